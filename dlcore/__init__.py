@@ -1,0 +1,28 @@
+"""dlcore: the kernel core shared by dlcore_static (TensorFlow-1 style) and dlcore_eager
+(PyTorch style).
+
+* ``dlcore.dtypes``    float32 (default), float64, int32, int64, bool; NumPy promotion.
+* ``dlcore.device``    'cpu' / 'cuda:0' buffers and counted host/device copies.
+* ``dlcore.registry``  one definition per primitive, and ``bind``, the one dispatch point.
+* ``dlcore.ops``       the functional ops (primitives and composites).
+* ``dlcore.autodiff``  the one reverse-mode routine.
+
+Nothing here is compiled at import: Numba kernels compile on first use and are cached on disk.
+"""
+
+import os as _os
+
+# Numba's OpenMP workers spin after a parallel region and steal the cores that BLAS needs next;
+# make them sleep instead (see DESIGN.md, Threads).  Users can override before importing dlcore.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import autodiff, device, dtypes, errors, ops, registry  # noqa: E402
+from .device import (CPU, Device, as_device, cuda_available, cuda_simulator,  # noqa: E402
+                     reset_transfer_stats, to_device, to_host, transfer_stats)
+from .registry import PRIMITIVES, AVal, Primitive, aval_of, bind  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["autodiff", "device", "dtypes", "errors", "ops", "registry", "CPU", "Device",
+           "as_device", "cuda_available", "cuda_simulator", "reset_transfer_stats",
+           "to_device", "to_host", "transfer_stats", "PRIMITIVES", "AVal", "Primitive",
+           "aval_of", "bind", "__version__"]

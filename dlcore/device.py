@@ -1,0 +1,148 @@
+"""Devices and buffers.
+
+A buffer lives on one device.  On the CPU a buffer is a ``numpy.ndarray``; on CUDA it is a
+numba.cuda device array.  Moving a buffer between devices is always explicit (``to_device``) and is
+counted, so a user can see the host/device copies that the seed notes talk about::
+
+    dlcore.reset_transfer_stats()
+    ...
+    dlcore.transfer_stats()   # {'host_to_device': 2, 'device_to_host': 1, 'bytes_h2d': ..., ...}
+
+Whether CUDA can be used, and whether Numba's CUDA simulator is on, is one call away:
+``cuda_available()`` and ``cuda_simulator()``.  numba.cuda is imported lazily, on first use, so
+``import dlcore`` stays fast on machines with no GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Device:
+    """A place where buffers live: ``Device('cpu')`` or ``Device('cuda', 0)``."""
+
+    type: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
+
+
+CPU = Device("cpu")
+
+
+def as_device(spec) -> Device:
+    """Parse 'cpu', 'cuda', 'cuda:0', '/gpu:0', '/cpu:0' or a Device."""
+    if isinstance(spec, Device):
+        return spec
+    if spec is None:
+        return CPU
+    if hasattr(spec, "type") and hasattr(spec, "index"):  # a front end's device object
+        return as_device(str(spec))
+    s = str(spec).strip().lower().lstrip("/")
+    if s.startswith("device:"):
+        s = s[len("device:"):]
+    kind, _, idx = s.partition(":")
+    if kind == "cpu":
+        return CPU
+    if kind in ("cuda", "gpu"):
+        return Device("cuda", int(idx) if idx else 0)
+    raise ValueError(f"dlcore: unknown device {spec!r}; expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def cuda_simulator() -> bool:
+    """True when Numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1 before numba is imported)."""
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1"
+
+
+_cuda_ok: bool | None = None
+
+
+def cuda_available() -> bool:
+    """True when CUDA kernels can run: a real GPU with a driver, or the simulator."""
+    global _cuda_ok
+    if _cuda_ok is None:
+        try:
+            from numba import cuda
+            _cuda_ok = bool(cuda.is_available())
+        except Exception:  # numba-cuda not installed, or no driver
+            _cuda_ok = False
+    return _cuda_ok
+
+
+def cuda_module():
+    """numba.cuda, imported on first use; a clear error when CUDA cannot be used."""
+    if not cuda_available():
+        raise RuntimeError(
+            "dlcore: CUDA is not available (no NVIDIA driver/GPU, or numba-cuda is not installed). "
+            "Install the 'cuda' extra, or set NUMBA_ENABLE_CUDASIM=1 to use Numba's CUDA simulator.")
+    from numba import cuda
+    return cuda
+
+
+def is_cuda_array(x) -> bool:
+    """True for a numba.cuda device array (real or simulated)."""
+    return type(x).__name__ in ("DeviceNDArray", "FakeCUDAArray", "MappedNDArray") or \
+        hasattr(x, "copy_to_host")
+
+
+def device_of(buf) -> Device:
+    return Device("cuda", 0) if is_cuda_array(buf) else CPU
+
+
+# ---------------------------------------------------------------- counted host/device copies
+_stats_lock = threading.Lock()
+_stats = {"host_to_device": 0, "device_to_host": 0, "bytes_h2d": 0, "bytes_d2h": 0}
+
+
+def transfer_stats() -> dict:
+    """How many host->device and device->host copies happened (and how many bytes)."""
+    with _stats_lock:
+        return dict(_stats)
+
+
+def reset_transfer_stats() -> None:
+    with _stats_lock:
+        for k in _stats:
+            _stats[k] = 0
+
+
+def _count(direction: str, nbytes: int) -> None:
+    with _stats_lock:
+        if direction == "h2d":
+            _stats["host_to_device"] += 1
+            _stats["bytes_h2d"] += int(nbytes)
+        else:
+            _stats["device_to_host"] += 1
+            _stats["bytes_d2h"] += int(nbytes)
+
+
+def to_device(buf, device) -> object:
+    """Return ``buf`` on ``device``: a counted copy when it moves, the same buffer otherwise."""
+    device = as_device(device)
+    on_cuda = is_cuda_array(buf)
+    if device.type == "cpu":
+        if not on_cuda:
+            return buf
+        out = buf.copy_to_host()
+        _count("d2h", out.nbytes)
+        return out
+    if on_cuda:
+        return buf
+    cuda = cuda_module()
+    host = np.ascontiguousarray(buf)
+    out = cuda.to_device(host)
+    _count("h2d", host.nbytes)
+    return out
+
+
+def to_host(buf) -> np.ndarray:
+    return to_device(buf, CPU)

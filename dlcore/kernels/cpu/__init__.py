@@ -1,0 +1,1 @@
+"""CPU kernels (Numba ``@njit``, compiled on first use and cached on disk)."""

@@ -1,0 +1,69 @@
+"""Shared pieces of shape/dtype rules: broadcasting with unknown (None) dimensions, axis
+normalisation and dtype checks.  Every primitive's shape rule is built from these."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..registry import AVal
+
+
+def broadcast_shapes(op: str, *shapes) -> tuple:
+    """NumPy broadcasting where a dimension may be None (unknown until run time)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(-ndim, 0):
+        dim = 1
+        for s in shapes:
+            if -i > len(s):
+                continue
+            d = s[i]
+            if d == 1:
+                continue
+            if d is None:
+                dim = None if dim in (1, None) else dim
+            elif dim in (1, None) or dim == d:
+                dim = d
+            else:
+                known = [x[i] for x in shapes if -i <= len(x) and x[i] not in (None, 1)]
+                raise ShapeError(op, f"Dimensions must be equal, but are {known[0]} and {d}", shapes)
+        out.append(dim)
+    return tuple(out)
+
+
+def normalize_axis(op: str, axis: int, ndim: int, shape=()) -> int:
+    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
+        raise ShapeError(op, f"axis {axis} is out of range for a tensor of rank {ndim}", [shape])
+    return axis % ndim if ndim else 0
+
+
+def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
+    """None -> all axes; an int or a sequence -> a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    axes = tuple(sorted({normalize_axis(op, int(a), ndim, shape) for a in axis}))
+    return axes
+
+
+def same_dtype(op: str, *avals: AVal) -> np.dtype:
+    d = avals[0].dtype
+    for a in avals[1:]:
+        if a.dtype != d:
+            raise DTypeError(op, "inputs must have the same dtype (cast one of them first)",
+                             [x.dtype for x in avals])
+    return d
+
+
+def require_float(op: str, *avals: AVal) -> None:
+    for a in avals:
+        if a.dtype.kind != "f":
+            raise DTypeError(op, "expects floating-point inputs", [x.dtype for x in avals])
+
+
+def require_numeric(op: str, *avals: AVal) -> None:
+    for a in avals:
+        if a.dtype.kind == "b":
+            raise DTypeError(op, "does not accept bool inputs", [x.dtype for x in avals])

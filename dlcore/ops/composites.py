@@ -1,0 +1,112 @@
+"""Composite ops: plain functions of primitives, with no kernel and no vjp of their own.
+Their gradients come from the primitives they are built from.
+
+    mean(x)             = sum(x) / n
+    logsumexp(x)        = log(sum(exp(x - m))) + m,   m = stop_gradient(max(x))  (stable at +-1e4)
+    softmax(x)          = exp(x - m) / sum(exp(x - m))
+    log_softmax(x)      = x - logsumexp(x)
+    mse(p, t)           = mean((p - t)^2)
+    softmax_cross_entropy(logits, p)        = -sum(p * log_softmax(logits))
+    sparse_softmax_cross_entropy(logits, k) = softmax_cross_entropy(logits, one_hot(k))
+    sigmoid_cross_entropy_with_logits(x, z) = max(x, 0) - x z + log(1 + exp(-|x|))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..registry import aval_of
+from . import _rules
+from .elementwise import (abs, add, cast, exp, full_like, log, maximum, minimum, mul, neg,
+                          stop_gradient, sub, where)
+from .elementwise import div as _div
+from .indexing import one_hot
+from .linalg import matmul
+from .reduce import max_, sum
+
+
+def _float(x):
+    return x if aval_of(x).dtype.kind == "f" else cast(x, _dt.default_float)
+
+
+def mean(x, axis=None, keepdims=False):
+    x = _float(x)
+    av = aval_of(x)
+    axes = _rules.normalize_axes("mean", axis, av.ndim, av.shape)
+    s = sum(x, axes, keepdims)
+    dims = [av.shape[a] for a in axes]
+    if None not in dims:
+        return _div(s, float(np.prod(dims)) if dims else 1.0)
+    return _div(s, sum(full_like(x, 1), axes, keepdims))
+
+
+def square(x):
+    return mul(x, x)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    m = stop_gradient(max_(x, axis, keepdims=True))
+    out = add(log(sum(exp(sub(x, m)), axis, keepdims=True)), m)
+    if keepdims:
+        return out
+    from .shape import squeeze
+    av = aval_of(x)
+    return squeeze(out, _rules.normalize_axes("logsumexp", axis, av.ndim, av.shape))
+
+
+def softmax(x, axis=-1):
+    e = exp(sub(x, stop_gradient(max_(x, axis, keepdims=True))))
+    return _div(e, sum(e, axis, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    return sub(x, logsumexp(x, axis, keepdims=True))
+
+
+def mse(pred, target, reduction: str = "mean"):
+    d = sub(pred, target)
+    return _reduce(mul(d, d), reduction)
+
+
+def softmax_cross_entropy(logits, labels, axis=-1):
+    """Per-example cross-entropy between ``labels`` (probabilities) and softmax(logits)."""
+    return neg(sum(mul(labels, log_softmax(logits, axis)), axis))
+
+
+def sparse_softmax_cross_entropy(logits, labels):
+    """Per-example cross-entropy with integer class ``labels`` over the last axis of logits."""
+    depth = aval_of(logits).shape[-1]
+    return softmax_cross_entropy(logits, one_hot(labels, depth, aval_of(logits).dtype))
+
+
+def sigmoid_cross_entropy_with_logits(logits, labels):
+    return add(sub(maximum(logits, 0), mul(logits, labels)), log(add(exp(neg(abs(logits))), 1)))
+
+
+def clip(x, lo=None, hi=None):
+    if lo is not None:
+        x = maximum(x, lo)
+    if hi is not None:
+        x = minimum(x, hi)
+    return x
+
+
+def masked_fill(x, mask, value):
+    """``x[mask] = value`` as a value: the seed's ``grad_h[h < 0] = 0``."""
+    return where(mask, value, x)
+
+
+def linear(x, w, b=None):
+    y = matmul(x, w)
+    return y if b is None else add(y, b)
+
+
+def _reduce(x, reduction):
+    if reduction == "mean":
+        return mean(x)
+    if reduction == "sum":
+        return sum(x)
+    if reduction == "none":
+        return x
+    raise ValueError(f"dlcore: reduction must be 'mean', 'sum' or 'none', not {reduction!r}")

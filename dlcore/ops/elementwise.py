@@ -1,0 +1,297 @@
+"""Elementwise primitives: unary math, binary arithmetic with NumPy broadcasting, comparisons,
+``where``, ``cast`` and friends.
+
+Every elementwise primitive carries a *scalar expression* (``expr``), a Python/Numba expression
+over ``{0}``, ``{1}``, ``{2}``.  The CPU kernel factory, the CUDA kernel factory and the graph
+compiler's fusion pass all compile from that one expression, so the maths of ``relu`` is written
+exactly once.
+
+Broadcasting is part of the binary primitives (their kernels read broadcast inputs without
+copying them), and every vjp ends with ``sum_to(g, x)``, which sums a cotangent back to the
+shape of the input it belongs to: gradient shapes are right by construction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
+from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from . import reduce as _reduce
+
+
+def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind):
+    return Primitive(name, shape_rule, vjp, doc=doc, expr=expr, kind=kind, kernels={
+        "cpu": _cpu_kernel(name, expr, nin, np_fn),
+        "cuda": _cuda_kernel(name, expr, nin),
+    })
+
+
+# ----------------------------------------------------------------------------- unary
+def _unary_rule(name, float_only):
+    def rule(x: AVal) -> AVal:
+        (_rules.require_float if float_only else _rules.require_numeric)(name, x)
+        return AVal(x.shape, x.dtype)
+    return rule
+
+
+def _unary(name, expr, np_fn, vjp, doc, float_only=True):
+    return _elementwise(name, expr, 1, np_fn, _unary_rule(name, float_only), vjp, doc, "unary")
+
+
+neg_p = _unary("neg", "-{0}", np.negative, lambda g, y, x: (neg(g),),
+               "y = -x;  dx = -g", float_only=False)
+exp_p = _unary("exp", "math.exp({0})", np.exp, lambda g, y, x: (mul(g, y),),
+               "y = exp(x);  dx = g * y")
+log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)",
+               np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x")
+sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
+                lambda g, y, x: (div(g, mul(y, 2.0)),), "y = sqrt(x);  dx = g / (2 y)")
+tanh_p = _unary("tanh", "math.tanh({0})", np.tanh,
+                lambda g, y, x: (mul(g, sub(1.0, mul(y, y))),), "y = tanh(x);  dx = g (1 - y^2)")
+
+
+def _np_sigmoid(x):
+    # Stable in both tails: exp of a non-positive number only.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid_p = _unary(
+    "sigmoid",
+    "1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0}))",
+    _np_sigmoid, lambda g, y, x: (mul(g, mul(y, sub(1.0, y))),),
+    "y = 1 / (1 + exp(-x));  dx = g y (1 - y)")
+relu_p = _unary("relu", "{0} if {0} > 0 else {0} * 0", lambda x: np.maximum(x, 0),
+                lambda g, y, x: (mul(g, cast(greater(x, 0), aval_of(g).dtype)),),
+                "y = max(x, 0);  dx = g * (x > 0)", float_only=False)
+abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),
+               "y = |x|;  dx = g * sign(x)", float_only=False)
+sign_p = _unary("sign", "({0} > 0) - ({0} < 0)", np.sign, None,
+                "y = sign(x);  not differentiable (zero almost everywhere)", float_only=False)
+
+
+def neg(x): return bind(neg_p, x)
+def exp(x): return bind(exp_p, x)
+def log(x): return bind(log_p, x)
+def sqrt(x): return bind(sqrt_p, x)
+def tanh(x): return bind(tanh_p, x)
+def sigmoid(x): return bind(sigmoid_p, x)
+def relu(x): return bind(relu_p, x)
+def abs(x): return bind(abs_p, x)  # noqa: A001 - NumPy's name
+def sign(x): return bind(sign_p, x)
+
+
+# ----------------------------------------------------------------------------- binary
+def _binary_rule(name, float_only=False, out_dtype=None):
+    def rule(a: AVal, b: AVal) -> AVal:
+        dtype = _rules.same_dtype(name, a, b)
+        if float_only:
+            _rules.require_float(name, a, b)
+        shape = _rules.broadcast_shapes(name, a.shape, b.shape)
+        return AVal(shape, out_dtype or dtype)
+    return rule
+
+
+def _binary(name, expr, np_fn, vjp, doc, float_only=False):
+    return _elementwise(name, expr, 2, np_fn, _binary_rule(name, float_only), vjp, doc, "binary")
+
+
+def _sum_to(g, x):
+    return _reduce.sum_to(g, x)
+
+
+add_p = _binary("add", "{0} + {1}", np.add,
+                lambda g, y, a, b: (lambda: _sum_to(g, a), lambda: _sum_to(g, b)),
+                "y = a + b;  da = g,  db = g  (each summed back to its input's shape)")
+sub_p = _binary("sub", "{0} - {1}", np.subtract,
+                lambda g, y, a, b: (lambda: _sum_to(g, a), lambda: _sum_to(neg(g), b)),
+                "y = a - b;  da = g,  db = -g")
+mul_p = _binary("mul", "{0} * {1}", np.multiply,
+                lambda g, y, a, b: (lambda: _sum_to(mul(g, b), a), lambda: _sum_to(mul(g, a), b)),
+                "y = a * b;  da = g b,  db = g a")
+div_p = _binary("div", "{0} / {1}", np.true_divide,
+                lambda g, y, a, b: (lambda: _sum_to(div(g, b), a),
+                                    lambda: _sum_to(neg(mul(g, div(y, b))), b)),
+                "y = a / b;  da = g / b,  db = -g a / b^2 = -g y / b", float_only=True)
+
+
+def _pow_vjp(g, y, a, b):
+    def da():
+        return _sum_to(mul(g, mul(b, pow(a, sub(b, 1)))), a)
+
+    def db():
+        # TensorFlow's rule: log(a) only where a > 0, zero elsewhere (no NaN from the log).
+        safe_log = where(greater(a, 0), log(where(greater(a, 0), a, 1)), 0)
+        return _sum_to(mul(g, mul(y, safe_log)), b)
+    return da, db
+
+
+pow_p = _binary("pow", "{0} ** {1}", np.power, _pow_vjp,
+                "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)")
+
+
+def _minmax_vjp(select_a):
+    def vjp(g, y, a, b):
+        # The gradient goes to the input that was selected; ties go to `a` (TensorFlow's rule).
+        mask = select_a(a, b)
+        return (lambda: _sum_to(where(mask, g, 0), a), lambda: _sum_to(where(mask, 0, g), b))
+    return vjp
+
+
+maximum_p = _binary("maximum", "{0} if {0} >= {1} else {1}", np.maximum,
+                    _minmax_vjp(lambda a, b: greater_equal(a, b)),
+                    "y = max(a, b);  da = g [a >= b],  db = g [a < b]")
+minimum_p = _binary("minimum", "{0} if {0} <= {1} else {1}", np.minimum,
+                    _minmax_vjp(lambda a, b: less_equal(a, b)),
+                    "y = min(a, b);  da = g [a <= b],  db = g [a > b]")
+
+
+def _promote(a, b):
+    """Cast two operands to their common dtype (NumPy promotion; Python scalars are weak)."""
+    if _dt.is_python_scalar(a) or _dt.is_python_scalar(b):
+        return a, b
+    da, db = aval_of(a).dtype, aval_of(b).dtype
+    if da == db:
+        return a, b
+    t = _dt.result_type(da, db)
+    return (a if da == t else cast(a, t)), (b if db == t else cast(b, t))
+
+
+def add(a, b): return bind(add_p, *_promote(a, b))
+def sub(a, b): return bind(sub_p, *_promote(a, b))
+def mul(a, b): return bind(mul_p, *_promote(a, b))
+def maximum(a, b): return bind(maximum_p, *_promote(a, b))
+def minimum(a, b): return bind(minimum_p, *_promote(a, b))
+def pow(a, b): return bind(pow_p, *_promote(a, b))  # noqa: A001
+
+
+def div(a, b):
+    """True division; integer operands are first cast to the default float (float32)."""
+    a, b = _promote(a, b)
+    for x in (a, b):
+        if not _dt.is_python_scalar(x):
+            if aval_of(x).dtype.kind != "f":
+                a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
+                b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
+            break
+    return bind(div_p, a, b)
+
+
+# ----------------------------------------------------------------------------- comparisons
+def _compare(name, sym, np_fn):
+    return _elementwise(name, "{0} %s {1}" % sym, 2, np_fn,
+                        _binary_rule(name, out_dtype=_dt.bool_), None,
+                        f"y = a {sym} b (bool);  not differentiable", "compare")
+
+
+less_p = _compare("less", "<", np.less)
+less_equal_p = _compare("less_equal", "<=", np.less_equal)
+greater_p = _compare("greater", ">", np.greater)
+greater_equal_p = _compare("greater_equal", ">=", np.greater_equal)
+equal_p = _compare("equal", "==", np.equal)
+not_equal_p = _compare("not_equal", "!=", np.not_equal)
+
+
+def less(a, b): return bind(less_p, *_promote(a, b))
+def less_equal(a, b): return bind(less_equal_p, *_promote(a, b))
+def greater(a, b): return bind(greater_p, *_promote(a, b))
+def greater_equal(a, b): return bind(greater_equal_p, *_promote(a, b))
+def equal(a, b): return bind(equal_p, *_promote(a, b))
+def not_equal(a, b): return bind(not_equal_p, *_promote(a, b))
+
+
+def logical_not(x): return equal(x, False)
+
+
+# ----------------------------------------------------------------------------- where
+def _where_rule(c: AVal, a: AVal, b: AVal) -> AVal:
+    if c.dtype != _dt.bool_:
+        from ..errors import DTypeError
+        raise DTypeError("where", "the condition must be bool", [c.dtype, a.dtype, b.dtype])
+    dtype = _rules.same_dtype("where", a, b)
+    return AVal(_rules.broadcast_shapes("where", c.shape, a.shape, b.shape), dtype)
+
+
+where_p = _elementwise(
+    "where", "{1} if {0} else {2}", 3, np.where, _where_rule,
+    lambda g, y, c, a, b: (None, lambda: _sum_to(where(c, g, 0), a),
+                           lambda: _sum_to(where(c, 0, g), b)),
+    "y = c ? a : b;  da = g [c],  db = g [not c]", "where")
+
+
+def where(c, a, b):
+    """Elementwise select, with broadcasting; Python scalars take the other branch's dtype."""
+    if _dt.is_python_scalar(a) and _dt.is_python_scalar(b):
+        dt = _dt.scalar_dtype(a, None) if isinstance(a, float) or not isinstance(b, float) \
+            else _dt.scalar_dtype(b, None)
+        a, b = full_like(c, a, dt), full_like(c, b, dt)
+    elif _dt.is_python_scalar(a):
+        a = _scalar_like(a, b)
+    elif _dt.is_python_scalar(b):
+        b = _scalar_like(b, a)
+    else:
+        a, b = _promote(a, b)
+    return bind(where_p, c, a, b)
+
+
+def _scalar_like(value, other):
+    """A constant shaped like ``other`` holding a weak scalar (it takes ``other``'s dtype)."""
+    return full_like(other, value, _dt.scalar_dtype(value, aval_of(other).dtype))
+
+
+# ----------------------------------------------------------------------------- cast & co.
+def _cast_rule(x: AVal, *, dtype) -> AVal:
+    return AVal(x.shape, _dt.as_dtype(dtype))
+
+
+def _cast_vjp(g, y, x, *, dtype):
+    xd = aval_of(x).dtype
+    if xd.kind != "f" or aval_of(g).dtype.kind != "f":
+        return (None,)
+    return (cast(g, xd),)
+
+
+cast_p = _elementwise("cast", "{0}", 1, lambda x, dtype: x.astype(dtype), _cast_rule,
+                      _cast_vjp, "y = x as dtype;  dx = g as x.dtype (floating x only)", "cast")
+
+
+def cast(x, dtype):
+    dtype = _dt.as_dtype(dtype)
+    if not _dt.is_python_scalar(x) and aval_of(x).dtype == dtype:
+        return x
+    return bind(cast_p, x, dtype=dtype)
+
+
+def _full_like_rule(x: AVal, *, value, dtype) -> AVal:
+    return AVal(x.shape, _dt.as_dtype(dtype) if dtype is not None else x.dtype)
+
+
+full_like_p = Primitive(
+    "full_like", _full_like_rule, None, kind="fill",
+    doc="y = full(shape(x), value);  not differentiable (does not depend on x's values)",
+    kernels={"cpu": lambda x, value, dtype: np.full(x.shape, value, dtype or x.dtype)})
+
+
+def full_like(x, value, dtype=None):
+    return bind(full_like_p, x, value=value,
+                dtype=None if dtype is None else _dt.as_dtype(dtype))
+
+
+def zeros_like(x, dtype=None): return full_like(x, 0, dtype)
+def ones_like(x, dtype=None): return full_like(x, 1, dtype)
+
+
+identity_p = _elementwise("identity", "{0}", 1, lambda x: x.copy(),
+                          lambda x: AVal(x.shape, x.dtype), lambda g, y, x: (g,),
+                          "y = x;  dx = g", "unary")
+stop_gradient_p = _elementwise("stop_gradient", "{0}", 1, lambda x: x,
+                               lambda x: AVal(x.shape, x.dtype), None,
+                               "y = x;  no gradient flows through", "unary")
+
+
+def identity(x): return bind(identity_p, x)
+def stop_gradient(x): return bind(stop_gradient_p, x)

@@ -1,0 +1,156 @@
+"""Indexing primitives: basic slicing (``getitem``) with its scatter vjp (``slice_scatter``),
+functional assignment (``index_update``, used for ``x[idx] = v``) and ``one_hot``.
+
+An index is normalised into a hashable tuple (``canonical_index``) whose entries are an ``int``,
+``None`` (a new axis) or ``('slice', start, stop, step)``; an ``Ellipsis`` is expanded.
+Boolean-mask assignment (the seed's ``grad_h[h < 0] = 0``) is ``where(mask, value, x)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import ShapeError
+from ..registry import AVal, Primitive, aval_of, bind
+from . import reduce as _reduce
+
+
+def canonical_index(idx, ndim: int) -> tuple:
+    """Turn a NumPy basic index into dlcore's hashable canonical form."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    consumed = sum(1 for i in idx if i is not None and i is not Ellipsis)
+    out: list = []
+    for i in idx:
+        if i is Ellipsis:
+            out.extend([("slice", None, None, None)] * (ndim - consumed))
+            consumed = ndim
+        elif i is None:
+            out.append(None)
+        elif isinstance(i, slice):
+            out.append(("slice", _int_or_none(i.start), _int_or_none(i.stop),
+                        _int_or_none(i.step)))
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            out.append(int(i))
+        else:
+            raise TypeError(f"dlcore: getitem supports ints, slices, None and ..., not "
+                            f"{type(i).__name__} (use where() for masks)")
+    if consumed > ndim:
+        raise ShapeError("getitem", f"too many indices ({consumed}) for a tensor of rank {ndim}",
+                         [])
+    return tuple(out)
+
+
+def _int_or_none(v):
+    return None if v is None else int(v)
+
+
+def numpy_index(cidx: tuple) -> tuple:
+    return tuple(slice(*i[1:]) if isinstance(i, tuple) else i for i in cidx)
+
+
+def _getitem_rule(x: AVal, *, idx) -> AVal:
+    shape, dim = [], 0
+    for i in idx:
+        if i is None:
+            shape.append(1)
+            continue
+        d = x.shape[dim]
+        if isinstance(i, tuple):
+            shape.append(None if d is None else len(range(*slice(*i[1:]).indices(d))))
+        elif d is not None and not -d <= i < d:
+            raise ShapeError("getitem", f"index {i} is out of bounds for axis {dim} with size "
+                             f"{d}", [x.shape])
+        dim += 1
+    shape.extend(x.shape[dim:])
+    return AVal(tuple(shape), x.dtype)
+
+
+getitem_p = Primitive(
+    "getitem", _getitem_rule, lambda g, y, x, *, idx: (slice_scatter(g, x, idx),),
+    kind="index", doc="y = x[idx] (basic slicing);  dx = zeros like x with g placed at idx",
+    kernels={"cpu": lambda x, *, idx: x[numpy_index(idx)]})
+
+
+def getitem(x, idx):
+    return bind(getitem_p, x, idx=canonical_index(idx, aval_of(x).ndim))
+
+
+def _slice_scatter_rule(g: AVal, ref: AVal, *, idx) -> AVal:
+    return AVal(ref.shape, g.dtype)
+
+
+def _cpu_slice_scatter(g, ref, *, idx):
+    out = np.zeros(ref.shape, g.dtype)
+    out[numpy_index(idx)] = g
+    return out
+
+
+slice_scatter_p = Primitive(
+    "slice_scatter", _slice_scatter_rule,
+    lambda g, y, v, ref, *, idx: (getitem(g, idx), None), kind="index",
+    doc="y = zeros(shape(ref)); y[idx] = v;  dv = g[idx]",
+    kernels={"cpu": _cpu_slice_scatter})
+
+
+def slice_scatter(v, ref, idx):
+    return bind(slice_scatter_p, v, ref, idx=idx)
+
+
+def _index_update_rule(x: AVal, v: AVal, *, idx) -> AVal:
+    if v.dtype != x.dtype:
+        from ..errors import DTypeError
+        raise DTypeError("index_update", "the value must have the tensor's dtype",
+                         [x.dtype, v.dtype])
+    return AVal(x.shape, x.dtype)
+
+
+def _cpu_index_update(x, v, *, idx):
+    out = x.copy()
+    out[numpy_index(idx)] = v
+    return out
+
+
+index_update_p = Primitive(
+    "index_update", _index_update_rule,
+    lambda g, y, x, v, *, idx: (lambda: index_update(g, 0, idx),
+                                lambda: _reduce.sum_to(getitem(g, idx), v)),
+    kind="index", doc="y = copy of x with y[idx] = v;  dx = g with g[idx] = 0,  dv = g[idx]",
+    kernels={"cpu": _cpu_index_update})
+
+
+def index_update(x, idx, v):
+    """Functional ``x[idx] = v``: a new value equal to x except at idx."""
+    cidx = idx if _is_canonical(idx) else canonical_index(idx, aval_of(x).ndim)
+    if not _dt.is_python_scalar(v) and aval_of(v).dtype != aval_of(x).dtype:
+        from .elementwise import cast
+        v = cast(v, aval_of(x).dtype)
+    return bind(index_update_p, x, v, idx=cidx)
+
+
+def _is_canonical(idx) -> bool:
+    return isinstance(idx, tuple) and all(
+        i is None or isinstance(i, int) or (isinstance(i, tuple) and i and i[0] == "slice")
+        for i in idx)
+
+
+# ----------------------------------------------------------------------------- one_hot
+def _one_hot_rule(x: AVal, *, depth, dtype) -> AVal:
+    if x.dtype.kind not in "iu":
+        from ..errors import DTypeError
+        raise DTypeError("one_hot", "indices must be integers", [x.dtype])
+    return AVal(x.shape + (depth,), _dt.as_dtype(dtype))
+
+
+def _cpu_one_hot(x, *, depth, dtype):
+    return (x[..., None] == np.arange(depth)).astype(dtype)
+
+
+one_hot_p = Primitive("one_hot", _one_hot_rule, None, kind="index",
+                      doc="y[..., k] = (x == k);  not differentiable",
+                      kernels={"cpu": _cpu_one_hot})
+
+
+def one_hot(indices, depth, dtype=_dt.float32):
+    return bind(one_hot_p, indices, depth=int(depth), dtype=_dt.as_dtype(dtype))

@@ -1,0 +1,66 @@
+"""Matrix multiplication: 2-D and batched (leading dimensions broadcast, as in NumPy).
+
+    y = a @ b;   da = g @ b^T,   db = a^T @ g   (each summed back over broadcast batch axes)
+
+Both cotangents are returned as thunks, so an eager backward that needs only ``db`` (the usual
+``x @ w`` with data ``x``) never pays for ``da``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from . import reduce as _reduce
+from . import shape as _shape
+
+
+def _matmul_rule(a: AVal, b: AVal) -> AVal:
+    if a.ndim < 2 or b.ndim < 2:
+        raise ShapeError("matmul", "Shape must be rank >= 2 (use expand_dims for vectors)",
+                         [a.shape, b.shape])
+    dtype = _rules.same_dtype("matmul", a, b)
+    _rules.require_numeric("matmul", a, b)
+    k1, k2 = a.shape[-1], b.shape[-2]
+    if k1 is not None and k2 is not None and k1 != k2:
+        raise ShapeError("matmul", f"Dimensions must be equal, but are {k1} and {k2}",
+                         [a.shape, b.shape])
+    batch = _rules.broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+    return AVal(batch + (a.shape[-2], b.shape[-1]), dtype)
+
+
+def _matmul_vjp(g, y, a, b):
+    return (lambda: _reduce.sum_to(matmul(g, _shape.matrix_transpose(b)), a),
+            lambda: _reduce.sum_to(matmul(_shape.matrix_transpose(a), g), b))
+
+
+def _cpu_matmul(a, b):
+    return np.matmul(a, b)
+
+
+matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul",
+                     doc="y = a @ b;  da = g @ b^T,  db = a^T @ g",
+                     kernels={"cpu": _cpu_matmul})
+
+
+def matmul(a, b):
+    from .elementwise import _promote
+    a, b = _promote(a, b)
+    return bind(matmul_p, a, b)
+
+
+def dot(a, b):
+    """NumPy-style: vectors are promoted to matrices and the added axes removed again."""
+    va, vb = aval_of(a).ndim == 1, aval_of(b).ndim == 1
+    a2 = _shape.expand_dims(a, 0) if va else a
+    b2 = _shape.expand_dims(b, 1) if vb else b
+    out = matmul(a2, b2)
+    if va and vb:
+        return _shape.reshape(out, ())
+    if va:
+        return _shape.squeeze(out, -2)
+    if vb:
+        return _shape.squeeze(out, -1)
+    return out

@@ -1,0 +1,153 @@
+"""Reductions: ``sum``, ``max``, ``min`` over any axes (with ``keepdims``), ``argmax``, and
+``sum_to``, the reduction that undoes broadcasting in every vjp.
+
+Axes are normalised by the functional wrappers into a sorted tuple of non-negative ints, so the
+primitives' parameters are hashable and canonical (the graph compiler keys its caches on them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import ShapeError
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from . import elementwise as _ew
+from . import shape as _shape
+
+
+def _reduced_shape(shape, axes, keepdims):
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _reduce_rule(name):
+    def rule(x: AVal, *, axes, keepdims) -> AVal:
+        if name != "sum":
+            _rules.require_numeric(name, x)
+            for a in axes:
+                if x.shape[a] == 0:
+                    raise ShapeError(name, f"cannot reduce over the empty axis {a} (it has no "
+                                     "identity)", [x.shape])
+        dtype = x.dtype
+        if name == "sum" and dtype.kind == "b":
+            dtype = _dt.int64
+        return AVal(_reduced_shape(x.shape, axes, keepdims), dtype)
+    return rule
+
+
+def _sum_vjp(g, y, x, *, axes, keepdims):
+    if not keepdims:
+        g = _shape.expand_dims(g, axes)
+    return (_shape.broadcast_like(g, x),)
+
+
+def _minmax_vjp(g, y, x, *, axes, keepdims):
+    # The gradient is shared equally between the positions that hold the extreme value.
+    if not keepdims:
+        g = _shape.expand_dims(g, axes)
+        y = _shape.expand_dims(y, axes)
+    mask = _ew.cast(_ew.equal(x, y), aval_of(g).dtype)
+    count = sum(mask, axes, keepdims=True)
+    return (_ew.mul(_ew.div(mask, count), g),)
+
+
+def _np_reduce(fn):
+    def kernel(x, *, axes, keepdims):
+        return np.asarray(fn(x, axis=axes, keepdims=keepdims))
+    return kernel
+
+
+sum_p = Primitive("sum", _reduce_rule("sum"), _sum_vjp, kind="reduce",
+                  doc="y = sum over axes of x;  dx = broadcast(g) back to x's shape",
+                  kernels={"cpu": lambda x, *, axes, keepdims: np.asarray(
+                      np.sum(x, axis=axes, keepdims=keepdims,
+                             dtype=np.int64 if x.dtype == np.bool_ else x.dtype))})
+max_p = Primitive("max", _reduce_rule("max"), _minmax_vjp, kind="reduce",
+                  doc="y = max over axes;  dx = g * [x == y] / count([x == y])",
+                  kernels={"cpu": _np_reduce(np.max)})
+min_p = Primitive("min", _reduce_rule("min"), _minmax_vjp, kind="reduce",
+                  doc="y = min over axes;  dx = g * [x == y] / count([x == y])",
+                  kernels={"cpu": _np_reduce(np.min)})
+
+
+def _axes(name, x, axis):
+    av = aval_of(x)
+    return _rules.normalize_axes(name, axis, av.ndim, av.shape)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
+    return bind(sum_p, x, axes=_axes("sum", x, axis), keepdims=bool(keepdims))
+
+
+def max_(x, axis=None, keepdims=False):
+    return bind(max_p, x, axes=_axes("max", x, axis), keepdims=bool(keepdims))
+
+
+def min_(x, axis=None, keepdims=False):
+    return bind(min_p, x, axes=_axes("min", x, axis), keepdims=bool(keepdims))
+
+
+# ----------------------------------------------------------------------------- argmax
+def _argmax_rule(x: AVal, *, axis, keepdims) -> AVal:
+    _rules.require_numeric("argmax", x)
+    if x.shape[axis] == 0:
+        raise ShapeError("argmax", f"cannot take argmax over the empty axis {axis}", [x.shape])
+    return AVal(_reduced_shape(x.shape, (axis,), keepdims), _dt.int64)
+
+
+argmax_p = Primitive("argmax", _argmax_rule, None, kind="reduce",
+                     doc="y = index of the first maximum along axis (int64);  not differentiable",
+                     kernels={"cpu": lambda x, *, axis, keepdims: np.asarray(
+                         np.argmax(x, axis=axis, keepdims=keepdims), dtype=np.int64)})
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum along ``axis`` (over the flattened array when axis is None)."""
+    if axis is None:
+        x = _shape.reshape(x, (-1,))
+        axis = 0
+    av = aval_of(x)
+    return bind(argmax_p, x, axis=_rules.normalize_axis("argmax", int(axis), av.ndim, av.shape),
+                keepdims=bool(keepdims))
+
+
+# ----------------------------------------------------------------------------- sum_to
+def _sum_to_rule(x: AVal, ref: AVal) -> AVal:
+    # ref's shape must broadcast to x's shape.
+    _rules.broadcast_shapes("sum_to", x.shape, ref.shape)
+    if len(ref.shape) > len(x.shape):
+        raise ShapeError("sum_to", "cannot sum to a shape of higher rank", [x.shape, ref.shape])
+    return AVal(ref.shape, x.dtype)
+
+
+def _sum_to_kernel(x, ref):
+    return sum_to_shape(x, ref.shape)
+
+
+def sum_to_shape(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast result back down to ``shape`` (NumPy reference used by the CPU kernel)."""
+    if x.shape == tuple(shape):
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
+    out = np.sum(x, axis=axes, keepdims=True, dtype=x.dtype)
+    return out.reshape(shape)
+
+
+sum_to_p = Primitive(
+    "sum_to", _sum_to_rule,
+    lambda g, y, x, ref: (_shape.broadcast_like(g, x), None), kind="reduce",
+    doc="y = x summed over its broadcast dimensions down to ref's shape;  dx = broadcast(g)",
+    kernels={"cpu": _sum_to_kernel})
+
+
+def sum_to(x, ref):
+    """Sum ``x`` down to the shape of ``ref`` (a no-op when the static shapes already agree)."""
+    xa, ra = aval_of(x), aval_of(ref)
+    if xa.shape == ra.shape and xa.fully_defined:
+        return x
+    return bind(sum_to_p, x, ref)

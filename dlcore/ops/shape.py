@@ -1,0 +1,260 @@
+"""Shape primitives: ``transpose``, ``reshape``, ``broadcast_to``/``broadcast_like``,
+``expand_dims``, ``squeeze`` and ``concatenate``.
+
+On the CPU most of these are zero-copy views (``broadcast_like`` of a bias never materialises an
+N x H copy).  Their vjps only move the cotangent back into the input's layout; the ``*_like``
+variants take the target shape from a reference value, so they also work in a static graph where
+some dimensions are unknown (None) until run time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from . import reduce as _reduce
+
+
+# ----------------------------------------------------------------------------- transpose
+def _transpose_rule(x: AVal, *, perm) -> AVal:
+    if sorted(perm) != list(range(x.ndim)):
+        raise ShapeError("transpose", f"perm {list(perm)} is not a permutation of the "
+                         f"{x.ndim} axes", [x.shape])
+    return AVal(tuple(x.shape[p] for p in perm), x.dtype)
+
+
+transpose_p = Primitive(
+    "transpose", _transpose_rule,
+    lambda g, y, x, *, perm: (transpose(g, tuple(int(i) for i in np.argsort(perm))),),
+    kind="shape", doc="y = x with axes permuted;  dx = g with the inverse permutation",
+    kernels={"cpu": lambda x, *, perm: np.transpose(x, perm)})
+
+
+def transpose(x, perm=None):
+    nd = aval_of(x).ndim
+    perm = tuple(range(nd))[::-1] if perm is None else tuple(int(p) % max(nd, 1) for p in perm)
+    if perm == tuple(range(nd)):
+        return x
+    return bind(transpose_p, x, perm=perm)
+
+
+def matrix_transpose(x):
+    """Swap the last two axes."""
+    nd = aval_of(x).ndim
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+# ----------------------------------------------------------------------------- reshape
+def _reshape_rule(x: AVal, *, shape) -> AVal:
+    shape = tuple(shape)
+    if sum(1 for d in shape if d == -1) > 1:
+        raise ShapeError("reshape", f"only one dimension of the new shape {list(shape)} can "
+                         "be -1", [x.shape])
+    if x.fully_defined:
+        size = int(np.prod(x.shape, dtype=np.int64))
+        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+        if -1 in shape:
+            if known == 0 or size % known:
+                raise ShapeError("reshape", f"cannot reshape a tensor with {size} elements to "
+                                 f"shape {list(shape)}", [x.shape])
+            shape = tuple(size // known if d == -1 else d for d in shape)
+        elif known != size:
+            raise ShapeError("reshape", f"cannot reshape a tensor with {size} elements to "
+                             f"shape {list(shape)}", [x.shape])
+        return AVal(shape, x.dtype)
+    return AVal(tuple(None if d == -1 else d for d in shape), x.dtype)
+
+
+reshape_p = Primitive(
+    "reshape", _reshape_rule, lambda g, y, x, *, shape: (reshape_like(g, x),), kind="shape",
+    doc="y = x with a new shape (one dimension may be -1);  dx = g reshaped back",
+    kernels={"cpu": lambda x, *, shape: np.reshape(x, shape)})
+
+
+def reshape(x, shape):
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else \
+        tuple(-1 if d is None else int(d) for d in shape)
+    if aval_of(x).shape == shape:
+        return x
+    return bind(reshape_p, x, shape=shape)
+
+
+def _reshape_like_rule(x: AVal, ref: AVal) -> AVal:
+    if x.fully_defined and ref.fully_defined and np.prod(x.shape) != np.prod(ref.shape):
+        raise ShapeError("reshape_like", "element counts differ", [x.shape, ref.shape])
+    return AVal(ref.shape, x.dtype)
+
+
+reshape_like_p = Primitive(
+    "reshape_like", _reshape_like_rule, lambda g, y, x, ref: (reshape_like(g, x), None),
+    kind="shape", doc="y = x reshaped to ref's shape;  dx = g reshaped back",
+    kernels={"cpu": lambda x, ref: np.reshape(x, ref.shape)})
+
+
+def reshape_like(x, ref):
+    xa, ra = aval_of(x), aval_of(ref)
+    if xa.shape == ra.shape and xa.fully_defined:
+        return x
+    return bind(reshape_like_p, x, ref)
+
+
+# ----------------------------------------------------------------------------- broadcasting
+def _broadcast_to_rule(x: AVal, *, shape) -> AVal:
+    out = _rules.broadcast_shapes("broadcast_to", x.shape, shape)
+    if len(x.shape) > len(shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(out, shape)):
+        raise ShapeError("broadcast_to", f"cannot broadcast to shape {list(shape)}",
+                         [x.shape, shape])
+    return AVal(tuple(shape), x.dtype)
+
+
+broadcast_to_p = Primitive(
+    "broadcast_to", _broadcast_to_rule,
+    lambda g, y, x, *, shape: (_reduce.sum_to(g, x),), kind="shape",
+    doc="y = x broadcast to shape (a zero-copy view on the CPU);  dx = g summed back to x",
+    kernels={"cpu": lambda x, *, shape: np.broadcast_to(x, shape)})
+
+
+def broadcast_to(x, shape):
+    shape = tuple(int(d) for d in shape)
+    if aval_of(x).shape == shape:
+        return x
+    return bind(broadcast_to_p, x, shape=shape)
+
+
+def _broadcast_like_rule(x: AVal, ref: AVal) -> AVal:
+    out = _rules.broadcast_shapes("broadcast_like", x.shape, ref.shape)
+    if len(x.shape) > len(ref.shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(out, ref.shape)):
+        raise ShapeError("broadcast_like", "cannot broadcast the first shape to the second",
+                         [x.shape, ref.shape])
+    return AVal(ref.shape, x.dtype)
+
+
+broadcast_like_p = Primitive(
+    "broadcast_like", _broadcast_like_rule,
+    lambda g, y, x, ref: (_reduce.sum_to(g, x), None), kind="shape",
+    doc="y = x broadcast to ref's shape (a zero-copy view on the CPU);  dx = g summed back",
+    kernels={"cpu": lambda x, ref: np.broadcast_to(x, ref.shape)})
+
+
+def broadcast_like(x, ref):
+    xa, ra = aval_of(x), aval_of(ref)
+    if xa.shape == ra.shape and xa.fully_defined:
+        return x
+    return bind(broadcast_like_p, x, ref)
+
+
+# ----------------------------------------------------------------------------- expand / squeeze
+def _expand_dims_rule(x: AVal, *, axes) -> AVal:
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return AVal(tuple(shape), x.dtype)
+
+
+expand_dims_p = Primitive(
+    "expand_dims", _expand_dims_rule, lambda g, y, x, *, axes: (reshape_like(g, x),),
+    kind="shape", doc="y = x with new axes of size 1;  dx = g reshaped back",
+    kernels={"cpu": lambda x, *, axes: np.expand_dims(x, axes)})
+
+
+def expand_dims(x, axis):
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    nd = aval_of(x).ndim + len(axes)
+    axes = tuple(sorted(_rules.normalize_axis("expand_dims", int(a), nd) for a in axes))
+    if not axes:
+        return x
+    return bind(expand_dims_p, x, axes=axes)
+
+
+def _squeeze_rule(x: AVal, *, axes) -> AVal:
+    for a in axes:
+        if x.shape[a] not in (1, None):
+            raise ShapeError("squeeze", f"cannot squeeze axis {a}: its size is {x.shape[a]}, "
+                             "not 1", [x.shape])
+    return AVal(tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype)
+
+
+squeeze_p = Primitive(
+    "squeeze", _squeeze_rule, lambda g, y, x, *, axes: (reshape_like(g, x),), kind="shape",
+    doc="y = x without the given size-1 axes;  dx = g reshaped back",
+    kernels={"cpu": lambda x, *, axes: np.squeeze(x, axes)})
+
+
+def squeeze(x, axis=None):
+    av = aval_of(x)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(av.shape) if d == 1)
+    else:
+        axes = _rules.normalize_axes("squeeze", axis, av.ndim, av.shape)
+    if not axes:
+        return x
+    return bind(squeeze_p, x, axes=axes)
+
+
+# ----------------------------------------------------------------------------- concatenate
+def _concat_rule(*xs: AVal, axis) -> AVal:
+    if not xs:
+        raise ShapeError("concatenate", "needs at least one input", [])
+    nd = xs[0].ndim
+    shapes = [x.shape for x in xs]
+    if any(x.ndim != nd for x in xs):
+        raise ShapeError("concatenate", "all inputs must have the same rank", shapes)
+    dtype = _rules.same_dtype("concatenate", *xs)
+    out = []
+    for i in range(nd):
+        dims = [x.shape[i] for x in xs]
+        if i == axis:
+            out.append(None if None in dims else int(np.sum(dims)))
+        else:
+            known = {d for d in dims if d is not None}
+            if len(known) > 1:
+                raise ShapeError("concatenate", f"Dimension {i} in both shapes must be equal, "
+                                 f"but are {sorted(known)[0]} and {sorted(known)[1]}", shapes)
+            out.append(known.pop() if known else None)
+    return AVal(tuple(out), dtype)
+
+
+def _concat_vjp(g, y, *xs, axis):
+    from .indexing import getitem
+    sizes = [aval_of(x).shape[axis] for x in xs]
+    if None in sizes:
+        raise NotImplementedError("dlcore: the gradient of concatenate needs the sizes along "
+                                  "the concatenation axis to be known when the graph is built")
+    grads, start = [], 0
+    for n in sizes:
+        idx = (slice(None),) * axis + (slice(start, start + n),)
+        grads.append(getitem(g, idx))
+        start += n
+    return tuple(grads)
+
+
+concatenate_p = Primitive(
+    "concatenate", _concat_rule, _concat_vjp, kind="shape",
+    doc="y = [x0, x1, ...] joined along axis;  dxi = the slice of g that xi occupies",
+    kernels={"cpu": lambda *xs, axis: np.concatenate(xs, axis=axis)})
+
+
+def concatenate(xs, axis=0):
+    xs = list(xs)
+    nd = aval_of(xs[0]).ndim
+    axis = _rules.normalize_axis("concatenate", int(axis), nd, aval_of(xs[0]).shape)
+    if len(xs) == 1:
+        return xs[0]
+    dts = {aval_of(x).dtype for x in xs}
+    if len(dts) > 1:
+        from .. import dtypes as _dt
+        from .elementwise import cast
+        t = _dt.result_type(*dts)
+        xs = [cast(x, t) for x in xs]
+    return bind(concatenate_p, *xs, axis=axis)
+
+
+def stack(xs, axis=0):
+    xs = list(xs)
+    nd = aval_of(xs[0]).ndim + 1
+    axis = _rules.normalize_axis("stack", int(axis), nd)
+    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)

@@ -1,0 +1,149 @@
+"""The op registry and the one dispatch mechanism.
+
+A *primitive* is defined exactly once, here in dlcore, by:
+
+* a **shape/dtype rule**: abstract values in (``AVal(shape, dtype)``, where a dimension may be
+  ``None`` for "unknown until run time"), abstract value out.  The static front end calls it at
+  graph-build time; the eager front end and the raw-array path call it before running a kernel;
+* a **vjp rule**: given the cotangent ``g`` of the output, the output and the inputs, return one
+  cotangent per input (or ``None``).  It is written only with dlcore's own functional ops, so the
+  same rule builds gradient *nodes* in a static graph and computes gradient *values* eagerly,
+  and gradients of gradients come for free;
+* one **kernel per device** (``'cpu'``: a Numba ``@njit`` function over NumPy buffers,
+  ``'cuda'``: numba.cuda kernels over device arrays).
+
+``bind(prim, *args, **params)`` is the single entry point.  It looks at the arguments: if one of
+them belongs to a front end (its type has a ``__dlcore_frontend__`` attribute), that front end's
+``apply(prim, args, params)`` decides what "applying an op" means: the eager front end runs the
+kernel now and records a tape entry, the static front end adds a node to the graph.  Plain
+buffers (NumPy arrays, CUDA device arrays, Python scalars) are computed directly.
+This is the "interpreters" idea of JAX's autodidax, cut down to what two front ends need.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import dtypes as _dt
+from .device import device_of
+from .errors import DeviceError
+
+
+class AVal(NamedTuple):
+    """An abstract value: a shape (dimensions may be None) and a numpy dtype."""
+
+    shape: tuple
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def fully_defined(self) -> bool:
+        return all(d is not None for d in self.shape)
+
+
+def aval_of(x) -> AVal:
+    """The abstract value of a front-end value, a buffer or a Python scalar."""
+    get = getattr(x, "__dlcore_aval__", None)
+    if get is not None:
+        return get()
+    if isinstance(x, np.ndarray) or hasattr(x, "copy_to_host"):
+        return AVal(tuple(x.shape), np.dtype(x.dtype))
+    if isinstance(x, np.generic):
+        return AVal((), np.dtype(x.dtype))
+    return AVal((), _dt.scalar_dtype(x, None))
+
+
+class Primitive:
+    """One primitive operation: shape rule, vjp rule and kernels, in one definition block.
+
+    Attributes:
+      name: the op's name ('add', 'matmul', ...), used in error messages and graph pictures.
+      shape_rule: ``f(*avals, **params) -> AVal``; raises ShapeError / DTypeError.
+      vjp: ``f(g, out, *inputs, **params) -> tuple`` of cotangents (None where there is none),
+        built from dlcore ops; ``None`` for a non-differentiable primitive.
+      kernels: ``{'cpu': f, 'cuda': f}``, each ``f(*buffers, **params) -> buffer``.
+      expr: for elementwise primitives, the scalar expression (``'{0} + {1}'``) that the CPU and
+        CUDA kernel factories and the graph compiler's fusion pass all compile from.
+    """
+
+    __slots__ = ("name", "shape_rule", "vjp", "kernels", "differentiable", "doc", "expr",
+                 "kind", "__weakref__")
+
+    def __init__(self, name: str, shape_rule: Callable, vjp: Callable | None = None, *,
+                 kernels: dict | None = None, differentiable: bool | None = None,
+                 doc: str = "", expr: str | None = None, kind: str = "other"):
+        self.name = name
+        self.shape_rule = shape_rule
+        self.vjp = vjp
+        self.kernels = dict(kernels or {})
+        self.differentiable = (vjp is not None) if differentiable is None else differentiable
+        self.doc = doc
+        self.expr = expr
+        self.kind = kind
+        if name in PRIMITIVES:
+            raise ValueError(f"dlcore: primitive {name!r} is defined twice")
+        PRIMITIVES[name] = self
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def abstract_eval(self, *avals: AVal, **params) -> AVal:
+        return self.shape_rule(*avals, **params)
+
+    def impl(self, *bufs, **params):
+        """Run this primitive's kernel on buffers that all live on one device."""
+        dev = None
+        for b in bufs:
+            d = device_of(b)
+            if dev is None:
+                dev = d
+            elif d != dev:
+                raise DeviceError(self.name, [dev, d])
+        kernel = self.kernels.get("cpu" if dev is None else dev.type)
+        if kernel is None:
+            raise NotImplementedError(f"dlcore: primitive '{self.name}' has no kernel for device "
+                                      f"{dev}")
+        return kernel(*bufs, **params)
+
+    def def_kernel(self, device: str):
+        """Decorator: register ``f`` as this primitive's kernel for ``device``."""
+        def register(f):
+            self.kernels[device] = f
+            return f
+        return register
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def scalar_context_dtype(args) -> np.dtype | None:
+    """The dtype that weak Python scalars in ``args`` take: the first non-scalar argument's."""
+    other = None
+    for a in args:
+        if not _dt.is_python_scalar(a):
+            other = aval_of(a).dtype
+            break
+    return other
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply ``prim`` to ``args``: the one dispatch point shared by both front ends."""
+    for a in args:
+        fe = getattr(type(a), "__dlcore_frontend__", None)
+        if fe is not None:
+            return fe.apply(prim, args, params)
+    return apply_raw(prim, args, params)
+
+
+def apply_raw(prim: Primitive, args, params):
+    """The plain-buffer interpretation: check shapes, run the kernel now."""
+    other = scalar_context_dtype(args)
+    bufs = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
+            else (np.asarray(a) if isinstance(a, np.generic) else a) for a in args]
+    prim.abstract_eval(*(aval_of(b) for b in bufs), **params)
+    return prim.impl(*bufs, **params)
