@@ -74,7 +74,9 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
     Args:
       roots, seeds: the outputs and their cotangents (``seeds[i]`` may be None to skip a root).
       parents: ``parents(v)`` -> input values of the op that made ``v`` (empty for leaves).
-      vjp: ``vjp(v, g)`` -> one cotangent (or None) per parent of ``v``.
+      vjp: ``vjp(v, g)`` -> one entry per parent of ``v``: a cotangent, None, or a zero-argument
+        callable that computes the cotangent; callables are called only for parents on a path
+        to a wanted value (so ``x @ w`` with data ``x`` never computes the cotangent of ``x``).
       add: how two cotangents are summed (a dlcore op, so this works on nodes and on values).
       wanted: the values whose cotangents are returned; only nodes on a path from a root to a
         wanted value are visited.  ``None`` means every leaf.
@@ -135,6 +137,10 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
             pk = key(p)
             if pk not in useful:
                 continue
+            if callable(pg):        # a thunk: computed only because this input needs it
+                pg = pg()
+                if pg is None:
+                    continue
             check_cotangent(p, pg, f" (flowing out of {name_of(v) if name_of else 'an op'})")
             grads[pk] = pg if pk not in grads else add(grads[pk], pg)
     return result

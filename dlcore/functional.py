@@ -62,8 +62,7 @@ def _parents(v: Traced):
 
 
 def _vjp_of(v: Traced, g):
-    out = v.prim.vjp(g, v, *v.inputs, **v.params)
-    return [o() if callable(o) else o for o in out]
+    return v.prim.vjp(g, v, *v.inputs, **v.params)
 
 
 def vjp(fun: Callable, *primals):

@@ -64,8 +64,9 @@ class Primitive:
     Attributes:
       name: the op's name ('add', 'matmul', ...), used in error messages and graph pictures.
       shape_rule: ``f(*avals, **params) -> AVal``; raises ShapeError / DTypeError.
-      vjp: ``f(g, out, *inputs, **params) -> tuple`` of cotangents (None where there is none),
-        built from dlcore ops; ``None`` for a non-differentiable primitive.
+      vjp: ``f(g, out, *inputs, **params) -> tuple`` with one entry per input: a cotangent,
+        None (no gradient), or a zero-argument callable computing the cotangent only when that
+        input needs it.  Built from dlcore ops only; ``None`` for a non-differentiable primitive.
       kernels: ``{'cpu': f, 'cuda': f}``, each ``f(*buffers, **params) -> buffer``.
       expr: for elementwise primitives, the scalar expression (``'{0} + {1}'``) that the CPU and
         CUDA kernel factories and the graph compiler's fusion pass all compile from.

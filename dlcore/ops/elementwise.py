@@ -18,6 +18,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
+from ..kernels.cpu import indexing as _cpu_indexing
+from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import reduce as _reduce
@@ -273,7 +275,7 @@ def _full_like_rule(x: AVal, *, value, dtype) -> AVal:
 full_like_p = Primitive(
     "full_like", _full_like_rule, None, kind="fill",
     doc="y = full(shape(x), value);  not differentiable (does not depend on x's values)",
-    kernels={"cpu": lambda x, value, dtype: np.full(x.shape, value, dtype or x.dtype)})
+    kernels={"cpu": _cpu_indexing.full_like, "cuda": _cuda_indexing.full_like})
 
 
 def full_like(x, value, dtype=None):

@@ -12,6 +12,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import ShapeError
+from ..kernels.cpu import indexing as _cpu
+from ..kernels.cuda import indexing as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import reduce as _reduce
 
@@ -46,10 +48,6 @@ def _int_or_none(v):
     return None if v is None else int(v)
 
 
-def numpy_index(cidx: tuple) -> tuple:
-    return tuple(slice(*i[1:]) if isinstance(i, tuple) else i for i in cidx)
-
-
 def _getitem_rule(x: AVal, *, idx) -> AVal:
     shape, dim = [], 0
     for i in idx:
@@ -70,7 +68,7 @@ def _getitem_rule(x: AVal, *, idx) -> AVal:
 getitem_p = Primitive(
     "getitem", _getitem_rule, lambda g, y, x, *, idx: (slice_scatter(g, x, idx),),
     kind="index", doc="y = x[idx] (basic slicing);  dx = zeros like x with g placed at idx",
-    kernels={"cpu": lambda x, *, idx: x[numpy_index(idx)]})
+    kernels={"cpu": _cpu.getitem, "cuda": _cuda.getitem})
 
 
 def getitem(x, idx):
@@ -81,17 +79,11 @@ def _slice_scatter_rule(g: AVal, ref: AVal, *, idx) -> AVal:
     return AVal(ref.shape, g.dtype)
 
 
-def _cpu_slice_scatter(g, ref, *, idx):
-    out = np.zeros(ref.shape, g.dtype)
-    out[numpy_index(idx)] = g
-    return out
-
-
 slice_scatter_p = Primitive(
     "slice_scatter", _slice_scatter_rule,
     lambda g, y, v, ref, *, idx: (getitem(g, idx), None), kind="index",
     doc="y = zeros(shape(ref)); y[idx] = v;  dv = g[idx]",
-    kernels={"cpu": _cpu_slice_scatter})
+    kernels={"cpu": _cpu.slice_scatter, "cuda": _cuda.slice_scatter})
 
 
 def slice_scatter(v, ref, idx):
@@ -106,18 +98,12 @@ def _index_update_rule(x: AVal, v: AVal, *, idx) -> AVal:
     return AVal(x.shape, x.dtype)
 
 
-def _cpu_index_update(x, v, *, idx):
-    out = x.copy()
-    out[numpy_index(idx)] = v
-    return out
-
-
 index_update_p = Primitive(
     "index_update", _index_update_rule,
-    lambda g, y, x, v, *, idx: (lambda: index_update(g, 0, idx),
+    lambda g, y, x, v, *, idx: (lambda: index_update(g, idx, 0),
                                 lambda: _reduce.sum_to(getitem(g, idx), v)),
     kind="index", doc="y = copy of x with y[idx] = v;  dx = g with g[idx] = 0,  dv = g[idx]",
-    kernels={"cpu": _cpu_index_update})
+    kernels={"cpu": _cpu.index_update, "cuda": _cuda.index_update})
 
 
 def index_update(x, idx, v):
@@ -143,13 +129,9 @@ def _one_hot_rule(x: AVal, *, depth, dtype) -> AVal:
     return AVal(x.shape + (depth,), _dt.as_dtype(dtype))
 
 
-def _cpu_one_hot(x, *, depth, dtype):
-    return (x[..., None] == np.arange(depth)).astype(dtype)
-
-
 one_hot_p = Primitive("one_hot", _one_hot_rule, None, kind="index",
                       doc="y[..., k] = (x == k);  not differentiable",
-                      kernels={"cpu": _cpu_one_hot})
+                      kernels={"cpu": _cpu.one_hot, "cuda": _cuda.one_hot})
 
 
 def one_hot(indices, depth, dtype=_dt.float32):

@@ -8,9 +8,9 @@ Both cotangents are returned as thunks, so an eager backward that needs only ``d
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import ShapeError
+from ..kernels.cpu import linalg as _cpu
+from ..kernels.cuda import linalg as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import reduce as _reduce
@@ -36,13 +36,9 @@ def _matmul_vjp(g, y, a, b):
             lambda: _reduce.sum_to(matmul(_shape.matrix_transpose(a), g), b))
 
 
-def _cpu_matmul(a, b):
-    return np.matmul(a, b)
-
-
 matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul",
                      doc="y = a @ b;  da = g @ b^T,  db = a^T @ g",
-                     kernels={"cpu": _cpu_matmul})
+                     kernels={"cpu": _cpu.matmul, "cuda": _cuda.matmul})
 
 
 def matmul(a, b):

@@ -7,10 +7,10 @@ primitives' parameters are hashable and canonical (the graph compiler keys its c
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dtypes as _dt
 from ..errors import ShapeError
+from ..kernels.cpu import reduce as _cpu
+from ..kernels.cuda import reduce as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import elementwise as _ew
@@ -54,23 +54,15 @@ def _minmax_vjp(g, y, x, *, axes, keepdims):
     return (_ew.mul(_ew.div(mask, count), g),)
 
 
-def _np_reduce(fn):
-    def kernel(x, *, axes, keepdims):
-        return np.asarray(fn(x, axis=axes, keepdims=keepdims))
-    return kernel
-
-
 sum_p = Primitive("sum", _reduce_rule("sum"), _sum_vjp, kind="reduce",
                   doc="y = sum over axes of x;  dx = broadcast(g) back to x's shape",
-                  kernels={"cpu": lambda x, *, axes, keepdims: np.asarray(
-                      np.sum(x, axis=axes, keepdims=keepdims,
-                             dtype=np.int64 if x.dtype == np.bool_ else x.dtype))})
+                  kernels={"cpu": _cpu.sum, "cuda": _cuda.sum})
 max_p = Primitive("max", _reduce_rule("max"), _minmax_vjp, kind="reduce",
                   doc="y = max over axes;  dx = g * [x == y] / count([x == y])",
-                  kernels={"cpu": _np_reduce(np.max)})
+                  kernels={"cpu": _cpu.max, "cuda": _cuda.max})
 min_p = Primitive("min", _reduce_rule("min"), _minmax_vjp, kind="reduce",
                   doc="y = min over axes;  dx = g * [x == y] / count([x == y])",
-                  kernels={"cpu": _np_reduce(np.min)})
+                  kernels={"cpu": _cpu.min, "cuda": _cuda.min})
 
 
 def _axes(name, x, axis):
@@ -100,8 +92,7 @@ def _argmax_rule(x: AVal, *, axis, keepdims) -> AVal:
 
 argmax_p = Primitive("argmax", _argmax_rule, None, kind="reduce",
                      doc="y = index of the first maximum along axis (int64);  not differentiable",
-                     kernels={"cpu": lambda x, *, axis, keepdims: np.asarray(
-                         np.argmax(x, axis=axis, keepdims=keepdims), dtype=np.int64)})
+                     kernels={"cpu": _cpu.argmax, "cuda": _cuda.argmax})
 
 
 def argmax(x, axis=None, keepdims=False):
@@ -123,26 +114,11 @@ def _sum_to_rule(x: AVal, ref: AVal) -> AVal:
     return AVal(ref.shape, x.dtype)
 
 
-def _sum_to_kernel(x, ref):
-    return sum_to_shape(x, ref.shape)
-
-
-def sum_to_shape(x: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum a broadcast result back down to ``shape`` (NumPy reference used by the CPU kernel)."""
-    if x.shape == tuple(shape):
-        return x
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
-    out = np.sum(x, axis=axes, keepdims=True, dtype=x.dtype)
-    return out.reshape(shape)
-
-
 sum_to_p = Primitive(
     "sum_to", _sum_to_rule,
     lambda g, y, x, ref: (_shape.broadcast_like(g, x), None), kind="reduce",
     doc="y = x summed over its broadcast dimensions down to ref's shape;  dx = broadcast(g)",
-    kernels={"cpu": _sum_to_kernel})
+    kernels={"cpu": _cpu.sum_to, "cuda": _cuda.sum_to})
 
 
 def sum_to(x, ref):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
+from ..kernels.cpu import shape as _cpu
+from ..kernels.cuda import shape as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import reduce as _reduce
@@ -29,7 +31,7 @@ transpose_p = Primitive(
     "transpose", _transpose_rule,
     lambda g, y, x, *, perm: (transpose(g, tuple(int(i) for i in np.argsort(perm))),),
     kind="shape", doc="y = x with axes permuted;  dx = g with the inverse permutation",
-    kernels={"cpu": lambda x, *, perm: np.transpose(x, perm)})
+    kernels={"cpu": _cpu.transpose, "cuda": _cuda.transpose})
 
 
 def transpose(x, perm=None):
@@ -70,7 +72,7 @@ def _reshape_rule(x: AVal, *, shape) -> AVal:
 reshape_p = Primitive(
     "reshape", _reshape_rule, lambda g, y, x, *, shape: (reshape_like(g, x),), kind="shape",
     doc="y = x with a new shape (one dimension may be -1);  dx = g reshaped back",
-    kernels={"cpu": lambda x, *, shape: np.reshape(x, shape)})
+    kernels={"cpu": _cpu.reshape, "cuda": _cuda.reshape})
 
 
 def reshape(x, shape):
@@ -90,7 +92,7 @@ def _reshape_like_rule(x: AVal, ref: AVal) -> AVal:
 reshape_like_p = Primitive(
     "reshape_like", _reshape_like_rule, lambda g, y, x, ref: (reshape_like(g, x), None),
     kind="shape", doc="y = x reshaped to ref's shape;  dx = g reshaped back",
-    kernels={"cpu": lambda x, ref: np.reshape(x, ref.shape)})
+    kernels={"cpu": _cpu.reshape_like, "cuda": _cuda.reshape_like})
 
 
 def reshape_like(x, ref):
@@ -114,7 +116,7 @@ broadcast_to_p = Primitive(
     "broadcast_to", _broadcast_to_rule,
     lambda g, y, x, *, shape: (_reduce.sum_to(g, x),), kind="shape",
     doc="y = x broadcast to shape (a zero-copy view on the CPU);  dx = g summed back to x",
-    kernels={"cpu": lambda x, *, shape: np.broadcast_to(x, shape)})
+    kernels={"cpu": _cpu.broadcast_to, "cuda": _cuda.broadcast_to})
 
 
 def broadcast_to(x, shape):
@@ -137,7 +139,7 @@ broadcast_like_p = Primitive(
     "broadcast_like", _broadcast_like_rule,
     lambda g, y, x, ref: (_reduce.sum_to(g, x), None), kind="shape",
     doc="y = x broadcast to ref's shape (a zero-copy view on the CPU);  dx = g summed back",
-    kernels={"cpu": lambda x, ref: np.broadcast_to(x, ref.shape)})
+    kernels={"cpu": _cpu.broadcast_like, "cuda": _cuda.broadcast_like})
 
 
 def broadcast_like(x, ref):
@@ -158,7 +160,7 @@ def _expand_dims_rule(x: AVal, *, axes) -> AVal:
 expand_dims_p = Primitive(
     "expand_dims", _expand_dims_rule, lambda g, y, x, *, axes: (reshape_like(g, x),),
     kind="shape", doc="y = x with new axes of size 1;  dx = g reshaped back",
-    kernels={"cpu": lambda x, *, axes: np.expand_dims(x, axes)})
+    kernels={"cpu": _cpu.expand_dims, "cuda": _cuda.expand_dims})
 
 
 def expand_dims(x, axis):
@@ -181,7 +183,7 @@ def _squeeze_rule(x: AVal, *, axes) -> AVal:
 squeeze_p = Primitive(
     "squeeze", _squeeze_rule, lambda g, y, x, *, axes: (reshape_like(g, x),), kind="shape",
     doc="y = x without the given size-1 axes;  dx = g reshaped back",
-    kernels={"cpu": lambda x, *, axes: np.squeeze(x, axes)})
+    kernels={"cpu": _cpu.squeeze, "cuda": _cuda.squeeze})
 
 
 def squeeze(x, axis=None):
@@ -235,7 +237,7 @@ def _concat_vjp(g, y, *xs, axis):
 concatenate_p = Primitive(
     "concatenate", _concat_rule, _concat_vjp, kind="shape",
     doc="y = [x0, x1, ...] joined along axis;  dxi = the slice of g that xi occupies",
-    kernels={"cpu": lambda *xs, axis: np.concatenate(xs, axis=axis)})
+    kernels={"cpu": _cpu.concatenate, "cuda": _cuda.concatenate})
 
 
 def concatenate(xs, axis=0):
