@@ -62,7 +62,15 @@ def is_floating(dtype) -> bool:
     return np.dtype(dtype).kind == "f"
 
 
+_PY_SCALAR_TYPES = frozenset({bool, int, float})
+
+
 def is_python_scalar(x) -> bool:
+    t = type(x)
+    if t is np.ndarray:          # fast paths first: this runs on every op dispatch
+        return False
+    if t in _PY_SCALAR_TYPES:
+        return True
     return isinstance(x, (bool, numbers.Number)) and not isinstance(x, np.ndarray) and np.ndim(x) == 0 \
         and not isinstance(x, np.generic)
 

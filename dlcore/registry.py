@@ -48,6 +48,8 @@ class AVal(NamedTuple):
 
 def aval_of(x) -> AVal:
     """The abstract value of a front-end value, a buffer or a Python scalar."""
+    if type(x) is np.ndarray:    # the common case, first (dispatch cost)
+        return AVal(x.shape, x.dtype)
     get = getattr(x, "__dlcore_aval__", None)
     if get is not None:
         return get()
@@ -73,7 +75,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "shape_rule", "vjp", "kernels", "differentiable", "doc", "expr",
-                 "kind", "__weakref__")
+                 "kind", "_rule_cache", "__weakref__")
 
     def __init__(self, name: str, shape_rule: Callable, vjp: Callable | None = None, *,
                  kernels: dict | None = None, differentiable: bool | None = None,
@@ -86,6 +88,7 @@ class Primitive:
         self.doc = doc
         self.expr = expr
         self.kind = kind
+        self._rule_cache: dict = {}
         if name in PRIMITIVES:
             raise ValueError(f"dlcore: primitive {name!r} is defined twice")
         PRIMITIVES[name] = self
@@ -98,6 +101,13 @@ class Primitive:
 
     def impl(self, *bufs, **params):
         """Run this primitive's kernel on buffers that all live on one device."""
+        for b in bufs:
+            if type(b) is not np.ndarray:
+                break
+        else:                    # all NumPy buffers: the CPU, no device check needed
+            kernel = self.kernels.get("cpu")
+            if kernel is not None:
+                return kernel(*bufs, **params)
         dev = None
         for b in bufs:
             d = device_of(b)
@@ -143,8 +153,34 @@ def bind(prim: Primitive, *args, **params):
 
 def apply_raw(prim: Primitive, args, params):
     """The plain-buffer interpretation: check shapes, run the kernel now."""
+    for a in args:
+        if type(a) is not np.ndarray:
+            break
+    else:                        # all NumPy buffers: nothing to convert (dispatch cost)
+        _check_cached(prim, args, params)
+        return prim.impl(*args, **params)
     other = scalar_context_dtype(args)
     bufs = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
             else (np.asarray(a) if isinstance(a, np.generic) else a) for a in args]
     prim.abstract_eval(*(aval_of(b) for b in bufs), **params)
     return prim.impl(*bufs, **params)
+
+
+def _check_cached(prim: Primitive, bufs, params) -> None:
+    """Run the shape rule on concrete buffers, remembering the (shapes, dtypes, params) that
+    passed, so a hot loop of small ops does not pay for the rule every time.  Failures are
+    never cached: a bad call raises every time."""
+    key = tuple((b.shape, b.dtype) for b in bufs)
+    if params:
+        key = (key, tuple(params.items()))
+    cache = prim._rule_cache
+    try:
+        if key in cache:
+            return
+    except TypeError:            # an unhashable parameter: just run the rule
+        prim.abstract_eval(*[AVal(b.shape, b.dtype) for b in bufs], **params)
+        return
+    prim.abstract_eval(*[AVal(b.shape, b.dtype) for b in bufs], **params)
+    if len(cache) > 4096:
+        cache.clear()
+    cache[key] = True

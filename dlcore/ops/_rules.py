@@ -11,6 +11,12 @@ from ..registry import AVal
 
 def broadcast_shapes(op: str, *shapes) -> tuple:
     """NumPy broadcasting where a dimension may be None (unknown until run time)."""
+    first = shapes[0]
+    for s in shapes[1:]:
+        if s != first:
+            break
+    else:                        # equal shapes (the common case): nothing to broadcast
+        return tuple(first)
     ndim = max((len(s) for s in shapes), default=0)
     out = []
     for i in range(-ndim, 0):

@@ -27,7 +27,7 @@ from . import reduce as _reduce
 
 def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind):
     return Primitive(name, shape_rule, vjp, doc=doc, expr=expr, kind=kind, kernels={
-        "cpu": _cpu_kernel(name, expr, nin, np_fn),
+        "cpu": _cpu_kernel(name, expr, nin, np_fn, kind=kind),
         "cuda": _cuda_kernel(name, expr, nin),
     })
 
@@ -154,6 +154,8 @@ minimum_p = _binary("minimum", "{0} if {0} <= {1} else {1}", np.minimum,
 
 def _promote(a, b):
     """Cast two operands to their common dtype (NumPy promotion; Python scalars are weak)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+        return a, b              # the common case, first (dispatch cost)
     if _dt.is_python_scalar(a) or _dt.is_python_scalar(b):
         return a, b
     da, db = aval_of(a).dtype, aval_of(b).dtype
