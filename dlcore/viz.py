@@ -305,7 +305,6 @@ class Diagram:
         for e in edges:
             self.add_edge(e)
 
-    # building
     def add_node(self, node: Node | str, label: str | None = None, **kw) -> Node:
         if not isinstance(node, Node):
             node = Node(str(node), label if label is not None else str(node), **kw)
@@ -520,7 +519,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
     legend = d._legend_items() if d.legend else []
     ymax += (0.35 if d.title else 0) + 0.22 * len(legend) + (0.3 if frames else 0)
     text_w = max([_CHAR_W * 1.2 * len(d.title)] + [_CHAR_W * len(t) for _, t in legend])
-    xmax = max(xmax, xmin + text_w + 0.4)                 # room for the title and legend
+    extra = text_w + 0.4 - (xmax - xmin)                  # room for the title and legend
+    xmin, xmax = (xmin - extra / 2, xmax + extra / 2) if extra > 0 else (xmin, xmax)
     width, height = xmax - xmin, ymax - ymin
     scale = min(1.0, 40.0 / max(width, height))          # keep huge graphs to a sane size
     fig = Figure(figsize=(max(width * scale, 2.0), max(height * scale, 1.0)))
