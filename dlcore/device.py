@@ -138,7 +138,8 @@ def to_device(buf, device) -> object:
     if on_cuda:
         return buf
     cuda = cuda_module()
-    host = np.ascontiguousarray(buf)
+    # np.asarray(order='C'), not np.ascontiguousarray: the latter turns a 0-d array into 1-d.
+    host = np.asarray(buf, order="C")
     out = cuda.to_device(host)
     _count("h2d", host.nbytes)
     return out

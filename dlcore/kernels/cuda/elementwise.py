@@ -1,11 +1,227 @@
-"""CUDA elementwise kernels generated from each primitive's scalar expression."""
+"""CUDA elementwise kernels, generated from each primitive's scalar expression.
+
+Every elementwise primitive carries one scalar expression (``'{0} + {1}'``,
+``'math.exp({0})'``); this module turns it into a numba.cuda kernel with a *grid-stride loop*::
+
+    @cuda.jit(cache=True)
+    def kernel(out, n, a0, a1, n1, s1_1):
+        start = cuda.grid(1)            # this thread's global index
+        step = cuda.gridsize(1)         # how many threads the whole grid has
+        for i in range(start, n, step): # thread t handles t, t + step, t + 2 step, ...
+            r = i
+            c1 = r % n1
+            r //= n1
+            c0 = r
+            x0 = a0[i]                  # same layout as the output: read element i
+            x1 = a1[c1 * s1_1]          # broadcast over dim 0: its stride is 0, left out
+            out[i] = x0 + x1
+
+Consecutive threads handle consecutive output elements, so the writes (and the reads of inputs
+with the output's layout) are coalesced.
+
+Broadcasting.  The output is a flat C-contiguous buffer.  Each flat output index ``i`` is turned
+into coordinates ``c_d`` over the output shape (after :func:`merge_dims` has dropped size-1
+dimensions and merged dimensions that are one run for every input, so ``(64, 100) + (64, 100)``
+is a 1-D loop and a bias add is a 2-D one).  Each input reads the element at ``sum_d c_d *
+stride_d``, with stride 0 on the dimensions it is broadcast along; such terms are left out of the
+generated source, and an input whose layout equals the output's simply reads ``a[i]``.  So a bias
+is read in place, never materialised at the output's size.
+
+Non-contiguous inputs (a strided view sliced out of a device array) cannot be flattened; they are
+indexed with their own N-d coordinates, ``a[c0, c1]``, and numba.cuda applies their strides.  The
+same path gives :func:`copy_contiguous`, the one copy of a strided view that other kernels use.
+
+The kernel is specialised on the layout *pattern* (number of dimensions, which inputs are
+broadcast where), not on the sizes: sizes and strides are arguments, so a new batch size does
+not recompile anything.  The source is written through :mod:`dlcore.jitcache` to a real file, so
+``cache=True`` keeps the compiled code on disk.
+
+Arithmetic on comparison results (``sign``'s ``({0} > 0) - ({0} < 0)``) is made explicit with
+``int(...)``: Numba treats ``bool - bool`` as integers, NumPy scalars (which the simulator uses)
+refuse it.  A bool output stores ``(value) != 0``, NumPy's cast to bool.
+"""
 
 from __future__ import annotations
 
+import ast
+from typing import Callable
+
+import numpy as np
+
+from . import _support as S
+
+# One compiled kernel per (expression, layout pattern).
+_kernels: dict[tuple, Callable] = {}
+
+
+class _BoolArithmetic(ast.NodeTransformer):
+    """Wrap a comparison used as an arithmetic operand in ``int(...)``."""
+
+    @staticmethod
+    def _wrap(node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Compare):
+            return ast.Call(func=ast.Name(id="int", ctx=ast.Load()), args=[node], keywords=[])
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        node.left = self._wrap(node.left)
+        node.right = self._wrap(node.right)
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Not):
+            node.operand = self._wrap(node.operand)
+        return node
+
+
+def scalar_code(expr: str, nin: int) -> str:
+    """The primitive's expression over the names ``x0, x1, ...``, ready for device code."""
+    code = expr.format(*(f"x{k}" for k in range(nin)))
+    tree = _BoolArithmetic().visit(ast.parse(code, mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+# ----------------------------------------------------------------------------- layouts
+# An input's access pattern:
+#   ("same",)            its layout equals the output's: read a[i]
+#   ("flat", mask)       contiguous: read a[sum of c_d * s_d over the dims d where mask[d]]
+#   ("nd", dims)         strided view, indexed a[c_dims[0], ...]; None entries read index 0
+def _plan(inputs: list, out_shape: tuple) -> tuple[tuple, list, list]:
+    """Coordinate shape, per-input patterns and per-input stride arguments."""
+    nd_out = len(out_shape)
+    padded = []
+    for x in inputs:
+        shape = tuple(x.shape)
+        full = (1,) * (nd_out - len(shape)) + shape
+        strides = S.c_strides(full)
+        # Stride 0 where the input is broadcast (its size is 1, the output's is not).
+        padded.append(tuple(0 if full[d] == 1 else strides[d] for d in range(nd_out)))
+    if all(S.is_contiguous(x) for x in inputs):
+        shape, stride_sets = S.merge_dims(out_shape, S.c_strides(out_shape), *padded)
+        own = stride_sets[0]
+        patterns, args = [], []
+        for strides in stride_sets[1:]:
+            if strides == own:
+                patterns.append(("same",))
+                args.append(())
+            else:
+                mask = tuple(s != 0 for s in strides)
+                patterns.append(("flat", mask))
+                args.append(tuple(s for s in strides if s != 0))
+        return shape, patterns, args
+    # Some input is a strided view: keep the output's own dimensions.
+    patterns, args = [], []
+    own = S.c_strides(out_shape)
+    for x, strides in zip(inputs, padded):
+        if S.is_contiguous(x):
+            if strides == own:
+                patterns.append(("same",))
+                args.append(())
+            else:
+                mask = tuple(s != 0 for s in strides)
+                patterns.append(("flat", mask))
+                args.append(tuple(s for s in strides if s != 0))
+        else:
+            lead = nd_out - len(x.shape)
+            dims = tuple(None if (x.shape[j] == 1 and out_shape[lead + j] != 1) else lead + j
+                         for j in range(len(x.shape)))
+            patterns.append(("nd", dims))
+            args.append(())
+    return tuple(out_shape), patterns, args
+
+
+def _source(name: str, code: str, ndim: int, patterns: list, out_bool: bool) -> str:
+    """The kernel's source for one layout pattern."""
+    nin = len(patterns)
+    needs_coords = any(p[0] != "same" for p in patterns) and ndim > 0
+    params = ["out", "n"] + [f"a{k}" for k in range(nin)]
+    if needs_coords:
+        params += [f"n{d}" for d in range(1, ndim)]
+    loads = []
+    for k, p in enumerate(patterns):
+        if p[0] == "same":
+            loads.append(f"x{k} = a{k}[i]")
+        elif p[0] == "flat":
+            terms = []
+            for d, used in enumerate(p[1]):
+                if used:
+                    params.append(f"s{k}_{d}")
+                    terms.append(f"c{d} * s{k}_{d}")
+            loads.append(f"x{k} = a{k}[{' + '.join(terms) if terms else '0'}]")
+        else:
+            idx = ", ".join("0" if d is None else f"c{d}" for d in p[1])
+            loads.append(f"x{k} = a{k}[{idx or '()'}]")
+    value = f"({code}) != 0" if out_bool else code
+    body = ["    start = cuda.grid(1)",
+            "    step = cuda.gridsize(1)",
+            "    for i in range(start, n, step):"]
+    if needs_coords:
+        body.append("        r = i")
+        for d in range(ndim - 1, 0, -1):
+            body += [f"        c{d} = r % n{d}", f"        r //= n{d}"]
+        body.append("        c0 = r")
+    body += [f"        {line}" for line in loads]
+    body.append(f"        out[i] = {value}")
+    header = [f'"""Generated by dlcore.kernels.cuda.elementwise for the primitive {name!r}."""',
+              "import math", "", "import numpy as np", "from numba import cuda", "", "",
+              "@cuda.jit(cache=True)", f"def kernel({', '.join(params)}):"]
+    return "\n".join(header + body) + "\n"
+
+
+def run_elementwise(name: str, code: str, inputs: list, out_shape: tuple, out_dtype):
+    """Evaluate ``code`` (over x0, x1, ...) elementwise, broadcasting ``inputs`` to out_shape."""
+    out_shape = tuple(int(d) for d in out_shape)
+    out_dtype = np.dtype(out_dtype)
+    n = S.size_of(out_shape)
+    out = S.empty((n,), out_dtype)
+    if n == 0:
+        return S.view_as(out, out_shape)          # size 0: launch nothing
+    inputs = [x.reshape((1,)) if len(x.shape) == 0 else x for x in inputs]
+    shape, patterns, stride_args = _plan(inputs, out_shape)
+    flat_inputs = [S.flat(x) if p[0] != "nd" else x for x, p in zip(inputs, patterns)]
+    key = (name, code, len(shape), tuple(patterns), out_dtype == np.bool_)
+    kernel = _kernels.get(key)
+    if kernel is None:
+        source = _source(name, code, len(shape), patterns, out_dtype == np.bool_)
+        kernel = S.load_source(f"ew_{name}", source).kernel
+        _kernels[key] = kernel
+    args: list = [out, n] + flat_inputs
+    if any(p[0] != "same" for p in patterns) and len(shape) > 0:
+        args += list(shape[1:])
+    for extra in stride_args:
+        args += list(extra)
+    blocks, threads = S.launch_1d(n)
+    kernel[blocks, threads](*args)
+    return S.view_as(out, out_shape)
+
+
+def copy_contiguous(x):
+    """A C-contiguous device copy of any (strided) device array."""
+    return run_elementwise("copy", "x0", [x], tuple(x.shape), x.dtype)
+
 
 def elementwise_kernel(name: str, expr: str, nin: int):
-    """Return the CUDA kernel ``f(*device_arrays, **params) -> device_array``."""
+    """Return the CUDA kernel ``f(*device_arrays, **params) -> device_array`` of a primitive.
+
+    Called when ``dlcore.ops`` is imported, so it only builds a lazy wrapper: the expression is
+    compiled on the first call, per layout pattern.  The output's shape and dtype come from the
+    primitive's own shape rule (bool for comparisons, ``params['dtype']`` for ``cast``).
+    """
+    code_cache: list[str] = []
+
     def kernel(*bufs, **params):
-        raise NotImplementedError(f"dlcore: CUDA kernel for '{name}' is not written yet")
+        from ...registry import PRIMITIVES, aval_of
+        if len(bufs) != nin:
+            raise TypeError(f"dlcore: the CUDA kernel for '{name}' takes {nin} inputs, "
+                            f"got {len(bufs)}")
+        if not code_cache:
+            code_cache.append(scalar_code(expr, nin))
+        out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs), **params)
+        return run_elementwise(name, code_cache[0], list(bufs), out_aval.shape, out_aval.dtype)
+
     kernel.__name__ = f"cuda_{name}"
+    kernel.__qualname__ = f"cuda_{name}"
+    kernel.__doc__ = f"CUDA kernel of '{name}': out = {expr} elementwise, with broadcasting."
     return kernel

@@ -1,0 +1,193 @@
+"""Shared helpers of the CUDA kernels: launch configuration, allocation, contiguity, strides and
+the loading of generated kernel source.
+
+Launch configuration
+--------------------
+A CUDA kernel runs as a *grid* of *blocks* of *threads*.  dlcore's kernels use one-dimensional
+blocks of 256 threads (8 warps: enough to hide memory latency, small enough that several blocks
+fit on one streaming multiprocessor) and a *grid-stride loop*: thread ``t`` of a grid of ``T``
+threads handles the elements ``t, t + T, t + 2T, ...``.  The grid therefore need not be as large as
+the data; it is capped at a few waves of blocks per SM (an H100 has 132 SMs), which keeps the
+launch cheap and lets each thread amortise its index arithmetic over several elements.  Adjacent
+threads touch adjacent elements in every pass, so global-memory accesses are *coalesced*: a warp's
+32 loads become a few wide memory transactions.
+
+Under Numba's CUDA simulator every CUDA thread is a Python thread (about 0.1 ms each), so small
+problems get small blocks: a block is rounded up to a multiple of 32 (one warp), never more than
+needed.  On a real GPU the same rule costs nothing.
+
+Strides
+-------
+Kernels other than the elementwise ones work on *flat* views of C-contiguous buffers and address
+elements with strides counted in elements (not bytes).  A stride of 0 repeats an element along a
+dimension, which is how broadcasting is expressed without copying the input.  A non-contiguous
+input (a strided view the user sliced out of a device array) is first copied into a contiguous
+buffer by the elementwise identity kernel, the one kernel that reads any strided layout.
+
+Generated source
+----------------
+Kernels whose shared-memory arrays depend on the dtype (reductions, matmul) and the elementwise
+kernels are produced from templates and written through :func:`dlcore.jitcache.load_generated_module`
+to a real ``.py`` file, so ``cuda.jit(cache=True)`` can cache the compiled code on disk.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...device import cuda_module, cuda_simulator
+from ...jitcache import load_generated_module
+
+THREADS = 256          # threads per block for 1-D launches (8 warps)
+WARP = 32
+SIM_MAX_BLOCKS = 4     # the simulator runs one Python thread per CUDA thread: keep grids small
+WAVES = 32             # blocks per SM in a capped grid-stride launch
+
+_max_blocks: int | None = None
+
+
+def cuda():
+    """numba.cuda, imported on first use (a clear error when CUDA is unusable)."""
+    return cuda_module()
+
+
+def max_blocks() -> int:
+    """The grid-size cap for grid-stride kernels: a few waves of blocks per SM."""
+    global _max_blocks
+    if _max_blocks is None:
+        if cuda_simulator():
+            _max_blocks = SIM_MAX_BLOCKS
+        else:
+            dev = cuda().get_current_device()
+            sms = int(getattr(dev, "MULTIPROCESSOR_COUNT", 0) or 0)
+            _max_blocks = sms * WAVES if sms else 4096
+    return _max_blocks
+
+
+def round_up(n: int, multiple: int) -> int:
+    return ((n + multiple - 1) // multiple) * multiple
+
+
+def launch_1d(n: int) -> tuple[int, int]:
+    """(blocks, threads) for a grid-stride loop over ``n`` >= 1 items."""
+    threads = min(THREADS, round_up(max(n, 1), WARP))
+    blocks = min(math.ceil(n / threads), max_blocks())
+    return max(blocks, 1), threads
+
+
+def pow2_threads(n: int) -> int:
+    """A power-of-two block size between one warp and THREADS, for tree reductions of n items."""
+    t = WARP
+    while t < n and t < THREADS:
+        t *= 2
+    return t
+
+
+# ----------------------------------------------------------------------------- buffers
+def empty(shape, dtype):
+    """An uninitialised device array."""
+    return cuda().device_array(tuple(int(d) for d in shape), dtype=np.dtype(dtype))
+
+
+def size_of(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def is_contiguous(x) -> bool:
+    """C-contiguous.  (Numba's reshape treats an F-contiguous array as reshapeable in C order,
+    which would scramble it, so only C order counts here.)"""
+    return bool(x.is_c_contiguous())
+
+
+def contiguous(x):
+    """``x`` itself when C-contiguous, else a contiguous device copy (the one place a strided
+    view is copied before a kernel that needs flat addressing reads it)."""
+    if is_contiguous(x):
+        return x
+    from .elementwise import copy_contiguous
+    return copy_contiguous(x)
+
+
+def flat(x):
+    """A 1-D view of a C-contiguous device array with at least one element."""
+    x = contiguous(x)
+    n = size_of(x.shape)
+    return x if x.shape == (n,) else x.reshape((n,))
+
+
+def view_as(flat_out, shape):
+    """Reshape a freshly allocated flat output to ``shape`` (a zero-copy view)."""
+    shape = tuple(int(d) for d in shape)
+    return flat_out if tuple(flat_out.shape) == shape else flat_out.reshape(shape)
+
+
+def c_strides(shape) -> tuple[int, ...]:
+    """C-order strides, in elements."""
+    strides, acc = [], 1
+    for d in reversed(tuple(shape)):
+        strides.append(acc)
+        acc *= int(d)
+    return tuple(reversed(strides))
+
+
+def as_tuple(values, pad: int) -> tuple[int, ...]:
+    """A non-empty tuple of Python ints (kernels take shapes as UniTuple arguments, and an empty
+    tuple has no element type), padded with ``pad`` when empty."""
+    values = tuple(int(v) for v in values)
+    return values if values else (pad,)
+
+
+def merge_dims(shape, *stride_sets) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
+    """Drop size-1 dimensions and merge neighbours that are one run in every stride set.
+
+    Dimensions ``d`` and ``d+1`` merge when, for each stride set, ``stride[d] ==
+    stride[d+1] * shape[d+1]``; fewer dimensions mean less index arithmetic per element.
+    """
+    dims = [(int(n), [int(s[i]) for s in stride_sets]) for i, n in enumerate(shape) if n != 1]
+    merged: list[tuple[int, list[int]]] = []
+    for n, strides in dims:
+        if merged:
+            pn, pstrides = merged[-1]
+            if all(ps == s * n for ps, s in zip(pstrides, strides)):
+                merged[-1] = (pn * n, strides)
+                continue
+        merged.append((n, strides))
+    new_shape = tuple(n for n, _ in merged)
+    new_strides = [tuple(st[k] for _, st in merged) for k in range(len(stride_sets))]
+    return new_shape, new_strides
+
+
+# ----------------------------------------------------------------------------- generated source
+OFFSET_SOURCE = '''
+@cuda.jit(device=True)
+def flat_offset(i, shape, strides):
+    """The element offset of the i-th item (C order over ``shape``) in a buffer with ``strides``."""
+    off = 0
+    for d in range(len(shape) - 1, -1, -1):
+        n = shape[d]
+        off += (i % n) * strides[d]
+        i //= n
+    return off
+'''
+
+
+def load_source(name: str, source: str):
+    """Compile generated kernel source (written to a real file so the disk cache works)."""
+    cuda()  # fail early, with dlcore's message, when CUDA is unusable
+    return load_generated_module(f"cuda_{name}", source)
+
+
+def numpy_type_name(dtype) -> str:
+    """The ``np.<name>`` spelling of a dtype, for generated source (``np.bool_`` for bool)."""
+    dtype = np.dtype(dtype)
+    return "bool_" if dtype == np.bool_ else dtype.name
+
+
+def scalar_of(value, dtype):
+    """``value`` as a NumPy scalar of ``dtype``, so a kernel argument has the buffer's type."""
+    return np.dtype(dtype).type(value)
