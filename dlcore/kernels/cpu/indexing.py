@@ -1,8 +1,17 @@
-"""CPU indexing kernels: basic slicing, its scatter, functional assignment, one_hot, full_like."""
+"""CPU indexing kernels: basic slicing (a NumPy view), its scatter, functional assignment,
+``one_hot`` (a Numba loop) and ``full_like``.
+
+Slicing, scattering a slice and copying are pure memory moves, which NumPy's strided copy
+already does at memory bandwidth; a Numba loop would add a compile and no speed, so they stay
+NumPy operations.  ``one_hot`` is a Numba loop (imported on first use), because the NumPy
+formulation materialises an ``(N, depth)`` comparison first.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+_jit_one_hot = None
 
 
 def numpy_index(cidx: tuple) -> tuple:
@@ -11,24 +20,41 @@ def numpy_index(cidx: tuple) -> tuple:
 
 
 def getitem(x, *, idx):
+    """y = x[idx]: a view."""
     return x[numpy_index(idx)]
 
 
 def slice_scatter(g, ref, *, idx):
+    """y = zeros like ref, with y[idx] = g."""
     out = np.zeros(ref.shape, g.dtype)
     out[numpy_index(idx)] = g
     return out
 
 
 def index_update(x, v, *, idx):
-    out = x.copy()
+    """y = copy of x with y[idx] = v."""
+    out = np.array(x, copy=True, order="C")
     out[numpy_index(idx)] = v
     return out
 
 
+def _one_hot_loop():
+    global _jit_one_hot
+    if _jit_one_hot is None:
+        from ._jit_index import one_hot_rows
+        _jit_one_hot = one_hot_rows
+    return _jit_one_hot
+
+
 def one_hot(x, *, depth, dtype):
-    return (x[..., None] == np.arange(depth)).astype(dtype)
+    """y[..., k] = (x == k); indices outside [0, depth) give a row of zeros."""
+    x = np.asarray(x)
+    out = np.zeros(x.shape + (depth,), dtype)
+    if out.size:
+        _one_hot_loop()(np.ascontiguousarray(x).reshape(-1), out.reshape(-1, depth))
+    return out
 
 
 def full_like(x, *, value, dtype):
+    """y = an array shaped like x filled with value."""
     return np.full(x.shape, value, dtype or x.dtype)

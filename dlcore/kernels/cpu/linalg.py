@@ -1,4 +1,24 @@
-"""CPU matmul kernel."""
+"""CPU matmul kernel: BLAS through NumPy.
+
+``y = a @ b`` for 2-D and batched operands (leading dimensions broadcast as in ``np.matmul``).
+Float32/float64 operands go to NumPy's BLAS (OpenBLAS in the NumPy wheels) ``sgemm``/``dgemm``,
+which takes C- or Fortran-ordered operands without copying (a transposed weight in a vjp costs
+nothing).  Integer operands use NumPy's own (non-BLAS) loop.
+
+Why not a Numba loop, ``np.dot`` inside ``@njit``, or MKL?  Measured on the 2-core AMD EPYC
+(AVX-512) machine this project is benchmarked on (``benchmarks/kernels.py``):
+
+* ``np.dot`` inside ``@njit`` calls SciPy's bundled OpenBLAS: the same speed as ``np.matmul``
+  within noise (about 116-127 GFLOP/s at 64x1000x100), plus a compile, so it buys nothing here.
+* The ``mkl`` PyPI package through ctypes ``cblas_sgemm``: 84 (sequential) and 57-127 (GNU
+  OpenMP threads) GFLOP/s at 64x1000x100, 40-100 at 512x1024x1024, against OpenBLAS's ~125 and
+  ~180: MKL does not pick its AVX-512 path on AMD CPUs, so it loses and is not used.
+* PyTorch's MKL/oneDNN sgemm on the same machine: about 100-115 and 170-175 GFLOP/s, i.e. at or
+  below NumPy's OpenBLAS (the "MKL is 2x OpenBLAS" figure in DESIGN.md was measured elsewhere).
+
+So the fastest matmul available here is the one NumPy already links, called with a
+preallocated C-contiguous output.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +26,5 @@ import numpy as np
 
 
 def matmul(a, b):
+    """y = a @ b (NumPy broadcasting of batch dimensions)."""
     return np.matmul(a, b)

@@ -1,37 +1,145 @@
-"""CPU reduction kernels: sum, max, min, argmax over normalised axes, and sum_to."""
+"""CPU reduction kernels: ``sum``, ``max``, ``min`` over any (normalised) axes with ``keepdims``,
+``argmax`` along one axis, and ``sum_to`` (the reduction that undoes broadcasting).
+
+Any reduction is a 2-D problem: move the kept axes first and the reduced axes last (a
+transpose, which is a view), and view the result as ``(M, K)`` (NumPy reshapes without copying
+whenever the axes of each group are contiguous with each other, which covers reducing a suffix
+or a prefix of a C-contiguous array).  The Numba loops in ``_jit_reduce`` then reduce over ``K``,
+choosing the loop order by memory layout (``*_rows`` when K is the fast axis, ``*_cols_t`` when
+M is).  A reduction of a whole large array is split into equal chunks reduced in parallel, then
+the chunk results are combined.
+
+The Numba module is imported on the first reduction, so ``import dlcore`` never loads Numba.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .elementwise import PARALLEL_THRESHOLD
 
-def sum(x, *, axes, keepdims):  # noqa: A001
-    return np.asarray(np.sum(x, axis=axes, keepdims=keepdims,
-                             dtype=np.int64 if x.dtype == np.bool_ else x.dtype))
+_jr = None
+
+
+def _jit():
+    global _jr
+    if _jr is None:
+        from . import _jit_reduce
+        _jr = _jit_reduce
+    return _jr
+
+
+def _acc_dtype(dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.float64) if dtype.kind == "f" else np.dtype(np.int64)
+
+
+def _out_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def as_2d(x: np.ndarray, axes: tuple) -> np.ndarray:
+    """``x`` with the kept axes first and the ``axes`` last, as an (M, K) array (a view when
+    NumPy can make one)."""
+    kept = [i for i in range(x.ndim) if i not in axes]
+    m = math.prod(x.shape[i] for i in kept)
+    k = math.prod(x.shape[i] for i in axes)
+    perm = kept + list(axes)
+    xp = x if perm == list(range(x.ndim)) else x.transpose(perm)
+    return xp.reshape(m, k)
+
+
+def _rows_layout(x2: np.ndarray) -> bool:
+    """True when the reduced axis is the faster one in memory (or the choice does not matter)."""
+    if x2.shape[0] == 1 or x2.shape[1] == 1:
+        return True
+    return abs(x2.strides[1]) <= abs(x2.strides[0])
+
+
+def _full_chunks(x2: np.ndarray):
+    """For a whole-array reduction of a large contiguous array: (chunks, tail) views, where
+    chunks is (c, L) for a parallel row reduction and tail the leftover elements."""
+    flat = x2.reshape(-1)
+    n = flat.shape[0]
+    c = 64
+    L = n // c
+    return flat[:c * L].reshape(c, L), flat[c * L:]
+
+
+def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray:
+    jr = _jit()
+    out_dtype = np.dtype(np.int64) if (kind == "sum" and x.dtype.kind == "b") else x.dtype
+    oshape = _out_shape(x.shape, axes, keepdims)
+    if not axes:
+        return x.astype(out_dtype, copy=True)
+    x2 = as_2d(x, axes)
+    m, k = x2.shape
+    if m == 0:
+        return np.empty(oshape, out_dtype)
+    if k == 0:                                   # only sum reaches here (rule rejects the rest)
+        return np.zeros(oshape, out_dtype)
+    big = x2.size >= PARALLEL_THRESHOLD
+    if m == 1 and big and x2.flags.c_contiguous:
+        chunks, tail = _full_chunks(x2)
+        part = np.empty(chunks.shape[0], _acc_dtype(x.dtype) if kind == "sum" else x.dtype)
+        getattr(jr, kind + "_rows_par")(chunks, part)
+        if tail.size:
+            part = np.concatenate([part, _reduce(tail, (0,), False, kind).reshape(1).astype(
+                part.dtype)])
+        res = np.empty(1, out_dtype)
+        getattr(jr, kind + "_rows")(part.reshape(1, -1), res)
+        return res.reshape(oshape)
+    if _rows_layout(x2):
+        out = np.empty(m, out_dtype)
+        getattr(jr, kind + ("_rows_par" if big and m > 1 else "_rows"))(x2, out)
+    elif kind == "sum":
+        acc = np.zeros(m, _acc_dtype(x.dtype))
+        (jr.sum_cols_t_par if big and m >= 512 else jr.sum_cols_t)(x2, acc)
+        out = acc.astype(out_dtype, copy=False)
+    else:
+        out = np.empty(m, out_dtype)
+        getattr(jr, kind + "_cols_t")(x2, out)
+    return out.reshape(oshape)
+
+
+def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
+    """y = sum of x over ``axes`` (bool sums to int64)."""
+    return _reduce(np.asarray(x), tuple(axes), keepdims, "sum")
 
 
 def max(x, *, axes, keepdims):  # noqa: A001
-    return np.asarray(np.max(x, axis=axes, keepdims=keepdims))
+    return _reduce(np.asarray(x), tuple(axes), keepdims, "max")
 
 
 def min(x, *, axes, keepdims):  # noqa: A001
-    return np.asarray(np.min(x, axis=axes, keepdims=keepdims))
+    return _reduce(np.asarray(x), tuple(axes), keepdims, "min")
 
 
 def argmax(x, *, axis, keepdims):
-    return np.asarray(np.argmax(x, axis=axis, keepdims=keepdims), dtype=np.int64)
+    """Index (int64) of the first maximum along ``axis``."""
+    x = np.asarray(x)
+    oshape = _out_shape(x.shape, (axis,), keepdims)
+    x2 = as_2d(x, (axis,))
+    out = np.empty(x2.shape[0], np.int64)
+    if x2.shape[0]:
+        _jit().argmax_rows(x2, out)
+    return out.reshape(oshape)
 
 
 def sum_to(x, ref):
-    return sum_to_shape(x, ref.shape)
+    return sum_to_shape(np.asarray(x), ref.shape)
 
 
 def sum_to_shape(x: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum a broadcast result back down to ``shape``."""
-    if x.shape == tuple(shape):
+    shape = tuple(shape)
+    if x.shape == shape:
         return x
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
-    out = np.sum(x, axis=axes, keepdims=True, dtype=x.dtype)
+    out = _reduce(x, axes, True, "sum")
     return out.reshape(shape)
