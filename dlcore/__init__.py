@@ -20,9 +20,10 @@ from . import autodiff, device, dtypes, errors, ops, registry  # noqa: E402
 from .device import (CPU, Device, as_device, cuda_available, cuda_simulator,  # noqa: E402
                      reset_transfer_stats, to_device, to_host, transfer_stats)
 from .registry import PRIMITIVES, AVal, Primitive, aval_of, bind  # noqa: E402
+from .kernels.cpu.runtime import runtime_info  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["autodiff", "device", "dtypes", "errors", "ops", "registry", "CPU", "Device",
            "as_device", "cuda_available", "cuda_simulator", "reset_transfer_stats",
            "to_device", "to_host", "transfer_stats", "PRIMITIVES", "AVal", "Primitive",
-           "aval_of", "bind", "__version__"]
+           "aval_of", "bind", "runtime_info", "__version__"]

@@ -38,6 +38,8 @@ def cache_dir() -> Path:
 
 def load_generated_module(name: str, source: str) -> ModuleType:
     """Write ``source`` to ``<cache>/<name>_<hash>.py`` (once) and import it as a real module."""
+    from .kernels.cpu.runtime import configure_threads
+    configure_threads()                  # before any generated parallel kernel can launch
     digest = hashlib.sha1(source.encode()).hexdigest()[:16]
     modname = f"_dlcore_gen_{name}_{digest}"
     with _lock:

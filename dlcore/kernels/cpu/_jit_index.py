@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from numba import njit
 
+from .runtime import configure_threads
+
+configure_threads()
+
 
 @njit(cache=True, nogil=True)
 def one_hot_rows(idx, out):

@@ -18,6 +18,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .runtime import configure_threads
+
+configure_threads()
+
 _BLOCK = 256
 
 
