@@ -1,0 +1,152 @@
+"""``python -m benchmarks``: run the side-by-side comparison and write the results.
+
+    python -m benchmarks            # full comparison (about 10 minutes on 2 cores)
+    python -m benchmarks --quick    # smaller sizes, under a minute
+    python -m benchmarks --tiny     # toy sizes, for the harness's own tests (numbers mean nothing)
+    python -m benchmarks --list     # engines and workloads, with availability
+    python -m benchmarks --engines numpy,torch --workloads seed_static,seed_eager
+
+Results go to ``benchmarks/results/<timestamp>/`` (or ``--out``): ``results.json``,
+``results.csv``, ``table.md`` and PNG pictures.  The folder is printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import environment
+
+environment.fix_thread_settings()  # before any engine imports numba, torch or jax
+
+from . import engines as engine_registry  # noqa: E402
+from . import report, runner  # noqa: E402
+from .progress import Progress  # noqa: E402
+from .workloads import Classifier, MLPStep, suite  # noqa: E402
+
+DEFAULT_ROOT = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    size.add_argument("--tiny", action="store_true", help="toy sizes for tests")
+    p.add_argument("--engines", help="comma-separated engine names (default: all)")
+    p.add_argument("--workloads", help="comma-separated workload names (default: all)")
+    p.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
+                   help="cuda runs only when a GPU exists (default: all)")
+    p.add_argument("--out", type=Path, help="results folder (default: benchmarks/results/<time>)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
+    p.add_argument("--list", action="store_true", help="list engines and workloads, then exit")
+    return p.parse_args(argv)
+
+
+def gpu_present() -> tuple[bool, str]:
+    """A real CUDA GPU for any engine (the simulator does not count)."""
+    reasons = []
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return True, "torch sees a GPU"
+        reasons.append("torch.cuda.is_available() is False")
+    except ImportError:
+        reasons.append("torch not installed")
+    try:
+        import dlcore
+
+        if dlcore.cuda_available() and not dlcore.cuda_simulator():
+            return True, "numba.cuda sees a GPU"
+        reasons.append("numba.cuda sees no GPU")
+    except Exception as exc:
+        reasons.append(f"dlcore: {exc.__class__.__name__}")
+    return False, "no CUDA GPU on this machine (" + "; ".join(reasons) + ")"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    cfg = runner.CONFIGS[size]
+    workloads = suite(size)
+    if args.workloads:
+        wanted = set(args.workloads.split(","))
+        workloads = [w for w in workloads if w.name in wanted or w.group in wanted]
+    engines = engine_registry.load_all(args.engines.split(",") if args.engines else None)
+    availability = {e.NAME: e.available() for e in engines}
+    skipped = {n: why for n, (ok, why) in availability.items() if not ok}
+    if "digits" in [w.name for w in workloads]:
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            skipped["digits workload"] = "scikit-learn not installed (pip install scikit-learn)"
+            workloads = [w for w in workloads if not isinstance(w, Classifier)]
+    if args.list:
+        for e in engines:
+            ok, why = availability[e.NAME]
+            print(f"engine {e.NAME:22s} {e.LABEL:22s} {'yes' if ok else 'no '}  {why}")
+        for w in workloads:
+            print(f"workload {w.name:16s} {w.group:12s} {w.title}")
+        return 0
+    live = [e for e in engines if availability[e.NAME][0]]
+    devices = ["cpu"]
+    if args.device in ("cuda", "all"):
+        has_gpu, why = gpu_present()
+        if has_gpu:
+            devices.append("cuda")
+        else:
+            skipped["cuda"] = why
+        if args.device == "cuda":
+            devices.remove("cpu")
+    print(f"dlcore benchmarks ({size}): {len(live)} engines x {len(workloads)} workloads "
+          f"on {', '.join(devices) or 'no device'}", flush=True)
+    plan = [(d, w) for d in devices for w in workloads
+            if d == "cpu" or isinstance(w, MLPStep) and w.group == "mlp"]
+    progress = Progress(runner.work_units(len(live), [w for _, w in plan], cfg))
+    results: list[runner.Result] = []
+    for device, wl in plan:
+        run = runner.run_classifier if isinstance(wl, Classifier) else runner.run_steps
+        results += run(live, wl, device, cfg, progress)
+    progress.close()
+    runner.add_ratios(results)
+    return finish(args, size, cfg, results, skipped, availability)
+
+
+def finish(args: argparse.Namespace, size: str, cfg: runner.Config, results: list,
+           skipped: dict[str, str], availability: dict[str, tuple[bool, str]]) -> int:
+    env = environment.collect()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = args.out or DEFAULT_ROOT / f"{stamp}-{size}"
+    table = report.markdown_table(results)
+    first = report.markdown_table(results, first=True)
+    note_lines = report.notes(results, skipped)
+    env_lines = environment.summary_lines(env)
+    baseline = next((b for b in engine_registry.BASELINES
+                     if any(r.baseline == b for r in results)), None)
+    text = "\n".join([
+        f"## Steady state: median per step, ratio to {baseline or 'no baseline'} "
+        f"(lower is faster)", "", table, "",
+        "## Setup + first step (compilation happens here)", "", first, "",
+        "## Notes", "", *[f"- {n}" for n in note_lines], "",
+        f"## Environment ({size} run, {cfg.rounds} rounds, ~{cfg.sample_s}s per sample)", "",
+        *[f"- {line}" for line in env_lines], ""])
+    meta = {"size": size, "config": cfg.__dict__, "baseline": baseline, "skipped": skipped,
+            "engines": {n: {"available": ok, "detail": why}
+                        for n, (ok, why) in availability.items()},
+            "environment": env, "time": stamp}
+    files = report.write_files(folder, results, meta, text) if results else []
+    pictures, plot_note = ([], "--no-plots") if args.no_plots else report.plot_all(folder,
+                                                                                 results)
+    print()
+    print(text)
+    if plot_note:
+        print(plot_note)
+    print(f"results written to {folder}/ ({', '.join(p.name for p in files + pictures)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

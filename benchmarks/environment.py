@@ -1,0 +1,139 @@
+"""The machine and its settings, recorded with every result.
+
+A timing means little without the threads behind it.  Numba's OpenMP workers, PyTorch's OpenMP
+pool, NumPy's OpenBLAS and JAX's Eigen pool all share the same cores in one process, and an OpenMP
+pool that spins after a parallel region steals the cores the next BLAS call needs (DESIGN.md,
+Threads).  So the harness fixes the settings *before* any engine is imported and prints them:
+
+* ``OMP_WAIT_POLICY``: PASSIVE unless the user set it (dlcore's own default, applied here first so
+  every engine in the process sees the same value whatever the import order);
+* ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS``,
+  ``NUMBA_THREADING_LAYER``: printed as set (or "unset");
+* the BLAS pools actually loaded, from ``threadpoolctl`` when installed;
+* Numba's threading layer, once a parallel kernel has chosen it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+               "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "JAX_PLATFORMS")
+PACKAGES = ("numpy", "numba", "scipy", "dlcore", "torch", "jax", "jaxlib", "tensorflow",
+            "scikit-learn", "matplotlib", "threadpoolctl")
+
+
+def fix_thread_settings() -> None:
+    """Set the defaults that must be in place before numba/torch/jax are imported."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _load() -> list[float] | None:
+    """1/5/15-minute load averages: other processes on the same cores distort timings."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _blas_pools() -> list[dict[str, Any]] | str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed (see numpy.show_config())"
+    keep = ("user_api", "internal_api", "num_threads", "version", "threading_layer", "filepath")
+    return [{k: pool.get(k) for k in keep} for pool in threadpool_info()]
+
+
+def _numba_threads() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "numba" not in sys.modules:
+        return {"note": "numba not imported"}
+    import numba
+
+    out["num_threads"] = numba.get_num_threads()
+    out["config_layer"] = numba.config.THREADING_LAYER
+    try:
+        out["threading_layer"] = numba.threading_layer()
+    except ValueError:
+        out["threading_layer"] = "not chosen yet (no parallel kernel ran)"
+    return out
+
+
+def _gpu() -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        info["torch_cuda"] = bool(torch.cuda.is_available())
+        info["torch_threads"] = torch.get_num_threads()
+    try:
+        import dlcore
+
+        info["dlcore_cuda"] = bool(dlcore.cuda_available()) and not dlcore.cuda_simulator()
+    except Exception as exc:
+        info["dlcore_cuda"] = f"unknown ({exc.__class__.__name__})"
+    return info
+
+
+def collect() -> dict[str, Any]:
+    """Everything worth printing next to a number.  Call after the engines ran, so the pools
+    and threading layers they chose are visible."""
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "load_average": _load(),
+        "env": {k: os.environ.get(k, "unset") for k in THREAD_VARS},
+        "packages": {p: v for p in PACKAGES if (v := _version(p)) is not None},
+        "numba": _numba_threads(),
+        "blas": _blas_pools(),
+        "gpu": _gpu(),
+    }
+
+
+def summary_lines(env: dict[str, Any]) -> list[str]:
+    """A few human lines for the console and the markdown table."""
+    pk = env["packages"]
+    lines = [f"machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, "
+             f"Python {env['python']}",
+             f"load average (1/5/15 min) at the end: {env.get('load_average')}",
+             "versions: " + ", ".join(f"{k} {v}" for k, v in pk.items()),
+             "threads: " + ", ".join(f"{k}={v}" for k, v in env["env"].items())]
+    nb = env["numba"]
+    if "num_threads" in nb:
+        lines.append(f"numba: threading layer {nb['threading_layer']} (config "
+                     f"{nb['config_layer']}), {nb['num_threads']} threads")
+    if isinstance(env["blas"], list):
+        pools = [f"{p['internal_api']} {p['num_threads']} threads ({p['user_api']}, "
+                 f"{os.path.basename(p['filepath'] or '')})" for p in env["blas"]]
+        lines.append("BLAS/OpenMP pools: " + "; ".join(pools))
+    else:
+        lines.append(f"BLAS: {env['blas']}")
+    if env["gpu"]:
+        lines.append("gpu/torch: " + ", ".join(f"{k}={v}" for k, v in env["gpu"].items()))
+    return lines

@@ -1,0 +1,274 @@
+"""The measuring loop: set up every engine, warm up, calibrate, then interleave timed samples.
+
+Method (the same for every workload and engine):
+
+1. **Setup** is timed on its own (building a graph, a Session, tensors, a jitted function).
+2. **First step** is timed on its own: it holds compilation (Numba kernels, XLA, TorchInductor,
+   the static compiler) and first-touch costs.  Its loss is kept to check that engines agree.
+3. **Warm-up**: more steps, at least ``min_warmup`` (whole input cycles) and ``warmup_s`` seconds,
+   which also estimates the step time.  From it, ``inner`` = steps per sample, so one sample takes
+   about ``sample_s`` seconds (a whole number of cycles).
+4. **Rounds**: in each round every engine takes one sample, in an order rotated by one each round,
+   so slow drifts of the machine (heat, other processes) hit all engines alike.  The garbage
+   collector is collected before and paused during a sample, as ``timeit`` does.
+5. **Statistics**: the median per-step time over rounds, with the quartiles and the minimum; the
+   ratio to the baseline (the first of PyTorch eager, NumPy with a result in that row).
+
+The classifier workload is timed differently: from a reset model, epochs until the test accuracy
+reaches the target (evaluation excluded from the time), repeated ``classifier_runs`` times with
+engines interleaved, after one untimed run that absorbs compilation.
+
+An engine that raises is reported (status ``failed`` with the message) and left out of the rest of
+that workload; ``Unsupported`` gives status ``n/a``.  Nothing an engine does ends the run.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .engines import BASELINES, Prepared, Unsupported
+from .progress import Progress
+from .workloads import Classifier, Workload
+
+now = time.perf_counter
+
+
+@dataclass(frozen=True)
+class Config:
+    size: str
+    rounds: int
+    sample_s: float
+    warmup_s: float
+    min_warmup: int
+    classifier_runs: int
+
+
+CONFIGS = {
+    "full": Config("full", rounds=7, sample_s=0.15, warmup_s=0.3, min_warmup=3,
+                   classifier_runs=3),
+    "quick": Config("quick", rounds=3, sample_s=0.04, warmup_s=0.08, min_warmup=2,
+                    classifier_runs=1),
+    "tiny": Config("tiny", rounds=2, sample_s=0.001, warmup_s=0.0, min_warmup=1,
+                   classifier_runs=1),
+}
+
+
+@dataclass
+class Result:
+    """One engine on one workload on one device."""
+
+    workload: str
+    group: str
+    title: str
+    device: str
+    engine: str
+    label: str
+    status: str = "ok"            # ok | n/a | failed
+    note: str = ""
+    unit: str = "s/step"
+    setup_s: float | None = None
+    first_s: float | None = None
+    median_s: float | None = None
+    q1_s: float | None = None
+    q3_s: float | None = None
+    min_s: float | None = None
+    inner: int | None = None
+    samples: list[float] = field(default_factory=list)
+    first_loss: float | None = None
+    ratio: float | None = None
+    baseline: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    def fail(self, exc: BaseException, stage: str) -> None:
+        if isinstance(exc, Unsupported):
+            self.status, self.note = "n/a", str(exc)
+            return
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        self.status = "failed"
+        self.note = f"{stage}: {exc.__class__.__name__}: {msg}"[:300]
+        self.error = traceback.format_exc(limit=8)
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = now()
+    out = fn()
+    return now() - t0, out
+
+
+def _sample(step: Callable[[], Any], inner: int) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = now()
+        for _ in range(inner):
+            step()
+        return (now() - t0) / inner
+    finally:
+        gc.enable()
+
+
+def _set_stats(r: Result, values: list[float]) -> None:
+    r.samples = values
+    r.median_s = statistics.median(values)
+    r.min_s = min(values)
+    if len(values) >= 2:
+        q = statistics.quantiles(values, n=4, method="inclusive")
+        r.q1_s, r.q3_s = q[0], q[2]
+
+
+def _prepare(engines: list[Any], wl: Workload, device: str, progress: Progress
+             ) -> tuple[list[Result], dict[str, Prepared]]:
+    """Setup and first step of every engine; returns all results and the live engines."""
+    results, live = [], {}
+    for engine in engines:
+        r = Result(wl.name, wl.group, wl.title, device, engine.NAME, engine.LABEL)
+        if isinstance(wl, Classifier):
+            r.unit = "s to target"
+        elif wl.kind == "TinyOp":
+            r.unit = "s/op"
+        results.append(r)
+        progress.advance(f"{wl.name} · {engine.NAME} · setup")
+        try:
+            r.setup_s, prep = _timed(lambda: engine.setup(wl, device))
+            r.note = prep.note
+            r.first_s, out = _timed(prep.step)
+            if isinstance(out, float) and math.isfinite(out):
+                r.first_loss = out
+            live[engine.NAME] = prep
+        except Exception as exc:
+            r.fail(exc, "setup" if r.setup_s is None else "first step")
+    return results, live
+
+
+def _check_losses(results: list[Result]) -> None:
+    """Engines start from the same arrays: their first losses must agree (float32 tolerance)."""
+    ref = next((r for r in results if r.engine == "numpy" and r.first_loss is not None),
+               next((r for r in results if r.first_loss is not None), None))
+    if ref is None:
+        return
+    for r in results:
+        if r.first_loss is not None and not math.isclose(r.first_loss, ref.first_loss,
+                                                         rel_tol=2e-3, abs_tol=1e-6):
+            r.note = (r.note + "; " if r.note else "") + (
+                f"first loss {r.first_loss:.6g} != {ref.label}'s {ref.first_loss:.6g}")
+
+
+def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
+              progress: Progress) -> list[Result]:
+    results, live = _prepare(engines, wl, device, progress)
+    by_name = {r.engine: r for r in results}
+    _check_losses(results)
+    inner: dict[str, int] = {}
+    for name, prep in list(live.items()):
+        progress.advance(f"{wl.name} · {name} · warm-up")
+        try:
+            count, t0 = 0, now()
+            while count < max(cfg.min_warmup, 1) * wl.cycle or now() - t0 < cfg.warmup_s:
+                prep.step()
+                count += 1
+            per = (now() - t0) / count
+            cycles = max(1, math.ceil(cfg.sample_s / max(per * wl.cycle, 1e-9)))
+            inner[name] = by_name[name].inner = cycles * wl.cycle
+        except Exception as exc:
+            by_name[name].fail(exc, "warm-up")
+            del live[name]
+    samples: dict[str, list[float]] = {name: [] for name in live}
+    for rnd in range(cfg.rounds):
+        names = list(live)
+        for name in names[rnd % max(len(names), 1):] + names[: rnd % max(len(names), 1)]:
+            progress.advance(f"{wl.name} · {name} · round {rnd + 1}/{cfg.rounds}")
+            try:
+                samples[name].append(_sample(live[name].step, inner[name]))
+            except Exception as exc:
+                by_name[name].fail(exc, "timed run")
+                del live[name]
+    for name, values in samples.items():
+        if name in live and values:
+            _set_stats(by_name[name], values)
+    _close(live)
+    return results
+
+
+def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
+                   progress: Progress) -> list[Result]:
+    results, live = _prepare(engines, wl, device, progress)
+    by_name = {r.engine: r for r in results}
+
+    def to_target(prep: Prepared) -> tuple[float, int, float]:
+        prep.reset()
+        total, acc = 0.0, 0.0
+        for epoch in range(1, wl.max_epochs + 1):
+            total += _timed(prep.step)[0]
+            acc = prep.evaluate()
+            if acc >= wl.target:
+                return total, epoch, acc
+        return total, wl.max_epochs, acc
+
+    runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in live}
+    for rnd in range(cfg.classifier_runs + 1):  # run 0 is the untimed warm-up run
+        names = list(live)
+        for name in names[rnd % max(len(names), 1):] + names[: rnd % max(len(names), 1)]:
+            progress.advance(f"{wl.name} · {name} · run {rnd}/{cfg.classifier_runs}")
+            try:
+                if live[name].evaluate is None or live[name].reset is None:
+                    raise RuntimeError("adapter gave no evaluate/reset for a classifier")
+                result = to_target(live[name])
+                if rnd > 0:
+                    runs[name].append(result)
+            except Exception as exc:
+                by_name[name].fail(exc, "training")
+                del live[name]
+    for name, values in runs.items():
+        if name not in live or not values:
+            continue
+        r = by_name[name]
+        _set_stats(r, [v[0] for v in values])
+        epochs = [v[1] for v in values]
+        r.extra = {"epochs": statistics.median(epochs), "accuracy": values[-1][2],
+                   "target": wl.target, "reached": all(v[2] >= wl.target for v in values)}
+        if not r.extra["reached"]:
+            r.note = (r.note + "; " if r.note else "") + (
+                f"did not reach {wl.target:.0%} in {wl.max_epochs} epochs "
+                f"(accuracy {values[-1][2]:.3f})")
+    _close(live)
+    return results
+
+
+def _close(live: dict[str, Prepared]) -> None:
+    for prep in live.values():
+        if prep.close is not None:
+            try:
+                prep.close()
+            except Exception:
+                pass
+
+
+def add_ratios(results: list[Result]) -> None:
+    """Divide each median by its row's baseline median (PyTorch eager, else NumPy)."""
+    rows: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        rows.setdefault((r.workload, r.device), []).append(r)
+    for row in rows.values():
+        ok = {r.engine: r for r in row if r.status == "ok" and r.median_s
+              and r.extra.get("reached", True)}
+        base = next((ok[b] for b in BASELINES if b in ok), None)
+        if base is None:
+            continue
+        for r in ok.values():
+            r.ratio, r.baseline = r.median_s / base.median_s, base.engine
+
+
+def work_units(n_engines: int, workloads: list[Workload], cfg: Config) -> int:
+    """How many progress steps a run will take (for the progress bar)."""
+    total = 0
+    for wl in workloads:
+        per = 1 + (cfg.classifier_runs + 1 if isinstance(wl, Classifier) else 1 + cfg.rounds)
+        total += n_engines * per
+    return total
