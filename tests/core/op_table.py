@@ -1,0 +1,301 @@
+"""The op table: one row per primitive and per composite, shared by every kernel test.
+
+A row (:class:`OpRow`) says how to call one dlcore op on plain arrays and what NumPy says the
+answer is.  Fields:
+
+``label``       unique id of the row (pytest ids), e.g. ``"sum[axis=1,keepdims]"``.
+``op``          the primitive's or composite's name (``"sum"``, ``"softmax"``); a primitive may
+                have several rows.  The completeness test checks every primitive has one.
+``fn``          ``fn(*arrays) -> array``: the dlcore call, parameters bound in (a lambda).
+``ref``         ``ref(*arrays) -> array``: the NumPy reference, same arguments.
+``shapes``      a tuple of samples; each sample is a tuple with one shape per input,
+                e.g. ``(((3, 4), (3, 4)), ((3, 4), (4,)))`` (same shapes, then broadcasting).
+``domains``     one entry per input, how to draw its values (see :func:`make_input`):
+                ``"real"`` (normal), ``"pos"`` (in [0.5, 2)), ``"away0"`` (|x| in [0.3, 1.5),
+                random sign: keeps finite differences off kinks), ``"unit"`` (in (0.05, 0.95)),
+                ``"bool"``, ``"int<K>"`` (integers in [0, K)), ``"prob"`` (rows summing to 1).
+``diff``        indices of the inputs to differentiate (empty: not differentiable, or a
+                kernel-only check).  Only floating inputs are ever listed.
+``dtypes``      the float dtypes the forward check runs in (default float32 and float64);
+                non-float domains ignore it.
+``rtol, atol``  tolerances of the forward check in float32 (float64 uses 1e-10 / 1e-12).
+``primitives``  the primitives the row exercises (for the completeness test); defaults to
+                ``(op,)`` for primitive rows.
+
+Usage: ``for row in ROWS: for shapes in row.shapes: xs = make_inputs(row, shapes, dtype, rng)``
+then compare ``row.fn(*xs)`` with ``row.ref(*xs)``.  The CUDA tests reuse the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from dlcore import ops
+
+
+@dataclass(frozen=True)
+class OpRow:
+    label: str
+    op: str
+    fn: Callable
+    ref: Callable
+    shapes: tuple
+    domains: tuple
+    diff: tuple = ()
+    dtypes: tuple = ("float32", "float64")
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    primitives: tuple = field(default=())
+
+    def covers(self) -> tuple:
+        return self.primitives or (self.op,)
+
+
+def make_input(domain: str, shape: tuple, dtype, rng: np.random.Generator) -> np.ndarray:
+    """Draw one input array for ``domain`` (see the module docstring)."""
+    dtype = np.dtype(dtype)
+    if domain == "real":
+        return rng.standard_normal(shape).astype(dtype)
+    if domain == "pos":
+        return rng.uniform(0.5, 2.0, shape).astype(dtype)
+    if domain == "away0":
+        sign = np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+        return (sign * rng.uniform(0.3, 1.5, shape)).astype(dtype)
+    if domain == "unit":
+        return rng.uniform(0.05, 0.95, shape).astype(dtype)
+    if domain == "bool":
+        return rng.random(shape) < 0.5
+    if domain.startswith("int"):
+        return rng.integers(0, int(domain[3:]), shape).astype(np.int64)
+    if domain == "prob":
+        p = rng.uniform(0.1, 1.0, shape)
+        return (p / p.sum(axis=-1, keepdims=True)).astype(dtype)
+    raise ValueError(f"unknown domain {domain!r}")
+
+
+def make_inputs(row: OpRow, shapes: tuple, dtype, rng: np.random.Generator) -> list:
+    return [make_input(d, s, dtype, rng) for d, s in zip(row.domains, shapes)]
+
+
+# ----------------------------------------------------------------------------- NumPy helpers
+def _np_sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _np_logsumexp(x, axis=-1, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _np_log_softmax(x, axis=-1):
+    return x - _np_logsumexp(x, axis, keepdims=True)
+
+
+def _np_softmax(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_scatter(g, ref, idx):
+    out = np.zeros(ref.shape, g.dtype)
+    out[idx] = g
+    return out
+
+
+def _np_update(x, v, idx):
+    out = x.copy()
+    out[idx] = v
+    return out
+
+
+def _np_sum_to(x, ref):
+    lead = x.ndim - ref.ndim
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(ref.shape)
+                                      if d == 1 and x.shape[lead + i] != 1)
+    return np.sum(x, axis=axes, keepdims=True).reshape(ref.shape)
+
+
+def _np_scatter_add(v, i, ref):
+    out = np.zeros(ref.shape, v.dtype)
+    np.add.at(out, i, v)
+    return out
+
+
+U = (((3, 4),), ((5,),), ((),), ((2, 3, 2),))             # unary samples, incl. 0-d
+B = (((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1)))
+C = B                                                         # comparisons: same samples
+S1 = (((3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 2)), ((1, 3, 4), (2, 4, 3)))
+
+
+def _u(op, fn, ref, domain="real", diff=(0,), **kw):
+    return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
+
+
+def _b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
+    return OpRow(op, op, fn, ref, B, domains, diff, **kw)
+
+
+ROWS: list[OpRow] = [
+    # --------------------------------------------------------------- unary
+    _u("neg", ops.neg, np.negative),
+    _u("exp", ops.exp, np.exp),
+    _u("log", ops.log, np.log, "pos"),
+    _u("sqrt", ops.sqrt, np.sqrt, "pos"),
+    _u("tanh", ops.tanh, np.tanh),
+    _u("sigmoid", ops.sigmoid, _np_sigmoid),
+    _u("relu", ops.relu, lambda x: np.maximum(x, 0), "away0"),
+    _u("abs", ops.abs, np.abs, "away0"),
+    _u("sign", ops.sign, np.sign, "away0", ()),
+    _u("identity", ops.identity, lambda x: x.copy()),
+    _u("stop_gradient", ops.stop_gradient, lambda x: x, diff=()),
+    # --------------------------------------------------------------- binary
+    _b("add", ops.add, np.add),
+    _b("sub", ops.sub, np.subtract),
+    _b("mul", ops.mul, np.multiply),
+    _b("div", ops.div, np.divide, ("real", "away0")),
+    _b("pow", ops.pow, np.power, ("pos", "real")),
+    _b("maximum", ops.maximum, np.maximum),
+    _b("minimum", ops.minimum, np.minimum),
+    _b("less", ops.less, np.less, diff=()),
+    _b("less_equal", ops.less_equal, np.less_equal, diff=()),
+    _b("greater", ops.greater, np.greater, diff=()),
+    _b("greater_equal", ops.greater_equal, np.greater_equal, diff=()),
+    _b("equal", ops.equal, np.equal, diff=()),
+    _b("not_equal", ops.not_equal, np.not_equal, diff=()),
+    OpRow("where", "where", ops.where, np.where,
+          (((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1)), ((), (2,), (2,))),
+          ("bool", "real", "real"), (1, 2)),
+    OpRow("cast[float->int32]", "cast", lambda x: ops.cast(x, "int32"),
+          lambda x: x.astype(np.int32), U, ("real",), ()),
+    OpRow("cast[float->float64]", "cast", lambda x: ops.cast(x, "float64"),
+          lambda x: x.astype(np.float64), U, ("real",), (0,), dtypes=("float32",)),
+    OpRow("cast[float64->float32]", "cast", lambda x: ops.cast(x, "float32"),
+          lambda x: x.astype(np.float32), U, ("real",), (0,), dtypes=("float64",)),
+    OpRow("cast[bool->float32]", "cast", lambda x: ops.cast(x, "float32"),
+          lambda x: x.astype(np.float32), U, ("bool",), ()),
+    OpRow("full_like", "full_like", lambda x: ops.full_like(x, 2.5),
+          lambda x: np.full_like(x, 2.5), U, ("real",), ()),
+    # --------------------------------------------------------------- reductions
+    OpRow("sum[all]", "sum", lambda x: ops.sum(x), lambda x: np.sum(x),
+          (((3, 4),), ((2, 3, 4),), ((),), ((0, 3),)), ("real",), (0,)),
+    OpRow("sum[axis=0]", "sum", lambda x: ops.sum(x, 0), lambda x: np.sum(x, 0),
+          (((3, 4),), ((2, 3, 4),)), ("real",), (0,)),
+    OpRow("sum[axis=(0,2),keepdims]", "sum", lambda x: ops.sum(x, (0, 2), True),
+          lambda x: np.sum(x, (0, 2), keepdims=True), (((2, 3, 4),),), ("real",), (0,)),
+    OpRow("sum[axis=-1]", "sum", lambda x: ops.sum(x, -1), lambda x: np.sum(x, -1),
+          (((3, 4),), ((2, 3, 4),), ((3, 0),)), ("real",), (0,)),
+    OpRow("sum[bool]", "sum", lambda x: ops.sum(x, 0), lambda x: np.sum(x, 0),
+          (((3, 4),),), ("bool",), ()),
+    OpRow("max[axis=1]", "max", lambda x: ops.max(x, 1), lambda x: np.max(x, 1),
+          (((3, 4),), ((2, 3, 4),)), ("real",), (0,)),
+    OpRow("max[all,keepdims]", "max", lambda x: ops.max(x, None, True),
+          lambda x: np.max(x, keepdims=True), (((3, 4),), ((),)), ("real",), (0,)),
+    OpRow("min[axis=0]", "min", lambda x: ops.min(x, 0), lambda x: np.min(x, 0),
+          (((3, 4),), ((2, 3, 4),)), ("real",), (0,)),
+    OpRow("min[axis=(1,2)]", "min", lambda x: ops.min(x, (1, 2)),
+          lambda x: np.min(x, (1, 2)), (((2, 3, 4),),), ("real",), (0,)),
+    OpRow("argmax[axis=1]", "argmax", lambda x: ops.argmax(x, 1),
+          lambda x: np.argmax(x, 1), (((3, 4),), ((2, 3, 4),)), ("real",), ()),
+    OpRow("argmax[all]", "argmax", lambda x: ops.argmax(x), lambda x: np.argmax(x),
+          (((3, 4),),), ("real",), (), primitives=("argmax", "reshape")),
+    OpRow("sum_to", "sum_to", ops.sum_to, _np_sum_to,
+          (((3, 4), (4,)), ((3, 4), (3, 1)), ((2, 3, 4), (1, 4)), ((2, 3), ())),
+          ("real", "real"), (0,)),
+    # --------------------------------------------------------------- matmul
+    OpRow("matmul", "matmul", ops.matmul, np.matmul, S1, ("real", "real"), (0, 1),
+          rtol=1e-4, atol=1e-5),
+    # --------------------------------------------------------------- shape
+    OpRow("transpose", "transpose", lambda x: ops.transpose(x, (1, 0, 2)),
+          lambda x: np.transpose(x, (1, 0, 2)), (((2, 3, 4),),), ("real",), (0,)),
+    OpRow("transpose[default]", "transpose", ops.transpose, np.transpose,
+          (((3, 4),),), ("real",), (0,)),
+    OpRow("reshape", "reshape", lambda x: ops.reshape(x, (4, -1)),
+          lambda x: np.reshape(x, (4, -1)), (((2, 3, 4),), ((8,),)), ("real",), (0,)),
+    OpRow("reshape_like", "reshape_like", ops.reshape_like,
+          lambda x, r: np.reshape(x, r.shape), (((2, 6), (3, 4)),), ("real", "real"), (0,)),
+    OpRow("broadcast_to", "broadcast_to", lambda x: ops.broadcast_to(x, (2, 3, 4)),
+          lambda x: np.broadcast_to(x, (2, 3, 4)), (((4,),), ((3, 1),), ((),)),
+          ("real",), (0,)),
+    OpRow("broadcast_like", "broadcast_like", ops.broadcast_like,
+          lambda x, r: np.broadcast_to(x, r.shape), (((4,), (3, 4)), ((3, 1), (2, 3, 5))),
+          ("real", "real"), (0,)),
+    OpRow("expand_dims", "expand_dims", lambda x: ops.expand_dims(x, (0, 2)),
+          lambda x: np.expand_dims(x, (0, 2)), (((3, 4),),), ("real",), (0,)),
+    OpRow("squeeze", "squeeze", lambda x: ops.squeeze(x, (0, 2)),
+          lambda x: np.squeeze(x, (0, 2)), (((1, 3, 1, 4),),), ("real",), (0,)),
+    OpRow("concatenate[axis=1]", "concatenate", lambda a, b: ops.concatenate([a, b], 1),
+          lambda a, b: np.concatenate([a, b], 1), (((3, 2), (3, 4)),), ("real", "real"),
+          (0, 1)),
+    OpRow("stack", "stack", lambda a, b: ops.stack([a, b], 0), lambda a, b: np.stack([a, b]),
+          (((3, 2), (3, 2)),), ("real", "real"), (0, 1),
+          primitives=("concatenate", "expand_dims")),
+    # --------------------------------------------------------------- indexing
+    OpRow("getitem", "getitem", lambda x: ops.getitem(x, (slice(1, 3), 0)),
+          lambda x: x[1:3, 0], (((4, 3),), ((4, 3, 2),)), ("real",), (0,)),
+    OpRow("getitem[step,newaxis]", "getitem", lambda x: ops.getitem(x, (None, slice(None, None, 2), Ellipsis)),
+          lambda x: x[None, ::2, ...], (((5, 3),),), ("real",), (0,)),
+    OpRow("slice_scatter", "slice_scatter",
+          lambda g, r: ops.slice_scatter(g, r, ops.canonical_index((slice(1, 3),), 2)),
+          lambda g, r: _np_scatter(g, r, (slice(1, 3),)), (((2, 3), (4, 3)),),
+          ("real", "real"), (0,)),
+    OpRow("index_update", "index_update",
+          lambda x, v: ops.index_update(x, (slice(0, 2), 1), v),
+          lambda x, v: _np_update(x, v, (slice(0, 2), 1)), (((4, 3), (2,)), ((4, 3), ())),
+          ("real", "real"), (0, 1)),
+    OpRow("one_hot", "one_hot", lambda i: ops.one_hot(i, 5),
+          lambda i: np.eye(5, dtype=np.float32)[i], (((6,),), ((2, 3),)), ("int5",), ()),
+    # --------------------------------------------------------------- composites
+    OpRow("mean", "mean", lambda x: ops.mean(x), lambda x: np.mean(x),
+          (((3, 4),), ((5,),)), ("real",), (0,), primitives=("sum", "div")),
+    OpRow("mean[axis=0,keepdims]", "mean", lambda x: ops.mean(x, 0, True),
+          lambda x: np.mean(x, 0, keepdims=True), (((3, 4),),), ("real",), (0,)),
+    OpRow("square", "square", ops.square, np.square, U, ("real",), (0,)),
+    OpRow("softmax", "softmax", ops.softmax, _np_softmax, (((3, 4),), ((5,),)), ("real",),
+          (0,)),
+    OpRow("log_softmax", "log_softmax", ops.log_softmax, _np_log_softmax,
+          (((3, 4),), ((2, 3, 5),)), ("real",), (0,)),
+    OpRow("logsumexp", "logsumexp", ops.logsumexp, _np_logsumexp, (((3, 4),), ((5,),)),
+          ("real",), (0,)),
+    OpRow("logsumexp[axis=0,keepdims]", "logsumexp", lambda x: ops.logsumexp(x, 0, True),
+          lambda x: _np_logsumexp(x, 0, True), (((3, 4),),), ("real",), (0,)),
+    OpRow("mse", "mse", ops.mse, lambda p, t: np.mean((p - t) ** 2),
+          (((4, 3), (4, 3)), ((4, 3), (3,))), ("real", "real"), (0, 1)),
+    OpRow("mse[sum]", "mse", lambda p, t: ops.mse(p, t, "sum"),
+          lambda p, t: np.sum((p - t) ** 2), (((4, 3), (4, 3)),), ("real", "real"), (0, 1)),
+    OpRow("softmax_cross_entropy", "softmax_cross_entropy", ops.softmax_cross_entropy,
+          lambda z, p: -np.sum(p * _np_log_softmax(z), -1), (((4, 5), (4, 5)),),
+          ("real", "prob"), (0, 1)),
+    OpRow("sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy",
+          ops.sparse_softmax_cross_entropy,
+          lambda z, k: -np.take_along_axis(_np_log_softmax(z), k[:, None], 1)[:, 0],
+          (((4, 5), (4,)),), ("real", "int5"), (0,)),
+    OpRow("sigmoid_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
+          ops.sigmoid_cross_entropy_with_logits,
+          lambda x, z: np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))),
+          (((4, 3), (4, 3)),), ("away0", "unit"), (0, 1)),
+    OpRow("clip", "clip", lambda x: ops.clip(x, -0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5),
+          (((3, 4),),), ("real",), ()),
+    OpRow("masked_fill", "masked_fill", lambda x, m: ops.masked_fill(x, m, 0.0),
+          lambda x, m: np.where(m, 0, x).astype(x.dtype), (((3, 4), (3, 4)), ((3, 4), (4,))),
+          ("real", "bool"), (0,)),
+    OpRow("linear", "linear", ops.linear, lambda x, w, b: x @ w + b,
+          (((4, 3), (3, 5), (5,)),), ("real", "real", "real"), (0, 1, 2),
+          rtol=1e-4, atol=1e-5),
+    OpRow("dot[vec]", "dot", ops.dot, np.dot, (((3,), (3, 4)), ((3, 4), (4,)), ((4,), (4,))),
+          ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
+]
+
+if hasattr(ops, "take"):
+    ROWS += [
+        OpRow("take", "take", ops.take, lambda x, i: np.take(x, i, axis=0),
+              (((5, 3), (4,)), ((5,), (2, 3))), ("real", "int5"), (0,)),
+        OpRow("scatter_add", "scatter_add", ops.scatter_add, _np_scatter_add,
+              (((4, 3), (4,), (5, 3)),), ("real", "int5", "real"), (0,)),
+    ]
+
+ROW_BY_LABEL = {r.label: r for r in ROWS}
+assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"
