@@ -1,0 +1,60 @@
+"""dlcore_static: TensorFlow-1-style static graphs and Sessions on the dlcore kernel core.
+
+    import dlcore_static as tf
+
+    x = tf.placeholder(tf.float32, shape=(None, 3))
+    w = tf.Variable(tf.random_normal((3, 2)))
+    loss = tf.reduce_mean(tf.matmul(x, w) ** 2)
+    grad_w, = tf.gradients(loss, [w])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        print(sess.run([loss, grad_w], feed_dict={x: np.ones((4, 3))}))
+
+Building adds nodes to a graph (``graph.py``, ``frontend.py``); a ``Session`` prunes the graph
+to what the fetches need, compiles an execution plan once and runs it (``session.py``,
+``plan.py``).  Shape rules, gradient rules and kernels all come from ``dlcore``.
+"""
+
+from __future__ import annotations
+
+import dlcore as _dlcore  # noqa: F401  (registers the primitives)
+
+from . import errors
+from .array_ops import (concat, expand_dims, fill, getitem, identity, one_hot, ones, ones_like,
+                        placeholder, placeholder_with_default, rank, reshape, shape, size,
+                        squeeze, stack, transpose, zeros, zeros_like)
+from .control_flow import cond, group, no_op, tuple_ as tuple, while_loop  # noqa: A004
+from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64,  # noqa: A004
+                     int32, int64)
+from .frontend import constant, convert_to_tensor
+from .gradients import gradients
+from .graph import (Graph, Operation, Tensor, TensorShape, control_dependencies, device,
+                    get_default_graph, name_scope, reset_default_graph)
+from .math_ops import (abs, add, add_n, argmax, argmin, cast, div, divide, equal, exp,  # noqa
+                       greater, greater_equal, less, less_equal, log, logical_not, matmul,
+                       maximum, minimum, multiply, negative, not_equal, pow, reduce_logsumexp,
+                       reduce_max, reduce_mean, reduce_min, reduce_sum, rsqrt, sigmoid, sign,
+                       sqrt, square, stop_gradient, subtract, tanh, to_float, truediv, where)
+from .random_ops import random_normal, random_uniform, set_random_seed, truncated_normal
+from .session import (ConfigProto, InteractiveSession, RunMetadata, RunOptions, Session,
+                      get_default_session)
+from .variables import (GraphKeys, Variable, all_variables, assign, assign_add, assign_sub,
+                        global_variables, global_variables_initializer, initialize_all_variables,
+                        local_variables, local_variables_initializer, trainable_variables,
+                        variables_initializer)
+from . import nn, losses, initializers, layers, train, contrib, saving, keras  # noqa: E402
+
+get_variable = layers.get_variable
+variable_scope = layers.variable_scope
+glorot_uniform_initializer = initializers.glorot_uniform_initializer
+zeros_initializer = initializers.zeros_initializer
+ones_initializer = initializers.ones_initializer
+constant_initializer = initializers.constant_initializer
+random_normal_initializer = initializers.random_normal_initializer
+truncated_normal_initializer = initializers.truncated_normal_initializer
+random_uniform_initializer = initializers.random_uniform_initializer
+add_to_collection = initializers.add_to_collection
+get_collection = initializers.get_collection
+
+newaxis = None
+__version__ = "1.15-dlcore"

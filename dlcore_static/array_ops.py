@@ -1,0 +1,152 @@
+"""Array API under TensorFlow's names: placeholders, constants, fills, reshapes, joins, slicing.
+
+``placeholder(dtype, shape)`` is an input slot with a static shape in which ``None`` is a
+wildcard; a run that needs it must feed it.  ``placeholder_with_default`` runs its default when
+nothing is fed.  The others wrap the core's functional ops (no arithmetic here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.registry import AVal
+
+from . import dtypes as _dtypes
+from .frontend import constant, rename, to_tensor
+from .graph import Operation, Tensor, TensorShape, get_default_graph
+from .math_ops import _args, _named, _scoped
+
+
+def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
+    """An input slot.  ``shape=None`` accepts any shape (treated as a scalar by shape rules)."""
+    g = get_default_graph()
+    dt = _dtypes.as_np(dtype)
+    dims = None if shape is None else tuple(getattr(shape, "dims", shape) or ())
+    if dims is not None:
+        dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
+    op = Operation(g, "Placeholder", g.unique_name(name or "Placeholder"),
+                   avals=[AVal(dims if dims is not None else (), dt)],
+                   attrs={"shape": dims, "unknown_rank": dims is None})
+    return op.outputs[0]
+
+
+def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:  # noqa: A002
+    g = get_default_graph()
+    default = to_tensor(input, g)
+    dims = tuple(None if d is None else int(d) for d in (getattr(shape, "dims", shape) or ()))
+    op = Operation(g, "PlaceholderWithDefault", g.unique_name(name or "PlaceholderWithDefault"),
+                   [default], [AVal(dims, default.aval.dtype)], attrs={"shape": dims})
+    return op.outputs[0]
+
+
+def _shape_tuple(shape) -> tuple:
+    if isinstance(shape, TensorShape):
+        return tuple(shape.as_list())
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def zeros(shape, dtype=_dtypes.float32, name: str | None = None) -> Tensor:
+    return constant(0, dtype, _shape_tuple(shape), name=name or "zeros")
+
+
+def ones(shape, dtype=_dtypes.float32, name: str | None = None) -> Tensor:
+    return constant(1, dtype, _shape_tuple(shape), name=name or "ones")
+
+
+def fill(dims, value, name: str | None = None) -> Tensor:
+    return constant(value, None, _shape_tuple(dims), name=name or "Fill")
+
+
+def zeros_like(tensor, dtype=None, name: str | None = None) -> Tensor:
+    return _named(lambda x: _ops.zeros_like(x, None if dtype is None else _dtypes.as_np(dtype)),
+                  name, tensor)
+
+
+def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
+    return _named(lambda x: _ops.ones_like(x, None if dtype is None else _dtypes.as_np(dtype)),
+                  name, tensor)
+
+
+def identity(input, name: str | None = None) -> Tensor:  # noqa: A002
+    return _named(_ops.identity, name, input)
+
+
+def reshape(tensor, shape, name: str | None = None) -> Tensor:
+    shape = tuple(-1 if d is None else int(d) for d in (
+        shape.as_list() if isinstance(shape, TensorShape) else np.atleast_1d(shape).tolist()
+        if not isinstance(shape, (list, tuple)) else shape))
+    first = len(get_default_graph()._ops)
+    x = _args(tensor)[0]
+    out = _ops.reshape(x, shape)
+    if out is x:
+        out = _ops.identity(x)
+    return rename(out, name, first)
+
+
+def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) -> Tensor:
+    first = len(get_default_graph()._ops)
+    x = _args(a)[0]
+    out = _ops.transpose(x, None if perm is None else tuple(int(p) for p in perm))
+    if out is x:
+        out = _ops.identity(x)
+    return rename(out, name, first)
+
+
+def concat(values, axis, name: str = "concat") -> Tensor:
+    xs = _args(*values)
+    first = len(get_default_graph()._ops)
+    return rename(_ops.concatenate(xs, int(axis)), name, first)
+
+
+def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
+    return _scoped("stack", name, lambda *xs: _ops.stack(list(xs), axis), *values)
+
+
+def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:  # noqa: A002
+    a = axis if axis is not None else dim
+    return _named(lambda x: _ops.expand_dims(x, int(a)), name, input)
+
+
+def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:  # noqa: A002
+    a = axis if axis is not None else squeeze_dims
+    first = len(get_default_graph()._ops)
+    x = _args(input)[0]
+    out = _ops.squeeze(x, a)
+    if out is x:
+        out = _ops.identity(x)
+    return rename(out, name, first)
+
+
+def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
+            dtype=_dtypes.float32, name: str | None = None) -> Tensor:
+    if on_value is not None or off_value is not None or axis not in (None, -1):
+        raise NotImplementedError("one_hot: on_value, off_value and axis are not supported")
+    return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dtype)), name, indices)
+
+
+def getitem(x, idx) -> Tensor:
+    """``x[idx]`` with ints, slices, None and Ellipsis."""
+    return _ops.getitem(_args(x)[0], idx)
+
+
+def shape(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # noqa: A002
+    """The shape as a constant when it is fully known at build time."""
+    t = _args(input)[0]
+    if not t.shape.is_fully_defined():
+        raise NotImplementedError("tf.shape of a tensor with unknown dimensions is not "
+                                  "supported; use x.shape for the static shape")
+    return constant(list(t.aval.shape), out_type, name=name or "Shape")
+
+
+def size(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # noqa: A002
+    t = _args(input)[0]
+    if not t.shape.is_fully_defined():
+        raise NotImplementedError("tf.size of a tensor with unknown dimensions")
+    return constant(int(np.prod(t.aval.shape)), out_type, name=name or "Size")
+
+
+def rank(input, name: str | None = None) -> Tensor:  # noqa: A002
+    return constant(len(_args(input)[0].aval.shape), _dtypes.int32, name=name or "Rank")

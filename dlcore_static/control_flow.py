@@ -1,0 +1,419 @@
+"""Control flow in the graph: ``group``/``no_op``/``tuple``, ``cond`` and ``while_loop``.
+
+``cond(pred, true_fn, false_fn)`` calls each branch function exactly once, while the graph is
+being built, inside its own *context*: ops created there belong to the branch and are not part of
+the outer graph's plans.  The ``Cond`` node's inputs are ``pred`` plus every outer tensor the
+branches use (its *captures*); at run time it runs the sub-plan of the branch that ``pred``
+selects and nothing of the other.  Ops created *outside* the branch functions run regardless of
+``pred`` (TensorFlow's documented gotcha).
+
+``while_loop(cond, body, loop_vars)`` builds ``cond`` and ``body`` once in a loop context on
+``LoopVar`` nodes; the ``While`` node runs the body's sub-plan until the cond's sub-plan says
+stop (or ``maximum_iterations`` is reached).  Loop variables keep their shapes unless
+``shape_invariants`` relaxes them.
+
+Gradients (no rule of their own: the core's ``reverse_pass`` and the primitives' vjps):
+
+* Cond: a second ``Cond`` on the same ``pred`` whose branches hold the gradient nodes of each
+  branch with respect to the captures (built in the same branch contexts, so the branch's
+  forward values are recomputed inside the gradient's sub-plan).  Only the taken branch's
+  gradient runs.
+* While: a ``WhileGrad`` node re-runs the forward loop keeping each iteration's loop values, then
+  runs the body's gradient sub-graph once per iteration in reverse, accumulating the gradient of
+  the captured tensors.
+
+Caveat: a random op *inside* a branch or body is sampled again by the gradient's re-computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.device import CPU, is_cuda_array, to_device
+from dlcore.registry import AVal
+
+from . import plan as _plan
+from .frontend import to_tensor
+from .gradients import GRAD_RULES, backprop
+from .graph import Operation, Tensor, _as_op, get_default_graph
+from .session import run_subplan
+
+
+class ControlFlowContext:
+    """A cond branch or a loop body under construction; ``parent`` is the enclosing context."""
+
+    def __init__(self, parent, kind: str, name: str):
+        self.parent = parent
+        self.kind = kind
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.name}>"
+
+
+# ============================================================================ group & co.
+def no_op(name: str | None = None) -> Operation:
+    g = get_default_graph()
+    return Operation(g, "NoOp", g.unique_name(name or "NoOp"))
+
+
+def group(*inputs, name: str | None = None) -> Operation:
+    """One NoOp that runs after all ``inputs``: fetching it runs them and returns None."""
+    g = get_default_graph()
+    ops = []
+    for x in inputs:
+        for y in (x if isinstance(x, (list, tuple)) else [x]):
+            o = _as_op(g, y)
+            if o is not None:
+                ops.append(o)
+    op = Operation(g, "NoOp", g.unique_name(name or "group_deps"))
+    op._add_control_inputs(ops)
+    return op
+
+
+def tuple_(tensors, name: str | None = None, control_inputs=None) -> list:
+    """Identity of each tensor, each running after all of them (and ``control_inputs``)."""
+    g = get_default_graph()
+    deps = [_as_op(g, t) for t in tensors if t is not None] + list(control_inputs or [])
+    with g.name_scope(name or "tuple"), g.control_dependencies(deps):
+        return [None if t is None else _ops.identity(to_tensor(t)) for t in tensors]
+
+
+# ============================================================================ nested structures
+def _flatten(x, leaves: list):
+    if isinstance(x, (list, tuple)):
+        kids = [_flatten(v, leaves) for v in x]
+        return (type(x), kids)
+    if isinstance(x, dict):
+        keys = sorted(x)
+        return (dict, keys, [_flatten(x[k], leaves) for k in keys])
+    leaves.append(x)
+    return None
+
+
+def _unflatten(spec, it):
+    if spec is None:
+        return next(it)
+    if spec[0] is dict:
+        return {k: _unflatten(s, it) for k, s in zip(spec[1], spec[2])}
+    typ, kids = spec
+    vals = [_unflatten(s, it) for s in kids]
+    if typ is list:
+        return vals
+    if hasattr(typ, "_fields"):
+        return typ(*vals)
+    return typ(vals)
+
+
+def _spec_repr(spec) -> str:
+    if spec is None:
+        return "Tensor"
+    if spec[0] is dict:
+        return "{" + ", ".join(f"{k}: {_spec_repr(s)}" for k, s in zip(spec[1], spec[2])) + "}"
+    return f"{spec[0].__name__}(" + ", ".join(_spec_repr(s) for s in spec[1]) + ")"
+
+
+def collect_captures(ctx, outputs) -> tuple[list, list]:
+    """Outer tensors (and outer control inputs) that the ops of ``ctx`` reaching ``outputs``
+    use."""
+    captures: list = []
+    seen_caps: set = set()
+    ctl: list = []
+    seen: set = set()
+    stack = [t.op for t in outputs if t.op._ctx is ctx]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        for t in op.inputs:
+            if t.op._ctx is ctx:
+                stack.append(t.op)
+            elif t not in seen_caps:
+                seen_caps.add(t)
+                captures.append(t)
+        for c in op.control_inputs:
+            if c._ctx is ctx:
+                stack.append(c)
+            elif c not in ctl:
+                ctl.append(c)
+    captures.sort(key=lambda t: (t.op._id, t.value_index))
+    return captures, ctl
+
+
+def _merge_aval(a: AVal, b: AVal) -> AVal:
+    if len(a.shape) != len(b.shape):
+        return AVal(a.shape, a.dtype) if False else AVal(tuple(None for _ in a.shape), a.dtype)
+    return AVal(tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), a.dtype)
+
+
+def _truthy(p) -> bool:
+    if is_cuda_array(p):
+        p = to_device(p, CPU)
+    return bool(p)
+
+
+# ============================================================================ cond
+def cond(pred, true_fn=None, false_fn=None, strict: bool = False, name: str | None = None,
+         fn1=None, fn2=None):
+    """Run ``true_fn``'s ops if ``pred`` else ``false_fn``'s; both are built once, now."""
+    true_fn = true_fn if true_fn is not None else fn1
+    false_fn = false_fn if false_fn is not None else fn2
+    if not callable(true_fn) or not callable(false_fn):
+        raise TypeError("true_fn and false_fn must be callable.")
+    g = get_default_graph()
+    pred = to_tensor(pred, g)
+    if pred.aval.dtype != np.bool_ or pred.aval.shape not in ((),):
+        raise ValueError(f"pred must be a scalar bool tensor, got shape {pred.shape} and dtype "
+                         f"{pred.dtype.name}")
+    parent = g._ctx_stack[-1] if g._ctx_stack else None
+    with g.name_scope(name or "cond") as scope:
+        specs, outs = [], []
+        ctxs = (ControlFlowContext(parent, "cond branch", scope + "true"),
+                ControlFlowContext(parent, "cond branch", scope + "false"))
+        for ctx, fn in zip(ctxs, (true_fn, false_fn)):
+            with g._enter_context(ctx):
+                res = fn()
+                if res is None:
+                    raise ValueError("true_fn and false_fn must return a value (a tensor or a "
+                                     "nested structure of tensors); got None.")
+                leaves: list = []
+                spec = _flatten(res, leaves)
+                leaves = [to_tensor(x, g) for x in leaves]
+                outs.append([_ops.identity(t) for t in leaves])
+                specs.append(spec)
+        if specs[0] != specs[1]:
+            raise ValueError("true_fn and false_fn arguments to tf.cond must have the same "
+                             f"number, type, and overall structure of return values.\n\ntrue_fn "
+                             f"output: {_spec_repr(specs[0])}\nfalse_fn output: "
+                             f"{_spec_repr(specs[1])}")
+        for a, b in zip(*outs):
+            if a.aval.dtype != b.aval.dtype:
+                raise ValueError(f"Outputs of true_fn and false_fn must have the same type: "
+                                 f"{a.dtype.name}, {b.dtype.name}")
+        op = _make_cond(g, pred, ctxs, outs, g.unique_name("Cond"))
+    result = _unflatten(specs[0], iter(op.outputs))
+    if not strict and isinstance(result, (list, tuple)) and len(result) == 1 and \
+            not hasattr(result, "_fields"):
+        return result[0]
+    return result
+
+
+def _make_cond(g, pred, ctxs, outs, name: str) -> Operation:
+    caps0, ctl0 = collect_captures(ctxs[0], outs[0])
+    caps1, ctl1 = collect_captures(ctxs[1], outs[1])
+    caps = list(dict.fromkeys(caps0 + caps1))
+    avals = [_merge_aval(a.aval, b.aval) for a, b in zip(*outs)]
+    op = Operation(g, "Cond", name, [pred] + caps, avals,
+                   attrs={"branches": ctxs, "branch_outputs": (tuple(outs[0]), tuple(outs[1]))})
+    op._add_control_inputs([c for c in ctl0 + ctl1 if c not in op.control_inputs])
+    return op
+
+
+def _cond_factory(op: Operation, session, device):
+    caps = op.inputs[1:]
+    outs = op.attrs["branch_outputs"]
+    plans = [session.subplan(outs[i], caps, op.attrs["branches"][i]) for i in (0, 1)]
+    single = len(op.outputs) == 1
+
+    def cond_(pred, *captured):
+        r = run_subplan(session, plans[0] if _truthy(pred) else plans[1], captured)
+        return r[0] if single else tuple(r)
+    return cond_, {}
+
+
+def _cond_grad(op: Operation, t: Tensor, g):
+    """Gradient of output ``t`` of a Cond: a Cond of the branches' gradients."""
+    caps = op.inputs[1:]
+    fcaps = [c for c in caps if c.aval.dtype.kind == "f"]
+    if not fcaps:
+        return (None,) * len(op.inputs)
+    graph = op.graph
+    ctxs = op.attrs["branches"]
+    outs = []
+    for ctx, bouts in zip(ctxs, op.attrs["branch_outputs"]):
+        y = bouts[t.value_index]
+        with graph._enter_context(ctx):
+            res = backprop([y], [g], fcaps, stop=lambda v, c=ctx: v.op._ctx is not c)
+            outs.append([_ops.identity(res[id(c)] if id(c) in res else _ops.zeros_like(c))
+                         for c in fcaps])
+    gop = _make_cond(graph, op.inputs[0], ctxs, outs, graph.unique_name("Cond_grad"))
+    by_cap = dict(zip(fcaps, gop.outputs))
+    return (None,) + tuple(by_cap.get(c) for c in caps)
+
+
+_plan.EXECUTORS["Cond"] = _cond_factory
+GRAD_RULES["Cond"] = _cond_grad
+
+
+# ============================================================================ while_loop
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations: int = 10,
+               back_prop: bool = True, swap_memory: bool = False, name: str | None = None,
+               maximum_iterations=None, return_same_structure: bool = False):
+    """Repeat ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)``."""
+    if not callable(cond) or not callable(body):
+        raise TypeError("cond and body must be callable.")
+    g = get_default_graph()
+    single_input = not isinstance(loop_vars, (list, tuple, dict))
+    leaves: list = []
+    spec = _flatten(loop_vars if not single_input else [loop_vars], leaves)
+    inits = [to_tensor(x, g) for x in leaves]
+    if shape_invariants is not None:
+        inv_leaves: list = []
+        _flatten(shape_invariants if not single_input else [shape_invariants], inv_leaves)
+        avals = [AVal(tuple(getattr(s, "dims", s) or ()) if s is not None else t.aval.shape,
+                      t.aval.dtype) for s, t in zip(inv_leaves, inits)]
+    else:
+        avals = [t.aval for t in inits]
+    parent = g._ctx_stack[-1] if g._ctx_stack else None
+    with g.name_scope(name or "while") as scope:
+        ctx = ControlFlowContext(parent, "while_loop body", scope)
+        with g._enter_context(ctx):
+            lvars = [Operation(g, "LoopVar", g.unique_name("LoopVar"), avals=[a]).outputs[0]
+                     for a in avals]
+            args = _unflatten(spec, iter(lvars))
+            args = [args[0]] if single_input else (args if isinstance(args, (list, tuple))
+                                                   else [args])
+            pred = to_tensor(cond(*args), g)
+            if pred.aval.dtype != np.bool_ or pred.aval.shape != ():
+                raise ValueError("while_loop cond must return a scalar bool tensor.")
+            new = body(*args)
+            if single_input and not isinstance(new, (list, tuple)):
+                new = [new]
+            new_leaves: list = []
+            new_spec = _flatten(new if not single_input else list(new), new_leaves)
+            if len(new_leaves) != len(lvars):
+                raise ValueError("The two structures don't have the same number of elements. "
+                                 f"loop_vars: {len(lvars)}, body output: {len(new_leaves)}")
+            outs = []
+            for t, lv, a in zip(new_leaves, lvars, avals):
+                t = to_tensor(t, g, a.dtype)
+                if t.aval.dtype != a.dtype:
+                    raise TypeError(f"Loop variable '{lv.name}' enters the loop with type "
+                                    f"{lv.dtype.name}, but has type {t.dtype.name} after one "
+                                    "iteration.")
+                shp = t.shape
+                if not lv.shape.is_compatible_with(shp) or len(a.shape) != len(shp.dims) or \
+                        any(x is not None and y != x for x, y in zip(a.shape, shp.dims)):
+                    raise ValueError(f"Input tensor '{lv.name}' enters the loop with shape "
+                                     f"{lv.shape}, but has shape {shp} after one iteration. To "
+                                     "allow the shape to vary across iterations, use the "
+                                     "`shape_invariants` argument of tf.while_loop to specify "
+                                     "a less-specific shape.")
+                outs.append(_ops.identity(t))
+            del new_spec
+            pred = _ops.identity(pred)
+        caps, ctl = collect_captures(ctx, [pred] + outs)
+        op = Operation(g, "While", g.unique_name("While"), inits + caps, avals,
+                       attrs={"context": ctx, "loop_vars": tuple(lvars), "pred": pred,
+                              "body_outputs": tuple(outs), "nvars": len(lvars),
+                              "max_iter": maximum_iterations})
+        op._add_control_inputs(ctl)
+    res = _unflatten(spec, iter(op.outputs))
+    if single_input and not return_same_structure:
+        return res[0]
+    return res
+
+
+def _forward_loop(session, cond_plan, body_plan, vals, caps, max_iter, history=None):
+    it = 0
+    while (max_iter is None or it < max_iter) and \
+            _truthy(run_subplan(session, cond_plan, vals + caps)[0]):
+        if history is not None:
+            history.append(vals)
+        vals = run_subplan(session, body_plan, vals + caps)
+        it += 1
+    return vals
+
+
+def _max_iter(op):
+    m = op.attrs["max_iter"]
+    return None if m is None else int(m)
+
+
+def _while_factory(op: Operation, session, device):
+    n = op.attrs["nvars"]
+    ctx, lvars = op.attrs["context"], list(op.attrs["loop_vars"])
+    captured = lvars + list(op.inputs[n:])
+    cond_plan = session.subplan([op.attrs["pred"]], captured, ctx)
+    body_plan = session.subplan(op.attrs["body_outputs"], captured, ctx)
+    max_iter = _max_iter(op)
+
+    def while_(*args):
+        vals = _forward_loop(session, cond_plan, body_plan, list(args[:n]), list(args[n:]),
+                             max_iter)
+        return vals[0] if n == 1 else tuple(vals)
+    return while_, {}
+
+
+def _while_grad(op: Operation, t: Tensor, g):
+    """Gradient of output ``t`` of a While with respect to its initial values and captures."""
+    n = op.attrs["nvars"]
+    graph = op.graph
+    ctx, lvars = op.attrs["context"], list(op.attrs["loop_vars"])
+    outs = op.attrs["body_outputs"]
+    caps = list(op.inputs[n:])
+    fv = [j for j in range(n) if lvars[j].aval.dtype.kind == "f"]
+    fcaps = [c for c in caps if c.aval.dtype.kind == "f"]
+    if t.value_index not in fv:
+        return (None,) * len(op.inputs)
+    with graph._enter_context(ctx):
+        gys = [Operation(graph, "LoopVar", graph.unique_name("grad_in"),
+                         avals=[lvars[j].aval]).outputs[0] for j in fv]
+        wanted = [lvars[j] for j in fv] + fcaps
+        res = backprop([outs[j] for j in fv], gys, wanted,
+                       stop=lambda v: v.op._ctx is not ctx)
+        gouts = [_ops.identity(res[id(w)] if id(w) in res else _ops.zeros_like(w))
+                 for w in wanted]
+    extra, _ = collect_captures(ctx, gouts)
+    extra = [e for e in extra if e not in caps]
+    seeds = [g if j == t.value_index else _ops.zeros_like(op.outputs[j]) for j in fv]
+    gop = Operation(graph, "WhileGrad", graph.unique_name("While_grad"),
+                    list(op.inputs) + seeds + extra, [w.aval for w in wanted],
+                    attrs={"forward": op, "grad_in": tuple(gys), "grad_outputs": tuple(gouts),
+                           "float_vars": tuple(fv), "float_caps": tuple(fcaps),
+                           "extra": tuple(extra)})
+    grads: dict = {}
+    for j, gt in zip(fv, gop.outputs[:len(fv)]):
+        grads[j] = gt
+    cap_grads = dict(zip(fcaps, gop.outputs[len(fv):]))
+    return tuple(grads.get(j) for j in range(n)) + tuple(cap_grads.get(c) for c in caps)
+
+
+def _while_grad_factory(op: Operation, session, device):
+    fwd = op.attrs["forward"]
+    n = fwd.attrs["nvars"]
+    ctx, lvars = fwd.attrs["context"], list(fwd.attrs["loop_vars"])
+    caps = list(fwd.inputs[n:])
+    fv, fcaps = list(op.attrs["float_vars"]), list(op.attrs["float_caps"])
+    gys, extra = list(op.attrs["grad_in"]), list(op.attrs["extra"])
+    captured = lvars + caps
+    cond_plan = session.subplan([fwd.attrs["pred"]], captured, ctx)
+    body_plan = session.subplan(fwd.attrs["body_outputs"], captured, ctx)
+    vjp_plan = session.subplan(op.attrs["grad_outputs"], lvars + gys + caps + extra, ctx)
+    max_iter = _max_iter(fwd)
+    ncap = len(caps)
+    cap_index = [caps.index(c) for c in fcaps]
+
+    def while_grad(*args):
+        init, cap_vals = list(args[:n]), list(args[n:n + ncap])
+        seeds = list(args[n + ncap:n + ncap + len(fv)])
+        extra_vals = list(args[n + ncap + len(fv):])
+        history: list = []
+        _forward_loop(session, cond_plan, body_plan, init, cap_vals, max_iter, history)
+        gvars = seeds
+        gcaps = [_ops.zeros_like(cap_vals[i]) for i in cap_index]
+        for vals in reversed(history):
+            r = run_subplan(session, vjp_plan, vals + gvars + cap_vals + extra_vals)
+            gvars = r[:len(fv)]
+            gcaps = [_ops.add(a, b) for a, b in zip(gcaps, r[len(fv):])]
+        out = tuple(gvars) + tuple(gcaps)
+        return out[0] if single else out
+    single = len(op.outputs) == 1
+    return while_grad, {}
+
+
+_plan.EXECUTORS["While"] = _while_factory
+_plan.EXECUTORS["WhileGrad"] = _while_grad_factory
+GRAD_RULES["While"] = _while_grad

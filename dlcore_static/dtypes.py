@@ -1,0 +1,85 @@
+"""TensorFlow-style dtype objects (``tf.float32``, ``tf.int64``, ...).
+
+A ``DType`` is a thin, named wrapper around a ``numpy.dtype``: it prints like TensorFlow
+(``<dtype: 'float32'>``), exposes ``as_numpy_dtype`` (which the core's ``dlcore.dtypes.as_dtype``
+understands), and compares equal to the NumPy dtype it wraps, so ``t.dtype == np.float32`` works.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import dtypes as _core
+
+
+class DType:
+    """A graph tensor's element type."""
+
+    __slots__ = ("np", "name")
+
+    def __init__(self, np_dtype: np.dtype):
+        self.np = np.dtype(np_dtype)
+        self.name = "bool" if self.np == np.bool_ else self.np.name
+
+    @property
+    def as_numpy_dtype(self):
+        return self.np.type
+
+    @property
+    def is_floating(self) -> bool:
+        return self.np.kind == "f"
+
+    @property
+    def is_integer(self) -> bool:
+        return self.np.kind in "iu"
+
+    @property
+    def is_bool(self) -> bool:
+        return self.np.kind == "b"
+
+    @property
+    def base_dtype(self) -> "DType":
+        return self
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, DType):
+            return self.np == other.np
+        try:
+            return self.np == np.dtype(other)
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.np)
+
+    def __repr__(self) -> str:
+        return f"tf.{self.name}"
+
+    def __str__(self) -> str:
+        return f"<dtype: '{self.name}'>"
+
+
+float32 = DType(np.float32)
+float64 = DType(np.float64)
+int32 = DType(np.int32)
+int64 = DType(np.int64)
+bool = DType(np.bool_)  # noqa: A001 - TensorFlow's name
+float16 = None          # not supported by the core; kept so `tf.float16` gives a clear None
+double = float64
+
+_BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool)}
+
+# TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").
+TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",
+            "bool": "bool"}
+
+
+def as_dtype(dtype) -> DType:
+    """Anything dtype-like (tf.float32, np.float32, 'float32', float) -> a DType."""
+    if isinstance(dtype, DType):
+        return dtype
+    return _BY_NP[_core.as_dtype(dtype)]
+
+
+def as_np(dtype) -> np.dtype:
+    return as_dtype(dtype).np

@@ -1,0 +1,51 @@
+"""TensorFlow's error classes (``tf.errors.*``).
+
+Two layers of errors, as in TensorFlow 1:
+
+* Python-side argument checks at build time or before a run (``TypeError``, ``ValueError``);
+* executor errors raised while a ``Session.run`` executes a node.  They derive from ``OpError``
+  and name the node and the file:line that created it::
+
+      FailedPreconditionError: Attempting to use uninitialized value w
+      	 [[node w/read (defined at model.py:12) ]]
+"""
+
+from __future__ import annotations
+
+
+class OpError(Exception):
+    """An error raised while a node runs; ``.op`` is the Operation, ``.message`` the text."""
+
+    def __init__(self, node_def, op, message: str, *args):
+        super().__init__(message)
+        self.node_def = node_def
+        self.op = op
+        self.message = message
+        self.error_code = getattr(type(self), "code", 2)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CancelledError(OpError): code = 1
+class UnknownError(OpError): code = 2
+class InvalidArgumentError(OpError): code = 3
+class DeadlineExceededError(OpError): code = 4
+class NotFoundError(OpError): code = 5
+class AlreadyExistsError(OpError): code = 6
+class PermissionDeniedError(OpError): code = 7
+class ResourceExhaustedError(OpError): code = 8
+class FailedPreconditionError(OpError): code = 9
+class AbortedError(OpError): code = 10
+class OutOfRangeError(OpError): code = 11
+class UnimplementedError(OpError, NotImplementedError): code = 12
+class InternalError(OpError): code = 13
+class UnavailableError(OpError): code = 14
+class DataLossError(OpError): code = 15
+
+
+def node_suffix(op) -> str:
+    """TensorFlow's ``[[node X (defined at file:line) ]]`` tag."""
+    if op is None:
+        return ""
+    return f"\n\t [[node {op.name} (defined at {op.defined_at}) ]]"

@@ -1,0 +1,106 @@
+"""Fetch structures: what ``Session.run`` was asked for, flattened and rebuilt.
+
+``Session.run`` accepts a graph element (a Tensor, an Operation, a Variable, or a name such as
+``"add:0"`` or ``"init"``) or any nesting of lists, tuples, namedtuples and dicts of them.  The
+``FetchMapper`` flattens the structure into a list of *unique* leaves (a tensor fetched twice is
+computed once, ``_uniquify_fetches`` in TensorFlow) and rebuilds the same structure from their
+values: a list stays a list, a namedtuple keeps its type, a dict its type and keys, and a
+fetched Operation gives None.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .graph import Graph, Operation, Tensor
+
+
+def _resolve(graph: Graph, f):
+    """One leaf -> a Tensor or an Operation of ``graph``, with TensorFlow's errors."""
+    if isinstance(f, (Tensor, Operation)):
+        el = f
+    elif f is None or not (isinstance(f, str) or hasattr(f, "_as_graph_element")):
+        raise TypeError(f"Fetch argument {f!r} has invalid type {type(f)!r}, must be a string "
+                        "or Tensor. (Can not convert a "
+                        f"{type(f).__name__} into a Tensor or Operation.)"
+                        if f is not None else
+                        f"Fetch argument None has invalid type {type(None)!r}")
+    else:
+        try:
+            el = graph.as_graph_element(f)
+        except (KeyError, ValueError) as e:
+            raise ValueError(f"Fetch argument {f!r} cannot be interpreted as a Tensor. "
+                             f"({e.args[0] if e.args else e})") from None
+    if el.graph is not graph:
+        raise ValueError(f"Fetch argument {f!r} cannot be interpreted as a Tensor. ({el!r} is "
+                         "not an element of this graph.)")
+    return el
+
+
+class FetchMapper:
+    """``leaves``: unique Tensors/Operations in first-seen order; ``rebuild(values)``: the
+    user's structure filled with ``values[i]`` for leaf ``i``."""
+
+    def __init__(self, graph: Graph, fetches):
+        self.leaves: list = []
+        self._index: dict = {}
+        self.rebuild: Callable = self._build(graph, fetches)
+
+    def _leaf(self, graph: Graph, f) -> int:
+        el = _resolve(graph, f)
+        i = self._index.get(el)
+        if i is None:
+            i = self._index[el] = len(self.leaves)
+            self.leaves.append(el)
+        return i
+
+    def _build(self, graph: Graph, f) -> Callable:
+        if isinstance(f, (list, tuple)):
+            parts = [self._build(graph, x) for x in f]
+            if isinstance(f, list):
+                return lambda vals: [p(vals) for p in parts]
+            if hasattr(f, "_fields"):                      # namedtuple
+                typ = type(f)
+                return lambda vals: typ(*[p(vals) for p in parts])
+            typ = type(f)
+            if typ is tuple:
+                return lambda vals: tuple(p(vals) for p in parts)
+            return lambda vals: typ(p(vals) for p in parts)
+        if isinstance(f, dict):
+            keys = list(f.keys())
+            parts = [self._build(graph, f[k]) for k in keys]
+            typ = type(f)
+            if typ is dict:
+                return lambda vals: {k: p(vals) for k, p in zip(keys, parts)}
+            return lambda vals: typ((k, p(vals)) for k, p in zip(keys, parts))
+        i = self._leaf(graph, f)
+        return lambda vals: vals[i]
+
+
+LEAF_TYPES: set = {Tensor, Operation, str}   # variables.py adds Variable
+
+
+def fetch_key(fetches):
+    """A hashable key for a fetch structure (leaves by identity), or None if it has none."""
+    t = type(fetches)
+    if t in LEAF_TYPES:
+        return fetches
+    if t is list or t is tuple:
+        for x in fetches:
+            if type(x) not in LEAF_TYPES:
+                break
+        else:
+            return (t, *fetches)
+    try:
+        return _deep_key(fetches)
+    except TypeError:
+        return None
+
+
+def _deep_key(f):
+    if isinstance(f, (list, tuple)):
+        return (type(f), tuple(_deep_key(x) for x in f))
+    if isinstance(f, dict):
+        return (type(f), tuple((k, _deep_key(v)) for k, v in f.items()))
+    hash(f)
+    return f

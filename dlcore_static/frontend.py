@@ -1,0 +1,180 @@
+"""How the core's ``bind`` adds nodes to a graph.
+
+``dlcore.registry.bind(prim, *args, **params)`` sees that an argument's type carries
+``__dlcore_frontend__ = StaticFrontend`` and calls ``StaticFrontend.apply``, which:
+
+1. lifts Python scalars and NumPy arrays to ``Const`` nodes (a Python scalar is *weak*: it takes
+   the dtype of the tensor it meets, ``dlcore.dtypes.scalar_dtype``);
+2. reserves the node's unique name (``MatMul_6``) and runs the primitive's shape rule
+   (``prim.abstract_eval``) on the inputs' static shapes, so a shape clash is a build-time
+   ``ValueError`` naming the node, e.g.
+   ``Dimensions must be equal, but are 900 and 300 for 'MatMul_6' (op: 'MatMul') with input
+   shapes: [?,900], [300,400].`` followed by the file:line that built it;
+3. adds an ``Operation`` carrying the primitive and its parameters to the graph.
+
+No arithmetic and no shape or gradient rule lives here: the primitive knows them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import dtypes as _core_dtypes
+from dlcore.errors import DTypeError, ShapeError, format_shape
+from dlcore.registry import AVal, Primitive
+
+from . import dtypes as _dtypes
+from .graph import Graph, Operation, Tensor, get_default_graph
+
+# TensorFlow's op type names for the core's primitives (used for node names and errors).
+TYPE_NAMES = {
+    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "RealDiv", "pow": "Pow", "neg": "Neg",
+    "matmul": "MatMul", "maximum": "Maximum", "minimum": "Minimum", "relu": "Relu",
+    "sigmoid": "Sigmoid", "tanh": "Tanh", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
+    "abs": "Abs", "sign": "Sign", "sum": "Sum", "max": "Max", "min": "Min", "argmax": "ArgMax",
+    "less": "Less", "less_equal": "LessEqual", "greater": "Greater",
+    "greater_equal": "GreaterEqual", "equal": "Equal", "not_equal": "NotEqual",
+    "where": "Select", "cast": "Cast", "reshape": "Reshape", "transpose": "Transpose",
+    "concatenate": "ConcatV2", "expand_dims": "ExpandDims", "squeeze": "Squeeze",
+    "one_hot": "OneHot", "identity": "Identity", "stop_gradient": "StopGradient",
+    "full_like": "Fill", "broadcast_to": "BroadcastTo", "getitem": "StridedSlice",
+}
+
+
+def type_name(prim: Primitive) -> str:
+    n = TYPE_NAMES.get(prim.name)
+    if n is None:
+        n = "".join(p.capitalize() for p in prim.name.split("_"))
+    return n
+
+
+def _graph_of(args) -> Graph:
+    for a in args:
+        if isinstance(a, Tensor):
+            return a.op.graph
+        g = getattr(a, "graph", None)
+        if isinstance(g, Graph):
+            return g
+    return get_default_graph()
+
+
+class StaticFrontend:
+    """The object ``bind`` hands graph tensors to."""
+
+    @staticmethod
+    def apply(prim: Primitive, args, params) -> Tensor:
+        graph = _graph_of(args)
+        other = None
+        for a in args:
+            if not _core_dtypes.is_python_scalar(a):
+                other = _aval(a).dtype
+                break
+        inputs = [to_tensor(a, graph, other) for a in args]
+        name = graph.unique_name(type_name(prim))
+        avals = [t.aval for t in inputs]
+        try:
+            out = prim.abstract_eval(*avals, **params)
+        except ShapeError as e:
+            raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
+        except DTypeError as e:
+            raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
+        op = Operation(graph, type_name(prim), name, inputs, [out], prim=prim, params=params)
+        return op.outputs[0]
+
+
+def _node_message(err, core_op: str, name: str, prim: Primitive, avals) -> str:
+    """Re-word the core's message with the node's name, its type and where it was built."""
+    from .graph import _user_frame
+    text = str(err)
+    marker = f" for '{core_op}'"
+    body = text.split(marker)[0] if marker in text else text
+    shapes = ", ".join(format_shape(a.shape) for a in avals)
+    if isinstance(err, DTypeError):
+        dts = ", ".join(_dtypes.TF_NAMES.get(a.dtype.name, a.dtype.name) for a in avals)
+        return (f"{body} for '{name}' (op: '{type_name(prim)}') with input dtypes: {dts}."
+                f"\n(node '{name}' defined at {_user_frame()})")
+    return (f"{body} for '{name}' (op: '{type_name(prim)}') with input shapes: {shapes}."
+            f"\n(node '{name}' defined at {_user_frame()})")
+
+
+def _aval(a) -> AVal:
+    if isinstance(a, Tensor):
+        return a.aval
+    get = getattr(a, "__dlcore_aval__", None)
+    if get is not None:
+        return get()
+    arr = np.asarray(a)
+    return AVal(arr.shape, np.dtype(arr.dtype))
+
+
+Tensor.__dlcore_frontend__ = StaticFrontend
+
+
+# ============================================================================ constants
+def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | None = None,
+             verify_shape: bool = False) -> Tensor:
+    """A ``Const`` node holding ``value`` (converted with NumPy; float64 data defaults to
+    float32 as in TensorFlow when no dtype is given for Python floats)."""
+    graph = graph or get_default_graph()
+    if isinstance(value, Tensor):
+        raise TypeError("tf.constant expects a Python value or NumPy array, not a Tensor.")
+    if dtype is not None:
+        arr = np.asarray(value, dtype=_dtypes.as_np(dtype))
+    else:
+        arr = np.asarray(value)
+        if not isinstance(value, np.ndarray) and not isinstance(value, np.generic):
+            # Python data: floats -> float32, ints -> int32 (TensorFlow's defaults).
+            if arr.dtype.kind == "f":
+                arr = arr.astype(np.float32)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(np.int32 if np.all(np.abs(arr) < 2**31) else np.int64)
+        arr = arr.astype(_core_dtypes.as_dtype(arr.dtype), copy=False)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        if arr.size == 1 and int(np.prod(shape)) != 1:
+            arr = np.full(shape, arr.reshape(()), arr.dtype)
+        else:
+            arr = arr.reshape(shape)
+    arr = np.array(arr, copy=True)
+    arr.flags.writeable = False
+    op = Operation(graph, "Const", graph.unique_name(name),
+                   avals=[AVal(arr.shape, arr.dtype)], attrs={"value": arr})
+    return op.outputs[0]
+
+
+def to_tensor(value, graph: Graph | None = None, dtype_hint=None) -> Tensor:
+    """Tensors pass through; Variables give their value; Python scalars become weak constants;
+    NumPy arrays and lists become constants (cast to ``dtype_hint`` when it is given)."""
+    if isinstance(value, Tensor):
+        return value
+    conv = getattr(value, "_as_graph_element", None)
+    if conv is not None:
+        return conv()
+    graph = graph or get_default_graph()
+    if _core_dtypes.is_python_scalar(value):
+        return constant(value, _core_dtypes.scalar_dtype(value, dtype_hint), graph=graph)
+    if dtype_hint is not None and isinstance(value, (list, tuple, np.ndarray, np.generic)):
+        return constant(value, dtype_hint, graph=graph)
+    return constant(value, graph=graph)
+
+
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:
+    """``tf.convert_to_tensor``."""
+    if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
+        t = to_tensor(value)
+        if dtype is not None and t.dtype != _dtypes.as_dtype(dtype):
+            raise ValueError(f"Tensor conversion requested dtype {_dtypes.as_dtype(dtype).name} "
+                             f"for Tensor with dtype {t.dtype.name}: {t!r}")
+        return t
+    return constant(value, dtype if dtype is not None else preferred_dtype, name=name or "Const")
+
+
+def rename(t: Tensor, name: str | None, first_new_id: int) -> Tensor:
+    """Give the op that made ``t`` the user's ``name=`` if this call created it."""
+    if name is None or not isinstance(t, Tensor) or t.op._id < first_new_id:
+        return t
+    g = t.op.graph
+    g._ops_by_name.pop(t.op.name, None)
+    t.op.name = g.unique_name(name)
+    g._ops_by_name[t.op.name] = t.op
+    return t

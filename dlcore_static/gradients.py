@@ -1,0 +1,121 @@
+"""``tf.gradients``: symbolic reverse mode that adds gradient nodes to the graph.
+
+There is no gradient rule in this front end.  ``gradients`` calls the core's one reverse-mode
+routine, ``dlcore.autodiff.reverse_pass``, with two small adapters:
+
+* ``parents(t)``: the inputs of the op that produced ``t`` (none for placeholders, constants,
+  variable reads, non-differentiable primitives and integer tensors, which TensorFlow treats as
+  constants);
+* ``vjp(t, g)``: the primitive's own vjp rule, ``prim.vjp(g, t, *inputs, **params)``.  Because
+  the rule is written with dlcore ops and ``g`` is a graph tensor, every op it uses goes through
+  ``bind`` and becomes a new node: the gradient is itself a graph, so gradients of gradients are
+  just ``gradients`` again.
+
+Control-flow nodes (Cond, While) have sub-graphs instead of a primitive; their adapters in
+``control_flow.py`` build the gradient sub-graphs with the same routine and the same vjp rules
+(``GRAD_RULES``).  The result for each ``x`` is the sum over all ``ys`` and all paths.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from dlcore import ops as _ops
+from dlcore.autodiff import reverse_pass
+
+from .frontend import to_tensor
+from .graph import Tensor, get_default_graph
+
+# op type -> rule(op, output_tensor, g) -> one cotangent (or None, or a thunk) per op input.
+GRAD_RULES: dict[str, Callable] = {
+    "PlaceholderWithDefault": lambda op, t, g: (g,),
+}
+
+
+def op_parents(t: Tensor):
+    op = t.op
+    prim = op.prim
+    if prim is not None:
+        return op.inputs if prim.differentiable else ()
+    if op.type in GRAD_RULES:
+        return op.inputs
+    return ()
+
+
+def op_vjp(t: Tensor, g):
+    op = t.op
+    if op.prim is not None:
+        return op.prim.vjp(g, t, *op.inputs, **op.params)
+    return GRAD_RULES[op.type](op, t, g)
+
+
+def _is_float(t) -> bool:
+    return t.aval.dtype.kind == "f"
+
+
+def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
+    """reverse_pass over graph tensors; integer tensors are constants."""
+    def stop_fn(t):
+        return not _is_float(t) or (stop is not None and stop(t))
+    return reverse_pass(ys, seeds, parents=op_parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
+                        stop=stop_fn, name_of=lambda t: f"node '{t.op.name}'")
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_with_ops=False,
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients="none") -> list:
+    """d(sum of ys)/d(x) for each x, as graph tensors; None (or zeros) where unconnected."""
+    if unconnected_gradients not in ("none", "zero") and \
+            getattr(unconnected_gradients, "value", None) not in ("none", "zero"):
+        raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+    mode = getattr(unconnected_gradients, "value", unconnected_gradients)
+    ys_l = [to_tensor(y) for y in _as_list(ys)]
+    xs_l = _as_list(xs)
+    g = get_default_graph() if not ys_l else ys_l[0].graph
+    targets: list[list[Tensor]] = []
+    for x in xs_l:
+        reads = getattr(x, "_reads", None)
+        if reads is not None:                       # a Variable: every read of it
+            targets.append(list(reads))
+        elif isinstance(x, Tensor):
+            targets.append([x])
+        else:
+            raise TypeError(f"tf.gradients: xs must be Tensors or Variables, not {x!r}")
+    stops = {id(to_tensor(s)) for s in _as_list(stop_gradients)} if stop_gradients else set()
+    with g.name_scope(name):
+        if grad_ys is None:
+            seeds = [_ops.ones_like(y) if _is_float(y) else None for y in ys_l]
+        else:
+            gys = _as_list(grad_ys)
+            if len(gys) != len(ys_l):
+                raise ValueError(f"Passed {len(gys)} grad_ys for {len(ys_l)} ys")
+            seeds = [None if gy is None else to_tensor(gy, g, y.aval.dtype)
+                     for gy, y in zip(gys, ys_l)]
+            for s, y in zip(seeds, ys_l):
+                if s is not None and not s.shape.is_compatible_with(y.shape):
+                    raise ValueError(f"Incompatible shapes between op input and calculated input "
+                                     f"gradient: grad_ys {s.shape} for y {y.shape} ({y.name})")
+        wanted = [t for ts in targets for t in ts]
+        res = backprop(ys_l, seeds, wanted, (lambda t: id(t) in stops) if stops else None)
+        out = []
+        for x, ts in zip(xs_l, targets):
+            parts = [res[id(t)] for t in ts if id(t) in res]
+            if not parts:
+                out.append(_ops.zeros_like(ts[0]) if mode == "zero" else None)
+                continue
+            total = parts[0]
+            for p in parts[1:]:
+                total = _ops.add(total, p)
+            if total is ts[0] or any(total is t for t in ys_l):
+                total = _ops.identity(total)        # a gradient is a node of its own
+            out.append(total)
+    return out
+
+
+def hessians(ys, xs, name: str = "hessians") -> list:
+    """Second derivatives of a scalar ``ys`` with respect to each (1-D or scalar) x."""
+    raise NotImplementedError("tf.hessians is not implemented; call tf.gradients twice")

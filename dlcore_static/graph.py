@@ -1,0 +1,485 @@
+"""The graph: Operations (nodes) joined by Tensors (edges), built now and run later.
+
+Building a model does no arithmetic.  Each call such as ``tf.matmul(x, w)`` adds an
+``Operation`` to the *default graph* and returns a ``Tensor``: a symbolic handle to the op's
+output, with a static shape (dimensions may be unknown, ``None``, printed ``?``) and a dtype
+computed at build time by the core's shape rules.  Values only exist inside ``Session.run``.
+
+* ``Graph``: the ops in creation order (creation order is always a valid topological order,
+  because an op can only use tensors that already exist), unique names (``MatMul``,
+  ``MatMul_1``), name scopes (``layer1/MatMul``), the stack of ``control_dependencies``, the
+  device scope, collections (variables, trainable variables, losses) and the stack of
+  control-flow contexts (the branch of a ``cond`` or the body of a ``while_loop`` being built).
+* ``Operation``: a node.  ``prim`` is a core primitive for math ops; graph-level ops (Placeholder,
+  Const, VariableV2, Assign, NoOp, random ops, Cond, While) have ``prim=None`` and an executor
+  registered by type in ``session.py``.  Each op remembers the file:line that created it, so run
+  time errors can point at the user's code.
+* ``Tensor``: output ``i`` of an op, named ``"<op name>:<i>"``.  Python operators on tensors add
+  ops; using a tensor as a Python bool is an error that points to ``tf.cond``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import threading
+from typing import Iterator
+
+from dlcore.errors import format_shape
+from dlcore.registry import AVal
+
+from . import dtypes as _dtypes
+
+_PKG_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (
+    sys.modules["dlcore"], sys.modules[__name__.rsplit(".", 1)[0]]))
+
+
+def _user_frame() -> str:
+    """``file:line`` of the first stack frame outside dlcore and dlcore_static."""
+    f = sys._getframe(2)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not fn.startswith(_PKG_DIRS) and "contextlib" not in fn:
+            return f"{os.path.basename(fn)}:{f.f_lineno}"
+        f = f.f_back
+    return "<unknown>"
+
+
+# ============================================================================ shapes
+class TensorShape:
+    """A static, possibly partially known shape: ``TensorShape([None, 3])`` prints ``(?, 3)``."""
+
+    __slots__ = ("dims",)
+
+    def __init__(self, dims):
+        self.dims = None if dims is None else tuple(None if d is None else int(d) for d in dims)
+
+    @property
+    def ndims(self):
+        return None if self.dims is None else len(self.dims)
+
+    rank = ndims
+
+    def as_list(self) -> list:
+        if self.dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self.dims)
+
+    def is_fully_defined(self) -> bool:
+        return self.dims is not None and None not in self.dims
+
+    def is_compatible_with(self, other) -> bool:
+        other = other if isinstance(other, TensorShape) else TensorShape(other)
+        if self.dims is None or other.dims is None:
+            return True
+        return len(self.dims) == len(other.dims) and all(
+            a is None or b is None or a == b for a, b in zip(self.dims, other.dims))
+
+    def __iter__(self):
+        return iter(self.dims or ())
+
+    def __len__(self) -> int:
+        return len(self.dims)
+
+    def __getitem__(self, i):
+        return self.dims[i]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, TensorShape):
+            return self.dims == other.dims
+        try:
+            return self.dims == tuple(other)
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.dims)
+
+    def __str__(self) -> str:
+        if self.dims is None:
+            return "<unknown>"
+        inner = ", ".join("?" if d is None else str(d) for d in self.dims)
+        return f"({inner},)" if len(self.dims) == 1 else f"({inner})"
+
+    def __repr__(self) -> str:
+        return f"TensorShape({list(self.dims) if self.dims is not None else None})"
+
+
+# ============================================================================ tensors & ops
+class Operation:
+    """A node of the graph.  See the module docstring."""
+
+    __slots__ = ("graph", "name", "type", "prim", "inputs", "params", "control_inputs",
+                 "outputs", "_id", "_ctx", "defined_at", "device", "attrs", "__weakref__")
+
+    def __init__(self, graph: "Graph", op_type: str, name: str, inputs=(), avals=(), *,
+                 prim=None, params=None, attrs=None, defined_at: str | None = None):
+        graph._check_not_finalized()
+        self.graph = graph
+        self.type = op_type
+        self.name = name
+        self.prim = prim
+        self.inputs = tuple(inputs)
+        self.params = params or {}
+        self.attrs = attrs or {}
+        self.defined_at = defined_at or _user_frame()
+        self.device = graph._device_stack[-1] if graph._device_stack else None
+        ctx = graph._ctx_stack[-1] if graph._ctx_stack else None
+        self._ctx = ctx
+        for t in self.inputs:
+            if t.graph is not graph:
+                raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
+                                 f"'{name}' being created.")
+            if t.op._ctx is not ctx:
+                _check_visible(t, ctx, name)
+        self.control_inputs = [c for c in graph._current_control_inputs() if c is not None]
+        self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
+        self._id = len(graph._ops)
+        graph._ops.append(self)
+        graph._ops_by_name[name] = self
+
+    def _add_control_inputs(self, ops) -> None:
+        for o in ops:
+            if o not in self.control_inputs:
+                self.control_inputs.append(o)
+
+    def run(self, feed_dict=None, session=None) -> None:
+        from .session import get_default_session
+        (session or get_default_session()).run(self, feed_dict)
+
+    @property
+    def node_def(self):
+        return self
+
+    def __repr__(self) -> str:
+        return f"<tf.Operation '{self.name}' type={self.type}>"
+
+
+def _check_visible(t: "Tensor", ctx, name: str) -> None:
+    """A tensor made inside a cond branch or loop body can only be used inside it."""
+    c = ctx
+    while c is not None:
+        if t.op._ctx is c:
+            return
+        c = c.parent
+    if t.op._ctx is None:
+        return
+    raise ValueError(f"Tensor '{t.name}' was created inside a {t.op._ctx.kind} and cannot be "
+                     f"used by '{name}' outside it; return it from the branch/body instead.")
+
+
+class Tensor:
+    """Output ``value_index`` of ``op``: a symbolic value with a static shape and dtype."""
+
+    __slots__ = ("op", "value_index", "aval", "__weakref__")
+
+    def __init__(self, op: Operation, value_index: int, aval: AVal):
+        self.op = op
+        self.value_index = value_index
+        self.aval = aval
+
+    # -- the core's protocol
+    def __dlcore_aval__(self) -> AVal:
+        return self.aval
+
+    @property
+    def name(self) -> str:
+        return f"{self.op.name}:{self.value_index}"
+
+    @property
+    def graph(self) -> "Graph":
+        return self.op.graph
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return _dtypes.as_dtype(self.aval.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        if self.op.attrs.get("unknown_rank"):
+            return TensorShape(None)
+        return TensorShape(self.aval.shape)
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def device(self):
+        return self.op.device
+
+    def consumers(self) -> list:
+        return [op for op in self.graph._ops if self in op.inputs]
+
+    def eval(self, feed_dict=None, session=None):
+        from .session import get_default_session
+        return (session or get_default_session()).run(self, feed_dict)
+
+    def __bool__(self):
+        raise TypeError("Using a `tf.Tensor` as a Python `bool` is not allowed. Use `if t is not "
+                        "None:` instead of `if t:` to test if a tensor is defined, and use "
+                        "TensorFlow ops such as tf.cond to execute subgraphs conditioned on the "
+                        "value of a tensor.")
+
+    def __iter__(self):
+        raise TypeError("Tensor objects are only iterable when eager execution is enabled. To "
+                        "iterate over this tensor use tf.map_fn.")
+
+    def __len__(self):
+        raise TypeError(f"len is not well defined for symbolic Tensors. ({self.name}) Please "
+                        "call `x.shape` rather than `len(x)` for shape information.")
+
+    def __repr__(self) -> str:
+        shape = TensorShape(self.aval.shape)
+        return f"<tf.Tensor '{self.name}' shape={shape} dtype={self.dtype.name}>"
+
+    __hash__ = object.__hash__
+
+
+# ============================================================================ graph
+class Graph:
+    """A TensorFlow-1-style graph.  ``with g.as_default():`` makes it the default graph."""
+
+    def __init__(self):
+        self._ops: list[Operation] = []
+        self._ops_by_name: dict[str, Operation] = {}
+        self._names_in_use: dict[str, int] = {}
+        self._scope = ""
+        self._control_stack: list[list] = []
+        self._device_stack: list = []
+        self._ctx_stack: list = []
+        self._collections: dict[str, list] = {}
+        self._finalized = False
+        self.seed = None
+        self._variables_by_op: dict = {}
+
+    # -- default graph
+    @contextlib.contextmanager
+    def as_default(self) -> Iterator["Graph"]:
+        _stack().append(self)
+        try:
+            yield self
+        finally:
+            _stack().pop()
+
+    # -- names
+    def unique_name(self, name: str, mark_as_used: bool = True) -> str:
+        full = f"{self._scope}/{name}" if self._scope else name
+        key = full.lower()
+        i = self._names_in_use.get(key, 0)
+        if mark_as_used:
+            self._names_in_use[key] = i + 1
+        if i > 0:
+            base = full
+            while True:
+                candidate = f"{base}_{i}"
+                if candidate.lower() not in self._names_in_use:
+                    break
+                i += 1
+            if mark_as_used:
+                self._names_in_use[candidate.lower()] = 1
+                self._names_in_use[key] = i + 1
+            full = candidate
+        return full
+
+    @contextlib.contextmanager
+    def name_scope(self, name: str | None) -> Iterator[str]:
+        """Nested scopes prefix op names like paths: ``outer/inner/op``.  A reused scope name
+        becomes ``inner_1``; a name ending in '/' re-enters that exact scope; None clears."""
+        old = self._scope
+        if name is None or name == "":
+            self._scope = ""
+        elif name.endswith("/"):
+            self._scope = name[:-1]
+        else:
+            self._scope = self.unique_name(name)
+        try:
+            yield (self._scope + "/") if self._scope else ""
+        finally:
+            self._scope = old
+
+    def get_name_scope(self) -> str:
+        return self._scope
+
+    # -- control dependencies
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs) -> Iterator[None]:
+        """Ops *constructed* inside the block run after ``control_inputs``.  Nesting accumulates;
+        ``control_dependencies(None)`` clears the outer ones."""
+        if control_inputs is None:
+            saved, self._control_stack = self._control_stack, []
+            try:
+                yield
+            finally:
+                self._control_stack = saved
+            return
+        ops = []
+        for c in control_inputs:
+            c = _as_op(self, c)
+            if c is not None:
+                ops.append(c)
+        self._control_stack.append(ops)
+        try:
+            yield
+        finally:
+            self._control_stack.pop()
+
+    def _current_control_inputs(self) -> list:
+        if not self._control_stack:
+            return []
+        out = []
+        for level in self._control_stack:
+            out.extend(level)
+        return out
+
+    @contextlib.contextmanager
+    def device(self, spec) -> Iterator[None]:
+        from dlcore.device import as_device
+        self._device_stack.append(None if spec is None else as_device(spec))
+        try:
+            yield
+        finally:
+            self._device_stack.pop()
+
+    # -- control-flow contexts (cond branches, loop bodies)
+    @contextlib.contextmanager
+    def _enter_context(self, ctx) -> Iterator[None]:
+        self._ctx_stack.append(ctx)
+        try:
+            yield
+        finally:
+            self._ctx_stack.pop()
+
+    # -- lookup
+    def get_operations(self) -> list[Operation]:
+        return list(self._ops)
+
+    def get_operation_by_name(self, name: str) -> Operation:
+        try:
+            return self._ops_by_name[name]
+        except KeyError:
+            raise KeyError(f"The name '{name}' refers to an Operation not in the graph.") from None
+
+    def get_tensor_by_name(self, name: str) -> Tensor:
+        m = re.fullmatch(r"(.+):(\d+)", name)
+        if not m:
+            raise ValueError(f"The name '{name}' looks a like an Operation name, not a Tensor "
+                             "name (tensor names are of the form \"<op_name>:<output_index>\").")
+        op = self._ops_by_name.get(m.group(1))
+        if op is None:
+            raise KeyError(f"The name '{name}' refers to a Tensor which does not exist. The "
+                           f"operation, '{m.group(1)}', does not exist in the graph.")
+        var = self._variables_by_op.get(op)
+        if var is not None:
+            return var.value()
+        i = int(m.group(2))
+        if i >= len(op.outputs):
+            raise KeyError(f"The name '{name}' refers to a Tensor which does not exist. The "
+                           f"operation, '{op.name}', exists but only has {len(op.outputs)} "
+                           "outputs.")
+        return op.outputs[i]
+
+    def as_graph_element(self, obj, allow_tensor: bool = True, allow_operation: bool = True):
+        if isinstance(obj, Tensor) and allow_tensor:
+            return obj
+        if isinstance(obj, Operation) and allow_operation:
+            return obj
+        conv = getattr(obj, "_as_graph_element", None)
+        if conv is not None:
+            return conv()
+        if isinstance(obj, str):
+            if ":" in obj and allow_tensor:
+                return self.get_tensor_by_name(obj)
+            if allow_operation:
+                return self.get_operation_by_name(obj)
+        raise TypeError(f"Can not convert a {type(obj).__name__} into a "
+                        f"{'Tensor or Operation' if allow_operation else 'Tensor'}.")
+
+    # -- collections
+    def add_to_collection(self, name: str, value) -> None:
+        self._collections.setdefault(name, []).append(value)
+
+    def get_collection(self, name: str, scope: str | None = None) -> list:
+        items = list(self._collections.get(name, []))
+        if scope is not None:
+            items = [v for v in items if getattr(v, "name", "").startswith(scope)]
+        return items
+
+    def get_all_collection_keys(self) -> list[str]:
+        return list(self._collections)
+
+    # -- finalize
+    def finalize(self) -> None:
+        self._finalized = True
+
+    @property
+    def finalized(self) -> bool:
+        return self._finalized
+
+    def _check_not_finalized(self) -> None:
+        if self._finalized:
+            raise RuntimeError("Graph is finalized and cannot be modified.")
+
+    @property
+    def version(self) -> int:
+        return len(self._ops)
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+
+def _as_op(graph: Graph, c):
+    """A control input: an Operation, a Tensor (its op) or a Variable (its read op)."""
+    if c is None:
+        return None
+    if isinstance(c, Operation):
+        return c
+    if isinstance(c, Tensor):
+        return c.op
+    conv = getattr(c, "_as_graph_element", None)
+    if conv is not None:
+        return _as_op(graph, conv())
+    if isinstance(c, str):
+        return graph.as_graph_element(c).op if ":" in c else graph.get_operation_by_name(c)
+    raise TypeError(f"Can not convert a {type(c).__name__} into an Operation.")
+
+
+# ============================================================================ default graph
+_local = threading.local()
+_global_default = Graph()
+
+
+def _stack() -> list:
+    s = getattr(_local, "stack", None)
+    if s is None:
+        s = _local.stack = []
+    return s
+
+
+def get_default_graph() -> Graph:
+    s = _stack()
+    return s[-1] if s else _global_default
+
+
+def reset_default_graph() -> None:
+    global _global_default
+    if _stack():
+        raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs.")
+    _global_default = Graph()
+
+
+def name_scope(name, default_name=None, values=None):
+    return get_default_graph().name_scope(name if name is not None else default_name)
+
+
+def control_dependencies(control_inputs):
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def device(spec):
+    return get_default_graph().device(spec)
+
+
+def shape_text(shape) -> str:
+    return format_shape(shape)

@@ -1,0 +1,175 @@
+"""Initializers: callables ``init(shape, dtype) -> Tensor`` used by layers and get_variable.
+
+They build graph nodes (a constant or a random op); the values appear when the variable's
+initializer runs.  ``glorot_uniform`` (Xavier) draws from U(-l, l) with
+``l = sqrt(6 / (fan_in + fan_out))``; ``he_normal`` from a truncated normal with
+``stddev = sqrt(2 / fan_in)``; ``variance_scaling`` is the general form.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import dtypes as _dtypes
+from .array_ops import _shape_tuple
+from .frontend import constant
+from .graph import get_default_graph
+from .random_ops import random_normal, random_uniform, truncated_normal
+
+
+def _fans(shape) -> tuple[float, float]:
+    shape = tuple(shape)
+    if len(shape) < 1:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    def __call__(self, shape, dtype=None, partition_info=None):
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+
+class Zeros(Initializer):
+    def __init__(self, dtype=_dtypes.float32):
+        self.dtype = dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return constant(0, dtype or self.dtype, _shape_tuple(shape), name="zeros")
+
+
+class Ones(Initializer):
+    def __init__(self, dtype=_dtypes.float32):
+        self.dtype = dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return constant(1, dtype or self.dtype, _shape_tuple(shape), name="ones")
+
+
+class Constant(Initializer):
+    def __init__(self, value=0, dtype=_dtypes.float32, verify_shape=False):
+        self.value, self.dtype = value, dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return constant(self.value, dtype or self.dtype, _shape_tuple(shape), name="Const")
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=_dtypes.float32):
+        self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return random_normal(_shape_tuple(shape), self.mean, self.stddev, dtype or self.dtype,
+                             self.seed)
+
+
+class TruncatedNormal(RandomNormal):
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return truncated_normal(_shape_tuple(shape), self.mean, self.stddev,
+                                dtype or self.dtype, self.seed)
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None, dtype=_dtypes.float32):
+        self.minval, self.maxval, self.seed, self.dtype = minval, maxval, seed, dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return random_uniform(_shape_tuple(shape), self.minval, self.maxval,
+                              dtype or self.dtype, self.seed)
+
+
+class VarianceScaling(Initializer):
+    """``scale / n`` variance, n = fan_in, fan_out or their average; normal or uniform."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 dtype=_dtypes.float32):
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"Invalid `mode` argument: {mode}")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.seed, self.dtype = seed, dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        shape = _shape_tuple(shape)
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        var = self.scale / max(1.0, n)
+        dt = dtype or self.dtype
+        if self.distribution in ("normal", "truncated_normal"):
+            # 0.8796... is the stddev of a unit normal truncated to [-2, 2]
+            return truncated_normal(shape, 0.0, math.sqrt(var) / 0.87962566103423978, dt,
+                                    self.seed)
+        if self.distribution == "untruncated_normal":
+            return random_normal(shape, 0.0, math.sqrt(var), dt, self.seed)
+        limit = math.sqrt(3.0 * var)
+        return random_uniform(shape, -limit, limit, dt, self.seed)
+
+
+class GlorotUniform(VarianceScaling):
+    def __init__(self, seed=None, dtype=_dtypes.float32):
+        super().__init__(1.0, "fan_avg", "uniform", seed, dtype)
+
+
+class GlorotNormal(VarianceScaling):
+    def __init__(self, seed=None, dtype=_dtypes.float32):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
+
+
+def he_normal(seed=None):
+    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
+
+
+def he_uniform(seed=None):
+    return VarianceScaling(2.0, "fan_in", "uniform", seed)
+
+
+def glorot_uniform_initializer(seed=None, dtype=_dtypes.float32):
+    return GlorotUniform(seed, dtype)
+
+
+def glorot_normal_initializer(seed=None, dtype=_dtypes.float32):
+    return GlorotNormal(seed, dtype)
+
+
+zeros = zeros_initializer = Zeros
+ones = ones_initializer = Ones
+constant_initializer = Constant
+random_normal_initializer = RandomNormal
+truncated_normal_initializer = TruncatedNormal
+random_uniform_initializer = RandomUniform
+variance_scaling_initializer = VarianceScaling
+glorot_uniform = glorot_uniform_initializer
+glorot_normal = glorot_normal_initializer
+xavier = glorot_uniform_initializer
+
+
+def get(identifier):
+    """An initializer from a Keras-style name ('glorot_uniform', 'zeros', ...) or object."""
+    if identifier is None:
+        return None
+    if callable(identifier):
+        return identifier
+    table = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones,
+             "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+             "he_normal": he_normal, "he_uniform": he_uniform,
+             "random_normal": lambda: RandomNormal(0.0, 0.05),
+             "normal": lambda: RandomNormal(0.0, 0.05),
+             "uniform": RandomUniform, "random_uniform": RandomUniform,
+             "truncated_normal": lambda: TruncatedNormal(0.0, 0.05)}
+    if identifier not in table:
+        raise ValueError(f"Unknown initializer: {identifier}")
+    return table[identifier]()
+
+
+def add_to_collection(name, value) -> None:
+    get_default_graph().add_to_collection(name, value)
+
+
+def get_collection(key, scope=None) -> list:
+    return get_default_graph().get_collection(key, scope)

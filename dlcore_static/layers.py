@@ -1,0 +1,134 @@
+"""``tf.layers`` and ``tf.get_variable``/``variable_scope``: variables created for you.
+
+``tf.layers.dense(x, units)`` creates ``dense/kernel`` (default initializer glorot_uniform, like
+``get_variable``) and ``dense/bias`` (zeros), then adds ``matmul(x, kernel) + bias`` and the
+activation.  The kernel's shape needs the input's static last dimension.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from dlcore import ops as _ops
+
+from . import initializers as _init
+from .frontend import to_tensor
+from .graph import get_default_graph
+from .variables import Variable
+
+_scopes: list[tuple[str, bool]] = []
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope, default_name=None, reuse=None, values=None):
+    """Prefix for ``get_variable`` names; ``reuse=True`` returns existing variables."""
+    name = name_or_scope if name_or_scope is not None else default_name
+    prefix = "/".join([s for s, _ in _scopes] + [name])
+    outer_reuse = bool(_scopes and _scopes[-1][1])
+    _scopes.append((name, bool(reuse) or outer_reuse))
+    try:
+        with get_default_graph().name_scope(prefix + "/"):
+            yield prefix
+    finally:
+        _scopes.pop()
+
+
+AUTO_REUSE = True
+
+
+def get_variable(name, shape=None, dtype=None, initializer=None, trainable=True,
+                 regularizer=None, collections=None, **_ignored) -> Variable:
+    """A variable named ``<scope>/<name>``; the default initializer is glorot_uniform."""
+    g = get_default_graph()
+    full = "/".join([s for s, _ in _scopes] + [name])
+    reuse = bool(_scopes and _scopes[-1][1])
+    existing = g._ops_by_name.get(full)
+    if existing is not None and existing.type == "VariableV2":
+        if not reuse:
+            raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
+                             "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
+        return g._variables_by_op[existing]
+    if reuse and _scopes and _scopes[-1][1] is True and existing is None and False:
+        raise ValueError(f"Variable {full} does not exist")
+    init = initializer if initializer is not None else _init.GlorotUniform()
+    if callable(init):
+        value = (lambda: init(shape, dtype=dtype)) if dtype is not None else (lambda: init(shape))
+    else:
+        value = init
+    with g.name_scope(None):
+        return Variable(value, trainable=trainable, name=full, dtype=dtype,
+                        collections=collections)
+
+
+class Dense:
+    """A fully connected layer object: ``Dense(units)(x)``; variables made on first call."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
+                 bias_initializer=None, name=None, trainable=True, **_ignored):
+        self.units = int(units)
+        self.activation = activation
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.name = name
+        self.trainable = trainable
+        self.kernel = self.bias = None
+
+    def __call__(self, inputs):
+        g = get_default_graph()
+        x = to_tensor(inputs, g)
+        d_in = x.aval.shape[-1]
+        if d_in is None:
+            raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
+                             "Found `None`.")
+        with g.name_scope(self.name or "dense") as scope:
+            if self.kernel is None:
+                self.name = scope[:-1]
+                kinit = _init.get(self.kernel_initializer) or _init.GlorotUniform()
+                self.kernel = Variable(lambda: kinit((d_in, self.units), x.dtype),
+                                       name="kernel", trainable=self.trainable)
+                if self.use_bias:
+                    binit = _init.get(self.bias_initializer) or _init.Zeros()
+                    self.bias = Variable(lambda: binit((self.units,), x.dtype), name="bias",
+                                         trainable=self.trainable)
+            y = _ops.matmul(x, self.kernel)
+            if self.bias is not None:
+                y = _ops.add(y, self.bias)
+            if self.activation is not None:
+                y = self.activation(y)
+        return y
+
+    @property
+    def trainable_variables(self) -> list:
+        return [v for v in (self.kernel, self.bias) if v is not None]
+
+    variables = trainable_variables
+
+
+def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
+          bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
+    """``activation(inputs @ kernel + bias)`` with new variables ``dense/kernel``, ``dense/bias``."""
+    return Dense(units, activation, use_bias, kernel_initializer, bias_initializer, name,
+                 trainable)(inputs)
+
+
+def flatten(inputs, name=None):
+    from .array_ops import reshape
+    x = to_tensor(inputs)
+    rest = 1
+    for d in x.aval.shape[1:]:
+        if d is None:
+            raise ValueError("flatten needs the non-batch dimensions to be known")
+        rest *= d
+    return reshape(x, (-1, rest), name=name)
+
+
+def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
+    from .control_flow import cond
+    from .nn import dropout as _nn_dropout
+    if isinstance(training, bool):
+        return _nn_dropout(inputs, rate=rate, seed=seed, name=name) if training else \
+            to_tensor(inputs)
+    x = to_tensor(inputs)
+    dropped = _nn_dropout(x, rate=rate, seed=seed, name=name)
+    return cond(training, lambda: dropped, lambda: x)

@@ -1,0 +1,111 @@
+"""``tf.losses``: losses reduced to a scalar and added to the LOSSES collection.
+
+The default reduction is TensorFlow's ``SUM_BY_NONZERO_WEIGHTS``: the weighted sum divided by
+the number of non-zero weights, which is the plain mean when ``weights=1.0``.
+"""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+from .frontend import to_tensor
+from .graph import get_default_graph
+from .math_ops import _args
+
+
+class Reduction:
+    NONE = "none"
+    SUM = "weighted_sum"
+    MEAN = "weighted_mean"
+    SUM_OVER_BATCH_SIZE = "weighted_sum_over_batch_size"
+    SUM_BY_NONZERO_WEIGHTS = "weighted_sum_by_nonzero_weights"
+    SUM_OVER_NONZERO_WEIGHTS = SUM_BY_NONZERO_WEIGHTS
+
+
+def _reduce(losses, weights, reduction):
+    w = weights
+    weighted = losses if (isinstance(w, (int, float)) and w == 1.0) else _ops.mul(losses, w)
+    if reduction == Reduction.NONE:
+        return weighted
+    total = _ops.sum(weighted)
+    if reduction == Reduction.SUM:
+        return total
+    if isinstance(w, (int, float)):
+        if reduction == Reduction.MEAN:
+            return _ops.div(total, float(w)) if w != 0 else total
+        return _ops.mean(weighted) if w != 0 else _ops.mul(total, 0.0)
+    wt = _ops.broadcast_like(_ops.cast(w, losses.aval.dtype), losses) if hasattr(w, "aval") \
+        else w
+    if reduction == Reduction.MEAN:
+        return _ops.div(total, _ops.sum(wt))
+    if reduction == Reduction.SUM_OVER_BATCH_SIZE:
+        return _ops.mean(weighted)
+    nonzero = _ops.sum(_ops.cast(_ops.not_equal(wt, 0), losses.aval.dtype))
+    return _ops.div(total, _ops.maximum(nonzero, 1.0))
+
+
+def _finish(loss, loss_collection):
+    if loss_collection is not None:
+        get_default_graph().add_to_collection(loss_collection, loss)
+    return loss
+
+
+def mean_squared_error(labels, predictions, weights=1.0, scope=None,
+                       loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    labels, predictions = _args(labels, predictions)
+    with get_default_graph().name_scope(scope or "mean_squared_error"):
+        d = _ops.sub(predictions, labels)
+        loss = _reduce(_ops.mul(d, d), weights if not hasattr(weights, "op") else
+                       to_tensor(weights), reduction)
+    return _finish(loss, loss_collection)
+
+
+def absolute_difference(labels, predictions, weights=1.0, scope=None,
+                        loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    labels, predictions = _args(labels, predictions)
+    with get_default_graph().name_scope(scope or "absolute_difference"):
+        loss = _reduce(_ops.abs(_ops.sub(predictions, labels)), weights, reduction)
+    return _finish(loss, loss_collection)
+
+
+def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0, scope=None,
+                          loss_collection="losses",
+                          reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    onehot_labels, logits = _args(onehot_labels, logits)
+    with get_default_graph().name_scope(scope or "softmax_cross_entropy_loss"):
+        labels = _ops.cast(onehot_labels, logits.aval.dtype)
+        if label_smoothing:
+            k = logits.aval.shape[-1]
+            labels = _ops.add(_ops.mul(labels, 1.0 - label_smoothing), label_smoothing / k)
+        per = _ops.softmax_cross_entropy(logits, _ops.stop_gradient(labels))
+        loss = _reduce(per, weights, reduction)
+    return _finish(loss, loss_collection)
+
+
+def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
+                                 loss_collection="losses",
+                                 reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    labels, logits = to_tensor(labels), to_tensor(logits)
+    with get_default_graph().name_scope(scope or "sparse_softmax_cross_entropy_loss"):
+        loss = _reduce(_ops.sparse_softmax_cross_entropy(logits, labels), weights, reduction)
+    return _finish(loss, loss_collection)
+
+
+def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, scope=None,
+                          loss_collection="losses",
+                          reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    labels, logits = _args(multi_class_labels, logits)
+    with get_default_graph().name_scope(scope or "sigmoid_cross_entropy_loss"):
+        per = _ops.sigmoid_cross_entropy_with_logits(logits, _ops.cast(labels,
+                                                                       logits.aval.dtype))
+        loss = _reduce(per, weights, reduction)
+    return _finish(loss, loss_collection)
+
+
+def get_losses(scope=None, loss_collection="losses") -> list:
+    return get_default_graph().get_collection(loss_collection, scope)
+
+
+def get_total_loss(add_regularization_losses=True, name="total_loss"):
+    from .math_ops import add_n
+    return add_n(get_losses(), name=name)

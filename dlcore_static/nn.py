@@ -1,0 +1,90 @@
+"""``tf.nn``: activations and per-example losses, wrappers of the core's ops and composites."""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+from .math_ops import _named, _scoped
+from .math_ops import relu, sigmoid, tanh  # noqa: F401  (re-exported under tf.nn)
+
+
+def softmax(logits, axis=-1, name=None, dim=None):
+    a = axis if dim is None else dim
+    return _scoped("Softmax", name, lambda x: _ops.softmax(x, a), logits)
+
+
+def log_softmax(logits, axis=-1, name=None, dim=None):
+    a = axis if dim is None else dim
+    return _scoped("LogSoftmax", name, lambda x: _ops.log_softmax(x, a), logits)
+
+
+def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, axis=-1,
+                                         name=None, dim=None):
+    """Per-example cross-entropy; gradients flow into ``labels`` too (the v2 behaviour)."""
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `softmax_cross_entropy_with_logits_v2` with named "
+                         "arguments (labels=..., logits=..., ...)")
+    a = axis if dim is None else dim
+    return _scoped("softmax_cross_entropy_with_logits", name,
+                   lambda lg, lb: _ops.softmax_cross_entropy(lg, lb, a), logits, labels)
+
+
+def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
+                                      name=None, axis=None):
+    """The v1 op: no gradient flows into ``labels``."""
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `softmax_cross_entropy_with_logits` with named arguments "
+                         "(labels=..., logits=..., ...)")
+    a = dim if axis is None else axis
+    return _scoped("softmax_cross_entropy_with_logits", name,
+                   lambda lg, lb: _ops.softmax_cross_entropy(lg, _ops.stop_gradient(lb), a),
+                   logits, labels)
+
+
+def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
+                                             name=None):
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named "
+                         "arguments (labels=..., logits=..., ...)")
+    return _scoped("SparseSoftmaxCrossEntropyWithLogits", name,
+                   lambda lg, lb: _ops.sparse_softmax_cross_entropy(lg, lb), logits, labels)
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    return _scoped("logistic_loss", name,
+                   lambda lg, lb: _ops.sigmoid_cross_entropy_with_logits(lg, lb), logits, labels)
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    return _named(_ops.add, name or "BiasAdd", value, bias)
+
+
+def l2_loss(t, name=None):
+    return _scoped("L2Loss", name, lambda x: _ops.div(_ops.sum(_ops.mul(x, x)), 2.0), t)
+
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """Zero each element with probability ``rate`` (= 1 - keep_prob), scale the rest."""
+    from .random_ops import random_uniform_like
+    from .frontend import to_tensor
+    if rate is None:
+        if keep_prob is None:
+            raise ValueError("Either keep_prob or rate must be given")
+        rate = 1.0 - keep_prob
+    x = to_tensor(x)
+    with x.graph.name_scope(name or "dropout"):
+        u = random_uniform_like(x, seed=seed)
+        keep = _ops.cast(_ops.greater_equal(u, float(rate)), x.aval.dtype)
+        return _ops.mul(x, _ops.div(keep, 1.0 - float(rate)))
+
+
+def moments(x, axes, keepdims=False, name=None):
+    from .frontend import to_tensor
+    x = to_tensor(x)
+    with x.graph.name_scope(name or "moments"):
+        m = _ops.mean(x, tuple(axes), keepdims=True)
+        d = _ops.sub(x, _ops.stop_gradient(m))
+        v = _ops.mean(_ops.mul(d, d), tuple(axes), keepdims=keepdims)
+        if not keepdims:
+            m = _ops.squeeze(m, tuple(axes))
+        return m, v

@@ -1,0 +1,195 @@
+"""The execution plan: what one ``Session.run`` executes, built once and cached.
+
+For a given (fetches, fed tensors with their shapes and dtypes) the Session builds a ``Plan``:
+
+1. **prune**: walk back from the fetched tensors and target ops through data inputs and control
+   inputs, stopping at fed tensors (a fed tensor's producer does not run) and at the edge of the
+   current control-flow context (ops inside a ``cond`` branch or a loop body belong to the Cond
+   or While node and run only in its sub-plan);
+2. **order**: sort the needed ops by creation id; creation order is a topological order;
+3. **allocate**: give every value a *slot* (an index into a flat list): fed tensors first, then
+   captured outer values (sub-plans only), then each op's outputs;
+4. **compile steps**: one step per op, ``(fn, in_slots, out, params, op)``, where ``fn`` is the
+   primitive's kernel for the op's device (``prim.kernels[device.type]``, i.e. what
+   ``prim.impl`` would pick, resolved once here instead of on every call) or the executor of a
+   graph-level op (Const, VariableRead, Assign, random ops, Cond, While...), and ``out`` is a slot
+   (one output) or a slice of slots (zero or several outputs).  When an input lives on another
+   device a ``copy`` step is inserted (its ``op`` is None).
+
+The interpreter is one loop::
+
+    for fn, ins, out, params, op in plan.steps:
+        vals[out] = fn(*[vals[i] for i in ins], **params)
+
+Plan fields, for tools (the graph compiler, pictures, tests):
+
+    plan.ops          the pruned, topologically ordered Operations that run
+    plan.steps        the compiled steps, as above
+    plan.nslots       size of the value list
+    plan.slot_of      {Tensor: slot}
+    plan.feed_slots   slots of the fed tensors, in the order of the key's feeds
+    plan.fetch_slots  per fetched leaf: a slot, or None for an Operation (fetches as None)
+    plan.fed          the fed Tensors;  plan.fetches  the fetched leaves
+    plan.writes_state True if the plan assigns variables (writes are committed after success)
+    plan.device       the Session's default device
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from dlcore.device import CPU, to_device
+
+from . import dtypes as _dtypes
+from .errors import InvalidArgumentError, node_suffix
+from .graph import Operation, Tensor, shape_text
+
+# op type -> factory(op, session, device) -> (fn, params).  Graph-level op types register here.
+EXECUTORS: dict[str, Callable] = {}
+STATEFUL_TYPES = {"Assign"}
+
+
+class Plan:
+    """See the module docstring."""
+
+    def __init__(self):
+        self.ops: list[Operation] = []
+        self.steps: list[tuple] = []
+        self.nslots = 0
+        self.slot_of: dict[Tensor, int] = {}
+        self.feed_slots: tuple = ()
+        self.fetch_slots: tuple = ()
+        self.fed: tuple = ()
+        self.fetches: tuple = ()
+        self.writes_state = False
+        self.device = CPU
+        self.ctx = None
+
+    def __repr__(self) -> str:
+        lines = [f"Plan({len(self.ops)} ops, {self.nslots} slots, device={self.device})"]
+        for fn, ins, out, params, op in self.steps:
+            name = op.name if op is not None else "<copy>"
+            typ = op.type if op is not None else "Copy"
+            lines.append(f"  {name} ({typ}) in={list(ins)} out={out}")
+        return "\n".join(lines)
+
+    def describe(self) -> list[str]:
+        return [op.name for op in self.ops]
+
+
+def prune(fetch_tensors, target_ops, fed: set, ctx=None) -> list[Operation]:
+    """The ops needed to compute ``fetch_tensors`` and run ``target_ops``, in creation order."""
+    needed: set = set()
+    stack: list[Operation] = []
+
+    def need_tensor(t: Tensor) -> None:
+        if t in fed:
+            return
+        op = t.op
+        if op not in needed:
+            if op._ctx is not ctx:
+                raise ValueError(f"internal: tensor '{t.name}' from another control-flow "
+                                 "context reached without being captured")
+            needed.add(op)
+            stack.append(op)
+
+    for t in fetch_tensors:
+        need_tensor(t)
+    for op in target_ops:
+        if op not in needed:
+            needed.add(op)
+            stack.append(op)
+    while stack:
+        op = stack.pop()
+        for t in op.inputs:
+            need_tensor(t)
+        for c in op.control_inputs:
+            if c not in needed and c._ctx is ctx:
+                needed.add(c)
+                stack.append(c)
+    return sorted(needed, key=lambda o: o._id)
+
+
+def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Plan:
+    """Prune, order, allocate and compile.  ``captured`` (sub-plans) are outer tensors whose
+    values are handed in, like feeds."""
+    plan = Plan()
+    plan.device = session.device
+    plan.ctx = ctx
+    fetch_tensors = [f for f in fetch_leaves if isinstance(f, Tensor)]
+    target_ops = [f for f in fetch_leaves if isinstance(f, Operation)]
+    fed = set(fed_tensors) | set(captured)
+    ops = prune(fetch_tensors, target_ops, fed, ctx)
+    if ctx is None:
+        for op in ops:
+            if op.type == "Placeholder":
+                raise InvalidArgumentError(None, op, missing_feed_message(op))
+    plan.ops = ops
+    slot_of = plan.slot_of
+    slot_dev: list = []
+    for t in list(fed_tensors) + list(captured):
+        if t not in slot_of:
+            slot_of[t] = len(slot_dev)
+            slot_dev.append(session.device if t in fed_tensors else None)
+    plan.feed_slots = tuple(slot_of[t] for t in fed_tensors)
+    steps = []
+    on_cpu_only = session.device == CPU
+    for op in ops:
+        dev = op.device or session.device
+        ins = []
+        for t in op.inputs:
+            s = slot_of[t]
+            if not on_cpu_only or op.device is not None:
+                src = slot_dev[s]
+                if src is not None and src != dev:
+                    key = (t, dev)
+                    c = slot_of.get(key)
+                    if c is None:
+                        c = slot_of[key] = len(slot_dev)
+                        slot_dev.append(dev)
+                        steps.append((_copier(dev), (s,), c, {}, None))
+                    s = c
+            ins.append(s)
+        fn, params = executor_for(op, session, dev)
+        n = len(op.outputs)
+        start = len(slot_dev)
+        for t in op.outputs:
+            slot_of[t] = len(slot_dev)
+            slot_dev.append(dev)
+        out = start if n == 1 else slice(start, start + n)
+        steps.append((fn, tuple(ins), out, params, op))
+        if op.type in STATEFUL_TYPES:
+            plan.writes_state = True
+    plan.steps = steps
+    plan.nslots = len(slot_dev)
+    plan.fed = tuple(fed_tensors)
+    plan.fetches = tuple(fetch_leaves)
+    plan.fetch_slots = tuple(slot_of[f] if isinstance(f, Tensor) else None for f in fetch_leaves)
+    return plan
+
+
+def executor_for(op: Operation, session, device) -> tuple:
+    if op.prim is not None:
+        kernel = op.prim.kernels.get(device.type)
+        if kernel is None:
+            return op.prim.impl, op.params
+        return kernel, op.params
+    factory = EXECUTORS.get(op.type)
+    if factory is None:
+        raise NotImplementedError(f"no executor for op type '{op.type}' (node '{op.name}')")
+    return factory(op, session, device)
+
+
+def _copier(device) -> Callable:
+    def copy(x):
+        return to_device(x, device)
+    return copy
+
+
+def missing_feed_message(op: Operation) -> str:
+    t = op.outputs[0]
+    dt = _dtypes.TF_NAMES.get(t.aval.dtype.name, t.aval.dtype.name)
+    shape = op.attrs.get("shape")
+    tail = "" if shape is None else f" and shape {shape_text(shape)}"
+    return (f"You must feed a value for placeholder tensor '{op.name}' with dtype {dt}{tail}"
+            + node_suffix(op))

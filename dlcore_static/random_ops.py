@@ -1,0 +1,125 @@
+"""Random ops: sources of random values, sampled anew on every run.
+
+``random_normal``, ``random_uniform`` and ``truncated_normal`` are graph-level source nodes.  A
+Session keeps one NumPy generator per seeded op: with ``tf.set_random_seed(s)`` (graph seed)
+and/or ``seed=`` (op seed), a new Session gives the same sequence of samples, as in TensorFlow;
+without either, samples come from a Session-wide generator seeded by the OS.  Within one run a
+random node has one value, shared by all its consumers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.device import to_device
+from dlcore.registry import AVal
+
+from . import dtypes as _dtypes
+from . import plan as _plan
+from .graph import Operation, Tensor, TensorShape, get_default_graph
+
+
+def set_random_seed(seed) -> None:
+    """The graph-level seed of the default graph."""
+    get_default_graph().seed = None if seed is None else int(seed)
+
+
+def _shape(shape) -> tuple:
+    if isinstance(shape, TensorShape):
+        return tuple(shape.as_list())
+    if isinstance(shape, Tensor):
+        raise NotImplementedError("random ops need a static shape (a list or tuple), not a "
+                                  "Tensor")
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def _random(kind: str, shape, dtype, seed, name, like=None, **params) -> Tensor:
+    g = get_default_graph()
+    dt = _dtypes.as_np(dtype)
+    if like is None:
+        dims = _shape(shape)
+        inputs = []
+    else:
+        dims = like.aval.shape
+        inputs = [like]
+    op = Operation(g, kind, g.unique_name(name or kind), inputs, [AVal(dims, dt)],
+                   attrs={"shape": dims, "dtype": dt, "seed": seed, "params": params})
+    return op.outputs[0]
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
+                  name=None) -> Tensor:
+    return _random("RandomStandardNormal", shape, dtype, seed, name, mean=float(mean),
+                   stddev=float(stddev))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
+                     name=None) -> Tensor:
+    return _random("TruncatedNormal", shape, dtype, seed, name, mean=float(mean),
+                   stddev=float(stddev))
+
+
+def random_uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None,
+                   name=None) -> Tensor:
+    dt = _dtypes.as_dtype(dtype)
+    if maxval is None:
+        if dt.is_integer:
+            raise ValueError(f"Must specify maxval for integer dtype {dt!r}")
+        maxval = 1.0
+    return _random("RandomUniform", shape, dtype, seed, name, minval=minval, maxval=maxval)
+
+
+def random_uniform_like(ref: Tensor, minval=0.0, maxval=1.0, seed=None, name=None) -> Tensor:
+    """Uniform samples shaped like ``ref`` at run time (its batch size may be unknown)."""
+    return _random("RandomUniform", None, ref.dtype, seed, name, like=ref, minval=minval,
+                   maxval=maxval)
+
+
+def _sample(rng: np.random.Generator, kind: str, shape: tuple, dt: np.dtype, p: dict):
+    if kind == "RandomStandardNormal":
+        out = rng.standard_normal(shape) * p["stddev"] + p["mean"]
+    elif kind == "TruncatedNormal":
+        out = rng.standard_normal(shape)
+        bad = np.abs(out) > 2
+        while bad.any():                       # resample beyond two standard deviations
+            out[bad] = rng.standard_normal(int(bad.sum()))
+            bad = np.abs(out) > 2
+        out = out * p["stddev"] + p["mean"]
+    elif dt.kind in "iu":
+        out = rng.integers(p["minval"], p["maxval"], size=shape)
+    else:
+        out = rng.uniform(p["minval"], p["maxval"], size=shape)
+    return np.asarray(out, dtype=dt)
+
+
+def _rng_for(op: Operation, session) -> np.random.Generator:
+    rng = session._rngs.get(op)
+    if rng is None:
+        gseed, oseed = op.graph.seed, op.attrs["seed"]
+        if gseed is None and oseed is None:
+            rng = session._rngs.get(None)
+            if rng is None:
+                rng = session._rngs[None] = np.random.default_rng()
+        else:
+            rng = np.random.default_rng([87654321 if gseed is None else gseed,
+                                         op._id if oseed is None else int(oseed)])
+        session._rngs[op] = rng
+    return rng
+
+
+def _random_factory(op: Operation, session, device):
+    kind, dt, p = op.type, op.attrs["dtype"], op.attrs["params"]
+    shape = op.attrs["shape"]
+    on_host = device.type == "cpu"
+
+    def sample(*like):
+        rng = _rng_for(op, session)
+        out = _sample(rng, kind, tuple(like[0].shape) if like else shape, dt, p)
+        return out if on_host else to_device(out, device)
+    return sample, {}
+
+
+for _kind in ("RandomStandardNormal", "TruncatedNormal", "RandomUniform"):
+    _plan.EXECUTORS[_kind] = _random_factory

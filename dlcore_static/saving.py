@@ -1,0 +1,376 @@
+"""Saving: a graph's structure and its variables' values in one file, without pickle.
+
+The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holding
+
+* ``__graph__``: the structure as UTF-8 JSON (a uint8 array), one record per op in creation
+  order: name, type, the core primitive's name (for math ops), inputs as ``[op index, output
+  index]`` pairs, control inputs, parameters and attributes (tagged JSON: ``{"tuple": [...]}``,
+  ``{"dtype": "float32"}``, ``{"array": key}``, ``{"op": index}``), output shapes and dtypes,
+  plus the variables and the collections of named tensors;
+* one array per constant (``const/<i>``) and, when a Session is given, per variable value
+  (``var/<i>``).
+
+Loading (``import_meta_graph``) reads it with ``np.load(allow_pickle=False)``, validates every
+record (known op types and primitives, inputs that refer to earlier ops, supported dtypes,
+arrays of the declared shape) and rebuilds the ops from the core's registry, re-running each
+primitive's shape rule; anything wrong raises ``GraphFileError`` before any op is added to the
+caller's graph, and nothing is ever executed from the file.  So a graph trained in one process
+can be run in a fresh process without the code that built it.
+
+``Saver`` saves and restores variable values alone (``.npz``), like ``tf.train.Saver``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from dlcore import dtypes as _core_dtypes
+from dlcore.registry import PRIMITIVES, AVal
+
+from .errors import NotFoundError
+from .graph import Graph, Operation, Tensor, get_default_graph
+
+FORMAT, VERSION = "dlcore-static-graph", 1
+_SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "VariableRead",
+                 "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform"}
+_MAX_OPS = 1_000_000
+
+
+class GraphFileError(ValueError):
+    """A graph file that is truncated, corrupt, hostile or of another format."""
+
+
+# ============================================================================ encoding
+def _enc(v, index: dict, arrays: dict, key: str):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.dtype):
+        return {"dtype": v.name}
+    if isinstance(v, tuple):
+        return {"tuple": [_enc(x, index, arrays, key) for x in v]}
+    if isinstance(v, list):
+        return {"list": [_enc(x, index, arrays, key) for x in v]}
+    if isinstance(v, dict):
+        return {"dict": {str(k): _enc(x, index, arrays, key) for k, x in v.items()}}
+    if isinstance(v, Operation):
+        return {"op": index[v]}
+    if isinstance(v, np.ndarray):
+        arrays[key] = np.ascontiguousarray(v)
+        return {"array": key}
+    raise NotImplementedError(f"cannot save a value of type {type(v).__name__}")
+
+
+def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
+    arrays = {} if arrays is None else arrays
+    index = {op: i for i, op in enumerate(graph._ops)}
+    ops = []
+    for i, op in enumerate(graph._ops):
+        if op.prim is None and op.type not in _SIMPLE_TYPES:
+            raise NotImplementedError(f"saving a graph with '{op.type}' nodes (cond/while_loop) "
+                                      f"is not supported yet (node '{op.name}')")
+        ops.append({
+            "name": op.name, "type": op.type, "prim": op.prim.name if op.prim else None,
+            "inputs": [[index[t.op], t.value_index] for t in op.inputs],
+            "control_inputs": [index[c] for c in op.control_inputs],
+            "params": _enc(op.params, index, arrays, f"param/{i}"),
+            "attrs": _enc(op.attrs, index, arrays, f"const/{i}"),
+            "outputs": [{"shape": [d for d in t.aval.shape], "dtype": t.aval.dtype.name}
+                        for t in op.outputs],
+            "device": None if op.device is None else str(op.device),
+        })
+    variables = []
+    for op, var in graph._variables_by_op.items():
+        rec = {"op": index[op], "read": index[var._read.op], "initializer":
+               index[var.initializer], "trainable": bool(var.trainable), "value": None}
+        if sess is not None and op in sess._variables:
+            from dlcore.device import to_host
+            arrays[f"var/{index[op]}"] = np.asarray(to_host(sess._variables[op]))
+            rec["value"] = f"var/{index[op]}"
+        variables.append(rec)
+    collections = {}
+    for k, items in graph._collections.items():
+        enc = []
+        for it in items:
+            if isinstance(it, Tensor):
+                enc.append({"tensor": it.name})
+            elif isinstance(it, Operation):
+                enc.append({"operation": it.name})
+            elif hasattr(it, "_reads"):
+                enc.append({"variable": it.op.name})
+        collections[k] = enc
+    return {"format": FORMAT, "version": VERSION, "ops": ops, "variables": variables,
+            "collections": collections}
+
+
+def export_meta_graph(filename, graph: Graph | None = None, sess=None, **_ignored) -> dict:
+    """Write the graph (and, with ``sess``, its variables' values) to ``filename``."""
+    graph = graph or (sess.graph if sess is not None else get_default_graph())
+    arrays: dict = {}
+    doc = graph_to_json(graph, arrays, sess)
+    payload = np.frombuffer(json.dumps(doc).encode(), dtype=np.uint8)
+    with open(filename, "wb") as f:
+        np.savez(f, __graph__=payload, **arrays)
+    return doc
+
+
+# ============================================================================ decoding
+def _bad(msg: str):
+    raise GraphFileError(msg)
+
+
+def _dec(v, nops: int, arrays, ops_built: list | None):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, list):
+        _bad("untagged list in a parameter")
+    if not isinstance(v, dict) or len(v) != 1:
+        _bad(f"malformed value {str(v)[:80]!r}")
+    (tag, x), = v.items()
+    if tag == "dtype":
+        try:
+            return _core_dtypes.as_dtype(str(x))
+        except TypeError:
+            _bad(f"unsupported dtype {x!r}")
+    if tag in ("tuple", "list"):
+        if not isinstance(x, list):
+            _bad("malformed sequence")
+        items = [_dec(i, nops, arrays, ops_built) for i in x]
+        return tuple(items) if tag == "tuple" else items
+    if tag == "dict":
+        if not isinstance(x, dict):
+            _bad("malformed dict")
+        return {str(k): _dec(i, nops, arrays, ops_built) for k, i in x.items()}
+    if tag == "op":
+        if not isinstance(x, int) or not 0 <= x < nops:
+            _bad(f"reference to op {x!r} is out of range")
+        return ops_built[x] if ops_built is not None else x
+    if tag == "array":
+        if not isinstance(x, str) or x not in arrays:
+            _bad(f"missing array {x!r}")
+        return arrays[x]
+    _bad(f"unknown tag {tag!r}")
+
+
+def _read(path) -> tuple[dict, dict]:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, KeyError) as e:
+        raise GraphFileError(f"cannot read graph file {os.fspath(path)!r}: {e} (the file is "
+                             "truncated, corrupt or not a dlcore graph); nothing was run") from None
+    payload = arrays.pop("__graph__", None)
+    if payload is None or payload.dtype != np.uint8 or payload.ndim != 1:
+        _bad(f"{os.fspath(path)!r} is not a dlcore graph file (no __graph__ record)")
+    try:
+        doc = json.loads(payload.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise GraphFileError(f"corrupt graph structure in {os.fspath(path)!r}: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
+        _bad(f"{os.fspath(path)!r} is not a version-{VERSION} {FORMAT} file")
+    for a in arrays.values():
+        if a.dtype not in _core_dtypes.SUPPORTED:
+            _bad(f"unsupported array dtype {a.dtype}")
+    return doc, arrays
+
+
+def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
+    """Add the file's ops to ``graph``; returns {op index: Operation}.  Raises GraphFileError."""
+    from .frontend import type_name
+    recs = doc.get("ops")
+    if not isinstance(recs, list) or len(recs) > _MAX_OPS:
+        _bad("missing or oversized op list")
+    built: list = []
+    for i, r in enumerate(recs):
+        if not isinstance(r, dict):
+            _bad(f"op record {i} is not an object")
+        name, typ, pname = r.get("name"), r.get("type"), r.get("prim")
+        if not isinstance(name, str) or not name or len(name) > 1000:
+            _bad(f"op {i} has a bad name")
+        if name in graph._ops_by_name:
+            _bad(f"op name {name!r} already exists in the graph")
+        ins = r.get("inputs", [])
+        if not isinstance(ins, list) or not all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(k, int) for k in p)
+                and 0 <= p[0] < i and 0 <= p[1] < len(built[p[0]].outputs) for p in ins):
+            _bad(f"op {name!r} has inputs that do not refer to earlier ops")
+        inputs = [built[a].outputs[b] for a, b in ins]
+        outs = r.get("outputs", [])
+        try:
+            avals = [AVal(tuple(None if d is None else int(d) for d in o["shape"]),
+                          _core_dtypes.as_dtype(o["dtype"])) for o in outs]
+        except (TypeError, KeyError, ValueError):
+            _bad(f"op {name!r} has malformed outputs")
+        params = _dec(r.get("params", {"dict": {}}), i, arrays, built)
+        attrs = _dec(r.get("attrs", {"dict": {}}), i, arrays, built)
+        if not isinstance(params, dict) or not isinstance(attrs, dict):
+            _bad(f"op {name!r} has malformed params")
+        graph._names_in_use[name.lower()] = 1
+        dev = r.get("device")
+        if pname is not None:
+            prim = PRIMITIVES.get(pname)
+            if prim is None or typ != type_name(prim):
+                _bad(f"op {name!r}: unknown primitive {pname!r}")
+            try:
+                out = prim.abstract_eval(*[t.aval for t in inputs], **params)
+            except Exception as e:       # noqa: BLE001 - a hostile file may give anything
+                raise GraphFileError(f"op {name!r} fails its shape rule: {e}") from None
+            if len(avals) != 1 or avals[0].dtype != out.dtype or \
+                    len(avals[0].shape) != len(out.shape):
+                _bad(f"op {name!r}: stored output does not match the primitive's shape rule")
+            op = Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
+                           defined_at="<loaded>")
+        elif typ in _SIMPLE_TYPES:
+            if typ == "Const":
+                v = attrs.get("value")
+                if not isinstance(v, np.ndarray) or len(avals) != 1 or \
+                        v.shape != avals[0].shape or v.dtype != avals[0].dtype:
+                    _bad(f"constant {name!r} does not match its declared shape and dtype")
+                v.flags.writeable = False
+            if typ in ("VariableRead", "Assign") and not (
+                    isinstance(attrs.get("variable"), Operation)
+                    and attrs["variable"].type == "VariableV2"):
+                _bad(f"op {name!r} must refer to a variable")
+            op = Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
+        else:
+            _bad(f"op {name!r} has unknown type {typ!r}")
+        if dev is not None:
+            from dlcore.device import as_device
+            try:
+                op.device = as_device(dev)
+            except ValueError:
+                _bad(f"op {name!r} has a bad device {dev!r}")
+        ctl = r.get("control_inputs", [])
+        if not isinstance(ctl, list) or not all(isinstance(c, int) and 0 <= c < i for c in ctl):
+            _bad(f"op {name!r} has bad control inputs")
+        op.control_inputs = [built[c] for c in ctl]
+        built.append(op)
+    return {i: op for i, op in enumerate(built)}
+
+
+def _restore_variables(doc: dict, arrays: dict, graph: Graph, built: dict) -> dict:
+    from .variables import Variable, GLOBAL_VARIABLES, TRAINABLE_VARIABLES
+    values = {}
+    for rec in doc.get("variables", []):
+        try:
+            op, read, init = built[rec["op"]], built[rec["read"]], built[rec["initializer"]]
+        except (KeyError, TypeError):
+            _bad("a variable record refers to missing ops")
+        if op.type != "VariableV2" or read.type != "VariableRead" or init.type != "Assign":
+            _bad("a variable record refers to ops of the wrong types")
+        var = Variable.__new__(Variable)
+        var.graph, var.op, var.aval = graph, op, AVal(op.attrs["shape"], op.attrs["dtype"])
+        var._read, var.initializer = read.outputs[0], init
+        var._initial_value = init.inputs[0]
+        var.trainable = bool(rec.get("trainable", True))
+        var._reads = [read.outputs[0]]
+        graph._variables_by_op[op] = var
+        graph.add_to_collection(GLOBAL_VARIABLES, var)
+        if var.trainable:
+            graph.add_to_collection(TRAINABLE_VARIABLES, var)
+        key = rec.get("value")
+        if key is not None:
+            if key not in arrays:
+                _bad(f"missing value for variable {op.name!r}")
+            arr = arrays[key]
+            shape = op.attrs["shape"]
+            if arr.dtype != var.aval.dtype or len(arr.shape) != len(shape) or any(
+                    d is not None and d != a for d, a in zip(shape, arr.shape)):
+                _bad(f"the stored value of variable {op.name!r} has the wrong shape or dtype")
+            values[op.name] = arr
+    for k, items in doc.get("collections", {}).items():
+        for it in items if isinstance(items, list) else []:
+            if not isinstance(it, dict) or len(it) != 1:
+                continue
+            (kind, nm), = it.items()
+            try:
+                if kind == "tensor":
+                    graph.add_to_collection(k, graph.get_tensor_by_name(nm))
+                elif kind == "operation":
+                    graph.add_to_collection(k, graph.get_operation_by_name(nm))
+            except (KeyError, ValueError):
+                _bad(f"collection {k!r} names a missing element {nm!r}")
+    return values
+
+
+def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_scope=None,
+                      graph: Graph | None = None) -> "Saver":
+    """Rebuild a saved graph in the default graph; returns a Saver whose ``restore(sess)``
+    loads the variable values stored in the file."""
+    doc, arrays = _read(meta_graph_or_file)
+    _restore_variables(doc, arrays, Graph(), _build(doc, arrays, Graph()))   # validate first
+    graph = graph or get_default_graph()
+    built = _build(doc, arrays, graph)
+    if clear_devices:
+        for op in built.values():
+            op.device = None
+    values = _restore_variables(doc, arrays, graph, built)
+    saver = Saver(var_list=[graph._variables_by_op[op] for op in built.values()
+                            if op.type == "VariableV2"])
+    saver._embedded = values
+    return saver
+
+
+# ============================================================================ Saver
+class Saver:
+    """Save and restore variable values (``save_path + '.npz'``; no pickle)."""
+
+    def __init__(self, var_list=None, max_to_keep: int = 5, **_ignored):
+        if var_list is None:
+            from .variables import global_variables
+            var_list = global_variables()
+        if isinstance(var_list, dict):
+            self._vars = dict(var_list)
+        else:
+            self._vars = {v.op.name: v for v in var_list}
+        self._embedded: dict = {}
+
+    @staticmethod
+    def _file(path: str) -> str:
+        path = os.fspath(path)
+        return path if path.endswith(".npz") else path + ".npz"
+
+    def save(self, sess, save_path, global_step=None, write_meta_graph: bool = False,
+             **_ignored) -> str:
+        from dlcore.device import to_host
+        path = os.fspath(save_path)
+        if global_step is not None:
+            step = global_step if isinstance(global_step, int) else int(sess.run(global_step))
+            path = f"{path}-{step}"
+        arrays = {}
+        for name, v in self._vars.items():
+            val = sess._variables.get(v.op)
+            if val is None:
+                from .errors import FailedPreconditionError
+                raise FailedPreconditionError(None, v.op, f"Attempting to use uninitialized "
+                                              f"value {v.op.name}")
+            arrays[name] = np.asarray(to_host(val))
+        with open(self._file(path), "wb") as f:
+            np.savez(f, **arrays)
+        if write_meta_graph:
+            export_meta_graph(path + ".meta", graph=sess.graph)
+        return path
+
+    def restore(self, sess, save_path=None) -> None:
+        if save_path is None:
+            values = self._embedded
+        else:
+            try:
+                with np.load(self._file(save_path), allow_pickle=False) as z:
+                    values = {k: z[k] for k in z.files}
+            except (zipfile.BadZipFile, ValueError, EOFError) as e:
+                raise GraphFileError(f"cannot read checkpoint {save_path!r}: {e}") from None
+        for name, v in self._vars.items():
+            if name not in values:
+                raise NotFoundError(None, v.op, f"Key {name} not found in checkpoint")
+            v.load(values[name], sess)

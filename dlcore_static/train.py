@@ -1,0 +1,194 @@
+"""``tf.train``: optimizers that add update nodes to the graph, and checkpoint saving.
+
+``opt.minimize(loss)`` is ``compute_gradients`` (``tf.gradients`` of ``loss`` with respect to the
+trainable variables) followed by ``apply_gradients`` (one assign per variable, grouped in one
+op).  Nothing is updated until a run executes that op.  The update rules are written with the
+core's ops, like any other graph:
+
+    GradientDescent   w -= lr * g
+    Momentum          a = m a + g;  w -= lr * a          (nesterov: w -= lr * (g + m a))
+    Adam              m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+                      w -= lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)
+"""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+from .control_flow import group
+from .frontend import to_tensor
+from .gradients import gradients
+from .graph import get_default_graph
+from .variables import Variable, trainable_variables
+from . import saving as _saving
+
+Saver = _saving.Saver
+export_meta_graph = _saving.export_meta_graph
+import_meta_graph = _saving.import_meta_graph
+
+
+class Optimizer:
+    """Base class: subclasses define ``_create_slots`` and ``_apply(grad, var)``."""
+
+    GATE_NONE, GATE_OP, GATE_GRAPH = 0, 1, 2
+
+    def __init__(self, use_locking: bool = False, name: str = "Optimizer"):
+        self._name = name
+        self._slots: dict = {}
+
+    def get_name(self) -> str:
+        return self._name
+
+    def compute_gradients(self, loss, var_list=None, gate_gradients=1, aggregation_method=None,
+                          colocate_gradients_with_ops=False, grad_loss=None,
+                          stop_gradients=None) -> list:
+        loss = to_tensor(loss)
+        if var_list is None:
+            var_list = trainable_variables()
+        var_list = list(var_list)
+        if not var_list:
+            raise ValueError("No variables to optimize.")
+        grads = gradients(loss, var_list, grad_ys=grad_loss, stop_gradients=stop_gradients)
+        return list(zip(grads, var_list))
+
+    def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+        pairs = [(g, v) for g, v in grads_and_vars]
+        if not any(g is not None for g, _ in pairs):
+            raise ValueError(f"No gradients provided for any variable: "
+                             f"{[str(v) for _, v in pairs]}.")
+        graph = get_default_graph()
+        with graph.name_scope(name or self._name):
+            self._prepare()
+            updates = []
+            for g, v in pairs:
+                if g is None:
+                    continue
+                with graph.name_scope("update_" + v.op.name.replace("/", "_")):
+                    updates.append(self._apply(to_tensor(g), v))
+            finish = self._finish(updates)
+            if global_step is not None:
+                with graph.control_dependencies(updates + finish):
+                    updates.append(global_step.assign_add(1))
+            return group(*(updates + finish), name=name or self._name)
+
+    def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1,
+                 aggregation_method=None, colocate_gradients_with_ops=False, name=None,
+                 grad_loss=None):
+        gv = self.compute_gradients(loss, var_list, grad_loss=grad_loss)
+        if not any(g is not None for g, _ in gv):
+            raise ValueError(
+                "No gradients provided for any variable, check your graph for ops that do not "
+                f"support gradients, between variables {[str(v) for _, v in gv]} and loss "
+                f"{to_tensor(loss)}.")
+        return self.apply_gradients(gv, global_step=global_step, name=name)
+
+    # -- slots
+    def _slot(self, var: Variable, name: str) -> Variable:
+        key = (var, name)
+        s = self._slots.get(key)
+        if s is None:
+            with get_default_graph().name_scope(None):
+                s = Variable(_ops.zeros_like(var.initial_value), trainable=False,
+                             name=f"{var.op.name}/{self._name}_{name}" if name else var.op.name)
+            self._slots[key] = s
+        return s
+
+    def get_slot(self, var, name):
+        return self._slots.get((var, name))
+
+    def variables(self) -> list:
+        return list(self._slots.values())
+
+    def _prepare(self) -> None:
+        pass
+
+    def _finish(self, updates) -> list:
+        return []
+
+    def _apply(self, grad, var):
+        raise NotImplementedError
+
+
+class GradientDescentOptimizer(Optimizer):
+    def __init__(self, learning_rate, use_locking: bool = False, name: str = "GradientDescent"):
+        super().__init__(use_locking, name)
+        self.learning_rate = learning_rate
+
+    def _apply(self, grad, var):
+        return var.assign_sub(_ops.mul(grad, _lr(self.learning_rate, var)))
+
+
+class MomentumOptimizer(Optimizer):
+    def __init__(self, learning_rate, momentum, use_locking: bool = False,
+                 name: str = "Momentum", use_nesterov: bool = False):
+        super().__init__(use_locking, name)
+        self.learning_rate, self.momentum, self.use_nesterov = learning_rate, momentum, \
+            use_nesterov
+
+    def _apply(self, grad, var):
+        acc = self._slot(var, "momentum")
+        acc_new = acc.assign(_ops.add(_ops.mul(acc.value(), self.momentum), grad))
+        lr = _lr(self.learning_rate, var)
+        if self.use_nesterov:
+            step = _ops.mul(_ops.add(grad, _ops.mul(acc_new, self.momentum)), lr)
+        else:
+            step = _ops.mul(acc_new, lr)
+        return var.assign_sub(step)
+
+
+class AdamOptimizer(Optimizer):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 use_locking: bool = False, name: str = "Adam"):
+        super().__init__(use_locking, name)
+        self.learning_rate, self.beta1, self.beta2, self.epsilon = \
+            learning_rate, beta1, beta2, epsilon
+        self._b1p = self._b2p = None
+
+    def _prepare(self) -> None:
+        if self._b1p is None:
+            with get_default_graph().name_scope(None):
+                self._b1p = Variable(float(self.beta1), trainable=False, name="beta1_power")
+                self._b2p = Variable(float(self.beta2), trainable=False, name="beta2_power")
+
+    def _apply(self, grad, var):
+        m, v = self._slot(var, ""), self._slot(var, "_1")
+        b1, b2 = self.beta1, self.beta2
+        lr = _ops.mul(_lr(self.learning_rate, var),
+                      _ops.div(_ops.sqrt(_ops.sub(1.0, self._b2p.value())),
+                               _ops.sub(1.0, self._b1p.value())))
+        m_new = m.assign(_ops.add(_ops.mul(m.value(), b1), _ops.mul(grad, 1.0 - b1)))
+        v_new = v.assign(_ops.add(_ops.mul(v.value(), b2),
+                                  _ops.mul(_ops.mul(grad, grad), 1.0 - b2)))
+        step = _ops.div(_ops.mul(m_new, _ops.cast(lr, var.aval.dtype)),
+                        _ops.add(_ops.sqrt(v_new), self.epsilon))
+        return var.assign_sub(step)
+
+    def _finish(self, updates) -> list:
+        g = get_default_graph()
+        with g.control_dependencies(updates):
+            return [self._b1p.assign(_ops.mul(self._b1p.value(), self.beta1)),
+                    self._b2p.assign(_ops.mul(self._b2p.value(), self.beta2))]
+
+
+def _lr(lr, var):
+    if isinstance(lr, (int, float)):
+        return float(lr)
+    return _ops.cast(to_tensor(lr), var.aval.dtype)
+
+
+def get_global_step(graph=None):
+    g = graph or get_default_graph()
+    steps = g.get_collection("global_step")
+    return steps[0] if steps else None
+
+
+def get_or_create_global_step(graph=None):
+    step = get_global_step(graph)
+    if step is None:
+        import numpy as np
+        step = Variable(np.int64(0), trainable=False, name="global_step")
+        get_default_graph().add_to_collection("global_step", step)
+    return step
+
+
+create_global_step = get_or_create_global_step

@@ -1,0 +1,291 @@
+"""Variables: state that persists in a Session between ``run`` calls.
+
+``tf.Variable(initial_value)`` adds three kinds of node:
+
+* ``w`` (``VariableV2``): the variable itself; its value lives in each Session, not in the graph;
+* ``w/read`` (``VariableRead``): reads the current value; every op that uses ``w`` reads through
+  it (a fresh read is made when ``w`` is used inside ``control_dependencies``, so the read is
+  ordered after those ops, like TensorFlow's ref variables);
+* ``w/Assign`` (the initializer): assigns ``initial_value``.  ``global_variables_initializer()``
+  groups the initializers of the variables that exist *when it is called*.
+
+``w.assign(v)``, ``assign_add`` and ``assign_sub`` only create ``Assign`` nodes; they change the
+variable when a run executes them.  Reading a variable that was never assigned in this Session
+raises ``FailedPreconditionError: Attempting to use uninitialized value w``.  Assignments are
+staged during a run and committed when it succeeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.device import to_device
+from dlcore.registry import AVal
+
+from . import dtypes as _dtypes
+from . import fetches as _fetches
+from . import plan as _plan
+from .errors import FailedPreconditionError, node_suffix
+from .frontend import StaticFrontend, to_tensor
+from .graph import Graph, Operation, Tensor, TensorShape, get_default_graph
+
+GLOBAL_VARIABLES = "variables"
+TRAINABLE_VARIABLES = "trainable_variables"
+LOCAL_VARIABLES = "local_variables"
+
+
+class GraphKeys:
+    GLOBAL_VARIABLES = GLOBAL_VARIABLES
+    TRAINABLE_VARIABLES = TRAINABLE_VARIABLES
+    LOCAL_VARIABLES = LOCAL_VARIABLES
+    LOSSES = "losses"
+    UPDATE_OPS = "update_ops"
+    GLOBAL_STEP = "global_step"
+
+
+class Variable:
+    """A TensorFlow-1 variable.  Usable wherever a Tensor is (it converts to its read tensor)."""
+
+    __dlcore_frontend__ = StaticFrontend
+
+    def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
+                 dtype=None, validate_shape: bool = True, collections=None,
+                 expected_shape=None, graph: Graph | None = None):
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        g = graph or get_default_graph()
+        self.graph = g
+        with g.name_scope(name or "Variable") as scope:
+            base = scope[:-1]
+            if callable(initial_value) and not isinstance(initial_value, Tensor):
+                initial_value = initial_value()
+            init = to_tensor(initial_value, g, None if dtype is None else _dtypes.as_np(dtype))
+            if dtype is not None and init.aval.dtype != _dtypes.as_np(dtype):
+                init = _ops.cast(init, _dtypes.as_np(dtype))
+            self._initial_value = init
+            aval = init.aval
+            if not validate_shape:
+                aval = AVal(tuple(None for _ in aval.shape), aval.dtype)
+            self.op = Operation(g, "VariableV2", base, avals=[], attrs={"shape": aval.shape,
+                                                                     "dtype": aval.dtype})
+            self.aval = aval
+            self._read = _read_op(self, g.unique_name("read"), control_free=True)
+            self.initializer = Operation(g, "Assign", g.unique_name("Assign"), [init],
+                                         [aval], attrs={"variable": self.op}).outputs[0].op
+        self.trainable = trainable
+        self._reads: list[Tensor] = [self._read]
+        g._variables_by_op[self.op] = self
+        for c in (collections if collections is not None else [GLOBAL_VARIABLES]):
+            g.add_to_collection(c, self)
+        if trainable and TRAINABLE_VARIABLES not in (collections or []):
+            g.add_to_collection(TRAINABLE_VARIABLES, self)
+
+    # -- graph element protocol
+    def value(self) -> Tensor:
+        """The read tensor; inside ``control_dependencies`` a fresh read ordered after them."""
+        g = self.graph
+        if g._control_stack and any(g._control_stack):
+            t = _read_op(self, g.unique_name(self.op.name + "/read"), control_free=False)
+            self._reads.append(t)
+            return t
+        return self._read
+
+    def read_value(self) -> Tensor:
+        return self.value()
+
+    def _as_graph_element(self) -> Tensor:
+        return self.value()
+
+    def __dlcore_aval__(self) -> AVal:
+        return self.aval
+
+    @property
+    def name(self) -> str:
+        return f"{self.op.name}:0"
+
+    @property
+    def dtype(self):
+        return _dtypes.as_dtype(self.aval.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self.aval.shape)
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def initial_value(self) -> Tensor:
+        return self._initial_value
+
+    @property
+    def device(self):
+        return self.op.device
+
+    def eval(self, session=None):
+        return self.value().eval(session=session)
+
+    def load(self, value, session=None) -> None:
+        """Write ``value`` into the variable in ``session`` without adding ops."""
+        from .session import get_default_session
+        sess = session or get_default_session()
+        arr = np.asarray(value, dtype=self.aval.dtype)
+        if not TensorShape(self.aval.shape).is_compatible_with(arr.shape):
+            raise ValueError(f"Cannot load value of shape {arr.shape} into variable "
+                             f"'{self.op.name}' of shape {self.shape}")
+        sess._variables[self.op] = to_device(_readonly(arr), self.op.device or sess.device)
+
+    # -- assignment (only builds nodes)
+    def assign(self, value, use_locking: bool = False, name: str | None = None,
+               read_value: bool = True) -> Tensor:
+        g = self.graph
+        value = to_tensor(value, g, self.aval.dtype)
+        if value.aval.dtype != self.aval.dtype:
+            raise TypeError(f"Input 'value' of 'Assign' Op has type {value.dtype.name} that "
+                            f"does not match type {self.dtype.name} of argument 'ref'.")
+        if not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
+            raise ValueError(f"Dimension mismatch: shapes {self.shape} and {value.shape} are "
+                             f"incompatible for the assignment to '{self.op.name}'")
+        op = Operation(g, "Assign", g.unique_name(name or "Assign"), [value], [self.aval],
+                       attrs={"variable": self.op})
+        return op.outputs[0]
+
+    def assign_add(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
+        with self.graph.name_scope(name or "AssignAdd"):
+            return self.assign(_ops.add(self.value(), _as(delta, self)))
+
+    def assign_sub(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
+        with self.graph.name_scope(name or "AssignSub"):
+            return self.assign(_ops.sub(self.value(), _as(delta, self)))
+
+    # -- operators: those of its read tensor
+    def __getattr__(self, item):
+        if item.startswith("__"):
+            raise AttributeError(item)
+        return getattr(self.value(), item)
+
+    def __repr__(self) -> str:
+        return (f"<tf.Variable '{self.name}' shape={self.shape} "
+                f"dtype={self.dtype.name}_ref>")
+
+    __str__ = __repr__
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return self.value().__bool__()
+
+
+def _as(x, var: Variable):
+    return to_tensor(x, var.graph, var.aval.dtype)
+
+
+def _read_op(var: Variable, name: str, control_free: bool) -> Tensor:
+    g = var.graph
+    if control_free:
+        with g.control_dependencies(None):
+            op = Operation(g, "VariableRead", name, avals=[var.aval], attrs={"variable": var.op})
+    else:
+        op = Operation(g, "VariableRead", name, avals=[var.aval], attrs={"variable": var.op})
+    return op.outputs[0]
+
+
+def _readonly(a):
+    if isinstance(a, np.ndarray) and a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
+
+# ============================================================================ executors
+def _read_factory(op: Operation, session, device):
+    var = op.attrs["variable"]
+    store, staged = session._variables, session._staged
+    msg = f"Attempting to use uninitialized value {var.name}{node_suffix(op)}"
+
+    def read():
+        v = staged.get(var)
+        if v is None:
+            v = store.get(var)
+            if v is None:
+                raise FailedPreconditionError(None, op, msg)
+        return v
+    return read, {}
+
+
+def _assign_factory(op: Operation, session, device):
+    var = op.attrs["variable"]
+    staged = session._staged
+    shape = var.attrs["shape"]
+    if None in shape:
+        check = None
+    else:
+        def check(v):
+            if tuple(v.shape) != shape:
+                raise ValueError(f"Assign requires shapes of both tensors to match. lhs shape= "
+                                 f"{list(shape)} rhs shape= {list(v.shape)}")
+
+    def assign(v):
+        if check is not None:
+            check(v)
+        if type(v) is np.ndarray and v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        staged[var] = v
+        return v
+    return assign, {}
+
+
+_plan.EXECUTORS["VariableRead"] = _read_factory
+_plan.EXECUTORS["Assign"] = _assign_factory
+_plan.EXECUTORS["VariableV2"] = lambda op, s, d: ((lambda: ()), {})
+_fetches.LEAF_TYPES.add(Variable)
+
+
+# ============================================================================ module functions
+def global_variables(scope: str | None = None) -> list[Variable]:
+    return get_default_graph().get_collection(GLOBAL_VARIABLES, scope)
+
+
+all_variables = global_variables
+
+
+def trainable_variables(scope: str | None = None) -> list[Variable]:
+    return get_default_graph().get_collection(TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope: str | None = None) -> list[Variable]:
+    return get_default_graph().get_collection(LOCAL_VARIABLES, scope)
+
+
+def variables_initializer(var_list, name: str = "init") -> Operation:
+    from .control_flow import group
+    return group(*[v.initializer for v in var_list], name=name)
+
+
+def global_variables_initializer() -> Operation:
+    """Initialises the variables that exist now (not those created afterwards)."""
+    return variables_initializer(global_variables(), name="init")
+
+
+initialize_all_variables = global_variables_initializer
+
+
+def local_variables_initializer() -> Operation:
+    return variables_initializer(local_variables(), name="init_local")
+
+
+def is_variable_initialized(variable: Variable) -> bool:
+    raise NotImplementedError("use sess.run(tf.report_uninitialized_variables())")
+
+
+def assign(ref: Variable, value, name=None) -> Tensor:
+    return ref.assign(value, name=name)
+
+
+def assign_add(ref: Variable, value, name=None) -> Tensor:
+    return ref.assign_add(value, name=name)
+
+
+def assign_sub(ref: Variable, value, name=None) -> Tensor:
+    return ref.assign_sub(value, name=name)
