@@ -72,7 +72,10 @@ getitem_p = Primitive(
 
 
 def getitem(x, idx):
-    return bind(getitem_p, x, idx=canonical_index(idx, aval_of(x).ndim))
+    """``x[idx]`` for a NumPy basic index, or an index already in canonical form (the vjps of
+    slice_scatter and index_update pass their canonical ``idx`` back in)."""
+    cidx = idx if _is_canonical(idx) else canonical_index(idx, aval_of(x).ndim)
+    return bind(getitem_p, x, idx=cidx)
 
 
 def _slice_scatter_rule(g: AVal, ref: AVal, *, idx) -> AVal:
