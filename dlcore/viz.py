@@ -30,6 +30,7 @@ import io
 import os
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
@@ -103,13 +104,9 @@ def _engine(requested: str | None) -> str:
 # ----------------------------------------------------------------------------- layout
 @dataclass
 class Layout:
-    """Result of :func:`layered_layout`.
-
-    ``layer[v]`` is the layer of node ``v`` (0 = top); ``order[i]`` lists layer ``i`` left to
-    right, dummy nodes included (dummies are tuples ``('dummy', edge_index, step)``);
-    ``x[v]`` is the horizontal position of every node and dummy; ``paths[i]`` lists the nodes and
-    dummies that edge ``i`` passes through, from source to destination.
-    """
+    """:func:`layered_layout`'s result: ``layer[v]`` (0 = top); ``order[i]``, layer ``i`` left
+    to right with dummies ``('dummy', edge_index, step)``; ``x[v]`` for nodes and dummies;
+    ``paths[i]``, the nodes and dummies edge ``i`` passes through, source first."""
 
     layer: dict
     order: list
@@ -118,53 +115,30 @@ class Layout:
     crossings: int
 
 
-def _break_cycles(nodes: Sequence[Hashable], edges: Sequence[tuple]) -> list[tuple]:
-    """Edges with the back edges of a depth-first search reversed, so the graph is acyclic."""
-    succ: dict = {v: [] for v in nodes}
-    for i, (a, b) in enumerate(edges):
-        succ[a].append((b, i))
-    state: dict = {}
-    flipped: set = set()
-    for root in nodes:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(succ[root]))]
-        while stack:
-            v, it = stack[-1]
-            for w, i in it:
-                s = state.get(w)
-                if s == 1:
-                    flipped.add(i)
-                elif s is None:
-                    state[w] = 1
-                    stack.append((w, iter(succ[w])))
-                    break
-            else:
-                state[v] = 2
-                stack.pop()
-    return [(b, a) if i in flipped else (a, b) for i, (a, b) in enumerate(edges)]
-
-
 def longest_path_layers(nodes: Sequence[Hashable], edges: Sequence[tuple]) -> dict:
     """Layer of each node: one more than its deepest predecessor.  A source (an input, a
     variable) sits just above its first consumer rather than at the very top, which keeps the
-    edges from inputs such as ``w2`` short."""
-    dag = _break_cycles(nodes, [e for e in edges if e[0] != e[1]])
+    edges from inputs such as ``w2`` short.  A cycle is broken at its node with the fewest
+    unplaced predecessors (its edges then point upwards)."""
     preds: dict = {v: [] for v in nodes}
     succ: dict = {v: [] for v in nodes}
-    for a, b in dag:
-        preds[b].append(a)
-        succ[a].append(b)
+    for a, b in edges:
+        if a != b:
+            preds[b].append(a)
+            succ[a].append(b)
     indeg = {v: len(preds[v]) for v in nodes}
-    layer = {}
+    layer: dict = {}
     ready = [v for v in nodes if indeg[v] == 0]
-    while ready:
+    while len(layer) < len(nodes):
+        if not ready:                                  # only cycles left: break one
+            ready = [min((v for v in nodes if v not in layer), key=lambda v: indeg[v])]
         v = ready.pop()
-        layer[v] = max((layer[p] + 1 for p in preds[v]), default=0)
+        if v in layer:
+            continue
+        layer[v] = max((layer[p] + 1 for p in preds[v] if p in layer), default=0)
         for w in succ[v]:
             indeg[w] -= 1
-            if indeg[w] == 0:
+            if indeg[w] == 0 and w not in layer:
                 ready.append(w)
     for v in nodes:
         if not preds[v] and succ[v]:
@@ -263,8 +237,9 @@ def _place_x(order: list[list], up_n: dict, down_n: dict, widths: dict, gap: flo
             x[v] = cx
         for v in lay:
             x[v] -= cx / 2
-    for it in range(12):
-        nbrs = up_n if it % 2 == 0 else down_n
+    both = {v: up_n.get(v, []) + down_n.get(v, []) for v in x}
+    for it in range(16):                  # up, down, ..., then both ways to straighten chains
+        nbrs = both if it >= 12 else up_n if it % 2 == 0 else down_n
         for lay in order:
             want = [sum(x[u] for u in nbrs[v]) / len(nbrs[v]) if nbrs.get(v) else x[v]
                     for v in lay]
@@ -296,9 +271,7 @@ class Diagram:
                  format: str = "svg"):
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
-        self.title = title
-        self.rankdir = rankdir
-        self.legend = legend
+        self.title, self.rankdir, self.legend = title, rankdir, legend
         self.format = format           # what Jupyter shows: 'svg' or 'png'
         for n in nodes:
             self.add_node(n)
@@ -321,15 +294,8 @@ class Diagram:
         self.edges.append(edge)
         return edge
 
-    def highlight(self, ids: Iterable[str], how: str) -> Diagram:
-        for i in ids:
-            if i in self.nodes:
-                self.nodes[i].highlight = how
-        return self
-
     def counts(self) -> dict:
         """How many nodes of each kind (handy for before/after comparisons)."""
-        from collections import Counter
         return dict(Counter(n.kind for n in self.nodes.values()))
 
     def __repr__(self) -> str:
@@ -475,6 +441,36 @@ def _extent(pos: dict, sizes: dict, pad: float) -> tuple[float, float, float, fl
             max(p[1] + sizes[v][1] / 2 for v, p in pos.items()) + pad)
 
 
+def _straighten(pts: list, path: list, lay: Layout, xs: dict, widths: dict) -> list:
+    """A long edge goes straight from end to end when no node is in the way, else it follows
+    its dummy nodes."""
+    if len(pts) <= 2:
+        return pts
+    a, b = pts[0], pts[-1]
+    x_a, x_b = xs[path[0]], xs[path[-1]]
+    level = {v: li for li, row in enumerate(lay.order) for v in row}
+    for j, dummy in enumerate(path[1:-1], start=1):
+        t = j / (len(path) - 1)
+        x = x_a + t * (x_b - x_a)
+        for v in lay.order[level[dummy]]:
+            if not (isinstance(v, tuple) and v[:1] == ("dummy",)) and \
+                    abs(xs[v] - x) < widths.get(v, 1.0) / 2 + 0.1:
+                return pts
+    return [a, b]
+
+
+def _chaikin(pts: list, rounds: int = 3) -> list:
+    """Chaikin's corner cutting: each round replaces every corner by two points 1/4 and 3/4 of
+    the way along its segments; the ends stay put."""
+    for _ in range(rounds):
+        new = [pts[0]]
+        for (x0, y0), (x1, y1) in pairwise(pts):
+            new += [(0.75 * x0 + 0.25 * x1, 0.75 * y0 + 0.25 * y1),
+                    (0.25 * x0 + 0.75 * x1, 0.25 * y0 + 0.75 * y1)]
+        pts = new[:1] + new[2:-1] + [pts[-1]]
+    return pts
+
+
 def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
     """Draw with the layered layout; each connected component is laid out on its own, left to
     right, so side-by-side panels never interleave."""
@@ -510,12 +506,14 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         for v in comp:
             pos[v] = place(v)
         for e, path in zip(cedges, lay.paths):
-            edge_pts[index[id(e)]] = [place(p) for p in path]
+            edge_pts[index[id(e)]] = _straighten([place(p) for p in path], path, lay, xs, widths)
         frames += [(g, comp) for g in sorted({d.nodes[v].group for v in comp} - {None})]
         x0 += (hi - lo) + 0.8
 
     pad = 0.6
-    xmin, xmax, ymin, ymax = _extent(pos, sizes, pad)
+    bends = {("bend", i, j): p for i, pts in enumerate(edge_pts) for j, p in enumerate(pts or [])}
+    xmin, xmax, ymin, ymax = _extent({**pos, **bends}, {**sizes, **dict.fromkeys(bends, (0, 0))},
+                                     pad)
     legend = d._legend_items() if d.legend else []
     ymax += (0.35 if d.title else 0) + 0.22 * len(legend) + (0.3 if frames else 0)
     text_w = max([_CHAR_W * 1.2 * len(d.title)] + [_CHAR_W * len(t) for _, t in legend])
@@ -553,7 +551,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
             sgn = 1 if ty <= sy else -1
             pts[0] = (sx, sy - sgn * sizes[e.src][1] / 2)
             pts[-1] = (tx, ty + sgn * sizes[e.dst][1] / 2)
-        if len(pts) > 2:
+        if len(pts) > 2:                    # a long edge: a smooth curve through its bends
+            pts = _chaikin(pts)
             ax.plot([p[0] for p in pts[:-1]], [p[1] for p in pts[:-1]], color=colour, lw=1,
                     ls=ls, zorder=1)
         ax.annotate("", xy=pts[-1], xytext=pts[-2], zorder=1,
@@ -578,7 +577,7 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
             patch = Ellipse((cx, cy), w * 1.1, h * 1.15, **kw)
         else:
             style = {"box": "square,pad=0", "round": "round,pad=0,rounding_size=0.12",
-                     "octagon": "round4,pad=0,rounding_size=0.15"}[shape]
+                     "octagon": "round,pad=0,rounding_size=0.2"}[shape]
             patch = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle=style, **kw)
         ax.add_patch(patch)
         ax.text(cx, cy, n.label, ha="center", va="center", fontsize=fs, color=tc, zorder=3,

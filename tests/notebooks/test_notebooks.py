@@ -6,6 +6,9 @@ traceback.  The kernel inherits this process's environment, so the CUDA simulato
 ``tests/conftest.py`` (``NUMBA_ENABLE_CUDASIM=1``) is on in the notebooks too, and the repository
 root is put on ``PYTHONPATH`` so the notebooks import this checkout even when it is not installed.
 
+A notebook that needs an optional package names it in its metadata
+(``{"dlcore": {"requires": ["sklearn"]}}``) and is skipped where that package is missing.
+
 The notebooks are committed *without outputs* (see ``notebooks/README.md``); a test keeps it so.
 """
 
@@ -49,6 +52,8 @@ def test_committed_without_outputs(path: Path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, monkeypatch):
     nb = nbformat.read(path, as_version=4)
+    for module in nb.metadata.get("dlcore", {}).get("requires", []):
+        pytest.importorskip(module, reason=f"{path.name} needs {module}")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     client = nbclient.NotebookClient(
