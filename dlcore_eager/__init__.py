@@ -1,0 +1,79 @@
+"""dlcore_eager: define-by-run deep learning in the style of PyTorch, on the dlcore kernel core.
+
+``import dlcore_eager as torch`` and PyTorch programs of the kind in the seed notes run
+unchanged: tensors with ``requires_grad`` and ``backward()``, ``autograd.Function``,
+``nn.Module``, ``optim``, ``utils.data.DataLoader``, ``.cuda()``.
+
+The layering, from the bottom:
+
+* ``dlcore``                    dtypes, devices, primitives (shape rule, vjp rule, kernels), the
+                                one reverse-mode routine; all the maths is there;
+* ``tensor`` / ``_dispatch``    the Tensor and ``apply`` (run a primitive, record a tape node);
+* ``_tensor_ops`` & co.         PyTorch's names and calling conventions for dlcore's ops;
+* ``autograd``                  backward/grad on the tape, Function, grad mode;
+* ``nn``, ``optim``, ``utils.data``, ``serialization``: the libraries around them.
+"""
+
+from __future__ import annotations
+
+from dlcore.device import Device as _Device
+from dlcore.device import as_device as _as_device
+
+from . import _dtype
+from ._dtype import (bool_ as bool, double, dtype, float, float32, float64, get_default_dtype,  # noqa: A004
+                     int, int32, int64, long, set_default_dtype)
+from .tensor import Size, Tensor
+from . import _methods  # noqa: F401  (attaches the operations to Tensor)
+from ._shape_ops import (broadcast_to, cat, chunk, clone, concat, concatenate, flatten, permute,
+                         reshape, split, squeeze, stack, swapaxes, t, transpose, unbind,
+                         unsqueeze)
+from ._tensor_ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, clamp,
+                          clip, div, dot, eq, equal, exp, expm1, ge, gt, le, log, log1p,
+                          log_softmax, logical_not, logsumexp, lt, masked_fill, matmul, max,
+                          maximum, mean, min, minimum, mm, mul, ne, neg, norm, outer, pow,
+                          reciprocal, relu, rsqrt, sigmoid, sign, softmax, sqrt, square, std,
+                          sub, sum, tanh, var, where)
+from .creation import (Generator, arange, as_tensor, default_generator, empty, empty_like, eye,
+                       from_dlpack, from_numpy, full, full_like, initial_seed, linspace,
+                       manual_seed, normal, ones, ones_like, rand, rand_like, randint, randn,
+                       randn_like, randperm, seed, tensor, zeros, zeros_like)
+from .legacy_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
+from . import autograd, cuda  # noqa: E402
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: E402
+                       set_grad_enabled)
+from .serialization import load, save  # noqa: E402
+from . import nn, optim, utils  # noqa: E402
+
+subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
+greater, less, greater_equal, less_equal = gt, lt, ge, le
+
+
+class _DeviceMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, _Device)
+
+
+class device(metaclass=_DeviceMeta):  # noqa: N801 - PyTorch's name
+    """``torch.device('cuda:0')``: returns a ``dlcore.Device``."""
+
+    def __new__(cls, spec, index=None):
+        return _as_device(spec if index is None else f"{spec}:{index}")
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
+def typename(t) -> str:
+    return t.type() if isinstance(t, Tensor) else type(t).__name__
+
+
+__version__ = "0.1.0"

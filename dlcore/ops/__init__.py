@@ -9,6 +9,7 @@ rule, vjp, kernels) lives in the module of its family:
     linalg.py       matmul
     shape.py        transpose, reshape, broadcast_to/_like, expand_dims, squeeze, concatenate
     indexing.py     getitem, slice_scatter, index_update, one_hot
+    gather.py       take, scatter_add (integer-array indexing along axis 0)
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
 """
 
@@ -19,6 +20,7 @@ from .elementwise import (abs, add, cast, div, equal, exp, full_like, greater, g
                           identity, less, less_equal, log, logical_not, maximum, minimum, mul,
                           neg, not_equal, ones_like, pow, relu, sigmoid, sign, sqrt,
                           stop_gradient, sub, tanh, where, zeros_like)
+from .gather import scatter_add, take
 from .indexing import canonical_index, getitem, index_update, one_hot, slice_scatter
 from .linalg import dot, matmul
 from .reduce import argmax, max_, min_, sum, sum_to

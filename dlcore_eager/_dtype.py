@@ -1,0 +1,118 @@
+"""PyTorch-style dtype objects and PyTorch's type-promotion rules.
+
+A ``dlcore_eager.dtype`` is a thin named wrapper around a ``numpy.dtype`` (``torch.float32`` prints
+as ``torch.float32``; ``dlcore.dtypes.as_dtype`` understands it through its ``np_dtype``).
+
+Promotion follows PyTorch, which differs from NumPy in one important way: dimensioned tensors win
+over zero-dimensional tensors and Python scalars of the same *category* (bool < integer < float).
+So ``float32_tensor + float64_scalar_tensor`` stays float32, and ``int64_tensor * 0.5`` becomes
+the default float (float32), not float64 as NumPy would say.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+
+class dtype:  # noqa: N801 - PyTorch's name
+    """A tensor element type, e.g. ``dlcore_eager.float32``."""
+
+    __slots__ = ("name", "np_dtype", "is_floating_point", "itemsize", "_legacy")
+
+    def __init__(self, name: str, np_dtype, legacy: str):
+        self.name = name
+        self.np_dtype = np.dtype(np_dtype)
+        self.is_floating_point = self.np_dtype.kind == "f"
+        self.itemsize = self.np_dtype.itemsize
+        self._legacy = legacy          # 'Float' -> torch.FloatTensor / torch.cuda.FloatTensor
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self):           # dtypes are singletons
+        return (from_numpy_dtype, (self.np_dtype.str,))
+
+
+float32 = dtype("float32", np.float32, "Float")
+float64 = dtype("float64", np.float64, "Double")
+int32 = dtype("int32", np.int32, "Int")
+int64 = dtype("int64", np.int64, "Long")
+bool_ = dtype("bool", np.bool_, "Bool")
+float = float32        # noqa: A001 - torch.float
+double = float64
+int = int32            # noqa: A001 - torch.int
+long = int64
+
+ALL = (float32, float64, int32, int64, bool_)
+_BY_NP = {d.np_dtype: d for d in ALL}
+_default_float = [float32]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The dtype object for a NumPy dtype (TypeError for unsupported ones)."""
+    d = _BY_NP.get(np.dtype(np_dtype))
+    if d is None:
+        raise TypeError(f"dlcore_eager: unsupported dtype {np.dtype(np_dtype).name}; "
+                        f"supported: {', '.join(x.name for x in ALL)}")
+    return d
+
+
+def to_numpy_dtype(d) -> np.dtype:
+    """Accept a dtype object, a NumPy dtype, a Python type or a name."""
+    if isinstance(d, dtype):
+        return d.np_dtype
+    if d is None:
+        return _default_float[0].np_dtype
+    if d is builtins.float:
+        return _default_float[0].np_dtype
+    if d is builtins.int:
+        return np.dtype(np.int64)
+    if d is builtins.bool:
+        return np.dtype(np.bool_)
+    return from_numpy_dtype(d).np_dtype
+
+
+def get_default_dtype() -> dtype:
+    return _default_float[0]
+
+
+def set_default_dtype(d: dtype) -> None:
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_float[0] = d
+
+
+# ----------------------------------------------------------------------------- promotion
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
+def scalar_category(value) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, numbers.Integral):
+        return 1
+    return 2
+
+
+def promote_with_scalar(t: np.dtype, value) -> np.dtype:
+    """The result dtype of ``tensor(t) op python_scalar``."""
+    sc = scalar_category(value)
+    if sc <= _CATEGORY[t.kind]:
+        return t
+    return np.dtype(np.int64) if sc == 1 else _default_float[0].np_dtype
+
+
+def promote_tensors(a: np.dtype, a_dim: bool, b: np.dtype, b_dim: bool) -> np.dtype:
+    """The result dtype of ``tensor(a) op tensor(b)``; ``*_dim`` is False for 0-d tensors."""
+    if a == b:
+        return a
+    if a_dim != b_dim:
+        # A 0-d tensor only matters when it is of a higher category.
+        (big, small) = (a, b) if a_dim else (b, a)
+        if _CATEGORY[small.kind] > _CATEGORY[big.kind]:
+            return small
+        return big
+    return np.promote_types(a, b)

@@ -1,0 +1,45 @@
+"""A readable ``repr`` in PyTorch's style::
+
+    tensor([[ 0.1000, -1.2000],
+            [ 3.0000,  4.0000]], requires_grad=True)
+    tensor([1., 2.], device='cuda:0', grad_fn=<MulBackward0>)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.device import CPU, to_device
+
+_SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32"}
+
+
+def tensor_repr(t) -> str:
+    buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
+    prefix = "tensor("
+    if buf.dtype.kind == "f":
+        finite = buf[np.isfinite(buf)]
+        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+        big = finite.size and (np.abs(finite).max() >= 1e8 or
+                               (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        if integral and not big:
+            body = np.array2string(buf, separator=", ", prefix=prefix, floatmode="unique",
+                                   max_line_width=80)
+        else:
+            body = np.array2string(buf, separator=", ", prefix=prefix, precision=4,
+                                   floatmode="fixed", suppress_small=False, max_line_width=80)
+    else:
+        body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80)
+        if buf.dtype == np.bool_:
+            body = body.replace("True", "True").replace("False", "False")
+    extras = []
+    if t.is_cuda:
+        extras.append("device='cuda:0'")
+    if buf.dtype in _SHOWN_DTYPES or (buf.size == 0 and buf.dtype != np.float32):
+        extras.append(f"dtype={_SHOWN_DTYPES.get(buf.dtype, 'torch.' + buf.dtype.name)}")
+    node = t._node
+    if node is not None:
+        extras.append(f"grad_fn=<{node.name()}>")
+    elif t._rg:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + e for e in extras) + ")"

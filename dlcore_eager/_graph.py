@@ -1,0 +1,162 @@
+"""The tape: the backward graph that eager operations record.
+
+Every operation on a tensor that requires grad creates one *node* (PyTorch's ``grad_fn``):
+
+* ``Node``       a dlcore primitive: it keeps the primitive, its parameters, the input tensors and
+                 the output buffer ("saved tensors"), and the *version* of each of them, so that a
+                 saved tensor changed in place is detected when backward needs it;
+* ``LeafNode``   the gradient accumulator of a leaf tensor that requires grad (PyTorch's
+                 ``AccumulateGrad``); the leaf holds it only through a weak reference, so the node
+                 lives exactly as long as some graph uses it;
+* ``CopyNode``   a copy between devices (``.cuda()``/``.cpu()``): the gradient is copied back.
+
+A node's ``parents`` are the nodes of its inputs (``None`` for an input that needs no gradient).
+Nothing here computes a gradient: ``Node.vjp`` calls the primitive's vjp rule from dlcore, and
+``dlcore.autodiff.reverse_pass`` walks the graph (see ``dlcore_eager.autograd.engine``).
+
+After a backward pass without ``retain_graph`` each visited node drops its saved tensors, which
+frees the memory of the forward pass; a second backward through it fails with PyTorch's message.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from dlcore.registry import AVal
+
+ERR_BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+
+
+def camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+class Node:
+    """The grad_fn of a tensor produced by a dlcore primitive."""
+
+    __slots__ = ("prim", "params", "parents", "inputs", "versions", "out_buf", "out_version",
+                 "out_ver0", "shape", "dtype", "hooks", "retain", "__weakref__")
+
+    def __init__(self, prim, params, parents, inputs, versions, out_buf, out_version):
+        self.prim = prim
+        self.params = params
+        self.parents = parents
+        self.inputs = inputs
+        self.versions = versions
+        self.out_buf = out_buf
+        self.out_version = out_version
+        self.out_ver0 = out_version[0]
+        self.shape = out_buf.shape
+        self.dtype = out_buf.dtype
+        self.hooks = None
+        self.retain = None
+
+    def name(self) -> str:
+        return camel(self.prim.name) + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def __dlcore_aval__(self) -> AVal:
+        return AVal(tuple(self.shape), self.dtype)
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((p, 0) for p in self.parents)
+
+    def vjp(self, g, retain: bool):
+        """Cotangents of the inputs, from the primitive's vjp rule (entries may be thunks)."""
+        from .tensor import Tensor, stale_tensor
+        ins = self.inputs
+        if ins is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        vers = self.versions
+        args = []
+        for i, t in enumerate(ins):
+            if t._version[0] != vers[i]:
+                p = self.parents[i]
+                t = stale_tensor(t, vers[i], p if isinstance(p, Node) else None, current=True)
+            args.append(t)
+        out = Tensor._from_node(self.out_buf, self, self.out_version)
+        if self.out_version[0] != self.out_ver0:
+            out = stale_tensor(out, self.out_ver0, self)
+        res = self.prim.vjp(g, out, *args, **self.params)
+        if not retain:
+            self.inputs = None
+            self.out_buf = None
+        return res
+
+
+class LeafNode:
+    """The gradient accumulator of a leaf tensor that requires grad (PyTorch's AccumulateGrad)."""
+
+    __slots__ = ("tensor", "shape", "dtype", "__weakref__")
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.shape = tensor._buf.shape
+        self.dtype = tensor._buf.dtype
+
+    parents = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    def __dlcore_aval__(self) -> AVal:
+        return AVal(tuple(self.shape), self.dtype)
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    @property
+    def variable(self):
+        return self.tensor
+
+
+def leaf_node(t) -> LeafNode:
+    """The accumulator node of leaf ``t``, created on first use and shared while alive."""
+    ref = t._acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = LeafNode(t)
+        t._acc = weakref.ref(node)
+    return node
+
+
+class CopyNode:
+    """grad_fn of a copy to another device: the gradient goes back to the source device."""
+
+    __slots__ = ("parents", "src_device", "shape", "dtype", "hooks", "retain", "__weakref__")
+
+    def __init__(self, parent, src_device, buf):
+        self.parents = (parent,)
+        self.src_device = src_device
+        self.shape = buf.shape
+        self.dtype = buf.dtype
+        self.hooks = None
+        self.retain = None
+
+    def name(self) -> str:
+        return "ToCopyBackward0"
+
+    def __repr__(self) -> str:
+        return f"<ToCopyBackward0 object at {hex(id(self))}>"
+
+    def __dlcore_aval__(self) -> AVal:
+        return AVal(tuple(self.shape), self.dtype)
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((p, 0) for p in self.parents)
+
+    def vjp(self, g, retain: bool):
+        return (g.to(self.src_device),)

@@ -1,0 +1,151 @@
+"""Indexing: ``x[key]`` and ``x[key] = value``, in PyTorch's forms, on dlcore's primitives.
+
+Reading:
+
+* basic indices (ints, slices, ``None``, ``...``)  -> ``dlcore.ops.getitem`` (a view on the CPU);
+* an integer tensor, array or list                  -> ``take`` (a gather along axis 0);
+* integer arrays for the leading axes (``x[rows, cols]``) -> ``take`` on a flattened view;
+* ``x[:, idx]`` (full slices, then one integer array)      -> ``take`` on a transposed view;
+* a boolean mask                                    -> the positions where it is true, then ``take``.
+
+Writing goes through a functional op and then the tensor's memory is updated in place (see
+``Tensor._commit``): a boolean mask is ``where(mask, value, x)`` (the seed's
+``grad_h[h < 0] = 0``) and basic indices are ``dlcore.ops.index_update``.  All of them have
+gradients, from dlcore's vjp rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.device import CPU, to_device
+from dlcore.ops.gather import take
+
+from .tensor import Tensor
+
+
+def _host(x) -> np.ndarray:
+    if isinstance(x, Tensor):
+        b = x._buf
+        return b if type(b) is np.ndarray else to_device(b, CPU)
+    return np.asarray(x)
+
+
+def _is_advanced(k) -> bool:
+    if isinstance(k, Tensor):
+        return k.ndim > 0 or k._buf.dtype == np.bool_
+    return isinstance(k, (list, np.ndarray, range))
+
+
+def _scalar_key(k):
+    """0-d integer tensors and NumPy integers act as Python ints."""
+    if isinstance(k, Tensor) and k.ndim == 0 and k._buf.dtype.kind in "iu":
+        return int(k.item())
+    if isinstance(k, np.integer):
+        return int(k)
+    return k
+
+
+def _index_tensor(idx: np.ndarray, size: int, like: Tensor) -> Tensor:
+    idx = idx.astype(np.int64, copy=False)
+    if idx.size and (idx.max() >= size or idx.min() < -size):
+        bad = idx[(idx >= size) | (idx < -size)].flat[0]
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
+    idx = np.where(idx < 0, idx + size, idx)
+    t = Tensor._wrap(idx)
+    return t if not like.is_cuda else t.cuda()
+
+
+def _mask_positions(x: Tensor, mask) -> tuple:
+    m = _host(mask)
+    k = m.ndim
+    if tuple(m.shape) != tuple(x.shape[:k]):
+        raise IndexError(f"The shape of the mask {list(m.shape)} at index 0 does not match the "
+                         f"shape of the indexed tensor {list(x.shape[:k])} at index 0")
+    return np.flatnonzero(m), k
+
+
+def getitem(x: Tensor, key):
+    key = _scalar_key(key)
+    if isinstance(key, tuple):
+        key = tuple(_scalar_key(k) for k in key)
+        adv = [i for i, k in enumerate(key) if _is_advanced(k)]
+        if not adv:
+            return _ops.getitem(x, key)
+        return _advanced_tuple(x, key, adv)
+    if not _is_advanced(key):
+        return _ops.getitem(x, key)
+    m = _host(key)
+    if m.dtype == np.bool_:
+        pos, k = _mask_positions(x, key)
+        flat = _ops.reshape(x, (-1,) + tuple(x.shape[k:]))
+        return take(flat, _index_tensor(pos, flat.shape[0], x))
+    if m.dtype.kind not in "iu":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return take(x, _index_tensor(m, x.shape[0], x))
+
+
+def _advanced_tuple(x: Tensor, key: tuple, adv: list):
+    if adv == list(range(len(adv))):                 # x[rows, cols, ...]: leading axes
+        arrays = [_host(key[i]) for i in adv]
+        if any(a.dtype == np.bool_ for a in arrays):
+            raise NotImplementedError("dlcore_eager: boolean masks combined with other indices "
+                                      "are not supported")
+        arrays = np.broadcast_arrays(*arrays)
+        lead = tuple(x.shape[:len(adv)])
+        for a, n in zip(arrays, lead):
+            if a.size and (a.max() >= n or a.min() < -n):
+                bad = a[(a >= n) | (a < -n)].flat[0]
+                raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
+        norm = [np.where(a < 0, a + n, a) for a, n in zip(arrays, lead)]
+        flat_idx = np.ravel_multi_index(norm, lead) if norm[0].size else norm[0]
+        flat = _ops.reshape(x, (-1,) + tuple(x.shape[len(adv):]))
+        out = take(flat, _index_tensor(np.asarray(flat_idx), flat.shape[0], x))
+        rest = key[len(adv):]
+        return getitem(out, (slice(None),) * out.ndim if not rest else
+                       (slice(None),) * len(arrays[0].shape) + rest) if rest else out
+    if len(adv) == 1 and all(k == slice(None) for k in key[:adv[0]]):   # x[:, idx]
+        d = adv[0]
+        perm = (d,) + tuple(i for i in range(x.ndim) if i != d)
+        moved = _ops.transpose(x, perm)
+        picked = getitem(moved, key[d])
+        n_idx = picked.ndim - (x.ndim - 1)
+        back = tuple(range(n_idx, n_idx + d)) + tuple(range(n_idx)) + \
+            tuple(range(n_idx + d, picked.ndim))
+        out = _ops.transpose(picked, back)
+        rest = key[d + 1:]
+        return getitem(out, (slice(None),) * (d + n_idx) + rest) if rest else out
+    raise NotImplementedError("dlcore_eager: this combination of advanced indices is not "
+                              "supported; index one axis at a time")
+
+
+def setitem(x: Tensor, key, value) -> None:
+    x._check_inplace()
+    key = _scalar_key(key)
+    if isinstance(value, Tensor):
+        if value.device != x.device:
+            value = value.to(x.device)
+        value = value._cast(x.dtype)
+    elif isinstance(value, (np.ndarray, list)):
+        from .creation import tensor as _tensor
+        value = _tensor(np.asarray(value, dtype=x._buf.dtype), device=x.device)
+    if isinstance(key, Tensor) and key._buf.dtype == np.bool_:
+        if isinstance(value, Tensor) and value.ndim > 0 and \
+                tuple(value.shape) != tuple(x.shape):
+            raise NotImplementedError("dlcore_eager: x[mask] = values needs a scalar or a "
+                                      "tensor of x's shape")
+        mask = key
+        if mask.ndim < x.ndim:
+            mask = _ops.reshape(mask, tuple(mask.shape) + (1,) * (x.ndim - mask.ndim))
+        x._commit(_ops.where(mask, value, x))
+        return
+    if isinstance(key, tuple):
+        key = tuple(_scalar_key(k) for k in key)
+        if any(_is_advanced(k) for k in key):
+            raise NotImplementedError("dlcore_eager: assignment with integer-array indices is "
+                                      "not supported; use a boolean mask or slices")
+    elif _is_advanced(key):
+        raise NotImplementedError("dlcore_eager: assignment with integer-array indices is not "
+                                  "supported; use a boolean mask or slices")
+    x._commit(_ops.index_update(x, key, value))

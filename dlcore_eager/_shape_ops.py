@@ -1,0 +1,172 @@
+"""PyTorch's shape operations on dlcore's shape primitives: ``view``/``reshape``, ``permute``,
+``transpose``/``t``, ``unsqueeze``/``squeeze``, ``expand``, ``flatten``, ``cat``/``stack`` and
+``clone``.  On the CPU the results are views of the input where NumPy can make one, and they
+share the input's version counter (see ``_dispatch``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from .tensor import Tensor
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(d) for d in shape)
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    return _ops.reshape(x, _shape_arg(shape))
+
+
+def view(x: Tensor, *shape) -> Tensor:
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+        return x._cast(shape[0])          # view(dtype): only the same-size no-op case
+    shape = _shape_arg(shape)
+    b = x._buf
+    if type(b) is np.ndarray and not b.flags.c_contiguous and b.size > 1 and \
+            tuple(shape) != tuple(b.shape):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.")
+    return _ops.reshape(x, shape)
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    return view(x, tuple(other.shape))
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    return _ops.reshape(x, tuple(other.shape))
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    nd = x.ndim
+    if nd == 0:
+        return _ops.reshape(x, (1,))
+    s, e = start_dim % nd, end_dim % nd
+    shape = tuple(x.shape)
+    return _ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:])
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}")
+    return _ops.transpose(x, dims)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    nd = x.ndim
+    if nd == 0:
+        return x
+    perm = list(range(nd))
+    d0, d1 = dim0 % nd, dim1 % nd
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return _ops.transpose(x, tuple(perm))
+
+
+swapaxes = transpose
+
+
+def t(x: Tensor) -> Tensor:
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return _ops.transpose(x) if x.ndim == 2 else x
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    nd = x.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {dim})")
+    return _ops.expand_dims(x, dim % nd)
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    if dim is None:
+        return _ops.squeeze(x)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    nd = x.ndim
+    keep = tuple(d % nd for d in dims if nd and x.shape[d] == 1)
+    return _ops.squeeze(x, keep) if keep else x
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({x.ndim})")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return _ops.broadcast_to(x, shape)
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    return _ops.broadcast_to(x, tuple(other.shape))
+
+
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    return _ops.broadcast_to(x, tuple(shape))
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    return _ops.concatenate(tensors, axis=dim)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                           f"{list(tensors[0].shape)} at entry 0 and "
+                           f"{next(list(t.shape) for t in tensors if tuple(t.shape) != tuple(tensors[0].shape))}"
+                           " at another entry")
+    return _ops.stack(tensors, axis=dim)
+
+
+def clone(x: Tensor, *, memory_format=None) -> Tensor:
+    return _ops.identity(x)
+
+
+def contiguous(x: Tensor, memory_format=None) -> Tensor:
+    return x if x.is_contiguous() else _ops.identity(x)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0):
+    n = x.shape[dim]
+    size = -(-n // chunks)
+    return split(x, size, dim)
+
+
+def split(x: Tensor, split_size, dim: int = 0):
+    n = x.shape[dim]
+    d = dim % x.ndim
+    sizes = list(split_size) if isinstance(split_size, (list, tuple)) else \
+        [min(split_size, n - s) for s in range(0, n, split_size)]
+    out, start = [], 0
+    for s in sizes:
+        idx = (slice(None),) * d + (slice(start, start + s),)
+        out.append(x[idx])
+        start += s
+    return tuple(out)
+
+
+def unbind(x: Tensor, dim: int = 0):
+    d = dim % x.ndim
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))

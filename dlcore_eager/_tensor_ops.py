@@ -1,0 +1,344 @@
+"""PyTorch's tensor operations, each a thin call into ``dlcore.ops``.
+
+Every function here is both a method (``x.exp()``) and a top-level function (``torch.exp(x)``).
+What this module adds to dlcore is PyTorch's *calling conventions* only: argument names (``dim``,
+``keepdim``), dtype promotion between operands (PyTorch's rules, see ``_dtype``), ``max(dim=...)``
+returning ``(values, indices)``, ``squeeze(d)`` being a no-op when ``d`` is not of size 1, and
+so on.  The values and the gradients come from dlcore's primitives and composites.
+
+Binary operators call ``dlcore.registry.bind`` on the primitive directly once the operands have
+the same dtype, skipping the functional wrapper's own promotion step (one of the ways the
+per-operation cost is kept low).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections import namedtuple
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import elementwise as _ew
+from dlcore.ops import linalg as _la
+from dlcore.registry import bind
+
+from . import _dtype as D
+from .tensor import Tensor
+
+_ndarray = np.ndarray
+_Number = numbers.Number
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+# ----------------------------------------------------------------------------- operands
+def as_tensor_like(x, ref: Tensor) -> Tensor:
+    """A NumPy value or a list as a tensor on ``ref``'s device (no autograd history)."""
+    if isinstance(x, Tensor):
+        return x
+    from .creation import tensor as _tensor
+    t = _tensor(x)
+    return t if t.device == ref.device else t.to(ref.device)
+
+
+def _promote_pair(a: Tensor, b: Tensor):
+    da, db = a._buf.dtype, b._buf.dtype
+    t = D.promote_tensors(da, a._buf.ndim > 0, db, b._buf.ndim > 0)
+    return (a if da == t else _ops.cast(a, t)), (b if db == t else _ops.cast(b, t))
+
+
+def _operands(a, b):
+    """Bring ``a`` (a Tensor) and ``b`` (a Tensor, scalar or array) to PyTorch's result dtype."""
+    if isinstance(b, Tensor):
+        da, db = a._buf.dtype, b._buf.dtype
+        if da is db or da == db:
+            return a, b
+        return _promote_pair(a, b)
+    if isinstance(b, _Number) and not isinstance(b, np.generic):
+        da = a._buf.dtype
+        t = D.promote_with_scalar(da, b)
+        return (a if t == da else _ops.cast(a, t)), b
+    if isinstance(b, (_ndarray, np.generic, list, tuple)):
+        return _operands(a, as_tensor_like(np.asarray(b), a))
+    raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
+
+
+def _binary(prim):
+    def op(a, b):
+        a, b = _operands(a, b)
+        return bind(prim, a, b)
+
+    def rop(a, b):
+        a, b = _operands(a, b)
+        return bind(prim, b, a)
+    return op, rop
+
+
+add_, radd_ = _binary(_ew.add_p)
+sub_, rsub_ = _binary(_ew.sub_p)
+mul_, rmul_ = _binary(_ew.mul_p)
+pow_, rpow_ = _binary(_ew.pow_p)
+
+
+def _float_operands(a, b):
+    a, b = _operands(a, b)
+    if a._buf.dtype.kind != "f":
+        a = _ops.cast(a, D.get_default_dtype().np_dtype)
+        if isinstance(b, Tensor):
+            b = _ops.cast(b, a._buf.dtype)
+    return a, b
+
+
+def div(a, b, rounding_mode=None):
+    a, b = _float_operands(a, b)
+    out = bind(_ew.div_p, a, b)
+    if rounding_mode is not None:
+        raise NotImplementedError("dlcore_eager: div(rounding_mode=...) is not supported yet")
+    return out
+
+
+def rdiv(a, b):
+    a, b = _float_operands(a, b)
+    return bind(_ew.div_p, b, a)
+
+
+def add(a, b, *, alpha=1):
+    if not isinstance(a, Tensor):
+        return radd_(b, a) if alpha == 1 else add(b * alpha, a)
+    return add_(a, b if alpha == 1 else b * alpha)
+
+
+def sub(a, b, *, alpha=1):
+    if not isinstance(a, Tensor):
+        return rsub_(b, a) if alpha == 1 else rsub_(b * alpha, a)
+    return sub_(a, b if alpha == 1 else b * alpha)
+
+
+def mul(a, b):
+    return mul_(a, b) if isinstance(a, Tensor) else rmul_(b, a)
+
+
+def pow(a, b):  # noqa: A001
+    return pow_(a, b) if isinstance(a, Tensor) else rpow_(b, a)
+
+
+def _compare(fn):
+    def op(a, b):
+        a, b = _operands(a, b)
+        return fn(a, b)
+    return op
+
+
+lt, le = _compare(_ops.less), _compare(_ops.less_equal)
+gt, ge = _compare(_ops.greater), _compare(_ops.greater_equal)
+eq, ne = _compare(_ops.equal), _compare(_ops.not_equal)
+
+
+def maximum(a, b): return _ops.maximum(*_operands(a, b))
+def minimum(a, b): return _ops.minimum(*_operands(a, b))
+
+
+# ----------------------------------------------------------------------------- unary
+def _float(x: Tensor) -> Tensor:
+    return x if x._buf.dtype.kind == "f" else _ops.cast(x, D.get_default_dtype().np_dtype)
+
+
+def neg(x): return _ops.neg(x)
+def exp(x): return _ops.exp(_float(x))
+def log(x): return _ops.log(_float(x))
+def sqrt(x): return _ops.sqrt(_float(x))
+def tanh(x): return _ops.tanh(_float(x))
+def sigmoid(x): return _ops.sigmoid(_float(x))
+def relu(x): return _ops.relu(x)
+def abs(x): return _ops.abs(x)  # noqa: A001
+def sign(x): return _ops.sign(x)
+def square(x): return mul_(x, x)
+def rsqrt(x): return rdiv(sqrt(x), 1.0)
+def reciprocal(x): return rdiv(_float(x), 1.0)
+def log1p(x): return log(add_(_float(x), 1.0))
+def expm1(x): return sub_(exp(x), 1.0)
+def logical_not(x): return _ops.logical_not(x)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None:
+        x = maximum(x, min)
+    if max is not None:
+        x = minimum(x, max)
+    return x
+
+
+clip = clamp
+
+
+def where(condition, x, y):
+    if not isinstance(condition, Tensor):
+        raise TypeError("where(): the condition must be a bool tensor")
+    if condition._buf.dtype != np.bool_:
+        condition = _ops.cast(condition, np.bool_)
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        x, y = _operands(x, y)
+    elif isinstance(x, Tensor):
+        x, y = _operands(x, y)
+    elif isinstance(y, Tensor):
+        y, x = _operands(y, x)
+    return _ops.where(condition, x, y)
+
+
+def masked_fill(x, mask, value):
+    if isinstance(value, Tensor):
+        value = value._cast(x.dtype)
+    return _ops.where(mask, value, x)
+
+
+# ----------------------------------------------------------------------------- reductions
+def _dims(dim):
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        return tuple(int(d) for d in dim)
+    return int(dim)
+
+
+def sum(x, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    if dtype is not None:
+        x = x._cast(dtype)
+    elif x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
+        x = _ops.cast(x, np.int64)
+    return _ops.sum(x, _dims(dim), keepdim)
+
+
+def mean(x, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        x = x._cast(dtype)
+    if x._buf.dtype.kind != "f":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {D.from_numpy_dtype(x._buf.dtype)._legacy}")
+    return _ops.mean(x, _dims(dim), keepdim)
+
+
+def _reduce_extreme(x, dim, keepdim, other, is_max):
+    if other is not None and not isinstance(other, (int, bool)):
+        return maximum(x, other) if is_max else minimum(x, other)
+    if other is not None:
+        dim = other
+    if dim is None:
+        return _ops.max_(x) if is_max else _ops.min_(x)
+    values = _ops.max_(x, int(dim), keepdim) if is_max else _ops.min_(x, int(dim), keepdim)
+    return values_indices(values, argmax(x, dim, keepdim) if is_max else argmin(x, dim, keepdim))
+
+
+def max(x, dim=None, keepdim=False, *, other=None):  # noqa: A001
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
+    return _reduce_extreme(x, dim, keepdim, other, True)
+
+
+def min(x, dim=None, keepdim=False, *, other=None):  # noqa: A001
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
+    return _reduce_extreme(x, dim, keepdim, other, False)
+
+
+def amax(x, dim=None, keepdim=False): return _ops.max_(x, _dims(dim), keepdim)
+def amin(x, dim=None, keepdim=False): return _ops.min_(x, _dims(dim), keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    if dim is None and keepdim:
+        return _ops.reshape(_ops.argmax(x), (1,) * x.ndim)
+    return _ops.argmax(x, None if dim is None else int(dim), keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    if x._buf.dtype.kind == "b":
+        x = _ops.cast(x, np.int64)
+    return argmax(_ops.neg(x), dim, keepdim)
+
+
+def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    corr = (1 if unbiased else 0) if correction is None else correction
+    x = _float(x)
+    d = sub_(x, _ops.mean(x, _dims(dim), True))
+    n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
+        dim if isinstance(dim, (list, tuple)) else (dim,))]))
+    return div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(n - corr))
+
+
+def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    if p == 2 or p == "fro":
+        return sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
+    if p == 1:
+        return _ops.sum(_ops.abs(x), _dims(dim), keepdim)
+    return pow_(_ops.sum(pow_(_ops.abs(x), p), _dims(dim), keepdim), 1.0 / p)
+
+
+def logsumexp(x, dim, keepdim=False): return _ops.logsumexp(_float(x), _dims(dim), keepdim)
+def softmax(x, dim=-1, dtype=None): return _ops.softmax(_float(x if dtype is None else x._cast(dtype)), int(dim))
+
+
+def log_softmax(x, dim=-1, dtype=None):
+    return _ops.log_softmax(_float(x if dtype is None else x._cast(dtype)), int(dim))
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001
+    b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
+    return _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim), keepdim), 0)
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001
+    b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
+    return _ops.greater(_ops.sum(b, _dims(dim), keepdim), 0)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    a, b = _operands(a, b)
+    a, b = _float(a), _float(b)
+    diff = _ops.abs(sub_(a, b))
+    return bool(all(le(diff, add_(mul_(_ops.abs(b), rtol), atol))).item())
+
+
+def equal(a, b) -> bool:
+    return tuple(a.shape) == tuple(b.shape) and bool(all(eq(a, b)).item())
+
+
+# ----------------------------------------------------------------------------- linear algebra
+def matmul(a, b):
+    a, b = _operands(a, b)
+    if a.ndim == 1 or b.ndim == 1:
+        return _la.dot(a, b)
+    return bind(_la.matmul_p, a, b)
+
+
+def mm(a, b):
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
+                           f"{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    a, b = _operands(a, b)
+    return bind(_la.matmul_p, a, b)
+
+
+def bmm(a, b):
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError("batch1 and batch2 must be 3D tensors")
+    return matmul(a, b)
+
+
+def dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return _la.dot(*_operands(a, b))
+
+
+def outer(a, b):
+    return mul_(_ops.expand_dims(a, 1), _ops.expand_dims(b, 0))

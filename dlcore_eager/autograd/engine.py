@@ -1,0 +1,167 @@
+"""``backward`` and ``grad``: the eager front end's use of dlcore's one reverse-mode routine.
+
+Both call ``dlcore.autodiff.reverse_pass`` on the tape, with:
+
+* values  = tape nodes (``grad_fn`` of non-leaf tensors, the accumulator of leaves);
+* parents = ``node.parents``; vjp = ``node.vjp(g)``, which calls the primitive's vjp rule on the
+  saved tensors (so the same rule serves the static front end and higher-order gradients);
+* on_grad = the eager extras, called once a node's gradient is complete: tensor hooks,
+  ``retain_grad`` and, for ``backward``, accumulation into the leaves' ``.grad``.
+
+Without ``create_graph`` the pass runs under ``no_grad``: gradients are plain values and nothing
+new is recorded.  With ``create_graph=True`` the vjp rules' own operations are recorded, so the
+gradients have a ``grad_fn`` and can be differentiated again.  Unless ``retain_graph`` is true,
+each node drops its saved tensors once used: the forward pass's memory is freed, and a second
+backward through the same graph raises PyTorch's error.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from dlcore import ops as _ops
+from dlcore.autodiff import reverse_pass
+
+from .._graph import LeafNode, leaf_node
+from .._state import STATE
+from ..tensor import Tensor, write_buffer
+
+
+def _node_of(t: Tensor):
+    return t._node if t._node is not None else leaf_node(t)
+
+
+def _seed(i: int, t: Tensor, g, create_graph: bool) -> Tensor:
+    if g is None:
+        if t.numel() != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return Tensor._wrap(_ops.ones_like(t.detach())._buf)
+    if not isinstance(g, Tensor):
+        from ..creation import tensor
+        g = tensor(g, dtype=t.dtype, device=t.device)
+    if tuple(g.shape) != tuple(t.shape):
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                           f"output[{i}] has a shape of {t.shape}.")
+    return g if create_graph else g.detach()
+
+
+def _roots(tensors, grad_tensors, create_graph):
+    roots, seeds = [], []
+    for i, t in enumerate(tensors):
+        if not t._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        roots.append(_node_of(t))
+        seeds.append(_seed(i, t, grad_tensors[i] if grad_tensors is not None else None,
+                           create_graph))
+    return roots, seeds
+
+
+def _own(g: Tensor) -> Tensor:
+    """A gradient that may alias read-only or shared memory, as a tensor of its own."""
+    b = g._buf
+    if type(b).__name__ == "ndarray" and (b.base is not None or not b.flags.writeable):
+        return _ops.identity(g)
+    return g
+
+
+def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
+    def vjp(node, g):
+        return node.vjp(g, retain_graph)
+
+    def on_grad(node, g):
+        hooks = node.tensor._hooks if type(node) is LeafNode else node.hooks
+        if hooks:
+            for h in list(hooks):
+                r = h(g)
+                if r is not None:
+                    g = r
+        if type(node) is LeafNode:
+            if accumulate:
+                _accumulate(node.tensor, g, create_graph)
+        elif node.retain is not None:
+            t = node.retain()
+            if t is not None:
+                gg = g if create_graph else g.detach()
+                t._grad = gg if t._grad is None else t._grad + gg
+        return g
+
+    prev = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        return reverse_pass(roots, seeds, parents=lambda n: n.parents, vjp=vjp, add=_ops.add,
+                            wanted=wanted, on_grad=on_grad, name_of=lambda n: n.name())
+    finally:
+        STATE.enabled = prev
+
+
+def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
+    old = leaf._grad
+    if old is None:
+        leaf._grad = g if create_graph else _own(g.detach())
+    elif create_graph or old._rg:
+        leaf._grad = old + g
+    else:                                  # in place, as PyTorch does: .data aliases see it
+        new = _ops.add(old, g)
+        write_buffer(old._buf, new._buf)
+        old._version[0] += 1
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves of their graph
+    (or only of ``inputs``)."""
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, seeds = _roots(list(tensors), grad_tensors, create_graph)
+    wanted = None
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        wanted = [_node_of(t) for t in inputs]
+        for t in inputs:
+            if t._node is not None:
+                t.retain_grad()
+    _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    single = isinstance(outputs, Tensor)
+    outputs = [outputs] if single else list(outputs)
+    inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in inputs_t:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots, seeds = _roots(outputs, grad_outputs, create_graph)
+    wanted = [_node_of(t) for t in inputs_t]
+    res = _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=False)
+    out = []
+    for t, n in zip(inputs_t, wanted):
+        g = res.get(id(n))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                g = _ops.zeros_like(t.detach())
+        elif not create_graph:
+            g = g.detach()
+        out.append(g)
+    return tuple(out)
+
+
+def roots_require_grad(tensors: Sequence[Tensor]) -> bool:
+    return any(t._rg for t in tensors)

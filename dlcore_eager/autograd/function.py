@@ -1,0 +1,248 @@
+"""Custom differentiable operations: ``torch.autograd.Function``.
+
+Today's style (static methods and a ``ctx`` object)::
+
+    class Exp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad_y):
+            y, = ctx.saved_tensors
+            return grad_y * y
+
+    y = Exp.apply(x)
+
+``forward`` runs with recording switched off; its output gets a ``FunctionNode`` whose vjp is the
+user's ``backward``.  ``ctx.needs_input_grad`` tells which inputs need a gradient, saved tensors
+are version-checked when read, and ``backward`` returns one value per ``forward`` input (None
+for the ones that need none).
+
+The seed notes use the *legacy* style (instance methods, ``self.save_for_backward``, called as
+``ReLU()(x)``).  PyTorch removed it and raises; dlcore_eager still runs it, and warns once per
+class with the same class rewritten in today's style (a legacy shim that teaches).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import warnings
+
+from dlcore.registry import AVal
+
+from .._graph import ERR_BACKWARD_TWICE, leaf_node
+from .._state import STATE
+from ..tensor import Tensor, stale_tensor
+
+LEGACY_MESSAGE = (
+    "Legacy autograd function with non-static forward method is deprecated. Please use "
+    "new-style autograd function with static forward method. (Example: "
+    "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
+
+class FunctionCtx:
+    """What ``forward`` can tell ``backward``: saved tensors and flags."""
+
+    def save_for_backward(self, *tensors) -> None:
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_backward can only save variables, but argument "
+                                f"{tensors.index(t)} is of type {type(t).__name__}")
+        self._saved = tuple(tensors)
+        self._saved_versions = tuple(None if t is None else t._version[0] for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = getattr(self, "_saved", ())
+        if saved is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        out = []
+        for t, v in zip(saved, getattr(self, "_saved_versions", ())):
+            if t is not None and t._version[0] != v:
+                raise RuntimeError(stale_tensor(t, v, None, current=True)._msg)
+            out.append(t)
+        return tuple(out)
+
+    saved_variables = saved_tensors
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_diff = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = value
+
+
+class FunctionNode:
+    """grad_fn of an output of a custom Function: its vjp calls the user's ``backward``."""
+
+    __slots__ = ("ctx", "backward_fn", "parents", "shape", "dtype", "hooks", "retain", "cls_name",
+                 "arg_shapes", "__weakref__")
+
+    def __init__(self, ctx, backward_fn, parents, out_buf, cls_name, arg_shapes):
+        self.ctx = ctx
+        self.backward_fn = backward_fn
+        self.parents = parents
+        self.shape = out_buf.shape
+        self.dtype = out_buf.dtype
+        self.hooks = None
+        self.retain = None
+        self.cls_name = cls_name
+        self.arg_shapes = arg_shapes
+
+    def name(self) -> str:
+        return f"{self.cls_name}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def __dlcore_aval__(self) -> AVal:
+        return AVal(tuple(self.shape), self.dtype)
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((p, 0) for p in self.parents)
+
+    def vjp(self, g, retain: bool):
+        ctx = self.ctx
+        if getattr(ctx, "_saved", ()) is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        res = self.backward_fn(g)
+        if not isinstance(res, tuple):
+            res = (res,)
+        if len(res) != len(self.parents):
+            if len(res) > len(self.parents) and all(r is None for r in res[len(self.parents):]):
+                res = res[:len(self.parents)]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                                   f"gradients (expected {len(self.parents)}, got {len(res)})")
+        for i, (r, shape) in enumerate(zip(res, self.arg_shapes)):
+            if isinstance(r, Tensor) and shape is not None and tuple(r.shape) != shape:
+                raise RuntimeError(f"Function {self.name()} returned an invalid gradient at "
+                                   f"index {i} - got {list(r.shape)} but expected shape "
+                                   f"compatible with {list(shape)}")
+        if not retain:
+            if hasattr(ctx, "_saved"):
+                ctx._saved = None
+        return res
+
+
+def _run_forward(cls_name: str, ctx, forward, backward, args):
+    """Run ``forward`` without recording and attach a FunctionNode to its output(s)."""
+    needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+    ctx.needs_input_grad = needs
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        out = forward(*args)
+    finally:
+        STATE.enabled = prev
+    if not (any(needs) and STATE.enabled):
+        return out
+    if isinstance(out, tuple):
+        raise NotImplementedError("dlcore_eager: custom Functions with several outputs are not "
+                                  "supported yet; return one tensor")
+    if not isinstance(out, Tensor):
+        raise TypeError("forward of a custom Function must return a Tensor")
+    if any(out is a for a in args):           # returned an input: give it its own identity
+        out = Tensor._wrap(out._buf, out._version)
+    if id(out) in getattr(ctx, "_non_diff", ()):
+        return out
+    parents = tuple((a._node if a._node is not None else leaf_node(a)) if need else None
+                    for a, need in zip(args, needs))
+    shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
+    node = FunctionNode(ctx, backward, parents, out._buf, cls_name, shapes)
+    out._node = node
+    out._rg = True
+    return out
+
+
+class _FunctionMeta(type):
+    """Marks each subclass as new-style (static forward) or legacy (instance forward)."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        fwd = inspect.getattr_static(cls, "forward", None)
+        cls._is_legacy = fwd is not None and not isinstance(fwd, (staticmethod, classmethod)) \
+            and name != "Function"
+
+
+class Function(FunctionCtx, metaclass=_FunctionMeta):
+    """Base class of custom differentiable operations (see the module docstring)."""
+
+    _legacy_warned: set = set()
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args):
+        if cls._is_legacy:
+            raise RuntimeError(LEGACY_MESSAGE)
+        ctx = FunctionCtx()
+        return _run_forward(cls.__name__, ctx, lambda *a: cls.forward(ctx, *a),
+                            lambda g: cls.backward(ctx, g), args)
+
+    def __call__(self, *args):
+        cls = type(self)
+        if not cls._is_legacy:
+            raise RuntimeError(LEGACY_MESSAGE)
+        if cls not in Function._legacy_warned:
+            Function._legacy_warned.add(cls)
+            warnings.warn(legacy_rewrite_message(cls), DeprecationWarning, stacklevel=2)
+        return _run_forward(cls.__name__, self, self.forward, self.backward, args)
+
+
+def legacy_rewrite_message(cls) -> str:
+    """PyTorch's error text, then the class rewritten in today's style."""
+    head = (f"{cls.__name__} is a legacy autograd Function (forward/backward are instance "
+            f"methods, called as {cls.__name__}()(x)). PyTorch raises here: \"{LEGACY_MESSAGE}\" "
+            "dlcore_eager runs it; the modern form is:\n\n")
+    try:
+        src = inspect.getsource(cls)
+    except (OSError, TypeError):
+        src = None
+    if src:
+        lines = src.splitlines()
+        indent = len(lines[0]) - len(lines[0].lstrip())
+        src = "\n".join(line[indent:] for line in lines)
+        src = re.sub(r"^(\s*)def (forward|backward)\(self\b,?\s*",
+                     lambda m: f"{m.group(1)}@staticmethod\n{m.group(1)}def {m.group(2)}(ctx, ",
+                     src, flags=re.M)
+        src = re.sub(r"\(ctx, \)", "(ctx)", src)
+        src = re.sub(r"\bself\.", "ctx.", src)
+    else:
+        src = (f"class {cls.__name__}(torch.autograd.Function):\n    @staticmethod\n"
+               "    def forward(ctx, x): ...  # self.save_for_backward -> ctx.save_for_backward\n"
+               "    @staticmethod\n    def backward(ctx, grad): ...  # self.saved_tensors -> "
+               "ctx.saved_tensors\n")
+    return head + src + f"\n\nand call it as {cls.__name__}.apply(x) instead of " \
+                        f"{cls.__name__}()(x)."
+
+
+class once_differentiable:  # noqa: N801 - PyTorch's decorator name
+    """Mark a backward as not differentiable twice (create_graph through it raises)."""
+
+    def __new__(cls, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(ctx, *grads):
+            if STATE.enabled and any(isinstance(g, Tensor) and g._rg for g in grads):
+                raise RuntimeError("trying to differentiate twice a function that was marked "
+                                   "with @once_differentiable")
+            return fn(ctx, *grads)
+        return wrapper

@@ -1,0 +1,77 @@
+"""Grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled`` and ``inference_mode``.
+
+Inside ``no_grad`` nothing is recorded on the tape and every result has ``requires_grad=False``
+(factory functions called with ``requires_grad=True`` are the exception).  Each is a context
+manager and a decorator; the state is per thread, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .._state import STATE, is_grad_enabled  # noqa: F401
+
+
+class _GradModeContext:
+    """Base of the grad-mode switches: a context manager that also decorates functions."""
+
+    _target: bool = True
+
+    def __enter__(self):
+        self._prev = STATE.enabled
+        STATE.enabled = self._target
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        STATE.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Switch recording off: ``with torch.no_grad(): ...`` or ``@torch.no_grad()``."""
+
+    _target = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801
+    """Switch recording back on inside ``no_grad``."""
+
+    _target = True
+
+
+class inference_mode(_GradModeContext):  # noqa: N801
+    """Here the same as ``no_grad``."""
+
+    _target = False
+
+    def __init__(self, mode: bool = True):
+        self._target = not mode
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801
+    """``set_grad_enabled(False)`` switches recording off at once; also a context manager."""
+
+    def __init__(self, mode: bool):
+        self._prev = STATE.enabled
+        self._target = bool(mode)
+        STATE.enabled = self._target
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        target = self._target
+        STATE.enabled = self._prev
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(target):
+                return fn(*args, **kwargs)
+        return wrapper

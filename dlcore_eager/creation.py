@@ -1,0 +1,250 @@
+"""Creating tensors: from data (``tensor``, ``from_numpy``, DLPack), filled (``zeros``, ``ones``,
+``full``, ``empty``, ``arange``, ``linspace``, ``eye``), random (``rand``, ``randn``, ``randint``,
+``randperm``, seeded by ``manual_seed`` or a ``Generator``) and ``*_like``.
+
+Factory functions make *leaf* tensors: ``requires_grad=True`` is allowed here even inside
+``no_grad``.  Random numbers come from NumPy's PCG64 generator, so a seed reproduces a run of
+dlcore_eager (but not PyTorch's own random stream).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from dlcore.device import CPU, as_device, to_device
+
+from . import _dtype as D
+from .tensor import Tensor, _init, _new
+
+
+# ----------------------------------------------------------------------------- random state
+class Generator:
+    """A random-number generator; ``Generator().manual_seed(0)`` as in PyTorch."""
+
+    def __init__(self, device="cpu"):
+        self._seed = 67280421310721
+        self._np = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> "Generator":
+        self._seed = int(seed)
+        self._np = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def seed(self) -> int:
+        return self.manual_seed(np.random.SeedSequence().entropy % (2 ** 63)).initial_seed()
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self._np.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        self._np.bit_generator.state = state
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (used by rand/randn/init/Dropout/DataLoader shuffling)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator)._np
+
+
+# ----------------------------------------------------------------------------- helpers
+def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
+    if dtype is not None:
+        npd = D.to_numpy_dtype(dtype)
+        if buf.dtype != npd:
+            buf = buf.astype(npd)
+    D.from_numpy_dtype(buf.dtype)            # unsupported dtypes fail here, clearly
+    if device is not None and as_device(device).type == "cuda":
+        buf = to_device(buf, as_device(device))
+    t = _new(Tensor)
+    _init(t, buf)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _default(dtype) -> np.dtype:
+    return D.to_numpy_dtype(dtype) if dtype is not None else D.get_default_dtype().np_dtype
+
+
+# ----------------------------------------------------------------------------- from data
+def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
+    if arr.dtype.kind == "f":
+        if isinstance(data, np.ndarray) and arr.dtype == np.float64:
+            return arr.dtype                   # torch.tensor(float64 array) stays float64
+        return D.get_default_dtype().np_dtype
+    if arr.dtype.kind in "iu":
+        return arr.dtype if isinstance(data, np.ndarray) and arr.dtype in (
+            np.int32, np.int64) else np.dtype(np.int64)
+    if arr.dtype.kind == "b":
+        return np.dtype(np.bool_)
+    raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
+                    "are: float64, float32, int64, int32, and bool.")
+
+
+def _host_data(data):
+    if isinstance(data, Tensor):
+        return data._buf if not data.is_cuda else to_device(data._buf, CPU)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        return np.array([_host_data(x) for x in data])
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor that copies ``data`` (a scalar, nested lists, an array or a tensor)."""
+    host = _host_data(data)
+    arr = np.array(host, copy=True)
+    npd = D.to_numpy_dtype(dtype) if dtype is not None else _infer_dtype(arr, host)
+    return _finish(np.ascontiguousarray(arr, dtype=npd), None, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (dtype or device) else data
+    if isinstance(data, np.ndarray) and dtype is None and device is None:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``arr`` (zero-copy): writes to either are seen by both."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    D.from_numpy_dtype(arr.dtype)
+    t = _new(Tensor)
+    _init(t, arr)
+    return t
+
+
+def from_dlpack(obj) -> Tensor:
+    """Zero-copy import of any DLPack-capable CPU array (NumPy, PyTorch, JAX, ...)."""
+    if isinstance(obj, Tensor):
+        return obj
+    return from_numpy(np.from_dlpack(obj))
+
+
+def _legacy_construct(dtype: D.dtype, device, args, kwargs) -> Tensor:
+    """``torch.FloatTensor(2, 3)`` (uninitialised) or ``torch.FloatTensor([1, 2])``."""
+    device = kwargs.pop("device", device)
+    if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        return tensor(args[0], dtype=dtype, device=device)
+    return empty(*args, dtype=dtype, device=device)
+
+
+# ----------------------------------------------------------------------------- filled
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_size(size), _default(dtype)), None, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_size(size), _default(dtype)), None, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = D.bool_ if isinstance(fill_value, bool) else (
+            D.int64 if isinstance(fill_value, numbers.Integral) else None)
+    return _finish(np.full(_size((size,)), fill_value, _default(dtype)), None, device,
+                   requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    npd = D.to_numpy_dtype(dtype) if dtype is not None else (
+        np.dtype(np.int64) if ints else D.get_default_dtype().np_dtype)
+    return _finish(np.arange(start, end, step).astype(npd), None, device, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    return _finish(np.linspace(start, end, steps).astype(_default(dtype)), None, device,
+                   requires_grad)
+
+
+# ----------------------------------------------------------------------------- random
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    buf = _rng(generator).random(_size(size), dtype=np.float64).astype(_default(dtype))
+    return _finish(buf, None, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    buf = _rng(generator).standard_normal(_size(size)).astype(_default(dtype))
+    return _finish(buf, None, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    buf = _rng(generator).integers(low, high, tuple(size))
+    return _finish(buf.astype(D.to_numpy_dtype(dtype) if dtype else np.int64), None, device,
+                   False)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    buf = _rng(generator).permutation(n)
+    return _finish(buf.astype(D.to_numpy_dtype(dtype) if dtype else np.int64), None, device,
+                   False)
+
+
+def normal(mean: float, std: float, size, *, generator=None) -> Tensor:
+    return _finish(_rng(generator).normal(mean, std, tuple(size)).astype(
+        D.get_default_dtype().np_dtype), None, None, False)
+
+
+# ----------------------------------------------------------------------------- *_like
+def _like(fn):
+    def like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return fn(*t.shape, dtype=dtype or t.dtype, device=device or t.device,
+                  requires_grad=requires_grad)
+    like.__name__ = fn.__name__ + "_like"
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(t: Tensor, fill_value, *, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)

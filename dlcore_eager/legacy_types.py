@@ -1,0 +1,70 @@
+"""Legacy tensor *types*: ``torch.FloatTensor``, ``torch.cuda.FloatTensor`` and friends.
+
+Old PyTorch code (the seed notes included) picks a dtype and a device in one object::
+
+    dtype = torch.FloatTensor          # or torch.cuda.FloatTensor to run on the GPU
+    x = torch.randn(N, D_in).type(dtype)
+
+Each legacy type is a ``(dtype, device)`` pair.  It can convert (``x.type(T)``), construct
+(``T(2, 3)`` uninitialised, ``T([1, 2])`` from data) and test (``isinstance(x, T)``).
+"""
+
+from __future__ import annotations
+
+from dlcore.device import CPU, Device
+
+from . import _dtype as D
+
+
+class LegacyTensorType:
+    """A legacy tensor type such as ``torch.FloatTensor``."""
+
+    def __init__(self, dtype: D.dtype, device: Device):
+        self.dtype = dtype
+        self.device = device
+        self.__name__ = f"{dtype._legacy}Tensor"
+        self.__qualname__ = self.__name__
+        self.__module__ = "torch.cuda" if device.type == "cuda" else "torch"
+
+    def __repr__(self) -> str:
+        return f"<class '{self.__module__}.{self.__name__}'>"
+
+    def __call__(self, *args, **kwargs):
+        from .creation import _legacy_construct
+        return _legacy_construct(self.dtype, self.device, args, kwargs)
+
+    def __instancecheck__(self, obj) -> bool:
+        from .tensor import Tensor
+        return isinstance(obj, Tensor) and obj.dtype is self.dtype and obj.device == self.device
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LegacyTensorType) and (self.dtype, self.device) == (
+            other.dtype, other.device)
+
+    def __hash__(self) -> int:
+        return hash((self.dtype.name, str(self.device)))
+
+
+_CUDA = Device("cuda", 0)
+CPU_TYPES = {d: LegacyTensorType(d, CPU) for d in D.ALL}
+CUDA_TYPES = {d: LegacyTensorType(d, _CUDA) for d in D.ALL}
+
+FloatTensor = CPU_TYPES[D.float32]
+DoubleTensor = CPU_TYPES[D.float64]
+IntTensor = CPU_TYPES[D.int32]
+LongTensor = CPU_TYPES[D.int64]
+BoolTensor = CPU_TYPES[D.bool_]
+
+
+def legacy_type_name(t) -> str:
+    legacy = t.dtype._legacy
+    return f"torch.{'cuda.' if t.is_cuda else ''}{legacy}Tensor"
+
+
+def parse_type_name(name: str) -> LegacyTensorType:
+    """'torch.FloatTensor' / 'torch.cuda.DoubleTensor' -> the legacy type."""
+    table = {f"torch.{T.__name__}": T for T in CPU_TYPES.values()}
+    table.update({f"torch.cuda.{T.__name__}": T for T in CUDA_TYPES.values()})
+    if name not in table:
+        raise ValueError(f"invalid type: '{name}'")
+    return table[name]

@@ -1,0 +1,204 @@
+"""``nn.functional``: activations, ``linear``, ``dropout`` and the losses, as functions.
+
+Each is built from dlcore's ops (its composites where dlcore has one: ``mse``,
+``sparse_softmax_cross_entropy``, ``sigmoid_cross_entropy_with_logits``, ``log_softmax``); the
+gradients come from dlcore's primitives.  ``reduction`` is ``'mean' | 'sum' | 'none'``; the legacy
+``size_average``/``reduce`` arguments are mapped to it with PyTorch's warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from .. import _shape_ops as S
+from .. import _tensor_ops as O
+from ..tensor import Tensor
+
+
+# ----------------------------------------------------------------------------- reduction
+def legacy_get_string(size_average, reduce, emit_warning: bool = True) -> str:
+    """PyTorch's mapping of the legacy arguments: both true -> mean, reduce only -> sum,
+    reduce=False -> none."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        ret = "mean"
+    elif reduce:
+        ret = "sum"
+    else:
+        ret = "none"
+    if emit_warning:
+        warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                      f"reduction='{ret}' instead.", UserWarning, stacklevel=3)
+    return ret
+
+
+def _reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is not None or reduce is not None:
+        return legacy_get_string(size_average, reduce)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(x: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return _ops.mean(x)
+    if reduction == "sum":
+        return _ops.sum(x)
+    return x
+
+
+# ----------------------------------------------------------------------------- activations
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    return x.relu_() if inplace else _ops.relu(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return O.sigmoid(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return O.tanh(x)
+
+
+def softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    return O.softmax(x, -1 if dim is None else dim, dtype)
+
+
+def log_softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    return O.log_softmax(x, -1 if dim is None else dim, dtype)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    out = O.where(O.gt(x, 0), x, O.mul_(x, negative_slope))
+    return x._commit(out) if inplace else out
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y = x @ weight.T + bias`` (PyTorch stores ``weight`` as (out_features, in_features))."""
+    return _ops.linear(x, _ops.transpose(weight), bias)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return O.mul_(x, 0.0)
+    from ..creation import _rng
+    keep = (_rng(None).random(tuple(x.shape)) >= p).astype(x._buf.dtype) / (1 - p)
+    mask = Tensor._wrap(keep)
+    out = O.mul_(x, mask if not x.is_cuda else mask.cuda())
+    return x._commit(out) if inplace else out
+
+
+# ----------------------------------------------------------------------------- losses
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,  # noqa: A002
+             reduction: str = "mean") -> Tensor:
+    r = _reduction(size_average, reduce, reduction)
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=2)
+    input, target = O._operands(input, target)
+    return _ops.mse(input, target, r)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,  # noqa: A002
+            reduction: str = "mean") -> Tensor:
+    r = _reduction(size_average, reduce, reduction)
+    return _reduce(_ops.abs(O.sub_(input, target)), r)
+
+
+def _class_weights(loss, target, weight, reduction):
+    """Per-example weights ``weight[target]``; 'mean' divides by their sum, as PyTorch does."""
+    from dlcore.ops.gather import take
+    w = take(weight, target)
+    weighted = O.mul_(loss, w)
+    if reduction == "mean":
+        return O.div(_ops.sum(weighted), _ops.sum(w))
+    return _reduce(weighted, reduction)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,  # noqa: A002
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """``-input[i, target[i]]`` per example (``input`` holds log-probabilities)."""
+    r = _reduction(size_average, reduce, reduction)
+    if input.ndim == 1:
+        input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
+    _check_targets(input, target)
+    onehot = _ops.one_hot(target, input.shape[1], input._buf.dtype)
+    loss = _ops.neg(_ops.sum(O.mul_(input, onehot), 1))
+    if weight is not None:
+        return _class_weights(loss, target, weight, r)
+    return _reduce(loss, r)
+
+
+def _check_targets(input: Tensor, target: Tensor) -> None:
+    if target._buf.dtype.kind not in "iu":
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    t = target.detach().cpu().numpy()
+    c = input.shape[1]
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise IndexError(f"Target {int(t[(t < 0) | (t >= c)].flat[0])} is out of bounds.")
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,  # noqa: A002
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """``log_softmax`` then ``nll_loss`` for class indices; soft targets (probabilities of the
+    input's shape) are also accepted."""
+    r = _reduction(size_average, reduce, reduction)
+    if target.is_floating_point():
+        if label_smoothing:
+            c = input.shape[-1]
+            target = O.add_(O.mul_(target, 1 - label_smoothing), label_smoothing / c)
+        return _reduce(_ops.softmax_cross_entropy(input, target, -1), r)
+    if input.ndim == 1:
+        input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
+    _check_targets(input, target)
+    if label_smoothing:
+        c = input.shape[1]
+        soft = _ops.one_hot(target, c, input._buf.dtype)
+        soft = O.add_(O.mul_(soft, 1 - label_smoothing), label_smoothing / c)
+        loss = _ops.softmax_cross_entropy(input, soft, -1)
+    else:
+        loss = _ops.sparse_softmax_cross_entropy(input, target)
+    if weight is not None:
+        return _class_weights(loss, target, weight, r)
+    return _reduce(loss, r)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,  # noqa: A002
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    r = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    if pos_weight is not None:
+        raise NotImplementedError("dlcore_eager: pos_weight is not supported yet")
+    target = target._cast(input.dtype)
+    loss = _ops.sigmoid_cross_entropy_with_logits(input, target)
+    if weight is not None:
+        loss = O.mul_(loss, weight)
+    return _reduce(loss, r)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,  # noqa: A002
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    r = _reduction(size_average, reduce, reduction)
+    eps = float(np.finfo(input._buf.dtype).tiny)
+    logp = O.log(O.clamp(input, min=eps))
+    log1mp = O.log(O.clamp(O.rsub_(input, 1.0), min=eps))
+    loss = _ops.neg(O.add_(O.mul_(target, logp), O.mul_(O.rsub_(target, 1.0), log1mp)))
+    if weight is not None:
+        loss = O.mul_(loss, weight)
+    return _reduce(loss, r)

@@ -1,0 +1,118 @@
+"""Adam, AdamW and RMSprop with PyTorch's exact updates (no ``foreach``/fused variants).
+
+Adam (``t`` counts steps from 1)::
+
+    g = grad + weight_decay * p          (Adam's L2 penalty; AdamW instead: p *= 1 - lr * wd)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g^2          (amsgrad: vmax = max(vmax, v), used below)
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+RMSprop::
+
+    s = alpha * s + (1 - alpha) * g^2
+    centered: a = alpha * a + (1 - alpha) * g;  d = sqrt(s - a^2) + eps;  else d = sqrt(s) + eps
+    momentum: b = momentum * b + g / d;  p -= lr * b      else  p -= lr * g / d
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import _tensor_ops as O
+from ..creation import zeros_like
+from ..tensor import Tensor
+from .optimizer import Optimizer, require
+
+
+class Adam(Optimizer):
+    _decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+        require(lr >= 0.0, f"Invalid learning rate: {lr}")
+        require(eps >= 0.0, f"Invalid epsilon value: {eps}")
+        require(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        require(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+        require(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        g = -grad if group["maximize"] else grad
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = zeros_like(p.detach())
+            state["exp_avg_sq"] = zeros_like(p.detach())
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = zeros_like(p.detach())
+        state["step"] += 1
+        t = state["step"]
+        if wd != 0:
+            if self._decoupled:
+                p.data *= 1 - lr * wd
+            else:
+                g = g + wd * p.detach()
+        m = state["exp_avg"] * b1 + g * (1 - b1)
+        v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
+        state["exp_avg"], state["exp_avg_sq"] = m, v
+        if group["amsgrad"]:
+            v = O.maximum(state["max_exp_avg_sq"], v)
+            state["max_exp_avg_sq"] = v
+        bc1 = 1 - b1 ** t
+        bc2_sqrt = math.sqrt(1 - b2 ** t)
+        denom = v.sqrt() / bc2_sqrt + eps
+        p.data -= (lr / bc1) * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``p *= 1 - lr * weight_decay``), default 1e-2."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False):
+        require(lr >= 0.0, f"Invalid learning rate: {lr}")
+        require(eps >= 0.0, f"Invalid epsilon value: {eps}")
+        require(momentum >= 0.0, f"Invalid momentum value: {momentum}")
+        require(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        require(alpha >= 0.0, f"Invalid alpha value: {alpha}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        g = -grad if group["maximize"] else grad
+        alpha, eps, wd, mom = group["alpha"], group["eps"], group["weight_decay"], \
+            group["momentum"]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = zeros_like(p.detach())
+            if mom > 0:
+                state["momentum_buffer"] = zeros_like(p.detach())
+            if group["centered"]:
+                state["grad_avg"] = zeros_like(p.detach())
+        state["step"] += 1
+        if wd != 0:
+            g = g + wd * p.detach()
+        sq = state["square_avg"] * alpha + g * g * (1 - alpha)
+        state["square_avg"] = sq
+        if group["centered"]:
+            ga = state["grad_avg"] * alpha + g * (1 - alpha)
+            state["grad_avg"] = ga
+            avg = (sq - ga * ga).sqrt() + eps
+        else:
+            avg = sq.sqrt() + eps
+        if mom > 0:
+            buf = state["momentum_buffer"] * mom + g / avg
+            state["momentum_buffer"] = buf
+            p.data -= group["lr"] * buf
+        else:
+            p.data -= group["lr"] * (g / avg)

@@ -1,0 +1,535 @@
+"""``Tensor``: an n-dimensional array that remembers how it was made.
+
+A Tensor is deliberately small (``__slots__``):
+
+* ``_buf``      the data: a ``numpy.ndarray`` on the CPU, a numba.cuda device array on a GPU;
+* ``_rg``       ``requires_grad``;
+* ``_node``     ``grad_fn``: the tape node that produced it (None for a leaf);
+* ``_acc``      a weak reference to a leaf's gradient accumulator (see ``_graph.LeafNode``);
+* ``_grad``     the accumulated gradient of a leaf (``.grad``);
+* ``_version``  a version counter shared by every tensor that views the same memory; each
+                in-place operation bumps it, so backward can tell whether a saved tensor changed;
+* ``_hooks``    gradient hooks of a leaf (non-leaf hooks live on its node).
+
+The maths lives in dlcore.  An operator such as ``a + b`` calls ``dlcore.ops.add``, which calls
+``dlcore.registry.bind``; because ``Tensor`` has ``__dlcore_frontend__``, bind hands the op to
+``dlcore_eager._dispatch.apply``, which runs the kernel and records a node when a gradient is
+needed.  This module holds the Tensor itself: properties, conversions, devices, autograd entry
+points, indexing and in-place updates.  The arithmetic methods are attached in ``_tensor_ops``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import dlcore
+from dlcore import ops as _ops
+from dlcore.device import CPU, Device, as_device, to_device
+from dlcore.registry import AVal
+
+from . import _dtype as D
+from ._state import STATE
+from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
+
+_ndarray = np.ndarray
+_CUDA0 = Device("cuda", 0)
+
+
+class Size(tuple):
+    """A tensor's shape; a tuple that prints as ``torch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, on the CPU or a CUDA device."""
+
+    __slots__ = ("_buf", "_rg", "_node", "_acc", "_grad", "_version", "_hooks", "__weakref__")
+    __array_priority__ = 1000          # ndarray + Tensor -> Tensor.__radd__
+
+    def __init__(self, *args, **kwargs):
+        # torch.Tensor(2, 3) (uninitialised) or torch.Tensor([1, 2]) (data), as in old PyTorch.
+        from .creation import _legacy_construct
+        src = _legacy_construct(D.get_default_dtype(), None, args, kwargs)
+        _init(self, src._buf)
+
+    # ------------------------------------------------------------------ construction helpers
+    @staticmethod
+    def _wrap(buf, version=None) -> "Tensor":
+        """A tensor around an existing buffer (no copy), with no autograd history."""
+        t = _new(Tensor)
+        t._buf = buf
+        t._rg = False
+        t._node = None
+        t._acc = None
+        t._grad = None
+        t._version = [0] if version is None else version
+        t._hooks = None
+        return t
+
+    @staticmethod
+    def _from_node(buf, node, version) -> "Tensor":
+        t = Tensor._wrap(buf, version)
+        t._node = node
+        t._rg = True
+        return t
+
+    def __dlcore_aval__(self) -> AVal:
+        b = self._buf
+        return AVal(tuple(b.shape), b.dtype)
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> Size:
+        return Size(self._buf.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._buf.shape)
+        return self._buf.shape[dim]
+
+    @property
+    def dtype(self) -> D.dtype:
+        return D.from_numpy_dtype(self._buf.dtype)
+
+    @property
+    def device(self) -> Device:
+        return CPU if type(self._buf) is _ndarray else _CUDA0
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self._buf) is not _ndarray
+
+    @property
+    def ndim(self) -> int:
+        return len(self._buf.shape)
+
+    def dim(self) -> int:
+        return len(self._buf.shape)
+
+    def numel(self) -> int:
+        return int(np.prod(self._buf.shape, dtype=np.int64))
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._buf.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._buf.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        b = self._buf
+        return bool(b.flags.c_contiguous) if type(b) is _ndarray else True
+
+    def data_ptr(self) -> int:
+        b = self._buf
+        return b.ctypes.data if type(b) is _ndarray else id(b)
+
+    # ------------------------------------------------------------------ autograd attributes
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self._node is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables." + (
+                    "" if flag else " If you want to use a computed variable in a subgraph that "
+                    "doesn't require differentiation use var_no_grad = var.detach()."))
+        if flag and self._buf.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._rg = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def grad(self):
+        if self._node is not None and not self._retains_grad():
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more informations.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if tuple(value._buf.shape) != tuple(self._buf.shape):
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    def _retains_grad(self) -> bool:
+        n = self._node
+        return n is not None and getattr(n, "retain", None) is not None and \
+            n.retain() is self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad()
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None:
+            import weakref
+            self._node.retain = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` whenever the gradient w.r.t. this tensor is computed; it may return
+        a replacement gradient.  Returns a handle whose ``remove()`` unregisters the hook."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = []
+            hooks = self._node.hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
+        from .autograd.engine import backward
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                 inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        """The same data (and version counter), cut from the graph."""
+        return Tensor._wrap(self._buf, self._version)
+
+    def detach_(self) -> "Tensor":
+        self._node = None
+        self._rg = False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """The same storage as a tensor that autograd does not track (its own version counter)."""
+        return Tensor._wrap(self._buf)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._buf = value._buf
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if type(self._buf) is not _ndarray:
+            if not force:
+                raise TypeError("can't convert cuda:0 device type tensor to numpy. Use "
+                                "Tensor.cpu() to copy the tensor to host memory first.")
+            return to_device(self._buf, CPU)
+        return self._buf
+
+    def __array__(self, dtype=None, copy=None):
+        buf = self._buf if type(self._buf) is _ndarray else to_device(self._buf, CPU)
+        return buf if dtype is None else buf.astype(dtype)
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
+                               "Scalar")
+        buf = self._buf if type(self._buf) is _ndarray else to_device(self._buf, CPU)
+        return buf.reshape(()).item()
+
+    def tolist(self):
+        buf = self._buf if type(self._buf) is _ndarray else to_device(self._buf, CPU)
+        return buf.tolist()
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.numpy().__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.numpy().__dlpack_device__()
+
+    def __bool__(self) -> bool:
+        n = self.numel()
+        if n == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if n > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._buf.dtype.kind not in "iu" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __len__(self) -> int:
+        if not self._buf.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._buf.shape[0]
+
+    def __iter__(self):
+        if not self._buf.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._buf.shape[0]))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from ._format import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.numel() == 1 and self.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # ------------------------------------------------------------------ devices and types
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(device)``, ``to(dtype)``, ``to(other_tensor)`` or ``to(device, dtype)``."""
+        dev = kwargs.pop("device", None)
+        dt = kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dev, dt = a.device, a.dtype
+            elif isinstance(a, D.dtype):
+                dt = a
+            elif a is not None:
+                dev = a
+        out = self
+        if dt is not None:
+            out = out._cast(dt)
+        if dev is not None:
+            out = out._to_device(as_device(dev))
+        if copy and out is self:
+            out = out.clone()
+        return out
+
+    def _to_device(self, dev: Device) -> "Tensor":
+        if dev == self.device:
+            return self
+        buf = to_device(self._buf, dev)
+        t = Tensor._wrap(buf)
+        if self._rg and STATE.enabled:
+            parent = self._node if self._node is not None else leaf_node(self)
+            t._node = CopyNode(parent, self.device, buf)
+            t._rg = True
+        return t
+
+    def cuda(self, device=None, non_blocking: bool = False) -> "Tensor":
+        return self._to_device(as_device("cuda" if device is None else (
+            f"cuda:{device}" if isinstance(device, int) else device)))
+
+    def cpu(self) -> "Tensor":
+        return self._to_device(CPU)
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        """With no argument: the legacy type name ('torch.FloatTensor').  With a legacy type
+        (``torch.FloatTensor``, ``torch.cuda.FloatTensor``), a name or a dtype: a converted
+        tensor (this one when nothing changes)."""
+        from .legacy_types import LegacyTensorType, legacy_type_name, parse_type_name
+        if dtype is None:
+            return legacy_type_name(self)
+        if isinstance(dtype, str):
+            dtype = parse_type_name(dtype)
+        if isinstance(dtype, LegacyTensorType):
+            return self._cast(dtype.dtype)._to_device(dtype.device)
+        return self._cast(dtype)
+
+    def _cast(self, dt) -> "Tensor":
+        npd = D.to_numpy_dtype(dt)
+        if npd == self._buf.dtype:
+            return self
+        return _ops.cast(self, npd)
+
+    def float(self) -> "Tensor": return self._cast(D.float32)
+    def double(self) -> "Tensor": return self._cast(D.float64)
+    def long(self) -> "Tensor": return self._cast(D.int64)
+    def int(self) -> "Tensor": return self._cast(D.int32)
+    def bool(self) -> "Tensor": return self._cast(D.bool_)
+
+    # ------------------------------------------------------------------ in-place machinery
+    def _check_inplace(self) -> None:
+        if self._rg and self._node is None and STATE.enabled:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+    def _commit(self, result: "Tensor") -> "Tensor":
+        """Write ``result`` (computed out of place by dlcore) into this tensor's memory, bump the
+        version counter and, when it was recorded, make this tensor the output of its node."""
+        rb = result._buf
+        if tuple(rb.shape) != tuple(self._buf.shape):
+            raise RuntimeError(f"output with shape {list(self._buf.shape)} doesn't match the "
+                               f"broadcast shape {list(rb.shape)}")
+        if rb.dtype != self._buf.dtype:
+            result = _ops.cast(result, self._buf.dtype)
+            rb = result._buf
+        write_buffer(self._buf, rb)
+        self._version[0] += 1
+        node = result._node
+        if result._rg and node is not None:
+            if isinstance(node, Node):
+                node.out_version = self._version
+                node.out_ver0 = self._version[0]
+            self._node = node
+            self._rg = True
+        return self
+
+    def _inplace(self, fn, *args) -> "Tensor":
+        self._check_inplace()
+        return self._commit(fn(self, *args))
+
+    def zero_(self) -> "Tensor":
+        self._check_inplace()
+        return self._commit(_ops.zeros_like(self) if not self._rg else
+                            _ops.mul(self, 0))
+
+    def fill_(self, value) -> "Tensor":
+        self._check_inplace()
+        if isinstance(value, Tensor):
+            value = value.item()
+        return self._commit(_ops.full_like(self, value))
+
+    def copy_(self, src: "Tensor") -> "Tensor":
+        self._check_inplace()
+        if not isinstance(src, Tensor):
+            from .creation import tensor as _tensor
+            src = _tensor(src)
+        src = src.to(self.device)._cast(self.dtype)
+        if tuple(src._buf.shape) != tuple(self._buf.shape):
+            src = _ops.broadcast_to(src, self._buf.shape)
+        return self._commit(_ops.identity(src) if src._rg else src)
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, key):
+        from ._indexing import getitem
+        return getitem(self, key)
+
+    def __setitem__(self, key, value) -> None:
+        from ._indexing import setitem
+        setitem(self, key, value)
+
+
+_new = Tensor.__new__
+
+
+def _init(t: Tensor, buf) -> None:
+    t._buf = buf
+    t._rg = False
+    t._node = None
+    t._acc = None
+    t._grad = None
+    t._version = [0]
+    t._hooks = None
+
+
+def write_buffer(dst, src) -> None:
+    """Copy ``src`` into ``dst``'s memory (same shape), on the CPU or on a CUDA device."""
+    if type(dst) is _ndarray:
+        if type(src) is not _ndarray:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                               "two devices, cuda:0 and cpu!")
+        np.copyto(dst, src)
+        return
+    if type(src) is _ndarray:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           "devices, cuda:0 and cpu!")
+    dst.copy_to_device(src)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+# ----------------------------------------------------------------------------- stale saved tensors
+def tensor_type_name(t: Tensor) -> str:
+    legacy = D.from_numpy_dtype(t.__dlcore_aval__().dtype)._legacy
+    return f"torch.{'cuda.' if t.is_cuda else ''}{legacy}Tensor"
+
+
+class _StaleTensor(Tensor):
+    """A saved tensor that was changed in place after it was saved.  Its shape and dtype can
+    still be read; reading its values (which a vjp rule does only when it needs them) raises
+    PyTorch's version-counter error."""
+
+    __slots__ = ("_msg", "_aval")
+
+    @property
+    def _buf(self):
+        raise RuntimeError(self._msg)
+
+    def __dlcore_aval__(self) -> AVal:
+        return self._aval
+
+
+def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tensor:
+    aval = t.__dlcore_aval__()
+    if current:            # a saved input: name the grad_fn it has now, as PyTorch does
+        node = t._node if isinstance(t._node, Node) else None
+    shape = ", ".join(str(d) for d in aval.shape)
+    which = f", which is output 0 of {node.name()}," if node is not None else ""
+    msg = ("one of the variables needed for gradient computation has been modified by an "
+           f"inplace operation: [{tensor_type_name(t)} [{shape}]]{which} is at version "
+           f"{t._version[0]}; expected version {expected} instead. Hint: enable anomaly detection "
+           "to find the operation that failed to compute its gradient, with "
+           "torch.autograd.set_detect_anomaly(True).")
+    s = _new(_StaleTensor)
+    s._msg = msg
+    s._aval = aval
+    s._rg = False
+    s._node = None
+    s._acc = None
+    s._grad = None
+    s._version = t._version
+    s._hooks = None
+    return s
+
+
+Tensor.__dlcore_frontend__ = None     # set by _dispatch
+from . import _dispatch  # noqa: E402,F401  (installs Tensor.__dlcore_frontend__)
+
+__all__ = ["Tensor", "Size", "dlcore"]

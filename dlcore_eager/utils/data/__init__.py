@@ -1,0 +1,15 @@
+"""``dlcore_eager.utils.data``: ``Dataset``, ``TensorDataset`` and ``DataLoader``.
+
+A ``DataLoader`` turns a dataset into mini-batches: a *sampler* yields indices (in order, or
+shuffled by a seeded ``Generator``), a *batch sampler* groups them (``batch_size``,
+``drop_last``) and ``collate_fn`` stacks the samples into batched tensors.  For a
+``TensorDataset`` with the default collate, a batch is gathered in one indexing operation
+instead of stacking samples one by one (same result, much less Python work).
+"""
+
+from .dataloader import DataLoader, default_collate
+from .dataset import Dataset, Subset, TensorDataset, random_split
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
+           "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler"]

@@ -1,0 +1,83 @@
+"""Datasets: anything with ``__getitem__`` and ``__len__``; ``TensorDataset`` wraps tensors
+that share their first dimension."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...tensor import Tensor
+
+
+class Dataset:
+    """Base class of map-style datasets."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other: "Dataset"):
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are ``tuple(t[i] for t in tensors)``."""
+
+    def __init__(self, *tensors: Tensor) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        n = tensors[0].size(0)
+        if any(t.size(0) != n for t in tensors):
+            raise AssertionError("Size mismatch between tensors")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].size(0)
+
+
+class Subset(Dataset):
+    def __init__(self, dataset, indices) -> None:
+        self.dataset, self.indices = dataset, list(indices)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    def __init__(self, datasets) -> None:
+        self.datasets = list(datasets)
+        self.cumulative = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative[-1] if self.cumulative else 0
+
+    def __getitem__(self, idx: int):
+        if idx < 0:
+            idx += len(self)
+        k = int(np.searchsorted(self.cumulative, idx, side="right"))
+        start = 0 if k == 0 else self.cumulative[k - 1]
+        return self.datasets[k][idx - start]
+
+
+def random_split(dataset, lengths, generator=None):
+    from ...creation import _rng
+    n = len(dataset)
+    if all(0 <= x <= 1 for x in lengths) and abs(sum(lengths) - 1) < 1e-9 and n > 1:
+        counts = [int(np.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    perm = _rng(generator).permutation(n).tolist()
+    out, start = [], 0
+    for k in lengths:
+        out.append(Subset(dataset, perm[start:start + k]))
+        start += k
+    return out
