@@ -32,9 +32,9 @@ DEFAULT_ROOT = Path(__file__).resolve().parent / "results"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    size = p.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    size.add_argument("--tiny", action="store_true", help="toy sizes for tests")
+    p.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    p.add_argument("--tiny", action="store_true",
+                   help="toy sizes and few rounds, for the harness's tests (wins over --quick)")
     p.add_argument("--engines", help="comma-separated engine names (default: all)")
     p.add_argument("--workloads", help="comma-separated workload names (default: all)")
     p.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",

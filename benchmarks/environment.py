@@ -56,8 +56,9 @@ def _load() -> list[float] | None:
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
+    except metadata.PackageNotFoundError:  # e.g. dlcore run from a checkout, not installed
+        module = sys.modules.get(dist)
+        return getattr(module, "__version__", None) if module is not None else None
 
 
 def _blas_pools() -> list[dict[str, Any]] | str:
@@ -70,17 +71,21 @@ def _blas_pools() -> list[dict[str, Any]] | str:
 
 
 def _numba_threads() -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "numba" not in sys.modules:
-        return {"note": "numba not imported"}
+    """dlcore's own report (``dlcore.runtime_info()``: threading layer, Numba threads, OMP and
+    OpenBLAS settings), or Numba's bare facts when dlcore cannot be imported."""
+    try:
+        import dlcore
+
+        return dict(dlcore.runtime_info())
+    except Exception as exc:
+        out: dict[str, Any] = {"note": f"dlcore.runtime_info() unavailable ({exc!r})"}
     import numba
 
-    out["num_threads"] = numba.get_num_threads()
-    out["config_layer"] = numba.config.THREADING_LAYER
+    out["numba_threads_in_use"] = numba.get_num_threads()
     try:
-        out["threading_layer"] = numba.threading_layer()
+        out["numba_threading_layer"] = numba.threading_layer()
     except ValueError:
-        out["threading_layer"] = "not chosen yet (no parallel kernel ran)"
+        out["numba_threading_layer"] = "not chosen yet (no parallel kernel ran)"
     return out
 
 
@@ -125,9 +130,8 @@ def summary_lines(env: dict[str, Any]) -> list[str]:
              "versions: " + ", ".join(f"{k} {v}" for k, v in pk.items()),
              "threads: " + ", ".join(f"{k}={v}" for k, v in env["env"].items())]
     nb = env["numba"]
-    if "num_threads" in nb:
-        lines.append(f"numba: threading layer {nb['threading_layer']} (config "
-                     f"{nb['config_layer']}), {nb['num_threads']} threads")
+    lines.append("numba/dlcore: " + ", ".join(
+        f"{k}={v}" for k, v in nb.items() if k not in ("python", "cpu_count")))
     if isinstance(env["blas"], list):
         pools = [f"{p['internal_api']} {p['num_threads']} threads ({p['user_api']}, "
                  f"{os.path.basename(p['filepath'] or '')})" for p in env["blas"]]

@@ -65,7 +65,9 @@ def import_version(module_name: str) -> tuple[bool, str]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        return False, f"{module_name} not installed ({exc.__class__.__name__}: {exc})"
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module_name.split(".")[0]:
+            return False, f"{module_name} not installed"
+        return False, f"{module_name} failed to import ({exc.__class__.__name__}: {exc})"
     except Exception as exc:  # a broken install must not stop the run
         return False, f"{module_name} failed to import ({exc.__class__.__name__}: {exc})"
     return True, str(getattr(module, "__version__", "unknown version"))
