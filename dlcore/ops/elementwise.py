@@ -156,8 +156,18 @@ def _promote(a, b):
     """Cast two operands to their common dtype (NumPy promotion; Python scalars are weak)."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
         return a, b              # the common case, first (dispatch cost)
-    if _dt.is_python_scalar(a) or _dt.is_python_scalar(b):
+    sa, sb = _dt.is_python_scalar(a), _dt.is_python_scalar(b)
+    if sa and sb:
         return a, b
+    if sa or sb:
+        # A weak scalar takes the array's dtype where it can; where it cannot (int32 array
+        # * 0.5, bool array + 1) the array is cast to the scalar's dtype, as NumPy does.
+        arr, sc = (b, a) if sa else (a, b)
+        ad = aval_of(arr).dtype
+        sd = _dt.scalar_dtype(sc, ad)
+        if sd == ad:
+            return a, b
+        return (a, cast(b, sd)) if sa else (cast(a, sd), b)
     da, db = aval_of(a).dtype, aval_of(b).dtype
     if da == db:
         return a, b
