@@ -21,7 +21,8 @@ Two renderers:
   below, sweeping down and up a few times and keeping the order with the fewest edge crossings.
 
 In Jupyter a Diagram displays itself (``_repr_svg_`` / ``_repr_png_``).  Set the environment
-variable ``DLCORE_VIZ_ENGINE`` to ``dot`` or ``matplotlib`` to force a renderer.
+variable ``DLCORE_VIZ_ENGINE`` to ``dot`` or ``matplotlib`` to force a renderer, and
+``DLCORE_VIZ_FORMAT`` to ``png`` to show PNG instead of SVG.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ HIGHLIGHTS: dict[str, tuple[str, float, bool, str, str]] = {
     "removed": ("#dc2626", 1.5, True, "#dc2626", "red dashed: removed by a pass"),
     "added": ("#0891b2", 2.5, False, "#000000", "cyan border: added by a pass"),
     "taken": ("#16a34a", 2.5, False, "#000000", "green border: branch taken"),
+    "freed": ("#9ca3af", 1.0, True, "#9ca3af", "grey dashed: saved tensors freed"),
 }
 #: edge kind -> (colour, dashed).
 EDGE_STYLES: dict[str, tuple[str, bool]] = {
@@ -88,8 +90,7 @@ class Edge:
 
 
 def have_dot() -> bool:
-    """True when Graphviz's ``dot`` program is on the PATH."""
-    return shutil.which("dot") is not None
+    return shutil.which("dot") is not None            # Graphviz's dot is on the PATH
 
 
 def _engine(requested: str | None) -> str:
@@ -268,11 +269,11 @@ class Diagram:
 
     def __init__(self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = (), *,
                  title: str = "", rankdir: str = "TB", legend: bool = True,
-                 format: str = "svg"):
+                 format: str | None = None):
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.title, self.rankdir, self.legend = title, rankdir, legend
-        self.format = format           # what Jupyter shows: 'svg' or 'png'
+        self.format = format or os.environ.get("DLCORE_VIZ_FORMAT", "svg")  # Jupyter's: svg/png
         for n in nodes:
             self.add_node(n)
         for e in edges:
@@ -570,7 +571,7 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         ec, lw, dashed, tc = "#374151", 1.0, False, "#000000"
         if n.highlight:
             ec, lw, dashed, tc, _ = HIGHLIGHTS.get(n.highlight, _DEFAULT_HIGHLIGHT)
-        alpha = 0.55 if n.highlight in ("not run", "removed") else 1.0
+        alpha = 0.55 if n.highlight in ("not run", "removed", "freed") else 1.0
         kw = {"fc": fill, "ec": ec, "lw": lw * scale, "ls": "--" if dashed else "-",
               "zorder": 2, "alpha": alpha}
         if shape == "ellipse":

@@ -92,7 +92,7 @@ def tape_diagram(*roots, params: dict | None = None, saved: bool = False, title:
             extra = _saved_text(fn) if saved else ""
             if extra:
                 label += "\n" + extra
-            d.add_node(Node(nid, label, "grad_fn", "not run" if extra == "saved: freed"
+            d.add_node(Node(nid, label, "grad_fn", "freed" if extra == "saved: freed"
                             else None, tooltip=repr(fn)))
         stack.append(fn)
         return nid
