@@ -211,14 +211,14 @@ def legacy_rewrite_message(cls) -> str:
     head = (f"{cls.__name__} is a legacy autograd Function (forward/backward are instance "
             f"methods, called as {cls.__name__}()(x)). PyTorch raises here: \"{LEGACY_MESSAGE}\" "
             "dlcore_eager runs it; the modern form is:\n\n")
+    src = None
     try:
-        src = inspect.getsource(cls)
+        parts = [inspect.getsource(getattr(cls, m)) for m in ("forward", "backward")]
+        src = f"class {cls.__name__}(torch.autograd.Function):\n" + "\n".join(
+            _reindent(p) for p in parts)
     except (OSError, TypeError):
-        src = None
+        pass
     if src:
-        lines = src.splitlines()
-        indent = len(lines[0]) - len(lines[0].lstrip())
-        src = "\n".join(line[indent:] for line in lines)
         src = re.sub(r"^(\s*)def (forward|backward)\(self\b,?\s*",
                      lambda m: f"{m.group(1)}@staticmethod\n{m.group(1)}def {m.group(2)}(ctx, ",
                      src, flags=re.M)
@@ -231,6 +231,13 @@ def legacy_rewrite_message(cls) -> str:
                "ctx.saved_tensors\n")
     return head + src + f"\n\nand call it as {cls.__name__}.apply(x) instead of " \
                         f"{cls.__name__}()(x)."
+
+
+def _reindent(method_src: str) -> str:
+    """A method's source, indented by four spaces (as inside its class)."""
+    lines = method_src.splitlines()
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    return "\n".join("    " + line[indent:] if line.strip() else "" for line in lines)
 
 
 class once_differentiable:  # noqa: N801 - PyTorch's decorator name
