@@ -56,6 +56,15 @@ def strided_copy(dst, dbase, dstrides, src, sbase, sstrides, shape, n):
 
 
 @cuda.jit(cache=True)
+def strided_fill(dst, dbase, dstrides, value, shape, n):
+    """dst[region] = value: the strided copy with a scalar source."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, n, step):
+        dst[dbase + flat_offset(i, shape, dstrides)] = value
+
+
+@cuda.jit(cache=True)
 def fill(out, value, n):
     """out[:] = value, on a flat buffer."""
     start = cuda.grid(1)
@@ -73,3 +82,58 @@ def one_hot(out, indices, depth, n, one, zero):
         j = i // depth
         k = i - j * depth
         out[i] = one if indices[j] == k else zero
+
+
+@cuda.jit(cache=True)
+def take_rows(out, x, indices, nrows, rowsize, n, err):
+    """out[j, c] = x[indices[j], c] on flat buffers; a bad index sets err = (1, index)."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for e in range(start, n, step):
+        j = e // rowsize
+        c = e - j * rowsize
+        k = indices[j]
+        if k < 0:
+            k += nrows
+        if k < 0 or k >= nrows:
+            err[0] = 1                  # the host raises IndexError; out stays unwritten
+            err[1] = indices[j]
+        else:
+            out[e] = x[k * rowsize + c]
+
+
+@cuda.jit(cache=True)
+def scatter_add_rows(out, v, indices, nrows, rowsize, n, err):
+    """out[indices[j], c] += v[j, c] with atomic adds (repeated indices add up)."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for e in range(start, n, step):
+        j = e // rowsize
+        c = e - j * rowsize
+        k = indices[j]
+        if k < 0:
+            k += nrows
+        if k < 0 or k >= nrows:
+            err[0] = 1
+            err[1] = indices[j]
+        else:
+            cuda.atomic.add(out, k * rowsize + c, v[e])
+
+
+@cuda.jit(cache=True)
+def scatter_or_rows(out, v, indices, nrows, rowsize, n, err):
+    """The bool version of scatter_add (NumPy's add.at on bools is a logical or): only True is
+    ever written, so concurrent writers agree and no atomic is needed."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for e in range(start, n, step):
+        j = e // rowsize
+        c = e - j * rowsize
+        k = indices[j]
+        if k < 0:
+            k += nrows
+        if k < 0 or k >= nrows:
+            err[0] = 1
+            err[1] = indices[j]
+        elif v[e]:
+            out[k * rowsize + c] = True

@@ -188,6 +188,24 @@ def numpy_type_name(dtype) -> str:
     return "bool_" if dtype == np.bool_ else dtype.name
 
 
+def is_host_scalar(x) -> bool:
+    """A 0-d (or one-element) NumPy value: what a Python scalar becomes at dispatch."""
+    return isinstance(x, (np.ndarray, np.generic)) and np.size(x) == 1
+
+
+def host_scalar_value(x):
+    """The NumPy scalar inside a host scalar (it keeps its dtype as a kernel argument)."""
+    return np.asarray(x).reshape(())[()]
+
+
+def device_operand(x):
+    """``x`` on the device: device arrays as they are, host arrays copied (a counted copy)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        from ...device import to_device
+        return to_device(np.asarray(x), "cuda")
+    return x
+
+
 def scalar_of(value, dtype):
     """``value`` as a NumPy scalar of ``dtype``, so a kernel argument has the buffer's type."""
     return np.dtype(dtype).type(value)

@@ -88,6 +88,7 @@ def scalar_code(expr: str, nin: int) -> str:
 #   ("same",)            its layout equals the output's: read a[i]
 #   ("flat", mask)       contiguous: read a[sum of c_d * s_d over the dims d where mask[d]]
 #   ("nd", dims)         strided view, indexed a[c_dims[0], ...]; None entries read index 0
+#   ("arg",)             a host scalar (0-d NumPy value) passed as a kernel argument
 def _plan(inputs: list, out_shape: tuple) -> tuple[tuple, list, list]:
     """Coordinate shape, per-input patterns and per-input stride arguments."""
     nd_out = len(out_shape)
@@ -132,10 +133,14 @@ def _plan(inputs: list, out_shape: tuple) -> tuple[tuple, list, list]:
     return tuple(out_shape), patterns, args
 
 
+def _needs_coords(patterns: list, ndim: int) -> bool:
+    return ndim > 0 and any(p[0] in ("flat", "nd") for p in patterns)
+
+
 def _source(name: str, code: str, ndim: int, patterns: list, out_bool: bool) -> str:
     """The kernel's source for one layout pattern."""
     nin = len(patterns)
-    needs_coords = any(p[0] != "same" for p in patterns) and ndim > 0
+    needs_coords = _needs_coords(patterns, ndim)
     params = ["out", "n"] + [f"a{k}" for k in range(nin)]
     if needs_coords:
         params += [f"n{d}" for d in range(1, ndim)]
@@ -143,6 +148,8 @@ def _source(name: str, code: str, ndim: int, patterns: list, out_bool: bool) -> 
     for k, p in enumerate(patterns):
         if p[0] == "same":
             loads.append(f"x{k} = a{k}[i]")
+        elif p[0] == "arg":
+            loads.append(f"x{k} = a{k}")
         elif p[0] == "flat":
             terms = []
             for d, used in enumerate(p[1]):
@@ -178,9 +185,23 @@ def run_elementwise(name: str, code: str, inputs: list, out_shape: tuple, out_dt
     out = S.empty((n,), out_dtype)
     if n == 0:
         return S.view_as(out, out_shape)          # size 0: launch nothing
-    inputs = [x.reshape((1,)) if len(x.shape) == 0 else x for x in inputs]
-    shape, patterns, stride_args = _plan(inputs, out_shape)
-    flat_inputs = [S.flat(x) if p[0] != "nd" else x for x, p in zip(inputs, patterns)]
+    on_host = [S.is_host_scalar(x) for x in inputs]
+    device = [x.reshape((1,)) if len(x.shape) == 0 else x
+              for x, h in zip(inputs, on_host) if not h]
+    shape, dev_patterns, dev_strides = _plan(device, out_shape)
+    # Host scalars (0-d NumPy values) travel as kernel arguments: no copy to the device.
+    patterns, stride_args, flat_inputs = [], [], []
+    it = iter(zip(device, dev_patterns, dev_strides))
+    for x, h in zip(inputs, on_host):
+        if h:
+            patterns.append(("arg",))
+            stride_args.append(())
+            flat_inputs.append(S.host_scalar_value(x))
+        else:
+            d, p, st = next(it)
+            patterns.append(p)
+            stride_args.append(st)
+            flat_inputs.append(d if p[0] == "nd" else S.flat(d))
     key = (name, code, len(shape), tuple(patterns), out_dtype == np.bool_)
     kernel = _kernels.get(key)
     if kernel is None:
@@ -188,7 +209,7 @@ def run_elementwise(name: str, code: str, inputs: list, out_shape: tuple, out_dt
         kernel = S.load_source(f"ew_{name}", source).kernel
         _kernels[key] = kernel
     args: list = [out, n] + flat_inputs
-    if any(p[0] != "same" for p in patterns) and len(shape) > 0:
+    if _needs_coords(patterns, len(shape)):
         args += list(shape[1:])
     for extra in stride_args:
         args += list(extra)

@@ -93,7 +93,17 @@ def index_update(x, v, *, idx):
         return S.view_as(out, shape)
     out.copy_to_device(S.flat(x))           # device-to-device: no host copy
     base, rshape, rstrides = region(shape, idx)
-    if S.size_of(rshape):
+    m = S.size_of(rshape)
+    if m and S.is_host_scalar(v):
+        # A Python scalar value (``x[idx] = 0``) is a kernel argument, not a buffer.
+        from ._kernels import strided_fill
+        mshape, (mstrides,) = S.merge_dims(rshape, rstrides)
+        blocks, threads = S.launch_1d(m)
+        strided_fill[blocks, threads](out, base, S.as_tuple(mstrides, 0),
+                                      S.scalar_of(S.host_scalar_value(v), x.dtype),
+                                      S.as_tuple(mshape, 1), m)
+    elif m:
+        v = S.device_operand(v)
         if len(v.shape) == 0:
             v = v.reshape((1,))
         strided_copy_into(out, base, rstrides, S.flat(v), 0, broadcast_strides(v.shape, rshape),

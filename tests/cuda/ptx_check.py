@@ -1,0 +1,189 @@
+"""Compile every CUDA kernel of dlcore to PTX for a real GPU (sm_90, an H100), without a GPU.
+
+The simulator runs kernels as Python, so it never checks that Numba can *type and lower* them for
+the device (a shared array's dtype, tuple indexing, an implicit cast in a store).  Numba's
+``cuda.compile_ptx`` does exactly that with only the CUDA toolkit's NVVM and NVRTC libraries
+(``pip install nvidia-cuda-nvcc-cu12 nvidia-cuda-nvrtc-cu12`` and point ``LD_LIBRARY_PATH`` at
+their ``lib`` folders), no driver needed.  Run it as ``python tests/cuda/ptx_check.py``; it prints
+one line per kernel and exits with status 1 on a failure, 77 when the toolkit is missing.
+``tests/cuda/test_ptx.py`` runs it in a subprocess (the test session has the simulator on).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+os.environ["NUMBA_ENABLE_CUDASIM"] = "0"
+
+import numpy as np  # noqa: E402
+from numba import cuda, types  # noqa: E402
+from numba.np.numpy_support import from_dtype  # noqa: E402
+
+from dlcore.jitcache import load_generated_module  # noqa: E402
+
+CC = (9, 0)
+SKIP = 77
+
+i64 = types.int64
+FLOATS = [np.float32, np.float64]
+INTS = [np.int32, np.int64]
+ALL = FLOATS + INTS + [np.bool_]
+
+
+def arr(dtype, ndim: int = 1, layout: str = "C"):
+    return types.Array(from_dtype(np.dtype(dtype)), ndim, layout)
+
+
+def tup(k: int):
+    return types.UniTuple(i64, k)
+
+
+def compile_one(label: str, pyfunc, argtypes, failures: list) -> None:
+    try:
+        cuda.compile_ptx(pyfunc, tuple(argtypes), cc=CC)
+        print(f"ok    {label}")
+    except Exception as e:  # report every failure, then fail at the end
+        print(f"FAIL  {label}: {type(e).__name__}: {str(e).splitlines()[0][:300]}")
+        failures.append((label, traceback.format_exc()))
+
+
+def elementwise_cases():
+    """(primitive, input dtypes, output dtype) for every elementwise primitive."""
+    import dlcore
+    from dlcore.registry import AVal
+    for name, prim in sorted(dlcore.PRIMITIVES.items()):
+        if prim.expr is None:
+            continue
+        nin = 3 if "{2}" in prim.expr else (2 if "{1}" in prim.expr else 1)
+        if name == "cast":
+            for src in ALL:
+                for dst in ALL:
+                    yield name, nin, [np.dtype(src)], np.dtype(dst)
+            continue
+        for dt in ALL:
+            ins = [np.dtype(dt)] * nin
+            if name == "where":
+                ins[0] = np.dtype(np.bool_)
+            try:
+                out = prim.shape_rule(*(AVal((2,), d) for d in ins))
+            except Exception:     # a dtype the primitive refuses
+                continue
+            yield name, nin, ins, np.dtype(out.dtype)
+
+
+def check_elementwise(failures: list) -> None:
+    from dlcore.kernels.cuda.elementwise import _source, scalar_code
+    import dlcore
+    for name, nin, ins, out in elementwise_cases():
+        code = scalar_code(dlcore.PRIMITIVES[name].expr, nin)
+        layouts = {
+            "1d": (1, [("same",)] * nin),
+            "bias": (2, [("same",)] + [("flat", (False, True))] * (nin - 1)),
+            "strided": (2, [("nd", (0, 1))] * nin),
+            "host-scalar": (2, [("same",)] + [("arg",)] * (nin - 1)),
+        }
+        for lname, (ndim, patterns) in layouts.items():
+            src = _source(name, code, ndim, patterns, out == np.bool_)
+            mod = load_generated_module(f"ptxcheck_ew_{name}", src)
+            argtypes = [arr(out), i64]
+            for d, p in zip(ins, patterns):
+                if p[0] == "arg":
+                    argtypes.append(from_dtype(d))
+                else:
+                    argtypes.append(arr(d, 2, "A") if p[0] == "nd" else arr(d))
+            if any(p[0] in ("flat", "nd") for p in patterns):
+                argtypes += [i64] * (ndim - 1)
+            for p in patterns:
+                if p[0] == "flat":
+                    argtypes += [i64] * sum(p[1])
+            label = f"elementwise {name} {lname} {[d.name for d in ins]} -> {out.name}"
+            compile_one(label, mod.kernel.py_func, argtypes, failures)
+
+
+def check_reduce(failures: list) -> None:
+    from dlcore.kernels.cuda import reduce as R
+    for op in ("sum", "max", "min"):
+        for dt in ALL:
+            if op != "sum" and dt is np.bool_:
+                continue
+            out = np.dtype(np.int64) if (op == "sum" and dt is np.bool_) else np.dtype(dt)
+            mod = load_generated_module(
+                f"ptxcheck_reduce_{op}", R._TEMPLATE.format(
+                    op=op, dtype=out.name, T=R.S.numpy_type_name(out), THREADS=R.S.THREADS,
+                    INIT=R._init_value(op, out), COMBINE=R._COMBINE[op],
+                    OFFSET=R.S.OFFSET_SOURCE))
+            for kern in ("reduce_rows", "reduce_cols"):
+                argtypes = [arr(dt), arr(out), tup(2), tup(2), tup(1), tup(1), i64, i64]
+                compile_one(f"{kern} {op} {np.dtype(dt).name} -> {out.name}",
+                            getattr(mod, kern).py_func, argtypes, failures)
+    for dt in FLOATS + INTS:
+        dt = np.dtype(dt)
+        mod = load_generated_module("ptxcheck_argmax", R._ARGMAX_TEMPLATE.format(
+            dtype=dt.name, T=R.S.numpy_type_name(dt), THREADS=R.S.THREADS,
+            OFFSET=R.S.OFFSET_SOURCE))
+        for kern in ("argmax_rows", "argmax_cols"):
+            argtypes = [arr(dt), arr(np.int64), tup(1), tup(1), i64, i64, i64]
+            compile_one(f"{kern} {dt.name}", getattr(mod, kern).py_func, argtypes, failures)
+
+
+def check_matmul(failures: list) -> None:
+    from dlcore.kernels.cuda import linalg as L
+    for dt in FLOATS + INTS:
+        dt = np.dtype(dt)
+        mod = load_generated_module("ptxcheck_matmul", L._TEMPLATE.format(
+            dtype=dt.name, T=L.S.numpy_type_name(dt), TILE=L.TILE, OFFSET=L.S.OFFSET_SOURCE))
+        argtypes = [arr(dt), arr(dt), arr(dt), i64, i64, i64, tup(1), tup(1), tup(1), i64]
+        compile_one(f"matmul {dt.name}", mod.matmul.py_func, argtypes, failures)
+
+
+def check_fixed(failures: list) -> None:
+    from dlcore.kernels.cuda import _kernels as K
+    for dt in ALL:
+        t = from_dtype(np.dtype(dt))
+        compile_one(f"strided_copy {np.dtype(dt).name}", K.strided_copy.py_func,
+                    [arr(dt), i64, tup(2), arr(dt), i64, tup(2), tup(2), i64], failures)
+        compile_one(f"fill {np.dtype(dt).name}", K.fill.py_func, [arr(dt), t, i64], failures)
+        compile_one(f"strided_fill {np.dtype(dt).name}", K.strided_fill.py_func,
+                    [arr(dt), i64, tup(2), t, tup(2), i64], failures)
+        compile_one(f"one_hot -> {np.dtype(dt).name}", K.one_hot.py_func,
+                    [arr(dt), arr(np.int64), i64, i64, t, t], failures)
+        gather_args = [arr(dt), arr(dt), arr(np.int64), i64, i64, i64, arr(np.int64)]
+        compile_one(f"take_rows {np.dtype(dt).name}", K.take_rows.py_func, gather_args,
+                    failures)
+        scatter = K.scatter_or_rows if dt is np.bool_ else K.scatter_add_rows
+        compile_one(f"{scatter.py_func.__name__} {np.dtype(dt).name}", scatter.py_func,
+                    gather_args, failures)
+
+
+def _without_a_device() -> None:
+    """Compiling a kernel that calls a device function asks the current device for its compute
+    capability; with no GPU there is none, so answer with the target's."""
+    from types import SimpleNamespace
+
+    import numba.cuda.dispatcher as dispatcher
+    dispatcher.get_current_device = lambda: SimpleNamespace(compute_capability=CC)
+
+
+def main() -> int:
+    _without_a_device()
+    try:
+        cuda.compile_ptx(lambda: None, (), cc=CC)
+    except Exception as e:
+        print(f"skipped: the CUDA toolkit's NVVM/NVRTC were not found ({type(e).__name__}: "
+              f"{str(e).splitlines()[0][:200]})")
+        return SKIP
+    failures: list = []
+    check_fixed(failures)
+    check_matmul(failures)
+    check_reduce(failures)
+    check_elementwise(failures)
+    for label, tb in failures:
+        print(f"\n===== {label}\n{tb}")
+    print(f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
