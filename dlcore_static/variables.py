@@ -289,3 +289,11 @@ def assign_add(ref: Variable, value, name=None) -> Tensor:
 
 def assign_sub(ref: Variable, value, name=None) -> Tensor:
     return ref.assign_sub(value, name=name)
+
+
+def _install() -> None:
+    from .math_ops import _install_operators
+    _install_operators(Variable)
+
+
+_install()

@@ -1,0 +1,116 @@
+"""Pass ``simplify``: algebraic identities that remove work without changing any result.
+
+Rewrites (each applied only when the result has exactly the shape and dtype of the operand it
+is replaced by, so broadcasting never changes):
+
+* ``x * 1``, ``1 * x``, ``x / 1``, ``x + 0``, ``0 + x``, ``x - 0``, ``x ** 1``  ->  ``x``
+  (a constant counts as 1 or 0 when every element is; ``x + 0`` can only differ in the sign of
+  a zero result);
+* ``x ** 2``  ->  ``x * x`` (exact, and a multiply instead of a ``pow`` call);
+* ``transpose(transpose(x, p), q)``  ->  ``transpose(x, p o q)``, or ``x`` when that is the
+  identity permutation; ``reshape`` of a ``reshape`` -> one ``reshape``;
+* ``neg(neg(x))``  ->  ``x``;  ``identity(x)``, ``stop_gradient(x)`` (forward)  ->  ``x``;
+* ``cast`` to the same dtype, ``broadcast_like``/``sum_to``/``reshape_like`` to the same shape
+  ->  the operand.
+
+It does not rewrite ``x * 0`` to ``0`` (wrong for inf and NaN) nor reassociate sums (that changes
+rounding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Operation  # noqa: F401  (documentation: nodes come from Operations)
+from .ir import Node, Program, Val
+
+
+def _const_all(v: Val, x: float) -> bool:
+    n = v.node
+    if n.kind != "const" or n.value is None:
+        return False
+    c = np.asarray(n.value)
+    if c.size == 0 or c.dtype.kind not in "fiu":
+        return False
+    return bool((c == x).all())
+
+
+def _same(v: Val, out_aval) -> bool:
+    a = v.aval
+    return a.dtype == out_aval.dtype and a.fully_defined and tuple(a.shape) == \
+        tuple(out_aval.shape)
+
+
+def _rewrite(prog: Program, n: Node):
+    """The value that replaces ``n``'s output, a new node to insert, or None."""
+    name = n.prim.name
+    out = n.avals[0]
+    ins = n.inputs
+    if name in ("identity", "stop_gradient") and _same(ins[0], out):
+        return ins[0]
+    if name == "mul":
+        if _const_all(ins[1], 1) and _same(ins[0], out):
+            return ins[0]
+        if _const_all(ins[0], 1) and _same(ins[1], out):
+            return ins[1]
+    if name == "div" and _const_all(ins[1], 1) and _same(ins[0], out):
+        return ins[0]
+    if name == "add":
+        if _const_all(ins[1], 0) and _same(ins[0], out):
+            return ins[0]
+        if _const_all(ins[0], 0) and _same(ins[1], out):
+            return ins[1]
+    if name == "sub" and _const_all(ins[1], 0) and _same(ins[0], out):
+        return ins[0]
+    if name == "pow":
+        if _const_all(ins[1], 1) and _same(ins[0], out):
+            return ins[0]
+        if _const_all(ins[1], 2) and _same(ins[0], out) and out.dtype.kind == "f":
+            from dlcore.ops.elementwise import mul_p
+            return Node("prim", n.name, "Mul(square)", op=n.op, prim=mul_p,
+                        inputs=[ins[0], ins[0]], avals=[out], defined_at=n.defined_at)
+    if name == "neg" and ins[0].node.kind == "prim" and ins[0].node.prim.name == "neg":
+        inner = ins[0].node.inputs[0]
+        if _same(inner, out):
+            return inner
+    if name == "cast" and ins[0].aval.dtype == out.dtype and _same(ins[0], out):
+        return ins[0]
+    if name in ("broadcast_like", "sum_to", "reshape_like", "broadcast_to", "reshape") and \
+            _same(ins[0], out):
+        return ins[0]
+    if name == "transpose" and ins[0].node.kind == "prim" and \
+            ins[0].node.prim.name == "transpose":
+        inner = ins[0].node
+        p, q = inner.params["perm"], n.params["perm"]
+        perm = tuple(p[i] for i in q)
+        if perm == tuple(range(len(perm))):
+            return inner.inputs[0]
+        return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params={"perm": perm},
+                    inputs=[inner.inputs[0]], avals=[out], defined_at=n.defined_at)
+    if name == "reshape" and ins[0].node.kind == "prim" and ins[0].node.prim.name == "reshape":
+        return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params=n.params,
+                    inputs=[ins[0].node.inputs[0]], avals=[out], defined_at=n.defined_at)
+    return None
+
+
+def run(prog: Program) -> int:
+    """Apply the rewrites until nothing changes; return how many were applied."""
+    total = 0
+    changed = True
+    while changed:
+        changed = False
+        for n in list(prog.nodes):
+            if n.kind != "prim" or n.control or len(n.avals) != 1 or n not in prog.nodes:
+                continue
+            new = _rewrite(prog, n)
+            if new is None:
+                continue
+            if isinstance(new, Node):
+                prog.nodes.insert(prog.nodes.index(n), new)
+                new = new.out()
+            prog.replace_uses(n.out(), new)
+            prog.nodes.remove(n)
+            total += 1
+            changed = True
+    prog.renumber()
+    return total
