@@ -313,6 +313,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     res = _unflatten(spec, iter(op.outputs))
     if single_input and not return_same_structure:
         return res[0]
+    if not return_same_structure and len(op.outputs) == 1:
+        return op.outputs[0]                    # TF1 unpacks a single loop variable
     return res
 
 

@@ -1,0 +1,190 @@
+"""Pass ``fusion``: chains of elementwise primitives become one generated kernel each.
+
+Unfused, ``relu(x @ w + b)`` runs a matmul, then an add kernel that writes an N x H temporary,
+then a relu kernel that reads it back: every elementwise op is one more pass over memory and one
+more dispatch.  Fusion groups elementwise nodes that share a loop shape into a single ``fused``
+node whose kernel (``loops.py``) evaluates the whole chain per element.  Typical groups in a
+training step:
+
+* the epilogue of a layer: ``maximum(x @ w, 0)`` (the matmul itself stays BLAS);
+* the loss: ``sum((yp - y) ** 2)`` together with its gradient ``2 * (yp - y)``: one pass
+  produces the scalar loss and the gradient array;
+* the backward of relu: ``where(x >= 0, g, 0)``;
+* each SGD update ``w - lr * g``.
+
+Grouping, in topological order: an elementwise node joins the group of one of its producers
+when it has the group's loop shape and joining creates no cycle (no *other* input of the node
+depends on the group through nodes outside it).  A ``sum`` over every axis may close a group
+(its value exists only after the loop, so nothing in the group may use it).  A group exposes as
+outputs the member values used outside it.  Groups of one node stay ordinary primitive nodes.
+
+On the CPU the kernels are ``@njit(cache=True)`` functions written to a real file in the cache
+folder (``dlcore.jitcache``); on CUDA, ``cuda_fusion.py`` writes numba.cuda kernels from the
+same member list.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.jitcache import load_generated_module
+from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
+
+from . import loops
+from .ir import Node, Program, Val, topo_sort
+
+MAX_RANK = 4
+
+
+def _elementwise(n: Node) -> bool:
+    return (n.kind == "prim" and n.prim.expr is not None and len(n.avals) == 1
+            and not n.control and n.avals[0].fully_defined
+            and 1 <= len(n.avals[0].shape) <= MAX_RANK and n.avals[0].dtype.kind in "biuf")
+
+
+def _full_sum(n: Node) -> bool:
+    if n.kind != "prim" or n.prim.name != "sum" or n.control:
+        return False
+    src = n.inputs[0].aval
+    return (tuple(n.params.get("axes", ())) == tuple(range(len(src.shape)))
+            and not n.params.get("keepdims") and n.avals[0].dtype.kind == "f")
+
+
+class _Groups:
+    def __init__(self, prog: Program):
+        self.group_of: dict[Node, list] = {}
+        self.index = {n: i for i, n in enumerate(prog.nodes)}
+
+    def depends_on(self, start: Node, group: list) -> bool:
+        """Does ``start`` (outside ``group``) depend on a member of ``group``?"""
+        members = set(group)
+        low = min(self.index[m] for m in group)
+        stack, seen = [start], set()
+        while stack:
+            n = stack.pop()
+            if n in seen or self.index.get(n, -1) < low:
+                continue
+            seen.add(n)
+            if n in members:
+                return True
+            g = self.group_of.get(n)
+            srcs = [v.node for m in g for v in m.inputs] if g is not None else \
+                [v.node for v in n.inputs]
+            stack.extend(srcs)
+            stack.extend(n.control)
+        return False
+
+    def can_join(self, n: Node, group: list, loop_shape) -> bool:
+        members = set(group)
+        for v in n.inputs:
+            if v.node in members:
+                if loops.is_reduction(v.node):
+                    return False
+                continue
+            if self.depends_on(v.node, group):
+                return False
+        return True
+
+
+def run(prog: Program) -> int:
+    """Form the groups and rewrite them into fused nodes; return the number of fused nodes."""
+    gs = _Groups(prog)
+    groups: list[list] = []
+    shape_of: dict[int, tuple] = {}
+    for n in prog.nodes:
+        ew, red = _elementwise(n), _full_sum(n)
+        if not (ew or red):
+            continue
+        shape = tuple(n.inputs[0].aval.shape) if red else tuple(n.avals[0].shape)
+        joined = False
+        for v in n.inputs:
+            g = gs.group_of.get(v.node)
+            if g is None or shape_of[id(g)] != shape:
+                continue
+            if gs.can_join(n, g, shape):
+                g.append(n)
+                gs.group_of[n] = g
+                joined = True
+                break
+        if not joined and ew:
+            g = [n]
+            groups.append(g)
+            shape_of[id(g)] = shape
+            gs.group_of[n] = g
+    made = 0
+    for g in groups:
+        if len(g) < 2:
+            continue
+        _rewrite(prog, g, shape_of[id(g)])
+        made += 1
+    if made:
+        topo_sort(prog)
+    return made
+
+
+def _rewrite(prog: Program, members: list, loop_shape: tuple) -> Node:
+    mset = set(members)
+    inputs: list[Val] = []
+    for m in members:
+        for v in m.inputs:
+            if v.node not in mset and v not in inputs:
+                inputs.append(v)
+    used_outside = set()
+    for n in prog.nodes:
+        if n not in mset:
+            used_outside.update(v for v in n.inputs if v.node in mset)
+    used_outside.update(f for f in prog.fetches if f is not None and f.node in mset)
+    outs = [m.out() for m in members if m.out() in used_outside]
+    label = "+".join(m.prim.name for m in members)
+    node = Node("fused", f"fused({', '.join(m.name for m in members)})", f"Fused[{label}]",
+                inputs=inputs, avals=[v.aval for v in outs],
+                params={"outputs": outs, "loop_shape": loop_shape},
+                defined_at=members[-1].defined_at)
+    node.members = list(members)
+    pos = prog.nodes.index(members[-1])
+    prog.nodes.insert(pos, node)
+    for i, v in enumerate(outs):
+        prog.replace_uses(v, node.out(i))
+    # the members keep their own inputs (the loop reads them); only the program drops them
+    prog.nodes = [n for n in prog.nodes if n not in mset]
+    return node
+
+
+# ============================================================================ CPU kernels
+def cpu_kernel(node: Node):
+    """``(fn, params)`` running fused ``node`` on NumPy buffers (interpreter path)."""
+    loop_shape = node.params["loop_shape"]
+    rank = len(loop_shape)
+    src, in_kinds, arr_outs = loops.kernel_source(node, rank)
+    mod = load_generated_module("fused", src)
+    serial, parallel = mod.kernel, mod.kernel_par
+    dtypes = [a.dtype for a in node.avals]
+    kinds = [k for _, k in in_kinds]
+    nout = len(node.avals)
+    single = nout == 1
+
+    def fused(*xs):
+        args = []
+        for x, kind in zip(xs, kinds):
+            if kind == "array":
+                args.append(x)
+            elif kind == "scalar":
+                args.append(x[()])
+        shape = loop_shape
+        outs = [np.empty(shape, dtypes[k]) for k in arr_outs]
+        size = 1
+        for d in shape:
+            size *= d
+        fn = parallel if size >= PARALLEL_THRESHOLD else serial
+        reds = fn(*shape, *outs, *args)
+        res, oi, ri = [], 0, 0
+        for k in range(nout):
+            if k in arr_outs:
+                res.append(outs[oi])
+                oi += 1
+            else:
+                res.append(np.asarray(reds[ri], dtypes[k]))
+                ri += 1
+        return res[0] if single else tuple(res)
+    fused.__name__ = "fused_kernel"
+    return fused, {}

@@ -1,0 +1,228 @@
+"""Loop code for a group of elementwise primitives, written from the primitives' ``expr``.
+
+Every elementwise primitive carries one scalar template (``'{0} + {1}'``, ``'math.exp({0})'``,
+relu's ``'{0} if {0} > 0 else {0} * 0'``); the CPU and CUDA kernel generators compile each
+primitive from it.  Fusion composes the same templates: a group of members becomes one loop nest
+over the group's output shape whose body evaluates every member once per element, in order,
+into a local scalar::
+
+    for i0 in range(n0):
+        for i1 in range(n1):
+            a0 = x0[i0, i1]                         # yp (a matmul output)
+            a1 = x1[i0, i1]                         # y (a feed)
+            t0 = np.float32(a0 - a1)                # Sub            '{0} - {1}'
+            t1 = np.float32(t0 * t0)                # Pow -> t0 * t0 (simplify)
+            t2 = np.float32(c0 * t0)                # 2 * diff, the gradient
+            o0[i0, i1] = t2                         # an output: used outside the group
+            r0 += t1                                # Sum over every axis: a reduction
+
+so ``(yp - y) ** 2`` summed, and its gradient, take one pass over memory instead of four kernels
+with three temporaries.  Each member's result is rounded to its own dtype (``np.float32(...)``)
+exactly as its unfused kernel would store it, so fusion changes no value; a full ``sum`` at the
+end accumulates in float64, like the core's reduction kernel.
+
+Operands are read with index expressions fixed by their (static) shapes: an input with the loop
+shape reads ``x[i0, i1]``; a broadcast one reads ``0`` on its broadcast axes (a bias ``b[i1]``);
+a rank-0 value is a scalar argument; a constant whose elements are all equal is a literal.
+The loop bounds are arguments (``n0, n1``), so one kernel serves every batch size.
+
+``kernel_source`` wraps a loop nest in ``@njit(cache=True)`` functions (serial and ``prange``
+parallel); ``emit`` is also used inline by the whole-plan compiler (``codegen.py``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .ir import Node, Val
+
+_NP_TYPES = {"float32": "np.float32", "float64": "np.float64", "float16": "np.float16",
+             "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "int64": "np.int64",
+             "uint8": "np.uint8", "uint16": "np.uint16", "uint32": "np.uint32",
+             "uint64": "np.uint64", "bool": "np.bool_"}
+
+
+def np_type(dtype) -> str:
+    return _NP_TYPES[np.dtype(dtype).name]
+
+
+def literal(value, dtype) -> str:
+    """Source text for one scalar of ``dtype`` (exact: floats go through float64's repr)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return "True" if bool(value) else "False"
+    if dtype.kind == "f":
+        v = float(value)
+        if math.isnan(v):
+            text = "math.nan"
+        elif math.isinf(v):
+            text = "math.inf" if v > 0 else "-math.inf"
+        else:
+            text = repr(v)
+        return f"{np_type(dtype)}({text})"
+    return f"{np_type(dtype)}({int(value)})"
+
+
+def uniform_const(v: Val):
+    """The scalar value of a constant whose elements are all equal, else None."""
+    n = v.node
+    if n.kind != "const" or n.value is None:
+        return None
+    c = np.asarray(n.value)
+    if c.size == 0:
+        return None
+    if c.size == 1 or all(s == 0 for s in c.strides):
+        return c.reshape(-1)[0]
+    return None
+
+
+def is_reduction(m: Node) -> bool:
+    return m.kind == "prim" and m.prim.name == "sum"
+
+
+def index_expr(shape: tuple, loop_shape: tuple) -> str:
+    """``i0, i1`` for an operand of ``shape`` read inside a loop over ``loop_shape``."""
+    lead = len(loop_shape) - len(shape)
+    idx = []
+    for k, d in enumerate(shape):
+        idx.append("0" if d == 1 and loop_shape[lead + k] != 1 else f"i{lead + k}")
+    return ", ".join(idx)
+
+
+class Emitted:
+    """The pieces of a loop nest: see ``emit``."""
+
+    def __init__(self):
+        self.setup: list[str] = []       # before the loops (reduction accumulators)
+        self.body: list[str] = []        # inside the innermost loop
+        self.finish: list[str] = []      # after the loops (reductions rounded to their dtype)
+        self.outputs: list[str] = []     # per group output: the array or scalar holding it
+
+
+def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: dict) -> Emitted:
+    """The statements of a fused loop.
+
+    ``name_of`` maps each external input Val to ``('array', name)``, ``('scalar', name)`` or
+    ``('literal', text)``; output arrays are named ``name_of[val] = ('out', name)`` by the
+    caller for the outputs that are arrays (reductions are returned as scalars).
+    """
+    e = Emitted()
+    local: dict = {}
+    loads: dict = {}
+    for j, m in enumerate(members):
+        if is_reduction(m):
+            v = m.inputs[0]
+            acc = f"r{j}"
+            kind = m.avals[0].dtype.kind
+            e.setup.append(f"{acc} = {'0.0' if kind == 'f' else '0'}")
+            e.body.append(f"{acc} += {_operand(v, local, loads, name_of, loop_shape, e)}")
+            e.finish.append(f"{acc} = {np_type(m.avals[0].dtype)}({acc})")
+            local[m.out()] = acc
+            continue
+        args = [_operand(v, local, loads, name_of, loop_shape, e) for v in m.inputs]
+        expr = m.prim.expr.format(*args)
+        dtype = m.avals[0].dtype
+        if m.prim.name == "cast" or dtype.kind != "b":
+            expr = f"{np_type(dtype)}({expr})"
+        t = f"t{j}"
+        e.body.append(f"{t} = {expr}")
+        local[m.out()] = t
+    idx = ", ".join(f"i{k}" for k in range(len(loop_shape)))
+    for v in outputs:
+        kind, name = name_of.get(v, (None, None))
+        if kind == "out":
+            e.body.append(f"{name}[{idx}] = {local[v]}" if idx else f"{name}[()] = {local[v]}")
+            e.outputs.append(name)
+        else:
+            e.outputs.append(local[v])
+    return e
+
+
+def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
+             e: Emitted) -> str:
+    if v in local:
+        return local[v]
+    if v in loads:
+        return loads[v]
+    kind, name = name_of[v]
+    if kind in ("literal", "scalar"):
+        return name
+    a = f"a{len(loads)}"
+    idx = index_expr(tuple(v.aval.shape), loop_shape)
+    e.body.append(f"{a} = {name}[{idx}]")
+    loads[v] = a
+    return a
+
+
+def loop_lines(e: Emitted, bounds: list[str], parallel: bool, indent: str) -> list[str]:
+    """The whole loop nest, ``indent``-ed: setup, loops over ``bounds``, body, finish."""
+    lines = [indent + s for s in e.setup]
+    ind = indent
+    for k, b in enumerate(bounds):
+        rng = "prange" if parallel and k == 0 else "range"
+        lines.append(f"{ind}for i{k} in {rng}({b}):")
+        ind += "    "
+    if not e.body:
+        lines.append(ind + "pass")
+    lines.extend(ind + s for s in e.body)
+    lines.extend(indent + s for s in e.finish)
+    return lines
+
+
+# ============================================================================ CPU kernels
+_HEADER = '''"""Generated by dlcore_static.compiler (fusion) for:
+{doc}
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+'''
+
+
+def kernel_source(node: Node, rank: int) -> tuple[str, list, list]:
+    """Source of the serial and parallel kernels of fused ``node``; also the argument kinds.
+
+    Kernel signature: ``k(n0.., o0.., x0..)`` -> a tuple of the reduction results (possibly
+    empty).  Returns (source, inputs as (Val, kind), array outputs as Val).
+    """
+    outputs = [Val(node, i) for i in range(len(node.avals))]
+    # node.params['outputs'] maps each of node's outputs to the member value it exposes
+    member_outs = node.params["outputs"]
+    name_of: dict = {}
+    in_kinds = []
+    for j, v in enumerate(node.inputs):
+        c = uniform_const(v)
+        if c is not None:
+            name_of[v] = ("literal", literal(c, v.aval.dtype))
+            in_kinds.append((v, "literal"))
+        elif len(v.aval.shape) == 0:
+            name_of[v] = ("scalar", f"x{j}")
+            in_kinds.append((v, "scalar"))
+        else:
+            name_of[v] = ("array", f"x{j}")
+            in_kinds.append((v, "array"))
+    arr_outs = []
+    for k, mv in enumerate(member_outs):
+        if not is_reduction(mv.node):
+            name_of[mv] = ("out", f"o{k}")
+            arr_outs.append(k)
+    e = emit(node.members, member_outs, node.params["loop_shape"], name_of)
+    bounds = [f"n{k}" for k in range(rank)]
+    args = bounds + [f"o{k}" for k in arr_outs] + \
+        [f"x{j}" for j, (_, kind) in enumerate(in_kinds) if kind != "literal"]
+    reds = [e.outputs[k] for k in range(len(member_outs)) if k not in arr_outs]
+    ret = "return (" + "".join(f"{r}, " for r in reds) + ")"
+    doc = "\n".join(f"  {m.name}: {m.prim.name}  {m.prim.expr or ''}" for m in node.members)
+    src = [_HEADER.format(doc=doc)]
+    for par in (False, True):
+        deco = "@njit(cache=True, nogil=True, parallel=True)" if par else \
+            "@njit(cache=True, nogil=True)"
+        src.append(f"{deco}\ndef {'kernel_par' if par else 'kernel'}({', '.join(args)}):")
+        src.extend(loop_lines(e, bounds, par and rank > 0, "    "))
+        src.append("    " + ret + "\n\n")
+    del outputs
+    return "\n".join(src).rstrip() + "\n", in_kinds, arr_outs
