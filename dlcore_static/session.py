@@ -77,8 +77,9 @@ class Session:
     """A TensorFlow-1 Session.  Use it as a context manager (it becomes the default session)."""
 
     def __init__(self, target: str = "", graph: Graph | None = None, config=None, *,
-                 device=None):
+                 device=None, passes=None):
         self.graph = graph if graph is not None else get_default_graph()
+        self.passes = passes            # graph passes and compiler: see dlcore_static.compiler
         dev = device if device is not None else getattr(config, "device", None)
         if dev is None and target and target not in ("", "local"):
             dev = target
@@ -186,6 +187,8 @@ class Session:
             if t.op.attrs.get("unfeedable"):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
         plan = _plan.build_plan(self, leaves, list(fed))
+        from .compiler import session_hook          # passes, recompile log (issue 5)
+        plan = session_hook(self, plan, fetches, fed, vals)
         return plan, mapper
 
     def _convert_feeds(self, feed_dict):

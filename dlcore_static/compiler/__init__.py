@@ -1,0 +1,177 @@
+"""Graph passes and a whole-plan compiler for ``dlcore_static`` (TensorFlow's Grappler idea, small).
+
+A static graph is known before it runs, so it can be rewritten before it runs.  The Session
+builds a ``Plan`` for each (fetches, feed shapes and dtypes); with passes switched on, the plan
+is copied into a small IR (``ir.py``) and rewritten by named passes, each in its own module:
+
+=================  ==========================================================================
+``prune``          drop nodes no fetch needs (``prune.py``)
+``constant_folding``  compute constant subgraphs once (``constant_folding.py``)
+``simplify``       algebraic identities: ``x*1``, ``x+0``, ``x**2 -> x*x``, transposes (``simplify.py``)
+``cse``            merge duplicate pure nodes (``cse.py``)
+``fusion``         elementwise chains -> one generated kernel each (``fusion.py``, ``loops.py``)
+``compile``        the whole plan -> one generated Numba function on the CPU (``codegen.py``)
+=================  ==========================================================================
+
+Switch them per Session::
+
+    sess = tf.Session(passes="all")                    # every pass (also: True)
+    sess = tf.Session(passes=())                       # none: the plain interpreter (False)
+    sess = tf.Session(passes=["constant_folding", "fusion"])
+    sess = tf.Session(passes={"compile": False})       # all but one
+
+or for every Session that does not say: ``DLCORE_PASSES=all`` (or ``none``, or a comma list).
+
+Seeing what they did: ``explain(sess, fetches, feed_dict)`` returns the node counts before and
+after each pass and the log lines; ``sess.plan(fetches, feed_dict).compiler`` holds the same
+report for a cached plan; ``graph_pictures`` draws the program before and after.
+``run_metadata`` keeps working: a traced run executes the optimised program step by step, and a
+fused step is reported under a name listing the ops it contains.
+
+Recompiles: a plan is built (and compiled) only when its key changes: the fetches, the fed
+tensors with their shapes and dtypes, or the passes.  ``explain_recompiles(True)`` (or
+``DLCORE_LOG_RECOMPILES=1``) logs each rebuild and *which part of the key changed*, in the spirit
+of JAX's ``explain_cache_misses`` (``recompiles.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from . import constant_folding, cse, fusion, prune, simplify
+from .ir import Program, from_plan, lower
+from .recompiles import explain_recompiles, note_plan_built
+
+PASSES: tuple[str, ...] = ("prune", "constant_folding", "simplify", "cse", "fusion", "compile")
+GRAPH_PASSES = {"prune": prune.run, "constant_folding": constant_folding.run,
+                "simplify": simplify.run, "cse": cse.run}
+
+__all__ = ["PASSES", "resolve_passes", "optimize", "explain", "explain_recompiles",
+           "session_hook"]
+
+
+def resolve_passes(passes) -> tuple[str, ...]:
+    """Normalise a ``passes`` option to a tuple of pass names, in pipeline order."""
+    if passes is None:
+        passes = os.environ.get("DLCORE_PASSES", "none")
+    if passes is True or passes == "all":
+        return PASSES
+    if passes is False or passes == "none" or passes == "":
+        return ()
+    if isinstance(passes, str):
+        passes = [p.strip() for p in passes.split(",") if p.strip()]
+    if isinstance(passes, dict):
+        chosen = {p for p in PASSES if passes.get(p, True)}
+        unknown = set(passes) - set(PASSES)
+    else:
+        chosen = set(passes)
+        unknown = chosen - set(PASSES)
+    if unknown:
+        raise ValueError(f"unknown graph pass(es) {sorted(unknown)}; the passes are "
+                         f"{list(PASSES)}")
+    return tuple(p for p in PASSES if p in chosen)
+
+
+class Report:
+    """What the passes did to one plan: node counts after each pass, timings, log lines."""
+
+    def __init__(self):
+        self.counts: list[tuple[str, dict]] = []
+        self.seconds: dict[str, float] = {}
+        self.log: list[str] = []
+        self.compiled = False
+        self.programs: dict[str, Program] = {}
+
+    def table(self) -> str:
+        lines = [f"{'after':18s} {'nodes':>6s}  kinds"]
+        for name, c in self.counts:
+            kinds = ", ".join(f"{k}={v}" for k, v in c.items() if k != "nodes")
+            lines.append(f"{name:18s} {c['nodes']:6d}  {kinds}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.table() + ("\n" + "\n".join(self.log) if self.log else "")
+
+
+def optimize(session, plan, feed_values, passes) -> object:
+    """Run ``passes`` over ``plan``; return the plan the Session should run instead."""
+    report = Report()
+    if not plan.steps or any(op is None for *_, op in plan.steps):
+        report.log.append("passes skipped: the plan copies values between devices")
+        plan.compiler = report
+        return plan
+    prog = from_plan(plan, feed_values)
+    report.counts.append(("input", prog.counts()))
+    report.programs["input"] = prog.copy()
+    for name in PASSES:
+        if name not in passes or name == "compile":
+            continue
+        t0 = time.perf_counter()
+        if name in GRAPH_PASSES:
+            n = GRAPH_PASSES[name](prog)
+            if name != "prune" and "prune" in passes:
+                prune.run(prog)
+        else:
+            n = fusion.run(prog)
+        report.seconds[name] = time.perf_counter() - t0
+        report.counts.append((name, prog.counts()))
+        report.log.append(f"{name}: {n} change(s)")
+        report.programs[name] = prog.copy()
+    kernel_for = _kernel_factory(plan.device)
+    new = lower(prog, plan, session, kernel_for)
+    if "compile" in passes:
+        t0 = time.perf_counter()
+        from . import codegen
+        compiled, why = codegen.compile_plan(prog, new, session)
+        report.seconds["compile"] = time.perf_counter() - t0
+        if compiled is not None:
+            new = compiled
+            report.compiled = True
+            report.log.append("compile: the whole plan runs as generated Numba code")
+        else:
+            report.log.append(f"compile: fell back to the interpreter: {why}")
+            codegen.log_fallback(why, plan)
+    new.compiler = report
+    new.program = prog
+    return new
+
+
+def _kernel_factory(device):
+    if device.type == "cuda":
+        from . import cuda_fusion
+        return cuda_fusion.cuda_kernel
+    return fusion.cpu_kernel
+
+
+def session_hook(session, plan, fetches, fed, vals):
+    """Called by ``Session._make_entry`` each time a plan is built (a cache miss)."""
+    passes = resolve_passes(getattr(session, "passes", None))
+    note_plan_built(session, fetches, fed, vals, passes)
+    if not passes:
+        return plan
+    return optimize(session, plan, vals, passes)
+
+
+def explain(session, fetches, feed_dict=None) -> Report:
+    """The report of the passes for these fetches and feeds (builds the plan if needed)."""
+    plan = session.plan(fetches, feed_dict)
+    rep = getattr(plan, "compiler", None)
+    if rep is None:
+        rep = Report()
+        rep.log.append("no passes: this Session runs with passes=()")
+    return rep
+
+
+def graph_pictures(report: Report, stages=("input", None), **kw):
+    """Pictures of the program before and after the passes, via ``dlcore.viz`` when it fits.
+
+    Returns ``{stage: picture}``; ``None`` as a stage means the last one.
+    """
+    from .report import draw_program
+    names = list(report.programs)
+    out = {}
+    for s in stages:
+        key = names[-1] if s is None else s
+        out[key] = draw_program(report.programs[key], title=key, **kw)
+    return out
