@@ -80,15 +80,15 @@ class Dense(Layer):
 
     def __init__(self, units=None, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        if units is not None and "output_dim" in kwargs:
+            raise TypeError("For the `units` argument, the layer received both the legacy "
+                            "keyword argument `output_dim` and the Keras 2 keyword argument "
+                            "`units`. Stick to the latter!")
         kwargs = legacy.convert("Dense", kwargs, {"output_dim": "units",
                                                   "init": "kernel_initializer",
                                                   "bias": "use_bias"},
                                 args=() if units is None else (units,))
         if "units" in kwargs:
-            if units is not None:
-                raise TypeError("For the `units` argument, the layer received both the legacy "
-                                "keyword argument `output_dim` and the Keras 2 keyword argument "
-                                "`units`. Stick to the latter!")
             units = kwargs.pop("units")
         kernel_initializer = kwargs.pop("kernel_initializer", kernel_initializer)
         use_bias = kwargs.pop("use_bias", use_bias)
