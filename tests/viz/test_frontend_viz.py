@@ -1,0 +1,161 @@
+"""The front ends' picture adapters: dlcore_static.viz (graphs, gradient graphs, what a run
+executes, before/after) and dlcore_eager.viz (the autograd tape).  Pictures are checked through
+their Diagram (nodes, kinds, highlights, edges), plus one fallback render each."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("dlcore_static")
+torch = pytest.importorskip("dlcore_eager")
+sviz = pytest.importorskip("dlcore_static.viz")
+eviz = pytest.importorskip("dlcore_eager.viz")
+
+
+@pytest.fixture
+def seed_graph():
+    """The seed notes' Variable program, with names so nodes are easy to find."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, shape=(4, 6), name="x")
+        y = tf.placeholder(tf.float32, shape=(4, 6), name="y")
+        w1 = tf.Variable(tf.random_normal((6, 3)), name="w1")
+        w2 = tf.Variable(tf.random_normal((3, 6)), name="w2")
+        h = tf.maximum(tf.matmul(x, w1), 0)
+        diff = tf.matmul(h, w2) - y
+        loss = tf.reduce_mean(tf.reduce_sum(diff ** 2, axis=1))
+        g1, g2 = tf.gradients(loss, [w1, w2])
+        new_w1 = w1.assign(w1 - 1e-3 * g1)
+        new_w2 = w2.assign(w2 - 1e-3 * g2)
+        updates = tf.group(new_w1, new_w2)
+        init = tf.global_variables_initializer()
+    feed = {x: np.ones((4, 6), np.float32), y: np.zeros((4, 6), np.float32)}
+    return {"g": g, "x": x, "y": y, "w1": w1, "w2": w2, "h": h, "loss": loss,
+            "grads": [g1, g2], "new_w1": new_w1, "updates": updates, "init": init, "feed": feed}
+
+
+def test_draw_graph_shows_what_the_fetch_needs(seed_graph):
+    d = sviz.draw_graph(fetches=seed_graph["loss"])
+    kinds = {n.id: n.kind for n in d.nodes.values()}
+    assert kinds["x"] == "placeholder" and kinds["w1"] == "variable"
+    assert not any(k == "gradient" for k in kinds.values())        # gradients not needed
+    assert not any(n.startswith("Assign") for n in kinds)             # updates not needed
+    assert ("x", "MatMul") in {(e.src, e.dst) for e in d.edges}
+    assert ("w1", "MatMul") in {(e.src, e.dst) for e in d.edges}     # read drawn as variable
+
+
+def test_variable_initialisers_are_hidden_unless_asked(seed_graph):
+    g = seed_graph["g"]
+    plain = sviz.graph_diagram(graph=g)
+    full = sviz.graph_diagram(graph=g, initializers=True)
+    assert len(full.nodes) > len(plain.nodes)
+    assert "init" not in plain.nodes and "init" in full.nodes
+
+
+def test_draw_gradients_adds_purple_nodes(seed_graph):
+    fwd = sviz.draw_graph(fetches=seed_graph["loss"])
+    d = sviz.draw_gradients(seed_graph["loss"], grads=seed_graph["grads"])
+    grad_nodes = [n for n in d.nodes.values() if n.kind == "gradient"]
+    assert len(d.nodes) > len(fwd.nodes) and grad_nodes
+    marked = [n for n in d.nodes.values() if n.highlight == "gradient"]
+    assert {n.id for n in marked} == {t.op.name for t in seed_graph["grads"]}
+
+
+def test_unfetched_assign_does_not_run(seed_graph):
+    d = sviz.draw_run([seed_graph["loss"]], feed_dict=seed_graph["feed"])
+    assigns = [n for n in d.nodes.values() if n.id.startswith("Assign")]
+    assert assigns and all(n.highlight == "not run" for n in assigns)
+    assert d.nodes["x"].highlight == "fed" and d.nodes["MatMul"].highlight == "ran"
+    names = {op.name for op in sviz.executed_ops([seed_graph["loss"]], seed_graph["feed"])}
+    assert not any(n.startswith("Assign") for n in names)
+
+
+def test_grouped_updates_run(seed_graph):
+    d = sviz.draw_run([seed_graph["loss"], seed_graph["updates"]],
+                      feed_dict=seed_graph["feed"])
+    assigns = [n for n in d.nodes.values() if n.id.startswith("Assign")]
+    assert assigns and all(n.highlight == "ran" for n in assigns)
+    assert d.nodes[seed_graph["updates"].name].highlight == "fetched"
+    assert any(e.kind == "control" for e in d.edges)
+
+
+def test_feeding_an_intermediate_skips_its_producers(seed_graph):
+    h = seed_graph["h"]
+    ops = {op.name for op in sviz.executed_ops(h * 2.0, {h: np.ones((4, 3), np.float32)})}
+    assert "MatMul" not in ops and "x" not in ops
+
+
+def test_draw_run_with_run_metadata_marks_the_cond_branch_taken():
+    g = tf.Graph()
+    with g.as_default():
+        z = tf.placeholder(tf.float32, shape=(), name="z")
+        a = tf.placeholder(tf.float32, shape=(2,), name="a")
+        out = tf.cond(tf.less(z, 0), lambda: a * 2.0, lambda: a + 1.0)
+        with tf.Session() as sess:
+            md = tf.RunMetadata()
+            feed = {z: 5.0, a: np.ones(2, np.float32)}
+            np.testing.assert_allclose(sess.run(out, feed_dict=feed, run_metadata=md), [2, 2])
+    d = sviz.draw_run(out, feed_dict=feed, run_metadata=md)
+    branch = {n.group: n.highlight for n in d.nodes.values() if n.group}
+    groups = sorted(branch)
+    assert len(groups) == 2
+    true_nodes = [n for n in d.nodes.values() if n.group and n.group.endswith("true")]
+    false_nodes = [n for n in d.nodes.values() if n.group and n.group.endswith("false")]
+    assert all(n.highlight == "not run" for n in true_nodes)
+    assert all(n.highlight == "ran" for n in false_nodes)
+    assert "subgraph cluster_" in d.to_dot()
+
+
+def test_draw_passes_and_render(seed_graph, tmp_path):
+    before = sviz.graph_diagram(graph=seed_graph["g"])
+    after = sviz.graph_diagram(graph=seed_graph["g"], ops=sviz.ancestors(seed_graph["loss"]))
+    both = sviz.draw_passes(before, after)
+    assert len(both.nodes) == len(before.nodes) + len(after.nodes)
+    both.save(tmp_path / "p.png", engine="matplotlib")
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_tape_of_the_seed_program():
+    x = torch.randn(4, 5)
+    w1 = torch.randn(5, 3, requires_grad=True)
+    w2 = torch.randn(3, 2, requires_grad=True)
+    loss = (x.mm(w1).clamp(min=0).mm(w2) - torch.randn(4, 2)).pow(2).sum()
+    d = eviz.tape_diagram(loss, params={"w1": w1, "w2": w2})
+    leaves = [n for n in d.nodes.values() if n.kind == "parameter"]
+    assert sorted(n.label.split("\n")[0] for n in leaves) == ["w1", "w2"]
+    assert any(n.label.startswith("Sum") for n in d.nodes.values())
+    assert eviz.tape_size(loss) == len(d.nodes) - 1               # minus the root tensor
+    # every edge points from inputs towards the loss
+    root = next(n.id for n in d.nodes.values() if n.kind == "output")
+    assert any(e.dst == root for e in d.edges) and not any(e.src == root for e in d.edges)
+
+
+def test_tape_shows_saved_tensors_freed_after_backward():
+    w = torch.randn(3, 3, requires_grad=True)
+    loss = (w * w).sum()
+    before = eviz.tape_diagram(loss, saved=True)
+    assert any("saved: (3, 3)" in n.label for n in before.nodes.values())
+    loss.backward()
+    after = eviz.tape_diagram(loss, saved=True)
+    freed = [n for n in after.nodes.values() if "freed" in n.label]
+    assert freed and all(n.highlight == "freed" for n in freed)
+
+
+def test_tensor_without_tape_and_custom_function():
+    d = eviz.tape_diagram(torch.randn(2))
+    assert len(d.nodes) == 1 and "nothing recorded" in next(iter(d.nodes.values())).label
+
+    class Double(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    a = torch.randn(3, requires_grad=True)
+    d = eviz.draw_tape(Double.apply(a).sum())
+    assert any("Double" in n.label for n in d.nodes.values())
+    assert d.render("png", engine="matplotlib")[:4] == b"\x89PNG"
