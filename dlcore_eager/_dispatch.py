@@ -47,6 +47,10 @@ def _signature(prim, params, bufs):
     return tuple(sig)
 
 
+# The fast paths in ``apply`` look signatures of parameter-free one- and two-input calls up
+# directly, as ``(prim, shape, dtype[, shape, dtype])``; ``_signature`` builds the same tuples.
+
+
 def _check_shapes(prim, params, bufs) -> None:
     try:
         sig = _signature(prim, params, bufs)
@@ -62,87 +66,145 @@ def _check_shapes(prim, params, bufs) -> None:
         _SIG_OK[sig] = True
 
 
-def _constant(buf) -> Tensor:
-    return Tensor._wrap(buf)
-
-
 class EagerFrontend:
     """The eager interpretation of dlcore primitives (see the module docstring)."""
 
     @staticmethod
     def apply(prim, args, params):
-        bufs = []
-        needs = False
-        ctx = None
-        dev = None
-        plain = False
-        mixed = False
-        for a in args:
+        n = len(args)
+        # Fast path: one or two CPU tensors (most operations), no conversions needed.
+        if n == 2:
+            a, b = args
+            if isinstance(a, Tensor) and isinstance(b, Tensor):
+                ba, bb = a._buf, b._buf
+                if type(ba) is _ndarray and type(bb) is _ndarray:
+                    bufs = (ba, bb)
+                    if params or (prim, ba.shape, ba.dtype, bb.shape, bb.dtype) not in _SIG_OK:
+                        _check_shapes(prim, params, bufs)
+                    out = prim.kernels["cpu"](ba, bb, **params)
+                    return _finish(prim, args, bufs, params, out, a._rg or b._rg, True)
+            elif type(b) is float and isinstance(a, Tensor) and type(a._buf) is _ndarray \
+                    and a._buf.dtype.kind == "f":
+                return _apply_scalar(prim, args, params, a, 0, b)
+            elif type(a) is float and isinstance(b, Tensor) and type(b._buf) is _ndarray \
+                    and b._buf.dtype.kind == "f":
+                return _apply_scalar(prim, args, params, b, 1, a)
+        elif n == 1:
+            a = args[0]
             if isinstance(a, Tensor):
-                b = a._buf
-                if a._rg:
-                    needs = True
-                if ctx is None:
-                    ctx = b.dtype
-                d = type(b) is _ndarray
-                if dev is None:
-                    dev = d
-                elif dev is not d:
-                    mixed = True
-                bufs.append(b)
-            else:
-                plain = True
-                bufs.append(a)
-        if mixed:
-            bufs, dev = _resolve_devices(args, bufs)
-        if plain:
-            _convert_plain(bufs, ctx, dev)
+                ba = a._buf
+                if type(ba) is _ndarray:
+                    bufs = (ba,)
+                    if params or (prim, ba.shape, ba.dtype) not in _SIG_OK:
+                        _check_shapes(prim, params, bufs)
+                    out = prim.kernels["cpu"](ba, **params)
+                    return _finish(prim, args, bufs, params, out, a._rg, True)
+        return _apply_general(prim, args, params)
+
+
+_SCALARS: dict = {}
+
+
+def _scalar_buffer(value: float, dtype) -> np.ndarray:
+    """A read-only 0-d array for a Python float, shared between calls (kernels never write
+    their inputs)."""
+    key = (value, dtype)
+    arr = _SCALARS.get(key)
+    if arr is None:
+        if len(_SCALARS) > 1024:
+            _SCALARS.clear()
+        arr = np.asarray(value, dtype=dtype)
+        arr.flags.writeable = False
+        _SCALARS[key] = arr
+    return arr
+
+
+def _apply_scalar(prim, args, params, t: Tensor, pos: int, value: float):
+    """A float tensor on the CPU with a Python float (``x * 2.0``, ``lr * g``)."""
+    bt = t._buf
+    bs = _scalar_buffer(value, bt.dtype)
+    bufs = (bt, bs) if pos == 0 else (bs, bt)
+    if params or (prim, bufs[0].shape, bt.dtype, bufs[1].shape, bt.dtype) not in _SIG_OK:
         _check_shapes(prim, params, bufs)
-        kernel = prim.kernels.get("cpu" if dev is not False else "cuda")
-        if kernel is None:
-            raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "
-                                      f"{'cpu' if dev else 'cuda'} kernel")
-        out = kernel(*bufs, **params)
-        if dev is not False and type(out) is not _ndarray:
-            out = np.asarray(out)
-        t = _new(Tensor)
-        t._buf = out
-        t._acc = None
-        t._grad = None
-        t._hooks = None
-        version = None
-        if prim.name in VIEW_PRIMS and dev is not False and out.base is not None \
-                and isinstance(args[0], Tensor):
-            version = args[0]._version
-        if needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f":
-            parents = []
-            inputs = []
-            versions = []
-            for a, b in zip(args, bufs):
-                if isinstance(a, Tensor):
-                    if a._rg:
-                        n = a._node
-                        parents.append(n if n is not None else leaf_node(a))
-                    else:
-                        parents.append(None)
-                    inputs.append(a)
-                    versions.append(a._version[0])
+    out = prim.kernels["cpu"](*bufs, **params)
+    return _finish(prim, args, bufs, params, out, t._rg, True)
+
+
+def _apply_general(prim, args, params):
+    bufs = []
+    needs = False
+    ctx = None
+    dev = None
+    plain = False
+    mixed = False
+    for a in args:
+        if isinstance(a, Tensor):
+            b = a._buf
+            if a._rg:
+                needs = True
+            if ctx is None:
+                ctx = b.dtype
+            d = type(b) is _ndarray
+            if dev is None:
+                dev = d
+            elif dev is not d:
+                mixed = True
+            bufs.append(b)
+        else:
+            plain = True
+            bufs.append(a)
+    if mixed:
+        bufs, dev = _resolve_devices(args, bufs)
+    if plain:
+        _convert_plain(bufs, ctx, dev)
+    _check_shapes(prim, params, bufs)
+    kernel = prim.kernels.get("cpu" if dev else "cuda")
+    if kernel is None:
+        raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "
+                                  f"{'cpu' if dev else 'cuda'} kernel")
+    out = kernel(*bufs, **params)
+    if dev and type(out) is not _ndarray:
+        out = np.asarray(out)
+    return _finish(prim, args, bufs, params, out, needs, dev)
+
+
+def _finish(prim, args, bufs, params, out, needs: bool, on_cpu: bool) -> Tensor:
+    """Wrap a kernel's output; record a tape node when a gradient will be needed."""
+    t = _new(Tensor)
+    t._buf = out
+    t._acc = None
+    t._grad = None
+    t._hooks = None
+    version = None
+    if on_cpu and prim.name in VIEW_PRIMS and out.base is not None and isinstance(args[0], Tensor):
+        version = args[0]._version
+    if needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f":
+        parents = []
+        inputs = []
+        versions = []
+        for a, b in zip(args, bufs):
+            if isinstance(a, Tensor):
+                if a._rg:
+                    p = a._node
+                    parents.append(p if p is not None else leaf_node(a))
                 else:
                     parents.append(None)
-                    c = _constant(b)
-                    inputs.append(c)
-                    versions.append(0)
-            if version is None:
-                version = [0]
-            t._version = version
-            t._node = Node(prim, params, tuple(parents), tuple(inputs), tuple(versions), out,
-                           version)
-            t._rg = True
-        else:
-            t._version = [0] if version is None else version
-            t._node = None
-            t._rg = False
-        return t
+                inputs.append(a)
+                versions.append(a._version[0])
+            else:
+                parents.append(None)
+                inputs.append(Tensor._wrap(b))
+                versions.append(0)
+        if version is None:
+            version = [0]
+        t._version = version
+        t._node = Node(prim, params, tuple(parents), tuple(inputs), tuple(versions), out, version)
+        t._rg = True
+    else:
+        t._version = [0] if version is None else version
+        t._node = None
+        t._rg = False
+    return t
 
 
 def _convert_plain(bufs, ctx, dev) -> None:

@@ -106,13 +106,15 @@ def promote_with_scalar(t: np.dtype, value) -> np.dtype:
 
 
 def promote_tensors(a: np.dtype, a_dim: bool, b: np.dtype, b_dim: bool) -> np.dtype:
-    """The result dtype of ``tensor(a) op tensor(b)``; ``*_dim`` is False for 0-d tensors."""
+    """The result dtype of ``tensor(a) op tensor(b)``; ``*_dim`` is False for 0-d tensors.
+
+    A higher category wins (``int64 + float32 -> float32``); within a category the wider type
+    wins, except that a 0-d tensor does not widen a dimensioned one of its category."""
     if a == b:
         return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
     if a_dim != b_dim:
-        # A 0-d tensor only matters when it is of a higher category.
-        (big, small) = (a, b) if a_dim else (b, a)
-        if _CATEGORY[small.kind] > _CATEGORY[big.kind]:
-            return small
-        return big
+        return a if a_dim else b
     return np.promote_types(a, b)

@@ -31,7 +31,8 @@ def tensor_repr(t) -> str:
     else:
         body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80)
         if buf.dtype == np.bool_:
-            body = body.replace("True", "True").replace("False", "False")
+            body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80,
+                                   formatter={"bool": lambda v: "True" if v else "False"})
     extras = []
     if t.is_cuda:
         extras.append("device='cuda:0'")

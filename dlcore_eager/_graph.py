@@ -32,8 +32,15 @@ ERR_BACKWARD_TWICE = (
     "backward.")
 
 
+_NAMES: dict = {}
+
+
 def camel(name: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+    """'greater_equal' -> 'GreaterEqual' (cached: backward asks for names often)."""
+    out = _NAMES.get(name)
+    if out is None:
+        out = _NAMES[name] = "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+    return out
 
 
 class Node:

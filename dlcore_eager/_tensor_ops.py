@@ -13,6 +13,7 @@ per-operation cost is kept low).
 
 from __future__ import annotations
 
+import builtins
 import numbers
 from collections import namedtuple
 
@@ -21,10 +22,14 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
+from dlcore.errors import ShapeError
 from dlcore.registry import bind
 
 from . import _dtype as D
+from ._dispatch import EagerFrontend
 from .tensor import Tensor
+
+_apply = EagerFrontend.apply
 
 _ndarray = np.ndarray
 _Number = numbers.Number
@@ -63,14 +68,34 @@ def _operands(a, b):
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
 
 
+def broadcast_error(a, b) -> RuntimeError:
+    """PyTorch's wording for operands whose shapes do not broadcast."""
+    sa = tuple(a.shape) if isinstance(a, Tensor) else ()
+    sb = tuple(b.shape) if isinstance(b, Tensor) else ()
+    for i in range(1, builtins.min(len(sa), len(sb)) + 1):
+        if sa[-i] != sb[-i] and 1 not in (sa[-i], sb[-i]):
+            dim = builtins.max(len(sa), len(sb)) - i
+            return RuntimeError(f"The size of tensor a ({sa[-i]}) must match the size of tensor "
+                                f"b ({sb[-i]}) at non-singleton dimension {dim}")
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
 def _binary(prim):
+    # ``_apply(prim, args, {})`` is what ``bind(prim, *args)`` does for tensors, minus the
+    # search for the front end (an operator on a Tensor already knows it).
     def op(a, b):
         a, b = _operands(a, b)
-        return bind(prim, a, b)
+        try:
+            return _apply(prim, (a, b), {})
+        except ShapeError:
+            raise broadcast_error(a, b) from None
 
     def rop(a, b):
         a, b = _operands(a, b)
-        return bind(prim, b, a)
+        try:
+            return _apply(prim, (b, a), {})
+        except ShapeError:
+            raise broadcast_error(b, a) from None
     return op, rop
 
 

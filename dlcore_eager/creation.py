@@ -120,7 +120,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     host = _host_data(data)
     arr = np.array(host, copy=True)
     npd = D.to_numpy_dtype(dtype) if dtype is not None else _infer_dtype(arr, host)
-    return _finish(np.ascontiguousarray(arr, dtype=npd), None, device, requires_grad)
+    return _finish(np.asarray(arr, dtype=npd, order="C"), None, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
