@@ -62,7 +62,7 @@ def _enc(v, index: dict, arrays: dict, key: str):
     if isinstance(v, Operation):
         return {"op": index[v]}
     if isinstance(v, np.ndarray):
-        arrays[key] = np.ascontiguousarray(v)
+        arrays[key] = np.asarray(v, order="C")
         return {"array": key}
     raise NotImplementedError(f"cannot save a value of type {type(v).__name__}")
 
@@ -308,7 +308,8 @@ def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_sc
     """Rebuild a saved graph in the default graph; returns a Saver whose ``restore(sess)``
     loads the variable values stored in the file."""
     doc, arrays = _read(meta_graph_or_file)
-    _restore_variables(doc, arrays, Graph(), _build(doc, arrays, Graph()))   # validate first
+    scratch = Graph()                                  # validate everything first
+    _restore_variables(doc, arrays, scratch, _build(doc, arrays, scratch))
     graph = graph or get_default_graph()
     built = _build(doc, arrays, graph)
     if clear_devices:

@@ -57,7 +57,7 @@ class Optimizer:
             raise ValueError(f"No gradients provided for any variable: "
                              f"{[str(v) for _, v in pairs]}.")
         graph = get_default_graph()
-        with graph.name_scope(name or self._name):
+        with graph.name_scope(name or self._name) as scope:
             self._prepare()
             updates = []
             for g, v in pairs:
@@ -69,7 +69,12 @@ class Optimizer:
             if global_step is not None:
                 with graph.control_dependencies(updates + finish):
                     updates.append(global_step.assign_add(1))
-            return group(*(updates + finish), name=name or self._name)
+            op = group(*(updates + finish))
+        # As in TensorFlow, the op takes the scope's own name ("GradientDescent", "train").
+        graph._ops_by_name.pop(op.name, None)
+        op.name = scope[:-1]
+        graph._ops_by_name[op.name] = op
+        return op
 
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1,
                  aggregation_method=None, colocate_gradients_with_ops=False, name=None,

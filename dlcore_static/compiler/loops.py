@@ -101,7 +101,8 @@ class Emitted:
         self.outputs: list[str] = []     # per group output: the array or scalar holding it
 
 
-def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: dict) -> Emitted:
+def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: dict,
+         prefix: str = "") -> Emitted:
     """The statements of a fused loop.
 
     ``name_of`` maps each external input Val to ``('array', name)``, ``('scalar', name)`` or
@@ -114,19 +115,19 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
     for j, m in enumerate(members):
         if is_reduction(m):
             v = m.inputs[0]
-            acc = f"r{j}"
+            acc = f"{prefix}r{j}"
             kind = m.avals[0].dtype.kind
             e.setup.append(f"{acc} = {'0.0' if kind == 'f' else '0'}")
-            e.body.append(f"{acc} += {_operand(v, local, loads, name_of, loop_shape, e)}")
+            e.body.append(f"{acc} += {_operand(v, local, loads, name_of, loop_shape, e, prefix)}")
             e.finish.append(f"{acc} = {np_type(m.avals[0].dtype)}({acc})")
             local[m.out()] = acc
             continue
-        args = [_operand(v, local, loads, name_of, loop_shape, e) for v in m.inputs]
+        args = [_operand(v, local, loads, name_of, loop_shape, e, prefix) for v in m.inputs]
         expr = m.prim.expr.format(*args)
         dtype = m.avals[0].dtype
         if m.prim.name == "cast" or dtype.kind != "b":
             expr = f"{np_type(dtype)}({expr})"
-        t = f"t{j}"
+        t = f"{prefix}t{j}"
         e.body.append(f"{t} = {expr}")
         local[m.out()] = t
     idx = ", ".join(f"i{k}" for k in range(len(loop_shape)))
@@ -141,7 +142,7 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
 
 
 def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
-             e: Emitted) -> str:
+             e: Emitted, prefix: str) -> str:
     if v in local:
         return local[v]
     if v in loads:
@@ -149,7 +150,7 @@ def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
     kind, name = name_of[v]
     if kind in ("literal", "scalar"):
         return name
-    a = f"a{len(loads)}"
+    a = f"{prefix}a{len(loads)}"
     idx = index_expr(tuple(v.aval.shape), loop_shape)
     e.body.append(f"{a} = {name}[{idx}]")
     loads[v] = a

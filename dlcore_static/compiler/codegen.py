@@ -1,0 +1,280 @@
+"""Pass ``compile``: the whole plan as one generated Numba function (CPU).
+
+After the graph passes the plan is still run by the Session's interpreter: one Python call per
+node, with a list of value slots.  This pass writes the program out as Python source instead,
+once per plan key, into a real ``.py`` file in the cache folder (``dlcore.jitcache``), so that
+Numba's on-disk cache finds the compiled machine code in the next process::
+
+    @njit(cache=True, nogil=True)
+    def segment0(x, y, w1, w2, w1_out, w2_out):    # everything Numba can run, in one function
+        m3 = np.dot(x, w1)                          # BLAS
+        ...loops of the fused groups, matmuls, reductions, if/while of cond and while_loop...
+        return (loss, ...)
+
+    def make(env):                                  # Python glue, bound to one Session
+        def run(f0, f1):
+            v2 = read_w1()                          # variable reads: the Session's executors
+            ...
+            r = segment0(f0, f1, v2, v3, buf_w1, buf_w2)
+            assign_w1(...)                          # staged, committed by the Session
+            return (loss, None)
+        return run
+
+Nodes that Numba cannot run (variable reads and assigns, random ops, gathers, ``WhileGrad``...)
+stay Python calls of the interpreter's own executors, between compiled *segments*; the
+scheduler groups nodes so that there are as few segments as possible.  A plan with no
+compilable node runs in the interpreter, and the reason is logged.
+
+In-place updates: when an elementwise node computes ``w - lr * g`` for ``w.assign(...)`` at
+the same index it reads ``w``, and no fetch or later node can still see the old buffer, the
+result is written into the variable's own buffer (the buffer this compiled plan gave the
+variable on an earlier step; the first step allocates it).  The write happens after everything
+else has run, so a failing run still leaves the variables as they were.
+
+The Session sees one step; a traced run (``run_metadata``) runs the optimised program step by
+step instead, so per-node timings and executed ops stay meaningful.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from dlcore.jitcache import load_generated_module
+
+from .. import session as _session
+from ..plan import Plan, executor_for
+from .emit_numba import Emitter, Unsupported
+from .ir import Node, PassOp, Program, Val
+
+logger = logging.getLogger("dlcore_static.compiler")
+_VIEW_PRIMS = {"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
+               "broadcast_to", "broadcast_like", "identity", "stop_gradient"}
+
+
+def log_fallback(why: str, plan) -> None:
+    logger.info("compile pass: plan of %d ops runs in the interpreter: %s", len(plan.ops), why)
+
+
+def _is_loop_node(n: Node) -> bool:
+    return n.kind == "fused" or (n.kind == "prim" and n.prim.expr is not None
+                                 and n.avals[0].shape != ())
+
+
+class _Builder:
+    def __init__(self, prog: Program, session):
+        self.prog = prog
+        self.session = session
+        self.device = prog.device
+        self.count = 0
+        self.env: dict = {}
+        self.why: list[str] = []
+
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    # -- which nodes compile
+    def classify(self) -> dict:
+        """{Node: True if it runs inside Numba}; trial emission decides."""
+        out = {}
+        for n in self.prog.nodes:
+            if n.kind == "const":
+                out[n] = False
+                continue
+            if n.kind == "graph" and n.type not in ("Cond", "While", "NoOp"):
+                out[n] = False
+                continue
+            names = _Names(self.prog)
+            em = Emitter(names, self.fresh)
+            try:
+                em.node(n)
+                out[n] = True
+            except Unsupported as e:
+                out[n] = False
+                self.why.append(f"{n.name} ({n.type}): {e}")
+            except Exception as e:                      # noqa: BLE001 - keep the plan running
+                out[n] = False
+                self.why.append(f"{n.name} ({n.type}): {type(e).__name__}: {e}")
+        return out
+
+    # -- in-place updates
+    def inplace_candidates(self, compiled: dict) -> dict:
+        """{update node: variable op} for elementwise updates that may write in place."""
+        prog = self.prog
+        consumers = prog.consumers()
+        reads: dict = {}
+        for n in prog.nodes:
+            if n.type == "VariableRead":
+                reads.setdefault(n.op.attrs["variable"], []).append(n)
+        result = {}
+        for a in prog.nodes:
+            if a.type != "Assign":
+                continue
+            var = a.op.attrs["variable"]
+            u = a.inputs[0].node
+            if not compiled.get(u) or not _is_loop_node(u) or len(u.avals) != 1:
+                continue
+            if consumers.get(u) != [a]:
+                continue
+            shape = tuple(u.avals[0].shape)
+            if tuple(var.attrs["shape"]) != shape or u.avals[0].dtype != var.attrs["dtype"]:
+                continue
+            alias = set()
+            stack = [r for r in reads.get(var, [])]
+            while stack:
+                x = stack.pop()
+                if x in alias:
+                    continue
+                alias.add(x)
+                for c in consumers.get(x, []):
+                    if c is u:
+                        continue
+                    if (c.kind == "prim" and c.prim.name in _VIEW_PRIMS) or \
+                            c.kind == "graph" or not compiled.get(c):
+                        stack.append(c)
+            if any(f is not None and f.node in alias for f in prog.fetches):
+                continue
+            # u must read the old value only at its own index (same shape, no view of it)
+            ok = all(v.node not in alias or (v.node.type == "VariableRead"
+                                              and tuple(v.aval.shape) == shape)
+                     for v in u.inputs)
+            members = u.members if u.kind == "fused" else [u]
+            for m in members:
+                for v in m.inputs:
+                    if v.node in alias and (v.node.type != "VariableRead"
+                                            or tuple(v.aval.shape) != shape):
+                        ok = False
+            if ok:
+                result[u] = (var, alias)
+        return result
+
+
+class _Names(dict):
+    """Names for values during trial emission: every value gets a placeholder name."""
+
+    def __init__(self, prog):
+        super().__init__()
+
+    def __missing__(self, key):
+        return f"x{id(key.node) % 100000}_{key.index}"
+
+
+def _schedule(prog: Program, compiled: dict, after: dict) -> list[Node]:
+    """A topological order that keeps compiled nodes together (fewest segments).
+
+    ``after`` adds ordering edges {node: [nodes that must come first]}.  Graph ops (reads,
+    assigns, random ops) keep their original relative order.
+    """
+    deps: dict = {n: set(v.node for v in n.inputs) | set(n.control) | set(after.get(n, ()))
+                  for n in prog.nodes}
+    last_graph = None
+    for n in prog.nodes:
+        if n.kind == "graph" and not compiled.get(n):
+            if last_graph is not None:
+                deps[n].add(last_graph)
+            last_graph = n
+    nodeset = set(prog.nodes)
+    for n in deps:
+        deps[n] &= nodeset
+    users: dict = {n: [] for n in prog.nodes}
+    for n, ds in deps.items():
+        for d in ds:
+            users[d].append(n)
+    pending = {n: len(ds) for n, ds in deps.items()}
+    ready_c = [n for n in prog.nodes if pending[n] == 0 and compiled.get(n)]
+    ready_p = [n for n in prog.nodes if pending[n] == 0 and not compiled.get(n)]
+    order = []
+    mode = False            # start with Python nodes (reads) so a segment can take them all
+    index = {n: i for i, n in enumerate(prog.nodes)}
+    while ready_c or ready_p:
+        pool = ready_c if (mode and ready_c) or not ready_p else ready_p
+        pool.sort(key=index.get)
+        n = pool.pop(0)
+        mode = bool(compiled.get(n))
+        order.append(n)
+        for u in users[n]:
+            pending[u] -= 1
+            if pending[u] == 0:
+                (ready_c if compiled.get(u) else ready_p).append(u)
+    if len(order) != len(prog.nodes):
+        raise Unsupported("internal: no schedule")
+    return order
+
+
+def compile_plan(prog: Program, lowered: Plan, session) -> tuple:
+    """``(plan, None)`` with one compiled step, or ``(None, why)``."""
+    if prog.device is None or prog.device.type != "cpu":
+        return None, "the compile pass generates CPU code only"
+    b = _Builder(prog, session)
+    compiled = b.classify()
+    if not any(compiled.values()):
+        return None, "no node can be compiled: " + "; ".join(b.why[:3])
+    inplace = b.inplace_candidates(compiled)
+    after: dict = {}
+    consumers = prog.consumers()
+    for u, (var, alias) in inplace.items():
+        after[u] = [c for x in alias for c in consumers.get(x, []) if c is not u] + list(alias)
+    try:
+        order = _schedule(prog, compiled, after)
+    except Unsupported:
+        inplace = {}
+        order = _schedule(prog, compiled, {})
+    from .source import generate
+    src, env = generate(b, order, compiled, inplace)
+    mod = load_generated_module("plan", src)
+    run = mod.make(env)
+    traced = lowered.steps
+    op = PassOp("compiled_plan", f"CompiledPlan[{len(prog.nodes)} nodes]",
+                contains=tuple(n.name for n in prog.nodes))
+    nout = len(prog.fetches)
+
+    def compiled_plan(*feeds):
+        if _session._TRACE is not None:
+            return _run_traced(traced, lowered, feeds, nout)
+        return run(*feeds)
+
+    new = Plan()
+    for attr in ("device", "ctx", "ops", "fed", "fetches", "writes_state"):
+        setattr(new, attr, getattr(lowered, attr))
+    nfeed = len(prog.feeds)
+    new.feed_slots = tuple(range(nfeed))
+    new.nslots = nfeed + nout
+    new.steps = [(compiled_plan, tuple(range(nfeed)), slice(nfeed, nfeed + nout), {}, op)]
+    new.fetch_slots = tuple(None if f is None else nfeed + k
+                            for k, f in enumerate(prog.fetches))
+    new.slot_of = {}
+    new.source = src
+    new.source_path = getattr(mod, "__file__", None)
+    new.compiled_nodes = sum(1 for v in compiled.values() if v)
+    new.python_nodes = [n.name for n in prog.nodes if not compiled.get(n)]
+    new.inplace = [var.name for var, _ in inplace.values()]
+    if b.why:
+        logger.info("compile pass: nodes left to Python: %s", "; ".join(b.why))
+    new.left_to_python = list(b.why)
+    return new, None
+
+
+def _run_traced(steps, lowered: Plan, feeds, nout: int):
+    """Run the optimised, uncompiled steps with tracing on (see the module docstring)."""
+    vals = [None] * lowered.nslots
+    for s, v in zip(lowered.feed_slots, feeds):
+        vals[s] = v
+    _session._run_steps_traced(lowered, vals, _session._TRACE)
+    return tuple(None if s is None else vals[s] for s in lowered.fetch_slots)
+
+
+def python_step(n: Node, session, device):
+    """The callable that runs a node left to Python (the interpreter's executor)."""
+    if n.kind == "const":
+        return (lambda v=n.value: v), {}
+    if n.kind == "graph":
+        return executor_for(n.op, session, n.op.device or device)
+    if n.kind == "fused":
+        from .fusion import cpu_kernel
+        return cpu_kernel(n)
+    return (n.prim.kernels.get(device.type) or n.prim.impl), n.params
+
+
+_ = (np, Val)

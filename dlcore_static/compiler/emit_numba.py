@@ -1,0 +1,375 @@
+"""Numba source for single IR nodes, used by the whole-plan compiler (``codegen.py``).
+
+Inside a generated ``@njit`` function every value is a local variable: an array, or a plain
+scalar for a rank-0 value (so a loss or a learning rate costs no allocation).  Shapes are
+literals: the plan's key fixes the feed shapes, and ``ir.infer_shapes`` made every shape
+concrete.  ``Emitter.node(n)`` returns the statements for one node, or raises ``Unsupported``
+with the reason (the node then runs in Python, through the interpreter's executor).
+
+What compiles:
+
+* elementwise primitives and fused groups: a loop nest from the primitives' ``expr``
+  (``loops.py``; ``prange`` over the first axis from ``PARALLEL_THRESHOLD`` elements on);
+* ``matmul`` of two 2-D float arrays: ``np.dot`` (BLAS through SciPy's bindings);
+* 2-D ``transpose`` (a view, ``.T``), ``reshape`` and friends, ``broadcast_to``/``_like``,
+  ``full_like``;
+* ``sum``/``max``/``min`` over any axes and ``sum_to`` (loops, float64 accumulators);
+* ``Cond``: ``if pred: <true branch> else: <false branch>``; ``While``: a ``while`` loop whose
+  condition and body are the loop context's ops.  Both are compiled from their sub-graphs when
+  every op in them compiles.
+
+Anything else (variable reads and assigns, random ops, ``WhileGrad``, gathers, N-d transposes,
+integer matmuls) is left to Python by ``codegen.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
+from dlcore.registry import AVal
+
+from .. import plan as _plan
+from ..graph import Tensor
+from . import loops
+from .ir import Node, Val, infer_shapes
+
+_VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
+
+
+class Unsupported(Exception):
+    """This node cannot be written as Numba code; the message says why."""
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _shape_text(shape) -> str:
+    shape = tuple(int(d) for d in shape)
+    return "(" + "".join(f"{d}, " for d in shape) + ")"
+
+
+class Emitter:
+    """Writes statements; ``names`` maps a Val to its local name (or a literal's text)."""
+
+    def __init__(self, names: dict, fresh):
+        self.names = names
+        self.fresh = fresh            # fresh(prefix) -> a new unique local name
+        self.parallel = False
+        self.inplace: dict = {}       # Val -> the name of the buffer to write it into
+        self.literals: dict = {}      # Val of a constant whose elements are equal -> its text
+
+    def name(self, v: Val) -> str:
+        return self.names[v]
+
+    def node(self, n: Node) -> list[str]:
+        for a in n.avals:
+            if not a.fully_defined:
+                raise Unsupported(f"'{n.name}' has a shape unknown while compiling")
+        if n.kind == "fused":
+            return self.loop(n, n.members, n.params["outputs"], n.params["loop_shape"])
+        if n.kind == "const":
+            c = loops.uniform_const(n.out())
+            if c is None or n.avals[0].shape != ():
+                raise Unsupported("an array constant is an argument")   # handled by caller
+            self.names[n.out()] = loops.literal(c, n.avals[0].dtype)
+            return []
+        if n.kind == "graph":
+            if n.type == "Cond":
+                return self.cond(n)
+            if n.type == "While":
+                return self.while_(n)
+            if n.type == "NoOp":
+                return []
+            if n.type == "Identity" or n.type == "PlaceholderWithDefault":
+                self.names[n.out()] = self.name(n.inputs[0])
+                return []
+            raise Unsupported(f"op type {n.type} runs in Python")
+        if n.kind != "prim":
+            raise Unsupported(f"node kind {n.kind}")
+        p = n.prim.name
+        if n.prim.expr is not None:
+            if n.avals[0].shape == ():
+                return self.scalar_expr(n)
+            return self.loop(n, [n], [n.out()], tuple(n.avals[0].shape))
+        method = getattr(self, "prim_" + p, None)
+        if method is None:
+            raise Unsupported(f"primitive {p} has no Numba emitter")
+        return method(n)
+
+    # -- elementwise
+    def scalar_expr(self, n: Node) -> list[str]:
+        args = [self.name(v) for v in n.inputs]
+        for v in n.inputs:
+            if v.aval.shape != ():
+                raise Unsupported("a rank-0 result of a non-scalar input")
+        out = self.fresh("s")
+        expr = n.prim.expr.format(*args)
+        if n.avals[0].dtype.kind != "b" or n.prim.name == "cast":
+            expr = f"{loops.np_type(n.avals[0].dtype)}({expr})"
+        self.names[n.out()] = out
+        return [f"{out} = {expr}"]
+
+    def loop(self, n: Node, members, outputs, loop_shape) -> list[str]:
+        loop_shape = tuple(int(d) for d in loop_shape)
+        if not loop_shape:
+            raise Unsupported("a fused group of rank 0")
+        name_of: dict = {}
+        ext = []
+        for m in members:
+            for v in m.inputs:
+                if v.node not in members and v not in ext:
+                    ext.append(v)
+        for v in ext:
+            text = self.literals.get(v) or self.name(v)
+            if v.aval.shape == () or v in self.literals:
+                name_of[v] = ("scalar", text)
+            else:
+                name_of[v] = ("array", text)
+        lines = []
+        outs = []
+        for k, mv in enumerate(outputs):
+            if loops.is_reduction(mv.node):
+                continue
+            buf = self.inplace.get(n.out(k))
+            name = buf if buf is not None else self.fresh("o")
+            if buf is None:
+                lines.append(f"{name} = np.empty({_shape_text(loop_shape)}, "
+                             f"{loops.np_type(mv.aval.dtype)})")
+            name_of[mv] = ("out", name)
+        e = loops.emit(members, outputs, loop_shape, name_of, prefix=self.fresh("L") + "_")
+        par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1
+        self.parallel |= par
+        lines += loops.loop_lines(e, [str(d) for d in loop_shape], par, "")
+        for k, text in enumerate(e.outputs):
+            outs.append(text)
+            self.names[n.out(k)] = text
+        return lines
+
+    # -- linear algebra and shapes
+    def prim_matmul(self, n: Node) -> list[str]:
+        a, b = n.inputs
+        if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or a.aval.dtype.kind != "f":
+            raise Unsupported("matmul other than 2-D float @ 2-D float")
+        out = self.fresh("m")
+        self.names[n.out()] = out
+        return [f"{out} = np.dot({self.name(a)}, {self.name(b)})"]
+
+    def prim_transpose(self, n: Node) -> list[str]:
+        x = n.inputs[0]
+        if len(x.aval.shape) != 2:
+            raise Unsupported("transpose of rank other than 2")
+        out = self.fresh("v")
+        self.names[n.out()] = out
+        return [f"{out} = {self.name(x)}.T"]
+
+    def _reshape(self, n: Node) -> list[str]:
+        x, shape = n.inputs[0], tuple(n.avals[0].shape)
+        out = self.fresh("v")
+        self.names[n.out()] = out
+        if x.aval.shape == ():
+            return [f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
+                    f"{loops.np_type(n.avals[0].dtype)})"]
+        if shape == ():
+            return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape(-1)[0]"]
+        return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape({_shape_text(shape)})"]
+
+    prim_reshape = prim_reshape_like = prim_expand_dims = prim_squeeze = _reshape
+
+    def _broadcast(self, n: Node) -> list[str]:
+        x, shape = n.inputs[0], tuple(n.avals[0].shape)
+        out = self.fresh("v")
+        self.names[n.out()] = out
+        if x.aval.shape == ():
+            return [f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
+                    f"{loops.np_type(n.avals[0].dtype)})"]
+        return [f"{out} = np.ascontiguousarray(np.broadcast_to({self.name(x)}, "
+                f"{_shape_text(shape)}))"]
+
+    prim_broadcast_to = prim_broadcast_like = _broadcast
+
+    def prim_full_like(self, n: Node) -> list[str]:
+        a = n.avals[0]
+        val = loops.literal(n.params["value"], a.dtype)
+        out = self.fresh("v")
+        self.names[n.out()] = out
+        if a.shape == ():
+            return [f"{out} = {val}"]
+        return [f"{out} = np.full({_shape_text(a.shape)}, {val})"]
+
+    # -- reductions
+    def _reduce(self, n: Node, x: Val, axes: tuple, kind: str) -> list[str]:
+        src = tuple(int(d) for d in x.aval.shape)
+        out_aval = n.avals[0]
+        dt = out_aval.dtype
+        acc_t = "np.float64" if dt.kind == "f" else "np.int64"
+        init = {"sum": "0", "max": "-math.inf" if dt.kind == "f" else None,
+                "min": "math.inf" if dt.kind == "f" else None}[kind]
+        if init is None:
+            raise Unsupported("integer max/min")
+        out = self.fresh("r")
+        self.names[n.out()] = out
+        xs = self.name(x)
+        if not src:
+            return [f"{out} = {loops.np_type(dt)}({xs})"]
+        idx = ", ".join(f"i{k}" for k in range(len(src)))
+        full = set(axes) == set(range(len(src)))
+        acc = self.fresh("acc")
+        upd = {"sum": "{a} += {x}", "max": "if {x} > {a} or {x} != {x}: {a} = {x}",
+               "min": "if {x} < {a} or {x} != {x}: {a} = {x}"}[kind]
+        lines = []
+        if full:
+            lines.append(f"{acc} = {acc_t}({init})")
+            target = acc
+        else:
+            keep = tuple(1 if k in axes else d for k, d in enumerate(src))
+            lines.append(f"{acc} = np.full({_shape_text(keep)}, {init}, {acc_t})")
+            target = f"{acc}[{', '.join('0' if k in axes else f'i{k}' for k in range(len(src)))}]"
+        ind = ""
+        for k, d in enumerate(src):
+            lines.append(f"{ind}for i{k} in range({d}):")
+            ind += "    "
+        lines.append(ind + upd.format(a=target, x=f"{xs}[{idx}]"))
+        if out_aval.shape == ():
+            lines.append(f"{out} = {loops.np_type(dt)}({acc})" if full else
+                         f"{out} = {loops.np_type(dt)}({acc}.reshape(-1)[0])")
+        elif full:
+            lines.append(f"{out} = np.full({_shape_text(out_aval.shape)}, {acc}, "
+                         f"{loops.np_type(dt)})")
+        else:
+            lines.append(f"{out} = {acc}.astype({loops.np_type(dt)})"
+                         f".reshape({_shape_text(out_aval.shape)})")
+        return lines
+
+    def prim_sum(self, n: Node) -> list[str]:
+        return self._reduce(n, n.inputs[0], tuple(n.params["axes"]), "sum")
+
+    def prim_max(self, n: Node) -> list[str]:
+        return self._reduce(n, n.inputs[0], tuple(n.params["axes"]), "max")
+
+    def prim_min(self, n: Node) -> list[str]:
+        return self._reduce(n, n.inputs[0], tuple(n.params["axes"]), "min")
+
+    def prim_sum_to(self, n: Node) -> list[str]:
+        x = n.inputs[0]
+        src, dst = tuple(x.aval.shape), tuple(n.avals[0].shape)
+        lead = len(src) - len(dst)
+        axes = tuple(range(lead)) + tuple(lead + k for k, d in enumerate(dst)
+                                          if d == 1 and src[lead + k] != 1)
+        return self._reduce(n, x, axes, "sum")
+
+    # -- control flow
+    def _sub_nodes(self, outputs, captured: list, captured_vals: list, ctx) -> tuple:
+        """IR nodes for the ops of ``ctx`` that ``outputs`` need, captures bound to values."""
+        ops = _plan.prune(list(outputs), [], set(captured), ctx)
+        val_of: dict = dict(zip(captured, captured_vals))
+        nodes = []
+        for op in ops:
+            kind = "prim" if op.prim is not None else ("const" if op.type == "Const"
+                                                       else "graph")
+            sub = Node(kind, op.name, op.type, op=op, prim=op.prim, params=op.params,
+                       inputs=[val_of[t] for t in op.inputs],
+                       avals=[t.aval for t in op.outputs],
+                       value=op.attrs.get("value") if kind == "const" else None)
+            for t in op.outputs:
+                val_of[t] = sub.out(t.value_index)
+            nodes.append(sub)
+
+        class _P:
+            pass
+        p = _P()
+        p.nodes = nodes
+        infer_shapes(p)
+        return nodes, [val_of[t] for t in outputs]
+
+    def block(self, nodes) -> list[str]:
+        lines = []
+        for sub in nodes:
+            if sub.kind == "const":
+                c = loops.uniform_const(sub.out())
+                if c is None:
+                    raise Unsupported(f"array constant '{sub.name}' inside control flow")
+                if sub.avals[0].shape == ():
+                    self.names[sub.out()] = loops.literal(c, sub.avals[0].dtype)
+                else:
+                    name = self.fresh("k")
+                    lines.append(f"{name} = np.full({_shape_text(sub.avals[0].shape)}, "
+                                 f"{loops.literal(c, sub.avals[0].dtype)})")
+                    self.names[sub.out()] = name
+                continue
+            lines += self.node(sub)
+        return lines
+
+    def _assign_outputs(self, targets: list[str], vals: list[Val]) -> list[str]:
+        lines = []
+        for t, v in zip(targets, vals):
+            if v.aval.shape == ():
+                lines.append(f"{t} = {loops.np_type(v.aval.dtype)}({self.name(v)})")
+            else:
+                lines.append(f"{t} = np.ascontiguousarray({self.name(v)})")
+        return lines
+
+    def cond(self, n: Node) -> list[str]:
+        op = n.op
+        caps = list(op.inputs[1:])
+        outs = [self.fresh("c") for _ in n.avals]
+        lines = [f"if {self.name(n.inputs[0])}:"]
+        for i in (0, 1):
+            nodes, res = self._sub_nodes(op.attrs["branch_outputs"][i], caps, n.inputs[1:],
+                                         op.attrs["branches"][i])
+            for a, v in zip(n.avals, res):
+                if not v.aval.fully_defined or len(v.aval.shape) != len(a.shape):
+                    raise Unsupported("cond branches with shapes unknown while compiling")
+            body = self.block(nodes) + self._assign_outputs(outs, res)
+            lines += ["    " + s for s in (body or ["pass"])]
+            if i == 0:
+                lines.append("else:")
+        for k, o in enumerate(outs):
+            self.names[n.out(k)] = o
+        return lines
+
+    def while_(self, n: Node) -> list[str]:
+        op = n.op
+        nv = op.attrs["nvars"]
+        lvars = list(op.attrs["loop_vars"])
+        caps = list(op.inputs[nv:])
+        init = n.inputs[:nv]
+        lv_vals = [Val(Node("feed", t.name, "LoopVar", avals=[AVal(tuple(v.aval.shape),
+                                                                    v.aval.dtype)]), 0)
+                   for t, v in zip(lvars, init)]
+        names = [self.fresh("lv") for _ in lvars]
+        for v, nm in zip(lv_vals, names):
+            self.names[v] = nm
+        captured = lvars + caps
+        cvals = lv_vals + list(n.inputs[nv:])
+        cnodes, (pred,) = self._sub_nodes([op.attrs["pred"]], captured, cvals, op.attrs["context"])
+        bnodes, res = self._sub_nodes(op.attrs["body_outputs"], captured, cvals,
+                                      op.attrs["context"])
+        for v, r in zip(lv_vals, res):
+            if not r.aval.fully_defined or tuple(r.aval.shape) != tuple(v.aval.shape):
+                raise Unsupported("a loop variable whose shape changes (shape_invariants)")
+        lines = self._assign_outputs(names, list(init))
+        it = self.fresh("it")
+        lines.append(f"{it} = 0")
+        lines.append("while True:")
+        mx = op.attrs["max_iter"]
+        if mx is not None:
+            if isinstance(mx, Tensor):
+                raise Unsupported("maximum_iterations given as a tensor")
+            lines.append(f"    if {it} >= {int(mx)}:")
+            lines.append("        break")
+        lines += ["    " + s for s in self.block(cnodes)]
+        lines.append(f"    if not {self.name(pred)}:")
+        lines.append("        break")
+        new = [self.fresh("nv") for _ in lvars]
+        lines += ["    " + s for s in self.block(bnodes) + self._assign_outputs(new, res)]
+        for a, b in zip(names, new):
+            lines.append(f"    {a} = {b}")
+        lines.append(f"    {it} += 1")
+        for k, nm in enumerate(names):
+            self.names[n.out(k)] = nm
+        return lines
