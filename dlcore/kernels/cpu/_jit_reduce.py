@@ -22,10 +22,10 @@ from .runtime import configure_threads
 
 configure_threads()
 
-_BLOCK = 256
+_FM = {"reassoc", "contract"}   # sums may be reassociated: lets LLVM vectorise them
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=_FM)
 def sum_rows(x, out):
     for i in range(x.shape[0]):
         acc = 0
@@ -34,7 +34,7 @@ def sum_rows(x, out):
         out[i] = acc
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, fastmath=_FM)
 def sum_rows_par(x, out):
     for i in prange(x.shape[0]):
         acc = 0
@@ -43,57 +43,150 @@ def sum_rows_par(x, out):
         out[i] = acc
 
 
-@njit(cache=True, nogil=True)
-def sum_cols_t(x, acc):
-    # x is (M, K) with M the fast axis in memory: iterate K outside, M inside, via x.T views.
-    xt = x.T
+@njit(cache=True, nogil=True, fastmath=_FM)
+def sum_cols(xt, acc):
+    """acc[i] += xt[j, i] for all j: xt is (K, M), M the fast axis in memory."""
     for j in range(xt.shape[0]):
         for i in range(xt.shape[1]):
             acc[i] += xt[j, i]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def sum_cols_t_par(x, acc):
-    xt = x.T
-    m = xt.shape[1]
-    nblocks = (m + _BLOCK - 1) // _BLOCK
-    for b in prange(nblocks):
-        lo = b * _BLOCK
-        hi = min(m, lo + _BLOCK)
-        for j in range(xt.shape[0]):
-            for i in range(lo, hi):
-                acc[i] += xt[j, i]
+@njit(cache=True, nogil=True, parallel=True, fastmath=_FM)
+def sum_cols_par(xt, acc):
+    """sum_cols with the K rows split into chunks, each streamed by one thread into its own
+    partial sums (memory order, no false sharing), then the partials are added."""
+    k, m = xt.shape
+    nch = 8
+    step = (k + nch - 1) // nch
+    partial = np.zeros((nch, m), acc.dtype)
+    for c in prange(nch):
+        for j in range(c * step, min(k, (c + 1) * step)):
+            for i in range(m):
+                partial[c, i] += xt[j, i]
+    for c in range(nch):
+        for i in range(m):
+            acc[i] += partial[c, i]
+
+
+@njit(cache=True, nogil=True)
+def _count_nan(row):
+    n = 0
+    for j in range(row.shape[0]):
+        n += row[j] != row[j]
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _first_nan(row):
+    for j in range(row.shape[0]):
+        if row[j] != row[j]:
+            return j
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _max_ignoring_nan(row):
+    """Max of a row, NaNs skipped.  Eight independent running maxima held in locals: a single
+    ``if v > acc`` chain is one long dependency and never vectorises (fastmath does not help)."""
+    n = row.shape[0]
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = row[0]
+    m = n - n % 8
+    for j in range(0, m, 8):
+        v = row[j + 0]
+        a0 = v if v > a0 else a0
+        v = row[j + 1]
+        a1 = v if v > a1 else a1
+        v = row[j + 2]
+        a2 = v if v > a2 else a2
+        v = row[j + 3]
+        a3 = v if v > a3 else a3
+        v = row[j + 4]
+        a4 = v if v > a4 else a4
+        v = row[j + 5]
+        a5 = v if v > a5 else a5
+        v = row[j + 6]
+        a6 = v if v > a6 else a6
+        v = row[j + 7]
+        a7 = v if v > a7 else a7
+    for j in range(m, n):
+        v = row[j]
+        a0 = v if v > a0 else a0
+    a0 = a0 if a0 > a1 else a1
+    a2 = a2 if a2 > a3 else a3
+    a4 = a4 if a4 > a5 else a5
+    a6 = a6 if a6 > a7 else a7
+    a0 = a0 if a0 > a2 else a2
+    a4 = a4 if a4 > a6 else a6
+    return a0 if a0 > a4 else a4
+
+
+@njit(cache=True, nogil=True)
+def _min_ignoring_nan(row):
+    """Min of a row, NaNs skipped (see _max_ignoring_nan)."""
+    n = row.shape[0]
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = row[0]
+    m = n - n % 8
+    for j in range(0, m, 8):
+        v = row[j + 0]
+        a0 = v if v < a0 else a0
+        v = row[j + 1]
+        a1 = v if v < a1 else a1
+        v = row[j + 2]
+        a2 = v if v < a2 else a2
+        v = row[j + 3]
+        a3 = v if v < a3 else a3
+        v = row[j + 4]
+        a4 = v if v < a4 else a4
+        v = row[j + 5]
+        a5 = v if v < a5 else a5
+        v = row[j + 6]
+        a6 = v if v < a6 else a6
+        v = row[j + 7]
+        a7 = v if v < a7 else a7
+    for j in range(m, n):
+        v = row[j]
+        a0 = v if v < a0 else a0
+    a0 = a0 if a0 < a1 else a1
+    a2 = a2 if a2 < a3 else a3
+    a4 = a4 if a4 < a5 else a5
+    a6 = a6 if a6 < a7 else a7
+    a0 = a0 if a0 < a2 else a2
+    a4 = a4 if a4 < a6 else a6
+    return a0 if a0 < a4 else a4
+
+
+@njit(cache=True, nogil=True)
+def row_max(row):
+    """max(row); the first NaN if there is one (NumPy's rule).  The NaN check is a second,
+    vectorised pass over a row that is still in cache."""
+    acc = _max_ignoring_nan(row)
+    if _count_nan(row):
+        return row[_first_nan(row)]
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def row_min(row):
+    acc = _min_ignoring_nan(row)
+    if _count_nan(row):
+        return row[_first_nan(row)]
+    return acc
 
 
 @njit(cache=True, nogil=True)
 def max_rows(x, out):
     for i in range(x.shape[0]):
-        acc = x[i, 0]
-        for j in range(1, x.shape[1]):
-            v = x[i, j]
-            if v > acc or v != v:
-                acc = v
-                if v != v:
-                    break
-        out[i] = acc
+        out[i] = row_max(x[i])
 
 
 @njit(cache=True, nogil=True)
 def min_rows(x, out):
     for i in range(x.shape[0]):
-        acc = x[i, 0]
-        for j in range(1, x.shape[1]):
-            v = x[i, j]
-            if v < acc or v != v:
-                acc = v
-                if v != v:
-                    break
-        out[i] = acc
+        out[i] = row_min(x[i])
 
 
 @njit(cache=True, nogil=True)
-def max_cols_t(x, out):
-    xt = x.T
+def max_cols(xt, out):
     for i in range(xt.shape[1]):
         out[i] = xt[0, i]
     for j in range(1, xt.shape[0]):
@@ -105,8 +198,7 @@ def max_cols_t(x, out):
 
 
 @njit(cache=True, nogil=True)
-def min_cols_t(x, out):
-    xt = x.T
+def min_cols(xt, out):
     for i in range(xt.shape[1]):
         out[i] = xt[0, i]
     for j in range(1, xt.shape[0]):
@@ -120,27 +212,13 @@ def min_cols_t(x, out):
 @njit(cache=True, nogil=True, parallel=True)
 def max_rows_par(x, out):
     for i in prange(x.shape[0]):
-        acc = x[i, 0]
-        for j in range(1, x.shape[1]):
-            v = x[i, j]
-            if v > acc or v != v:
-                acc = v
-                if v != v:
-                    break
-        out[i] = acc
+        out[i] = row_max(x[i])
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def min_rows_par(x, out):
     for i in prange(x.shape[0]):
-        acc = x[i, 0]
-        for j in range(1, x.shape[1]):
-            v = x[i, j]
-            if v < acc or v != v:
-                acc = v
-                if v != v:
-                    break
-        out[i] = acc
+        out[i] = row_min(x[i])
 
 
 @njit(cache=True, nogil=True)

@@ -5,7 +5,7 @@ Any reduction is a 2-D problem: move the kept axes first and the reduced axes la
 transpose, which is a view), and view the result as ``(M, K)`` (NumPy reshapes without copying
 whenever the axes of each group are contiguous with each other, which covers reducing a suffix
 or a prefix of a C-contiguous array).  The Numba loops in ``_jit_reduce`` then reduce over ``K``,
-choosing the loop order by memory layout (``*_rows`` when K is the fast axis, ``*_cols_t`` when
+choosing the loop order by memory layout (``*_rows`` when K is the fast axis, ``*_cols`` when
 M is).  A reduction of a whole large array is split into equal chunks reduced in parallel, then
 the chunk results are combined.
 
@@ -97,11 +97,11 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
         getattr(jr, kind + ("_rows_par" if big and m > 1 else "_rows"))(x2, out)
     elif kind == "sum":
         acc = np.zeros(m, _acc_dtype(x.dtype))
-        (jr.sum_cols_t_par if big and m >= 512 else jr.sum_cols_t)(x2, acc)
+        (jr.sum_cols_par if big and k >= 64 else jr.sum_cols)(x2.T, acc)
         out = acc.astype(out_dtype, copy=False)
     else:
         out = np.empty(m, out_dtype)
-        getattr(jr, kind + "_cols_t")(x2, out)
+        getattr(jr, kind + "_cols")(x2.T, out)
     return out.reshape(oshape)
 
 

@@ -1,0 +1,212 @@
+"""Kernel benchmark: dlcore's CPU kernels side by side with NumPy (and PyTorch when importable).
+
+    python -m benchmarks.kernels            # full run (about a minute)
+    python -m benchmarks.kernels --quick    # fewer repeats
+
+Sections (each figure is the median of repeats, after warm-up calls that also compile):
+
+* elementwise throughput on 16M float32 elements, in GB/s of memory traffic (inputs read +
+  output written): ``a + b``, ``a * 2.0``, ``exp(a)``, ``relu(a)``, a bias add ``(4096, 4096) +
+  (4096,)`` and a transposed (strided) add;
+* reductions on 16M float32 (GB/s read): whole-array sum, sum over axis 0 and axis 1 of a
+  4096 x 4096 matrix, max over axis 1;
+* matmul GFLOP/s at (64, 1000, 100) and (512, 1024, 1024), float32;
+* dispatch cost of one op on a 1-element array: ``dlcore.ops.add`` on NumPy buffers (the whole
+  path: promotion, shape rule, kernel), the bare generated Numba kernel, ``np.add`` and
+  ``torch.add``;
+* the serial/parallel crossover of the generated elementwise loop (how PARALLEL_THRESHOLD was
+  chosen) and the alternation of a parallel kernel with a 512x512 matmul (thread settings).
+
+The thread settings in force (``dlcore.runtime_info()``) are printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Callable
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before numba/torch load their OpenMP
+
+import numpy as np  # noqa: E402
+
+import dlcore  # noqa: E402
+from dlcore import ops  # noqa: E402
+from dlcore.kernels.cpu import elementwise as _ew  # noqa: E402
+
+try:  # PyTorch is an optional peer
+    import torch
+except ImportError:  # pragma: no cover - depends on the machine
+    torch = None
+
+N_ELEM = 1 << 24          # 16M float32 = 64 MB per array
+
+
+def median_time(f: Callable, repeats: int, warmup: int = 2, inner: int = 1) -> float:
+    """Median seconds per call of ``f`` over ``repeats`` timings of ``inner`` calls each."""
+    for _ in range(warmup):
+        f()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            f()
+        times.append((time.perf_counter() - t0) / inner)
+    return float(np.median(times))
+
+
+def _row(label: str, unit: str, figures: dict) -> None:
+    cells = "  ".join(f"{k:>7s} {v:8.1f}" if v is not None else f"{k:>7s} {'-':>8s}"
+                      for k, v in figures.items())
+    print(f"  {label:34s} {unit:7s} {cells}")
+
+
+def _t(x):
+    return None if torch is None else torch.from_numpy(x)
+
+
+def bench_elementwise(reps: int) -> None:
+    print(f"\nElementwise, {N_ELEM / 2**20:.0f}M float32 (GB/s; higher is better)")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(N_ELEM).astype(np.float32)
+    b = rng.standard_normal(N_ELEM).astype(np.float32)
+    m = a.reshape(4096, 4096)
+    bias = b[:4096].copy()
+    ta, tb, tm, tbias = _t(a), _t(b), _t(m), _t(bias)
+    nbytes = a.nbytes
+    cases = [
+        ("a + b", 3, lambda: ops.add(a, b), lambda: np.add(a, b),
+         (lambda: torch.add(ta, tb)) if torch else None),
+        ("a * 2.0", 2, lambda: ops.mul(a, 2.0), lambda: np.multiply(a, np.float32(2.0)),
+         (lambda: torch.mul(ta, 2.0)) if torch else None),
+        ("exp(a)", 2, lambda: ops.exp(a), lambda: np.exp(a),
+         (lambda: torch.exp(ta)) if torch else None),
+        ("relu(a)", 2, lambda: ops.relu(a), lambda: np.maximum(a, np.float32(0)),
+         (lambda: torch.relu(ta)) if torch else None),
+        ("bias add (4096,4096)+(4096,)", 2, lambda: ops.add(m, bias), lambda: np.add(m, bias),
+         (lambda: torch.add(tm, tbias)) if torch else None),
+        ("transposed add m.T + m.T", 3, lambda: ops.add(m.T, m.T), lambda: np.add(m.T, m.T),
+         (lambda: torch.add(tm.T, tm.T)) if torch else None),
+    ]
+    for label, arrays, f_dl, f_np, f_torch in cases:
+        figs = {"dlcore": arrays * nbytes / median_time(f_dl, reps) / 1e9,
+                "numpy": arrays * nbytes / median_time(f_np, reps) / 1e9,
+                "torch": arrays * nbytes / median_time(f_torch, reps) / 1e9 if f_torch else None}
+        _row(label, "GB/s", figs)
+
+
+def bench_reductions(reps: int) -> None:
+    print(f"\nReductions, {N_ELEM / 2**20:.0f}M float32 (GB/s read; higher is better)")
+    a = np.random.default_rng(1).standard_normal(N_ELEM).astype(np.float32)
+    m = a.reshape(4096, 4096)
+    ta, tm = _t(a), _t(m)
+    cases = [
+        ("sum(a)", lambda: ops.sum(a), lambda: np.sum(a), (lambda: torch.sum(ta)) if torch else None),
+        ("sum(m, axis=0)", lambda: ops.sum(m, 0), lambda: np.sum(m, 0),
+         (lambda: torch.sum(tm, 0)) if torch else None),
+        ("sum(m, axis=1)", lambda: ops.sum(m, 1), lambda: np.sum(m, 1),
+         (lambda: torch.sum(tm, 1)) if torch else None),
+        ("max(m, axis=1)", lambda: ops.max(m, 1), lambda: np.max(m, 1),
+         (lambda: torch.amax(tm, 1)) if torch else None),
+        ("max(a)", lambda: ops.max(a), lambda: np.max(a), (lambda: torch.max(ta)) if torch else None),
+    ]
+    for label, f_dl, f_np, f_torch in cases:
+        figs = {"dlcore": a.nbytes / median_time(f_dl, reps) / 1e9,
+                "numpy": a.nbytes / median_time(f_np, reps) / 1e9,
+                "torch": a.nbytes / median_time(f_torch, reps) / 1e9 if f_torch else None}
+        _row(label, "GB/s", figs)
+
+
+def bench_matmul(reps: int) -> None:
+    print("\nMatmul, float32 (GFLOP/s; higher is better)")
+    rng = np.random.default_rng(2)
+    for (mm, k, n) in [(64, 1000, 100), (512, 1024, 1024)]:
+        a = rng.standard_normal((mm, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        flops = 2.0 * mm * k * n
+        inner = 20 if mm == 64 else 1
+        figs = {"dlcore": flops / median_time(lambda: ops.matmul(a, b), reps, inner=inner) / 1e9,
+                "numpy": flops / median_time(lambda: np.matmul(a, b), reps, inner=inner) / 1e9,
+                "torch": None}
+        if torch is not None:
+            ta, tb = _t(a), _t(b)
+            figs["torch"] = flops / median_time(lambda: torch.mm(ta, tb), reps, inner=inner) / 1e9
+        _row(f"({mm},{k})x({k},{n})", "GFLOP/s", figs)
+
+
+def bench_dispatch(reps: int) -> None:
+    print("\nDispatch of one op on a 1-element float32 array (microseconds; lower is better)")
+    a = np.ones(1, np.float32)
+    b = np.ones(1, np.float32)
+    ops.add(a, b)
+    kern = dlcore.PRIMITIVES["add"].kernels["cpu"]
+    flat = kern.module().flat_AA
+    out = np.empty(1, np.float32)
+    inner = 20000
+    figs = {
+        "dlcore": median_time(lambda: ops.add(a, b), reps, inner=inner) * 1e6,
+        "kernel": median_time(lambda: kern(a, b), reps, inner=inner) * 1e6,
+        "njit": median_time(lambda: flat(out, a, b), reps, inner=inner) * 1e6,
+        "numpy": median_time(lambda: np.add(a, b), reps, inner=inner) * 1e6,
+        "torch": None,
+    }
+    if torch is not None:
+        ta, tb = _t(a), _t(b)
+        figs["torch"] = median_time(lambda: torch.add(ta, tb), reps, inner=inner) * 1e6
+    _row("add(a, b): ops / kernel / bare njit", "us", figs)
+    print("  (dlcore = dlcore.ops.add on NumPy buffers: promotion, shape rule, kernel wrapper;"
+          " kernel = the CPU kernel wrapper alone; njit = the generated Numba loop alone)")
+
+
+def bench_threshold(reps: int) -> None:
+    print("\nSerial vs parallel generated loop for a + b, float32 (microseconds per call)")
+    mod = dlcore.PRIMITIVES["add"].kernels["cpu"].module()
+    for p in (12, 14, 15, 16, 17, 18, 20, 22):
+        n = 1 << p
+        a = np.ones(n, np.float32)
+        out = np.empty_like(a)
+        ts = median_time(lambda: mod.flat_AA(out, a, a), reps, inner=10) * 1e6
+        tp = median_time(lambda: mod.flatp_AA(out, a, a), reps, inner=10) * 1e6
+        print(f"  n = 2^{p:<3d} serial {ts:9.1f}   parallel {tp:9.1f}   "
+              f"{'parallel wins' if tp < ts else 'serial wins'}")
+    print(f"  PARALLEL_THRESHOLD in use: {_ew.PARALLEL_THRESHOLD}")
+
+
+def bench_alternation(reps: int) -> None:
+    print("\nAlternation: parallel add on 1M float32, then a 512x512 float32 matmul (ms per step)")
+    x = np.ones(1 << 20, np.float32)
+    w = np.random.default_rng(3).standard_normal((512, 512)).astype(np.float32)
+
+    def step():
+        ops.add(x, x)
+        np.matmul(w, w)
+    t_step = median_time(step, reps * 4, warmup=5) * 1e3
+    t_add = median_time(lambda: ops.add(x, x), reps * 4) * 1e3
+    t_mm = median_time(lambda: np.matmul(w, w), reps * 4) * 1e3
+    print(f"  step {t_step:.3f} ms   (add alone {t_add:.3f}, matmul alone {t_mm:.3f}); "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", default="", help="comma-separated sections: elementwise,"
+                        "reductions,matmul,dispatch,threshold,alternation")
+    args = parser.parse_args(argv)
+    reps = 5 if args.quick else 15
+    sections = {"elementwise": bench_elementwise, "reductions": bench_reductions,
+                "matmul": bench_matmul, "dispatch": bench_dispatch,
+                "threshold": bench_threshold, "alternation": bench_alternation}
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(sections)
+    print("dlcore kernel benchmark")
+    ops.add(np.ones(1 << 18, np.float32), 1.0)          # start Numba's thread pool first
+    for k, v in dlcore.runtime_info().items():
+        print(f"  {k}: {v}")
+    print(f"  torch: {torch.__version__ + ' (threads %d)' % torch.get_num_threads() if torch else 'not installed'}")
+    for name in chosen:
+        sections[name](reps)
+
+
+if __name__ == "__main__":
+    main()
