@@ -113,9 +113,10 @@ def check_reduce(failures: list) -> None:
                 f"ptxcheck_reduce_{op}", R._TEMPLATE.format(
                     op=op, dtype=out.name, T=R.S.numpy_type_name(out), THREADS=R.S.THREADS,
                     INIT=R._init_value(op, out), COMBINE=R._COMBINE[op],
-                    OFFSET=R.S.OFFSET_SOURCE))
+                    OFFSET=R.S.OFFSET_SOURCE, COLS_X=R.COLS_X, COLS_Y=R.COLS_Y))
             for kern in ("reduce_rows", "reduce_cols"):
-                argtypes = [arr(dt), arr(out), tup(2), tup(2), tup(1), tup(1), i64, i64]
+                argtypes = [arr(dt), arr(out), tup(2), tup(2), tup(1), tup(1), i64, i64, i64,
+                            i64]
                 compile_one(f"{kern} {op} {np.dtype(dt).name} -> {out.name}",
                             getattr(mod, kern).py_func, argtypes, failures)
     for dt in FLOATS + INTS:

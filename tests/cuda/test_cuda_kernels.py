@@ -95,18 +95,29 @@ def test_every_primitive_has_a_working_cuda_kernel():
 
 
 # ----------------------------------------------------------------------------- launch shapes
-def test_reduction_thread_per_output_path(monkeypatch):
-    """The coalesced thread-per-output reduction normally needs >= 2048 outputs; force it."""
+def test_reductions_split_long_rows_into_chunks(monkeypatch):
+    """Few outputs, many items: R is cut into chunks and a second pass combines them.  Normally
+    that needs >= 8192 items; force it on tiny arrays."""
     from dlcore.kernels.cuda import reduce as R
-    monkeypatch.setattr(R, "COLS_MIN_OUTPUTS", 1)
-    x = randn(3, 4)
-    nan = x.copy()
+    monkeypatch.setattr(R, "CHUNK_MIN", 2)
+    x = randn(3, 9)
+    nan = randn(9, 2)
+    nan[5, 1] = np.nan
+    for prim, a, params in [("sum", x, dict(axes=(1,), keepdims=False)),         # rows
+                            ("sum", x, dict(axes=(0, 1), keepdims=False)),       # one output
+                            ("max", nan, dict(axes=(0,), keepdims=True)),        # columns
+                            ("min", x.T.copy(), dict(axes=(0,), keepdims=False)),
+                            ("sum", randn(2, 9) > 0, dict(axes=(1,), keepdims=False))]:
+        check_case(Case(prim, [a], params, label="chunks"))
+
+
+def test_argmax_thread_per_output_path(monkeypatch):
+    """argmax over a leading axis with many outputs: one thread per output (forced here)."""
+    from dlcore.kernels.cuda import reduce as R
+    monkeypatch.setattr(R, "ARGMAX_COLS_MIN_OUTPUTS", 1)
+    nan = randn(3, 4)
     nan[1, 2] = np.nan
-    for prim, a, params in [("sum", x, dict(axes=(0,), keepdims=False)),
-                            ("max", nan, dict(axes=(0,), keepdims=True)),
-                            ("min", x, dict(axes=(0,), keepdims=False)),
-                            ("argmax", nan, dict(axis=0, keepdims=False))]:
-        check_case(Case(prim, [a], params, label="cols"))
+    check_case(Case("argmax", [nan], dict(axis=0, keepdims=False), label="cols"))
 
 
 def test_batched_matmul_grid_stride_over_batches(monkeypatch):

@@ -66,6 +66,11 @@ def max_blocks() -> int:
     return _max_blocks
 
 
+def sm_count() -> int:
+    """Streaming multiprocessors of the current GPU (1 under the simulator)."""
+    return 1 if cuda_simulator() else max(1, max_blocks() // WAVES)
+
+
 def round_up(n: int, multiple: int) -> int:
     return ((n + multiple - 1) // multiple) * multiple
 
@@ -107,6 +112,7 @@ def is_contiguous(x) -> bool:
 def contiguous(x):
     """``x`` itself when C-contiguous, else a contiguous device copy (the one place a strided
     view is copied before a kernel that needs flat addressing reads it)."""
+    x = device_operand(x)
     if is_contiguous(x):
         return x
     from .elementwise import copy_contiguous

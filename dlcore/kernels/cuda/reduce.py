@@ -4,12 +4,13 @@ along one axis, and ``sum_to``.
 A reduction maps the input to ``M`` outputs (the kept dimensions) of ``R`` items each (the reduced
 dimensions).  With the input contiguous, output ``o``'s items sit at
 ``flat_offset(o, kept shape, kept strides) + flat_offset(r, reduced shape, reduced strides)`` for
-``r < R``; any set of axes works the same way.  Two launch shapes:
+``r < R``; any set of axes works the same way.  Two launch shapes, chosen by whether the innermost
+(stride-1) dimension is reduced or kept, so that a warp always reads adjacent addresses:
 
-*Block per output* (``reduce_rows``), used when the innermost dimension is reduced or when there
-are too few outputs to keep a GPU busy.  The threads of one block stride over the R items (the
-innermost ones are adjacent in memory, so the reads are coalesced), each keeps a private
-accumulator, then the block combines them with a *tree reduction in shared memory*::
+*Rows* (``reduce_rows``: the innermost dimension is reduced, e.g. ``sum(x, axis=-1)``).  One block
+per output: its threads stride over the R items (adjacent threads, adjacent items: coalesced),
+each keeps a private accumulator, then the block combines them with a *tree reduction in shared
+memory*::
 
     buf[t] = acc                          # every thread's partial result
     s = blockDim / 2
@@ -19,17 +20,22 @@ accumulator, then the block combines them with a *tree reduction in shared memor
         s //= 2
     buf[0] is the block's result
 
-A grid-stride loop over outputs (step: the number of blocks) lets a capped grid cover any M.
+*Columns* (``reduce_cols``: the innermost dimension is kept, e.g. ``sum(x, axis=0)`` of a batch,
+a bias gradient).  Blocks of 32 x 8 threads: the 32 threads of a warp own 32 adjacent outputs
+(adjacent addresses: coalesced), the 8 warps split R between them, and a shared-memory tree over
+the 8 partial results finishes each output.
 
-*Thread per output* (``reduce_cols``), used when the innermost dimension is kept and there are
-many outputs (``sum(x, axis=0)`` of a batch, a bias gradient): adjacent threads own adjacent
-outputs, so each step of their serial loops over R reads adjacent addresses -- coalesced without
-any shared memory.
+*Splitting R.*  A block per output leaves an H100's 132 SMs idle when there are few outputs and
+many items (the sum of a whole 16M-element tensor is one output).  Then each output's R items are
+cut into ``nchunks`` chunks, one work item per (output, chunk), and a second pass reduces the
+``nchunks`` partial results per output (the same kernels, on a small contiguous array).  Grid-stride
+loops over the work items let a capped grid cover any size.
 
 ``max``/``min`` propagate NaN as NumPy does; ``argmax`` reduces (value, index) pairs and keeps the
 first maximum (the first NaN, if any).  The accumulator has the output's dtype (int64 for the sum
-of bools, the input's dtype otherwise, as NumPy), and the shared buffer's dtype is fixed when the
-kernel's source is generated, once per (operation, dtype).
+of bools, the input's dtype otherwise, as NumPy), and the shared buffers' dtype is fixed when the
+kernel's source is generated, once per (operation, dtype).  Float32 sums accumulate in float32 in a
+tree order, so they can differ from the CPU's (float64-accumulated) sums in the last bits.
 """
 
 from __future__ import annotations
@@ -41,7 +47,10 @@ import numpy as np
 from ... import dtypes as _dt
 from . import _support as S
 
-COLS_MIN_OUTPUTS = 2048   # below this, thread-per-output leaves most of a GPU idle
+CHUNK_MIN = 4096          # items per (output, chunk) work item before R is split
+BLOCKS_WANTED = 4         # ... and split only until there are this many blocks per SM
+COLS_X, COLS_Y = 32, 8    # the column kernel's block: 32 outputs x 8 slices of R
+ARGMAX_COLS_MIN_OUTPUTS = 2048   # argmax: thread-per-output needs this many outputs
 
 _COMBINE = {
     "sum": "a + b",
@@ -66,14 +75,18 @@ def combine(a, b):
 
 
 @cuda.jit(cache=True)
-def reduce_rows(x, out, kshape, kstrides, rshape, rstrides, R, M):
+def reduce_rows(x, out, kshape, kstrides, rshape, rstrides, R, M, nchunks, chunk):
+    """out[o * nchunks + c] = reduction of output o's items in chunk c (one block per item)."""
     buf = cuda.shared.array({THREADS}, T)
     t = cuda.threadIdx.x
     nt = cuda.blockDim.x
-    for o in range(cuda.blockIdx.x, M, cuda.gridDim.x):
+    for w in range(cuda.blockIdx.x, M * nchunks, cuda.gridDim.x):
+        o = w // nchunks
+        lo = (w - o * nchunks) * chunk
+        hi = min(lo + chunk, R)
         base = flat_offset(o, kshape, kstrides)
         acc = T(INIT)
-        for r in range(t, R, nt):
+        for r in range(lo + t, hi, nt):
             acc = combine(acc, T(x[base + flat_offset(r, rshape, rstrides)]))
         buf[t] = acc
         cuda.syncthreads()
@@ -84,18 +97,40 @@ def reduce_rows(x, out, kshape, kstrides, rshape, rstrides, R, M):
             cuda.syncthreads()
             s //= 2
         if t == 0:
-            out[o] = buf[0]
+            out[w] = buf[0]
         cuda.syncthreads()
 
 
 @cuda.jit(cache=True)
-def reduce_cols(x, out, kshape, kstrides, rshape, rstrides, R, M):
-    for o in range(cuda.grid(1), M, cuda.gridsize(1)):
-        base = flat_offset(o, kshape, kstrides)
+def reduce_cols(x, out, kshape, kstrides, rshape, rstrides, R, M, nchunks, chunk):
+    """out[c * M + o] = reduction of output o's items in chunk c; threadIdx.x walks outputs."""
+    buf = cuda.shared.array(({COLS_Y}, {COLS_X}), T)
+    tx = cuda.threadIdx.x
+    ty = cuda.threadIdx.y
+    nx = cuda.blockDim.x
+    ny = cuda.blockDim.y
+    nxblocks = (M + nx - 1) // nx
+    for w in range(cuda.blockIdx.x, nxblocks * nchunks, cuda.gridDim.x):
+        c = w // nxblocks
+        o = (w - c * nxblocks) * nx + tx
+        lo = c * chunk
+        hi = min(lo + chunk, R)
         acc = T(INIT)
-        for r in range(R):
-            acc = combine(acc, T(x[base + flat_offset(r, rshape, rstrides)]))
-        out[o] = acc
+        if o < M:
+            base = flat_offset(o, kshape, kstrides)
+            for r in range(lo + ty, hi, ny):
+                acc = combine(acc, T(x[base + flat_offset(r, rshape, rstrides)]))
+        buf[ty, tx] = acc
+        cuda.syncthreads()
+        s = ny // 2
+        while s > 0:
+            if ty < s:
+                buf[ty, tx] = combine(buf[ty, tx], buf[ty + s, tx])
+            cuda.syncthreads()
+            s //= 2
+        if ty == 0 and o < M:
+            out[c * M + o] = buf[0, tx]
+        cuda.syncthreads()
 '''
 
 _ARGMAX_TEMPLATE = '''"""Generated by dlcore.kernels.cuda.reduce: argmax over {dtype} values."""
@@ -185,14 +220,14 @@ def _module(op: str, dtype: np.dtype):
         else:
             source = _TEMPLATE.format(op=op, dtype=dtype.name, T=name, THREADS=S.THREADS,
                                       INIT=_init_value(op, dtype), COMBINE=_COMBINE[op],
-                                      OFFSET=S.OFFSET_SOURCE)
+                                      OFFSET=S.OFFSET_SOURCE, COLS_X=COLS_X, COLS_Y=COLS_Y)
         mod = S.load_source(f"reduce_{op}_{name}", source)
         _modules[key] = mod
     return mod
 
 
 def _split(shape, axes) -> tuple:
-    """Kept and reduced (shape, strides), with mergeable neighbours merged and empties padded."""
+    """Kept and reduced (shape, strides), with mergeable neighbours merged."""
     strides = S.c_strides(shape)
     kept = [d for d in range(len(shape)) if d not in axes]
     red = [d for d in range(len(shape)) if d in axes]
@@ -201,9 +236,52 @@ def _split(shape, axes) -> tuple:
     return kshape, kstrides, rshape, rstrides
 
 
-def _use_rows(shape, axes, M: int) -> bool:
-    inner_reduced = len(shape) > 0 and (len(shape) - 1) in axes
-    return inner_reduced or M < COLS_MIN_OUTPUTS
+def _pow2_at_most(n: int, cap: int) -> int:
+    """The smallest power of two >= n, capped at cap (a power of two)."""
+    p = 1
+    while p < n and p < cap:
+        p *= 2
+    return p
+
+
+def _nchunks(R: int, items: int) -> int:
+    """How many chunks to cut each output's R items into (1: no split)."""
+    if R < 2 * CHUNK_MIN:
+        return 1
+    wanted = BLOCKS_WANTED * S.sm_count()
+    if items >= wanted:
+        return 1
+    return builtins.max(1, builtins.min(-(-R // CHUNK_MIN), -(-wanted // items)))
+
+
+def _reduce_flat(mod, xf, kshape, kstrides, rshape, rstrides, R: int, M: int, rows: bool,
+                 out_dtype):
+    """The M reductions of R items each, as a flat (M,) device array (two passes if split)."""
+    kargs = (S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), S.as_tuple(rshape, 1),
+             S.as_tuple(rstrides, 0), R, M)
+    if rows:
+        nchunks = _nchunks(R, M)
+        chunk = -(-R // nchunks)
+        out = S.empty((M * nchunks,), out_dtype)
+        blocks = builtins.min(M * nchunks, S.max_blocks())
+        mod.reduce_rows[blocks, S.pow2_threads(chunk)](xf, out, *kargs, nchunks, chunk)
+        if nchunks == 1:
+            return out
+        # Partial results laid out (M, nchunks): reduce along the contiguous rows.
+        return _reduce_flat(mod, out, (M,), (nchunks,), (nchunks,), (1,), nchunks, M, True,
+                            out_dtype)
+    bx = _pow2_at_most(M, COLS_X)
+    nxblocks = -(-M // bx)
+    nchunks = _nchunks(R, nxblocks)
+    chunk = -(-R // nchunks)
+    by = _pow2_at_most(chunk, COLS_Y)
+    out = S.empty((M * nchunks,), out_dtype)
+    blocks = builtins.min(nxblocks * nchunks, S.max_blocks())
+    mod.reduce_cols[blocks, (bx, by)](xf, out, *kargs, nchunks, chunk)
+    if nchunks == 1:
+        return out
+    # Partial results laid out (nchunks, M): reduce along the leading axis.
+    return _reduce_flat(mod, out, (M,), (1,), (nchunks,), (M,), nchunks, M, False, out_dtype)
 
 
 def _launch(op: str, x, axes, keepdims: bool, out_dtype):
@@ -212,27 +290,19 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
     out_shape = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keepdims else \
         tuple(d for i, d in enumerate(shape) if i not in axes)
     M = S.size_of(out_shape)
-    out = S.empty((M,), out_dtype)
     if M == 0:
-        return S.view_as(out, out_shape)             # no outputs: launch nothing
+        return S.view_as(S.empty((0,), out_dtype), out_shape)   # no outputs: launch nothing
     R = S.size_of(shape[a] for a in axes)
-    kshape, kstrides, rshape, rstrides = _split(shape, axes)
     if R == 0:                                       # sum over an empty axis: zeros
         from ._kernels import fill
+        out = S.empty((M,), out_dtype)
         blocks, threads = S.launch_1d(M)
         fill[blocks, threads](out, S.scalar_of(0, out_dtype), M)
         return S.view_as(out, out_shape)
-    mod = _module(op, np.dtype(out_dtype))
-    xf = S.flat(x.reshape((1,)) if len(shape) == 0 else x)
-    args = (xf, out, S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), S.as_tuple(rshape, 1),
-            S.as_tuple(rstrides, 0), R, M)
-    if _use_rows(shape, axes, M):
-        threads = S.pow2_threads(R)
-        blocks = builtins.min(M, S.max_blocks())
-        mod.reduce_rows[blocks, threads](*args)
-    else:
-        blocks, threads = S.launch_1d(M)
-        mod.reduce_cols[blocks, threads](*args)
+    kshape, kstrides, rshape, rstrides = _split(shape, axes)
+    rows = len(shape) == 0 or (len(shape) - 1) in axes or M == 1
+    out = _reduce_flat(_module(op, np.dtype(out_dtype)), S.flat(x), kshape, kstrides, rshape,
+                       rstrides, R, M, rows, out_dtype)
     return S.view_as(out, out_shape)
 
 
@@ -268,7 +338,8 @@ def argmax(x, *, axis, keepdims):
     kshape, (kstrides,) = S.merge_dims([shape[d] for d in kept], [strides[d] for d in kept])
     mod = _module("argmax", np.dtype(x.dtype))
     args = (S.flat(x), out, S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), strides[axis], R, M)
-    if _use_rows(shape, (axis,), M):
+    inner_reduced = axis == len(shape) - 1
+    if inner_reduced or M < ARGMAX_COLS_MIN_OUTPUTS:
         threads = S.pow2_threads(R)
         blocks = builtins.min(M, S.max_blocks())
         mod.argmax_rows[blocks, threads](*args)
