@@ -83,7 +83,7 @@ class _Builder:
             if n.kind == "const":
                 out[n] = False
                 continue
-            if n.kind == "graph" and n.type not in ("Cond", "While", "NoOp"):
+            if n.kind == "graph" and n.type not in ("Cond", "While"):
                 out[n] = False
                 continue
             names = _Names(self.prog)
@@ -199,7 +199,8 @@ def _schedule(prog: Program, compiled: dict, after: dict) -> list[Node]:
             if pending[u] == 0:
                 (ready_c if compiled.get(u) else ready_p).append(u)
     if len(order) != len(prog.nodes):
-        raise Unsupported("internal: no schedule")
+        left = [n.name for n in prog.nodes if n not in set(order)]
+        raise Unsupported(f"internal: no schedule for {left}")
     return order
 
 
@@ -214,8 +215,19 @@ def compile_plan(prog: Program, lowered: Plan, session) -> tuple:
     inplace = b.inplace_candidates(compiled)
     after: dict = {}
     consumers = prog.consumers()
-    for u, (var, alias) in inplace.items():
-        after[u] = [c for x in alias for c in consumers.get(x, []) if c is not u] + list(alias)
+    for n in prog.nodes:                      # descendants follow control edges too
+        for c in n.control:
+            consumers.setdefault(c, []).append(n)
+    desc: set = set()
+    stack = list(inplace)
+    while stack:
+        x = stack.pop()
+        if x not in desc:
+            desc.add(x)
+            stack.extend(consumers.get(x, []))
+    for u in inplace:
+        # as late as possible: after every node that is not downstream of an update
+        after[u] = [n for n in prog.nodes if n not in desc]
     try:
         order = _schedule(prog, compiled, after)
     except Unsupported:
