@@ -9,8 +9,8 @@ a non-contiguous device array (``a[:, ::2]``, ``a.T``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -53,8 +53,8 @@ def _c(prim, *args, label="", views=None, **params) -> Case:
     return Case(prim, list(args), params, views or {}, label)
 
 
-STRIDED = lambda a: a[:, ::2]       # noqa: E731 - a column-strided view
-TRANSPOSED = lambda a: a.T          # noqa: E731 - an F-ordered view (not C-contiguous)
+STRIDED = lambda a: a[:, ::2]
+TRANSPOSED = lambda a: a.T
 
 
 def _unary_cases() -> list[Case]:

@@ -18,7 +18,7 @@ from dlcore.device import is_cuda_array
 from dlcore.errors import DeviceError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from op_table import ROWS, make_inputs  # noqa: E402  (tests/core has no importable package name)
+from op_table import ROWS, make_inputs
 
 pytestmark = [
     pytest.mark.cuda,

@@ -24,7 +24,7 @@ def test_every_cuda_kernel_compiles_to_ptx_for_sm90():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, check=False)
     if proc.returncode == 77:
         pytest.skip(proc.stdout.strip().splitlines()[-1])
     failed = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]

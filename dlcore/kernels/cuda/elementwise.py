@@ -44,7 +44,7 @@ refuse it.  A bool output stores ``(value) != 0``, NumPy's cast to bool.
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -306,18 +306,18 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
     return S.view_as(out, out_shape)
 
 
-def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
+def sum(x, *, axes, keepdims):
     """y = sum of x over axes (int64 for bool x)."""
     out_dtype = _dt.int64 if np.dtype(x.dtype) == np.bool_ else np.dtype(x.dtype)
     return _launch("sum", x, axes, keepdims, out_dtype)
 
 
-def max(x, *, axes, keepdims):  # noqa: A001
+def max(x, *, axes, keepdims):
     """y = max of x over axes (NaN if any is NaN)."""
     return _launch("max", x, axes, keepdims, np.dtype(x.dtype))
 
 
-def min(x, *, axes, keepdims):  # noqa: A001
+def min(x, *, axes, keepdims):
     """y = min of x over axes (NaN if any is NaN)."""
     return _launch("min", x, axes, keepdims, np.dtype(x.dtype))
 
