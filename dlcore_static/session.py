@@ -227,7 +227,18 @@ class Session:
         staged = self._staged
         try:
             for fn, ins, out, params, op in plan.steps:
-                vals[out] = fn(*[vals[i] for i in ins], **params)
+                # Arity-specialised calls: no argument list is built for the common cases.
+                n = len(ins)
+                if params:
+                    vals[out] = fn(*[vals[i] for i in ins], **params)
+                elif n == 2:
+                    vals[out] = fn(vals[ins[0]], vals[ins[1]])
+                elif n == 1:
+                    vals[out] = fn(vals[ins[0]])
+                elif n == 0:
+                    vals[out] = fn()
+                else:
+                    vals[out] = fn(*[vals[i] for i in ins])
         except BaseException as e:
             staged.clear()
             raise _wrap_error(e, op) from None
