@@ -31,7 +31,6 @@ import io
 import os
 import shutil
 import subprocess
-from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
@@ -161,12 +160,14 @@ def count_crossings(order: Sequence[Sequence], links: Iterable[tuple]) -> int:
 
 
 def layered_layout(nodes: Sequence[Hashable], edges: Sequence[tuple], *,
-                   widths: dict | None = None, gap: float = 0.3, sweeps: int = 8) -> Layout:
+                   widths: dict | None = None, gap: float = 0.3, sweeps: int = 8,
+                   groups: dict | None = None) -> Layout:
     """Longest-path layering, dummy nodes, barycentre ordering and x coordinates.
 
-    ``widths[v]`` is each node's width (default 1); ``gap`` the space between neighbours.
+    ``widths[v]`` is each node's width (default 1); ``gap`` the space between neighbours;
+    ``groups[v]`` a group name: members of a group are kept side by side in each layer.
     """
-    nodes = list(dict.fromkeys(nodes))
+    nodes, groups = list(dict.fromkeys(nodes)), groups or {}
     layer = longest_path_layers(nodes, edges)
     nlayers = max(layer.values(), default=-1) + 1
     order: list[list] = [[] for _ in range(nlayers)]
@@ -195,6 +196,17 @@ def layered_layout(nodes: Sequence[Hashable], edges: Sequence[tuple], *,
         down_n.setdefault(a, []).append(b)
         up_n.setdefault(b, []).append(a)
 
+    def cluster(row: list, key: dict) -> list:
+        """Sort a layer by ``key``, keeping the members of a group next to each other."""
+        keys: dict = {}
+        for v in row:
+            keys.setdefault(groups.get(v), []).append(key[v])
+        mean = {g: sum(k) / len(k) for g, k in keys.items()}
+        return sorted(row, key=lambda v: (key[v] if groups.get(v) is None else mean[groups[v]],
+                                          str(groups.get(v)), key[v]))
+
+    order = [cluster(row, {v: i for i, v in enumerate(row)}) for row in order]
+
     def sweep(cur: list[list], downward: bool) -> list[list]:
         new = [list(lay) for lay in cur]
         rng = range(1, nlayers) if downward else range(nlayers - 2, -1, -1)
@@ -202,12 +214,11 @@ def layered_layout(nodes: Sequence[Hashable], edges: Sequence[tuple], *,
             ref = new[li - 1] if downward else new[li + 1]
             pos = {v: i for i, v in enumerate(ref)}
             nbrs = up_n if downward else down_n
-            keyed = []
+            key = {}
             for i, v in enumerate(new[li]):
                 ps = [pos[u] for u in nbrs.get(v, ()) if u in pos]
-                keyed.append((sum(ps) / len(ps) if ps else float(i), i, v))
-            keyed.sort(key=lambda t: (t[0], t[1]))
-            new[li] = [v for _, _, v in keyed]
+                key[v] = sum(ps) / len(ps) if ps else float(i)
+            new[li] = cluster(new[li], key)
         return new
 
     best, best_c = order, count_crossings(order, links)
@@ -233,8 +244,7 @@ def _place_x(order: list[list], up_n: dict, down_n: dict, widths: dict, gap: flo
     for lay in order:
         cx = 0.0
         for i, v in enumerate(lay):
-            if i:
-                cx += (w(lay[i - 1]) + w(v)) / 2 + gap
+            cx += (w(lay[i - 1]) + w(v)) / 2 + gap if i else 0.0
             x[v] = cx
         for v in lay:
             x[v] -= cx / 2
@@ -247,15 +257,12 @@ def _place_x(order: list[list], up_n: dict, down_n: dict, widths: dict, gap: flo
             # left-to-right then right-to-left passes enforce spacing around the wanted spots
             pos = list(want)
             for i in range(1, len(lay)):
-                lo = pos[i - 1] + (w(lay[i - 1]) + w(lay[i])) / 2 + gap
-                pos[i] = max(pos[i], lo)
+                pos[i] = max(pos[i], pos[i - 1] + (w(lay[i - 1]) + w(lay[i])) / 2 + gap)
             shift = (sum(pos) - sum(want)) / max(len(pos), 1)
             pos = [p - shift for p in pos]
             for i in range(len(lay) - 2, -1, -1):
-                hi = pos[i + 1] - (w(lay[i]) + w(lay[i + 1])) / 2 - gap
-                pos[i] = min(pos[i], hi)
-            for v, p in zip(lay, pos):
-                x[v] = p
+                pos[i] = min(pos[i], pos[i + 1] - (w(lay[i]) + w(lay[i + 1])) / 2 - gap)
+            x.update(zip(lay, pos))
     return x
 
 
@@ -294,10 +301,6 @@ class Diagram:
                                f"node {end!r}")
         self.edges.append(edge)
         return edge
-
-    def counts(self) -> dict:
-        """How many nodes of each kind (handy for before/after comparisons)."""
-        return dict(Counter(n.kind for n in self.nodes.values()))
 
     def __repr__(self) -> str:
         return (f"<Diagram {self.title!r}: {len(self.nodes)} nodes, {len(self.edges)} edges>")
@@ -419,13 +422,10 @@ def _components(d: Diagram) -> list[list[str]]:
         return v
     for e in d.edges:
         parent[find(e.src)] = find(e.dst)
-    first_of_group: dict = {}
+    first: dict = {}
     for v, n in d.nodes.items():
         if n.group is not None:
-            if n.group in first_of_group:
-                parent[find(v)] = find(first_of_group[n.group])
-            else:
-                first_of_group[n.group] = v
+            parent[find(v)] = find(first.setdefault(n.group, v))
     comps: dict = {}
     for v in d.nodes:
         comps.setdefault(find(v), []).append(v)
@@ -447,17 +447,15 @@ def _straighten(pts: list, path: list, lay: Layout, xs: dict, widths: dict) -> l
     its dummy nodes."""
     if len(pts) <= 2:
         return pts
-    a, b = pts[0], pts[-1]
     x_a, x_b = xs[path[0]], xs[path[-1]]
     level = {v: li for li, row in enumerate(lay.order) for v in row}
     for j, dummy in enumerate(path[1:-1], start=1):
-        t = j / (len(path) - 1)
-        x = x_a + t * (x_b - x_a)
+        x = x_a + j / (len(path) - 1) * (x_b - x_a)
         for v in lay.order[level[dummy]]:
             if not (isinstance(v, tuple) and v[:1] == ("dummy",)) and \
                     abs(xs[v] - x) < widths.get(v, 1.0) / 2 + 0.1:
                 return pts
-    return [a, b]
+    return [pts[0], pts[-1]]
 
 
 def _chaikin(pts: list, rounds: int = 3) -> list:
@@ -492,7 +490,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         # In LR mode layers run left to right, so a node's "width" along a layer is its height.
         widths = {v: (sizes[v][1] if lr else sizes[v][0]) for v in comp}
         lay = layered_layout(comp, [(e.src, e.dst) for e in cedges], widths=widths,
-                             gap=0.25 if lr else 0.3)
+                             gap=0.25 if lr else 0.3, groups={v: d.nodes[v].group for v in comp
+                                                              if d.nodes[v].group})
         step = (max((sizes[v][0] for v in comp), default=1.0) + 0.5) if lr else \
             (max((sizes[v][1] for v in comp), default=0.4) + _LAYER_GAP)
         xs = lay.x
@@ -508,7 +507,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
             pos[v] = place(v)
         for e, path in zip(cedges, lay.paths):
             edge_pts[index[id(e)]] = _straighten([place(p) for p in path], path, lay, xs, widths)
-        frames += [(g, comp) for g in sorted({d.nodes[v].group for v in comp} - {None})]
+        frames += [(g, comp, k) for k, g in enumerate(sorted({d.nodes[v].group for v in comp}
+                                                            - {None}))]
         x0 += (hi - lo) + 0.8
 
     pad = 0.6
@@ -516,7 +516,7 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
     xmin, xmax, ymin, ymax = _extent({**pos, **bends}, {**sizes, **dict.fromkeys(bends, (0, 0))},
                                      pad)
     legend = d._legend_items() if d.legend else []
-    ymax += (0.35 if d.title else 0) + 0.22 * len(legend) + (0.3 if frames else 0)
+    ymax += (0.35 if d.title else 0) + 0.22 * len(legend) + 0.22 * max((f[2] + 1 for f in frames), default=0)
     text_w = max([_CHAR_W * 1.2 * len(d.title)] + [_CHAR_W * len(t) for _, t in legend])
     extra = text_w + 0.4 - (xmax - xmin)                  # room for the title and legend
     xmin, xmax = (xmin - extra / 2, xmax + extra / 2) if extra > 0 else (xmin, xmax)
@@ -530,12 +530,12 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
     ax.axis("off")
     fs = 9 * scale
 
-    for g, comp in frames:                                # frames behind everything
+    for g, comp, k in frames:                             # frames behind everything
         members = {v: pos[v] for v in comp if d.nodes[v].group == g}
         fx0, fx1, fy0, fy1 = _extent(members, sizes, 0.2)
         ax.add_patch(Rectangle((fx0, fy0), fx1 - fx0, fy1 - fy0, fill=False, ec="#9ca3af",
                                lw=1, ls="--", zorder=0))
-        ax.text((fx0 + fx1) / 2, fy1 + 0.05, g, ha="center", va="bottom", fontsize=fs,
+        ax.text((fx0 + fx1) / 2, fy1 + 0.05 + 0.22 * k, g, ha="center", va="bottom", fontsize=fs,
                 color="#4b5563", zorder=1)
 
     for e, pts in zip(d.edges, edge_pts):

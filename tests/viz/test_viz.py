@@ -186,5 +186,11 @@ def test_environment_variable_forces_the_fallback(monkeypatch):
     assert seed_graph().render("png")[:4] == b"\x89PNG"
 
 
-def test_counts_by_kind():
-    assert seed_graph().counts() == {"placeholder": 2, "variable": 2, "op": 5}
+def test_groups_stay_side_by_side():
+    nodes = ["a", "b", "c", "d", "e", "f"]
+    edges = [("a", "d"), ("b", "e"), ("c", "f")]
+    groups = {"a": "g", "c": "g", "d": "g", "f": "g"}
+    lay = layered_layout(nodes, edges, groups=groups)
+    for row in lay.order:
+        members = [i for i, v in enumerate(row) if v in groups]
+        assert members == list(range(members[0], members[0] + len(members)))
