@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from cuda_cases import Case, all_cases, randn  # tests/cuda is on sys.path (no __init__.py:
 
 import dlcore
 from dlcore import ops
@@ -20,7 +20,10 @@ from dlcore.device import is_cuda_array
 from dlcore.errors import DeviceError
 from dlcore.registry import PRIMITIVES, aval_of, bind
 
-# a package named "cuda" would hide NVIDIA's cuda.bindings)
+# tests/cuda has no __init__.py on purpose: a test package named "cuda" would hide NVIDIA's
+# cuda.bindings, which numba.cuda imports.  Its helper module is imported by path instead.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cuda_cases import Case, all_cases, randn
 
 pytestmark = [
     pytest.mark.cuda,
