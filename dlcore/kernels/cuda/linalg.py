@@ -22,9 +22,19 @@ Tiles hanging over the matrix edge are padded with zeros, so any M, N, K work.
 TILE = 16 gives 256-thread blocks.  Batches run along the grid's z dimension (with a grid-stride
 loop past CUDA's 65,535 limit); each operand's batch offset comes from strides in elements with 0
 on broadcast batch dimensions, so a (B, M, K) @ (K, N) product never copies ``b``.  The
-accumulator has the inputs' dtype, as NumPy.  A tensor-core or register-blocked kernel (several
-outputs per thread) would be faster on an H100; this one is the teaching baseline, and real-GPU
-figures are still to be measured.
+accumulator has the inputs' dtype, as NumPy.
+
+Where to go next (to be decided by measurements on a GPU; none were available when this was
+written, so no figures are claimed here):
+
+* *Parallelism at the seed's shapes.*  (64, 1000) @ (1000, 100) gives only 4 x 7 = 28 blocks of
+  16 x 16 outputs for an H100's 132 SMs, each walking K = 1000.  Splitting K across the grid
+  (each block sums a slice of k, then a second pass or atomic adds combine the slices) would
+  fill the GPU; larger tiles would make this worse, which is why TILE is 16.
+* *Arithmetic per shared-memory load.*  Each thread here does one multiply-add per two
+  shared-memory reads.  Register blocking (a 64 x 64 block tile, each thread accumulating 4 x 4
+  outputs in registers) does 16 per 8 reads and is the usual next step for large products such
+  as (512, 1024) @ (1024, 1024); tensor cores (TF32) beyond that.
 """
 
 from __future__ import annotations
