@@ -17,22 +17,23 @@ to what the fetches need, compiles an execution plan once and runs it (``session
 
 from __future__ import annotations
 
-import dlcore as _dlcore  # noqa: F401  (registers the primitives)
+import dlcore as _dlcore  # noqa: F401 - registers the core's primitives
 
+# ruff: noqa: F401, A004 - this module re-exports TensorFlow's names (tuple, bool, abs, pow)
 from . import errors
 from .array_ops import (concat, expand_dims, fill, getitem, identity, one_hot, ones, ones_like,
                         placeholder, placeholder_with_default, rank, reshape, shape, size,
                         squeeze, stack, transpose, zeros, zeros_like)
-from .control_flow import cond, group, no_op, tuple_ as tuple, while_loop  # noqa: A004
-from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64,  # noqa: A004
-                     int32, int64)
+from .control_flow import cond, group, no_op, while_loop
+from .control_flow import tuple_ as tuple
+from .dtypes import DType, as_dtype, bool, double, float16, float32, float64, int32, int64
 from .frontend import constant, convert_to_tensor
 from .gradients import gradients
 from .graph import (Graph, Operation, Tensor, TensorShape, control_dependencies, device,
                     get_default_graph, name_scope, reset_default_graph)
-from .math_ops import (abs, add, add_n, argmax, argmin, cast, div, divide, equal, exp,  # noqa
-                       greater, greater_equal, less, less_equal, log, logical_not, matmul,
-                       maximum, minimum, multiply, negative, not_equal, pow, reduce_logsumexp,
+from .math_ops import (abs, add, add_n, argmax, argmin, cast, div, divide, equal, exp, greater,
+                       greater_equal, less, less_equal, log, logical_not, matmul, maximum,
+                       minimum, multiply, negative, not_equal, pow, reduce_logsumexp,
                        reduce_max, reduce_mean, reduce_min, reduce_sum, rsqrt, sigmoid, sign,
                        sqrt, square, stop_gradient, subtract, tanh, to_float, truediv, where)
 from .random_ops import random_normal, random_uniform, set_random_seed, truncated_normal
@@ -42,7 +43,7 @@ from .variables import (GraphKeys, Variable, all_variables, assign, assign_add, 
                         global_variables, global_variables_initializer, initialize_all_variables,
                         local_variables, local_variables_initializer, trainable_variables,
                         variables_initializer)
-from . import nn, losses, initializers, layers, train, contrib, saving, keras  # noqa: E402
+from . import contrib, initializers, keras, layers, losses, nn, saving, train  # noqa: E402, I001
 
 get_variable = layers.get_variable
 variable_scope = layers.variable_scope

@@ -31,7 +31,7 @@ def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
     return op.outputs[0]
 
 
-def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:  # noqa: A002
+def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:
     g = get_default_graph()
     default = to_tensor(input, g)
     dims = tuple(None if d is None else int(d) for d in (getattr(shape, "dims", shape) or ()))
@@ -70,7 +70,7 @@ def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
                   name, tensor)
 
 
-def identity(input, name: str | None = None) -> Tensor:  # noqa: A002
+def identity(input, name: str | None = None) -> Tensor:
     return _named(_ops.identity, name, input)
 
 
@@ -105,12 +105,12 @@ def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
     return _scoped("stack", name, lambda *xs: _ops.stack(list(xs), axis), *values)
 
 
-def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:  # noqa: A002
+def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
     a = axis if axis is not None else dim
     return _named(lambda x: _ops.expand_dims(x, int(a)), name, input)
 
 
-def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:  # noqa: A002
+def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:
     a = axis if axis is not None else squeeze_dims
     first = len(get_default_graph()._ops)
     x = _args(input)[0]
@@ -132,7 +132,7 @@ def getitem(x, idx) -> Tensor:
     return _ops.getitem(_args(x)[0], idx)
 
 
-def shape(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # noqa: A002
+def shape(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:
     """The shape as a constant when it is fully known at build time."""
     t = _args(input)[0]
     if not t.shape.is_fully_defined():
@@ -141,12 +141,12 @@ def shape(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # 
     return constant(list(t.aval.shape), out_type, name=name or "Shape")
 
 
-def size(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # noqa: A002
+def size(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:
     t = _args(input)[0]
     if not t.shape.is_fully_defined():
         raise NotImplementedError("tf.size of a tensor with unknown dimensions")
     return constant(int(np.prod(t.aval.shape)), out_type, name=name or "Size")
 
 
-def rank(input, name: str | None = None) -> Tensor:  # noqa: A002
+def rank(input, name: str | None = None) -> Tensor:
     return constant(len(_args(input)[0].aval.shape), _dtypes.int32, name=name or "Rank")

@@ -15,7 +15,7 @@ from dlcore import dtypes as _core
 class DType:
     """A graph tensor's element type."""
 
-    __slots__ = ("np", "name")
+    __slots__ = ("name", "np")
 
     def __init__(self, np_dtype: np.dtype):
         self.np = np.dtype(np_dtype)
@@ -38,7 +38,7 @@ class DType:
         return self.np.kind == "b"
 
     @property
-    def base_dtype(self) -> "DType":
+    def base_dtype(self) -> DType:
         return self
 
     def __eq__(self, other) -> bool:
@@ -63,7 +63,7 @@ float32 = DType(np.float32)
 float64 = DType(np.float64)
 int32 = DType(np.int32)
 int64 = DType(np.int64)
-bool = DType(np.bool_)  # noqa: A001 - TensorFlow's name
+bool = DType(np.bool_)
 float16 = None          # not supported by the core; kept so `tf.float16` gives a clear None
 double = float64
 

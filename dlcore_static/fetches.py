@@ -10,7 +10,7 @@ fetched Operation gives None.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .graph import Graph, Operation, Tensor
 

@@ -18,7 +18,7 @@ Control-flow nodes (Cond, While) have sub-graphs instead of a primitive; their a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass

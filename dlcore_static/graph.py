@@ -25,7 +25,7 @@ import os
 import re
 import sys
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from dlcore.errors import format_shape
 from dlcore.registry import AVal
@@ -111,10 +111,24 @@ class TensorShape:
 class Operation:
     """A node of the graph.  See the module docstring."""
 
-    __slots__ = ("graph", "name", "type", "prim", "inputs", "params", "control_inputs",
-                 "outputs", "_id", "_ctx", "defined_at", "device", "attrs", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_id",
+        "attrs",
+        "control_inputs",
+        "defined_at",
+        "device",
+        "graph",
+        "inputs",
+        "name",
+        "outputs",
+        "params",
+        "prim",
+        "type",
+    )
 
-    def __init__(self, graph: "Graph", op_type: str, name: str, inputs=(), avals=(), *,
+    def __init__(self, graph: Graph, op_type: str, name: str, inputs=(), avals=(), *,
                  prim=None, params=None, attrs=None, defined_at: str | None = None):
         graph._check_not_finalized()
         self.graph = graph
@@ -157,7 +171,7 @@ class Operation:
         return f"<tf.Operation '{self.name}' type={self.type}>"
 
 
-def _check_visible(t: "Tensor", ctx, name: str) -> None:
+def _check_visible(t: Tensor, ctx, name: str) -> None:
     """A tensor made inside a cond branch or loop body can only be used inside it."""
     c = ctx
     while c is not None:
@@ -173,7 +187,7 @@ def _check_visible(t: "Tensor", ctx, name: str) -> None:
 class Tensor:
     """Output ``value_index`` of ``op``: a symbolic value with a static shape and dtype."""
 
-    __slots__ = ("op", "value_index", "aval", "__weakref__")
+    __slots__ = ("__weakref__", "aval", "op", "value_index")
 
     def __init__(self, op: Operation, value_index: int, aval: AVal):
         self.op = op
@@ -189,7 +203,7 @@ class Tensor:
         return f"{self.op.name}:{self.value_index}"
 
     @property
-    def graph(self) -> "Graph":
+    def graph(self) -> Graph:
         return self.op.graph
 
     @property
@@ -256,7 +270,7 @@ class Graph:
 
     # -- default graph
     @contextlib.contextmanager
-    def as_default(self) -> Iterator["Graph"]:
+    def as_default(self) -> Iterator[Graph]:
         _stack().append(self)
         try:
             yield self

@@ -48,8 +48,6 @@ def get_variable(name, shape=None, dtype=None, initializer=None, trainable=True,
             raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
                              "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
         return g._variables_by_op[existing]
-    if reuse and _scopes and _scopes[-1][1] is True and existing is None and False:
-        raise ValueError(f"Variable {full} does not exist")
     init = initializer if initializer is not None else _init.GlorotUniform()
     if callable(init):
         value = (lambda: init(shape, dtype=dtype)) if dtype is not None else (lambda: init(shape))

@@ -62,7 +62,7 @@ def add(x, y, name=None): return _named(_ops.add, name, x, y)
 def subtract(x, y, name=None): return _named(_ops.sub, name, x, y)
 def multiply(x, y, name=None): return _named(_ops.mul, name, x, y)
 def divide(x, y, name=None): return _named(_ops.div, name, x, y)
-def pow(x, y, name=None): return _named(_ops.pow, name, x, y)  # noqa: A001
+def pow(x, y, name=None): return _named(_ops.pow, name, x, y)
 def maximum(x, y, name=None): return _named(_ops.maximum, name, x, y)
 def minimum(x, y, name=None): return _named(_ops.minimum, name, x, y)
 def negative(x, name=None): return _named(_ops.neg, name, x)
@@ -71,7 +71,7 @@ def log(x, name=None): return _named(_ops.log, name, x)
 def sqrt(x, name=None): return _named(_ops.sqrt, name, x)
 def tanh(x, name=None): return _named(_ops.tanh, name, x)
 def sigmoid(x, name=None): return _named(_ops.sigmoid, name, x)
-def abs(x, name=None): return _named(_ops.abs, name, x)  # noqa: A001
+def abs(x, name=None): return _named(_ops.abs, name, x)
 def sign(x, name=None): return _named(_ops.sign, name, x)
 def square(x, name=None): return _named(_ops.square, name, x)
 def relu(x, name=None): return _named(_ops.relu, name, x)
@@ -186,13 +186,13 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
                    lambda x: _ops.logsumexp(x, _axis(axis, None), bool(keepdims)), input_tensor)
 
 
-def argmax(input, axis=None, name=None, dimension=None, output_type=_dtypes.int64):  # noqa: A002
+def argmax(input, axis=None, name=None, dimension=None, output_type=_dtypes.int64):
     a = axis if axis is not None else (dimension if dimension is not None else 0)
     out = _named(lambda x: _ops.argmax(x, a), name, input)
     return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)
 
 
-def argmin(input, axis=None, name=None, output_type=_dtypes.int64):  # noqa: A002
+def argmin(input, axis=None, name=None, output_type=_dtypes.int64):
     a = 0 if axis is None else axis
     out = _scoped("ArgMin", name, lambda x: _ops.argmax(_ops.neg(x), a), input)
     return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from .math_ops import _named, _scoped
-from .math_ops import relu, sigmoid, tanh  # noqa: F401  (re-exported under tf.nn)
+from .math_ops import relu, sigmoid, tanh  # noqa: F401 - re-exported as tf.nn.relu, ...
 
 
 def softmax(logits, axis=-1, name=None, dim=None):
@@ -65,8 +65,8 @@ def l2_loss(t, name=None):
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
     """Zero each element with probability ``rate`` (= 1 - keep_prob), scale the rest."""
-    from .random_ops import random_uniform_like
     from .frontend import to_tensor
+    from .random_ops import random_uniform_like
     if rate is None:
         if keep_prob is None:
             raise ValueError("Either keep_prob or rate must be given")

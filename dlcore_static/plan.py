@@ -36,7 +36,7 @@ Plan fields, for tools (the graph compiler, pictures, tests):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from dlcore.device import CPU, to_device
 

@@ -259,7 +259,7 @@ def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
 
 
 def _restore_variables(doc: dict, arrays: dict, graph: Graph, built: dict) -> dict:
-    from .variables import Variable, GLOBAL_VARIABLES, TRAINABLE_VARIABLES
+    from .variables import GLOBAL_VARIABLES, TRAINABLE_VARIABLES, Variable
     values = {}
     for rec in doc.get("variables", []):
         try:
@@ -304,7 +304,7 @@ def _restore_variables(doc: dict, arrays: dict, graph: Graph, built: dict) -> di
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_scope=None,
-                      graph: Graph | None = None) -> "Saver":
+                      graph: Graph | None = None) -> Saver:
     """Rebuild a saved graph in the default graph; returns a Saver whose ``restore(sess)``
     loads the variable values stored in the file."""
     doc, arrays = _read(meta_graph_or_file)

@@ -37,7 +37,7 @@ from dlcore.device import CPU, as_device, is_cuda_array, to_device
 
 from . import dtypes as _dtypes
 from . import plan as _plan
-from .errors import (InvalidArgumentError, OpError, UnimplementedError, node_suffix)
+from .errors import InvalidArgumentError, OpError, UnimplementedError, node_suffix
 from .fetches import FetchMapper, fetch_key
 from .graph import Graph, Operation, Tensor, get_default_graph
 
@@ -95,7 +95,7 @@ class Session:
         self._default_ctx = None
 
     # -- context manager / default session
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         self._default_ctx = self.graph.as_default()
         self._default_ctx.__enter__()
         _session_stack().append(self)
@@ -187,7 +187,7 @@ class Session:
             if t.op.attrs.get("unfeedable"):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
         plan = _plan.build_plan(self, leaves, list(fed))
-        from .compiler import session_hook          # passes, recompile log (issue 5)
+        from .compiler import session_hook  # passes, recompile log (issue 5)
         plan = session_hook(self, plan, fetches, fed, vals)
         return plan, mapper
 
@@ -266,7 +266,7 @@ class Session:
             staged.clear()
 
     # -- tools
-    def plan(self, fetches, feed_dict=None) -> "_plan.Plan":
+    def plan(self, fetches, feed_dict=None) -> _plan.Plan:
         """The (cached) execution plan for these fetches and feeds, without running it."""
         fkey = fetch_key(fetches)
         fed, vals, feed_key = self._convert_feeds(feed_dict) if feed_dict else ((), (), ())
@@ -277,7 +277,7 @@ class Session:
                 self._cache[(fkey, feed_key)] = entry
         return entry[0]
 
-    def subplan(self, fetch_tensors, captured, ctx) -> "_plan.Plan":
+    def subplan(self, fetch_tensors, captured, ctx) -> _plan.Plan:
         """A cond branch's or loop body's plan: ops of ``ctx`` only, ``captured`` handed in."""
         return _plan.build_plan(self, list(fetch_tensors), [], ctx=ctx, captured=list(captured))
 

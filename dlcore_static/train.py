@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from . import saving as _saving
 from .control_flow import group
 from .frontend import to_tensor
 from .gradients import gradients
 from .graph import get_default_graph
 from .variables import Variable, trainable_variables
-from . import saving as _saving
 
 Saver = _saving.Saver
 export_meta_graph = _saving.export_meta_graph

@@ -1,3 +1,3 @@
 """``tf.contrib``: the pieces of TensorFlow 1's contrib that the seed notes use."""
 
-from . import layers  # noqa: F401
+from . import layers

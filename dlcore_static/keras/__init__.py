@@ -5,5 +5,5 @@ Each model builds a graph and a Session underneath (``models.py``); layers are i
 ``keras.losses``, ``History`` and the progress bar in ``keras.callbacks``.
 """
 
-from . import activations, callbacks, layers, losses, models, optimizers  # noqa: F401
-from .models import Sequential  # noqa: F401
+from . import activations, callbacks, layers, losses, models, optimizers
+from .models import Sequential

@@ -28,9 +28,8 @@ def test_unique_op_names_and_tensor_names():
 
 
 def test_name_scopes_nest_and_reuse_gets_suffix():
-    with tf.name_scope("outer"):
-        with tf.name_scope("inner"):
-            c = tf.constant(1.0, name="c")
+    with tf.name_scope("outer"), tf.name_scope("inner"):
+        c = tf.constant(1.0, name="c")
     with tf.name_scope("outer"):
         d = tf.constant(1.0, name="c")
     assert c.op.name == "outer/inner/c"

@@ -1,7 +1,6 @@
 """Keras Sequential on the static engine: API, Keras-1 names, fit/evaluate/predict, output."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest

@@ -140,11 +140,10 @@ def test_fetch_errors():
 def test_missing_feed_is_an_invalid_argument_error_naming_the_node():
     x = tf.placeholder(tf.float32, shape=(None, 784))
     y = x * 2
-    with tf.Session() as sess:
-        with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(
-                "You must feed a value for placeholder tensor 'Placeholder' with dtype float "
-                "and shape [?,784]")) as e:
-            sess.run(y)
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(
+            "You must feed a value for placeholder tensor 'Placeholder' with dtype float "
+            "and shape [?,784]")) as e:
+        sess.run(y)
     assert re.search(r"\[\[node Placeholder \(defined at test_session.py:\d+\) \]\]",
                      str(e.value))
     assert e.value.op is x.op
@@ -153,19 +152,17 @@ def test_missing_feed_is_an_invalid_argument_error_naming_the_node():
 def test_uninitialized_variable_is_a_failed_precondition():
     with tf.name_scope("dense_93"):
         b = tf.Variable(tf.zeros((3,)), name="bias")
-    with tf.Session() as sess:
-        with pytest.raises(tf.errors.FailedPreconditionError, match=re.escape(
-                "Attempting to use uninitialized value dense_93/bias")) as e:
-            sess.run(b + 1)
+    with tf.Session() as sess, pytest.raises(tf.errors.FailedPreconditionError, match=re.escape(
+            "Attempting to use uninitialized value dense_93/bias")) as e:
+        sess.run(b + 1)
     assert "[[node dense_93/bias/read (defined at test_session.py:" in str(e.value)
 
 
 def test_closed_and_empty_sessions():
-    with tf.Session() as sess:
-        with pytest.raises(RuntimeError, match=re.escape(
-                "The Session graph is empty.  Add operations to the graph before calling "
-                "run().")):
-            sess.run([])
+    with tf.Session() as sess, pytest.raises(RuntimeError, match=re.escape(
+            "The Session graph is empty.  Add operations to the graph before calling "
+            "run().")):
+        sess.run([])
     c = tf.constant(1.0)
     with pytest.raises(RuntimeError, match="Attempted to use a closed Session."):
         sess.run(c)

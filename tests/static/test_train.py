@@ -174,9 +174,8 @@ def test_get_variable_and_variable_scope():
     with tf.variable_scope("layer", reuse=True):
         w2 = tf.get_variable("w", (2, 3))
     assert w is w2 and w.name == "layer/w:0"
-    with pytest.raises(ValueError, match="already exists"):
-        with tf.variable_scope("layer"):
-            tf.get_variable("w", (2, 3))
+    with pytest.raises(ValueError, match="already exists"), tf.variable_scope("layer"):
+        tf.get_variable("w", (2, 3))
 
 
 def test_losses():
