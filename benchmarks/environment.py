@@ -34,6 +34,30 @@ def fix_thread_settings() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def set_threads(n: int) -> None:
+    """``--threads n``: the same thread count for every pool (before the engines import)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                "NUMBA_NUM_THREADS"):
+        os.environ[var] = str(n)
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               f" --xla_cpu_multi_thread_eigen={'false' if n == 1 else 'true'}")
+
+
+def busy_warning() -> str:
+    """A warning when other processes keep the cores busy (1-minute load above half the cores):
+    multi-threaded BLAS and OpenMP pools slow down badly when their threads are descheduled."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return ""
+    cores = os.cpu_count() or 1
+    if load > 0.5 * cores:
+        return (f"warning: machine busy (1-min load {load:.2f} on {cores} cores): other processes "
+                f"share the cores, absolute times are inflated; ratios of interleaved runs hold "
+                f"up better")
+    return ""
+
+
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:

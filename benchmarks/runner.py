@@ -47,15 +47,18 @@ class Config:
     warmup_s: float
     min_warmup: int
     classifier_runs: int
+    #: sampling time one engine may spend on one workload; past it (with 3 samples) it stops,
+    #: so a very slow engine cannot stretch the whole run.
+    engine_budget_s: float
 
 
 CONFIGS = {
     "full": Config("full", rounds=7, sample_s=0.15, warmup_s=0.3, min_warmup=3,
-                   classifier_runs=3),
-    "quick": Config("quick", rounds=3, sample_s=0.04, warmup_s=0.08, min_warmup=2,
-                    classifier_runs=1),
+                   classifier_runs=3, engine_budget_s=20.0),
+    "quick": Config("quick", rounds=3, sample_s=0.03, warmup_s=0.05, min_warmup=1,
+                    classifier_runs=1, engine_budget_s=2.0),
     "tiny": Config("tiny", rounds=2, sample_s=0.001, warmup_s=0.0, min_warmup=1,
-                   classifier_runs=1),
+                   classifier_runs=1, engine_budget_s=1.0),
 }
 
 
@@ -156,8 +159,7 @@ def _check_losses(results: list[Result]) -> None:
     for r in results:
         if r.first_loss is not None and not math.isclose(r.first_loss, ref.first_loss,
                                                          rel_tol=2e-3, abs_tol=1e-6):
-            r.note = (r.note + "; " if r.note else "") + (
-                f"first loss {r.first_loss:.6g} != {ref.label}'s {ref.first_loss:.6g}")
+            _add_note(r, f"first loss {r.first_loss:.6g} != {ref.label}'s {ref.first_loss:.6g}")
 
 
 def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
@@ -180,20 +182,39 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
             by_name[name].fail(exc, "warm-up")
             del live[name]
     samples: dict[str, list[float]] = {name: [] for name in live}
+    spent = dict.fromkeys(live, 0.0)
     for rnd in range(cfg.rounds):
-        names = list(live)
+        names = [n for n in live if len(samples[n]) < 3 or spent[n] < cfg.engine_budget_s]
         for name in names[rnd % max(len(names), 1):] + names[: rnd % max(len(names), 1)]:
             progress.advance(f"{wl.name} · {name} · round {rnd + 1}/{cfg.rounds}")
             try:
                 samples[name].append(_sample(live[name].step, inner[name]))
+                spent[name] += samples[name][-1] * inner[name]
             except Exception as exc:
                 by_name[name].fail(exc, "timed run")
                 del live[name]
     for name, values in samples.items():
         if name in live and values:
             _set_stats(by_name[name], values)
+            if len(values) < cfg.rounds:
+                _add_note(by_name[name], f"{len(values)} of {cfg.rounds} rounds (time budget)")
+            _check_finite(live[name], by_name[name])
     _close(live)
     return results
+
+
+def _add_note(r: Result, note: str) -> None:
+    r.note = f"{r.note}; {note}" if r.note else note
+
+
+def _check_finite(prep: Prepared, r: Result) -> None:
+    """A diverged model computes with inf/NaN, whose speed means nothing: say so."""
+    try:
+        out = prep.step()
+    except Exception:
+        return
+    if isinstance(out, float) and not math.isfinite(out):
+        _add_note(r, f"loss is {out} after the timed steps: diverged, timing not meaningful")
 
 
 def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
@@ -234,9 +255,8 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
         r.extra = {"epochs": statistics.median(epochs), "accuracy": values[-1][2],
                    "target": wl.target, "reached": all(v[2] >= wl.target for v in values)}
         if not r.extra["reached"]:
-            r.note = (r.note + "; " if r.note else "") + (
-                f"did not reach {wl.target:.0%} in {wl.max_epochs} epochs "
-                f"(accuracy {values[-1][2]:.3f})")
+            _add_note(r, f"did not reach {wl.target:.0%} in {wl.max_epochs} epochs "
+                         f"(accuracy {values[-1][2]:.3f})")
     _close(live)
     return results
 
