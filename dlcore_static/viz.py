@@ -348,6 +348,68 @@ def draw_passes(before: Graph | Diagram, after: Graph | Diagram, *,
     return side_by_side(d1, d2, titles=names, title=title)
 
 
+_IR_KINDS = {"feed": "placeholder", "const": "constant", "prim": "op", "fused": "fused"}
+
+
+def program_diagram(prog, title: str = "", shapes: bool = True, highlight: dict | None = None,
+                    rankdir: str = "TB") -> Diagram:
+    """A picture of the graph compiler's IR (``dlcore_static.compiler.ir.Program``): what one
+    Session plan looks like at some stage of the passes.  Fused nodes list the ops they hold."""
+    d = Diagram(title=title, rankdir=rankdir)
+    nodes = list(getattr(prog, "feeds", [])) + list(prog.nodes)
+    ids = {id(n): f"n{i}" for i, n in enumerate(nodes)}
+    fetched = {id(v.node) for v in getattr(prog, "fetches", []) if v is not None}
+    fetched |= {id(n) for n in getattr(prog, "targets", [])}
+    marks = highlight or {}
+    for n in nodes:
+        kind = _IR_KINDS.get(n.kind) or (op_kind(n.op) if n.op is not None else "op")
+        if n.kind == "fused":
+            members = [getattr(m, "type", str(m)) for m in n.members]
+            label = "Fused: " + " ".join(members[:4]) + (" ..." if len(members) > 4 else "")
+        else:
+            label = _short(n.name) + ("" if n.name.split("/")[-1].split("_")[0] == n.type
+                                      else f"\n{n.type}")
+        if n.kind == "const" and getattr(n.value, "size", 2) == 1:
+            label += f"\n= {float(n.value):g}"
+        elif shapes and n.avals:
+            label += f"\n{tuple(n.avals[0].shape)}"
+        how = marks.get(n.name) or ("fetched" if id(n) in fetched else None)
+        d.add_node(Node(ids[id(n)], label, kind, how, tooltip=n.name))
+    for n in nodes:
+        for v in n.inputs:
+            if id(v.node) in ids:
+                d.add_edge(Edge(ids[id(v.node)], ids[id(n)], f":{v.index}" if v.index else ""))
+        for c in n.control:
+            if id(c) in ids:
+                d.add_edge(Edge(ids[id(c)], ids[id(n)], "", "control"))
+    return d
+
+
+def draw_compiler_passes(session, fetches, feed_dict=None, stages=("input", None)) -> Diagram:
+    """The program of ``session.run(fetches, feed_dict)`` before and after the Session's graph
+    passes (``tf.Session(passes=...)``), side by side, with node counts.  Nodes that a pass
+    added are marked in cyan.  ``None`` as a stage means the last pass."""
+    from .compiler import explain
+    report = explain(session, fetches, feed_dict)
+    programs = getattr(report, "programs", {})
+    if not programs:
+        raise ValueError("this Session ran no graph passes; create it with "
+                         "tf.Session(passes='all') (or a list of pass names)")
+    names = list(programs)
+    chosen = [names[-1] if s is None else s for s in stages]
+    seen: set = set()
+    panels = []
+    for i, stage in enumerate(chosen):
+        prog = programs[stage]
+        here = {n.name for n in list(prog.feeds) + list(prog.nodes)}
+        added = {} if i == 0 else {name: "added" for name in here - seen}
+        seen |= here
+        panels.append(program_diagram(prog, highlight=added))
+    titles = [f"{s} ({len(p.nodes)} nodes)" for s, p in zip(chosen, panels)]
+    return side_by_side(*panels, titles=titles,
+                        title="the program one Session.run executes, through the passes")
+
+
 def count_by_type(graph: Graph | None = None) -> dict[str, int]:
     """How many ops of each type a graph holds: a quick before/after summary."""
     out: dict[str, int] = {}
@@ -356,5 +418,6 @@ def count_by_type(graph: Graph | None = None) -> dict[str, int]:
     return out
 
 
-__all__ = ["ancestors", "count_by_type", "draw_gradients", "draw_graph", "draw_passes",
-           "draw_run", "executed_ops", "graph_diagram", "op_kind", "op_label"]
+__all__ = ["ancestors", "count_by_type", "draw_compiler_passes", "draw_gradients", "draw_graph",
+           "draw_passes", "draw_run", "executed_ops", "graph_diagram", "op_kind", "op_label",
+           "program_diagram"]

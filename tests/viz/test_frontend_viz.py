@@ -159,3 +159,26 @@ def test_tensor_without_tape_and_custom_function():
     d = eviz.draw_tape(Double.apply(a).sum())
     assert any("Double" in n.label for n in d.nodes.values())
     assert d.render("png", engine="matplotlib")[:4] == b"\x89PNG"
+
+
+def test_compiler_passes_before_and_after():
+    compiler = pytest.importorskip("dlcore_static.compiler")
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, shape=(4, 3), name="x")
+        w = tf.Variable(np.ones((3, 2), np.float32), name="w")
+        loss = tf.reduce_sum((tf.matmul(x, w) - 1.0) ** 2)
+        init = tf.global_variables_initializer()
+    feed = {x: np.ones((4, 3), np.float32)}
+    sess = tf.Session(graph=g, passes="all")
+    sess.run(init)
+    assert sess.run(loss, feed_dict=feed) == pytest.approx(32.0)
+    d = sviz.draw_compiler_passes(sess, loss, feed)
+    stages = list(compiler.explain(sess, loss, feed).programs)
+    groups = {n.group for n in d.nodes.values()}
+    assert {gr.split(" (")[0] for gr in groups} == {stages[0], stages[-1]}
+    assert any(n.kind == "fused" and n.highlight == "added" for n in d.nodes.values())
+    plain = tf.Session(graph=g, passes=())
+    plain.run(init)
+    with pytest.raises(ValueError, match="passes"):
+        sviz.draw_compiler_passes(plain, loss, feed)
