@@ -144,10 +144,20 @@ def scalar_context_dtype(args) -> np.dtype | None:
 
 def bind(prim: Primitive, *args, **params):
     """Apply ``prim`` to ``args``: the one dispatch point shared by both front ends."""
+    all_numpy = True
     for a in args:
-        fe = getattr(type(a), "__dlcore_frontend__", None)
+        t = type(a)
+        if t is np.ndarray:
+            continue
+        all_numpy = False
+        fe = getattr(t, "__dlcore_frontend__", None)
         if fe is not None:
             return fe.apply(prim, args, params)
+    if all_numpy:                # the hot path of raw-buffer calls: rule (cached), CPU kernel
+        _check_cached(prim, args, params)
+        kernel = prim.kernels.get("cpu")
+        if kernel is not None:
+            return kernel(*args, **params)
     return apply_raw(prim, args, params)
 
 
@@ -170,7 +180,7 @@ def _check_cached(prim: Primitive, bufs, params) -> None:
     """Run the shape rule on concrete buffers, remembering the (shapes, dtypes, params) that
     passed, so a hot loop of small ops does not pay for the rule every time.  Failures are
     never cached: a bad call raises every time."""
-    key = tuple((b.shape, b.dtype) for b in bufs)
+    key = tuple([b.shape for b in bufs] + [b.dtype for b in bufs])
     if params:
         key = (key, tuple(params.items()))
     cache = prim._rule_cache

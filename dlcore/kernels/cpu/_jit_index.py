@@ -16,3 +16,12 @@ def one_hot_rows(idx, out):
         k = idx[i]
         if 0 <= k < depth:
             out[i, k] = 1
+
+
+@njit(cache=True, nogil=True)
+def scatter_add_rows(v, idx, out):
+    """out[idx[j], :] += v[j, :] (indices already checked and made non-negative)."""
+    for j in range(idx.shape[0]):
+        k = idx[j]
+        for c in range(v.shape[1]):
+            out[k, c] += v[j, c]

@@ -191,6 +191,8 @@ class _ElementwiseKernel:
         self.__name__ = f"cpu_{name}"
         self._mod = None
         self._flat: dict = {}
+        self._flat_serial = None
+        self._flat_par = None
 
     def module(self):
         """The generated module (written, imported and its functions decorated on first use)."""
@@ -206,6 +208,12 @@ class _ElementwiseKernel:
             return np.dtype(params["dtype"])
         return bufs[-1].dtype
 
+    def _load_flat_all(self):
+        """The flat loops for the all-``A`` mask, kept in attributes for the hot path."""
+        self._flat_serial = self._flat_fn("A" * self.nin, False)
+        self._flat_par = self._flat_fn("A" * self.nin, True)
+        return self._flat_serial, self._flat_par
+
     def _flat_fn(self, mask: str, parallel: bool):
         key = (mask, parallel)
         fn = self._flat.get(key)
@@ -220,11 +228,15 @@ class _ElementwiseKernel:
         for b in bufs:
             if type(b) is not np.ndarray or b.shape != shape or not b.flags.c_contiguous:
                 return self._call(bufs, params)
-        out = np.empty(shape, self.out_dtype(bufs, params))
+        policy = self.policy
+        out = np.empty(shape, bufs[-1].dtype if policy == "input" else
+                       self.out_dtype(bufs, params))
         n = out.size
         if n:
-            par = n >= PARALLEL_THRESHOLD
-            fn = self._flat.get(("A" * self.nin, par)) or self._flat_fn("A" * self.nin, par)
+            if n < PARALLEL_THRESHOLD:
+                fn = self._flat_serial or self._load_flat_all()[0]
+            else:
+                fn = self._flat_par or self._load_flat_all()[1]
             if len(shape) == 1:
                 fn(out, *bufs)
             else:

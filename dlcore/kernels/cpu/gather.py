@@ -1,6 +1,8 @@
 """CPU kernels for take / scatter_add (integer-array indexing along axis 0).
 
-(Initial version: NumPy's ``take`` and ``add.at``; a Numba kernel is welcome where it wins.)
+``take`` is NumPy's ``take`` (a gather of rows: a memory move NumPy already does at bandwidth).
+``scatter_add`` is a Numba loop over the indices (``_jit_index.scatter_add_rows``, imported on
+first use): NumPy's ``add.at`` is its unbuffered reference, much slower for row updates.
 """
 
 from __future__ import annotations
@@ -21,5 +23,13 @@ def take(x, i):
 
 def scatter_add(v, i, ref):
     out = np.zeros(ref.shape, v.dtype)
-    np.add.at(out, _checked(i, ref.shape[0]), v)
+    i = _checked(np.asarray(i), ref.shape[0])
+    if i.size == 0 or out.size == 0:
+        return out
+    from ._jit_index import scatter_add_rows
+    n = ref.shape[0]
+    idx = np.where(i < 0, i + n, i).reshape(-1).astype(np.int64, copy=False)
+    rows = int(np.prod(ref.shape[1:], dtype=np.int64))
+    scatter_add_rows(np.ascontiguousarray(v).reshape(idx.shape[0], rows), idx,
+                     out.reshape(n, rows))
     return out
