@@ -191,6 +191,8 @@ def _reduce_cases() -> list[Case]:
         _c("sum_to", randn(3, 4), np.zeros((3, 1), np.float32), label="keep-rows"),
         _c("sum_to", randn(2, 3, 4), np.zeros((1, 4), np.float32), label="3d"),
         _c("sum_to", randn(3, 4), np.zeros((), np.float32), label="to-0d"),
+        _c("sum", randn(4, 3, 1), axes=(1,), keepdims=False, label="inner-size1"),
+        _c("argmax", randn(4, 3, 1), axis=1, keepdims=False, label="inner-size1"),
     ]
     return out
 

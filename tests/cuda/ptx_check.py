@@ -109,16 +109,21 @@ def check_reduce(failures: list) -> None:
             if op != "sum" and dt is np.bool_:
                 continue
             out = np.dtype(np.int64) if (op == "sum" and dt is np.bool_) else np.dtype(dt)
-            mod = load_generated_module(
-                f"ptxcheck_reduce_{op}", R._TEMPLATE.format(
-                    op=op, dtype=out.name, T=R.S.numpy_type_name(out), THREADS=R.S.THREADS,
-                    INIT=R._init_value(op, out), COMBINE=R._COMBINE[op],
-                    OFFSET=R.S.OFFSET_SOURCE, COLS_X=R.COLS_X, COLS_Y=R.COLS_Y))
-            for kern in ("reduce_rows", "reduce_cols"):
-                argtypes = [arr(dt), arr(out), tup(2), tup(2), tup(1), tup(1), i64, i64, i64,
-                            i64]
-                compile_one(f"{kern} {op} {np.dtype(dt).name} -> {out.name}",
-                            getattr(mod, kern).py_func, argtypes, failures)
+            if op == "sum" and dt is np.bool_:
+                outs = [out, np.dtype(np.bool_)]   # sum (int64) and sum_to (keeps bool)
+            else:
+                outs = [out]
+            for out in outs:
+                mod = load_generated_module(
+                    f"ptxcheck_reduce_{op}", R._TEMPLATE.format(
+                        op=op, dtype=out.name, T=R.S.numpy_type_name(out), THREADS=R.S.THREADS,
+                        INIT=R._init_value(op, out), COMBINE=R._COMBINE[op],
+                        OFFSET=R.S.OFFSET_SOURCE, COLS_X=R.COLS_X, COLS_Y=R.COLS_Y))
+                for kern in ("reduce_rows", "reduce_cols"):
+                    argtypes = [arr(dt), arr(out), tup(2), tup(2), tup(1), tup(1), i64, i64,
+                                i64, i64]
+                    compile_one(f"{kern} {op} {np.dtype(dt).name} -> {out.name}",
+                                getattr(mod, kern).py_func, argtypes, failures)
     for dt in FLOATS + INTS:
         dt = np.dtype(dt)
         mod = load_generated_module("ptxcheck_argmax", R._ARGMAX_TEMPLATE.format(

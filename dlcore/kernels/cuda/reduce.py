@@ -300,7 +300,8 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
         fill[blocks, threads](out, S.scalar_of(0, out_dtype), M)
         return S.view_as(out, out_shape)
     kshape, kstrides, rshape, rstrides = _split(shape, axes)
-    rows = len(shape) == 0 or (len(shape) - 1) in axes or M == 1
+    # Rows when the stride-1 dimension (the innermost one longer than 1) is reduced.
+    rows = M == 1 or (len(rstrides) > 0 and rstrides[-1] == 1)
     out = _reduce_flat(_module(op, np.dtype(out_dtype)), S.flat(x), kshape, kstrides, rshape,
                        rstrides, R, M, rows, out_dtype)
     return S.view_as(out, out_shape)
@@ -338,7 +339,7 @@ def argmax(x, *, axis, keepdims):
     kshape, (kstrides,) = S.merge_dims([shape[d] for d in kept], [strides[d] for d in kept])
     mod = _module("argmax", np.dtype(x.dtype))
     args = (S.flat(x), out, S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), strides[axis], R, M)
-    inner_reduced = axis == len(shape) - 1
+    inner_reduced = strides[axis] == 1 or M == 1
     if inner_reduced or M < ARGMAX_COLS_MIN_OUTPUTS:
         threads = S.pow2_threads(R)
         blocks = builtins.min(M, S.max_blocks())
