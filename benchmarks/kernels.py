@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before numba/torch load their OpenMP
 
@@ -102,14 +102,16 @@ def bench_reductions(reps: int) -> None:
     m = a.reshape(4096, 4096)
     ta, tm = _t(a), _t(m)
     cases = [
-        ("sum(a)", lambda: ops.sum(a), lambda: np.sum(a), (lambda: torch.sum(ta)) if torch else None),
+        ("sum(a)", lambda: ops.sum(a), lambda: np.sum(a),
+         (lambda: torch.sum(ta)) if torch else None),
         ("sum(m, axis=0)", lambda: ops.sum(m, 0), lambda: np.sum(m, 0),
          (lambda: torch.sum(tm, 0)) if torch else None),
         ("sum(m, axis=1)", lambda: ops.sum(m, 1), lambda: np.sum(m, 1),
          (lambda: torch.sum(tm, 1)) if torch else None),
         ("max(m, axis=1)", lambda: ops.max(m, 1), lambda: np.max(m, 1),
          (lambda: torch.amax(tm, 1)) if torch else None),
-        ("max(a)", lambda: ops.max(a), lambda: np.max(a), (lambda: torch.max(ta)) if torch else None),
+        ("max(a)", lambda: ops.max(a), lambda: np.max(a),
+         (lambda: torch.max(ta)) if torch else None),
     ]
     for label, f_dl, f_np, f_torch in cases:
         figs = {"dlcore": a.nbytes / median_time(f_dl, reps) / 1e9,
@@ -126,12 +128,15 @@ def bench_matmul(reps: int) -> None:
         b = rng.standard_normal((k, n)).astype(np.float32)
         flops = 2.0 * mm * k * n
         inner = 20 if mm == 64 else 1
-        figs = {"dlcore": flops / median_time(lambda: ops.matmul(a, b), reps, inner=inner) / 1e9,
-                "numpy": flops / median_time(lambda: np.matmul(a, b), reps, inner=inner) / 1e9,
+        figs = {"dlcore": flops / median_time(lambda a=a, b=b: ops.matmul(a, b), reps,
+                                              inner=inner) / 1e9,
+                "numpy": flops / median_time(lambda a=a, b=b: np.matmul(a, b), reps,
+                                             inner=inner) / 1e9,
                 "torch": None}
         if torch is not None:
             ta, tb = _t(a), _t(b)
-            figs["torch"] = flops / median_time(lambda: torch.mm(ta, tb), reps, inner=inner) / 1e9
+            figs["torch"] = flops / median_time(lambda ta=ta, tb=tb: torch.mm(ta, tb), reps,
+                                                inner=inner) / 1e9
         _row(f"({mm},{k})x({k},{n})", "GFLOP/s", figs)
 
 
@@ -166,8 +171,8 @@ def bench_threshold(reps: int) -> None:
         n = 1 << p
         a = np.ones(n, np.float32)
         out = np.empty_like(a)
-        ts = median_time(lambda: mod.flat_AA(out, a, a), reps, inner=10) * 1e6
-        tp = median_time(lambda: mod.flatp_AA(out, a, a), reps, inner=10) * 1e6
+        ts = median_time(lambda out=out, a=a: mod.flat_AA(out, a, a), reps, inner=10) * 1e6
+        tp = median_time(lambda out=out, a=a: mod.flatp_AA(out, a, a), reps, inner=10) * 1e6
         print(f"  n = 2^{p:<3d} serial {ts:9.1f}   parallel {tp:9.1f}   "
               f"{'parallel wins' if tp < ts else 'serial wins'}")
     print(f"  PARALLEL_THRESHOLD in use: {_ew.PARALLEL_THRESHOLD}")
@@ -203,7 +208,8 @@ def main(argv=None) -> None:
     ops.add(np.ones(1 << 18, np.float32), 1.0)          # start Numba's thread pool first
     for k, v in dlcore.runtime_info().items():
         print(f"  {k}: {v}")
-    print(f"  torch: {torch.__version__ + ' (threads %d)' % torch.get_num_threads() if torch else 'not installed'}")
+    peer = f"{torch.__version__} (threads {torch.get_num_threads()})" if torch else "not installed"
+    print(f"  torch: {peer}")
     for name in chosen:
         sections[name](reps)
 

@@ -29,7 +29,7 @@ then compare ``row.fn(*xs)`` with ``row.ref(*xs)``.  The CUDA tests reuse the sa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -236,7 +236,8 @@ ROWS: list[OpRow] = [
     # --------------------------------------------------------------- indexing
     OpRow("getitem", "getitem", lambda x: ops.getitem(x, (slice(1, 3), 0)),
           lambda x: x[1:3, 0], (((4, 3),), ((4, 3, 2),)), ("real",), (0,)),
-    OpRow("getitem[step,newaxis]", "getitem", lambda x: ops.getitem(x, (None, slice(None, None, 2), Ellipsis)),
+    OpRow("getitem[step,newaxis]", "getitem",
+          lambda x: ops.getitem(x, (None, slice(None, None, 2), Ellipsis)),
           lambda x: x[None, ::2, ...], (((5, 3),),), ("real",), (0,)),
     OpRow("slice_scatter", "slice_scatter",
           lambda g, r: ops.slice_scatter(g, r, ops.canonical_index((slice(1, 3),), 2)),
