@@ -83,10 +83,10 @@ class EagerFrontend:
                         _check_shapes(prim, params, bufs)
                     out = prim.kernels["cpu"](ba, bb, **params)
                     return _finish(prim, args, bufs, params, out, a._rg or b._rg, True)
-            elif type(b) is float and isinstance(a, Tensor) and type(a._buf) is _ndarray \
+            elif type(b) in _NUM and isinstance(a, Tensor) and type(a._buf) is _ndarray \
                     and a._buf.dtype.kind == "f":
                 return _apply_scalar(prim, args, params, a, 0, b)
-            elif type(a) is float and isinstance(b, Tensor) and type(b._buf) is _ndarray \
+            elif type(a) in _NUM and isinstance(b, Tensor) and type(b._buf) is _ndarray \
                     and b._buf.dtype.kind == "f":
                 return _apply_scalar(prim, args, params, b, 1, a)
         elif n == 1:
@@ -103,9 +103,10 @@ class EagerFrontend:
 
 
 _SCALARS: dict = {}
+_NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
 
 
-def _scalar_buffer(value: float, dtype) -> np.ndarray:
+def _scalar_buffer(value, dtype) -> np.ndarray:
     """A read-only 0-d array for a Python float, shared between calls (kernels never write
     their inputs)."""
     key = (value, dtype)
@@ -113,7 +114,7 @@ def _scalar_buffer(value: float, dtype) -> np.ndarray:
     if arr is None:
         if len(_SCALARS) > 1024:
             _SCALARS.clear()
-        arr = np.asarray(value, dtype=dtype)
+        arr = np.asarray(value, dtype=dtype)     # weak scalar: the tensor's float dtype
         arr.flags.writeable = False
         _SCALARS[key] = arr
     return arr

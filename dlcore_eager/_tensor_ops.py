@@ -159,8 +159,8 @@ gt, ge = _compare(_ops.greater), _compare(_ops.greater_equal)
 eq, ne = _compare(_ops.equal), _compare(_ops.not_equal)
 
 
-def maximum(a, b): return _ops.maximum(*_operands(a, b))
-def minimum(a, b): return _ops.minimum(*_operands(a, b))
+maximum, _ = _binary(_ew.maximum_p)
+minimum, _ = _binary(_ew.minimum_p)
 
 
 # ----------------------------------------------------------------------------- unary

@@ -35,6 +35,7 @@ from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
 
 _ndarray = np.ndarray
 _CUDA0 = Device("cuda", 0)
+_tuple_new = tuple.__new__
 
 
 class Size(tuple):
@@ -82,7 +83,8 @@ class Tensor:
 
     def __dlcore_aval__(self) -> AVal:
         b = self._buf
-        return AVal(tuple(b.shape), b.dtype)
+        return _tuple_new(AVal, (b.shape, b.dtype))     # AVal(shape, dtype), without the
+                                                        # namedtuple constructor's overhead
 
     # ------------------------------------------------------------------ metadata
     @property
