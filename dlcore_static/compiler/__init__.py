@@ -41,6 +41,7 @@ import time
 
 from . import constant_folding, cse, fusion, prune, simplify
 from .ir import Program, from_plan, lower
+from .runner import single_step_plan
 from .recompiles import explain_recompiles, note_plan_built
 
 PASSES: tuple[str, ...] = ("prune", "constant_folding", "simplify", "cse", "fusion", "compile")
@@ -81,6 +82,7 @@ class Report:
         self.seconds: dict[str, float] = {}
         self.log: list[str] = []
         self.compiled = False
+        self.codegen: dict = {}
         self.programs: dict[str, Program] = {}
 
     def table(self) -> str:
@@ -119,19 +121,26 @@ def optimize(session, plan, feed_values, passes) -> object:
         report.log.append(f"{name}: {n} change(s)")
         report.programs[name] = prog.copy()
     kernel_for = _kernel_factory(plan.device)
-    new = lower(prog, plan, session, kernel_for)
+    lowered = lower(prog, plan, session, kernel_for)
+    compiled = None
     if "compile" in passes:
         t0 = time.perf_counter()
         from . import codegen
-        compiled, why = codegen.compile_plan(prog, new, session)
+        try:
+            compiled, info = codegen.compile_plan(prog, lowered, session)
+        except Exception as e:                     # noqa: BLE001 - the interpreter still works
+            compiled, info = None, f"code generation failed: {type(e).__name__}: {e}"
         report.seconds["compile"] = time.perf_counter() - t0
         if compiled is not None:
-            new = compiled
             report.compiled = True
-            report.log.append("compile: the whole plan runs as generated Numba code")
+            report.codegen = info
+            report.log.append("compile: the whole plan runs as generated Numba code "
+                              f"({info['compiled_nodes']} nodes compiled, "
+                              f"{len(info['python_nodes'])} left to Python)")
         else:
-            report.log.append(f"compile: fell back to the interpreter: {why}")
-            codegen.log_fallback(why, plan)
+            report.log.append(f"compile: fell back to the interpreter: {info}")
+            codegen.log_fallback(info, plan)
+    new = single_step_plan(lowered, len(prog.feeds), compiled)
     new.compiler = report
     new.program = prog
     return new

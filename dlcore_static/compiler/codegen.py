@@ -31,8 +31,8 @@ result is written into the variable's own buffer (the buffer this compiled plan 
 variable on an earlier step; the first step allocates it).  The write happens after everything
 else has run, so a failing run still leaves the variables as they were.
 
-The Session sees one step; a traced run (``run_metadata``) runs the optimised program step by
-step instead, so per-node timings and executed ops stay meaningful.
+The Session sees one step (``runner.py``); a traced run (``run_metadata``) runs the optimised
+program step by step instead, so per-node timings and executed ops stay meaningful.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ import numpy as np
 
 from dlcore.jitcache import load_generated_module
 
-from .. import session as _session
-from ..plan import Plan, executor_for
+from ..plan import executor_for
 from .emit_numba import Emitter, Unsupported
-from .ir import Node, PassOp, Program, Val
+from .ir import Node, Program, Val
 
 logger = logging.getLogger("dlcore_static.compiler")
 _VIEW_PRIMS = {"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
@@ -205,7 +204,8 @@ def _schedule(prog: Program, compiled: dict, after: dict) -> list[Node]:
 
 
 def compile_plan(prog: Program, lowered: Plan, session) -> tuple:
-    """``(plan, None)`` with one compiled step, or ``(None, why)``."""
+    """``(run, info)``: the compiled function ``run(*feeds) -> fetched values``, or
+    ``(None, why)``."""
     if prog.device is None or prog.device.type != "cpu":
         return None, "the compile pass generates CPU code only"
     b = _Builder(prog, session)
@@ -236,45 +236,14 @@ def compile_plan(prog: Program, lowered: Plan, session) -> tuple:
     from .source import generate
     src, env = generate(b, order, compiled, inplace)
     mod = load_generated_module("plan", src)
-    run = mod.make(env)
-    traced = lowered.steps
-    op = PassOp("compiled_plan", f"CompiledPlan[{len(prog.nodes)} nodes]",
-                contains=tuple(n.name for n in prog.nodes))
-    nout = len(prog.fetches)
-
-    def compiled_plan(*feeds):
-        if _session._TRACE is not None:
-            return _run_traced(traced, lowered, feeds, nout)
-        return run(*feeds)
-
-    new = Plan()
-    for attr in ("device", "ctx", "ops", "fed", "fetches", "writes_state"):
-        setattr(new, attr, getattr(lowered, attr))
-    nfeed = len(prog.feeds)
-    new.feed_slots = tuple(range(nfeed))
-    new.nslots = nfeed + nout
-    new.steps = [(compiled_plan, tuple(range(nfeed)), slice(nfeed, nfeed + nout), {}, op)]
-    new.fetch_slots = tuple(None if f is None else nfeed + k
-                            for k, f in enumerate(prog.fetches))
-    new.slot_of = {}
-    new.source = src
-    new.source_path = getattr(mod, "__file__", None)
-    new.compiled_nodes = sum(1 for v in compiled.values() if v)
-    new.python_nodes = [n.name for n in prog.nodes if not compiled.get(n)]
-    new.inplace = [var.name for var, _ in inplace.values()]
+    info = {"source": src, "source_path": getattr(mod, "__file__", None),
+            "compiled_nodes": sum(1 for v in compiled.values() if v),
+            "python_nodes": [n.name for n in prog.nodes if not compiled.get(n)],
+            "inplace": [var.name for var, _ in inplace.values()],
+            "left_to_python": list(b.why)}
     if b.why:
         logger.info("compile pass: nodes left to Python: %s", "; ".join(b.why))
-    new.left_to_python = list(b.why)
-    return new, None
-
-
-def _run_traced(steps, lowered: Plan, feeds, nout: int):
-    """Run the optimised, uncompiled steps with tracing on (see the module docstring)."""
-    vals = [None] * lowered.nslots
-    for s, v in zip(lowered.feed_slots, feeds):
-        vals[s] = v
-    _session._run_steps_traced(lowered, vals, _session._TRACE)
-    return tuple(None if s is None else vals[s] for s in lowered.fetch_slots)
+    return mod.make(env), info
 
 
 def python_step(n: Node, session, device):

@@ -91,8 +91,11 @@ def run(prog: Program) -> int:
     gs = _Groups(prog)
     groups: list[list] = []
     shape_of: dict[int, tuple] = {}
+    on_cuda = prog.device is not None and prog.device.type == "cuda"
     for n in prog.nodes:
-        ew, red = _elementwise(n), _full_sum(n)
+        if n.op is not None and n.op.device is not None and n.op.device != prog.device:
+            continue                                 # placed elsewhere: left alone
+        ew, red = _elementwise(n), _full_sum(n) and not on_cuda
         if not (ew or red):
             continue
         shape = tuple(n.inputs[0].aval.shape) if red else tuple(n.avals[0].shape)
@@ -143,10 +146,11 @@ def _rewrite(prog: Program, members: list, loop_shape: tuple) -> Node:
     node.members = list(members)
     pos = prog.nodes.index(members[-1])
     prog.nodes.insert(pos, node)
+    # the members keep their own inputs (the loop reads them); only the program drops them,
+    # before the uses are redirected (a member's input must stay the member it reads)
+    prog.nodes = [n for n in prog.nodes if n not in mset]
     for i, v in enumerate(outs):
         prog.replace_uses(v, node.out(i))
-    # the members keep their own inputs (the loop reads them); only the program drops them
-    prog.nodes = [n for n in prog.nodes if n not in mset]
     return node
 
 

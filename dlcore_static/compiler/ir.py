@@ -44,6 +44,7 @@ class PassOp:
         self.type = type_
         self.defined_at = defined_at
         self.contains = contains          # the original op names, for run metadata
+        self.members: list = []           # fused: the member nodes (name, type)
 
     def __repr__(self) -> str:
         return f"<PassOp '{self.name}' type={self.type}>"
@@ -139,6 +140,9 @@ class Program:
         for n in self.nodes:
             if old in n.inputs:
                 n.inputs = [new if v == old else v for v in n.inputs]
+            for m in n.members:               # a fused node's members read external values too
+                if old in m.inputs and new.node is not n:
+                    m.inputs = [new if v == old else v for v in m.inputs]
         self.fetches = [new if f == old else f for f in self.fetches]
 
     def counts(self) -> dict:
@@ -271,6 +275,7 @@ def lower(prog: Program, plan, session, kernel_for: Callable) -> Any:
         if n.kind == "fused":
             fn, params = kernel_for(n)
             op = PassOp(n.name, n.type, n.defined_at, tuple(m.name for m in n.members))
+            op.members = n.members
         elif n.kind == "graph":
             fn, params = _plan.executor_for(n.op, session, n.op.device or device)
             op = n.op
