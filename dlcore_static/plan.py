@@ -133,13 +133,14 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
             slot_dev.append(session.device if t in fed_tensors else None)
     plan.feed_slots = tuple(slot_of[t] for t in fed_tensors)
     steps = []
-    on_cpu_only = session.device == CPU
+    # Device checks only when something is placed off the CPU (the common case pays nothing).
+    mixed = session.device != CPU or any(op.device not in (None, CPU) for op in ops)
     for op in ops:
         dev = op.device or session.device
         ins = []
         for t in op.inputs:
             s = slot_of[t]
-            if not on_cpu_only or op.device is not None:
+            if mixed:
                 src = slot_dev[s]
                 if src is not None and src != dev:
                     key = (t, dev)
