@@ -50,5 +50,9 @@ def load_all(names: list[str] | None = None) -> list[Any]:
     engines = [load(m) for m in ENGINE_MODULES]
     if names:
         wanted = set(names)
+        all_names = [e.NAME for e in engines]
+        known = set(all_names) | set(ENGINE_MODULES)
         engines = [e for e, m in zip(engines, ENGINE_MODULES) if e.NAME in wanted or m in wanted]
+        engines += [Missing(n, n, f"unknown engine (known: {', '.join(all_names)})")
+                    for n in names if n not in known]
     return engines

@@ -24,7 +24,7 @@ from benchmarks.progress import Progress
 from benchmarks.workloads import Classifier, suite
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINES = "numpy,torch,tf1,dlcore_static_passes"
+ENGINES = "numpy,torch,tf1,no_such_engine"  # the last is always skipped, with its reason
 
 
 def _run_cli(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -80,7 +80,14 @@ def test_cli_names_skipped_engines_with_reasons(cli_run) -> None:
     for name, info in meta["engines"].items():
         if not info["available"]:
             assert re.search(rf"skipped {name}: .+", proc.stdout), name
+    assert "skipped no_such_engine: unknown engine" in proc.stdout
     assert "skipped cuda" in proc.stdout or "[cuda]" in proc.stdout
+
+
+def test_every_adapter_answers_available_without_raising() -> None:
+    for module in engines.ENGINE_MODULES:
+        ok, why = engines.load(module).available()
+        assert isinstance(ok, bool) and isinstance(why, str) and why
 
 
 def test_cli_prints_a_progress_bar(cli_run) -> None:
