@@ -77,6 +77,11 @@ def is_python_scalar(x) -> bool:
 
 def scalar_dtype(value, other: np.dtype | None) -> np.dtype:
     """The dtype a weak Python scalar takes when combined with an array of dtype ``other``."""
+    t = type(value)              # exact built-in types first (no ABC checks: dispatch cost)
+    if t is float:
+        return other if other is not None and other.kind == "f" else default_float
+    if t is int:
+        return other if other is not None and other.kind in "iuf" else default_int
     if isinstance(value, bool):
         return other if other is not None else bool_
     if isinstance(value, numbers.Integral):

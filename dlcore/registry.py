@@ -172,6 +172,14 @@ def apply_raw(prim: Primitive, args, params):
     other = scalar_context_dtype(args)
     bufs = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
             else (np.asarray(a) if isinstance(a, np.generic) else a) for a in args]
+    for b in bufs:
+        if type(b) is not np.ndarray:
+            break
+    else:                        # scalars made arrays, all on the CPU: cached rule, kernel
+        _check_cached(prim, bufs, params)
+        kernel = prim.kernels.get("cpu")
+        if kernel is not None:
+            return kernel(*bufs, **params)
     prim.abstract_eval(*(aval_of(b) for b in bufs), **params)
     return prim.impl(*bufs, **params)
 

@@ -41,8 +41,10 @@ PARALLEL_THRESHOLD elements on (measured in ``benchmarks/kernels.py``; override 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -193,6 +195,7 @@ class _ElementwiseKernel:
         self._flat: dict = {}
         self._flat_serial = None
         self._flat_par = None
+        self._plans: dict = {}
 
     def module(self):
         """The generated module (written, imported and its functions decorated on first use)."""
@@ -275,46 +278,78 @@ class _ElementwiseKernel:
         return out
 
     def _general(self, bufs, dtype, params) -> np.ndarray:
+        """Broadcasting / non-contiguous inputs: run a cached plan for these layouts."""
+        key = (dtype, *[b.shape for b in bufs], *[b.strides for b in bufs],
+               *[b.dtype for b in bufs])
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._make_plan(bufs, dtype)
+            if len(self._plans) > 1024:
+                self._plans.clear()
+            self._plans[key] = plan
+        alloc, inv_perm, cshape, fn, specs = plan
+        oview = np.empty(alloc, dtype)
+        out = oview if inv_perm is None else oview.transpose(inv_perm)
+        if fn is None:
+            if out.size:        # documented fallback (too many non-mergeable axes)
+                with np.errstate(all="ignore"):
+                    res = self.np_fn(*bufs, **params)
+                np.copyto(out, res, casting="unsafe")
+            return out
+        fn(oview.reshape(cshape), *[b.reshape(spec) if type(spec) is tuple
+                                    else _strided_view(b, cshape, spec.strides)
+                                    for b, spec in zip(bufs, specs)])
+        return out
+
+    def _make_plan(self, bufs, dtype) -> tuple:
+        """How to run one layout: (allocation shape, inverse permutation or None, collapsed
+        shape, loop function or None for the fallback, one view spec per input: a tuple is a
+        reshape target (a C-contiguous view), a _Strided a zero-copy strided view)."""
         mod = self.module()
         shape = np.broadcast_shapes(*(b.shape for b in bufs))
         perm = memory_order(bufs, shape)
-        if perm is None:
-            out = np.empty(shape, dtype)
-            oview = out
-        else:                   # allocate the output in the inputs' memory order (NumPy's 'K')
-            oview = np.empty(tuple(shape[p] for p in perm), dtype)
-            out = oview.transpose(np.argsort(perm))
-        if out.size == 0:
-            return out
-        strides = [oview.strides] + [broadcast_strides(b, shape) for b in bufs]
-        pshape = shape
+        pshape = shape if perm is None else tuple(shape[p] for p in perm)
+        inv_perm = None if perm is None else tuple(int(i) for i in np.argsort(perm))
+        if math.prod(shape) == 0:
+            return pshape, inv_perm, (), None, ()       # empty: nothing to run
+        ostrides = np.empty(0, dtype).itemsize * np.array(_c_strides(pshape), dtype=np.int64)
+        strides = [tuple(int(v) for v in ostrides)] + [broadcast_strides(b, shape)
+                                                       for b in bufs]
         if perm is not None:
-            pshape = tuple(shape[p] for p in perm)
             strides = [strides[0]] + [tuple(st[p] for p in perm) for st in strides[1:]]
         cshape, cstrides = collapse_dims(pshape, strides)
-        ovw = oview.reshape(cshape)
-        par = out.size >= PARALLEL_THRESHOLD and cshape[0] > 1
-        if len(cshape) == 1:
-            views = [_strided_view(b, cshape, st) for b, st in zip(bufs, cstrides[1:])]
-            fn = getattr(mod, "ndp1" if par else "nd1")
-            fn(ovw, *views)
-            return out
+        par = math.prod(shape) >= PARALLEL_THRESHOLD and cshape[0] > 1
         if len(cshape) == 2 and self.nin <= _ROW_MAX_NIN:
             row = _row_operands(bufs, cshape, cstrides[1:])
             if row is not None:
-                mask, views = row
-                getattr(mod, ("rowp_" if par else "row_") + mask)(ovw, *views)
-                return out
+                mask, targets = row
+                return (pshape, inv_perm, cshape,
+                        getattr(mod, ("rowp_" if par else "row_") + mask), targets)
         if len(cshape) > MAX_ND:
-            # Documented fallback: too many non-mergeable axes for the generated loops.
-            with np.errstate(all="ignore"):
-                res = self.np_fn(*bufs, **params)
-            np.copyto(out, res, casting="unsafe")
-            return out
-        views = [_strided_view(b, cshape, st) for b, st in zip(bufs, cstrides[1:])]
+            return pshape, inv_perm, cshape, None, ()
+        specs = []
+        full = _c_strides(cshape)
+        for b, st in zip(bufs, cstrides[1:]):
+            if b.flags.c_contiguous and b.size == math.prod(cshape) and \
+                    st == tuple(v * b.itemsize for v in full):
+                specs.append(cshape)                 # contiguous: typed 'C', vectorisable
+            else:
+                specs.append(_Strided(st))
         fn = getattr(mod, ("ndp" if par else "nd") + str(len(cshape)))
-        fn(ovw, *views)
-        return out
+        return pshape, inv_perm, cshape, fn, tuple(specs)
+
+
+class _Strided(NamedTuple):
+    strides: tuple
+
+
+def _c_strides(shape: tuple) -> tuple:
+    """C-order strides of ``shape`` in elements."""
+    out, acc = [], 1
+    for d in reversed(shape):
+        out.append(acc)
+        acc *= d
+    return tuple(reversed(out))
 
 
 def memory_order(bufs, shape: tuple) -> tuple | None:
@@ -336,29 +371,29 @@ def memory_order(bufs, shape: tuple) -> tuple | None:
 def _row_operands(bufs, cshape: tuple, cstrides: list):
     """Classify each input of a 2-D (collapsed) loop as a full C-contiguous matrix ('A'), a row
     broadcast down the rows ('R', e.g. a bias), a column broadcast along the rows ('K', e.g.
-    ``x - max(x, keepdims=True)``) or a scalar ('S'); return (mask, C-contiguous views) or None
-    when an input fits none of these (then the strided loops run)."""
+    ``x - max(x, keepdims=True)``) or a scalar ('S'); return (mask, reshape targets giving
+    C-contiguous views) or None when an input fits none of these (the strided loops run)."""
     n0, n1 = cshape
-    mask, views = "", []
+    mask, targets = "", []
     for b, (s0, s1) in zip(bufs, cstrides):
         if not b.flags.c_contiguous:
             return None
         isz = b.itemsize
         if s1 == isz and s0 == n1 * isz and b.size == n0 * n1:
             mask += "A"
-            views.append(b.reshape(n0, n1))
+            targets.append((n0, n1))
         elif s0 == 0 and s1 == isz and b.size == n1:
             mask += "R"
-            views.append(b.reshape(n1))
+            targets.append((n1,))
         elif s1 == 0 and s0 == isz and b.size == n0:
             mask += "K"
-            views.append(b.reshape(n0))
+            targets.append((n0,))
         elif s0 == 0 and s1 == 0 and b.size == 1:
             mask += "S"
-            views.append(b.reshape(1))
+            targets.append((1,))
         else:
             return None
-    return mask, views
+    return mask, tuple(targets)
 
 
 def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = None, *,
