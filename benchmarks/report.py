@@ -155,6 +155,8 @@ def _bars(plt, path: Path, rows: list[Result], attr: str, ylabel: str) -> Path:
     ax.set_xticks(range(len(workloads)), workloads, rotation=20, ha="right")
     ax.set_yscale("log")
     ax.set_ylabel(ylabel)
+    ax.set_title({"ratio": "steady state, relative to the baseline",
+                  "first_s": "first step after setup (compilation included)"}[attr], fontsize=10)
     if attr == "ratio":
         ax.axhline(1.0, color="black", linewidth=0.8)
     ax.legend(fontsize=8)
@@ -178,9 +180,11 @@ def _scaling(plt, path: Path, rows: list[Result], key: str) -> Path:
     top.set_ylabel("median step time (us)")
     top.legend(fontsize=8)
     bottom.axhline(1.0, color="black", linewidth=0.8)
-    bottom.set_ylabel("time / baseline")
+    bottom.set_yscale("log")
+    bottom.set_ylabel(f"time / {rows[0].baseline or 'baseline'} time")
     bottom.set_xlabel({"N": "batch size N", "H": "hidden width H"}[key])
-    top.set_title(rows[0].title.split(key)[0].strip() + " sweep")
+    top.set_title({"N": "MLP training step against batch size N",
+                   "H": "MLP training step against hidden width H"}[key], fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
