@@ -5,8 +5,10 @@ The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holding
 * ``__graph__``: the structure as UTF-8 JSON (a uint8 array), one record per op in creation
   order: name, type, the core primitive's name (for math ops), inputs as ``[op index, output
   index]`` pairs, control inputs, parameters and attributes (tagged JSON: ``{"tuple": [...]}``,
-  ``{"dtype": "float32"}``, ``{"array": key}``, ``{"op": index}``), output shapes and dtypes,
-  plus the variables and the collections of named tensors;
+  ``{"dtype": "float32"}``, ``{"array": key}``, ``{"op": index}``, ``{"tensor": [op, i]}``,
+  ``{"ctx": index}``), the op's control-flow context (cond branch or loop body, listed in
+  ``contexts`` with their parents), output shapes and dtypes, plus the variables and the
+  collections of named tensors;
 * one array per constant (``const/<i>``) and, when a Session is given, per variable value
   (``var/<i>``).
 
@@ -37,7 +39,9 @@ from .graph import Graph, Operation, Tensor, get_default_graph
 
 FORMAT, VERSION = "dlcore-static-graph", 1
 _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "VariableRead",
-                 "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform"}
+                 "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform",
+                 "LoopVar"}
+_CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 _MAX_OPS = 1_000_000
 
 
@@ -46,7 +50,11 @@ class GraphFileError(ValueError):
 
 
 # ============================================================================ encoding
-def _enc(v, index: dict, arrays: dict, key: str):
+def _enc(v, index: dict, arrays: dict, key: str, ctxs: dict | None = None):
+    if ctxs is not None and type(v).__name__ == "ControlFlowContext":
+        return {"ctx": ctxs[v]}
+    if isinstance(v, Tensor):
+        return {"tensor": [index[v.op], v.value_index]}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, np.generic):
@@ -54,11 +62,11 @@ def _enc(v, index: dict, arrays: dict, key: str):
     if isinstance(v, np.dtype):
         return {"dtype": v.name}
     if isinstance(v, tuple):
-        return {"tuple": [_enc(x, index, arrays, key) for x in v]}
+        return {"tuple": [_enc(x, index, arrays, key, ctxs) for x in v]}
     if isinstance(v, list):
-        return {"list": [_enc(x, index, arrays, key) for x in v]}
+        return {"list": [_enc(x, index, arrays, key, ctxs) for x in v]}
     if isinstance(v, dict):
-        return {"dict": {str(k): _enc(x, index, arrays, key) for k, x in v.items()}}
+        return {"dict": {str(k): _enc(x, index, arrays, key, ctxs) for k, x in v.items()}}
     if isinstance(v, Operation):
         return {"op": index[v]}
     if isinstance(v, np.ndarray):
@@ -70,17 +78,33 @@ def _enc(v, index: dict, arrays: dict, key: str):
 def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
     arrays = {} if arrays is None else arrays
     index = {op: i for i, op in enumerate(graph._ops)}
+    ctxs: dict = {}
+    contexts: list = []
+
+    def ctx_id(c):
+        if c is None:
+            return None
+        if c not in ctxs:
+            parent = ctx_id(c.parent)
+            ctxs[c] = len(contexts)
+            contexts.append({"parent": parent, "kind": c.kind, "name": c.name})
+        return ctxs[c]
     ops = []
     for i, op in enumerate(graph._ops):
-        if op.prim is None and op.type not in _SIMPLE_TYPES:
-            raise NotImplementedError(f"saving a graph with '{op.type}' nodes (cond/while_loop) "
-                                      f"is not supported yet (node '{op.name}')")
+        if op.prim is None and op.type not in _SIMPLE_TYPES | _CONTROL_TYPES:
+            raise NotImplementedError(f"saving a graph with '{op.type}' nodes is not supported "
+                                      f"(node '{op.name}')")
+        for v in op.attrs.values():
+            for c in (v if isinstance(v, tuple) else (v,)):
+                if type(c).__name__ == "ControlFlowContext":
+                    ctx_id(c)
         ops.append({
             "name": op.name, "type": op.type, "prim": op.prim.name if op.prim else None,
             "inputs": [[index[t.op], t.value_index] for t in op.inputs],
             "control_inputs": [index[c] for c in op.control_inputs],
             "params": _enc(op.params, index, arrays, f"param/{i}"),
-            "attrs": _enc(op.attrs, index, arrays, f"const/{i}"),
+            "attrs": _enc(op.attrs, index, arrays, f"const/{i}", ctxs),
+            "ctx": ctx_id(op._ctx),
             "outputs": [{"shape": [d for d in t.aval.shape], "dtype": t.aval.dtype.name}
                         for t in op.outputs],
             "device": None if op.device is None else str(op.device),
@@ -105,8 +129,8 @@ def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
             elif hasattr(it, "_reads"):
                 enc.append({"variable": it.op.name})
         collections[k] = enc
-    return {"format": FORMAT, "version": VERSION, "ops": ops, "variables": variables,
-            "collections": collections}
+    return {"format": FORMAT, "version": VERSION, "contexts": contexts, "ops": ops,
+            "variables": variables, "collections": collections}
 
 
 def export_meta_graph(filename, graph: Graph | None = None, sess=None, **_ignored) -> dict:
@@ -125,7 +149,7 @@ def _bad(msg: str):
     raise GraphFileError(msg)
 
 
-def _dec(v, nops: int, arrays, ops_built: list | None):
+def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None):
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, list):
@@ -141,12 +165,21 @@ def _dec(v, nops: int, arrays, ops_built: list | None):
     if tag in ("tuple", "list"):
         if not isinstance(x, list):
             _bad("malformed sequence")
-        items = [_dec(i, nops, arrays, ops_built) for i in x]
+        items = [_dec(i, nops, arrays, ops_built, ctxs) for i in x]
         return tuple(items) if tag == "tuple" else items
     if tag == "dict":
         if not isinstance(x, dict):
             _bad("malformed dict")
-        return {str(k): _dec(i, nops, arrays, ops_built) for k, i in x.items()}
+        return {str(k): _dec(i, nops, arrays, ops_built, ctxs) for k, i in x.items()}
+    if tag == "tensor":
+        if not (isinstance(x, list) and len(x) == 2 and all(isinstance(k, int) for k in x)
+                and 0 <= x[0] < nops and 0 <= x[1] < len(ops_built[x[0]].outputs)):
+            _bad(f"reference to tensor {x!r} is out of range")
+        return ops_built[x[0]].outputs[x[1]]
+    if tag == "ctx":
+        if ctxs is None or not isinstance(x, int) or not 0 <= x < len(ctxs):
+            _bad(f"reference to control-flow context {x!r} is out of range")
+        return ctxs[x]
     if tag == "op":
         if not isinstance(x, int) or not 0 <= x < nops:
             _bad(f"reference to op {x!r} is out of range")
@@ -186,10 +219,10 @@ def _read(path) -> tuple[dict, dict]:
 
 def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
     """Add the file's ops to ``graph``; returns {op index: Operation}.  Raises GraphFileError."""
-    from .frontend import type_name
     recs = doc.get("ops")
     if not isinstance(recs, list) or len(recs) > _MAX_OPS:
         _bad("missing or oversized op list")
+    ctxs = _contexts(doc)
     built: list = []
     for i, r in enumerate(recs):
         if not isinstance(r, dict):
@@ -211,39 +244,22 @@ def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
                           _core_dtypes.as_dtype(o["dtype"])) for o in outs]
         except (TypeError, KeyError, ValueError):
             _bad(f"op {name!r} has malformed outputs")
-        params = _dec(r.get("params", {"dict": {}}), i, arrays, built)
-        attrs = _dec(r.get("attrs", {"dict": {}}), i, arrays, built)
+        params = _dec(r.get("params", {"dict": {}}), i, arrays, built, ctxs)
+        attrs = _dec(r.get("attrs", {"dict": {}}), i, arrays, built, ctxs)
         if not isinstance(params, dict) or not isinstance(attrs, dict):
             _bad(f"op {name!r} has malformed params")
         graph._names_in_use[name.lower()] = 1
         dev = r.get("device")
-        if pname is not None:
-            prim = PRIMITIVES.get(pname)
-            if prim is None or typ != type_name(prim):
-                _bad(f"op {name!r}: unknown primitive {pname!r}")
-            try:
-                out = prim.abstract_eval(*[t.aval for t in inputs], **params)
-            except Exception as e:       # noqa: BLE001 - a hostile file may give anything
-                raise GraphFileError(f"op {name!r} fails its shape rule: {e}") from None
-            if len(avals) != 1 or avals[0].dtype != out.dtype or \
-                    len(avals[0].shape) != len(out.shape):
-                _bad(f"op {name!r}: stored output does not match the primitive's shape rule")
-            op = Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
-                           defined_at="<loaded>")
-        elif typ in _SIMPLE_TYPES:
-            if typ == "Const":
-                v = attrs.get("value")
-                if not isinstance(v, np.ndarray) or len(avals) != 1 or \
-                        v.shape != avals[0].shape or v.dtype != avals[0].dtype:
-                    _bad(f"constant {name!r} does not match its declared shape and dtype")
-                v.flags.writeable = False
-            if typ in ("VariableRead", "Assign") and not (
-                    isinstance(attrs.get("variable"), Operation)
-                    and attrs["variable"].type == "VariableV2"):
-                _bad(f"op {name!r} must refer to a variable")
-            op = Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
-        else:
-            _bad(f"op {name!r} has unknown type {typ!r}")
+        c = r.get("ctx")
+        if c is not None and (not isinstance(c, int) or not 0 <= c < len(ctxs)):
+            _bad(f"op {name!r} has a bad control-flow context")
+        try:
+            with graph._enter_context(None if c is None else ctxs[c]):
+                op = _make_op(graph, typ, name, pname, inputs, avals, params, attrs)
+        except ValueError as e:
+            if isinstance(e, GraphFileError):
+                raise
+            raise GraphFileError(f"op {name!r}: {e}") from None
         if dev is not None:
             from dlcore.device import as_device
             try:
@@ -256,6 +272,93 @@ def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
         op.control_inputs = [built[c] for c in ctl]
         built.append(op)
     return {i: op for i, op in enumerate(built)}
+
+
+def _contexts(doc: dict) -> list:
+    """Rebuild the control-flow contexts (cond branches, loop bodies); parents come first."""
+    from .control_flow import ControlFlowContext
+    out: list = []
+    recs = doc.get("contexts", [])
+    if not isinstance(recs, list):
+        _bad("malformed context list")
+    for i, r in enumerate(recs):
+        if not isinstance(r, dict):
+            _bad("malformed context record")
+        parent = r.get("parent")
+        if parent is not None and (not isinstance(parent, int) or not 0 <= parent < i):
+            _bad("a control-flow context refers to a later parent")
+        out.append(ControlFlowContext(None if parent is None else out[parent],
+                                      str(r.get("kind", "")), str(r.get("name", ""))))
+    return out
+
+
+def _check_control(typ: str, name: str, attrs: dict, avals: list) -> None:
+    """Shape of a Cond/While/WhileGrad record's attributes (everything else is typed already)."""
+    from .control_flow import ControlFlowContext
+
+    def tensors(x, n=None):
+        ok = isinstance(x, tuple) and all(isinstance(t, Tensor) for t in x)
+        if not ok or (n is not None and len(x) != n):
+            _bad(f"op {name!r} has malformed control-flow attributes")
+    if typ == "Cond":
+        br, outs = attrs.get("branches"), attrs.get("branch_outputs")
+        if not (isinstance(br, tuple) and len(br) == 2 and
+                all(isinstance(c, ControlFlowContext) for c in br) and
+                isinstance(outs, tuple) and len(outs) == 2):
+            _bad(f"op {name!r} has malformed cond attributes")
+        for o in outs:
+            tensors(o, len(avals))
+    elif typ == "While":
+        n = attrs.get("nvars")
+        if not (isinstance(attrs.get("context"), ControlFlowContext) and isinstance(n, int)
+                and n == len(avals) and isinstance(attrs.get("pred"), Tensor)
+                and (attrs.get("max_iter") is None or isinstance(attrs.get("max_iter"), int))):
+            _bad(f"op {name!r} has malformed while_loop attributes")
+        tensors(attrs.get("loop_vars"), n)
+        tensors(attrs.get("body_outputs"), n)
+    else:
+        fwd = attrs.get("forward")
+        if not (isinstance(fwd, Operation) and fwd.type == "While"):
+            _bad(f"op {name!r} must refer to a While node")
+        for k in ("grad_in", "grad_outputs", "float_caps", "extra"):
+            tensors(attrs.get(k))
+        fv = attrs.get("float_vars")
+        if not (isinstance(fv, tuple) and all(isinstance(j, int) for j in fv)):
+            _bad(f"op {name!r} has malformed attributes")
+
+
+def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) -> Operation:
+    """One op from a validated record; the primitive's shape rule is re-run."""
+    from .frontend import type_name
+    if pname is not None:
+        prim = PRIMITIVES.get(pname)
+        if prim is None or typ != type_name(prim):
+            _bad(f"op {name!r}: unknown primitive {pname!r}")
+        try:
+            out = prim.abstract_eval(*[t.aval for t in inputs], **params)
+        except Exception as e:       # noqa: BLE001 - a hostile file may give anything
+            raise GraphFileError(f"op {name!r} fails its shape rule: {e}") from None
+        if len(avals) != 1 or avals[0].dtype != out.dtype or \
+                len(avals[0].shape) != len(out.shape):
+            _bad(f"op {name!r}: stored output does not match the primitive's shape rule")
+        return Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
+                         defined_at="<loaded>")
+    if typ in _SIMPLE_TYPES:
+        if typ == "Const":
+            v = attrs.get("value")
+            if not isinstance(v, np.ndarray) or len(avals) != 1 or \
+                    v.shape != avals[0].shape or v.dtype != avals[0].dtype:
+                _bad(f"constant {name!r} does not match its declared shape and dtype")
+            v.flags.writeable = False
+        if typ in ("VariableRead", "Assign") and not (
+                isinstance(attrs.get("variable"), Operation)
+                and attrs["variable"].type == "VariableV2"):
+            _bad(f"op {name!r} must refer to a variable")
+        return Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
+    if typ in _CONTROL_TYPES:
+        _check_control(typ, name, attrs, avals)
+        return Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
+    _bad(f"op {name!r} has unknown type {typ!r}")
 
 
 def _restore_variables(doc: dict, arrays: dict, graph: Graph, built: dict) -> dict:

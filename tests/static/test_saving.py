@@ -107,7 +107,8 @@ def _valid_doc(tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "no_graph", "bad_json",
                                     "forward_ref", "unknown_prim", "unknown_type",
-                                    "object_array", "bad_dtype", "const_shape", "wrong_format"])
+                                    "object_array", "bad_dtype", "const_shape", "wrong_format",
+                                    "bad_ctx", "bad_tensor_ref"])
 def test_hostile_or_damaged_files_fail_clearly_and_build_nothing(tmp_path, damage):
     doc, arrays = _valid_doc(tmp_path)
     path = tmp_path / "bad.dlg"
@@ -140,6 +141,10 @@ def test_hostile_or_damaged_files_fail_clearly_and_build_nothing(tmp_path, damag
                 arrays[k] = np.zeros(7, np.float32)
         elif damage == "wrong_format":
             doc["format"] = "something-else"
+        elif damage == "bad_ctx":
+            ops[1]["ctx"] = 5
+        elif damage == "bad_tensor_ref":
+            ops[1]["attrs"] = {"dict": {"x": {"tensor": [9, 0]}}}
         _write(path, doc, **arrays)
     g = tf.Graph()
     with g.as_default():
@@ -155,8 +160,21 @@ def test_no_pickle_anywhere():
         assert "import pickle" not in src and "allow_pickle=True" not in src, f
 
 
-def test_saving_cond_is_refused_clearly(tmp_path):
-    p = tf.placeholder(tf.bool, ())
-    tf.cond(p, lambda: tf.constant(1.0), lambda: tf.constant(2.0))
-    with pytest.raises(NotImplementedError, match="cond/while_loop"):
-        tf.train.export_meta_graph(str(tmp_path / "c.dlg"))
+def test_cond_and_while_loop_graphs_round_trip(tmp_path):
+    x = tf.placeholder(tf.float32, (), name="x")
+    w = tf.Variable(2.0, name="w")
+    y = tf.cond(x < 0, lambda: x * w, lambda: x * x * w)
+    _, z = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * w), [tf.constant(0), x])
+    out = tf.identity(y + z, name="out")
+    g, = tf.gradients(out, w)
+    grad = tf.identity(g, name="grad")
+    with tf.Session() as sess:
+        sess.run(w.initializer)
+        expect = [sess.run([out, grad], {x: v}) for v in (-1.5, 2.0)]
+        tf.train.export_meta_graph(str(tmp_path / "cf.dlg"), sess=sess)
+    with tf.Graph().as_default():
+        saver = tf.train.import_meta_graph(str(tmp_path / "cf.dlg"))
+        with tf.Session() as sess:
+            saver.restore(sess)
+            got = [sess.run(["out:0", "grad:0"], {"x:0": v}) for v in (-1.5, 2.0)]
+    np.testing.assert_allclose(got, expect, rtol=1e-6)
