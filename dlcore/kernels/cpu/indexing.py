@@ -20,8 +20,10 @@ def numpy_index(cidx: tuple) -> tuple:
 
 
 def getitem(x, *, idx):
-    """y = x[idx]: a view."""
-    return x[numpy_index(idx)]
+    """y = x[idx]: a view.  The trailing ``...`` keeps it one when every axis gets an integer
+    (``x[0]`` of a vector): NumPy would return a scalar copy, and in-place updates through the
+    result would not reach ``x``."""
+    return x[numpy_index(idx) + (Ellipsis,)]
 
 
 def slice_scatter(g, ref, *, idx):
