@@ -35,10 +35,17 @@ import dlcore  # noqa: E402
 from dlcore import ops  # noqa: E402
 from dlcore.kernels.cpu import elementwise as _ew  # noqa: E402
 
-try:  # PyTorch is an optional peer
-    import torch
-except ImportError:  # pragma: no cover - depends on the machine
-    torch = None
+torch = None     # PyTorch, an optional peer: imported by main() after the thread sections,
+                 # so its own OpenMP pool cannot disturb them
+
+
+def _import_torch() -> None:
+    global torch
+    try:
+        import torch as _torch
+        torch = _torch
+    except ImportError:  # pragma: no cover - depends on the machine
+        torch = None
 
 N_ELEM = 1 << 24          # 16M float32 = 64 MB per array
 
@@ -205,13 +212,20 @@ def main(argv=None) -> None:
                 "threshold": bench_threshold, "alternation": bench_alternation}
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(sections)
     print("dlcore kernel benchmark")
-    ops.add(np.ones(1 << 18, np.float32), 1.0)          # start Numba's thread pool first
+    ops.add(np.ones(1 << 20, np.float32), 1.0)          # start Numba's thread pool first
     for k, v in dlcore.runtime_info().items():
         print(f"  {k}: {v}")
-    peer = f"{torch.__version__} (threads {torch.get_num_threads()})" if torch else "not installed"
-    print(f"  torch: {peer}")
-    for name in chosen:
+    print(f"  load average: {os.getloadavg()[0]:.2f} (other processes share these cores)")
+    # Thread-sensitive sections first, before PyTorch brings its own OpenMP runtime.
+    first = [n for n in ("alternation", "threshold") if n in chosen]
+    for name in first:
         sections[name](reps)
+    _import_torch()
+    peer = f"{torch.__version__} (threads {torch.get_num_threads()})" if torch else "not installed"
+    print(f"\n  torch: {peer}")
+    for name in chosen:
+        if name not in first:
+            sections[name](reps)
 
 
 if __name__ == "__main__":
