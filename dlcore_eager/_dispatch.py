@@ -164,13 +164,13 @@ def _apply_general(prim, args, params):
         raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "
                                   f"{'cpu' if dev else 'cuda'} kernel")
     out = kernel(*bufs, **params)
-    if dev and type(out) is not _ndarray:
-        out = np.asarray(out)
     return _finish(prim, args, bufs, params, out, needs, dev)
 
 
 def _finish(prim, args, bufs, params, out, needs: bool, on_cpu: bool) -> Tensor:
     """Wrap a kernel's output; record a tape node when a gradient will be needed."""
+    if on_cpu and type(out) is not _ndarray:       # e.g. a NumPy scalar from x[0]
+        out = np.asarray(out)
     t = _new(Tensor)
     t._buf = out
     t._acc = None

@@ -36,6 +36,8 @@ from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
 _ndarray = np.ndarray
 _CUDA0 = Device("cuda", 0)
 _tuple_new = tuple.__new__
+_VIEW_NAMES = frozenset({"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
+                         "getitem", "broadcast_to", "broadcast_like"})
 
 
 class Size(tuple):
@@ -389,9 +391,22 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace(self) -> None:
-        if self._rg and self._node is None and STATE.enabled:
+        if not (self._rg and STATE.enabled):
+            return
+        node = self._node
+        if node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        if isinstance(node, Node) and node.inputs and node.prim.name in _VIEW_NAMES and \
+                node.inputs[0]._version is self._version:
+            base = node.inputs[0]
+            if base._rg and base._node is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                                   "an in-place operation.")
+            raise RuntimeError("dlcore_eager: an in-place operation on a view of a tensor that "
+                               "requires grad is not supported (PyTorch rewrites the base "
+                               "tensor's history here); apply it out of place, or to a .clone() "
+                               "of the view")
 
     def _commit(self, result: "Tensor") -> "Tensor":
         """Write ``result`` (computed out of place by dlcore) into this tensor's memory, bump the
@@ -420,8 +435,9 @@ class Tensor:
 
     def zero_(self) -> "Tensor":
         self._check_inplace()
-        return self._commit(_ops.zeros_like(self) if not self._rg else
-                            _ops.mul(self, 0))
+        if self._rg and STATE.enabled:       # recorded: zero values and a zero gradient
+            return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), 0.0, self))
+        return self._commit(_ops.zeros_like(self))
 
     def fill_(self, value) -> "Tensor":
         self._check_inplace()

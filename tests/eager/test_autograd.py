@@ -401,3 +401,24 @@ def test_deep_chain_has_no_recursion_limit():
         y = y * 1.0
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 1)
+
+
+def test_inplace_through_views():
+    z = torch.zeros(3)
+    z[1].add_(5)                        # x[0] is a 0-d view, as in PyTorch
+    assert z.tolist() == [0.0, 5.0, 0.0] and z._version[0] == 1
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is "
+                                           "being used in an in-place operation.$"):
+        x[0].add_(1)
+    with pytest.raises(RuntimeError, match="in-place operation on a view of a tensor that "
+                                           "requires grad is not supported"):
+        (x * 2)[0].mul_(2)
+
+
+def test_zero_on_recorded_tensor_gives_zero_gradient():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    y.zero_()
+    (y + x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 1.0)
