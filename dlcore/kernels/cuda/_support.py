@@ -46,11 +46,15 @@ SIM_MAX_BLOCKS = 4     # the simulator runs one Python thread per CUDA thread: k
 WAVES = 32             # blocks per SM in a capped grid-stride launch
 
 _max_blocks: int | None = None
+_cuda = None
 
 
 def cuda():
     """numba.cuda, imported on first use (a clear error when CUDA is unusable)."""
-    return cuda_module()
+    global _cuda
+    if _cuda is None:
+        _cuda = cuda_module()
+    return _cuda
 
 
 def max_blocks() -> int:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,6 +53,7 @@ from . import _support as S
 
 # One compiled kernel per (expression, layout pattern).
 _kernels: dict[tuple, Callable] = {}
+MAX_PLANS = 512        # launch plans kept per primitive (one per distinct input layout)
 
 
 class _BoolArithmetic(ast.NodeTransformer):
@@ -177,45 +179,83 @@ def _source(name: str, code: str, ndim: int, patterns: list, out_bool: bool) -> 
     return "\n".join(header + body) + "\n"
 
 
-def run_elementwise(name: str, code: str, inputs: list, out_shape: tuple, out_dtype):
-    """Evaluate ``code`` (over x0, x1, ...) elementwise, broadcasting ``inputs`` to out_shape."""
+class _Launch(NamedTuple):
+    """Everything about one elementwise launch that depends only on the inputs' layouts, so a
+    repeated call (the same shapes, dtypes and contiguity) skips the planning entirely."""
+
+    kernel: Callable | None       # None: the output is empty, launch nothing
+    n: int                        # output elements
+    out_shape: tuple
+    out_dtype: np.dtype
+    feeds: tuple                  # per input: ("arg",), ("nd",) or ("flat", size)
+    extra: tuple                  # the kernel's trailing int arguments: sizes, then strides
+    grid: tuple                   # (blocks, threads)
+
+
+def _prepare(name: str, code: str, inputs: list, out_shape: tuple, out_dtype) -> _Launch:
+    """Plan the launch: access patterns, the (generated, cached) kernel, its arguments."""
     out_shape = tuple(int(d) for d in out_shape)
     out_dtype = np.dtype(out_dtype)
     n = S.size_of(out_shape)
-    out = S.empty((n,), out_dtype)
     if n == 0:
-        return S.view_as(out, out_shape)          # size 0: launch nothing
+        return _Launch(None, 0, out_shape, out_dtype, (), (), (0, 0))
     on_host = [S.is_host_scalar(x) for x in inputs]
     device = [x.reshape((1,)) if len(x.shape) == 0 else x
               for x, h in zip(inputs, on_host) if not h]
     shape, dev_patterns, dev_strides = _plan(device, out_shape)
     # Host scalars (0-d NumPy values) travel as kernel arguments: no copy to the device.
-    patterns, stride_args, flat_inputs = [], [], []
+    patterns, stride_args, feeds = [], [], []
     it = iter(zip(device, dev_patterns, dev_strides))
-    for x, h in zip(inputs, on_host):
+    for h in on_host:
         if h:
             patterns.append(("arg",))
             stride_args.append(())
-            flat_inputs.append(S.host_scalar_value(x))
+            feeds.append(("arg",))
         else:
             d, p, st = next(it)
             patterns.append(p)
             stride_args.append(st)
-            flat_inputs.append(d if p[0] == "nd" else S.flat(d))
+            feeds.append(("nd",) if p[0] == "nd" else ("flat", S.size_of(d.shape)))
     key = (name, code, len(shape), tuple(patterns), out_dtype == np.bool_)
     kernel = _kernels.get(key)
     if kernel is None:
         source = _source(name, code, len(shape), patterns, out_dtype == np.bool_)
         kernel = S.load_source(f"ew_{name}", source).kernel
         _kernels[key] = kernel
-    args: list = [out, n] + flat_inputs
-    if _needs_coords(patterns, len(shape)):
-        args += list(shape[1:])
-    for extra in stride_args:
-        args += list(extra)
-    blocks, threads = S.launch_1d(n)
-    kernel[blocks, threads](*args)
-    return S.view_as(out, out_shape)
+    extra: list = list(shape[1:]) if _needs_coords(patterns, len(shape)) else []
+    for st in stride_args:
+        extra += list(st)
+    return _Launch(kernel, n, out_shape, out_dtype, tuple(feeds), tuple(extra), S.launch_1d(n))
+
+
+def _execute(launch: _Launch, inputs) -> object:
+    """Allocate the output and launch the planned kernel on these inputs."""
+    out = S.empty((launch.n,), launch.out_dtype)
+    if launch.kernel is not None:
+        args: list = [out, launch.n]
+        for x, feed in zip(inputs, launch.feeds):
+            if feed[0] == "arg":
+                args.append(S.host_scalar_value(x))
+            elif feed[0] == "nd":
+                args.append(x)
+            else:
+                args.append(x if len(x.shape) == 1 else x.reshape((feed[1],)))
+        args += launch.extra
+        blocks, threads = launch.grid
+        launch.kernel[blocks, threads](*args)
+    return S.view_as(out, launch.out_shape)
+
+
+def run_elementwise(name: str, code: str, inputs: list, out_shape: tuple, out_dtype):
+    """Evaluate ``code`` (over x0, x1, ...) elementwise, broadcasting ``inputs`` to out_shape."""
+    return _execute(_prepare(name, code, inputs, out_shape, out_dtype), inputs)
+
+
+def _layout_key(x) -> tuple:
+    """What a launch plan depends on: shape, dtype, contiguity (or host scalar)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return (True, np.shape(x), np.asarray(x).dtype)
+    return (False, tuple(x.shape), x.dtype, x.is_c_contiguous())
 
 
 def copy_contiguous(x):
@@ -230,17 +270,23 @@ def elementwise_kernel(name: str, expr: str, nin: int):
     compiled on the first call, per layout pattern.  The output's shape and dtype come from the
     primitive's own shape rule (bool for comparisons, ``params['dtype']`` for ``cast``).
     """
-    code_cache: list[str] = []
+    plans: dict[tuple, _Launch] = {}
 
     def kernel(*bufs, **params):
-        from ...registry import PRIMITIVES, aval_of
         if len(bufs) != nin:
             raise TypeError(f"dlcore: the CUDA kernel for '{name}' takes {nin} inputs, "
                             f"got {len(bufs)}")
-        if not code_cache:
-            code_cache.append(scalar_code(expr, nin))
-        out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs), **params)
-        return run_elementwise(name, code_cache[0], list(bufs), out_aval.shape, out_aval.dtype)
+        key = tuple(_layout_key(b) for b in bufs) + tuple(params.items())
+        launch = plans.get(key)
+        if launch is None:
+            from ...registry import PRIMITIVES, aval_of
+            out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs), **params)
+            launch = _prepare(name, scalar_code(expr, nin), list(bufs), out_aval.shape,
+                              out_aval.dtype)
+            if len(plans) >= MAX_PLANS:
+                plans.clear()
+            plans[key] = launch
+        return _execute(launch, bufs)
 
     kernel.__name__ = f"cuda_{name}"
     kernel.__qualname__ = f"cuda_{name}"
