@@ -148,8 +148,8 @@ def collect() -> dict[str, Any]:
 def summary_lines(env: dict[str, Any]) -> list[str]:
     """A few human lines for the console and the markdown table."""
     pk = env["packages"]
-    lines = [f"machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, "
-             f"Python {env['python']}",
+    lines = [(f"machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, "
+              f"Python {env['python']}"),
              f"load average (1/5/15 min) at the end: {env.get('load_average')}",
              "versions: " + ", ".join(f"{k} {v}" for k, v in pk.items()),
              "threads: " + ", ".join(f"{k}={v}" for k, v in env["env"].items())]

@@ -29,8 +29,10 @@ import math
 import statistics
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from functools import partial
+from typing import Any
 
 from .engines import BASELINES, Prepared, Unsupported
 from .progress import Progress
@@ -139,7 +141,7 @@ def _prepare(engines: list[Any], wl: Workload, device: str, progress: Progress
         results.append(r)
         progress.advance(f"{wl.name} · {engine.NAME} · setup")
         try:
-            r.setup_s, prep = _timed(lambda: engine.setup(wl, device))
+            r.setup_s, prep = _timed(partial(engine.setup, wl, device))
             r.note = prep.note
             r.first_s, out = _timed(prep.step)
             if isinstance(out, float) and math.isfinite(out):

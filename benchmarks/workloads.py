@@ -126,7 +126,7 @@ class ControlFlow(Workload):
         for i, depth in enumerate(self.depths):
             shift = np.float32(0.5 if i % 2 == 0 else -0.5)
             x = (_normal(rng, (self.N, self.D)) + shift).astype(np.float32)
-            out.append((x, _normal(rng, (self.N, self.D_out)), int(depth)))
+            out.append((x, _normal(rng, (self.N, self.D_out)), depth))
         return out
 
 
@@ -152,7 +152,7 @@ class Classifier(Workload):
         x = (digits.data / 16.0).astype(np.float32)
         labels = digits.target.astype(np.int64)
         order = np.random.default_rng(self.seed).permutation(len(x))
-        n_test = int(round(self.test_fraction * len(x)))
+        n_test = round(self.test_fraction * len(x))
         test, train = order[:n_test], order[n_test:]
         return {"x_train": x[train], "y_train": labels[train],
                 "x_test": np.ascontiguousarray(x[test]), "y_test": labels[test]}

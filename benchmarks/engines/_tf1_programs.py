@@ -14,9 +14,10 @@ array, ``matmul``, ``maximum``, ``reduce_sum``/``reduce_mean``, ``**``, ``nn.rel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -40,10 +41,9 @@ def setup(tf: ModuleType, workload: Any, device: str,
     if isinstance(workload, TinyOp) and workload.op == "add":
         raise Unsupported("no eager ops in a Session; see the one-op graph row")
     graph = tf.Graph()
-    with graph.as_default():
-        with tf.device("/gpu:0") if device != "cpu" else nullcontext():
-            run_step, extra = build(tf, workload)
-            init = tf.global_variables_initializer() if extra.get("variables", True) else None
+    with graph.as_default(), tf.device("/gpu:0") if device != "cpu" else nullcontext():
+        run_step, extra = build(tf, workload)
+        init = tf.global_variables_initializer() if extra.get("variables", True) else None
     sess = make_session(tf, graph)
     if init is not None:
         sess.run(init)

@@ -12,8 +12,9 @@ an API-compatible front end.  Only the seed-level API is used: ``from_numpy``, `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
