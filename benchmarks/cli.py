@@ -128,11 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         results += run(live, wl, device, cfg, progress)
     progress.close()
     runner.add_ratios(results)
-    return finish(args, size, cfg, results, skipped, availability)
+    return finish(args, size, cfg, results, skipped, availability, workloads)
 
 
 def finish(args: argparse.Namespace, size: str, cfg: runner.Config, results: list,
-           skipped: dict[str, str], availability: dict[str, tuple[bool, str]]) -> int:
+           skipped: dict[str, str], availability: dict[str, tuple[bool, str]],
+           workloads: list) -> int:
+    """Print the tables, notes and environment; write the files and pictures."""
     env = environment.collect()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = args.out or DEFAULT_ROOT / f"{stamp}-{size}"
@@ -155,6 +157,7 @@ def finish(args: argparse.Namespace, size: str, cfg: runner.Config, results: lis
     meta = {"size": size, "config": cfg.__dict__, "baseline": baseline, "skipped": skipped,
             "engines": {n: {"available": ok, "detail": why}
                         for n, (ok, why) in availability.items()},
+            "workloads": {w.name: w.describe() for w in workloads},
             "environment": env, "time": stamp}
     files = report.write_files(folder, results, meta, text) if results else []
     pictures, plot_note = ([], "--no-plots") if args.no_plots else report.plot_all(folder,
