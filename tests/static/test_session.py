@@ -221,3 +221,13 @@ def test_scalars_come_back_as_numpy_scalars():
     with tf.Session() as sess:
         s = sess.run(tf.reduce_sum(tf.ones((2, 2))))
     assert type(s) is np.float32 and s == 4.0
+
+
+def test_unknown_rank_placeholder_takes_scalars_and_says_why_not_arrays():
+    z = tf.placeholder(tf.float32, shape=None)
+    assert str(z.shape) == "<unknown>"
+    s = tf.reduce_sum(z * 2)
+    with tf.Session() as sess:
+        assert sess.run(s, {z: 10}) == 20.0
+        with pytest.raises(ValueError, match="created with shape=None"):
+            sess.run(s, {z: [1.0, 2.0]})
