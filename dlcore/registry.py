@@ -110,6 +110,8 @@ class Primitive:
                 return kernel(*bufs, **params)
         dev = None
         for b in bufs:
+            if type(b) is np.ndarray and b.ndim == 0:
+                continue         # a host scalar joins buffers on any device, as in PyTorch
             d = device_of(b)
             if dev is None:
                 dev = d
