@@ -28,7 +28,12 @@ def convert(obj_name: str, kwargs: dict, renames: dict, args: tuple = ()) -> dic
         out[new] = v
         changed = True
     if changed:
-        sig = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in out.items()]
+        sig = [_fmt(a) for a in args] + [f"{k}={_fmt(v)}" for k, v in out.items()]
         warnings.warn(f"Update your `{obj_name}` call to the Keras 2 API: "
                       f"`{obj_name}({', '.join(sig)})`", UserWarning, stacklevel=3)
     return out
+
+
+def _fmt(v) -> str:
+    """Keras writes strings in double quotes in these messages."""
+    return f'"{v}"' if isinstance(v, str) else str(v)

@@ -34,7 +34,7 @@ def test_keras1_names_convert_with_a_warning_showing_the_modern_call():
             "Update your `Dense` call to the Keras 2 API: `Dense(input_dim=3, units=2)`")):
         layer = Dense(input_dim=3, output_dim=2)
     assert layer.units == 2 and layer.input_shape_arg == (3,)
-    with pytest.warns(UserWarning, match=re.escape("`Dense(2, kernel_initializer='zeros')`")):
+    with pytest.warns(UserWarning, match=re.escape('`Dense(2, kernel_initializer="zeros")`')):
         Dense(2, init="zeros")
     with pytest.warns(UserWarning, match=re.escape("`Dropout(rate=0.5)`")):
         assert Dropout(p=0.5).rate == 0.5
