@@ -88,8 +88,10 @@ def prune(fetch_tensors, target_ops, fed: set, ctx=None) -> list[Operation]:
         op = t.op
         if op not in needed:
             if op._ctx is not ctx:
-                raise ValueError(f"internal: tensor '{t.name}' from another control-flow "
-                                 "context reached without being captured")
+                where = "the outer graph" if ctx is None else f"this {ctx.kind}"
+                raise ValueError(f"Tensor '{t.name}' was created inside a {op._ctx.kind} and "
+                                 f"cannot be used from {where}; return it from the branch or "
+                                 "loop body instead.")
             needed.add(op)
             stack.append(op)
 

@@ -109,6 +109,9 @@ def test_branch_tensors_cannot_leak_out():
     tf.cond(p, t, lambda: tf.constant(0.0))
     with pytest.raises(ValueError, match="was created inside a cond branch"):
         leaked[0] + 1
+    with tf.Session() as sess, pytest.raises(ValueError, match="was created inside a cond "
+                                             "branch and cannot be used from the outer graph"):
+        sess.run(leaked[0], {p: True})
 
 
 def test_nested_cond_and_its_gradient():
