@@ -200,10 +200,6 @@ def test_host_scalars_are_kernel_arguments_not_copies():
     assert dlcore.transfer_stats()["host_to_device"] == 1   # only the mask's _to_device
 
 
-@pytest.mark.xfail(reason="registry: Primitive.impl treats the 0-d NumPy array a Python scalar "
-                          "becomes as a CPU buffer and raises DeviceError next to a CUDA buffer; "
-                          "the CUDA kernels already accept host scalars (test above)",
-                   raises=DeviceError, strict=False)
 def test_composites_run_on_the_device():
     """softmax / log_softmax / mse are plain functions of primitives: they run on CUDA as is."""
     x = randn(2, 3)
