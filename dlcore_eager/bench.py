@@ -1,10 +1,11 @@
 """Side-by-side timings of dlcore_eager and PyTorch eager (when installed), in one process.
 
-    python -m dlcore_eager.bench            # tiny-op dispatch and the seed training step
+    python -m dlcore_eager.bench               # each library's own thread settings
+    python -m dlcore_eager.bench --threads 1   # BLAS/OpenMP and torch pinned to one thread
 
 Measured, never asserted in tests.  Prints microseconds per operation or step, the ratio to
-PyTorch, and the settings that matter (threads, BLAS).  The best of several repeats is taken,
-since a shared machine adds noise only upwards.
+PyTorch, and the settings that matter (threads, BLAS).  The two libraries run in interleaved
+rounds and the best round of each is kept, since a shared machine adds noise only upwards.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import os
 import sys
 import time
 
-import numpy as np
+if __name__ == "__main__" and "--threads" in sys.argv:      # before NumPy loads its BLAS
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):
+        os.environ[_var] = _n
+
+import numpy as np  # noqa: E402
 
 
-def best_us(fn, number: int, repeat: int = 7) -> float:
+def best_us(fn, number: int, repeat: int = 1) -> float:
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
@@ -26,19 +33,31 @@ def best_us(fn, number: int, repeat: int = 7) -> float:
     return best * 1e6
 
 
-def tiny_op(torch) -> float:
+def interleaved(makers: dict, number: int, rounds: int = 7) -> dict:
+    """``makers[name]()`` builds a step function; rounds alternate between the engines."""
+    fns = {name: make() for name, make in makers.items()}
+    for fn in fns.values():                      # warm up (compilation, caches)
+        for _ in range(3):
+            fn()
+    best = {name: float("inf") for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            best[name] = min(best[name], best_us(fn, number))
+    return best
+
+
+def tiny_op(torch):
     a, b = torch.ones(1), torch.ones(1)
-    return best_us(lambda: a + b, 20000)
+    return lambda: a + b
 
 
-def tiny_op_grad(torch) -> float:
+def tiny_op_grad(torch):
     a, b = torch.ones(1, requires_grad=True), torch.ones(1)
-    return best_us(lambda: a * b, 20000)
+    return lambda: a * b
 
 
-def seed_step(torch, n_steps: int = 50) -> float:
+def seed_step(torch, N=64, D_in=1000, H=100, D_out=10):
     """The seed's autograd training step: (N, D_in, H, D_out) = (64, 1000, 100, 10)."""
-    N, D_in, H, D_out = 64, 1000, 100, 10
     torch.manual_seed(0)
     x = torch.randn(N, D_in)
     y = torch.randn(N, D_out)
@@ -54,13 +73,15 @@ def seed_step(torch, n_steps: int = 50) -> float:
         loss.backward()
         w1.data -= lr * w1.grad.data
         w2.data -= lr * w2.grad.data
-
-    for _ in range(5):
-        step()
-    return best_us(step, n_steps, repeat=5)
+    return step
 
 
-def nn_step(torch, n_steps: int = 50) -> float:
+def seed_step_tiny(torch):
+    """The same step at (2, 3, 4, 2): what is left is per-operation overhead."""
+    return seed_step(torch, 2, 3, 4, 2)
+
+
+def nn_step(torch):
     """The seed's nn + Adam step."""
     N, D_in, H, D_out = 64, 1000, 100, 10
     torch.manual_seed(0)
@@ -75,10 +96,7 @@ def nn_step(torch, n_steps: int = 50) -> float:
         opt.zero_grad()
         loss.backward()
         opt.step()
-
-    for _ in range(5):
-        step()
-    return best_us(step, n_steps, repeat=5)
+    return step
 
 
 def main() -> None:
@@ -93,12 +111,17 @@ def main() -> None:
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
           + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if torch else ""))
-    rows = [("tiny add (1 element), us", tiny_op), ("tiny mul, input requires grad, us",
-                                                   tiny_op_grad),
-            ("seed autograd step (64,1000,100,10), us", seed_step),
-            ("seed nn + Adam step, us", nn_step)]
-    for label, fn in rows:
-        res = {name: fn(mod) for name, mod in engines.items()}
+    if torch is not None and "--threads" in sys.argv:
+        torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    rows = [("tiny add (1 element), us", tiny_op, 5000),
+            ("tiny mul, input requires grad, us", tiny_op_grad, 5000),
+            ("seed autograd step at (2,3,4,2), us", seed_step_tiny, 200),
+            ("seed autograd step (64,1000,100,10), us", seed_step, 20),
+            ("seed nn + Adam step, us", nn_step, 20)]
+    for label, fn, number in rows:
+        res = interleaved({name: (lambda m=mod, f=fn: f(m)) for name, mod in engines.items()},
+                          number)
         line = f"{label:42s}" + "".join(f"  {k} {v:9.1f}" for k, v in res.items())
         if "torch" in res:
             line += f"   ratio {res['dlcore_eager'] / res['torch']:.2f}x"

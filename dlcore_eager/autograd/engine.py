@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 
@@ -60,7 +62,7 @@ def _roots(tensors, grad_tensors, create_graph):
 def _own(g: Tensor) -> Tensor:
     """A gradient that may alias read-only or shared memory, as a tensor of its own."""
     b = g._buf
-    if type(b).__name__ == "ndarray" and (b.base is not None or not b.flags.writeable):
+    if type(b) is np.ndarray and (b.base is not None or not b.flags.writeable):
         return _ops.identity(g)
     return g
 
