@@ -143,8 +143,10 @@ def collect_captures(ctx, outputs) -> tuple[list, list]:
 
 
 def _merge_aval(a: AVal, b: AVal) -> AVal:
+    """The static shape of a cond output: dimensions on which the branches disagree are None."""
     if len(a.shape) != len(b.shape):
-        return AVal(a.shape, a.dtype) if False else AVal(tuple(None for _ in a.shape), a.dtype)
+        raise ValueError(f"Outputs of true_fn and false_fn must have the same rank: "
+                         f"{list(a.shape)} and {list(b.shape)}")
     return AVal(tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), a.dtype)
 
 
@@ -282,7 +284,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             if single_input and not isinstance(new, (list, tuple)):
                 new = [new]
             new_leaves: list = []
-            new_spec = _flatten(new if not single_input else list(new), new_leaves)
+            _flatten(new if not single_input else list(new), new_leaves)
             if len(new_leaves) != len(lvars):
                 raise ValueError("The two structures don't have the same number of elements. "
                                  f"loop_vars: {len(lvars)}, body output: {len(new_leaves)}")
@@ -302,7 +304,6 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                                      "`shape_invariants` argument of tf.while_loop to specify "
                                      "a less-specific shape.")
                 outs.append(_ops.identity(t))
-            del new_spec
             pred = _ops.identity(pred)
         caps, ctl = collect_captures(ctx, [pred] + outs)
         op = Operation(g, "While", g.unique_name("While"), inits + caps, avals,
