@@ -13,6 +13,20 @@
 Building adds nodes to a graph (``graph.py``, ``frontend.py``); a ``Session`` prunes the graph
 to what the fetches need, compiles an execution plan once and runs it (``session.py``,
 ``plan.py``).  Shape rules, gradient rules and kernels all come from ``dlcore``.
+
+Where things are:
+
+    graph.py        Graph, Operation, Tensor, name scopes, control dependencies, devices
+    frontend.py     how the core's ``bind`` adds a node (build-time shape errors), constants
+    session.py      Session.run: feeds, the plan cache, the interpreter loop, RunMetadata
+    plan.py         the execution plan: prune, order, slots, steps (what the compiler reads)
+    fetches.py      nested fetch structures
+    variables.py    Variable, assign, initializers of variables
+    gradients.py    tf.gradients on the core's reverse_pass
+    control_flow.py group, cond, while_loop (sub-graphs and their gradients)
+    math_ops.py, array_ops.py, random_ops.py, nn.py, losses.py, layers.py, initializers.py
+    train.py        optimizers; saving.py: graph + variables to a file, no pickle
+    keras/          Sequential, layers, optimizers, losses, History and the progress bar
 """
 
 from __future__ import annotations

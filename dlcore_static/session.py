@@ -4,8 +4,9 @@
 
 1. flattens ``fetches`` (``fetches.FetchMapper``) and converts each feed with
    ``np.asarray(value, dtype=key.dtype)`` (so float64 data fed to a float32 placeholder is cast);
-2. looks up the cached ``Plan`` for (fetch structure, fed tensors with their shapes); on a miss
-   it checks the feeds against the static shapes (``None`` matches any size) and builds the plan
+2. looks up the cached ``Plan`` for (fetch structure, fed tensors with their shapes; the dtypes
+   are the fed tensors' own, since every feed is converted to its key's dtype); on a miss it
+   checks the feeds against the static shapes (``None`` matches any size) and builds the plan
    (``plan.py``: prune, order, allocate, compile steps);
 3. runs the plan's steps in one interpreter loop over a flat list of value slots, so each tensor
    has exactly one value per run (a random op with two consumers gives both the same sample);
