@@ -24,7 +24,8 @@ or for every Session that does not say: ``DLCORE_PASSES=all`` (or ``none``, or a
 
 Seeing what they did: ``explain(sess, fetches, feed_dict)`` returns the node counts before and
 after each pass and the log lines; ``sess.plan(fetches, feed_dict).compiler`` holds the same
-report for a cached plan; ``graph_pictures`` draws the program before and after.
+report for a cached plan; ``graph_pictures(sess, fetches, feed_dict)`` (``dlcore_static.viz.
+draw_compiler_passes``) draws the program before and after.
 ``run_metadata`` keeps working: a traced run executes the optimised program step by step, and a
 fused step is reported under a name listing the ops it contains.
 
@@ -41,10 +42,12 @@ import time
 
 from . import constant_folding, cse, fusion, prune, simplify
 from .ir import Program, from_plan, lower
-from .runner import single_step_plan
+from .runner import TieredPlan, single_step_plan
 from .recompiles import explain_recompiles, note_plan_built
 
 PASSES: tuple[str, ...] = ("prune", "constant_folding", "simplify", "cse", "fusion", "compile")
+DEFAULT_PASSES = "all"          # for a Session that does not say (tf.Session())
+DEFAULT_OPTIMIZE_AFTER = 2       # ... whose plans are optimised on their second run
 GRAPH_PASSES = {"prune": prune.run, "constant_folding": constant_folding.run,
                 "simplify": simplify.run, "cse": cse.run}
 
@@ -55,7 +58,7 @@ __all__ = ["PASSES", "resolve_passes", "optimize", "explain", "explain_recompile
 def resolve_passes(passes) -> tuple[str, ...]:
     """Normalise a ``passes`` option to a tuple of pass names, in pipeline order."""
     if passes is None:
-        passes = os.environ.get("DLCORE_PASSES", "none")
+        passes = os.environ.get("DLCORE_PASSES", DEFAULT_PASSES)
     if passes is True or passes == "all":
         return PASSES
     if passes is False or passes == "none" or passes == "":
@@ -155,10 +158,15 @@ def _kernel_factory(device):
 
 def session_hook(session, plan, fetches, fed, vals):
     """Called by ``Session._make_entry`` each time a plan is built (a cache miss)."""
-    passes = resolve_passes(getattr(session, "passes", None))
+    option = getattr(session, "passes", None)
+    passes = resolve_passes(option)
     note_plan_built(session, fetches, fed, vals, passes)
-    if not passes:
-        return plan
+    if not passes or not plan.steps or any(op is None for *_, op in plan.steps):
+        return plan                         # nothing to do, or values copied between devices
+    if option is None:                      # the default: optimise a plan on its 2nd run
+        after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
+        if after > 1:
+            return TieredPlan(session, plan, vals, passes, after)
     return optimize(session, plan, vals, passes)
 
 
@@ -172,15 +180,8 @@ def explain(session, fetches, feed_dict=None) -> Report:
     return rep
 
 
-def graph_pictures(report: Report, stages=("input", None), **kw):
-    """Pictures of the program before and after the passes, via ``dlcore.viz`` when it fits.
-
-    Returns ``{stage: picture}``; ``None`` as a stage means the last one.
-    """
-    from .report import draw_program
-    names = list(report.programs)
-    out = {}
-    for s in stages:
-        key = names[-1] if s is None else s
-        out[key] = draw_program(report.programs[key], title=key, **kw)
-    return out
+def graph_pictures(session, fetches, feed_dict=None, stages=("input", None)):
+    """The program before and after the passes, side by side: ``dlcore_static.viz``'s
+    ``draw_compiler_passes`` (node counts in the titles, nodes a pass added marked)."""
+    from ..viz import draw_compiler_passes
+    return draw_compiler_passes(session, fetches, feed_dict, stages)

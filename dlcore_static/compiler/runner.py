@@ -94,3 +94,69 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None) -> Plan:
     new.slot_of = {}
     new.optimized_steps = steps
     return new
+
+
+class TieredPlan(Plan):
+    """A plan that runs as the Session built it until its ``after``-th run, then optimises.
+
+    A Session created without a ``passes`` option optimises every plan, but only once a plan
+    runs a second time: ``sess.run(init)`` or a one-off ``sess.run(t)`` never pays for the
+    passes and the Numba compilation, a training loop pays once, on its second step.
+    """
+
+    def __init__(self, session, plan: Plan, feed_values, passes, after: int):
+        super().__init__()
+        for attr in ("device", "ctx", "ops", "fed", "fetches", "writes_state"):
+            setattr(self, attr, getattr(plan, attr))
+        nfeeds, nout = len(plan.feed_slots), len(plan.fetch_slots)
+        self.feed_slots = tuple(range(nfeeds))
+        self.nslots = nfeeds + nout
+        self.fetch_slots = tuple(None if s is None else nfeeds + k
+                                 for k, s in enumerate(plan.fetch_slots))
+        self.slot_of = {}
+        self.original = plan
+        self._args = (session, [_Shape(v) for v in feed_values], passes)
+        self._optimized = None
+        calls = {"n": 0}
+        steps, nslots = plan.steps, plan.nslots
+        feed_slots, fetch_slots = plan.feed_slots, plan.fetch_slots
+
+        def run_tiered(*feeds):
+            opt = self._optimized
+            if opt is not None:
+                return opt(*feeds)
+            calls["n"] += 1
+            if calls["n"] >= after and _session._TRACE is None:
+                return self.optimized()(*feeds)
+            if _session._TRACE is not None:
+                return _traced(steps, nslots, feed_slots, fetch_slots, feeds, _session._TRACE)
+            return _interpret(steps, nslots, feed_slots, fetch_slots, feeds)
+        self.steps = [(run_tiered, tuple(range(nfeeds)), slice(nfeeds, nfeeds + nout), {},
+                       None)]
+
+    def optimized(self):
+        """Optimise now (once); the step function of the optimised plan."""
+        if self._optimized is None:
+            from . import optimize
+            session, shapes, passes = self._args
+            plan = optimize(session, self.original, shapes, passes)
+            self._plan = plan
+            self._optimized = plan.steps[0][0]
+        return self._optimized
+
+    @property
+    def compiler(self):
+        self.optimized()
+        return getattr(self._plan, "compiler", None)
+
+    @property
+    def optimized_steps(self):
+        self.optimized()
+        return getattr(self._plan, "optimized_steps", self._plan.steps)
+
+
+class _Shape:
+    """The shape and dtype of a feed value, kept instead of the value itself."""
+
+    def __init__(self, v):
+        self.shape, self.dtype = tuple(v.shape), v.dtype
