@@ -14,35 +14,144 @@ The layering, from the bottom:
 * ``nn``, ``optim``, ``utils.data``, ``serialization``: the libraries around them.
 """
 
+# ruff: noqa: F401  (this module re-exports the public API)
 from __future__ import annotations
 
 from dlcore.device import Device as _Device
 from dlcore.device import as_device as _as_device
 
-from . import _dtype
-from ._dtype import (bool_ as bool, double, dtype, float, float32, float64, get_default_dtype,  # noqa: A004
-                     int, int32, int64, long, set_default_dtype)
-from .tensor import Size, Tensor
-from . import _methods  # noqa: F401  (attaches the operations to Tensor)
-from ._shape_ops import (broadcast_to, cat, chunk, clone, concat, concatenate, flatten, permute,
-                         reshape, split, squeeze, stack, swapaxes, t, transpose, unbind,
-                         unsqueeze)
-from ._tensor_ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, clamp,
-                          clip, div, dot, eq, equal, exp, expm1, ge, gt, le, log, log1p,
-                          log_softmax, logical_not, logsumexp, lt, masked_fill, matmul, max,
-                          maximum, mean, min, minimum, mm, mul, ne, neg, norm, outer, pow,
-                          reciprocal, relu, rsqrt, sigmoid, sign, softmax, sqrt, square, std,
-                          sub, sum, tanh, var, where)
-from .creation import (Generator, arange, as_tensor, default_generator, empty, empty_like, eye,
-                       from_dlpack, from_numpy, full, full_like, initial_seed, linspace,
-                       manual_seed, normal, ones, ones_like, rand, rand_like, randint, randn,
-                       randn_like, randperm, seed, tensor, zeros, zeros_like)
+from . import (
+    _dtype,
+    _methods,
+    autograd,
+    cuda,
+    nn,
+    optim,
+    utils,
+)
+from ._dtype import bool_ as bool
+from ._dtype import (
+    double,
+    dtype,
+    float,
+    float32,
+    float64,
+    get_default_dtype,
+    int,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+)
+from ._shape_ops import (
+    broadcast_to,
+    cat,
+    chunk,
+    clone,
+    concat,
+    concatenate,
+    flatten,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    t,
+    transpose,
+    unbind,
+    unsqueeze,
+)
+from ._tensor_ops import (
+    abs,
+    add,
+    all,
+    allclose,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    bmm,
+    clamp,
+    clip,
+    div,
+    dot,
+    eq,
+    equal,
+    exp,
+    expm1,
+    ge,
+    gt,
+    le,
+    log,
+    log1p,
+    log_softmax,
+    logical_not,
+    logsumexp,
+    lt,
+    masked_fill,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mm,
+    mul,
+    ne,
+    neg,
+    norm,
+    outer,
+    pow,
+    reciprocal,
+    relu,
+    rsqrt,
+    sigmoid,
+    sign,
+    softmax,
+    sqrt,
+    square,
+    std,
+    sub,
+    sum,
+    tanh,
+    var,
+    where,
+)
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    Generator,
+    arange,
+    as_tensor,
+    default_generator,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    initial_seed,
+    linspace,
+    manual_seed,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .legacy_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
-from . import autograd, cuda  # noqa: E402
-from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: E402
-                       set_grad_enabled)
-from .serialization import load, save  # noqa: E402
-from . import nn, optim, utils  # noqa: E402
+from .serialization import load, save
+from .tensor import Size, Tensor
 
 subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
 greater, less, greater_equal, less_equal = gt, lt, ge, le
@@ -53,7 +162,7 @@ class _DeviceMeta(type):
         return isinstance(obj, _Device)
 
 
-class device(metaclass=_DeviceMeta):  # noqa: N801 - PyTorch's name
+class device(metaclass=_DeviceMeta):
     """``torch.device('cuda:0')``: returns a ``dlcore.Device``."""
 
     def __new__(cls, spec, index=None):
@@ -64,16 +173,16 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def numel(t: Tensor) -> int:
-    return t.numel()
+def numel(input: Tensor) -> int:  # noqa: A002 - PyTorch's name
+    return input.numel()
 
 
-def is_floating_point(t: Tensor) -> bool:
-    return t.is_floating_point()
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return input.is_floating_point()
 
 
-def typename(t) -> str:
-    return t.type() if isinstance(t, Tensor) else type(t).__name__
+def typename(obj) -> str:
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
 __version__ = "0.1.0"

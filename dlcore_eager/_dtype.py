@@ -17,10 +17,10 @@ import numbers
 import numpy as np
 
 
-class dtype:  # noqa: N801 - PyTorch's name
+class dtype:
     """A tensor element type, e.g. ``dlcore_eager.float32``."""
 
-    __slots__ = ("name", "np_dtype", "is_floating_point", "itemsize", "_legacy")
+    __slots__ = ("_legacy", "is_floating_point", "itemsize", "name", "np_dtype")
 
     def __init__(self, name: str, np_dtype, legacy: str):
         self.name = name
@@ -41,9 +41,9 @@ float64 = dtype("float64", np.float64, "Double")
 int32 = dtype("int32", np.int32, "Int")
 int64 = dtype("int64", np.int64, "Long")
 bool_ = dtype("bool", np.bool_, "Bool")
-float = float32        # noqa: A001 - torch.float
+float = float32
 double = float64
-int = int32            # noqa: A001 - torch.int
+int = int32
 long = int64
 
 ALL = (float32, float64, int32, int64, bool_)

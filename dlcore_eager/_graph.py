@@ -46,8 +46,21 @@ def camel(name: str) -> str:
 class Node:
     """The grad_fn of a tensor produced by a dlcore primitive."""
 
-    __slots__ = ("prim", "params", "parents", "inputs", "versions", "out_buf", "out_version",
-                 "out_ver0", "shape", "dtype", "hooks", "retain", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "dtype",
+        "hooks",
+        "inputs",
+        "out_buf",
+        "out_ver0",
+        "out_version",
+        "params",
+        "parents",
+        "prim",
+        "retain",
+        "shape",
+        "versions",
+    )
 
     def __init__(self, prim, params, parents, inputs, versions, out_buf, out_version):
         self.prim = prim
@@ -102,7 +115,7 @@ class Node:
 class LeafNode:
     """The gradient accumulator of a leaf tensor that requires grad (PyTorch's AccumulateGrad)."""
 
-    __slots__ = ("tensor", "shape", "dtype", "__weakref__")
+    __slots__ = ("__weakref__", "dtype", "shape", "tensor")
 
     def __init__(self, tensor):
         self.tensor = tensor
@@ -142,7 +155,7 @@ def leaf_node(t) -> LeafNode:
 class CopyNode:
     """grad_fn of a copy to another device: the gradient goes back to the source device."""
 
-    __slots__ = ("parents", "src_device", "shape", "dtype", "hooks", "retain", "__weakref__")
+    __slots__ = ("__weakref__", "dtype", "hooks", "parents", "retain", "shape", "src_device")
 
     def __init__(self, parent, src_device, buf):
         self.parents = (parent,)

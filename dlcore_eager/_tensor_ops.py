@@ -20,9 +20,9 @@ from collections import namedtuple
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
-from dlcore.errors import ShapeError
 from dlcore.registry import bind
 
 from . import _dtype as D
@@ -143,7 +143,7 @@ def mul(a, b):
     return mul_(a, b) if isinstance(a, Tensor) else rmul_(b, a)
 
 
-def pow(a, b):  # noqa: A001
+def pow(a, b):
     return pow_(a, b) if isinstance(a, Tensor) else rpow_(b, a)
 
 
@@ -175,7 +175,7 @@ def sqrt(x): return _ops.sqrt(_float(x))
 def tanh(x): return _ops.tanh(_float(x))
 def sigmoid(x): return _ops.sigmoid(_float(x))
 def relu(x): return _ops.relu(x)
-def abs(x): return _ops.abs(x)  # noqa: A001
+def abs(x): return _ops.abs(x)
 def sign(x): return _ops.sign(x)
 def square(x): return mul_(x, x)
 def rsqrt(x): return rdiv(sqrt(x), 1.0)
@@ -185,7 +185,7 @@ def expm1(x): return sub_(exp(x), 1.0)
 def logical_not(x): return _ops.logical_not(x)
 
 
-def clamp(x, min=None, max=None):  # noqa: A002
+def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if min is not None:
@@ -203,9 +203,7 @@ def where(condition, x, y):
         raise TypeError("where(): the condition must be a bool tensor")
     if condition._buf.dtype != np.bool_:
         condition = _ops.cast(condition, np.bool_)
-    if isinstance(x, Tensor) and isinstance(y, Tensor):
-        x, y = _operands(x, y)
-    elif isinstance(x, Tensor):
+    if isinstance(x, Tensor) and isinstance(y, Tensor) or isinstance(x, Tensor):
         x, y = _operands(x, y)
     elif isinstance(y, Tensor):
         y, x = _operands(y, x)
@@ -227,7 +225,7 @@ def _dims(dim):
     return int(dim)
 
 
-def sum(x, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+def sum(x, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         x = x._cast(dtype)
     elif x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
@@ -255,13 +253,13 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
     return values_indices(values, argmax(x, dim, keepdim) if is_max else argmin(x, dim, keepdim))
 
 
-def max(x, dim=None, keepdim=False, *, other=None):  # noqa: A001
+def max(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
         return maximum(x, dim)
     return _reduce_extreme(x, dim, keepdim, other, True)
 
 
-def min(x, dim=None, keepdim=False, *, other=None):  # noqa: A001
+def min(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
         return minimum(x, dim)
     return _reduce_extreme(x, dim, keepdim, other, False)
@@ -312,12 +310,12 @@ def log_softmax(x, dim=-1, dtype=None):
     return _ops.log_softmax(_float(x if dtype is None else x._cast(dtype)), int(dim))
 
 
-def all(x, dim=None, keepdim=False):  # noqa: A001
+def all(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
     return _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim), keepdim), 0)
 
 
-def any(x, dim=None, keepdim=False):  # noqa: A001
+def any(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
     return _ops.greater(_ops.sum(b, _dims(dim), keepdim), 0)
 

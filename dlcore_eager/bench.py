@@ -20,7 +20,7 @@ if __name__ == "__main__" and "--threads" in sys.argv:      # before NumPy loads
                  "NUMBA_NUM_THREADS"):
         os.environ[_var] = _n
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def best_us(fn, number: int, repeat: int = 1) -> float:

@@ -27,7 +27,7 @@ class Generator:
         self._seed = 67280421310721
         self._np = np.random.Generator(np.random.PCG64(self._seed))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         self._seed = int(seed)
         self._np = np.random.Generator(np.random.PCG64(self._seed))
         return self
@@ -41,7 +41,7 @@ class Generator:
     def get_state(self) -> dict:
         return self._np.bit_generator.state
 
-    def set_state(self, state: dict) -> "Generator":
+    def set_state(self, state: dict) -> Generator:
         self._np.bit_generator.state = state
         return self
 

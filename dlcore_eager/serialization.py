@@ -99,8 +99,7 @@ def save(obj: Any, f) -> None:
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as fh:
             fh.write(payload)
-            for b in w.blobs:
-                fh.write(b)
+            fh.writelines(w.blobs)
     else:
         f.write(payload)
         for b in w.blobs:

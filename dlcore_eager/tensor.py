@@ -30,8 +30,8 @@ from dlcore.device import CPU, Device, as_device, to_device
 from dlcore.registry import AVal
 
 from . import _dtype as D
-from ._state import STATE
 from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
+from ._state import STATE
 
 _ndarray = np.ndarray
 _CUDA0 = Device("cuda", 0)
@@ -53,7 +53,7 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array with autograd, on the CPU or a CUDA device."""
 
-    __slots__ = ("_buf", "_rg", "_node", "_acc", "_grad", "_version", "_hooks", "__weakref__")
+    __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_version")
     __array_priority__ = 1000          # ndarray + Tensor -> Tensor.__radd__
 
     def __init__(self, *args, **kwargs):
@@ -64,7 +64,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ construction helpers
     @staticmethod
-    def _wrap(buf, version=None) -> "Tensor":
+    def _wrap(buf, version=None) -> Tensor:
         """A tensor around an existing buffer (no copy), with no autograd history."""
         t = _new(Tensor)
         t._buf = buf
@@ -77,7 +77,7 @@ class Tensor:
         return t
 
     @staticmethod
-    def _from_node(buf, node, version) -> "Tensor":
+    def _from_node(buf, node, version) -> Tensor:
         t = Tensor._wrap(buf, version)
         t._node = node
         t._rg = True
@@ -152,7 +152,7 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(flag)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -225,22 +225,22 @@ class Tensor:
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
                  inputs=inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data (and version counter), cut from the graph."""
         return Tensor._wrap(self._buf, self._version)
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self._node = None
         self._rg = False
         return self
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The same storage as a tensor that autograd does not track (its own version counter)."""
         return Tensor._wrap(self._buf)
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._buf = value._buf
@@ -322,7 +322,7 @@ class Tensor:
         return repr(self)
 
     # ------------------------------------------------------------------ devices and types
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """``to(device)``, ``to(dtype)``, ``to(other_tensor)`` or ``to(device, dtype)``."""
         dev = kwargs.pop("device", None)
         dt = kwargs.pop("dtype", None)
@@ -346,7 +346,7 @@ class Tensor:
             out = out.clone()
         return out
 
-    def _to_device(self, dev: Device) -> "Tensor":
+    def _to_device(self, dev: Device) -> Tensor:
         if dev == self.device:
             return self
         buf = to_device(self._buf, dev)
@@ -357,11 +357,11 @@ class Tensor:
             t._rg = True
         return t
 
-    def cuda(self, device=None, non_blocking: bool = False) -> "Tensor":
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
         return self._to_device(as_device("cuda" if device is None else (
             f"cuda:{device}" if isinstance(device, int) else device)))
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self._to_device(CPU)
 
     def type(self, dtype=None, non_blocking: bool = False):
@@ -377,17 +377,17 @@ class Tensor:
             return self._cast(dtype.dtype)._to_device(dtype.device)
         return self._cast(dtype)
 
-    def _cast(self, dt) -> "Tensor":
+    def _cast(self, dt) -> Tensor:
         npd = D.to_numpy_dtype(dt)
         if npd == self._buf.dtype:
             return self
         return _ops.cast(self, npd)
 
-    def float(self) -> "Tensor": return self._cast(D.float32)
-    def double(self) -> "Tensor": return self._cast(D.float64)
-    def long(self) -> "Tensor": return self._cast(D.int64)
-    def int(self) -> "Tensor": return self._cast(D.int32)
-    def bool(self) -> "Tensor": return self._cast(D.bool_)
+    def float(self) -> Tensor: return self._cast(D.float32)
+    def double(self) -> Tensor: return self._cast(D.float64)
+    def long(self) -> Tensor: return self._cast(D.int64)
+    def int(self) -> Tensor: return self._cast(D.int32)
+    def bool(self) -> Tensor: return self._cast(D.bool_)
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace(self) -> None:
@@ -408,7 +408,7 @@ class Tensor:
                                "tensor's history here); apply it out of place, or to a .clone() "
                                "of the view")
 
-    def _commit(self, result: "Tensor") -> "Tensor":
+    def _commit(self, result: Tensor) -> Tensor:
         """Write ``result`` (computed out of place by dlcore) into this tensor's memory, bump the
         version counter and, when it was recorded, make this tensor the output of its node."""
         rb = result._buf
@@ -429,23 +429,23 @@ class Tensor:
             self._rg = True
         return self
 
-    def _inplace(self, fn, *args) -> "Tensor":
+    def _inplace(self, fn, *args) -> Tensor:
         self._check_inplace()
         return self._commit(fn(self, *args))
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         self._check_inplace()
         if self._rg and STATE.enabled:       # recorded: zero values and a zero gradient
             return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), 0.0, self))
         return self._commit(_ops.zeros_like(self))
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         self._check_inplace()
         if isinstance(value, Tensor):
             value = value.item()
         return self._commit(_ops.full_like(self, value))
 
-    def copy_(self, src: "Tensor") -> "Tensor":
+    def copy_(self, src: Tensor) -> Tensor:
         self._check_inplace()
         if not isinstance(src, Tensor):
             from .creation import tensor as _tensor
@@ -514,7 +514,7 @@ class _StaleTensor(Tensor):
     still be read; reading its values (which a vjp rule does only when it needs them) raises
     PyTorch's version-counter error."""
 
-    __slots__ = ("_msg", "_aval")
+    __slots__ = ("_aval", "_msg")
 
     @property
     def _buf(self):
@@ -548,6 +548,6 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
 
 
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
-from . import _dispatch  # noqa: E402,F401  (installs Tensor.__dlcore_frontend__)
+from . import _dispatch  # noqa: F401  (installs Tensor.__dlcore_frontend__)
 
-__all__ = ["Tensor", "Size", "dlcore"]
+__all__ = ["Size", "Tensor", "dlcore"]

@@ -19,11 +19,10 @@ import numpy as np
 from ..tensor import Tensor
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                        set_grad_enabled)
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 
-def Variable(data, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+def Variable(data, requires_grad: bool = False, volatile: bool = False) -> Tensor:
     """The pre-0.4 autograd wrapper.  Since PyTorch 0.4 a Variable *is* a Tensor: this returns a
     leaf tensor sharing ``data``'s memory, with the requested ``requires_grad``."""
     if not isinstance(data, Tensor):
@@ -79,6 +78,19 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     return True
 
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "Variable",
-           "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "gradcheck", "detect_anomaly", "set_detect_anomaly"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "Variable",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "inference_mode",
+    "is_grad_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_detect_anomaly",
+    "set_grad_enabled",
+]

@@ -17,7 +17,7 @@ backward through the same graph raises PyTorch's error.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import inspect
 import re
 import warnings
+from typing import ClassVar
 
 from dlcore.registry import AVal
 
@@ -82,8 +83,18 @@ class FunctionCtx:
 class FunctionNode:
     """grad_fn of an output of a custom Function: its vjp calls the user's ``backward``."""
 
-    __slots__ = ("ctx", "backward_fn", "parents", "shape", "dtype", "hooks", "retain", "cls_name",
-                 "arg_shapes", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "arg_shapes",
+        "backward_fn",
+        "cls_name",
+        "ctx",
+        "dtype",
+        "hooks",
+        "parents",
+        "retain",
+        "shape",
+    )
 
     def __init__(self, ctx, backward_fn, parents, out_buf, cls_name, arg_shapes):
         self.ctx = ctx
@@ -127,9 +138,8 @@ class FunctionNode:
                 raise RuntimeError(f"Function {self.name()} returned an invalid gradient at "
                                    f"index {i} - got {list(r.shape)} but expected shape "
                                    f"compatible with {list(shape)}")
-        if not retain:
-            if hasattr(ctx, "_saved"):
-                ctx._saved = None
+        if not retain and hasattr(ctx, "_saved"):
+            ctx._saved = None
         return res
 
 
@@ -176,7 +186,7 @@ class _FunctionMeta(type):
 class Function(FunctionCtx, metaclass=_FunctionMeta):
     """Base class of custom differentiable operations (see the module docstring)."""
 
-    _legacy_warned: set = set()
+    _legacy_warned: ClassVar[set] = set()
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -221,7 +231,7 @@ def legacy_rewrite_message(cls) -> str:
     if src:
         src = re.sub(r"^(\s*)def (forward|backward)\(self\b,?\s*",
                      lambda m: f"{m.group(1)}@staticmethod\n{m.group(1)}def {m.group(2)}(ctx, ",
-                     src, flags=re.M)
+                     src, flags=re.MULTILINE)
         src = re.sub(r"\(ctx, \)", "(ctx)", src)
         src = re.sub(r"\bself\.", "ctx.", src)
     else:
@@ -240,7 +250,7 @@ def _reindent(method_src: str) -> str:
     return "\n".join("    " + line[indent:] if line.strip() else "" for line in lines)
 
 
-class once_differentiable:  # noqa: N801 - PyTorch's decorator name
+class once_differentiable:
     """Mark a backward as not differentiable twice (create_graph through it raises)."""
 
     def __new__(cls, fn):

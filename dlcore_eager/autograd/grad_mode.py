@@ -34,19 +34,19 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+class no_grad(_GradModeContext):
     """Switch recording off: ``with torch.no_grad(): ...`` or ``@torch.no_grad()``."""
 
     _target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_GradModeContext):
     """Switch recording back on inside ``no_grad``."""
 
     _target = True
 
 
-class inference_mode(_GradModeContext):  # noqa: N801
+class inference_mode(_GradModeContext):
     """Here the same as ``no_grad``."""
 
     _target = False
@@ -55,7 +55,7 @@ class inference_mode(_GradModeContext):  # noqa: N801
         self._target = not mode
 
 
-class set_grad_enabled(_GradModeContext):  # noqa: N801
+class set_grad_enabled(_GradModeContext):
     """``set_grad_enabled(False)`` switches recording off at once; also a context manager."""
 
     def __init__(self, mode: bool):

@@ -5,12 +5,44 @@ its ``forward`` is ordinary eager code, so the tape records it like any other co
 """
 
 from . import functional, init
-from .layers import (Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ModuleList, ReLU,
-                     Sequential, Sigmoid, Softmax, Tanh)
+from .layers import (
+                     Dropout,
+                     Flatten,
+                     Identity,
+                     LeakyReLU,
+                     Linear,
+                     LogSoftmax,
+                     ModuleList,
+                     ReLU,
+                     Sequential,
+                     Sigmoid,
+                     Softmax,
+                     Tanh,
+)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 
-__all__ = ["functional", "init", "Module", "Parameter", "Linear", "Identity", "ReLU", "LeakyReLU",
-           "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "Flatten", "Sequential",
-           "ModuleList", "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss",
-           "BCELoss"]
+__all__ = [
+                     "BCELoss",
+                     "BCEWithLogitsLoss",
+                     "CrossEntropyLoss",
+                     "Dropout",
+                     "Flatten",
+                     "Identity",
+                     "L1Loss",
+                     "LeakyReLU",
+                     "Linear",
+                     "LogSoftmax",
+                     "MSELoss",
+                     "Module",
+                     "ModuleList",
+                     "NLLLoss",
+                     "Parameter",
+                     "ReLU",
+                     "Sequential",
+                     "Sigmoid",
+                     "Softmax",
+                     "Tanh",
+                     "functional",
+                     "init",
+]

@@ -99,7 +99,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 
 
 # ----------------------------------------------------------------------------- losses
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,  # noqa: A002
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean") -> Tensor:
     r = _reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
@@ -111,7 +111,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,  # n
     return _ops.mse(input, target, r)
 
 
-def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,  # noqa: A002
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean") -> Tensor:
     r = _reduction(size_average, reduce, reduction)
     return _reduce(_ops.abs(O.sub_(input, target)), r)
@@ -127,7 +127,7 @@ def _class_weights(loss, target, weight, reduction):
     return _reduce(weighted, reduction)
 
 
-def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,  # noqa: A002
+def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """``-input[i, target[i]]`` per example (``input`` holds log-probabilities)."""
     r = _reduction(size_average, reduce, reduction)
@@ -150,7 +150,7 @@ def _check_targets(input: Tensor, target: Tensor) -> None:
         raise IndexError(f"Target {int(t[(t < 0) | (t >= c)].flat[0])} is out of bounds.")
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,  # noqa: A002
+def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """``log_softmax`` then ``nll_loss`` for class indices; soft targets (probabilities of the
@@ -176,7 +176,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     return _reduce(loss, r)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,  # noqa: A002
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
     r = _reduction(size_average, reduce, reduction)
@@ -192,7 +192,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     return _reduce(loss, r)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,  # noqa: A002
+def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     r = _reduction(size_average, reduce, reduction)
     eps = float(np.finfo(input._buf.dtype).tiny)

@@ -9,7 +9,7 @@ find everything without being told.  ``state_dict`` keys are dotted paths (``0.w
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..tensor import Tensor
 
@@ -153,7 +153,7 @@ class Module:
         if not persistent:
             self._non_persistent.add(name)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
         self._modules[name] = module
 
     register_module = add_module
@@ -179,7 +179,7 @@ class Module:
             if m is not None:
                 yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
@@ -188,7 +188,7 @@ class Module:
             if m is not None:
                 yield name, m
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
@@ -218,7 +218,7 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def apply(self, fn) -> "Module":
+    def apply(self, fn) -> Module:
         """Call ``fn`` on every submodule (children first), then on this module."""
         for m in self.children():
             m.apply(fn)
@@ -226,18 +226,18 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ modes and devices
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 (PyTorch)
         object.__setattr__(self, "training", mode)
         for m in self.children():
             m.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -251,7 +251,7 @@ class Module:
                     p._grad = p._grad.detach()
                     p._grad.zero_()
 
-    def _apply(self, fn) -> "Module":
+    def _apply(self, fn) -> Module:
         """Replace every parameter's and buffer's data by ``fn(data)`` (in place: the Parameter
         objects stay the same, so optimizers built earlier still hold them)."""
         for m in self.modules():
@@ -267,7 +267,7 @@ class Module:
                     m._buffers[name] = fn(b)
         return self
 
-    def to(self, *args, **kwargs) -> "Module":
+    def to(self, *args, **kwargs) -> Module:
         """Move (and, for floating-point tensors, cast) every parameter and buffer."""
         from .._dtype import dtype as _dtype_cls
 
@@ -278,19 +278,19 @@ class Module:
                         **{k: v for k, v in kwargs.items() if k != "dtype"})
         return self._apply(convert)
 
-    def cuda(self, device=None) -> "Module":
+    def cuda(self, device=None) -> Module:
         return self._apply(lambda t: t.cuda(device))
 
-    def cpu(self) -> "Module":
+    def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
-    def type(self, dst_type) -> "Module":
+    def type(self, dst_type) -> Module:
         return self._apply(lambda t: t.type(dst_type))
 
     # ------------------------------------------------------------------ state

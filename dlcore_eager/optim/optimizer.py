@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-
 from .._state import STATE
 from ..tensor import Tensor
 

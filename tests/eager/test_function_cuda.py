@@ -78,7 +78,7 @@ def test_legacy_function_runs_with_a_teaching_warning():
             return x * 2
 
         def backward(self, g):
-            (x,) = self.saved_tensors
+            (_x,) = self.saved_tensors
             return g * 2
 
     x = torch.ones(3, requires_grad=True)

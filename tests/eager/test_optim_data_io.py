@@ -119,10 +119,10 @@ def test_dataloader_batches_and_drop_last():
 
 def test_dataloader_seeded_shuffle():
     ds = TensorDataset(torch.arange(20))
-    order = lambda seed: [b[0].tolist() for b in DataLoader(  # noqa: E731
+    order = lambda seed: [b[0].tolist() for b in DataLoader(
         ds, batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(seed))]
     assert order(3) == order(3) and order(3) != order(4)
-    assert sorted(sum(order(3), [])) == list(range(20))
+    assert sorted(i for batch in order(3) for i in batch) == list(range(20))
 
 
 def test_dataloader_generic_dataset_and_collate():

@@ -11,5 +11,15 @@ from .dataloader import DataLoader, default_collate
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
-           "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler"]
+__all__ = [
+           "BatchSampler",
+           "DataLoader",
+           "Dataset",
+           "RandomSampler",
+           "Sampler",
+           "SequentialSampler",
+           "Subset",
+           "TensorDataset",
+           "default_collate",
+           "random_split",
+]

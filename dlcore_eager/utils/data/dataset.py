@@ -14,7 +14,7 @@ class Dataset:
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __add__(self, other: "Dataset"):
+    def __add__(self, other: Dataset):
         return ConcatDataset([self, other])
 
 

@@ -4,7 +4,7 @@ reproducible."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 
 class Sampler:
