@@ -173,11 +173,11 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:  # noqa: A002 - PyTorch's name
+def numel(input: Tensor) -> int:
     return input.numel()
 
 
-def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
