@@ -22,7 +22,7 @@ are version-checked when read, and ``backward`` returns one value per ``forward`
 for the ones that need none).
 
 The seed notes use the *legacy* style (instance methods, ``self.save_for_backward``, called as
-``ReLU()(x)``).  PyTorch removed it and raises; dlcore_eager still runs it, and warns once per
+``ReLU()(x)``).  PyTorch removed it and raises; dlcore_eager still runs it, and warns (a FutureWarning, shown by default) once per
 class with the same class rewritten in today's style (a legacy shim that teaches).
 """
 
@@ -212,7 +212,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             raise RuntimeError(LEGACY_MESSAGE)
         if cls not in Function._legacy_warned:
             Function._legacy_warned.add(cls)
-            warnings.warn(legacy_rewrite_message(cls), DeprecationWarning, stacklevel=2)
+            warnings.warn(legacy_rewrite_message(cls), FutureWarning, stacklevel=2)
         return _run_forward(cls.__name__, self, self.forward, self.backward, args)
 
 

@@ -82,7 +82,7 @@ def test_legacy_function_runs_with_a_teaching_warning():
             return g * 2
 
     x = torch.ones(3, requires_grad=True)
-    with pytest.warns(DeprecationWarning, match="Legacy autograd function with non-static "
+    with pytest.warns(FutureWarning, match="Legacy autograd function with non-static "
                                                 "forward method is deprecated") as rec:
         y = Double()(x)
     assert "Double.apply(x)" in str(rec[0].message)

@@ -111,7 +111,7 @@ def test_custom_relu_legacy_function_trains():
     w1 = torch.autograd.Variable(torch.randn(D_in, H), requires_grad=True)
     w2 = torch.autograd.Variable(torch.randn(H, D_out), requires_grad=True)
     losses = []
-    with pytest.warns(DeprecationWarning, match=r"ReLU\.apply\(x\)") as rec:  # noqa: PT031
+    with pytest.warns(FutureWarning, match=r"ReLU\.apply\(x\)") as rec:  # noqa: PT031
         for t in range(100):
             y_pred = ReLU()(x.mm(w1)).mm(w2)
             loss = (y_pred - y).pow(2).sum()
