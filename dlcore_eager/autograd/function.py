@@ -22,8 +22,9 @@ are version-checked when read, and ``backward`` returns one value per ``forward`
 for the ones that need none).
 
 The seed notes use the *legacy* style (instance methods, ``self.save_for_backward``, called as
-``ReLU()(x)``).  PyTorch removed it and raises; dlcore_eager still runs it, and warns (a FutureWarning, shown by default) once per
-class with the same class rewritten in today's style (a legacy shim that teaches).
+``ReLU()(x)``).  PyTorch removed it and raises; dlcore_eager still runs it, and warns once per
+class (a FutureWarning, shown by default) with the same class rewritten in today's style: a
+legacy shim that teaches.
 """
 
 from __future__ import annotations
