@@ -13,8 +13,10 @@ gradients are *accumulated* into ``.grad`` (the ``AccumulateGrad`` nodes)::
 Only the public autograd structure is read (``grad_fn``, ``next_functions``, ``name()``,
 ``AccumulateGrad.variable``), the same one PyTorch exposes, so the picture works for any node
 type, including custom ``autograd.Function`` nodes.  With ``saved=True`` each node also shows
-what it saved for backward, and "freed" once a backward pass without ``retain_graph`` has
-released it (read from dlcore's node fields ``inputs``/``versions`` when present).
+what it saved for backward with each tensor's version (``v0->v1`` and an orange border when it
+was modified in place since, which makes backward fail), and "freed" once a backward pass
+without ``retain_graph`` has released it (read from dlcore's node fields ``inputs``,
+``versions``, ``out_version`` and ``out_ver0`` when present).
 """
 
 from __future__ import annotations
@@ -50,16 +52,34 @@ def _next(fn) -> list:
     return [p for p, *_ in nxt if p is not None]
 
 
-def _saved_text(fn) -> str:
-    """What a dlcore tape node saved for backward, or 'freed' after backward released it."""
+STALE = "saved tensor modified in place since (backward will fail)"
+
+
+def _version_now(t) -> int | None:
+    """A tensor's current version (its ``_version`` counter, a one-element list in dlcore)."""
+    v = t if isinstance(t, list) else getattr(t, "_version", None)
+    if isinstance(v, list) and v:
+        return v[0]
+    return v if isinstance(v, int) else None
+
+
+def _saved_text(fn) -> tuple[str, bool]:
+    """What a dlcore tape node saved for backward (shape and version of each tensor, and
+    whether one was modified in place since), or 'freed' after backward released it."""
     if not hasattr(fn, "inputs") or not hasattr(fn, "versions"):
-        return ""
+        return "", False
     if fn.inputs is None:
-        return "saved: freed"
-    parts = []
+        return "saved: freed", False
+    parts, stale = [], False
     for t, v in zip(fn.inputs, fn.versions):
-        parts.append(f"{_shape(t)} v{v}")
-    return "saved: " + ", ".join(parts) if parts else ""
+        now = _version_now(t)
+        parts.append(f"{_shape(t)} v{v}" + (f"->v{now}" if now is not None and now != v else ""))
+        stale |= now is not None and now != v
+    out_now = _version_now(getattr(fn, "out_version", None))
+    if out_now is not None and getattr(fn, "out_ver0", out_now) != out_now:
+        parts.append(f"output v{fn.out_ver0}->v{out_now}")
+        stale = True
+    return ("saved: " + ", ".join(parts) if parts else ""), stale
 
 
 def tape_diagram(*roots, params: dict | None = None, saved: bool = False, title: str = "",
@@ -89,11 +109,11 @@ def tape_diagram(*roots, params: dict | None = None, saved: bool = False, title:
                             "accumulated into .grad"))
         else:
             label = _node_name(fn)
-            extra = _saved_text(fn) if saved else ""
+            extra, stale = _saved_text(fn) if saved else ("", False)
             if extra:
                 label += "\n" + extra
-            d.add_node(Node(nid, label, "grad_fn", "freed" if extra == "saved: freed"
-                            else None, tooltip=repr(fn)))
+            how = STALE if stale else "freed" if extra == "saved: freed" else None
+            d.add_node(Node(nid, label, "grad_fn", how, tooltip=repr(fn)))
         stack.append(fn)
         return nid
 

@@ -182,3 +182,16 @@ def test_compiler_passes_before_and_after():
     plain.run(init)
     with pytest.raises(ValueError, match="passes"):
         sviz.draw_compiler_passes(plain, loss, feed)
+
+
+def test_tape_flags_saved_tensors_modified_in_place():
+    a = torch.randn(3, requires_grad=True)
+    b = a.exp()                      # ExpBackward saves its output b
+    c = b * 3                        # MulBackward saves b too
+    b.mul_(2)                        # b is now at version 1
+    d = eviz.tape_diagram(c.sum(), saved=True)
+    stale = {n.label.split("\n")[0] for n in d.nodes.values() if n.highlight == eviz.STALE}
+    assert stale == {"ExpBackward0", "MulBackward0"}
+    assert any("v0->v1" in n.label for n in d.nodes.values())
+    with pytest.raises(RuntimeError, match="inplace"):
+        c.sum().backward()
