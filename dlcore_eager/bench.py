@@ -119,6 +119,13 @@ def main() -> None:
             ("seed autograd step at (2,3,4,2), us", seed_step_tiny, 200),
             ("seed autograd step (64,1000,100,10), us", seed_step, 20),
             ("seed nn + Adam step, us", nn_step, 20)]
+    # What the kernel alone costs, so the front end's own share of "tiny add" can be read off.
+    from dlcore.ops.elementwise import add_p
+    a = np.ones(1, np.float32)
+    kernel = add_p.kernels["cpu"]
+    k = min(best_us(lambda: kernel(a, a), 5000) for _ in range(7))
+    n = min(best_us(lambda: np.add(a, a), 5000) for _ in range(7))
+    print(f"{'tiny add: dlcore CPU kernel alone, us':42s}  {k:9.2f}   (np.add {n:.2f})")
     for label, fn, number in rows:
         res = interleaved({name: (lambda m=mod, f=fn: f(m)) for name, mod in engines.items()},
                           number)
