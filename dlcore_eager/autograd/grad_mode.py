@@ -34,13 +34,23 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
-    """Switch recording off: ``with torch.no_grad(): ...`` or ``@torch.no_grad()``."""
+class _NoParamDecorator(_GradModeContext):
+    """Also usable bare, as ``@torch.no_grad`` (PyTorch 2 allows both spellings)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
+    """Switch recording off: ``with torch.no_grad(): ...``, ``@torch.no_grad()`` or
+    ``@torch.no_grad``."""
 
     _target = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Switch recording back on inside ``no_grad``."""
 
     _target = True

@@ -189,7 +189,11 @@ def test_no_grad_context_and_decorator():
     @torch.no_grad()
     def f(t):
         return t * 3
-    assert not f(x).requires_grad
+
+    @torch.no_grad
+    def f_bare(t):
+        return t * 3
+    assert not f(x).requires_grad and not f_bare(x).requires_grad
     assert torch.is_grad_enabled()
     torch.set_grad_enabled(False)
     assert not (x * 2).requires_grad
