@@ -190,3 +190,14 @@ def test_module_cuda_and_training_step():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.cuda
+@cuda
+def test_dataloader_over_cuda_tensors():
+    from dlcore_eager.utils.data import DataLoader, TensorDataset
+    x, y = torch.arange(6.0).reshape(3, 2).cuda(), torch.arange(3).cuda()
+    batches = list(DataLoader(TensorDataset(x, y), batch_size=2))
+    assert all(b[0].is_cuda for b in batches)
+    assert batches[0][0].cpu().tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    assert batches[1][1].cpu().tolist() == [2]

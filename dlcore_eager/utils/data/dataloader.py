@@ -87,7 +87,10 @@ class DataLoader:
         """A TensorDataset batch in one gather per tensor (the same values as stacking, in new
         memory, like PyTorch's collate)."""
         key = np.asarray(idx, dtype=np.int64)
-        return tuple(t[key] for t in self.dataset.tensors)
+        try:
+            return tuple(t[key] for t in self.dataset.tensors)
+        except NotImplementedError:       # a device without a gather kernel: stack samples
+            return self.collate_fn([self.dataset[i] for i in idx])
 
     def __len__(self) -> int:
         if self.batch_sampler is None:
