@@ -85,8 +85,9 @@ class Tensor:
 
     def __dlcore_aval__(self) -> AVal:
         b = self._buf
-        return _tuple_new(AVal, (b.shape, b.dtype))     # AVal(shape, dtype), without the
-                                                        # namedtuple constructor's overhead
+        # AVal(shape, dtype) without the namedtuple constructor's overhead; the simulator's
+        # device arrays have a shape object that is not a tuple.
+        return _tuple_new(AVal, (b.shape if type(b) is _ndarray else tuple(b.shape), b.dtype))
 
     # ------------------------------------------------------------------ metadata
     @property

@@ -201,3 +201,22 @@ def test_dataloader_over_cuda_tensors():
     assert all(b[0].is_cuda for b in batches)
     assert batches[0][0].cpu().tolist() == [[0.0, 1.0], [2.0, 3.0]]
     assert batches[1][1].cpu().tolist() == [2]
+
+
+@pytest.mark.cuda
+@cuda
+def test_classifier_with_adam_on_cuda():
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3)).cuda()
+    opt = torch.optim.Adam(m.parameters(), lr=0.1)
+    x, t = torch.randn(5, 3).cuda(), torch.tensor([0, 1, 2, 1, 0]).cuda()
+    losses = []
+    for _ in range(3):
+        loss = torch.nn.CrossEntropyLoss()(m(x), t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    p = m(x).softmax(1).sum(1).cpu().detach().numpy()
+    np.testing.assert_allclose(p, 1.0, rtol=1e-5)
