@@ -190,7 +190,13 @@ def _check_cached(prim: Primitive, bufs, params) -> None:
     """Run the shape rule on concrete buffers, remembering the (shapes, dtypes, params) that
     passed, so a hot loop of small ops does not pay for the rule every time.  Failures are
     never cached: a bad call raises every time."""
-    key = tuple([b.shape for b in bufs] + [b.dtype for b in bufs])
+    n = len(bufs)
+    if n == 2:                   # (shapes..., dtypes...), spelled out for the common arities
+        key = (bufs[0].shape, bufs[1].shape, bufs[0].dtype, bufs[1].dtype)
+    elif n == 1:
+        key = (bufs[0].shape, bufs[0].dtype)
+    else:
+        key = tuple([b.shape for b in bufs] + [b.dtype for b in bufs])
     if params:
         key = (key, tuple(params.items()))
     cache = prim._rule_cache

@@ -408,4 +408,37 @@ def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = 
       kind: the primitive's kind ('compare' -> bool output, 'cast' -> the ``dtype`` parameter);
         when omitted it is inferred from the name.
     """
-    return _ElementwiseKernel(name, expr, nin, np_fn, _dtype_policy(name, kind))
+    kern = _ElementwiseKernel(name, expr, nin, np_fn, _dtype_policy(name, kind))
+    return _fast_entry(kern) if nin == 2 else kern
+
+
+def _fast_entry(kern: _ElementwiseKernel) -> Callable:
+    """A plain function in front of a two-input kernel, for the dispatch-bound case of small
+    same-shape contiguous arrays (no argument packing, no method lookups); everything else
+    goes to the kernel object.  ``entry.module`` and ``entry.kernel`` expose the object."""
+    ndarray, empty = np.ndarray, np.empty
+    same_dtype = kern.policy == "input"
+
+    def entry(a, b, **params):
+        if type(a) is ndarray and type(b) is ndarray:
+            shape = a.shape
+            if b.shape == shape and a.flags.c_contiguous and b.flags.c_contiguous:
+                out = empty(shape, b.dtype if same_dtype else kern.out_dtype((a, b), params))
+                n = out.size
+                if n:
+                    if n < PARALLEL_THRESHOLD:
+                        fn = kern._flat_serial or kern._load_flat_all()[0]
+                    else:
+                        fn = kern._flat_par or kern._load_flat_all()[1]
+                    if len(shape) == 1:
+                        fn(out, a, b)
+                    else:
+                        fn(out.reshape(-1), a.reshape(-1), b.reshape(-1))
+                return out
+        return kern(a, b, **params)
+
+    entry.__name__ = kern.__name__
+    entry.__doc__ = f"CPU kernel of '{kern.name}': y = {kern.expr}"
+    entry.module = kern.module
+    entry.kernel = kern
+    return entry
