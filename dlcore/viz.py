@@ -3,8 +3,9 @@
 A *diagram* is just nodes and edges.  Each node has an id, a label, a *kind* (what it is: a
 placeholder, a variable, an op, a gradient op, a tensor on the eager tape, ...) and an optional
 *highlight* (what happened to it: ``"ran"``, ``"not run"``, ``"fed"``, ``"fetched"``,
-``"gradient"``, ``"removed"``, ``"added"``).  The kind picks the shape and fill colour, the highlight
-picks the border, so one picture can say both "this is a Variable" and "this run did not touch it".
+``"gradient"``, ``"removed"``, ``"added"``, ``"freed"``).  The kind picks the shape and fill
+colour, the highlight the border, so one picture can say both "this is a Variable" and "this run
+did not touch it".
 
 The front ends only translate their own structures into a :class:`Diagram`
 (``dlcore_static.viz`` for a tf-style Graph, ``dlcore_eager.viz`` for an autograd tape); the
@@ -69,7 +70,6 @@ _DEFAULT_HIGHLIGHT = ("#ea580c", 2.5, False, "#000000", "")
 @dataclass
 class Node:
     """One box in the picture."""
-
     id: str
     label: str
     kind: str = "op"
@@ -81,7 +81,6 @@ class Node:
 @dataclass
 class Edge:
     """An arrow from ``src`` to ``dst`` (data flows along it)."""
-
     src: str
     dst: str
     label: str = ""
@@ -92,22 +91,12 @@ def have_dot() -> bool:
     return shutil.which("dot") is not None            # Graphviz's dot is on the PATH
 
 
-def _engine(requested: str | None) -> str:
-    eng = requested or os.environ.get("DLCORE_VIZ_ENGINE", "auto")
-    if eng == "auto":
-        return "dot" if have_dot() else "matplotlib"
-    if eng not in ("dot", "matplotlib"):
-        raise ValueError(f"dlcore.viz: unknown engine {eng!r}; use 'dot', 'matplotlib' or 'auto'")
-    return eng
-
-
 # ----------------------------------------------------------------------------- layout
 @dataclass
 class Layout:
     """:func:`layered_layout`'s result: ``layer[v]`` (0 = top); ``order[i]``, layer ``i`` left
     to right with dummies ``('dummy', edge_index, step)``; ``x[v]`` for nodes and dummies;
     ``paths[i]``, the nodes and dummies edge ``i`` passes through, source first."""
-
     layer: dict
     order: list
     x: dict
@@ -163,7 +152,6 @@ def layered_layout(nodes: Sequence[Hashable], edges: Sequence[tuple], *,
                    widths: dict | None = None, gap: float = 0.3, sweeps: int = 8,
                    groups: dict | None = None) -> Layout:
     """Longest-path layering, dummy nodes, barycentre ordering and x coordinates.
-
     ``widths[v]`` is each node's width (default 1); ``gap`` the space between neighbours;
     ``groups[v]`` a group name: members of a group are kept side by side in each layer.
     """
@@ -231,6 +219,8 @@ def layered_layout(nodes: Sequence[Hashable], edges: Sequence[tuple], *,
         if c < best_c:
             best, best_c = cur, c
     x = _place_x(best, up_n, down_n, widths or {}, gap)
+    if groups:
+        _separate_groups(best, x, groups, widths or {}, gap)
     return Layout(layer=layer, order=best, x=x, paths=paths, crossings=best_c)
 
 
@@ -264,6 +254,23 @@ def _place_x(order: list[list], up_n: dict, down_n: dict, widths: dict, gap: flo
                 pos[i] = min(pos[i], pos[i + 1] - (w(lay[i]) + w(lay[i + 1])) / 2 - gap)
             x.update(zip(lay, pos))
     return x
+
+
+def _separate_groups(order: list, x: dict, groups: dict, widths: dict, gap: float) -> None:
+    """Move groups apart (in place) so their frames do not overlap: left to right, each group
+    starts right of the previous one; in its layers, nodes from its first member on shift."""
+    members: dict = {}
+    for v, g in groups.items():
+        members.setdefault(g, []).append(v)
+    edge = None
+    for g in sorted(members, key=lambda g: sum(x[v] for v in members[g]) / len(members[g])):
+        shift = 0.0 if edge is None else edge + 2 * gap - min(
+            x[v] - widths.get(v, 1.0) / 2 for v in members[g])
+        for row in order if shift > 0 else []:
+            first = next((i for i, v in enumerate(row) if groups.get(v) == g), None)
+            for v in row[first:] if first is not None else []:
+                x[v] += shift
+        edge = max(x[v] + widths.get(v, 1.0) / 2 for v in members[g])
 
 
 # ----------------------------------------------------------------------------- the diagram
@@ -362,7 +369,10 @@ class Diagram:
         """The picture as bytes in ``fmt`` ('svg' or 'png'), by ``dot`` or by matplotlib."""
         if fmt not in ("svg", "png"):
             raise ValueError(f"dlcore.viz: format must be 'svg' or 'png', not {fmt!r}")
-        if _engine(engine) == "dot":
+        eng = engine or os.environ.get("DLCORE_VIZ_ENGINE", "auto")
+        if eng not in ("auto", "dot", "matplotlib"):
+            raise ValueError(f"dlcore.viz: unknown engine {eng!r}; use dot, matplotlib or auto")
+        if eng == "dot" or (eng == "auto" and have_dot()):
             proc = subprocess.run(["dot", f"-T{fmt}"], input=self.to_dot().encode(),
                                   capture_output=True, timeout=60, check=False)
             if proc.returncode == 0:
@@ -373,10 +383,9 @@ class Diagram:
 
     def save(self, path: str | os.PathLike, engine: str | None = None) -> None:
         """Write the picture; the format comes from the suffix (.svg, .png or .dot)."""
-        p = os.fspath(path)
-        ext = p.rsplit(".", 1)[-1].lower()
+        ext = os.fspath(path).rsplit(".", 1)[-1].lower()
         data = self.to_dot().encode() if ext in ("dot", "gv") else self.render(ext, engine)
-        with open(p, "wb") as f:
+        with open(path, "wb") as f:
             f.write(data)
 
     def _repr_svg_(self) -> str | None:
@@ -401,6 +410,8 @@ def side_by_side(*diagrams: Diagram, titles: Sequence[str] | None = None,
 
 
 # ----------------------------------------------------------------------------- matplotlib
+_BOXES = {"box": "square,pad=0", "round": "round,pad=0,rounding_size=0.12",
+          "octagon": "round,pad=0,rounding_size=0.2"}
 _CHAR_W = 0.075      # inches per character at 9 pt
 _LINE_H = 0.17       # inches per text line
 _LAYER_GAP = 0.55    # vertical space between layers
@@ -459,8 +470,7 @@ def _straighten(pts: list, path: list, lay: Layout, xs: dict, widths: dict) -> l
 
 
 def _chaikin(pts: list, rounds: int = 3) -> list:
-    """Chaikin's corner cutting: each round replaces every corner by two points 1/4 and 3/4 of
-    the way along its segments; the ends stay put."""
+    """Chaikin's corner cutting: each corner becomes two points 1/4 and 3/4 along its sides."""
     for _ in range(rounds):
         new = [pts[0]]
         for (x0, y0), (x1, y1) in pairwise(pts):
@@ -497,7 +507,6 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         xs = lay.x
         lo = min((xs[v] - widths.get(v, 0.05) / 2 for v in xs), default=0.0)
         hi = max((xs[v] + widths.get(v, 0.05) / 2 for v in xs), default=0.0)
-
         level = {v: li for li, row in enumerate(lay.order) for v in row}
 
         def place(v, lo=lo, step=step, x0=x0, level=level, xs=xs):
@@ -511,12 +520,12 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
                                                             - {None}))]
         x0 += (hi - lo) + 0.8
 
-    pad = 0.6
     bends = {("bend", i, j): p for i, pts in enumerate(edge_pts) for j, p in enumerate(pts or [])}
     xmin, xmax, ymin, ymax = _extent({**pos, **bends}, {**sizes, **dict.fromkeys(bends, (0, 0))},
-                                     pad)
+                                     0.6)
     legend = d._legend_items() if d.legend else []
-    ymax += (0.35 if d.title else 0) + 0.22 * len(legend) + 0.22 * max((f[2] + 1 for f in frames), default=0)
+    ymax += (0.35 if d.title else 0) + 0.22 * (len(legend) + max((f[2] + 1 for f in frames),
+                                                                 default=0))
     text_w = max([_CHAR_W * 1.2 * len(d.title)] + [_CHAR_W * len(t) for _, t in legend])
     extra = text_w + 0.4 - (xmax - xmin)                  # room for the title and legend
     xmin, xmax = (xmin - extra / 2, xmax + extra / 2) if extra > 0 else (xmin, xmax)
@@ -525,8 +534,7 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
     fig = Figure(figsize=(max(width * scale, 2.0), max(height * scale, 1.0)))
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(xmin, xmin + max(width, 2.0 / scale))
-    ax.set_ylim(ymin, ymin + max(height, 1.0 / scale))
+    ax.set(xlim=(xmin, xmin + max(width, 2.0 / scale)), ylim=(ymin, ymin + max(height, 1 / scale)))
     ax.axis("off")
     fs = 9 * scale
 
@@ -560,9 +568,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
                     arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1, "ls": ls,
                                 "shrinkA": 0, "shrinkB": 0, "mutation_scale": 10 * scale})
         if e.label:
-            mx, my = (pts[0][0] + pts[1][0]) / 2, (pts[0][1] + pts[1][1]) / 2
-            ax.text(mx, my, e.label, fontsize=fs * 0.8, color=colour, ha="left", va="center",
-                    zorder=3)
+            ax.text((pts[0][0] + pts[1][0]) / 2, (pts[0][1] + pts[1][1]) / 2, e.label,
+                    fontsize=fs * 0.8, color=colour, ha="left", va="center", zorder=3)
 
     for v, (cx, cy) in pos.items():
         n = d.nodes[v]
@@ -571,16 +578,10 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         ec, lw, dashed, tc = "#374151", 1.0, False, "#000000"
         if n.highlight:
             ec, lw, dashed, tc, _ = HIGHLIGHTS.get(n.highlight, _DEFAULT_HIGHLIGHT)
-        alpha = 0.55 if n.highlight in ("not run", "removed", "freed") else 1.0
-        kw = {"fc": fill, "ec": ec, "lw": lw * scale, "ls": "--" if dashed else "-",
-              "zorder": 2, "alpha": alpha}
-        if shape == "ellipse":
-            patch = Ellipse((cx, cy), w * 1.1, h * 1.15, **kw)
-        else:
-            style = {"box": "square,pad=0", "round": "round,pad=0,rounding_size=0.12",
-                     "octagon": "round,pad=0,rounding_size=0.2"}[shape]
-            patch = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle=style, **kw)
-        ax.add_patch(patch)
+        kw = {"fc": fill, "ec": ec, "lw": lw * scale, "ls": "--" if dashed else "-", "zorder": 2,
+              "alpha": 0.55 if n.highlight in ("not run", "removed", "freed") else 1.0}
+        ax.add_patch(Ellipse((cx, cy), w * 1.1, h * 1.15, **kw) if shape == "ellipse" else
+                     FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle=_BOXES[shape], **kw))
         ax.text(cx, cy, n.label, ha="center", va="center", fontsize=fs, color=tc, zorder=3,
                 family="DejaVu Sans")
 
@@ -589,11 +590,10 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         ax.text((xmin + xmax) / 2, ty, d.title, ha="center", va="top", fontsize=fs * 1.15,
                 weight="bold")
         ty -= 0.35
-    if legend:
-        for h, label in legend:
-            colour = HIGHLIGHTS.get(h, _DEFAULT_HIGHLIGHT)[0]
-            ax.text(xmin + 0.2, ty, label, color=colour, fontsize=fs * 0.9, va="top")
-            ty -= 0.22
+    for h, label in legend:
+        colour = HIGHLIGHTS.get(h, _DEFAULT_HIGHLIGHT)[0]
+        ax.text(xmin + 0.2, ty, label, color=colour, fontsize=fs * 0.9, va="top")
+        ty -= 0.22
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=100)
     return buf.getvalue()
