@@ -401,7 +401,7 @@ def side_by_side(*diagrams: Diagram, titles: Sequence[str] | None = None,
     Node ids are prefixed with the panel number so they cannot clash."""
     out = Diagram(title=title, rankdir=diagrams[0].rankdir if diagrams else "TB")
     for i, d in enumerate(diagrams):
-        name = titles[i] if titles else (d.title or f"panel {i + 1}")
+        name = titles[i] if titles else f"{d.title or 'panel'} ({i + 1})"   # one frame each
         for n in d.nodes.values():
             out.add_node(Node(f"{i}:{n.id}", n.label, n.kind, n.highlight, name, n.tooltip))
         for e in d.edges:
