@@ -21,6 +21,10 @@ the same graph has its own values and needs its own initializer run.  ``Session(
 (or ops under ``tf.device('/gpu:0')``) runs the numba.cuda kernels; feeds are copied to the
 device and fetches back, and each copy is counted (``dlcore.transfer_stats()``).
 
+One call at a time: the staging dict and the plan's value slots are per Session, so concurrent
+``run`` calls on one Session from several threads are not supported (use one Session per
+thread).
+
 Seeing what ran: pass ``run_metadata=tf.RunMetadata()`` and read ``run_metadata.executed_ops``
 (node names in execution order, including the nodes inside the branch a ``cond`` took) and
 ``run_metadata.step_stats`` ((name, op type, seconds) per node).  ``sess.plan(fetches,
