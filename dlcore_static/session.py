@@ -21,7 +21,7 @@ the same graph has its own values and needs its own initializer run.  ``Session(
 (or ops under ``tf.device('/gpu:0')``) runs the numba.cuda kernels; feeds are copied to the
 device and fetches back, and each copy is counted (``dlcore.transfer_stats()``).
 
-One call at a time: the staging dict and the plan's value slots are per Session, so concurrent
+One call at a time: the staging dict of variable writes is per Session, so concurrent
 ``run`` calls on one Session from several threads are not supported (use one Session per
 thread).
 
