@@ -15,7 +15,7 @@ from dlcore.registry import AVal
 from . import dtypes as _dtypes
 from .frontend import constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
-from .math_ops import _args, _named, _scoped
+from .math_ops import _args, _named, _same_dtype, _scoped
 
 
 def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
@@ -97,6 +97,7 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
 
 def concat(values, axis, name: str = "concat") -> Tensor:
     xs = _args(*values)
+    _same_dtype("ConcatV2", xs)
     first = len(get_default_graph()._ops)
     return rename(_ops.concatenate(xs, int(axis)), name, first)
 

@@ -43,9 +43,23 @@ def _args(*xs):
     return out
 
 
+def _same_dtype(op_type: str, ts) -> None:
+    """TensorFlow does not promote between tensors: mixing float32 and float64 is a TypeError."""
+    ts = [t for t in ts if isinstance(t, Tensor)]
+    for k, t in enumerate(ts[1:], 1):
+        if t.aval.dtype != ts[0].aval.dtype:
+            arg = "y" if k == 1 else f"input {k}"
+            raise TypeError(f"Input '{arg}' of '{op_type}' Op has type {t.dtype.name} that does "
+                            f"not match type {ts[0].dtype.name} of argument 'x'.")
+
+
 def _named(fn, name, *xs, **kw):
     first = len(get_default_graph()._ops)
-    return rename(fn(*_args(*xs), **kw), name, first)
+    args = _args(*xs)
+    if len(args) > 1:
+        from .frontend import TYPE_NAMES
+        _same_dtype(TYPE_NAMES.get(fn.__name__, fn.__name__), args)
+    return rename(fn(*args, **kw), name, first)
 
 
 def _scoped(scope: str, name, fn, *xs, **kw):
@@ -107,13 +121,13 @@ def add_n(inputs, name=None):
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
-    def mm(x, y):
+    def matmul(x, y):
         if transpose_a:
             x = _ops.matrix_transpose(x)
         if transpose_b:
             y = _ops.matrix_transpose(y)
         return _ops.matmul(x, y)
-    return _named(mm, name, a, b)
+    return _named(matmul, name, a, b)
 
 
 # -- comparisons & selection
@@ -132,6 +146,7 @@ def where(condition, x=None, y=None, name=None):
                                   "supported; pass x and y")
     cond = to_tensor(condition)
     xs = _args(x, y)
+    _same_dtype("Select", xs)
     first = len(get_default_graph()._ops)
     return rename(_ops.where(cond, *xs), name, first)
 

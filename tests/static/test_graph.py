@@ -144,3 +144,14 @@ def test_len_and_iter_fail_clearly():
         iter(x)
     with pytest.raises(TypeError, match="len is not well defined"):
         len(x)
+
+
+def test_mixed_dtypes_are_a_type_error_as_in_tensorflow():
+    a = tf.constant([1.0], dtype=tf.float32)
+    b = tf.constant([1.0], dtype=tf.float64)
+    with pytest.raises(TypeError, match="Input 'y' of 'Add' Op has type float64 that does not "
+                       "match type float32 of argument 'x'."):
+        a + b
+    with pytest.raises(TypeError, match="'MatMul' Op"):
+        tf.matmul(tf.ones((2, 2)), tf.ones((2, 2), tf.float64))
+    assert (a + np.float64(2.0)).dtype == tf.float32     # non-tensors take the tensor's dtype
