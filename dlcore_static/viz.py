@@ -213,11 +213,13 @@ def initializer_ops(graph: Graph) -> set:
 
 def graph_diagram(fetches=None, graph: Graph | None = None, *, ops: Iterable | None = None,
                   title: str = "", shapes: bool = True, highlight: dict | None = None,
-                  initializers: bool = False, rankdir: str = "TB") -> Diagram:
+                  initializers: bool = False, notes: dict | None = None,
+                  rankdir: str = "TB") -> Diagram:
     """A Diagram of ``graph``: all of it, only what ``fetches`` depend on, or the given ``ops``.
 
     ``highlight`` maps ops (or op names) to a highlight name ('ran', 'not run', 'fed', ...);
-    ``initializers=True`` also draws the variables' initialisers.
+    ``notes`` maps op names to an extra label line (a time, a device); ``initializers=True``
+    also draws the variables' initialisers.
     """
     graph = _graph_of(fetches, graph)
     if ops is None:
@@ -242,6 +244,8 @@ def graph_diagram(fetches=None, graph: Graph | None = None, *, ops: Iterable | N
         if op.type == "VariableV2":
             shape = op.attrs.get("shape")
             label = f"{_short(op.name)}\nVariable {tuple(shape) if shape is not None else ''}"
+        if (notes or {}).get(op.name):
+            label += "\n" + notes[op.name]
         d.add_node(Node(op.name, label, op_kind(op), marks.get(op.name), _group_of(op),
                         f"{op.type} defined at {getattr(op, 'defined_at', '?')}"))
     for op in shown:
@@ -303,7 +307,8 @@ def draw_run(fetches, feed_dict=None, graph: Graph | None = None, *, run_metadat
     Without ``run_metadata`` nothing is run: the Session's pruning rule is applied to the graph
     (ops inside ``cond`` branches are then left unmarked: which branch runs is only known at run
     time).  With the ``tf.RunMetadata`` of a real ``sess.run(..., run_metadata=md)``, the
-    nodes it executed are marked, including those of the branch a ``cond`` took.
+    nodes it executed are marked, including those of the branch a ``cond`` took, and each shows
+    the time it took (``md.step_stats``).
     """
     graph = _graph_of(fetches, graph)
     if run_metadata is not None:
@@ -330,8 +335,16 @@ def draw_run(fetches, feed_dict=None, graph: Graph | None = None, *, run_metadat
             marks[op] = "ran"
         elif run_metadata is not None or getattr(op, "_ctx", None) is None:
             marks[op] = "not run"
+    notes: dict = {}
+    for name, _, seconds in getattr(run_metadata, "step_stats", None) or []:
+        try:
+            key = _rep(graph.get_operation_by_name(name)).name
+        except KeyError:                                     # a fused step, a copy
+            key = name
+        notes[key] = notes.get(key, 0.0) + seconds          # loop bodies: summed over iterations
+    notes = {k: f"{1e3 * v:.2f} ms" for k, v in notes.items()}
     title = kw.pop("title", None)
-    d = graph_diagram(None, graph, ops=shown, highlight=marks, **kw)
+    d = graph_diagram(None, graph, ops=shown, highlight=marks, notes=notes, **kw)
     n_ran = sum(n.highlight in ("ran", "fetched") for n in d.nodes.values())
     d.title = title if title is not None else (
         f"one Session.run: {n_ran} of the {len(d.nodes)} nodes shown run")
