@@ -104,6 +104,8 @@ def test_draw_run_with_run_metadata_marks_the_cond_branch_taken():
     false_nodes = [n for n in d.nodes.values() if n.group and n.group.endswith("false")]
     assert all(n.highlight == "not run" for n in true_nodes)
     assert all(n.highlight == "ran" for n in false_nodes)
+    assert all(n.label.endswith(" ms") for n in false_nodes)          # step_stats times
+    assert not any(n.label.endswith(" ms") for n in true_nodes)
     assert "subgraph cluster_" in d.to_dot()
 
 
