@@ -136,6 +136,10 @@ class Sequential:
         unknown = {k: v for k, v in kwargs.items() if k not in _FIT_KEYS}
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments: {unknown}")
+        unsupported = sorted(k for k, v in kwargs.items() if v is not None)
+        if unsupported:
+            raise NotImplementedError(f"dlcore_static.keras: fit({', '.join(unsupported)}=...) "
+                                      "is not supported yet")
         self._check_compiled()
         x = np.asarray(x, dtype=np.float32)
         y = self._targets(y)
