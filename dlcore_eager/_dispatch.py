@@ -177,7 +177,7 @@ def _finish(prim, args, bufs, params, out, needs: bool, on_cpu: bool) -> Tensor:
     t._grad = None
     t._hooks = None
     version = None
-    if on_cpu and prim.name in VIEW_PRIMS and out.base is not None and isinstance(args[0], Tensor):
+    if on_cpu and out.base is not None and prim.name in VIEW_PRIMS and isinstance(args[0], Tensor):
         version = args[0]._version
     if needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f":
         parents = []
