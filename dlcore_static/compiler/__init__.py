@@ -42,8 +42,8 @@ import time
 
 from . import constant_folding, cse, fusion, prune, simplify
 from .ir import Program, from_plan, lower
-from .runner import TieredPlan, single_step_plan
 from .recompiles import explain_recompiles, note_plan_built
+from .runner import TieredPlan, single_step_plan
 
 PASSES: tuple[str, ...] = ("prune", "constant_folding", "simplify", "cse", "fusion", "compile")
 DEFAULT_PASSES = "all"          # for a Session that does not say (tf.Session())
@@ -51,8 +51,14 @@ DEFAULT_OPTIMIZE_AFTER = 2       # ... whose plans are optimised on their second
 GRAPH_PASSES = {"prune": prune.run, "constant_folding": constant_folding.run,
                 "simplify": simplify.run, "cse": cse.run}
 
-__all__ = ["PASSES", "resolve_passes", "optimize", "explain", "explain_recompiles",
-           "session_hook"]
+__all__ = [
+    "PASSES",
+    "explain",
+    "explain_recompiles",
+    "optimize",
+    "resolve_passes",
+    "session_hook",
+]
 
 
 def resolve_passes(passes) -> tuple[str, ...]:

@@ -36,7 +36,6 @@ def configurations(names: list[str] | None = None) -> dict[str, object]:
 
 def _setup_static(workload, passes):
     import dlcore_static as tf
-
     from benchmarks.engines import _tf1_programs
 
     def make_session(tf_module, graph):
@@ -47,7 +46,7 @@ def _setup_static(workload, passes):
 def _peer(name: str, workload):
     import importlib
     mod = importlib.import_module(f"benchmarks.engines.{name}")
-    ok, why = mod.available()
+    ok, _why = mod.available()
     if not ok:
         return None
     return mod.setup(workload, "cpu")

@@ -43,7 +43,7 @@ import numpy as np
 
 from dlcore.jitcache import load_generated_module
 
-from ..plan import executor_for
+from ..plan import Plan, executor_for
 from .emit_numba import Emitter, Unsupported
 from .ir import Node, Program, Val
 
@@ -166,7 +166,7 @@ def _schedule(prog: Program, compiled: dict, after: dict) -> list[Node]:
     ``after`` adds ordering edges {node: [nodes that must come first]}.  Graph ops (reads,
     assigns, random ops) keep their original relative order.
     """
-    deps: dict = {n: set(v.node for v in n.inputs) | set(n.control) | set(after.get(n, ()))
+    deps: dict = {n: {v.node for v in n.inputs} | set(n.control) | set(after.get(n, ()))
                   for n in prog.nodes}
     last_graph = None
     for n in prog.nodes:

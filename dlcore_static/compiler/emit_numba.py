@@ -24,8 +24,6 @@ integer matmuls) is left to Python by ``codegen.py``.
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 from dlcore.registry import AVal
 
@@ -172,8 +170,8 @@ class Emitter:
         out = self.fresh("v")
         self.names[n.out()] = out
         if x.aval.shape == ():
-            return [f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
-                    f"{loops.np_type(n.avals[0].dtype)})"]
+            return [(f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
+                    f"{loops.np_type(n.avals[0].dtype)})")]
         if shape == ():
             return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape(-1)[0]"]
         return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape({_shape_text(shape)})"]
@@ -185,10 +183,10 @@ class Emitter:
         out = self.fresh("v")
         self.names[n.out()] = out
         if x.aval.shape == ():
-            return [f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
-                    f"{loops.np_type(n.avals[0].dtype)})"]
-        return [f"{out} = np.ascontiguousarray(np.broadcast_to({self.name(x)}, "
-                f"{_shape_text(shape)}))"]
+            return [(f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
+                    f"{loops.np_type(n.avals[0].dtype)})")]
+        return [(f"{out} = np.ascontiguousarray(np.broadcast_to({self.name(x)}, "
+                f"{_shape_text(shape)}))")]
 
     prim_broadcast_to = prim_broadcast_like = _broadcast
 

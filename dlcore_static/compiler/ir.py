@@ -25,7 +25,8 @@ and error messages still say what ran and where it was defined.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -53,8 +54,22 @@ class PassOp:
 class Node:
     """One node of the IR.  See the module docstring."""
 
-    __slots__ = ("id", "kind", "name", "type", "op", "prim", "params", "inputs", "avals",
-                 "control", "value", "members", "defined_at", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "avals",
+        "control",
+        "defined_at",
+        "id",
+        "inputs",
+        "kind",
+        "members",
+        "name",
+        "op",
+        "params",
+        "prim",
+        "type",
+        "value",
+    )
 
     def __init__(self, kind: str, name: str, type_: str, *, op: Operation | None = None,
                  prim=None, params: dict | None = None, inputs=(), avals=(), control=(),
@@ -73,7 +88,7 @@ class Node:
         self.members: list = []          # fused nodes: the member nodes, in order
         self.defined_at = defined_at
 
-    def out(self, i: int = 0) -> "Val":
+    def out(self, i: int = 0) -> Val:
         return Val(self, i)
 
     @property
@@ -105,7 +120,7 @@ class Program:
         self.device = None
         self.log: list[str] = []               # what the passes did, for users
 
-    def copy(self) -> "Program":
+    def copy(self) -> Program:
         """A shallow structural copy (nodes are copied; values and ops are shared)."""
         new = Program()
         mapping: dict[Node, Node] = {}
@@ -200,13 +215,11 @@ def infer_shapes(prog: Program) -> None:
         if n.kind == "prim" and n.inputs:
             try:
                 n.avals = [n.prim.abstract_eval(*[v.aval for v in n.inputs], **n.params)]
-            except Exception:            # keep the static aval; the kernel will raise at run time
+            except Exception:  # noqa: BLE001, S110 - the kernel will raise at run time, naming the node
                 pass
         elif n.kind == "const" and isinstance(n.value, np.ndarray):
             n.avals = [AVal(n.value.shape, n.value.dtype)]
-        elif n.type == "Assign" and n.inputs and n.inputs[0].aval.fully_defined:
-            n.avals = [n.inputs[0].aval]
-        elif n.type == "PlaceholderWithDefault" and n.inputs:
+        elif n.type == "Assign" and n.inputs and n.inputs[0].aval.fully_defined or n.type == "PlaceholderWithDefault" and n.inputs:
             n.avals = [n.inputs[0].aval]
 
 

@@ -31,7 +31,7 @@ def _interpret(steps, nslots: int, feed_slots, fetch_slots, feeds) -> tuple:
     try:
         for fn, ins, out, params, op in steps:
             vals[out] = fn(*[vals[i] for i in ins], **params)
-    except BaseException as e:
+    except BaseException as e:  # noqa: BLE001 - re-raised, naming the node
         raise _session._wrap_error(e, op) from None
     return tuple(None if s is None else vals[s] for s in fetch_slots)
 
@@ -45,7 +45,7 @@ def _traced(steps, nslots: int, feed_slots, fetch_slots, feeds, stats: list) -> 
         t0 = perf()
         try:
             vals[out] = fn(*[vals[i] for i in ins], **params)
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 - re-raised, naming the node
             raise _session._wrap_error(e, op) from None
         dt = perf() - t0
         members = getattr(op, "members", None)
@@ -72,7 +72,7 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None) -> Plan:
         if fn is not None:
             try:
                 return fn(*feeds)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - see below
                 # find (and raise) the error of the node that failed; if the step-by-step run
                 # succeeds, its result is as good as the compiled one, and the compiled code
                 # (which failed where the interpreter does not) is not used again

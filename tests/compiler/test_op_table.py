@@ -46,7 +46,7 @@ def test_op_table_row_with_passes(row, k, as_constants):
     xs = make_inputs(row, row.shapes[k], dtype, rng)
     try:
         g, fetches, feed = _graph(row, xs, as_constants)
-    except Exception as e:                       # a row the static front end does not build
+    except Exception as e:  # noqa: BLE001 - a row the static front end does not build
         pytest.skip(f"not buildable as a static graph: {type(e).__name__}: {e}")
     with tf.Session(graph=g, passes=()) as s:
         ref = s.run(fetches, feed)
