@@ -33,6 +33,7 @@ ERR_BACKWARD_TWICE = (
 
 
 _NAMES: dict = {}
+_TENSOR: list = []      # [Tensor, stale_tensor], filled in by tensor.py (which imports this module)
 
 
 def camel(name: str) -> str:
@@ -91,7 +92,7 @@ class Node:
 
     def vjp(self, g, retain: bool):
         """Cotangents of the inputs, from the primitive's vjp rule (entries may be thunks)."""
-        from .tensor import Tensor, stale_tensor
+        Tensor, stale_tensor = _TENSOR
         ins = self.inputs
         if ins is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)

@@ -30,6 +30,7 @@ from dlcore.device import CPU, Device, as_device, to_device
 from dlcore.registry import AVal
 
 from . import _dtype as D
+from . import _graph as _graph_module
 from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
 from ._state import STATE
 
@@ -548,6 +549,7 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
     return s
 
 
+_graph_module._TENSOR[:] = [Tensor, stale_tensor]
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
 from . import _dispatch  # noqa: F401  (installs Tensor.__dlcore_frontend__)
 
