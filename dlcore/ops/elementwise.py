@@ -19,15 +19,16 @@ from .. import dtypes as _dt
 from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
 from ..kernels.cpu import indexing as _cpu_indexing
+from ..kernels.cpu import transcendental as _cpu_transcendental
 from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import reduce as _reduce
 
 
-def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind):
+def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False):
     return Primitive(name, shape_rule, vjp, doc=doc, expr=expr, kind=kind, kernels={
-        "cpu": _cpu_kernel(name, expr, nin, np_fn, kind=kind),
+        "cpu": _cpu_kernel(name, expr, nin, np_fn, kind=kind, simd_fn=np_fn if simd else None),
         "cuda": _cuda_kernel(name, expr, nin),
     })
 
@@ -40,33 +41,31 @@ def _unary_rule(name, float_only):
     return rule
 
 
-def _unary(name, expr, np_fn, vjp, doc, float_only=True):
-    return _elementwise(name, expr, 1, np_fn, _unary_rule(name, float_only), vjp, doc, "unary")
+def _unary(name, expr, np_fn, vjp, doc, float_only=True, simd=False):
+    return _elementwise(name, expr, 1, np_fn, _unary_rule(name, float_only), vjp, doc, "unary",
+                        simd)
 
 
 neg_p = _unary("neg", "-{0}", np.negative, lambda g, y, x: (neg(g),),
                "y = -x;  dx = -g", float_only=False)
+# exp, log, tanh and sigmoid take NumPy's SIMD ufuncs on float arrays (``simd=True``); see
+# dlcore/kernels/cpu/transcendental.py for why and for the measurements.
 exp_p = _unary("exp", "math.exp({0})", np.exp, lambda g, y, x: (mul(g, y),),
-               "y = exp(x);  dx = g * y")
+               "y = exp(x);  dx = g * y", simd=True)
 log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)",
-               np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x")
+               np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x", simd=True)
 sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
                 lambda g, y, x: (div(g, mul(y, 2.0)),), "y = sqrt(x);  dx = g / (2 y)")
 tanh_p = _unary("tanh", "math.tanh({0})", np.tanh,
-                lambda g, y, x: (mul(g, sub(1.0, mul(y, y))),), "y = tanh(x);  dx = g (1 - y^2)")
-
-
-def _np_sigmoid(x):
-    # Stable in both tails: exp of a non-positive number only.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+                lambda g, y, x: (mul(g, sub(1.0, mul(y, y))),), "y = tanh(x);  dx = g (1 - y^2)",
+                simd=True)
 
 
 sigmoid_p = _unary(
     "sigmoid",
     "1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0}))",
-    _np_sigmoid, lambda g, y, x: (mul(g, mul(y, sub(1.0, y))),),
-    "y = 1 / (1 + exp(-x));  dx = g y (1 - y)")
+    _cpu_transcendental.sigmoid, lambda g, y, x: (mul(g, mul(y, sub(1.0, y))),),
+    "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True)
 relu_p = _unary("relu", "{0} if {0} > 0 else {0} * 0", lambda x: np.maximum(x, 0),
                 lambda g, y, x: (mul(g, cast(greater(x, 0), aval_of(g).dtype)),),
                 "y = max(x, 0);  dx = g * (x > 0)", float_only=False)
@@ -132,7 +131,10 @@ def _pow_vjp(g, y, a, b):
     return da, db
 
 
-pow_p = _binary("pow", "{0} ** {1}", np.power, _pow_vjp,
+# The square is special-cased inside the scalar expression: LLVM hoists the loop-invariant test
+# for a broadcast exponent, and `v * v` vectorises where `v ** e` is a libm call per element
+# (measured 5 us against 440 us on 64,000 float32 values).
+pow_p = _binary("pow", "({0} * {0} if {1} == 2 else {0} ** {1})", np.power, _pow_vjp,
                 "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)")
 
 

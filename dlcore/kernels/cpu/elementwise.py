@@ -405,7 +405,7 @@ def _row_operands(bufs, cshape: tuple, cstrides: list):
 
 
 def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = None, *,
-                       kind: str | None = None) -> Callable:
+                       kind: str | None = None, simd_fn: Callable | None = None) -> Callable:
     """Return the CPU kernel ``f(*buffers, **params) -> ndarray`` for an elementwise primitive.
 
     Args:
@@ -415,9 +415,34 @@ def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = 
       np_fn: the NumPy equivalent, used only as the fallback described in the module docstring.
       kind: the primitive's kind ('compare' -> bool output, 'cast' -> the ``dtype`` parameter);
         when omitted it is inferred from the name.
+      simd_fn: a one-input NumPy ufunc to use instead of the Numba loop on floating-point
+        arrays.  For transcendental functions (exp, log, tanh): this llvmlite build links no
+        vector maths library, so a Numba loop makes one scalar libm call per element, while
+        NumPy's ufuncs are hand-vectorised (measured 6x to 50x faster on 1M float32 values).
     """
     kern = _ElementwiseKernel(name, expr, nin, np_fn, _dtype_policy(name, kind))
+    if simd_fn is not None and nin == 1:
+        return _simd_entry(kern, simd_fn)
     return _fast_entry(kern) if nin == 2 else kern
+
+
+def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
+    """A one-input kernel that hands floating-point NumPy arrays to a vectorised NumPy ufunc
+    (errors silenced, as in the Numba loop: log(0) is -inf, log(-1) is nan) and everything else
+    to the generated Numba loop."""
+    ndarray, errstate, asarray = np.ndarray, np.errstate, np.asarray
+
+    def entry(x, **params):
+        if type(x) is ndarray and x.dtype.kind == "f":
+            with errstate(all="ignore"):
+                return asarray(simd_fn(x))
+        return kern(x, **params)
+
+    entry.__name__ = kern.__name__
+    entry.__doc__ = f"CPU kernel of '{kern.name}': y = {kern.expr} (NumPy SIMD ufunc on floats)"
+    entry.module = kern.module
+    entry.kernel = kern
+    return entry
 
 
 def _fast_entry(kern: _ElementwiseKernel) -> Callable:
