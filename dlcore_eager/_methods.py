@@ -34,8 +34,20 @@ Tensor.__lt__ = O.lt
 Tensor.__le__ = O.le
 Tensor.__gt__ = O.gt
 Tensor.__ge__ = O.ge
-Tensor.__eq__ = O.eq
-Tensor.__ne__ = O.ne
+
+
+def _equality(fn):
+    """``==``/``!=`` are elementwise; with an unrelated object (None, a string) Python's
+    identity comparison applies, as for PyTorch tensors."""
+    def op(a, b):
+        if b is None or isinstance(b, str):
+            return NotImplemented
+        return fn(a, b)
+    return op
+
+
+Tensor.__eq__ = _equality(O.eq)
+Tensor.__ne__ = _equality(O.ne)
 
 
 def _invert(a: Tensor) -> Tensor:

@@ -214,3 +214,10 @@ def test_device_objects():
     assert isinstance(torch.ones(1).device, torch.device)
     assert torch.ones(2).to("cpu").device == torch.device("cpu")
     assert torch.ones(2).to(torch.float64).dtype is torch.float64
+
+
+def test_equality_with_unrelated_objects_and_hashing():
+    x = torch.ones(2)
+    assert (x == None) is False and (x != None) is True  # noqa: E711 - the point of the test
+    assert (x == 1).tolist() == [True, True]
+    assert {x: 1}[x] == 1                   # tensors hash by identity, as in PyTorch
