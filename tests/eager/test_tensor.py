@@ -218,6 +218,6 @@ def test_device_objects():
 
 def test_equality_with_unrelated_objects_and_hashing():
     x = torch.ones(2)
-    assert (x == None) is False and (x != None) is True  # noqa: E711 - the point of the test
+    assert (x == None) is False and (x != None) is True   # identity fallback
     assert (x == 1).tolist() == [True, True]
     assert {x: 1}[x] == 1                   # tensors hash by identity, as in PyTorch
