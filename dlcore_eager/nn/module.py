@@ -74,6 +74,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -85,6 +86,8 @@ class Module:
                 r = hook(self, args)
                 if r is not None:
                     args = r if isinstance(r, tuple) else (r,)
+        if self._backward_hooks:
+            return self._call_with_backward_hooks(args, kwargs)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
@@ -164,6 +167,56 @@ class Module:
         key = id(hook)
         self._forward_hooks[key] = hook
         return _RemovableHandle(self._forward_hooks, key)
+
+    def register_full_backward_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` once the gradients with respect to the
+        module's tensor inputs are computed (``grad_input`` entries are None for inputs that need
+        no gradient).  It may return replacement input gradients."""
+        key = id(hook)
+        self._backward_hooks[key] = hook
+        return _RemovableHandle(self._backward_hooks, key)
+
+    def _call_with_backward_hooks(self, args, kwargs):
+        from dlcore import ops as _ops
+        from .._state import STATE
+        if not STATE.enabled:
+            return self.forward(*args, **kwargs)
+        # Each input that requires grad goes through an identity op, whose gradient is the
+        # module's grad_input; the output's gradient is its grad_output.
+        args = tuple(_ops.identity(a) if isinstance(a, Tensor) and a.requires_grad else a
+                     for a in args)
+        watched = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        state: dict = {"grad_output": None, "grads": {}}
+
+        def fire():
+            grad_input = tuple(state["grads"].get(i) for i, a in enumerate(args)
+                               if isinstance(a, Tensor))
+            for hook in list(self._backward_hooks.values()):
+                r = hook(self, grad_input, state["grad_output"])
+                if r is not None:
+                    grad_input = tuple(r)
+            return grad_input
+
+        def input_hook(i):
+            def h(g):
+                state["grads"][i] = g
+                if len(state["grads"]) == len(watched):
+                    new = fire()
+                    tensor_pos = [j for j, a in enumerate(args) if isinstance(a, Tensor)]
+                    return new[tensor_pos.index(i)]
+                return None
+            return h
+
+        for i in watched:
+            args[i].register_hook(input_hook(i))
+        out = self.forward(*args, **kwargs)
+        if isinstance(out, Tensor) and out.requires_grad:
+            def output_hook(g):
+                state["grad_output"] = (g,)
+                if not watched:
+                    fire()
+            out.register_hook(output_hook)
+        return out
 
     def register_forward_pre_hook(self, hook) -> _RemovableHandle:
         key = id(hook)

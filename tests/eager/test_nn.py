@@ -188,3 +188,25 @@ def test_module_to_dtype():
     w = lin.weight
     lin.to(torch.float32)
     assert lin.weight is w and w.dtype is torch.float32
+
+
+def test_full_backward_hook():
+    lin = nn.Linear(3, 2)
+    seen = []
+
+    def hook(module, grad_input, grad_output):
+        seen.append(([None if g is None else tuple(g.shape) for g in grad_input],
+                     [tuple(g.shape) for g in grad_output]))
+        return tuple(None if g is None else g * 0 for g in grad_input)
+
+    h = lin.register_full_backward_hook(hook)
+    x = torch.randn(4, 3, requires_grad=True)
+    lin(x).sum().backward()
+    assert seen == [([(4, 3)], [(4, 2)])]
+    assert float(x.grad.abs().sum()) == 0.0           # the hook replaced grad_input
+    lin(torch.randn(4, 3)).sum().backward()           # no input needs a gradient
+    assert seen[-1] == ([None], [(4, 2)])
+    h.remove()
+    x.grad = None
+    lin(x).sum().backward()
+    assert len(seen) == 2 and float(x.grad.abs().sum()) > 0
