@@ -178,6 +178,7 @@ class Module:
 
     def _call_with_backward_hooks(self, args, kwargs):
         from dlcore import ops as _ops
+
         from .._state import STATE
         if not STATE.enabled:
             return self.forward(*args, **kwargs)
