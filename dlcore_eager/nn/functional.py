@@ -92,9 +92,12 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     if p == 1:
         return O.mul_(x, 0.0)
     from ..creation import _rng
-    keep = (_rng(None).random(tuple(x.shape)) >= p).astype(x._buf.dtype) / (1 - p)
-    mask = Tensor._wrap(keep)
-    out = O.mul_(x, mask if not x.is_cuda else mask.cuda())
+    # Uniform noise from the host generator; keeping and scaling are dlcore ops.
+    u = Tensor._wrap(_rng(None).random(tuple(x.shape)).astype(x._buf.dtype))
+    if x.is_cuda:
+        u = u.cuda()
+    scale = _ops.div(_ops.cast(_ops.greater_equal(u, p), x._buf.dtype), 1.0 - p)
+    out = O.mul_(x, scale)
     return x._commit(out) if inplace else out
 
 
