@@ -104,6 +104,9 @@ class Report:
         if "compile" in self.seconds:
             lines.append(f"{'compile':18s} {'':6s} {self.seconds['compile'] * 1e3:8.2f}  "
                          "(code generation; Numba compiles on the first call)")
+        if "first_call" in self.seconds:
+            lines.append(f"{'first call':18s} {'':6s} {self.seconds['first_call'] * 1e3:8.2f}  "
+                         "(Numba compilation or its disk cache, and one run)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -154,7 +157,7 @@ def optimize(session, plan, feed_values, passes) -> object:
         else:
             report.log.append(f"compile: fell back to the interpreter: {info}")
             codegen.log_fallback(info, plan)
-    new = single_step_plan(lowered, len(prog.feeds), compiled)
+    new = single_step_plan(lowered, len(prog.feeds), compiled, report)
     new.compiler = report
     new.program = prog
     return new

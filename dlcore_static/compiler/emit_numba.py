@@ -10,7 +10,8 @@ What compiles:
 
 * elementwise primitives and fused groups: a loop nest from the primitives' ``expr``
   (``loops.py``; ``prange`` over the first axis from ``PARALLEL_THRESHOLD`` elements on);
-* ``matmul`` of two 2-D float arrays: ``np.dot`` (BLAS through SciPy's bindings);
+* ``matmul`` of two 2-D float arrays inside control flow: ``np.dot`` (BLAS through SciPy's
+  bindings); at the top level matmuls are NumPy calls between segments (``MATMUL_IN_NUMBA``);
 * 2-D ``transpose`` (a view, ``.T``), ``reshape`` and friends, ``broadcast_to``/``_like``,
   ``full_like``;
 * ``sum``/``max``/``min`` over any axes and ``sum_to`` (loops, float64 accumulators);
@@ -24,6 +25,8 @@ integer matmuls) is left to Python by ``codegen.py``.
 
 from __future__ import annotations
 
+import os
+
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 from dlcore.registry import AVal
 
@@ -33,6 +36,15 @@ from . import loops
 from .ir import Node, Val, infer_shapes
 
 _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
+
+
+# Matmuls outside control flow are called from the Python glue with NumPy's BLAS rather than
+# as ``np.dot`` inside the Numba segment: single-threaded, ``np.dot`` in Numba (SciPy's
+# OpenBLAS) measured 10-15% slower than ``np.matmul`` at the seed's shapes (e.g. 156 vs 139 us
+# at 64x1000x100), and one BLAS library means one BLAS thread pool (two pools of spinning
+# threads on two cores slowed a mixed plan by 100x on a busy machine).  Inside a cond branch or
+# a loop body ``np.dot`` is used, so that control flow stays compiled.
+MATMUL_IN_NUMBA = os.environ.get("DLCORE_NUMBA_MATMUL", "0") == "1"
 
 
 class Unsupported(Exception):
@@ -60,6 +72,7 @@ class Emitter:
         self.parallel = False
         self.inplace: dict = {}       # Val -> the name of the buffer to write it into
         self.literals: dict = {}      # Val of a constant whose elements are equal -> its text
+        self.depth = 0                # > 0 inside a cond branch or a loop body
 
     def name(self, v: Val) -> str:
         return self.names[v]
@@ -153,6 +166,8 @@ class Emitter:
         a, b = n.inputs
         if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or a.aval.dtype.kind != "f":
             raise Unsupported("matmul other than 2-D float @ 2-D float")
+        if self.depth == 0 and not MATMUL_IN_NUMBA:
+            raise Unsupported("a top-level matmul runs as NumPy's BLAS call between segments")
         out = self.fresh("m")
         self.names[n.out()] = out
         return [f"{out} = np.dot({self.name(a)}, {self.name(b)})"]
@@ -285,6 +300,13 @@ class Emitter:
         return nodes, [val_of[t] for t in outputs]
 
     def block(self, nodes) -> list[str]:
+        self.depth += 1
+        try:
+            return self._block(nodes)
+        finally:
+            self.depth -= 1
+
+    def _block(self, nodes) -> list[str]:
         lines = []
         for sub in nodes:
             if sub.kind == "const":

@@ -105,7 +105,7 @@ def test_cond_and_while_loop_compile():
     n = tf.placeholder(tf.int32, shape=())
     w = tf.Variable(np.eye(3, dtype=np.float32) * 0.5)
     h = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.matmul(x, w), lambda: x - 1.0)
-    _, h = tf.while_loop(lambda i, h: i < n, lambda i, h: (i + 1, tf.tanh(h)), [0, h])
+    _, h = tf.while_loop(lambda i, h: i < n, lambda i, h: (i + 1, tf.tanh(h)), [tf.constant(0), h])
     sess = tf.Session(passes="all")
     sess.run(tf.global_variables_initializer())
     feed = {x: np.ones((4, 3), np.float32), n: 2}
