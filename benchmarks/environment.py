@@ -34,13 +34,26 @@ def fix_thread_settings() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+_limits: Any = None  # keeps threadpoolctl's limits alive for the whole run
+
+
 def set_threads(n: int) -> None:
-    """``--threads n``: the same thread count for every pool (before the engines import)."""
+    """``--threads n``: the same thread count for every pool.
+
+    Environment variables reach the libraries loaded later (torch, numba, jax); NumPy's OpenBLAS
+    is already loaded by then (it read ``OPENBLAS_NUM_THREADS`` at import), so the pools that are
+    already loaded are limited at run time with ``threadpoolctl``."""
+    global _limits
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                 "NUMBA_NUM_THREADS"):
         os.environ[var] = str(n)
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                f" --xla_cpu_multi_thread_eigen={'false' if n == 1 else 'true'}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    _limits = threadpool_limits(limits=n)
 
 
 def busy_warning() -> str:
@@ -53,8 +66,8 @@ def busy_warning() -> str:
     cores = os.cpu_count() or 1
     if load > 0.5 * cores:
         return (f"warning: machine busy (1-min load {load:.2f} on {cores} cores): other processes "
-                f"share the cores, absolute times are inflated; ratios of interleaved runs hold "
-                f"up better")
+                f"share the cores, absolute times are inflated and multi-threaded BLAS stalls "
+                f"(each call waits for a descheduled thread); --threads 1 is steadier there")
     return ""
 
 
