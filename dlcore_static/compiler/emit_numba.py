@@ -10,8 +10,8 @@ What compiles:
 
 * elementwise primitives and fused groups: a loop nest from the primitives' ``expr``
   (``loops.py``; ``prange`` over the first axis from ``PARALLEL_THRESHOLD`` elements on);
-* ``matmul`` of two 2-D float arrays inside control flow: ``np.dot`` (BLAS through SciPy's
-  bindings); at the top level matmuls are NumPy calls between segments (``MATMUL_IN_NUMBA``);
+* ``matmul``: NumPy's BLAS between segments, not Numba code (see ``MATMUL_IN_NUMBA``); with
+  ``DLCORE_NUMBA_MATMUL=1``, ``np.dot`` of two 2-D float arrays (BLAS through SciPy's bindings);
 * 2-D ``transpose`` (a view, ``.T``), ``reshape`` and friends, ``broadcast_to``/``_like``,
   ``full_like``;
 * ``sum``/``max``/``min`` over any axes and ``sum_to`` (loops, float64 accumulators);
@@ -38,12 +38,14 @@ from .ir import Node, Val, infer_shapes
 _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
 
 
-# Matmuls outside control flow are called from the Python glue with NumPy's BLAS rather than
-# as ``np.dot`` inside the Numba segment: single-threaded, ``np.dot`` in Numba (SciPy's
-# OpenBLAS) measured 10-15% slower than ``np.matmul`` at the seed's shapes (e.g. 156 vs 139 us
-# at 64x1000x100), and one BLAS library means one BLAS thread pool (two pools of spinning
-# threads on two cores slowed a mixed plan by 100x on a busy machine).  Inside a cond branch or
-# a loop body ``np.dot`` is used, so that control flow stays compiled.
+# Matmuls are called from the Python glue with NumPy's BLAS rather than as ``np.dot`` inside a
+# Numba segment: single-threaded, ``np.dot`` in Numba (SciPy's own OpenBLAS) measured 10-15%
+# slower than ``np.matmul`` at the seed's shapes (e.g. 156 vs 139 us at 64x1000x100), and one
+# BLAS library means one BLAS thread pool: a plan mixing the two (a compiled while_loop with
+# np.dot next to the interpreter's WhileGrad) ran 10x slower than the interpreter on a busy
+# 2-core machine, the two pools' spinning threads taking turns on the cores.  The price: a
+# cond or while_loop whose body holds a matmul is not compiled.  DLCORE_NUMBA_MATMUL=1 turns
+# np.dot in Numba back on.
 MATMUL_IN_NUMBA = os.environ.get("DLCORE_NUMBA_MATMUL", "0") == "1"
 
 
@@ -166,8 +168,9 @@ class Emitter:
         a, b = n.inputs
         if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or a.aval.dtype.kind != "f":
             raise Unsupported("matmul other than 2-D float @ 2-D float")
-        if self.depth == 0 and not MATMUL_IN_NUMBA:
-            raise Unsupported("a top-level matmul runs as NumPy's BLAS call between segments")
+        if not MATMUL_IN_NUMBA:
+            raise Unsupported("a matmul runs as NumPy's BLAS call between segments (a cond or "
+                              "while_loop holding one runs through the interpreter)")
         out = self.fresh("m")
         self.names[n.out()] = out
         return [f"{out} = np.dot({self.name(a)}, {self.name(b)})"]
