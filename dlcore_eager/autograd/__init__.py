@@ -3,7 +3,7 @@
 * ``backward(tensors, grad_tensors)`` / ``Tensor.backward()``: accumulate into leaves' ``.grad``;
 * ``grad(outputs, inputs, ...)``: return gradients instead (``create_graph`` for higher order);
 * ``Function``: custom differentiable operations (today's ``ctx`` style and the seed's legacy
-  style); ``Variable``: the pre-0.4 wrapper, today simply a Tensor;
+  style); ``Variable``: the pre-0.4 wrapper, a Tensor that keeps 0.1's truth value;
 * ``no_grad`` / ``enable_grad`` / ``set_grad_enabled``: switch recording off and on;
 * ``gradcheck``: compare gradients with central finite differences (in float64).
 
@@ -13,6 +13,7 @@ All gradient rules are dlcore's; the walk over the graph is ``dlcore.autodiff.re
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -22,16 +23,53 @@ from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 
-def Variable(data, requires_grad: bool = False, volatile: bool = False) -> Tensor:
-    """The pre-0.4 autograd wrapper.  Since PyTorch 0.4 a Variable *is* a Tensor: this returns a
-    leaf tensor sharing ``data``'s memory, with the requested ``requires_grad``."""
-    if not isinstance(data, Tensor):
-        from ..creation import tensor
-        data = tensor(data)
-    out = data.detach()
-    if requires_grad:
-        out.requires_grad_(True)
-    return out
+class Variable(Tensor):
+    """The pre-0.4 autograd wrapper that the seed notes use: ``Variable(t, requires_grad=True)``.
+
+    Since PyTorch 0.4 a Variable *is* a Tensor, and so it is here: a leaf tensor sharing ``t``'s
+    memory.  One thing of the 0.1-era Variable is kept, because the seed's program depends on it:
+    the truth value.  ``if w1.grad: w1.grad.data.zero_()`` asks "has a gradient been computed
+    yet?".  In PyTorch 0.1 a Variable had no ``__bool__`` and Python fell back to ``len()``, so a
+    non-empty gradient was true; since 0.2 that line raises.  A Variable (and the gradient of a
+    Variable, "a Var of grads" in the notes) therefore answers ``len(x) > 0`` and warns with
+    the modern spelling; every other tensor keeps today's rule (the truth value of a
+    many-element tensor is an error).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, data=None, requires_grad: bool = False, volatile: bool = False):
+        if not isinstance(data, Tensor):
+            from ..creation import tensor
+            data = tensor(data)
+        out = data.detach()
+        out.__class__ = cls
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+
+    def __init__(self, data=None, requires_grad: bool = False, volatile: bool = False):
+        pass                                 # everything happened in __new__
+
+    @property
+    def grad(self):
+        g = Tensor.grad.fget(self)
+        if g is not None and type(g) is Tensor:
+            g.__class__ = Variable          # the notes: "x.grad is a Var of grads"
+        return g
+
+    @grad.setter
+    def grad(self, value) -> None:
+        Tensor.grad.fset(self, value)
+
+    def __bool__(self) -> bool:
+        if self.numel() <= 1:
+            return Tensor.__bool__(self)
+        warnings.warn(
+            "Testing a many-element Variable with `if v:` is PyTorch 0.1 behaviour (it meant "
+            "len(v) > 0); since PyTorch 0.2 it raises for tensors. Write `if w.grad is not "
+            "None:` to ask whether a gradient exists.", FutureWarning, stacklevel=2)
+        return len(self) > 0
 
 
 @contextlib.contextmanager

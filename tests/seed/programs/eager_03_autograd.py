@@ -1,6 +1,6 @@
 # Seed notes, "Autograd": Variables, backward(), manual update.  Verbatim.
-# Note: `if w1.grad:` is fine while grad is None (first iteration); once it is a 1000x100
-# tensor its truth value is ambiguous and PyTorch raises (as does dlcore_eager).
+# Note: `if w1.grad:` relies on PyTorch 0.1's truth value of a Variable (non-empty is true);
+# dlcore_eager's legacy Variable keeps it, with a FutureWarning (today's PyTorch raises).
 import dlcore_eager as torch
 from dlcore_eager.autograd import Variable
 
