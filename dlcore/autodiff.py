@@ -24,33 +24,55 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Sequence
 
+import numpy as np
+
 from .registry import aval_of
+
+_ndarray = np.ndarray
 
 
 def topological_order(roots: Iterable, parents: Callable, key: Callable = id) -> list:
     """Values reachable from ``roots`` (through ``parents``), each after all of its parents."""
+    return _sort(roots, parents, key)[0]
+
+
+def _sort(roots: Iterable, parents: Callable, key: Callable):
+    """``topological_order``, plus what the reverse pass needs of each value in that order:
+    its key, its parents (``parents`` is called once per value) and their keys (None for a
+    None parent)."""
     order: list = []
+    keys: list = []
+    pars: list = []
+    pkeys: list = []
     state: dict = {}            # key -> 1 while on the stack, 2 when emitted
     for root in roots:
-        if key(root) in state:
+        rk = key(root)
+        if rk in state:
             continue
-        stack = [(root, iter(parents(root)))]
-        state[key(root)] = 1
+        ps = parents(root)
+        stack = [(root, rk, ps, [], iter(ps))]
+        state[rk] = 1
         while stack:
-            node, it = stack[-1]
+            node, k, ps, pks, it = stack[-1]
             for p in it:
                 if p is None:
+                    pks.append(None)
                     continue
-                k = key(p)
-                if k not in state:
-                    state[k] = 1
-                    stack.append((p, iter(parents(p))))
+                pk = key(p)
+                pks.append(pk)
+                if pk not in state:
+                    state[pk] = 1
+                    pps = parents(p)
+                    stack.append((p, pk, pps, [], iter(pps)))
                     break
             else:
                 stack.pop()
-                state[key(node)] = 2
+                state[k] = 2
                 order.append(node)
-    return order
+                keys.append(k)
+                pars.append(ps)
+                pkeys.append(pks)
+    return order, keys, pars, pkeys
 
 
 def check_cotangent(value, g, where: str = "") -> None:
@@ -63,6 +85,20 @@ def check_cotangent(value, g, where: str = "") -> None:
             f"dlcore autodiff: the gradient of a value of shape {va.shape} and dtype "
             f"{va.dtype.name} came out with shape {ga.shape} and dtype {ga.dtype.name}{where}; "
             f"this is a bug in a vjp rule")
+
+
+def _check(value, g, node, name_of) -> None:
+    """``check_cotangent``, with the common case (equal, fully known shapes) first and the
+    error's description of ``node`` built only when the check fails."""
+    va = aval_of(value)
+    if type(g) is _ndarray:
+        if va.shape == g.shape and va.dtype == g.dtype:
+            return
+    else:
+        ga = aval_of(g)
+        if va.shape == ga.shape and va.dtype == ga.dtype:
+            return
+    check_cotangent(value, g, f" (flowing out of {name_of(node) if name_of else 'an op'})")
 
 
 def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Callable,
@@ -88,59 +124,65 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
     Returns:
       ``{key(v): cotangent}`` for the wanted values reached.  Unreached values are absent.
     """
-    def par(v):
-        if stop is not None and stop(v):
-            return ()
-        return parents(v)
+    if stop is None:
+        par = parents
+    else:
+        def par(v):
+            if stop(v):
+                return ()
+            return parents(v)
 
-    order = topological_order(roots, par, key)
+    # Each value's parents are asked for once (in the sort) and kept with their keys.
+    order, keys, pars, pkeys = _sort(roots, par, key)
     if wanted is None:
-        wanted_keys = {key(v) for v in order if not par(v)}
+        wanted_keys = {k for k, ps in zip(keys, pars) if not ps}
     else:
         wanted_keys = {key(v) for v in wanted}
     # Keep only nodes from which a wanted value is reachable.
     useful: set = set()
-    for v in order:                      # parents come first
-        k = key(v)
-        if k in wanted_keys or any(p is not None and key(p) in useful for p in par(v)):
+    for k, pks in zip(keys, pkeys):      # parents come first
+        if k in wanted_keys:
             useful.add(k)
+            continue
+        for pk in pks:
+            if pk in useful:             # (None is never in useful)
+                useful.add(k)
+                break
 
     grads: dict = {}
     for r, s in zip(roots, seeds):
-        if s is None or key(r) not in useful:
+        if s is None:
             continue
         k = key(r)
+        if k not in useful:
+            continue
         grads[k] = s if k not in grads else add(grads[k], s)
 
     result: dict = {}
-    for v in reversed(order):
-        k = key(v)
-        if k not in useful or k not in grads:
+    for i in range(len(order) - 1, -1, -1):
+        k = keys[i]
+        g = grads.pop(k, None) if k in useful else None
+        if g is None:                    # not useful, or no cotangent reached it
             continue
-        g = grads.pop(k) if k not in wanted_keys else grads[k]
+        v = order[i]
         if on_grad is not None:
             g = on_grad(v, g)
-            if k in wanted_keys:
-                grads[k] = g
-        ps = par(v)
         if k in wanted_keys:
             result[k] = g
+        ps = pars[i]
         if not ps:
             continue
         in_grads = vjp(v, g)
         if len(in_grads) != len(ps):
             raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
                                  f"{len(ps)} inputs")
-        for p, pg in zip(ps, in_grads):
-            if p is None or pg is None:
-                continue
-            pk = key(p)
-            if pk not in useful:
+        for p, pk, pg in zip(ps, pkeys[i], in_grads):
+            if pg is None or pk not in useful:
                 continue
             if callable(pg):        # a thunk: computed only because this input needs it
                 pg = pg()
                 if pg is None:
                     continue
-            check_cotangent(p, pg, f" (flowing out of {name_of(v) if name_of else 'an op'})")
+            _check(p, pg, v, name_of)
             grads[pk] = pg if pk not in grads else add(grads[pk], pg)
     return result

@@ -24,9 +24,11 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 
-from .._graph import LeafNode, leaf_node
+from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
 from .._state import STATE
 from ..tensor import Tensor, write_buffer
+
+_ndarray = np.ndarray
 
 
 def _node_of(t: Tensor):
@@ -68,6 +70,9 @@ def _own(g: Tensor) -> Tensor:
 
 
 def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
+    if not create_graph:
+        return _run_raw(roots, seeds, wanted, retain_graph, accumulate)
+
     def vjp(node, g):
         return node.vjp(g, retain_graph)
 
@@ -84,15 +89,14 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
         elif node.retain is not None:
             t = node.retain()
             if t is not None:
-                gg = g if create_graph else g.detach()
-                t._grad = gg if t._grad is None else t._grad + gg
+                t._grad = g if t._grad is None else t._grad + g
         return g
 
     prev = STATE.enabled
-    STATE.enabled = create_graph
+    STATE.enabled = True
     try:
-        return reverse_pass(roots, seeds, parents=lambda n: n.parents, vjp=vjp, add=_ops.add,
-                            wanted=wanted, on_grad=on_grad, name_of=lambda n: n.name())
+        return reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=_ops.add,
+                            wanted=wanted, on_grad=on_grad, name_of=_name_of)
     finally:
         STATE.enabled = prev
 
@@ -107,6 +111,133 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
         new = _ops.add(old, g)
         write_buffer(old._buf, new._buf)
         old._version[0] += 1
+
+
+def _parents(node):
+    return node.parents
+
+
+def _name_of(node) -> str:
+    return node.name()
+
+
+# ----------------------------------------------------------------------------- raw buffers
+# Without ``create_graph`` nothing that backward computes is recorded, so a Tensor around each
+# intermediate cotangent buys nothing: the pass runs the vjp rules on the buffers themselves
+# (``bind`` computes directly on plain buffers, through the same kernels), and a Tensor is made
+# only where a user can see the gradient: hooks, ``retain_grad``, the leaves' ``.grad`` and the
+# results of ``grad()``.  A node whose rule needs the Tensor path (a custom Function, a copy
+# between devices, a CUDA node, a saved tensor changed in place, whose error is raised only when
+# the rule reads it) gets Tensors, and its results are unwrapped again.
+
+def _unwrap(r):
+    if isinstance(r, Tensor):
+        return r._buf
+    if callable(r):
+        return lambda: _unwrap(r())
+    return r
+
+
+def _run_raw(roots, seeds, wanted, retain, accumulate):
+    # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
+    seed_of = {}
+    raw_seeds = []
+    for s in seeds:
+        if s is None:
+            raw_seeds.append(None)
+        else:
+            seed_of[id(s._buf)] = s
+            raw_seeds.append(s._buf)
+
+    def as_tensor(g):
+        t = seed_of.get(id(g))
+        if t is not None and t._buf is g:
+            return t
+        return Tensor._wrap(g)
+
+    def vjp(node, g):
+        if type(node) is Node and type(g) is _ndarray:
+            ins = node.inputs
+            if ins is None:
+                raise RuntimeError(ERR_BACKWARD_TWICE)
+            out = node.out_buf
+            if type(out) is _ndarray and node.out_version[0] == node.out_ver0:
+                bufs = []
+                for t, v in zip(ins, node.versions):
+                    b = t._buf
+                    if t._version[0] != v or type(b) is not _ndarray:
+                        break
+                    bufs.append(b)
+                else:
+                    res = node.prim.vjp(g, out, *bufs, **node.params)
+                    if not retain:
+                        node.inputs = None
+                        node.out_buf = None
+                    return res
+        res = node.vjp(g if isinstance(g, Tensor) else as_tensor(g), retain)
+        return tuple(_unwrap(r) for r in res)
+
+    def on_grad(node, g):
+        if type(g) is not _ndarray and isinstance(g, np.generic):
+            g = np.asarray(g)            # a kernel's NumPy scalar, as the Tensor path keeps it
+        if type(node) is LeafNode:
+            leaf = node.tensor
+            hooks = leaf._hooks
+            if not hooks:
+                if accumulate:
+                    _accumulate_raw(leaf, g, as_tensor)
+                return g
+        else:
+            hooks = node.hooks
+            if not hooks and node.retain is None:
+                return g
+        gt = as_tensor(g)
+        if hooks:
+            for h in list(hooks):
+                r = h(gt)
+                if r is not None:
+                    gt = r
+        if type(node) is LeafNode:
+            if accumulate:
+                _accumulate(node.tensor, gt, False)
+        elif node.retain is not None:
+            t = node.retain()
+            if t is not None:
+                gg = gt.detach()
+                t._grad = gg if t._grad is None else t._grad + gg
+        return _unwrap(gt)
+
+    def add(a, b):
+        if type(a) is _ndarray and type(b) is _ndarray:
+            return _ops.add(a, b)
+        return _unwrap(_ops.add(as_tensor(a), as_tensor(b)))
+
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=vjp, add=add,
+                           wanted=wanted, on_grad=on_grad, name_of=_name_of)
+    finally:
+        STATE.enabled = prev
+    return {k: as_tensor(g) for k, g in res.items()}
+
+
+def _accumulate_raw(leaf: Tensor, g, as_tensor) -> None:
+    """``_accumulate`` for a cotangent that is a buffer: in place into an existing ``.grad``
+    (one kernel, the same sum), a tensor of its own otherwise."""
+    old = leaf._grad
+    if old is None:
+        if type(g) is _ndarray and (g.base is not None or not g.flags.writeable):
+            g = _ops.identity(g)
+        leaf._grad = as_tensor(g)
+        return
+    ob = old._buf
+    if old._rg or type(ob) is not _ndarray or type(g) is not _ndarray:
+        _accumulate(leaf, as_tensor(g), False)
+        return
+    new = _ops.add(ob, g)
+    write_buffer(ob, new)
+    old._version[0] += 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
