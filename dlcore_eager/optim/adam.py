@@ -18,10 +18,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from dlcore import ops as _ops
+
 from .. import _tensor_ops as O
 from ..creation import zeros_like
 from ..tensor import Tensor
 from .optimizer import Optimizer, require
+
+_ndarray = np.ndarray
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Adam(Optimizer):
@@ -39,14 +46,17 @@ class Adam(Optimizer):
                                       "maximize": maximize})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
-        g = -grad if group["maximize"] else grad
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = zeros_like(p.detach())
             state["exp_avg_sq"] = zeros_like(p.detach())
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p.detach())
+        if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
+            self._update_host(p, grad, state, group)
+            return
+        g = -grad if group["maximize"] else grad
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         state["step"] += 1
         t = state["step"]
         if wd != 0:
@@ -64,6 +74,60 @@ class Adam(Optimizer):
         bc2_sqrt = math.sqrt(1 - b2 ** t)
         denom = v.sqrt() / bc2_sqrt + eps
         p.data -= (lr / bc1) * (m / denom)
+
+    def _update_host(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        """``_update`` on NumPy buffers: the same operations in the same order, each rounded
+        to the parameter's dtype (Python floats are weak scalars in NumPy as in dlcore), with
+        the temporaries updated in place.  The state gets new tensors, as above."""
+        pb = p._buf
+        g = grad._buf
+        if group["maximize"]:
+            g = np.negative(g)
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        state["step"] += 1
+        t = state["step"]
+        if wd != 0:
+            if self._decoupled:
+                np.multiply(pb, 1 - lr * wd, out=pb)
+            else:
+                g = g + wd * pb
+        m = state["exp_avg"]._buf * b1
+        m += g * (1 - b1)
+        v = state["exp_avg_sq"]._buf * b2
+        gg = g * g
+        gg *= 1 - b2
+        v += gg
+        state["exp_avg"], state["exp_avg_sq"] = Tensor._wrap(m), Tensor._wrap(v)
+        if group["amsgrad"]:
+            v = _ops.maximum(state["max_exp_avg_sq"]._buf, v)    # dlcore's NaN rule
+            state["max_exp_avg_sq"] = Tensor._wrap(v)
+        bc1 = 1 - b1 ** t
+        bc2_sqrt = math.sqrt(1 - b2 ** t)
+        denom = _ops.sqrt(v)                 # dlcore's kernel (faster here than np.sqrt)
+        denom /= bc2_sqrt
+        denom += eps
+        step = np.divide(m, denom, out=denom)
+        step *= lr / bc1
+        np.subtract(pb, step, out=pb)
+
+
+def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
+    """True when the parameter, its gradient and its state are float NumPy buffers of one
+    shape and dtype (the host fast path of an update)."""
+    pb, gb = p._buf, grad._buf
+    if type(pb) is not _ndarray or type(gb) is not _ndarray or pb.dtype not in _FLOATS or \
+            gb.dtype != pb.dtype or gb.shape != pb.shape or not pb.flags.writeable:
+        return False
+    for n in names:
+        s = state.get(n)
+        if s is None:
+            continue
+        if not isinstance(s, Tensor):
+            return False
+        b = s._buf
+        if type(b) is not _ndarray or b.dtype != pb.dtype or b.shape != pb.shape:
+            return False
+    return True
 
 
 class AdamW(Adam):
