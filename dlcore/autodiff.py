@@ -159,24 +159,23 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
         grads[k] = s if k not in grads else add(grads[k], s)
 
     result: dict = {}
-    for i in range(len(order) - 1, -1, -1):
-        k = keys[i]
-        g = grads.pop(k, None) if k in useful else None
-        if g is None:                    # not useful, or no cotangent reached it
+    for v, k, ps, pks in zip(reversed(order), reversed(keys), reversed(pars), reversed(pkeys)):
+        if k not in useful:
             continue
-        v = order[i]
+        g = grads.pop(k, None)
+        if g is None:                    # no cotangent reached it
+            continue
         if on_grad is not None:
             g = on_grad(v, g)
         if k in wanted_keys:
             result[k] = g
-        ps = pars[i]
         if not ps:
             continue
         in_grads = vjp(v, g)
         if len(in_grads) != len(ps):
             raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
                                  f"{len(ps)} inputs")
-        for p, pk, pg in zip(ps, pkeys[i], in_grads):
+        for p, pk, pg in zip(ps, pks, in_grads):
             if pg is None or pk not in useful:
                 continue
             if callable(pg):        # a thunk: computed only because this input needs it
@@ -184,5 +183,8 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
                 if pg is None:
                     continue
             _check(p, pg, v, name_of)
-            grads[pk] = pg if pk not in grads else add(grads[pk], pg)
+            if pk in grads:
+                grads[pk] = add(grads[pk], pg)
+            else:
+                grads[pk] = pg
     return result

@@ -43,13 +43,19 @@ class AVal(NamedTuple):
 
     @property
     def fully_defined(self) -> bool:
-        return all(d is not None for d in self.shape)
+        for d in self.shape:
+            if d is None:
+                return False
+        return True
+
+
+_tuple_new = tuple.__new__
 
 
 def aval_of(x) -> AVal:
     """The abstract value of a front-end value, a buffer or a Python scalar."""
-    if type(x) is np.ndarray:    # the common case, first (dispatch cost)
-        return AVal(x.shape, x.dtype)
+    if type(x) is np.ndarray:    # the common case, first (dispatch cost): no __new__ call
+        return _tuple_new(AVal, (x.shape, x.dtype))
     get = getattr(x, "__dlcore_aval__", None)
     if get is not None:
         return get()

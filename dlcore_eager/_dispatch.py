@@ -180,6 +180,18 @@ def _finish(prim, args, bufs, params, out, needs: bool, on_cpu: bool) -> Tensor:
     if on_cpu and out.base is not None and prim.name in VIEW_PRIMS and isinstance(args[0], Tensor):
         version = args[0]._version
     if needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f":
+        if len(args) == 2:
+            a, b = args
+            if isinstance(a, Tensor) and isinstance(b, Tensor):    # the common case
+                if version is None:
+                    version = [0]
+                t._version = version
+                t._node = Node(prim, params,
+                               ((a._node or leaf_node(a)) if a._rg else None,
+                                (b._node or leaf_node(b)) if b._rg else None),
+                               args, (a._version[0], b._version[0]), out, version)
+                t._rg = True
+                return t
         parents = []
         inputs = []
         versions = []

@@ -24,6 +24,8 @@ import weakref
 
 from dlcore.registry import AVal
 
+_tuple_new = tuple.__new__
+
 ERR_BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you "
@@ -84,7 +86,7 @@ class Node:
         return f"<{self.name()} object at {hex(id(self))}>"
 
     def __dlcore_aval__(self) -> AVal:
-        return AVal(tuple(self.shape), self.dtype)
+        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
 
     @property
     def next_functions(self) -> tuple:
@@ -132,7 +134,7 @@ class LeafNode:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
     def __dlcore_aval__(self) -> AVal:
-        return AVal(tuple(self.shape), self.dtype)
+        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
 
     @property
     def next_functions(self) -> tuple:
@@ -173,7 +175,7 @@ class CopyNode:
         return f"<ToCopyBackward0 object at {hex(id(self))}>"
 
     def __dlcore_aval__(self) -> AVal:
-        return AVal(tuple(self.shape), self.dtype)
+        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
 
     @property
     def next_functions(self) -> tuple:

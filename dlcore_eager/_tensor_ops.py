@@ -340,15 +340,19 @@ def matmul(a, b):
 
 
 def mm(a, b):
-    if a.ndim != 2:
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        sa, sb = a._buf.shape, b._buf.shape      # (no Size objects: dispatch cost)
+    else:
+        sa, sb = tuple(a.shape), tuple(b.shape)
+    if len(sa) != 2:
         raise RuntimeError("self must be a matrix")
-    if b.ndim != 2:
+    if len(sb) != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
-                           f"{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    if sa[1] != sb[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x"
+                           f"{sa[1]} and {sb[0]}x{sb[1]})")
     a, b = _operands(a, b)
-    return bind(_la.matmul_p, a, b)
+    return _apply(_la.matmul_p, (a, b), {})
 
 
 def bmm(a, b):

@@ -120,7 +120,10 @@ class Tensor:
         return len(self._buf.shape)
 
     def numel(self) -> int:
-        return int(np.prod(self._buf.shape, dtype=np.int64))
+        b = self._buf
+        if type(b) is _ndarray:
+            return b.size
+        return int(np.prod(b.shape, dtype=np.int64))
 
     nelement = numel
 

@@ -39,6 +39,9 @@ def _seed(i: int, t: Tensor, g, create_graph: bool) -> Tensor:
     if g is None:
         if t.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        b = t._buf
+        if type(b) is _ndarray:              # the kernel on the buffer, no Tensor in between
+            return Tensor._wrap(_ops.ones_like(b))
         return Tensor._wrap(_ops.ones_like(t.detach())._buf)
     if not isinstance(g, Tensor):
         from ..creation import tensor
@@ -219,6 +222,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                            wanted=wanted, on_grad=on_grad, name_of=_name_of)
     finally:
         STATE.enabled = prev
+    if accumulate:                       # backward(): the results are not used
+        return res
     return {k: as_tensor(g) for k, g in res.items()}
 
 
