@@ -57,8 +57,8 @@ class Config:
 CONFIGS = {
     "full": Config("full", rounds=7, sample_s=0.15, warmup_s=0.3, min_warmup=3,
                    classifier_runs=3, engine_budget_s=20.0),
-    "quick": Config("quick", rounds=3, sample_s=0.03, warmup_s=0.05, min_warmup=1,
-                    classifier_runs=1, engine_budget_s=2.0),
+    "quick": Config("quick", rounds=3, sample_s=0.02, warmup_s=0.03, min_warmup=1,
+                    classifier_runs=1, engine_budget_s=1.0),
     "tiny": Config("tiny", rounds=2, sample_s=0.001, warmup_s=0.0, min_warmup=1,
                    classifier_runs=1, engine_budget_s=1.0),
 }
