@@ -162,7 +162,19 @@ def bind(prim: Primitive, *args, **params):
         if fe is not None:
             return fe.apply(prim, args, params)
     if all_numpy:                # the hot path of raw-buffer calls: rule (cached), CPU kernel
-        _check_cached(prim, args, params)
+        n = len(args)
+        if params or n > 2:
+            _check_cached(prim, args, params)
+        elif n == 2:             # _check_cached's own key, looked up here (dispatch cost)
+            a, b = args
+            if (a.shape, b.shape, a.dtype, b.dtype) not in prim._rule_cache:
+                _check_cached(prim, args, params)
+        elif n == 1:
+            a = args[0]
+            if (a.shape, a.dtype) not in prim._rule_cache:
+                _check_cached(prim, args, params)
+        else:
+            _check_cached(prim, args, params)
         kernel = prim.kernels.get("cpu")
         if kernel is not None:
             return kernel(*args, **params)

@@ -46,15 +46,15 @@ class Adam(Optimizer):
                                       "maximize": maximize})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
+            self._update_host(p, grad, state, group)
+            return
         if not state:
             state["step"] = 0
             state["exp_avg"] = zeros_like(p.detach())
             state["exp_avg_sq"] = zeros_like(p.detach())
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p.detach())
-        if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
-            self._update_host(p, grad, state, group)
-            return
         g = -grad if group["maximize"] else grad
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         state["step"] += 1
@@ -81,6 +81,15 @@ class Adam(Optimizer):
         the temporaries updated in place.  The state gets new tensors, as above."""
         pb = p._buf
         g = grad._buf
+        if not state:
+            # Zeros laid out in memory like the gradient (a weight's gradient is often the
+            # transpose of a C-ordered matmul result): the moment updates then read and write
+            # in one order, where mixed orders made NumPy's loops several times slower.
+            state["step"] = 0
+            state["exp_avg"] = Tensor._wrap(np.zeros_like(g))
+            state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(g))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(g))
         if group["maximize"]:
             g = np.negative(g)
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
