@@ -101,9 +101,10 @@ class Adam(Optimizer):
             else:
                 g = g + wd * pb
         m = state["exp_avg"]._buf * b1
-        m += g * (1 - b1)
+        tmp = g * (1 - b1)
+        m += tmp
         v = state["exp_avg_sq"]._buf * b2
-        gg = g * g
+        gg = np.multiply(g, g, out=tmp)
         gg *= 1 - b2
         v += gg
         state["exp_avg"], state["exp_avg_sq"] = Tensor._wrap(m), Tensor._wrap(v)
