@@ -109,7 +109,7 @@ _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on 
 def _scalar_buffer(value, dtype) -> np.ndarray:
     """A read-only 0-d array for a Python float, shared between calls (kernels never write
     their inputs)."""
-    key = (value, dtype)
+    key = (value, dtype) if value else (value, dtype, str(value))   # -0.0 is not 0.0
     arr = _SCALARS.get(key)
     if arr is None:
         if len(_SCALARS) > 1024:

@@ -107,3 +107,10 @@ def test_raw_backward_leaf_grad_owns_its_memory():
     x.sum().backward()                  # the cotangent is a read-only broadcast view
     assert x.grad.numpy().flags.writeable and x.grad.numpy().base is None
     x.grad.zero_()
+
+
+def test_shared_scalar_buffers_keep_the_sign_of_zero():
+    x = torch.ones(2)
+    assert not np.signbit((x * 0.0).numpy()).any()
+    assert np.signbit((x * -0.0).numpy()).all()
+    assert not np.signbit((x * 0).numpy()).any()
