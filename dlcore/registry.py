@@ -189,6 +189,22 @@ def apply_raw(prim: Primitive, args, params):
     else:                        # all NumPy buffers: nothing to convert (dispatch cost)
         _check_cached(prim, args, params)
         return prim.impl(*args, **params)
+    if len(args) == 2 and prim.kind in _FRESH_OUTPUT_KINDS:
+        # An array and a Python float or int (``sub(b, 1)``, ``greater(x, 0)`` in vjp rules):
+        # the scalar's 0-d buffer is shared between calls, as the eager front end does.
+        a, b = args
+        ta, tb = type(a), type(b)
+        if ta is np.ndarray and (tb is float or tb is int):
+            bufs = (a, _scalar_buffer(b, _dt.scalar_dtype(b, a.dtype)))
+        elif tb is np.ndarray and (ta is float or ta is int):
+            bufs = (_scalar_buffer(a, _dt.scalar_dtype(a, b.dtype)), b)
+        else:
+            bufs = None
+        if bufs is not None:
+            _check_cached(prim, bufs, params)
+            kernel = prim.kernels.get("cpu")
+            if kernel is not None:
+                return kernel(*bufs, **params)
     other = scalar_context_dtype(args)
     bufs = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
             else (np.asarray(a) if isinstance(a, np.generic) else a) for a in args]
@@ -202,6 +218,24 @@ def apply_raw(prim: Primitive, args, params):
             return kernel(*bufs, **params)
     prim.abstract_eval(*(aval_of(b) for b in bufs), **params)
     return prim.impl(*bufs, **params)
+
+
+# Elementwise kinds whose kernels always return a new array, so a shared read-only input is safe.
+_FRESH_OUTPUT_KINDS = frozenset({"binary", "compare"})
+_SCALARS: dict = {}
+
+
+def _scalar_buffer(value, dtype) -> np.ndarray:
+    """A read-only 0-d array holding a Python float or int, shared between calls."""
+    key = (type(value), value, dtype) if value else (type(value), value, dtype, str(value))
+    arr = _SCALARS.get(key)
+    if arr is None:
+        if len(_SCALARS) > 1024:
+            _SCALARS.clear()
+        arr = np.asarray(value, dtype=dtype)
+        arr.flags.writeable = False
+        _SCALARS[key] = arr
+    return arr
 
 
 def _check_cached(prim: Primitive, bufs, params) -> None:
