@@ -220,8 +220,8 @@ def kernel_source(node: Node, rank: int) -> tuple[str, list, list]:
     doc = "\n".join(f"  {m.name}: {m.prim.name}  {m.prim.expr or ''}" for m in node.members)
     src = [_HEADER.format(doc=doc)]
     for par in (False, True):
-        deco = "@njit(cache=True, nogil=True, parallel=True)" if par else \
-            "@njit(cache=True, nogil=True)"
+        deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if par else \
+            "@njit(cache=True, nogil=True, error_model='numpy')"
         src.append(f"{deco}\ndef {'kernel_par' if par else 'kernel'}({', '.join(args)}):")
         src.extend(loop_lines(e, bounds, par and rank > 0, "    "))
         src.append("    " + ret + "\n\n")

@@ -202,7 +202,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             if v in used_later:
                 outs.append(v)
     fname = f"segment{k}"
-    deco = "@njit(cache=True, nogil=True" + (", parallel=True)" if em.parallel else ")")
+    deco = "@njit(cache=True, nogil=True, error_model='numpy'" + (", parallel=True)" if em.parallel else ")")
     lines = [deco, f"def {fname}({', '.join(args)}):"]
     lines += ["    " + s for s in body]
     lines.append("    return (" + "".join(names[v] + ", " for v in outs) + ")")

@@ -80,8 +80,8 @@ def _flat_source(expr: str, nin: int, mask: str, parallel: bool) -> str:
     loads = "\n".join(
         f"        v{j} = x{j}[i]" if m == "A" else f"        v{j} = x{j}[0]"
         for j, m in enumerate(mask))
-    deco = "@njit(cache=True, nogil=True, parallel=True)" if parallel else \
-        "@njit(cache=True, nogil=True)"
+    deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if parallel else \
+        "@njit(cache=True, nogil=True, error_model='numpy')"
     rng = "prange" if parallel else "range"
     name = ("flatp_" if parallel else "flat_") + mask
     return (f"{deco}\ndef {name}(out, {args}):\n"
@@ -91,8 +91,8 @@ def _flat_source(expr: str, nin: int, mask: str, parallel: bool) -> str:
 
 def _nd_source(expr: str, nin: int, nd: int, parallel: bool) -> str:
     args = ", ".join(f"x{j}" for j in range(nin))
-    deco = "@njit(cache=True, nogil=True, parallel=True)" if parallel else \
-        "@njit(cache=True, nogil=True)"
+    deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if parallel else \
+        "@njit(cache=True, nogil=True, error_model='numpy')"
     name = ("ndp" if parallel else "nd") + str(nd)
     lines = [f"{deco}", f"def {name}(out, {args}):"]
     for k in range(nd):
@@ -111,8 +111,8 @@ _ROW_INDEX = {"A": "[i, j]", "R": "[j]", "K": "[i]", "S": "[0]"}
 
 def _row_source(expr: str, nin: int, mask: str, parallel: bool) -> str:
     args = ", ".join(f"x{j}" for j in range(nin))
-    deco = "@njit(cache=True, nogil=True, parallel=True)" if parallel else \
-        "@njit(cache=True, nogil=True)"
+    deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if parallel else \
+        "@njit(cache=True, nogil=True, error_model='numpy')"
     rng = "prange" if parallel else "range"
     name = ("rowp_" if parallel else "row_") + mask
     loads = "\n".join(f"            v{j} = x{j}{_ROW_INDEX[m]}" for j, m in enumerate(mask))
