@@ -46,7 +46,25 @@ def camel(name: str) -> str:
     return out
 
 
-class Node:
+class TapeNode:
+    """What every grad_fn on the tape shares: a PyTorch-style repr and ``next_functions``, and
+    the abstract value of the output it belongs to (so the core's reverse_pass can check
+    cotangents against it).  Subclasses define ``name()``, ``parents``, ``shape`` and ``dtype``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def __dlcore_aval__(self) -> AVal:
+        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((p, 0) for p in self.parents)
+
+
+class Node(TapeNode):
     """The grad_fn of a tensor produced by a dlcore primitive."""
 
     __slots__ = (
@@ -82,16 +100,6 @@ class Node:
     def name(self) -> str:
         return camel(self.prim.name) + "Backward0"
 
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
-
-    def __dlcore_aval__(self) -> AVal:
-        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
-
-    @property
-    def next_functions(self) -> tuple:
-        return tuple((p, 0) for p in self.parents)
-
     def vjp(self, g, retain: bool):
         """Cotangents of the inputs, from the primitive's vjp rule (entries may be thunks)."""
         Tensor, stale_tensor = _TENSOR
@@ -115,7 +123,7 @@ class Node:
         return res
 
 
-class LeafNode:
+class LeafNode(TapeNode):
     """The gradient accumulator of a leaf tensor that requires grad (PyTorch's AccumulateGrad)."""
 
     __slots__ = ("__weakref__", "dtype", "shape", "tensor")
@@ -129,16 +137,6 @@ class LeafNode:
 
     def name(self) -> str:
         return "AccumulateGrad"
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {hex(id(self))}>"
-
-    def __dlcore_aval__(self) -> AVal:
-        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
-
-    @property
-    def next_functions(self) -> tuple:
-        return ()
 
     @property
     def variable(self):
@@ -155,7 +153,7 @@ def leaf_node(t) -> LeafNode:
     return node
 
 
-class CopyNode:
+class CopyNode(TapeNode):
     """grad_fn of a copy to another device: the gradient goes back to the source device."""
 
     __slots__ = ("__weakref__", "dtype", "hooks", "parents", "retain", "shape", "src_device")
@@ -170,16 +168,6 @@ class CopyNode:
 
     def name(self) -> str:
         return "ToCopyBackward0"
-
-    def __repr__(self) -> str:
-        return f"<ToCopyBackward0 object at {hex(id(self))}>"
-
-    def __dlcore_aval__(self) -> AVal:
-        return _tuple_new(AVal, (tuple(self.shape), self.dtype))
-
-    @property
-    def next_functions(self) -> tuple:
-        return tuple((p, 0) for p in self.parents)
 
     def vjp(self, g, retain: bool):
         return (g.to(self.src_device),)

@@ -34,9 +34,7 @@ import re
 import warnings
 from typing import ClassVar
 
-from dlcore.registry import AVal
-
-from .._graph import ERR_BACKWARD_TWICE, leaf_node
+from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node
 from .._state import STATE
 from ..tensor import Tensor, stale_tensor
 
@@ -81,7 +79,7 @@ class FunctionCtx:
         self._materialize = value
 
 
-class FunctionNode:
+class FunctionNode(TapeNode):
     """grad_fn of an output of a custom Function: its vjp calls the user's ``backward``."""
 
     __slots__ = (
@@ -110,16 +108,6 @@ class FunctionNode:
 
     def name(self) -> str:
         return f"{self.cls_name}Backward"
-
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
-
-    def __dlcore_aval__(self) -> AVal:
-        return AVal(tuple(self.shape), self.dtype)
-
-    @property
-    def next_functions(self) -> tuple:
-        return tuple((p, 0) for p in self.parents)
 
     def vjp(self, g, retain: bool):
         ctx = self.ctx
