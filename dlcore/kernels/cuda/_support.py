@@ -173,17 +173,8 @@ def merge_dims(shape, *stride_sets) -> tuple[tuple[int, ...], list[tuple[int, ..
 
 
 # ----------------------------------------------------------------------------- generated source
-OFFSET_SOURCE = '''
-@cuda.jit(device=True)
-def flat_offset(i, shape, strides):
-    """The element offset of the i-th item (C order over ``shape``) in a buffer with ``strides``."""
-    off = 0
-    for d in range(len(shape) - 1, -1, -1):
-        n = shape[d]
-        off += (i % n) * strides[d]
-        i //= n
-    return off
-'''
+# Generated kernels call the one flat_offset device function defined in _kernels.py.
+OFFSET_SOURCE = "from dlcore.kernels.cuda._kernels import flat_offset\n"
 
 
 def load_source(name: str, source: str):
