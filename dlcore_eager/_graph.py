@@ -100,6 +100,15 @@ class Node(TapeNode):
     def name(self) -> str:
         return camel(self.prim.name) + "Backward0"
 
+    def saved_versions(self) -> list[tuple[tuple, int, int]] | None:
+        """What this node saved for backward, for pictures and debugging: ``(shape, version
+        when saved, version now)`` per saved input, then the same for its output; None once a
+        backward pass without ``retain_graph`` freed them."""
+        if self.inputs is None:
+            return None
+        out = [(tuple(t.shape), v, t._version[0]) for t, v in zip(self.inputs, self.versions)]
+        return out + [(tuple(self.shape), self.out_ver0, self.out_version[0])]
+
     def vjp(self, g, retain: bool):
         """Cotangents of the inputs, from the primitive's vjp rule (entries may be thunks)."""
         Tensor, stale_tensor = _TENSOR

@@ -15,8 +15,8 @@ Only the public autograd structure is read (``grad_fn``, ``next_functions``, ``n
 type, including custom ``autograd.Function`` nodes.  With ``saved=True`` each node also shows
 what it saved for backward with each tensor's version (``v0->v1`` and an orange border when it
 was modified in place since, which makes backward fail), and "freed" once a backward pass
-without ``retain_graph`` has released it (read from dlcore's node fields ``inputs``,
-``versions``, ``out_version`` and ``out_ver0`` when present).
+without ``retain_graph`` has released it (read from the node's public ``saved_versions()`` when
+it has one).
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from dlcore.viz import Diagram, Edge, Node
 
 def _shape(obj) -> str:
     shape = getattr(obj, "shape", None)
-    if shape is None:
-        return ""
+    return "" if shape is None else _shape_text(shape)
+
+
+def _shape_text(shape) -> str:
     try:
         return "(" + ", ".join(str(int(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
     except TypeError:
@@ -55,29 +57,24 @@ def _next(fn) -> list:
 STALE = "saved tensor modified in place since (backward will fail)"
 
 
-def _version_now(t) -> int | None:
-    """A tensor's current version (its ``_version`` counter, a one-element list in dlcore)."""
-    v = t if isinstance(t, list) else getattr(t, "_version", None)
-    if isinstance(v, list) and v:
-        return v[0]
-    return v if isinstance(v, int) else None
-
-
 def _saved_text(fn) -> tuple[str, bool]:
     """What a dlcore tape node saved for backward (shape and version of each tensor, and
-    whether one was modified in place since), or 'freed' after backward released it."""
-    if not hasattr(fn, "inputs") or not hasattr(fn, "versions"):
+    whether one was modified in place since), or 'freed' after backward released it; read from
+    the node's public ``saved_versions()`` (nodes without it, e.g. custom Functions, show
+    nothing)."""
+    saved_versions = getattr(fn, "saved_versions", None)
+    if not callable(saved_versions):
         return "", False
-    if fn.inputs is None:
+    saved = saved_versions()
+    if saved is None:
         return "saved: freed", False
     parts, stale = [], False
-    for t, v in zip(fn.inputs, fn.versions):
-        now = _version_now(t)
-        parts.append(f"{_shape(t)} v{v}" + (f"->v{now}" if now is not None and now != v else ""))
-        stale |= now is not None and now != v
-    out_now = _version_now(getattr(fn, "out_version", None))
-    if out_now is not None and getattr(fn, "out_ver0", out_now) != out_now:
-        parts.append(f"output v{fn.out_ver0}->v{out_now}")
+    *inputs, (_, out0, out_now) = saved
+    for shape, v, now in inputs:
+        parts.append(f"{_shape_text(shape)} v{v}" + (f"->v{now}" if now != v else ""))
+        stale |= now != v
+    if out0 != out_now:
+        parts.append(f"output v{out0}->v{out_now}")
         stale = True
     return ("saved: " + ", ".join(parts) if parts else ""), stale
 

@@ -167,6 +167,12 @@ class Operation:
     def node_def(self):
         return self
 
+    @property
+    def control_flow_context(self):
+        """The ``cond`` branch or ``while_loop`` body this op was built in (``kind``, ``name``,
+        ``branch``), or None at top level (read by pictures and tools)."""
+        return self._ctx
+
     def __repr__(self) -> str:
         return f"<tf.Operation '{self.name}' type={self.type}>"
 

@@ -22,7 +22,13 @@ the branch a ``cond`` took.
 How the graph is shown: a Variable is one amber node (its ``VariableRead`` ops are drawn as
 the variable itself, and each ``Assign`` to it hangs off it by a dashed edge); the ops built
 inside a ``cond`` branch or a ``while_loop`` body are framed, with their outputs drawn into the
-``Cond``/``While`` node; the initialisers of variables are left out unless asked for.
+``Cond``/``While`` node; the initialisers of variables are left out unless asked for.  A large
+picture folds each name scope into one node as TensorBoard does (``collapse=``, ``expand=``;
+``draw_gradients`` shows one block per op's gradient).
+
+Only public accessors are read: ``get_operations()``, ``as_graph_element``, each op's
+``inputs``, ``control_inputs``, ``attrs``, ``control_flow_context`` and a plan's ``compiler``
+report.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from collections.abc import Iterable
 from dlcore.viz import Diagram, Edge, Node, side_by_side
 
 from .graph import Graph, Operation, Tensor, get_default_graph
+from .plan import prune
 
 KIND_BY_TYPE = {
     "Placeholder": "placeholder", "PlaceholderWithDefault": "placeholder",
@@ -41,6 +48,8 @@ KIND_BY_TYPE = {
     "While": "control_flow", "If": "control_flow",
 }
 GRADIENT_SCOPE = "gradients"
+#: graph_diagram folds name scopes by default above this many nodes.
+AUTO_COLLAPSE = 30
 
 
 def _flatten(fetches) -> list:
@@ -57,11 +66,12 @@ def _element(graph: Graph, f) -> Tensor | Operation:
     """A fetch leaf (Tensor, Operation, Variable, or a name) as a Tensor or an Operation."""
     if isinstance(f, (Tensor, Operation)):
         return f
-    conv = getattr(f, "_as_graph_element", None)
-    if conv is not None:
-        return conv()
     if isinstance(f, str):
         return graph.as_graph_element(f)
+    try:
+        return graph.as_graph_element(f)              # a Variable (its read tensor)
+    except TypeError:
+        pass
     op = getattr(f, "op", None)
     if isinstance(op, Operation):
         return op.outputs[0] if op.outputs else op
@@ -99,7 +109,13 @@ def ancestors(fetches, graph: Graph | None = None) -> list[Operation]:
         stack.extend(t.op for t in op.inputs)
         stack.extend(op.control_inputs)
         stack.extend(t.op for t, _ in _attr_tensors(op))
-    return sorted(seen, key=lambda o: getattr(o, "_id", 0))
+    return _in_creation_order(graph, seen)
+
+
+def _in_creation_order(graph: Graph, ops) -> list[Operation]:
+    """``ops`` sorted as ``graph.get_operations()`` lists them (the order they were made)."""
+    rank = {op: i for i, op in enumerate(graph.get_operations())}
+    return sorted(ops, key=lambda o: rank.get(o, len(rank)))
 
 
 def executed_ops(fetches, feed_dict=None, graph: Graph | None = None) -> list[Operation]:
@@ -108,22 +124,7 @@ def executed_ops(fetches, feed_dict=None, graph: Graph | None = None) -> list[Op
     tensors, ops = _split(graph, fetches)
     fed = {_element(graph, k) for k in (feed_dict or {})}
     fed = {t for t in fed if isinstance(t, Tensor)}
-    try:
-        from .plan import prune
-    except ImportError:                                   # pragma: no cover - older layouts
-        prune = None
-    if prune is not None:
-        return list(prune(tensors, ops, fed))
-    needed: set = set()                                   # the same rule, spelled out
-    stack = [t.op for t in tensors if t not in fed] + ops
-    while stack:
-        op = stack.pop()
-        if op in needed:
-            continue
-        needed.add(op)
-        stack.extend(t.op for t in op.inputs if t not in fed)
-        stack.extend(op.control_inputs)
-    return sorted(needed, key=lambda o: getattr(o, "_id", 0))
+    return list(prune(tensors, ops, fed))
 
 
 def _shape_text(t: Tensor) -> str:
@@ -159,7 +160,7 @@ def op_label(op: Operation, shapes: bool = True) -> str:
 
 
 def _group_of(op: Operation) -> str | None:
-    ctx = getattr(op, "_ctx", None)
+    ctx = op.control_flow_context
     if ctx is None:
         return None
     kind = getattr(ctx, "kind", "context")
@@ -214,12 +215,19 @@ def initializer_ops(graph: Graph) -> set:
 def graph_diagram(fetches=None, graph: Graph | None = None, *, ops: Iterable | None = None,
                   title: str = "", shapes: bool = True, highlight: dict | None = None,
                   initializers: bool = False, notes: dict | None = None,
-                  rankdir: str = "TB") -> Diagram:
+                  rankdir: str = "TB", collapse: bool | None = None,
+                  expand: Iterable[str] | bool = ()) -> Diagram:
     """A Diagram of ``graph``: all of it, only what ``fetches`` depend on, or the given ``ops``.
 
     ``highlight`` maps ops (or op names) to a highlight name ('ran', 'not run', 'fed', ...);
     ``notes`` maps op names to an extra label line (a time, a device); ``initializers=True``
     also draws the variables' initialisers.
+
+    Name scopes (``tf.name_scope``, the ``gradients`` scope of ``tf.gradients``) are folded into
+    one node each, as TensorBoard does, when ``collapse=True``, or by default when the picture
+    has more than ``AUTO_COLLAPSE`` nodes; ``expand`` names scopes to open (``"gradients"``
+    shows one block per op's gradient), ``expand=True`` opens all.  Ops inside a ``cond`` or
+    ``while_loop`` keep their frame and are never folded.
     """
     graph = _graph_of(fetches, graph)
     if ops is None:
@@ -239,15 +247,17 @@ def graph_diagram(fetches=None, graph: Graph | None = None, *, ops: Iterable | N
         if op.type.startswith("Assign") and isinstance(op.attrs.get("variable"), Operation):
             shown.setdefault(op.attrs["variable"], None)
     d = Diagram(title=title, rankdir=rankdir)
-    for op in sorted(shown, key=lambda o: getattr(o, "_id", 0)):
+    for op in _in_creation_order(graph, shown):
         label = op_label(op, shapes)
         if op.type == "VariableV2":
             shape = op.attrs.get("shape")
             label = f"{_short(op.name)}\nVariable {tuple(shape) if shape is not None else ''}"
         if (notes or {}).get(op.name):
             label += "\n" + notes[op.name]
-        d.add_node(Node(op.name, label, op_kind(op), marks.get(op.name), _group_of(op),
-                        f"{op.type} defined at {getattr(op, 'defined_at', '?')}"))
+        group = _group_of(op)
+        scope = op.name.rsplit("/", 1)[0] if "/" in op.name and group is None else None
+        d.add_node(Node(op.name, label, op_kind(op), marks.get(op.name), group,
+                        f"{op.type} defined at {getattr(op, 'defined_at', '?')}", scope))
     for op in shown:
         me = op.name
         for t in op.inputs:
@@ -265,6 +275,8 @@ def graph_diagram(fetches=None, graph: Graph | None = None, *, ops: Iterable | N
         var = op.attrs.get("variable") if op.type.startswith("Assign") else None
         if isinstance(var, Operation) and var in shown:
             d.add_edge(Edge(var.name, me, "writes", "ref"))
+    if collapse or (collapse is None and len(d.nodes) > AUTO_COLLAPSE and expand is not True):
+        d = d.collapse_scopes(expand)
     return d
 
 
@@ -287,7 +299,7 @@ def draw_gradients(ys, grads=None, graph: Graph | None = None, **kw) -> Diagram:
         grad_ops = [op for op in graph.get_operations()
                     if op.name.split("/")[0].startswith(GRADIENT_SCOPE)]
         ops = forward | set(ancestors(grad_ops, graph))
-    ordered = sorted(ops, key=lambda o: getattr(o, "_id", 0))
+    ordered = _in_creation_order(graph, ops)
     marks = {}
     for g in _flatten(grads):
         if g is not None:
@@ -295,6 +307,7 @@ def draw_gradients(ys, grads=None, graph: Graph | None = None, **kw) -> Diagram:
             marks[el.op if isinstance(el, Tensor) else el] = "gradient"
     kw.setdefault("title", f"forward graph ({len(forward)} nodes) + gradient graph "
                            f"({len(ordered) - len(forward)} nodes)")
+    kw.setdefault("expand", (GRADIENT_SCOPE,))           # one block per op's gradient
     return graph_diagram(None, graph, ops=ordered, highlight=marks, **kw)
 
 
@@ -323,8 +336,8 @@ def draw_run(fetches, feed_dict=None, graph: Graph | None = None, *, run_metadat
             fed_ops.add(el.op)
     tensors, ops = _split(graph, fetches)
     fetched = {t.op for t in tensors} | set(ops)
-    shown = graph.get_operations() if whole_graph else sorted(
-        set(ancestors(fetches, graph)) | fed_ops, key=lambda o: getattr(o, "_id", 0))
+    shown = graph.get_operations() if whole_graph else _in_creation_order(
+        graph, set(ancestors(fetches, graph)) | fed_ops)
     marks: dict = {}
     for op in shown:
         if op in fetched:
@@ -333,7 +346,7 @@ def draw_run(fetches, feed_dict=None, graph: Graph | None = None, *, run_metadat
             marks[op] = "fed"
         elif op in ran:
             marks[op] = "ran"
-        elif run_metadata is not None or getattr(op, "_ctx", None) is None:
+        elif run_metadata is not None or op.control_flow_context is None:
             marks[op] = "not run"
     notes: dict = {}
     for name, _, seconds in getattr(run_metadata, "step_stats", None) or []:
@@ -402,9 +415,8 @@ def draw_compiler_passes(session, fetches, feed_dict=None, stages=("input", None
     """The program of ``session.run(fetches, feed_dict)`` before and after the Session's graph
     passes (``tf.Session(passes=...)``), side by side, with node counts.  Nodes that a pass
     added are marked in cyan.  ``None`` as a stage means the last pass."""
-    from .compiler import explain
-    report = explain(session, fetches, feed_dict)
-    programs = getattr(report, "programs", {})
+    report = getattr(session.plan(fetches, feed_dict), "compiler", None)  # the passes' report
+    programs = getattr(report, "programs", None) or {}
     if not programs:
         raise ValueError("this Session ran no graph passes; create it with "
                          "tf.Session(passes='all') (or a list of pass names)")

@@ -24,8 +24,8 @@ or for every Session that does not say: ``DLCORE_PASSES=all`` (or ``none``, or a
 
 Seeing what they did: ``explain(sess, fetches, feed_dict)`` returns the node counts before and
 after each pass and the log lines; ``sess.plan(fetches, feed_dict).compiler`` holds the same
-report for a cached plan; ``graph_pictures(sess, fetches, feed_dict)`` (``dlcore_static.viz.
-draw_compiler_passes``) draws the program before and after.
+report for a cached plan; ``dlcore_static.viz.draw_compiler_passes(sess, fetches, feed_dict)``
+draws the program before and after (the compiler itself knows nothing of pictures).
 ``run_metadata`` keeps working: a traced run executes the optimised program step by step, and a
 fused step is reported under a name listing the ops it contains.
 
@@ -192,10 +192,3 @@ def explain(session, fetches, feed_dict=None) -> Report:
         rep = Report()
         rep.log.append("no passes: this Session runs with passes=()")
     return rep
-
-
-def graph_pictures(session, fetches, feed_dict=None, stages=("input", None)):
-    """The program before and after the passes, side by side: ``dlcore_static.viz``'s
-    ``draw_compiler_passes`` (node counts in the titles, nodes a pass added marked)."""
-    from ..viz import draw_compiler_passes
-    return draw_compiler_passes(session, fetches, feed_dict, stages)
