@@ -1,7 +1,7 @@
 """Side-by-side timings of dlcore_eager and PyTorch eager (when installed), in one process.
 
-    python -m dlcore_eager.bench               # each library's own thread settings
-    python -m dlcore_eager.bench --threads 1   # BLAS/OpenMP and torch pinned to one thread
+    python -m benchmarks.eager_micro               # each library's own thread settings
+    python -m benchmarks.eager_micro --threads 1   # BLAS/OpenMP and torch pinned to one thread
 
 Measured, never asserted in tests.  Prints microseconds per operation or step, the ratio to
 PyTorch, and the settings that matter (threads, BLAS).  The two libraries run in interleaved
@@ -15,13 +15,13 @@ import sys
 import time
 
 if __name__ == "__main__" and "--threads" in sys.argv:
-    # ``python -m dlcore_eager.bench`` imports the package (and NumPy's BLAS) before this line
+    # ``python -m benchmarks.eager_micro`` imports the package (and NumPy's BLAS) before this line
     # runs, so thread settings only take effect in a fresh process: re-run with them set.
     _n = sys.argv[sys.argv.index("--threads") + 1]
     _vars = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
     if any(os.environ.get(v) != _n for v in _vars):
         os.environ.update(dict.fromkeys(_vars, _n))
-        os.execv(sys.executable, [sys.executable, "-m", "dlcore_eager.bench", *sys.argv[1:]])
+        os.execv(sys.executable, [sys.executable, "-m", "benchmarks.eager_micro", *sys.argv[1:]])
 
 import numpy as np
 

@@ -1,9 +1,9 @@
 """Per-pass benchmark: the same training steps with each pass configuration, side by side.
 
-    python -m dlcore_static.compiler.benchmark [--workloads seed_static,seed_eager,large]
-                                               [--rounds 15] [--configs all,none,...]
+    python -m benchmarks.passes [--workloads seed_static,seed_eager,large]
+                                [--rounds 15] [--configs all,none,...]
 
-Uses the workloads and the TF1 programs of the benchmark harness (``benchmarks/``), so the
+Uses the workloads and the TF1 programs of the benchmark harness, so the
 graphs are exactly the ones ``python -m benchmarks`` times, and PyTorch eager and torch.compile
 (when installed) through the harness's own adapters.  Engines are *interleaved*: each round runs
 a few steps of every engine in turn, and the table reports the median over rounds, so a busy
@@ -20,7 +20,7 @@ import argparse
 import statistics
 import time
 
-from . import PASSES
+from dlcore_static.compiler import PASSES
 
 
 def configurations(names: list[str] | None = None) -> dict[str, object]:
@@ -36,7 +36,7 @@ def configurations(names: list[str] | None = None) -> dict[str, object]:
 
 def _setup_static(workload, passes):
     import dlcore_static as tf
-    from benchmarks.engines import _tf1_programs
+    from .engines import _tf1_programs
 
     def make_session(tf_module, graph):
         return tf_module.Session(graph=graph, passes=passes)
@@ -45,7 +45,7 @@ def _setup_static(workload, passes):
 
 def _peer(name: str, workload):
     import importlib
-    mod = importlib.import_module(f"benchmarks.engines.{name}")
+    mod = importlib.import_module(f"{__package__}.engines.{name}")
     ok, _why = mod.available()
     if not ok:
         return None
@@ -54,7 +54,7 @@ def _peer(name: str, workload):
 
 def run(workload_names: list[str], config_names: list[str] | None, rounds: int,
         steps: int, peers: bool = True) -> list[dict]:
-    from benchmarks.workloads import suite
+    from .workloads import suite
     wls = {w.name: w for w in suite("full")}
     results = []
     for wname in workload_names:
