@@ -3,7 +3,8 @@
 :func:`layered_layout` does the four classic steps:
 
 1. **Layers** by the *longest path* from a source, so every edge points down; a source sits just
-   above its first consumer (an input such as ``w2`` is not dragged to the top).  Cycles are
+   above its first consumer (an input such as ``w2`` is not dragged to the top), then each node
+   moves to the median of its neighbours' layers where that shortens its edges.  Cycles are
    broken at the node with the fewest unplaced predecessors.
 2. **Dummy nodes** where an edge skips layers, so long edges take part in the ordering.
 3. **Ordering** to cut edge crossings: sweeps down and up that sort each layer by the
@@ -75,6 +76,38 @@ def longest_path_layers(nodes: Sequence[Hashable], edges: Sequence[tuple]) -> di
     return layer
 
 
+def balance_layers(nodes: Sequence[Hashable], edges: Sequence[tuple], layer: dict,
+                   rounds: int = 4) -> dict:
+    """Shorten long edges: move each node with both parents and children to the median of
+    ``parent layer + 1`` and ``child layer - 1`` (the layer that minimises its edges' total
+    length), within the range that keeps every edge pointing down; a tie goes to the children
+    (a transpose is drawn beside the matmul that uses it, not beside the weight).  Layers are
+    renumbered 0, 1, ... afterwards.  Edges that point up (cycles) are left alone."""
+    preds: dict = {v: [] for v in nodes}
+    succ: dict = {v: [] for v in nodes}
+    for a, b in edges:
+        if a != b and layer[a] < layer[b]:
+            preds[b].append(a)
+            succ[a].append(b)
+    movable = [v for v in sorted(nodes, key=layer.__getitem__) if preds[v] and succ[v]]
+    for _ in range(rounds):
+        moved = False
+        for v in movable:
+            lo = max(layer[p] for p in preds[v]) + 1
+            hi = min(layer[s] for s in succ[v]) - 1
+            wants = sorted([layer[p] + 1 for p in preds[v]] + [layer[s] - 1 for s in succ[v]])
+            best = min(max(wants[len(wants) // 2], lo), hi)
+            if best != layer[v]:
+                layer[v], moved = best, True
+        for v in nodes:                            # sources follow their first consumer
+            if not preds[v] and succ[v]:
+                layer[v] = min(layer[w] for w in succ[v]) - 1
+        if not moved:
+            break
+    renumber = {old: new for new, old in enumerate(sorted(set(layer.values())))}
+    return {v: renumber[k] for v, k in layer.items()}
+
+
 def _inversions(seq: list[int]) -> int:
     """Pairs i < j with seq[i] > seq[j] (insertion into a sorted list; fine for layer sizes)."""
     seen: list[int] = []
@@ -113,7 +146,7 @@ def layered_layout(nodes: Sequence[Hashable], edges: Sequence[tuple], *,
     The ordering stops early after ``time_budget_s`` seconds (very large graphs).
     """
     nodes, groups = list(dict.fromkeys(nodes)), groups or {}
-    layer = longest_path_layers(nodes, edges)
+    layer = balance_layers(nodes, edges, longest_path_layers(nodes, edges))
     nlayers = max(layer.values(), default=-1) + 1
     order: list[list] = [[] for _ in range(nlayers)]
     for v in nodes:                               # insertion order is the first guess

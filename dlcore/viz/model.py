@@ -16,6 +16,7 @@ This module holds only data and pure transformations; the DOT writer and the dra
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -157,8 +158,9 @@ def collapse_scopes(d: DiagramModel, expand: Iterable[str] | bool = (), *,
     too.  ``expand=True`` expands everything (returns an equal copy).  A scope with fewer than
     ``min_members`` nodes is left as it is (a block of one says less than the node).  The folded
     node is labelled with the scope's last part and how many ops it holds, takes the strongest
-    highlight of its members (fetched > fed > gradient > ran > not run) and the kind they share
-    ("scope" when they differ); edges between folded nodes are merged, self-loops dropped.
+    highlight of its members (fetched > fed > gradient > ran > not run) and the kind most of them
+    have ("scope" when no kind is a majority); edges between folded nodes are merged and
+    self-loops dropped.
     """
     exp = expand if expand is True else frozenset(expand)
     target = {v: _collapsed_scope(n.scope, exp) for v, n in d.nodes.items()}
@@ -183,22 +185,22 @@ def collapse_scopes(d: DiagramModel, expand: Iterable[str] | bool = (), *,
         if ids[v] in out.nodes:
             continue
         ms = members[s]
-        kinds = {m.kind for m in ms}
+        kinds = Counter(m.kind for m in ms).most_common()
         best = max((m.highlight for m in ms), key=lambda h: HIGHLIGHT_RANK.get(h, 2))
         groups = {m.group for m in ms}
         label = f"{s.rsplit('/', 1)[-1]}\n[{len(ms)} ops]"
         tip = f"name scope {s}: " + ", ".join(m.id for m in ms[:12]) + \
             (" ..." if len(ms) > 12 else "")
         parent = s.rsplit("/", 1)[0] if "/" in s else None
-        out.add_node(Node(ids[v], label, kinds.pop() if len(kinds) == 1 else "scope", best,
+        kind = kinds[0][0] if kinds[0][1] * 2 > len(ms) else "scope"
+        out.add_node(Node(ids[v], label, kind, best,
                           groups.pop() if len(groups) == 1 else None, tip, parent))
     seen: set = set()
     for e in d.edges:
         a, b = ids[e.src], ids[e.dst]
-        key = (a, b, e.kind)
-        if a == b or key in seen:
+        merged = a != e.src or b != e.dst
+        if merged and (a == b or (a, b, e.kind) in seen):
             continue
-        seen.add(key)
-        merged = a.startswith("scope:") or b.startswith("scope:")
+        seen.add((a, b, e.kind))
         out.add_edge(Edge(a, b, "" if merged else e.label, e.kind))
     return out

@@ -197,3 +197,59 @@ def test_tape_flags_saved_tensors_modified_in_place():
     assert any("v0->v1" in n.label for n in d.nodes.values())
     with pytest.raises(RuntimeError, match="inplace"):
         c.sum().backward()
+
+
+def test_large_gradient_graph_folds_name_scopes(seed_graph):
+    loss, grads = seed_graph["loss"], seed_graph["grads"]
+    full = sviz.draw_gradients(loss, grads=grads, collapse=False)
+    folded = sviz.draw_gradients(loss, grads=grads, collapse=True, expand=())
+    scoped = {v for v, n in full.nodes.items() if n.scope == "gradients"}
+    assert len(scoped) > 10
+    block = folded.nodes["scope:gradients"]
+    assert block.label == f"gradients\n[{len(scoped)} ops]"
+    assert block.kind == "gradient" and block.highlight == "gradient"   # holds the results
+    assert not scoped & set(folded.nodes)
+    assert ("Sub", "scope:gradients") in {(e.src, e.dst) for e in folded.edges}
+    auto = sviz.graph_diagram(graph=seed_graph["g"])          # over AUTO_COLLAPSE: folded
+    assert len(sviz.graph_diagram(graph=seed_graph["g"], collapse=False).nodes) > \
+        sviz.AUTO_COLLAPSE >= len(auto.nodes)
+    assert "scope:gradients" in auto.nodes
+
+
+def _private_reads(path) -> list[str]:
+    """``obj._name`` attribute reads on anything but ``self`` in a module."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [f"{path.name}:{n.lineno} .{n.attr}" for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr.startswith("_")
+            and not n.attr.startswith("__")
+            and not (isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))]
+
+
+def test_picture_adapters_read_only_public_accessors():
+    from pathlib import Path
+
+    root = Path(sviz.__file__).resolve().parents[1]
+    bad = _private_reads(root / "dlcore_static" / "viz.py")
+    bad += _private_reads(root / "dlcore_eager" / "viz.py")
+    assert not bad, bad
+
+
+def test_no_kernel_core_module_imports_the_pictures():
+    import ast
+    from pathlib import Path
+
+    core = Path(sviz.__file__).resolve().parents[1] / "dlcore"
+    bad = []
+    for path in core.rglob("*.py"):
+        if "viz" in path.relative_to(core).parts:
+            continue
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in n.names] if isinstance(n, ast.Import) else \
+                [f"{n.module}.{a.name}" for a in n.names] if isinstance(n, ast.ImportFrom) and \
+                n.module else []
+            if isinstance(n, ast.ImportFrom) and n.level and (n.module or "").startswith("viz"):
+                names.append("dlcore.viz")
+            bad += [f"{path.name}: {m}" for m in names if m.startswith("dlcore.viz")]
+    assert not bad, bad

@@ -5,12 +5,22 @@ from __future__ import annotations
 import random
 import subprocess
 import xml.etree.ElementTree as ET
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 import pytest
 
 from dlcore import viz
-from dlcore.viz import Diagram, Edge, Node, count_crossings, layered_layout, side_by_side
+from dlcore.viz import (
+    Diagram,
+    Edge,
+    Node,
+    collapse_scopes,
+    count_crossings,
+    layered_layout,
+    longest_path_layers,
+    side_by_side,
+)
+from dlcore.viz.layout import balance_layers
 
 
 def seed_graph() -> Diagram:
@@ -53,13 +63,51 @@ def test_every_edge_points_down_and_layers_are_contiguous(seed):
         assert len(path) == lay.layer[b] - lay.layer[a] + 1
 
 
-def test_non_sources_sit_one_below_their_deepest_parent():
+def test_longest_path_puts_non_sources_one_below_their_deepest_parent():
     nodes, edges = random_dag(20, 0.2, 7)
-    lay = layered_layout(nodes, edges)
+    layer = longest_path_layers(nodes, edges)
     preds = {v: [a for a, b in edges if b == v] for v in nodes}
     for v in nodes:
         if preds[v]:
-            assert lay.layer[v] == 1 + max(lay.layer[p] for p in preds[v])
+            assert layer[v] == 1 + max(layer[p] for p in preds[v])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_balancing_shortens_edges_and_keeps_them_pointing_down(seed):
+    nodes, edges = random_dag(30, 0.1, seed)
+    first = longest_path_layers(nodes, edges)
+    length = sum(first[b] - first[a] for a, b in edges)
+    balanced = balance_layers(nodes, edges, dict(first))
+    assert all(balanced[b] > balanced[a] for a, b in edges)
+    assert sum(balanced[b] - balanced[a] for a, b in edges) <= length
+
+
+def test_a_node_between_a_weight_and_a_late_consumer_moves_down():
+    # w -> t -> late, with a chain a -> b -> c -> late: t goes beside late, not beside w
+    edges = [("w", "t"), ("t", "late"), ("a", "b"), ("b", "c"), ("c", "late")]
+    lay = layered_layout(["w", "t", "a", "b", "c", "late"], edges)
+    assert lay.layer["t"] == lay.layer["late"] - 1 == lay.layer["c"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_crossing_count_matches_brute_force(seed):
+    rng = random.Random(seed)
+    top, bottom = [f"t{i}" for i in range(7)], [f"b{i}" for i in range(6)]
+    links = {(rng.choice(top), rng.choice(bottom)) for _ in range(14)}
+    pos = {v: i for row in (top, bottom) for i, v in enumerate(row)}
+    brute = sum((pos[a1] - pos[a2]) * (pos[b1] - pos[b2]) < 0
+                for (a1, b1), (a2, b2) in combinations(sorted(links), 2))
+    assert count_crossings([top, bottom], links) == brute
+
+
+def test_ordering_removes_most_crossings_of_a_shuffled_layered_graph():
+    rng = random.Random(1)
+    nodes = [(layer, i) for layer in range(6) for i in range(8)]
+    edges = [((layer, i), (layer + 1, i)) for layer in range(5) for i in range(8)]
+    shuffled = nodes[:]
+    rng.shuffle(shuffled)
+    lay = layered_layout(shuffled, edges)
+    assert lay.crossings == 0                       # eight parallel chains untangle fully
 
 
 def test_nodes_in_a_layer_do_not_overlap():
@@ -194,3 +242,42 @@ def test_groups_stay_side_by_side():
     for row in lay.order:
         members = [i for i, v in enumerate(row) if v in groups]
         assert members == list(range(members[0], members[0] + len(members)))
+
+
+# ----------------------------------------------------------------------------- name scopes
+def scoped_graph() -> Diagram:
+    d = Diagram(title="scoped")
+    d.add_node("x", "x", kind="placeholder")
+    for name in ["dense/MatMul", "dense/Add", "gradients/dense/MatMul_grad",
+                 "gradients/dense/Add_grad", "gradients/Sum_grad"]:
+        d.add_node(name, name, kind="gradient" if name.startswith("grad") else "op",
+                   scope=name.rsplit("/", 1)[0])
+    d.add_node("loss", "loss", highlight="fetched")
+    for a, b in [("x", "dense/MatMul"), ("dense/MatMul", "dense/Add"), ("dense/Add", "loss"),
+                 ("loss", "gradients/Sum_grad"), ("gradients/Sum_grad", "gradients/dense/Add_grad"),
+                 ("gradients/dense/Add_grad", "gradients/dense/MatMul_grad"),
+                 ("dense/MatMul", "dense/Add")]:
+        d.add_edge(a, b)
+    d.nodes["gradients/dense/MatMul_grad"].highlight = "gradient"
+    return d
+
+
+def test_collapse_folds_each_top_scope_into_one_node():
+    d = collapse_scopes(scoped_graph())
+    assert set(d.nodes) == {"x", "loss", "scope:dense", "scope:gradients"}
+    assert d.nodes["scope:dense"].label == "dense\n[2 ops]"
+    assert d.nodes["scope:gradients"].kind == "gradient"          # the kind all members share
+    assert d.nodes["scope:gradients"].highlight == "gradient"      # the strongest highlight
+    pairs = [(e.src, e.dst) for e in d.edges]
+    assert sorted(pairs) == sorted([("x", "scope:dense"), ("scope:dense", "loss"),
+                                    ("loss", "scope:gradients")])  # merged, no self-loops
+    assert isinstance(d, Diagram) and d.render("png", engine="matplotlib")[:4] == b"\x89PNG"
+
+
+def test_expanding_a_scope_shows_its_sub_scopes_and_true_expands_all():
+    d = scoped_graph().collapse_scopes(expand=["gradients"])
+    assert "scope:gradients/dense" in d.nodes and "gradients/Sum_grad" in d.nodes  # a block of 1
+    assert "scope:dense" in d.nodes
+    full = scoped_graph().collapse_scopes(expand=True)
+    assert set(full.nodes) == set(scoped_graph().nodes)
+    assert len(full.edges) == len(scoped_graph().edges)
