@@ -16,15 +16,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from . import environment
+from . import environment, threads
 
 environment.fix_thread_settings()  # before any engine imports numba, torch or jax
-
-from . import engines as engine_registry  # noqa: E402
-from . import report, runner  # noqa: E402
-from .progress import Progress  # noqa: E402
-from .workloads import Classifier, MLPStep, suite  # noqa: E402
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "results"
 
@@ -41,9 +37,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--tiny", action="store_true",
                    help="toy sizes and few rounds, for the harness's tests (wins over --quick)")
     p.add_argument("--engines", help="comma-separated engine names (default: all)")
-    p.add_argument("--workloads", help="comma-separated workload names (default: all)")
-    p.add_argument("--threads", type=int, help="set OMP/MKL/OpenBLAS/Numba thread counts "
-                   "(default: leave each library's own choice)")
+    p.add_argument("--workloads", help="comma-separated workload names or groups "
+                   "(default: all)")
+    p.add_argument("--threads", type=int, help="threads per engine, held for every engine by "
+                   "CPU affinity and pool sizes (default: chosen from the cores and the load, "
+                   "see benchmarks/threads.py)")
     p.add_argument("--device", choices=("cpu", "cuda", "all"), default="all",
                    help="cuda runs only when a GPU exists (default: all)")
     p.add_argument("--out", type=Path, help="results folder (default: benchmarks/results/<time>)")
@@ -76,8 +74,13 @@ def gpu_present() -> tuple[bool, str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        environment.set_threads(args.threads)
+    policy = threads.choose(args.threads)
+    threads.apply_before_imports(policy)     # affinity + pool sizes before the engines load
+    from . import engines as engine_registry
+    from . import runner
+    from .progress import Progress
+    from .workloads import Classifier, MLPStep, suite
+
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     cfg = runner.CONFIGS[size]
     workloads = suite(size)
@@ -105,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"workload {w.name:16s} {w.group:12s} {w.title}")
         return 0
     live = [e for e in engines if availability[e.NAME][0]]
+    threads.apply_after_imports(policy)      # pools loaded meanwhile (available() imports them)
     devices = ["cpu"]
     if args.device in ("cuda", "all"):
         has_gpu, why = gpu_present()
@@ -116,45 +120,53 @@ def main(argv: list[str] | None = None) -> int:
             devices.remove("cpu")
     print(f"dlcore benchmarks ({size}): {len(live)} engines x {len(workloads)} workloads "
           f"on {', '.join(devices) or 'no device'}", flush=True)
-    busy = environment.busy_warning()
+    print(policy.describe(), flush=True)
+    busy = environment.busy_warning(policy)
     if busy:
         print(busy, flush=True)
     plan = [(d, w) for d in devices for w in workloads
             if d == "cpu" or isinstance(w, MLPStep) and w.group == "mlp"]
     progress = Progress(runner.work_units(len(live), [w for _, w in plan], cfg))
-    results: list[runner.Result] = []
+    results: list[Any] = []
     for device, wl in plan:
         run = runner.run_classifier if isinstance(wl, Classifier) else runner.run_steps
         results += run(live, wl, device, cfg, progress)
     progress.close()
     runner.add_ratios(results)
-    return finish(args, size, cfg, results, skipped, availability, workloads)
+    return finish(args, size, cfg, results, skipped, availability, workloads, policy)
 
 
-def finish(args: argparse.Namespace, size: str, cfg: runner.Config, results: list,
+def finish(args: argparse.Namespace, size: str, cfg: Any, results: list,
            skipped: dict[str, str], availability: dict[str, tuple[bool, str]],
-           workloads: list) -> int:
+           workloads: list, policy: threads.ThreadPolicy) -> int:
     """Print the tables, notes and environment; write the files and pictures."""
+    from . import engines as engine_registry
+    from . import report
+
     env = environment.collect()
+    env["thread_policy"] = policy.as_dict()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = args.out or DEFAULT_ROOT / f"{stamp}-{size}"
     table = report.markdown_table(results)
     first = report.markdown_table(results, first=True)
     note_lines = report.notes(results, skipped)
-    busy = environment.busy_warning()
+    busy = environment.busy_warning(policy)
     if busy:
         note_lines.append(busy)
-    env_lines = environment.summary_lines(env)
+    env_lines = [policy.describe(), "pools: " + "; ".join(policy.applied),
+                 *environment.summary_lines(env)]
     baseline = next((b for b in engine_registry.BASELINES
                      if any(r.baseline == b for r in results)), None)
     base_label = next((r.label for r in results if r.engine == baseline), "no baseline")
     text = "\n".join([
-        f"## Steady state: median time (ratio to {base_label}; lower is faster)", "", table, "",
+        f"## Steady state: median time (ratio to {base_label}; lower is faster)", "",
+        report.LEGEND, "", table, "",
         "## Setup + first step (compilation happens here)", "", first, "",
         "## Notes", "", *[f"- {n}" for n in note_lines], "",
         f"## Environment ({size} run, {cfg.rounds} rounds, ~{cfg.sample_s}s per sample)", "",
         *[f"- {line}" for line in env_lines], ""])
-    meta = {"size": size, "config": cfg.__dict__, "baseline": baseline, "skipped": skipped,
+    meta = {"size": size, "config": cfg.__dict__, "baseline": baseline,
+            "baseline_label": base_label, "thread_policy": policy.as_dict(), "skipped": skipped,
             "engines": {n: {"available": ok, "detail": why}
                         for n, (ok, why) in availability.items()},
             "workloads": {w.name: w.describe() for w in workloads},

@@ -2,8 +2,9 @@
 
 A timing means little without the threads behind it.  Numba's OpenMP workers, PyTorch's OpenMP
 pool, NumPy's OpenBLAS and JAX's Eigen pool all share the same cores in one process, and an OpenMP
-pool that spins after a parallel region steals the cores the next BLAS call needs (DESIGN.md,
-Threads).  So the harness fixes the settings *before* any engine is imported and prints them:
+pool that spins after a parallel region steals the cores the next BLAS call needs.  The thread
+policy (``threads.py``) is applied *before* any engine is imported; this module records what is
+in force and prints it:
 
 * ``OMP_WAIT_POLICY``: PASSIVE unless the user set it (dlcore's own default, applied here first so
   every engine in the process sees the same value whatever the import order);
@@ -34,41 +35,28 @@ def fix_thread_settings() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-_limits: Any = None  # keeps threadpoolctl's limits alive for the whole run
-
-
-def set_threads(n: int) -> None:
-    """``--threads n``: the same thread count for every pool.
-
-    Environment variables reach the libraries loaded later (torch, numba, jax); NumPy's OpenBLAS
-    is already loaded by then (it read ``OPENBLAS_NUM_THREADS`` at import), so the pools that are
-    already loaded are limited at run time with ``threadpoolctl``."""
-    global _limits
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "NUMBA_NUM_THREADS"):
-        os.environ[var] = str(n)
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               f" --xla_cpu_multi_thread_eigen={'false' if n == 1 else 'true'}")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    _limits = threadpool_limits(limits=n)
-
-
-def busy_warning() -> str:
-    """A warning when other processes keep the cores busy (1-minute load above half the cores):
-    multi-threaded BLAS and OpenMP pools slow down badly when their threads are descheduled."""
+def busy_warning(policy: Any = None) -> str:
+    """A warning when other processes keep the cores busy (1-minute load above half the cores
+    this process may use).  It suggests fewer threads only when more than one is in use."""
     try:
         load = os.getloadavg()[0]
-    except OSError:
+    except (AttributeError, OSError):
         return ""
-    cores = os.cpu_count() or 1
-    if load > 0.5 * cores:
-        return (f"warning: machine busy (1-min load {load:.2f} on {cores} cores): other processes "
-                f"share the cores, absolute times are inflated and multi-threaded BLAS stalls "
-                f"(each call waits for a descheduled thread); --threads 1 is steadier there")
-    return ""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    threads = getattr(policy, "threads", None)
+    if load <= 0.5 * (os.cpu_count() or 1):
+        return ""
+    text = (f"warning: machine busy (1-min load {load:.2f} on {os.cpu_count()} cores): other "
+            f"processes share the cores, so absolute times are inflated")
+    if threads is not None and threads > 1:
+        text += (f"; {threads} threads per engine can stall when a thread is descheduled "
+                 f"(--threads 1 is steadier here)")
+    elif threads == 1:
+        text += f"; every engine is already pinned to 1 thread on {cores} allowed core(s)"
+    return text
 
 
 def _cpu_model() -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,21 @@ def fmt_time(seconds: float | None) -> str:
     return f"{seconds:.3g} s"
 
 
+LEGEND = ("Cell: median time (ratio to the row's baseline) and `c/w` = CPU time / wall time "
+          "while timing, the cores the engine kept busy; `~` marks a noisy measurement (spread "
+          "too wide even after a rerun, see the notes).  Load = 1-minute load average.")
+
+
 def _cell(r: Result | None) -> str:
     if r is None:
         return ""
     if r.status != "ok":
         return "n/a" if r.status == "n/a" else "failed"
-    text = fmt_time(r.median_s)
+    text = ("~" if r.noisy else "") + fmt_time(r.median_s)
     if r.ratio is not None:
         text += f" ({r.ratio:.2f}x)"
+    if r.cpu_wall is not None:
+        text += f" c/w {r.cpu_wall:.1f}"
     if "epochs" in r.extra:
         text += f", {r.extra['epochs']:g} ep"
     return text
@@ -61,15 +69,17 @@ def _rows(results: list[Result]) -> dict[tuple[str, str], dict[str, Result]]:
 def markdown_table(results: list[Result], first: bool = False) -> str:
     """Steady-state table, or (``first=True``) the setup + first-step table."""
     cols = _columns(results)
-    head = "| workload | " + " | ".join(label for _, label in cols) + " |"
-    lines = [head, "|---|" + "---|" * len(cols)]
+    head = "| workload | " + " | ".join(label for _, label in cols) + " | load |"
+    lines = [head, "|---|" + "---|" * len(cols) + "---|"]
     for (title, unit), cells in _rows(results).items():
         if first:
             vals = [("-" if (c := cells.get(n)) is None or c.status != "ok" else
                      f"{fmt_time(c.setup_s)} + {fmt_time(c.first_s)}") for n, _ in cols]
         else:
             vals = [_cell(cells.get(n)) for n, _ in cols]
-        lines.append(f"| {title} ({unit}) | " + " | ".join(vals) + " |")
+        load = next((c.load for c in cells.values() if c.load is not None), None)
+        lines.append(f"| {title} ({unit}) | " + " | ".join(vals) +
+                     f" | {'-' if load is None else f'{load:.2f}'} |")
     return "\n".join(lines)
 
 
@@ -124,13 +134,12 @@ def plot_all(folder: Path, results: list[Result]) -> tuple[list[Path], str]:
     except ImportError:
         return [], "matplotlib not installed: no pictures (pip install matplotlib)"
     paths = []
-    ok = [r for r in results if r.status == "ok" and r.median_s and r.device == "cpu"]
-    main = [r for r in ok if r.group not in ("scale_batch", "scale_width")]
-    if main:
-        paths.append(_bars(plt, folder / "ratios.png", main, "ratio",
-                           "time / baseline time (lower is faster)"))
-        paths.append(_bars(plt, folder / "first_step.png", main, "first_s",
-                           "setup excluded: first step, seconds (compilation)"))
+    cpu = [r for r in results if r.device == "cpu"]
+    main = [r for r in cpu if r.group not in ("scale_batch", "scale_width")]
+    if any(r.status == "ok" for r in main):
+        paths.append(_ratios(plt, folder / "ratios.png", main))
+        paths.append(_first_step(plt, folder / "first_step.png", main))
+    ok = [r for r in cpu if r.status == "ok" and r.median_s]
     for group, key in (("scale_batch", "N"), ("scale_width", "H")):
         rows = [r for r in ok if r.group == group]
         if rows:
@@ -138,28 +147,115 @@ def plot_all(folder: Path, results: list[Result]) -> tuple[list[Path], str]:
     return paths, ""
 
 
-def _bars(plt, path: Path, rows: list[Result], attr: str, ylabel: str) -> Path:
-    workloads = list(dict.fromkeys(r.workload for r in rows))
+def time_label(seconds: float) -> str:
+    """A tick label with its unit scaled: 50 µs, 1.5 ms, 2 s (never 6x10^4)."""
+    if seconds <= 0:
+        return "0"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.2g} ns"
+
+
+def ratio_label(value: float) -> str:
+    return f"{value:.3g}x"
+
+
+def _log_axis(axis, fmt) -> None:
+    """Plain labels on a log axis: major ticks at 1-2-5 steps, all formatted by ``fmt``."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _titles(rows: list[Result]) -> list[tuple[str, str]]:
+    """(workload name, table title wrapped for an axis label), in table order."""
+    import textwrap
+
+    seen = dict.fromkeys((r.workload, r.title) for r in rows)
+    return [(w, "\n".join(textwrap.wrap(t, 24))) for w, t in seen]
+
+
+def _baseline_label(rows: list[Result]) -> str:
+    base = next((r.baseline for r in rows if r.baseline), None)
+    return next((r.label for r in rows if r.engine == base), base or "the baseline")
+
+
+def blend(ax):
+    """x in data units, y as a fraction of the axes (for markers at the bottom of a plot)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    return blended_transform_factory(ax.transData, ax.transAxes)
+
+
+def _legend(ax) -> None:
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+              title="engine", title_fontsize=8)
+
+
+def _grouped_bars(ax, rows: list[Result], value, text_for_missing) -> list[tuple[str, str]]:
+    """Bars per workload, one colour per engine; a missing value gets a visible marker."""
+    workloads = _titles(rows)
     engines = list(dict.fromkeys((r.engine, r.label) for r in rows))
-    fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(workloads)), 4.5))
     width = 0.8 / max(len(engines), 1)
     for i, (name, label) in enumerate(engines):
         xs, ys = [], []
-        for j, wl in enumerate(workloads):
+        colour = f"C{i}"
+        for j, (wl, _title) in enumerate(workloads):
+            x = j + (i - (len(engines) - 1) / 2) * width
             r = next((r for r in rows if r.workload == wl and r.engine == name), None)
-            value = getattr(r, attr) if r is not None else None
-            if value:
-                xs.append(j + (i - (len(engines) - 1) / 2) * width)
-                ys.append(value)
-        ax.bar(xs, ys, width=width, label=label)
-    ax.set_xticks(range(len(workloads)), workloads, rotation=20, ha="right")
+            v = value(r) if r is not None else None
+            if v:
+                xs.append(x)
+                ys.append(v)
+            elif r is not None:                  # n/a or failed: say so where the bar would be
+                ax.text(x, 0.03, text_for_missing(r), rotation=90, ha="center", va="bottom",
+                        fontsize=8, color=colour, weight="bold", transform=blend(ax),
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": colour,
+                              "lw": 0.8})
+        bars = ax.bar(xs, ys, width=width, label=label, color=colour)
+        for rect, r in zip(bars, [r for r in rows if r.engine == name and value(r)]):
+            if r.noisy:
+                rect.set_hatch("//")
+    ax.set_xticks(range(len(workloads)), [t for _, t in workloads], fontsize=8)
+    ax.set_xlim(-0.6, len(workloads) - 0.4)
+    return workloads
+
+
+def _missing(r: Result) -> str:
+    return "n/a" if r.status == "n/a" else "failed" if r.status == "failed" else "no ratio"
+
+
+def _ratios(plt, path: Path, rows: list[Result]) -> Path:
+    base = _baseline_label(rows)
+    fig, ax = plt.subplots(figsize=(max(9, 1.5 * len(_titles(rows)) + 2), 5.2))
+    _grouped_bars(ax, rows, lambda r: r.ratio if r.status == "ok" else None, _missing)
     ax.set_yscale("log")
-    ax.set_ylabel(ylabel)
-    ax.set_title({"ratio": "steady state, relative to the baseline",
-                  "first_s": "first step after setup (compilation included)"}[attr], fontsize=10)
-    if attr == "ratio":
-        ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.legend(fontsize=8)
+    _log_axis(ax.yaxis, ratio_label)
+    ax.axhline(1.0, color="black", linewidth=0.9)
+    ax.set_ylabel(f"time / {base}'s time  (log scale)")
+    ax.set_title(f"Steady state: each engine's time relative to {base} (the baseline, 1x).\n"
+                 f"Below the line = faster than {base}.  Hatched: noisy measurement; n/a: the "
+                 f"engine does not run that workload.", fontsize=10)
+    _legend(ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _first_step(plt, path: Path, rows: list[Result]) -> Path:
+    fig, ax = plt.subplots(figsize=(max(9, 1.5 * len(_titles(rows)) + 2), 5.2))
+    _grouped_bars(ax, rows, lambda r: r.first_s if r.status == "ok" else None, _missing)
+    ax.set_yscale("log")
+    _log_axis(ax.yaxis, time_label)
+    ax.set_ylabel("first step time  (log scale)")
+    ax.set_title("Time of each engine's first step (compilation, first-touch costs), "
+                 "setup excluded;\nlower is better.  n/a: the engine does not run that "
+                 "workload.", fontsize=10)
+    _legend(ax)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -167,24 +263,32 @@ def _bars(plt, path: Path, rows: list[Result], attr: str, ylabel: str) -> Path:
 
 
 def _scaling(plt, path: Path, rows: list[Result], key: str) -> Path:
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 7.5), sharex=True)
+    base = _baseline_label(rows)
     for name, label in dict.fromkeys((r.engine, r.label) for r in rows):
         mine = sorted((int(r.workload.split("_")[-1]), r) for r in rows if r.engine == name)
         xs = [x for x, _ in mine]
-        top.plot(xs, [r.median_s * 1e6 for _, r in mine], marker="o", label=label)
+        top.plot(xs, [r.median_s for _, r in mine], marker="o", label=label)
         pairs = [(x, r.ratio) for x, r in mine if r.ratio is not None]
         if pairs:
             bottom.plot(*zip(*pairs), marker="o", label=label)
     top.set_xscale("log", base=2)
     top.set_yscale("log")
-    top.set_ylabel("median step time (us)")
+    _log_axis(top.yaxis, time_label)
+    top.set_ylabel("median time per training step")
     top.legend(fontsize=8)
     bottom.axhline(1.0, color="black", linewidth=0.8)
     bottom.set_yscale("log")
-    bottom.set_ylabel(f"time / {rows[0].baseline or 'baseline'} time")
+    _log_axis(bottom.yaxis, ratio_label)
+    bottom.set_ylabel(f"time / {base}'s time")
     bottom.set_xlabel({"N": "batch size N", "H": "hidden width H"}[key])
-    top.set_title({"N": "MLP training step against batch size N",
-                   "H": "MLP training step against hidden width H"}[key], fontsize=10)
+    from matplotlib.ticker import FuncFormatter
+
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    shape = re.search(r"\([^()]*\)\s*$", rows[0].title)
+    what = {"N": "batch size N", "H": "hidden width H"}[key]
+    dims = shape.group(0).strip() if shape else ""
+    top.set_title(f"MLP training step (N, D, H, outputs) = {dims} against {what}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -12,7 +12,14 @@ Method (the same for every workload and engine):
    so slow drifts of the machine (heat, other processes) hit all engines alike.  The garbage
    collector is collected before and paused during a sample, as ``timeit`` does.
 5. **Statistics**: the median per-step time over rounds, with the quartiles and the minimum; the
-   ratio to the baseline (the first of PyTorch eager, NumPy with a result in that row).
+   ratio to the baseline (the first of PyTorch eager, NumPy with a result in that row).  Each
+   sample also measures the process's CPU time over wall time (``cpu_wall``: how many cores the
+   engine kept busy), and the 1-minute load when the workload finished is stored in every row.
+6. **Spread check**: a measurement is *noisy* when its interquartile range is more than
+   ``SPREAD_LIMIT`` of its median or its minimum is below ``MIN_LIMIT`` times its median (a
+   burst of other work, a descheduled thread).  Noisy engines get one more set of rounds
+   (interleaved among themselves) and the statistics are taken over all their samples; if the
+   spread is still too wide, the result is marked (``noisy``, a ``~`` in the table, a note).
 
 The classifier workload is timed differently: from a reset model, epochs until the test accuracy
 reaches the target (evaluation excluded from the time), repeated ``classifier_runs`` times with
@@ -36,9 +43,14 @@ from typing import Any
 
 from .engines import BASELINES, Prepared, Unsupported
 from .progress import Progress
+from .threads import CpuClock, load_1min
 from .workloads import Classifier, Workload
 
 now = time.perf_counter
+
+#: IQR / median above this, or min / median below MIN_LIMIT, marks a measurement noisy.
+SPREAD_LIMIT = 0.25
+MIN_LIMIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,10 @@ class Result:
     q3_s: float | None = None
     min_s: float | None = None
     inner: int | None = None
+    cpu_wall: float | None = None     # CPU time / wall time while sampling (cores kept busy)
+    load: float | None = None         # 1-minute load average when this workload finished
+    spread: float | None = None       # (q3 - q1) / median
+    noisy: bool = False               # spread too wide even after a rerun
     samples: list[float] = field(default_factory=list)
     first_loss: float | None = None
     ratio: float | None = None
@@ -107,25 +123,39 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return now() - t0, out
 
 
-def _sample(step: Callable[[], Any], inner: int) -> float:
+def _sample(step: Callable[[], Any], inner: int) -> tuple[float, float | None]:
+    """Seconds per step over ``inner`` steps, and the CPU/wall ratio meanwhile."""
     gc.collect()
     gc.disable()
     try:
+        clock = CpuClock()
         t0 = now()
         for _ in range(inner):
             step()
-        return (now() - t0) / inner
+        return (now() - t0) / inner, clock.ratio()
     finally:
         gc.enable()
 
 
-def _set_stats(r: Result, values: list[float]) -> None:
+def _set_stats(r: Result, values: list[float], cpu: list[float | None] = ()) -> None:
     r.samples = values
     r.median_s = statistics.median(values)
     r.min_s = min(values)
     if len(values) >= 2:
         q = statistics.quantiles(values, n=4, method="inclusive")
         r.q1_s, r.q3_s = q[0], q[2]
+        r.spread = (r.q3_s - r.q1_s) / r.median_s if r.median_s else None
+    ratios = [c for c in cpu if c is not None]
+    r.cpu_wall = round(statistics.median(ratios), 2) if ratios else None
+
+
+def too_wide(values: list[float]) -> bool:
+    """The spread test of the module docstring (needs at least 3 samples)."""
+    if len(values) < 3:
+        return False
+    med = statistics.median(values)
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return med > 0 and ((q[2] - q[0]) / med > SPREAD_LIMIT or min(values) < MIN_LIMIT * med)
 
 
 def _prepare(engines: list[Any], wl: Workload, device: str, progress: Progress
@@ -184,23 +214,46 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
             by_name[name].fail(exc, "warm-up")
             del live[name]
     samples: dict[str, list[float]] = {name: [] for name in live}
+    cpu: dict[str, list[float | None]] = {name: [] for name in live}
     spent = dict.fromkeys(live, 0.0)
-    for rnd in range(cfg.rounds):
-        names = [n for n in live if len(samples[n]) < 3 or spent[n] < cfg.engine_budget_s]
-        for name in names[rnd % max(len(names), 1):] + names[: rnd % max(len(names), 1)]:
-            progress.advance(f"{wl.name} · {name} · round {rnd + 1}/{cfg.rounds}")
-            try:
-                samples[name].append(_sample(live[name].step, inner[name]))
-                spent[name] += samples[name][-1] * inner[name]
-            except Exception as exc:
-                by_name[name].fail(exc, "timed run")
-                del live[name]
+
+    def rounds(names_in: list[str], label: str) -> None:
+        for rnd in range(cfg.rounds):
+            names = [n for n in names_in if n in live
+                     and (len(samples[n]) < 3 or spent[n] < cfg.engine_budget_s)]
+            k = rnd % max(len(names), 1)
+            for name in names[k:] + names[:k]:
+                progress.advance(f"{wl.name} · {name} · {label} {rnd + 1}/{cfg.rounds}")
+                try:
+                    t, c = _sample(live[name].step, inner[name])
+                except Exception as exc:
+                    by_name[name].fail(exc, "timed run")
+                    del live[name]
+                    continue
+                samples[name].append(t)
+                cpu[name].append(c)
+                spent[name] += t * inner[name]
+
+    rounds(list(live), "round")
+    noisy = [n for n in live if too_wide(samples[n]) and spent[n] < cfg.engine_budget_s]
+    if noisy:
+        rounds(noisy, "rerun (wide spread)")
+    load = load_1min()
+    for r in results:
+        r.load = load
     for name, values in samples.items():
+        r = by_name[name]
         if name in live and values:
-            _set_stats(by_name[name], values)
+            _set_stats(r, values, cpu[name])
+            if name in noisy:
+                _add_note(r, f"spread too wide, rerun: {len(values)} samples")
+            if too_wide(values):
+                r.noisy = True
+                _add_note(r, f"noisy: IQR {r.spread:.0%} of the median, min "
+                             f"{r.min_s / r.median_s:.0%} of it (load {load})")
             if len(values) < cfg.rounds:
-                _add_note(by_name[name], f"{len(values)} of {cfg.rounds} rounds (time budget)")
-            _check_finite(live[name], by_name[name])
+                _add_note(r, f"{len(values)} of {cfg.rounds} rounds (time budget)")
+            _check_finite(live[name], r)
     _close(live)
     return results
 
@@ -224,15 +277,22 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
     results, live = _prepare(engines, wl, device, progress)
     by_name = {r.engine: r for r in results}
 
-    def to_target(prep: Prepared) -> tuple[float, int, float]:
+    cpu: dict[str, list[float | None]] = {name: [] for name in live}
+
+    def to_target(prep: Prepared, name: str) -> tuple[float, int, float]:
         prep.reset()
-        total, acc = 0.0, 0.0
+        total, acc, busy = 0.0, 0.0, 0.0
         for epoch in range(1, wl.max_epochs + 1):
+            clock = CpuClock()
             total += _timed(prep.step)[0]
+            busy += time.process_time() - clock.cpu
             acc = prep.evaluate()
             if acc >= wl.target:
-                return total, epoch, acc
-        return total, wl.max_epochs, acc
+                break
+        else:
+            epoch = wl.max_epochs
+        cpu[name].append(busy / total if total > 0 else None)
+        return total, epoch, acc
 
     runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in live}
     for rnd in range(cfg.classifier_runs + 1):  # run 0 is the untimed warm-up run
@@ -242,17 +302,20 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
             try:
                 if live[name].evaluate is None or live[name].reset is None:
                     raise RuntimeError("adapter gave no evaluate/reset for a classifier")
-                result = to_target(live[name])
+                result = to_target(live[name], name)
                 if rnd > 0:
                     runs[name].append(result)
             except Exception as exc:
                 by_name[name].fail(exc, "training")
                 del live[name]
+    load = load_1min()
+    for r in results:
+        r.load = load
     for name, values in runs.items():
         if name not in live or not values:
             continue
         r = by_name[name]
-        _set_stats(r, [v[0] for v in values])
+        _set_stats(r, [v[0] for v in values], cpu[name][1:])
         epochs = [v[1] for v in values]
         r.extra = {"epochs": statistics.median(epochs), "accuracy": values[-1][2],
                    "target": wl.target, "reached": all(v[2] >= wl.target for v in values)}
@@ -292,5 +355,6 @@ def work_units(n_engines: int, workloads: list[Workload], cfg: Config) -> int:
     total = 0
     for wl in workloads:
         per = 1 + (cfg.classifier_runs + 1 if isinstance(wl, Classifier) else 1 + cfg.rounds)
+        # (a rerun of a noisy engine adds steps beyond this estimate: the bar then waits)
         total += n_engines * per
     return total
