@@ -11,6 +11,11 @@ rule, vjp, kernels) lives in the module of its family:
     indexing.py     getitem, slice_scatter, index_update, one_hot
     gather.py       take, scatter_add (integer-array indexing along axis 0)
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
+    math_unary.py   sin ... atanh, erf, erfc, erfinv, log1p, expm1, log2, log10, exp2, rounding
+    math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
+    activations.py  softplus, softsign, relu6, elu, selu, leaky_relu (composites)
+    reduce_extra.py prod, reduce_any/all, nonzero, shape_of
+    math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
 from .composites import (clip, linear, log_softmax, logsumexp, masked_fill, mean, mse, softmax,
@@ -26,6 +31,16 @@ from .linalg import dot, matmul
 from .reduce import argmax, max_, min_, sum, sum_to
 from .shape import (broadcast_like, broadcast_to, concatenate, expand_dims, matrix_transpose,
                     reshape, reshape_like, squeeze, stack, transpose)
+
+from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh, erf, erfc,
+                         erfinv, exp2, expm1, floor, log1p, log2, log10, reciprocal, rint, rsqrt,
+                         sin, sinh, tan, trunc)
+from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide,
+                          fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
+from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
+                              round_)
+from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
+from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001

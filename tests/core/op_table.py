@@ -13,7 +13,9 @@ answer is.  Fields:
 ``domains``     one entry per input, how to draw its values (see :func:`make_input`):
                 ``"real"`` (normal), ``"pos"`` (in [0.5, 2)), ``"away0"`` (|x| in [0.3, 1.5),
                 random sign: keeps finite differences off kinks), ``"unit"`` (in (0.05, 0.95)),
-                ``"bool"``, ``"int<K>"`` (integers in [0, K)), ``"prob"`` (rows summing to 1).
+                ``"bool"``, ``"int<K>"`` (integers in [0, K)), ``"prob"`` (rows summing to 1),
+                ``"sym"`` (in (-0.9, 0.9)), ``"gt1"`` (in [1.2, 3)), ``"offint"`` (an
+                integer +- [0.1, 0.4): keeps rounding and remainders off their jumps).
 ``diff``        indices of the inputs to differentiate (empty: not differentiable, or a
                 kernel-only check).  Only floating inputs are ever listed.
 ``dtypes``      the float dtypes the forward check runs in (default float32 and float64);
@@ -66,6 +68,13 @@ def make_input(domain: str, shape: tuple, dtype, rng: np.random.Generator) -> np
         return (sign * rng.uniform(0.3, 1.5, shape)).astype(dtype)
     if domain == "unit":
         return rng.uniform(0.05, 0.95, shape).astype(dtype)
+    if domain == "sym":
+        return rng.uniform(-0.9, 0.9, shape).astype(dtype)
+    if domain == "gt1":
+        return rng.uniform(1.2, 3.0, shape).astype(dtype)
+    if domain == "offint":
+        return (rng.integers(-4, 5, shape) + rng.uniform(0.1, 0.4, shape)
+                * np.where(rng.random(shape) < 0.5, -1, 1)).astype(dtype)
     if domain == "bool":
         return rng.random(shape) < 0.5
     if domain.startswith("int"):
@@ -297,6 +306,17 @@ if hasattr(ops, "take"):
         OpRow("scatter_add", "scatter_add", ops.scatter_add, _np_scatter_add,
               (((4, 3), (4,), (5, 3)),), ("real", "int5", "real"), (0,)),
     ]
+
+try:                                    # the rows of dlcore/ops/math_*.py, in their own file
+    from .op_rows_math import math_rows
+except ImportError:                     # imported as a top-level module (tests/cuda)
+    from op_rows_math import math_rows
+ROWS += math_rows(OpRow, U, B)
+try:                                    # activations, prod/any/all, nonzero, shape_of
+    from .op_rows_tf import tf_rows
+except ImportError:
+    from op_rows_tf import tf_rows
+ROWS += tf_rows(OpRow, U, B)
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

@@ -1,0 +1,195 @@
+"""Binary math primitives beyond the seed (atan2, hypot, fmod, remainder, floor_divide,
+logaddexp), the bitwise primitives on integers and booleans, and the float classification
+primitives (isnan, isinf, isfinite).
+
+All are elementwise, built from one scalar expression by the factories of
+:mod:`dlcore.ops.elementwise`, with NumPy broadcasting and the usual ``sum_to`` at the end of
+each vjp.  Two kinds of remainder, as in every library:
+
+    fmod(a, b)       = a - trunc(a / b) b    sign of a  (C's fmod; torch.fmod, tf.truncatemod)
+    remainder(a, b)  = a - floor(a / b) b    sign of b  (Python's %; torch.remainder, tf.floormod)
+
+Bitwise and classification ops are not differentiable; ``bitwise_not`` on booleans is the
+logical not (Python's ``~True`` is -2, which is not what a tensor library means).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import DTypeError
+from ..registry import AVal, aval_of, bind
+from . import _rules
+from .elementwise import (_binary, _elementwise, _promote, _sum_to, add, cast, div, equal, exp,
+                          full_like, mul, neg, sub)
+from .math_unary import floor, trunc
+
+
+def _float_binary(a, b):
+    """Promote two operands and compute in the default float where both are integers."""
+    a, b = _promote(a, b)
+    for x in (a, b):
+        if not _dt.is_python_scalar(x):
+            if aval_of(x).dtype.kind != "f":
+                a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
+                b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
+            break
+    return a, b
+
+
+# ----------------------------------------------------------------------------- float maths
+def _atan2_vjp(g, y, a, b):
+    def r2():
+        return add(mul(a, a), mul(b, b))
+    return (lambda: _sum_to(div(mul(g, b), r2()), a),
+            lambda: _sum_to(neg(div(mul(g, a), r2())), b))
+
+
+atan2_p = _binary("atan2", "math.atan2({0}, {1})", np.arctan2, _atan2_vjp,
+                  "y = atan2(a, b);  da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2)",
+                  float_only=True,
+                  api={"torch": ("atan2", "arctan2"), "Tensor": ("atan2", "arctan2"),
+                       "tf": "atan2", "tf.math": "atan2"}, tf_type="Atan2")
+hypot_p = _binary("hypot", "math.hypot({0}, {1})", np.hypot,
+                  lambda g, y, a, b: (lambda: _sum_to(div(mul(g, a), y), a),
+                                      lambda: _sum_to(div(mul(g, b), y), b)),
+                  "y = sqrt(a^2 + b^2);  da = g a / y,  db = g b / y", float_only=True,
+                  api={"torch": "hypot", "Tensor": "hypot"})
+logaddexp_p = _binary(
+    "logaddexp",
+    "({0} + 0.6931471805599453 if {0} == {1} else "
+    "(({0} if {0} > {1} else {1}) + math.log1p(math.exp(-abs({0} - {1})))))",
+    np.logaddexp,
+    lambda g, y, a, b: (lambda: _sum_to(mul(g, exp(sub(a, y))), a),
+                        lambda: _sum_to(mul(g, exp(sub(b, y))), b)),
+    "y = log(exp(a) + exp(b));  da = g exp(a - y),  db = g exp(b - y)", float_only=True,
+    api={"torch": "logaddexp", "Tensor": "logaddexp"})
+fmod_p = _binary("fmod",
+                 "math.copysign(abs({0}) % abs({1}), {0}) if {1} != 0 else {0} * math.nan",
+                 np.fmod,
+                 lambda g, y, a, b: (lambda: _sum_to(g, a),
+                                     lambda: _sum_to(neg(mul(g, trunc(div(a, b)))), b)),
+                 "y = a - trunc(a / b) b;  da = g,  db = -g trunc(a / b)", float_only=True,
+                 api={"torch": "fmod", "Tensor": "fmod", "tf": "truncatemod",
+                      "tf.math": "truncatemod"}, tf_type="TruncateMod")
+remainder_p = _binary("remainder", "{0} % {1} if {1} != 0 else {0} * math.nan", np.remainder,
+                      lambda g, y, a, b: (lambda: _sum_to(g, a),
+                                          lambda: _sum_to(neg(mul(g, floor(div(a, b)))), b)),
+                      "y = a - floor(a / b) b;  da = g,  db = -g floor(a / b)", float_only=True,
+                      api={"torch": "remainder", "Tensor": "remainder",
+                           "operator": ("__mod__", "__rmod__"),
+                           "tf": ("floormod", "mod"), "tf.math": ("floormod", "mod")},
+                      tf_type="FloorMod")
+
+
+def atan2(a, b): return bind(atan2_p, *_float_binary(a, b))
+def hypot(a, b): return bind(hypot_p, *_float_binary(a, b))
+def logaddexp(a, b): return bind(logaddexp_p, *_float_binary(a, b))
+def fmod(a, b): return bind(fmod_p, *_float_binary(a, b))
+def remainder(a, b): return bind(remainder_p, *_float_binary(a, b))
+
+
+# ----------------------------------------------------------------------------- integer maths
+def _int_rule(name, allow_float=False, allow_bool=True):
+    def rule(a: AVal, b: AVal) -> AVal:
+        dtype = _rules.same_dtype(name, a, b)
+        kinds = "iu" + ("b" if allow_bool else "") + ("f" if allow_float else "")
+        if dtype.kind not in kinds:
+            raise DTypeError(name, "expects integer" + (" or floating" if allow_float else
+                                                        " or bool") + " inputs",
+                             [a.dtype, b.dtype])
+        return AVal(_rules.broadcast_shapes(name, a.shape, b.shape), dtype)
+    return rule
+
+
+def _int_binary(name, expr, np_fn, doc, allow_float=False, **names):
+    return _elementwise(name, expr, 2, np_fn, _int_rule(name, allow_float, not allow_float),
+                        None, doc, "binary", differentiable=False, convention="binary",
+                        **names)
+
+
+floor_divide_p = _int_binary(
+    "floor_divide", "{0} // {1} if {1} != 0 else {0} * 0", np.floor_divide,
+    "y = floor(a / b) (0 where b = 0 for integers, +-inf/NaN for floats: see NumPy);  "
+    "not differentiable", allow_float=True,
+    api={"torch": "floor_divide", "Tensor": "floor_divide",
+         "operator": ("__floordiv__", "__rfloordiv__"),
+         "tf": ("floordiv", "floor_div"), "tf.math": "floordiv"}, tf_type="FloorDiv")
+bitwise_and_p = _int_binary("bitwise_and", "{0} & {1}", np.bitwise_and,
+                            "y = a & b (integers, booleans);  not differentiable",
+                            api={"torch": "bitwise_and", "Tensor": "bitwise_and",
+                                 "operator": ("__and__", "__rand__")}, tf_type="BitwiseAnd")
+bitwise_or_p = _int_binary("bitwise_or", "{0} | {1}", np.bitwise_or,
+                           "y = a | b (integers, booleans);  not differentiable",
+                           api={"torch": "bitwise_or", "Tensor": "bitwise_or",
+                                "operator": ("__or__", "__ror__")}, tf_type="BitwiseOr")
+bitwise_xor_p = _int_binary("bitwise_xor", "{0} ^ {1}", np.bitwise_xor,
+                            "y = a ^ b (integers, booleans);  not differentiable",
+                            api={"torch": "bitwise_xor", "Tensor": "bitwise_xor",
+                                 "operator": ("__xor__", "__rxor__")}, tf_type="BitwiseXor")
+
+
+def floor_divide(a, b):
+    """PyTorch's ``//``: floor(a / b), in the operands' promoted dtype."""
+    a, b = _promote(a, b)
+    if _dt.is_python_scalar(a) and _dt.is_python_scalar(b):
+        return a // b
+    return bind(floor_divide_p, a, b)
+
+
+def bitwise_and(a, b): return bind(bitwise_and_p, *_promote(a, b))
+def bitwise_or(a, b): return bind(bitwise_or_p, *_promote(a, b))
+def bitwise_xor(a, b): return bind(bitwise_xor_p, *_promote(a, b))
+
+
+def _invert_rule(x: AVal) -> AVal:
+    if x.dtype.kind not in "iu":
+        raise DTypeError("bitwise_not", "expects integer inputs (booleans: logical_not)",
+                         [x.dtype])
+    return AVal(x.shape, x.dtype)
+
+
+bitwise_not_p = _elementwise("bitwise_not", "~{0}", 1, np.invert, _invert_rule, None,
+                             "y = ~x (integers; booleans go to logical_not);  not differentiable",
+                             "unary", differentiable=False, convention="unary", float_only=False,
+                             fn=lambda x: bitwise_not(x),
+                             api={"torch": "bitwise_not", "Tensor": "bitwise_not",
+                                  "operator": "__invert__"})
+
+
+def bitwise_not(x):
+    """``~x``: the bitwise complement of integers, the logical not of booleans."""
+    if aval_of(x).dtype.kind == "b":
+        return equal(x, False)
+    return bind(bitwise_not_p, x)
+
+
+# ----------------------------------------------------------------------------- classification
+def _classify_rule(name):
+    def rule(x: AVal) -> AVal:
+        if x.dtype.kind != "f":
+            raise DTypeError(name, "expects floating-point inputs (integers are always finite)",
+                             [x.dtype])
+        return AVal(x.shape, _dt.bool_)
+    return rule
+
+
+def _classify(name, expr, np_fn, always, tf_name, tf_type):
+    def fn(x):
+        if aval_of(x).dtype.kind != "f":       # integers and booleans: never NaN nor inf
+            return full_like(x, always, _dt.bool_)
+        return bind(prim, x)
+    fn.__name__ = name
+    prim = _elementwise(name, expr, 1, np_fn, _classify_rule(name), None,
+                        f"y = {name}(x) (bool; False/True for integers);  not differentiable",
+                        "compare", differentiable=False, convention="unary", float_only=False,
+                        fn=fn, api={"torch": name, "Tensor": name, "tf": tf_name,
+                                    "tf.math": tf_name}, tf_type=tf_type)
+    return prim, fn
+
+
+isnan_p, isnan = _classify("isnan", "math.isnan({0})", np.isnan, False, "is_nan", "IsNan")
+isinf_p, isinf = _classify("isinf", "math.isinf({0})", np.isinf, False, "is_inf", "IsInf")
+isfinite_p, isfinite = _classify("isfinite", "math.isfinite({0})", np.isfinite, True,
+                                 "is_finite", "IsFinite")

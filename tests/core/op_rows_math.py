@@ -1,0 +1,108 @@
+"""Op-table rows of the math primitives and composites (dlcore/ops/math_*.py), kept in their
+own file so the main table stays readable; ``op_table.py`` appends them to ``ROWS``.
+NumPy (and ``math`` through ``np.vectorize`` for erf/erfc, SciPy for erfinv) is the reference."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlcore import ops
+
+
+def _vec(f):
+    return lambda x: np.vectorize(f, otypes=[x.dtype])(x)
+
+
+def _np_erfinv(x):
+    from scipy.special import erfinv
+    return erfinv(x).astype(x.dtype)
+
+
+def _np_round(x, d):
+    return (np.rint(x * 10.0 ** d) / 10.0 ** d).astype(x.dtype)
+
+
+def math_rows(OpRow, U, B) -> list:
+    def u(op, fn, ref, domain="real", diff=(0,), **kw):
+        return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
+
+    def b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
+        return OpRow(op, op, fn, ref, B, domains, diff, **kw)
+
+    return [
+        u("sin", ops.sin, np.sin),
+        u("cos", ops.cos, np.cos),
+        u("tan", ops.tan, np.tan, "sym"),
+        u("asin", ops.asin, np.arcsin, "sym"),
+        u("acos", ops.acos, np.arccos, "sym"),
+        u("atan", ops.atan, np.arctan),
+        u("sinh", ops.sinh, np.sinh),
+        u("cosh", ops.cosh, np.cosh),
+        u("asinh", ops.asinh, np.arcsinh),
+        u("acosh", ops.acosh, np.arccosh, "gt1"),
+        u("atanh", ops.atanh, np.arctanh, "sym"),
+        u("erf", ops.erf, _vec(math.erf)),
+        u("erfc", ops.erfc, _vec(math.erfc)),
+        u("erfinv", ops.erfinv, _np_erfinv, "sym"),
+        u("log1p", ops.log1p, np.log1p, "pos"),
+        u("expm1", ops.expm1, np.expm1),
+        u("log2", ops.log2, np.log2, "pos"),
+        u("log10", ops.log10, np.log10, "pos"),
+        u("exp2", ops.exp2, np.exp2),
+        u("floor", ops.floor, np.floor, "offint"),
+        u("ceil", ops.ceil, np.ceil, "offint"),
+        u("trunc", ops.trunc, np.trunc, "offint"),
+        u("rint", ops.rint, np.rint, "offint"),
+        OpRow("round[decimals=2]", "round", lambda x: ops.round_(x, 2),
+              lambda x: _np_round(x, 2), (((3, 4),),), ("real",), (0,),
+              primitives=("rint", "mul", "div")),
+        u("reciprocal", ops.reciprocal, np.reciprocal, "away0"),
+        u("rsqrt", ops.rsqrt, lambda x: 1.0 / np.sqrt(x), "pos"),
+        b("atan2", ops.atan2, np.arctan2, ("away0", "away0")),
+        b("hypot", ops.hypot, np.hypot, ("away0", "away0")),
+        b("logaddexp", ops.logaddexp, np.logaddexp),
+        b("fmod", ops.fmod, np.fmod, ("offint", "gt1")),
+        b("remainder", ops.remainder, np.remainder, ("offint", "gt1")),
+        b("floor_divide", ops.floor_divide, np.floor_divide, ("offint", "gt1"), ()),
+        OpRow("floor_divide[int]", "floor_divide", ops.floor_divide, np.floor_divide,
+              (((3, 4), (3, 4)), ((3, 4), (4,))), ("int9", "int9"), ()),
+        OpRow("bitwise_and", "bitwise_and", ops.bitwise_and, np.bitwise_and, B,
+              ("int9", "int9"), ()),
+        OpRow("bitwise_or", "bitwise_or", ops.bitwise_or, np.bitwise_or, B, ("int9", "int9"),
+              ()),
+        OpRow("bitwise_xor[bool]", "bitwise_xor", ops.bitwise_xor, np.logical_xor, B,
+              ("bool", "bool"), ()),
+        OpRow("bitwise_not", "bitwise_not", ops.bitwise_not, np.invert, U, ("int9",), ()),
+        OpRow("bitwise_not[bool]", "bitwise_not", ops.bitwise_not, np.logical_not, U,
+              ("bool",), (), primitives=("equal",)),
+        OpRow("isnan", "isnan", lambda x: ops.isnan(ops.log(x)), lambda x: np.isnan(np.log(x)),
+              U, ("real",), (), primitives=("isnan", "log")),
+        OpRow("isinf", "isinf", lambda x: ops.isinf(ops.div(1.0, ops.floor(x))),
+              lambda x: np.isinf(1.0 / np.floor(x)), U, ("unit",), (),
+              primitives=("isinf", "div", "floor")),
+        OpRow("isfinite", "isfinite", lambda x: ops.isfinite(ops.log(x)),
+              lambda x: np.isfinite(np.log(x)), U, ("real",), (),
+              primitives=("isfinite", "log")),
+        OpRow("frac", "frac", ops.frac, lambda x: x - np.trunc(x), U, ("offint",), (0,),
+              primitives=("trunc", "sub")),
+        OpRow("lerp", "lerp", ops.lerp, lambda a, b_, w: a + w * (b_ - a),
+              (((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1))), ("real", "real", "unit"),
+              (0, 1, 2), primitives=("add", "mul", "sub")),
+        OpRow("nan_to_num", "nan_to_num",
+              lambda x: ops.nan_to_num(ops.div(ops.log(x), ops.floor(ops.abs(x))), 1.5),
+              lambda x: np.nan_to_num(np.log(x) / np.floor(np.abs(x)), nan=1.5),
+              (((4, 5),),), ("real",), (), primitives=("isnan", "isinf", "where")),
+        OpRow("logical_and", "logical_and", ops.logical_and, np.logical_and,
+              (((3, 4), (3, 4)), ((3, 4), (4,))), ("int3", "bool"), (),
+              primitives=("bitwise_and", "not_equal")),
+        OpRow("logical_or", "logical_or", ops.logical_or, np.logical_or,
+              (((3, 4), (3, 4)),), ("bool", "bool"), (), primitives=("bitwise_or",)),
+        OpRow("logical_xor", "logical_xor", ops.logical_xor, np.logical_xor,
+              (((3, 4), (3, 4)),), ("int3", "int3"), (), primitives=("bitwise_xor",)),
+        OpRow("clip[tensor bounds]", "clip", lambda x, lo, hi: ops.clip(x, lo, hi),
+              lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+              (((3, 4), (4,), (3, 1)),), ("real", "real", "real"), (),
+              primitives=("maximum", "minimum")),
+    ]
