@@ -11,6 +11,8 @@ rule, vjp, kernels) lives in the module of its family:
     indexing.py     getitem, slice_scatter, index_update, one_hot
     gather.py       take, scatter_add (integer-array indexing along axis 0)
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
+    activations.py  softplus, softsign, relu6, elu, selu, leaky_relu (composites)
+    reduce_extra.py prod, reduce_any/all, nonzero, shape_of
     math_unary.py   sin ... atanh, erf, erfc, erfinv, log1p, expm1, log2, log10, exp2, rounding
     math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
     activations.py  softplus, softsign, relu6, elu, selu, leaky_relu (composites)
@@ -39,6 +41,9 @@ from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_x
                           fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
+from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
+from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
+
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
 

@@ -54,6 +54,7 @@ ARGMAX_COLS_MIN_OUTPUTS = 2048   # argmax: thread-per-output needs this many out
 
 _COMBINE = {
     "sum": "a + b",
+    "prod": "a * b",
     # NaN wins, as in NumPy: `a != a` is true only for NaN.
     "max": "a if (a >= b or a != a) else b",
     "min": "a if (a <= b or a != a) else b",
@@ -200,6 +201,8 @@ _modules: dict[tuple, object] = {}
 def _init_value(op: str, dtype: np.dtype) -> str:
     if op == "sum":
         return "0"
+    if op == "prod":
+        return "1"
     sign = "-" if op == "max" else ""
     if dtype.kind == "f":
         return f"{sign}math.inf"
@@ -297,7 +300,7 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
         from ._kernels import fill
         out = S.empty((M,), out_dtype)
         blocks, threads = S.launch_1d(M)
-        fill[blocks, threads](out, S.scalar_of(0, out_dtype), M)
+        fill[blocks, threads](out, S.scalar_of(1 if op == "prod" else 0, out_dtype), M)
         return S.view_as(out, out_shape)
     kshape, kstrides, rshape, rstrides = _split(shape, axes)
     # Rows when the stride-1 dimension (the innermost one longer than 1) is reduced.
@@ -311,6 +314,11 @@ def sum(x, *, axes, keepdims):
     """y = sum of x over axes (int64 for bool x)."""
     out_dtype = _dt.int64 if np.dtype(x.dtype) == np.bool_ else np.dtype(x.dtype)
     return _launch("sum", x, axes, keepdims, out_dtype)
+
+
+def prod(x, *, axes, keepdims):
+    """y = product of x over axes."""
+    return _launch("prod", x, axes, keepdims, np.dtype(x.dtype))
 
 
 def max(x, *, axes, keepdims):

@@ -1,0 +1,61 @@
+"""Activation composites: plain functions of primitives (no kernel, no vjp of their own), named
+for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
+
+    softplus(x)         = max(x, 0) + log(1 + exp(-|x|))       dx = g sigmoid(x)
+    softsign(x)         = x / (1 + |x|)                        dx = g / (1 + |x|)^2
+    relu6(x)            = min(max(x, 0), 6)                    dx = g [0 < x < 6]
+    elu(x, a)           = x if x > 0 else a (exp(x) - 1)       dx = g (1 if x > 0 else a exp(x))
+    selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
+    leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
+
+The gradients come from the primitives (``where`` routes ``g`` to the branch taken), so the
+derivative at a kink is the one of the branch ``where`` selects there: 0 below, as TensorFlow.
+"""
+
+from __future__ import annotations
+
+from ..api import exports
+from .elementwise import abs, add, div, exp, greater, maximum, minimum, mul, where
+from .math_unary import expm1, log1p
+
+SELU_SCALE = 1.0507009873554805
+SELU_ALPHA = 1.6732632423543772
+
+
+@exports({"torch.nn.functional": "softplus", "tf.nn": "softplus", "tf.math": "softplus"},
+         "unary", float_only=True, tf_type="Softplus")
+def softplus(x):
+    """``log(1 + exp(x))``, computed without overflow as ``max(x, 0) + log1p(exp(-|x|))``."""
+    return add(maximum(x, 0.0), log1p(exp(mul(abs(x), -1.0))))
+
+
+@exports({"torch.nn.functional": "softsign", "tf.nn": "softsign", "tf.math": "softsign"},
+         "unary", float_only=True, tf_type="Softsign")
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return div(x, add(abs(x), 1.0))
+
+
+@exports({"torch.nn.functional": "relu6", "tf.nn": "relu6"}, "unary", float_only=False,
+         tf_type="Relu6")
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return minimum(maximum(x, 0), 6)
+
+
+@exports({"torch.nn.functional": "selu", "tf.nn": "selu"}, "unary", float_only=True,
+         tf_type="Selu")
+def selu(x):
+    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+    return mul(elu(x, SELU_ALPHA), SELU_SCALE)
+
+
+def elu(x, alpha: float = 1.0):
+    """``x`` where positive, ``alpha (exp(x) - 1)`` elsewhere."""
+    neg = mul(expm1(minimum(x, 0.0)), float(alpha))
+    return where(greater(x, 0.0), x, neg)
+
+
+def leaky_relu(x, alpha: float = 0.2):
+    """``x`` where positive, ``alpha x`` elsewhere."""
+    return where(greater(x, 0.0), x, mul(x, float(alpha)))
