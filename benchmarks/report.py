@@ -229,6 +229,14 @@ def _missing(r: Result) -> str:
 
 
 def _ratios(plt, path: Path, rows: list[Result]) -> Path:
+    fig = ratios_figure(plt, rows)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def ratios_figure(plt, rows: list[Result]):
+    """The ratios bar chart (``ratios.png``) as a matplotlib Figure."""
     base = _baseline_label(rows)
     fig, ax = plt.subplots(figsize=(max(9, 1.5 * len(_titles(rows)) + 2), 5.2))
     _grouped_bars(ax, rows, lambda r: r.ratio if r.status == "ok" else None, _missing)
@@ -241,9 +249,7 @@ def _ratios(plt, path: Path, rows: list[Result]) -> Path:
                  f"engine does not run that workload.", fontsize=10)
     _legend(ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def _first_step(plt, path: Path, rows: list[Result]) -> Path:
@@ -263,6 +269,14 @@ def _first_step(plt, path: Path, rows: list[Result]) -> Path:
 
 
 def _scaling(plt, path: Path, rows: list[Result], key: str) -> Path:
+    fig = scaling_figure(plt, rows, key)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def scaling_figure(plt, rows: list[Result], key: str):
+    """A sweep's picture (``scale_batch.png``, ``scale_width.png``) as a matplotlib Figure."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 7.5), sharex=True)
     base = _baseline_label(rows)
     for name, label in dict.fromkeys((r.engine, r.label) for r in rows):
@@ -290,6 +304,4 @@ def _scaling(plt, path: Path, rows: list[Result], key: str) -> Path:
     dims = shape.group(0).strip() if shape else ""
     top.set_title(f"MLP training step (N, D, H, outputs) = {dims} against {what}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
