@@ -22,7 +22,8 @@ from ..errors import DTypeError
 from ..registry import AVal, aval_of, bind
 from . import _rules
 from .elementwise import (_binary, _elementwise, _promote, _sum_to, add, cast, div, equal, exp,
-                          full_like, mul, neg, sub)
+                          full_like, less, mul, neg, sub, where)
+from .elementwise import abs as abs_
 from .math_unary import floor, trunc
 
 
@@ -49,12 +50,14 @@ def _atan2_vjp(g, y, a, b):
 atan2_p = _binary("atan2", "math.atan2({0}, {1})", np.arctan2, _atan2_vjp,
                   "y = atan2(a, b);  da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2)",
                   float_only=True,
+                  fn=lambda a, b: atan2(a, b),
                   api={"torch": ("atan2", "arctan2"), "Tensor": ("atan2", "arctan2"),
                        "tf": "atan2", "tf.math": "atan2"}, tf_type="Atan2")
 hypot_p = _binary("hypot", "math.hypot({0}, {1})", np.hypot,
                   lambda g, y, a, b: (lambda: _sum_to(div(mul(g, a), y), a),
                                       lambda: _sum_to(div(mul(g, b), y), b)),
                   "y = sqrt(a^2 + b^2);  da = g a / y,  db = g b / y", float_only=True,
+                  fn=lambda a, b: hypot(a, b),
                   api={"torch": "hypot", "Tensor": "hypot"})
 logaddexp_p = _binary(
     "logaddexp",
@@ -64,6 +67,7 @@ logaddexp_p = _binary(
     lambda g, y, a, b: (lambda: _sum_to(mul(g, exp(sub(a, y))), a),
                         lambda: _sum_to(mul(g, exp(sub(b, y))), b)),
     "y = log(exp(a) + exp(b));  da = g exp(a - y),  db = g exp(b - y)", float_only=True,
+    fn=lambda a, b: logaddexp(a, b),
     api={"torch": "logaddexp", "Tensor": "logaddexp"})
 fmod_p = _binary("fmod",
                  "math.copysign(abs({0}) % abs({1}), {0}) if {1} != 0 else {0} * math.nan",
@@ -71,12 +75,14 @@ fmod_p = _binary("fmod",
                  lambda g, y, a, b: (lambda: _sum_to(g, a),
                                      lambda: _sum_to(neg(mul(g, trunc(div(a, b)))), b)),
                  "y = a - trunc(a / b) b;  da = g,  db = -g trunc(a / b)", float_only=True,
+                 fn=lambda a, b: fmod(a, b),
                  api={"torch": "fmod", "Tensor": "fmod", "tf": "truncatemod",
                       "tf.math": "truncatemod"}, tf_type="TruncateMod")
 remainder_p = _binary("remainder", "{0} % {1} if {1} != 0 else {0} * math.nan", np.remainder,
                       lambda g, y, a, b: (lambda: _sum_to(g, a),
                                           lambda: _sum_to(neg(mul(g, floor(div(a, b)))), b)),
                       "y = a - floor(a / b) b;  da = g,  db = -g floor(a / b)", float_only=True,
+                      fn=lambda a, b: remainder(a, b),
                       api={"torch": "remainder", "Tensor": "remainder",
                            "operator": ("__mod__", "__rmod__"),
                            "tf": ("floormod", "mod"), "tf.math": ("floormod", "mod")},
@@ -86,8 +92,30 @@ remainder_p = _binary("remainder", "{0} % {1} if {1} != 0 else {0} * math.nan", 
 def atan2(a, b): return bind(atan2_p, *_float_binary(a, b))
 def hypot(a, b): return bind(hypot_p, *_float_binary(a, b))
 def logaddexp(a, b): return bind(logaddexp_p, *_float_binary(a, b))
-def fmod(a, b): return bind(fmod_p, *_float_binary(a, b))
-def remainder(a, b): return bind(remainder_p, *_float_binary(a, b))
+
+
+def _is_int(a, b) -> bool:
+    for x in (a, b):
+        if not _dt.is_python_scalar(x):
+            return aval_of(x).dtype.kind in "iu"
+    return False
+
+
+def remainder(a, b):
+    """Python's ``%``: the sign of ``b``; integers stay integers (a - floor_divide(a, b) b)."""
+    a, b = _promote(a, b)
+    if _is_int(a, b):
+        return sub(a, mul(floor_divide(a, b), b))
+    return bind(remainder_p, *_float_binary(a, b))
+
+
+def fmod(a, b):
+    """C's fmod: the sign of ``a``; integers stay integers."""
+    a, b = _promote(a, b)
+    if _is_int(a, b):
+        r = remainder(abs_(a), abs_(b))
+        return where(less(a, 0), neg(r), r)
+    return bind(fmod_p, *_float_binary(a, b))
 
 
 # ----------------------------------------------------------------------------- integer maths

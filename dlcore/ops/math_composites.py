@@ -28,13 +28,13 @@ def frac(x):
     return sub(x, trunc(x))
 
 
-@exports({"torch": "lerp", "Tensor": "lerp"}, "lerp")
+@exports({"torch": "lerp", "Tensor": "lerp"}, "args")
 def lerp(start, end, weight):
     """Linear interpolation ``start + weight (end - start)`` (``weight`` a tensor or number)."""
     return add(start, mul(weight, sub(end, start)))
 
 
-@exports({"torch": "round", "Tensor": "round"}, "round", float_only=True)
+@exports({"torch": "round", "Tensor": "round"}, "args")
 def round_(x, decimals: int = 0):
     """Round half to even, at ``decimals`` digits after the point (negative: before it)."""
     if aval_of(x).dtype.kind in "iub":
@@ -45,7 +45,7 @@ def round_(x, decimals: int = 0):
     return div(rint(mul(x, scale)), scale)
 
 
-@exports({"torch": "nan_to_num", "Tensor": "nan_to_num"}, "nan_to_num")
+@exports({"torch": "nan_to_num", "Tensor": "nan_to_num"}, "args")
 def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None):
     """Replace NaN by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (defaults: 0, and the
     dtype's largest and smallest finite values)."""
@@ -65,19 +65,19 @@ def _truth(x):
 
 
 @exports({"torch": "logical_and", "Tensor": "logical_and", "tf": "logical_and",
-          "tf.math": "logical_and"}, "logical", tf_type="LogicalAnd")
+          "tf.math": "logical_and"}, "compare", tf_type="LogicalAnd")
 def logical_and(a, b):
     return bitwise_and(_truth(a), _truth(b))
 
 
 @exports({"torch": "logical_or", "Tensor": "logical_or", "tf": "logical_or",
-          "tf.math": "logical_or"}, "logical", tf_type="LogicalOr")
+          "tf.math": "logical_or"}, "compare", tf_type="LogicalOr")
 def logical_or(a, b):
     return bitwise_or(_truth(a), _truth(b))
 
 
 @exports({"torch": "logical_xor", "Tensor": "logical_xor", "tf.math": "logical_xor"},
-         "logical", tf_type="LogicalXor")
+         "compare", tf_type="LogicalXor")
 def logical_xor(a, b):
     return bitwise_xor(_truth(a), _truth(b))
 
