@@ -6,6 +6,10 @@
     python -m benchmarks --list     # engines and workloads, with availability
     python -m benchmarks --engines numpy,torch --workloads seed_static,seed_eager
 
+Threads: by default each engine gets the cores that other processes leave free (one on a busy
+2-core machine), pinned by CPU affinity; ``--threads N`` sets it for every engine, JAX/XLA
+included.  The policy is printed first (``benchmarks/threads.py``).
+
 Results go to ``benchmarks/results/<timestamp>/`` (or ``--out``): ``results.json``,
 ``results.csv``, ``table.md`` and PNG pictures.  The folder is printed at the end.
 """
