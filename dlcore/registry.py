@@ -162,48 +162,31 @@ def bind(prim: Primitive, *args, **params):
         if fe is not None:
             return fe.apply(prim, args, params)
     if all_numpy:                # the hot path of raw-buffer calls: rule (cached), CPU kernel
-        n = len(args)
-        if params or n > 2:
-            _check_cached(prim, args, params)
-        elif n == 2:             # _check_cached's own key, looked up here (dispatch cost)
-            a, b = args
-            if (a.shape, b.shape, a.dtype, b.dtype) not in prim._rule_cache:
-                _check_cached(prim, args, params)
-        elif n == 1:
-            a = args[0]
-            if (a.shape, a.dtype) not in prim._rule_cache:
-                _check_cached(prim, args, params)
-        else:
-            _check_cached(prim, args, params)
         kernel = prim.kernels.get("cpu")
         if kernel is not None:
+            check_rule(prim, args, params)
             return kernel(*args, **params)
     return apply_raw(prim, args, params)
 
 
 def apply_raw(prim: Primitive, args, params):
-    """The plain-buffer interpretation: check shapes, run the kernel now."""
-    for a in args:
-        if type(a) is not np.ndarray:
-            break
-    else:                        # all NumPy buffers: nothing to convert (dispatch cost)
-        _check_cached(prim, args, params)
-        return prim.impl(*args, **params)
+    """The plain-buffer interpretation of values that are not all NumPy arrays (Python and
+    NumPy scalars, device arrays): convert, check shapes, run the kernel now."""
     if len(args) == 2 and prim.kind in _FRESH_OUTPUT_KINDS:
         # An array and a Python float or int (``sub(b, 1)``, ``greater(x, 0)`` in vjp rules):
         # the scalar's 0-d buffer is shared between calls, as the eager front end does.
         a, b = args
         ta, tb = type(a), type(b)
         if ta is np.ndarray and (tb is float or tb is int):
-            bufs = (a, _scalar_buffer(b, _dt.scalar_dtype(b, a.dtype)))
+            bufs = (a, scalar_buffer(b, _dt.scalar_dtype(b, a.dtype)))
         elif tb is np.ndarray and (ta is float or ta is int):
-            bufs = (_scalar_buffer(a, _dt.scalar_dtype(a, b.dtype)), b)
+            bufs = (scalar_buffer(a, _dt.scalar_dtype(a, b.dtype)), b)
         else:
             bufs = None
         if bufs is not None:
-            _check_cached(prim, bufs, params)
             kernel = prim.kernels.get("cpu")
             if kernel is not None:
+                check_rule(prim, bufs, params)
                 return kernel(*bufs, **params)
     other = scalar_context_dtype(args)
     bufs = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
@@ -212,9 +195,9 @@ def apply_raw(prim: Primitive, args, params):
         if type(b) is not np.ndarray:
             break
     else:                        # scalars made arrays, all on the CPU: cached rule, kernel
-        _check_cached(prim, bufs, params)
         kernel = prim.kernels.get("cpu")
         if kernel is not None:
+            check_rule(prim, bufs, params)
             return kernel(*bufs, **params)
     prim.abstract_eval(*(aval_of(b) for b in bufs), **params)
     return prim.impl(*bufs, **params)
@@ -225,9 +208,10 @@ _FRESH_OUTPUT_KINDS = frozenset({"binary", "compare"})
 _SCALARS: dict = {}
 
 
-def _scalar_buffer(value, dtype) -> np.ndarray:
-    """A read-only 0-d array holding a Python float or int, shared between calls."""
-    key = (type(value), value, dtype) if value else (type(value), value, dtype, str(value))
+def scalar_buffer(value, dtype) -> np.ndarray:
+    """A read-only 0-d array holding a Python float or int, shared between calls (the one cache
+    of scalar buffers: raw calls and the eager front end's ``tensor * 2.0`` both use it)."""
+    key = (value, dtype) if value else (value, dtype, str(value))     # -0.0 is not 0.0
     arr = _SCALARS.get(key)
     if arr is None:
         if len(_SCALARS) > 1024:
@@ -238,27 +222,36 @@ def _scalar_buffer(value, dtype) -> np.ndarray:
     return arr
 
 
-def _check_cached(prim: Primitive, bufs, params) -> None:
-    """Run the shape rule on concrete buffers, remembering the (shapes, dtypes, params) that
-    passed, so a hot loop of small ops does not pay for the rule every time.  Failures are
-    never cached: a bad call raises every time."""
+def check_rule(prim: Primitive, bufs, params) -> None:
+    """Run ``prim``'s shape rule on concrete buffers (NumPy or device arrays), remembering the
+    (shapes, dtypes, params) that passed in ``prim._rule_cache`` (the one rule cache: raw calls
+    and the eager front end share it), so a hot loop of small ops does not pay for the rule
+    every time.  Failures are never cached: a bad call raises every time."""
     n = len(bufs)
     if n == 2:                   # (shapes..., dtypes...), spelled out for the common arities
-        key = (bufs[0].shape, bufs[1].shape, bufs[0].dtype, bufs[1].dtype)
+        a, b = bufs
+        key = (a.shape, b.shape, a.dtype, b.dtype)
     elif n == 1:
-        key = (bufs[0].shape, bufs[0].dtype)
+        a = bufs[0]
+        key = (a.shape, a.dtype)
     else:
         key = tuple([b.shape for b in bufs] + [b.dtype for b in bufs])
+    cache = prim._rule_cache
     if params:
         key = (key, tuple(params.items()))
-    cache = prim._rule_cache
-    try:
-        if key in cache:
+        try:
+            if key in cache:
+                return
+        except TypeError:        # an unhashable parameter: just run the rule
+            prim.abstract_eval(*[_rule_aval(b) for b in bufs], **params)
             return
-    except TypeError:            # an unhashable parameter: just run the rule
-        prim.abstract_eval(*[AVal(b.shape, b.dtype) for b in bufs], **params)
+    elif key in cache:
         return
-    prim.abstract_eval(*[AVal(b.shape, b.dtype) for b in bufs], **params)
+    prim.abstract_eval(*[_rule_aval(b) for b in bufs], **params)
     if len(cache) > 4096:
         cache.clear()
     cache[key] = True
+
+
+def _rule_aval(b) -> AVal:
+    return AVal(b.shape if type(b) is np.ndarray else tuple(b.shape), np.dtype(b.dtype))

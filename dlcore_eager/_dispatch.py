@@ -6,9 +6,8 @@ runs for every operation:
 
 1. collect the buffers and the device; Python scalars become 0-d buffers of the tensors' dtype
    (weak scalars, as in PyTorch: ``float32_tensor * 2.0`` stays float32);
-2. check shapes and dtypes with the primitive's shape rule, once per distinct signature:
-   a signature (primitive, parameters, input shapes and dtypes) that passed before is not
-   checked again;
+2. check shapes and dtypes with the primitive's shape rule, once per distinct signature
+   (``dlcore.registry.check_rule``: the primitive's one rule cache, shared with raw calls);
 3. run the primitive's kernel for the device (``prim.kernels['cpu' | 'cuda']``);
 4. when grad mode is on and an input requires grad, record a ``Node`` (the tape entry) that
    saves the inputs and the output for the primitive's vjp rule.
@@ -23,47 +22,15 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore.device import Device, to_device
+from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
 from ._state import STATE
-from .tensor import Tensor, _new
+from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
-_SIG_OK: dict = {}          # signatures whose shape rule has passed
-_SIG_LIMIT = 50_000
-VIEW_PRIMS = frozenset({"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
-                        "getitem", "broadcast_to", "broadcast_like"})
 _MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
           "cuda:0 and cpu!")
-
-
-def _signature(prim, params, bufs):
-    sig = [prim]
-    for b in bufs:
-        sig.append(b.shape)
-        sig.append(b.dtype)
-    if params:
-        sig.append(tuple(params.items()))
-    return tuple(sig)
-
-
-# The fast paths in ``apply`` look signatures of parameter-free one- and two-input calls up
-# directly, as ``(prim, shape, dtype[, shape, dtype])``; ``_signature`` builds the same tuples.
-
-
-def _check_shapes(prim, params, bufs) -> None:
-    try:
-        sig = _signature(prim, params, bufs)
-        if sig in _SIG_OK:
-            return
-    except TypeError:            # an unhashable parameter: check every time
-        sig = None
-    from dlcore.registry import AVal
-    prim.shape_rule(*(AVal(tuple(b.shape), np.dtype(b.dtype)) for b in bufs), **params)
-    if sig is not None:
-        if len(_SIG_OK) > _SIG_LIMIT:
-            _SIG_OK.clear()
-        _SIG_OK[sig] = True
 
 
 class EagerFrontend:
@@ -72,63 +39,48 @@ class EagerFrontend:
     @staticmethod
     def apply(prim, args, params):
         n = len(args)
-        # Fast path: one or two CPU tensors (most operations), no conversions needed.
+        # Fast paths: one or two CPU tensors, or a float CPU tensor and a Python number (most
+        # operations).  Only "NumPy buffers?" is asked here; the kernel's entry makes the
+        # same-shape/contiguous test once, and ``check_rule``'s cache key is looked up inline.
         if n == 2:
             a, b = args
-            if isinstance(a, Tensor) and isinstance(b, Tensor):
-                ba, bb = a._buf, b._buf
-                if type(ba) is _ndarray and type(bb) is _ndarray:
-                    bufs = (ba, bb)
-                    if params or (prim, ba.shape, ba.dtype, bb.shape, bb.dtype) not in _SIG_OK:
-                        _check_shapes(prim, params, bufs)
-                    out = prim.kernels["cpu"](ba, bb, **params)
-                    return _finish(prim, args, bufs, params, out, a._rg or b._rg, True)
-            elif type(b) in _NUM and isinstance(a, Tensor) and type(a._buf) is _ndarray \
-                    and a._buf.dtype.kind == "f":
-                return _apply_scalar(prim, args, params, a, 0, b)
-            elif type(a) in _NUM and isinstance(b, Tensor) and type(b._buf) is _ndarray \
-                    and b._buf.dtype.kind == "f":
-                return _apply_scalar(prim, args, params, b, 1, a)
+            if isinstance(a, Tensor):
+                ba = a._buf
+                if isinstance(b, Tensor):
+                    bb = b._buf
+                    if type(ba) is _ndarray and type(bb) is _ndarray:
+                        if params or (ba.shape, bb.shape, ba.dtype, bb.dtype) \
+                                not in prim._rule_cache:
+                            check_rule(prim, (ba, bb), params)
+                        out = prim.kernels["cpu"](ba, bb, **params)
+                        return _finish(prim, args, params, out, a._rg or b._rg)
+                elif type(b) in _NUM and type(ba) is _ndarray and ba.dtype.kind == "f":
+                    bufs = (ba, scalar_buffer(b, ba.dtype))
+                    check_rule(prim, bufs, params)
+                    return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
+                                   a._rg, bufs)
+            elif type(a) in _NUM and isinstance(b, Tensor):
+                bb = b._buf
+                if type(bb) is _ndarray and bb.dtype.kind == "f":
+                    bufs = (scalar_buffer(a, bb.dtype), bb)
+                    check_rule(prim, bufs, params)
+                    return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
+                                   b._rg, bufs)
         elif n == 1:
             a = args[0]
             if isinstance(a, Tensor):
                 ba = a._buf
                 if type(ba) is _ndarray:
-                    bufs = (ba,)
-                    if params or (prim, ba.shape, ba.dtype) not in _SIG_OK:
-                        _check_shapes(prim, params, bufs)
-                    out = prim.kernels["cpu"](ba, **params)
-                    return _finish(prim, args, bufs, params, out, a._rg, True)
+                    if params or (ba.shape, ba.dtype) not in prim._rule_cache:
+                        check_rule(prim, (ba,), params)
+                    return _finish(prim, args, params, prim.kernels["cpu"](ba, **params),
+                                   a._rg)
         return _apply_general(prim, args, params)
 
 
-_SCALARS: dict = {}
+_VIEW_PRIMS = frozenset({"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
+                         "getitem", "broadcast_to", "broadcast_like"})
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
-
-
-def _scalar_buffer(value, dtype) -> np.ndarray:
-    """A read-only 0-d array for a Python float, shared between calls (kernels never write
-    their inputs)."""
-    key = (value, dtype) if value else (value, dtype, str(value))   # -0.0 is not 0.0
-    arr = _SCALARS.get(key)
-    if arr is None:
-        if len(_SCALARS) > 1024:
-            _SCALARS.clear()
-        arr = np.asarray(value, dtype=dtype)     # weak scalar: the tensor's float dtype
-        arr.flags.writeable = False
-        _SCALARS[key] = arr
-    return arr
-
-
-def _apply_scalar(prim, args, params, t: Tensor, pos: int, value: float):
-    """A float tensor on the CPU with a Python float (``x * 2.0``, ``lr * g``)."""
-    bt = t._buf
-    bs = _scalar_buffer(value, bt.dtype)
-    bufs = (bt, bs) if pos == 0 else (bs, bt)
-    if params or (prim, bufs[0].shape, bt.dtype, bufs[1].shape, bt.dtype) not in _SIG_OK:
-        _check_shapes(prim, params, bufs)
-    out = prim.kernels["cpu"](*bufs, **params)
-    return _finish(prim, args, bufs, params, out, t._rg, True)
 
 
 def _apply_general(prim, args, params):
@@ -158,66 +110,54 @@ def _apply_general(prim, args, params):
         bufs, dev = _resolve_devices(args, bufs)
     if plain:
         _convert_plain(bufs, ctx, dev)
-    _check_shapes(prim, params, bufs)
+    check_rule(prim, bufs, params)
     kernel = prim.kernels.get("cpu" if dev else "cuda")
     if kernel is None:
         raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "
                                   f"{'cpu' if dev else 'cuda'} kernel")
     out = kernel(*bufs, **params)
-    return _finish(prim, args, bufs, params, out, needs, dev)
+    return _finish(prim, args, params, out, needs, bufs)
 
 
-def _finish(prim, args, bufs, params, out, needs: bool, on_cpu: bool) -> Tensor:
-    """Wrap a kernel's output; record a tape node when a gradient will be needed."""
-    if on_cpu and type(out) is not _ndarray:       # e.g. a NumPy scalar from x[0]
-        out = np.asarray(out)
-    t = _new(Tensor)
-    t._buf = out
-    t._acc = None
-    t._grad = None
-    t._hooks = None
+def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
+    """Wrap a kernel's output (a new Tensor, through ``tensor._make``); record a tape node when
+    a gradient will be needed.  ``bufs`` (the input buffers) is needed only when an argument
+    is not a Tensor (a Python scalar's buffer becomes a saved input)."""
+    if type(out) is not _ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)               # a NumPy scalar from a kernel (``x[0]``)
     version = None
-    if on_cpu and out.base is not None and prim.name in VIEW_PRIMS and isinstance(args[0], Tensor):
-        version = args[0]._version
-    if needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f":
-        if len(args) == 2:
-            a, b = args
-            if isinstance(a, Tensor) and isinstance(b, Tensor):    # the common case
-                if version is None:
-                    version = [0]
-                t._version = version
-                t._node = Node(prim, params,
-                               ((a._node or leaf_node(a)) if a._rg else None,
-                                (b._node or leaf_node(b)) if b._rg else None),
-                               args, (a._version[0], b._version[0]), out, version)
-                t._rg = True
-                return t
-        parents = []
-        inputs = []
-        versions = []
-        for a, b in zip(args, bufs):
-            if isinstance(a, Tensor):
-                if a._rg:
-                    p = a._node
-                    parents.append(p if p is not None else leaf_node(a))
-                else:
-                    parents.append(None)
-                inputs.append(a)
-                versions.append(a._version[0])
+    if prim.name in _VIEW_PRIMS and isinstance(args[0], Tensor) and \
+            type(out) is _ndarray and out.base is not None:
+        version = args[0]._version          # a view shares its base's version counter
+    if not (needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f"):
+        return _make(out, version)
+    if version is None:
+        version = [0]
+    if len(args) == 2:
+        a, b = args
+        if isinstance(a, Tensor) and isinstance(b, Tensor):    # the common case
+            return _make(out, version, Node(
+                prim, params, ((a._node or leaf_node(a)) if a._rg else None,
+                               (b._node or leaf_node(b)) if b._rg else None),
+                args, (a._version[0], b._version[0]), out, version))
+    parents = []
+    inputs = []
+    versions = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if a._rg:
+                p = a._node
+                parents.append(p if p is not None else leaf_node(a))
             else:
                 parents.append(None)
-                inputs.append(Tensor._wrap(b))
-                versions.append(0)
-        if version is None:
-            version = [0]
-        t._version = version
-        t._node = Node(prim, params, tuple(parents), tuple(inputs), tuple(versions), out, version)
-        t._rg = True
-    else:
-        t._version = [0] if version is None else version
-        t._node = None
-        t._rg = False
-    return t
+            inputs.append(a)
+            versions.append(a._version[0])
+        else:
+            parents.append(None)
+            inputs.append(_make(bufs[i]))
+            versions.append(0)
+    return _make(out, version, Node(prim, params, tuple(parents), tuple(inputs),
+                                    tuple(versions), out, version))
 
 
 def _convert_plain(bufs, ctx, dev) -> None:

@@ -35,7 +35,7 @@ ERR_BACKWARD_TWICE = (
 
 
 _NAMES: dict = {}
-_TENSOR: list = []      # [Tensor, stale_tensor], filled in by tensor.py (which imports this module)
+_TENSOR: list = []      # [_make, stale_tensor], filled in by tensor.py (which imports this module)
 
 
 def camel(name: str) -> str:
@@ -111,7 +111,7 @@ class Node(TapeNode):
 
     def vjp(self, g, retain: bool):
         """Cotangents of the inputs, from the primitive's vjp rule (entries may be thunks)."""
-        Tensor, stale_tensor = _TENSOR
+        make, stale_tensor = _TENSOR
         ins = self.inputs
         if ins is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
@@ -122,7 +122,7 @@ class Node(TapeNode):
                 p = self.parents[i]
                 t = stale_tensor(t, vers[i], p if isinstance(p, Node) else None, current=True)
             args.append(t)
-        out = Tensor._from_node(self.out_buf, self, self.out_version)
+        out = make(self.out_buf, self.out_version, self)
         if self.out_version[0] != self.out_ver0:
             out = stale_tensor(out, self.out_ver0, self)
         res = self.prim.vjp(g, out, *args, **self.params)

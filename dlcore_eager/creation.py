@@ -16,7 +16,7 @@ import numpy as np
 from dlcore.device import CPU, as_device, to_device
 
 from . import _dtype as D
-from .tensor import Tensor, _init, _new
+from .tensor import Tensor, _make
 
 
 # ----------------------------------------------------------------------------- random state
@@ -75,8 +75,7 @@ def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
     D.from_numpy_dtype(buf.dtype)            # unsupported dtypes fail here, clearly
     if device is not None and as_device(device).type == "cuda":
         buf = to_device(buf, as_device(device))
-    t = _new(Tensor)
-    _init(t, buf)
+    t = _make(buf)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -136,8 +135,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
     D.from_numpy_dtype(arr.dtype)
-    t = _new(Tensor)
-    _init(t, arr)
+    t = _make(arr)
     return t
 
 

@@ -61,28 +61,13 @@ class Tensor:
         # torch.Tensor(2, 3) (uninitialised) or torch.Tensor([1, 2]) (data), as in old PyTorch.
         from .creation import _legacy_construct
         src = _legacy_construct(D.get_default_dtype(), None, args, kwargs)
-        _init(self, src._buf)
+        _fill(self, src._buf, None, None)
 
     # ------------------------------------------------------------------ construction helpers
     @staticmethod
     def _wrap(buf, version=None) -> Tensor:
         """A tensor around an existing buffer (no copy), with no autograd history."""
-        t = _new(Tensor)
-        t._buf = buf
-        t._rg = False
-        t._node = None
-        t._acc = None
-        t._grad = None
-        t._version = [0] if version is None else version
-        t._hooks = None
-        return t
-
-    @staticmethod
-    def _from_node(buf, node, version) -> Tensor:
-        t = Tensor._wrap(buf, version)
-        t._node = node
-        t._rg = True
-        return t
+        return _make(buf, version)
 
     def __dlcore_aval__(self) -> AVal:
         b = self._buf
@@ -473,14 +458,25 @@ class Tensor:
 _new = Tensor.__new__
 
 
-def _init(t: Tensor, buf) -> None:
+def _fill(t: Tensor, buf, version, node) -> None:
+    """Initialise every field of ``t``: the one place that does (``_make``, ``Tensor()``,
+    creation functions and stale saved tensors all come here)."""
     t._buf = buf
-    t._rg = False
-    t._node = None
+    t._rg = node is not None
+    t._node = node
     t._acc = None
     t._grad = None
-    t._version = [0]
+    t._version = [0] if version is None else version
     t._hooks = None
+
+
+def _make(buf, version=None, node=None, cls=Tensor) -> Tensor:
+    """A new tensor around ``buf`` (no copy): the one way tensors are made.  ``version`` is a
+    shared version counter (a view's base's) or None for a fresh one; ``node`` the grad_fn of a
+    recorded result (which then requires grad)."""
+    t = _new(cls)
+    _fill(t, buf, version, node)
+    return t
 
 
 def write_buffer(dst, src) -> None:
@@ -525,6 +521,10 @@ class _StaleTensor(Tensor):
     def _buf(self):
         raise RuntimeError(self._msg)
 
+    @_buf.setter
+    def _buf(self, value) -> None:       # _fill's write: a stale tensor keeps no buffer
+        pass
+
     def __dlcore_aval__(self) -> AVal:
         return self._aval
 
@@ -540,19 +540,13 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
            f"{t._version[0]}; expected version {expected} instead. Hint: enable anomaly detection "
            "to find the operation that failed to compute its gradient, with "
            "torch.autograd.set_detect_anomaly(True).")
-    s = _new(_StaleTensor)
+    s = _make(None, t._version, cls=_StaleTensor)
     s._msg = msg
     s._aval = aval
-    s._rg = False
-    s._node = None
-    s._acc = None
-    s._grad = None
-    s._version = t._version
-    s._hooks = None
     return s
 
 
-_graph_module._TENSOR[:] = [Tensor, stale_tensor]
+_graph_module._TENSOR[:] = [_make, stale_tensor]
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
 from . import _dispatch  # noqa: F401  (installs Tensor.__dlcore_frontend__)
 

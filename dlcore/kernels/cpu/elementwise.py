@@ -233,26 +233,38 @@ class _ElementwiseKernel:
             self._flat[key] = fn
         return fn
 
-    def __call__(self, *bufs, **params) -> np.ndarray:
-        # Fastest path, first: every input a C-contiguous array of one shape.
-        shape = bufs[0].shape
+    def into(self, out, *bufs) -> bool:
+        """Write the result into ``out`` (an in-place update: ``w -= lr * g``, ``grad += g``)
+        when the layout allows one flat loop: ``out`` C-contiguous and writeable, of the result's
+        dtype, each input of ``out``'s shape (C-contiguous) or holding one element, and no input
+        overlapping ``out`` except ``out`` itself (an elementwise loop reads ``x[i]`` before it
+        writes ``out[i]``).  Returns False, having written nothing, otherwise."""
+        if type(out) is not np.ndarray or not out.flags.c_contiguous or \
+                not out.flags.writeable or self.out_dtype(bufs, {}) != out.dtype:
+            return False
+        shape = out.shape
+        mask = ""
         for b in bufs:
-            if type(b) is not np.ndarray or b.shape != shape or not b.flags.c_contiguous:
-                return self._call(bufs, params)
-        policy = self.policy
-        out = np.empty(shape, bufs[-1].dtype if policy == "input" else
-                       self.out_dtype(bufs, params))
+            if type(b) is not np.ndarray:
+                return False
+            if b is not out and (b.base is not None or out.base is not None) and \
+                    np.may_share_memory(b, out):
+                return False
+            if b.shape == shape and b.flags.c_contiguous:
+                mask += "A"
+            elif b.size == 1 and b.ndim <= len(shape):
+                mask += "S"
+            else:
+                return False
         n = out.size
         if n:
-            if n < PARALLEL_THRESHOLD:
-                fn = self._flat_serial or self._load_flat_all()[0]
-            else:
-                fn = self._flat_par or self._load_flat_all()[1]
-            if len(shape) == 1:
-                fn(out, *bufs)
-            else:
-                fn(out.reshape(-1), *[b.reshape(-1) for b in bufs])
-        return out
+            fn = self._flat.get((mask, n >= PARALLEL_THRESHOLD)) or \
+                self._flat_fn(mask, n >= PARALLEL_THRESHOLD)
+            fn(out.reshape(-1), *[b.reshape(-1) for b in bufs])
+        return True
+
+    def __call__(self, *bufs, **params) -> np.ndarray:
+        return self._call(bufs, params)
 
     def _call(self, bufs, params) -> np.ndarray:
         for b in bufs:
@@ -423,7 +435,9 @@ def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = 
     kern = _ElementwiseKernel(name, expr, nin, np_fn, _dtype_policy(name, kind))
     if simd_fn is not None and nin == 1:
         return _simd_entry(kern, simd_fn)
-    return _fast_entry(kern) if nin == 2 else kern
+    if nin == 1:
+        return _unary_entry(kern)
+    return _binary_entry(kern) if nin == 2 else kern
 
 
 def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
@@ -438,40 +452,84 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
                 return asarray(simd_fn(x))
         return kern(x, **params)
 
+    return _expose(entry, kern,
+                   f"CPU kernel of '{kern.name}': y = {kern.expr} (NumPy SIMD ufunc on floats)")
+
+
+def _expose(entry, kern: _ElementwiseKernel, doc: str):
     entry.__name__ = kern.__name__
-    entry.__doc__ = f"CPU kernel of '{kern.name}': y = {kern.expr} (NumPy SIMD ufunc on floats)"
+    entry.__doc__ = doc
     entry.module = kern.module
     entry.kernel = kern
+    entry.into = kern.into
     return entry
 
 
-def _fast_entry(kern: _ElementwiseKernel) -> Callable:
-    """A plain function in front of a two-input kernel, for the dispatch-bound case of small
-    same-shape contiguous arrays (no argument packing, no method lookups); everything else
-    goes to the kernel object.  ``entry.module`` and ``entry.kernel`` expose the object."""
+# The entries below are where the "same shape, C-contiguous NumPy inputs" test is made, once per
+# call: the dispatchers above them (registry.bind, the eager front end) only check that the
+# inputs are NumPy arrays, and a call that fails the test goes to the kernel object's general
+# path (``_ElementwiseKernel._call``: size-1 inputs, then broadcasting and strided layouts).
+def _unary_entry(kern: _ElementwiseKernel) -> Callable:
+    """A plain function in front of a one-input kernel: a C-contiguous array runs the flat loop
+    with no argument packing."""
     ndarray, empty = np.ndarray, np.empty
     same_dtype = kern.policy == "input"
 
+    def entry(x, **params):
+        if type(x) is ndarray and x.flags.c_contiguous:
+            out = empty(x.shape, x.dtype if same_dtype else kern.out_dtype((x,), params))
+            n = out.size
+            if n:
+                if n < PARALLEL_THRESHOLD:
+                    fn = kern._flat_serial or kern._load_flat_all()[0]
+                else:
+                    fn = kern._flat_par or kern._load_flat_all()[1]
+                fn(out.reshape(-1), x.reshape(-1))
+            return out
+        return kern._call((x,), params)
+
+    return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")
+
+
+def _binary_entry(kern: _ElementwiseKernel) -> Callable:
+    """A plain function in front of a two-input kernel, for the dispatch-bound case of small
+    arrays: two C-contiguous arrays of one shape, or one of them with a 0-d scalar buffer
+    (``x * 2.0``, ``lr * g``), run the flat loop with no argument packing; everything else goes
+    to the kernel object.  ``entry.module``, ``entry.kernel`` and ``entry.into`` expose it."""
+    ndarray, empty = np.ndarray, np.empty
+    same_dtype = kern.policy == "input"
+    flat = kern._flat_fn
+
     def entry(a, b, **params):
         if type(a) is ndarray and type(b) is ndarray:
-            shape = a.shape
-            if b.shape == shape and a.flags.c_contiguous and b.flags.c_contiguous:
-                out = empty(shape, b.dtype if same_dtype else kern.out_dtype((a, b), params))
-                n = out.size
-                if n:
-                    if n < PARALLEL_THRESHOLD:
-                        fn = kern._flat_serial or kern._load_flat_all()[0]
-                    else:
-                        fn = kern._flat_par or kern._load_flat_all()[1]
-                    if len(shape) == 1:
-                        fn(out, a, b)
-                    else:
+            sa, sb = a.shape, b.shape
+            if sa == sb:
+                if a.flags.c_contiguous and b.flags.c_contiguous:
+                    out = empty(sa, b.dtype if same_dtype else kern.out_dtype((a, b), params))
+                    n = out.size
+                    if n:
+                        if n < PARALLEL_THRESHOLD:
+                            fn = kern._flat_serial or kern._load_flat_all()[0]
+                        else:
+                            fn = kern._flat_par or kern._load_flat_all()[1]
                         fn(out.reshape(-1), a.reshape(-1), b.reshape(-1))
-                return out
-        return kern(a, b, **params)
+                    return out
+            elif not sb:                    # array (op) 0-d scalar
+                if a.flags.c_contiguous:
+                    out = empty(sa, b.dtype if same_dtype else kern.out_dtype((a, b), params))
+                    n = out.size
+                    if n:
+                        flat("AS", n >= PARALLEL_THRESHOLD)(out.reshape(-1), a.reshape(-1),
+                                                            b.reshape(1))
+                    return out
+            elif not sa:                    # 0-d scalar (op) array
+                if b.flags.c_contiguous:
+                    out = empty(sb, b.dtype if same_dtype else kern.out_dtype((a, b), params))
+                    n = out.size
+                    if n:
+                        flat("SA", n >= PARALLEL_THRESHOLD)(out.reshape(-1), a.reshape(1),
+                                                            b.reshape(-1))
+                    return out
+        return kern._call((a, b), params)
 
-    entry.__name__ = kern.__name__
-    entry.__doc__ = f"CPU kernel of '{kern.name}': y = {kern.expr}"
-    entry.module = kern.module
-    entry.kernel = kern
-    return entry
+    return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")

@@ -18,6 +18,17 @@ selects the ``omp`` threading layer explicitly when the user has not set
 by default: it would be picked silently by Numba's "default" order as soon as the ``tbb``
 package is installed (the ``mkl`` wheel pulls it in), changing the behaviour under the user.
 
+Memory: NumPy allocates every kernel output with ``malloc``.  glibc serves blocks above its
+``mmap`` threshold (128 KiB at first, then adapting) with fresh ``mmap`` pages and gives memory at
+the top of the heap back to the system beyond its trim threshold, so an eager training step's
+outputs (a 1000x100 float32 gradient is 400 KB) page-fault on every step.  Measured alone in its
+process at the (64,1000,100,10) MLP step: 326 minor page faults and 1.59 ms per step, against 0
+faults and 0.79 ms with the thresholds raised.  PyTorch keeps a caching allocator for the same
+reason.  :func:`configure_allocator` (run once when dlcore is imported) raises glibc's ``mmap``
+threshold to 32 MiB and its trim threshold to 256 MiB, so freed blocks are reused instead of
+returned, unless the user set glibc's own ``MALLOC_*_`` variables or ``GLIBC_TUNABLES``, or
+``DLCORE_MALLOC=system``.  It does nothing on other C libraries.
+
 :func:`runtime_info` returns the settings in force; every benchmark prints them.
 """
 
@@ -28,6 +39,35 @@ import os
 import sys
 
 _configured = False
+_ALLOCATOR = {"malloc": "system (not configured)"}
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3        # glibc's mallopt parameters
+MMAP_THRESHOLD = 32 << 20       # glibc's largest allowed value on 64-bit (HEAP_MAX_SIZE / 2)
+TRIM_THRESHOLD = 256 << 20
+
+
+def configure_allocator() -> dict:
+    """Keep freed kernel outputs in glibc's heap for reuse (see the module docstring)."""
+    if _ALLOCATOR.get("configured"):
+        return _ALLOCATOR
+    _ALLOCATOR["configured"] = True
+    user = [k for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
+                        "GLIBC_TUNABLES") if os.environ.get(k)]
+    if os.environ.get("DLCORE_MALLOC", "").lower() == "system" or user:
+        _ALLOCATOR["malloc"] = f"system (left as set: {', '.join(user) or 'DLCORE_MALLOC'})"
+        return _ALLOCATOR
+    import platform
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return _ALLOCATOR
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return _ALLOCATOR
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    ok = mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+    ok = mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1 and ok
+    _ALLOCATOR["malloc"] = (f"glibc, mmap threshold {MMAP_THRESHOLD >> 20} MiB, trim threshold "
+                            f"{TRIM_THRESHOLD >> 20} MiB" if ok else "glibc (mallopt failed)")
+    return _ALLOCATOR
 
 
 def configure_threads() -> None:
@@ -102,11 +142,10 @@ def runtime_info() -> dict:
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
         "parallel_threshold": PARALLEL_THRESHOLD,
         "cpu_count": os.cpu_count(),
+        "malloc": configure_allocator()["malloc"],
     }
     info.update(_blas_info())
     return info
 
 
-def runtime_summary() -> str:
-    """:func:`runtime_info` as one line."""
-    return ", ".join(f"{k}={v}" for k, v in runtime_info().items())
+configure_allocator()
