@@ -67,7 +67,7 @@ def aval_of(x) -> AVal:
 
 
 class Primitive:
-    """One primitive operation: shape rule, vjp rule and kernels, in one definition block.
+    """One primitive operation: shape rule, vjp rule, kernels and public names, in one block.
 
     Attributes:
       name: the op's name ('add', 'matmul', ...), used in error messages and graph pictures.
@@ -75,29 +75,57 @@ class Primitive:
       vjp: ``f(g, out, *inputs, **params) -> tuple`` with one entry per input: a cotangent,
         None (no gradient), or a zero-argument callable computing the cotangent only when that
         input needs it.  Built from dlcore ops only; ``None`` for a non-differentiable primitive.
+      differentiable: stated explicitly when there is no vjp (``differentiable=False``), so a
+        vjp forgotten by mistake is a definition error, not a silently constant op.
       kernels: ``{'cpu': f, 'cuda': f}``, each ``f(*buffers, **params) -> buffer``.
       expr: for elementwise primitives, the scalar expression (``'{0} + {1}'``) that the CPU and
         CUDA kernel factories and the graph compiler's fusion pass all compile from.
+      view: the CPU kernel may return a view of its first input (transpose, reshape, ...); the
+        eager front end shares the version counter, the compiler never writes into it.
+      api, convention, options: the op's public names per namespace and the calling convention
+        the front ends adapt it with (see :mod:`dlcore.api`); ``options`` also holds facts such
+        as ``tf_type`` (TensorFlow's op type, used in node names and messages).
     """
 
     __slots__ = ("name", "shape_rule", "vjp", "kernels", "differentiable", "doc", "expr",
-                 "kind", "_rule_cache", "__weakref__")
+                 "kind", "view", "export", "options", "_rule_cache", "__weakref__")
 
     def __init__(self, name: str, shape_rule: Callable, vjp: Callable | None = None, *,
                  kernels: dict | None = None, differentiable: bool | None = None,
-                 doc: str = "", expr: str | None = None, kind: str = "other"):
+                 doc: str = "", expr: str | None = None, kind: str = "other",
+                 view: bool = False, api: dict | None = None, convention: str | None = None,
+                 fn: Callable | None = None, **options):
+        if name in PRIMITIVES:
+            raise ValueError(f"dlcore: primitive {name!r} is defined twice")
+        if differentiable is None:
+            if vjp is None:
+                raise ValueError(f"dlcore: primitive {name!r} has no vjp: give one, or state "
+                                 "differentiable=False explicitly")
+            differentiable = True
+        elif differentiable and vjp is None:
+            raise ValueError(f"dlcore: primitive {name!r} is marked differentiable but has no vjp")
         self.name = name
         self.shape_rule = shape_rule
         self.vjp = vjp
         self.kernels = dict(kernels or {})
-        self.differentiable = (vjp is not None) if differentiable is None else differentiable
+        self.differentiable = differentiable
         self.doc = doc
         self.expr = expr
         self.kind = kind
+        self.view = view
+        self.options = options
         self._rule_cache: dict = {}
-        if name in PRIMITIVES:
-            raise ValueError(f"dlcore: primitive {name!r} is defined twice")
         PRIMITIVES[name] = self
+        self.export = None
+        if api:
+            from . import api as _api
+            self.export = _api.export(name, fn or self.bind, api, convention or kind,
+                                      differentiable=differentiable, view=view, prim=self,
+                                      **options)
+
+    def bind(self, *args, **params):
+        """``bind(self, *args, **params)``: apply this primitive (see :func:`bind`)."""
+        return bind(self, *args, **params)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -128,13 +156,6 @@ class Primitive:
             raise NotImplementedError(f"dlcore: primitive '{self.name}' has no kernel for device "
                                       f"{dev}")
         return kernel(*bufs, **params)
-
-    def def_kernel(self, device: str):
-        """Decorator: register ``f`` as this primitive's kernel for ``device``."""
-        def register(f):
-            self.kernels[device] = f
-            return f
-        return register
 
 
 PRIMITIVES: dict[str, Primitive] = {}

@@ -63,61 +63,30 @@ from ._shape_ops import (
     unsqueeze,
 )
 from ._tensor_ops import (
-    abs,
-    add,
     all,
     allclose,
-    amax,
-    amin,
     any,
     argmax,
     argmin,
     bmm,
     clamp,
     clip,
-    div,
     dot,
-    eq,
     equal,
-    exp,
     expm1,
-    ge,
-    gt,
-    le,
-    log,
     log1p,
-    log_softmax,
     logical_not,
-    logsumexp,
-    lt,
     masked_fill,
     matmul,
     max,
-    maximum,
-    mean,
     min,
-    minimum,
     mm,
-    mul,
-    ne,
-    neg,
     norm,
     outer,
-    pow,
     reciprocal,
-    relu,
     rsqrt,
-    sigmoid,
-    sign,
-    softmax,
-    sqrt,
-    square,
     std,
-    sub,
-    sum,
-    tanh,
     var,
-    where,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
@@ -153,8 +122,6 @@ from .legacy_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, Long
 from .serialization import load, save
 from .tensor import Size, Tensor
 
-subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
-greater, less, greater_equal, less_equal = gt, lt, ge, le
 
 
 class _DeviceMeta(type):
@@ -186,3 +153,10 @@ def typename(obj) -> str:
 
 
 __version__ = "0.1.0"
+
+# Every op's PyTorch names (torch.exp, Tensor.exp, F.tanh, Tensor.__add__, ...) come from its
+# definition block in dlcore; installing them last lets every module above exist first.
+from . import linalg, special  # noqa: E402
+from . import _api  # noqa: E402
+
+_api.activate()

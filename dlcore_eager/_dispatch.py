@@ -78,8 +78,6 @@ class EagerFrontend:
         return _apply_general(prim, args, params)
 
 
-_VIEW_PRIMS = frozenset({"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
-                         "getitem", "broadcast_to", "broadcast_like"})
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
 
 
@@ -126,7 +124,7 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     if type(out) is not _ndarray and isinstance(out, np.generic):
         out = np.asarray(out)               # a NumPy scalar from a kernel (``x[0]``)
     version = None
-    if prim.name in _VIEW_PRIMS and isinstance(args[0], Tensor) and \
+    if prim.view and isinstance(args[0], Tensor) and \
             type(out) is _ndarray and out.base is not None:
         version = args[0]._version          # a view shares its base's version counter
     if not (needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f"):

@@ -99,6 +99,9 @@ def _binary(prim):
     return op, rop
 
 
+# The operator pairs the rest of the eager front end calls directly (``x * y`` inside nn and
+# optim).  The public names (torch.add, Tensor.__add__, ...) are generated from the registry
+# by ``_api`` through the same ``_binary`` convention.
 add_, radd_ = _binary(_ew.add_p)
 sub_, rsub_ = _binary(_ew.sub_p)
 mul_, rmul_ = _binary(_ew.mul_p)
@@ -127,38 +130,6 @@ def rdiv(a, b):
     return bind(_ew.div_p, b, a)
 
 
-def add(a, b, *, alpha=1):
-    if not isinstance(a, Tensor):
-        return radd_(b, a) if alpha == 1 else add(b * alpha, a)
-    return add_(a, b if alpha == 1 else b * alpha)
-
-
-def sub(a, b, *, alpha=1):
-    if not isinstance(a, Tensor):
-        return rsub_(b, a) if alpha == 1 else rsub_(b * alpha, a)
-    return sub_(a, b if alpha == 1 else b * alpha)
-
-
-def mul(a, b):
-    return mul_(a, b) if isinstance(a, Tensor) else rmul_(b, a)
-
-
-def pow(a, b):
-    return pow_(a, b) if isinstance(a, Tensor) else rpow_(b, a)
-
-
-def _compare(fn):
-    def op(a, b):
-        a, b = _operands(a, b)
-        return fn(a, b)
-    return op
-
-
-lt, le = _compare(_ops.less), _compare(_ops.less_equal)
-gt, ge = _compare(_ops.greater), _compare(_ops.greater_equal)
-eq, ne = _compare(_ops.equal), _compare(_ops.not_equal)
-
-
 maximum, _ = _binary(_ew.maximum_p)
 minimum, _ = _binary(_ew.minimum_p)
 
@@ -168,20 +139,10 @@ def _float(x: Tensor) -> Tensor:
     return x if x._buf.dtype.kind == "f" else _ops.cast(x, D.get_default_dtype().np_dtype)
 
 
-def neg(x): return _ops.neg(x)
-def exp(x): return _ops.exp(_float(x))
-def log(x): return _ops.log(_float(x))
-def sqrt(x): return _ops.sqrt(_float(x))
-def tanh(x): return _ops.tanh(_float(x))
-def sigmoid(x): return _ops.sigmoid(_float(x))
-def relu(x): return _ops.relu(x)
-def abs(x): return _ops.abs(x)
-def sign(x): return _ops.sign(x)
-def square(x): return mul_(x, x)
-def rsqrt(x): return rdiv(sqrt(x), 1.0)
+def rsqrt(x): return rdiv(_ops.sqrt(_float(x)), 1.0)
 def reciprocal(x): return rdiv(_float(x), 1.0)
-def log1p(x): return log(add_(_float(x), 1.0))
-def expm1(x): return sub_(exp(x), 1.0)
+def log1p(x): return _ops.log(add_(_float(x), 1.0))
+def expm1(x): return sub_(_ops.exp(_float(x)), 1.0)
 def logical_not(x): return _ops.logical_not(x)
 
 
@@ -225,23 +186,6 @@ def _dims(dim):
     return int(dim)
 
 
-def sum(x, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None:
-        x = x._cast(dtype)
-    elif x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
-        x = _ops.cast(x, np.int64)
-    return _ops.sum(x, _dims(dim), keepdim)
-
-
-def mean(x, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None:
-        x = x._cast(dtype)
-    if x._buf.dtype.kind != "f":
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {D.from_numpy_dtype(x._buf.dtype)._legacy}")
-    return _ops.mean(x, _dims(dim), keepdim)
-
-
 def _reduce_extreme(x, dim, keepdim, other, is_max):
     if other is not None and not isinstance(other, (int, bool)):
         return maximum(x, other) if is_max else minimum(x, other)
@@ -263,10 +207,6 @@ def min(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
         return minimum(x, dim)
     return _reduce_extreme(x, dim, keepdim, other, False)
-
-
-def amax(x, dim=None, keepdim=False): return _ops.max_(x, _dims(dim), keepdim)
-def amin(x, dim=None, keepdim=False): return _ops.min_(x, _dims(dim), keepdim)
 
 
 def argmax(x, dim=None, keepdim=False):
@@ -291,23 +231,15 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return _ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def norm(x, p=2, dim=None, keepdim=False):
     if p == 2 or p == "fro":
-        return sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
+        return _ops.sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
     if p == 1:
         return _ops.sum(_ops.abs(x), _dims(dim), keepdim)
     return pow_(_ops.sum(pow_(_ops.abs(x), p), _dims(dim), keepdim), 1.0 / p)
-
-
-def logsumexp(x, dim, keepdim=False): return _ops.logsumexp(_float(x), _dims(dim), keepdim)
-def softmax(x, dim=-1, dtype=None): return _ops.softmax(_float(x if dtype is None else x._cast(dtype)), int(dim))
-
-
-def log_softmax(x, dim=-1, dtype=None):
-    return _ops.log_softmax(_float(x if dtype is None else x._cast(dtype)), int(dim))
 
 
 def all(x, dim=None, keepdim=False):
@@ -324,11 +256,11 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     a, b = _operands(a, b)
     a, b = _float(a), _float(b)
     diff = _ops.abs(sub_(a, b))
-    return bool(all(le(diff, add_(mul_(_ops.abs(b), rtol), atol))).item())
+    return bool(all(_ops.less_equal(diff, add_(mul_(_ops.abs(b), rtol), atol))).item())
 
 
 def equal(a, b) -> bool:
-    return tuple(a.shape) == tuple(b.shape) and bool(all(eq(a, b)).item())
+    return tuple(a.shape) == tuple(b.shape) and bool(all(_ops.equal(*_operands(a, b))).item())
 
 
 # ----------------------------------------------------------------------------- linear algebra

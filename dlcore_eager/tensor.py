@@ -37,8 +37,6 @@ from ._state import STATE
 _ndarray = np.ndarray
 _CUDA0 = Device("cuda", 0)
 _tuple_new = tuple.__new__
-_VIEW_NAMES = frozenset({"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
-                         "getitem", "broadcast_to", "broadcast_like"})
 
 
 class Size(tuple):
@@ -387,7 +385,7 @@ class Tensor:
         if node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        if isinstance(node, Node) and node.inputs and node.prim.name in _VIEW_NAMES and \
+        if isinstance(node, Node) and node.inputs and node.prim.view and \
                 node.inputs[0]._version is self._version:
             base = node.inputs[0]
             if base._rg and base._node is None:
@@ -397,6 +395,17 @@ class Tensor:
                                "requires grad is not supported (PyTorch rewrites the base "
                                "tensor's history here); apply it out of place, or to a .clone() "
                                "of the view")
+
+    def _resize_storage(self, shape: tuple) -> None:
+        """Give this tensor fresh memory of ``shape`` (PyTorch's resize of an ``out=`` tensor);
+        the contents are undefined until written."""
+        self._check_inplace()
+        if self.is_cuda:
+            from numba import cuda
+            self._buf = cuda.device_array(shape, dtype=self._buf.dtype)
+        else:
+            self._buf = np.empty(shape, dtype=self._buf.dtype)
+        self._version[0] += 1
 
     def _commit(self, result: Tensor) -> Tensor:
         """Write ``result`` (computed out of place by dlcore) into this tensor's memory, bump the

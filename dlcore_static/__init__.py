@@ -45,11 +45,8 @@ from .frontend import constant, convert_to_tensor
 from .gradients import gradients
 from .graph import (Graph, Operation, Tensor, TensorShape, control_dependencies, device,
                     get_default_graph, name_scope, reset_default_graph)
-from .math_ops import (abs, add, add_n, argmax, argmin, cast, div, divide, equal, exp, greater,
-                       greater_equal, less, less_equal, log, logical_not, matmul, maximum,
-                       minimum, multiply, negative, not_equal, pow, reduce_logsumexp,
-                       reduce_max, reduce_mean, reduce_min, reduce_sum, rsqrt, sigmoid, sign,
-                       sqrt, square, stop_gradient, subtract, tanh, to_float, truediv, where)
+from .math_ops import (add_n, argmax, argmin, cast, divide, logical_not, matmul, rsqrt,
+                       to_float, where)
 from .random_ops import random_normal, random_uniform, set_random_seed, truncated_normal
 from .session import (ConfigProto, InteractiveSession, RunMetadata, RunOptions, Session,
                       get_default_session)
@@ -72,4 +69,18 @@ add_to_collection = initializers.add_to_collection
 get_collection = initializers.get_collection
 
 newaxis = None
+
+# TensorFlow 1 functions that turn TF arguments into several core ops (not single exports).
+from .array_api import *  # noqa: E402, F403
+from .math_api import *  # noqa: E402, F403
+from .debug_ops import *  # noqa: E402, F403
+from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
+
+# Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
+# come from its definition block in dlcore; installed last, when every module above exists.
+from . import linalg, math  # noqa: E402
+from . import _api  # noqa: E402
+
+_api.activate()
+_install_aliases()
 __version__ = "1.15-dlcore"

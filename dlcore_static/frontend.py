@@ -27,22 +27,12 @@ from . import dtypes as _dtypes
 from .graph import Graph, Operation, Tensor, get_default_graph
 
 # TensorFlow's op type names for the core's primitives (used for node names and errors).
-TYPE_NAMES = {
-    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "RealDiv", "pow": "Pow", "neg": "Neg",
-    "matmul": "MatMul", "maximum": "Maximum", "minimum": "Minimum", "relu": "Relu",
-    "sigmoid": "Sigmoid", "tanh": "Tanh", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
-    "abs": "Abs", "sign": "Sign", "sum": "Sum", "max": "Max", "min": "Min", "argmax": "ArgMax",
-    "less": "Less", "less_equal": "LessEqual", "greater": "Greater",
-    "greater_equal": "GreaterEqual", "equal": "Equal", "not_equal": "NotEqual",
-    "where": "Select", "cast": "Cast", "reshape": "Reshape", "transpose": "Transpose",
-    "concatenate": "ConcatV2", "expand_dims": "ExpandDims", "squeeze": "Squeeze",
-    "one_hot": "OneHot", "identity": "Identity", "stop_gradient": "StopGradient",
-    "full_like": "Fill", "broadcast_to": "BroadcastTo", "getitem": "StridedSlice",
-}
 
 
 def type_name(prim: Primitive) -> str:
-    n = TYPE_NAMES.get(prim.name)
+    """TensorFlow's op type of a primitive: ``tf_type`` in its definition block, else its name
+    in CamelCase (``less_equal`` -> ``LessEqual``)."""
+    n = prim.options.get("tf_type")
     if n is None:
         n = "".join(p.capitalize() for p in prim.name.split("_"))
     return n
@@ -70,6 +60,13 @@ class StaticFrontend:
                 other = _aval(a).dtype
                 break
         inputs = [to_tensor(a, graph, other) for a in args]
+        unknown = _unknown_rank(inputs)
+        if unknown and prim.kind == "reduce" and params.get("axes") == () and \
+                inputs[0].aval.ndim == 0 and inputs[0].op.attrs.get("unknown_rank"):
+            # A reduction over "all axes" of a tensor of unknown rank: flatten it at run time.
+            from dlcore import ops as _ops
+            flat = _ops.reshape(inputs[0], (-1,))
+            return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
         name = graph.unique_name(type_name(prim))
         avals = [t.aval for t in inputs]
         try:
@@ -79,7 +76,21 @@ class StaticFrontend:
         except DTypeError as e:
             raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
         op = Operation(graph, type_name(prim), name, inputs, [out], prim=prim, params=params)
+        if unknown and out.ndim == 0 and prim.kind != "reduce":
+            op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
         return op.outputs[0]
+
+
+def _unknown_rank(inputs) -> bool:
+    """True when an input has unknown rank (a ``placeholder(shape=None)`` or an elementwise
+    result of one): its build-time shape is a stand-in scalar."""
+    for t in inputs:
+        if t.op.attrs.get("unknown_rank"):
+            return True
+    return False
+
+
+Tensor._dlcore_unknown_rank = property(lambda t: bool(t.op.attrs.get("unknown_rank")))
 
 
 def _node_message(err, core_op: str, name: str, prim: Primitive, avals) -> str:
@@ -173,8 +184,5 @@ def rename(t: Tensor, name: str | None, first_new_id: int) -> Tensor:
     """Give the op that made ``t`` the user's ``name=`` if this call created it."""
     if name is None or not isinstance(t, Tensor) or t.op._id < first_new_id:
         return t
-    g = t.op.graph
-    g._ops_by_name.pop(t.op.name, None)
-    t.op.name = g.unique_name(name)
-    g._ops_by_name[t.op.name] = t.op
+    t.op.graph.rename_op(t.op, name)
     return t

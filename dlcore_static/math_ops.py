@@ -53,12 +53,19 @@ def _same_dtype(op_type: str, ts) -> None:
                             f"not match type {ts[0].dtype.name} of argument 'x'.")
 
 
-def _named(fn, name, *xs, **kw):
+def _named(fn, name, *xs, op_type: str | None = None, **kw):
+    """One primitive's node: TF's same-dtype check (naming ``op_type`` in its message), then
+    the user's ``name=``."""
     first = len(get_default_graph()._ops)
     args = _args(*xs)
     if len(args) > 1:
-        from .frontend import TYPE_NAMES
-        _same_dtype(TYPE_NAMES.get(fn.__name__, fn.__name__), args)
+        if op_type is None:
+            from dlcore.registry import PRIMITIVES
+
+            from .frontend import type_name
+            prim = PRIMITIVES.get(fn.__name__)
+            op_type = type_name(prim) if prim is not None else fn.__name__
+        _same_dtype(op_type, args)
     return rename(fn(*args, **kw), name, first)
 
 
@@ -72,33 +79,10 @@ def _scoped(scope: str, name, fn, *xs, **kw):
 
 
 # -- arithmetic
-def add(x, y, name=None): return _named(_ops.add, name, x, y)
-def subtract(x, y, name=None): return _named(_ops.sub, name, x, y)
-def multiply(x, y, name=None): return _named(_ops.mul, name, x, y)
-def divide(x, y, name=None): return _named(_ops.div, name, x, y)
-def pow(x, y, name=None): return _named(_ops.pow, name, x, y)
-def maximum(x, y, name=None): return _named(_ops.maximum, name, x, y)
-def minimum(x, y, name=None): return _named(_ops.minimum, name, x, y)
-def negative(x, name=None): return _named(_ops.neg, name, x)
-def exp(x, name=None): return _named(_ops.exp, name, x)
-def log(x, name=None): return _named(_ops.log, name, x)
-def sqrt(x, name=None): return _named(_ops.sqrt, name, x)
-def tanh(x, name=None): return _named(_ops.tanh, name, x)
-def sigmoid(x, name=None): return _named(_ops.sigmoid, name, x)
-def abs(x, name=None): return _named(_ops.abs, name, x)
-def sign(x, name=None): return _named(_ops.sign, name, x)
-def square(x, name=None): return _named(_ops.square, name, x)
-def relu(x, name=None): return _named(_ops.relu, name, x)
-
-
-subtract.__doc__ = "x - y"
-sub = subtract
-multiply.__doc__ = "x * y"
-mul = multiply
-truediv = divide
-div = divide
-realdiv = divide
-neg = negative
+# add, subtract, multiply, pow, maximum, exp, tanh, ... and their aliases are generated from the
+# ops' definition blocks in dlcore (see dlcore_static._api); what is here needs more than one
+# primitive's convention.
+def divide(x, y, name=None): return _named(_ops.div, name, x, y, op_type="RealDiv")
 
 
 def rsqrt(x, name=None):
@@ -131,24 +115,14 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
 
 
 # -- comparisons & selection
-def less(x, y, name=None): return _named(_ops.less, name, x, y)
-def less_equal(x, y, name=None): return _named(_ops.less_equal, name, x, y)
-def greater(x, y, name=None): return _named(_ops.greater, name, x, y)
-def greater_equal(x, y, name=None): return _named(_ops.greater_equal, name, x, y)
-def equal(x, y, name=None): return _named(_ops.equal, name, x, y)
-def not_equal(x, y, name=None): return _named(_ops.not_equal, name, x, y)
 def logical_not(x, name=None): return _named(_ops.logical_not, name, x)
 
 
 def where(condition, x=None, y=None, name=None):
-    if x is None or y is None:
-        raise NotImplementedError("tf.where(condition) with one argument (indices) is not "
-                                  "supported; pass x and y")
-    cond = to_tensor(condition)
-    xs = _args(x, y)
-    _same_dtype("Select", xs)
-    first = len(get_default_graph()._ops)
-    return rename(_ops.where(cond, *xs), name, first)
+    """One argument: coordinates of the true elements; three: elementwise choice (a rank-1
+    condition picks rows, as in TensorFlow 1).  See ``math_api.where``."""
+    from .math_api import where as _where
+    return _where(condition, x, y, name)
 
 
 def cast(x, dtype, name=None):
@@ -160,9 +134,6 @@ def to_float(x, name=None):
     return cast(x, _dtypes.float32, name)
 
 
-def stop_gradient(x, name=None): return _named(_ops.stop_gradient, name, x)
-
-
 # -- reductions
 def _axis(axis, reduction_indices):
     a = axis if axis is not None else reduction_indices
@@ -171,34 +142,7 @@ def _axis(axis, reduction_indices):
     return a
 
 
-def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-               keep_dims=None):
-    kd = bool(keepdims if keepdims is not None else keep_dims)
-    return _named(lambda x: _ops.sum(x, _axis(axis, reduction_indices), kd), name, input_tensor)
-
-
-def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-                keep_dims=None):
-    kd = bool(keepdims if keepdims is not None else keep_dims)
-    return _scoped("Mean", name, lambda x: _ops.mean(x, _axis(axis, reduction_indices), kd),
-                   input_tensor)
-
-
-def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-               keep_dims=None):
-    kd = bool(keepdims if keepdims is not None else keep_dims)
-    return _named(lambda x: _ops.max_(x, _axis(axis, reduction_indices), kd), name, input_tensor)
-
-
-def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-               keep_dims=None):
-    kd = bool(keepdims if keepdims is not None else keep_dims)
-    return _named(lambda x: _ops.min_(x, _axis(axis, reduction_indices), kd), name, input_tensor)
-
-
-def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
-    return _scoped("ReduceLogSumExp", name,
-                   lambda x: _ops.logsumexp(x, _axis(axis, None), bool(keepdims)), input_tensor)
+# reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_logsumexp: generated (_api).
 
 
 def argmax(input, axis=None, name=None, dimension=None, output_type=_dtypes.int64):
@@ -219,24 +163,10 @@ def _r(fn):
 
 
 def _install_operators(cls) -> None:
-    cls.__add__ = lambda s, o: add(s, o)
-    cls.__radd__ = _r(add)
-    cls.__sub__ = lambda s, o: subtract(s, o)
-    cls.__rsub__ = _r(subtract)
-    cls.__mul__ = lambda s, o: multiply(s, o)
-    cls.__rmul__ = _r(multiply)
-    cls.__truediv__ = lambda s, o: divide(s, o)
-    cls.__rtruediv__ = _r(divide)
-    cls.__pow__ = lambda s, o: pow(s, o)
-    cls.__rpow__ = _r(pow)
+    """The operators with no single primitive's convention; ``+``, ``-``, ``<``, ... are
+    generated from the registry (dlcore_static._api)."""
     cls.__matmul__ = lambda s, o: matmul(s, o)
     cls.__rmatmul__ = _r(matmul)
-    cls.__neg__ = lambda s: negative(s)
-    cls.__abs__ = lambda s: abs(s)
-    cls.__lt__ = lambda s, o: less(s, o)
-    cls.__le__ = lambda s, o: less_equal(s, o)
-    cls.__gt__ = lambda s, o: greater(s, o)
-    cls.__ge__ = lambda s, o: greater_equal(s, o)
 
     def getitem(s, idx):
         from .array_ops import getitem as _gi

@@ -5,17 +5,9 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from .math_ops import _named, _scoped
-from .math_ops import relu, sigmoid, tanh  # noqa: F401 - re-exported as tf.nn.relu, ...
 
-
-def softmax(logits, axis=-1, name=None, dim=None):
-    a = axis if dim is None else dim
-    return _scoped("Softmax", name, lambda x: _ops.softmax(x, a), logits)
-
-
-def log_softmax(logits, axis=-1, name=None, dim=None):
-    a = axis if dim is None else dim
-    return _scoped("LogSoftmax", name, lambda x: _ops.log_softmax(x, a), logits)
+# relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
+# dlcore (namespace "tf.nn"; see dlcore_static._api).
 
 
 def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, axis=-1,

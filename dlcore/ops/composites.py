@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..api import exports
 from ..registry import aval_of
 from . import _rules
 from .elementwise import (abs, add, cast, exp, full_like, log, maximum, minimum, mul, neg,
@@ -30,21 +31,28 @@ def _float(x):
     return x if aval_of(x).dtype.kind == "f" else cast(x, _dt.default_float)
 
 
+@exports({"torch": "mean", "Tensor": "mean", "tf": "reduce_mean", "tf.math": "reduce_mean"},
+         "reduce", float_required=True, tf_type="Mean")
 def mean(x, axis=None, keepdims=False):
     x = _float(x)
     av = aval_of(x)
     axes = _rules.normalize_axes("mean", axis, av.ndim, av.shape)
     s = sum(x, axes, keepdims)
     dims = [av.shape[a] for a in axes]
-    if None not in dims:
+    if None not in dims and not getattr(x, "_dlcore_unknown_rank", False):
         return _div(s, float(np.prod(dims)) if dims else 1.0)
     return _div(s, sum(full_like(x, 1), axes, keepdims))
 
 
+@exports({"torch": "square", "Tensor": "square", "tf": "square", "tf.math": "square"}, "unary",
+         float_only=False, tf_type="Square")
 def square(x):
     return mul(x, x)
 
 
+@exports({"torch": "logsumexp", "Tensor": "logsumexp", "tf": "reduce_logsumexp",
+          "tf.math": "reduce_logsumexp"}, "reduce", float_only=True, dim_required=True,
+         tf_type="ReduceLogSumExp")
 def logsumexp(x, axis=-1, keepdims=False):
     m = stop_gradient(max_(x, axis, keepdims=True))
     out = add(log(sum(exp(sub(x, m)), axis, keepdims=True)), m)
@@ -55,11 +63,16 @@ def logsumexp(x, axis=-1, keepdims=False):
     return squeeze(out, _rules.normalize_axes("logsumexp", axis, av.ndim, av.shape))
 
 
+@exports({"torch": "softmax", "Tensor": "softmax", "torch.nn.functional": "softmax",
+          "tf.nn": "softmax", "tf.math": "softmax"}, "softmax", tf_type="Softmax")
 def softmax(x, axis=-1):
     e = exp(sub(x, stop_gradient(max_(x, axis, keepdims=True))))
     return _div(e, sum(e, axis, keepdims=True))
 
 
+@exports({"torch": "log_softmax", "Tensor": "log_softmax",
+          "torch.nn.functional": "log_softmax", "tf.nn": "log_softmax",
+          "tf.math": "log_softmax"}, "softmax", tf_type="LogSoftmax")
 def log_softmax(x, axis=-1):
     return sub(x, logsumexp(x, axis, keepdims=True))
 

@@ -26,11 +26,13 @@ from . import _rules
 from . import reduce as _reduce
 
 
-def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False):
+def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False, **names):
+    """``names``: the public names and convention (``api=``, ``convention=``, options; see
+    dlcore.api) and ``differentiable=False`` where there is no vjp."""
     return Primitive(name, shape_rule, vjp, doc=doc, expr=expr, kind=kind, kernels={
         "cpu": _cpu_kernel(name, expr, nin, np_fn, kind=kind, simd_fn=np_fn if simd else None),
         "cuda": _cuda_kernel(name, expr, nin),
-    })
+    }, **names)
 
 
 # ----------------------------------------------------------------------------- unary
@@ -41,38 +43,52 @@ def _unary_rule(name, float_only):
     return rule
 
 
-def _unary(name, expr, np_fn, vjp, doc, float_only=True, simd=False):
+def _unary(name, expr, np_fn, vjp, doc, float_only=True, simd=False, **names):
     return _elementwise(name, expr, 1, np_fn, _unary_rule(name, float_only), vjp, doc, "unary",
-                        simd)
+                        simd, convention="unary", float_only=float_only, **names)
 
 
 neg_p = _unary("neg", "-{0}", np.negative, lambda g, y, x: (neg(g),),
-               "y = -x;  dx = -g", float_only=False)
+               "y = -x;  dx = -g", float_only=False,
+               api={"torch": ("neg", "negative"), "Tensor": ("neg", "negative"),
+                    "operator": "__neg__", "tf": ("negative", "neg"), "tf.math": "negative"})
 # exp, log, tanh and sigmoid take NumPy's SIMD ufuncs on float arrays (``simd=True``); see
 # dlcore/kernels/cpu/transcendental.py for why and for the measurements.
 exp_p = _unary("exp", "math.exp({0})", np.exp, lambda g, y, x: (mul(g, y),),
-               "y = exp(x);  dx = g * y", simd=True)
+               "y = exp(x);  dx = g * y", simd=True,
+               api={"torch": "exp", "Tensor": "exp", "tf": "exp", "tf.math": "exp"})
 log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)",
-               np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x", simd=True)
+               np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x", simd=True,
+               api={"torch": "log", "Tensor": "log", "tf": "log", "tf.math": "log"})
 sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
-                lambda g, y, x: (div(g, mul(y, 2.0)),), "y = sqrt(x);  dx = g / (2 y)")
+                lambda g, y, x: (div(g, mul(y, 2.0)),), "y = sqrt(x);  dx = g / (2 y)",
+                api={"torch": "sqrt", "Tensor": "sqrt", "tf": "sqrt", "tf.math": "sqrt"})
 tanh_p = _unary("tanh", "math.tanh({0})", np.tanh,
                 lambda g, y, x: (mul(g, sub(1.0, mul(y, y))),), "y = tanh(x);  dx = g (1 - y^2)",
-                simd=True)
+                simd=True, api={"torch": "tanh", "Tensor": "tanh", "torch.nn.functional": "tanh",
+                                "tf": "tanh", "tf.math": "tanh", "tf.nn": "tanh"})
 
 
 sigmoid_p = _unary(
     "sigmoid",
     "1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0}))",
     _cpu_transcendental.sigmoid, lambda g, y, x: (mul(g, mul(y, sub(1.0, y))),),
-    "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True)
+    "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True,
+    api={"torch": "sigmoid", "Tensor": "sigmoid", "torch.nn.functional": "sigmoid",
+         "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
 relu_p = _unary("relu", "{0} if {0} > 0 else {0} * 0", lambda x: np.maximum(x, 0),
                 lambda g, y, x: (mul(g, cast(greater(x, 0), aval_of(g).dtype)),),
-                "y = max(x, 0);  dx = g * (x > 0)", float_only=False)
+                "y = max(x, 0);  dx = g * (x > 0)", float_only=False,
+                api={"torch": "relu", "Tensor": "relu", "torch.nn.functional": "relu",
+                     "tf.nn": "relu"}, inplace_arg=True)
 abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),
-               "y = |x|;  dx = g * sign(x)", float_only=False)
+               "y = |x|;  dx = g * sign(x)", float_only=False,
+               api={"torch": ("abs", "absolute"), "Tensor": ("abs", "absolute"),
+                    "operator": "__abs__", "tf": "abs", "tf.math": "abs"})
 sign_p = _unary("sign", "({0} > 0) - ({0} < 0)", np.sign, None,
-                "y = sign(x);  not differentiable (zero almost everywhere)", float_only=False)
+                "y = sign(x);  not differentiable (zero almost everywhere)", float_only=False,
+                differentiable=False, api={"torch": ("sign", "sgn"), "Tensor": ("sign", "sgn"),
+                                           "tf": "sign", "tf.math": "sign"})
 
 
 def neg(x): return bind(neg_p, x)
@@ -97,8 +113,10 @@ def _binary_rule(name, float_only=False, out_dtype=None):
     return rule
 
 
-def _binary(name, expr, np_fn, vjp, doc, float_only=False):
-    return _elementwise(name, expr, 2, np_fn, _binary_rule(name, float_only), vjp, doc, "binary")
+def _binary(name, expr, np_fn, vjp, doc, float_only=False, **names):
+    return _elementwise(name, expr, 2, np_fn, _binary_rule(name, float_only), vjp, doc, "binary",
+                        convention=names.pop("convention", "binary"), float_only=float_only,
+                        **names)
 
 
 def _sum_to(g, x):
@@ -107,17 +125,31 @@ def _sum_to(g, x):
 
 add_p = _binary("add", "{0} + {1}", np.add,
                 lambda g, y, a, b: (lambda: _sum_to(g, a), lambda: _sum_to(g, b)),
-                "y = a + b;  da = g,  db = g  (each summed back to its input's shape)")
+                "y = a + b;  da = g,  db = g  (each summed back to its input's shape)",
+                api={"torch": "add", "Tensor": "add", "operator": ("__add__", "__radd__"),
+                     "tf": "add", "tf.math": "add"}, alpha=True, tf_type="Add")
 sub_p = _binary("sub", "{0} - {1}", np.subtract,
                 lambda g, y, a, b: (lambda: _sum_to(g, a), lambda: _sum_to(neg(g), b)),
-                "y = a - b;  da = g,  db = -g")
+                "y = a - b;  da = g,  db = -g",
+                api={"torch": ("sub", "subtract"), "Tensor": ("sub", "subtract"),
+                     "operator": ("__sub__", "__rsub__"), "tf": ("subtract", "sub"),
+                     "tf.math": "subtract"}, alpha=True, tf_type="Sub")
 mul_p = _binary("mul", "{0} * {1}", np.multiply,
                 lambda g, y, a, b: (lambda: _sum_to(mul(g, b), a), lambda: _sum_to(mul(g, a), b)),
-                "y = a * b;  da = g b,  db = g a")
+                "y = a * b;  da = g b,  db = g a",
+                api={"torch": ("mul", "multiply"), "Tensor": ("mul", "multiply"),
+                     "operator": ("__mul__", "__rmul__"), "tf": ("multiply", "mul"),
+                     "tf.math": "multiply"}, tf_type="Mul")
 div_p = _binary("div", "{0} / {1}", np.true_divide,
                 lambda g, y, a, b: (lambda: _sum_to(div(g, b), a),
                                     lambda: _sum_to(neg(mul(g, div(y, b))), b)),
-                "y = a / b;  da = g / b,  db = -g a / b^2 = -g y / b", float_only=True)
+                "y = a / b;  da = g / b,  db = -g a / b^2 = -g y / b", float_only=True,
+                convention="div",
+                api={"torch": ("div", "divide", "true_divide"),
+                     "Tensor": ("div", "divide", "true_divide"),
+                     "operator": ("__truediv__", "__rtruediv__"),
+                     "tf": ("divide", "truediv", "div", "realdiv"), "tf.math": "divide"},
+                tf_type="RealDiv")
 
 
 def _pow_vjp(g, y, a, b):
@@ -135,7 +167,9 @@ def _pow_vjp(g, y, a, b):
 # for a broadcast exponent, and `v * v` vectorises where `v ** e` is a libm call per element
 # (measured 5 us against 440 us on 64,000 float32 values).
 pow_p = _binary("pow", "({0} * {0} if {1} == 2 else {0} ** {1})", np.power, _pow_vjp,
-                "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)")
+                "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",
+                api={"torch": "pow", "Tensor": "pow", "operator": ("__pow__", "__rpow__"),
+                     "tf": "pow", "tf.math": "pow"}, tf_type="Pow")
 
 
 def _minmax_vjp(select_a):
@@ -148,10 +182,14 @@ def _minmax_vjp(select_a):
 
 maximum_p = _binary("maximum", "{0} if {0} >= {1} else {1}", np.maximum,
                     _minmax_vjp(lambda a, b: greater_equal(a, b)),
-                    "y = max(a, b);  da = g [a >= b],  db = g [a < b]")
+                    "y = max(a, b);  da = g [a >= b],  db = g [a < b]",
+                    api={"torch": "maximum", "Tensor": "maximum", "tf": "maximum",
+                         "tf.math": "maximum"}, tf_type="Maximum")
 minimum_p = _binary("minimum", "{0} if {0} <= {1} else {1}", np.minimum,
                     _minmax_vjp(lambda a, b: less_equal(a, b)),
-                    "y = min(a, b);  da = g [a <= b],  db = g [a > b]")
+                    "y = min(a, b);  da = g [a <= b],  db = g [a > b]",
+                    api={"torch": "minimum", "Tensor": "minimum", "tf": "minimum",
+                         "tf.math": "minimum"}, tf_type="Minimum")
 
 
 def _promote(a, b):
@@ -198,18 +236,33 @@ def div(a, b):
 
 
 # ----------------------------------------------------------------------------- comparisons
-def _compare(name, sym, np_fn):
+def _compare(name, sym, np_fn, **names):
     return _elementwise(name, "{0} %s {1}" % sym, 2, np_fn,
                         _binary_rule(name, out_dtype=_dt.bool_), None,
-                        f"y = a {sym} b (bool);  not differentiable", "compare")
+                        f"y = a {sym} b (bool);  not differentiable", "compare",
+                        differentiable=False, convention="compare", **names)
 
 
-less_p = _compare("less", "<", np.less)
-less_equal_p = _compare("less_equal", "<=", np.less_equal)
-greater_p = _compare("greater", ">", np.greater)
-greater_equal_p = _compare("greater_equal", ">=", np.greater_equal)
-equal_p = _compare("equal", "==", np.equal)
-not_equal_p = _compare("not_equal", "!=", np.not_equal)
+less_p = _compare("less", "<", np.less, tf_type="Less",
+                  api={"torch": ("lt", "less"), "Tensor": ("lt", "less"), "operator": "__lt__",
+                       "tf": "less", "tf.math": "less"})
+less_equal_p = _compare("less_equal", "<=", np.less_equal, tf_type="LessEqual",
+                        api={"torch": ("le", "less_equal"), "Tensor": ("le", "less_equal"),
+                             "operator": "__le__", "tf": "less_equal", "tf.math": "less_equal"})
+greater_p = _compare("greater", ">", np.greater, tf_type="Greater",
+                     api={"torch": ("gt", "greater"), "Tensor": ("gt", "greater"),
+                          "operator": "__gt__", "tf": "greater", "tf.math": "greater"})
+greater_equal_p = _compare("greater_equal", ">=", np.greater_equal, tf_type="GreaterEqual",
+                           api={"torch": ("ge", "greater_equal"),
+                                "Tensor": ("ge", "greater_equal"), "operator": "__ge__",
+                                "tf": "greater_equal", "tf.math": "greater_equal"})
+# ``==``/``!=`` are elementwise on eager tensors only: a TF1 graph tensor compares by identity.
+equal_p = _compare("equal", "==", np.equal, tf_type="Equal",
+                   api={"torch": "eq", "Tensor": ("eq", "__eq__"), "tf": "equal",
+                        "tf.math": "equal"})
+not_equal_p = _compare("not_equal", "!=", np.not_equal, tf_type="NotEqual",
+                       api={"torch": ("ne", "not_equal"), "Tensor": ("ne", "not_equal", "__ne__"),
+                            "tf": "not_equal", "tf.math": "not_equal"})
 
 
 def less(a, b): return bind(less_p, *_promote(a, b))
@@ -236,7 +289,8 @@ where_p = _elementwise(
     "where", "{1} if {0} else {2}", 3, np.where, _where_rule,
     lambda g, y, c, a, b: (None, lambda: _sum_to(where(c, g, 0), a),
                            lambda: _sum_to(where(c, 0, g), b)),
-    "y = c ? a : b;  da = g [c],  db = g [not c]", "where")
+    "y = c ? a : b;  da = g [c],  db = g [not c]", "where", convention="where", tf_type="Select",
+    api={"torch": "where", "Tensor": "where", "tf": "where", "tf.math": "where"})
 
 
 def where(c, a, b):
@@ -272,7 +326,8 @@ def _cast_vjp(g, y, x, *, dtype):
 
 
 cast_p = _elementwise("cast", "{0}", 1, lambda x, dtype: x.astype(dtype), _cast_rule,
-                      _cast_vjp, "y = x as dtype;  dx = g as x.dtype (floating x only)", "cast")
+                      _cast_vjp, "y = x as dtype;  dx = g as x.dtype (floating x only)", "cast",
+                      convention="cast", api={"tf": "cast", "tf.math": "cast"})
 
 
 def cast(x, dtype):
@@ -287,7 +342,7 @@ def _full_like_rule(x: AVal, *, value, dtype) -> AVal:
 
 
 full_like_p = Primitive(
-    "full_like", _full_like_rule, None, kind="fill",
+    "full_like", _full_like_rule, None, kind="fill", differentiable=False, tf_type="Fill",
     doc="y = full(shape(x), value);  not differentiable (does not depend on x's values)",
     kernels={"cpu": _cpu_indexing.full_like, "cuda": _cuda_indexing.full_like})
 
@@ -303,10 +358,13 @@ def ones_like(x, dtype=None): return full_like(x, 1, dtype)
 
 identity_p = _elementwise("identity", "{0}", 1, lambda x: x.copy(),
                           lambda x: AVal(x.shape, x.dtype), lambda g, y, x: (g,),
-                          "y = x;  dx = g", "unary")
+                          "y = x;  dx = g", "unary", convention="unary",
+                          api={"tf": "identity"})
 stop_gradient_p = _elementwise("stop_gradient", "{0}", 1, lambda x: x,
                                lambda x: AVal(x.shape, x.dtype), None,
-                               "y = x;  no gradient flows through", "unary")
+                               "y = x;  no gradient flows through", "unary",
+                               differentiable=False, view=True, convention="unary",
+                               api={"tf": "stop_gradient"})
 
 
 def identity(x): return bind(identity_p, x)

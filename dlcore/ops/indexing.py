@@ -67,7 +67,8 @@ def _getitem_rule(x: AVal, *, idx) -> AVal:
 
 getitem_p = Primitive(
     "getitem", _getitem_rule, lambda g, y, x, *, idx: (slice_scatter(g, x, idx),),
-    kind="index", doc="y = x[idx] (basic slicing);  dx = zeros like x with g placed at idx",
+    kind="index", view=True, tf_type="StridedSlice",
+    doc="y = x[idx] (basic slicing);  dx = zeros like x with g placed at idx",
     kernels={"cpu": _cpu.getitem, "cuda": _cuda.getitem})
 
 
@@ -132,7 +133,7 @@ def _one_hot_rule(x: AVal, *, depth, dtype) -> AVal:
     return AVal(x.shape + (depth,), _dt.as_dtype(dtype))
 
 
-one_hot_p = Primitive("one_hot", _one_hot_rule, None, kind="index",
+one_hot_p = Primitive("one_hot", _one_hot_rule, None, kind="index", differentiable=False,
                       doc="y[..., k] = (x == k);  not differentiable",
                       kernels={"cpu": _cpu.one_hot, "cuda": _cuda.one_hot})
 

@@ -36,7 +36,7 @@ def _matmul_vjp(g, y, a, b):
             lambda: _reduce.sum_to(matmul(_shape.matrix_transpose(a), g), b))
 
 
-matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul",
+matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul", tf_type="MatMul",
                      doc="y = a @ b;  da = g @ b^T,  db = a^T @ g",
                      kernels={"cpu": _cpu.matmul, "cuda": _cuda.matmul})
 

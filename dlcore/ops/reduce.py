@@ -8,6 +8,7 @@ primitives' parameters are hashable and canonical (the graph compiler keys its c
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from ..api import exports
 from ..errors import ShapeError
 from ..kernels.cpu import reduce as _cpu
 from ..kernels.cuda import reduce as _cuda
@@ -70,14 +71,20 @@ def _axes(name, x, axis):
     return _rules.normalize_axes(name, axis, av.ndim, av.shape)
 
 
+@exports({"torch": "sum", "Tensor": "sum", "tf": "reduce_sum", "tf.math": "reduce_sum"},
+         "reduce", prim=sum_p, int_to_int64=True, tf_type="Sum")
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
     return bind(sum_p, x, axes=_axes("sum", x, axis), keepdims=bool(keepdims))
 
 
+@exports({"torch": "amax", "Tensor": "amax", "tf": "reduce_max", "tf.math": "reduce_max"},
+         "reduce", prim=max_p, tf_type="Max")
 def max_(x, axis=None, keepdims=False):
     return bind(max_p, x, axes=_axes("max", x, axis), keepdims=bool(keepdims))
 
 
+@exports({"torch": "amin", "Tensor": "amin", "tf": "reduce_min", "tf.math": "reduce_min"},
+         "reduce", prim=min_p, tf_type="Min")
 def min_(x, axis=None, keepdims=False):
     return bind(min_p, x, axes=_axes("min", x, axis), keepdims=bool(keepdims))
 
@@ -90,7 +97,8 @@ def _argmax_rule(x: AVal, *, axis, keepdims) -> AVal:
     return AVal(_reduced_shape(x.shape, (axis,), keepdims), _dt.int64)
 
 
-argmax_p = Primitive("argmax", _argmax_rule, None, kind="reduce",
+argmax_p = Primitive("argmax", _argmax_rule, None, kind="reduce", differentiable=False,
+                     tf_type="ArgMax",
                      doc="y = index of the first maximum along axis (int64);  not differentiable",
                      kernels={"cpu": _cpu.argmax, "cuda": _cuda.argmax})
 

@@ -30,7 +30,8 @@ def _transpose_rule(x: AVal, *, perm) -> AVal:
 transpose_p = Primitive(
     "transpose", _transpose_rule,
     lambda g, y, x, *, perm: (transpose(g, tuple(int(i) for i in np.argsort(perm))),),
-    kind="shape", doc="y = x with axes permuted;  dx = g with the inverse permutation",
+    kind="shape", view=True,
+    doc="y = x with axes permuted;  dx = g with the inverse permutation",
     kernels={"cpu": _cpu.transpose, "cuda": _cuda.transpose})
 
 
@@ -71,6 +72,7 @@ def _reshape_rule(x: AVal, *, shape) -> AVal:
 
 reshape_p = Primitive(
     "reshape", _reshape_rule, lambda g, y, x, *, shape: (reshape_like(g, x),), kind="shape",
+    view=True,
     doc="y = x with a new shape (one dimension may be -1);  dx = g reshaped back",
     kernels={"cpu": _cpu.reshape, "cuda": _cuda.reshape})
 
@@ -91,7 +93,7 @@ def _reshape_like_rule(x: AVal, ref: AVal) -> AVal:
 
 reshape_like_p = Primitive(
     "reshape_like", _reshape_like_rule, lambda g, y, x, ref: (reshape_like(g, x), None),
-    kind="shape", doc="y = x reshaped to ref's shape;  dx = g reshaped back",
+    kind="shape", view=True, doc="y = x reshaped to ref's shape;  dx = g reshaped back",
     kernels={"cpu": _cpu.reshape_like, "cuda": _cuda.reshape_like})
 
 
@@ -114,7 +116,7 @@ def _broadcast_to_rule(x: AVal, *, shape) -> AVal:
 
 broadcast_to_p = Primitive(
     "broadcast_to", _broadcast_to_rule,
-    lambda g, y, x, *, shape: (_reduce.sum_to(g, x),), kind="shape",
+    lambda g, y, x, *, shape: (_reduce.sum_to(g, x),), kind="shape", view=True,
     doc="y = x broadcast to shape (a zero-copy view on the CPU);  dx = g summed back to x",
     kernels={"cpu": _cpu.broadcast_to, "cuda": _cuda.broadcast_to})
 
@@ -137,7 +139,7 @@ def _broadcast_like_rule(x: AVal, ref: AVal) -> AVal:
 
 broadcast_like_p = Primitive(
     "broadcast_like", _broadcast_like_rule,
-    lambda g, y, x, ref: (_reduce.sum_to(g, x), None), kind="shape",
+    lambda g, y, x, ref: (_reduce.sum_to(g, x), None), kind="shape", view=True,
     doc="y = x broadcast to ref's shape (a zero-copy view on the CPU);  dx = g summed back",
     kernels={"cpu": _cpu.broadcast_like, "cuda": _cuda.broadcast_like})
 
@@ -159,7 +161,7 @@ def _expand_dims_rule(x: AVal, *, axes) -> AVal:
 
 expand_dims_p = Primitive(
     "expand_dims", _expand_dims_rule, lambda g, y, x, *, axes: (reshape_like(g, x),),
-    kind="shape", doc="y = x with new axes of size 1;  dx = g reshaped back",
+    kind="shape", view=True, doc="y = x with new axes of size 1;  dx = g reshaped back",
     kernels={"cpu": _cpu.expand_dims, "cuda": _cuda.expand_dims})
 
 
@@ -182,6 +184,7 @@ def _squeeze_rule(x: AVal, *, axes) -> AVal:
 
 squeeze_p = Primitive(
     "squeeze", _squeeze_rule, lambda g, y, x, *, axes: (reshape_like(g, x),), kind="shape",
+    view=True,
     doc="y = x without the given size-1 axes;  dx = g reshaped back",
     kernels={"cpu": _cpu.squeeze, "cuda": _cuda.squeeze})
 
@@ -235,7 +238,7 @@ def _concat_vjp(g, y, *xs, axis):
 
 
 concatenate_p = Primitive(
-    "concatenate", _concat_rule, _concat_vjp, kind="shape",
+    "concatenate", _concat_rule, _concat_vjp, kind="shape", tf_type="ConcatV2",
     doc="y = [x0, x1, ...] joined along axis;  dxi = the slice of g that xi occupies",
     kernels={"cpu": _cpu.concatenate, "cuda": _cuda.concatenate})
 

@@ -54,28 +54,12 @@ def _reduce(x: Tensor, reduction: str) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- activations
-def relu(x: Tensor, inplace: bool = False) -> Tensor:
-    return x.relu_() if inplace else _ops.relu(x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return O.sigmoid(x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    return O.tanh(x)
-
-
-def softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    return O.softmax(x, -1 if dim is None else dim, dtype)
-
-
-def log_softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    return O.log_softmax(x, -1 if dim is None else dim, dtype)
+# relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
+# dlcore (namespace "torch.nn.functional"; see dlcore_eager._api).
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    out = O.where(O.gt(x, 0), x, O.mul_(x, negative_slope))
+    out = O.where(x.gt(0), x, O.mul_(x, negative_slope))
     return x._commit(out) if inplace else out
 
 
@@ -199,8 +183,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     r = _reduction(size_average, reduce, reduction)
     eps = float(np.finfo(input._buf.dtype).tiny)
-    logp = O.log(O.clamp(input, min=eps))
-    log1mp = O.log(O.clamp(O.rsub_(input, 1.0), min=eps))
+    logp = O.clamp(input, min=eps).log()
+    log1mp = O.clamp(O.rsub_(input, 1.0), min=eps).log()
     loss = _ops.neg(O.add_(O.mul_(target, logp), O.mul_(O.rsub_(target, 1.0), log1mp)))
     if weight is not None:
         loss = O.mul_(loss, weight)

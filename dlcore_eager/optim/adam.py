@@ -68,7 +68,7 @@ class Adam(Optimizer):
         v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
         state["exp_avg"], state["exp_avg_sq"] = m, v
         if group["amsgrad"]:
-            v = O.maximum(state["max_exp_avg_sq"], v)
+            v = state["max_exp_avg_sq"].maximum(v)
             state["max_exp_avg_sq"] = v
         bc1 = 1 - b1 ** t
         bc2_sqrt = math.sqrt(1 - b2 ** t)

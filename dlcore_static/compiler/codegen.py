@@ -48,8 +48,9 @@ from .emit_numba import Emitter, Unsupported
 from .ir import Node, Program, Val
 
 logger = logging.getLogger("dlcore_static.compiler")
-_VIEW_PRIMS = {"transpose", "reshape", "reshape_like", "expand_dims", "squeeze",
-               "broadcast_to", "broadcast_like", "identity", "stop_gradient"}
+# A primitive's definition block says whether its kernel may return a view (``prim.view``);
+# ``identity`` copies in its kernel but is passed through by the generated code.
+_PASSED_THROUGH = frozenset({"identity"})
 
 
 def log_fallback(why: str, plan) -> None:
@@ -130,7 +131,7 @@ class _Builder:
                 for c in consumers.get(x, []):
                     if c is u:
                         continue
-                    if (c.kind == "prim" and c.prim.name in _VIEW_PRIMS) or \
+                    if (c.kind == "prim" and (c.prim.view or c.prim.name in _PASSED_THROUGH)) or \
                             c.kind == "graph" or not compiled.get(c):
                         stack.append(c)
             if any(f is not None and f.node in alias for f in prog.fetches):

@@ -1,0 +1,130 @@
+"""The public names of dlcore's ops: one table, filled by the definition blocks, read by both
+front ends.
+
+An op's definition block (a :class:`~dlcore.registry.Primitive`, or a composite function marked
+with :func:`exports`) is the one place that says what users call it::
+
+    tanh_p = Primitive("tanh", ..., api={"torch": "tanh", "Tensor": "tanh",
+                                          "torch.nn.functional": "tanh",
+                                          "tf": "tanh", "tf.math": "tanh", "tf.nn": "tanh"},
+                       convention="unary")
+
+* ``api`` maps a *namespace* to the public name(s) there (a string or a tuple of aliases).
+  Namespaces are spelled as users import them: ``torch``, ``torch.nn.functional``,
+  ``torch.linalg``, ``torch.special``, ``Tensor`` (eager methods), ``tf``, ``tf.math``,
+  ``tf.nn``, ``tf.linalg``, ``keras.backend``, and ``operator`` (Python operators such as
+  ``__add__``/``__radd__``, installed on *both* front ends' value types).
+* ``convention`` names the calling convention of the op's arguments ("unary", "binary",
+  "compare", "reduce", ...).  Each front end keeps one adapter factory per convention, which
+  turns the functional op into a function with its library's argument names, defaults, dtype
+  promotion and error wording (PyTorch's ``dim``/``keepdim``/``out=``; TensorFlow's
+  ``axis``/``keepdims``/``name=``).  Where one op's semantics differ from its convention, the
+  convention is a short *named* adapter of its own in the front end, never a second list of names.
+* ``options`` are extra facts the adapters read (``float_only=True``: PyTorch computes in the
+  default float dtype for integer input; ``tf_type="Add"``: TensorFlow's op type for messages).
+
+Each front end calls :func:`subscribe` once at import with its installer: the installer is
+called for every op defined so far and for every op defined later (a primitive registered in a
+test or a plug-in appears under its names at once, with no edit to either front end).  This is
+tinygrad's idea of one set of methods for every value type, with a small hook per front end for
+promotion and wrapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+#: The namespaces each front end owns; a name in any other namespace is a typo (tested).
+EAGER_NAMESPACES = ("torch", "torch.nn.functional", "torch.linalg", "torch.special", "Tensor")
+STATIC_NAMESPACES = ("tf", "tf.math", "tf.nn", "tf.linalg", "keras.backend")
+SHARED_NAMESPACES = ("operator",)
+
+
+@dataclass(frozen=True)
+class Export:
+    """One op's public face: its dlcore name, the functional op, names per namespace."""
+
+    name: str
+    fn: Callable
+    names: Mapping[str, tuple[str, ...]]
+    convention: str
+    options: Mapping[str, object] = field(default_factory=dict)
+    differentiable: bool = True
+    view: bool = False
+    prim: object = None      # the Primitive, or None for a composite
+
+    @property
+    def doc(self) -> str:
+        return getattr(self.prim, "doc", None) or (self.fn.__doc__ or "")
+
+    def names_in(self, namespace: str) -> tuple[str, ...]:
+        return self.names.get(namespace, ())
+
+    def option(self, key: str, default=None):
+        return self.options.get(key, default)
+
+
+EXPORTS: dict[str, Export] = {}
+_INSTALLERS: list[tuple[Callable[[Export], None], Callable[[Export], None] | None]] = []
+
+
+def _normalise(api: Mapping[str, str | tuple | list]) -> dict[str, tuple[str, ...]]:
+    known = EAGER_NAMESPACES + STATIC_NAMESPACES + SHARED_NAMESPACES
+    out: dict[str, tuple[str, ...]] = {}
+    for ns, names in api.items():
+        if ns not in known:
+            raise ValueError(f"dlcore.api: unknown namespace {ns!r}; known: {', '.join(known)}")
+        out[ns] = (names,) if isinstance(names, str) else tuple(names)
+    return out
+
+
+def export(name: str, fn: Callable, api: Mapping, convention: str, *,
+           differentiable: bool = True, view: bool = False, prim=None, **options) -> Export:
+    """Record ``fn`` (a functional op) under its public names and tell every front end."""
+    if name in EXPORTS:
+        raise ValueError(f"dlcore.api: op {name!r} is exported twice")
+    e = Export(name, fn, _normalise(api), convention, dict(options), differentiable, view, prim)
+    EXPORTS[name] = e
+    for install, _ in list(_INSTALLERS):
+        install(e)
+    return e
+
+
+def exports(api: Mapping, convention: str, *, name: str | None = None, prim=None,
+            **options):
+    """Decorator for a functional op: ``@exports({"torch": "softmax"}, "softmax")`` on a
+    composite, or with ``prim=`` on the wrapper that turns user arguments into a primitive's
+    parameters (``sum(x, axis, keepdims)`` -> ``sum_p`` with ``axes``)."""
+    def mark(fn):
+        op_name = name or (prim.name if prim is not None else fn.__name__.rstrip("_"))
+        kw = dict(options)
+        if prim is not None:
+            kw.setdefault("differentiable", prim.differentiable)
+            kw.setdefault("view", prim.view)
+        e = export(op_name, fn, api, convention, prim=prim, **kw)
+        if prim is not None:
+            prim.export = e
+        return fn
+    return mark
+
+
+def subscribe(installer: Callable[[Export], None],
+              uninstaller: Callable[[Export], None] | None = None) -> None:
+    """Call ``installer`` for every export so far, and for every later one;
+    ``uninstaller`` undoes it when an export is forgotten."""
+    for e in list(EXPORTS.values()):
+        installer(e)
+    _INSTALLERS.append((installer, uninstaller))
+
+
+def forget(name: str) -> None:
+    """Drop an op's names from both front ends, and its primitive from the registry (tests that
+    define a throw-away primitive clean up with this)."""
+    e = EXPORTS.pop(name, None)
+    if e is not None:
+        for _, uninstall in _INSTALLERS:
+            if uninstall is not None:
+                uninstall(e)
+    from .registry import PRIMITIVES
+    PRIMITIVES.pop(name, None)

@@ -1,0 +1,441 @@
+"""PyTorch's names for dlcore's ops, generated from the registry (see :mod:`dlcore.api`).
+
+An op's definition block in dlcore says which names it has (``torch.exp``, ``Tensor.exp``,
+``F.tanh``, ``Tensor.__add__`` ...) and which calling *convention* its arguments follow.  This
+module holds one adapter factory per convention, which turns the functional op into a function
+with PyTorch's argument names (``input``, ``other``, ``dim``, ``keepdim``, ``out=``), dtype
+promotion and error wording, and the installer that puts the result under every name.  It
+subscribes to the registry when ``dlcore_eager`` is imported, so a primitive defined later (in a
+test, a plug-in) appears under its PyTorch names at once.
+
+A convention factory is ``factory(export, namespace, name) -> callable``; ``namespace`` is
+"torch", "torch.nn.functional", "torch.linalg", "torch.special" (functions), or "Tensor" /
+"operator" (methods and operators on :class:`Tensor`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import numpy as np
+
+from dlcore import api as _api
+from dlcore import ops as _ops
+
+from . import _dtype as D
+from . import _tensor_ops as O
+from ._dispatch import EagerFrontend
+from ._state import STATE
+from .tensor import Tensor
+
+_apply = EagerFrontend.apply
+
+_MODULES = {"torch": "dlcore_eager", "torch.nn.functional": "dlcore_eager.nn.functional",
+            "torch.linalg": "dlcore_eager.linalg", "torch.special": "dlcore_eager.special"}
+_METHOD_NAMESPACES = ("Tensor", "operator")
+
+
+# ----------------------------------------------------------------------------- helpers
+def _tensor_arg(x, op: str, arg: str = "input", pos: int = 1) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                    f"{type(x).__name__}")
+
+
+def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
+    """PyTorch's ``out=``: the result is written into ``out`` (resized if its shape differs)."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if STATE.enabled and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel() != 0:
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out.shape)}, which does not match the required output shape "
+                          f"{list(result.shape)}.", UserWarning, stacklevel=3)
+        out._resize_storage(tuple(result.shape))
+    return out._commit(result)
+
+
+def _maybe_float(x: Tensor, export) -> Tensor:
+    if export.option("float_only") and x._buf.dtype.kind != "f":
+        return _ops.cast(x, D.get_default_dtype().np_dtype)
+    return x
+
+
+def _direct_call(export):
+    """``x -> result``: the primitive applied straight through the eager front end when the
+    export is the primitive itself (no wrapper), else the functional op."""
+    prim = export.prim
+    if prim is not None and export.fn == prim.bind:
+        return lambda *xs: _apply(prim, xs, {})
+    return export.fn
+
+
+# ----------------------------------------------------------------------------- conventions
+def unary(export, ns, name):
+    call = _direct_call(export)
+    op = name if ns != "Tensor" else f"Tensor.{name}"
+
+    if ns in _METHOD_NAMESPACES:
+        def method(self):
+            return call(_maybe_float(self, export))
+        return method
+    if ns == "torch.nn.functional" and export.option("inplace_arg"):
+        def f(input, inplace=False):
+            x = _tensor_arg(input, name)
+            if inplace:
+                return getattr(x, name + "_")()
+            return call(_maybe_float(x, export))
+        return f
+
+    def fn(input, *, out=None):
+        x = _tensor_arg(input, op)
+        return write_out(call(_maybe_float(x, export)), out, op)
+    return fn
+
+
+def _binary_pair(export):
+    """``(op, rop)``: PyTorch promotion, then the primitive (operators' hot path)."""
+    if export.prim is not None and export.fn == export.prim.bind:
+        return O._binary(export.prim)
+    fn = export.fn
+
+    def op(a, b):
+        return fn(*O._operands(a, b))
+
+    def rop(a, b):
+        a, b = O._operands(a, b)
+        return fn(b, a)
+    return op, rop
+
+
+def binary(export, ns, name):
+    op, rop = _binary_pair(export)
+    if name.startswith("__r") and name not in ("__rshift__",):
+        return rop
+    if name.startswith("__"):
+        return op
+    alpha = export.option("alpha")
+
+    def call(a, b, al):
+        if al != 1:
+            b = O.mul_(b, al) if isinstance(b, Tensor) else b * al
+        return op(a, b) if isinstance(a, Tensor) else rop(b, a)
+
+    if ns == "Tensor":
+        if alpha:
+            def method(self, other, *, alpha=1):
+                return call(self, other, alpha)
+        else:
+            def method(self, other):
+                return call(self, other, 1)
+        return method
+    if alpha:
+        def fn(input, other, *, alpha=1, out=None):
+            return write_out(call(input, other, alpha), out, name)
+    else:
+        def fn(input, other, *, out=None):
+            return write_out(call(input, other, 1), out, name)
+    return fn
+
+
+def div(export, ns, name):
+    if name.startswith("__r"):
+        return O.rdiv
+    if name.startswith("__"):
+        return O.div
+    if ns == "Tensor":
+        def method(self, other, *, rounding_mode=None):
+            return O.div(self, other, rounding_mode=rounding_mode)
+        return method
+
+    def fn(input, other, *, rounding_mode=None, out=None):
+        if not isinstance(input, Tensor):
+            return write_out(O.rdiv(other, input), out, name)
+        return write_out(O.div(input, other, rounding_mode=rounding_mode), out, name)
+    return fn
+
+
+def compare(export, ns, name):
+    prim = export.prim
+
+    def op(a, b):
+        a, b = O._operands(a, b)
+        try:
+            return _apply(prim, (a, b), {}) if prim is not None else export.fn(a, b)
+        except Exception as e:
+            from dlcore.errors import ShapeError
+            if isinstance(e, ShapeError):
+                raise O.broadcast_error(a, b) from None
+            raise
+
+    if name in ("__eq__", "__ne__"):
+        def eq(a, b):
+            if b is None or isinstance(b, str):
+                return NotImplemented     # Python's identity comparison, as for torch tensors
+            return op(a, b)
+        return eq
+    if ns in _METHOD_NAMESPACES:
+        return op
+
+    def fn(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            input = O.as_tensor_like(np.asarray(input), other)
+        return write_out(op(input, other), out, name)
+    return fn
+
+
+def where(export, ns, name):
+    if ns == "Tensor":
+        def method(self, condition, other):
+            return O.where(condition, self, other)
+        return method
+
+    def fn(condition, input=None, other=None, *, out=None):
+        if input is None and other is None:
+            nonzero = getattr(condition, "nonzero", None)
+            if nonzero is None:
+                raise TypeError("where(): the condition must be a tensor")
+            return nonzero(as_tuple=True)
+        return write_out(O.where(condition, input, other), out, name)
+    return fn
+
+
+def reduce(export, ns, name):
+    fn = export.fn
+    int64 = export.option("int_to_int64")
+    float_required = export.option("float_required")
+    float_only = export.option("float_only")
+    dim_required = export.option("dim_required")
+
+    def run(x, dim, keepdim, dtype):
+        if dtype is not None:
+            x = x._cast(dtype)
+        elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
+            x = _ops.cast(x, np.int64)
+        elif float_only and x._buf.dtype.kind != "f":
+            x = _ops.cast(x, D.get_default_dtype().np_dtype)
+        if float_required and x._buf.dtype.kind != "f":
+            got = D.from_numpy_dtype(x._buf.dtype)._legacy
+            raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
+                               f"either a floating point or complex dtype. Got: {got}")
+        return fn(x, O._dims(dim), bool(keepdim))
+
+    if dim_required:
+        if ns == "Tensor":
+            def method(self, dim, keepdim=False):
+                return run(self, dim, keepdim, None)
+            return method
+
+        def fn_req(input, dim, keepdim=False, *, out=None):
+            return write_out(run(_tensor_arg(input, name), dim, keepdim, None), out, name)
+        return fn_req
+    if ns == "Tensor":
+        def method(self, dim=None, keepdim=False, *, dtype=None):
+            return run(self, dim, keepdim, dtype)
+        return method
+
+    def fn_(input, dim=None, keepdim=False, *, dtype=None, out=None):
+        return write_out(run(_tensor_arg(input, name), dim, keepdim, dtype), out, name)
+    return fn_
+
+
+def _implicit_dim(name: str, ndim: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(export, ns, name):
+    fn = export.fn
+
+    def run(x, dim, dtype):
+        x = x._cast(dtype) if dtype is not None else x
+        if x._buf.dtype.kind != "f":
+            x = _ops.cast(x, D.get_default_dtype().np_dtype)
+        if dim is None:
+            dim = _implicit_dim(name, x.ndim)
+        return fn(x, int(dim))
+
+    if ns == "Tensor":
+        def method(self, dim, dtype=None):
+            return run(self, dim, dtype)
+        return method
+    if ns == "torch.nn.functional":
+        def f(input, dim=None, _stacklevel=3, dtype=None):
+            return run(_tensor_arg(input, name), dim, dtype)
+        return f
+
+    def fn_(input, dim, dtype=None, *, out=None):
+        return write_out(run(_tensor_arg(input, name), dim, dtype), out, name)
+    return fn_
+
+
+_TORCH_KEYWORDS = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def args(export, ns, name):
+    """A composite whose functional signature already reads as PyTorch's, after ``dim`` ->
+    ``axis`` and ``keepdim`` -> ``keepdims`` (``round(x, decimals=2)``, ``lerp(a, b, w)``,
+    ``cumsum(x, dim)``): ``input`` first, the rest passed through, ``out=`` supported."""
+    fn = export.fn
+
+    def call(x, a, kw):
+        kw = {_TORCH_KEYWORDS.get(k, k): v for k, v in kw.items()}
+        return fn(_maybe_float(x, export), *a, **kw)
+
+    if ns in _METHOD_NAMESPACES:
+        def method(self, *a, **kw):
+            return call(self, a, kw)
+        return method
+
+    def fn_(input, *a, out=None, **kw):
+        return write_out(call(_tensor_arg(input, name), a, kw), out, name)
+    return fn_
+
+
+def scan(export, ns, name):
+    """``cumsum(input, dim, *, dtype=None, out=None)``: integer and bool input accumulate in
+    int64 (``int_to_int64``), float-only scans compute in the default float."""
+    fn = export.fn
+    int64 = export.option("int_to_int64")
+
+    def run(x, dim, dtype):
+        if dtype is not None:
+            x = x._cast(dtype)
+        elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
+            x = _ops.cast(x, np.int64)
+        return fn(_maybe_float(x, export), int(dim))
+
+    if ns in _METHOD_NAMESPACES:
+        def method(self, dim, *, dtype=None):
+            return run(self, dim, dtype)
+        return method
+
+    def fn_(input, dim, *, dtype=None, out=None):
+        return write_out(run(_tensor_arg(input, name), dim, dtype), out, name)
+    return fn_
+
+
+def values_indices(export, ns, name):
+    """``args``, with a pair result returned as PyTorch's ``(values, indices)`` named tuple
+    (``sort``, ``topk``, ``kthvalue``, ``median(x, dim)``)."""
+    inner = args(export, ns, name)
+
+    def wrap(result):
+        return O.values_indices(*result) if isinstance(result, tuple) else result
+
+    if ns in _METHOD_NAMESPACES:
+        def method(self, *a, **kw):
+            return wrap(inner(self, *a, **kw))
+        return method
+
+    def fn_(*a, out=None, **kw):
+        result = wrap(inner(*a, **kw))
+        if out is not None:
+            for o, r in zip(out, result):
+                write_out(r, o, name)
+            return O.values_indices(*out)
+        return result
+    return fn_
+
+
+#: The adapter factory of each calling convention (see dlcore.api).  A convention that only
+#: the static front end uses (``cast``) has no entry: such ops have no PyTorch names.
+CONVENTIONS = {
+    "unary": unary,
+    "binary": binary,
+    "div": div,
+    "compare": compare,
+    "where": where,
+    "reduce": reduce,
+    "softmax": softmax,
+    "args": args,
+    "scan": scan,
+    "values_indices": values_indices,
+}
+
+_INPLACE_CONVENTIONS = ("unary", "binary", "div", "compare", "args", "scan")
+
+
+# ----------------------------------------------------------------------------- installer
+def _target(ns):
+    if ns in _METHOD_NAMESPACES:
+        return Tensor
+    return importlib.import_module(_MODULES[ns])
+
+
+def _inplace(method, name):
+    def inplace(self, *args, **kwargs):
+        self._check_inplace()
+        return self._commit(method(self, *args, **kwargs))
+    inplace.__name__ = inplace.__qualname__ = name
+    return inplace
+
+
+_INSTALLED: dict[str, list] = {}
+#: Exports whose convention has no adapter here (a definition error; tested).
+MISSING: list[str] = []
+
+
+def install(export) -> None:
+    """Put ``export`` under each of its PyTorch names."""
+    spaces = [ns for ns in export.names if ns in _api.EAGER_NAMESPACES + ("operator",)]
+    if not spaces:
+        return
+    factory = CONVENTIONS.get(export.convention)
+    if factory is None:
+        # A definition error, reported by tests/core/test_api.py; warned here rather than
+        # raised so that one op's missing adapter does not make the whole package unimportable.
+        MISSING.append(export.name)
+        warnings.warn(f"dlcore_eager: op '{export.name}' has names here but its convention "
+                      f"'{export.convention}' has no adapter in dlcore_eager._api.CONVENTIONS",
+                      RuntimeWarning, stacklevel=2)
+        return
+    done = _INSTALLED.setdefault(export.name, [])
+    for ns in spaces:
+        target = _target(ns)
+        for name in export.names[ns]:
+            f = factory(export, ns, name)
+            if not name.startswith("__"):
+                f.__name__ = f.__qualname__ = name
+                f.__doc__ = _doc(export, ns, name)
+            done.append((target, name, target.__dict__.get(name) if ns in _METHOD_NAMESPACES
+                         else getattr(target, name, None)))
+            setattr(target, name, f)
+            inplace = None
+            if ns == "Tensor" and not name.startswith("__") and \
+                    export.convention in _INPLACE_CONVENTIONS:
+                inplace = name + "_"                     # x.exp_(), x.add_(y)
+            elif ns == "operator" and export.convention in ("binary", "div") and \
+                    not name.startswith("__r"):
+                inplace = "__i" + name[2:]               # x += y
+            if inplace is not None:
+                done.append((target, inplace, Tensor.__dict__.get(inplace)))
+                setattr(target, inplace, _inplace(f, inplace))
+
+
+def uninstall(export) -> None:
+    for target, name, previous in reversed(_INSTALLED.pop(export.name, [])):
+        if previous is None:
+            try:
+                delattr(target, name)
+            except AttributeError:
+                pass
+        else:
+            setattr(target, name, previous)
+
+
+def _doc(export, ns, name) -> str:
+    where = "Tensor." if ns == "Tensor" else ("torch." if ns == "torch" else f"{ns}.")
+    return f"{where}{name}: dlcore op '{export.name}'.\n\n{export.doc}"
+
+
+def activate() -> None:
+    _api.subscribe(install, uninstall)

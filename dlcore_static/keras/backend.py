@@ -1,0 +1,7 @@
+"""``keras.backend``: the backend functions Keras 2 programs call (``K.mean``, ``K.square``).
+
+Functions that are dlcore ops are generated from their definition blocks (namespace
+``"keras.backend"``, see :mod:`dlcore.api`); the rest are defined in ``_backend_impl``.
+"""
+
+from ._backend_impl import *  # noqa: F401,F403
