@@ -17,6 +17,8 @@ rule, vjp, kernels) lives in the module of its family:
     math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
     activations.py  softplus, softsign, relu6, elu, selu, leaky_relu (composites)
     reduce_extra.py prod, reduce_any/all, nonzero, shape_of
+    scan.py         cumsum, cumprod, argsort, take_along_axis, scatter_add_along_axis; sort,
+                    topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
@@ -39,6 +41,9 @@ from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh,
                          sin, sinh, tan, trunc)
 from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide,
                           fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
+from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median,
+                   scatter, scatter_add_along_axis, sort, take_along_axis, topk)
+from .scan import scatter_add as scatter_add_dim
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign

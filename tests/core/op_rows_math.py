@@ -24,6 +24,31 @@ def _np_round(x, d):
     return (np.rint(x * 10.0 ** d) / 10.0 ** d).astype(x.dtype)
 
 
+def _np_scatter_add_axis(v, i, ref, axis):
+    out = np.zeros(ref.shape, v.dtype)
+    idx = list(np.indices(i.shape))
+    idx[axis] = i
+    np.add.at(out, tuple(idx), v)
+    return out
+
+
+def _np_cumprod_excl_rev(x):
+    r = np.flip(x, 1)
+    c = np.cumprod(r, 1)
+    c = np.concatenate([np.ones_like(c[:, :1]), c[:, :-1]], 1)
+    return np.flip(c, 1)
+
+
+def _np_logcumsumexp(x, axis):
+    return np.logaddexp.accumulate(x, axis=axis)
+
+
+def _np_scatter(x, i, src, axis):
+    out = x.copy()
+    np.put_along_axis(out, i, src, axis)
+    return out
+
+
 def math_rows(OpRow, U, B) -> list:
     def u(op, fn, ref, domain="real", diff=(0,), **kw):
         return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
@@ -31,6 +56,62 @@ def math_rows(OpRow, U, B) -> list:
     def b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
         return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
+    return _math_rows(OpRow, u, b, U, B) + _scan_rows(OpRow)
+
+
+def _scan_rows(OpRow) -> list:
+    S2 = (((3, 4),), ((2, 3, 4),))
+    return [
+        OpRow("cumsum[axis=1]", "cumsum", lambda x: ops.cumsum(x, 1),
+              lambda x: np.cumsum(x, 1), S2, ("real",), (0,)),
+        OpRow("cumsum[axis=0,reverse,exclusive]", "cumsum",
+              lambda x: ops.cumsum(x, 0, reverse=True, exclusive=True),
+              lambda x: np.flip(np.cumsum(np.flip(x, 0), 0), 0) - x, S2, ("real",), (0,)),
+        OpRow("cumsum[int]", "cumsum", lambda x: ops.cumsum(x, -1),
+              lambda x: np.cumsum(x, -1), S2, ("int9",), ()),
+        OpRow("cumprod[axis=1]", "cumprod", lambda x: ops.cumprod(x, 1),
+              lambda x: np.cumprod(x, 1), S2, ("away0",), (0,)),
+        OpRow("cumprod[reverse,exclusive]", "cumprod",
+              lambda x: ops.cumprod(x, 1, reverse=True, exclusive=True),
+              _np_cumprod_excl_rev, (((3, 4),),), ("away0",), (0,)),
+        OpRow("logcumsumexp", "logcumsumexp", lambda x: ops.logcumsumexp(x, 1),
+              lambda x: _np_logcumsumexp(x, 1), S2, ("real",), (0,),
+              primitives=("cumsum", "exp", "log")),
+        OpRow("argsort", "argsort", lambda x: ops.argsort(x, 1),
+              lambda x: np.argsort(x, 1, kind="stable"), S2, ("real",), ()),
+        OpRow("argsort[descending,ties]", "argsort",
+              lambda x: ops.argsort(x, 0, descending=True),
+              lambda x: np.flip(x.shape[0] - 1 - np.argsort(np.flip(x, 0), 0, kind="stable"), 0),
+              (((5, 3),),), ("int3",), ()),
+        OpRow("sort", "sort", lambda x: ops.sort(x, -1)[0], lambda x: np.sort(x, -1), S2,
+              ("real",), (0,), primitives=("argsort", "take_along_axis")),
+        OpRow("topk", "topk", lambda x: ops.topk(x, 2, 1)[0],
+              lambda x: -np.sort(-x, 1)[:, :2], (((3, 4),),), ("real",), (0,),
+              primitives=("argsort", "take_along_axis")),
+        OpRow("kthvalue", "kthvalue", lambda x: ops.kthvalue(x, 2, 1)[0],
+              lambda x: np.sort(x, 1)[:, 1], (((3, 4),),), ("real",), (0,),
+              primitives=("argsort", "take_along_axis")),
+        OpRow("median", "median", lambda x: ops.median(x, 1)[0],
+              lambda x: np.sort(x, 1)[:, (x.shape[1] - 1) // 2], (((3, 5),), ((3, 4),)),
+              ("real",), (0,), primitives=("argsort", "take_along_axis")),
+        OpRow("take_along_axis", "take_along_axis", lambda x, i: ops.take_along_axis(x, i, 1),
+              lambda x, i: np.take_along_axis(x, i, 1), (((3, 4), (3, 5)), ((2, 4, 3), (2, 6, 3))),
+              ("real", "int4"), (0,)),
+        OpRow("scatter_add_along_axis", "scatter_add_along_axis",
+              lambda v, i, r: ops.scatter_add_along_axis(v, i, r, 1),
+              lambda v, i, r: _np_scatter_add_axis(v, i, r, 1),
+              (((3, 5), (3, 5), (3, 4)), ((2, 6, 3), (2, 6, 3), (2, 4, 3))),
+              ("real", "int4", "real"), (0,)),
+        OpRow("gather[smaller index]", "gather", lambda x, i: ops.gather(x, 1, i),
+              lambda x, i: np.take_along_axis(x[:2], i, 1), (((3, 4), (2, 3)),),
+              ("real", "int4"), (0,), primitives=("take_along_axis", "getitem")),
+        OpRow("scatter", "scatter", lambda x, i, s: ops.scatter(x, 1, i, s),
+              lambda x, i, s: _np_scatter(x, i, s, 1), (((3, 4), (3, 1), (3, 1)),),
+              ("real", "int4", "real"), (0, 2), primitives=("scatter_add_along_axis", "where")),
+    ]
+
+
+def _math_rows(OpRow, u, b, U, B) -> list:
     return [
         u("sin", ops.sin, np.sin),
         u("cos", ops.cos, np.cos),

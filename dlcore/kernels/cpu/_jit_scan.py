@@ -1,0 +1,62 @@
+"""Numba loops behind :mod:`dlcore.kernels.cpu.scan` (imported on first use)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .runtime import configure_threads
+
+configure_threads()
+
+
+@njit(cache=True, nogil=True)
+def scan3(x, out, reverse, exclusive, product):
+    """Inclusive/exclusive, forward/reverse running sum or product along axis 1."""
+    o, n, inner = x.shape
+    for a in range(o):
+        for c in range(inner):
+            acc = x[a, 0, c] * 0 + (1 if product else 0)
+            for k in range(n):
+                kk = n - 1 - k if reverse else k
+                v = x[a, kk, c]
+                if exclusive:
+                    out[a, kk, c] = acc
+                if product:
+                    acc = acc * v
+                else:
+                    acc = acc + v
+                if not exclusive:
+                    out[a, kk, c] = acc
+
+
+@njit(cache=True, nogil=True)
+def argsort3(x, out, descending):
+    """Stable argsort of each line along axis 1 (NaN the largest value)."""
+    o, n, inner = x.shape
+    line = np.empty(n, x.dtype)
+    for a in range(o):
+        for c in range(inner):
+            if descending:
+                for k in range(n):
+                    line[k] = x[a, n - 1 - k, c]
+            else:
+                for k in range(n):
+                    line[k] = x[a, k, c]
+            s = np.argsort(line, kind="mergesort")
+            if descending:
+                for k in range(n):
+                    out[a, k, c] = n - 1 - s[n - 1 - k]
+            else:
+                for k in range(n):
+                    out[a, k, c] = s[k]
+
+
+@njit(cache=True, nogil=True)
+def scatter_add3(v, idx, out):
+    """out[a, idx[a, k, c], c] += v[a, k, c] (indices checked, non-negative)."""
+    o, kk, inner = v.shape
+    for a in range(o):
+        for k in range(kk):
+            for c in range(inner):
+                out[a, idx[a, k, c], c] += v[a, k, c]

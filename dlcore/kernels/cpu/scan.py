@@ -1,0 +1,72 @@
+"""CPU kernels of the scan, sort and along-axis gather/scatter primitives.
+
+Each views its operand as ``(outer, n, inner)`` around the scanned/sorted/indexed axis (a
+C-contiguous copy where the input is not contiguous), and a Numba loop (:mod:`._jit_scan`,
+imported on first use) walks the ``outer * inner`` lines.  Scans accumulate in the input's
+dtype, as PyTorch does.  Sorting copies each line (strided when ``inner > 1``) into a
+contiguous buffer and calls Numba's merge-sort ``argsort`` (stable); a descending stable sort
+sorts the reversed line and reverses the result, so equal values keep their order and NaN,
+the largest value as in PyTorch, comes last ascending and first descending.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def lines(shape, axis: int) -> tuple[int, int, int]:
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    return outer, int(shape[axis]), inner
+
+
+def _as3(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.ascontiguousarray(x).reshape(lines(x.shape, axis))
+
+
+def cumsum(x, *, axis, reverse, exclusive):
+    from ._jit_scan import scan3
+    out = np.empty(x.shape, x.dtype)
+    if x.size:
+        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, False)
+    return out
+
+
+def cumprod(x, *, axis, reverse, exclusive):
+    from ._jit_scan import scan3
+    out = np.empty(x.shape, x.dtype)
+    if x.size:
+        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, True)
+    return out
+
+
+def argsort(x, *, axis, descending):
+    from ._jit_scan import argsort3
+    out = np.empty(x.shape, np.int64)
+    if x.size:
+        argsort3(_as3(x, axis), out.reshape(lines(x.shape, axis)), descending)
+    return out
+
+
+def _check(i: np.ndarray, n: int, op: str) -> np.ndarray:
+    if i.size and (i.max() >= n or i.min() < -n):
+        bad = i[(i >= n) | (i < -n)].flat[0]
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {n}")
+    return np.where(i < 0, i + n, i)
+
+
+def take_along_axis(x, i, *, axis):
+    i = _check(np.asarray(i), x.shape[axis], "gather")
+    return np.take_along_axis(x, i, axis=axis)
+
+
+def scatter_add_along_axis(v, i, ref, *, axis):
+    from ._jit_scan import scatter_add3
+    out = np.zeros(ref.shape, v.dtype)
+    i = _check(np.asarray(i), ref.shape[axis], "scatter_add")
+    if v.size:
+        o, k, inner = lines(i.shape, axis)
+        scatter_add3(np.ascontiguousarray(v).reshape(o, k, inner),
+                     np.ascontiguousarray(i, dtype=np.int64).reshape(o, k, inner),
+                     out.reshape(lines(ref.shape, axis)))
+    return out

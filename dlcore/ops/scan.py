@@ -1,0 +1,312 @@
+"""Scans, sorting and gather/scatter along an axis: the primitives that need kernels of their
+own (DESIGN: "gather/scatter, sort/top-k, scans"), and the composites built on them.
+
+Primitives (kernels in dlcore/kernels/{cpu,cuda}/scan.py)::
+
+    cumsum(x, axis, reverse, exclusive)    y_k = sum_{j <= k} x_j  (j < k when exclusive;
+                                           from the end when reverse)
+                                           dx = cumsum(g, axis, not reverse, exclusive)
+    cumprod(x, axis, reverse, exclusive)   y_k = prod_{j <= k} x_j
+                                           dx = cumsum(g y, axis, not reverse, exclusive) / x
+                                           (x without zeros: the division is the vjp's)
+    argsort(x, axis, descending)           int64 indices of a stable sort (NaN the largest);
+                                           not differentiable
+    take_along_axis(x, i, axis)            y[.., k, ..] = x[.., i[.., k, ..], ..]
+                                           dx = scatter_add_along_axis(g, i, x, axis)
+    scatter_add_along_axis(v, i, ref, axis)  y = zeros like ref;  y[.., i[.., k, ..], ..] += v
+                                           dv = take_along_axis(g, i, axis)
+
+Composites: sort, topk, kthvalue, median (the lower median, as PyTorch), logcumsumexp,
+gather/scatter/scatter_add with PyTorch's index semantics.  Their values' gradients flow through
+``take_along_axis``; their indices are integers.
+"""
+
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..api import exports
+from ..errors import DTypeError, ShapeError
+from ..kernels.cpu import scan as _cpu
+from ..kernels.cuda import scan as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from .elementwise import add, cast, div, exp, log, mul, stop_gradient, sub, where
+from .indexing import getitem
+from .reduce import max_
+
+
+def _scan_rule(name):
+    def rule(x: AVal, *, axis, reverse, exclusive) -> AVal:
+        _rules.require_numeric(name, x)
+        if not 0 <= axis < max(x.ndim, 1):
+            raise ShapeError(name, f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
+        return AVal(x.shape, x.dtype)
+    return rule
+
+
+def _cumsum_vjp(g, y, x, *, axis, reverse, exclusive):
+    return (cumsum(g, axis, not reverse, exclusive),)
+
+
+def _cumprod_vjp(g, y, x, *, axis, reverse, exclusive):
+    return (div(cumsum(mul(g, y), axis, not reverse, exclusive), x),)
+
+
+cumsum_p = Primitive(
+    "cumsum", _scan_rule("cumsum"), _cumsum_vjp, kind="scan",
+    doc="y_k = sum_{j<=k} x_j (exclusive: j<k; reverse: from the end);  "
+        "dx = cumsum(g, not reverse, exclusive)",
+    kernels={"cpu": _cpu.cumsum, "cuda": _cuda.cumsum})
+cumprod_p = Primitive(
+    "cumprod", _scan_rule("cumprod"), _cumprod_vjp, kind="scan",
+    doc="y_k = prod_{j<=k} x_j;  dx = cumsum(g y, not reverse, exclusive) / x  (x != 0)",
+    kernels={"cpu": _cpu.cumprod, "cuda": _cuda.cumprod})
+
+
+def _axis(name, x, axis) -> int:
+    av = aval_of(x)
+    return _rules.normalize_axis(name, int(axis), av.ndim, av.shape)
+
+
+def _as_line(x):
+    """0-d operands are scanned/sorted as one element (PyTorch accepts dim 0 or -1 there)."""
+    from .shape import reshape
+    return reshape(x, (1,)) if aval_of(x).ndim == 0 else x
+
+
+def _back(y, x):
+    from .shape import reshape
+    return reshape(y, ()) if aval_of(x).ndim == 0 else y
+
+
+@exports({"torch": "cumsum", "Tensor": "cumsum", "tf": "cumsum", "tf.math": "cumsum"}, "scan",
+         int_to_int64=True, tf_type="Cumsum")
+def cumsum(x, axis=0, reverse: bool = False, exclusive: bool = False):
+    """Running sum along ``axis`` (``exclusive``: shifted by one; ``reverse``: from the end)."""
+    a = _axis("cumsum", x, axis)
+    return _back(bind(cumsum_p, _as_line(x), axis=a, reverse=bool(reverse),
+                      exclusive=bool(exclusive)), x)
+
+
+@exports({"torch": "cumprod", "Tensor": "cumprod", "tf": "cumprod", "tf.math": "cumprod"},
+         "scan", int_to_int64=True, tf_type="Cumprod")
+def cumprod(x, axis=0, reverse: bool = False, exclusive: bool = False):
+    """Running product along ``axis``."""
+    a = _axis("cumprod", x, axis)
+    return _back(bind(cumprod_p, _as_line(x), axis=a, reverse=bool(reverse),
+                      exclusive=bool(exclusive)), x)
+
+
+@exports({"torch": "logcumsumexp", "Tensor": "logcumsumexp"}, "scan", float_only=True)
+def logcumsumexp(x, axis=0):
+    """``log(cumsum(exp(x)))`` without overflow: shifted by the (constant) maximum of x."""
+    m = stop_gradient(max_(x, axis, keepdims=True))
+    return add(log(cumsum(exp(sub(x, m)), axis)), m)
+
+
+# ----------------------------------------------------------------------------- sorting
+def _argsort_rule(x: AVal, *, axis, descending) -> AVal:
+    if not 0 <= axis < max(x.ndim, 1):
+        raise ShapeError("argsort", f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
+    return AVal(x.shape, _dt.int64)
+
+
+argsort_p = Primitive(
+    "argsort", _argsort_rule, None, kind="sort", differentiable=False,
+    doc="y = indices that sort x along axis (stable; NaN largest);  not differentiable",
+    kernels={"cpu": _cpu.argsort, "cuda": _cuda.argsort})
+
+
+@exports({"torch": "argsort", "Tensor": "argsort"}, "args")
+def argsort(x, axis=-1, descending: bool = False, stable: bool = True):
+    """Indices of a stable sort along ``axis`` (int64; every sort here is stable)."""
+    a = _axis("argsort", x, axis)
+    return _back(bind(argsort_p, _as_line(x), axis=a, descending=bool(descending)), x)
+
+
+@exports({"torch": "sort", "Tensor": "sort"}, "values_indices")
+def sort(x, axis=-1, descending: bool = False, stable: bool = True):
+    """``(values, indices)`` of a stable sort along ``axis``."""
+    i = argsort(x, axis, descending)
+    return take_along_axis(x, i, axis), i
+
+
+def _first(x, axis, k):
+    idx = [slice(None)] * aval_of(x).ndim
+    idx[axis] = slice(0, k)
+    return getitem(x, tuple(idx))
+
+
+@exports({"torch": "topk", "Tensor": "topk"}, "values_indices")
+def topk(x, k: int, axis=-1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along ``axis``."""
+    av = aval_of(x)
+    a = _axis("topk", x, axis)
+    n = av.shape[a] if av.ndim else 1
+    if n is not None and not 0 <= k <= n:
+        raise ShapeError("topk", f"k ({k}) is out of range for a dimension of size {n}",
+                         [av.shape])
+    i = _first(argsort(x, a, descending=largest), a, k) if av.ndim else argsort(x, a, largest)
+    return take_along_axis(x, i, a), i
+
+
+@exports({"torch": "kthvalue", "Tensor": "kthvalue"}, "values_indices")
+def kthvalue(x, k: int, axis=-1, keepdims: bool = False):
+    """``(values, indices)`` of the k-th smallest (1-based) along ``axis``."""
+    av = aval_of(x)
+    a = _axis("kthvalue", x, axis)
+    n = av.shape[a] if av.ndim else 1
+    if n is not None and not 1 <= k <= n:
+        raise ShapeError("kthvalue", f"k ({k}) is out of range for a dimension of size {n}",
+                         [av.shape])
+    if av.ndim == 0:
+        return x, _zero_index(x)
+    i = getitem(argsort(x, a), tuple([slice(None)] * a + [slice(k - 1, k)]))
+    v = take_along_axis(x, i, a)
+    if not keepdims:
+        from .shape import squeeze
+        v, i = squeeze(v, a), squeeze(i, a)
+    return v, i
+
+
+def _full_index_like(index, value, x):
+    from .elementwise import full_like
+    return full_like(index, value, aval_of(x).dtype)
+
+
+def _zero_index(x):
+    from .elementwise import full_like
+    return full_like(x, 0, _dt.int64)
+
+
+@exports({"torch": "median", "Tensor": "median"}, "values_indices")
+def median(x, axis=None, keepdims: bool = False):
+    """The lower median (PyTorch's): ``(values, indices)`` along ``axis``; the value only over
+    all elements when ``axis`` is None."""
+    from .shape import reshape
+    if axis is None:
+        flat = reshape(x, (-1,))
+        n = aval_of(flat).shape[0]
+        return kthvalue(flat, (n + 1) // 2, 0)[0]
+    a = _axis("median", x, axis)
+    n = aval_of(x).shape[a] if aval_of(x).ndim else 1
+    return kthvalue(x, (n + 1) // 2, a, keepdims)
+
+
+# ----------------------------------------------------------------------------- gather / scatter
+def _index_rule(name, x: AVal, i: AVal, axis) -> None:
+    if i.dtype.kind not in "iu":
+        raise DTypeError(name, "indices must be integers", [x.dtype, i.dtype])
+    if x.ndim != i.ndim:
+        raise ShapeError(name, "index tensor must have the same number of dimensions as the "
+                               "input", [x.shape, i.shape])
+    if not 0 <= axis < max(x.ndim, 1):
+        raise ShapeError(name, f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
+    for d, (a, b) in enumerate(zip(x.shape, i.shape)):
+        if d != axis and a is not None and b is not None and a != b:
+            raise ShapeError(name, f"index size {b} does not match the input's size {a} in "
+                                   f"dimension {d}", [x.shape, i.shape])
+
+
+def _take_along_rule(x: AVal, i: AVal, *, axis) -> AVal:
+    _index_rule("take_along_axis", x, i, axis)
+    return AVal(tuple(i.shape), x.dtype)
+
+
+def _scatter_along_rule(v: AVal, i: AVal, ref: AVal, *, axis) -> AVal:
+    _index_rule("scatter_add_along_axis", ref, i, axis)
+    if tuple(v.shape) != tuple(i.shape):
+        raise ShapeError("scatter_add_along_axis", "values and indices must have one shape",
+                         [v.shape, i.shape, ref.shape])
+    if v.dtype.kind == "b":
+        raise DTypeError("scatter_add_along_axis", "cannot add booleans", [v.dtype])
+    return AVal(tuple(ref.shape), v.dtype)
+
+
+take_along_axis_p = Primitive(
+    "take_along_axis", _take_along_rule,
+    lambda g, y, x, i, *, axis: (lambda: scatter_add_along_axis(g, i, x, axis), None),
+    kind="index", doc="y[..k..] = x[..i[..k..]..] along axis;  "
+                      "dx = scatter_add_along_axis(g, i, x, axis)",
+    kernels={"cpu": _cpu.take_along_axis, "cuda": _cuda.take_along_axis})
+scatter_add_along_axis_p = Primitive(
+    "scatter_add_along_axis", _scatter_along_rule,
+    lambda g, y, v, i, ref, *, axis: (lambda: take_along_axis(g, i, axis), None, None),
+    kind="index", doc="y = zeros like ref; y[..i[..k..]..] += v[..k..] along axis;  "
+                      "dv = take_along_axis(g, i, axis)",
+    kernels={"cpu": _cpu.scatter_add_along_axis, "cuda": _cuda.scatter_add_along_axis})
+
+
+def take_along_axis(x, indices, axis):
+    """NumPy's ``take_along_axis`` (indices with x's shape except along ``axis``)."""
+    return bind(take_along_axis_p, x, indices, axis=_axis("take_along_axis", x, axis))
+
+
+def scatter_add_along_axis(v, indices, ref, axis):
+    """Zeros shaped like ``ref`` with ``v`` added at ``indices`` along ``axis``."""
+    return bind(scatter_add_along_axis_p, v, indices, ref,
+                axis=_axis("scatter_add_along_axis", ref, axis))
+
+
+def _crop(x, shape, axis):
+    """x cut to ``shape`` in every dimension but ``axis`` (PyTorch's gather/scatter allow an
+    index smaller than the input there)."""
+    xs = aval_of(x).shape
+    if all(d == axis or a == b for d, (a, b) in enumerate(zip(xs, shape))):
+        return x
+    return getitem(x, tuple(slice(None) if d == axis else slice(0, b)
+                            for d, b in enumerate(shape)))
+
+
+@exports({"torch": "gather", "Tensor": "gather"}, "args")
+def gather(x, axis, index, sparse_grad: bool = False):
+    """PyTorch's ``gather``: ``y[i][j] = x[i][index[i][j]]`` for axis 1."""
+    a = _axis("gather", x, axis)
+    return take_along_axis(_crop(x, aval_of(index).shape, a), index, a)
+
+
+def _pad_to(v, ref, axis, index_shape):
+    """Scatter into the cropped region, then place it in a zero tensor shaped like ``ref``."""
+    rs = aval_of(ref).shape
+    if all(d == axis or a == b for d, (a, b) in enumerate(zip(rs, index_shape))):
+        return v
+    from .indexing import slice_scatter, canonical_index
+    idx = tuple(slice(None) if d == axis else slice(0, b) for d, b in enumerate(index_shape))
+    return slice_scatter(v, ref, canonical_index(idx, len(rs)))
+
+
+@exports({"torch": "scatter_add", "Tensor": "scatter_add"}, "args")
+def scatter_add(x, axis, index, src):
+    """PyTorch's ``scatter_add``: ``y = x;  y[i][index[i][j]] += src[i][j]`` for axis 1."""
+    a = _axis("scatter_add", x, axis)
+    ishape = aval_of(index).shape
+    src = _crop(src, ishape, a)
+    region = _crop(x, tuple(ishape[d] if d != a else aval_of(x).shape[a]
+                            for d in range(len(ishape))), a)
+    added = scatter_add_along_axis(src, index, region, a)
+    return add(x, _pad_to(added, x, a, aval_of(region).shape))
+
+
+@exports({"torch": "scatter", "Tensor": "scatter"}, "args")
+def scatter(x, axis, index, src=None, value=None, reduce=None):
+    """PyTorch's ``scatter`` (replace): positions named by ``index`` take ``src``'s values.
+    With repeated indices PyTorch leaves the winner unspecified; here their values add up."""
+    from .elementwise import full_like, greater
+    if reduce is not None:
+        if reduce != "add":
+            raise NotImplementedError(f"scatter(reduce={reduce!r}): only 'add' is supported")
+        return scatter_add(x, axis, index, src if src is not None else
+                           _full_index_like(index, value, x))
+    src = value if src is None else src
+    a = _axis("scatter", x, axis)
+    ishape = aval_of(index).shape
+    if _dt.is_python_scalar(src):
+        src = full_like(index, src, aval_of(x).dtype)
+    src = _crop(src, ishape, a)
+    region = _crop(x, tuple(ishape[d] if d != a else aval_of(x).shape[a]
+                            for d in range(len(ishape))), a)
+    rshape = aval_of(region).shape
+    hits = _pad_to(scatter_add_along_axis(full_like(src, 1.0, _dt.float32), index, region, a),
+                   full_like(x, 0.0, _dt.float32), a, rshape)
+    vals = _pad_to(scatter_add_along_axis(src, index, region, a), x, a, rshape)
+    return where(greater(hits, 0.0), vals, x)
