@@ -436,6 +436,11 @@ class Tensor:
         self._check_inplace()
         if self._rg and STATE.enabled:       # recorded: zero values and a zero gradient
             return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), 0.0, self))
+        b = self._buf
+        if type(b) is _ndarray and b.flags.writeable:   # in place, no new buffer
+            b.fill(0)
+            self._version[0] += 1
+            return self
         return self._commit(_ops.zeros_like(self))
 
     def fill_(self, value) -> Tensor:

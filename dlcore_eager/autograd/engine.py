@@ -23,12 +23,15 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
+from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.registry import check_rule
 
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
 from .._state import STATE
-from ..tensor import Tensor, write_buffer
+from ..tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
+_add_into = _add_p.kernels["cpu"].into
 
 
 def _node_of(t: Tensor):
@@ -40,9 +43,9 @@ def _seed(i: int, t: Tensor, g, create_graph: bool) -> Tensor:
         if t.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         b = t._buf
-        if type(b) is _ndarray:              # the kernel on the buffer, no Tensor in between
-            return Tensor._wrap(_ops.ones_like(b))
-        return Tensor._wrap(_ops.ones_like(t.detach())._buf)
+        if type(b) is _ndarray:              # one element: NumPy makes it, no kernel call
+            return _make(np.ones(b.shape, b.dtype))
+        return _make(_ops.ones_like(t.detach())._buf)
     if not isinstance(g, Tensor):
         from ..creation import tensor
         g = tensor(g, dtype=t.dtype, device=t.device)
@@ -64,14 +67,6 @@ def _roots(tensors, grad_tensors, create_graph):
     return roots, seeds
 
 
-def _own(g: Tensor) -> Tensor:
-    """A gradient that may alias read-only or shared memory, as a tensor of its own."""
-    b = g._buf
-    if type(b) is np.ndarray and (b.base is not None or not b.flags.writeable):
-        return _ops.identity(g)
-    return g
-
-
 def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     if not create_graph:
         return _run_raw(roots, seeds, wanted, retain_graph, accumulate)
@@ -79,41 +74,96 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     def vjp(node, g):
         return node.vjp(g, retain_graph)
 
-    def on_grad(node, g):
-        hooks = node.tensor._hooks if type(node) is LeafNode else node.hooks
-        if hooks:
-            for h in list(hooks):
-                r = h(g)
-                if r is not None:
-                    g = r
-        if type(node) is LeafNode:
-            if accumulate:
-                _accumulate(node.tensor, g, create_graph)
-        elif node.retain is not None:
-            t = node.retain()
-            if t is not None:
-                t._grad = g if t._grad is None else t._grad + g
-        return g
-
     prev = STATE.enabled
     STATE.enabled = True
     try:
         return reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=_ops.add,
-                            wanted=wanted, on_grad=on_grad, name_of=_name_of)
+                            wanted=wanted, name_of=_name_of,
+                            on_grad=_on_grad(accumulate, True, _same, _same))
     finally:
         STATE.enabled = prev
 
 
-def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
+def _same(g):
+    return g
+
+
+def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
+    """The one ``on_grad`` of both passes, called once a node's gradient ``g`` is complete:
+    tensor hooks (which may replace it), ``retain_grad`` and, for ``backward``, accumulation into
+    the leaves' ``.grad``.  ``g`` is a Tensor with ``create_graph`` and a buffer otherwise;
+    ``as_tensor``/``unwrap`` convert where a user sees it (only when hooks or retain_grad do)."""
+    def on_grad(node, g):
+        if type(g) is not _ndarray and isinstance(g, np.generic):
+            g = np.asarray(g)            # a kernel's NumPy scalar, as the Tensor path keeps it
+        leaf = type(node) is LeafNode
+        if leaf:
+            hooks = node.tensor._hooks
+            if not hooks:
+                if accumulate:
+                    _accumulate(node.tensor, g, create_graph, as_tensor)
+                return g
+        else:
+            hooks = node.hooks
+            if not hooks and node.retain is None:
+                return g
+        gt = as_tensor(g)
+        if hooks:
+            for h in list(hooks):
+                r = h(gt)
+                if r is not None:
+                    gt = r
+        if leaf:
+            if accumulate:
+                _accumulate(node.tensor, gt, create_graph, as_tensor)
+        elif node.retain is not None:
+            t = node.retain()
+            if t is not None:
+                gg = gt if create_graph else gt.detach()
+                t._grad = gg if t._grad is None else t._grad + gg
+        return unwrap(gt)
+    return on_grad
+
+
+def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
+    """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
+    unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
+    PyTorch does: ``.data`` aliases see it), by the add kernel writing straight into it where
+    the layout allows (``kernel.into``), else computed and copied in."""
     old = leaf._grad
     if old is None:
-        leaf._grad = g if create_graph else _own(g.detach())
-    elif create_graph or old._rg:
-        leaf._grad = old + g
-    else:                                  # in place, as PyTorch does: .data aliases see it
-        new = _ops.add(old, g)
-        write_buffer(old._buf, new._buf)
-        old._version[0] += 1
+        if create_graph:
+            leaf._grad = as_tensor(g)
+            return
+        if isinstance(g, Tensor):
+            g = g.detach()
+            b = g._buf
+        else:
+            b = g
+        if type(b) is _ndarray and (b.base is not None or not b.flags.writeable):
+            fl = b.flags
+            # A dense view (a transposed matmul result, a reshape) is copied in its own memory
+            # order, as the identity kernel does, by NumPy's copy (about twice as fast on a
+            # transposed 1000x100 gradient); anything else (broadcast views) by the kernel.
+            b = b.copy(order="K") if fl.c_contiguous or fl.f_contiguous else _ops.identity(b)
+            leaf._grad = _make(b)
+            return
+        leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
+        return
+    if create_graph or old._rg:
+        leaf._grad = old + as_tensor(g)
+        return
+    ob = old._buf
+    gb = g._buf if isinstance(g, Tensor) else g
+    if type(ob) is _ndarray and type(gb) is _ndarray:
+        check_rule(_add_p, (ob, gb), {})
+        if _add_into(ob, ob, gb):
+            old._version[0] += 1
+            return
+    new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \
+        type(gb) is not _ndarray else _ops.add(ob, gb)
+    write_buffer(ob, new)
+    old._version[0] += 1
 
 
 def _parents(node):
@@ -180,36 +230,6 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         res = node.vjp(g if isinstance(g, Tensor) else as_tensor(g), retain)
         return tuple(_unwrap(r) for r in res)
 
-    def on_grad(node, g):
-        if type(g) is not _ndarray and isinstance(g, np.generic):
-            g = np.asarray(g)            # a kernel's NumPy scalar, as the Tensor path keeps it
-        if type(node) is LeafNode:
-            leaf = node.tensor
-            hooks = leaf._hooks
-            if not hooks:
-                if accumulate:
-                    _accumulate_raw(leaf, g, as_tensor)
-                return g
-        else:
-            hooks = node.hooks
-            if not hooks and node.retain is None:
-                return g
-        gt = as_tensor(g)
-        if hooks:
-            for h in list(hooks):
-                r = h(gt)
-                if r is not None:
-                    gt = r
-        if type(node) is LeafNode:
-            if accumulate:
-                _accumulate(node.tensor, gt, False)
-        elif node.retain is not None:
-            t = node.retain()
-            if t is not None:
-                gg = gt.detach()
-                t._grad = gg if t._grad is None else t._grad + gg
-        return _unwrap(gt)
-
     def add(a, b):
         if type(a) is _ndarray and type(b) is _ndarray:
             return _ops.add(a, b)
@@ -219,34 +239,13 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
     STATE.enabled = False
     try:
         res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=vjp, add=add,
-                           wanted=wanted, on_grad=on_grad, name_of=_name_of)
+                           wanted=wanted, name_of=_name_of,
+                           on_grad=_on_grad(accumulate, False, as_tensor, _unwrap))
     finally:
         STATE.enabled = prev
     if accumulate:                       # backward(): the results are not used
         return res
     return {k: as_tensor(g) for k, g in res.items()}
-
-
-def _accumulate_raw(leaf: Tensor, g, as_tensor) -> None:
-    """``_accumulate`` for a cotangent that is a buffer: in place into an existing ``.grad``
-    (one kernel, the same sum), a tensor of its own otherwise."""
-    old = leaf._grad
-    if old is None:
-        if type(g) is _ndarray and (g.base is not None or not g.flags.writeable):
-            fl = g.flags
-            # A dense view (a transposed matmul result, a reshape) is copied in its own memory
-            # order, as the identity kernel does, by NumPy's copy (about twice as fast on a
-            # transposed 1000x100 gradient); anything else (broadcast views) by the kernel.
-            g = g.copy(order="K") if fl.c_contiguous or fl.f_contiguous else _ops.identity(g)
-        leaf._grad = as_tensor(g)
-        return
-    ob = old._buf
-    if old._rg or type(ob) is not _ndarray or type(g) is not _ndarray:
-        _accumulate(leaf, as_tensor(g), False)
-        return
-    new = _ops.add(ob, g)
-    write_buffer(ob, new)
-    old._version[0] += 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
