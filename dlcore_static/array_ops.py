@@ -19,10 +19,15 @@ from .math_ops import _args, _named, _same_dtype, _scoped
 
 
 def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
-    """An input slot.  ``shape=None`` accepts any shape (treated as a scalar by shape rules)."""
+    """An input slot.  ``shape=None`` (unknown rank) accepts an array of any shape: ops built on
+    it see a scalar at build time and compute with the fed array's shape at run time; an int
+    ``shape=784`` means ``(784,)``."""
     g = get_default_graph()
     dt = _dtypes.as_np(dtype)
-    dims = None if shape is None else tuple(getattr(shape, "dims", shape) or ())
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    dims = None if shape is None else getattr(shape, "dims", shape)
+    dims = None if dims is None else tuple(dims)
     if dims is not None:
         dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
     op = Operation(g, "Placeholder", g.unique_name(name or "Placeholder"),

@@ -64,22 +64,55 @@ float64 = DType(np.float64)
 int32 = DType(np.int32)
 int64 = DType(np.int64)
 bool = DType(np.bool_)
-float16 = None          # not supported by the core; kept so `tf.float16` gives a clear None
 double = float64
+half = float16 = DType(np.float16)
+int8 = DType(np.int8)
+int16 = DType(np.int16)
+uint8 = DType(np.uint8)
+uint16 = DType(np.uint16)
 
-_BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool)}
+_BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8, int16, uint8,
+                            uint16)}
+
+# The kernel core computes in five dtypes; the narrower TensorFlow dtypes are stored and computed
+# in the nearest wider one: float16 in float32 (float16 arithmetic computes in float32, as the
+# eager front end does), the 8- and 16-bit integers in int32.  A tensor declared with one of them
+# reports the wider dtype (``t.dtype``); values fed or fetched are converted.
+COMPUTE = {np.dtype(np.float16): np.dtype(np.float32), np.dtype(np.int8): np.dtype(np.int32),
+           np.dtype(np.int16): np.dtype(np.int32), np.dtype(np.uint8): np.dtype(np.int32),
+           np.dtype(np.uint16): np.dtype(np.int32)}
 
 # TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").
 TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",
-            "bool": "bool"}
+            "bool": "bool", "float16": "half"}
+_warned: set = set()
 
 
 def as_dtype(dtype) -> DType:
     """Anything dtype-like (tf.float32, np.float32, 'float32', float) -> a DType."""
     if isinstance(dtype, DType):
         return dtype
+    if isinstance(dtype, str) and dtype == "half":
+        return float16
+    try:
+        d = np.dtype(dtype) if not hasattr(dtype, "as_numpy_dtype") else \
+            np.dtype(dtype.as_numpy_dtype)
+    except TypeError:
+        d = None
+    if d is not None and d in COMPUTE:
+        return _BY_NP[d]
     return _BY_NP[_core.as_dtype(dtype)]
 
 
 def as_np(dtype) -> np.dtype:
-    return as_dtype(dtype).np
+    """The NumPy dtype a tensor of ``dtype`` is computed in (see ``COMPUTE``)."""
+    d = as_dtype(dtype).np
+    wide = COMPUTE.get(d)
+    if wide is None:
+        return d
+    if d.name not in _warned:
+        _warned.add(d.name)
+        import warnings
+        warnings.warn(f"dlcore_static: {d.name} tensors are stored and computed in {wide.name} "
+                      "(the kernel core has no narrower arithmetic)", UserWarning, stacklevel=3)
+    return wide

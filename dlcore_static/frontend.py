@@ -66,6 +66,7 @@ class StaticFrontend:
             # A reduction over "all axes" of a tensor of unknown rank: flatten it at run time.
             from dlcore import ops as _ops
             flat = _ops.reshape(inputs[0], (-1,))
+            flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
             return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
         name = graph.unique_name(type_name(prim))
         avals = [t.aval for t in inputs]
@@ -119,6 +120,9 @@ def _aval(a) -> AVal:
 
 
 Tensor.__dlcore_frontend__ = StaticFrontend
+# ``ndarray + tensor``: NumPy defers to the tensor's reflected operator (a graph Tensor results,
+# not an object array of Tensors).
+Tensor.__array_ufunc__ = None
 
 
 # ============================================================================ constants

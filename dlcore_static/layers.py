@@ -7,8 +7,6 @@ activation.  The kernel's shape needs the input's static last dimension.
 
 from __future__ import annotations
 
-import contextlib
-
 from dlcore import ops as _ops
 
 from . import initializers as _init
@@ -16,46 +14,8 @@ from .frontend import to_tensor
 from .graph import get_default_graph
 from .variables import Variable
 
-_scopes: list[tuple[str, bool]] = []
-
-
-@contextlib.contextmanager
-def variable_scope(name_or_scope, default_name=None, reuse=None, values=None):
-    """Prefix for ``get_variable`` names; ``reuse=True`` returns existing variables."""
-    name = name_or_scope if name_or_scope is not None else default_name
-    prefix = "/".join([s for s, _ in _scopes] + [name])
-    outer_reuse = bool(_scopes and _scopes[-1][1])
-    _scopes.append((name, bool(reuse) or outer_reuse))
-    try:
-        with get_default_graph().name_scope(prefix + "/"):
-            yield prefix
-    finally:
-        _scopes.pop()
-
-
-AUTO_REUSE = True
-
-
-def get_variable(name, shape=None, dtype=None, initializer=None, trainable=True,
-                 regularizer=None, collections=None, **_ignored) -> Variable:
-    """A variable named ``<scope>/<name>``; the default initializer is glorot_uniform."""
-    g = get_default_graph()
-    full = "/".join([s for s, _ in _scopes] + [name])
-    reuse = bool(_scopes and _scopes[-1][1])
-    existing = g._ops_by_name.get(full)
-    if existing is not None and existing.type == "VariableV2":
-        if not reuse:
-            raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
-                             "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
-        return g._variables_by_op[existing]
-    init = initializer if initializer is not None else _init.GlorotUniform()
-    if callable(init):
-        value = (lambda: init(shape, dtype=dtype)) if dtype is not None else (lambda: init(shape))
-    else:
-        value = init
-    with g.name_scope(None):
-        return Variable(value, trainable=trainable, name=full, dtype=dtype,
-                        collections=collections)
+from .variable_scopes import (AUTO_REUSE, VariableScope, get_variable,  # noqa: F401
+                              get_variable_scope, variable_scope)
 
 
 class Dense:

@@ -49,14 +49,40 @@ def _random(kind: str, shape, dtype, seed, name, like=None, **params) -> Tensor:
     return op.outputs[0]
 
 
+def _is_tensor(v) -> bool:
+    return isinstance(v, Tensor) or hasattr(v, "_as_graph_element")
+
+
+def _scaled(kind, shape, mean, stddev, dtype, seed, name) -> Tensor:
+    """Samples of mean 0 and deviation 1, then ``* stddev + mean`` as graph ops (TensorFlow
+    accepts tensors for ``mean`` and ``stddev``)."""
+    from dlcore import ops as _ops
+
+    from .frontend import to_tensor
+    g = get_default_graph()
+    with g.name_scope(name or kind) as scope:
+        z = _random(kind, shape, dtype, seed, None, mean=0.0, stddev=1.0)
+        dt = z.aval.dtype
+        out = _ops.mul(z, to_tensor(stddev, g, dt)) if _is_tensor(stddev) else \
+            _ops.mul(z, float(stddev))
+        out = _ops.add(out, to_tensor(mean, g, dt)) if _is_tensor(mean) else \
+            _ops.add(out, float(mean))
+    g.rename_op(out.op, scope[:-1])
+    return out
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
                   name=None) -> Tensor:
+    if _is_tensor(mean) or _is_tensor(stddev):
+        return _scaled("RandomStandardNormal", shape, mean, stddev, dtype, seed, name)
     return _random("RandomStandardNormal", shape, dtype, seed, name, mean=float(mean),
                    stddev=float(stddev))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
                      name=None) -> Tensor:
+    if _is_tensor(mean) or _is_tensor(stddev):
+        return _scaled("TruncatedNormal", shape, mean, stddev, dtype, seed, name)
     return _random("TruncatedNormal", shape, dtype, seed, name, mean=float(mean),
                    stddev=float(stddev))
 

@@ -48,6 +48,7 @@ class Variable:
     """A TensorFlow-1 variable.  Usable wherever a Tensor is (it converts to its read tensor)."""
 
     __dlcore_frontend__ = StaticFrontend
+    __array_ufunc__ = None          # ndarray (left) op Variable: the Variable's reflected operator
 
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, validate_shape: bool = True, collections=None,

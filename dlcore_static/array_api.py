@@ -1,0 +1,457 @@
+"""TensorFlow 1's array functions beyond the basics: splitting and slicing, tiling and padding,
+gathering and scattering by coordinates, masks, constructors (``linspace``, ``eye``), matrix
+helpers (``diag``, ``matrix_band_part``), ``einsum`` and ``tensordot``, and shapes known only at
+run time (``tf.shape`` of a tensor with unknown dimensions).
+
+Each function turns TensorFlow's arguments (``num_or_size_splits``, ``paddings``, ``begin``/
+``size``, masks) into the core's ops: ``getitem`` slices, ``reshape``/``broadcast_to``,
+``concatenate``, ``take``/``scatter_add`` on flattened coordinates, ``nonzero`` for masks, and
+the ``mul``/``sum`` of ``einsum``.  Gradients come from those ops.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from . import dtypes as _dtypes
+from .frontend import constant, to_tensor
+from .graph import Tensor, TensorShape, get_default_graph
+from .math_ops import _args, _same_dtype, _scoped
+
+__all__ = ["split", "slice", "strided_slice", "tile", "pad", "reverse", "reverse_v2",
+           "gather_nd", "scatter_nd", "boolean_mask", "linspace", "lin_space", "eye", "diag",
+           "diag_part", "matrix_diag", "matrix_diag_part", "matrix_band_part", "einsum",
+           "tensordot", "shape", "shape_n", "size", "rank", "fill", "nonzero_indices"]
+
+
+def _t(x):
+    return _args(x)[0]
+
+
+def _ints(v) -> list:
+    """A Python list of ints from a list, tuple, ndarray or constant tensor."""
+    if isinstance(v, Tensor):
+        val = v.op.attrs.get("value") if v.op.type == "Const" else None
+        if val is None:
+            raise TypeError(f"expected a list of ints known when the graph is built, got the "
+                            f"tensor {v.name} (computed at run time)")
+        v = val
+    return [int(i) for i in np.asarray(v).reshape(-1)]
+
+
+def _static(x: Tensor, op: str, dims=None) -> tuple:
+    shape = x.aval.shape
+    check = range(len(shape)) if dims is None else dims
+    for d in check:
+        if shape[d] is None:
+            raise ValueError(f"{op}: dimension {d} of {x.name} (shape {TensorShape(shape)}) must "
+                             "be known when the graph is built")
+    return shape
+
+
+def _along(axis: int, ndim: int, sl) -> tuple:
+    return tuple([builtins.slice(None)] * axis + [sl] + [builtins.slice(None)] * (ndim - axis - 1))
+
+
+# ============================================================================ split & slice
+def split(value, num_or_size_splits, axis=0, num=None, name: str = "split") -> list:
+    """``num_or_size_splits`` equal pieces (an int), or pieces of the given sizes (one may be
+    -1) along ``axis``."""
+    x = _t(value)
+    nd = x.aval.ndim
+    axis = int(axis) + nd if int(axis) < 0 else int(axis)
+    n = x.aval.shape[axis]
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        k = int(num_or_size_splits)
+        if n is None:
+            raise ValueError(f"Cannot infer num from shape {x.shape}")
+        if n % k:
+            raise ValueError(f"Dimension size must be evenly divisible by {k} but is {n} for "
+                             f"'{name}' (op: 'Split') with input shapes: [], {x.shape}")
+        sizes = [n // k] * k
+    else:
+        sizes = _ints(num_or_size_splits)
+        if -1 in sizes:
+            rest = n - sum(s for s in sizes if s != -1)
+            sizes = [rest if s == -1 else s for s in sizes]
+        if n is not None and sum(sizes) != n:
+            raise ValueError(f"Determined shape must either match input shape along split_dim "
+                             f"exactly if fully specified, or be less than the size of the input "
+                             f"along split_dim if not fully specified.  Got: {sum(sizes)} vs {n}")
+    g = get_default_graph()
+    out, start = [], 0
+    with g.name_scope(name):
+        for s in sizes:
+            out.append(_ops.getitem(x, _along(axis, nd, builtins.slice(start, start + s))))
+            start += s
+    return out
+
+
+def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """``input_[begin[i] : begin[i] + size[i]]`` in each dimension (size -1: to the end)."""
+    begin, size = _ints(begin), _ints(size)
+    idx = tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))
+    return _scoped("Slice", name, lambda x: _ops.getitem(x, idx), input_)
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None) -> Tensor:
+    """The op behind ``x[a:b:c, ..., tf.newaxis, i]``, with TensorFlow's bit masks."""
+    begin, end = _ints(begin), _ints(end)
+    strides = _ints(strides) if strides is not None else [1] * len(begin)
+    idx = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            idx.append(Ellipsis)
+        elif new_axis_mask & bit:
+            idx.append(None)
+        elif shrink_axis_mask & bit:
+            idx.append(b)
+        else:
+            idx.append(builtins.slice(None if begin_mask & bit else b,
+                                      None if end_mask & bit else e, s))
+    return _scoped("StridedSlice", name, lambda x: _ops.getitem(x, tuple(idx)), input_)
+
+
+def reverse(tensor, axis, name: str | None = None) -> Tensor:
+    """Reverse the order of the elements along each axis in ``axis``."""
+    x = _t(tensor)
+    nd = x.aval.ndim
+    axes = {a % nd for a in _ints(axis)}
+    idx = tuple(builtins.slice(None, None, -1) if d in axes else builtins.slice(None)
+                for d in range(nd))
+    return _scoped("ReverseV2", name, lambda v: _ops.getitem(v, idx), x)
+
+
+reverse_v2 = reverse
+
+
+# ============================================================================ tile & pad
+def _tile(x, multiples):
+    shape = x.aval.shape
+    if len(multiples) != len(shape):
+        raise ValueError(f"Shape must be rank {len(shape)} but is rank {len(multiples)} for "
+                         f"'Tile' (op: 'Tile') with input shapes: {TensorShape(shape)}, "
+                         f"[{len(multiples)}].")
+    unknown = [d for d, m in zip(shape, multiples) if d is None and m != 1]
+    if unknown or sum(d is None for d in shape) > 1:
+        raise ValueError("tile: the tiled dimensions must be known when the graph is built")
+    inter, big, final = [], [], []
+    for d, m in zip(shape, multiples):
+        inter += [1, -1 if d is None else d]
+        big += [m, d]
+        final.append(-1 if d is None else d * m)
+    y = _ops.reshape(x, tuple(inter))
+    if any(m != 1 for m in multiples):
+        y = _ops.broadcast_to(y, tuple(big))
+    return _ops.reshape(y, tuple(final))
+
+
+def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """``input`` repeated ``multiples[i]`` times along dimension i."""
+    m = _ints(multiples)
+    return _scoped("Tile", name, lambda x: _tile(x, m), input)
+
+
+def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
+        constant_values=0) -> Tensor:
+    """Pad dimension i with ``paddings[i][0]`` values before and ``paddings[i][1]`` after:
+    ``constant_values`` (CONSTANT), the mirror image without (REFLECT) or with (SYMMETRIC) the
+    edge."""
+    pads = np.asarray(_ints(paddings)).reshape(-1, 2).tolist()
+    mode = mode.upper()
+    if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError(f"Unknown padding mode: {mode}")
+
+    def f(x):
+        nd = x.aval.ndim
+        if len(pads) != nd:
+            raise ValueError(f"The first dimension of paddings must be the rank of inputs"
+                             f"[{len(pads)},2] {TensorShape(x.aval.shape)}")
+        for d, (lo, hi) in enumerate(pads):
+            if not lo and not hi:
+                continue
+            parts = []
+            for count, at_start in ((lo, True), (hi, False)):
+                if not count:
+                    parts.append(None)
+                    continue
+                if mode == "CONSTANT":
+                    edge = _ops.getitem(x, _along(d, nd, builtins.slice(0, 1)))
+                    block = _ops.full_like(edge, constant_values)
+                    reps = [1] * nd
+                    reps[d] = count
+                    parts.append(_tile(block, reps))
+                else:
+                    off = 1 if mode == "REFLECT" else 0
+                    if at_start:
+                        sl = builtins.slice(count - 1 + off, off - 1 if off else None, -1)
+                    else:
+                        sl = builtins.slice(-1 - off, -count - 1 - off, -1)
+                    parts.append(_ops.getitem(x, _along(d, nd, sl)))
+            pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
+            x = _ops.concatenate(pieces, d)
+        return x
+    return _scoped("Pad" if mode == "CONSTANT" else "MirrorPad", name, f, tensor)
+
+
+# ============================================================================ nd indexing
+def _flat_index(indices, dims):
+    """Row-major flat index of the coordinates in the last axis of ``indices``."""
+    strides = np.cumprod([1] + list(dims[::-1][:-1]))[::-1].astype(np.int64)
+    idx = _ops.cast(indices, _dtypes.int64.np)
+    return _ops.sum(_ops.mul(idx, constant(strides, _dtypes.int64)), -1)
+
+
+def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> Tensor:
+    """``out[i...] = params[indices[i..., 0], ..., indices[i..., k-1], ...]``."""
+    if batch_dims:
+        raise NotImplementedError("gather_nd(batch_dims=...) is not supported")
+    p, ind = _t(params), to_tensor(indices)
+    k = ind.aval.shape[-1]
+    if k is None:
+        raise ValueError("gather_nd: the last dimension of indices must be known")
+    dims = _static(p, "gather_nd", range(k))[:k]
+    rest = p.aval.shape[k:]
+
+    def f(pv, iv):
+        flat = _ops.reshape(pv, (int(np.prod(dims)),) + tuple(-1 if d is None else d
+                                                              for d in rest))
+        return _ops.take(flat, _flat_index(iv, dims))
+    return _scoped("GatherNd", name, f, p, ind)
+
+
+def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
+    """Zeros of ``shape`` with ``updates`` added at the coordinates in ``indices``
+    (duplicates add up, as in TensorFlow)."""
+    ind, upd = to_tensor(indices), _t(updates)
+    shape = _ints(shape)
+    k = ind.aval.shape[-1]
+    dims, rest = shape[:k], shape[k:]
+    n = int(np.prod(dims))
+
+    def f(iv, uv):
+        flat = _flat_index(iv, dims)
+        flat = _ops.reshape(flat, (-1,))
+        u = _ops.reshape(uv, (-1,) + tuple(rest))
+        ref = constant(np.zeros((n,) + tuple(rest), uv.aval.dtype))
+        return _ops.reshape(_ops.scatter_add(u, flat, ref), tuple(shape))
+    return _scoped("ScatterNd", name, f, ind, upd)
+
+
+def nonzero_indices(condition, name: str | None = None) -> Tensor:
+    """``tf.where(condition)``: int64 coordinates (n, rank) of the true elements."""
+    return _scoped("Where", name, _ops.nonzero, condition)
+
+
+def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
+    """The elements (or sub-tensors) of ``tensor`` where ``mask`` is true, flattened over the
+    mask's dimensions; the result's first dimension is known at run time only."""
+    x, m = _t(tensor), to_tensor(mask)
+    axis = 0 if axis is None else int(axis)
+    k = m.aval.ndim
+    if k == 0:
+        raise ValueError("mask cannot be scalar.")
+    lead = x.aval.shape[:axis]
+    rest = x.aval.shape[axis + k:]
+    if None in rest or None in lead:
+        raise ValueError("boolean_mask: the dimensions outside the mask must be known")
+
+    def f(xv, mv):
+        if axis:
+            perm = list(range(axis, axis + k)) + list(range(axis)) + \
+                list(range(axis + k, xv.aval.ndim))
+            xv = _ops.transpose(xv, tuple(perm))
+        flat = _ops.reshape(xv, (-1,) + tuple(lead) + tuple(rest))
+        idx = _ops.getitem(_ops.nonzero(_ops.reshape(mv, (-1,))), (builtins.slice(None), 0))
+        out = _ops.take(flat, idx)
+        if axis:
+            nl = len(lead)
+            out = _ops.transpose(out, tuple(list(range(1, nl + 1)) + [0] +
+                                            list(range(nl + 1, out.aval.ndim))))
+        return out
+    return _scoped(name, None, f, x, m)
+
+
+# ============================================================================ constructors
+def linspace(start, stop, num, name: str | None = None, axis: int = 0) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
+    num = _ints(num)[0]
+    if not isinstance(start, Tensor) and not isinstance(stop, Tensor) and \
+            not hasattr(start, "_as_graph_element") and not hasattr(stop, "_as_graph_element"):
+        dt = np.asarray(start).dtype
+        dt = np.float32 if dt.kind != "f" or dt == np.float64 and \
+            not isinstance(start, np.ndarray) else dt
+        return constant(np.linspace(float(start), float(stop), num).astype(dt),
+                        name=name or "LinSpace")
+    s, e = _args(start, stop)
+    steps = np.arange(num, dtype=s.aval.dtype) / max(num - 1, 1)
+    return _scoped("LinSpace", name,
+                   lambda a, b: _ops.add(a, _ops.mul(_ops.sub(b, a), constant(steps))), s, e)
+
+
+lin_space = linspace
+
+
+def fill(dims, value, name: str | None = None) -> Tensor:
+    """A tensor of shape ``dims`` filled with ``value`` (a Python value or a scalar tensor)."""
+    d = tuple(_ints(dims))
+    if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
+        return _scoped("Fill", name, lambda v: _ops.broadcast_to(v, d), value)
+    return constant(value, None, d, name=name or "Fill")
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32,
+        name: str | None = None) -> Tensor:
+    m = np.eye(int(num_rows), None if num_columns is None else int(num_columns),
+               dtype=_dtypes.as_np(dtype))
+    if batch_shape is not None:
+        m = np.broadcast_to(m, tuple(_ints(batch_shape)) + m.shape)
+    return constant(m, name=name or "eye")
+
+
+def matrix_diag(diagonal, name: str | None = None) -> Tensor:
+    """Batched: a matrix with ``diagonal`` (last axis) on its diagonal."""
+    def f(x):
+        n = _static(x, "diag", [x.aval.ndim - 1])[-1]
+        return _ops.mul(_ops.expand_dims(x, -1), constant(np.eye(n, dtype=x.aval.dtype)))
+    return _scoped("MatrixDiag", name, f, diagonal)
+
+
+def diag(diagonal, name: str | None = None) -> Tensor:
+    """``tf.diag`` of a vector: the square matrix with it on the diagonal."""
+    x = _t(diagonal)
+    if x.aval.ndim != 1:
+        raise NotImplementedError("tf.diag of a tensor of rank > 1 is not supported")
+    return matrix_diag(x, name=name or "Diag")
+
+
+def matrix_diag_part(input, name: str | None = None) -> Tensor:  # noqa: A002
+    def f(x):
+        n, m = _static(x, "diag_part", [x.aval.ndim - 2, x.aval.ndim - 1])[-2:]
+        return _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -1) \
+            if n <= m else _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -2)
+    return _scoped("MatrixDiagPart", name, f, input)
+
+
+diag_part = matrix_diag_part
+
+
+def matrix_band_part(input, num_lower, num_upper, name: str | None = None) -> Tensor:  # noqa
+    """Keep the band ``-num_lower <= j - i <= num_upper`` of each matrix (negative: all)."""
+    lo, hi = _ints(num_lower)[0], _ints(num_upper)[0]
+
+    def f(x):
+        n, m = _static(x, "matrix_band_part", [x.aval.ndim - 2, x.aval.ndim - 1])[-2:]
+        i, j = np.indices((n, m))
+        keep = ((lo < 0) | (i - j <= lo)) & ((hi < 0) | (j - i <= hi))
+        return _ops.mul(x, constant(keep.astype(x.aval.dtype)))
+    return _scoped("MatrixBandPart", name, f, input)
+
+
+# ============================================================================ einsum & co
+def einsum(equation: str, *inputs, name: str | None = None, **kwargs) -> Tensor:
+    """Einstein summation over explicit subscripts (``'ij,jk->ik'``, ``'bij,bjk->bik'``,
+    ``'ii->i'`` is not supported): every operand is laid out over all the letters, multiplied
+    with broadcasting, and summed over the letters missing from the output."""
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs = eq
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    subs = lhs.split(",")
+    if len(subs) != len(inputs):
+        raise ValueError(f"einsum: {len(subs)} operands in '{equation}' but {len(inputs)} "
+                         "inputs")
+    if "." in eq or any(len(set(s)) != len(s) for s in subs):
+        raise NotImplementedError(f"einsum: ellipses and repeated subscripts are not supported "
+                                  f"('{equation}')")
+    allv = list(out) + [c for c in dict.fromkeys("".join(subs)) if c not in out]
+
+    def f(*xs):
+        _same_dtype("Einsum", list(xs))
+        total = None
+        for s, x in zip(subs, xs):
+            if x.aval.ndim != len(s):
+                raise ValueError(f"einsum: operand '{s}' has rank {x.aval.ndim}")
+            perm = sorted(range(len(s)), key=lambda i: allv.index(s[i]))
+            y = _ops.transpose(x, tuple(perm)) if perm != list(range(len(s))) else x
+            present = [s[i] for i in perm]
+            shape = []
+            for c in allv:
+                if c in present:
+                    d = x.aval.shape[s.index(c)]
+                    shape.append(-1 if d is None else d)
+                else:
+                    shape.append(1)
+            if shape.count(-1) > 1:
+                raise ValueError("einsum: at most one unknown dimension per operand")
+            y = _ops.reshape(y, tuple(shape))
+            total = y if total is None else _ops.mul(total, y)
+        red = tuple(range(len(out), len(allv)))
+        return _ops.sum(total, red) if red else total
+    return _scoped("Einsum", name, f, *inputs)
+
+
+def tensordot(a, b, axes, name: str | None = None) -> Tensor:
+    """Sum over ``axes`` (an int n: the last n of ``a`` with the first n of ``b``; or two
+    lists), as a transpose, a reshape and one matmul."""
+    x, y = _args(a, b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        ax_a = list(range(x.aval.ndim - n, x.aval.ndim))
+        ax_b = list(range(n))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [int(i) % x.aval.ndim for i in np.atleast_1d(ax_a)]
+        ax_b = [int(i) % y.aval.ndim for i in np.atleast_1d(ax_b)]
+    free_a = [i for i in range(x.aval.ndim) if i not in ax_a]
+    free_b = [i for i in range(y.aval.ndim) if i not in ax_b]
+
+    def f(xv, yv):
+        sa, sb = _static(xv, "tensordot"), _static(yv, "tensordot")
+        k = int(np.prod([sa[i] for i in ax_a]))
+        xa = _ops.reshape(_ops.transpose(xv, tuple(free_a + ax_a)), (-1, k))
+        yb = _ops.reshape(_ops.transpose(yv, tuple(ax_b + free_b)), (k, -1))
+        return _ops.reshape(_ops.matmul(xa, yb), tuple([sa[i] for i in free_a] +
+                                                       [sb[i] for i in free_b]))
+    return _scoped("Tensordot", name, f, x, y)
+
+
+# ============================================================================ shapes
+def shape(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # noqa: A002
+    """The shape: a constant when fully known at build time, else computed at run time."""
+    t = _t(input)
+    if t.shape.is_fully_defined() and not t.op.attrs.get("unknown_rank"):
+        return constant(list(t.aval.shape), out_type, name=name or "Shape")
+    out = _scoped("Shape", name, _ops.shape_of, t)
+    return out if _dtypes.as_dtype(out_type) == _dtypes.int32 else \
+        _ops.cast(out, _dtypes.as_np(out_type))
+
+
+def shape_n(input, out_type=_dtypes.int32, name: str | None = None) -> list:  # noqa: A002
+    return [shape(x, out_type=out_type) for x in input]
+
+
+def size(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:  # noqa: A002
+    t = _t(input)
+    if t.shape.is_fully_defined() and not t.op.attrs.get("unknown_rank"):
+        return constant(int(np.prod(t.aval.shape)), out_type, name=name or "Size")
+    out = _scoped("Size", name, lambda v: _ops.prod(_ops.shape_of(v)), t)
+    return out if _dtypes.as_dtype(out_type) == _dtypes.int32 else \
+        _ops.cast(out, _dtypes.as_np(out_type))
+
+
+def rank(input, name: str | None = None) -> Tensor:  # noqa: A002
+    t = _t(input)
+    if t.op.attrs.get("unknown_rank"):
+        return _scoped("Rank", name, lambda v: _ops.getitem(
+            _ops.shape_of(_ops.shape_of(v)), 0), t)
+    return constant(t.aval.ndim, _dtypes.int32, name=name or "Rank")

@@ -1,0 +1,1 @@
+"""The hand-written part of ``keras.backend`` (see ``backend.py``)."""

@@ -1,0 +1,86 @@
+"""``tf.nn`` functions made of several core ops: ``elu``/``leaky_relu`` with their TensorFlow
+arguments, ``l2_normalize``, ``weighted_cross_entropy_with_logits``, ``xw_plus_b``.
+
+    l2_normalize(x, axis)  = x / sqrt(max(sum(x^2, axis), epsilon))
+    weighted_ce(z, x, q)   = (1 - z) x + (1 + (q - 1) z) (log(1 + exp(-|x|)) + max(-x, 0))
+"""
+
+from __future__ import annotations
+
+
+
+from dlcore import ops as _ops
+
+from .math_ops import _args, _scoped
+
+__all__ = ["elu", "leaky_relu", "l2_normalize", "weighted_cross_entropy_with_logits",
+           "sigmoid_cross_entropy_with_logits", "xw_plus_b", "relu_layer", "crelu"]
+
+
+def elu(features, name=None):
+    """``features`` where positive, ``exp(features) - 1`` elsewhere."""
+    return _scoped("Elu", name, lambda x: _ops.elu(x, 1.0), features)
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """``features`` where positive, ``alpha * features`` elsewhere (TensorFlow's default 0.2)."""
+    return _scoped("LeakyRelu", name, lambda x: _ops.leaky_relu(x, float(alpha)), features)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``x / sqrt(max(sum(x**2, axis), epsilon))``."""
+    a = axis if axis is not None else dim
+    a = None if a is None else (tuple(a) if isinstance(a, (list, tuple)) else int(a))
+
+    def f(v):
+        ss = _ops.sum(_ops.mul(v, v), a, keepdims=True)
+        return _ops.mul(v, _ops.rsqrt(_ops.maximum(ss, float(epsilon))))
+    return _scoped("l2_normalize", name, f, x)
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """``max(x, 0) - x z + log(1 + exp(-|x|))`` per element."""
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `sigmoid_cross_entropy_with_logits` with named arguments "
+                         "(labels=..., logits=..., ...)")
+    lg, lb = _args(logits, labels)
+    if lg.aval.dtype != lb.aval.dtype:
+        lb = _ops.cast(lb, lg.aval.dtype)
+    return _scoped("logistic_loss", name, _ops.sigmoid_cross_entropy_with_logits, lg, lb)
+
+
+def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None, name=None,
+                                       targets=None):
+    """Sigmoid cross-entropy with the positive term weighted by ``pos_weight``."""
+    labels = labels if labels is not None else targets
+    if labels is None or logits is None or pos_weight is None:
+        raise ValueError("weighted_cross_entropy_with_logits needs labels, logits and "
+                         "pos_weight")
+    lg, lb = _args(logits, labels)
+
+    def f(x, z):
+        log_weight = _ops.add(_ops.mul(z, float(pos_weight) - 1.0), 1.0) \
+            if isinstance(pos_weight, (int, float)) else \
+            _ops.add(_ops.mul(z, _ops.sub(pos_weight, 1.0)), 1.0)
+        soft = _ops.add(_ops.log1p(_ops.exp(_ops.neg(_ops.abs(x)))), _ops.relu(_ops.neg(x)))
+        return _ops.add(_ops.mul(_ops.sub(1.0, z), x), _ops.mul(log_weight, soft))
+    return _scoped("logistic_loss", name, f, lg, lb)
+
+
+def xw_plus_b(x, weights, biases, name=None):
+    return _scoped("xw_plus_b", name, lambda a, w, b: _ops.add(_ops.matmul(a, w), b),
+                   *_args(x, weights, biases))
+
+
+def relu_layer(x, weights, biases, name=None):
+    return _scoped("relu_layer", name,
+                   lambda a, w, b: _ops.relu(_ops.add(_ops.matmul(a, w), b)),
+                   *_args(x, weights, biases))
+
+
+def crelu(features, name=None, axis=-1):
+    return _scoped("CRelu", name, lambda x: _ops.concatenate(
+        [_ops.relu(x), _ops.relu(_ops.neg(x))], int(axis) % max(x.aval.ndim, 1)), features)
+
+
+

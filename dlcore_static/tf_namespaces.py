@@ -1,0 +1,63 @@
+"""Where TensorFlow 1 programs look for the functions that are not single dlcore ops.
+
+The ops' own names (``tf.exp``, ``tf.math.exp``, ``tf.nn.relu``) come from their definition
+blocks (``_api.py``).  The front-end functions defined in ``array_api``, ``math_api``,
+``debug_ops``, ``nn_extra`` (several ops each) have homes besides ``tf.<name>``: ``tf.math``,
+``tf.linalg``, ``tf.nn``, ``tf.debugging`` and the TF1 spellings (``tf.arg_max``,
+``tf.matrix_band_part``).  This table is the one place that lists them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# namespace module -> {public name: "module:attribute"}
+ALIASES = {
+    "dlcore_static.math": {
+        "squared_difference": "math_api:squared_difference", "in_top_k": "math_api:in_top_k",
+        "count_nonzero": "math_api:count_nonzero", "argmax": "math_ops:argmax",
+        "argmin": "math_ops:argmin", "reduce_prod": "dlcore_static:reduce_prod",
+        "l2_normalize": "nn_extra:l2_normalize", "top_k": "dlcore_static.nn:top_k",
+        "cumsum": "dlcore_static:cumsum", "cumprod": "dlcore_static:cumprod",
+        "add_n": "math_ops:add_n", "multiply": "math_ops:multiply",
+        "divide": "math_ops:divide", "truediv": "math_ops:truediv",
+    },
+    "dlcore_static.linalg": {
+        "einsum": "array_api:einsum", "tensordot": "array_api:tensordot",
+        "eye": "array_api:eye", "diag": "array_api:matrix_diag",
+        "diag_part": "array_api:matrix_diag_part", "band_part": "array_api:matrix_band_part",
+        "matmul": "math_ops:matmul", "global_norm": "math_api:global_norm",
+        "transpose": "array_ops:transpose", "l2_normalize": "nn_extra:l2_normalize",
+    },
+    "dlcore_static": {
+        "matrix_diag": "array_api:matrix_diag", "matrix_diag_part": "array_api:matrix_diag_part",
+        "matrix_band_part": "array_api:matrix_band_part", "where": "math_api:where",
+        "Print": "debug_ops:Print", "print": "debug_ops:print",
+    },
+    "dlcore_static.nn": {
+        "in_top_k": "math_api:in_top_k", "elu": "nn_extra:elu",
+        "leaky_relu": "nn_extra:leaky_relu", "l2_normalize": "nn_extra:l2_normalize",
+        "weighted_cross_entropy_with_logits": "nn_extra:weighted_cross_entropy_with_logits",
+        "log_softmax": "dlcore_static.nn:log_softmax", "relu_layer": "nn_extra:relu_layer",
+        "xw_plus_b": "nn_extra:xw_plus_b", "crelu": "nn_extra:crelu",
+        "sigmoid_cross_entropy_with_logits": "nn_extra:sigmoid_cross_entropy_with_logits",
+    },
+}
+
+
+def _resolve(ref: str):
+    mod, _, attr = ref.partition(":")
+    if not mod.startswith("dlcore_static"):
+        mod = "dlcore_static." + mod
+    return getattr(importlib.import_module(mod), attr, None)
+
+
+def install_aliases() -> None:
+    """Set every alias in ``ALIASES`` that resolves (a target that another module has not
+    defined yet is skipped)."""
+    for target, names in ALIASES.items():
+        module = importlib.import_module(target)
+        for name, ref in names.items():
+            obj = _resolve(ref)
+            if obj is not None:
+                setattr(module, name, obj)

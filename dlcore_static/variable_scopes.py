@@ -1,0 +1,190 @@
+"""``tf.variable_scope`` and ``tf.get_variable``: variables found by name, for sharing.
+
+Each graph keeps a *variable store* ({full name: Variable}) of the variables that
+``get_variable`` created.  ``get_variable("w")`` inside ``variable_scope("layer")``:
+
+* creates ``layer/w`` when the store has no such name and the scope does not reuse
+  (``reuse=True`` then raises "does not exist");
+* returns the stored one when the scope reuses (``reuse=True``, ``reuse_variables()``, or
+  ``reuse=tf.AUTO_REUSE``, which creates on first use and reuses after); without reuse it
+  raises "already exists";
+* a ``tf.Variable`` of the same name is not in the store: the new variable's op name is
+  uniquified (``scalar_1``), as TensorFlow 1 does.
+
+``regularizer(var)`` results go to the ``REGULARIZATION_LOSSES`` collection.  A variable scope
+also opens a name scope of the same name for the ops built inside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from . import initializers as _init
+from .graph import get_default_graph
+from .variables import GraphKeys, Variable
+
+
+class _AutoReuse:
+    def __repr__(self) -> str:
+        return "tf.AUTO_REUSE"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+AUTO_REUSE = _AutoReuse()
+
+# TensorFlow's collection names that programs read (added to the keys variables.py defines).
+for _k, _v in {"REGULARIZATION_LOSSES": "regularization_losses", "SUMMARIES": "summaries",
+               "METRIC_VARIABLES": "metric_variables", "MODEL_VARIABLES": "model_variables",
+               "ACTIVATIONS": "activations", "QUEUE_RUNNERS": "queue_runners",
+               "INIT_OP": "init_op", "TRAIN_OP": "train_op", "SAVERS": "savers"}.items():
+    if not hasattr(GraphKeys, _k):
+        setattr(GraphKeys, _k, _v)
+_scopes: list = []
+
+
+class VariableScope:
+    """The current scope's name, reuse setting and default initializer/regularizer/dtype."""
+
+    def __init__(self, reuse, name: str = "", initializer=None, regularizer=None, dtype=None):
+        self.name = name
+        self.reuse = reuse
+        self.initializer = initializer
+        self.regularizer = regularizer
+        self.dtype = dtype
+        self.original_name_scope = name + "/" if name else ""
+
+    def reuse_variables(self) -> None:
+        self.reuse = True
+
+    def set_initializer(self, initializer) -> None:
+        self.initializer = initializer
+
+    def set_regularizer(self, regularizer) -> None:
+        self.regularizer = regularizer
+
+    def get_variable(self, name, *args, **kwargs):
+        return get_variable(name, *args, **kwargs)
+
+
+_root = VariableScope(False)
+
+
+def get_variable_scope() -> VariableScope:
+    return _scopes[-1] if _scopes else _root
+
+
+def _store(graph) -> dict:
+    return graph.__dict__.setdefault("_get_variable_store", {})
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
+                   regularizer=None, caching_device=None, partitioner=None,
+                   custom_getter=None, reuse=None, dtype=None, use_resource=None,
+                   constraint=None, auxiliary_name_scope=True):
+    """Prefix ``get_variable`` names with the scope; ``reuse`` True, False/None (inherit) or
+    ``tf.AUTO_REUSE``."""
+    outer = get_variable_scope()
+    g = get_default_graph()
+    if isinstance(name_or_scope, VariableScope):
+        full = name_or_scope.name
+        inherit = name_or_scope
+    else:
+        if name_or_scope is None:
+            if default_name is None:
+                raise TypeError("If default_name is None then name_or_scope is required")
+            used = g.__dict__.setdefault("_var_scope_counts", {})
+            base = f"{outer.name}/{default_name}" if outer.name else default_name
+            k = used.get(base, 0)
+            used[base] = k + 1
+            local = default_name if k == 0 else f"{default_name}_{k}"
+        else:
+            local = name_or_scope
+        full = f"{outer.name}/{local}" if outer.name else local
+        inherit = outer
+    if reuse is None or reuse is False:
+        r = AUTO_REUSE if outer.reuse is AUTO_REUSE else (bool(outer.reuse) or
+                                                            (reuse is None and
+                                                             isinstance(name_or_scope,
+                                                                        VariableScope) and
+                                                             bool(name_or_scope.reuse)))
+    else:
+        r = reuse
+    scope = VariableScope(r, full, initializer or inherit.initializer,
+                          regularizer or inherit.regularizer, dtype or inherit.dtype)
+    _scopes.append(scope)
+    try:
+        if auxiliary_name_scope:
+            if isinstance(name_or_scope, VariableScope):
+                ctx = g.name_scope(name_or_scope.original_name_scope or None)
+            else:
+                ctx = g.name_scope(local)
+            with ctx as ns:
+                scope.original_name_scope = ns
+                yield scope
+        else:
+            yield scope
+    finally:
+        _scopes.pop()
+
+
+def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
+                 trainable=None, collections=None, caching_device=None, partitioner=None,
+                 validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
+                 synchronization=None, aggregation=None) -> Variable:
+    """The variable ``<scope>/<name>``: created, or found when the scope reuses."""
+    g = get_default_graph()
+    scope = get_variable_scope()
+    full = f"{scope.name}/{name}" if scope.name else name
+    store = _store(g)
+    existing = store.get(full)
+    if existing is not None:
+        if not scope.reuse:
+            raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
+                             "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
+        if shape is not None and not existing.shape.is_compatible_with(
+                tuple(shape) if not isinstance(shape, int) else (shape,)):
+            raise ValueError(f"Trying to share variable {full}, but specified shape "
+                             f"{list(shape)} and found shape {existing.shape.as_list()}.")
+        return existing
+    if scope.reuse is True:
+        raise ValueError(f"Variable {full} does not exist, or was not created with "
+                         "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in "
+                         "VarScope?")
+    dtype = dtype if dtype is not None else scope.dtype
+    init = initializer if initializer is not None else scope.initializer
+    if init is None:
+        init = _init.Zeros() if dtype is not None and _is_int_or_bool(dtype) else \
+            _init.GlorotUniform()
+    if isinstance(shape, int):
+        shape = (shape,)
+    if callable(init):
+        if shape is None:
+            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
+                             "instead was <unknown>.")
+        init = _init.get(init) if isinstance(init, str) else init
+        value = (lambda: init(tuple(shape), dtype=dtype)) if dtype is not None else \
+            (lambda: init(tuple(shape)))
+    else:
+        value = init
+    if trainable is None:
+        trainable = True
+    with g.name_scope(None):
+        var = Variable(value, trainable=trainable, name=full, dtype=dtype,
+                       collections=collections, validate_shape=validate_shape)
+    store[full] = var
+    reg = regularizer if regularizer is not None else scope.regularizer
+    if reg is not None:
+        with g.name_scope(var.op.name + "/Regularizer/"):
+            loss = reg(var)
+        if loss is not None:
+            g.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+    return var
+
+
+def _is_int_or_bool(dtype) -> bool:
+    from . import dtypes as _dtypes
+    d = _dtypes.as_dtype(dtype)
+    return d.is_integer or d.is_bool
