@@ -71,9 +71,7 @@ class Optimizer:
                     updates.append(global_step.assign_add(1))
             op = group(*(updates + finish))
         # As in TensorFlow, the op takes the scope's own name ("GradientDescent", "train").
-        graph._ops_by_name.pop(op.name, None)
-        op.name = scope[:-1]
-        graph._ops_by_name[op.name] = op
+        graph.rename_op(op, scope[:-1], unique=False)
         return op
 
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1,
@@ -197,3 +195,15 @@ def get_or_create_global_step(graph=None):
 
 
 create_global_step = get_or_create_global_step
+
+
+from .train_extra import (AdadeltaOptimizer, AdagradOptimizer, FtrlOptimizer,  # noqa: E402
+                          RMSPropOptimizer, cosine_decay, exponential_decay,
+                          inverse_time_decay, natural_exp_decay, piecewise_constant,
+                          polynomial_decay)
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The newest checkpoint prefix recorded in ``checkpoint_dir``, or None."""
+    return _saving.latest_checkpoint(checkpoint_dir, latest_filename) \
+        if hasattr(_saving, "latest_checkpoint") else None

@@ -1,0 +1,192 @@
+"""More ``tf.train`` optimizers and the learning-rate schedules.
+
+Update rules (``g`` the gradient, slots start as stated, all written with the core's ops):
+
+    RMSProp    ms = rho ms + (1-rho) g^2  (ms starts at 1, as TF1);  mom = m mom + lr g/sqrt(ms+eps)
+               w -= mom          (centered: ms - mg^2 under the root, mg = rho mg + (1-rho) g)
+    Adagrad    acc += g^2  (starts at initial_accumulator_value);  w -= lr g / sqrt(acc)
+    Adadelta   acc = rho acc + (1-rho) g^2;  u = sqrt(acc_u + eps)/sqrt(acc + eps) g
+               acc_u = rho acc_u + (1-rho) u^2;  w -= lr u
+    Ftrl       (l1 = l2 = 0, power -1/2)  n' = n + g^2;  s = (sqrt(n') - sqrt(n)) / lr
+               z += g - s w;  w = -z lr / sqrt(n')   (with l1: 0 where |z| <= l1)
+
+Schedules return a tensor of the global step: ``exponential_decay``, ``piecewise_constant``,
+``polynomial_decay``, ``inverse_time_decay``, ``natural_exp_decay``, ``cosine_decay``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from .frontend import to_tensor
+from .graph import get_default_graph
+from .train import Optimizer, _lr
+from .variables import Variable
+
+
+def _slot_value(opt: Optimizer, var, name: str, value: float):
+    key = (var, name)
+    s = opt._slots.get(key)
+    if s is None:
+        with get_default_graph().name_scope(None):
+            init = _ops.add(_ops.zeros_like(var.initial_value), float(value))
+            s = Variable(init, trainable=False, name=f"{var.op.name}/{opt._name}_{name}"
+                         if name else var.op.name)
+        opt._slots[key] = s
+    return s
+
+
+class RMSPropOptimizer(Optimizer):
+    def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10,
+                 use_locking=False, centered=False, name="RMSProp"):
+        super().__init__(use_locking, name)
+        self.learning_rate, self.decay, self.momentum = learning_rate, decay, momentum
+        self.epsilon, self.centered = epsilon, centered
+
+    def _apply(self, grad, var):
+        rho = self.decay
+        ms = _slot_value(self, var, "rms", 1.0)
+        mom = self._slot(var, "momentum")
+        ms_new = ms.assign(_ops.add(_ops.mul(ms.value(), rho),
+                                    _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
+        denom = ms_new
+        if self.centered:
+            mg = self._slot(var, "mg")
+            mg_new = mg.assign(_ops.add(_ops.mul(mg.value(), rho), _ops.mul(grad, 1.0 - rho)))
+            denom = _ops.sub(ms_new, _ops.mul(mg_new, mg_new))
+        step = _ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
+                        _ops.sqrt(_ops.add(denom, self.epsilon)))
+        mom_new = mom.assign(_ops.add(_ops.mul(mom.value(), self.momentum), step))
+        return var.assign_sub(mom_new)
+
+
+class AdagradOptimizer(Optimizer):
+    def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False,
+                 name="Adagrad"):
+        if initial_accumulator_value <= 0.0:
+            raise ValueError(f"initial_accumulator_value must be positive: "
+                             f"{initial_accumulator_value}")
+        super().__init__(use_locking, name)
+        self.learning_rate, self.init = learning_rate, initial_accumulator_value
+
+    def _apply(self, grad, var):
+        acc = _slot_value(self, var, "", self.init)
+        acc_new = acc.assign(_ops.add(acc.value(), _ops.mul(grad, grad)))
+        return var.assign_sub(_ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
+                                       _ops.sqrt(acc_new)))
+
+
+class AdadeltaOptimizer(Optimizer):
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-8, use_locking=False,
+                 name="Adadelta"):
+        super().__init__(use_locking, name)
+        self.learning_rate, self.rho, self.epsilon = learning_rate, rho, epsilon
+
+    def _apply(self, grad, var):
+        rho, eps = self.rho, self.epsilon
+        acc, acc_u = self._slot(var, ""), self._slot(var, "_1")
+        acc_new = acc.assign(_ops.add(_ops.mul(acc.value(), rho),
+                                      _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
+        upd = _ops.mul(_ops.div(_ops.sqrt(_ops.add(acc_u.value(), eps)),
+                                _ops.sqrt(_ops.add(acc_new, eps))), grad)
+        acc_u_new = acc_u.assign(_ops.add(_ops.mul(acc_u.value(), rho),
+                                          _ops.mul(_ops.mul(upd, upd), 1.0 - rho)))
+        with get_default_graph().control_dependencies([acc_u_new]):
+            return var.assign_sub(_ops.mul(upd, _lr(self.learning_rate, var)))
+
+
+class FtrlOptimizer(Optimizer):
+    def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 use_locking=False, name="Ftrl", **kwargs):
+        if learning_rate_power != -0.5:
+            raise NotImplementedError("FtrlOptimizer: only learning_rate_power=-0.5")
+        super().__init__(use_locking, name)
+        self.learning_rate, self.init = learning_rate, initial_accumulator_value
+        self.l1, self.l2 = l1_regularization_strength, l2_regularization_strength
+
+    def _apply(self, grad, var):
+        n, z = _slot_value(self, var, "", self.init), self._slot(var, "_1")
+        lr = _lr(self.learning_rate, var)
+        w = var.value()
+        n_new = _ops.add(n.value(), _ops.mul(grad, grad))
+        sigma = _ops.div(_ops.sub(_ops.sqrt(n_new), _ops.sqrt(n.value())), lr)
+        z_new = z.assign(_ops.sub(_ops.add(z.value(), grad), _ops.mul(sigma, w)))
+        n_as = n.assign(n_new)
+        quad = _ops.add(_ops.div(_ops.sqrt(n_as), lr), 2.0 * self.l2)
+        shrunk = _ops.sub(_ops.mul(_ops.sign(z_new), self.l1), z_new)
+        new_w = _ops.where(_ops.greater(_ops.abs(z_new), self.l1), _ops.div(shrunk, quad),
+                           _ops.zeros_like(w))
+        return var.assign(new_w)
+
+
+# ============================================================================ schedules
+def _step(global_step):
+    return _ops.cast(to_tensor(global_step), np.float32)
+
+
+def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """``lr * decay_rate ** (step / decay_steps)`` (the exponent floored with staircase)."""
+    g = get_default_graph()
+    with g.name_scope(name or "ExponentialDecay"):
+        p = _ops.div(_step(global_step), float(decay_steps))
+        if staircase:
+            p = _ops.floor(p)
+        return _ops.mul(float(learning_rate), _ops.pow(float(decay_rate), p))
+
+
+def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                       name=None):
+    with get_default_graph().name_scope(name or "InverseTimeDecay"):
+        p = _ops.div(_step(global_step), float(decay_steps))
+        if staircase:
+            p = _ops.floor(p)
+        return _ops.div(float(learning_rate), _ops.add(_ops.mul(p, float(decay_rate)), 1.0))
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    with get_default_graph().name_scope(name or "NaturalExpDecay"):
+        p = _ops.div(_step(global_step), float(decay_steps))
+        if staircase:
+            p = _ops.floor(p)
+        return _ops.mul(float(learning_rate), _ops.exp(_ops.mul(p, -float(decay_rate))))
+
+
+def piecewise_constant(x, boundaries, values, name=None):
+    """``values[i]`` where ``boundaries[i-1] < x <= boundaries[i]``."""
+    if len(values) != len(boundaries) + 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of values")
+    with get_default_graph().name_scope(name or "PiecewiseConstant"):
+        xv = _step(x)
+        out = _ops.add(_ops.zeros_like(xv), float(values[-1]))
+        for b, v in reversed(list(zip(boundaries, values[:-1]))):
+            out = _ops.where(_ops.less_equal(xv, float(b)), _ops.add(_ops.zeros_like(xv),
+                                                                     float(v)), out)
+        return out
+
+
+def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,
+                     power=1.0, cycle=False, name=None):
+    """``(lr - end) * (1 - min(step, decay_steps) / decay_steps) ** power + end``."""
+    with get_default_graph().name_scope(name or "PolynomialDecay"):
+        s = _step(global_step)
+        if cycle:
+            mult = _ops.maximum(_ops.ceil(_ops.div(s, float(decay_steps))), 1.0)
+            steps = _ops.mul(mult, float(decay_steps))
+            frac = _ops.sub(1.0, _ops.div(s, steps))
+        else:
+            frac = _ops.sub(1.0, _ops.div(_ops.minimum(s, float(decay_steps)),
+                                          float(decay_steps)))
+        return _ops.add(_ops.mul(float(learning_rate) - float(end_learning_rate),
+                                 _ops.pow(frac, float(power))), float(end_learning_rate))
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
+    with get_default_graph().name_scope(name or "CosineDecay"):
+        s = _ops.minimum(_step(global_step), float(decay_steps))
+        cos = _ops.mul(_ops.add(_ops.cos(_ops.mul(s, np.pi / decay_steps)), 1.0), 0.5)
+        return _ops.mul(float(learning_rate), _ops.add(_ops.mul(cos, 1.0 - alpha), alpha))
