@@ -1,8 +1,8 @@
 """Side-by-side comparison benchmarks: the same workloads on dlcore's two front ends and on peers.
 
 Run ``python -m benchmarks`` (full, about 10 minutes on an idle 2-core machine) or
-``python -m benchmarks --quick`` (under a minute: 54 s measured on the 2-core machine with one
-core busy); see ``cli.py`` for the options.
+``python -m benchmarks --quick`` (under a minute: 35 s measured on the 2-core machine with a
+load of 2.3, 87 s before the thread policy and the frozen heap); see ``cli.py`` for the options.
 
 How it is built, one concept per module:
 

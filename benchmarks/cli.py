@@ -1,7 +1,7 @@
 """``python -m benchmarks``: run the side-by-side comparison and write the results.
 
     python -m benchmarks            # full comparison (about 10 minutes on 2 cores)
-    python -m benchmarks --quick    # smaller sizes, under a minute
+    python -m benchmarks --quick    # smaller sizes, under a minute (35 s on 2 busy cores)
     python -m benchmarks --tiny     # toy sizes, for the harness's own tests (numbers mean nothing)
     python -m benchmarks --list     # engines and workloads, with availability
     python -m benchmarks --engines numpy,torch --workloads seed_static,seed_eager

@@ -31,8 +31,10 @@ def fmt_time(seconds: float | None) -> str:
 
 
 LEGEND = ("Cell: median time (ratio to the row's baseline) and `c/w` = CPU time / wall time "
-          "while timing, the cores the engine kept busy; `~` marks a noisy measurement (spread "
-          "too wide even after a rerun, see the notes).  Load = 1-minute load average.")
+          "while timing: the cores the engine kept busy (above 1: more than one core; below 1: "
+          "it waited, e.g. descheduled by other processes); `~` marks a noisy measurement "
+          "(spread too wide even after a rerun, see the notes).  Load = 1-minute load average "
+          "when the row finished.")
 
 
 def _cell(r: Result | None) -> str:

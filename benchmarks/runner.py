@@ -10,7 +10,10 @@ Method (the same for every workload and engine):
    about ``sample_s`` seconds (a whole number of cycles).
 4. **Rounds**: in each round every engine takes one sample, in an order rotated by one each round,
    so slow drifts of the machine (heat, other processes) hit all engines alike.  The garbage
-   collector is collected before and paused during a sample, as ``timeit`` does.
+   collector is collected before and paused during a sample, as ``timeit`` does; the objects
+   alive after warm-up are frozen first (``gc.freeze``), so that collection only scans what
+   the samples made (a full collection with torch, jax and numba loaded took 290 ms, which
+   alone was most of ``--quick``'s time).
 5. **Statistics**: the median per-step time over rounds, with the quartiles and the minimum; the
    ratio to the baseline (the first of PyTorch eager, NumPy with a result in that row).  Each
    sample also measures the process's CPU time over wall time (``cpu_wall``: how many cores the
@@ -36,7 +39,8 @@ import math
 import statistics
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -69,7 +73,7 @@ class Config:
 CONFIGS = {
     "full": Config("full", rounds=7, sample_s=0.15, warmup_s=0.3, min_warmup=3,
                    classifier_runs=3, engine_budget_s=20.0),
-    "quick": Config("quick", rounds=3, sample_s=0.02, warmup_s=0.03, min_warmup=1,
+    "quick": Config("quick", rounds=5, sample_s=0.03, warmup_s=0.05, min_warmup=1,
                     classifier_runs=1, engine_budget_s=1.0),
     "tiny": Config("tiny", rounds=2, sample_s=0.001, warmup_s=0.0, min_warmup=1,
                    classifier_runs=1, engine_budget_s=1.0),
@@ -135,6 +139,17 @@ def _sample(step: Callable[[], Any], inner: int) -> tuple[float, float | None]:
         return (now() - t0) / inner, clock.ratio()
     finally:
         gc.enable()
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Collect once, then move every live object out of the collector's sight while timing."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _set_stats(r: Result, values: list[float], cpu: list[float | None] = ()) -> None:
@@ -234,10 +249,11 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
                 cpu[name].append(c)
                 spent[name] += t * inner[name]
 
-    rounds(list(live), "round")
-    noisy = [n for n in live if too_wide(samples[n]) and spent[n] < cfg.engine_budget_s]
-    if noisy:
-        rounds(noisy, "rerun (wide spread)")
+    with _frozen_heap():
+        rounds(list(live), "round")
+        noisy = [n for n in live if too_wide(samples[n]) and spent[n] < cfg.engine_budget_s]
+        if noisy:
+            rounds(noisy, "rerun (wide spread)")
     load = load_1min()
     for r in results:
         r.load = load
@@ -295,7 +311,8 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
         return total, epoch, acc
 
     runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in live}
-    for rnd in range(cfg.classifier_runs + 1):  # run 0 is the untimed warm-up run
+
+    def one_round(rnd: int) -> None:
         names = list(live)
         for name in names[rnd % max(len(names), 1):] + names[: rnd % max(len(names), 1)]:
             progress.advance(f"{wl.name} · {name} · run {rnd}/{cfg.classifier_runs}")
@@ -308,6 +325,11 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
             except Exception as exc:
                 by_name[name].fail(exc, "training")
                 del live[name]
+
+    one_round(0)                                  # run 0 is the untimed warm-up run
+    with _frozen_heap():
+        for rnd in range(1, cfg.classifier_runs + 1):
+            one_round(rnd)
     load = load_1min()
     for r in results:
         r.load = load
