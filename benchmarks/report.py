@@ -164,10 +164,18 @@ def ratio_label(value: float) -> str:
 
 
 def _log_axis(axis, fmt) -> None:
-    """Plain labels on a log axis: major ticks at 1-2-5 steps, all formatted by ``fmt``."""
+    """Plain labels on a log axis, formatted by ``fmt``: ticks at 1-2-5 steps, or at 1-1.5-2-3-5-7
+    when the data span less than about two decades (so a narrow axis still has labels).  Call
+    after plotting (it reads the axis limits)."""
+    import math
+
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.axes.autoscale_view()
+    lo, hi = axis.get_view_interval()
+    narrow = lo > 0 and hi > 0 and math.log10(hi / lo) < 1.7
+    subs = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0) if narrow else (1.0, 2.0, 5.0)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
     axis.set_minor_formatter(NullFormatter())
 
@@ -197,8 +205,10 @@ def _legend(ax) -> None:
               title="engine", title_fontsize=8)
 
 
-def _grouped_bars(ax, rows: list[Result], value, text_for_missing) -> list[tuple[str, str]]:
-    """Bars per workload, one colour per engine; a missing value gets a visible marker."""
+def _grouped_bars(ax, rows: list[Result], value, text_for_missing,
+                  hatch_noisy: bool = False) -> list[tuple[str, str]]:
+    """Bars per workload, one colour per engine; a missing value gets a visible marker;
+    ``hatch_noisy`` hatches the steady-state measurements flagged noisy."""
     workloads = _titles(rows)
     engines = list(dict.fromkeys((r.engine, r.label) for r in rows))
     width = 0.8 / max(len(engines), 1)
@@ -219,7 +229,7 @@ def _grouped_bars(ax, rows: list[Result], value, text_for_missing) -> list[tuple
                               "lw": 0.8})
         bars = ax.bar(xs, ys, width=width, label=label, color=colour)
         for rect, r in zip(bars, [r for r in rows if r.engine == name and value(r)]):
-            if r.noisy:
+            if r.noisy and hatch_noisy:
                 rect.set_hatch("//")
     ax.set_xticks(range(len(workloads)), [t for _, t in workloads], fontsize=8)
     ax.set_xlim(-0.6, len(workloads) - 0.4)
@@ -241,7 +251,8 @@ def ratios_figure(plt, rows: list[Result]):
     """The ratios bar chart (``ratios.png``) as a matplotlib Figure."""
     base = _baseline_label(rows)
     fig, ax = plt.subplots(figsize=(max(9, 1.5 * len(_titles(rows)) + 2), 5.2))
-    _grouped_bars(ax, rows, lambda r: r.ratio if r.status == "ok" else None, _missing)
+    _grouped_bars(ax, rows, lambda r: r.ratio if r.status == "ok" else None, _missing,
+                  hatch_noisy=True)
     ax.set_yscale("log")
     _log_axis(ax.yaxis, ratio_label)
     ax.axhline(1.0, color="black", linewidth=0.9)
