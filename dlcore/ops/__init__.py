@@ -19,6 +19,8 @@ rule, vjp, kernels) lives in the module of its family:
     reduce_extra.py prod, reduce_any/all, nonzero, shape_of
     scan.py         cumsum, cumprod, argsort, take_along_axis, scatter_add_along_axis; sort,
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
+    linalg_extra.py count_nonzero, aminmax, norms, dist, cdist, addmm, baddbmm, mv,
+                    matrix_power, diagonal, diag, trace, tril, triu, cross, einsum (composites)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
@@ -44,6 +46,10 @@ from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_x
 from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median,
                    scatter, scatter_add_along_axis, sort, take_along_axis, topk)
 from .scan import scatter_add as scatter_add_dim
+from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
+                           diagonal, dist, einsum, matrix_power, mv, tril, trace, triu,
+                           vector_norm)
+from .linalg_extra import norm as linalg_norm
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign

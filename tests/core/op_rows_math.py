@@ -56,7 +56,75 @@ def math_rows(OpRow, U, B) -> list:
     def b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
         return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
-    return _math_rows(OpRow, u, b, U, B) + _scan_rows(OpRow)
+    return _math_rows(OpRow, u, b, U, B) + _scan_rows(OpRow) + _linalg_rows(OpRow)
+
+
+def _np_einsum(eq):
+    return lambda *xs: np.einsum(eq, *xs)
+
+
+def _linalg_rows(OpRow) -> list:
+    M = (((3, 4),), ((4, 4),), ((2, 3, 3),))
+    return [
+        OpRow("count_nonzero", "count_nonzero", lambda x: ops.count_nonzero(x, 1),
+              lambda x: np.count_nonzero(x, 1), (((3, 4),),), ("int3",), (),
+              primitives=("not_equal", "sum")),
+        OpRow("vector_norm[2]", "vector_norm", lambda x: ops.vector_norm(x, 2, 1),
+              lambda x: np.linalg.norm(x, 2, 1), (((3, 4),),), ("away0",), (0,),
+              primitives=("sqrt", "sum")),
+        OpRow("vector_norm[3,all]", "vector_norm", lambda x: ops.vector_norm(x, 3),
+              lambda x: np.sum(np.abs(x) ** 3) ** (1 / 3), (((3, 4),),), ("away0",), (0,),
+              primitives=("pow", "abs")),
+        OpRow("vector_norm[inf]", "vector_norm", lambda x: ops.vector_norm(x, float("inf"), 0),
+              lambda x: np.max(np.abs(x), 0), (((3, 4),),), ("away0",), (0,)),
+        OpRow("linalg_norm[fro]", "norm", lambda x: ops.linalg_norm(x, "fro"),
+              lambda x: np.linalg.norm(x, "fro"), (((3, 4),),), ("real",), (0,),
+              primitives=("sqrt",)),
+        OpRow("dist", "dist", lambda a, b_: ops.dist(a, b_, 2),
+              lambda a, b_: np.linalg.norm((a - b_).ravel()), (((3, 4), (4,)),),
+              ("real", "real"), (0, 1), primitives=("sub",)),
+        OpRow("cdist", "cdist", lambda a, b_: ops.cdist(a, b_),
+              lambda a, b_: np.sqrt(((a[:, None] - b_[None]) ** 2).sum(-1)),
+              (((3, 4), (5, 4)),), ("real", "real"), (0, 1), rtol=1e-4),
+        OpRow("addmm", "addmm", lambda c, a, b_: ops.addmm(c, a, b_, beta=0.5, alpha=2.0),
+              lambda c, a, b_: 0.5 * c + 2.0 * a @ b_, (((3, 5), (3, 4), (4, 5)),),
+              ("real", "real", "real"), (0, 1, 2), rtol=1e-4, primitives=("matmul",)),
+        OpRow("baddbmm", "baddbmm", lambda c, a, b_: ops.baddbmm(c, a, b_),
+              lambda c, a, b_: c + a @ b_, (((2, 3, 5), (2, 3, 4), (2, 4, 5)),),
+              ("real", "real", "real"), (0, 1, 2), rtol=1e-4, primitives=("matmul",)),
+        OpRow("mv", "mv", ops.mv, lambda a, v: a @ v, (((3, 4), (4,)),), ("real", "real"),
+              (0, 1), rtol=1e-4, primitives=("matmul",)),
+        OpRow("matrix_power[3]", "matrix_power", lambda a: ops.matrix_power(a, 3),
+              lambda a: np.linalg.matrix_power(a, 3), (((3, 3),), ((2, 3, 3),)), ("real",),
+              (0,), rtol=1e-4, atol=1e-5, primitives=("matmul",)),
+        OpRow("diagonal[offset=1]", "diagonal", lambda x: ops.diagonal(x, 1),
+              lambda x: np.diagonal(x, 1), (((3, 4),), ((4, 4),)), ("real",), (0,),
+              primitives=("getitem", "reshape")),
+        OpRow("diagonal[-1,dims]", "diagonal", lambda x: ops.diagonal(x, -1, 1, 2),
+              lambda x: np.diagonal(x, -1, 1, 2), (((2, 3, 3),),), ("real",), (0,)),
+        OpRow("diag[vector,k]", "diag", lambda x: ops.diag(x, -1), lambda x: np.diag(x, -1),
+              (((4,),),), ("real",), (0,), primitives=("scatter_add_along_axis", "cumsum")),
+        OpRow("diag[vector]", "diag", lambda x: ops.diag(x, 1), lambda x: np.diag(x, 1),
+              (((3,),),), ("real",), (0,)),
+        OpRow("trace", "trace", ops.trace, np.trace, (((3, 4),), ((4, 4),)), ("real",), (0,)),
+        OpRow("tril", "tril", lambda x: ops.tril(x, 1), lambda x: np.tril(x, 1), M, ("real",),
+              (0,), primitives=("where",)),
+        OpRow("triu", "triu", lambda x: ops.triu(x, -1), lambda x: np.triu(x, -1), M,
+              ("real",), (0,)),
+        OpRow("cross", "cross", lambda a, b_: ops.cross(a, b_, -1),
+              lambda a, b_: np.cross(a, b_), (((4, 3), (4, 3)), ((4, 3), (3,))),
+              ("real", "real"), (0, 1), primitives=("concatenate", "getitem")),
+        OpRow("einsum[ij,jk->ik]", "einsum", lambda a, b_: ops.einsum("ij,jk->ik", a, b_),
+              _np_einsum("ij,jk->ik"), (((3, 4), (4, 5)),), ("real", "real"), (0, 1),
+              rtol=1e-4, primitives=("mul", "sum", "expand_dims")),
+        OpRow("einsum[bij,bjk]", "einsum", lambda a, b_: ops.einsum("bij,bjk", a, b_),
+              _np_einsum("bij,bjk"), (((2, 3, 4), (2, 4, 5)),), ("real", "real"), (0, 1),
+              rtol=1e-4),
+        OpRow("einsum[ji->ij]", "einsum", lambda a: ops.einsum("ji->ij", a),
+              _np_einsum("ji->ij"), (((3, 4),),), ("real",), (0,), primitives=("transpose",)),
+        OpRow("aminmax", "aminmax", lambda x: ops.aminmax(x, axis=1)[1],
+              lambda x: np.max(x, 1), (((3, 4),),), ("real",), (0,), primitives=("max",)),
+    ]
 
 
 def _scan_rows(OpRow) -> list:

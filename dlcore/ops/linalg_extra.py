@@ -1,0 +1,314 @@
+"""Reductions and linear-algebra composites with PyTorch's names (no kernels of their own).
+
+    count_nonzero(x, axis)         sum(x != 0)                          (int64)
+    aminmax(x, axis)               (min(x), max(x))
+    vector_norm(x, ord, axis)      (sum |x|^p)^(1/p);  max|x| (inf), min|x| (-inf), count (0)
+    norm(x, ord, axis)             torch.linalg.norm: vector_norm, or 'fro' over two axes
+    dist(a, b, p)                  vector_norm(a - b, p)
+    cdist(a, b, p)                 vector_norm(a[.., :, None, :] - b[.., None, :, :], p, -1)
+    addmm(c, a, b, beta, alpha)    beta c + alpha a @ b       (baddbmm: batched)
+    mv(a, v), matrix_power(a, n)   a @ v;  a @ a @ ... (n >= 0)
+    diagonal(x, offset, d1, d2)    x[.., i, i + offset]  (the two axes moved last, flattened,
+                                   read with a stride of n + 1: a getitem, so dx scatters back)
+    diag(x, k)                     vector -> matrix (a scatter into zeros);  matrix -> diagonal
+    trace(x)                       sum(diagonal(x))
+    tril(x, k), triu(x, k)         where(col - row <= k, x, 0) (index grids from cumsums of ones)
+    cross(a, b, axis)              the 3-vector cross product along ``axis``
+    einsum(eq, *xs)                operands aligned on one index space by transpose/expand_dims,
+                                   multiplied (broadcasting) and summed over the contracted
+                                   letters; two-operand contractions that are matrix products
+                                   go through matmul
+Gradients come from the primitives.
+"""
+
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..api import exports
+from ..errors import ShapeError
+from ..registry import aval_of
+from . import _rules
+from .elementwise import (abs, add, cast, equal, full_like, greater_equal, less_equal, mul,
+                          not_equal, pow, sub, where)
+from .indexing import getitem
+from .linalg import matmul
+from .reduce import max_, min_, sum
+from .scan import cumsum, scatter_add_along_axis
+from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
+
+
+def _ndim(x) -> int:
+    return aval_of(x).ndim
+
+
+def _shape(x) -> tuple:
+    return tuple(aval_of(x).shape)
+
+
+# ----------------------------------------------------------------------------- reductions
+@exports({"torch": "count_nonzero", "Tensor": "count_nonzero"}, "args")
+def count_nonzero(x, axis=None):
+    """The number of non-zero elements (int64), over ``axis`` or all."""
+    return sum(cast(not_equal(x, 0), _dt.int64), axis)
+
+
+@exports({"torch": "aminmax", "Tensor": "aminmax"}, "args")
+def aminmax(x, *, axis=None, keepdims: bool = False):
+    """``(min, max)`` over ``axis`` (all elements when None)."""
+    return min_(x, axis, keepdims), max_(x, axis, keepdims)
+
+
+@exports({"torch.linalg": "vector_norm"}, "args", float_only=True)
+def vector_norm(x, ord=2, axis=None, keepdims: bool = False):  # noqa: A002 - PyTorch's name
+    """The vector p-norm over ``axis`` (all elements when None)."""
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    a = abs(x)
+    if ord == float("inf"):
+        return max_(a, axis, keepdims)
+    if ord == -float("inf"):
+        return min_(a, axis, keepdims)
+    if ord == 0:
+        return sum(cast(not_equal(x, 0), aval_of(x).dtype), axis, keepdims)
+    if ord == 1:
+        return sum(a, axis, keepdims)
+    if ord == 2:
+        from .elementwise import sqrt
+        return sqrt(sum(mul(x, x), axis, keepdims))
+    return pow(sum(pow(a, float(ord)), axis, keepdims), 1.0 / float(ord))
+
+
+@exports({"torch.linalg": "norm"}, "args", float_only=True)
+def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
+    """``torch.linalg.norm``: a vector norm (one axis, or all of a tensor with ord None), or
+    the Frobenius norm over two axes."""
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    two = (axis is None and _ndim(x) == 2 and ord is not None) or \
+        (isinstance(axis, tuple) and len(axis) == 2)
+    if ord is None or not two:
+        return vector_norm(x, 2 if ord is None else ord, axis, keepdims)
+    if ord == "fro":
+        return vector_norm(x, 2, axis if axis is not None else (0, 1), keepdims)
+    raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} needs a singular value "
+                              "decomposition, which dlcore does not have; 'fro' is supported")
+
+
+@exports({"torch": "dist", "Tensor": "dist"}, "args", float_only=True)
+def dist(a, b, p=2):
+    """``||a - b||_p`` over all elements (broadcasting)."""
+    return vector_norm(sub(a, b), p)
+
+
+@exports({"torch": "cdist"}, "args", float_only=True)
+def cdist(a, b, p=2.0):
+    """Pairwise distances between the rows of ``a`` (.., P, M) and ``b`` (.., R, M)."""
+    return vector_norm(sub(expand_dims(a, -2), expand_dims(b, -3)), p, -1)
+
+
+# ----------------------------------------------------------------------------- products
+@exports({"torch": "addmm", "Tensor": "addmm"}, "args")
+def addmm(c, a, b, *, beta=1, alpha=1):
+    """``beta c + alpha a @ b``."""
+    ab = matmul(a, b)
+    ab = ab if alpha == 1 else mul(ab, alpha)
+    return add(c if beta == 1 else mul(c, beta), ab) if beta != 0 else ab
+
+
+@exports({"torch": "baddbmm", "Tensor": "baddbmm"}, "args")
+def baddbmm(c, a, b, *, beta=1, alpha=1):
+    """``beta c + alpha a @ b`` over a batch of matrices."""
+    if _ndim(a) != 3 or _ndim(b) != 3:
+        raise ShapeError("baddbmm", "batch1 and batch2 must be 3-D tensors", [_shape(a),
+                                                                              _shape(b)])
+    return addmm(c, a, b, beta=beta, alpha=alpha)
+
+
+@exports({"torch": "mv", "Tensor": "mv"}, "args")
+def mv(a, v):
+    """Matrix times vector."""
+    if _ndim(a) != 2 or _ndim(v) != 1:
+        raise ShapeError("mv", "expects a 2-D matrix and a 1-D vector", [_shape(a), _shape(v)])
+    return reshape(matmul(a, expand_dims(v, 1)), (-1,))
+
+
+@exports({"torch": "matrix_power", "Tensor": "matrix_power", "torch.linalg": "matrix_power"},
+         "args")
+def matrix_power(a, n: int):
+    """``a`` multiplied by itself ``n`` times (``n = 0``: the identity)."""
+    s = _shape(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise ShapeError("matrix_power", "expects a batch of square matrices", [s])
+    if n < 0:
+        raise NotImplementedError("matrix_power: negative powers need a matrix inverse, which "
+                                  "dlcore does not have")
+    if n == 0:
+        row, col = _grid(a)
+        return where(equal(row, col), full_like(a, 1), full_like(a, 0))
+    result, base = None, a
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+# ----------------------------------------------------------------------------- diagonals
+@exports({"torch": "diagonal", "Tensor": "diagonal"}, "args", name="diagonal")
+def _diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """The diagonal ``x[.., i, i + offset]`` of the matrices in axes ``dim1``, ``dim2``
+    (appended as the last axis)."""
+    nd = _ndim(x)
+    d1 = _rules.normalize_axis("diagonal", dim1, nd, _shape(x))
+    d2 = _rules.normalize_axis("diagonal", dim2, nd, _shape(x))
+    if d1 == d2:
+        raise ShapeError("diagonal", "diagonal dimensions cannot be identical", [_shape(x)])
+    rest = [d for d in range(nd) if d not in (d1, d2)]
+    xt = transpose(x, tuple(rest + [d1, d2])) if rest + [d1, d2] != list(range(nd)) else x
+    s = _shape(xt)
+    m, n = s[-2], s[-1]
+    if offset >= 0:
+        length, start = max(0, min(m, n - offset)), offset
+    else:
+        length, start = max(0, min(m + offset, n)), -offset * n
+    flat = reshape(xt, s[:-2] + (m * n,))
+    if length == 0:
+        return getitem(flat, (Ellipsis, slice(0, 0)))
+    return getitem(flat, (Ellipsis, slice(start, start + (length - 1) * (n + 1) + 1, n + 1)))
+
+
+@exports({"torch": "diag", "Tensor": "diag"}, "args")
+def diag(x, diagonal: int = 0):
+    """A vector -> the square matrix with it on diagonal ``diagonal``; a matrix -> that
+    diagonal."""
+    nd = _ndim(x)
+    if nd == 2:
+        return _diagonal(x, diagonal)
+    if nd != 1:
+        raise ShapeError("diag", "expects a 1-D or 2-D tensor", [_shape(x)])
+    n, k = _shape(x)[0], diagonal
+    size = n + (k if k >= 0 else -k)
+    if n == 0:
+        return reshape(x, (0, 0))
+    # x[j] goes to the flat position (j + r0) size + (j + c0) of a zero (size, size) matrix:
+    # a scatter, so dx is the matching gather.  Indices and zeros are made from x (its device).
+    j = sub(cumsum(full_like(x, 1, _dt.int64), 0), 1)
+    r0, c0 = (0, k) if k >= 0 else (-k, 0)
+    pos = add(mul(add(j, r0), size), add(j, c0))
+    zeros = broadcast_to(full_like(getitem(x, (slice(0, 1),)), 0), (size * size,))
+    return reshape(scatter_add_along_axis(x, pos, zeros, 0), (size, size))
+
+
+@exports({"torch": "trace", "Tensor": "trace"}, "unary", float_only=False)
+def trace(x):
+    """The sum of the main diagonal of a matrix."""
+    if _ndim(x) != 2:
+        raise ShapeError("trace", "expects a matrix", [_shape(x)])
+    return sum(_diagonal(x))
+
+
+def _tri(x, k, lower):
+    s = _shape(x)
+    if len(s) < 2:
+        raise ShapeError("tril" if lower else "triu", "expects a tensor with at least 2 "
+                                                      "dimensions", [s])
+    row, col = _grid(x)
+    off = sub(col, row)
+    return where(less_equal(off, k) if lower else greater_equal(off, k), x, full_like(x, 0))
+
+
+def _grid(x):
+    """Row and column indices (int64, shaped like ``x``) of its last two axes, made on x's
+    device (cumulative sums of ones)."""
+    ones = full_like(x, 1, _dt.int64)
+    return sub(cumsum(ones, _ndim(x) - 2), 1), sub(cumsum(ones, _ndim(x) - 1), 1)
+
+
+@exports({"torch": "tril", "Tensor": "tril"}, "args")
+def tril(x, diagonal: int = 0):
+    """The lower triangle (on and below diagonal ``diagonal``), zeros above."""
+    return _tri(x, diagonal, True)
+
+
+@exports({"torch": "triu", "Tensor": "triu"}, "args")
+def triu(x, diagonal: int = 0):
+    """The upper triangle (on and above diagonal ``diagonal``), zeros below."""
+    return _tri(x, diagonal, False)
+
+
+@exports({"torch": "cross", "Tensor": "cross"}, "args")
+def cross(a, b, axis: int | None = None):
+    """The cross product of 3-vectors along ``axis`` (default: the first axis of size 3 for
+    ``torch.cross``, -1 for ``torch.linalg.cross``; given explicitly it is used as is)."""
+    sa, sb = _shape(a), _shape(b)
+    if axis is None:
+        axis = next((i for i, d in enumerate(sa) if d == 3), -1)
+    nd = max(len(sa), len(sb))
+    ax = _rules.normalize_axis("cross", axis, nd, sa)
+    if (sa[ax - nd + len(sa)] if len(sa) == nd else 3) != 3:
+        raise ShapeError("cross", f"dimension {axis} does not have size 3", [sa, sb])
+
+    def comp(x, i):
+        idx = [slice(None)] * _ndim(x)
+        idx[ax - nd + _ndim(x)] = slice(i, i + 1)
+        return getitem(x, tuple(idx))
+
+    a0, a1, a2 = comp(a, 0), comp(a, 1), comp(a, 2)
+    b0, b1, b2 = comp(b, 0), comp(b, 1), comp(b, 2)
+    return concatenate([sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)),
+                        sub(mul(a0, b1), mul(a1, b0))], ax)
+
+
+@exports({"torch.linalg": "cross"}, "args", name="linalg_cross")
+def linalg_cross(a, b, axis: int = -1):
+    """``torch.linalg.cross``: the cross product along ``axis`` (default the last)."""
+    return cross(a, b, axis)
+
+
+# ----------------------------------------------------------------------------- einsum
+@exports({"torch": "einsum"}, "plain")
+def einsum(equation: str, *operands):
+    """Einstein summation over letters (no ellipsis, no repeated letter within one operand)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    if "..." in eq:
+        raise NotImplementedError("einsum: '...' (ellipsis) is not supported yet")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum(): {len(terms)} operand subscripts for {len(operands)} "
+                         "operands")
+    for t, x in zip(terms, operands):
+        if len(t) != _ndim(x):
+            raise ValueError(f"einsum(): the number of subscripts in the equation ({len(t)}) "
+                             f"does not match the number of dimensions ({_ndim(x)}) for "
+                             f"operand {terms.index(t)}")
+        if len(set(t)) != len(t):
+            raise NotImplementedError("einsum: a letter repeated within one operand "
+                                      f"({t!r}, a diagonal) is not supported yet")
+    if not arrow:
+        counts = {}
+        for t in terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        rhs = "".join(sorted(c for c, k in counts.items() if k == 1))
+    letters = list(dict.fromkeys(rhs + "".join(terms)))
+    aligned = []
+    for t, x in zip(terms, operands):
+        order = [c for c in letters if c in t]
+        perm = tuple(t.index(c) for c in order)
+        y = transpose(x, perm) if perm != tuple(range(len(t))) else x
+        missing = tuple(i for i, c in enumerate(letters) if c not in t)
+        aligned.append(expand_dims(y, missing) if missing else y)
+    prod = aligned[0]
+    for y in aligned[1:]:
+        prod = mul(prod, y)
+    contracted = tuple(range(len(rhs), len(letters)))
+    out = sum(prod, contracted) if contracted else prod
+    return out
+
+
+diagonal = _diagonal
