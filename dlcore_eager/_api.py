@@ -300,6 +300,16 @@ def args(export, ns, name):
     return fn_
 
 
+def plain(export, ns, name):
+    """The functional op as it is, plus ``out=`` (``einsum(equation, *operands)``: the first
+    argument is not a tensor)."""
+    fn = export.fn
+
+    def fn_(*a, out=None, **kw):
+        return write_out(fn(*a, **kw), out, name)
+    return fn_
+
+
 def scan(export, ns, name):
     """``cumsum(input, dim, *, dtype=None, out=None)``: integer and bool input accumulate in
     int64 (``int_to_int64``), float-only scans compute in the default float."""
@@ -359,6 +369,7 @@ CONVENTIONS = {
     "args": args,
     "scan": scan,
     "values_indices": values_indices,
+    "plain": plain,
 }
 
 _INPLACE_CONVENTIONS = ("unary", "binary", "div", "compare", "args", "scan")
