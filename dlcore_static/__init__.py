@@ -77,6 +77,8 @@ from .debug_ops import *  # noqa: E402, F403
 from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
 from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # noqa: E402
 from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
+from .platform import app, flags, gfile, logging  # noqa: E402
+from . import metrics  # noqa: E402
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.

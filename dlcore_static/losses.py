@@ -34,8 +34,7 @@ def _reduce(losses, weights, reduction):
         if reduction == Reduction.MEAN:
             return _ops.div(total, float(w)) if w != 0 else total
         return _ops.mean(weighted) if w != 0 else _ops.mul(total, 0.0)
-    wt = _ops.broadcast_like(_ops.cast(w, losses.aval.dtype), losses) if hasattr(w, "aval") \
-        else w
+    wt = _ops.broadcast_like(_ops.cast(to_tensor(w), losses.aval.dtype), losses)
     if reduction == Reduction.MEAN:
         return _ops.div(total, _ops.sum(wt))
     if reduction == Reduction.SUM_OVER_BATCH_SIZE:
@@ -55,8 +54,7 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None,
     labels, predictions = _args(labels, predictions)
     with get_default_graph().name_scope(scope or "mean_squared_error"):
         d = _ops.sub(predictions, labels)
-        loss = _reduce(_ops.mul(d, d), weights if not hasattr(weights, "op") else
-                       to_tensor(weights), reduction)
+        loss = _reduce(_ops.mul(d, d), _w(weights), reduction)
     return _finish(loss, loss_collection)
 
 
@@ -64,7 +62,7 @@ def absolute_difference(labels, predictions, weights=1.0, scope=None,
                         loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     labels, predictions = _args(labels, predictions)
     with get_default_graph().name_scope(scope or "absolute_difference"):
-        loss = _reduce(_ops.abs(_ops.sub(predictions, labels)), weights, reduction)
+        loss = _reduce(_ops.abs(_ops.sub(predictions, labels)), _w(weights), reduction)
     return _finish(loss, loss_collection)
 
 
@@ -78,7 +76,7 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0,
             k = logits.aval.shape[-1]
             labels = _ops.add(_ops.mul(labels, 1.0 - label_smoothing), label_smoothing / k)
         per = _ops.softmax_cross_entropy(logits, _ops.stop_gradient(labels))
-        loss = _reduce(per, weights, reduction)
+        loss = _reduce(per, _w(weights), reduction)
     return _finish(loss, loss_collection)
 
 
@@ -87,7 +85,8 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
                                  reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     labels, logits = to_tensor(labels), to_tensor(logits)
     with get_default_graph().name_scope(scope or "sparse_softmax_cross_entropy_loss"):
-        loss = _reduce(_ops.sparse_softmax_cross_entropy(logits, labels), weights, reduction)
+        loss = _reduce(_ops.sparse_softmax_cross_entropy(logits, labels), _w(weights),
+                       reduction)
     return _finish(loss, loss_collection)
 
 
@@ -98,14 +97,86 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, scope=None,
     with get_default_graph().name_scope(scope or "sigmoid_cross_entropy_loss"):
         per = _ops.sigmoid_cross_entropy_with_logits(logits, _ops.cast(labels,
                                                                        logits.aval.dtype))
-        loss = _reduce(per, weights, reduction)
+        loss = _reduce(per, _w(weights), reduction)
     return _finish(loss, loss_collection)
+
+
+def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
+               loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """``0.5 e^2`` where ``|e| <= delta``, ``delta (|e| - 0.5 delta)`` beyond; ``e = p - y``."""
+    labels, predictions = _args(labels, predictions)
+    with get_default_graph().name_scope(scope or "huber_loss"):
+        err = _ops.abs(_ops.sub(predictions, labels))
+        quad = _ops.minimum(err, float(delta))
+        lin = _ops.sub(err, quad)
+        per = _ops.add(_ops.mul(_ops.mul(quad, quad), 0.5), _ops.mul(lin, float(delta)))
+        loss = _reduce(per, _w(weights), reduction)
+    return _finish(loss, loss_collection)
+
+
+def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
+             loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """``-y log(p + eps) - (1 - y) log(1 - p + eps)``."""
+    labels, predictions = _args(labels, predictions)
+    with get_default_graph().name_scope(scope or "log_loss"):
+        per = _ops.neg(_ops.add(
+            _ops.mul(labels, _ops.log(_ops.add(predictions, float(epsilon)))),
+            _ops.mul(_ops.sub(1.0, labels),
+                     _ops.log(_ops.add(_ops.sub(1.0, predictions), float(epsilon))))))
+        loss = _reduce(per, _w(weights), reduction)
+    return _finish(loss, loss_collection)
+
+
+def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection="losses",
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """``max(0, 1 - (2y - 1) logits)`` for labels in {0, 1}."""
+    labels, logits = _args(labels, logits)
+    with get_default_graph().name_scope(scope or "hinge_loss"):
+        signs = _ops.sub(_ops.mul(labels, 2.0), 1.0)
+        per = _ops.relu(_ops.sub(1.0, _ops.mul(signs, logits)))
+        loss = _reduce(per, _w(weights), reduction)
+    return _finish(loss, loss_collection)
+
+
+def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection="losses",
+                          reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    losses = to_tensor(losses)
+    with get_default_graph().name_scope(scope or "weighted_loss"):
+        loss = _reduce(losses, _w(weights), reduction)
+    return _finish(loss, loss_collection)
+
+
+def _w(weights):
+    if isinstance(weights, (int, float)):
+        return weights
+    return to_tensor(weights)
+
+
+def add_loss(loss, loss_collection="losses") -> None:
+    if loss_collection is not None:
+        get_default_graph().add_to_collection(loss_collection, loss)
 
 
 def get_losses(scope=None, loss_collection="losses") -> list:
     return get_default_graph().get_collection(loss_collection, scope)
 
 
+def get_regularization_losses(scope=None) -> list:
+    return get_default_graph().get_collection("regularization_losses", scope)
+
+
+def get_regularization_loss(scope=None, name="total_regularization_loss"):
+    from .frontend import constant
+    from .math_ops import add_n
+    losses = get_regularization_losses(scope)
+    return add_n(losses, name=name) if losses else constant(0.0, name=name)
+
+
 def get_total_loss(add_regularization_losses=True, name="total_loss"):
     from .math_ops import add_n
-    return add_n(get_losses(), name=name)
+    losses = get_losses()
+    if add_regularization_losses:
+        losses = losses + get_regularization_losses()
+    if not losses:
+        raise ValueError("No losses found in the LOSSES collection")
+    return add_n(losses, name=name)

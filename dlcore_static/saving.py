@@ -430,6 +430,8 @@ class Saver:
     """Save and restore variable values (``save_path + '.npz'``; no pickle)."""
 
     def __init__(self, var_list=None, max_to_keep: int = 5, **_ignored):
+        self._max_to_keep = max_to_keep
+        self._kept: list[str] = []
         if var_list is None:
             from .variables import global_variables
             var_list = global_variables()
@@ -463,7 +465,17 @@ class Saver:
             np.savez(f, **arrays)
         if write_meta_graph:
             export_meta_graph(path + ".meta", graph=sess.graph)
+        self._kept = [k for k in self._kept if k != path] + [path]
+        if self._max_to_keep and len(self._kept) > self._max_to_keep:
+            for old in self._kept[:-self._max_to_keep]:
+                _remove_checkpoint(old)
+            self._kept = self._kept[-self._max_to_keep:]
+        write_checkpoint_state(os.path.dirname(path) or ".", path, self._kept)
         return path
+
+    @property
+    def last_checkpoints(self) -> list:
+        return list(self._kept)
 
     def restore(self, sess, save_path=None) -> None:
         if save_path is None:
@@ -478,3 +490,64 @@ class Saver:
             if name not in values:
                 raise NotFoundError(None, v.op, f"Key {name} not found in checkpoint")
             v.load(values[name], sess)
+
+
+# ============================================================================ checkpoint state
+# The text file ``checkpoint`` in a checkpoint directory, as TensorFlow writes it:
+#   model_checkpoint_path: "model.ckpt-20"
+#   all_model_checkpoint_paths: "model.ckpt-10"
+def _remove_checkpoint(path: str) -> None:
+    for f in (path + ".npz", path + ".meta"):
+        if os.path.exists(f):
+            os.remove(f)
+
+
+def write_checkpoint_state(directory: str, latest: str, all_paths: list,
+                           filename: str = "checkpoint") -> None:
+    def rel(p):
+        return os.path.relpath(p, directory) if os.path.isabs(p) == os.path.isabs(directory) \
+            else p
+    lines = [f'model_checkpoint_path: "{rel(latest)}"']
+    lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
+    tmp = os.path.join(directory, filename + ".tmp")
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, os.path.join(directory, filename))
+
+
+class CheckpointState:
+    def __init__(self, model_checkpoint_path: str, all_model_checkpoint_paths: list):
+        self.model_checkpoint_path = model_checkpoint_path
+        self.all_model_checkpoint_paths = all_model_checkpoint_paths
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """The ``checkpoint`` file of ``checkpoint_dir`` read back, or None when there is none."""
+    path = os.path.join(os.fspath(checkpoint_dir), latest_filename or "checkpoint")
+    if not os.path.exists(path):
+        return None
+    latest, every = None, []
+    with open(path) as f:
+        for line in f:
+            key, _, val = line.partition(":")
+            val = val.strip().strip('"')
+            if not os.path.isabs(val):
+                val = os.path.join(os.fspath(checkpoint_dir), val)
+            if key.strip() == "model_checkpoint_path":
+                latest = val
+            elif key.strip() == "all_model_checkpoint_paths":
+                every.append(val)
+    return None if latest is None else CheckpointState(latest, every)
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The newest checkpoint's path prefix in ``checkpoint_dir`` (to pass to ``restore``), or
+    None."""
+    st = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if st is None or not os.path.exists(st.model_checkpoint_path + ".npz"):
+        return None
+    return st.model_checkpoint_path
+
+
+def checkpoint_exists(checkpoint_prefix) -> bool:
+    return os.path.exists(os.fspath(checkpoint_prefix) + ".npz")

@@ -202,8 +202,6 @@ from .train_extra import (AdadeltaOptimizer, AdagradOptimizer, FtrlOptimizer,  #
                           inverse_time_decay, natural_exp_decay, piecewise_constant,
                           polynomial_decay)
 
-
-def latest_checkpoint(checkpoint_dir, latest_filename=None):
-    """The newest checkpoint prefix recorded in ``checkpoint_dir``, or None."""
-    return _saving.latest_checkpoint(checkpoint_dir, latest_filename) \
-        if hasattr(_saving, "latest_checkpoint") else None
+latest_checkpoint = _saving.latest_checkpoint
+get_checkpoint_state = _saving.get_checkpoint_state
+checkpoint_exists = _saving.checkpoint_exists
