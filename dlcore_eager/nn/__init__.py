@@ -21,15 +21,29 @@ from .layers import (
 )
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .sparse import Embedding
+from . import utils  # noqa: E402, I001
+from .sparse import embedding as _embedding, one_hot as _one_hot  # noqa: E402
+
+# F.embedding renormalises the weight in place (max_norm) and F.one_hot reads its values
+# (num_classes=-1): front-end wrappers of dlcore.ops.sequence, not single ops with a convention.
+functional.embedding = _embedding
+functional.one_hot = _one_hot
 
 __all__ = [
                      "BCELoss",
                      "BCEWithLogitsLoss",
                      "CrossEntropyLoss",
                      "Dropout",
+                     "Embedding",
+                     "GRU",
+                     "GRUCell",
                      "Flatten",
                      "Identity",
                      "L1Loss",
+                     "LSTM",
+                     "LSTMCell",
                      "LeakyReLU",
                      "Linear",
                      "LogSoftmax",
@@ -38,6 +52,9 @@ __all__ = [
                      "ModuleList",
                      "NLLLoss",
                      "Parameter",
+                     "RNN",
+                     "RNNBase",
+                     "RNNCell",
                      "ReLU",
                      "Sequential",
                      "Sigmoid",
@@ -45,4 +62,5 @@ __all__ = [
                      "Tanh",
                      "functional",
                      "init",
+                     "utils",
 ]

@@ -318,11 +318,11 @@ except ImportError:
     from op_rows_tf import tf_rows
 ROWS += tf_rows(OpRow, U, B)
 
-try:                                    # activations, prod/any/all, nonzero, shape_of
-    from .op_rows_tf import tf_rows
+try:                                    # gather, embedding, sequence_mask, RNN cells
+    from .op_rows_seq import seq_rows
 except ImportError:
-    from op_rows_tf import tf_rows
-ROWS += tf_rows(OpRow, U, B)
+    from op_rows_seq import seq_rows
+ROWS += seq_rows(OpRow, U, B)
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

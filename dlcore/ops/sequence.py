@@ -1,0 +1,135 @@
+"""Sequence-model composites: gathers along any axis, embedding lookup, sequence masks and the
+recurrent cells (Elman RNN, LSTM, GRU).  None of them is a primitive: each is a short function
+of primitives (``take``, ``transpose``, ``matmul``, ``getitem``, ``sigmoid``, ``tanh``, ...), so
+both front ends and the graph compiler see ordinary ops and the gradients come from theirs.
+
+    gather(x, i, axis)          y = x[:, ..., i, ...]  (i's dims replace axis), via take on axis 0
+    embedding(i, w, pad)        y = w[i];  dw[pad] = 0 (the padding row gets no gradient)
+    sequence_mask(n, T)         m[..., t] = t < n[...]
+    rnn_cell(x, h, ...)         h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
+    lstm_cell(x, h, c, ...)     i, f, g, o = split(x W_ih^T + b_ih + h W_hh^T + b_hh, 4)
+                                c' = s(f) c + s(i) tanh(g);  h' = s(o) tanh(c')
+    gru_cell(x, h, ...)         r, z, n from x W_ih^T + b_ih and h W_hh^T + b_hh (PyTorch order)
+                                n = tanh(x_n + r (h_n));  h' = (1 - z) n + z h
+
+The gate order and layout (weights of shape (gates*H, D)) are PyTorch's; the TensorFlow cells
+in dlcore_static reorder their kernels into this form.  A fused cell primitive was not added:
+the unfused cell is about a dozen ops per step, and the recurrent matmul dominates at the
+sizes the benchmarks use (measure before adding one).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..device import is_cuda_array, to_device
+from ..registry import aval_of
+from .elementwise import add, cast, less, mul, relu, sigmoid, stop_gradient, sub, tanh, where
+from .gather import take
+from .indexing import getitem
+from .linalg import matmul
+from .shape import expand_dims, matrix_transpose, transpose
+
+
+def _axis(axis: int, ndim: int, op: str) -> int:
+    if not -ndim <= axis < ndim:
+        from ..errors import ShapeError
+        raise ShapeError(op, f"axis {axis} is out of range for a tensor of rank {ndim}", [])
+    return axis % ndim
+
+
+def gather(x, indices, axis: int = 0):
+    """``y = x[:, ..., indices, ...]`` with ``indices`` (ints, any shape) on ``axis``; the
+    output's shape is ``x.shape[:axis] + indices.shape + x.shape[axis+1:]`` (TensorFlow's
+    ``tf.gather``, NumPy's ``np.take``).  ``dx`` is take's scatter-add, moved back."""
+    nd = aval_of(x).ndim
+    axis = _axis(int(axis), nd, "gather")
+    if axis == 0:
+        return take(x, indices)
+    perm = (axis,) + tuple(d for d in range(nd) if d != axis)
+    y = take(transpose(x, perm), indices)          # indices.shape + rest
+    ni = aval_of(indices).ndim
+    # y's axes: [i_0..i_{ni-1}, x_0..x_{axis-1}, x_{axis+1}..]; move the index block to axis.
+    back = tuple(range(ni, ni + axis)) + tuple(range(ni)) + tuple(range(ni + axis, nd - 1 + ni))
+    return transpose(y, back)
+
+
+def embedding(indices, weight, padding_idx: int | None = None):
+    """Rows of ``weight`` picked by ``indices``; with ``padding_idx`` the forward value is the
+    same but that row receives no gradient (PyTorch's ``F.embedding``)."""
+    if padding_idx is not None:
+        n = aval_of(weight).shape[0]
+        keep = np.ones((n, 1), dtype=bool)
+        keep[padding_idx] = False
+        weight = where(_const(keep, weight), weight, stop_gradient(weight))
+    return take(weight, indices)
+
+
+def sequence_mask(lengths, maxlen: int, dtype=_dt.bool_):
+    """``m[..., t] = t < lengths[...]`` for t in [0, maxlen), in ``dtype``."""
+    steps = np.arange(int(maxlen), dtype=aval_of(lengths).dtype)
+    m = less(_const(steps, lengths), expand_dims(lengths, -1))
+    return m if np.dtype(dtype) == np.bool_ else cast(m, np.dtype(dtype))
+
+
+def _const(arr: np.ndarray, like):
+    """A host constant, moved to the device of ``like`` when that is a raw CUDA buffer (the
+    front ends place plain arrays themselves)."""
+    return to_device(arr, "cuda") if is_cuda_array(like) else arr
+
+
+def _affine(x, w, b):
+    y = matmul(x, matrix_transpose(w))
+    return y if b is None else add(y, b)
+
+
+def _gates(x, h, w_ih, w_hh, b_ih, b_hh):
+    return add(_affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh))
+
+
+def _chunk(z, k: int, n: int):
+    """The k-th of n equal blocks of the last axis."""
+    size = aval_of(z).shape[-1] // n
+    return getitem(z, (Ellipsis, slice(k * size, (k + 1) * size)))
+
+
+def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh"):
+    """``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``, act = tanh or relu."""
+    z = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
+    if nonlinearity == "tanh":
+        return tanh(z)
+    if nonlinearity == "relu":
+        return relu(z)
+    raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+
+
+def lstm_gates(z, c):
+    """The LSTM update from the pre-activations ``z`` (B, 4H, order i, f, g, o) and cell ``c``:
+    returns ``(h', c')``.  One sigmoid over all of ``z`` (the g block is sliced before it)."""
+    s = sigmoid(z)
+    i, f, o = _chunk(s, 0, 4), _chunk(s, 1, 4), _chunk(s, 3, 4)
+    g = tanh(_chunk(z, 2, 4))
+    c2 = add(mul(f, c), mul(i, g))
+    return mul(o, tanh(c2)), c2
+
+
+def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
+    """PyTorch's LSTM cell: returns ``(h', c')``."""
+    return lstm_gates(_gates(x, h, w_ih, w_hh, b_ih, b_hh), c)
+
+
+def gru_gates(xz, hz, h):
+    """The GRU update from ``xz = x W_ih^T + b_ih`` and ``hz = h W_hh^T + b_hh`` (B, 3H each,
+    order r, z, n): ``n = tanh(x_n + r h_n)``, ``h' = n + z (h - n)``."""
+    two = 2 * (aval_of(xz).shape[-1] // 3)
+    rz = sigmoid(add(getitem(xz, (Ellipsis, slice(0, two))),
+                     getitem(hz, (Ellipsis, slice(0, two)))))
+    r, z = _chunk(rz, 0, 2), _chunk(rz, 1, 2)
+    n = tanh(add(_chunk(xz, 2, 3), mul(r, _chunk(hz, 2, 3))))
+    return add(n, mul(z, sub(h, n)))
+
+
+def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    """PyTorch's GRU cell: returns ``h'``."""
+    return gru_gates(_affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh), h)

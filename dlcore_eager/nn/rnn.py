@@ -1,0 +1,361 @@
+"""Recurrent layers with PyTorch's names, shapes, parameters and initialisation: ``RNN``,
+``LSTM``, ``GRU`` (num_layers, bias, batch_first, dropout between layers, bidirectional, initial
+states, packed sequences) and the single-step ``RNNCell``, ``LSTMCell``, ``GRUCell``.
+
+Each step is dlcore's cell composite (``dlcore.ops.sequence``), run by an ordinary Python loop
+over time, so the tape records every step like any other eager code.  One layer and direction:
+
+    xw = X W_ih^T + b_ih (+ b_hh)         one matmul over all time steps (rows of X: N, D)
+    for t in time (reversed for the reverse direction):
+        z = xw[rows of t] + h[:bs_t] W_hh^T;  h[:bs_t], c[:bs_t] = cell update(z, ...)
+
+A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is held as its
+``data`` rows (time-major, ``bs_t`` rows at step t; a padded batch has ``bs_t = B``), so a packed
+batch simply stops updating a sequence's state after its last step, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from ..creation import empty, zeros
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+from .utils.rnn import PackedSequence
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse):
+    """One layer, one direction over ``steps`` [(row offset, batch size)]: returns the outputs
+    in time order (a list of (bs_t, H) tensors), the final h and (LSTM) c."""
+    outs = [None] * len(steps)
+    full = h.shape[0]
+    order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+    wt = _ops.matrix_transpose(w_hh)
+    for t in order:
+        off, bs = steps[t]
+        x_t = _ops.getitem(xw, (slice(off, off + bs),))
+        hp = h if bs == full else _ops.getitem(h, (slice(0, bs),))
+        if mode == "GRU":
+            hz = _ops.matmul(hp, wt)
+            if b_hh is not None:
+                hz = _ops.add(hz, b_hh)
+            hn = _seq.gru_gates(x_t, hz, hp)
+        else:
+            z = _ops.add(x_t, _ops.matmul(hp, wt))
+            if mode == "LSTM":
+                cp = c if bs == full else _ops.getitem(c, (slice(0, bs),))
+                hn, cn = _seq.lstm_gates(z, cp)
+                c = cn if bs == full else _ops.concatenate(
+                    [cn, _ops.getitem(c, (slice(bs, full),))], 0)
+            else:
+                hn = _ops.tanh(z) if mode == "RNN_TANH" else _ops.relu(z)
+        outs[t] = hn
+        h = hn if bs == full else _ops.concatenate([hn, _ops.getitem(h, (slice(bs, full),))], 0)
+    return outs, h, c
+
+
+class RNNBase(Module):
+    """The multi-layer recurrent network shared by ``RNN``, ``LSTM`` and ``GRU``."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        if not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1 or \
+                isinstance(dropout, bool):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", UserWarning,
+                          stacklevel=2)
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError("hidden_size must be an integer greater than zero")
+        if not isinstance(num_layers, int) or num_layers <= 0:
+            raise ValueError("num_layers must be an integer greater than zero")
+        if proj_size:
+            raise NotImplementedError("LSTM proj_size is not supported")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = 0
+        g = _GATES[mode] * hidden_size
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for sfx in ("", "_reverse")[: 2 if bidirectional else 1]:
+                d_in = input_size if layer == 0 else hidden_size * (2 if bidirectional else 1)
+                shapes = [("weight_ih", (g, d_in)), ("weight_hh", (g, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (g,)), ("bias_hh", (g,))]
+                for name, shape in shapes:
+                    full = f"{name}_l{layer}{sfx}"
+                    setattr(self, full, Parameter(empty(*shape, dtype=dtype, device=device)))
+                    self._flat_weights_names.append(full)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for name in self._flat_weights_names:
+            init.uniform_(getattr(self, name), -stdv, stdv)
+
+    def flatten_parameters(self) -> None:
+        """PyTorch packs cuDNN's weights here; dlcore's weights are already separate tensors."""
+
+    @property
+    def _flat_weights(self) -> list:
+        return [getattr(self, n) for n in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list:
+        per = 4 if self.bias else 2
+        w = self._flat_weights
+        return [w[i:i + per] for i in range(0, len(w), per)]
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+    # ------------------------------------------------------------------ forward
+    def _check_hidden(self, hx, expected, what="hidden"):
+        if tuple(hx.shape) != tuple(expected):
+            raise RuntimeError(f"Expected {what} size {tuple(expected)}, got {list(hx.shape)}")
+
+    def forward(self, input, hx=None):
+        lstm = self.mode == "LSTM"
+        ndir = 2 if self.bidirectional else 1
+        packed = isinstance(input, PackedSequence)
+        unbatched = False
+        if packed:
+            data, batch_sizes, sorted_idx, unsorted_idx = input
+            bsz = [int(b) for b in np.asarray(batch_sizes._buf)]
+            B = bsz[0]
+            steps, off = [], 0
+            for b in bsz:
+                steps.append((off, b))
+                off += b
+            x = data
+        else:
+            if input.dim() not in (2, 3):
+                raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got "
+                                 f"{input.dim()}D tensor instead")
+            unbatched = input.dim() == 2
+            x = input.unsqueeze(1) if unbatched else input
+            if self.batch_first and not unbatched:
+                x = x.transpose(0, 1)
+            T, B = x.shape[0], x.shape[1]
+            steps = [(t * B, B) for t in range(T)]
+            x = _ops.reshape(x, (T * B, x.shape[2]))
+            sorted_idx = unsorted_idx = None
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {x.shape[-1]}")
+        shape = (self.num_layers * ndir, B, self.hidden_size)
+        h0 = c0 = None
+        if hx is not None:
+            h0, c0 = hx if lstm else (hx, None)
+            if lstm and (not isinstance(hx, tuple) or len(hx) != 2):
+                raise RuntimeError("LSTM: expected hx to be a tuple (h_0, c_0)")
+            if unbatched:
+                h0 = h0.unsqueeze(1)
+                c0 = c0.unsqueeze(1) if c0 is not None else None
+            if sorted_idx is not None:
+                h0 = _seq.gather(h0, sorted_idx, 1)
+                c0 = _seq.gather(c0, sorted_idx, 1) if c0 is not None else None
+            self._check_hidden(h0, shape)
+            if c0 is not None:
+                self._check_hidden(c0, shape, "cell")
+        if h0 is None:
+            h0 = zeros(*shape, dtype=x.dtype, device=x.device)
+        if lstm and c0 is None:
+            c0 = zeros(*shape, dtype=x.dtype, device=x.device)
+        hs, cs = [], []
+        w = self._flat_weights
+        per = 4 if self.bias else 2
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(ndir):
+                k = layer * ndir + d
+                p = w[k * per:(k + 1) * per]
+                w_ih, w_hh = p[0], p[1]
+                b_ih, b_hh = (p[2], p[3]) if self.bias else (None, None)
+                xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
+                if b_ih is not None:
+                    xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
+                o, h, c = _run_direction(self.mode, xw, steps, h0[k],
+                                         c0[k] if lstm else None, w_hh,
+                                         b_hh if self.mode == "GRU" else None, d == 1)
+                outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
+                hs.append(h)
+                cs.append(c)
+            x = outs[0] if ndir == 1 else _ops.concatenate(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        h_n = _ops.stack(hs, 0)
+        c_n = _ops.stack(cs, 0) if lstm else None
+        if packed:
+            if unsorted_idx is not None:
+                h_n = _seq.gather(h_n, unsorted_idx, 1)
+                c_n = _seq.gather(c_n, unsorted_idx, 1) if lstm else None
+            out = PackedSequence(x, batch_sizes, sorted_idx, unsorted_idx)
+        else:
+            out = _ops.reshape(x, (len(steps), B, x.shape[-1]))
+            if unbatched:
+                out = out.squeeze(1)
+                h_n = h_n.squeeze(1)
+                c_n = c_n.squeeze(1) if lstm else None
+            elif self.batch_first:
+                out = out.transpose(0, 1)
+        return out, ((h_n, c_n) if lstm else h_n)
+
+    def _name(self) -> str:
+        return "RNN" if self.mode.startswith("RNN") else self.mode
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``, act tanh or relu."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        nonlinearity = kwargs.pop("nonlinearity", "tanh")
+        if len(args) > 3:
+            nonlinearity = args[3]
+            args = args[:3] + args[4:]
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: gates i, f, g, o (PyTorch's order and layout)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__("LSTM", *args, **kwargs)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: gates r, z, n; ``n = tanh(x_n + r (h W_hn^T + b_hn))``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__("GRU", *args, **kwargs)
+
+
+# ----------------------------------------------------------------------------- cells
+class RNNCellBase(Module):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        g = num_chunks * hidden_size
+        self.weight_ih = Parameter(empty(g, input_size, dtype=dtype, device=device))
+        self.weight_hh = Parameter(empty(g, hidden_size, dtype=dtype, device=device))
+        if bias:
+            self.bias_ih = Parameter(empty(g, dtype=dtype, device=device))
+            self.bias_hh = Parameter(empty(g, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -stdv, stdv)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        return s
+
+    def _prepare(self, input: Tensor, hx, n_states: int):
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
+                             f"{input.dim()}D instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
+                               f"expected {self.input_size}")
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        if hx is None:
+            z = zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
+            states = (z,) * n_states
+        else:
+            states = (hx,) if n_states == 1 else tuple(hx)
+            states = tuple(s if batched else s.unsqueeze(0) for s in states)
+            for s in states:
+                if tuple(s.shape) != (x.shape[0], self.hidden_size):
+                    raise RuntimeError(f"hidden{0} has inconsistent hidden_size: got "
+                                       f"{s.shape[-1]}, expected {self.hidden_size}"
+                                       if s.shape[0] == x.shape[0] else
+                                       f"Input batch size {x.shape[0]} doesn't match hidden "
+                                       f"batch size {s.shape[0]}")
+        return x, states, batched
+
+
+class RNNCell(RNNCellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, (h,), batched = self._prepare(input, hx, 1)
+        out = _seq.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                            self.nonlinearity)
+        return out if batched else out.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input: Tensor, hx=None):
+        x, (h, c), batched = self._prepare(input, hx, 2)
+        h2, c2 = _seq.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
+                                self.bias_hh)
+        return (h2, c2) if batched else (h2.squeeze(0), c2.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, (h,), batched = self._prepare(input, hx, 1)
+        out = _seq.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return out if batched else out.squeeze(0)

@@ -1,0 +1,153 @@
+"""Embeddings: ``nn.Embedding`` (``padding_idx``, ``max_norm``, ``from_pretrained``),
+``F.embedding`` and ``F.one_hot``, with PyTorch's semantics.
+
+A lookup is dlcore's ``embedding`` composite (``take`` on the weight's rows; the gradient is a
+scatter-add into a dense weight gradient; the ``padding_idx`` row gets none).  ``max_norm``
+renormalises the looked-up rows of the weight *in place*, without recording, before the lookup,
+as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from ..autograd import no_grad
+from ..creation import empty
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+
+
+def _index_tensor(input) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"embedding(): argument 'indices' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._buf.dtype.kind not in "iu":
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {input.dtype} instead "
+                           "(while checking arguments for embedding)")
+    return input
+
+
+def _padding(padding_idx, num: int):
+    if padding_idx is None:
+        return None
+    if padding_idx >= num or padding_idx < -num:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx % num
+
+
+def _renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> None:
+    """Rows of ``weight`` used by ``indices`` whose ``norm_type``-norm exceeds ``max_norm`` are
+    scaled to norm ``max_norm`` (times 1/(norm + 1e-7) as PyTorch), in place, not recorded."""
+    idx = np.unique(np.asarray(indices.cpu()._buf).reshape(-1))
+    if idx.size == 0:
+        return
+    with no_grad():
+        rows = _ops.take(weight, Tensor._wrap(idx.astype(np.int64)))
+        rb = np.asarray(rows.cpu()._buf)
+        norms = np.sum(np.abs(rb) ** norm_type, axis=1) ** (1.0 / norm_type)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(rb.dtype)
+        big = np.nonzero(norms > max_norm)[0]
+        if big.size:
+            w = weight._buf
+            host = np.asarray(weight.cpu()._buf).copy()
+            host[idx[big]] = rb[big] * scale[big, None]
+            if isinstance(w, np.ndarray):
+                w[...] = host
+            else:
+                w.copy_to_device(host)
+            weight._version[0] += 1
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """``weight[input]`` (PyTorch's ``F.embedding``)."""
+    input = _index_tensor(input)
+    if weight.dim() != 2:
+        raise RuntimeError(f"'weight' must be 2-D, got {weight.dim()}-D")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("F.embedding: scale_grad_by_freq and sparse gradients are "
+                                  "not supported (dense gradients only)")
+    padding_idx = _padding(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        _renorm_(weight, input, max_norm, norm_type)
+    return _seq.embedding(input, weight, padding_idx)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Int64 one-hot encoding along a new last axis (``num_classes=-1``: max value + 1)."""
+    if not isinstance(tensor, Tensor) or tensor._buf.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    host = np.asarray(tensor.cpu()._buf)
+    if host.size and host.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if host.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(host.max()) + 1
+    elif host.size and host.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return _ops.one_hot(tensor, num_classes, np.int64)
+
+
+class Embedding(Module):
+    """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim`` (weights drawn
+    from N(0, 1); the ``padding_idx`` row starts at zero and is never updated)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight: Tensor | None = None, _freeze: bool = False, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = _padding(padding_idx, num_embeddings)
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype,
+                                          device=device), requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError("Shape of weight does not match num_embeddings and "
+                                     "embedding_dim")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight._buf[self.padding_idx] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        return s
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An ``Embedding`` whose weight is (a leaf sharing the memory of) ``embeddings``."""
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)

@@ -1,0 +1,67 @@
+"""Op-table rows of the sequence composites (dlcore/ops/sequence.py): gather along any axis,
+embedding lookup, sequence_mask and the RNN/LSTM/GRU cells, against NumPy written out from
+PyTorch's equations; ``op_table.py`` appends them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops
+from dlcore.ops import sequence as seq
+
+
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _np_lstm(x, h, c, wi, wh, bi, bh):
+    z = x @ wi.T + bi + h @ wh.T + bh
+    i, f, g, o = np.split(z, 4, axis=-1)
+    c2 = _sig(f) * c + _sig(i) * np.tanh(g)
+    return np.concatenate([_sig(o) * np.tanh(c2), c2], -1).astype(x.dtype)
+
+
+def _np_gru(x, h, wi, wh, bi, bh):
+    xr, xz, xn = np.split(x @ wi.T + bi, 3, axis=-1)
+    hr, hz, hn = np.split(h @ wh.T + bh, 3, axis=-1)
+    r, z = _sig(xr + hr), _sig(xz + hz)
+    n = np.tanh(xn + r * hn)
+    return ((1 - z) * n + z * h).astype(x.dtype)
+
+
+def _lstm(x, h, c, wi, wh, bi, bh):
+    h2, c2 = seq.lstm_cell(x, h, c, wi, wh, bi, bh)
+    return ops.concatenate([h2, c2], -1)
+
+
+def seq_rows(OpRow, U, B) -> list:
+    B3, D, H = 2, 3, 4
+    cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
+    return [
+        OpRow("gather[axis=1]", "gather", lambda x, i: seq.gather(x, i, 1),
+              lambda x, i: np.take(x, i, axis=1),
+              (((3, 5, 2), (4,)), ((2, 5), (2, 3))), ("real", "int5"), (0,),
+              primitives=("take", "transpose", "scatter_add")),
+        OpRow("gather[axis=-1]", "gather", lambda x, i: seq.gather(x, i, -1),
+              lambda x, i: np.take(x, i, axis=-1),
+              (((2, 3, 4), (2, 2)),), ("real", "int4"), (0,)),
+        OpRow("embedding", "embedding", lambda i, w: seq.embedding(i, w),
+              lambda i, w: w[i], (((2, 3), (5, 4)),), ("int5", "real"), (1,),
+              primitives=("take",)),
+        OpRow("sequence_mask", "sequence_mask", lambda n: seq.sequence_mask(n, 6),
+              lambda n: np.arange(6)[None, :] < n[:, None], (((4,),),), ("int7",), (),
+              primitives=("less", "expand_dims")),
+        OpRow("rnn_cell[tanh]", "rnn_cell", lambda x, h, wi, wh, bi, bh: seq.rnn_cell(
+                  x, h, wi, wh, bi, bh),
+              lambda x, h, wi, wh, bi, bh: np.tanh(x @ wi.T + bi + h @ wh.T + bh),
+              (((B3, D), (B3, H), (H, D), (H, H), (H,), (H,)),), ("real",) * 6,
+              (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5, primitives=cell),
+        OpRow("lstm_cell", "lstm_cell", _lstm, _np_lstm,
+              (((B3, D), (B3, H), (B3, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)),),
+              ("real",) * 7, (0, 1, 2, 3, 4, 5, 6), rtol=1e-4, atol=1e-5,
+              primitives=cell + ("concatenate",)),
+        OpRow("gru_cell", "gru_cell", seq.gru_cell, _np_gru,
+              (((B3, D), (B3, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,)),),
+              ("real",) * 6, (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5,
+              primitives=cell + ("sub",)),
+    ]
