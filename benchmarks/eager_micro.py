@@ -1,7 +1,7 @@
 """Side-by-side timings of dlcore_eager and PyTorch eager (when installed), in one process.
 
     python -m benchmarks.eager_micro               # each library's own thread settings
-    python -m benchmarks.eager_micro --threads 1   # BLAS/OpenMP and torch pinned to one thread
+    python -m benchmarks.eager_micro --threads 1   # pinned to one core (affinity), every pool 1
 
 Measured, never asserted in tests.  Prints microseconds per operation or step, the ratio to
 PyTorch, and the settings that matter (threads, BLAS).  The two libraries run in interleaved
@@ -14,16 +14,15 @@ import os
 import sys
 import time
 
-if __name__ == "__main__" and "--threads" in sys.argv:
-    # ``python -m benchmarks.eager_micro`` imports the package (and NumPy's BLAS) before this line
-    # runs, so thread settings only take effect in a fresh process: re-run with them set.
-    _n = sys.argv[sys.argv.index("--threads") + 1]
-    _vars = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
-    if any(os.environ.get(v) != _n for v in _vars):
-        os.environ.update(dict.fromkeys(_vars, _n))
-        os.execv(sys.executable, [sys.executable, "-m", "benchmarks.eager_micro", *sys.argv[1:]])
+from .threads import apply_after_imports, apply_before_imports, choose
 
-import numpy as np
+_POLICY = None
+if __name__ == "__main__" and "--threads" in sys.argv:
+    # the harness's thread policy: CPU affinity and pool sizes, before numpy/torch load
+    _POLICY = choose(int(sys.argv[sys.argv.index("--threads") + 1]))
+    apply_before_imports(_POLICY)
+
+import numpy as np  # noqa: E402 - after the thread policy
 
 
 def best_us(fn, number: int, repeat: int = 1) -> float:
@@ -114,8 +113,9 @@ def main() -> None:
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
           + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if torch else ""))
-    if torch is not None and "--threads" in sys.argv:
-        torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
+    if _POLICY is not None:
+        apply_after_imports(_POLICY)
+        print(_POLICY.describe())
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     rows = [("seed autograd step (64,1000,100,10), us", seed_step, 20),
             ("seed nn + Adam step, us", nn_step, 20),

@@ -52,6 +52,8 @@ def test_cli_writes_table_files_and_pictures(cli_run) -> None:
     assert "| workload | " in proc.stdout and "NumPy by hand" in proc.stdout
     assert "## Setup + first step" in proc.stdout and "## Environment" in proc.stdout
     assert "OMP_WAIT_POLICY=" in proc.stdout
+    assert "thread policy: " in proc.stdout and "chosen automatically" in proc.stdout
+    assert "| load |" in proc.stdout and " c/w " in proc.stdout
     for name in ("results.json", "results.csv", "table.md"):
         assert (out / name).stat().st_size > 0
     pytest.importorskip("matplotlib")
