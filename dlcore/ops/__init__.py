@@ -21,6 +21,9 @@ rule, vjp, kernels) lives in the module of its family:
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
     linalg_extra.py count_nonzero, aminmax, norms, dist, cdist, addmm, baddbmm, mv,
                     matrix_power, diagonal, diag, trace, tril, triu, cross, einsum (composites)
+    conv.py         conv, conv_transpose, conv_filter_grad (1-D/2-D, channels-first)
+    pool.py         max_pool (+argmax, plane_gather/scatter), avg_pool (+grad)
+    spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
@@ -57,6 +60,10 @@ from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
 
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
+
+from .conv import conv, conv_filter_grad, conv_transpose
+from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
+from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001

@@ -324,5 +324,11 @@ except ImportError:
     from op_rows_seq import seq_rows
 ROWS += seq_rows(OpRow, U, B)
 
+try:                                    # the rows of dlcore/ops/conv.py, pool.py, spatial.py
+    from .op_rows_conv import conv_rows
+except ImportError:                     # imported as a top-level module (tests/cuda)
+    from op_rows_conv import conv_rows
+ROWS += conv_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

@@ -1,0 +1,220 @@
+"""Numba loops behind the CPU convolution and pooling kernels (imported on first use, never by
+``import dlcore``).
+
+Every loop works on 2-D images in NCHW order (a 1-D signal is an image of height 1).  Only the
+*leading* padding of each spatial axis enters the index arithmetic: input row ``ih`` of output
+row ``oh`` and kernel row ``i`` is ``oh * sh - ph + i * dh``; rows outside ``[0, H)`` are
+padding (zero for convolution, skipped for pooling).  The output size, which the trailing
+padding and ``ceil_mode`` decide, is given by the caller.
+
+* ``im2col`` / ``col2im``: the "convolution as a matrix product" unfolding.  ``cols[n, (c, i, j),
+  (oh, ow)] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]``; ``col2im`` is its adjoint (a
+  scatter-add of the columns back onto the image).
+* ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
+  ``dlcore/kernels/cpu/conv.py`` (and for groups with tiny channel counts).
+* pooling: ``max_pool``, ``max_pool_argmax`` (flat index ``ih * W + iw`` of the first maximum in
+  each window, as PyTorch's ``return_indices``), ``plane_gather`` / ``plane_scatter`` (gather by
+  those indices and its adjoint), ``avg_pool`` and ``avg_pool_grad``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .runtime import configure_threads
+
+configure_threads()
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols):
+    n_b, c_n, h_n, w_n = x.shape
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for oh in range(oh_n):
+                    ih = oh * sh - ph + i * dh
+                    base = oh * ow_n
+                    if ih < 0 or ih >= h_n:
+                        for ow in range(ow_n):
+                            cols[n, row, base + ow] = 0
+                    else:
+                        for ow in range(ow_n):
+                            iw = ow * sw - pw + j * dw
+                            if iw >= 0 and iw < w_n:
+                                cols[n, row, base + ow] = x[n, c, ih, iw]
+                            else:
+                                cols[n, row, base + ow] = 0
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
+    """out[n, c, ih, iw] += cols[n, (c, i, j), (oh, ow)]: the adjoint of im2col."""
+    n_b, c_n, h_n, w_n = out.shape
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for oh in range(oh_n):
+                    ih = oh * sh - ph + i * dh
+                    if ih < 0 or ih >= h_n:
+                        continue
+                    base = oh * ow_n
+                    for ow in range(ow_n):
+                        iw = ow * sw - pw + j * dw
+                        if iw >= 0 and iw < w_n:
+                            out[n, c, ih, iw] += cols[n, row, base + ow]
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "contract"})
+def conv_direct(x, w, sh, sw, ph, pw, dh, dw, groups, out):
+    """out[n, o, oh, ow] = sum_{c in o's group, i, j} x[n, c, ih, iw] * w[o, c', i, j]."""
+    n_b, c_n, h_n, w_n = x.shape
+    o_n, cg, kh, kw = w.shape
+    og = o_n // groups
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for no in prange(n_b * o_n):
+        n = no // o_n
+        o = no % o_n
+        c0 = (o // og) * cg
+        for oh in range(oh_n):
+            for ow in range(ow_n):
+                out[n, o, oh, ow] = 0
+        for cc in range(cg):
+            for i in range(kh):
+                for j in range(kw):
+                    wv = w[o, cc, i, j]
+                    for oh in range(oh_n):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= h_n:
+                            continue
+                        for ow in range(ow_n):
+                            iw = ow * sw - pw + j * dw
+                            if iw >= 0 and iw < w_n:
+                                out[n, o, oh, ow] += wv * x[n, c0 + cc, ih, iw]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def max_pool(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    n_b, c_n, h_n, w_n = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for oh in range(oh_n):
+            for ow in range(ow_n):
+                best = -np.inf
+                for i in range(kh):
+                    ih = oh * sh - ph + i * dh
+                    if ih < 0 or ih >= h_n:
+                        continue
+                    for j in range(kw):
+                        iw = ow * sw - pw + j * dw
+                        if iw >= 0 and iw < w_n:
+                            v = x[n, c, ih, iw]
+                            if best == best and (v > best or v != v):   # first NaN wins
+                                best = v
+                out[n, c, oh, ow] = best
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def max_pool_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    """out[n, c, oh, ow] = ih * W + iw of the first maximum of the window (first NaN)."""
+    n_b, c_n, h_n, w_n = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for oh in range(oh_n):
+            for ow in range(ow_n):
+                best = -np.inf
+                arg = -1
+                for i in range(kh):
+                    ih = oh * sh - ph + i * dh
+                    if ih < 0 or ih >= h_n:
+                        continue
+                    for j in range(kw):
+                        iw = ow * sw - pw + j * dw
+                        if iw >= 0 and iw < w_n:
+                            v = x[n, c, ih, iw]
+                            if arg < 0 or (best == best and (v > best or v != v)):
+                                best = v
+                                arg = ih * w_n + iw
+                out[n, c, oh, ow] = arg
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def plane_gather(x, idx, out):
+    """out[n, c, k] = x[n, c, idx[n, c, k]] (x and idx viewed as (N, C, plane))."""
+    n_b, c_n, p_n = idx.shape
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for k in range(p_n):
+            out[n, c, k] = x[n, c, idx[n, c, k]]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def plane_scatter(g, idx, out):
+    """out[n, c, idx[n, c, k]] += g[n, c, k]: the adjoint of plane_gather (out zeroed)."""
+    n_b, c_n, p_n = idx.shape
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for k in range(p_n):
+            out[n, c, idx[n, c, k]] += g[n, c, k]
+
+
+@njit(cache=True, nogil=True)
+def _window(o, s, p, k, lim_pad, lim):
+    """PyTorch's average-pool window along one axis: (start, end, counted size with padding)."""
+    start = o * s - p
+    end = min(start + k, lim_pad)
+    size_pad = end - start
+    return max(start, 0), min(end, lim), size_pad
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def avg_pool(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    n_b, c_n, h_n, w_n = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for oh in range(oh_n):
+            h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
+            for ow in range(ow_n):
+                w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
+                acc = 0.0
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        acc += x[n, c, ih, iw]
+                cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
+                out[n, c, oh, ow] = acc / cnt if cnt > 0 else 0.0
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def avg_pool_grad(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    """out (zeroed, the input's shape) += g / count over each window: avg_pool's adjoint."""
+    n_b, c_n, h_n, w_n = out.shape
+    oh_n, ow_n = g.shape[2], g.shape[3]
+    for nc in prange(n_b * c_n):
+        n = nc // c_n
+        c = nc % c_n
+        for oh in range(oh_n):
+            h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
+            for ow in range(ow_n):
+                w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
+                cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
+                if cnt <= 0:
+                    continue
+                v = g[n, c, oh, ow] / cnt
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        out[n, c, ih, iw] += v

@@ -1,0 +1,271 @@
+"""Convolution over one or two spatial axes: the forward primitive and its two gradients.
+
+Three primitives, each the adjoint of the others in one argument, so the family is closed
+under differentiation (gradients of gradients included)::
+
+    conv(x, w)                y[n,o,p] = sum_{c in group(o), k} x[n,c,p*s - pad_lo + k*d] w[o,c,k]
+    conv_transpose(g, w)      the adjoint of conv in x: dx = conv_transpose(g, w)
+    conv_filter_grad(x, g)    the adjoint of conv in w: dw = conv_filter_grad(x, g)
+
+and ``<conv(x, w), g> = <x, conv_transpose(g, w)> = <w, conv_filter_grad(x, g)>`` gives every
+vjp: conv_transpose's are ``(conv(c, w), conv_filter_grad(c, g))``, conv_filter_grad's are
+``(conv_transpose(g, c), conv(x, c))``.  ``conv_transpose`` is also the user-facing transposed
+convolution (PyTorch ``ConvTranspose2d``, TF ``conv2d_transpose``): its ``in_size`` parameter picks
+the output size among those that the strided forward maps to the same size (output_padding).
+
+Parameters (normalised by :func:`conv_params`): ``strides`` and ``dilation`` (one int per
+spatial axis), ``padding`` (one ``(lo, hi)`` pair per spatial axis: explicit, or resolved from
+'SAME'/'VALID' with TensorFlow's rule, the odd pixel going to ``hi``), ``groups`` (the channels
+split into ``groups`` independent convolutions; ``groups == C`` is depthwise).
+
+Layout (a DESIGN decision): the primitives are channels-first, ``x: (N, C, *spatial)``,
+``w: (O, C/groups, *kernel)`` as PyTorch stores them; TensorFlow/Keras front ends transpose NHWC
+input and HWIO filters at the boundary.  Measured at LeNet-5's second layer (batch 64, one
+thread): the NHWC<->NCHW transposes of input and output cost about 30 us against 875 us for the
+convolution (im2col copies the input anyway), so a layout parameter in every kernel would not
+pay for its complexity; the front-end transposes are visible nodes that the graph passes can
+cancel in pairs.  CPU kernels: im2col + BLAS GEMM (figures in :mod:`dlcore.kernels.cpu.conv`);
+CUDA: one thread per output element (:mod:`dlcore.kernels.cuda.conv`).
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError
+from ..kernels.cpu import conv as _cpu
+from ..kernels.cuda import conv as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+
+
+# ----------------------------------------------------------------------------- parameters
+def tuple_n(name: str, value, n: int, op: str) -> tuple:
+    """An int or a length-n sequence of ints, as a tuple of n ints."""
+    if isinstance(value, int):
+        return (int(value),) * n
+    t = tuple(int(v) for v in value)
+    if len(t) == 1 and n > 1:
+        t = t * n
+    if len(t) != n:
+        raise ValueError(f"{op}: expected {name} to be a single integer or a list of {n} "
+                         f"integers, got {list(t)}")
+    return t
+
+
+def same_padding(in_size: int, k: int, s: int, d: int) -> tuple:
+    """TensorFlow's 'SAME': out = ceil(in / s); the total padding split, the odd pixel at hi."""
+    out = -(-in_size // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - in_size, 0)
+    return (total // 2, total - total // 2)
+
+
+def resolve_padding(padding, spatial: tuple, kernel: tuple, strides: tuple, dilation: tuple,
+                    op: str) -> tuple:
+    """``padding`` as one ``(lo, hi)`` pair per spatial axis."""
+    n = len(kernel)
+    if isinstance(padding, str):
+        mode = padding.upper()
+        if mode == "VALID":
+            return ((0, 0),) * n
+        if mode == "SAME":
+            if any(d is None for d in spatial):
+                raise ValueError(f"{op}: padding='SAME' needs known spatial sizes, got "
+                                 f"{list(spatial)}")
+            return tuple(same_padding(i, k, s, d)
+                         for i, k, s, d in zip(spatial, kernel, strides, dilation))
+        raise ValueError(f"{op}: padding must be 'SAME', 'VALID', an int or a list, "
+                         f"got {padding!r}")
+    if isinstance(padding, int):
+        pads = ((int(padding),) * 2,) * n
+    else:
+        items = list(padding)
+        if all(isinstance(p, int) for p in items):
+            if len(items) == 1:
+                items = items * n
+            if len(items) != n:
+                raise ValueError(f"{op}: expected padding of {n} values, got {items}")
+            pads = tuple((int(p), int(p)) for p in items)
+        else:
+            pads = tuple((int(p[0]), int(p[1])) for p in items)
+            if len(pads) != n:
+                raise ValueError(f"{op}: expected {n} (lo, hi) padding pairs, got {items}")
+    if any(p < 0 for pair in pads for p in pair):
+        raise ValueError(f"{op}: negative padding is not supported, got {list(pads)}")
+    return pads
+
+
+def out_size(in_size, k: int, s: int, pad: tuple, d: int):
+    """The number of windows along one axis (None when ``in_size`` is unknown)."""
+    if in_size is None:
+        return None
+    return (in_size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
+
+
+def conv_params(x, w, strides=1, padding=0, dilation=1, groups: int = 1, op: str = "conv"):
+    """Normalised primitive parameters for ``conv(x, w, ...)`` (channels-first operands)."""
+    xa, wa = aval_of(x), aval_of(w)
+    n = wa.ndim - 2
+    if n not in (1, 2) or xa.ndim != n + 2:
+        raise ShapeError(op, "expected a (N, C, L) or (N, C, H, W) input and a filter of the same "
+                         "rank", [xa.shape, wa.shape])
+    st = tuple_n("stride", strides, n, op)
+    dl = tuple_n("dilation", dilation, n, op)
+    if min(st) < 1 or min(dl) < 1:
+        raise ValueError(f"{op}: stride and dilation must be positive, got {list(st)} and "
+                         f"{list(dl)}")
+    pads = resolve_padding(padding, tuple(xa.shape[2:]), tuple(wa.shape[2:]), st, dl, op)
+    return dict(strides=st, padding=pads, dilation=dl, groups=int(groups))
+
+
+# ----------------------------------------------------------------------------- shape rules
+def _check_common(op, x: AVal, w: AVal, strides, padding, dilation, groups) -> int:
+    n = len(strides)
+    if x.ndim != n + 2 or w.ndim != n + 2:
+        raise ShapeError(op, f"expected rank-{n + 2} operands", [x.shape, w.shape])
+    _rules.require_float(op, x, w)
+    _rules.same_dtype(op, x, w)
+    if groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups}")
+    return n
+
+
+def _conv_out_spatial(op, x_sp, k_sp, strides, padding, dilation, shapes) -> tuple:
+    out = []
+    for i, k, s, p, d in zip(x_sp, k_sp, strides, padding, dilation):
+        o = out_size(i, k, s, p, d)
+        if o is not None and o < 1:
+            raise ShapeError(op, f"Kernel size {k} (dilation {d}) can't be greater than the padded "
+                             f"input size {i + p[0] + p[1]}", shapes)
+        out.append(o)
+    return tuple(out)
+
+
+def _conv_rule(x: AVal, w: AVal, *, strides, padding, dilation, groups) -> AVal:
+    _check_common("conv", x, w, strides, padding, dilation, groups)
+    c, o, cg = x.shape[1], w.shape[0], w.shape[1]
+    shapes = [x.shape, w.shape]
+    if o is not None and o % groups:
+        raise ShapeError("conv", f"out_channels {o} must be divisible by groups {groups}", shapes)
+    if c is not None and cg is not None and c != cg * groups:
+        raise ShapeError("conv", f"expected input with {cg * groups} channels (filter "
+                         f"{w.shape[1]} per group x {groups} groups), but got {c} channels",
+                         shapes)
+    sp = _conv_out_spatial("conv", x.shape[2:], w.shape[2:], strides, padding, dilation, shapes)
+    return AVal((x.shape[0], o) + sp, x.dtype)
+
+
+def _conv_transpose_rule(g: AVal, w: AVal, *, in_size, strides, padding, dilation,
+                         groups) -> AVal:
+    _check_common("conv_transpose", g, w, strides, padding, dilation, groups)
+    shapes = [g.shape, w.shape]
+    if g.shape[1] is not None and w.shape[0] is not None and g.shape[1] != w.shape[0]:
+        raise ShapeError("conv_transpose", f"expected input with {w.shape[0]} channels, but got "
+                         f"{g.shape[1]} channels", shapes)
+    want = _conv_out_spatial("conv_transpose", in_size, w.shape[2:], strides, padding, dilation,
+                             shapes)
+    for have, o in zip(g.shape[2:], want):
+        if have is not None and have != o:
+            raise ShapeError("conv_transpose", f"output size {list(in_size)} is not reachable: "
+                             f"its convolution has spatial size {list(want)}", shapes)
+    cg = w.shape[1]
+    return AVal((g.shape[0], None if cg is None else cg * groups) + tuple(in_size), g.dtype)
+
+
+def _conv_filter_grad_rule(x: AVal, g: AVal, *, kernel_size, strides, padding, dilation,
+                           groups) -> AVal:
+    _check_common("conv_filter_grad", x, g, strides, padding, dilation, groups)
+    shapes = [x.shape, g.shape]
+    want = _conv_out_spatial("conv_filter_grad", x.shape[2:], kernel_size, strides, padding,
+                             dilation, shapes)
+    for have, o in zip(g.shape[2:], want):
+        if have is not None and o is not None and have != o:
+            raise ShapeError("conv_filter_grad", f"the output gradient's spatial size must be "
+                             f"{list(want)}, the convolution's", shapes)
+    c = x.shape[1]
+    return AVal((g.shape[1], None if c is None else c // groups) + tuple(kernel_size), x.dtype)
+
+
+# ----------------------------------------------------------------------------- vjps
+def _conv_vjp(g, y, x, w, *, strides, padding, dilation, groups):
+    p = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
+    return (lambda: bind(conv_transpose_p, g, w, in_size=tuple(aval_of(x).shape[2:]), **p),
+            lambda: bind(conv_filter_grad_p, x, g, kernel_size=tuple(aval_of(w).shape[2:]), **p))
+
+
+def _conv_transpose_vjp(c, y, g, w, *, in_size, strides, padding, dilation, groups):
+    p = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
+    return (lambda: bind(conv_p, c, w, **p),
+            lambda: bind(conv_filter_grad_p, c, g, kernel_size=tuple(aval_of(w).shape[2:]), **p))
+
+
+def _conv_filter_grad_vjp(c, y, x, g, *, kernel_size, strides, padding, dilation, groups):
+    p = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
+    return (lambda: bind(conv_transpose_p, g, c, in_size=tuple(aval_of(x).shape[2:]), **p),
+            lambda: bind(conv_p, x, c, **p))
+
+
+conv_p = Primitive(
+    "conv", _conv_rule, _conv_vjp, kind="conv",
+    doc="y[n,o,p] = sum_{c,k} x[n,c,p*s-pad+k*d] * w[o,c,k] (per group);  "
+        "dx = conv_transpose(g, w),  dw = conv_filter_grad(x, g)",
+    kernels={"cpu": _cpu.conv, "cuda": _cuda.conv})
+
+conv_transpose_p = Primitive(
+    "conv_transpose", _conv_transpose_rule, _conv_transpose_vjp, kind="conv",
+    doc="y = conv's adjoint in x: y[n,c,q] = sum_{o,p,k: q = p*s-pad+k*d} g[n,o,p] * w[o,c,k];  "
+        "dg = conv(c, w),  dw = conv_filter_grad(c, g)",
+    kernels={"cpu": _cpu.conv_transpose, "cuda": _cuda.conv_transpose})
+
+conv_filter_grad_p = Primitive(
+    "conv_filter_grad", _conv_filter_grad_rule, _conv_filter_grad_vjp, kind="conv",
+    doc="y[o,c,k] = sum_{n,p} g[n,o,p] * x[n,c,p*s-pad+k*d];  "
+        "dx = conv_transpose(g, c),  dg = conv(x, c)",
+    kernels={"cpu": _cpu.conv_filter_grad, "cuda": _cuda.conv_filter_grad})
+
+
+# ----------------------------------------------------------------------------- functional ops
+def conv(x, w, strides=1, padding=0, dilation=1, groups: int = 1):
+    """Channels-first convolution (cross-correlation, as every DL library): ``x (N, C, *sp)``,
+    ``w (O, C/groups, *k)``; padding an int, per-axis ints, (lo, hi) pairs, 'SAME' or 'VALID'."""
+    from .elementwise import _promote
+    x, w = _promote(x, w)
+    return bind(conv_p, x, w, **conv_params(x, w, strides, padding, dilation, groups))
+
+
+def conv_transpose(x, w, strides=1, padding=0, output_padding=0, dilation=1, groups: int = 1,
+                   output_size=None):
+    """The transposed convolution (PyTorch ``conv_transpose*d``): ``x (N, O, *sp)``,
+    ``w (O, C/groups, *k)`` -> ``(N, C, *out)`` with out = (sp-1)*s - pad_lo - pad_hi +
+    d*(k-1) + 1 + output_padding, or ``output_size`` (TF ``conv2d_transpose``'s output_shape,
+    with which 'SAME'/'VALID' are resolved)."""
+    from .elementwise import _promote
+    x, w = _promote(x, w)
+    xa, wa = aval_of(x), aval_of(w)
+    n = wa.ndim - 2
+    st = tuple_n("stride", strides, n, "conv_transpose")
+    dl = tuple_n("dilation", dilation, n, "conv_transpose")
+    k = tuple(wa.shape[2:])
+    if output_size is not None:
+        size = tuple(int(v) for v in output_size)[-n:]
+        pads = resolve_padding(padding, size, k, st, dl, "conv_transpose")
+    else:
+        pads = resolve_padding(padding, (1,) * n, k, st, dl, "conv_transpose")
+        op_ = tuple_n("output_padding", output_padding, n, "conv_transpose")
+        for o, s, d in zip(op_, st, dl):
+            if o >= max(s, d):
+                raise ValueError(f"conv_transpose: output padding must be smaller than either "
+                                 f"stride or dilation, got output_padding={list(op_)}")
+        size = tuple((i - 1) * s - p[0] - p[1] + d * (kk - 1) + 1 + o
+                     for i, s, p, d, kk, o in zip(xa.shape[2:], st, pads, dl, k, op_))
+    return bind(conv_transpose_p, x, w, in_size=size, strides=st, padding=pads, dilation=dl,
+                groups=int(groups))
+
+
+def conv_filter_grad(x, g, kernel_size, strides=1, padding=0, dilation=1, groups: int = 1):
+    """The gradient of ``conv(x, w)`` with respect to ``w`` for the output cotangent ``g``."""
+    n = len(aval_of(x).shape) - 2
+    k = tuple_n("kernel_size", kernel_size, n, "conv_filter_grad")
+    st = tuple_n("stride", strides, n, "conv_filter_grad")
+    dl = tuple_n("dilation", dilation, n, "conv_filter_grad")
+    pads = resolve_padding(padding, tuple(aval_of(x).shape[2:]), k, st, dl, "conv_filter_grad")
+    return bind(conv_filter_grad_p, x, g, kernel_size=k, strides=st, padding=pads, dilation=dl,
+                groups=int(groups))

@@ -1,0 +1,195 @@
+"""Pooling over one or two spatial axes of channels-first input ``(N, C, *spatial)``.
+
+    max_pool(x)            y[n,c,p] = max_{k} x[n,c,p*s-pad+k*d]   (padding never wins)
+                           dx = plane_scatter(g, max_pool_argmax(x))
+    max_pool_argmax(x)     i[n,c,p] = flat spatial index of the window's first maximum
+                           (PyTorch's return_indices; not differentiable)
+    plane_gather(x, i)     y[n,c,p] = x[n,c,i[n,c,p]]  (each (n, c) plane flattened)
+                           dx = plane_scatter(g, i)
+    plane_scatter(g, i)    y = zeros;  y[n,c,i[n,c,p]] += g[n,c,p]   (max_unpool)
+                           dg = plane_gather(c, i)
+    avg_pool(x)            y[n,c,p] = sum of the window / count   (PyTorch's divisor rule)
+                           dx = avg_pool_grad(g)
+    avg_pool_grad(g)       the adjoint of avg_pool;  dg = avg_pool(c)
+
+Parameters: ``kernel_size``, ``strides``, ``dilation`` (max only) one int per spatial axis,
+``padding`` one (lo, hi) pair per axis, and ``out_size``, the number of windows per axis, which
+the wrappers compute (``ceil_mode`` adds windows that start inside the input or the leading
+padding, as PyTorch).  For ``avg_pool`` the divisor is PyTorch's: with ``count_include_pad``
+the window clipped to the padded input (``hi`` padding included, ceil_mode's extra not), else
+the window clipped to the input.  TensorFlow's 'SAME' average pool is count_include_pad=False.
+Layout: channels-first primitives, as :mod:`dlcore.ops.conv` (TF front ends transpose NHWC).
+"""
+
+from __future__ import annotations
+
+from ..errors import DTypeError, ShapeError
+from ..kernels.cpu import conv as _cpu
+from ..kernels.cuda import conv as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from .conv import resolve_padding, tuple_n
+
+
+def _check(op, x: AVal, n: int, float_only: bool = True) -> None:
+    if x.ndim != n + 2:
+        raise ShapeError(op, f"expected a rank-{n + 2} (N, C, *spatial) input", [x.shape])
+    if float_only:
+        _rules.require_float(op, x)
+
+
+def _pool_rule(op):
+    def rule(x: AVal, *, kernel_size, strides, padding, out_size, **_) -> AVal:
+        _check(op, x, len(kernel_size))
+        return AVal(tuple(x.shape[:2]) + tuple(out_size), x.dtype)
+    return rule
+
+
+def _argmax_rule(x: AVal, **p) -> AVal:
+    out = _pool_rule("max_pool_argmax")(x, **p)
+    return AVal(out.shape, _int64())
+
+
+def _int64():
+    import numpy as np
+    return np.dtype(np.int64)
+
+
+def _plane_gather_rule(x: AVal, i: AVal) -> AVal:
+    if i.dtype.kind not in "iu":
+        raise DTypeError("plane_gather", "indices must be integers", [i.dtype])
+    if x.ndim < 3 or i.ndim < 3 or tuple(x.shape[:2]) != tuple(i.shape[:2]):
+        raise ShapeError("plane_gather", "expected (N, C, *spatial) values and indices with the "
+                         "same N and C", [x.shape, i.shape])
+    return AVal(tuple(i.shape), x.dtype)
+
+
+def _plane_scatter_rule(g: AVal, i: AVal, *, out_size) -> AVal:
+    if i.dtype.kind not in "iu":
+        raise DTypeError("plane_scatter", "indices must be integers", [i.dtype])
+    if tuple(g.shape) != tuple(i.shape) or g.ndim < 3:
+        raise ShapeError("plane_scatter", "values and indices must have the same (N, C, "
+                         "*spatial) shape", [g.shape, i.shape])
+    return AVal(tuple(g.shape[:2]) + tuple(out_size), g.dtype)
+
+
+def _avg_pool_grad_rule(g: AVal, *, in_size, kernel_size, **_) -> AVal:
+    _check("avg_pool_grad", g, len(kernel_size))
+    return AVal(tuple(g.shape[:2]) + tuple(in_size), g.dtype)
+
+
+def _sp(x) -> tuple:
+    return tuple(aval_of(x).shape[2:])
+
+
+def _max_pool_vjp(g, y, x, **p):
+    return (lambda: bind(plane_scatter_p, g, bind(max_pool_argmax_p, x, **p), out_size=_sp(x)),)
+
+
+def _plane_gather_vjp(g, y, x, i):
+    return (lambda: bind(plane_scatter_p, g, i, out_size=_sp(x)), None)
+
+
+def _plane_scatter_vjp(c, y, g, i, *, out_size):
+    return (lambda: bind(plane_gather_p, c, i), None)
+
+
+def _avg_pool_vjp(g, y, x, *, kernel_size, strides, padding, out_size, count_include_pad):
+    return (lambda: bind(avg_pool_grad_p, g, in_size=_sp(x), kernel_size=kernel_size,
+                         strides=strides, padding=padding, count_include_pad=count_include_pad),)
+
+
+def _avg_pool_grad_vjp(c, y, g, *, in_size, kernel_size, strides, padding, count_include_pad):
+    return (lambda: bind(avg_pool_p, c, kernel_size=kernel_size, strides=strides,
+                         padding=padding, out_size=_sp(g), count_include_pad=count_include_pad),)
+
+
+max_pool_p = Primitive(
+    "max_pool", _pool_rule("max_pool"), _max_pool_vjp, kind="pool",
+    doc="y[n,c,p] = max_k x[n,c,p*s-pad+k*d];  dx = plane_scatter(g, max_pool_argmax(x))",
+    kernels={"cpu": _cpu.max_pool, "cuda": _cuda.max_pool})
+max_pool_argmax_p = Primitive(
+    "max_pool_argmax", _argmax_rule, None, differentiable=False, kind="pool",
+    doc="i[n,c,p] = flat spatial index of the first maximum of the window;  not differentiable",
+    kernels={"cpu": _cpu.max_pool_argmax, "cuda": _cuda.max_pool_argmax})
+plane_gather_p = Primitive(
+    "plane_gather", _plane_gather_rule, _plane_gather_vjp, kind="pool",
+    doc="y[n,c,p] = x[n,c,i[n,c,p]];  dx = plane_scatter(g, i)",
+    kernels={"cpu": _cpu.plane_gather, "cuda": _cuda.plane_gather})
+plane_scatter_p = Primitive(
+    "plane_scatter", _plane_scatter_rule, _plane_scatter_vjp, kind="pool",
+    doc="y = zeros;  y[n,c,i[n,c,p]] += g[n,c,p];  dg = plane_gather(c, i)",
+    kernels={"cpu": _cpu.plane_scatter, "cuda": _cuda.plane_scatter})
+avg_pool_p = Primitive(
+    "avg_pool", _pool_rule("avg_pool"), _avg_pool_vjp, kind="pool",
+    doc="y[n,c,p] = sum_k x[n,c,p*s-pad+k] / count(p);  dx = avg_pool_grad(g)",
+    kernels={"cpu": _cpu.avg_pool, "cuda": _cuda.avg_pool})
+avg_pool_grad_p = Primitive(
+    "avg_pool_grad", _avg_pool_grad_rule, _avg_pool_grad_vjp, kind="pool",
+    doc="y[n,c,q] = sum_{p: q in window(p)} g[n,c,p] / count(p);  dg = avg_pool(c)",
+    kernels={"cpu": _cpu.avg_pool_grad, "cuda": _cuda.avg_pool_grad})
+
+
+# ----------------------------------------------------------------------------- functional ops
+def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False,
+                op="max_pool", spatial_dims: int | None = None) -> dict:
+    """Normalised parameters, out_size included (PyTorch's ceil_mode rule)."""
+    xa = aval_of(x)
+    n = spatial_dims if spatial_dims is not None else xa.ndim - 2
+    if n not in (1, 2) or xa.ndim != n + 2:
+        raise ShapeError(op, f"expected a (N, C, *spatial) input with {n} spatial axes",
+                         [xa.shape])
+    k = tuple_n("kernel_size", kernel_size, n, op)
+    s = k if strides is None or (not isinstance(strides, int) and len(strides) == 0) \
+        else tuple_n("stride", strides, n, op)
+    d = tuple_n("dilation", dilation, n, op)
+    if min(k) < 1 or min(s) < 1 or min(d) < 1:
+        raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got "
+                         f"{list(k)}, {list(s)}, {list(d)}")
+    pads = resolve_padding(padding, tuple(xa.shape[2:]), k, s, d, op)
+    if not isinstance(padding, str):
+        for (lo, hi), kk in zip(pads, k):
+            if lo > kk // 2 or hi > kk // 2:
+                raise ValueError(f"{op}: pad should be at most half of effective kernel size, "
+                                 f"but got pad={lo}, kernel_size={kk}")
+    outs = []
+    for i, kk, ss, (lo, hi), dd in zip(xa.shape[2:], k, s, pads, d):
+        if i is None:
+            raise ValueError(f"{op}: needs known spatial sizes, got {list(xa.shape[2:])}")
+        span = i + lo + hi - dd * (kk - 1) - 1
+        o = (-(-span // ss) if ceil_mode else span // ss) + 1
+        if ceil_mode and (o - 1) * ss >= i + lo:
+            o -= 1
+        if o < 1:
+            raise ShapeError(op, f"Output size is too small (kernel {kk}, input {i})",
+                             [xa.shape])
+        outs.append(o)
+    return dict(kernel_size=k, strides=s, padding=pads, dilation=d, out_size=tuple(outs))
+
+
+def max_pool(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling of channels-first ``x``; padding an int, pairs, 'SAME' or 'VALID'."""
+    return bind(max_pool_p, x, **pool_params(x, kernel_size, strides, padding, dilation,
+                                             ceil_mode))
+
+
+def max_pool_with_argmax(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False):
+    """``(values, indices)``: the values through plane_gather, so they are differentiable."""
+    p = pool_params(x, kernel_size, strides, padding, dilation, ceil_mode)
+    idx = bind(max_pool_argmax_p, x, **p)
+    return bind(plane_gather_p, x, idx), idx
+
+
+def max_unpool(x, indices, out_size):
+    """PyTorch's max_unpool: values scattered to their (flat spatial) indices in zeros."""
+    return bind(plane_scatter_p, x, indices, out_size=tuple(int(v) for v in out_size))
+
+
+def avg_pool(x, kernel_size, strides=None, padding=0, ceil_mode=False,
+             count_include_pad=True):
+    """Average pooling of channels-first ``x``; 'SAME' padding counts only real pixels (TF)."""
+    p = pool_params(x, kernel_size, strides, padding, 1, ceil_mode, op="avg_pool")
+    if isinstance(padding, str):
+        count_include_pad = False
+    del p["dilation"]
+    return bind(avg_pool_p, x, count_include_pad=bool(count_include_pad), **p)

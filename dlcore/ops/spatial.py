@@ -1,0 +1,190 @@
+"""Composites of image models: padding, adaptive pooling, resizing, normalisation.
+
+None of these has a kernel of its own; each is a function of existing primitives, so its
+gradient comes from theirs:
+
+* ``pad(x, pads, mode, value)``: 'constant' concatenates blocks of ``value`` (``full_like`` of
+  a one-wide slice, broadcast), 'reflect' and 'replicate' gather rows with ``take`` along
+  each padded axis (moved to the front by a transpose), so dx is a ``scatter_add``.
+* ``adaptive_avg_pool(x, out_size)`` and ``interpolate(x, size, mode)`` are linear maps along
+  each spatial axis: ``y = A_h @ x @ A_w^T`` with small constant matrices (PyTorch's adaptive
+  windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``; nearest: ``src = floor(dst * in/out)``;
+  bilinear: ``src = (dst + 0.5) * in/out - 0.5`` clamped at 0, or ``dst * (in-1)/(out-1)``
+  with ``align_corners``).  Two small matmuls beat a gather at these sizes and give the
+  gradient (``A^T``) for free.
+* ``moments(x, axes)`` -> (mean, biased variance); ``batch_norm(x, mean, var, weight, bias,
+  eps, axis)`` = ``(x - mean) * rsqrt(var + eps) * weight + bias`` with the statistics
+  broadcast along the channel ``axis``.  Running statistics live in the front ends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import aval_of
+from . import composites as _c
+from . import elementwise as _e
+from .gather import take
+from .indexing import getitem
+from .linalg import matmul
+from .math_unary import rsqrt
+from .shape import broadcast_to, concatenate, reshape, squeeze, transpose
+
+
+def const_like(arr: np.ndarray, x):
+    """A constant array on ``x``'s device (a raw CUDA buffer or a front-end value whose
+    ``device`` is CUDA gets a device copy; everything else a host array)."""
+    from ..device import device_of, is_cuda_array, to_device
+    if is_cuda_array(x):
+        return to_device(arr, device_of(x))
+    dev = getattr(x, "device", None)
+    if getattr(dev, "type", None) == "cuda":
+        return to_device(arr, "cuda")
+    return arr
+
+
+def _pairs(pads, ndim: int) -> list:
+    """PyTorch's flat (last_lo, last_hi, prev_lo, prev_hi, ...) or one (lo, hi) pair per axis."""
+    pads = list(pads)
+    if pads and not isinstance(pads[0], (tuple, list)):
+        if len(pads) % 2 or len(pads) // 2 > ndim:
+            raise ValueError(f"pad: padding length must be divisible by 2 and at most twice the "
+                             f"rank {ndim}, got {len(pads)}")
+        flat = [(int(pads[2 * i]), int(pads[2 * i + 1])) for i in range(len(pads) // 2)]
+        return [(0, 0)] * (ndim - len(flat)) + flat[::-1]
+    if len(pads) != ndim:
+        raise ValueError(f"pad: expected {ndim} (lo, hi) pairs, got {len(pads)}")
+    return [(int(lo), int(hi)) for lo, hi in pads]
+
+
+def _along(x, axis: int, fn):
+    """Apply ``fn`` to ``x`` with ``axis`` moved to the front, then move it back."""
+    nd = aval_of(x).ndim
+    if axis == 0:
+        return fn(x)
+    perm = [axis] + [i for i in range(nd) if i != axis]
+    inv = list(np.argsort(perm))
+    return transpose(fn(transpose(x, perm)), inv)
+
+
+def pad(x, pads, mode: str = "constant", value=0.0):
+    """Pad ``x``: ``pads`` in PyTorch's flat form (last axis first) or one pair per axis."""
+    av = aval_of(x)
+    pairs = _pairs(pads, av.ndim)
+    if mode not in ("constant", "reflect", "replicate"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect' or 'replicate', got {mode!r}")
+    for axis, (lo, hi) in enumerate(pairs):
+        if lo < 0 or hi < 0:
+            raise ValueError(f"pad: negative padding is not supported, got {(lo, hi)}")
+        if lo == hi == 0:
+            continue
+        n = aval_of(x).shape[axis]
+        if mode == "constant":
+            edge = getitem(x, (slice(None),) * axis + (slice(0, 1),))
+            blk = _e.full_like(edge, value)
+            parts = []
+            for width in (lo, hi):
+                shape = list(aval_of(x).shape)
+                shape[axis] = width
+                parts.append(broadcast_to(blk, tuple(shape)) if width else None)
+            x = concatenate([p for p in (parts[0], x, parts[1]) if p is not None], axis)
+            continue
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(f"pad: padding size should be less than the corresponding input "
+                             f"dimension, but got padding {(lo, hi)} at dimension {axis} of "
+                             f"input {list(av.shape)}")
+        i = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            i = np.abs(i)
+            i = np.where(i >= n, 2 * (n - 1) - i, i)
+        else:
+            i = np.clip(i, 0, n - 1)
+        x = _along(x, axis, lambda t, i=i.astype(np.int64): take(t, const_like(i, t)))
+    return x
+
+
+def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
+    a = np.zeros((n_out, n_in))
+    for o in range(n_out):
+        lo, hi = (o * n_in) // n_out, -((-(o + 1) * n_in) // n_out)
+        a[o, lo:hi] = 1.0 / (hi - lo)
+    return a
+
+
+def _resize_matrix(n_in: int, n_out: int, mode: str, align_corners: bool) -> np.ndarray:
+    a = np.zeros((n_out, n_in))
+    dst = np.arange(n_out)
+    if mode == "nearest":
+        src = np.minimum(np.floor(dst * (n_in / n_out)).astype(np.int64), n_in - 1)
+        a[dst, src] = 1.0
+        return a
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:
+        src = np.maximum((dst + 0.5) * (n_in / n_out) - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    lam = src - i0
+    np.add.at(a, (dst, i0), 1.0 - lam)
+    np.add.at(a, (dst, i1), lam)
+    return a
+
+
+def _apply_matrices(x, mats):
+    """y = A_h @ x @ A_w^T over the last one or two axes (constant matrices in x's dtype)."""
+    dtype = aval_of(x).dtype
+    nsp = len(mats)
+    if nsp == 2:
+        x = matmul(x, const_like(np.ascontiguousarray(mats[1].T, dtype), x))
+        return matmul(const_like(mats[0].astype(dtype), x), x)
+    return matmul(x, const_like(np.ascontiguousarray(mats[0].T, dtype), x))
+
+
+def adaptive_avg_pool(x, out_size):
+    """PyTorch's adaptive_avg_pool{1,2}d over the trailing spatial axes of (N, C, *spatial)."""
+    sp = aval_of(x).shape[2:]
+    out = (out_size,) * len(sp) if isinstance(out_size, int) else tuple(out_size)
+    if len(out) != len(sp) or any(d is None for d in sp):
+        raise ValueError(f"adaptive_avg_pool: output_size {list(out)} does not fit input "
+                         f"spatial size {list(sp)}")
+    out = tuple(s if o is None else int(o) for o, s in zip(out, sp))
+    return _apply_matrices(x, [_adaptive_matrix(s, o) for s, o in zip(sp, out)])
+
+
+def interpolate(x, size, mode: str = "nearest", align_corners: bool = False):
+    """Resize the trailing spatial axes of (N, C, *spatial) to ``size`` (nearest or linear)."""
+    sp = aval_of(x).shape[2:]
+    size = (size,) * len(sp) if isinstance(size, int) else tuple(int(s) for s in size)
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
+                                  f"linear, bilinear)")
+    return _apply_matrices(x, [_resize_matrix(s, o, mode, align_corners)
+                               for s, o in zip(sp, size)])
+
+
+def moments(x, axes, keepdims: bool = False):
+    """(mean, biased variance) of ``x`` over ``axes``."""
+    nd = aval_of(x).ndim
+    axes = tuple(sorted(a % nd for a in ((axes,) if isinstance(axes, int) else axes)))
+    m = _c.mean(x, axes, keepdims=True)
+    v = _c.mean(_c.square(_e.sub(x, m)), axes, keepdims=keepdims)
+    return (m if keepdims else squeeze(m, axes)), v
+
+
+def batch_norm(x, mean, var, weight=None, bias=None, eps: float = 1e-5, axis: int = 1):
+    """y = (x - mean) * rsqrt(var + eps) * weight + bias; the 1-D statistics on ``axis``."""
+    nd = aval_of(x).ndim
+    axis %= nd
+
+    def bc(v):
+        if v is None:
+            return None
+        shape = [1] * nd
+        shape[axis] = -1
+        return reshape(v, tuple(shape)) if aval_of(v).ndim == 1 and nd > 1 else v
+
+    scale = rsqrt(_e.add(bc(var), eps))
+    if weight is not None:
+        scale = _e.mul(scale, bc(weight))
+    y = _e.mul(_e.sub(x, bc(mean)), scale)
+    return y if bias is None else _e.add(y, bc(bias))
