@@ -10,7 +10,8 @@ Reading:
 
 Writing goes through a functional op and then the tensor's memory is updated in place (see
 ``Tensor._commit``): a boolean mask is ``where(mask, value, x)`` (the seed's
-``grad_h[h < 0] = 0``) and basic indices are ``dlcore.ops.index_update``.  All of them have
+``grad_h[h < 0] = 0``), basic indices are ``dlcore.ops.index_update``, and integer arrays (or a
+mask with one value per selected row) are ``where(hit, scatter_add(rows, positions), x)``.  All of them have
 gradients, from dlcore's vjp rules.
 """
 
@@ -133,8 +134,8 @@ def setitem(x: Tensor, key, value) -> None:
     if isinstance(key, Tensor) and key._buf.dtype == np.bool_:
         if isinstance(value, Tensor) and value.ndim > 0 and \
                 tuple(value.shape) != tuple(x.shape):
-            raise NotImplementedError("dlcore_eager: x[mask] = values needs a scalar or a "
-                                      "tensor of x's shape")
+            x._commit(_assign_advanced(x, key, value))     # x[mask] = the selected values
+            return
         mask = key
         if mask.ndim < x.ndim:
             mask = _ops.reshape(mask, tuple(mask.shape) + (1,) * (x.ndim - mask.ndim))
@@ -143,9 +144,84 @@ def setitem(x: Tensor, key, value) -> None:
     if isinstance(key, tuple):
         key = tuple(_scalar_key(k) for k in key)
         if any(_is_advanced(k) for k in key):
-            raise NotImplementedError("dlcore_eager: assignment with integer-array indices is "
-                                      "not supported; use a boolean mask or slices")
+            x._commit(_assign_advanced(x, key, value))
+            return
     elif _is_advanced(key):
-        raise NotImplementedError("dlcore_eager: assignment with integer-array indices is not "
-                                  "supported; use a boolean mask or slices")
+        x._commit(_assign_advanced(x, key, value))
+        return
     x._commit(_ops.index_update(x, key, value))
+
+
+def _flat_positions(x: Tensor, key):
+    """For a key that reads rows of the leading axes (an integer array, a mask, or integer
+    arrays for the first axes): the flat row positions (host int64, broadcast index shape) and
+    the number of leading axes they cover; None for other keys."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    adv = [i for i, k in enumerate(key) if _is_advanced(k)]
+    if adv != list(range(len(adv))) or any(k != slice(None) for k in key[len(adv):]):
+        return None
+    arrays = [_host(key[i]) for i in adv]
+    if len(arrays) == 1 and arrays[0].dtype == np.bool_:
+        pos, k = _mask_positions(x, key[0])
+        return pos.astype(np.int64), k
+    if any(a.dtype.kind not in "iu" for a in arrays):
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    arrays = np.broadcast_arrays(*arrays)
+    lead = tuple(x.shape[:len(adv)])
+    for a, n in zip(arrays, lead):
+        if a.size and (a.max() >= n or a.min() < -n):
+            bad = a[(a >= n) | (a < -n)].flat[0]
+            raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
+    norm = [np.where(a < 0, a + n, a) for a, n in zip(arrays, lead)]
+    flat = np.ravel_multi_index(norm, lead) if norm[0].size else norm[0]
+    return np.asarray(flat, dtype=np.int64), len(adv)
+
+
+def _assign_advanced(x: Tensor, key, value) -> Tensor:
+    """``x[key] = value`` for integer-array and mask keys, as a functional op: the value is
+    broadcast to ``x[key]``'s shape, repeated positions keep the last value (as PyTorch does on
+    the CPU), and the rows are placed with ``where(hit, scatter_add(rows), x)``, so gradients
+    flow to both ``x`` (where not overwritten) and ``value``."""
+    target = getitem(x.detach(), key)        # for its shape (x itself is not saved)
+    tshape = tuple(target.shape)
+    if not isinstance(value, Tensor):
+        value = _ops.full_like(target, value)
+    elif tuple(value.shape) != tshape:
+        value = _ops.broadcast_to(value, tshape)
+    found = _flat_positions(x, key)
+    if found is None:
+        adv = [i for i, k in enumerate(key) if _is_advanced(k)]
+        d = adv[0]
+        if len(adv) != 1 or any(k != slice(None) for k in key[:d]):
+            raise NotImplementedError("dlcore_eager: this combination of advanced indices is "
+                                      "not supported in an assignment; assign one axis at a "
+                                      "time")
+        # x[:, idx] = v: move axis d first, assign there, move back (value likewise).
+        perm = (d,) + tuple(i for i in range(x.ndim) if i != d)
+        inv = tuple(int(i) for i in np.argsort(perm))
+        n_idx = target.ndim - (x.ndim - 1)
+        vperm = tuple(range(d, d + n_idx)) + tuple(range(d)) + \
+            tuple(range(d + n_idx, target.ndim))
+        moved = _ops.transpose(x, perm)
+        new = _assign_advanced(moved, (key[d],) + tuple(key[d + 1:]),
+                               _ops.transpose(value, vperm))
+        return _ops.transpose(new, inv)
+    pos, k = found
+    rest = tuple(x.shape[k:])
+    rows = _ops.reshape(value, (-1,) + rest)
+    order = pos.reshape(-1)
+    # the last occurrence of each position wins
+    _, last = np.unique(order[::-1], return_index=True)
+    keep = np.sort(order.size - 1 - last)
+    if keep.size != order.size:
+        rows = take(rows, _index_tensor(keep, order.size, x))
+        order = order[keep]
+    n = int(np.prod(x.shape[:k], dtype=np.int64))
+    hit = np.zeros(n, dtype=bool)
+    hit[order] = True
+    hit = hit.reshape(tuple(x.shape[:k]) + (1,) * len(rest))
+    hit_t = Tensor._wrap(hit) if not x.is_cuda else Tensor._wrap(hit).cuda()
+    zeros = _ops.reshape(_ops.full_like(x.detach(), 0), (n,) + rest)
+    placed = _ops.scatter_add(rows, _index_tensor(order, n, x), zeros)
+    return _ops.where(hit_t, _ops.reshape(placed, tuple(x.shape)), x)

@@ -24,6 +24,8 @@ rule, vjp, kernels) lives in the module of its family:
     conv.py         conv, conv_transpose, conv_filter_grad (1-D/2-D, channels-first)
     pool.py         max_pool (+argmax, plane_gather/scatter), avg_pool (+grad)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
+    shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
+                    flip, roll, narrow, movedim, unflatten (composites)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
@@ -53,6 +55,8 @@ from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross,
                            diagonal, dist, einsum, matrix_power, mv, tril, trace, triu,
                            vector_norm)
 from .linalg_extra import norm as linalg_norm
+from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
+                          repeat, repeat_interleave, roll, tile, unflatten)
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign

@@ -56,7 +56,56 @@ def math_rows(OpRow, U, B) -> list:
     def b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
         return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
-    return _math_rows(OpRow, u, b, U, B) + _scan_rows(OpRow) + _linalg_rows(OpRow)
+    return (_math_rows(OpRow, u, b, U, B) + _scan_rows(OpRow) + _linalg_rows(OpRow)
+            + _shape_rows(OpRow))
+
+
+def _np_index_add(x, i, s):
+    out = x.copy()
+    np.add.at(out, (slice(None), i), 2.0 * s)
+    return out
+
+
+def _shape_rows(OpRow) -> list:
+    return [
+        OpRow("index_select[axis=1]", "index_select", lambda x, i: ops.index_select(x, 1, i),
+              lambda x, i: np.take(x, i, 1), (((3, 4), (5,)),), ("real", "int4"), (0,),
+              primitives=("take", "transpose")),
+        OpRow("index_add[axis=1]", "index_add",
+              lambda x, i, s_: ops.index_add(x, 1, i, s_, alpha=2.0), _np_index_add,
+              (((3, 4), (5,), (3, 5)),), ("real", "int4", "real"), (0, 2),
+              primitives=("scatter_add", "add")),
+        OpRow("masked_select", "masked_select", ops.masked_select,
+              lambda x, m: x[np.broadcast_to(m, x.shape)],
+              (((3, 4), (3, 4)), ((3, 4), (4,))), ("real", "bool"), (0,),
+              primitives=("nonzero", "take")),
+        OpRow("tile", "tile", lambda x: ops.tile(x, (2, 1, 3)), lambda x: np.tile(x, (2, 1, 3)),
+              (((3, 4),), ((4,),)), ("real",), (0,), primitives=("broadcast_to", "reshape")),
+        OpRow("repeat", "repeat", lambda x: ops.repeat(x, 2, 3), lambda x: np.tile(x, (2, 3)),
+              (((3, 4),),), ("real",), (0,)),
+        OpRow("repeat_interleave", "repeat_interleave",
+              lambda x: ops.repeat_interleave(x, 2, 1), lambda x: np.repeat(x, 2, 1),
+              (((3, 4),),), ("real",), (0,), primitives=("broadcast_to",)),
+        OpRow("repeat_interleave[counts]", "repeat_interleave",
+              lambda x: ops.repeat_interleave(x, [1, 0, 2], 0),
+              lambda x: np.repeat(x, [1, 0, 2], 0), (((3, 4),),), ("real",), (0,),
+              primitives=("take",)),
+        OpRow("flip", "flip", lambda x: ops.flip(x, (0, 1)), lambda x: np.flip(x, (0, 1)),
+              (((3, 4),), ((2, 3, 4),)), ("real",), (0,), primitives=("getitem",)),
+        OpRow("roll", "roll", lambda x: ops.roll(x, (1, -3), (0, 1)),
+              lambda x: np.roll(x, (1, -3), (0, 1)), (((3, 4),),), ("real",), (0,),
+              primitives=("concatenate",)),
+        OpRow("roll[flat]", "roll", lambda x: ops.roll(x, 5), lambda x: np.roll(x, 5),
+              (((3, 4),),), ("real",), (0,)),
+        OpRow("narrow", "narrow", lambda x: ops.narrow(x, 1, 1, 2), lambda x: x[:, 1:3],
+              (((3, 4),),), ("real",), (0,)),
+        OpRow("movedim", "movedim", lambda x: ops.movedim(x, (0, 1), (2, 0)),
+              lambda x: np.moveaxis(x, (0, 1), (2, 0)), (((2, 3, 4),),), ("real",), (0,),
+              primitives=("transpose",)),
+        OpRow("unflatten", "unflatten", lambda x: ops.unflatten(x, 1, (2, -1)),
+              lambda x: x.reshape(3, 2, 2), (((3, 4),),), ("real",), (0,),
+              primitives=("reshape",)),
+    ]
 
 
 def _np_einsum(eq):

@@ -1,0 +1,224 @@
+"""Shape and indexing composites with PyTorch's names: data movement written with the shape
+primitives (transpose, reshape, broadcast_to, getitem, concatenate) and the gathers (``take``,
+``scatter_add``), so every gradient comes from their vjps.
+
+    index_select(x, d, i)        take along axis d (moved first, taken, moved back)
+    index_add(x, d, i, s, alpha) x + scatter_add(alpha s, i) along axis d
+    masked_select(x, m)          x[m] flattened (positions from ``nonzero``: data-dependent size)
+    repeat(x, *sizes) / tile     reshape to (1, a, 1, b), broadcast to (r1, a, r2, b), reshape
+    repeat_interleave(x, r, d)   expand_dims after d, broadcast r, merge
+    flip(x, dims)                getitem with step -1
+    roll(x, shifts, dims)        concatenate of the two slices per axis
+    narrow(x, d, start, length)  getitem
+    movedim(x, src, dst)         transpose
+    unflatten(x, d, sizes)       reshape
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..api import exports
+from ..errors import ShapeError
+from ..registry import aval_of
+from . import _rules
+from .elementwise import add, mul
+from .gather import scatter_add, take
+from .indexing import getitem
+from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
+
+
+def _shape(x) -> tuple:
+    return tuple(aval_of(x).shape)
+
+
+def _ax(op, x, d) -> int:
+    return _rules.normalize_axis(op, int(d), len(_shape(x)), _shape(x))
+
+
+def _to_front(x, d):
+    nd = len(_shape(x))
+    if d == 0:
+        return x, None
+    perm = (d,) + tuple(i for i in range(nd) if i != d)
+    return transpose(x, perm), tuple(int(np.argsort(perm)[i]) for i in range(nd))
+
+
+def _back(y, inv):
+    return y if inv is None else transpose(y, inv)
+
+
+def _sizes(sizes) -> tuple:
+    if len(sizes) == 1 and isinstance(sizes[0], (Sequence, np.ndarray)) and \
+            not isinstance(sizes[0], str):
+        sizes = tuple(sizes[0])
+    return tuple(int(s) for s in sizes)
+
+
+@exports({"torch": "index_select", "Tensor": "index_select"}, "args")
+def index_select(x, axis, index):
+    """The entries of ``x`` at ``index`` (1-D integers) along ``axis``."""
+    d = _ax("index_select", x, axis)
+    if len(_shape(index)) > 1:
+        raise ShapeError("index_select", "index must be a vector", [_shape(x), _shape(index)])
+    moved, inv = _to_front(x, d)
+    return _back(take(moved, index), inv)
+
+
+@exports({"torch": "index_add", "Tensor": "index_add"}, "args")
+def index_add(x, axis, index, source, *, alpha=1):
+    """``x`` with ``alpha * source`` added at ``index`` along ``axis`` (repeats add up)."""
+    d = _ax("index_add", x, axis)
+    moved, inv = _to_front(x, d)
+    src, _ = _to_front(source, d)
+    if alpha != 1:
+        src = mul(src, alpha)
+    return add(x, _back(scatter_add(src, index, moved), inv))
+
+
+@exports({"torch": "masked_select", "Tensor": "masked_select"}, "args")
+def masked_select(x, mask):
+    """The elements of ``x`` where ``mask`` (broadcast together) is true, as a vector."""
+    from .reduce_extra import nonzero
+    from ._rules import broadcast_shapes
+    shape = broadcast_shapes("masked_select", _shape(x), _shape(mask))
+    xb = broadcast_to(x, shape) if _shape(x) != shape else x
+    mb = broadcast_to(mask, shape) if _shape(mask) != shape else mask
+    pos = reshape(nonzero(reshape(mb, (-1,))), (-1,))
+    return take(reshape(xb, (-1,)), pos)
+
+
+@exports({"torch": "tile", "Tensor": "tile"}, "args")
+def tile(x, dims):
+    """NumPy's tile: ``x`` repeated ``dims[i]`` times along each axis (missing ones are 1)."""
+    reps = _sizes((dims,))
+    shape = _shape(x)
+    nd = max(len(reps), len(shape))
+    reps = (1,) * (nd - len(reps)) + reps
+    shape = (1,) * (nd - len(shape)) + shape
+    if all(r == 1 for r in reps):
+        return reshape(x, shape)
+    inter = tuple(v for s in shape for v in (1, s))
+    target = tuple(v for r, s in zip(reps, shape) for v in (r, s))
+    y = broadcast_to(reshape(x, inter), target)
+    return reshape(y, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def repeat(x, *sizes):
+    """``Tensor.repeat(*sizes)``: tile, with at least ``x.ndim`` sizes."""
+    reps = _sizes(sizes)
+    if len(reps) < len(_shape(x)):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    return tile(x, reps)
+
+
+exports({"Tensor": "repeat"}, "args")(repeat)
+
+
+@exports({"torch": "repeat_interleave", "Tensor": "repeat_interleave"}, "args")
+def repeat_interleave(x, repeats, axis=None, *, output_size=None):
+    """Each element repeated ``repeats`` times along ``axis`` (flattened when None);
+    ``repeats`` an int, or one count per element (known values: a list, array or tensor)."""
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    d = _ax("repeat_interleave", x, axis)
+    shape = _shape(x)
+    if not isinstance(repeats, (int, np.integer)):
+        r = np.asarray(repeats.numpy() if hasattr(repeats, "numpy") else repeats).reshape(-1)
+        if r.size == 1:
+            repeats = int(r[0])
+        else:
+            if r.size != shape[d]:
+                raise ShapeError("repeat_interleave", "repeats must have the same size as "
+                                 "input along dim", [shape, r.shape])
+            idx = np.repeat(np.arange(shape[d], dtype=np.int64), r)
+            return index_select(x, d, _index_on_device(idx, x))
+    r = int(repeats)
+    y = expand_dims(x, d + 1)
+    target = shape[:d + 1] + (r,) + shape[d + 1:]
+    return reshape(broadcast_to(y, target), shape[:d] + (shape[d] * r,) + shape[d + 1:])
+
+
+def _index_on_device(idx: np.ndarray, like):
+    """A host index array as an operand next to ``like``: a raw CUDA buffer gets a device copy;
+    front-end values take host constants themselves."""
+    from ..device import device_of, to_device
+    if hasattr(like, "copy_to_host"):
+        return to_device(idx, device_of(like))
+    return idx
+
+
+@exports({"torch": "flip", "Tensor": "flip"}, "args")
+def flip(x, dims):
+    """``x`` reversed along ``dims``."""
+    nd = len(_shape(x))
+    dims = {_ax("flip", x, d) for d in (_sizes((dims,)) if not isinstance(dims, int)
+                                        else (dims,))}
+    return getitem(x, tuple(slice(None, None, -1) if i in dims else slice(None)
+                            for i in range(nd)))
+
+
+@exports({"torch": "roll", "Tensor": "roll"}, "args")
+def roll(x, shifts, dims=None):
+    """Elements shifted by ``shifts`` along ``dims`` (cyclically; flattened when None)."""
+    if dims is None:
+        return reshape(roll(reshape(x, (-1,)), shifts, 0), _shape(x))
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ShapeError("roll", "shifts and dimensions must align", [_shape(x)])
+    for s, d in zip(shifts, dims):
+        d = _ax("roll", x, d)
+        n = _shape(x)[d]
+        k = s % n if n else 0
+        if k == 0:
+            continue
+        pre = (slice(None),) * d
+        x = concatenate([getitem(x, pre + (slice(n - k, n),)),
+                         getitem(x, pre + (slice(0, n - k),))], d)
+    return x
+
+
+@exports({"torch": "narrow", "Tensor": "narrow"}, "args")
+def narrow(x, axis, start, length):
+    """``x`` cut to ``length`` entries from ``start`` along ``axis``."""
+    d = _ax("narrow", x, axis)
+    n = _shape(x)[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or start + length > n or length < 0:
+        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+@exports({"torch": ("movedim", "moveaxis"), "Tensor": ("movedim", "moveaxis")}, "args")
+def movedim(x, source, destination):
+    """Axes ``source`` moved to positions ``destination`` (the others keep their order)."""
+    nd = len(_shape(x))
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    src = tuple(_ax("movedim", x, s) for s in src)
+    dst = tuple(_ax("movedim", x, s) for s in dst)
+    if len(src) != len(dst):
+        raise ShapeError("movedim", "Invalid source or destination dims: source and "
+                                    "destination must have the same number of dims",
+                         [_shape(x)])
+    order = [i for i in range(nd) if i not in src]
+    perm = [None] * nd
+    for s, t in zip(src, dst):
+        perm[t] = s
+    it = iter(order)
+    perm = tuple(p if p is not None else next(it) for p in perm)
+    return transpose(x, perm) if perm != tuple(range(nd)) else x
+
+
+@exports({"torch": "unflatten", "Tensor": "unflatten"}, "args")
+def unflatten(x, axis, sizes):
+    """Axis ``axis`` split into ``sizes`` (one may be -1)."""
+    d = _ax("unflatten", x, axis)
+    s = _shape(x)
+    return reshape(x, s[:d] + tuple(int(v) for v in sizes) + s[d + 1:])
