@@ -13,7 +13,7 @@ gradient comes from theirs:
   with ``align_corners``).  Two small matmuls beat a gather at these sizes and give the
   gradient (``A^T``) for free.
 * ``moments(x, axes)`` -> (mean, biased variance); ``batch_norm(x, mean, var, weight, bias,
-  eps, axis)`` = ``(x - mean) * rsqrt(var + eps) * weight + bias`` with the statistics
+  eps, axis)`` = ``(x - mean) / sqrt(var + eps) * weight + bias`` with the statistics
   broadcast along the channel ``axis``.  Running statistics live in the front ends.
 """
 
@@ -27,7 +27,6 @@ from . import elementwise as _e
 from .gather import take
 from .indexing import getitem
 from .linalg import matmul
-from .math_unary import rsqrt
 from .shape import broadcast_to, concatenate, reshape, squeeze, transpose
 
 
@@ -183,7 +182,7 @@ def batch_norm(x, mean, var, weight=None, bias=None, eps: float = 1e-5, axis: in
         shape[axis] = -1
         return reshape(v, tuple(shape)) if aval_of(v).ndim == 1 and nd > 1 else v
 
-    scale = rsqrt(_e.add(bc(var), eps))
+    scale = _e.div(1.0, _e.sqrt(_e.add(bc(var), eps)))
     if weight is not None:
         scale = _e.mul(scale, bc(weight))
     y = _e.mul(_e.sub(x, bc(mean)), scale)
