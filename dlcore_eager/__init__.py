@@ -23,7 +23,9 @@ from dlcore.device import as_device as _as_device
 from . import (
     _dtype,
     _methods,
+    accelerator,
     autograd,
+    backends,
     cuda,
     nn,
     optim,
@@ -89,6 +91,8 @@ from ._tensor_ops import (
     var,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._info import finfo, iinfo
+from .creation import get_default_device, logspace, set_default_device
 from .creation import (
     Generator,
     arange,

@@ -19,6 +19,13 @@ from . import _dtype as D
 from .tensor import Tensor, _make
 
 
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``."""
+    return _finish(np.logspace(start, end, steps, base=base).astype(_default(dtype)), None,
+                   device, requires_grad)
+
+
 # ----------------------------------------------------------------------------- random state
 class Generator:
     """A random-number generator; ``Generator().manual_seed(0)`` as in PyTorch."""
@@ -67,7 +74,23 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 
 
 # ----------------------------------------------------------------------------- helpers
+_DEFAULT_DEVICE: list = [None]     # torch.set_default_device: where factories put new tensors
+
+
+def set_default_device(device) -> None:
+    """``torch.set_default_device``: factory functions (tensor, zeros, randn, ...) create their
+    tensors on ``device`` unless given one (None: back to the CPU)."""
+    _DEFAULT_DEVICE[0] = None if device is None else as_device(device)
+
+
+def get_default_device():
+    """``torch.get_default_device()``: the device factories use (the CPU unless set)."""
+    return _DEFAULT_DEVICE[0] or CPU
+
+
 def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
+    if device is None:
+        device = _DEFAULT_DEVICE[0]
     if dtype is not None:
         npd = D.to_numpy_dtype(dtype)
         if buf.dtype != npd:

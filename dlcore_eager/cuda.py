@@ -54,3 +54,46 @@ def manual_seed(seed: int) -> None:
 
 
 manual_seed_all = manual_seed
+
+
+def is_initialized() -> bool:
+    return is_available()
+
+
+def get_device_capability(device=None) -> tuple:
+    """(major, minor) compute capability; (0, 0) under the simulator."""
+    if dlcore.cuda_simulator() or not is_available():
+        return (0, 0)
+    from numba import cuda
+    return tuple(cuda.get_current_device().compute_capability)
+
+
+def get_device_properties(device=None):
+    """The name, capability and memory of the GPU (as far as Numba reports them)."""
+    import types
+    total = 0
+    if is_available() and not dlcore.cuda_simulator():
+        from numba import cuda
+        total = int(cuda.current_context().get_memory_info()[1])
+    major, minor = get_device_capability(device)
+    return types.SimpleNamespace(name=get_device_name(device), major=major, minor=minor,
+                                 total_memory=total, multi_processor_count=1)
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes held by live tensors: not tracked by dlcore (Numba's allocator), reported as 0."""
+    return 0
+
+
+max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+
+
+def empty_cache() -> None:
+    """Numba frees device memory when its arrays are collected; nothing is cached here."""
+
+
+def set_device(device) -> None:
+    index = getattr(device, "index", device)
+    if index not in (0, None):
+        raise RuntimeError(f"dlcore has one CUDA device; index {index} does not exist")
+
