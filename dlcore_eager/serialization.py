@@ -12,6 +12,15 @@ hold dicts (any hashable JSON-able keys: str, int, float, bool, None), lists, tu
 numbers, booleans and None.  ``tensors[name]`` gives dtype, shape and byte offsets.  ``load``
 checks everything before using it (header size, JSON, known dtypes, offsets inside the file and
 consistent with the shape), so a truncated or hostile file gives a clear ``ValueError``.
+
+Bounded memory against hostile files: the tensor table is checked as a whole first
+(``check_tensor_table``: known dtypes, shapes, offsets inside the data section and not
+overlapping, so no byte can be decoded twice under two names); a tensor is decoded only when
+the structure references it, and once (every later reference gets the same Tensor, as PyTorch
+keeps aliasing), so a structure naming one tensor 10,000 times costs one copy.  Well-formed
+JSON of the wrong structure gives the same ``ValueError`` (never ``AttributeError`` or
+``KeyError``).  ``check_tensor_table`` and ``check_tensor_entry`` are reusable for any
+safetensors-style header.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ class _Writer:
         self.tensors: dict = {}
         self.blobs: list = []
         self.offset = 0
+        self.seen: dict = {}            # id(tensor) -> (tensor, name): one copy per tensor
 
     def encode(self, obj: Any):
         if isinstance(obj, Tensor):
@@ -80,8 +90,11 @@ class _Writer:
         return name
 
     def tensor(self, t: Tensor) -> dict:
-        buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
-        out = {"__tensor__": self.array(buf)}
+        hit = self.seen.get(id(t))
+        if hit is None:
+            buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
+            hit = self.seen[id(t)] = (t, self.array(buf))
+        out = {"__tensor__": hit[1]}
         if t.is_cuda:
             out["device"] = "cuda"
         if t.requires_grad:
@@ -106,41 +119,91 @@ def save(obj: Any, f) -> None:
             f.write(b)
 
 
+class LoadError(ValueError):
+    """A file ``load`` refuses: truncated, corrupt, hostile or of another format."""
+
+
 def _bad(msg: str) -> ValueError:
-    return ValueError(f"dlcore_eager.load: not a valid dlcore_eager file: {msg}")
+    return LoadError(f"dlcore_eager.load: not a valid dlcore_eager file: {msg}")
+
+
+def check_tensor_entry(name, info, error=_bad) -> tuple:
+    """One safetensors-style table entry -> (numpy dtype, shape, start, end); checks the
+    dtype code, the shape (non-negative ints, bounded) and that the byte range fits the shape."""
+    from dlcore.safe_io import check_shape
+    if not isinstance(info, dict) or info.get("dtype") not in _DTYPES:
+        raise error(f"tensor {str(name)[:80]!r} has an unknown dtype")
+    shape = check_shape(info.get("shape"), f"tensor {str(name)[:80]!r}", error)
+    offs = info.get("data_offsets")
+    if not (isinstance(offs, list) and len(offs) == 2 and all(
+            isinstance(o, int) and not isinstance(o, bool) for o in offs)):
+        raise error(f"tensor {str(name)[:80]!r} has bad data offsets")
+    dt = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
+    start, end = offs
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if not 0 <= start <= end or end - start != count * dt.itemsize:
+        raise error(f"tensor {str(name)[:80]!r}: offsets {offs} do not match shape "
+                    f"{list(shape)} and dtype {info['dtype']}")
+    return dt, shape, start, end
+
+
+def check_tensor_table(tensors, data_len: int, error=_bad) -> dict:
+    """Validate a whole table before anything is decoded: every entry, every byte range inside
+    the ``data_len`` bytes of data, and no two ranges overlapping (no aliasing bomb)."""
+    if not isinstance(tensors, dict):
+        raise error("the tensor table is missing")
+    out = {name: check_tensor_entry(name, info, error) for name, info in tensors.items()}
+    spans = sorted((v[2], v[3], k) for k, v in out.items() if v[3] > v[2])
+    prev_end = 0
+    for start, end, name in spans:
+        if end > data_len:
+            raise error(f"the file is truncated (tensor {str(name)[:80]!r} needs bytes up to "
+                        f"{end} of the data section, which has {data_len})")
+        if start < prev_end:
+            raise error(f"tensor {str(name)[:80]!r} overlaps another tensor's bytes")
+        prev_end = end
+    return out
 
 
 class _Reader:
     def __init__(self, data: bytes, base: int, tensors: dict, map_location) -> None:
-        self.data, self.base, self.tensors = data, base, tensors
+        self.data, self.base = data, base
+        self.table = check_tensor_table(tensors, len(data) - base)
         self.map_location = map_location
-        self.used: set = set()
+        self.arrays: dict = {}           # name -> ndarray, decoded once
+        self.objs: dict = {}             # (name, device, requires_grad) -> Tensor
 
     def array(self, name) -> np.ndarray:
-        if not isinstance(name, str) or name not in self.tensors:
-            raise _bad(f"reference to an unknown tensor {name!r}")
-        info = self.tensors[name]
-        if not isinstance(info, dict) or info.get("dtype") not in _DTYPES:
-            raise _bad(f"tensor {name!r} has an unknown dtype")
-        shape = info.get("shape")
-        offs = info.get("data_offsets")
-        if not (isinstance(shape, list) and all(isinstance(d, int) and not isinstance(d, bool)
-                                                and d >= 0 for d in shape)):
-            raise _bad(f"tensor {name!r} has a bad shape {shape!r}")
-        if not (isinstance(offs, list) and len(offs) == 2 and all(
-                isinstance(o, int) and not isinstance(o, bool) for o in offs)):
-            raise _bad(f"tensor {name!r} has bad data offsets")
-        dt = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
-        start, end = offs
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-        if not 0 <= start <= end or end - start != count * dt.itemsize:
-            raise _bad(f"tensor {name!r}: offsets {offs} do not match shape {shape} and dtype "
-                       f"{info['dtype']}")
-        if self.base + end > len(self.data):
-            raise _bad(f"the file is truncated (tensor {name!r} needs bytes up to "
-                       f"{self.base + end}, the file has {len(self.data)})")
-        arr = np.frombuffer(self.data, dtype=dt, count=count, offset=self.base + start)
-        return arr.astype(dt.newbyteorder("="), copy=True).reshape(shape)
+        if not isinstance(name, str) or name not in self.table:
+            raise _bad(f"reference to an unknown tensor {str(name)[:80]!r}")
+        arr = self.arrays.get(name)
+        if arr is None:
+            dt, shape, start, end = self.table[name]
+            count = (end - start) // dt.itemsize
+            arr = np.frombuffer(self.data, dtype=dt, count=count, offset=self.base + start)
+            arr = arr.astype(dt.newbyteorder("="), copy=True).reshape(shape)
+            self.arrays[name] = arr
+        return arr
+
+    def tensor(self, obj: dict):
+        from .creation import from_numpy
+        name = obj["__tensor__"]
+        dev = self.map_location if self.map_location is not None else obj.get("device")
+        if dev is not None and not isinstance(dev, str) and not hasattr(dev, "type"):
+            raise _bad(f"tensor {str(name)[:80]!r} has a bad device {str(dev)[:40]!r}")
+        key = (name, str(dev), bool(obj.get("requires_grad")))
+        t = self.objs.get(key)
+        if t is None:
+            t = from_numpy(self.array(name))
+            if dev is not None and str(dev).startswith("cuda"):
+                t = t.cuda()
+            if obj.get("requires_grad") is True:
+                if np.dtype(t._buf.dtype).kind == "f":
+                    t.requires_grad_(True)
+                else:
+                    raise _bad(f"tensor {str(name)[:80]!r} of an integer dtype requires grad")
+            self.objs[key] = t
+        return t
 
     def decode(self, obj, depth: int = 0):
         if depth > 100:
@@ -149,14 +212,7 @@ class _Reader:
             return [self.decode(v, depth + 1) for v in obj]
         if isinstance(obj, dict):
             if "__tensor__" in obj:
-                from .creation import from_numpy
-                t = from_numpy(self.array(obj["__tensor__"]))
-                dev = self.map_location if self.map_location is not None else obj.get("device")
-                if dev is not None and str(dev).startswith("cuda"):
-                    t = t.cuda()
-                if obj.get("requires_grad"):
-                    t.requires_grad_(True)
-                return t
+                return self.tensor(obj)
             if "__ndarray__" in obj:
                 return self.array(obj["__ndarray__"])
             if "__tuple__" in obj and isinstance(obj["__tuple__"], list):
@@ -197,8 +253,8 @@ def load(f, map_location=None, weights_only: bool = True) -> Any:
                    "length field (truncated or not a dlcore_eager file)")
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _bad(f"the header is not valid JSON ({e})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise _bad(f"the header is not valid JSON ({str(e)[:120]})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _bad(f"unknown format {header.get('format') if isinstance(header, dict) else None!r}"
                    f" (expected {FORMAT!r})")
@@ -206,4 +262,7 @@ def load(f, map_location=None, weights_only: bool = True) -> Any:
     if not isinstance(tensors, dict):
         raise _bad("the tensor table is missing")
     reader = _Reader(data, 8 + n, tensors, map_location)
-    return reader.decode(header.get("structure"))
+    try:
+        return reader.decode(header.get("structure"))
+    except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
+        raise _bad(f"malformed structure ({type(e).__name__}: {str(e)[:120]})") from None
