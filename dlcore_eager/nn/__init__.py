@@ -19,6 +19,10 @@ from .layers import (
                      Softmax,
                      Tanh,
 )
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .normalization import BatchNorm1d, BatchNorm2d, Dropout2d, Unflatten, Upsample
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                      MaxPool2d, MaxUnpool2d)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
@@ -32,6 +36,10 @@ functional.embedding = _embedding
 functional.one_hot = _one_hot
 
 __all__ = [
+                     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",
+                     "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
+                     "ConvTranspose2d", "Dropout2d", "MaxPool1d", "MaxPool2d", "MaxUnpool2d",
+                     "Unflatten", "Upsample",
                      "BCELoss",
                      "BCEWithLogitsLoss",
                      "CrossEntropyLoss",

@@ -1,0 +1,230 @@
+"""``nn.functional`` for images: convolution, pooling, batch norm, padding, resizing.
+
+PyTorch's argument names, defaults and checks, turned into the parameters of dlcore's
+primitives and composites (:mod:`dlcore.ops.conv`, :mod:`dlcore.ops.pool`,
+:mod:`dlcore.ops.spatial`); no maths and no gradients here.  PyTorch is channels-first, like
+the primitives, so no transposes.  Unbatched input (``(C, H, W)`` for a 2-D op) gets a batch
+axis of one and loses it again, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import pool as _pool
+
+from .. import _tensor_ops as O
+from .._state import STATE
+from ..tensor import Tensor
+
+
+def _batched(x: Tensor, nsp: int, op: str) -> tuple[Tensor, bool]:
+    if x.ndim == nsp + 1:
+        return _ops.expand_dims(x, 0), True
+    if x.ndim != nsp + 2:
+        raise RuntimeError(f"{op}: Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) "
+                           f"input, but got input of size: {list(x.shape)}")
+    return x, False
+
+
+def _unbatch(y: Tensor, squeeze: bool) -> Tensor:
+    return _ops.squeeze(y, 0) if squeeze else y
+
+
+def _add_bias(y: Tensor, bias: Tensor | None) -> Tensor:
+    if bias is None:
+        return y
+    return O.add_(y, _ops.reshape(bias, (-1,) + (1,) * (y.ndim - 2)))
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
+    x, sq = _batched(input, nsp, op)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                             "{'valid', 'same'}")
+        if padding == "same" and any(s != 1 for s in np.atleast_1d(stride)):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+    try:
+        y = _ops.conv(x, weight, stride, padding, dilation, groups)
+    except ValueError as e:
+        raise RuntimeError(str(e)) from None
+    return _unbatch(_add_bias(y, bias), sq)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, nsp, op,
+            output_size=None):
+    x, sq = _batched(input, nsp, op)
+    try:
+        y = _ops.conv_transpose(x, weight, stride, padding, output_padding, dilation, groups,
+                                output_size=output_size)
+    except ValueError as e:
+        raise RuntimeError(str(e)) from None
+    return _unbatch(_add_bias(y, bias), sq)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                   "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                   "conv_transpose2d")
+
+
+def _stride(stride):
+    return None if stride is None or stride == [] or stride == () else stride
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nsp, op):
+    x, sq = _batched(input, nsp, op)
+    if return_indices:
+        y, idx = _ops.max_pool_with_argmax(x, kernel_size, _stride(stride), padding, dilation,
+                                           ceil_mode)
+        return _unbatch(y, sq), _unbatch(idx, sq)
+    return _unbatch(_ops.max_pool(x, kernel_size, _stride(stride), padding, dilation, ceil_mode),
+                    sq)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1,
+                     "max_pool1d")
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
+                     "max_pool2d")
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    k = _pool_tuple(kernel_size)
+    s = k if _stride(stride) is None else _pool_tuple(stride)
+    p = _pool_tuple(padding)
+    if output_size is None:
+        output_size = [(i - 1) * ss - 2 * pp + kk
+                       for i, ss, pp, kk in zip(input.shape[-2:], s, p, k)]
+    return _ops.max_unpool(input, indices, tuple(output_size)[-2:])
+
+
+def _pool_tuple(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override, nsp, op):
+    if divisor_override is not None:
+        raise NotImplementedError(f"{op}: divisor_override is not supported")
+    x, sq = _batched(input, nsp, op)
+    return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
+                                  count_include_pad), sq)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
+                     "avg_pool1d")
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2, "avg_pool2d")
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    x, sq = _batched(input, 1, "adaptive_avg_pool1d")
+    return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    x, sq = _batched(input, 2, "adaptive_avg_pool2d")
+    if isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    if tuple(output_size) == (1, 1):        # global average pooling: a mean is cheaper
+        return _unbatch(_ops.mean(x, (2, 3), keepdims=True), sq)
+    return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch statistics in training (running statistics updated in place, with the unbiased
+    variance, as PyTorch), the running statistics in evaluation."""
+    axes = (0,) + tuple(range(2, input.ndim))
+    if training:
+        n = int(np.prod([input.shape[a] for a in axes]))
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {list(input.shape)}")
+        mean, var = _ops.moments(input, axes)
+        if running_mean is not None and running_var is not None:
+            prev, STATE.enabled = STATE.enabled, False
+            try:
+                m = 1.0 if momentum is None else momentum
+                running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(mean.detach(), m)))
+                unbiased = O.mul_(var.detach(), n / (n - 1))
+                running_var.copy_(O.add_(O.mul_(running_var, 1 - m), O.mul_(unbiased, m)))
+            finally:
+                STATE.enabled = prev
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var must be given when "
+                               "training=False")
+        mean, var = running_mean, running_var
+    return _ops.batch_norm(input, mean, var, weight, bias, eps, axis=1)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate."""
+    return _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels with probability p (one draw per (N, C)), scale the rest by 1/(1-p)."""
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    from ..creation import _rng
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    u = Tensor._wrap(_rng(None).random(shape).astype(input._buf.dtype))
+    if input.is_cuda:
+        u = u.cuda()
+    keep = _ops.div(_ops.cast(_ops.greater_equal(u, p), input._buf.dtype), 1.0 - p) \
+        if p < 1 else _ops.mul(u, 0.0)
+    out = O.mul_(input, keep)
+    return input._commit(out) if inplace else out
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+                align_corners: bool | None = None) -> Tensor:
+    """Resize the spatial axes: 'nearest', 'linear' (1-D) or 'bilinear' (2-D)."""
+    nsp = input.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if size is None:
+        sf = (scale_factor,) * nsp if not isinstance(scale_factor, (tuple, list)) \
+            else tuple(scale_factor)
+        size = tuple(int(np.floor(i * f)) for i, f in zip(input.shape[2:], sf))
+    return _ops.interpolate(input, size, mode, bool(align_corners))
