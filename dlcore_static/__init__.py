@@ -87,4 +87,5 @@ from . import _api  # noqa: E402
 
 _api.activate()
 _install_aliases()
+from . import _seq_names  # noqa: E402, F401 - tf.scan, tf.nn.dynamic_rnn, tf.contrib.rnn
 __version__ = "1.15-dlcore"

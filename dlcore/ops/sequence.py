@@ -9,6 +9,9 @@ both front ends and the graph compiler see ordinary ops and the gradients come f
     rnn_cell(x, h, ...)         h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
     lstm_cell(x, h, c, ...)     i, f, g, o = split(x W_ih^T + b_ih + h W_hh^T + b_hh, 4)
                                 c' = s(f) c + s(i) tanh(g);  h' = s(o) tanh(c')
+    tf_lstm_gates(z, c, fb)     TensorFlow's order i, j, f, o:  c' = s(f + fb) c + s(i) tanh(j)
+    tf_gru_cell(x, h, ...)      r, u = split(s([x, h] W_g + b_g));  c~ = tanh([x, r h] W_c + b_c)
+                                h' = u h + (1 - u) c~
     gru_cell(x, h, ...)         r, z, n from x W_ih^T + b_ih and h W_hh^T + b_hh (PyTorch order)
                                 n = tanh(x_n + r (h_n));  h' = (1 - z) n + z h
 
@@ -133,3 +136,28 @@ def gru_gates(xz, hz, h):
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     """PyTorch's GRU cell: returns ``h'``."""
     return gru_gates(_affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh), h)
+
+
+def tf_lstm_gates(z, c, forget_bias: float = 1.0, activation=tanh):
+    """TensorFlow's LSTM update from ``z = [x, h] W + b`` (gates i, j, f, o): returns
+    ``(h', c')`` with ``c' = c s(f + forget_bias) + s(i) act(j)``, ``h' = act(c') s(o)``."""
+    i, j, f, o = (_chunk(z, k, 4) for k in range(4))
+    fz = add(f, forget_bias) if forget_bias else f
+    c2 = add(mul(c, sigmoid(fz)), mul(sigmoid(i), activation(j)))
+    return mul(activation(c2), sigmoid(o)), c2
+
+
+def tf_gru_cell(x, h, w_gates, b_gates, w_cand, b_cand, activation=tanh):
+    """TensorFlow's GRU cell (reset before the matmul): ``r, u = s([x, h] W_g + b_g)``,
+    ``c = act([x, r h] W_c + b_c)``, ``h' = u h + (1 - u) c``."""
+    from .shape import concatenate
+    g = sigmoid(_affine_t(concatenate([x, h], -1), w_gates, b_gates))
+    r, u = _chunk(g, 0, 2), _chunk(g, 1, 2)
+    c = activation(_affine_t(concatenate([x, mul(r, h)], -1), w_cand, b_cand))
+    return add(c, mul(u, sub(h, c)))
+
+
+def _affine_t(x, w, b):
+    """``x W + b`` with TensorFlow's (in, out) kernel layout."""
+    y = matmul(x, w)
+    return y if b is None else add(y, b)

@@ -34,6 +34,18 @@ def _lstm(x, h, c, wi, wh, bi, bh):
     return ops.concatenate([h2, c2], -1)
 
 
+def _np_tf_lstm(z, c):
+    i, j, f, o = np.split(z, 4, axis=-1)
+    c2 = c * _sig(f + 1.0) + _sig(i) * np.tanh(j)
+    return np.concatenate([np.tanh(c2) * _sig(o), c2], -1).astype(z.dtype)
+
+
+def _np_tf_gru(x, h, wg, bg, wc, bc):
+    r, u = np.split(_sig(np.concatenate([x, h], -1) @ wg + bg), 2, axis=-1)
+    c = np.tanh(np.concatenate([x, r * h], -1) @ wc + bc)
+    return (u * h + (1 - u) * c).astype(x.dtype)
+
+
 def seq_rows(OpRow, U, B) -> list:
     B3, D, H = 2, 3, 4
     cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
@@ -64,4 +76,12 @@ def seq_rows(OpRow, U, B) -> list:
               (((B3, D), (B3, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,)),),
               ("real",) * 6, (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5,
               primitives=cell + ("sub",)),
+        OpRow("tf_lstm_gates", "tf_lstm_gates",
+              lambda z, c: ops.concatenate(list(seq.tf_lstm_gates(z, c, 1.0)), -1),
+              _np_tf_lstm, (((B3, 4 * H), (B3, H)),), ("real", "real"), (0, 1),
+              rtol=1e-4, atol=1e-5, primitives=cell),
+        OpRow("tf_gru_cell", "tf_gru_cell", seq.tf_gru_cell, _np_tf_gru,
+              (((B3, D), (B3, H), (D + H, 2 * H), (2 * H,), (D + H, H), (H,)),),
+              ("real",) * 6, (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5,
+              primitives=cell + ("concatenate", "sub")),
     ]

@@ -1,0 +1,140 @@
+"""Running a cell over time, TensorFlow 1's way: ``tf.nn.static_rnn`` (the cell called once per
+step, the graph unrolled), ``tf.nn.dynamic_rnn`` (one ``while_loop`` whatever the length) and
+``tf.nn.bidirectional_dynamic_rnn``.
+
+With ``sequence_length``, a sequence's state stops changing after its last step and its outputs
+there are zeros (``where`` on the step's mask), as TensorFlow does; the final state is each
+sequence's state at its own length.  ``dynamic_rnn`` calls the cell once outside the loop first
+(on step 0) so that its variables are created in the outer graph and the output size is known;
+that probe is pruned from every run (nothing fetches it).  Variables live under ``rnn/`` (or
+``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from . import functional_ops as _f
+from .control_flow import while_loop
+from .frontend import constant, to_tensor
+from .graph import get_default_graph
+from .sequence_ops import reverse_by_length
+from .variable_scopes import variable_scope
+
+
+def _batch_zero_state(cell, x0, dtype):
+    """The cell's zero state for the batch of ``x0`` (B, D), B possibly unknown."""
+    z = _ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1))))        # (B, 1)
+
+    def make(size):
+        if isinstance(size, (tuple, list)):
+            parts = [make(s) for s in size]
+            return type(size)(*parts) if hasattr(size, "_fields") else type(size)(parts)
+        return _ops.mul(z, constant(np.zeros((int(size),), dtype=z.aval.dtype)))
+    return make(cell.state_size)
+
+
+def _mask_step(mask, new, old):
+    return [_ops.where(mask, n, o) for n, o in zip(new, old)]
+
+
+def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None,
+               scope=None):
+    """``inputs``: a list of T tensors (B, D).  Returns (list of T outputs, final state)."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError("inputs must be a sequence")
+    if not inputs:
+        raise ValueError("inputs must not be empty")
+    g = get_default_graph()
+    xs = [to_tensor(x, g) for x in inputs]
+    with variable_scope(scope or "rnn"):
+        state = initial_state if initial_state is not None else \
+            _batch_zero_state(cell, xs[0], dtype)
+        lengths = None if sequence_length is None else to_tensor(sequence_length, g)
+        outs = []
+        for t, x in enumerate(xs):
+            out, new = cell(x, state)
+            if lengths is not None:
+                m = _ops.expand_dims(_ops.less(constant(np.asarray(t, lengths.aval.dtype)),
+                                               lengths), -1)
+                out = _ops.where(m, out, _ops.zeros_like(out))
+                new = _f.pack_as(state, _mask_step(m, _f.flatten(new), _f.flatten(state)))
+            outs.append(out)
+            state = new
+    return outs, state
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
+                parallel_iterations=None, swap_memory: bool = False, time_major: bool = False,
+                scope=None):
+    """``inputs`` (B, T, D) (or (T, B, D) with ``time_major``) through ``cell`` in one
+    while_loop.  Returns (outputs (B, T, H) or (T, B, H), final state)."""
+    g = get_default_graph()
+    x = to_tensor(inputs, g)
+    if x.aval.ndim < 3:
+        raise ValueError(f"dynamic_rnn: inputs must be at least rank 3 (batch, time, depth), "
+                         f"got shape {x.shape}")
+    with variable_scope(scope or "rnn"):
+        xt = x if time_major else _ops.transpose(x, (1, 0) + tuple(range(2, x.aval.ndim)))
+        T = xt.aval.shape[0]
+        if T is None:
+            raise NotImplementedError("dynamic_rnn: the number of time steps must be known "
+                                      "when the graph is built")
+        x0 = _f.read(xt, constant(np.int32(0)))
+        state0 = initial_state if initial_state is not None else \
+            _batch_zero_state(cell, x0, dtype)
+        probe, _ = cell(x0, state0)                   # variables made here, outside the loop
+        s_leaves = [to_tensor(s, g) for s in _f.flatten(state0)]
+        ns = len(s_leaves)
+        lengths = None if sequence_length is None else to_tensor(sequence_length, g)
+
+        def step(t, vs):
+            state, acc = _f.pack_as(state0, vs[:ns]), vs[ns]
+            out, new = cell(_f.read(xt, t), state)
+            new = [to_tensor(v, g) for v in _f.flatten(new)]
+            if lengths is not None:
+                m = _ops.expand_dims(_ops.less(_ops.cast(t, lengths.aval.dtype), lengths), -1)
+                out = _ops.where(m, out, _ops.zeros_like(out))
+                new = _mask_step(m, new, vs[:ns])
+            return new + [_f.write(acc, t, out)]
+
+        res = _f._loop(int(T), False, step, s_leaves + [_f.zeros_rows(int(T), probe)],
+                       "while")
+        out = res[ns]
+        if not time_major:
+            out = _ops.transpose(out, (1, 0) + tuple(range(2, out.aval.ndim)))
+        return out, _f.pack_as(state0, res[:ns])
+
+
+def _reverse_time(x, lengths, time_axis: int, batch_axis: int):
+    if lengths is None:
+        idx = [slice(None)] * x.aval.ndim
+        idx[time_axis] = slice(None, None, -1)
+        return _ops.getitem(x, tuple(idx))
+    return reverse_by_length(x, lengths, time_axis, batch_axis)
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
+                              initial_state_fw=None, initial_state_bw=None, dtype=None,
+                              parallel_iterations=None, swap_memory: bool = False,
+                              time_major: bool = False, scope=None):
+    """Returns ((output_fw, output_bw), (state_fw, state_bw)); the backward cell reads each
+    sequence reversed over its own length and its outputs are reversed back."""
+    g = get_default_graph()
+    x = to_tensor(inputs, g)
+    lengths = None if sequence_length is None else to_tensor(sequence_length, g)
+    ta, ba = (0, 1) if time_major else (1, 0)
+    with variable_scope(scope or "bidirectional_rnn"):
+        out_fw, st_fw = dynamic_rnn(cell_fw, x, lengths, initial_state_fw, dtype,
+                                    time_major=time_major, scope="fw")
+        xr = _reverse_time(x, lengths, ta, ba)
+        out_bw, st_bw = dynamic_rnn(cell_bw, xr, lengths, initial_state_bw, dtype,
+                                    time_major=time_major, scope="bw")
+        out_bw = _reverse_time(out_bw, lengths, ta, ba)
+    return (out_fw, out_bw), (st_fw, st_bw)
+
+
+__all__ = ["static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn"]
+_ = while_loop

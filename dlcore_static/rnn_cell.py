@@ -1,0 +1,275 @@
+"""TensorFlow 1's RNN cells (``tf.nn.rnn_cell``, ``tf.contrib.rnn``): ``BasicRNNCell``,
+``BasicLSTMCell``, ``LSTMCell``, ``GRUCell``, ``MultiRNNCell``, ``DropoutWrapper`` and
+``LSTMStateTuple``.
+
+A cell is a callable ``cell(inputs, state) -> (output, new_state)`` that creates its variables
+(``kernel`` of shape (input depth + num_units, gates * num_units), ``bias``) with
+``tf.get_variable`` under its scope the first time it is called, and reuses them afterwards (a
+cell called once per time step by ``static_rnn``, or once inside ``dynamic_rnn``'s loop body).
+The maths is dlcore's composites (``dlcore.ops.sequence``: TensorFlow's gate order i, j, f, o and
+its GRU with the reset gate applied before the matmul).
+"""
+
+from __future__ import annotations
+
+import collections
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from . import initializers as _init
+from .array_ops import zeros
+from .variable_scopes import get_variable, variable_scope
+
+
+class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
+    """An LSTM state: the cell ``c`` and the output ``h``."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self):
+        return self.c.dtype
+
+
+def _depth(x) -> int:
+    d = x.aval.shape[-1]
+    if d is None:
+        raise ValueError("The last dimension of the inputs to an RNN cell should be defined. "
+                         "Found None.")
+    return int(d)
+
+
+def _flat(structure) -> list:
+    if isinstance(structure, (tuple, list)):
+        return [leaf for s in structure for leaf in _flat(s)]
+    return [structure]
+
+
+class RNNCell:
+    """Base: ``state_size``, ``output_size``, ``zero_state`` and variable creation on first call."""
+
+    _default_name = "rnn_cell"
+
+    def __init__(self, num_units: int = 0, activation=None, reuse=None, name=None,
+                 dtype=None) -> None:
+        self._num_units = int(num_units)
+        self._activation = activation or _ops.tanh
+        self._reuse = reuse
+        self._name = name
+        self._vars = None
+        self._dtype = dtype
+
+    @property
+    def state_size(self):
+        return self._num_units
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    @property
+    def trainable_variables(self) -> list:
+        return list(self._vars or ())
+
+    variables = weights = trainable_weights = trainable_variables
+
+    def zero_state(self, batch_size, dtype):
+        """Zeros shaped like the state, for a batch of ``batch_size`` (a Python int)."""
+        def z(size):
+            if isinstance(size, (tuple, list)):
+                return type(size)(z(s) for s in size) if not hasattr(size, "_fields") \
+                    else type(size)(*(z(s) for s in size))
+            return zeros((int(batch_size), int(size)), dtype)
+        return z(self.state_size)
+
+    def _variables(self, shapes: dict, inits: dict, dtype):
+        if self._vars is None:
+            with variable_scope(self._name or self._default_name, reuse=self._reuse):
+                self._vars = [get_variable(k, shape=s, dtype=dtype, initializer=inits.get(k))
+                              for k, s in shapes.items()]
+        return self._vars
+
+    def __call__(self, inputs, state, scope=None):
+        return self.call(inputs, state)
+
+
+class BasicRNNCell(RNNCell):
+    """``h' = act([x, h] W + b)``; the output is ``h'``."""
+
+    _default_name = "basic_rnn_cell"
+
+    def call(self, inputs, state):
+        n = self._num_units
+        w, b = self._variables({"kernel": (_depth(inputs) + n, n), "bias": (n,)},
+                               {"bias": _init.zeros_initializer()}, inputs.dtype)
+        h = self._activation(_seq._affine_t(_ops.concatenate([inputs, state], -1), w, b))
+        return h, h
+
+
+class BasicLSTMCell(RNNCell):
+    """TensorFlow's LSTM (gates i, j, f, o; ``forget_bias`` added to f); state
+    ``LSTMStateTuple(c, h)``."""
+
+    _default_name = "basic_lstm_cell"
+
+    def __init__(self, num_units: int, forget_bias: float = 1.0, state_is_tuple: bool = True,
+                 activation=None, reuse=None, name=None, dtype=None) -> None:
+        super().__init__(num_units, activation, reuse, name, dtype)
+        self._forget_bias = float(forget_bias)
+        self._state_is_tuple = state_is_tuple
+        self._initializer = None
+
+    @property
+    def state_size(self):
+        n = self._num_units
+        return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
+
+    def call(self, inputs, state):
+        n = self._num_units
+        if self._state_is_tuple:
+            c, h = state
+        else:
+            c, h = _ops.getitem(state, (Ellipsis, slice(0, n))), \
+                _ops.getitem(state, (Ellipsis, slice(n, 2 * n)))
+        w, b = self._variables({"kernel": (_depth(inputs) + n, 4 * n), "bias": (4 * n,)},
+                               {"kernel": self._initializer,
+                                "bias": _init.zeros_initializer()}, inputs.dtype)
+        z = _seq._affine_t(_ops.concatenate([inputs, h], -1), w, b)
+        h2, c2 = _seq.tf_lstm_gates(z, c, self._forget_bias, self._activation)
+        new = LSTMStateTuple(c2, h2) if self._state_is_tuple else \
+            _ops.concatenate([c2, h2], -1)
+        return h2, new
+
+
+class LSTMCell(BasicLSTMCell):
+    """``tf.nn.rnn_cell.LSTMCell`` without peepholes, clipping or projection."""
+
+    _default_name = "lstm_cell"
+
+    def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip=None,
+                 initializer=None, num_proj=None, proj_clip=None, num_unit_shards=None,
+                 num_proj_shards=None, forget_bias: float = 1.0, state_is_tuple: bool = True,
+                 activation=None, reuse=None, name=None, dtype=None) -> None:
+        if use_peepholes or cell_clip is not None or num_proj is not None:
+            raise NotImplementedError("LSTMCell: use_peepholes, cell_clip and num_proj are not "
+                                      "supported")
+        super().__init__(num_units, forget_bias, state_is_tuple, activation, reuse, name,
+                         dtype)
+        self._initializer = initializer
+
+
+class GRUCell(RNNCell):
+    """TensorFlow's GRU: ``gates/kernel`` (bias starts at 1) and ``candidate/kernel``."""
+
+    _default_name = "gru_cell"
+
+    def __init__(self, num_units: int, activation=None, reuse=None, kernel_initializer=None,
+                 bias_initializer=None, name=None, dtype=None) -> None:
+        super().__init__(num_units, activation, reuse, name, dtype)
+        self._kinit = kernel_initializer
+        self._binit = bias_initializer
+
+    def call(self, inputs, state):
+        n, d = self._num_units, _depth(inputs)
+        if self._vars is None:
+            with variable_scope(self._name or self._default_name, reuse=self._reuse):
+                with variable_scope("gates"):
+                    wg = get_variable("kernel", (d + n, 2 * n), inputs.dtype, self._kinit)
+                    bg = get_variable("bias", (2 * n,), inputs.dtype,
+                                      self._binit or _init.constant_initializer(1.0))
+                with variable_scope("candidate"):
+                    wc = get_variable("kernel", (d + n, n), inputs.dtype, self._kinit)
+                    bc = get_variable("bias", (n,), inputs.dtype,
+                                      self._binit or _init.zeros_initializer())
+            self._vars = [wg, bg, wc, bc]
+        h = _seq.tf_gru_cell(inputs, state, *self._vars, activation=self._activation)
+        return h, h
+
+
+class MultiRNNCell(RNNCell):
+    """Cells stacked: the output of cell k is the input of cell k+1 (scopes ``cell_k``)."""
+
+    def __init__(self, cells, state_is_tuple: bool = True) -> None:
+        super().__init__(0)
+        if not cells:
+            raise ValueError("Must specify at least one cell for MultiRNNCell.")
+        if not state_is_tuple:
+            raise NotImplementedError("MultiRNNCell: only state_is_tuple=True is supported")
+        self._cells = list(cells)
+
+    @property
+    def state_size(self):
+        return tuple(c.state_size for c in self._cells)
+
+    @property
+    def output_size(self) -> int:
+        return self._cells[-1].output_size
+
+    @property
+    def trainable_variables(self) -> list:
+        return [v for c in self._cells for v in c.trainable_variables]
+
+    def zero_state(self, batch_size, dtype):
+        return tuple(c.zero_state(batch_size, dtype) for c in self._cells)
+
+    def call(self, inputs, state):
+        x, new = inputs, []
+        with variable_scope("multi_rnn_cell"):
+            for k, (cell, s) in enumerate(zip(self._cells, state)):
+                with variable_scope(f"cell_{k}"):
+                    x, s2 = cell(x, s)
+                new.append(s2)
+        return x, tuple(new)
+
+
+class DropoutWrapper(RNNCell):
+    """Dropout on a cell's inputs, outputs and state (keep probabilities)."""
+
+    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
+                 variational_recurrent: bool = False, input_size=None, dtype=None, seed=None,
+                 dropout_state_filter_visitor=None) -> None:
+        super().__init__(0)
+        if variational_recurrent:
+            raise NotImplementedError("DropoutWrapper: variational_recurrent is not supported")
+        for name, p in (("input", input_keep_prob), ("output", output_keep_prob),
+                        ("state", state_keep_prob)):
+            if isinstance(p, (int, float)) and not 0 < p <= 1:
+                raise ValueError(f"Parameter {name}_keep_prob must be between 0 and 1: {p}")
+        self._cell = cell
+        self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
+        self._seed = seed
+
+    @property
+    def state_size(self):
+        return self._cell.state_size
+
+    @property
+    def output_size(self) -> int:
+        return self._cell.output_size
+
+    @property
+    def trainable_variables(self) -> list:
+        return self._cell.trainable_variables
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+    def _drop(self, x, keep):
+        if isinstance(keep, (int, float)) and keep == 1:
+            return x
+        from .nn import dropout
+        return dropout(x, keep_prob=keep, seed=self._seed)
+
+    def call(self, inputs, state):
+        out, new = self._cell(self._drop(inputs, self._keep[0]), state)
+        if not (isinstance(self._keep[2], (int, float)) and self._keep[2] == 1):
+            if isinstance(new, LSTMStateTuple):      # TF drops h, not the memory c
+                new = LSTMStateTuple(new.c, self._drop(new.h, self._keep[2]))
+            elif not isinstance(new, (tuple, list)):
+                new = self._drop(new, self._keep[2])
+        return self._drop(out, self._keep[1]), new
+
+
+__all__ = ["RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
+           "DropoutWrapper", "LSTMStateTuple"]

@@ -1,0 +1,128 @@
+"""TensorFlow 1's sequence helpers: ``tf.gather``, ``tf.nn.embedding_lookup``, ``tf.unstack``,
+``tf.range``, ``tf.sequence_mask`` and ``tf.reverse_sequence``.
+
+They turn TensorFlow's arguments into dlcore's ops (``dlcore.ops.sequence.gather`` and
+``embedding``, ``getitem``, ``sequence_mask``); gradients come from those ops.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from . import dtypes as _dtypes
+from .frontend import constant
+from .graph import Tensor
+from .math_ops import _args, _scoped
+
+
+def gather(params, indices, validate_indices=None, name: str | None = None, axis=None,
+           batch_dims: int = 0) -> Tensor:
+    """``params`` indexed by ``indices`` along ``axis`` (TensorFlow's ``tf.gather``)."""
+    if batch_dims:
+        raise NotImplementedError("tf.gather: batch_dims is not supported")
+    a = 0 if axis is None else int(axis)
+    return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, i, a), params,
+                   _index(indices))
+
+
+def _index(indices):
+    if isinstance(indices, Tensor):
+        return indices
+    return constant(np.asarray(indices, dtype=np.int64))
+
+
+def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | None = None,
+                     validate_indices: bool = True, max_norm=None) -> Tensor:
+    """Rows of ``params`` (a tensor or a one-element list of them) picked by ``ids``."""
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise NotImplementedError("embedding_lookup: partitioned params (a list of more "
+                                      "than one tensor) are not supported")
+        params = params[0]
+    if max_norm is not None:
+        raise NotImplementedError("embedding_lookup: max_norm is not supported")
+    return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(i, p), params,
+                   _index(ids))
+
+
+def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:
+    """The slices of ``value`` along ``axis``, as a list."""
+    x = _args(value)[0]
+    nd = x.aval.ndim
+    a = axis % nd if -nd <= axis < nd else None
+    if a is None:
+        raise ValueError(f"axis = {axis} not in [{-nd}, {nd})")
+    n = x.aval.shape[a] if num is None else num
+    if n is None:
+        raise ValueError(f"Cannot infer num from shape {x.shape}")
+    g_idx = [(slice(None),) * a + (k,) for k in builtins.range(int(n))]
+    return [_scoped(name, None, lambda v, i=i: _ops.getitem(v, i), x) for i in g_idx]
+
+
+def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor:  # noqa: A001
+    """``[start, start + delta, ...)`` below ``limit`` (Python numbers: a constant)."""
+    if limit is None:
+        start, limit = 0, start
+    vals = [start, limit, delta]
+    if any(isinstance(v, Tensor) for v in vals):
+        raise NotImplementedError("tf.range with tensor bounds is not supported; use Python "
+                                  "numbers")
+    if dtype is None:
+        dt = np.float32 if any(isinstance(v, float) for v in vals) else np.int32
+    else:
+        dt = _dtypes.as_np(dtype)
+    return constant(np.arange(start, limit, delta).astype(dt), name=name)
+
+
+def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name: str | None = None) -> Tensor:
+    """``mask[..., t] = t < lengths[...]`` for t < maxlen (maxlen must be a Python int, or
+    lengths a constant)."""
+    x = _args(lengths)[0]
+    if maxlen is None:
+        if x.op.type != "Const":
+            raise NotImplementedError("tf.sequence_mask: give maxlen when lengths is not a "
+                                      "constant")
+        maxlen = int(np.max(x.op.attrs["value"]))
+    return _scoped("SequenceMask", name,
+                   lambda n: _seq.sequence_mask(n, int(maxlen), _dtypes.as_np(dtype)), x)
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,
+                     seq_dim=None, batch_dim=None) -> Tensor:  # noqa: A002
+    """Each sequence's first ``seq_lengths[b]`` steps reversed, the padding left in place."""
+    sa = seq_axis if seq_axis is not None else seq_dim
+    ba = batch_axis if batch_axis is not None else (batch_dim or 0)
+    x, n = _args(input)[0], _args(seq_lengths)[0]
+    return _scoped("ReverseSequence", name, lambda v, m: reverse_by_length(v, m, sa, ba), x, n)
+
+
+def reverse_by_length(x, lengths, seq_axis: int, batch_axis: int):
+    """``y[b, t] = x[b, len_b - 1 - t]`` for t < len_b, else ``x[b, t]`` (on any two axes):
+    a batched matmul with per-sequence permutation matrices (one_hot of the source step)."""
+    nd = x.aval.ndim
+    T = x.aval.shape[seq_axis]
+    if T is None:
+        raise NotImplementedError("reverse_sequence: the time dimension must be known")
+    perm = [batch_axis, seq_axis] + [d for d in np.arange(nd) if d not in (batch_axis,
+                                                                           seq_axis)]
+    xb = _ops.transpose(x, tuple(int(p) for p in perm))           # (B, T, ...)
+    shp = xb.aval.shape
+    flat = _ops.reshape(xb, (-1 if shp[0] is None else shp[0], T, -1)) if nd != 3 else xb
+    steps = constant(np.arange(T, dtype=lengths.aval.dtype))
+    ln = _ops.expand_dims(lengths, -1)                            # (B, 1)
+    src = _ops.where(_ops.less(steps, ln), _ops.sub(_ops.sub(ln, 1), steps), steps)
+    p = _ops.one_hot(_ops.cast(src, np.int64), T, flat.aval.dtype)   # (B, T, T)
+    y = _ops.matmul(p, flat)
+    if nd != 3:
+        y = _ops.reshape_like(y, xb)
+    inv = tuple(int(i) for i in np.argsort(perm))
+    return _ops.transpose(y, inv)
+
+
+__all__ = ["gather", "embedding_lookup", "unstack", "range", "sequence_mask",
+           "reverse_sequence"]
