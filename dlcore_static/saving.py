@@ -24,17 +24,19 @@ can be run in a fresh process without the code that built it.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import zipfile
 
 import numpy as np
 
 from dlcore import dtypes as _core_dtypes
+from dlcore import safe_io
 from dlcore.registry import PRIMITIVES, AVal
 
-from .errors import NotFoundError
+from ._graph_checks import (GraphFileError, _avals_txt, _bad, _check_control,
+                            _check_control_avals, _check_simple, _compatible, _contexts,
+                            _shape_of)
+from .errors import InvalidArgumentError, NotFoundError
 from .graph import Graph, Operation, Tensor, get_default_graph
 
 FORMAT, VERSION = "dlcore-static-graph", 1
@@ -43,10 +45,10 @@ _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2",
                  "LoopVar"}
 _CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 _MAX_OPS = 1_000_000
-
-
-class GraphFileError(ValueError):
-    """A graph file that is truncated, corrupt, hostile or of another format."""
+_MAX_GRAPH_JSON = 256 << 20          # bytes of the __graph__ record
+_MAX_PARAM_ARRAY = 64 << 20          # bytes of one array inside an op's parameters
+_MAX_DEPTH = 64                      # nesting of tagged values
+_MAX_VARIABLE = 16 << 30             # bytes of a variable of partly unknown shape
 
 
 # ============================================================================ encoding
@@ -145,11 +147,10 @@ def export_meta_graph(filename, graph: Graph | None = None, sess=None, **_ignore
 
 
 # ============================================================================ decoding
-def _bad(msg: str):
-    raise GraphFileError(msg)
-
-
-def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None):
+def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None,
+         depth: int = 0):
+    if depth > _MAX_DEPTH:
+        _bad("a parameter is nested too deeply")
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, list):
@@ -165,12 +166,12 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None)
     if tag in ("tuple", "list"):
         if not isinstance(x, list):
             _bad("malformed sequence")
-        items = [_dec(i, nops, arrays, ops_built, ctxs) for i in x]
+        items = [_dec(i, nops, arrays, ops_built, ctxs, depth + 1) for i in x]
         return tuple(items) if tag == "tuple" else items
     if tag == "dict":
         if not isinstance(x, dict):
             _bad("malformed dict")
-        return {str(k): _dec(i, nops, arrays, ops_built, ctxs) for k, i in x.items()}
+        return {str(k): _dec(i, nops, arrays, ops_built, ctxs, depth + 1) for k, i in x.items()}
     if tag == "tensor":
         if not (isinstance(x, list) and len(x) == 2 and all(isinstance(k, int) for k in x)
                 and 0 <= x[0] < nops and 0 <= x[1] < len(ops_built[x[0]].outputs)):
@@ -187,34 +188,59 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None)
     if tag == "array":
         if not isinstance(x, str) or x not in arrays:
             _bad(f"missing array {x!r}")
-        return arrays[x]
+        return arrays.get(x)
     _bad(f"unknown tag {tag!r}")
 
 
-def _read(path) -> tuple[dict, dict]:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, KeyError) as e:
-        raise GraphFileError(f"cannot read graph file {os.fspath(path)!r}: {e} (the file is "
-                             "truncated, corrupt or not a dlcore graph); nothing was run") from None
-    payload = arrays.pop("__graph__", None)
-    if payload is None or payload.dtype != np.uint8 or payload.ndim != 1:
+class _Arrays:
+    """The file's arrays, decompressed only when a record references them, once each, with
+    their size checked against what the graph declares before any byte is read."""
+
+    def __init__(self, members: safe_io.NpzMembers) -> None:
+        self.members, self.cache = members, {}
+
+    def __contains__(self, key) -> bool:
+        return key in self.members
+
+    def get(self, key: str, shape=None, dtype=None) -> np.ndarray:
+        if key not in self.cache:
+            limit = _MAX_PARAM_ARRAY
+            if shape is not None and dtype is not None:
+                limit = int(np.prod([d or 0 for d in shape], dtype=np.int64)) * dtype.itemsize
+            self.cache[key] = self.members.read(key, limit, shape, dtype,
+                                                allowed_dtypes=_core_dtypes.SUPPORTED)
+        arr = self.cache[key]
+        if (shape is not None and arr.shape != tuple(shape)) or \
+                (dtype is not None and arr.dtype != dtype):
+            _bad(f"array {key!r} does not match its declared shape and dtype")
+        return arr
+
+
+def _read_raw(path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _read(path) -> tuple[dict, _Arrays]:
+    label = f"graph file {os.fspath(path)!r}"
+    members = safe_io.NpzMembers(_read_raw(path), label, GraphFileError)
+    if "__graph__" not in members:
         _bad(f"{os.fspath(path)!r} is not a dlcore graph file (no __graph__ record)")
-    try:
-        doc = json.loads(payload.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise GraphFileError(f"corrupt graph structure in {os.fspath(path)!r}: {e}") from None
+    payload = members.read("__graph__", _MAX_GRAPH_JSON, dtype=np.dtype(np.uint8))
+    if payload.ndim != 1:
+        _bad(f"{os.fspath(path)!r} is not a dlcore graph file (no __graph__ record)")
+    doc = safe_io.json_loads(payload.tobytes(), f"the graph structure in {label}",
+                             GraphFileError)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
         _bad(f"{os.fspath(path)!r} is not a version-{VERSION} {FORMAT} file")
-    for a in arrays.values():
-        if a.dtype not in _core_dtypes.SUPPORTED:
-            _bad(f"unsupported array dtype {a.dtype}")
-    return doc, arrays
+    return doc, _Arrays(members)
+
+
+def _dtype_of(name, what: str) -> np.dtype:
+    try:
+        return _core_dtypes.as_dtype(str(name))
+    except (TypeError, ValueError):
+        _bad(f"{what} has an unsupported dtype {str(name)[:40]!r}")
 
 
 def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
@@ -223,108 +249,76 @@ def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
     if not isinstance(recs, list) or len(recs) > _MAX_OPS:
         _bad("missing or oversized op list")
     ctxs = _contexts(doc)
-    built: list = []
-    for i, r in enumerate(recs):
+    names = set()
+    for i, r in enumerate(recs):                     # names first: a clash adds no op
         if not isinstance(r, dict):
             _bad(f"op record {i} is not an object")
-        name, typ, pname = r.get("name"), r.get("type"), r.get("prim")
+        name = r.get("name")
         if not isinstance(name, str) or not name or len(name) > 1000:
             _bad(f"op {i} has a bad name")
-        if name in graph._ops_by_name:
+        if name in graph._ops_by_name or name in names:
             _bad(f"op name {name!r} already exists in the graph")
-        ins = r.get("inputs", [])
-        if not isinstance(ins, list) or not all(
-                isinstance(p, list) and len(p) == 2 and all(isinstance(k, int) for k in p)
-                and 0 <= p[0] < i and 0 <= p[1] < len(built[p[0]].outputs) for p in ins):
-            _bad(f"op {name!r} has inputs that do not refer to earlier ops")
-        inputs = [built[a].outputs[b] for a, b in ins]
-        outs = r.get("outputs", [])
+        names.add(name)
+    built: list = []
+    for i, r in enumerate(recs):
         try:
-            avals = [AVal(tuple(None if d is None else int(d) for d in o["shape"]),
-                          _core_dtypes.as_dtype(o["dtype"])) for o in outs]
-        except (TypeError, KeyError, ValueError):
-            _bad(f"op {name!r} has malformed outputs")
-        params = _dec(r.get("params", {"dict": {}}), i, arrays, built, ctxs)
-        attrs = _dec(r.get("attrs", {"dict": {}}), i, arrays, built, ctxs)
-        if not isinstance(params, dict) or not isinstance(attrs, dict):
-            _bad(f"op {name!r} has malformed params")
-        graph._names_in_use[name.lower()] = 1
-        dev = r.get("device")
-        c = r.get("ctx")
-        if c is not None and (not isinstance(c, int) or not 0 <= c < len(ctxs)):
-            _bad(f"op {name!r} has a bad control-flow context")
-        try:
-            with graph._enter_context(None if c is None else ctxs[c]):
-                op = _make_op(graph, typ, name, pname, inputs, avals, params, attrs)
-        except ValueError as e:
-            if isinstance(e, GraphFileError):
-                raise
-            raise GraphFileError(f"op {name!r}: {e}") from None
-        if dev is not None:
-            from dlcore.device import as_device
-            try:
-                op.device = as_device(dev)
-            except ValueError:
-                _bad(f"op {name!r} has a bad device {dev!r}")
-        ctl = r.get("control_inputs", [])
-        if not isinstance(ctl, list) or not all(isinstance(c, int) and 0 <= c < i for c in ctl):
-            _bad(f"op {name!r} has bad control inputs")
-        op.control_inputs = [built[c] for c in ctl]
-        built.append(op)
+            built.append(_build_one(i, r, graph, arrays, built, ctxs))
+        except (AttributeError, TypeError, KeyError, IndexError, RecursionError,
+                OverflowError) as e:
+            raise GraphFileError(f"op record {i} ({str(r.get('name'))[:80]!r}) is malformed: "
+                                 f"{type(e).__name__}: {str(e)[:160]}") from None
     return {i: op for i, op in enumerate(built)}
 
 
-def _contexts(doc: dict) -> list:
-    """Rebuild the control-flow contexts (cond branches, loop bodies); parents come first."""
-    from .control_flow import ControlFlowContext
-    out: list = []
-    recs = doc.get("contexts", [])
-    if not isinstance(recs, list):
-        _bad("malformed context list")
-    for i, r in enumerate(recs):
-        if not isinstance(r, dict):
-            _bad("malformed context record")
-        parent = r.get("parent")
-        if parent is not None and (not isinstance(parent, int) or not 0 <= parent < i):
-            _bad("a control-flow context refers to a later parent")
-        out.append(ControlFlowContext(None if parent is None else out[parent],
-                                      str(r.get("kind", "")), str(r.get("name", ""))))
-    return out
-
-
-def _check_control(typ: str, name: str, attrs: dict, avals: list) -> None:
-    """Shape of a Cond/While/WhileGrad record's attributes (everything else is typed already)."""
-    from .control_flow import ControlFlowContext
-
-    def tensors(x, n=None):
-        ok = isinstance(x, tuple) and all(isinstance(t, Tensor) for t in x)
-        if not ok or (n is not None and len(x) != n):
-            _bad(f"op {name!r} has malformed control-flow attributes")
-    if typ == "Cond":
-        br, outs = attrs.get("branches"), attrs.get("branch_outputs")
-        if not (isinstance(br, tuple) and len(br) == 2 and
-                all(isinstance(c, ControlFlowContext) for c in br) and
-                isinstance(outs, tuple) and len(outs) == 2):
-            _bad(f"op {name!r} has malformed cond attributes")
-        for o in outs:
-            tensors(o, len(avals))
-    elif typ == "While":
-        n = attrs.get("nvars")
-        if not (isinstance(attrs.get("context"), ControlFlowContext) and isinstance(n, int)
-                and n == len(avals) and isinstance(attrs.get("pred"), Tensor)
-                and (attrs.get("max_iter") is None or isinstance(attrs.get("max_iter"), int))):
-            _bad(f"op {name!r} has malformed while_loop attributes")
-        tensors(attrs.get("loop_vars"), n)
-        tensors(attrs.get("body_outputs"), n)
-    else:
-        fwd = attrs.get("forward")
-        if not (isinstance(fwd, Operation) and fwd.type == "While"):
-            _bad(f"op {name!r} must refer to a While node")
-        for k in ("grad_in", "grad_outputs", "float_caps", "extra"):
-            tensors(attrs.get(k))
-        fv = attrs.get("float_vars")
-        if not (isinstance(fv, tuple) and all(isinstance(j, int) for j in fv)):
-            _bad(f"op {name!r} has malformed attributes")
+def _build_one(i: int, r: dict, graph: Graph, arrays: _Arrays, built: list,
+               ctxs: list) -> Operation:
+    name, typ, pname = r.get("name"), r.get("type"), r.get("prim")
+    ins = r.get("inputs", [])
+    if not isinstance(ins, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(k, int) for k in p)
+            and 0 <= p[0] < i and 0 <= p[1] < len(built[p[0]].outputs) for p in ins):
+        _bad(f"op {name!r} has inputs that do not refer to earlier ops")
+    inputs = [built[a].outputs[b] for a, b in ins]
+    outs = r.get("outputs", [])
+    if not isinstance(outs, list) or not all(isinstance(o, dict) for o in outs):
+        _bad(f"op {name!r} has malformed outputs")
+    avals = [AVal(_shape_of(o.get("shape"), f"output {k} of op {name!r}"),
+                  _dtype_of(o.get("dtype"), f"output {k} of op {name!r}"))
+             for k, o in enumerate(outs)]
+    if typ == "Const":          # read the value with the declared size, before decoding
+        a = r.get("attrs")
+        ref = a.get("dict", {}).get("value") if isinstance(a, dict) else None
+        if len(avals) != 1 or not isinstance(ref, dict) or \
+                not isinstance(ref.get("array"), str) or None in avals[0].shape:
+            _bad(f"constant {name!r} does not match its declared shape and dtype")
+        arrays.get(ref["array"], avals[0].shape, avals[0].dtype)
+    params = _dec(r.get("params", {"dict": {}}), i, arrays, built, ctxs)
+    attrs = _dec(r.get("attrs", {"dict": {}}), i, arrays, built, ctxs)
+    if not isinstance(params, dict) or not isinstance(attrs, dict):
+        _bad(f"op {name!r} has malformed params")
+    graph._names_in_use[name.lower()] = 1
+    dev = r.get("device")
+    c = r.get("ctx")
+    if c is not None and (not isinstance(c, int) or not 0 <= c < len(ctxs)):
+        _bad(f"op {name!r} has a bad control-flow context")
+    try:
+        with graph._enter_context(None if c is None else ctxs[c]):
+            op = _make_op(graph, typ, name, pname, inputs, avals, params, attrs)
+    except ValueError as e:
+        if isinstance(e, GraphFileError):
+            raise
+        raise GraphFileError(f"op {name!r}: {e}") from None
+    if dev is not None:
+        from dlcore.device import as_device
+        try:
+            op.device = as_device(dev)
+        except ValueError:
+            _bad(f"op {name!r} has a bad device {dev!r}")
+    ctl = r.get("control_inputs", [])
+    if not isinstance(ctl, list) or not all(isinstance(c, int) and 0 <= c < i for c in ctl):
+        _bad(f"op {name!r} has bad control inputs")
+    op.control_inputs = [built[c] for c in ctl]
+    return op
 
 
 def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) -> Operation:
@@ -339,11 +333,13 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
         except Exception as e:       # noqa: BLE001 - a hostile file may give anything
             raise GraphFileError(f"op {name!r} fails its shape rule: {e}") from None
         if len(avals) != 1 or avals[0].dtype != out.dtype or \
-                len(avals[0].shape) != len(out.shape):
-            _bad(f"op {name!r}: stored output does not match the primitive's shape rule")
+                tuple(avals[0].shape) != tuple(out.shape):
+            _bad(f"op {name!r}: stored output {_avals_txt(avals)} does not match "
+                 f"{_avals_txt([out])}, what the primitive's shape rule derives")
         return Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
                          defined_at="<loaded>")
     if typ in _SIMPLE_TYPES:
+        _check_simple(typ, name, inputs, avals, attrs)
         if typ == "Const":
             v = attrs.get("value")
             if not isinstance(v, np.ndarray) or len(avals) != 1 or \
@@ -357,20 +353,39 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
         return Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
     if typ in _CONTROL_TYPES:
         _check_control(typ, name, attrs, avals)
+        _check_control_avals(typ, name, attrs, avals)
         return Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
     _bad(f"op {name!r} has unknown type {typ!r}")
 
 
-def _restore_variables(doc: dict, arrays: dict, graph: Graph, built: dict) -> dict:
+def _restore_variables(doc: dict, arrays: _Arrays, graph: Graph, built: dict) -> dict:
+    try:
+        return _restore_variables_unchecked(doc, arrays, graph, built)
+    except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
+        raise GraphFileError(f"malformed variable or collection records: {type(e).__name__}: "
+                             f"{str(e)[:160]}") from None
+
+
+def _restore_variables_unchecked(doc: dict, arrays: _Arrays, graph: Graph, built: dict) -> dict:
     from .variables import GLOBAL_VARIABLES, TRAINABLE_VARIABLES, Variable
     values = {}
-    for rec in doc.get("variables", []):
+    recs, colls = doc.get("variables", []), doc.get("collections", {})
+    if not isinstance(recs, list) or not isinstance(colls, dict):
+        _bad("malformed variable or collection lists")
+    for rec in recs:
+        if not isinstance(rec, dict) or not all(
+                isinstance(rec.get(k), int) and not isinstance(rec.get(k), bool)
+                for k in ("op", "read", "initializer")):
+            _bad("a variable record refers to missing ops")
         try:
             op, read, init = built[rec["op"]], built[rec["read"]], built[rec["initializer"]]
-        except (KeyError, TypeError):
+        except KeyError:
             _bad("a variable record refers to missing ops")
-        if op.type != "VariableV2" or read.type != "VariableRead" or init.type != "Assign":
+        if op.type != "VariableV2" or read.type != "VariableRead" or init.type != "Assign" or \
+                read.attrs["variable"] is not op or init.attrs["variable"] is not op:
             _bad("a variable record refers to ops of the wrong types")
+        if op in graph._variables_by_op:
+            _bad(f"variable {op.name!r} is listed twice")
         var = Variable.__new__(Variable)
         var.graph, var.op, var.aval = graph, op, AVal(op.attrs["shape"], op.attrs["dtype"])
         var._read, var.initializer = read.outputs[0], init
@@ -383,19 +398,24 @@ def _restore_variables(doc: dict, arrays: dict, graph: Graph, built: dict) -> di
             graph.add_to_collection(TRAINABLE_VARIABLES, var)
         key = rec.get("value")
         if key is not None:
-            if key not in arrays:
+            if not isinstance(key, str) or key not in arrays:
                 _bad(f"missing value for variable {op.name!r}")
-            arr = arrays[key]
-            shape = op.attrs["shape"]
-            if arr.dtype != var.aval.dtype or len(arr.shape) != len(shape) or any(
-                    d is not None and d != a for d, a in zip(shape, arr.shape)):
-                _bad(f"the stored value of variable {op.name!r} has the wrong shape or dtype")
+            shape = var.aval.shape
+            if None in shape:
+                arr = arrays.get(key)
+                if arr.dtype != var.aval.dtype or not _compatible(shape, arr.shape):
+                    _bad(f"the stored value of variable {op.name!r} has the wrong shape or "
+                         "dtype")
+            else:
+                arr = arrays.get(key, shape, var.aval.dtype)
             values[op.name] = arr
-    for k, items in doc.get("collections", {}).items():
+    for k, items in colls.items():
         for it in items if isinstance(items, list) else []:
             if not isinstance(it, dict) or len(it) != 1:
                 continue
             (kind, nm), = it.items()
+            if not isinstance(nm, str):
+                _bad(f"collection {k!r} holds a malformed element")
             try:
                 if kind == "tensor":
                     graph.add_to_collection(k, graph.get_tensor_by_name(nm))
@@ -478,18 +498,45 @@ class Saver:
         return list(self._kept)
 
     def restore(self, sess, save_path=None) -> None:
-        if save_path is None:
-            values = self._embedded
-        else:
-            try:
-                with np.load(self._file(save_path), allow_pickle=False) as z:
-                    values = {k: z[k] for k in z.files}
-            except (zipfile.BadZipFile, ValueError, EOFError) as e:
-                raise GraphFileError(f"cannot read checkpoint {save_path!r}: {e}") from None
+        """Load every variable's value, all-or-nothing: each key is checked (present, same
+        dtype, compatible shape) before any variable changes, and only the members this
+        Saver needs are decompressed, each bounded by its variable's size."""
+        members = None
+        if save_path is not None:
+            label = f"checkpoint {os.fspath(save_path)!r}"
+            members = safe_io.NpzMembers(_read_raw(self._file(save_path)), label,
+                                         GraphFileError)
+        staged = []
         for name, v in self._vars.items():
-            if name not in values:
+            if members is None:
+                arr = self._embedded.get(name)
+            else:
+                arr = _read_checked(members, name, v) if name in members else None
+            if arr is None:
                 raise NotFoundError(None, v.op, f"Key {name} not found in checkpoint")
-            v.load(values[name], sess)
+            if arr.dtype != v.aval.dtype:
+                raise InvalidArgumentError(
+                    None, v.op, f"tensor_name = {name}; expected dtype {v.aval.dtype.name} "
+                    f"does not equal original dtype {arr.dtype.name}")
+            if not _compatible(tuple(v.aval.shape), arr.shape):
+                from dlcore.errors import format_shape
+                raise InvalidArgumentError(
+                    None, v.op, f"Restoring from checkpoint failed: the shape of variable "
+                    f"{name} ({format_shape(v.aval.shape)}) does not match the shape stored in "
+                    f"the checkpoint ({format_shape(arr.shape)})")
+            staged.append((v, arr))
+        for v, arr in staged:                  # every check passed: now apply
+            v.load(arr, sess)
+
+
+def _read_checked(members: safe_io.NpzMembers, name: str, v) -> np.ndarray:
+    """A checkpoint member read with its variable's size as the bound (a dtype that differs
+    is read, still bounded, only to be reported)."""
+    if None in v.aval.shape:
+        limit = _MAX_VARIABLE
+    else:
+        limit = int(np.prod(v.aval.shape, dtype=np.int64)) * 8
+    return members.read(name, limit, allowed_dtypes=_core_dtypes.SUPPORTED)
 
 
 # ============================================================================ checkpoint state
