@@ -1,9 +1,14 @@
-"""Keras on the static engine: ``from dlcore_static.keras.models import Sequential``.
+"""Keras 2 on the static engine: ``from dlcore_static.keras.models import Sequential, Model``.
 
-Each model builds a graph and a Session underneath (``models.py``); layers are in
-``keras.layers`` (also ``keras.layers.core``), optimizers in ``keras.optimizers``, losses in
-``keras.losses``, ``History`` and the progress bar in ``keras.callbacks``.
+``engine.py`` (layers, Input, the graph of layers), ``training.py`` (compile/fit/evaluate/
+predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activations),
+``optimizers``, ``losses``, ``metrics``, ``callbacks``, ``backend`` (``K``), ``utils``,
+``regularizers``, ``activations``, ``summary``.
 """
 
-from . import activations, callbacks, layers, losses, models, optimizers
-from .models import Sequential
+from . import (activations, backend, callbacks, layers, losses, metrics, models, optimizers,
+               regularizers, utils)
+from .engine import Input
+from .models import Model, Sequential
+
+__version__ = "2.2.4-dlcore"

@@ -1,4 +1,5 @@
-"""Keras activations by name: 'relu', 'sigmoid', 'tanh', 'softmax', 'linear'."""
+"""Keras activations by name: every Keras 2 name ('relu', 'elu', 'selu', 'softplus',
+'softsign', 'sigmoid', 'hard_sigmoid', 'exponential', 'tanh', 'softmax', 'linear')."""
 
 from __future__ import annotations
 
@@ -9,24 +10,34 @@ def linear(x):
     return x
 
 
-def relu(x):
-    return _ops.relu(x)
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    y = _ops.leaky_relu(x, alpha) if alpha else _ops.relu(x)
+    return _ops.minimum(y, float(max_value)) if max_value is not None else y
 
 
-def sigmoid(x):
-    return _ops.sigmoid(x)
+def elu(x, alpha=1.0): return _ops.elu(x, alpha)
+def selu(x): return _ops.selu(x)
+def softplus(x): return _ops.softplus(x)
+def softsign(x): return _ops.softsign(x)
+def sigmoid(x): return _ops.sigmoid(x)
+def tanh(x): return _ops.tanh(x)
+def exponential(x): return _ops.exp(x)
 
 
-def tanh(x):
-    return _ops.tanh(x)
+def hard_sigmoid(x):
+    """``clip(0.2 x + 0.5, 0, 1)``."""
+    return _ops.minimum(_ops.maximum(_ops.add(_ops.mul(x, 0.2), 0.5), 0.0), 1.0)
 
 
-def softmax(x):
-    return _ops.softmax(x, -1)
+def softmax(x, axis=-1):
+    if x.aval.ndim < 2 and x.aval.ndim != 1:
+        raise ValueError("Cannot apply softmax to a tensor that is 1D")
+    return _ops.softmax(x, axis)
 
 
-_TABLE = {"linear": linear, "relu": relu, "sigmoid": sigmoid, "tanh": tanh, "softmax": softmax,
-          None: linear}
+_TABLE = {f.__name__: f for f in (linear, relu, elu, selu, softplus, softsign, sigmoid, tanh,
+                                  exponential, hard_sigmoid, softmax)}
+_TABLE[None] = linear
 
 
 def get(identifier):
@@ -34,5 +45,9 @@ def get(identifier):
         return identifier
     try:
         return _TABLE[identifier]
-    except KeyError:
-        raise ValueError(f"Unknown activation function: {identifier}") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown activation function:{identifier}") from None
+
+
+def serialize(fn) -> str:
+    return fn.__name__

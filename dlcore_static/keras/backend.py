@@ -5,3 +5,4 @@ Functions that are dlcore ops are generated from their definition blocks (namesp
 """
 
 from ._backend_impl import *  # noqa: F401,F403
+from ._backend_impl import _initialize_new, _session_for, _to_tensor  # noqa: F401

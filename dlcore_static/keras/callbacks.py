@@ -1,7 +1,10 @@
-"""Keras callbacks: ``History`` (added to every fit) and the progress-bar logger.
+"""Keras callbacks: ``History`` and ``BaseLogger`` (added to every fit), the progress-bar
+logger, and (in ``callbacks_extra``) EarlyStopping, ModelCheckpoint, LearningRateScheduler,
+ReduceLROnPlateau, CSVLogger, LambdaCallback.
 
 ``History.history`` is a dict of per-epoch lists (``loss``, metrics, ``val_*``); ``.epoch`` the
-epoch indices; ``.params`` the fit's settings.
+epoch indices; ``.params`` the fit's settings.  ``BaseLogger`` puts the sample-weighted epoch
+averages of the batch metrics into the epoch's logs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,59 @@ class Callback:
     def on_batch_end(self, batch, logs=None): pass
 
 
+class CallbackList:
+    """Calls each callback in order (they share one logs dict per event, as in Keras)."""
+
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks)
+
+    def set_model(self, model):
+        for c in self.callbacks:
+            c.set_model(model)
+
+    def set_params(self, params):
+        for c in self.callbacks:
+            c.set_params(params)
+
+    def _call(self, name, *args):
+        for c in self.callbacks:
+            getattr(c, name)(*args)
+
+    def on_train_begin(self, logs=None): self._call("on_train_begin", logs or {})
+    def on_train_end(self, logs=None): self._call("on_train_end", logs or {})
+    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs or {})
+    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_batch_begin(self, batch, logs=None): self._call("on_batch_begin", batch, logs or {})
+    def on_batch_end(self, batch, logs=None): self._call("on_batch_end", batch, logs or {})
+
+
+class BaseLogger(Callback):
+    """Accumulates the batch metrics (weighted by batch size) into the epoch's logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._seen = 0
+        self._totals: dict = {}
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        n = logs.get("size", 0)
+        self._seen += n
+        for k, v in logs.items():
+            if k not in ("batch", "size"):
+                self._totals[k] = self._totals.get(k, 0.0) + v * n
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            rest = dict(logs)                      # validation results: after the training ones
+            logs.clear()
+            for k in self.params.get("metrics", []):
+                if k in self._totals:
+                    logs[k] = self._totals[k] / max(self._seen, 1)
+            for k, v in self._totals.items():      # metrics not listed in params
+                logs.setdefault(k, v / max(self._seen, 1))
+            logs.update(rest)
+
+
 class History(Callback):
     def on_train_begin(self, logs=None):
         self.epoch: list[int] = []
@@ -47,10 +103,13 @@ def _fmt(logs: dict) -> str:
 class ProgbarLogger(Callback):
     """verbose=1: a bar redrawn after each batch; verbose=2: one line per epoch."""
 
-    def __init__(self, verbose: int = 1, stream=None):
+    def __init__(self, verbose: int = 1, stream=None, count_mode: str = "samples"):
         super().__init__()
+        if count_mode not in ("samples", "steps"):
+            raise ValueError(f"Unknown `count_mode`: {count_mode}")
         self.verbose = verbose
         self.stream = stream
+        self.count_mode = count_mode
 
     def _out(self):
         return self.stream or sys.stdout
@@ -64,7 +123,9 @@ class ProgbarLogger(Callback):
     def on_batch_end(self, batch, logs=None):
         logs = dict(logs or {})
         n = logs.pop("size", 0)
-        self._seen += n
+        logs.pop("batch", None)
+        self._seen += n if self.count_mode == "samples" else 1
+        n = n or 1
         for k, v in logs.items():
             s, c = self._batch_logs.get(k, (0.0, 0))
             self._batch_logs[k] = (s + v * n, c + n)
@@ -72,14 +133,16 @@ class ProgbarLogger(Callback):
             self._bar({k: s / max(c, 1) for k, (s, c) in self._batch_logs.items()}, end="")
 
     def _bar(self, logs: dict, end: str) -> None:
-        total = self.params["samples"]
+        total = self.params["samples"] if self.count_mode == "samples" else \
+            self.params["steps"]
         width = 30
         done = int(width * self._seen / max(total, 1))
         bar = "=" * max(done - 1, 0) + (">" if done < width else "=") + "." * (width - done)
         if done == width:
             bar = "=" * width
         el = time.perf_counter() - self._t0
-        steps = max(1, -(-self._seen // max(self.params.get("batch_size", 1), 1)))
+        steps = self._seen if self.count_mode == "steps" else \
+            max(1, -(-self._seen // max(self.params.get("batch_size") or 1, 1)))
         per = el / steps
         per_txt = f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
         digits = len(str(total))
@@ -93,3 +156,8 @@ class ProgbarLogger(Callback):
         else:
             el = time.perf_counter() - self._t0
             self._out().write(f" - {el:.0f}s{_fmt(logs or {})}\n")
+
+
+from .callbacks_extra import (CSVLogger, EarlyStopping, LambdaCallback,  # noqa: E402, F401
+                              LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
+                              TerminateOnNaN)

@@ -1,50 +1,105 @@
-"""Keras losses: ``f(y_true, y_pred)`` -> one value per sample (the model averages them)."""
+"""Keras losses: ``f(y_true, y_pred)`` -> one value per sample (the mean over the last axis),
+by function or by name (``'mse'``, ``'categorical_crossentropy'``, ...).  Probabilities are
+clipped to ``[eps, 1 - eps]`` as in Keras."""
 
 from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from . import backend as K
+
 EPSILON = 1e-7
 
 
+def _clip(x, lo, hi):
+    return _ops.minimum(_ops.maximum(x, lo), hi)
+
+
 def mean_squared_error(y_true, y_pred):
-    d = _ops.sub(y_pred, y_true)
-    return _ops.mean(_ops.mul(d, d), -1)
+    return _ops.mean(_ops.square(_ops.sub(y_pred, y_true)), -1)
 
 
 def mean_absolute_error(y_true, y_pred):
     return _ops.mean(_ops.abs(_ops.sub(y_pred, y_true)), -1)
 
 
+def mean_absolute_percentage_error(y_true, y_pred):
+    diff = _ops.abs(_ops.div(_ops.sub(y_true, y_pred),
+                             _clip(_ops.abs(y_true), K.epsilon(), float("inf"))))
+    return _ops.mul(_ops.mean(diff, -1), 100.0)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    a = _ops.log(_ops.add(_clip(y_pred, K.epsilon(), float("inf")), 1.0))
+    b = _ops.log(_ops.add(_clip(y_true, K.epsilon(), float("inf")), 1.0))
+    return _ops.mean(_ops.square(_ops.sub(a, b)), -1)
+
+
+def squared_hinge(y_true, y_pred):
+    return _ops.mean(_ops.square(_ops.maximum(_ops.sub(1.0, _ops.mul(y_true, y_pred)), 0.0)),
+                     -1)
+
+
+def hinge(y_true, y_pred):
+    return _ops.mean(_ops.maximum(_ops.sub(1.0, _ops.mul(y_true, y_pred)), 0.0), -1)
+
+
+def categorical_hinge(y_true, y_pred):
+    pos = _ops.sum(_ops.mul(y_true, y_pred), -1)
+    neg = _ops.max_(_ops.mul(_ops.sub(1.0, y_true), y_pred), -1)
+    return _ops.maximum(_ops.add(_ops.sub(neg, pos), 1.0), 0.0)
+
+
+def logcosh(y_true, y_pred):
+    x = _ops.sub(y_pred, y_true)
+    return _ops.mean(_ops.sub(_ops.add(x, _ops.softplus(_ops.mul(x, -2.0))), 0.6931471805599453),
+                     -1)
+
+
 def categorical_crossentropy(y_true, y_pred):
-    """``y_pred`` are probabilities (after softmax), clipped away from 0 and 1."""
-    p = _ops.clip(y_pred, EPSILON, 1.0 - EPSILON)
-    return _ops.neg(_ops.sum(_ops.mul(y_true, _ops.log(p)), -1))
+    """``y_pred`` are probabilities (after softmax); rows are renormalised and clipped."""
+    return K.categorical_crossentropy(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred):
-    depth = y_pred.aval.shape[-1]
-    labels = _ops.cast(y_true, "int64")
-    if labels.aval.ndim == y_pred.aval.ndim:
-        labels = _ops.squeeze(labels, -1)
-    return categorical_crossentropy(_ops.one_hot(labels, depth, y_pred.aval.dtype), y_pred)
+    return K.sparse_categorical_crossentropy(y_true, y_pred)
 
 
 def binary_crossentropy(y_true, y_pred):
-    p = _ops.clip(y_pred, EPSILON, 1.0 - EPSILON)
-    one = _ops.sub(1.0, y_true)
-    ll = _ops.add(_ops.mul(y_true, _ops.log(p)), _ops.mul(one, _ops.log(_ops.sub(1.0, p))))
-    return _ops.neg(_ops.mean(ll, -1))
+    return _ops.mean(K.binary_crossentropy(y_true, y_pred), -1)
+
+
+def kullback_leibler_divergence(y_true, y_pred):
+    t = _clip(y_true, K.epsilon(), 1.0)
+    p = _clip(y_pred, K.epsilon(), 1.0)
+    return _ops.sum(_ops.mul(t, _ops.log(_ops.div(t, p))), -1)
+
+
+def poisson(y_true, y_pred):
+    return _ops.mean(_ops.sub(y_pred, _ops.mul(y_true, _ops.log(_ops.add(y_pred,
+                                                                          K.epsilon())))), -1)
+
+
+def cosine_proximity(y_true, y_pred):
+    t = K.l2_normalize(y_true, -1)
+    p = K.l2_normalize(y_pred, -1)
+    return _ops.neg(_ops.sum(_ops.mul(t, p), -1))
 
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence
+cosine = cosine_proximity
 
-_TABLE = {"mean_squared_error": mean_squared_error, "mse": mean_squared_error,
-          "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
-          "categorical_crossentropy": categorical_crossentropy,
-          "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-          "binary_crossentropy": binary_crossentropy}
+_TABLE = {f.__name__: f for f in (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, squared_hinge, hinge, categorical_hinge, logcosh,
+    categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy,
+    kullback_leibler_divergence, poisson, cosine_proximity)}
+_TABLE.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
+               "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld, "cosine": cosine})
 
 
 def get(identifier):
@@ -52,5 +107,5 @@ def get(identifier):
         return identifier
     try:
         return _TABLE[identifier]
-    except KeyError:
-        raise ValueError(f"Unknown loss function: {identifier}") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown loss function:{identifier}") from None

@@ -1,70 +1,331 @@
-"""Keras optimizers, mapped onto the static engine's ``tf.train`` optimizers.
+"""Keras 2 optimizers with Keras' own update rules (not TensorFlow's: Keras' RMSprop starts
+its accumulator at 0 and adds epsilon outside the root).  ``g`` is the gradient (clipped by
+``clipnorm``/``clipvalue`` when given), ``lr`` decays as ``lr / (1 + decay * iterations)``:
 
-Keras' SGD with momentum (``v = m v - lr g; w += v``) is TensorFlow's Momentum optimizer
-(``a = m a + g; w -= lr a``) for a constant learning rate; Adam is the same algorithm.
+    SGD       v = momentum v - lr g;  w += v   (nesterov: w += momentum v - lr g)
+    RMSprop   a = rho a + (1-rho) g^2;  w -= lr g / (sqrt(a) + eps)
+    Adagrad   a += g^2;  w -= lr g / (sqrt(a) + eps)
+    Adadelta  a = rho a + (1-rho) g^2;  u = g sqrt(d + eps) / sqrt(a + eps);  w -= lr u;
+              d = rho d + (1-rho) u^2
+    Adam      m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2  (amsgrad: vhat = max(vhat, v));
+              w -= lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps)
+    Adamax    m = b1 m + (1-b1) g;  u = max(b2 u, |g|);  w -= lr/(1-b1^t) m / (u + eps)
+    Nadam     Adam with Nesterov momentum and the 0.96^(t*0.004) momentum schedule
+
+Variables (``iterations``, ``lr`` and the slots) are created in the model's graph when the
+model is compiled; ``optimizer.lr`` is then a variable that callbacks change with
+``K.set_value``.  Keras 1 names (``lr``) are accepted with a warning; Keras 2's
+``learning_rate`` too.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from dlcore import ops as _ops
+
 from .. import train as _train
+from ..graph import get_default_graph
+from ..variables import Variable
+from . import backend as K
 from . import legacy
 
 
 class Optimizer:
-    def build(self):
+    _defaults: dict = {}
+
+    def __init__(self, params: dict | None = None, **kwargs):
+        """``params``: the subclass's named arguments; ``kwargs``: what else the user passed
+        (``lr`` converted to ``learning_rate`` with a warning, ``clipnorm``, ``clipvalue``)."""
+        kwargs = legacy.convert(type(self).__name__, kwargs, {"lr": "learning_rate"})
+        allowed = {"learning_rate", "clipnorm", "clipvalue"}
+        unknown = set(kwargs) - allowed
+        if unknown:
+            raise TypeError(f"Unexpected keyword argument passed to optimizer: "
+                            f"{sorted(unknown)[0]}")
+        cfg = dict(self._defaults)
+        cfg.update(params or {})
+        cfg.update(kwargs)
+        self._lr0 = float(cfg.pop("learning_rate"))
+        self.initial_decay = float(cfg.pop("decay", 0.0))
+        self.clipnorm = cfg.pop("clipnorm", None)
+        self.clipvalue = cfg.pop("clipvalue", None)
+        eps = cfg.pop("epsilon", None)
+        self.epsilon = K.epsilon() if eps is None else float(eps)
+        for k, v in cfg.items():
+            setattr(self, k, v)
+        self._lr_var = None
+        self.iterations = None
+        self.weights: list = []
+
+    # -- learning rate (a float until compiled, then a variable)
+    @property
+    def lr(self):
+        return self._lr_var if self._lr_var is not None else self._lr0
+
+    @lr.setter
+    def lr(self, value):
+        if self._lr_var is not None:
+            K.set_value(self._lr_var, value)
+        else:
+            self._lr0 = float(value)
+
+    learning_rate = lr
+
+    @property
+    def decay(self):
+        return self.initial_decay
+
+    def _create(self) -> None:
+        g = get_default_graph()
+        if self._lr_var is not None and self._lr_var.graph is g:
+            return
+        with g.name_scope(None), g.name_scope(type(self).__name__):
+            self.iterations = Variable(np.int64(0), trainable=False, name="iterations")
+            self._lr_var = Variable(np.float32(self._lr0), trainable=False, name="lr")
+
+    def _slot(self, p, value=0.0, name="slot"):
+        g = get_default_graph()
+        with g.name_scope(None), g.name_scope(type(self).__name__):
+            v = Variable(_ops.add(_ops.zeros_like(p.initial_value), float(value)),
+                         trainable=False, name=name)
+        self.weights.append(v)
+        return v
+
+    def get_gradients(self, loss, params) -> list:
+        from ..gradients import gradients
+        grads = gradients(loss, params)
+        if any(g is None for g in grads):
+            raise ValueError("An operation has `None` for gradient. Please make sure that all "
+                             "of your ops have a gradient defined (i.e. are differentiable). "
+                             "Common ops without gradient: K.argmax, K.round, K.eval.")
+        if self.clipnorm is not None and self.clipnorm > 0:
+            from ..math_api import clip_by_global_norm
+            grads, _ = clip_by_global_norm(grads, float(self.clipnorm))
+        if self.clipvalue is not None and self.clipvalue > 0:
+            c = float(self.clipvalue)
+            grads = [_ops.minimum(_ops.maximum(g, -c), c) for g in grads]
+        return grads
+
+    def _lr_t(self, p):
+        lr = _ops.cast(self._lr_var.value(), p.aval.dtype)
+        if self.initial_decay > 0:
+            it = _ops.cast(self.iterations.value(), p.aval.dtype)
+            lr = _ops.div(lr, _ops.add(_ops.mul(it, self.initial_decay), 1.0))
+        return lr
+
+    def _t(self, p):
+        return _ops.add(_ops.cast(self.iterations.value(), p.aval.dtype), 1.0)
+
+    def get_updates(self, loss, params) -> list:
+        self._create()
+        grads = self.get_gradients(loss, params)
+        updates = []
+        for p, g in zip(params, grads):
+            updates += self._update(p, g)
+        updates.append(self.iterations.assign_add(np.int64(1)))
+        return updates
+
+    def _update(self, p, g) -> list:
         raise NotImplementedError
+
+    def minimize(self, loss, var_list):
+        """The train op: one group of every update (what ``compile`` builds)."""
+        from ..control_flow import group
+        return group(*self.get_updates(loss, list(var_list)))
+
+    def build(self):
+        """Keras optimizers build their own updates (compatibility with older callers)."""
+        return self
+
+    def get_config(self) -> dict:
+        return {"lr": float(K.get_value(self.lr)) if self._lr_var is not None else self._lr0,
+                "decay": self.initial_decay}
 
 
 class SGD(Optimizer):
-    def __init__(self, learning_rate=0.01, momentum=0.0, decay=0.0, nesterov=False, **kwargs):
-        kwargs = legacy.convert("SGD", kwargs, {"lr": "learning_rate"})
-        self.learning_rate = kwargs.pop("learning_rate", learning_rate)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
-        self.momentum, self.nesterov, self.decay = momentum, nesterov, decay
-        if decay:
-            raise NotImplementedError("SGD(decay=...) is not supported")
+    _defaults = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
 
-    @property
-    def lr(self):
-        return self.learning_rate
+    def __init__(self, learning_rate=None, momentum=0.0, decay=0.0, nesterov=False, **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(momentum=momentum, decay=decay, nesterov=nesterov), **kw)
 
-    def build(self):
-        if self.momentum:
-            return _train.MomentumOptimizer(self.learning_rate, self.momentum,
-                                            use_nesterov=self.nesterov)
-        return _train.GradientDescentOptimizer(self.learning_rate)
+    def _update(self, p, g):
+        lr = self._lr_t(p)
+        if not self.momentum:
+            return [p.assign_sub(_ops.mul(g, lr))]
+        m = self._slot(p, name="moment")
+        v = _ops.sub(_ops.mul(m.value(), float(self.momentum)), _ops.mul(g, lr))
+        new_p = _ops.add(_ops.add(p.value(), _ops.mul(v, float(self.momentum))),
+                         _ops.neg(_ops.mul(g, lr))) if self.nesterov else _ops.add(p.value(), v)
+        return [m.assign(v), p.assign(new_p)]
+
+
+class RMSprop(Optimizer):
+    _defaults = {"learning_rate": 0.001, "rho": 0.9}
+
+    def __init__(self, learning_rate=None, rho=0.9, epsilon=None, decay=0.0, **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(rho=rho, epsilon=epsilon, decay=decay), **kw)
+
+    def _update(self, p, g):
+        a = self._slot(p, name="accumulator")
+        new_a = _ops.add(_ops.mul(a.value(), float(self.rho)),
+                         _ops.mul(_ops.square(g), 1.0 - self.rho))
+        step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
+        return [a.assign(new_a), p.assign_sub(step)]
+
+
+class Adagrad(Optimizer):
+    _defaults = {"learning_rate": 0.01}
+
+    def __init__(self, learning_rate=None, epsilon=None, decay=0.0, **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(epsilon=epsilon, decay=decay), **kw)
+
+    def _update(self, p, g):
+        a = self._slot(p, name="accumulator")
+        new_a = _ops.add(a.value(), _ops.square(g))
+        step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
+        return [a.assign(new_a), p.assign_sub(step)]
+
+
+class Adadelta(Optimizer):
+    _defaults = {"learning_rate": 1.0, "rho": 0.95}
+
+    def __init__(self, learning_rate=None, rho=0.95, epsilon=None, decay=0.0, **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(rho=rho, epsilon=epsilon, decay=decay), **kw)
+
+    def _update(self, p, g):
+        a, d = self._slot(p, name="accumulator"), self._slot(p, name="delta_accumulator")
+        rho, eps = float(self.rho), self.epsilon
+        new_a = _ops.add(_ops.mul(a.value(), rho), _ops.mul(_ops.square(g), 1.0 - rho))
+        u = _ops.div(_ops.mul(g, _ops.sqrt(_ops.add(d.value(), eps))),
+                     _ops.sqrt(_ops.add(new_a, eps)))
+        new_d = _ops.add(_ops.mul(d.value(), rho), _ops.mul(_ops.square(u), 1.0 - rho))
+        return [a.assign(new_a), p.assign_sub(_ops.mul(u, self._lr_t(p))), d.assign(new_d)]
 
 
 class Adam(Optimizer):
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        kwargs = legacy.convert("Adam", kwargs, {"lr": "learning_rate"})
-        self.learning_rate = kwargs.pop("learning_rate", learning_rate)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+    _defaults = {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "amsgrad": False}
 
-    @property
-    def lr(self):
-        return self.learning_rate
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
+                 amsgrad=False, **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, decay=decay,
+                         amsgrad=amsgrad), **kw)
 
-    def build(self):
-        return _train.AdamOptimizer(self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
+    def _update(self, p, g):
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        t = self._t(p)
+        lr_t = _ops.mul(self._lr_t(p), _ops.div(_ops.sqrt(_ops.sub(1.0, _ops.pow(b2, t))),
+                                                _ops.sub(1.0, _ops.pow(b1, t))))
+        m, v = self._slot(p, name="m"), self._slot(p, name="v")
+        m_t = _ops.add(_ops.mul(m.value(), b1), _ops.mul(g, 1.0 - b1))
+        v_t = _ops.add(_ops.mul(v.value(), b2), _ops.mul(_ops.square(g), 1.0 - b2))
+        ups = [m.assign(m_t), v.assign(v_t)]
+        denom = v_t
+        if self.amsgrad:
+            vh = self._slot(p, name="vhat")
+            denom = _ops.maximum(vh.value(), v_t)
+            ups.append(vh.assign(denom))
+        step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(_ops.sqrt(denom), self.epsilon))
+        return ups + [p.assign_sub(step)]
 
 
-sgd = SGD
-adam = Adam
+class Adamax(Optimizer):
+    _defaults = {"learning_rate": 0.002, "beta_1": 0.9, "beta_2": 0.999}
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
+                 **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, decay=decay), **kw)
+
+    def _update(self, p, g):
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        lr_t = _ops.div(self._lr_t(p), _ops.sub(1.0, _ops.pow(b1, self._t(p))))
+        m, u = self._slot(p, name="m"), self._slot(p, name="u")
+        m_t = _ops.add(_ops.mul(m.value(), b1), _ops.mul(g, 1.0 - b1))
+        u_t = _ops.maximum(_ops.mul(u.value(), b2), _ops.abs(g))
+        step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(u_t, self.epsilon))
+        return [m.assign(m_t), u.assign(u_t), p.assign_sub(step)]
+
+
+class Nadam(Optimizer):
+    _defaults = {"learning_rate": 0.002, "beta_1": 0.9, "beta_2": 0.999,
+                 "schedule_decay": 0.004}
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None,
+                 schedule_decay=0.004, **kw):
+        if learning_rate is not None:
+            kw["learning_rate"] = learning_rate
+        super().__init__(dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         schedule_decay=schedule_decay), **kw)
+        self._m_schedule = None
+
+    def get_updates(self, loss, params) -> list:
+        self._create()
+        g = get_default_graph()
+        with g.name_scope(None), g.name_scope("Nadam"):
+            self._m_schedule = Variable(np.float32(1.0), trainable=False, name="m_schedule")
+        ups = super().get_updates(loss, params)
+        return ups + [self._m_schedule.assign(self._ms_new)]
+
+    def _update(self, p, g):
+        b1, b2, sd = float(self.beta_1), float(self.beta_2), float(self.schedule_decay)
+        t = self._t(p)
+        mct = _ops.mul(_ops.sub(1.0, _ops.mul(_ops.pow(0.96, _ops.mul(t, sd)), 0.5)), b1)
+        mct1 = _ops.mul(_ops.sub(1.0, _ops.mul(_ops.pow(0.96, _ops.mul(_ops.add(t, 1.0), sd)),
+                                               0.5)), b1)
+        msched = _ops.cast(self._m_schedule.value(), p.aval.dtype)
+        ms_new = _ops.mul(msched, mct)
+        ms_next = _ops.mul(ms_new, mct1)
+        self._ms_new = ms_new
+        m, v = self._slot(p, name="m"), self._slot(p, name="v")
+        g_prime = _ops.div(g, _ops.sub(1.0, ms_new))
+        m_t = _ops.add(_ops.mul(m.value(), b1), _ops.mul(g, 1.0 - b1))
+        m_t_prime = _ops.div(m_t, _ops.sub(1.0, ms_next))
+        v_t = _ops.add(_ops.mul(v.value(), b2), _ops.mul(_ops.square(g), 1.0 - b2))
+        v_t_prime = _ops.div(v_t, _ops.sub(1.0, _ops.pow(b2, t)))
+        m_bar = _ops.add(_ops.mul(_ops.sub(1.0, mct), g_prime), _ops.mul(mct1, m_t_prime))
+        step = _ops.div(_ops.mul(m_bar, self._lr_t(p)),
+                        _ops.add(_ops.sqrt(v_t_prime), self.epsilon))
+        return [m.assign(m_t), v.assign(v_t), p.assign_sub(step)]
+
+
+class TFOptimizer(Optimizer):
+    """A ``tf.train`` optimizer used by a Keras model."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self._lr_var = None
+        self.iterations = None
+        self.weights = []
+        self._lr0 = getattr(optimizer, "learning_rate", 0.0)
+        self.initial_decay = 0.0
+
+    def minimize(self, loss, var_list):
+        return self.optimizer.minimize(loss, var_list=list(var_list))
+
+
+sgd, rmsprop, adagrad, adadelta, adam, adamax, nadam = (SGD, RMSprop, Adagrad, Adadelta, Adam,
+                                                        Adamax, Nadam)
+_TABLE = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
+          "adam": Adam, "adamax": Adamax, "nadam": Nadam}
 
 
 def get(identifier) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, _train.Optimizer):
-        class _Wrapped(Optimizer):
-            def build(self_inner):
-                return identifier
-        return _Wrapped()
-    table = {"sgd": SGD, "adam": Adam}
-    if not isinstance(identifier, str) or identifier.lower() not in table:
-        raise ValueError(f"Unknown optimizer: {identifier}")
-    return table[identifier.lower()]()
+        return TFOptimizer(identifier)
+    if isinstance(identifier, str) and identifier.lower() in _TABLE:
+        return _TABLE[identifier.lower()]()
+    raise ValueError(f"Unknown optimizer: {identifier}")

@@ -1,8 +1,7 @@
-"""Keras core layers: ``Dense``, ``Activation``, ``Dropout``, ``Flatten``.
-
-A layer is configured when constructed and *built* (its variables created in the model's graph)
-the first time it is called on a tensor.  Keras 1 names (``output_dim``, ``init``, ``p``) are
-converted with a warning (see ``legacy.py``).
+"""Keras core layers: ``Dense``, ``Activation``, ``Dropout``, ``Flatten``, ``Reshape``,
+``Permute``, ``RepeatVector``, ``Lambda`` (and ``Layer``/``InputLayer``/``Input`` from the
+engine).  Keras 1 names (``output_dim``, ``init``, ``p``) are converted with a warning (see
+``legacy.py``).
 """
 
 from __future__ import annotations
@@ -11,114 +10,68 @@ import numpy as np
 
 from dlcore import ops as _ops
 
-from ... import initializers as _init
-from ...variables import Variable
-from .. import activations, legacy
-
-
-class Layer:
-    """Base class: ``build(input_shape)`` makes the weights, ``call(x, training)`` the ops."""
-
-    _counts: dict = {}
-
-    def __init__(self, name: str | None = None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, trainable: bool = True):
-        cls = type(self).__name__.lower()
-        if name is None:
-            i = Layer._counts.get(cls, 0) + 1
-            Layer._counts[cls] = i
-            name = f"{cls}_{i}"
-        self.name = name
-        if input_dim is not None and input_shape is None:
-            input_shape = (input_dim,)
-        if batch_input_shape is not None:
-            input_shape = tuple(batch_input_shape[1:])
-        self.input_shape_arg = None if input_shape is None else tuple(input_shape)
-        self.trainable = trainable
-        self.built = False
-        self.weights: list[Variable] = []
-        self.output_shape = None
-
-    def build(self, input_shape) -> None:
-        self.built = True
-
-    def __call__(self, x, training=None):
-        from ...graph import get_default_graph
-        with get_default_graph().name_scope(self.name):
-            if not self.built:
-                self.build(tuple(x.aval.shape))
-                self.built = True
-            y = self.call(x, training)
-        self.output_shape = tuple(y.aval.shape)
-        return y
-
-    def call(self, x, training=None):
-        raise NotImplementedError
-
-    def add_weight(self, name: str, shape, initializer, trainable: bool = True) -> Variable:
-        init = _init.get(initializer)
-        v = Variable(lambda: init(shape), name=name, trainable=trainable and self.trainable)
-        self.weights.append(v)
-        return v
-
-    def count_params(self) -> int:
-        return int(sum(np.prod(v.aval.shape) for v in self.weights))
-
-    def get_weights(self) -> list:
-        model = getattr(self, "_model", None)
-        if model is None or model._session is None:
-            raise RuntimeError("The layer's weights exist only after the model is compiled")
-        return model._session.run(self.weights)
-
-    def set_weights(self, values) -> None:
-        for v, val in zip(self.weights, values):
-            v.load(val, self._model._session)
+from .. import activations, legacy, regularizers
+from .. import backend as K
+from ..engine import Input, InputLayer, Layer  # noqa: F401 - re-exported
 
 
 class Dense(Layer):
     """``activation(x @ kernel + bias)``."""
 
     def __init__(self, units=None, activation=None, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
         if units is not None and "output_dim" in kwargs:
             raise TypeError("For the `units` argument, the layer received both the legacy "
                             "keyword argument `output_dim` and the Keras 2 keyword argument "
                             "`units`. Stick to the latter!")
         kwargs = legacy.convert("Dense", kwargs, {"output_dim": "units",
                                                   "init": "kernel_initializer",
-                                                  "bias": "use_bias"},
+                                                  "bias": "use_bias", "W_regularizer":
+                                                  "kernel_regularizer",
+                                                  "b_regularizer": "bias_regularizer"},
                                 args=() if units is None else (units,))
         if "units" in kwargs:
             units = kwargs.pop("units")
         kernel_initializer = kwargs.pop("kernel_initializer", kernel_initializer)
         use_bias = kwargs.pop("use_bias", use_bias)
-        base = {k: kwargs.pop(k) for k in ("name", "input_shape", "input_dim",
-                                           "batch_input_shape", "trainable") if k in kwargs}
-        if kwargs:
-            raise TypeError(f"Keyword argument not understood: {sorted(kwargs)}")
+        kernel_regularizer = kwargs.pop("kernel_regularizer", kernel_regularizer)
+        bias_regularizer = kwargs.pop("bias_regularizer", bias_regularizer)
+        for k in ("kernel_constraint", "bias_constraint", "activity_regularizer"):
+            kwargs.pop(k, None)
         if units is None:
             raise TypeError("Dense needs `units`")
-        super().__init__(**base)
+        super().__init__(**kwargs)
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape) -> None:
         d = input_shape[-1]
         if d is None:
             raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
                              "Found `None`.")
-        self.kernel = self.add_weight("kernel", (d, self.units), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) \
-            if self.use_bias else None
+        self.kernel = self.add_weight("kernel", (d, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
 
-    def call(self, x, training=None):
-        y = _ops.matmul(x, self.kernel)
+    def call(self, x):
+        if x.aval.ndim > 2:
+            from ...array_api import tensordot
+            y = tensordot(x, self.kernel, [[x.aval.ndim - 1], [0]])
+        else:
+            y = _ops.matmul(x, self.kernel)
         if self.bias is not None:
             y = _ops.add(y, self.bias)
         return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
 
 
 class Activation(Layer):
@@ -126,12 +79,13 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
-    def call(self, x, training=None):
+    def call(self, x):
         return self.activation(x)
 
 
 class Dropout(Layer):
-    """At training time zero each input with probability ``rate`` and scale by 1/(1-rate)."""
+    """While training (the learning phase), zero each input with probability ``rate`` and scale
+    the rest by 1/(1-rate); identity otherwise."""
 
     def __init__(self, rate=None, noise_shape=None, seed=None, **kwargs):
         kwargs = legacy.convert("Dropout", kwargs, {"p": "rate"})
@@ -143,20 +97,86 @@ class Dropout(Layer):
 
     def call(self, x, training=None):
         from ...random_ops import random_uniform_like
-        if training is None or self.rate == 0:
+        if self.rate == 0:
+            return x
+        training = K.learning_phase() if training is None else training
+        if training is False or training == 0:
             return x
         u = random_uniform_like(x, seed=self.seed)
         keep = _ops.div(_ops.cast(_ops.greater_equal(u, self.rate), x.aval.dtype),
                         1.0 - self.rate)
+        if training is True or training == 1:
+            return _ops.mul(x, keep)
         return _ops.mul(x, _ops.where(training, keep, 1.0))
 
 
 class Flatten(Layer):
-    def call(self, x, training=None):
-        rest = int(np.prod(x.aval.shape[1:]))
-        return _ops.reshape(x, (-1, rest))
+    def call(self, x):
+        rest = x.aval.shape[1:]
+        if None in rest:
+            raise ValueError(f"The shape of the input to \"Flatten\" is not fully defined (got "
+                             f"{tuple(rest)}). Make sure to pass a complete \"input_shape\" or "
+                             "\"batch_input_shape\" argument to the first layer in your model.")
+        return _ops.reshape(x, (-1, int(np.prod(rest))))
 
 
-class InputLayer(Layer):
-    def call(self, x, training=None):
-        return x
+class Reshape(Layer):
+    """Reshape each sample to ``target_shape`` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def call(self, x):
+        return _ops.reshape(x, (-1,) + self.target_shape) if -1 not in self.target_shape else \
+            _ops.reshape(x, (_batch(x),) + self.target_shape)
+
+
+def _batch(x):
+    b = x.aval.shape[0]
+    if b is None:
+        raise ValueError("Reshape with -1 in target_shape needs a known batch size")
+    return b
+
+
+class Permute(Layer):
+    """Permute the non-batch dimensions: ``dims`` are 1-based, as in Keras."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Invalid permutation `dims` for Permute Layer: {dims}. The set of "
+                             "indices in `dims` must be consecutive and start from 1.")
+
+    def call(self, x):
+        return _ops.transpose(x, (0,) + self.dims)
+
+
+class RepeatVector(Layer):
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = int(n)
+
+    def call(self, x):
+        return K.repeat(x, self.n)
+
+
+class Lambda(Layer):
+    """A layer from a function of tensors: ``Lambda(lambda x: x ** 2)``."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments or {}
+        self._output_shape = output_shape
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return input_shape
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        return (input_shape[0],) + tuple(self._output_shape)

@@ -1,0 +1,396 @@
+"""The Keras layer and the functional graph of layers (Keras 2 on the TF1 backend).
+
+* ``Layer``: configured when constructed, *built* (weights created by ``build(input_shape)``
+  through ``add_weight``) on its first call, and called on symbolic tensors of the default graph
+  (or of its model's graph).  Each call records a *node*: the input tensors and the outputs, so
+  ``layer.input``/``layer.output`` work and a model can walk from its outputs back to its inputs.
+  A layer called twice shares its weights (a shared layer).
+* ``Input(shape)`` makes a placeholder produced by an ``InputLayer``.
+* ``Network``: the layers between ``inputs`` and ``outputs`` in topological order, with the
+  weight list, ``get_weights``/``set_weights`` (Keras' layout: each layer's weights in creation
+  order), ``save_weights``/``load_weights`` (an ``.npz`` of named arrays, no pickle) and
+  ``summary()`` as Keras 2 prints it.  Training is in ``training.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+
+import numpy as np
+
+from ..graph import Tensor, get_default_graph
+from ..variables import Variable
+from . import backend as K
+
+# output Tensor -> (layer, node index, tensor index): the Keras history of a symbolic tensor.
+_HISTORY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COUNTS: dict = {}
+
+
+def to_snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def unique_layer_name(base: str) -> str:
+    i = _COUNTS.get(base, 0) + 1
+    _COUNTS[base] = i
+    return f"{base}_{i}"
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _shape_of(t) -> tuple:
+    return tuple(t.aval.shape)
+
+
+class Node:
+    """One call of a layer: its input tensors and output tensors."""
+
+    def __init__(self, layer, inputs: list, outputs: list):
+        self.layer, self.inputs, self.outputs = layer, inputs, outputs
+
+
+class Layer:
+    """Base class of Keras layers: override ``build``, ``call`` and (for shape inference
+    without running) ``compute_output_shape``; create weights with ``add_weight``."""
+
+    def __init__(self, name: str | None = None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, batch_size=None, trainable: bool = True, dtype=None,
+                 **kwargs):
+        for k in ("weights", "activity_regularizer", "input_length"):
+            kwargs.pop(k, None)
+        if kwargs:
+            raise TypeError(f"Keyword argument not understood: {', '.join(sorted(kwargs))}")
+        self.name = name or unique_layer_name(to_snake_case(type(self).__name__))
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape[1:])
+        self.input_shape_arg = None if input_shape is None else tuple(
+            input_shape if isinstance(input_shape, (list, tuple)) else (input_shape,))
+        self.trainable = trainable
+        self.built = False
+        self._weights: list[Variable] = []
+        self._nodes: list[Node] = []
+        self.losses: list = []
+        self.supports_masking = False
+
+    # -- weights
+    @property
+    def weights(self) -> list:
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self) -> list:
+        return [w for w in self._weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [w for w in self._weights if not (w.trainable and self.trainable)]
+
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                   regularizer=None, trainable=True, constraint=None, **kwargs) -> Variable:
+        """A new variable ``<layer name>/<name>`` initialised by ``initializer`` (a name like
+        ``'glorot_uniform'``, an initializer object or a callable ``(shape, dtype)``)."""
+        from .. import initializers as _init
+        init = _init.get(initializer if initializer is not None else "glorot_uniform")
+        shape = tuple(int(d) for d in (shape if isinstance(shape, (list, tuple)) else (shape,)))
+        dt = K.floatx() if dtype is None else dtype
+        with get_default_graph().name_scope(None):
+            with get_default_graph().name_scope(self.name + "/"):
+                v = Variable(lambda: init(shape, dtype=dt), name=name or "weight",
+                             trainable=bool(trainable), dtype=dt)
+        self._weights.append(v)
+        if regularizer is not None:
+            from . import regularizers
+            with get_default_graph().name_scope(self.name + "/"):
+                self.losses.append(regularizers.get(regularizer)(v))
+        return v
+
+    def count_params(self) -> int:
+        return int(sum(np.prod(v.aval.shape) for v in self._weights))
+
+    def get_weights(self) -> list:
+        if not self._weights:
+            return []
+        return K.batch_get_value(self._weights)
+
+    def set_weights(self, weights) -> None:
+        weights = list(weights)
+        if len(weights) != len(self._weights):
+            raise ValueError(f"You called `set_weights(weights)` on layer \"{self.name}\" with a "
+                             f"weight list of length {len(weights)}, but the layer was "
+                             f"expecting {len(self._weights)} weights.")
+        for v, w in zip(self._weights, weights):
+            if tuple(np.shape(w)) != tuple(v.aval.shape):
+                raise ValueError(f"Layer weight shape {tuple(v.aval.shape)} not compatible with "
+                                 f"provided weight shape {np.shape(w)}")
+        K.batch_set_value(list(zip(self._weights, weights)))
+
+    # -- building and calling
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def __call__(self, inputs, training=None, **kwargs):
+        xs = [K._to_tensor(t) for t in _as_list(inputs)]
+        single = not isinstance(inputs, (list, tuple))
+        g = xs[0].graph if xs else get_default_graph()
+        with g.as_default(), g.name_scope(self.name):
+            if not self.built:
+                shapes = _shape_of(xs[0]) if single else [_shape_of(t) for t in xs]
+                self.build(shapes)
+                self.built = True
+            arg = xs[0] if single else xs
+            if training is not None and _accepts(self.call, "training"):
+                kwargs["training"] = training
+            out = self.call(arg, **kwargs)
+        outs = [K._to_tensor(o) for o in _as_list(out)]
+        node = Node(self, xs, outs)
+        self._nodes.append(node)
+        for i, o in enumerate(outs):
+            if o not in _HISTORY:
+                _HISTORY[o] = (self, len(self._nodes) - 1, i)
+        return outs[0] if not isinstance(out, (list, tuple)) else outs
+
+    # -- node accessors
+    def _node(self, what: str) -> Node:
+        if not self._nodes:
+            raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
+        if len(self._nodes) > 1 and what in ("input", "output"):
+            raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the "
+                                 f"notion of \"layer {what}\" is ill-defined. Use "
+                                 f"`get_{what}_at(node_index)` instead.")
+        return self._nodes[0]
+
+    @property
+    def input(self):
+        n = self._node("input")
+        return n.inputs[0] if len(n.inputs) == 1 else n.inputs
+
+    @property
+    def output(self):
+        n = self._node("output")
+        return n.outputs[0] if len(n.outputs) == 1 else n.outputs
+
+    def get_input_at(self, i):
+        n = self._nodes[i]
+        return n.inputs[0] if len(n.inputs) == 1 else n.inputs
+
+    def get_output_at(self, i):
+        n = self._nodes[i]
+        return n.outputs[0] if len(n.outputs) == 1 else n.outputs
+
+    @property
+    def input_shape(self):
+        x = self._node("input_shape").inputs
+        return _shape_of(x[0]) if len(x) == 1 else [_shape_of(t) for t in x]
+
+    @property
+    def output_shape(self):
+        x = self._node("output_shape").outputs
+        return _shape_of(x[0]) if len(x) == 1 else [_shape_of(t) for t in x]
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _accepts(fn, arg: str) -> bool:
+    import inspect
+    try:
+        return arg in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class InputLayer(Layer):
+    """The layer that produces a model's input placeholder."""
+
+    def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None, dtype=None,
+                 input_tensor=None, sparse=False, name=None, **kwargs):
+        super().__init__(name=name or unique_layer_name("input"), **kwargs)
+        if batch_input_shape is None:
+            if input_shape is None and input_tensor is None:
+                raise ValueError("An Input layer should be passed either a `batch_input_shape` "
+                                 "or an `input_shape`.")
+            batch_input_shape = (batch_size,) + tuple(input_shape or ())
+        from ..array_ops import placeholder
+        if input_tensor is None:
+            g = get_default_graph()
+            with g.name_scope(None):
+                input_tensor = placeholder(dtype or K.floatx(), tuple(batch_input_shape),
+                                           name=self.name)
+        self.built = True
+        self.batch_input_shape = tuple(input_tensor.aval.shape)
+        self.input_shape_arg = self.batch_input_shape[1:]
+        self._nodes.append(Node(self, [input_tensor], [input_tensor]))
+        _HISTORY[input_tensor] = (self, 0, 0)
+
+
+def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, tensor=None):
+    """A symbolic input: a placeholder of shape ``(None,) + shape``."""
+    if shape is not None and not isinstance(shape, (list, tuple)):
+        shape = (shape,)
+    layer = InputLayer(input_shape=shape, batch_input_shape=batch_shape, name=name,
+                       dtype=dtype, input_tensor=tensor)
+    return layer._nodes[0].outputs[0]
+
+
+def keras_history(t: Tensor):
+    h = _HISTORY.get(t)
+    if h is None:
+        raise ValueError(f"Output tensors to a Model must be the output of a Keras `Layer` "
+                         f"(thus holding past layer metadata). Found: {t!r}")
+    return h
+
+
+# ============================================================================ networks
+class Network(Layer):
+    """The layers from ``inputs`` to ``outputs`` (see the module docstring)."""
+
+    def _init_graph(self, inputs, outputs, name=None) -> None:
+        self.inputs = _as_list(inputs)
+        self.outputs = _as_list(outputs)
+        for t in self.inputs:
+            layer, _, _ = keras_history(t)
+            if not isinstance(layer, InputLayer):
+                raise ValueError("Input tensors to a Model must come from `keras.layers.Input`. "
+                                 f"Received: {t!r} (missing previous layer metadata).")
+        self.graph = self.inputs[0].graph
+        self.layers = self._topological_layers()
+        self.input_names = [keras_history(t)[0].name for t in self.inputs]
+        self.output_names = [keras_history(t)[0].name for t in self.outputs]
+        self._is_graph_network = True
+
+    def _topological_layers(self) -> list:
+        order: list = []
+        seen_t: set = set()
+        inputs = set(self.inputs)
+
+        def visit(t):
+            if t in seen_t:
+                return
+            seen_t.add(t)
+            layer, ni, _ = keras_history(t)
+            if t not in inputs:
+                for x in layer._nodes[ni].inputs:
+                    visit(x)
+            if layer not in order:
+                order.append(layer)
+        for t in self.outputs:
+            visit(t)
+        for t in self.inputs:
+            layer = keras_history(t)[0]
+            if layer not in order:
+                raise ValueError(f"Graph disconnected: input {t.name} does not reach the "
+                                 "outputs.")
+        # Keras lists the input layers first, in the order of `inputs`.
+        ins = [keras_history(t)[0] for t in self.inputs]
+        return ins + [lay for lay in order if lay not in ins]
+
+    def get_layer(self, name=None, index=None) -> Layer:
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}")
+
+    @property
+    def weights(self) -> list:
+        out: list = []
+        for layer in self.layers:
+            for w in layer.weights:
+                if w not in out:
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self) -> list:
+        out: list = []
+        for layer in self.layers:
+            for w in layer.trainable_weights:
+                if w not in out:
+                    out.append(w)
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list:
+        tw = self.trainable_weights
+        return [w for w in self.weights if w not in tw]
+
+    @property
+    def losses(self) -> list:
+        return [loss for layer in self.layers for loss in getattr(layer, "losses", [])]
+
+    @losses.setter
+    def losses(self, value):
+        pass
+
+    def count_params(self) -> int:
+        return int(sum(np.prod(v.aval.shape) for v in self.weights))
+
+    def get_weights(self) -> list:
+        ws = self.weights
+        return K.batch_get_value(ws) if ws else []
+
+    def set_weights(self, weights) -> None:
+        weights = list(weights)
+        ws = self.weights
+        if len(weights) != len(ws):
+            raise ValueError(f"You called `set_weights(weights)` on model \"{self.name}\" with a "
+                             f"weight list of length {len(weights)}, but the model was "
+                             f"expecting {len(ws)} weights.")
+        K.batch_set_value(list(zip(ws, weights)))
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Every weight as a named array in ``filepath`` (NumPy ``.npz``, no pickle)."""
+        import os
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(filepath)
+        vals = self.get_weights()
+        arrays = {f"{i:04d}:{w.op.name}": np.asarray(v) for i, (w, v) in
+                  enumerate(zip(self.weights, vals))}
+        with open(filepath, "wb") as f:
+            np.savez(f, **arrays)
+
+    def load_weights(self, filepath, by_name: bool = False) -> None:
+        with np.load(filepath, allow_pickle=False) as z:
+            keys = sorted(z.files)
+            if by_name:
+                by = {k.split(":", 1)[1]: z[k] for k in keys}
+                pairs = [(w, by[w.op.name]) for w in self.weights if w.op.name in by]
+                K.batch_set_value(pairs)
+                return
+            self.set_weights([z[k] for k in keys])
+
+    # -- summary
+    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+        from .summary import print_summary
+        print_summary(self, line_length, positions, print_fn or print)
+
+    def _summary_layers(self) -> list:
+        return list(self.layers)
+
+    def _known_tensors(self) -> set:
+        known = set(self.inputs)
+        for layer in self.layers:
+            for n in layer._nodes:
+                if all(t in known for t in n.inputs) or type(layer).__name__ == "InputLayer":
+                    known.update(n.outputs)
+        return known

@@ -1,0 +1,64 @@
+"""Keras metrics by function or name: the accuracies, and every loss (``'mae'``, ...)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from . import losses as _losses
+
+
+def _f(x):
+    return _ops.cast(x, np.float32)
+
+
+def binary_accuracy(y_true, y_pred):
+    return _ops.mean(_f(_ops.equal(y_true, _ops.rint(y_pred))), -1)
+
+
+def categorical_accuracy(y_true, y_pred):
+    return _f(_ops.equal(_ops.argmax(y_true, -1), _ops.argmax(y_pred, -1)))
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    t = y_true
+    if t.aval.ndim == y_pred.aval.ndim:
+        t = _ops.squeeze(t, -1)
+    return _f(_ops.equal(_ops.cast(t, np.int64), _ops.argmax(y_pred, -1)))
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    from ..math_api import in_top_k
+    return _f(in_top_k(y_pred, _ops.argmax(y_true, -1), k))
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    from ..math_api import in_top_k
+    t = y_true
+    if t.aval.ndim == y_pred.aval.ndim:
+        t = _ops.squeeze(t, -1)
+    return _f(in_top_k(y_pred, _ops.cast(t, np.int64), k))
+
+
+_TABLE = {f.__name__: f for f in (binary_accuracy, categorical_accuracy,
+                                  sparse_categorical_accuracy, top_k_categorical_accuracy,
+                                  sparse_top_k_categorical_accuracy)}
+
+
+def get(identifier):
+    if callable(identifier):
+        return identifier
+    if identifier in _TABLE:
+        return _TABLE[identifier]
+    return _losses.get(identifier)
+
+
+def accuracy_for(loss_name: str, output_shape) -> object:
+    """Which accuracy ``'accuracy'``/``'acc'`` means, as Keras chooses it from the loss and the
+    output shape."""
+    if loss_name in ("binary_crossentropy",) or (output_shape and output_shape[-1] == 1):
+        return binary_accuracy
+    if loss_name == "sparse_categorical_crossentropy":
+        return sparse_categorical_accuracy
+    return categorical_accuracy

@@ -1,0 +1,44 @@
+"""``keras.regularizers``: ``l1(0.01)``, ``l2(0.01)``, ``l1_l2(l1, l2)`` -> ``f(weight)``, the
+penalty a layer adds to the model's loss."""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+
+class Regularizer:
+    def __call__(self, x):
+        return 0.0
+
+
+class L1L2(Regularizer):
+    """``l1 * sum(|x|) + l2 * sum(x^2)``."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, x):
+        total = None
+        if self.l1:
+            total = _ops.mul(_ops.sum(_ops.abs(x)), self.l1)
+        if self.l2:
+            t = _ops.mul(_ops.sum(_ops.square(x)), self.l2)
+            total = t if total is None else _ops.add(total, t)
+        return total if total is not None else _ops.mul(_ops.sum(x), 0.0)
+
+    def get_config(self) -> dict:
+        return {"l1": self.l1, "l2": self.l2}
+
+
+def l1(l=0.01): return L1L2(l1=l)  # noqa: E741
+def l2(l=0.01): return L1L2(l2=l)  # noqa: E741
+def l1_l2(l1=0.01, l2=0.01): return L1L2(l1=l1, l2=l2)
+
+
+def get(identifier):
+    if identifier is None or callable(identifier):
+        return identifier
+    table = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
+    if identifier not in table:
+        raise ValueError(f"Unknown regularizer: {identifier}")
+    return table[identifier]()

@@ -1,0 +1,482 @@
+"""``Model``: a network of layers that is compiled and trained (Keras 2's ``Model`` API).
+
+``compile`` builds, in the model's graph: one target placeholder and one sample-weight
+placeholder per output, each output's loss (the per-sample loss times its weight, divided by
+the mean of the non-zero weights, then averaged, as Keras does), the total loss (weighted sum
+over the outputs plus the layers' regularization losses), the metrics, and the optimizer's
+update op.  ``fit`` runs ``[update, loss, metrics]`` per batch through the graph's Session;
+``evaluate``/``predict`` run without the update, in batches.  ``class_weight`` and
+``sample_weight`` become the fed sample weights; the learning-phase placeholder is fed True
+while training (Dropout).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from ..array_ops import placeholder
+from ..graph import get_default_graph
+from . import backend as K
+from . import callbacks as _cb
+from . import losses as _losses
+from . import metrics as _metrics
+from . import optimizers as _optimizers
+from .engine import Network, _as_list
+
+_FIT_KEYS = {"batch_size", "epochs", "verbose", "callbacks", "validation_split",
+             "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
+             "steps_per_epoch", "validation_steps", "validation_freq", "max_queue_size",
+             "workers", "use_multiprocessing"}
+
+
+class Model(Network):
+    """``Model(inputs, outputs)``: the layers between symbolic inputs and outputs."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        legacy = {"input": "inputs", "output": "outputs"}
+        for old, new in legacy.items():
+            if old in kwargs:
+                warnings.warn(f"Update your `Model` call to the Keras 2 API: `Model({new}=...)`",
+                              UserWarning, stacklevel=2)
+                if new == "inputs":
+                    inputs = kwargs.pop(old)
+                else:
+                    outputs = kwargs.pop(old)
+        if kwargs:
+            raise TypeError(f"Keyword argument not understood: {sorted(kwargs)[0]}")
+        self.name = name or _model_name(type(self).__name__)
+        self.trainable = True
+        self.built = True
+        self._nodes = []
+        self._weights = []
+        self._compiled = False
+        self._sess = None
+        self.device = None
+        self.history = None
+        self.stop_training = False
+        self.optimizer = None
+        if inputs is not None and outputs is not None:
+            self._init_graph(inputs, outputs, name)
+
+    # -- session
+    @property
+    def _session(self):
+        if self._sess is None:
+            if self.device is not None:
+                from ..session import Session
+                self._sess = Session(graph=self.graph, device=self.device)
+                K.set_session(self._sess)
+            else:
+                self._sess = K._session_for(self.graph)
+        K._initialize_new(self._sess, self.graph)
+        return self._sess
+
+    # -- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
+                **kwargs):
+        if kwargs:
+            raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
+        if loss is None:
+            raise ValueError("compile needs a `loss`")
+        self._prepare()
+        n = len(self.outputs)
+        losses = self._per_output(loss, "loss")
+        lw = [1.0] * n if loss_weights is None else self._per_output(loss_weights,
+                                                                    "loss_weights")
+        self.optimizer = _optimizers.get(optimizer)
+        self.loss = loss
+        g = self.graph
+        with g.as_default():
+            self.targets, self.sample_weights, out_losses = [], [], []
+            for i, (out, lf) in enumerate(zip(self.outputs, losses)):
+                name = self.output_names[i]
+                fn = _losses.get(lf)
+                nd = out.aval.ndim
+                tshape = (None,) * nd
+                self.targets.append(placeholder("float32", tshape, name=f"{name}_target"))
+                self.sample_weights.append(placeholder("float32", (None,),
+                                                       name=f"{name}_sample_weights"))
+                with g.name_scope(f"loss/{name}_loss/"):
+                    per = fn(self.targets[i], out)
+                    if per.aval.ndim > 1:
+                        per = _ops.mean(per, tuple(range(1, per.aval.ndim)))
+                    w = self.sample_weights[i]
+                    nz = _ops.mean(_ops.cast(_ops.not_equal(w, 0.0), np.float32))
+                    out_losses.append(_ops.mean(_ops.div(_ops.mul(per, w),
+                                                         _ops.maximum(nz, 1e-7))))
+            with g.name_scope("loss/"):
+                total = None
+                for wgt, t in zip(lw, out_losses):
+                    term = _ops.mul(t, float(wgt))
+                    total = term if total is None else _ops.add(total, term)
+                for reg in self.losses:
+                    total = _ops.add(total, reg)
+            self.total_loss = total
+            self.metrics_names = ["loss"]
+            self._metric_tensors = [total]
+            if n > 1:
+                for name, t in zip(self.output_names, out_losses):
+                    self.metrics_names.append(f"{name}_loss")
+                    self._metric_tensors.append(t)
+            per_out = self._per_output_metrics(metrics)
+            for i, ms in enumerate(per_out):
+                for m in ms:
+                    label, fn = self._metric_fn(m, losses[i], self.outputs[i])
+                    with g.name_scope("metrics/"):
+                        t = _ops.mean(_ops.cast(fn(self.targets[i], self.outputs[i]),
+                                                np.float32))
+                    self.metrics_names.append(label if n == 1 else
+                                              f"{self.output_names[i]}_{label}")
+                    self._metric_tensors.append(t)
+            with g.name_scope("training/"):
+                self.train_function = self.optimizer.minimize(total, self.trainable_weights)
+        self._compiled = True
+        self._session  # noqa: B018 - creates the session, initialises new variables
+
+    @property
+    def metrics(self) -> list:
+        return self.metrics_names[1:] if self._compiled else []
+
+    def _prepare(self) -> None:
+        """Hook: Sequential builds its graph here."""
+
+    def _per_output(self, value, what: str) -> list:
+        n = len(self.outputs)
+        if isinstance(value, dict):
+            missing = [k for k in value if k not in self.output_names]
+            if missing:
+                raise ValueError(f"Unknown entry in {what} dictionary: \"{missing[0]}\". Only "
+                                 f"expected the following keys: {self.output_names}")
+            return [value.get(k) for k in self.output_names]
+        if isinstance(value, (list, tuple)):
+            if len(value) != n:
+                raise ValueError(f"When passing a list as {what}, it should have one entry per "
+                                 f"model output. The model has {n} outputs, but you passed "
+                                 f"{what}={list(value)}")
+            return list(value)
+        return [value] * n
+
+    def _per_output_metrics(self, metrics) -> list:
+        n = len(self.outputs)
+        if metrics is None:
+            return [[] for _ in range(n)]
+        if isinstance(metrics, dict):
+            return [_as_list(metrics.get(k, [])) for k in self.output_names]
+        return [list(metrics) for _ in range(n)]
+
+    @staticmethod
+    def _metric_fn(m, loss, out):
+        if m in ("accuracy", "acc"):
+            lname = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+            return m, _metrics.accuracy_for(lname, tuple(out.aval.shape))
+        fn = _metrics.get(m)
+        return (m if isinstance(m, str) else fn.__name__), fn
+
+    def _check_compiled(self) -> None:
+        if not self._compiled:
+            raise RuntimeError("You must compile your model before training/testing. Use "
+                               "`model.compile(optimizer, loss)`.")
+
+    # -- data
+    def _standardize(self, data, names, tensors, what: str, targets: bool = False) -> list:
+        if isinstance(data, dict):
+            try:
+                data = [data[k] for k in names]
+            except KeyError as e:
+                raise ValueError(f"No data provided for \"{e.args[0]}\". Need data for each "
+                                 f"key in: {names}") from None
+        arrays = _as_list(data) if isinstance(data, (list, tuple)) and not (
+            len(tensors) == 1 and np.ndim(data) > 1 and not isinstance(data[0], np.ndarray)) \
+            else [data]
+        if len(arrays) != len(tensors):
+            raise ValueError(f"Error when checking model {what}: the list of Numpy arrays that "
+                             f"you are passing to your model is not the size the model expected."
+                             f" Expected to see {len(tensors)} array(s), but instead got "
+                             f"{len(arrays)} arrays.")
+        out = []
+        for a, t, nm in zip(arrays, tensors, names):
+            a = np.asarray(a, dtype=np.float32 if t.aval.dtype.kind == "f" else t.aval.dtype)
+            want = t.aval.shape
+            if targets and a.ndim == len(want) - 1:
+                a = a.reshape(a.shape + (1,))
+            if a.ndim != len(want):
+                raise ValueError(f"Error when checking {what}: expected {nm} to have "
+                                 f"{len(want)} dimensions, but got array with shape {a.shape}")
+            for d, (w, h) in enumerate(zip(want[1:], a.shape[1:]), 1):
+                if w is not None and not targets and w != h:
+                    raise ValueError(f"Error when checking {what}: expected {nm} to have shape "
+                                     f"{tuple(want[1:])} but got array with shape "
+                                     f"{a.shape}")
+            out.append(a)
+        n = {len(a) for a in out}
+        if len(n) > 1:
+            raise ValueError(f"All {what} arrays should have the same number of samples. Got "
+                             f"array shapes: {[a.shape for a in out]}")
+        return out
+
+    def _weights_for(self, ys, sample_weight, class_weight) -> list:
+        n = len(ys[0]) if ys else 0
+        sws = []
+        for i, y in enumerate(ys):
+            sw = sample_weight[i] if isinstance(sample_weight, (list, tuple)) else \
+                (sample_weight.get(self.output_names[i]) if isinstance(sample_weight, dict)
+                 else sample_weight)
+            w = np.ones(n, np.float32) if sw is None else np.asarray(sw, np.float32).reshape(n)
+            cw = class_weight.get(self.output_names[i], class_weight) \
+                if isinstance(class_weight, dict) and self.output_names[i] in class_weight \
+                else class_weight
+            if cw:
+                cls = y.argmax(-1) if y.shape[-1] > 1 else y.reshape(n).round().astype(int)
+                w = w * np.array([cw.get(int(c), 1.0) for c in cls], np.float32)
+            sws.append(w)
+        return sws
+
+    def _feed(self, xs, ys=None, sws=None, training=None) -> dict:
+        feed = dict(zip(self.inputs, xs))
+        if ys is not None:
+            feed.update(zip(self.targets, ys))
+            feed.update(zip(self.sample_weights, sws))
+        if training is not None:
+            ph = self._learning_phase()
+            if ph is not None:
+                feed[ph] = training
+        return feed
+
+    def _learning_phase(self):
+        with self.graph.as_default():
+            lp = K.learning_phase()
+        return lp if not isinstance(lp, bool) else None
+
+    # -- batches
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        self._check_compiled()
+        xs = self._standardize(x, self.input_names, self.inputs, "input")
+        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        sws = self._weights_for(ys, sample_weight, class_weight)
+        out = self._session.run([self.train_function] + self._metric_tensors,
+                                self._feed(xs, ys, sws, True))[1:]
+        return _scalar_or_list(out)
+
+    def test_on_batch(self, x, y, sample_weight=None):
+        self._check_compiled()
+        xs = self._standardize(x, self.input_names, self.inputs, "input")
+        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        sws = self._weights_for(ys, sample_weight, None)
+        return _scalar_or_list(self._session.run(self._metric_tensors,
+                                                 self._feed(xs, ys, sws, False)))
+
+    def predict_on_batch(self, x):
+        xs = self._standardize(x, self.input_names, self.inputs, "input")
+        out = self._session.run(list(self.outputs), self._feed(xs, training=False))
+        return out[0] if len(out) == 1 else list(out)
+
+    # -- loops
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            **kwargs):
+        if "nb_epoch" in kwargs:
+            warnings.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`.",
+                          UserWarning, stacklevel=2)
+            epochs = kwargs.pop("nb_epoch")
+        unknown = {k: v for k, v in kwargs.items() if k not in _FIT_KEYS}
+        if unknown:
+            raise TypeError(f"Unrecognized keyword arguments: {unknown}")
+        self._check_compiled()
+        xs = self._standardize(x, self.input_names, self.inputs, "input")
+        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        sws = self._weights_for(ys, sample_weight, class_weight)
+        bs = 32 if batch_size is None else int(batch_size)
+        val = None
+        if validation_data is not None:
+            vx, vy = validation_data[0], validation_data[1]
+            vsw = validation_data[2] if len(validation_data) > 2 else None
+            val = (vx, vy, vsw)
+        elif validation_split and 0.0 < validation_split < 1.0:
+            at = int(len(xs[0]) * (1.0 - validation_split))     # the last samples, unshuffled
+            val = ([a[at:] for a in xs], [a[at:] for a in ys], [w[at:] for w in sws])
+            xs, ys, sws = [a[:at] for a in xs], [a[:at] for a in ys], [w[:at] for w in sws]
+        n = len(xs[0])
+
+        def batches(epoch):
+            order = np.random.permutation(n) if shuffle else np.arange(n)
+            for start in range(0, n, bs):
+                idx = order[start:start + bs]
+                yield [a[idx] for a in xs], [a[idx] for a in ys], [w[idx] for w in sws], len(idx)
+
+        return self._loop(batches, n, bs, -(-n // bs), epochs, verbose, callbacks, val,
+                          initial_epoch, "samples")
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Batches from a Python generator (``(x, y)`` or ``(x, y, sample_weight)``) or a
+        ``keras.utils.Sequence``; ``steps_per_epoch`` batches per epoch."""
+        self._check_compiled()
+        from .utils import Sequence
+        is_seq = isinstance(generator, Sequence)
+        if steps_per_epoch is None:
+            if not is_seq:
+                raise ValueError("`steps_per_epoch=None` is only valid for a generator based "
+                                 "on the `keras.utils.Sequence` class.")
+            steps_per_epoch = len(generator)
+        it = None if is_seq else iter(generator)
+
+        def batches(epoch):
+            order = np.random.permutation(len(generator)) if is_seq and shuffle else None
+            for s in range(steps_per_epoch):
+                item = generator[int(order[s]) if order is not None else s] if is_seq \
+                    else next(it)
+                bx, by = item[0], item[1]
+                bsw = item[2] if len(item) > 2 else None
+                xs_ = self._standardize(bx, self.input_names, self.inputs, "input")
+                ys_ = self._standardize(by, self.output_names, self.targets, "target", True)
+                yield xs_, ys_, self._weights_for(ys_, bsw, class_weight), len(xs_[0])
+            if is_seq:
+                generator.on_epoch_end()
+
+        val = None
+        if validation_data is not None:
+            if isinstance(validation_data, tuple):
+                val = validation_data
+            else:
+                val = ("generator", validation_data, validation_steps)
+        return self._loop(batches, None, None, steps_per_epoch, epochs, verbose, callbacks,
+                          val, initial_epoch, "steps")
+
+    def _loop(self, batches, n, bs, steps, epochs, verbose, callbacks, val, initial_epoch,
+              count_mode):
+        history = _cb.History()
+        cbs = [_cb.BaseLogger(), history]
+        if verbose:
+            cbs.append(_cb.ProgbarLogger(verbose, sys.stdout, count_mode=count_mode))
+        cbs += list(callbacks or [])
+        cbl = _cb.CallbackList(cbs)
+        params = {"batch_size": bs, "epochs": epochs, "steps": steps, "samples": n,
+                  "verbose": verbose, "do_validation": val is not None,
+                  "metrics": list(self.metrics_names) + (
+                      [f"val_{m}" for m in self.metrics_names] if val is not None else [])}
+        cbl.set_model(self)
+        cbl.set_params(params)
+        self.stop_training = False
+        cbl.on_train_begin()
+        fetches = [self.train_function] + self._metric_tensors
+        for epoch in range(initial_epoch, epochs):
+            cbl.on_epoch_begin(epoch)
+            for b, (bx, by, bw, size) in enumerate(batches(epoch)):
+                cbl.on_batch_begin(b, {"batch": b, "size": size})
+                out = self._session.run(fetches, self._feed(bx, by, bw, True))[1:]
+                logs = dict(zip(self.metrics_names, (float(v) for v in out)))
+                logs.update(batch=b, size=size)
+                cbl.on_batch_end(b, logs)
+                if self.stop_training:
+                    break
+            logs: dict = {}
+            if val is not None:
+                if isinstance(val[0], str) and val[0] == "generator":
+                    v = self.evaluate_generator(val[1], val[2])
+                else:
+                    v = self.evaluate(val[0], val[1], batch_size=bs or 32, verbose=0,
+                                      sample_weight=val[2] if len(val) > 2 else None)
+                for k, vv in zip(self.metrics_names, _as_list(v)):
+                    logs[f"val_{k}"] = vv
+            cbl.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbl.on_train_end()
+        history.params = params
+        history.model = self
+        self.history = history
+        return history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
+                 steps=None, **kwargs):
+        """The loss and metrics averaged over the samples, in batches."""
+        self._check_compiled()
+        xs = self._standardize(x, self.input_names, self.inputs, "input")
+        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        sws = self._weights_for(ys, sample_weight, None)
+        bs = 32 if batch_size is None else int(batch_size)
+        n = len(xs[0])
+        sums = np.zeros(len(self._metric_tensors))
+        for s in range(0, n, bs):
+            sl = slice(s, s + bs)
+            out = self._session.run(self._metric_tensors,
+                                    self._feed([a[sl] for a in xs], [a[sl] for a in ys],
+                                               [w[sl] for w in sws], False))
+            sums += np.array([float(v) for v in out]) * len(xs[0][sl])
+        res = (sums / max(n, 1)).tolist()
+        if verbose:
+            print(f"{n}/{n} [==============================] - " + " - ".join(
+                f"{k}: {v:.4f}" for k, v in zip(self.metrics_names, res)))
+        return _scalar_or_list(res)
+
+    def evaluate_generator(self, generator, steps=None, **kwargs):
+        from .utils import Sequence
+        if steps is None:
+            steps = len(generator)
+        it = None if isinstance(generator, Sequence) else iter(generator)
+        sums, total = np.zeros(len(self._metric_tensors)), 0
+        for s in range(steps):
+            item = generator[s] if it is None else next(it)
+            r = _as_list(self.test_on_batch(*item[:2], sample_weight=item[2] if len(item) > 2
+                                            else None))
+            k = len(self._standardize(item[0], self.input_names, self.inputs, "input")[0])
+            sums += np.array(r) * k
+            total += k
+        return _scalar_or_list((sums / max(total, 1)).tolist())
+
+    def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+        """The outputs for ``x``, computed in batches (an array, or a list for several)."""
+        xs = self._standardize(x, self.input_names, self.inputs, "input")
+        bs = 32 if batch_size is None else int(batch_size)
+        n = len(xs[0])
+        parts = [self._session.run(list(self.outputs),
+                                   self._feed([a[s:s + bs] for a in xs], training=False))
+                 for s in range(0, n, bs)]
+        outs = [np.concatenate([p[i] for p in parts]) if parts else
+                np.zeros((0,) + tuple(d or 0 for d in o.aval.shape[1:]), np.float32)
+                for i, o in enumerate(self.outputs)]
+        return outs[0] if len(outs) == 1 else outs
+
+    def predict_generator(self, generator, steps=None, **kwargs):
+        from .utils import Sequence
+        if steps is None:
+            steps = len(generator)
+        it = None if isinstance(generator, Sequence) else iter(generator)
+        parts = []
+        for s in range(steps):
+            item = generator[s] if it is None else next(it)
+            bx = item[0] if isinstance(item, tuple) else item
+            parts.append(_as_list(self.predict_on_batch(bx)))
+        outs = [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
+        return outs[0] if len(outs) == 1 else outs
+
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """The weights (``save_weights``); the architecture is the Python code that built it."""
+        self.save_weights(filepath, overwrite)
+
+    def __call__(self, inputs, **kwargs):
+        raise NotImplementedError("calling a Model on new tensors (a model as a layer) is not "
+                                  "supported yet")
+
+
+def _scalar_or_list(vals):
+    vals = [float(v) for v in vals]
+    return vals[0] if len(vals) == 1 else vals
+
+
+def _model_name(cls: str) -> str:
+    from .engine import to_snake_case, unique_layer_name
+    return unique_layer_name(to_snake_case(cls))
+
+
+def _default_graph():
+    return get_default_graph()
