@@ -7,6 +7,11 @@ Adam (``t`` counts steps from 1)::
     v = beta2 * v + (1 - beta2) * g^2          (amsgrad: vmax = max(vmax, v), used below)
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
+State changes are atomic: each update computes the new moments and step count into locals
+and installs them with one ``state.update`` (a C call: a ``KeyboardInterrupt`` cannot land
+inside it), so an interrupted first step never leaves a half-built state (``KeyError:
+'exp_avg'`` on later steps); the parameter is then updated.
+
 RMSprop::
 
     s = alpha * s + (1 - alpha) * g^2
@@ -49,31 +54,25 @@ class Adam(Optimizer):
         if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
             self._update_host(p, grad, state, group)
             return
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = zeros_like(p.detach())
-            state["exp_avg_sq"] = zeros_like(p.detach())
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = zeros_like(p.detach())
+        old = state if state else _zero_state(p.detach(), group["amsgrad"], zeros_like)
         g = -grad if group["maximize"] else grad
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        state["step"] += 1
-        t = state["step"]
-        if wd != 0:
-            if self._decoupled:
-                p.data *= 1 - lr * wd
-            else:
-                g = g + wd * p.detach()
-        m = state["exp_avg"] * b1 + g * (1 - b1)
-        v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
-        state["exp_avg"], state["exp_avg_sq"] = m, v
+        t = old["step"] + 1
+        if wd != 0 and not self._decoupled:
+            g = g + wd * p.detach()
+        m = old["exp_avg"] * b1 + g * (1 - b1)
+        v = old["exp_avg_sq"] * b2 + g * g * (1 - b2)
+        new = {"step": t, "exp_avg": m, "exp_avg_sq": v}
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"].maximum(v)
-            state["max_exp_avg_sq"] = v
+            v = new["max_exp_avg_sq"] = old["max_exp_avg_sq"].maximum(v)
         bc1 = 1 - b1 ** t
         bc2_sqrt = math.sqrt(1 - b2 ** t)
         denom = v.sqrt() / bc2_sqrt + eps
-        p.data -= (lr / bc1) * (m / denom)
+        upd = (lr / bc1) * (m / denom)
+        state.update(new)                       # atomic: see the module docstring
+        if wd != 0 and self._decoupled:
+            p.data *= 1 - lr * wd
+        p.data -= upd
 
     def _update_host(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         """``_update`` on NumPy buffers: the same operations in the same order, each rounded
@@ -81,36 +80,28 @@ class Adam(Optimizer):
         the temporaries updated in place.  The state gets new tensors, as above."""
         pb = p._buf
         g = grad._buf
-        if not state:
-            # Zeros laid out in memory like the gradient (a weight's gradient is often the
-            # transpose of a C-ordered matmul result): the moment updates then read and write
-            # in one order, where mixed orders made NumPy's loops several times slower.
-            state["step"] = 0
-            state["exp_avg"] = Tensor._wrap(np.zeros_like(g))
-            state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(g))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(g))
+        # Fresh zeros are laid out in memory like the gradient (a weight's gradient is often
+        # the transpose of a C-ordered matmul result): the moment updates then read and write
+        # in one order, where mixed orders made NumPy's loops several times slower.
+        old = state if state else _zero_state(
+            g, group["amsgrad"], lambda a: Tensor._wrap(np.zeros_like(a)))
         if group["maximize"]:
             g = np.negative(g)
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        state["step"] += 1
-        t = state["step"]
-        if wd != 0:
-            if self._decoupled:
-                np.multiply(pb, 1 - lr * wd, out=pb)
-            else:
-                g = g + wd * pb
-        m = state["exp_avg"]._buf * b1
+        t = old["step"] + 1
+        if wd != 0 and not self._decoupled:
+            g = g + wd * pb
+        m = old["exp_avg"]._buf * b1
         tmp = g * (1 - b1)
         m += tmp
-        v = state["exp_avg_sq"]._buf * b2
+        v = old["exp_avg_sq"]._buf * b2
         gg = np.multiply(g, g, out=tmp)
         gg *= 1 - b2
         v += gg
-        state["exp_avg"], state["exp_avg_sq"] = Tensor._wrap(m), Tensor._wrap(v)
+        new = {"step": t, "exp_avg": Tensor._wrap(m), "exp_avg_sq": Tensor._wrap(v)}
         if group["amsgrad"]:
-            v = _ops.maximum(state["max_exp_avg_sq"]._buf, v)    # dlcore's NaN rule
-            state["max_exp_avg_sq"] = Tensor._wrap(v)
+            v = _ops.maximum(old["max_exp_avg_sq"]._buf, v)    # dlcore's NaN rule
+            new["max_exp_avg_sq"] = Tensor._wrap(v)
         bc1 = 1 - b1 ** t
         bc2_sqrt = math.sqrt(1 - b2 ** t)
         denom = _ops.sqrt(v)                 # dlcore's kernel (faster here than np.sqrt)
@@ -118,7 +109,18 @@ class Adam(Optimizer):
         denom += eps
         step = np.divide(m, denom, out=denom)
         step *= lr / bc1
+        state.update(new)                       # atomic: see the module docstring
+        if wd != 0 and self._decoupled:
+            np.multiply(pb, 1 - lr * wd, out=pb)
         np.subtract(pb, step, out=pb)
+
+
+def _zero_state(like, amsgrad: bool, zeros) -> dict:
+    """A fresh Adam state (step 0, zero moments), built aside and installed in one go."""
+    s = {"step": 0, "exp_avg": zeros(like), "exp_avg_sq": zeros(like)}
+    if amsgrad:
+        s["max_exp_avg_sq"] = zeros(like)
+    return s
 
 
 def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
@@ -166,27 +168,25 @@ class RMSprop(Optimizer):
         g = -grad if group["maximize"] else grad
         alpha, eps, wd, mom = group["alpha"], group["eps"], group["weight_decay"], \
             group["momentum"]
+        old = state
         if not state:
-            state["step"] = 0
-            state["square_avg"] = zeros_like(p.detach())
+            old = {"step": 0, "square_avg": zeros_like(p.detach())}
             if mom > 0:
-                state["momentum_buffer"] = zeros_like(p.detach())
+                old["momentum_buffer"] = zeros_like(p.detach())
             if group["centered"]:
-                state["grad_avg"] = zeros_like(p.detach())
-        state["step"] += 1
+                old["grad_avg"] = zeros_like(p.detach())
         if wd != 0:
             g = g + wd * p.detach()
-        sq = state["square_avg"] * alpha + g * g * (1 - alpha)
-        state["square_avg"] = sq
+        sq = old["square_avg"] * alpha + g * g * (1 - alpha)
+        new = {"step": old["step"] + 1, "square_avg": sq}
         if group["centered"]:
-            ga = state["grad_avg"] * alpha + g * (1 - alpha)
-            state["grad_avg"] = ga
+            ga = new["grad_avg"] = old["grad_avg"] * alpha + g * (1 - alpha)
             avg = (sq - ga * ga).sqrt() + eps
         else:
             avg = sq.sqrt() + eps
         if mom > 0:
-            buf = state["momentum_buffer"] * mom + g / avg
-            state["momentum_buffer"] = buf
-            p.data -= group["lr"] * buf
+            upd = new["momentum_buffer"] = old["momentum_buffer"] * mom + g / avg
         else:
-            p.data -= group["lr"] * (g / avg)
+            upd = g / avg
+        state.update(new)                       # atomic: see the module docstring
+        p.data -= group["lr"] * upd

@@ -98,24 +98,17 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
-            raise ValueError("loaded state dict has a different number of parameter groups")
-        params: dict[int, Tensor] = {}
-        for own, saved in zip(self.param_groups, groups):
-            if len(own["params"]) != len(saved["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't "
-                                 "match the size of optimizer's group")
-            for p, i in zip(own["params"], saved["params"]):
-                params[int(i)] = p
-            for k, v in saved.items():
-                if k != "params":
-                    own[k] = tuple(v) if k == "betas" else v
-        self.state = defaultdict(dict)
+        """Load what ``state_dict()`` returned, all-or-nothing: the whole dict is checked
+        (groups, their sizes, parameter indices, state shapes) before anything changes."""
+        groups, params = _check_state_dict(state_dict, self.param_groups)
+        new_state: dict = defaultdict(dict)
         for i, s in state_dict["state"].items():
-            p = params[int(i)]
-            self.state[p] = {k: (v.to(p.device) if isinstance(v, Tensor) else v)
-                             for k, v in s.items()}
+            p = params[i]
+            new_state[p] = {k: (v.to(p.device) if isinstance(v, Tensor) else v)
+                            for k, v in s.items()}
+        for own, saved in zip(self.param_groups, groups):       # apply: nothing can fail now
+            own.update(saved)
+        self.state = new_state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -133,3 +126,51 @@ def require(cond: bool, msg: str) -> None:
         raise ValueError(msg)
 
 
+
+
+def _check_state_dict(sd, own_groups: list) -> tuple[list, dict]:
+    """Validate an optimizer state dict; returns (per-group hyper-parameters to set,
+    {saved index: parameter}).  Raises ValueError naming what is wrong."""
+    if not isinstance(sd, dict) or not isinstance(sd.get("param_groups"), list) or \
+            not isinstance(sd.get("state"), dict):
+        raise ValueError("loaded state dict must be a dict with a 'state' dict and a "
+                         "'param_groups' list")
+    groups = sd["param_groups"]
+    if len(groups) != len(own_groups):
+        raise ValueError("loaded state dict has a different number of parameter groups")
+    params: dict = {}
+    out = []
+    for gi, (own, saved) in enumerate(zip(own_groups, groups)):
+        if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+            raise ValueError(f"loaded state dict: parameter group {gi} is malformed")
+        if len(own["params"]) != len(saved["params"]):
+            raise ValueError("loaded state dict contains a parameter group that doesn't "
+                             "match the size of optimizer's group")
+        for p, i in zip(own["params"], saved["params"]):
+            if not isinstance(i, int) or isinstance(i, bool) or i in params:
+                raise ValueError(f"loaded state dict: parameter group {gi} has a bad or "
+                                 f"repeated parameter index {i!r}")
+            params[i] = p
+        hyper = {}
+        for k, v in saved.items():
+            if k == "params":
+                continue
+            if k == "betas":
+                if not (isinstance(v, (list, tuple)) and len(v) == 2):
+                    raise ValueError(f"loaded state dict: group {gi} has malformed betas {v!r}")
+                v = tuple(v)
+            if k in own and isinstance(own[k], (int, float)) and not isinstance(own[k], bool) \
+                    and not (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                raise ValueError(f"loaded state dict: group {gi} has {k}={v!r}, expected a "
+                                 "number")
+            hyper[k] = v
+        out.append(hyper)
+    for i, s in sd["state"].items():
+        p = params.get(i)
+        if p is None or not isinstance(s, dict):
+            raise ValueError(f"loaded state dict: state for unknown parameter index {i!r}")
+        for k, v in s.items():
+            if isinstance(v, Tensor) and v.dim() > 0 and tuple(v.shape) != tuple(p.shape):
+                raise ValueError(f"loaded state dict: state {k!r} of parameter {i} has shape "
+                                 f"{list(v.shape)}, the parameter has {list(p.shape)}")
+    return out, params
