@@ -1,26 +1,36 @@
-"""``save(obj, path)`` / ``load(path)``: state dicts in a file that cannot execute code.
+"""``save(obj, path)`` / ``load(path)``: state dicts and checkpoints in real safetensors files.
 
 PyTorch's ``torch.save`` uses pickle, and loading a pickle can run arbitrary code.  dlcore_eager
-never pickles.  The file is safetensors-like::
+never pickles: ``save`` writes a real safetensors file through the ``safetensors`` library
+(``dlcore.io.safetensors_io``), so ``safetensors.torch.load_file(path)`` gives PyTorch the same
+state dict, and ``load`` reads any safetensors file (from PyTorch, Hugging Face, ...).
 
-    8 bytes    little-endian length N of the header
-    N bytes    UTF-8 JSON: {"format": "dlcore_eager/1", "structure": ..., "tensors": {...}}
-    ...        the raw bytes of every tensor, back to back
+Layout (``dlcore_eager/2``)
+---------------------------
+* Tensor names are the paths of the tensors in the saved object, segments joined by ``/``:
+  dict keys as ``str(key)`` (``~`` written ``~0`` and ``/`` written ``~1``, as in JSON
+  pointers), list and tuple items by index.  A plain state dict (``{str: Tensor}``) is saved
+  under its own keys, exactly as ``safetensors.torch.save_file`` would; a checkpoint
+  ``{"epoch": 3, "model": sd, "optimizer": osd}`` has tensors ``model/0.weight``,
+  ``optimizer/state/0/exp_avg``, ...  A tensor reached twice (same object) is stored once, and
+  loads as one tensor referenced twice.  A name taken twice (keys ``1`` and ``"1"``) gets
+  ``#2``, ``#3``, ... appended.
+* ``__metadata__`` (strings only, as the format requires) holds ``"format": "pt"`` (what
+  PyTorch's tools write), ``"dlcore.format": "dlcore_eager/2"`` and ``"dlcore.structure"``: the
+  JSON of the saved object with every tensor replaced by ``{"__tensor__": name}`` (plus
+  ``"requires_grad": true`` and ``"device": "cuda"`` when they apply), every NumPy array by
+  ``{"__ndarray__": name}``, tuples by ``{"__tuple__": [...]}`` and dicts by
+  ``{"__dict__": [[key, value], ...]}`` (keys str, int, float, bool or None, order kept); the
+  non-tensor leaves (epoch, learning rates, betas, names) are plain JSON values in it.
+* A safetensors file without ``dlcore.structure`` (written by anyone else) loads as a
+  ``{name: Tensor}`` dict in the file's order.
 
-``structure`` is the saved object with each tensor replaced by ``{"__tensor__": name}``; it may
-hold dicts (any hashable JSON-able keys: str, int, float, bool, None), lists, tuples, strings,
-numbers, booleans and None.  ``tensors[name]`` gives dtype, shape and byte offsets.  ``load``
-checks everything before using it (header size, JSON, known dtypes, offsets inside the file and
-consistent with the shape), so a truncated or hostile file gives a clear ``ValueError``.
-
-Bounded memory against hostile files: the tensor table is checked as a whole first
-(``check_tensor_table``: known dtypes, shapes, offsets inside the data section and not
-overlapping, so no byte can be decoded twice under two names); a tensor is decoded only when
-the structure references it, and once (every later reference gets the same Tensor, as PyTorch
-keeps aliasing), so a structure naming one tensor 10,000 times costs one copy.  Well-formed
-JSON of the wrong structure gives the same ``ValueError`` (never ``AttributeError`` or
-``KeyError``).  ``check_tensor_table`` and ``check_tensor_entry`` are reusable for any
-safetensors-style header.
+Files of the old ``dlcore_eager/1`` format (the same 8-byte length and JSON header, but with
+``"format"``/``"structure"``/``"tensors"`` keys and unaligned data) still load, with a
+``DeprecationWarning``.  ``load`` checks everything before using it (header size, JSON, dtypes,
+offsets inside the file: the library for the new format, ``check_tensor_table`` for the old), so
+a truncated or hostile file gives a clear ``ValueError`` with bounded memory: the structure may
+only reference tensors of the file, each decoded once.
 """
 
 from __future__ import annotations
@@ -29,45 +39,55 @@ import io
 import json
 import os
 import struct
-from typing import Any
+import warnings
+from typing import IO, Any
 
 import numpy as np
 
 from dlcore.device import CPU, to_device
+from dlcore.io import safetensors_io
 
 from .tensor import Tensor
 
-FORMAT = "dlcore_eager/1"
+FORMAT = "dlcore_eager/2"
+LEGACY_FORMAT = "dlcore_eager/1"
 _DTYPES = {"F32": np.float32, "F64": np.float64, "I32": np.int32, "I64": np.int64,
            "BOOL": np.bool_}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 _MAX_HEADER = 100 * 1024 * 1024
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.tensors: dict = {}
-        self.blobs: list = []
-        self.offset = 0
-        self.seen: dict = {}            # id(tensor) -> (tensor, name): one copy per tensor
+def _segment(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
 
-    def encode(self, obj: Any):
+
+class _Writer:
+    """Walks the object: tensors and arrays go to ``arrays`` under their path names, the rest
+    becomes the JSON structure."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.seen: dict[int, tuple[Any, str]] = {}       # id(tensor or array) -> (obj, name)
+
+    def encode(self, obj: Any, path: tuple = (), depth: int = 0):
+        if depth > 100:
+            raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
+                             "itself)")
         if isinstance(obj, Tensor):
-            return self.tensor(obj)
+            return self.tensor(obj, path)
         if isinstance(obj, np.ndarray):
-            return {"__ndarray__": self.array(obj)}
+            return {"__ndarray__": self.array(obj, obj, path)}
         if isinstance(obj, dict):
             items = []
             for k, v in obj.items():
                 if not (k is None or isinstance(k, (str, int, float, bool))):
                     raise TypeError(f"dlcore_eager.save: dict keys must be str, int, float, bool "
                                     f"or None, not {type(k).__name__}")
-                items.append([k, self.encode(v)])
+                items.append([k, self.encode(v, path + (_segment(k),), depth + 1)])
             return {"__dict__": items}
-        if isinstance(obj, tuple):
-            return {"__tuple__": [self.encode(v) for v in obj]}
-        if isinstance(obj, list):
-            return [self.encode(v) for v in obj]
+        if isinstance(obj, (tuple, list)):
+            vals = [self.encode(v, path + (str(i),), depth + 1) for i, v in enumerate(obj)]
+            return {"__tuple__": vals} if isinstance(obj, tuple) else vals
         if obj is None or isinstance(obj, (str, bool, int, float)):
             return obj
         if isinstance(obj, np.generic):
@@ -76,25 +96,25 @@ class _Writer:
                         "(only tensors, arrays, dicts, lists, tuples, strings and numbers; "
                         "dlcore_eager never pickles)")
 
-    def array(self, arr: np.ndarray) -> str:
-        arr = np.ascontiguousarray(arr)
-        code = _CODES.get(arr.dtype)
-        if code is None:
-            raise TypeError(f"dlcore_eager.save: unsupported dtype {arr.dtype}")
-        name = str(len(self.tensors))
-        data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
-        self.tensors[name] = {"dtype": code, "shape": list(arr.shape),
-                              "data_offsets": [self.offset, self.offset + len(data)]}
-        self.blobs.append(data)
-        self.offset += len(data)
+    def array(self, owner: Any, arr: np.ndarray, path: tuple) -> str:
+        hit = self.seen.get(id(owner))
+        if hit is not None:
+            return hit[1]
+        if arr.dtype not in safetensors_io.SUPPORTED:
+            raise TypeError(f"dlcore_eager.save: unsupported dtype {arr.dtype} at "
+                            f"{'/'.join(path) or 'the top level'}")
+        name = "/".join(path) or "tensor"
+        base, n = name, 1
+        while name in self.arrays:
+            n += 1
+            name = f"{base}#{n}"
+        self.arrays[name] = np.ascontiguousarray(arr)
+        self.seen[id(owner)] = (owner, name)              # keeps owner alive: ids stay unique
         return name
 
-    def tensor(self, t: Tensor) -> dict:
-        hit = self.seen.get(id(t))
-        if hit is None:
-            buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
-            hit = self.seen[id(t)] = (t, self.array(buf))
-        out = {"__tensor__": hit[1]}
+    def tensor(self, t: Tensor, path: tuple) -> dict:
+        buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
+        out: dict[str, Any] = {"__tensor__": self.array(t, buf, path)}
         if t.is_cuda:
             out["device"] = "cuda"
         if t.requires_grad:
@@ -102,21 +122,14 @@ class _Writer:
         return out
 
 
-def save(obj: Any, f) -> None:
-    """Write ``obj`` (typically a state dict) to a path or a binary file object."""
+def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
+    """Write ``obj`` (a state dict, or a checkpoint dict holding state dicts and plain values)
+    to a path or a binary file object as a safetensors file (layout in the module docstring)."""
     w = _Writer()
     structure = w.encode(obj)
-    header = json.dumps({"format": FORMAT, "structure": structure, "tensors": w.tensors},
-                        separators=(",", ":")).encode("utf-8")
-    payload = struct.pack("<Q", len(header)) + header
-    if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fh:
-            fh.write(payload)
-            fh.writelines(w.blobs)
-    else:
-        f.write(payload)
-        for b in w.blobs:
-            f.write(b)
+    meta = {"format": "pt", "dlcore.format": FORMAT,
+            "dlcore.structure": json.dumps(structure, separators=(",", ":"))}
+    safetensors_io.write(f, w.arrays, meta)
 
 
 class LoadError(ValueError):
@@ -165,24 +178,37 @@ def check_tensor_table(tensors, data_len: int, error=_bad) -> dict:
     return out
 
 
-class _Reader:
-    def __init__(self, data: bytes, base: int, tensors: dict, map_location) -> None:
+class _LegacyArrays:
+    """The tensors of an old ``dlcore_eager/1`` file, the table checked as a whole first and
+    each tensor decoded only when referenced."""
+
+    def __init__(self, data: bytes, base: int, tensors: dict) -> None:
         self.data, self.base = data, base
         self.table = check_tensor_table(tensors, len(data) - base)
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and name in self.table
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        dt, shape, start, end = self.table[name]
+        count = (end - start) // dt.itemsize
+        arr = np.frombuffer(self.data, dtype=dt, count=count, offset=self.base + start)
+        return arr.astype(dt.newbyteorder("="), copy=True).reshape(shape)
+
+
+class _Reader:
+    def __init__(self, source, map_location) -> None:
+        self.source = source              # name -> ndarray (a dict, or _LegacyArrays)
         self.map_location = map_location
         self.arrays: dict = {}           # name -> ndarray, decoded once
         self.objs: dict = {}             # (name, device, requires_grad) -> Tensor
 
     def array(self, name) -> np.ndarray:
-        if not isinstance(name, str) or name not in self.table:
+        if not isinstance(name, str) or name not in self.source:
             raise _bad(f"reference to an unknown tensor {str(name)[:80]!r}")
         arr = self.arrays.get(name)
         if arr is None:
-            dt, shape, start, end = self.table[name]
-            count = (end - start) // dt.itemsize
-            arr = np.frombuffer(self.data, dtype=dt, count=count, offset=self.base + start)
-            arr = arr.astype(dt.newbyteorder("="), copy=True).reshape(shape)
-            self.arrays[name] = arr
+            arr = self.arrays[name] = self.source[name]
         return arr
 
     def tensor(self, obj: dict):
@@ -231,37 +257,59 @@ class _Reader:
         raise _bad(f"unexpected value of type {type(obj).__name__}")
 
 
-def load(f, map_location=None, weights_only: bool = True) -> Any:
-    """Read what ``save`` wrote.  ``map_location='cpu'`` keeps CUDA tensors on the host."""
+def _read_bytes(f) -> bytes:
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            data = fh.read()
-    elif isinstance(f, (bytes, bytearray)):
-        data = bytes(f)
-    elif isinstance(f, io.IOBase) or hasattr(f, "read"):
-        data = f.read()
-    else:
-        raise TypeError(f"dlcore_eager.load: expected a path or a file, got {type(f).__name__}")
+            return fh.read()
+    if isinstance(f, (bytes, bytearray)):
+        return bytes(f)
+    if isinstance(f, io.IOBase) or hasattr(f, "read"):
+        return f.read()
+    raise TypeError(f"dlcore_eager.load: expected a path or a file, got {type(f).__name__}")
+
+
+def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
+         weights_only: bool = True) -> Any:
+    """Read a safetensors file (what ``save`` writes, or anyone's), or an old ``dlcore_eager/1``
+    file (with a ``DeprecationWarning``).  ``map_location='cpu'`` keeps CUDA tensors on the
+    host."""
+    data = _read_bytes(f)
     if len(data) < 8:
         raise _bad(f"the file is only {len(data)} bytes long (truncated or empty)")
     (n,) = struct.unpack("<Q", data[:8])
-    if n > _MAX_HEADER or 8 + n > len(data):
+    if n > safetensors_io.MAX_HEADER or 8 + n > len(data):
         if data[:2] == b"PK" or data[:1] == b"\x80":
             raise _bad("this looks like a PyTorch/pickle file; dlcore_eager never unpickles "
-                       "(load it with PyTorch and re-save the tensors with dlcore_eager.save)")
+                       "(load it with PyTorch and re-save the tensors with dlcore_eager.save or "
+                       "safetensors.torch.save_file)")
         raise _bad(f"the header claims {n} bytes but the file has {len(data) - 8} after the "
-                   "length field (truncated or not a dlcore_eager file)")
+                   "length field (truncated or not a safetensors file)")
+    header = safetensors_io.read_header(data, _bad)
+    fmt = header.get("format")
+    if isinstance(fmt, str) or "structure" in header:
+        if fmt != LEGACY_FORMAT:
+            raise _bad(f"unknown format {str(fmt)[:40]!r} (expected a safetensors file)")
+        warnings.warn(f"dlcore_eager.load: this file is in the old {LEGACY_FORMAT!r} format, "
+                      "which a future release will stop reading; re-save it with "
+                      "dlcore_eager.save to get a standard .safetensors file",
+                      DeprecationWarning, stacklevel=2)
+        return _load_legacy(data, n, header, map_location)
+    arrays, meta = safetensors_io.loads(data, _bad)
+    structure = safetensors_io.metadata_json(meta, "dlcore.structure", _bad)
+    if structure is None:                  # a plain safetensors file from another tool
+        structure = {"__dict__": [[k, {"__tensor__": k}] for k in arrays]}
+    reader = _Reader(arrays, map_location)
     try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise _bad(f"the header is not valid JSON ({str(e)[:120]})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise _bad(f"unknown format {header.get('format') if isinstance(header, dict) else None!r}"
-                   f" (expected {FORMAT!r})")
+        return reader.decode(structure)
+    except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
+        raise _bad(f"malformed structure ({type(e).__name__}: {str(e)[:120]})") from None
+
+
+def _load_legacy(data: bytes, n: int, header: dict, map_location: Any) -> Any:
     tensors = header.get("tensors")
     if not isinstance(tensors, dict):
         raise _bad("the tensor table is missing")
-    reader = _Reader(data, 8 + n, tensors, map_location)
+    reader = _Reader(_LegacyArrays(data, 8 + n, tensors), map_location)
     try:
         return reader.decode(header.get("structure"))
     except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
