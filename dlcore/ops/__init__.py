@@ -26,6 +26,8 @@ rule, vjp, kernels) lives in the module of its family:
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
+    nn_functional.py  F.* activations (gelu, silu, mish, ...), losses (smooth_l1, huber,
+                    kl_div, ...), layer_norm, group_norm, normalize, cosine_similarity, bilinear
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
@@ -57,6 +59,7 @@ from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross,
 from .linalg_extra import norm as linalg_norm
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
+from . import nn_functional
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign

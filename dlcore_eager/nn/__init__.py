@@ -25,6 +25,16 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
                       MaxPool2d, MaxUnpool2d)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
+                         LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign,
+                         Tanhshrink, Threshold)
+from .containers import ModuleDict, ParameterDict, ParameterList
+from .layers_extra import (AlphaDropout, Bilinear, CosineSimilarity, GroupNorm, LayerNorm,
+                           PairwiseDistance)
+from .layers_extra import alpha_dropout as _alpha_dropout
+from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
+                         MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
+                         SmoothL1Loss, TripletMarginLoss)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
 from . import utils  # noqa: E402, I001
@@ -32,6 +42,7 @@ from .sparse import embedding as _embedding, one_hot as _one_hot  # noqa: E402
 
 # F.embedding renormalises the weight in place (max_norm) and F.one_hot reads its values
 # (num_classes=-1): front-end wrappers of dlcore.ops.sequence, not single ops with a convention.
+functional.alpha_dropout = _alpha_dropout      # random: a front-end function, not an op
 functional.embedding = _embedding
 functional.one_hot = _one_hot
 

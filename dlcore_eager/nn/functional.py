@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops import nn_functional as _nnf
 
 from .. import _shape_ops as S
 from .. import _tensor_ops as O
@@ -104,34 +105,21 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(_ops.abs(O.sub_(input, target)), r)
 
 
-def _class_weights(loss, target, weight, reduction):
-    """Per-example weights ``weight[target]``; 'mean' divides by their sum, as PyTorch does."""
-    from dlcore.ops.gather import take
-    w = take(weight, target)
-    weighted = O.mul_(loss, w)
-    if reduction == "mean":
-        return O.div(_ops.sum(weighted), _ops.sum(w))
-    return _reduce(weighted, reduction)
-
-
 def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """``-input[i, target[i]]`` per example (``input`` holds log-probabilities)."""
     r = _reduction(size_average, reduce, reduction)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
-    _check_targets(input, target)
-    onehot = _ops.one_hot(target, input.shape[1], input._buf.dtype)
-    loss = _ops.neg(_ops.sum(O.mul_(input, onehot), 1))
-    if weight is not None:
-        return _class_weights(loss, target, weight, r)
-    return _reduce(loss, r)
+    _check_targets(input, target, ignore_index)
+    return _nnf.class_nll(input, target, weight, ignore_index, r)
 
 
-def _check_targets(input: Tensor, target: Tensor) -> None:
+def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> None:
     if target._buf.dtype.kind not in "iu":
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     t = target.detach().cpu().numpy()
+    t = t[t != ignore_index]
     c = input.shape[1]
     if t.size and (t.min() < 0 or t.max() >= c):
         raise IndexError(f"Target {int(t[(t < 0) | (t >= c)].flat[0])} is out of bounds.")
@@ -144,23 +132,17 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     input's shape) are also accepted."""
     r = _reduction(size_average, reduce, reduction)
     if target.is_floating_point():
-        if label_smoothing:
-            c = input.shape[-1]
-            target = O.add_(O.mul_(target, 1 - label_smoothing), label_smoothing / c)
-        return _reduce(_ops.softmax_cross_entropy(input, target, -1), r)
+        if input.ndim == 1:
+            input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
+        return _nnf.soft_cross_entropy(input, target, weight, r, label_smoothing)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
-    _check_targets(input, target)
-    if label_smoothing:
-        c = input.shape[1]
-        soft = _ops.one_hot(target, c, input._buf.dtype)
-        soft = O.add_(O.mul_(soft, 1 - label_smoothing), label_smoothing / c)
-        loss = _ops.softmax_cross_entropy(input, soft, -1)
-    else:
-        loss = _ops.sparse_softmax_cross_entropy(input, target)
-    if weight is not None:
-        return _class_weights(loss, target, weight, r)
-    return _reduce(loss, r)
+    _check_targets(input, target, ignore_index)
+    if weight is None and not label_smoothing and input.ndim == 2 and ignore_index < 0 and \
+            r == "mean" and not (target.detach().cpu().numpy() == ignore_index).any():
+        return _reduce(_ops.sparse_softmax_cross_entropy(input, target), r)
+    return _nnf.class_nll(_ops.log_softmax(input, 1), target, weight, ignore_index, r,
+                          label_smoothing)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
@@ -170,9 +152,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
-    if pos_weight is not None:
-        raise NotImplementedError("dlcore_eager: pos_weight is not supported yet")
     target = target._cast(input.dtype)
+    if pos_weight is not None:
+        return _nnf.bce_with_logits(input, target, weight, pos_weight, r)
     loss = _ops.sigmoid_cross_entropy_with_logits(input, target)
     if weight is not None:
         loss = O.mul_(loss, weight)

@@ -1,0 +1,403 @@
+"""Activation, loss and normalisation composites with PyTorch's ``torch.nn.functional`` names
+(and ``tf.nn``/``tf.math`` where TensorFlow has the same function with the same arguments).
+Plain functions of primitives: the gradients come from the primitives' vjps.
+
+Activations::
+
+    celu(x, a)          max(0, x) + min(0, a (exp(x / a) - 1))
+    gelu(x)             x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;  approximate='tanh':
+                        x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
+    silu(x)             x sigmoid(x)           mish(x)       x tanh(softplus(x))
+    hardtanh(x, lo, hi) clip(x, lo, hi)        hardsigmoid   clip(x / 6 + 1/2, 0, 1)
+    hardswish(x)        x hardsigmoid(x)       logsigmoid    -softplus(-x)
+    softmin(x, d)       softmax(-x, d)         glu(x, d)     a sigmoid(b), (a, b) = halves of x
+    threshold(x, t, v)  x where x > t, else v  tanhshrink    x - tanh(x)
+    prelu(x, w)         x where x > 0, else w x   (w per channel, axis 1)
+    elu(x, a)           x where x > 0, else a (exp(x) - 1)
+
+Losses (``reduction`` = 'mean' | 'sum' | 'none')::
+
+    smooth_l1(x, y, beta)   0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta;  d = x - y
+    huber(x, y, delta)      0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)
+    kl_div(x, y)            y (log y - x)   (x log-probabilities; log_target: exp(y) (y - x))
+    poisson_nll(x, y)       exp(x) - y x   (log_input), or x - y log(x + eps)
+    gaussian_nll(x, y, v)   0.5 (log(max(v, eps)) + (x - y)^2 / max(v, eps))
+    margin_ranking(a, b, y) max(0, -y (a - b) + margin)
+    cosine_embedding(a, b, y)   1 - cos(a, b) where y = 1, max(0, cos(a, b) - margin) else
+    triplet_margin(a, p, n)     max(d(a, p) - d(a, n) + margin, 0),  d the p-norm distance
+    multilabel_soft_margin(x, y)  -mean_c (y log sigmoid(x) + (1 - y) log sigmoid(-x))
+
+Normalisation and distances: layer_norm, group_norm, normalize, cosine_similarity,
+pairwise_distance, bilinear.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..api import exports
+from ..errors import ShapeError
+from ..registry import aval_of
+from .composites import _reduce, mean, softmax
+from .elementwise import (abs, add, div, exp, greater, log, maximum, minimum, mul, neg,
+                          sigmoid, sqrt, sub, tanh, where)
+from .activations import softplus
+from .linalg import matmul
+from .math_unary import erf, expm1
+from .reduce import sum
+from .shape import expand_dims, reshape
+
+_F = "torch.nn.functional"
+
+
+def _f(name, **more):
+    return {_F: name, **more}
+
+
+# ----------------------------------------------------------------------------- activations
+@exports(_f("elu"), "args", float_only=True, name="elu_torch")
+def elu(x, alpha: float = 1.0, inplace: bool = False):
+    """``x`` where positive, ``alpha (exp(x) - 1)`` elsewhere."""
+    return where(greater(x, 0.0), x, mul(expm1(minimum(x, 0.0)), float(alpha)))
+
+
+@exports(_f("celu", **{"torch": "celu"}), "args", float_only=True)
+def celu(x, alpha: float = 1.0, inplace: bool = False):
+    return where(greater(x, 0.0), x, mul(expm1(div(minimum(x, 0.0), float(alpha))),
+                                         float(alpha)))
+
+
+@exports(_f("gelu"), "args", float_only=True)
+def gelu(x, approximate: str = "none"):
+    """``x Phi(x)`` (exact, with erf), or the tanh approximation."""
+    if approximate == "tanh":
+        inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), math.sqrt(2.0 / math.pi))
+        return mul(mul(x, 0.5), add(tanh(inner), 1.0))
+    if approximate != "none":
+        raise ValueError(f"approximate argument must be either none or tanh, not "
+                         f"{approximate!r}")
+    return mul(mul(x, 0.5), add(erf(mul(x, 1.0 / math.sqrt(2.0))), 1.0))
+
+
+@exports(_f("silu", **{"tf.nn": ("silu", "swish")}), "unary", float_only=True, tf_type="Silu")
+def silu(x):
+    return mul(x, sigmoid(x))
+
+
+@exports(_f("mish"), "unary", float_only=True)
+def mish(x):
+    return mul(x, tanh(softplus(x)))
+
+
+@exports(_f("hardtanh"), "args", float_only=False)
+def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    return minimum(maximum(x, min_val), max_val)
+
+
+@exports(_f("hardsigmoid"), "args", float_only=True)
+def hardsigmoid(x, inplace: bool = False):
+    return minimum(maximum(add(div(x, 6.0), 0.5), 0.0), 1.0)
+
+
+@exports(_f("hardswish"), "args", float_only=True)
+def hardswish(x, inplace: bool = False):
+    return mul(x, hardsigmoid(x))
+
+
+@exports(_f("logsigmoid", **{"tf.math": "log_sigmoid"}), "unary", float_only=True,
+         tf_type="LogSigmoid")
+def logsigmoid(x):
+    return neg(softplus(neg(x)))
+
+
+@exports(_f("softmin"), "args", float_only=True)
+def softmin(x, axis=None, _stacklevel: int = 3, dtype=None):
+    if axis is None:
+        axis = 0 if aval_of(x).ndim in (0, 1, 3) else 1
+    return softmax(neg(x), axis)
+
+
+@exports(_f("glu"), "args", float_only=True)
+def glu(x, axis: int = -1):
+    """The gated linear unit: the first half of ``axis`` times sigmoid of the second."""
+    from .indexing import getitem
+    s = aval_of(x).shape
+    a = axis % len(s)
+    n = s[a]
+    if n % 2:
+        raise ShapeError("glu", f"Halving dimension must be even, but dimension {a} is size "
+                         f"{n}", [s])
+    pre = (slice(None),) * a
+    return mul(getitem(x, pre + (slice(0, n // 2),)), sigmoid(getitem(x, pre + (
+        slice(n // 2, n),))))
+
+
+@exports(_f("threshold"), "args", float_only=False)
+def threshold(x, threshold: float, value: float, inplace: bool = False):  # noqa: A002
+    return where(greater(x, threshold), x, value)
+
+
+@exports(_f("tanhshrink"), "unary", float_only=True)
+def tanhshrink(x):
+    return sub(x, tanh(x))
+
+
+@exports(_f("prelu"), "args", float_only=True)
+def prelu(x, weight):
+    """``x`` where positive, ``weight x`` elsewhere; ``weight`` one value or one per channel
+    (axis 1)."""
+    w = weight
+    nd = aval_of(x).ndim
+    if aval_of(weight).shape not in ((), (1,)) and nd >= 2:
+        w = reshape(weight, (-1,) + (1,) * (nd - 2))
+    return where(greater(x, 0.0), x, mul(x, w))
+
+
+# ----------------------------------------------------------------------------- losses
+def _check(reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+@exports(_f("smooth_l1_loss"), "args", float_only=True)
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0):
+    d = abs(sub(input, target))
+    if beta == 0:
+        return _reduce(d, _check(reduction))
+    loss = where(_less(d, beta), div(mul(mul(d, d), 0.5), beta), sub(d, 0.5 * beta))
+    return _reduce(loss, _check(reduction))
+
+
+def _less(a, b):
+    from .elementwise import less
+    return less(a, b)
+
+
+@exports(_f("huber_loss"), "args", float_only=True)
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
+    d = abs(sub(input, target))
+    loss = where(_less(d, delta), mul(mul(d, d), 0.5), mul(sub(d, 0.5 * delta), delta))
+    return _reduce(loss, _check(reduction))
+
+
+@exports(_f("kl_div"), "args", float_only=True)
+def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False):
+    """Pointwise ``target (log target - input)``; 'batchmean' divides the sum by the batch."""
+    if log_target:
+        loss = mul(exp(target), sub(target, input))
+    else:
+        # xlogy's rule: 0 where target == 0, NaN where it is negative (as PyTorch)
+        from .elementwise import less
+        safe = where(greater(target, 0.0), target, 1.0)
+        loss = where(greater(target, 0.0), mul(target, sub(log(safe), input)),
+                     where(less(target, 0.0), float("nan"), 0.0))
+    if reduction == "batchmean":
+        n = aval_of(input).shape[0] if aval_of(input).ndim else 1
+        return div(sum(loss), float(n))
+    return _reduce(loss, _check(reduction))
+
+
+@exports(_f("poisson_nll_loss"), "args", float_only=True)
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean"):
+    if log_input:
+        loss = sub(exp(input), mul(target, input))
+    else:
+        loss = sub(input, mul(target, log(add(input, eps))))
+    if full:
+        safe = where(greater(target, 1.0), target, 1.0)
+        stirling = add(sub(mul(safe, log(safe)), safe), mul(log(mul(safe, 2 * math.pi)), 0.5))
+        loss = add(loss, where(greater(target, 1.0), stirling, 0.0))
+    return _reduce(loss, _check(reduction))
+
+
+@exports(_f("gaussian_nll_loss"), "args", float_only=True)
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean"):
+    vs, xs = aval_of(var).shape, aval_of(input).shape
+    if vs != xs and len(vs) == len(xs) - 1:
+        var = expand_dims(var, -1)            # one variance per example, as PyTorch allows
+    v = maximum(var, eps)
+    d = sub(input, target)
+    loss = mul(add(log(v), div(mul(d, d), v)), 0.5)
+    if full:
+        loss = add(loss, 0.5 * math.log(2 * math.pi))
+    return _reduce(loss, _check(reduction))
+
+
+@exports(_f("margin_ranking_loss"), "args", float_only=True)
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None,
+                        reduce=None, reduction: str = "mean"):
+    loss = maximum(add(mul(neg(target), sub(input1, input2)), margin), 0.0)
+    return _reduce(loss, _check(reduction))
+
+
+@exports(_f("cosine_similarity"), "args", float_only=True)
+def cosine_similarity(x1, x2, axis: int = 1, eps: float = 1e-8):
+    """``x1 . x2 / max(||x1|| ||x2||, eps)`` along ``axis`` (PyTorch clamps each norm)."""
+    n1 = maximum(sqrt(sum(mul(x1, x1), axis)), eps)
+    n2 = maximum(sqrt(sum(mul(x2, x2), axis)), eps)
+    return div(sum(mul(x1, x2), axis), mul(n1, n2))
+
+
+@exports(_f("cosine_embedding_loss"), "args", float_only=True)
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean"):
+    cos = cosine_similarity(input1, input2, -1, 1e-12)
+    from .elementwise import equal
+    loss = where(equal(target, 1), sub(1.0, cos), maximum(sub(cos, margin), 0.0))
+    return _reduce(loss, _check(reduction))
+
+
+@exports(_f("pairwise_distance"), "args", float_only=True)
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdims: bool = False):
+    """``||x1 - x2 + eps||_p`` along the last axis."""
+    from .linalg_extra import vector_norm
+    return vector_norm(add(sub(x1, x2), eps), p, -1, keepdims)
+
+
+@exports(_f("triplet_margin_loss"), "args", float_only=True)
+def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean"):
+    dp = pairwise_distance(anchor, positive, p, eps)
+    dn = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dn = minimum(dn, pairwise_distance(positive, negative, p, eps))
+    return _reduce(maximum(add(sub(dp, dn), margin), 0.0), _check(reduction))
+
+
+@exports(_f("multilabel_soft_margin_loss"), "args", float_only=True)
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean"):
+    loss = neg(add(mul(target, logsigmoid(input)), mul(sub(1.0, target), logsigmoid(neg(
+        input)))))
+    if weight is not None:
+        loss = mul(loss, weight)
+    loss = mean(loss, -1)
+    return _reduce(loss, _check(reduction))
+
+
+# ----------------------------------------------------------------------------- normalisation
+@exports(_f("layer_norm"), "args", float_only=True)
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise over the last ``len(normalized_shape)`` axes (biased variance)."""
+    k = 1 if isinstance(normalized_shape, int) else len(tuple(normalized_shape))
+    nd = aval_of(x).ndim
+    axes = tuple(range(nd - k, nd))
+    m = mean(x, axes, True)
+    d = sub(x, m)
+    v = mean(mul(d, d), axes, True)
+    y = div(d, sqrt(add(v, eps)))
+    if weight is not None:
+        y = mul(y, weight)
+    if bias is not None:
+        y = add(y, bias)
+    return y
+
+
+@exports(_f("group_norm"), "args", float_only=True)
+def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise over groups of channels (axis 1) and all spatial axes; per-channel affine."""
+    s = tuple(aval_of(x).shape)
+    n, c = s[0], s[1]
+    if c % num_groups:
+        raise ShapeError("group_norm", f"Expected number of channels in input to be divisible "
+                         f"by num_groups, but got input of shape {list(s)} and num_groups="
+                         f"{num_groups}", [s])
+    g = reshape(x, (n, num_groups, -1))
+    m = mean(g, 2, True)
+    d = sub(g, m)
+    v = mean(mul(d, d), 2, True)
+    y = reshape(div(d, sqrt(add(v, eps))), s)
+    shape = (1, c) + (1,) * (len(s) - 2)
+    if weight is not None:
+        y = mul(y, reshape(weight, shape))
+    if bias is not None:
+        y = add(y, reshape(bias, shape))
+    return y
+
+
+@exports(_f("normalize"), "args", float_only=True)
+def normalize(x, p: float = 2.0, axis: int = 1, eps: float = 1e-12, out=None):
+    """``x / max(||x||_p, eps)`` along ``axis``."""
+    from .linalg_extra import vector_norm
+    return div(x, maximum(vector_norm(x, p, axis, True), eps))
+
+
+@exports(_f("bilinear"), "args", float_only=True)
+def bilinear(x1, x2, weight, bias=None):
+    """``y_k = x1^T W_k x2 + b_k``: ``weight`` (out, in1, in2)."""
+    # (N, in1) @ (out, in1, in2) -> (out, N, in2); times x2, summed over in2 -> (out, N)
+    t = matmul(expand_dims(x1, 0), weight)
+    y = sum(mul(t, expand_dims(x2, 0)), -1)
+    from .shape import transpose
+    y = transpose(y, (1, 0))
+    return y if bias is None else add(y, bias)
+
+
+
+# ----------------------------------------------------------------------------- class losses
+def class_nll(logp, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+              label_smoothing: float = 0.0):
+    """Negative log-likelihood of class indices: ``logp`` (N, C, ...) log-probabilities,
+    ``target`` (N, ...) integers.  Per example ``w[t] (-(1-e) logp[t] - e/C sum_c w_c logp_c /
+    w[t])``, zero where ``target == ignore_index``; 'mean' divides by the sum of ``w[t]`` over
+    the examples kept (PyTorch's rule, label smoothing included)."""
+    from .elementwise import cast, not_equal
+    from .indexing import one_hot
+    from .shape import transpose
+    av = aval_of(logp)
+    c = av.shape[1]
+    if av.ndim > 2:                      # (N, C, d...) -> (N, d..., C)
+        logp = transpose(logp, (0,) + tuple(range(2, av.ndim)) + (1,))
+    valid = not_equal(target, ignore_index)
+    safe = where(valid, target, 0)
+    oh = one_hot(safe, c, av.dtype)
+    fvalid = cast(valid, av.dtype)
+    if weight is None:
+        w_t = fvalid
+        nll = mul(neg(sum(mul(oh, logp), -1)), fvalid)
+    else:
+        w_t = mul(sum(mul(oh, weight), -1), fvalid)
+        nll = mul(neg(sum(mul(oh, logp), -1)), w_t)
+    if label_smoothing:
+        lw = logp if weight is None else mul(logp, weight)
+        smooth = mul(neg(sum(lw, -1)), fvalid)
+        nll = add(mul(nll, 1.0 - label_smoothing), mul(smooth, label_smoothing / c))
+    if reduction == "mean":
+        return div(sum(nll), sum(w_t))
+    return _reduce(nll, _check(reduction))
+
+
+def soft_cross_entropy(logits, probs, weight=None, reduction: str = "mean",
+                       label_smoothing: float = 0.0):
+    """Cross-entropy against class probabilities (same shape as ``logits``, classes on axis 1):
+    ``-sum_c w_c p_c log_softmax(x)_c``, 'mean' over the examples."""
+    from .composites import log_softmax
+    c = aval_of(logits).shape[1]
+    if label_smoothing:
+        probs = add(mul(probs, 1.0 - label_smoothing), label_smoothing / c)
+    logp = log_softmax(logits, 1)
+    term = mul(probs, logp)
+    if weight is not None:
+        shape = (1, c) + (1,) * (aval_of(logits).ndim - 2)
+        term = mul(term, reshape(weight, shape))
+    loss = neg(sum(term, 1))
+    return _reduce(loss, _check(reduction))
+
+
+def bce_with_logits(x, z, weight=None, pos_weight=None, reduction: str = "mean"):
+    """``(1 - z) x + (1 + (pw - 1) z) (log1p(exp(-|x|)) + max(-x, 0))`` (PyTorch's stable
+    form; ``pw = 1`` without ``pos_weight``)."""
+    from .math_unary import log1p
+    tail = add(log1p(exp(neg(abs(x)))), maximum(neg(x), 0.0))
+    lw = 1.0 if pos_weight is None else add(mul(sub(pos_weight, 1.0), z), 1.0)
+    loss = add(mul(sub(1.0, z), x), mul(lw, tail))
+    if weight is not None:
+        loss = mul(loss, weight)
+    return _reduce(loss, _check(reduction))

@@ -1,0 +1,173 @@
+"""Activation modules: each holds its options and calls the ``torch.nn.functional`` composite
+of the same name (dlcore/ops/nn_functional.py, dlcore/ops/activations.py).  ``inplace=True``
+is accepted and computes the same values out of place."""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+from dlcore.ops import activations as _act
+from dlcore.ops import nn_functional as _nnf
+
+from ..creation import full
+from ..tensor import Tensor
+from .module import Module, Parameter
+
+
+class _Simple(Module):
+    _fn = None
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return type(self)._fn(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(_Simple):
+    _fn = staticmethod(_nnf.silu)
+
+
+class Mish(_Simple):
+    _fn = staticmethod(_nnf.mish)
+
+
+class Hardswish(_Simple):
+    _fn = staticmethod(_nnf.hardswish)
+
+
+class Hardsigmoid(_Simple):
+    _fn = staticmethod(_nnf.hardsigmoid)
+
+
+class SELU(_Simple):
+    _fn = staticmethod(_act.selu)
+
+
+class ReLU6(_Simple):
+    _fn = staticmethod(_act.relu6)
+
+
+class LogSigmoid(_Simple):
+    _fn = staticmethod(_nnf.logsigmoid)
+
+
+class Tanhshrink(_Simple):
+    _fn = staticmethod(_nnf.tanhshrink)
+
+
+class Softsign(_Simple):
+    _fn = staticmethod(_act.softsign)
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class CELU(ELU):
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.celu(x, self.alpha)
+
+
+class GELU(Module):
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta x)) / beta``, linear above ``threshold`` (as PyTorch)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Tensor) -> Tensor:
+        bx = _ops.mul(x, float(self.beta))
+        soft = _ops.div(_act.softplus(bx), float(self.beta))
+        return _ops.where(_ops.greater(bx, float(self.threshold)), x, soft)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Threshold(Module):
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class Softmin(Module):
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.softmin(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """``x`` where positive, ``a x`` elsewhere, with a learnt ``a`` (one, or one per channel)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=device))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -1,0 +1,154 @@
+"""More layers: ``LayerNorm``, ``GroupNorm``, ``Bilinear``, ``CosineSimilarity``,
+``PairwiseDistance`` and ``AlphaDropout`` (with ``F.alpha_dropout``).  The maths are the
+composites of dlcore/ops/nn_functional.py; these modules hold the parameters and options."""
+
+from __future__ import annotations
+
+import math
+
+from dlcore import ops as _ops
+from dlcore.ops import nn_functional as _nnf
+
+from ..creation import empty, ones, zeros
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing ``normalized_shape``; learnt elementwise scale and shift."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+            tuple(normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(*shape, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(*shape, dtype=dtype, device=device)) if bias else None
+            if not bias:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if tuple(x.shape[x.ndim - len(self.normalized_shape):]) != self.normalized_shape:
+            raise RuntimeError(f"Given normalized_shape={list(self.normalized_shape)}, expected "
+                               f"input with shape [*, {', '.join(map(str, self.normalized_shape))}"
+                               f"], but got input of size{list(x.shape)}")
+        return _nnf.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Normalise over groups of channels; learnt per-channel scale and shift."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _nnf.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b`` with A of shape (out, in1, in2), PyTorch's initialisation."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype,
+                                      device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        bound = 1 / math.sqrt(in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return _nnf.bilinear(x1, x2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class CosineSimilarity(Module):
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return _nnf.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return _nnf.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+_SELU_NEG = -1.0507009873554805 * 1.6732632423543772     # SELU's negative saturation value
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's self-normalising mean and variance: dropped units take the
+    saturation value, then an affine map restores mean 0 and variance 1."""
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return _ops.mul(input, 0.0)
+    from ..creation import _rng
+    keep = _rng(None).random(tuple(input.shape)) >= p
+    k = Tensor._wrap(keep.astype(input._buf.dtype))
+    if input.is_cuda:
+        k = k.cuda()
+    a = ((1 - p) * (1 + p * _SELU_NEG ** 2)) ** -0.5
+    b = -a * _SELU_NEG * p
+    dropped = _ops.add(_ops.mul(input, k), _ops.mul(_ops.sub(1.0, k), _SELU_NEG))
+    out = _ops.add(_ops.mul(dropped, a), b)
+    return input._commit(out) if inplace else out
+
+
+class AlphaDropout(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return alpha_dropout(x, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"

@@ -1,0 +1,87 @@
+"""Gradient clipping and flat parameter vectors: ``clip_grad_norm_``, ``clip_grad_value_``,
+``parameters_to_vector``, ``vector_to_parameters`` (PyTorch's semantics: the total norm is over
+all gradients together, returned as a tensor; the clip coefficient is ``max_norm / (norm +
+1e-6)``, applied only when it is below 1)."""
+
+from __future__ import annotations
+
+import math
+
+from dlcore import ops as _ops
+
+from ...tensor import Tensor
+
+
+def _params(parameters) -> list:
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    return list(parameters)
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """Scale all gradients in place so that their joint ``norm_type``-norm is at most
+    ``max_norm``; returns the norm before clipping."""
+    from ...autograd import no_grad
+    from ...creation import tensor
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    if not grads:
+        return tensor(0.0)
+    norm_type = float(norm_type)
+    with no_grad():
+        if norm_type == math.inf:
+            norms = [_ops.max(_ops.abs(g)) for g in grads]
+            total = norms[0]
+            for n in norms[1:]:
+                total = _ops.maximum(total, n)
+        else:
+            total = None
+            for g in grads:
+                part = _ops.sum(_ops.pow(_ops.abs(g), norm_type))
+                total = part if total is None else _ops.add(total, part)
+            total = _ops.pow(total, 1.0 / norm_type)
+        value = float(total.item())
+        if error_if_nonfinite and not math.isfinite(value):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                               "`parameters` is non-finite, so it cannot be clipped. To disable "
+                               "this error and scale the gradients by the non-finite norm "
+                               "anyway, set `error_if_nonfinite=False`")
+        coef = float(max_norm) / (value + 1e-6)
+        if coef < 1.0:
+            for g in grads:
+                g.mul_(coef)
+    return total
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
+    from ...autograd import no_grad
+    c = float(clip_value)
+    with no_grad():
+        for p in _params(parameters):
+            if p.grad is not None:
+                p.grad.clamp_(-c, c)
+
+
+def parameters_to_vector(parameters) -> Tensor:
+    """All parameters flattened and concatenated (differentiable)."""
+    from ... import _shape_ops as S
+    return S.cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters) -> None:
+    """Copy consecutive slices of ``vec`` into the parameters' data."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    from ...autograd import no_grad
+    params = list(parameters)
+    total = sum(p.numel() for p in params)
+    if vec.numel() != total:
+        raise RuntimeError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "
+                           f"parameters {total}")
+    with no_grad():
+        start = 0
+        for p in params:
+            n = p.numel()
+            p.copy_(vec[start:start + n].reshape(tuple(p.shape)))
+            start += n
