@@ -35,7 +35,7 @@ def setup(tf: ModuleType, workload: Any, device: str,
           make_session: SessionFactory = default_session) -> Prepared:
     builders = {MLPStep: _mlp, ControlFlow: _control_flow, Classifier: _classifier,
                 TinyOp: _tiny}
-    build = builders.get(type(workload))
+    build = builders.get(type(workload)) or getattr(workload, "tf1_program", None)
     if build is None:
         raise Unsupported(type(workload).__name__)
     if isinstance(workload, TinyOp) and workload.op == "add":

@@ -73,6 +73,9 @@ def setup(torch: ModuleType, workload: Any, device: str, wrap: Wrap = _identity,
             fn = wrap(lambda t: t + 1.0)
             return Prepared(lambda: fn(a))
         return Prepared(lambda: a + 1.0, note="eager op, no graph")
+    program = getattr(workload, "torch_program", None)      # a workload carrying its program
+    if program is not None and wrap is _identity and device == "cpu":
+        return program(torch, device)
     raise Unsupported(type(workload).__name__)
 
 
