@@ -1,6 +1,18 @@
 """Errors raised by the core.  Front ends re-raise them with their own context (node names,
 the file:line that built a node) but keep the class, so a shape clash is always a ValueError and
-a dtype problem a TypeError."""
+a dtype problem a TypeError.
+
+One hierarchy serves both front ends because each class also subclasses what the *other* model
+library raises for the same mistake: a shape clash is a ``ValueError`` (TensorFlow's build-time
+error) and a ``RuntimeError`` (PyTorch's), an axis or index out of range is also an
+``IndexError`` (PyTorch's), so ``except RuntimeError`` / ``except IndexError`` in PyTorch-style
+code and ``except ValueError`` in TensorFlow-style code both catch it::
+
+    ShapeError(ValueError, RuntimeError)
+      AxisError(ShapeError, IndexError)       axis/dim/index out of range
+    DTypeError(TypeError)
+    DeviceError(RuntimeError)
+"""
 
 from __future__ import annotations
 
@@ -12,7 +24,7 @@ def format_shape(shape) -> str:
     return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
 
 
-class ShapeError(ValueError):
+class ShapeError(ValueError, RuntimeError):
     """Incompatible shapes for an op; the message names the op and every input shape."""
 
     def __init__(self, op: str, message: str, shapes=()):
@@ -20,6 +32,10 @@ class ShapeError(ValueError):
         self.shapes = tuple(shapes)
         shapes_txt = ", ".join(format_shape(s) for s in shapes)
         super().__init__(f"{message} for '{op}' with input shapes: {shapes_txt}.")
+
+
+class AxisError(ShapeError, IndexError):
+    """An axis, dim or index outside the valid range of a tensor."""
 
 
 class DTypeError(TypeError):

@@ -90,3 +90,9 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     x = to_tensor(inputs)
     dropped = _nn_dropout(x, rate=rate, seed=seed, name=name)
     return cond(training, lambda: dropped, lambda: x)
+
+
+# convolution, pooling and batch normalisation layers for images
+from .layers_conv import (average_pooling1d, average_pooling2d,  # noqa: E402, F401
+                          batch_normalization, conv1d, conv2d, conv2d_transpose, max_pooling1d,
+                          max_pooling2d)

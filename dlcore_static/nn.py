@@ -80,3 +80,9 @@ def moments(x, axes, keepdims=False, name=None):
         if not keepdims:
             m = _ops.squeeze(m, tuple(axes))
         return m, v
+
+
+# convolution, pooling and batch normalisation for images (NHWC/NCHW at this boundary)
+from .nn_conv import (avg_pool, avg_pool1d, avg_pool2d, batch_normalization,  # noqa: E402
+                      conv1d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool, max_pool1d,
+                      max_pool2d)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import AxisError, DTypeError, ShapeError
 from ..registry import AVal
 
 
@@ -40,7 +40,7 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
 
 def normalize_axis(op: str, axis: int, ndim: int, shape=()) -> int:
     if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise ShapeError(op, f"axis {axis} is out of range for a tensor of rank {ndim}", [shape])
+        raise AxisError(op, f"axis {axis} is out of range for a tensor of rank {ndim}", [shape])
     return axis % ndim if ndim else 0
 
 

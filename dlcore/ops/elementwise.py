@@ -76,7 +76,7 @@ sigmoid_p = _unary(
     "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True,
     api={"torch": "sigmoid", "Tensor": "sigmoid", "torch.nn.functional": "sigmoid",
          "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
-relu_p = _unary("relu", "{0} if {0} > 0 else {0} * 0", lambda x: np.maximum(x, 0),
+relu_p = _unary("relu", "{0} if {0} > 0 else {0} * 0 + 0", lambda x: np.maximum(x, 0),
                 lambda g, y, x: (mul(g, cast(greater(x, 0), aval_of(g).dtype)),),
                 "y = max(x, 0);  dx = g * (x > 0)", float_only=False,
                 api={"torch": "relu", "Tensor": "relu", "torch.nn.functional": "relu",
@@ -180,12 +180,13 @@ def _minmax_vjp(select_a):
     return vjp
 
 
-maximum_p = _binary("maximum", "{0} if {0} >= {1} else {1}", np.maximum,
+# NaN in either operand propagates (NumPy, PyTorch, TF): "a != a" is true only for NaN.
+maximum_p = _binary("maximum", "{0} if ({0} >= {1} or {0} != {0}) else {1}", np.maximum,
                     _minmax_vjp(lambda a, b: greater_equal(a, b)),
                     "y = max(a, b);  da = g [a >= b],  db = g [a < b]",
                     api={"torch": "maximum", "Tensor": "maximum", "tf": "maximum",
                          "tf.math": "maximum"}, tf_type="Maximum")
-minimum_p = _binary("minimum", "{0} if {0} <= {1} else {1}", np.minimum,
+minimum_p = _binary("minimum", "{0} if ({0} <= {1} or {0} != {0}) else {1}", np.minimum,
                     _minmax_vjp(lambda a, b: less_equal(a, b)),
                     "y = min(a, b);  da = g [a <= b],  db = g [a > b]",
                     api={"torch": "minimum", "Tensor": "minimum", "tf": "minimum",

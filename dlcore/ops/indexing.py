@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import ShapeError
+from ..errors import AxisError, ShapeError
 from ..kernels.cpu import indexing as _cpu
 from ..kernels.cuda import indexing as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -58,7 +58,7 @@ def _getitem_rule(x: AVal, *, idx) -> AVal:
         if isinstance(i, tuple):
             shape.append(None if d is None else len(range(*slice(*i[1:]).indices(d))))
         elif d is not None and not -d <= i < d:
-            raise ShapeError("getitem", f"index {i} is out of bounds for axis {dim} with size "
+            raise AxisError("getitem", f"index {i} is out of bounds for axis {dim} with size "
                              f"{d}", [x.shape])
         dim += 1
     shape.extend(x.shape[dim:])

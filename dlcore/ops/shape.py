@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import AxisError, ShapeError
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import shape as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -36,8 +36,20 @@ transpose_p = Primitive(
 
 
 def transpose(x, perm=None):
-    nd = aval_of(x).ndim
-    perm = tuple(range(nd))[::-1] if perm is None else tuple(int(p) % max(nd, 1) for p in perm)
+    av = aval_of(x)
+    nd = av.ndim
+    if perm is None:
+        perm = tuple(range(nd))[::-1]
+    else:       # checked before negative axes wrap, so (0, 5) on rank 2 is no identity
+        perm = tuple(int(p) for p in perm)
+        if len(perm) != nd:
+            raise ShapeError("transpose", f"perm {list(perm)} has {len(perm)} entries but the "
+                             f"tensor has rank {nd}", [av.shape])
+        bad = [p for p in perm if not -nd <= p < nd]
+        if bad:
+            raise AxisError("transpose", f"perm {list(perm)}: axis {bad[0]} is out of range "
+                            f"for a tensor of rank {nd}", [av.shape])
+        perm = tuple(p % nd for p in perm)
     if perm == tuple(range(nd)):
         return x
     return bind(transpose_p, x, perm=perm)

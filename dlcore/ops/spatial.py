@@ -4,8 +4,9 @@ None of these has a kernel of its own; each is a function of existing primitives
 gradient comes from theirs:
 
 * ``pad(x, pads, mode, value)``: 'constant' concatenates blocks of ``value`` (``full_like`` of
-  a one-wide slice, broadcast), 'reflect' and 'replicate' gather rows with ``take`` along
-  each padded axis (moved to the front by a transpose), so dx is a ``scatter_add``.
+  a slice of x, so unknown dimensions stay unknown), 'reflect' concatenates reversed slices (``getitem`` with step -1) and
+  'replicate' copies of the edge slice, so dx comes from getitem's and concatenate's vjps and
+  no index constant has to live on the input's device.
 * ``adaptive_avg_pool(x, out_size)`` and ``interpolate(x, size, mode)`` are linear maps along
   each spatial axis: ``y = A_h @ x @ A_w^T`` with small constant matrices (PyTorch's adaptive
   windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``; nearest: ``src = floor(dst * in/out)``;
@@ -24,10 +25,9 @@ import numpy as np
 from ..registry import aval_of
 from . import composites as _c
 from . import elementwise as _e
-from .gather import take
 from .indexing import getitem
 from .linalg import matmul
-from .shape import broadcast_to, concatenate, reshape, squeeze, transpose
+from .shape import concatenate, reshape, squeeze
 
 
 def const_like(arr: np.ndarray, x):
@@ -56,16 +56,6 @@ def _pairs(pads, ndim: int) -> list:
     return [(int(lo), int(hi)) for lo, hi in pads]
 
 
-def _along(x, axis: int, fn):
-    """Apply ``fn`` to ``x`` with ``axis`` moved to the front, then move it back."""
-    nd = aval_of(x).ndim
-    if axis == 0:
-        return fn(x)
-    perm = [axis] + [i for i in range(nd) if i != axis]
-    inv = list(np.argsort(perm))
-    return transpose(fn(transpose(x, perm)), inv)
-
-
 def pad(x, pads, mode: str = "constant", value=0.0):
     """Pad ``x``: ``pads`` in PyTorch's flat form (last axis first) or one pair per axis."""
     av = aval_of(x)
@@ -79,27 +69,37 @@ def pad(x, pads, mode: str = "constant", value=0.0):
             continue
         n = aval_of(x).shape[axis]
         if mode == "constant":
-            edge = getitem(x, (slice(None),) * axis + (slice(0, 1),))
-            blk = _e.full_like(edge, value)
-            parts = []
-            for width in (lo, hi):
-                shape = list(aval_of(x).shape)
-                shape[axis] = width
-                parts.append(broadcast_to(blk, tuple(shape)) if width else None)
+            parts = [_const_block(x, axis, n, width, value) if width else None
+                     for width in (lo, hi)]
             x = concatenate([p for p in (parts[0], x, parts[1]) if p is not None], axis)
             continue
         if mode == "reflect" and (lo >= n or hi >= n):
             raise ValueError(f"pad: padding size should be less than the corresponding input "
                              f"dimension, but got padding {(lo, hi)} at dimension {axis} of "
                              f"input {list(av.shape)}")
-        i = np.arange(-lo, n + hi)
+        pre = (slice(None),) * axis
         if mode == "reflect":
-            i = np.abs(i)
-            i = np.where(i >= n, 2 * (n - 1) - i, i)
+            left = getitem(x, pre + (slice(lo, 0, -1),)) if lo else None
+            right = getitem(x, pre + (slice(n - 2, None if n - 2 - hi < 0 else n - 2 - hi,
+                                            -1),)) if hi else None
         else:
-            i = np.clip(i, 0, n - 1)
-        x = _along(x, axis, lambda t, i=i.astype(np.int64): take(t, const_like(i, t)))
+            first, last = getitem(x, pre + (slice(0, 1),)), getitem(x, pre + (slice(n - 1, n),))
+            left = concatenate([first] * lo, axis) if lo else None
+            right = concatenate([last] * hi, axis) if hi else None
+        x = concatenate([p for p in (left, x, right) if p is not None], axis)
     return x
+
+
+def _const_block(x, axis: int, n, width: int, value):
+    """A block of ``value`` like ``x`` but ``width`` wide along ``axis`` (other dimensions may
+    be unknown until run time): full_like of a slice, repeated when the axis is narrower."""
+    take_w = width if n is None else min(width, n)
+    blk = _e.full_like(getitem(x, (slice(None),) * axis + (slice(0, take_w),)), value)
+    reps, rest = divmod(width, take_w)
+    pieces = [blk] * reps
+    if rest:
+        pieces.append(getitem(blk, (slice(None),) * axis + (slice(0, rest),)))
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis)
 
 
 def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:

@@ -30,3 +30,9 @@ def fully_connected(inputs, num_outputs, activation_fn=None, weights_initializer
     return fully_connected_dense(inputs, num_outputs, act,
                                  kernel_initializer=weights_initializer or xavier_initializer(),
                                  name=scope)
+
+
+def flatten(inputs, outputs_collections=None, scope=None):
+    """``tf.contrib.layers.flatten``: (batch, everything else)."""
+    from ..layers import flatten as _flatten
+    return _flatten(inputs, name=scope)

@@ -6,3 +6,9 @@ from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambd
                    Permute, RepeatVector, Reshape)
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
+from . import convolutional
+from .convolutional import (AveragePooling1D, AveragePooling2D, AvgPool2D, BatchNormalization,
+                            Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
+                            GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+                            GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D,
+                            UpSampling2D, ZeroPadding2D)

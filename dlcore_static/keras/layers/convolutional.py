@@ -1,0 +1,305 @@
+"""Keras image layers: ``Conv1D``, ``Conv2D``, ``Conv2DTranspose``, ``MaxPooling1D/2D``,
+``AveragePooling1D/2D``, ``GlobalAveragePooling1D/2D``, ``GlobalMaxPooling1D/2D``,
+``ZeroPadding2D``, ``UpSampling2D`` and ``BatchNormalization``.
+
+``data_format`` defaults to ``keras.backend.image_data_format()`` ('channels_last': NHWC,
+kernels HWIO, as Keras stores them, so ``get_weights``/``set_weights`` exchange Keras-shaped
+arrays).  Each layer calls the ``tf.nn`` functions of :mod:`dlcore_static.nn_conv`, where the
+NHWC <-> NCHW transposes of dlcore's channels-first primitives live.  ``BatchNormalization``
+reads the learning phase; in training its moving-average updates run with its output (they
+are control dependencies of it), so ``fit`` needs no update list.
+"""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+from ... import nn_conv as _nn
+from .. import activations
+from .. import backend as K
+from .core import Layer
+
+
+def _tuple(v, n):
+    return (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
+
+
+def _fmt(data_format):
+    f = data_format or K.image_data_format()
+    if f not in ("channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of \"channels_first\", "
+                         f"\"channels_last\". Received: {f}")
+    return f
+
+
+def _out_len(n, k, s, padding, d=1):
+    if n is None:
+        return None
+    if padding == "same":
+        return -(-n // s)
+    return (n - d * (k - 1) - 1) // s + 1
+
+
+class _Conv(Layer):
+    rank = 2
+    transpose = False
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        for k in ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                  "kernel_constraint", "bias_constraint", "output_padding"):
+            kwargs.pop(k, None)
+        super().__init__(**kwargs)
+        n = self.rank
+        self.filters, self.kernel_size = int(filters), _tuple(kernel_size, n)
+        self.strides, self.dilation_rate = _tuple(strides, n), _tuple(dilation_rate, n)
+        self.padding = padding.lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+        self.data_format = _fmt(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    @property
+    def _cl(self) -> bool:
+        return self.data_format == "channels_last"
+
+    def build(self, input_shape) -> None:
+        c = input_shape[-1] if self._cl else input_shape[1]
+        if c is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             "`None`.")
+        shape = self.kernel_size + ((self.filters, c) if self.transpose else (c, self.filters))
+        self.kernel = self.add_weight(name="kernel", shape=shape,
+                                      initializer=self.kernel_initializer)
+        self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                    initializer=self.bias_initializer) if self.use_bias else None
+
+    def _spatial_out(self, sp):
+        if self.transpose:
+            return tuple(None if i is None else (i * s if self.padding == "same"
+                                                 else (i - 1) * s + k)
+                         for i, k, s in zip(sp, self.kernel_size, self.strides))
+        return tuple(_out_len(i, k, s, self.padding, d) for i, k, s, d in
+                     zip(sp, self.kernel_size, self.strides, self.dilation_rate))
+
+    def call(self, x):
+        pad = self.padding.upper()
+        if self.rank == 1:
+            y = _nn.conv1d(x, self.kernel, self.strides, pad,
+                           data_format="NWC" if self._cl else "NCW",
+                           dilations=self.dilation_rate)
+        elif self.transpose:
+            shape = tuple(x.aval.shape)
+            sp = self._spatial_out(shape[1:3] if self._cl else shape[2:4])
+            out = ((1,) + sp + (self.filters,)) if self._cl else ((1, self.filters) + sp)
+            y = _nn.conv2d_transpose(x, self.kernel, list(out), self.strides, pad,
+                                     data_format="NHWC" if self._cl else "NCHW")
+        else:
+            y = _nn.conv2d(x, self.kernel, self.strides, pad,
+                           data_format="NHWC" if self._cl else "NCHW",
+                           dilations=self.dilation_rate)
+        if self.bias is not None:
+            b = self.bias if self._cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
+            y = _ops.add(y, b)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        if self._cl:
+            return (s[0],) + self._spatial_out(s[1:-1]) + (self.filters,)
+        return (s[0], self.filters) + self._spatial_out(s[2:])
+
+
+class Conv1D(_Conv):
+    rank = 1
+
+
+class Conv2D(_Conv):
+    rank = 2
+
+
+class Conv2DTranspose(_Conv):
+    rank = 2
+    transpose = True
+
+
+Convolution1D, Convolution2D = Conv1D, Conv2D
+
+
+class _Pool(Layer):
+    rank = 2
+    kind = "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _tuple(pool_size, self.rank)
+        self.strides = self.pool_size if strides is None else _tuple(strides, self.rank)
+        self.padding, self.data_format = padding.lower(), _fmt(data_format)
+
+    def call(self, x):
+        cl = self.data_format == "channels_last"
+        fmt = ("NHWC" if cl else "NCHW") if self.rank == 2 else ("NWC" if cl else "NCW")
+        fn = _nn.max_pool if self.kind == "max" else _nn.avg_pool
+        return fn(x, self.pool_size, self.strides, self.padding.upper(), data_format=fmt)
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        cl = self.data_format == "channels_last"
+        sp = s[1:-1] if cl else s[2:]
+        out = tuple(_out_len(i, k, st, self.padding) for i, k, st in
+                    zip(sp, self.pool_size, self.strides))
+        return (s[0],) + out + (s[-1],) if cl else (s[0], s[1]) + out
+
+
+class MaxPooling1D(_Pool):
+    rank = 1
+
+
+class MaxPooling2D(_Pool):
+    rank = 2
+
+
+class AveragePooling1D(_Pool):
+    rank, kind = 1, "avg"
+
+
+class AveragePooling2D(_Pool):
+    rank, kind = 2, "avg"
+
+
+MaxPool1D, MaxPool2D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling2D
+
+
+class _GlobalPool(Layer):
+    rank = 2
+    kind = "avg"
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _fmt(data_format)
+
+    def call(self, x):
+        nd = x.aval.ndim
+        axes = tuple(range(1, nd - 1)) if self.data_format == "channels_last" \
+            else tuple(range(2, nd))
+        return _ops.mean(x, axes) if self.kind == "avg" else _ops.max(x, axes)
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        return (s[0], s[-1] if self.data_format == "channels_last" else s[1])
+
+
+class GlobalAveragePooling1D(_GlobalPool):
+    rank = 1
+
+
+class GlobalAveragePooling2D(_GlobalPool):
+    pass
+
+
+class GlobalMaxPooling1D(_GlobalPool):
+    rank, kind = 1, "max"
+
+
+class GlobalMaxPooling2D(_GlobalPool):
+    kind = "max"
+
+
+class ZeroPadding2D(Layer):
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(padding, int):
+            padding = ((padding, padding), (padding, padding))
+        padding = [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
+        self.padding, self.data_format = tuple(padding), _fmt(data_format)
+
+    def call(self, x):
+        sp = list(self.padding)
+        pairs = ([(0, 0)] + sp + [(0, 0)]) if self.data_format == "channels_last" \
+            else [(0, 0), (0, 0)] + sp
+        return _ops.pad(x, pairs)
+
+    def compute_output_shape(self, input_shape):
+        s = list(input_shape)
+        first = 1 if self.data_format == "channels_last" else 2
+        for i, (lo, hi) in enumerate(self.padding):
+            if s[first + i] is not None:
+                s[first + i] += lo + hi
+        return tuple(s)
+
+
+class UpSampling2D(Layer):
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.size, self.data_format = _tuple(size, 2), _fmt(data_format)
+        self.interpolation = interpolation
+
+    def call(self, x):
+        cl = self.data_format == "channels_last"
+        xf = _ops.transpose(x, (0, 3, 1, 2)) if cl else x
+        sp = xf.aval.shape[2:]
+        mode = "nearest" if self.interpolation == "nearest" else "bilinear"
+        y = _ops.interpolate(xf, tuple(i * s for i, s in zip(sp, self.size)), mode)
+        return _ops.transpose(y, (0, 2, 3, 1)) if cl else y
+
+    def compute_output_shape(self, input_shape):
+        s = list(input_shape)
+        first = 1 if self.data_format == "channels_last" else 2
+        for i in range(2):
+            if s[first + i] is not None:
+                s[first + i] *= self.size[i]
+        return tuple(s)
+
+
+class BatchNormalization(Layer):
+    """Normalise over every axis but ``axis`` with the batch's moments while training (the
+    learning phase), with the moving averages otherwise."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 **kwargs):
+        for k in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
+                  "gamma_constraint", "renorm", "fused"):
+            kwargs.pop(k, None)
+        super().__init__(**kwargs)
+        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        self.center, self.scale = center, scale
+        self._inits = (gamma_initializer, beta_initializer, moving_mean_initializer,
+                       moving_variance_initializer)
+
+    def build(self, input_shape) -> None:
+        c = input_shape[self.axis]
+        if c is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
+                             f"but the layer received an input with shape {input_shape}.")
+        gi, bi, mi, vi = self._inits
+        self.gamma = self.add_weight(name="gamma", shape=(c,), initializer=gi) \
+            if self.scale else None
+        self.beta = self.add_weight(name="beta", shape=(c,), initializer=bi) \
+            if self.center else None
+        self.moving_mean = self.add_weight(name="moving_mean", shape=(c,), initializer=mi,
+                                           trainable=False)
+        self.moving_variance = self.add_weight(name="moving_variance", shape=(c,),
+                                               initializer=vi, trainable=False)
+
+    def call(self, x, training=None):
+        from ...graph import get_default_graph
+        from ...layers_conv import batch_norm_graph
+        training = K.learning_phase() if training is None else training
+        y, updates = batch_norm_graph(x, self.gamma, self.beta, self.moving_mean,
+                                      self.moving_variance, self.axis, self.momentum,
+                                      self.epsilon, training)
+        if not updates:
+            return y
+        with get_default_graph().control_dependencies(updates):
+            return _ops.identity(y)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+__all__ = [n for n in dir() if n[0].isupper() and not n.startswith("_")]

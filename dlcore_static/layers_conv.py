@@ -1,0 +1,200 @@
+"""``tf.layers`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``max_pooling1d/2d``,
+``average_pooling1d/2d`` and ``batch_normalization`` (with the layer classes behind them).
+
+As ``tf.layers.dense``: variables ``<name>/kernel`` (glorot_uniform, laid out HWIO) and
+``<name>/bias`` (zeros) are made on the first call under a unique name scope.  Batch
+normalisation makes ``gamma``, ``beta`` (trainable) and ``moving_mean``, ``moving_variance``
+(not trainable); with ``training`` true (a bool or a boolean tensor) it normalises with the
+batch's moments and adds the moving-average updates ``v <- v * momentum + batch * (1 -
+momentum)`` to the ``UPDATE_OPS`` collection, which the user runs with the train op, as in TF1
+(``with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)): ...``).
+"""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+from . import initializers as _init
+from . import nn_conv as _nn
+from .frontend import to_tensor
+from .graph import get_default_graph
+from .variables import GraphKeys, Variable
+
+
+def _fmt(data_format) -> str:
+    return "NHWC" if data_format in (None, "channels_last") else "NCHW"
+
+
+def _pair(v, n):
+    return (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
+
+
+class Conv:
+    """``activation(conv(x, kernel) + bias)``; variables made on the first call."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
+                 rank=2, transpose=False, **_ignored):
+        self.filters, self.rank, self.transpose = int(filters), rank, transpose
+        self.kernel_size = _pair(kernel_size, rank)
+        self.strides, self.dilation_rate = _pair(strides, rank), _pair(dilation_rate, rank)
+        self.padding, self.data_format = padding.upper(), _fmt(data_format)
+        self.activation, self.use_bias = activation, use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.trainable, self.name = trainable, name
+        self.kernel = self.bias = None
+
+    def __call__(self, inputs):
+        g = get_default_graph()
+        x = to_tensor(inputs, g)
+        cl = self.data_format == "NHWC"
+        c = x.aval.shape[-1] if cl else x.aval.shape[1]
+        if c is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             "`None`.")
+        default = "conv2d_transpose" if self.transpose else f"conv{self.rank}d"
+        with g.name_scope(self.name or default) as scope:
+            if self.kernel is None:
+                self.name = scope[:-1]
+                kinit = _init.get(self.kernel_initializer) or _init.GlorotUniform()
+                shape = self.kernel_size + ((self.filters, c) if self.transpose
+                                            else (c, self.filters))
+                self.kernel = Variable(lambda: kinit(shape, x.dtype), name="kernel",
+                                       trainable=self.trainable)
+                if self.use_bias:
+                    binit = _init.get(self.bias_initializer) or _init.Zeros()
+                    self.bias = Variable(lambda: binit((self.filters,), x.dtype), name="bias",
+                                         trainable=self.trainable)
+            y = self._conv(x, cl)
+            if self.bias is not None:
+                b = self.bias if cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
+                y = _ops.add(y, b)
+            if self.activation is not None:
+                y = self.activation(y)
+        return y
+
+    def _conv(self, x, cl):
+        fmt = ("NWC" if cl else "NCW") if self.rank == 1 else self.data_format
+        if self.rank == 1:
+            return _nn.conv1d(x, self.kernel, self.strides, self.padding, data_format=fmt,
+                              dilations=self.dilation_rate)
+        if self.transpose:
+            sp = x.aval.shape[1:3] if cl else x.aval.shape[2:4]
+            out = []
+            for i, k, s in zip(sp, self.kernel_size, self.strides):
+                out.append(i * s if self.padding == "SAME" else (i - 1) * s + k)
+            n = x.aval.shape[0]
+            shape = [n] + out + [self.filters] if cl else [n, self.filters] + out
+            return _nn.conv2d_transpose(x, self.kernel, [1 if d is None else d for d in shape],
+                                        self.strides, self.padding, data_format=fmt)
+        return _nn.conv2d(x, self.kernel, self.strides, self.padding, data_format=fmt,
+                          dilations=self.dilation_rate)
+
+    @property
+    def trainable_variables(self) -> list:
+        return [v for v in (self.kernel, self.bias) if v is not None]
+
+    variables = trainable_variables
+
+
+def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+           data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
+           kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
+           reuse=None, **kw):
+    return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                use_bias, kernel_initializer, bias_initializer, trainable, name)(inputs)
+
+
+def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
+           data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
+           kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
+           reuse=None, **kw):
+    return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1)(inputs)
+
+
+def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+                     data_format="channels_last", activation=None, use_bias=True,
+                     kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
+                     reuse=None, **kw):
+    return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
+                kernel_initializer, bias_initializer, trainable, name, transpose=True)(inputs)
+
+
+def _pool(kind, inputs, pool_size, strides, padding, data_format, name, rank):
+    k, s = _pair(pool_size, rank), _pair(strides, rank)
+    fmt = _fmt(data_format) if rank == 2 else ("NWC" if _fmt(data_format) == "NHWC" else "NCW")
+    fn = _nn.max_pool if kind == "max" else _nn.avg_pool
+    return fn(inputs, k, s, padding.upper(), data_format=fmt, name=name)
+
+
+def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
+                  name=None):
+    return _pool("max", inputs, pool_size, strides, padding, data_format, name, 2)
+
+
+def average_pooling2d(inputs, pool_size, strides, padding="valid",
+                      data_format="channels_last", name=None):
+    return _pool("avg", inputs, pool_size, strides, padding, data_format, name, 2)
+
+
+def max_pooling1d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
+                  name=None):
+    return _pool("max", inputs, pool_size, strides, padding, data_format, name, 1)
+
+
+def average_pooling1d(inputs, pool_size, strides, padding="valid",
+                      data_format="channels_last", name=None):
+    return _pool("avg", inputs, pool_size, strides, padding, data_format, name, 1)
+
+
+def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, epsilon,
+                     training):
+    """(output, [update ops]): the shared body of tf.layers and Keras batch normalisation."""
+    nd = x.aval.ndim
+    axis %= nd
+    axes = tuple(i for i in range(nd) if i != axis)
+    shape = tuple(-1 if i == axis else 1 for i in range(nd))
+
+    def norm(m, v):
+        return _ops.batch_norm(x, _ops.reshape(m, shape), _ops.reshape(v, shape),
+                               None if gamma is None else _ops.reshape(gamma, shape),
+                               None if beta is None else _ops.reshape(beta, shape), epsilon,
+                               axis)
+    if training is False or training == 0:
+        return norm(moving_mean, moving_var), []
+    mean, var = _ops.moments(x, axes)
+    new_m = _ops.add(_ops.mul(moving_mean, momentum), _ops.mul(_ops.stop_gradient(mean),
+                                                               1.0 - momentum))
+    new_v = _ops.add(_ops.mul(moving_var, momentum), _ops.mul(_ops.stop_gradient(var),
+                                                              1.0 - momentum))
+    if training is True or training == 1:
+        return norm(mean, var), [moving_mean.assign(new_m), moving_var.assign(new_v)]
+    t = to_tensor(training)
+    out = _ops.where(t, norm(mean, var), norm(moving_mean, moving_var))
+    return out, [moving_mean.assign(_ops.where(t, new_m, moving_mean)),
+                 moving_var.assign(_ops.where(t, new_v, moving_var))]
+
+
+def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                        beta_initializer=None, gamma_initializer=None,
+                        moving_mean_initializer=None, moving_variance_initializer=None,
+                        training=False, trainable=True, name=None, reuse=None, **_ignored):
+    g = get_default_graph()
+    x = to_tensor(inputs, g)
+    c = x.aval.shape[axis]
+    if c is None:
+        raise ValueError(f"batch_normalization: axis {axis} of the input has no defined size")
+    with g.name_scope(name or "batch_normalization"):
+        def var(nm, init, default, train):
+            ini = _init.get(init) or default
+            return Variable(lambda: ini((c,), x.dtype), name=nm, trainable=train and trainable)
+        gamma = var("gamma", gamma_initializer, _init.Ones(), True) if scale else None
+        beta = var("beta", beta_initializer, _init.Zeros(), True) if center else None
+        mm = var("moving_mean", moving_mean_initializer, _init.Zeros(), False)
+        mv = var("moving_variance", moving_variance_initializer, _init.Ones(), False)
+        y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, momentum, epsilon, training)
+        for u in updates:
+            g.add_to_collection(GraphKeys.UPDATE_OPS, u)
+    return y

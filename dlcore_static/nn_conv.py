@@ -1,0 +1,190 @@
+"""``tf.nn`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``depthwise_conv2d``,
+``max_pool``/``max_pool2d``/``max_pool1d``, ``avg_pool``/``avg_pool2d``/``avg_pool1d``,
+``batch_normalization``.
+
+TensorFlow's arguments (4-element ``strides``/``ksize`` lists, 'SAME'/'VALID', ``data_format``
+'NHWC' or 'NCHW', filters laid out HWIO) turned into the parameters of dlcore's channels-first
+primitives.  Layout lives here, at the boundary (see :mod:`dlcore.ops.conv` for the measurement
+behind that choice): NHWC input is transposed to NCHW and the result back, and an HWIO filter
+is transposed to OIHW; each is a visible ``transpose`` node in the graph.
+"""
+
+from __future__ import annotations
+
+from dlcore import ops as _ops
+
+from .frontend import to_tensor
+from .graph import get_default_graph
+
+
+def _spatial(v, n: int, name: str, channels_last: bool, op: str) -> tuple:
+    """TF's 1, n or n+2 element strides/ksize/dilations as n spatial values."""
+    if v is None:
+        return (1,) * n
+    if isinstance(v, int):
+        return (int(v),) * n
+    v = [int(a) for a in v]
+    if len(v) == 1:
+        return (v[0],) * n
+    if len(v) == n:
+        return tuple(v)
+    if len(v) == n + 2:
+        if (v[0], v[-1] if channels_last else v[1]) != (1, 1):
+            raise ValueError(f"{op}: {name} in the batch and depth dimensions must be 1, got {v}")
+        return tuple(v[1:-1] if channels_last else v[2:])
+    raise ValueError(f"{op}: {name} should be of length 1, {n} or {n + 2}, got {v}")
+
+
+def _channels_last(data_format, op: str) -> bool:
+    if data_format in (None, "NHWC", "NWC", "channels_last"):
+        return True
+    if data_format in ("NCHW", "NCW", "channels_first"):
+        return False
+    raise ValueError(f"{op}: data_format must be NHWC/NWC or NCHW/NCW, got {data_format!r}")
+
+
+def _padding(padding, op: str):
+    if isinstance(padding, str):
+        if padding.upper() not in ("SAME", "VALID"):
+            raise ValueError(f"{op}: padding must be 'SAME' or 'VALID' or a list, got "
+                             f"{padding!r}")
+        return padding.upper()
+    return padding
+
+
+def _to_first(x, nd: int):
+    return _ops.transpose(x, (0, nd - 1) + tuple(range(1, nd - 1)))
+
+
+def _to_last(x, nd: int):
+    return _ops.transpose(x, (0,) + tuple(range(2, nd)) + (1,))
+
+
+def _hwio_to_oihw(w, nd: int):
+    return _ops.transpose(w, (nd - 1, nd - 2) + tuple(range(nd - 2)))
+
+
+def _run(name, scope, x, fn, channels_last, nd):
+    g = get_default_graph()
+    with g.name_scope(name or scope):
+        x = to_tensor(x, g)
+        xf = _to_first(x, nd) if channels_last else x
+        y = fn(xf)
+        return _to_last(y, nd) if channels_last else y
+
+
+def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,
+           data_format="NHWC", dilations=None, name=None, filters=None):
+    """y = the 2-D cross-correlation of ``input`` with an HWIO ``filter``."""
+    filt = filters if filter is None else filter
+    cl = _channels_last(data_format, "conv2d")
+    st = _spatial(strides, 2, "strides", cl, "conv2d")
+    dl = _spatial(dilations, 2, "dilations", cl, "conv2d")
+    pad = _padding(padding, "conv2d")
+    if not isinstance(pad, str):       # explicit [[0,0],[t,b],[l,r],[0,0]] (TF 1.14+)
+        pad = [tuple(p) for p in (pad[1:3] if cl else pad[2:4])]
+
+    def fn(xf):
+        w = _hwio_to_oihw(to_tensor(filt), 4)
+        c, cg = xf.aval.shape[1], to_tensor(filt).aval.shape[2]
+        groups = c // cg if c is not None and cg else 1
+        return _ops.conv(xf, w, st, pad, dl, groups)
+    return _run(name, "Conv2D", input, fn, cl, 4)
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None,
+           data_format="NWC", name=None, input=None, dilations=None):
+    """1-D convolution with a (width, in, out) filter."""
+    x = input if value is None else value
+    cl = _channels_last(data_format, "conv1d")
+    st = _spatial(stride, 1, "stride", cl, "conv1d")
+    dl = _spatial(dilations, 1, "dilations", cl, "conv1d")
+    pad = _padding(padding, "conv1d")
+    return _run(name, "conv1d", x,
+                lambda xf: _ops.conv(xf, _hwio_to_oihw(to_tensor(filters), 3), st, pad, dl),
+                cl, 3)
+
+
+def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None,
+                     dilations=None):
+    """Each input channel convolved with its own ``channel_multiplier`` filters (H, W, C, M)."""
+    cl = _channels_last(data_format, "depthwise_conv2d")
+    st = _spatial(strides, 2, "strides", cl, "depthwise_conv2d")
+    dl = _spatial(dilations if dilations is not None else rate, 2, "dilations", cl,
+                  "depthwise_conv2d")
+    pad = _padding(padding, "depthwise_conv2d")
+
+    def fn(xf):
+        f = to_tensor(filter)
+        kh, kw, c, m = f.aval.shape
+        w = _ops.reshape(_ops.transpose(f, (2, 3, 0, 1)), (c * m, 1, kh, kw))
+        return _ops.conv(xf, w, st, pad, dl, c)
+    return _run(name, "depthwise", input, fn, cl, 4)
+
+
+def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, padding="SAME",
+                     data_format="NHWC", name=None, input=None, filters=None, dilations=None):
+    """The gradient of conv2d with respect to its input; ``filter`` is (H, W, out, in)."""
+    x = input if value is None else value
+    filt = filters if filter is None else filter
+    cl = _channels_last(data_format, "conv2d_transpose")
+    st = _spatial(strides, 2, "strides", cl, "conv2d_transpose")
+    dl = _spatial(dilations, 2, "dilations", cl, "conv2d_transpose")
+    shape = [int(d) for d in output_shape]
+    size = shape[1:3] if cl else shape[2:4]
+    pad = _padding(padding, "conv2d_transpose")
+    return _run(name, "conv2d_transpose", x,
+                lambda xf: _ops.conv_transpose(xf, _hwio_to_oihw(to_tensor(filt), 4), st, pad,
+                                               dilation=dl, output_size=size), cl, 4)
+
+
+def _pool(kind, value, ksize, strides, padding, data_format, name, n):
+    op = f"{kind}_pool"
+    cl = _channels_last(data_format, op)
+    k = _spatial(ksize, n, "ksize", cl, op)
+    s = _spatial(strides, n, "strides", cl, op)
+    pad = _padding(padding, op)
+    if kind == "max":
+        fn = lambda xf: _ops.max_pool(xf, k, s, pad)      # noqa: E731
+    else:
+        fn = lambda xf: _ops.avg_pool(xf, k, s, pad)      # noqa: E731
+    return _run(name, "MaxPool" if kind == "max" else "AvgPool", value, fn, cl, n + 2)
+
+
+def max_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,
+             input=None):
+    x = input if value is None else value
+    return _pool("max", x, ksize, strides, padding, data_format, name, to_tensor(x).aval.ndim - 2)
+
+
+def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,
+             input=None):
+    x = input if value is None else value
+    return _pool("avg", x, ksize, strides, padding, data_format, name, to_tensor(x).aval.ndim - 2)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    return _pool("max", input, ksize, strides, padding, data_format, name, 2)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    return _pool("avg", input, ksize, strides, padding, data_format, name, 2)
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    return _pool("max", input, ksize, strides, padding, data_format, name, 1)
+
+
+def avg_pool1d(value, ksize, strides, padding, data_format="NWC", name=None):
+    return _pool("avg", value, ksize, strides, padding, data_format, name, 1)
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """(x - mean) / sqrt(variance + variance_epsilon) * scale + offset, broadcast as given."""
+    g = get_default_graph()
+    with g.name_scope(name or "batchnorm"):
+        inv = _ops.div(1.0, _ops.sqrt(_ops.add(to_tensor(variance), float(variance_epsilon))))
+        if scale is not None:
+            inv = _ops.mul(inv, scale)
+        y = _ops.mul(_ops.sub(to_tensor(x), mean), inv)
+        return y if offset is None else _ops.add(y, offset)
