@@ -108,7 +108,7 @@ class _Writer:
         while name in self.arrays:
             n += 1
             name = f"{base}#{n}"
-        self.arrays[name] = np.ascontiguousarray(arr)
+        self.arrays[name] = np.array(arr, order="C", copy=not arr.flags.c_contiguous)
         self.seen[id(owner)] = (owner, name)              # keeps owner alive: ids stay unique
         return name
 

@@ -19,7 +19,8 @@ primitive's shape rule; anything wrong raises ``GraphFileError`` before any op i
 caller's graph, and nothing is ever executed from the file.  So a graph trained in one process
 can be run in a fresh process without the code that built it.
 
-``Saver`` saves and restores variable values alone (``.npz``), like ``tf.train.Saver``.
+``Saver`` saves and restores variable values alone (``.safetensors``, ``checkpoint_format``),
+like ``tf.train.Saver``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from dlcore.registry import PRIMITIVES, AVal
 from ._graph_checks import (GraphFileError, _avals_txt, _bad, _check_control,
                             _check_control_avals, _check_simple, _compatible, _contexts,
                             _shape_of)
+from . import checkpoint_format
 from .errors import InvalidArgumentError, NotFoundError
 from .graph import Graph, Operation, Tensor, get_default_graph
 
@@ -115,9 +117,9 @@ def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
     for op, var in graph._variables_by_op.items():
         rec = {"op": index[op], "read": index[var._read.op], "initializer":
                index[var.initializer], "trainable": bool(var.trainable), "value": None}
-        if sess is not None and op in sess._variables:
+        if sess is not None and op in sess.variables:
             from dlcore.device import to_host
-            arrays[f"var/{index[op]}"] = np.asarray(to_host(sess._variables[op]))
+            arrays[f"var/{index[op]}"] = np.asarray(to_host(sess.variables.get(op)))
             rec["value"] = f"var/{index[op]}"
         variables.append(rec)
     collections = {}
@@ -447,7 +449,8 @@ def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_sc
 
 # ============================================================================ Saver
 class Saver:
-    """Save and restore variable values (``save_path + '.npz'``; no pickle)."""
+    """Save and restore variable values (``save_path + '.safetensors'``, see
+    ``checkpoint_format``; no pickle)."""
 
     def __init__(self, var_list=None, max_to_keep: int = 5, **_ignored):
         self._max_to_keep = max_to_keep
@@ -475,14 +478,13 @@ class Saver:
             path = f"{path}-{step}"
         arrays = {}
         for name, v in self._vars.items():
-            val = sess._variables.get(v.op)
+            val = sess.variables.get(v.op)
             if val is None:
                 from .errors import FailedPreconditionError
                 raise FailedPreconditionError(None, v.op, f"Attempting to use uninitialized "
                                               f"value {v.op.name}")
             arrays[name] = np.asarray(to_host(val))
-        with open(self._file(path), "wb") as f:
-            np.savez(f, **arrays)
+        checkpoint_format.write_variables(path, arrays)
         if write_meta_graph:
             export_meta_graph(path + ".meta", graph=sess.graph)
         self._kept = [k for k in self._kept if k != path] + [path]
@@ -504,8 +506,7 @@ class Saver:
         members = None
         if save_path is not None:
             label = f"checkpoint {os.fspath(save_path)!r}"
-            members = safe_io.NpzMembers(_read_raw(self._file(save_path)), label,
-                                         GraphFileError)
+            members = checkpoint_format.open_variables(save_path, label, GraphFileError)
         staged = []
         for name, v in self._vars.items():
             if members is None:
@@ -544,9 +545,7 @@ def _read_checked(members: safe_io.NpzMembers, name: str, v) -> np.ndarray:
 #   model_checkpoint_path: "model.ckpt-20"
 #   all_model_checkpoint_paths: "model.ckpt-10"
 def _remove_checkpoint(path: str) -> None:
-    for f in (path + ".npz", path + ".meta"):
-        if os.path.exists(f):
-            os.remove(f)
+    checkpoint_format.remove(path)
 
 
 def write_checkpoint_state(directory: str, latest: str, all_paths: list,
@@ -591,10 +590,10 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
     """The newest checkpoint's path prefix in ``checkpoint_dir`` (to pass to ``restore``), or
     None."""
     st = get_checkpoint_state(checkpoint_dir, latest_filename)
-    if st is None or not os.path.exists(st.model_checkpoint_path + ".npz"):
+    if st is None or not checkpoint_format.exists(st.model_checkpoint_path):
         return None
     return st.model_checkpoint_path
 
 
 def checkpoint_exists(checkpoint_prefix) -> bool:
-    return os.path.exists(os.fspath(checkpoint_prefix) + ".npz")
+    return checkpoint_format.exists(checkpoint_prefix)

@@ -73,7 +73,7 @@ def dumps(arrays: dict[str, np.ndarray], metadata: dict[str, str] | None = None)
         if a.dtype not in SUPPORTED:
             raise TypeError(f"safetensors: array {name!r} has unsupported dtype {a.dtype} "
                             f"(supported: {sorted(str(d) for d in SUPPORTED)})")
-        flat[name] = np.ascontiguousarray(a)
+        flat[name] = np.array(a, order="C", copy=not a.flags.c_contiguous)
     return st.save(flat, metadata=metadata)
 
 

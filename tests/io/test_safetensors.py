@@ -115,14 +115,17 @@ def test_nested_checkpoint_layout_and_resume(tmp_path):
 def test_aliasing_kept_name_collisions_and_file_objects():
     w = dt.ones(3, requires_grad=True)
     buf = io.BytesIO()
-    dt.save({"a": w, "b": [w, np.arange(4)], 1: dt.zeros(2), "1": dt.ones(2)}, buf)
+    dt.save({"a": w, "b": [w, np.arange(4)], 1: dt.zeros(2), "1": dt.ones(2),
+             "s": dt.tensor(2.5), "t": dt.ones(2, 3).t()}, buf)
     back = dt.load(io.BytesIO(buf.getvalue()))
     assert back["a"] is back["b"][0] and back["a"].requires_grad
     np.testing.assert_array_equal(back["b"][1], np.arange(4))
     np.testing.assert_array_equal(back[1].numpy(), [0, 0])
     np.testing.assert_array_equal(back["1"].numpy(), [1, 1])
+    assert back["s"].shape == () and back["s"].item() == 2.5       # 0-d stays 0-d
+    assert back["t"].shape == (3, 2)                                 # non-contiguous view
     loaded = safetensors.numpy.load(buf.getvalue())
-    assert set(loaded) == {"a", "b/1", "1", "1#2"}
+    assert set(loaded) == {"a", "b/1", "1", "1#2", "s", "t"}
 
 
 def _legacy(header: dict, payload: bytes) -> bytes:

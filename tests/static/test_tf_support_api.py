@@ -130,7 +130,8 @@ def test_saver_max_to_keep_latest_checkpoint_and_fresh_graph(tmp_path):
         for _ in range(3):
             s.run([upd, inc])
             saver.save(s, prefix, global_step=step)
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-2.npz", "model.ckpt-3.npz"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-2.safetensors",
+                                          "model.ckpt-3.safetensors"]
     latest = tf.train.latest_checkpoint(str(tmp_path))
     assert latest == prefix + "-3"
     assert tf.train.latest_checkpoint(str(tmp_path / "nothing")) is None
