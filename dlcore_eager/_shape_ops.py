@@ -13,6 +13,31 @@ from dlcore import ops as _ops
 from .tensor import Tensor
 
 
+def wrap_dim(dim, nd: int) -> int:
+    """PyTorch's dim check: ``dim`` in [-nd, nd-1] (a 0-d tensor counts as 1-d) or IndexError."""
+    n = nd if nd > 0 else 1
+    d = int(dim)
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return d % n
+
+
+def _check_numel(x: Tensor, shape: tuple) -> None:
+    """PyTorch's reshape/view check: at most one -1, and the sizes must hold every element."""
+    numel = x.numel()
+    known = 1
+    for d in shape:
+        if d != -1:
+            known *= d
+    bad = shape.count(-1) > 1 or any(d < -1 for d in shape) or (
+        known != numel if -1 not in shape else (known == 0 or numel % known))
+    if bad:
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
 def _shape_arg(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -20,13 +45,16 @@ def _shape_arg(shape) -> tuple:
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
-    return _ops.reshape(x, _shape_arg(shape))
+    shape = _shape_arg(shape)
+    _check_numel(x, shape)
+    return _ops.reshape(x, shape)
 
 
 def view(x: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return x._cast(shape[0])          # view(dtype): only the same-size no-op case
     shape = _shape_arg(shape)
+    _check_numel(x, shape)
     b = x._buf
     if type(b) is np.ndarray and not b.flags.c_contiguous and b.size > 1 and \
             tuple(shape) != tuple(b.shape):
@@ -46,9 +74,11 @@ def reshape_as(x: Tensor, other: Tensor) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     nd = x.ndim
+    s, e = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if nd == 0:
         return _ops.reshape(x, (1,))
-    s, e = start_dim % nd, end_dim % nd
     shape = tuple(x.shape)
     return _ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:])
 
@@ -59,15 +89,18 @@ def permute(x: Tensor, *dims) -> Tensor:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     return _ops.transpose(x, dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = x.ndim
+    d0, d1 = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
     if nd == 0:
         return x
     perm = list(range(nd))
-    d0, d1 = dim0 % nd, dim1 % nd
     perm[d0], perm[d1] = perm[d1], perm[d0]
     return _ops.transpose(x, tuple(perm))
 
@@ -105,6 +138,12 @@ def expand(x: Tensor, *sizes) -> Tensor:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({x.ndim})")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    for i in reversed(range(x.ndim)):           # PyTorch reports the last mismatch first
+        d = x.shape[i]
+        if d != 1 and d != shape[i + lead]:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
+                               f"the existing size ({d}) at non-singleton dimension {i + lead}.  "
+                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
     return _ops.broadcast_to(x, shape)
 
 
@@ -120,7 +159,18 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    return _ops.concatenate(tensors, axis=dim)
+    ref = tensors[0]
+    d = wrap_dim(dim, ref.ndim)
+    for k, t in enumerate(tensors[1:], 1):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
+                               f"and {t.ndim}")
+        for i, (a, b) in enumerate(zip(ref.shape, t.shape)):
+            if i != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {a} but got size {b} for tensor number {k} "
+                                   "in the list.")
+    return _ops.concatenate(tensors, axis=d)
 
 
 concat = cat

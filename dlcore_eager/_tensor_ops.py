@@ -191,8 +191,17 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
         return maximum(x, other) if is_max else minimum(x, other)
     if other is not None:
         dim = other
+    name = "max" if is_max else "min"
     if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
         return _ops.max_(x) if is_max else _ops.min_(x)
+    from ._shape_ops import wrap_dim
+    d = wrap_dim(dim, x.ndim)
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     values = _ops.max_(x, int(dim), keepdim) if is_max else _ops.min_(x, int(dim), keepdim)
     return values_indices(values, argmax(x, dim, keepdim) if is_max else argmin(x, dim, keepdim))
 
@@ -227,7 +236,8 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     d = sub_(x, _ops.mean(x, _dims(dim), True))
     n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
-    return div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(n - corr))
+    dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
+    return div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(dof if dof > 0 else 0))
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
@@ -239,6 +249,9 @@ def norm(x, p=2, dim=None, keepdim=False):
         return _ops.sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
     if p == 1:
         return _ops.sum(_ops.abs(x), _dims(dim), keepdim)
+    if p == 0 or p in (float("inf"), -float("inf")):        # count of nonzeros, max/min |x|
+        from dlcore.ops.linalg_extra import vector_norm
+        return vector_norm(_float(x), p, _dims(dim), keepdim)
     return pow_(_ops.sum(pow_(_ops.abs(x), p), _dims(dim), keepdim), 1.0 / p)
 
 
@@ -264,7 +277,34 @@ def equal(a, b) -> bool:
 
 
 # ----------------------------------------------------------------------------- linear algebra
+_TORCH_DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int",
+                      "int32": "int", "float16": "c10::Half", "bool": "bool", "int16": "short int",
+                      "int8": "signed char", "uint8": "unsigned char"}
+
+
+def _check_matmul(a, b) -> None:
+    """PyTorch's matmul checks: one dtype (no promotion), and the inner sizes of 2-d operands."""
+    da, db = a._buf.dtype, b._buf.dtype
+    if da != db:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_TORCH_DTYPE_NAMES.get(da.name, da.name)} != "
+                           f"{_TORCH_DTYPE_NAMES.get(db.name, db.name)}")
+    sa, sb = a._buf.shape, b._buf.shape
+    if len(sa) >= 2 and len(sb) == 2 and sa[-1] != sb[0]:
+        rows = int(np.prod(sa[:-1]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
+                           f"{sb[0]}x{sb[1]})")
+    if len(sa) == 1 and len(sb) == 1 and sa[0] != sb[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
+                           f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
+                           f"{sb[0]} elements respectively")
+
+
 def matmul(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and (
+            a._buf.dtype != b._buf.dtype or a._buf.shape[-1:] != b._buf.shape[-2:-1]
+            if b._buf.ndim >= 2 else a._buf.dtype != b._buf.dtype or a._buf.ndim == 1):
+        _check_matmul(a, b)
     a, b = _operands(a, b)
     if a.ndim == 1 or b.ndim == 1:
         return _la.dot(a, b)
