@@ -69,6 +69,9 @@ def _mask_positions(x: Tensor, mask) -> tuple:
 
 def getitem(x: Tensor, key):
     key = _scalar_key(key)
+    if type(key) is int and x._buf.ndim and not -x._buf.shape[0] <= key < x._buf.shape[0]:
+        raise IndexError(f"index {key} is out of bounds for dimension 0 with size "
+                         f"{x._buf.shape[0]}")
     if isinstance(key, tuple):
         key = tuple(_scalar_key(k) for k in key)
         adv = [i for i, k in enumerate(key) if _is_advanced(k)]

@@ -207,6 +207,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     npd = D.to_numpy_dtype(dtype) if dtype is not None else (
         np.dtype(np.int64) if ints else D.get_default_dtype().np_dtype)

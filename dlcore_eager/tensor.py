@@ -172,6 +172,13 @@ class Tensor:
                                 f"type {type(value).__name__}")
             if tuple(value._buf.shape) != tuple(self._buf.shape):
                 raise RuntimeError("assigned grad has data of a different size")
+            if value._buf.dtype != self._buf.dtype:
+                from ._tensor_ops import _TORCH_DTYPE_NAMES as names
+                a, b = value._buf.dtype.name, self._buf.dtype.name
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{names.get(a, a)}' to a tensor "
+                    f"with grad_dtype '{names.get(b, b).split()[0].capitalize()}'. The gradient "
+                    "must match the tensor's grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
     def _retains_grad(self) -> bool:
@@ -210,6 +217,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
         from .autograd.engine import backward
+        if isinstance(gradient, Tensor) and gradient._buf.dtype != self._buf.dtype:
+            gradient = gradient.to(self.dtype)          # PyTorch casts a gradient's dtype
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
                  inputs=inputs)
 
@@ -337,6 +346,11 @@ class Tensor:
     def _to_device(self, dev: Device) -> Tensor:
         if dev == self.device:
             return self
+        if dev.type == "cuda" and dev.index:
+            from .cuda import device_count
+            if dev.index >= device_count():         # PyTorch's error; never a silent cuda:0
+                raise RuntimeError(f"CUDA error: invalid device ordinal (device {dev} requested, "
+                                   f"{device_count()} CUDA device(s) available)")
         buf = to_device(self._buf, dev)
         t = Tensor._wrap(buf)
         if self._rg and STATE.enabled:

@@ -66,6 +66,11 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y = x @ weight.T + bias`` (PyTorch stores ``weight`` as (out_features, in_features))."""
+    sx, sw = x.shape, weight.shape
+    if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording
+        rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
+                           f"{sw[1]}x{sw[0]})")
     return _ops.linear(x, _ops.transpose(weight), bias)
 
 
