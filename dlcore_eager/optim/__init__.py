@@ -1,8 +1,13 @@
-"""``dlcore_eager.optim``: SGD (momentum, dampening, nesterov, weight decay), Adam, AdamW and
-RMSprop, with PyTorch's update formulas (see each module's docstring)."""
+"""``dlcore_eager.optim``: SGD (momentum, dampening, nesterov, weight decay), Adam, AdamW,
+RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam and LBFGS, with PyTorch's update formulas (see
+each module's docstring), and ``lr_scheduler``."""
 
+from . import lr_scheduler
 from .adam import Adam, AdamW, RMSprop
+from .adaptive import Adadelta, Adagrad, Adamax, NAdam, RAdam
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
+__all__ = ["LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "lr_scheduler"]

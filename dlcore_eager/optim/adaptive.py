@@ -1,0 +1,212 @@
+"""Adagrad, Adadelta, Adamax, NAdam and RAdam, with PyTorch's update formulas (its
+single-tensor code path, in the same order).  Notation: ``g`` the gradient (negated when
+``maximize``), ``t`` the step count (from 1), ``lr``, ``wd`` the weight decay.
+
+Adagrad::   g += wd p;  clr = lr / (1 + (t - 1) lr_decay);  s += g^2;
+            p -= clr g / (sqrt(s) + eps)
+Adadelta::  g += wd p;  v = rho v + (1 - rho) g^2;  d = sqrt(u + eps) / sqrt(v + eps) g;
+            u = rho u + (1 - rho) d^2;  p -= lr d
+Adamax::    g += wd p;  m = lerp(m, g, 1 - b1);  u = max(b2 u, |g| + eps);
+            p -= lr / (1 - b1^t) m / u
+NAdam::     g += wd p (or p *= 1 - lr wd, decoupled);  mu_t = b1 (1 - 0.96^(t psi) / 2);
+            m = lerp(m, g, 1 - b1);  v = b2 v + (1 - b2) g^2;  d = sqrt(v / (1 - b2^t)) + eps;
+            p -= lr (1 - mu_t) / (1 - prod mu) g / d + lr mu_{t+1} / (1 - prod mu mu_{t+1}) m / d
+RAdam::     g += wd p (or decoupled);  m, v as Adam;  m_hat = m / (1 - b1^t);
+            rho_inf = 2 / (1 - b2) - 1;  rho_t = rho_inf - 2 t b2^t / (1 - b2^t);
+            p -= lr m_hat r sqrt(1 - b2^t) / (sqrt(v) + eps) when rho_t > 5 (r the variance
+            rectification), else p -= lr m_hat
+
+As in PyTorch, NAdam's running product of momenta is kept in the default scalar dtype
+(float32 unless the default dtype is float64).  Each update is computed from the old state and
+stored at the end, so a failing step changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dlcore import ops as _ops
+
+from .. import _dtype as D
+from ..creation import full_like, zeros_like
+from ..tensor import Tensor
+from .optimizer import Optimizer, require
+
+
+def _check(lr, eps=None, wd=0.0, betas=None):
+    require(lr >= 0.0, f"Invalid learning rate: {lr}")
+    if eps is not None:
+        require(eps >= 0.0, f"Invalid epsilon value: {eps}")
+    require(wd >= 0.0, f"Invalid weight_decay value: {wd}")
+    if betas is not None:
+        require(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        require(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _grad(grad: Tensor, p: Tensor, group: dict, decoupled: bool = False) -> Tensor:
+    g = -grad if group.get("maximize") else grad
+    wd = group["weight_decay"]
+    if wd != 0 and not decoupled:
+        g = g + wd * p.detach()
+    return g
+
+
+def _lerp(start: Tensor, end: Tensor, w: float) -> Tensor:
+    """PyTorch's lerp: ``start + w (end - start)`` for w < 0.5, else ``end - (1 - w)(end -
+    start)``."""
+    d = end - start
+    return start + d * w if w < 0.5 else end - d * (1.0 - w)
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, foreach=None, *, maximize: bool = False,
+                 differentiable: bool = False, fused=None):
+        _check(lr, eps, weight_decay)
+        require(lr_decay >= 0.0, f"Invalid lr_decay value: {lr_decay}")
+        require(initial_accumulator_value >= 0.0,
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "eps": eps,
+                                  "weight_decay": weight_decay,
+                                  "initial_accumulator_value": initial_accumulator_value,
+                                  "maximize": maximize})
+        for group in self.param_groups:          # PyTorch creates the state at construction
+            for p in group["params"]:
+                self.state[p] = {"step": 0, "sum": full_like(
+                    p.detach(), group["initial_accumulator_value"])}
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if not state:
+            state.update(step=0, sum=full_like(p.detach(), group["initial_accumulator_value"]))
+        g = _grad(grad, p, group)
+        step = state["step"] + 1
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        s = state["sum"] + g * g
+        upd = g / (s.sqrt() + group["eps"])
+        state.update(step=step, sum=s)
+        p.data -= clr * upd
+
+
+class Adadelta(Optimizer):
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, foreach=None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False):
+        _check(lr, eps, weight_decay)
+        require(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
+                                  "weight_decay": weight_decay, "maximize": maximize})
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if not state:
+            state.update(step=0, square_avg=zeros_like(p.detach()),
+                         acc_delta=zeros_like(p.detach()))
+        g = _grad(grad, p, group)
+        rho, eps = group["rho"], group["eps"]
+        v = state["square_avg"] * rho + g * g * (1 - rho)
+        std = (v + eps).sqrt()
+        delta = (state["acc_delta"] + eps).sqrt() / std * g
+        u = state["acc_delta"] * rho + delta * delta * (1 - rho)
+        state.update(step=state["step"] + 1, square_avg=v, acc_delta=u)
+        p.data -= group["lr"] * delta
+
+
+class Adamax(Optimizer):
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, foreach=None, *, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False):
+        _check(lr, eps, weight_decay, betas)
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
+                                  "weight_decay": weight_decay, "maximize": maximize})
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if not state:
+            state.update(step=0, exp_avg=zeros_like(p.detach()),
+                         exp_inf=zeros_like(p.detach()))
+        g = _grad(grad, p, group)
+        b1, b2 = group["betas"]
+        step = state["step"] + 1
+        m = _lerp(state["exp_avg"], g, 1 - b1)
+        u = _ops.maximum(state["exp_inf"] * b2, g.abs() + group["eps"])
+        clr = group["lr"] / (1 - b1 ** step)
+        state.update(step=step, exp_avg=m, exp_inf=u)
+        p.data -= clr * (m / u)
+
+
+class NAdam(Optimizer):
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach=None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False):
+        _check(lr, eps, weight_decay, betas)
+        require(momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
+                                  "weight_decay": weight_decay, "momentum_decay": momentum_decay,
+                                  "decoupled_weight_decay": decoupled_weight_decay,
+                                  "maximize": maximize})
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if not state:
+            state.update(step=0, mu_product=1.0, exp_avg=zeros_like(p.detach()),
+                         exp_avg_sq=zeros_like(p.detach()))
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        b1, b2 = group["betas"]
+        decoupled = group["decoupled_weight_decay"]
+        g = _grad(grad, p, group, decoupled)
+        step = state["step"] + 1
+        bc2 = 1 - b2 ** step
+        psi = group["momentum_decay"]
+        mu = b1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+        scalar = D.get_default_dtype().np_dtype.type      # PyTorch's scalar-state dtype
+        mu_product = float(scalar(state["mu_product"]) * scalar(mu))
+        m = _lerp(state["exp_avg"], g, 1 - b1)
+        v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
+        denom = (v / bc2).sqrt() + eps
+        mu_product_next = mu_product * mu_next
+        state.update(step=step, mu_product=mu_product, exp_avg=m, exp_avg_sq=v)
+        if wd != 0 and decoupled:
+            p.data *= 1 - lr * wd
+        p.data += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+        p.data += ((-lr * mu_next) / (1.0 - mu_product_next)) * (m / denom)
+
+
+class RAdam(Optimizer):
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 foreach=None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False):
+        _check(lr, eps, weight_decay, betas)
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
+                                  "weight_decay": weight_decay,
+                                  "decoupled_weight_decay": decoupled_weight_decay,
+                                  "maximize": maximize})
+
+    def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if not state:
+            state.update(step=0, exp_avg=zeros_like(p.detach()),
+                         exp_avg_sq=zeros_like(p.detach()))
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        b1, b2 = group["betas"]
+        decoupled = group["decoupled_weight_decay"]
+        g = _grad(grad, p, group, decoupled)
+        step = state["step"] + 1
+        m = _lerp(state["exp_avg"], g, 1 - b1)
+        v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
+        bc1, bc2 = 1 - b1 ** step, 1 - b2 ** step
+        m_hat = m / bc1
+        rho_inf = 2 / (1 - b2) - 1
+        rho_t = rho_inf - 2 * step * (b2 ** step) / bc2
+        if rho_t > 5.0:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf /
+                             ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            adaptive = (bc2 ** 0.5) / (v.sqrt() + eps)
+            upd = m_hat * lr * adaptive * rect
+        else:
+            upd = m_hat * lr
+        state.update(step=step, exp_avg=m, exp_avg_sq=v)
+        if wd != 0 and decoupled:
+            p.data *= 1 - lr * wd
+        p.data -= upd
+
