@@ -148,7 +148,11 @@ def _tile(x, multiples):
         final.append(-1 if d is None else d * m)
     y = _ops.reshape(x, tuple(inter))
     if any(m != 1 for m in multiples):
-        y = _ops.broadcast_to(y, tuple(big))
+        if None in shape:        # a dimension known at run time only: broadcast by multiplying
+            ones = np.ones([1 if d is None else d for d in big], x.aval.dtype)
+            y = _ops.mul(y, constant(ones))
+        else:
+            y = _ops.broadcast_to(y, tuple(big))
     return _ops.reshape(y, tuple(final))
 
 

@@ -77,7 +77,7 @@ def _session_for(graph):
 def _initialize_new(sess, graph) -> None:
     from ..variables import GLOBAL_VARIABLES, LOCAL_VARIABLES
     fresh = [v.initializer for c in (GLOBAL_VARIABLES, LOCAL_VARIABLES)
-             for v in graph.get_collection(c) if v.op not in sess._variables]
+             for v in graph.get_collection(c) if v.op not in sess.variables]
     if fresh:
         from ..control_flow import group
         with graph.as_default():
@@ -92,9 +92,11 @@ def set_session(session) -> None:
 def clear_session() -> None:
     """A new default graph (and so new sessions, learning phase, layer names)."""
     from . import engine
+    from ..graph import _stack
     _FIXED_PHASE.clear()
     engine._COUNTS.clear()
-    reset_default_graph()
+    if not _stack():                    # inside `with graph.as_default()`: keep that graph
+        reset_default_graph()
 
 
 # ============================================================================ learning phase

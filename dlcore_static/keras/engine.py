@@ -275,29 +275,44 @@ class Network(Layer):
         self._is_graph_network = True
 
     def _topological_layers(self) -> list:
-        order: list = []
-        seen_t: set = set()
+        """Keras' order: layers by decreasing depth from the outputs (a layer's depth is the
+        largest of its nodes'), ties in the order they are first reached from the outputs."""
         inputs = set(self.inputs)
+        layer_index: dict = {}
+        post: list = []                 # nodes, inputs before consumers
+        seen: set = set()
 
         def visit(t):
-            if t in seen_t:
-                return
-            seen_t.add(t)
             layer, ni, _ = keras_history(t)
+            layer_index.setdefault(layer, len(layer_index))
+            node = layer._nodes[ni]
+            if id(node) in seen:
+                return
+            seen.add(id(node))
             if t not in inputs:
-                for x in layer._nodes[ni].inputs:
+                for x in node.inputs:
                     visit(x)
-            if layer not in order:
-                order.append(layer)
+            post.append(node)
         for t in self.outputs:
             visit(t)
+        node_depth: dict = {}
+        layer_depth: dict = {}
+        for node in reversed(post):
+            d = max(node_depth.get(id(node), 0), layer_depth.get(node.layer, 0))
+            layer_depth[node.layer] = d
+            node_depth[id(node)] = d
+            if any(t in inputs for t in node.outputs) and isinstance(node.layer, InputLayer):
+                continue
+            for x in node.inputs:
+                src = keras_history(x)
+                inb = src[0]._nodes[src[1]]
+                node_depth[id(inb)] = max(node_depth.get(id(inb), 0), d + 1)
         for t in self.inputs:
-            layer = keras_history(t)[0]
-            if layer not in order:
+            if keras_history(t)[0] not in layer_depth:
                 raise ValueError(f"Graph disconnected: input {t.name} does not reach the "
                                  "outputs.")
-        # Keras lists the input layers first, in the order of `inputs`.
-        ins = [keras_history(t)[0] for t in self.inputs]
+        order = sorted(layer_depth, key=lambda lay: (-layer_depth[lay], layer_index[lay]))
+        ins = [keras_history(t)[0] for t in self.inputs]     # Keras lists inputs first
         return ins + [lay for lay in order if lay not in ins]
 
     def get_layer(self, name=None, index=None) -> Layer:

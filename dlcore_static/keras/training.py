@@ -354,10 +354,12 @@ class Model(Network):
     def _loop(self, batches, n, bs, steps, epochs, verbose, callbacks, val, initial_epoch,
               count_mode):
         history = _cb.History()
-        cbs = [_cb.BaseLogger(), history]
+        # Keras' order: BaseLogger, the progress bar, the user's callbacks, History last (so
+        # it records what the others add to the logs, such as "lr").
+        cbs = [_cb.BaseLogger()]
         if verbose:
             cbs.append(_cb.ProgbarLogger(verbose, sys.stdout, count_mode=count_mode))
-        cbs += list(callbacks or [])
+        cbs += list(callbacks or []) + [history]
         cbl = _cb.CallbackList(cbs)
         params = {"batch_size": bs, "epochs": epochs, "steps": steps, "samples": n,
                   "verbose": verbose, "do_validation": val is not None,
