@@ -16,6 +16,10 @@ import os as _os
 # make them sleep instead (see DESIGN.md, Threads).  Users can override before importing dlcore.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# Numba is imported lazily (first kernel call); make an interrupted import recoverable.
+from . import _import_guard  # noqa: E402
+_import_guard.install()
+
 from . import autodiff, device, dtypes, errors, ops, registry  # noqa: E402
 from .device import (CPU, Device, as_device, cuda_available, cuda_simulator,  # noqa: E402
                      reset_transfer_stats, to_device, to_host, transfer_stats)

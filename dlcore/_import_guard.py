@@ -1,0 +1,78 @@
+"""Interrupt-safe lazy imports of Numba (and llvmlite).
+
+dlcore imports Numba lazily, on the first kernel call, so a user's first training step pays
+for it (a fraction of a second).  A ``KeyboardInterrupt`` landing in that import used to break
+the process for good: Python removes the interrupted package (``numba``) from ``sys.modules``
+but keeps the submodules that had finished (``numba.core``), and the next ``import numba``
+builds a fresh package object that never gets its ``core`` attribute back (submodules are bound
+to their parent only when first imported), so every later step raised ``AttributeError: module
+'numba' has no attribute 'core'``.
+
+The guard here is one ``sys.meta_path`` finder: for every module of ``numba``/``llvmlite`` it
+wraps the loader's ``exec_module``; if the import of one fails with any exception (an interrupt
+included), every ``numba``/``llvmlite`` module added to ``sys.modules`` since the outermost such
+import began is removed, so the next attempt imports the whole package afresh and
+consistently.  The interrupt itself still propagates at once.  Nothing is imported here.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+import threading
+
+_PREFIXES = ("numba", "llvmlite")
+_state = threading.local()
+
+
+def _guarded(name: str) -> bool:
+    return name.split(".", 1)[0] in _PREFIXES
+
+
+class _GuardedLoader(importlib.abc.Loader):
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def create_module(self, spec):
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        depth = getattr(_state, "depth", 0)
+        if depth == 0:
+            _state.before = {k for k in sys.modules if _guarded(k)}
+        _state.depth = depth + 1
+        try:
+            self._inner.exec_module(module)
+        except BaseException:
+            if depth == 0:           # the outermost guarded import failed: drop the debris
+                for k in [k for k in list(sys.modules) if _guarded(k) and k not in
+                          _state.before]:
+                    sys.modules.pop(k, None)
+            raise
+        finally:
+            _state.depth = depth
+
+    def __getattr__(self, item):        # get_code, get_source, is_package, ...
+        return getattr(self._inner, item)
+
+
+class _GuardFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if not _guarded(name):
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _GuardedLoader(spec.loader)
+                return spec
+        return None
+
+
+def install() -> None:
+    """Put the guard first on ``sys.meta_path`` (idempotent)."""
+    if not any(isinstance(f, _GuardFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _GuardFinder())
