@@ -56,6 +56,17 @@ from .variables import (GraphKeys, Variable, all_variables, assign, assign_add, 
                         variables_initializer)
 from . import contrib, initializers, keras, layers, losses, nn, saving, train  # noqa: E402, I001
 
+from . import session as _session  # noqa: E402
+
+
+def _compiler_pipeline(passes):
+    """``Session(passes=...)``'s pipeline: the compiler's, imported on the first Session."""
+    from .compiler import Pipeline
+    return Pipeline(passes)
+
+
+_session.set_pipeline_factory(_compiler_pipeline)
+
 get_variable = layers.get_variable
 variable_scope = layers.variable_scope
 glorot_uniform_initializer = initializers.glorot_uniform_initializer

@@ -37,7 +37,7 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .gradients import GRAD_RULES, backprop
 from .graph import Operation, Tensor, _as_op, get_default_graph
-from .session import run_subplan
+from .runtime import run_plan
 
 
 class ControlFlowContext:
@@ -220,7 +220,7 @@ def _cond_factory(op: Operation, session, device):
     single = len(op.outputs) == 1
 
     def cond_(pred, *captured):
-        r = run_subplan(session, plans[0] if _truthy(pred) else plans[1], captured)
+        r = run_plan(plans[0] if _truthy(pred) else plans[1], captured)
         return r[0] if single else tuple(r)
     return cond_, {}
 
@@ -322,10 +322,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
 def _forward_loop(session, cond_plan, body_plan, vals, caps, max_iter, history=None):
     it = 0
     while (max_iter is None or it < max_iter) and \
-            _truthy(run_subplan(session, cond_plan, vals + caps)[0]):
+            _truthy(run_plan(cond_plan, vals + caps)[0]):
         if history is not None:
             history.append(vals)
-        vals = run_subplan(session, body_plan, vals + caps)
+        vals = run_plan(body_plan, vals + caps)
         it += 1
     return vals
 
@@ -408,7 +408,7 @@ def _while_grad_factory(op: Operation, session, device):
         gvars = seeds
         gcaps = [_ops.zeros_like(cap_vals[i]) for i in cap_index]
         for vals in reversed(history):
-            r = run_subplan(session, vjp_plan, vals + gvars + cap_vals + extra_vals)
+            r = run_plan(vjp_plan, vals + gvars + cap_vals + extra_vals)
             gvars = r[:len(fv)]
             gcaps = [_ops.add(a, b) for a, b in zip(gcaps, r[len(fv):])]
         out = tuple(gvars) + tuple(gcaps)

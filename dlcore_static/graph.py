@@ -160,7 +160,6 @@ class Operation:
                 self.control_inputs.append(o)
 
     def run(self, feed_dict=None, session=None) -> None:
-        from .session import get_default_session
         (session or get_default_session()).run(self, feed_dict)
 
     @property
@@ -233,7 +232,6 @@ class Tensor:
         return [op for op in self.graph._ops if self in op.inputs]
 
     def eval(self, feed_dict=None, session=None):
-        from .session import get_default_session
         return (session or get_default_session()).run(self, feed_dict)
 
     def __bool__(self):
@@ -372,6 +370,15 @@ class Graph:
             self._ctx_stack.pop()
 
     # -- lookup
+    def rename_op(self, op: Operation, name: str, unique: bool = True) -> str:
+        """Give ``op`` the name made unique from ``name`` (``unique_name``), or exactly ``name``
+        with ``unique=False`` (a name already reserved, e.g. a name scope's); returns it."""
+        if self._ops_by_name.get(op.name) is op:
+            del self._ops_by_name[op.name]
+        op.name = self.unique_name(name) if unique else name
+        self._ops_by_name[op.name] = op
+        return op.name
+
     def get_operations(self) -> list[Operation]:
         return list(self._ops)
 
@@ -487,6 +494,26 @@ def reset_default_graph() -> None:
     if _stack():
         raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs.")
     _global_default = Graph()
+
+
+# ============================================================================ default session
+# The stack of default Sessions lives here, beside the default graph, so that ``Tensor.eval``
+# and ``Operation.run`` find it without importing the session module.
+def session_stack() -> list:
+    """This thread's stack of default Sessions (``with sess.as_default():`` pushes)."""
+    s = getattr(_local, "sessions", None)
+    if s is None:
+        s = _local.sessions = []
+    return s
+
+
+def get_default_session():
+    s = session_stack()
+    if not s:
+        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
+                         "registered. Use `with sess.as_default()` or pass an explicit session "
+                         "to `eval(session=sess)`")
+    return s[-1]
 
 
 def name_scope(name, default_name=None, values=None):

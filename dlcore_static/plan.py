@@ -16,7 +16,7 @@ For a given (fetches, fed tensors with their shapes and dtypes) the Session buil
    (one output) or a slice of slots (zero or several outputs).  When an input lives on another
    device a ``copy`` step is inserted (its ``op`` is None).
 
-The interpreter is one loop::
+The interpreter is one loop (``runtime.run_steps``, shared by every execution path)::
 
     for fn, ins, out, params, op in plan.steps:
         vals[out] = fn(*[vals[i] for i in ins], **params)
@@ -30,7 +30,8 @@ Plan fields, for tools (the graph compiler, pictures, tests):
     plan.feed_slots   slots of the fed tensors, in the order of the key's feeds
     plan.fetch_slots  per fetched leaf: a slot, or None for an Operation (fetches as None)
     plan.fed          the fed Tensors;  plan.fetches  the fetched leaves
-    plan.writes_state True if the plan assigns variables (writes are committed after success)
+    plan.writes_state True if the plan may assign variables (also inside a cond or loop); such
+                      a run holds the Session's variable lock (``variable_store.py``)
     plan.device       the Session's default device
 """
 
@@ -47,6 +48,8 @@ from .graph import Operation, Tensor, shape_text
 # op type -> factory(op, session, device) -> (fn, params).  Graph-level op types register here.
 EXECUTORS: dict[str, Callable] = {}
 STATEFUL_TYPES = {"Assign"}
+# ops whose sub-plans may hold an Assign (a cond branch, a loop body)
+CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 
 
 class Plan:
@@ -161,7 +164,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
             slot_dev.append(dev)
         out = start if n == 1 else slice(start, start + n)
         steps.append((fn, tuple(ins), out, params, op))
-        if op.type in STATEFUL_TYPES:
+        if op.type in STATEFUL_TYPES or (op.type in CONTROL_TYPES and _assigns_inside(op)):
             plan.writes_state = True
     plan.steps = steps
     plan.nslots = len(slot_dev)
@@ -169,6 +172,12 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     plan.fetches = tuple(fetch_leaves)
     plan.fetch_slots = tuple(slot_of[f] if isinstance(f, Tensor) else None for f in fetch_leaves)
     return plan
+
+
+def _assigns_inside(op: Operation) -> bool:
+    """True if any Assign of the graph was built inside a cond branch or loop body (then a
+    control-flow op may write variables: the run is treated as stateful)."""
+    return any(o.type in STATEFUL_TYPES and o._ctx is not None for o in op.graph._ops)
 
 
 def executor_for(op: Operation, session, device) -> tuple:

@@ -121,18 +121,12 @@ def _sample(rng: np.random.Generator, kind: str, shape: tuple, dt: np.dtype, p: 
 
 
 def _rng_for(op: Operation, session) -> np.random.Generator:
-    rng = session._rngs.get(op)
-    if rng is None:
-        gseed, oseed = op.graph.seed, op.attrs["seed"]
-        if gseed is None and oseed is None:
-            rng = session._rngs.get(None)
-            if rng is None:
-                rng = session._rngs[None] = np.random.default_rng()
-        else:
-            rng = np.random.default_rng([87654321 if gseed is None else gseed,
-                                         op._id if oseed is None else int(oseed)])
-        session._rngs[op] = rng
-    return rng
+    gseed, oseed = op.graph.seed, op.attrs["seed"]
+    if gseed is None and oseed is None:                # the Session-wide, OS-seeded stream
+        return session.random_stream(op, lambda: session.random_stream(
+            None, np.random.default_rng))
+    return session.random_stream(op, lambda: np.random.default_rng(
+        [87654321 if gseed is None else gseed, op._id if oseed is None else int(oseed)]))
 
 
 def _random_factory(op: Operation, session, device):

@@ -8,33 +8,35 @@
    are the fed tensors' own, since every feed is converted to its key's dtype); on a miss it
    checks the feeds against the static shapes (``None`` matches any size) and builds the plan
    (``plan.py``: prune, order, allocate, compile steps);
-3. runs the plan's steps in one interpreter loop over a flat list of value slots, so each tensor
-   has exactly one value per run (a random op with two consumers gives both the same sample);
-4. commits the run's variable writes (assign ops write to a staging dict that reads consult, and
-   it is merged into the Session's variables only when the whole run succeeded: a failed run
-   leaves every variable as it was);
+3. runs the plan's steps (``runtime.run_steps``, the one loop every execution path uses) over
+   a flat list of value slots, so each tensor has exactly one value per run (a random op with
+   two consumers gives both the same sample);
+4. commits the run's variable writes (assign ops stage their values, reads consult the staged
+   values first, and the staged values are committed only when the whole run succeeded: a
+   failed or interrupted run leaves every variable as it was; ``variable_store.py``);
 5. returns the values in the fetches' structure (a 0-d result is a NumPy scalar, a fetched
    Operation is None, a fed tensor fetched gives the fed value).
 
-Variables live in the Session (``sess._variables``: {VariableV2 op: buffer}); a second Session on
-the same graph has its own values and needs its own initializer run.  ``Session(device='cuda')``
+Variables live in the Session (``sess.variables``, a ``VariableStore``); a second Session on the
+same graph has its own values and needs its own initializer run.  ``Session(device='cuda')``
 (or ops under ``tf.device('/gpu:0')``) runs the numba.cuda kernels; feeds are copied to the
 device and fetches back, and each copy is counted (``dlcore.transfer_stats()``).
 
-One call at a time: the staging dict of variable writes is per Session, so concurrent
-``run`` calls on one Session from several threads are not supported (use one Session per
-thread).
+Threads: several threads may call ``run`` on one Session.  Staging is per thread, and a plan
+that assigns variables runs under the store's lock (from its first read to its commit), so
+concurrent ``assign_add`` runs lose no update.
+
+The compiler is not imported here: ``Session(passes=...)`` asks the pipeline factory that
+``dlcore_static/__init__`` installs (``set_pipeline_factory``) for a pipeline, and every plan
+built is handed to it (``Session(pipeline=...)`` takes one directly).
 
 Seeing what ran: pass ``run_metadata=tf.RunMetadata()`` and read ``run_metadata.executed_ops``
 (node names in execution order, including the nodes inside the branch a ``cond`` took) and
-``run_metadata.step_stats`` ((name, op type, seconds) per node).  ``sess.plan(fetches,
-feed_dict)`` returns the cached ``Plan`` itself.
+``run_metadata.step_stats`` ((name, op type, seconds) per node); each run overwrites them.
+``sess.plan(fetches, feed_dict)`` returns the cached ``Plan`` itself.
 """
 
 from __future__ import annotations
-
-import threading
-import time
 
 import numpy as np
 
@@ -42,11 +44,27 @@ from dlcore.device import CPU, as_device, is_cuda_array, to_device
 
 from . import dtypes as _dtypes
 from . import plan as _plan
-from .errors import InvalidArgumentError, OpError, UnimplementedError, node_suffix
+from .errors import InvalidArgumentError
 from .fetches import FetchMapper, fetch_key
-from .graph import Graph, Operation, Tensor, get_default_graph
+from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session,
+                    session_stack)
+from .runtime import run_plan, run_steps, traced, wrap_error
+from .variable_store import VariableStore
 
-_TRACE: list | None = None          # set while a traced run executes (see RunMetadata)
+__all__ = ["ConfigProto", "InteractiveSession", "RunMetadata", "RunOptions", "Session",
+           "get_default_session", "run_subplan", "set_pipeline_factory"]
+
+# Made by ``Session(passes=...)`` when no ``pipeline=`` is given: ``dlcore_static/__init__``
+# installs the compiler's (``dlcore_static.compiler.Pipeline``); this module never imports it.
+_PIPELINE_FACTORY = None
+
+
+def set_pipeline_factory(factory) -> None:
+    """``factory(passes) -> pipeline``: what ``Session(passes=...)`` hands each built plan to.
+    A pipeline is called as ``pipeline(session, plan, fetches, fed, feed_values)`` and returns
+    the plan to run (the same one, or an optimised one)."""
+    global _PIPELINE_FACTORY
+    _PIPELINE_FACTORY = factory
 
 
 class RunOptions:
@@ -58,7 +76,9 @@ class RunOptions:
 
 
 class RunMetadata:
-    """Filled by ``Session.run(..., run_metadata=md)``: which nodes ran, and how long each took."""
+    """Filled by ``Session.run(..., run_metadata=md)``: which nodes *that run* executed, and how
+    long each took.  As in TensorFlow 1, each run overwrites it (reusing one ``RunMetadata``
+    over many runs does not accumulate)."""
 
     def __init__(self):
         self.step_stats: list[tuple] = []
@@ -79,12 +99,21 @@ class ConfigProto:
 
 
 class Session:
-    """A TensorFlow-1 Session.  Use it as a context manager (it becomes the default session)."""
+    """A TensorFlow-1 Session.  Use it as a context manager (it becomes the default session).
+
+    ``passes`` chooses the graph passes and compiler (see ``dlcore_static.compiler``);
+    ``pipeline`` hands in the object that transforms each built plan directly (it wins over
+    ``passes``).  Public parts other modules use: ``variables`` (the ``VariableStore``),
+    ``random_stream(key, make)``, ``subplan(...)``, ``plan(...)``.
+    """
 
     def __init__(self, target: str = "", graph: Graph | None = None, config=None, *,
-                 device=None, passes=None):
+                 device=None, passes=None, pipeline=None):
         self.graph = graph if graph is not None else get_default_graph()
         self.passes = passes            # graph passes and compiler: see dlcore_static.compiler
+        if pipeline is None and _PIPELINE_FACTORY is not None:
+            pipeline = _PIPELINE_FACTORY(passes)
+        self.pipeline = pipeline
         dev = device if device is not None else getattr(config, "device", None)
         if dev is None and target and target not in ("", "local"):
             dev = target
@@ -93,8 +122,7 @@ class Session:
             from dlcore.device import cuda_module
             cuda_module()                                   # clear error when CUDA is missing
         self._closed = False
-        self._variables: dict[Operation, object] = {}
-        self._staged: dict[Operation, object] = {}
+        self.variables = VariableStore()
         self._rngs: dict = {}
         self._cache: dict = {}
         self._default_ctx = None
@@ -103,11 +131,11 @@ class Session:
     def __enter__(self) -> Session:
         self._default_ctx = self.graph.as_default()
         self._default_ctx.__enter__()
-        _session_stack().append(self)
+        session_stack().append(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        _session_stack().pop()
+        session_stack().pop()
         self._default_ctx.__exit__(*exc)
         self.close()
 
@@ -116,22 +144,30 @@ class Session:
 
         class _Ctx:
             def __enter__(self_inner):
-                _session_stack().append(sess)
+                session_stack().append(sess)
                 return sess
 
             def __exit__(self_inner, *exc):
-                _session_stack().pop()
+                session_stack().pop()
         return _Ctx()
 
     def close(self) -> None:
         self._closed = True
-        self._variables.clear()
+        self.variables.clear()
         self._cache.clear()
 
     @property
     def graph_def(self):
         from .saving import graph_to_json
         return graph_to_json(self.graph)
+
+    def random_stream(self, key, make):
+        """The random generator of ``key`` (a random op, or None for the Session-wide one),
+        made by ``make()`` on first use and kept for the Session's life."""
+        rng = self._rngs.get(key)
+        if rng is None:
+            rng = self._rngs.setdefault(key, make())
+        return rng
 
     # -- run
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
@@ -155,10 +191,12 @@ class Session:
         else:
             for s, v in zip(plan.feed_slots, vals):
                 slots[s] = to_device(v, self.device)
-        if run_metadata is None:
-            self._execute(plan, slots)
+        if plan.writes_state:
+            # read-modify-write of variables: one such run at a time (no lost update)
+            with self.variables.lock:
+                self._execute(plan, slots, run_metadata)
         else:
-            self._execute_traced(plan, slots, run_metadata)
+            self._execute(plan, slots, run_metadata)
         out = []
         for s in plan.fetch_slots:
             if s is None:
@@ -176,6 +214,23 @@ class Session:
             out.append(v)
         return mapper.rebuild(out) if mapper is not None else out[0]
 
+    def _execute(self, plan, slots, md: RunMetadata | None) -> None:
+        """Run the steps; commit the staged variable writes only if everything succeeded."""
+        store = self.variables
+        try:
+            if md is None:
+                run_steps(plan.steps, slots)
+            else:
+                stats: list = []
+                with traced(stats):
+                    run_steps(plan.steps, slots, stats)
+                md.step_stats = stats
+                md.partition_graphs = [plan]
+            store.commit()
+        except BaseException:
+            store.discard()
+            raise
+
     def _make_entry(self, fetches, fed, vals):
         if not self.graph._ops:
             raise RuntimeError("The Session graph is empty.  Add operations to the graph before "
@@ -186,20 +241,30 @@ class Session:
             mapper = FetchMapper(self.graph, fetches)
             leaves = mapper.leaves
         for t, v in zip(fed, vals):
+            if v.ndim and t.op.attrs.get("unknown_rank"):
+                raise ValueError(
+                    f"Cannot feed value of shape {v.shape!r} for Tensor {t.name!r}: it was "
+                    "created with shape=None (unknown rank), which dlcore_static's shape rules "
+                    "treat as a scalar. Give the placeholder a shape (None for any size, e.g. "
+                    "shape=[None, 3]) to feed arrays.")
             if not t.shape.is_compatible_with(v.shape):
                 raise ValueError(f"Cannot feed value of shape {v.shape!r} for Tensor "
                                  f"{t.name!r}, which has shape {str(t.shape)!r}")
-            if t.op.attrs.get("unfeedable"):
+            if t.op.attrs.get("unfeedable") or _in_loop_body(t.op):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
         plan = _plan.build_plan(self, leaves, list(fed))
-        from .compiler import session_hook  # passes, recompile log (issue 5)
-        plan = session_hook(self, plan, fetches, fed, vals)
+        if self.pipeline is not None:
+            plan = self.pipeline(self, plan, fetches, fed, vals)
         return plan, mapper
 
     def _convert_feeds(self, feed_dict):
         fed, vals, key = [], [], []
+        graph = self.graph
         for k, v in feed_dict.items():
-            t = k if type(k) is Tensor else self._feed_key(k)
+            if type(k) is Tensor and k.op.graph is graph:
+                t = k
+            else:
+                t = self._feed_key(k)
             dt = t.aval.dtype
             if type(v) is not np.ndarray or v.dtype != dt:
                 v = _convert_feed_value(v, t, k)
@@ -211,7 +276,9 @@ class Session:
 
     def _feed_key(self, k) -> Tensor:
         try:
-            if isinstance(k, str):
+            if isinstance(k, Tensor):
+                t = k
+            elif isinstance(k, str):
                 t = self.graph.get_tensor_by_name(k)
             elif hasattr(k, "_as_graph_element"):
                 t = k._as_graph_element()
@@ -226,49 +293,6 @@ class Session:
             raise TypeError(f"Cannot interpret feed_dict key as Tensor: Tensor {t!r} is not an "
                             "element of this graph.")
         return t
-
-    # -- the interpreter
-    def _execute(self, plan, vals) -> None:
-        staged = self._staged
-        try:
-            for fn, ins, out, params, op in plan.steps:
-                # Arity-specialised calls: no argument list is built for the common cases.
-                n = len(ins)
-                if params:
-                    vals[out] = fn(*[vals[i] for i in ins], **params)
-                elif n == 2:
-                    vals[out] = fn(vals[ins[0]], vals[ins[1]])
-                elif n == 1:
-                    vals[out] = fn(vals[ins[0]])
-                elif n == 0:
-                    vals[out] = fn()
-                else:
-                    vals[out] = fn(*[vals[i] for i in ins])
-        except BaseException as e:
-            staged.clear()
-            raise _wrap_error(e, op) from None
-        if plan.writes_state:
-            self._commit()
-
-    def _execute_traced(self, plan, vals, md: RunMetadata) -> None:
-        global _TRACE
-        old, _TRACE = _TRACE, md.step_stats
-        try:
-            _run_steps_traced(plan, vals, md.step_stats)
-        except BaseException:
-            self._staged.clear()
-            raise
-        finally:
-            _TRACE = old
-        md.partition_graphs.append(plan)
-        if plan.writes_state:
-            self._commit()
-
-    def _commit(self) -> None:
-        staged = self._staged
-        if staged:
-            self._variables.update(staged)
-            staged.clear()
 
     # -- tools
     def plan(self, fetches, feed_dict=None) -> _plan.Plan:
@@ -295,49 +319,30 @@ class InteractiveSession(Session):
 
     def __init__(self, target: str = "", graph=None, config=None, **kw):
         super().__init__(target, graph, config, **kw)
-        _session_stack().append(self)
+        session_stack().append(self)
 
     def close(self) -> None:
-        if self in _session_stack():
-            _session_stack().remove(self)
+        if self in session_stack():
+            session_stack().remove(self)
         super().close()
 
 
 def run_subplan(session: Session, plan, captured_values) -> list:
-    """Run a sub-plan (cond branch, loop body) with the captured outer values."""
-    vals = [None] * plan.nslots
-    for i, v in enumerate(captured_values):
-        vals[i] = v
-    if _TRACE is None:
-        for fn, ins, out, params, op in plan.steps:
-            try:
-                vals[out] = fn(*[vals[i] for i in ins], **params)
-            except BaseException as e:
-                raise _wrap_error(e, op) from None
-    else:
-        _run_steps_traced(plan, vals, _TRACE)
-    return [vals[s] for s in plan.fetch_slots]
+    """Run a sub-plan (cond branch, loop body) with the captured outer values (traced when the
+    calling run is)."""
+    return run_plan(plan, captured_values)
 
 
-def _run_steps_traced(plan, vals, stats: list) -> None:
-    perf = time.perf_counter
-    for fn, ins, out, params, op in plan.steps:
-        t0 = perf()
-        try:
-            vals[out] = fn(*[vals[i] for i in ins], **params)
-        except BaseException as e:
-            raise _wrap_error(e, op) from None
-        if op is not None:
-            stats.append((op.name, op.type, perf() - t0))
+def _in_loop_body(op: Operation) -> bool:
+    c = op.control_flow_context
+    while c is not None:
+        if c.kind == "while_loop body":
+            return True
+        c = c.parent
+    return False
 
 
-def _wrap_error(e: BaseException, op) -> BaseException:
-    """Kernel errors become TensorFlow executor errors naming the node and where it was made."""
-    if isinstance(e, OpError) or not isinstance(e, Exception):
-        return e
-    if isinstance(e, NotImplementedError):
-        return UnimplementedError(None, op, f"{e}{node_suffix(op)}")
-    return InvalidArgumentError(None, op, f"{type(e).__name__}: {e}{node_suffix(op)}")
+_wrap_error = wrap_error        # the old private name, for callers outside the package
 
 
 def _convert_feed_value(v, t: Tensor, key):
@@ -363,26 +368,6 @@ def _convert_feed_value(v, t: Tensor, key):
     except (TypeError, ValueError) as e:
         raise ValueError(f"Cannot convert the value fed for Tensor {t.name!r} to "
                          f"{dt.name}: {e}") from None
-
-
-# ============================================================================ default session
-_local = threading.local()
-
-
-def _session_stack() -> list:
-    s = getattr(_local, "stack", None)
-    if s is None:
-        s = _local.stack = []
-    return s
-
-
-def get_default_session() -> Session:
-    s = _session_stack()
-    if not s:
-        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
-                         "registered. Use `with sess.as_default()` or pass an explicit session "
-                         "to `eval(session=sess)`")
-    return s[-1]
 
 
 # ============================================================================ simple executors

@@ -12,7 +12,7 @@
 ``w.assign(v)``, ``assign_add`` and ``assign_sub`` only create ``Assign`` nodes; they change the
 variable when a run executes them.  Reading a variable that was never assigned in this Session
 raises ``FailedPreconditionError: Attempting to use uninitialized value w``.  Assignments are
-staged during a run and committed when it succeeds.
+staged during a run and committed when it succeeds (``variable_store.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from . import fetches as _fetches
 from . import plan as _plan
 from .errors import FailedPreconditionError, node_suffix
 from .frontend import StaticFrontend, to_tensor
-from .graph import Graph, Operation, Tensor, TensorShape, get_default_graph
+from .graph import (Graph, Operation, Tensor, TensorShape, get_default_graph,
+                    get_default_session)
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
@@ -129,13 +130,12 @@ class Variable:
 
     def load(self, value, session=None) -> None:
         """Write ``value`` into the variable in ``session`` without adding ops."""
-        from .session import get_default_session
         sess = session or get_default_session()
         arr = np.asarray(value, dtype=self.aval.dtype)
         if not TensorShape(self.aval.shape).is_compatible_with(arr.shape):
             raise ValueError(f"Cannot load value of shape {arr.shape} into variable "
                              f"'{self.op.name}' of shape {self.shape}")
-        sess._variables[self.op] = to_device(_readonly(arr), self.op.device or sess.device)
+        sess.variables.set(self.op, to_device(_readonly(arr), self.op.device or sess.device))
 
     # -- assignment (only builds nodes)
     def assign(self, value, use_locking: bool = False, name: str | None = None,
@@ -201,13 +201,14 @@ def _readonly(a):
 # ============================================================================ executors
 def _read_factory(op: Operation, session, device):
     var = op.attrs["variable"]
-    store, staged = session._variables, session._staged
+    store = session.variables
+    local, committed = store.local, store.get
     msg = f"Attempting to use uninitialized value {var.name}{node_suffix(op)}"
 
-    def read():
-        v = staged.get(var)
+    def read():                 # this run's staged write first, else the committed value
+        v = local.staged.get(var)
         if v is None:
-            v = store.get(var)
+            v = committed(var)
             if v is None:
                 raise FailedPreconditionError(None, op, msg)
         return v
@@ -216,7 +217,7 @@ def _read_factory(op: Operation, session, device):
 
 def _assign_factory(op: Operation, session, device):
     var = op.attrs["variable"]
-    staged = session._staged
+    local = session.variables.local
     shape = var.attrs["shape"]
     if None in shape:
         check = None
@@ -232,7 +233,7 @@ def _assign_factory(op: Operation, session, device):
         if type(v) is np.ndarray and v.flags.writeable:
             v = v.view()
             v.flags.writeable = False
-        staged[var] = v
+        local.staged[var] = v          # committed by the Session when the run succeeds
         return v
     return assign, {}
 

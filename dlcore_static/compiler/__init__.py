@@ -21,6 +21,9 @@ Switch them per Session::
     sess = tf.Session(passes={"compile": False})       # all but one
 
 or for every Session that does not say: ``DLCORE_PASSES=all`` (or ``none``, or a comma list).
+The Session does not import this package: ``Session(passes=...)`` builds a ``Pipeline`` through
+the factory that ``dlcore_static/__init__`` installs, and ``Session(pipeline=...)`` takes one
+directly.
 
 Seeing what they did: ``explain(sess, fetches, feed_dict)`` returns the node counts before and
 after each pass and the log lines; ``sess.plan(fetches, feed_dict).compiler`` holds the same
@@ -57,6 +60,7 @@ __all__ = [
     "explain_recompiles",
     "optimize",
     "resolve_passes",
+    "Pipeline",
     "session_hook",
 ]
 
@@ -157,7 +161,8 @@ def optimize(session, plan, feed_values, passes) -> object:
         else:
             report.log.append(f"compile: fell back to the interpreter: {info}")
             codegen.log_fallback(info, plan)
-    new = single_step_plan(lowered, len(prog.feeds), compiled, report)
+    new = single_step_plan(lowered, len(prog.feeds), compiled, report,
+                           discard=session.variables.discard)
     new.compiler = report
     new.program = prog
     return new
@@ -170,18 +175,42 @@ def _kernel_factory(device):
     return fusion.cpu_kernel
 
 
+class Pipeline:
+    """What a ``Session`` hands each plan it builds to: ``Session(passes=...)`` makes
+    ``Pipeline(passes)`` (``dlcore_static/__init__`` installs this class as the Session's
+    pipeline factory, so the session module never imports the compiler).
+
+    Called as ``pipeline(session, plan, fetches, fed, feed_values)`` on each plan-cache miss:
+    logs the rebuild (``recompiles.py``), then returns the plan to run: the same plan (no
+    passes, or values copied between devices), a ``TieredPlan`` that optimises on its
+    ``after``-th run (the default), or the optimised plan.
+    """
+
+    def __init__(self, passes=None):
+        self.option = passes
+        if passes is not None:
+            resolve_passes(passes)              # unknown pass names fail now
+
+    @property
+    def passes(self) -> tuple[str, ...]:
+        return resolve_passes(self.option)
+
+    def __call__(self, session, plan, fetches, fed, vals):
+        passes = resolve_passes(self.option)
+        note_plan_built(session, fetches, fed, vals, passes)
+        if not passes or not plan.steps or any(op is None for *_, op in plan.steps):
+            return plan                     # nothing to do, or values copied between devices
+        if self.option is None:             # the default: optimise a plan on its 2nd run
+            after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
+            if after > 1:
+                return TieredPlan(session, plan, vals, passes, after, optimize)
+        return optimize(session, plan, vals, passes)
+
+
 def session_hook(session, plan, fetches, fed, vals):
-    """Called by ``Session._make_entry`` each time a plan is built (a cache miss)."""
-    option = getattr(session, "passes", None)
-    passes = resolve_passes(option)
-    note_plan_built(session, fetches, fed, vals, passes)
-    if not passes or not plan.steps or any(op is None for *_, op in plan.steps):
-        return plan                         # nothing to do, or values copied between devices
-    if option is None:                      # the default: optimise a plan on its 2nd run
-        after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
-        if after > 1:
-            return TieredPlan(session, plan, vals, passes, after)
-    return optimize(session, plan, vals, passes)
+    """The pipeline of ``session.passes`` applied to ``plan`` (kept for callers of the old
+    name)."""
+    return Pipeline(getattr(session, "passes", None))(session, plan, fetches, fed, vals)
 
 
 def explain(session, fetches, feed_dict=None) -> Report:

@@ -43,9 +43,10 @@ import numpy as np
 
 from dlcore.jitcache import load_generated_module
 
-from ..plan import Plan, executor_for
+from ..plan import Plan
 from .emit_numba import Emitter, Unsupported
 from .ir import Node, Program, Val
+from .source import generate, python_step  # noqa: F401 - python_step: its old home
 
 logger = logging.getLogger("dlcore_static.compiler")
 # A primitive's definition block says whether its kernel may return a view (``prim.view``);
@@ -234,7 +235,6 @@ def compile_plan(prog: Program, lowered: Plan, session) -> tuple:
     except Unsupported:
         inplace = {}
         order = _schedule(prog, compiled, {})
-    from .source import generate
     src, env = generate(b, order, compiled, inplace)
     mod = load_generated_module("plan", src)
     info = {"source": src, "source_path": getattr(mod, "__file__", None),
@@ -245,18 +245,6 @@ def compile_plan(prog: Program, lowered: Plan, session) -> tuple:
     if b.why:
         logger.info("compile pass: nodes left to Python: %s", "; ".join(b.why))
     return mod.make(env), info
-
-
-def python_step(n: Node, session, device):
-    """The callable that runs a node left to Python (the interpreter's executor)."""
-    if n.kind == "const":
-        return (lambda v=n.value: v), {}
-    if n.kind == "graph":
-        return executor_for(n.op, session, n.op.device or device)
-    if n.kind == "fused":
-        from .fusion import cpu_kernel
-        return cpu_kernel(n)
-    return (n.prim.kernels.get(device.type) or n.prim.impl), n.params
 
 
 _ = (np, Val)

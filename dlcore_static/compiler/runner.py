@@ -4,13 +4,20 @@ The Session's interpreter loop sees a plan with a single step, ``run_program(*fe
 outputs are the fetched values.  Inside it:
 
 * normally, the compiled function (``codegen.py``) runs, or, without the ``compile`` pass (or
-  when nothing could be compiled), the optimised steps run in the same loop the Session uses;
+  when nothing could be compiled), the optimised steps run in the loop the Session uses
+  (``runtime.run_steps``: there is one such loop in dlcore_static);
 * during a traced run (``run_metadata``) the optimised steps run one by one and each is timed.
   A fused step is reported as the ops it contains (its time shared equally), so
   ``run_metadata.executed_ops`` still names the user's ops;
 * when the compiled function raises, the optimised steps are re-run one by one, so the error
   names the node that failed and the file:line where it was defined (TensorFlow's
-  ``[[node MatMul (defined at model.py:12) ]]``), not the generated code.
+  ``[[node MatMul (defined at model.py:12) ]]``), not the generated code; the failed attempt's
+  staged variable writes are discarded first, so nothing is applied twice;
+* a ``KeyboardInterrupt`` (which Numba's dispatcher may hand back as a ``SystemError``) is
+  raised as ``KeyboardInterrupt`` and the compiled code stays in use.
+
+The runner imports neither the Session nor the compiler's pipeline: ``TieredPlan`` is handed
+the pipeline's ``optimize`` function.
 """
 
 from __future__ import annotations
@@ -18,48 +25,27 @@ from __future__ import annotations
 import logging
 import time
 
-from .. import session as _session
 from ..plan import Plan
+from ..runtime import current_trace, is_interrupt, run_steps
 
 logger = logging.getLogger("dlcore_static.compiler")
 
 
-def _interpret(steps, nslots: int, feed_slots, fetch_slots, feeds) -> tuple:
+def _run(steps, nslots: int, feed_slots, fetch_slots, feeds, trace=None) -> tuple:
+    """The optimised (or original) steps, one by one: ``runtime.run_steps``."""
     vals = [None] * nslots
     for s, v in zip(feed_slots, feeds):
         vals[s] = v
-    try:
-        for fn, ins, out, params, op in steps:
-            vals[out] = fn(*[vals[i] for i in ins], **params)
-    except BaseException as e:  # noqa: BLE001 - re-raised, naming the node
-        raise _session._wrap_error(e, op) from None
+    run_steps(steps, vals, trace)
     return tuple(None if s is None else vals[s] for s in fetch_slots)
 
 
-def _traced(steps, nslots: int, feed_slots, fetch_slots, feeds, stats: list) -> tuple:
-    vals = [None] * nslots
-    for s, v in zip(feed_slots, feeds):
-        vals[s] = v
-    perf = time.perf_counter
-    for fn, ins, out, params, op in steps:
-        t0 = perf()
-        try:
-            vals[out] = fn(*[vals[i] for i in ins], **params)
-        except BaseException as e:  # noqa: BLE001 - re-raised, naming the node
-            raise _session._wrap_error(e, op) from None
-        dt = perf() - t0
-        members = getattr(op, "members", None)
-        if members:
-            for m in members:
-                stats.append((m.name, m.type, dt / len(members)))
-        elif op is not None:
-            stats.append((op.name, op.type, dt))
-    return tuple(None if s is None else vals[s] for s in fetch_slots)
-
-
-def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None) -> Plan:
+def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
+                     discard=None) -> Plan:
     """The plan the Session runs: see the module docstring.  The first compiled call (Numba
-    compiles, or loads its disk cache, there) is timed into ``report.seconds['first_call']``."""
+    compiles, or loads its disk cache, there) is timed into ``report.seconds['first_call']``.
+    ``discard()`` drops the failed compiled attempt's staged variable writes before the
+    step-by-step re-run (so an update is not applied twice)."""
     steps, nslots = lowered.steps, lowered.nslots
     feed_slots, fetch_slots = lowered.feed_slots, lowered.fetch_slots
     nout = len(fetch_slots)
@@ -67,27 +53,34 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None) -> 
     state = {"compiled": compiled}
 
     def run_program(*feeds):
-        if _session._TRACE is not None:
-            return _traced(steps, nslots, feed_slots, fetch_slots, feeds, _session._TRACE)
+        trace = current_trace()
+        if trace is not None:
+            return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
         fn = state["compiled"]
-        if fn is not None:
-            try:
-                if report is not None and "first_call" not in report.seconds:
-                    t0 = time.perf_counter()
-                    out = fn(*feeds)
-                    report.seconds["first_call"] = time.perf_counter() - t0
-                    return out
-                return fn(*feeds)
-            except Exception as e:  # noqa: BLE001 - see below
-                # find (and raise) the error of the node that failed; if the step-by-step run
-                # succeeds, its result is as good as the compiled one, and the compiled code
-                # (which failed where the interpreter does not) is not used again
-                out = _interpret(steps, nslots, feed_slots, fetch_slots, feeds)
-                state["compiled"] = None
-                logger.warning("compiled plan failed (%s: %s); this plan runs in the "
-                               "interpreter from now on", type(e).__name__, e)
+        if fn is None:
+            return _run(steps, nslots, feed_slots, fetch_slots, feeds)
+        try:
+            if report is not None and "first_call" not in report.seconds:
+                t0 = time.perf_counter()
+                out = fn(*feeds)
+                report.seconds["first_call"] = time.perf_counter() - t0
                 return out
-        return _interpret(steps, nslots, feed_slots, fetch_slots, feeds)
+            return fn(*feeds)
+        except Exception as e:  # noqa: BLE001 - see below
+            if is_interrupt(e):
+                # Ctrl-C while Numba's dispatcher ran comes back as a SystemError: it is an
+                # interrupt, not a failure of the compiled code (which stays in use)
+                raise KeyboardInterrupt from None
+            # find (and raise) the error of the node that failed; if the step-by-step run
+            # succeeds, its result is as good as the compiled one, and the compiled code
+            # (which failed where the interpreter does not) is not used again
+            if discard is not None:
+                discard()
+            out = _run(steps, nslots, feed_slots, fetch_slots, feeds)
+            state["compiled"] = None
+            logger.warning("compiled plan failed (%s: %s); this plan runs in the "
+                           "interpreter from now on", type(e).__name__, e)
+            return out
 
     new = Plan()
     for attr in ("device", "ctx", "ops", "fed", "fetches", "writes_state"):
@@ -110,7 +103,7 @@ class TieredPlan(Plan):
     passes and the Numba compilation, a training loop pays once, on its second step.
     """
 
-    def __init__(self, session, plan: Plan, feed_values, passes, after: int):
+    def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize):
         super().__init__()
         for attr in ("device", "ctx", "ops", "fed", "fetches", "writes_state"):
             setattr(self, attr, getattr(plan, attr))
@@ -122,6 +115,7 @@ class TieredPlan(Plan):
         self.slot_of = {}
         self.original = plan
         self._args = (session, [_Shape(v) for v in feed_values], passes)
+        self._optimize = optimize           # the pipeline's optimize(session, plan, ...)
         self._optimized = None
         calls = {"n": 0}
         steps, nslots = plan.steps, plan.nslots
@@ -131,21 +125,19 @@ class TieredPlan(Plan):
             opt = self._optimized
             if opt is not None:
                 return opt(*feeds)
+            trace = current_trace()
             calls["n"] += 1
-            if calls["n"] >= after and _session._TRACE is None:
+            if calls["n"] >= after and trace is None:
                 return self.optimized()(*feeds)
-            if _session._TRACE is not None:
-                return _traced(steps, nslots, feed_slots, fetch_slots, feeds, _session._TRACE)
-            return _interpret(steps, nslots, feed_slots, fetch_slots, feeds)
+            return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
         self.steps = [(run_tiered, tuple(range(nfeeds)), slice(nfeeds, nfeeds + nout), {},
                        None)]
 
     def optimized(self):
         """Optimise now (once); the step function of the optimised plan."""
         if self._optimized is None:
-            from . import optimize
             session, shapes, passes = self._args
-            plan = optimize(session, self.original, shapes, passes)
+            plan = self._optimize(session, self.original, shapes, passes)
             self._plan = plan
             self._optimized = plan.steps[0][0]
         return self._optimized

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 import numpy as np
 
+from ..plan import executor_for
 from . import loops
 from .emit_numba import Emitter
 from .ir import Node, Val
@@ -30,27 +32,25 @@ def _c(x):
 
 
 def _inplace_factory(session, var):
-    """A function returning the buffer to write ``var``'s next value into (see codegen.py)."""
-    owned = session.__dict__.setdefault("_compiler_owned", {})
-    store, staged = session._variables, session._staged
+    """A function returning a buffer to write ``var``'s next value into (see codegen.py).
+
+    The buffers are spares owned by this compiled plan, never the committed value: a buffer is
+    handed out only when nothing else refers to it (no committed or staged value is a view of
+    it, no caller holds it), so two spares alternate from step to step with no allocation, and
+    a run that fails or is interrupted after the write leaves the committed value untouched
+    (the write is staged and committed like any other assign)."""
+    spares: list = []
     shape, dtype = tuple(var.attrs["shape"]), var.attrs["dtype"]
+    refs = sys.getrefcount
 
     def buffer():
-        base = owned.get(var)
-        cur = staged.get(var)
-        if cur is None:
-            cur = store.get(var)
-        if base is not None and cur is not None and cur.base is base:
-            shared = False
-            for d in (store, staged):
-                for k, o in d.items():
-                    if k is not var and (o is base or getattr(o, "base", None) is base):
-                        shared = True
-            if not shared:
-                return base
-        base = np.empty(shape, dtype)
-        owned[var] = base
-        return base
+        for i in range(len(spares)):
+            if refs(spares[i]) == 2:            # the list and this call: nobody else
+                return spares[i]
+        b = np.empty(shape, dtype)
+        if len(spares) < 3:
+            spares.append(b)
+        return b
     return buffer
 
 
@@ -126,7 +126,6 @@ def _dt(v: Val) -> str:
 
 
 def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
-    from .codegen import python_step
     if n.kind == "const":
         name = f"K{n.id}"
         env[name] = n.value
@@ -216,3 +215,15 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         else:
             call.append(f"{name} = r{k}[{j}]")
     return lines, call
+
+
+def python_step(n: Node, session, device):
+    """The callable that runs a node left to Python (the interpreter's executor)."""
+    if n.kind == "const":
+        return (lambda v=n.value: v), {}
+    if n.kind == "graph":
+        return executor_for(n.op, session, n.op.device or device)
+    if n.kind == "fused":
+        from .fusion import cpu_kernel
+        return cpu_kernel(n)
+    return (n.prim.kernels.get(device.type) or n.prim.impl), n.params

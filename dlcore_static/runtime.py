@@ -1,0 +1,118 @@
+"""Running plan steps: the one loop every static execution path uses.
+
+A plan's steps are tuples ``(fn, in_slots, out, params, op)`` (``plan.py``).  ``run_steps``
+executes them over a list of value slots::
+
+    for fn, ins, out, params, op in steps:
+        vals[out] = fn(*[vals[i] for i in ins], **params)
+
+It is used by the Session's interpreter, by the sub-plans of ``cond`` branches and loop bodies,
+by the compiler's runner (the optimised steps, the tiered plan before it is optimised, the
+step-by-step re-run that names a failing node) and by traced runs.
+
+Tracing (``RunMetadata``): ``traced(stats)`` makes the current thread's runs append
+``(node name, op type, seconds)`` per step to ``stats``, sub-plans included; a fused step of the
+compiler (an object with ``members``) is reported as the ops it contains, its time shared
+equally.  Steps whose ``op`` is None (device copies, the compiler's one-step wrapper) are not
+reported.  The trace is per thread, so a traced run in one thread does not trace another's.
+
+Errors: a kernel's exception becomes TensorFlow's executor error naming the node and the line
+that created it (``wrap_error``); ``OpError``s and non-``Exception``s (``KeyboardInterrupt``)
+pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+from .errors import InvalidArgumentError, OpError, UnimplementedError, node_suffix
+
+_local = threading.local()
+
+
+def current_trace() -> list | None:
+    """The stats list of the traced run executing in this thread, or None."""
+    return getattr(_local, "trace", None)
+
+
+@contextlib.contextmanager
+def traced(stats: list) -> Iterator[list]:
+    """Within the block, ``run_steps`` (without an explicit trace) appends to ``stats``."""
+    old = getattr(_local, "trace", None)
+    _local.trace = stats
+    try:
+        yield stats
+    finally:
+        _local.trace = old
+
+
+def run_steps(steps, vals: list, trace: list | None = None) -> None:
+    """Execute ``steps`` over ``vals`` (see the module docstring); ``trace``: a stats list."""
+    if trace is None:
+        op = None
+        try:
+            for fn, ins, out, params, op in steps:
+                # Arity-specialised calls: no argument list is built for the common cases.
+                if params:
+                    vals[out] = fn(*[vals[i] for i in ins], **params)
+                else:
+                    n = len(ins)
+                    if n == 2:
+                        vals[out] = fn(vals[ins[0]], vals[ins[1]])
+                    elif n == 1:
+                        vals[out] = fn(vals[ins[0]])
+                    elif n == 0:
+                        vals[out] = fn()
+                    else:
+                        vals[out] = fn(*[vals[i] for i in ins])
+        except BaseException as e:  # noqa: BLE001 - re-raised, naming the node
+            raise wrap_error(e, op) from None
+        return
+    perf = time.perf_counter
+    for fn, ins, out, params, op in steps:
+        t0 = perf()
+        try:
+            vals[out] = fn(*[vals[i] for i in ins], **params)
+        except BaseException as e:  # noqa: BLE001 - re-raised, naming the node
+            raise wrap_error(e, op) from None
+        dt = perf() - t0
+        members = getattr(op, "members", None)
+        if members:
+            for m in members:
+                trace.append((m.name, m.type, dt / len(members)))
+        elif op is not None:
+            trace.append((op.name, op.type, dt))
+
+
+def run_plan(plan, inputs) -> list:
+    """Run ``plan`` with ``inputs`` in its first slots (feeds, then captured values); return
+    the values of ``plan.fetch_slots`` (None for a fetched Operation).  Traced when the calling
+    run is (``traced``)."""
+    vals = [None] * plan.nslots
+    vals[:len(inputs)] = inputs
+    run_steps(plan.steps, vals, getattr(_local, "trace", None))
+    return [None if s is None else vals[s] for s in plan.fetch_slots]
+
+
+def wrap_error(e: BaseException, op) -> BaseException:
+    """Kernel errors become TensorFlow executor errors naming the node and where it was made."""
+    if isinstance(e, OpError) or not isinstance(e, Exception):
+        return e
+    if isinstance(e, NotImplementedError):
+        return UnimplementedError(None, op, f"{e}{node_suffix(op)}")
+    return InvalidArgumentError(None, op, f"{type(e).__name__}: {e}{node_suffix(op)}")
+
+
+def is_interrupt(e: BaseException) -> bool:
+    """True for ``KeyboardInterrupt``, also when a C extension (Numba's dispatcher) turned it
+    into a ``SystemError`` whose cause or context is the interrupt."""
+    seen = 0
+    while e is not None and seen < 8:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return False

@@ -1,0 +1,93 @@
+"""Where a Session keeps its variables' values, and how a run changes them all-or-nothing.
+
+Each ``Session`` owns one ``VariableStore`` (``sess.variables``): {VariableV2 op: value}.
+
+Validate-then-apply: an ``Assign`` executed during a run does not write the store; it *stages*
+the new value in the running thread's staging dict, which that run's reads consult first (so a
+read ordered after an assign sees it).  When the whole run succeeded the Session commits the
+staged values in one step; when anything failed (an error, ``KeyboardInterrupt``) it discards
+them.  A failed run therefore leaves every variable as it was, in every execution path (the
+interpreter, cond branches and loop bodies, the compiled plan, whose in-place updates write
+into a spare buffer that is only committed like any other staged value).
+
+Threads: staging is per thread, and the Session runs a plan that assigns while holding
+``store.lock`` from its first read to its commit, so two threads running ``assign_add`` on one
+variable never both read the old value (no lost update); plans that only read run without the
+lock and see committed values only.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class _Staging(threading.local):
+    def __init__(self):
+        self.staged: dict = {}
+
+
+class VariableStore:
+    """The committed values of a Session's variables and each thread's staged writes."""
+
+    def __init__(self):
+        self._values: dict = {}
+        self._local = _Staging()
+        self.lock = threading.RLock()
+
+    # -- committed values
+    def get(self, var, default=None):
+        """The committed value of ``var`` (its VariableV2 op), or ``default``."""
+        return self._values.get(var, default)
+
+    def set(self, var, value) -> None:
+        """Write a committed value directly (``Variable.load``, ``Saver.restore``)."""
+        with self.lock:
+            self._values[var] = value
+
+    def update(self, values: dict) -> None:
+        """Write several committed values at once (all or nothing: a dict update)."""
+        with self.lock:
+            self._values.update(values)
+
+    def __contains__(self, var) -> bool:
+        return var in self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def items(self) -> list:
+        return list(self._values.items())
+
+    def clear(self) -> None:
+        with self.lock:
+            self._values.clear()
+            self._local.staged.clear()
+
+    # -- one run's writes
+    def staging(self) -> dict:
+        """This thread's staging dict (executors keep a reference to the per-thread object
+        ``store.local`` and read ``.staged`` on each call)."""
+        return self._local.staged
+
+    @property
+    def local(self) -> _Staging:
+        return self._local
+
+    def current(self, var):
+        """What a read in this thread sees: the staged value, else the committed one."""
+        v = self._local.staged.get(var)
+        return self._values.get(var) if v is None else v
+
+    def commit(self) -> None:
+        staged = self._local.staged
+        if staged:
+            with self.lock:
+                self._values.update(staged)
+                staged.clear()
+
+    def discard(self) -> None:
+        self._local.staged.clear()
+
+    def in_use(self) -> list:
+        """Every value a run could still read: committed and this thread's staged ones."""
+        return list(self._values.values()) + list(self._local.staged.values())

@@ -1,0 +1,148 @@
+"""No import cycles between the modules of dlcore, dlcore_static and dlcore_eager.
+
+Every module is parsed with ``ast`` (nothing is imported): every ``import``/``from ... import``
+statement counts, including those inside functions, relative imports are resolved against the
+module's package, and ``from pkg import name`` counts as importing the submodule ``pkg.name``
+when that is a module (and as importing ``pkg`` itself otherwise).  The parent packages that
+Python initialises on the way (``import a.b.c`` runs ``a/__init__``) are not counted: a package's
+``__init__`` that re-exports its submodules would otherwise close a cycle with each of them.  The test fails, printing each cycle, when a strongly connected
+component of the import graph has more than one module.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("dlcore", "dlcore_static", "dlcore_eager")
+
+
+def _modules() -> dict[str, Path]:
+    mods: dict[str, Path] = {}
+    for pkg in PACKAGES:
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            rel = p.relative_to(ROOT).with_suffix("")
+            parts = list(rel.parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            mods[".".join(parts)] = p
+    return mods
+
+
+def _target(name: str, mods: dict) -> list[str]:
+    """``name`` if it is one of our modules (else nothing)."""
+    return [name] if name in mods else []
+
+
+def import_graph() -> dict[str, set[str]]:
+    mods = _modules()
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for mod, path in mods.items():
+        is_pkg = path.name == "__init__.py"
+        package = mod if is_pkg else mod.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    graph[mod].update(_target(a.name, mods))
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    if node.level > 1:
+                        base = base[:len(base) - (node.level - 1)]
+                    base_name = ".".join(base)
+                    src = f"{base_name}.{node.module}" if node.module else base_name
+                else:
+                    src = node.module or ""
+                for a in node.names:
+                    sub = f"{src}.{a.name}"
+                    if sub in mods:
+                        graph[mod].add(sub)             # from pkg import submodule
+                    else:
+                        graph[mod].update(_target(src, mods))   # a name defined in src
+        graph[mod].discard(mod)
+    return graph
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                    break
+                if w in on:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(sorted(comp))
+    return out
+
+
+def _a_cycle(comp: list[str], graph: dict[str, set[str]]) -> list[str]:
+    """One concrete cycle through the first module of ``comp`` (breadth-first)."""
+    members = set(comp)
+    start = comp[0]
+    prev = {start: None}
+    queue = [start]
+    while queue:
+        v = queue.pop(0)
+        for w in sorted(graph[v] & members):
+            if w == start:
+                path = [v]
+                while prev[path[-1]] is not None:
+                    path.append(prev[path[-1]])
+                return list(reversed(path)) + [start]
+            if w not in prev:
+                prev[w] = v
+                queue.append(w)
+    return comp
+
+
+def test_the_checker_finds_a_cycle_and_resolves_relative_imports():
+    g = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    comps = [c for c in strongly_connected(g) if len(c) > 1]
+    assert comps == [["a", "b", "c"]]
+    assert _a_cycle(comps[0], g) == ["a", "b", "c", "a"]
+    graph = import_graph()
+    # relative, function-level and "from pkg import submodule" imports are all edges
+    assert "dlcore_static.graph" in graph["dlcore_static.plan"]
+    assert "dlcore_static.compiler.ir" in graph["dlcore_static.compiler"]
+
+
+def test_no_import_cycles():
+    graph = import_graph()
+    bad = [c for c in strongly_connected(graph) if len(c) > 1]
+    msg = "\n".join(f"{len(c)} modules: {' -> '.join(_a_cycle(c, graph))}\n  all: {c}"
+                    for c in bad)
+    assert not bad, "import cycles:\n" + msg
