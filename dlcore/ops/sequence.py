@@ -161,3 +161,24 @@ def _affine_t(x, w, b):
     """``x W + b`` with TensorFlow's (in, out) kernel layout."""
     y = matmul(x, w)
     return y if b is None else add(y, b)
+
+
+def keras_lstm_gates(z, c, activation=tanh, recurrent_activation=sigmoid):
+    """Keras' LSTM update from ``z = x W + h U + b`` (gates i, f, c, o): returns ``(h', c')``
+    with ``c' = ra(f) c + ra(i) act(c~)``, ``h' = ra(o) act(c')``."""
+    i, f, g, o = (_chunk(z, k, 4) for k in range(4))
+    c2 = add(mul(recurrent_activation(f), c), mul(recurrent_activation(i), activation(g)))
+    return mul(recurrent_activation(o), activation(c2)), c2
+
+
+def keras_gru_cell(xz, h, u, activation=tanh, recurrent_activation=sigmoid):
+    """Keras' GRU (``reset_after=False``, gates z, r, h) from ``xz = x W + b``:
+    ``z = ra(x_z + h U_z)``, ``r = ra(x_r + h U_r)``, ``h~ = act(x_h + (r h) U_h)``,
+    ``h' = z h + (1 - z) h~``."""
+    n = aval_of(h).shape[-1]
+    hu = matmul(h, getitem(u, (Ellipsis, slice(0, 2 * n))))
+    z = recurrent_activation(add(_chunk(xz, 0, 3), _chunk(hu, 0, 2)))
+    r = recurrent_activation(add(_chunk(xz, 1, 3), _chunk(hu, 1, 2)))
+    hh = activation(add(_chunk(xz, 2, 3),
+                        matmul(mul(r, h), getitem(u, (Ellipsis, slice(2 * n, 3 * n))))))
+    return add(hh, mul(z, sub(h, hh)))

@@ -46,6 +46,21 @@ def _np_tf_gru(x, h, wg, bg, wc, bc):
     return (u * h + (1 - u) * c).astype(x.dtype)
 
 
+def _np_keras_lstm(z, c):
+    i, f, g, o = np.split(z, 4, axis=-1)
+    c2 = _sig(f) * c + _sig(i) * np.tanh(g)
+    return np.concatenate([_sig(o) * np.tanh(c2), c2], -1).astype(z.dtype)
+
+
+def _np_keras_gru(xz, h, u):
+    n = h.shape[-1]
+    x_z, x_r, x_h = np.split(xz, 3, axis=-1)
+    z = _sig(x_z + h @ u[:, :n])
+    r = _sig(x_r + h @ u[:, n:2 * n])
+    hh = np.tanh(x_h + (r * h) @ u[:, 2 * n:])
+    return (z * h + (1 - z) * hh).astype(h.dtype)
+
+
 def seq_rows(OpRow, U, B) -> list:
     B3, D, H = 2, 3, 4
     cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
@@ -84,4 +99,11 @@ def seq_rows(OpRow, U, B) -> list:
               (((B3, D), (B3, H), (D + H, 2 * H), (2 * H,), (D + H, H), (H,)),),
               ("real",) * 6, (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5,
               primitives=cell + ("concatenate", "sub")),
+        OpRow("keras_lstm_gates", "keras_lstm_gates",
+              lambda z, c: ops.concatenate(list(seq.keras_lstm_gates(z, c)), -1),
+              _np_keras_lstm, (((B3, 4 * H), (B3, H)),), ("real", "real"), (0, 1),
+              rtol=1e-4, atol=1e-5, primitives=cell),
+        OpRow("keras_gru_cell", "keras_gru_cell", seq.keras_gru_cell, _np_keras_gru,
+              (((B3, 3 * H), (B3, H), (H, 3 * H)),), ("real",) * 3, (0, 1, 2),
+              rtol=1e-4, atol=1e-5, primitives=cell + ("sub",)),
     ]

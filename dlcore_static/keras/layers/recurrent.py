@@ -1,0 +1,318 @@
+"""Keras sequence layers on the static engine: ``Embedding`` (``mask_zero``), ``Masking``,
+``SimpleRNN``, ``LSTM``, ``GRU`` (``return_sequences``, ``return_state``, ``go_backwards``,
+``initial_state``, masks), ``Bidirectional`` and ``TimeDistributed`` (``RepeatVector`` is in
+``core.py``).
+
+A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``):
+the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
+recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
+Keras' gate orders i, f, c, o and z, r, h, ``reset_after=False``, default recurrent activation
+``hard_sigmoid`` as in Keras 2.2 / tf.keras 1.x).  Where a mask says a step is padding, the
+state and the output keep their previous values (Keras' ``K.rnn``).  Masks travel beside the
+tensors in a weak table (``MASKS``): ``Embedding(mask_zero=True)`` and ``Masking`` set them, the
+recurrent layers read them, ``TimeDistributed`` passes them on.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from ... import functional_ops as _f
+from ...frontend import constant
+from .. import activations
+from ..engine import Layer
+
+#: output tensor -> its Keras mask (bool (batch, time)).
+MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _orthogonal(shape, dtype=None, gain: float = 1.0):
+    """Keras' ``orthogonal`` initializer: Q of a QR of a normal matrix."""
+    rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+    a = np.random.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    q = q if rows >= cols else q.T
+    return (gain * q[:rows, :cols]).reshape(shape).astype(dtype or np.float32)
+
+
+def _init(identifier):
+    return _orthogonal if identifier == "orthogonal" else identifier
+
+
+def _time_major(x):
+    return _ops.transpose(x, (1, 0) + tuple(range(2, x.aval.ndim)))
+
+
+def _reverse_time(x):
+    return _ops.getitem(x, (slice(None), slice(None, None, -1)))
+
+
+class Embedding(Layer):
+    """Integer ids (batch, T) -> vectors (batch, T, output_dim); ``mask_zero``: id 0 is
+    padding (its steps are masked for the layers after)."""
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, activity_regularizer=None,
+                 embeddings_constraint=None, mask_zero: bool = False, input_length=None,
+                 **kwargs):
+        if input_length is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length,) if isinstance(input_length, int) \
+                else tuple(input_length)
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = embeddings_initializer
+        self.embeddings_regularizer = embeddings_regularizer
+        self.mask_zero = mask_zero
+
+    def build(self, input_shape) -> None:
+        init = self.embeddings_initializer
+        if init == "uniform":
+            def init(shape, dtype=None):
+                return np.random.uniform(-0.05, 0.05, shape).astype(dtype or np.float32)
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          initializer=init,
+                                          regularizer=self.embeddings_regularizer)
+        self.built = True
+
+    def call(self, inputs):
+        ids = inputs if inputs.aval.dtype.kind in "iu" else _ops.cast(inputs, np.int64)
+        out = _seq.embedding(ids, self.embeddings)
+        if self.mask_zero:
+            MASKS[out] = _ops.not_equal(ids, 0)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+
+class Masking(Layer):
+    """Steps whose features all equal ``mask_value`` are masked (and zeroed)."""
+
+    def __init__(self, mask_value: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+
+    def call(self, inputs):
+        keep = _ops.greater(_ops.max_(_ops.cast(_ops.not_equal(inputs, self.mask_value),
+                                                inputs.aval.dtype), -1), 0)
+        out = _ops.mul(inputs, _ops.cast(_ops.expand_dims(keep, -1), inputs.aval.dtype))
+        MASKS[out] = keep
+        return out
+
+
+class _Recurrent(Layer):
+    _gates = 1
+    _states = 1
+
+    def __init__(self, units: int, activation="tanh", recurrent_activation="hard_sigmoid",
+                 use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 unroll: bool = False, **kwargs):
+        if dropout or recurrent_dropout or stateful:
+            raise NotImplementedError(f"{type(self).__name__}: dropout, recurrent_dropout and "
+                                      "stateful are not supported")
+        self._config = dict(units=units, activation=activation,
+                            recurrent_activation=recurrent_activation, use_bias=use_bias,
+                            kernel_initializer=kernel_initializer,
+                            recurrent_initializer=recurrent_initializer,
+                            bias_initializer=bias_initializer,
+                            unit_forget_bias=unit_forget_bias,
+                            return_sequences=return_sequences, return_state=return_state,
+                            go_backwards=go_backwards)
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.inits = (kernel_initializer, recurrent_initializer, bias_initializer)
+        self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
+        self.unit_forget_bias = unit_forget_bias
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+
+    def build(self, input_shape) -> None:
+        d, g = int(input_shape[-1]), self._gates * self.units
+        self.kernel = self.add_weight("kernel", (d, g), initializer=_init(self.inits[0]),
+                                      regularizer=self.regs[0])
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, g),
+                                                initializer=_init(self.inits[1]),
+                                                regularizer=self.regs[1])
+        self.bias = None
+        if self.use_bias:
+            init = self.inits[2]
+            if self._gates == 4 and self.unit_forget_bias:
+                n = self.units
+
+                def init(shape, dtype=None):
+                    b = np.zeros(shape, dtype or np.float32)
+                    b[n:2 * n] = 1.0
+                    return b
+            self.bias = self.add_weight("bias", (g,), initializer=init,
+                                        regularizer=self.regs[2])
+        self.built = True
+
+    def _step(self, xw_t, states):
+        raise NotImplementedError
+
+    def call(self, inputs, mask=None, initial_state=None, training=None):
+        if inputs.aval.ndim != 3 or inputs.aval.shape[1] is None:
+            raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, "
+                             f"features) with known timesteps, got {inputs.shape}")
+        mask = MASKS.get(inputs) if mask is None else mask
+        T = int(inputs.aval.shape[1])
+        x = _time_major(inputs)                                   # (T, B, D)
+        m = None if mask is None else _ops.transpose(mask, (1, 0))
+        if self.go_backwards:
+            x = _ops.getitem(x, (slice(None, None, -1),))
+            m = None if m is None else _ops.getitem(m, (slice(None, None, -1),))
+        d = x.aval.shape[-1]
+        xw = _ops.matmul(_ops.reshape(x, (-1, d)), self.kernel)
+        if self.bias is not None:
+            xw = _ops.add(xw, self.bias)
+        xw = _ops.reshape(xw, (T, -1, self._gates * self.units))
+        x0 = _f.read(xw, constant(np.int32(0)))
+        zero = _ops.mul(_ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1)))),
+                        constant(np.zeros((self.units,), x0.aval.dtype)))
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
+            ([initial_state] if initial_state is not None else [zero] * self._states)
+        seq = [_f.zeros_rows(T, zero)] if self.return_sequences else []
+
+        def step(t, vs):
+            old = vs[:self._states]
+            new = list(self._step(_f.read(xw, t), old))
+            if m is not None:
+                keep = _ops.expand_dims(_f.read(m, t), -1)
+                new = [_ops.where(keep, a, b) for a, b in zip(new, old)]
+            return new + ([_f.write(vs[-1], t, new[0])] if self.return_sequences else [])
+
+        res = _f._loop(T, False, step, states + seq, "while")
+        final = res[:self._states]
+        out = _time_major(res[-1]) if self.return_sequences else final[0]
+        if self.return_sequences and mask is not None:
+            MASKS[out] = mask
+        return [out] + final if self.return_state else out
+
+    def compute_output_shape(self, input_shape):
+        out = (input_shape[0], input_shape[1], self.units) if self.return_sequences else \
+            (input_shape[0], self.units)
+        if self.return_state:
+            return [out] + [(input_shape[0], self.units)] * self._states
+        return out
+
+
+class SimpleRNN(_Recurrent):
+    """``h' = act(x W + h U + b)``."""
+
+    def __init__(self, units: int, activation="tanh", **kwargs):
+        kwargs.pop("recurrent_activation", None)
+        super().__init__(units, activation, **kwargs)
+
+    def _step(self, xw_t, states):
+        h = self.activation(_ops.add(xw_t, _ops.matmul(states[0], self.recurrent_kernel)))
+        return (h,)
+
+
+class LSTM(_Recurrent):
+    """Keras' LSTM: states [h, c]; gates i, f, c, o."""
+
+    _gates = 4
+    _states = 2
+
+    def _step(self, xw_t, states):
+        h, c = states
+        z = _ops.add(xw_t, _ops.matmul(h, self.recurrent_kernel))
+        return _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
+
+
+class GRU(_Recurrent):
+    """Keras' GRU (``reset_after=False``): gates z, r, h."""
+
+    _gates = 3
+
+    def __init__(self, units: int, *args, reset_after: bool = False, **kwargs):
+        if reset_after:
+            raise NotImplementedError("GRU: reset_after=True is not supported")
+        super().__init__(units, *args, **kwargs)
+
+    def _step(self, xw_t, states):
+        return (_seq.keras_gru_cell(xw_t, states[0], self.recurrent_kernel, self.activation,
+                                    self.recurrent_activation),)
+
+
+class Bidirectional(Layer):
+    """A recurrent layer run forwards and (a copy) backwards; outputs merged by
+    ``merge_mode`` ('concat', 'sum', 'mul', 'ave' or None for a list)."""
+
+    def __init__(self, layer, merge_mode: str | None = "concat", weights=None,
+                 backward_layer=None, **kwargs):
+        if merge_mode not in ("sum", "mul", "ave", "concat", None):
+            raise ValueError(f'Invalid merge mode. Merge mode should be one of {{"sum", "mul", '
+                             f'"ave", "concat", None}}')
+        super().__init__(name=kwargs.pop("name", f"bidirectional_{layer.name}"), **kwargs)
+        cfg = dict(layer._config)
+        self.forward_layer = layer
+        layer.name = "forward_" + layer.name
+        cfg["go_backwards"] = not cfg["go_backwards"]
+        self.backward_layer = backward_layer or type(layer)(
+            name="backward_" + layer.name[len("forward_"):], **cfg)
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    def call(self, inputs, mask=None, initial_state=None, training=None):
+        f = self.forward_layer(inputs)
+        b = self.backward_layer(inputs)
+        self._weights[:] = self.forward_layer._weights + self.backward_layer._weights
+        fs, bs = (f[1:], b[1:]) if self.return_state else ([], [])
+        f, b = (f[0], b[0]) if self.return_state else (f, b)
+        if self.return_sequences:
+            b = _reverse_time(b)
+        if self.merge_mode == "concat":
+            out = _ops.concatenate([f, b], -1)
+        elif self.merge_mode == "sum":
+            out = _ops.add(f, b)
+        elif self.merge_mode == "mul":
+            out = _ops.mul(f, b)
+        elif self.merge_mode == "ave":
+            out = _ops.mul(_ops.add(f, b), 0.5)
+        else:
+            out = [f, b]
+        outs = out if isinstance(out, list) else [out]
+        return outs + list(fs) + list(bs) if self.return_state or self.merge_mode is None \
+            else out
+
+
+class TimeDistributed(Layer):
+    """Apply ``layer`` to every time step: (batch, T, ...) -> (batch, T, ...)."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(name=kwargs.pop("name", f"time_distributed_{layer.name}"), **kwargs)
+        self.layer = layer
+
+    def call(self, inputs, training=None):
+        T = inputs.aval.shape[1]
+        inner = _ops.reshape(inputs, (-1,) + tuple(inputs.aval.shape[2:]))
+        y = self.layer(inner)
+        self._weights[:] = self.layer._weights
+        out = _ops.reshape(y, (-1, T) + tuple(y.aval.shape[1:]))
+        if inputs in MASKS:
+            MASKS[out] = MASKS[inputs]
+        return out
+
+
+__all__ = ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
+           "Bidirectional", "TimeDistributed"]

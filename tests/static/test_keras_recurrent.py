@@ -1,0 +1,113 @@
+"""Keras sequence layers on the static engine against NumPy written from Keras' equations
+(weights read back with get_weights): LSTM/GRU/SimpleRNN with return_sequences, return_state,
+go_backwards and masks from Embedding(mask_zero); Bidirectional, TimeDistributed,
+RepeatVector, Masking; a model trains (loss goes down)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore_static.keras import backend as K
+from dlcore_static.keras.layers import Dense, RepeatVector
+from dlcore_static.keras.layers import recurrent as R
+from dlcore_static.keras.models import Model, Sequential
+
+
+def _hsig(x):
+    return np.clip(0.2 * x + 0.5, 0, 1)
+
+
+def _np_keras(kind, x, w, mask=None, backwards=False):
+    """x (B, T, D); returns (sequence outputs, final states) as Keras computes them."""
+    k, u, b = w
+    B, T, _ = x.shape
+    n = u.shape[0]
+    h = np.zeros((B, n))
+    c = np.zeros((B, n))
+    outs = []
+    steps = range(T - 1, -1, -1) if backwards else range(T)
+    for t in steps:
+        xw = x[:, t] @ k + b
+        if kind == "LSTM":
+            z = xw + h @ u
+            i, f, g, o = np.split(z, 4, -1)
+            c2 = _hsig(f) * c + _hsig(i) * np.tanh(g)
+            h2 = _hsig(o) * np.tanh(c2)
+        elif kind == "GRU":
+            xz, xr, xh = np.split(xw, 3, -1)
+            zt = _hsig(xz + h @ u[:, :n])
+            r = _hsig(xr + h @ u[:, n:2 * n])
+            hh = np.tanh(xh + (r * h) @ u[:, 2 * n:])
+            h2, c2 = zt * h + (1 - zt) * hh, c
+        else:
+            h2, c2 = np.tanh(xw + h @ u), c
+        if mask is not None:
+            m = mask[:, t:t + 1]
+            h2, c2 = np.where(m, h2, h), np.where(m, c2, c)
+        h, c = h2, c2
+        outs.append(h)
+    return np.stack(outs, 1), (h, c)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+@pytest.mark.parametrize("backwards", [False, True])
+def test_recurrent_layer_with_mask_matches_numpy(kind, backwards):
+    ids = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])
+    from dlcore_static.keras import Input
+    inp = Input(shape=(5,), dtype="int32")
+    emb = R.Embedding(10, 3, mask_zero=True)
+    layer = getattr(R, kind)(4, return_sequences=True, return_state=True,
+                             go_backwards=backwards)
+    outs = layer(emb(inp))
+    model = Model(inp, outs)
+    got = model.predict(ids)
+    E = emb.get_weights()[0]
+    w = layer.get_weights()
+    ref, (h, c) = _np_keras(kind, E[ids], w, ids != 0, backwards)
+    np.testing.assert_allclose(got[0], ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], h, rtol=1e-5, atol=1e-6)
+    if kind == "LSTM":
+        np.testing.assert_allclose(got[2], c, rtol=1e-5, atol=1e-6)
+        assert np.all(w[2][4:8] == 1.0)              # unit_forget_bias
+
+
+def test_bidirectional_timedistributed_repeatvector_masking_and_training():
+    from dlcore_static.keras import Input
+    x = np.random.default_rng(0).standard_normal((6, 4, 3)).astype(np.float32)
+    x[:, 3] = 0.0
+    inp = Input(shape=(4, 3))
+    masked = R.Masking(0.0)(inp)
+    bi = R.Bidirectional(R.SimpleRNN(2, return_sequences=True), merge_mode="concat")
+    y = bi(masked)
+    td = R.TimeDistributed(Dense(1))(y)
+    model = Model(inp, td)
+    got = model.predict(x)
+    assert got.shape == (6, 4, 1)
+    wf, wb, wd = bi.forward_layer.get_weights(), bi.backward_layer.get_weights(), \
+        model.layers[-1].get_weights()
+    mask = np.any(x != 0, -1)
+    f, _ = _np_keras("SimpleRNN", x, wf, mask)
+    b, _ = _np_keras("SimpleRNN", x, wb, mask, backwards=True)
+    ref = np.concatenate([f, b[:, ::-1]], -1) @ wd[0] + wd[1]
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+    rep = Model(inp, RepeatVector(2)(R.LSTM(3)(inp))).predict(x)
+    assert rep.shape == (6, 2, 3) and np.allclose(rep[:, 0], rep[:, 1])
+    model.compile("adam", "mse")
+    target = np.ones((6, 4, 1), np.float32)
+    before = model.evaluate(x, target, verbose=0)
+    model.fit(x, target, epochs=20, verbose=0)
+    assert model.evaluate(x, target, verbose=0) < before
+
+
+def test_sequential_lstm_classifier_and_errors():
+    model = Sequential([R.Embedding(50, 8, input_length=7), R.LSTM(6), Dense(1)])
+    model.compile("adam", "mse")
+    ids = np.random.default_rng(1).integers(0, 50, (5, 7))
+    assert model.predict(ids).shape == (5, 1)
+    with pytest.raises(ValueError, match="Invalid merge mode"):
+        R.Bidirectional(R.LSTM(2), merge_mode="max")
+    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
+        R.LSTM(2, recurrent_dropout=0.5)
+    _ = (tf, K)
