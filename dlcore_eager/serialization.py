@@ -92,6 +92,13 @@ class _Writer:
             return obj
         if isinstance(obj, np.generic):
             return obj.item()
+        from .nn.module import Module
+        if isinstance(obj, Module):
+            raise TypeError(f"dlcore_eager.save: saving a whole nn.Module "
+                            f"({type(obj).__name__}) needs pickle, which dlcore never uses "
+                            "(loading a pickle can run any code). Save its weights instead: "
+                            "torch.save(model.state_dict(), PATH), and later "
+                            "model.load_state_dict(torch.load(PATH))")
         raise TypeError(f"dlcore_eager.save: cannot save an object of type {type(obj).__name__} "
                         "(only tensors, arrays, dicts, lists, tuples, strings and numbers; "
                         "dlcore_eager never pickles)")

@@ -8,11 +8,21 @@ instead of stacking samples one by one (same result, much less Python work).
 """
 
 from .dataloader import DataLoader, default_collate
-from .dataset import Dataset, Subset, TensorDataset, random_split
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
+                      TensorDataset, random_split)
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                      SubsetRandomSampler, WeightedRandomSampler)
+from .workers import WorkerInfo, get_worker_info
 
 __all__ = [
            "BatchSampler",
+           "ChainDataset",
+           "ConcatDataset",
+           "IterableDataset",
+           "SubsetRandomSampler",
+           "WeightedRandomSampler",
+           "WorkerInfo",
+           "get_worker_info",
            "DataLoader",
            "Dataset",
            "RandomSampler",

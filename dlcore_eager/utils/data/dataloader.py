@@ -1,16 +1,21 @@
 """``DataLoader``: mini-batches from a dataset (``batch_size=1``, ``shuffle=False``,
 ``drop_last=False``, ``collate_fn=default_collate``, ``generator=`` for reproducible shuffling).
-Work happens in the calling process (``num_workers`` is accepted and ignored)."""
+``num_workers=0`` loads in the calling thread; ``num_workers > 0`` uses worker threads with
+PyTorch's API (``worker_init_fn``, ``get_worker_info``, ``prefetch_factor``,
+``persistent_workers``; see workers.py for why threads, not processes).  An unknown keyword
+argument is a TypeError, as in PyTorch."""
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import numpy as np
 
 from ...tensor import Tensor
-from .dataset import TensorDataset
+from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from . import workers as W
 
 
 def default_collate(batch):
@@ -23,8 +28,14 @@ def default_collate(batch):
         return stack(batch, 0)
     if isinstance(elem, np.ndarray):
         return tensor(np.stack(batch))
-    if isinstance(elem, (numbers.Number, np.generic)):
+    if isinstance(elem, bool):
         return tensor(batch)
+    if isinstance(elem, float):                    # PyTorch: Python floats -> float64
+        return tensor(batch, dtype=np.float64)
+    if isinstance(elem, int):                      # and ints -> int64
+        return tensor(batch, dtype=np.int64)
+    if isinstance(elem, (numbers.Number, np.generic)):
+        return tensor(np.asarray(batch))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, dict):
@@ -44,7 +55,39 @@ class DataLoader:
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
                  sampler=None, batch_sampler=None, num_workers: int = 0, collate_fn=None,
                  pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
-                 worker_init_fn=None, generator=None, **kwargs) -> None:
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True) -> None:
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        self.dataset = dataset
+        self.num_workers = num_workers
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else \
+            prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.worker_init_fn = worker_init_fn
+        self.pin_memory, self.timeout = pin_memory, timeout
+        self.generator = generator
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            if shuffle not in (None, False):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle "
+                                 f"option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler "
+                                 f"option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -56,32 +99,75 @@ class DataLoader:
         elif batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
-        self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = drop_last
-        self.num_workers = num_workers
-        self.generator = generator
-        if sampler is None:
+        if sampler is None and not self._iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else \
                 SequentialSampler(dataset)
         self.sampler = sampler
-        if batch_size is not None and batch_sampler is None:
+        if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
         self._default_collate = collate_fn is None
         self.collate_fn = collate_fn or default_collate
+        self._pool = None
 
+    # ---------------------------------------------------------------- iteration
     def __iter__(self):
+        if self.num_workers == 0:
+            return self._serial()
+        return self._threaded()
+
+    def _serial(self):
+        if self._iterable:
+            yield from self._stream_batches()
+            return
         if self.batch_sampler is None:
             for i in self.sampler:
                 yield self.dataset[i]
             return
-        fast = self._default_collate and type(self.dataset) is TensorDataset
         for idx in self.batch_sampler:
-            if fast:
-                yield self._gather(idx)
+            yield self._fetch(idx)
+
+    def _fetch(self, idx):
+        if self._default_collate and type(self.dataset) is TensorDataset:
+            return self._gather(idx)
+        return self.collate_fn([self.dataset[i] for i in idx])
+
+    def _stream_batches(self):
+        """Batches of an IterableDataset (samples grouped by batch_size, then collated)."""
+        it = iter(self.dataset)
+        if self.batch_size is None:
+            yield from it
+            return
+        while True:
+            chunk = list(itertools.islice(it, self.batch_size))
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield self.collate_fn(chunk)
+
+    def _threaded(self):
+        from ...creation import _rng
+        base_seed = int(_rng(self.generator).integers(0, 2 ** 63 - 1))
+        pool = self._pool
+        if pool is None:
+            pool = W.WorkerPool(self, base_seed)
+            if self.persistent_workers:
+                self._pool = pool
+        else:
+            pool.reseed(base_seed)
+        prefetch = self.prefetch_factor * self.num_workers
+        try:
+            if self._iterable:
+                yield from W.iterable_batches(pool, self._stream_batches, self.prefetch_factor)
+            elif self.batch_sampler is None:
+                yield from W.map_batches(pool, self.sampler, lambda i: self.dataset[i],
+                                         prefetch)
             else:
-                yield self.collate_fn([self.dataset[i] for i in idx])
+                yield from W.map_batches(pool, self.batch_sampler, self._fetch, prefetch)
+        finally:
+            if not self.persistent_workers:
+                pool.shutdown()
 
     def _gather(self, idx: list):
         """A TensorDataset batch in one gather per tensor (the same values as stacking, in new
@@ -93,6 +179,11 @@ class DataLoader:
             return self.collate_fn([self.dataset[i] for i in idx])
 
     def __len__(self) -> int:
+        if self._iterable:
+            n = len(self.dataset)        # TypeError when the stream has no length, as PyTorch
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is None:
             return len(self.sampler)
         return len(self.batch_sampler)

@@ -81,3 +81,30 @@ def random_split(dataset, lengths, generator=None):
         out.append(Subset(dataset, perm[start:start + k]))
         start += k
     return out
+
+
+class IterableDataset(Dataset):
+    """A dataset that is a stream: it defines ``__iter__`` (no indexing, no sampler).  With
+    ``num_workers > 0`` each worker iterates its own ``iter(dataset)``; use
+    ``get_worker_info()`` inside ``__iter__`` to give each worker its share, as in PyTorch."""
+
+    def __iter__(self):
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: it is iterated, not "
+                        "indexed")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other."""
+
+    def __init__(self, datasets) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d

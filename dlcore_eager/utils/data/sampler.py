@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 
 class Sampler:
     def __iter__(self) -> Iterator[int]:
@@ -67,3 +69,53 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices, in a random order."""
+
+    def __init__(self, indices, generator=None) -> None:
+        self.indices = list(indices)
+        self.generator = generator
+
+    def __iter__(self):
+        from ...creation import _rng
+        perm = _rng(self.generator).permutation(len(self.indices))
+        return iter([self.indices[i] for i in perm.tolist()])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True,
+                 generator=None) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or \
+                num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        w = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights,
+                       dtype=np.float64).reshape(-1)
+        if w.ndim != 1 or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
+            raise ValueError("weights should be a 1-D sequence of non-negative finite numbers "
+                             "with a positive sum")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        self.weights = w
+        self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
+
+    def __iter__(self):
+        from ...creation import _rng
+        p = self.weights / self.weights.sum()
+        idx = _rng(self.generator).choice(len(p), self.num_samples, replace=self.replacement,
+                                          p=p)
+        return iter(idx.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
