@@ -94,7 +94,7 @@ def reduce(export, ns, name):
         ax = M._axis(axis, reduction_indices)
         if export.prim is None:
             return M._scoped(tf_type, name, lambda x: fn(x, ax, kd), input_tensor)
-        return M._named(lambda x: fn(x, ax, kd), name, input_tensor)
+        return M._named(lambda x: fn(x, ax, kd), name, input_tensor, op_type=tf_type)
     return f
 
 

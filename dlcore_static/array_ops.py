@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
+from .errors import reraise_with_node
 from .frontend import constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .math_ops import _args, _named, _same_dtype, _scoped
@@ -94,7 +96,10 @@ def reshape(tensor, shape, name: str | None = None) -> Tensor:
 def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) -> Tensor:
     first = len(get_default_graph()._ops)
     x = _args(a)[0]
-    out = _ops.transpose(x, None if perm is None else tuple(int(p) for p in perm))
+    try:
+        out = _ops.transpose(x, None if perm is None else tuple(int(p) for p in perm))
+    except ShapeError as e:
+        reraise_with_node(e, name, "Transpose", [x])
     if out is x:
         out = _ops.identity(x)
     return rename(out, name, first)
@@ -113,7 +118,7 @@ def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
 
 def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
     a = axis if axis is not None else dim
-    return _named(lambda x: _ops.expand_dims(x, int(a)), name, input)
+    return _named(lambda x: _ops.expand_dims(x, int(a)), name, input, op_type="ExpandDims")
 
 
 def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:

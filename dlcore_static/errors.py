@@ -49,3 +49,23 @@ def node_suffix(op) -> str:
     if op is None:
         return ""
     return f"\n\t [[node {op.name} (defined at {op.defined_at}) ]]"
+
+
+def reraise_with_node(err: Exception, node: str, op_type: str, inputs) -> None:
+    """Re-raise a core ShapeError/DTypeError raised while building a node, keeping its class
+    (ValueError/TypeError, and IndexError for an axis out of range) but naming the node, its
+    type, the real input shapes and the user's file:line, as TensorFlow does at build time."""
+    from dlcore.errors import format_shape
+
+    from .graph import _user_frame
+    text = str(err)
+    core_op = getattr(err, "op", None)
+    marker = f" for '{core_op}'"
+    body = text.split(marker)[0] if core_op and marker in text else text
+    shapes = ", ".join(format_shape(getattr(getattr(t, "aval", None), "shape", None))
+                       for t in inputs)
+    new = type(err).__new__(type(err))
+    Exception.__init__(new, f"{body} for '{node}' (op: '{op_type}') with input shapes: "
+                            f"{shapes}.\n(node '{node}' defined at {_user_frame()})")
+    new.__dict__.update(err.__dict__)
+    raise new from None

@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError
 
 from . import dtypes as _dtypes
+from .errors import reraise_with_node
 from .frontend import rename, to_tensor
 from .graph import Tensor, get_default_graph
 
@@ -66,15 +68,28 @@ def _named(fn, name, *xs, op_type: str | None = None, **kw):
             prim = PRIMITIVES.get(fn.__name__)
             op_type = type_name(prim) if prim is not None else fn.__name__
         _same_dtype(op_type, args)
-    return rename(fn(*args, **kw), name, first)
+    try:
+        out = fn(*args, **kw)
+    except ShapeError as e:
+        if "\n(node '" in str(e):
+            raise
+        node = name or op_type or getattr(fn, "__name__", "op")
+        reraise_with_node(e, node, op_type or node, args)
+    return rename(out, name, first)
 
 
 def _scoped(scope: str, name, fn, *xs, **kw):
     """A composite (several primitives) under a name scope; the last node gets the name."""
     g = get_default_graph()
     first = len(g._ops)
+    args = _args(*xs)
     with g.name_scope(name or scope):
-        out = fn(*_args(*xs), **kw)
+        try:
+            out = fn(*args, **kw)
+        except ShapeError as e:
+            if "\n(node '" in str(e):
+                raise
+            reraise_with_node(e, name or scope, scope, args)
     return rename(out, name or scope, first) if name else out
 
 
@@ -82,7 +97,18 @@ def _scoped(scope: str, name, fn, *xs, **kw):
 # add, subtract, multiply, pow, maximum, exp, tanh, ... and their aliases are generated from the
 # ops' definition blocks in dlcore (see dlcore_static._api); what is here needs more than one
 # primitive's convention.
-def divide(x, y, name=None): return _named(_ops.div, name, x, y, op_type="RealDiv")
+def divide(x, y, name=None):
+    """``x / y``: TF1's truediv, where integers divide as floats: float32 for 8/16-bit, float64
+    for 32/64-bit integers (``tf.constant(3) / 2`` is a float64 1.5)."""
+    a, b = _args(x, y)
+    dts = [t.aval.dtype if isinstance(t, Tensor) else None for t in (a, b)]
+    ints = [d for d in dts if d is not None]
+    if ints and all(d.kind in "iu" for d in ints) and len(set(ints)) == 1 and all(
+            d is not None or (isinstance(t, int) and not isinstance(t, bool))
+            for d, t in zip(dts, (a, b))):
+        ft = np.float32 if ints[0].itemsize <= 2 else np.float64
+        a, b = (_ops.cast(t, ft) if isinstance(t, Tensor) else float(t) for t in (a, b))
+    return _named(_ops.div, name, a, b, op_type="RealDiv")
 
 
 def rsqrt(x, name=None):

@@ -365,9 +365,9 @@ def _convert_feed_value(v, t: Tensor, key):
         raise TypeError(f"Type of feed value {v!r} with type {type(v)!r} is not compatible with "
                         f"Tensor type {_dtypes.as_dtype(dt)!r}. Try explicitly setting the type "
                         "of the feed tensor to a larger type (e.g. int64).") from None
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"Cannot convert the value fed for Tensor {t.name!r} to "
-                         f"{dt.name}: {e}") from None
+    except (TypeError, ValueError) as e:       # TF1 keeps the class: object() -> TypeError
+        raise type(e)(f"Cannot convert the value fed for Tensor {t.name!r} to "
+                      f"{dt.name}: {e}") from None
 
 
 # ============================================================================ simple executors

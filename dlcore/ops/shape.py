@@ -180,7 +180,8 @@ expand_dims_p = Primitive(
 def expand_dims(x, axis):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     nd = aval_of(x).ndim + len(axes)
-    axes = tuple(sorted(_rules.normalize_axis("expand_dims", int(a), nd) for a in axes))
+    axes = tuple(sorted(_rules.normalize_axis("expand_dims", int(a), nd, aval_of(x).shape)
+                        for a in axes))
     if not axes:
         return x
     return bind(expand_dims_p, x, axes=axes)
