@@ -163,10 +163,13 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 
 
 def from_dlpack(obj) -> Tensor:
-    """Zero-copy import of any DLPack-capable CPU array (NumPy, PyTorch, JAX, ...)."""
+    """Zero-copy import of any DLPack producer (NumPy, PyTorch, JAX, CuPy, ...) or legacy
+    DLPack capsule (``torch.utils.dlpack.to_dlpack``), CPU or CUDA (``dlcore.io.dlpack``)."""
     if isinstance(obj, Tensor):
         return obj
-    return from_numpy(np.from_dlpack(obj))
+    from dlcore.io.dlpack import import_buffer
+    buf = import_buffer(obj)
+    return from_numpy(buf) if isinstance(buf, np.ndarray) else Tensor._wrap(buf)
 
 
 def _legacy_construct(dtype: D.dtype, device, args, kwargs) -> Tensor:

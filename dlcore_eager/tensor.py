@@ -255,8 +255,21 @@ class Tensor:
         return self._buf
 
     def __array__(self, dtype=None, copy=None):
-        buf = self._buf if type(self._buf) is _ndarray else to_device(self._buf, CPU)
-        return buf if dtype is None else buf.astype(dtype)
+        """NumPy 2's protocol: ``copy=None`` shares memory when it can, ``copy=True`` always
+        copies (``np.array(t)``, ``np.copy(t)``), ``copy=False`` refuses when a copy is needed
+        (another dtype, or a CUDA tensor: read into host memory).  Like PyTorch, a tensor that
+        requires grad refuses (``t.detach()`` first)."""
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        on_host = type(self._buf) is _ndarray
+        needs_copy = not on_host or (dtype is not None and np.dtype(dtype) != self._buf.dtype)
+        if copy is False and needs_copy:
+            raise ValueError("Unable to avoid copy while creating an array as requested.")
+        buf = self._buf if on_host else to_device(self._buf, CPU)
+        if dtype is not None and np.dtype(dtype) != buf.dtype:
+            return buf.astype(dtype)
+        return buf.copy() if copy and on_host else buf
 
     def item(self):
         if self.numel() != 1:
@@ -270,10 +283,29 @@ class Tensor:
         return buf.tolist()
 
     def __dlpack__(self, *args, **kwargs):
+        if type(self._buf) is not _ndarray:             # CUDA: a capsule made by dlcore.io.dlpack
+            from dlcore.io.dlpack import export_cuda
+            return export_cuda(self._buf, self.device.index or 0)
         return self.numpy().__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
+        if type(self._buf) is not _ndarray:
+            return (2, self.device.index or 0)          # kDLCUDA
         return self.numpy().__dlpack_device__()
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """The CUDA Array Interface of a CUDA tensor (numba, CuPy, PyTorch read it)."""
+        if type(self._buf) is _ndarray:
+            raise AttributeError("Can't get __cuda_array_interface__ on non-CUDA tensor type: "
+                                 f"{self.type()} If CUDA data is required use tensor.cuda() to "
+                                 "copy tensor to device memory.")
+        if self._rg:
+            raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires "
+                               "grad. If gradients aren't required, use var.detach() to get "
+                               "Variable that doesn't require grad.")
+        from dlcore.io.dlpack import cuda_array_interface
+        return cuda_array_interface(self._buf)
 
     def __bool__(self) -> bool:
         n = self.numel()
