@@ -241,12 +241,7 @@ class Session:
             mapper = FetchMapper(self.graph, fetches)
             leaves = mapper.leaves
         for t, v in zip(fed, vals):
-            if v.ndim and t.op.attrs.get("unknown_rank"):
-                raise ValueError(
-                    f"Cannot feed value of shape {v.shape!r} for Tensor {t.name!r}: it was "
-                    "created with shape=None (unknown rank), which dlcore_static's shape rules "
-                    "treat as a scalar. Give the placeholder a shape (None for any size, e.g. "
-                    "shape=[None, 3]) to feed arrays.")
+            # shape=None (unknown rank) takes any array: see frontend.StaticFrontend.apply
             if not t.shape.is_compatible_with(v.shape):
                 raise ValueError(f"Cannot feed value of shape {v.shape!r} for Tensor "
                                  f"{t.name!r}, which has shape {str(t.shape)!r}")
