@@ -171,7 +171,10 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             if tuple(value._buf.shape) != tuple(self._buf.shape):
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._buf.shape)}' to a tensor of size "
+                                   f"'{list(self._buf.shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size")
             if value._buf.dtype != self._buf.dtype:
                 from ._tensor_ops import _TORCH_DTYPE_NAMES as names
                 a, b = value._buf.dtype.name, self._buf.dtype.name

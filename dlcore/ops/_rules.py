@@ -40,7 +40,9 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
 
 def normalize_axis(op: str, axis: int, ndim: int, shape=()) -> int:
     if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise AxisError(op, f"axis {axis} is out of range for a tensor of rank {ndim}", [shape])
+        n = max(ndim, 1)         # PyTorch's wording (a 0-d tensor counts as 1-d), both front ends
+        raise AxisError(op, f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
+                            f", but got {axis})", [shape])
     return axis % ndim if ndim else 0
 
 
