@@ -213,8 +213,9 @@ def _make_cond(g, pred, ctxs, outs, name: str) -> Operation:
     return op
 
 
-def _cond_factory(op: Operation, session, device):
-    caps = op.inputs[1:]
+def _cond_factory(op: Operation, session, device, inner=()):
+    """``inner``: fed tensors inside the branches; their values follow the captures."""
+    caps = list(op.inputs[1:]) + list(inner)
     outs = op.attrs["branch_outputs"]
     plans = [session.subplan(outs[i], caps, op.attrs["branches"][i]) for i in (0, 1)]
     single = len(op.outputs) == 1

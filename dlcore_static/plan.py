@@ -65,6 +65,7 @@ class Plan:
         self.fed: tuple = ()
         self.fetches: tuple = ()
         self.writes_state = False
+        self.feeds_inside = False       # a fed tensor inside a cond branch (not compiled)
         self.device = CPU
         self.ctx = None
 
@@ -137,6 +138,9 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
             slot_of[t] = len(slot_dev)
             slot_dev.append(session.device if t in fed_tensors else None)
     plan.feed_slots = tuple(slot_of[t] for t in fed_tensors)
+    # fed (or captured) tensors made inside a cond branch nested in this context (TF1 feeds
+    # them: the branch uses the fed value); a loop body's tensors may not be fed (Session)
+    inside = [t for t in list(fed_tensors) + list(captured) if _strictly_inside(t.op._ctx, ctx)]
     steps = []
     # Device checks only when something is placed off the CPU (the common case pays nothing).
     mixed = session.device != CPU or any(op.device not in (None, CPU) for op in ops)
@@ -156,7 +160,13 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
                         steps.append((_copier(dev), (s,), c, {}, None))
                     s = c
             ins.append(s)
-        fn, params = executor_for(op, session, dev)
+        inner = _feeds_inside(op, inside) if inside else ()
+        if inner:                       # a fed tensor in this cond's branches: its value too
+            ins += [slot_of[t] for t in inner]
+            fn, params = EXECUTORS[op.type](op, session, dev, inner)
+            plan.feeds_inside = True
+        else:
+            fn, params = executor_for(op, session, dev)
         n = len(op.outputs)
         start = len(slot_dev)
         for t in op.outputs:
@@ -172,6 +182,23 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     plan.fetches = tuple(fetch_leaves)
     plan.fetch_slots = tuple(slot_of[f] if isinstance(f, Tensor) else None for f in fetch_leaves)
     return plan
+
+
+def _strictly_inside(c, ctx) -> bool:
+    """Is control-flow context ``c`` nested (strictly) inside ``ctx`` (None: the graph)?"""
+    while c is not None:
+        c = c.parent
+        if c is ctx:
+            return True
+    return False
+
+
+def _feeds_inside(op: Operation, inside: list) -> list:
+    if op.type != "Cond":
+        return []
+    branches = op.attrs["branches"]
+    return [t for t in inside
+            if t.op._ctx in branches or any(_strictly_inside(t.op._ctx, b) for b in branches)]
 
 
 def _assigns_inside(op: Operation) -> bool:

@@ -198,8 +198,9 @@ class Pipeline:
     def __call__(self, session, plan, fetches, fed, vals):
         passes = resolve_passes(self.option)
         note_plan_built(session, fetches, fed, vals, passes)
-        if not passes or not plan.steps or any(op is None for *_, op in plan.steps):
-            return plan                     # nothing to do, or values copied between devices
+        if not passes or not plan.steps or any(op is None for *_, op in plan.steps) or \
+                plan.feeds_inside:
+            return plan     # nothing to do, values copied between devices, or a fed branch
         if self.option is None:             # the default: optimise a plan on its 2nd run
             after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
             if after > 1:

@@ -62,12 +62,16 @@ class _Groups:
         stack, seen = [start], set()
         while stack:
             n = stack.pop()
-            if n in seen or self.index.get(n, -1) < low:
+            if n in seen:
+                continue
+            g = self.group_of.get(n)
+            # a node made before the group cannot depend on it, unless it belongs to another
+            # group, which also holds later nodes (issue 15 #2: two groups in a cycle)
+            if g is None and self.index.get(n, -1) < low:
                 continue
             seen.add(n)
             if n in members:
                 return True
-            g = self.group_of.get(n)
             srcs = [v.node for m in g for v in m.inputs] if g is not None else \
                 [v.node for v in n.inputs]
             stack.extend(srcs)

@@ -79,8 +79,10 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
     m, k = x2.shape
     if m == 0:
         return np.empty(oshape, out_dtype)
-    if k == 0:                                   # only sum reaches here (rule rejects the rest)
-        return np.zeros(oshape, out_dtype)
+    if k == 0:            # sum; max/min when the axis is empty only at run time (a None dim)
+        if kind == "sum":
+            return np.zeros(oshape, out_dtype)
+        return np.full(oshape, _empty_identity(kind, out_dtype), out_dtype)
     big = x2.size >= PARALLEL_THRESHOLD
     if m == 1 and big and x2.flags.c_contiguous:
         chunks, tail = _full_chunks(x2)
@@ -105,6 +107,16 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
     return out.reshape(oshape)
 
 
+def _empty_identity(kind: str, dtype: np.dtype):
+    """max/min over nothing, as TensorFlow: -inf/+inf (floats), the lowest/highest integer."""
+    if dtype.kind == "f":
+        return -np.inf if kind == "max" else np.inf
+    if dtype.kind == "b":
+        return kind != "max"
+    info = np.iinfo(dtype)
+    return info.min if kind == "max" else info.max
+
+
 def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
     """y = sum of x over ``axes`` (bool sums to int64)."""
     return _reduce(np.asarray(x), tuple(axes), keepdims, "sum")
@@ -123,6 +135,8 @@ def argmax(x, *, axis, keepdims):
     x = np.asarray(x)
     oshape = _out_shape(x.shape, (axis,), keepdims)
     x2 = as_2d(x, (axis,))
+    if x2.shape[1] == 0:           # an axis empty only at run time (TF and PyTorch raise)
+        raise ValueError(f"Reduction axis {axis} is empty in shape {list(x.shape)}")
     out = np.empty(x2.shape[0], np.int64)
     if x2.shape[0]:
         _jit().argmax_rows(x2, out)
