@@ -90,6 +90,7 @@ from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # no
 from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
 from .platform import app, flags, gfile, logging  # noqa: E402
 from . import metrics  # noqa: E402
+from . import summary  # noqa: E402
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.

@@ -73,6 +73,11 @@ class FetchMapper:
             if typ is dict:
                 return lambda vals: {k: p(vals) for k, p in zip(keys, parts)}
             return lambda vals: typ((k, p(vals)) for k, p in zip(keys, parts))
+        hook = getattr(f, "_dlcore_fetch", None)
+        if hook is not None:           # e.g. a tf.summary op: its inputs, then a function of them
+            inner, finish = hook()
+            part = self._build(graph, inner)
+            return lambda vals: finish(part(vals))
         i = self._leaf(graph, f)
         return lambda vals: vals[i]
 

@@ -1,0 +1,108 @@
+"""TensorBoard event files from tf.summary/FileWriter, SummaryWriter and the Keras callback,
+read back with TensorBoard's own EventAccumulator."""
+
+from __future__ import annotations
+
+import glob
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+pytest.importorskip("tensorboard")
+from tensorboard.backend.event_processing.event_accumulator import (  # noqa: E402
+    EventAccumulator,
+)
+
+
+def _acc(logdir) -> EventAccumulator:
+    acc = EventAccumulator(str(logdir), size_guidance={"scalars": 0, "histograms": 0,
+                                                       "images": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def _decode_png(raw: bytes) -> np.ndarray:
+    import struct
+    import zlib
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, (w, h, c) = 8, b"", (0, 0, 0)
+    while pos < len(raw):
+        (n,) = struct.unpack(">I", raw[pos:pos + 4])
+        kind, data = raw[pos + 4:pos + 8], raw[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, _, color = struct.unpack(">IIBB", data[:10])
+            c = {0: 1, 2: 3, 6: 4}[color]
+        elif kind == b"IDAT":
+            idat += data
+        pos += 12 + n
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + w * c)
+    assert not rows[:, 0].any()                          # filter type 0 on every row
+    return rows[:, 1:].reshape(h, w, c)
+
+
+def test_tf_summary_and_file_writer(tmp_path):
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    w = tf.Variable(np.array([[1.0], [-2.0]], np.float32), name="w")
+    y = tf.matmul(x, w, name="y")
+    loss = tf.reduce_mean(tf.square(y), name="loss")
+    with tf.name_scope("train"):
+        s_loss = tf.summary.scalar("loss", loss)
+    tf.summary.histogram("y", y)
+    tf.summary.image("img", tf.reshape(x, [-1, 1, 2, 1]), max_outputs=2)
+    tf.summary.text("note", ["hello", "world"])
+    merged = tf.summary.merge_all()
+    feeds = [np.array([[1, 2], [3, 4], [0, 1]], np.float32),
+             np.array([[0.5, 0.5], [2, 1], [-1, 1]], np.float32)]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        writer = tf.summary.FileWriter(str(tmp_path), sess.graph)
+        for step, feed in enumerate(feeds):
+            summ, lv, yv = sess.run([merged, loss, y], {x: feed})
+            assert isinstance(summ, bytes)
+            writer.add_summary(summ, step)
+        only = sess.run(s_loss, {x: feeds[0]})
+        writer.close()
+    assert len(glob.glob(str(tmp_path / "events.out.tfevents.*"))) == 1
+    acc = _acc(tmp_path)
+    tags = acc.Tags()
+    assert set(tags["scalars"]) == {"train/loss"}
+    assert set(tags["histograms"]) == {"y"}
+    assert set(tags["images"]) == {"img/image/0", "img/image/1"}
+    assert "note" in tags["tensors"]
+    want = [float(np.mean((f @ np.array([[1.0], [-2.0]])) ** 2)) for f in feeds]
+    got = acc.Scalars("train/loss")
+    assert [e.step for e in got] == [0, 1]
+    np.testing.assert_allclose([e.value for e in got], want, rtol=1e-6)
+    h = acc.Histograms("y")[1].histogram_value
+    yv = (feeds[1] @ np.array([[1.0], [-2.0]])).ravel()
+    assert (h.min, h.max, h.num) == (yv.min(), yv.max(), 3)
+    np.testing.assert_allclose([h.sum, h.sum_squares], [yv.sum(), (yv ** 2).sum()], rtol=1e-6)
+    assert sum(h.bucket) == 3 and all(lim >= h.max for lim in h.bucket_limit[-1:])
+    img = acc.Images("img/image/1")[0]
+    assert (img.width, img.height) == (2, 1)
+    # TF1 scaling: all values >= 0 -> the largest becomes 255 (image 1 of feed 0 is [3, 4])
+    np.testing.assert_array_equal(_decode_png(img.encoded_image_string)[..., 0],
+                                  [[191, 255]])
+    txt = acc.Tensors("note")[0].tensor_proto
+    assert [s.decode() for s in txt.string_val] == ["hello", "world"]
+    assert isinstance(only, bytes)
+
+    gd = acc.Graph()
+    nodes = {n.name: n for n in gd.node}
+    assert {"x", "w", "y"} <= set(nodes) and any(n.startswith("loss") for n in nodes)
+    assert nodes["w"].op == "VariableV2"
+    assert nodes["y"].op == "MatMul" and list(nodes["y"].input)[0] == "x"
+    assert [d.size for d in nodes["x"].attr["_output_shapes"].list.shape[0].dim] == [-1, 2]
+    assert nodes["x"].attr["dtype"].type == 1                       # DT_FLOAT
+
+
+def test_summary_errors():
+    tf.reset_default_graph()
+    with pytest.raises(ValueError, match="the value must be a scalar"):
+        tf.summary.scalar("v", tf.zeros([3]))
+    with pytest.raises(ValueError, match="expected a 4-D tensor"):
+        tf.summary.image("i", tf.zeros([3, 3]))
+    assert tf.summary.merge_all() is None
