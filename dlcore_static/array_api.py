@@ -459,3 +459,55 @@ def rank(input, name: str | None = None) -> Tensor:  # noqa: A002
         return _scoped("Rank", name, lambda v: _ops.getitem(
             _ops.shape_of(_ops.shape_of(v)), 0), t)
     return constant(t.aval.ndim, _dtypes.int32, name=name or "Rank")
+
+
+# ============================================================================ shape arguments
+def _dim_of(v):
+    """A shape entry given as a tensor: ``(int, None)`` when known at build time, else
+    ``(None, (src, i))`` for ``tf.shape(src)[i]``, else ``(None, None)``."""
+    op = v.op
+    if op.type == "Const":
+        return int(np.asarray(op.attrs["value"]).reshape(())), None
+    prim = getattr(op.prim, "name", None)
+    if prim == "getitem" and len(op.params.get("idx", ())) == 1 and \
+            isinstance(op.params["idx"][0], int):
+        i = op.params["idx"][0]
+        src = op.inputs[0]
+        if src.op.type == "Const":
+            return int(np.asarray(src.op.attrs["value"])[i]), None
+        if getattr(src.op.prim, "name", None) == "shape_of":
+            base = src.op.inputs[0]
+            d = base.aval.shape[i]
+            return (int(d), None) if d is not None else (None, (base, i % base.aval.ndim))
+    if prim == "cast":
+        return _dim_of(op.inputs[0])
+    return None, None
+
+
+def static_shape_arg(x: Tensor, shape) -> tuple:
+    """A reshape target given with tensors (``[tf.shape(x)[0], -1]``, ``tf.shape(y)``) turned
+    into ints where the graph knows them, and -1 for the one dimension left to run time."""
+    if isinstance(shape, Tensor):
+        if shape.op.type == "Const":
+            return tuple(int(d) for d in np.asarray(shape.op.attrs["value"]).reshape(-1))
+        if getattr(shape.op.prim, "name", None) == "shape_of":
+            return tuple(-1 if d is None else d for d in shape.op.inputs[0].aval.shape)
+        raise ValueError("reshape: the target shape must be known when the graph is built "
+                         f"(got the tensor {shape.name})")
+    out, runtime = [], []
+    for k, d in enumerate(shape):
+        if isinstance(d, Tensor) or hasattr(d, "_as_graph_element"):
+            val, where = _dim_of(_t(d))
+            out.append(-1 if val is None else val)
+            if val is None:
+                runtime.append((k, where))
+        else:
+            out.append(-1 if d is None else int(d))
+    if out.count(-1) == 2 and len(runtime) == 1 and runtime[0][1] is not None:
+        k, (src, i) = runtime[0]
+        rest = [d for j, d in enumerate(src.aval.shape) if j != i]
+        if src is x and None not in rest:
+            known = int(np.prod([d for j, d in enumerate(out) if d != -1]))
+            other = out.index(-1) if out.index(-1) != k else len(out) - 1 - out[::-1].index(-1)
+            out[other] = int(np.prod(rest)) // max(known, 1)
+    return tuple(out)

@@ -82,11 +82,15 @@ def identity(input, name: str | None = None) -> Tensor:
 
 
 def reshape(tensor, shape, name: str | None = None) -> Tensor:
+    first = len(get_default_graph()._ops)
+    x = _args(tensor)[0]
+    if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple)) and any(
+            isinstance(d, Tensor) or hasattr(d, "_as_graph_element") for d in shape)):
+        from .array_api import static_shape_arg     # tf.reshape(x, [tf.shape(x)[0], -1])
+        shape = static_shape_arg(x, shape)
     shape = tuple(-1 if d is None else int(d) for d in (
         shape.as_list() if isinstance(shape, TensorShape) else np.atleast_1d(shape).tolist()
         if not isinstance(shape, (list, tuple)) else shape))
-    first = len(get_default_graph()._ops)
-    x = _args(tensor)[0]
     out = _ops.reshape(x, shape)
     if out is x:
         out = _ops.identity(x)

@@ -223,11 +223,13 @@ def test_scalars_come_back_as_numpy_scalars():
     assert type(s) is np.float32 and s == 4.0
 
 
-def test_unknown_rank_placeholder_takes_scalars_and_says_why_not_arrays():
+def test_unknown_rank_placeholder_takes_scalars_and_arrays():
+    # Issue 14: TF1 programs feed shape=None placeholders both ways (the classic linear
+    # regression feeds one sample, then the whole training set).
     z = tf.placeholder(tf.float32, shape=None)
     assert str(z.shape) == "<unknown>"
     s = tf.reduce_sum(z * 2)
     with tf.Session() as sess:
         assert sess.run(s, {z: 10}) == 20.0
-        with pytest.raises(ValueError, match="created with shape=None"):
-            sess.run(s, {z: [1.0, 2.0]})
+        assert sess.run(s, {z: [1.0, 2.0]}) == 6.0
+        assert sess.run(s, {z: [[1.0], [2.0], [4.0]]}) == 14.0

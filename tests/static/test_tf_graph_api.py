@@ -290,3 +290,18 @@ def test_stream_arg_of_print_is_honoured():
     op = tf.print("n =", tf.constant(5), output_stream=buf)
     run(op)
     assert buf.getvalue() == "n = 5\n"
+
+
+def test_reshape_with_shape_tensors():
+    x = tf.placeholder(tf.float32, [None, 4, 4])
+    y = tf.reshape(x, [tf.shape(x)[0], -1])
+    z = tf.reshape(x, tf.shape(x))
+    w = tf.reshape(x, [-1, tf.shape(x)[2]])
+    assert y.shape.as_list() == [None, 16] and w.shape.as_list() == [None, 4]
+    a = RNG.standard_normal((3, 4, 4)).astype(np.float32)
+    got = run([y, z, w], {x: a})
+    np.testing.assert_array_equal(got[0], a.reshape(3, 16))
+    np.testing.assert_array_equal(got[1], a)
+    np.testing.assert_array_equal(got[2], a.reshape(12, 4))
+    with pytest.raises(ValueError, match="must be known when the graph is built"):
+        tf.reshape(x, tf.placeholder(tf.int32, [3]))

@@ -55,7 +55,8 @@ class Dense(Layer):
         if d is None:
             raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
                              "Found `None`.")
-        self.kernel = self.add_weight("kernel", (d, self.units), initializer=self.kernel_initializer,
+        self.kernel = self.add_weight("kernel", (d, self.units),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer)
         self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
                                     regularizer=self.bias_regularizer) if self.use_bias else None
