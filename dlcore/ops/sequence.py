@@ -17,8 +17,10 @@ both front ends and the graph compiler see ordinary ops and the gradients come f
 
 The gate order and layout (weights of shape (gates*H, D)) are PyTorch's; the TensorFlow cells
 in dlcore_static reorder their kernels into this form.  A fused cell primitive was not added:
-the unfused cell is about a dozen ops per step, and the recurrent matmul dominates at the
-sizes the benchmarks use (measure before adding one).
+except ``lstm_gates``: PyTorch's LSTM update (gates from the pre-activations, new cell and
+output) is one primitive with a fused CPU/CUDA kernel and a fused gradient kernel, because the
+unfused form costs about ten eager ops (and their vjps) per time step, which dominated the
+variable-length benchmark (eager step, lengths 5..100, N 32, H 64: see the report figures).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..device import is_cuda_array, to_device
-from ..registry import aval_of
+from ..errors import DTypeError, ShapeError
+from ..kernels.cpu import rnn as _cpu_rnn
+from ..kernels.cuda import rnn as _cuda_rnn
+from ..registry import AVal, Primitive, aval_of, bind
 from .elementwise import add, cast, less, mul, relu, sigmoid, stop_gradient, sub, tanh, where
 from .gather import take
 from .indexing import getitem
@@ -107,14 +112,53 @@ def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh")
     raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
 
 
+def _lstm_gates_rule(z: AVal, c: AVal) -> AVal:
+    if z.ndim != 2 or c.ndim != 2 or (z.shape[0] is not None and c.shape[0] is not None and
+                                      z.shape[0] != c.shape[0]) or \
+            (z.shape[1] is not None and c.shape[1] is not None and z.shape[1] != 4 * c.shape[1]):
+        raise ShapeError("lstm_gates", "expects z (batch, 4*hidden) and c (batch, hidden)",
+                         [z.shape, c.shape])
+    if z.dtype.kind != "f" or c.dtype != z.dtype:
+        raise DTypeError("lstm_gates", "z and c must have the same floating dtype",
+                         [z.dtype, c.dtype])
+    return AVal((z.shape[0], None if c.shape[1] is None else 2 * c.shape[1]), z.dtype)
+
+
+def _lstm_gates_vjp(g, y, z, c):
+    dzc = bind(lstm_gates_grad_p, g, z, c)
+    n4 = aval_of(z).shape[1]
+    return (getitem(dzc, (slice(None), slice(0, n4))),
+            getitem(dzc, (slice(None), slice(n4, None))))
+
+
+#: The fused LSTM update (measured: the unfused cell is ~10 eager ops per step and their
+#: vjps; see the module docstring).  Output [h', c'] side by side, (B, 2H).
+lstm_gates_p = Primitive(
+    "lstm_gates", _lstm_gates_rule, _lstm_gates_vjp, kind="other",
+    doc="i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);  c' = f c + i g;  y = [o tanh(c'), c'];"
+        "  dz, dc = lstm_gates_grad(g, z, c)",
+    kernels={"cpu": _cpu_rnn.lstm_gates, "cuda": _cuda_rnn.lstm_gates})
+
+
+def _lstm_gates_grad_rule(g: AVal, z: AVal, c: AVal) -> AVal:
+    _lstm_gates_rule(z, c)
+    return AVal((z.shape[0], None if c.shape[1] is None else 5 * c.shape[1]), z.dtype)
+
+
+lstm_gates_grad_p = Primitive(
+    "lstm_gates_grad", _lstm_gates_grad_rule, None, kind="other", differentiable=False,
+    doc="y = [dz, dc]: dc' = g_c + g_h o (1 - tanh(c')^2);  dz_i = dc' g i(1-i), "
+        "dz_f = dc' c f(1-f), dz_g = dc' i (1-g^2), dz_o = g_h tanh(c') o(1-o), dc = dc' f;  "
+        "not differentiable (no second derivative through the fused LSTM)",
+    kernels={"cpu": _cpu_rnn.lstm_gates_grad, "cuda": _cuda_rnn.lstm_gates_grad})
+
+
 def lstm_gates(z, c):
     """The LSTM update from the pre-activations ``z`` (B, 4H, order i, f, g, o) and cell ``c``:
-    returns ``(h', c')``.  One sigmoid over all of ``z`` (the g block is sliced before it)."""
-    s = sigmoid(z)
-    i, f, o = _chunk(s, 0, 4), _chunk(s, 1, 4), _chunk(s, 3, 4)
-    g = tanh(_chunk(z, 2, 4))
-    c2 = add(mul(f, c), mul(i, g))
-    return mul(o, tanh(c2)), c2
+    returns ``(h', c')`` (the fused ``lstm_gates`` primitive)."""
+    y = bind(lstm_gates_p, z, c)
+    n = aval_of(c).shape[-1]
+    return getitem(y, (slice(None), slice(0, n))), getitem(y, (slice(None), slice(n, None)))
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):

@@ -61,6 +61,17 @@ def _np_keras_gru(xz, h, u):
     return (z * h + (1 - z) * hh).astype(h.dtype)
 
 
+def _np_lstm_gates_grad(gy, z, c):
+    n = c.shape[-1]
+    i, f, o = _sig(z[:, :n]), _sig(z[:, n:2 * n]), _sig(z[:, 3 * n:])
+    g = np.tanh(z[:, 2 * n:3 * n])
+    th = np.tanh(f * c + i * g)
+    gh, gc = gy[:, :n], gy[:, n:]
+    d = gc + gh * o * (1 - th ** 2)
+    return np.concatenate([d * g * i * (1 - i), d * c * f * (1 - f), d * i * (1 - g * g),
+                           gh * th * o * (1 - o), d * f], -1).astype(z.dtype)
+
+
 def seq_rows(OpRow, U, B) -> list:
     B3, D, H = 2, 3, 4
     cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
@@ -86,7 +97,18 @@ def seq_rows(OpRow, U, B) -> list:
         OpRow("lstm_cell", "lstm_cell", _lstm, _np_lstm,
               (((B3, D), (B3, H), (B3, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)),),
               ("real",) * 7, (0, 1, 2, 3, 4, 5, 6), rtol=1e-4, atol=1e-5,
-              primitives=cell + ("concatenate",)),
+              primitives=cell + ("concatenate", "lstm_gates", "lstm_gates_grad")),
+        OpRow("lstm_gates", "lstm_gates",
+              lambda z, c: ops.concatenate(list(seq.lstm_gates(z, c)), -1),
+              lambda z, c: _np_lstm(z, np.zeros((z.shape[0], 0), z.dtype), c,
+                                    np.eye(z.shape[1], z.shape[1], dtype=z.dtype),
+                                    np.zeros((z.shape[1], 0), z.dtype), 0, 0),
+              (((B3, 4 * H), (B3, H)), ((1, 4), (1, 1))), ("real", "real"), (0, 1),
+              rtol=1e-4, atol=1e-5),
+        OpRow("lstm_gates_grad", "lstm_gates_grad",
+              lambda gy, z, c: seq.bind(seq.lstm_gates_grad_p, gy, z, c), _np_lstm_gates_grad,
+              (((B3, 2 * H), (B3, 4 * H), (B3, H)),), ("real", "real", "real"), (),
+              rtol=1e-4, atol=1e-5),
         OpRow("gru_cell", "gru_cell", seq.gru_cell, _np_gru,
               (((B3, D), (B3, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,)),),
               ("real",) * 6, (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5,
