@@ -52,6 +52,13 @@ def count_nonzero(x, axis=None):
     return sum(cast(not_equal(x, 0), _dt.int64), axis)
 
 
+@exports({"torch": "prod", "Tensor": "prod"}, "reduce", int_to_int64=True, name="prod_torch")
+def prod(x, axis=None, keepdims: bool = False):
+    """The product over ``axis`` (all elements when None): dlcore's ``prod`` primitive."""
+    from .reduce_extra import prod as _prod
+    return _prod(x, axis, keepdims)
+
+
 @exports({"torch": "aminmax", "Tensor": "aminmax"}, "args")
 def aminmax(x, *, axis=None, keepdims: bool = False):
     """``(min, max)`` over ``axis`` (all elements when None)."""

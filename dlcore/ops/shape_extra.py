@@ -222,3 +222,18 @@ def unflatten(x, axis, sizes):
     d = _ax("unflatten", x, axis)
     s = _shape(x)
     return reshape(x, s[:d] + tuple(int(v) for v in sizes) + s[d + 1:])
+
+
+@exports({"torch": ("nonzero", "argwhere"), "Tensor": ("nonzero", "argwhere")}, "args",
+         name="nonzero_torch")
+def nonzero(x, *, as_tuple: bool = False):
+    """``torch.nonzero``: the (n, ndim) int64 coordinates of the non-zero elements, or with
+    ``as_tuple`` one index vector per dimension (``torch.where(condition)``)."""
+    from .reduce_extra import nonzero as _nonzero
+    nz = _nonzero(x)
+    if not as_tuple:
+        return nz
+    nd = len(_shape(x))
+    if nd == 0:
+        return (reshape(nz, (-1,)),)
+    return tuple(getitem(nz, (slice(None), i)) for i in range(nd))

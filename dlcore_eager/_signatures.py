@@ -1,0 +1,167 @@
+"""PyTorch's keyword names and ``out=`` for the ``torch.*`` functions that are still written by
+hand in ``_tensor_ops``/``_shape_ops`` (the generated ones get them from their convention, see
+``_api``).  ``torch.matmul(input=a, other=b)``, ``torch.mm(a, b, out=c)``,
+``torch.cat(tensors, dim=1, out=o)``: each wrapper renames nothing but the arguments and writes
+the result into ``out`` (PyTorch's rules: resized if needed, no autograd).  Tensor methods keep
+calling the fast functions directly."""
+
+from __future__ import annotations
+
+from . import _shape_ops as S
+from . import _tensor_ops as O
+from ._api import write_out
+
+
+def matmul(input, other, *, out=None):
+    return write_out(O.matmul(input, other), out, "matmul")
+
+
+def mm(input, mat2, *, out=None):
+    return write_out(O.mm(input, mat2), out, "mm")
+
+
+def bmm(input, mat2, *, out=None):
+    return write_out(O.bmm(input, mat2), out, "bmm")
+
+
+def dot(input, tensor, *, out=None):
+    return write_out(O.dot(input, tensor), out, "dot")
+
+
+def outer(input, vec2, *, out=None):
+    return write_out(O.outer(input, vec2), out, "outer")
+
+
+ger = outer
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's names
+    return write_out(O.clamp(input, min, max), out, "clamp")
+
+
+clip = clamp
+
+
+def _pair_out(result, out, name):
+    if out is None:
+        return result
+    if not isinstance(result, tuple):
+        return write_out(result, out, name)
+    for o, r in zip(out, result):
+        write_out(r, o, name)
+    return O.values_indices(*out)
+
+
+def max(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001
+    return _pair_out(O.max(input, dim, keepdim, other=other), out, "max")
+
+
+def min(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001
+    return _pair_out(O.min(input, dim, keepdim, other=other), out, "min")
+
+
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    return write_out(O.argmax(input, dim, keepdim), out, "argmax")
+
+
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    return write_out(O.argmin(input, dim, keepdim), out, "argmin")
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+    return write_out(O.var(input, dim, unbiased, keepdim, correction=correction), out, "var")
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=None):
+    return write_out(O.std(input, dim, unbiased, keepdim, correction=correction), out, "std")
+
+
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    from dlcore import ops as _ops
+    return (O.var(input, dim, unbiased, keepdim, correction=correction),
+            _ops.mean(O._float(input), O._dims(dim), keepdim))
+
+
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return v.sqrt(), m
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return write_out(O.norm(x, 2 if p in ("fro", None) else p, dim, keepdim), out, "norm")
+
+
+def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+    return write_out(O.all(input, dim, keepdim), out, "all")
+
+
+def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+    return write_out(O.any(input, dim, keepdim), out, "any")
+
+
+def masked_fill(input, mask, value):
+    return O.masked_fill(input, mask, value)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return O.allclose(input, other, rtol, atol, equal_nan)
+
+
+def equal(input, other) -> bool:
+    return O.equal(input, other)
+
+
+def stack(tensors, dim=0, *, out=None):
+    return write_out(S.stack(tensors, dim), out, "stack")
+
+
+def cat(tensors, dim=0, *, out=None):
+    return write_out(S.cat(tensors, dim), out, "cat")
+
+
+concat = concatenate = cat
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return S.split(tensor, split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    return S.chunk(input, chunks, dim)
+
+
+def unbind(input, dim=0):
+    return S.unbind(input, dim)
+
+
+def squeeze(input, dim=None):
+    return S.squeeze(input, dim)
+
+
+def unsqueeze(input, dim):
+    return S.unsqueeze(input, dim)
+
+
+def transpose(input, dim0, dim1):
+    return S.transpose(input, dim0, dim1)
+
+
+swapaxes = swapdims = transpose
+
+
+def reshape(input, shape):
+    return S.reshape(input, *shape) if isinstance(shape, (tuple, list)) else \
+        S.reshape(input, shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return S.flatten(input, start_dim, end_dim)
+
+
+def permute(input, dims):
+    return S.permute(input, *dims)
+
+
+def t(input):
+    return S.t(input)
