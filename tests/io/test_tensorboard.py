@@ -106,3 +106,70 @@ def test_summary_errors():
     with pytest.raises(ValueError, match="expected a 4-D tensor"):
         tf.summary.image("i", tf.zeros([3, 3]))
     assert tf.summary.merge_all() is None
+
+
+def test_eager_summary_writer(tmp_path):
+    import dlcore_eager as dt
+    from dlcore_eager.utils.tensorboard import SummaryWriter
+    dt.manual_seed(0)
+    model = dt.nn.Sequential(dt.nn.Linear(3, 4), dt.nn.ReLU(), dt.nn.Linear(4, 2))
+    x = dt.randn(5, 3)
+    img = np.linspace(0, 1, 2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)   # CHW, 2 channels
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_graph(model, x)
+        for step in range(3):
+            w.add_scalar("loss/train", dt.tensor(1.0 / (step + 1)), step)
+            w.add_scalars("loss", {"train": step * 1.0, "val": step * 2.0}, step)
+        w.add_histogram("w0", model[0].weight, 2)
+        w.add_image("img", dt.from_numpy(img[:1]), 1)                      # 1 channel
+        w.add_image("rgb", np.ones((2, 2, 3), np.uint8) * 7, 1, dataformats="HWC")
+        with pytest.raises(ValueError, match="2 channels; expected 1, 3 or 4"):
+            w.add_image("bad", img)
+    acc = _acc(tmp_path)
+    got = acc.Scalars("loss/train")
+    assert [e.step for e in got] == [0, 1, 2]
+    np.testing.assert_allclose([e.value for e in got], [1, 0.5, 1 / 3], rtol=1e-6)
+    for sub, scale in (("loss_train", 1.0), ("loss_val", 2.0)):
+        sacc = _acc(tmp_path / sub)
+        np.testing.assert_allclose([e.value for e in sacc.Scalars("loss")],
+                                   [0.0, scale, 2 * scale])
+    h = acc.Histograms("w0")[0]
+    wv = model[0].weight.detach().numpy().ravel()
+    assert h.step == 2 and h.histogram_value.num == wv.size
+    np.testing.assert_allclose(h.histogram_value.sum, wv.sum(), rtol=1e-5, atol=1e-6)
+    pix = _decode_png(acc.Images("img")[0].encoded_image_string)
+    np.testing.assert_array_equal(pix[..., 0], (img[0] * 255).clip(0, 255).astype(np.uint8))
+    np.testing.assert_array_equal(_decode_png(acc.Images("rgb")[0].encoded_image_string), 7)
+    nodes = {n.name: n for n in acc.Graph().node}
+    assert {"input/input.0", "params/0.weight", "params/2.bias", "output/output.0"} <= set(nodes)
+    ops = [n.op for n in acc.Graph().node]
+    assert ops.count("Matmul") == 2 and "Relu" in ops
+    relu = next(n for n in acc.Graph().node if n.op == "Relu")
+    assert [d.size for d in relu.attr["_output_shapes"].list.shape[0].dim] == [5, 4]
+
+
+def test_keras_tensorboard_callback(tmp_path):
+    from dlcore_static import keras
+    tf.reset_default_graph()
+    keras.backend.clear_session()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 4)).astype(np.float32)
+    y = (x @ rng.standard_normal((4, 1))).astype(np.float32)
+    model = keras.models.Sequential([keras.layers.Dense(3, activation="relu", input_shape=(4,)),
+                                     keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    cb = keras.callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1,
+                                     update_freq="batch")
+    hist = model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[cb],
+                     validation_split=0.25)
+    acc = _acc(tmp_path)
+    np.testing.assert_allclose([e.value for e in acc.Scalars("loss")], hist.history["loss"],
+                               rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in acc.Scalars("val_loss")],
+                               hist.history["val_loss"], rtol=1e-6)
+    assert [e.step for e in acc.Scalars("batch_loss")] == [0, 1, 2, 3]
+    kernel = [t for t in acc.Tags()["histograms"] if t.endswith("kernel_0")]
+    assert len(kernel) == 2 and len(acc.Histograms(kernel[0])) == 2
+    assert any(n.op == "MatMul" for n in acc.Graph().node)
+    with pytest.raises(ValueError, match="update_freq must be"):
+        keras.callbacks.TensorBoard(update_freq="often")

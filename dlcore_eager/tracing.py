@@ -1,0 +1,130 @@
+"""Tracing an eager computation into a graph of dlcore primitives (for ONNX and TensorBoard).
+
+Every eager operation is one call of ``EagerFrontend.apply(prim, args, params)``.  ``trace``
+runs the module once on example inputs with that entry point (and the module-level aliases of
+it in ``dlcore_eager``) wrapped by a recorder, under the module's current mode (call
+``model.eval()`` first for inference), then restores it: nothing is added to the hot path when
+no trace runs.  Unlike the autograd tape, the recording sees every primitive, including those
+no gradient flows through (``stop_gradient`` inside ``softmax``, comparisons, ``argmax``).  The
+result is the same kind of graph the static front end builds: one record per primitive
+application, in execution order, each input being
+
+* ``("input", i)``: the i-th example input,
+* ``("param", name)``: a parameter or buffer of the module (its qualified name, ``0.weight``),
+* ``("const", ndarray)``: any other tensor or Python number (a value the code created),
+* ``("node", j)``: the output of record ``j``.
+
+Limits: Python control flow is frozen at the branch the example took (as in
+``torch.jit.trace``); in-place methods that write through a kernel directly (``add_``) are not
+primitive applications and are refused when they touch a traced value; tracing is not
+thread-safe (one trace at a time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+@dataclass
+class Record:
+    """One primitive application: ``prim`` (a dlcore Primitive), its ``params``, ``inputs``
+    (see the module docstring), and its output ``shape`` and ``dtype``."""
+
+    prim: Any
+    params: dict
+    inputs: list
+    shape: tuple
+    dtype: np.dtype
+
+
+@dataclass
+class Trace:
+    records: list[Record] = field(default_factory=list)
+    inputs: list[np.ndarray] = field(default_factory=list)       # example input values
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # name -> value
+    outputs: list[tuple] = field(default_factory=list)           # ("node", j) / ("input", i) / ...
+
+
+def trace(model: Any, example_inputs: Any) -> Trace:
+    """Run ``model(*example_inputs)`` once and return its graph of primitives."""
+    import sys
+
+    from . import _dispatch
+    if isinstance(example_inputs, Tensor) or not isinstance(example_inputs, (list, tuple)):
+        example_inputs = (example_inputs,)
+    xs = [x.detach() if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
+          for x in example_inputs]
+    names: dict[int, str] = {}
+    if hasattr(model, "named_parameters"):
+        names.update({id(p): n for n, p in model.named_parameters()})
+    if hasattr(model, "named_buffers"):
+        names.update({id(b): n for n, b in model.named_buffers()})
+    tr = Trace(inputs=[np.array(x.numpy(force=True)) for x in xs])
+    refs: dict[int, tuple] = {id(x): ("input", i) for i, x in enumerate(xs)}
+    keep: list = list(xs)                     # ids stay unique while the trace runs
+    versions: dict[int, int] = {id(x): x._version[0] for x in xs}
+
+    def ref_of(a, like):
+        if isinstance(a, Tensor):
+            r = refs.get(id(a))
+            if r is not None:
+                if r[0] == "node" and a._version[0] != versions.get(id(a)):
+                    raise RuntimeError("trace: a traced tensor was modified in place outside "
+                                       "a primitive (e.g. add_); use the out-of-place op")
+                return r
+            name = names.get(id(a))
+            if name is not None:
+                tr.params.setdefault(name, np.array(a.numpy(force=True)))
+                return ("param", name)
+            return ("const", np.array(a.numpy(force=True)))
+        dt = like._buf.dtype if isinstance(like, Tensor) else None
+        return ("const", np.asarray(a, dtype=dt))
+
+    original = _dispatch.EagerFrontend.apply
+
+    def recording_apply(prim, args, params):
+        out = original(prim, args, params)
+        like = next((a for a in args if isinstance(a, Tensor)), None)
+        ins = [ref_of(a, like) for a in args]
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        for k, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                tr.records.append(Record(prim, dict(params), ins, tuple(o.shape),
+                                         np.dtype(o._buf.dtype)))
+                if len(outs) > 1:
+                    tr.records[-1].params["__output__"] = k
+                refs[id(o)] = ("node", len(tr.records) - 1)
+                versions[id(o)] = o._version[0]
+                keep.append(o)
+        return out
+
+    patched = [(_dispatch.EagerFrontend, "apply", original)]
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "__name__", "").startswith("dlcore_eager") and mod is not _dispatch:
+            for k, v in list(vars(mod).items()):
+                if v is original:
+                    patched.append((mod, k, v))
+    try:
+        for obj, k, _ in patched:
+            if obj is _dispatch.EagerFrontend:
+                obj.apply = staticmethod(recording_apply)
+            else:
+                setattr(obj, k, recording_apply)
+        out = model(*xs)
+    finally:
+        for obj, k, v in patched:
+            if obj is _dispatch.EagerFrontend:
+                obj.apply = staticmethod(v)
+            else:
+                setattr(obj, k, v)
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"trace: the model returned a {type(o).__name__}, not tensors")
+        tr.outputs.append(ref_of(o, o))
+    return tr
