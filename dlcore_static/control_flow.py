@@ -27,6 +27,8 @@ Caveat: a random op *inside* a branch or body is sampled again by the gradient's
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -336,6 +338,13 @@ def _max_iter(op):
     return None if m is None else int(m)
 
 
+# Forward While ops that have a gradient keep the loop values of each iteration of their latest
+# run; the WhileGrad of the same run (same input buffers) reuses them instead of running the
+# loop a second time (issue 12: a dynamic_rnn training step ran its forward loop three times).
+_WANT_HISTORY: weakref.WeakSet = weakref.WeakSet()
+_HISTORY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _while_factory(op: Operation, session, device):
     n = op.attrs["nvars"]
     ctx, lvars = op.attrs["context"], list(op.attrs["loop_vars"])
@@ -345,8 +354,11 @@ def _while_factory(op: Operation, session, device):
     max_iter = _max_iter(op)
 
     def while_(*args):
+        history = [] if op in _WANT_HISTORY else None
         vals = _forward_loop(session, cond_plan, body_plan, list(args[:n]), list(args[n:]),
-                             max_iter)
+                             max_iter, history)
+        if history is not None:
+            _HISTORY[op] = (args, history)
         return vals[0] if n == 1 else tuple(vals)
     return while_, {}
 
@@ -362,6 +374,7 @@ def _while_grad(op: Operation, t: Tensor, g):
     fcaps = [c for c in caps if c.aval.dtype.kind == "f"]
     if t.value_index not in fv:
         return (None,) * len(op.inputs)
+    _WANT_HISTORY.add(op)
     with graph._enter_context(ctx):
         gys = [Operation(graph, "LoopVar", graph.unique_name("grad_in"),
                          avals=[lvars[j].aval]).outputs[0] for j in fv]
@@ -378,6 +391,7 @@ def _while_grad(op: Operation, t: Tensor, g):
                     attrs={"forward": op, "grad_in": tuple(gys), "grad_outputs": tuple(gouts),
                            "float_vars": tuple(fv), "float_caps": tuple(fcaps),
                            "extra": tuple(extra)})
+    gop._add_control_inputs([op])     # the forward loop runs first in the same run: its history
     grads: dict = {}
     for j, gt in zip(fv, gop.outputs[:len(fv)]):
         grads[j] = gt
@@ -404,8 +418,13 @@ def _while_grad_factory(op: Operation, session, device):
         init, cap_vals = list(args[:n]), list(args[n:n + ncap])
         seeds = list(args[n + ncap:n + ncap + len(fv)])
         extra_vals = list(args[n + ncap + len(fv):])
-        history: list = []
-        _forward_loop(session, cond_plan, body_plan, init, cap_vals, max_iter, history)
+        saved = _HISTORY.pop(fwd, None)
+        if saved is not None and len(saved[0]) == n + ncap and \
+                all(a is b for a, b in zip(saved[0], args[:n + ncap])):
+            history = saved[1]            # the forward While of this run, same inputs
+        else:
+            history = []
+            _forward_loop(session, cond_plan, body_plan, init, cap_vals, max_iter, history)
         gvars = seeds
         gcaps = [_ops.zeros_like(cap_vals[i]) for i in cap_index]
         for vals in reversed(history):

@@ -238,3 +238,43 @@ def test_errors_name_what_was_wrong():
                           tf.placeholder(tf.float32, (2, 3, None)), dtype=tf.float32)
     with pytest.raises(ValueError, match="scan: the elements must be tensors of rank >= 1"):
         tf.scan(lambda a, e: a, tf.constant(1.0), initializer=tf.constant(0.0))
+
+
+def test_while_grad_reuses_the_forward_loop_of_the_same_run_only():
+    """WhileGrad takes the iterations' values from the forward While of the same run (no
+    second forward loop), and never from an earlier run whose inputs changed in place."""
+    from dlcore_static import control_flow as cf
+    w = tf.Variable(np.array([0.5, -0.3]))
+    x = tf.placeholder(tf.float64, (3, 2))
+    ys = tf.scan(lambda a, e: tf.tanh(a * w + e), x)
+    loss = tf.reduce_sum(ys * ys)
+    gw = tf.gradients(loss, [w])[0]
+    calls = []
+    original = cf._forward_loop
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+    v = np.random.default_rng(0).standard_normal((3, 2))
+
+    def ref(wv):
+        a = v[0]
+        seq = [a]
+        for e in v[1:]:
+            a = np.tanh(a * wv + e)
+            seq.append(a)
+        return float(np.sum(np.square(seq)))
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        cf._forward_loop = counting
+        try:
+            g1 = s.run(gw, {x: v})
+            assert len(calls) == 1                       # the forward loop ran once
+            s.run(loss, {x: v})                          # a forward-only run leaves a history
+            s.run(w.assign(np.array([1.5, 0.2])))        # ... then the variable changes
+            g2 = s.run(gw, {x: v})
+        finally:
+            cf._forward_loop = original
+    for wv, g in ((np.array([0.5, -0.3]), g1), (np.array([1.5, 0.2]), g2)):
+        fd = [(ref(wv + 1e-6 * d) - ref(wv - 1e-6 * d)) / 2e-6 for d in np.eye(2)]
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
