@@ -469,8 +469,11 @@ class Saver:
         path = os.fspath(path)
         return path if path.endswith(".npz") else path + ".npz"
 
-    def save(self, sess, save_path, global_step=None, write_meta_graph: bool = False,
+    def save(self, sess, save_path, global_step=None, write_meta_graph: bool | None = None,
              **_ignored) -> str:
+        """Write the variables to ``save_path[-global_step]``; also the graph to ``.meta``
+        (TensorFlow's default; a graph that cannot be written is skipped with a warning unless
+        ``write_meta_graph=True`` was asked for explicitly)."""
         from dlcore.device import to_host
         path = os.fspath(save_path)
         if global_step is not None:
@@ -485,8 +488,15 @@ class Saver:
                                               f"value {v.op.name}")
             arrays[name] = np.asarray(to_host(val))
         checkpoint_format.write_variables(path, arrays)
-        if write_meta_graph:
-            export_meta_graph(path + ".meta", graph=sess.graph)
+        if write_meta_graph or write_meta_graph is None:
+            try:
+                export_meta_graph(path + ".meta", graph=sess.graph)
+            except (GraphFileError, TypeError, ValueError) as e:
+                if write_meta_graph:
+                    raise
+                import warnings
+                warnings.warn(f"Saver.save: the graph was not written to {path}.meta ({e})",
+                              UserWarning, stacklevel=2)
         self._kept = [k for k in self._kept if k != path] + [path]
         if self._max_to_keep and len(self._kept) > self._max_to_keep:
             for old in self._kept[:-self._max_to_keep]:

@@ -23,6 +23,8 @@ RNG = np.random.default_rng(2014)
 @pytest.fixture(autouse=True)
 def fresh_graph():                      # replaces conftest's: Keras uses the global default graph
     K.clear_session()
+    import dlcore_static as tf
+    tf.set_random_seed(14)                  # the layers' initial weights are reproducible
     yield
     K.clear_session()
 

@@ -130,8 +130,9 @@ def test_saver_max_to_keep_latest_checkpoint_and_fresh_graph(tmp_path):
         for _ in range(3):
             s.run([upd, inc])
             saver.save(s, prefix, global_step=step)
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-2.safetensors",
-                                          "model.ckpt-3.safetensors"]
+    files = sorted(os.listdir(tmp_path))
+    assert files == ["checkpoint", "model.ckpt-2.meta", "model.ckpt-2.safetensors",
+                     "model.ckpt-3.meta", "model.ckpt-3.safetensors"]   # .meta: TF's default
     latest = tf.train.latest_checkpoint(str(tmp_path))
     assert latest == prefix + "-3"
     assert tf.train.latest_checkpoint(str(tmp_path / "nothing")) is None

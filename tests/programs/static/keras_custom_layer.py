@@ -1,6 +1,7 @@
 """A custom Keras layer written with the backend (the Keras guide's "MyLayer"), in a Sequential
 model with a Lambda layer, trained with SGD."""
 import numpy as np
+from dlcore_static import set_random_seed
 from dlcore_static.keras import backend as K
 from dlcore_static.keras.layers import Activation, Lambda, Layer
 from dlcore_static.keras.models import Sequential
@@ -27,6 +28,7 @@ class MyLayer(Layer):
 
 
 np.random.seed(5)
+set_random_seed(5)
 x_train = np.random.randn(300, 4).astype("float32")
 y_train = to_categorical(np.argmax(x_train[:, :3], axis=1), num_classes=3)
 

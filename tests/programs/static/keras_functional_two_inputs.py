@@ -1,11 +1,13 @@
 """A Keras 2 functional model with two inputs and two outputs (the Keras guide's "multi-input
 and multi-output models", at a small scale)."""
 import numpy as np
+from dlcore_static import set_random_seed
 from dlcore_static.keras.layers import Input, Dense, concatenate
 from dlcore_static.keras.models import Model
 from dlcore_static.keras import backend as K
 
 np.random.seed(3)
+set_random_seed(3)
 main_data = np.random.randn(400, 10).astype("float32")
 aux_data = np.random.randn(400, 5).astype("float32")
 labels = ((main_data[:, :3].sum(1) + aux_data[:, 0]) > 0).astype("float32")
