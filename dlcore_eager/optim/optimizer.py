@@ -63,14 +63,17 @@ class Optimizer:
 
     def step(self, closure=None):
         loss = None
+        # Grad mode is switched inside ``try`` so that an interrupt at any point restores it.
         if closure is not None:
-            prev, STATE.enabled = STATE.enabled, True
+            prev = STATE.enabled
             try:
+                STATE.enabled = True
                 loss = closure()
             finally:
                 STATE.enabled = prev
-        prev, STATE.enabled = STATE.enabled, False
+        prev = STATE.enabled
         try:
+            STATE.enabled = False
             for group in self.param_groups:
                 for p in group["params"]:
                     if p._grad is not None:
