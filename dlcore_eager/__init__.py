@@ -23,6 +23,7 @@ from dlcore.device import as_device as _as_device
 from . import (
     _dtype,
     _methods,
+    _new_methods,
     accelerator,
     autograd,
     backends,

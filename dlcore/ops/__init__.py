@@ -50,8 +50,8 @@ from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh,
                          sin, sinh, tan, trunc)
 from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide,
                           fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
-from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median,
-                   scatter, scatter_add_along_axis, sort, take_along_axis, topk)
+from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median, mode,
+                   scatter, scatter_add_along_axis, sort, take_along_axis, topk, unique)
 from .scan import scatter_add as scatter_add_dim
 from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
                            diagonal, dist, einsum, matrix_power, mv, tril, trace, triu,

@@ -310,3 +310,71 @@ def scatter(x, axis, index, src=None, value=None, reduce=None):
                    full_like(x, 0.0, _dt.float32), a, rshape)
     vals = _pad_to(scatter_add_along_axis(src, index, region, a), x, a, rshape)
     return where(greater(hits, 0.0), vals, x)
+
+
+# ----------------------------------------------------------------------------- unique, mode
+@exports({"torch": "unique", "Tensor": "unique"}, "args")
+def unique(x, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, axis=None):
+    """The distinct values of ``x`` (flattened), in ascending order; optionally the index of
+    each element's value in them (``return_inverse``, shaped like x) and their counts.  Sort,
+    mark where a run of equal values starts, keep those (a data-dependent size)."""
+    from .elementwise import full_like, not_equal
+    from .reduce_extra import nonzero
+    from .shape import concatenate, reshape
+    from .shape_extra import masked_select
+    if axis is not None:
+        raise NotImplementedError("unique(dim=...): only the flattened form is supported")
+    shape = tuple(aval_of(x).shape)
+    flat = reshape(x, (-1,))
+    n = aval_of(flat).shape[0]
+    s, order = sort(flat, 0)
+    if n == 0:
+        out = [s]
+        if return_inverse:
+            out.append(reshape(order, shape))
+        if return_counts:
+            out.append(order)
+        return out[0] if len(out) == 1 else tuple(out)
+    first = full_like(getitem(s, (slice(0, 1),)), True, _dt.bool_)
+    starts = concatenate([first, not_equal(getitem(s, (slice(1, None),)),
+                                           getitem(s, (slice(0, -1),)))], 0)
+    values = masked_select(s, starts)
+    out = [values]
+    if return_inverse:
+        group = sub(cumsum(cast(starts, _dt.int64), 0), 1)
+        zeros = full_like(order, 0)
+        inverse = scatter_add_along_axis(group, order, zeros, 0)
+        out.append(reshape(inverse, shape))
+    if return_counts:
+        pos = reshape(nonzero(starts), (-1,))
+        ends = concatenate([getitem(pos, (slice(1, None),)),
+                            reshape(full_like(getitem(pos, (slice(0, 1),)), n), (1,))], 0)
+        out.append(sub(ends, pos))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@exports({"torch": "mode", "Tensor": "mode"}, "values_indices")
+def mode(x, axis: int = -1, keepdims: bool = False):
+    """``(values, indices)``: the most frequent value along ``axis`` (the smallest among
+    equally frequent ones) and the last index where it occurs.  Counts come from comparing
+    every pair along the axis (n^2 per line: meant for modest n)."""
+    from .elementwise import equal, full_like
+    from .reduce import argmax, sum as _sum
+    from .shape import expand_dims, squeeze
+    av = aval_of(x)
+    if av.ndim == 0:
+        return x, _zero_index(x)
+    a = _axis("mode", x, axis)
+    s, _ = sort(x, a)
+    eq = equal(expand_dims(s, a + 1), expand_dims(s, a))
+    counts = _sum(cast(eq, _dt.int64), a + 1)
+    best = argmax(counts, a, True)                         # first maximum: the smallest value
+    value = take_along_axis(s, best, a)
+    pos = sub(cumsum(full_like(x, 1, _dt.int64), a), 1)
+    hit = where(equal(x, value), pos, full_like(pos, -1))
+    from .reduce import max_ as _max
+    index = _max(hit, a, True)
+    if not keepdims:
+        value, index = squeeze(value, a), squeeze(index, a)
+    return value, index

@@ -57,7 +57,60 @@ def math_rows(OpRow, U, B) -> list:
         return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
     return (_math_rows(OpRow, u, b, U, B) + _scan_rows(OpRow) + _linalg_rows(OpRow)
-            + _shape_rows(OpRow))
+            + _shape_rows(OpRow) + _nn_rows(OpRow))
+
+
+def _np_gelu(x):
+    return 0.5 * x * (1 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2)))
+
+
+def _np_layer_norm(x):
+    m = x.mean(-1, keepdims=True)
+    v = x.var(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + 1e-5)
+
+
+def _np_smooth_l1(a, t):
+    d = np.abs(a - t)
+    return np.mean(np.where(d < 0.5, 0.5 * d * d / 0.5, d - 0.25))
+
+
+def _nn_rows(OpRow) -> list:
+    from dlcore.ops import nn_functional as nnf
+    S = (((3, 4),), ((2, 3, 4),))
+    return [
+        OpRow("unique", "unique", lambda x: ops.unique(x), np.unique, (((3, 4),),),
+              ("int5",), (), primitives=("argsort", "nonzero")),
+        OpRow("unique[counts]", "unique", lambda x: ops.unique(x, return_counts=True)[1],
+              lambda x: np.unique(x, return_counts=True)[1], (((3, 4),),), ("int5",), ()),
+        OpRow("mode", "mode", lambda x: ops.mode(x, 1)[0],
+              lambda x: np.array([np.bincount(r).argmax() for r in x]), (((3, 6),),),
+              ("int3",), (), primitives=("argsort", "take_along_axis")),
+        OpRow("gelu", "gelu", nnf.gelu, _np_gelu, S, ("real",), (0,),
+              primitives=("erf", "mul")),
+        OpRow("gelu[tanh]", "gelu", lambda x: nnf.gelu(x, "tanh"),
+              lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) *
+                                               (x + 0.044715 * x ** 3))), S, ("real",), (0,)),
+        OpRow("silu", "silu", nnf.silu, lambda x: x / (1 + np.exp(-x)), S, ("real",), (0,),
+              primitives=("sigmoid",)),
+        OpRow("mish", "mish", nnf.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), S,
+              ("real",), (0,)),
+        OpRow("hardswish", "hardswish", nnf.hardswish,
+              lambda x: x * np.clip(x / 6 + 0.5, 0, 1), S, ("away0",), (0,)),
+        OpRow("logsigmoid", "logsigmoid", nnf.logsigmoid, lambda x: -np.log1p(np.exp(-x)), S,
+              ("real",), (0,)),
+        OpRow("glu", "glu", nnf.glu, lambda x: x[..., :2] / (1 + np.exp(-x[..., 2:])), S,
+              ("real",), (0,)),
+        OpRow("layer_norm", "layer_norm", lambda x: nnf.layer_norm(x, (4,)), _np_layer_norm,
+              S, ("real",), (0,), rtol=1e-4, atol=1e-5, primitives=("sum", "sqrt")),
+        OpRow("smooth_l1_loss", "smooth_l1_loss",
+              lambda a, t: nnf.smooth_l1_loss(a, t, beta=0.5), _np_smooth_l1,
+              (((3, 4), (3, 4)),), ("real", "real"), (0, 1)),
+        OpRow("cosine_similarity", "cosine_similarity", nnf.cosine_similarity,
+              lambda a, b_: (a * b_).sum(1) / (np.linalg.norm(a, axis=1) *
+                                               np.linalg.norm(b_, axis=1)),
+              (((3, 4), (3, 4)),), ("real", "real"), (0, 1), rtol=1e-4),
+    ]
 
 
 def _np_index_add(x, i, s):

@@ -97,3 +97,25 @@ def test_errors_name_the_problem():
         dt.einsum("...i->i", dt.tensor(X))
     with pytest.raises(Exception, match="does not match the number of dimensions"):
         dt.einsum("i->i", dt.tensor(X))
+
+
+def test_unique_and_mode_match_torch():
+    x = np.array([[3, 1, 2, 3, 1, 1], [5, 5, 4, 4, 0, 9]])
+    for kw in [{}, {"return_inverse": True}, {"return_counts": True},
+               {"return_inverse": True, "return_counts": True}]:
+        a, b = dt.unique(dt.tensor(x), **kw), torch.unique(torch.tensor(x), **kw)
+        a, b = (a if isinstance(a, tuple) else (a,)), (b if isinstance(b, tuple) else (b,))
+        assert [u.tolist() for u in a] == [v.tolist() for v in b], kw
+    for d in (0, 1, -1):
+        for kd in (False, True):
+            a, b = dt.mode(dt.tensor(x), d, kd), torch.mode(torch.tensor(x), d, kd)
+            assert a.values.tolist() == b.values.tolist()
+            assert a.indices.tolist() == b.indices.tolist()
+
+
+def test_new_factory_methods_take_the_tensors_dtype():
+    x = dt.ones(2, dtype=dt.float64)
+    assert x.new_zeros(2, 3).dtype == dt.float64 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones(2, dtype=dt.int64).dtype == dt.int64
+    assert x.new_full((2,), 7.0).tolist() == [7.0, 7.0]
+    assert x.new_tensor([1, 2]).dtype == dt.float64 and x.new_empty(4).shape == (4,)

@@ -1,0 +1,49 @@
+"""``Tensor.new_zeros``, ``new_ones``, ``new_full``, ``new_empty`` and ``new_tensor``: factory
+methods whose result takes the tensor's dtype and device unless told otherwise (PyTorch's
+rule).  Installed on :class:`Tensor` when ``dlcore_eager`` is imported."""
+
+from __future__ import annotations
+
+from . import creation as C
+from .tensor import Tensor
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)) or \
+            len(size) == 1 and hasattr(size[0], "__iter__"):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def _kw(self, dtype, device):
+    return {"dtype": self.dtype if dtype is None else dtype,
+            "device": self.device if device is None else device}
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return C.zeros(*_size(size), requires_grad=requires_grad, **_kw(self, dtype, device))
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return C.ones(*_size(size), requires_grad=requires_grad, **_kw(self, dtype, device))
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return C.empty(*_size(size), requires_grad=requires_grad, **_kw(self, dtype, device))
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None,
+             requires_grad=False) -> Tensor:
+    return C.full(tuple(size), fill_value, requires_grad=requires_grad,
+                  **_kw(self, dtype, device))
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if isinstance(data, Tensor):
+        data = data.detach().cpu().numpy()
+    return C.tensor(data, requires_grad=requires_grad, **_kw(self, dtype, device))
+
+
+for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor):
+    if not hasattr(Tensor, _f.__name__):
+        setattr(Tensor, _f.__name__, _f)
