@@ -374,8 +374,12 @@ class Network(Layer):
         K.batch_set_value(list(zip(ws, weights)))
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
-        """Every weight as a named array in ``filepath`` (NumPy ``.npz``, no pickle)."""
+        """Every weight as a named array in ``filepath`` (NumPy ``.npz``, no pickle); Keras's
+        HDF5 layouts for ``.h5``/``.hdf5``/``.weights.h5`` (``keras/saving.py``)."""
         import os
+        from . import saving as _kfiles
+        if _kfiles.is_keras_path(filepath):
+            return _kfiles.save_weights(self, filepath, overwrite)
         if not overwrite and os.path.exists(filepath):
             raise FileExistsError(filepath)
         vals = self.get_weights()
@@ -385,6 +389,9 @@ class Network(Layer):
             np.savez(f, **arrays)
 
     def load_weights(self, filepath, by_name: bool = False) -> None:
+        from . import saving as _kfiles
+        if _kfiles.is_keras_path(filepath):
+            return _kfiles.load_weights(self, filepath, by_name)
         with np.load(filepath, allow_pickle=False) as z:
             keys = sorted(z.files)
             if by_name:

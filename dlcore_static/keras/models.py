@@ -9,7 +9,7 @@ graph (an ``Input`` for the first layer's ``input_shape``, then each layer) is b
 from __future__ import annotations
 
 from ..graph import Graph
-from .engine import Input, Layer
+from .engine import Input, InputLayer, Layer
 from .training import Model
 
 __all__ = ["Sequential", "Model"]
@@ -47,7 +47,7 @@ class Sequential(Model):
 
     @property
     def layers(self) -> list:
-        return list(self._layers)
+        return [lay for lay in self._layers if not isinstance(lay, InputLayer)]
 
     @layers.setter
     def layers(self, value) -> None:
@@ -57,11 +57,12 @@ class Sequential(Model):
         if self._built_graph:
             return
         first = self._layers[0]
+        given = isinstance(first, InputLayer)      # model.add(InputLayer(input_shape=...))
         with self.graph.as_default():
             x = Input(batch_shape=(None,) + tuple(first.input_shape_arg),
-                      name=f"{first.name}_input")
+                      name=first.name if given else f"{first.name}_input")
             out = x
-            for layer in self._layers:
+            for layer in self._layers[1:] if given else self._layers:
                 out = layer(out)
             self._init_graph(x, out)
         self._built_graph = True
@@ -69,7 +70,7 @@ class Sequential(Model):
     _prepare = _build
 
     def _summary_layers(self) -> list:
-        return list(self._layers)
+        return self.layers
 
     def _known_tensors(self) -> set:
         self._build()
@@ -132,6 +133,6 @@ class Sequential(Model):
 
 
 def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002
-    raise NotImplementedError("keras.models.load_model: dlcore saves weights only "
-                              "(model.save_weights / load_weights); rebuild the model in Python "
-                              "and call load_weights")
+    """A model written by ``model.save`` (``.h5`` or ``.keras``; see ``keras/saving.py``)."""
+    from .saving import load_model as _load
+    return _load(filepath, custom_objects, compile)

@@ -462,7 +462,11 @@ class Model(Network):
         return outs[0] if len(outs) == 1 else outs
 
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
-        """The weights (``save_weights``); the architecture is the Python code that built it."""
+        """``.h5``/``.hdf5``/``.keras``: configuration, weights and training configuration in
+        Keras's formats (``keras/saving.py``); other paths: the weights (``save_weights``)."""
+        from . import saving as _kfiles
+        if _kfiles.is_keras_path(filepath) and not str(filepath).endswith(".weights.h5"):
+            return _kfiles.save_model(self, filepath, overwrite, include_optimizer)
         self.save_weights(filepath, overwrite)
 
     def __call__(self, inputs, **kwargs):

@@ -1,0 +1,373 @@
+"""Keras model files: HDF5 (``.h5``/``.hdf5``, Keras 2), ``.weights.h5`` and ``.keras`` (Keras 3).
+
+No pickle anywhere: configurations are JSON, weights are HDF5 datasets written with ``h5py``
+(the ``keras-files`` extra).  The layouts are Keras's own:
+
+* ``save_weights('w.h5')`` (Keras 2): root attributes ``layer_names``, ``backend``,
+  ``keras_version``; one group per layer with attribute ``weight_names`` (``dense_1/kernel:0``)
+  and one dataset per weight at ``<layer>/<weight name>``.  Loading matches layers that have
+  weights in order (or by layer name with ``by_name=True``) and checks every shape first.
+* ``model.save('m.h5')`` (Keras 2): root attributes ``model_config`` (JSON: ``{"class_name":
+  "Sequential", "config": {"name", "layers": [{"class_name": "Dense", "config": {...}}]}}``)
+  and ``training_config`` (optimizer class and config, loss, metrics), the weights in the group
+  ``model_weights``.
+* ``save_weights('w.weights.h5')`` (Keras 3): ``layers/<layer name>/vars/<i>`` datasets.
+* ``model.save('m.keras')`` (Keras 3): a zip of ``config.json`` (``{"module": "keras",
+  "class_name": "Sequential", "config": {...}, "compile_config": {...}}``), ``metadata.json``
+  and ``model.weights.h5`` (the Keras 3 weights layout).
+
+``load_model`` reads all three model files, rebuilds a ``Sequential`` model from the config
+(layer classes of ``dlcore_static.keras.layers`` only, by name: nothing is imported or executed
+from the file), sets the weights and compiles it when the file has a training configuration.
+Only ``Sequential`` models of the layers in ``_LAYERS`` are saved with their configuration;
+other models save their weights (``save_weights``) and are rebuilt by the code that made them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from typing import Any
+
+import numpy as np
+
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+KERAS_VERSION = "2.2.4"
+_CONV = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+         "activation", "use_bias")
+_POOL = ("pool_size", "strides", "padding", "data_format")
+_LAYERS: dict[str, tuple] = {
+    "Dense": ("units", "activation", "use_bias"),
+    "Activation": ("activation",),
+    "Dropout": ("rate", "noise_shape", "seed"),
+    "Flatten": (),
+    "Reshape": ("target_shape",),
+    "Permute": ("dims",),
+    "RepeatVector": ("n",),
+    "Conv1D": _CONV, "Conv2D": _CONV,
+    "MaxPooling1D": _POOL, "MaxPooling2D": _POOL,
+    "AveragePooling1D": _POOL, "AveragePooling2D": _POOL,
+    "GlobalAveragePooling1D": ("data_format",), "GlobalAveragePooling2D": ("data_format",),
+    "GlobalMaxPooling1D": ("data_format",), "GlobalMaxPooling2D": ("data_format",),
+    "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
+}
+
+
+class KerasFileError(ValueError):
+    """A Keras file that is malformed or does not fit the model."""
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError as e:
+        raise ImportError("Keras .h5/.keras files need h5py: pip install 'dlcore[keras-files]'"
+                          ) from e
+    return h5py
+
+
+def is_keras_path(filepath: Any) -> bool:
+    """True when ``filepath`` names a Keras file (by suffix, or by content when it exists)."""
+    p = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else ""
+    if p.endswith((".h5", ".hdf5", ".keras")):
+        return True
+    if p and os.path.isfile(p):
+        with open(p, "rb") as f:
+            head = f.read(8)
+        return head == _HDF5_MAGIC
+    return False
+
+
+# ------------------------------------------------------------------------------- configs
+def _json_value(v: Any) -> Any:
+    if callable(v):
+        from . import activations
+        return activations.serialize(v)
+    if isinstance(v, tuple):
+        return [_json_value(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def layer_config(layer, first: bool = False) -> dict:
+    cls = type(layer).__name__
+    if cls not in _LAYERS:
+        raise NotImplementedError(f"model.save: layer {layer.name!r} of class {cls} has no "
+                                  f"saved configuration in dlcore (supported: "
+                                  f"{', '.join(sorted(_LAYERS))}); use save_weights and "
+                                  "rebuild the model in code")
+    cfg: dict[str, Any] = {"name": layer.name, "trainable": bool(layer.trainable)}
+    for k in _LAYERS[cls]:
+        cfg[k] = _json_value(getattr(layer, k, None))
+    if first:
+        shp = tuple(layer.input_shape)
+        cfg["batch_input_shape"] = [None if d is None else int(d) for d in shp]
+        cfg["dtype"] = "float32"
+    return {"class_name": cls, "config": cfg}
+
+
+def _model_layers(model) -> list:
+    return [ly for ly in model.layers if type(ly).__name__ != "InputLayer"]
+
+
+def model_config(model) -> dict:
+    if type(model).__name__ != "Sequential":
+        raise NotImplementedError(f"model.save: only Sequential models are saved with their "
+                                  f"configuration in dlcore, not {type(model).__name__}; use "
+                                  "save_weights and rebuild the model in code")
+    layers = _model_layers(model)
+    return {"class_name": "Sequential",
+            "config": {"name": model.name,
+                       "layers": [layer_config(ly, i == 0) for i, ly in enumerate(layers)]}}
+
+
+def training_config(model) -> dict | None:
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        return None
+    loss = model.loss if isinstance(getattr(model, "loss", None), str) else None
+    metrics = [m for m in (getattr(model, "_metric_names", None) or
+                           getattr(model, "metrics_names", None) or []) if isinstance(m, str)]
+    return {"optimizer_config": {"class_name": type(opt).__name__,
+                                 "config": _json_value(opt.get_config())},
+            "loss": loss, "metrics": [m for m in metrics if m != "loss"]}
+
+
+def _build_model(config: dict):
+    from . import layers as L
+    from .models import Sequential
+    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        raise KerasFileError(f"load_model: dlcore rebuilds Sequential models only, the file "
+                             f"holds {str(config.get('class_name') if isinstance(config, dict) else config)[:40]!r}")
+    cfg = config.get("config")
+    recs = cfg.get("layers") if isinstance(cfg, dict) else cfg
+    if not isinstance(recs, list):
+        raise KerasFileError("load_model: the model configuration has no layer list")
+    built, shape = [], None
+    for rec in recs:
+        if not isinstance(rec, dict) or not isinstance(rec.get("config"), dict):
+            raise KerasFileError("load_model: a layer record is malformed")
+        cls, c = rec.get("class_name"), dict(rec["config"])
+        if cls == "InputLayer":                                  # Keras 3 configs
+            shape = c.get("batch_shape") or c.get("batch_input_shape")
+            continue
+        if cls not in _LAYERS:
+            raise KerasFileError(f"load_model: unknown layer class {str(cls)[:40]!r}")
+        kwargs = {k: c[k] for k in _LAYERS[cls] if k in c}
+        for k in ("name", "trainable"):
+            if k in c:
+                kwargs[k] = c[k]
+        bis = c.get("batch_input_shape") or shape
+        if not built and bis is not None:
+            kwargs["input_shape"] = tuple(bis[1:])
+        try:
+            built.append(getattr(L, cls)(**kwargs))
+        except (TypeError, ValueError) as e:
+            raise KerasFileError(f"load_model: cannot rebuild layer {cls}: {e}") from None
+    return Sequential(built, name=cfg.get("name") if isinstance(cfg, dict) else None)
+
+
+def _compile(model, tc: dict | None) -> None:
+    if not tc:
+        return
+    from . import optimizers
+    oc = tc.get("optimizer_config") or {}
+    cls = getattr(optimizers, str(oc.get("class_name")), None)
+    if not isinstance(cls, type) or tc.get("loss") is None:
+        return
+    conf = dict(oc.get("config") or {})
+    if "lr" in conf and "learning_rate" not in conf:
+        conf["learning_rate"] = conf.pop("lr")
+    try:
+        opt = cls(**conf)
+    except TypeError:
+        opt = cls()
+    model.compile(optimizer=opt, loss=tc["loss"], metrics=tc.get("metrics") or None)
+
+
+# ------------------------------------------------------------------------------- weights
+def _layer_weights(model) -> list:
+    """[(layer, [variables], [values])] for every layer, in order."""
+    out, vals = [], iter(model.get_weights())
+    by_var = list(zip(model.weights, vals))
+    idx = {id(v): a for v, a in by_var}
+    for ly in _model_layers(model):
+        ws = list(getattr(ly, "weights", []))
+        out.append((ly, ws, [idx[id(w)] for w in ws]))
+    return out
+
+
+def _write_keras2(group, model) -> None:
+    lw = _layer_weights(model)
+    group.attrs["layer_names"] = np.array([ly.name.encode() for ly, _, _ in lw], dtype="S")
+    group.attrs["backend"] = b"tensorflow"
+    group.attrs["keras_version"] = KERAS_VERSION.encode()
+    for ly, ws, vals in lw:
+        g = group.create_group(ly.name)
+        names = [getattr(w, "name", f"{ly.name}/w{i}:0") for i, w in enumerate(ws)]
+        g.attrs["weight_names"] = np.array([n.encode() for n in names], dtype="S")
+        for n, v in zip(names, vals):
+            g.create_dataset(n, data=np.asarray(v))
+
+
+def _write_keras3(f, model) -> None:
+    layers = f.create_group("layers")
+    for ly, _, vals in _layer_weights(model):
+        g = layers.create_group(ly.name).create_group("vars")
+        for i, v in enumerate(vals):
+            g.create_dataset(str(i), data=np.asarray(v))
+    f.create_group("vars")
+
+
+def _read_keras2(group, model, by_name: bool) -> None:
+    def txt(x):
+        return x.decode() if isinstance(x, bytes) else str(x)
+    names = [txt(n) for n in group.attrs.get("layer_names", [])]
+    file_layers = []
+    for n in names:
+        if n not in group:
+            raise KerasFileError(f"load_weights: layer {n!r} is listed but missing")
+        wn = [txt(w) for w in group[n].attrs.get("weight_names", [])]
+        file_layers.append((n, [np.asarray(group[n][w]) for w in wn]))
+    _assign(model, file_layers, by_name)
+
+
+def _read_keras3(f, model, by_name: bool) -> None:
+    layers = f["layers"]
+    file_layers = []
+    for n in layers:
+        vg = layers[n].get("vars")
+        vals = [] if vg is None else [np.asarray(vg[str(i)]) for i in range(len(vg))]
+        file_layers.append((n, vals))
+    own = {ly.name for ly in _model_layers(model)}
+    # Keras 3 groups are keyed by name (sorted by h5py): match by name when the names fit
+    _assign(model, file_layers, by_name or {n for n, _ in file_layers} <= own)
+
+
+def _assign(model, file_layers: list, by_name: bool) -> None:
+    from . import backend as K
+    lw = [(ly, ws) for ly, ws, _ in _layer_weights(model)]
+    if by_name:
+        mine = {ly.name: ws for ly, ws in lw}
+        pairs = [(mine[n], vals) for n, vals in file_layers if n in mine]
+    else:
+        theirs = [(n, v) for n, v in file_layers if v]
+        with_w = [(ly, ws) for ly, ws in lw if ws]
+        if len(theirs) != len(with_w):
+            raise KerasFileError(f"You are trying to load a weight file containing "
+                                 f"{len(theirs)} layers into a model with {len(with_w)} layers.")
+        pairs = [(ws, v) for (_, ws), (_, v) in zip(with_w, theirs)]
+    todo = []
+    for ws, vals in pairs:
+        if len(ws) != len(vals):
+            raise KerasFileError(f"load_weights: a layer has {len(ws)} weights, the file has "
+                                 f"{len(vals)}")
+        for w, v in zip(ws, vals):
+            if tuple(v.shape) != tuple(w.aval.shape):
+                raise KerasFileError(f"load_weights: weight {w.name} has shape "
+                                     f"{tuple(w.aval.shape)}, the file has {tuple(v.shape)}")
+            todo.append((w, v.astype(w.aval.dtype, copy=False)))
+    K.batch_set_value(todo)                      # all checked: now assign
+
+
+def save_weights(model, filepath, overwrite: bool = True) -> None:
+    path = os.fspath(filepath)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(path)
+    h5py = _h5py()
+    with h5py.File(path, "w") as f:
+        if path.endswith(".weights.h5"):
+            _write_keras3(f, model)
+        else:
+            _write_keras2(f, model)
+
+
+def _open_h5(filepath):
+    h5py = _h5py()
+    try:
+        return h5py.File(os.fspath(filepath) if not isinstance(filepath, io.BytesIO)
+                         else filepath, "r")
+    except OSError as e:
+        raise KerasFileError(f"cannot read HDF5 file {str(filepath)[:200]!r}: {e}") from None
+
+
+def load_weights(model, filepath, by_name: bool = False) -> None:
+    if zipfile.is_zipfile(os.fspath(filepath)):
+        with zipfile.ZipFile(os.fspath(filepath)) as z:
+            data = io.BytesIO(z.read("model.weights.h5"))
+        with _open_h5(data) as f:
+            _read_keras3(f, model, by_name)
+        return
+    with _open_h5(filepath) as f:
+        if "layers" in f and "layer_names" not in f.attrs:
+            _read_keras3(f, model, by_name)
+        else:
+            _read_keras2(f["model_weights"] if "model_weights" in f else f, model, by_name)
+
+
+# ------------------------------------------------------------------------------- models
+def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+    path = os.fspath(filepath)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(path)
+    cfg, tc = model_config(model), training_config(model) if include_optimizer else None
+    h5py = _h5py()
+    if path.endswith(".keras"):
+        buf = io.BytesIO()
+        with h5py.File(buf, "w") as f:
+            _write_keras3(f, model)
+        k3 = {"module": "keras", "class_name": cfg["class_name"], "config": cfg["config"]}
+        if tc:
+            k3["compile_config"] = {"optimizer": tc["optimizer_config"], "loss": tc["loss"],
+                                    "metrics": tc["metrics"]}
+        meta = {"keras_version": "3.0.0", "saved_by": "dlcore"}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("config.json", json.dumps(k3))
+            z.writestr("metadata.json", json.dumps(meta))
+            z.writestr("model.weights.h5", buf.getvalue())
+        return
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(cfg).encode()
+        f.attrs["keras_version"] = KERAS_VERSION.encode()
+        f.attrs["backend"] = b"tensorflow"
+        if tc:
+            f.attrs["training_config"] = json.dumps(tc).encode()
+        _write_keras2(f.create_group("model_weights"), model)
+
+
+def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A002
+    """A model saved by ``model.save`` (``.h5`` or ``.keras``), rebuilt, with its weights, and
+    compiled when the file has a training configuration and ``compile`` is true."""
+    from dlcore.safe_io import json_loads
+    path = os.fspath(filepath)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if not {"config.json", "model.weights.h5"} <= names:
+                raise KerasFileError(f"load_model: {path!r} is a zip without config.json and "
+                                     "model.weights.h5 (not a .keras file)")
+            cfg = json_loads(z.read("config.json"), "config.json", KerasFileError)
+        model = _build_model(cfg)
+        load_weights(model, path)
+        cc = cfg.get("compile_config") if isinstance(cfg, dict) else None
+        if compile and cc:
+            _compile(model, {"optimizer_config": cc.get("optimizer"), "loss": cc.get("loss"),
+                             "metrics": cc.get("metrics")})
+        return model
+    with _open_h5(path) as f:
+        raw = f.attrs.get("model_config")
+        if raw is None:
+            raise KerasFileError(f"load_model: {path!r} has no model configuration (a weights "
+                                 "file: build the model and call load_weights)")
+        cfg = json_loads(raw if isinstance(raw, bytes) else str(raw).encode(), "model_config",
+                         KerasFileError)
+        tc_raw = f.attrs.get("training_config")
+        model = _build_model(cfg)
+        _read_keras2(f["model_weights"], model, False)
+    if compile and tc_raw is not None:
+        _compile(model, json_loads(tc_raw if isinstance(tc_raw, bytes) else
+                                   str(tc_raw).encode(), "training_config", KerasFileError))
+    return model
