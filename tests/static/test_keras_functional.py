@@ -340,3 +340,14 @@ def test_summary_as_keras_2(capsys):
     assert out[-4:] == ["Total params: 26", "Trainable params: 26", "Non-trainable params: 0",
                         "_" * 65]
     assert re.fullmatch(r"=+", out[-5])
+
+
+def test_sequential_with_an_input_layer_and_keras1_model_arguments():
+    m = Sequential([L.InputLayer(input_shape=(3,)), L.Dense(2, name="d")])
+    assert [lay.name for lay in m.layers] == ["d"]
+    m.compile("sgd", "mse")
+    assert m.predict(np.ones((4, 3), np.float32)).shape == (4, 2)
+    a = L.Input((3,))
+    with pytest.warns(UserWarning, match="Update your `Model` call to the Keras 2 API"):
+        m2 = Model(input=a, output=L.Dense(1)(a))
+    assert m2.output_names == ["dense_1"] and m2.count_params() == 4
