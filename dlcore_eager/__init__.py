@@ -29,6 +29,7 @@ from . import (
     backends,
     cuda,
     nn,
+    onnx,
     optim,
     utils,
 )

@@ -1,0 +1,254 @@
+"""ONNX export of a graph of dlcore primitives, with the ``onnx`` library (the ``onnx`` extra).
+
+Both front ends reduce a program to the same thing: primitive applications with their
+parameters, in an order where inputs come first (a static graph's ops between the chosen feeds
+and fetches; an eager module traced by ``dlcore_eager.tracing``).  ``build_model`` turns such a
+list of ``Op`` records into an ONNX ``ModelProto`` (opset 17): graph inputs, initializers (the
+weights and constants), one or a few ONNX nodes per primitive, graph outputs, all with static
+shapes (``None`` dimensions of static-graph placeholders become symbolic ``N``), checked with
+``onnx.checker``.
+
+Covered primitives (ONNX operator in brackets): elementwise unary (Exp, Log, Neg, Abs, Sqrt,
+Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Floor, Ceil, Sign, Round; rsqrt as
+Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, Div, Pow, Max,
+Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd;
+``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
+(broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
+Gather (take), and Conv/MaxPool/AveragePool for NCHW convolutions when the primitive
+parameters say so.  Anything else raises ``NotImplementedError`` naming the primitive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+OPSET = 17
+
+
+@dataclass
+class Op:
+    """One primitive application: ``prim`` (its registry name), ``params``, the names of its
+    ``inputs`` and of its ``output``, and the input and output shapes and dtypes."""
+
+    prim: str
+    params: dict
+    inputs: list
+    output: str
+    in_shapes: list
+    out_shape: tuple
+    out_dtype: np.dtype
+
+
+def _onnx():
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError as e:
+        raise ImportError("ONNX export needs the 'onnx' package: pip install 'dlcore[onnx]'"
+                          ) from e
+    return onnx, helper, numpy_helper
+
+
+_UNARY = {"exp": "Exp", "log": "Log", "neg": "Neg", "abs": "Abs", "sqrt": "Sqrt",
+          "reciprocal": "Reciprocal", "sin": "Sin", "cos": "Cos", "tan": "Tan", "tanh": "Tanh",
+          "sigmoid": "Sigmoid", "relu": "Relu", "erf": "Erf", "floor": "Floor", "ceil": "Ceil",
+          "sign": "Sign", "rint": "Round", "identity": "Identity", "stop_gradient": "Identity",
+          "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh", "cosh": "Cosh",
+          "isnan": "IsNaN", "isinf": "IsInf"}
+_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
+           "maximum": "Max", "minimum": "Min", "matmul": "MatMul", "equal": "Equal",
+           "less": "Less", "greater": "Greater", "less_equal": "LessOrEqual",
+           "greater_equal": "GreaterOrEqual", "remainder": "Mod"}
+_REDUCE = {"max": "ReduceMax", "min": "ReduceMin", "prod": "ReduceProd"}
+
+
+class _Builder:
+    def __init__(self) -> None:
+        _, self.h, self.nh = _onnx()
+        self.nodes: list = []
+        self.inits: dict[str, np.ndarray] = {}
+        self.n = 0
+
+    def fresh(self, base: str) -> str:
+        self.n += 1
+        return f"{base}__{self.n}"
+
+    def const(self, value: Any, dtype=np.int64) -> str:
+        name = self.fresh("const")
+        self.inits[name] = np.asarray(value, dtype=dtype)
+        return name
+
+    def node(self, op: str, inputs: list, output: str | None = None, **attrs) -> str:
+        out = output or self.fresh(op.lower())
+        self.nodes.append(self.h.make_node(op, inputs, [out], name=self.fresh(op), **attrs))
+        return out
+
+
+def _axes(params: dict, rank: int) -> list[int]:
+    axes = params.get("axes")
+    if axes is None or axes == ():
+        return list(range(rank))
+    if isinstance(axes, int):
+        axes = (axes,)
+    return [a % rank if rank else a for a in axes]
+
+
+def _convert(b: _Builder, op: Op) -> None:
+    p, ins, out = op.params, op.inputs, op.output
+    name = op.prim
+    if name in _UNARY:
+        b.node(_UNARY[name], ins[:1], out)
+    elif name in _BINARY:
+        b.node(_BINARY[name], ins[:2], out, **({"fmod": 1} if name == "remainder" and
+                                               np.dtype(op.out_dtype).kind == "f" else {}))
+    elif name == "not_equal":
+        b.node("Not", [b.node("Equal", ins[:2])], out)
+    elif name == "rsqrt":
+        b.node("Reciprocal", [b.node("Sqrt", ins[:1])], out)
+    elif name == "log1p":
+        one = b.const(1.0, op.out_dtype)
+        b.node("Log", [b.node("Add", [ins[0], one])], out)
+    elif name == "expm1":
+        one = b.const(1.0, op.out_dtype)
+        b.node("Sub", [b.node("Exp", ins[:1]), one], out)
+    elif name == "where":
+        b.node("Where", ins[:3], out)
+    elif name == "sum":
+        axes = b.const(_axes(p, len(op.in_shapes[0])))
+        b.node("ReduceSum", [ins[0], axes], out, keepdims=int(bool(p.get("keepdims"))))
+    elif name in _REDUCE:
+        b.node(_REDUCE[name], ins[:1], out, axes=_axes(p, len(op.in_shapes[0])),
+               keepdims=int(bool(p.get("keepdims"))))
+    elif name in ("argmax",):
+        ax = p.get("axis")
+        if ax is None:
+            flat = b.node("Reshape", [ins[0], b.const([-1])])
+            b.node("ArgMax", [flat], out, axis=0, keepdims=0)
+        else:
+            b.node("ArgMax", ins[:1], out, axis=int(ax), keepdims=int(bool(p.get("keepdims"))))
+    elif name == "reshape":
+        b.node("Reshape", [ins[0], b.const([-1 if d is None else d for d in p["shape"]])], out)
+    elif name in ("reshape_like", "broadcast_like"):
+        shape = b.const([-1 if d is None else d for d in op.out_shape])
+        b.node("Reshape" if name == "reshape_like" else "Expand", [ins[0], shape], out)
+    elif name == "transpose":
+        b.node("Transpose", ins[:1], out, perm=list(p["perm"]))
+    elif name == "concatenate":
+        b.node("Concat", ins, out, axis=int(p["axis"]))
+    elif name == "expand_dims":
+        b.node("Unsqueeze", [ins[0], b.const(list(p["axes"]))], out)
+    elif name == "squeeze":
+        b.node("Squeeze", [ins[0], b.const(_axes(p, len(op.in_shapes[0])))], out)
+    elif name == "broadcast_to":
+        b.node("Expand", [ins[0], b.const([-1 if d is None else d for d in p["shape"]])], out)
+    elif name == "cast":
+        from onnx import helper
+        b.node("Cast", ins[:1], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(p["dtype"])))
+    elif name == "take":
+        b.node("Gather", ins[:2], out, axis=0)
+    elif name == "getitem":
+        _getitem(b, op)
+    elif name in ("conv", "max_pool", "avg_pool"):
+        _spatial(b, op)
+    else:
+        raise NotImplementedError(f"ONNX export: primitive {name!r} has no ONNX conversion yet")
+
+
+def _getitem(b: _Builder, op: Op) -> None:
+    idx = op.params["idx"]
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    starts, ends, axes, steps, squeeze = [], [], [], [], []
+    for ax, item in enumerate(idx):
+        kind = item[0] if isinstance(item, tuple) else None
+        if kind == "slice":
+            _, s, e, st = item
+            if (s, e, st) == (None, None, None):
+                continue
+            st = 1 if st is None else st
+            starts.append(s if s is not None else (0 if st > 0 else -1))
+            ends.append(e if e is not None else (np.iinfo(np.int64).max if st > 0
+                                                 else np.iinfo(np.int64).min))
+            axes.append(ax)
+            steps.append(st)
+        elif kind == "int" or isinstance(item, int):
+            i = item[1] if kind == "int" else item
+            starts.append(i)
+            ends.append(i + 1 if i != -1 else np.iinfo(np.int64).max)
+            axes.append(ax)
+            steps.append(1)
+            squeeze.append(ax)
+        else:
+            raise NotImplementedError(f"ONNX export: getitem with index {item!r} (only slices "
+                                      "and integers are exported)")
+    x = op.inputs[0]
+    if axes:
+        x = b.node("Slice", [x, b.const(starts), b.const(ends), b.const(axes), b.const(steps)],
+                   None if squeeze else op.output)
+    if squeeze:
+        b.node("Squeeze", [x, b.const(squeeze)], op.output)
+    elif not axes:
+        b.node("Identity", [x], op.output)
+
+
+def _pads(padding, nd: int) -> list[int]:
+    if isinstance(padding, str):
+        raise NotImplementedError(f"ONNX export: padding {padding!r} (explicit pads only)")
+    lo_hi = [(pp, pp) if isinstance(pp, int) else tuple(pp) for pp in padding]
+    return [lo for lo, _ in lo_hi] + [hi for _, hi in lo_hi]
+
+
+def _spatial(b: _Builder, op: Op) -> None:
+    p = op.params
+    nd = len(op.in_shapes[0]) - 2
+    if p.get("layout", "NCHW") not in ("NCHW", "NCW", "NCDHW", None):
+        raise NotImplementedError(f"ONNX export: {op.prim} with layout {p.get('layout')!r}")
+    pads = _pads(p["padding"], nd)
+    strides = list(p["strides"])
+    if op.prim == "conv":
+        b.node("Conv", op.inputs[:2], op.output, strides=strides, pads=pads,
+               dilations=list(p.get("dilation") or [1] * nd), group=int(p.get("groups", 1)))
+    elif op.prim == "max_pool":
+        b.node("MaxPool", op.inputs[:1], op.output, kernel_shape=list(p["kernel_size"]),
+               strides=strides, pads=pads)
+    else:
+        b.node("AveragePool", op.inputs[:1], op.output, kernel_shape=list(p["kernel_size"]),
+               strides=strides, pads=pads,
+               count_include_pad=int(bool(p.get("count_include_pad", True))))
+
+
+def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
+                initializers: dict[str, np.ndarray], producer: str = "dlcore",
+                opset: int = OPSET):
+    """An ONNX ``ModelProto``: ``inputs``/``outputs`` are ``(name, shape, dtype)`` (``None``
+    dimensions become the symbolic dimension ``N``)."""
+    onnx, helper, numpy_helper = _onnx()
+    b = _Builder()
+    for op in ops:
+        _convert(b, op)
+
+    def vi(name, shape, dtype):
+        return helper.make_tensor_value_info(
+            name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
+            [("N" if d is None else int(d)) for d in shape])
+    inits = [numpy_helper.from_array(np.ascontiguousarray(v) if np.ndim(v) else np.asarray(v),
+                                     name) for name, v in {**initializers, **b.inits}.items()]
+    graph = helper.make_graph(b.nodes, producer, [vi(*i) for i in inputs],
+                              [vi(*o) for o in outputs], initializer=inits)
+    model = helper.make_model(graph, producer_name=producer,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = min(model.ir_version, 8)
+    onnx.checker.check_model(model)
+    return model
+
+
+def save(model, f) -> None:
+    """Write ``model`` to a path or a binary file object."""
+    raw = model.SerializeToString()
+    if hasattr(f, "write"):
+        f.write(raw)
+    else:
+        with open(f, "wb") as fh:
+            fh.write(raw)

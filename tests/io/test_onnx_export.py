@@ -1,0 +1,91 @@
+"""ONNX export from both front ends, run in onnxruntime and compared with dlcore's outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+import dlcore_eager.onnx
+import dlcore_static as tf
+from dlcore_static.onnx_export import export as export_graph
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+def _run(model_or_path, feeds: dict):
+    data = model_or_path.SerializeToString() if hasattr(model_or_path, "SerializeToString") \
+        else str(model_or_path)
+    sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    return sess.run(None, feeds)
+
+
+def test_eager_mlp_exports_and_runs(tmp_path):
+    dt.manual_seed(0)
+    model = dt.nn.Sequential(dt.nn.Linear(6, 8), dt.nn.ReLU(), dt.nn.Linear(8, 8), dt.nn.Tanh(),
+                             dt.nn.Linear(8, 8), dt.nn.Sigmoid(), dt.nn.Linear(8, 3),
+                             dt.nn.Softmax(dim=1))
+    model.eval()
+    x = dt.randn(4, 6)
+    path = tmp_path / "mlp.onnx"
+    proto = dlcore_eager.onnx.export(model, (x,), str(path), input_names=["x"], output_names=["probs"])
+    assert [i.name for i in proto.graph.input] == ["x"]
+    assert {"0.weight", "6.bias"} <= {i.name for i in proto.graph.initializer}
+    ops = {n.op_type for n in proto.graph.node}
+    assert {"MatMul", "Relu", "Tanh", "Sigmoid", "ReduceMax", "ReduceSum", "Exp"} <= ops
+    (got,) = _run(path, {"x": x.numpy()})
+    np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
+    x2 = dt.randn(4, 6) * 3                                # other values, same shape
+    (got2,) = _run(proto, {"x": x2.numpy()})
+    np.testing.assert_allclose(got2, model(x2).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_eager_function_with_shape_ops():
+    def f(x, y):
+        z = dt.cat([x.mean(1, keepdim=True), x.reshape(5, 3, 1).transpose(0, 1).reshape(3, 5).t(),
+                    x[:, 1:3], y.exp().log1p()], 1)
+        return (z.tanh().max(dim=1).values - z.sum(0).unsqueeze(0).sqrt().sum(),
+                dt.maximum(x, y).pow(2.0).squeeze())
+    x, y = dt.rand(5, 3) + 0.5, dt.randn(5, 3)
+    proto = dlcore_eager.onnx.export(f, (x, y))
+    got = _run(proto, {"input.0": x.numpy(), "input.1": y.numpy()})
+    for g, w in zip(got, f(x, y)):
+        np.testing.assert_allclose(g, w.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_static_graph_exports_chosen_feeds_and_fetches(tmp_path):
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    w1 = tf.Variable(np.random.default_rng(1).standard_normal((4, 5)).astype(np.float32))
+    b1 = tf.Variable(np.linspace(-1, 1, 5).astype(np.float32))
+    h = tf.nn.relu(tf.matmul(x, w1) + b1)
+    logits = tf.layers.dense(h, 3, name="out")
+    probs = tf.nn.softmax(logits)
+    mean = tf.reduce_mean(tf.square(h), axis=1)
+    feed = np.random.default_rng(2).standard_normal((7, 4)).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        want = sess.run([probs, mean], {x: feed})
+        proto = export_graph(sess, fetches=[probs, mean], feeds=[x],
+                               f=str(tmp_path / "g.onnx"))
+    assert [i.name for i in proto.graph.input] == ["x"]
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "N" and dims[1].dim_value == 4
+    got = _run(tmp_path / "g.onnx", {"x": feed})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    got = _run(proto, {"x": feed[:2]})                     # another batch size
+    np.testing.assert_allclose(got[0], want[0][:2], rtol=1e-5, atol=1e-6)
+
+
+def test_export_errors():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    z = tf.placeholder(tf.float32, [None, 2], name="z")
+    y = x + z
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match="placeholder 'z' .* is not among the feeds"):
+            export_graph(sess, fetches=[y], feeds=[x])
+    with pytest.raises(NotImplementedError, match="primitive 'cumsum' has no ONNX conversion"):
+        dlcore_eager.onnx.export(lambda i: i.cumsum(0), (dt.randn(3),))
