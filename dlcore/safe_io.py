@@ -111,7 +111,8 @@ class NpzMembers:
                 if allowed_dtypes is not None and a_dtype not in allowed_dtypes:
                     raise _Reject(f"{what} has an unsupported dtype {a_dtype}")
                 if dtype is not None and a_dtype != dtype:
-                    raise _Reject(f"{what} has dtype {a_dtype}, the file declares {np.dtype(dtype)}")
+                    raise _Reject(f"{what} has dtype {a_dtype}, the file declares "
+                                  f"{np.dtype(dtype)}")
                 check_shape(a_shape, what, _Reject)
                 if shape is not None and (len(shape) != len(a_shape) or any(
                         d is not None and d != a for d, a in zip(shape, a_shape))):

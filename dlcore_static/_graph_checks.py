@@ -1,4 +1,5 @@
-"""Checks of a loaded graph file's records (used by ``saving.import_meta_graph``).
+"""Checks of a loaded graph file's records (used by ``saving.import_meta_graph``), and
+``_Arrays``, the file's arrays read lazily and bounded (see ``dlcore.safe_io``).
 
 Nothing in a graph file is trusted.  Each op's outputs are *derived*, as the code that builds
 such an op derives them, and a record whose stored outputs differ is refused: a primitive's
@@ -12,10 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore import dtypes as _core_dtypes
 from dlcore import safe_io
 from dlcore.registry import AVal
 
 from .graph import Operation, Tensor
+
+
+_MAX_PARAM_ARRAY = 64 << 20          # bytes of one array inside an op's parameters
 
 
 class GraphFileError(ValueError):
@@ -176,3 +181,27 @@ def _contexts(doc: dict) -> list:
         out.append(ControlFlowContext(None if parent is None else out[parent],
                                       str(r.get("kind", "")), str(r.get("name", ""))))
     return out
+
+
+class _Arrays:
+    """The file's arrays, decompressed only when a record references them, once each, with
+    their size checked against what the graph declares before any byte is read."""
+
+    def __init__(self, members: safe_io.NpzMembers) -> None:
+        self.members, self.cache = members, {}
+
+    def __contains__(self, key) -> bool:
+        return key in self.members
+
+    def get(self, key: str, shape=None, dtype=None) -> np.ndarray:
+        if key not in self.cache:
+            limit = _MAX_PARAM_ARRAY
+            if shape is not None and dtype is not None:
+                limit = int(np.prod([d or 0 for d in shape], dtype=np.int64)) * dtype.itemsize
+            self.cache[key] = self.members.read(key, limit, shape, dtype,
+                                                allowed_dtypes=_core_dtypes.SUPPORTED)
+        arr = self.cache[key]
+        if (shape is not None and arr.shape != tuple(shape)) or \
+                (dtype is not None and arr.dtype != dtype):
+            _bad(f"array {key!r} does not match its declared shape and dtype")
+        return arr

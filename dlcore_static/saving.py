@@ -34,7 +34,7 @@ from dlcore import dtypes as _core_dtypes
 from dlcore import safe_io
 from dlcore.registry import PRIMITIVES, AVal
 
-from ._graph_checks import (GraphFileError, _avals_txt, _bad, _check_control,
+from ._graph_checks import (GraphFileError, _Arrays, _avals_txt, _bad, _check_control,
                             _check_control_avals, _check_simple, _compatible, _contexts,
                             _shape_of)
 from . import checkpoint_format
@@ -48,7 +48,6 @@ _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2",
 _CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 _MAX_OPS = 1_000_000
 _MAX_GRAPH_JSON = 256 << 20          # bytes of the __graph__ record
-_MAX_PARAM_ARRAY = 64 << 20          # bytes of one array inside an op's parameters
 _MAX_DEPTH = 64                      # nesting of tagged values
 _MAX_VARIABLE = 16 << 30             # bytes of a variable of partly unknown shape
 
@@ -192,30 +191,6 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None,
             _bad(f"missing array {x!r}")
         return arrays.get(x)
     _bad(f"unknown tag {tag!r}")
-
-
-class _Arrays:
-    """The file's arrays, decompressed only when a record references them, once each, with
-    their size checked against what the graph declares before any byte is read."""
-
-    def __init__(self, members: safe_io.NpzMembers) -> None:
-        self.members, self.cache = members, {}
-
-    def __contains__(self, key) -> bool:
-        return key in self.members
-
-    def get(self, key: str, shape=None, dtype=None) -> np.ndarray:
-        if key not in self.cache:
-            limit = _MAX_PARAM_ARRAY
-            if shape is not None and dtype is not None:
-                limit = int(np.prod([d or 0 for d in shape], dtype=np.int64)) * dtype.itemsize
-            self.cache[key] = self.members.read(key, limit, shape, dtype,
-                                                allowed_dtypes=_core_dtypes.SUPPORTED)
-        arr = self.cache[key]
-        if (shape is not None and arr.shape != tuple(shape)) or \
-                (dtype is not None and arr.dtype != dtype):
-            _bad(f"array {key!r} does not match its declared shape and dtype")
-        return arr
 
 
 def _read_raw(path) -> bytes:
