@@ -14,8 +14,8 @@ Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, D
 Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd;
 ``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
 (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
-Gather (take), and Conv/MaxPool/AveragePool for NCHW convolutions when the primitive
-parameters say so.  Anything else raises ``NotImplementedError`` naming the primitive.
+Gather (take), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives) and the
+fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat).  Anything else raises ``NotImplementedError`` naming the primitive.
 """
 
 from __future__ import annotations
@@ -153,6 +153,8 @@ def _convert(b: _Builder, op: Op) -> None:
         _getitem(b, op)
     elif name in ("conv", "max_pool", "avg_pool"):
         _spatial(b, op)
+    elif name == "lstm_gates":
+        _lstm_gates(b, op)
     else:
         raise NotImplementedError(f"ONNX export: primitive {name!r} has no ONNX conversion yet")
 
@@ -193,6 +195,22 @@ def _getitem(b: _Builder, op: Op) -> None:
         b.node("Identity", [x], op.output)
 
 
+def _lstm_gates(b: _Builder, op: Op) -> None:
+    """PyTorch's gate order: i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);
+    c' = f c + i g;  y = [o tanh(c'), c']."""
+    z, c = op.inputs[:2]
+    hid = op.in_shapes[1][1]
+    if hid is None:
+        raise NotImplementedError("ONNX export: lstm_gates with an unknown hidden size")
+    part = [b.node("Slice", [z, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])])
+            for k in range(4)]
+    i, f, o = (b.node("Sigmoid", [part[k]]) for k in (0, 1, 3))
+    g = b.node("Tanh", [part[2]])
+    c2 = b.node("Add", [b.node("Mul", [f, c]), b.node("Mul", [i, g])])
+    h2 = b.node("Mul", [o, b.node("Tanh", [c2])])
+    b.node("Concat", [h2, c2], op.output, axis=1)
+
+
 def _pads(padding, nd: int) -> list[int]:
     if isinstance(padding, str):
         raise NotImplementedError(f"ONNX export: padding {padding!r} (explicit pads only)")
@@ -210,12 +228,17 @@ def _spatial(b: _Builder, op: Op) -> None:
     if op.prim == "conv":
         b.node("Conv", op.inputs[:2], op.output, strides=strides, pads=pads,
                dilations=list(p.get("dilation") or [1] * nd), group=int(p.get("groups", 1)))
-    elif op.prim == "max_pool":
-        b.node("MaxPool", op.inputs[:1], op.output, kernel_shape=list(p["kernel_size"]),
-               strides=strides, pads=pads)
+        return
+    k, dil = list(p["kernel_size"]), list(p.get("dilation") or [1] * nd)
+    floor = [(n + pads[i] + pads[nd + i] - dil[i] * (k[i] - 1) - 1) // strides[i] + 1
+             for i, n in enumerate(op.in_shapes[0][2:])]
+    ceil = int(list(op.out_shape[2:]) != floor)          # the primitive computed ceil_mode
+    if op.prim == "max_pool":
+        b.node("MaxPool", op.inputs[:1], op.output, kernel_shape=k, strides=strides, pads=pads,
+               dilations=dil, ceil_mode=ceil)
     else:
-        b.node("AveragePool", op.inputs[:1], op.output, kernel_shape=list(p["kernel_size"]),
-               strides=strides, pads=pads,
+        b.node("AveragePool", op.inputs[:1], op.output, kernel_shape=k, strides=strides,
+               pads=pads, ceil_mode=ceil,
                count_include_pad=int(bool(p.get("count_include_pad", True))))
 
 

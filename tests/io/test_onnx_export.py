@@ -89,3 +89,50 @@ def test_export_errors():
             export_graph(sess, fetches=[y], feeds=[x])
     with pytest.raises(NotImplementedError, match="primitive 'cumsum' has no ONNX conversion"):
         dlcore_eager.onnx.export(lambda i: i.cumsum(0), (dt.randn(3),))
+
+
+def test_eager_cnn_and_lstm_export():
+    dt.manual_seed(1)
+    cnn = dt.nn.Sequential(dt.nn.Conv2d(2, 3, 3, padding=1, stride=1), dt.nn.BatchNorm2d(3),
+                           dt.nn.ReLU(), dt.nn.MaxPool2d(2, ceil_mode=True),
+                           dt.nn.AvgPool2d(2, padding=1), dt.nn.Flatten(),
+                           dt.nn.Linear(3 * 3 * 3, 2))
+    cnn.eval()
+    x = dt.randn(2, 2, 7, 7)
+    proto = dlcore_eager.onnx.export(cnn, (x,))
+    assert {"Conv", "MaxPool", "AveragePool"} <= {n.op_type for n in proto.graph.node}
+    (got,) = _run(proto, {"input.0": x.numpy()})
+    np.testing.assert_allclose(got, cnn(x).detach().numpy(), rtol=1e-4, atol=1e-5)
+
+    class Tagger(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = dt.nn.LSTM(4, 5, batch_first=True)
+            self.head = dt.nn.Linear(5, 3)
+
+        def forward(self, s):
+            out, (h, c) = self.lstm(s)
+            return self.head(out), h
+    tagger = Tagger()
+    s = dt.randn(2, 3, 4)
+    proto = dlcore_eager.onnx.export(tagger, (s,))
+    got = _run(proto, {"input.0": s.numpy()})
+    for g, w in zip(got, tagger(s)):
+        np.testing.assert_allclose(g, w.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_static_cnn_export():
+    tf.reset_default_graph()
+    tf.set_random_seed(3)
+    x = tf.placeholder(tf.float32, [None, 6, 6, 2], name="images")
+    h = tf.layers.conv2d(x, 3, 3, padding="same", activation=tf.nn.relu)
+    h = tf.layers.max_pooling2d(h, 2, 2)
+    y = tf.layers.dense(tf.reshape(h, [-1, 27]), 2)
+    feed = np.random.default_rng(4).standard_normal((3, 6, 6, 2)).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        want = sess.run(y, {x: feed})
+        proto = export_graph(sess, [y], [x])
+    assert "Conv" in {n.op_type for n in proto.graph.node}
+    (got,) = _run(proto, {"images": feed})
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
