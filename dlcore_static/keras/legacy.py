@@ -12,7 +12,8 @@ from __future__ import annotations
 import warnings
 
 
-def convert(obj_name: str, kwargs: dict, renames: dict, args: tuple = ()) -> dict:
+def convert(obj_name: str, kwargs: dict, renames: dict, args: tuple = (),
+            stacklevel: int = 3) -> dict:
     """Rename legacy keys in ``kwargs`` (in place order kept) and warn once per call."""
     changed = False
     out = {}
@@ -30,7 +31,7 @@ def convert(obj_name: str, kwargs: dict, renames: dict, args: tuple = ()) -> dic
     if changed:
         sig = [_fmt(a) for a in args] + [f"{k}={_fmt(v)}" for k, v in out.items()]
         warnings.warn(f"Update your `{obj_name}` call to the Keras 2 API: "
-                      f"`{obj_name}({', '.join(sig)})`", UserWarning, stacklevel=3)
+                      f"`{obj_name}({', '.join(sig)})`", UserWarning, stacklevel=stacklevel)
     return out
 
 

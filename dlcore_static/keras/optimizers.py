@@ -37,7 +37,8 @@ class Optimizer:
     def __init__(self, params: dict | None = None, **kwargs):
         """``params``: the subclass's named arguments; ``kwargs``: what else the user passed
         (``lr`` converted to ``learning_rate`` with a warning, ``clipnorm``, ``clipvalue``)."""
-        kwargs = legacy.convert(type(self).__name__, kwargs, {"lr": "learning_rate"})
+        kwargs = legacy.convert(type(self).__name__, kwargs, {"lr": "learning_rate"},
+                                stacklevel=4)      # the user's line: SGD(...) -> here -> convert
         allowed = {"learning_rate", "clipnorm", "clipvalue"}
         unknown = set(kwargs) - allowed
         if unknown:
