@@ -313,6 +313,7 @@ class Network(Layer):
                                  "outputs.")
         order = sorted(layer_depth, key=lambda lay: (-layer_depth[lay], layer_index[lay]))
         ins = [keras_history(t)[0] for t in self.inputs]     # Keras lists inputs first
+        self._node_order = post         # for calling the network on new tensors
         return ins + [lay for lay in order if lay not in ins]
 
     def get_layer(self, name=None, index=None) -> Layer:

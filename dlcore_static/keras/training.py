@@ -470,8 +470,27 @@ class Model(Network):
         self.save_weights(filepath, overwrite)
 
     def __call__(self, inputs, **kwargs):
-        raise NotImplementedError("calling a Model on new tensors (a model as a layer) is not "
-                                  "supported yet")
+        """A model used as a layer: its layers applied again, in order, to new tensors (the
+        same weights); the outputs are recorded as this model's, so an outer model sees it as
+        one layer."""
+        from .engine import _HISTORY, InputLayer, Node
+        xs = [K._to_tensor(t) for t in _as_list(inputs)]
+        if len(xs) != len(self.inputs):
+            raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
+                             f"received {len(xs)} input tensors.")
+        mapping = dict(zip(self.inputs, xs))
+        for node in self._node_order:
+            if isinstance(node.layer, InputLayer):
+                continue
+            ins = [mapping[t] for t in node.inputs]
+            out = node.layer(ins[0] if len(ins) == 1 else ins)
+            for t, o in zip(node.outputs, _as_list(out)):
+                mapping[t] = o
+        outs = [mapping[t] for t in self.outputs]
+        self._nodes.append(Node(self, xs, outs))
+        for i, o in enumerate(outs):
+            _HISTORY[o] = (self, len(self._nodes) - 1, i)
+        return outs[0] if len(outs) == 1 else outs
 
 
 def _scalar_or_list(vals):

@@ -351,3 +351,22 @@ def test_sequential_with_an_input_layer_and_keras1_model_arguments():
     with pytest.warns(UserWarning, match="Update your `Model` call to the Keras 2 API"):
         m2 = Model(input=a, output=L.Dense(1)(a))
     assert m2.output_names == ["dense_1"] and m2.count_params() == 4
+
+
+def test_a_model_used_as_a_layer_shares_its_weights():
+    inp = L.Input((4,))
+    encoder = Model(inp, L.Dense(3, activation="tanh", name="enc")(inp), name="encoder")
+    a, b = L.Input((4,), name="left"), L.Input((4,), name="right")
+    dist = L.Lambda(lambda t: K.sum(K.square(t[0] - t[1]), axis=1, keepdims=True))(
+        [encoder(a), encoder(b)])
+    siamese = Model([a, b], dist)
+    assert [lay.name for lay in siamese.layers] == ["left", "right", "encoder", "lambda_1"]
+    assert siamese.count_params() == encoder.count_params() == 15
+    x1 = RNG.standard_normal((5, 4)).astype(np.float32)
+    x2 = RNG.standard_normal((5, 4)).astype(np.float32)
+    w, bias = encoder.get_weights()
+    want = ((np.tanh(x1 @ w + bias) - np.tanh(x2 @ w + bias)) ** 2).sum(1, keepdims=True)
+    np.testing.assert_allclose(siamese.predict([x1, x2]), want, rtol=1e-5, atol=1e-6)
+    siamese.compile("sgd", "mse")
+    siamese.fit([x1, x2], np.zeros((5, 1), np.float32), epochs=2, verbose=0)
+    assert not np.allclose(encoder.get_weights()[0], w)     # trained through the shared model
