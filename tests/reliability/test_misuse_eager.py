@@ -247,3 +247,23 @@ def test_pytorch_raises_the_same(case):
 
 def test_at_least_100_eager_cases():
     assert len(CASES) >= 100
+
+
+def test_to_a_cuda_device_that_does_not_exist_raises():
+    if not dl.cuda.is_available():
+        pytest.skip("no CUDA device or simulator in this process")
+    x = dl.ones(2)
+    with pytest.raises(RuntimeError, match=r"invalid device ordinal.*cuda:7"):
+        x.to("cuda:7")
+    np.testing.assert_array_equal(x.numpy(), [1.0, 1.0])
+
+
+def test_backward_with_an_integer_gradient_casts_it_as_pytorch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for T in (dl, torch):
+        w = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        (w * w).backward(T.tensor([1, 2, 3]))
+        assert w.grad.dtype == T.float32
+        grads.append(w.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
