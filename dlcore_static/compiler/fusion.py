@@ -15,7 +15,8 @@ training step:
 Grouping, in topological order: an elementwise node joins the group of one of its producers
 when it has the group's loop shape and joining creates no cycle (no *other* input of the node
 depends on the group through nodes outside it).  A ``sum`` over every axis may close a group
-(its value exists only after the loop, so nothing in the group may use it).  A group exposes as
+(its value exists only after the loop, so nothing in the group may use it).  A group holds at
+most ``MAX_GROUP`` members (bounded compile time for very deep chains).  A group exposes as
 outputs the member values used outside it.  Groups of one node stay ordinary primitive nodes.
 
 On the CPU the kernels are ``@njit(cache=True)`` functions written to a real file in the cache
@@ -34,6 +35,9 @@ from . import loops
 from .ir import Node, Program, Val, topo_sort
 
 MAX_RANK = 4
+# members per fused group: a 10,000-deep elementwise chain becomes many loops of bounded size,
+# so Numba's compile time grows linearly with depth (issue 15 #7)
+MAX_GROUP = 64
 
 
 def _elementwise(n: Node) -> bool:
@@ -65,9 +69,9 @@ class _Groups:
             if n in seen:
                 continue
             g = self.group_of.get(n)
-            # a node made before the group cannot depend on it, unless it belongs to another
-            # group, which also holds later nodes (issue 15 #2: two groups in a cycle)
-            if g is None and self.index.get(n, -1) < low:
+            # a node made before the group cannot depend on it; for a node in another group
+            # the whole group counts, up to its last member (issue 15 #2: two groups in a cycle)
+            if (self.index.get(n, -1) if g is None else self.index[g[-1]]) < low:
                 continue
             seen.add(n)
             if n in members:
@@ -106,7 +110,7 @@ def run(prog: Program) -> int:
         joined = False
         for v in n.inputs:
             g = gs.group_of.get(v.node)
-            if g is None or shape_of[id(g)] != shape:
+            if g is None or shape_of[id(g)] != shape or len(g) >= MAX_GROUP:
                 continue
             if gs.can_join(n, g, shape):
                 g.append(n)
