@@ -281,9 +281,9 @@ class _ElementwiseKernel:
         for b in bufs:
             if b.shape == big and b.flags.c_contiguous:
                 mask += "A"
-            elif b.size == 1 and b.ndim <= len(big):
-                mask += "S"
-            else:
+            elif (b.size == 1 and b.ndim <= len(big)) or (b.shape == big and not any(b.strides)):
+                mask += "S"         # one value, or one value broadcast (all strides 0: the
+            else:                   # cotangent of a sum), read at [0] of its flat view
                 return self._general(bufs, dtype, params)
         out = np.empty(big, dtype)
         n = out.size
