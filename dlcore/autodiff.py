@@ -4,7 +4,7 @@ Reverse mode walks the graph from the outputs back to the inputs in reverse topo
 applies each primitive's vjp rule, summing cotangents where a value feeds several consumers::
 
     grads[y] = seed
-    for node in reversed(topological_order):          # every consumer before its producers
+    for node in reversed(topological order):          # every consumer before its producers
         for parent, g in zip(parents(node), vjp(node, grads[node])):
             grads[parent] = grads[parent] + g  (or g, the first time)
 
@@ -31,15 +31,10 @@ from .registry import aval_of
 _ndarray = np.ndarray
 
 
-def topological_order(roots: Iterable, parents: Callable, key: Callable = id) -> list:
-    """Values reachable from ``roots`` (through ``parents``), each after all of its parents."""
-    return _sort(roots, parents, key)[0]
-
-
 def _sort(roots: Iterable, parents: Callable, key: Callable):
-    """``topological_order``, plus what the reverse pass needs of each value in that order:
-    its key, its parents (``parents`` is called once per value) and their keys (None for a
-    None parent)."""
+    """Values reachable from ``roots`` (through ``parents``), each after all of its parents, and
+    what the reverse pass needs of each value in that order: its key, its parents (``parents``
+    is called once per value) and their keys (None for a None parent)."""
     order: list = []
     keys: list = []
     pars: list = []

@@ -58,10 +58,6 @@ def as_dtype(dtype) -> np.dtype:
     return d
 
 
-def is_floating(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
-
-
 _PY_SCALAR_TYPES = frozenset({bool, int, float})
 
 

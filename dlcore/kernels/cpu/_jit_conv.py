@@ -150,32 +150,6 @@ def max_pool_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def max_pool_inside(x, kh, kw, sh, sw, dh, dw, out, idx, want_idx):
-    """max_pool / max_pool_argmax when every window lies inside the input (no padding, no
-    ceil_mode overhang): no bounds checks, so the loops are about 4x faster (LeNet's 2x2 pool:
-    1477 -> 389 us of CPU time)."""
-    n_b, c_n, w_n = x.shape[0], x.shape[1], x.shape[3]
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for oh in range(oh_n):
-            for ow in range(ow_n):
-                h0, w0 = oh * sh, ow * sw
-                best = x[n, c, h0, w0]
-                arg = h0 * w_n + w0
-                for i in range(kh):
-                    for j in range(kw):
-                        v = x[n, c, h0 + i * dh, w0 + j * dw]
-                        if v > best or (v != v and best == best):   # the first NaN wins
-                            best = v
-                            arg = (h0 + i * dh) * w_n + w0 + j * dw
-                out[n, c, oh, ow] = best
-                if want_idx:
-                    idx[n, c, oh, ow] = arg
-
-
-@njit(cache=True, nogil=True, parallel=True)
 def plane_gather(x, idx, out):
     """out[n, c, k] = x[n, c, idx[n, c, k]] (x and idx viewed as (N, C, plane))."""
     n_b, c_n, p_n = idx.shape

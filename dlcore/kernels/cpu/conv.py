@@ -29,14 +29,6 @@ im2col + GEMM is kept for every shape.  (BLAS called from inside Numba measured 
 NumPy's own matmul here, so the GEMM is called from this glue.)  What bounds it: with one input
 channel (LeNet's first layer) the GEMM is ``6 x 25 x 784`` per image, too thin for BLAS, and the
 unfolding (25x the input) dominates.
-
-Two variants measured and rejected (process CPU time, one thread, interleaved, medians of 9):
-folding the batch into the columns (``cols[(c, i, j), n*L + p]``, one GEMM per group for the
-whole batch) made the forward and input gradient 2-4x slower at these shapes (the unfolding
-writes rows N*L apart, and the output needs a transpose copy); for the filter gradient, one GEMM
-over transposed copies of ``g`` and ``cols`` lost to a batched ``g[n] @ cols[n]^T`` summed over
-``n`` (new/old 0.37, 0.90, 0.82, 1.07 at LeNet conv1, conv2, ResNet 32x16x16, 64x8x8), which is
-what ``conv_filter_grad`` does.
 """
 
 from __future__ import annotations
@@ -128,8 +120,10 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
         cols = _unfold(x4, kh, kw, _geom(strides, padding, dilation), oh, ow)
         gg = np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow)
         cc = cols.reshape(n, gr, cg * kh * kw, oh * ow)
-        for k in range(gr):      # per image (O/G, L) @ (L, K), BLAS reads cols^T in place
-            dw_[k] = np.matmul(gg[:, k], cc[:, k].transpose(0, 2, 1)).sum(0)
+        for k in range(gr):      # one GEMM per group over the batch folded into L
+            a = gg[:, k].transpose(1, 0, 2).reshape(o // gr, n * oh * ow)
+            b = cc[:, k].transpose(1, 0, 2).reshape(cg * kh * kw, n * oh * ow)
+            np.matmul(a, b.T, out=dw_[k])
     return dw_.reshape((o, cg) + tuple(kernel_size))
 
 
@@ -147,38 +141,22 @@ def _pool_args(kernel_size, strides, padding, dilation):
     return kh, kw, sh, sw, ph, pw, dh, dw
 
 
-def _inside(x4, kernel_size, strides, padding, dilation, out_size) -> bool:
-    """True when every window lies inside the input (no padding read, no ceil_mode overhang)."""
-    k, s, d = _p2(kernel_size, 1), _p2(strides, 1), _p2(dilation, 1)
-    pads = _p2(padding, (0, 0))
-    return all(p[0] == 0 and (o - 1) * ss + (kk - 1) * dd < n
-               for p, o, ss, kk, dd, n in zip(pads, _p2(out_size, 1), s, k, d, x4.shape[2:]))
-
-
-def _max_pool(x, kernel_size, strides, padding, dilation, out_size, want_idx):
-    x4 = np.ascontiguousarray(_as2d(x))
-    shape = x4.shape[:2] + tuple(_p2(out_size, 1))
-    out = np.empty(shape, x.dtype)
-    idx = np.empty(shape if want_idx else (1, 1, 1, 1), np.int64)
-    if out.size:
-        kh, kw, sh, sw, ph, pw, dh, dw = _pool_args(kernel_size, strides, padding, dilation)
-        if _inside(x4, kernel_size, strides, padding, dilation, out_size):
-            _jit().max_pool_inside(x4, kh, kw, sh, sw, dh, dw, out, idx, want_idx)
-        elif want_idx:
-            _jit().max_pool_argmax(x4, kh, kw, sh, sw, ph, pw, dh, dw, idx)
-        else:
-            _jit().max_pool(x4, kh, kw, sh, sw, ph, pw, dh, dw, out)
-    return (idx if want_idx else out).reshape(x.shape[:2] + tuple(out_size))
-
-
 def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
     """y = the maximum of each window (padding never wins)."""
-    return _max_pool(x, kernel_size, strides, padding, dilation, out_size, False)
+    x4 = np.ascontiguousarray(_as2d(x))
+    out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
+    if out.size:
+        _jit().max_pool(x4, *_pool_args(kernel_size, strides, padding, dilation), out)
+    return out.reshape(x.shape[:2] + tuple(out_size))
 
 
 def max_pool_argmax(x, *, kernel_size, strides, padding, dilation, out_size):
     """i = the flat spatial index of each window's first maximum."""
-    return _max_pool(x, kernel_size, strides, padding, dilation, out_size, True)
+    x4 = np.ascontiguousarray(_as2d(x))
+    out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64)
+    if out.size:
+        _jit().max_pool_argmax(x4, *_pool_args(kernel_size, strides, padding, dilation), out)
+    return out.reshape(x.shape[:2] + tuple(out_size))
 
 
 def _planes(a: np.ndarray) -> np.ndarray:
