@@ -16,7 +16,6 @@ import numpy as np
 
 from dlcore import ops as _ops
 
-from . import dtypes as _dtypes
 from .control_flow import while_loop
 from .frontend import constant, to_tensor
 from .graph import get_default_graph
@@ -179,4 +178,3 @@ def foldr(fn, elems, initializer=None, parallel_iterations: int = 10, back_prop:
 
 
 __all__ = ["scan", "map_fn", "foldl", "foldr"]
-_ = _dtypes

@@ -17,7 +17,6 @@ import numpy as np
 from dlcore import ops as _ops
 
 from . import functional_ops as _f
-from .control_flow import while_loop
 from .frontend import constant, to_tensor
 from .graph import get_default_graph
 from .sequence_ops import reverse_by_length
@@ -137,4 +136,3 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
 
 
 __all__ = ["static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn"]
-_ = while_loop

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
-
 import numpy as np
 
 from .base import FloatArrays, Workload
@@ -209,8 +207,8 @@ class VariableLength(Workload):
 
 
 def workloads(size: str) -> list[Workload]:
-    if size == "tiny":      # the harness's own run needs every engine, NumPy by hand included,
-        return []           # to speak each tiny workload; tests/benchmarks/test_sequence_workloads.py
+    if size == "tiny":      # the harness's tiny run needs every engine (NumPy by hand too) to
+        return []           # speak it; see tests/benchmarks/test_sequence_workloads.py
     if size == "quick":
         return [LSTMLanguageModel("lstm_lm", "sequence",
                                   "LSTM LM step, PTB small shrunk (B 20, T 10, V 2000, H 100)",

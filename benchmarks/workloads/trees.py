@@ -128,8 +128,8 @@ class TreeRNN(Workload):
 
 
 def workloads(size: str) -> list[Workload]:
-    if size == "tiny":      # the harness's own run needs every engine, NumPy by hand included,
-        return []           # to speak each tiny workload; tests/benchmarks/test_sequence_workloads.py
+    if size == "tiny":      # the harness's tiny run needs every engine (NumPy by hand too) to
+        return []           # speak it; see tests/benchmarks/test_sequence_workloads.py
     if size == "quick":
         return [TreeRNN("tree_rnn", "sequence",
                         "recursive net, 4 random trees of 4..16 leaves (H 32)",
