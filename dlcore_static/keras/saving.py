@@ -119,9 +119,13 @@ def model_config(model) -> dict:
                                   f"configuration in dlcore, not {type(model).__name__}; use "
                                   "save_weights and rebuild the model in code")
     layers = _model_layers(model)
-    return {"class_name": "Sequential",
-            "config": {"name": model.name,
-                       "layers": [layer_config(ly, i == 0) for i, ly in enumerate(layers)]}}
+    recs = [layer_config(ly, i == 0) for i, ly in enumerate(layers)]
+    if recs:          # the input shape as an InputLayer record (Keras 2.2.4, tf.keras, Keras 3)
+        c = recs[0]["config"]
+        recs.insert(0, {"class_name": "InputLayer", "config": {
+            "batch_input_shape": c.pop("batch_input_shape"), "dtype": c.pop("dtype"),
+            "sparse": False, "name": f"{c['name']}_input"}})
+    return {"class_name": "Sequential", "config": {"name": model.name, "layers": recs}}
 
 
 def training_config(model) -> dict | None:
@@ -131,8 +135,12 @@ def training_config(model) -> dict | None:
     loss = model.loss if isinstance(getattr(model, "loss", None), str) else None
     metrics = [m for m in (getattr(model, "_metric_names", None) or
                            getattr(model, "metrics_names", None) or []) if isinstance(m, str)]
-    return {"optimizer_config": {"class_name": type(opt).__name__,
-                                 "config": _json_value(opt.get_config())},
+    conf = dict(_json_value(opt.get_config()))
+    if "lr" in conf:               # Keras >= 2.3 and Keras 3 call it learning_rate (3 refuses lr)
+        conf["learning_rate"] = conf.pop("lr")
+    if not conf.get("decay"):
+        conf.pop("decay", None)
+    return {"optimizer_config": {"class_name": type(opt).__name__, "config": conf},
             "loss": loss, "metrics": [m for m in metrics if m != "loss"]}
 
 
@@ -213,10 +221,30 @@ def _write_keras2(group, model) -> None:
             g.create_dataset(n, data=np.asarray(v))
 
 
+def _keras3_paths(layers: list) -> list[str]:
+    """Keras 3 names a container's children by class, not by layer name: ``dense``,
+    ``dense_1``, ``dropout``, ... in order (``saving_lib._save_container_state``)."""
+    import re
+    used: dict[str, int] = {}
+    out = []
+    for ly in layers:
+        name = re.sub(r"\W+", "", type(ly).__name__)
+        name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+        name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+        if name in used:
+            used[name] += 1
+            name = f"{name}_{used[name]}"
+        else:
+            used[name] = 0
+        out.append(name)
+    return out
+
+
 def _write_keras3(f, model) -> None:
     layers = f.create_group("layers")
-    for ly, _, vals in _layer_weights(model):
-        g = layers.create_group(ly.name).create_group("vars")
+    lw = _layer_weights(model)
+    for path, (ly, _, vals) in zip(_keras3_paths([ly for ly, _, _ in lw]), lw):
+        g = layers.create_group(path).create_group("vars")
         for i, v in enumerate(vals):
             g.create_dataset(str(i), data=np.asarray(v))
     f.create_group("vars")
@@ -236,15 +264,20 @@ def _read_keras2(group, model, by_name: bool) -> None:
 
 
 def _read_keras3(f, model, by_name: bool) -> None:
+    """Keras 3 layouts are matched by position (the class-based paths of this model's
+    layers), as Keras 3 itself loads them."""
     layers = f["layers"]
+    mine = _model_layers(model)
     file_layers = []
-    for n in layers:
-        vg = layers[n].get("vars")
+    for ly, path in zip(mine, _keras3_paths(mine)):
+        grp = layers.get(path)
+        vg = None if grp is None else grp.get("vars")
         vals = [] if vg is None else [np.asarray(vg[str(i)]) for i in range(len(vg))]
-        file_layers.append((n, vals))
-    own = {ly.name for ly in _model_layers(model)}
-    # Keras 3 groups are keyed by name (sorted by h5py): match by name when the names fit
-    _assign(model, file_layers, by_name or {n for n, _ in file_layers} <= own)
+        if grp is None and getattr(ly, "weights", None):
+            raise KerasFileError(f"load_weights: the file has no weights for layer {ly.name!r} "
+                                 f"(expected the group layers/{path})")
+        file_layers.append((ly.name, vals))
+    _assign(model, file_layers, True)
 
 
 def _assign(model, file_layers: list, by_name: bool) -> None:
@@ -319,10 +352,21 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         buf = io.BytesIO()
         with h5py.File(buf, "w") as f:
             _write_keras3(f, model)
-        k3 = {"module": "keras", "class_name": cfg["class_name"], "config": cfg["config"]}
+        layers = []
+        for rec in cfg["config"]["layers"]:          # Keras 3 names: batch_shape, module
+            c = dict(rec["config"])
+            if "batch_input_shape" in c:
+                c["batch_shape"] = c.pop("batch_input_shape")
+            layers.append({"module": "keras.layers", "class_name": rec["class_name"],
+                           "config": c, "registered_name": None})
+        k3 = {"module": "keras", "class_name": cfg["class_name"],
+              "config": {**cfg["config"], "layers": layers}, "registered_name": None}
         if tc:
-            k3["compile_config"] = {"optimizer": tc["optimizer_config"], "loss": tc["loss"],
-                                    "metrics": tc["metrics"]}
+            oc = tc["optimizer_config"]
+            k3["compile_config"] = {
+                "optimizer": {"module": "keras.optimizers", "class_name": oc["class_name"],
+                              "config": oc["config"], "registered_name": None},
+                "loss": tc["loss"], "metrics": tc["metrics"] or None}
         meta = {"keras_version": "3.0.0", "saved_by": "dlcore"}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("config.json", json.dumps(k3))

@@ -69,9 +69,12 @@ def test_model_save_and_load_model(tmp_path, name):
             assert "model_weights" in f and "training_config" in f.attrs
     assert cfg["class_name"] == "Sequential"
     layers = cfg["config"]["layers"]
+    assert layers[0]["class_name"] == "InputLayer"         # the input shape comes first
+    key = "batch_shape" if name == "m.keras" else "batch_input_shape"     # Keras 3 / Keras 2
+    assert layers[0]["config"][key] == [None, 3]
+    layers = layers[1:]
     assert [r["class_name"] for r in layers] == ["Dense", "Dropout", "Dense"]
     assert layers[0]["config"]["units"] == 5 and layers[0]["config"]["activation"] == "tanh"
-    assert layers[0]["config"]["batch_input_shape"] == [None, 3]
     assert layers[1]["config"]["rate"] == 0.25
 
     tf.reset_default_graph()
@@ -106,3 +109,49 @@ def test_bad_files_and_mismatches(tmp_path):
         z.writestr("model.weights.h5", b"")
     with pytest.raises(KerasFileError, match="unknown layer class 'os.system'"):
         keras.models.load_model(str(tmp_path / "bad.keras"))
+
+
+_REAL_KERAS = r"""
+import sys
+import numpy as np
+import keras
+d = sys.argv[1]
+X, want = np.load(d + "/x.npy"), np.load(d + "/want.npy")
+def close(m):
+    return np.allclose(m.predict(X, verbose=0), want, rtol=1e-5, atol=1e-6)
+m = keras.models.load_model(d + "/m.keras")
+opt = m.optimizer
+print("keras", close(m) and type(opt).__name__ == "SGD"
+      and abs(float(opt.learning_rate) - 0.05) < 1e-7)
+print("h5", close(keras.models.load_model(d + "/m.h5", compile=False)))
+for w in ("w.weights.h5", "w.h5"):
+    fresh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5, activation="tanh"),
+                              keras.layers.Dropout(0.25),
+                              keras.layers.Dense(2, activation="softmax")])
+    fresh.load_weights(d + "/" + w)
+    print(w, close(fresh))
+"""
+
+
+def test_real_keras3_reads_what_dlcore_writes(tmp_path):
+    import importlib.metadata
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    if importlib.util.find_spec("keras") is None or \
+            int(importlib.metadata.version("keras").split(".")[0]) < 3:
+        pytest.skip("Keras 3 is not installed")
+    m = _model(5)
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "want.npy", m.predict(X))
+    m.save(str(tmp_path / "m.keras"))
+    m.save(str(tmp_path / "m.h5"))
+    m.save_weights(str(tmp_path / "w.weights.h5"))
+    m.save_weights(str(tmp_path / "w.h5"))
+    env = {**os.environ, "KERAS_BACKEND": "numpy"}     # Keras 3's NumPy backend: no TF needed
+    r = subprocess.run([sys.executable, "-c", _REAL_KERAS, str(tmp_path)], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["keras", "True", "h5", "True", "w.weights.h5", "True",
+                                "w.h5", "True"]
