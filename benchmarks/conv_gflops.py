@@ -4,7 +4,9 @@ kernels next to PyTorch's, at the shapes of the CNN workloads (``benchmarks/work
     python -m benchmarks.conv_gflops [--threads 1] [--repeat 15]
 
 FLOPs are counted as 2 x multiply-adds of the direct convolution (the same count for the
-forward and for each of the two gradients).  Timings interleave dlcore and PyTorch, medians.
+forward and for each of the two gradients).  Timings interleave dlcore and PyTorch, medians of
+*process CPU time* (``time.process_time``): with one thread it is the work done, and unlike wall
+time it does not grow when other jobs deschedule the process on a shared machine.
 """
 
 from __future__ import annotations
@@ -25,14 +27,16 @@ SHAPES = [
 ]
 
 
-def _median_time(fn, repeat: int) -> float:
-    fn()
-    times = []
+def _median_times(fa, fb, repeat: int) -> tuple[float, float]:
+    """Median CPU seconds of ``fa`` and ``fb``, run alternately."""
+    fa(), fb()
+    ta, tb = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+        for fn, out in ((fa, ta), (fb, tb)):
+            t = time.process_time()
+            fn()
+            out.append(time.process_time() - t)
+    return float(np.median(ta)), float(np.median(tb))
 
 
 def measure(repeat: int = 15) -> list[dict]:
@@ -62,8 +66,7 @@ def measure(repeat: int = 15) -> list[dict]:
             "filter grad": lambda: torch.nn.grad.conv2d_weight(xt, ws, gt, stride=s, padding=p),
         }
         for what in ours:
-            a = _median_time(ours[what], repeat)
-            b = _median_time(theirs[what], repeat)
+            a, b = _median_times(ours[what], theirs[what], repeat)
             rows.append({"shape": label, "pass": what, "dlcore_us": a * 1e6, "torch_us": b * 1e6,
                          "dlcore_gflops": flops / a / 1e9, "torch_gflops": flops / b / 1e9})
     return rows

@@ -48,6 +48,11 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 
 def bias_add(value, bias, data_format=None, name=None):
+    """value + bias along the channel axis: the last one, or axis 1 for NC* data formats."""
+    if data_format is not None and data_format.startswith("NC"):
+        from .frontend import to_tensor
+        rank = to_tensor(value).aval.ndim
+        bias = _ops.reshape(to_tensor(bias), (-1,) + (1,) * (rank - 2))
     return _named(_ops.add, name or "BiasAdd", value, bias)
 
 

@@ -4,9 +4,9 @@ None of these has a kernel of its own; each is a function of existing primitives
 gradient comes from theirs:
 
 * ``pad(x, pads, mode, value)``: 'constant' concatenates blocks of ``value`` (``full_like`` of
-  a slice of x, so unknown dimensions stay unknown), 'reflect' concatenates reversed slices (``getitem`` with step -1) and
-  'replicate' copies of the edge slice, so dx comes from getitem's and concatenate's vjps and
-  no index constant has to live on the input's device.
+  a slice of x, so unknown dimensions stay unknown), 'reflect' concatenates reversed slices
+  (``getitem`` with step -1) and 'replicate' copies of the edge slice, so dx comes from
+  getitem's and concatenate's vjps and no index constant has to live on the input's device.
 * ``adaptive_avg_pool(x, out_size)`` and ``interpolate(x, size, mode)`` are linear maps along
   each spatial axis: ``y = A_h @ x @ A_w^T`` with small constant matrices (PyTorch's adaptive
   windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``; nearest: ``src = floor(dst * in/out)``;

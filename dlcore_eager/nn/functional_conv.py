@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.ops import pool as _pool
 
 from .. import _tensor_ops as O
 from .._state import STATE

@@ -163,3 +163,28 @@ def test_errors_name_the_problem():
         DF.max_pool2d(dt.randn(1, 1, 5, 5), 2, padding=2)
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         dnn.BatchNorm1d(3)(dt.randn(1, 3))
+
+
+def test_cnn_on_cuda_matches_cpu():
+    """The same small CNN on the CUDA device (the simulator in CI): outputs and gradients."""
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("numba.cuda is not usable (no GPU and no simulator)")
+
+    def build():
+        return dnn.Sequential(dnn.Conv2d(2, 3, 3, padding=1), dnn.BatchNorm2d(3), dnn.ReLU(),
+                              dnn.MaxPool2d(2), dnn.AvgPool2d(1), dnn.AdaptiveAvgPool2d(1),
+                              dnn.Flatten(), dnn.Linear(3, 2))
+    cpu, dev = build(), build()
+    dev.load_state_dict(cpu.state_dict())
+    dev.cuda()
+    x = dt.randn(2, 2, 4, 4)
+    y_cpu, y_dev = cpu(x), dev(x.cuda())
+    y_cpu.sum().backward()
+    y_dev.sum().backward()
+    assert y_dev.is_cuda
+    np.testing.assert_allclose(_np(y_dev.cpu()), _np(y_cpu), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_np(dev[0].weight.grad.cpu()), _np(cpu[0].weight.grad),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_np(dev[1].running_var.cpu()), _np(cpu[1].running_var),
+                               rtol=1e-5)
