@@ -205,3 +205,15 @@ class _Arrays:
                 (dtype is not None and arr.dtype != dtype):
             _bad(f"array {key!r} does not match its declared shape and dtype")
         return arr
+
+
+def _plain(v) -> bool:
+    """True for parameter values a primitive may take: numbers, strings, dtypes, arrays and
+    tuples/lists/dicts of them (never a tensor, an op or a control-flow context)."""
+    if v is None or isinstance(v, (bool, int, float, str, np.dtype, np.ndarray)):
+        return True
+    if isinstance(v, (tuple, list)):
+        return all(_plain(x) for x in v)
+    if isinstance(v, dict):
+        return all(_plain(x) for x in v.values())
+    return False

@@ -36,7 +36,7 @@ from dlcore.registry import PRIMITIVES, AVal
 
 from ._graph_checks import (GraphFileError, _Arrays, _avals_txt, _bad, _check_control,
                             _check_control_avals, _check_simple, _compatible, _contexts,
-                            _shape_of)
+                            _plain, _shape_of)
 from . import checkpoint_format
 from .errors import InvalidArgumentError, NotFoundError
 from .graph import Graph, Operation, Tensor, get_default_graph
@@ -305,6 +305,8 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
         prim = PRIMITIVES.get(pname)
         if prim is None or typ != type_name(prim):
             _bad(f"op {name!r}: unknown primitive {pname!r}")
+        if not _plain(params):
+            _bad(f"op {name!r}: a primitive's parameters may not refer to graph elements")
         try:
             out = prim.abstract_eval(*[t.aval for t in inputs], **params)
         except Exception as e:       # noqa: BLE001 - a hostile file may give anything

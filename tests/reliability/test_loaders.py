@@ -146,6 +146,9 @@ WRONG_STRUCTURES = [
         "attrs", {"dict": {"shape": {"tuple": ["a"]}, "dtype": {"dtype": "float32"}}})),
     ("prim_params_junk", lambda d: d["ops"][5].__setitem__(
         "params", {"dict": {"axes": {"tuple": [9]}}})),
+    ("prim_params_tensor", lambda d: d["ops"][5].__setitem__(
+        "params", {"dict": {"x": {"tensor": [0, 0]}}})),
+    ("prim_params_op", lambda d: d["ops"][5].__setitem__("params", {"dict": {"x": {"op": 0}}})),
 ]
 
 
