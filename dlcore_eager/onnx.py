@@ -67,7 +67,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
         src = name_of(ref)
         if src != out_names[k]:
             ops.append(onnx_export.Op("identity", {}, [src], out_names[k], [shapes[src]],
-                                      shapes[src], np.float32))
+                                      shapes[src], np.dtype(np.float32)))
         shape = shapes[src]
         dtype = tr.records[ref[1]].dtype if ref[0] == "node" else (
             tr.inputs[ref[1]].dtype if ref[0] == "input" else inits[src].dtype)

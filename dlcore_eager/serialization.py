@@ -120,7 +120,7 @@ class _Writer:
         return name
 
     def tensor(self, t: Tensor, path: tuple) -> dict:
-        buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
+        buf: Any = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
         out: dict[str, Any] = {"__tensor__": self.array(t, buf, path)}
         if t.is_cuda:
             out["device"] = "cuda"

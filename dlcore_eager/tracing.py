@@ -50,6 +50,11 @@ class Trace:
     outputs: list[tuple] = field(default_factory=list)           # ("node", j) / ("input", i) / ...
 
 
+def _ver(t: Any) -> int:
+    """A tensor's version counter (in-place changes bump it)."""
+    return t._version[0]
+
+
 def trace(model: Any, example_inputs: Any) -> Trace:
     """Run ``model(*example_inputs)`` once and return its graph of primitives."""
     import sys
@@ -67,13 +72,13 @@ def trace(model: Any, example_inputs: Any) -> Trace:
     tr = Trace(inputs=[np.array(x.numpy(force=True)) for x in xs])
     refs: dict[int, tuple] = {id(x): ("input", i) for i, x in enumerate(xs)}
     keep: list = list(xs)                     # ids stay unique while the trace runs
-    versions: dict[int, int] = {id(x): x._version[0] for x in xs}
+    versions: dict[int, int] = {id(x): _ver(x) for x in xs}
 
     def ref_of(a, like):
         if isinstance(a, Tensor):
             r = refs.get(id(a))
             if r is not None:
-                if r[0] == "node" and a._version[0] != versions.get(id(a)):
+                if r[0] == "node" and _ver(a) != versions.get(id(a)):
                     raise RuntimeError("trace: a traced tensor was modified in place outside "
                                        "a primitive (e.g. add_); use the out-of-place op")
                 return r
@@ -99,11 +104,11 @@ def trace(model: Any, example_inputs: Any) -> Trace:
                 if len(outs) > 1:
                     tr.records[-1].params["__output__"] = k
                 refs[id(o)] = ("node", len(tr.records) - 1)
-                versions[id(o)] = o._version[0]
+                versions[id(o)] = _ver(o)
                 keep.append(o)
         return out
 
-    patched = [(_dispatch.EagerFrontend, "apply", original)]
+    patched: list[tuple[Any, str, Any]] = [(_dispatch.EagerFrontend, "apply", original)]
     for mod in list(sys.modules.values()):
         if getattr(mod, "__name__", "").startswith("dlcore_eager") and mod is not _dispatch:
             for k, v in list(vars(mod).items()):
@@ -111,17 +116,12 @@ def trace(model: Any, example_inputs: Any) -> Trace:
                     patched.append((mod, k, v))
     try:
         for obj, k, _ in patched:
-            if obj is _dispatch.EagerFrontend:
-                obj.apply = staticmethod(recording_apply)
-            else:
-                setattr(obj, k, recording_apply)
+            setattr(obj, k, staticmethod(recording_apply) if obj is _dispatch.EagerFrontend
+                    else recording_apply)
         out = model(*xs)
     finally:
         for obj, k, v in patched:
-            if obj is _dispatch.EagerFrontend:
-                obj.apply = staticmethod(v)
-            else:
-                setattr(obj, k, v)
+            setattr(obj, k, staticmethod(v) if obj is _dispatch.EagerFrontend else v)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     for o in outs:
         if not isinstance(o, Tensor):

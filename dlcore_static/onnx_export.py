@@ -63,7 +63,7 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
     def src(t: Tensor) -> str:
         return fed.get(t) or _name(t)
     for op in sorted(needed, key=lambda o: o._id):
-        out = op.outputs[0] if op.outputs else None
+        out = op.outputs[0]               # reached through one of its output tensors
         if op.type == "Const":
             inits[_name(out)] = np.asarray(op.attrs["value"])
         elif op.type == "VariableRead":
@@ -85,8 +85,7 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
         else:
             raise NotImplementedError(f"ONNX export: op {op.name!r} of type {op.type} (defined "
                                       f"at {op.defined_at}) has no ONNX conversion")
-        if out is not None:
-            shapes[_name(out)] = tuple(out.aval.shape)
+        shapes[_name(out)] = tuple(out.aval.shape)
     names = list(output_names or [_name(t) for t in fetches])
     outputs = []
     for t, nm in zip(fetches, names):

@@ -23,7 +23,8 @@ output) or ``name/image/0``, ``name/image/1``, ... and scales float images as Te
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -203,7 +204,7 @@ class FileWriter:
     def close(self) -> None:
         self._w.close()
 
-    def __enter__(self) -> FileWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -213,7 +214,7 @@ class FileWriter:
 class FileWriterCache:
     """One ``FileWriter`` per directory (``tf.summary.FileWriterCache``)."""
 
-    _cache: dict = {}
+    _cache: ClassVar[dict] = {}
 
     @staticmethod
     def get(logdir) -> FileWriter:
@@ -229,5 +230,15 @@ class FileWriterCache:
         FileWriterCache._cache.clear()
 
 
-__all__ = ["scalar", "histogram", "image", "text", "merge", "merge_all", "FileWriter",
-           "FileWriterCache", "SummaryOp", "graph_def_of"]
+__all__ = [
+    "FileWriter",
+    "FileWriterCache",
+    "SummaryOp",
+    "graph_def_of",
+    "histogram",
+    "image",
+    "merge",
+    "merge_all",
+    "scalar",
+    "text",
+]

@@ -199,7 +199,7 @@ def _host_view(capsule) -> np.ndarray:
         (1,) + shape[:0:-1])[::-1])
     lo = sum((n - 1) * s for n, s in zip(shape, st) if s < 0)
     hi = sum((n - 1) * s for n, s in zip(shape, st) if s > 0) + dt.itemsize
-    raw = (ctypes.c_char * (hi - lo)).from_address(data + lo)
+    raw: Any = (ctypes.c_char * (hi - lo)).from_address(data + lo)
     raw._dlpack_owner = owner                           # keeps the producer's memory alive
     return np.ndarray(shape, dt, buffer=raw, offset=-lo, strides=st)
 

@@ -15,7 +15,8 @@ Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, R
 ``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
 (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
 Gather (take), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives) and the
-fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat).  Anything else raises ``NotImplementedError`` naming the primitive.
+fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat).  Anything else raises
+``NotImplementedError`` naming the primitive.
 """
 
 from __future__ import annotations

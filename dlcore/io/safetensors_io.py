@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import IO, Callable
+from collections.abc import Callable
+from typing import IO
 
 import numpy as np
 
@@ -139,5 +140,13 @@ def metadata_json(meta: dict[str, str], key: str, error: ErrorFactory):
     return json_loads(raw.encode("utf-8"), f"metadata {key!r}", error)
 
 
-__all__ = ["dumps", "write", "loads", "read", "read_header", "metadata_json",
-           "is_safetensors_header", "SUPPORTED"]
+__all__ = [
+    "SUPPORTED",
+    "dumps",
+    "is_safetensors_header",
+    "loads",
+    "metadata_json",
+    "read",
+    "read_header",
+    "write",
+]

@@ -25,7 +25,8 @@ import os
 import struct
 import time
 import zlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +34,16 @@ import numpy as np
 def protos():
     """The protobuf modules (``event_pb2``, ``summary_pb2``, ...), or a clear ImportError."""
     try:
-        from tensorboard.compat.proto import (attr_value_pb2, event_pb2, graph_pb2,
-                                              node_def_pb2, summary_pb2, tensor_pb2,
-                                              tensor_shape_pb2, types_pb2)
+        from tensorboard.compat.proto import (
+            attr_value_pb2,
+            event_pb2,
+            graph_pb2,
+            node_def_pb2,
+            summary_pb2,
+            tensor_pb2,
+            tensor_shape_pb2,
+            types_pb2,
+        )
     except ImportError as e:
         raise ImportError("TensorBoard event files need the 'tensorboard' package: "
                           "pip install 'dlcore[tensorboard]'") from e
@@ -123,10 +131,10 @@ def scalar(tag: str, value: Any):
 
 
 def _tf_bucket_limits() -> np.ndarray:
-    pos = [1e-12]
-    while pos[-1] < 1e20:
-        pos.append(pos[-1] * 1.1)
-    pos = np.array(pos)
+    edges = [1e-12]
+    while edges[-1] < 1e20:
+        edges.append(edges[-1] * 1.1)
+    pos = np.array(edges)
     return np.concatenate([-pos[::-1], [0.0], pos, [np.finfo(np.float64).max]])
 
 

@@ -27,7 +27,7 @@ import os
 import socket
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -175,8 +175,8 @@ class SummaryWriter:
         for w in self._subwriters.values():
             w.close()
 
-    def __enter__(self) -> SummaryWriter:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -148,13 +148,15 @@ def _build_model(config: dict):
     from . import layers as L
     from .models import Sequential
     if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        what = config.get("class_name") if isinstance(config, dict) else config
         raise KerasFileError(f"load_model: dlcore rebuilds Sequential models only, the file "
-                             f"holds {str(config.get('class_name') if isinstance(config, dict) else config)[:40]!r}")
+                             f"holds {str(what)[:40]!r}")
     cfg = config.get("config")
     recs = cfg.get("layers") if isinstance(cfg, dict) else cfg
     if not isinstance(recs, list):
         raise KerasFileError("load_model: the model configuration has no layer list")
-    built, shape = [], None
+    built: list = []
+    shape = None
     for rec in recs:
         if not isinstance(rec, dict) or not isinstance(rec.get("config"), dict):
             raise KerasFileError("load_model: a layer record is malformed")
@@ -338,7 +340,7 @@ def load_weights(model, filepath, by_name: bool = False) -> None:
         if "layers" in f and "layer_names" not in f.attrs:
             _read_keras3(f, model, by_name)
         else:
-            _read_keras2(f["model_weights"] if "model_weights" in f else f, model, by_name)
+            _read_keras2(f.get("model_weights", f), model, by_name)
 
 
 # ------------------------------------------------------------------------------- models
@@ -382,7 +384,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         _write_keras2(f.create_group("model_weights"), model)
 
 
-def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile: bool = True):
     """A model saved by ``model.save`` (``.h5`` or ``.keras``), rebuilt, with its weights, and
     compiled when the file has a training configuration and ``compile`` is true."""
     from dlcore.safe_io import json_loads

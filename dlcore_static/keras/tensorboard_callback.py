@@ -46,7 +46,7 @@ class TensorBoard(Callback):
         from dlcore.io import tensorboard as tb
         values = [tb.scalar(prefix + k, v).value[0] for k, v in logs.items()
                   if k not in ("batch", "size") and isinstance(v, numbers.Number)]
-        if values:
+        if values and self.writer is not None:
             pb = tb.protos()
             self.writer.add_summary(pb.summary.Summary(value=values), step)
 

@@ -45,7 +45,7 @@ def test_save_and_load_weights(tmp_path, name):
             np.testing.assert_array_equal(f[layers[0]][wn[0]], weights[0])
             assert list(f[layers[1]].attrs["weight_names"]) == []
         else:                                                # Keras 3 layout
-            first = sorted(f["layers"])[0]
+            first = min(f["layers"])
             np.testing.assert_array_equal(f["layers"][first]["vars"]["0"], weights[0])
     m2 = _model(2)
     assert not np.allclose(m2.predict(X), want)
@@ -151,7 +151,7 @@ def test_real_keras3_reads_what_dlcore_writes(tmp_path):
     m.save_weights(str(tmp_path / "w.h5"))
     env = {**os.environ, "KERAS_BACKEND": "numpy"}     # Keras 3's NumPy backend: no TF needed
     r = subprocess.run([sys.executable, "-c", _REAL_KERAS, str(tmp_path)], env=env,
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, check=False)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.split() == ["keras", "True", "h5", "True", "w.weights.h5", "True",
                                 "w.h5", "True"]

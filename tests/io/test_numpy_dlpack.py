@@ -89,7 +89,7 @@ def test_legacy_capsules_and_protocol_objects_share_memory():
 
 def test_cpu_tensor_has_no_cuda_array_interface():
     with pytest.raises(AttributeError, match="non-CUDA tensor type"):
-        dt.ones(2).__cuda_array_interface__
+        _ = dt.ones(2).__cuda_array_interface__
     assert not hasattr(dt.ones(2), "__cuda_array_interface__")
 
 
@@ -118,7 +118,7 @@ def test_cuda_tensors_export_dlpack_and_cuda_array_interface():
     assert core_dlpack.live_exports() == before
     w = dt.ones(2, device="cuda", requires_grad=True)
     with pytest.raises(RuntimeError, match="use var.detach\\(\\)"):
-        w.__cuda_array_interface__
+        _ = w.__cuda_array_interface__
     with pytest.raises(ValueError, match="Unable to avoid copy"):
         np.asarray(t, copy=False)
     np.testing.assert_array_equal(np.asarray(t), np.arange(6).reshape(2, 3) * 2)

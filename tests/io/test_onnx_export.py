@@ -29,7 +29,8 @@ def test_eager_mlp_exports_and_runs(tmp_path):
     model.eval()
     x = dt.randn(4, 6)
     path = tmp_path / "mlp.onnx"
-    proto = dlcore_eager.onnx.export(model, (x,), str(path), input_names=["x"], output_names=["probs"])
+    proto = dlcore_eager.onnx.export(model, (x,), str(path), input_names=["x"],
+                                     output_names=["probs"])
     assert [i.name for i in proto.graph.input] == ["x"]
     assert {"0.weight", "6.bias"} <= {i.name for i in proto.graph.initializer}
     ops = {n.op_type for n in proto.graph.node}
@@ -84,9 +85,9 @@ def test_export_errors():
     x = tf.placeholder(tf.float32, [None, 2], name="x")
     z = tf.placeholder(tf.float32, [None, 2], name="z")
     y = x + z
-    with tf.Session() as sess:
-        with pytest.raises(ValueError, match="placeholder 'z' .* is not among the feeds"):
-            export_graph(sess, fetches=[y], feeds=[x])
+    with tf.Session() as sess, pytest.raises(ValueError,
+                                             match="placeholder 'z' .* is not among the feeds"):
+        export_graph(sess, fetches=[y], feeds=[x])
     with pytest.raises(NotImplementedError, match="primitive 'cumsum' has no ONNX conversion"):
         dlcore_eager.onnx.export(lambda i: i.cumsum(0), (dt.randn(3),))
 
@@ -111,7 +112,7 @@ def test_eager_cnn_and_lstm_export():
             self.head = dt.nn.Linear(5, 3)
 
         def forward(self, s):
-            out, (h, c) = self.lstm(s)
+            out, (h, _c) = self.lstm(s)
             return self.head(out), h
     tagger = Tagger()
     s = dt.randn(2, 3, 4)

@@ -13,9 +13,9 @@ import pytest
 import dlcore_eager as dt
 
 safetensors = pytest.importorskip("safetensors")
-from safetensors import safe_open  # noqa: E402
-from safetensors.numpy import load_file as np_load_file  # noqa: E402
-from safetensors.numpy import save_file as np_save_file  # noqa: E402
+from safetensors import safe_open
+from safetensors.numpy import load_file as np_load_file
+from safetensors.numpy import save_file as np_save_file
 
 
 def _mlp(lib):

@@ -11,7 +11,7 @@ import pytest
 import dlcore_static as tf
 
 pytest.importorskip("tensorboard")
-from tensorboard.backend.event_processing.event_accumulator import (  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import (
     EventAccumulator,
 )
 
@@ -60,7 +60,7 @@ def test_tf_summary_and_file_writer(tmp_path):
         sess.run(tf.global_variables_initializer())
         writer = tf.summary.FileWriter(str(tmp_path), sess.graph)
         for step, feed in enumerate(feeds):
-            summ, lv, yv = sess.run([merged, loss, y], {x: feed})
+            summ, _lv, _yv = sess.run([merged, loss, y], {x: feed})
             assert isinstance(summ, bytes)
             writer.add_summary(summ, step)
         only = sess.run(s_loss, {x: feeds[0]})
@@ -94,7 +94,7 @@ def test_tf_summary_and_file_writer(tmp_path):
     nodes = {n.name: n for n in gd.node}
     assert {"x", "w", "y"} <= set(nodes) and any(n.startswith("loss") for n in nodes)
     assert nodes["w"].op == "VariableV2"
-    assert nodes["y"].op == "MatMul" and list(nodes["y"].input)[0] == "x"
+    assert nodes["y"].op == "MatMul" and nodes["y"].input[0] == "x"
     assert [d.size for d in nodes["x"].attr["_output_shapes"].list.shape[0].dim] == [-1, 2]
     assert nodes["x"].attr["dtype"].type == 1                       # DT_FLOAT
 
