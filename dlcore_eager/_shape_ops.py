@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError
 
 from .tensor import Tensor
 
@@ -46,22 +47,28 @@ def _shape_arg(shape) -> tuple:
 
 def reshape(x: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
-    _check_numel(x, shape)
-    return _ops.reshape(x, shape)
+    try:
+        return _ops.reshape(x, shape)
+    except ShapeError:                 # checked only on failure: no cost on the hot path
+        _check_numel(x, shape)         # raises PyTorch's RuntimeError where it applies
+        raise
 
 
 def view(x: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return x._cast(shape[0])          # view(dtype): only the same-size no-op case
     shape = _shape_arg(shape)
-    _check_numel(x, shape)
     b = x._buf
     if type(b) is np.ndarray and not b.flags.c_contiguous and b.size > 1 and \
             tuple(shape) != tuple(b.shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
-    return _ops.reshape(x, shape)
+    try:
+        return _ops.reshape(x, shape)
+    except ShapeError:
+        _check_numel(x, shape)
+        raise
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -96,8 +103,11 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    nd = x.ndim
-    d0, d1 = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
+    nd = x._buf.ndim
+    if nd and type(dim0) is int and type(dim1) is int and -nd <= dim0 < nd and -nd <= dim1 < nd:
+        d0, d1 = dim0 % nd, dim1 % nd                   # the common case, without calls
+    else:
+        d0, d1 = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
     if nd == 0:
         return x
     perm = list(range(nd))

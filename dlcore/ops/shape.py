@@ -45,8 +45,8 @@ def transpose(x, perm=None):
         if len(perm) != nd:
             raise ShapeError("transpose", f"perm {list(perm)} has {len(perm)} entries but the "
                              f"tensor has rank {nd}", [av.shape])
-        bad = [p for p in perm if not -nd <= p < nd]
-        if bad:
+        if perm and (min(perm) < -nd or max(perm) >= nd):
+            bad = [p for p in perm if not -nd <= p < nd]
             raise AxisError("transpose", f"perm {list(perm)}: axis {bad[0]} is out of range "
                             f"for a tensor of rank {nd}", [av.shape])
         perm = tuple(p % nd for p in perm)
