@@ -176,10 +176,3 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     if weight is not None:
         loss = O.mul_(loss, weight)
     return _reduce(loss, r)
-
-
-# ----------------------------------------------------------------------------- images
-from .functional_conv import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
-                              avg_pool1d, avg_pool2d, batch_norm, conv1d, conv2d,
-                              conv_transpose1d, conv_transpose2d, dropout2d, interpolate,
-                              max_pool1d, max_pool2d, max_unpool2d, pad)
