@@ -484,7 +484,10 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
                     fn = kern._flat_serial or kern._load_flat_all()[0]
                 else:
                     fn = kern._flat_par or kern._load_flat_all()[1]
-                fn(out.reshape(-1), x.reshape(-1))
+                if len(x.shape) == 1:
+                    fn(out, x)
+                else:
+                    fn(out.reshape(-1), x.reshape(-1))
             return out
         return kern._call((x,), params)
 
@@ -512,7 +515,10 @@ def _binary_entry(kern: _ElementwiseKernel) -> Callable:
                             fn = kern._flat_serial or kern._load_flat_all()[0]
                         else:
                             fn = kern._flat_par or kern._load_flat_all()[1]
-                        fn(out.reshape(-1), a.reshape(-1), b.reshape(-1))
+                        if len(sa) == 1:
+                            fn(out, a, b)
+                        else:
+                            fn(out.reshape(-1), a.reshape(-1), b.reshape(-1))
                     return out
             elif not sb:                    # array (op) 0-d scalar
                 if a.flags.c_contiguous:
