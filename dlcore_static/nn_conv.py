@@ -87,6 +87,10 @@ def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu
     def fn(xf):
         w = _hwio_to_oihw(to_tensor(filt), 4)
         c, cg = xf.aval.shape[1], to_tensor(filt).aval.shape[2]
+        if c is not None and cg and c % cg:
+            raise ValueError(f"Depth of input ({c}) is not a multiple of input depth of filter "
+                             f"({cg}) for 'Conv2D' with input shapes: {list(xf.aval.shape)}, "
+                             f"{list(to_tensor(filt).aval.shape)}")
         groups = c // cg if c is not None and cg else 1
         return _ops.conv(xf, w, st, pad, dl, groups)
     return _run(name, "Conv2D", input, fn, cl, 4)
