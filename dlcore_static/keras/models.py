@@ -134,5 +134,7 @@ class Sequential(Model):
 
 def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002
     """A model written by ``model.save`` (``.h5`` or ``.keras``; see ``keras/saving.py``)."""
+    from . import layers, optimizers
     from .saving import load_model as _load
-    return _load(filepath, custom_objects, compile)
+    return _load(filepath, custom_objects, compile,
+                 classes={"layers": layers, "optimizers": optimizers, "Sequential": Sequential})

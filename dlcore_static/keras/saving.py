@@ -82,9 +82,8 @@ def is_keras_path(filepath: Any) -> bool:
 
 # ------------------------------------------------------------------------------- configs
 def _json_value(v: Any) -> Any:
-    if callable(v):
-        from . import activations
-        return activations.serialize(v)
+    if callable(v):                         # an activation: its name, as Keras serialises it
+        return getattr(v, "__name__", str(v))
     if isinstance(v, tuple):
         return [_json_value(x) for x in v]
     if isinstance(v, np.generic):
@@ -144,9 +143,8 @@ def training_config(model) -> dict | None:
             "loss": loss, "metrics": [m for m in metrics if m != "loss"]}
 
 
-def _build_model(config: dict):
-    from . import layers as L
-    from .models import Sequential
+def _build_model(config: dict, classes: dict):
+    L, Sequential = classes["layers"], classes["Sequential"]
     if not isinstance(config, dict) or config.get("class_name") != "Sequential":
         what = config.get("class_name") if isinstance(config, dict) else config
         raise KerasFileError(f"load_model: dlcore rebuilds Sequential models only, the file "
@@ -180,10 +178,10 @@ def _build_model(config: dict):
     return Sequential(built, name=cfg.get("name") if isinstance(cfg, dict) else None)
 
 
-def _compile(model, tc: dict | None) -> None:
+def _compile(model, tc: dict | None, classes: dict) -> None:
     if not tc:
         return
-    from . import optimizers
+    optimizers = classes["optimizers"]
     oc = tc.get("optimizer_config") or {}
     cls = getattr(optimizers, str(oc.get("class_name")), None)
     if not isinstance(cls, type) or tc.get("loss") is None:
@@ -283,7 +281,6 @@ def _read_keras3(f, model, by_name: bool) -> None:
 
 
 def _assign(model, file_layers: list, by_name: bool) -> None:
-    from . import backend as K
     lw = [(ly, ws) for ly, ws, _ in _layer_weights(model)]
     if by_name:
         mine = {ly.name: ws for ly, ws in lw}
@@ -305,7 +302,11 @@ def _assign(model, file_layers: list, by_name: bool) -> None:
                 raise KerasFileError(f"load_weights: weight {w.name} has shape "
                                      f"{tuple(w.aval.shape)}, the file has {tuple(v.shape)}")
             todo.append((w, v.astype(w.aval.dtype, copy=False)))
-    K.batch_set_value(todo)                      # all checked: now assign
+    values = model.get_weights()                 # all checked: now assign, in one call
+    where = {id(w): i for i, w in enumerate(model.weights)}
+    for w, v in todo:
+        values[where[id(w)]] = v
+    model.set_weights(values)
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -384,9 +385,11 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         _write_keras2(f.create_group("model_weights"), model)
 
 
-def load_model(filepath, custom_objects=None, compile: bool = True):
+def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: dict):
     """A model saved by ``model.save`` (``.h5`` or ``.keras``), rebuilt, with its weights, and
-    compiled when the file has a training configuration and ``compile`` is true."""
+    compiled when the file has a training configuration and ``compile`` is true.  ``classes``
+    (``layers`` and ``optimizers`` modules, the ``Sequential`` class) come from the caller,
+    ``keras.models.load_model``, so that this module imports no other Keras module."""
     from dlcore.safe_io import json_loads
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path):
@@ -396,12 +399,12 @@ def load_model(filepath, custom_objects=None, compile: bool = True):
                 raise KerasFileError(f"load_model: {path!r} is a zip without config.json and "
                                      "model.weights.h5 (not a .keras file)")
             cfg = json_loads(z.read("config.json"), "config.json", KerasFileError)
-        model = _build_model(cfg)
+        model = _build_model(cfg, classes)
         load_weights(model, path)
         cc = cfg.get("compile_config") if isinstance(cfg, dict) else None
         if compile and cc:
             _compile(model, {"optimizer_config": cc.get("optimizer"), "loss": cc.get("loss"),
-                             "metrics": cc.get("metrics")})
+                             "metrics": cc.get("metrics")}, classes)
         return model
     with _open_h5(path) as f:
         raw = f.attrs.get("model_config")
@@ -411,9 +414,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True):
         cfg = json_loads(raw if isinstance(raw, bytes) else str(raw).encode(), "model_config",
                          KerasFileError)
         tc_raw = f.attrs.get("training_config")
-        model = _build_model(cfg)
+        model = _build_model(cfg, classes)
         _read_keras2(f["model_weights"], model, False)
     if compile and tc_raw is not None:
         _compile(model, json_loads(tc_raw if isinstance(tc_raw, bytes) else
-                                   str(tc_raw).encode(), "training_config", KerasFileError))
+                                   str(tc_raw).encode(), "training_config", KerasFileError),
+                 classes)
     return model
