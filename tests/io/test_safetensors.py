@@ -168,3 +168,19 @@ def test_bad_files_give_clear_errors(tmp_path):
         dt.save({"w": np.ones(2, np.float16)}, p)
     with pytest.raises(TypeError, match="never pickles"):
         dt.save({"f": object()}, p)
+
+
+@pytest.mark.cuda
+def test_cuda_tensors_round_trip_and_map_location(tmp_path):
+    import dlcore
+    if not dlcore.device.cuda_available():
+        pytest.skip("no CUDA and no simulator")
+    w = dt.arange(6, dtype=dt.float32).reshape(2, 3).cuda()
+    dt.save({"w": w}, tmp_path / "c.safetensors")
+    np.testing.assert_array_equal(np_load_file(str(tmp_path / "c.safetensors"))["w"],
+                                  np.arange(6).reshape(2, 3))
+    back = dt.load(tmp_path / "c.safetensors")
+    assert back["w"].is_cuda
+    np.testing.assert_array_equal(back["w"].cpu().numpy(), np.arange(6).reshape(2, 3))
+    host = dt.load(tmp_path / "c.safetensors", map_location="cpu")
+    assert not host["w"].is_cuda
