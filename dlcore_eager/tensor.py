@@ -286,6 +286,8 @@ class Tensor:
         return buf.tolist()
 
     def __dlpack__(self, *args, **kwargs):
+        if self._rg:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         if type(self._buf) is not _ndarray:             # CUDA: a capsule made by dlcore.io.dlpack
             from dlcore.io.dlpack import export_cuda
             return export_cuda(self._buf, self.device.index or 0)

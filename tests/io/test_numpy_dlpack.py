@@ -87,6 +87,15 @@ def test_legacy_capsules_and_protocol_objects_share_memory():
         dt.from_dlpack([1, 2])
 
 
+def test_dlpack_export_refuses_tensors_that_require_grad():
+    w = dt.ones(2, requires_grad=True)
+    for f in (lambda: w.__dlpack__(), lambda: np.from_dlpack(w)):
+        with pytest.raises(BufferError, match="Can't export tensors that require gradient, use "
+                                              "tensor.detach\\(\\)"):
+            f()
+    np.testing.assert_array_equal(np.from_dlpack(w.detach()), [1, 1])
+
+
 def test_cpu_tensor_has_no_cuda_array_interface():
     with pytest.raises(AttributeError, match="non-CUDA tensor type"):
         _ = dt.ones(2).__cuda_array_interface__
