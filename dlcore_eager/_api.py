@@ -382,8 +382,15 @@ def _target(ns):
     return importlib.import_module(_MODULES[ns])
 
 
-def _inplace(method, name):
+def _inplace(method, name, prim=None):
+    # A binary elementwise primitive first tries Tensor._into (the kernel writes into self).
+    into = getattr(prim.kernels.get("cpu"), "into", None) \
+        if prim is not None and prim.kind == "binary" else None
+
     def inplace(self, *args, **kwargs):
+        if into is not None and len(args) == 1 and not kwargs and \
+                self._into(prim, into, args[0]):
+            return self
         self._check_inplace()
         return self._commit(method(self, *args, **kwargs))
     inplace.__name__ = inplace.__qualname__ = name
@@ -429,7 +436,7 @@ def install(export) -> None:
                 inplace = "__i" + name[2:]               # x += y
             if inplace is not None:
                 done.append((target, inplace, Tensor.__dict__.get(inplace)))
-                setattr(target, inplace, _inplace(f, inplace))
+                setattr(target, inplace, _inplace(f, inplace, export.prim))
 
 
 def uninstall(export) -> None:

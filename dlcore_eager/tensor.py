@@ -27,7 +27,7 @@ import numpy as np
 import dlcore
 from dlcore import ops as _ops
 from dlcore.device import CPU, Device, as_device, to_device
-from dlcore.registry import AVal
+from dlcore.registry import AVal, check_rule, scalar_buffer
 
 from . import _dtype as D
 from . import _graph as _graph_module
@@ -478,6 +478,37 @@ class Tensor:
             self._node = node
             self._rg = True
         return self
+
+    def _into(self, prim, into, other) -> bool:
+        """``self (op)= other`` written by a binary elementwise kernel straight into this
+        tensor's memory (``kernel.into``: no result buffer, no copy) when nothing is recorded,
+        both are CPU buffers of this tensor's dtype (or ``other`` a Python number and this a
+        float tensor) and the result has this tensor's shape.  Returns False, having changed
+        nothing, when any of that does not hold: the caller then takes the general path (and
+        its errors)."""
+        b = self._buf
+        if type(b) is not _ndarray:
+            return False
+        if isinstance(other, Tensor):
+            if STATE.enabled and (self._rg or other._rg):
+                return False
+            ob = other._buf
+            if type(ob) is not _ndarray or ob.dtype != b.dtype:
+                return False
+        elif type(other) in (float, int) and b.dtype.kind == "f":
+            if STATE.enabled and self._rg:
+                return False
+            ob = scalar_buffer(other, b.dtype)
+        else:
+            return False
+        try:
+            check_rule(prim, (b, ob), {})
+        except Exception:
+            return False
+        if not into(b, b, ob):
+            return False
+        self._version[0] += 1
+        return True
 
     def _inplace(self, fn, *args) -> Tensor:
         self._check_inplace()

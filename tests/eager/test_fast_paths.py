@@ -322,3 +322,29 @@ def test_steady_state_steps_do_not_page_fault_and_the_setting_is_reported():
     out = subprocess.run([sys.executable, "-c", _STEP], capture_output=True, text=True,
                          env=env, check=True).stdout.split("\n")
     assert out[1] == "system (left as set: DLCORE_MALLOC)", out
+
+
+def test_inplace_update_writes_into_the_tensor_and_keeps_the_general_paths_errors():
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal((5, 4)).astype(np.float32)
+    w = torch.tensor(w0, requires_grad=True)
+    (w * w).sum().backward()
+    buf, alias, ver = w._buf, w.data, w._version[0]
+    with torch.no_grad():
+        w -= 0.1 * w.grad                        # the seed programs' SGD step
+    assert w._buf is buf and w._version[0] == ver + 1
+    want = w0 - np.float32(0.1) * (2 * w0)
+    np.testing.assert_array_equal(w.detach().numpy(), want)
+    np.testing.assert_array_equal(alias.numpy(), want)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w += 1.0                                 # recorded: the general path's error
+    x = torch.arange(6.0)
+    x[1:] += x[:-1]                              # overlapping operands: the general path
+    np.testing.assert_array_equal(x.numpy(), [0, 1, 3, 5, 7, 9])
+    z = torch.ones(2, 3)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        z += torch.ones(3, 3)
+    np.testing.assert_array_equal(z.numpy(), np.ones((2, 3)))
+    y = torch.ones(3)
+    y.add_(torch.ones(3), alpha=2)               # keyword arguments: the general path
+    np.testing.assert_array_equal(y.numpy(), [3.0, 3.0, 3.0])
