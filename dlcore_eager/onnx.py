@@ -78,3 +78,9 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     if f is not None:
         onnx_export.save(model_proto, f)
     return model_proto
+
+
+def load_model(f: Any):
+    """Import an ONNX model as an eager ``nn.Module`` (``dlcore_eager.onnx_import``)."""
+    from .onnx_import import load_model as _load
+    return _load(f)

@@ -137,3 +137,32 @@ def test_static_cnn_export():
     assert "Conv" in {n.op_type for n in proto.graph.node}
     (got,) = _run(proto, {"images": feed})
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_import_runs_exported_models_and_trains():
+    dt.manual_seed(2)
+    cnn = dt.nn.Sequential(dt.nn.Conv2d(2, 3, 3, padding=1), dt.nn.ReLU(), dt.nn.MaxPool2d(2),
+                           dt.nn.Flatten(), dt.nn.Linear(3 * 3 * 3, 4), dt.nn.Tanh(),
+                           dt.nn.Linear(4, 2), dt.nn.LogSoftmax(dim=1))
+    x = dt.randn(2, 2, 6, 6)
+    proto = dlcore_eager.onnx.export(cnn, (x,))
+    imported = dlcore_eager.onnx.load_model(proto.SerializeToString())
+    np.testing.assert_allclose(imported(x).detach().numpy(), cnn(x).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    names = {n for n, _ in imported.named_parameters()}
+    assert {"0_weight", "4_bias"} <= names
+    loss = imported(x).sum()
+    loss.backward()                                        # gradients reach the initializers
+    params = dict(imported.named_parameters())
+    assert params["0_weight"].grad is not None
+    ref = cnn(x).sum()
+    ref.backward()
+    np.testing.assert_allclose(params["0_weight"].grad.numpy(),
+                               cnn[0].weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+    from onnx import helper
+    bad = helper.make_model(helper.make_graph(
+        [helper.make_node("Einsum", ["a", "a"], ["b"], equation="i,i->")], "g",
+        [helper.make_tensor_value_info("a", 1, [2])],
+        [helper.make_tensor_value_info("b", 1, [])]))
+    with pytest.raises(NotImplementedError, match="operators \\['Einsum'\\] are not supported"):
+        dlcore_eager.onnx.load_model(bad)

@@ -1,0 +1,224 @@
+"""``dlcore_eager.onnx.load_model``: run an ONNX model with eager operations (a small importer).
+
+``OnnxModule(model)`` is an ``nn.Module`` whose parameters are the model's floating
+initializers (``nn.Parameter``, named like the initializers with ``.`` and ``/`` replaced by
+``_``, so the imported model can be fine-tuned) and whose ``forward(*inputs)`` interprets the
+graph node by node with ``dlcore_eager`` operations, so gradients flow as for any eager code.
+Nothing from the file is executed: every node's ``op_type`` must be one of ``_OPS``, otherwise
+``NotImplementedError`` names it when the module is built.
+
+Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
+ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Conv,
+MaxPool, AveragePool without ceil mode) plus Softmax, LogSoftmax and Flatten.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import nn
+from .tensor import Tensor
+
+
+def _ints(x: Any) -> list[int]:
+    return [int(v) for v in (x.numpy() if isinstance(x, Tensor) else np.asarray(x)).ravel()]
+
+
+def _axes_of(node_attrs: dict, args: list, rank: int) -> list[int] | None:
+    axes = node_attrs.get("axes")
+    if axes is None and len(args) > 1 and args[1] is not None:
+        axes = _ints(args[1])
+    return None if axes is None else [a % rank for a in axes]
+
+
+def _reduce(fn_name: str):
+    def run(a: dict, x, *rest):
+        import dlcore_eager as dt
+        axes = _axes_of(a, [x, *rest], x.dim())
+        keep = bool(a.get("keepdims", 1))
+        if axes is None or axes == []:
+            axes = list(range(x.dim()))
+        fn = getattr(dt, fn_name)
+        return fn(x, dim=tuple(axes), keepdim=keep)
+    return run
+
+
+def _slice(a: dict, x, starts, ends, axes=None, steps=None):
+    st, en = _ints(starts), _ints(ends)
+    ax = _ints(axes) if axes is not None else list(range(len(st)))
+    sp = _ints(steps) if steps is not None else [1] * len(st)
+    idx: list = [slice(None)] * x.dim()
+    for s0, e, k, p in zip(st, en, ax, sp):
+        n = x.shape[k]
+        stop: int | None = None if (p > 0 and e >= n) or (p < 0 and e < -n) else e
+        idx[k] = slice(s0, stop, p)
+    return x[tuple(idx)]
+
+
+def _pool(kind: str):
+    def run(a: dict, x):
+        import dlcore_eager.nn.functional as F
+        if a.get("ceil_mode", 0):
+            raise NotImplementedError(f"ONNX import: {kind} with ceil_mode")
+        k = list(a["kernel_shape"])
+        nd = len(k)
+        pads = list(a.get("pads", [0] * 2 * nd))
+        if pads[:nd] != pads[nd:]:
+            raise NotImplementedError(f"ONNX import: {kind} with asymmetric pads {pads}")
+        fn = getattr(F, f"{'max' if kind == 'MaxPool' else 'avg'}_pool{nd}d")
+        kw = {} if kind == "MaxPool" else {"count_include_pad":
+                                             bool(a.get("count_include_pad", 0))}
+        return fn(x, k, stride=list(a.get("strides", k)), padding=pads[:nd], **kw)
+    return run
+
+
+def _conv(a: dict, x, w, b=None):
+    import dlcore_eager.nn.functional as F
+    nd = w.dim() - 2
+    pads = list(a.get("pads", [0] * 2 * nd))
+    if pads[:nd] != pads[nd:]:
+        raise NotImplementedError(f"ONNX import: Conv with asymmetric pads {pads}")
+    return getattr(F, f"conv{nd}d")(x, w, b, stride=list(a.get("strides", [1] * nd)),
+                                    padding=pads[:nd],
+                                    dilation=list(a.get("dilations", [1] * nd)),
+                                    groups=int(a.get("group", 1)))
+
+
+def _gemm(a: dict, x, w, c=None):
+    if a.get("transA", 0):
+        x = x.t()
+    if a.get("transB", 0):
+        w = w.t()
+    y = (x @ w) * float(a.get("alpha", 1.0))
+    return y if c is None else y + c * float(a.get("beta", 1.0))
+
+
+def _build_ops() -> dict:
+    import dlcore_eager as _dt
+    dt: Any = _dt                 # generated API: names made at import time
+    F: Any = nn.functional
+
+    def un(name):
+        return lambda a, x: getattr(dt, name)(x)
+
+    def bi(name):
+        return lambda a, x, y: getattr(dt, name)(x, y)
+    ops = {k: un(v) for k, v in {
+        "Exp": "exp", "Log": "log", "Neg": "neg", "Abs": "abs", "Sqrt": "sqrt",
+        "Reciprocal": "reciprocal", "Sin": "sin", "Cos": "cos", "Tanh": "tanh",
+        "Sigmoid": "sigmoid", "Relu": "relu", "Erf": "erf", "Floor": "floor", "Ceil": "ceil",
+        "Sign": "sign", "Round": "round"}.items()}
+    ops.update({k: bi(v) for k, v in {
+        "Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow",
+        "Max": "maximum", "Min": "minimum", "MatMul": "matmul", "Equal": "eq", "Less": "lt",
+        "Greater": "gt", "LessOrEqual": "le", "GreaterOrEqual": "ge"}.items()})
+    ops.update({
+        "Identity": lambda a, x: x,
+        "Not": lambda a, x: dt.logical_not(x),
+        "Where": lambda a, c, x, y: dt.where(c, x, y),
+        "ReduceSum": _reduce("sum"), "ReduceMean": _reduce("mean"),
+        "ReduceMax": _reduce("amax"), "ReduceMin": _reduce("amin"),
+        "ArgMax": lambda a, x: dt.argmax(x, dim=int(a.get("axis", 0)),
+                                         keepdim=bool(a.get("keepdims", 1))),
+        "Reshape": lambda a, x, s: x.reshape(*[x.shape[i] if d == 0 else d
+                                               for i, d in enumerate(_ints(s))]),
+        "Flatten": lambda a, x: x.reshape(int(np.prod(x.shape[:int(a.get("axis", 1))])), -1),
+        "Transpose": lambda a, x: x.permute(*a.get("perm", list(range(x.dim()))[::-1])),
+        "Concat": lambda a, *xs: dt.cat(list(xs), int(a["axis"])),
+        "Unsqueeze": lambda a, x, ax: _unsqueeze(x, _ints(ax)),
+        "Squeeze": lambda a, x, ax=None: x.squeeze() if ax is None else _squeeze(x, _ints(ax)),
+        "Expand": lambda a, x, s: x.expand(*np.broadcast_shapes(tuple(x.shape),
+                                                                tuple(_ints(s)))),
+        "Cast": lambda a, x: x.to(_DTYPES[int(a["to"])]),
+        "Slice": _slice,
+        "Gather": lambda a, x, i: dt.index_select(x, int(a.get("axis", 0)), i.reshape(-1))
+        .reshape(*(tuple(x.shape[:int(a.get("axis", 0))]) + tuple(i.shape)
+                   + tuple(x.shape[int(a.get("axis", 0)) + 1:]))),
+        "Softmax": lambda a, x: F.softmax(x, dim=int(a.get("axis", -1))),
+        "LogSoftmax": lambda a, x: F.log_softmax(x, dim=int(a.get("axis", -1))),
+        "Gemm": _gemm, "Conv": _conv, "MaxPool": _pool("MaxPool"),
+        "AveragePool": _pool("AveragePool"),
+    })
+    return ops
+
+
+def _unsqueeze(x, axes: list[int]):
+    for ax in sorted(a % (x.dim() + len(axes)) for a in axes):
+        x = x.unsqueeze(ax)
+    return x
+
+
+def _squeeze(x, axes: list[int]):
+    for ax in sorted((a % x.dim() for a in axes), reverse=True):
+        x = x.squeeze(ax)
+    return x
+
+
+_DTYPES: dict = {}
+_OPS: dict = {}
+
+
+class OnnxModule(nn.Module):
+    """An ONNX graph as an eager module (see the module docstring)."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        from onnx import helper, numpy_helper
+
+        import dlcore_eager as dt
+        if not _OPS:
+            _OPS.update(_build_ops())
+            _DTYPES.update({1: dt.float32, 11: dt.float64, 6: dt.int32, 7: dt.int64,
+                            9: dt.bool})
+        g = model.graph
+        bad = sorted({n.op_type for n in g.node if n.op_type not in _OPS or n.domain})
+        if bad:
+            raise NotImplementedError(f"ONNX import: operators {bad} are not supported")
+        self._consts: dict[str, Any] = {}
+        self._pnames: dict[str, str] = {}
+        for init in g.initializer:
+            arr = numpy_helper.to_array(init).copy()
+            if arr.dtype.kind == "f" and arr.ndim > 0:
+                pname = init.name.replace(".", "_").replace("/", "_").replace(":", "_")
+                self.register_parameter(pname, nn.Parameter(dt.from_numpy(arr)))
+                self._pnames[init.name] = pname
+            else:
+                self._consts[init.name] = dt.from_numpy(np.asarray(arr))
+        names = {i.name for i in g.initializer}
+        self._inputs = [i.name for i in g.input if i.name not in names]
+        self._outputs = [o.name for o in g.output]
+        self._nodes = [(n.op_type, list(n.input), list(n.output),
+                        {a.name: helper.get_attribute_value(a) for a in n.attribute})
+                       for n in g.node]
+
+    def forward(self, *inputs: Any) -> Any:
+        import dlcore_eager as dt
+        if len(inputs) != len(self._inputs):
+            raise TypeError(f"OnnxModule.forward: the model takes {len(self._inputs)} inputs "
+                            f"({self._inputs}), got {len(inputs)}")
+        env: dict[str, Any] = dict(self._consts)
+        env.update({k: getattr(self, v) for k, v in self._pnames.items()})
+        env.update({n: x if isinstance(x, Tensor) else dt.from_numpy(np.asarray(x))
+                    for n, x in zip(self._inputs, inputs)})
+        for op, ins, outs, attrs in self._nodes:
+            args = [env[i] if i else None for i in ins]
+            while args and args[-1] is None:
+                args.pop()
+            env[outs[0]] = _OPS[op](attrs, *args)
+        res = [env[o] for o in self._outputs]
+        return res[0] if len(res) == 1 else tuple(res)
+
+
+def load_model(f: Any) -> OnnxModule:
+    """An ``OnnxModule`` for an ONNX file (a path or bytes) or an ``onnx.ModelProto``."""
+    import onnx
+    if isinstance(f, (bytes, bytearray)):
+        model = onnx.load_from_string(bytes(f))
+    elif hasattr(f, "graph"):
+        model = f
+    else:
+        model = onnx.load(f)
+    onnx.checker.check_model(model)
+    return OnnxModule(model)
