@@ -1,7 +1,7 @@
 """Data types and type promotion.
 
-dlcore's canonical dtype is a ``numpy.dtype``.  Five are supported: float32 (the default for
-floating values), float64, int32, int64 and bool.  Promotion between two arrays follows NumPy
+dlcore's canonical dtype is a ``numpy.dtype``.  Eight are supported: float32 (the default for
+floating values), float64, int32, int64, bool, and the small integers int8, uint8 and int16.  Promotion between two arrays follows NumPy
 (``np.result_type``); a Python scalar is *weak* (NEP 50): it takes the array's kind and width
 where it can, so ``float32_array * 2.0`` stays float32 and ``int32_array + 1`` stays int32, while
 ``int_array * 0.5`` becomes the default float.
@@ -18,8 +18,11 @@ float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int16 = np.dtype(np.int16)
 
-SUPPORTED = (float32, float64, int32, int64, bool_)
+SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16)
 FLOATING = (float32, float64)
 default_float = float32
 default_int = int64
@@ -27,6 +30,7 @@ default_int = int64
 _ALIASES = {
     "float32": float32, "float": float32, "float64": float64, "double": float64,
     "int32": int32, "int": int32, "int64": int64, "long": int64, "bool": bool_,
+    "int8": int8, "uint8": uint8, "int16": int16,
 }
 
 

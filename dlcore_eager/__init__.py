@@ -42,10 +42,14 @@ from ._dtype import (
     float64,
     get_default_dtype,
     int,
+    int8,
+    int16,
     int32,
     int64,
     long,
     set_default_dtype,
+    short,
+    uint8,
 )
 from ._shape_ops import (
     broadcast_to,

@@ -41,12 +41,16 @@ float64 = dtype("float64", np.float64, "Double")
 int32 = dtype("int32", np.int32, "Int")
 int64 = dtype("int64", np.int64, "Long")
 bool_ = dtype("bool", np.bool_, "Bool")
+int8 = dtype("int8", np.int8, "Char")
+uint8 = dtype("uint8", np.uint8, "Byte")
+int16 = dtype("int16", np.int16, "Short")
+short = int16
 float = float32
 double = float64
 int = int32
 long = int64
 
-ALL = (float32, float64, int32, int64, bool_)
+ALL = (float32, float64, int32, int64, bool_, int8, uint8, int16)
 _BY_NP = {d.np_dtype: d for d in ALL}
 _default_float = [float32]
 

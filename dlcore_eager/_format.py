@@ -11,7 +11,9 @@ import numpy as np
 
 from dlcore.device import CPU, to_device
 
-_SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32"}
+_SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32",
+                 np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
+                 np.dtype(np.int16): "torch.int16"}
 
 
 def tensor_repr(t) -> str:

@@ -1,9 +1,11 @@
 """``Tensor.new_zeros``, ``new_ones``, ``new_full``, ``new_empty`` and ``new_tensor``: factory
 methods whose result takes the tensor's dtype and device unless told otherwise (PyTorch's
-rule).  Installed on :class:`Tensor` when ``dlcore_eager`` is imported."""
+rule); and the small-integer casts ``byte()``, ``char()``, ``short()``.  Installed on
+:class:`Tensor` when ``dlcore_eager`` is imported."""
 
 from __future__ import annotations
 
+from . import _dtype as D
 from . import creation as C
 from .tensor import Tensor
 
@@ -44,6 +46,21 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
     return C.tensor(data, requires_grad=requires_grad, **_kw(self, dtype, device))
 
 
-for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor):
+def byte(self, memory_format=None) -> Tensor:
+    """``self.to(torch.uint8)``."""
+    return self.to(D.uint8)
+
+
+def char(self, memory_format=None) -> Tensor:
+    """``self.to(torch.int8)``."""
+    return self.to(D.int8)
+
+
+def short(self, memory_format=None) -> Tensor:
+    """``self.to(torch.int16)``."""
+    return self.to(D.int16)
+
+
+for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor, byte, char, short):
     if not hasattr(Tensor, _f.__name__):
         setattr(Tensor, _f.__name__, _f)
