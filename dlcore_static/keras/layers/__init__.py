@@ -12,3 +12,6 @@ from .convolutional import (AveragePooling1D, AveragePooling2D, AvgPool2D, Batch
                             GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                             GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D,
                             UpSampling2D, ZeroPadding2D)
+from . import recurrent  # noqa: E402 - issue 12
+from .recurrent import (GRU, LSTM, Bidirectional, Embedding, Masking, SimpleRNN,  # noqa: E402
+                        TimeDistributed)
