@@ -143,12 +143,19 @@ def repeat_interleave(x, repeats, axis=None, *, output_size=None):
 
 
 def _index_on_device(idx: np.ndarray, like):
-    """A host index array as an operand next to ``like``: a raw CUDA buffer gets a device copy;
-    front-end values take host constants themselves."""
+    """A host int64 index array as an operand next to ``like``: a raw CUDA buffer gets a device
+    copy; for a front-end value (eager tensor, graph tensor) the indices are added to int64
+    zeros made from ``like``, so they enter its graph/device as int64 (a bare array would take
+    the other operand's dtype in a static graph)."""
     from ..device import device_of, to_device
+    from .elementwise import full_like
     if hasattr(like, "copy_to_host"):
         return to_device(idx, device_of(like))
-    return idx
+    if type(like) is np.ndarray or not hasattr(type(like), "__dlcore_frontend__"):
+        return idx
+    one = getitem(reshape(like, (-1,)), (slice(0, 1),))
+    zeros = broadcast_to(full_like(one, 0, np.int64), idx.shape)
+    return add(zeros, idx)
 
 
 @exports({"torch": "flip", "Tensor": "flip"}, "args")
