@@ -1,0 +1,40 @@
+"""The CNN workloads (LeNet-5 step, small ResNet step) run on PyTorch, dlcore_eager and
+dlcore_static from the same arrays and agree on the first loss and after a few SGD steps.
+Toy shapes; no timing asserted.  The static graph passes are left to
+tests/eager/test_lenet_both_frontends.py (their whole-plan compile takes minutes here)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.engines import _tf1_programs, _torch_programs
+from benchmarks.workloads.cnn import LeNet5Step, ResNetStep
+
+torch = pytest.importorskip("torch")
+
+TINY = [LeNet5Step("lenet5", "cnn", "lenet", N=4),
+        ResNetStep("resnet_small", "cnn", "resnet", N=3, widths=(2, 4))]
+
+
+def _engines(wl):
+    import dlcore_eager
+    import dlcore_static as tf
+    yield "torch", lambda: _torch_programs.setup(torch, wl, "cpu")
+    yield "dlcore_eager", lambda: _torch_programs.setup(dlcore_eager, wl, "cpu")
+    yield "dlcore_static", lambda: _tf1_programs.setup(
+        tf, wl, "cpu", lambda m, g: m.Session(graph=g, passes=None))
+
+
+@pytest.mark.parametrize("wl", TINY, ids=[w.name for w in TINY])
+def test_engines_agree_on_the_losses_and_train(wl):
+    losses = {}
+    for name, setup in _engines(wl):
+        prepared = setup()
+        losses[name] = [prepared.step() for _ in range(4)]
+        assert np.isfinite(losses[name]).all(), name
+    ref = losses["torch"]
+    for name, got in losses.items():
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-5, err_msg=name)
+        np.testing.assert_allclose(got[-1], ref[-1], rtol=1e-3, err_msg=name)
+    assert ref[-1] < ref[0]
