@@ -46,8 +46,7 @@ from . import dtypes as _dtypes
 from . import plan as _plan
 from .errors import InvalidArgumentError
 from .fetches import FetchMapper, fetch_key
-from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session,
-                    session_stack)
+from .graph import Graph, Operation, Tensor, get_default_graph, get_default_session, session_stack
 from .runtime import run_plan, run_steps, traced, wrap_error
 from .variable_store import VariableStore
 

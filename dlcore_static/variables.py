@@ -28,8 +28,7 @@ from . import fetches as _fetches
 from . import plan as _plan
 from .errors import FailedPreconditionError, node_suffix
 from .frontend import StaticFrontend, to_tensor
-from .graph import (Graph, Operation, Tensor, TensorShape, get_default_graph,
-                    get_default_session)
+from .graph import Graph, Operation, Tensor, TensorShape, get_default_graph, get_default_session
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"

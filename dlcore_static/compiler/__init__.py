@@ -56,11 +56,11 @@ GRAPH_PASSES = {"prune": prune.run, "constant_folding": constant_folding.run,
 
 __all__ = [
     "PASSES",
+    "Pipeline",
     "explain",
     "explain_recompiles",
     "optimize",
     "resolve_passes",
-    "Pipeline",
     "session_hook",
 ]
 
