@@ -132,9 +132,9 @@ def test_structure_check_catches_the_heading_wall():
         nbformat.v4.new_markdown_cell("Prose first.\n\n## A section"),
         nbformat.v4.new_code_cell("# a comment in code is not a heading\n# nor this\n# nor this"),
     ])
-    assert structure_problems(untitled) == [
+    assert structure_problems(untitled) == [(
         "the first cell must open with exactly one title <h1>; it renders headings "
-        "[(2, 'A section')]"]
+        "[(2, 'A section')]")]
     good = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# 1. Title\n\nProse that\nwraps.\n\n* a\n* b"),
         nbformat.v4.new_code_cell("# a comment\n# another\n# and a third\nx = 1"),
