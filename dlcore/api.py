@@ -119,12 +119,10 @@ def subscribe(installer: Callable[[Export], None],
 
 
 def forget(name: str) -> None:
-    """Drop an op's names from both front ends, and its primitive from the registry (tests that
-    define a throw-away primitive clean up with this)."""
+    """Drop an op's names from both front ends (``dlcore.registry.forget`` also drops its
+    primitive: tests that define a throw-away op clean up with that)."""
     e = EXPORTS.pop(name, None)
     if e is not None:
         for _, uninstall in _INSTALLERS:
             if uninstall is not None:
                 uninstall(e)
-    from .registry import PRIMITIVES
-    PRIMITIVES.pop(name, None)

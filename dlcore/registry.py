@@ -26,6 +26,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from . import api as _api
 from . import dtypes as _dt
 from .device import device_of
 from .errors import DeviceError
@@ -118,7 +119,6 @@ class Primitive:
         PRIMITIVES[name] = self
         self.export = None
         if api:
-            from . import api as _api
             self.export = _api.export(name, fn or self.bind, api, convention or kind,
                                       differentiable=differentiable, view=view, prim=self,
                                       **options)
@@ -159,6 +159,13 @@ class Primitive:
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+
+
+def forget(name: str) -> None:
+    """Remove a primitive and all its public names (tests that define a throw-away primitive
+    clean up with this)."""
+    _api.forget(name)
+    PRIMITIVES.pop(name, None)
 
 
 def scalar_context_dtype(args) -> np.dtype | None:

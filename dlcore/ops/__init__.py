@@ -11,19 +11,17 @@ rule, vjp, kernels) lives in the module of its family:
     indexing.py     getitem, slice_scatter, index_update, one_hot
     gather.py       take, scatter_add (integer-array indexing along axis 0)
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
-    activations.py  softplus, softsign, relu6, elu, selu, leaky_relu (composites)
-    reduce_extra.py prod, reduce_any/all, nonzero, shape_of
     math_unary.py   sin ... atanh, erf, erfc, erfinv, log1p, expm1, log2, log10, exp2, rounding
     math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
     activations.py  softplus, softsign, relu6, elu, selu, leaky_relu (composites)
     reduce_extra.py prod, reduce_any/all, nonzero, shape_of
     scan.py         cumsum, cumprod, argsort, take_along_axis, scatter_add_along_axis; sort,
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
-    linalg_extra.py count_nonzero, aminmax, norms, dist, cdist, addmm, baddbmm, mv,
-                    matrix_power, diagonal, diag, trace, tril, triu, cross, einsum (composites)
     conv.py         conv, conv_transpose, conv_filter_grad (1-D/2-D, channels-first)
     pool.py         max_pool (+argmax, plane_gather/scatter), avg_pool (+grad)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
+    linalg_extra.py count_nonzero, aminmax, norms, dist, cdist, addmm, baddbmm, mv,
+                    matrix_power, diagonal, diag, trace, tril, triu, cross, einsum (composites)
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
     nn_functional.py  F.* activations (gelu, silu, mish, ...), losses (smooth_l1, huber,
@@ -62,9 +60,6 @@ from .shape_extra import (flip, index_add, index_select, masked_select, movedim,
 from . import nn_functional
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
-from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
-from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
-
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
 

@@ -30,8 +30,8 @@ then compare ``row.fn(*xs)`` with ``row.ref(*xs)``.  The CUDA tests reuse the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -312,6 +312,12 @@ try:                                    # the rows of dlcore/ops/math_*.py, in t
 except ImportError:                     # imported as a top-level module (tests/cuda)
     from op_rows_math import math_rows
 ROWS += math_rows(OpRow, U, B)
+
+try:                                    # the rows of dlcore/ops/conv.py, pool.py, spatial.py
+    from .op_rows_conv import conv_rows
+except ImportError:                     # imported as a top-level module (tests/cuda)
+    from op_rows_conv import conv_rows
+ROWS += conv_rows(OpRow)
 try:                                    # activations, prod/any/all, nonzero, shape_of
     from .op_rows_tf import tf_rows
 except ImportError:
@@ -323,12 +329,6 @@ try:                                    # gather, embedding, sequence_mask, RNN 
 except ImportError:
     from op_rows_seq import seq_rows
 ROWS += seq_rows(OpRow, U, B)
-
-try:                                    # the rows of dlcore/ops/conv.py, pool.py, spatial.py
-    from .op_rows_conv import conv_rows
-except ImportError:                     # imported as a top-level module (tests/cuda)
-    from op_rows_conv import conv_rows
-ROWS += conv_rows(OpRow)
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

@@ -16,7 +16,7 @@ import pytest
 import dlcore
 import dlcore_eager as torch
 import dlcore_static as tf
-from dlcore import api
+from dlcore import api, registry
 from dlcore.ops import elementwise as ew
 from dlcore.registry import Primitive
 from dlcore_eager import _api as eager_api
@@ -40,7 +40,7 @@ def new_primitive():
     prim = ew._unary(NAME, "{0} / (1.0 + abs({0}))", _np_softsign, vjp,
                      "y = x / (1 + |x|);  dx = g / (1 + |x|)^2", api=NAMES)
     yield prim
-    api.forget(NAME)
+    registry.forget(NAME)
 
 
 def _fd(f, x, g, eps=1e-6):
@@ -93,7 +93,7 @@ def test_a_primitive_defined_in_a_test_appears_in_both_front_ends(new_primitive)
 
 def test_forgetting_removes_every_name(new_primitive):
     assert hasattr(torch, NAME) and hasattr(tf.nn, NAME) and hasattr(torch.Tensor, NAME + "_")
-    api.forget(NAME)
+    registry.forget(NAME)
     assert NAME not in dlcore.PRIMITIVES
     for owner in (torch, torch.Tensor, torch.nn.functional, tf, tf.nn, tf.math):
         assert not hasattr(owner, NAME), owner

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -20,10 +20,30 @@ from dlcore.device import is_cuda_array
 from dlcore.errors import DeviceError
 from dlcore.registry import PRIMITIVES, aval_of, bind
 
-# tests/cuda has no __init__.py on purpose: a test package named "cuda" would hide NVIDIA's
-# cuda.bindings, which numba.cuda imports.  Its helper module is imported by path instead.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cuda_cases import Case, all_cases, randn
+# Every primitive and composite against NumPy on CUDA lives in the one op-table body
+# (tests/core/test_op_table.py, its "-cuda" configurations).  What is here: the launch-shape
+# paths a table row is too small to reach, the device rules and the index checks.
+
+_rng = np.random.default_rng(1234)
+
+
+def randn(*shape, dtype=np.float32) -> np.ndarray:
+    return _rng.standard_normal(shape).astype(dtype)
+
+
+@dataclass
+class Case:
+    """One primitive applied to host arrays with canonical parameters (what its wrapper binds)."""
+
+    prim: str
+    args: list
+    params: dict = field(default_factory=dict)
+    views: dict = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.prim}-{self.label}"
 
 pytestmark = [
     pytest.mark.cuda,
@@ -31,7 +51,6 @@ pytestmark = [
                        reason="numba.cuda is not usable (no GPU and no simulator)"),
 ]
 
-CASES = all_cases()
 
 
 def _to_device(a):
@@ -71,30 +90,6 @@ def check_case(case: Case) -> None:
     assert np.dtype(gpu.dtype) == np.dtype(rule.dtype), \
         f"{case.id}: dtype {gpu.dtype} differs from the shape rule's {rule.dtype}"
     _assert_close(gpu.copy_to_host(), cpu, case.id)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_cuda_kernel_matches_cpu(case: Case):
-    check_case(case)
-
-
-def test_every_primitive_has_a_working_cuda_kernel():
-    """Fails when a primitive is added without a CUDA kernel or without a case here."""
-    covered = {c.prim for c in CASES}
-    no_kernel = sorted(n for n, p in PRIMITIVES.items() if "cuda" not in p.kernels)
-    no_case = sorted(set(PRIMITIVES) - covered)
-    assert not no_kernel, f"primitives without a CUDA kernel: {no_kernel}"
-    assert not no_case, (f"primitives without a CUDA test case in tests/cuda/cuda_cases.py: {no_case}")
-    broken = []
-    first = {}
-    for c in CASES:
-        first.setdefault(c.prim, c)
-    for name, case in sorted(first.items()):
-        try:
-            check_case(case)
-        except (NotImplementedError, AssertionError, TypeError, ValueError) as e:
-            broken.append(f"{name}: {type(e).__name__}: {e}")
-    assert not broken, "CUDA kernels that do not work:\n" + "\n".join(broken)
 
 
 # ----------------------------------------------------------------------------- launch shapes
