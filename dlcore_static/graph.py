@@ -42,9 +42,21 @@ def _user_frame() -> str:
     while f is not None:
         fn = f.f_code.co_filename
         if not fn.startswith(_PKG_DIRS) and "contextlib" not in fn:
-            return f"{os.path.basename(fn)}:{f.f_lineno}"
+            return _where(fn, f.f_lineno)
         f = f.f_back
     return "<unknown>"
+
+
+def _where(filename: str, line: int) -> str:
+    """``file:line``; for code typed in a Jupyter/IPython cell, IPython's own ``Cell In[N], line L``
+    (the cell's temporary file name, such as ``2115151730.py``, means nothing to its author)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    name_of = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    cell = name_of(filename) if name_of is not None else None
+    if cell is not None:
+        return f"{cell[0]} {cell[1]}, line {line}"
+    return f"{os.path.basename(filename)}:{line}"
 
 
 # ============================================================================ shapes

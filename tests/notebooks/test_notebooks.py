@@ -150,6 +150,26 @@ def test_renders_as_real_markdown(path: Path):
     assert not problems, f"{path.name} renders badly:\n" + "\n".join(problems)
 
 
+def test_static_errors_in_a_notebook_name_the_cell(monkeypatch):
+    """A node built in a notebook cell is "defined at Cell In[N], line L" (IPython's own name for
+    the cell), not at the kernel's temporary file (``/tmp/ipykernel_*/2115151730.py:2``)."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy as np\nimport dlcore_static as tf"),
+        nbformat.v4.new_code_cell(
+            "x = tf.placeholder(tf.float32, shape=(None, 9), name='x')\n"
+            "flat = tf.reshape(x, (-1, 7))\n"
+            "try:\n"
+            "    tf.Session().run(flat, feed_dict={x: np.ones((2, 9))})\n"
+            "except tf.errors.InvalidArgumentError as err:\n"
+            "    print(err)"),
+    ])
+    nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3").execute()
+    text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "[[node Reshape (defined at Cell In[2], line 2) ]]" in text, text
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, monkeypatch):
     nb = nbformat.read(path, as_version=4)
