@@ -85,7 +85,7 @@ abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),
                "y = |x|;  dx = g * sign(x)", float_only=False,
                api={"torch": ("abs", "absolute"), "Tensor": ("abs", "absolute"),
                     "operator": "__abs__", "tf": "abs", "tf.math": "abs"})
-sign_p = _unary("sign", "({0} > 0) - ({0} < 0)", np.sign, None,
+sign_p = _unary("sign", "({0} > 0) * 1 - ({0} < 0) * 1", np.sign, None,
                 "y = sign(x);  not differentiable (zero almost everywhere)", float_only=False,
                 differentiable=False, api={"torch": ("sign", "sgn"), "Tensor": ("sign", "sgn"),
                                            "tf": "sign", "tf.math": "sign"})
