@@ -94,7 +94,7 @@ def test_reductions_any_axes(x, data, keepdims, layout):
     axes = data.draw(st.lists(st.integers(0, x.ndim - 1), unique=True, max_size=x.ndim))
     axis = None if not axes else tuple(axes)
     # dlcore's sum keeps an integer dtype (TensorFlow's rule); NumPy widens int32 to int64.
-    np_sum = lambda v, axis, keepdims: np.sum(v, axis=axis, keepdims=keepdims, dtype=v.dtype)  # noqa: E731
+    np_sum = lambda v, axis, keepdims: np.sum(v, axis=axis, keepdims=keepdims, dtype=v.dtype)
     for f, ref in [(ops.sum, np_sum), (ops.max, np.max), (ops.min, np.min)]:
         got = np.asarray(f(x, axis, keepdims))
         want = ref(x, axis=axis, keepdims=keepdims)

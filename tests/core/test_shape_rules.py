@@ -14,6 +14,7 @@ from dlcore.registry import AVal, aval_of, scalar_context_dtype
 
 from .op_table import ROWS, make_inputs
 
+
 class Checked:
     __slots__ = ("buf",)
 
