@@ -32,6 +32,7 @@ promotion and wrapping.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -126,3 +127,52 @@ def forget(name: str) -> None:
         for _, uninstall in _INSTALLERS:
             if uninstall is not None:
                 uninstall(e)
+
+
+class Installation:
+    """What one front end put under which names, so that :func:`forget` can undo it.
+
+    A front end's installer asks :meth:`adapter` for the convention's factory (None when the op
+    has no names in this front end's namespaces, or, with a warning and a record in
+    ``missing``, when the convention has no adapter here), then :meth:`put` for each name.
+    """
+
+    def __init__(self, front_end: str, namespaces: tuple[str, ...], conventions: dict):
+        self.front_end = front_end
+        self.namespaces = namespaces
+        self.conventions = conventions
+        self.installed: dict[str, list] = {}
+        #: Exports whose convention has no adapter here (a definition error; tested).
+        self.missing: list[str] = []
+
+    def adapter(self, export: Export):
+        """``(factory, namespaces)`` for ``export`` in this front end, or ``(None, [])``."""
+        spaces = [ns for ns in export.names if ns in self.namespaces]
+        if not spaces:
+            return None, []
+        factory = self.conventions.get(export.convention)
+        if factory is None:
+            # A definition error, reported by tests/core/test_api.py; warned rather than raised
+            # so that one op's missing adapter does not make a whole front end unimportable.
+            self.missing.append(export.name)
+            warnings.warn(f"{self.front_end}: op '{export.name}' has names here but its "
+                          f"convention '{export.convention}' has no adapter in "
+                          f"{self.front_end}._api.CONVENTIONS", RuntimeWarning, stacklevel=3)
+            return None, []
+        return factory, spaces
+
+    def put(self, export: Export, target, name: str, value) -> None:
+        previous = target.__dict__.get(name) if isinstance(target, type) \
+            else getattr(target, name, None)
+        self.installed.setdefault(export.name, []).append((target, name, previous))
+        setattr(target, name, value)
+
+    def uninstall(self, export: Export) -> None:
+        for target, name, previous in reversed(self.installed.pop(export.name, [])):
+            if previous is None:
+                try:
+                    delattr(target, name)
+                except AttributeError:
+                    pass
+            else:
+                setattr(target, name, previous)

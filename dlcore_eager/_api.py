@@ -397,26 +397,16 @@ def _inplace(method, name, prim=None):
     return inplace
 
 
-_INSTALLED: dict[str, list] = {}
-#: Exports whose convention has no adapter here (a definition error; tested).
-MISSING: list[str] = []
+INSTALLATION = _api.Installation("dlcore_eager", _api.EAGER_NAMESPACES + ("operator",),
+                                 CONVENTIONS)
+MISSING = INSTALLATION.missing
 
 
 def install(export) -> None:
     """Put ``export`` under each of its PyTorch names."""
-    spaces = [ns for ns in export.names if ns in _api.EAGER_NAMESPACES + ("operator",)]
-    if not spaces:
-        return
-    factory = CONVENTIONS.get(export.convention)
+    factory, spaces = INSTALLATION.adapter(export)
     if factory is None:
-        # A definition error, reported by tests/core/test_api.py; warned here rather than
-        # raised so that one op's missing adapter does not make the whole package unimportable.
-        MISSING.append(export.name)
-        warnings.warn(f"dlcore_eager: op '{export.name}' has names here but its convention "
-                      f"'{export.convention}' has no adapter in dlcore_eager._api.CONVENTIONS",
-                      RuntimeWarning, stacklevel=2)
         return
-    done = _INSTALLED.setdefault(export.name, [])
     for ns in spaces:
         target = _target(ns)
         for name in export.names[ns]:
@@ -424,9 +414,7 @@ def install(export) -> None:
             if not name.startswith("__"):
                 f.__name__ = f.__qualname__ = name
                 f.__doc__ = _doc(export, ns, name)
-            done.append((target, name, target.__dict__.get(name) if ns in _METHOD_NAMESPACES
-                         else getattr(target, name, None)))
-            setattr(target, name, f)
+            INSTALLATION.put(export, target, name, f)
             inplace = None
             if ns == "Tensor" and not name.startswith("__") and \
                     export.convention in _INPLACE_CONVENTIONS:
@@ -435,19 +423,10 @@ def install(export) -> None:
                     not name.startswith("__r"):
                 inplace = "__i" + name[2:]               # x += y
             if inplace is not None:
-                done.append((target, inplace, Tensor.__dict__.get(inplace)))
-                setattr(target, inplace, _inplace(f, inplace, export.prim))
+                INSTALLATION.put(export, target, inplace, _inplace(f, inplace, export.prim))
 
 
-def uninstall(export) -> None:
-    for target, name, previous in reversed(_INSTALLED.pop(export.name, [])):
-        if previous is None:
-            try:
-                delattr(target, name)
-            except AttributeError:
-                pass
-        else:
-            setattr(target, name, previous)
+uninstall = INSTALLATION.uninstall
 
 
 def _doc(export, ns, name) -> str:

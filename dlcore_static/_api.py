@@ -17,7 +17,6 @@ graph tensors and variables).
 from __future__ import annotations
 
 import importlib
-import warnings
 
 from dlcore import api as _api
 
@@ -132,9 +131,9 @@ CONVENTIONS = {
 
 
 # ----------------------------------------------------------------------------- installer
-_INSTALLED: dict[str, list] = {}
-#: Exports whose convention has no adapter here (a definition error; tested).
-MISSING: list[str] = []
+INSTALLATION = _api.Installation("dlcore_static", _api.STATIC_NAMESPACES + ("operator",),
+                                 CONVENTIONS)
+MISSING = INSTALLATION.missing
 
 
 def _targets(ns):
@@ -146,42 +145,21 @@ def _targets(ns):
 
 def install(export) -> None:
     """Put ``export`` under each of its TensorFlow names."""
-    spaces = [ns for ns in export.names if ns in _api.STATIC_NAMESPACES + ("operator",)]
-    if not spaces:
-        return
-    factory = CONVENTIONS.get(export.convention)
+    factory, spaces = INSTALLATION.adapter(export)
     if factory is None:
-        # A definition error, reported by tests/core/test_api.py; warned here rather than
-        # raised so that one op's missing adapter does not make the whole package unimportable.
-        MISSING.append(export.name)
-        warnings.warn(f"dlcore_static: op '{export.name}' has names here but its convention "
-                      f"'{export.convention}' has no adapter in dlcore_static._api.CONVENTIONS",
-                      RuntimeWarning, stacklevel=2)
         return
-    done = _INSTALLED.setdefault(export.name, [])
     for ns in spaces:
         for name in export.names[ns]:
             f = factory(export, ns, name)
             if not name.startswith("__"):
                 f.__name__ = f.__qualname__ = name
-                f.__doc__ = f"tf.{name}: dlcore op '{export.name}'.\n\n{export.doc}" \
-                    if ns == "tf" else f"{ns}.{name}: dlcore op '{export.name}'.\n\n{export.doc}"
+                where = "tf" if ns == "tf" else ns
+                f.__doc__ = f"{where}.{name}: dlcore op '{export.name}'.\n\n{export.doc}"
             for target in _targets(ns):
-                previous = target.__dict__.get(name) if isinstance(target, type) \
-                    else getattr(target, name, None)
-                done.append((target, name, previous))
-                setattr(target, name, f)
+                INSTALLATION.put(export, target, name, f)
 
 
-def uninstall(export) -> None:
-    for target, name, previous in reversed(_INSTALLED.pop(export.name, [])):
-        if previous is None:
-            try:
-                delattr(target, name)
-            except AttributeError:
-                pass
-        else:
-            setattr(target, name, previous)
+uninstall = INSTALLATION.uninstall
 
 
 def activate() -> None:
