@@ -1,0 +1,73 @@
+"""The base of every learning-rate scheduler (``torch.optim.lr_scheduler.LRScheduler``):
+``initial_lr`` in each group, ``base_lrs``, ``last_epoch``, the chainable ``step()`` and
+``state_dict()``.  The schedules themselves are in ``lr_scheduler``."""
+
+from __future__ import annotations
+
+import warnings
+
+
+class LRScheduler:
+    """Base class: ``initial_lr`` in each group, ``base_lrs``, ``last_epoch``, ``step()``."""
+
+    _get_lr_called_within_step = False
+
+    def __init__(self, optimizer, last_epoch: int = -1) -> None:
+        if not hasattr(optimizer, "param_groups"):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
+                                   "when resuming an optimizer")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self.step()
+
+    def get_lr(self) -> list:
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list:
+        """The learning rates set by the last ``step()``, one per parameter group."""
+        return self._last_lr
+
+    def step(self, epoch=None) -> None:
+        self._step_count += 1
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                warnings.warn("The epoch parameter in `scheduler.step()` was not necessary and "
+                              "is being deprecated where possible. Please use "
+                              "`scheduler.step()` to step the scheduler.", UserWarning,
+                              stacklevel=2)
+                self.last_epoch = epoch
+                closed = getattr(self, "_get_closed_form_lr", None)
+                values = closed() if closed is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update(state_dict)
+
+    def _lrs(self) -> list:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+
+_LRScheduler = LRScheduler
