@@ -1,0 +1,140 @@
+"""Conversions of an eager ``Tensor`` to Python and NumPy values and to other libraries:
+``numpy()``, NumPy 2's ``__array__(dtype, copy)``, ``item()``, ``tolist()``, DLPack and
+``__cuda_array_interface__``, truth value and numbers, ``len``/``iter``, ``repr``/``format``.
+They are attached to :class:`Tensor` here, as the arithmetic is in ``_methods``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.device import CPU, to_device
+
+from .tensor import Tensor
+
+_ndarray = np.ndarray
+
+def numpy(self, *, force: bool = False) -> np.ndarray:
+    if self._rg and not force:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                           "tensor.detach().numpy() instead.")
+    if type(self._buf) is not _ndarray:
+        if not force:
+            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
+        return to_device(self._buf, CPU)
+    return self._buf
+
+def __array__(self, dtype=None, copy=None):
+    """NumPy 2's protocol: ``copy=None`` shares memory when it can, ``copy=True`` always
+    copies (``np.array(t)``, ``np.copy(t)``), ``copy=False`` refuses when a copy is needed
+    (another dtype, or a CUDA tensor: read into host memory).  Like PyTorch, a tensor that
+    requires grad refuses (``t.detach()`` first)."""
+    if self._rg:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                           "tensor.detach().numpy() instead.")
+    on_host = type(self._buf) is _ndarray
+    needs_copy = not on_host or (dtype is not None and np.dtype(dtype) != self._buf.dtype)
+    if copy is False and needs_copy:
+        raise ValueError("Unable to avoid copy while creating an array as requested.")
+    buf = self._buf if on_host else to_device(self._buf, CPU)
+    if dtype is not None and np.dtype(dtype) != buf.dtype:
+        return buf.astype(dtype)
+    return buf.copy() if copy and on_host else buf
+
+def item(self):
+    if self.numel() != 1:
+        raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
+                           "Scalar")
+    buf = self._buf if type(self._buf) is _ndarray else to_device(self._buf, CPU)
+    return buf.reshape(()).item()
+
+def tolist(self):
+    buf = self._buf if type(self._buf) is _ndarray else to_device(self._buf, CPU)
+    return buf.tolist()
+
+def __dlpack__(self, *args, **kwargs):
+    if self._rg:
+        raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+    if type(self._buf) is not _ndarray:             # CUDA: a capsule made by dlcore.io.dlpack
+        from dlcore.io.dlpack import export_cuda
+        return export_cuda(self._buf, self.device.index or 0)
+    return self.numpy().__dlpack__(*args, **kwargs)
+
+def __dlpack_device__(self):
+    if type(self._buf) is not _ndarray:
+        return (2, self.device.index or 0)          # kDLCUDA
+    return self.numpy().__dlpack_device__()
+
+def __cuda_array_interface__(self) -> dict:
+    """The CUDA Array Interface of a CUDA tensor (numba, CuPy, PyTorch read it)."""
+    if type(self._buf) is _ndarray:
+        raise AttributeError("Can't get __cuda_array_interface__ on non-CUDA tensor type: "
+                             f"{self.type()} If CUDA data is required use tensor.cuda() to "
+                             "copy tensor to device memory.")
+    if self._rg:
+        raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires "
+                           "grad. If gradients aren't required, use var.detach() to get "
+                           "Variable that doesn't require grad.")
+    from dlcore.io.dlpack import cuda_array_interface
+    return cuda_array_interface(self._buf)
+
+def __bool__(self) -> bool:
+    n = self.numel()
+    if n == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    if n > 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(self.item())
+
+def __float__(self) -> float:
+    return float(self.item())
+
+def __int__(self) -> int:
+    return int(self.item())
+
+def __index__(self) -> int:
+    if self._buf.dtype.kind not in "iu" or self.numel() != 1:
+        raise TypeError("only integer tensors of a single element can be converted to an "
+                        "index")
+    return int(self.item())
+
+def __len__(self) -> int:
+    if not self._buf.shape:
+        raise TypeError("len() of a 0-d tensor")
+    return self._buf.shape[0]
+
+def __iter__(self):
+    if not self._buf.shape:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self._buf.shape[0]))
+
+__hash__ = object.__hash__
+
+def __repr__(self) -> str:
+    from ._format import tensor_repr
+    return tensor_repr(self)
+
+__str__ = __repr__
+
+def __format__(self, spec: str) -> str:
+    if self.numel() == 1 and self.ndim == 0:
+        return format(self.item(), spec)
+    return repr(self)
+
+
+Tensor.numpy = numpy
+Tensor.__array__ = __array__
+Tensor.item = item
+Tensor.tolist = tolist
+Tensor.__dlpack__ = __dlpack__
+Tensor.__dlpack_device__ = __dlpack_device__
+Tensor.__cuda_array_interface__ = property(__cuda_array_interface__)
+Tensor.__bool__ = __bool__
+Tensor.__float__ = __float__
+Tensor.__int__ = __int__
+Tensor.__index__ = __index__
+Tensor.__len__ = __len__
+Tensor.__iter__ = __iter__
+Tensor.__repr__ = __repr__
+Tensor.__format__ = __format__
