@@ -13,103 +13,30 @@ core's ops, like any other graph:
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlcore import ops as _ops
 
 from . import saving as _saving
-from .control_flow import group
-from .frontend import to_tensor
-from .gradients import gradients
 from .graph import get_default_graph
-from .variables import Variable, trainable_variables
+from .optimizer import Optimizer, _lr
+from .train_extra import (  # noqa: F401
+    AdadeltaOptimizer,
+    AdagradOptimizer,
+    FtrlOptimizer,
+    RMSPropOptimizer,
+    cosine_decay,
+    exponential_decay,
+    inverse_time_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
+from .variables import Variable
 
 Saver = _saving.Saver
 export_meta_graph = _saving.export_meta_graph
 import_meta_graph = _saving.import_meta_graph
-
-
-class Optimizer:
-    """Base class: subclasses define ``_create_slots`` and ``_apply(grad, var)``."""
-
-    GATE_NONE, GATE_OP, GATE_GRAPH = 0, 1, 2
-
-    def __init__(self, use_locking: bool = False, name: str = "Optimizer"):
-        self._name = name
-        self._slots: dict = {}
-
-    def get_name(self) -> str:
-        return self._name
-
-    def compute_gradients(self, loss, var_list=None, gate_gradients=1, aggregation_method=None,
-                          colocate_gradients_with_ops=False, grad_loss=None,
-                          stop_gradients=None) -> list:
-        loss = to_tensor(loss)
-        if var_list is None:
-            var_list = trainable_variables()
-        var_list = list(var_list)
-        if not var_list:
-            raise ValueError("No variables to optimize.")
-        grads = gradients(loss, var_list, grad_ys=grad_loss, stop_gradients=stop_gradients)
-        return list(zip(grads, var_list))
-
-    def apply_gradients(self, grads_and_vars, global_step=None, name=None):
-        pairs = [(g, v) for g, v in grads_and_vars]
-        if not any(g is not None for g, _ in pairs):
-            raise ValueError(f"No gradients provided for any variable: "
-                             f"{[str(v) for _, v in pairs]}.")
-        graph = get_default_graph()
-        with graph.name_scope(name or self._name) as scope:
-            self._prepare()
-            updates = []
-            for g, v in pairs:
-                if g is None:
-                    continue
-                with graph.name_scope("update_" + v.op.name.replace("/", "_")):
-                    updates.append(self._apply(to_tensor(g), v))
-            finish = self._finish(updates)
-            if global_step is not None:
-                with graph.control_dependencies(updates + finish):
-                    updates.append(global_step.assign_add(1))
-            op = group(*(updates + finish))
-        # As in TensorFlow, the op takes the scope's own name ("GradientDescent", "train").
-        graph.rename_op(op, scope[:-1], unique=False)
-        return op
-
-    def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1,
-                 aggregation_method=None, colocate_gradients_with_ops=False, name=None,
-                 grad_loss=None):
-        gv = self.compute_gradients(loss, var_list, grad_loss=grad_loss)
-        if not any(g is not None for g, _ in gv):
-            raise ValueError(
-                "No gradients provided for any variable, check your graph for ops that do not "
-                f"support gradients, between variables {[str(v) for _, v in gv]} and loss "
-                f"{to_tensor(loss)}.")
-        return self.apply_gradients(gv, global_step=global_step, name=name)
-
-    # -- slots
-    def _slot(self, var: Variable, name: str) -> Variable:
-        key = (var, name)
-        s = self._slots.get(key)
-        if s is None:
-            with get_default_graph().name_scope(None):
-                s = Variable(_ops.zeros_like(var.initial_value), trainable=False,
-                             name=f"{var.op.name}/{self._name}_{name}" if name else var.op.name)
-            self._slots[key] = s
-        return s
-
-    def get_slot(self, var, name):
-        return self._slots.get((var, name))
-
-    def variables(self) -> list:
-        return list(self._slots.values())
-
-    def _prepare(self) -> None:
-        pass
-
-    def _finish(self, updates) -> list:
-        return []
-
-    def _apply(self, grad, var):
-        raise NotImplementedError
 
 
 class GradientDescentOptimizer(Optimizer):
@@ -173,12 +100,6 @@ class AdamOptimizer(Optimizer):
                     self._b2p.assign(_ops.mul(self._b2p.value(), self.beta2))]
 
 
-def _lr(lr, var):
-    if isinstance(lr, (int, float)):
-        return float(lr)
-    return _ops.cast(to_tensor(lr), var.aval.dtype)
-
-
 def get_global_step(graph=None):
     g = graph or get_default_graph()
     steps = g.get_collection("global_step")
@@ -188,7 +109,6 @@ def get_global_step(graph=None):
 def get_or_create_global_step(graph=None):
     step = get_global_step(graph)
     if step is None:
-        import numpy as np
         step = Variable(np.int64(0), trainable=False, name="global_step")
         get_default_graph().add_to_collection("global_step", step)
     return step
@@ -196,11 +116,6 @@ def get_or_create_global_step(graph=None):
 
 create_global_step = get_or_create_global_step
 
-
-from .train_extra import (AdadeltaOptimizer, AdagradOptimizer, FtrlOptimizer,  # noqa: E402
-                          RMSPropOptimizer, cosine_decay, exponential_decay,
-                          inverse_time_decay, natural_exp_decay, piecewise_constant,
-                          polynomial_decay)
 
 latest_checkpoint = _saving.latest_checkpoint
 get_checkpoint_state = _saving.get_checkpoint_state

@@ -22,20 +22,7 @@ from dlcore import ops as _ops
 
 from .frontend import to_tensor
 from .graph import get_default_graph
-from .train import Optimizer, _lr
-from .variables import Variable
-
-
-def _slot_value(opt: Optimizer, var, name: str, value: float):
-    key = (var, name)
-    s = opt._slots.get(key)
-    if s is None:
-        with get_default_graph().name_scope(None):
-            init = _ops.add(_ops.zeros_like(var.initial_value), float(value))
-            s = Variable(init, trainable=False, name=f"{var.op.name}/{opt._name}_{name}"
-                         if name else var.op.name)
-        opt._slots[key] = s
-    return s
+from .optimizer import Optimizer, _lr
 
 
 class RMSPropOptimizer(Optimizer):
@@ -47,7 +34,7 @@ class RMSPropOptimizer(Optimizer):
 
     def _apply(self, grad, var):
         rho = self.decay
-        ms = _slot_value(self, var, "rms", 1.0)
+        ms = self._slot(var, "rms", 1.0)
         mom = self._slot(var, "momentum")
         ms_new = ms.assign(_ops.add(_ops.mul(ms.value(), rho),
                                     _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
@@ -72,7 +59,7 @@ class AdagradOptimizer(Optimizer):
         self.learning_rate, self.init = learning_rate, initial_accumulator_value
 
     def _apply(self, grad, var):
-        acc = _slot_value(self, var, "", self.init)
+        acc = self._slot(var, "", self.init)
         acc_new = acc.assign(_ops.add(acc.value(), _ops.mul(grad, grad)))
         return var.assign_sub(_ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
                                        _ops.sqrt(acc_new)))
@@ -108,7 +95,7 @@ class FtrlOptimizer(Optimizer):
         self.l1, self.l2 = l1_regularization_strength, l2_regularization_strength
 
     def _apply(self, grad, var):
-        n, z = _slot_value(self, var, "", self.init), self._slot(var, "_1")
+        n, z = self._slot(var, "", self.init), self._slot(var, "_1")
         lr = _lr(self.learning_rate, var)
         w = var.value()
         n_new = _ops.add(n.value(), _ops.mul(grad, grad))
