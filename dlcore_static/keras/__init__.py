@@ -12,9 +12,3 @@ from .engine import Input
 from .models import Model, Sequential
 
 __version__ = "2.2.4-dlcore"
-
-# keras.callbacks.TensorBoard lives in its own module (it needs dlcore_static.summary); set here
-# so that callbacks.py does not import it back (no import cycle).
-from .tensorboard_callback import TensorBoard as _TensorBoard  # noqa: E402
-
-callbacks.TensorBoard = _TensorBoard

@@ -19,6 +19,7 @@ from .. import dtypes as _dtypes
 from ..frontend import constant as _constant
 from ..frontend import to_tensor as _tt
 from ..graph import Tensor, get_default_graph, reset_default_graph
+from . import _history
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -91,10 +92,9 @@ def set_session(session) -> None:
 
 def clear_session() -> None:
     """A new default graph (and so new sessions, learning phase, layer names)."""
-    from . import engine
     from ..graph import _stack
     _FIXED_PHASE.clear()
-    engine._COUNTS.clear()
+    _history.COUNTS.clear()
     if not _stack():                    # inside `with graph.as_default()`: keep that graph
         reset_default_graph()
 
@@ -162,8 +162,7 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
 
 
 def is_keras_tensor(x) -> bool:
-    from . import engine
-    return isinstance(x, Tensor) and x in engine._HISTORY
+    return isinstance(x, Tensor) and x in _history.HISTORY
 
 
 def get_value(x):

@@ -1,6 +1,7 @@
 """Keras callbacks: ``History`` and ``BaseLogger`` (added to every fit), the progress-bar
-logger, and (in ``callbacks_extra``) EarlyStopping, ModelCheckpoint, LearningRateScheduler,
-ReduceLROnPlateau, CSVLogger, LambdaCallback.
+logger; ``Callback`` and ``CallbackList`` come from ``callback_base``, EarlyStopping,
+ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger, LambdaCallback and
+TerminateOnNaN from ``callbacks_extra``, TensorBoard from ``tensorboard_callback``.
 
 ``History.history`` is a dict of per-epoch lists (``loss``, metrics, ``val_*``); ``.epoch`` the
 epoch indices; ``.params`` the fit's settings.  ``BaseLogger`` puts the sample-weighted epoch
@@ -12,50 +13,17 @@ from __future__ import annotations
 import sys
 import time
 
-
-class Callback:
-    def __init__(self):
-        self.model = None
-        self.params: dict = {}
-
-    def set_model(self, model) -> None:
-        self.model = model
-
-    def set_params(self, params: dict) -> None:
-        self.params = params
-
-    def on_train_begin(self, logs=None): pass
-    def on_train_end(self, logs=None): pass
-    def on_epoch_begin(self, epoch, logs=None): pass
-    def on_epoch_end(self, epoch, logs=None): pass
-    def on_batch_begin(self, batch, logs=None): pass
-    def on_batch_end(self, batch, logs=None): pass
-
-
-class CallbackList:
-    """Calls each callback in order (they share one logs dict per event, as in Keras)."""
-
-    def __init__(self, callbacks):
-        self.callbacks = list(callbacks)
-
-    def set_model(self, model):
-        for c in self.callbacks:
-            c.set_model(model)
-
-    def set_params(self, params):
-        for c in self.callbacks:
-            c.set_params(params)
-
-    def _call(self, name, *args):
-        for c in self.callbacks:
-            getattr(c, name)(*args)
-
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs or {})
-    def on_train_end(self, logs=None): self._call("on_train_end", logs or {})
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs or {})
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
-    def on_batch_begin(self, batch, logs=None): self._call("on_batch_begin", batch, logs or {})
-    def on_batch_end(self, batch, logs=None): self._call("on_batch_end", batch, logs or {})
+from .callback_base import Callback, CallbackList  # noqa: F401
+from .callbacks_extra import (  # noqa: F401
+    CSVLogger,
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+from .tensorboard_callback import TensorBoard  # noqa: F401
 
 
 class BaseLogger(Callback):
@@ -157,7 +125,3 @@ class ProgbarLogger(Callback):
             el = time.perf_counter() - self._t0
             self._out().write(f" - {el:.0f}s{_fmt(logs or {})}\n")
 
-
-from .callbacks_extra import (CSVLogger, EarlyStopping, LambdaCallback,  # noqa: E402, F401
-                              LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
-                              TerminateOnNaN)

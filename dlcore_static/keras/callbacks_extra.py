@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from . import backend as K
-from .callbacks import Callback
+from .callback_base import Callback
 
 
 def _monitor_op(mode: str, monitor: str):
@@ -226,8 +226,8 @@ class LambdaCallback(Callback):
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
                  on_batch_end=None, on_train_begin=None, on_train_end=None, **kwargs):
         super().__init__()
-        noop2 = lambda a, b: None  # noqa: E731
-        noop1 = lambda a: None  # noqa: E731
+        noop2 = lambda a, b: None
+        noop1 = lambda a: None
         self.on_epoch_begin = on_epoch_begin or noop2
         self.on_epoch_end = on_epoch_end or noop2
         self.on_batch_begin = on_batch_begin or noop2

@@ -14,29 +14,14 @@
 
 from __future__ import annotations
 
-import re
-import weakref
-
 import numpy as np
 
-from ..graph import Tensor, get_default_graph
+from ..graph import get_default_graph
 from ..variables import Variable
 from . import backend as K
-
-# output Tensor -> (layer, node index, tensor index): the Keras history of a symbolic tensor.
-_HISTORY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_COUNTS: dict = {}
-
-
-def to_snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-def unique_layer_name(base: str) -> str:
-    i = _COUNTS.get(base, 0) + 1
-    _COUNTS[base] = i
-    return f"{base}_{i}"
+from ._history import HISTORY as _HISTORY
+from ._history import keras_history, to_snake_case, unique_layer_name
+from .summary import print_summary
 
 
 def _as_list(x) -> list:
@@ -248,14 +233,6 @@ def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, ten
     return layer._nodes[0].outputs[0]
 
 
-def keras_history(t: Tensor):
-    h = _HISTORY.get(t)
-    if h is None:
-        raise ValueError(f"Output tensors to a Model must be the output of a Keras `Layer` "
-                         f"(thus holding past layer metadata). Found: {t!r}")
-    return h
-
-
 # ============================================================================ networks
 class Network(Layer):
     """The layers from ``inputs`` to ``outputs`` (see the module docstring)."""
@@ -378,6 +355,7 @@ class Network(Layer):
         """Every weight as a named array in ``filepath`` (NumPy ``.npz``, no pickle); Keras's
         HDF5 layouts for ``.h5``/``.hdf5``/``.weights.h5`` (``keras/saving.py``)."""
         import os
+
         from . import saving as _kfiles
         if _kfiles.is_keras_path(filepath):
             return _kfiles.save_weights(self, filepath, overwrite)
@@ -404,7 +382,6 @@ class Network(Layer):
 
     # -- summary
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
-        from .summary import print_summary
         print_summary(self, line_length, positions, print_fn or print)
 
     def _summary_layers(self) -> list:

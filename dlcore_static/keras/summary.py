@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._history import keras_history
+
 
 def _shape_text(shape) -> str:
     if isinstance(shape, list):
@@ -75,7 +77,6 @@ def print_summary(model, line_length=None, positions=None, print_fn=print) -> No
                 if not _in_model(model, n) or type(layer).__name__ == "InputLayer":
                     continue
                 for t in n.inputs:
-                    from .engine import keras_history
                     src, ni, ti = keras_history(t)
                     conns.append(f"{src.name}[{ni}][{ti}]")
             row([name, shape, layer.count_params(), conns[0] if conns else ""])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numbers
 
 from ..summary import FileWriter
-from .callbacks import Callback
+from .callback_base import Callback
 
 
 class TensorBoard(Callback):

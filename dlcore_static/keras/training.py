@@ -26,7 +26,8 @@ from . import callbacks as _cb
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
-from .engine import Network, _as_list
+from ._history import HISTORY, to_snake_case, unique_layer_name
+from .engine import InputLayer, Network, Node, _as_list
 
 _FIT_KEYS = {"batch_size", "epochs", "verbose", "callbacks", "validation_split",
              "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
@@ -473,7 +474,6 @@ class Model(Network):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
         one layer."""
-        from .engine import _HISTORY, InputLayer, Node
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         if len(xs) != len(self.inputs):
             raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
@@ -489,7 +489,7 @@ class Model(Network):
         outs = [mapping[t] for t in self.outputs]
         self._nodes.append(Node(self, xs, outs))
         for i, o in enumerate(outs):
-            _HISTORY[o] = (self, len(self._nodes) - 1, i)
+            HISTORY[o] = (self, len(self._nodes) - 1, i)
         return outs[0] if len(outs) == 1 else outs
 
 
@@ -499,7 +499,6 @@ def _scalar_or_list(vals):
 
 
 def _model_name(cls: str) -> str:
-    from .engine import to_snake_case, unique_layer_name
     return unique_layer_name(to_snake_case(cls))
 
 
