@@ -19,6 +19,11 @@ from typing import Any
 import numpy as np
 
 from . import nn
+from ._dtype import bool_ as _bool
+from ._dtype import float32, float64, int32, int64
+from ._shape_ops import cat
+from .creation import from_numpy
+from .nn import functional as F
 from .tensor import Tensor
 
 
@@ -35,13 +40,11 @@ def _axes_of(node_attrs: dict, args: list, rank: int) -> list[int] | None:
 
 def _reduce(fn_name: str):
     def run(a: dict, x, *rest):
-        import dlcore_eager as dt
         axes = _axes_of(a, [x, *rest], x.dim())
         keep = bool(a.get("keepdims", 1))
         if axes is None or axes == []:
             axes = list(range(x.dim()))
-        fn = getattr(dt, fn_name)
-        return fn(x, dim=tuple(axes), keepdim=keep)
+        return getattr(x, fn_name)(dim=tuple(axes), keepdim=keep)
     return run
 
 
@@ -59,7 +62,6 @@ def _slice(a: dict, x, starts, ends, axes=None, steps=None):
 
 def _pool(kind: str):
     def run(a: dict, x):
-        import dlcore_eager.nn.functional as F
         if a.get("ceil_mode", 0):
             raise NotImplementedError(f"ONNX import: {kind} with ceil_mode")
         k = list(a["kernel_shape"])
@@ -75,7 +77,6 @@ def _pool(kind: str):
 
 
 def _conv(a: dict, x, w, b=None):
-    import dlcore_eager.nn.functional as F
     nd = w.dim() - 2
     pads = list(a.get("pads", [0] * 2 * nd))
     if pads[:nd] != pads[nd:]:
@@ -96,15 +97,13 @@ def _gemm(a: dict, x, w, c=None):
 
 
 def _build_ops() -> dict:
-    import dlcore_eager as _dt
-    dt: Any = _dt                 # generated API: names made at import time
-    F: Any = nn.functional
-
+    """ONNX operator -> ``run(attrs, *inputs)``, with the eager Tensor's methods (generated
+    from the registry at import) and ``nn.functional``."""
     def un(name):
-        return lambda a, x: getattr(dt, name)(x)
+        return lambda a, x: getattr(x, name)()
 
     def bi(name):
-        return lambda a, x, y: getattr(dt, name)(x, y)
+        return lambda a, x, y: getattr(x, name)(y)
     ops = {k: un(v) for k, v in {
         "Exp": "exp", "Log": "log", "Neg": "neg", "Abs": "abs", "Sqrt": "sqrt",
         "Reciprocal": "reciprocal", "Sin": "sin", "Cos": "cos", "Tanh": "tanh",
@@ -116,24 +115,24 @@ def _build_ops() -> dict:
         "Greater": "gt", "LessOrEqual": "le", "GreaterOrEqual": "ge"}.items()})
     ops.update({
         "Identity": lambda a, x: x,
-        "Not": lambda a, x: dt.logical_not(x),
-        "Where": lambda a, c, x, y: dt.where(c, x, y),
+        "Not": lambda a, x: x.logical_not(),
+        "Where": lambda a, c, x, y: x.where(c, y),
         "ReduceSum": _reduce("sum"), "ReduceMean": _reduce("mean"),
         "ReduceMax": _reduce("amax"), "ReduceMin": _reduce("amin"),
-        "ArgMax": lambda a, x: dt.argmax(x, dim=int(a.get("axis", 0)),
+        "ArgMax": lambda a, x: x.argmax(dim=int(a.get("axis", 0)),
                                          keepdim=bool(a.get("keepdims", 1))),
         "Reshape": lambda a, x, s: x.reshape(*[x.shape[i] if d == 0 else d
                                                for i, d in enumerate(_ints(s))]),
         "Flatten": lambda a, x: x.reshape(int(np.prod(x.shape[:int(a.get("axis", 1))])), -1),
         "Transpose": lambda a, x: x.permute(*a.get("perm", list(range(x.dim()))[::-1])),
-        "Concat": lambda a, *xs: dt.cat(list(xs), int(a["axis"])),
+        "Concat": lambda a, *xs: cat(list(xs), int(a["axis"])),
         "Unsqueeze": lambda a, x, ax: _unsqueeze(x, _ints(ax)),
         "Squeeze": lambda a, x, ax=None: x.squeeze() if ax is None else _squeeze(x, _ints(ax)),
         "Expand": lambda a, x, s: x.expand(*np.broadcast_shapes(tuple(x.shape),
                                                                 tuple(_ints(s)))),
         "Cast": lambda a, x: x.to(_DTYPES[int(a["to"])]),
         "Slice": _slice,
-        "Gather": lambda a, x, i: dt.index_select(x, int(a.get("axis", 0)), i.reshape(-1))
+        "Gather": lambda a, x, i: x.index_select(int(a.get("axis", 0)), i.reshape(-1))
         .reshape(*(tuple(x.shape[:int(a.get("axis", 0))]) + tuple(i.shape)
                    + tuple(x.shape[int(a.get("axis", 0)) + 1:]))),
         "Softmax": lambda a, x: F.softmax(x, dim=int(a.get("axis", -1))),
@@ -156,7 +155,7 @@ def _squeeze(x, axes: list[int]):
     return x
 
 
-_DTYPES: dict = {}
+_DTYPES: dict = {1: float32, 11: float64, 6: int32, 7: int64, 9: _bool}
 _OPS: dict = {}
 
 
@@ -167,11 +166,8 @@ class OnnxModule(nn.Module):
         super().__init__()
         from onnx import helper, numpy_helper
 
-        import dlcore_eager as dt
         if not _OPS:
             _OPS.update(_build_ops())
-            _DTYPES.update({1: dt.float32, 11: dt.float64, 6: dt.int32, 7: dt.int64,
-                            9: dt.bool})
         g = model.graph
         bad = sorted({n.op_type for n in g.node if n.op_type not in _OPS or n.domain})
         if bad:
@@ -182,10 +178,10 @@ class OnnxModule(nn.Module):
             arr = numpy_helper.to_array(init).copy()
             if arr.dtype.kind == "f" and arr.ndim > 0:
                 pname = init.name.replace(".", "_").replace("/", "_").replace(":", "_")
-                self.register_parameter(pname, nn.Parameter(dt.from_numpy(arr)))
+                self.register_parameter(pname, nn.Parameter(from_numpy(arr)))
                 self._pnames[init.name] = pname
             else:
-                self._consts[init.name] = dt.from_numpy(np.asarray(arr))
+                self._consts[init.name] = from_numpy(np.asarray(arr))
         names = {i.name for i in g.initializer}
         self._inputs = [i.name for i in g.input if i.name not in names]
         self._outputs = [o.name for o in g.output]
@@ -194,13 +190,12 @@ class OnnxModule(nn.Module):
                        for n in g.node]
 
     def forward(self, *inputs: Any) -> Any:
-        import dlcore_eager as dt
         if len(inputs) != len(self._inputs):
             raise TypeError(f"OnnxModule.forward: the model takes {len(self._inputs)} inputs "
                             f"({self._inputs}), got {len(inputs)}")
         env: dict[str, Any] = dict(self._consts)
         env.update({k: getattr(self, v) for k, v in self._pnames.items()})
-        env.update({n: x if isinstance(x, Tensor) else dt.from_numpy(np.asarray(x))
+        env.update({n: x if isinstance(x, Tensor) else from_numpy(np.asarray(x))
                     for n, x in zip(self._inputs, inputs)})
         for op, ins, outs, attrs in self._nodes:
             args = [env[i] if i else None for i in ins]
