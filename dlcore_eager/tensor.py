@@ -217,6 +217,21 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after ``backward`` has accumulated this leaf's gradient into
+        ``.grad`` (DistributedDataParallel all-reduces ``.grad`` from here).  Returns a handle
+        whose ``remove()`` unregisters the hook."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._hooks is None:
+            self._hooks = []
+        wrapped = PostAccumulateGradHook(hook)
+        self._hooks.append(wrapped)
+        return _HookHandle(self._hooks, wrapped)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
         from .autograd.engine import backward
@@ -477,6 +492,16 @@ def write_buffer(dst, src) -> None:
         raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
                            "devices, cuda:0 and cpu!")
     dst.copy_to_device(src)
+
+
+class PostAccumulateGradHook:
+    """A leaf's hook that runs after accumulation (kept in the leaf's ``_hooks`` list, which the
+    engine reads only when it is not empty, so leaves without hooks pay nothing)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
 
 
 class _HookHandle:

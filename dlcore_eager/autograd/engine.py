@@ -28,6 +28,7 @@ from dlcore.registry import check_rule
 
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
 from .._state import STATE
+from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
@@ -110,12 +111,17 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
         gt = as_tensor(g)
         if hooks:
             for h in list(hooks):
+                if type(h) is _PostHook:
+                    continue
                 r = h(gt)
                 if r is not None:
                     gt = r
         if leaf:
             if accumulate:
                 _accumulate(node.tensor, gt, create_graph, as_tensor)
+                for h in list(hooks):
+                    if type(h) is _PostHook:
+                        h.fn(node.tensor)
         elif node.retain is not None:
             t = node.retain()
             if t is not None:
