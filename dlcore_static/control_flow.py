@@ -18,16 +18,17 @@ Gradients (no rule of their own: the core's ``reverse_pass`` and the primitives'
   branch with respect to the captures (built in the same branch contexts, so the branch's
   forward values are recomputed inside the gradient's sub-plan).  Only the taken branch's
   gradient runs.
-* While: a ``WhileGrad`` node re-runs the forward loop keeping each iteration's loop values, then
-  runs the body's gradient sub-graph once per iteration in reverse, accumulating the gradient of
-  the captured tensors.
+* While: a ``WhileGrad`` node runs the body's gradient sub-graph once per iteration in reverse,
+  accumulating the gradient of the captured tensors.  It reads the forward values it needs
+  (loop variables, intermediate results) from the history the forward loop of the same run kept
+  (``loop_history.py``, TF1's stacks), so the forward loop is not run again.
 
-Caveat: a random op *inside* a branch or body is sampled again by the gradient's re-computation.
+Caveat: a random op *inside* a cond branch is sampled again by the gradient's re-computation.
+The compiled versions of these executors (loop bodies as compiled sub-programs) live in
+``compiler/control.py``.
 """
 
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 
@@ -39,6 +40,18 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .gradients import GRAD_RULES, backprop
 from .graph import Operation, Tensor, _as_op, get_default_graph
+from .loop_history import (
+    layout_index,
+    link_gradient,
+    picks_for,
+    put,
+    register_forward,
+    run_forward,
+    run_gradient,
+    saved_tensors,
+    take,
+    unwrap_identity,
+)
 from .runtime import run_plan
 
 
@@ -218,7 +231,7 @@ def _make_cond(g, pred, ctxs, outs, name: str) -> Operation:
 def _cond_factory(op: Operation, session, device, inner=()):
     """``inner``: fed tensors inside the branches; their values follow the captures."""
     caps = list(op.inputs[1:]) + list(inner)
-    outs = op.attrs["branch_outputs"]
+    outs = [[unwrap_identity(t) for t in o] for o in op.attrs["branch_outputs"]]
     plans = [session.subplan(outs[i], caps, op.attrs["branches"][i]) for i in (0, 1)]
     single = len(op.outputs) == 1
 
@@ -322,43 +335,58 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return res
 
 
-def _forward_loop(session, cond_plan, body_plan, vals, caps, max_iter, history=None):
-    it = 0
-    while (max_iter is None or it < max_iter) and \
-            _truthy(run_plan(cond_plan, vals + caps)[0]):
-        if history is not None:
-            history.append(vals)
-        vals = run_plan(body_plan, vals + caps)
-        it += 1
-    return vals
-
-
 def _max_iter(op):
     m = op.attrs["max_iter"]
     return None if m is None else int(m)
 
 
-# Forward While ops that have a gradient keep the loop values of each iteration of their latest
-# run; the WhileGrad of the same run (same input buffers) reuses them instead of running the
-# loop a second time (issue 12: a dynamic_rnn training step ran its forward loop three times).
-_WANT_HISTORY: weakref.WeakSet = weakref.WeakSet()
-_HISTORY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _while_factory(op: Operation, session, device):
+def _body_runner(session, op, layout: tuple):
+    """``(step, picks)`` for the interpreter: the body's sub-plan, fetching the loop's new values
+    and the intermediate tensors of ``layout`` (a history's saved tensors)."""
     n = op.attrs["nvars"]
     ctx, lvars = op.attrs["context"], list(op.attrs["loop_vars"])
     captured = lvars + list(op.inputs[n:])
-    cond_plan = session.subplan([op.attrs["pred"]], captured, ctx)
-    body_plan = session.subplan(op.attrs["body_outputs"], captured, ctx)
+    index = {t: j for j, t in enumerate(lvars)}
+    inter = [t for t in layout if t not in index]
+    outs = [unwrap_identity(t) for t in op.attrs["body_outputs"]]
+    plan = session.subplan(outs + inter, captured, ctx)
+
+    def step(vals, caps):
+        r = run_plan(plan, vals + caps)
+        return r[:n], r[n:], None
+    return step, picks_for(layout, index, inter)
+
+
+def _cond_runner(session, op):
+    n = op.attrs["nvars"]
+    captured = list(op.attrs["loop_vars"]) + list(op.inputs[n:])
+    plan = session.subplan([op.attrs["pred"]], captured, op.attrs["context"])
+
+    def cond_(vals, caps):
+        return run_plan(plan, vals + caps)[0]
+    return cond_
+
+
+def _while_factory(op: Operation, session, device):
+    """The interpreter's While: sub-plans of the cond and the body, run until the cond says
+    stop; keeps a history when a gradient of the same plan wants one (``loop_history``)."""
+    n = op.attrs["nvars"]
+    state = register_forward(session, op)
+    cond_ = _cond_runner(session, op)
     max_iter = _max_iter(op)
+    steps: dict = {}
 
     def while_(*args):
-        history = [] if op in _WANT_HISTORY else None
-        vals = _forward_loop(session, cond_plan, body_plan, list(args[:n]), list(args[n:]),
-                             max_iter, history)
-        if history is not None:
-            _HISTORY[op] = (args, history)
+        keep = state.keeps_history
+        layout = state.saved if keep else ()
+        got = steps.get(layout)
+        if got is None:
+            got = steps[layout] = _body_runner(session, op, layout)
+        step, picks = got
+        vals, history = run_forward(cond_, step, list(args[:n]), list(args[n:]), max_iter,
+                                    picks if keep else None)
+        if keep:
+            put(op, args, layout, history, state.consumers)
         return vals[0] if n == 1 else tuple(vals)
     return while_, {}
 
@@ -374,7 +402,6 @@ def _while_grad(op: Operation, t: Tensor, g):
     fcaps = [c for c in caps if c.aval.dtype.kind == "f"]
     if t.value_index not in fv:
         return (None,) * len(op.inputs)
-    _WANT_HISTORY.add(op)
     with graph._enter_context(ctx):
         gys = [Operation(graph, "LoopVar", graph.unique_name("grad_in"),
                          avals=[lvars[j].aval]).outputs[0] for j in fv]
@@ -399,41 +426,75 @@ def _while_grad(op: Operation, t: Tensor, g):
     return tuple(grads.get(j) for j in range(n)) + tuple(cap_grads.get(c) for c in caps)
 
 
-def _while_grad_factory(op: Operation, session, device):
+def grad_parts(op: Operation) -> dict:
+    """What a WhileGrad executor needs, interpreted or compiled: the forward loop's parts,
+    the saved tensors and the inputs of the body's gradient sub-graph."""
     fwd = op.attrs["forward"]
     n = fwd.attrs["nvars"]
-    ctx, lvars = fwd.attrs["context"], list(fwd.attrs["loop_vars"])
     caps = list(fwd.inputs[n:])
-    fv, fcaps = list(op.attrs["float_vars"]), list(op.attrs["float_caps"])
-    gys, extra = list(op.attrs["grad_in"]), list(op.attrs["extra"])
-    captured = lvars + caps
-    cond_plan = session.subplan([fwd.attrs["pred"]], captured, ctx)
-    body_plan = session.subplan(fwd.attrs["body_outputs"], captured, ctx)
-    vjp_plan = session.subplan(op.attrs["grad_outputs"], lvars + gys + caps + extra, ctx)
-    max_iter = _max_iter(fwd)
-    ncap = len(caps)
-    cap_index = [caps.index(c) for c in fcaps]
+    fcaps = list(op.attrs["float_caps"])
+    return {"fwd": fwd, "n": n, "ctx": fwd.attrs["context"],
+            "lvars": list(fwd.attrs["loop_vars"]), "caps": caps,
+            "fv": list(op.attrs["float_vars"]), "fcaps": fcaps,
+            "cap_index": [caps.index(c) for c in fcaps],
+            "gys": list(op.attrs["grad_in"]), "extra": list(op.attrs["extra"]),
+            "gouts": [unwrap_identity(t) for t in op.attrs["grad_outputs"]],
+            "saved": saved_tensors(op), "max_iter": _max_iter(fwd)}
+
+
+def history_for(parts: dict, state, args, forward):
+    """The saved values of each iteration, for this WhileGrad's ``args`` (see
+    ``loop_history``): ``(history, consume)``.  ``forward(init, caps, picks)`` runs the forward
+    loop when no history of the same inputs was kept."""
+    n, ncap, saved = parts["n"], len(parts["caps"]), parts["saved"]
+    got = take(parts["fwd"], args[:n + ncap])
+    if got is not None:
+        layout, history, last = got
+        if tuple(layout) == tuple(saved):
+            return history, last
+        pos = layout_index(layout, saved)
+        if pos is not None:
+            return [([s[k] for k in pos], inner) for s, inner in history], True
+    index = {t: j for j, t in enumerate(parts["lvars"])}
+    inter = [t for t in saved if t not in index]
+    history = forward(list(args[:n]), list(args[n:n + ncap]),
+                      picks_for(tuple(saved), index, inter), inter)
+    return history, True
+
+
+def _while_grad_factory(op: Operation, session, device):
+    """The interpreter's WhileGrad: the body's gradient sub-plan once per iteration, in
+    reverse, on the values the forward loop kept (``loop_history``)."""
+    p = grad_parts(op)
+    fwd, n, ctx, lvars, caps = p["fwd"], p["n"], p["ctx"], p["lvars"], p["caps"]
+    fv, cap_index, saved = p["fv"], p["cap_index"], p["saved"]
+    state = link_gradient(session, fwd, saved)
+    ncap, nfv = len(caps), len(fv)
+    vjp_plan = session.subplan(p["gouts"], saved + p["gys"] + caps + p["extra"], ctx)
+    cond_ = _cond_runner(session, fwd)
+    single = len(op.outputs) == 1
+
+    recompute: list = []
+
+    def forward(init, cap_vals, picks, inter):
+        if not recompute:
+            recompute.append(_body_runner(session, fwd, tuple(saved))[0])
+        return run_forward(cond_, recompute[0], init, cap_vals, p["max_iter"], picks)[1]
 
     def while_grad(*args):
-        init, cap_vals = list(args[:n]), list(args[n:n + ncap])
-        seeds = list(args[n + ncap:n + ncap + len(fv)])
-        extra_vals = list(args[n + ncap + len(fv):])
-        saved = _HISTORY.pop(fwd, None)
-        if saved is not None and len(saved[0]) == n + ncap and \
-                all(a is b for a, b in zip(saved[0], args[:n + ncap])):
-            history = saved[1]            # the forward While of this run, same inputs
-        else:
-            history = []
-            _forward_loop(session, cond_plan, body_plan, init, cap_vals, max_iter, history)
-        gvars = seeds
-        gcaps = [_ops.zeros_like(cap_vals[i]) for i in cap_index]
-        for vals in reversed(history):
-            r = run_plan(vjp_plan, vals + gvars + cap_vals + extra_vals)
-            gvars = r[:len(fv)]
-            gcaps = [_ops.add(a, b) for a, b in zip(gcaps, r[len(fv):])]
+        cap_vals = list(args[n:n + ncap])
+        seeds = list(args[n + ncap:n + ncap + nfv])
+        extra_vals = list(args[n + ncap + nfv:])
+        history, consume = history_for(p, state, args, forward)
+        tail = cap_vals + extra_vals
+
+        def vjp(sv, gvars, gcaps):
+            r = run_plan(vjp_plan, sv + gvars + tail)
+            return r[:nfv], [_ops.add(a, b) for a, b in zip(gcaps, r[nfv:])]
+        gcaps0 = [_ops.zeros_like(cap_vals[i]) for i in cap_index]
+        gvars, gcaps = run_gradient(vjp, history, seeds, gcaps0, consume)
         out = tuple(gvars) + tuple(gcaps)
         return out[0] if single else out
-    single = len(op.outputs) == 1
     return while_grad, {}
 
 

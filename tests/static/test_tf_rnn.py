@@ -250,7 +250,7 @@ def test_while_grad_reuses_the_forward_loop_of_the_same_run_only():
     loss = tf.reduce_sum(ys * ys)
     gw = tf.gradients(loss, [w])[0]
     calls = []
-    original = cf._forward_loop
+    original = cf.run_forward
 
     def counting(*args, **kwargs):
         calls.append(1)
@@ -266,15 +266,15 @@ def test_while_grad_reuses_the_forward_loop_of_the_same_run_only():
         return float(np.sum(np.square(seq)))
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())
-        cf._forward_loop = counting
+        cf.run_forward = counting
         try:
             g1 = s.run(gw, {x: v})
             assert len(calls) == 1                       # the forward loop ran once
-            s.run(loss, {x: v})                          # a forward-only run leaves a history
+            s.run(loss, {x: v})                          # a forward-only run keeps no history
             s.run(w.assign(np.array([1.5, 0.2])))        # ... then the variable changes
             g2 = s.run(gw, {x: v})
         finally:
-            cf._forward_loop = original
+            cf.run_forward = original
     for wv, g in ((np.array([0.5, -0.3]), g1), (np.array([1.5, 0.2]), g2)):
         fd = [(ref(wv + 1e-6 * d) - ref(wv - 1e-6 * d)) / 2e-6 for d in np.eye(2)]
         np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)

@@ -1,0 +1,227 @@
+"""What a ``while_loop`` keeps for its gradient: TensorFlow 1's stacks, in a simpler form.
+
+The gradient of a while_loop (``WhileGrad``) runs the body's gradient once per iteration, last
+iteration first.  The body's gradient reads some of the body's *forward* values: that
+iteration's loop variables and intermediate results (a ``tanh``'s output for its derivative,
+the inputs of a ``matmul``).  TF1 pushes those values onto stacks in the forward loop and pops
+them in the gradient loop.  Here:
+
+* ``saved_tensors(grad_op)``: the forward tensors of the body that the body's gradient graph
+  reads.  Found from the graph alone (so graphs loaded from a file work too): the gradient's
+  ops were created after the ``While`` op, the body's forward ops before it.
+* The forward ``While`` of a plan that also holds one of its ``WhileGrad`` s (the gradient's
+  executor *links* to the loop's state when the plan is built: ``link_gradient``) runs a body
+  that also returns those tensors and appends each iteration's values to a *history*
+  (``run_forward``).  It hands the history on through the current *scope*, a thread-local
+  dict (concurrent runs never mix), together with the loop's input values; the ``WhileGrad``
+  takes it (``take``) only if its own inputs are those very objects, and otherwise runs the
+  forward loop itself.  So the gradient never recomputes the forward loop in the common case,
+  and never uses a history of other inputs.
+* Nested loops: each iteration of a loop that keeps a history runs in a fresh scope, kept with
+  that iteration's entry; an inner loop's history lands there, and ``run_gradient`` re-enters
+  the scope when it replays that iteration, where the inner ``WhileGrad`` finds it.
+
+A scope keeps at most one history per loop, so a history that no gradient took (a run that
+failed half way) is dropped by the next run of the same loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+
+from dlcore.device import CPU, is_cuda_array, to_device
+
+from .graph import Operation, Tensor
+
+_tls = threading.local()
+
+
+# ============================================================================ saved tensors
+def saved_tensors(grad_op: Operation) -> list[Tensor]:
+    """The forward tensors of the loop body (loop variables included) that the body's gradient
+    graph of ``grad_op`` (a WhileGrad) reads, in creation order."""
+    fwd = grad_op.attrs["forward"]
+    ctx = fwd.attrs["context"]
+    limit = fwd._id
+    saved: set = set()
+    seen: set = set()
+    stack = [t.op for t in grad_op.attrs["grad_outputs"] if t.op._ctx is ctx]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        for t in op.inputs:
+            if t.op._ctx is not ctx:
+                continue                      # an outer tensor: a capture of the WhileGrad
+            if t.op._id < limit:
+                saved.add(t)                  # a forward value of the body
+            else:
+                stack.append(t.op)
+        for c in op.control_inputs:
+            if c._ctx is ctx and c._id > limit:
+                stack.append(c)
+    return sorted(saved, key=lambda t: (t.op._id, t.value_index))
+
+
+def is_forward_op(grad_op: Operation, op: Operation) -> bool:
+    """Is ``op`` (in the loop body's context) one of the body's forward ops?"""
+    return op._id < grad_op.attrs["forward"]._id
+
+
+def unwrap_identity(t: Tensor) -> Tensor:
+    """The input of ``t``'s op if that op is a plain identity (no control inputs) of the same
+    context: the identities that ``cond``/``while_loop`` put on each branch and body output
+    copy a value that nothing ever changes, so runners fetch their input instead."""
+    op = t.op
+    if op.prim is not None and op.prim.name == "identity" and not op.control_inputs:
+        return op.inputs[0]
+    return t
+
+
+# ============================================================================ linking
+class LoopState:
+    """One forward While executor's wish list: the tensors its linked gradients read."""
+
+    __slots__ = ("__weakref__", "consumers", "op", "saved")
+
+    def __init__(self, op: Operation):
+        self.op = op
+        self.saved: tuple = ()           # union of the linked gradients' saved tensors
+        self.consumers = 0               # linked WhileGrad executors
+
+    @property
+    def keeps_history(self) -> bool:
+        return self.consumers > 0
+
+
+_LATEST: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def register_forward(session, op: Operation) -> LoopState:
+    """Called by each While executor factory: the state a later gradient links to."""
+    state = LoopState(op)
+    _LATEST.setdefault(session, {})[op] = state
+    return state
+
+
+def link_gradient(session, fwd: Operation, saved: list) -> LoopState | None:
+    """Called by each WhileGrad executor factory: the forward executor built last for ``fwd``
+    in this session (the one of the same plan: plans build a While before its WhileGrad)
+    keeps a history of ``saved`` from now on."""
+    state = _LATEST.get(session, {}).get(fwd)
+    if state is None:
+        return None
+    have = set(state.saved)
+    state.saved = tuple(state.saved) + tuple(t for t in saved if t not in have)
+    state.consumers += 1
+    return state
+
+
+# ============================================================================ scopes
+def _scope() -> dict:
+    s = getattr(_tls, "scope", None)
+    if s is None:
+        s = _tls.scope = {}
+    return s
+
+
+def put(op: Operation, inputs: tuple, layout: tuple, history: list, consumers: int) -> None:
+    """Hand a forward loop's history to its gradient(s) (see the module docstring)."""
+    _scope()[op] = [inputs, layout, history, consumers]
+
+
+def take(op: Operation, inputs) -> tuple | None:
+    """``(layout, history, last)`` of ``op``'s forward loop in this scope if it ran on exactly
+    ``inputs`` (the same objects), else None.  ``last``: no other gradient will take it (the
+    caller may consume the history)."""
+    scope = _scope()
+    rec = scope.get(op)
+    if rec is None:
+        return None
+    old = rec[0]
+    if len(old) != len(inputs) or any(a is not b for a, b in zip(old, inputs)):
+        return None
+    rec[3] -= 1
+    last = rec[3] <= 0
+    if last:
+        del scope[op]
+    return rec[1], rec[2], last
+
+
+def picks_for(layout: tuple, lvar_index: dict, inter: list) -> list:
+    """How each history value is made: ``(0, j)`` loop variable j, ``(1, k)`` the k-th extra
+    output of the body."""
+    where = {t: k for k, t in enumerate(inter)}
+    return [(0, lvar_index[t]) if t in lvar_index else (1, where[t]) for t in layout]
+
+
+# ============================================================================ drivers
+_HOST_TYPES = (bool, np.bool_, np.ndarray)
+
+
+def truthy(p) -> bool:
+    """A predicate's value as a Python bool (a CUDA scalar is copied to the host)."""
+    if type(p) not in _HOST_TYPES and is_cuda_array(p):
+        p = to_device(p, CPU)
+    return bool(p)
+
+
+def run_forward(cond, step, vals: list, caps: list, max_iter, picks=None):
+    """The forward loop: ``cond(vals, caps) -> pred``; ``step(vals, caps) -> (new vals, extra
+    outputs, pred of the new vals or None)``.  With ``picks``, also the history (one entry of
+    saved values and a scope per iteration).  Returns ``(vals, history or None)``."""
+    history = [] if picks is not None else None
+    it = 0
+    p = None
+    while max_iter is None or it < max_iter:
+        if p is None:
+            p = cond(vals, caps)
+        if not truthy(p):
+            break
+        if history is None:
+            vals, _, p = step(vals, caps)
+        else:
+            outer = _scope()
+            inner = _tls.scope = {}
+            try:
+                new, extra, p = step(vals, caps)
+            finally:
+                _tls.scope = outer
+            history.append(([vals[j] if k == 0 else extra[j] for k, j in picks],
+                            inner or None))
+            vals = new
+        it += 1
+    return vals, history
+
+
+def run_gradient(vjp, history: list, gvars: list, gcaps: list, consume: bool):
+    """The gradient loop: ``vjp(saved values, gvars, gcaps) -> (gvars, gcaps)`` per iteration,
+    last first, each in the scope its forward iteration ran in."""
+    outer = _scope()
+    try:
+        entries = history if not consume else None
+        if consume:
+            while history:
+                saved, inner = history.pop()
+                _tls.scope = inner if inner is not None else {}
+                gvars, gcaps = vjp(saved, gvars, gcaps)
+        else:
+            for saved, inner in reversed(entries):
+                _tls.scope = dict(inner) if inner is not None else {}
+                gvars, gcaps = vjp(saved, gvars, gcaps)
+    finally:
+        _tls.scope = outer
+    return gvars, gcaps
+
+
+def layout_index(layout: tuple, wanted: list) -> list | None:
+    """Positions of ``wanted`` in ``layout``, or None if one is missing."""
+    where = {t: k for k, t in enumerate(layout)}
+    try:
+        return [where[t] for t in wanted]
+    except KeyError:
+        return None
