@@ -38,6 +38,7 @@ from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivL
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
 from . import utils  # noqa: E402, I001
+from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
 from .sparse import embedding as _embedding, one_hot as _one_hot  # noqa: E402
 
 # F.embedding renormalises the weight in place (max_norm) and F.one_hot reads its values
@@ -82,4 +83,5 @@ __all__ = [
                      "functional",
                      "init",
                      "utils",
+                     "parallel",
 ]

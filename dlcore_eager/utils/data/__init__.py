@@ -1,4 +1,5 @@
-"""``dlcore_eager.utils.data``: ``Dataset``, ``TensorDataset`` and ``DataLoader``.
+"""``dlcore_eager.utils.data``: ``Dataset``, ``TensorDataset``, ``DataLoader`` and (in
+``distributed``) ``DistributedSampler``.
 
 A ``DataLoader`` turns a dataset into mini-batches: a *sampler* yields indices (in order, or
 shuffled by a seeded ``Generator``), a *batch sampler* groups them (``batch_size``,
@@ -8,6 +9,7 @@ instead of stacking samples one by one (same result, much less Python work).
 """
 
 from .dataloader import DataLoader, default_collate
+from .distributed import DistributedSampler
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
                       TensorDataset, random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
@@ -24,6 +26,7 @@ __all__ = [
            "WorkerInfo",
            "get_worker_info",
            "DataLoader",
+           "DistributedSampler",
            "Dataset",
            "RandomSampler",
            "Sampler",
