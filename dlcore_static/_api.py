@@ -20,7 +20,9 @@ import importlib
 
 from dlcore import api as _api
 
+from . import math_api
 from . import math_ops as M
+from ._convert import _named, _same_type, _scoped
 from .graph import Tensor
 
 _MODULES = {"tf": "dlcore_static", "tf.math": "dlcore_static.math",
@@ -37,7 +39,7 @@ def _tf_type(export) -> str:
 def unary(export, ns, name):
     fn = export.fn
     def f(x, name=None):            # (a composite's last node takes the name, as tf.square)
-        return M._named(fn, name, x)
+        return _named(fn, name, x)
     if ns == "operator":
         return lambda self: f(self)
     return f
@@ -49,8 +51,7 @@ def binary(export, ns, name):
 
     def f(x, y, name=None):
         first = len(M.get_default_graph()._ops)
-        args = M._args(x, y)
-        M._same_dtype(tf_type, args)
+        args = _same_type(tf_type, x, y)
         return M.rename(fn(*args), name, first)
 
     if ns == "operator":
@@ -73,7 +74,7 @@ def div(export, ns, name):
 
 def where(export, ns, name):
     def f(condition, x=None, y=None, name=None):
-        return M.where(condition, x, y, name)
+        return math_api.where(condition, x, y, name)
     return f
 
 
@@ -92,8 +93,8 @@ def reduce(export, ns, name):
         kd = bool(keepdims if keepdims is not None else keep_dims)
         ax = M._axis(axis, reduction_indices)
         if export.prim is None:
-            return M._scoped(tf_type, name, lambda x: fn(x, ax, kd), input_tensor)
-        return M._named(lambda x: fn(x, ax, kd), name, input_tensor, op_type=tf_type)
+            return _scoped(tf_type, name, lambda x: fn(x, ax, kd), input_tensor)
+        return _named(lambda x: fn(x, ax, kd), name, input_tensor, op_type=tf_type)
     return f
 
 
@@ -102,7 +103,7 @@ def scan(export, ns, name):
     fn = export.fn
 
     def f(x, axis=0, exclusive=False, reverse=False, name=None):
-        return M._named(lambda t: fn(t, int(axis), bool(reverse), bool(exclusive)), name, x)
+        return _named(lambda t: fn(t, int(axis), bool(reverse), bool(exclusive)), name, x)
     return f
 
 
@@ -112,7 +113,7 @@ def softmax(export, ns, name):
 
     def f(logits, axis=None, name=None, dim=None):
         a = axis if axis is not None else (dim if dim is not None else -1)
-        return M._scoped(tf_type, name, lambda x: fn(x, a), logits)
+        return _scoped(tf_type, name, lambda x: fn(x, a), logits)
     return f
 
 

@@ -18,9 +18,9 @@ import numpy as np
 from dlcore import ops as _ops
 
 from . import dtypes as _dtypes
-from .frontend import constant, to_tensor
+from ._convert import _args, _same_dtype, _scoped
+from .frontend import constant
 from .graph import Tensor, TensorShape, get_default_graph
-from .math_ops import _args, _same_dtype, _scoped
 
 __all__ = ["split", "slice", "strided_slice", "tile", "pad", "reverse", "reverse_v2",
            "gather_nd", "scatter_nd", "boolean_mask", "linspace", "lin_space", "eye", "diag",
@@ -216,7 +216,7 @@ def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> 
     """``out[i...] = params[indices[i..., 0], ..., indices[i..., k-1], ...]``."""
     if batch_dims:
         raise NotImplementedError("gather_nd(batch_dims=...) is not supported")
-    p, ind = _t(params), to_tensor(indices)
+    p, ind = _args(params, indices)
     k = ind.aval.shape[-1]
     if k is None:
         raise ValueError("gather_nd: the last dimension of indices must be known")
@@ -233,7 +233,7 @@ def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> 
 def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
     """Zeros of ``shape`` with ``updates`` added at the coordinates in ``indices``
     (duplicates add up, as in TensorFlow)."""
-    ind, upd = to_tensor(indices), _t(updates)
+    ind, upd = _args(indices, updates)
     shape = _ints(shape)
     k = ind.aval.shape[-1]
     dims, rest = shape[:k], shape[k:]
@@ -256,7 +256,7 @@ def nonzero_indices(condition, name: str | None = None) -> Tensor:
 def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
     """The elements (or sub-tensors) of ``tensor`` where ``mask`` is true, flattened over the
     mask's dimensions; the result's first dimension is known at run time only."""
-    x, m = _t(tensor), to_tensor(mask)
+    x, m = _args(tensor, mask)
     axis = 0 if axis is None else int(axis)
     k = m.aval.ndim
     if k == 0:
@@ -293,7 +293,7 @@ def linspace(start, stop, num, name: str | None = None, axis: int = 0) -> Tensor
             not isinstance(start, np.ndarray) else dt
         return constant(np.linspace(float(start), float(stop), num).astype(dt),
                         name=name or "LinSpace")
-    s, e = _args(start, stop)
+    s, e = _args(start, stop, cast_data=True)
     steps = np.arange(num, dtype=s.aval.dtype) / max(num - 1, 1)
     return _scoped("LinSpace", name,
                    lambda a, b: _ops.add(a, _ops.mul(_ops.sub(b, a), constant(steps))), s, e)
@@ -401,13 +401,13 @@ def einsum(equation: str, *inputs, name: str | None = None, **kwargs) -> Tensor:
             total = y if total is None else _ops.mul(total, y)
         red = tuple(range(len(out), len(allv)))
         return _ops.sum(total, red) if red else total
-    return _scoped("Einsum", name, f, *inputs)
+    return _scoped("Einsum", name, f, *_args(*inputs, cast_data=True))
 
 
 def tensordot(a, b, axes, name: str | None = None) -> Tensor:
     """Sum over ``axes`` (an int n: the last n of ``a`` with the first n of ``b``; or two
     lists), as a transpose, a reshape and one matmul."""
-    x, y = _args(a, b)
+    x, y = _args(a, b, cast_data=True)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         ax_a = list(range(x.aval.ndim - n, x.aval.ndim))

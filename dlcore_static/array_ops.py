@@ -14,10 +14,10 @@ from dlcore.errors import ShapeError
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
+from ._convert import _args, _named, _same_type, _scoped
 from .errors import reraise_with_node
 from .frontend import constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
-from .math_ops import _args, _named, _same_dtype, _scoped
 
 
 def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
@@ -110,14 +110,14 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
 
 
 def concat(values, axis, name: str = "concat") -> Tensor:
-    xs = _args(*values)
-    _same_dtype("ConcatV2", xs)
+    xs = _same_type("ConcatV2", *values)
     first = len(get_default_graph()._ops)
     return rename(_ops.concatenate(xs, int(axis)), name, first)
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
-    return _scoped("stack", name, lambda *xs: _ops.stack(list(xs), axis), *values)
+    return _scoped("stack", name, lambda *xs: _ops.stack(list(xs), axis),
+                   *_args(*values, cast_data=True))
 
 
 def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:

@@ -19,11 +19,11 @@ from dlcore import ops as _ops
 from dlcore.device import CPU, to_device
 
 from . import plan as _plan
+from ._convert import _args
 from .control_flow import cond
 from .errors import InvalidArgumentError, node_suffix
 from .frontend import to_tensor
 from .graph import Operation, Tensor, get_default_graph
-from .math_ops import _args
 
 __all__ = ["Print", "print", "Assert", "assert_equal", "assert_none_equal", "assert_less",
            "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
@@ -142,7 +142,7 @@ def _binary_assert(kind: str, test, sym: str):
     def check(x, y, data=None, summarize=None, message=None, name=None):
         g = get_default_graph()
         with g.name_scope(name or kind) as scope:
-            xt, yt = _args(x, y)
+            xt, yt = _args(x, y, cast_data=True)
             ok = _ops.reduce_all(test(xt, yt))
             msg = [message] if message else []
             msg += [f"Condition x {sym} y did not hold element-wise:", f"x (name: {xt.name}) = ",
@@ -189,7 +189,7 @@ def assert_near(x, y, rtol=None, atol=None, data=None, summarize=None, message=N
                 name=None) -> Operation:
     g = get_default_graph()
     with g.name_scope(name or "assert_near"):
-        xt, yt = _args(x, y)
+        xt, yt = _args(x, y, cast_data=True)
         eps = float(np.finfo(xt.aval.dtype).eps) if xt.aval.dtype.kind == "f" else 0.0
         rtol = 10 * eps if rtol is None else rtol
         atol = 10 * eps if atol is None else atol

@@ -157,9 +157,17 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
     return op.outputs[0]
 
 
-def to_tensor(value, graph: Graph | None = None, dtype_hint=None) -> Tensor:
-    """Tensors pass through; Variables give their value; Python scalars become weak constants;
-    NumPy arrays and lists become constants (cast to ``dtype_hint`` when it is given)."""
+def to_tensor(value, graph: Graph | None = None, dtype_hint=None, *,
+              cast_data: bool = False) -> Tensor:
+    """Tensors pass through; Variables give their value; Python scalars become *weak*
+    constants (they take ``dtype_hint`` where it can hold them); NumPy arrays and lists become
+    constants of their own kind, as ``tf.convert_to_tensor`` makes them (Python ints int32,
+    floats float32, NumPy arrays their dtype).  ``dtype_hint`` (the dtype of the tensor the
+    value meets) applies to data only where it cannot change what the data means: floating data
+    takes a floating hint (a float64 array next to a float32 tensor), while integer and bool
+    data (indices, masks) never become floats.  ``cast_data``: integer and bool data take a
+    numeric hint too, for operands that share one dtype with a tensor in TensorFlow
+    (``x + np.arange(3)``, ``x * mask_array``: NumPy's ``astype``, as TensorFlow converts them)."""
     if isinstance(value, Tensor):
         return value
     conv = getattr(value, "_as_graph_element", None)
@@ -168,9 +176,18 @@ def to_tensor(value, graph: Graph | None = None, dtype_hint=None) -> Tensor:
     graph = graph or get_default_graph()
     if _core_dtypes.is_python_scalar(value):
         return constant(value, _core_dtypes.scalar_dtype(value, dtype_hint), graph=graph)
-    if dtype_hint is not None and isinstance(value, (list, tuple, np.ndarray, np.generic)):
+    if dtype_hint is not None and isinstance(value, (list, tuple, np.ndarray, np.generic)) \
+            and _takes_hint(value, np.dtype(dtype_hint), cast_data):
         return constant(value, dtype_hint, graph=graph)
     return constant(value, graph=graph)
+
+
+def _takes_hint(value, hint: np.dtype, cast_data: bool) -> bool:
+    kind = value.dtype.kind if isinstance(value, (np.ndarray, np.generic)) else \
+        np.asarray(value).dtype.kind
+    if kind == "f":
+        return hint.kind == "f"
+    return cast_data and kind in "biu" and hint.kind in "iuf"
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:

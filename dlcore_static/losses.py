@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from ._convert import _args
 from .frontend import to_tensor
 from .graph import get_default_graph
-from .math_ops import _args
 
 
 class Reduction:
@@ -51,7 +51,7 @@ def _finish(loss, loss_collection):
 
 def mean_squared_error(labels, predictions, weights=1.0, scope=None,
                        loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    labels, predictions = _args(labels, predictions)
+    labels, predictions = _args(labels, predictions, cast_data=True)
     with get_default_graph().name_scope(scope or "mean_squared_error"):
         d = _ops.sub(predictions, labels)
         loss = _reduce(_ops.mul(d, d), _w(weights), reduction)
@@ -60,7 +60,7 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None,
 
 def absolute_difference(labels, predictions, weights=1.0, scope=None,
                         loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    labels, predictions = _args(labels, predictions)
+    labels, predictions = _args(labels, predictions, cast_data=True)
     with get_default_graph().name_scope(scope or "absolute_difference"):
         loss = _reduce(_ops.abs(_ops.sub(predictions, labels)), _w(weights), reduction)
     return _finish(loss, loss_collection)
@@ -69,7 +69,7 @@ def absolute_difference(labels, predictions, weights=1.0, scope=None,
 def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0, scope=None,
                           loss_collection="losses",
                           reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    onehot_labels, logits = _args(onehot_labels, logits)
+    onehot_labels, logits = _args(onehot_labels, logits, cast_data=True)
     with get_default_graph().name_scope(scope or "softmax_cross_entropy_loss"):
         labels = _ops.cast(onehot_labels, logits.aval.dtype)
         if label_smoothing:
@@ -93,7 +93,7 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
 def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, scope=None,
                           loss_collection="losses",
                           reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    labels, logits = _args(multi_class_labels, logits)
+    labels, logits = _args(multi_class_labels, logits, cast_data=True)
     with get_default_graph().name_scope(scope or "sigmoid_cross_entropy_loss"):
         per = _ops.sigmoid_cross_entropy_with_logits(logits, _ops.cast(labels,
                                                                        logits.aval.dtype))
@@ -104,7 +104,7 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, scope=None,
 def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
                loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """``0.5 e^2`` where ``|e| <= delta``, ``delta (|e| - 0.5 delta)`` beyond; ``e = p - y``."""
-    labels, predictions = _args(labels, predictions)
+    labels, predictions = _args(labels, predictions, cast_data=True)
     with get_default_graph().name_scope(scope or "huber_loss"):
         err = _ops.abs(_ops.sub(predictions, labels))
         quad = _ops.minimum(err, float(delta))
@@ -117,7 +117,7 @@ def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
 def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
              loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """``-y log(p + eps) - (1 - y) log(1 - p + eps)``."""
-    labels, predictions = _args(labels, predictions)
+    labels, predictions = _args(labels, predictions, cast_data=True)
     with get_default_graph().name_scope(scope or "log_loss"):
         per = _ops.neg(_ops.add(
             _ops.mul(labels, _ops.log(_ops.add(predictions, float(epsilon)))),
@@ -130,7 +130,7 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
 def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection="losses",
                reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """``max(0, 1 - (2y - 1) logits)`` for labels in {0, 1}."""
-    labels, logits = _args(labels, logits)
+    labels, logits = _args(labels, logits, cast_data=True)
     with get_default_graph().name_scope(scope or "hinge_loss"):
         signs = _ops.sub(_ops.mul(labels, 2.0), 1.0)
         per = _ops.relu(_ops.sub(1.0, _ops.mul(signs, logits)))

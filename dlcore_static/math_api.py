@@ -18,9 +18,11 @@ import numpy as np
 from dlcore import ops as _ops
 
 from . import dtypes as _dtypes
+from ._convert import _args, _same_type, _scoped
+from .array_api import nonzero_indices
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
-from .math_ops import _args, _same_dtype, _scoped, argmax, argmin, cast
+from .math_ops import argmax, argmin, cast
 
 __all__ = ["squared_difference", "clip_by_value", "clip_by_norm", "clip_by_global_norm",
            "clip_by_average_norm", "global_norm", "to_float", "to_double", "to_int32",
@@ -29,14 +31,13 @@ __all__ = ["squared_difference", "clip_by_value", "clip_by_norm", "clip_by_globa
 
 
 def squared_difference(x, y, name=None) -> Tensor:
-    xs = _args(x, y)
-    _same_dtype("SquaredDifference", xs)
+    xs = _same_type("SquaredDifference", x, y)
     return _scoped("SquaredDifference", name, lambda a, b: _ops.square(_ops.sub(a, b)), *xs)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
     """Elementwise ``min(max(t, lo), hi)``; the bounds may be numbers or tensors."""
-    xs = _args(t, clip_value_min, clip_value_max)
+    xs = _args(t, clip_value_min, clip_value_max, cast_data=True)
     return _scoped("clip_by_value", name,
                    lambda v, lo, hi: _ops.minimum(_ops.maximum(v, lo), hi), *xs)
 
@@ -50,7 +51,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     def f(v, c):
         n = _norm(v, None if axes is None else tuple(np.atleast_1d(axes).tolist()), True)
         return _ops.div(_ops.mul(v, c), _ops.maximum(n, c))
-    return _scoped("clip_by_norm", name, f, *_args(t, clip_norm))
+    return _scoped("clip_by_norm", name, f, *_args(t, clip_norm, cast_data=True))
 
 
 def global_norm(t_list, name=None) -> Tensor:
@@ -84,7 +85,7 @@ def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:
     def f(v, c):
         n = _ops.div(_norm(v), float(np.prod(v.aval.shape)))
         return _ops.div(_ops.mul(v, c), _ops.maximum(n, c))
-    return _scoped("clip_by_average_norm", name, f, *_args(t, clip_norm))
+    return _scoped("clip_by_average_norm", name, f, *_args(t, clip_norm, cast_data=True))
 
 
 def to_float(x, name="ToFloat"): return cast(x, _dtypes.float32, name)
@@ -121,13 +122,11 @@ def where(condition, x=None, y=None, name=None) -> Tensor:
     """``where(c)``: coordinates of the true elements (int64, (n, rank)); ``where(c, x, y)``:
     elementwise choice, where a rank-1 ``c`` picks whole rows of ``x``/``y`` (TensorFlow 1)."""
     if x is None and y is None:
-        from .array_api import nonzero_indices
         return nonzero_indices(condition, name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     c = to_tensor(condition)
-    xs = _args(x, y)
-    _same_dtype("Select", xs)
+    xs = _same_type("Select", x, y)
     nd = max(v.aval.ndim for v in xs)
     if c.aval.ndim == 1 and nd > 1:
         c = _ops.reshape(c, (-1,) + (1,) * (nd - 1))
@@ -139,7 +138,7 @@ def where_v2(condition, x=None, y=None, name=None) -> Tensor:
     if x is None and y is None:
         return where(condition, name=name)
     c = to_tensor(condition)
-    xs = _args(x, y)
+    xs = _args(x, y, cast_data=True)
     return _scoped("SelectV2", name, lambda cv, a, b: _ops.where(cv, a, b), c, *xs)
 
 

@@ -1,8 +1,9 @@
 """The math API under TensorFlow's names, and the Python operators on tensors.
 
-Each function is a thin wrapper: convert arguments to tensors (a Python scalar or a NumPy array
-takes the dtype of the tensor it meets, as in TensorFlow), call the core's functional op (which
-adds the node through ``bind``) and apply the user's ``name=``.  No arithmetic happens here.
+Each function is a thin wrapper: convert arguments to tensors (``_convert``: a Python scalar
+or NumPy data next to a tensor takes its dtype, as in TensorFlow), call the core's functional op
+(which adds the node through ``bind``) and apply the user's ``name=``.  No arithmetic happens
+here.  ``tf.where`` is in ``math_api``.
 """
 
 from __future__ import annotations
@@ -10,87 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.errors import ShapeError
 
 from . import dtypes as _dtypes
-from .errors import reraise_with_node
-from .frontend import rename, to_tensor
+from ._convert import _args, _named, _scoped
+from .array_ops import getitem as _getitem
+from .frontend import rename
 from .graph import Tensor, get_default_graph
-
-
-def _hint(*xs):
-    for x in xs:
-        if isinstance(x, Tensor):
-            return x.aval.dtype
-        a = getattr(x, "aval", None)
-        if a is not None and hasattr(x, "_as_graph_element"):
-            return a.dtype
-    return None
-
-
-def _args(*xs):
-    """Tensors stay; Variables read; scalars/arrays become constants of the tensors' dtype."""
-    hint = _hint(*xs)
-    out = []
-    for x in xs:
-        if isinstance(x, Tensor):
-            out.append(x)
-        elif hasattr(x, "_as_graph_element"):
-            out.append(x._as_graph_element())
-        elif isinstance(x, (int, float, bool)) and not isinstance(x, np.generic) and \
-                hint is not None:
-            out.append(x)                     # a weak scalar: the core lifts it
-        else:
-            out.append(to_tensor(x, None, hint))
-    return out
-
-
-def _same_dtype(op_type: str, ts) -> None:
-    """TensorFlow does not promote between tensors: mixing float32 and float64 is a TypeError."""
-    ts = [t for t in ts if isinstance(t, Tensor)]
-    for k, t in enumerate(ts[1:], 1):
-        if t.aval.dtype != ts[0].aval.dtype:
-            arg = "y" if k == 1 else f"input {k}"
-            raise TypeError(f"Input '{arg}' of '{op_type}' Op has type {t.dtype.name} that does "
-                            f"not match type {ts[0].dtype.name} of argument 'x'.")
-
-
-def _named(fn, name, *xs, op_type: str | None = None, **kw):
-    """One primitive's node: TF's same-dtype check (naming ``op_type`` in its message), then
-    the user's ``name=``."""
-    first = len(get_default_graph()._ops)
-    args = _args(*xs)
-    if len(args) > 1:
-        if op_type is None:
-            from dlcore.registry import PRIMITIVES
-
-            from .frontend import type_name
-            prim = PRIMITIVES.get(fn.__name__)
-            op_type = type_name(prim) if prim is not None else fn.__name__
-        _same_dtype(op_type, args)
-    try:
-        out = fn(*args, **kw)
-    except ShapeError as e:
-        if "\n(node '" in str(e):
-            raise
-        node = name or op_type or getattr(fn, "__name__", "op")
-        reraise_with_node(e, node, op_type or node, args)
-    return rename(out, name, first)
-
-
-def _scoped(scope: str, name, fn, *xs, **kw):
-    """A composite (several primitives) under a name scope; the last node gets the name."""
-    g = get_default_graph()
-    first = len(g._ops)
-    args = _args(*xs)
-    with g.name_scope(name or scope):
-        try:
-            out = fn(*args, **kw)
-        except ShapeError as e:
-            if "\n(node '" in str(e):
-                raise
-            reraise_with_node(e, name or scope, scope, args)
-    return rename(out, name or scope, first) if name else out
 
 
 # -- arithmetic
@@ -100,7 +26,7 @@ def _scoped(scope: str, name, fn, *xs, **kw):
 def divide(x, y, name=None):
     """``x / y``: TF1's truediv, where integers divide as floats: float32 for 8/16-bit, float64
     for 32/64-bit integers (``tf.constant(3) / 2`` is a float64 1.5)."""
-    a, b = _args(x, y)
+    a, b = _args(x, y, cast_data=True)
     dts = [t.aval.dtype if isinstance(t, Tensor) else None for t in (a, b)]
     ints = [d for d in dts if d is not None]
     if ints and all(d.kind in "iu" for d in ints) and len(set(ints)) == 1 and all(
@@ -127,7 +53,7 @@ def add_n(inputs, name=None):
         for x in xs[1:]:
             out = _ops.add(out, x)
         return out if len(xs) > 1 else _ops.identity(out)
-    return _scoped("AddN", name, total, *inputs)
+    return _scoped("AddN", name, total, *_args(*inputs, cast_data=True))
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
@@ -142,13 +68,6 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
 
 # -- comparisons & selection
 def logical_not(x, name=None): return _named(_ops.logical_not, name, x)
-
-
-def where(condition, x=None, y=None, name=None):
-    """One argument: coordinates of the true elements; three: elementwise choice (a rank-1
-    condition picks rows, as in TensorFlow 1).  See ``math_api.where``."""
-    from .math_api import where as _where
-    return _where(condition, x, y, name)
 
 
 def cast(x, dtype, name=None):
@@ -194,10 +113,7 @@ def _install_operators(cls) -> None:
     cls.__matmul__ = lambda s, o: matmul(s, o)
     cls.__rmatmul__ = _r(matmul)
 
-    def getitem(s, idx):
-        from .array_ops import getitem as _gi
-        return _gi(s, idx)
-    cls.__getitem__ = getitem
+    cls.__getitem__ = lambda s, idx: _getitem(s, idx)
 
 
 _install_operators(Tensor)

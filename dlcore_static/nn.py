@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
-from .math_ops import _named, _scoped
+from ._convert import _args, _named, _scoped
 
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
@@ -18,7 +18,8 @@ def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=Non
                          "arguments (labels=..., logits=..., ...)")
     a = axis if dim is None else dim
     return _scoped("softmax_cross_entropy_with_logits", name,
-                   lambda lg, lb: _ops.softmax_cross_entropy(lg, lb, a), logits, labels)
+                   lambda lg, lb: _ops.softmax_cross_entropy(lg, lb, a),
+                   *_args(logits, labels, cast_data=True))
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
@@ -30,7 +31,7 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     a = dim if axis is None else axis
     return _scoped("softmax_cross_entropy_with_logits", name,
                    lambda lg, lb: _ops.softmax_cross_entropy(lg, _ops.stop_gradient(lb), a),
-                   logits, labels)
+                   *_args(logits, labels, cast_data=True))
 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
@@ -44,7 +45,8 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
 
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
     return _scoped("logistic_loss", name,
-                   lambda lg, lb: _ops.sigmoid_cross_entropy_with_logits(lg, lb), logits, labels)
+                   lambda lg, lb: _ops.sigmoid_cross_entropy_with_logits(lg, lb),
+                   *_args(logits, labels, cast_data=True))
 
 
 def bias_add(value, bias, data_format=None, name=None):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
-from .math_ops import _args, _scoped
+from ._convert import _args, _scoped
 
 __all__ = ["elu", "leaky_relu", "l2_normalize", "weighted_cross_entropy_with_logits",
            "sigmoid_cross_entropy_with_logits", "xw_plus_b", "relu_layer", "crelu"]
@@ -43,7 +43,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     if _sentinel is not None or labels is None or logits is None:
         raise ValueError("Only call `sigmoid_cross_entropy_with_logits` with named arguments "
                          "(labels=..., logits=..., ...)")
-    lg, lb = _args(logits, labels)
+    lg, lb = _args(logits, labels, cast_data=True)
     if lg.aval.dtype != lb.aval.dtype:
         lb = _ops.cast(lb, lg.aval.dtype)
     return _scoped("logistic_loss", name, _ops.sigmoid_cross_entropy_with_logits, lg, lb)
@@ -56,7 +56,7 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
     if labels is None or logits is None or pos_weight is None:
         raise ValueError("weighted_cross_entropy_with_logits needs labels, logits and "
                          "pos_weight")
-    lg, lb = _args(logits, labels)
+    lg, lb = _args(logits, labels, cast_data=True)
 
     def f(x, z):
         log_weight = _ops.add(_ops.mul(z, float(pos_weight) - 1.0), 1.0) \
@@ -69,13 +69,13 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
 
 def xw_plus_b(x, weights, biases, name=None):
     return _scoped("xw_plus_b", name, lambda a, w, b: _ops.add(_ops.matmul(a, w), b),
-                   *_args(x, weights, biases))
+                   *_args(x, weights, biases, cast_data=True))
 
 
 def relu_layer(x, weights, biases, name=None):
     return _scoped("relu_layer", name,
                    lambda a, w, b: _ops.relu(_ops.add(_ops.matmul(a, w), b)),
-                   *_args(x, weights, biases))
+                   *_args(x, weights, biases, cast_data=True))
 
 
 def crelu(features, name=None, axis=-1):

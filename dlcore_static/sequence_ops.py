@@ -15,9 +15,9 @@ from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
 from . import dtypes as _dtypes
+from ._convert import _args, _scoped
 from .frontend import constant
 from .graph import Tensor
-from .math_ops import _args, _scoped
 
 
 def gather(params, indices, validate_indices=None, name: str | None = None, axis=None,
@@ -26,14 +26,7 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
     if batch_dims:
         raise NotImplementedError("tf.gather: batch_dims is not supported")
     a = 0 if axis is None else int(axis)
-    return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, i, a), params,
-                   _index(indices))
-
-
-def _index(indices):
-    if isinstance(indices, Tensor):
-        return indices
-    return constant(np.asarray(indices, dtype=np.int64))
+    return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, i, a), params, indices)
 
 
 def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | None = None,
@@ -46,8 +39,7 @@ def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | N
         params = params[0]
     if max_norm is not None:
         raise NotImplementedError("embedding_lookup: max_norm is not supported")
-    return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(i, p), params,
-                   _index(ids))
+    return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(i, p), params, ids)
 
 
 def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:

@@ -28,6 +28,7 @@ from .elementwise import add, mul
 from .gather import scatter_add, take
 from .indexing import getitem
 from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
+from .spatial import const_like
 
 
 def _shape(x) -> tuple:
@@ -135,27 +136,11 @@ def repeat_interleave(x, repeats, axis=None, *, output_size=None):
                 raise ShapeError("repeat_interleave", "repeats must have the same size as "
                                  "input along dim", [shape, r.shape])
             idx = np.repeat(np.arange(shape[d], dtype=np.int64), r)
-            return index_select(x, d, _index_on_device(idx, x))
+            return index_select(x, d, const_like(idx, x))
     r = int(repeats)
     y = expand_dims(x, d + 1)
     target = shape[:d + 1] + (r,) + shape[d + 1:]
     return reshape(broadcast_to(y, target), shape[:d] + (shape[d] * r,) + shape[d + 1:])
-
-
-def _index_on_device(idx: np.ndarray, like):
-    """A host int64 index array as an operand next to ``like``: a raw CUDA buffer gets a device
-    copy; for a front-end value (eager tensor, graph tensor) the indices are added to int64
-    zeros made from ``like``, so they enter its graph/device as int64 (a bare array would take
-    the other operand's dtype in a static graph)."""
-    from ..device import device_of, to_device
-    from .elementwise import full_like
-    if hasattr(like, "copy_to_host"):
-        return to_device(idx, device_of(like))
-    if type(like) is np.ndarray or not hasattr(type(like), "__dlcore_frontend__"):
-        return idx
-    one = getitem(reshape(like, (-1,)), (slice(0, 1),))
-    zeros = broadcast_to(full_like(one, 0, np.int64), idx.shape)
-    return add(zeros, idx)
 
 
 @exports({"torch": "flip", "Tensor": "flip"}, "args")

@@ -1,0 +1,110 @@
+"""How a TensorFlow function turns its arguments into graph tensors and names its nodes.
+
+Every ``tf.*`` wrapper does the same three things before and after calling the core's
+functional op (which adds the nodes through ``bind``):
+
+* ``_args(*xs)``: tensors stay, Variables give their value, Python scalars stay *weak* (the
+  core lifts them to the dtype of the tensor they meet), NumPy arrays and lists become ``Const``
+  nodes.  Data keeps its own kind, as ``tf.convert_to_tensor`` does: integer and bool data stay
+  integer/bool (a Python int list is int32, a NumPy array keeps its dtype) and only floating
+  data takes the tensors' floating dtype, so an index or a mask is never turned into floats.
+* ``_same_type(op_type, *xs)``: the operands of one TensorFlow op that share a dtype attribute
+  (both sides of ``Add``, ``MatMul``, ``Select``'s branches, ``ConcatV2``'s values).  There
+  TensorFlow converts the other operands *with* the tensor's dtype
+  (``convert_to_tensor(y, dtype=x.dtype)``: NumPy integer or bool data is cast to a float
+  tensor's dtype), and then two tensors of different dtypes are a ``TypeError``, never promoted.
+* ``_named`` (one primitive) and ``_scoped`` (a composite under a name scope) apply the user's
+  ``name=`` and re-word a core shape error with the node's name and where it was built.
+"""
+
+from __future__ import annotations
+
+from dlcore.dtypes import is_python_scalar
+from dlcore.errors import ShapeError
+from dlcore.registry import PRIMITIVES
+
+from .errors import reraise_with_node
+from .frontend import rename, to_tensor, type_name
+from .graph import Tensor, get_default_graph
+
+
+def _hint(*xs):
+    """The dtype of the first tensor (or Variable) among ``xs``, else None."""
+    for x in xs:
+        if isinstance(x, Tensor):
+            return x.aval.dtype
+        a = getattr(x, "aval", None)
+        if a is not None and hasattr(x, "_as_graph_element"):
+            return a.dtype
+    return None
+
+
+def _args(*xs, cast_data: bool = False) -> list:
+    """``xs`` as graph operands (see the module docstring); ``cast_data``: integer and bool
+    data take the tensors' dtype too (operands that share one dtype in TensorFlow)."""
+    hint = _hint(*xs)
+    out = []
+    for x in xs:
+        if isinstance(x, Tensor):
+            out.append(x)
+        elif hasattr(x, "_as_graph_element"):
+            out.append(x._as_graph_element())
+        elif hint is not None and is_python_scalar(x):
+            out.append(x)                     # a weak scalar: the core lifts it
+        else:
+            out.append(to_tensor(x, None, hint, cast_data=cast_data))
+    return out
+
+
+def _same_dtype(op_type: str, ts) -> None:
+    """TensorFlow does not promote between tensors: mixing float32 and float64 is a TypeError."""
+    ts = [t for t in ts if isinstance(t, Tensor)]
+    for k, t in enumerate(ts[1:], 1):
+        if t.aval.dtype != ts[0].aval.dtype:
+            arg = "y" if k == 1 else f"input {k}"
+            raise TypeError(f"Input '{arg}' of '{op_type}' Op has type {t.dtype.name} that does "
+                            f"not match type {ts[0].dtype.name} of argument 'x'.")
+
+
+def _same_type(op_type: str, *xs) -> list:
+    """The operands of one op that share a dtype: converted with the tensors' dtype, then
+    checked to agree (``_same_dtype``)."""
+    args = _args(*xs, cast_data=True)
+    _same_dtype(op_type, args)
+    return args
+
+
+def _named(fn, name, *xs, op_type: str | None = None, **kw):
+    """One primitive's node: its operands share a dtype (TF's check, naming ``op_type`` in its
+    message), then the user's ``name=``."""
+    first = len(get_default_graph()._ops)
+    if len(xs) > 1:
+        if op_type is None:
+            prim = PRIMITIVES.get(fn.__name__)
+            op_type = type_name(prim) if prim is not None else fn.__name__
+        args = _same_type(op_type, *xs)
+    else:
+        args = _args(*xs)
+    try:
+        out = fn(*args, **kw)
+    except ShapeError as e:
+        if "\n(node '" in str(e):
+            raise
+        node = name or op_type or getattr(fn, "__name__", "op")
+        reraise_with_node(e, node, op_type or node, args)
+    return rename(out, name, first)
+
+
+def _scoped(scope: str, name, fn, *xs, **kw):
+    """A composite (several primitives) under a name scope; the last node gets the name."""
+    g = get_default_graph()
+    first = len(g._ops)
+    args = _args(*xs)
+    with g.name_scope(name or scope):
+        try:
+            out = fn(*args, **kw)
+        except ShapeError as e:
+            if "\n(node '" in str(e):
+                raise
+            reraise_with_node(e, name or scope, scope, args)
+    return rename(out, name or scope, first) if name else out
