@@ -76,7 +76,8 @@ sigmoid_p = _unary(
     "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True,
     api={"torch": "sigmoid", "Tensor": "sigmoid", "torch.nn.functional": "sigmoid",
          "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
-relu_p = _unary("relu", "{0} if {0} > 0 else {0} * 0 + 0", lambda x: np.maximum(x, 0),
+# NaN stays NaN; -inf and -0.0 give +0 (not "x * 0", which is NaN for -inf).
+relu_p = _unary("relu", "{0} if ({0} > 0 or {0} != {0}) else 0", lambda x: np.maximum(x, 0),
                 lambda g, y, x: (where(greater(x, 0), g, 0),),
                 "y = max(x, 0);  dx = g where x > 0, else 0", float_only=False,
                 api={"torch": "relu", "Tensor": "relu", "torch.nn.functional": "relu",

@@ -11,12 +11,14 @@ configure_threads()
 
 
 @njit(cache=True, nogil=True)
-def scan3(x, out, reverse, exclusive, product):
-    """Inclusive/exclusive, forward/reverse running sum or product along axis 1."""
+def scan3(x, out, reverse, exclusive, product, init):
+    """Inclusive/exclusive, forward/reverse running sum or product along axis 1, starting at
+    ``init`` (0 or 1 of x's dtype: typed, so the sum stays in that dtype, and not ``x * 0``,
+    which is NaN for an infinite first element)."""
     o, n, inner = x.shape
     for a in range(o):
         for c in range(inner):
-            acc = x[a, 0, c] * 0 + (1 if product else 0)
+            acc = init
             for k in range(n):
                 kk = n - 1 - k if reverse else k
                 v = x[a, kk, c]

@@ -28,7 +28,8 @@ def cumsum(x, *, axis, reverse, exclusive):
     from ._jit_scan import scan3
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, False)
+        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, False,
+              x.dtype.type(0))
     return out
 
 
@@ -36,7 +37,8 @@ def cumprod(x, *, axis, reverse, exclusive):
     from ._jit_scan import scan3
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, True)
+        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, True,
+              x.dtype.type(1))
     return out
 
 

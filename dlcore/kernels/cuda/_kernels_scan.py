@@ -6,14 +6,16 @@ from numba import cuda
 
 
 @cuda.jit
-def scan_lines(out, x, o, n, inner, reverse, exclusive, product):
+def scan_lines(out, x, o, n, inner, reverse, exclusive, product, init):
+    """Running sum/product per line, from ``init`` (a typed 0 or 1: ``x * 0`` would be NaN
+    for an infinite first element)."""
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for line in range(start, o * inner, step):
         a = line // inner
         c = line - a * inner
         base = a * n * inner + c
-        acc = x[base] * 0 + (1 if product else 0)
+        acc = init
         for k in range(n):
             kk = n - 1 - k if reverse else k
             v = x[base + kk * inner]

@@ -32,7 +32,8 @@ def _scan(x, axis, reverse, exclusive, product):
         from ._kernels_scan import scan_lines
         o, n, inner = _lines(shape, axis)
         blocks, threads = S.launch_1d(o * inner)
-        scan_lines[blocks, threads](out, S.flat(x), o, n, inner, reverse, exclusive, product)
+        scan_lines[blocks, threads](out, S.flat(x), o, n, inner, reverse, exclusive, product,
+                                    x.dtype.type(1 if product else 0))
     return S.view_as(out if n_all else S.empty((0,), x.dtype), shape)
 
 
