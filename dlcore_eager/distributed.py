@@ -49,7 +49,7 @@ _STATE: dict = {"comm": None}
 class RedOpType:
     """One reduction of ``ReduceOp`` (``ReduceOp.SUM``...)."""
 
-    __slots__ = ("name", "_core")
+    __slots__ = ("_core", "name")
 
     def __init__(self, name: str, core: str | None):
         self.name, self._core = name, core
@@ -87,7 +87,7 @@ class _World:
         return "<dlcore_eager.distributed.group.WORLD>"
 
 
-class group:                                  # noqa: N801 (torch.distributed.group)
+class group:
     WORLD = _World()
 
 

@@ -23,8 +23,11 @@ unchanged on one machine.
 
 Functions (on the job's communicator, made by ``init``)::
 
-    init(backend="auto", timeout=None)    "auto": MPI when launched by mpiexec and mpi4py is
-                                          installed, else a single process; "mpi"; "single"
+    init(backend="auto", timeout=None)    MPI when started by an MPI launcher (mpiexec, srun:
+                                          its PMI/Open MPI variables) and mpi4py is installed,
+                                          else a single process ("mpi" is the same; "single"
+                                          never uses MPI; DLCORE_DIST_BACKEND=mpi forces MPI
+                                          under a launcher whose variables are not known)
     rank(), size(), local_rank(), local_size()
     allreduce(buf, op="sum", out=None)    op: sum, average, max, min, prod; out=buf: in place
     allreduce_async(buf, op, out)         started now; .wait() returns the result
@@ -43,8 +46,18 @@ import os
 import shutil
 import sys
 
-from .comm import (DEFAULT_TIMEOUT, OPS, TIMEOUT_ENV, CollectiveTimeoutError, Communicator,
-                   DistributedError, Request, SingleProcess, default_timeout, op_name)
+from .comm import (
+    DEFAULT_TIMEOUT,
+    OPS,
+    TIMEOUT_ENV,
+    CollectiveTimeoutError,
+    Communicator,
+    DistributedError,
+    Request,
+    SingleProcess,
+    default_timeout,
+    op_name,
+)
 
 _COMM: list = [None]
 
@@ -86,10 +99,15 @@ def init(backend: str = "auto", timeout: float | None = None) -> Communicator:
     if backend not in ("auto", "mpi", "single"):
         raise ValueError(f"dlcore.distributed.init: unknown backend {backend!r}; use 'auto', "
                          "'mpi' or 'single'")
+    forced = os.environ.get("DLCORE_DIST_BACKEND", "").strip().lower()
+    if forced:
+        if forced not in ("mpi", "single"):
+            raise ValueError(f"DLCORE_DIST_BACKEND={forced!r}: use 'mpi' or 'single'")
+        backend = forced
     launched = launched_size()
     if backend == "single":
         comm: Communicator = SingleProcess(timeout)
-    elif mpi_available() and (backend == "mpi" or launched is not None):
+    elif mpi_available() and (launched is not None or forced == "mpi"):
         from .mpi import MPIComm
         comm = MPIComm(timeout)
     elif launched is not None and launched > 1:

@@ -72,7 +72,8 @@ def op_name(op) -> str:
     """Normalise a reduction name (``"sum"``, ``"avg"``, a front end's enum with ``.name``)."""
     name = getattr(op, "name", op)
     if not isinstance(name, str):
-        raise ValueError(f"dlcore.distributed: unknown reduction {op!r}; use one of {OPS}")
+        raise TypeError(f"dlcore.distributed: a reduction is a name, got {op!r}; use one of "
+                        f"{OPS}")
     key = name.lower()
     key = _ALIASES.get(key, key)
     if key not in OPS:
@@ -213,12 +214,13 @@ class SingleProcess(Communicator):
         op = op_name(op)
         check_reduce_dtype(buf, op)
         t0 = time.perf_counter()
+        if out is buf:                         # in place: nothing to do, not even a copy
+            return Request(out)
         host = to_host(buf)
         if out is None:
             res = np.array(host, copy=True)
         else:
-            if out is not buf:
-                write_back(out, host)
+            write_back(out, host)
             res = out
         self._count(host.nbytes, time.perf_counter() - t0)
         return Request(res)

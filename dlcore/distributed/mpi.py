@@ -34,8 +34,17 @@ import time
 
 import numpy as np
 
-from .comm import (CollectiveTimeoutError, Communicator, DistributedError, Request,
-                   check_reduce_dtype, describe, op_name, to_host, write_back)
+from .comm import (
+    CollectiveTimeoutError,
+    Communicator,
+    DistributedError,
+    Request,
+    check_reduce_dtype,
+    describe,
+    op_name,
+    to_host,
+    write_back,
+)
 
 _SPINS = 50              # Test() calls in a tight loop first
 _YIELD_FOR = 0.01        # then Test() and sched_yield() for up to 10 ms

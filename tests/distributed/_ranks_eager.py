@@ -75,6 +75,13 @@ def collectives() -> dict:
         out["allgather_mismatch_error"] = f"{type(e).__name__}: {e}"
     dist.barrier()
     out["local_rank"] = dist.get_node_local_rank()
+    import dlcore  # a CUDA tensor (the simulator in tests)
+    t = torch.tensor([rank + 1.0, 2.0]).cuda()
+    dlcore.reset_transfer_stats()
+    dist.all_reduce(t)
+    stats = dlcore.transfer_stats()
+    out["cuda_all_reduce"] = {"value": t.cpu().tolist(), "is_cuda": t.is_cuda,
+                              "d2h": stats["device_to_host"], "h2d": stats["host_to_device"]}
     return out
 
 
@@ -192,9 +199,11 @@ def ddp_unused() -> dict:
 def sampler() -> dict:
     world = dist.get_world_size()
     out = {}
-    cases = {"shuffle_seed3_epoch1": dict(shuffle=True, seed=3, epoch=1, n=11, drop_last=False),
-             "shuffle_drop_last": dict(shuffle=True, seed=0, epoch=0, n=11, drop_last=True),
-             "ordered_pad": dict(shuffle=False, seed=0, epoch=0, n=7, drop_last=False)}
+    cases = {"shuffle_seed3_epoch1": {"shuffle": True, "seed": 3, "epoch": 1, "n": 11,
+                                      "drop_last": False},
+             "shuffle_drop_last": {"shuffle": True, "seed": 0, "epoch": 0, "n": 11,
+                                   "drop_last": True},
+             "ordered_pad": {"shuffle": False, "seed": 0, "epoch": 0, "n": 7, "drop_last": False}}
     for name, c in cases.items():
         s = DistributedSampler(list(range(c["n"])), shuffle=c["shuffle"], seed=c["seed"],
                                drop_last=c["drop_last"])

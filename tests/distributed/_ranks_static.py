@@ -51,7 +51,7 @@ def static_mlp() -> dict:
             rng.standard_normal((H, O)).astype(np.float32) * 0.5, np.zeros(O, np.float32)]
     out: dict = {}
     with tf.Graph().as_default():
-        x, y, vs, loss, train = _mlp_graph(init, True)
+        x, y, vs, _, train = _mlp_graph(init, True)
         bcast = hvd.broadcast_global_variables(0)
         for passes in ("all", "none"):
             sess = tf.Session(passes=passes)

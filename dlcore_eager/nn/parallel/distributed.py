@@ -180,7 +180,7 @@ class DistributedDataParallel(Module):
 
     # ------------------------------------------------------------------ forward
     def forward(self, *inputs, **kwargs):
-        if self._armed and self._started:
+        if self._armed and self._ready:
             raise RuntimeError(
                 "Expected to have finished reduction in the prior iteration before starting a new "
                 "one. This error indicates that your module has parameters that were not used in "

@@ -34,15 +34,29 @@ import numpy as np
 import dlcore.distributed as _core
 from dlcore.distributed import on_root
 
-from .. import (Average, Max, Min, Product, Sum, init, is_initialized, local_rank, local_size,
-                mpi_enabled, mpi_threads_supported, rank, shutdown, size)
-from .. import _how
+from .. import (
+    Average,
+    Max,
+    Min,
+    Product,
+    Sum,
+    _how,
+    init,
+    is_initialized,
+    local_rank,
+    local_size,
+    mpi_enabled,
+    mpi_threads_supported,
+    rank,
+    shutdown,
+    size,
+)
 from .. import broadcast_global_variables as _bcast_op
 from ..optimizer import allreduce_gradients
 from . import callbacks
 
 
-def DistributedOptimizer(optimizer, name: str | None = None, device_dense: str = "",  # noqa: N802
+def DistributedOptimizer(optimizer, name: str | None = None, device_dense: str = "",
                          device_sparse: str = "", compression=None,
                          sparse_as_dense: bool = False, op=None,
                          backward_passes_per_step: int = 1,
