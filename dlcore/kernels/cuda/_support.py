@@ -22,7 +22,8 @@ Kernels other than the elementwise ones work on *flat* views of C-contiguous buf
 elements with strides counted in elements (not bytes).  A stride of 0 repeats an element along a
 dimension, which is how broadcasting is expressed without copying the input.  A non-contiguous
 input (a strided view the user sliced out of a device array) is first copied into a contiguous
-buffer by the elementwise identity kernel, the one kernel that reads any strided layout.
+buffer by the elementwise identity kernel, the one kernel that reads any strided layout
+(``contiguous``/``flat`` in :mod:`.elementwise`, which is built on the helpers here).
 
 Generated source
 ----------------
@@ -111,23 +112,6 @@ def is_contiguous(x) -> bool:
     """C-contiguous.  (Numba's reshape treats an F-contiguous array as reshapeable in C order,
     which would scramble it, so only C order counts here.)"""
     return bool(x.is_c_contiguous())
-
-
-def contiguous(x):
-    """``x`` itself when C-contiguous, else a contiguous device copy (the one place a strided
-    view is copied before a kernel that needs flat addressing reads it)."""
-    x = device_operand(x)
-    if is_contiguous(x):
-        return x
-    from .elementwise import copy_contiguous
-    return copy_contiguous(x)
-
-
-def flat(x):
-    """A 1-D view of a C-contiguous device array with at least one element."""
-    x = contiguous(x)
-    n = size_of(x.shape)
-    return x if x.shape == (n,) else x.reshape((n,))
 
 
 def view_as(flat_out, shape):

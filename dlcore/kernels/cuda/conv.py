@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
+from .elementwise import contiguous
 
 
 def _k():
@@ -23,7 +24,7 @@ def _k():
 
 
 def _as4(x):
-    x = S.contiguous(x)
+    x = contiguous(x)
     shape = tuple(int(d) for d in x.shape)
     return x.reshape((shape[0], shape[1], 1, shape[2])) if len(shape) == 3 else x
 
@@ -118,7 +119,7 @@ def max_pool_argmax(x, *, kernel_size, strides, padding, dilation, out_size):
 
 
 def _planes(a):
-    a = S.contiguous(a)
+    a = contiguous(a)
     shape = tuple(int(d) for d in a.shape)
     return a.reshape((shape[0], shape[1], S.size_of(shape[2:])))
 

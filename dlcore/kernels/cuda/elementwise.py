@@ -263,6 +263,22 @@ def copy_contiguous(x):
     return run_elementwise("copy", "x0", [x], tuple(x.shape), x.dtype)
 
 
+def contiguous(x):
+    """``x`` itself when C-contiguous, else a contiguous device copy (the one place a strided
+    view is copied before a kernel that needs flat addressing reads it)."""
+    x = S.device_operand(x)
+    if S.is_contiguous(x):
+        return x
+    return copy_contiguous(x)
+
+
+def flat(x):
+    """A 1-D view of a C-contiguous device array with at least one element."""
+    x = contiguous(x)
+    n = S.size_of(x.shape)
+    return x if x.shape == (n,) else x.reshape((n,))
+
+
 def elementwise_kernel(name: str, expr: str, nin: int):
     """Return the CUDA kernel ``f(*device_arrays, **params) -> device_array`` of a primitive.
 

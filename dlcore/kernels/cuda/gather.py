@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
+from .elementwise import flat
 
 
 def _rows(shape) -> tuple[int, int]:
@@ -53,9 +54,9 @@ def take(x, i):
     from ._kernels import take_rows
     err = _flag()
     i = S.device_operand(i)
-    idx = S.flat(i.reshape((1,)) if len(i.shape) == 0 else i)
+    idx = flat(i.reshape((1,)) if len(i.shape) == 0 else i)
     blocks, threads = S.launch_1d(n)
-    take_rows[blocks, threads](out, S.flat(x), idx, nrows, rowsize, n, err)
+    take_rows[blocks, threads](out, flat(x), idx, nrows, rowsize, n, err)
     _raise_if_flagged(err, nrows)
     return S.view_as(out, out_shape)
 
@@ -75,9 +76,9 @@ def scatter_add(v, i, ref):
     if n:                       # even into an empty ref: a bad index must still raise
         err = _flag()
         i = S.device_operand(i)
-        idx = S.flat(i.reshape((1,)) if len(i.shape) == 0 else i)
+        idx = flat(i.reshape((1,)) if len(i.shape) == 0 else i)
         kernel = scatter_or_rows if dtype == np.bool_ else scatter_add_rows
         blocks, threads = S.launch_1d(n)
-        kernel[blocks, threads](out, S.flat(v), idx, nrows, rowsize, n, err)
+        kernel[blocks, threads](out, flat(v), idx, nrows, rowsize, n, err)
         _raise_if_flagged(err, nrows)
     return S.view_as(out, shape)

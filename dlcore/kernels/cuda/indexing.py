@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
+from .elementwise import flat
 from .shape import broadcast_strides, gather, strided_copy_into
 
 
@@ -79,7 +80,7 @@ def slice_scatter(g, ref, *, idx):
     out, shape = _filled(ref.shape, g.dtype, 0)
     base, rshape, rstrides = region(shape, idx)
     if S.size_of(rshape):
-        strided_copy_into(out, base, rstrides, S.flat(g), 0, broadcast_strides(g.shape, rshape),
+        strided_copy_into(out, base, rstrides, flat(g), 0, broadcast_strides(g.shape, rshape),
                           rshape)
     return S.view_as(out, shape)
 
@@ -91,7 +92,7 @@ def index_update(x, v, *, idx):
     out = S.empty((n,), x.dtype)
     if n == 0:
         return S.view_as(out, shape)
-    out.copy_to_device(S.flat(x))           # device-to-device: no host copy
+    out.copy_to_device(flat(x))           # device-to-device: no host copy
     base, rshape, rstrides = region(shape, idx)
     m = S.size_of(rshape)
     if m and S.is_host_scalar(v):
@@ -106,7 +107,7 @@ def index_update(x, v, *, idx):
         v = S.device_operand(v)
         if len(v.shape) == 0:
             v = v.reshape((1,))
-        strided_copy_into(out, base, rstrides, S.flat(v), 0, broadcast_strides(v.shape, rshape),
+        strided_copy_into(out, base, rstrides, flat(v), 0, broadcast_strides(v.shape, rshape),
                           rshape)
     return S.view_as(out, shape)
 
@@ -119,7 +120,7 @@ def one_hot(x, *, depth, dtype):
     out = S.empty((n,), dtype)
     if n:
         from ._kernels import one_hot as kernel
-        xf = S.flat(x.reshape((1,)) if len(x.shape) == 0 else x)
+        xf = flat(x.reshape((1,)) if len(x.shape) == 0 else x)
         blocks, threads = S.launch_1d(n)
         kernel[blocks, threads](out, xf, int(depth), n, S.scalar_of(1, dtype),
                                 S.scalar_of(0, dtype))

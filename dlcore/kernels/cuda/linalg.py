@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
+from .elementwise import flat
 from .shape import broadcast_strides
 
 TILE = 16
@@ -125,6 +126,6 @@ def matmul(a, b):
     bshape, (astr, bstr) = S.merge_dims(batch, astr, bstr)
     grid = ((N + TILE - 1) // TILE, (M + TILE - 1) // TILE, min(nbatch, MAX_GRID_Z))
     _module(dtype).matmul[grid, (TILE, TILE)](
-        S.flat(a), S.flat(b), out, M, N, K, S.as_tuple(bshape, 1), S.as_tuple(astr, 0),
+        flat(a), flat(b), out, M, N, K, S.as_tuple(bshape, 1), S.as_tuple(astr, 0),
         S.as_tuple(bstr, 0), nbatch)
     return S.view_as(out, out_shape)

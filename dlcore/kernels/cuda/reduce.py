@@ -46,6 +46,7 @@ import numpy as np
 
 from ... import dtypes as _dt
 from . import _support as S
+from .elementwise import flat
 
 CHUNK_MIN = 4096          # items per (output, chunk) work item before R is split
 BLOCKS_WANTED = 4         # ... and split only until there are this many blocks per SM
@@ -305,7 +306,7 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
     kshape, kstrides, rshape, rstrides = _split(shape, axes)
     # Rows when the stride-1 dimension (the innermost one longer than 1) is reduced.
     rows = M == 1 or (len(rstrides) > 0 and rstrides[-1] == 1)
-    out = _reduce_flat(_module(op, np.dtype(out_dtype)), S.flat(x), kshape, kstrides, rshape,
+    out = _reduce_flat(_module(op, np.dtype(out_dtype)), flat(x), kshape, kstrides, rshape,
                        rstrides, R, M, rows, out_dtype)
     return S.view_as(out, out_shape)
 
@@ -346,7 +347,7 @@ def argmax(x, *, axis, keepdims):
     kept = [d for d in range(len(shape)) if d != axis]
     kshape, (kstrides,) = S.merge_dims([shape[d] for d in kept], [strides[d] for d in kept])
     mod = _module("argmax", np.dtype(x.dtype))
-    args = (S.flat(x), out, S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), strides[axis], R, M)
+    args = (flat(x), out, S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), strides[axis], R, M)
     inner_reduced = strides[axis] == 1 or M == 1
     if inner_reduced or M < ARGMAX_COLS_MIN_OUTPUTS:
         threads = S.pow2_threads(R)

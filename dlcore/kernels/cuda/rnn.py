@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import _support as S
+from .elementwise import contiguous, flat
 
 
 def lstm_gates(z, c):
@@ -11,7 +12,7 @@ def lstm_gates(z, c):
     out = S.empty((nb * 2 * n,), z.dtype)
     if nb * n:
         blocks, threads = S.launch_1d(nb * n)
-        lstm_gates_fwd[blocks, threads](S.flat(S.contiguous(z)), S.flat(S.contiguous(c)), out,
+        lstm_gates_fwd[blocks, threads](flat(contiguous(z)), flat(contiguous(c)), out,
                                         nb, n)
     return S.view_as(out, (nb, 2 * n))
 
@@ -22,6 +23,6 @@ def lstm_gates_grad(gy, z, c):
     out = S.empty((nb * 5 * n,), z.dtype)
     if nb * n:
         blocks, threads = S.launch_1d(nb * n)
-        lstm_gates_bwd[blocks, threads](S.flat(S.contiguous(gy)), S.flat(S.contiguous(z)),
-                                        S.flat(S.contiguous(c)), out, nb, n)
+        lstm_gates_bwd[blocks, threads](flat(contiguous(gy)), flat(contiguous(z)),
+                                        flat(contiguous(c)), out, nb, n)
     return S.view_as(out, (nb, 5 * n))

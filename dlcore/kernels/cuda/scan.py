@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
+from .elementwise import flat
 
 
 def _lines(shape, axis):
@@ -32,7 +33,7 @@ def _scan(x, axis, reverse, exclusive, product):
         from ._kernels_scan import scan_lines
         o, n, inner = _lines(shape, axis)
         blocks, threads = S.launch_1d(o * inner)
-        scan_lines[blocks, threads](out, S.flat(x), o, n, inner, reverse, exclusive, product,
+        scan_lines[blocks, threads](out, flat(x), o, n, inner, reverse, exclusive, product,
                                     x.dtype.type(1 if product else 0))
     return S.view_as(out if n_all else S.empty((0,), x.dtype), shape)
 
@@ -53,7 +54,7 @@ def argsort(x, *, axis, descending):
         from ._kernels_scan import argsort_lines
         o, n, inner = _lines(shape, axis)
         blocks, threads = S.launch_1d(o * inner)
-        argsort_lines[blocks, threads](out, S.flat(x), o, n, inner, descending)
+        argsort_lines[blocks, threads](out, flat(x), o, n, inner, descending)
     return S.view_as(out if n_all else S.empty((0,), np.int64), shape)
 
 
@@ -81,7 +82,7 @@ def take_along_axis(x, i, *, axis):
         n = int(x.shape[axis])
         err = _flag()
         blocks, threads = S.launch_1d(total)
-        gather_lines[blocks, threads](out, S.flat(x), S.flat(S.device_operand(i)), k, n, inner,
+        gather_lines[blocks, threads](out, flat(x), flat(S.device_operand(i)), k, n, inner,
                                       total, err)
         _raise_if_flagged(err, n, "gather")
     return S.view_as(out if total else S.empty((0,), x.dtype), oshape)
@@ -103,7 +104,7 @@ def scatter_add_along_axis(v, i, ref, *, axis):
         n = shape[axis]
         err = _flag()
         blocks, threads = S.launch_1d(total)
-        scatter_add_lines[blocks, threads](out, S.flat(v), S.flat(S.device_operand(i)), k, n,
+        scatter_add_lines[blocks, threads](out, flat(v), flat(S.device_operand(i)), k, n,
                                            inner, total, err)
         _raise_if_flagged(err, n, "scatter_add")
     return S.view_as(out if size else S.empty((0,), dtype), shape)

@@ -18,6 +18,7 @@ numba.cuda is imported on first use only.
 from __future__ import annotations
 
 from . import _support as S
+from .elementwise import contiguous, flat
 
 
 def strided_copy_into(dst_flat, dbase: int, dstrides, src_flat, sbase: int, sstrides,
@@ -40,7 +41,7 @@ def gather(x, out_shape, base: int, strides):
     n = S.size_of(out_shape)
     out = S.empty((n,), x.dtype)
     if n and S.size_of(x.shape):
-        strided_copy_into(out, 0, S.c_strides(out_shape), S.flat(x), base, strides, out_shape)
+        strided_copy_into(out, 0, S.c_strides(out_shape), flat(x), base, strides, out_shape)
     return S.view_as(out, out_shape)
 
 
@@ -64,7 +65,7 @@ def _resolve(shape, size: int) -> tuple:
 def reshape(x, *, shape):
     """A zero-copy view when x is contiguous (a contiguous copy first otherwise)."""
     shape = _resolve(shape, S.size_of(x.shape))
-    x = S.contiguous(x)
+    x = contiguous(x)
     return x if tuple(x.shape) == shape else x.reshape(shape)
 
 
@@ -118,7 +119,7 @@ def concatenate(*xs, axis):
         start = 0
         for x, shape in zip(xs, shapes):
             if S.size_of(shape):
-                strided_copy_into(out, start * ostrides[axis], ostrides, S.flat(x), 0,
+                strided_copy_into(out, start * ostrides[axis], ostrides, flat(x), 0,
                                   S.c_strides(shape), shape)
             start += shape[axis]
     return S.view_as(out, out_shape)

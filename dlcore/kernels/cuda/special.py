@@ -6,6 +6,7 @@ first use."""
 from __future__ import annotations
 
 from . import _support as S
+from .elementwise import flat
 
 
 def erfinv(x):
@@ -15,5 +16,5 @@ def erfinv(x):
     if n:
         from ._kernels_special import erfinv_kernel
         blocks, threads = S.launch_1d(n)
-        erfinv_kernel[blocks, threads](out, S.flat(x), n)
+        erfinv_kernel[blocks, threads](out, flat(x), n)
     return S.view_as(out if n else S.empty((0,), x.dtype), shape)
