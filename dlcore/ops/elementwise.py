@@ -23,7 +23,7 @@ from ..kernels.cpu import transcendental as _cpu_transcendental
 from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import AVal, Primitive, aval_of, bind, scalar_buffer
 from . import _rules
-from . import reduce as _reduce
+from .broadcast import sum_to as _sum_to
 
 
 def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False, **names):
@@ -118,10 +118,6 @@ def _binary(name, expr, np_fn, vjp, doc, float_only=False, **names):
     return _elementwise(name, expr, 2, np_fn, _binary_rule(name, float_only), vjp, doc, "binary",
                         convention=names.pop("convention", "binary"), float_only=float_only,
                         **names)
-
-
-def _sum_to(g, x):
-    return _reduce.sum_to(g, x)
 
 
 add_p = _binary("add", "{0} + {1}", np.add,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import AxisError, ShapeError
+from ..errors import AxisError, DTypeError, ShapeError
 from ..kernels.cpu import indexing as _cpu
 from ..kernels.cuda import indexing as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
-from . import reduce as _reduce
+from .broadcast import sum_to
+from .elementwise import cast
 
 
 def canonical_index(idx, ndim: int) -> tuple:
@@ -96,7 +97,6 @@ def slice_scatter(v, ref, idx):
 
 def _index_update_rule(x: AVal, v: AVal, *, idx) -> AVal:
     if v.dtype != x.dtype:
-        from ..errors import DTypeError
         raise DTypeError("index_update", "the value must have the tensor's dtype",
                          [x.dtype, v.dtype])
     return AVal(x.shape, x.dtype)
@@ -105,7 +105,7 @@ def _index_update_rule(x: AVal, v: AVal, *, idx) -> AVal:
 index_update_p = Primitive(
     "index_update", _index_update_rule,
     lambda g, y, x, v, *, idx: (lambda: index_update(g, idx, 0),
-                                lambda: _reduce.sum_to(getitem(g, idx), v)),
+                                lambda: sum_to(getitem(g, idx), v)),
     kind="index", doc="y = copy of x with y[idx] = v;  dx = g with g[idx] = 0,  dv = g[idx]",
     kernels={"cpu": _cpu.index_update, "cuda": _cuda.index_update})
 
@@ -114,7 +114,6 @@ def index_update(x, idx, v):
     """Functional ``x[idx] = v``: a new value equal to x except at idx."""
     cidx = idx if _is_canonical(idx) else canonical_index(idx, aval_of(x).ndim)
     if not _dt.is_python_scalar(v) and aval_of(v).dtype != aval_of(x).dtype:
-        from .elementwise import cast
         v = cast(v, aval_of(x).dtype)
     return bind(index_update_p, x, v, idx=cidx)
 
@@ -128,7 +127,6 @@ def _is_canonical(idx) -> bool:
 # ----------------------------------------------------------------------------- one_hot
 def _one_hot_rule(x: AVal, *, depth, dtype) -> AVal:
     if x.dtype.kind not in "iu":
-        from ..errors import DTypeError
         raise DTypeError("one_hot", "indices must be integers", [x.dtype])
     return AVal(x.shape + (depth,), _dt.as_dtype(dtype))
 

@@ -1,5 +1,6 @@
-"""Reductions: ``sum``, ``max``, ``min`` over any axes (with ``keepdims``), ``argmax``, and
-``sum_to``, the reduction that undoes broadcasting in every vjp.
+"""Reductions: ``sum``, ``max``, ``min`` over any axes (with ``keepdims``) and ``argmax``
+(``sum_to``, the reduction that undoes broadcasting in every vjp, is in :mod:`.broadcast`
+with ``broadcast_to``, its transpose; it is re-exported here).
 
 Axes are normalised by the functional wrappers into a sorted tuple of non-negative ints, so the
 primitives' parameters are hashable and canonical (the graph compiler keys its caches on them).
@@ -16,6 +17,7 @@ from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import elementwise as _ew
 from . import shape as _shape
+from .broadcast import sum_to  # noqa: F401 - the reductions' home name
 
 
 def _reduced_shape(shape, axes, keepdims):
@@ -111,27 +113,3 @@ def argmax(x, axis=None, keepdims=False):
     av = aval_of(x)
     return bind(argmax_p, x, axis=_rules.normalize_axis("argmax", int(axis), av.ndim, av.shape),
                 keepdims=bool(keepdims))
-
-
-# ----------------------------------------------------------------------------- sum_to
-def _sum_to_rule(x: AVal, ref: AVal) -> AVal:
-    # ref's shape must broadcast to x's shape.
-    _rules.broadcast_shapes("sum_to", x.shape, ref.shape)
-    if len(ref.shape) > len(x.shape):
-        raise ShapeError("sum_to", "cannot sum to a shape of higher rank", [x.shape, ref.shape])
-    return AVal(ref.shape, x.dtype)
-
-
-sum_to_p = Primitive(
-    "sum_to", _sum_to_rule,
-    lambda g, y, x, ref: (_shape.broadcast_like(g, x), None), kind="reduce",
-    doc="y = x summed over its broadcast dimensions down to ref's shape;  dx = broadcast(g)",
-    kernels={"cpu": _cpu.sum_to, "cuda": _cuda.sum_to})
-
-
-def sum_to(x, ref):
-    """Sum ``x`` down to the shape of ``ref`` (a no-op when the static shapes already agree)."""
-    xa, ra = aval_of(x), aval_of(ref)
-    if xa.shape == ra.shape and xa.fully_defined:
-        return x
-    return bind(sum_to_p, x, ref)

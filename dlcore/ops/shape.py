@@ -1,5 +1,6 @@
-"""Shape primitives: ``transpose``, ``reshape``, ``broadcast_to``/``broadcast_like``,
-``expand_dims``, ``squeeze`` and ``concatenate``.
+"""Shape primitives: ``transpose``, ``reshape``, ``expand_dims``, ``squeeze`` and
+``concatenate`` (``broadcast_to``/``broadcast_like`` are in :mod:`.broadcast`, with ``sum_to``,
+their transpose; they are re-exported here).
 
 On the CPU most of these are zero-copy views (``broadcast_like`` of a bias never materialises an
 N x H copy).  Their vjps only move the cotangent back into the input's layout; the ``*_like``
@@ -11,12 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..errors import AxisError, ShapeError
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import shape as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
-from . import reduce as _reduce
+from .broadcast import broadcast_like, broadcast_to  # noqa: F401 - shape ops' home names
+from .elementwise import cast
+from .indexing import getitem
 
 
 # ----------------------------------------------------------------------------- transpose
@@ -116,53 +120,6 @@ def reshape_like(x, ref):
     return bind(reshape_like_p, x, ref)
 
 
-# ----------------------------------------------------------------------------- broadcasting
-def _broadcast_to_rule(x: AVal, *, shape) -> AVal:
-    out = _rules.broadcast_shapes("broadcast_to", x.shape, shape)
-    if len(x.shape) > len(shape) or any(
-            a is not None and b is not None and a != b for a, b in zip(out, shape)):
-        raise ShapeError("broadcast_to", f"cannot broadcast to shape {list(shape)}",
-                         [x.shape, shape])
-    return AVal(tuple(shape), x.dtype)
-
-
-broadcast_to_p = Primitive(
-    "broadcast_to", _broadcast_to_rule,
-    lambda g, y, x, *, shape: (_reduce.sum_to(g, x),), kind="shape", view=True,
-    doc="y = x broadcast to shape (a zero-copy view on the CPU);  dx = g summed back to x",
-    kernels={"cpu": _cpu.broadcast_to, "cuda": _cuda.broadcast_to})
-
-
-def broadcast_to(x, shape):
-    shape = tuple(int(d) for d in shape)
-    if aval_of(x).shape == shape:
-        return x
-    return bind(broadcast_to_p, x, shape=shape)
-
-
-def _broadcast_like_rule(x: AVal, ref: AVal) -> AVal:
-    out = _rules.broadcast_shapes("broadcast_like", x.shape, ref.shape)
-    if len(x.shape) > len(ref.shape) or any(
-            a is not None and b is not None and a != b for a, b in zip(out, ref.shape)):
-        raise ShapeError("broadcast_like", "cannot broadcast the first shape to the second",
-                         [x.shape, ref.shape])
-    return AVal(ref.shape, x.dtype)
-
-
-broadcast_like_p = Primitive(
-    "broadcast_like", _broadcast_like_rule,
-    lambda g, y, x, ref: (_reduce.sum_to(g, x), None), kind="shape", view=True,
-    doc="y = x broadcast to ref's shape (a zero-copy view on the CPU);  dx = g summed back",
-    kernels={"cpu": _cpu.broadcast_like, "cuda": _cuda.broadcast_like})
-
-
-def broadcast_like(x, ref):
-    xa, ra = aval_of(x), aval_of(ref)
-    if xa.shape == ra.shape and xa.fully_defined:
-        return x
-    return bind(broadcast_like_p, x, ref)
-
-
 # ----------------------------------------------------------------------------- expand / squeeze
 def _expand_dims_rule(x: AVal, *, axes) -> AVal:
     shape = list(x.shape)
@@ -237,7 +194,6 @@ def _concat_rule(*xs: AVal, axis) -> AVal:
 
 
 def _concat_vjp(g, y, *xs, axis):
-    from .indexing import getitem
     sizes = [aval_of(x).shape[axis] for x in xs]
     if None in sizes:
         raise NotImplementedError("dlcore: the gradient of concatenate needs the sizes along "
@@ -264,8 +220,6 @@ def concatenate(xs, axis=0):
         return xs[0]
     dts = {aval_of(x).dtype for x in xs}
     if len(dts) > 1:
-        from .. import dtypes as _dt
-        from .elementwise import cast
         t = _dt.result_type(*dts)
         xs = [cast(x, t) for x in xs]
     return bind(concatenate_p, *xs, axis=axis)

@@ -1,0 +1,94 @@
+"""Broadcasting and its transpose: ``broadcast_to``/``broadcast_like`` and ``sum_to``.
+
+    broadcast_to(x, shape)   y = x repeated along new and size-1 axes;  dx = sum_to(g, x)
+    sum_to(x, ref)           y = x summed over its broadcast axes down to ref's shape;
+                             dx = broadcast_like(g, x)
+
+Each is the other's vjp, so they live together, below every other op family: every
+elementwise vjp ends with ``sum_to`` (a gradient of a broadcast operand has the operand's
+shape by construction), and the reductions and shape ops build on these two.  On the CPU both
+broadcasts are zero-copy views (a bias add never materialises an N x H copy of the bias); the
+``*_like``/``sum_to`` forms take the target shape from a reference value, so they also work in a
+static graph whose dimensions are known only at run time.
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError
+from ..kernels.cpu import reduce as _cpu_reduce
+from ..kernels.cpu import shape as _cpu
+from ..kernels.cuda import reduce as _cuda_reduce
+from ..kernels.cuda import shape as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+
+
+# ----------------------------------------------------------------------------- broadcasting
+def _broadcast_to_rule(x: AVal, *, shape) -> AVal:
+    out = _rules.broadcast_shapes("broadcast_to", x.shape, shape)
+    if len(x.shape) > len(shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(out, shape)):
+        raise ShapeError("broadcast_to", f"cannot broadcast to shape {list(shape)}",
+                         [x.shape, shape])
+    return AVal(tuple(shape), x.dtype)
+
+
+broadcast_to_p = Primitive(
+    "broadcast_to", _broadcast_to_rule,
+    lambda g, y, x, *, shape: (sum_to(g, x),), kind="shape", view=True,
+    doc="y = x broadcast to shape (a zero-copy view on the CPU);  dx = g summed back to x",
+    kernels={"cpu": _cpu.broadcast_to, "cuda": _cuda.broadcast_to})
+
+
+def broadcast_to(x, shape):
+    shape = tuple(int(d) for d in shape)
+    if aval_of(x).shape == shape:
+        return x
+    return bind(broadcast_to_p, x, shape=shape)
+
+
+def _broadcast_like_rule(x: AVal, ref: AVal) -> AVal:
+    out = _rules.broadcast_shapes("broadcast_like", x.shape, ref.shape)
+    if len(x.shape) > len(ref.shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(out, ref.shape)):
+        raise ShapeError("broadcast_like", "cannot broadcast the first shape to the second",
+                         [x.shape, ref.shape])
+    return AVal(ref.shape, x.dtype)
+
+
+broadcast_like_p = Primitive(
+    "broadcast_like", _broadcast_like_rule,
+    lambda g, y, x, ref: (sum_to(g, x), None), kind="shape", view=True,
+    doc="y = x broadcast to ref's shape (a zero-copy view on the CPU);  dx = g summed back",
+    kernels={"cpu": _cpu.broadcast_like, "cuda": _cuda.broadcast_like})
+
+
+def broadcast_like(x, ref):
+    xa, ra = aval_of(x), aval_of(ref)
+    if xa.shape == ra.shape and xa.fully_defined:
+        return x
+    return bind(broadcast_like_p, x, ref)
+
+
+# ----------------------------------------------------------------------------- sum_to
+def _sum_to_rule(x: AVal, ref: AVal) -> AVal:
+    # ref's shape must broadcast to x's shape.
+    _rules.broadcast_shapes("sum_to", x.shape, ref.shape)
+    if len(ref.shape) > len(x.shape):
+        raise ShapeError("sum_to", "cannot sum to a shape of higher rank", [x.shape, ref.shape])
+    return AVal(ref.shape, x.dtype)
+
+
+sum_to_p = Primitive(
+    "sum_to", _sum_to_rule,
+    lambda g, y, x, ref: (broadcast_like(g, x), None), kind="reduce",
+    doc="y = x summed over its broadcast dimensions down to ref's shape;  dx = broadcast(g)",
+    kernels={"cpu": _cpu_reduce.sum_to, "cuda": _cuda_reduce.sum_to})
+
+
+def sum_to(x, ref):
+    """Sum ``x`` down to the shape of ``ref`` (a no-op when the static shapes already agree)."""
+    xa, ra = aval_of(x), aval_of(ref)
+    if xa.shape == ra.shape and xa.fully_defined:
+        return x
+    return bind(sum_to_p, x, ref)
