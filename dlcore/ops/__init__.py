@@ -4,10 +4,11 @@ Each function accepts front-end values (an eager Tensor, a static graph tensor) 
 and dispatches through ``dlcore.registry.bind``.  The definition block of a primitive (shape
 rule, vjp, kernels) lives in the module of its family:
 
+    broadcast.py    broadcast_to/_like and sum_to (each other's vjp; below every family)
     elementwise.py  unary math, binary arithmetic, comparisons, where, cast, full_like
-    reduce.py       sum, max, min, argmax, sum_to
+    reduce.py       sum, max, min, argmax
     linalg.py       matmul
-    shape.py        transpose, reshape, broadcast_to/_like, expand_dims, squeeze, concatenate
+    shape.py        transpose, reshape, expand_dims, squeeze, concatenate
     indexing.py     getitem, slice_scatter, index_update, one_hot
     gather.py       take, scatter_add (integer-array indexing along axis 0)
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
