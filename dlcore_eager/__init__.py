@@ -20,8 +20,13 @@ from __future__ import annotations
 from dlcore.device import Device as _Device
 from dlcore.device import as_device as _as_device
 
+# _dispatch (Tensor.__dlcore_frontend__), _indexing (x[i], x[i] = v), creation (Tensor(...)),
+# autograd (Tensor.backward) and legacy_types (Tensor.type) attach Tensor's methods that need
+# more than tensor.py, which imports none of them.
 from . import (
+    _dispatch,
     _dtype,
+    _indexing,
     _methods,
     _new_methods,
     accelerator,

@@ -122,3 +122,9 @@ def promote_tensors(a: np.dtype, a_dim: bool, b: np.dtype, b_dim: bool) -> np.dt
     if a_dim != b_dim:
         return a if a_dim else b
     return np.promote_types(a, b)
+
+
+#: PyTorch's C++ names of the dtypes, as its error messages print them ("long int").
+C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+                "float16": "c10::Half", "bool": "bool", "int16": "short int",
+                "int8": "signed char", "uint8": "unsigned char"}

@@ -228,3 +228,9 @@ def _assign_advanced(x: Tensor, key, value) -> Tensor:
     zeros = _ops.reshape(_ops.full_like(x.detach(), 0), (n,) + rest)
     placed = _ops.scatter_add(rows, _index_tensor(order, n, x), zeros)
     return _ops.where(hit_t, _ops.reshape(placed, tuple(x.shape)), x)
+
+
+# Tensor's indexing methods are these functions (tensor.py, below this module, does not import
+# it).
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem

@@ -277,9 +277,7 @@ def equal(a, b) -> bool:
 
 
 # ----------------------------------------------------------------------------- linear algebra
-_TORCH_DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int",
-                      "int32": "int", "float16": "c10::Half", "bool": "bool", "int16": "short int",
-                      "int8": "signed char", "uint8": "unsigned char"}
+_TORCH_DTYPE_NAMES = D.C_TYPE_NAMES
 
 
 def _check_matmul(a, b) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from dlcore.device import CPU, as_device, to_device
 
 from . import _dtype as D
-from .tensor import Tensor, _make
+from .tensor import Tensor, _fill, _make
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
@@ -276,3 +276,14 @@ def full_like(t: Tensor, fill_value, *, dtype=None, device=None,
               requires_grad: bool = False) -> Tensor:
     return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device,
                 requires_grad=requires_grad)
+
+
+def _tensor_init(self: Tensor, *args, **kwargs) -> None:
+    """``torch.Tensor(2, 3)`` (uninitialised) or ``torch.Tensor([1, 2])`` (data), as in old
+    PyTorch: the constructor of the Tensor class, attached here where the creation functions
+    are (tensor.py, below this module, does not import it)."""
+    src = _legacy_construct(D.get_default_dtype(), None, args, kwargs)
+    _fill(self, src._buf, None, None)
+
+
+Tensor.__init__ = _tensor_init

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dlcore.device import CPU, Device
 
 from . import _dtype as D
+from .creation import _legacy_construct
+from .tensor import Tensor
 
 
 class LegacyTensorType:
@@ -30,11 +32,9 @@ class LegacyTensorType:
         return f"<class '{self.__module__}.{self.__name__}'>"
 
     def __call__(self, *args, **kwargs):
-        from .creation import _legacy_construct
         return _legacy_construct(self.dtype, self.device, args, kwargs)
 
     def __instancecheck__(self, obj) -> bool:
-        from .tensor import Tensor
         return isinstance(obj, Tensor) and obj.dtype is self.dtype and obj.device == self.device
 
     def __eq__(self, other) -> bool:
@@ -68,3 +68,20 @@ def parse_type_name(name: str) -> LegacyTensorType:
     if name not in table:
         raise ValueError(f"invalid type: '{name}'")
     return table[name]
+
+
+def _tensor_type(self: Tensor, dtype=None, non_blocking: bool = False):
+    """With no argument: the legacy type name ('torch.FloatTensor').  With a legacy type
+    (``torch.FloatTensor``, ``torch.cuda.FloatTensor``), a name or a dtype: a converted
+    tensor (this one when nothing changes)."""
+    if dtype is None:
+        return legacy_type_name(self)
+    if isinstance(dtype, str):
+        dtype = parse_type_name(dtype)
+    if isinstance(dtype, LegacyTensorType):
+        return self._cast(dtype.dtype)._to_device(dtype.device)
+    return self._cast(dtype)
+
+
+_tensor_type.__name__ = _tensor_type.__qualname__ = "type"
+Tensor.type = _tensor_type       # legacy types sit above tensor.py, which does not import them

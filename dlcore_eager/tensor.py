@@ -14,8 +14,11 @@ A Tensor is deliberately small (``__slots__``):
 The maths lives in dlcore.  An operator such as ``a + b`` calls ``dlcore.ops.add``, which calls
 ``dlcore.registry.bind``; because ``Tensor`` has ``__dlcore_frontend__``, bind hands the op to
 ``dlcore_eager._dispatch.apply``, which runs the kernel and records a node when a gradient is
-needed.  This module holds the Tensor itself: properties, conversions, devices, autograd entry
-points, indexing and in-place updates.  The arithmetic methods are attached in ``_tensor_ops``.
+needed.  This module holds the Tensor itself: properties, devices, autograd state and hooks,
+and in-place updates.  It imports nothing above it; the modules above attach the methods that
+need them: arithmetic and operators (``_methods``, ``_api``), conversions (``_conversions``),
+indexing (``_indexing``), the constructor (``creation``), ``backward`` (``autograd.engine``),
+``type`` (``legacy_types``) and ``__dlcore_frontend__`` (``_dispatch``).
 """
 
 from __future__ import annotations
@@ -54,12 +57,6 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_version")
     __array_priority__ = 1000          # ndarray + Tensor -> Tensor.__radd__
-
-    def __init__(self, *args, **kwargs):
-        # torch.Tensor(2, 3) (uninitialised) or torch.Tensor([1, 2]) (data), as in old PyTorch.
-        from .creation import _legacy_construct
-        src = _legacy_construct(D.get_default_dtype(), None, args, kwargs)
-        _fill(self, src._buf, None, None)
 
     # ------------------------------------------------------------------ construction helpers
     @staticmethod
@@ -176,7 +173,7 @@ class Tensor:
                                    f"'{list(self._buf.shape)}'. Please ensure that the gradient "
                                    "and the tensor are the same size")
             if value._buf.dtype != self._buf.dtype:
-                from ._tensor_ops import _TORCH_DTYPE_NAMES as names
+                names = D.C_TYPE_NAMES
                 a, b = value._buf.dtype.name, self._buf.dtype.name
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{names.get(a, a)}' to a tensor "
@@ -232,14 +229,6 @@ class Tensor:
         self._hooks.append(wrapped)
         return _HookHandle(self._hooks, wrapped)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
-        from .autograd.engine import backward
-        if isinstance(gradient, Tensor) and gradient._buf.dtype != self._buf.dtype:
-            gradient = gradient.to(self.dtype)          # PyTorch casts a gradient's dtype
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
-                 inputs=inputs)
-
     def detach(self) -> Tensor:
         """The same data (and version counter), cut from the graph."""
         return Tensor._wrap(self._buf, self._version)
@@ -289,10 +278,10 @@ class Tensor:
         if dev == self.device:
             return self
         if dev.type == "cuda" and dev.index:
-            from .cuda import device_count
-            if dev.index >= device_count():         # PyTorch's error; never a silent cuda:0
+            count = 1 if dlcore.cuda_available() else 0
+            if dev.index >= count:                  # PyTorch's error; never a silent cuda:0
                 raise RuntimeError(f"CUDA error: invalid device ordinal (device {dev} requested, "
-                                   f"{device_count()} CUDA device(s) available)")
+                                   f"{count} CUDA device(s) available)")
         buf = to_device(self._buf, dev)
         t = Tensor._wrap(buf)
         if self._rg and STATE.enabled:
@@ -307,19 +296,6 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self._to_device(CPU)
-
-    def type(self, dtype=None, non_blocking: bool = False):
-        """With no argument: the legacy type name ('torch.FloatTensor').  With a legacy type
-        (``torch.FloatTensor``, ``torch.cuda.FloatTensor``), a name or a dtype: a converted
-        tensor (this one when nothing changes)."""
-        from .legacy_types import LegacyTensorType, legacy_type_name, parse_type_name
-        if dtype is None:
-            return legacy_type_name(self)
-        if isinstance(dtype, str):
-            dtype = parse_type_name(dtype)
-        if isinstance(dtype, LegacyTensorType):
-            return self._cast(dtype.dtype)._to_device(dtype.device)
-        return self._cast(dtype)
 
     def _cast(self, dt) -> Tensor:
         npd = D.to_numpy_dtype(dt)
@@ -439,21 +415,11 @@ class Tensor:
     def copy_(self, src: Tensor) -> Tensor:
         self._check_inplace()
         if not isinstance(src, Tensor):
-            from .creation import tensor as _tensor
-            src = _tensor(src)
+            src = _make(np.asarray(src))
         src = src.to(self.device)._cast(self.dtype)
         if tuple(src._buf.shape) != tuple(self._buf.shape):
             src = _ops.broadcast_to(src, self._buf.shape)
         return self._commit(_ops.identity(src) if src._rg else src)
-
-    # ------------------------------------------------------------------ indexing
-    def __getitem__(self, key):
-        from ._indexing import getitem
-        return getitem(self, key)
-
-    def __setitem__(self, key, value) -> None:
-        from ._indexing import setitem
-        setitem(self, key, value)
 
 
 _new = Tensor.__new__
@@ -559,6 +525,5 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
 
 _graph_module._TENSOR[:] = [_make, stale_tensor]
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
-from . import _dispatch  # noqa: F401  (installs Tensor.__dlcore_frontend__)
 
 __all__ = ["Size", "Tensor", "dlcore"]

@@ -28,6 +28,7 @@ from dlcore.registry import check_rule
 
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
 from .._state import STATE
+from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make, write_buffer
 
@@ -48,8 +49,7 @@ def _seed(i: int, t: Tensor, g, create_graph: bool) -> Tensor:
             return _make(np.ones(b.shape, b.dtype))
         return _make(_ops.ones_like(t.detach())._buf)
     if not isinstance(g, Tensor):
-        from ..creation import tensor
-        g = tensor(g, dtype=t.dtype, device=t.device)
+        g = _tensor(g, dtype=t.dtype, device=t.device)
     if tuple(g.shape) != tuple(t.shape):
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                            f"output[{i}] has a shape of {t.shape}.")
@@ -312,3 +312,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 
 def roots_require_grad(tensors: Sequence[Tensor]) -> bool:
     return any(t._rg for t in tensors)
+
+
+def _tensor_backward(self: Tensor, gradient=None, retain_graph=None, create_graph=False,
+                     inputs=None) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
+    if isinstance(gradient, Tensor) and gradient._buf.dtype != self._buf.dtype:
+        gradient = gradient.to(self.dtype)          # PyTorch casts a gradient's dtype
+    backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+             inputs=inputs)
+
+
+_tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
+Tensor.backward = _tensor_backward      # the engine is above tensor.py, which does not import it
