@@ -101,7 +101,7 @@ class MPIComm(Communicator):
         same = [r for r in range(self.size) if np.array_equal(everyone[r], mine)]
         self.local_rank, self.local_size = same.index(self.rank), len(same)
         self.hosts = len({bytes(row) for row in everyone})
-        self.library = MPI.Get_library_version().splitlines()[0].strip()
+        self.library = " ".join(MPI.Get_library_version().splitlines()[0].split())
         atexit.register(self._abort_if_broken)
 
     # ------------------------------------------------------------------ progress and deadline

@@ -164,7 +164,8 @@ def test_ddp_of_one_process_trains_like_the_module():
             opt.step()
         finals.append([p.detach().numpy().copy() for p in m.parameters()])
         if wrap:
-            assert len(net.bucket_sizes()) == 4 and net.stats["backward_syncs"] == 3
+            assert len(net.bucket_sizes()) == 4
+            assert net.stats["backward_syncs"] == 0        # one rank: no hooks, no copies
             assert next(iter(net.state_dict())) == "module.0.weight"
             assert net.module is m
     for a, b in zip(*finals):

@@ -31,6 +31,9 @@ raise PyTorch's error at the next forward.
 
 Overlap: ``overlap=False`` (or ``DLCORE_DDP_OVERLAP=0``) reduces every bucket only after the
 whole backward, for measurement; ``python -m benchmarks.distributed`` compares the two.
+``stats``: ``hook_seconds`` (time in the hooks: copies into buckets, starts, progress tests) and
+``sync_seconds`` (the wait for the reductions at the end of backward, and the copies back): the
+communication time that backward could not hide.
 
 Checkpoints: ``ddp.module.state_dict()`` has the plain module's keys; save it on rank 0 only
 (``dlcore_eager.distributed.save_on_rank0``).  ``state_dict()`` of the wrapper itself has the
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import zlib
 
 import numpy as np
@@ -123,9 +127,11 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_ready", set())        # ids of params whose grad is in
         object.__setattr__(self, "_unused", ())          # params this forward did not use
         object.__setattr__(self, "_deferred", [])
-        object.__setattr__(self, "stats", {"allreduce_seconds": 0.0, "allreduce_bytes": 0,
-                                           "backward_syncs": 0})
-        handles = [p.register_post_accumulate_grad_hook(self._on_grad) for p in params]
+        object.__setattr__(self, "stats", {"hook_seconds": 0.0, "sync_seconds": 0.0,
+                                           "allreduce_bytes": 0, "backward_syncs": 0})
+        # a job of one has nothing to average: no hooks, backward is the module's own
+        handles = [] if comm.size == 1 else \
+            [p.register_post_accumulate_grad_hook(self._on_grad) for p in params]
         object.__setattr__(self, "_handles", handles)
 
     # ------------------------------------------------------------------ construction
@@ -228,6 +234,7 @@ class DistributedDataParallel(Module):
     def _on_grad(self, p: Tensor) -> None:
         if not self._armed:
             return
+        t0 = time.perf_counter()
         if id(p) in self._ready:
             raise RuntimeError(
                 "Expected to mark a variable ready only once. This error is caused by one of the "
@@ -239,6 +246,7 @@ class DistributedDataParallel(Module):
             for b in self._buckets[:self._started]:
                 if b.request is not None:
                     b.request.test()
+        self.stats["hook_seconds"] += time.perf_counter() - t0
 
     def _mark_ready(self, p: Tensor, grad) -> None:
         b, i = self._slot[id(p)]
@@ -265,7 +273,7 @@ class DistributedDataParallel(Module):
 
     def _finish(self) -> None:
         comm = self._comm
-        t0 = comm.stats["allreduce_seconds"]
+        t0 = time.perf_counter()
         for b in self._deferred:
             comm.allreduce(b.flat, "average", out=b.flat)
         globally_used = None
@@ -293,7 +301,7 @@ class DistributedDataParallel(Module):
                 write_back(g, values)                 # in place (host or device)
                 p._grad._version[0] += 1
         st = self.stats
-        st["allreduce_seconds"] += comm.stats["allreduce_seconds"] - t0
+        st["sync_seconds"] += time.perf_counter() - t0
         st["allreduce_bytes"] += sum(b.flat.nbytes for b in self._buckets)
         st["backward_syncs"] += 1
         object.__setattr__(self, "_armed", False)
