@@ -29,6 +29,12 @@ threshold to 32 MiB and its trim threshold to 256 MiB, so freed blocks are reuse
 returned, unless the user set glibc's own ``MALLOC_*_`` variables or ``GLIBC_TUNABLES``, or
 ``DLCORE_MALLOC=system``.  It does nothing on other C libraries.
 
+Start-up: Numba's first compilation in a process (or its first load from the disk cache)
+imports ``scipy.linalg`` to probe for BLAS, 0.3-0.45 s measured here, although dlcore's kernels
+call no BLAS inside Numba by default; :func:`defer_numba_blas_check` (run with
+:func:`configure_threads`) answers that probe from the installed files and leaves the import to
+the first kernel that really calls BLAS.
+
 :func:`runtime_info` returns the settings in force; every benchmark prints them.
 """
 
@@ -70,12 +76,57 @@ def configure_allocator() -> dict:
     return _ALLOCATOR
 
 
+def defer_numba_blas_check() -> bool:
+    """Keep Numba's first compilation from importing ``scipy.linalg`` (see the module docstring).
+
+    On its first compilation (or first load from its disk cache) Numba imports
+    ``numba.np.arraymath``, which calls ``numba.np.linalg.ensure_blas()`` once to learn whether
+    ``np.dot`` may call BLAS; that imports ``scipy.linalg`` whole (and through SciPy's array-API
+    layer ``numpy.f2py``): 0.3-0.45 s of every process's first kernel, warm cache or not, though
+    no dlcore kernel calls BLAS inside Numba by default (matmuls run in NumPy).  This answers
+    that one probe from the file system instead, when SciPy's ``cython_blas`` extension is
+    there: the real import and Numba's checks run, unchanged, the first time a kernel does
+    call BLAS (``np.dot`` in Numba, ``DLCORE_NUMBA_MATMUL=1``).  It does nothing once
+    ``numba.np.arraymath`` or ``scipy.linalg`` is loaded, with ``DLCORE_NUMBA_BLAS_CHECK=eager``,
+    or when the extension is not found (Numba then probes as usual).  Returns True if the probe
+    was deferred."""
+    if os.environ.get("DLCORE_NUMBA_BLAS_CHECK", "").lower() == "eager" or \
+            "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return False
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec("scipy")        # locates SciPy without importing it
+        folder = os.path.join(os.path.dirname(spec.origin), "linalg")
+        found = spec is not None and any(
+            f.startswith("cython_blas.") and f.endswith((".so", ".pyd"))
+            for f in os.listdir(folder))
+        from numba.np import linalg as nb_linalg
+    except (ImportError, OSError, AttributeError, TypeError, ValueError):
+        return False
+    real = getattr(nb_linalg, "ensure_blas", None)
+    if not found or real is None:
+        return False
+    state = {"probed": False}
+
+    def ensure_blas() -> None:
+        if not state["probed"]:         # arraymath's import-time probe: answered from the files
+            state["probed"] = True
+            nb_linalg.ensure_blas = real
+            return
+        real()                          # a kernel really calls BLAS: SciPy is imported now
+
+    nb_linalg.ensure_blas = ensure_blas
+    return True
+
+
 def configure_threads() -> None:
-    """Pick Numba's threading layer (once, before any parallel kernel is launched)."""
+    """Pick Numba's threading layer (once, before any parallel kernel is launched), and defer
+    Numba's BLAS probe (:func:`defer_numba_blas_check`)."""
     global _configured
     if _configured:
         return
     _configured = True
+    defer_numba_blas_check()
     if os.environ.get("NUMBA_THREADING_LAYER"):
         return                                  # the user's explicit choice wins
     from numba import config
