@@ -33,6 +33,8 @@ Functions (on the job's communicator, made by ``init``)::
     allreduce_async(buf, op, out)         started now; .wait() returns the result
     broadcast(buf, root=0)                in place;   allgather(buf): concatenated on axis 0
     barrier();  on_root(fn, ...): fn on the root rank only, then a barrier (checkpoints)
+    select_local_gpu()                    one process per GPU: CUDA_VISIBLE_DEVICES = the GPU of
+                                          this rank's local rank (before the first CUDA call)
     finalize()
 
 Every collective fails with ``CollectiveTimeoutError`` (a ``RuntimeError`` and a
@@ -190,6 +192,30 @@ def on_root(fn, *args, root: int = 0, **kwargs):
     return result
 
 
+def select_local_gpu() -> str | None:
+    """One process per GPU: show this rank only the GPU of its local rank (among those in
+    ``CUDA_VISIBLE_DEVICES``, or all), which it then uses as ``cuda:0``.  Call it after ``init``
+    and before the first CUDA operation (CUDA reads the variable when it starts).  Returns the
+    device id chosen, or None when CUDA had already started (then nothing is changed)."""
+    comm = communicator()
+    if "numba.cuda" in sys.modules and os.environ.get("NUMBA_ENABLE_CUDASIM") != "1" and \
+            _cuda_started():
+        return None
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    ids = [s.strip() for s in visible.split(",") if s.strip()]
+    chosen = ids[comm.local_rank % len(ids)] if ids else str(comm.local_rank)
+    os.environ["CUDA_VISIBLE_DEVICES"] = chosen
+    return chosen
+
+
+def _cuda_started() -> bool:
+    try:
+        from numba.cuda.cudadrv.driver import driver
+        return bool(driver.is_initialized)
+    except Exception:                          # noqa: BLE001 - no driver: nothing started
+        return False
+
+
 def find_mpiexec() -> str | None:
     """The ``mpiexec`` to launch with: the one next to this Python (the mpich wheel installs it
     in the environment's bin folder), else the first on PATH, else None."""
@@ -203,4 +229,5 @@ __all__ = ["DEFAULT_TIMEOUT", "OPS", "TIMEOUT_ENV", "CollectiveTimeoutError", "C
            "DistributedError", "Request", "SingleProcess", "allgather", "allreduce",
            "allreduce_async", "barrier", "broadcast", "communicator", "default_timeout",
            "finalize", "find_mpiexec", "init", "is_initialized", "launched_size", "local_rank",
-           "local_size", "mpi_available", "on_root", "op_name", "rank", "size"]
+           "local_size", "mpi_available", "on_root", "op_name", "rank", "select_local_gpu",
+           "size"]

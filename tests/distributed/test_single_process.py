@@ -88,6 +88,17 @@ def test_core_errors(monkeypatch):
     assert core.default_timeout() == 2.5 and comm.timeout == core.DEFAULT_TIMEOUT
 
 
+def test_select_local_gpu(monkeypatch):
+    comm = core.init()
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert core.select_local_gpu() == "0"
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    monkeypatch.setattr(comm, "local_rank", 1)
+    assert core.select_local_gpu() == "5"
+    import os
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "5"
+
+
 def test_launcher_detection(monkeypatch):
     assert core.launched_size() is None
     monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "3")
