@@ -205,8 +205,42 @@ def from_plan(plan, feed_values) -> Program:
             prog.fetches.append(None)
             prog.targets.append(node_of[f])
     infer_shapes(prog)
+    sink_control(prog)
     prog.renumber()
     return prog
+
+
+def sink_control(prog: Program) -> int:
+    """Move the control inputs of primitive nodes to the nodes that consume their values.
+
+    ``with tf.control_dependencies(update_ops): train = opt.minimize(loss)`` (TF1's batch-norm
+    idiom) gives every gradient op control inputs.  A primitive is pure: when it runs cannot
+    change its value, only the ordering of the side effects after it matters.  So its control
+    inputs are handed on to its consumers, through data and control edges (transitively, down
+    to the graph ops that read or write state, which keep them) and the primitive is free to be simplified, merged, folded and
+    fused like any other; every ordering between side effects stays as the user asked.  A
+    primitive that is fetched, or a target, or has no consumer keeps its control inputs.
+    Returns the number of primitives cleared (``Program.nodes`` must be in topological
+    order)."""
+    consumers = prog.consumers()
+    for n in prog.nodes:                          # control consumers inherit the ordering too
+        for c in n.control:
+            consumers.setdefault(c, []).append(n)
+    keep = {f.node for f in prog.fetches if f is not None} | set(prog.targets)
+    cleared = 0
+    for n in prog.nodes:
+        if n.kind != "prim" or not n.control or n in keep:
+            continue
+        users = consumers.get(n)
+        if not users:
+            continue
+        for u in users:
+            for c in n.control:
+                if c not in u.control and c is not u:
+                    u.control.append(c)
+        n.control = []
+        cleared += 1
+    return cleared
 
 
 def infer_shapes(prog: Program) -> None:
