@@ -12,7 +12,8 @@ produces them, and, at 2+ ranks, once more with the overlap off) and in dlcore_s
 passes).  Columns: step time, images per second over all ranks, scaling efficiency (images/s at N
 ranks over N times images/s at 1 rank) and the allreduce time per step shown apart: for DDP the
 time backward could not hide (hooks + the final wait), for the static graph the allreduce op's
-time.  Then an allreduce bandwidth sweep (bus bandwidth ``2 (N-1)/N * bytes / time``, the ring's
+time.  ``c/w``: rank 0's CPU time over wall time (1.0: it had a core to itself; less: it waited
+for a peer or for the machine).  Then an allreduce bandwidth sweep (bus bandwidth ``2 (N-1)/N * bytes / time``, the ring's
 traffic per rank) and, at 1 rank, the small ResNet's step time and parameter bytes, from which
 the README works out 8, 64 and 512 ranks.
 
@@ -99,18 +100,19 @@ def _eager_model(torch, wl):
 
 
 def _time(step, warmup: int, steps: int, repeats: int, barrier, comm_seconds) -> tuple:
-    """(step time, communication time per step) of the median of ``repeats`` timed runs of
-    ``steps`` steps; ``comm_seconds()`` reads a running total of communication time."""
+    """(step time, communication time per step, CPU time per step) of the median of
+    ``repeats`` timed runs of ``steps`` steps; ``comm_seconds()`` reads a running total."""
     for _ in range(warmup):
         step()
     samples = []
     for _ in range(repeats):
         barrier()
-        c0 = comm_seconds()
+        c0, p0 = comm_seconds(), time.process_time()
         t0 = time.perf_counter()
         for _ in range(steps):
             step()
-        samples.append(((time.perf_counter() - t0) / steps, (comm_seconds() - c0) / steps))
+        samples.append(((time.perf_counter() - t0) / steps, (comm_seconds() - c0) / steps,
+                        (time.process_time() - p0) / steps))
     samples.sort()
     return samples[len(samples) // 2]
 
@@ -138,10 +140,11 @@ def _row_eager(torch, dist, wl, mode: str, steps: int, repeats: int,
 
     for _ in range(3):
         step()
-    t, comm = _time(step, 2, steps, repeats, dist.barrier, comm_seconds)
+    t, comm, cpu = _time(step, 2, steps, repeats, dist.barrier, comm_seconds)
     grad_bytes = sum(int(np.prod(p.shape)) * 4 for p in model.parameters())
     buckets = len(net.bucket_sizes()) if hasattr(net, "bucket_sizes") else 0
-    return {"step_s": t, "comm_s": comm, "grad_bytes": grad_bytes, "buckets": buckets}
+    return {"step_s": t, "comm_s": comm, "cpu_s": cpu, "grad_bytes": grad_bytes,
+            "buckets": buckets}
 
 
 def _row_static(tf, hvd, wl, alone: bool, steps: int, repeats: int) -> dict:
@@ -152,18 +155,18 @@ def _row_static(tf, hvd, wl, alone: bool, steps: int, repeats: int) -> dict:
     comm = core.communicator()
     for _ in range(5):                       # the 2nd run optimises the plan (default passes)
         prep.step()
-    t, comm_s = _time(prep.step, 2, steps, repeats, comm.barrier,
-                      lambda: comm.stats["allreduce_seconds"])
+    t, comm_s, cpu = _time(prep.step, 2, steps, repeats, comm.barrier,
+                           lambda: comm.stats["allreduce_seconds"])
     if prep.close:
         prep.close()
-    return {"step_s": t, "comm_s": comm_s}
+    return {"step_s": t, "comm_s": comm_s, "cpu_s": cpu}
 
 
 def _bandwidth(comm, sizes_bytes: list[int]) -> list[dict]:
     out = []
     for nbytes in sizes_bytes:
-        a = np.ones(nbytes // 4, np.float32)
-        reps = max(5, min(200, int(2e8 // max(nbytes, 1))))
+        a = np.ones(max(nbytes // 4, 1), np.float32)
+        reps = max(5, min(500, int(2e8 // max(nbytes, 1))))
         for _ in range(3):
             comm.allreduce(a, "sum", out=a)
         samples = []
@@ -185,12 +188,13 @@ def _resnet(torch) -> dict:
     from .workloads.cnn import ResNetStep
     wl = ResNetStep("resnet_small", "cnn", "small ResNet step")
     prep = wl.torch_program(torch, "cpu")
-    t, _ = _time(prep.step, 2, 3, 3, lambda: None, lambda: 0.0)
+    t, _, cpu = _time(prep.step, 2, 3, 3, lambda: None, lambda: 0.0)
     convs = wl._convs()
     n_params = sum(cout * cin * k * k for _, cin, cout, k in convs)
     n_params += sum(2 * cout for name, _, cout, _ in convs if not name.endswith(".sc"))
     n_params += wl.widths[-1] * 10 + 10
-    return {"step_s": t, "params": n_params, "param_bytes": 4 * n_params, "batch": wl.N}
+    return {"step_s": t, "cpu_s": cpu, "params": n_params, "param_bytes": 4 * n_params,
+            "batch": wl.N}
 
 
 def worker(args) -> int:
@@ -229,7 +233,7 @@ def worker(args) -> int:
     result = {"world": world, "rows": rows, "load_end": os.getloadavg()[0],
               "library": getattr(comm, "library", "none"), "hosts": getattr(comm, "hosts", 1)}
     if world > 1:
-        sizes = [4 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20]
+        sizes = [8, 4 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20]
         result["bandwidth"] = _bandwidth(comm, sizes)
     elif args.resnet:
         result["resnet"] = _resnet(torch)
@@ -269,8 +273,8 @@ def report(runs: dict[int, dict]) -> list[str]:
 
     one = {(r["workload"], family(r["engine"])): r for r in runs.get(1, {}).get("rows", [])}
     lines = [("| workload | engine | ranks | step | images/s | scaling efficiency | "
-              "allreduce per step (share of step) | gradient bytes (buckets) |"),
-             "|---|---|---|---|---|---|---|---|"]
+              "allreduce per step (share of step) | gradient bytes (buckets) | c/w |"),
+             "|---|---|---|---|---|---|---|---|---|"]
     for n in sorted(runs):
         for r in runs[n]["rows"]:
             ips = r["images"] * n / r["step_s"]
@@ -281,7 +285,7 @@ def report(runs: dict[int, dict]) -> list[str]:
             lines.append(f"| {r['title']} | {r['engine']} | {n} | {_fmt_ms(r['step_s'])} | "
                          f"{ips:,.0f} | {'' if eff is None else f'{eff:.0%}'} | "
                          f"{_fmt_ms(r['comm_s'])} ({r['comm_s'] / r['step_s']:.0%}) | "
-                         f"{grad_txt} |")
+                         f"{grad_txt} | {r.get('cpu_s', 0) / r['step_s']:.2f} |")
     for n, res in sorted(runs.items()):
         if "bandwidth" in res:
             lines += ["", (f"allreduce of float32 over {n} ranks ({res['library']}; bus "
@@ -294,7 +298,8 @@ def report(runs: dict[int, dict]) -> list[str]:
         if "resnet" in res:
             rn = res["resnet"]
             lines += ["", (f"small ResNet (batch {rn['batch']}), dlcore_eager, 1 rank: step "
-                           f"{_fmt_ms(rn['step_s'])}, {rn['params']:,} parameters = "
+                           f"{_fmt_ms(rn['step_s'])} (CPU time {_fmt_ms(rn['cpu_s'])}: the "
+                           f"step on a core of its own), {rn['params']:,} parameters = "
                            f"{rn['param_bytes'] / 1e6:.3f} MB of float32 gradients")]
     return lines
 

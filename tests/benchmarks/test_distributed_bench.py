@@ -13,16 +13,17 @@ def test_report_rows_and_efficiency():
                           "comm_s": 0.0, "grad_bytes": 247_000, "buckets": 1}]},
             2: {"rows": [{**row, "engine": "dlcore_eager DDP, 64 kB buckets, overlapped",
                           "step_s": 0.025, "comm_s": 0.005, "grad_bytes": 247_000,
+                          "cpu_s": 0.020,
                           "buckets": 4}],
                 "library": "MPICH Version: 5.0.2",
                 "bandwidth": [{"bytes": 1 << 20, "seconds": 1e-3, "algbw_GBps": 1.048576,
                                "busbw_GBps": 1.048576}]}}
     lines = report(runs)
     assert lines[2] == ("| LeNet-5 | dlcore_eager DDP | 1 | 20.00 ms | 3,200 | 100% | "
-                        "0.00 ms (0%) | 247 kB (1) |")
+                        "0.00 ms (0%) | 247 kB (1) | 0.00 |")
     # 2 ranks: 128 images in 25 ms = 5,120/s against 2 x 3,200: 80 %
     assert lines[3] == ("| LeNet-5 | dlcore_eager DDP, 64 kB buckets, overlapped | 2 | 25.00 ms "
-                        "| 5,120 | 80% | 5.00 ms (20%) | 247 kB (4) |")
+                        "| 5,120 | 80% | 5.00 ms (20%) | 247 kB (4) | 0.80 |")
     assert "| 1,048,576 | 1,000 us | 1.05 GB/s | 1.05 GB/s |" in lines
 
 
