@@ -267,6 +267,30 @@ def _fmt_ms(s: float) -> str:
     return f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
 
 
+def projection(resnet: dict, bandwidth: list[dict], ranks=(8, 64, 512)) -> list[str]:
+    """What a ring allreduce of the ResNet's gradients would cost at scale, from the measured
+    1-rank step (its CPU time: the step on a core of its own), parameter bytes, bus bandwidth
+    (the best of the sweep) and latency (half an 8-byte allreduce between 2 ranks: 2 ring
+    steps): ``t = 2(N-1) alpha + 2(N-1)/N S / B``, efficiency without overlap ``T / (T + t)``."""
+    small = min(bandwidth, key=lambda b: b["bytes"])
+    alpha = small["seconds"] / 2
+    bw = max(b["busbw_GBps"] for b in bandwidth) * 1e9
+    T, S = resnet["cpu_s"], resnet["param_bytes"]
+    lines = [(f"ring allreduce of the small ResNet's {S / 1e3:.1f} kB of gradients, from a "
+              f"1-rank step of T = {T * 1e3:.0f} ms (batch {resnet['batch']} per rank), "
+              f"B = {bw / 1e9:.2f} GB/s and alpha = {alpha * 1e6:.1f} us measured here:"), "",
+             ("| ranks | bytes sent per rank 2(N-1)/N S | bandwidth term | latency term "
+             "2(N-1) alpha | allreduce | efficiency without overlap |"),
+             "|---|---|---|---|---|---|"]
+    for n in ranks:
+        sent = 2 * (n - 1) / n * S
+        t_bw, t_lat = sent / bw, 2 * (n - 1) * alpha
+        t = t_bw + t_lat
+        lines.append(f"| {n} | {sent / 1e3:.1f} kB | {t_bw * 1e3:.2f} ms | {t_lat * 1e3:.2f} ms "
+                     f"| {t * 1e3:.2f} ms | {T / (T + t):.1%} |")
+    return lines
+
+
 def report(runs: dict[int, dict]) -> list[str]:
     def family(engine: str) -> str:
         return engine.split(",")[0].split(" ")[0]
@@ -301,6 +325,10 @@ def report(runs: dict[int, dict]) -> list[str]:
                            f"{_fmt_ms(rn['step_s'])} (CPU time {_fmt_ms(rn['cpu_s'])}: the "
                            f"step on a core of its own), {rn['params']:,} parameters = "
                            f"{rn['param_bytes'] / 1e6:.3f} MB of float32 gradients")]
+    rn = next((r["resnet"] for r in runs.values() if "resnet" in r), None)
+    bw = next((r["bandwidth"] for r in runs.values() if "bandwidth" in r), None)
+    if rn is not None and bw is not None:
+        lines += [""] + projection(rn, bw)
     return lines
 
 

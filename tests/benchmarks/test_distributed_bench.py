@@ -47,3 +47,12 @@ def test_horovod_proxy_wraps_only_the_optimizer():
     tf = _HorovodTF(TF, HVD)
     assert tf.float32 == "f32" and tf.train.Saver == "saver"
     assert tf.train.GradientDescentOptimizer(0.1) == ("hvd", ("gd", 0.1))
+
+
+def test_projection_arithmetic():
+    from benchmarks.distributed import projection
+    bw = [{"bytes": 8, "seconds": 20e-6, "busbw_GBps": 0.0},
+          {"bytes": 1 << 20, "seconds": 1e-3, "busbw_GBps": 1.0}]
+    lines = projection({"cpu_s": 0.1, "param_bytes": 400_000, "batch": 32}, bw, ranks=(8,))
+    # 2*7/8 * 400 kB = 700 kB at 1 GB/s = 0.70 ms; 14 steps x 10 us = 0.14 ms; 100/(100.84)
+    assert lines[-1] == "| 8 | 700.0 kB | 0.70 ms | 0.14 ms | 0.84 ms | 99.2% |"
