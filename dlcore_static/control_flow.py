@@ -36,6 +36,7 @@ from dlcore import ops as _ops
 from dlcore.device import CPU, is_cuda_array, to_device
 from dlcore.registry import AVal
 
+from . import loop_history
 from . import plan as _plan
 from .frontend import to_tensor
 from .gradients import GRAD_RULES, backprop
@@ -46,7 +47,6 @@ from .loop_history import (
     picks_for,
     put,
     register_forward,
-    run_forward,
     run_gradient,
     saved_tensors,
     take,
@@ -383,7 +383,7 @@ def _while_factory(op: Operation, session, device):
         if got is None:
             got = steps[layout] = _body_runner(session, op, layout)
         step, picks = got
-        vals, history = run_forward(cond_, step, list(args[:n]), list(args[n:]), max_iter,
+        vals, history = loop_history.run_forward(cond_, step, list(args[:n]), list(args[n:]), max_iter,
                                     picks if keep else None)
         if keep:
             put(op, args, layout, history, state.consumers)
@@ -462,13 +462,15 @@ def history_for(parts: dict, state, args, forward):
     return history, True
 
 
-def _while_grad_factory(op: Operation, session, device):
+def _while_grad_factory(op: Operation, session, device, state=None):
     """The interpreter's WhileGrad: the body's gradient sub-plan once per iteration, in
-    reverse, on the values the forward loop kept (``loop_history``)."""
+    reverse, on the values the forward loop kept (``loop_history``).  ``state``: the forward
+    loop's state when the caller linked to it already."""
     p = grad_parts(op)
-    fwd, n, ctx, lvars, caps = p["fwd"], p["n"], p["ctx"], p["lvars"], p["caps"]
+    fwd, n, ctx, caps = p["fwd"], p["n"], p["ctx"], p["caps"]
     fv, cap_index, saved = p["fv"], p["cap_index"], p["saved"]
-    state = link_gradient(session, fwd, saved)
+    if state is None:
+        state = link_gradient(session, fwd, saved)
     ncap, nfv = len(caps), len(fv)
     vjp_plan = session.subplan(p["gouts"], saved + p["gys"] + caps + p["extra"], ctx)
     cond_ = _cond_runner(session, fwd)
@@ -479,7 +481,7 @@ def _while_grad_factory(op: Operation, session, device):
     def forward(init, cap_vals, picks, inter):
         if not recompute:
             recompute.append(_body_runner(session, fwd, tuple(saved))[0])
-        return run_forward(cond_, recompute[0], init, cap_vals, p["max_iter"], picks)[1]
+        return loop_history.run_forward(cond_, recompute[0], init, cap_vals, p["max_iter"], picks)[1]
 
     def while_grad(*args):
         cap_vals = list(args[n:n + ncap])

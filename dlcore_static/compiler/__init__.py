@@ -60,6 +60,7 @@ __all__ = [
     "explain",
     "explain_recompiles",
     "optimize",
+    "optimize_program",
     "resolve_passes",
     "session_hook",
 ]
@@ -125,6 +126,15 @@ def optimize(session, plan, feed_values, passes) -> object:
         plan.compiler = report
         return plan
     prog = from_plan(plan, feed_values)
+    return optimize_program(session, prog, plan, passes, report,
+                            discard=session.variables.discard)
+
+
+def optimize_program(session, prog: Program, plan, passes, report: Report | None = None,
+                     discard=None) -> object:
+    """The passes, lowering and the compile pass for a Program (a Session plan's, or a loop
+    body's or cond branch's: ``control.py``); ``plan`` gives the device and the names."""
+    report = report if report is not None else Report()
     report.counts.append(("input", prog.counts()))
     report.programs["input"] = prog.copy()
     for name in PASSES:
@@ -148,7 +158,7 @@ def optimize(session, plan, feed_values, passes) -> object:
         t0 = time.perf_counter()
         from . import codegen
         try:
-            compiled, info = codegen.compile_plan(prog, lowered, session)
+            compiled, info = codegen.compile_plan(prog, lowered, session, passes)
         except Exception as e:                     # noqa: BLE001 - the interpreter still works
             compiled, info = None, f"code generation failed: {type(e).__name__}: {e}"
         report.seconds["compile"] = time.perf_counter() - t0
@@ -161,8 +171,7 @@ def optimize(session, plan, feed_values, passes) -> object:
         else:
             report.log.append(f"compile: fell back to the interpreter: {info}")
             codegen.log_fallback(info, plan)
-    new = single_step_plan(lowered, len(prog.feeds), compiled, report,
-                           discard=session.variables.discard)
+    new = single_step_plan(lowered, len(prog.feeds), compiled, report, discard=discard)
     new.compiler = report
     new.program = prog
     return new

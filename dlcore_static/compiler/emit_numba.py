@@ -15,12 +15,15 @@ What compiles:
 * 2-D ``transpose`` (a view, ``.T``), ``reshape`` and friends, ``broadcast_to``/``_like``,
   ``full_like``;
 * ``sum``/``max``/``min`` over any axes and ``sum_to`` (loops, float64 accumulators);
+* ``take``, ``scatter_add``, ``concatenate``, basic ``getitem`` and ``slice_scatter``
+  (``emit_index.py``: what a recurrent loop body reads, writes and joins);
 * ``Cond``: ``if pred: <true branch> else: <false branch>``; ``While``: a ``while`` loop whose
   condition and body are the loop context's ops.  Both are compiled from their sub-graphs when
   every op in them compiles.
 
-Anything else (variable reads and assigns, random ops, ``WhileGrad``, gathers, N-d transposes,
-integer matmuls) is left to Python by ``codegen.py``.
+Anything else (variable reads and assigns, random ops, ``WhileGrad``, N-d transposes, integer
+matmuls) is left to Python by ``codegen.py``; a cond or while_loop that does not compile whole
+runs with its branches or body as compiled sub-programs (``control.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dlcore.registry import AVal
 from .. import plan as _plan
 from ..graph import Tensor
 from . import loops
+from .emit_index import IndexEmitter
 from .ir import Node, Val, infer_shapes
 
 _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
@@ -44,7 +48,8 @@ _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
 # BLAS library means one BLAS thread pool: a plan mixing the two (a compiled while_loop with
 # np.dot next to the interpreter's WhileGrad) ran 10x slower than the interpreter on a busy
 # 2-core machine, the two pools' spinning threads taking turns on the cores.  The price: a
-# cond or while_loop whose body holds a matmul is not compiled.  DLCORE_NUMBA_MATMUL=1 turns
+# cond or while_loop whose body holds a matmul is not compiled whole: its body runs as a
+# compiled sub-program with the matmul in its glue (control.py).  DLCORE_NUMBA_MATMUL=1 turns
 # np.dot in Numba back on.
 MATMUL_IN_NUMBA = os.environ.get("DLCORE_NUMBA_MATMUL", "0") == "1"
 
@@ -65,7 +70,7 @@ def _shape_text(shape) -> str:
     return "(" + "".join(f"{d}, " for d in shape) + ")"
 
 
-class Emitter:
+class Emitter(IndexEmitter):
     """Writes statements; ``names`` maps a Val to its local name (or a literal's text)."""
 
     def __init__(self, names: dict, fresh):
@@ -78,6 +83,10 @@ class Emitter:
 
     def name(self, v: Val) -> str:
         return self.names[v]
+
+    @staticmethod
+    def _unsupported(why: str) -> Unsupported:
+        return Unsupported(why)
 
     def node(self, n: Node) -> list[str]:
         for a in n.avals:
@@ -170,7 +179,7 @@ class Emitter:
             raise Unsupported("matmul other than 2-D float @ 2-D float")
         if not MATMUL_IN_NUMBA:
             raise Unsupported("a matmul runs as NumPy's BLAS call between segments (a cond or "
-                              "while_loop holding one runs through the interpreter)")
+                              "while_loop holding one runs its body as a compiled sub-program)")
         out = self.fresh("m")
         self.names[n.out()] = out
         return [f"{out} = np.dot({self.name(a)}, {self.name(b)})"]

@@ -243,7 +243,7 @@ def test_errors_name_what_was_wrong():
 def test_while_grad_reuses_the_forward_loop_of_the_same_run_only():
     """WhileGrad takes the iterations' values from the forward While of the same run (no
     second forward loop), and never from an earlier run whose inputs changed in place."""
-    from dlcore_static import control_flow as cf
+    from dlcore_static import loop_history as cf
     w = tf.Variable(np.array([0.5, -0.3]))
     x = tf.placeholder(tf.float64, (3, 2))
     ys = tf.scan(lambda a, e: tf.tanh(a * w + e), x)

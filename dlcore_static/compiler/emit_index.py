@@ -1,0 +1,145 @@
+"""Numba source for the indexing and joining primitives (a mixin of ``emit_numba.Emitter``).
+
+These are what a recurrent loop body is made of besides matmuls and elementwise maths:
+``take`` (reading step ``t`` of the inputs), ``scatter_add`` (writing step ``t`` of the
+outputs, and the gradient of ``take``), ``concatenate`` (``[x, h]`` of a cell),
+``getitem`` (the gates' slices) and ``slice_scatter`` (their gradient).  With them a loop body
+compiles into a few segments around its matmuls instead of one Python call per op.
+
+Shapes are literals (the plan's key fixes them).  An index out of range raises
+``IndexError`` inside the compiled code; the runner then re-runs the plan step by step, and the
+interpreter's kernel raises the error that names the node (``runner.py``): compiled code never
+reads or writes outside a buffer.
+"""
+
+from __future__ import annotations
+
+from . import loops
+from .ir import Node
+
+
+def _shape_text(shape) -> str:
+    return "(" + "".join(f"{int(d)}, " for d in shape) + ")"
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+class IndexEmitter:
+    """``prim_take``, ``prim_scatter_add``, ``prim_concatenate``, ``prim_getitem``,
+    ``prim_slice_scatter`` (see the module docstring)."""
+
+    def _index_lines(self, i_name: str, n: int, k: str) -> list[str]:
+        """``k``: index ``i_name`` checked against a dimension of ``n``, made non-negative."""
+        return [f"{k} = {i_name}",
+                f"if {k} < 0:",
+                f"    {k} += {n}",
+                f"if {k} < 0 or {k} >= {n}:",
+                "    raise IndexError('index out of bounds for axis 0')"]
+
+    def prim_take(self, n: Node) -> list[str]:
+        x, i = n.inputs
+        xs, ish = tuple(x.aval.shape), tuple(i.aval.shape)
+        if not xs or len(ish) > 1:
+            raise self._unsupported("take of a scalar or with an index of rank above 1")
+        out = self.fresh("g")
+        self.names[n.out()] = out
+        X, I = self.name(x), self.name(i)
+        if not ish:                       # one row: a view (one element: a scalar)
+            k = self.fresh("k")
+            return self._index_lines(I, xs[0], k) + [f"{out} = {X}[{k}]"]
+        m = ish[0]
+        rows = _size(xs[1:])
+        k, j, c = self.fresh("k"), self.fresh("j"), self.fresh("c")
+        src, dst = self.fresh("s"), self.fresh("d")
+        dt = loops.np_type(n.avals[0].dtype)
+        return [f"{out} = np.empty({_shape_text((m,) + xs[1:])}, {dt})",
+                f"{src} = np.ascontiguousarray({X}).reshape(({xs[0]}, {rows}))",
+                f"{dst} = {out}.reshape(({m}, {rows}))",
+                f"for {j} in range({m}):",
+                *["    " + s for s in self._index_lines(f"{I}[{j}]", xs[0], k)],
+                f"    for {c} in range({rows}):",
+                f"        {dst}[{j}, {c}] = {src}[{k}, {c}]"]
+
+    def prim_scatter_add(self, n: Node) -> list[str]:
+        v, i, ref = n.inputs
+        rs, ish = tuple(ref.aval.shape), tuple(i.aval.shape)
+        if not rs or len(ish) > 1:
+            raise self._unsupported("scatter_add into a scalar or with an index of rank "
+                                    "above 1")
+        out = self.fresh("sc")
+        self.names[n.out()] = out
+        dt = loops.np_type(n.avals[0].dtype)
+        head = [f"{out} = np.zeros({_shape_text(rs)}, {dt})"]
+        return head + self._scatter_rows(out, rs, self.name(v), self.name(i), ish)
+
+    def _scatter_rows(self, out: str, rs: tuple, V: str, I: str, ish: tuple) -> list[str]:
+        """``out[i[j]] += v[j]`` for each j (``out`` of shape ``rs``)."""
+        m = ish[0] if ish else 1
+        rows = _size(rs[1:])
+        k, j, c = self.fresh("k"), self.fresh("j"), self.fresh("c")
+        src, dst = self.fresh("s"), self.fresh("d")
+        idx = f"{I}[{j}]" if ish else I
+        return [f"{src} = np.ascontiguousarray({V}).reshape(({m}, {rows}))",
+                f"{dst} = {out}.reshape(({rs[0]}, {rows}))",
+                f"for {j} in range({m}):",
+                *["    " + s for s in self._index_lines(idx, rs[0], k)],
+                f"    for {c} in range({rows}):",
+                f"        {dst}[{k}, {c}] += {src}[{j}, {c}]"]
+
+    def prim_concatenate(self, n: Node) -> list[str]:
+        axis = int(n.params["axis"])
+        shape = tuple(n.avals[0].shape)
+        out = self.fresh("cc")
+        self.names[n.out()] = out
+        dt = loops.np_type(n.avals[0].dtype)
+        lines = [f"{out} = np.empty({_shape_text(shape)}, {dt})"]
+        start = 0
+        for x in n.inputs:
+            d = int(x.aval.shape[axis])
+            idx = ", ".join(":" if k != axis else f"{start}:{start + d}"
+                            for k in range(len(shape)))
+            lines.append(f"{out}[{idx}] = {self.name(x)}")
+            start += d
+        return lines
+
+    def _numpy_index(self, idx: tuple, shape: tuple) -> str:
+        parts = []
+        if any(i is None for i in idx):
+            raise self._unsupported("a new axis in an index")
+        for dim, i in enumerate(idx):
+            if isinstance(i, tuple):
+                start, stop, step = slice(*i[1:]).indices(int(shape[dim]))
+                if step != 1:
+                    raise self._unsupported("a slice with a step other than 1")
+                parts.append(f"{start}:{max(stop, start)}")
+            else:
+                parts.append(str(i % int(shape[dim])))
+        if not parts:
+            raise self._unsupported("an empty index")
+        return ", ".join(parts)
+
+    def prim_getitem(self, n: Node) -> list[str]:
+        x = n.inputs[0]
+        xs = tuple(x.aval.shape)
+        idx = self._numpy_index(n.params["idx"], xs)
+        out = self.fresh("v")
+        self.names[n.out()] = out
+        if not n.avals[0].shape:
+            raise self._unsupported("getitem of one element")
+        return [f"{out} = {self.name(x)}[{idx}]"]
+
+    def prim_slice_scatter(self, n: Node) -> list[str]:
+        g, ref = n.inputs
+        rs = tuple(ref.aval.shape)
+        idx = self._numpy_index(n.params["idx"], rs)
+        if not g.aval.shape:
+            raise self._unsupported("slice_scatter of one element")
+        out = self.fresh("ss")
+        self.names[n.out()] = out
+        return [f"{out} = np.zeros({_shape_text(rs)}, {loops.np_type(n.avals[0].dtype)})",
+                f"{out}[{idx}] = {self.name(g)}"]
