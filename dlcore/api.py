@@ -21,7 +21,9 @@ with :func:`exports`) is the one place that says what users call it::
   ``axis``/``keepdims``/``name=``).  Where one op's semantics differ from its convention, the
   convention is a short *named* adapter of its own in the front end, never a second list of names.
 * ``options`` are extra facts the adapters read (``float_only=True``: PyTorch computes in the
-  default float dtype for integer input; ``tf_type="Add"``: TensorFlow's op type for messages).
+  default float dtype for integer input; ``tf_type="Add"``: TensorFlow's op type for messages;
+  ``torch_params``/``tf_params``: the ``activation`` convention's parameters, as ``(name,
+  default)`` pairs in each library's spelling, :data:`REQUIRED` for one without a default).
 
 Each front end calls :func:`subscribe` once at import with its installer: the installer is
 called for every op defined so far and for every op defined later (a primitive registered in a
@@ -32,6 +34,7 @@ promotion and wrapping.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +67,40 @@ class Export:
 
     def option(self, key: str, default=None):
         return self.options.get(key, default)
+
+
+#: The default of a convention parameter that the caller must give (``threshold(x, threshold,
+#: value)``).
+REQUIRED = object()
+
+
+def bind_params(op: str, params, args: tuple, kwargs: dict, extra: str) -> tuple[list, object]:
+    """Bind a call's arguments after ``x`` to ``params`` (``(name, default)`` pairs) and one
+    trailing argument named ``extra`` (PyTorch's ``inplace``, TensorFlow's ``name``): returns
+    the parameter values in order and ``extra``'s value (None when not given).  Errors read as
+    Python's own for a function with that signature."""
+    names = [p for p, _ in params]
+    if len(args) > len(names) + 1:
+        raise TypeError(f"{op}() takes {len(names) + 2} positional arguments but "
+                        f"{len(args) + 1} were given")
+    values = dict(params)
+    values.update(zip(names, args))
+    extra_value = args[len(names)] if len(args) > len(names) else None
+    for k, v in kwargs.items():
+        if k == extra and extra_value is None:
+            extra_value = v
+        elif k in values and names.index(k) >= len(args):
+            values[k] = v
+        else:
+            why = "multiple values for argument" if k in values or k == extra else \
+                "an unexpected keyword argument"
+            raise TypeError(f"{op}() got {why} '{k}'")
+    missing = [k for k in names if values[k] is REQUIRED]
+    if missing:
+        raise TypeError(f"{op}() missing {len(missing)} required positional argument"
+                        f"{'s' if len(missing) > 1 else ''}: "
+                        + " and ".join(f"'{k}'" for k in missing))
+    return [values[k] for k in names], extra_value
 
 
 EXPORTS: dict[str, Export] = {}
@@ -127,6 +164,22 @@ def forget(name: str) -> None:
         for _, uninstall in _INSTALLERS:
             if uninstall is not None:
                 uninstall(e)
+
+
+def library(module: str):
+    """A convention whose adapters a front end writes out one per public name, as functions
+    of its library in ``module`` (``torch.nn.functional.conv2d``, ``tf.nn.conv1d``: their
+    arguments differ in more than a parameter's name or default): the adapter of a name is the
+    module's function of that name, which calls the op.  Each front end's ``CONVENTIONS``
+    names its module."""
+    def factory(export, ns, name):
+        fn = getattr(importlib.import_module(module), name)
+
+        def f(*args, **kwargs):
+            return fn(*args, **kwargs)
+        f.__wrapped__ = fn                      # inspect.signature shows the library's arguments
+        return f
+    return factory
 
 
 class Installation:

@@ -356,6 +356,24 @@ def values_indices(export, ns, name):
     return fn_
 
 
+def activation(export, ns, name):
+    """An activation with parameters after ``input`` in PyTorch's spelling and defaults (the
+    definition block's ``torch_params``: ``F.leaky_relu(input, negative_slope=0.01)``) and
+    ``inplace=False`` (True: the result is written into ``input``, as PyTorch does)."""
+    fn = export.fn
+    params = export.option("torch_params", ())
+
+    def f(input, *a, **kw):
+        x = _tensor_arg(input, name)
+        values, inplace = _api.bind_params(name, params, a, kw, "inplace")
+        y = fn(_maybe_float(x, export), *values)
+        if inplace:
+            x._check_inplace()
+            return x._commit(y)
+        return y
+    return f
+
+
 #: The adapter factory of each calling convention (see dlcore.api).  A convention that only
 #: the static front end uses (``cast``) has no entry: such ops have no PyTorch names.
 CONVENTIONS = {
@@ -370,6 +388,9 @@ CONVENTIONS = {
     "scan": scan,
     "values_indices": values_indices,
     "plain": plain,
+    "activation": activation,
+    "conv": _api.library("dlcore_eager.nn.functional_conv"),
+    "sequence": _api.library("dlcore_eager.nn.sparse"),
 }
 
 _INPLACE_CONVENTIONS = ("unary", "binary", "div", "compare", "args", "scan")

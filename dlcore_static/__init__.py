@@ -35,7 +35,7 @@ import dlcore as _dlcore  # noqa: F401 - registers the core's primitives
 
 # ruff: noqa: F401, A004 - this module re-exports TensorFlow's names (tuple, bool, abs, pow)
 from . import errors
-from .array_ops import (concat, expand_dims, fill, getitem, identity, one_hot, ones, ones_like,
+from .array_ops import (concat, expand_dims, fill, getitem, identity, ones, ones_like,
                         placeholder, placeholder_with_default, rank, reshape, shape, size,
                         squeeze, stack, transpose, zeros, zeros_like)
 from .control_flow import cond, group, no_op, while_loop

@@ -117,6 +117,20 @@ def softmax(export, ns, name):
     return f
 
 
+def activation(export, ns, name):
+    """``tf.nn.leaky_relu(features, alpha=0.2, name=None)``: the parameters after ``features``
+    in TensorFlow's spelling and defaults (the definition block's ``tf_params``; none for
+    ``tf.nn.elu``), then ``name``."""
+    fn = export.fn
+    params = export.option("tf_params", ())
+    tf_type = _tf_type(export)
+
+    def f(features, *a, **kw):
+        values, node_name = _api.bind_params(name, params, a, kw, "name")
+        return _named(lambda x: fn(x, *values), node_name, features, op_type=tf_type)
+    return f
+
+
 #: The adapter factory of each calling convention (see dlcore.api).
 CONVENTIONS = {
     "unary": unary,
@@ -128,6 +142,9 @@ CONVENTIONS = {
     "reduce": reduce,
     "softmax": softmax,
     "scan": scan,
+    "activation": activation,
+    "conv": _api.library("dlcore_static.nn_conv"),
+    "sequence": _api.library("dlcore_static.sequence_ops"),
 }
 
 

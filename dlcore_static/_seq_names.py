@@ -1,10 +1,12 @@
-"""Where TensorFlow 1 programs find the sequence functions (issue 12): ``tf.gather``,
-``tf.unstack``, ``tf.range``, ``tf.sequence_mask``, ``tf.reverse_sequence``, ``tf.scan``,
-``tf.map_fn``, ``tf.foldl``, ``tf.foldr``; ``tf.nn.embedding_lookup``, ``tf.nn.rnn_cell``,
-``tf.nn.static_rnn``, ``tf.nn.dynamic_rnn``, ``tf.nn.bidirectional_dynamic_rnn``; and
-``tf.contrib.rnn``.  These are front-end functions (TensorFlow's arguments turned into dlcore
-composites and while_loops), not single ops with a calling convention, so they are placed here
-rather than through ``dlcore.api``.  A name another module already defines is left alone."""
+"""Where TensorFlow 1 programs find the sequence functions that are not ops (issue 12):
+``tf.unstack``, ``tf.range``, ``tf.reverse_sequence``, ``tf.scan``, ``tf.map_fn``, ``tf.foldl``,
+``tf.foldr``; ``tf.nn.rnn_cell``, ``tf.nn.static_rnn``, ``tf.nn.dynamic_rnn``,
+``tf.nn.bidirectional_dynamic_rnn``; and ``tf.contrib.rnn``.  They are front-end functions
+(constants, lists of slices, while_loops, RNN drivers), not ops with a calling convention; the
+ops among the sequence functions (``tf.gather``, ``tf.sequence_mask``, ``tf.one_hot``,
+``tf.nn.embedding_lookup``) take their names from their definition blocks in dlcore
+(``dlcore.api``).  Placed here, after ``nn`` exists, because the RNN modules import ``nn``.  A
+name another module already defines is left alone."""
 
 from __future__ import annotations
 
@@ -19,10 +21,9 @@ from . import sequence_ops as _s
 _tf = sys.modules[__package__]
 
 _PLACES = {
-    _tf: {"gather": _s.gather, "unstack": _s.unstack, "range": _s.range,
-          "sequence_mask": _s.sequence_mask, "reverse_sequence": _s.reverse_sequence,
+    _tf: {"unstack": _s.unstack, "range": _s.range, "reverse_sequence": _s.reverse_sequence,
           "scan": _f.scan, "map_fn": _f.map_fn, "foldl": _f.foldl, "foldr": _f.foldr},
-    nn: {"embedding_lookup": _s.embedding_lookup, "rnn_cell": rnn_cell,
+    nn: {"rnn_cell": rnn_cell,
          "static_rnn": _rnn.static_rnn, "dynamic_rnn": _rnn.dynamic_rnn,
          "bidirectional_dynamic_rnn": _rnn.bidirectional_dynamic_rnn},
     contrib: {"rnn": rnn_cell},

@@ -135,13 +135,6 @@ def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Ten
     return rename(out, name, first)
 
 
-def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
-            dtype=_dtypes.float32, name: str | None = None) -> Tensor:
-    if on_value is not None or off_value is not None or axis not in (None, -1):
-        raise NotImplementedError("one_hot: on_value, off_value and axis are not supported")
-    return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dtype)), name, indices)
-
-
 def getitem(x, idx) -> Tensor:
     """``x[idx]`` with ints, slices, None and Ellipsis."""
     return _ops.getitem(_args(x)[0], idx)

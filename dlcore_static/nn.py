@@ -43,12 +43,6 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                    lambda lg, lb: _ops.sparse_softmax_cross_entropy(lg, lb), logits, labels)
 
 
-def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    return _scoped("logistic_loss", name,
-                   lambda lg, lb: _ops.sigmoid_cross_entropy_with_logits(lg, lb),
-                   *_args(logits, labels, cast_data=True))
-
-
 def bias_add(value, bias, data_format=None, name=None):
     """value + bias along the channel axis: the last one, or axis 1 for NC* data formats."""
     if data_format is not None and data_format.startswith("NC"):
@@ -87,9 +81,3 @@ def moments(x, axes, keepdims=False, name=None):
         if not keepdims:
             m = _ops.squeeze(m, tuple(axes))
         return m, v
-
-
-# convolution, pooling and batch normalisation for images (NHWC/NCHW at this boundary)
-from .nn_conv import (avg_pool, avg_pool1d, avg_pool2d, batch_normalization,  # noqa: E402
-                      conv1d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool, max_pool1d,
-                      max_pool2d)

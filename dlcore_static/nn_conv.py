@@ -1,6 +1,7 @@
 """``tf.nn`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``depthwise_conv2d``,
 ``max_pool``/``max_pool2d``/``max_pool1d``, ``avg_pool``/``avg_pool2d``/``avg_pool1d``,
-``batch_normalization``.
+``batch_normalization``: the ``conv`` convention's adapters (``dlcore_static._api``), put under
+their ``tf.nn`` names from the ops' definition blocks.
 
 TensorFlow's arguments (4-element ``strides``/``ksize`` lists, 'SAME'/'VALID', ``data_format``
 'NHWC' or 'NCHW', filters laid out HWIO) turned into the parameters of dlcore's channels-first
@@ -184,11 +185,9 @@ def avg_pool1d(value, ksize, strides, padding, data_format="NWC", name=None):
 
 
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
-    """(x - mean) / sqrt(variance + variance_epsilon) * scale + offset, broadcast as given."""
+    """(x - mean) / sqrt(variance + variance_epsilon) * scale + offset, broadcast as given
+    (1-D statistics on the last axis, or statistics of x's rank)."""
     g = get_default_graph()
     with g.name_scope(name or "batchnorm"):
-        inv = _ops.div(1.0, _ops.sqrt(_ops.add(to_tensor(variance), float(variance_epsilon))))
-        if scale is not None:
-            inv = _ops.mul(inv, scale)
-        y = _ops.mul(_ops.sub(to_tensor(x), mean), inv)
-        return y if offset is None else _ops.add(y, offset)
+        return _ops.batch_norm(to_tensor(x), mean, variance, scale, offset,
+                               float(variance_epsilon), axis=-1)

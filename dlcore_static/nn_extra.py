@@ -1,5 +1,6 @@
-"""``tf.nn`` functions made of several core ops: ``elu``/``leaky_relu`` with their TensorFlow
-arguments, ``l2_normalize``, ``weighted_cross_entropy_with_logits``, ``xw_plus_b``.
+"""``tf.nn`` functions made of several core ops: ``l2_normalize``,
+``weighted_cross_entropy_with_logits``, ``sigmoid_cross_entropy_with_logits``, ``xw_plus_b``,
+``relu_layer``, ``crelu`` (``tf.nn.elu``/``leaky_relu`` come from their definition blocks).
 
     l2_normalize(x, axis)  = x / sqrt(max(sum(x^2, axis), epsilon))
     weighted_ce(z, x, q)   = (1 - z) x + (1 + (q - 1) z) (log(1 + exp(-|x|)) + max(-x, 0))
@@ -7,24 +8,12 @@ arguments, ``l2_normalize``, ``weighted_cross_entropy_with_logits``, ``xw_plus_b
 
 from __future__ import annotations
 
-
-
 from dlcore import ops as _ops
 
 from ._convert import _args, _scoped
 
-__all__ = ["elu", "leaky_relu", "l2_normalize", "weighted_cross_entropy_with_logits",
+__all__ = ["l2_normalize", "weighted_cross_entropy_with_logits",
            "sigmoid_cross_entropy_with_logits", "xw_plus_b", "relu_layer", "crelu"]
-
-
-def elu(features, name=None):
-    """``features`` where positive, ``exp(features) - 1`` elsewhere."""
-    return _scoped("Elu", name, lambda x: _ops.elu(x, 1.0), features)
-
-
-def leaky_relu(features, alpha=0.2, name=None):
-    """``features`` where positive, ``alpha * features`` elsewhere (TensorFlow's default 0.2)."""
-    return _scoped("LeakyRelu", name, lambda x: _ops.leaky_relu(x, float(alpha)), features)
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):

@@ -15,9 +15,17 @@ from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
 from . import dtypes as _dtypes
-from ._convert import _args, _scoped
+from ._convert import _args, _named, _scoped
 from .frontend import constant
 from .graph import Tensor
+
+
+def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
+            dtype=_dtypes.float32, name: str | None = None) -> Tensor:
+    if on_value is not None or off_value is not None or axis not in (None, -1):
+        raise NotImplementedError("one_hot: on_value, off_value and axis are not supported")
+    return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dtype)), name, indices,
+                  op_type="OneHot")
 
 
 def gather(params, indices, validate_indices=None, name: str | None = None, axis=None,

@@ -35,8 +35,7 @@ ALIASES = {
         "Print": "debug_ops:Print", "print": "debug_ops:print",
     },
     "dlcore_static.nn": {
-        "in_top_k": "math_api:in_top_k", "elu": "nn_extra:elu",
-        "leaky_relu": "nn_extra:leaky_relu", "l2_normalize": "nn_extra:l2_normalize",
+        "in_top_k": "math_api:in_top_k", "l2_normalize": "nn_extra:l2_normalize",
         "weighted_cross_entropy_with_logits": "nn_extra:weighted_cross_entropy_with_logits",
         "log_softmax": "dlcore_static.nn:log_softmax", "relu_layer": "nn_extra:relu_layer",
         "xw_plus_b": "nn_extra:xw_plus_b", "crelu": "nn_extra:crelu",

@@ -10,6 +10,12 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
 
 The gradients come from the primitives (``where`` routes ``g`` to the branch taken), so the
 derivative at a kink is the one of the branch ``where`` selects there: 0 below, as TensorFlow.
+
+The activations with parameters or PyTorch's ``inplace=`` use the ``activation`` convention:
+``torch_params``/``tf_params`` give each library's names and defaults for the parameters after
+``x`` (``F.leaky_relu(input, negative_slope=0.01, inplace=False)``,
+``tf.nn.leaky_relu(features, alpha=0.2, name=None)``), and the front ends' ``activation``
+adapters bind them.
 """
 
 from __future__ import annotations
@@ -36,26 +42,31 @@ def softsign(x):
     return div(x, add(abs(x), 1.0))
 
 
-@exports({"torch.nn.functional": "relu6", "tf.nn": "relu6"}, "unary", float_only=False,
+@exports({"torch.nn.functional": "relu6", "tf.nn": "relu6"}, "activation", float_only=False,
          tf_type="Relu6")
 def relu6(x):
     """``min(max(x, 0), 6)``."""
     return minimum(maximum(x, 0), 6)
 
 
-@exports({"torch.nn.functional": "selu", "tf.nn": "selu"}, "unary", float_only=True,
-         tf_type="Selu")
+@exports({"torch": "selu", "torch.nn.functional": "selu", "tf.nn": "selu"}, "activation",
+         float_only=True, tf_type="Selu")
 def selu(x):
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
     return mul(elu(x, SELU_ALPHA), SELU_SCALE)
 
 
+@exports({"torch.nn.functional": "elu", "tf.nn": "elu"}, "activation", float_only=True,
+         tf_type="Elu", torch_params=(("alpha", 1.0),))
 def elu(x, alpha: float = 1.0):
     """``x`` where positive, ``alpha (exp(x) - 1)`` elsewhere."""
     neg = mul(expm1(minimum(x, 0.0)), float(alpha))
     return where(greater(x, 0.0), x, neg)
 
 
+@exports({"torch.nn.functional": "leaky_relu", "tf.nn": "leaky_relu"}, "activation",
+         float_only=False, tf_type="LeakyRelu", torch_params=(("negative_slope", 0.01),),
+         tf_params=(("alpha", 0.2),))
 def leaky_relu(x, alpha: float = 0.2):
     """``x`` where positive, ``alpha x`` elsewhere."""
     return where(greater(x, 0.0), x, mul(x, float(alpha)))

@@ -23,13 +23,26 @@ from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 
 
+def bind_like(prim: Primitive, x, ref):
+    """``prim`` applied to ``x`` and the reference ``ref`` whose shape it takes, or ``x`` itself
+    when the static shapes already agree (the ``*_like`` ops and ``sum_to``)."""
+    xa, ra = aval_of(x), aval_of(ref)
+    if xa.shape == ra.shape and xa.fully_defined:
+        return x
+    return bind(prim, x, ref)
+
+
 # ----------------------------------------------------------------------------- broadcasting
+def _check_broadcast(op: str, shape: tuple, target: tuple, message: str) -> None:
+    """``shape`` must broadcast to ``target`` itself (not to a larger common shape)."""
+    out = _rules.broadcast_shapes(op, shape, target)
+    if len(shape) > len(target) or any(
+            a is not None and b is not None and a != b for a, b in zip(out, target)):
+        raise ShapeError(op, message, [shape, target])
+
+
 def _broadcast_to_rule(x: AVal, *, shape) -> AVal:
-    out = _rules.broadcast_shapes("broadcast_to", x.shape, shape)
-    if len(x.shape) > len(shape) or any(
-            a is not None and b is not None and a != b for a, b in zip(out, shape)):
-        raise ShapeError("broadcast_to", f"cannot broadcast to shape {list(shape)}",
-                         [x.shape, shape])
+    _check_broadcast("broadcast_to", x.shape, shape, f"cannot broadcast to shape {list(shape)}")
     return AVal(tuple(shape), x.dtype)
 
 
@@ -48,11 +61,8 @@ def broadcast_to(x, shape):
 
 
 def _broadcast_like_rule(x: AVal, ref: AVal) -> AVal:
-    out = _rules.broadcast_shapes("broadcast_like", x.shape, ref.shape)
-    if len(x.shape) > len(ref.shape) or any(
-            a is not None and b is not None and a != b for a, b in zip(out, ref.shape)):
-        raise ShapeError("broadcast_like", "cannot broadcast the first shape to the second",
-                         [x.shape, ref.shape])
+    _check_broadcast("broadcast_like", x.shape, ref.shape,
+                     "cannot broadcast the first shape to the second")
     return AVal(ref.shape, x.dtype)
 
 
@@ -64,10 +74,7 @@ broadcast_like_p = Primitive(
 
 
 def broadcast_like(x, ref):
-    xa, ra = aval_of(x), aval_of(ref)
-    if xa.shape == ra.shape and xa.fully_defined:
-        return x
-    return bind(broadcast_like_p, x, ref)
+    return bind_like(broadcast_like_p, x, ref)
 
 
 # ----------------------------------------------------------------------------- sum_to
@@ -88,7 +95,4 @@ sum_to_p = Primitive(
 
 def sum_to(x, ref):
     """Sum ``x`` down to the shape of ``ref`` (a no-op when the static shapes already agree)."""
-    xa, ra = aval_of(x), aval_of(ref)
-    if xa.shape == ra.shape and xa.fully_defined:
-        return x
-    return bind(sum_to_p, x, ref)
+    return bind_like(sum_to_p, x, ref)

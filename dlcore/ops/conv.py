@@ -33,6 +33,7 @@ per output element (:mod:`dlcore.kernels.cuda.conv`).
 
 from __future__ import annotations
 
+from ..api import exports
 from ..errors import ShapeError
 from ..kernels.cpu import conv as _cpu
 from ..kernels.cuda import conv as _cuda
@@ -226,6 +227,10 @@ conv_filter_grad_p = Primitive(
 
 
 # ----------------------------------------------------------------------------- functional ops
+# The public names: each front end's ``conv`` convention writes its library's function of that
+# name (PyTorch: dlcore_eager/nn/functional_conv.py; TensorFlow: dlcore_static/nn_conv.py).
+@exports({"torch": ("conv1d", "conv2d"), "torch.nn.functional": ("conv1d", "conv2d"),
+          "tf.nn": ("conv1d", "conv2d", "depthwise_conv2d")}, "conv")
 def conv(x, w, strides=1, padding=0, dilation=1, groups: int = 1):
     """Channels-first convolution (cross-correlation, as every DL library): ``x (N, C, *sp)``,
     ``w (O, C/groups, *k)``; padding an int, per-axis ints, (lo, hi) pairs, 'SAME' or 'VALID'."""
@@ -234,6 +239,9 @@ def conv(x, w, strides=1, padding=0, dilation=1, groups: int = 1):
     return bind(conv_p, x, w, **conv_params(x, w, strides, padding, dilation, groups))
 
 
+@exports({"torch": ("conv_transpose1d", "conv_transpose2d"),
+          "torch.nn.functional": ("conv_transpose1d", "conv_transpose2d"),
+          "tf.nn": "conv2d_transpose"}, "conv")
 def conv_transpose(x, w, strides=1, padding=0, output_padding=0, dilation=1, groups: int = 1,
                    output_size=None):
     """The transposed convolution (PyTorch ``conv_transpose*d``): ``x (N, O, *sp)``,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..api import exports
 from ..errors import AxisError, DTypeError, ShapeError
 from ..kernels.cpu import indexing as _cpu
 from ..kernels.cuda import indexing as _cuda
@@ -136,5 +137,6 @@ one_hot_p = Primitive("one_hot", _one_hot_rule, None, kind="index", differentiab
                       kernels={"cpu": _cpu.one_hot, "cuda": _cuda.one_hot})
 
 
+@exports({"torch.nn.functional": "one_hot", "tf": "one_hot"}, "sequence")
 def one_hot(indices, depth, dtype=_dt.float32):
     return bind(one_hot_p, indices, depth=int(depth), dtype=_dt.as_dtype(dtype))

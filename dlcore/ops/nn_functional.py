@@ -13,7 +13,7 @@ Activations::
     softmin(x, d)       softmax(-x, d)         glu(x, d)     a sigmoid(b), (a, b) = halves of x
     threshold(x, t, v)  x where x > t, else v  tanhshrink    x - tanh(x)
     prelu(x, w)         x where x > 0, else w x   (w per channel, axis 1)
-    elu(x, a)           x where x > 0, else a (exp(x) - 1)
+    (elu, selu, relu6, leaky_relu are in activations.py)
 
 Losses (``reduction`` = 'mean' | 'sum' | 'none')::
 
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 
-from ..api import exports
+from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
 from .composites import _reduce, mean, softmax
@@ -55,14 +55,9 @@ def _f(name, **more):
 
 
 # ----------------------------------------------------------------------------- activations
-@exports(_f("elu"), "args", float_only=True, name="elu_torch")
-def elu(x, alpha: float = 1.0, inplace: bool = False):
-    """``x`` where positive, ``alpha (exp(x) - 1)`` elsewhere."""
-    return where(greater(x, 0.0), x, mul(expm1(minimum(x, 0.0)), float(alpha)))
-
-
-@exports(_f("celu", **{"torch": "celu"}), "args", float_only=True)
-def celu(x, alpha: float = 1.0, inplace: bool = False):
+@exports(_f("celu", **{"torch": "celu"}), "activation", float_only=True,
+         torch_params=(("alpha", 1.0),))
+def celu(x, alpha: float = 1.0):
     return where(greater(x, 0.0), x, mul(expm1(div(minimum(x, 0.0), float(alpha))),
                                          float(alpha)))
 
@@ -89,18 +84,19 @@ def mish(x):
     return mul(x, tanh(softplus(x)))
 
 
-@exports(_f("hardtanh"), "args", float_only=False)
-def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+@exports(_f("hardtanh"), "activation", float_only=False,
+         torch_params=(("min_val", -1.0), ("max_val", 1.0)))
+def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
     return minimum(maximum(x, min_val), max_val)
 
 
-@exports(_f("hardsigmoid"), "args", float_only=True)
-def hardsigmoid(x, inplace: bool = False):
+@exports(_f("hardsigmoid"), "activation", float_only=True)
+def hardsigmoid(x):
     return minimum(maximum(add(div(x, 6.0), 0.5), 0.0), 1.0)
 
 
-@exports(_f("hardswish"), "args", float_only=True)
-def hardswish(x, inplace: bool = False):
+@exports(_f("hardswish"), "activation", float_only=True)
+def hardswish(x):
     return mul(x, hardsigmoid(x))
 
 
@@ -132,8 +128,9 @@ def glu(x, axis: int = -1):
         slice(n // 2, n),))))
 
 
-@exports(_f("threshold"), "args", float_only=False)
-def threshold(x, threshold: float, value: float, inplace: bool = False):  # noqa: A002
+@exports(_f("threshold", **{"torch": "threshold"}), "activation", float_only=False,
+         torch_params=(("threshold", REQUIRED), ("value", REQUIRED)))
+def threshold(x, threshold: float, value: float):  # noqa: A002
     return where(greater(x, threshold), x, value)
 
 
@@ -142,7 +139,7 @@ def tanhshrink(x):
     return sub(x, tanh(x))
 
 
-@exports(_f("prelu"), "args", float_only=True)
+@exports(_f("prelu", **{"torch": "prelu"}), "args", float_only=True)
 def prelu(x, weight):
     """``x`` where positive, ``weight x`` elsewhere; ``weight`` one value or one per channel
     (axis 1)."""
@@ -236,7 +233,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
     return _reduce(loss, _check(reduction))
 
 
-@exports(_f("cosine_similarity"), "args", float_only=True)
+@exports(_f("cosine_similarity", **{"torch": "cosine_similarity"}), "args", float_only=True)
 def cosine_similarity(x1, x2, axis: int = 1, eps: float = 1e-8):
     """``x1 . x2 / max(||x1|| ||x2||, eps)`` along ``axis`` (PyTorch clamps each norm)."""
     n1 = maximum(sqrt(sum(mul(x1, x1), axis)), eps)
@@ -253,7 +250,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     return _reduce(loss, _check(reduction))
 
 
-@exports(_f("pairwise_distance"), "args", float_only=True)
+@exports(_f("pairwise_distance", **{"torch": "pairwise_distance"}), "args",
+         float_only=True)
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdims: bool = False):
     """``||x1 - x2 + eps||_p`` along the last axis."""
     from .linalg_extra import vector_norm
@@ -283,7 +281,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 # ----------------------------------------------------------------------------- normalisation
-@exports(_f("layer_norm"), "args", float_only=True)
+@exports(_f("layer_norm", **{"torch": "layer_norm"}), "args", float_only=True)
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """Normalise over the last ``len(normalized_shape)`` axes (biased variance)."""
     k = 1 if isinstance(normalized_shape, int) else len(tuple(normalized_shape))
@@ -300,7 +298,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     return y
 
 
-@exports(_f("group_norm"), "args", float_only=True)
+@exports(_f("group_norm", **{"torch": "group_norm"}), "args", float_only=True)
 def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
     """Normalise over groups of channels (axis 1) and all spatial axes; per-channel affine."""
     s = tuple(aval_of(x).shape)
@@ -329,7 +327,7 @@ def normalize(x, p: float = 2.0, axis: int = 1, eps: float = 1e-12, out=None):
     return div(x, maximum(vector_norm(x, p, axis, True), eps))
 
 
-@exports(_f("bilinear"), "args", float_only=True)
+@exports(_f("bilinear", **{"torch": "bilinear"}), "args", float_only=True)
 def bilinear(x1, x2, weight, bias=None):
     """``y_k = x1^T W_k x2 + b_k``: ``weight`` (out, in1, in2)."""
     # (N, in1) @ (out, in1, in2) -> (out, N, in2); times x2, summed over in2 -> (out, N)

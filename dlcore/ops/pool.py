@@ -23,6 +23,7 @@ Layout: channels-first primitives, as :mod:`dlcore.ops.conv` (TF front ends tran
 
 from __future__ import annotations
 
+from ..api import exports
 from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import conv as _cpu
 from ..kernels.cuda import conv as _cuda
@@ -167,6 +168,9 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
     return dict(kernel_size=k, strides=s, padding=pads, dilation=d, out_size=tuple(outs))
 
 
+@exports({"torch": ("max_pool1d", "max_pool2d"),
+          "torch.nn.functional": ("max_pool1d", "max_pool2d"),
+          "tf.nn": ("max_pool", "max_pool1d", "max_pool2d")}, "conv")
 def max_pool(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False):
     """Max pooling of channels-first ``x``; padding an int, pairs, 'SAME' or 'VALID'."""
     return bind(max_pool_p, x, **pool_params(x, kernel_size, strides, padding, dilation,
@@ -180,11 +184,14 @@ def max_pool_with_argmax(x, kernel_size, strides=None, padding=0, dilation=1, ce
     return bind(plane_gather_p, x, idx), idx
 
 
+@exports({"torch.nn.functional": "max_unpool2d"}, "conv")
 def max_unpool(x, indices, out_size):
     """PyTorch's max_unpool: values scattered to their (flat spatial) indices in zeros."""
     return bind(plane_scatter_p, x, indices, out_size=tuple(int(v) for v in out_size))
 
 
+@exports({"torch": "avg_pool1d", "torch.nn.functional": ("avg_pool1d", "avg_pool2d"),
+          "tf.nn": ("avg_pool", "avg_pool1d", "avg_pool2d")}, "conv")
 def avg_pool(x, kernel_size, strides=None, padding=0, ceil_mode=False,
              count_include_pad=True):
     """Average pooling of channels-first ``x``; 'SAME' padding counts only real pixels (TF)."""

@@ -32,6 +32,7 @@ from ..device import is_cuda_array, to_device
 from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
+from ..api import exports
 from ..registry import AVal, Primitive, aval_of, bind
 from .elementwise import add, cast, less, mul, relu, sigmoid, stop_gradient, sub, tanh, where
 from .gather import take
@@ -47,6 +48,9 @@ def _axis(axis: int, ndim: int, op: str) -> int:
     return axis % ndim
 
 
+# The public names: each front end's ``sequence`` convention writes its library's function of
+# that name (PyTorch: dlcore_eager/nn/sparse.py; TensorFlow: dlcore_static/sequence_ops.py).
+@exports({"tf": "gather"}, "sequence", name="gather_axis")
 def gather(x, indices, axis: int = 0):
     """``y = x[:, ..., indices, ...]`` with ``indices`` (ints, any shape) on ``axis``; the
     output's shape is ``x.shape[:axis] + indices.shape + x.shape[axis+1:]`` (TensorFlow's
@@ -63,6 +67,7 @@ def gather(x, indices, axis: int = 0):
     return transpose(y, back)
 
 
+@exports({"torch.nn.functional": "embedding", "tf.nn": "embedding_lookup"}, "sequence")
 def embedding(indices, weight, padding_idx: int | None = None):
     """Rows of ``weight`` picked by ``indices``; with ``padding_idx`` the forward value is the
     same but that row receives no gradient (PyTorch's ``F.embedding``)."""
@@ -74,6 +79,7 @@ def embedding(indices, weight, padding_idx: int | None = None):
     return take(weight, indices)
 
 
+@exports({"tf": "sequence_mask"}, "sequence")
 def sequence_mask(lengths, maxlen: int, dtype=_dt.bool_):
     """``m[..., t] = t < lengths[...]`` for t in [0, maxlen), in ``dtype``."""
     steps = np.arange(int(maxlen), dtype=aval_of(lengths).dtype)

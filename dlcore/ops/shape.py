@@ -18,7 +18,7 @@ from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import shape as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
-from .broadcast import broadcast_like, broadcast_to  # noqa: F401 - shape ops' home names
+from .broadcast import bind_like, broadcast_like, broadcast_to  # noqa: F401 - re-exported
 from .elementwise import cast
 from .indexing import getitem
 
@@ -114,10 +114,7 @@ reshape_like_p = Primitive(
 
 
 def reshape_like(x, ref):
-    xa, ra = aval_of(x), aval_of(ref)
-    if xa.shape == ra.shape and xa.fully_defined:
-        return x
-    return bind(reshape_like_p, x, ref)
+    return bind_like(reshape_like_p, x, ref)
 
 
 # ----------------------------------------------------------------------------- expand / squeeze

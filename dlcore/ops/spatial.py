@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..api import exports
 from ..registry import aval_of
 from . import composites as _c
 from . import elementwise as _e
@@ -56,6 +57,7 @@ def _pairs(pads, ndim: int) -> list:
     return [(int(lo), int(hi)) for lo, hi in pads]
 
 
+@exports({"torch.nn.functional": "pad"}, "conv")
 def pad(x, pads, mode: str = "constant", value=0.0):
     """Pad ``x``: ``pads`` in PyTorch's flat form (last axis first) or one pair per axis."""
     av = aval_of(x)
@@ -139,6 +141,8 @@ def _apply_matrices(x, mats):
     return matmul(x, const_like(np.ascontiguousarray(mats[0].T, dtype), x))
 
 
+@exports({"torch": "adaptive_avg_pool1d",
+          "torch.nn.functional": ("adaptive_avg_pool1d", "adaptive_avg_pool2d")}, "conv")
 def adaptive_avg_pool(x, out_size):
     """PyTorch's adaptive_avg_pool{1,2}d over the trailing spatial axes of (N, C, *spatial)."""
     sp = aval_of(x).shape[2:]
@@ -150,6 +154,7 @@ def adaptive_avg_pool(x, out_size):
     return _apply_matrices(x, [_adaptive_matrix(s, o) for s, o in zip(sp, out)])
 
 
+@exports({"torch.nn.functional": "interpolate"}, "conv")
 def interpolate(x, size, mode: str = "nearest", align_corners: bool = False):
     """Resize the trailing spatial axes of (N, C, *spatial) to ``size`` (nearest or linear)."""
     sp = aval_of(x).shape[2:]
@@ -170,6 +175,7 @@ def moments(x, axes, keepdims: bool = False):
     return (m if keepdims else squeeze(m, axes)), v
 
 
+@exports({"torch.nn.functional": "batch_norm", "tf.nn": "batch_normalization"}, "conv")
 def batch_norm(x, mean, var, weight=None, bias=None, eps: float = 1e-5, axis: int = 1):
     """y = (x - mean) * rsqrt(var + eps) * weight + bias; the 1-D statistics on ``axis``."""
     nd = aval_of(x).ndim

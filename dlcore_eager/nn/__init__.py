@@ -31,7 +31,6 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Har
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .layers_extra import (AlphaDropout, Bilinear, CosineSimilarity, GroupNorm, LayerNorm,
                            PairwiseDistance)
-from .layers_extra import alpha_dropout as _alpha_dropout
 from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
                          MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
                          SmoothL1Loss, TripletMarginLoss)
@@ -39,13 +38,6 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
 from . import utils  # noqa: E402, I001
 from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
-from .sparse import embedding as _embedding, one_hot as _one_hot  # noqa: E402
-
-# F.embedding renormalises the weight in place (max_norm) and F.one_hot reads its values
-# (num_classes=-1): front-end wrappers of dlcore.ops.sequence, not single ops with a convention.
-functional.alpha_dropout = _alpha_dropout      # random: a front-end function, not an op
-functional.embedding = _embedding
-functional.one_hot = _one_hot
 
 __all__ = [
                      "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",

@@ -18,6 +18,12 @@ from dlcore.ops import nn_functional as _nnf
 from .. import _shape_ops as S
 from .. import _tensor_ops as O
 from ..tensor import Tensor
+from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
+from .layers_extra import alpha_dropout  # noqa: F401 - random, as dropout
+
+# F.conv2d, F.max_pool2d, F.embedding, F.one_hot, F.relu, F.elu, ... are installed from their
+# ops' definition blocks in dlcore (see dlcore_eager._api); what is here has no op of its own or
+# needs more than an op's convention.
 
 
 # ----------------------------------------------------------------------------- reduction
@@ -57,11 +63,6 @@ def _reduce(x: Tensor, reduction: str) -> Tensor:
 # ----------------------------------------------------------------------------- activations
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "torch.nn.functional"; see dlcore_eager._api).
-
-
-def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    out = O.where(x.gt(0), x, O.mul_(x, negative_slope))
-    return x._commit(out) if inplace else out
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

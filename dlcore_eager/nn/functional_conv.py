@@ -2,7 +2,10 @@
 
 PyTorch's argument names, defaults and checks, turned into the parameters of dlcore's
 primitives and composites (:mod:`dlcore.ops.conv`, :mod:`dlcore.ops.pool`,
-:mod:`dlcore.ops.spatial`); no maths and no gradients here.  PyTorch is channels-first, like
+:mod:`dlcore.ops.spatial`); no maths and no gradients here.  These functions are the ``conv``
+convention's adapters (``dlcore_eager._api``): the ops' definition blocks say which names they
+have (``F.conv2d``, ``torch.conv2d``, ...) and the installer puts the function of that name
+under them.  PyTorch is channels-first, like
 the primitives, so no transposes.  Unbatched input (``(C, H, W)`` for a 2-D op) gets a batch
 axis of one and loses it again, as in PyTorch.
 """
@@ -227,22 +230,3 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             else tuple(scale_factor)
         size = tuple(int(np.floor(i * f)) for i, f in zip(input.shape[2:], sf))
     return _ops.interpolate(input, size, mode, bool(align_corners))
-
-
-# ----------------------------------------------------------------------------- public names
-# Installed by the naming contract (dlcore.api, convention "plain": the function as it is, plus
-# ``out=``), under torch.nn.functional and, where PyTorch has them with the same signature, torch.
-def _export_all() -> None:
-    from dlcore.api import exports
-    both = ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-            "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d")
-    for fn in (conv1d, conv2d, conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d,
-               max_unpool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d,
-               batch_norm, pad, dropout2d, interpolate):
-        api = {"torch.nn.functional": fn.__name__}
-        if fn.__name__ in both:
-            api["torch"] = fn.__name__
-        exports(api, "plain", name=f"torch.nn.functional.{fn.__name__}")(fn)
-
-
-_export_all()

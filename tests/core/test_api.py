@@ -154,3 +154,107 @@ def test_views_are_declared_in_the_definition_block():
     v = x.t()
     x.add_(1)
     assert v._version is x._version        # a view shares its base's version counter
+
+
+# ----------------------------------------------------------------------------- names vs PyTorch
+#: ``torch.X`` whose signature differs from ``torch.nn.functional.X`` (an int ``reduction`` in
+#: the losses; ``torch.batch_norm`` and ``torch.embedding(weight, indices)`` order their
+#: arguments differently): not declared under "torch" on purpose.
+TORCH_SIGNATURE_DIFFERS = {"kl_div", "poisson_nll_loss", "margin_ranking_loss",
+                           "cosine_embedding_loss", "triplet_margin_loss", "batch_norm",
+                           "embedding"}
+
+
+def test_torch_names_match_the_real_pytorch():
+    """Every PyTorch name in the table exists in PyTorch, and an ``F.X`` whose ``torch.X``
+    exists with the same arguments is declared there too (``torch.selu``, ``torch.conv2d``)."""
+    real = pytest.importorskip("torch")
+    spaces = {"torch": real, "torch.nn.functional": real.nn.functional,
+              "torch.linalg": real.linalg, "torch.special": real.special, "Tensor": real.Tensor}
+    invented, undeclared = [], []
+    for e in api.EXPORTS.values():
+        for ns, names in e.names.items():
+            invented += [f"{ns}.{n}" for n in names if ns in spaces and
+                         not hasattr(spaces[ns], n)]
+        for n in e.names_in("torch.nn.functional"):
+            if hasattr(real, n) and n not in e.names_in("torch") and \
+                    n not in TORCH_SIGNATURE_DIFFERS:
+                undeclared.append(n)
+    assert not invented, f"names PyTorch does not have: {invented}"
+    assert not undeclared, f"torch.X exists in PyTorch but is not declared: {undeclared}"
+
+
+def test_hand_kept_name_lists_are_gone():
+    """Names that used to be attached by hand now come from the table: the image functions,
+    F.embedding/F.one_hot, tf.gather/tf.sequence_mask/tf.one_hot/tf.nn.embedding_lookup,
+    F.elu/F.leaky_relu and tf.nn.elu/tf.nn.leaky_relu."""
+    declared = {(ns, n) for e in api.EXPORTS.values() for ns, names in e.names.items()
+                for n in names}
+    for ns, n in [("torch.nn.functional", "conv2d"), ("torch", "conv1d"),
+                  ("torch.nn.functional", "max_pool2d"), ("torch.nn.functional", "embedding"),
+                  ("torch.nn.functional", "one_hot"), ("torch.nn.functional", "elu"),
+                  ("torch.nn.functional", "leaky_relu"), ("torch", "selu"),
+                  ("tf.nn", "conv2d"), ("tf.nn", "conv1d"), ("tf.nn", "depthwise_conv2d"),
+                  ("tf.nn", "conv2d_transpose"), ("tf.nn", "max_pool"), ("tf.nn", "avg_pool2d"),
+                  ("tf.nn", "batch_normalization"), ("tf", "gather"), ("tf", "one_hot"),
+                  ("tf", "sequence_mask"), ("tf.nn", "embedding_lookup"), ("tf.nn", "elu"),
+                  ("tf.nn", "leaky_relu")]:
+        assert (ns, n) in declared, f"{ns}.{n}"
+    assert not any(e.name.startswith("torch.nn.functional.") for e in api.EXPORTS.values())
+
+
+_ACTIVATIONS = [("elu", ()), ("elu", (0.5,)), ("leaky_relu", ()), ("leaky_relu", (0.2,)),
+                ("selu", ()), ("celu", (2.0,)), ("hardtanh", (-0.6, 1.0)), ("relu6", ()),
+                ("threshold", (0.1, 20.0)), ("hardswish", ()), ("hardsigmoid", ())]
+
+
+@pytest.mark.parametrize("name,params", _ACTIVATIONS)
+def test_activations_take_pytorch_arguments_and_inplace(name, params):
+    real = pytest.importorskip("torch")
+    x = np.array([-2.0, -0.5, 0.0, 0.25, 1.5, 7.0])
+    want = getattr(real.nn.functional, name)(real.tensor(x), *params).numpy()
+    F = torch.nn.functional
+    np.testing.assert_allclose(getattr(F, name)(torch.tensor(x), *params).numpy(), want,
+                               rtol=1e-12)
+    t = torch.tensor(x)
+    assert getattr(F, name)(t, *params, inplace=True) is t
+    np.testing.assert_allclose(t.numpy(), want, rtol=1e-12)
+    if hasattr(real, name):
+        np.testing.assert_allclose(getattr(torch, name)(torch.tensor(x), *params).numpy(),
+                                   want, rtol=1e-12)
+
+
+def test_activation_arguments_are_checked_like_python_calls():
+    F = torch.nn.functional
+    x = torch.tensor([1.0, -1.0])
+    with pytest.raises(TypeError, match=r"threshold\(\) missing 1 required positional "
+                                        r"argument: 'value'"):
+        F.threshold(x, 0.5)
+    with pytest.raises(TypeError, match=r"leaky_relu\(\) got an unexpected keyword argument "
+                                        r"'slope'"):
+        F.leaky_relu(x, slope=0.1)
+    with pytest.raises(TypeError, match=r"leaky_relu\(\) got multiple values for argument "
+                                        r"'negative_slope'"):
+        F.leaky_relu(x, 0.1, negative_slope=0.2)
+    np.testing.assert_allclose(F.leaky_relu(x, negative_slope=0.5).numpy(), [1.0, -0.5])
+
+
+def test_tensorflow_activations_take_tensorflow_defaults_and_names():
+    x = np.array([-2.0, -0.5, 0.0, 1.5])
+    graph = tf.Graph()
+    with graph.as_default():
+        p = tf.placeholder(tf.float64, (4,))
+        ys = [tf.nn.leaky_relu(p), tf.nn.leaky_relu(p, 0.1, name="lr"),
+              tf.nn.leaky_relu(p, alpha=0.3), tf.nn.elu(p, "e"), tf.nn.selu(p)]
+        assert ys[1].name == "lr:0" and ys[3].name == "e:0"
+        with pytest.raises(TypeError, match=r"elu\(\) got an unexpected keyword argument "
+                                            r"'alpha'"):
+            tf.nn.elu(p, alpha=2.0)            # TensorFlow's elu has no alpha
+        with tf.Session(passes=()) as sess:
+            got = sess.run(ys, {p: x})
+    np.testing.assert_allclose(got[0], np.where(x > 0, x, 0.2 * x))      # TF's default 0.2
+    np.testing.assert_allclose(got[1], np.where(x > 0, x, 0.1 * x))
+    np.testing.assert_allclose(got[2], np.where(x > 0, x, 0.3 * x))
+    np.testing.assert_allclose(got[3], np.where(x > 0, x, np.expm1(np.minimum(x, 0))))
+    s, a = 1.0507009873554805, 1.6732632423543772
+    np.testing.assert_allclose(got[4], s * np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))))
