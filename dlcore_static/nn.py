@@ -10,28 +10,29 @@ from ._convert import _args, _named, _scoped
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
 
 
+def _softmax_xent(op: str, sentinel, labels, logits, axis, name, label_gradients: bool):
+    if sentinel is not None or labels is None or logits is None:
+        raise ValueError(f"Only call `{op}` with named arguments (labels=..., logits=..., ...)")
+
+    def f(lg, lb):
+        return _ops.softmax_cross_entropy(lg, lb if label_gradients else _ops.stop_gradient(lb),
+                                          axis)
+    return _scoped("softmax_cross_entropy_with_logits", name, f,
+                   *_args(logits, labels, cast_data=True))
+
+
 def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, axis=-1,
                                          name=None, dim=None):
     """Per-example cross-entropy; gradients flow into ``labels`` too (the v2 behaviour)."""
-    if _sentinel is not None or labels is None or logits is None:
-        raise ValueError("Only call `softmax_cross_entropy_with_logits_v2` with named "
-                         "arguments (labels=..., logits=..., ...)")
-    a = axis if dim is None else dim
-    return _scoped("softmax_cross_entropy_with_logits", name,
-                   lambda lg, lb: _ops.softmax_cross_entropy(lg, lb, a),
-                   *_args(logits, labels, cast_data=True))
+    return _softmax_xent("softmax_cross_entropy_with_logits_v2", _sentinel, labels, logits,
+                         axis if dim is None else dim, name, True)
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
                                       name=None, axis=None):
     """The v1 op: no gradient flows into ``labels``."""
-    if _sentinel is not None or labels is None or logits is None:
-        raise ValueError("Only call `softmax_cross_entropy_with_logits` with named arguments "
-                         "(labels=..., logits=..., ...)")
-    a = dim if axis is None else axis
-    return _scoped("softmax_cross_entropy_with_logits", name,
-                   lambda lg, lb: _ops.softmax_cross_entropy(lg, _ops.stop_gradient(lb), a),
-                   *_args(logits, labels, cast_data=True))
+    return _softmax_xent("softmax_cross_entropy_with_logits", _sentinel, labels, logits,
+                         dim if axis is None else axis, name, False)
 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,

@@ -53,6 +53,15 @@ def _padding(padding, op: str):
     return padding
 
 
+def _layout(op: str, n: int, data_format, strides, dilations, padding,
+            stride_name: str = "strides") -> tuple:
+    """TensorFlow's layout arguments of an n-d convolution as (channels_last, strides,
+    dilations, padding) for the channels-first primitives."""
+    cl = _channels_last(data_format, op)
+    return (cl, _spatial(strides, n, stride_name, cl, op),
+            _spatial(dilations, n, "dilations", cl, op), _padding(padding, op))
+
+
 def _to_first(x, nd: int):
     return _ops.transpose(x, (0, nd - 1) + tuple(range(1, nd - 1)))
 
@@ -78,10 +87,7 @@ def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu
            data_format="NHWC", dilations=None, name=None, filters=None):
     """y = the 2-D cross-correlation of ``input`` with an HWIO ``filter``."""
     filt = filters if filter is None else filter
-    cl = _channels_last(data_format, "conv2d")
-    st = _spatial(strides, 2, "strides", cl, "conv2d")
-    dl = _spatial(dilations, 2, "dilations", cl, "conv2d")
-    pad = _padding(padding, "conv2d")
+    cl, st, dl, pad = _layout("conv2d", 2, data_format, strides, dilations, padding)
     if not isinstance(pad, str):       # explicit [[0,0],[t,b],[l,r],[0,0]] (TF 1.14+)
         pad = [tuple(p) for p in (pad[1:3] if cl else pad[2:4])]
 
@@ -101,10 +107,7 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
            data_format="NWC", name=None, input=None, dilations=None):
     """1-D convolution with a (width, in, out) filter."""
     x = input if value is None else value
-    cl = _channels_last(data_format, "conv1d")
-    st = _spatial(stride, 1, "stride", cl, "conv1d")
-    dl = _spatial(dilations, 1, "dilations", cl, "conv1d")
-    pad = _padding(padding, "conv1d")
+    cl, st, dl, pad = _layout("conv1d", 1, data_format, stride, dilations, padding, "stride")
     return _run(name, "conv1d", x,
                 lambda xf: _ops.conv(xf, _hwio_to_oihw(to_tensor(filters), 3), st, pad, dl),
                 cl, 3)
@@ -113,11 +116,8 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
 def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None,
                      dilations=None):
     """Each input channel convolved with its own ``channel_multiplier`` filters (H, W, C, M)."""
-    cl = _channels_last(data_format, "depthwise_conv2d")
-    st = _spatial(strides, 2, "strides", cl, "depthwise_conv2d")
-    dl = _spatial(dilations if dilations is not None else rate, 2, "dilations", cl,
-                  "depthwise_conv2d")
-    pad = _padding(padding, "depthwise_conv2d")
+    cl, st, dl, pad = _layout("depthwise_conv2d", 2, data_format, strides,
+                              dilations if dilations is not None else rate, padding)
 
     def fn(xf):
         f = to_tensor(filter)
@@ -132,12 +132,9 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, p
     """The gradient of conv2d with respect to its input; ``filter`` is (H, W, out, in)."""
     x = input if value is None else value
     filt = filters if filter is None else filter
-    cl = _channels_last(data_format, "conv2d_transpose")
-    st = _spatial(strides, 2, "strides", cl, "conv2d_transpose")
-    dl = _spatial(dilations, 2, "dilations", cl, "conv2d_transpose")
+    cl, st, dl, pad = _layout("conv2d_transpose", 2, data_format, strides, dilations, padding)
     shape = [int(d) for d in output_shape]
     size = shape[1:3] if cl else shape[2:4]
-    pad = _padding(padding, "conv2d_transpose")
     return _run(name, "conv2d_transpose", x,
                 lambda xf: _ops.conv_transpose(xf, _hwio_to_oihw(to_tensor(filt), 4), st, pad,
                                                dilation=dl, output_size=size), cl, 4)

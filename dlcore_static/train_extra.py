@@ -114,32 +114,31 @@ def _step(global_step):
     return _ops.cast(to_tensor(global_step), np.float32)
 
 
+def _progress(global_step, decay_steps, staircase):
+    """``step / decay_steps``, floored with ``staircase``."""
+    p = _ops.div(_step(global_step), float(decay_steps))
+    return _ops.floor(p) if staircase else p
+
+
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
     """``lr * decay_rate ** (step / decay_steps)`` (the exponent floored with staircase)."""
-    g = get_default_graph()
-    with g.name_scope(name or "ExponentialDecay"):
-        p = _ops.div(_step(global_step), float(decay_steps))
-        if staircase:
-            p = _ops.floor(p)
+    with get_default_graph().name_scope(name or "ExponentialDecay"):
+        p = _progress(global_step, decay_steps, staircase)
         return _ops.mul(float(learning_rate), _ops.pow(float(decay_rate), p))
 
 
 def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                        name=None):
     with get_default_graph().name_scope(name or "InverseTimeDecay"):
-        p = _ops.div(_step(global_step), float(decay_steps))
-        if staircase:
-            p = _ops.floor(p)
+        p = _progress(global_step, decay_steps, staircase)
         return _ops.div(float(learning_rate), _ops.add(_ops.mul(p, float(decay_rate)), 1.0))
 
 
 def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
     with get_default_graph().name_scope(name or "NaturalExpDecay"):
-        p = _ops.div(_step(global_step), float(decay_steps))
-        if staircase:
-            p = _ops.floor(p)
+        p = _progress(global_step, decay_steps, staircase)
         return _ops.mul(float(learning_rate), _ops.exp(_ops.mul(p, -float(decay_rate))))
 
 

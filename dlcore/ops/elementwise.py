@@ -228,8 +228,8 @@ def minimum(a, b): return bind(minimum_p, *_promote(a, b))
 def pow(a, b): return bind(pow_p, *_promote(a, b))  # noqa: A001
 
 
-def div(a, b):
-    """True division; integer operands are first cast to the default float (float32)."""
+def _float_binary(a, b):
+    """Promote two operands and compute in the default float where both are integers."""
     a, b = _promote(a, b)
     for x in (a, b):
         if not _dt.is_python_scalar(x):
@@ -237,7 +237,12 @@ def div(a, b):
                 a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
                 b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
             break
-    return bind(div_p, a, b)
+    return a, b
+
+
+def div(a, b):
+    """True division; integer operands are first cast to the default float (float32)."""
+    return bind(div_p, *_float_binary(a, b))
 
 
 # ----------------------------------------------------------------------------- comparisons

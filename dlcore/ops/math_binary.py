@@ -21,22 +21,10 @@ from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..registry import AVal, aval_of, bind
 from . import _rules
-from .elementwise import (_binary, _elementwise, _promote, _sum_to, add, cast, div, equal, exp,
-                          full_like, less, mul, neg, sub, where)
+from .elementwise import (_binary, _elementwise, _float_binary, _promote, _sum_to, add, div,
+                          equal, exp, full_like, less, mul, neg, sub, where)
 from .elementwise import abs as abs_
 from .math_unary import floor, trunc
-
-
-def _float_binary(a, b):
-    """Promote two operands and compute in the default float where both are integers."""
-    a, b = _promote(a, b)
-    for x in (a, b):
-        if not _dt.is_python_scalar(x):
-            if aval_of(x).dtype.kind != "f":
-                a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
-                b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
-            break
-    return a, b
 
 
 # ----------------------------------------------------------------------------- float maths
