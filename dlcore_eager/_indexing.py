@@ -97,15 +97,9 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
             raise NotImplementedError("dlcore_eager: boolean masks combined with other indices "
                                       "are not supported")
         arrays = np.broadcast_arrays(*arrays)
-        lead = tuple(x.shape[:len(adv)])
-        for a, n in zip(arrays, lead):
-            if a.size and (a.max() >= n or a.min() < -n):
-                bad = a[(a >= n) | (a < -n)].flat[0]
-                raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
-        norm = [np.where(a < 0, a + n, a) for a, n in zip(arrays, lead)]
-        flat_idx = np.ravel_multi_index(norm, lead) if norm[0].size else norm[0]
+        flat_idx = _ravel(arrays, tuple(x.shape[:len(adv)]))
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[len(adv):]))
-        out = take(flat, _index_tensor(np.asarray(flat_idx), flat.shape[0], x))
+        out = take(flat, _index_tensor(flat_idx, flat.shape[0], x))
         rest = key[len(adv):]
         return getitem(out, (slice(None),) * out.ndim if not rest else
                        (slice(None),) * len(arrays[0].shape) + rest) if rest else out
@@ -171,14 +165,20 @@ def _flat_positions(x: Tensor, key):
     if any(a.dtype.kind not in "iu" for a in arrays):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     arrays = np.broadcast_arrays(*arrays)
-    lead = tuple(x.shape[:len(adv)])
+    return _ravel(arrays, tuple(x.shape[:len(adv)])), len(adv)
+
+
+def _ravel(arrays: list, lead: tuple) -> np.ndarray:
+    """Row-major flat positions (int64) of the integer index ``arrays`` (broadcast together)
+    into the leading axes ``lead``; negative indices count from the end, as PyTorch's
+    IndexError says when one is out of bounds."""
     for a, n in zip(arrays, lead):
         if a.size and (a.max() >= n or a.min() < -n):
             bad = a[(a >= n) | (a < -n)].flat[0]
             raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
     norm = [np.where(a < 0, a + n, a) for a, n in zip(arrays, lead)]
     flat = np.ravel_multi_index(norm, lead) if norm[0].size else norm[0]
-    return np.asarray(flat, dtype=np.int64), len(adv)
+    return np.asarray(flat, dtype=np.int64)
 
 
 def _assign_advanced(x: Tensor, key, value) -> Tensor:
