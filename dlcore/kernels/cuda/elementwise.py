@@ -91,6 +91,15 @@ def scalar_code(expr: str, nin: int) -> str:
 #   ("flat", mask)       contiguous: read a[sum of c_d * s_d over the dims d where mask[d]]
 #   ("nd", dims)         strided view, indexed a[c_dims[0], ...]; None entries read index 0
 #   ("arg",)             a host scalar (0-d NumPy value) passed as a kernel argument
+def _contiguous_pattern(strides: tuple, own: tuple) -> tuple[tuple, tuple]:
+    """(pattern, stride arguments) of a C-contiguous input read with ``strides`` in a loop
+    whose output has ``own``: 'same' (read at the output's index) or 'flat' (the strides of
+    its non-broadcast dimensions)."""
+    if strides == own:
+        return ("same",), ()
+    return ("flat", tuple(s != 0 for s in strides)), tuple(s for s in strides if s != 0)
+
+
 def _plan(inputs: list, out_shape: tuple) -> tuple[tuple, list, list]:
     """Coordinate shape, per-input patterns and per-input stride arguments."""
     nd_out = len(out_shape)
@@ -103,29 +112,16 @@ def _plan(inputs: list, out_shape: tuple) -> tuple[tuple, list, list]:
         padded.append(tuple(0 if full[d] == 1 else strides[d] for d in range(nd_out)))
     if all(S.is_contiguous(x) for x in inputs):
         shape, stride_sets = S.merge_dims(out_shape, S.c_strides(out_shape), *padded)
-        own = stride_sets[0]
-        patterns, args = [], []
-        for strides in stride_sets[1:]:
-            if strides == own:
-                patterns.append(("same",))
-                args.append(())
-            else:
-                mask = tuple(s != 0 for s in strides)
-                patterns.append(("flat", mask))
-                args.append(tuple(s for s in strides if s != 0))
-        return shape, patterns, args
+        pairs = [_contiguous_pattern(strides, stride_sets[0]) for strides in stride_sets[1:]]
+        return shape, [p for p, _ in pairs], [a for _, a in pairs]
     # Some input is a strided view: keep the output's own dimensions.
     patterns, args = [], []
     own = S.c_strides(out_shape)
     for x, strides in zip(inputs, padded):
         if S.is_contiguous(x):
-            if strides == own:
-                patterns.append(("same",))
-                args.append(())
-            else:
-                mask = tuple(s != 0 for s in strides)
-                patterns.append(("flat", mask))
-                args.append(tuple(s for s in strides if s != 0))
+            pattern, arg = _contiguous_pattern(strides, own)
+            patterns.append(pattern)
+            args.append(arg)
         else:
             lead = nd_out - len(x.shape)
             dims = tuple(None if (x.shape[j] == 1 and out_shape[lead + j] != 1) else lead + j
