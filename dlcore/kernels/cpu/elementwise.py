@@ -63,17 +63,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from ...jitcache import load_generated_module
+from .runtime import PARALLEL_THRESHOLD
 
 MAX_ND = 4
 _ROW_MAX_NIN = 2            # 2-D row/column-broadcast loops are generated for 1 and 2 inputs
-PARALLEL_THRESHOLD = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 21)))
 
 # Binary primitives whose NumPy ufunc computes exactly the primitive's scalar expression on two
 # arrays of one dtype (of the kinds listed: no bool, whose subtraction NumPy refuses), and does

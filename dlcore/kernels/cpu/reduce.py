@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .elementwise import PARALLEL_THRESHOLD
+from .runtime import PARALLEL_THRESHOLD
 
 _jr = None
 

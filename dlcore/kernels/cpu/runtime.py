@@ -45,6 +45,10 @@ import os
 import sys
 
 _configured = False
+#: Element count from which the elementwise and reduction kernels run their ``parallel=True``
+#: loops (a parallel region's start-up costs about 10 us; see dlcore/kernels/cpu/elementwise.py
+#: for the measurement); ``$DLCORE_PARALLEL_THRESHOLD`` overrides it.
+PARALLEL_THRESHOLD = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 21)))
 _ALLOCATOR = {"malloc": "system (not configured)"}
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3        # glibc's mallopt parameters
 MMAP_THRESHOLD = 32 << 20       # glibc's largest allowed value on 64-bit (HEAP_MAX_SIZE / 2)
@@ -181,7 +185,6 @@ def runtime_info() -> dict:
         layer = numba.threading_layer()         # only known once a parallel kernel has run
     except ValueError:
         layer = f"{config.THREADING_LAYER} (requested; no parallel kernel has run yet)"
-    from .elementwise import PARALLEL_THRESHOLD
     info = {
         "python": sys.version.split()[0],
         "numba": numba.__version__,
