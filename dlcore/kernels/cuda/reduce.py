@@ -274,11 +274,12 @@ def _reduce_flat(mod, xf, kshape, kstrides, rshape, rstrides, R: int, M: int, ro
         # Partial results laid out (M, nchunks): reduce along the contiguous rows.
         return _reduce_flat(mod, out, (M,), (nchunks,), (nchunks,), (1,), nchunks, M, True,
                             out_dtype)
-    bx = _pow2_at_most(M, COLS_X)
+    sim = S.cuda_simulator()             # small blocks: one Python thread per simulated thread
+    bx = _pow2_at_most(M, 2 * S.SIM_GRANULE if sim else COLS_X)
     nxblocks = -(-M // bx)
     nchunks = _nchunks(R, nxblocks)
     chunk = -(-R // nchunks)
-    by = _pow2_at_most(chunk, COLS_Y)
+    by = _pow2_at_most(chunk, S.SIM_GRANULE if sim else COLS_Y)
     out = S.empty((M * nchunks,), out_dtype)
     blocks = builtins.min(nxblocks * nchunks, S.max_blocks())
     mod.reduce_cols[blocks, (bx, by)](xf, out, *kargs, nchunks, chunk)
