@@ -147,3 +147,16 @@ def to_device(buf, device) -> object:
 
 def to_host(buf) -> np.ndarray:
     return to_device(buf, CPU)
+
+
+def const_like(arr: np.ndarray, x):
+    """A constant array on ``x``'s device, for an op that builds a host constant next to
+    ``x`` (an index list, a resize matrix): a raw CUDA buffer or a front-end value whose
+    ``device`` is CUDA gets a (counted) device copy; everything else the host array, which a
+    front end places itself."""
+    if is_cuda_array(x):
+        return to_device(arr, device_of(x))
+    dev = getattr(x, "device", None)
+    if getattr(dev, "type", None) == "cuda":
+        return to_device(arr, "cuda")
+    return arr

@@ -28,11 +28,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..device import is_cuda_array, to_device
+from ..api import exports
+from ..device import const_like
 from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
-from ..api import exports
 from ..registry import AVal, Primitive, aval_of, bind
 from .elementwise import add, cast, less, mul, relu, sigmoid, stop_gradient, sub, tanh, where
 from .gather import take
@@ -75,7 +75,7 @@ def embedding(indices, weight, padding_idx: int | None = None):
         n = aval_of(weight).shape[0]
         keep = np.ones((n, 1), dtype=bool)
         keep[padding_idx] = False
-        weight = where(_const(keep, weight), weight, stop_gradient(weight))
+        weight = where(const_like(keep, weight), weight, stop_gradient(weight))
     return take(weight, indices)
 
 
@@ -83,14 +83,8 @@ def embedding(indices, weight, padding_idx: int | None = None):
 def sequence_mask(lengths, maxlen: int, dtype=_dt.bool_):
     """``m[..., t] = t < lengths[...]`` for t in [0, maxlen), in ``dtype``."""
     steps = np.arange(int(maxlen), dtype=aval_of(lengths).dtype)
-    m = less(_const(steps, lengths), expand_dims(lengths, -1))
+    m = less(const_like(steps, lengths), expand_dims(lengths, -1))
     return m if np.dtype(dtype) == np.bool_ else cast(m, np.dtype(dtype))
-
-
-def _const(arr: np.ndarray, like):
-    """A host constant, moved to the device of ``like`` when that is a raw CUDA buffer (the
-    front ends place plain arrays themselves)."""
-    return to_device(arr, "cuda") if is_cuda_array(like) else arr
 
 
 def _affine(x, w, b):

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..api import exports
+from ..device import const_like
 from ..errors import ShapeError
 from ..registry import aval_of
 from . import _rules
@@ -28,7 +29,6 @@ from .elementwise import add, mul
 from .gather import scatter_add, take
 from .indexing import getitem
 from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
-from .spatial import const_like
 
 
 def _shape(x) -> tuple:

@@ -23,24 +23,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..api import exports
+from ..device import const_like
 from ..registry import aval_of
 from . import composites as _c
 from . import elementwise as _e
 from .indexing import getitem
 from .linalg import matmul
 from .shape import concatenate, reshape, squeeze
-
-
-def const_like(arr: np.ndarray, x):
-    """A constant array on ``x``'s device (a raw CUDA buffer or a front-end value whose
-    ``device`` is CUDA gets a device copy; everything else a host array)."""
-    from ..device import device_of, is_cuda_array, to_device
-    if is_cuda_array(x):
-        return to_device(arr, device_of(x))
-    dev = getattr(x, "device", None)
-    if getattr(dev, "type", None) == "cuda":
-        return to_device(arr, "cuda")
-    return arr
 
 
 def _pairs(pads, ndim: int) -> list:
