@@ -43,14 +43,13 @@ from __future__ import annotations
 
 import dlcore.distributed as _core
 
+from .common import Adasum, Average, Max, Min, Product, Sum
+from .common import comm as _comm
+from .common import how as _how
 from .ops import HorovodInternalError, HorovodTimeoutError, grouped_broadcast
 from .ops import allgather as _allgather
 from .ops import grouped_allreduce as _grouped_allreduce
 from .optimizer import Compression, DistributedOptimizer
-
-#: reduction ops, as Horovod names them
-Average, Sum, Min, Max, Product = "average", "sum", "min", "max", "prod"
-Adasum = "adasum"
 
 
 def init(comm=None, process_sets=None) -> None:
@@ -70,12 +69,6 @@ def shutdown() -> None:
 
 def is_initialized() -> bool:
     return _core.is_initialized()
-
-
-def _comm():
-    if not _core.is_initialized():
-        raise ValueError("Horovod has not been initialized; use hvd.init().")
-    return _core.communicator()
 
 
 def rank() -> int:
@@ -118,17 +111,6 @@ def mpi_threads_supported() -> bool:
         return False
     from mpi4py import MPI
     return MPI.Query_thread() == MPI.THREAD_MULTIPLE
-
-
-def _how(average, op) -> str:
-    if average is not None:
-        if op is not None:
-            raise ValueError("hvd.allreduce: give either average= (deprecated) or op=, not both")
-        return Average if average else Sum
-    how = Average if op is None else op
-    if how == Adasum:
-        raise NotImplementedError("hvd.allreduce: Adasum is not supported; use hvd.Average")
-    return _core.op_name(how)
 
 
 def allreduce(tensor, average=None, device_dense="", device_sparse="", compression=None,

@@ -31,6 +31,7 @@ from ..errors import DeadlineExceededError, InternalError, node_suffix
 from ..frontend import to_tensor
 from ..gradients import GRAD_RULES
 from ..graph import Operation, Tensor, get_default_graph
+from .common import comm as _comm
 
 ALLREDUCE, BROADCAST, ALLGATHER = "HorovodAllreduce", "HorovodBroadcast", "HorovodAllgather"
 ALLGATHER_GRAD = "HorovodAllgatherGrad"
@@ -52,10 +53,6 @@ def _failed(op: Operation, e: Exception):
     return cls(None, op, f"{e}{node_suffix(op)}")
 
 
-def _comm():
-    if not _core.is_initialized():
-        raise ValueError("Horovod has not been initialized; use hvd.init().")
-    return _core.communicator()
 
 
 # ----------------------------------------------------------------------------- building

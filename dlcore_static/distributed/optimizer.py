@@ -21,6 +21,7 @@ import os
 import numpy as np
 
 from .. import train as _train
+from .common import Average, comm, how
 from .ops import grouped_allreduce
 
 DEFAULT_FUSION_BYTES = 64 * 1024 * 1024
@@ -59,8 +60,7 @@ def fused_groups(tensors: list, threshold: int) -> list[list[int]]:
 
 def allreduce_gradients(grads: list, op: str, threshold: int | None = None) -> list:
     """``grads`` (None entries kept) averaged/summed over the ranks in fused groups."""
-    from . import size
-    if size() == 1:
+    if comm().size == 1:
         return list(grads)
     present = [i for i, g in enumerate(grads) if g is not None]
     tensors = [grads[i] for i in present]
@@ -92,10 +92,9 @@ class DistributedOptimizer(_train.Optimizer):
         if backward_passes_per_step != 1:
             raise NotImplementedError("hvd.DistributedOptimizer: backward_passes_per_step must "
                                       "be 1")
-        from . import Average, _how
         super().__init__(use_locking, name or f"Distributed{optimizer.get_name()}")
         self._optimizer = optimizer
-        self._op = _how(None, Average if op is None else op)
+        self._op = how(None, Average if op is None else op)
         self._threshold = fusion_threshold_bytes
 
     def compute_gradients(self, *args, **kwargs) -> list:

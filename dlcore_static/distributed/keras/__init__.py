@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import dlcore.distributed as _core
 from dlcore.distributed import on_root
 
 from .. import (
@@ -40,7 +39,6 @@ from .. import (
     Min,
     Product,
     Sum,
-    _how,
     init,
     is_initialized,
     local_rank,
@@ -52,6 +50,8 @@ from .. import (
     size,
 )
 from .. import broadcast_global_variables as _bcast_op
+from ..common import comm as _comm
+from ..common import how as _how
 from ..optimizer import allreduce_gradients
 from . import callbacks
 
@@ -92,12 +92,6 @@ def DistributedOptimizer(optimizer, name: str | None = None, device_dense: str =
     new = cls.__new__(cls)
     new.__dict__.update(optimizer.__dict__)
     return new
-
-
-def _comm():
-    if not _core.is_initialized():
-        raise ValueError("Horovod has not been initialized; use hvd.init().")
-    return _core.communicator()
 
 
 def allreduce(value, name: str | None = None, average: bool = True, op=None):
