@@ -34,8 +34,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 POOL_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
@@ -142,7 +140,7 @@ def _row_eager(torch, dist, wl, mode: str, steps: int, repeats: int,
     for _ in range(3):
         step()
     t, comm, cpu = _time(step, 2, steps, repeats, dist.barrier, comm_seconds)
-    grad_bytes = sum(int(np.prod(p.shape)) * 4 for p in model.parameters())
+    grad_bytes = sum(4 * p.numel() for p in model.parameters())
     buckets = len(net.bucket_sizes()) if hasattr(net, "bucket_sizes") else 0
     return {"step_s": t, "comm_s": comm, "cpu_s": cpu, "grad_bytes": grad_bytes,
             "buckets": buckets}
@@ -164,6 +162,7 @@ def _row_static(tf, hvd, wl, alone: bool, steps: int, repeats: int) -> dict:
 
 
 def _bandwidth(comm, sizes_bytes: list[int]) -> list[dict]:
+    import numpy as np
     out = []
     for nbytes in sizes_bytes:
         a = np.ones(max(nbytes // 4, 1), np.float32)
@@ -199,6 +198,7 @@ def _resnet(torch) -> dict:
 
 
 def worker(args) -> int:
+    # before numpy (OpenBLAS), numba or anything else starts a thread pool
     for var in POOL_VARS:
         os.environ[var] = "1"
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
