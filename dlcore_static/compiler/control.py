@@ -47,6 +47,7 @@ from ..loop_history import (
     unwrap_identity,
 )
 from ..plan import STATEFUL_TYPES, Plan, executor_for
+from .accumulators import find_updates, gradient_updates, owned_copy, scatter_into
 from .emit_numba import Unsupported
 from .ir import Node, Program, Val, infer_shapes
 
@@ -275,20 +276,30 @@ class _Loop:
         sub.finish(pred)
         return sub, [self.op.attrs["pred"]]
 
-    def _build_step(self, avals, inter: list):
+    def _build_step(self, avals, inter: list, updates: dict):
         sub = self._sub(avals)
         if inter:           # a history is kept: inner loops with gradients keep theirs too
             sub.prog.keep_loops = _loops_with_gradients(self.op.graph)
-        new = sub.add(self.outs + inter)
+        # an accumulator's new value is made by the loop: the program returns its row update
+        outs = [self.lvars[j] if j in updates else t for j, t in enumerate(self.outs)]
+        rows = [t for j in sorted(updates) for t in updates[j].inputs[:2]]
+        new = sub.add(outs + inter + rows)
         fetch = list(new)
         if self.fused:
             binding = dict(zip(self.lvars, new[:self.n]))
             fetch += sub.add([self.op.attrs["pred"]], binding)
         sub.finish(fetch)
-        return sub, self.outs + inter
+        return sub, outs + inter + rows
+
+    def _updates(self, layout: tuple) -> dict:
+        """The accumulators the loop writes in place (``accumulators.py``)."""
+        ops = _prune(self.outs + [self.op.attrs["pred"]] + list(layout),
+                     set(self.lvars) | set(self.caps), self.ctx)
+        return find_updates(self.lvars, self.outs, self.ctx, ops, set(layout))
 
     def runner(self, args, layout: tuple) -> tuple:
-        """``(cond, step, picks)`` for ``run_forward`` on inputs like ``args``."""
+        """``(cond, step, picks, prepare)`` for ``run_forward`` on inputs like ``args``;
+        ``prepare(vals)`` gives the loop the buffers it writes into."""
         k = (_key(args), layout)
         r = self.runners.get(k)
         if r is None:
@@ -300,16 +311,19 @@ class _Loop:
     def _make(self, key, args, layout: tuple) -> tuple:
         inter = [t for t in layout if t not in self.index]
         picks = picks_for(layout, self.index, inter)
-        n = self.n
+        n, ni = self.n, len(inter)
         try:
             if self.unsupported is not None:
                 raise Unsupported(self.unsupported)
             cf = self.cond_spec.get(key, args)[0]
             spec = self.step_specs.get(layout)
             if spec is None:
+                updates = self._updates(layout)
                 spec = self.step_specs[layout] = Specialised(
-                    self.session, self.passes, lambda avals: self._build_step(avals, inter),
+                    self.session, self.passes,
+                    lambda avals: self._build_step(avals, inter, updates),
                     "body" if not layout else "body keeping a history", self.status)
+                spec.updates = updates
             sf, out_avals, _ = spec.get(key, args)
             if not _same_shapes(out_avals[:n], args[:n]):
                 raise Unsupported("a loop variable changes shape")
@@ -317,19 +331,36 @@ class _Loop:
             self.unsupported = self.status.interpreted = str(e)
             logger.info("compile pass: %s runs in the interpreter: %s", self.op.name, e)
             step, picks = _cf._body_runner(self.session, self.op, layout)
-            return _cf._cond_runner(self.session, self.op), step, picks
+            return _cf._cond_runner(self.session, self.op), step, picks, _contiguous
+        # (loop variable, position of its row values in the outputs, the graph's scatter_add)
+        ups = [(j, n + ni + 2 * k, spec.updates[j]) for k, j in enumerate(sorted(spec.updates))]
+        end = n + ni
 
         def cond_(vals, caps):
             return cf(*vals, *caps)[0]
-        if self.fused:
-            def step(vals, caps):
-                r = sf(*vals, *caps)
-                return list(r[:n]), r[n:-1], r[-1]
-        else:
-            def step(vals, caps):
-                r = sf(*vals, *caps)
-                return list(r[:n]), r[n:], None
-        return cond_, step, picks
+
+        def step(vals, caps):
+            r = sf(*vals, *caps)
+            new = list(r[:n])
+            for j, pos, sop in ups:
+                acc = vals[j]
+                scatter_into(acc, r[pos], r[pos + 1], sop)
+                new[j] = acc
+            return new, r[n:end], (r[-1] if self.fused else None)
+
+        def prepare(vals):
+            vals = _contiguous(vals)
+            for j, _, _ in ups:
+                vals[j] = owned_copy(vals[j])
+            return vals
+        return cond_, step, picks, prepare
+
+
+def _contiguous(vals: list) -> list:
+    """The values as the compiled programs take them (C-contiguous arrays), made once per loop
+    rather than in every iteration's call."""
+    return [v if type(v) is not np.ndarray or v.flags.c_contiguous else np.ascontiguousarray(v)
+            for v in vals]
 
 
 def _while_executor(op: Operation, session, device, passes):
@@ -342,9 +373,10 @@ def _while_executor(op: Operation, session, device, passes):
         status.runs += 1
         keep = state.keeps_history
         layout = state.saved if keep else ()
-        cond_, step, picks = loop.runner(args, layout)
-        vals, history = loop_history.run_forward(cond_, step, list(args[:n]), list(args[n:]), max_iter,
-                                    picks if keep else None)
+        cond_, step, picks, prepare = loop.runner(args, layout)
+        vals, history = loop_history.run_forward(cond_, step, prepare(list(args[:n])),
+                                                 _contiguous(list(args[n:])), max_iter,
+                                                 picks if keep else None)
         if keep:
             put(op, args, layout, history, state.consumers)
         return vals[0] if n == 1 else tuple(vals)
@@ -364,25 +396,40 @@ def _while_grad_executor(op: Operation, session, device, passes):
     loop = _Loop(fwd, session, passes, ControlStatus(fwd))
     single = len(op.outputs) == 1
     accs = [f"acc_{c.name}" for c in fcaps]
+    # the gradient of a capture read one row at a time is added into its sum in place
+    ups = gradient_updates(p["gouts"][nfv:], ctx)
+    where: list = []                         # per float capture: (output position, update op)
+    pos = nfv
+    for k in range(len(fcaps)):
+        where.append((pos, ups.get(k)))
+        pos += 2 if k in ups else 1
 
     def build(avals):
         # inputs: saved values, gradients of the float loop variables, the sums of the
         # captures' gradients so far, captures, extra outer tensors
         sub = SubProgram(session.device, ctx, saved + gys + accs + caps + extra, avals)
-        outs = sub.add(p["gouts"], skip_control=lambda o, c: is_forward_op(op, c))
+        wanted = list(p["gouts"][:nfv])
+        for k, g in enumerate(p["gouts"][nfv:]):
+            wanted += list(ups[k].inputs[:2]) if k in ups else [g]
+        outs = sub.add(wanted, skip_control=lambda o, c: is_forward_op(op, c))
         acc_vals = sub.feeds[nsaved + nfv:nsaved + nfv + len(fcaps)]
-        sums = [sub.node(add_p, f"{op.name}/acc{k}", [a, g])
-                for k, (a, g) in enumerate(zip(acc_vals, outs[nfv:]))]
-        sub.finish(outs[:nfv] + sums)
-        return sub, p["gouts"]
+        fetch = list(outs[:nfv])
+        for k, (a, (at, sop)) in enumerate(zip(acc_vals, where)):
+            if sop is not None:
+                fetch += outs[at:at + 2]
+            else:
+                fetch.append(sub.node(add_p, f"{op.name}/acc{k}", [a, outs[at]]))
+        sub.finish(fetch)
+        return sub, wanted
     vjp_spec = Specialised(session, passes, build, "gradient body", status)
     unsupported: list = []
     interp: list = []
 
     def forward(init, cap_vals, picks, inter):
         status.recomputed += 1
-        cond_, step, _ = loop.runner(init + cap_vals, tuple(saved))
-        return loop_history.run_forward(cond_, step, init, cap_vals, p["max_iter"], picks)[1]
+        cond_, step, _, prepare = loop.runner(init + cap_vals, tuple(saved))
+        return loop_history.run_forward(cond_, step, prepare(init), _contiguous(cap_vals),
+                                        p["max_iter"], picks)[1]
 
     def while_grad(*args):
         status.runs += 1
@@ -392,7 +439,7 @@ def _while_grad_executor(op: Operation, session, device, passes):
             return interp[0](*args)
         cap_vals = list(args[n:n + ncap])
         seeds = list(args[n + ncap:n + ncap + nfv])
-        tail = cap_vals + list(args[n + ncap + nfv:])
+        tail = _contiguous(cap_vals + list(args[n + ncap + nfv:]))
         history, consume = _cf.history_for(p, state, args, forward)
         gcaps = [np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype) for i in cap_index]
 
@@ -400,7 +447,14 @@ def _while_grad_executor(op: Operation, session, device, passes):
             ins = sv + gvars + gc + tail
             fn = vjp_spec.get(_key(ins), ins)[0]
             r = fn(*ins)
-            return list(r[:nfv]), list(r[nfv:])
+            new = []
+            for k, (at, sop) in enumerate(where):
+                if sop is None:
+                    new.append(r[at])
+                else:
+                    scatter_into(gc[k], r[at], r[at + 1], sop)
+                    new.append(gc[k])
+            return list(r[:nfv]), new
         try:
             gvars, gcaps = run_gradient(vjp, history, seeds, gcaps, consume)
         except Unsupported as e:

@@ -157,7 +157,12 @@ def _dt(v: Val) -> str:
 def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
     if n.kind == "const":
         name = f"K{n.id}"
-        env[name] = n.value
+        v = n.value
+        if isinstance(v, np.ndarray) and v.ndim and not v.flags.c_contiguous:
+            # a folded constant is often a broadcast view (zeros_like: strides 0); segments
+            # take C-contiguous arrays, so copy it once here rather than in every call
+            v = np.ascontiguousarray(v)
+        env[name] = v
         py[n.out()] = name
         return []
     if n.type == "NoOp":
