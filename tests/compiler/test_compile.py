@@ -39,9 +39,39 @@ def test_the_generated_source_is_a_real_file_in_the_cache_folder():
     rep = compiler.explain(sess, [loss, train], feed)
     assert rep.compiled
     path = Path(rep.codegen["source_path"])
-    assert path.suffix == ".py" and path.exists()
-    assert "@njit(cache=True" in path.read_text()
+    assert path.suffix == ".py" and path.exists() and "def make(env)" in path.read_text()
+    segs = [Path(p) for p in rep.codegen["segment_paths"]]
+    assert segs and all(p.suffix == ".py" and p.parent == path.parent for p in segs)
+    assert all("@njit(cache=True" in p.read_text() for p in segs)
     assert Path(os.environ.get("DLCORE_CACHE_DIR", path.parent)).exists()
+
+
+def test_equal_layers_share_one_compiled_segment():
+    """Compile caching by structure: segments are named by their text, so a layer repeated
+    with equal shapes (here four dense+tanh layers between matmuls) compiles once, and a second
+    Session's plan reuses the same compiled functions."""
+    x = tf.placeholder(tf.float32, (4, 5))
+    h = x
+    ws = [tf.Variable(np.eye(5, dtype=np.float32) * 0.5, name=f"w{i}") for i in range(4)]
+    for w in ws:
+        h = tf.tanh(tf.matmul(h, w) + 1.0)
+    loss = tf.reduce_sum(h * h)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    feed = {x: np.linspace(-1, 1, 20, dtype=np.float32).reshape(4, 5)}
+    reps, losses = [], []
+    for _ in range(2):
+        sess = tf.Session(passes="all")
+        sess.run(tf.global_variables_initializer())
+        losses.append([sess.run([loss, train], feed)[0] for _ in range(2)])
+        reps.append(compiler.explain(sess, [loss, train], feed).codegen)
+    ref = tf.Session(passes=())
+    ref.run(tf.global_variables_initializer())
+    want = [ref.run([loss, train], feed)[0] for _ in range(2)]
+    np.testing.assert_allclose(losses[0], want, rtol=1e-6)
+    np.testing.assert_allclose(losses[1], want, rtol=1e-6)
+    first, second = reps
+    assert first["distinct_segments"] < first["segments"]        # the repeated layers share
+    assert first["segment_paths"] == second["segment_paths"]      # and the next plan reuses
 
 
 def test_sgd_updates_in_place_without_changing_earlier_fetches_or_other_variables():
