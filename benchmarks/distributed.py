@@ -166,11 +166,11 @@ def _bandwidth(comm, sizes_bytes: list[int]) -> list[dict]:
     out = []
     for nbytes in sizes_bytes:
         a = np.ones(max(nbytes // 4, 1), np.float32)
-        reps = max(5, min(500, int(2e8 // max(nbytes, 1))))
+        reps = max(3, min(100, int(2e7 // max(nbytes, 1))))
         for _ in range(3):
             comm.allreduce(a, "sum", out=a)
         samples = []
-        for _ in range(5):
+        for _ in range(15):              # many short samples: some land in a quiet moment
             comm.barrier()
             t0 = time.perf_counter()
             for _ in range(reps):
