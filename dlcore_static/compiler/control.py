@@ -438,7 +438,7 @@ def _while_grad_executor(op: Operation, session, device, passes):
                 interp.append(_cf._while_grad_factory(op, session, device, state)[0])
             return interp[0](*args)
         cap_vals = list(args[n:n + ncap])
-        seeds = list(args[n + ncap:n + ncap + nfv])
+        seeds = _contiguous(list(args[n + ncap:n + ncap + nfv]))
         tail = _contiguous(cap_vals + list(args[n + ncap + nfv:]))
         history, consume = _cf.history_for(p, state, args, forward)
         gcaps = [np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype) for i in cap_index]

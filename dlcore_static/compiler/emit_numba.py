@@ -115,6 +115,9 @@ class Emitter(IndexEmitter):
             raise Unsupported(f"node kind {n.kind}")
         p = n.prim.name
         if n.prim.expr is not None:
+            if loops.runs_as_ufunc(n):
+                raise Unsupported(f"{p} over {_size(n.avals[0].shape)} floats runs as NumPy's "
+                                  "SIMD ufunc in the glue (loops.SIMD_UFUNCS)")
             if n.avals[0].shape == ():
                 return self.scalar_expr(n)
             return self.loop(n, [n], [n.out()], tuple(n.avals[0].shape))

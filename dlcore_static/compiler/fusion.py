@@ -104,6 +104,8 @@ def run(prog: Program) -> int:
         if n.op is not None and n.op.device is not None and n.op.device != prog.device:
             continue                                 # placed elsewhere: left alone
         ew, red = _elementwise(n), _full_sum(n) and not on_cuda
+        if ew and not on_cuda and loops.runs_as_ufunc(n):
+            continue                                 # NumPy's SIMD ufunc (loops.py)
         if not (ew or red):
             continue
         shape = tuple(n.inputs[0].aval.shape) if red else tuple(n.avals[0].shape)

@@ -78,6 +78,29 @@ def uniform_const(v: Val):
     return None
 
 
+# exp, log and tanh over a float array run as NumPy's SIMD ufuncs (the primitive's own CPU
+# kernel, from the Python glue) rather than inside a generated loop: this llvmlite links no
+# vector maths library, so a Numba loop makes one scalar libm call per element.  Measured on
+# float32 (per element, 2048-8192 elements): exp 2.4 vs 0.4 ns, log 2.9 vs 0.3 ns, tanh 11.6 vs
+# 0.3 ns (a 64x128 tanh: 95 vs 4 us); a glue call costs about 1-2 us, hence the size floor.
+# sigmoid stays in the loops (its NumPy kernel is no faster).  CPU only: CUDA has fast maths.
+SIMD_UFUNCS = frozenset({"exp", "log", "tanh"})
+SIMD_MIN_SIZE = 512
+
+
+def runs_as_ufunc(n: Node) -> bool:
+    """Is ``n`` an exp/log/tanh over at least ``SIMD_MIN_SIZE`` floats (see above)?"""
+    if n.kind != "prim" or n.prim.name not in SIMD_UFUNCS or len(n.avals) != 1:
+        return False
+    a = n.avals[0]
+    if a.dtype.kind != "f" or not a.fully_defined:
+        return False
+    size = 1
+    for d in a.shape:
+        size *= int(d)
+    return size >= SIMD_MIN_SIZE
+
+
 def is_reduction(m: Node) -> bool:
     return m.kind == "prim" and m.prim.name == "sum"
 

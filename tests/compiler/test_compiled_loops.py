@@ -41,7 +41,7 @@ def _assert_compiled(status, *, depth: int = 0) -> None:
     assert status.compiled, status
     if not depth:       # a nested one before its forward loop was linked: see the nesting test
         assert status.recomputed == 0, status
-    nested = {"(MatMul)", "(While)", "(WhileGrad)", "(Cond)"}
+    nested = {"(MatMul)", "(While)", "(WhileGrad)", "(Cond)", "SIMD ufunc"}
     assert all(any(k in w for k in nested) for w in status.left_to_python), \
         status.left_to_python
     for rep in status.programs.values():
@@ -301,3 +301,52 @@ def test_an_index_out_of_range_inside_a_compiled_loop_names_the_node():
     np.testing.assert_allclose(sess.run(acc, {**feed, k: 1}), [[2.0, 2.0, 2.0]])
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
         sess.run(acc, {**feed, k: 3})
+
+
+# ----------------------------------------------------------------------------- bounds, shapes
+def test_maximum_iterations_stops_before_the_cond_reads_past_the_end():
+    """With ``maximum_iterations`` the cond is not evaluated once the bound is reached (here it
+    would read row 4 of a 4-row tensor), so the compiled loop does not fuse the next cond into
+    the body."""
+    x = tf.placeholder(tf.float64, (4, 3))
+    w = tf.placeholder(tf.float64, (3, 3))
+    _, h = tf.while_loop(
+        lambda i, h: tf.reduce_sum(tf.gather(x, i)) > -100.0,
+        lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w)) + tf.reshape(tf.gather(x, i), (1, 3))),
+        [tf.constant(0), tf.zeros((1, 3), tf.float64)], maximum_iterations=4)
+    g = tf.gradients(tf.reduce_sum(h * h), [w])[0]
+    x0, w0 = RNG.standard_normal((4, 3)), RNG.standard_normal((3, 3))
+
+    def ref(wv):
+        v = np.zeros((1, 3))
+        for r in x0:
+            v = np.tanh(v @ wv) + r
+        return v
+    for passes in PASSES:
+        sess = tf.Session(passes=passes)
+        hv, gv = sess.run([h, g], {x: x0, w: w0})
+        np.testing.assert_allclose(hv, ref(w0), rtol=1e-12)
+        np.testing.assert_allclose(gv, _fd(lambda a: float(np.sum(ref(a) ** 2)), w0),
+                                   rtol=1e-6, atol=1e-8)
+    for s_ in _status(sess, [h, g], {x: x0, w: w0}).values():
+        _assert_compiled(s_)
+
+
+def test_a_loop_variable_that_changes_shape_runs_in_the_interpreter():
+    x = tf.placeholder(tf.float64, (1, 2))
+    w = tf.placeholder(tf.float64, (2, 2))
+    _, h = tf.while_loop(lambda i, h: i < 3,
+                         lambda i, h: (i + 1, tf.concat([h, tf.matmul(h[-1:], w)], 0)),
+                         [tf.constant(0), x],
+                         shape_invariants=[tf.TensorShape([]), tf.TensorShape([None, 2])])
+    x0, w0 = RNG.standard_normal((1, 2)), RNG.standard_normal((2, 2))
+    rows = [x0[0]]
+    for _ in range(3):
+        rows.append(rows[-1] @ w0)
+    sess = tf.Session(passes="all")
+    fetches = [h, x * 2.0]                 # something that compiles, so the plan is compiled
+    np.testing.assert_allclose(sess.run(fetches, {x: x0, w: w0})[0], np.array(rows),
+                               rtol=1e-12)
+    st = _status(sess, fetches, {x: x0, w: w0})
+    (s_,) = st.values()
+    assert not s_.compiled and "changes shape" in s_.interpreted
