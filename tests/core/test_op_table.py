@@ -230,8 +230,22 @@ def _cuda_ready() -> bool:
     return dlcore.cuda_available()
 
 
-@pytest.mark.parametrize("front_end,device", CONFIGS, ids=[f"{f}-{d}" for f, d in CONFIGS])
-@pytest.mark.parametrize("row", ROWS, ids=[r.label for r in ROWS])
+def _cases():
+    """(row, front end, device) for every case.  The static cases of one chunk share one graph
+    (``_static_table``), so under pytest-xdist they form one group (``--dist loadgroup``): one
+    worker builds and compiles the chunk once instead of every worker that draws one of its
+    rows."""
+    for front_end, device in CONFIGS:
+        for row in ROWS:
+            marks = ()
+            if front_end.startswith("static"):
+                chunk = _ROW_INDEX[row.label] // CHUNK
+                marks = (pytest.mark.xdist_group(f"{front_end}-{device}-{chunk}"),)
+            yield pytest.param(row, front_end, device, marks=marks,
+                               id=f"{row.label}-{front_end}-{device}")
+
+
+@pytest.mark.parametrize("row,front_end,device", list(_cases()))
 def test_row(row, front_end, device):
     if device == "cuda" and not _cuda_ready():
         pytest.fail("numba.cuda is not usable: neither a GPU nor the simulator "
