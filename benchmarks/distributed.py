@@ -78,23 +78,7 @@ def _eager_model(torch, wl):
             return ((out - y) ** 2).sum() * wl.loss_scale
         return m, torch.from_numpy(a["x"]), torch.from_numpy(a["y"]), loss_of
 
-    class LeNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c1 = nn.Conv2d(1, 6, 5, padding=2)
-            self.c2 = nn.Conv2d(6, 16, 5)
-            self.f1, self.f2, self.f3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.c1(x)), 2)
-            x = F.max_pool2d(F.relu(self.c2(x)), 2)
-            x = torch.flatten(x, 1)
-            return self.f3(F.relu(self.f2(F.relu(self.f1(x)))))
-
-    m = LeNet()
-    with torch.no_grad():
-        for name, p in m.named_parameters():
-            p.copy_(torch.from_numpy(a[name]))
+    m = wl.torch_model(torch)                  # the CNN workload's own LeNet-5
     return m, torch.from_numpy(a["x"]), torch.from_numpy(a["y"]), F.cross_entropy
 
 

@@ -64,8 +64,9 @@ class LeNet5Step(Workload):
         fwd = 2 * self.N * (6 * 28 * 28 * 25 + 16 * 10 * 10 * 150)
         return float(fwd), float(2 * fwd)
 
-    def torch_program(self, torch, device: str):
-        from ..engines.base import Prepared
+    def torch_model(self, torch):
+        """LeNet-5 as an ``nn.Module`` holding this workload's weights (PyTorch's API: the same
+        code builds it in torch and in dlcore_eager)."""
         a = self.arrays
         nn, F = torch.nn, torch.nn.functional
 
@@ -86,6 +87,13 @@ class LeNet5Step(Workload):
         m = LeNet()
         for name, p in m.named_parameters():
             _set(torch, p, a[name])
+        return m
+
+    def torch_program(self, torch, device: str):
+        from ..engines.base import Prepared
+        a = self.arrays
+        F = torch.nn.functional
+        m = self.torch_model(torch)
         opt = torch.optim.SGD(m.parameters(), lr=self.lr)
         x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"])
 
