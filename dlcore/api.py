@@ -103,6 +103,67 @@ def bind_params(op: str, params, args: tuple, kwargs: dict, extra: str) -> tuple
     return [values[k] for k in names], extra_value
 
 
+# ----------------------------------------------------------------------------- examples
+# The input an example feeds each op: most ops take any float; these need their domain.
+_DOMAIN = {"acosh": "ge1", "asin": "unit", "acos": "unit", "atanh": "unit", "erfinv": "unit",
+           "log": "pos", "log2": "pos", "log10": "pos", "log1p": "pos", "sqrt": "pos",
+           "rsqrt": "pos", "reciprocal": "pos", "pow": "pos"}
+_EAGER_INPUT = {"float": "torch.randn(2, 3)", "pos": "torch.rand(2, 3) + 0.5",
+                "unit": "torch.rand(2, 3) - 0.5", "ge1": "torch.rand(2, 3) + 1",
+                "int": "torch.tensor([[1, 2, 3], [4, 5, 6]])",
+                "bool": "torch.tensor([[True, False, True], [False, False, True]])"}
+_STATIC_INPUT = {"float": "np.random.randn(2, 3)", "pos": "np.random.rand(2, 3) + 0.5",
+                 "unit": "np.random.rand(2, 3) - 0.5", "ge1": "np.random.rand(2, 3) + 1",
+                 "int": "[[1, 2, 3], [4, 5, 6]]",
+                 "bool": "[[True, False, True], [False, False, True]]"}
+# how many tensor operands each convention takes, and the keyword an example adds
+_ARITY = {"unary": 1, "activation": 1, "softmax": 1, "reduce": 1, "scan": 1, "binary": 2,
+          "div": 2, "compare": 2, "where": 3}
+_AXIS = {"softmax": 1, "reduce": 1, "scan": 1}
+
+
+def example(export: Export, namespace: str, name: str, eager: bool) -> str:
+    """A short, runnable ``Example::`` block for the docstring of the adapter that puts
+    ``export`` under ``namespace.name`` (``torch.sum``, ``Tensor.sum``, ``tf.reduce_sum``), or
+    '' for ops whose call needs more than tensors and an axis (those show their signature
+    only).  ``tests/core/test_api_docs.py`` runs a sample of them."""
+    n = _ARITY.get(export.convention)
+    if n is None or name.startswith("__") or namespace == "operator" or any(
+            v is REQUIRED for _, v in export.options.get("torch_params" if eager
+                                                         else "tf_params", ())):
+        return ""
+    base = export.name
+    domain = "int" if base.startswith("bitwise") else "bool" if base.startswith("logical") \
+        else _DOMAIN.get(base, "float")
+    if export.convention == "where":
+        domain = "float"
+    names = ["x", "y"][:min(n, 2)]
+    axis = _AXIS.get(export.convention)
+    if eager:
+        lines = [f">>> {v} = {_EAGER_INPUT[domain]}" for v in names]
+        args = list(names) if n < 3 else ["x > 0", "x", "y"]
+        kw = [f"dim={axis}"] if axis is not None else []
+        if namespace == "Tensor":
+            if n == 3:                       # x.where(condition, other)
+                call = f"x.{name}(x > 0, y)"
+            else:
+                call = f"{args[0]}.{name}({', '.join(args[1:] + kw)})"
+        else:
+            call = f"{namespace}.{name}({', '.join(args + kw)})"
+        lines.append(f">>> {call}")
+    else:
+        dt = {"int": "np.int32", "bool": "np.bool_"}.get(domain, "np.float32")
+        lines = [">>> import numpy as np"]
+        lines += [f">>> {v} = tf.constant(np.asarray({_STATIC_INPUT[domain]}, {dt}))"
+                  for v in names]
+        args = list(names) if n < 3 else ["x > 0", "x", "y"]
+        kw = [f"axis={axis}"] if axis is not None else []
+        where = "tf.keras.backend" if namespace == "keras.backend" else namespace
+        lines.append(f">>> z = {where}.{name}({', '.join(args + kw)})")
+        lines.append(">>> tf.Session().run(z)          # a NumPy array")
+    return "Example::\n\n" + "\n".join("    " + ln for ln in lines)
+
+
 EXPORTS: dict[str, Export] = {}
 _INSTALLERS: list[tuple[Callable[[Export], None], Callable[[Export], None] | None]] = []
 

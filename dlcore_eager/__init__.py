@@ -215,3 +215,6 @@ from . import linalg, special  # noqa: E402
 from . import _api  # noqa: E402
 
 _api.activate()
+from . import _docs
+
+_docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X

@@ -73,6 +73,7 @@ class Tensor:
     # ------------------------------------------------------------------ metadata
     @property
     def shape(self) -> Size:
+        """The size of each dimension, a ``torch.Size`` (a tuple): ``x.shape == (64, 1000)``."""
         return Size(self._buf.shape)
 
     def size(self, dim: int | None = None):
@@ -124,6 +125,8 @@ class Tensor:
     # ------------------------------------------------------------------ autograd attributes
     @property
     def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for ``backward()``.  Settable on
+        leaves only (``w.requires_grad = True``); a result of such operations has it set."""
         return self._rg
 
     @requires_grad.setter

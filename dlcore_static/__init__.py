@@ -100,4 +100,7 @@ from . import _api  # noqa: E402
 _api.activate()
 _install_aliases()
 from . import _seq_names  # noqa: E402, F401 - tf.scan, tf.nn.dynamic_rnn, tf.contrib.rnn
+from . import _docs
+
+_docs.fill()                        # one-line docstrings for the graph helpers that have none
 __version__ = "1.15-dlcore"

@@ -172,7 +172,9 @@ def install(export) -> None:
             if not name.startswith("__"):
                 f.__name__ = f.__qualname__ = name
                 where = "tf" if ns == "tf" else ns
-                f.__doc__ = f"{where}.{name}: dlcore op '{export.name}'.\n\n{export.doc}"
+                ex = _api.example(export, ns, name, eager=False)
+                f.__doc__ = f"{where}.{name}: dlcore op '{export.name}'.\n\n{export.doc}" + \
+                    (f"\n\n{ex}" if ex else "")
             for target in _targets(ns):
                 INSTALLATION.put(export, target, name, f)
 
