@@ -452,7 +452,8 @@ uninstall = INSTALLATION.uninstall
 
 def _doc(export, ns, name) -> str:
     where = "Tensor." if ns == "Tensor" else ("torch." if ns == "torch" else f"{ns}.")
-    return f"{where}{name}: dlcore op '{export.name}'.\n\n{export.doc}"
+    ex = _api.example(export, ns, name, eager=True)
+    return f"{where}{name}: dlcore op '{export.name}'.\n\n{export.doc}" + (f"\n\n{ex}" if ex else "")
 
 
 def activate() -> None:
