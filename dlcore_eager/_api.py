@@ -304,10 +304,31 @@ def plain(export, ns, name):
     """The functional op as it is, plus ``out=`` (``einsum(equation, *operands)``: the first
     argument is not a tensor)."""
     fn = export.fn
+    same_dtype = export.option("same_dtype")
 
     def fn_(*a, out=None, **kw):
+        if same_dtype and a and isinstance(a[0], str):
+            _check_operands(a[1:])
         return write_out(fn(*a, **kw), out, name)
     return fn_
+
+
+def _check_operands(operands) -> None:
+    """PyTorch's checks on the tensor operands of ``einsum(equation, *operands)``: all
+    tensors, one dtype (no promotion)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    for i, x in enumerate(operands):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(x).__name__}")
+    if operands:
+        first = operands[0]._buf.dtype
+        for x in operands[1:]:
+            if x._buf.dtype != first:
+                raise RuntimeError(f"expected scalar type "
+                                   f"{D.from_numpy_dtype(first)._legacy} but found "
+                                   f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
 
 
 def scan(export, ns, name):

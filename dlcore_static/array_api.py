@@ -138,22 +138,32 @@ def _tile(x, multiples):
         raise ValueError(f"Shape must be rank {len(shape)} but is rank {len(multiples)} for "
                          f"'Tile' (op: 'Tile') with input shapes: {TensorShape(shape)}, "
                          f"[{len(multiples)}].")
-    unknown = [d for d, m in zip(shape, multiples) if d is None and m != 1]
-    if unknown or sum(d is None for d in shape) > 1:
-        raise ValueError("tile: the tiled dimensions must be known when the graph is built")
-    inter, big, final = [], [], []
-    for d, m in zip(shape, multiples):
-        inter += [1, -1 if d is None else d]
-        big += [m, d]
-        final.append(-1 if d is None else d * m)
-    y = _ops.reshape(x, tuple(inter))
-    if any(m != 1 for m in multiples):
-        if None in shape:        # a dimension known at run time only: broadcast by multiplying
-            ones = np.ones([1 if d is None else d for d in big], x.aval.dtype)
-            y = _ops.mul(y, constant(ones))
-        else:
+    if any(m < 0 for m in multiples):
+        raise ValueError(f"Expected multiples argument to be non-negative, got {multiples}")
+    if None not in shape:
+        inter, big = [], []
+        for d, m in zip(shape, multiples):
+            inter += [1, d]
+            big += [m, d]
+        y = _ops.reshape(x, tuple(inter))
+        if any(m != 1 for m in multiples):
             y = _ops.broadcast_to(y, tuple(big))
-    return _ops.reshape(y, tuple(final))
+        return _ops.reshape(y, tuple(d * m for d, m in zip(shape, multiples)))
+    # Dimensions known only at run time: a size-1 axis before each tiled one, broadcast by
+    # multiplying with ones, then the pairs merged with their run-time sizes.
+    tiled = [i for i, m in enumerate(multiples) if m != 1]
+    if not tiled:
+        return _ops.identity(x)
+    y = _ops.expand_dims(x, tuple(i + k for k, i in enumerate(tiled)))
+    ones = []
+    for i, d in enumerate(shape):
+        ones += ([multiples[i], 1] if i in tiled else [1])
+    y = _ops.mul(y, constant(np.ones(ones, x.aval.dtype)))
+    dims = []
+    for i, m in enumerate(multiples):
+        d = _ops.dim_size(x, i)
+        dims.append(d * m if isinstance(d, int) else (d if m == 1 else _ops.mul(d, m)))
+    return _ops.reshape_dynamic(y, dims)
 
 
 def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
@@ -212,22 +222,117 @@ def _flat_index(indices, dims):
     return _ops.sum(_ops.mul(idx, constant(strides, _dtypes.int64)), -1)
 
 
+def _size(dims):
+    """The product of dimensions given as ints and run-time 0-d values."""
+    out = 1
+    for d in dims:
+        if isinstance(d, int) and isinstance(out, int):
+            out *= d
+        elif isinstance(out, int) and out == 1:
+            out = d
+        elif not (isinstance(d, int) and d == 1):
+            out = _ops.mul(out, d)
+    return out
+
+
+def _plus_batch_offsets(flat, x, b: int, inner):
+    """``flat`` (int64, its first ``b`` axes the batch axes of ``x``) plus each position's batch
+    offset in ``x`` flattened over its first ``b`` axes and ``inner`` elements per batch entry:
+    ``sum_j pos_j * prod(x.shape[j+1:b]) * inner``, with ``pos_j`` the position along axis j."""
+    ones = _ops.full_like(flat, 1)
+    for j in range(b):
+        pos = _ops.sub(_ops.cumsum(ones, j), 1)
+        stride = _size([_ops.dim_size(x, t) for t in range(j + 1, b)] + [inner])
+        flat = _ops.add(flat, pos if isinstance(stride, int) and stride == 1
+                        else _ops.mul(pos, stride))
+    return flat
+
+
+def _out_of_range(index, size):
+    return _ops.logical_or(_ops.less(index, 0), _ops.greater_equal(index, size))
+
+
+def _check_batch(op: str, p: Tensor, ind: Tensor, b: int) -> None:
+    if not TensorShape(p.aval.shape[:b]).is_compatible_with(TensorShape(ind.aval.shape[:b])):
+        raise ValueError(f"{op}: the first {b} (batch) dimensions of params "
+                         f"{TensorShape(p.aval.shape)} and indices {TensorShape(ind.aval.shape)} "
+                         "must be equal")
+
+
 def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> Tensor:
-    """``out[i...] = params[indices[i..., 0], ..., indices[i..., k-1], ...]``."""
-    if batch_dims:
-        raise NotImplementedError("gather_nd(batch_dims=...) is not supported")
+    """``out[i...] = params[indices[i..., 0], ..., indices[i..., k-1], ...]``; with
+    ``batch_dims`` b the first b dimensions of both are batch dimensions, each batch entry
+    indexing its own part of ``params``.  Coordinates are flattened into one index along the
+    flattened leading dimensions (``take``); one out of range makes that index out of range."""
     p, ind = _args(params, indices)
-    k = ind.aval.shape[-1]
+    if ind.aval.dtype.kind not in "iu":
+        raise TypeError(f"gather_nd: indices must be int32 or int64, got {ind.aval.dtype}")
+    b = int(batch_dims)
+    if b < 0:
+        b += ind.aval.ndim
+    k = ind.aval.shape[-1] if ind.aval.ndim else None
     if k is None:
         raise ValueError("gather_nd: the last dimension of indices must be known")
-    dims = _static(p, "gather_nd", range(k))[:k]
-    rest = p.aval.shape[k:]
+    if not 0 <= b < ind.aval.ndim:
+        raise ValueError(f"gather_nd: batch_dims ({batch_dims}) must be in [0, "
+                         f"{ind.aval.ndim - 1}] for indices of rank {ind.aval.ndim}")
+    if b + k > p.aval.ndim:
+        raise ValueError(f"index innermost dimension length must be <= params rank; saw: {k} "
+                         f"vs. {p.aval.ndim - b}")
+    _check_batch("gather_nd", p, ind, b)
 
     def f(pv, iv):
-        flat = _ops.reshape(pv, (int(np.prod(dims)),) + tuple(-1 if d is None else d
-                                                              for d in rest))
-        return _ops.take(flat, _flat_index(iv, dims))
+        iv = _ops.cast(iv, np.int64)
+        dims = [_ops.dim_size(pv, b + i) for i in range(k)]
+        flat = _ops.full_like(_ops.getitem(iv, (Ellipsis, 0)), 0) if not k else None
+        bad, stride = None, 1
+        for i in reversed(range(k)):
+            c = _ops.getitem(iv, (Ellipsis, i))
+            term = c if isinstance(stride, int) and stride == 1 else _ops.mul(c, stride)
+            flat = term if flat is None else _ops.add(flat, term)
+            out = _out_of_range(c, dims[i])
+            bad = out if bad is None else _ops.logical_or(bad, out)
+            stride = _size([stride, dims[i]])
+        flat = _plus_batch_offsets(flat, pv, b, stride)
+        total = _size([_ops.dim_size(pv, t) for t in range(b + k)])
+        if bad is not None:
+            flat = _ops.where(bad, total, flat)
+        rest = [_ops.dim_size(pv, t) for t in range(b + k, pv.aval.ndim)]
+        return _ops.take(_ops.reshape_dynamic(pv, [total] + rest), flat)
     return _scoped("GatherNd", name, f, p, ind)
+
+
+def gather_batched(params, indices, axis, batch_dims: int, name: str | None = None) -> Tensor:
+    """``tf.gather`` with ``batch_dims`` b: params (B.., P.., N, R..) and indices (B.., I..) ->
+    (B.., P.., I.., R..), each batch entry gathering from its own part of params along
+    ``axis`` (N).  Params are moved to (B.., N, P.., R..) and flattened over (B.., N), the
+    indices offset by their batch position, then one ``take``."""
+    p, ind = _args(params, indices)
+    nd, ni = p.aval.ndim, ind.aval.ndim
+    b = int(batch_dims) + (ni if batch_dims < 0 else 0)
+    axis = b if axis is None else int(axis) + (nd if int(axis) < 0 else 0)
+    if not 0 <= b <= ni:
+        raise ValueError(f"batch_dims ({batch_dims}) out of range for indices of rank {ni}")
+    if b > axis:
+        raise ValueError(f"batch_dims ({b}) must be less than or equal to axis ({axis}).")
+    if not 0 <= axis < nd:
+        raise ValueError(f"axis {axis} out of range for params of rank {nd}")
+    _check_batch("gather", p, ind, b)
+
+    def f(pv, iv):
+        pt = _ops.transpose(pv, tuple(list(range(b)) + [axis] +
+                                      [d for d in range(b, nd) if d != axis]))
+        n = _ops.dim_size(pv, axis)
+        iv = _ops.cast(iv, np.int64)
+        total = _size([_ops.dim_size(pv, t) for t in range(b)] + [n])
+        flat = _ops.where(_out_of_range(iv, n), total, _plus_batch_offsets(iv, pv, b, n))
+        rest = [_ops.dim_size(pt, t) for t in range(b + 1, nd)]
+        y = _ops.take(_ops.reshape_dynamic(pt, [total] + rest), flat)   # B.. I.. P.. R..
+        npm = axis - b
+        back = list(range(b)) + list(range(ni, ni + npm)) + list(range(b, ni)) + \
+            list(range(ni + npm, y.aval.ndim))
+        return _ops.transpose(y, tuple(back))
+    return _scoped("GatherV2", name, f, p, ind)
 
 
 def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
@@ -255,29 +360,39 @@ def nonzero_indices(condition, name: str | None = None) -> Tensor:
 
 def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
     """The elements (or sub-tensors) of ``tensor`` where ``mask`` is true, flattened over the
-    mask's dimensions; the result's first dimension is known at run time only."""
+    mask's dimensions; the result's first dimension is known at run time only (as are any of
+    ``tensor``'s dimensions that were unknown when the graph was built)."""
     x, m = _args(tensor, mask)
     axis = 0 if axis is None else int(axis)
     k = m.aval.ndim
     if k == 0:
         raise ValueError("mask cannot be scalar.")
-    lead = x.aval.shape[:axis]
-    rest = x.aval.shape[axis + k:]
-    if None in rest or None in lead:
-        raise ValueError("boolean_mask: the dimensions outside the mask must be known")
+    if x.aval.ndim < axis + k:
+        raise ValueError(f"Shapes {TensorShape(x.aval.shape)} and {TensorShape(m.aval.shape)} "
+                         "are incompatible")
+    part = x.aval.shape[axis:axis + k]
+    if not TensorShape(part).is_compatible_with(TensorShape(m.aval.shape)):
+        raise ValueError(f"Shapes {TensorShape(part)} and {TensorShape(m.aval.shape)} are "
+                         "incompatible")
 
     def f(xv, mv):
+        nd = xv.aval.ndim
         if axis:
-            perm = list(range(axis, axis + k)) + list(range(axis)) + \
-                list(range(axis + k, xv.aval.ndim))
+            perm = list(range(axis, axis + k)) + list(range(axis)) + list(range(axis + k, nd))
             xv = _ops.transpose(xv, tuple(perm))
-        flat = _ops.reshape(xv, (-1,) + tuple(lead) + tuple(rest))
+        n = 1
+        for i in range(k):
+            d = _ops.dim_size(xv, i)
+            if isinstance(d, int) and isinstance(n, int):
+                n *= d
+            else:
+                n = d if isinstance(n, int) and n == 1 else _ops.mul(d, n)
+        flat = _ops.reshape_dynamic(xv, [n] + [_ops.dim_size(xv, i) for i in range(k, nd)])
         idx = _ops.getitem(_ops.nonzero(_ops.reshape(mv, (-1,))), (builtins.slice(None), 0))
         out = _ops.take(flat, idx)
         if axis:
-            nl = len(lead)
-            out = _ops.transpose(out, tuple(list(range(1, nl + 1)) + [0] +
-                                            list(range(nl + 1, out.aval.ndim))))
+            out = _ops.transpose(out, tuple(list(range(1, axis + 1)) + [0] +
+                                            list(range(axis + 1, out.aval.ndim))))
         return out
     return _scoped(name, None, f, x, m)
 
@@ -360,73 +475,48 @@ def matrix_band_part(input, num_lower, num_upper, name: str | None = None) -> Te
 
 # ============================================================================ einsum & co
 def einsum(equation: str, *inputs, name: str | None = None, **kwargs) -> Tensor:
-    """Einstein summation over explicit subscripts (``'ij,jk->ik'``, ``'bij,bjk->bik'``,
-    ``'ii->i'`` is not supported): every operand is laid out over all the letters, multiplied
-    with broadcasting, and summed over the letters missing from the output."""
-    eq = equation.replace(" ", "")
-    if "->" in eq:
-        lhs, out = eq.split("->")
-    else:
-        lhs = eq
-        letters = lhs.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    subs = lhs.split(",")
-    if len(subs) != len(inputs):
-        raise ValueError(f"einsum: {len(subs)} operands in '{equation}' but {len(inputs)} "
-                         "inputs")
-    if "." in eq or any(len(set(s)) != len(s) for s in subs):
-        raise NotImplementedError(f"einsum: ellipses and repeated subscripts are not supported "
-                                  f"('{equation}')")
-    allv = list(out) + [c for c in dict.fromkeys("".join(subs)) if c not in out]
-
+    """Einstein summation (``'ij,jk->ik'``, ``'...ij,...jk->...ik'`` with broadcast leading
+    dimensions, ``'ii->i'`` diagonals): dlcore's ``einsum`` composite (pairwise batched matmuls;
+    dimensions unknown until run time are reshaped with their run-time sizes)."""
     def f(*xs):
         _same_dtype("Einsum", list(xs))
-        total = None
-        for s, x in zip(subs, xs):
-            if x.aval.ndim != len(s):
-                raise ValueError(f"einsum: operand '{s}' has rank {x.aval.ndim}")
-            perm = sorted(range(len(s)), key=lambda i: allv.index(s[i]))
-            y = _ops.transpose(x, tuple(perm)) if perm != list(range(len(s))) else x
-            present = [s[i] for i in perm]
-            shape = []
-            for c in allv:
-                if c in present:
-                    d = x.aval.shape[s.index(c)]
-                    shape.append(-1 if d is None else d)
-                else:
-                    shape.append(1)
-            if shape.count(-1) > 1:
-                raise ValueError("einsum: at most one unknown dimension per operand")
-            y = _ops.reshape(y, tuple(shape))
-            total = y if total is None else _ops.mul(total, y)
-        red = tuple(range(len(out), len(allv)))
-        return _ops.sum(total, red) if red else total
+        return _ops.einsum(equation, *xs)
     return _scoped("Einsum", name, f, *_args(*inputs, cast_data=True))
 
 
 def tensordot(a, b, axes, name: str | None = None) -> Tensor:
     """Sum over ``axes`` (an int n: the last n of ``a`` with the first n of ``b``; or two
-    lists), as a transpose, a reshape and one matmul."""
+    lists): the ``einsum`` of the two operands, so a transpose, a reshape and one matmul, with
+    dimensions unknown until run time reshaped by their run-time sizes."""
     x, y = _args(a, b, cast_data=True)
+    na, nb = x.aval.ndim, y.aval.ndim
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
-        ax_a = list(range(x.aval.ndim - n, x.aval.ndim))
+        if n < 0 or n > min(na, nb):
+            raise ValueError(f"'axes' must be at most the rank of both inputs (got {n} for "
+                             f"shapes {x.shape} and {y.shape})")
+        ax_a = list(range(na - n, na))
         ax_b = list(range(n))
     else:
         ax_a, ax_b = axes
-        ax_a = [int(i) % x.aval.ndim for i in np.atleast_1d(ax_a)]
-        ax_b = [int(i) % y.aval.ndim for i in np.atleast_1d(ax_b)]
-    free_a = [i for i in range(x.aval.ndim) if i not in ax_a]
-    free_b = [i for i in range(y.aval.ndim) if i not in ax_b]
-
-    def f(xv, yv):
-        sa, sb = _static(xv, "tensordot"), _static(yv, "tensordot")
-        k = int(np.prod([sa[i] for i in ax_a]))
-        xa = _ops.reshape(_ops.transpose(xv, tuple(free_a + ax_a)), (-1, k))
-        yb = _ops.reshape(_ops.transpose(yv, tuple(ax_b + free_b)), (k, -1))
-        return _ops.reshape(_ops.matmul(xa, yb), tuple([sa[i] for i in free_a] +
-                                                       [sb[i] for i in free_b]))
-    return _scoped("Tensordot", name, f, x, y)
+        ax_a = [int(i) % na for i in np.atleast_1d(ax_a)]
+        ax_b = [int(i) % nb for i in np.atleast_1d(ax_b)]
+        if len(ax_a) != len(ax_b):
+            raise ValueError(f"tensordot: axes lists of different lengths: {ax_a} and {ax_b}")
+    for i, j in zip(ax_a, ax_b):
+        da, db = x.aval.shape[i], y.aval.shape[j]
+        if da is not None and db is not None and da != db:
+            raise ValueError(f"Dimensions must be equal, but are {da} and {db} for "
+                             f"'Tensordot' with input shapes: {x.shape}, {y.shape}.")
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if na + nb - len(ax_a) > len(letters):
+        raise ValueError("tensordot: too many dimensions")
+    sa = letters[:na]
+    free_b = iter(letters[na:])
+    sb = "".join(sa[ax_a[ax_b.index(j)]] if j in ax_b else next(free_b) for j in range(nb))
+    out = "".join(c for i, c in enumerate(sa) if i not in ax_a) + \
+        "".join(c for j, c in enumerate(sb) if j not in ax_b)
+    return _scoped("Tensordot", name, lambda u, v: _ops.einsum(f"{sa},{sb}->{out}", u, v), x, y)
 
 
 # ============================================================================ shapes

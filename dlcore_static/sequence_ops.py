@@ -32,7 +32,8 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
            batch_dims: int = 0) -> Tensor:
     """``params`` indexed by ``indices`` along ``axis`` (TensorFlow's ``tf.gather``)."""
     if batch_dims:
-        raise NotImplementedError("tf.gather: batch_dims is not supported")
+        from .array_api import gather_batched
+        return gather_batched(params, indices, axis, batch_dims, name)
     a = 0 if axis is None else int(axis)
     return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, i, a), params, indices)
 

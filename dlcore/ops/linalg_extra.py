@@ -14,10 +14,6 @@
     trace(x)                       sum(diagonal(x))
     tril(x, k), triu(x, k)         where(col - row <= k, x, 0) (index grids from cumsums of ones)
     cross(a, b, axis)              the 3-vector cross product along ``axis``
-    einsum(eq, *xs)                operands aligned on one index space by transpose/expand_dims,
-                                   multiplied (broadcasting) and summed over the contracted
-                                   letters; two-operand contractions that are matrix products
-                                   go through matmul
 Gradients come from the primitives.
 """
 
@@ -272,50 +268,6 @@ def cross(a, b, axis: int | None = None):
 def linalg_cross(a, b, axis: int = -1):
     """``torch.linalg.cross``: the cross product along ``axis`` (default the last)."""
     return cross(a, b, axis)
-
-
-# ----------------------------------------------------------------------------- einsum
-@exports({"torch": "einsum"}, "plain")
-def einsum(equation: str, *operands):
-    """Einstein summation over letters (no ellipsis, no repeated letter within one operand)."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise NotImplementedError("einsum: '...' (ellipsis) is not supported yet")
-    lhs, arrow, rhs = eq.partition("->")
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise ValueError(f"einsum(): {len(terms)} operand subscripts for {len(operands)} "
-                         "operands")
-    for t, x in zip(terms, operands):
-        if len(t) != _ndim(x):
-            raise ValueError(f"einsum(): the number of subscripts in the equation ({len(t)}) "
-                             f"does not match the number of dimensions ({_ndim(x)}) for "
-                             f"operand {terms.index(t)}")
-        if len(set(t)) != len(t):
-            raise NotImplementedError("einsum: a letter repeated within one operand "
-                                      f"({t!r}, a diagonal) is not supported yet")
-    if not arrow:
-        counts = {}
-        for t in terms:
-            for c in t:
-                counts[c] = counts.get(c, 0) + 1
-        rhs = "".join(sorted(c for c, k in counts.items() if k == 1))
-    letters = list(dict.fromkeys(rhs + "".join(terms)))
-    aligned = []
-    for t, x in zip(terms, operands):
-        order = [c for c in letters if c in t]
-        perm = tuple(t.index(c) for c in order)
-        y = transpose(x, perm) if perm != tuple(range(len(t))) else x
-        missing = tuple(i for i, c in enumerate(letters) if c not in t)
-        aligned.append(expand_dims(y, missing) if missing else y)
-    prod = aligned[0]
-    for y in aligned[1:]:
-        prod = mul(prod, y)
-    contracted = tuple(range(len(rhs), len(letters)))
-    out = sum(prod, contracted) if contracted else prod
-    return out
 
 
 diagonal = _diagonal

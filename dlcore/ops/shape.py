@@ -117,6 +117,63 @@ def reshape_like(x, ref):
     return bind_like(reshape_like_p, x, ref)
 
 
+# ----------------------------------------------------------------------------- run-time shapes
+def _reshape_dynamic_rule(x: AVal, shape: AVal, *, known) -> AVal:
+    if shape.dtype.kind not in "iu" or shape.ndim != 1:
+        raise ShapeError("reshape_dynamic", "the target shape must be a 1-D integer tensor",
+                         [x.shape, shape.shape])
+    if shape.shape[0] is not None and shape.shape[0] != len(known):
+        raise ShapeError("reshape_dynamic", f"the target shape has {shape.shape[0]} entries "
+                         f"but {len(known)} dimensions were declared", [x.shape, shape.shape])
+    if x.fully_defined and None not in known and \
+            int(np.prod(x.shape, dtype=np.int64)) != int(np.prod(known, dtype=np.int64)):
+        raise ShapeError("reshape_dynamic", f"cannot reshape a tensor with "
+                         f"{int(np.prod(x.shape, dtype=np.int64))} elements to shape "
+                         f"{list(known)}", [x.shape, shape.shape])
+    return AVal(tuple(known), x.dtype)
+
+
+reshape_dynamic_p = Primitive(
+    "reshape_dynamic", _reshape_dynamic_rule,
+    lambda g, y, x, shape, *, known: (reshape_like(g, x), None), kind="shape", view=True,
+    doc="y = x reshaped to the int vector `shape`, read at run time (one entry may be -1; "
+        "`known` holds the dims known when the graph is built);  dx = g reshaped back",
+    kernels={"cpu": _cpu.reshape_dynamic, "cuda": _cuda.reshape_dynamic})
+
+
+def dim_size(x, axis: int):
+    """Dimension ``axis`` of ``x``: an int when known, else a 0-d int64 value computed at run
+    time (``shape_of(x)[axis]``)."""
+    d = aval_of(x).shape[axis]
+    if d is not None:
+        return int(d)
+    from .reduce_extra import shape_of
+    return cast(getitem(shape_of(x), (axis,)), _dt.int64)
+
+
+def reshape_dynamic(x, dims):
+    """``x`` reshaped to ``dims``: a list of ints (-1 for at most one) and 0-d integer values
+    computed at run time (``getitem(shape_of(y), i)``, products of them).  All ints: a plain
+    :func:`reshape`; otherwise the target is stacked into an int64 vector and read by the
+    kernel (a static graph's dimensions unknown until run time)."""
+    dims = list(dims)
+    if all(isinstance(d, (int, np.integer)) for d in dims):
+        return reshape(x, tuple(int(d) for d in dims))
+    runtime = [i for i, d in enumerate(dims) if not isinstance(d, (int, np.integer))]
+    if len(runtime) == 1 and not any(isinstance(d, (int, np.integer)) and d == -1
+                                     for d in dims):    # one unknown: a reshape with -1
+        return reshape(x, tuple(-1 if i == runtime[0] else int(d) for i, d in enumerate(dims)))
+    known = tuple(int(d) if isinstance(d, (int, np.integer)) and d >= 0 else None for d in dims)
+    ref = next(d for d in dims if not isinstance(d, (int, np.integer)))
+    parts = []
+    for d in dims:
+        if isinstance(d, (int, np.integer)):
+            from .elementwise import full_like
+            d = full_like(ref, int(d), _dt.int64)
+        parts.append(expand_dims(cast(d, _dt.int64), 0))
+    return bind(reshape_dynamic_p, x, concatenate(parts, 0), known=known)
+
+
 # ----------------------------------------------------------------------------- expand / squeeze
 def _expand_dims_rule(x: AVal, *, axes) -> AVal:
     shape = list(x.shape)

@@ -226,6 +226,11 @@ ROWS: list[OpRow] = [
           lambda x: np.reshape(x, (4, -1)), (((2, 3, 4),), ((8,),)), ("real",), (0,)),
     OpRow("reshape_like", "reshape_like", ops.reshape_like,
           lambda x, r: np.reshape(x, r.shape), (((2, 6), (3, 4)),), ("real", "real"), (0,)),
+    OpRow("reshape_dynamic", "reshape_dynamic", lambda x: ops.shape.reshape_dynamic_p.bind(
+              x, ops.cast(ops.getitem(ops.shape_of(x), (slice(None, None, -1),)), np.int64),
+              known=(None, None)),
+          lambda x: np.reshape(x, x.shape[::-1]), (((3, 4),),), ("real",), (0,),
+          primitives=("reshape_dynamic", "shape_of")),
     OpRow("broadcast_to", "broadcast_to", lambda x: ops.broadcast_to(x, (2, 3, 4)),
           lambda x: np.broadcast_to(x, (2, 3, 4)), (((4,),), ((3, 1),), ((),)),
           ("real",), (0,)),

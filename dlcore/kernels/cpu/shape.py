@@ -17,6 +17,33 @@ def reshape_like(x, ref):
     return np.reshape(x, ref.shape)
 
 
+def check_dynamic_shape(size: int, shape, known) -> tuple:
+    """The run-time target of ``reshape_dynamic`` as a tuple, checked against the element
+    count and the dimensions known when the graph was built."""
+    from ...errors import ShapeError
+    target = tuple(int(d) for d in shape)
+    free = [d for d in target if d != -1]
+    ok = target.count(-1) <= 1 and all(d >= 0 for d in free)
+    if ok:
+        n = int(np.prod(free, dtype=np.int64))
+        if -1 in target:
+            ok = n > 0 and size % n == 0
+            target = tuple(size // n if d == -1 else d for d in target) if ok else target
+        else:
+            ok = n == size
+    if ok:
+        ok = all(k is None or k == d for k, d in zip(known, target))
+    if not ok:
+        declared = ["?" if k is None else k for k in known]
+        raise ShapeError("reshape_dynamic", f"cannot reshape a tensor with {size} elements to "
+                         f"shape {list(target)} (declared {declared})", [])
+    return target
+
+
+def reshape_dynamic(x, shape, *, known):
+    return np.reshape(x, check_dynamic_shape(x.size, shape, known))
+
+
 def broadcast_to(x, *, shape):
     return np.broadcast_to(x, shape)
 

@@ -73,6 +73,14 @@ def reshape_like(x, ref):
     return reshape(x, shape=tuple(ref.shape))
 
 
+def reshape_dynamic(x, shape, *, known):
+    """The target shape is a small device vector: copied to the host (a few bytes), checked,
+    then a view as :func:`reshape`."""
+    from ..cpu.shape import check_dynamic_shape
+    dims = shape.copy_to_host() if hasattr(shape, "copy_to_host") else shape
+    return reshape(x, shape=check_dynamic_shape(S.size_of(x.shape), dims, known))
+
+
 def expand_dims(x, *, axes):
     shape = list(x.shape)
     for a in sorted(axes):

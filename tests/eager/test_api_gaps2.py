@@ -1,0 +1,110 @@
+"""PyTorch API gaps, second round: einsum with ellipsis/diagonals/broadcasting, matrix inverse and
+SVD-based norms, unique over a dim and unique_consecutive, exact gradients of cumprod and of
+norms/cdist at zero.  Values, gradients and error messages against the real PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(7)
+
+
+def _pair(values, grad=True):
+    return (dt.tensor(values, requires_grad=grad), torch.tensor(values, requires_grad=grad))
+
+
+def _compare(f, *arrays, rtol=1e-9, atol=1e-11, grad=True):
+    """f(module, *tensors) in both libraries: values, then gradients with a random cotangent."""
+    ours = [dt.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    ya, yb = f(dt, *ours), f(torch, *theirs)
+    assert tuple(ya.shape) == tuple(yb.shape)
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=rtol, atol=atol)
+    if grad and yb.requires_grad:
+        g = RNG.standard_normal(tuple(yb.shape))
+        ya.backward(dt.tensor(g))
+        yb.backward(torch.tensor(g))
+        for a, b in zip(ours, theirs):
+            if b.requires_grad:
+                np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol * 10,
+                                           atol=atol * 10)
+    return ya
+
+
+# ----------------------------------------------------------------------------- einsum
+EINSUM = [
+    ("...ij,...jk", [(4, 2, 3), (5, 1, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 3), (4, 3, 2)]),
+    ("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("iij->ji", [(2, 2, 3)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("...ij->ij", [(4, 2, 3)]),
+    ("...ij->...", [(4, 2, 3)]),
+    ("...,...->...", [(2, 3), (3,)]),
+    ("ij,ij->ij", [(2, 1), (2, 3)]),
+    ("ij,jk", [(2, 1), (3, 2)]),
+    ("bi,bi->b", [(3, 4), (3, 4)]),
+    ("i,j", [(3,), (4,)]),
+    ("ij->j...", [(2, 3)]),
+    ("Ba,aB", [(2, 3), (3, 2)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("abc,cd,a->bd", [(2, 3, 4), (4, 5), (2,)]),
+    ("i...,i...->...", [(3, 2, 2), (3, 2)]),
+    ("ijk,jil->kl", [(2, 3, 4), (3, 2, 5)]),
+    ("ij,->ij", [(2, 3), ()]),
+    ("bij,bjk->bik", [(1, 2, 3), (4, 3, 2)]),
+]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM, ids=[e for e, _ in EINSUM])
+def test_einsum_matches_torch(eq, shapes):
+    xs = [RNG.standard_normal(s) for s in shapes]
+    _compare(lambda m, *ts: m.einsum(eq, *ts), *xs)
+
+
+def test_einsum_forms_and_dtypes():
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))
+    ours = dt.einsum(dt.tensor(a), [0, 1], dt.tensor(b), [1, 2], [0, 2])
+    np.testing.assert_allclose(ours.numpy(), a @ b)
+    ours = dt.einsum("ij,jk", [dt.tensor(a), dt.tensor(b)])
+    np.testing.assert_allclose(ours.numpy(), a @ b)
+    i = dt.einsum("ij,jk", dt.ones(2, 3, dtype=dt.int32), dt.ones(3, 2, dtype=dt.int32))
+    assert i.dtype == dt.int32 and i.tolist() == [[3, 3], [3, 3]]
+    f = dt.einsum("ij,jk", dt.ones(2, 3), dt.ones(3, 2))
+    assert f.dtype == dt.float32
+
+
+@pytest.mark.parametrize("eq,shapes,exc", [
+    ("ij,jk", [(2, 3)], RuntimeError),
+    ("ij", [(2, 3), (3, 4)], RuntimeError),
+    ("ijk", [(2, 3)], RuntimeError),
+    ("i...j", [(2,)], RuntimeError),
+    ("ij->k", [(2, 3)], RuntimeError),
+    ("ij->ii", [(2, 3)], RuntimeError),
+    ("ij,ij->ij", [(2, 3), (3, 4)], RuntimeError),
+    ("ii->i", [(2, 3)], RuntimeError),
+    ("i.j", [(2, 3)], RuntimeError),
+    ("...i...", [(2, 3)], RuntimeError),
+    ("i1", [(2, 3)], RuntimeError),
+    ("ij->i->j", [(2, 3)], RuntimeError),
+])
+def test_einsum_errors_read_as_torch(eq, shapes, exc):
+    with pytest.raises(exc) as theirs:
+        torch.einsum(eq, *[torch.ones(s) for s in shapes])
+    with pytest.raises(exc) as ours:
+        dt.einsum(eq, *[dt.ones(*s) for s in shapes])
+    assert str(ours.value).startswith(str(theirs.value).splitlines()[0])
+
+
+def test_einsum_operand_type_errors():
+    with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
+        dt.einsum("ij,jk", dt.ones(2, 3), dt.ones(3, 2, dtype=dt.float64))
+    with pytest.raises(TypeError, match="expected Tensor as element 1 in argument 1, but got int"):
+        dt.einsum("ij,jk", dt.ones(2, 3), 3)
