@@ -124,44 +124,48 @@ def run(prog: Program) -> int:
             groups.append(g)
             shape_of[id(g)] = shape
             gs.group_of[n] = g
-    made = 0
-    for g in groups:
-        if len(g) < 2:
-            continue
-        _rewrite(prog, g, shape_of[id(g)])
-        made += 1
+    made = [g for g in groups if len(g) >= 2]
     if made:
+        _rewrite(prog, made, [shape_of[id(g)] for g in made])
         topo_sort(prog)
-    return made
+    return len(made)
 
 
-def _rewrite(prog: Program, members: list, loop_shape: tuple) -> Node:
-    mset = set(members)
-    inputs: list[Val] = []
-    for m in members:
-        for v in m.inputs:
-            if v.node not in mset and v not in inputs:
-                inputs.append(v)
+def _rewrite(prog: Program, groups: list, loop_shapes: list) -> None:
+    """Replace each group by one fused node, all in one scan of the program (a tree network's
+    plan fuses about 50 groups in 420 nodes: group by group, each rewrite scanned it all)."""
+    group_of = {m: k for k, g in enumerate(groups) for m in g}
     used_outside = set()
     for n in prog.nodes:
-        if n not in mset:
-            used_outside.update(v for v in n.inputs if v.node in mset)
-    used_outside.update(f for f in prog.fetches if f is not None and f.node in mset)
-    outs = [m.out() for m in members if m.out() in used_outside]
-    label = "+".join(m.prim.name for m in members)
-    node = Node("fused", f"fused({', '.join(m.name for m in members)})", f"Fused[{label}]",
-                inputs=inputs, avals=[v.aval for v in outs],
-                params={"outputs": outs, "loop_shape": loop_shape},
-                defined_at=members[-1].defined_at)
-    node.members = list(members)
-    pos = prog.nodes.index(members[-1])
-    prog.nodes.insert(pos, node)
+        k = group_of.get(n)
+        for v in n.inputs:
+            j = group_of.get(v.node)
+            if j is not None and j != k:
+                used_outside.add(v)
+    used_outside.update(f for f in prog.fetches if f is not None and f.node in group_of)
+    fused_at: dict = {}                  # last member -> the fused node taking its place
+    mapping: dict = {}
+    for members, loop_shape in zip(groups, loop_shapes):
+        mset = set(members)
+        inputs: list[Val] = []
+        for m in members:
+            for v in m.inputs:
+                if v.node not in mset and v not in inputs:
+                    inputs.append(v)
+        outs = [m.out() for m in members if m.out() in used_outside]
+        label = "+".join(m.prim.name for m in members)
+        node = Node("fused", f"fused({', '.join(m.name for m in members)})", f"Fused[{label}]",
+                    inputs=inputs, avals=[v.aval for v in outs],
+                    params={"outputs": outs, "loop_shape": loop_shape},
+                    defined_at=members[-1].defined_at)
+        node.members = list(members)
+        fused_at[members[-1]] = node
+        for i, v in enumerate(outs):
+            mapping[v] = node.out(i)
     # the members keep their own inputs (the loop reads them); only the program drops them,
-    # before the uses are redirected (a member's input must stay the member it reads)
-    prog.nodes = [n for n in prog.nodes if n not in mset]
-    for i, v in enumerate(outs):
-        prog.replace_uses(v, node.out(i))
-    return node
+    # then every use outside a group is redirected to the fused node's output
+    prog.nodes = [fused_at.get(n, n) for n in prog.nodes if n not in group_of or n in fused_at]
+    prog.replace_many(mapping)
 
 
 # ============================================================================ CPU kernels
@@ -169,15 +173,21 @@ def cpu_kernel(node: Node):
     """``(fn, params)`` running fused ``node`` on NumPy buffers (interpreter path)."""
     loop_shape = node.params["loop_shape"]
     rank = len(loop_shape)
-    src, in_kinds, arr_outs = loops.kernel_source(node, rank)
-    mod = load_generated_module("fused", src)
-    serial, parallel = mod.kernel, mod.kernel_par
     dtypes = [a.dtype for a in node.avals]
-    kinds = [k for _, k in in_kinds]
     nout = len(node.avals)
     single = nout == 1
+    built: list = []
+
+    def build():
+        # made on the first call: a compiled plan never calls it (only traced runs and the
+        # step-by-step re-run after an error do), so its source is not written per fused node
+        src, in_kinds, arr_outs = loops.kernel_source(node, rank)
+        mod = load_generated_module("fused", src)
+        built[:] = [mod.kernel, mod.kernel_par, [k for _, k in in_kinds], arr_outs]
+        return built
 
     def fused(*xs):
+        serial, parallel, kinds, arr_outs = built or build()
         args = []
         for x, kind in zip(xs, kinds):
             if kind == "array":

@@ -160,6 +160,21 @@ class Program:
                     m.inputs = [new if v == old else v for v in m.inputs]
         self.fetches = [new if f == old else f for f in self.fetches]
 
+    def replace_many(self, mapping: dict) -> None:
+        """``replace_uses`` for every ``old -> new`` pair of ``mapping`` in one scan of the
+        program (a pass that redirects many values, fusion, is then linear, not quadratic)."""
+        if not mapping:
+            return
+        get = mapping.get
+        for n in self.nodes:
+            if any(v in mapping for v in n.inputs):
+                n.inputs = [get(v, v) for v in n.inputs]
+            for m in n.members:
+                if any(v in mapping and mapping[v].node is not n for v in m.inputs):
+                    m.inputs = [v if v not in mapping or mapping[v].node is n else mapping[v]
+                                for v in m.inputs]
+        self.fetches = [f if f is None else get(f, f) for f in self.fetches]
+
     def counts(self) -> dict:
         kinds: dict = {}
         for n in self.nodes:
