@@ -130,9 +130,9 @@ class TreeRNN(Workload):
 def workloads(size: str) -> list[Workload]:
     if size == "tiny":      # the harness's tiny run needs every engine (NumPy by hand too) to
         return []           # speak it; see tests/benchmarks/test_sequence_workloads.py
-    if size == "quick":
+    if size == "quick":     # 2 tree batches: each new tree shape is a new graph to compile
         return [TreeRNN("tree_rnn", "sequence",
-                        "recursive net, 4 random trees of 4..16 leaves (H 32)",
-                        trees=4, min_leaves=4, max_leaves=16, H=32)]
+                        "recursive net, 2 batches of 4 random trees of 4..8 leaves (H 32)",
+                        trees=4, min_leaves=4, max_leaves=8, H=32, batches=2)]
     return [TreeRNN("tree_rnn", "sequence",
                     "recursive net, 8 random trees of 8..32 leaves (H 64), new shapes each step")]
