@@ -63,7 +63,9 @@ def aminmax(x, *, axis=None, keepdims: bool = False):
 
 @exports({"torch.linalg": "vector_norm"}, "args", float_only=True)
 def vector_norm(x, ord=2, axis=None, keepdims: bool = False):  # noqa: A002 - PyTorch's name
-    """The vector p-norm over ``axis`` (all elements when None)."""
+    """The vector p-norm over ``axis`` (all elements when None).  Its gradient at a zero norm
+    is 0, and for p < 1 a zero element gets 0, as PyTorch's (``sqrt``/``pow`` alone would
+    give 0 * inf = NaN there): the root is taken of ``where(s == 0, 1, s)``."""
     if isinstance(axis, list):
         axis = tuple(axis)
     a = abs(x)
@@ -77,8 +79,21 @@ def vector_norm(x, ord=2, axis=None, keepdims: bool = False):  # noqa: A002 - Py
         return sum(a, axis, keepdims)
     if ord == 2:
         from .elementwise import sqrt
-        return sqrt(sum(mul(x, x), axis, keepdims))
-    return pow(sum(pow(a, float(ord)), axis, keepdims), 1.0 / float(ord))
+        return _root(sum(mul(x, x), axis, keepdims), sqrt)
+    p = float(ord)
+    if p < 1:                   # |0|^p is 0 (p > 0) or inf (p < 0), its gradient taken as 0
+        nz = not_equal(a, 0)
+        powered = where(nz, pow(where(nz, a, 1), p), 0.0 if p > 0 else float("inf"))
+    else:
+        powered = pow(a, p)
+    s = sum(powered, axis, keepdims)
+    return _root(s, lambda v: pow(v, 1.0 / p)) if p > 0 else pow(s, 1.0 / p)
+
+
+def _root(s, root):
+    """``root(s)``, 0 where ``s`` is 0, with a zero (not NaN) gradient there."""
+    zero = equal(s, 0)
+    return where(zero, 0, root(where(zero, 1, s)))
 
 
 @exports({"torch.linalg": "norm"}, "args", float_only=True)

@@ -7,8 +7,8 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/scan.py)::
                                            from the end when reverse)
                                            dx = cumsum(g, axis, not reverse, exclusive)
     cumprod(x, axis, reverse, exclusive)   y_k = prod_{j <= k} x_j
-                                           dx = cumsum(g y, axis, not reverse, exclusive) / x
-                                           (x without zeros: the division is the vjp's)
+                                           dx = cumsum(g y, axis, not reverse) / x before the
+                                           first zero, exact at it, 0 after (PyTorch's)
     argsort(x, axis, descending)           int64 indices of a stable sort (NaN the largest);
                                            not differentiable
     take_along_axis(x, i, axis)            y[.., k, ..] = x[.., i[.., k, ..], ..]
@@ -49,7 +49,52 @@ def _cumsum_vjp(g, y, x, *, axis, reverse, exclusive):
 
 
 def _cumprod_vjp(g, y, x, *, axis, reverse, exclusive):
-    return (div(cumsum(mul(g, y), axis, not reverse, exclusive), x),)
+    return (_cumprod_grad(g, y, x, axis, reverse, exclusive),)
+
+
+def _cumprod_grad(g, y, x, axis, reverse, exclusive):
+    """``dx_i = sum_{j >= i} g_j prod_{l <= j, l != i} x_l`` (j, l in scan order), exact when x
+    has zeros, as PyTorch's.  With z the first zero of a line: before z it is
+    ``cumsum(g y, reversed)_i / x_i``; at z, ``sum_{j >= z} g_j c_j`` with ``c = cumprod(x1)``,
+    ``x1`` = x with ``x_z = 1``; after z it is ``x_z`` times the same two parts computed for
+    ``x1`` (zero, but its derivative in ``x_z`` is right, so gradients of this gradient are
+    exact too).  An exclusive scan is the inclusive one shifted by one step: g moves back."""
+    from .elementwise import full_like
+    from .shape import concatenate
+    if exclusive:
+        head = getitem(g, (slice(None),) * axis + (slice(0, 1),))
+        if reverse:
+            rest = getitem(g, (slice(None),) * axis + (slice(None, -1),))
+            g = concatenate([full_like(head, 0), rest], axis)
+        else:
+            rest = getitem(g, (slice(None),) * axis + (slice(1, None),))
+            g = concatenate([rest, full_like(head, 0)], axis)
+        y = bind(cumprod_p, x, axis=axis, reverse=reverse, exclusive=False)
+    seen, first, part, x1, c = _cumprod_grad_parts(g, y, x, axis, reverse)
+    _, _, part1, _, _ = _cumprod_grad_parts(g, c, x1, axis, reverse)
+    from .elementwise import greater
+    from .math_composites import logical_and, logical_not
+    from .reduce import sum as _sum
+    x_first = _sum(where(first, x, 0), axis, keepdims=True)       # 0, linked to x_z
+    after = logical_and(greater(seen, 0), logical_not(first))
+    return add(part, where(after, mul(x_first, part1), 0))
+
+
+def _cumprod_grad_parts(g, y, x, axis, reverse):
+    """The gradient of ``y = cumprod(x)`` up to and at the first zero of each line (0 after
+    it), and what it was computed from: ``(seen, first, grad, x1, cumprod(x1))``."""
+    from .elementwise import equal, greater
+    from .math_composites import logical_and
+    from .reduce import sum as _sum
+    zero = equal(x, 0)
+    seen = cumsum(cast(zero, _dt.int64), axis, reverse)        # zeros up to here, scan order
+    before = equal(seen, 0)
+    first = logical_and(zero, equal(seen, 1))
+    a = where(before, div(cumsum(mul(g, y), axis, not reverse), where(before, x, 1)), 0)
+    x1 = where(first, 1, x)
+    c = cumprod(x1, axis, reverse)                     # prod_{l <= j, l != z} x_l
+    at_first = _sum(where(greater(seen, 0), mul(g, c), 0), axis, keepdims=True)
+    return seen, first, add(a, where(first, at_first, 0)), x1, c
 
 
 cumsum_p = Primitive(
@@ -59,7 +104,8 @@ cumsum_p = Primitive(
     kernels={"cpu": _cpu.cumsum, "cuda": _cuda.cumsum})
 cumprod_p = Primitive(
     "cumprod", _scan_rule("cumprod"), _cumprod_vjp, kind="scan",
-    doc="y_k = prod_{j<=k} x_j;  dx = cumsum(g y, not reverse, exclusive) / x  (x != 0)",
+    doc="y_k = prod_{j<=k} x_j;  dx_i = sum_{j>=i} g_j prod_{l<=j, l!=i} x_l  (cumsum(g y) / x "
+        "before the first zero, exact at and after it)",
     kernels={"cpu": _cpu.cumprod, "cuda": _cuda.cumprod})
 
 

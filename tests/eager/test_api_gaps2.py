@@ -108,3 +108,42 @@ def test_einsum_operand_type_errors():
         dt.einsum("ij,jk", dt.ones(2, 3), dt.ones(3, 2, dtype=dt.float64))
     with pytest.raises(TypeError, match="expected Tensor as element 1 in argument 1, but got int"):
         dt.einsum("ij,jk", dt.ones(2, 3), 3)
+
+
+# ----------------------------------------------------------------------------- grads at zero
+def _with_zeros(shape=(4, 6)):
+    x = RNG.standard_normal(shape)
+    x[0, 2] = x[1, 0] = x[1, 3] = x[2, -1] = x[3, 1] = x[3, 2] = 0.0
+    return x
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cumprod_gradient_with_zeros_is_exact_to_second_order(dim):
+    x = _with_zeros()
+    a, b = _pair(x)
+    g = RNG.standard_normal(x.shape)
+    ga, = dt.autograd.grad(dt.cumprod(a, dim), a, dt.tensor(g), create_graph=True)
+    gb, = torch.autograd.grad(torch.cumprod(b, dim), b, torch.tensor(g), create_graph=True)
+    assert np.isfinite(ga.detach().numpy()).all()
+    np.testing.assert_allclose(ga.detach().numpy(), gb.detach().numpy(), rtol=1e-12, atol=1e-12)
+    h = RNG.standard_normal(x.shape)
+    (ga * dt.tensor(h)).sum().backward()
+    (gb * torch.tensor(h)).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, 1.5, 0.5, float("inf"), -1])
+def test_vector_norm_gradient_at_zero_matches_torch(p):
+    x = _with_zeros((4, 5))
+    x[1] = 0.0
+    for dim in (1, None):
+        _compare(lambda m, t: m.linalg.vector_norm(t, p, dim), x)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.5, 3.0, float("inf")])
+def test_cdist_gradient_at_zero_distance_is_zero(p):
+    y = RNG.standard_normal((3, 4))
+    z = np.concatenate([y[:2], RNG.standard_normal((2, 4))])
+    out = _compare(lambda m, a, b: m.cdist(a, b, p), y, z)
+    assert out.detach().numpy()[0, 0] == 0.0
+    _compare(lambda m, a: m.dist(a, a * 1.0), y)

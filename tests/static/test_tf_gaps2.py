@@ -170,3 +170,19 @@ def test_gather_nd_out_of_range_is_an_error():
             s.run(y)
     with tf.Session() as s:
         assert s.run(tf.gather_nd(p, np.array([[2, 3], [0, 1]]))).tolist() == [11.0, 1.0]
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumprod_gradient_with_zeros(exclusive, reverse):
+    x = RNG.standard_normal((3, 5))
+    x[0, 1] = x[1, 0] = x[1, 3] = x[2, 4] = 0.0
+
+    def ref(v):
+        w = v[:, ::-1] if reverse else v
+        c = np.cumprod(w, 1)
+        if exclusive:
+            c = np.concatenate([np.ones((3, 1)), c[:, :-1]], 1)
+        return c[:, ::-1] if reverse else c
+    check(lambda p: tf.cumprod(p, axis=1, exclusive=exclusive, reverse=reverse), ref, x,
+          [None, 5])
