@@ -93,3 +93,27 @@ def test_in_place_update_goes_through_the_ufunc():
     w64 = np.ones(3)
     assert not sub.into(np.ones(3, np.float32), w64, w64)      # dtype mismatch: refused
 
+
+
+def test_small_sums_accumulate_like_the_loops():
+    """Sums under SMALL_SUM elements run as NumPy's add.reduce with the loops' float64/int64
+    accumulator: same values as the Numba loops (which run above it), same dtypes and shapes."""
+    from dlcore.kernels.cpu import reduce as red
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((64, 100)) * 1e4).astype(np.float32)
+    assert x.size < red.SMALL_SUM
+    for axes, keep in (((0,), False), ((1,), True), ((0, 1), False)):
+        got = red.sum(x, axes=axes, keepdims=keep)
+        want = x.astype(np.float64).sum(axis=axes, keepdims=keep).astype(np.float32)
+        assert got.dtype == np.float32 and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+        big = np.tile(x, (2, 2))                                  # above SMALL_SUM: the loops
+        np.testing.assert_allclose(red.sum(big, axes=axes, keepdims=keep),
+                                   big.astype(np.float64).sum(axis=axes, keepdims=keep),
+                                   rtol=1e-6)
+    b = np.array([[True, False], [True, True]])
+    got = red.sum(b, axes=(0,), keepdims=False)
+    assert got.dtype == np.int64 and got.tolist() == [2, 1]
+    i = np.array([2**31 - 1, 2**31 - 1], np.int32)          # int64 accumulator, int32 result
+    got = red.sum(i, axes=(0,), keepdims=False)
+    assert got.dtype == np.int32 and got.tolist() == -2

@@ -10,6 +10,8 @@ M is).  A reduction of a whole large array is split into equal chunks reduced in
 the chunk results are combined.
 
 The Numba module is imported on the first reduction, so ``import dlcore`` never loads Numba.
+Small sums (under ``SMALL_SUM`` elements) run as NumPy's ``add.reduce`` with the same float64
+accumulator instead: as fast or faster at those sizes, and no loop to compile.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ import numpy as np
 from .runtime import PARALLEL_THRESHOLD
 
 _jr = None
+# Below this many elements a sum runs as NumPy's add.reduce with a float64 (int64) accumulator:
+# measured on one core (float32, us per call, loop vs NumPy): 64x10 axis 0 8.9 vs 4.5, 64x100
+# axis 0 7.8 vs 5.6, all 6.6 vs 6.1; from 16384 elements on the loops win (128x256 axis 0:
+# 7.4 vs 12.6).  The first eager training step then compiles no reduction loop.
+SMALL_SUM = 8192
 
 
 def _jit():
@@ -75,6 +82,11 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
     oshape = _out_shape(x.shape, axes, keepdims)
     if not axes:
         return x.astype(out_dtype, copy=True)
+    if kind == "sum" and x.size < SMALL_SUM and x.dtype.kind in "fib":
+        # NumPy's reduction, accumulating in float64/int64 as the loops do: faster below
+        # SMALL_SUM elements, and nothing to compile (see the module docstring)
+        acc = np.add.reduce(x, axis=axes, dtype=_acc_dtype(x.dtype), keepdims=keepdims)
+        return np.asarray(acc).astype(out_dtype, copy=False).reshape(oshape)
     x2 = as_2d(x, axes)
     m, k = x2.shape
     if m == 0:
