@@ -12,6 +12,7 @@ code and ``except ValueError`` in TensorFlow-style code both catch it::
       AxisError(ShapeError, IndexError)       axis/dim/index out of range
     DTypeError(TypeError)
     DeviceError(RuntimeError)
+    LinAlgError(RuntimeError)                 a singular matrix where an inverse is needed
 """
 
 from __future__ import annotations
@@ -54,3 +55,8 @@ class DeviceError(RuntimeError):
         a, b = (str(d) for d in devices[:2])
         super().__init__(f"Expected all tensors to be on the same device, but found at least two "
                          f"devices, {a} and {b}! (in op '{op}')")
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra kernel met input it cannot handle (a singular matrix in ``inv``); the
+    message is PyTorch's, and ``torch.linalg.LinAlgError`` is a RuntimeError too."""

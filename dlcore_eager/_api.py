@@ -395,6 +395,27 @@ def activation(export, ns, name):
     return f
 
 
+def linalg(export, ns, name):
+    """Decompositions (inv, svd, svdvals, matrix_norm): PyTorch's functions in
+    ``_linalg_decomp`` (torch.svd and torch.linalg.svd differ in defaults and results)."""
+    from . import _linalg_decomp
+    fn = _linalg_decomp.adapter(export.name, ns, name)
+    if ns in _METHOD_NAMESPACES:
+        return fn
+
+    def f(*a, out=None, **kw):
+        result = fn(*a, **kw)
+        if out is None:
+            return result
+        if isinstance(result, tuple):               # (U, S, Vh): out is a tuple of three
+            for o, r in zip(out, result):
+                write_out(r, o, name)
+            return type(result)(*out)
+        return write_out(result, out, name)
+    f.__wrapped__ = fn
+    return f
+
+
 #: The adapter factory of each calling convention (see dlcore.api).  A convention that only
 #: the static front end uses (``cast``) has no entry: such ops have no PyTorch names.
 CONVENTIONS = {
@@ -410,6 +431,7 @@ CONVENTIONS = {
     "values_indices": values_indices,
     "plain": plain,
     "activation": activation,
+    "linalg": linalg,
     "conv": _api.library("dlcore_eager.nn.functional_conv"),
     "sequence": _api.library("dlcore_eager.nn.sparse"),
 }

@@ -132,6 +132,12 @@ def activation(export, ns, name):
 
 
 #: The adapter factory of each calling convention (see dlcore.api).
+def linalg(export, ns, name):
+    """Decompositions (inv, svd): TensorFlow's functions in ``linalg_decomp``."""
+    from . import linalg_decomp
+    return linalg_decomp.adapter(export.name, ns, name)
+
+
 CONVENTIONS = {
     "unary": unary,
     "binary": binary,
@@ -145,6 +151,7 @@ CONVENTIONS = {
     "activation": activation,
     "conv": _api.library("dlcore_static.nn_conv"),
     "sequence": _api.library("dlcore_static.sequence_ops"),
+    "linalg": linalg,
 }
 
 

@@ -21,9 +21,10 @@ rule, vjp, kernels) lives in the module of its family:
     conv.py         conv, conv_transpose, conv_filter_grad (1-D/2-D, channels-first)
     pool.py         max_pool (+argmax, plane_gather/scatter), avg_pool (+grad)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
-    linalg_extra.py count_nonzero, aminmax, norms, dist, cdist, addmm, baddbmm, mv,
-                    matrix_power, diagonal, diag, trace, tril, triu, cross (composites)
+    linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, mv,
+                    diagonal, diag, trace, tril, triu, cross (composites)
     einsum.py       einsum (ellipsis, diagonals, broadcasting; pairwise matmul contractions)
+    decompositions.py  inv, svd (primitives), svdvals, matrix_norm, linalg.norm, matrix_power
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
     nn_functional.py  F.* activations (gelu, silu, mish, ...), losses (smooth_l1, huber,
@@ -42,9 +43,8 @@ from .gather import scatter_add, take
 from .indexing import canonical_index, getitem, index_update, one_hot, slice_scatter
 from .linalg import dot, matmul
 from .reduce import argmax, max_, min_, sum, sum_to
-from .shape import (broadcast_like, broadcast_to, concatenate, dim_size, expand_dims,
-                    matrix_transpose, reshape, reshape_dynamic, reshape_like, squeeze, stack,
-                    transpose)
+from .shape import (broadcast_like, broadcast_to, concatenate, expand_dims, matrix_transpose,
+                    reshape, reshape_dynamic, reshape_like, squeeze, stack, transpose)
 
 from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh, erf, erfc,
                          erfinv, exp2, expm1, floor, log1p, log2, log10, reciprocal, rint, rsqrt,
@@ -55,17 +55,18 @@ from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, med
                    scatter, scatter_add_along_axis, sort, take_along_axis, topk, unique)
 from .scan import scatter_add as scatter_add_dim
 from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
-                           diagonal, dist, matrix_power, mv, tril, trace, triu,
+                           diagonal, dist, mv, tril, trace, triu,
                            vector_norm)
-from .linalg_extra import norm as linalg_norm
 from .einsum import einsum
+from .decompositions import inv, matrix_norm, matrix_power, svd, svdvals
+from .decompositions import norm as linalg_norm
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
 from . import nn_functional
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
-from .reduce_extra import nonzero, prod, reduce_all, reduce_any, shape_of
+from .reduce_extra import dim_size, nonzero, prod, reduce_all, reduce_any, shape_of
 
 from .conv import conv, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool

@@ -32,7 +32,7 @@ from ..registry import aval_of
 from .elementwise import mul
 from .linalg import matmul
 from .reduce import sum
-from .shape import dim_size as _dim
+from .reduce_extra import dim_size as _dim
 from .shape import expand_dims, reshape_dynamic, transpose
 
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

@@ -3,11 +3,10 @@
     count_nonzero(x, axis)         sum(x != 0)                          (int64)
     aminmax(x, axis)               (min(x), max(x))
     vector_norm(x, ord, axis)      (sum |x|^p)^(1/p);  max|x| (inf), min|x| (-inf), count (0)
-    norm(x, ord, axis)             torch.linalg.norm: vector_norm, or 'fro' over two axes
     dist(a, b, p)                  vector_norm(a - b, p)
     cdist(a, b, p)                 vector_norm(a[.., :, None, :] - b[.., None, :, :], p, -1)
     addmm(c, a, b, beta, alpha)    beta c + alpha a @ b       (baddbmm: batched)
-    mv(a, v), matrix_power(a, n)   a @ v;  a @ a @ ... (n >= 0)
+    mv(a, v)                       a @ v
     diagonal(x, offset, d1, d2)    x[.., i, i + offset]  (the two axes moved last, flattened,
                                    read with a stride of n + 1: a getitem, so dx scatters back)
     diag(x, k)                     vector -> matrix (a scatter into zeros);  matrix -> diagonal
@@ -96,22 +95,6 @@ def _root(s, root):
     return where(zero, 0, root(where(zero, 1, s)))
 
 
-@exports({"torch.linalg": "norm"}, "args", float_only=True)
-def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
-    """``torch.linalg.norm``: a vector norm (one axis, or all of a tensor with ord None), or
-    the Frobenius norm over two axes."""
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    two = (axis is None and _ndim(x) == 2 and ord is not None) or \
-        (isinstance(axis, tuple) and len(axis) == 2)
-    if ord is None or not two:
-        return vector_norm(x, 2 if ord is None else ord, axis, keepdims)
-    if ord == "fro":
-        return vector_norm(x, 2, axis if axis is not None else (0, 1), keepdims)
-    raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} needs a singular value "
-                              "decomposition, which dlcore does not have; 'fro' is supported")
-
-
 @exports({"torch": "dist", "Tensor": "dist"}, "args", float_only=True)
 def dist(a, b, p=2):
     """``||a - b||_p`` over all elements (broadcasting)."""
@@ -148,29 +131,6 @@ def mv(a, v):
     if _ndim(a) != 2 or _ndim(v) != 1:
         raise ShapeError("mv", "expects a 2-D matrix and a 1-D vector", [_shape(a), _shape(v)])
     return reshape(matmul(a, expand_dims(v, 1)), (-1,))
-
-
-@exports({"torch": "matrix_power", "Tensor": "matrix_power", "torch.linalg": "matrix_power"},
-         "args")
-def matrix_power(a, n: int):
-    """``a`` multiplied by itself ``n`` times (``n = 0``: the identity)."""
-    s = _shape(a)
-    if len(s) < 2 or s[-1] != s[-2]:
-        raise ShapeError("matrix_power", "expects a batch of square matrices", [s])
-    if n < 0:
-        raise NotImplementedError("matrix_power: negative powers need a matrix inverse, which "
-                                  "dlcore does not have")
-    if n == 0:
-        row, col = _grid(a)
-        return where(equal(row, col), full_like(a, 1), full_like(a, 0))
-    result, base = None, a
-    while n:
-        if n & 1:
-            result = base if result is None else matmul(result, base)
-        n >>= 1
-        if n:
-            base = matmul(base, base)
-    return result
 
 
 # ----------------------------------------------------------------------------- diagonals

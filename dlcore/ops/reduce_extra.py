@@ -139,3 +139,13 @@ shape_of_p = Primitive("shape_of", _shape_of_rule, None, kind="other", different
 def shape_of(x):
     """x's shape as an int32 vector, computed when the graph runs."""
     return bind(shape_of_p, x)
+
+
+def dim_size(x, axis: int):
+    """Dimension ``axis`` of ``x``: an int when known, else a 0-d int64 value computed at run
+    time (``shape_of(x)[axis]``)."""
+    d = aval_of(x).shape[axis]
+    if d is not None:
+        return int(d)
+    from .indexing import getitem
+    return _ew.cast(getitem(shape_of(x), (axis,)), _dt.int64)

@@ -141,19 +141,9 @@ reshape_dynamic_p = Primitive(
     kernels={"cpu": _cpu.reshape_dynamic, "cuda": _cuda.reshape_dynamic})
 
 
-def dim_size(x, axis: int):
-    """Dimension ``axis`` of ``x``: an int when known, else a 0-d int64 value computed at run
-    time (``shape_of(x)[axis]``)."""
-    d = aval_of(x).shape[axis]
-    if d is not None:
-        return int(d)
-    from .reduce_extra import shape_of
-    return cast(getitem(shape_of(x), (axis,)), _dt.int64)
-
-
 def reshape_dynamic(x, dims):
     """``x`` reshaped to ``dims``: a list of ints (-1 for at most one) and 0-d integer values
-    computed at run time (``getitem(shape_of(y), i)``, products of them).  All ints: a plain
+    computed at run time (``dim_size``: ``shape_of(y)[i]``, products of them).  All ints: a plain
     :func:`reshape`; otherwise the target is stacked into an int64 vector and read by the
     kernel (a static graph's dimensions unknown until run time)."""
     dims = list(dims)

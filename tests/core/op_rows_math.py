@@ -224,6 +224,23 @@ def _linalg_rows(OpRow) -> list:
               rtol=1e-4),
         OpRow("einsum[ji->ij]", "einsum", lambda a: ops.einsum("ji->ij", a),
               _np_einsum("ji->ij"), (((3, 4),),), ("real",), (0,), primitives=("transpose",)),
+        OpRow("inv", "inv", lambda a: ops.inv(ops.add(a, ops.mul(ops.matrix_power(a, 0), 3.0))),
+              lambda a: np.linalg.inv(a + 3 * np.eye(a.shape[-1], dtype=a.dtype)),
+              (((3, 3),), ((2, 3, 3),)),
+              ("sym",), (0,), rtol=1e-4, atol=1e-5),
+        OpRow("svdvals", "svd", ops.svdvals, lambda a: np.linalg.svd(a, compute_uv=False),
+              (((3, 4),), ((2, 4, 3),)), ("real",), (0,), rtol=1e-4, atol=1e-5),
+        OpRow("svd[U S Vh]", "svd", lambda a: (lambda u, s, vh: ops.matmul(
+                  ops.mul(u, ops.expand_dims(s, -2)), vh))(*ops.svd(a)),
+              lambda a: a, (((3, 2),), ((2, 2, 3),)), ("real",), (0,), rtol=1e-4, atol=1e-5),
+        OpRow("svd[U U^T]", "svd", lambda a: (lambda u: ops.matmul(
+                  u, ops.matrix_transpose(u)))(ops.svd(a)[0]),
+              lambda a: (lambda u: u @ np.swapaxes(u, -1, -2))(np.linalg.svd(a, False)[0]),
+              (((4, 2),),), ("real",), (0,), rtol=1e-4, atol=1e-5),
+        OpRow("svd[V V^T]", "svd", lambda a: (lambda vh: ops.matmul(
+                  ops.matrix_transpose(vh), vh))(ops.svd(a)[2]),
+              lambda a: (lambda vh: np.swapaxes(vh, -1, -2) @ vh)(np.linalg.svd(a, False)[2]),
+              (((2, 4),),), ("real",), (0,), rtol=1e-4, atol=1e-5),
         OpRow("aminmax", "aminmax", lambda x: ops.aminmax(x, axis=1)[1],
               lambda x: np.max(x, 1), (((3, 4),),), ("real",), (0,), primitives=("max",)),
     ]

@@ -147,3 +147,91 @@ def test_cdist_gradient_at_zero_distance_is_zero(p):
     out = _compare(lambda m, a, b: m.cdist(a, b, p), y, z)
     assert out.detach().numpy()[0, 0] == 0.0
     _compare(lambda m, a: m.dist(a, a * 1.0), y)
+
+
+# ----------------------------------------------------------------------------- inv, svd, norms
+def _well_conditioned(shape):
+    return RNG.uniform(-0.9, 0.9, shape) + 3.0 * np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("n", [-1, -2, -3, 2])
+def test_matrix_power_negative_and_inverse_match_torch(n):
+    a = _well_conditioned((2, 3, 3))
+    _compare(lambda m, t: m.linalg.matrix_power(t, n), a, rtol=1e-9)
+    _compare(lambda m, t: m.linalg.inv(t), a[0])
+    _compare(lambda m, t: t.inverse(), a)
+    _compare(lambda m, t: m.inverse(t), a[1])
+
+
+def test_inverse_errors_read_as_torch():
+    cases = [np.ones((2, 3)), np.ones(3), np.array([[1.0, 2.0], [2.0, 4.0]]),
+             np.stack([np.eye(2), [[1.0, 2.0], [2.0, 4.0]]]), np.ones((2, 2), np.int64)]
+    for x in cases:
+        with pytest.raises(RuntimeError) as theirs:
+            torch.linalg.inv(torch.tensor(x))
+        with pytest.raises(RuntimeError) as ours:
+            dt.linalg.inv(dt.tensor(x))
+        assert str(ours.value).startswith(str(theirs.value).splitlines()[0]), x
+    with pytest.raises(dt.linalg.LinAlgError):
+        dt.linalg.matrix_power(dt.tensor([[1.0, 2.0], [2.0, 4.0]]), -1)
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, float("inf"), -float("inf")])
+def test_matrix_norms_match_torch(ord):
+    a = RNG.standard_normal((2, 3, 4))
+    _compare(lambda m, t: m.linalg.matrix_norm(t, ord), a)
+    _compare(lambda m, t: m.linalg.matrix_norm(t, ord, dim=(0, 2), keepdim=True), a)
+    _compare(lambda m, t: m.linalg.norm(t, ord), a[0])
+    _compare(lambda m, t: m.linalg.norm(t, ord, dim=(-1, 0)), a)
+
+
+def test_norm_errors_read_as_torch():
+    for f in [lambda m: m.linalg.matrix_norm(m.ones(2, 3), 3),
+              lambda m: m.linalg.matrix_norm(m.ones(3)),
+              lambda m: m.linalg.matrix_norm(m.ones(2, 3), dim=(0, 0)),
+              lambda m: m.linalg.norm(m.ones(2, 3, 4), "nuc"),
+              lambda m: m.linalg.matrix_norm(m.ones(2, 3, dtype=m.int64))]:
+        with pytest.raises(RuntimeError) as theirs:
+            f(torch)
+        with pytest.raises(RuntimeError) as ours:
+            f(dt)
+        assert str(ours.value).startswith(str(theirs.value).splitlines()[0])
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
+def test_svd_matches_torch(shape):
+    a = RNG.standard_normal(shape)
+    _compare(lambda m, t: m.linalg.svdvals(t), a)
+    # sign-invariant functions of U and Vh (their signs are LAPACK's choice), with gradients
+    _compare(lambda m, t: (lambda r: r.U @ r.U.mT)(m.linalg.svd(t, full_matrices=False)), a,
+             rtol=1e-8)
+    _compare(lambda m, t: (lambda r: r.Vh.mT @ r.Vh)(m.linalg.svd(t, full_matrices=False)), a,
+             rtol=1e-8)
+    _compare(lambda m, t: (lambda r: (r.U * r.S.unsqueeze(-2)) @ r.V.mT)(m.svd(t)), a)
+    u, s, vh = dt.linalg.svd(dt.tensor(a))            # full_matrices=True by default
+    k = min(shape[-2:])
+    assert u.shape == shape[:-1] + (shape[-2],) and vh.shape == shape[:-2] + (shape[-1],) * 2
+    np.testing.assert_allclose((u[..., :k] * s.unsqueeze(-2) @ vh[..., :k, :]).numpy(), a,
+                               atol=1e-12)
+    np.testing.assert_allclose((u.mT @ u).numpy(), np.broadcast_to(np.eye(shape[-2]),
+                                                                  u.shape), atol=1e-12)
+    r = dt.svd(dt.tensor(a), compute_uv=False)
+    assert float(r.U.abs().sum()) == 0.0 and r.V.shape[-1] == shape[-1]
+
+
+def test_svd_and_inverse_on_cuda_simulator():
+    x = _well_conditioned((2, 3, 3)).astype(np.float32)
+    y = dt.linalg.inv(dt.tensor(x).cuda())
+    np.testing.assert_allclose(y.cpu().numpy(), np.linalg.inv(x), rtol=1e-5, atol=1e-6)
+    with pytest.raises(dt.linalg.LinAlgError, match=r"\(Batch element 1\): The diagonal "
+                                                    r"element 2 is zero"):
+        dt.linalg.inv(dt.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 4.0]]]).cuda())
+    for a in [RNG.standard_normal((4, 2)), RNG.standard_normal((2, 3)),
+              np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]])]:          # rank 1: completion
+        for full in (False, True):
+            u, s, vh = (t.cpu().numpy() for t in dt.linalg.svd(dt.tensor(a).cuda(), full))
+            k = min(a.shape)
+            np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), atol=1e-12)
+            np.testing.assert_allclose((u[:, :k] * s) @ vh[:k], a, atol=1e-12)
+            np.testing.assert_allclose(u.T @ u, np.eye(u.shape[1]), atol=1e-12)
+            np.testing.assert_allclose(vh @ vh.T, np.eye(vh.shape[0]), atol=1e-12)

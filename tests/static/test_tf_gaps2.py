@@ -186,3 +186,27 @@ def test_cumprod_gradient_with_zeros(exclusive, reverse):
         return c[:, ::-1] if reverse else c
     check(lambda p: tf.cumprod(p, axis=1, exclusive=exclusive, reverse=reverse), ref, x,
           [None, 5])
+
+
+# ----------------------------------------------------------------------------- tf.linalg
+def test_matrix_inverse_and_svd():
+    a = RNG.uniform(-0.9, 0.9, (2, 3, 3)) + 3.0 * np.eye(3)
+    check(lambda p: tf.linalg.inv(p), np.linalg.inv, a, [None, 3, 3])
+    check(lambda p: tf.matrix_inverse(p, adjoint=True),
+          lambda v: np.linalg.inv(np.swapaxes(v, -1, -2)), a, [None, None, None])
+    b = RNG.standard_normal((2, 4, 3))
+    check(lambda p: tf.linalg.svd(p, compute_uv=False),
+          lambda v: np.linalg.svd(v, compute_uv=False), b, [None, 4, 3])
+    check(lambda p: (lambda s, u, v: tf.matmul(u * tf.expand_dims(s, -2), v,
+                                               transpose_b=True))(*tf.svd(p)),
+          lambda v: v, b, [None, 4, 3])
+    s, u, v = tf.linalg.svd(tf.constant(b), full_matrices=True)
+    assert u.shape.as_list() == [2, 4, 4] and v.shape.as_list() == [2, 3, 3]
+    with pytest.raises(TypeError, match="floating point"):
+        tf.linalg.inv(tf.placeholder(tf.int32, [2, 2]))
+    with pytest.raises(ValueError, match="square matrices"):
+        tf.linalg.inv(tf.placeholder(tf.float32, [2, 3]))
+    singular = tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]]))
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                             match="input matrix is singular"):
+        sess.run(singular)
