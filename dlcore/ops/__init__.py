@@ -27,6 +27,7 @@ rule, vjp, kernels) lives in the module of its family:
     decompositions.py  inv, svd (primitives), svdvals, matrix_norm, linalg.norm, matrix_power
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
+    unique.py       unique (flattened or over a dim), unique_consecutive (composites)
     nn_functional.py  F.* activations (gelu, silu, mish, ...), losses (smooth_l1, huber,
                     kl_div, ...), layer_norm, group_norm, normalize, cosine_similarity, bilinear
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
@@ -52,7 +53,8 @@ from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh,
 from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide,
                           fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
 from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median, mode,
-                   scatter, scatter_add_along_axis, sort, take_along_axis, topk, unique)
+                   scatter, scatter_add_along_axis, sort, take_along_axis, topk)
+from .unique import unique, unique_consecutive
 from .scan import scatter_add as scatter_add_dim
 from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
                            diagonal, dist, mv, tril, trace, triu,

@@ -16,7 +16,7 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/scan.py)::
     scatter_add_along_axis(v, i, ref, axis)  y = zeros like ref;  y[.., i[.., k, ..], ..] += v
                                            dv = take_along_axis(g, i, axis)
 
-Composites: sort, topk, kthvalue, median (the lower median, as PyTorch), logcumsumexp,
+Composites: sort, topk, kthvalue, median (the lower median, as PyTorch), logcumsumexp, mode,
 gather/scatter/scatter_add with PyTorch's index semantics.  Their values' gradients flow through
 ``take_along_axis``; their indices are integers.
 """
@@ -358,48 +358,7 @@ def scatter(x, axis, index, src=None, value=None, reduce=None):
     return where(greater(hits, 0.0), vals, x)
 
 
-# ----------------------------------------------------------------------------- unique, mode
-@exports({"torch": "unique", "Tensor": "unique"}, "args")
-def unique(x, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
-           return_counts: bool = False, axis=None):
-    """The distinct values of ``x`` (flattened), in ascending order; optionally the index of
-    each element's value in them (``return_inverse``, shaped like x) and their counts.  Sort,
-    mark where a run of equal values starts, keep those (a data-dependent size)."""
-    from .elementwise import full_like, not_equal
-    from .reduce_extra import nonzero
-    from .shape import concatenate, reshape
-    from .shape_extra import masked_select
-    if axis is not None:
-        raise NotImplementedError("unique(dim=...): only the flattened form is supported")
-    shape = tuple(aval_of(x).shape)
-    flat = reshape(x, (-1,))
-    n = aval_of(flat).shape[0]
-    s, order = sort(flat, 0)
-    if n == 0:
-        out = [s]
-        if return_inverse:
-            out.append(reshape(order, shape))
-        if return_counts:
-            out.append(order)
-        return out[0] if len(out) == 1 else tuple(out)
-    first = full_like(getitem(s, (slice(0, 1),)), True, _dt.bool_)
-    starts = concatenate([first, not_equal(getitem(s, (slice(1, None),)),
-                                           getitem(s, (slice(0, -1),)))], 0)
-    values = masked_select(s, starts)
-    out = [values]
-    if return_inverse:
-        group = sub(cumsum(cast(starts, _dt.int64), 0), 1)
-        zeros = full_like(order, 0)
-        inverse = scatter_add_along_axis(group, order, zeros, 0)
-        out.append(reshape(inverse, shape))
-    if return_counts:
-        pos = reshape(nonzero(starts), (-1,))
-        ends = concatenate([getitem(pos, (slice(1, None),)),
-                            reshape(full_like(getitem(pos, (slice(0, 1),)), n), (1,))], 0)
-        out.append(sub(ends, pos))
-    return out[0] if len(out) == 1 else tuple(out)
-
-
+# ----------------------------------------------------------------------------- mode
 @exports({"torch": "mode", "Tensor": "mode"}, "values_indices")
 def mode(x, axis: int = -1, keepdims: bool = False):
     """``(values, indices)``: the most frequent value along ``axis`` (the smallest among

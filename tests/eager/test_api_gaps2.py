@@ -235,3 +235,39 @@ def test_svd_and_inverse_on_cuda_simulator():
             np.testing.assert_allclose((u[:, :k] * s) @ vh[:k], a, atol=1e-12)
             np.testing.assert_allclose(u.T @ u, np.eye(u.shape[1]), atol=1e-12)
             np.testing.assert_allclose(vh @ vh.T, np.eye(vh.shape[0]), atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- unique
+UNIQUE_INPUTS = [np.array([[1, 2, 1], [0, 3, 0], [1, 2, 1], [0, 3, 0], [1, 1, 1]]),
+                 np.random.default_rng(3).integers(0, 2, (6, 3, 2)),
+                 np.array([3, 3, 1, 2, 2, 3, 1]), np.zeros((0, 3), np.int64),
+                 np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]])]
+
+
+@pytest.mark.parametrize("fn", ["unique", "unique_consecutive"])
+@pytest.mark.parametrize("k", range(len(UNIQUE_INPUTS)))
+def test_unique_with_dim_and_consecutive_match_torch(fn, k):
+    x = UNIQUE_INPUTS[k]
+    for dim in [None] + [d for d in range(-x.ndim, x.ndim) if x.size or x.shape[d] == 0]:
+        for kw in ({}, {"return_inverse": True}, {"return_counts": True},
+                   {"return_inverse": True, "return_counts": True}):
+            a = getattr(dt, fn)(dt.tensor(x), dim=dim, **kw)
+            b = getattr(torch, fn)(torch.tensor(x), dim=dim, **kw)
+            a, b = (a if isinstance(a, tuple) else (a,)), (b if isinstance(b, tuple) else (b,))
+            assert len(a) == len(b)
+            for u, v in zip(a, b):
+                assert tuple(u.shape) == tuple(v.shape) and u.numpy().dtype == v.numpy().dtype
+                np.testing.assert_array_equal(u.numpy(), v.numpy())
+    assert dt.tensor(x).unique(dim=0).shape == torch.tensor(x).unique(dim=0).shape
+
+
+def test_unique_dim_errors():
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range "
+                                         r"of \[-2, 1\], but got 2\)"):
+        dt.unique(dt.ones(2, 3), dim=2)
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no "
+                                         "dimensions"):
+        dt.unique(dt.tensor(5), dim=0)
+    with pytest.raises(RuntimeError, match="There are 0 sized dimensions, and they aren't "
+                                           "selected, so unique cannot be applied"):
+        dt.unique_consecutive(dt.zeros(0, 3), dim=1)
