@@ -80,6 +80,9 @@ class Emitter(IndexEmitter):
         self.inplace: dict = {}       # Val -> the name of the buffer to write it into
         self.literals: dict = {}      # Val of a constant whose elements are equal -> its text
         self.depth = 0                # > 0 inside a cond branch or a loop body
+        # values used outside the function being written (None: assume every value is); a
+        # broadcast that is not is a view instead of a copy
+        self.escaping: set | None = None
 
     def name(self, v: Val) -> str:
         return self.names[v]
@@ -215,6 +218,10 @@ class Emitter(IndexEmitter):
         if x.aval.shape == ():
             return [(f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
                     f"{loops.np_type(n.avals[0].dtype)})")]
+        if self.escaping is not None and n.out() not in self.escaping:
+            # read only inside this function: a view (strides 0 on the broadcast axes), not a
+            # copy; a softmax's (700, 1) -> (700, 10000) broadcast was a 28 MB copy per use
+            return [f"{out} = np.broadcast_to({self.name(x)}, {_shape_text(shape)})"]
         return [(f"{out} = np.ascontiguousarray(np.broadcast_to({self.name(x)}, "
                 f"{_shape_text(shape)}))")]
 

@@ -193,6 +193,8 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     names: dict = {}
     counter = itertools.count(1)        # local names numbered per segment: equal code, equal text
     em = Emitter(names, lambda prefix: f"{prefix}{next(counter)}")
+    em.escaping = {n.out(i) for n in nodes for i in range(len(n.avals))
+                   if n.out(i) in used_later or n in inplace}
     args, call_args, pre = [], [], []
 
     def bind(v: Val) -> None:
