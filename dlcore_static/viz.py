@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dlcore.viz import Diagram, Edge, Node, side_by_side
 
 from .graph import Graph, Operation, Tensor, get_default_graph
+from .loop_history import unwrap_identity
 from .plan import prune
 
 KIND_BY_TYPE = {
@@ -329,6 +330,14 @@ def draw_run(fetches, feed_dict=None, graph: Graph | None = None, *, run_metadat
         ran = {op for op in graph.get_operations() if op.name in names}
     else:
         ran = set(executed_ops(fetches, feed_dict, graph))
+    # The identities that cond/while put on branch and body outputs are not copied at run time
+    # (the runners read their inputs: loop_history.unwrap_identity); one whose input ran was
+    # part of the branch taken, as an alias.
+    for op in graph.get_operations():
+        if (op not in ran and op.control_flow_context is not None and op.outputs
+                and unwrap_identity(op.outputs[0]) is not op.outputs[0]
+                and op.inputs[0].op in ran):
+            ran.add(op)
     fed_ops = set()
     for k in feed_dict or {}:
         el = _element(graph, k)
