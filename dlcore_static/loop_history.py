@@ -98,21 +98,27 @@ class LoopState:
         return self.consumers > 0
 
 
-_LATEST: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _latest() -> weakref.WeakKeyDictionary:
+    """{session: {While op: the LoopState built last}}, per thread (a plan is built in one
+    thread; two threads building plans at once do not link to each other's executors)."""
+    d = getattr(_tls, "latest", None)
+    if d is None:
+        d = _tls.latest = weakref.WeakKeyDictionary()
+    return d
 
 
 def register_forward(session, op: Operation) -> LoopState:
     """Called by each While executor factory: the state a later gradient links to."""
     state = LoopState(op)
-    _LATEST.setdefault(session, {})[op] = state
+    _latest().setdefault(session, {})[op] = state
     return state
 
 
 def link_gradient(session, fwd: Operation, saved: list) -> LoopState | None:
     """Called by each WhileGrad executor factory: the forward executor built last for ``fwd``
-    in this session (the one of the same plan: plans build a While before its WhileGrad)
-    keeps a history of ``saved`` from now on."""
-    state = _LATEST.get(session, {}).get(fwd)
+    in this session and thread (the one of the same plan: plans build a While before its
+    WhileGrad) keeps a history of ``saved`` from now on."""
+    state = _latest().get(session, {}).get(fwd)
     if state is None:
         return None
     have = set(state.saved)

@@ -351,3 +351,35 @@ def test_a_loop_variable_that_changes_shape_runs_in_the_interpreter():
     st = _status(sess, fetches, {x: x0, w: w0})
     (s_,) = st.values()
     assert not s_.compiled and "changes shape" in s_.interpreted
+
+
+def test_concurrent_runs_keep_their_own_loop_histories():
+    """Two threads fetch loop gradients of different feeds from one Session at once: each
+    WhileGrad reads the history of its own thread's forward loop (thread-local scopes)."""
+    import threading
+    w0, c = RNG.standard_normal((4, 4)) * 0.6, RNG.standard_normal((3, 4))
+    b0 = np.zeros(4)
+    x = tf.placeholder(tf.float64, (3, 4))
+    n = tf.placeholder(tf.int32, ())
+    w = tf.placeholder(tf.float64, (4, 4))
+    _, h = tf.while_loop(lambda i, h: i < n,
+                         lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))), [tf.constant(0), x])
+    gw = tf.gradients(tf.reduce_sum(h * h * c), [w])[0]
+    feeds = [(RNG.standard_normal((3, 4)), k) for k in (2, 5)]
+    for passes in PASSES:
+        sess = tf.Session(passes=passes)
+        sess.run(gw, {x: feeds[0][0], n: 1, w: w0})            # built (and compiled) once
+        errors: list = []
+
+        def work(x0, steps, errors=errors, sess=sess):
+            ref = _fd(lambda v: _tanh_loop_ref(v, b0, x0, c, steps), w0)
+            for _ in range(20):
+                got = sess.run(gw, {x: x0, n: steps, w: w0})
+                if not np.allclose(got, ref, rtol=1e-6, atol=1e-8):
+                    errors.append((steps, got, ref))
+        threads = [threading.Thread(target=work, args=f) for f in feeds]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
