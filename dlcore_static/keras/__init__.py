@@ -3,11 +3,11 @@
 ``engine.py`` (layers, Input, the graph of layers), ``training.py`` (compile/fit/evaluate/
 predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activations),
 ``optimizers``, ``losses``, ``metrics``, ``callbacks``, ``backend`` (``K``), ``utils``,
-``regularizers``, ``activations``, ``summary``.
+``regularizers``, ``constraints``, ``activations``, ``summary``.
 """
 
-from . import (activations, backend, callbacks, layers, losses, metrics, models, optimizers,
-               regularizers, utils)
+from . import (activations, backend, callbacks, constraints, layers, losses, metrics, models,
+               optimizers, regularizers, utils)
 from .engine import Input
 from .models import Model, Sequential
 

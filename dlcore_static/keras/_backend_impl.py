@@ -147,7 +147,10 @@ def _to_tensor(x, dtype=None) -> Tensor:
 def variable(value, dtype=None, name=None, constraint=None):
     from ..variables import Variable
     arr = np.asarray(value, dtype=dtype or _FLOATX)
-    return Variable(arr, name=name or "Variable")
+    v = Variable(arr, name=name or "Variable")
+    if constraint is not None:
+        v.constraint = constraint          # applied by the Keras optimizers after each update
+    return v
 
 
 def constant(value, dtype=None, shape=None, name=None):

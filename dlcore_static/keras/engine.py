@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..graph import get_default_graph
@@ -22,6 +24,11 @@ from . import backend as K
 from ._history import HISTORY as _HISTORY
 from ._history import keras_history, to_snake_case, unique_layer_name
 from .summary import print_summary
+
+
+#: symbolic tensor -> its Keras mask (bool, (batch, time) for sequences), set by the layers that
+#: make or pass on masks (``compute_mask``) and read by the next layer's ``__call__``.
+MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _as_list(x) -> list:
@@ -46,7 +53,8 @@ class Layer:
     def __init__(self, name: str | None = None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, trainable: bool = True, dtype=None,
                  **kwargs):
-        for k in ("weights", "activity_regularizer", "input_length"):
+        activity_regularizer = kwargs.pop("activity_regularizer", None)
+        for k in ("weights", "input_length"):
             kwargs.pop(k, None)
         if kwargs:
             raise TypeError(f"Keyword argument not understood: {', '.join(sorted(kwargs))}")
@@ -63,6 +71,8 @@ class Layer:
         self._nodes: list[Node] = []
         self.losses: list = []
         self.supports_masking = False
+        from . import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # -- weights
     @property
@@ -90,6 +100,9 @@ class Layer:
                 v = Variable(lambda: init(shape, dtype=dt), name=name or "weight",
                              trainable=bool(trainable), dtype=dt)
         self._weights.append(v)
+        if constraint is not None:
+            from . import constraints
+            v.constraint = constraints.get(constraint)
         if regularizer is not None:
             from . import regularizers
             with get_default_graph().name_scope(self.name + "/"):
@@ -126,9 +139,21 @@ class Layer:
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def compute_mask(self, inputs, mask=None):
+        """The output's mask: the input's when the layer supports masking, None otherwise (a
+        mask reaching a layer that does not support masking is an error, as in Keras 2)."""
+        if not self.supports_masking:
+            if any(m is not None for m in _as_list(mask)):
+                raise TypeError(f"Layer {self.name} does not support masking, but was passed "
+                                f"an input_mask: {mask}")
+            return None
+        return mask
+
     def __call__(self, inputs, training=None, **kwargs):
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         single = not isinstance(inputs, (list, tuple))
+        masks = [MASKS.get(t) for t in xs]
+        previous_mask = masks[0] if single else masks
         g = xs[0].graph if xs else get_default_graph()
         with g.as_default(), g.name_scope(self.name):
             if not self.built:
@@ -138,8 +163,19 @@ class Layer:
             arg = xs[0] if single else xs
             if training is not None and _accepts(self.call, "training"):
                 kwargs["training"] = training
+            if any(m is not None for m in masks) and "mask" not in kwargs and \
+                    _accepts(self.call, "mask"):
+                kwargs["mask"] = previous_mask
             out = self.call(arg, **kwargs)
+            out_mask = self.compute_mask(arg, previous_mask)
         outs = [K._to_tensor(o) for o in _as_list(out)]
+        out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outs)
+        for o, m in zip(outs, out_masks):
+            if m is not None and not isinstance(m, (list, tuple)):
+                MASKS[o] = m
+        if self.activity_regularizer is not None:
+            with g.as_default(), g.name_scope(self.name + "/activity_regularizer/"):
+                self.losses.extend(self.activity_regularizer(o) for o in outs)
         node = Node(self, xs, outs)
         self._nodes.append(node)
         for i, o in enumerate(outs):

@@ -130,6 +130,17 @@ class Optimizer:
     def _update(self, p, g) -> list:
         raise NotImplementedError
 
+    @staticmethod
+    def _set(p, new_value=None, minus=None):
+        """The update of ``p`` to ``new_value`` (or ``p - minus``), through ``p.constraint``
+        when the weight has one (Keras: ``new_p = p.constraint(new_p)`` before ``K.update``)."""
+        c = getattr(p, "constraint", None)
+        if c is None:
+            return p.assign(new_value) if minus is None else p.assign_sub(minus)
+        if minus is not None:
+            new_value = _ops.sub(p.value(), minus)
+        return p.assign(c(new_value))
+
     def minimize(self, loss, var_list):
         """The train op: one group of every update (what ``compile`` builds)."""
         from ..control_flow import group
@@ -155,12 +166,12 @@ class SGD(Optimizer):
     def _update(self, p, g):
         lr = self._lr_t(p)
         if not self.momentum:
-            return [p.assign_sub(_ops.mul(g, lr))]
+            return [self._set(p, minus=_ops.mul(g, lr))]
         m = self._slot(p, name="moment")
         v = _ops.sub(_ops.mul(m.value(), float(self.momentum)), _ops.mul(g, lr))
         new_p = _ops.add(_ops.add(p.value(), _ops.mul(v, float(self.momentum))),
                          _ops.neg(_ops.mul(g, lr))) if self.nesterov else _ops.add(p.value(), v)
-        return [m.assign(v), p.assign(new_p)]
+        return [m.assign(v), self._set(p, new_p)]
 
 
 class RMSprop(Optimizer):
@@ -176,7 +187,7 @@ class RMSprop(Optimizer):
         new_a = _ops.add(_ops.mul(a.value(), float(self.rho)),
                          _ops.mul(_ops.square(g), 1.0 - self.rho))
         step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
-        return [a.assign(new_a), p.assign_sub(step)]
+        return [a.assign(new_a), self._set(p, minus=step)]
 
 
 class Adagrad(Optimizer):
@@ -191,7 +202,7 @@ class Adagrad(Optimizer):
         a = self._slot(p, name="accumulator")
         new_a = _ops.add(a.value(), _ops.square(g))
         step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
-        return [a.assign(new_a), p.assign_sub(step)]
+        return [a.assign(new_a), self._set(p, minus=step)]
 
 
 class Adadelta(Optimizer):
@@ -209,7 +220,8 @@ class Adadelta(Optimizer):
         u = _ops.div(_ops.mul(g, _ops.sqrt(_ops.add(d.value(), eps))),
                      _ops.sqrt(_ops.add(new_a, eps)))
         new_d = _ops.add(_ops.mul(d.value(), rho), _ops.mul(_ops.square(u), 1.0 - rho))
-        return [a.assign(new_a), p.assign_sub(_ops.mul(u, self._lr_t(p))), d.assign(new_d)]
+        return [a.assign(new_a), self._set(p, minus=_ops.mul(u, self._lr_t(p))),
+                d.assign(new_d)]
 
 
 class Adam(Optimizer):
@@ -237,7 +249,7 @@ class Adam(Optimizer):
             denom = _ops.maximum(vh.value(), v_t)
             ups.append(vh.assign(denom))
         step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(_ops.sqrt(denom), self.epsilon))
-        return ups + [p.assign_sub(step)]
+        return ups + [self._set(p, minus=step)]
 
 
 class Adamax(Optimizer):
@@ -256,7 +268,7 @@ class Adamax(Optimizer):
         m_t = _ops.add(_ops.mul(m.value(), b1), _ops.mul(g, 1.0 - b1))
         u_t = _ops.maximum(_ops.mul(u.value(), b2), _ops.abs(g))
         step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(u_t, self.epsilon))
-        return [m.assign(m_t), u.assign(u_t), p.assign_sub(step)]
+        return [m.assign(m_t), u.assign(u_t), self._set(p, minus=step)]
 
 
 class Nadam(Optimizer):
@@ -298,7 +310,7 @@ class Nadam(Optimizer):
         m_bar = _ops.add(_ops.mul(_ops.sub(1.0, mct), g_prime), _ops.mul(mct1, m_t_prime))
         step = _ops.div(_ops.mul(m_bar, self._lr_t(p)),
                         _ops.add(_ops.sqrt(v_t_prime), self.epsilon))
-        return [m.assign(m_t), v.assign(v_t), p.assign_sub(step)]
+        return [m.assign(m_t), v.assign(v_t), self._set(p, minus=step)]
 
 
 class TFOptimizer(Optimizer):

@@ -2,7 +2,8 @@
 
 ``compile`` builds, in the model's graph: one target placeholder and one sample-weight
 placeholder per output, each output's loss (the per-sample loss times its weight, divided by
-the mean of the non-zero weights, then averaged, as Keras does), the total loss (weighted sum
+the mean of the non-zero weights, then averaged, as Keras does; the steps of an output with a
+mask weighted by it), the total loss (weighted sum
 over the outputs plus the layers' regularization losses), the metrics, and the optimizer's
 update op.  ``fit`` runs ``[update, loss, metrics]`` per batch through the graph's Session;
 ``evaluate``/``predict`` run without the update, in batches.  ``class_weight`` and
@@ -27,7 +28,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._history import HISTORY, to_snake_case, unique_layer_name
-from .engine import InputLayer, Network, Node, _as_list
+from .engine import MASKS, InputLayer, Network, Node, _as_list
 
 _FIT_KEYS = {"batch_size", "epochs", "verbose", "callbacks", "validation_split",
              "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
@@ -104,7 +105,7 @@ class Model(Network):
                 self.sample_weights.append(placeholder("float32", (None,),
                                                        name=f"{name}_sample_weights"))
                 with g.name_scope(f"loss/{name}_loss/"):
-                    per = fn(self.targets[i], out)
+                    per = _masked(fn(self.targets[i], out), MASKS.get(out))
                     if per.aval.ndim > 1:
                         per = _ops.mean(per, tuple(range(1, per.aval.ndim)))
                     w = self.sample_weights[i]
@@ -130,8 +131,9 @@ class Model(Network):
                 for m in ms:
                     label, fn = self._metric_fn(m, losses[i], self.outputs[i])
                     with g.name_scope("metrics/"):
-                        t = _ops.mean(_ops.cast(fn(self.targets[i], self.outputs[i]),
-                                                np.float32))
+                        t = _ops.mean(_masked(_ops.cast(fn(self.targets[i], self.outputs[i]),
+                                                        np.float32),
+                                              MASKS.get(self.outputs[i])))
                     self.metrics_names.append(label if n == 1 else
                                               f"{self.output_names[i]}_{label}")
                     self._metric_tensors.append(t)
@@ -491,6 +493,15 @@ class Model(Network):
         for i, o in enumerate(outs):
             HISTORY[o] = (self, len(self._nodes) - 1, i)
         return outs[0] if len(outs) == 1 else outs
+
+
+def _masked(score, mask):
+    """Keras' masked objective: the per-step scores of a masked output times the mask, divided
+    by the mask's mean (the loss per batch proportional to the unmasked steps)."""
+    if mask is None:
+        return score
+    m = _ops.cast(mask, score.aval.dtype)
+    return _ops.div(_ops.mul(score, m), _ops.add(_ops.mean(m), K.epsilon()))
 
 
 def _scalar_or_list(vals):

@@ -11,6 +11,7 @@ from ..engine import Layer
 class LeakyReLU(Layer):
     def __init__(self, alpha=0.3, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.alpha = float(alpha)
 
     def call(self, x):
@@ -24,8 +25,10 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.alpha_initializer = alpha_initializer
         self.alpha_regularizer = alpha_regularizer
+        self.alpha_constraint = alpha_constraint
         self.shared_axes = [] if shared_axes is None else (
             list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes])
 
@@ -34,7 +37,8 @@ class PReLU(Layer):
         for ax in self.shared_axes:
             shape[ax - 1] = 1
         self.alpha = self.add_weight("alpha", tuple(shape), initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer)
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
 
     def call(self, x):
         pos = _ops.relu(x)
@@ -45,6 +49,7 @@ class PReLU(Layer):
 class ELU(Layer):
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.alpha = float(alpha)
 
     def call(self, x):
@@ -54,6 +59,7 @@ class ELU(Layer):
 class ThresholdedReLU(Layer):
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.theta = float(theta)
 
     def call(self, x):
@@ -63,6 +69,7 @@ class ThresholdedReLU(Layer):
 class ReLU(Layer):
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.max_value, self.negative_slope = max_value, float(negative_slope)
 
     def call(self, x):
@@ -73,6 +80,7 @@ class ReLU(Layer):
 class Softmax(Layer):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.axis = axis
 
     def call(self, x):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from ... import nn_conv as _nn
-from .. import activations
+from .. import activations, constraints, regularizers
 from .. import backend as K
 from .core import Layer
 
@@ -46,11 +46,17 @@ class _Conv(Layer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
-        for k in ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                  "kernel_constraint", "bias_constraint", "output_padding"):
-            kwargs.pop(k, None)
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
+        if kwargs.get("output_padding") is not None:
+            raise NotImplementedError(f"{type(self).__name__}: output_padding is not supported")
+        kwargs.pop("output_padding", None)
         super().__init__(**kwargs)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         n = self.rank
         self.filters, self.kernel_size = int(filters), _tuple(kernel_size, n)
         self.strides, self.dilation_rate = _tuple(strides, n), _tuple(dilation_rate, n)
@@ -73,9 +79,13 @@ class _Conv(Layer):
                              "`None`.")
         shape = self.kernel_size + ((self.filters, c) if self.transpose else (c, self.filters))
         self.kernel = self.add_weight(name="kernel", shape=shape,
-                                      initializer=self.kernel_initializer)
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = self.add_weight(name="bias", shape=(self.filters,),
-                                    initializer=self.bias_initializer) if self.use_bias else None
+                                    initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def _spatial_out(self, sp):
         if self.transpose:
@@ -193,7 +203,24 @@ class _GlobalPool(Layer):
 
 
 class GlobalAveragePooling1D(_GlobalPool):
+    """The mean over time; with a mask (Keras 2.2.3+), over the unmasked steps only."""
+
     rank = 1
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        if mask is None:
+            return super().call(x)
+        steps = 1 if self.data_format == "channels_last" else 2
+        m = _ops.cast(mask, x.aval.dtype)
+        m = _ops.expand_dims(m, 2 if steps == 1 else 1)
+        return _ops.div(_ops.sum(_ops.mul(x, m), steps), _ops.sum(m, steps))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPool):
@@ -261,11 +288,14 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 **kwargs):
-        for k in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
-                  "gamma_constraint", "renorm", "fused"):
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        for k in ("renorm", "fused"):
             kwargs.pop(k, None)
         super().__init__(**kwargs)
+        self.supports_masking = True
+        self._regs = (regularizers.get(gamma_regularizer), regularizers.get(beta_regularizer))
+        self._cons = (constraints.get(gamma_constraint), constraints.get(beta_constraint))
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = center, scale
         self._inits = (gamma_initializer, beta_initializer, moving_mean_initializer,
@@ -277,9 +307,11 @@ class BatchNormalization(Layer):
             raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
                              f"but the layer received an input with shape {input_shape}.")
         gi, bi, mi, vi = self._inits
-        self.gamma = self.add_weight(name="gamma", shape=(c,), initializer=gi) \
+        self.gamma = self.add_weight(name="gamma", shape=(c,), initializer=gi,
+                                     regularizer=self._regs[0], constraint=self._cons[0]) \
             if self.scale else None
-        self.beta = self.add_weight(name="beta", shape=(c,), initializer=bi) \
+        self.beta = self.add_weight(name="beta", shape=(c,), initializer=bi,
+                                    regularizer=self._regs[1], constraint=self._cons[1]) \
             if self.center else None
         self.moving_mean = self.add_weight(name="moving_mean", shape=(c,), initializer=mi,
                                            trainable=False)

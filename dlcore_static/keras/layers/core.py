@@ -10,7 +10,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
-from .. import activations, legacy, regularizers
+from .. import activations, constraints, legacy, regularizers
 from .. import backend as K
 from ..engine import Input, InputLayer, Layer  # noqa: F401 - re-exported
 
@@ -37,11 +37,14 @@ class Dense(Layer):
         use_bias = kwargs.pop("use_bias", use_bias)
         kernel_regularizer = kwargs.pop("kernel_regularizer", kernel_regularizer)
         bias_regularizer = kwargs.pop("bias_regularizer", bias_regularizer)
-        for k in ("kernel_constraint", "bias_constraint", "activity_regularizer"):
-            kwargs.pop(k, None)
+        kernel_constraint = kwargs.pop("kernel_constraint", None)
+        bias_constraint = kwargs.pop("bias_constraint", None)
         if units is None:
             raise TypeError("Dense needs `units`")
         super().__init__(**kwargs)
+        self.supports_masking = True
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -57,9 +60,11 @@ class Dense(Layer):
                              "Found `None`.")
         self.kernel = self.add_weight("kernel", (d, self.units),
                                       initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def call(self, x):
         if x.aval.ndim > 2:
@@ -78,6 +83,7 @@ class Dense(Layer):
 class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.activation = activations.get(activation)
 
     def call(self, x):
@@ -93,6 +99,7 @@ class Dropout(Layer):
         if "rate" in kwargs:
             rate = kwargs.pop("rate")
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.rate = float(rate)
         self.seed = seed
 
@@ -171,9 +178,20 @@ class Lambda(Layer):
         self.function = function
         self.arguments = arguments or {}
         self._output_shape = output_shape
+        self.mask = mask
+        self.supports_masking = mask is not None
 
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
+    def call(self, inputs, mask=None):
+        import inspect
+        kw = dict(self.arguments)
+        if mask is not None and "mask" in inspect.signature(self.function).parameters:
+            kw["mask"] = mask
+        return self.function(inputs, **kw)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask if self.supports_masking else super().compute_mask(inputs, mask)
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:

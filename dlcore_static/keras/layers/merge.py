@@ -10,6 +10,22 @@ from ..engine import Layer
 
 
 class _Merge(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """The inputs' masks combined: a step is kept where every input keeps it."""
+        if mask is None:
+            return None
+        masks = [m for m in mask if m is not None]
+        if not masks:
+            return None
+        out = masks[0]
+        for m in masks[1:]:
+            out = _ops.logical_and(out, m)
+        return out
+
     def build(self, input_shape):
         if not isinstance(input_shape, list) or len(input_shape) < 2:
             raise ValueError(f"A merge layer should be called on a list of at least 2 inputs. "
@@ -72,6 +88,21 @@ class Concatenate(_Merge):
     def call(self, inputs):
         return K.concatenate(inputs, self.axis)
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras': the masks (all-true for an unmasked input, a time mask widened to the
+        feature axis) concatenated like the inputs, then kept where all features are."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        parts = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                parts.append(_ops.full_like(x, True, bool))
+            elif m.aval.ndim < x.aval.ndim:
+                parts.append(_ops.expand_dims(m, -1))
+            else:
+                parts.append(m)
+        return _ops.reduce_all(_ops.concatenate(parts, self.axis), -1)
+
 
 class Dot(_Merge):
     """Dot product along ``axes`` of two batches of samples (``normalize``: cosine)."""
@@ -88,6 +119,9 @@ class Dot(_Merge):
         if self.normalize:
             a, b = K.l2_normalize(a, axes[0]), K.l2_normalize(b, axes[1])
         return K.batch_dot(a, b, axes)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 def add(inputs, **kw): return Add(**kw)(inputs)

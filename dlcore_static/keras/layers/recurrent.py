@@ -9,13 +9,12 @@ recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``kera
 Keras' gate orders i, f, c, o and z, r, h, ``reset_after=False``, default recurrent activation
 ``hard_sigmoid`` as in Keras 2.2 / tf.keras 1.x).  Where a mask says a step is padding, the
 state and the output keep their previous values (Keras' ``K.rnn``).  Masks travel beside the
-tensors in a weak table (``MASKS``): ``Embedding(mask_zero=True)`` and ``Masking`` set them, the
-recurrent layers read them, ``TimeDistributed`` passes them on.
+tensors (``engine.MASKS``, filled from each layer's ``compute_mask``): ``Embedding(mask_zero=
+True)`` and ``Masking`` make them, layers that support masking pass them on, the recurrent
+layers read them (and pass them on with ``return_sequences``).
 """
 
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 
@@ -25,10 +24,8 @@ from dlcore.ops import sequence as _seq
 from ... import functional_ops as _f
 from ...frontend import constant
 from .. import activations
-from ..engine import Layer
-
-#: output tensor -> its Keras mask (bool (batch, time)).
-MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+from .. import constraints as _constraints
+from ..engine import MASKS, Layer
 
 
 def _orthogonal(shape, dtype=None, gain: float = 1.0):
@@ -61,13 +58,14 @@ class Embedding(Layer):
                  embeddings_regularizer=None, activity_regularizer=None,
                  embeddings_constraint=None, mask_zero: bool = False, input_length=None,
                  **kwargs):
-        if input_length is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_length,) if isinstance(input_length, int) \
-                else tuple(input_length)
-        super().__init__(**kwargs)
+        if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+            kwargs["input_shape"] = (None,) if input_length is None else (
+                (input_length,) if isinstance(input_length, int) else tuple(input_length))
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = embeddings_initializer
         self.embeddings_regularizer = embeddings_regularizer
+        self.embeddings_constraint = _constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
 
     def build(self, input_shape) -> None:
@@ -77,15 +75,16 @@ class Embedding(Layer):
                 return np.random.uniform(-0.05, 0.05, shape).astype(dtype or np.float32)
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
                                           initializer=init,
-                                          regularizer=self.embeddings_regularizer)
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
         self.built = True
 
     def call(self, inputs):
         ids = inputs if inputs.aval.dtype.kind in "iu" else _ops.cast(inputs, np.int64)
-        out = _seq.embedding(ids, self.embeddings)
-        if self.mask_zero:
-            MASKS[out] = _ops.not_equal(ids, 0)
-        return out
+        return _seq.embedding(ids, self.embeddings)
+
+    def compute_mask(self, inputs, mask=None):
+        return _ops.not_equal(inputs, 0) if self.mask_zero else None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
@@ -97,13 +96,17 @@ class Masking(Layer):
     def __init__(self, mask_value: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.mask_value = float(mask_value)
+        self.supports_masking = True
+
+    def _keep(self, inputs):
+        return _ops.reduce_any(_ops.not_equal(inputs, self.mask_value), -1)
 
     def call(self, inputs):
-        keep = _ops.greater(_ops.max_(_ops.cast(_ops.not_equal(inputs, self.mask_value),
-                                                inputs.aval.dtype), -1), 0)
-        out = _ops.mul(inputs, _ops.cast(_ops.expand_dims(keep, -1), inputs.aval.dtype))
-        MASKS[out] = keep
-        return out
+        return _ops.mul(inputs, _ops.cast(_ops.expand_dims(self._keep(inputs), -1),
+                                          inputs.aval.dtype))
+
+    def compute_mask(self, inputs, mask=None):
+        return self._keep(inputs)
 
 
 class _Recurrent(Layer):
@@ -114,7 +117,8 @@ class _Recurrent(Layer):
                  use_bias: bool = True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias: bool = True, kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, dropout: float = 0.0,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, **kwargs):
@@ -136,6 +140,10 @@ class _Recurrent(Layer):
         self.use_bias = use_bias
         self.inits = (kernel_initializer, recurrent_initializer, bias_initializer)
         self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
+        self.constraints = tuple(_constraints.get(c) for c in (kernel_constraint,
+                                                               recurrent_constraint,
+                                                               bias_constraint))
+        self.supports_masking = True
         self.unit_forget_bias = unit_forget_bias
         self.return_sequences = return_sequences
         self.return_state = return_state
@@ -144,10 +152,11 @@ class _Recurrent(Layer):
     def build(self, input_shape) -> None:
         d, g = int(input_shape[-1]), self._gates * self.units
         self.kernel = self.add_weight("kernel", (d, g), initializer=_init(self.inits[0]),
-                                      regularizer=self.regs[0])
+                                      regularizer=self.regs[0], constraint=self.constraints[0])
         self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, g),
                                                 initializer=_init(self.inits[1]),
-                                                regularizer=self.regs[1])
+                                                regularizer=self.regs[1],
+                                                constraint=self.constraints[1])
         self.bias = None
         if self.use_bias:
             init = self.inits[2]
@@ -159,18 +168,18 @@ class _Recurrent(Layer):
                     b[n:2 * n] = 1.0
                     return b
             self.bias = self.add_weight("bias", (g,), initializer=init,
-                                        regularizer=self.regs[2])
+                                        regularizer=self.regs[2], constraint=self.constraints[2])
         self.built = True
 
     def _step(self, xw_t, states):
         raise NotImplementedError
 
     def call(self, inputs, mask=None, initial_state=None, training=None):
-        if inputs.aval.ndim != 3 or inputs.aval.shape[1] is None:
+        if inputs.aval.ndim != 3:
             raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, "
-                             f"features) with known timesteps, got {inputs.shape}")
+                             f"features), got {inputs.shape}")
         mask = MASKS.get(inputs) if mask is None else mask
-        T = int(inputs.aval.shape[1])
+        T = inputs.aval.shape[1]                    # None: the loop runs to the fed length
         x = _time_major(inputs)                                   # (T, B, D)
         m = None if mask is None else _ops.transpose(mask, (1, 0))
         if self.go_backwards:
@@ -180,13 +189,15 @@ class _Recurrent(Layer):
         xw = _ops.matmul(_ops.reshape(x, (-1, d)), self.kernel)
         if self.bias is not None:
             xw = _ops.add(xw, self.bias)
-        xw = _ops.reshape(xw, (T, -1, self._gates * self.units))
+        xw = _ops.reshape_dynamic(xw, [_ops.dim_size(x, 0), _ops.dim_size(x, 1),
+                                       self._gates * self.units])
         x0 = _f.read(xw, constant(np.int32(0)))
         zero = _ops.mul(_ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1)))),
                         constant(np.zeros((self.units,), x0.aval.dtype)))
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
-        seq = [_f.zeros_rows(T, zero)] if self.return_sequences else []
+        seq = [_ops.zeros_like(_ops.getitem(xw, (Ellipsis, slice(0, self.units))))] \
+            if self.return_sequences else []
 
         def step(t, vs):
             old = vs[:self._states]
@@ -196,12 +207,15 @@ class _Recurrent(Layer):
                 new = [_ops.where(keep, a, b) for a, b in zip(new, old)]
             return new + ([_f.write(vs[-1], t, new[0])] if self.return_sequences else [])
 
-        res = _f._loop(T, False, step, states + seq, "while")
+        n = int(T) if T is not None else _ops.cast(_ops.dim_size(x, 0), np.int32)
+        res = _f._loop(n, False, step, states + seq, "while")
         final = res[:self._states]
         out = _time_major(res[-1]) if self.return_sequences else final[0]
-        if self.return_sequences and mask is not None:
-            MASKS[out] = mask
         return [out] + final if self.return_state else out
+
+    def compute_mask(self, inputs, mask=None):
+        out = mask if self.return_sequences else None
+        return [out] + [None] * self._states if self.return_state else out
 
     def compute_output_shape(self, input_shape):
         out = (input_shape[0], input_shape[1], self.units) if self.return_sequences else \
@@ -269,6 +283,15 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        out = mask if self.return_sequences else None
+        outs = [out, out] if self.merge_mode is None else [out]
+        if self.return_state:
+            states = self.forward_layer._states + self.backward_layer._states
+            return outs + [None] * states
+        return outs if self.merge_mode is None else out
 
     def build(self, input_shape) -> None:
         self.built = True
@@ -302,16 +325,14 @@ class TimeDistributed(Layer):
     def __init__(self, layer, **kwargs):
         super().__init__(name=kwargs.pop("name", f"time_distributed_{layer.name}"), **kwargs)
         self.layer = layer
+        self.supports_masking = True
 
     def call(self, inputs, training=None):
         T = inputs.aval.shape[1]
         inner = _ops.reshape(inputs, (-1,) + tuple(inputs.aval.shape[2:]))
         y = self.layer(inner)
         self._weights[:] = self.layer._weights
-        out = _ops.reshape(y, (-1, T) + tuple(y.aval.shape[1:]))
-        if inputs in MASKS:
-            MASKS[out] = MASKS[inputs]
-        return out
+        return _ops.reshape(y, (-1, T) + tuple(y.aval.shape[1:]))
 
 
 __all__ = ["Embedding", "Masking", "SimpleRNN", "LSTM", "GRU",
