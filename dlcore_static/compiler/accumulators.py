@@ -15,6 +15,9 @@ gradient does not read it), the body's program returns the row values and indice
 body's program has returned (so a body that fails and is re-run step by step to name the
 failing node cannot add a row twice).  The buffer starts as a copy of the initial value; the
 loop's result is that buffer.  The same for a WhileGrad's sums of captured gradients.
+
+A weight's gradient summed over the iterations (``x_t^T @ g_t``) is made once, after the
+loop, from the stacked ``x_t`` and ``g_t`` (``gradient_matmuls``).
 """
 
 from __future__ import annotations
@@ -74,6 +77,41 @@ def gradient_updates(gouts: list, ctx) -> dict:
         if sop is not None and sop.inputs[0].aval.dtype == g.aval.dtype:
             found[k] = sop
     return found
+
+
+def gradient_matmuls(gouts: list, ctx) -> dict:
+    """``{k: (x, g)}`` for the gradient outputs that are ``matmul(transpose(x), g)`` of 2-D
+    values (the gradient of a weight the body multiplies by: ``x @ W``).  Their sum over the
+    iterations is one matmul after the loop, ``concat(x_t)^T @ concat(g_t)``, instead of a
+    small (K = batch) matmul and a pass over the whole weight-sized sum per iteration (the LSTM
+    kernel's (400, 800) gradient at batch 20: 35 of each per step)."""
+    found = {}
+    for k, t in enumerate(gouts):
+        op = t.op
+        if op._ctx is not ctx or op.prim is None or op.prim.name != "matmul" or \
+                op.control_inputs:
+            continue
+        a, g = op.inputs
+        top = a.op
+        if top._ctx is not ctx or top.prim is None or top.prim.name != "transpose" or \
+                tuple(top.params.get("perm", ())) != (1, 0) or top.control_inputs:
+            continue
+        x = top.inputs[0]
+        if x.aval.ndim != 2 or g.aval.ndim != 2 or x.aval.dtype != t.aval.dtype or \
+                g.aval.dtype != t.aval.dtype:
+            continue
+        found[k] = (x, g)
+    return found
+
+
+def stacked_product(xs: list, gs: list, like) -> np.ndarray:
+    """``sum_t x_t^T @ g_t`` as one matmul of the stacked rows; zeros like ``like`` when the
+    loop ran no iteration."""
+    if not xs:
+        return np.zeros(np.shape(like), like.dtype)
+    x = xs[0] if len(xs) == 1 else np.concatenate(xs, 0)
+    g = gs[0] if len(gs) == 1 else np.concatenate(gs, 0)
+    return np.matmul(np.ascontiguousarray(x.T), g)
 
 
 def owned_copy(x) -> np.ndarray:

@@ -34,7 +34,14 @@ from ..loop_history import (
     run_gradient,
     unwrap_identity,
 )
-from .accumulators import find_updates, gradient_updates, owned_copy, scatter_into
+from .accumulators import (
+    find_updates,
+    gradient_matmuls,
+    gradient_updates,
+    owned_copy,
+    scatter_into,
+    stacked_product,
+)
 from .control import (
     MAX_SPECIALISATIONS,
     ControlStatus,
@@ -268,16 +275,22 @@ def while_grad_executor(op: Operation, session, device, passes):
     loop = _Loop(fwd, session, passes, ControlStatus(fwd))
     single = len(op.outputs) == 1
     accs = [f"acc_{c.name}" for c in fcaps]
-    # the gradient of a capture read one row at a time is added into its sum in place
+    # the gradient of a capture read one row at a time is added into its sum in place; a
+    # weight's gradient x^T @ g is one matmul of the stacked x and g after the loop
     ups = gradient_updates(p["gouts"][nfv:], ctx)
-    where: list = []                         # per float capture: (output position, update op)
-    pos = nfv
-    for k in range(len(fcaps)):
-        where.append((pos, ups.get(k)))
-        pos += 2 if k in ups else 1
+    mms = gradient_matmuls(p["gouts"][nfv:], ctx)
+    where: list = []            # per float capture: (output position, "sum" | "rows" | "mm", op)
     wanted = list(p["gouts"][:nfv])
     for k, g in enumerate(p["gouts"][nfv:]):
-        wanted += list(ups[k].inputs[:2]) if k in ups else [g]
+        if k in ups:
+            where.append((len(wanted), "rows", ups[k]))
+            wanted += list(ups[k].inputs[:2])
+        elif k in mms:
+            where.append((len(wanted), "mm", None))
+            wanted += list(mms[k])
+        else:
+            where.append((len(wanted), "sum", None))
+            wanted.append(g)
 
     def skip(o, c):
         return is_forward_op(op, c)
@@ -294,11 +307,11 @@ def while_grad_executor(op: Operation, session, device, passes):
         outs = sub.add(wanted, skip_control=skip)
         acc_vals = sub.feeds[nsaved + nfv:nsaved + nfv + len(fcaps)]
         fetch = list(outs[:nfv])
-        for k, (a, (at, sop)) in enumerate(zip(acc_vals, where)):
-            if sop is not None:
-                fetch += outs[at:at + 2]
-            else:
+        for k, (a, (at, how, _)) in enumerate(zip(acc_vals, where)):
+            if how == "sum":
                 fetch.append(sub.node(add_p, f"{op.name}/acc{k}", [a, outs[at]]))
+            else:
+                fetch += outs[at:at + 2]
         sub.finish(fetch)
         return sub, wanted
     vjp_spec = Specialised(session, passes, build, "gradient body", status)
@@ -321,6 +334,7 @@ def while_grad_executor(op: Operation, session, device, passes):
         seeds = contiguous(list(args[n + ncap:n + ncap + nfv]))
         history, consume = _cf.history_for(p, state, args, forward)
         gcaps = [np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype) for i in cap_index]
+        stacks = {k: ([], []) for k, (_, how, _) in enumerate(where) if how == "mm"}
         try:
             tail = contiguous(cap_vals + list(args[n + ncap + nfv:]))
             tail += prologue(tail)
@@ -330,14 +344,20 @@ def while_grad_executor(op: Operation, session, device, passes):
                 fn = vjp_spec.get(_key(ins), ins)[0]
                 r = fn(*ins)
                 new = []
-                for k, (at, sop) in enumerate(where):
-                    if sop is None:
+                for k, (at, how, sop) in enumerate(where):
+                    if how == "sum":
                         new.append(r[at])
-                    else:
+                        continue
+                    if how == "rows":
                         scatter_into(gc[k], r[at], r[at + 1], sop)
-                        new.append(gc[k])
+                    else:
+                        stacks[k][0].append(r[at])
+                        stacks[k][1].append(r[at + 1])
+                    new.append(gc[k])
                 return list(r[:nfv]), new
             gvars, gcaps = run_gradient(vjp, history, seeds, gcaps, consume)
+            for k, (xs, gs) in stacks.items():
+                gcaps[k] = stacked_product(xs, gs, gcaps[k])
         except Unsupported as e:
             logger.info("compile pass: %s runs in the interpreter: %s", op.name, e)
             unsupported.append(str(e))
