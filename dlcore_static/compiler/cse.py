@@ -36,8 +36,12 @@ def _params_key(params: dict):
 
 
 def run(prog: Program) -> int:
-    """Merge duplicates; return how many nodes were merged away."""
+    """Merge duplicates; return how many nodes were merged away.  The uses are redirected in
+    one scan at the end (``Program.replace_many``): one scan per merged node made a 10,000-op
+    chain with 6,666 equal constants take 33 s here (quadratic); inputs are read through the
+    pending redirections, so chains of duplicates still collapse in one walk."""
     seen: dict = {}
+    mapping: dict = {}
     merged = 0
     for n in prog.nodes:
         if n.control:
@@ -45,7 +49,8 @@ def run(prog: Program) -> int:
         if n.kind == "prim":
             try:
                 key = ("prim", n.prim.name, _params_key(n.params),
-                       tuple((id(v.node), v.index) for v in n.inputs))
+                       tuple((id(w.node), w.index) for w in
+                             (mapping.get(v, v) for v in n.inputs)))
             except TypeError:            # an unhashable parameter: leave the node alone
                 continue
         elif n.kind == "const" and n.value is not None:
@@ -60,6 +65,7 @@ def run(prog: Program) -> int:
             seen[key] = n
             continue
         for i in range(len(n.avals)):
-            prog.replace_uses(n.out(i), first.out(i))
+            mapping[n.out(i)] = first.out(i)
         merged += 1
+    prog.replace_many(mapping)
     return merged
