@@ -44,6 +44,7 @@ import os
 import time
 
 from . import constant_folding, cse, fusion, prune, simplify
+from . import control as _control
 from .ir import Program, from_plan, lower
 from .recompiles import explain_recompiles, note_plan_built
 from .runner import TieredPlan, single_step_plan
@@ -195,6 +196,9 @@ def optimize_program(session, prog: Program, plan, passes, report: Report | None
     new.compiler = report
     new.program = prog
     return new
+
+
+_control.use_pipeline(optimize_program)
 
 
 def _apply_pass(prog: Program, name: str, passes) -> int:

@@ -38,9 +38,18 @@ from dlcore.registry import AVal
 from .. import control_flow as _cf
 from ..graph import Operation, Tensor
 from ..loop_history import truthy, unwrap_identity
-from ..plan import STATEFUL_TYPES, Plan, executor_for
+from ..plan import STATEFUL_TYPES, Plan
 from .emit_numba import Unsupported
 from .ir import Node, Program, Val, infer_shapes
+
+#: The compiler's pipeline (``compiler.optimize_program``), set by the compiler package when it
+#: loads (``use_pipeline``): a sub-program is optimised by the same passes as the whole plan,
+#: and this module, reached from the code generator, does not import the package back.
+_PIPELINE: list = []
+
+
+def use_pipeline(optimize_program) -> None:
+    _PIPELINE[:] = [optimize_program]
 
 logger = logging.getLogger("dlcore_static.compiler")
 MAX_SPECIALISATIONS = 16
@@ -212,7 +221,7 @@ class Specialised:
         return got
 
     def _compile(self, args) -> tuple:
-        from . import optimize_program
+        optimize_program = _PIPELINE[0]
         avals = [AVal(tuple(np.shape(a)), a.dtype if hasattr(a, "dtype") else
                       np.asarray(a).dtype) for a in args]
         sub, outputs = self.build(avals)
@@ -267,15 +276,3 @@ def _cond_executor(op: Operation, session, device, passes):
         return r[0] if single else tuple(r)
     cond_.status = status
     return cond_, {}
-
-
-def executor(op: Operation, session, device, passes) -> tuple:
-    """``(fn, params)`` running control-flow op ``op`` with compiled sub-programs."""
-    if device.type != "cpu":
-        return executor_for(op, session, device)
-    if op.type == "Cond":
-        return _cond_executor(op, session, device, passes)
-    from . import control_loops
-    make = control_loops.while_executor if op.type == "While" else \
-        control_loops.while_grad_executor
-    return make(op, session, device, passes)

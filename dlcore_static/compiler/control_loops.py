@@ -34,6 +34,7 @@ from ..loop_history import (
     run_gradient,
     unwrap_identity,
 )
+from ..plan import executor_for
 from .accumulators import (
     find_updates,
     gradient_matmuls,
@@ -47,6 +48,7 @@ from .control import (
     ControlStatus,
     Specialised,
     SubProgram,
+    _cond_executor,
     _key,
     _prune,
     contiguous,
@@ -368,3 +370,14 @@ def while_grad_executor(op: Operation, session, device, passes):
         return out[0] if single else out
     while_grad.status = status
     return while_grad, {}
+
+
+def executor(op: Operation, session, device, passes) -> tuple:
+    """``(fn, params)`` running control-flow op ``op`` (cond, while_loop or while-gradient) with
+    compiled sub-programs; on a GPU the interpreter's executor."""
+    if device.type != "cpu":
+        return executor_for(op, session, device)
+    if op.type == "Cond":
+        return _cond_executor(op, session, device, passes)
+    make = while_executor if op.type == "While" else while_grad_executor
+    return make(op, session, device, passes)

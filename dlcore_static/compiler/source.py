@@ -268,7 +268,7 @@ def python_step(n: Node, session, device, passes=()):
         return (lambda v=n.value: v), {}
     if n.kind == "graph":
         if n.type in CONTROL_EXECUTORS and "compile" in passes:
-            from .control import executor
+            from .control_loops import executor
             return executor(n.op, session, n.op.device or device, passes)
         return executor_for(n.op, session, n.op.device or device)
     if n.kind == "fused":
