@@ -1,7 +1,10 @@
 """Data types and type promotion.
 
-dlcore's canonical dtype is a ``numpy.dtype``.  Eight are supported: float32 (the default for
-floating values), float64, int32, int64, bool, and the small integers int8, uint8 and int16.  Promotion between two arrays follows NumPy
+dlcore's canonical dtype is a ``numpy.dtype``.  Nine are supported: float32 (the default for
+floating values), float64, int32, int64, bool, the small integers int8, uint8 and int16, and
+float16 (a storage type: Numba has no float16 arithmetic, so the eager front end computes each
+op on float16 tensors in float32 and rounds the result, as PyTorch's CPU kernels do, and the
+static front end stores float16 tensors as float32).  Promotion between two arrays follows NumPy
 (``np.result_type``); a Python scalar is *weak* (NEP 50): it takes the array's kind and width
 where it can, so ``float32_array * 2.0`` stays float32 and ``int32_array + 1`` stays int32, while
 ``int_array * 0.5`` becomes the default float.
@@ -21,16 +24,17 @@ bool_ = np.dtype(np.bool_)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 int16 = np.dtype(np.int16)
+float16 = np.dtype(np.float16)
 
-SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16)
-FLOATING = (float32, float64)
+SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16)
+FLOATING = (float32, float64, float16)
 default_float = float32
 default_int = int64
 
 _ALIASES = {
     "float32": float32, "float": float32, "float64": float64, "double": float64,
     "int32": int32, "int": int32, "int64": int64, "long": int64, "bool": bool_,
-    "int8": int8, "uint8": uint8, "int16": int16,
+    "int8": int8, "uint8": uint8, "int16": int16, "float16": float16, "half": float16,
 }
 
 

@@ -18,6 +18,8 @@ counter when the kernel returned a view, so an in-place change through either is
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from dlcore import dtypes as _dt
@@ -42,6 +44,7 @@ class EagerFrontend:
         # Fast paths: one or two CPU tensors, or a float CPU tensor and a Python number (most
         # operations).  Only "NumPy buffers?" is asked here; the kernel's entry makes the
         # same-shape/contiguous test once, and ``check_rule``'s cache key is looked up inline.
+        # A float16 operand takes the half path (computed in float32, see _apply_half).
         if n == 2:
             a, b = args
             if isinstance(a, Tensor):
@@ -49,19 +52,22 @@ class EagerFrontend:
                 if isinstance(b, Tensor):
                     bb = b._buf
                     if type(ba) is _ndarray and type(bb) is _ndarray:
-                        if params or (ba.shape, bb.shape, ba.dtype, bb.dtype) \
-                                not in prim._rule_cache:
+                        da, db = ba.dtype, bb.dtype
+                        if da is _F16 or db is _F16:
+                            return _apply_half(prim, args, params)
+                        if params or (ba.shape, bb.shape, da, db) not in prim._rule_cache:
                             check_rule(prim, (ba, bb), params)
                         out = prim.kernels["cpu"](ba, bb, **params)
                         return _finish(prim, args, params, out, a._rg or b._rg)
-                elif type(b) in _NUM and type(ba) is _ndarray and ba.dtype.kind == "f":
+                elif type(b) in _NUM and type(ba) is _ndarray and ba.dtype.kind == "f" and \
+                        ba.dtype is not _F16:
                     bufs = (ba, scalar_buffer(b, ba.dtype))
                     check_rule(prim, bufs, params)
                     return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
                                    a._rg, bufs)
             elif type(a) in _NUM and isinstance(b, Tensor):
                 bb = b._buf
-                if type(bb) is _ndarray and bb.dtype.kind == "f":
+                if type(bb) is _ndarray and bb.dtype.kind == "f" and bb.dtype is not _F16:
                     bufs = (scalar_buffer(a, bb.dtype), bb)
                     check_rule(prim, bufs, params)
                     return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
@@ -71,7 +77,10 @@ class EagerFrontend:
             if isinstance(a, Tensor):
                 ba = a._buf
                 if type(ba) is _ndarray:
-                    if params or (ba.shape, ba.dtype) not in prim._rule_cache:
+                    da = ba.dtype
+                    if da is _F16:
+                        return _apply_half(prim, args, params)
+                    if params or (ba.shape, da) not in prim._rule_cache:
                         check_rule(prim, (ba,), params)
                     return _finish(prim, args, params, prim.kernels["cpu"](ba, **params),
                                    a._rg)
@@ -79,9 +88,66 @@ class EagerFrontend:
 
 
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
+_F16 = np.dtype(np.float16)
+#: Ops whose PyTorch CPU kernels read a Python scalar operand at float32 precision; the others
+#: (add, sub, pow, ...) see it rounded to the float16 tensor's dtype first (measured on 2.13).
+_F32_SCALAR_OPS = frozenset({"mul", "div"})
+_F32 = np.dtype(np.float32)
 
 
 def _apply_general(prim, args, params):
+    for a in args:
+        if isinstance(a, Tensor) and a._buf.dtype == _F16:
+            return _apply_half(prim, args, params)
+    return _apply_buffers(prim, args, params)
+
+
+def _apply_half(prim, args, params):
+    """An op with float16 operands, as PyTorch's CPU kernels compute it: in float32, the
+    result rounded to float16 once (Numba, dlcore's CPU compiler, has no float16 arithmetic).
+    A Python scalar is rounded to float16 first, except by mul and div (PyTorch's kernels read
+    it at float32 precision there).  A float16 result stays float16 only when no operand was a
+    wider float (``half + float`` is float, as in PyTorch).  One tape node is recorded, with
+    the float16 operands and result, and its vjp computes in float32 too (``_graph.half_vjp``), as
+    PyTorch's backward kernels do.  Shape ops and slicing (NumPy's own: views stay views) and
+    the casts run on the float16 buffers themselves."""
+    if prim.kind == "shape" or prim.name == "getitem" or prim is _cast_prim():
+        return _apply_buffers(prim, args, params)
+    from dlcore.ops import cast
+    wider = needs = False
+    up, saved = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            needs = needs or a._rg
+            d = a._buf.dtype
+            if d == _F16:
+                up.append(cast(Tensor._wrap(a._buf), _F32))
+            else:
+                wider = wider or d.kind == "f"
+                up.append(Tensor._wrap(a._buf))
+            saved.append(None)
+        else:
+            if type(a) in _NUM and prim.name not in _F32_SCALAR_OPS:
+                a = builtins.float(np.float16(a))  # PyTorch rounds the scalar to float16 first
+            up.append(a)
+            saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        out = prim.bind(*up, **params)
+        if not wider and out._buf.dtype == _F32:
+            out = cast(out, _F16)
+    finally:
+        STATE.enabled = prev
+    return _finish(prim, args, params, out._buf, needs, saved)
+
+
+def _cast_prim():
+    from dlcore.ops.elementwise import cast_p
+    return cast_p
+
+
+def _apply_buffers(prim, args, params):
     bufs = []
     needs = False
     ctx = None
@@ -109,6 +175,8 @@ def _apply_general(prim, args, params):
     if plain:
         _convert_plain(bufs, ctx, dev)
     check_rule(prim, bufs, params)
+    if dev and prim is _cast_prim() and (bufs[0].dtype == _F16 or params["dtype"] == _F16):
+        return _finish(prim, args, params, bufs[0].astype(params["dtype"]), needs, bufs)
     kernel = prim.kernels.get("cpu" if dev else "cuda")
     if kernel is None:
         raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "

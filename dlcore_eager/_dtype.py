@@ -45,12 +45,14 @@ int8 = dtype("int8", np.int8, "Char")
 uint8 = dtype("uint8", np.uint8, "Byte")
 int16 = dtype("int16", np.int16, "Short")
 short = int16
+float16 = dtype("float16", np.float16, "Half")
+half = float16
 float = float32
 double = float64
 int = int32
 long = int64
 
-ALL = (float32, float64, int32, int64, bool_, int8, uint8, int16)
+ALL = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16)
 _BY_NP = {d.np_dtype: d for d in ALL}
 _default_float = [float32]
 

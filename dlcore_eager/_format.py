@@ -13,14 +13,14 @@ from dlcore.device import CPU, to_device
 
 _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32",
                  np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
-                 np.dtype(np.int16): "torch.int16"}
+                 np.dtype(np.int16): "torch.int16", np.dtype(np.float16): "torch.float16"}
 
 
 def tensor_repr(t) -> str:
     buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
     prefix = "tensor("
     if buf.dtype.kind == "f":
-        finite = buf[np.isfinite(buf)]
+        finite = buf[np.isfinite(buf)].astype(np.float64)      # (1e8 overflows float16)
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (np.abs(finite).max() >= 1e8 or
                                (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))

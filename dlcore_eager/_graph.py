@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from dlcore.registry import AVal
 
 _tuple_new = tuple.__new__
@@ -36,6 +38,47 @@ ERR_BACKWARD_TWICE = (
 
 _NAMES: dict = {}
 _TENSOR: list = []      # [_make, stale_tensor], filled in by tensor.py (which imports this module)
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def _dtype_of(x):
+    b = getattr(x, "_buf", x)
+    return getattr(b, "dtype", None)
+
+
+def has_half(out, ins) -> bool:
+    """Does a node hold float16 values (its output buffer or an input)?"""
+    if out.dtype == _F16:
+        return True
+    for t in ins:
+        if _dtype_of(t) == _F16:
+            return True
+    return False
+
+
+def half_vjp(prim, g, out, args, params, recorded):
+    """A vjp rule run in float32 for a node with float16 values (Tensors or buffers): float16
+    operands cast up, each cotangent rounded back to its input's float16 once, as PyTorch's
+    backward kernels for half tensors compute.  ``recorded``: the node's inputs as recorded
+    (their dtypes; ``args`` may hold stale tensors that raise only when read)."""
+    from dlcore.ops import cast
+    dtypes = [_dtype_of(t) for t in recorded]
+
+    def up(x, d):
+        return cast(x, _F32) if d == _F16 else x
+
+    def down(r, d):
+        if r is None:
+            return None
+        if callable(r) and getattr(r, "dtype", None) is None and not hasattr(r, "_buf"):
+            return lambda: down(r(), d)
+        return cast(r, _F16) if d == _F16 and _dtype_of(r) != _F16 else r
+
+    res = prim.vjp(up(g, _dtype_of(g)), up(out, _dtype_of(out)),
+                   *[up(t, d) for t, d in zip(args, dtypes)], **params)
+    return tuple(down(r, d) for r, d in zip(res, dtypes))
+
 
 
 def camel(name: str) -> str:
@@ -125,7 +168,10 @@ class Node(TapeNode):
         out = make(self.out_buf, self.out_version, self)
         if self.out_version[0] != self.out_ver0:
             out = stale_tensor(out, self.out_ver0, self)
-        res = self.prim.vjp(g, out, *args, **self.params)
+        if has_half(self.out_buf, ins):          # (the recorded tensors: a stale one raises)
+            res = half_vjp(self.prim, g, out, args, self.params, ins)
+        else:
+            res = self.prim.vjp(g, out, *args, **self.params)
         if not retain:
             self.inputs = None
             self.out_buf = None

@@ -1,6 +1,6 @@
 """``Tensor.new_zeros``, ``new_ones``, ``new_full``, ``new_empty`` and ``new_tensor``: factory
 methods whose result takes the tensor's dtype and device unless told otherwise (PyTorch's
-rule); and the small-integer casts ``byte()``, ``char()``, ``short()``.  Installed on
+rule); and the small-integer casts ``byte()``, ``char()``, ``short()``, and ``half()``.  Installed on
 :class:`Tensor` when ``dlcore_eager`` is imported."""
 
 from __future__ import annotations
@@ -61,6 +61,11 @@ def short(self, memory_format=None) -> Tensor:
     return self.to(D.int16)
 
 
-for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor, byte, char, short):
+def half(self, memory_format=None) -> Tensor:
+    """``self.to(torch.float16)`` (stored as float16; ops compute in float32 and round)."""
+    return self.to(D.float16)
+
+
+for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor, byte, char, short, half):
     if not hasattr(Tensor, _f.__name__):
         setattr(Tensor, _f.__name__, _f)

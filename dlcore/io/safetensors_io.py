@@ -29,7 +29,8 @@ import numpy as np
 
 ErrorFactory = Callable[[str], Exception]
 MAX_HEADER = 100 * 1024 * 1024        # the library's own limit
-SUPPORTED = {np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64, np.bool_)}
+SUPPORTED = {np.dtype(t) for t in (np.float32, np.float64, np.float16, np.int32, np.int64, np.int16,
+                                  np.int8, np.uint8, np.bool_)}
 READABLE = SUPPORTED
 
 

@@ -31,8 +31,22 @@ def _float(x):
     return x if aval_of(x).dtype.kind == "f" else cast(x, _dt.default_float)
 
 
+def _via_float32(fn):
+    """float16 is a storage type: a composite of a float16 tensor computes in float32 and
+    rounds its result once (as PyTorch's fused CPU kernels do), not after every primitive."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        if aval_of(x).dtype != _dt.float16:
+            return fn(x, *args, **kwargs)
+        return cast(fn(cast(x, _dt.float32), *args, **kwargs), _dt.float16)
+    return wrapper
+
+
 @exports({"torch": "mean", "Tensor": "mean", "tf": "reduce_mean", "tf.math": "reduce_mean"},
          "reduce", float_required=True, tf_type="Mean")
+@_via_float32
 def mean(x, axis=None, keepdims=False):
     x = _float(x)
     av = aval_of(x)
@@ -53,6 +67,7 @@ def square(x):
 @exports({"torch": "logsumexp", "Tensor": "logsumexp", "tf": "reduce_logsumexp",
           "tf.math": "reduce_logsumexp"}, "reduce", float_only=True, dim_required=True,
          tf_type="ReduceLogSumExp")
+@_via_float32
 def logsumexp(x, axis=-1, keepdims=False):
     m = stop_gradient(max_(x, axis, keepdims=True))
     out = add(log(sum(exp(sub(x, m)), axis, keepdims=True)), m)
@@ -65,6 +80,7 @@ def logsumexp(x, axis=-1, keepdims=False):
 
 @exports({"torch": "softmax", "Tensor": "softmax", "torch.nn.functional": "softmax",
           "tf.nn": "softmax", "tf.math": "softmax"}, "softmax", tf_type="Softmax")
+@_via_float32
 def softmax(x, axis=-1):
     e = exp(sub(x, stop_gradient(max_(x, axis, keepdims=True))))
     return _div(e, sum(e, axis, keepdims=True))
@@ -73,6 +89,7 @@ def softmax(x, axis=-1):
 @exports({"torch": "log_softmax", "Tensor": "log_softmax",
           "torch.nn.functional": "log_softmax", "tf.nn": "log_softmax",
           "tf.math": "log_softmax"}, "softmax", tf_type="LogSoftmax")
+@_via_float32
 def log_softmax(x, axis=-1):
     return sub(x, logsumexp(x, axis, keepdims=True))
 

@@ -343,6 +343,21 @@ cast_p = _elementwise("cast", "{0}", 1, lambda x, dtype: x.astype(dtype), _cast_
                       convention="cast", api={"tf": "cast", "tf.math": "cast"})
 
 
+_cast_cpu = cast_p.kernels["cpu"]
+
+
+def _cast_cpu_half(x, *, dtype):
+    """Conversions to and from float16 by NumPy (Numba, behind the other kernels, has no
+    float16; the front ends compute float16 ops in float32)."""
+    if dtype == _dt.float16 or x.dtype == _dt.float16:
+        with np.errstate(over="ignore"):          # (70000 -> inf, silently, as PyTorch)
+            return x.astype(dtype)
+    return _cast_cpu(x, dtype=dtype)
+
+
+cast_p.kernels["cpu"] = _cast_cpu_half
+
+
 def cast(x, dtype):
     dtype = _dt.as_dtype(dtype)
     if not _dt.is_python_scalar(x) and aval_of(x).dtype == dtype:

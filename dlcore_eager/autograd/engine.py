@@ -26,7 +26,7 @@ from dlcore.autodiff import reverse_pass
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
-from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
+from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, half_vjp, has_half, leaf_node
 from .._state import STATE
 from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
@@ -167,7 +167,7 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             old._version[0] += 1
             return
     new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \
-        type(gb) is not _ndarray else _ops.add(ob, gb)
+        type(gb) is not _ndarray or ob.dtype == np.float16 else _ops.add(ob, gb)
     write_buffer(ob, new)
     old._version[0] += 1
 
@@ -228,7 +228,10 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                         break
                     bufs.append(b)
                 else:
-                    res = node.prim.vjp(g, out, *bufs, **node.params)
+                    if has_half(out, bufs):
+                        res = half_vjp(node.prim, g, out, bufs, node.params, bufs)
+                    else:
+                        res = node.prim.vjp(g, out, *bufs, **node.params)
                     if not retain:
                         node.inputs = None
                         node.out_buf = None

@@ -285,7 +285,8 @@ class _ElementwiseKernel:
         overlapping ``out`` except ``out`` itself (an elementwise loop reads ``x[i]`` before it
         writes ``out[i]``).  Returns False, having written nothing, otherwise."""
         if type(out) is not np.ndarray or not out.flags.c_contiguous or \
-                not out.flags.writeable or self.out_dtype(bufs, {}) != out.dtype:
+                not out.flags.writeable or self.out_dtype(bufs, {}) != out.dtype or \
+                out.dtype == np.float16:            # (no float16 in Numba)
             return False
         shape = out.shape
         mask = ""
