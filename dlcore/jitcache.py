@@ -8,6 +8,13 @@ graph compiler) are therefore written to a ``.py`` file in a cache folder, regis
 source always maps to the same file and a warm cache is found by the next process.
 
 The folder is ``$DLCORE_CACHE_DIR``, else ``$XDG_CACHE_HOME/dlcore``, else ``~/.cache/dlcore``.
+
+The folder is bounded, as ccache's is: every source used is touched (its access time is set to
+the last use; never its modification time, which Numba's cache index checks), and at most once an hour a process that loads generated code checks the folder's
+size; past ``$DLCORE_CACHE_MAX_MB`` (default 2048) it deletes the least recently used sources with
+their compiled files, oldest first, down to three quarters of the bound.  A source used within
+the last hour is never deleted, so a process running it cannot lose its compiled files mid-load.
+After a month of benchmarks and test runs the folder held 20,528 files, 800 MB.
 """
 
 from __future__ import annotations
@@ -18,10 +25,14 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from types import ModuleType
 
 _lock = threading.Lock()
+_pruned = [False]            # checked once per process, at the first generated module
+PRUNE_EVERY_S = 3600
+KEEP_RECENT_S = 3600
 
 
 def cache_dir() -> Path:
@@ -46,8 +57,19 @@ def load_generated_module(name: str, source: str) -> ModuleType:
         mod = sys.modules.get(modname)
         if mod is not None:
             return mod
-        path = cache_dir() / f"{modname}.py"
-        if not path.exists() or path.read_text() != source:
+        folder = cache_dir()
+        if not _pruned[0]:
+            _pruned[0] = True
+            _maybe_prune(folder)
+        path = folder / f"{modname}.py"
+        if path.exists() and path.read_text() == source:
+            # The last use, for the size bound's LRU order: the access time only (Numba's cache
+            # index is keyed by the source's modification time, kept to the nanosecond).
+            try:
+                os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
+            except OSError:
+                pass
+        else:
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w") as f:
                 f.write(source)
@@ -61,3 +83,84 @@ def load_generated_module(name: str, source: str) -> ModuleType:
             del sys.modules[modname]
             raise
         return mod
+
+
+def max_bytes() -> int:
+    raw = os.environ.get("DLCORE_CACHE_MAX_MB", "2048")
+    try:
+        return int(float(raw) * 1024 * 1024)
+    except ValueError:
+        raise ValueError(f"dlcore: DLCORE_CACHE_MAX_MB must be a number of megabytes, "
+                         f"got {raw!r}") from None
+
+
+def _maybe_prune(folder: Path) -> None:
+    """``prune(folder)`` if no process did in the last ``PRUNE_EVERY_S`` (a stamp file)."""
+    stamp = folder / ".last_prune"
+    now = time.time()
+    try:
+        if now - stamp.stat().st_mtime < PRUNE_EVERY_S:
+            return
+    except OSError:
+        pass
+    try:
+        stamp.touch()
+        prune(folder, max_bytes(), now=now)
+    except OSError:                                # a read-only or shared folder: never fatal
+        pass
+
+
+def prune(folder: Path, limit: int, now: float | None = None) -> list[str]:
+    """Delete least recently used generated modules (a ``.py`` and everything compiled from
+    it in ``__pycache__``) until the folder holds at most ``0.75 * limit`` bytes, when it holds
+    more than ``limit``.  Modules used within ``KEEP_RECENT_S`` are kept.  Returns the deleted
+    module names, oldest first."""
+    now = time.time() if now is None else now
+    groups: dict[str, list] = {}          # module name -> [mtime of its .py, size, paths]
+    total = 0
+    cached = folder / "__pycache__"
+    for d in (folder, cached):
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            if not e.is_file(follow_symlinks=False):
+                continue
+            st = e.stat(follow_symlinks=False)
+            if e.name.endswith(".tmp") and now - st.st_mtime > KEEP_RECENT_S:
+                _unlink(e.path)                  # left by a writer that was killed
+                continue
+            if not e.name.startswith("_dlcore_gen_"):
+                continue
+            total += st.st_size
+            mod = e.name.split(".", 1)[0]      # _dlcore_gen_<name>_<hash>[.fn-line.py311.nbi]
+            g = groups.setdefault(mod, [None, 0, []])
+            g[1] += st.st_size
+            g[2].append(e.path)
+            if d is folder and e.name == mod + ".py":
+                g[0] = st.st_atime
+    if total <= limit:
+        return []
+    removed = []
+    target = 0.75 * limit
+    order = sorted(groups.items(), key=lambda kv: kv[1][0] if kv[1][0] is not None else 0.0)
+    for mod, (used, size, paths) in order:
+        if total <= target:
+            break
+        if used is not None and now - used < KEEP_RECENT_S:
+            break                                  # everything after is more recent still
+        if mod in sys.modules:
+            continue
+        for p in paths:
+            _unlink(p)
+        total -= size
+        removed.append(mod)
+    return removed
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
