@@ -59,8 +59,9 @@ def load_generated_module(name: str, source: str) -> ModuleType:
             return mod
         folder = cache_dir()
         if not _pruned[0]:
-            _pruned[0] = True
-            _maybe_prune(folder)
+            _pruned[0] = True                  # in the background: a walk of 20,000 files
+            threading.Thread(target=_maybe_prune, args=(folder,), daemon=True,   # took 0.15 s
+                             name="dlcore-cache-prune").start()
         path = folder / f"{modname}.py"
         if path.exists() and path.read_text() == source:
             # The last use, for the size bound's LRU order: the access time only (Numba's cache
