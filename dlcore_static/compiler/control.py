@@ -40,7 +40,7 @@ from ..graph import Operation, Tensor
 from ..loop_history import truthy, unwrap_identity
 from ..plan import STATEFUL_TYPES, Plan
 from .emit_numba import Unsupported
-from .ir import Node, Program, Val, infer_shapes
+from .ir import Node, Program, Val, infer_shapes, node_from_op
 
 #: The compiler's pipeline (``compiler.optimize_program``), set by the compiler package when it
 #: loads (``use_pipeline``): a sub-program is optimised by the same passes as the whole plan,
@@ -95,18 +95,7 @@ class SubProgram:
         for op in ops:
             if op.type in STATEFUL_TYPES:
                 raise Unsupported(f"'{op.name}' assigns a variable inside the branch or body")
-            kind = "prim" if op.prim is not None else ("const" if op.type == "Const"
-                                                       else "graph")
-            n = Node(kind, op.name, op.type, op=op, prim=op.prim, params=op.params,
-                     inputs=[val_of[t] for t in op.inputs],
-                     avals=[t.aval for t in op.outputs],
-                     control=[node_of[c] for c in op.control_inputs if c in node_of],
-                     value=op.attrs.get("value") if kind == "const" else None,
-                     defined_at=op.defined_at)
-            node_of[op] = n
-            for t in op.outputs:
-                val_of[t] = n.out(t.value_index)
-            self.prog.nodes.append(n)
+            self.prog.nodes.append(node_from_op(op, val_of, node_of))
             self.ops.append(op)
         return [val_of[t] for t in outputs]
 

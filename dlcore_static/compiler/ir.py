@@ -187,6 +187,27 @@ class Program:
 
 
 # ============================================================================ from a plan
+def node_from_op(op: Operation, val_of: dict, node_of: dict) -> Node:
+    """The Node for graph op ``op`` (a primitive, a constant, or a graph op left to Python),
+    its inputs read from ``val_of``; records it in ``node_of`` and its outputs in ``val_of``.
+    Control edges to ops outside ``node_of`` (not in this program) are dropped."""
+    if op.prim is not None:
+        kind = "prim"
+    elif op.type == "Const":
+        kind = "const"
+    else:
+        kind = "graph"
+    n = Node(kind, op.name, op.type, op=op, prim=op.prim, params=op.params,
+             inputs=[val_of[t] for t in op.inputs], avals=[t.aval for t in op.outputs],
+             control=[node_of[c] for c in op.control_inputs if c in node_of],
+             value=op.attrs.get("value") if kind == "const" else None,
+             defined_at=op.defined_at)
+    node_of[op] = n
+    for t in op.outputs:
+        val_of[t] = n.out(t.value_index)
+    return n
+
+
 def from_plan(plan, feed_values) -> Program:
     """Copy a Session plan into a Program; ``feed_values`` give the concrete feed avals."""
     prog = Program()
@@ -198,21 +219,7 @@ def from_plan(plan, feed_values) -> Program:
         prog.feeds.append(n)
         val_of[t] = n.out()
     for op in plan.ops:
-        if op.prim is not None:
-            kind = "prim"
-        elif op.type == "Const":
-            kind = "const"
-        else:
-            kind = "graph"
-        n = Node(kind, op.name, op.type, op=op, prim=op.prim, params=op.params,
-                 inputs=[val_of[t] for t in op.inputs], avals=[t.aval for t in op.outputs],
-                 control=[node_of[c] for c in op.control_inputs if c in node_of],
-                 value=op.attrs.get("value") if kind == "const" else None,
-                 defined_at=op.defined_at)
-        node_of[op] = n
-        for t in op.outputs:
-            val_of[t] = n.out(t.value_index)
-        prog.nodes.append(n)
+        prog.nodes.append(node_from_op(op, val_of, node_of))
     for f in plan.fetches:
         if isinstance(f, Tensor):
             prog.fetches.append(val_of[f])
