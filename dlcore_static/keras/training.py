@@ -93,6 +93,8 @@ class Model(Network):
                                                                     "loss_weights")
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
+        # as given, for the training configuration of Keras model files (keras/saving.py)
+        self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights}
         g = self.graph
         with g.as_default():
             self.targets, self.sample_weights, out_losses = [], [], []
