@@ -38,20 +38,60 @@ def _before(u, v, descending):
 
 
 @cuda.jit
-def argsort_lines(out, x, o, n, inner, descending):
+def iota_lines(out, o, n, inner):
+    """Each line's positions 0..n-1: the identity permutation a sort starts from."""
     start = cuda.grid(1)
     step = cuda.gridsize(1)
-    for line in range(start, o * inner, step):
-        a = line // inner
-        c = line - a * inner
+    for e in range(start, o * n * inner, step):
+        out[e] = (e // inner) % n
+
+
+@cuda.jit(device=True)
+def _count_before(x, idx, base, inner, lo, hi, key, descending, or_equal):
+    """In the sorted run idx[lo:hi] of a line, how many keys sort before ``key`` (strictly, or
+    also the equal ones when ``or_equal``): a binary search, the predicate being monotone."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        v = x[base + idx[base + mid * inner] * inner]
+        if or_equal:
+            goes_first = not _before(key, v, descending)
+        else:
+            goes_first = _before(v, key, descending)
+        if goes_first:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@cuda.jit
+def merge_pass(dst, src, x, o, n, inner, width, descending):
+    """One pass of a stable bottom-up merge sort of every line, all elements in parallel: the
+    sorted runs [r, r+width) and [r+width, r+2*width) of ``src`` (indices into the line) merge
+    into ``dst``.  Each element finds its place by a binary search in the other run: an element
+    of the first run goes after the second run's strictly smaller keys, one of the second run
+    after the first run's keys that are smaller or equal (equal keys keep their order).
+    ceil(log2 n) passes sort a line: O(n log^2 n) work, O(log^2 n) depth."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for e in range(start, o * n * inner, step):
+        a = e // (n * inner)
+        rem = e - a * n * inner
+        p = rem // inner
+        c = rem - p * inner
         base = a * n * inner + c
-        for k in range(n):                  # stable insertion sort of the indices
-            key = x[base + k * inner]
-            j = k - 1
-            while j >= 0 and _before(key, x[base + out[base + j * inner] * inner], descending):
-                out[base + (j + 1) * inner] = out[base + j * inner]
-                j -= 1
-            out[base + (j + 1) * inner] = k
+        r0 = (p // (2 * width)) * (2 * width)
+        mid = min(r0 + width, n)
+        end = min(r0 + 2 * width, n)
+        i = src[base + p * inner]
+        key = x[base + i * inner]
+        if p < mid:          # first run: after the second run's strictly smaller keys
+            q = r0 + (p - r0) + (_count_before(x, src, base, inner, mid, end, key, descending,
+                                               False) - mid)
+        else:                # second run: after the first run's smaller or equal keys
+            q = r0 + (p - mid) + (_count_before(x, src, base, inner, r0, mid, key, descending,
+                                                True) - r0)
+        dst[base + q * inner] = i
 
 
 @cuda.jit

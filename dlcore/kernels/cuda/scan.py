@@ -51,10 +51,19 @@ def argsort(x, *, axis, descending):
     n_all = S.size_of(shape)
     out = S.empty((max(n_all, 1),), np.int64)
     if n_all:
-        from ._kernels_scan import argsort_lines
+        from ._kernels_scan import iota_lines, merge_pass
         o, n, inner = _lines(shape, axis)
-        blocks, threads = S.launch_1d(o * inner)
-        argsort_lines[blocks, threads](out, flat(x), o, n, inner, descending)
+        blocks, threads = S.launch_1d(n_all)
+        iota_lines[blocks, threads](out, o, n, inner)
+        xf = flat(x)
+        other = S.empty((n_all,), np.int64) if n > 1 else out
+        src, dst = out, other
+        width = 1
+        while width < n:                    # ceil(log2 n) passes, ping-ponging two buffers
+            merge_pass[blocks, threads](dst, src, xf, o, n, inner, width, descending)
+            src, dst = dst, src
+            width *= 2
+        out = src
     return S.view_as(out if n_all else S.empty((0,), np.int64), shape)
 
 
