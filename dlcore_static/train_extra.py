@@ -85,24 +85,50 @@ class AdadeltaOptimizer(Optimizer):
 
 
 class FtrlOptimizer(Optimizer):
+    """FTRL-Proximal (McMahan et al. 2013), as TF1's ``ApplyFtrl``/``ApplyFtrlV2`` kernels::
+
+        n' = n + g^2
+        z' = z + (g + 2 * l2_shrinkage * w) - (n'^-p - n^-p) / lr * w
+        w' = (sign(z') * l1 - z') / (n'^-p / lr + 2 * l2)   where |z'| > l1, else 0
+
+    with ``p = learning_rate_power`` (-0.5, the default, is a square root)."""
+
     def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,
                  l1_regularization_strength=0.0, l2_regularization_strength=0.0,
-                 use_locking=False, name="Ftrl", **kwargs):
-        if learning_rate_power != -0.5:
-            raise NotImplementedError("FtrlOptimizer: only learning_rate_power=-0.5")
+                 use_locking=False, name="Ftrl", accum_name=None, linear_name=None,
+                 l2_shrinkage_regularization_strength=0.0):
+        for what, v, word in (("initial_accumulator_value", initial_accumulator_value,
+                               "positive or zero"),
+                              ("learning_rate_power", -learning_rate_power, "negative or zero"),
+                              ("l1_regularization_strength", l1_regularization_strength,
+                               "positive or zero"),
+                              ("l2_regularization_strength", l2_regularization_strength,
+                               "positive or zero"),
+                              ("l2_shrinkage_regularization_strength",
+                               l2_shrinkage_regularization_strength, "positive or zero")):
+            if v < 0.0:
+                shown = -v if what == "learning_rate_power" else v
+                raise ValueError(f"{what} {shown:f} needs to be {word}")
         super().__init__(use_locking, name)
         self.learning_rate, self.init = learning_rate, initial_accumulator_value
+        self.power = float(learning_rate_power)
         self.l1, self.l2 = l1_regularization_strength, l2_regularization_strength
+        self.shrinkage = float(l2_shrinkage_regularization_strength)
+
+    def _root(self, n):
+        """``n ** -power`` (a square root for the default power -0.5, as TF's kernel)."""
+        return _ops.sqrt(n) if self.power == -0.5 else _ops.pow(n, -self.power)
 
     def _apply(self, grad, var):
         n, z = self._slot(var, "", self.init), self._slot(var, "_1")
         lr = _lr(self.learning_rate, var)
         w = var.value()
         n_new = _ops.add(n.value(), _ops.mul(grad, grad))
-        sigma = _ops.div(_ops.sub(_ops.sqrt(n_new), _ops.sqrt(n.value())), lr)
-        z_new = z.assign(_ops.sub(_ops.add(z.value(), grad), _ops.mul(sigma, w)))
+        sigma = _ops.div(_ops.sub(self._root(n_new), self._root(n.value())), lr)
+        g = _ops.add(grad, _ops.mul(2.0 * self.shrinkage, w)) if self.shrinkage else grad
+        z_new = z.assign(_ops.sub(_ops.add(z.value(), g), _ops.mul(sigma, w)))
         n_as = n.assign(n_new)
-        quad = _ops.add(_ops.div(_ops.sqrt(n_as), lr), 2.0 * self.l2)
+        quad = _ops.add(_ops.div(self._root(n_as), lr), 2.0 * self.l2)
         shrunk = _ops.sub(_ops.mul(_ops.sign(z_new), self.l1), z_new)
         new_w = _ops.where(_ops.greater(_ops.abs(z_new), self.l1), _ops.div(shrunk, quad),
                            _ops.zeros_like(w))

@@ -74,14 +74,14 @@ def np_momentum(lr, m, nesterov, steps=5):
     return w
 
 
-def np_ftrl(lr, init=0.1, l1=0.0, l2=0.0, steps=5):
+def np_ftrl(lr, init=0.1, l1=0.0, l2=0.0, steps=5, power=-0.5, shrink=0.0):
     w, n, z = W0.copy(), np.full(3, init), np.zeros(3)
     for _ in range(steps):
         g = grad(w)
         n2 = n + g * g
-        z = z + g - (np.sqrt(n2) - np.sqrt(n)) / lr * w
+        z = z + g + 2 * shrink * w - (n2 ** -power - n ** -power) / lr * w
         n = n2
-        w = np.where(np.abs(z) > l1, (np.sign(z) * l1 - z) / (np.sqrt(n) / lr + 2 * l2), 0)
+        w = np.where(np.abs(z) > l1, (np.sign(z) * l1 - z) / (n ** -power / lr + 2 * l2), 0)
     return w
 
 
@@ -97,6 +97,12 @@ def np_ftrl(lr, init=0.1, l1=0.0, l2=0.0, steps=5):
     (lambda: tf.train.FtrlOptimizer(0.1, l1_regularization_strength=0.5,
                                     l2_regularization_strength=0.1),
      lambda: np_ftrl(0.1, l1=0.5, l2=0.1)),
+    (lambda: tf.train.FtrlOptimizer(0.1, learning_rate_power=-0.8, l1_regularization_strength=0.01),
+     lambda: np_ftrl(0.1, l1=0.01, power=-0.8)),
+    (lambda: tf.train.FtrlOptimizer(0.1, learning_rate_power=0.0), lambda: np_ftrl(0.1, power=0.0)),
+    (lambda: tf.train.FtrlOptimizer(0.1, l2_shrinkage_regularization_strength=0.3,
+                                    l2_regularization_strength=0.1),
+     lambda: np_ftrl(0.1, l2=0.1, shrink=0.3)),
 ])
 def test_optimizer_matches_numpy(make, ref):
     w, step = run_tf(make())
@@ -129,3 +135,17 @@ def test_schedules_and_clipped_apply_gradients():
         s.run(train)
         g = grad(W0)
         np.testing.assert_allclose(s.run(w), W0 - 0.1 * g / max(np.linalg.norm(g), 1.0))
+
+
+@pytest.mark.parametrize("kwargs,msg", [
+    ({"learning_rate_power": 0.5}, "learning_rate_power 0.500000 needs to be negative or zero"),
+    ({"initial_accumulator_value": -1.0},
+     "initial_accumulator_value -1.000000 needs to be positive or zero"),
+    ({"l1_regularization_strength": -0.1},
+     "l1_regularization_strength -0.100000 needs to be positive or zero"),
+    ({"l2_shrinkage_regularization_strength": -2.0},
+     "l2_shrinkage_regularization_strength -2.000000 needs to be positive or zero"),
+])
+def test_ftrl_refuses_bad_hyperparameters_as_tf(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        tf.train.FtrlOptimizer(0.1, **kwargs)
