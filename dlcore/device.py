@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -125,7 +126,7 @@ def _count(direction: str, nbytes: int) -> None:
             _stats["bytes_d2h"] += int(nbytes)
 
 
-def to_device(buf, device) -> object:
+def to_device(buf, device) -> Any:
     """Return ``buf`` on ``device``: a counted copy when it moves, the same buffer otherwise."""
     device = as_device(device)
     on_cuda = is_cuda_array(buf)

@@ -17,6 +17,9 @@ The layering, from the bottom:
 # ruff: noqa: F401  (this module re-exports the public API)
 from __future__ import annotations
 
+import builtins as _builtins
+import typing as _typing
+
 from dlcore.device import Device as _Device
 from dlcore.device import as_device as _as_device
 
@@ -79,7 +82,6 @@ from ._shape_ops import (
 )
 from ._tensor_ops import (
     all,
-    allclose,
     any,
     argmax,
     argmin,
@@ -87,7 +89,6 @@ from ._tensor_ops import (
     clamp,
     clip,
     dot,
-    equal,
     expm1,
     log1p,
     logical_not,
@@ -182,7 +183,7 @@ from .tensor import Size, Tensor
 
 
 class _DeviceMeta(type):
-    def __instancecheck__(cls, obj) -> bool:
+    def __instancecheck__(cls, obj) -> _builtins.bool:
         return isinstance(obj, _Device)
 
 
@@ -193,15 +194,15 @@ class device(metaclass=_DeviceMeta):
         return _as_device(spec if index is None else f"{spec}:{index}")
 
 
-def is_tensor(obj) -> bool:
+def is_tensor(obj) -> _builtins.bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:
+def numel(input: Tensor) -> _builtins.int:
     return input.numel()
 
 
-def is_floating_point(input: Tensor) -> bool:
+def is_floating_point(input: Tensor) -> _builtins.bool:
     return input.is_floating_point()
 
 
@@ -213,6 +214,8 @@ __version__ = "0.1.0"
 
 # Every op's PyTorch names (torch.exp, Tensor.exp, F.tanh, Tensor.__add__, ...) come from its
 # definition block in dlcore; installing them last lets every module above exist first.
+if _typing.TYPE_CHECKING:
+    def __getattr__(name: str) -> _typing.Any: ...    # the installed functions, for type checkers
 from . import linalg, special  # noqa: E402
 from . import _api  # noqa: E402
 

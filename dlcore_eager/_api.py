@@ -133,14 +133,14 @@ def binary(export, ns, name):
             def method(self, other, *, alpha=1):
                 return call(self, other, alpha)
         else:
-            def method(self, other):
+            def method(self, other):  # type: ignore[misc]  # variants differ by design
                 return call(self, other, 1)
         return method
     if alpha:
         def fn(input, other, *, alpha=1, out=None):
             return write_out(call(input, other, alpha), out, name)
     else:
-        def fn(input, other, *, out=None):
+        def fn(input, other, *, out=None):  # type: ignore[misc]  # variants differ by design
             return write_out(call(input, other, 1), out, name)
     return fn
 
@@ -236,8 +236,8 @@ def reduce(export, ns, name):
         def fn_req(input, dim, keepdim=False, *, out=None):
             return write_out(run(_tensor_arg(input, name), dim, keepdim, None), out, name)
         return fn_req
-    if ns == "Tensor":
-        def method(self, dim=None, keepdim=False, *, dtype=None):
+    if ns == "Tensor":          # (a second variant of ``method``: mypy wants one signature)
+        def method(self, dim=None, keepdim=False, *, dtype=None):  # type: ignore[misc]
             return run(self, dim, keepdim, dtype)
         return method
 

@@ -136,5 +136,5 @@ Tensor.__int__ = __int__
 Tensor.__index__ = __index__
 Tensor.__len__ = __len__
 Tensor.__iter__ = __iter__
-Tensor.__repr__ = __repr__
-Tensor.__format__ = __format__
+Tensor.__repr__ = __repr__      # type: ignore[method-assign]  # replaces object's, by design
+Tensor.__format__ = __format__  # type: ignore[method-assign]  # replaces object's, by design

@@ -95,7 +95,7 @@ def set_default_dtype(d: dtype) -> None:
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
 
 
-def scalar_category(value) -> int:
+def scalar_category(value) -> builtins.int:
     if isinstance(value, bool):
         return 0
     if isinstance(value, numbers.Integral):

@@ -21,6 +21,7 @@ frees the memory of the forward pass; a second backward through it fails with Py
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -95,6 +96,13 @@ class TapeNode:
     cotangents against it).  Subclasses define ``name()``, ``parents``, ``shape`` and ``dtype``."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:                      # what the subclasses define
+        parents: tuple
+        shape: tuple
+        dtype: np.dtype
+
+        def name(self) -> str: ...
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"

@@ -17,6 +17,8 @@ gradients, from dlcore's vjp rules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -96,7 +98,7 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
         if any(a.dtype == np.bool_ for a in arrays):
             raise NotImplementedError("dlcore_eager: boolean masks combined with other indices "
                                       "are not supported")
-        arrays = np.broadcast_arrays(*arrays)
+        arrays = list(np.broadcast_arrays(*arrays))
         flat_idx = _ravel(arrays, tuple(x.shape[:len(adv)]))
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[len(adv):]))
         out = take(flat, _index_tensor(flat_idx, flat.shape[0], x))
@@ -164,11 +166,10 @@ def _flat_positions(x: Tensor, key):
         return pos.astype(np.int64), k
     if any(a.dtype.kind not in "iu" for a in arrays):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    arrays = np.broadcast_arrays(*arrays)
-    return _ravel(arrays, tuple(x.shape[:len(adv)])), len(adv)
+    return _ravel(np.broadcast_arrays(*arrays), tuple(x.shape[:len(adv)])), len(adv)
 
 
-def _ravel(arrays: list, lead: tuple) -> np.ndarray:
+def _ravel(arrays: Sequence[np.ndarray], lead: tuple) -> np.ndarray:
     """Row-major flat positions (int64) of the integer index ``arrays`` (broadcast together)
     into the leading axes ``lead``; negative indices count from the end, as PyTorch's
     IndexError says when one is out of bounds."""

@@ -18,7 +18,7 @@ from . import _dtype as D
 from .tensor import Tensor
 
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
-svd_result = namedtuple("svd", ["U", "S", "V"])
+svd_result = namedtuple("svd", ["U", "S", "V"])  # type: ignore[name-match]  # torch's repr: svd(U=..)
 
 
 def _float(x, op: str) -> Tensor:

@@ -10,6 +10,7 @@ dlcore_eager (but not PyTorch's own random stream).
 from __future__ import annotations
 
 import numbers
+from typing import cast
 
 import numpy as np
 
@@ -40,7 +41,8 @@ class Generator:
         return self
 
     def seed(self) -> int:
-        return self.manual_seed(np.random.SeedSequence().entropy % (2 ** 63)).initial_seed()
+        entropy = cast(int, np.random.SeedSequence().entropy)      # an int when none is given
+        return self.manual_seed(entropy % (2 ** 63)).initial_seed()
 
     def initial_seed(self) -> int:
         return self._seed
@@ -286,4 +288,4 @@ def _tensor_init(self: Tensor, *args, **kwargs) -> None:
     _fill(self, src._buf, None, None)
 
 
-Tensor.__init__ = _tensor_init
+Tensor.__init__ = _tensor_init  # type: ignore[method-assign]  # installed here, above tensor.py

@@ -23,7 +23,10 @@ indexing (``_indexing``), the constructor (``creation``), ``backward`` (``autogr
 
 from __future__ import annotations
 
+import builtins
 import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import numpy as np
 
@@ -57,6 +60,103 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_version")
     __array_priority__ = 1000          # ndarray + Tensor -> Tensor.__radd__
+
+    # the slots' types (set by ``_fill``); annotations only, no class attributes
+    _buf: Any                          # numpy.ndarray or a numba.cuda device array
+    _rg: builtins.bool
+    _node: Any                         # None, a _graph.Node, CopyNode, FunctionNode ...
+    _acc: Any
+    _grad: Tensor | None
+    _version: list[builtins.int]
+    _hooks: list | None
+
+    if TYPE_CHECKING:
+        # What the modules above install at import time (see the module docstring), declared
+        # for type checkers.  Those assigned by name are class variables, so the assignment
+        # type-checks; the operators and methods generated from the registry by ``_api``
+        # (``x + y``, ``x.exp()``, ``x.sum(dim)``, ...) are declared as methods, the rest of
+        # the generated methods through ``__getattr__``.
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+        def __getattr__(self, name: str) -> Any: ...
+        __dlcore_frontend__: ClassVar[Any]
+        # _methods
+        __matmul__: ClassVar[Callable[[Tensor, Any], Tensor]]
+        __rmatmul__: ClassVar[Callable[[Tensor, Any], Tensor]]
+        __pos__: ClassVar[Callable[[Tensor], Tensor]]
+        __invert__: ClassVar[Callable[[Tensor], Tensor]]
+        __and__: ClassVar[Callable[[Tensor, Any], Tensor]]
+        __or__: ClassVar[Callable[[Tensor, Any], Tensor]]
+        __xor__: ClassVar[Callable[[Tensor, Any], Tensor]]
+        logical_and: ClassVar[Callable[[Tensor, Any], Tensor]]
+        logical_or: ClassVar[Callable[[Tensor, Any], Tensor]]
+        logical_not: ClassVar[Callable[[Tensor], Tensor]]
+        T: ClassVar[Any]                   # properties
+        mT: ClassVar[Any]
+        addcmul: ClassVar[Callable[..., Tensor]]
+        addcdiv: ClassVar[Callable[..., Tensor]]
+        lerp: ClassVar[Callable[..., Tensor]]
+        addcmul_: ClassVar[Callable[..., Tensor]]
+        addcdiv_: ClassVar[Callable[..., Tensor]]
+        lerp_: ClassVar[Callable[..., Tensor]]
+        uniform_: ClassVar[Callable[..., Tensor]]
+        normal_: ClassVar[Callable[..., Tensor]]
+        # _indexing
+        __getitem__: ClassVar[Callable[[Tensor, Any], Tensor]]
+        __setitem__: ClassVar[Callable[[Tensor, Any, Any], None]]
+        # _conversions
+        numpy: ClassVar[Callable[..., np.ndarray]]
+        __array__: ClassVar[Callable[..., np.ndarray]]
+        item: ClassVar[Callable[[Tensor], Any]]
+        tolist: ClassVar[Callable[[Tensor], Any]]
+        __dlpack__: ClassVar[Callable[..., Any]]
+        __dlpack_device__: ClassVar[Callable[[Tensor], tuple[builtins.int, builtins.int]]]
+        __cuda_array_interface__: ClassVar[Any]    # a property
+        __bool__: ClassVar[Callable[[Tensor], builtins.bool]]
+        __float__: ClassVar[Callable[[Tensor], builtins.float]]
+        __int__: ClassVar[Callable[[Tensor], builtins.int]]
+        __index__: ClassVar[Callable[[Tensor], builtins.int]]
+        __len__: ClassVar[Callable[[Tensor], builtins.int]]
+        __iter__: ClassVar[Callable[[Tensor], Iterator[Tensor]]]
+        # autograd.engine, legacy_types
+        backward: ClassVar[Callable[..., None]]
+        type: ClassVar[Callable[..., Any]]
+        # operators generated from the registry (dlcore_eager._api)
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __iadd__(self, other: Any) -> Self: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __isub__(self, other: Any) -> Self: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __imul__(self, other: Any) -> Self: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __itruediv__(self, other: Any) -> Self: ...
+        def __floordiv__(self, other: Any) -> Tensor: ...
+        def __rfloordiv__(self, other: Any) -> Tensor: ...
+        def __ifloordiv__(self, other: Any) -> Self: ...
+        def __mod__(self, other: Any) -> Tensor: ...
+        def __rmod__(self, other: Any) -> Tensor: ...
+        def __imod__(self, other: Any) -> Self: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __ipow__(self, other: Any) -> Self: ...
+        def __rand__(self, other: Any) -> Tensor: ...
+        def __ror__(self, other: Any) -> Tensor: ...
+        def __rxor__(self, other: Any) -> Tensor: ...
+        def __iand__(self, other: Any) -> Self: ...
+        def __ior__(self, other: Any) -> Self: ...
+        def __ixor__(self, other: Any) -> Self: ...
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        # elementwise ==/!= give a bool tensor (as PyTorch's), not object's bool
+        def __eq__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: object) -> Tensor: ...  # type: ignore[override]
 
     # ------------------------------------------------------------------ construction helpers
     @staticmethod
@@ -363,7 +463,7 @@ class Tensor:
             self._rg = True
         return self
 
-    def _into(self, prim, into, other) -> bool:
+    def _into(self, prim, into, other) -> builtins.bool:
         """``self (op)= other`` written by a binary elementwise kernel straight into this
         tensor's memory (``kernel.into``: no result buffer, no copy) when nothing is recorded,
         both are CPU buffers of this tensor's dtype (or ``other`` a Python number and this a
@@ -496,6 +596,8 @@ class _StaleTensor(Tensor):
     PyTorch's version-counter error."""
 
     __slots__ = ("_aval", "_msg")
+    _aval: AVal
+    _msg: str
 
     @property
     def _buf(self):
@@ -520,7 +622,7 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
            f"{t._version[0]}; expected version {expected} instead. Hint: enable anomaly detection "
            "to find the operation that failed to compute its gradient, with "
            "torch.autograd.set_detect_anomaly(True).")
-    s = _make(None, t._version, cls=_StaleTensor)
+    s = cast(_StaleTensor, _make(None, t._version, cls=_StaleTensor))
     s._msg = msg
     s._aval = aval
     return s

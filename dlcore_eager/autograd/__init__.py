@@ -60,7 +60,7 @@ class Variable(Tensor):
 
     @grad.setter
     def grad(self, value) -> None:
-        Tensor.grad.fset(self, value)
+        Tensor.grad.fset(self, value)  # type: ignore[attr-defined]  # mypy: a settable property
 
     def __bool__(self) -> bool:
         if self.numel() <= 1:

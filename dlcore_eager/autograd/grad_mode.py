@@ -8,6 +8,7 @@ manager and a decorator; the state is per thread, as in PyTorch.
 from __future__ import annotations
 
 import functools
+from typing import Literal
 
 from .._state import STATE, is_grad_enabled  # noqa: F401
 
@@ -22,7 +23,7 @@ class _GradModeContext:
         STATE.enabled = self._target
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         STATE.enabled = self._prev
         return False
 

@@ -4,6 +4,9 @@ is accepted and computes the same values out of place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from dlcore import ops as _ops
 from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
@@ -14,7 +17,7 @@ from .module import Module, Parameter
 
 
 class _Simple(Module):
-    _fn = None
+    _fn: ClassVar[Callable[[Tensor], Tensor]]        # each subclass's function (a staticmethod)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()

@@ -8,6 +8,7 @@ gradients come from dlcore's primitives.  ``reduction`` is ``'mean' | 'sum' | 'n
 
 from __future__ import annotations
 
+import typing as _typing
 import warnings
 
 import numpy as np
@@ -24,6 +25,8 @@ from .layers_extra import alpha_dropout  # noqa: F401 - random, as dropout
 # F.conv2d, F.max_pool2d, F.embedding, F.one_hot, F.relu, F.elu, ... are installed from their
 # ops' definition blocks in dlcore (see dlcore_eager._api); what is here has no op of its own or
 # needs more than an op's convention.
+if _typing.TYPE_CHECKING:
+    def __getattr__(name: str) -> _typing.Any: ...     # the installed functions, for type checkers
 
 
 # ----------------------------------------------------------------------------- reduction

@@ -102,7 +102,8 @@ class RNNBase(Module):
         for layer in range(num_layers):
             for sfx in ("", "_reverse")[: 2 if bidirectional else 1]:
                 d_in = input_size if layer == 0 else hidden_size * (2 if bidirectional else 1)
-                shapes = [("weight_ih", (g, d_in)), ("weight_hh", (g, hidden_size))]
+                shapes: list[tuple[str, tuple[int, ...]]] = [("weight_ih", (g, d_in)),
+                                                             ("weight_hh", (g, hidden_size))]
                 if bias:
                     shapes += [("bias_ih", (g,)), ("bias_hh", (g,))]
                 for name, shape in shapes:

@@ -28,6 +28,7 @@ import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
+from typing import Any, cast
 
 __all__ = [
     "ChainedScheduler",
@@ -291,6 +292,7 @@ class OneCycleLR(LRScheduler):
         self.optimizer = optimizer
         self.total_steps = total_steps
         self._anneal_func_type = anneal_strategy
+        self._schedule_phases: list[dict[str, Any]]
         if three_phase:
             self._schedule_phases = [
                 {"end_step": float(pct_start * total_steps) - 1, "start_lr": "initial_lr",
@@ -354,7 +356,8 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(computed_lr)
             if self.cycle_momentum:
-                _Momentum.set(group, computed_momentum, self.use_beta1)
+                # (the last phase always matches, so a momentum was computed)
+                _Momentum.set(group, cast(float, computed_momentum), self.use_beta1)
         return lrs
 
 
@@ -457,7 +460,7 @@ class SequentialLR(LRScheduler):
         self._schedulers[0]._initial_step()
         self._last_lr = self._schedulers[0].get_last_lr()
 
-    def step(self) -> None:
+    def step(self) -> None:  # type: ignore[override]  # PyTorch's signature (no epoch)
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
@@ -493,7 +496,7 @@ class ChainedScheduler(LRScheduler):
         self._schedulers = list(schedulers)
         self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
 
-    def step(self) -> None:
+    def step(self) -> None:  # type: ignore[override]  # PyTorch's signature (no epoch)
         for s in self._schedulers:
             s.step()
         self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
@@ -538,7 +541,7 @@ class ReduceLROnPlateau(LRScheduler):
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics, epoch=None) -> None:
+    def step(self, metrics, epoch=None) -> None:  # type: ignore[override]  # PyTorch's
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(current, self.best):

@@ -164,7 +164,9 @@ class DistributedDataParallel(Module):
                 at += n
 
     def _make_buckets(self, params: list, cap_mb: float) -> list:
-        buckets, current, size, dtype = [], [], 0, None
+        buckets: list[_Bucket] = []
+        current: list = []
+        size, dtype = 0, None
         limit = min(_FIRST_BUCKET_BYTES, cap_mb * 1024 * 1024)
         for p in reversed(params):
             dt = np.dtype(p._buf.dtype)

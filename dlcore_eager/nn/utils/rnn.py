@@ -35,8 +35,8 @@ class PackedSequence(NamedTuple):
         return self.data.is_cuda
 
 
-def _ints(t: Tensor | None) -> np.ndarray | None:
-    return None if t is None else np.asarray(t.cpu()._buf).astype(np.int64)
+def _ints(t: Tensor) -> np.ndarray:
+    return np.asarray(t.cpu()._buf).astype(np.int64)
 
 
 def _long(a) -> Tensor:
@@ -126,7 +126,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     lens = [int(s.shape[0]) for s in seqs]
     feat = tuple(seqs[0].shape[1:])
     T, B = max(lens), len(seqs)
-    rows = []
+    rows: list[int] = []
     for b, n in enumerate(lens):
         start = T - n if padding_side == "left" else 0
         rows.extend((start + t) * B + b for t in range(n))

@@ -110,7 +110,7 @@ def iterable_batches(pool: WorkerPool, make_batches, prefetch: int):
     """Each worker runs ``make_batches()`` (its own iterator over the dataset) into its queue;
     batches are taken worker by worker, round robin, until all are exhausted."""
     n = pool.loader.num_workers
-    queues = [queue.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
+    queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
     stop = threading.Event()
 
     def run(q):
