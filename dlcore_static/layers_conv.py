@@ -5,12 +5,17 @@ As ``tf.layers.dense``: variables ``<name>/kernel`` (glorot_uniform, laid out HW
 ``<name>/bias`` (zeros) are made on the first call under a unique name scope.  Batch
 normalisation makes ``gamma``, ``beta`` (trainable) and ``moving_mean``, ``moving_variance``
 (not trainable); with ``training`` true (a bool or a boolean tensor) it normalises with the
-batch's moments and adds the moving-average updates ``v <- v * momentum + batch * (1 -
+batch's moments and adds the moving-average updates ``v <- v - (v - batch) * (1 -
 momentum)`` to the ``UPDATE_OPS`` collection, which the user runs with the train op, as in TF1
-(``with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)): ...``).
+(``with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)): ...``).  As TF1's
+layer, a 4-D input (channels on axis 1 or 3) goes through the fused kernel, whose batch variance
+for the moving average is the unbiased one (``n / (n - 1)``, n values per channel); other ranks
+average the biased variance.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from dlcore import ops as _ops
 
@@ -149,40 +154,116 @@ def average_pooling1d(inputs, pool_size, strides, padding="valid",
     return _pool("avg", inputs, pool_size, strides, padding, data_format, name, 1)
 
 
+def _sample_count(x, axes):
+    """How many values each statistic averages: an int when the shape says, else a 0-d
+    tensor of x's dtype (the product of the run-time sizes)."""
+    n, dyn = 1, None
+    for a in axes:
+        d = _ops.dim_size(x, a)
+        if isinstance(d, int):
+            n *= d
+        else:
+            dyn = d if dyn is None else _ops.mul(dyn, d)
+    if dyn is None:
+        return n
+    return _ops.cast(_ops.mul(dyn, n), x.aval.dtype)
+
+
+def _bessel(var, n, dtype, keras_eps=None):
+    """var * n / max(n - 1, 1) (TF's fused kernel) or, with ``keras_eps``, Keras 2.2.4's
+    var * n / (n - (1 + epsilon)); both in the variable's precision."""
+    if isinstance(n, int):
+        f = np.dtype(dtype).type
+        if keras_eps is None:
+            return _ops.mul(var, float(f(n) / f(max(n - 1, 1))))
+        return _ops.mul(var, float(f(n) / (f(n) - f(1.0 + keras_eps))))
+    if keras_eps is None:
+        return _ops.mul(var, _ops.div(n, _ops.maximum(_ops.sub(n, 1.0), 1.0)))
+    return _ops.mul(var, _ops.div(n, _ops.sub(n, 1.0 + keras_eps)))
+
+
+def _ema(moving, value, momentum, t, debias):
+    """[assign ops]: ``moving -= (moving - value) * (1 - momentum)`` or, with ``debias``
+    (``(biased, local_step)`` variables, zeros), TF's ``assign_moving_average(zero_debias=True)``:
+    ``biased -= (biased - value) * (1 - momentum)``, ``local_step += 1``, ``moving = biased /
+    (1 - momentum ** local_step)`` (the initial value of ``moving`` no longer counts).  ``t``:
+    None (always) or a boolean tensor gating every assignment."""
+    f = np.dtype(moving.aval.dtype).type
+    decay = float(f(1.0 - momentum))
+    value = _ops.stop_gradient(value)
+
+    def gate(new, old):
+        return new if t is None else _ops.where(t, new, old)
+    if debias is None:
+        return [moving.assign(gate(_ops.sub(moving, _ops.mul(_ops.sub(moving, value), decay)),
+                                   moving))]
+    biased, step = debias
+    new_b = gate(_ops.sub(biased, _ops.mul(_ops.sub(biased, value), decay)), biased)
+    new_s = gate(_ops.add(step, 1.0), step)
+    keep = float(f(1.0) - f(decay))
+    denom = _ops.sub(1.0, _ops.pow(keep, _ops.maximum(new_s, 1.0)))
+    new_m = _ops.sub(moving, _ops.sub(moving, _ops.div(new_b, denom)))
+    return [biased.assign(new_b), step.assign(new_s), moving.assign(gate(new_m, moving))]
+
+
 def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, epsilon,
-                     training):
-    """(output, [update ops]): the shared body of tf.layers and Keras batch normalisation."""
+                     training, fused=False, keras_epsilon=None, debias=None):
+    """(output, [update ops]): the shared body of tf.layers and Keras batch normalisation.
+
+    The output is normalised with the batch's biased variance in training, the moving
+    statistics otherwise.  What the moving variance averages differs by front end:
+
+    - ``fused`` (TF1's ``tf.nn.fused_batch_norm``, used by ``tf.layers.batch_normalization``
+      for 4-D inputs with channels on axis 1 or 3 and by Keras 2.2.4's TensorFlow backend for
+      4-D channels-last inputs): the kernel's batch variance is the unbiased one, ``var * n /
+      max(n - 1, 1)`` (n values per channel), and epsilon is at least 1.001e-5;
+    - ``keras_epsilon`` (Keras 2.2.4's ``BatchNormalization.call``): the layer multiplies that
+      variance by ``n / (n - (1 + epsilon))`` again;
+    - ``debias``: ``((biased_mean, step_mean), (biased_var, step_var))``, Keras 2.2.4's
+      TensorFlow backend's zero-debiased moving averages (see :func:`_ema`).
+    """
     nd = x.aval.ndim
     axis %= nd
     axes = tuple(i for i in range(nd) if i != axis)
     shape = tuple(-1 if i == axis else 1 for i in range(nd))
+    eps = max(epsilon, 1.001e-5) if fused else epsilon
 
     def norm(m, v):
         return _ops.batch_norm(x, _ops.reshape(m, shape), _ops.reshape(v, shape),
                                None if gamma is None else _ops.reshape(gamma, shape),
-                               None if beta is None else _ops.reshape(beta, shape), epsilon,
+                               None if beta is None else _ops.reshape(beta, shape), eps,
                                axis)
     if training is False or training == 0:
         return norm(moving_mean, moving_var), []
     mean, var = _ops.moments(x, axes)
-    new_m = _ops.add(_ops.mul(moving_mean, momentum), _ops.mul(_ops.stop_gradient(mean),
-                                                               1.0 - momentum))
-    new_v = _ops.add(_ops.mul(moving_var, momentum), _ops.mul(_ops.stop_gradient(var),
-                                                              1.0 - momentum))
+    upd_var = var
+    if fused or keras_epsilon is not None:
+        n = _sample_count(x, axes)
+        if fused:
+            upd_var = _bessel(upd_var, n, x.aval.dtype)
+        if keras_epsilon is not None:
+            upd_var = _bessel(upd_var, n, x.aval.dtype, keras_epsilon)
+    dm, dv = debias if debias is not None else (None, None)
     if training is True or training == 1:
-        return norm(mean, var), [moving_mean.assign(new_m), moving_var.assign(new_v)]
+        return norm(mean, var), (_ema(moving_mean, mean, momentum, None, dm)
+                                 + _ema(moving_var, upd_var, momentum, None, dv))
     t = to_tensor(training)
     out = _ops.where(t, norm(mean, var), norm(moving_mean, moving_var))
-    return out, [moving_mean.assign(_ops.where(t, new_m, moving_mean)),
-                 moving_var.assign(_ops.where(t, new_v, moving_var))]
+    return out, _ema(moving_mean, mean, momentum, t, dm) + _ema(moving_var, upd_var, momentum,
+                                                                t, dv)
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                         beta_initializer=None, gamma_initializer=None,
                         moving_mean_initializer=None, moving_variance_initializer=None,
-                        training=False, trainable=True, name=None, reuse=None, **_ignored):
+                        training=False, trainable=True, name=None, reuse=None, fused=None,
+                        **_ignored):
+    """TF1's layer: ``fused`` (None: where it can) means TF's fused kernel for a 4-D input with
+    channels on axis 1 or 3, whose moving variance averages the unbiased batch variance (see
+    :func:`batch_norm_graph`); other inputs, or ``fused=False``, average the biased one."""
     g = get_default_graph()
     x = to_tensor(inputs, g)
+    use_fused = fused is not False and x.aval.ndim == 4 and axis in (-3, -1, 1, 3)
     c = x.aval.shape[axis]
     if c is None:
         raise ValueError(f"batch_normalization: axis {axis} of the input has no defined size")
@@ -194,7 +275,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         beta = var("beta", beta_initializer, _init.Zeros(), True) if center else None
         mm = var("moving_mean", moving_mean_initializer, _init.Zeros(), False)
         mv = var("moving_variance", moving_variance_initializer, _init.Ones(), False)
-        y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, momentum, epsilon, training)
+        y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, momentum, epsilon, training,
+                                      fused=use_fused)
         for u in updates:
             g.add_to_collection(GraphKeys.UPDATE_OPS, u)
     return y
