@@ -132,9 +132,12 @@ class Sequential(Model):
         return self._learning_phase()
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002
-    """A model written by ``model.save`` (``.h5`` or ``.keras``; see ``keras/saving.py``)."""
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """A model written by ``model.save`` (``.h5`` or ``.keras``; see ``keras/saving.py``):
+    Sequential or functional.  Nothing in the file is executed whatever ``safe_mode`` says
+    (Keras 3's argument; a ``Lambda`` layer is always refused)."""
     from . import layers, optimizers
     from .saving import load_model as _load
     return _load(filepath, custom_objects, compile,
-                 classes={"layers": layers, "optimizers": optimizers, "Sequential": Sequential})
+                 classes={"layers": layers, "optimizers": optimizers, "Sequential": Sequential,
+                          "Model": Model})

@@ -16,11 +16,15 @@ No pickle anywhere: configurations are JSON, weights are HDF5 datasets written w
   "class_name": "Sequential", "config": {...}, "compile_config": {...}}``), ``metadata.json``
   and ``model.weights.h5`` (the Keras 3 weights layout).
 
-``load_model`` reads all three model files, rebuilds a ``Sequential`` model from the config
-(layer classes of ``dlcore_static.keras.layers`` only, by name: nothing is imported or executed
-from the file), sets the weights and compiles it when the file has a training configuration.
-Only ``Sequential`` models of the layers in ``_LAYERS`` are saved with their configuration;
-other models save their weights (``save_weights``) and are rebuilt by the code that made them.
+``load_model`` reads both model files, rebuilds a ``Sequential`` or functional model from the
+config (layer classes of ``dlcore_static.keras.layers`` only, by name: nothing is imported or
+executed from the file; ``Lambda`` is refused), sets the weights and compiles it when the file
+has a training configuration (loss, metrics, loss weights, optimizer class and config; not the
+optimizer's slots).  Functional models (``Model(inputs, outputs)``: several inputs/outputs,
+shared layers, merge layers) use Keras's functional configuration with ``inbound_nodes``, see
+``saving_functional.py``.  Only models of the layers in ``_LAYERS`` are saved with their
+configuration; others (and models nested as layers) save their weights (``save_weights``) and
+are rebuilt by the code that made them.
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ _LAYERS: dict[str, tuple] = {
     "GlobalAveragePooling1D": ("data_format",), "GlobalAveragePooling2D": ("data_format",),
     "GlobalMaxPooling1D": ("data_format",), "GlobalMaxPooling2D": ("data_format",),
     "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
+    "Embedding": ("input_dim", "output_dim", "mask_zero"),
+    "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),
+    "Concatenate": ("axis",), "Dot": ("axes", "normalize"),
 }
 
 
@@ -93,6 +100,11 @@ def _json_value(v: Any) -> Any:
 
 def layer_config(layer, first: bool = False) -> dict:
     cls = type(layer).__name__
+    if cls == "Lambda":
+        raise NotImplementedError(f"model.save: layer {layer.name!r} is a Lambda layer, whose "
+                                  "function is Python code; dlcore writes no code into model "
+                                  "files (and Keras's safe_mode refuses to load it): use "
+                                  "save_weights and rebuild the model in code")
     if cls not in _LAYERS:
         raise NotImplementedError(f"model.save: layer {layer.name!r} of class {cls} has no "
                                   f"saved configuration in dlcore (supported: "
@@ -112,11 +124,17 @@ def _model_layers(model) -> list:
     return [ly for ly in model.layers if type(ly).__name__ != "InputLayer"]
 
 
-def model_config(model) -> dict:
+def model_config(model, keras3: bool = False) -> dict:
+    """Keras 2's configuration (``model_config`` of an ``.h5``), or with ``keras3`` a functional
+    model's Keras 3 one (``config.json`` of a ``.keras``; Sequential converts it later)."""
+    from .saving_functional import functional_config, is_functional
+    if is_functional(model):
+        return functional_config(model, layer_config, keras3)
     if type(model).__name__ != "Sequential":
-        raise NotImplementedError(f"model.save: only Sequential models are saved with their "
-                                  f"configuration in dlcore, not {type(model).__name__}; use "
-                                  "save_weights and rebuild the model in code")
+        raise NotImplementedError(f"model.save: only Sequential and functional models are "
+                                  f"saved with their configuration in dlcore, not "
+                                  f"{type(model).__name__}; use save_weights and rebuild the "
+                                  "model in code")
     layers = _model_layers(model)
     recs = [layer_config(ly, i == 0) for i, ly in enumerate(layers)]
     if recs:          # the input shape as an InputLayer record (Keras 2.2.4, tf.keras, Keras 3)
@@ -131,24 +149,70 @@ def training_config(model) -> dict | None:
     opt = getattr(model, "optimizer", None)
     if opt is None:
         return None
-    loss = model.loss if isinstance(getattr(model, "loss", None), str) else None
-    metrics = [m for m in (getattr(model, "_metric_names", None) or
-                           getattr(model, "metrics_names", None) or []) if isinstance(m, str)]
+    args = getattr(model, "_compile_args", None) or {"loss": getattr(model, "loss", None)}
+    loss = _names(args.get("loss"))
+    if args.get("metrics") is not None:
+        metrics = _names(args["metrics"])
+        if isinstance(metrics, list) and len(getattr(model, "outputs", ())) > 1:
+            metrics = {n: list(metrics) for n in model.output_names}    # Keras 2 and 3 read it
+    else:
+        metrics = [m for m in (getattr(model, "metrics_names", None) or [])
+                   if isinstance(m, str) and m != "loss"]
     conf = dict(_json_value(opt.get_config()))
     if "lr" in conf:               # Keras >= 2.3 and Keras 3 call it learning_rate (3 refuses lr)
         conf["learning_rate"] = conf.pop("lr")
     if not conf.get("decay"):
         conf.pop("decay", None)
     return {"optimizer_config": {"class_name": type(opt).__name__, "config": conf},
-            "loss": loss, "metrics": [m for m in metrics if m != "loss"]}
+            "loss": loss, "metrics": metrics, "loss_weights": args.get("loss_weights")}
+
+
+def _names(v: Any) -> Any:
+    """A loss or metrics argument with its functions as their names (None if one has none)."""
+    if isinstance(v, str) or v is None:
+        return v
+    if isinstance(v, dict):
+        out = {k: _names(x) for k, x in v.items()}
+        return None if any(x is None for x in out.values()) else out
+    if isinstance(v, (list, tuple)):
+        items = [_names(x) for x in v]
+        return None if any(x is None for x in items) else items
+    name = getattr(v, "__name__", None)
+    return name if isinstance(name, str) and not name.startswith("<") else None
+
+
+def _make_layer(cls: Any, c: dict, L, input_shape=None):
+    """One layer of class ``cls`` (a name among ``_LAYERS``; nothing else is looked up) from
+    its configuration ``c``."""
+    if cls == "Lambda":
+        raise KerasFileError(f"load_model: layer {str(c.get('name'))[:60]!r} is a Lambda layer; "
+                             "rebuilding it would run Python code from the file, which dlcore "
+                             "never does (Keras refuses it too unless safe_mode=False). Build "
+                             "the model in code and call load_weights")
+    if cls not in _LAYERS:
+        raise KerasFileError(f"load_model: unknown layer class {str(cls)[:40]!r}")
+    kwargs = {k: c[k] for k in _LAYERS[cls] if k in c}
+    for k in ("name", "trainable"):
+        if k in c:
+            kwargs[k] = c[k]
+    if input_shape is not None:
+        kwargs["input_shape"] = tuple(input_shape)
+    try:
+        return getattr(L, cls)(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise KerasFileError(f"load_model: cannot rebuild layer {cls}: {e}") from None
 
 
 def _build_model(config: dict, classes: dict):
     L, Sequential = classes["layers"], classes["Sequential"]
-    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
-        what = config.get("class_name") if isinstance(config, dict) else config
-        raise KerasFileError(f"load_model: dlcore rebuilds Sequential models only, the file "
-                             f"holds {str(what)[:40]!r}")
+    what = config.get("class_name") if isinstance(config, dict) else config
+    if what in ("Model", "Functional"):
+        from .saving_functional import build_functional
+        return build_functional(config, lambda cls, c: _make_layer(cls, c, L), classes,
+                                KerasFileError)
+    if what != "Sequential":
+        raise KerasFileError(f"load_model: dlcore rebuilds Sequential and functional models "
+                             f"only, the file holds {str(what)[:40]!r}")
     cfg = config.get("config")
     recs = cfg.get("layers") if isinstance(cfg, dict) else cfg
     if not isinstance(recs, list):
@@ -162,19 +226,9 @@ def _build_model(config: dict, classes: dict):
         if cls == "InputLayer":                                  # Keras 3 configs
             shape = c.get("batch_shape") or c.get("batch_input_shape")
             continue
-        if cls not in _LAYERS:
-            raise KerasFileError(f"load_model: unknown layer class {str(cls)[:40]!r}")
-        kwargs = {k: c[k] for k in _LAYERS[cls] if k in c}
-        for k in ("name", "trainable"):
-            if k in c:
-                kwargs[k] = c[k]
         bis = c.get("batch_input_shape") or shape
-        if not built and bis is not None:
-            kwargs["input_shape"] = tuple(bis[1:])
-        try:
-            built.append(getattr(L, cls)(**kwargs))
-        except (TypeError, ValueError) as e:
-            raise KerasFileError(f"load_model: cannot rebuild layer {cls}: {e}") from None
+        built.append(_make_layer(cls, c, L, bis[1:] if not built and bis is not None
+                                 else None))
     return Sequential(built, name=cfg.get("name") if isinstance(cfg, dict) else None)
 
 
@@ -193,7 +247,12 @@ def _compile(model, tc: dict | None, classes: dict) -> None:
         opt = cls(**conf)
     except TypeError:
         opt = cls()
-    model.compile(optimizer=opt, loss=tc["loss"], metrics=tc.get("metrics") or None)
+    try:
+        model.compile(optimizer=opt, loss=tc["loss"], metrics=tc.get("metrics") or None,
+                      loss_weights=tc.get("loss_weights"))
+    except (TypeError, ValueError) as e:
+        raise KerasFileError(f"load_model: cannot compile the model with the file's training "
+                             f"configuration ({e}); load it with compile=False") from None
 
 
 # ------------------------------------------------------------------------------- weights
@@ -247,10 +306,14 @@ def _write_keras3(f, model) -> None:
         g = layers.create_group(path).create_group("vars")
         for i, v in enumerate(vals):
             g.create_dataset(str(i), data=np.asarray(v))
+    n_inputs = len(model.inputs) if getattr(model, "_is_graph_network", False) and \
+        type(model).__name__ != "Sequential" else 0
+    for path in _keras3_paths(model.layers[:n_inputs]):   # Keras 3 lists a functional
+        layers.create_group(path).create_group("vars")     # model's InputLayers too
     f.create_group("vars")
 
 
-def _read_keras2(group, model, by_name: bool) -> None:
+def _read_keras2(group, model, by_name: bool, complete: bool = False) -> None:
     def txt(x):
         return x.decode() if isinstance(x, bytes) else str(x)
     names = [txt(n) for n in group.attrs.get("layer_names", [])]
@@ -260,6 +323,12 @@ def _read_keras2(group, model, by_name: bool) -> None:
             raise KerasFileError(f"load_weights: layer {n!r} is listed but missing")
         wn = [txt(w) for w in group[n].attrs.get("weight_names", [])]
         file_layers.append((n, [np.asarray(group[n][w]) for w in wn]))
+    if complete:                 # load_model by layer name: every weighted layer must be there
+        have = {n for n, _ in file_layers}
+        for ly, ws, _ in _layer_weights(model):
+            if ws and ly.name not in have:
+                raise KerasFileError(f"load_model: the file has no weights for layer "
+                                     f"{ly.name!r}")
     _assign(model, file_layers, by_name)
 
 
@@ -349,27 +418,24 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     path = os.fspath(filepath)
     if not overwrite and os.path.exists(path):
         raise FileExistsError(path)
-    cfg, tc = model_config(model), training_config(model) if include_optimizer else None
+    keras3 = path.endswith(".keras")
+    cfg, tc = model_config(model, keras3), training_config(model) if include_optimizer else None
     h5py = _h5py()
-    if path.endswith(".keras"):
+    if keras3:
         buf = io.BytesIO()
         with h5py.File(buf, "w") as f:
             _write_keras3(f, model)
-        layers = []
-        for rec in cfg["config"]["layers"]:          # Keras 3 names: batch_shape, module
-            c = dict(rec["config"])
-            if "batch_input_shape" in c:
-                c["batch_shape"] = c.pop("batch_input_shape")
-            layers.append({"module": "keras.layers", "class_name": rec["class_name"],
-                           "config": c, "registered_name": None})
-        k3 = {"module": "keras", "class_name": cfg["class_name"],
-              "config": {**cfg["config"], "layers": layers}, "registered_name": None}
+        if cfg["class_name"] == "Functional":        # already in Keras 3's layout
+            k3 = cfg
+        else:
+            k3 = _sequential_keras3(cfg)
         if tc:
             oc = tc["optimizer_config"]
             k3["compile_config"] = {
                 "optimizer": {"module": "keras.optimizers", "class_name": oc["class_name"],
                               "config": oc["config"], "registered_name": None},
-                "loss": tc["loss"], "metrics": tc["metrics"] or None}
+                "loss": tc["loss"], "loss_weights": tc["loss_weights"],
+                "metrics": tc["metrics"] or None}
         meta = {"keras_version": "3.0.0", "saved_by": "dlcore"}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("config.json", json.dumps(k3))
@@ -385,11 +451,25 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         _write_keras2(f.create_group("model_weights"), model)
 
 
+def _sequential_keras3(cfg: dict) -> dict:
+    """A Sequential model's Keras 2 configuration in Keras 3's names (batch_shape, module)."""
+    layers = []
+    for rec in cfg["config"]["layers"]:
+        c = dict(rec["config"])
+        if "batch_input_shape" in c:
+            c["batch_shape"] = c.pop("batch_input_shape")
+        layers.append({"module": "keras.layers", "class_name": rec["class_name"],
+                       "config": c, "registered_name": None})
+    return {"module": "keras", "class_name": cfg["class_name"],
+            "config": {**cfg["config"], "layers": layers}, "registered_name": None}
+
+
 def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: dict):
     """A model saved by ``model.save`` (``.h5`` or ``.keras``), rebuilt, with its weights, and
     compiled when the file has a training configuration and ``compile`` is true.  ``classes``
-    (``layers`` and ``optimizers`` modules, the ``Sequential`` class) come from the caller,
-    ``keras.models.load_model``, so that this module imports no other Keras module."""
+    (``layers`` and ``optimizers`` modules, the ``Sequential`` and ``Model`` classes) come from
+    the caller, ``keras.models.load_model``, so that this module imports no other Keras module.
+    A functional model's ``.h5`` weights are matched by layer name (all must be there)."""
     from dlcore.safe_io import json_loads
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path):
@@ -404,7 +484,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
         cc = cfg.get("compile_config") if isinstance(cfg, dict) else None
         if compile and cc:
             _compile(model, {"optimizer_config": cc.get("optimizer"), "loss": cc.get("loss"),
-                             "metrics": cc.get("metrics")}, classes)
+                             "metrics": cc.get("metrics"),
+                             "loss_weights": cc.get("loss_weights")}, classes)
         return model
     with _open_h5(path) as f:
         raw = f.attrs.get("model_config")
@@ -415,7 +496,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
                          KerasFileError)
         tc_raw = f.attrs.get("training_config")
         model = _build_model(cfg, classes)
-        _read_keras2(f["model_weights"], model, False)
+        functional = not isinstance(model, classes["Sequential"])
+        _read_keras2(f["model_weights"], model, functional, complete=functional)
     if compile and tc_raw is not None:
         _compile(model, json_loads(tc_raw if isinstance(tc_raw, bytes) else
                                    str(tc_raw).encode(), "training_config", KerasFileError),

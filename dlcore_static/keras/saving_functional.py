@@ -1,0 +1,230 @@
+"""Keras model files of functional models: ``Model(inputs, outputs)`` built from ``Input`` and
+layer calls (several inputs and outputs, shared layers, merge layers).
+
+The configuration is Keras's own (``functional.get_network_config`` in Keras 2,
+``Functional.get_config`` in Keras 3)::
+
+    {"class_name": "Model",                  # "Functional" in a .keras file (Keras 3)
+     "config": {"name": ..., "layers": [
+         {"name": "dense_1", "class_name": "Dense", "config": {...},
+          "inbound_nodes": [[["input_1", 0, 0, {}]]]},     # one entry per call of the layer
+         ...],
+       "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_2", 0, 0]]}}
+
+An inbound node lists the tensors the layer was called on as ``[layer name, node index,
+tensor index]``, the node index counting only the calls that belong to this model (Keras
+re-indexes them the same way).  A ``.keras`` file (Keras 3) writes each call as
+``{"args": [tensor or [tensors]], "kwargs": {}}`` with each tensor as
+``{"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history"}}``; both
+forms are read.  Weights are stored by layer name (``.h5``) or by Keras 3's class-based
+paths (``.keras``), see ``saving.py``.
+
+Rebuilding creates each layer from its class name among ``dlcore_static.keras.layers`` (data
+only: nothing from the file is imported, unpickled or executed; a ``Lambda`` layer is refused as
+Keras's ``safe_mode`` refuses it), then calls the layers on their inbound tensors in the order
+that Keras uses (a node waits until the tensors it reads exist), in the current default graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
+
+
+def is_functional(model) -> bool:
+    return bool(getattr(model, "_is_graph_network", False)) and \
+        type(model).__name__ != "Sequential"
+
+
+def _kept_nodes(model) -> dict:
+    """layer -> the layer's nodes (calls) that belong to ``model``, in call order."""
+    mine = {id(n) for n in model._node_order}
+    return {ly: [n for n in ly._nodes if id(n) in mine] for ly in model.layers}
+
+
+def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
+    """The Keras configuration of a functional ``model`` (see the module docstring);
+    ``layer_config(layer)`` is ``saving.layer_config`` (it refuses unsupported layers)."""
+    from ._history import keras_history
+    from .engine import InputLayer, Network
+    kept = _kept_nodes(model)
+
+    def ref(t) -> list:
+        layer, ni, ti = keras_history(t)
+        return [layer.name, kept[layer].index(layer._nodes[ni]), ti]
+
+    def k3_tensor(t) -> dict:
+        return {"class_name": "__keras_tensor__", "config": {
+            "shape": [None if d is None else int(d) for d in t.aval.shape],
+            "dtype": str(t.aval.dtype), "keras_history": ref(t)}}
+
+    records = []
+    for ly in model.layers:
+        if isinstance(ly, Network):
+            raise NotImplementedError(f"model.save: model {model.name!r} uses the model "
+                                      f"{ly.name!r} as a layer; dlcore saves the configuration "
+                                      "of flat functional models only (use save_weights and "
+                                      "rebuild the model in code)")
+        if isinstance(ly, InputLayer):
+            shape = [None if d is None else int(d) for d in ly.batch_input_shape]
+            t = ly._nodes[0].outputs[0]
+            cfg = {"batch_shape" if keras3 else "batch_input_shape": shape,
+                   "dtype": str(t.aval.dtype), "sparse": False, "name": ly.name}
+            rec: dict[str, Any] = {"class_name": "InputLayer", "config": cfg}
+            nodes: list = []
+        else:
+            rec = layer_config(ly)
+            nodes = []
+            for node in kept[ly]:
+                if keras3:
+                    arg = k3_tensor(node.inputs[0]) if len(node.inputs) == 1 else \
+                        [k3_tensor(t) for t in node.inputs]
+                    nodes.append({"args": [arg], "kwargs": {}})
+                else:
+                    nodes.append([ref(t) + [{}] for t in node.inputs])
+        if keras3:
+            rec = {"module": "keras.layers", **rec, "registered_name": None}
+        rec["name"] = ly.name
+        rec["inbound_nodes"] = nodes
+        records.append(rec)
+
+    def ends(tensors) -> list:
+        refs = [ref(t) for t in tensors]
+        return refs[0] if keras3 and len(refs) == 1 else refs   # Keras 3: Model(x, y) unnested
+    config = {"name": model.name, "trainable": bool(getattr(model, "trainable", True)),
+              "layers": records, "input_layers": ends(model.inputs),
+              "output_layers": ends(model.outputs)}
+    if keras3:
+        return {"module": "keras.src.models.functional", "class_name": "Functional",
+                "config": config, "registered_name": "Functional"}
+    return {"class_name": "Model", "config": config}
+
+
+class _NotReady(Exception):
+    """An inbound node reads a call of a layer that has not been rebuilt yet."""
+
+
+def build_functional(config: dict, make_layer: Callable, classes: dict, error: Callable):
+    """The ``Model`` that ``config`` describes (``class_name`` "Model" or "Functional"), built in
+    the default graph.  ``make_layer(class_name, layer_config)`` creates one layer (and refuses
+    unknown classes and ``Lambda``); ``error`` is the loader's exception class."""
+    from dlcore.safe_io import check_shape
+    L, Model = classes["layers"], classes["Model"]
+    cfg = config.get("config")
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("layers"), list):
+        raise error("load_model: the functional model configuration has no layer list")
+    created: dict[str, Any] = {}
+    pending: list[tuple[Any, list]] = []
+    for rec in cfg["layers"]:
+        if not isinstance(rec, dict) or not isinstance(rec.get("config"), dict):
+            raise error("load_model: a layer record is malformed")
+        cls, c = rec.get("class_name"), dict(rec["config"])
+        name = rec.get("name", c.get("name"))
+        if not isinstance(name, str) or name in created:
+            raise error(f"load_model: layer name {str(name)[:60]!r} is missing or repeated")
+        c["name"] = name
+        nodes = rec.get("inbound_nodes", [])
+        if not isinstance(nodes, list):
+            raise error(f"load_model: layer {name!r} has malformed inbound_nodes")
+        if cls == "InputLayer":
+            shape = c.get("batch_shape", c.get("batch_input_shape"))
+            shape = check_shape(shape, f"load_model: input {name!r}", error, allow_none=True)
+            dtype = c.get("dtype") or "float32"
+            if dtype not in _DTYPES:
+                raise error(f"load_model: input {name!r} has unsupported dtype "
+                            f"{str(dtype)[:40]!r}")
+            created[name] = L.InputLayer(batch_input_shape=shape, dtype=dtype, name=name)
+            continue
+        created[name] = make_layer(cls, c)
+        pending.append((created[name], list(nodes)))
+
+    def tensor(r, where: str):
+        if not (isinstance(r, (list, tuple)) and len(r) in (3, 4) and isinstance(r[0], str)
+                and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0
+                        for i in r[1:3])):
+            raise error(f"load_model: {where} has a malformed tensor reference "
+                        f"{str(r)[:80]}")
+        if r[0] not in created:
+            raise error(f"load_model: {where} reads layer {r[0][:60]!r}, which the model "
+                        "does not have")
+        layer = created[r[0]]
+        if r[1] >= len(layer._nodes):
+            raise _NotReady
+        outs = layer._nodes[r[1]].outputs
+        if r[2] >= len(outs):
+            raise error(f"load_model: {where} reads output {r[2]} of layer {r[0]!r}, which "
+                        f"has {len(outs)}")
+        return outs[r[2]]
+
+    def revive(x, where: str):                  # Keras 3 node arguments
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            hist = (x.get("config") or {}).get("keras_history")
+            return tensor(hist, where)
+        if isinstance(x, list):
+            return [revive(v, where) for v in x]
+        if isinstance(x, dict):
+            raise error(f"load_model: {where} has an argument dlcore cannot rebuild: "
+                        f"{str(x)[:80]}")
+        return x
+
+    def call(layer, node) -> None:
+        where = f"layer {layer.name!r}"
+        if isinstance(node, list):                               # Keras 2
+            if not node:
+                raise error(f"load_model: {where} has an empty inbound node")
+            ins = [tensor(r, where) for r in node]
+            kw = node[-1][3] if len(node[-1]) == 4 else {}
+            arg = ins[0] if len(ins) == 1 else ins
+        elif isinstance(node, dict) and isinstance(node.get("args"), list):     # Keras 3
+            args = revive(node["args"], where)
+            kw = revive(node.get("kwargs") or {}, where) if node.get("kwargs") else {}
+            if len(args) != 1:
+                raise error(f"load_model: {where} is called with {len(args)} positional "
+                            "arguments; dlcore layers take one (a tensor or a list)")
+            arg = args[0]
+        else:
+            raise error(f"load_model: {where} has a malformed inbound node")
+        if not isinstance(kw, dict):
+            raise error(f"load_model: {where} has malformed call arguments")
+        try:
+            layer(arg, **kw)
+        except (TypeError, ValueError) as e:
+            raise error(f"load_model: calling {where} failed: {e}") from None
+
+    while pending:                   # Keras's order: each layer's calls in turn, as they can
+        progressed = False
+        left = []
+        for layer, nodes in pending:
+            done = 0
+            for node in nodes:
+                try:
+                    call(layer, node)
+                except _NotReady:
+                    break
+                done += 1
+            progressed |= done > 0
+            if done < len(nodes):
+                left.append((layer, nodes[done:]))
+        if not progressed and left:
+            raise error("load_model: the functional model configuration has loops or "
+                        "disconnected nodes; unresolved: " +
+                        ", ".join(ly.name for ly, _ in left)[:200])
+        pending = left
+
+    def ends(key: str) -> list:
+        v = cfg.get(key)
+        if isinstance(v, list) and len(v) in (3, 4) and isinstance(v[0], str):
+            v = [v]                                   # Keras 3: a single tensor, unnested
+        if not isinstance(v, list) or not v:
+            raise error(f"load_model: the model configuration has no {key}")
+        try:
+            return [tensor(r, key) for r in v]
+        except _NotReady:
+            raise error(f"load_model: {key} reads a layer call that does not exist: "
+                        f"{str(v)[:80]}") from None
+    try:
+        return Model(ends("input_layers"), ends("output_layers"), name=cfg.get("name"))
+    except ValueError as e:
+        raise error(f"load_model: cannot build the functional model: {e}") from None
