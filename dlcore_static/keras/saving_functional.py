@@ -47,8 +47,7 @@ def _kept_nodes(model) -> dict:
 def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
     """The Keras configuration of a functional ``model`` (see the module docstring);
     ``layer_config(layer)`` is ``saving.layer_config`` (it refuses unsupported layers)."""
-    from ._history import keras_history
-    from .engine import InputLayer, Network
+    from ._history import keras_history          # not .engine: engine imports saving
     kept = _kept_nodes(model)
 
     def ref(t) -> list:
@@ -62,12 +61,12 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
 
     records = []
     for ly in model.layers:
-        if isinstance(ly, Network):
+        if hasattr(ly, "_init_graph"):                       # a Model used as a layer
             raise NotImplementedError(f"model.save: model {model.name!r} uses the model "
                                       f"{ly.name!r} as a layer; dlcore saves the configuration "
                                       "of flat functional models only (use save_weights and "
                                       "rebuild the model in code)")
-        if isinstance(ly, InputLayer):
+        if type(ly).__name__ == "InputLayer":
             shape = [None if d is None else int(d) for d in ly.batch_input_shape]
             t = ly._nodes[0].outputs[0]
             cfg = {"batch_shape" if keras3 else "batch_input_shape": shape,
