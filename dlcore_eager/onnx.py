@@ -7,8 +7,9 @@ first, as for PyTorch), and the recorded primitives become an ONNX graph through
 graph inputs (``input_names``, default ``input.0``, ...), the parameters and buffers are
 initializers named by their qualified names (``0.weight``), other constants are initializers
 too, and the outputs are named ``output_names`` (default ``output.0``, ...).  Shapes are those
-of the example inputs (no dynamic axes), and Python control flow is frozen at the branch the
-example took, as with PyTorch's tracer.
+of the example inputs except the ``dynamic_axes`` (symbolic dimensions, see
+``_onnx_dynamic``), and Python control flow is frozen at the branch the example took, as with
+PyTorch's tracer.
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ from dlcore.io import onnx_export
 
 def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None,
            input_names: list[str] | None = None, output_names: list[str] | None = None,
-           opset_version: int = onnx_export.OPSET, **_ignored: Any):
+           opset_version: int = onnx_export.OPSET, dynamic_axes: dict | None = None,
+           **_ignored: Any):
     """Trace ``model(*args)`` and write the ONNX model to ``f`` (a path or a binary file) when
-    given; returns the ``onnx.ModelProto``."""
+    given; returns the ``onnx.ModelProto``.  ``dynamic_axes`` (as torch.onnx.export: ``{name:
+    {axis: "batch"}}`` or ``{name: [axes]}`` for inputs and outputs) makes those dimensions
+    symbolic; the model is then traced a second time with longer dynamic axes to find the
+    sizes that follow them (``_onnx_dynamic``)."""
+    from . import _onnx_dynamic as dyn
     from .tracing import trace
     tr = trace(model, args)
     in_names = list(input_names or [f"input.{i}" for i in range(len(tr.inputs))])
@@ -33,6 +39,15 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     if len(in_names) != len(tr.inputs) or len(out_names) != len(tr.outputs):
         raise ValueError(f"onnx.export: {len(in_names)} input names for {len(tr.inputs)} inputs "
                          f"and {len(out_names)} output names for {len(tr.outputs)} outputs")
+    out_ranks = [len(_ref_shape(tr, ref)) for ref in tr.outputs]
+    spec = dyn.normalize(dynamic_axes or {}, in_names, out_names,
+                         [x.ndim for x in tr.inputs], out_ranks)
+    res = tr2 = None
+    if any(spec.get(n) for n in in_names):
+        xs2, symbols = dyn.second_inputs(tr.inputs, in_names, spec)
+        tr2 = trace(model, xs2)
+        dyn.check_same(tr, tr2, symbols)
+        res = dyn.Resolver(symbols)
     inits: dict[str, np.ndarray] = dict(tr.params)
     shapes: dict[str, tuple] = {n: tuple(v.shape) for n, v in tr.params.items()}
     shapes.update({n: tuple(x.shape) for n, x in zip(in_names, tr.inputs)})
@@ -40,44 +55,77 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     for k, ref in enumerate(tr.outputs):
         if ref[0] == "node" and node_out[ref[1]] not in out_names:
             node_out[ref[1]] = out_names[k]
+    ops: list[onnx_export.Op] = []
 
-    def name_of(ref) -> str:
+    def name_of(ref, ref2=None, where: str = "") -> str:
         if ref[0] == "input":
             return in_names[ref[1]]
         if ref[0] == "param":
             return ref[1]
         if ref[0] == "node":
             return node_out[ref[1]]
-        nm = f"const.{len(inits)}"
-        inits[nm] = np.asarray(ref[1])
-        shapes[nm] = tuple(np.shape(ref[1]))
+        nm = f"const.{len(inits) + len(ops)}"
+        made = None if res is None or ref2 is None else res.const(ref[1], ref2[1], where)
+        value = np.asarray(ref[1])
+        if made is None:
+            inits[nm] = value
+        else:
+            ops.append(onnx_export.Op(made[0], made[1], [], nm, [], value.shape, value.dtype))
+        shapes[nm] = tuple(value.shape)
         return nm
 
-    ops = []
     for j, r in enumerate(tr.records):
         if "__output__" in r.params:
             raise NotImplementedError(f"ONNX export: primitive {r.prim.name!r} with several "
                                       "outputs")
-        ins = [name_of(x) for x in r.inputs]
-        ops.append(onnx_export.Op(r.prim.name, r.params, ins, node_out[j],
-                                  [shapes[i] for i in ins], r.shape, r.dtype))
+        params, dyn_shape = r.params, None
+        r2 = tr2.records[j] if tr2 is not None else None
+        if res is not None and r2 is not None:
+            params = res.params(r.prim.name, r.params, r2.params, j)
+            dyn_shape = res.shape(r.shape, r2.shape)
+        where = f"primitive {r.prim.name!r} (operation {j})"
+        ins = [name_of(x, r2.inputs[i] if r2 is not None else None, where)
+               for i, x in enumerate(r.inputs)]
+        ops.append(onnx_export.Op(r.prim.name, params, ins, node_out[j],
+                                  [shapes[i] for i in ins], r.shape, r.dtype, dyn_shape))
         shapes[node_out[j]] = r.shape
     outputs = []
     for k, ref in enumerate(tr.outputs):
-        src = name_of(ref)
-        if src != out_names[k]:
-            ops.append(onnx_export.Op("identity", {}, [src], out_names[k], [shapes[src]],
-                                      shapes[src], np.dtype(np.float32)))
-        shape = shapes[src]
+        src = name_of(ref, tr2.outputs[k] if tr2 is not None else None, "an output")
         dtype = tr.records[ref[1]].dtype if ref[0] == "node" else (
             tr.inputs[ref[1]].dtype if ref[0] == "input" else inits[src].dtype)
-        outputs.append((out_names[k], shape, dtype))
-    model_proto = onnx_export.build_model(
-        ops, [(n, x.shape, x.dtype) for n, x in zip(in_names, tr.inputs)], outputs, inits,
-        producer="dlcore_eager", opset=opset_version)
+        if src != out_names[k]:
+            ops.append(onnx_export.Op("identity", {}, [src], out_names[k], [shapes[src]],
+                                      shapes[src], dtype))
+        shape: list = list(shapes[src])
+        if tr2 is not None and res is not None:
+            for ax, (a1, a2) in enumerate(zip(shapes[src], _ref_shape(tr2, tr2.outputs[k]))):
+                if a1 != a2:
+                    shape[ax] = res.symbol_name(a1, a2) or f"{out_names[k]}_dim{ax}"
+        for ax, sym in spec.get(out_names[k], {}).items():
+            shape[ax] = sym
+        outputs.append((out_names[k], tuple(shape), dtype))
+    inputs = []
+    for n, x in zip(in_names, tr.inputs):
+        dims: list = list(x.shape)
+        for ax, sym in spec.get(n, {}).items():
+            dims[ax] = sym
+        inputs.append((n, tuple(dims), x.dtype))
+    model_proto = onnx_export.build_model(ops, inputs, outputs, inits, producer="dlcore_eager",
+                                          opset=opset_version)
     if f is not None:
         onnx_export.save(model_proto, f)
     return model_proto
+
+
+def _ref_shape(tr: Any, ref: tuple) -> tuple:
+    if ref[0] == "node":
+        return tuple(tr.records[ref[1]].shape)
+    if ref[0] == "input":
+        return tuple(tr.inputs[ref[1]].shape)
+    if ref[0] == "param":
+        return tuple(tr.params[ref[1]].shape)
+    return tuple(np.shape(ref[1]))
 
 
 def load_model(f: Any):

@@ -5,7 +5,10 @@ tensors to the fed placeholders (TensorFlow's rule: only what the fetches need),
 through ``dlcore.io.onnx_export`` (opset 17, checked by ``onnx.checker``):
 
 * each fed tensor is a graph input named by its op (``x``), its ``None`` dimensions symbolic
-  (``N``), so the model accepts any batch size;
+  (``N`` for the first axis, ``<input>_dim<k>`` for the others, or the names given in
+  ``dynamic_axes`` as torch.onnx.export takes them), so the model accepts any batch size (and
+  sequence length); the outputs' ``None`` dimensions are unknown unless ``dynamic_axes``
+  names them;
 * each variable read is an initializer holding the variable's current value in ``sess``, named
   by the variable (``out/kernel``); constants are initializers too;
 * each primitive op becomes ONNX nodes; the outputs are named by the fetched tensors' ops.
@@ -32,9 +35,12 @@ def _name(t: Tensor) -> str:
 
 
 def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes] | None = None,
-           output_names: list[str] | None = None, opset_version: int = onnx_export.OPSET):
+           output_names: list[str] | None = None, opset_version: int = onnx_export.OPSET,
+           dynamic_axes: dict | None = None):
     """The ONNX model computing ``fetches`` (tensors) from ``feeds`` (placeholders or any
-    tensors); written to ``f`` when given; returns the ``onnx.ModelProto``."""
+    tensors); written to ``f`` when given; returns the ``onnx.ModelProto``.  ``dynamic_axes``
+    (``{name: {axis: "batch"}}`` or ``{name: [axes]}``) names symbolic dimensions of inputs and
+    outputs; only dimensions unknown in the graph (``None``) can be dynamic."""
     from dlcore.device import to_host
     fetches = [fetches] if isinstance(fetches, Tensor) else list(fetches)
     feeds = [feeds] if isinstance(feeds, Tensor) else list(feeds)
@@ -94,9 +100,45 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
             ops.append(onnx_export.Op("identity", {}, [src(t)], nm, [tuple(t.aval.shape)],
                                       tuple(t.aval.shape), t.aval.dtype))
         outputs.append((nm, tuple(t.aval.shape), t.aval.dtype))
-    inputs = [(fed[t], tuple(t.aval.shape), t.aval.dtype) for t in feeds]
+    inputs = [(fed[t], tuple("N" if d is None and k == 0 else
+                             (f"{fed[t]}_dim{k}" if d is None else d)
+                             for k, d in enumerate(t.aval.shape)), t.aval.dtype) for t in feeds]
+    inputs, outputs = _name_axes(dynamic_axes or {}, inputs, outputs)
     model = onnx_export.build_model(ops, inputs, outputs, inits, producer="dlcore_static",
                                     opset=opset_version)
     if f is not None:
         onnx_export.save(model, f)
     return model
+
+
+def _name_axes(dynamic_axes: dict, inputs: list, outputs: list) -> tuple[list, list]:
+    """``inputs``/``outputs`` (name, shape, dtype) with the symbolic dimension names of
+    ``dynamic_axes``; a named axis must be unknown (``None``) in the graph."""
+    if not isinstance(dynamic_axes, dict):
+        raise TypeError(f"ONNX export: dynamic_axes must be a dict of name -> {{axis: name}} or "
+                        f"[axes], got {type(dynamic_axes).__name__}")
+    known = {n: (i, kind) for kind, lst in (("input", inputs), ("output", outputs))
+             for i, (n, _, _) in enumerate(lst)}
+    result = {"input": list(inputs), "output": list(outputs)}
+    for name, axes in dynamic_axes.items():
+        if name not in known:
+            raise ValueError(f"ONNX export: dynamic_axes names {name!r}, which is neither a "
+                             f"feed {[n for n, _, _ in inputs]} nor an output "
+                             f"{[n for n, _, _ in outputs]}")
+        i, kind = known[name]
+        _, shape, dtype = result[kind][i]
+        dims = list(shape)
+        spec = axes if isinstance(axes, dict) else {
+            a: f"{name}_dynamic_axes_{k + 1}" for k, a in enumerate(axes)}
+        for a, sym in spec.items():
+            if not isinstance(a, int) or not -len(dims) <= a < len(dims):
+                raise ValueError(f"ONNX export: dynamic axis {a!r} of {name!r} is out of range "
+                                 f"for rank {len(dims)}")
+            fixed = dims[a] if isinstance(dims[a], int) else None
+            if fixed is not None:
+                raise ValueError(f"ONNX export: axis {a % len(dims)} of {kind} {name!r} has the "
+                                 f"fixed size {fixed} in the graph; only unknown (None) "
+                                 "dimensions can be dynamic")
+            dims[a] = str(sym)
+        result[kind][i] = (name, tuple(dims), dtype)
+    return result["input"], result["output"]

@@ -4,9 +4,17 @@ Both front ends reduce a program to the same thing: primitive applications with 
 parameters, in an order where inputs come first (a static graph's ops between the chosen feeds
 and fetches; an eager module traced by ``dlcore_eager.tracing``).  ``build_model`` turns such a
 list of ``Op`` records into an ONNX ``ModelProto`` (opset 17): graph inputs, initializers (the
-weights and constants), one or a few ONNX nodes per primitive, graph outputs, all with static
-shapes (``None`` dimensions of static-graph placeholders become symbolic ``N``), checked with
-``onnx.checker``.
+weights and constants), one or a few ONNX nodes per primitive, graph outputs, checked with
+``onnx.checker``.  Graph input and output dimensions are ints, names (symbolic dimensions:
+``"batch"``) or ``None`` (unknown).
+
+Dynamic axes: a shape-like parameter (``reshape``/``broadcast_to`` shapes, ``getitem`` slice
+bounds, ``reshape_like``/``broadcast_like`` output shapes in ``Op.dyn_shape``) may hold a
+``Dim``, a size known only at run time (``factor`` times dimension ``axis`` of the tensor
+named ``source``): it becomes ``Shape(source, start=axis, end=axis + 1)`` (times ``factor``)
+concatenated with the known entries.  Two pseudo-primitives make run-time constants:
+``__fill__`` (``params`` ``value`` and ``shape``: ``Expand`` of the scalar) and ``__dim__``
+(``params`` ``dim`` and ``shape``: the size as a tensor of that shape and of the op's dtype).
 
 Covered primitives (ONNX operator in brackets): elementwise unary (Exp, Log, Neg, Abs, Sqrt,
 Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Floor, Ceil, Sign, Round; rsqrt as
@@ -14,8 +22,10 @@ Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, D
 Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd;
 ``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
 (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
-Gather (take), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives) and the
-fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat).  Anything else raises
+Gather (take), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
+fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), and the run-time shape
+primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Shape),
+``shape_of`` (Shape), ``reshape_dynamic`` (Reshape).  Anything else raises
 ``NotImplementedError`` naming the primitive.
 """
 
@@ -41,6 +51,16 @@ class Op:
     in_shapes: list
     out_shape: tuple
     out_dtype: np.dtype
+    dyn_shape: tuple | None = None       # out_shape with Dims where it is dynamic
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A size known at run time: ``factor`` times dimension ``axis`` of tensor ``source``."""
+
+    source: str
+    axis: int
+    factor: int = 1
 
 
 def _onnx():
@@ -87,6 +107,27 @@ class _Builder:
         self.nodes.append(self.h.make_node(op, inputs, [out], name=self.fresh(op), **attrs))
         return out
 
+    def vector(self, entries) -> str:
+        """A 1-D int64 tensor of ``entries`` (ints, and ``Dim`` sizes read at run time)."""
+        entries = list(entries)
+        if not any(isinstance(e, Dim) for e in entries):
+            return self.const(entries)
+        parts: list[str] = []
+        run: list[int] = []
+        for e in entries:
+            if not isinstance(e, Dim):
+                run.append(int(e))
+                continue
+            if run:
+                parts.append(self.const(run))
+                run = []
+            size = self.node("Shape", [e.source], start=e.axis, end=e.axis + 1)
+            parts.append(size if e.factor == 1 else
+                         self.node("Mul", [size, self.const([e.factor])]))
+        if run:
+            parts.append(self.const(run))
+        return parts[0] if len(parts) == 1 else self.node("Concat", parts, axis=0)
+
 
 def _axes(params: dict, rank: int) -> list[int]:
     axes = params.get("axes")
@@ -131,10 +172,26 @@ def _convert(b: _Builder, op: Op) -> None:
         else:
             b.node("ArgMax", ins[:1], out, axis=int(ax), keepdims=int(bool(p.get("keepdims"))))
     elif name == "reshape":
-        b.node("Reshape", [ins[0], b.const([-1 if d is None else d for d in p["shape"]])], out)
+        b.node("Reshape", [ins[0], b.vector([-1 if d is None else d for d in p["shape"]])], out)
     elif name in ("reshape_like", "broadcast_like"):
-        shape = b.const([-1 if d is None else d for d in op.out_shape])
+        shape = b.vector([-1 if d is None else d for d in (op.dyn_shape or op.out_shape)])
         b.node("Reshape" if name == "reshape_like" else "Expand", [ins[0], shape], out)
+    elif name == "full_like":
+        value = b.const(p["value"], op.out_dtype)
+        b.node("Expand", [value, b.node("Shape", ins[:1])], out)
+    elif name == "shape_of":
+        from onnx import helper
+        b.node("Cast", [b.node("Shape", ins[:1])], out,
+               to=helper.np_dtype_to_tensor_dtype(np.dtype(op.out_dtype)))
+    elif name == "reshape_dynamic":
+        b.node("Reshape", [ins[0], b.node("Cast", [ins[1]], to=7)], out)      # 7: int64
+    elif name == "__fill__":
+        value = b.const(p["value"], op.out_dtype)
+        b.node("Expand", [value, b.vector(p["shape"])], out)
+    elif name == "__dim__":
+        from onnx import helper
+        size = b.node("Reshape", [b.vector([p["dim"]]), b.const(list(p["shape"]))])
+        b.node("Cast", [size], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(op.out_dtype)))
     elif name == "transpose":
         b.node("Transpose", ins[:1], out, perm=list(p["perm"]))
     elif name == "concatenate":
@@ -144,7 +201,7 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "squeeze":
         b.node("Squeeze", [ins[0], b.const(_axes(p, len(op.in_shapes[0])))], out)
     elif name == "broadcast_to":
-        b.node("Expand", [ins[0], b.const([-1 if d is None else d for d in p["shape"]])], out)
+        b.node("Expand", [ins[0], b.vector([-1 if d is None else d for d in p["shape"]])], out)
     elif name == "cast":
         from onnx import helper
         b.node("Cast", ins[:1], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(p["dtype"])))
@@ -171,6 +228,9 @@ def _getitem(b: _Builder, op: Op) -> None:
             if (s, e, st) == (None, None, None):
                 continue
             st = 1 if st is None else st
+            if st < 0 and (isinstance(s, Dim) or isinstance(e, Dim)):
+                raise NotImplementedError("ONNX export: a negative-step slice with bounds that "
+                                          "depend on a dynamic axis")
             starts.append(s if s is not None else (0 if st > 0 else -1))
             ends.append(e if e is not None else (np.iinfo(np.int64).max if st > 0
                                                  else np.iinfo(np.int64).min))
@@ -188,8 +248,8 @@ def _getitem(b: _Builder, op: Op) -> None:
                                       "and integers are exported)")
     x = op.inputs[0]
     if axes:
-        x = b.node("Slice", [x, b.const(starts), b.const(ends), b.const(axes), b.const(steps)],
-                   None if squeeze else op.output)
+        x = b.node("Slice", [x, b.vector(starts), b.vector(ends), b.const(axes),
+                             b.const(steps)], None if squeeze else op.output)
     if squeeze:
         b.node("Squeeze", [x, b.const(squeeze)], op.output)
     elif not axes:
@@ -246,8 +306,8 @@ def _spatial(b: _Builder, op: Op) -> None:
 def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
                 initializers: dict[str, np.ndarray], producer: str = "dlcore",
                 opset: int = OPSET):
-    """An ONNX ``ModelProto``: ``inputs``/``outputs`` are ``(name, shape, dtype)`` (``None``
-    dimensions become the symbolic dimension ``N``)."""
+    """An ONNX ``ModelProto``: ``inputs``/``outputs`` are ``(name, shape, dtype)``, each
+    dimension an int, a name (a symbolic dimension) or ``None`` (unknown)."""
     onnx, helper, numpy_helper = _onnx()
     b = _Builder()
     for op in ops:
@@ -256,7 +316,7 @@ def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
     def vi(name, shape, dtype):
         return helper.make_tensor_value_info(
             name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
-            [("N" if d is None else int(d)) for d in shape])
+            [d if d is None or isinstance(d, str) else int(d) for d in shape])
     inits = [numpy_helper.from_array(np.ascontiguousarray(v) if np.ndim(v) else np.asarray(v),
                                      name) for name, v in {**initializers, **b.inits}.items()]
     graph = helper.make_graph(b.nodes, producer, [vi(*i) for i in inputs],
