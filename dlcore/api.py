@@ -38,6 +38,7 @@ import importlib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 #: The namespaces each front end owns; a name in any other namespace is a typo (tested).
 EAGER_NAMESPACES = ("torch", "torch.nn.functional", "torch.linalg", "torch.special", "Tensor")
@@ -53,7 +54,7 @@ class Export:
     fn: Callable
     names: Mapping[str, tuple[str, ...]]
     convention: str
-    options: Mapping[str, object] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
     differentiable: bool = True
     view: bool = False
     prim: object = None      # the Primitive, or None for a composite

@@ -45,7 +45,7 @@ def _sort(roots: Iterable, parents: Callable, key: Callable):
         if rk in state:
             continue
         ps = parents(root)
-        stack = [(root, rk, ps, [], iter(ps))]
+        stack: list[tuple] = [(root, rk, ps, [], iter(ps))]
         state[rk] = 1
         while stack:
             node, k, ps, pks, it = stack[-1]

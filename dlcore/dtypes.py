@@ -13,6 +13,7 @@ where it can, so ``float32_array * 2.0`` stays float32 and ``int32_array + 1`` s
 from __future__ import annotations
 
 import numbers
+from typing import Any, cast
 
 import numpy as np
 
@@ -31,7 +32,7 @@ FLOATING = (float32, float64, float16)
 default_float = float32
 default_int = int64
 
-_ALIASES = {
+_ALIASES: dict[str, np.dtype] = {
     "float32": float32, "float": float32, "float64": float64, "double": float64,
     "int32": int32, "int": int32, "int64": int64, "long": int64, "bool": bool_,
     "int8": int8, "uint8": uint8, "int16": int16, "float16": float16, "half": float16,
@@ -75,8 +76,9 @@ def is_python_scalar(x) -> bool:
         return False
     if t in _PY_SCALAR_TYPES:
         return True
-    return isinstance(x, (bool, numbers.Number)) and not isinstance(x, np.ndarray) and np.ndim(x) == 0 \
-        and not isinstance(x, np.generic)
+    if not isinstance(x, (bool, numbers.Number)) or isinstance(x, (np.ndarray, np.generic)):
+        return False
+    return np.ndim(cast(Any, x)) == 0       # (NumPy's stubs do not take a numbers.Number)
 
 
 def scalar_dtype(value, other: np.dtype | None) -> np.dtype:

@@ -14,7 +14,7 @@ core's own tests check every vjp rule without either real front end:
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -27,6 +27,7 @@ class Traced:
     """A buffer plus the record of the primitive that produced it (None for an input)."""
 
     __slots__ = ("buf", "prim", "inputs", "params")
+    __dlcore_frontend__: ClassVar[Any]      # set below, once _TapeFrontend exists
 
     def __init__(self, buf, prim: Primitive | None = None, inputs=(), params=None):
         self.buf = buf
@@ -62,7 +63,9 @@ def _parents(v: Traced):
 
 
 def _vjp_of(v: Traced, g):
-    return v.prim.vjp(g, v, *v.inputs, **v.params)
+    prim = v.prim        # reverse_pass asks only nodes with parents: a differentiable primitive
+    assert prim is not None and prim.vjp is not None
+    return prim.vjp(g, v, *v.inputs, **v.params)
 
 
 def vjp(fun: Callable, *primals):

@@ -76,6 +76,8 @@ def load_generated_module(name: str, source: str) -> ModuleType:
                 f.write(source)
             os.replace(tmp, path)          # atomic: a concurrent reader sees old or new, whole
         spec = importlib.util.spec_from_file_location(modname, path)
+        if spec is None or spec.loader is None:        # (a .py path always has a loader)
+            raise ImportError(f"dlcore.jitcache: cannot load {path}")
         mod = importlib.util.module_from_spec(spec)
         sys.modules[modname] = mod       # registered before it runs, so Numba can cache it
         try:

@@ -217,18 +217,18 @@ def apply_raw(prim: Primitive, args, params):
                 check_rule(prim, bufs, params)
                 return kernel(*bufs, **params)
     other = scalar_context_dtype(args)
-    bufs = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
+    arrays = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)
             else (np.asarray(a) if isinstance(a, np.generic) else a) for a in args]
-    for b in bufs:
+    for b in arrays:
         if type(b) is not np.ndarray:
             break
     else:                        # scalars made arrays, all on the CPU: cached rule, kernel
         kernel = prim.kernels.get("cpu")
         if kernel is not None:
-            check_rule(prim, bufs, params)
-            return kernel(*bufs, **params)
-    prim.abstract_eval(*(aval_of(b) for b in bufs), **params)
-    return prim.impl(*bufs, **params)
+            check_rule(prim, arrays, params)
+            return kernel(*arrays, **params)
+    prim.abstract_eval(*(aval_of(b) for b in arrays), **params)
+    return prim.impl(*arrays, **params)
 
 
 # Elementwise kinds whose kernels always return a new array, so a shared read-only input is safe.
@@ -256,6 +256,7 @@ def check_rule(prim: Primitive, bufs, params) -> None:
     and the eager front end share it), so a hot loop of small ops does not pay for the rule
     every time.  Failures are never cached: a bad call raises every time."""
     n = len(bufs)
+    key: tuple
     if n == 2:                   # (shapes..., dtypes...), spelled out for the common arities
         a, b = bufs
         key = (a.shape, b.shape, a.dtype, b.dtype)

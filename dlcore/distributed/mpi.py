@@ -31,6 +31,7 @@ import atexit
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,6 +46,9 @@ from .comm import (
     to_host,
     write_back,
 )
+
+if TYPE_CHECKING:
+    from mpi4py import MPI
 
 _SPINS = 50              # Test() calls in a tight loop first
 _YIELD_FOR = 0.01        # then Test() and sched_yield() for up to 10 ms
@@ -92,7 +96,7 @@ class MPIComm(Communicator):
         self.rank, self.size = world.Get_rank(), world.Get_size()
         comm, req = world.Idup()
         self._wait(req, "init (communicator duplicate)", None)
-        self.comm = comm
+        self.comm: MPI.Intracomm | None = comm
         names = np.zeros((1, _NAME_BYTES), np.uint8)
         host = MPI.Get_processor_name().encode()[:_NAME_BYTES]
         names[0, :len(host)] = np.frombuffer(host, np.uint8)
@@ -105,11 +109,16 @@ class MPIComm(Communicator):
         atexit.register(self._abort_if_broken)
 
     # ------------------------------------------------------------------ progress and deadline
-    def _check(self, what: str) -> None:
+    def _check(self, what: str) -> MPI.Intracomm:
+        """The live communicator, or a DistributedError when it is broken or finalized."""
         if self.broken is not None:
             raise DistributedError(f"dlcore.distributed: cannot run {what} on rank {self.rank}: "
                                    f"the communicator is broken ({self.broken}); the job must "
                                    "be restarted")
+        if self.comm is None:
+            raise DistributedError(f"dlcore.distributed: cannot run {what} on rank {self.rank}: "
+                                   "the communicator was finalized")
+        return self.comm
 
     def _test(self, req, what: str) -> bool:
         try:
@@ -178,7 +187,7 @@ class MPIComm(Communicator):
         op = op_name(op)
         check_reduce_dtype(buf, op)
         what = f"allreduce ({op})"
-        self._check(what)
+        comm = self._check(what)
         t0 = time.perf_counter()
         host = to_host(buf)
         dtype = host.dtype
@@ -195,7 +204,7 @@ class MPIComm(Communicator):
         mpi_op = self._ops[op]
         if dtype.kind == "b":
             mpi_op = self.MPI.MIN if op in ("min", "prod") else self.MPI.MAX
-        req = self._start(lambda: self.comm.Iallreduce(self.MPI.IN_PLACE, work, mpi_op), what)
+        req = self._start(lambda: comm.Iallreduce(self.MPI.IN_PLACE, work, mpi_op), what)
 
         def finish():
             if op == "average":
@@ -218,13 +227,13 @@ class MPIComm(Communicator):
     def broadcast(self, buf, root: int = 0):
         root = self.check_root(root, "broadcast")
         what = f"broadcast from rank {root}"
-        self._check(what)
+        comm = self._check(what)
         host = to_host(buf)
         in_place = host is buf and host.flags.c_contiguous and host.dtype.kind != "b"
         work = host if in_place else np.array(host, copy=True, order="C")
         if work.dtype.kind == "b":
             work = work.view(np.uint8)
-        req = self._start(lambda: self.comm.Ibcast(work, root=root), what)
+        req = self._start(lambda: comm.Ibcast(work, root=root), what)
         self._wait(req, what, host)
         if not in_place:
             write_back(buf, work.view(host.dtype) if host.dtype.kind == "b" else work)
@@ -234,7 +243,7 @@ class MPIComm(Communicator):
         """Concatenate along axis 0; the first dimension may differ between ranks, the rest
         (and the dtype) must agree, else a ``DistributedError`` names every rank's shape."""
         what = "allgather"
-        self._check(what)
+        comm = self._check(what)
         host = np.ascontiguousarray(to_host(buf))
         if host.ndim == 0:
             host = host.reshape(1)
@@ -244,7 +253,7 @@ class MPIComm(Communicator):
         sig[0], sig[1] = host.ndim, _dtype_code(host.dtype)
         sig[2:2 + host.ndim] = host.shape
         sigs = np.empty((self.size, 10), np.int64)
-        req = self._start(lambda: self.comm.Iallgather(sig, sigs), what)
+        req = self._start(lambda: comm.Iallgather(sig, sigs), what)
         self._wait(req, what + " (shapes)", host)
         rest = {tuple(s[3:2 + s[0]]) + (int(s[1]),) for s in sigs}
         if len(rest) != 1 or len(set(sigs[:, 0])) != 1:
@@ -257,14 +266,14 @@ class MPIComm(Communicator):
         counts = [int(r) * row_bytes for r in rows]
         send = host.view(np.uint8).reshape(-1)
         recv = out.view(np.uint8).reshape(-1) if out.size else np.empty(0, np.uint8)
-        req = self._start(lambda: self.comm.Iallgatherv(send, [recv, counts, None,
+        req = self._start(lambda: comm.Iallgatherv(send, [recv, counts, None,
                                                                self.MPI.BYTE]), what)
         self._wait(req, what, host)
         return out
 
     def barrier(self) -> None:
-        self._check("barrier")
-        req = self._start(lambda: self.comm.Ibarrier(), "barrier")
+        comm = self._check("barrier")
+        req = self._start(lambda: comm.Ibarrier(), "barrier")
         self._wait(req, "barrier", None)
 
 

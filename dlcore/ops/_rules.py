@@ -20,7 +20,7 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
     ndim = max((len(s) for s in shapes), default=0)
     out = []
     for i in range(-ndim, 0):
-        dim = 1
+        dim: int | None = 1
         for s in shapes:
             if -i > len(s):
                 continue

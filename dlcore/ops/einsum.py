@@ -127,14 +127,14 @@ def parse(equation: str, operands) -> tuple[list, list]:
     n_ell = max(ell, default=0)
     terms = []
     for tk, e in zip(toks, ell):
-        labels = []
+        labels: list[str | int] = []
         for t in tk:
             labels.extend(range(n_ell - e, n_ell) if t == "..." else [t])
         terms.append(labels)
     if arrow:
         out_tokens = _tokens(rhs, len(lhs) + 2, None, operands)
         used = {c for t in terms for c in t}
-        output = []
+        output: list[str | int] = []
         for t in out_tokens:
             if t == "...":
                 output.extend(range(n_ell))
@@ -148,8 +148,8 @@ def parse(equation: str, operands) -> tuple[list, list]:
             output.append(t)
     else:
         counts: dict = {}
-        for t in terms:
-            for c in t:
+        for term in terms:
+            for c in term:
                 if isinstance(c, str):
                     counts[c] = counts.get(c, 0) + 1
         output = list(range(n_ell)) + sorted(c for c, n in counts.items() if n == 1)

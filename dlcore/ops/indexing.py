@@ -51,7 +51,8 @@ def _int_or_none(v):
 
 
 def _getitem_rule(x: AVal, *, idx) -> AVal:
-    shape, dim = [], 0
+    shape: list[int | None] = []
+    dim = 0
     for i in idx:
         if i is None:
             shape.append(1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal, Self, TypeVar
 
 #: kind -> (shape, fill colour).  Shapes: "box", "round" (rounded box), "ellipse", "octagon".
 KIND_STYLES: dict[str, tuple[str, str]] = {
@@ -115,7 +116,7 @@ class DiagramModel:
         used = sorted({n.highlight for n in self.nodes.values() if n.highlight})
         return [(h, HIGHLIGHTS.get(h, DEFAULT_HIGHLIGHT)[4] or h) for h in used]
 
-    def _empty_like(self, title: str | None = None) -> DiagramModel:
+    def _empty_like(self, title: str | None = None) -> Self:
         return type(self)(title=self.title if title is None else title, rankdir=self.rankdir,
                           legend=self.legend, format=self.format)
 
@@ -137,7 +138,10 @@ def side_by_side(*diagrams: DiagramModel, titles: Sequence[str] | None = None,
     return out
 
 
-def _collapsed_scope(scope: str | None, expand: frozenset | bool) -> str | None:
+_D = TypeVar("_D", bound="DiagramModel")
+
+
+def _collapsed_scope(scope: str | None, expand: frozenset | Literal[True]) -> str | None:
     """The scope a node folds into: its first scope prefix that is not expanded, else None."""
     if not scope or expand is True:
         return None
@@ -149,8 +153,7 @@ def _collapsed_scope(scope: str | None, expand: frozenset | bool) -> str | None:
     return None
 
 
-def collapse_scopes(d: DiagramModel, expand: Iterable[str] | bool = (), *,
-                    min_members: int = 2) -> DiagramModel:
+def collapse_scopes(d: _D, expand: Iterable[str] | bool = (), *, min_members: int = 2) -> _D:
     """Fold every name scope into one node, as TensorBoard does.
 
     A node with ``scope="gradients/MatMul_grad"`` goes into the node ``gradients`` unless
@@ -162,7 +165,8 @@ def collapse_scopes(d: DiagramModel, expand: Iterable[str] | bool = (), *,
     have ("scope" when no kind is a majority); edges between folded nodes are merged and
     self-loops dropped.
     """
-    exp = expand if expand is True else frozenset(expand)
+    # expand=False expands nothing, as ()
+    exp: frozenset | Literal[True] = True if expand is True else frozenset(expand or ())
     target = {v: _collapsed_scope(n.scope, exp) for v, n in d.nodes.items()}
     members: dict[str, list[Node]] = {}
     for v, s in target.items():

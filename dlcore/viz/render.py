@@ -21,6 +21,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from itertools import pairwise
+from typing import Any
 
 from .layout import Layout, is_dummy, layered_layout
 from .model import (
@@ -246,8 +247,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
             pos[v] = place(v)
         for e, path in zip(cedges, lay.paths):
             edge_pts[index[id(e)]] = _straighten([place(p) for p in path], path, lay, xs, widths)
-        frames += [(g, comp, k) for k, g in enumerate(sorted({d.nodes[v].group for v in comp}
-                                                            - {None}))]
+        groups = {g for v in comp if (g := d.nodes[v].group) is not None}
+        frames += [(g, comp, k) for k, g in enumerate(sorted(groups))]
         x0 += (hi - lo) + 0.8
 
     bends = {("bend", i, j): p for i, pts in enumerate(edge_pts) for j, p in enumerate(pts or [])}
@@ -308,8 +309,10 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         ec, lw, dashed, tc = "#374151", 1.0, False, "#000000"
         if n.highlight:
             ec, lw, dashed, tc, _ = HIGHLIGHTS.get(n.highlight, DEFAULT_HIGHLIGHT)
-        kw = {"fc": fill, "ec": ec, "lw": lw * scale, "ls": "--" if dashed else "-", "zorder": 2,
-              "alpha": 0.55 if n.highlight in ("not run", "removed", "freed") else 1.0}
+        kw: dict[str, Any] = {"fc": fill, "ec": ec, "lw": lw * scale,
+                              "ls": "--" if dashed else "-", "zorder": 2,
+                              "alpha": 0.55 if n.highlight in ("not run", "removed", "freed")
+                              else 1.0}
         ax.add_patch(Ellipse((cx, cy), w * 1.1, h * 1.15, **kw) if shape == "ellipse" else
                      FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle=_BOXES[shape], **kw))
         ax.text(cx, cy, n.label, ha="center", va="center", fontsize=fs, color=tc, zorder=3,
@@ -320,8 +323,8 @@ def _draw_matplotlib(d: Diagram, fmt: str) -> bytes:
         ax.text((xmin + xmax) / 2, ty, d.title, ha="center", va="top", fontsize=fs * 1.15,
                 weight="bold")
         ty -= 0.35
-    for h, label in legend:
-        colour = HIGHLIGHTS.get(h, DEFAULT_HIGHLIGHT)[0]
+    for name, label in legend:
+        colour = HIGHLIGHTS.get(name, DEFAULT_HIGHLIGHT)[0]
         ax.text(xmin + 0.2, ty, label, color=colour, fontsize=fs * 0.9, va="top")
         ty -= 0.22
     buf = io.BytesIO()

@@ -266,3 +266,24 @@ def test_keras_optimizer_of_one_process():
     logs = {"loss": 2.0, "acc": 0.5}
     cb.on_epoch_end(0, logs)
     assert logs == {"loss": 2.0, "acc": 0.5}
+
+
+def test_mpi_collective_after_finalize_is_a_clear_error():
+    # an MPI communicator of one process (MPI's singleton start), in its own interpreter so
+    # this worker never initialises MPI; a collective after finalize() used to fail with
+    # AttributeError ('NoneType' object has no attribute 'Ibarrier')
+    pytest.importorskip("mpi4py")
+    import subprocess
+    code = ("from dlcore.distributed.mpi import MPIComm\n"
+            "from dlcore.distributed import DistributedError\n"
+            "c = MPIComm()\n"
+            "c.barrier()\n"
+            "c.finalize()\n"
+            "try:\n"
+            "    c.barrier()\n"
+            "except DistributedError as e:\n"
+            "    print('refused:', e)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "refused: dlcore.distributed: cannot run barrier on rank 0: the communicator was " \
+           "finalized" in r.stdout

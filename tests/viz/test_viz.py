@@ -281,3 +281,10 @@ def test_expanding_a_scope_shows_its_sub_scopes_and_true_expands_all():
     full = scoped_graph().collapse_scopes(expand=True)
     assert set(full.nodes) == set(scoped_graph().nodes)
     assert len(full.edges) == len(scoped_graph().edges)
+
+
+def test_expand_false_expands_nothing():
+    # the annotation allows a bool; False used to reach frozenset(False) -> TypeError
+    folded = scoped_graph().collapse_scopes(expand=False)
+    assert set(folded.nodes) == set(collapse_scopes(scoped_graph()).nodes)
+    assert "scope:gradients" in folded.nodes

@@ -367,6 +367,9 @@ class _ElementwiseKernel:
         out = oview if inv_perm is None else oview.transpose(inv_perm)
         if fn is None:
             if out.size:        # documented fallback (too many non-mergeable axes)
+                if self.np_fn is None:
+                    raise NotImplementedError(f"dlcore: {self.name}: more than {MAX_ND} axes "
+                                              "that do not merge, and no NumPy fallback")
                 with np.errstate(all="ignore"):
                     res = self.np_fn(*bufs, **params)
                 np.copyto(out, res, casting="unsafe")
@@ -449,7 +452,7 @@ def _row_operands(bufs, cshape: tuple, cstrides: list):
     ``x - max(x, keepdims=True)``) or a scalar ('S'); return (mask, reshape targets giving
     C-contiguous views) or None when an input fits none of these (the strided loops run)."""
     n0, n1 = cshape
-    mask, targets = "", []
+    mask, targets = "", list[tuple[int, ...]]()
     for b, (s0, s1) in zip(bufs, cstrides):
         if not b.flags.c_contiguous:
             return None

@@ -85,7 +85,9 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
     if kind == "sum" and x.size < SMALL_SUM and x.dtype.kind in "fib":
         # NumPy's reduction, accumulating in float64/int64 as the loops do: faster below
         # SMALL_SUM elements, and nothing to compile (see the module docstring)
-        acc = np.add.reduce(x, axis=axes, dtype=_acc_dtype(x.dtype), keepdims=keepdims)
+        # (NumPy's stubs overload keepdims on its Literal values only: a bool matches neither)
+        acc = np.add.reduce(x, axis=axes, dtype=_acc_dtype(x.dtype),  # type: ignore[call-overload]
+                            keepdims=keepdims)
         return np.asarray(acc).astype(out_dtype, copy=False).reshape(oshape)
     x2 = as_2d(x, axes)
     m, k = x2.shape

@@ -41,15 +41,17 @@ the first kernel that really calls BLAS.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import sys
+from typing import Any
 
 _configured = False
 #: Element count from which the elementwise and reduction kernels run their ``parallel=True``
 #: loops (a parallel region's start-up costs about 10 us; see dlcore/kernels/cpu/elementwise.py
 #: for the measurement); ``$DLCORE_PARALLEL_THRESHOLD`` overrides it.
 PARALLEL_THRESHOLD = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 21)))
-_ALLOCATOR = {"malloc": "system (not configured)"}
+_ALLOCATOR: dict[str, Any] = {"malloc": "system (not configured)"}
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3        # glibc's mallopt parameters
 MMAP_THRESHOLD = 32 << 20       # glibc's largest allowed value on 64-bit (HEAP_MAX_SIZE / 2)
 TRIM_THRESHOLD = 256 << 20
@@ -100,8 +102,10 @@ def defer_numba_blas_check() -> bool:
     import importlib.util
     try:
         spec = importlib.util.find_spec("scipy")        # locates SciPy without importing it
+        if spec is None or spec.origin is None:
+            return False
         folder = os.path.join(os.path.dirname(spec.origin), "linalg")
-        found = spec is not None and any(
+        found = any(
             f.startswith("cython_blas.") and f.endswith((".so", ".pyd"))
             for f in os.listdir(folder))
         from numba.np import linalg as nb_linalg
@@ -137,7 +141,7 @@ def configure_threads() -> None:
     if config.THREADING_LAYER not in ("default", ""):
         return
     try:
-        from numba.np.ufunc import omppool  # noqa: F401 - availability probe
+        importlib.import_module("numba.np.ufunc.omppool")   # availability probe
         config.THREADING_LAYER = "omp"
     except ImportError:
         config.THREADING_LAYER = "workqueue"

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -179,7 +179,7 @@ class _Launch(NamedTuple):
     """Everything about one elementwise launch that depends only on the inputs' layouts, so a
     repeated call (the same shapes, dtypes and contiguity) skips the planning entirely."""
 
-    kernel: Callable | None       # None: the output is empty, launch nothing
+    kernel: Any                   # a numba.cuda kernel; None: the output is empty, launch nothing
     n: int                        # output elements
     out_shape: tuple
     out_dtype: np.dtype
@@ -200,7 +200,9 @@ def _prepare(name: str, code: str, inputs: list, out_shape: tuple, out_dtype) ->
               for x, h in zip(inputs, on_host) if not h]
     shape, dev_patterns, dev_strides = _plan(device, out_shape)
     # Host scalars (0-d NumPy values) travel as kernel arguments: no copy to the device.
-    patterns, stride_args, feeds = [], [], []
+    patterns: list = []
+    stride_args: list = []
+    feeds: list[tuple] = []
     it = iter(zip(device, dev_patterns, dev_strides))
     for h in on_host:
         if h:
