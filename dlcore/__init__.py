@@ -20,6 +20,11 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from . import _import_guard  # noqa: E402
 _import_guard.install()
 
+# In Jupyter/IPython, a warning raised from a cell names the cell ("Cell In[3], line 6"), not the
+# kernel's temporary file; nothing changes elsewhere (see _ipython.py).
+from . import _ipython  # noqa: E402
+_ipython.install()
+
 from . import autodiff, device, dtypes, errors, ops, registry  # noqa: E402
 from .device import (CPU, Device, as_device, cuda_available, cuda_simulator,  # noqa: E402
                      reset_transfer_stats, to_device, to_host, transfer_stats)
