@@ -387,11 +387,10 @@ def activation(export, ns, name):
     def f(input, *a, **kw):
         x = _tensor_arg(input, name)
         values, inplace = _api.bind_params(name, params, a, kw, "inplace")
-        y = fn(_maybe_float(x, export), *values)
         if inplace:
             x._check_inplace()
-            return x._commit(y)
-        return y
+            return x._commit(fn(_maybe_float(x._original(), export), *values))
+        return fn(_maybe_float(x, export), *values)
     return f
 
 
@@ -456,7 +455,7 @@ def _inplace(method, name, prim=None):
                 self._into(prim, into, args[0]):
             return self
         self._check_inplace()
-        return self._commit(method(self, *args, **kwargs))
+        return self._commit(method(self._original(args, kwargs), *args, **kwargs))
     inplace.__name__ = inplace.__qualname__ = name
     return inplace
 

@@ -66,7 +66,7 @@ Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
 def _inplace(fn):
     def method(self, *args, **kwargs):
         self._check_inplace()
-        return self._commit(fn(self, *args, **kwargs))
+        return self._commit(fn(self._original(args, kwargs), *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     return method
 

@@ -496,7 +496,17 @@ class Tensor:
 
     def _inplace(self, fn, *args) -> Tensor:
         self._check_inplace()
-        return self._commit(fn(self, *args))
+        return self._commit(fn(self._original(args), *args))
+
+    def _original(self, args=(), kwargs=None) -> Tensor:
+        """What an in-place op computes from: when the op is recorded, a recorded copy of this
+        tensor (PyTorch's saved ``original_self``), so that the op's own gradient reads the
+        values from before the write (``x.abs_()``, ``F.elu(x, inplace=True)``, ``a.mul_(w)``);
+        this tensor itself otherwise.  Earlier ops that saved this tensor still see it
+        overwritten and raise in backward, as in PyTorch."""
+        if STATE.enabled and (self._rg or _any_rg(args) or (kwargs and _any_rg(kwargs.values()))):
+            return _ops.identity(self)
+        return self
 
     def zero_(self) -> Tensor:
         self._check_inplace()
@@ -523,6 +533,13 @@ class Tensor:
         if tuple(src._buf.shape) != tuple(self._buf.shape):
             src = _ops.broadcast_to(src, self._buf.shape)
         return self._commit(_ops.identity(src) if src._rg else src)
+
+
+def _any_rg(values) -> builtins.bool:
+    for v in values:
+        if isinstance(v, Tensor) and v._rg:
+            return True
+    return False
 
 
 _new = Tensor.__new__

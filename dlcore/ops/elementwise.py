@@ -78,8 +78,9 @@ sigmoid_p = _unary(
          "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
 # NaN stays NaN; -inf and -0.0 give +0 (not "x * 0", which is NaN for -inf).
 relu_p = _unary("relu", "{0} if ({0} > 0 or {0} != {0}) else 0", lambda x: np.maximum(x, 0),
-                lambda g, y, x: (where(greater(x, 0), g, 0),),
-                "y = max(x, 0);  dx = g where x > 0, else 0", float_only=False,
+                lambda g, y, x: (where(greater(y, 0), g, 0),),
+                "y = max(x, 0);  dx = g where y > 0, else 0 (read from the output, as PyTorch's "
+                "threshold_backward: relu_ in place then keeps its gradient)", float_only=False,
                 api={"torch": "relu", "Tensor": "relu", "torch.nn.functional": "relu",
                      "tf.nn": "relu"}, inplace_arg=True)
 abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),

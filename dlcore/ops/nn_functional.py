@@ -39,8 +39,8 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
 from .composites import _reduce, mean, softmax
-from .elementwise import (abs, add, div, exp, greater, log, maximum, minimum, mul, neg,
-                          sigmoid, sqrt, sub, tanh, where)
+from .elementwise import (abs, add, div, exp, greater, greater_equal, less_equal, log, maximum,
+                          minimum, mul, neg, sigmoid, sqrt, sub, tanh, where)
 from .activations import softplus
 from .linalg import matmul
 from .math_unary import erf, expm1
@@ -74,12 +74,13 @@ def gelu(x, approximate: str = "none"):
     return mul(mul(x, 0.5), add(erf(mul(x, 1.0 / math.sqrt(2.0))), 1.0))
 
 
-@exports(_f("silu", **{"tf.nn": ("silu", "swish")}), "unary", float_only=True, tf_type="Silu")
+@exports(_f("silu", **{"tf.nn": ("silu", "swish")}), "activation", float_only=True,
+         tf_type="Silu")
 def silu(x):
     return mul(x, sigmoid(x))
 
 
-@exports(_f("mish"), "unary", float_only=True)
+@exports(_f("mish"), "activation", float_only=True)
 def mish(x):
     return mul(x, tanh(softplus(x)))
 
@@ -92,12 +93,18 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
 
 @exports(_f("hardsigmoid"), "activation", float_only=True)
 def hardsigmoid(x):
-    return minimum(maximum(add(div(x, 6.0), 0.5), 0.0), 1.0)
+    """``x / 6 + 1/2`` on (-3, 3), 0 below, 1 above; the gradient is 0 at -3 and 3 (PyTorch's
+    ``hardsigmoid_backward``)."""
+    return where(less_equal(x, -3.0), 0.0, where(greater_equal(x, 3.0), 1.0,
+                                                  add(div(x, 6.0), 0.5)))
 
 
 @exports(_f("hardswish"), "activation", float_only=True)
 def hardswish(x):
-    return mul(x, hardsigmoid(x))
+    """``x (x + 3) / 6`` on (-3, 3), 0 below, ``x`` above; the gradient is 0 at -3 and 1 at 3
+    (PyTorch's ``hardswish_backward``)."""
+    return where(less_equal(x, -3.0), 0.0, where(greater_equal(x, 3.0), x,
+                                                  div(mul(x, add(x, 3.0)), 6.0)))
 
 
 @exports(_f("logsigmoid", **{"tf.math": "log_sigmoid"}), "unary", float_only=True,

@@ -26,8 +26,8 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
-                         LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign,
-                         Tanhshrink, Threshold)
+                         LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU, Softmin, Softplus,
+                         Softsign, Tanhshrink, Threshold)
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .layers_extra import (AlphaDropout, Bilinear, CosineSimilarity, GroupNorm, LayerNorm,
                            PairwiseDistance)

@@ -16,42 +16,60 @@ from ..tensor import Tensor
 from .module import Module, Parameter
 
 
+def _F():
+    from . import functional          # the installed adapters (inplace=, PyTorch's spelling)
+    return functional
+
+
 class _Simple(Module):
     _fn: ClassVar[Callable[[Tensor], Tensor]]        # each subclass's function (a staticmethod)
+    _inplace_name: ClassVar[str | None] = None       # its torch.nn.functional name, if inplace=
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace and self._inplace_name:
+            return getattr(_F(), self._inplace_name)(x, inplace=True)
         return type(self)._fn(x)
 
     def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+        return "inplace=True" if self.inplace and self._shows_inplace else ""
+
+    _shows_inplace: ClassVar[bool] = True           # (PyTorch's Hardswish/Hardsigmoid do not)
 
 
 class SiLU(_Simple):
     _fn = staticmethod(_nnf.silu)
+    _inplace_name = "silu"
 
 
 class Mish(_Simple):
     _fn = staticmethod(_nnf.mish)
+    _inplace_name = "mish"
 
 
 class Hardswish(_Simple):
     _fn = staticmethod(_nnf.hardswish)
+    _inplace_name = "hardswish"
+    _shows_inplace = False
 
 
 class Hardsigmoid(_Simple):
     _fn = staticmethod(_nnf.hardsigmoid)
+    _inplace_name = "hardsigmoid"
+    _shows_inplace = False
 
 
 class SELU(_Simple):
     _fn = staticmethod(_act.selu)
+    _inplace_name = "selu"
 
 
 class ReLU6(_Simple):
     _fn = staticmethod(_act.relu6)
+    _inplace_name = "relu6"
 
 
 class LogSigmoid(_Simple):
@@ -72,14 +90,18 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return getattr(_F(), type(self).__name__.lower())(x, self.alpha, inplace=True)
         return _act.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class CELU(ELU):
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return _F().celu(x, self.alpha, inplace=True)
         return _nnf.celu(x, self.alpha)
 
 
@@ -118,10 +140,13 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return _F().hardtanh(x, self.min_val, self.max_val, inplace=True)
         return _nnf.hardtanh(x, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + \
+            (", inplace=True" if self.inplace else "")
 
 
 class Threshold(Module):
@@ -130,10 +155,13 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return _F().threshold(x, self.threshold, self.value, inplace=True)
         return _nnf.threshold(x, self.threshold, self.value)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}" + \
+            (", inplace=True" if self.inplace else "")
 
 
 class Softmin(Module):
@@ -174,3 +202,20 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: random negative slopes in ``[lower, upper]`` in training, their
+    mean in evaluation (``F.rrelu``)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _F().rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + \
+            (", inplace=True" if self.inplace else "")

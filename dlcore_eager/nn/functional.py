@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
 
 from .. import _shape_ops as S
@@ -76,6 +77,27 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
                            f"{sw[1]}x{sw[0]})")
     return _ops.linear(x, _ops.transpose(weight), bias)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (Xu et al. 2015), as PyTorch: in training each negative element is
+    scaled by its own slope drawn uniformly from ``[lower, upper]`` (the host generator, so
+    ``manual_seed`` repeats it); in evaluation by ``(lower + upper) / 2``."""
+    x = input._original() if inplace else input
+    if not training:
+        out = _act.leaky_relu(x, (lower + upper) / 2)
+    else:
+        from ..creation import _rng
+        a = Tensor._wrap(_rng(None).uniform(lower, upper, tuple(input.shape))
+                         .astype(input._buf.dtype))
+        if input.is_cuda:
+            a = a.cuda()
+        out = _ops.where(_ops.greater_equal(x, 0.0), x, _ops.mul(x, a))
+    if inplace:
+        input._check_inplace()
+        return input._commit(out)
+    return out
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
