@@ -12,6 +12,7 @@ an API-compatible front end.  Only the seed-level API is used: ``from_numpy``, `
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -74,8 +75,11 @@ def setup(torch: ModuleType, workload: Any, device: str, wrap: Wrap = _identity,
             return Prepared(lambda: fn(a))
         return Prepared(lambda: a + 1.0, note="eager op, no graph")
     program = getattr(workload, "torch_program", None)      # a workload carrying its program
-    if program is not None and wrap is _identity and device == "cpu":
-        return program(torch, device)
+    if program is not None and device == "cpu":
+        if wrap is _identity:
+            return program(torch, device)
+        if "wrap" in inspect.signature(program).parameters:  # its step function can be wrapped
+            return program(torch, device, wrap=wrap)
     raise Unsupported(type(workload).__name__)
 
 

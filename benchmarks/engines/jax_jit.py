@@ -5,6 +5,11 @@ Parameters are a dict of arrays; ``step(params, x, y) -> (params, loss)`` is wri
 place.  The data-dependent branch is ``lax.cond``; the loop's trip count is a static argument, so
 XLA compiles one version per depth (all compiled during warm-up).  JAX dispatches asynchronously:
 reading the loss back with ``float()`` waits for the step to finish.
+
+The CNN steps keep PyTorch's layout (NCHW data, OIHW kernels: ``lax.conv_general_dilated``
+with PyTorch's explicit padding) and the workload's arrays as they are; the ResNet's batch norm
+runs in training mode and carries its running statistics (PyTorch's unbiased-variance update,
+momentum 0.1) through the jitted step as PyTorch's modules do.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import os
 
 from ..workloads import Classifier, ControlFlow, MLPStep, TinyOp
+from ..workloads.cnn import LeNet5Step, ResNetStep
 from .base import Prepared, Unsupported, import_version
 
 NAME = "jax"
@@ -34,6 +40,10 @@ def setup(workload, device: str) -> Prepared:
         return _control_flow(jax, workload)
     if isinstance(workload, Classifier):
         return _classifier(jax, workload)
+    if isinstance(workload, LeNet5Step):
+        return _lenet(jax, workload)
+    if isinstance(workload, ResNetStep):
+        return _resnet(jax, workload)
     if isinstance(workload, TinyOp):
         a, b = jax.numpy.asarray(workload.arrays["a"]), jax.numpy.asarray(workload.arrays["b"])
         if workload.op == "add":
@@ -128,3 +138,100 @@ def _classifier(jax, wl: Classifier) -> Prepared:
 
     return Prepared(step, evaluate=lambda: wl.accuracy(predict(state["p"], wl.data["x_test"])),
                     reset=reset)
+
+
+def _cross_entropy(jax, logits, labels):
+    logp = jax.nn.log_softmax(logits)
+    return -jax.numpy.mean(jax.numpy.take_along_axis(logp, labels[:, None], axis=1))
+
+
+def _conv(jax, x, w, stride=1, pad=0):
+    """PyTorch's conv2d (NCHW, OIHW, symmetric padding), no bias."""
+    return jax.lax.conv_general_dilated(x, w, (stride, stride), [(pad, pad), (pad, pad)],
+                                        dimension_numbers=("NCHW", "OIHW", "NCHW"))
+
+
+def _lenet(jax, wl: LeNet5Step) -> Prepared:
+    jnp, lax = jax.numpy, jax.lax
+
+    def pool(h):
+        return lax.reduce_window(h, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def loss_fn(p, x, y):
+        h = pool(jax.nn.relu(_conv(jax, x, p["c1.weight"], pad=2)
+                             + p["c1.bias"][None, :, None, None]))
+        h = pool(jax.nn.relu(_conv(jax, h, p["c2.weight"]) + p["c2.bias"][None, :, None, None]))
+        h = h.reshape(h.shape[0], -1)                    # (C, H, W) order, as torch.flatten
+        for k in ("f1", "f2"):
+            h = jax.nn.relu(h @ p[k + ".weight"].T + p[k + ".bias"])
+        return _cross_entropy(jax, h @ p["f3.weight"].T + p["f3.bias"], y)
+
+    def train(p, x, y):
+        loss, grads = jax.value_and_grad(loss_fn)(p, x, y)
+        return _sgd(jax, p, grads, wl.lr), loss
+
+    train = jax.jit(train, donate_argnums=0)
+    a = wl.arrays
+    x, y = jnp.asarray(a["x"]), jnp.asarray(a["y"].astype("int32"))
+    state = {"p": {k: jnp.asarray(v) for k, v in a.items() if k not in ("x", "y")}}
+
+    def step() -> float:
+        state["p"], loss = train(state["p"], x, y)
+        return float(loss)
+
+    return Prepared(step)
+
+
+def _resnet(jax, wl: ResNetStep) -> Prepared:
+    jnp = jax.numpy
+    convs = wl._convs()
+    stride = {f"b{i}": (2 if i and w != wl.widths[i - 1] else 1)
+              for i, w in enumerate(wl.widths)}
+
+    def bn(p, stats, name, h):
+        """Training-mode batch norm (biased variance, eps 1e-5) and the new running stats."""
+        mean, var = jnp.mean(h, (0, 2, 3)), jnp.var(h, (0, 2, 3))
+        n = h.size // h.shape[1]
+        rm, rv = stats[name]
+        new = (0.9 * rm + 0.1 * mean, 0.9 * rv + 0.1 * var * (n / (n - 1)))
+        y = (h - mean[None, :, None, None]) * jax.lax.rsqrt(var + 1e-5)[None, :, None, None]
+        return y * p[name + ".g"][None, :, None, None] + p[name + ".b"][None, :, None, None], new
+
+    def loss_fn(p, stats, x, y):
+        new = {}
+
+        def conv_bn(name, h, s=1):
+            out, new[name] = bn(p, stats, name, _conv(jax, h, p[name], s, 1))
+            return out
+
+        h = jax.nn.relu(conv_bn("stem", x))
+        for i in range(len(wl.widths)):
+            b, s = f"b{i}", stride[f"b{i}"]
+            out = jax.nn.relu(conv_bn(b + ".c1", h, s))
+            out = conv_bn(b + ".c2", out)
+            sc = _conv(jax, h, p[b + ".sc"], s) if b + ".sc" in p else h
+            h = jax.nn.relu(out + sc)
+        logits = jnp.mean(h, (2, 3)) @ p["fc.weight"].T + p["fc.bias"]
+        return _cross_entropy(jax, logits, y), new
+
+    def train(p, stats, x, y):
+        (loss, new), grads = jax.value_and_grad(loss_fn, has_aux=True)(p, stats, x, y)
+        return _sgd(jax, p, grads, wl.lr), new, loss
+
+    train = jax.jit(train, donate_argnums=(0, 1))
+    a = wl.arrays
+    x, y = jnp.asarray(a["x"]), jnp.asarray(a["y"].astype("int32"))
+    p = {name: jnp.asarray(a[name]) for name, *_ in convs}
+    p.update({k: jnp.asarray(a[k]) for k in ("fc.weight", "fc.bias")})
+    stats = {}
+    for name, _, cout, _ in convs:
+        if not name.endswith(".sc"):
+            p[name + ".g"], p[name + ".b"] = jnp.ones(cout), jnp.zeros(cout)
+            stats[name] = (jnp.zeros(cout), jnp.ones(cout))
+    state = {"p": p, "stats": stats}
+
+    def step() -> float:
+        state["p"], state["stats"], loss = train(state["p"], state["stats"], x, y)
+        return float(loss)
+
+    return Prepared(step)

@@ -1,6 +1,8 @@
 """Convolutional workloads (issue 11): a LeNet-5 training step and a small ResNet training step.
 Each carries its own programs (``torch_program`` for PyTorch and dlcore_eager, which run the
-same text; ``tf1_program`` for the TF1-style engines, dlcore_static with and without passes).
+same text, and for torch.compile, which wraps its step function; ``tf1_program`` for the
+TF1-style engines, dlcore_static with and without passes).  The JAX jit programs (both) and the
+NumPy-by-hand ones are in their engine adapters, written from the same arrays.
 
 * ``LeNet5Step``: 28x28x1 images, batch 64: conv 5x5 (6, padding 2) - relu - max pool 2 -
   conv 5x5 (16) - relu - max pool 2 - dense 120 - relu - dense 84 - relu - dense 10, mean
@@ -89,7 +91,8 @@ class LeNet5Step(Workload):
             _set(torch, p, a[name])
         return m
 
-    def torch_program(self, torch, device: str):
+    def torch_program(self, torch, device: str, wrap=None):
+        """One SGD step; ``wrap`` (``torch.compile``) is applied to the step function."""
         from ..engines.base import Prepared
         a = self.arrays
         F = torch.nn.functional
@@ -97,14 +100,15 @@ class LeNet5Step(Workload):
         opt = torch.optim.SGD(m.parameters(), lr=self.lr)
         x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"])
 
-        def step() -> float:
+        def train_step():
             opt.zero_grad()
             loss = F.cross_entropy(m(x), y)
             loss.backward()
             opt.step()
-            return loss.item()
+            return loss
 
-        return Prepared(step)
+        fn = train_step if wrap is None else wrap(train_step)
+        return Prepared(lambda: fn().item())
 
     def tf1_program(self, tf, wl):
         a = self.arrays
@@ -165,7 +169,8 @@ class ResNetStep(Workload):
         a["fc.bias"] = _u(rng, (10,), self.widths[-1])
         return a
 
-    def torch_program(self, torch, device: str):
+    def torch_program(self, torch, device: str, wrap=None):
+        """One SGD step; ``wrap`` (``torch.compile``) is applied to the step function."""
         from ..engines.base import Prepared
         a, nn, F = self.arrays, torch.nn, torch.nn.functional
         convs, bns = {}, {}
@@ -198,14 +203,15 @@ class ResNetStep(Workload):
                 h = F.relu(out + sc)
             return fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
-        def step() -> float:
+        def train_step():
             opt.zero_grad()
             loss = F.cross_entropy(forward(x), y)
             loss.backward()
             opt.step()
-            return loss.item()
+            return loss
 
-        return Prepared(step)
+        fn = train_step if wrap is None else wrap(train_step)
+        return Prepared(lambda: fn().item())
 
     def tf1_program(self, tf, wl):
         a = self.arrays

@@ -1,14 +1,17 @@
 """The CNN workloads (LeNet-5 step, small ResNet step) run on PyTorch, dlcore_eager and
-dlcore_static from the same arrays and agree on the first loss and after a few SGD steps.
-Toy shapes; no timing asserted.  The static graph passes are left to
-tests/eager/test_lenet_both_frontends.py (their whole-plan compile takes minutes here)."""
+dlcore_static from the same arrays and agree on the first loss and after a few SGD steps; so do
+the peer engines' programs (JAX jit, NumPy by hand, and the torch.compile path:
+the same step function under TorchDynamo, with its ``eager`` backend here because TorchInductor's
+C++ compile takes 20-90 s a program on this machine).  Toy shapes; no timing asserted.  The
+static graph passes are left to tests/eager/test_lenet_both_frontends.py (their whole-plan
+compile takes minutes here)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks.engines import _tf1_programs, _torch_programs
+from benchmarks.engines import _tf1_programs, _torch_programs, jax_jit, numpy_hand
 from benchmarks.workloads.cnn import LeNet5Step, ResNetStep
 
 torch = pytest.importorskip("torch")
@@ -38,3 +41,22 @@ def test_engines_agree_on_the_losses_and_train(wl):
         np.testing.assert_allclose(got[0], ref[0], rtol=1e-5, err_msg=name)
         np.testing.assert_allclose(got[-1], ref[-1], rtol=1e-3, err_msg=name)
     assert ref[-1] < ref[0]
+
+
+def _peers(wl):
+    if isinstance(wl, LeNet5Step):     # the wrap path is the same for both workloads
+        yield "torch.compile(backend='eager')", lambda: _torch_programs.setup(
+            torch, wl, "cpu", wrap=lambda fn: torch.compile(fn, backend="eager"))
+    if jax_jit.available()[0]:
+        yield "jax", lambda: jax_jit.setup(wl, "cpu")
+    yield "numpy", lambda: numpy_hand.setup(wl, "cpu")
+
+
+@pytest.mark.parametrize("wl", TINY, ids=[w.name for w in TINY])
+def test_peer_engines_agree_with_torch(wl):
+    ref = _torch_programs.setup(torch, wl, "cpu")
+    want = [ref.step() for _ in range(4)]
+    for name, setup in _peers(wl):
+        prepared = setup()
+        got = [prepared.step() for _ in range(4)]
+        np.testing.assert_allclose(got, want, rtol=1e-5, err_msg=name)
