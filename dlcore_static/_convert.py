@@ -90,7 +90,7 @@ def _named(fn, name, *xs, op_type: str | None = None, **kw):
     except ShapeError as e:
         if "\n(node '" in str(e):
             raise
-        node = name or op_type or getattr(fn, "__name__", "op")
+        node: str = name or op_type or str(getattr(fn, "__name__", "op"))
         reraise_with_node(e, node, op_type or node, args)
     return rename(out, name, first)
 

@@ -11,6 +11,8 @@ rely on every declared shape.  All failures raise ``GraphFileError``.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import numpy as np
 
 from dlcore import dtypes as _core_dtypes
@@ -27,7 +29,7 @@ class GraphFileError(ValueError):
     """A graph file that is truncated, corrupt, hostile or of another format."""
 
 
-def _bad(msg: str):
+def _bad(msg: str) -> NoReturn:
     raise GraphFileError(msg)
 
 
@@ -188,7 +190,8 @@ class _Arrays:
     their size checked against what the graph declares before any byte is read."""
 
     def __init__(self, members: safe_io.NpzMembers) -> None:
-        self.members, self.cache = members, {}
+        self.members = members
+        self.cache: dict = {}
 
     def __contains__(self, key) -> bool:
         return key in self.members

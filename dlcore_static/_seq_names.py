@@ -11,6 +11,7 @@ name another module already defines is left alone."""
 from __future__ import annotations
 
 import sys
+import types
 
 from . import contrib, nn
 from . import functional_ops as _f
@@ -20,7 +21,7 @@ from . import sequence_ops as _s
 
 _tf = sys.modules[__package__]
 
-_PLACES = {
+_PLACES: dict[types.ModuleType, dict[str, object]] = {
     _tf: {"unstack": _s.unstack, "range": _s.range, "reverse_sequence": _s.reverse_sequence,
           "scan": _f.scan, "map_fn": _f.map_fn, "foldl": _f.foldl, "foldr": _f.foldr},
     nn: {"rnn_cell": rnn_cell,

@@ -103,7 +103,7 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     """The op behind ``x[a:b:c, ..., tf.newaxis, i]``, with TensorFlow's bit masks."""
     begin, end = _ints(begin), _ints(end)
     strides = _ints(strides) if strides is not None else [1] * len(begin)
-    idx = []
+    idx: list = []
     for i, (b, e, s) in enumerate(zip(begin, end, strides)):
         bit = 1 << i
         if ellipsis_mask & bit:
@@ -403,9 +403,9 @@ def linspace(start, stop, num, name: str | None = None, axis: int = 0) -> Tensor
     num = _ints(num)[0]
     if not isinstance(start, Tensor) and not isinstance(stop, Tensor) and \
             not hasattr(start, "_as_graph_element") and not hasattr(stop, "_as_graph_element"):
-        dt = np.asarray(start).dtype
-        dt = np.float32 if dt.kind != "f" or dt == np.float64 and \
-            not isinstance(start, np.ndarray) else dt
+        dt0 = np.asarray(start).dtype
+        dt: np.dtype | type = np.float32 if dt0.kind != "f" or dt0 == np.float64 and \
+            not isinstance(start, np.ndarray) else dt0
         return constant(np.linspace(float(start), float(stop), num).astype(dt),
                         name=name or "LinSpace")
     s, e = _args(start, stop, cast_data=True)

@@ -63,7 +63,8 @@ def Print(input_, data, message=None, first_n=None, summarize=None, name=None) -
 def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None) -> Operation:
     """``tf.print``: an op that writes its inputs (tensors or Python values) when run."""
     g = get_default_graph()
-    tensors, parts = [], []
+    tensors: list[Tensor] = []
+    parts: list[int | str] = []
     for v in inputs:
         if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
             parts.append(len(tensors))

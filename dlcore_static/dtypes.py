@@ -7,7 +7,10 @@ understands), and compares equal to the NumPy dtype it wraps, so ``t.dtype == np
 
 from __future__ import annotations
 
+import builtins as _builtins
+
 import numpy as np
+import numpy.typing as _npt
 
 from dlcore import dtypes as _core
 
@@ -17,7 +20,7 @@ class DType:
 
     __slots__ = ("name", "np")
 
-    def __init__(self, np_dtype: np.dtype):
+    def __init__(self, np_dtype: _npt.DTypeLike):
         self.np = np.dtype(np_dtype)
         self.name = "bool" if self.np == np.bool_ else self.np.name
 
@@ -26,22 +29,22 @@ class DType:
         return self.np.type
 
     @property
-    def is_floating(self) -> bool:
+    def is_floating(self) -> _builtins.bool:
         return self.np.kind == "f"
 
     @property
-    def is_integer(self) -> bool:
+    def is_integer(self) -> _builtins.bool:
         return self.np.kind in "iu"
 
     @property
-    def is_bool(self) -> bool:
+    def is_bool(self) -> _builtins.bool:
         return self.np.kind == "b"
 
     @property
     def base_dtype(self) -> DType:
         return self
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other) -> _builtins.bool:
         if isinstance(other, DType):
             return self.np == other.np
         try:

@@ -69,10 +69,10 @@ class FetchMapper:
         if isinstance(f, dict):
             keys = list(f.keys())
             parts = [self._build(graph, f[k]) for k in keys]
-            typ = type(f)
-            if typ is dict:
+            mtyp = type(f)
+            if mtyp is dict:
                 return lambda vals: {k: p(vals) for k, p in zip(keys, parts)}
-            return lambda vals: typ((k, p(vals)) for k, p in zip(keys, parts))
+            return lambda vals: mtyp((k, p(vals)) for k, p in zip(keys, parts))
         hook = getattr(f, "_dlcore_fetch", None)
         if hook is not None:           # e.g. a tf.summary op: its inputs, then a function of them
             inner, finish = hook()

@@ -180,7 +180,7 @@ def run_forward(cond, step, vals: list, caps: list, max_iter, picks=None):
     """The forward loop: ``cond(vals, caps) -> pred``; ``step(vals, caps) -> (new vals, extra
     outputs, pred of the new vals or None)``.  With ``picks``, also the history (one entry of
     saved values and a scope per iteration).  Returns ``(vals, history or None)``."""
-    history = [] if picks is not None else None
+    history: list | None = [] if picks is not None else None
     it = 0
     p = None
     while max_iter is None or it < max_iter:
@@ -209,14 +209,13 @@ def run_gradient(vjp, history: list, gvars: list, gcaps: list, consume: bool):
     last first, each in the scope its forward iteration ran in."""
     outer = _scope()
     try:
-        entries = history if not consume else None
         if consume:
             while history:
                 saved, inner = history.pop()
                 _tls.scope = inner if inner is not None else {}
                 gvars, gcaps = vjp(saved, gvars, gcaps)
         else:
-            for saved, inner in reversed(entries):
+            for saved, inner in reversed(history):
                 _tls.scope = dict(inner) if inner is not None else {}
                 gvars, gcaps = vjp(saved, gvars, gcaps)
     finally:

@@ -38,6 +38,7 @@ Plan fields, for tools (the graph compiler, pictures, tests):
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from dlcore.device import CPU, to_device
 
@@ -55,11 +56,16 @@ CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 class Plan:
     """See the module docstring."""
 
+    # set on the plans that dlcore_static.compiler makes (absent on the Session's own)
+    optimized_steps: list[tuple]
+    compiler: Any                   # the compile report
+    program: Any                    # the compiled ir.Program
+
     def __init__(self):
         self.ops: list[Operation] = []
         self.steps: list[tuple] = []
         self.nslots = 0
-        self.slot_of: dict[Tensor, int] = {}
+        self.slot_of: dict[Any, int] = {}   # Tensor -> slot; (Tensor, device) -> its copy
         self.feed_slots: tuple = ()
         self.fetch_slots: tuple = ()
         self.fed: tuple = ()
@@ -93,7 +99,9 @@ def prune(fetch_tensors, target_ops, fed: set, ctx=None) -> list[Operation]:
         if op not in needed:
             if op._ctx is not ctx:
                 where = "the outer graph" if ctx is None else f"this {ctx.kind}"
-                raise ValueError(f"Tensor '{t.name}' was created inside a {op._ctx.kind} and "
+                made = f"inside a {op._ctx.kind}" if op._ctx is not None else \
+                    "in the outer graph"
+                raise ValueError(f"Tensor '{t.name}' was created {made} and "
                                  f"cannot be used from {where}; return it from the branch or "
                                  "loop body instead.")
             needed.add(op)
@@ -141,7 +149,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     # fed (or captured) tensors made inside a cond branch nested in this context (TF1 feeds
     # them: the branch uses the fed value); a loop body's tensors may not be fed (Session)
     inside = [t for t in list(fed_tensors) + list(captured) if _strictly_inside(t.op._ctx, ctx)]
-    steps = []
+    steps: list[tuple] = []
     # Device checks only when something is placed off the CPU (the common case pays nothing).
     mixed = session.device != CPU or any(op.device not in (None, CPU) for op in ops)
     for op in ops:

@@ -57,7 +57,7 @@ class RNNCell:
         self._activation = activation or _ops.tanh
         self._reuse = reuse
         self._name = name
-        self._vars = None
+        self._vars: list | None = None
         self._dtype = dtype
 
     @property

@@ -106,7 +106,7 @@ def wrap_error(e: BaseException, op) -> BaseException:
     return InvalidArgumentError(None, op, f"{type(e).__name__}: {e}{node_suffix(op)}")
 
 
-def is_interrupt(e: BaseException) -> bool:
+def is_interrupt(e: BaseException | None) -> bool:
     """True for ``KeyboardInterrupt``, also when a C extension (Numba's dispatcher) turned it
     into a ``SystemError`` whose cause or context is the interrupt."""
     seen = 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
         })
     variables = []
     for op, var in graph._variables_by_op.items():
-        rec = {"op": index[op], "read": index[var._read.op], "initializer":
+        rec: dict[str, Any] = {"op": index[op], "read": index[var._read.op], "initializer":
                index[var.initializer], "trainable": bool(var.trainable), "value": None}
         if sess is not None and op in sess.variables:
             from dlcore.device import to_host
@@ -174,7 +175,8 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None,
             _bad("malformed dict")
         return {str(k): _dec(i, nops, arrays, ops_built, ctxs, depth + 1) for k, i in x.items()}
     if tag == "tensor":
-        if not (isinstance(x, list) and len(x) == 2 and all(isinstance(k, int) for k in x)
+        if ops_built is None or not (
+                isinstance(x, list) and len(x) == 2 and all(isinstance(k, int) for k in x)
                 and 0 <= x[0] < nops and 0 <= x[1] < len(ops_built[x[0]].outputs)):
             _bad(f"reference to tensor {x!r} is out of range")
         return ops_built[x[0]].outputs[x[1]]
@@ -220,7 +222,7 @@ def _dtype_of(name, what: str) -> np.dtype:
         _bad(f"{what} has an unsupported dtype {str(name)[:40]!r}")
 
 
-def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
+def _build(doc: dict, arrays: _Arrays, graph: Graph) -> dict:
     """Add the file's ops to ``graph``; returns {op index: Operation}.  Raises GraphFileError."""
     recs = doc.get("ops")
     if not isinstance(recs, list) or len(recs) > _MAX_OPS:
@@ -250,6 +252,8 @@ def _build(doc: dict, arrays: dict, graph: Graph) -> dict:
 def _build_one(i: int, r: dict, graph: Graph, arrays: _Arrays, built: list,
                ctxs: list) -> Operation:
     name, typ, pname = r.get("name"), r.get("type"), r.get("prim")
+    if not isinstance(name, str):                    # (_build checked every name first)
+        _bad(f"op {i} has a bad name")
     ins = r.get("inputs", [])
     if not isinstance(ins, list) or not all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(k, int) for k in p)

@@ -74,7 +74,7 @@ def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor
         raise NotImplementedError("tf.range with tensor bounds is not supported; use Python "
                                   "numbers")
     if dtype is None:
-        dt = np.float32 if any(isinstance(v, float) for v in vals) else np.int32
+        dt: np.dtype | type = np.float32 if any(isinstance(v, float) for v in vals) else np.int32
     else:
         dt = _dtypes.as_np(dtype)
     return constant(np.arange(start, limit, delta).astype(dt), name=name)

@@ -38,6 +38,8 @@ Seeing what ran: pass ``run_metadata=tf.RunMetadata()`` and read ``run_metadata.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from dlcore.device import CPU, as_device, is_cuda_array, to_device
@@ -124,7 +126,7 @@ class Session:
         self.variables = VariableStore()
         self._rngs: dict = {}
         self._cache: dict = {}
-        self._default_ctx = None
+        self._default_ctx: contextlib.AbstractContextManager | None = None
 
     # -- context manager / default session
     def __enter__(self) -> Session:
@@ -135,7 +137,8 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         session_stack().pop()
-        self._default_ctx.__exit__(*exc)
+        if self._default_ctx is not None:
+            self._default_ctx.__exit__(*exc)
         self.close()
 
     def as_default(self):

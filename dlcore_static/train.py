@@ -72,7 +72,8 @@ class AdamOptimizer(Optimizer):
         super().__init__(use_locking, name)
         self.learning_rate, self.beta1, self.beta2, self.epsilon = \
             learning_rate, beta1, beta2, epsilon
-        self._b1p = self._b2p = None
+        self._b1p: Variable | None = None
+        self._b2p: Variable | None = None
 
     def _prepare(self) -> None:
         if self._b1p is None:
@@ -95,9 +96,11 @@ class AdamOptimizer(Optimizer):
 
     def _finish(self, updates) -> list:
         g = get_default_graph()
+        b1p, b2p = self._b1p, self._b2p
+        assert b1p is not None and b2p is not None      # made by _prepare, before any update
         with g.control_dependencies(updates):
-            return [self._b1p.assign(_ops.mul(self._b1p.value(), self.beta1)),
-                    self._b2p.assign(_ops.mul(self._b2p.value(), self.beta2))]
+            return [b1p.assign(_ops.mul(b1p.value(), self.beta1)),
+                    b2p.assign(_ops.mul(b2p.value(), self.beta2))]
 
 
 def get_global_step(graph=None):

@@ -33,14 +33,6 @@ class _AutoReuse:
 
 
 AUTO_REUSE = _AutoReuse()
-
-# TensorFlow's collection names that programs read (added to the keys variables.py defines).
-for _k, _v in {"REGULARIZATION_LOSSES": "regularization_losses", "SUMMARIES": "summaries",
-               "METRIC_VARIABLES": "metric_variables", "MODEL_VARIABLES": "model_variables",
-               "ACTIVATIONS": "activations", "QUEUE_RUNNERS": "queue_runners",
-               "INIT_OP": "init_op", "TRAIN_OP": "train_op", "SAVERS": "savers"}.items():
-    if not hasattr(GraphKeys, _k):
-        setattr(GraphKeys, _k, _v)
 _scopes: list = []
 
 

@@ -17,6 +17,8 @@ staged during a run and committed when it succeeds (``variable_store.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -42,6 +44,16 @@ class GraphKeys:
     LOSSES = "losses"
     UPDATE_OPS = "update_ops"
     GLOBAL_STEP = "global_step"
+    # other collection names that TensorFlow programs read
+    REGULARIZATION_LOSSES = "regularization_losses"
+    SUMMARIES = "summaries"
+    METRIC_VARIABLES = "metric_variables"
+    MODEL_VARIABLES = "model_variables"
+    ACTIVATIONS = "activations"
+    QUEUE_RUNNERS = "queue_runners"
+    INIT_OP = "init_op"
+    TRAIN_OP = "train_op"
+    SAVERS = "savers"
 
 
 class Variable:
@@ -49,6 +61,8 @@ class Variable:
 
     __dlcore_frontend__ = StaticFrontend
     __array_ufunc__ = None          # ndarray (left) op Variable: the Variable's reflected operator
+    if TYPE_CHECKING:
+        constraint: Any             # a Keras weight's constraint, set by keras (when it has one)
 
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, validate_shape: bool = True, collections=None,

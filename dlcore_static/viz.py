@@ -253,8 +253,9 @@ def graph_diagram(fetches=None, graph: Graph | None = None, *, ops: Iterable | N
         if op.type == "VariableV2":
             shape = op.attrs.get("shape")
             label = f"{_short(op.name)}\nVariable {tuple(shape) if shape is not None else ''}"
-        if (notes or {}).get(op.name):
-            label += "\n" + notes[op.name]
+        note = (notes or {}).get(op.name)
+        if note:
+            label += "\n" + note
         group = _group_of(op)
         scope = op.name.rsplit("/", 1)[0] if "/" in op.name and group is None else None
         d.add_node(Node(op.name, label, op_kind(op), marks.get(op.name), group,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Self, TypeVar
+from typing import Literal, Self, TypeVar, overload
 
 #: kind -> (shape, fill colour).  Shapes: "box", "round" (rounded box), "ellipse", "octagon".
 KIND_STYLES: dict[str, tuple[str, str]] = {
@@ -121,6 +121,18 @@ class DiagramModel:
                           legend=self.legend, format=self.format)
 
 
+_D = TypeVar("_D", bound="DiagramModel")
+
+
+@overload
+def side_by_side(*, titles: Sequence[str] | None = None, title: str = "") -> DiagramModel: ...
+
+
+@overload
+def side_by_side(first: _D, /, *diagrams: DiagramModel, titles: Sequence[str] | None = None,
+                 title: str = "") -> _D: ...     # a copy of the first panel's class (a Diagram)
+
+
 def side_by_side(*diagrams: DiagramModel, titles: Sequence[str] | None = None,
                  title: str = "") -> DiagramModel:
     """One diagram holding several, each in its own frame (e.g. a graph before and after a pass).
@@ -136,9 +148,6 @@ def side_by_side(*diagrams: DiagramModel, titles: Sequence[str] | None = None,
         for e in d.edges:
             out.add_edge(Edge(f"{i}:{e.src}", f"{i}:{e.dst}", e.label, e.kind))
     return out
-
-
-_D = TypeVar("_D", bound="DiagramModel")
 
 
 def _collapsed_scope(scope: str | None, expand: frozenset | Literal[True]) -> str | None:

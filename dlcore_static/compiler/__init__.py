@@ -125,8 +125,8 @@ class Report:
         lines = [f"{'after':18s} {'nodes':>6s} {'ms':>8s}  kinds"]
         for name, c in self.counts:
             kinds = ", ".join(f"{k}={v}" for k, v in c.items() if k != "nodes")
-            ms = self.seconds.get(name)
-            ms = f"{ms * 1e3:8.2f}" if ms is not None else " " * 8
+            s = self.seconds.get(name)
+            ms = f"{s * 1e3:8.2f}" if s is not None else " " * 8
             lines.append(f"{name:18s} {c['nodes']:6d} {ms}  {kinds}")
         if "compile" in self.seconds:
             lines.append(f"{'compile':18s} {'':6s} {self.seconds['compile'] * 1e3:8.2f}  "

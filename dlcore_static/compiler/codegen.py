@@ -71,6 +71,8 @@ def _is_loop_node(n: Node) -> bool:
 
 
 class _Builder:
+    segments: list[tuple]        # (source, module) per segment: set by source.py when it writes
+
     def __init__(self, prog: Program, session, passes=()):
         self.prog = prog
         self.session = session
@@ -122,12 +124,12 @@ class _Builder:
         reads: dict = {}
         for n in prog.nodes:
             if n.type == "VariableRead":
-                reads.setdefault(n.op.attrs["variable"], []).append(n)
+                reads.setdefault(n.graph_op().attrs["variable"], []).append(n)
         result = {}
         for a in prog.nodes:
             if a.type != "Assign":
                 continue
-            var = a.op.attrs["variable"]
+            var = a.graph_op().attrs["variable"]
             u = a.inputs[0].node
             if not compiled.get(u) or not _is_loop_node(u) or len(u.avals) != 1:
                 continue
@@ -173,7 +175,7 @@ def _loops_keeping_history(prog: Program) -> set:
     keep = set(getattr(prog, "keep_loops", ()))
     for n in prog.nodes:
         if n.type == "WhileGrad":
-            keep.add(n.op.attrs["forward"])
+            keep.add(n.graph_op().attrs["forward"])
     return keep
 
 
@@ -216,7 +218,7 @@ def _schedule(prog: Program, compiled: dict, after: dict) -> list[Node]:
     index = {n: i for i, n in enumerate(prog.nodes)}
     while ready_c or ready_p:
         pool = ready_c if (mode and ready_c) or not ready_p else ready_p
-        pool.sort(key=index.get)
+        pool.sort(key=index.__getitem__)
         n = pool.pop(0)
         mode = bool(compiled.get(n))
         order.append(n)

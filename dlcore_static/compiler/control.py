@@ -263,5 +263,5 @@ def _cond_executor(op: Operation, session, device, passes):
             return interp[0](pred, *captured)
         r = fn(*captured)
         return r[0] if single else tuple(r)
-    cond_.status = status
+    cond_.status = status  # type: ignore[attr-defined]  # the executor's status, on it
     return cond_, {}

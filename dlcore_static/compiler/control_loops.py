@@ -226,7 +226,7 @@ class _Loop:
         def cond_(vals, caps):
             return cf(*vals, *caps[:ncap])[0]
 
-        def step(vals, caps):
+        def compiled_step(vals, caps):
             r = sf(*vals, *caps)
             new = list(r[:n])
             for j, pos, sop in ups:
@@ -241,7 +241,7 @@ class _Loop:
                 vals[j] = owned_copy(vals[j])
             caps = contiguous(caps)
             return vals, caps + prologue(caps)
-        return cond_, step, picks, prepare
+        return cond_, compiled_step, picks, prepare
 
 
 def while_executor(op: Operation, session, device, passes):
@@ -261,7 +261,7 @@ def while_executor(op: Operation, session, device, passes):
         if keep:
             put(op, args, layout, history, state.consumers)
         return vals[0] if n == 1 else tuple(vals)
-    while_.status = status
+    while_.status = status  # type: ignore[attr-defined]  # the executor's status, on it
     return while_, {}
 
 
@@ -368,7 +368,7 @@ def while_grad_executor(op: Operation, session, device, passes):
             return while_grad(*args)
         out = tuple(gvars) + tuple(gcaps)
         return out[0] if single else out
-    while_grad.status = status
+    while_grad.status = status  # type: ignore[attr-defined]  # the executor's status, on it
     return while_grad, {}
 
 

@@ -46,6 +46,7 @@ def run(prog: Program) -> int:
     for n in prog.nodes:
         if n.control:
             continue
+        key: tuple
         if n.kind == "prim":
             try:
                 key = ("prim", n.prim.name, _params_key(n.params),

@@ -44,7 +44,7 @@ from numba import cuda
 '''
 
 
-def kernel_source(node: Node) -> tuple[str, list, list]:
+def kernel_source(node: Node) -> tuple[str, list[str], tuple[int, ...]]:
     loop_shape = tuple(int(d) for d in node.params["loop_shape"])
     rank = len(loop_shape)
     member_outs = node.params["outputs"]

@@ -14,8 +14,11 @@ reads or writes outside a buffer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from . import loops
-from .ir import Node
+from .ir import Node, Val
 
 
 def _shape_text(shape) -> str:
@@ -46,6 +49,15 @@ def _copy_loops(dst: str, dst_index: list[str], src: str, src_shape: tuple) -> l
 class IndexEmitter:
     """``prim_take``, ``prim_scatter_add``, ``prim_concatenate``, ``prim_getitem``,
     ``prim_slice_scatter`` (see the module docstring)."""
+
+    if TYPE_CHECKING:          # what the Emitter this mixes into provides (emit_numba.py)
+        names: dict
+        fresh: Callable[[str], str]
+
+        def name(self, v: Val) -> str: ...
+
+        @staticmethod
+        def _unsupported(why: str) -> Exception: ...
 
     def _index_lines(self, i_name: str, n: int, k: str) -> list[str]:
         """``k``: index ``i_name`` checked against a dimension of ``n``, made non-negative."""

@@ -37,7 +37,7 @@ from .. import plan as _plan
 from ..graph import Tensor
 from . import loops
 from .emit_index import IndexEmitter
-from .ir import Node, Val, infer_shapes
+from .ir import Node, Program, Val, infer_shapes
 
 _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
 
@@ -314,9 +314,7 @@ class Emitter(IndexEmitter):
                 val_of[t] = sub.out(t.value_index)
             nodes.append(sub)
 
-        class _P:
-            pass
-        p = _P()
+        p = Program()                 # (infer_shapes reads only its nodes)
         p.nodes = nodes
         infer_shapes(p)
         return nodes, [val_of[t] for t in outputs]
@@ -356,7 +354,7 @@ class Emitter(IndexEmitter):
         return lines
 
     def cond(self, n: Node) -> list[str]:
-        op = n.op
+        op = n.graph_op()
         caps = list(op.inputs[1:])
         outs = [self.fresh("c") for _ in n.avals]
         lines = [f"if {self.name(n.inputs[0])}:"]
@@ -375,7 +373,7 @@ class Emitter(IndexEmitter):
         return lines
 
     def while_(self, n: Node) -> list[str]:
-        op = n.op
+        op = n.graph_op()
         nv = op.attrs["nvars"]
         lvars = list(op.attrs["loop_vars"])
         caps = list(op.inputs[nv:])

@@ -88,6 +88,12 @@ class Node:
         self.members: list = []          # fused nodes: the member nodes, in order
         self.defined_at = defined_at
 
+    def graph_op(self) -> Operation:
+        """The graph Operation this node stands for (a "graph" node, or one made from an op)."""
+        if self.op is None:
+            raise TypeError(f"dlcore compiler: node '{self.name}' has no graph Operation")
+        return self.op
+
     def out(self, i: int = 0) -> Val:
         return Val(self, i)
 
@@ -102,7 +108,7 @@ class Node:
 
 class Val(NamedTuple):
     node: Node
-    index: int
+    index: int          # type: ignore[assignment]  # a field named as tuple.index, by design
 
     @property
     def aval(self) -> AVal:
@@ -111,6 +117,8 @@ class Val(NamedTuple):
 
 class Program:
     """The IR of one plan: nodes in a topological order, the feeds, fetches and targets."""
+
+    keep_loops: set       # set on a loop body's program by control_loops (absent otherwise)
 
     def __init__(self):
         self.nodes: list[Node] = []
@@ -299,7 +307,8 @@ def topo_sort(prog: Program) -> None:
             state[n] = 1
             stack.append((n, True))
             deps = [v.node for v in n.inputs] + list(n.control)
-            for d in sorted((d for d in deps if d in index), key=index.get, reverse=True):
+            for d in sorted((d for d in deps if d in index), key=index.__getitem__,
+                            reverse=True):
                 if d not in state:
                     stack.append((d, False))
     prog.nodes = order
@@ -343,11 +352,13 @@ def lower(prog: Program, plan, session, kernel_for: Callable) -> Any:
         out = start if k == 1 else slice(start, start + k)
         if n.kind == "fused":
             fn, params = kernel_for(n)
-            op = PassOp(n.name, n.type, n.defined_at, tuple(m.name for m in n.members))
-            op.members = n.members
+            pop = PassOp(n.name, n.type, n.defined_at, tuple(m.name for m in n.members))
+            pop.members = n.members
+            op: Operation | PassOp = pop
         elif n.kind == "graph":
-            fn, params = _plan.executor_for(n.op, session, n.op.device or device)
-            op = n.op
+            gop = n.graph_op()
+            fn, params = _plan.executor_for(gop, session, gop.device or device)
+            op = gop
         elif n.kind == "const":
             value = n.value
             if device.type != "cpu":

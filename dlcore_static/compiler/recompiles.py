@@ -43,7 +43,7 @@ def _name(x) -> str:
 
 def _key(fetches, fed, vals, passes) -> dict:
     leaves = fetches if isinstance(fetches, (list, tuple)) else [fetches]
-    flat = []
+    flat: list = []
     for f in leaves:
         if isinstance(f, dict):
             flat.extend(f.values())

@@ -80,13 +80,13 @@ def _rewrite(prog: Program, n: Node):
         return ins[0]
     if name == "transpose" and ins[0].node.kind == "prim" and \
             ins[0].node.prim.name == "transpose":
-        inner = ins[0].node
-        p, q = inner.params["perm"], n.params["perm"]
+        first = ins[0].node
+        p, q = first.params["perm"], n.params["perm"]
         perm = tuple(p[i] for i in q)
         if perm == tuple(range(len(perm))):
-            return inner.inputs[0]
+            return first.inputs[0]
         return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params={"perm": perm},
-                    inputs=[inner.inputs[0]], avals=[out], defined_at=n.defined_at)
+                    inputs=[first.inputs[0]], avals=[out], defined_at=n.defined_at)
     if name == "reshape" and ins[0].node.kind == "prim" and ins[0].node.prim.name == "reshape":
         return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params=n.params,
                     inputs=[ins[0].node.inputs[0]], avals=[out], defined_at=n.defined_at)

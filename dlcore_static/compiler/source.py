@@ -195,7 +195,9 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     em = Emitter(names, lambda prefix: f"{prefix}{next(counter)}")
     em.escaping = {n.out(i) for n in nodes for i in range(len(n.avals))
                    if n.out(i) in used_later or n in inplace}
-    args, call_args, pre = [], [], []
+    args: list[str] = []
+    call_args: list[str] = []
+    pre: list[str] = []
 
     def bind(v: Val) -> None:
         if v in names or v.node in inset:
@@ -269,8 +271,10 @@ def python_step(n: Node, session, device, passes=()):
     if n.kind == "graph":
         if n.type in CONTROL_EXECUTORS and "compile" in passes:
             from .control_loops import executor
-            return executor(n.op, session, n.op.device or device, passes)
-        return executor_for(n.op, session, n.op.device or device)
+            op = n.graph_op()
+            return executor(op, session, op.device or device, passes)
+        op = n.graph_op()
+        return executor_for(op, session, op.device or device)
     if n.kind == "fused":
         from .fusion import cpu_kernel
         return cpu_kernel(n)

@@ -183,13 +183,13 @@ def _allreduce_grad(op: Operation, t: Tensor, g) -> tuple:
     how = op.attrs["op"]
     if how not in ("sum", "average"):
         return (None,) * len(op.inputs)
-    out = [None] * len(op.inputs)
+    out: list = [None] * len(op.inputs)
     out[t.value_index] = grouped_allreduce([g], how)[0]
     return tuple(out)
 
 
 def _broadcast_grad(op: Operation, t: Tensor, g) -> tuple:
-    out = [None] * len(op.inputs)
+    out: list = [None] * len(op.inputs)
     reduced = grouped_allreduce([g], "sum")[0]
     if _comm().rank != op.attrs["root_rank"]:
         reduced = _ops.mul(reduced, 0.0)

@@ -42,7 +42,7 @@ def fused_groups(tensors: list, threshold: int) -> list[list[int]]:
     """Indices of ``tensors`` in groups of one dtype and at most ``threshold`` bytes each (a
     tensor bigger than the threshold is a group of its own)."""
     groups: list[list[int]] = []
-    open_: dict = {}                                 # dtype -> (group, bytes so far)
+    open_: dict[np.dtype, tuple[list[int], int]] = {}    # dtype -> (group, bytes so far)
     for i, t in enumerate(tensors):
         dt = np.dtype(t.aval.dtype)
         n = 1

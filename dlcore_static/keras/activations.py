@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dlcore import ops as _ops
 
 
@@ -35,8 +37,9 @@ def softmax(x, axis=-1):
     return _ops.softmax(x, axis)
 
 
-_TABLE = {f.__name__: f for f in (linear, relu, elu, selu, softplus, softsign, sigmoid, tanh,
-                                  exponential, hard_sigmoid, softmax)}
+_TABLE: dict[str | None, Callable] = {
+    f.__name__: f for f in (linear, relu, elu, selu, softplus, softsign, sigmoid, tanh,
+                            exponential, hard_sigmoid, softmax)}
 _TABLE[None] = linear
 
 

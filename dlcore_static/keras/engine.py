@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,8 @@ class Node:
 class Layer:
     """Base class of Keras layers: override ``build``, ``call`` and (for shape inference
     without running) ``compute_output_shape``; create weights with ``add_weight``."""
+
+    _model: Any                 # the Sequential model it was added to (set by its add())
 
     def __init__(self, name: str | None = None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, trainable: bool = True, dtype=None,
@@ -398,7 +401,8 @@ class Network(Layer):
         if not overwrite and os.path.exists(filepath):
             raise FileExistsError(filepath)
         vals = self.get_weights()
-        arrays = {f"{i:04d}:{w.op.name}": np.asarray(v) for i, (w, v) in
+        # (Any: NumPy's stubs type savez's **kwds like its allow_pickle flag)
+        arrays: dict[str, Any] = {f"{i:04d}:{w.op.name}": np.asarray(v) for i, (w, v) in
                   enumerate(zip(self.weights, vals))}
         with open(filepath, "wb") as f:
             np.savez(f, **arrays)

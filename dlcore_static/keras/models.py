@@ -59,7 +59,11 @@ class Sequential(Model):
         first = self._layers[0]
         given = isinstance(first, InputLayer)      # model.add(InputLayer(input_shape=...))
         with self.graph.as_default():
-            x = Input(batch_shape=(None,) + tuple(first.input_shape_arg),
+            shape = first.input_shape_arg
+            if shape is None:                       # (add() refuses such a first layer)
+                raise ValueError("The first layer in a Sequential model must get an "
+                                 "`input_shape` or `input_dim` argument.")
+            x = Input(batch_shape=(None,) + tuple(shape),
                       name=first.name if given else f"{first.name}_input")
             out = x
             for layer in self._layers[1:] if given else self._layers:
@@ -99,7 +103,7 @@ class Sequential(Model):
     @property
     def weights(self) -> list:
         self._build()
-        return Model.weights.fget(self)
+        return super().weights
 
     @property
     def output_shape(self):

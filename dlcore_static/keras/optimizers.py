@@ -55,8 +55,8 @@ class Optimizer:
         self.epsilon = K.epsilon() if eps is None else float(eps)
         for k, v in cfg.items():
             setattr(self, k, v)
-        self._lr_var = None
-        self.iterations = None
+        self._lr_var: Variable | None = None
+        self.iterations: Variable | None = None
         self.weights: list = []
 
     # -- learning rate (a float until compiled, then a variable)
@@ -124,6 +124,7 @@ class Optimizer:
         updates = []
         for p, g in zip(params, grads):
             updates += self._update(p, g)
+        assert self.iterations is not None               # made by _create
         updates.append(self.iterations.assign_add(np.int64(1)))
         return updates
 

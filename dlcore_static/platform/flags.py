@@ -87,7 +87,7 @@ class _FlagValues:
 
     def reset(self) -> None:
         """Forget every flag (tests)."""
-        self.__init__()
+        _FlagValues.__init__(self)
 
 
 FLAGS = _FlagValues()

@@ -86,9 +86,9 @@ def DistributedOptimizer(optimizer, name: str | None = None, device_dense: str =
         grads = base.get_gradients(self, loss, params)
         return allreduce_gradients(grads, how, fusion_threshold_bytes)
 
-    cls = type(base.__name__, (base,), {"get_gradients": get_gradients,
-                                        "__module__": base.__module__,
-                                        "_hvd_wrapped": True})
+    cls: type[kopt.Optimizer] = type(base.__name__, (base,),
+                                     {"get_gradients": get_gradients,
+                                      "__module__": base.__module__, "_hvd_wrapped": True})
     new = cls.__new__(cls)
     new.__dict__.update(optimizer.__dict__)
     return new
