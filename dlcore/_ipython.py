@@ -62,6 +62,6 @@ def install() -> bool:
         except OSError:                      # ... and a closed one is ignored
             pass
 
-    showwarning._dlcore_cell_names = True
+    showwarning._dlcore_cell_names = True  # type: ignore[attr-defined]  # a marker on the hook
     warnings.showwarning = showwarning
     return True
