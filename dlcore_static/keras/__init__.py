@@ -7,7 +7,7 @@ predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activat
 """
 
 from . import (activations, backend, callbacks, constraints, layers, losses, metrics, models,
-               optimizers, regularizers, utils)
+               optimizers, preprocessing, regularizers, utils)
 from .engine import Input
 from .models import Model, Sequential
 

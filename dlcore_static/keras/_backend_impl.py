@@ -239,6 +239,16 @@ class Function:
     def __init__(self, inputs, outputs, updates=None, name=None):
         self.inputs = list(inputs)
         self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        # Each dlcore Keras model builds in its own graph, where Keras has one default graph:
+        # ``K.learning_phase()`` called outside the model names the default graph's phase, so
+        # it is taken as the phase of the outputs' graph (the phase the layers read).
+        graph = getattr(self.outputs[0], "graph", None) if self.outputs else None
+        phases = set(_PHASES.values())
+        for i, t in enumerate(self.inputs):
+            if isinstance(t, Tensor) and t in phases and graph is not None and \
+                    t.graph is not graph:
+                with graph.as_default():
+                    self.inputs[i] = learning_phase()
         self.updates = list(updates or [])
         self._single = not isinstance(outputs, (list, tuple))
 

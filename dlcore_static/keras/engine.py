@@ -290,6 +290,22 @@ class Network(Layer):
         self.output_names = [keras_history(t)[0].name for t in self.outputs]
         self._is_graph_network = True
 
+    def _own(self, what: str):
+        ts = getattr(self, what + "s", None)
+        if ts is None:
+            raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
+        return ts[0] if len(ts) == 1 else list(ts)
+
+    @property
+    def input(self):
+        """The model's input tensor (a list when it has several), as Keras' ``model.input``."""
+        return self._own("input")
+
+    @property
+    def output(self):
+        """The model's output tensor (a list when it has several)."""
+        return self._own("output")
+
     def _topological_layers(self) -> list:
         """Keras' order: layers by decreasing depth from the outputs (a layer's depth is the
         largest of its nodes'), ties in the order they are first reached from the outputs."""

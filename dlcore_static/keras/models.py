@@ -119,6 +119,16 @@ class Sequential(Model):
         self._build()
         return super().count_params()
 
+    @property
+    def input(self):
+        self._build()
+        return super().input
+
+    @property
+    def output(self):
+        self._build()
+        return super().output
+
     # attributes earlier versions exposed (tests and tools read them)
     @property
     def _x(self):

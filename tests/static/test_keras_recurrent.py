@@ -108,6 +108,6 @@ def test_sequential_lstm_classifier_and_errors():
     assert model.predict(ids).shape == (5, 1)
     with pytest.raises(ValueError, match="Invalid merge mode"):
         R.Bidirectional(R.LSTM(2), merge_mode="max")
-    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
-        R.LSTM(2, recurrent_dropout=0.5)
+    with pytest.raises(NotImplementedError, match="stateful=True is not supported"):
+        R.LSTM(2, stateful=True)
     _ = (tf, K)

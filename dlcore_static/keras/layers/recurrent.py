@@ -24,6 +24,7 @@ from dlcore.ops import sequence as _seq
 from ... import functional_ops as _f
 from ...frontend import constant
 from .. import activations
+from .. import backend as K
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer
 
@@ -122,9 +123,9 @@ class _Recurrent(Layer):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, **kwargs):
-        if dropout or recurrent_dropout or stateful:
-            raise NotImplementedError(f"{type(self).__name__}: dropout, recurrent_dropout and "
-                                      "stateful are not supported")
+        if stateful:
+            raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported "
+                                      "(the state is not kept between batches)")
         self._config = dict(units=units, activation=activation,
                             recurrent_activation=recurrent_activation, use_bias=use_bias,
                             kernel_initializer=kernel_initializer,
@@ -132,8 +133,13 @@ class _Recurrent(Layer):
                             bias_initializer=bias_initializer,
                             unit_forget_bias=unit_forget_bias,
                             return_sequences=return_sequences, return_state=return_state,
-                            go_backwards=go_backwards)
+                            go_backwards=go_backwards, dropout=dropout,
+                            recurrent_dropout=recurrent_dropout)
         super().__init__(**kwargs)
+        # Keras 2: rates are clipped to [0, 1]; one mask per gate, the same at every step of a
+        # batch (variational dropout, Gal & Ghahramani), drawn anew for each batch.
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -174,6 +180,37 @@ class _Recurrent(Layer):
     def _step(self, xw_t, states):
         raise NotImplementedError
 
+    def _masks(self, like, rate, training):
+        """``self._gates`` dropout masks shaped like ``like`` (scaled by 1 / (1 - rate)) while
+        training, or None (Keras' ``_generate_dropout_mask``: ``K.in_train_phase``)."""
+        if not 0 < rate < 1:
+            return None
+        training = K.learning_phase() if training is None else training
+        if training is False or training == 0:
+            return None
+        from ...random_ops import random_uniform_like
+        ones = _ops.ones_like(like)
+        masks = []
+        for _ in range(self._gates):
+            keep = _ops.div(_ops.cast(_ops.greater_equal(random_uniform_like(ones), rate),
+                                      ones.aval.dtype), 1.0 - rate)
+            masks.append(keep if training is True or training == 1 else
+                         _ops.where(training, keep, 1.0))
+        return masks
+
+    def _gate_blocks(self, w):
+        n = self.units
+        return [_ops.getitem(w, (Ellipsis, slice(k * n, (k + 1) * n)))
+                for k in range(self._gates)]
+
+    def _recurrent_terms(self, h, masks):
+        """``h U`` for every gate at once, or with recurrent dropout ``(h m_k) U_k`` per gate
+        (then concatenated)."""
+        if masks is None:
+            return _ops.matmul(h, self.recurrent_kernel)
+        return _ops.concatenate([_ops.matmul(_ops.mul(h, m), u) for m, u in
+                                 zip(masks, self._gate_blocks(self.recurrent_kernel))], -1)
+
     def call(self, inputs, mask=None, initial_state=None, training=None):
         if inputs.aval.ndim != 3:
             raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, "
@@ -186,7 +223,14 @@ class _Recurrent(Layer):
             x = _ops.getitem(x, (slice(None, None, -1),))
             m = None if m is None else _ops.getitem(m, (slice(None, None, -1),))
         d = x.aval.shape[-1]
-        xw = _ops.matmul(_ops.reshape(x, (-1, d)), self.kernel)
+        self._rec_masks = None
+        in_masks = self._masks(_ops.getitem(x, (0,)), self.dropout, training)
+        if in_masks is None:
+            xw = _ops.matmul(_ops.reshape(x, (-1, d)), self.kernel)
+        else:                  # (x m_k) W_k per gate: the masks are the same at every step
+            xw = _ops.concatenate([_ops.matmul(_ops.reshape(_ops.mul(x, m), (-1, d)), w)
+                                   for m, w in zip(in_masks, self._gate_blocks(self.kernel))],
+                                  -1)
         if self.bias is not None:
             xw = _ops.add(xw, self.bias)
         xw = _ops.reshape_dynamic(xw, [_ops.dim_size(x, 0), _ops.dim_size(x, 1),
@@ -196,6 +240,7 @@ class _Recurrent(Layer):
                         constant(np.zeros((self.units,), x0.aval.dtype)))
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
+        self._rec_masks = self._masks(zero, self.recurrent_dropout, training)
         seq = [_ops.zeros_like(_ops.getitem(xw, (Ellipsis, slice(0, self.units))))] \
             if self.return_sequences else []
 
@@ -233,7 +278,7 @@ class SimpleRNN(_Recurrent):
         super().__init__(units, activation, **kwargs)
 
     def _step(self, xw_t, states):
-        h = self.activation(_ops.add(xw_t, _ops.matmul(states[0], self.recurrent_kernel)))
+        h = self.activation(_ops.add(xw_t, self._recurrent_terms(states[0], self._rec_masks)))
         return (h,)
 
 
@@ -245,7 +290,7 @@ class LSTM(_Recurrent):
 
     def _step(self, xw_t, states):
         h, c = states
-        z = _ops.add(xw_t, _ops.matmul(h, self.recurrent_kernel))
+        z = _ops.add(xw_t, self._recurrent_terms(h, self._rec_masks))
         return _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
 
 
@@ -260,8 +305,19 @@ class GRU(_Recurrent):
         super().__init__(units, *args, **kwargs)
 
     def _step(self, xw_t, states):
-        return (_seq.keras_gru_cell(xw_t, states[0], self.recurrent_kernel, self.activation,
-                                    self.recurrent_activation),)
+        h = states[0]
+        if self._rec_masks is None:
+            return (_seq.keras_gru_cell(xw_t, h, self.recurrent_kernel, self.activation,
+                                        self.recurrent_activation),)
+        # Keras 2's GRUCell with recurrent dropout: each gate reads its own masked h.
+        mz, mr, mh = self._rec_masks
+        uz, ur, uh = self._gate_blocks(self.recurrent_kernel)
+        xz, xr, xh = self._gate_blocks(xw_t)
+        ra = self.recurrent_activation
+        z = ra(_ops.add(xz, _ops.matmul(_ops.mul(h, mz), uz)))
+        r = ra(_ops.add(xr, _ops.matmul(_ops.mul(h, mr), ur)))
+        hh = self.activation(_ops.add(xh, _ops.matmul(_ops.mul(r, _ops.mul(h, mh)), uh)))
+        return (_ops.add(hh, _ops.mul(z, _ops.sub(h, hh))),)
 
 
 class Bidirectional(Layer):
