@@ -40,6 +40,12 @@ ALIASES = {
         "log_softmax": "dlcore_static.nn:log_softmax", "relu_layer": "nn_extra:relu_layer",
         "xw_plus_b": "nn_extra:xw_plus_b", "crelu": "nn_extra:crelu",
         "sigmoid_cross_entropy_with_logits": "nn_extra:sigmoid_cross_entropy_with_logits",
+        "nce_loss": "candidate_sampling:nce_loss",
+        "sampled_softmax_loss": "candidate_sampling:sampled_softmax_loss",
+        "log_uniform_candidate_sampler": "candidate_sampling:log_uniform_candidate_sampler",
+        "uniform_candidate_sampler": "candidate_sampling:uniform_candidate_sampler",
+        "fixed_unigram_candidate_sampler":
+            "candidate_sampling:fixed_unigram_candidate_sampler",
     },
 }
 
