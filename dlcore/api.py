@@ -239,7 +239,7 @@ def library(module: str):
 
         def f(*args, **kwargs):
             return fn(*args, **kwargs)
-        f.__wrapped__ = fn                      # inspect.signature shows the library's arguments
+        f.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.signature: the library's
         return f
     return factory
 

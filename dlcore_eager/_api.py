@@ -411,7 +411,7 @@ def linalg(export, ns, name):
                 write_out(r, o, name)
             return type(result)(*out)
         return write_out(result, out, name)
-    f.__wrapped__ = fn
+    f.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.signature shows fn's
     return f
 
 

@@ -115,7 +115,8 @@ def _apply_half(prim, args, params):
         return _apply_buffers(prim, args, params)
     from dlcore.ops import cast
     wider = needs = False
-    up, saved = [], []
+    up: list = []
+    saved: list = []
     for a in args:
         if isinstance(a, Tensor):
             needs = needs or a._rg

@@ -48,7 +48,7 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        return self._np.bit_generator.state
+        return dict(self._np.bit_generator.state)
 
     def set_state(self, state: dict) -> Generator:
         self._np.bit_generator.state = state

@@ -31,6 +31,8 @@ Where things are:
 
 from __future__ import annotations
 
+import typing as _typing
+
 import dlcore as _dlcore  # noqa: F401 - registers the core's primitives
 
 # ruff: noqa: F401, A004 - this module re-exports TensorFlow's names (tuple, bool, abs, pow)
@@ -96,6 +98,9 @@ from . import summary  # noqa: E402
 # come from its definition block in dlcore; installed last, when every module above exists.
 from . import linalg, math  # noqa: E402
 from . import _api  # noqa: E402
+
+if _typing.TYPE_CHECKING:
+    def __getattr__(name: str) -> _typing.Any: ...     # the installed functions, for type checkers
 
 _api.activate()
 _install_aliases()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import typing as _typing
+
 from dlcore import ops as _ops
 
 from ._convert import _args, _named, _scoped
 
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
+if _typing.TYPE_CHECKING:
+    def __getattr__(name: str) -> _typing.Any: ...     # the installed functions, for type checkers
 
 
 def _softmax_xent(op: str, sentinel, labels, logits, axis, name, label_gradients: bool):

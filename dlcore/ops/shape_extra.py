@@ -137,10 +137,10 @@ def repeat_interleave(x, repeats, axis=None, *, output_size=None):
                                  "input along dim", [shape, r.shape])
             idx = np.repeat(np.arange(shape[d], dtype=np.int64), r)
             return index_select(x, d, const_like(idx, x))
-    r = int(repeats)
+    k = int(repeats)
     y = expand_dims(x, d + 1)
-    target = shape[:d + 1] + (r,) + shape[d + 1:]
-    return reshape(broadcast_to(y, target), shape[:d] + (shape[d] * r,) + shape[d + 1:])
+    target = shape[:d + 1] + (k,) + shape[d + 1:]
+    return reshape(broadcast_to(y, target), shape[:d] + (shape[d] * k,) + shape[d + 1:])
 
 
 @exports({"torch": "flip", "Tensor": "flip"}, "args")
@@ -200,11 +200,11 @@ def movedim(x, source, destination):
                                     "destination must have the same number of dims",
                          [_shape(x)])
     order = [i for i in range(nd) if i not in src]
-    perm = [None] * nd
+    chosen: list[int | None] = [None] * nd
     for s, t in zip(src, dst):
-        perm[t] = s
+        chosen[t] = s
     it = iter(order)
-    perm = tuple(p if p is not None else next(it) for p in perm)
+    perm = tuple(p if p is not None else next(it) for p in chosen)
     return transpose(x, perm) if perm != tuple(range(nd)) else x
 
 

@@ -53,7 +53,7 @@ class Variable(Tensor):
 
     @property
     def grad(self):
-        g = Tensor.grad.fget(self)
+        g = Tensor.grad.fget(self)  # type: ignore[attr-defined]  # mypy: a settable property
         if g is not None and type(g) is Tensor:
             g.__class__ = Variable          # the notes: "x.grad is a Var of grads"
         return g

@@ -200,7 +200,7 @@ def _unwrap(r):
 def _run_raw(roots, seeds, wanted, retain, accumulate):
     # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
     seed_of = {}
-    raw_seeds = []
+    raw_seeds: list = []
     for s in seeds:
         if s is None:
             raw_seeds.append(None)

@@ -211,7 +211,7 @@ class RNNBase(Module):
                 if b_ih is not None:
                     xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
                 o, h, c = _run_direction(self.mode, xw, steps, h0[k],
-                                         c0[k] if lstm else None, w_hh,
+                                         c0[k] if c0 is not None else None, w_hh,
                                          b_hh if self.mode == "GRU" else None, d == 1)
                 outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
                 hs.append(h)
@@ -231,7 +231,7 @@ class RNNBase(Module):
             if unbatched:
                 out = out.squeeze(1)
                 h_n = h_n.squeeze(1)
-                c_n = c_n.squeeze(1) if lstm else None
+                c_n = c_n.squeeze(1) if c_n is not None else None
             elif self.batch_first:
                 out = out.transpose(0, 1)
         return out, ((h_n, c_n) if lstm else h_n)

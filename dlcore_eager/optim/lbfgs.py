@@ -42,7 +42,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0
-    bracket_gtd = None
+    bracket_gtd: list = []              # (read only while the search is not done)
     while ls_iter < max_ls:
         if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
             bracket, bracket_f = [t_prev, t], [f_prev, f_new]
@@ -169,7 +169,7 @@ class LBFGS(Optimizer):
             return closure()
 
     # ---------------------------------------------------------------- step
-    def step(self, closure):  # noqa: C901 - PyTorch's algorithm, kept in one piece
+    def step(self, closure):  # type: ignore[override]  # noqa: C901 - PyTorch's: closure needed
         """One L-BFGS step (up to ``max_iter`` iterations); ``closure`` clears the gradients,
         computes the loss, calls ``backward()`` and returns the loss."""
         if closure is None:

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import types
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -242,7 +243,7 @@ class _ElementwiseKernel:
         self.np_fn = np_fn
         self.policy = policy
         self.__name__ = f"cpu_{name}"
-        self._mod = None
+        self._mod: types.ModuleType | None = None
         self._flat: dict = {}
         self._flat_serial = None
         self._flat_par = None

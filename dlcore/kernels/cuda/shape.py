@@ -117,9 +117,9 @@ def broadcast_like(x, ref):
 def concatenate(*xs, axis):
     """Copy each input into its slab of the output: one strided copy per input."""
     shapes = [tuple(x.shape) for x in xs]
-    out_shape = list(shapes[0])
-    out_shape[axis] = sum(s[axis] for s in shapes)
-    out_shape = tuple(out_shape)
+    dims = list(shapes[0])
+    dims[axis] = sum(s[axis] for s in shapes)
+    out_shape = tuple(dims)
     n = S.size_of(out_shape)
     out = S.empty((n,), xs[0].dtype)
     if n:

@@ -110,7 +110,7 @@ class DataLoader:
         self.batch_sampler = batch_sampler
         self._default_collate = collate_fn is None
         self.collate_fn = collate_fn or default_collate
-        self._pool = None
+        self._pool: W.WorkerPool | None = None
 
     # ---------------------------------------------------------------- iteration
     def __iter__(self):
@@ -156,10 +156,12 @@ class DataLoader:
                 self._pool = pool
         else:
             pool.reseed(base_seed)
-        prefetch = self.prefetch_factor * self.num_workers
+        factor = self.prefetch_factor
+        assert factor is not None                   # (2 by default when num_workers > 0)
+        prefetch = factor * self.num_workers
         try:
             if self._iterable:
-                yield from W.iterable_batches(pool, self._stream_batches, self.prefetch_factor)
+                yield from W.iterable_batches(pool, self._stream_batches, factor)
             elif self.batch_sampler is None:
                 yield from W.map_batches(pool, self.sampler, lambda i: self.dataset[i],
                                          prefetch)
