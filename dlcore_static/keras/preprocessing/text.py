@@ -20,7 +20,8 @@ def text_to_word_sequence(text: str, filters: str = FILTERS, lower: bool = True,
     split on ``split``, empty pieces dropped."""
     if lower:
         text = text.lower()
-    text = text.translate(str.maketrans({c: split for c in filters}))
+    table: dict[str, str | int | None] = {c: split for c in filters}   # (maketrans' type)
+    text = text.translate(str.maketrans(table))
     return [w for w in text.split(split) if w]
 
 
