@@ -14,8 +14,9 @@ through ``dlcore.io.onnx_export`` (opset 17, checked by ``onnx.checker``):
 * each primitive op becomes ONNX nodes; the outputs are named by the fetched tensors' ops.
 
 A placeholder the fetches need but that is not fed is an error (``PlaceholderWithDefault``
-exports its default); control flow (``cond``, ``while_loop``), assignments and random ops are
-refused with ``NotImplementedError``; control dependencies are dropped (ONNX has none).
+exports its default); ``cond`` becomes ONNX ``If`` and ``while_loop`` ``Loop`` (nested ones
+too; the branches and the body read captured outer tensors by name); assignments and random ops
+are refused with ``NotImplementedError``; control dependencies are dropped (ONNX has none).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
     tensors); written to ``f`` when given; returns the ``onnx.ModelProto``.  ``dynamic_axes``
     (``{name: {axis: "batch"}}`` or ``{name: [axes]}``) names symbolic dimensions of inputs and
     outputs; only dimensions unknown in the graph (``None``) can be dynamic."""
-    from dlcore.device import to_host
     fetches = [fetches] if isinstance(fetches, Tensor) else list(fetches)
     feeds = [feeds] if isinstance(feeds, Tensor) else list(feeds)
     for t in fetches + feeds:
@@ -49,49 +49,11 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
             raise TypeError(f"ONNX export: fetches and feeds must be graph Tensors, got "
                             f"{type(t).__name__}")
     fed = {t: _name(t) for t in feeds}
-    needed, stack = {}, list(fetches)
-    while stack:                                   # ops the fetches need, stopping at feeds
-        t = stack.pop()
-        if t in fed or t.op in needed:
-            continue
-        needed[t.op] = True
-        if t.op.type == "Placeholder":
-            raise ValueError(f"ONNX export: placeholder {t.op.name!r} (defined at "
-                             f"{t.op.defined_at}) is needed by the fetches but is not among "
-                             "the feeds")
-        if t.op.type == "VariableRead" or t.op.type == "Const":
-            continue
-        stack.extend(t.op.inputs)
-    inits: dict[str, np.ndarray] = {}
-    ops = []
-    shapes = {fed[t]: tuple(t.aval.shape) for t in feeds}
+    ex = _Exporter(sess)
+    ops = ex.emit(ex.walk(fetches, set(fed)), fed, "")
 
     def src(t: Tensor) -> str:
         return fed.get(t) or _name(t)
-    for op in sorted(needed, key=lambda o: o._id):
-        out = op.outputs[0]               # reached through one of its output tensors
-        if op.type == "Const":
-            inits[_name(out)] = np.asarray(op.attrs["value"])
-        elif op.type == "VariableRead":
-            var = op.attrs["variable"]
-            val = sess.variables.get(var) if hasattr(sess, "variables") else None
-            if val is None:
-                raise ValueError(f"ONNX export: variable {var.name!r} is not initialised in "
-                                 "this session")
-            inits[_name(out)] = np.array(to_host(val))
-        elif op.type == "PlaceholderWithDefault" or op.type == "Identity":
-            ops.append(onnx_export.Op("identity", {}, [src(op.inputs[0])], _name(out),
-                                      [tuple(op.inputs[0].aval.shape)], tuple(out.aval.shape),
-                                      out.aval.dtype))
-        elif op.prim is not None:
-            ins = [src(t) for t in op.inputs]
-            ops.append(onnx_export.Op(op.prim.name, dict(op.params), ins, _name(out),
-                                      [tuple(t.aval.shape) for t in op.inputs],
-                                      tuple(out.aval.shape), out.aval.dtype))
-        else:
-            raise NotImplementedError(f"ONNX export: op {op.name!r} of type {op.type} (defined "
-                                      f"at {op.defined_at}) has no ONNX conversion")
-        shapes[_name(out)] = tuple(out.aval.shape)
     names = list(output_names or [_name(t) for t in fetches])
     outputs = []
     for t, nm in zip(fetches, names):
@@ -104,11 +66,136 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
                              (f"{fed[t]}_dim{k}" if d is None else d)
                              for k, d in enumerate(t.aval.shape)), t.aval.dtype) for t in feeds]
     inputs, outputs = _name_axes(dynamic_axes or {}, inputs, outputs)
-    model = onnx_export.build_model(ops, inputs, outputs, inits, producer="dlcore_static",
+    model = onnx_export.build_model(ops, inputs, outputs, ex.inits, producer="dlcore_static",
                                     opset=opset_version)
     if f is not None:
         onnx_export.save(model, f)
     return model
+
+
+class _Exporter:
+    """Walks a graph (or a cond branch, a loop body) back from some tensors and emits
+    ``onnx_export.Op`` records; constants and variable values collect in ``inits``."""
+
+    def __init__(self, sess: Any):
+        self.sess = sess
+        self.inits: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def walk(roots: list, stop: set) -> list:
+        """The ops ``roots`` need, stopping at the tensors in ``stop`` (feeds, a subgraph's
+        captured outer tensors and loop variables), in creation order."""
+        needed: dict = {}
+        stack = list(roots)
+        while stack:
+            t = stack.pop()
+            if t in stop or t.op in needed:
+                continue
+            needed[t.op] = True
+            if t.op.type == "Placeholder":
+                raise ValueError(f"ONNX export: placeholder {t.op.name!r} (defined at "
+                                 f"{t.op.defined_at}) is needed by the fetches but is not "
+                                 "among the feeds")
+            if t.op.type in ("VariableRead", "Const"):
+                continue
+            stack.extend(t.op.inputs)          # a Cond's or While's captures are inputs too
+        return sorted(needed, key=lambda o: o._id)
+
+    def emit(self, ops: list, names: dict, suffix: str) -> list:
+        """Op records for ``ops``: a tensor in ``names`` is read by that name, any other by its
+        own name plus ``suffix`` (copies of a loop condition get their own names)."""
+        from dlcore.device import to_host
+
+        def src(t: Tensor) -> str:
+            return names.get(t) or _name(t) + suffix
+        out_ops: list = []
+        for op in ops:
+            out = op.outputs[0]
+            name = _name(out) + suffix
+            if op.type == "Const":
+                self.inits[name] = np.asarray(op.attrs["value"])
+            elif op.type == "VariableRead":
+                var = op.attrs["variable"]
+                val = self.sess.variables.get(var) if hasattr(self.sess, "variables") else None
+                if val is None:
+                    raise ValueError(f"ONNX export: variable {var.name!r} is not initialised "
+                                     "in this session")
+                self.inits[name] = np.array(to_host(val))
+            elif op.type in ("PlaceholderWithDefault", "Identity"):
+                out_ops.append(onnx_export.Op("identity", {}, [src(op.inputs[0])], name,
+                                              [tuple(op.inputs[0].aval.shape)],
+                                              tuple(out.aval.shape), out.aval.dtype))
+            elif op.type == "Cond":
+                out_ops.append(self._cond(op, src, suffix))
+            elif op.type == "While":
+                out_ops.extend(self._while(op, src, suffix))
+            elif op.prim is not None:
+                out_ops.append(onnx_export.Op(op.prim.name, dict(op.params),
+                                              [src(t) for t in op.inputs], name,
+                                              [tuple(t.aval.shape) for t in op.inputs],
+                                              tuple(out.aval.shape), out.aval.dtype))
+            else:
+                raise NotImplementedError(f"ONNX export: op {op.name!r} of type {op.type} "
+                                          f"(defined at {op.defined_at}) has no ONNX "
+                                          "conversion")
+        return out_ops
+
+    def _cond(self, op: Any, src: Any, suffix: str) -> onnx_export.Op:
+        """``cond`` as ONNX ``If``: each branch a subgraph of the ops its outputs need, reading
+        the captured outer tensors by their outer names."""
+        caps = list(op.inputs[1:])
+        outer = {t: src(t) for t in caps}
+        subs = []
+        for k, outs in enumerate(op.attrs["branch_outputs"]):
+            inner = dict(outer)
+            ops = self.emit(self.walk(list(outs), set(caps)), inner, suffix)
+            subs.append(onnx_export.Sub(ops, [], [
+                (f"{_name(o)}{suffix}/branch{k}", inner.get(t) or _name(t) + suffix,
+                 tuple(t.aval.shape), t.aval.dtype) for o, t in zip(op.outputs, outs)]))
+        return onnx_export.Op("__if__", {"then": subs[0], "else": subs[1],
+                                         "outputs": [_name(o) + suffix for o in op.outputs]},
+                              [src(op.inputs[0])], _name(op.outputs[0]) + suffix, [], (),
+                              np.dtype(np.bool_))
+
+    def _while(self, op: Any, src: Any, suffix: str) -> list:
+        """``while_loop`` as ONNX ``Loop``: the condition is computed once on the initial
+        values before the loop and again on the new values at the end of the body (ONNX tests
+        the body's condition output before the next iteration); ``maximum_iterations`` is the
+        trip count."""
+        n = op.attrs["nvars"]
+        lvars, inits, caps = list(op.attrs["loop_vars"]), op.inputs[:n], list(op.inputs[n:])
+        outs, pred = list(op.attrs["body_outputs"]), op.attrs["pred"]
+        stop = set(lvars) | set(caps)
+        outer = {t: src(t) for t in caps}
+        pred_ops = self.walk([pred], stop)
+        first = self.emit(pred_ops, {**outer, **{lv: src(x) for lv, x in zip(lvars, inits)}},
+                          suffix + "/init")
+        body_names = {**outer, **{lv: _name(lv) + suffix for lv in lvars}}
+        body = self.emit(self.walk(outs, stop), body_names, suffix)
+
+        def in_body(t: Tensor) -> str:
+            return body_names.get(t) or _name(t) + suffix
+        nxt = {**outer, **{lv: in_body(o) for lv, o in zip(lvars, outs)}}
+        body += self.emit(pred_ops, nxt, suffix + "/next")
+        it, cond_in = f"{op.name}{suffix}/iteration", f"{op.name}{suffix}/cond_in"
+        sub = onnx_export.Sub(
+            body, [(it, (), np.int64), (cond_in, (), np.bool_)] +
+            [(body_names[lv], tuple(lv.aval.shape), lv.aval.dtype) for lv in lvars],
+            [(f"{op.name}{suffix}/cond_out", nxt.get(pred) or _name(pred) + suffix + "/next",
+              (), np.bool_)] +
+            [(f"{_name(o)}{suffix}/next_value", in_body(o), tuple(o.aval.shape), o.aval.dtype)
+             for o in outs])
+        trip = ""
+        if op.attrs.get("max_iter") is not None:
+            trip = f"{op.name}{suffix}/max_iter"
+            self.inits[trip] = np.asarray(int(op.attrs["max_iter"]), np.int64)
+        cond0 = {**outer, **{lv: src(x) for lv, x in zip(lvars, inits)}}.get(pred) or \
+            _name(pred) + suffix + "/init"
+        loop = onnx_export.Op("__loop__", {"body": sub,
+                                           "outputs": [_name(o) + suffix for o in op.outputs]},
+                              [trip, cond0] + [src(x) for x in inits],
+                              _name(op.outputs[0]) + suffix, [], (), np.dtype(np.bool_))
+        return first + [loop]
 
 
 def _name_axes(dynamic_axes: dict, inputs: list, outputs: list) -> tuple[list, list]:

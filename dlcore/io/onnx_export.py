@@ -25,7 +25,10 @@ Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, R
 Gather (take), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), and the run-time shape
 primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Shape),
-``shape_of`` (Shape), ``reshape_dynamic`` (Reshape).  Anything else raises
+``shape_of`` (Shape), ``reshape_dynamic`` (Reshape); control flow as the pseudo-primitives
+``__if__`` (``params`` ``then``/``else``: ``Sub`` subgraphs, ``outputs``: names; input: the
+condition) and ``__loop__`` (``params`` ``body``: a ``Sub``, ``outputs``; inputs: the trip
+count or ``""``, the initial condition, the initial loop values), ONNX ``If`` and ``Loop``.  Anything else raises
 ``NotImplementedError`` naming the primitive.
 """
 
@@ -52,6 +55,17 @@ class Op:
     out_shape: tuple
     out_dtype: np.dtype
     dyn_shape: tuple | None = None       # out_shape with Dims where it is dynamic
+
+
+@dataclass
+class Sub:
+    """A subgraph (an ``If`` branch, a ``Loop`` body): its ``ops``, its graph ``inputs``
+    ``(name, shape, dtype)`` (a loop body's), and its ``outputs`` ``(name, source, shape,
+    dtype)``, each an Identity of ``source`` (a name of the subgraph or of an enclosing one)."""
+
+    ops: list
+    inputs: list
+    outputs: list
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,14 @@ def _convert(b: _Builder, op: Op) -> None:
                to=helper.np_dtype_to_tensor_dtype(np.dtype(op.out_dtype)))
     elif name == "reshape_dynamic":
         b.node("Reshape", [ins[0], b.node("Cast", [ins[1]], to=7)], out)      # 7: int64
+    elif name == "__if__":
+        b.nodes.append(b.h.make_node(
+            "If", ins[:1], list(p["outputs"]), name=b.fresh("If"),
+            then_branch=_subgraph(b, p["then"], out + "/then"),
+            else_branch=_subgraph(b, p["else"], out + "/else")))
+    elif name == "__loop__":
+        b.nodes.append(b.h.make_node("Loop", ins, list(p["outputs"]), name=b.fresh("Loop"),
+                                     body=_subgraph(b, p["body"], out + "/body")))
     elif name == "__fill__":
         value = b.const(p["value"], op.out_dtype)
         b.node("Expand", [value, b.vector(p["shape"])], out)
@@ -303,6 +325,27 @@ def _spatial(b: _Builder, op: Op) -> None:
                count_include_pad=int(bool(p.get("count_include_pad", True))))
 
 
+def _value_info(helper, name, shape, dtype):
+    return helper.make_tensor_value_info(
+        name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
+        [d if d is None or isinstance(d, str) else int(d) for d in shape])
+
+
+def _subgraph(b: _Builder, sub: Sub, name: str):
+    """``sub`` as a GraphProto; its constants join the model's initializers (outer scope)."""
+    outer, b.nodes = b.nodes, []
+    try:
+        for op in sub.ops:
+            _convert(b, op)
+        for out, src, _, _ in sub.outputs:
+            b.node("Identity", [src], out)
+        nodes = b.nodes
+    finally:
+        b.nodes = outer
+    return b.h.make_graph(nodes, name, [_value_info(b.h, *i) for i in sub.inputs],
+                          [_value_info(b.h, n, s, d) for n, _, s, d in sub.outputs])
+
+
 def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
                 initializers: dict[str, np.ndarray], producer: str = "dlcore",
                 opset: int = OPSET):
@@ -314,9 +357,7 @@ def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
         _convert(b, op)
 
     def vi(name, shape, dtype):
-        return helper.make_tensor_value_info(
-            name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
-            [d if d is None or isinstance(d, str) else int(d) for d in shape])
+        return _value_info(helper, name, shape, dtype)
     inits = [numpy_helper.from_array(np.ascontiguousarray(v) if np.ndim(v) else np.asarray(v),
                                      name) for name, v in {**initializers, **b.inits}.items()]
     graph = helper.make_graph(b.nodes, producer, [vi(*i) for i in inputs],
