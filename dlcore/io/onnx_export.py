@@ -22,7 +22,7 @@ Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, D
 Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd;
 ``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
 (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
-Gather (take), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
+Gather (take), ScatterND with reduction add (scatter_add), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), and the run-time shape
 primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Shape),
 ``shape_of`` (Shape), ``reshape_dynamic`` (Reshape); control flow as the pseudo-primitives
@@ -227,6 +227,10 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "cast":
         from onnx import helper
         b.node("Cast", ins[:1], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(p["dtype"])))
+    elif name == "scatter_add":                  # zeros like ref; rows of v added at i
+        zeros = b.node("Expand", [b.const(0, op.out_dtype), b.node("Shape", [ins[2]])])
+        rows = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7), b.const([-1])])
+        b.node("ScatterND", [zeros, rows, ins[0]], out, reduction="add")
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
     elif name == "getitem":
