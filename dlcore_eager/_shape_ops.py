@@ -205,7 +205,15 @@ def clone(x: Tensor, *, memory_format=None) -> Tensor:
 
 
 def contiguous(x: Tensor, memory_format=None) -> Tensor:
-    return x if x.is_contiguous() else _ops.identity(x)
+    """``x`` itself when it is C-contiguous, else a C-ordered copy recorded as an identity (the
+    identity kernel keeps its input's layout, as ``clone`` must: a transposed tensor's clone is
+    transposed too)."""
+    if x.is_contiguous():
+        return x
+    from dlcore.ops.elementwise import identity_p
+
+    from ._dispatch import _finish
+    return _finish(identity_p, (x,), {}, np.ascontiguousarray(x._buf), x._rg)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0):

@@ -218,6 +218,18 @@ class Tensor:
         b = self._buf
         return bool(b.flags.c_contiguous) if type(b) is _ndarray else True
 
+    def stride(self, dim: int | None = None):
+        """Steps in elements between neighbours along each dimension (``dim``: one of them)."""
+        b = self._buf
+        item = b.dtype.itemsize
+        st = tuple(int(s) // item for s in b.strides) if b.ndim else ()
+        if dim is None:
+            return st
+        if not -max(b.ndim, 1) <= dim < max(b.ndim, 1):
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(b.ndim, 1)}, {max(b.ndim, 1) - 1}], but got {dim})")
+        return st[dim] if b.ndim else 1
+
     def data_ptr(self) -> int:
         b = self._buf
         return b.ctypes.data if type(b) is _ndarray else id(b)
