@@ -261,6 +261,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     """TF1's layer: ``fused`` (None: where it can) means TF's fused kernel for a 4-D input with
     channels on axis 1 or 3, whose moving variance averages the unbiased batch variance (see
     :func:`batch_norm_graph`); other inputs, or ``fused=False``, average the biased one."""
+    for k in ("renorm", "virtual_batch_size", "adjustment", "beta_regularizer",
+              "gamma_regularizer", "beta_constraint", "gamma_constraint"):
+        if _ignored.get(k) not in (None, False):     # would change the numbers: refuse
+            raise NotImplementedError(f"batch_normalization: {k}={_ignored[k]!r} is not "
+                                      f"supported")
     g = get_default_graph()
     x = to_tensor(inputs, g)
     use_fused = fused is not False and x.aval.ndim == 4 and axis in (-3, -1, 1, 3)

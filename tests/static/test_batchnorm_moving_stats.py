@@ -85,6 +85,15 @@ def test_tf_layers_moving_statistics(shape, axis, fused, batch_dim):
         np.testing.assert_allclose(s.run(mv), want_v, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("kw", [{"renorm": True}, {"virtual_batch_size": 2},
+                                {"beta_regularizer": lambda v: v}])
+def test_tf_layers_refuses_options_it_would_ignore(kw):
+    x = tf.placeholder(tf.float32, (4, 3))
+    with pytest.raises(NotImplementedError, match=f"batch_normalization: {next(iter(kw))}="):
+        tf.layers.batch_normalization(x, training=True, **kw)
+    assert not tf.global_variables() and not tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+
+
 def test_tf_layers_fused_epsilon_floor():
     """The fused kernel raises epsilon to 1.001e-5 (visible when the variance is tiny); the
     non-fused path keeps the given one."""
