@@ -312,7 +312,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                                     f"{lv.dtype.name}, but has type {t.dtype.name} after one "
                                     "iteration.")
                 shp = t.shape
-                if not lv.shape.is_compatible_with(shp) or len(a.shape) != len(shp.dims) or \
+                if not lv.shape.is_compatible_with(shp) or shp.dims is None or \
+                        len(a.shape) != len(shp.dims) or \
                         any(x is not None and y != x for x, y in zip(a.shape, shp.dims)):
                     raise ValueError(f"Input tensor '{lv.name}' enters the loop with shape "
                                      f"{lv.shape}, but has shape {shp} after one iteration. To "

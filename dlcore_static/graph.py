@@ -95,9 +95,13 @@ class TensorShape:
         return iter(self.dims or ())
 
     def __len__(self) -> int:
+        if self.dims is None:
+            raise ValueError("Cannot take the length of shape with unknown rank.")
         return len(self.dims)
 
     def __getitem__(self, i):
+        if self.dims is None:          # TensorFlow's: an unknown dimension, an unknown shape
+            return TensorShape(None) if isinstance(i, slice) else None
         return self.dims[i]
 
     def __eq__(self, other) -> bool:

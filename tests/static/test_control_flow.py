@@ -175,6 +175,16 @@ def test_while_loop_shape_invariants():
         assert sess.run(out).shape == (16,)
 
 
+def test_while_loop_body_of_unknown_rank_is_a_shape_error():
+    # the body's output has no known rank: TensorFlow's shape message, not a TypeError from
+    # len(None) (found by mypy)
+    p = tf.placeholder(tf.float32)
+    x0 = tf.constant(np.zeros((2,), np.float32))
+    with pytest.raises(ValueError, match="enters the loop with shape \\(2,\\), but has shape "
+                       "<unknown> after one iteration"):
+        tf.while_loop(lambda x: tf.reduce_sum(x) < 10.0, lambda x: p, [x0])
+
+
 def test_group_runs_everything_and_returns_none():
     v = tf.Variable(0.0)
     w = tf.Variable(0.0)

@@ -54,6 +54,15 @@ def test_static_shapes_print_like_tensorflow():
     assert x.dtype == tf.float32 and x.dtype == np.float32
 
 
+def test_a_shape_of_unknown_rank_as_in_tensorflow():
+    # len() and indexing used to fail with "NoneType" TypeErrors (found by mypy)
+    s = tf.placeholder(tf.float32).shape
+    with pytest.raises(ValueError, match="^Cannot take the length of shape with unknown rank.$"):
+        len(s)
+    assert s[0] is None
+    assert s[1:].ndims is None and str(s[1:]) == "<unknown>"
+
+
 def test_build_time_shape_error_names_the_node_and_line():
     x = tf.placeholder(tf.float32, shape=[None, 900])
     w = tf.ones((300, 400))
