@@ -145,6 +145,25 @@ class Sequential(Model):
         self._build()
         return self._learning_phase()
 
+    # Keras 2.2's Sequential-only prediction helpers
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """``predict``, for a model whose outputs are probabilities (warns otherwise)."""
+        import warnings
+        preds = self.predict(x, batch_size, verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn("Network returning invalid probability values. The last layer might "
+                          "not normalize predictions into probabilities (like softmax or "
+                          "sigmoid would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """The class of each sample: the arg-max of a softmax output, or ``p > 0.5`` of a
+        single sigmoid unit (int32), as Keras 2.2."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """A model written by ``model.save`` (``.h5`` or ``.keras``; see ``keras/saving.py``):
