@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 
 from benchmarks.engines import _tf1_programs, _torch_programs, jax_jit, numpy_hand
-from benchmarks.workloads.cnn import LeNet5Step, ResNetStep
+from benchmarks.workloads.cnn import LeNet5Step, workloads
 
 torch = pytest.importorskip("torch")
 
-TINY = [LeNet5Step("lenet5", "cnn", "lenet", N=4),
-        ResNetStep("resnet_small", "cnn", "resnet", N=3, widths=(2, 4))]
+TINY = workloads("tiny")          # LeNet-5 at batch 4, the ResNet at batch 3 with widths 2-4
 
 
 def _engines(wl):
