@@ -433,6 +433,7 @@ CONVENTIONS = {
     "linalg": linalg,
     "conv": _api.library("dlcore_eager.nn.functional_conv"),
     "sequence": _api.library("dlcore_eager.nn.sparse"),
+    "attention": _api.library("dlcore_eager.nn.functional_attention"),
 }
 
 _INPLACE_CONVENTIONS = ("unary", "binary", "div", "compare", "args", "scan")

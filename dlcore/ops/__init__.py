@@ -30,6 +30,7 @@ rule, vjp, kernels) lives in the module of its family:
     unique.py       unique (flattened or over a dim), unique_consecutive (composites)
     nn_functional.py  F.* activations (gelu, silu, mish, ...), losses (smooth_l1, huber,
                     kl_div, ...), layer_norm, group_norm, normalize, cosine_similarity, bilinear
+    attention.py    scaled_dot_product_attention (composite: masks, causal, safe softmax, GQA)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
 """
 
@@ -65,6 +66,8 @@ from .decompositions import norm as linalg_norm
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
 from . import nn_functional
+from . import nn_long_tail, nn_losses_extra  # noqa: E402, I001  (F.* long tail, margin losses)
+from . import attention
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign

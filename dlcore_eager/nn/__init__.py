@@ -36,6 +36,20 @@ from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivL
                          SmoothL1Loss, TripletMarginLoss)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
+from .embedding_bag import EmbeddingBag
+from .layers_long_tail import (AdaptiveMaxPool1d, AdaptiveMaxPool2d, ConstantPad1d,
+                               ConstantPad2d, ConstantPad3d, Dropout1d, Dropout3d, Fold,
+                               Hardshrink, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
+                               LocalResponseNorm, PixelShuffle, PixelUnshuffle, ReflectionPad1d,
+                               ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                               ReplicationPad2d, ReplicationPad3d, Softmax2d, Softshrink, Unfold,
+                               UpsamplingBilinear2d, UpsamplingNearest2d, ZeroPad1d, ZeroPad2d,
+                               ZeroPad3d)
+from .loss_margin import (HingeEmbeddingLoss, MultiLabelMarginLoss, MultiMarginLoss,
+                          SoftMarginLoss)
+from .attention import MultiheadAttention
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 from . import utils  # noqa: E402, I001
 from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
 
@@ -61,6 +75,7 @@ __all__ = [
                      "LogSoftmax",
                      "MSELoss",
                      "Module",
+                     "MultiheadAttention",
                      "ModuleList",
                      "NLLLoss",
                      "Parameter",
@@ -72,6 +87,8 @@ __all__ = [
                      "Sigmoid",
                      "Softmax",
                      "Tanh",
+                     "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+                     "TransformerEncoder", "TransformerEncoderLayer",
                      "functional",
                      "init",
                      "utils",
