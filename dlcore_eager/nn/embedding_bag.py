@@ -1,0 +1,210 @@
+"""``nn.EmbeddingBag`` and ``F.embedding_bag``: sums, means or maxima of bags of embeddings
+without materialising the per-index embeddings as the user's tensor.
+
+The bags are read on the host from the index tensor and ``offsets`` (as PyTorch checks them),
+then the reduction is dlcore ops on the looked-up rows ``E = take(weight, input)`` (T, D):
+
+* 'sum' / 'mean': ``out = M @ E`` with a constant (B, T) bag matrix, 1 (or 1 / count for
+  'mean', or ``per_sample_weights[t]`` for 'sum') where index t is in bag b and is not
+  ``padding_idx``; empty bags give zeros.  The gradient reaches ``weight`` through take's
+  scatter-add and ``per_sample_weights`` through the product.
+* 'max': the rows of each bag gathered into (B, Lmax, D), short bags padded with repeats of
+  their first row, ``argmax`` over the bag (the first maximum, as PyTorch) and the winners taken
+  with ``take_along_axis``, so the gradient goes to the winning row only; empty bags give zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from ..autograd import no_grad
+from ..creation import empty
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+from .sparse import _padding, _renorm_
+
+
+def _bags(offsets: np.ndarray, total: int, include_last_offset: bool) -> list[tuple[int, int]]:
+    ends = list(offsets[1:]) + ([] if include_last_offset else [total])
+    starts = list(offsets[:-1] if include_last_offset else offsets)
+    return [(int(a), int(min(b, total))) for a, b in zip(starts, ends)]
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embeddings: ``input`` 2-D (each row a bag) or 1-D
+    with ``offsets`` (the start of each bag).
+
+    Example::
+
+        >>> w = torch.randn(10, 3)
+        >>> idx = torch.tensor([1, 2, 4, 5, 4, 3, 2, 9])
+        >>> torch.nn.functional.embedding_bag(idx, w, torch.tensor([0, 4]), mode='sum').shape
+        torch.Size([2, 3])
+    """
+    if not isinstance(input, Tensor) or input._buf.dtype.kind not in "iu":
+        got = input.type() if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {got} instead (while "
+                           f"checking arguments for embedding_bag)")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight.dim()}")
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}"
+                         f") is not None, then it must have the same shape as the input "
+                         f"({tuple(input.shape)})")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
+                             f"is a mini-batch of fixed length sequences. However, found "
+                             f"offsets of type {offsets.type()}")
+        b, length = input.shape
+        offs = np.arange(0, b * length, length, dtype=np.int64) if length or b else \
+            np.zeros(b, np.int64)
+        include_last_offset = False
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        offs = np.asarray(offsets.cpu()._buf).astype(np.int64)
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("F.embedding_bag: scale_grad_by_freq and sparse gradients "
+                                  "are not supported (dense gradients only)")
+    flat = _ops.reshape(input, (-1,))
+    idx = np.asarray(flat.cpu()._buf).astype(np.int64)
+    total = idx.size
+    if offs.size and offs[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-"
+                           f"batch has to start from position 0. However, got {int(offs[0])}")
+    if offs.size and offs[-1] > total:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {total}, but "
+                           f"got offsets[-1] of {int(offs[-1])}")
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    pad = _padding(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        _renorm_(weight, flat, max_norm, norm_type)
+    bags = _bags(offs, total, include_last_offset)
+    keep = idx != pad if pad is not None else np.ones(total, bool)
+    rows = _ops.take(weight, flat)                                      # (T, D)
+    dt = weight._buf.dtype
+    if mode == "max":
+        return _bag_max(rows, bags, keep, weight)
+    m = np.zeros((len(bags), total), dt)
+    for bi, (a, e) in enumerate(bags):
+        members = np.arange(a, e)[keep[a:e]]
+        if members.size:
+            m[bi, members] = 1.0 / members.size if mode == "mean" else 1.0
+    mat = Tensor._wrap(m)
+    if weight.is_cuda:
+        mat = mat.cuda()
+    if per_sample_weights is not None:
+        mat = _ops.mul(mat, _ops.reshape(per_sample_weights, (1, -1)))
+    return _ops.matmul(mat, rows)
+
+
+def _bag_max(rows: Tensor, bags, keep: np.ndarray, weight: Tensor) -> Tensor:
+    members = [np.arange(a, e)[keep[a:e]] for a, e in bags]
+    width = max([len(m) for m in members] + [1])
+    table = np.zeros((len(bags), width), np.int64)
+    full = np.zeros((len(bags), 1), weight._buf.dtype)
+    for bi, m in enumerate(members):
+        if len(m):
+            table[bi] = np.concatenate([m, np.full(width - len(m), m[0])])
+            full[bi] = 1.0
+    t, f = Tensor._wrap(table.reshape(-1)), Tensor._wrap(full)
+    if weight.is_cuda:
+        t, f = t.cuda(), f.cuda()
+    d = weight.shape[1]
+    if rows.shape[0] == 0:                           # no index at all: every bag empty
+        z = Tensor._wrap(np.zeros((len(bags), d), weight._buf.dtype))
+        return z.cuda() if weight.is_cuda else z
+    gathered = _ops.reshape(_ops.take(rows, t), (len(bags), width, d))
+    win = _ops.argmax(gathered, 1, True)                                # (B, 1, D)
+    best = _ops.reshape(_ops.take_along_axis(gathered, win, 1), (len(bags), d))
+    return _ops.mul(best, f)
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxima of bags of embeddings (``mode``), without the per-index
+    embeddings: weights drawn from N(0, 1), the ``padding_idx`` row zero and left out of
+    every bag."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Tensor | None = None,
+                 include_last_offset: bool = False, padding_idx: int | None = None,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.padding_idx = _padding(padding_idx, num_embeddings)
+        if _weight is None:
+            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype,
+                                          device=device))
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError("Shape of weight does not match num_embeddings and "
+                                     "embedding_dim")
+            self.weight = Parameter(_weight)
+        self.mode, self.sparse = mode, sparse
+        self.include_last_offset = include_last_offset
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight._buf[self.padding_idx] = 0
+
+    def forward(self, input: Tensor, offsets: Tensor | None = None,
+                per_sample_weights: Tensor | None = None) -> Tensor:
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, self.mode, self.sparse,
+                             per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += f", mode={self.mode!r}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        return s
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An ``EmbeddingBag`` whose weight is ``embeddings`` (frozen unless ``freeze=False``)."""
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                  embeddings, include_last_offset, padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag

@@ -1,0 +1,300 @@
+"""The long tail of ``torch.nn.functional`` that needs this front end: random draws
+(``dropout1d/3d``, ``gumbel_softmax``), running statistics (``instance_norm``), host checks of
+index tensors (``embedding_bag``), PyTorch's argument handling around dlcore's composites
+(``adaptive_max_pool1d/2d``, ``unfold``, ``fold``) and the deprecated ``upsample*`` aliases.
+The maths are dlcore's ops (dlcore/ops/nn_long_tail.py); no gradient is written here.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import nn_long_tail as _lt
+
+from .. import _tensor_ops as O
+from .._state import STATE
+from ..tensor import Tensor
+from . import functional_conv as _fc
+
+
+# ----------------------------------------------------------------------------- dropout
+def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, nsp: int,
+                     name: str) -> Tensor:
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (nsp + 1, nsp + 2):
+        raise RuntimeError(f"{name}: Expected {nsp + 1}D or {nsp + 2}D input, but received a "
+                           f"{input.ndim}D input. Note that {name} exists to provide channel-"
+                           f"wise dropout on inputs with {nsp} spatial dimension"
+                           f"{'s' if nsp > 1 else ''}, a channel dimension, and an optional "
+                           f"batch dimension (i.e. {nsp + 1}D or {nsp + 2}D inputs).")
+    if input.ndim == nsp + 1:                        # unbatched: one draw per channel
+        if not training or p == 0:
+            return input
+        out = _ops.squeeze(_fc.dropout2d(_ops.expand_dims(input, 0), p, True, False), 0)
+        return input._commit(out) if inplace else out
+    return _fc.dropout2d(input, p, training, inplace)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability ``p`` (one
+    draw per channel), scaling the rest by ``1 / (1 - p)``.
+
+    Example::
+
+        >>> x = torch.randn(2, 3, 4)
+        >>> torch.nn.functional.dropout1d(x, 0.5, training=True).shape
+        torch.Size([2, 3, 4])
+    """
+    return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability
+    ``p``, scaling the rest by ``1 / (1 - p)``.
+
+    Example::
+
+        >>> x = torch.randn(2, 3, 2, 2, 2)
+        >>> torch.nn.functional.dropout3d(x, 0.5).shape
+        torch.Size([2, 3, 2, 2, 2])
+    """
+    return _channel_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+# ----------------------------------------------------------------------------- upsample
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated alias of :func:`interpolate` (with PyTorch's warning).
+
+    Example::
+
+        >>> x = torch.randn(1, 1, 2, 2)
+        >>> torch.nn.functional.interpolate(x, scale_factor=2).shape
+        torch.Size([1, 1, 4, 4])
+    """
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+                  "instead.", stacklevel=2)
+    return _fc.interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``.
+
+    Example::
+
+        >>> x = torch.randn(1, 1, 2, 2)
+        >>> torch.nn.functional.interpolate(x, size=3).shape
+        torch.Size([1, 1, 3, 3])
+    """
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate "
+                  "instead.", stacklevel=2)
+    return _fc.interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear',
+    align_corners=True)``.
+
+    Example::
+
+        >>> x = torch.randn(1, 1, 2, 2)
+        >>> torch.nn.functional.interpolate(x, size=3, mode='bilinear',
+        ...                                 align_corners=True).shape
+        torch.Size([1, 1, 3, 3])
+    """
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional."
+                  "interpolate instead.", stacklevel=2)
+    return _fc.interpolate(input, size, scale_factor, "bilinear", True)
+
+
+# ----------------------------------------------------------------------------- instance norm
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (n, c) plane over its spatial axes.  With ``use_input_stats`` and running
+    statistics given, they are updated in place as PyTorch does (the batch mean of the
+    per-instance means and unbiased variances, with ``momentum``); without, the running
+    statistics normalise.
+
+    Example::
+
+        >>> x = torch.randn(2, 3, 5)
+        >>> torch.nn.functional.instance_norm(x).shape
+        torch.Size([2, 3, 5])
+    """
+    spatial = int(np.prod(input.shape[2:])) if input.ndim > 2 else 1
+    if use_input_stats:
+        if spatial <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input "
+                             f"size {list(input.shape)}")
+        if running_mean is not None and running_var is not None:
+            axes = tuple(range(2, input.ndim))
+            m, v = _ops.moments(input.detach(), axes)                   # (N, C) each
+            prev, STATE.enabled = STATE.enabled, False
+            try:
+                unbiased = O.mul_(v, spatial / (spatial - 1))
+                running_mean.copy_(O.add_(O.mul_(running_mean, 1 - momentum),
+                                          O.mul_(_ops.mean(m, 0), momentum)))
+                running_var.copy_(O.add_(O.mul_(running_var, 1 - momentum),
+                                         O.mul_(_ops.mean(unbiased, 0), momentum)))
+            finally:
+                STATE.enabled = prev
+        return _lt.instance_norm(input, weight, bias, eps)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    return _ops.batch_norm(input, running_mean, running_var, weight, bias, eps, axis=1)
+
+
+# ----------------------------------------------------------------------------- adaptive max
+def _adaptive_max(input, output_size, return_indices, nsp, name):
+    x, sq = _fc._batched(input, nsp, name)
+    out = (output_size,) * nsp if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    if len(out) != nsp:
+        raise RuntimeError(f"{name}: internal error: output_size.size() must be {nsp}")
+    if any(o is not None and int(o) < 0 for o in out):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal "
+                           f"to 0 but received {list(out)}")
+    for d in x.shape[2:]:
+        if d == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {input.ndim - nsp} being empty")
+    values, idx = _lt.adaptive_max_pool(x, tuple(None if o is None else int(o) for o in out))
+    values, idx = _fc._unbatch(values, sq), _fc._unbatch(idx, sq)
+    return (values, idx) if return_indices else values
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Adaptive max pooling over the last axis of ``(N, C, L)`` or ``(C, L)``; with
+    ``return_indices`` also each maximum's position.
+
+    Example::
+
+        >>> x = torch.randn(1, 2, 7)
+        >>> torch.nn.functional.adaptive_max_pool1d(x, 3).shape
+        torch.Size([1, 2, 3])
+    """
+    return _adaptive_max(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Adaptive max pooling over the last two axes (``output_size`` an int or a pair, None
+    keeping that size); with ``return_indices`` also each maximum's flat position in its plane.
+
+    Example::
+
+        >>> x = torch.randn(1, 2, 5, 7)
+        >>> torch.nn.functional.adaptive_max_pool2d(x, (2, 3)).shape
+        torch.Size([1, 2, 2, 3])
+    """
+    return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+# ----------------------------------------------------------------------------- unfold / fold
+def _pair(v, name: str) -> tuple[int, int]:
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise RuntimeError(f"{name} must be an int or a tuple of two ints, got {v}")
+    return v
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Extract sliding local blocks (im2col): ``(N, C, H, W) -> (N, C kh kw, L)`` (or
+    unbatched ``(C, H, W) -> (C kh kw, L)``).
+
+    Example::
+
+        >>> x = torch.randn(1, 2, 4, 4)
+        >>> torch.nn.functional.unfold(x, 2).shape
+        torch.Size([1, 8, 9])
+    """
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported "
+                                  f"(got {input.ndim}D)")
+    k, d = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
+    p, s = _pair(padding, "padding"), _pair(stride, "stride")
+    x, sq = (_ops.expand_dims(input, 0), True) if input.ndim == 3 else (input, False)
+    h, w = x.shape[2] + 2 * p[0], x.shape[3] + 2 * p[1]
+    if h < d[0] * (k[0] - 1) + 1 or w < d[1] * (k[1] - 1) + 1:
+        raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), "
+                           f"kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, {d[1]}), "
+                           f"padding=({p[0]}, {p[1]}), calculated shape of the array of "
+                           f"sliding blocks as ({_lt._blocks(x.shape[2], k[0], d[0], p[0], s[0])}"
+                           f", {_lt._blocks(x.shape[3], k[1], d[1], p[1], s[1])}), but its "
+                           f"components must be at least one.")
+    return _fc._unbatch(_lt.unfold(x, k, d, p, s), sq)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0,
+         stride=1) -> Tensor:
+    """Combine sliding local blocks into a tensor (col2im, overlaps summed): ``(N, C kh kw, L)
+    -> (N, C, H, W)`` (or unbatched).
+
+    Example::
+
+        >>> cols = torch.randn(1, 8, 9)
+        >>> torch.nn.functional.fold(cols, (4, 4), 2).shape
+        torch.Size([1, 2, 4, 4])
+    """
+    if input.ndim not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input "
+                                  f"Tensors are supported (got {input.ndim}D)")
+    o, k = _pair(output_size, "output_size"), _pair(kernel_size, "kernel_size")
+    d, p, s = _pair(dilation, "dilation"), _pair(padding, "padding"), _pair(stride, "stride")
+    x, sq = (_ops.expand_dims(input, 0), True) if input.ndim == 2 else (input, False)
+    if x.shape[1] % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
+                           f"product of kernel_size, but got input.size(1)={x.shape[1]} and "
+                           f"kernel_size=({k[0]}, {k[1]})")
+    bh, bw = (_lt._blocks(o[i], k[i], d[i], p[i], s[i]) for i in (0, 1))
+    if x.shape[2] != bh * bw:
+        raise RuntimeError(f"Given output_size=({o[0]}, {o[1]}), kernel_size=({k[0]}, {k[1]}), "
+                           f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), stride=("
+                           f"{s[0]}, {s[1]}), expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {bh} * {bw} = {bh * bw}, but "
+                           f"got input.size(2)={x.shape[2]}.")
+    return _fc._unbatch(_lt.fold(x, o, k, d, p, s), sq)
+
+
+# ----------------------------------------------------------------------------- gumbel softmax
+def _gumbel_noise(like: Tensor) -> Tensor:
+    """``-log(E)``, E ~ Exponential(1), shaped like ``like`` (the host generator)."""
+    from ..creation import _rng
+    e = _rng(None).standard_exponential(tuple(like.shape)).astype(like._buf.dtype)
+    g = Tensor._wrap(-np.log(e))
+    return g.cuda() if like.is_cuda else g
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax (Concrete) distribution: ``softmax((logits + g) / tau)``
+    with Gumbel noise ``g``; ``hard=True`` returns the one-hot of its argmax with the soft
+    sample's gradient (straight-through: ``y_hard - y_soft.detach() + y_soft``).
+
+    Example::
+
+        >>> logits = torch.randn(2, 4)
+        >>> torch.nn.functional.gumbel_softmax(logits, tau=0.5, hard=True).sum(-1)
+        tensor([1., 1.])
+    """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    y = _ops.softmax(O.div_(O.add_(logits, _gumbel_noise(logits)), tau), dim)
+    if not hard:
+        return y
+    d = dim % logits.ndim
+    idx = _ops.argmax(y, d, True)
+    y_hard = _ops.movedim(_ops.one_hot(_ops.squeeze(idx, d), logits.shape[d], y._buf.dtype),
+                          -1, d)
+    return O.add_(O.sub_(y_hard, y.detach()), y)

@@ -1,0 +1,52 @@
+"""Margin losses: ``HingeEmbeddingLoss``, ``SoftMarginLoss``, ``MultiMarginLoss`` and
+``MultiLabelMarginLoss``, each calling its ``torch.nn.functional`` composite
+(dlcore/ops/nn_losses_extra.py) with the options given at construction."""
+
+from __future__ import annotations
+
+from dlcore.ops import nn_losses_extra as _ml
+
+from ..tensor import Tensor
+from .loss import _Loss
+
+
+class _PlainLoss(_Loss):
+    def extra_repr(self) -> str:          # PyTorch's losses show no options
+        return ""
+
+
+class HingeEmbeddingLoss(_PlainLoss):
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return _ml.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_PlainLoss):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return _ml.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiMarginLoss(_PlainLoss):
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                 size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if p != 1 and p != 2:
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got "
+                             f"{weight.dim()}D instead")
+        self.register_buffer("weight", weight)
+        self.p, self.margin = p, margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return _ml.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                     reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_PlainLoss):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return _ml.multilabel_margin_loss(input, target, reduction=self.reduction)
