@@ -151,8 +151,8 @@ def training_config(model) -> dict | None:
         return None
     args = getattr(model, "_compile_args", None) or {"loss": getattr(model, "loss", None)}
     loss = _names(args.get("loss"))
-    if args.get("metrics") is not None:
-        metrics = _names(args["metrics"])
+    if getattr(model, "_compile_args", None) is not None:
+        metrics = _names(args.get("metrics")) or []
         if isinstance(metrics, list) and len(getattr(model, "outputs", ())) > 1:
             metrics = {n: list(metrics) for n in model.output_names}    # Keras 2 and 3 read it
     else:
@@ -287,7 +287,8 @@ def _keras3_paths(layers: list) -> list[str]:
     used: dict[str, int] = {}
     out = []
     for ly in layers:
-        name = re.sub(r"\W+", "", type(ly).__name__)
+        cls = type(ly).__name__
+        name = re.sub(r"\W+", "", "Functional" if cls == "Model" else cls)
         name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
         name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
         if name in used:
@@ -299,18 +300,31 @@ def _keras3_paths(layers: list) -> list[str]:
     return out
 
 
-def _write_keras3(f, model) -> None:
+def _write_keras3(f, model, values: dict | None = None) -> None:
+    """``layers/<path>/vars/<i>``; a functional model nested as a layer is a group with its
+    own ``layers`` (``values``: variable id -> value, read once for the whole model)."""
+    if values is None:
+        values = {id(w): v for w, v in zip(model.weights, model.get_weights())}
     layers = f.create_group("layers")
-    lw = _layer_weights(model)
-    for path, (ly, _, vals) in zip(_keras3_paths([ly for ly, _, _ in lw]), lw):
-        g = layers.create_group(path).create_group("vars")
-        for i, v in enumerate(vals):
-            g.create_dataset(str(i), data=np.asarray(v))
+    mine = _model_layers(model)
+    for path, ly in zip(_keras3_paths(mine), mine):
+        g = layers.create_group(path)
+        if _is_nested(ly):
+            _write_keras3(g, ly, values)
+            continue
+        vg = g.create_group("vars")
+        for i, w in enumerate(getattr(ly, "weights", [])):
+            vg.create_dataset(str(i), data=np.asarray(values[id(w)]))
     n_inputs = len(model.inputs) if getattr(model, "_is_graph_network", False) and \
         type(model).__name__ != "Sequential" else 0
     for path in _keras3_paths(model.layers[:n_inputs]):   # Keras 3 lists a functional
         layers.create_group(path).create_group("vars")     # model's InputLayers too
     f.create_group("vars")
+
+
+def _is_nested(layer) -> bool:
+    """A model used as a layer (its weights are its layers')."""
+    return hasattr(layer, "_init_graph")
 
 
 def _read_keras2(group, model, by_name: bool, complete: bool = False) -> None:
@@ -335,18 +349,28 @@ def _read_keras2(group, model, by_name: bool, complete: bool = False) -> None:
 def _read_keras3(f, model, by_name: bool) -> None:
     """Keras 3 layouts are matched by position (the class-based paths of this model's
     layers), as Keras 3 itself loads them."""
+    file_layers = _keras3_values(f, model)
+    _assign(model, file_layers, True)
+
+
+def _keras3_values(f, model) -> list:
+    """[(layer name, [arrays])] of ``model``'s layers from a Keras 3 layout; a nested model's
+    arrays are its layers', in the order of its ``weights``."""
     layers = f["layers"]
     mine = _model_layers(model)
     file_layers = []
     for ly, path in zip(mine, _keras3_paths(mine)):
         grp = layers.get(path)
+        if grp is not None and _is_nested(ly) and "layers" in grp:
+            file_layers.append((ly.name, [v for _, vs in _keras3_values(grp, ly) for v in vs]))
+            continue
         vg = None if grp is None else grp.get("vars")
         vals = [] if vg is None else [np.asarray(vg[str(i)]) for i in range(len(vg))]
         if grp is None and getattr(ly, "weights", None):
             raise KerasFileError(f"load_weights: the file has no weights for layer {ly.name!r} "
                                  f"(expected the group layers/{path})")
         file_layers.append((ly.name, vals))
-    _assign(model, file_layers, True)
+    return file_layers
 
 
 def _assign(model, file_layers: list, by_name: bool) -> None:

@@ -13,7 +13,14 @@ The configuration is Keras's own (``functional.get_network_config`` in Keras 2,
 
 An inbound node lists the tensors the layer was called on as ``[layer name, node index,
 tensor index]``, the node index counting only the calls that belong to this model (Keras
-re-indexes them the same way).  A ``.keras`` file (Keras 3) writes each call as
+re-indexes them the same way).  A functional model used as a layer is a record of class
+"Model"/"Functional" whose config is its own network config; Keras counts such a layer's own
+node (its inputs to its outputs) as node 0, so its calls are numbered from 1 (Keras 2: in every
+reference; Keras 3: in ``input_layers``/``output_layers`` only).  Files are read by the
+convention their node format shows (lists: Keras 2 / tf.keras, dicts: Keras 3).  Keras 3's
+own ``.h5`` reader numbers from 0 in Keras 2 files too, so it misreads the nested models of
+Keras 2 ``.h5`` files, tf.keras's and dlcore's alike: give Keras 3 the ``.keras`` file.  A
+Sequential model used as a layer is refused (dlcore cannot call one inside another model).  A ``.keras`` file (Keras 3) writes each call as
 ``{"args": [tensor or [tensors]], "kwargs": {}}`` with each tensor as
 ``{"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history"}}``; both
 forms are read.  Weights are stored by layer name (``.h5``) or by Keras 3's class-based
@@ -47,12 +54,16 @@ def _kept_nodes(model) -> dict:
 def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
     """The Keras configuration of a functional ``model`` (see the module docstring);
     ``layer_config(layer)`` is ``saving.layer_config`` (it refuses unsupported layers)."""
-    from ._history import keras_history          # not .engine: engine imports saving
+    from ._history import keras_history  # not .engine: engine imports saving
+
     kept = _kept_nodes(model)
 
-    def ref(t) -> list:
+    def ref(t, ends: bool = False) -> list:
         layer, ni, ti = keras_history(t)
-        return [layer.name, kept[layer].index(layer._nodes[ni]), ti]
+        index = kept[layer].index(layer._nodes[ni])
+        if _is_model(layer) and (ends or not keras3):
+            index += 1          # Keras counts a nested model's own node first (see below)
+        return [layer.name, index, ti]
 
     def k3_tensor(t) -> dict:
         return {"class_name": "__keras_tensor__", "config": {
@@ -61,11 +72,12 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
 
     records = []
     for ly in model.layers:
-        if hasattr(ly, "_init_graph"):                       # a Model used as a layer
-            raise NotImplementedError(f"model.save: model {model.name!r} uses the model "
-                                      f"{ly.name!r} as a layer; dlcore saves the configuration "
-                                      "of flat functional models only (use save_weights and "
-                                      "rebuild the model in code)")
+        if _is_model(ly) and not is_functional(ly):
+            raise NotImplementedError(f"model.save: model {model.name!r} uses the "
+                                      f"{type(ly).__name__} model {ly.name!r} as a layer; "
+                                      "dlcore saves functional models nested in functional "
+                                      "models only (use save_weights and rebuild the model in "
+                                      "code)")
         if type(ly).__name__ == "InputLayer":
             shape = [None if d is None else int(d) for d in ly.batch_input_shape]
             t = ly._nodes[0].outputs[0]
@@ -74,7 +86,11 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             rec: dict[str, Any] = {"class_name": "InputLayer", "config": cfg}
             nodes: list = []
         else:
-            rec = layer_config(ly)
+            if _is_model(ly):                        # a functional model used as a layer
+                inner = functional_config(ly, layer_config, keras3)
+                rec = {"class_name": inner["class_name"], "config": inner["config"]}
+            else:
+                rec = layer_config(ly)
             nodes = []
             for node in kept[ly]:
                 if keras3:
@@ -84,13 +100,15 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
                 else:
                     nodes.append([ref(t) + [{}] for t in node.inputs])
         if keras3:
-            rec = {"module": "keras.layers", **rec, "registered_name": None}
+            rec = {"module": "keras.src.models.functional" if _is_model(ly) else
+                   "keras.layers", **rec,
+                   "registered_name": "Functional" if _is_model(ly) else None}
         rec["name"] = ly.name
         rec["inbound_nodes"] = nodes
         records.append(rec)
 
     def ends(tensors) -> list:
-        refs = [ref(t) for t in tensors]
+        refs = [ref(t, ends=True) for t in tensors]
         return refs[0] if keras3 and len(refs) == 1 else refs   # Keras 3: Model(x, y) unnested
     config = {"name": model.name, "trainable": bool(getattr(model, "trainable", True)),
               "layers": records, "input_layers": ends(model.inputs),
@@ -99,6 +117,10 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
         return {"module": "keras.src.models.functional", "class_name": "Functional",
                 "config": config, "registered_name": "Functional"}
     return {"class_name": "Model", "config": config}
+
+
+def _is_model(layer) -> bool:
+    return hasattr(layer, "_init_graph")
 
 
 class _NotReady(Exception):
@@ -114,6 +136,10 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
     cfg = config.get("config")
     if not isinstance(cfg, dict) or not isinstance(cfg.get("layers"), list):
         raise error("load_model: the functional model configuration has no layer list")
+    # Keras 3 writes calls as {"args", "kwargs"} (and numbers a nested model's calls from 0
+    # there), Keras 2 and tf.keras as lists (numbered from 1), whatever the class name says
+    keras3 = any(isinstance(n, dict) for rec in cfg["layers"] if isinstance(rec, dict)
+                 for n in (rec.get("inbound_nodes") or []))
     created: dict[str, Any] = {}
     pending: list[tuple[Any, list]] = []
     for rec in cfg["layers"]:
@@ -136,10 +162,14 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
                             f"{str(dtype)[:40]!r}")
             created[name] = L.InputLayer(batch_input_shape=shape, dtype=dtype, name=name)
             continue
-        created[name] = make_layer(cls, c)
+        if cls in ("Model", "Functional"):          # a functional model used as a layer
+            created[name] = build_functional({"class_name": cls, "config": c}, make_layer,
+                                             classes, error)
+        else:
+            created[name] = make_layer(cls, c)
         pending.append((created[name], list(nodes)))
 
-    def tensor(r, where: str):
+    def tensor(r, where: str, ends: bool = False):
         if not (isinstance(r, (list, tuple)) and len(r) in (3, 4) and isinstance(r[0], str)
                 and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0
                         for i in r[1:3])):
@@ -149,9 +179,12 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             raise error(f"load_model: {where} reads layer {r[0][:60]!r}, which the model "
                         "does not have")
         layer = created[r[0]]
-        if r[1] >= len(layer._nodes):
+        index = r[1]
+        if _is_model(layer) and (ends or not keras3):
+            index -= 1      # Keras counts a nested model's own node (inputs -> outputs) first
+        if index >= len(layer._nodes):
             raise _NotReady
-        outs = layer._nodes[r[1]].outputs
+        outs = layer.outputs if index < 0 else layer._nodes[index].outputs
         if r[2] >= len(outs):
             raise error(f"load_model: {where} reads output {r[2]} of layer {r[0]!r}, which "
                         f"has {len(outs)}")
@@ -178,7 +211,10 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             arg = ins[0] if len(ins) == 1 else ins
         elif isinstance(node, dict) and isinstance(node.get("args"), list):     # Keras 3
             args = revive(node["args"], where)
-            kw = revive(node.get("kwargs") or {}, where) if node.get("kwargs") else {}
+            kwargs = node.get("kwargs") or {}
+            if not isinstance(kwargs, dict):
+                raise error(f"load_model: {where} has malformed call arguments")
+            kw = {k: revive(v, where) for k, v in kwargs.items() if v is not None}
             if len(args) != 1:
                 raise error(f"load_model: {where} is called with {len(args)} positional "
                             "arguments; dlcore layers take one (a tensor or a list)")
@@ -219,7 +255,7 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
         if not isinstance(v, list) or not v:
             raise error(f"load_model: the model configuration has no {key}")
         try:
-            return [tensor(r, key) for r in v]
+            return [tensor(r, key, ends=True) for r in v]
         except _NotReady:
             raise error(f"load_model: {key} reads a layer call that does not exist: "
                         f"{str(v)[:80]}") from None

@@ -148,20 +148,52 @@ def _dense(name, src, units=2):
             "inbound_nodes": [[[src, 0, 0, {}]]]}
 
 
-def test_saving_refuses_lambda_and_nested_models(tmp_path):
+def _siamese(seed: int = 0):
+    """A functional model used as a layer three times (a shared encoder)."""
+    _fresh(seed)
+    x = keras.Input((3,), name="x")
+    enc = keras.models.Model(x, L.Dense(2, name="d_in")(L.Dense(4, activation="tanh",
+                                                               name="d0")(x)), name="enc")
+    a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
+    diff = L.Subtract(name="diff")([enc(a), enc(b)])
+    m = keras.models.Model([a, b], [L.Dense(1, name="head")(diff), enc(a)], name="siamese")
+    m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    return m
+
+
+@pytest.mark.parametrize("name", ["m.h5", "m.keras"])
+def test_nested_functional_model_round_trip(tmp_path, name):
+    m = _siamese(6)
+    xs = [X[0], X[0][::-1].copy()]
+    want = m.predict(xs)
+    path = str(tmp_path / name)
+    m.save(path)
+    c = _config(path)["config"]
+    recs = {r["name"]: r for r in c["layers"]}
+    assert recs["enc"]["class_name"] == ("Functional" if name.endswith(".keras") else "Model")
+    assert [r["name"] for r in recs["enc"]["config"]["layers"]] == ["x", "d0", "d_in"]
+    if name.endswith(".keras"):         # Keras 3 numbers the calls of a nested model from 0 ...
+        assert [t["config"]["keras_history"] for t in
+                recs["diff"]["inbound_nodes"][0]["args"][0]] == [["enc", 0, 0], ["enc", 1, 0]]
+    else:                               # ... Keras 2 from 1 (node 0 is the model's own)
+        assert recs["diff"]["inbound_nodes"] == [[["enc", 1, 0, {}], ["enc", 2, 0, {}]]]
+    assert c["output_layers"] == [["head", 0, 0], ["enc", 3, 0]]       # from 1 in both
+    _fresh()
+    back = keras.models.load_model(path)
+    for g, w in zip(back.predict(xs), want):
+        np.testing.assert_array_equal(g, w)
+    back.fit(xs, [np.zeros((5, 1), np.float32), np.zeros((5, 2), np.float32)], epochs=1,
+             verbose=0)
+
+
+def test_saving_refuses_lambda(tmp_path):
     _fresh()
     x = keras.Input((3,))
     m = keras.models.Model(x, L.Lambda(lambda t: t * 2.0, name="twice")(L.Dense(2)(x)))
     with pytest.raises(NotImplementedError, match="layer 'twice' is a Lambda layer.*"
                                                   "save_weights"):
         m.save(str(tmp_path / "lam.h5"))
-    inner = keras.models.Model(x, L.Dense(2)(x), name="inner")
-    y = keras.Input((3,))
-    outer = keras.models.Model(y, inner(y), name="outer")
-    with pytest.raises(NotImplementedError, match="model 'outer' uses the model 'inner' as a "
-                                                  "layer"):
-        outer.save(str(tmp_path / "nested.keras"))
-    assert not (tmp_path / "nested.keras").exists()
+    assert not (tmp_path / "lam.h5").exists()
 
 
 @pytest.mark.parametrize("layers, inputs, outputs, match", [
@@ -232,6 +264,18 @@ k.save(d + "/k.keras")
 k.save(d + "/k.h5")
 for i, o in enumerate(k.predict(X, verbose=0)):
     np.save(d + f"/k{i}.npy", o)
+# nested: dlcore's siamese model in Keras, and Keras's nested model for dlcore
+S = [np.load(d + "/s0.npy"), np.load(d + "/s1.npy")]
+s = keras.models.load_model(d + "/s.keras", compile=False)
+print("nested", all(np.allclose(o, np.load(d + f"/sw{i}.npy"), rtol=1e-5, atol=1e-6)
+                    for i, o in enumerate(s.predict(S, verbose=0))))
+x = keras.Input((3,), name="x")
+enc = keras.Model(x, keras.layers.Dense(2)(keras.layers.Dense(4)(x)), name="enc")
+p, q = keras.Input((3,), name="p"), keras.Input((3,), name="q")
+n = keras.Model([p, q], keras.layers.Dense(1)(keras.layers.Subtract()([enc(p), enc(q)])))
+n.save(d + "/n.keras")
+n.save(d + "/n.h5")
+np.save(d + "/n0.npy", n.predict(S, verbose=0))
 """
 
 
@@ -250,17 +294,29 @@ def test_real_keras3_reads_and_writes_functional_files(tmp_path):
         np.save(tmp_path / f"w{i}.npy", w)
     m.save(str(tmp_path / "m.keras"))
     m.save(str(tmp_path / "m.h5"))
+    s = _siamese(7)
+    xs = [X[0], X[0][::-1].copy()]
+    for i, (x, w) in enumerate(zip(xs, s.predict(xs))):
+        np.save(tmp_path / f"s{i}.npy", x)
+        np.save(tmp_path / f"sw{i}.npy", w)
+    s.save(str(tmp_path / "s.keras"))
     env = {**os.environ, "KERAS_BACKEND": "numpy"}     # Keras 3's NumPy backend: no TF needed
     r = subprocess.run([sys.executable, "-c", _REAL_KERAS, str(tmp_path)], env=env,
                        capture_output=True, text=True, timeout=300, check=False)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.split() == ["keras", "True", "SGD", "True", "True", "h5", "True"]
+    assert r.stdout.split() == ["keras", "True", "SGD", "True", "True", "h5", "True",
+                                "nested", "True"]
     want = [np.load(tmp_path / "k0.npy"), np.load(tmp_path / "k1.npy")]
     for name in ("k.keras", "k.h5"):                   # Keras's files, read by dlcore
         _fresh()
         back = keras.models.load_model(str(tmp_path / name), compile=name == "k.keras")
         for g, w in zip(back.predict(X), want):
             np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    for name in ("n.keras", "n.h5"):                   # Keras's nested model
+        _fresh()
+        back = keras.models.load_model(str(tmp_path / name), compile=False)
+        np.testing.assert_allclose(back.predict(xs), np.load(tmp_path / "n0.npy"), rtol=1e-5,
+                                   atol=1e-6)
     back = keras.models.load_model(str(tmp_path / "k.keras"))
     assert type(back.optimizer).__name__ == "SGD"
     back.train_on_batch(X, [np.zeros((5, 4), np.float32), np.zeros((5, 1), np.float32)])
