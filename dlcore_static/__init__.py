@@ -93,6 +93,10 @@ from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
 from .platform import app, flags, gfile, logging  # noqa: E402
 from . import metrics  # noqa: E402
 from . import summary  # noqa: E402
+from .behavior import *  # noqa: E402, F403 - disable_v2_behavior, executing_eagerly, ...
+from .random_extra import multinomial, random_shuffle  # noqa: E402
+from .session import GPUOptions  # noqa: E402
+from . import compat, io, random, test  # noqa: E402
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.

@@ -90,13 +90,62 @@ class RunMetadata:
         return [name for name, _, _ in self.step_stats]
 
 
+class GPUOptions:
+    """``tf.GPUOptions``: TensorFlow's GPU memory options, accepted and kept (``allow_growth``,
+    ``per_process_gpu_memory_fraction``, ``visible_device_list``).  dlcore allocates device
+    arrays as it needs them (there is no pre-allocated pool), so they change nothing.
+
+    Example::
+
+        >>> import dlcore_static as tf
+        >>> opts = tf.GPUOptions(allow_growth=True, per_process_gpu_memory_fraction=0.5)
+        >>> config = tf.ConfigProto(gpu_options=opts)
+        >>> config.gpu_options.allow_growth
+        True
+    """
+
+    _FIELDS = {"allow_growth": False, "per_process_gpu_memory_fraction": 0.0,
+               "visible_device_list": "", "allocator_type": "", "deferred_deletion_bytes": 0,
+               "polling_active_delay_usecs": 0, "polling_inactive_delay_msecs": 0,
+               "force_gpu_compatible": False, "experimental": None}
+
+    def __init__(self, **fields):
+        for k, v in self._FIELDS.items():
+            object.__setattr__(self, k, v)
+        for k, v in fields.items():
+            setattr(self, k, v)
+
+    def __setattr__(self, key, value):
+        if key not in self._FIELDS:              # protobuf's message for an unknown field
+            raise ValueError(f'Protocol message GPUOptions has no "{key}" field.')
+        if key == "per_process_gpu_memory_fraction":
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise TypeError(f"{value!r} has type {type(value).__name__}, but expected one "
+                                "of: int, long, float")
+            value = float(value)
+        object.__setattr__(self, key, value)
+
+    def __repr__(self) -> str:
+        set_ = {k: getattr(self, k) for k, d in self._FIELDS.items() if getattr(self, k) != d}
+        return "\n".join(f"{k}: {v!r}" for k, v in set_.items())
+
+
 class ConfigProto:
-    """Session options: ``device`` ('cpu', 'cuda', 'cuda:0') is the default placement."""
+    """Session options: ``device`` ('cpu', 'cuda', 'cuda:0') is the default placement;
+    ``gpu_options`` (a :class:`GPUOptions`, also set as ``config.gpu_options.allow_growth =
+    True``) and TensorFlow's other fields (thread counts, ``device_count``) are kept."""
 
     def __init__(self, device=None, log_device_placement: bool = False,
-                 allow_soft_placement: bool = True, **_ignored):
+                 allow_soft_placement: bool = True, gpu_options=None, **_ignored):
         self.device = device
         self.log_device_placement = log_device_placement
+        self.allow_soft_placement = allow_soft_placement
+        if gpu_options is not None and not isinstance(gpu_options, GPUOptions):
+            raise TypeError(f"Parameter to MergeFrom() must be instance of same class: expected "
+                            f"GPUOptions got {type(gpu_options).__name__}.")
+        self.gpu_options = gpu_options if gpu_options is not None else GPUOptions()
+        for k, v in _ignored.items():
+            setattr(self, k, v)
 
 
 class Session:
