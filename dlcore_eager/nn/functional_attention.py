@@ -54,6 +54,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                         f"not {type(attn_mask).__name__}")
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                           "set when is_causal=True")
     dmask = None
     if dropout_p > 0.0:
         batch = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]))

@@ -75,8 +75,6 @@ class TransformerEncoderLayer(Module):
     """Self-attention then a feed-forward block, each with a residual connection and a
     LayerNorm (after the sum, or before the block with ``norm_first``)."""
 
-    __constants__ = ["norm_first"]
-
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation: str | Callable = "relu",
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
@@ -131,8 +129,6 @@ class TransformerEncoderLayer(Module):
 class TransformerDecoderLayer(Module):
     """Self-attention, attention over ``memory``, then a feed-forward block; residuals and
     LayerNorms as in the encoder layer."""
-
-    __constants__ = ["norm_first"]
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation: str | Callable = "relu",
@@ -195,8 +191,6 @@ class TransformerDecoderLayer(Module):
 # ----------------------------------------------------------------------------- stacks
 class TransformerEncoder(Module):
     """``num_layers`` deep copies of ``encoder_layer`` applied in turn, then ``norm``."""
-
-    __constants__ = ["norm"]
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
                  norm: Module | None = None, enable_nested_tensor: bool = True,
@@ -276,8 +270,6 @@ def _why_not_sparsity_fast_path(layer) -> str:
 
 class TransformerDecoder(Module):
     """``num_layers`` deep copies of ``decoder_layer`` applied in turn, then ``norm``."""
-
-    __constants__ = ["norm"]
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
                  norm: Module | None = None) -> None:
