@@ -92,6 +92,7 @@ from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # no
 from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
 from .platform import app, flags, gfile, logging  # noqa: E402
 from . import metrics  # noqa: E402
+from . import data  # noqa: E402 - tf.data
 from . import summary  # noqa: E402
 from .behavior import *  # noqa: E402, F403 - disable_v2_behavior, executing_eagerly, ...
 from .random_extra import multinomial, random_shuffle  # noqa: E402

@@ -49,6 +49,9 @@ from .graph import Operation, Tensor, shape_text
 # op type -> factory(op, session, device) -> (fn, params).  Graph-level op types register here.
 EXECUTORS: dict[str, Callable] = {}
 STATEFUL_TYPES = {"Assign"}
+# source ops that run before every other op of a run (with what they need): an iterator's
+# get_next, so that at the end of its data (OutOfRangeError) nothing else of the run has run
+HOISTED_TYPES: set[str] = set()
 # ops whose sub-plans may hold an Assign (a cond branch, a loop body)
 CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 
@@ -134,6 +137,8 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     target_ops = [f for f in fetch_leaves if isinstance(f, Operation)]
     fed = set(fed_tensors) | set(captured)
     ops = prune(fetch_tensors, target_ops, fed, ctx)
+    if HOISTED_TYPES:
+        ops = _hoist(ops, fed, ctx)
     if ctx is None:
         for op in ops:
             if op.type == "Placeholder":
@@ -190,6 +195,16 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     plan.fetches = tuple(fetch_leaves)
     plan.fetch_slots = tuple(slot_of[f] if isinstance(f, Tensor) else None for f in fetch_leaves)
     return plan
+
+
+def _hoist(ops: list, fed: set, ctx) -> list:
+    """``ops`` with the HOISTED_TYPES ops and their ancestors moved to the front (both parts
+    keep creation order, so the order stays topological)."""
+    first = [op for op in ops if op.type in HOISTED_TYPES]
+    if not first:
+        return ops
+    front = set(prune([t for op in first for t in op.inputs], first, fed, ctx))
+    return [op for op in ops if op in front] + [op for op in ops if op not in front]
 
 
 def _strictly_inside(c, ctx) -> bool:

@@ -1,0 +1,42 @@
+"""``tf.data`` (TensorFlow 1.15, graph mode): input pipelines that feed a graph without
+``feed_dict``.
+
+    dataset = tf.data.Dataset.from_tensor_slices((features, labels))
+    dataset = dataset.shuffle(1000, seed=0).batch(32).repeat(10)
+    x, y = dataset.make_one_shot_iterator().get_next()
+    ...
+    while True:
+        try:
+            sess.run(train_op)
+        except tf.errors.OutOfRangeError:
+            break
+
+A ``Dataset`` is a description (``base.py``; sources in ``sources.py``, transformations in
+``transforms.py``); an ``Iterator`` (``iterator.py``) puts two host ops in the graph, one that
+starts the pipeline in a Session (``initializer``) and one that takes its next element
+(``get_next()``).  The pipeline itself runs in Python on the host, one element per run of
+``get_next``; ``map``/``filter`` functions are traced once into graph ops and run per element as
+a small Session plan (``functions.py``).
+
+Not supported: string tensors (so ``TextLineDataset``, ``TFRecordDataset`` and feedable
+iterators from ``string_handle``), ``cache(filename)``; ``num_parallel_calls`` and
+``prefetch`` are accepted and change nothing (there are no background threads).
+"""
+
+from __future__ import annotations
+
+from . import sources, transforms  # noqa: F401 - register the dataset classes
+from .base import AUTOTUNE, Dataset
+from .iterator import (Iterator, get_output_classes, get_output_shapes, get_output_types,
+                       make_initializable_iterator, make_one_shot_iterator)
+
+
+class experimental:  # noqa: N801 - TensorFlow's namespace tf.data.experimental
+    """``tf.data.experimental``: ``AUTOTUNE``."""
+
+    AUTOTUNE = AUTOTUNE
+
+
+__all__ = ["AUTOTUNE", "Dataset", "Iterator", "experimental", "get_output_classes",
+           "get_output_shapes", "get_output_types", "make_initializable_iterator",
+           "make_one_shot_iterator"]

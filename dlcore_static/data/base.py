@@ -1,0 +1,233 @@
+"""``Dataset``: a description of an input pipeline, run in Python on the host by an iterator.
+
+A ``Dataset`` object is built with Python calls (``from_tensor_slices(x).shuffle(100)
+.batch(32)``); nothing runs then.  It knows its element ``Spec`` (``structure.py``: dtypes,
+static shapes and nesting) and the graph tensors it *captures* (a placeholder given to
+``from_tensor_slices``, a tensor ``batch_size``, a placeholder read inside a ``map`` function):
+their values are read when an iterator is initialised, in the Session run of the initializer
+(``iterator.py``), so ``make_initializable_iterator`` with a ``feed_dict`` works as in the TF1
+guide.
+
+An initialisation makes a ``Context`` (the Session, the captured values, the random generators
+of the shuffles, the caches) and calls ``dataset._iterate(ctx)``: a Python generator of flat
+elements (tuples of NumPy arrays, one per leaf).  Each ``Dataset`` subclass implements
+``_iterate`` in a few lines; TensorFlow's C++ kernels become Python generators.
+
+The transformations are in ``sources.py`` and ``transforms.py``, which register their classes
+in ``REGISTRY``: ``Dataset``'s methods look them up there (so this module imports neither).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..graph import Tensor, get_default_graph
+from .structure import Spec
+
+# name -> Dataset subclass (or factory), filled by sources.py and transforms.py
+REGISTRY: dict = {}
+AUTOTUNE = -1
+
+
+class Context:
+    """What one iterator initialisation sees: the Session, the values of the captured tensors,
+    and per-initialisation state (shuffle generators, in-memory caches)."""
+
+    def __init__(self, session, values: dict):
+        self.session = session
+        self.values = values            # Tensor -> np.ndarray
+        self.state: dict = {}           # dataset -> its state for this initialisation
+
+    def value(self, arg):
+        """A scalar argument: a Python number, or a captured tensor's value."""
+        if isinstance(arg, Tensor):
+            return np.asarray(self.values[arg]).item()
+        return arg
+
+    def with_values(self, values: dict) -> Context:
+        """A context for an inner dataset (``flat_map``): more captured values, same state."""
+        ctx = Context(self.session, {**self.values, **values})
+        ctx.state = self.state
+        return ctx
+
+
+def scalar_arg(value, name: str, what: str):
+    """An int argument that may be a graph tensor (captured, read at initialisation)."""
+    if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
+        t = value if isinstance(value, Tensor) else value._as_graph_element()
+        if t.aval.shape is not None and tuple(t.aval.shape) != ():
+            raise ValueError(f"{what}: {name} must be a scalar, got a tensor of shape "
+                             f"{list(t.aval.shape)}")
+        return t
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what}: {name} must be an integer or a scalar integer tensor, got "
+                        f"{type(value).__name__} {value!r}")
+    return int(value)
+
+
+class Dataset:
+    """A TensorFlow 1.15 ``tf.data.Dataset`` (graph mode): see the module docstring.
+
+    Sources: ``from_tensor_slices``, ``from_tensors``, ``range``, ``from_generator``, ``zip``.
+    Transformations: ``batch``, ``padded_batch``, ``shuffle``, ``repeat``, ``map``, ``filter``,
+    ``take``, ``skip``, ``prefetch``, ``cache``, ``concatenate``, ``flat_map``, ``interleave``.
+    Iterators: ``make_one_shot_iterator()``, ``make_initializable_iterator()``.
+    """
+
+    _spec: Spec
+    _children: tuple = ()
+
+    def __init__(self, spec: Spec, children=(), captures=()):
+        self._spec = spec
+        self._children = tuple(children)
+        self._own_captures = list(captures)
+        self.graph = get_default_graph()
+        self._uid = len(self.graph._ops)     # a stable number for seeds (creation order)
+
+    # -- what the element looks like
+    @property
+    def output_types(self):
+        return self._spec.output_types()
+
+    @property
+    def output_shapes(self):
+        return self._spec.output_shapes()
+
+    @property
+    def output_classes(self):
+        return self._spec.output_classes()
+
+    @property
+    def element_spec(self):
+        return self._spec.structure.pack(list(zip(self._spec.shapes, self._spec.dtypes)))
+
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__} shapes: {self._spec.describe_shapes()}, types: "
+                f"{self._spec.describe_types()}>")
+
+    def __iter__(self):
+        raise RuntimeError("dataset.__iter__() is only supported when eager execution is "
+                           "enabled; in graph mode use dataset.make_one_shot_iterator() or "
+                           "make_initializable_iterator() and Session.run(get_next())")
+
+    # -- captured graph tensors (read at initialisation)
+    def _captures(self) -> list:
+        seen: dict = {}
+        for c in self._children:
+            for t in c._captures():
+                seen.setdefault(t, None)
+        for t in self._own_captures:
+            seen.setdefault(t, None)
+        return list(seen)
+
+    def _iterate(self, ctx: Context) -> Iterator[tuple]:
+        raise NotImplementedError
+
+    # -- sources
+    @staticmethod
+    def from_tensor_slices(tensors) -> Dataset:
+        """One element per row of the leading dimension of every component."""
+        return REGISTRY["from_tensor_slices"](tensors)
+
+    @staticmethod
+    def from_tensors(tensors) -> Dataset:
+        """A dataset of exactly one element: ``tensors``."""
+        return REGISTRY["from_tensors"](tensors)
+
+    @staticmethod
+    def range(*args, output_type=None) -> Dataset:
+        """``range(stop)``, ``range(start, stop[, step])``: int64 scalars, as Python's range."""
+        return REGISTRY["range"](*args, output_type=output_type)
+
+    @staticmethod
+    def from_generator(generator, output_types, output_shapes=None, args=None) -> Dataset:
+        """Elements yielded by ``generator(*args)`` (called anew at each initialisation)."""
+        return REGISTRY["from_generator"](generator, output_types, output_shapes, args)
+
+    @staticmethod
+    def zip(datasets) -> Dataset:
+        """Elements of several datasets side by side (a nested tuple or dict of datasets);
+        ends with the shortest."""
+        return REGISTRY["zip"](datasets)
+
+    # -- transformations
+    def concatenate(self, dataset) -> Dataset:
+        """This dataset's elements, then ``dataset``'s (same types, compatible shapes)."""
+        return REGISTRY["concatenate"](self, dataset)
+
+    def batch(self, batch_size, drop_remainder: bool = False) -> Dataset:
+        """Stack ``batch_size`` consecutive elements; the last batch may be smaller unless
+        ``drop_remainder`` (then the batch dimension is static)."""
+        return REGISTRY["batch"](self, batch_size, drop_remainder)
+
+    def padded_batch(self, batch_size, padded_shapes, padding_values=None,
+                     drop_remainder: bool = False) -> Dataset:
+        """``batch`` of elements padded at the end to ``padded_shapes`` (``None``/-1: the
+        longest in the batch), with ``padding_values`` (default 0)."""
+        return REGISTRY["padded_batch"](self, batch_size, padded_shapes, padding_values,
+                                        drop_remainder)
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration: bool = True) -> Dataset:
+        """Random order through a buffer of ``buffer_size`` elements (TensorFlow's
+        semantics: each output is drawn uniformly from the buffer, whose slot is refilled
+        with the next input element)."""
+        return REGISTRY["shuffle"](self, buffer_size, seed, reshuffle_each_iteration)
+
+    def repeat(self, count=None) -> Dataset:
+        """The elements ``count`` times (``None`` or -1: forever)."""
+        return REGISTRY["repeat"](self, count)
+
+    def take(self, count) -> Dataset:
+        """The first ``count`` elements (-1: all)."""
+        return REGISTRY["take"](self, count)
+
+    def skip(self, count) -> Dataset:
+        """All but the first ``count`` elements (-1: none)."""
+        return REGISTRY["skip"](self, count)
+
+    def map(self, map_func, num_parallel_calls=None) -> Dataset:
+        """``map_func`` applied to every element: it receives graph tensors (one argument per
+        component of a tuple element) and returns the new element."""
+        return REGISTRY["map"](self, map_func, num_parallel_calls)
+
+    def filter(self, predicate) -> Dataset:
+        """The elements for which ``predicate`` (a scalar bool tensor) is true."""
+        return REGISTRY["filter"](self, predicate)
+
+    def flat_map(self, map_func) -> Dataset:
+        """``map_func`` returns a dataset per element; their elements in order."""
+        return REGISTRY["flat_map"](self, map_func)
+
+    def interleave(self, map_func, cycle_length=AUTOTUNE, block_length=1,
+                   num_parallel_calls=None) -> Dataset:
+        """As ``flat_map``, taking ``block_length`` elements in turn from ``cycle_length``
+        open inner datasets."""
+        return REGISTRY["interleave"](self, map_func, cycle_length, block_length)
+
+    def prefetch(self, buffer_size) -> Dataset:
+        """Accepted for compatibility: elements are produced on demand in the run that asks
+        for them (there is no background thread), so this returns the same elements."""
+        return REGISTRY["prefetch"](self, buffer_size)
+
+    def cache(self, filename: str = "") -> Dataset:
+        """Keep the elements in memory after the first full pass (per initialisation)."""
+        return REGISTRY["cache"](self, filename)
+
+    def apply(self, transformation_func) -> Dataset:
+        """``transformation_func(self)``."""
+        return transformation_func(self)
+
+    def with_options(self, options) -> Dataset:
+        """Accepted; options do not change what this host pipeline produces."""
+        return self
+
+    # -- iterators
+    def make_one_shot_iterator(self):
+        """An iterator initialised on its first use (no captured placeholders allowed)."""
+        return REGISTRY["make_one_shot_iterator"](self)
+
+    def make_initializable_iterator(self, shared_name=None):
+        """An iterator with an ``initializer`` op; run it (with feeds) to (re)start."""
+        return REGISTRY["make_initializable_iterator"](self, shared_name)

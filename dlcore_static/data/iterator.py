@@ -1,0 +1,294 @@
+"""Iterators: the graph ops that start a dataset in a Session and take its next element.
+
+- ``IteratorGetNext`` (``iterator.get_next()``): a host op whose outputs are the flat
+  components of one element.  Each run that needs it executes it once (one value per tensor
+  per run), so every consumer of one ``get_next()`` in a run sees the same element and the
+  iterator advances once per run.  The plan runs it before every other op of the run
+  (``plan.HOISTED_TYPES``), so when the data is exhausted it raises
+  ``tf.errors.OutOfRangeError`` ("End of sequence") before anything else has run, and the
+  run's staged variable writes are discarded: nothing is half-applied.
+- ``MakeIterator`` (``iterator.initializer``, ``iterator.make_initializer(dataset)``): its
+  inputs are the tensors the dataset captures (placeholders fed in that run, tensors computed
+  in it); it evaluates nothing else, and (re)starts the iterator with their values.
+
+Iterator state lives in the Session (``_STATE``: Session -> {iterator: state}, held weakly), so
+two Sessions on one graph iterate independently, and re-running an initializer restarts only
+that Session's iterator.  A one-shot iterator starts itself on its first ``get_next`` in each
+Session.  The state's lock serialises ``get_next`` of one iterator across threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+
+from dlcore.device import CPU, to_device
+from dlcore.registry import AVal
+
+from .. import plan as _plan
+from ..errors import (FailedPreconditionError, InvalidArgumentError, OpError, OutOfRangeError,
+                      node_suffix)
+from ..graph import Operation, get_default_graph
+from .base import REGISTRY, Context, Dataset
+from .structure import Spec, Structure, flatten_up_to, normalize_shape, shape_compatible
+
+_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_STATE_LOCK = threading.Lock()
+
+
+class _IteratorState:
+    __slots__ = ("gen", "lock")
+
+    def __init__(self, gen):
+        self.gen = gen
+        self.lock = threading.Lock()
+
+
+def _states(session) -> dict:
+    with _STATE_LOCK:
+        d = _STATE.get(session)
+        if d is None:
+            d = _STATE[session] = {}
+        return d
+
+
+def _start(session, iterator, dataset: Dataset, values) -> _IteratorState:
+    ctx = Context(session, dict(zip(dataset._captures(), values)))
+    st = _IteratorState(dataset._iterate(ctx))
+    _states(session)[iterator] = st
+    return st
+
+
+class Iterator:
+    """A TensorFlow 1 ``tf.data.Iterator`` (graph mode).  Made by
+    ``dataset.make_one_shot_iterator()``, ``dataset.make_initializable_iterator()`` or
+    ``Iterator.from_structure(output_types, output_shapes)`` (then ``make_initializer(ds)``
+    for each dataset it will iterate: the "reinitializable" pattern)."""
+
+    def __init__(self, spec: Spec, dataset: Dataset | None = None, one_shot: bool = False,
+                 name: str = "Iterator"):
+        self._spec = spec
+        self._one_shot = dataset if one_shot else None
+        self.graph = get_default_graph()
+        self._name = self.graph.unique_name(name)
+        self._initializer = None
+        if dataset is not None and not one_shot:
+            self._initializer = self.make_initializer(dataset)
+
+    # -- what the elements look like
+    @property
+    def output_types(self):
+        return self._spec.output_types()
+
+    @property
+    def output_shapes(self):
+        return self._spec.output_shapes()
+
+    @property
+    def output_classes(self):
+        return self._spec.output_classes()
+
+    @property
+    def element_spec(self):
+        return self._spec.structure.pack(list(zip(self._spec.shapes, self._spec.dtypes)))
+
+    @property
+    def initializer(self) -> Operation:
+        """The op that (re)starts this iterator on its dataset."""
+        if self._initializer is None:
+            raise ValueError("Iterator does not have an initializer: it was made by "
+                             "make_one_shot_iterator (initialised on first use) or "
+                             "Iterator.from_structure (use make_initializer(dataset))")
+        return self._initializer
+
+    def __repr__(self) -> str:
+        return (f"<Iterator {self._name} shapes: {self._spec.describe_shapes()}, types: "
+                f"{self._spec.describe_types()}>")
+
+    # -- ops
+    def make_initializer(self, dataset: Dataset, name: str | None = None) -> Operation:
+        """An op that starts this iterator on ``dataset`` (same types, compatible shapes)."""
+        if not isinstance(dataset, Dataset):
+            raise TypeError(f"make_initializer: expected a Dataset, got "
+                            f"{type(dataset).__name__}")
+        mine, theirs = self._spec, dataset._spec
+        if not mine.structure.same_as(theirs.structure) or mine.dtypes != theirs.dtypes:
+            raise TypeError(f"Expected output types {mine.describe_types()} but got dataset "
+                            f"with output types {theirs.describe_types()}.")
+        if not all(shape_compatible(b, a) for a, b in zip(mine.shapes, theirs.shapes)):
+            raise TypeError(f"Expected output shapes compatible with "
+                            f"{mine.describe_shapes()} but got dataset with output shapes "
+                            f"{theirs.describe_shapes()}.")
+        g = self.graph
+        caps = dataset._captures()
+        op = Operation(g, "MakeIterator", g.unique_name(name or "MakeIterator"), caps, [],
+                       attrs={"iterator": self, "dataset": dataset})
+        return op
+
+    def get_next(self, name: str | None = None):
+        """The next element as graph tensors, in the dataset's structure (tuples, dicts) and
+        static shapes.  Every run that needs them advances the iterator once; at the end the
+        run raises ``tf.errors.OutOfRangeError``."""
+        g = self.graph
+        spec = self._spec
+        inputs = self._one_shot._captures() if self._one_shot is not None else []
+        avals = [AVal(() if s is None else tuple(s), dt) for dt, s in
+                 zip(spec.dtypes, spec.shapes)]
+        op = Operation(g, "IteratorGetNext", g.unique_name(name or "IteratorGetNext"), inputs,
+                       avals, attrs={"iterator": self, "shapes": spec.shapes})
+        outs = list(op.outputs)
+        for k, s in enumerate(spec.shapes):
+            if s is None:                       # unknown rank: one op marked as such
+                comp = Operation(g, "IteratorComponent", g.unique_name(f"{op.name}/component"),
+                                 [outs[k]], [AVal((), spec.dtypes[k])],
+                                 attrs={"unknown_rank": True})
+                outs[k] = comp.outputs[0]
+        return spec.structure.pack(outs)
+
+    def string_handle(self, name=None):
+        raise NotImplementedError("Iterator.string_handle: feedable iterators need string "
+                                  "tensors, which dlcore_static does not have; use "
+                                  "Iterator.from_structure and make_initializer instead")
+
+    @staticmethod
+    def from_string_handle(string_handle, output_types, output_shapes=None,
+                           output_classes=None):
+        raise NotImplementedError("Iterator.from_string_handle: feedable iterators need "
+                                  "string tensors, which dlcore_static does not have; use "
+                                  "Iterator.from_structure and make_initializer instead")
+
+    @staticmethod
+    def from_structure(output_types, output_shapes=None, shared_name=None,
+                       output_classes=None) -> Iterator:
+        """An iterator not bound to a dataset: ``make_initializer(dataset)`` gives the op
+        that starts it on one (train/validation datasets of one structure)."""
+        from .. import dtypes as _dtypes
+        from .structure import flatten
+        structure = Structure.of(output_types)
+        dts = tuple(_dtypes.as_np(t) for t in flatten(output_types))
+        if output_shapes is None:
+            shapes = (None,) * len(dts)
+        else:
+            flat = flatten_up_to(structure, output_shapes)
+            if len(flat) != len(dts):
+                raise TypeError(f"Iterator.from_structure: `output_shapes` must have the "
+                                f"structure of `output_types`, got {output_shapes!r}")
+            shapes = tuple(normalize_shape(s) for s in flat)
+        return Iterator(Spec(structure, dts, shapes))
+
+
+def _uninitialized(op) -> FailedPreconditionError:
+    return FailedPreconditionError(
+        None, op, "GetNext() failed because the iterator has not been initialized. Ensure "
+        "that you have run the initializer operation for this iterator before getting the "
+        "next element." + node_suffix(op))
+
+
+def _get_next_factory(op: Operation, session, device):
+    it: Iterator = op.attrs["iterator"]
+    shapes = op.attrs["shapes"]
+    n = len(op.outputs)
+    on_host = device.type == "cpu"
+    dtypes = it._spec.dtypes
+
+    def get_next(*captured):
+        st = _states(session).get(it)
+        if st is None:
+            if it._one_shot is None:
+                raise _uninitialized(op)
+            st = _start(session, it, it._one_shot, captured)
+        with st.lock:
+            try:
+                elem = next(st.gen)
+            except StopIteration:
+                raise OutOfRangeError(None, op, "End of sequence" + node_suffix(op)) from None
+            except OpError as e:
+                if e.op is None:        # raised by a dataset stage: name this node
+                    raise type(e)(None, op, f"{e.message}{node_suffix(op)}") from None
+                raise
+        for k, v in enumerate(elem):
+            if type(v) is not np.ndarray or v.dtype != dtypes[k]:
+                elem = tuple(np.asarray(x, dt) for x, dt in zip(elem, dtypes))
+                break
+        for v, s in zip(elem, shapes):
+            if s is not None and not shape_compatible(v.shape, s):
+                raise InvalidArgumentError(None, op, f"IteratorGetNext: an element component "
+                                           f"has shape {v.shape}, expected {s}"
+                                           f"{node_suffix(op)}")
+        if not on_host:
+            elem = tuple(to_device(v, device) for v in elem)
+        return elem[0] if n == 1 else elem
+    return get_next, {}
+
+
+def _make_iterator_factory(op: Operation, session, device):
+    it, dataset = op.attrs["iterator"], op.attrs["dataset"]
+
+    def make_iterator(*values):
+        if device.type != "cpu":
+            values = [np.asarray(to_device(v, CPU)) for v in values]
+        _start(session, it, dataset, values)
+        return ()
+    return make_iterator, {}
+
+
+def _identity(x):
+    return x
+
+
+_plan.EXECUTORS["IteratorGetNext"] = _get_next_factory
+_plan.EXECUTORS["MakeIterator"] = _make_iterator_factory
+_plan.EXECUTORS["IteratorComponent"] = lambda op, s, d: (_identity, {})
+_plan.HOISTED_TYPES.add("IteratorGetNext")
+
+
+def _placeholders_behind(tensors) -> list:
+    ops = _plan.prune(list(tensors), [], set())
+    return [op for op in ops if op.type == "Placeholder"]
+
+
+def make_one_shot_iterator(dataset: Dataset) -> Iterator:
+    """``dataset.make_one_shot_iterator()``: starts on its first ``get_next`` in a Session.
+    A dataset that captures a placeholder needs an initializable iterator (TF1's rule)."""
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"make_one_shot_iterator: expected a Dataset, got "
+                        f"{type(dataset).__name__}")
+    phs = _placeholders_behind(dataset._captures())
+    if phs:
+        raise ValueError(
+            "Failed to create a one-shot iterator for a dataset. "
+            "`Dataset.make_one_shot_iterator()` does not support datasets that capture "
+            "stateful objects, such as a `Variable` or `LookupTable`. In these cases, use "
+            "`Dataset.make_initializable_iterator()`. (Original error: Cannot capture a "
+            f"placeholder (name:{phs[0].name}, type:Placeholder) by value.)")
+    return Iterator(dataset._spec, dataset, one_shot=True, name="OneShotIterator")
+
+
+def make_initializable_iterator(dataset: Dataset, shared_name=None) -> Iterator:
+    """``dataset.make_initializable_iterator()``: run ``iterator.initializer`` (with the
+    feeds of the placeholders the dataset captures) to start or restart it."""
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"make_initializable_iterator: expected a Dataset, got "
+                        f"{type(dataset).__name__}")
+    return Iterator(dataset._spec, dataset, name="Iterator")
+
+
+def get_output_types(dataset_or_iterator):
+    return dataset_or_iterator.output_types
+
+
+def get_output_shapes(dataset_or_iterator):
+    return dataset_or_iterator.output_shapes
+
+
+def get_output_classes(dataset_or_iterator):
+    return dataset_or_iterator.output_classes
+
+
+REGISTRY["make_one_shot_iterator"] = make_one_shot_iterator
+REGISTRY["make_initializable_iterator"] = make_initializable_iterator
+
+__all__ = ["Iterator", "get_output_classes", "get_output_shapes",
+           "get_output_types", "make_initializable_iterator", "make_one_shot_iterator"]

@@ -1,0 +1,188 @@
+"""Element structures of ``tf.data``: nesting, flattening, static types and shapes.
+
+A dataset element is a nested structure whose leaves are tensors: a single tensor, a tuple
+(or namedtuple) of structures, or a dict of structures, as in TensorFlow (``tf.nest``).  A
+dict is flattened in sorted key order; a Python list is *not* a structure, it is data (the
+list ``[1, 2, 3]`` is one tensor of shape ``(3,)``), as TensorFlow 1's ``from_tensor_slices``
+treats it.
+
+Inside the pipeline an element travels flattened: a tuple of NumPy arrays, one per leaf.  A
+``Structure`` keeps the nesting (to rebuild the user's tuples and dicts), and a ``Spec`` the
+leaves' dtypes (NumPy) and static shapes (tuples with ``None`` for an unknown dimension, or
+``None`` for an unknown rank).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import dtypes as _dtypes
+from ..graph import Tensor, TensorShape
+
+
+def _is_namedtuple(x) -> bool:
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def flatten(value) -> list:
+    """The leaves of ``value`` in TensorFlow's order (dict keys sorted)."""
+    if isinstance(value, tuple):
+        return [leaf for v in value for leaf in flatten(v)]
+    if isinstance(value, dict):
+        return [leaf for k in sorted(value) for leaf in flatten(value[k])]
+    return [value]
+
+
+def flatten_up_to(structure, value) -> list:
+    """``value``'s parts at ``structure``'s leaves (a leaf takes the whole sub-value, so a
+    shape ``(None, 3)`` stays one leaf); [] when ``value`` does not have the structure."""
+    if structure.kind == "leaf":
+        return [value]
+    if structure.kind == "dict":
+        if not isinstance(value, dict) or sorted(value) != list(structure.keys):
+            return []
+        parts = [flatten_up_to(c, value[k]) for k, c in zip(structure.keys, structure.children)]
+    else:
+        if not isinstance(value, (tuple, list)) or len(value) != len(structure.children):
+            return []
+        parts = [flatten_up_to(c, v) for c, v in zip(structure.children, value)]
+    if any(not p for p in parts):
+        return []
+    return [x for p in parts for x in p]
+
+
+class Structure:
+    """The nesting of an element: ``kind`` is 'leaf', 'tuple', 'namedtuple' or 'dict'."""
+
+    __slots__ = ("kind", "children", "keys", "cls")
+
+    def __init__(self, kind: str, children=(), keys=(), cls=None):
+        self.kind, self.children, self.keys, self.cls = kind, tuple(children), tuple(keys), cls
+
+    @staticmethod
+    def of(value) -> Structure:
+        if isinstance(value, tuple):
+            kids = [Structure.of(v) for v in value]
+            if _is_namedtuple(value):
+                return Structure("namedtuple", kids, cls=type(value))
+            return Structure("tuple", kids)
+        if isinstance(value, dict):
+            keys = sorted(value)
+            return Structure("dict", [Structure.of(value[k]) for k in keys], keys,
+                             cls=type(value))
+        return LEAF
+
+    @property
+    def size(self) -> int:
+        return 1 if self.kind == "leaf" else sum(c.size for c in self.children)
+
+    def pack(self, flat) -> object:
+        """Rebuild the nested value from its leaves."""
+        it = iter(flat)
+        return self._pack(it)
+
+    def _pack(self, it):
+        if self.kind == "leaf":
+            return next(it)
+        vals = [c._pack(it) for c in self.children]
+        if self.kind == "tuple":
+            return tuple(vals)
+        if self.kind == "namedtuple":
+            return self.cls(*vals)
+        return self.cls(zip(self.keys, vals)) if self.cls is not dict else dict(
+            zip(self.keys, vals))
+
+    def same_as(self, other: Structure) -> bool:
+        if self.kind != other.kind or len(self.children) != len(other.children):
+            return False
+        if self.kind == "dict" and self.keys != other.keys:
+            return False
+        return all(a.same_as(b) for a, b in zip(self.children, other.children))
+
+    def __repr__(self) -> str:
+        return repr(self.pack(["."] * self.size))
+
+
+LEAF = Structure("leaf")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Flat leaf specs of a dataset's elements and how they nest."""
+
+    structure: Structure
+    dtypes: tuple          # np.dtype per leaf
+    shapes: tuple          # tuple (None for unknown dims) or None (unknown rank), per leaf
+
+    def output_types(self):
+        return self.structure.pack([_dtypes.as_dtype(d) for d in self.dtypes])
+
+    def output_shapes(self):
+        return self.structure.pack([TensorShape(s) for s in self.shapes])
+
+    def output_classes(self):
+        return self.structure.pack([Tensor] * len(self.dtypes))
+
+    def describe_types(self) -> str:
+        return _text(self.structure.pack([f"tf.{_dtypes.as_dtype(d).name}"
+                                          for d in self.dtypes]))
+
+    def describe_shapes(self) -> str:
+        return _text(self.structure.pack([str(TensorShape(s)) for s in self.shapes]))
+
+
+def _text(value) -> str:
+    if isinstance(value, tuple):
+        inner = ", ".join(_text(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def host_array(value, what: str) -> np.ndarray:
+    """A NumPy array from user data, with TensorFlow's default dtypes for Python values
+    (int -> int32, float -> float32, bool -> bool); NumPy arrays keep their dtype."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, np.generic):
+        arr = np.asarray(value)
+    else:
+        arr = np.asarray(value)
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif arr.dtype.kind == "i" and arr.dtype != np.int32:
+            arr = arr.astype(np.int32)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what}: cannot use a value of dtype {arr.dtype} as a tensor (only "
+                        "bool, integer and floating-point data are supported)")
+    return arr
+
+
+def shape_compatible(shape, want) -> bool:
+    """Does a concrete (or static) ``shape`` match static ``want``?"""
+    return TensorShape(want).is_compatible_with(TensorShape(shape))
+
+
+def most_specific_common(a, b):
+    """The static shape both ``a`` and ``b`` are instances of (unequal dims become None)."""
+    if a is None or b is None or len(a) != len(b):
+        return None
+    return tuple(x if x == y else None for x, y in zip(a, b))
+
+
+def normalize_shape(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, TensorShape):
+        return shape.dims
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(None if d is None or d == -1 else int(d) for d in
+                 (shape.dims if hasattr(shape, "dims") else shape))
+
+
+def shape_text(shape) -> str:
+    return str(TensorShape(shape))

@@ -1,0 +1,364 @@
+"""Dataset transformations, each a Python generator over its input's elements, following the
+TensorFlow 1.15 kernels' semantics:
+
+- ``batch``: stacks consecutive elements (components of unequal shapes are an error); the last
+  batch is smaller unless ``drop_remainder``;
+- ``padded_batch``: pads each component at the end to ``padded_shapes`` (``None``/-1: the
+  longest in this batch) with ``padding_values``;
+- ``shuffle``: a buffer of ``buffer_size`` elements, filled from the input; each output is a
+  uniformly drawn buffer slot, refilled with the next input element (or, at the end, with the
+  last slot).  With a seed (op seed and/or ``tf.set_random_seed``) an initialisation's order is
+  reproducible in every Session; each pass of a later ``repeat`` draws a new order unless
+  ``reshuffle_each_iteration=False``;
+- ``repeat``: passes again over the input (an input that yields nothing stops it);
+- ``take``, ``skip``, ``cache`` (in memory, per initialisation), ``prefetch`` (a no-op here:
+  elements are made on demand in the run that asks for them);
+- ``map``, ``filter``, ``flat_map``, ``interleave``: user functions traced once
+  (``functions.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from ..graph import Tensor
+from .base import AUTOTUNE, REGISTRY, Context, Dataset, scalar_arg
+from .functions import TracedFunction
+from .structure import Spec, flatten_up_to, normalize_shape, shape_text
+
+
+def _check_count(value, name, what, minimum):
+    if isinstance(value, int) and value < minimum:
+        raise ValueError(f"{what}: {name} must be >= {minimum}, got {value}")
+
+
+def _stack(elements: list, what: str) -> tuple:
+    out = []
+    for k in range(len(elements[0])):
+        parts = [e[k] for e in elements]
+        first = np.shape(parts[0])
+        for i, p in enumerate(parts[1:], 1):
+            if np.shape(p) != first:
+                raise InvalidArgumentError(
+                    None, None, f"{what}: Cannot batch tensors with different shapes in "
+                    f"component {k}. First element had shape {list(first)} and element {i} "
+                    f"had shape {list(np.shape(p))}.")
+        out.append(np.stack(parts))
+    return tuple(out)
+
+
+class BatchDataset(Dataset):
+    def __init__(self, input: Dataset, batch_size, drop_remainder=False):
+        bs = scalar_arg(batch_size, "batch_size", "batch")
+        _check_count(bs, "batch_size", "batch", 1)
+        drop = bool(drop_remainder)
+        lead = bs if drop and isinstance(bs, int) else None
+        s = input._spec
+        spec = Spec(s.structure, s.dtypes,
+                    tuple(None if sh is None else (lead,) + tuple(sh) for sh in s.shapes))
+        super().__init__(spec, children=(input,), captures=[bs] if isinstance(bs, Tensor)
+                         else ())
+        self._bs, self._drop = bs, drop
+
+    def _size(self, ctx) -> int:
+        n = int(ctx.value(self._bs))
+        if n < 1:
+            raise InvalidArgumentError(None, None, f"batch: batch_size must be greater than "
+                                       f"zero, got {n}")
+        return n
+
+    def _iterate(self, ctx: Context):
+        n = self._size(ctx)
+        buf: list = []
+        for e in self._children[0]._iterate(ctx):
+            buf.append(e)
+            if len(buf) == n:
+                yield _stack(buf, "batch")
+                buf = []
+        if buf and not self._drop:
+            yield _stack(buf, "batch")
+
+
+class PaddedBatchDataset(BatchDataset):
+    def __init__(self, input: Dataset, batch_size, padded_shapes, padding_values=None,
+                 drop_remainder=False):
+        super().__init__(input, batch_size, drop_remainder)
+        s = input._spec
+        flat_shapes = flatten_up_to(s.structure, padded_shapes)
+        if len(flat_shapes) != len(s.dtypes):
+            raise ValueError(f"padded_batch: `padded_shapes` must have the element's structure "
+                             f"{s.describe_shapes()}, got {padded_shapes!r}")
+        pads = [normalize_shape(p) for p in flat_shapes]
+        for p, have in zip(pads, s.shapes):
+            if have is not None and (len(p) != len(have) or any(
+                    a is not None and b is not None and a < b for a, b in zip(p, have))):
+                raise ValueError(f"padded_batch: the padded shape {shape_text(p)} is not "
+                                 f"compatible with the component shape {shape_text(have)}")
+        if padding_values is None:
+            values = [0] * len(pads)
+        else:
+            values = flatten_up_to(s.structure, padding_values)
+            if len(values) != len(pads):
+                raise ValueError(f"padded_batch: `padding_values` must have the element's "
+                                 f"structure {s.describe_types()}, got {padding_values!r}")
+        self._pads = pads
+        self._values = [np.asarray(v, dt) for v, dt in zip(values, s.dtypes)]
+        lead = self._spec.shapes[0][0] if self._spec.shapes and self._spec.shapes[0] else None
+        self._spec = Spec(s.structure, s.dtypes, tuple((lead,) + p for p in pads))
+
+    def _iterate(self, ctx: Context):
+        n = self._size(ctx)
+        buf: list = []
+        for e in self._children[0]._iterate(ctx):
+            buf.append(e)
+            if len(buf) == n:
+                yield self._pad(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._pad(buf)
+
+    def _pad(self, buf: list) -> tuple:
+        out = []
+        for k, (pad, value) in enumerate(zip(self._pads, self._values)):
+            parts = [np.asarray(e[k]) for e in buf]
+            longest = [max(p.shape[d] for p in parts) for d in range(len(pad))]
+            target = tuple(longest[d] if p is None else p for d, p in enumerate(pad))
+            arr = np.full((len(parts),) + target, value, dtype=parts[0].dtype)
+            for i, p in enumerate(parts):
+                if any(a > b for a, b in zip(p.shape, target)):
+                    raise InvalidArgumentError(
+                        None, None, f"padded_batch: Attempted to pad to a smaller size than "
+                        f"the input element (component {k} has shape {list(p.shape)}, padded "
+                        f"shape {list(target)})")
+                arr[(i,) + tuple(slice(0, d) for d in p.shape)] = p
+            out.append(arr)
+        return tuple(out)
+
+
+class ShuffleDataset(Dataset):
+    def __init__(self, input: Dataset, buffer_size, seed=None, reshuffle_each_iteration=True):
+        bs = scalar_arg(buffer_size, "buffer_size", "shuffle")
+        _check_count(bs, "buffer_size", "shuffle", 1)
+        super().__init__(input._spec, children=(input,),
+                         captures=[bs] if isinstance(bs, Tensor) else ())
+        self._bs, self._seed = bs, None if seed is None else int(seed)
+        self._reshuffle = bool(reshuffle_each_iteration)
+
+    def _rng(self, ctx: Context) -> np.random.Generator:
+        st = ctx.state.get(self)
+        if st is None:
+            gseed = self.graph.seed
+            if gseed is None and self._seed is None:
+                root = ctx.session.random_stream(None, np.random.default_rng)
+                entropy = int(root.integers(0, 2 ** 63))
+            else:
+                entropy = [87654321 if gseed is None else gseed,
+                           self._uid if self._seed is None else self._seed]
+            st = ctx.state[self] = {"entropy": entropy,
+                                    "rng": np.random.default_rng(entropy)}
+        if not self._reshuffle:
+            return np.random.default_rng(st["entropy"])
+        return st["rng"]
+
+    def _iterate(self, ctx: Context):
+        size = int(ctx.value(self._bs))
+        if size < 1:
+            raise InvalidArgumentError(None, None, f"shuffle: buffer_size must be greater "
+                                       f"than zero, got {size}")
+        rng = self._rng(ctx)
+        it = self._children[0]._iterate(ctx)
+        buf: list = []
+        for e in it:
+            buf.append(e)
+            if len(buf) == size:
+                break
+        while buf:
+            i = int(rng.integers(len(buf)))
+            out = buf[i]
+            try:
+                buf[i] = next(it)
+            except StopIteration:
+                buf[i] = buf[-1]
+                buf.pop()
+            yield out
+
+
+class RepeatDataset(Dataset):
+    def __init__(self, input: Dataset, count=None):
+        c = -1 if count is None else scalar_arg(count, "count", "repeat")
+        super().__init__(input._spec, children=(input,),
+                         captures=[c] if isinstance(c, Tensor) else ())
+        self._count = c
+
+    def _iterate(self, ctx: Context):
+        count = int(ctx.value(self._count))
+        done = 0
+        while count < 0 or done < count:
+            produced = False
+            for e in self._children[0]._iterate(ctx):
+                produced = True
+                yield e
+            if not produced:
+                return
+            done += 1
+
+
+class TakeDataset(Dataset):
+    def __init__(self, input: Dataset, count):
+        c = scalar_arg(count, "count", "take")
+        super().__init__(input._spec, children=(input,),
+                         captures=[c] if isinstance(c, Tensor) else ())
+        self._count = c
+
+    def _iterate(self, ctx: Context):
+        count = int(ctx.value(self._count))
+        if count == 0:
+            return
+        for i, e in enumerate(self._children[0]._iterate(ctx), 1):
+            yield e
+            if i == count:
+                return
+
+
+class SkipDataset(Dataset):
+    def __init__(self, input: Dataset, count):
+        c = scalar_arg(count, "count", "skip")
+        super().__init__(input._spec, children=(input,),
+                         captures=[c] if isinstance(c, Tensor) else ())
+        self._count = c
+
+    def _iterate(self, ctx: Context):
+        count = int(ctx.value(self._count))
+        if count < 0:
+            return
+        for i, e in enumerate(self._children[0]._iterate(ctx)):
+            if i >= count:
+                yield e
+
+
+class PrefetchDataset(Dataset):
+    def __init__(self, input: Dataset, buffer_size):
+        bs = scalar_arg(buffer_size, "buffer_size", "prefetch")
+        if isinstance(bs, int) and bs < 0 and bs != AUTOTUNE:
+            raise ValueError(f"prefetch: buffer_size must be >= 0 or AUTOTUNE, got {bs}")
+        super().__init__(input._spec, children=(input,))
+
+    def _iterate(self, ctx: Context):
+        return self._children[0]._iterate(ctx)
+
+
+class CacheDataset(Dataset):
+    def __init__(self, input: Dataset, filename=""):
+        if filename:
+            raise NotImplementedError("cache(filename): only the in-memory cache "
+                                      "(filename='') is supported")
+        super().__init__(input._spec, children=(input,))
+
+    def _iterate(self, ctx: Context):
+        cached = ctx.state.get(self)
+        if cached is not None:
+            yield from cached
+            return
+        fill = []
+        for e in self._children[0]._iterate(ctx):
+            fill.append(e)
+            yield e
+        ctx.state[self] = fill
+
+
+class MapDataset(Dataset):
+    def __init__(self, input: Dataset, map_func, num_parallel_calls=None):
+        fn = TracedFunction(map_func, input._spec, "map")
+        super().__init__(fn.out_spec, children=(input,), captures=fn.captures)
+        self._fn = fn
+
+    def _iterate(self, ctx: Context):
+        fn = self._fn
+        for e in self._children[0]._iterate(ctx):
+            yield tuple(fn(ctx, e))
+
+
+class FilterDataset(Dataset):
+    def __init__(self, input: Dataset, predicate):
+        fn = TracedFunction(predicate, input._spec, "filter", "predicate")
+        out = fn.out_spec
+        if len(out.dtypes) != 1 or out.structure.kind != "leaf" or \
+                out.dtypes[0] != np.bool_ or out.shapes[0] not in ((), None):
+            raise ValueError(f"filter: `predicate` return type must be convertible to a "
+                             f"scalar boolean tensor. Was {out.describe_types()} of shape "
+                             f"{out.describe_shapes()}.")
+        super().__init__(input._spec, children=(input,), captures=fn.captures)
+        self._fn = fn
+
+    def _iterate(self, ctx: Context):
+        fn = self._fn
+        for e in self._children[0]._iterate(ctx):
+            (keep,) = fn(ctx, e)
+            if bool(keep):
+                yield e
+
+
+class FlatMapDataset(Dataset):
+    def __init__(self, input: Dataset, map_func, what="flat_map"):
+        fn = TracedFunction(map_func, input._spec, what, returns_dataset=True)
+        super().__init__(fn.dataset._spec, children=(input,), captures=fn.captures)
+        self._fn = fn
+
+    def _inner(self, ctx: Context, e: tuple):
+        fn = self._fn
+        return fn.dataset._iterate(fn.inner_context(ctx, e))
+
+    def _iterate(self, ctx: Context):
+        for e in self._children[0]._iterate(ctx):
+            yield from self._inner(ctx, e)
+
+
+class InterleaveDataset(FlatMapDataset):
+    def __init__(self, input: Dataset, map_func, cycle_length=AUTOTUNE, block_length=1):
+        super().__init__(input, map_func, "interleave")
+        if cycle_length in (None, AUTOTUNE):
+            cycle_length = os.cpu_count() or 1
+        if int(cycle_length) < 1 or int(block_length) < 1:
+            raise ValueError(f"interleave: cycle_length and block_length must be positive, "
+                             f"got {cycle_length} and {block_length}")
+        self._cycle, self._block = int(cycle_length), int(block_length)
+
+    def _iterate(self, ctx: Context):
+        """TensorFlow's InterleaveDataset iterator, step for step."""
+        source = self._children[0]._iterate(ctx)
+        slots: list = [None] * self._cycle
+        cycle = block = 0
+        open_ = 0
+        end_of_input = False
+        while not end_of_input or open_ > 0:
+            if slots[cycle] is not None:
+                try:
+                    e = next(slots[cycle])
+                except StopIteration:
+                    slots[cycle] = None
+                    open_ -= 1
+                    cycle, block = (cycle + 1) % self._cycle, 0
+                    continue
+                block += 1
+                if block == self._block:
+                    cycle, block = (cycle + 1) % self._cycle, 0
+                yield e
+            elif not end_of_input:
+                try:
+                    slots[cycle] = self._inner(ctx, next(source))
+                    open_ += 1
+                except StopIteration:
+                    end_of_input = True
+            else:
+                cycle, block = (cycle + 1) % self._cycle, 0
+
+
+REGISTRY.update({
+    "batch": BatchDataset, "padded_batch": PaddedBatchDataset, "shuffle": ShuffleDataset,
+    "repeat": RepeatDataset, "take": TakeDataset, "skip": SkipDataset,
+    "prefetch": PrefetchDataset, "cache": CacheDataset, "map": MapDataset,
+    "filter": FilterDataset, "flat_map": FlatMapDataset, "interleave": InterleaveDataset,
+})
