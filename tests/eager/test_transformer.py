@@ -93,12 +93,12 @@ def _bool_mask(shape, seed):
 
 # ----------------------------------------------------------------------------- SDPA
 SDPA_CASES = {
-    "plain": dict(),
-    "bool_mask": dict(attn_mask="bool"),
-    "float_mask": dict(attn_mask="float"),
-    "causal": dict(is_causal=True),
-    "scale": dict(scale=0.3, attn_mask="float"),
-    "fully_masked_row": dict(attn_mask="dead"),
+    "plain": {},
+    "bool_mask": {"attn_mask": "bool"},
+    "float_mask": {"attn_mask": "float"},
+    "causal": {"is_causal": True},
+    "scale": {"scale": 0.3, "attn_mask": "float"},
+    "fully_masked_row": {"attn_mask": "dead"},
 }
 
 
@@ -165,20 +165,20 @@ def test_sdpa_dropout_and_errors():
 
 # ----------------------------------------------------------------------------- MHA
 MHA_CASES = {
-    "self": dict(),
-    "self_bool_masks": dict(attn_mask="bool2d", key_padding_mask="bool"),
-    "self_float_masks": dict(attn_mask="float3d", key_padding_mask="float"),
-    "self_no_weights_bool": dict(attn_mask="bool2d", key_padding_mask="bool",
-                                 need_weights=False),
-    "per_head_weights": dict(attn_mask="float2d", average_attn_weights=False),
-    "cross_batch_first": dict(mode="cross", batch_first=True, key_padding_mask="bool"),
-    "all_different": dict(mode="qkv", need_weights=False, attn_mask="float2d"),
-    "kdim_vdim": dict(mode="qkv", kdim=3, vdim=5, attn_mask="bool2d"),
-    "bias_kv_zero_attn": dict(add_bias_kv=True, add_zero_attn=True, key_padding_mask="bool",
-                              attn_mask="bool2d"),
-    "no_bias": dict(bias=False, need_weights=False),
-    "causal_hint": dict(attn_mask="causal", is_causal=True, need_weights=False),
-    "unbatched": dict(unbatched=True, attn_mask="bool2d", key_padding_mask="bool"),
+    "self": {},
+    "self_bool_masks": {"attn_mask": "bool2d", "key_padding_mask": "bool"},
+    "self_float_masks": {"attn_mask": "float3d", "key_padding_mask": "float"},
+    "self_no_weights_bool": {"attn_mask": "bool2d", "key_padding_mask": "bool",
+                                 "need_weights": False},
+    "per_head_weights": {"attn_mask": "float2d", "average_attn_weights": False},
+    "cross_batch_first": {"mode": "cross", "batch_first": True, "key_padding_mask": "bool"},
+    "all_different": {"mode": "qkv", "need_weights": False, "attn_mask": "float2d"},
+    "kdim_vdim": {"mode": "qkv", "kdim": 3, "vdim": 5, "attn_mask": "bool2d"},
+    "bias_kv_zero_attn": {"add_bias_kv": True, "add_zero_attn": True, "key_padding_mask": "bool",
+                              "attn_mask": "bool2d"},
+    "no_bias": {"bias": False, "need_weights": False},
+    "causal_hint": {"attn_mask": "causal", "is_causal": True, "need_weights": False},
+    "unbatched": {"unbatched": True, "attn_mask": "bool2d", "key_padding_mask": "bool"},
 }
 
 
@@ -281,7 +281,7 @@ def test_encoder_and_decoder_layers_match_torch(norm_first, activation, batch_fi
     d, h, ff = 8, 2, 16
     tact = torch.nn.functional.gelu if activation == "callable" else activation
     dact = DF.gelu if activation == "callable" else activation
-    kw = dict(dim_feedforward=ff, norm_first=norm_first, batch_first=batch_first)
+    kw = {"dim_feedforward": ff, "norm_first": norm_first, "batch_first": batch_first}
     tm, dm = _twin(lambda: torch.nn.TransformerEncoderLayer(d, h, activation=tact, **kw),
                    lambda: dt.nn.TransformerEncoderLayer(d, h, activation=dact, **kw))
     tm.eval()
@@ -359,8 +359,8 @@ def test_encoder_nested_tensor_path_zeroes_padding_in_inference():
 
 
 def test_transformer_full_matches_torch_and_train_dropout_changes_outputs():
-    kw = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1,
-              dim_feedforward=16)
+    kw = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1,
+              "dim_feedforward": 16}
     tm, dm = _twin(lambda: torch.nn.Transformer(**kw), lambda: dt.nn.Transformer(**kw))
     tm.eval()
     dm.eval()
