@@ -12,6 +12,8 @@ axis of one and loses it again, as in PyTorch.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -170,6 +172,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """Batch statistics in training (running statistics updated in place, with the unbiased
     variance, as PyTorch), the running statistics in evaluation."""
     axes = (0,) + tuple(range(2, input.ndim))
+    if not isinstance(momentum, numbers.Real):         # None too: PyTorch's TypeError
+        raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
+                        f"{type(momentum).__name__}")
     if training:
         n = int(np.prod([input.shape[a] for a in axes]))
         if n <= 1:
@@ -179,7 +184,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is not None and running_var is not None:
             prev, STATE.enabled = STATE.enabled, False
             try:
-                m = 1.0 if momentum is None else momentum
+                m = momentum
                 running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(mean.detach(), m)))
                 unbiased = O.mul_(var.detach(), n / (n - 1))
                 running_var.copy_(O.add_(O.mul_(running_var, 1 - m), O.mul_(unbiased, m)))

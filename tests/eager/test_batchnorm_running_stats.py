@@ -63,3 +63,15 @@ def test_functional_batch_norm_updates_the_callers_running_tensors_as_torch():
         rv = 0.75 * rv + 0.25 * x.var((0, 2), ddof=1)
     np.testing.assert_allclose(_np(rm_d), rm, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(_np(rv_d), rv, rtol=1e-5)
+
+
+def test_functional_batch_norm_momentum_must_be_a_number_as_in_torch():
+    x = np.ones((3, 2), np.float32)
+    with pytest.raises(TypeError) as want:
+        torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(2), torch.ones(2),
+                                       training=True, momentum=None)
+    rm = dt.zeros(2)
+    with pytest.raises(TypeError, match="argument 'momentum' .* must be float, not NoneType"):
+        DF.batch_norm(dt.tensor(x), rm, dt.ones(2), training=True, momentum=None)
+    assert "must be float, not NoneType" in str(want.value)
+    np.testing.assert_array_equal(_np(rm), [0, 0])                 # nothing updated
