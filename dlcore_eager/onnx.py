@@ -33,6 +33,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     sizes that follow them (``_onnx_dynamic``)."""
     from . import _onnx_dynamic as dyn
     from .tracing import trace
+    before = _buffers(model) if dynamic_axes else {}
     tr = trace(model, args)
     in_names = list(input_names or [f"input.{i}" for i in range(len(tr.inputs))])
     out_names = list(output_names or [f"output.{k}" for k in range(len(tr.outputs))])
@@ -45,7 +46,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     res = tr2 = None
     if any(spec.get(n) for n in in_names):
         xs2, symbols = dyn.second_inputs(tr.inputs, in_names, spec)
-        tr2 = trace(model, xs2)
+        tr2 = _trace_again(model, xs2, before)
         dyn.check_same(tr, tr2, symbols)
         res = dyn.Resolver(symbols)
     inits: dict[str, np.ndarray] = dict(tr.params)
@@ -116,6 +117,29 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     if f is not None:
         onnx_export.save(model_proto, f)
     return model_proto
+
+
+def _buffers(model: Any) -> dict:
+    return {n: b.detach().clone() for n, b in model.named_buffers()} \
+        if hasattr(model, "named_buffers") else {}
+
+
+def _trace_again(model: Any, xs: list, before: dict):
+    """The second trace of dynamic axes: from the buffers (batch-norm statistics in training
+    mode) the first one started with, leaving them as the first run left them."""
+    from . import no_grad
+    from .tracing import trace
+    after = _buffers(model)
+
+    def put(values: dict) -> None:
+        with no_grad():
+            for n, b in model.named_buffers() if values else ():
+                b.copy_(values[n])
+    put(before)
+    try:
+        return trace(model, xs)
+    finally:
+        put(after)
 
 
 def _ref_shape(tr: Any, ref: tuple) -> tuple:

@@ -143,3 +143,26 @@ def test_static_unknown_dims_are_symbolic():
         for f, want in zip(feeds, wants):
             for g, w in zip(sess_ort.run(None, {"seq": f}), want):
                 np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_second_trace_leaves_buffers_as_one_run_does():
+    """Dynamic axes trace the model twice, the second time from the buffers the first started
+    with; afterwards they are as one run left them.  Batch norm in training mode updates its
+    statistics from the batch's values, which the graph cannot express: refused."""
+    dt.manual_seed(3)
+    bn = dt.nn.BatchNorm1d(3)
+    x = dt.randn(4, 3)
+    ref = dt.nn.BatchNorm1d(3)
+    ref(x)
+    with pytest.raises(NotImplementedError, match="a constant of shape \\(3,\\) read by "
+                                                  "primitive 'mul'"):
+        dlcore_eager.onnx.export(bn, (x,), dynamic_axes={"input.0": [0]})
+    for (n, a), (_, b) in zip(bn.named_buffers(), ref.named_buffers()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, err_msg=n)
+    bn.eval()                                  # inference: exported, statistics unchanged
+    proto = dlcore_eager.onnx.export(bn, (x,), dynamic_axes={"input.0": [0]})
+    for (n, a), (_, b) in zip(bn.named_buffers(), ref.named_buffers()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, err_msg=n)
+    x3 = dt.randn(3, 3)
+    (got,) = _session(proto).run(None, {"input.0": x3.numpy()})
+    np.testing.assert_allclose(got, bn(x3).detach().numpy(), rtol=1e-5, atol=1e-6)
