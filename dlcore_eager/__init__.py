@@ -217,6 +217,7 @@ __version__ = "0.1.0"
 if _typing.TYPE_CHECKING:
     def __getattr__(name: str) -> _typing.Any: ...    # the installed functions, for type checkers
 from . import linalg, special  # noqa: E402
+from . import distributions  # noqa: E402
 from . import _api  # noqa: E402
 
 _api.activate()

@@ -33,7 +33,7 @@ from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the sam
 # ops' definition blocks in dlcore (see dlcore_eager._api); what is here has no op of its own or
 # needs more than an op's convention.
 if _typing.TYPE_CHECKING:
-    def __getattr__(name: str) -> _typing.Any: ...     # the installed functions, for type checkers
+    def __getattr__(name: str): ...     # the installed functions (unannotated: Any)
 
 
 # ----------------------------------------------------------------------------- reduction
@@ -82,6 +82,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
                            f"{sw[1]}x{sw[0]})")
+    if len(sx) == 1:                  # an unbatched input (in_features,) -> (out_features,)
+        return _ops.squeeze(_ops.linear(_ops.expand_dims(x, 0), _ops.transpose(weight), bias),
+                            0)
     return _ops.linear(x, _ops.transpose(weight), bias)
 
 
