@@ -218,6 +218,10 @@ if _typing.TYPE_CHECKING:
     def __getattr__(name: str) -> _typing.Any: ...    # the installed functions, for type checkers
 from . import linalg, special  # noqa: E402
 from . import distributions  # noqa: E402
+from . import amp  # noqa: E402
+from ._compile import compile  # noqa: E402, A004
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from .cuda import amp as _cuda_amp  # noqa: E402, F401  (torch.cuda.amp)
 from . import _api  # noqa: E402
 
 _api.activate()

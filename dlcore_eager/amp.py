@@ -1,0 +1,223 @@
+"""``torch.amp``: ``autocast`` and ``GradScaler``, so mixed-precision training loops run.
+
+``GradScaler`` is PyTorch's dynamic loss scaling, exactly: ``scale(loss)`` multiplies by the
+scale, ``step(optimizer)`` unscales the gradients (once; ``unscale_`` may do it earlier, e.g. to
+clip them) and skips the step when any is inf or NaN, ``update()`` halves the scale after a
+skipped step (``backoff_factor``) and doubles it after ``growth_interval`` clean ones.  It is
+disabled, as in PyTorch, when asked for CUDA where there is none.
+
+``autocast`` is accepted and tracked (``is_autocast_enabled``, ``get_autocast_dtype``) but
+dlcore has no reduced-precision kernels: inside it every op still computes and returns float32
+(PyTorch would return float16/bfloat16 for matrix products), so results are at least as precise
+as PyTorch's.  Asked for CUDA where there is none it warns and disables itself, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+
+import numpy as np
+
+from . import _dtype as D
+from .autograd import no_grad
+
+_STATE = {"enabled": False, "device_type": None, "dtype": None}
+_WARNED: set = set()
+
+
+def _cuda_ok() -> bool:
+    from . import cuda
+    return cuda.is_available()
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    return bool(_STATE["enabled"]) and (device_type is None or
+                                        device_type == _STATE["device_type"])
+
+
+def get_autocast_dtype(device_type: str):
+    if _STATE["enabled"] and _STATE["device_type"] == device_type:
+        return _STATE["dtype"]
+    return D.float16 if device_type == "cuda" else D.bfloat16 if hasattr(D, "bfloat16") \
+        else D.float16
+
+
+class autocast:
+    """``with torch.autocast(device_type='cuda', dtype=torch.float16):`` (also a decorator)."""
+
+    def __init__(self, device_type: str = "cuda", dtype=None, enabled: bool = True,
+                 cache_enabled=None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        self.device_type = device_type.split(":")[0]
+        self.fast_dtype = dtype
+        self._enabled = bool(enabled)
+        if self.device_type not in ("cuda", "cpu"):
+            raise RuntimeError(f"User specified an unsupported autocast device_type "
+                               f"'{self.device_type}'")
+        if self._enabled and self.device_type == "cuda" and not _cuda_ok():
+            warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
+                          "Disabling", stacklevel=2)
+            self._enabled = False
+        if self._enabled and "float32" not in _WARNED:
+            _WARNED.add("float32")
+            warnings.warn("dlcore_eager.autocast: dlcore has no reduced-precision kernels, so "
+                          "ops inside autocast compute and return float32", stacklevel=2)
+
+    def __enter__(self):
+        self._prev = dict(_STATE)
+        if self._enabled:
+            _STATE.update(enabled=True, device_type=self.device_type,
+                          dtype=self.fast_dtype or get_autocast_dtype(self.device_type))
+        else:
+            _STATE.update(enabled=False)
+        return self
+
+    def __exit__(self, *exc):
+        _STATE.clear()
+        _STATE.update(self._prev)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with autocast(self.device_type, self.fast_dtype, self._enabled):
+                return fn(*args, **kwargs)
+        return wrapped
+
+
+class GradScaler:
+    """Dynamic loss scaling (``torch.amp.GradScaler``)."""
+
+    def __init__(self, device: str = "cuda", init_scale: float = 2.0 ** 16,
+                 growth_factor: float = 2.0, backoff_factor: float = 0.5,
+                 growth_interval: int = 2000, enabled: bool = True):
+        self._device = device
+        self._enabled = bool(enabled)
+        if self._enabled and device == "cuda" and not _cuda_ok():
+            warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
+                          "Disabling.", stacklevel=2)
+            self._enabled = False
+        if growth_factor <= 1.0:
+            raise ValueError("The growth factor must be > 1.0.")
+        if backoff_factor >= 1.0:
+            raise ValueError("The backoff factor must be < 1.0.")
+        self._scale = float(init_scale)
+        self._init_scale = float(init_scale)
+        self._growth_factor = float(growth_factor)
+        self._backoff_factor = float(backoff_factor)
+        self._growth_interval = int(growth_interval)
+        self._growth_tracker = 0
+        self._per_optimizer: dict = {}
+
+    def is_enabled(self) -> bool:
+        return self._enabled
+
+    def get_scale(self) -> float:
+        return self._scale if self._enabled else 1.0
+
+    def get_growth_factor(self) -> float:
+        return self._growth_factor
+
+    def get_backoff_factor(self) -> float:
+        return self._backoff_factor
+
+    def get_growth_interval(self) -> int:
+        return self._growth_interval
+
+    def scale(self, outputs):
+        """``outputs * scale`` (a tensor, or every tensor of a list/tuple)."""
+        if not self._enabled:
+            return outputs
+        if isinstance(outputs, (list, tuple)):
+            return type(outputs)(self.scale(o) for o in outputs)
+        return outputs * self._scale
+
+    def _state(self, optimizer) -> dict:
+        return self._per_optimizer.setdefault(id(optimizer), {"unscaled": False,
+                                                              "stepped": False,
+                                                              "found_inf": False})
+
+    def unscale_(self, optimizer) -> None:
+        """Divide the gradients of ``optimizer``'s parameters by the scale (once per step)."""
+        if not self._enabled:
+            return
+        st = self._state(optimizer)
+        if st["unscaled"]:
+            raise RuntimeError("unscale_() has already been called on this optimizer since "
+                               "the last update().")
+        if st["stepped"]:
+            raise RuntimeError("unscale_() is being called after step().")
+        inv = 1.0 / self._scale
+        found = False
+        with no_grad():
+            for group in optimizer.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    p.grad.mul_(inv)
+                    if not bool(np.isfinite(p.grad.detach().cpu().numpy()).all()):
+                        found = True
+        st["unscaled"] = True
+        st["found_inf"] = found
+
+    def step(self, optimizer, *args, **kwargs):
+        """``optimizer.step()`` unless an unscaled gradient is inf or NaN."""
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        st = self._state(optimizer)
+        if st["stepped"]:
+            raise RuntimeError("step() has already been called since the last update().")
+        if not st["unscaled"]:
+            self.unscale_(optimizer)
+        st["stepped"] = True
+        if st["found_inf"]:
+            return None
+        return optimizer.step(*args, **kwargs)
+
+    def update(self, new_scale=None) -> None:
+        """Back off after a skipped step, grow after ``growth_interval`` clean ones."""
+        if not self._enabled:
+            return
+        if new_scale is not None:
+            self._scale = float(new_scale.item() if hasattr(new_scale, "item") else new_scale)
+        else:
+            found = any(st["found_inf"] for st in self._per_optimizer.values())
+            if not self._per_optimizer:
+                raise AssertionError("No inf checks were recorded prior to update.")
+            if found:
+                self._scale *= self._backoff_factor
+                self._growth_tracker = 0
+            else:
+                self._growth_tracker += 1
+                if self._growth_tracker == self._growth_interval:
+                    self._scale *= self._growth_factor
+                    self._growth_tracker = 0
+            if not math.isfinite(self._scale):
+                self._scale = float(np.finfo(np.float32).max)
+        self._per_optimizer = {}
+
+    def state_dict(self) -> dict:
+        if not self._enabled:
+            return {}
+        return {"scale": self._scale, "growth_factor": self._growth_factor,
+                "backoff_factor": self._backoff_factor,
+                "growth_interval": self._growth_interval,
+                "_growth_tracker": self._growth_tracker}
+
+    def load_state_dict(self, state: dict) -> None:
+        if not self._enabled:
+            return
+        if len(state) == 0:
+            raise RuntimeError("The source state dict is empty, possibly because it was saved "
+                               "from a disabled instance of GradScaler.")
+        self._scale = float(state["scale"])
+        self._growth_factor = float(state["growth_factor"])
+        self._backoff_factor = float(state["backoff_factor"])
+        self._growth_interval = int(state["growth_interval"])
+        self._growth_tracker = int(state["_growth_tracker"])
+
+
+__all__ = ["GradScaler", "autocast", "get_autocast_dtype", "is_autocast_enabled"]

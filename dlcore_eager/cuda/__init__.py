@@ -1,0 +1,99 @@
+"""``torch.cuda``: is a GPU there, and the legacy CUDA tensor types.
+
+``dlcore_eager.cuda.FloatTensor`` is the seed's GPU type (``x.type(torch.cuda.FloatTensor)``
+moves ``x`` to the GPU).  The kernels are dlcore's numba.cuda kernels; with
+``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) they run in Numba's CUDA simulator on
+the CPU, which is how the test suite exercises them without a GPU.
+"""
+
+from __future__ import annotations
+
+import dlcore
+
+from .. import _dtype as D
+from ..legacy_types import CUDA_TYPES
+
+FloatTensor = CUDA_TYPES[D.float32]
+DoubleTensor = CUDA_TYPES[D.float64]
+IntTensor = CUDA_TYPES[D.int32]
+LongTensor = CUDA_TYPES[D.int64]
+BoolTensor = CUDA_TYPES[D.bool_]
+
+
+def is_available() -> bool:
+    """True when CUDA kernels can run (a GPU with a driver, or Numba's simulator)."""
+    return dlcore.cuda_available()
+
+
+def device_count() -> int:
+    return 1 if is_available() else 0
+
+
+def current_device() -> int:
+    return 0
+
+
+def get_device_name(device=None) -> str:
+    if dlcore.cuda_simulator():
+        return "Numba CUDA simulator"
+    from numba import cuda
+    return cuda.get_current_device().name.decode() if hasattr(
+        cuda.get_current_device().name, "decode") else str(cuda.get_current_device().name)
+
+
+def synchronize(device=None) -> None:
+    if is_available():
+        from numba import cuda
+        cuda.synchronize()
+
+
+def manual_seed(seed: int) -> None:
+    """Random numbers are drawn on the host; this seeds the same generator."""
+    from ..creation import manual_seed as _seed
+    _seed(seed)
+
+
+manual_seed_all = manual_seed
+
+
+def is_initialized() -> bool:
+    return is_available()
+
+
+def get_device_capability(device=None) -> tuple:
+    """(major, minor) compute capability; (0, 0) under the simulator."""
+    if dlcore.cuda_simulator() or not is_available():
+        return (0, 0)
+    from numba import cuda
+    return tuple(cuda.get_current_device().compute_capability)
+
+
+def get_device_properties(device=None):
+    """The name, capability and memory of the GPU (as far as Numba reports them)."""
+    import types
+    total = 0
+    if is_available() and not dlcore.cuda_simulator():
+        from numba import cuda
+        total = int(cuda.current_context().get_memory_info()[1])
+    major, minor = get_device_capability(device)
+    return types.SimpleNamespace(name=get_device_name(device), major=major, minor=minor,
+                                 total_memory=total, multi_processor_count=1)
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes held by live tensors: not tracked by dlcore (Numba's allocator), reported as 0."""
+    return 0
+
+
+max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+
+
+def empty_cache() -> None:
+    """Numba frees device memory when its arrays are collected; nothing is cached here."""
+
+
+def set_device(device) -> None:
+    index = getattr(device, "index", device)
+    if index not in (0, None):
+        raise RuntimeError(f"dlcore has one CUDA device; index {index} does not exist")
+
