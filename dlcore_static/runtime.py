@@ -49,6 +49,24 @@ def traced(stats: list) -> Iterator[list]:
         _local.trace = old
 
 
+def replaying() -> bool:
+    """True while this thread re-runs steps that already ran once in this Session run (the
+    compiler's step-by-step re-run after a failed compiled call): host ops with side effects
+    outside the run (an iterator's get_next) then give the outcome of their first call."""
+    return getattr(_local, "replay", False)
+
+
+@contextlib.contextmanager
+def replay() -> Iterator[None]:
+    """Within the block, ``replaying()`` is True in this thread."""
+    old = getattr(_local, "replay", False)
+    _local.replay = True
+    try:
+        yield
+    finally:
+        _local.replay = old
+
+
 def run_steps(steps, vals: list, trace: list | None = None) -> None:
     """Execute ``steps`` over ``vals`` (see the module docstring); ``trace``: a stats list."""
     if trace is None:

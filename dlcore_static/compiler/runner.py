@@ -12,7 +12,9 @@ outputs are the fetched values.  Inside it:
 * when the compiled function raises, the optimised steps are re-run one by one, so the error
   names the node that failed and the file:line where it was defined (TensorFlow's
   ``[[node MatMul (defined at model.py:12) ]]``), not the generated code; the failed attempt's
-  staged variable writes are discarded first, so nothing is applied twice;
+  staged variable writes are discarded first, so nothing is applied twice, and the re-run is
+  marked (``runtime.replay``) so that an iterator's get_next gives the element it gave the
+  failed attempt instead of advancing again;
 * a ``KeyboardInterrupt`` (which Numba's dispatcher may hand back as a ``SystemError``) is
   raised as ``KeyboardInterrupt`` and the compiled code stays in use.
 
@@ -26,7 +28,7 @@ import logging
 import time
 
 from ..plan import Plan
-from ..runtime import current_trace, is_interrupt, run_steps
+from ..runtime import current_trace, is_interrupt, replay, run_steps
 
 logger = logging.getLogger("dlcore_static.compiler")
 
@@ -76,7 +78,8 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
             # (which failed where the interpreter does not) is not used again
             if discard is not None:
                 discard()
-            out = _run(steps, nslots, feed_slots, fetch_slots, feeds)
+            with replay():          # an iterator's get_next gives the same element again
+                out = _run(steps, nslots, feed_slots, fetch_slots, feeds)
             state["compiled"] = None
             logger.warning("compiled plan failed (%s: %s); this plan runs in the "
                            "interpreter from now on", type(e).__name__, e)

@@ -125,6 +125,12 @@ class Dataset:
     def _iterate(self, ctx: Context) -> Iterator[tuple]:
         raise NotImplementedError
 
+    def _check(self, ctx: Context) -> None:
+        """Checks of the captured values, run when an iterator is initialised (so a bad feed
+        fails the initializer's run, as in TensorFlow)."""
+        for c in self._children:
+            c._check(ctx)
+
     # -- sources
     @staticmethod
     def from_tensor_slices(tensors) -> Dataset:

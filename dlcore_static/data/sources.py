@@ -64,7 +64,7 @@ class TensorSliceDataset(Dataset):
         self._comps = comps
         self._names = names
 
-    def _iterate(self, ctx: Context):
+    def _sizes(self, ctx: Context):
         vals = [ctx.values[c] if isinstance(c, Tensor) else c for c in self._comps]
         sizes = {np.shape(v)[0] if np.ndim(v) else None for v in vals}
         if None in sizes or len(sizes) > 1:
@@ -72,7 +72,13 @@ class TensorSliceDataset(Dataset):
             raise InvalidArgumentError(None, None, "Dataset.from_tensor_slices: all components "
                                        f"must have the same size in their first dimension; "
                                        f"got shapes {got}")
-        (n,) = sizes
+        return vals, sizes.pop()
+
+    def _check(self, ctx: Context) -> None:
+        self._sizes(ctx)
+
+    def _iterate(self, ctx: Context):
+        vals, n = self._sizes(ctx)
         for i in range(n):
             yield tuple(v[i] for v in vals)
 
