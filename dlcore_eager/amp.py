@@ -17,13 +17,14 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
 from . import _dtype as D
 from .autograd import no_grad
 
-_STATE = {"enabled": False, "device_type": None, "dtype": None}
+_STATE: dict[str, Any] = {"enabled": False, "device_type": None, "dtype": None}
 _WARNED: set = set()
 
 

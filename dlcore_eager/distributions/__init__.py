@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 
-from .. import _tensor_ops as _O
 from .._state import STATE
 from ..creation import _rng, tensor
 from ..tensor import Tensor
@@ -83,11 +82,25 @@ class Distribution:
         return self.sample((n,))
 
     @property
+    def mean(self) -> Tensor:
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> Tensor:
+        raise NotImplementedError
+
+    @property
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 
+    def log_prob(self, value) -> Tensor:
+        raise NotImplementedError
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError
+
     def perplexity(self) -> Tensor:
-        return _O.exp(self.entropy())
+        return self.entropy().exp()
 
     def _check_param(self, name: str, ok, constraint: str) -> None:
         if self._validate_args and not np.all(ok):
