@@ -98,6 +98,8 @@ from .behavior import *  # noqa: E402, F403 - disable_v2_behavior, executing_eag
 from .random_extra import multinomial, random_shuffle  # noqa: E402
 from .session import GPUOptions  # noqa: E402
 from . import compat, io, random, test  # noqa: E402
+from .array_extra import *  # noqa: E402, F403 - unique, bincount, dynamic_stitch, ...
+from .script_ops import numpy_function, py_func  # noqa: E402
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.

@@ -21,6 +21,7 @@ ALIASES = {
         "cumsum": "dlcore_static:cumsum", "cumprod": "dlcore_static:cumprod",
         "add_n": "math_ops:add_n", "multiply": "math_ops:multiply",
         "divide": "math_ops:divide", "truediv": "math_ops:truediv",
+        "bincount": "array_extra:bincount",
     },
     "dlcore_static.linalg": {
         "einsum": "array_api:einsum", "tensordot": "array_api:tensordot",
@@ -46,6 +47,8 @@ ALIASES = {
         "uniform_candidate_sampler": "candidate_sampling:uniform_candidate_sampler",
         "fixed_unigram_candidate_sampler":
             "candidate_sampling:fixed_unigram_candidate_sampler",
+        "space_to_depth": "array_extra:space_to_depth",
+        "depth_to_space": "array_extra:depth_to_space",
     },
 }
 
