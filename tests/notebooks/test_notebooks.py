@@ -9,7 +9,13 @@ root is put on ``PYTHONPATH`` so the notebooks import this checkout even when it
 A notebook that needs an optional package names it in its metadata
 (``{"dlcore": {"requires": ["sklearn"]}}``) and is skipped where that package is missing.
 
-The notebooks are committed *without outputs* (see ``notebooks/README.md``); a test keeps it so.
+The notebooks are committed *with their outputs*, so that a learner who opens one on a code-hosting
+site or in a viewer sees its results and pictures (see ``notebooks/README.md``).  They are made by
+``python tests/notebooks/execute_notebooks.py``, which stamps each notebook with the hash of its
+code cells; ``test_outputs_are_current`` fails when a code cell was edited without re-executing,
+when a cell's output is missing or is an error, or when an output names a kernel's temporary file.
+``test_notebook_runs`` executes each notebook afresh and checks that every cell that prints or
+draws something there has the same kind of output committed.
 
 Each notebook is also rendered to HTML with nbconvert, as a notebook viewer or a code-hosting site
 shows it, and its structure is checked: prose is prose (no Markdown cell whose lines all start with
@@ -19,7 +25,8 @@ first, a handful of ``<h1>`` at most, and no heading whose text begins with a li
 
 from __future__ import annotations
 
-import os
+import base64
+import io
 import re
 import time
 from html.parser import HTMLParser
@@ -31,12 +38,24 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 nbconvert = pytest.importorskip("nbconvert")
 pytest.importorskip("ipykernel")
+np = pytest.importorskip("numpy")
+Image = pytest.importorskip("PIL.Image")
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_DIR = ROOT / "notebooks"
+from execute_notebooks import (  # after the skips; this directory is on sys.path
+    CELL_TIMEOUT_S,
+    COMMAND,
+    NOTEBOOK_DIR,
+    code_hash,
+    execute,
+    kernel_env,
+    small_png,
+)
+
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-CELL_TIMEOUT_S = 300
 MAX_H1 = 3   # a title, and perhaps a part heading or two; 67 was the bug
+# A kernel's temporary file for a cell (/tmp/ipykernel_17268/1111680540.py): IPython calls it
+# "Cell In[N]", and so must every output a learner reads.
+KERNEL_TEMP_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py")
 
 
 def test_there_are_numbered_notebooks_and_a_readme():
@@ -46,15 +65,106 @@ def test_there_are_numbered_notebooks_and_a_readme():
     assert (NOTEBOOK_DIR / "README.md").exists()
 
 
+def _output_text(out) -> str:
+    if out.output_type == "stream":
+        return out.text
+    if out.output_type == "error":
+        return "\n".join([out.ename, out.evalue, *out.traceback])
+    return out.get("data", {}).get("text/plain", "")
+
+
+def output_problems(nb) -> list[str]:
+    """Why the stored outputs of ``nb`` are not those of its current code (empty when they are)."""
+    stamped = nb.metadata.get("dlcore", {}).get("executed_from")
+    if stamped is None:
+        return ["it has never been executed by the tool (no executed_from stamp)"]
+    problems = []
+    if stamped != code_hash(nb):
+        problems.append("its code cells changed since its outputs were made")
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    counts = [c.execution_count for _, c in code if c.source.strip()]
+    if counts != list(range(1, len(counts) + 1)):
+        problems.append(f"its cells were not run once each, top to bottom, in one kernel "
+                        f"(execution counts {counts})")
+    for i, cell in code:
+        for out in cell.outputs:
+            if out.output_type == "error":
+                problems.append(f"cell {i} stored an error: {out.ename}: {out.evalue}")
+            if KERNEL_TEMP_FILE.search(_output_text(out)):
+                problems.append(f"cell {i}'s output names a kernel's temporary file instead of "
+                                f"the cell: {KERNEL_TEMP_FILE.search(_output_text(out))[0]}")
+    return problems
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_committed_without_outputs(path: Path):
+def test_outputs_are_current(path: Path):
+    """The committed outputs are those of the committed code: edit a code cell, re-execute."""
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, (
-                f"{path.name}: cell {i} has outputs; notebooks are committed clean "
-                f"(see notebooks/README.md)")
+    problems = output_problems(nb)
+    assert not problems, (
+        f"{path.name}: its stored outputs are out of date:\n  " + "\n  ".join(problems)
+        + f"\nRe-execute it and commit the result:\n  {COMMAND} {path.stem}")
+
+
+def test_output_check_catches_an_edited_cell():
+    """The check fails on what it guards against: a cell edited after executing, an error
+    stored, a temporary file named, a notebook never executed."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("print(1 + 1)", execution_count=1, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="2\n")]),
+    ])
+    assert output_problems(nb) == [
+        "it has never been executed by the tool (no executed_from stamp)"]
+    nb.metadata["dlcore"] = {"executed_from": code_hash(nb)}
+    assert output_problems(nb) == []
+    nb.cells[0].source = "# Title, reworded"                   # Markdown is not hashed
+    assert output_problems(nb) == []
+    nb.cells[1].source = "print(1 + 2)"
+    assert output_problems(nb) == ["its code cells changed since its outputs were made"]
+    nb.metadata["dlcore"]["executed_from"] = code_hash(nb)
+    nb.cells[1].outputs = [nbformat.v4.new_output(
+        "stream", name="stderr", text="/tmp/ipykernel_17268/1111680540.py:6: UserWarning: x\n")]
+    nb.cells.append(nbformat.v4.new_code_cell("1 / 0", execution_count=3, outputs=[
+        nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                               traceback=[])]))
+    nb.metadata["dlcore"]["executed_from"] = code_hash(nb)
+    assert output_problems(nb) == [
+        ("its cells were not run once each, top to bottom, in one kernel (execution counts "
+         "[1, 3])"),
+        ("cell 1's output names a kernel's temporary file instead of the cell: "
+         "ipykernel_17268/1111680540.py"),
+        "cell 2 stored an error: ZeroDivisionError: division by zero"]
+
+
+def test_small_png_keeps_the_picture():
+    """The stored PNGs are re-encoded with a palette: a plot looks the same, and takes less."""
+    plt = pytest.importorskip("matplotlib.pyplot")
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(np.linspace(0, 1, 50) ** 2, label="a curve")
+    ax.set_title("a title")
+    ax.legend()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    original = base64.b64encode(buf.getvalue()).decode()
+    small = small_png(original)
+    before, after = (np.asarray(Image.open(io.BytesIO(base64.b64decode(d))).convert("RGBA"),
+                                dtype=np.int16) for d in (original, small))
+    assert after.shape == before.shape
+    assert np.abs(after - before).max() <= 16, np.abs(after - before).max()    # of 255
+    assert np.abs(after - before).mean() < 0.5, np.abs(after - before).mean()
+    white = (before == 255).all(axis=-1)
+    assert (after[white] == 255).all()                  # the background stays exactly white
+    assert len(small) < 0.6 * len(original), (len(small), len(original))
+    see_through = np.zeros((8, 8, 4), np.uint8)
+    see_through[:4] = (200, 30, 30, 255)                  # an opaque half and a transparent one
+    buf = io.BytesIO()
+    Image.fromarray(see_through, "RGBA").save(buf, format="PNG")
+    back = Image.open(io.BytesIO(base64.b64decode(small_png(
+        base64.b64encode(buf.getvalue()).decode())))).convert("RGBA")
+    np.testing.assert_array_equal(np.asarray(back), see_through)
 
 
 class _Headings(HTMLParser):
@@ -150,11 +260,9 @@ def test_renders_as_real_markdown(path: Path):
     assert not problems, f"{path.name} renders badly:\n" + "\n".join(problems)
 
 
-def test_static_errors_in_a_notebook_name_the_cell(monkeypatch):
+def test_static_errors_in_a_notebook_name_the_cell():
     """A node built in a notebook cell is "defined at Cell In[N], line L" (IPython's own name for
     the cell), not at the kernel's temporary file (``/tmp/ipykernel_*/2115151730.py:2``)."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import numpy as np\nimport dlcore_static as tf"),
         nbformat.v4.new_code_cell(
@@ -165,27 +273,66 @@ def test_static_errors_in_a_notebook_name_the_cell(monkeypatch):
             "except tf.errors.InvalidArgumentError as err:\n"
             "    print(err)"),
     ])
-    nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3").execute()
+    execute(nb)
     text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
     assert "[[node Reshape (defined at Cell In[2], line 2) ]]" in text, text
 
 
+def test_warnings_in_a_notebook_name_the_cell():
+    """A warning raised from a cell is shown at "Cell In[N], line L" with the cell's line (dlcore
+    wraps ``warnings.showwarning`` in IPython), not at the kernel's temporary file."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import warnings\nimport dlcore_eager as torch"),
+        nbformat.v4.new_code_cell(
+            "x = torch.ones(3)\n"
+            "loss = torch.nn.MSELoss(size_average=False)(x, x)\n"
+            "warnings.warn('a plain warning from the cell', RuntimeWarning)"),
+    ])
+    execute(nb)
+    text = "".join(o.get("text", "") for o in nb.cells[1].outputs if o.get("name") == "stderr")
+    assert "Cell In[2], line 2: UserWarning: size_average and reduce args will be deprecated" \
+        in text, text
+    assert "  loss = torch.nn.MSELoss(size_average=False)(x, x)\n" in text, text
+    assert "Cell In[2], line 3: RuntimeWarning: a plain warning from the cell\n" in text, text
+    assert not KERNEL_TEMP_FILE.search(text), text
+
+
+def _output_kinds(cell) -> set[str]:
+    """What a cell shows, independent of the figures in it: printed text, a value, a picture
+    (stderr is left out: which warnings a machine prints may differ)."""
+    kinds = set()
+    for out in cell.outputs:
+        if out.output_type == "stream" and out.name == "stdout":
+            kinds.add("printed text")
+        elif out.output_type in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            kinds.add("picture" if any(k.startswith("image/") for k in data) else "value")
+    return kinds
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, monkeypatch):
+def test_notebook_runs(path: Path):
+    """Each notebook runs afresh, top to bottom; every cell that prints or draws something has
+    the same kind of output in the committed notebook."""
+    committed = nbformat.read(path, as_version=4)
     nb = nbformat.read(path, as_version=4)
     for module in nb.metadata.get("dlcore", {}).get("requires", []):
         pytest.importorskip(module, reason=f"{path.name} needs {module}")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
     start = time.perf_counter()
     try:
-        client.execute()
+        execute(nb, kernel_env())
     except nbclient.exceptions.CellExecutionError as err:
         pytest.fail(f"{path.name}: a cell failed\n{err}", pytrace=False)
     except nbclient.exceptions.CellTimeoutError as err:
         pytest.fail(f"{path.name}: a cell ran longer than {CELL_TIMEOUT_S} s\n{err}",
                     pytrace=False)
     print(f"{path.name}: {time.perf_counter() - start:.1f} s")
+    if code_hash(committed) != committed.metadata.get("dlcore", {}).get("executed_from"):
+        return                                    # test_outputs_are_current says what to do
+    missing = [
+        f"cell {i} shows {sorted(_output_kinds(fresh))}, its committed output "
+        f"{sorted(_output_kinds(old))}"
+        for i, (fresh, old) in enumerate(zip(nb.cells, committed.cells))
+        if fresh.cell_type == "code" and not _output_kinds(fresh) <= _output_kinds(old)]
+    assert not missing, (f"{path.name}: the committed outputs lack what the code shows:\n  "
+                         + "\n  ".join(missing) + f"\nRe-execute it:\n  {COMMAND} {path.stem}")
