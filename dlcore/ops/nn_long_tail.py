@@ -8,9 +8,8 @@ Shrinkage and image rearrangement::
     softshrink(x, l)       x - l where x > l, x + l where x < -l, else 0
     pixel_shuffle(x, r)    (*, C r^2, H, W) -> (*, C, H r, W r):  y[c, h r + i, w r + j] =
                            x[c r^2 + i r + j, h, w]   (reshape, transpose, reshape)
-    pixel_unshuffle(x, r)  its inverse
-    depth_to_space(x, b)   TensorFlow's NHWC pixel shuffle (channel order (i, j, c): "DCR")
-    space_to_depth(x, b)   its inverse
+    pixel_unshuffle(x, r)  its inverse   (TensorFlow's NHWC depth_to_space/space_to_depth,
+                           channel order (i, j, c), are in dlcore_static/array_extra.py)
 
 Normalisation::
 
@@ -42,10 +41,9 @@ import numpy as np
 
 from ..api import exports
 from ..device import const_like
-from ..errors import ShapeError
 from ..registry import aval_of
 from .composites import mean
-from .elementwise import (abs, add, div, greater, less, mul, pow, sqrt, sub, where)
+from .elementwise import abs, add, div, greater, less, mul, pow, sqrt, sub, where
 from .indexing import getitem
 from .reduce import argmax
 from .shape import concatenate, reshape, transpose
@@ -64,7 +62,10 @@ def hardshrink(x, lambd: float = 0.5):
 def softshrink(x, lambd: float = 0.5):
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        dt = np.dtype(aval_of(x).dtype)
+        name = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(dt.name, dt.name)
+        raise RuntimeError(f"lambda must be in range [0, {float(np.finfo(dt).max):g}] for input "
+                           f"dtype {name}, but found {lambd:g}")
     return where(greater(x, lambd), sub(x, lambd), where(less(x, -lambd), add(x, lambd), 0.0))
 
 
@@ -116,35 +117,6 @@ def pixel_unshuffle(x, downscale_factor: int):
     return reshape(y, b + (c * r * r, h // r, w // r))
 
 
-def depth_to_space(x, block_size: int):
-    """TensorFlow's NHWC ``depth_to_space``: ``(N, H, W, b^2 C) -> (N, H b, W b, C)``, input
-    channel ``(i b + j) C + c`` to pixel ``(h b + i, w b + j)``, channel ``c``."""
-    n, h, w, c = aval_of(x).shape
-    b = int(block_size)
-    if b < 2:
-        raise ValueError(f"depth_to_space: block_size must be at least 2, got {b}")
-    if c % (b * b):
-        raise ValueError(f"depth_to_space: input depth {c} is not divisible by block_size^2 = "
-                         f"{b * b}")
-    y = reshape(x, (-1, h, w, b, b, c // (b * b)))
-    y = transpose(y, (0, 1, 3, 2, 4, 5))
-    return reshape(y, (-1, h * b, w * b, c // (b * b)))
-
-
-def space_to_depth(x, block_size: int):
-    """TensorFlow's NHWC ``space_to_depth``, the inverse of :func:`depth_to_space`."""
-    n, h, w, c = aval_of(x).shape
-    b = int(block_size)
-    if b < 2:
-        raise ValueError(f"space_to_depth: block_size must be at least 2, got {b}")
-    if h % b or w % b:
-        raise ValueError(f"space_to_depth: height {h} and width {w} must be divisible by "
-                         f"block_size {b}")
-    y = reshape(x, (-1, h // b, b, w // b, b, c))
-    y = transpose(y, (0, 1, 3, 2, 4, 5))
-    return reshape(y, (-1, h // b, w // b, b * b * c))
-
-
 # ----------------------------------------------------------------------------- normalisation
 def lrn(x, axis: int, lo: int, hi: int, k: float, alpha: float, beta: float):
     """``x / (k + alpha sum_{c' in [c - lo, c + hi]} x_c'^2)^beta`` along ``axis`` (the window
@@ -176,7 +148,8 @@ def local_response_norm(x, size: int, alpha: float = 1e-4, beta: float = 0.75, k
     sum_{window} x^2)^beta``, the window ``size`` channels wide, zero padded."""
     nd = aval_of(x).ndim
     if nd < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {nd} dimensions)")
+        raise ValueError(f"Expected 3D or higher dimensionality                          "
+                         f"input (got {nd} dimensions)")          # PyTorch's own spacing
     if aval_of(x).shape[1] == 0:
         return x
     return lrn(x, 1, size // 2, (size - 1) // 2, k, alpha / size, beta)
@@ -259,7 +232,7 @@ def fold(x, output_size, kernel_size, dilation, padding, stride):
     """col2im, the adjoint of :func:`unfold`: ``(N, C kh kw, L) -> (N, C, H, W)``, the values
     of overlapping blocks added."""
     from .conv import conv_transpose
-    n, ck, length = aval_of(x).shape
+    n, ck, _ = aval_of(x).shape
     kh, kw = kernel_size
     oh, ow = (_blocks(o, k, d, p, s) for o, k, d, p, s in
               zip(output_size, kernel_size, dilation, padding, stride))

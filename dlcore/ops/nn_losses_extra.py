@@ -19,7 +19,7 @@ from ..api import exports
 from ..registry import aval_of
 from .activations import softplus
 from .composites import _reduce
-from .elementwise import (add, cast, div, equal, maximum, mul, neg, not_equal, sub, where)
+from .elementwise import add, cast, div, equal, maximum, mul, neg, not_equal, sub, where
 from .indexing import one_hot
 from .reduce import sum
 from .shape import expand_dims
@@ -69,6 +69,12 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         raise ValueError("only p == 1 and p == 2 supported")
     av = aval_of(input)
     c = av.shape[-1]
+    n = av.shape[0] if av.ndim == 2 else 1
+    ts = tuple(aval_of(target).shape)
+    if av.ndim > 2 or len(ts) > 1 or (ts[0] if ts else 1) != n:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to "
+                           f"the number of input samples (batch size). Expected target size "
+                           f"[{n}], but got {list(ts)}. Input has shape {list(av.shape)}.")
     oh = one_hot(target, c, av.dtype)
     xy = sum(mul(input, oh), -1, True)
     z = maximum(add(sub(input, xy), margin), 0.0)
@@ -90,6 +96,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,
     av = aval_of(input)
     c = av.shape[-1]
     dt = av.dtype
+    if tuple(aval_of(target).shape) != tuple(av.shape):
+        raise RuntimeError(f"inconsistent target size: {list(aval_of(target).shape)} for input "
+                           f"of size: {list(av.shape)}")
     valid = cumprod(cast(not_equal(target, -1), dt), -1)            # 1 up to the first -1
     safe = where(equal(valid, 1.0), target, 0)
     member = mul(one_hot(safe, c, dt), expand_dims(valid, -1))      # (..., P, C)

@@ -57,14 +57,14 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
                          f"{weight.dim()}")
     if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
-        raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}"
-                         f") is not None, then it must have the same shape as the input "
-                         f"({tuple(input.shape)})")
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) "
+                         f"is not None, then it must have the same shape as the input "
+                         f"({input.shape})")
     if input.dim() == 2:
         if offsets is not None:
-            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
-                             f"is a mini-batch of fixed length sequences. However, found "
-                             f"offsets of type {offsets.type()}")
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences. However, found "
+                             "offsets of type <class 'torch.Tensor'>")
         b, length = input.shape
         offs = np.arange(0, b * length, length, dtype=np.int64) if length or b else \
             np.zeros(b, np.int64)
@@ -94,10 +94,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-"
                            f"batch has to start from position 0. However, got {int(offs[0])}")
     if offs.size and offs[-1] > total:
-        raise RuntimeError(f"offsets[-1] can not be greater than input's length {total}, but "
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {total} but "
                            f"got offsets[-1] of {int(offs[-1])}")
-    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
-        raise IndexError("index out of range in self")
+    bad = np.nonzero((idx < 0) | (idx >= weight.shape[0]))[0]
+    if bad.size:
+        raise RuntimeError(f"Index {int(bad[0])} of input takes value {int(idx[bad[0]])} which "
+                           f"is not in the valid range [0, {weight.shape[0]})")
     pad = _padding(padding_idx, weight.shape[0])
     if max_norm is not None:
         _renorm_(weight, flat, max_norm, norm_type)
@@ -156,6 +158,8 @@ class EmbeddingBag(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise AssertionError("padding_idx must be within num_embeddings")
         self.padding_idx = _padding(padding_idx, num_embeddings)
         if _weight is None:
             self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype,

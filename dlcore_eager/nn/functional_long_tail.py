@@ -25,7 +25,15 @@ def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, nsp
                      name: str) -> Tensor:
     if p < 0 or p > 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if input.ndim not in (nsp + 1, nsp + 2):
+    if nsp == 3 and input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=3)
+        nsp = input.ndim - 1                         # PyTorch: unbatched unless 5-D
+    elif input.ndim not in (nsp + 1, nsp + 2):
         raise RuntimeError(f"{name}: Expected {nsp + 1}D or {nsp + 2}D input, but received a "
                            f"{input.ndim}D input. Note that {name} exists to provide channel-"
                            f"wise dropout on inputs with {nsp} spatial dimension"
@@ -78,7 +86,7 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
         >>> torch.nn.functional.interpolate(x, scale_factor=2).shape
         torch.Size([1, 1, 4, 4])
     """
-    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
                   "instead.", stacklevel=2)
     return _fc.interpolate(input, size, scale_factor, mode, align_corners)
 
@@ -92,8 +100,8 @@ def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
         >>> torch.nn.functional.interpolate(x, size=3).shape
         torch.Size([1, 1, 3, 3])
     """
-    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate "
-                  "instead.", stacklevel=2)
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
     return _fc.interpolate(input, size, scale_factor, "nearest")
 
 
@@ -108,8 +116,8 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
         ...                                 align_corners=True).shape
         torch.Size([1, 1, 3, 3])
     """
-    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional."
-                  "interpolate instead.", stacklevel=2)
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
     return _fc.interpolate(input, size, scale_factor, "bilinear", True)
 
 
@@ -133,7 +141,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     if use_input_stats:
         if spatial <= 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
-                             f"size {list(input.shape)}")
+                             f"size {input.size()}")
         if running_mean is not None and running_var is not None:
             axes = tuple(range(2, input.ndim))
             m, v = _ops.moments(input.detach(), axes)                   # (N, C) each
@@ -155,14 +163,24 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
 
 # ----------------------------------------------------------------------------- adaptive max
 def _adaptive_max(input, output_size, return_indices, nsp, name):
+    if input.ndim not in (nsp + 1, nsp + 2):
+        if nsp == 2:
+            raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got: "
+                               f"{list(input.shape)}")
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor "
+                           f"for argument #1 'self' (while checking arguments for {name})")
     x, sq = _fc._batched(input, nsp, name)
     out = (output_size,) * nsp if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
     if len(out) != nsp:
-        raise RuntimeError(f"{name}: internal error: output_size.size() must be {nsp}")
+        raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got "
+                           f"{len(out)})")
     if any(o is not None and int(o) < 0 for o in out):
-        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal "
-                           f"to 0 but received {list(out)}")
+        shape = list(x.shape[:2]) + [x.shape[2 + i] if o is None else int(o)
+                                     for i, o in enumerate(out)]
+        bad = next(int(o) for o in out if o is not None and int(o) < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: "
+                           f"{shape[-input.ndim:]}")
     for d in x.shape[2:]:
         if d == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
@@ -219,9 +237,13 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         >>> torch.nn.functional.unfold(x, 2).shape
         torch.Size([1, 8, 9])
     """
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported "
-                                  f"(got {input.ndim}D)")
+    if input.ndim < 3:
+        n = input.ndim
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {n})")
+    if input.ndim > 4:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+                           f"other non-zero dimensions for input, but got: {list(input.shape)}")
     k, d = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
     p, s = _pair(padding, "padding"), _pair(stride, "stride")
     x, sq = (_ops.expand_dims(input, 0), True) if input.ndim == 3 else (input, False)
@@ -248,15 +270,16 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0,
         torch.Size([1, 2, 4, 4])
     """
     if input.ndim not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input "
-                                  f"Tensors are supported (got {input.ndim}D)")
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
     o, k = _pair(output_size, "output_size"), _pair(kernel_size, "kernel_size")
     d, p, s = _pair(dilation, "dilation"), _pair(padding, "padding"), _pair(stride, "stride")
     x, sq = (_ops.expand_dims(input, 0), True) if input.ndim == 2 else (input, False)
     if x.shape[1] % (k[0] * k[1]):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
                            f"product of kernel_size, but got input.size(1)={x.shape[1]} and "
-                           f"kernel_size=({k[0]}, {k[1]})")
+                           f"kernel_size=({k[0]}, {k[1]}).")
     bh, bw = (_lt._blocks(o[i], k[i], d[i], p[i], s[i]) for i in (0, 1))
     if x.shape[2] != bh * bw:
         raise RuntimeError(f"Given output_size=({o[0]}, {o[1]}), kernel_size=({k[0]}, {k[1]}), "
@@ -290,7 +313,11 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    y = _ops.softmax(O.div_(O.add_(logits, _gumbel_noise(logits)), tau), dim)
+    nd = logits.ndim
+    if not -max(nd, 1) <= dim < max(nd, 1):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(nd, 1)}, "
+                         f"{max(nd, 1) - 1}], but got {dim})")
+    y = _ops.softmax(_ops.div(O.add_(logits, _gumbel_noise(logits)), tau), dim)
     if not hard:
         return y
     d = dim % logits.ndim

@@ -38,9 +38,19 @@ class _PadNd(Module):
             self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
-        if self._mode != "constant" and input.ndim not in (self._n + 1, self._n + 2):
-            raise ValueError(f"{type(self).__name__}: expected {self._n + 1}D or "
-                             f"{self._n + 2}D input (got {input.ndim}D input)")
+        if self._mode != "constant":
+            if input.ndim not in (self._n + 1, self._n + 2):
+                raise NotImplementedError(f"Padding size {2 * self._n} is not supported for "
+                                          f"{input.ndim}D input tensor.")
+            pads = self.padding
+            for i in range(self._n):
+                dim = input.ndim - 1 - i
+                lo, hi = pads[2 * i], pads[2 * i + 1]
+                if self._mode == "reflect" and (lo >= input.shape[dim] or hi >= input.shape[dim]):
+                    raise RuntimeError(f"Argument #4: Padding size should be less than the "
+                                       f"corresponding input dimension, but got: padding "
+                                       f"({lo}, {hi}) at dimension {dim} of input "
+                                       f"{list(input.shape)}")
         return _fc.pad(input, self.padding, self._mode,
                        self.value if self._mode == "constant" else None)
 

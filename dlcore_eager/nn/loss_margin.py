@@ -11,6 +11,14 @@ from .loss import _Loss
 
 
 class _PlainLoss(_Loss):
+    """PyTorch's losses keep ``reduction`` as given (a bad one fails when called) and show no
+    options in their repr."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, "mean")
+        if size_average is None and reduce is None:
+            self.reduction = reduction
+
     def extra_repr(self) -> str:          # PyTorch's losses show no options
         return ""
 
