@@ -10,4 +10,4 @@ from dlcore.errors import LinAlgError  # noqa: E402,F401 - torch.linalg.LinAlgEr
 
 if _typing.TYPE_CHECKING:
     # the functions generated at import time from the ops' definition blocks (dlcore_eager._api)
-    def __getattr__(name: str) -> _typing.Any: ...
+    def __getattr__(name: str): ...  # (unannotated: Any)

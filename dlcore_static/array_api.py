@@ -190,7 +190,7 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
         for d, (lo, hi) in enumerate(pads):
             if not lo and not hi:
                 continue
-            parts = []
+            parts: list = []
             for count, at_start in ((lo, True), (hi, False)):
                 if not count:
                     parts.append(None)

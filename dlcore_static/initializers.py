@@ -9,6 +9,8 @@ initializer runs.  ``glorot_uniform`` (Xavier) draws from U(-l, l) with
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -155,7 +157,8 @@ def get(identifier):
         return None
     if callable(identifier):
         return identifier
-    table = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones,
+    table: dict[str, Callable[[], Any]] = {
+             "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones,
              "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
              "he_normal": he_normal, "he_uniform": he_uniform,
              "random_normal": lambda: RandomNormal(0.0, 0.05),

@@ -8,4 +8,4 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     # the functions generated at import time from the ops' definition blocks (dlcore_static._api)
-    def __getattr__(name: str) -> _typing.Any: ...
+    def __getattr__(name: str): ...  # (unannotated: Any)

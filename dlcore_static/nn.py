@@ -11,7 +11,7 @@ from ._convert import _args, _named, _scoped
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
 if _typing.TYPE_CHECKING:
-    def __getattr__(name: str) -> _typing.Any: ...     # the installed functions, for type checkers
+    def __getattr__(name: str): ...     # the installed functions (unannotated: Any)
 
 
 def _softmax_xent(op: str, sentinel, labels, logits, axis, name, label_gradients: bool):

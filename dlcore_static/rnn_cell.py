@@ -13,6 +13,7 @@ its GRU with the reset gate applied before the matmul).
 from __future__ import annotations
 
 import collections
+from typing import TYPE_CHECKING
 
 from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
@@ -48,6 +49,9 @@ def _flat(structure) -> list:
 
 class RNNCell:
     """Base: ``state_size``, ``output_size``, ``zero_state`` and variable creation on first call."""
+
+    if TYPE_CHECKING:
+        def call(self, inputs, state) -> tuple: ...     # each cell's step (the subclasses')
 
     _default_name = "rnn_cell"
 
@@ -183,7 +187,8 @@ class GRUCell(RNNCell):
                     bc = get_variable("bias", (n,), inputs.dtype,
                                       self._binit or _init.zeros_initializer())
             self._vars = [wg, bg, wc, bc]
-        h = _seq.tf_gru_cell(inputs, state, *self._vars, activation=self._activation)
+        wg, bg, wc, bc = self._vars
+        h = _seq.tf_gru_cell(inputs, state, wg, bg, wc, bc, activation=self._activation)
         return h, h
 
 

@@ -248,7 +248,7 @@ class Session:
                 self._execute(plan, slots, run_metadata)
         else:
             self._execute(plan, slots, run_metadata)
-        out = []
+        out: list = []
         for s in plan.fetch_slots:
             if s is None:
                 out.append(None)

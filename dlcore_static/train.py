@@ -84,9 +84,11 @@ class AdamOptimizer(Optimizer):
     def _apply(self, grad, var):
         m, v = self._slot(var, ""), self._slot(var, "_1")
         b1, b2 = self.beta1, self.beta2
+        b1p, b2p = self._b1p, self._b2p
+        assert b1p is not None and b2p is not None      # made by _prepare, before any update
         lr = _ops.mul(_lr(self.learning_rate, var),
-                      _ops.div(_ops.sqrt(_ops.sub(1.0, self._b2p.value())),
-                               _ops.sub(1.0, self._b1p.value())))
+                      _ops.div(_ops.sqrt(_ops.sub(1.0, b2p.value())),
+                               _ops.sub(1.0, b1p.value())))
         m_new = m.assign(_ops.add(_ops.mul(m.value(), b1), _ops.mul(grad, 1.0 - b1)))
         v_new = v.assign(_ops.add(_ops.mul(v.value(), b2),
                                   _ops.mul(_ops.mul(grad, grad), 1.0 - b2)))

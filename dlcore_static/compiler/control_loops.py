@@ -336,7 +336,8 @@ def while_grad_executor(op: Operation, session, device, passes):
         seeds = contiguous(list(args[n + ncap:n + ncap + nfv]))
         history, consume = _cf.history_for(p, state, args, forward)
         gcaps = [np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype) for i in cap_index]
-        stacks = {k: ([], []) for k, (_, how, _) in enumerate(where) if how == "mm"}
+        stacks: dict[int, tuple[list, list]] = {k: ([], []) for k, (_, how, _) in
+                                                enumerate(where) if how == "mm"}
         try:
             tail = contiguous(cap_vals + list(args[n + ncap + nfv:]))
             tail += prologue(tail)

@@ -125,7 +125,7 @@ class Program:
         self.feeds: list[Node] = []            # one per fed tensor, in the plan's feed order
         self.fetches: list = []                # per fetched leaf: a Val, or None (an Operation)
         self.targets: list[Node] = []          # fetched Operations (they must run)
-        self.device = None
+        self.device: Any = None                # the Device it runs on, once lowered
         self.log: list[str] = []               # what the passes did, for users
 
     def copy(self) -> Program:

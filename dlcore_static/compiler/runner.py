@@ -150,8 +150,8 @@ class TieredPlan(Plan):
         self.optimized()
         return getattr(self._plan, "compiler", None)
 
-    @property
-    def optimized_steps(self):
+    @property  # (a TieredPlan computes it; a plain Plan carries it as an attribute)
+    def optimized_steps(self):  # type: ignore[override]
         self.optimized()
         return getattr(self._plan, "optimized_steps", self._plan.steps)
 

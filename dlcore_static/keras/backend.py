@@ -11,4 +11,4 @@ from ._backend_impl import _initialize_new, _session_for, _to_tensor  # noqa: F4
 
 if _typing.TYPE_CHECKING:
     # K.mean, K.square, ...: generated at import time from the ops' definition blocks
-    def __getattr__(name: str) -> _typing.Any: ...
+    def __getattr__(name: str): ...  # (unannotated: Any)
