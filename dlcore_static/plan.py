@@ -6,7 +6,9 @@ For a given (fetches, fed tensors with their shapes and dtypes) the Session buil
    inputs, stopping at fed tensors (a fed tensor's producer does not run) and at the edge of the
    current control-flow context (ops inside a ``cond`` branch or a loop body belong to the Cond
    or While node and run only in its sub-plan);
-2. **order**: sort the needed ops by creation id; creation order is a topological order;
+2. **order**: sort the needed ops by creation id; creation order is a topological order.
+   Ops of ``HOISTED_TYPES`` (an iterator's ``get_next``) and what they need go first, so a
+   run that ends its data raises before anything else of it has run;
 3. **allocate**: give every value a *slot* (an index into a flat list): fed tensors first, then
    captured outer values (sub-plans only), then each op's outputs;
 4. **compile steps**: one step per op, ``(fn, in_slots, out, params, op)``, where ``fn`` is the

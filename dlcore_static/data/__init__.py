@@ -27,11 +27,17 @@ from __future__ import annotations
 
 from . import sources, transforms  # noqa: F401 - register the dataset classes
 from .base import AUTOTUNE, Dataset
-from .iterator import (Iterator, get_output_classes, get_output_shapes, get_output_types,
-                       make_initializable_iterator, make_one_shot_iterator)
+from .iterator import (
+    Iterator,
+    get_output_classes,
+    get_output_shapes,
+    get_output_types,
+    make_initializable_iterator,
+    make_one_shot_iterator,
+)
 
 
-class experimental:  # noqa: N801 - TensorFlow's namespace tf.data.experimental
+class experimental:
     """``tf.data.experimental``: ``AUTOTUNE``."""
 
     AUTOTUNE = AUTOTUNE

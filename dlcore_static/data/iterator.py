@@ -28,8 +28,13 @@ from dlcore.device import CPU, to_device
 from dlcore.registry import AVal
 
 from .. import plan as _plan
-from ..errors import (FailedPreconditionError, InvalidArgumentError, OpError, OutOfRangeError,
-                      node_suffix)
+from ..errors import (
+    FailedPreconditionError,
+    InvalidArgumentError,
+    OpError,
+    OutOfRangeError,
+    node_suffix,
+)
 from ..graph import Operation, get_default_graph
 from ..runtime import replaying
 from .base import REGISTRY, Context, Dataset
@@ -40,7 +45,7 @@ _STATE_LOCK = threading.Lock()
 
 
 class _IteratorState:
-    __slots__ = ("gen", "lock", "last")
+    __slots__ = ("gen", "last", "lock")
 
     def __init__(self, gen):
         self.gen = gen

@@ -14,8 +14,17 @@ from .. import dtypes as _dtypes
 from ..errors import InvalidArgumentError
 from ..graph import Tensor
 from .base import REGISTRY, Context, Dataset, scalar_arg
-from .structure import (Spec, Structure, flatten, flatten_up_to, host_array,
-                        most_specific_common, normalize_shape, shape_compatible, shape_text)
+from .structure import (
+    Spec,
+    Structure,
+    flatten,
+    flatten_up_to,
+    host_array,
+    most_specific_common,
+    normalize_shape,
+    shape_compatible,
+    shape_text,
+)
 
 
 def _component(v, what: str):

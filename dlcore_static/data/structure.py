@@ -56,7 +56,7 @@ def flatten_up_to(structure, value) -> list:
 class Structure:
     """The nesting of an element: ``kind`` is 'leaf', 'tuple', 'namedtuple' or 'dict'."""
 
-    __slots__ = ("kind", "children", "keys", "cls")
+    __slots__ = ("children", "cls", "keys", "kind")
 
     def __init__(self, kind: str, children=(), keys=(), cls=None):
         self.kind, self.children, self.keys, self.cls = kind, tuple(children), tuple(keys), cls

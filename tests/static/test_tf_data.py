@@ -288,9 +288,8 @@ def test_reinitializable_train_validation_iterator():
     it = tf.data.Iterator.from_structure(train.output_types, train.output_shapes)
     nxt = it.get_next()
     train_init, val_init = it.make_initializer(train), it.make_initializer(validation)
-    with pytest.raises(tf.errors.FailedPreconditionError):
-        with tf.Session() as sess:
-            sess.run(nxt)
+    with pytest.raises(tf.errors.FailedPreconditionError), tf.Session() as sess:
+        sess.run(nxt)
     with tf.Session() as sess:
         for _ in range(2):
             sess.run(train_init)
@@ -421,3 +420,49 @@ def test_run_time_errors_name_the_get_next_node():
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
                                              match="Cannot batch tensors with different"):
         sess.run(nxt)
+
+
+# -------------------------------------------------------------------------- runs and devices
+def test_concurrent_runs_take_distinct_elements():
+    import threading
+    nxt = Dataset.range(200).map(lambda v: v * 10).make_one_shot_iterator().get_next()
+    got: list = []
+    with tf.Session() as sess:
+        def work():
+            got.extend(drain(sess, nxt))
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(got) == list(range(0, 2000, 10))
+
+
+def test_compiled_plan_failing_after_get_next_does_not_skip_an_element():
+    """The compiler cannot compile a reduction of an element of unknown rank (it sees a
+    scalar); its step-by-step re-run must reuse the element the failed attempt took."""
+    def gen():
+        for k in range(1, 5):
+            yield np.full((k, 2), k, np.float32)
+    nxt = Dataset.from_generator(gen, tf.float32).make_one_shot_iterator().get_next()
+    with tf.Session(passes="all") as sess:
+        assert drain(sess, tf.reduce_sum(nxt)) == [2.0, 8.0, 18.0, 32.0]
+
+
+@pytest.mark.cuda
+def test_iterator_on_a_cuda_session():
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("CUDA is not available (no GPU and no simulator)")
+    x = np.arange(6, dtype=np.float32).reshape(3, 2)
+    it = Dataset.from_tensor_slices(x).batch(2).make_initializable_iterator()
+    nxt = it.get_next()
+    sess = tf.Session(device="cuda")
+    try:
+        sess.run(it.initializer)
+        got = drain(sess, nxt * 2.0)
+    except NotImplementedError as e:
+        pytest.skip(f"a CUDA kernel is not written yet: {str(e).splitlines()[0]}")
+    finally:
+        sess.close()
+    np.testing.assert_array_equal(np.concatenate(got), x * 2)

@@ -4,7 +4,6 @@ reinitializable iterator shared by the training and validation datasets, and the
 ``while True: ... except tf.errors.OutOfRangeError`` loop).  Only the import line differs from
 the TensorFlow 1 program."""
 
-from __future__ import print_function
 
 import numpy as np
 
@@ -72,7 +71,7 @@ with tf.Session() as sess:
                 n_correct += sess.run(correct)
             except tf.errors.OutOfRangeError:
                 break
-        print("Epoch: %02d steps= %d loss= %.6f val_acc= %.4f"
+        print("Epoch: %02d steps= %d loss= %.6f val_acc= %.4f"  # noqa: UP031 - as TF1 wrote it
               % (epoch + 1, steps, total_loss / steps, n_correct / len(y_val)))
     W_value, b_value = sess.run([W, b])
 
