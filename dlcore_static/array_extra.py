@@ -289,6 +289,7 @@ def dynamic_stitch(indices, data, name=None) -> Tensor:
         if d.aval.dtype != dat[0].aval.dtype:
             raise TypeError(f"dynamic_stitch: data[{m}] is {d.dtype.name}, data[0] is "
                             f"{dat[0].dtype.name}")
+    assert rest is not None                  # (indices is not empty: checked above)
     return _host_op("DynamicStitch", name, idx + dat,
                     AVal((None,) + tuple(rest.dims or ()), dat[0].aval.dtype), n=len(idx))
 
