@@ -472,7 +472,7 @@ class Saver:
         if write_meta_graph or write_meta_graph is None:
             try:
                 export_meta_graph(path + ".meta", graph=sess.graph)
-            except (GraphFileError, TypeError, ValueError) as e:
+            except (GraphFileError, TypeError, ValueError, NotImplementedError) as e:
                 if write_meta_graph:
                     raise
                 import warnings

@@ -466,3 +466,21 @@ def test_iterator_on_a_cuda_session():
     finally:
         sess.close()
     np.testing.assert_array_equal(np.concatenate(got), x * 2)
+
+
+def test_saver_saves_variables_of_a_graph_with_an_iterator(tmp_path):
+    """Host ops (iterators) cannot be written to the .meta graph file: Saver.save warns and
+    still writes the checkpoint (it raised NotImplementedError)."""
+    x = Dataset.from_tensor_slices(np.ones((4, 2), np.float32)).batch(2) \
+        .make_one_shot_iterator().get_next()
+    w = tf.Variable(tf.ones([2, 1]))
+    y = tf.matmul(x, w)
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.assign(w, [[2.0], [3.0]]))
+        with pytest.warns(UserWarning, match="IteratorGetNext"):
+            path = saver.save(sess, str(tmp_path / "model"))
+    with tf.Session() as sess:
+        saver.restore(sess, path)
+        assert sess.run(y).tolist() == [[5.0], [5.0]]
