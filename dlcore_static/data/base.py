@@ -19,6 +19,7 @@ in ``REGISTRY``: ``Dataset``'s methods look them up there (so this module import
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 
 import numpy as np
@@ -29,6 +30,7 @@ from .structure import Spec
 # name -> Dataset subclass (or factory), filled by sources.py and transforms.py
 REGISTRY: dict = {}
 AUTOTUNE = -1
+_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()     # graph -> datasets made
 
 
 class Context:
@@ -84,7 +86,9 @@ class Dataset:
         self._children = tuple(children)
         self._own_captures = list(captures)
         self.graph = get_default_graph()
-        self._uid = len(self.graph._ops)     # a stable number for seeds (creation order)
+        # a stable number for op-level seeds derived from the graph seed: the dataset's rank
+        # in its graph's creation order (TensorFlow uses the op count)
+        self._uid = _COUNTS[self.graph] = _COUNTS.get(self.graph, 0) + 1
 
     # -- what the element looks like
     @property

@@ -173,7 +173,8 @@ class Iterator:
         """An iterator not bound to a dataset: ``make_initializer(dataset)`` gives the op
         that starts it on one (train/validation datasets of one structure)."""
         from .. import dtypes as _dtypes
-        from .structure import flatten
+        from .structure import flatten, types_structure
+        output_types = types_structure(output_types)
         structure = Structure.of(output_types)
         dts = tuple(_dtypes.as_np(t) for t in flatten(output_types))
         if output_shapes is None:
@@ -299,14 +300,17 @@ def make_initializable_iterator(dataset: Dataset, shared_name=None) -> Iterator:
 
 
 def get_output_types(dataset_or_iterator):
+    """``tf.compat.v1.data.get_output_types``: the element's dtypes, in its structure."""
     return dataset_or_iterator.output_types
 
 
 def get_output_shapes(dataset_or_iterator):
+    """``tf.compat.v1.data.get_output_shapes``: the element's static TensorShapes."""
     return dataset_or_iterator.output_shapes
 
 
 def get_output_classes(dataset_or_iterator):
+    """``tf.compat.v1.data.get_output_classes``: ``tf.Tensor`` at every leaf."""
     return dataset_or_iterator.output_classes
 
 

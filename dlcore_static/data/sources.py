@@ -24,6 +24,7 @@ from .structure import (
     normalize_shape,
     shape_compatible,
     shape_text,
+    types_structure,
 )
 
 
@@ -137,6 +138,7 @@ class GeneratorDataset(Dataset):
         if not callable(generator):
             raise TypeError(f"{what}: `generator` must be callable, got "
                             f"{type(generator).__name__}")
+        output_types = types_structure(output_types)
         structure = Structure.of(output_types)
         dts = tuple(_dtypes.as_np(t) for t in flatten(output_types))
         if output_shapes is None:

@@ -35,6 +35,17 @@ def flatten(value) -> list:
     return [value]
 
 
+def types_structure(value):
+    """``output_types`` with lists read as tuples (a list of dtypes can only be structure)."""
+    if isinstance(value, list):
+        return tuple(types_structure(v) for v in value)
+    if isinstance(value, tuple) and not _is_namedtuple(value):
+        return tuple(types_structure(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((k, types_structure(v)) for k, v in value.items())
+    return value
+
+
 def flatten_up_to(structure, value) -> list:
     """``value``'s parts at ``structure``'s leaves (a leaf takes the whole sub-value, so a
     shape ``(None, 3)`` stays one leaf); [] when ``value`` does not have the structure."""
@@ -91,8 +102,10 @@ class Structure:
             return tuple(vals)
         if self.kind == "namedtuple":
             return self.cls(*vals)
-        return self.cls(zip(self.keys, vals)) if self.cls is not dict else dict(
-            zip(self.keys, vals))
+        try:
+            return self.cls(zip(self.keys, vals))
+        except TypeError:                   # a dict subclass with another constructor
+            return dict(zip(self.keys, vals))
 
     def same_as(self, other: Structure) -> bool:
         if self.kind != other.kind or len(self.children) != len(other.children):

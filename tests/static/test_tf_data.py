@@ -484,3 +484,17 @@ def test_saver_saves_variables_of_a_graph_with_an_iterator(tmp_path):
     with tf.Session() as sess:
         saver.restore(sess, path)
         assert sess.run(y).tolist() == [[5.0], [5.0]]
+
+
+def test_output_types_given_as_lists_and_seeds_from_the_graph_seed():
+    ds = Dataset.from_generator(lambda: iter([(1, 2.0)]), [tf.int64, tf.float32], [[], []])
+    assert ds.output_types == (tf.int64, tf.float32)
+    assert values(ds) == [(1, 2.0)]
+    it = tf.data.Iterator.from_structure([tf.int64, tf.float32], ([], []))
+    assert [s.as_list() for s in it.output_shapes] == [[], []]
+    tf.set_random_seed(3)
+    a = Dataset.range(40).shuffle(40)
+    b = Dataset.range(40).shuffle(40)               # no op in between: still another seed
+    got_a, got_b = values(a), values(b)
+    assert got_a != got_b and sorted(got_a) == sorted(got_b) == list(range(40))
+    assert values(a) == got_a                          # graph seed: repeatable
