@@ -1,6 +1,7 @@
 """``tf.nn`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``depthwise_conv2d``,
 ``max_pool``/``max_pool2d``/``max_pool1d``, ``avg_pool``/``avg_pool2d``/``avg_pool1d``,
-``batch_normalization``: the ``conv`` convention's adapters (``dlcore_static._api``), put under
+``batch_normalization``, ``local_response_normalization``/``lrn``: the ``conv`` convention's
+adapters (``dlcore_static._api``), put under
 their ``tf.nn`` names from the ops' definition blocks.
 
 TensorFlow's arguments (4-element ``strides``/``ksize`` lists, 'SAME'/'VALID', ``data_format``
@@ -188,3 +189,37 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     with g.name_scope(name or "batchnorm"):
         return _ops.batch_norm(to_tensor(x), mean, variance, scale, offset,
                                float(variance_epsilon), axis=-1)
+
+
+def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5,
+                                 name=None):
+    """Local response normalisation across the last axis of 4-D (NHWC) input:
+    ``y = x / (bias + alpha sum_{c' in [c - r, c + r]} x_c'^2)^beta`` (``r = depth_radius``, the
+    window zero padded at both ends; PyTorch's ``local_response_norm`` divides alpha by the
+    window size and is channels-first).
+
+    Example::
+
+        >>> import numpy as np
+        >>> x = tf.constant(np.random.randn(1, 2, 2, 6).astype(np.float32))
+        >>> y = tf.nn.local_response_normalization(x, depth_radius=2, alpha=0.1)
+        >>> tf.Session().run(y).shape
+        (1, 2, 2, 6)
+    """
+    from dlcore.ops.nn_long_tail import lrn as _lrn
+    g = get_default_graph()
+    with g.name_scope(name or "LRN"):
+        x = to_tensor(input, g)
+        shape = list(x.aval.shape)
+        if len(shape) != 4:
+            dims = ",".join("?" if d is None else str(d) for d in shape)
+            raise ValueError(f"Shape must be rank 4 but is rank {len(shape)} for 'LRN' (op: "
+                             f"'LRN') with input shapes: [{dims}].")
+        if shape[-1] is None:
+            raise ValueError("local_response_normalization: the depth (last) dimension must be "
+                             "known when the graph is built")
+        r = int(depth_radius)
+        return _lrn(x, -1, r, r, float(bias), float(alpha), float(beta))
+
+
+lrn = local_response_normalization

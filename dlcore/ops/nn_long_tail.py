@@ -118,9 +118,13 @@ def pixel_unshuffle(x, downscale_factor: int):
 
 
 # ----------------------------------------------------------------------------- normalisation
+@exports({"tf.nn": ("local_response_normalization", "lrn")}, "conv")
 def lrn(x, axis: int, lo: int, hi: int, k: float, alpha: float, beta: float):
     """``x / (k + alpha sum_{c' in [c - lo, c + hi]} x_c'^2)^beta`` along ``axis`` (the window
-    zero padded at both ends): a sum of ``lo + hi + 1`` shifted slices of the padded square."""
+    zero padded at both ends): a sum of ``lo + hi + 1`` shifted slices of the padded square.
+    TensorFlow's ``tf.nn.local_response_normalization(input, depth_radius=5, bias=1, alpha=1,
+    beta=0.5)`` (alias ``tf.nn.lrn``) is this on the last axis of NHWC input with
+    ``lo = hi = depth_radius``; PyTorch's ``F.local_response_norm`` on axis 1."""
     nd = aval_of(x).ndim
     axis %= nd
     n = aval_of(x).shape[axis]
