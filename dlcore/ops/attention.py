@@ -69,7 +69,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
         scale = 1.0 / math.sqrt(sq[-1]) if sq[-1] else 1.0
     s = mul(matmul(query, matrix_transpose(key)), float(scale))
     keep = _causal_keep(s) if is_causal else None      # (PyTorch refuses both: its adapter)
-    masked = keep is not None
+    masked = False            # causal alone leaves every row its first key: no empty row
     if attn_mask is not None:
         masked = True
         if aval_of(attn_mask).dtype.kind == "b":

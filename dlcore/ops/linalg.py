@@ -33,7 +33,19 @@ def _matmul_rule(a: AVal, b: AVal) -> AVal:
 
 def _matmul_vjp(g, y, a, b):
     return (lambda: _reduce.sum_to(matmul(g, _shape.matrix_transpose(b)), a),
-            lambda: _reduce.sum_to(matmul(_shape.matrix_transpose(a), g), b))
+            lambda: _db(g, a, b))
+
+
+def _db(g, a, b):
+    """``a^T @ g`` summed over the batch axes; for a stack times one matrix ((..., M, K) @
+    (K, N), a linear layer on a sequence) one (K, prod(...) M) @ (prod(...) M, N) matmul
+    instead of a batched matmul and a sum over its batch."""
+    sa, sb = aval_of(a).shape, aval_of(b).shape
+    if len(sb) == 2 and len(sa) > 2 and None not in sa:
+        a2 = _shape.reshape(a, (-1, sa[-1]))
+        g2 = _shape.reshape(g, (-1, sb[-1]))
+        return matmul(_shape.matrix_transpose(a2), g2)
+    return _reduce.sum_to(matmul(_shape.matrix_transpose(a), g), b)
 
 
 matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul", tf_type="MatMul",

@@ -424,3 +424,19 @@ def test_language_model_tutorial_losses_match_torch_closely():
     w = [float(v) for v in num.findall(want)]
     assert len(g) == len(w) > 15
     np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-4)
+
+
+def test_stack_times_matrix_matmul_and_its_gradients():
+    """(..., M, K) @ (K, N) runs as one gemm and its weight gradient as one matmul (the
+    feed-forward and projection layers of a transformer); values and grads as torch's, also
+    for a non-contiguous stack."""
+    a = _rand(3, 4, 5, 6, seed=1)
+    w = _rand(6, 7, seed=2)
+    for perm in [(0, 1, 2, 3), (2, 0, 1, 3), (0, 1, 3, 2)]:
+        ta, da = _pair(a)
+        tw, dw = _pair(w if perm[-1] == 3 else _rand(5, 7, seed=3))
+        t_out = ta.permute(*perm) @ tw
+        d_out = da.permute(*perm) @ dw
+        _check_backward(t_out, d_out, (ta, tw), (da, dw))
+    x = dt.zeros(0, 4, 6) @ dt.tensor(w)
+    assert tuple(x.shape) == (0, 4, 7)
