@@ -18,6 +18,7 @@ The layering, from the bottom:
 from __future__ import annotations
 
 import builtins as _builtins
+import sys as _sys
 import typing as _typing
 
 from dlcore.device import Device as _Device
@@ -220,11 +221,13 @@ from . import linalg, special  # noqa: E402
 from . import distributions  # noqa: E402
 from . import amp  # noqa: E402
 from ._compile import compile  # noqa: E402, A004
+from . import _extra_ops  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .cuda import amp as _cuda_amp  # noqa: E402, F401  (torch.cuda.amp)
 from . import _api  # noqa: E402
 
 _api.activate()
+_extra_ops.install(_sys.modules[__name__])     # after the generated names: never overrides
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X

@@ -34,11 +34,13 @@ def _cuda_ok() -> bool:
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Is an ``autocast`` region active (for ``device_type``, when given)?"""
     return bool(_STATE["enabled"]) and (device_type is None or
                                         device_type == _STATE["device_type"])
 
 
 def get_autocast_dtype(device_type: str):
+    """The dtype ``autocast`` names for ``device_type`` (float16 for CUDA by default)."""
     if _STATE["enabled"] and _STATE["device_type"] == device_type:
         return _STATE["dtype"]
     return D.float16 if device_type == "cuda" else D.bfloat16 if hasattr(D, "bfloat16") \

@@ -1,0 +1,532 @@
+"""Everyday torch functions that are compositions of other operations (so gradients come from
+theirs) or index computations done on the host: stacking helpers, ``meshgrid``,
+``searchsorted``/``bucketize``, ``isclose``/``isin``, ``diff``/``kron``/``block_diag``/
+``diag_embed``/``rot90``, ``xlogy``/``sinc``, ``nanmean``/``nansum``, ``cummax``/``cummin``,
+``tensor_split``/``hsplit``/``vsplit``, ``take``/``take_along_dim``/``select``, the random
+``multinomial``/``bernoulli``/``poisson``/``randint_like``, and the thread and determinism
+switches.  Installed on ``dlcore_eager`` (and as Tensor methods where PyTorch has them)."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+import numpy as np
+
+from .creation import _rng, tensor
+from .tensor import Tensor
+
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+
+
+def _host(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _like(arr: np.ndarray, ref) -> Tensor:
+    out = Tensor._wrap(np.ascontiguousarray(arr))
+    return out.cuda() if isinstance(ref, Tensor) and ref.is_cuda else out
+
+
+def _seq(tensors) -> list:
+    if isinstance(tensors, Tensor):
+        raise TypeError("expected a list or tuple of tensors, got a Tensor")
+    return list(tensors)
+
+
+# ----------------------------------------------------------------------------- shapes
+def atleast_1d(*tensors):
+    """Each tensor with at least one dimension (a 0-d tensor becomes shape (1,))."""
+    ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    out = [t.reshape(1) if t.dim() == 0 else t for t in ts]
+    return out[0] if len(out) == 1 and len(tensors) == 1 and isinstance(tensors[0], Tensor) \
+        else tuple(out)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least two dimensions (new leading axes)."""
+    ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    out = [t.reshape(1, 1) if t.dim() == 0 else t.unsqueeze(0) if t.dim() == 1 else t
+           for t in ts]
+    return out[0] if len(out) == 1 and len(tensors) == 1 and isinstance(tensors[0], Tensor) \
+        else tuple(out)
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least three dimensions (as NumPy's ``atleast_3d``)."""
+    ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    out = []
+    for t in ts:
+        if t.dim() == 0:
+            t = t.reshape(1, 1, 1)
+        elif t.dim() == 1:
+            t = t.reshape(1, -1, 1)
+        elif t.dim() == 2:
+            t = t.unsqueeze(-1)
+        out.append(t)
+    return out[0] if len(out) == 1 and len(tensors) == 1 and isinstance(tensors[0], Tensor) \
+        else tuple(out)
+
+
+def hstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    from . import cat
+    ts = atleast_1d(_seq(tensors))
+    return cat(ts, 0 if ts[0].dim() == 1 else 1)
+
+
+def vstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 0, 1-D tensors as rows."""
+    from . import cat
+    return cat(atleast_2d(_seq(tensors)), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 2 (after ``atleast_3d``)."""
+    from . import cat
+    return cat(atleast_3d(_seq(tensors)), 2)
+
+
+def column_stack(tensors, *, out=None) -> Tensor:
+    """1-D tensors as columns, then ``hstack``."""
+    from . import cat
+    ts = [t.reshape(-1, 1) if t.dim() <= 1 else t for t in _seq(tensors)]
+    return cat(ts, 1)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that ``shapes`` broadcast to."""
+    from .tensor import Size
+    try:
+        return Size(np.broadcast_shapes(*(tuple(s) if not isinstance(s, int) else (s,)
+                                          for s in shapes)))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
+                           f"{[tuple(s) for s in shapes]}") from None
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape (views)."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.expand(*shape) for t in tensors)
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    """Split into ``n`` nearly equal parts (the first ``size % n`` one longer) or at indices."""
+    size = input.shape[dim]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        q, r = divmod(size, n)
+        bounds = np.cumsum([0] + [q + 1] * r + [q] * (n - r)).tolist()
+    else:
+        idx = [int(i) for i in _host(indices_or_sections).reshape(-1)]
+        bounds = [0] + [min(max(i, 0), size) for i in idx] + [size]
+    return tuple(input.narrow(dim, a, max(b - a, 0)) if b > a else
+                 input.narrow(dim, min(a, size), 0) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_dir(name, dim_fn):
+    def fn(input: Tensor, indices_or_sections):
+        dim = dim_fn(input)
+        if isinstance(indices_or_sections, int) and input.shape[dim] % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but "
+                               f"the size of the dimension {input.shape[dim]} is not divisible "
+                               f"by the split_size {indices_or_sections}!")
+        return tensor_split(input, indices_or_sections, dim)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``tensor_split`` along dimension {name[0]} (sections must divide evenly)."
+    return fn
+
+
+hsplit = _split_dir("hsplit", lambda t: 0 if t.dim() == 1 else 1)
+vsplit = _split_dir("vsplit", lambda t: 0)
+dsplit = _split_dir("dsplit", lambda t: 2)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """``input[..., index, ...]`` along ``dim`` (that dimension removed)."""
+    n = input.shape[dim]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {dim}")
+    return input.narrow(dim, index % n, 1).squeeze(dim)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """Elements of ``input`` flattened, at ``index`` (its shape)."""
+    return input.reshape(-1)[index.long()] if index.dim() else \
+        input.reshape(-1)[index.long().reshape(1)].reshape(())
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``gather`` with broadcasting of the other dimensions (flattened when ``dim`` is None)."""
+    if dim is None:
+        return input.reshape(-1).gather(0, indices.reshape(-1).long())
+    shape = list(np.broadcast_shapes(tuple(input.shape[:dim]) + (1,) +
+                                     tuple(input.shape[dim + 1:] if dim != -1 else ()),
+                                     tuple(indices.shape[:dim]) + (1,) +
+                                     tuple(indices.shape[dim + 1:] if dim != -1 else ())))
+    ishape = list(shape)
+    ishape[dim] = indices.shape[dim]
+    xshape = list(shape)
+    xshape[dim] = input.shape[dim]
+    return input.expand(*xshape).gather(dim, indices.long().expand(*ishape))
+
+
+# ----------------------------------------------------------------------------- maths
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``."""
+    from . import cat
+    if prepend is not None or append is not None:
+        parts = ([prepend] if prepend is not None else []) + [input] + \
+            ([append] if append is not None else [])
+        input = cat(parts, dim)
+    for _ in range(n):
+        size = input.shape[dim]
+        input = input.narrow(dim, 1, size - 1) - input.narrow(dim, 0, size - 1)
+    return input
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product."""
+    nd = max(input.dim(), other.dim())
+    a = input.reshape((1,) * (nd - input.dim()) + tuple(input.shape))
+    b = other.reshape((1,) * (nd - other.dim()) + tuple(other.shape))
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    ai = a.reshape(tuple(x for d in sa for x in (d, 1)))
+    bi = b.reshape(tuple(x for d in sb for x in (1, d)))
+    return (ai * bi).reshape(tuple(p * q for p, q in zip(sa, sb)))
+
+
+def block_diag(*tensors) -> Tensor:
+    """A block-diagonal matrix of the (0-, 1- or 2-D) tensors."""
+    from . import cat, zeros
+    ts = [t.reshape(1, 1) if t.dim() == 0 else t.reshape(1, -1) if t.dim() == 1 else t
+          for t in tensors]
+    cols = sum(t.shape[1] for t in ts)
+    rows = []
+    c = 0
+    dtype = ts[0].dtype
+    for t in ts:
+        parts = []
+        if c:
+            parts.append(zeros(t.shape[0], c, dtype=dtype))
+        parts.append(t.to(dtype))
+        rest = cols - c - t.shape[1]
+        if rest:
+            parts.append(zeros(t.shape[0], rest, dtype=dtype))
+        rows.append(cat(parts, 1))
+        c += t.shape[1]
+    return cat(rows, 0)
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices whose diagonal (``offset``) holds the last dimension of ``input``."""
+    n = input.shape[-1] + abs(offset)
+    sel = np.zeros((input.shape[-1], n, n), np.float32)
+    for i in range(input.shape[-1]):
+        r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+        sel[i, r, c] = 1.0
+    out = (input.unsqueeze(-1).unsqueeze(-1) *
+           Tensor._wrap(sel).to(input.dtype)).sum(-3)
+    nd = out.dim()
+    d1, d2 = dim1 % nd, dim2 % nd
+    if (d1, d2) != (nd - 2, nd - 1):
+        out = out.movedim((nd - 2, nd - 1), (d1, d2))
+    return out
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the
+    second)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = dims
+    k %= 4
+    if k == 1:
+        return input.flip(d1).transpose(d0, d1)
+    if k == 2:
+        return input.flip(d0).flip(d1)
+    if k == 3:
+        return input.flip(d0).transpose(d0, d1)
+    return input.clone()
+
+
+def xlogy(input, other) -> Tensor:
+    """``input * log(other)``, 0 where ``input`` is 0 (NaN where ``other`` is NaN)."""
+    x = input if isinstance(input, Tensor) else tensor(float(input))
+    y = other if isinstance(other, Tensor) else tensor(float(other))
+    zero = x == 0
+    safe = y.masked_fill(zero, 1.0) if tuple(zero.shape) == tuple(y.shape) else \
+        y.expand(*zero.shape).masked_fill(zero, 1.0)
+    return (x * safe.log()).masked_fill(zero & ~y.isnan(), 0.0)
+
+
+def sinc(input: Tensor) -> Tensor:
+    """``sin(pi x) / (pi x)``, 1 at 0."""
+    zero = input == 0
+    safe = (input * math.pi).masked_fill(zero, 1.0)
+    return (safe.sin() / safe).masked_fill(zero, 1.0)
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The sum, NaNs counted as 0."""
+    x = input.nan_to_num(0.0, posinf=math.inf, neginf=-math.inf)
+    return x.sum() if dim is None else x.sum(dim, keepdim=keepdim)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The mean of the non-NaN elements."""
+    keep = (~input.isnan()).to(input.dtype)
+    return nansum(input, dim, keepdim) / (keep.sum() if dim is None else
+                                          keep.sum(dim, keepdim=keepdim))
+
+
+def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """``|input - other| <= atol + rtol |other|`` elementwise (infinities equal only to
+    themselves; NaNs equal with ``equal_nan``)."""
+    a, b = _host(input), _host(other)
+    return _like(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """Is each element among ``test_elements``?"""
+    return _like(np.isin(_host(elements), _host(test_elements), invert=invert), elements)
+
+
+def _cum_extreme(input: Tensor, dim: int, better):
+    x = _host(input)
+    x = np.moveaxis(x, dim, -1)
+    idx = np.zeros(x.shape, np.int64)
+    best = x[..., :1].copy()
+    arg = np.zeros(x.shape[:-1] + (1,), np.int64)
+    for k in range(x.shape[-1]):
+        v = x[..., k:k + 1]
+        take = better(v, best) | (v == best) | np.isnan(v)
+        take &= ~np.isnan(best) | np.isnan(v)
+        best = np.where(take, v, best)
+        arg = np.where(take, k, arg)
+        idx[..., k:k + 1] = arg
+    idx = np.moveaxis(idx, -1, dim)
+    ind = _like(idx, input)
+    return input.gather(dim, ind), ind
+
+
+def cummax(input: Tensor, dim: int):
+    """Running maxima along ``dim`` and their indices (the last of equal maxima; NaN
+    propagates)."""
+    from ._tensor_ops import values_indices
+    return values_indices(*_cum_extreme(input, dim, np.greater))
+
+
+def cummin(input: Tensor, dim: int):
+    """Running minima along ``dim`` and their indices."""
+    from ._tensor_ops import values_indices
+    return values_indices(*_cum_extreme(input, dim, np.less))
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Sum over the last dimensions of both (a scalar product for vectors)."""
+    if input.dim() == 0 or other.dim() == 0:
+        return input * other
+    return (input.reshape(tuple(input.shape[:-1]) + (1,) * (other.dim() - 1) +
+                          (input.shape[-1],)) * other).sum(-1)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The dot product of two 1-D tensors."""
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
+                           "tensors")
+    return (input * other).sum()
+
+
+# ----------------------------------------------------------------------------- indices
+def meshgrid(*tensors, indexing: str | None = None):
+    """Coordinate grids (``indexing='ij'``, PyTorch's default, or ``'xy'``)."""
+    ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                         f"received: {indexing}")
+    ts = list(ts)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.numel() for t in ts)
+    out = []
+    for i, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[i] = -1
+        out.append(t.reshape(view).expand(*shape))
+    if swap:                        # xy: the ij grids of (y, x, ...), first two swapped back
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) indices of the lower triangle (``offset`` above the diagonal included)."""
+    r, c = np.tril_indices(row, offset, col)
+    return Tensor._wrap(np.stack([r, c]).astype(np.int64))
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) indices of the upper triangle."""
+    r, c = np.triu_indices(row, offset, col)
+    return Tensor._wrap(np.stack([r, c]).astype(np.int64))
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False,
+                 right: bool = False, side: str | None = None, sorter=None) -> Tensor:
+    """Where each value would be inserted in the (last dimension of the) sorted sequence."""
+    if side is not None:
+        right = side == "right"
+    seq = _host(sorted_sequence)
+    vals = _host(input)
+    if sorter is not None:
+        seq = np.take_along_axis(seq, _host(sorter), -1)
+    s: Literal["left", "right"] = "right" if right else "left"
+    if seq.ndim == 1:
+        res = np.searchsorted(seq, vals, side=s)
+    else:
+        if seq.shape[:-1] != vals.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension "
+                               "or the first N-1 dimensions of boundaries tensor and input "
+                               "value tensor must match")
+        flat_s = seq.reshape(-1, seq.shape[-1])
+        flat_v = vals.reshape(-1, vals.shape[-1])
+        res = np.stack([np.searchsorted(a, b, side=s) for a, b in zip(flat_s, flat_v)]) \
+            .reshape(vals.shape)
+    return _like(np.asarray(res).astype(np.int32 if out_int32 else np.int64),
+                 sorted_sequence)
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False,
+              right: bool = False) -> Tensor:
+    """The bucket of each value among the 1-D ``boundaries``."""
+    if _host(boundaries).ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{_host(boundaries).ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+# ----------------------------------------------------------------------------- random
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
+    """Indices drawn from each row's (unnormalised) weights."""
+    p = _host(input).astype(np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and num_samples > rows.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    rng = _rng(generator)
+    out = np.stack([rng.choice(rows.shape[-1], num_samples, replace=replacement,
+                               p=r / r.sum()) for r in rows])
+    return _like(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64), input)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """0/1 draws with the probabilities in ``input`` (or ``p``)."""
+    probs = _host(input) if p is None else np.broadcast_to(p, tuple(input.shape))
+    u = _rng(generator).random(np.shape(probs))
+    return _like((u < probs).astype(_host(input).dtype), input)
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """Poisson draws with the rates in ``input``."""
+    return _like(_rng(generator).poisson(_host(input)).astype(_host(input).dtype), input)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype=None,
+                 device=None, requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)`` shaped like ``input``."""
+    if high is None:
+        low, high = 0, low
+    dt = dtype.np_dtype if dtype is not None else _host(input).dtype
+    return _like(_rng(None).integers(low, high, tuple(input.shape)).astype(dt), input)
+
+
+# ----------------------------------------------------------------------------- switches
+_DETERMINISTIC = [False]
+
+
+def set_num_threads(n: int) -> None:
+    """The number of threads of dlcore's parallel CPU kernels (Numba's)."""
+    import numba
+    numba.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    """The number of threads of dlcore's parallel CPU kernels."""
+    import numba
+    return int(numba.get_num_threads())
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Recorded (``are_deterministic_algorithms_enabled``); dlcore's CPU kernels are
+    deterministic already, its CUDA atomics (``scatter_add``, ``index_add``) are not."""
+    _DETERMINISTIC[0] = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """What ``use_deterministic_algorithms`` last set."""
+    return _DETERMINISTIC[0]
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """Printing options, as NumPy's (which prints dlcore tensors' values)."""
+    kw = {k: v for k, v in dict(precision=precision, threshold=threshold,
+                                edgeitems=edgeitems, linewidth=linewidth).items()
+          if v is not None}
+    if profile == "default":
+        kw = dict(precision=4, threshold=1000, edgeitems=3, linewidth=80)
+    elif profile == "short":
+        kw = dict(precision=2, threshold=1000, edgeitems=2, linewidth=80)
+    elif profile == "full":
+        kw = dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)
+    np.set_printoptions(**kw)
+
+
+FUNCTIONS = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
+             "dstack", "column_stack", "broadcast_shapes", "broadcast_tensors", "tensor_split",
+             "hsplit", "vsplit", "dsplit", "select", "take", "take_along_dim", "diff", "kron",
+             "block_diag", "diag_embed", "rot90", "xlogy", "sinc", "nansum", "nanmean",
+             "isclose", "isin", "cummax", "cummin", "inner", "vdot", "meshgrid",
+             "tril_indices", "triu_indices", "searchsorted", "bucketize", "multinomial",
+             "bernoulli", "poisson", "randint_like", "set_num_threads", "get_num_threads",
+             "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+             "set_printoptions", "pi", "e", "inf", "nan"]
+METHODS = ["tensor_split", "hsplit", "vsplit", "dsplit", "select", "take", "take_along_dim",
+           "diff", "kron", "diag_embed", "rot90", "xlogy", "sinc", "nansum", "nanmean",
+           "isclose", "cummax", "cummin", "inner", "multinomial", "bernoulli"]
+
+
+def install(module) -> None:
+    """Put the functions on ``dlcore_eager`` and the methods on Tensor (never overriding)."""
+    g = globals()
+    for name in FUNCTIONS:
+        if not hasattr(module, name):
+            setattr(module, name, g[name])
+    for name in METHODS:
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, g[name])
