@@ -41,10 +41,9 @@ from .structure import Spec, Structure, flatten
 
 
 def _call_user(fn, spec: Spec, args: list):
-    nested = spec.structure.pack(args)
     if spec.structure.kind == "tuple":          # a tuple element is unpacked into arguments
-        return fn(*nested)
-    return fn(nested)
+        return fn(*spec.structure.pack(args))   # type: ignore[misc]
+    return fn(spec.structure.pack(args))
 
 
 def _leaf_tensor(v, what: str, fname: str) -> Tensor:
@@ -77,8 +76,8 @@ class TracedFunction:
             self.args = [placeholder(dt, shape, name="arg")
                          for dt, shape in zip(spec.dtypes, spec.shapes)]
             ret = _call_user(fn, spec, list(self.args))
-        self.dataset = None
-        self.out_spec = None
+        self.dataset: Dataset | None = None
+        self.out_spec: Spec | None = None
         if returns_dataset:
             if not isinstance(ret, Dataset):
                 raise TypeError(f"{what}: `{fname}` must return a `Dataset` object, got "
@@ -99,6 +98,16 @@ class TracedFunction:
         ops = _plan.prune(self.outs, [], fed)
         self.captures = [op.outputs[0] for op in ops if op.type == "Placeholder"]
         self._plans: dict = {}          # session -> Plan (weakly: sessions are short-lived)
+
+    def spec(self) -> Spec:
+        """The element spec of the function's tensor results."""
+        assert self.out_spec is not None, "a function returning a Dataset has no tensor spec"
+        return self.out_spec
+
+    def inner(self) -> Dataset:
+        """The dataset a ``flat_map`` function returned (traced on the placeholders)."""
+        assert self.dataset is not None, "this function returns tensors, not a Dataset"
+        return self.dataset
 
     def _plan_for(self, session):
         key = id(session)

@@ -245,7 +245,8 @@ def _get_next_factory(op: Operation, session, device):
 def _make_iterator_factory(op: Operation, session, device):
     it, dataset = op.attrs["iterator"], op.attrs["dataset"]
 
-    def make_iterator(*values):
+    def make_iterator(*args):
+        values = list(args)
         if device.type != "cpu":
             values = [np.asarray(to_device(v, CPU)) for v in values]
         try:

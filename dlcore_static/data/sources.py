@@ -149,8 +149,8 @@ class GeneratorDataset(Dataset):
                 raise TypeError(f"{what}: `output_shapes` must have the same structure as "
                                 f"`output_types`: {len(flat)} shapes for {len(dts)} types")
             shapes = tuple(normalize_shape(s) for s in flat)
-        captures = []
-        self._args = ()
+        captures: list = []
+        self._args: tuple = ()
         if args is not None:
             self._args = tuple(_component(a, what) for a in args)
             captures = [a for a in self._args if isinstance(a, Tensor)]

@@ -151,6 +151,7 @@ class ShuffleDataset(Dataset):
         st = ctx.state.get(self)
         if st is None:
             gseed = self.graph.seed
+            entropy: int | list
             if gseed is None and self._seed is None:
                 root = ctx.session.random_stream(None, np.random.default_rng)
                 entropy = int(root.integers(0, 2 ** 63))
@@ -272,7 +273,7 @@ class CacheDataset(Dataset):
 class MapDataset(Dataset):
     def __init__(self, input: Dataset, map_func, num_parallel_calls=None):
         fn = TracedFunction(map_func, input._spec, "map")
-        super().__init__(fn.out_spec, children=(input,), captures=fn.captures)
+        super().__init__(fn.spec(), children=(input,), captures=fn.captures)
         self._fn = fn
 
     def _iterate(self, ctx: Context):
@@ -284,7 +285,7 @@ class MapDataset(Dataset):
 class FilterDataset(Dataset):
     def __init__(self, input: Dataset, predicate):
         fn = TracedFunction(predicate, input._spec, "filter", "predicate")
-        out = fn.out_spec
+        out = fn.spec()
         if len(out.dtypes) != 1 or out.structure.kind != "leaf" or \
                 out.dtypes[0] != np.bool_ or out.shapes[0] not in ((), None):
             raise ValueError(f"filter: `predicate` return type must be convertible to a "
@@ -304,12 +305,12 @@ class FilterDataset(Dataset):
 class FlatMapDataset(Dataset):
     def __init__(self, input: Dataset, map_func, what="flat_map"):
         fn = TracedFunction(map_func, input._spec, what, returns_dataset=True)
-        super().__init__(fn.dataset._spec, children=(input,), captures=fn.captures)
+        super().__init__(fn.inner()._spec, children=(input,), captures=fn.captures)
         self._fn = fn
 
     def _inner(self, ctx: Context, e: tuple):
         fn = self._fn
-        return fn.dataset._iterate(fn.inner_context(ctx, e))
+        return fn.inner()._iterate(fn.inner_context(ctx, e))
 
     def _iterate(self, ctx: Context):
         for e in self._children[0]._iterate(ctx):
