@@ -14,6 +14,8 @@ it is not a separate code path here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..creation import empty
 from ..tensor import Tensor
 from . import init
@@ -63,6 +65,8 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **fk)
+        self.bias_k: Parameter | None
+        self.bias_v: Parameter | None
         if add_bias_kv:
             self.bias_k = Parameter(empty(1, 1, embed_dim, **fk))
             self.bias_v = Parameter(empty(1, 1, embed_dim, **fk))
@@ -108,7 +112,7 @@ class MultiheadAttention(Module):
                     value = key
             else:
                 query, key, value = (x.transpose(1, 0) for x in (query, key, value))
-        separate = {} if self._qkv_same_embed_dim else {
+        separate: dict[str, Any] = {} if self._qkv_same_embed_dim else {
             "use_separate_proj_weight": True, "q_proj_weight": self.q_proj_weight,
             "k_proj_weight": self.k_proj_weight, "v_proj_weight": self.v_proj_weight}
         out, weights = multi_head_attention_forward(

@@ -228,7 +228,7 @@ def multi_head_attention_forward(
     if (bias_k is None) != (bias_v is None):
         raise AssertionError("bias_k is set but bias_v is None" if bias_v is None
                              else "bias_v is set but bias_k is None")
-    if bias_k is not None:
+    if bias_k is not None and bias_v is not None:       # (both or neither: checked above)
         if static_k is not None or static_v is not None:
             raise AssertionError("bias cannot be added to static key.")
         from .._shape_ops import cat
