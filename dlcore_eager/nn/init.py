@@ -93,3 +93,91 @@ def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     return normal_(t, 0.0, std, generator)
+
+
+def _write(t: Tensor, values) -> Tensor:
+    """Copy NumPy ``values`` into ``t`` in place, unrecorded."""
+    import numpy as np
+
+    from ..creation import tensor
+    arr = np.asarray(values, dtype=t._buf.dtype if hasattr(t._buf, "dtype") else None)
+    return _no_grad_fill(t, lambda x: x.copy_(tensor(arr)))
+
+
+def _host_rng(generator):
+    from ..creation import _rng
+    return _rng(generator)
+
+
+def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator=None) -> Tensor:
+    """Normal(mean, std) values redrawn until they fall in ``[a, b]`` (absolute bounds, as
+    PyTorch's)."""
+    rng = _host_rng(generator)
+    shape = tuple(t.shape)
+    out = rng.normal(mean, std, shape)
+    bad = (out < a) | (out > b)
+    while bad.any():
+        out[bad] = rng.normal(mean, std, int(bad.sum()))
+        bad = (out < a) | (out > b)
+    return _write(t, out)
+
+
+def orthogonal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal one (Saxe et al.), the
+    trailing dimensions flattened, as PyTorch's."""
+    import numpy as np
+    if t.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if t.numel() == 0:
+        return t
+    rows = t.shape[0]
+    cols = t.numel() // rows
+    flat = _host_rng(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _write(t, (gain * q).reshape(tuple(t.shape)))
+
+
+def eye_(t: Tensor) -> Tensor:
+    """The identity matrix (2-D only)."""
+    import numpy as np
+    if t.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _write(t, np.eye(*tuple(t.shape)))
+
+
+def dirac_(t: Tensor, groups: int = 1) -> Tensor:
+    """A convolution kernel that preserves its input (a 1 at each kernel's centre), as
+    PyTorch's, for 3-, 4- and 5-D weights."""
+    import numpy as np
+    if t.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    shape = tuple(t.shape)
+    if shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per = shape[0] // groups
+    w = np.zeros(shape)
+    centre = tuple(s // 2 for s in shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per, shape[1])):
+            w[(g * out_per + d, d) + centre] = 1.0
+    return _write(t, w)
+
+
+def sparse_(t: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """Normal(0, std) values with a fraction ``sparsity`` of each column zeroed (2-D)."""
+    import numpy as np
+    if t.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rng = _host_rng(generator)
+    rows, cols = tuple(t.shape)
+    w = rng.normal(0.0, std, (rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for c in range(cols):
+        w[rng.permutation(rows)[:zeros], c] = 0.0
+    return _write(t, w)
