@@ -100,6 +100,8 @@ from .session import GPUOptions  # noqa: E402
 from . import compat, io, random, test  # noqa: E402
 from .array_extra import *  # noqa: E402, F403 - unique, bincount, dynamic_stitch, ...
 from .script_ops import numpy_function, py_func  # noqa: E402
+from . import image  # noqa: E402
+from .image import random_crop  # noqa: E402
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.
