@@ -181,21 +181,12 @@ class Dropout3d(Dropout2d):
         return _flt.dropout3d(x, self.p, self.training, self.inplace)
 
 
-class _Upsampling(Upsample):
-    def extra_repr(self) -> str:
-        if self.scale_factor is not None:
-            info = f"scale_factor={float(self.scale_factor)!r}"
-        else:
-            info = f"size={self.size!r}"
-        return f"{info}, mode={self.mode!r}"
-
-
-class UpsamplingNearest2d(_Upsampling):
+class UpsamplingNearest2d(Upsample):
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
 
 
-class UpsamplingBilinear2d(_Upsampling):
+class UpsamplingBilinear2d(Upsample):
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 

@@ -248,6 +248,7 @@ REPRS = [
     "nn.Hardshrink()", "nn.Softshrink(0.3)", "nn.Softmax2d()", "nn.PixelShuffle(2)",
     "nn.PixelUnshuffle(3)", "nn.Dropout1d()", "nn.Dropout3d(0.2, True)",
     "nn.UpsamplingNearest2d(scale_factor=2)", "nn.UpsamplingBilinear2d(size=(3, 4))",
+    "nn.Upsample(scale_factor=(2, 3))", "nn.Upsample(size=4, mode='bilinear')",
     "nn.InstanceNorm1d(3)", "nn.InstanceNorm2d(4, affine=True, track_running_stats=True)",
     "nn.InstanceNorm3d(2, affine=True, bias=False)", "nn.LocalResponseNorm(3)",
     "nn.LocalResponseNorm(2, 0.1, 0.5, 2)", "nn.AdaptiveMaxPool1d(3)",
