@@ -38,9 +38,22 @@ from .iterator import (
 
 
 class experimental:
-    """``tf.data.experimental``: ``AUTOTUNE``."""
+    """``tf.data.experimental``: ``AUTOTUNE`` and the fused transformations of TF 1.x programs
+    (``dataset.apply(tf.data.experimental.shuffle_and_repeat(1000))``), which here are the
+    plain transformations one after the other."""
 
     AUTOTUNE = AUTOTUNE
+
+    @staticmethod
+    def shuffle_and_repeat(buffer_size, count=None, seed=None):
+        """``dataset.shuffle(buffer_size, seed).repeat(count)``, for ``Dataset.apply``."""
+        return lambda ds: ds.shuffle(buffer_size, seed).repeat(count)
+
+    @staticmethod
+    def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainder=False,
+                      num_parallel_calls=None):
+        """``dataset.map(map_func).batch(batch_size, drop_remainder)``, for ``apply``."""
+        return lambda ds: ds.map(map_func).batch(batch_size, drop_remainder)
 
 
 __all__ = ["AUTOTUNE", "Dataset", "Iterator", "experimental", "get_output_classes",

@@ -216,6 +216,11 @@ class Dataset:
         open inner datasets."""
         return REGISTRY["interleave"](self, map_func, cycle_length, block_length)
 
+    def shard(self, num_shards, index) -> Dataset:
+        """Every ``num_shards``-th element, starting at ``index`` (one worker's part, as
+        Horovod programs split a dataset: ``shard(hvd.size(), hvd.rank())``)."""
+        return REGISTRY["shard"](self, num_shards, index)
+
     def prefetch(self, buffer_size) -> Dataset:
         """Accepted for compatibility: elements are produced on demand in the run that asks
         for them (there is no background thread), so this returns the same elements."""

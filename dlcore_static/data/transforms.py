@@ -240,6 +240,27 @@ class SkipDataset(Dataset):
                 yield e
 
 
+class ShardDataset(Dataset):
+    def __init__(self, input: Dataset, num_shards, index):
+        n = scalar_arg(num_shards, "num_shards", "shard")
+        i = scalar_arg(index, "index", "shard")
+        _check_count(n, "num_shards", "shard", 1)
+        if isinstance(n, int) and isinstance(i, int) and not 0 <= i < n:
+            raise ValueError(f"shard: index must be in [0, num_shards={n}), got {i}")
+        super().__init__(input._spec, children=(input,),
+                         captures=[a for a in (n, i) if isinstance(a, Tensor)])
+        self._n, self._i = n, i
+
+    def _iterate(self, ctx: Context):
+        n, i = int(ctx.value(self._n)), int(ctx.value(self._i))
+        if n < 1 or not 0 <= i < n:
+            raise InvalidArgumentError(None, None, f"shard: index must be in [0, num_shards="
+                                       f"{n}), got {i}")
+        for k, e in enumerate(self._children[0]._iterate(ctx)):
+            if k % n == i:
+                yield e
+
+
 class PrefetchDataset(Dataset):
     def __init__(self, input: Dataset, buffer_size):
         bs = scalar_arg(buffer_size, "buffer_size", "prefetch")
@@ -360,6 +381,6 @@ class InterleaveDataset(FlatMapDataset):
 REGISTRY.update({
     "batch": BatchDataset, "padded_batch": PaddedBatchDataset, "shuffle": ShuffleDataset,
     "repeat": RepeatDataset, "take": TakeDataset, "skip": SkipDataset,
-    "prefetch": PrefetchDataset, "cache": CacheDataset, "map": MapDataset,
+    "prefetch": PrefetchDataset, "shard": ShardDataset, "cache": CacheDataset, "map": MapDataset,
     "filter": FilterDataset, "flat_map": FlatMapDataset, "interleave": InterleaveDataset,
 })

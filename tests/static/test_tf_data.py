@@ -498,3 +498,15 @@ def test_output_types_given_as_lists_and_seeds_from_the_graph_seed():
     got_a, got_b = values(a), values(b)
     assert got_a != got_b and sorted(got_a) == sorted(got_b) == list(range(40))
     assert values(a) == got_a                          # graph seed: repeatable
+
+
+def test_shard_and_the_experimental_fused_transformations():
+    assert values(Dataset.range(10).shard(3, 1)) == [1, 4, 7]
+    with pytest.raises(ValueError, match="index must be in"):
+        Dataset.range(10).shard(3, 3)
+    ds = Dataset.range(4).apply(tf.data.experimental.shuffle_and_repeat(4, count=2, seed=0))
+    got = values(ds)
+    assert sorted(got[:4]) == sorted(got[4:]) == [0, 1, 2, 3]
+    ds = Dataset.range(5).apply(tf.data.experimental.map_and_batch(lambda x: x * x, 2))
+    assert [g.tolist() for g in values(ds)] == [[0, 1], [4, 9], [16]]
+    assert tf.data.experimental.AUTOTUNE == tf.data.AUTOTUNE == -1
