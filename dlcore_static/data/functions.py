@@ -25,6 +25,7 @@ with those values.
 
 from __future__ import annotations
 
+import inspect
 import weakref
 
 import numpy as np
@@ -40,10 +41,22 @@ from .base import Context, Dataset
 from .structure import Spec, Structure, flatten
 
 
-def _call_user(fn, spec: Spec, args: list):
-    if spec.structure.kind == "tuple":          # a tuple element is unpacked into arguments
-        return fn(*spec.structure.pack(args))   # type: ignore[misc]
-    return fn(spec.structure.pack(args))
+def _call_user(fn, spec: Spec, args: list, what: str, fname: str):
+    """``fn(*element)`` for a tuple element (TensorFlow unpacks it), else ``fn(element)``; a
+    function that cannot take that many arguments is told so in the element's terms."""
+    nested = spec.structure.pack(args)
+    call_args = tuple(nested) if spec.structure.kind == "tuple" else (nested,)
+    try:
+        inspect.signature(fn).bind(*call_args)
+    except TypeError as e:
+        n = len(call_args)
+        how = (f"a tuple of {n} components, passed as {n} arguments"
+               if spec.structure.kind == "tuple" else "one value, passed as one argument")
+        raise TypeError(f"{what}: `{fname}` cannot be called with the dataset's element "
+                        f"{spec.describe_types()} ({how}): {e}") from None
+    except ValueError:                          # no signature (a builtin): just call it
+        pass
+    return fn(*call_args)
 
 
 def _leaf_tensor(v, what: str, fname: str) -> Tensor:
@@ -75,7 +88,7 @@ class TracedFunction:
         with g.name_scope(f"{what}_fn"):
             self.args = [placeholder(dt, shape, name="arg")
                          for dt, shape in zip(spec.dtypes, spec.shapes)]
-            ret = _call_user(fn, spec, list(self.args))
+            ret = _call_user(fn, spec, list(self.args), what, fname)
         self.dataset: Dataset | None = None
         self.out_spec: Spec | None = None
         if returns_dataset:

@@ -510,3 +510,17 @@ def test_shard_and_the_experimental_fused_transformations():
     ds = Dataset.range(5).apply(tf.data.experimental.map_and_batch(lambda x: x * x, 2))
     assert [g.tolist() for g in values(ds)] == [[0, 1], [4, 9], [16]]
     assert tf.data.experimental.AUTOTUNE == tf.data.AUTOTUNE == -1
+
+
+def test_map_arguments_follow_the_element_structure():
+    xy = Dataset.from_tensor_slices((np.arange(3), np.arange(3) * 10))
+    assert values(xy.map(lambda x, y: (y, x))) == [(0, 0), (10, 1), (20, 2)]
+    assert values(Dataset.range(2).map(lambda x: (x,))) == [(0,), (1,)]
+    d = Dataset.from_tensor_slices({"a": np.arange(2)})
+    assert values(d.map(lambda e: e["a"] + 1)) == [1, 2]
+    with pytest.raises(TypeError, match=r"map: `map_func` cannot be called with the dataset's "
+                                        r"element \(tf.int64, tf.int64\) \(a tuple of 2 "
+                                        r"components, passed as 2 arguments\)"):
+        xy.map(lambda x: x)
+    with pytest.raises(TypeError, match="one value, passed as one argument"):
+        d.filter(lambda a, b: True)
