@@ -478,3 +478,34 @@ def test_new_functions_have_docstrings_and_nn_names():
         assert f.__doc__, n
     for n in ("hardshrink", "pixel_shuffle", "pixel_unshuffle", "pdist"):
         assert callable(getattr(dt, n)), n
+
+
+CUDA_CASES = {
+    "adaptive_max_pool2d": lambda m, t: m.nn.functional.adaptive_max_pool2d(t, (2, 3)),
+    "unfold/fold": lambda m, t: m.nn.functional.fold(m.nn.functional.unfold(t, 2), (4, 5), 2),
+    "pdist": lambda m, t: m.nn.functional.pdist(t[0, 0]),
+    "local_response_norm": lambda m, t: m.nn.functional.local_response_norm(t, 2),
+    "multi_margin_loss": lambda m, t: m.nn.functional.multi_margin_loss(
+        t[0, 0], m.tensor([0, 1, 2, 3]).to(t.device), p=2),
+    "embedding_bag max": lambda m, t: m.nn.functional.embedding_bag(
+        m.tensor([0, 1, 2, 1]).to(t.device), t[0, 0], m.tensor([0, 2]).to(t.device), mode="max"),
+    "embedding_bag sum": lambda m, t: m.nn.functional.embedding_bag(
+        m.tensor([0, 1, 2, 1]).to(t.device), t[0, 0], m.tensor([0, 2]).to(t.device)),
+}
+
+
+@pytest.mark.parametrize("name", list(CUDA_CASES))
+def test_on_the_cuda_device_as_on_the_cpu(name):
+    """The composites' host constants (index tables, one-hot filters, bag matrices) follow the
+    input to the device (the CUDA simulator in CI)."""
+    x = RNG.standard_normal((1, 2, 4, 5)).astype(np.float32)
+    got = []
+    for cuda in (False, True):
+        t = dt.tensor(x).cuda() if cuda else dt.tensor(x)
+        t.requires_grad_()
+        y = CUDA_CASES[name](dt, t)
+        assert y.is_cuda == cuda
+        y.sum().backward()
+        got.append((y.detach().cpu().numpy(), t.grad.cpu().numpy()))
+    np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-5, atol=1e-6)
