@@ -13,10 +13,14 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import unittest
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dlcore.device import cuda_available, cuda_simulator
+
+if TYPE_CHECKING:
+    from .session import Session
 
 __all__ = ["is_gpu_available", "is_built_with_cuda", "is_built_with_gpu_support",
            "gpu_device_name", "TestCase", "main"]
@@ -90,13 +94,15 @@ class TestCase(unittest.TestCase):
         True
     """
 
+    _current: Session | None        # the session self.evaluate uses (none before the first)
+
     def setUp(self) -> None:
         super().setUp()
         from .graph import Graph
         self._graph = Graph()
         self._graph_ctx = self._graph.as_default()
         self._graph_ctx.__enter__()
-        self._sess = None
+        self._sess: Session | None = None
 
     def tearDown(self) -> None:
         if self._sess is not None:
@@ -126,10 +132,11 @@ class TestCase(unittest.TestCase):
         from .session import Session
         if self._sess is None:
             self._sess = Session(graph=graph or self._graph, config=config)
-        prev, self._current = getattr(self, "_current", None), self._sess
-        with self._sess.graph.as_default():
+        sess = self._sess
+        prev, self._current = getattr(self, "_current", None), sess
+        with sess.graph.as_default():
             try:
-                yield self._sess
+                yield sess
             finally:
                 self._current = prev
 
