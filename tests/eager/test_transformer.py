@@ -440,3 +440,27 @@ def test_stack_times_matrix_matmul_and_its_gradients():
         _check_backward(t_out, d_out, (ta, tw), (da, dw))
     x = dt.zeros(0, 4, 6) @ dt.tensor(w)
     assert tuple(x.shape) == (0, 4, 7)
+
+
+@pytest.mark.cuda
+def test_attention_on_cuda_matches_cpu():
+    """MultiheadAttention on the CUDA device (the simulator in CI: tiny shapes) through the
+    causal-hint SDPA path: output and input gradient as on the CPU."""
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("no CUDA device or simulator")
+    dt.manual_seed(0)
+    m = dt.nn.MultiheadAttention(4, 2)
+    mc = dt.nn.MultiheadAttention(4, 2)
+    mc.load_state_dict(m.state_dict())
+    m = m.cuda()
+    x = _rand(3, 1, 4, seed=1)
+    mask = dt.nn.Transformer.generate_square_subsequent_mask(3)
+    xg = dt.tensor(x).cuda().requires_grad_()
+    xc = dt.tensor(x, requires_grad=True)
+    kw = {"need_weights": False, "is_causal": True}
+    y, yc = m(xg, xg, xg, attn_mask=mask.cuda(), **kw)[0], mc(xc, xc, xc, attn_mask=mask, **kw)[0]
+    y.sum().backward()
+    yc.sum().backward()
+    np.testing.assert_allclose(y.detach().cpu().numpy(), yc.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(xg.grad.cpu().numpy(), xc.grad.numpy(), atol=1e-5)
