@@ -436,6 +436,19 @@ class Network(Layer):
                 return
             self.set_weights([z[k] for k in keys])
 
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as Keras 2 writes it (``model_from_json`` rebuilds it,
+        without weights): Sequential and functional models."""
+        import json
+
+        from . import saving as _kfiles
+        build = getattr(self, "_build", None)
+        if build is not None:                      # a Sequential builds its graph lazily
+            build()
+        cfg = dict(_kfiles.model_config(self))
+        cfg.update(keras_version="2.2.4", backend="tensorflow")
+        return json.dumps(cfg, **kwargs)
+
     # -- summary
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
         print_summary(self, line_length, positions, print_fn or print)

@@ -174,3 +174,27 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     return _load(filepath, custom_objects, compile,
                  classes={"layers": layers, "optimizers": optimizers, "Sequential": Sequential,
                           "Model": Model})
+
+
+def _classes() -> dict:
+    from . import layers, optimizers
+    return {"layers": layers, "optimizers": optimizers, "Sequential": Sequential, "Model": Model}
+
+
+def model_from_config(config, custom_objects=None):
+    """A new, untrained model from a configuration dict (``{"class_name", "config"}``)."""
+    from .saving import _build_model
+    if isinstance(config, list):
+        raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant "
+                        "to use `Sequential.from_config(config)`?")
+    return _build_model(config, _classes())
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A new, untrained model from ``model.to_json()``'s text (JSON only: nothing is
+    executed)."""
+    from dlcore.safe_io import json_loads
+
+    from .saving import KerasFileError
+    raw = json_string.encode() if isinstance(json_string, str) else json_string
+    return model_from_config(json_loads(raw, "model JSON", KerasFileError), custom_objects)

@@ -30,3 +30,26 @@ def test_model_input_and_output_tensors():
     head = Model(seq.input, Dense(4)(seq.layers[0].output))
     assert head.predict(np.ones((2, 3), np.float32)).shape == (2, 4)
     assert head.input is seq.input and head.output.shape.as_list() == [None, 4]
+
+
+def test_to_json_and_model_from_json_rebuild_sequential_and_functional_models():
+    import json
+
+    from dlcore_static.keras import Input
+    from dlcore_static.keras.layers import Concatenate
+    from dlcore_static.keras.models import model_from_config, model_from_json
+    x = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    seq = Sequential([Dense(3, input_shape=(4,), activation="relu"), Dense(2)])
+    text = seq.to_json()
+    cfg = json.loads(text)
+    assert cfg["class_name"] == "Sequential" and cfg["keras_version"] == "2.2.4"
+    again = model_from_json(text)
+    again.set_weights(seq.get_weights())
+    np.testing.assert_allclose(again.predict(x), seq.predict(x), rtol=1e-6)
+    a, b = Input((4,)), Input((2,))
+    f = Model([a, b], Dense(1)(Concatenate()([Dense(3)(a), b])))
+    g = model_from_config(json.loads(f.to_json()))
+    g.set_weights(f.get_weights())
+    np.testing.assert_allclose(g.predict([x, x[:, :2]]), f.predict([x, x[:, :2]]), rtol=1e-6)
+    with pytest.raises(ValueError, match="not valid JSON|model JSON"):
+        model_from_json("{not json")
