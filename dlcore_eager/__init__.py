@@ -216,7 +216,7 @@ __version__ = "0.1.0"
 # Every op's PyTorch names (torch.exp, Tensor.exp, F.tanh, Tensor.__add__, ...) come from its
 # definition block in dlcore; installing them last lets every module above exist first.
 if _typing.TYPE_CHECKING:
-    def __getattr__(name: str) -> _typing.Any: ...    # the installed functions, for type checkers
+    def __getattr__(name: str): ...    # the installed functions (unannotated: Any)
 from . import linalg, special  # noqa: E402
 from . import distributions  # noqa: E402
 from . import amp  # noqa: E402

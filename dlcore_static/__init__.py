@@ -109,7 +109,7 @@ from . import linalg, math  # noqa: E402
 from . import _api  # noqa: E402
 
 if _typing.TYPE_CHECKING:
-    def __getattr__(name: str) -> _typing.Any: ...     # the installed functions, for type checkers
+    def __getattr__(name: str): ...     # the installed functions (unannotated: Any)
 
 _api.activate()
 _install_aliases()
