@@ -464,3 +464,12 @@ def test_attention_on_cuda_matches_cpu():
     yc.sum().backward()
     np.testing.assert_allclose(y.detach().cpu().numpy(), yc.detach().numpy(), atol=1e-5)
     np.testing.assert_allclose(xg.grad.cpu().numpy(), xc.grad.numpy(), atol=1e-5)
+
+
+def test_reprs_match_torch():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = torch.nn.Transformer(8, 2, 1, 1, 16)
+        d = dt.nn.Transformer(8, 2, 1, 1, 16)
+    assert str(d) == str(t)
+    assert str(dt.nn.LayerNorm(3, bias=False)) == str(torch.nn.LayerNorm(3, bias=False))
