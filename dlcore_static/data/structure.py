@@ -15,6 +15,7 @@ leaves' dtypes (NumPy) and static shapes (tuples with ``None`` for an unknown di
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class Structure:
     def size(self) -> int:
         return 1 if self.kind == "leaf" else sum(c.size for c in self.children)
 
-    def pack(self, flat) -> object:
+    def pack(self, flat) -> Any:
         """Rebuild the nested value from its leaves."""
         it = iter(flat)
         return self._pack(it)
