@@ -49,10 +49,10 @@ class Context:
         return arg
 
     def with_values(self, values: dict) -> Context:
-        """A context for an inner dataset (``flat_map``): more captured values, same state."""
-        ctx = Context(self.session, {**self.values, **values})
-        ctx.state = self.state
-        return ctx
+        """A context for the inner dataset a ``flat_map`` function made for one element: more
+        captured values, and state of its own (TensorFlow makes a new dataset per element, so
+        an inner ``cache`` or ``shuffle`` starts afresh)."""
+        return Context(self.session, {**self.values, **values})
 
 
 def scalar_arg(value, name: str, what: str):

@@ -524,3 +524,8 @@ def test_map_arguments_follow_the_element_structure():
         xy.map(lambda x: x)
     with pytest.raises(TypeError, match="one value, passed as one argument"):
         d.filter(lambda a, b: True)
+
+
+def test_inner_datasets_of_flat_map_start_afresh_per_element():
+    fm = Dataset.range(3).flat_map(lambda n: Dataset.from_tensors(n).repeat(2).cache())
+    assert values(fm) == [0, 0, 1, 1, 2, 2]
