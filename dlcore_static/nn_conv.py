@@ -1,7 +1,7 @@
 """``tf.nn`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``depthwise_conv2d``,
 ``max_pool``/``max_pool2d``/``max_pool1d``, ``avg_pool``/``avg_pool2d``/``avg_pool1d``,
-``batch_normalization``, ``local_response_normalization``/``lrn``: the ``conv`` convention's
-adapters (``dlcore_static._api``), put under
+``batch_normalization``, ``local_response_normalization``/``lrn`` and
+``tf.extract_image_patches``: the ``conv`` convention's adapters (``dlcore_static._api``), put under
 their ``tf.nn`` names from the ops' definition blocks.
 
 TensorFlow's arguments (4-element ``strides``/``ksize`` lists, 'SAME'/'VALID', ``data_format``
@@ -223,3 +223,59 @@ def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.
 
 
 lrn = local_response_normalization
+
+
+def extract_image_patches(images, ksizes, strides, rates, padding, name=None):
+    """The ``ksizes`` patches of NHWC ``images`` every ``strides`` pixels, their taps
+    ``rates`` apart, as depth: ``(N, H, W, C) -> (N, out_rows, out_cols, kh kw C)``, each patch
+    laid out (row, col, channel); 'SAME' pads with zeros as a convolution would.
+
+    Example::
+
+        >>> import numpy as np
+        >>> x = tf.constant(np.arange(16.0).reshape(1, 4, 4, 1))
+        >>> p = tf.extract_image_patches(x, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], 'VALID')
+        >>> tf.Session().run(p).shape
+        (1, 2, 2, 4)
+    """
+    from dlcore.ops.nn_long_tail import unfold
+    op = "ExtractImagePatches"
+    k = _spatial(ksizes, 2, "ksizes", True, op)
+    st = _spatial(strides, 2, "strides", True, op)
+    dl = _spatial(rates, 2, "rates", True, op)
+    pad = _padding(padding, op)
+    if pad not in ("SAME", "VALID"):                  # no explicit padding lists here
+        raise ValueError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}")
+    g = get_default_graph()
+    with g.name_scope(name or op):
+        x = to_tensor(images, g)
+        shape = list(x.aval.shape)
+        if len(shape) != 4:
+            dims = ",".join("?" if d is None else str(d) for d in shape)
+            raise ValueError(f"Shape must be rank 4 but is rank {len(shape)} for '{op}' (op: "
+                             f"'{op}') with input shapes: [{dims}].")
+        _, h, w, c = shape
+        if None in (h, w, c):
+            raise ValueError(f"{op}: the height, width and depth of images must be known when "
+                             f"the graph is built, got {shape}")
+        eff = [d * (kk - 1) + 1 for d, kk in zip(dl, k)]
+        if pad == "SAME":
+            pads = []
+            for size, s, e in zip((h, w), st, eff):
+                out = -(-size // s)
+                total = max((out - 1) * s + e - size, 0)
+                pads.append((total // 2, total - total // 2))
+        else:
+            pads = [(0, 0), (0, 0)]
+            if h < eff[0] or w < eff[1]:
+                raise ValueError(f"{op}: the patch {eff} (ksizes with rates) does not fit the "
+                                 f"images {h}x{w} with VALID padding")
+        xf = _to_first(x, 4)
+        if any(lo or hi for lo, hi in pads):
+            xf = _ops.pad(xf, [(0, 0), (0, 0)] + pads)
+        cols = unfold(xf, k, dl, 0, st)                         # (N, C kh kw, L)
+        oh = (h + sum(pads[0]) - eff[0]) // st[0] + 1
+        ow = (w + sum(pads[1]) - eff[1]) // st[1] + 1
+        y = _ops.reshape(cols, (-1, c, k[0] * k[1], oh, ow))
+        y = _ops.transpose(y, (0, 3, 4, 2, 1))
+        return _ops.reshape(y, (-1, oh, ow, k[0] * k[1] * c))

@@ -220,16 +220,20 @@ def _one_hot_filters(kh: int, kw: int, dtype) -> np.ndarray:
     return np.eye(kh * kw, dtype=dtype).reshape(kh * kw, 1, kh, kw)
 
 
+@exports({"tf": "extract_image_patches"}, "conv")
 def unfold(x, kernel_size, dilation, padding, stride):
     """im2col: ``(N, C, H, W) -> (N, C kh kw, L)``, row ``c kh kw + i kw + j`` holding
-    offset (i, j) of every block, blocks in row-major order."""
+    offset (i, j) of every block, blocks in row-major order (the batch may be unknown).
+    TensorFlow's ``tf.extract_image_patches(images, ksizes, strides, rates, padding)`` is this
+    on NHWC images, 'SAME' zero padding first, the patch laid out (i, j, c)."""
     from .conv import conv
-    n, c, h, w = aval_of(x).shape
+    _, c, h, w = aval_of(x).shape
     kh, kw = kernel_size
     planes = reshape(x, (-1, 1, h, w))
     f = const_like(_one_hot_filters(kh, kw, aval_of(x).dtype), x)
     cols = conv(planes, f, stride, padding, dilation)               # (N C, kh kw, oh, ow)
-    return reshape(cols, (n, c * kh * kw, -1))
+    oh, ow = aval_of(cols).shape[2:]
+    return reshape(cols, (-1, c * kh * kw, oh * ow))
 
 
 def fold(x, output_size, kernel_size, dilation, padding, stride):

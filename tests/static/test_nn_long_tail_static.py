@@ -63,3 +63,69 @@ def test_local_response_normalization_needs_rank_4():
                                              r"\(op: 'LRN'\) with input shapes: \[2,3,4\]\."):
             tf.nn.local_response_normalization(tf.constant(np.ones((2, 3, 4), np.float32)))
         assert tf.nn.lrn.__doc__ and "local_response" in tf.nn.lrn.__doc__
+
+
+def _patches_ref(x, k, s, r, padding):
+    """TensorFlow's extract_image_patches by loops: (row, col, depth) per patch."""
+    n, h, w, c = x.shape
+    eff = [r[i] * (k[i] - 1) + 1 for i in (0, 1)]
+    if padding == "SAME":
+        pads = []
+        for size, st, e in zip((h, w), s, eff):
+            out = -(-size // st)
+            total = max((out - 1) * st + e - size, 0)
+            pads.append((total // 2, total - total // 2))
+        x = np.pad(x, [(0, 0)] + pads + [(0, 0)])
+    oh, ow = ((x.shape[1 + i] - eff[i]) // s[i] + 1 for i in (0, 1))
+    out = np.zeros((n, oh, ow, k[0] * k[1] * c))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * s[0]:i * s[0] + eff[0]:r[0], j * s[1]:j * s[1] + eff[1]:r[1], :]
+            out[:, i, j] = patch.reshape(n, -1)
+    return out
+
+
+@pytest.mark.parametrize("k, s, r, padding", [((2, 2), (1, 1), (1, 1), "VALID"),
+                                              ((3, 2), (2, 1), (1, 2), "SAME"),
+                                              ((2, 3), (2, 3), (2, 1), "VALID"),
+                                              ((3, 3), (2, 2), (1, 1), "SAME")])
+def test_extract_image_patches_matches_tensorflow_layout(k, s, r, padding):
+    x0 = RNG.standard_normal((2, 5, 6, 3))
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [None, 5, 6, 3])          # the batch unknown
+        y = tf.extract_image_patches(x, [1, *k, 1], [1, *s, 1], [1, *r, 1], padding)
+        with tf.Session() as sess:
+            got = sess.run(y, {x: x0})
+    np.testing.assert_array_equal(got, _patches_ref(x0, k, s, r, padding))
+
+
+def test_extract_image_patches_gradient_matches_central_differences():
+    x0 = RNG.standard_normal((1, 4, 3, 2))
+    args = ([1, 2, 2, 1], [1, 1, 2, 1], [1, 1, 1, 1], "SAME")
+    c = RNG.standard_normal(_patches_ref(x0, (2, 2), (1, 2), (1, 1), "SAME").shape)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, x0.shape)
+        (g,) = tf.gradients(tf.reduce_sum(tf.extract_image_patches(x, *args) * c), [x])
+        with tf.Session() as sess:
+            got = sess.run(g, {x: x0})
+    # the patches are linear in x: the gradient counts, per pixel, c over the taps it feeds
+    want = np.zeros_like(x0)
+    for i in np.ndindex(x0.shape):
+        e = np.zeros_like(x0)
+        e[i] = 1.0
+        want[i] = np.sum(_patches_ref(e, (2, 2), (1, 2), (1, 1), "SAME") * c)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_extract_image_patches_errors():
+    with tf.Graph().as_default():
+        x = tf.constant(np.ones((2, 4, 4), np.float32))
+        with pytest.raises(ValueError, match=r"Shape must be rank 4 but is rank 3 for "
+                                             r"'ExtractImagePatches'"):
+            tf.extract_image_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        x4 = tf.constant(np.ones((1, 4, 4, 1), np.float32))
+        with pytest.raises(ValueError, match="ksizes in the batch and depth dimensions must "
+                                             "be 1"):
+            tf.extract_image_patches(x4, [2, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        with pytest.raises(ValueError, match="padding must be 'SAME' or 'VALID'"):
+            tf.extract_image_patches(x4, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "FULL")
