@@ -36,7 +36,7 @@ from ..errors import (
     node_suffix,
 )
 from ..graph import Operation, get_default_graph
-from ..runtime import replaying
+from ..runtime import replaying, wrap_error
 from .base import REGISTRY, Context, Dataset
 from .structure import Spec, Structure, flatten_up_to, normalize_shape, shape_compatible
 
@@ -218,14 +218,16 @@ def _get_next_factory(op: Operation, session, device):
             try:
                 elem = next(st.gen)
             except StopIteration:
-                err = st.last[tid] = OutOfRangeError(None, op,
+                end = st.last[tid] = OutOfRangeError(None, op,
                                                      "End of sequence" + node_suffix(op))
+                raise end from None
+            except Exception as e:  # noqa: BLE001 - re-raised as the node's error
+                if isinstance(e, OpError) and e.op is None:     # from a dataset stage
+                    err: BaseException = type(e)(None, op, f"{e.message}{node_suffix(op)}")
+                else:       # a map plan's error names its node; a generator's: this one
+                    err = wrap_error(e, op)
+                st.last[tid] = err
                 raise err from None
-            except OpError as e:
-                if e.op is None:        # raised by a dataset stage: name this node
-                    e = type(e)(None, op, f"{e.message}{node_suffix(op)}")
-                st.last[tid] = e
-                raise e from None
         for k, v in enumerate(elem):
             if type(v) is not np.ndarray or v.dtype != dtypes[k]:
                 elem = tuple(np.asarray(x, dt) for x, dt in zip(elem, dtypes))

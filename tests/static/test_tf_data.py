@@ -529,3 +529,17 @@ def test_map_arguments_follow_the_element_structure():
 def test_inner_datasets_of_flat_map_start_afresh_per_element():
     fm = Dataset.range(3).flat_map(lambda n: Dataset.from_tensors(n).repeat(2).cache())
     assert values(fm) == [0, 0, 1, 1, 2, 2]
+
+
+def test_an_exception_in_a_generator_becomes_the_get_next_nodes_error():
+    def gen():
+        yield 1
+        raise ValueError("bad record 7")
+    nxt = Dataset.from_generator(gen, tf.int64, []).make_one_shot_iterator().get_next()
+    with tf.Session() as sess:
+        assert sess.run(nxt) == 1
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"ValueError: bad record 7(.|\n)*node IteratorGetNext"):
+            sess.run(nxt)
+        with pytest.raises(tf.errors.OutOfRangeError):
+            sess.run(nxt)
