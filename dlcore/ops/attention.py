@@ -1,7 +1,7 @@
 """Scaled dot-product attention, a composite of primitives (no kernel, no vjp of its own)::
 
     s = q k^T * scale                         (scale = 1 / sqrt(E) unless given)
-    s = where(keep, s, -inf)                  keep: a bool mask (True = takes part) and/or the
+    s = s + where(keep, 0, -inf)              keep: a bool mask (True = takes part) and/or the
                                               causal mask tril(ones(L, S)), top-left aligned
     s = s + attn_mask                         a float mask is added
     p = softmax(s, -1), 0 on a row with no key left (PyTorch's safe softmax for SDPA)
@@ -81,7 +81,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
         else:
             s = add(s, attn_mask)
     if keep is not None:
-        s = where(keep, s, float("-inf"))
+        # an additive bias made at the mask's (small) shape: an add's gradient is g itself,
+        # where a where over the scores would run two wheres on (..., L, S) backward
+        s = add(s, where(keep, 0.0, float("-inf")))
     if masked:
         # a row whose every key is masked gives zeros (and a zero gradient), not NaN
         dead = equal(max_(s, -1, keepdims=True), float("-inf"))
