@@ -5,7 +5,8 @@ gradient comes from theirs:
 
 * ``pad(x, pads, mode, value)``: 'constant' concatenates blocks of ``value`` (``full_like`` of
   a slice of x, so unknown dimensions stay unknown), 'reflect' concatenates reversed slices
-  (``getitem`` with step -1) and 'replicate' copies of the edge slice, so dx comes from
+  (``getitem`` with step -1), 'replicate' copies of the edge slice and 'circular' the slices
+  from the opposite end (wrapping around once at most), so dx comes from
   getitem's and concatenate's vjps and no index constant has to live on the input's device.
 * ``adaptive_avg_pool(x, out_size)`` and ``interpolate(x, size, mode)`` are linear maps along
   each spatial axis: ``y = A_h @ x @ A_w^T`` with small constant matrices (PyTorch's adaptive
@@ -51,8 +52,9 @@ def pad(x, pads, mode: str = "constant", value=0.0):
     """Pad ``x``: ``pads`` in PyTorch's flat form (last axis first) or one pair per axis."""
     av = aval_of(x)
     pairs = _pairs(pads, av.ndim)
-    if mode not in ("constant", "reflect", "replicate"):
-        raise ValueError(f"pad: mode must be 'constant', 'reflect' or 'replicate', got {mode!r}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
     for axis, (lo, hi) in enumerate(pairs):
         if lo < 0 or hi < 0:
             raise ValueError(f"pad: negative padding is not supported, got {(lo, hi)}")
@@ -69,7 +71,12 @@ def pad(x, pads, mode: str = "constant", value=0.0):
                              f"dimension, but got padding {(lo, hi)} at dimension {axis} of "
                              f"input {list(av.shape)}")
         pre = (slice(None),) * axis
-        if mode == "reflect":
+        if mode == "circular":
+            if lo > n or hi > n:
+                raise ValueError("Padding value causes wrapping around more than once.")
+            left = getitem(x, pre + (slice(n - lo, n),)) if lo else None
+            right = getitem(x, pre + (slice(0, hi),)) if hi else None
+        elif mode == "reflect":
             left = getitem(x, pre + (slice(lo, 0, -1),)) if lo else None
             right = getitem(x, pre + (slice(n - 2, None if n - 2 - hi < 0 else n - 2 - hi,
                                             -1),)) if hi else None

@@ -1,7 +1,7 @@
 """The long tail of ``torch.nn`` layers, each holding its options and calling a
 ``torch.nn.functional`` function (dlcore's composites underneath, so gradients come from the
 primitives): padding (``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``, ``ReflectionPad1d/2d/3d``,
-``ReplicationPad1d/2d/3d``), ``Hardshrink``, ``Softshrink``, ``Softmax2d``, ``PixelShuffle``,
+``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d``), ``Hardshrink``, ``Softshrink``, ``Softmax2d``, ``PixelShuffle``,
 ``PixelUnshuffle``, ``Dropout1d``, ``Dropout3d``, ``UpsamplingNearest2d``,
 ``UpsamplingBilinear2d``, ``InstanceNorm1d/2d/3d``, ``LocalResponseNorm``,
 ``AdaptiveMaxPool1d/2d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
@@ -38,7 +38,13 @@ class _PadNd(Module):
             self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
-        if self._mode != "constant":
+        if self._mode == "circular":
+            if input.ndim not in (self._n + 1, self._n + 2):
+                raise ValueError(f"expected {self._n + 1}D or {self._n + 2}D input (got "
+                                 f"{input.ndim}D input)")
+            if any(p > input.shape[input.ndim - 1 - i // 2] for i, p in enumerate(self.padding)):
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+        elif self._mode != "constant":
             if input.ndim not in (self._n + 1, self._n + 2):
                 raise NotImplementedError(f"Padding size {2 * self._n} is not supported for "
                                           f"{input.ndim}D input tensor.")
@@ -114,6 +120,18 @@ class ReplicationPad2d(ReplicationPad1d):
 
 
 class ReplicationPad3d(ReplicationPad1d):
+    _n = 3
+
+
+class CircularPad1d(ReflectionPad1d):
+    _mode = "circular"
+
+
+class CircularPad2d(CircularPad1d):
+    _n = 2
+
+
+class CircularPad3d(CircularPad1d):
     _n = 3
 
 

@@ -52,6 +52,13 @@ CASES = {
     "ReplicationPad1d": (lambda m, x: m.nn.ReplicationPad1d((1, 4))(x), [X3], [1]),
     "ReplicationPad2d": (lambda m, x: m.nn.ReplicationPad2d((2, 0, 1, 3))(x), [X4], [1]),
     "ReplicationPad3d": (lambda m, x: m.nn.ReplicationPad3d(1)(x), [X5], [1]),
+    "CircularPad1d": (lambda m, x: m.nn.CircularPad1d((2, 7))(x), [X3], [1]),
+    "CircularPad2d": (lambda m, x: m.nn.CircularPad2d((1, 6, 4, 0))(x), [X4], [1]),
+    "CircularPad3d": (lambda m, x: m.nn.CircularPad3d((1, 2, 0, 4, 3, 1))(x), [X5], [1]),
+    "F.pad circular": (lambda m, x: m.nn.functional.pad(x, (1, 2, 2, 1), mode="circular"),
+                       [X4], [1]),
+    "Conv2d padding_mode circular": (lambda m, x, w: m.nn.functional.conv2d(
+        m.nn.functional.pad(x, (1, 1, 2, 2), mode="circular"), w), [X4, _r(3, 8, 5, 3)], [1, 1]),
     "Hardshrink": (lambda m, x: m.nn.Hardshrink(0.7)(x), [X3], [1]),
     "F.hardshrink": (lambda m, x: m.nn.functional.hardshrink(x), [X3], [1]),
     "torch.hardshrink": (lambda m, x: m.hardshrink(x, 0.2), [X3], [1]),
@@ -208,6 +215,21 @@ def test_instance_norm_affine_parameters_and_running_stats_match_torch():
     assert sorted(mods[0].state_dict()) == sorted(mods[1].state_dict())
 
 
+def test_conv2d_with_circular_padding_mode_matches_torch():
+    mods = [m.nn.Conv2d(8, 3, (3, 5), padding=(1, 2), padding_mode="circular").double()
+            for m in (dt, torch)]
+    _copy_params(mods[0], mods[1])
+    c = _r(2, 3, 4, 6)
+    got = []
+    for mod, m in zip(mods, (dt, torch)):
+        x = m.tensor(X4, requires_grad=True)
+        y = mod(x)
+        (y * m.tensor(c)).sum().backward()
+        got.append((y.detach().numpy(), x.grad.numpy(), mod.weight.grad.numpy()))
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-10)
+
+
 def test_instance_norm_without_affine_or_stats_has_no_parameters_or_buffers():
     m = dt.nn.InstanceNorm1d(3)
     assert list(m.parameters()) == [] and m.running_mean is None
@@ -245,6 +267,8 @@ REPRS = [
     "nn.ConstantPad1d(2, 3.5)", "nn.ConstantPad2d((1, 0, 2, 1), 1.)", "nn.ConstantPad3d(1, 0.)",
     "nn.ReflectionPad1d(2)", "nn.ReflectionPad2d((1, 1, 2, 0))", "nn.ReflectionPad3d(1)",
     "nn.ReplicationPad1d((1, 2))", "nn.ReplicationPad2d(1)", "nn.ReplicationPad3d(1)",
+    "nn.CircularPad1d(1)", "nn.CircularPad2d((1, 0, 2, 1))", "nn.CircularPad3d(2)",
+    "nn.Conv2d(1, 2, 3, padding=1, padding_mode='circular')",
     "nn.Hardshrink()", "nn.Softshrink(0.3)", "nn.Softmax2d()", "nn.PixelShuffle(2)",
     "nn.PixelUnshuffle(3)", "nn.Dropout1d()", "nn.Dropout3d(0.2, True)",
     "nn.UpsamplingNearest2d(scale_factor=2)", "nn.UpsamplingBilinear2d(size=(3, 4))",
@@ -344,6 +368,8 @@ ERRORS = {
     "ReflectionPad3d too wide": lambda m: m.nn.ReflectionPad3d(3)(_r32(m, 1, 1, 3, 3, 3)),
     "ReflectionPad2d rank": lambda m: m.nn.ReflectionPad2d(1)(_r32(m, 3, 3)),
     "ReplicationPad2d rank": lambda m: m.nn.ReplicationPad2d(1)(_r32(m, 3, 3)),
+    "CircularPad1d wraps twice": lambda m: m.nn.CircularPad1d(4)(_r32(m, 1, 2, 3)),
+    "CircularPad2d rank": lambda m: m.nn.CircularPad2d(1)(_r32(m, 3, 3)),
     "upsample_nearest size and scale": lambda m: m.nn.functional.upsample_nearest(
         _r32(m, 1, 1, 2, 2), 4, 2),
     "gumbel_softmax dim": lambda m: m.nn.functional.gumbel_softmax(_r32(m, 2, 3), dim=2),
