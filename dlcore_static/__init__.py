@@ -102,6 +102,7 @@ from .array_extra import *  # noqa: E402, F403 - unique, bincount, dynamic_stitc
 from .script_ops import numpy_function, py_func  # noqa: E402
 from . import image  # noqa: E402
 from .image import random_crop  # noqa: E402
+from .tensor_array import TensorArray, while_loop  # noqa: E402 - loops carrying TensorArrays
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.
