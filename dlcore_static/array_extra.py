@@ -38,9 +38,19 @@ from .frontend import constant, to_tensor
 from .gradients import GRAD_RULES
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 
-__all__ = ["unique", "unique_with_counts", "bincount", "dynamic_partition", "dynamic_stitch",
-           "histogram_fixed_width", "space_to_depth", "depth_to_space",
-           "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub"]
+__all__ = [
+    "bincount",
+    "depth_to_space",
+    "dynamic_partition",
+    "dynamic_stitch",
+    "histogram_fixed_width",
+    "space_to_depth",
+    "tensor_scatter_nd_add",
+    "tensor_scatter_nd_sub",
+    "tensor_scatter_nd_update",
+    "unique",
+    "unique_with_counts",
+]
 
 
 def _rank_error(x: Tensor, rank: int, name: str, op_type: str) -> ValueError:
@@ -339,7 +349,7 @@ def _nhwc(x: Tensor, op: str, name: str, data_format: str, block_size) -> tuple:
     return bs, h, w, c
 
 
-def space_to_depth(input, block_size, name=None, data_format="NHWC"):  # noqa: A002
+def space_to_depth(input, block_size, name=None, data_format="NHWC"):
     """Blocks of ``block_size`` x ``block_size`` pixels moved into the depth: (b, h, w, c) ->
     (b, h/s, w/s, s*s*c), depth ordered (row in block, column in block, channel).
 
@@ -365,7 +375,7 @@ def space_to_depth(input, block_size, name=None, data_format="NHWC"):  # noqa: A
     return _scoped("SpaceToDepth", name, f, x)
 
 
-def depth_to_space(input, block_size, name=None, data_format="NHWC"):  # noqa: A002
+def depth_to_space(input, block_size, name=None, data_format="NHWC"):
     """The inverse of :func:`space_to_depth`: (b, h, w, s*s*c) -> (b, h*s, w*s, c).
 
     Example::

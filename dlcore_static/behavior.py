@@ -10,10 +10,18 @@ execution is the other front end, ``dlcore_eager``.
 
 from __future__ import annotations
 
-__all__ = ["disable_v2_behavior", "enable_v2_behavior", "disable_eager_execution",
-           "enable_eager_execution", "executing_eagerly", "disable_resource_variables",
-           "enable_resource_variables", "disable_tensor_equality", "disable_control_flow_v2",
-           "disable_v2_tensorshape"]
+__all__ = [
+    "disable_control_flow_v2",
+    "disable_eager_execution",
+    "disable_resource_variables",
+    "disable_tensor_equality",
+    "disable_v2_behavior",
+    "disable_v2_tensorshape",
+    "enable_eager_execution",
+    "enable_resource_variables",
+    "enable_v2_behavior",
+    "executing_eagerly",
+]
 
 
 def _refuse(call: str) -> None:

@@ -32,12 +32,26 @@ from .frontend import constant
 from .graph import Tensor, TensorShape, get_default_graph
 from .random_ops import random_uniform, random_uniform_like
 
-__all__ = ["ResizeMethod", "resize_images", "resize", "resize_bilinear",
-           "resize_nearest_neighbor", "flip_left_right", "flip_up_down",
-           "random_flip_left_right", "random_flip_up_down", "central_crop",
-           "crop_to_bounding_box", "pad_to_bounding_box", "resize_image_with_crop_or_pad",
-           "per_image_standardization", "convert_image_dtype", "rgb_to_grayscale",
-           "grayscale_to_rgb", "random_crop"]
+__all__ = [
+    "ResizeMethod",
+    "central_crop",
+    "convert_image_dtype",
+    "crop_to_bounding_box",
+    "flip_left_right",
+    "flip_up_down",
+    "grayscale_to_rgb",
+    "pad_to_bounding_box",
+    "per_image_standardization",
+    "random_crop",
+    "random_flip_left_right",
+    "random_flip_up_down",
+    "resize",
+    "resize_bilinear",
+    "resize_image_with_crop_or_pad",
+    "resize_images",
+    "resize_nearest_neighbor",
+    "rgb_to_grayscale",
+]
 
 
 class ResizeMethod:
@@ -143,7 +157,7 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
     with g.name_scope(op):
         x, batch = _image(images, op)
         oh, ow = _size(size, op)
-        _, h, w, c = x.aval.shape
+        _, h, w, _ = x.aval.shape
         if kind == "nearest":
             y = x
             if oh != h:
@@ -184,7 +198,7 @@ def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=Fals
         h, w = x.aval.shape[-3], x.aval.shape[-2]
         oh, ow = _size(size, "resize_images")
         f = min(oh / h, ow / w)
-        size = (max(int(round(h * f)), 1), max(int(round(w * f)), 1))
+        size = (max(round(h * f), 1), max(round(w * f), 1))
     return _resize(images, size, method, align_corners, False, name or "resize_images", True)
 
 

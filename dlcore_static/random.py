@@ -4,14 +4,26 @@
 
 from __future__ import annotations
 
-from .candidate_sampling import (fixed_unigram_candidate_sampler,
-                                 log_uniform_candidate_sampler, uniform_candidate_sampler)
+from .candidate_sampling import (
+                                 fixed_unigram_candidate_sampler,
+                                 log_uniform_candidate_sampler,
+                                 uniform_candidate_sampler,
+)
 from .random_extra import categorical, multinomial
 from .random_extra import random_shuffle as shuffle
 from .random_ops import random_normal as normal
 from .random_ops import random_uniform as uniform
 from .random_ops import set_random_seed, truncated_normal
 
-__all__ = ["normal", "uniform", "truncated_normal", "set_random_seed", "shuffle",
-           "categorical", "multinomial", "log_uniform_candidate_sampler",
-           "uniform_candidate_sampler", "fixed_unigram_candidate_sampler"]
+__all__ = [
+                                 "categorical",
+                                 "fixed_unigram_candidate_sampler",
+                                 "log_uniform_candidate_sampler",
+                                 "multinomial",
+                                 "normal",
+                                 "set_random_seed",
+                                 "shuffle",
+                                 "truncated_normal",
+                                 "uniform",
+                                 "uniform_candidate_sampler",
+]

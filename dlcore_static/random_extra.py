@@ -24,7 +24,7 @@ from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .random_ops import _rng_for
 
-__all__ = ["random_shuffle", "multinomial", "categorical"]
+__all__ = ["categorical", "multinomial", "random_shuffle"]
 
 
 def random_shuffle(value, seed=None, name=None) -> Tensor:

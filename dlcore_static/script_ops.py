@@ -31,7 +31,7 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 
-__all__ = ["py_func", "numpy_function"]
+__all__ = ["numpy_function", "py_func"]
 
 _TOKENS = itertools.count()
 
@@ -40,7 +40,7 @@ def _tf_name(dt) -> str:
     return _dtypes.TF_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
 
 
-def py_func(func, inp, Tout, stateful: bool = True, name=None):  # noqa: N803 - TF's name
+def py_func(func, inp, Tout, stateful: bool = True, name=None):
     """A node computing ``func(*[value of each tensor in inp])`` with NumPy when it runs.
 
     ``Tout`` is a dtype (one output, returned as a tensor) or a list of dtypes (a list of
@@ -115,7 +115,7 @@ def _pyfunc_factory(op: Operation, session, device):
         args = [np.asarray(x) if on_host else to_host(x) for x in xs]
         try:
             ret = func(*args)
-        except Exception as e:  # noqa: BLE001 - every Python error becomes the op's error
+        except Exception as e:
             cls = _error_for(e)
             raise cls(None, op, f"{type(e).__name__}: {e}{suffix}") from e
         if not touts:

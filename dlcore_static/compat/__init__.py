@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import v1
 
-__all__ = ["v1", "as_bytes", "as_text", "as_str", "as_str_any", "bytes_or_text_types"]
+__all__ = ["as_bytes", "as_str", "as_str_any", "as_text", "bytes_or_text_types", "v1"]
 
 bytes_or_text_types = (bytes, str)
 

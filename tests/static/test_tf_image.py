@@ -65,7 +65,7 @@ def ref_bilinear(x, oh, ow, align=False, half=False):
 
 
 def ref_nearest(x, oh, ow, align=False):
-    b, h, w, c = x.shape
+    h, w = x.shape[1:3]
     sh = (h - 1) / (oh - 1) if align and oh > 1 else h / oh
     sw = (w - 1) / (ow - 1) if align and ow > 1 else w / ow
     rnd = (lambda v: np.floor(v + 0.5)) if align else np.floor

@@ -15,11 +15,11 @@ import dlcore_static as tf
 
 # ============================================================================ tf.compat.v1
 def test_compat_v1_module_is_dlcore_static():
-    import dlcore_static.compat.v1 as v1
+    import dlcore_static.compat.v1 as v1  # noqa: PLR0402 - the spelling under test
     assert v1.placeholder is tf.placeholder and tf.compat.v1.Session is tf.Session
     assert v1.compat.v1.train is tf.train                  # tf.compat.v1.X inside compat.v1
     assert "placeholder" in dir(v1) and "disable_v2_behavior" in dir(v1)
-    from dlcore_static.compat.v1 import placeholder        # noqa: F401 - from-import works
+    from dlcore_static.compat.v1 import placeholder  # noqa: F401 - from-import works
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         v1.no_such_name  # noqa: B018
 
