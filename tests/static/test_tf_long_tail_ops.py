@@ -319,3 +319,40 @@ def test_docstring_examples_run(module):
         with tf.Graph().as_default():
             runner.run(t)
     assert runner.failures == 0
+
+
+# ============================================================================ plans and devices
+def _programs():
+    x = RNG.standard_normal((1, 4, 4, 8)).astype(np.float32)
+    v = np.array([3, 1, 3, 2, 1], np.int32)
+    return [tf.unique_with_counts(v)[0], tf.unique(v)[1],
+            tf.histogram_fixed_width(x.reshape(-1), [-1.0, 1.0], nbins=4),
+            tf.space_to_depth(x, 2), tf.depth_to_space(x, 2),
+            tf.tensor_scatter_nd_update(x[0, 0], [[1, 2]], [5.0]),
+            tf.bincount(v), tf.dynamic_stitch([[1, 0]], [[1.0, 2.0]]),
+            tf.py_func(lambda a: a * 2, [v], tf.int32)]
+
+
+def test_compiled_plans_give_the_interpreters_values():
+    """The default Session compiles a plan on its second run: the same values every run."""
+    outs = _programs()
+    with tf.Session(passes=()) as s:
+        ref = s.run(outs)
+    with tf.Session() as s:
+        for _ in range(3):
+            for a, b in zip(s.run(outs), ref):
+                np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.cuda
+def test_host_nodes_and_composites_on_cuda_match_cpu():
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("no CUDA (real or simulated)")
+    outs = _programs()
+    with tf.Session(passes=()) as s:
+        ref = s.run(outs)
+    with tf.Session(device="cuda", passes=()) as s:
+        got = s.run(outs)
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)
