@@ -8,10 +8,12 @@ Every callback module imports these from here, so the module that collects the c
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Callback:
     def __init__(self):
-        self.model = None
+        self.model: Any = None          # the Model, given by set_model before any event
         self.params: dict = {}
 
     def set_model(self, model) -> None:

@@ -228,12 +228,14 @@ class LambdaCallback(Callback):
         super().__init__()
         noop2 = lambda a, b: None
         noop1 = lambda a: None
-        self.on_epoch_begin = on_epoch_begin or noop2
-        self.on_epoch_end = on_epoch_end or noop2
-        self.on_batch_begin = on_batch_begin or noop2
-        self.on_batch_end = on_batch_end or noop2
-        self.on_train_begin = on_train_begin or noop1
-        self.on_train_end = on_train_end or noop1
+        # the given functions replace the methods on this instance (Keras's LambdaCallback)
+        for event, fn, noop in (("on_epoch_begin", on_epoch_begin, noop2),
+                                ("on_epoch_end", on_epoch_end, noop2),
+                                ("on_batch_begin", on_batch_begin, noop2),
+                                ("on_batch_end", on_batch_end, noop2),
+                                ("on_train_begin", on_train_begin, noop1),
+                                ("on_train_end", on_train_end, noop1)):
+            setattr(self, event, fn or noop)
 
 
 class TerminateOnNaN(Callback):

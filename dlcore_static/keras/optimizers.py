@@ -108,15 +108,21 @@ class Optimizer:
             grads = [_ops.minimum(_ops.maximum(g, -c), c) for g in grads]
         return grads
 
+    @staticmethod
+    def _made(v: Variable | None) -> Variable:
+        """A variable that _create made (compile time, before any update is built)."""
+        assert v is not None
+        return v
+
     def _lr_t(self, p):
-        lr = _ops.cast(self._lr_var.value(), p.aval.dtype)
+        lr = _ops.cast(self._made(self._lr_var).value(), p.aval.dtype)
         if self.initial_decay > 0:
-            it = _ops.cast(self.iterations.value(), p.aval.dtype)
+            it = _ops.cast(self._made(self.iterations).value(), p.aval.dtype)
             lr = _ops.div(lr, _ops.add(_ops.mul(it, self.initial_decay), 1.0))
         return lr
 
     def _t(self, p):
-        return _ops.add(_ops.cast(self.iterations.value(), p.aval.dtype), 1.0)
+        return _ops.add(_ops.cast(self._made(self.iterations).value(), p.aval.dtype), 1.0)
 
     def get_updates(self, loss, params) -> list:
         self._create()
@@ -157,6 +163,9 @@ class Optimizer:
 
 
 class SGD(Optimizer):
+    # (set from the keyword arguments by Optimizer.__init__)
+    momentum: float
+    nesterov: bool
     _defaults = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
 
     def __init__(self, learning_rate=None, momentum=0.0, decay=0.0, nesterov=False, **kw):
@@ -176,6 +185,8 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
+    # (set from the keyword arguments by Optimizer.__init__)
+    rho: float
     _defaults = {"learning_rate": 0.001, "rho": 0.9}
 
     def __init__(self, learning_rate=None, rho=0.9, epsilon=None, decay=0.0, **kw):
@@ -207,6 +218,8 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
+    # (set from the keyword arguments by Optimizer.__init__)
+    rho: float
     _defaults = {"learning_rate": 1.0, "rho": 0.95}
 
     def __init__(self, learning_rate=None, rho=0.95, epsilon=None, decay=0.0, **kw):
@@ -226,6 +239,10 @@ class Adadelta(Optimizer):
 
 
 class Adam(Optimizer):
+    # (set from the keyword arguments by Optimizer.__init__)
+    beta_1: float
+    beta_2: float
+    amsgrad: bool
     _defaults = {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "amsgrad": False}
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
@@ -254,6 +271,9 @@ class Adam(Optimizer):
 
 
 class Adamax(Optimizer):
+    # (set from the keyword arguments by Optimizer.__init__)
+    beta_1: float
+    beta_2: float
     _defaults = {"learning_rate": 0.002, "beta_1": 0.9, "beta_2": 0.999}
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
@@ -273,6 +293,10 @@ class Adamax(Optimizer):
 
 
 class Nadam(Optimizer):
+    # (set from the keyword arguments by Optimizer.__init__)
+    beta_1: float
+    beta_2: float
+    schedule_decay: float
     _defaults = {"learning_rate": 0.002, "beta_1": 0.9, "beta_2": 0.999,
                  "schedule_decay": 0.004}
 
@@ -282,7 +306,7 @@ class Nadam(Optimizer):
             kw["learning_rate"] = learning_rate
         super().__init__(dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
                          schedule_decay=schedule_decay), **kw)
-        self._m_schedule = None
+        self._m_schedule: Variable | None = None
 
     def get_updates(self, loss, params) -> list:
         self._create()
@@ -298,7 +322,7 @@ class Nadam(Optimizer):
         mct = _ops.mul(_ops.sub(1.0, _ops.mul(_ops.pow(0.96, _ops.mul(t, sd)), 0.5)), b1)
         mct1 = _ops.mul(_ops.sub(1.0, _ops.mul(_ops.pow(0.96, _ops.mul(_ops.add(t, 1.0), sd)),
                                                0.5)), b1)
-        msched = _ops.cast(self._m_schedule.value(), p.aval.dtype)
+        msched = _ops.cast(self._made(self._m_schedule).value(), p.aval.dtype)
         ms_new = _ops.mul(msched, mct)
         ms_next = _ops.mul(ms_new, mct1)
         self._ms_new = ms_new

@@ -67,7 +67,7 @@ class TensorBoard(Callback):
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             from dlcore.io import tensorboard as tb
             pb = tb.protos()
-            values = []
+            values: list = []
             for w, v in zip(self.model.weights, self.model.get_weights()):
                 tag = getattr(w, "name", f"weight_{len(values)}").replace(":", "_")
                 values.append(pb.summary.Summary.Value(tag=tag, histo=tb.histogram_proto(v)))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dlcore import ops as _ops
 
 from .. import backend as K
@@ -10,6 +12,9 @@ from ..engine import Layer
 
 
 class _Merge(Layer):
+    if TYPE_CHECKING:
+        def _merge(self, a, b): ...        # each merge layer's pairwise op (the subclasses')
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
