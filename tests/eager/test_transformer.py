@@ -473,3 +473,29 @@ def test_reprs_match_torch():
         d = dt.nn.Transformer(8, 2, 1, 1, 16)
     assert str(d) == str(t)
     assert str(dt.nn.LayerNorm(3, bias=False)) == str(torch.nn.LayerNorm(3, bias=False))
+
+
+def test_sdpa_composite_in_a_static_graph():
+    """The same dlcore composite in a TF1-style graph (a batch of unknown size): values and
+    tf.gradients equal torch's."""
+    import dlcore_static as tf
+    from dlcore.ops import attention
+    q, k, v = _rand(2, 3, 4, seed=1), _rand(2, 5, 4, seed=2), _rand(2, 5, 3, seed=3)
+    m = _bool_mask((3, 5), 4)
+    c = _rand(2, 3, 3, seed=5)
+    g = tf.Graph()
+    with g.as_default():
+        ph = [tf.placeholder(tf.float32, (None,) + a.shape[1:]) for a in (q, k, v)]
+        pm = tf.placeholder(tf.bool, (3, 5))
+        outs = [attention.scaled_dot_product_attention(*ph, is_causal=True),
+                attention.scaled_dot_product_attention(*ph, attn_mask=pm)]
+        grads = [tf.gradients(tf.reduce_sum(o * c), ph) for o in outs]
+        with tf.Session() as sess:
+            got = sess.run((outs, grads), {ph[0]: q, ph[1]: k, ph[2]: v, pm: m})
+    for i, kw in enumerate(({"is_causal": True}, {"attn_mask": torch.tensor(m)})):
+        tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+        t_out = TF.scaled_dot_product_attention(tq, tk, tv, **kw)
+        (t_out * torch.tensor(c)).sum().backward()
+        np.testing.assert_allclose(got[0][i], t_out.detach().numpy(), rtol=RTOL, atol=ATOL)
+        for gg, tl in zip(got[1][i], (tq, tk, tv)):
+            np.testing.assert_allclose(gg, tl.grad.numpy(), rtol=RTOL, atol=1e-4)
