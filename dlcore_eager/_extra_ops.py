@@ -72,14 +72,14 @@ def atleast_3d(*tensors):
 
 def hstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
-    from . import cat
+    from ._signatures import cat
     ts = atleast_1d(_seq(tensors))
     return cat(ts, 0 if ts[0].dim() == 1 else 1)
 
 
 def vstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 0, 1-D tensors as rows."""
-    from . import cat
+    from ._signatures import cat
     return cat(atleast_2d(_seq(tensors)), 0)
 
 
@@ -88,13 +88,13 @@ row_stack = vstack
 
 def dstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 2 (after ``atleast_3d``)."""
-    from . import cat
+    from ._signatures import cat
     return cat(atleast_3d(_seq(tensors)), 2)
 
 
 def column_stack(tensors, *, out=None) -> Tensor:
     """1-D tensors as columns, then ``hstack``."""
-    from . import cat
+    from ._signatures import cat
     ts = [t.reshape(-1, 1) if t.dim() <= 1 else t for t in _seq(tensors)]
     return cat(ts, 1)
 
@@ -183,7 +183,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 # ----------------------------------------------------------------------------- maths
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """The ``n``-th forward difference along ``dim``."""
-    from . import cat
+    from ._signatures import cat
     if prepend is not None or append is not None:
         parts = ([prepend] if prepend is not None else []) + [input] + \
             ([append] if append is not None else [])
@@ -207,7 +207,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
 
 def block_diag(*tensors) -> Tensor:
     """A block-diagonal matrix of the (0-, 1- or 2-D) tensors."""
-    from . import cat, zeros
+    from ._signatures import cat
+    from .creation import zeros
     ts = [t.reshape(1, 1) if t.dim() == 0 else t.reshape(1, -1) if t.dim() == 1 else t
           for t in tensors]
     cols = sum(t.shape[1] for t in ts)

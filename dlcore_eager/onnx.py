@@ -127,7 +127,7 @@ def _buffers(model: Any) -> dict:
 def _trace_again(model: Any, xs: list, before: dict):
     """The second trace of dynamic axes: from the buffers (batch-norm statistics in training
     mode) the first one started with, leaving them as the first run left them."""
-    from . import no_grad
+    from .autograd import no_grad
     from .tracing import trace
     after = _buffers(model)
 

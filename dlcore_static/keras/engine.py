@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -136,8 +137,13 @@ class Layer:
     def build(self, input_shape) -> None:
         self.built = True
 
-    def call(self, inputs, **kwargs):
-        return inputs
+    if TYPE_CHECKING:
+        # each layer's call takes the inputs and the keywords it declares (training=, mask=):
+        # __call__ passes only those (_accepts), so the subclasses' signatures differ
+        call: Callable[..., Any]
+    else:
+        def call(self, inputs, **kwargs):
+            return inputs
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -370,6 +376,8 @@ class Network(Layer):
 
     @property
     def trainable_weights(self) -> list:
+        if not self.trainable:        # model.trainable = False freezes every layer (a GAN's
+            return []                 # discriminator inside the combined model)
         out: list = []
         for layer in self.layers:
             for w in layer.trainable_weights:

@@ -8,7 +8,7 @@ graph (an ``Input`` for the first layer's ``input_shape``, then each layer) is b
 
 from __future__ import annotations
 
-from ..graph import Graph
+from ..graph import get_default_graph
 from .engine import Input, InputLayer, Layer
 from .training import Model
 
@@ -21,7 +21,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name: str | None = None, device=None):
         super().__init__(name=name)
         self._layers: list[Layer] = []
-        self.graph = Graph()
+        self.graph = get_default_graph()     # as Keras on TF1: one graph, models compose
         self.device = device
         self._built_graph = False
         for layer in layers or []:

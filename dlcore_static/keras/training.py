@@ -478,6 +478,9 @@ class Model(Network):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
         one layer."""
+        build = getattr(self, "_build", None)
+        if build is not None:                      # a Sequential builds its graph lazily
+            build()
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         if len(xs) != len(self.inputs):
             raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
