@@ -10,7 +10,10 @@ theirs).  ``reduction`` is 'mean' | 'sum' | 'none'; ``x`` the input, ``y`` the t
                                row; T = the class indices of y's row up to its first -1
 
 Class indices become masks with ``one_hot``; ``multilabel_margin``'s valid prefix is a
-``cumprod`` of ``y != -1`` along the row, so no target value is read on the host.
+``cumprod`` of ``y != -1`` along the row, so no target value is read on the host.  The two
+class-index losses get their ``F.`` names from the eager front end, which first checks the
+targets' range on the host as PyTorch does (an index out of range would otherwise be a row of
+zeros in ``one_hot``, a silently wrong loss).
 """
 
 from __future__ import annotations
@@ -59,7 +62,6 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: s
     return _reduce(softplus(neg(mul(target, input))), reduction)
 
 
-@exports({_F: "multi_margin_loss"}, "args", float_only=True)
 def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,
                       size_average=None, reduce=None, reduction: str = "mean"):
     """Multi-class hinge loss: ``sum_{j != y} w_y max(0, margin - x_y + x_j)^p / C`` per row
@@ -86,7 +88,6 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     return _reduce(div(sum(z, -1), float(c)), reduction)
 
 
-@exports({_F: "multilabel_margin_loss"}, "args", float_only=True)
 def multilabel_margin_loss(input, target, size_average=None, reduce=None,
                            reduction: str = "mean"):
     """``sum_{j in T} sum_{k not in T} max(0, 1 - (x_j - x_k)) / C`` per row, ``T`` the class

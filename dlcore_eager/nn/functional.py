@@ -25,7 +25,8 @@ from .layers_extra import alpha_dropout  # noqa: F401 - random, as dropout
 from .embedding_bag import embedding_bag  # noqa: F401 - bags read on the host
 from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
                                    dropout1d, dropout3d, fold, gumbel_softmax, instance_norm,
-                                   unfold, upsample, upsample_bilinear, upsample_nearest)
+                                   multi_margin_loss, multilabel_margin_loss, unfold, upsample,
+                                   upsample_bilinear, upsample_nearest)
 from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the same names
     _canonical_mask, _none_or_dtype, multi_head_attention_forward)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.ops import nn_long_tail as _lt
+from dlcore.ops import nn_losses_extra as _ml
 
 from .. import _tensor_ops as O
 from .._state import STATE
@@ -288,6 +289,60 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0,
                            f"calculated number of sliding blocks {bh} * {bw} = {bh * bw}, but "
                            f"got input.size(2)={x.shape[2]}.")
     return _fc._unbatch(_lt.fold(x, o, k, d, p, s), sq)
+
+
+# ----------------------------------------------------------------------------- class margins
+def _host_targets(target: Tensor) -> np.ndarray:
+    if not isinstance(target, Tensor) or target._buf.dtype.kind not in "iu":
+        names = {"float16": "Half", "float32": "Float", "float64": "Double", "bool": "Bool"}
+        got = names.get(target._buf.dtype.name, target._buf.dtype.name) \
+            if isinstance(target, Tensor) else type(target).__name__
+        raise RuntimeError(f"expected scalar type Long but found {got}")
+    return np.asarray(target.detach().cpu()._buf)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    """The multi-class hinge loss ``sum_{j != y} w_y max(0, margin - x_y + x_j)^p / C`` per
+    row of ``input (N, C)`` or ``(C,)``; ``target`` holds class indices, ``p`` is 1 or 2.
+
+    Example::
+
+        >>> x = torch.tensor([[0.1, 0.2, 0.4, 0.8]])
+        >>> torch.nn.functional.multi_margin_loss(x, torch.tensor([3]))
+        tensor(0.3250)
+    """
+    t = _host_targets(target)
+    c = input.shape[-1] if input.ndim else 1
+    if t.size and (t.min() < 0 or t.max() >= c) and t.ndim <= 1 and \
+            t.size == (input.shape[0] if input.ndim == 2 else 1):
+        raise RuntimeError("target out of range")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError(f"weight must be one-dimensional, but got {weight.dim()}D")
+    return _ml.multi_margin_loss(input, target, p, margin, weight, size_average, reduce,
+                                 reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """``sum_{j in T} sum_{k not in T} max(0, 1 - (x_j - x_k)) / C`` per row, ``T`` the class
+    indices at the start of the target row, up to its first -1.
+
+    Example::
+
+        >>> x = torch.tensor([[0.1, 0.2, 0.4, 0.8]])
+        >>> torch.nn.functional.multilabel_margin_loss(x, torch.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+    t = _host_targets(target)
+    if tuple(t.shape) == tuple(input.shape) and t.size:
+        c = input.shape[-1]
+        first = np.where(t == -1, 1, 0).cumsum(-1) == 0          # before the first -1
+        used = t[first]
+        if used.size and (used.min() < 0 or used.max() >= c):
+            raise RuntimeError("argument #2 'target' is out of range")
+    return _ml.multilabel_margin_loss(input, target, size_average, reduce, reduction)
 
 
 # ----------------------------------------------------------------------------- gumbel softmax

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dlcore.ops import nn_losses_extra as _ml
 
 from ..tensor import Tensor
+from . import functional_long_tail as _flt
 from .loss import _Loss
 
 
@@ -51,10 +52,10 @@ class MultiMarginLoss(_PlainLoss):
         self.p, self.margin = p, margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _ml.multi_margin_loss(input, target, self.p, self.margin, self.weight,
-                                     reduction=self.reduction)
+        return _flt.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                      reduction=self.reduction)
 
 
 class MultiLabelMarginLoss(_PlainLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _ml.multilabel_margin_loss(input, target, reduction=self.reduction)
+        return _flt.multilabel_margin_loss(input, target, reduction=self.reduction)

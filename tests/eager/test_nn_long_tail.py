@@ -329,6 +329,14 @@ ERRORS = {
         _r32(m, 2, 3), m.tensor([0, 1, 2])),
     "multi_margin_loss 1d target": lambda m: m.nn.functional.multi_margin_loss(
         _r32(m, 3), m.tensor([0, 1])),
+    "multi_margin_loss target range": lambda m: m.nn.functional.multi_margin_loss(
+        _r32(m, 3, 2), m.tensor([0, 1, 5])),
+    "multi_margin_loss negative target": lambda m: m.nn.MultiMarginLoss()(
+        _r32(m, 3, 2), m.tensor([0, 1, -1])),
+    "multi_margin_loss float target": lambda m: m.nn.functional.multi_margin_loss(
+        _r32(m, 3, 2), _r32(m, 3)),
+    "multilabel_margin_loss target range": lambda m: m.nn.MultiLabelMarginLoss()(
+        _r32(m, 3, 2), m.tensor([[0, 1], [5, -1], [1, 0]])),
     "multilabel_margin_loss target": lambda m: m.nn.functional.multilabel_margin_loss(
         _r32(m, 2, 3), m.tensor([[0, 1], [1, -1]])),
     "soft_margin_loss reduction": lambda m: m.nn.functional.soft_margin_loss(
@@ -535,3 +543,12 @@ def test_on_the_cuda_device_as_on_the_cpu(name):
         got.append((y.detach().cpu().numpy(), t.grad.cpu().numpy()))
     np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-5, atol=1e-6)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from dlcore_eager.nn import embedding_bag, functional_long_tail
+    for mod in (functional_long_tail, embedding_bag):
+        result = doctest.testmod(mod, extraglobs={"torch": dt}, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, mod.__name__

@@ -129,3 +129,17 @@ def test_extract_image_patches_errors():
             tf.extract_image_patches(x4, [2, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
         with pytest.raises(ValueError, match="padding must be 'SAME' or 'VALID'"):
             tf.extract_image_patches(x4, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "FULL")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from dlcore_static import nn_conv
+    for fn in (nn_conv.local_response_normalization, nn_conv.extract_image_patches):
+        finder = doctest.DocTestFinder()
+        runner = doctest.DocTestRunner()
+        for test in finder.find(fn, globs={"tf": tf}):
+            with tf.Graph().as_default():
+                runner.run(test)
+        result = runner.summarize(verbose=False)
+        assert result.failed == 0 and result.attempted > 0, fn.__name__
