@@ -101,6 +101,24 @@ def nn_step(torch):
     return step
 
 
+def transformer_step(torch):
+    """Forward and backward of a 2-layer TransformerEncoder (d_model 64, 4 heads, feed-forward
+    256, sequence 32, batch 16) with the causal mask, dropout 0."""
+    import warnings
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                  # enable_nested_tensor's notice
+        model = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(
+            64, 4, dim_feedforward=256, dropout=0.0), 2)
+    x = torch.tensor(np.random.default_rng(0).standard_normal((32, 16, 64)).astype(np.float32))
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(32)
+
+    def step():
+        model.zero_grad()
+        model(x, mask).sum().backward()
+    return step
+
+
 def main() -> None:
     import dlcore_eager
     engines = {"dlcore_eager": dlcore_eager}
@@ -119,6 +137,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     rows = [("seed autograd step (64,1000,100,10), us", seed_step, 20),
             ("seed nn + Adam step, us", nn_step, 20),
+            ("transformer encoder fwd+bwd (d64, 2 layers), us", transformer_step, 10),
             ("seed autograd step at (2,3,4,2), us", seed_step_tiny, 200),
             ("tiny add (1 element), us", tiny_op, 5000),
             ("tiny mul, input requires grad, us", tiny_op_grad, 5000)]
