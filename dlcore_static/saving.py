@@ -457,6 +457,9 @@ class Saver:
         ``write_meta_graph=True`` was asked for explicitly)."""
         from dlcore.device import to_host
         path = os.fspath(save_path)
+        parent = os.path.dirname(path)
+        if parent and not os.path.isdir(parent):       # TensorFlow 1's check and message
+            raise ValueError(f"Parent directory of {path} doesn't exist, can't save.")
         if global_step is not None:
             step = global_step if isinstance(global_step, int) else int(sess.run(global_step))
             path = f"{path}-{step}"

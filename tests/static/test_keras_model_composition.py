@@ -44,3 +44,19 @@ def test_a_sequential_model_reused_inside_a_functional_model():
     ya, yb = both.predict([x, x * 2])
     np.testing.assert_allclose(ya, enc.predict(x), rtol=1e-6)
     np.testing.assert_allclose(yb, enc.predict(x * 2), rtol=1e-6)
+
+
+def test_saver_refuses_a_missing_parent_directory_as_tf(tmp_path):
+    import pytest
+
+    import dlcore_static as tf
+    with tf.Graph().as_default():
+        v = tf.Variable(1.0)
+        saver = tf.train.Saver()
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            with pytest.raises(ValueError, match="Parent directory of .*nope/model doesn't "
+                                                 "exist, can't save."):
+                saver.save(s, str(tmp_path / "nope" / "model"))
+            assert saver.save(s, str(tmp_path / "model"), global_step=3).endswith("model-3")
+    _ = v
