@@ -8,6 +8,7 @@ Shrinkage and image rearrangement::
     softshrink(x, l)       x - l where x > l, x + l where x < -l, else 0
     pixel_shuffle(x, r)    (*, C r^2, H, W) -> (*, C, H r, W r):  y[c, h r + i, w r + j] =
                            x[c r^2 + i r + j, h, w]   (reshape, transpose, reshape)
+    channel_shuffle(x, g)  (N, g k, *) -> (N, k g, *): channel i k + j to j g + i (ShuffleNet)
     pixel_unshuffle(x, r)  its inverse   (TensorFlow's NHWC depth_to_space/space_to_depth,
                            channel order (i, j, c), are in dlcore_static/array_extra.py)
 
@@ -115,6 +116,26 @@ def pixel_unshuffle(x, downscale_factor: int):
     y = reshape(x, b + (c, h // r, r, w // r, r))
     y = transpose(y, tuple(range(nb)) + tuple(nb + i for i in (0, 2, 4, 1, 3)))
     return reshape(y, b + (c * r * r, h // r, w // r))
+
+
+@exports({_F: "channel_shuffle", "torch": "channel_shuffle"}, "args")
+def channel_shuffle(x, groups: int):
+    """ShuffleNet's channel shuffle of ``(N, C, *)``: the channels viewed as ``(groups,
+    C / groups)``, transposed, flattened back (channel ``i C/g + j`` goes to ``j g + i``)."""
+    s = tuple(aval_of(x).shape)
+    g = int(groups)
+    if len(s) <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(s)}")
+    if g <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{g}")
+    if s[1] % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {s[1]} "
+                           f"channels and {g} groups.")
+    y = reshape(x, (s[0], g, s[1] // g) + s[2:])
+    y = transpose(y, (0, 2, 1) + tuple(range(3, len(s) + 1)))
+    return reshape(y, s)
 
 
 # ----------------------------------------------------------------------------- normalisation

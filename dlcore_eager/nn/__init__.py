@@ -37,7 +37,7 @@ from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivL
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
 from .embedding_bag import EmbeddingBag
-from .layers_long_tail import CircularPad1d, CircularPad2d, CircularPad3d
+from .layers_long_tail import ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d
 from .layers_long_tail import (AdaptiveMaxPool1d, AdaptiveMaxPool2d, ConstantPad1d,
                                ConstantPad2d, ConstantPad3d, Dropout1d, Dropout3d, Fold,
                                Hardshrink, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,

@@ -2,7 +2,7 @@
 ``torch.nn.functional`` function (dlcore's composites underneath, so gradients come from the
 primitives): padding (``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``, ``ReflectionPad1d/2d/3d``,
 ``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d``), ``Hardshrink``, ``Softshrink``, ``Softmax2d``, ``PixelShuffle``,
-``PixelUnshuffle``, ``Dropout1d``, ``Dropout3d``, ``UpsamplingNearest2d``,
+``PixelUnshuffle``, ``ChannelShuffle``, ``Dropout1d``, ``Dropout3d``, ``UpsamplingNearest2d``,
 ``UpsamplingBilinear2d``, ``InstanceNorm1d/2d/3d``, ``LocalResponseNorm``,
 ``AdaptiveMaxPool1d/2d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
 """
@@ -186,6 +186,18 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:
+        return _lt.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
 
 
 # ----------------------------------------------------------------------------- dropout, resize

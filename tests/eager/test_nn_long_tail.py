@@ -71,6 +71,9 @@ CASES = {
     "F.pixel_shuffle 5d": (lambda m, x: m.nn.functional.pixel_shuffle(x, 2),
                            [_r(2, 1, 4, 2, 3)], [1]),
     "torch.pixel_shuffle": (lambda m, x: m.pixel_shuffle(x, 2), [X4[0]], [1]),
+    "ChannelShuffle": (lambda m, x: m.nn.ChannelShuffle(4)(x), [X4], [1]),
+    "F.channel_shuffle 3d": (lambda m, x: m.nn.functional.channel_shuffle(x, 5), [X3], [1]),
+    "torch.channel_shuffle 5d": (lambda m, x: m.channel_shuffle(x, 2), [X5], [1]),
     "PixelUnshuffle": (lambda m, x: m.nn.PixelUnshuffle(2)(x), [X4], [1]),
     "torch.pixel_unshuffle": (lambda m, x: m.pixel_unshuffle(x, 2), [X4], [1]),
     "UpsamplingNearest2d": (lambda m, x: m.nn.UpsamplingNearest2d(scale_factor=2)(x),
@@ -270,7 +273,7 @@ REPRS = [
     "nn.CircularPad1d(1)", "nn.CircularPad2d((1, 0, 2, 1))", "nn.CircularPad3d(2)",
     "nn.Conv2d(1, 2, 3, padding=1, padding_mode='circular')",
     "nn.Hardshrink()", "nn.Softshrink(0.3)", "nn.Softmax2d()", "nn.PixelShuffle(2)",
-    "nn.PixelUnshuffle(3)", "nn.Dropout1d()", "nn.Dropout3d(0.2, True)",
+    "nn.PixelUnshuffle(3)", "nn.ChannelShuffle(3)", "nn.Dropout1d()", "nn.Dropout3d(0.2, True)",
     "nn.UpsamplingNearest2d(scale_factor=2)", "nn.UpsamplingBilinear2d(size=(3, 4))",
     "nn.Upsample(scale_factor=(2, 3))", "nn.Upsample(size=4, mode='bilinear')",
     "nn.InstanceNorm1d(3)", "nn.InstanceNorm2d(4, affine=True, track_running_stats=True)",
@@ -300,6 +303,9 @@ ERRORS = {
     "pixel_shuffle rank": lambda m: m.nn.functional.pixel_shuffle(_r32(m, 4, 2), 2),
     "pixel_unshuffle height": lambda m: m.nn.functional.pixel_unshuffle(_r32(m, 1, 1, 3, 4), 2),
     "pixel_unshuffle width": lambda m: m.nn.functional.pixel_unshuffle(_r32(m, 1, 1, 4, 3), 2),
+    "channel_shuffle channels": lambda m: m.nn.functional.channel_shuffle(_r32(m, 1, 5, 2), 2),
+    "channel_shuffle groups": lambda m: m.channel_shuffle(_r32(m, 1, 4, 2), 0),
+    "channel_shuffle rank": lambda m: m.nn.ChannelShuffle(2)(_r32(m, 4, 2)),
     "softshrink lambda": lambda m: m.nn.functional.softshrink(_r32(m, 3), -1.0),
     "Softmax2d rank": lambda m: m.nn.Softmax2d()(_r32(m, 2, 3)),
     "local_response_norm rank": lambda m: m.nn.functional.local_response_norm(_r32(m, 2, 3), 2),
@@ -510,7 +516,7 @@ def test_new_functions_have_docstrings_and_nn_names():
               "gumbel_softmax", "pdist", "unfold", "fold"):
         f = getattr(dt.nn.functional, n)
         assert f.__doc__, n
-    for n in ("hardshrink", "pixel_shuffle", "pixel_unshuffle", "pdist"):
+    for n in ("hardshrink", "pixel_shuffle", "pixel_unshuffle", "pdist", "channel_shuffle"):
         assert callable(getattr(dt, n)), n
 
 
