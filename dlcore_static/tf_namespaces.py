@@ -35,6 +35,14 @@ ALIASES = {
         "matrix_band_part": "array_api:matrix_band_part", "where": "math_api:where",
         "Print": "debug_ops:Print", "print": "debug_ops:print",
     },
+    "dlcore_static.image": {
+        "adjust_brightness": "image_adjust:adjust_brightness",
+        "random_brightness": "image_adjust:random_brightness",
+        "adjust_contrast": "image_adjust:adjust_contrast",
+        "random_contrast": "image_adjust:random_contrast",
+        "rot90": "image_adjust:rot90", "transpose_image": "image_adjust:transpose_image",
+        "transpose": "image_adjust:transpose_image", "random_crop": "image:random_crop",
+    },
     "dlcore_static.nn": {
         "in_top_k": "math_api:in_top_k", "l2_normalize": "nn_extra:l2_normalize",
         "weighted_cross_entropy_with_logits": "nn_extra:weighted_cross_entropy_with_logits",

@@ -278,3 +278,76 @@ def test_docstring_examples_run():
         with tf.Graph().as_default():
             runner.run(t)
     assert runner.failures == 0
+
+
+# ----------------------------------------------------------------------------- adjustments
+def test_brightness_and_contrast_values_and_gradients():
+    x = RNG.uniform(0, 1, (2, 3, 2, 3))
+    p = tf.placeholder(tf.float64, x.shape)               # computed in float32, as TF does
+    yb = tf.image.adjust_brightness(p, 0.2)
+    w = RNG.standard_normal(x.shape)
+    (gb,) = tf.gradients(tf.reduce_sum(yb * w), [p])
+    with tf.Session() as s:
+        ybv, gbv = s.run([yb, gb], {p: x})
+    assert ybv.dtype == np.float64
+    np.testing.assert_allclose(ybv, x.astype(np.float32) + np.float32(0.2), rtol=1e-6)
+    np.testing.assert_allclose(gbv, w.astype(np.float32), rtol=1e-6)
+
+    def contrast(v, f=1.7):
+        m = v.mean(axis=(1, 2), keepdims=True)
+        return (v - m) * f + m
+    xf = x.astype(np.float32)
+    with tf.Session() as s:
+        got = s.run(tf.image.adjust_contrast(xf, 1.7))
+        got_u8 = s.run(tf.image.adjust_brightness(np.array([[[200]]], np.uint8), 0.5))
+    np.testing.assert_allclose(got, contrast(xf), rtol=1e-5, atol=1e-6)
+    assert got_u8.tolist() == [[[255]]]                  # saturates at uint8's 255
+    p32 = tf.placeholder(tf.float32, x.shape)
+    (gc,) = tf.gradients(tf.reduce_sum(tf.image.adjust_contrast(p32, 1.7) * w), [p32])
+    with tf.Session() as s:
+        gcv = s.run(gc, {p32: xf})
+    wm = w.mean(axis=(1, 2), keepdims=True)                # d/dx of the linear map above
+    np.testing.assert_allclose(gcv, 1.7 * (w - wm) + wm, rtol=1e-4, atol=1e-5)
+
+
+def test_random_brightness_and_contrast_per_run():
+    x = np.arange(8, dtype=np.float32).reshape(2, 4, 1) / 8
+    yb = tf.image.random_brightness(x, 0.3, seed=2)
+    yc = tf.image.random_contrast(x, 0.2, 1.8, seed=3)
+    with tf.Session() as s:
+        runs = [s.run([yb, yc]) for _ in range(4)]
+    deltas = {round(float((b - x).mean()), 6) for b, _ in runs}
+    assert len(deltas) > 1 and all(abs(d) <= 0.3 for d in deltas)
+    m = x.mean()
+    for b, c in runs:
+        np.testing.assert_allclose(b - x, (b - x).mean(), atol=1e-6)       # one delta a run
+        f = (c - m) / (x - m)
+        assert 0.2 <= f.mean() < 1.8
+        np.testing.assert_allclose(f, f.mean(), rtol=1e-4)
+    with pytest.raises(ValueError, match="max_delta must be non-negative"):
+        tf.image.random_brightness(x, -1.0)
+    with pytest.raises(ValueError, match="upper must be > lower"):
+        tf.image.random_contrast(x, 1.0, 1.0)
+    with pytest.raises(ValueError, match="lower must be non-negative"):
+        tf.image.random_contrast(x, -1.0, 1.0)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 5, -1])
+def test_rot90_and_transpose(k):
+    x = RNG.standard_normal((2, 3, 4, 2))
+    check(lambda p: tf.image.rot90(p, k), lambda v: np.rot90(v, k, axes=(1, 2)), x)
+    if k == 1:
+        check(tf.image.transpose_image, lambda v: v.transpose(0, 2, 1, 3), x)
+        with pytest.raises(NotImplementedError, match="k must be a Python int"):
+            tf.image.rot90(x, tf.constant(1))
+
+
+def test_adjustment_examples_run():
+    import dlcore_static.image_adjust as m
+    runner = doctest.DocTestRunner()
+    tests = [t for t in doctest.DocTestFinder().find(m) if t.examples]
+    assert len(tests) == 6
+    for t in tests:
+        with tf.Graph().as_default():
+            runner.run(t)
+    assert runner.failures == 0
