@@ -99,7 +99,7 @@ from .random_extra import multinomial, random_shuffle  # noqa: E402
 from .session import GPUOptions  # noqa: E402
 from . import compat, io, random, test  # noqa: E402
 from .array_extra import *  # noqa: E402, F403 - unique, bincount, dynamic_stitch, ...
-from .script_ops import numpy_function, py_func  # noqa: E402
+from .script_ops import numpy_function, py_func, py_function  # noqa: E402
 from . import image  # noqa: E402
 from .image import random_crop  # noqa: E402
 from .tensor_array import TensorArray, while_loop  # noqa: E402 - loops carrying TensorArrays

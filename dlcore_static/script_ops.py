@@ -1,4 +1,4 @@
-"""``tf.py_func`` and ``tf.numpy_function``: a node that calls a Python function on NumPy
+"""``tf.py_func``, ``tf.numpy_function`` and ``tf.py_function``: a node that calls a Python function on NumPy
 arrays each time it runs, and ``Tensor.set_shape``, which such outputs usually need.
 
     y = tf.py_func(lambda a: np.sort(a), [x], tf.float32)
@@ -31,7 +31,7 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 
-__all__ = ["numpy_function", "py_func"]
+__all__ = ["EagerValue", "numpy_function", "py_func", "py_function"]
 
 _TOKENS = itertools.count()
 
@@ -77,6 +77,39 @@ def py_func(func, inp, Tout, stateful: bool = True, name=None):
     return list(outs) if many else outs[0]
 
 
+class EagerValue(np.ndarray):
+    """What ``tf.py_function`` hands its function: a NumPy array that also answers the eager
+    tensor methods TF1 code calls on it (``.numpy()``, ``.shape.as_list()`` is NumPy's
+    ``shape`` here)."""
+
+    def numpy(self) -> np.ndarray:
+        """The values as a plain ndarray."""
+        return np.asarray(self)
+
+
+def py_function(func, inp, Tout, name=None):
+    """``tf.py_function``: :func:`py_func` whose function receives eager-style values (NumPy
+    arrays with ``.numpy()``) and whose results are converted to ``Tout`` (a Python float for
+    ``tf.float32`` is fine).  TensorFlow records a gradient tape inside the function; dlcore
+    does not, so ``tf.gradients`` through it gives None.
+
+    Example::
+
+        >>> import dlcore_static as tf
+        >>> y = tf.py_function(lambda t: t.numpy().sum() * 0.5, [tf.constant([1.0, 3.0])],
+        ...                    tf.float32)
+        >>> with tf.Session() as sess:
+        ...     float(sess.run(y))
+        2.0
+    """
+    out = py_func(func, inp, Tout, stateful=True, name=name or "EagerPyFunc")
+    op = out if isinstance(out, Operation) else (out[0] if isinstance(out, list) else out).op
+    while op.type != "PyFunc":                       # through the per-output identities
+        op = op.inputs[0].op
+    op.attrs["eager"] = True
+    return out
+
+
 def numpy_function(func, inp, Tout, name=None):
     """``tf.numpy_function``: :func:`py_func` (stateful), TensorFlow 1.15's newer name.
 
@@ -108,11 +141,14 @@ def _error_for(e: BaseException):
 
 def _pyfunc_factory(op: Operation, session, device):
     func, touts, token = op.attrs["func"], op.attrs["Tout"], op.attrs["token"]
+    eager = op.attrs.get("eager", False)
     on_host = device.type == "cpu"
     suffix = _errors.node_suffix(op)
 
     def run(*xs):
         args = [np.asarray(x) if on_host else to_host(x) for x in xs]
+        if eager:
+            args = [np.asarray(a).view(EagerValue) for a in args]
         try:
             ret = func(*args)
         except Exception as e:
@@ -127,6 +163,8 @@ def _pyfunc_factory(op: Operation, session, device):
                           f"{len(touts)} values.{suffix}")
         out = []
         for i, (v, dt) in enumerate(zip(vals, touts)):
+            if eager and not isinstance(v, EagerValue):     # converted, as TF's EagerFunc
+                v = np.asarray(v).astype(dt) if np.asarray(v).dtype.kind in "fiub" else v
             a = np.asarray(v, order="C")
             if a.dtype != dt:
                 raise _errors.InvalidArgumentError(

@@ -76,6 +76,26 @@ def test_py_func_several_outputs_and_gradient_is_none():
     np.testing.assert_allclose(gv, av)
 
 
+def test_py_function_gets_eager_style_values_and_converts_results():
+    seen = []
+
+    def f(t, k):
+        seen.append((type(t).__name__, t.numpy().dtype))
+        return t.numpy() * 2, int(k) + 1                 # a Python int for tf.int32: converted
+
+    x = tf.placeholder(tf.float32, [None])
+    a, b = tf.py_function(f, [x, tf.constant(4)], [tf.float32, tf.int32])
+    with tf.Session() as s:
+        av, bv = s.run([a, b], {x: [1.0, 2.0]})
+    np.testing.assert_array_equal(av, [2.0, 4.0])
+    assert bv == 5 and bv.dtype == np.int32 and seen == [("EagerValue", np.float32)]
+    assert tf.gradients(tf.reduce_sum(a), [x]) == [None]       # no tape here (TF has one)
+    same = tf.py_function(lambda t: t, [tf.constant([1.0])], tf.float64)
+    with tf.Session() as s, pytest.raises(tf.errors.InvalidArgumentError,
+                                          match="is float, but expects double"):
+        s.run(same)
+
+
 def test_py_func_with_no_outputs_is_an_op():
     seen = []
     op = tf.py_func(lambda v: seen.append(float(v)), [tf.constant(4.0)], [])
