@@ -138,12 +138,13 @@ def _linear(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
 
 
 def _in_projection_packed(q, k, v, w, b=None):
-    """PyTorch's packed in-projection: one matmul for self-attention, two when key is value."""
+    """PyTorch's packed in-projection: one matmul for self-attention, two when key is value.
+    (Self-attention returns the whole projection three times: the caller slices it.)"""
     e = q.shape[-1]
     if k is v:
         if q is k:
             proj = _linear(q, w, b)
-            return proj[..., :e], proj[..., e:2 * e], proj[..., 2 * e:]
+            return proj, proj, proj
         b_q, b_kv = (None, None) if b is None else (b[:e], b[e:])
         kv = _linear(k, w[e:], b_kv)
         return _linear(q, w[:e], b_q), kv[..., :e], kv[..., e:]
@@ -166,7 +167,6 @@ def multi_head_attention_forward(
     """PyTorch's ``F.multi_head_attention_forward``: inputs (L, N, E) (or unbatched (L, E));
     returns the output (L, N, E) and, with ``need_weights``, the attention weights (N, L, S),
     or (N, H, L, S) when ``average_attn_weights=False``."""
-    from ..creation import zeros
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -213,6 +213,15 @@ def multi_head_attention_forward(
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
         q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
+    # Self-attention straight into SDPA: the packed projection (L, N, 3E) is viewed as
+    # (3, N, H, L, hd) and q, k, v are views of it (no copies, a third of the reshapes).
+    heads4 = None
+    if (not need_weights and not use_separate_proj_weight and query is key and key is value
+            and bias_k is None and not add_zero_attn and static_k is None and static_v is None):
+        heads4 = q.reshape(tgt_len, bsz, 3, num_heads, head_dim).permute(2, 1, 3, 0, 4)
+    elif q is k:                                     # the packed self-attention projection
+        e = embed_dim
+        q, k, v = q[..., :e], q[..., e:2 * e], q[..., 2 * e:]
     if attn_mask is not None:
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (tgt_len, src_len):
@@ -239,20 +248,15 @@ def multi_head_attention_forward(
         if key_padding_mask is not None:
             key_padding_mask = _ops.pad(key_padding_mask, (0, 1))
     bh = bsz * num_heads
-    q = q.reshape(tgt_len, bh, head_dim).transpose(0, 1)
-    k = _static(static_k, bh, head_dim, "k") if static_k is not None else \
-        k.reshape(k.shape[0], bh, head_dim).transpose(0, 1)
-    v = _static(static_v, bh, head_dim, "v") if static_v is not None else \
-        v.reshape(v.shape[0], bh, head_dim).transpose(0, 1)
+    if heads4 is not None:
+        src_len = tgt_len
+    else:
+        q, k, v, src_len = _heads(q, k, v, static_k, static_v, bh, head_dim, add_zero_attn)
     if add_zero_attn:
-        from .._shape_ops import cat
-        k = cat([k, zeros(bh, 1, head_dim, dtype=k.dtype, device=k.device)], dim=1)
-        v = cat([v, zeros(bh, 1, head_dim, dtype=v.dtype, device=v.device)], dim=1)
         if attn_mask is not None:
             attn_mask = _ops.pad(attn_mask, (0, 1))
         if key_padding_mask is not None:
             key_padding_mask = _ops.pad(key_padding_mask, (0, 1))
-    src_len = k.shape[1]
     if key_padding_mask is not None:
         if key_padding_mask.shape[0] != bsz:
             raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
@@ -287,15 +291,34 @@ def multi_head_attention_forward(
             attn_mask = attn_mask.unsqueeze(0)
         else:
             attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len)
-    q = q.reshape(bsz, num_heads, tgt_len, head_dim)
-    k = k.reshape(bsz, num_heads, src_len, head_dim)
-    v = v.reshape(bsz, num_heads, src_len, head_dim)
+    if heads4 is not None:
+        q, k, v = heads4[0], heads4[1], heads4[2]
+    else:
+        q = q.reshape(bsz, num_heads, tgt_len, head_dim)
+        k = k.reshape(bsz, num_heads, src_len, head_dim)
+        v = v.reshape(bsz, num_heads, src_len, head_dim)
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
     out = _linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     if not is_batched:
         out = out.squeeze(1)
     return out, None
+
+
+def _heads(q, k, v, static_k, static_v, bh: int, head_dim: int, add_zero_attn: bool):
+    """q, k, v as (N*H, L, hd) (k and v from ``static_k``/``static_v`` when given, with a zero
+    key and value appended with ``add_zero_attn``), and the keys' length."""
+    from ..creation import zeros
+    q = q.reshape(q.shape[0], bh, head_dim).transpose(0, 1)
+    k = _static(static_k, bh, head_dim, "k") if static_k is not None else \
+        k.reshape(k.shape[0], bh, head_dim).transpose(0, 1)
+    v = _static(static_v, bh, head_dim, "v") if static_v is not None else \
+        v.reshape(v.shape[0], bh, head_dim).transpose(0, 1)
+    if add_zero_attn:
+        from .._shape_ops import cat
+        k = cat([k, zeros(bh, 1, head_dim, dtype=k.dtype, device=k.device)], dim=1)
+        v = cat([v, zeros(bh, 1, head_dim, dtype=v.dtype, device=v.device)], dim=1)
+    return q, k, v, k.shape[1]
 
 
 def _static(t: Tensor, bh: int, head_dim: int, which: str) -> Tensor:
