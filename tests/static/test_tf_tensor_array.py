@@ -151,3 +151,34 @@ def test_docstring_examples_run():
         with tf.Graph().as_default():
             runner.run(t)
     assert runner.failures == 0
+
+
+def test_training_a_custom_rnn_through_the_loop():
+    """minimize() through while_loop + TensorArray: the loss of a tiny sequence regression
+    falls, and the variables are the only trainable ones."""
+    tf.set_random_seed(1)
+    x = tf.placeholder(tf.float32, [T, None, D])
+    y = tf.placeholder(tf.float32, [T, None, 1])
+    w = tf.get_variable("w", [D, H], initializer=tf.random_normal_initializer(stddev=0.3))
+    u = tf.get_variable("u", [H, H], initializer=tf.random_normal_initializer(stddev=0.3))
+    v = tf.get_variable("v", [H, 1], initializer=tf.random_normal_initializer(stddev=0.3))
+    xs = tf.TensorArray(tf.float32, size=T).unstack(x)
+    out = tf.TensorArray(tf.float32, size=T)
+
+    def body(t, h, out):
+        h = tf.tanh(tf.matmul(xs.read(t), w) + tf.matmul(h, u))
+        return t + 1, h, out.write(t, tf.matmul(h, v))
+
+    h0 = tf.zeros_like(tf.matmul(xs.read(0), w))
+    _, _, out = tf.while_loop(lambda t, *_: t < T, body, [0, h0, out])
+    loss = tf.reduce_mean(tf.square(out.stack() - y))
+    train = tf.train.AdamOptimizer(0.05).minimize(loss)
+    xv = RNG.standard_normal((T, 8, D)).astype(np.float32)
+    yv = np.cumsum(xv[..., :1], axis=0) * 0.3
+    with tf.Session(passes=()) as s:          # the interpreter: no compile time in the suite
+        s.run(tf.global_variables_initializer())
+        first = s.run(loss, {x: xv, y: yv})
+        for _ in range(40):
+            s.run(train, {x: xv, y: yv})
+        last = s.run(loss, {x: xv, y: yv})
+    assert last < 0.5 * first
