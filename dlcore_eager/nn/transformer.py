@@ -52,9 +52,9 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.shape[-2]
         if tuple(mask.shape) == (sz, sz):
-            causal = np.triu(np.full((sz, sz), -np.inf), 1)
-            make_causal = bool(np.array_equal(np.asarray(mask.detach().cpu().numpy()),
-                                              causal))
+            m = np.asarray(mask.detach().cpu().numpy())
+            causal = np.triu(np.full((sz, sz), -np.inf), 1).astype(m.dtype)   # bool: triu True
+            make_causal = bool(np.array_equal(m, causal))
     return make_causal
 
 

@@ -499,3 +499,17 @@ def test_sdpa_composite_in_a_static_graph():
         np.testing.assert_allclose(got[0][i], t_out.detach().numpy(), rtol=RTOL, atol=ATOL)
         for gg, tl in zip(got[1][i], (tq, tk, tv)):
             np.testing.assert_allclose(gg, tl.grad.numpy(), rtol=RTOL, atol=1e-4)
+
+
+def test_causal_mask_detection_as_torch():
+    """TransformerEncoder/Decoder take a mask equal to the square subsequent mask (float -inf
+    above the diagonal, or bool True there) as the causal hint, as torch's
+    _detect_is_causal_mask does."""
+    from torch.nn.modules.transformer import _detect_is_causal_mask as torch_detect
+
+    from dlcore_eager.nn.transformer import _detect_is_causal_mask as detect
+    up = np.triu(np.ones((3, 3), bool), 1)
+    for m in (up, ~up, np.triu(np.full((3, 3), -np.inf, np.float32), 1),
+              np.zeros((3, 3), np.float32), np.zeros((2, 2), np.float32)):
+        assert detect(dt.tensor(m), None, 3) == torch_detect(torch.tensor(m), None, 3)
+    assert detect(None, True, 3) and not detect(None, None, 3)
