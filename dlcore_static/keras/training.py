@@ -337,7 +337,7 @@ class Model(Network):
         def batches(epoch):
             order = np.random.permutation(len(generator)) if is_seq and shuffle else None
             for s in range(steps_per_epoch):
-                item = generator[int(order[s]) if order is not None else s] if is_seq \
+                item = generator[int(order[s]) if order is not None else s] if it is None \
                     else next(it)
                 bx, by = item[0], item[1]
                 bsw = item[2] if len(item) > 2 else None
@@ -361,7 +361,7 @@ class Model(Network):
         history = _cb.History()
         # Keras' order: BaseLogger, the progress bar, the user's callbacks, History last (so
         # it records what the others add to the logs, such as "lr").
-        cbs = [_cb.BaseLogger()]
+        cbs: list = [_cb.BaseLogger()]
         if verbose:
             cbs.append(_cb.ProgbarLogger(verbose, sys.stdout, count_mode=count_mode))
         cbs += list(callbacks or []) + [history]
@@ -380,12 +380,12 @@ class Model(Network):
             for b, (bx, by, bw, size) in enumerate(batches(epoch)):
                 cbl.on_batch_begin(b, {"batch": b, "size": size})
                 out = self._session.run(fetches, self._feed(bx, by, bw, True))[1:]
-                logs = dict(zip(self.metrics_names, (float(v) for v in out)))
+                logs: dict = dict(zip(self.metrics_names, (float(v) for v in out)))
                 logs.update(batch=b, size=size)
                 cbl.on_batch_end(b, logs)
                 if self.stop_training:
                     break
-            logs: dict = {}
+            logs = {}
             if val is not None:
                 if isinstance(val[0], str) and val[0] == "generator":
                     v = self.evaluate_generator(val[1], val[2])
@@ -433,8 +433,8 @@ class Model(Network):
         sums, total = np.zeros(len(self._metric_tensors)), 0
         for s in range(steps):
             item = generator[s] if it is None else next(it)
-            r = _as_list(self.test_on_batch(*item[:2], sample_weight=item[2] if len(item) > 2
-                                            else None))
+            r = _as_list(self.test_on_batch(item[0], item[1], sample_weight=item[2]
+                                            if len(item) > 2 else None))
             k = len(self._standardize(item[0], self.input_names, self.inputs, "input")[0])
             sums += np.array(r) * k
             total += k
@@ -474,7 +474,7 @@ class Model(Network):
             return _kfiles.save_model(self, filepath, overwrite, include_optimizer)
         self.save_weights(filepath, overwrite)
 
-    def __call__(self, inputs, **kwargs):
+    def __call__(self, inputs, training=None, **kwargs):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
         one layer."""
