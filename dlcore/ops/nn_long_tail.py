@@ -19,6 +19,8 @@ Normalisation::
         a = alpha / size (PyTorch averages the window, zero padded);  tf.nn.lrn: lo = hi =
         depth_radius on the last axis, a = alpha
     instance_norm(x, w, b, eps)     per (n, c) over the spatial axes, biased variance
+    rms_norm(x, shape, w, eps)      x / sqrt(mean(x^2 over the trailing shape) + eps) * w
+                                    (eps None: the dtype's machine epsilon, as PyTorch)
 
 Pooling with indices: ``adaptive_max_pool(x, out)`` -> (values, indices).  Each output takes
 PyTorch's adaptive window ``[floor(i H / OH), ceil((i + 1) H / OH))``; the windows are padded to
@@ -195,6 +197,23 @@ def instance_norm(x, weight=None, bias=None, eps: float = 1e-5):
     if bias is not None:
         y = add(y, reshape(bias, shape))
     return y
+
+
+@exports({_F: "rms_norm", "torch": "rms_norm"}, "args", float_only=True)
+def rms_norm(x, normalized_shape, weight=None, eps: float | None = None):
+    """Root-mean-square normalisation over the trailing ``normalized_shape``:
+    ``x / sqrt(mean(x^2) + eps) * weight``, ``eps`` the dtype's epsilon when None."""
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else \
+        tuple(int(d) for d in normalized_shape)
+    s = tuple(aval_of(x).shape)
+    if len(shape) > len(s) or s[len(s) - len(shape):] != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size{list(s)}")
+    if eps is None:
+        eps = float(np.finfo(np.dtype(aval_of(x).dtype)).eps)
+    axes = tuple(range(len(s) - len(shape), len(s)))
+    y = div(x, sqrt(add(mean(mul(x, x), axes, True), float(eps))))
+    return y if weight is None else mul(y, weight)
 
 
 # ----------------------------------------------------------------------------- adaptive max

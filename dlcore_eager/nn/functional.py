@@ -27,6 +27,10 @@ from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # 
                                    dropout1d, dropout3d, fold, gumbel_softmax, instance_norm,
                                    multi_margin_loss, multilabel_margin_loss, unfold, upsample,
                                    upsample_bilinear, upsample_nearest)
+from .functional_long_tail import (adaptive_max_pool1d_with_indices,  # noqa: F401
+                                   adaptive_max_pool2d_with_indices, celu_, elu_, hardtanh_,
+                                   leaky_relu_, lp_pool1d, lp_pool2d, relu_, selu_,
+                                   threshold_, triplet_margin_with_distance_loss)
 from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the same names
     _canonical_mask, _none_or_dtype, multi_head_attention_forward)
 
@@ -108,6 +112,12 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         input._check_inplace()
         return input._commit(out)
     return out
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+            training: bool = False) -> Tensor:
+    """``rrelu(input, lower, upper, training, inplace=True)``."""
+    return rrelu(input, lower, upper, training, True)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops import activations as _act
+from dlcore.ops import nn_functional as _nnf
 from dlcore.ops import nn_long_tail as _lt
 from dlcore.ops import nn_losses_extra as _ml
 
@@ -218,6 +220,106 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d")
 
 
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool1d(..., return_indices=True)``: (values, indices).
+
+    Example::
+
+        >>> y, i = torch.nn.functional.adaptive_max_pool1d_with_indices(torch.randn(1, 2, 7), 3)
+        >>> i.shape
+        torch.Size([1, 2, 3])
+    """
+    return _adaptive_max(input, output_size, True, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool2d(..., return_indices=True)``: (values, indices).
+
+    Example::
+
+        >>> y, i = torch.nn.functional.adaptive_max_pool2d_with_indices(
+        ...     torch.randn(1, 2, 5, 7), 2)
+        >>> i.shape
+        torch.Size([1, 2, 2, 2])
+    """
+    return _adaptive_max(input, output_size, True, 2, "adaptive_max_pool2d")
+
+
+# ----------------------------------------------------------------------------- LP pooling
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nsp):
+    pool_max = _fc.max_pool1d if nsp == 1 else _fc.max_pool2d
+    if norm_type == float("inf"):
+        return pool_max(_ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return _ops.neg(pool_max(_ops.neg(_ops.abs(input)), kernel_size, stride, 0, 1,
+                                 ceil_mode))
+    avg = _fc.avg_pool1d if nsp == 1 else _fc.avg_pool2d
+    out = avg(O.pow_(input, norm_type), kernel_size, stride, 0, ceil_mode)
+    k = kernel_size if isinstance(kernel_size, int) else int(np.prod(kernel_size))
+    k = k * k if nsp == 2 and isinstance(kernel_size, int) else k
+    out = _ops.mul(_ops.sign(out), _ops.relu(_ops.abs(out)))
+    return O.pow_(_ops.mul(out, float(k)), 1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: ``(sum over the window of x^p)^(1/p)`` (``p = inf``: the
+    maximum of ``|x|``).
+
+    Example::
+
+        >>> torch.nn.functional.lp_pool1d(torch.rand(1, 2, 6), 2, 3).shape
+        torch.Size([1, 2, 2])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """2-D power-average pooling: ``(sum over the window of x^p)^(1/p)``.
+
+    Example::
+
+        >>> torch.nn.functional.lp_pool2d(torch.rand(1, 2, 4, 6), 2, 2).shape
+        torch.Size([1, 2, 2, 3])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+# ----------------------------------------------------------------------------- triplet
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with any distance function (default
+    ``pairwise_distance``); ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    Example::
+
+        >>> a, p, n = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
+        >>> torch.nn.functional.triplet_margin_with_distance_loss(a, p, n).shape
+        torch.Size([])
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {anchor.ndim}D, "
+                           f"positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+    if distance_function is None:
+        from dlcore.ops import nn_functional as _nnf
+        distance_function = _nnf.pairwise_distance
+    d_pos = distance_function(anchor, positive)
+    d_neg = distance_function(anchor, negative)
+    if swap:
+        d_neg = _ops.minimum(d_neg, distance_function(positive, negative))
+    loss = _ops.maximum(O.add_(O.sub_(d_pos, d_neg), margin), 0.0)
+    if reduction == "sum":
+        return _ops.sum(loss)
+    return _ops.mean(loss) if reduction == "mean" else loss
+
+
 # ----------------------------------------------------------------------------- unfold / fold
 def _pair(v, name: str) -> tuple[int, int]:
     if isinstance(v, int):
@@ -343,6 +445,30 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
         if used.size and (used.min() < 0 or used.max() >= c):
             raise RuntimeError("argument #2 'target' is out of range")
     return _ml.multilabel_margin_loss(input, target, size_average, reduce, reduction)
+
+
+# ----------------------------------------------------------------------------- in-place forms
+def _inplace_form(name: str, params: str, fn, example: str = ""):
+    def f(input: Tensor, *args) -> Tensor:
+        input._check_inplace()
+        return input._commit(fn(input._original(), *args))
+    f.__name__ = f.__qualname__ = name + "_"
+    f.__doc__ = (f"``{name}(input{params}, inplace=True)``: the result written into ``input``, "
+                 f"which is returned.\n\nExample::\n\n    >>> x = torch.randn(2, 3)\n"
+                 f"    >>> torch.nn.functional.{name}_(x{example}) is x\n    True\n")
+    return f
+
+
+relu_ = _inplace_form("relu", "", _ops.relu)
+elu_ = _inplace_form("elu", ", alpha=1.0", lambda x, alpha=1.0: _act.elu(x, alpha))
+celu_ = _inplace_form("celu", ", alpha=1.0", lambda x, alpha=1.0: _nnf.celu(x, alpha))
+selu_ = _inplace_form("selu", "", _act.selu)
+leaky_relu_ = _inplace_form("leaky_relu", ", negative_slope=0.01",
+                            lambda x, slope=0.01: _act.leaky_relu(x, slope))
+hardtanh_ = _inplace_form("hardtanh", ", min_val=-1.0, max_val=1.0",
+                          lambda x, lo=-1.0, hi=1.0: _nnf.hardtanh(x, lo, hi))
+threshold_ = _inplace_form("threshold", ", threshold, value",
+                           lambda x, t, v: _nnf.threshold(x, t, v), ", 0.1, 20.0")
 
 
 # ----------------------------------------------------------------------------- gumbel softmax

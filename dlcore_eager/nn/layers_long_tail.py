@@ -3,8 +3,8 @@
 primitives): padding (``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``, ``ReflectionPad1d/2d/3d``,
 ``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d``), ``Hardshrink``, ``Softshrink``, ``Softmax2d``, ``PixelShuffle``,
 ``PixelUnshuffle``, ``ChannelShuffle``, ``Dropout1d``, ``Dropout3d``, ``UpsamplingNearest2d``,
-``UpsamplingBilinear2d``, ``InstanceNorm1d/2d/3d``, ``LocalResponseNorm``,
-``AdaptiveMaxPool1d/2d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
+``UpsamplingBilinear2d``, ``InstanceNorm1d/2d/3d``, ``RMSNorm``, ``LocalResponseNorm``,
+``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import warnings
 from dlcore import ops as _ops
 from dlcore.ops import nn_long_tail as _lt
 
+from ..creation import ones
 from ..tensor import Tensor
 from . import functional_conv as _fc
 from . import functional_long_tail as _flt
-from .module import Module
+from . import init
+from .module import Module, Parameter
 from .normalization import Dropout2d, Upsample, _BatchNorm
 
 
@@ -274,6 +276,34 @@ class InstanceNorm3d(_InstanceNorm):
     _dims = (4, 5)
 
 
+class RMSNorm(Module):
+    """Root-mean-square layer normalisation over the trailing ``normalized_shape`` with a
+    learnt elementwise scale (ones at the start)."""
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+            tuple(normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(*shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _lt.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
 class LocalResponseNorm(Module):
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
                  k: float = 1.0) -> None:
@@ -303,6 +333,30 @@ class AdaptiveMaxPool1d(Module):
 class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
     def forward(self, input: Tensor):
         return _flt.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type: float, kernel_size, stride=None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    def forward(self, input: Tensor) -> Tensor:
+        return _flt.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride,
+                              self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    def forward(self, input: Tensor) -> Tensor:
+        return _flt.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride,
+                              self.ceil_mode)
 
 
 # ----------------------------------------------------------------------------- blocks

@@ -1,5 +1,5 @@
-"""Margin losses: ``HingeEmbeddingLoss``, ``SoftMarginLoss``, ``MultiMarginLoss`` and
-``MultiLabelMarginLoss``, each calling its ``torch.nn.functional`` composite
+"""Margin losses: ``HingeEmbeddingLoss``, ``SoftMarginLoss``, ``MultiMarginLoss``,
+``MultiLabelMarginLoss`` and ``TripletMarginWithDistanceLoss``, each calling its ``torch.nn.functional`` composite
 (dlcore/ops/nn_losses_extra.py) with the options given at construction."""
 
 from __future__ import annotations
@@ -54,6 +54,24 @@ class MultiMarginLoss(_PlainLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return _flt.multi_margin_loss(input, target, self.p, self.margin, self.weight,
                                       reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_PlainLoss):
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        from .layers_extra import PairwiseDistance
+        self.distance_function = distance_function if distance_function is not None else \
+            PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return _flt.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
 class MultiLabelMarginLoss(_PlainLoss):

@@ -87,6 +87,28 @@ CASES = {
     "InstanceNorm1d unbatched": (lambda m, x: m.nn.InstanceNorm1d(5)(x), [X3[0]], [1]),
     "InstanceNorm2d": (lambda m, x: m.nn.InstanceNorm2d(8)(x), [X4], [1]),
     "InstanceNorm3d": (lambda m, x: m.nn.InstanceNorm3d(2)(x), [X5], [1]),
+    "F.rms_norm": (lambda m, x, w: m.nn.functional.rms_norm(x, (4, 6), w), [X4, _r(4, 6)],
+                   [1, 1]),
+    "torch.rms_norm eps": (lambda m, x: m.rms_norm(x, [7], eps=0.1), [X3], [1]),
+    "RMSNorm": (lambda m, x: m.nn.RMSNorm(7, elementwise_affine=False)(x), [X3], [1]),
+    "F.lp_pool1d": (lambda m, x: m.nn.functional.lp_pool1d(x.abs(), 2, 3, 2), [X3], [1]),
+    "LPPool2d": (lambda m, x: m.nn.LPPool2d(1.5, (2, 3), ceil_mode=True)(x.abs() + 0.1),
+                 [X4], [1]),
+    "F.lp_pool2d inf": (lambda m, x: m.nn.functional.lp_pool2d(x, float("inf"), 2), [X4], [1]),
+    "TripletMarginWithDistanceLoss": (lambda m, a, p, n: m.nn.TripletMarginWithDistanceLoss()(
+        a, p, n), [XL, _r(3, 4), _r(3, 4)], [1, 1, 1]),
+    "F.triplet_margin_with_distance_loss cosine swap": (
+        lambda m, a, p, n: m.nn.functional.triplet_margin_with_distance_loss(
+            a, p, n, distance_function=lambda u, v: 1.0 - m.nn.functional.cosine_similarity(
+                u, v), margin=0.8, swap=True, reduction="none"),
+        [XL, _r(3, 4), _r(3, 4)], [1, 1, 1]),
+    "F.adaptive_max_pool2d_with_indices": (
+        lambda m, x: m.nn.functional.adaptive_max_pool2d_with_indices(x, 2)[0], [X4], [1]),
+    "F.relu_ in a graph": (lambda m, x: m.nn.functional.relu_(x * 1.0), [X3], [1]),
+    "F.leaky_relu_": (lambda m, x: m.nn.functional.leaky_relu_(x * 1.0, 0.2), [X3], [1]),
+    "F.hardtanh_": (lambda m, x: m.nn.functional.hardtanh_(x * 1.0, -0.5, 0.5), [X3], [1]),
+    "F.threshold_": (lambda m, x: m.nn.functional.threshold_(x * 1.0, 0.1, 2.0), [X3], [1]),
+    "F.elu_": (lambda m, x: m.nn.functional.elu_(x * 1.0, 0.5), [X3], [1]),
     "LocalResponseNorm 3": (lambda m, x: m.nn.LocalResponseNorm(3, alpha=0.1)(x), [X4], [1]),
     "LocalResponseNorm 4": (lambda m, x: m.nn.LocalResponseNorm(4, 0.2, 0.5, 2.0)(x), [X4], [1]),
     "F.local_response_norm 3d": (lambda m, x: m.nn.functional.local_response_norm(x, 2),
@@ -284,7 +306,9 @@ REPRS = [
     "nn.EmbeddingBag(10, 3, norm_type=1.0, mode='sum')", "nn.HingeEmbeddingLoss(reduction='sum')",
     "nn.SoftMarginLoss()", "nn.MultiMarginLoss(p=2, margin=0.5)", "nn.MultiLabelMarginLoss()",
     "nn.Unfold(2)", "nn.Unfold((2, 3), dilation=2, padding=1, stride=(1, 2))",
-    "nn.Fold((4, 5), 2)", "nn.Sequential(nn.ReflectionPad2d(1), nn.InstanceNorm2d(3))",
+    "nn.Fold((4, 5), 2)", "nn.RMSNorm(4)",
+    "nn.RMSNorm([2, 3], eps=1e-6, elementwise_affine=False)", "nn.LPPool2d(2, 3)",
+    "nn.LPPool1d(1.5, 2, 1, ceil_mode=True)", "nn.TripletMarginWithDistanceLoss(margin=0.5)", "nn.Sequential(nn.ReflectionPad2d(1), nn.InstanceNorm2d(3))",
 ]
 
 
@@ -306,6 +330,16 @@ ERRORS = {
     "channel_shuffle channels": lambda m: m.nn.functional.channel_shuffle(_r32(m, 1, 5, 2), 2),
     "channel_shuffle groups": lambda m: m.channel_shuffle(_r32(m, 1, 4, 2), 0),
     "channel_shuffle rank": lambda m: m.nn.ChannelShuffle(2)(_r32(m, 4, 2)),
+    "rms_norm shape": lambda m: m.nn.functional.rms_norm(_r32(m, 2, 3), (4,)),
+    "RMSNorm shape": lambda m: m.nn.RMSNorm(4)(_r32(m, 2, 3)),
+    "triplet_margin_with_distance_loss margin": lambda m: (
+        m.nn.functional.triplet_margin_with_distance_loss(
+            _r32(m, 2, 3), _r32(m, 2, 3), _r32(m, 2, 3), margin=0.0)),
+    "triplet_margin_with_distance_loss ranks": lambda m: (
+        m.nn.functional.triplet_margin_with_distance_loss(
+            _r32(m, 2, 3), _r32(m, 3), _r32(m, 2, 3))),
+    "TripletMarginWithDistanceLoss margin": lambda m: m.nn.TripletMarginWithDistanceLoss(
+        margin=-1.0),
     "softshrink lambda": lambda m: m.nn.functional.softshrink(_r32(m, 3), -1.0),
     "Softmax2d rank": lambda m: m.nn.Softmax2d()(_r32(m, 2, 3)),
     "local_response_norm rank": lambda m: m.nn.functional.local_response_norm(_r32(m, 2, 3), 2),
@@ -558,3 +592,18 @@ def test_docstring_examples_run():
     for mod in (functional_long_tail, embedding_bag):
         result = doctest.testmod(mod, extraglobs={"torch": dt}, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, mod.__name__
+
+
+def test_rms_norm_module_weight_gradient_and_inplace_forms_match_torch():
+    mods = [m.nn.RMSNorm((4, 6), eps=1e-3).double() for m in (dt, torch)]
+    with torch.no_grad():
+        mods[1].weight.copy_(torch.tensor(_r(4, 6)))
+    _copy_params(mods[0], mods[1])
+    c = _r(*X4.shape)
+    for mod, m in zip(mods, (dt, torch)):
+        (mod(m.tensor(X4)) * m.tensor(c)).sum().backward()
+    np.testing.assert_allclose(mods[0].weight.grad.numpy(), mods[1].weight.grad.numpy(),
+                               rtol=1e-7)
+    x = dt.tensor(X3.copy())
+    for name in ("relu_", "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_", "rrelu_"):
+        assert getattr(dt.nn.functional, name)(x) is x, name
