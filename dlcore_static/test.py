@@ -19,11 +19,21 @@ import numpy as np
 
 from dlcore.device import cuda_available, cuda_simulator
 
+from .gradient_checker import compute_gradient, compute_gradient_error
+
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["is_gpu_available", "is_built_with_cuda", "is_built_with_gpu_support",
-           "gpu_device_name", "TestCase", "main"]
+__all__ = [
+    "TestCase",
+    "compute_gradient",
+    "compute_gradient_error",
+    "gpu_device_name",
+    "is_built_with_cuda",
+    "is_built_with_gpu_support",
+    "is_gpu_available",
+    "main",
+]
 
 
 def is_built_with_cuda() -> bool:
@@ -158,17 +168,40 @@ class TestCase(unittest.TestCase):
                              "`with self.cached_session():`")
         return sess.run(tensors)
 
-    def assertAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):  # noqa: N802
+    def assertAllClose(self, a, b, rtol=1e-6, atol=1e-6, msg=None):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
                                    err_msg=msg or "")
 
-    def assertAllEqual(self, a, b, msg=None):  # noqa: N802
+    def assertAllEqual(self, a, b, msg=None):
         a, b = np.asarray(a), np.asarray(b)
         self.assertEqual(a.shape, b.shape, msg)
         np.testing.assert_array_equal(a, b, err_msg=msg or "")
 
-    def assertShapeEqual(self, np_array, tf_tensor, msg=None):  # noqa: N802
+    def assertRaisesOpError(self, expected_err_re_or_predicate):
+        """``with self.assertRaisesOpError("regex"):``: the block raises a
+        ``tf.errors.OpError`` whose message matches (or for which the predicate is true)."""
+        from .errors import OpError
+        if callable(expected_err_re_or_predicate):
+            return _PredicateRaises(self, OpError, expected_err_re_or_predicate)
+        return self.assertRaisesRegex(OpError, expected_err_re_or_predicate)
+
+    def assertShapeEqual(self, np_array, tf_tensor, msg=None):
         self.assertEqual(list(np.asarray(np_array).shape), tf_tensor.shape.as_list(), msg)
+
+
+class _PredicateRaises:
+    def __init__(self, case, cls, predicate):
+        self.case, self.cls, self.predicate = case, cls, predicate
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, value, tb):
+        if typ is None or not issubclass(typ, self.cls):
+            self.case.fail(f"{self.cls.__name__} not raised")
+        if not self.predicate(value):
+            self.case.fail(f"exception {value!r} does not satisfy the predicate")
+        return True
 
 
 def main(argv=None) -> None:

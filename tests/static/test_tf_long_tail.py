@@ -149,6 +149,49 @@ def test_test_case_runs_tf1_style_tests():
     assert "test_fails" in str(res.failures[0][0])
 
 
+def test_compute_gradient_and_its_error():
+    x = tf.placeholder(tf.float64, [2, 3])
+    w = np.arange(6.0).reshape(3, 2)
+    y = tf.matmul(x, w) ** 2
+    x0 = RNG_VALUES.reshape(2, 3)
+    with tf.Session():
+        theory, numeric = tf.test.compute_gradient(x, [2, 3], y, [2, 2], x_init_value=x0)
+        err = tf.test.compute_gradient_error(x, [2, 3], y, [2, 2])
+        both = tf.test.compute_gradient([x, tf.constant(1.0, tf.float64)], [[2, 3], []],
+                                        y, [2, 2], x_init_value=[x0, None])
+    expected = np.zeros((6, 4))                   # d (x w)_ab^2 / d x_ij = 2 (x w)_ab w_jb [a=i]
+    xw = x0 @ w
+    for i, j in np.ndindex(2, 3):
+        for a, b in np.ndindex(2, 2):
+            expected[i * 3 + j, a * 2 + b] = 2 * xw[a, b] * w[j, b] * (a == i)
+    np.testing.assert_allclose(theory, expected, rtol=1e-12)
+    np.testing.assert_allclose(numeric, expected, rtol=1e-6)
+    assert err < 1e-6 and len(both) == 2 and both[1][0].shape == (1, 4)
+    np.testing.assert_array_equal(both[1][0], 0.0)          # y does not depend on it
+    with pytest.raises(ValueError, match="No default session is registered"):
+        tf.test.compute_gradient(x, [2, 3], y, [2, 2])
+
+
+def test_assert_raises_op_error():
+    import unittest
+
+    class T(tf.test.TestCase):
+        def test_it(self):
+            p = tf.placeholder(tf.float32)
+            with self.session() as s, self.assertRaisesOpError("You must feed a value"):
+                s.run(p)
+            with self.session() as s, self.assertRaisesOpError(
+                    lambda e: isinstance(e, tf.errors.InvalidArgumentError)):
+                s.run(p)
+
+    res = unittest.TextTestRunner(stream=open("/dev/null", "w")).run(  # noqa: SIM115
+        unittest.defaultTestLoader.loadTestsFromTestCase(T))
+    assert res.wasSuccessful(), res.failures + res.errors
+
+
+RNG_VALUES = np.random.default_rng(2).standard_normal(6)
+
+
 def test_io_gfile_snake_case(tmp_path):
     d = tmp_path / "a" / "b"
     tf.io.gfile.makedirs(str(d))
@@ -171,7 +214,7 @@ def test_io_gfile_snake_case(tmp_path):
 
 # ============================================================================ docstring examples
 DOC_MODULES = ["dlcore_static.behavior", "dlcore_static.compat", "dlcore_static.random_extra",
-               "dlcore_static.test"]
+               "dlcore_static.test", "dlcore_static.gradient_checker"]
 
 
 @pytest.mark.parametrize("module", DOC_MODULES)
