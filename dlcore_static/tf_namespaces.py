@@ -14,16 +14,22 @@ import importlib
 # namespace module -> {public name: "module:attribute"}
 ALIASES = {
     "dlcore_static.math": {
+        "top_k": "tf_extra:top_k", "reduce_std": "tf_extra:reduce_std",
+        "reduce_variance": "tf_extra:reduce_variance", "logical_xor": "tf_extra:logical_xor",
+        "confusion_matrix": "tf_extra:confusion_matrix", "segment_sum": "tf_extra:segment_sum",
+        "segment_mean": "tf_extra:segment_mean", "trace": "tf_extra:trace",
+        "unsorted_segment_sum": "tf_extra:unsorted_segment_sum",
         "squared_difference": "math_api:squared_difference", "in_top_k": "math_api:in_top_k",
         "count_nonzero": "math_api:count_nonzero", "argmax": "math_ops:argmax",
         "argmin": "math_ops:argmin", "reduce_prod": "dlcore_static:reduce_prod",
-        "l2_normalize": "nn_extra:l2_normalize", "top_k": "dlcore_static.nn:top_k",
+        "l2_normalize": "nn_extra:l2_normalize",
         "cumsum": "dlcore_static:cumsum", "cumprod": "dlcore_static:cumprod",
         "add_n": "math_ops:add_n", "multiply": "math_ops:multiply",
         "divide": "math_ops:divide", "truediv": "math_ops:truediv",
         "bincount": "array_extra:bincount",
     },
     "dlcore_static.linalg": {
+        "norm": "tf_extra:norm", "trace": "tf_extra:trace",
         "einsum": "array_api:einsum", "tensordot": "array_api:tensordot",
         "eye": "array_api:eye", "diag": "array_api:matrix_diag",
         "diag_part": "array_api:matrix_diag_part", "band_part": "array_api:matrix_band_part",
@@ -31,6 +37,13 @@ ALIASES = {
         "transpose": "array_ops:transpose", "l2_normalize": "nn_extra:l2_normalize",
     },
     "dlcore_static": {
+        "sort": "tf_extra:sort", "argsort": "tf_extra:argsort", "norm": "tf_extra:norm",
+        "trace": "tf_extra:trace", "logical_xor": "tf_extra:logical_xor",
+        "confusion_matrix": "tf_extra:confusion_matrix", "segment_sum": "tf_extra:segment_sum",
+        "segment_mean": "tf_extra:segment_mean",
+        "unsorted_segment_sum": "tf_extra:unsorted_segment_sum",
+        "scatter_update": "tf_extra:scatter_update", "scatter_add": "tf_extra:scatter_add",
+        "scatter_sub": "tf_extra:scatter_sub",
         "matrix_diag": "array_api:matrix_diag", "matrix_diag_part": "array_api:matrix_diag_part",
         "matrix_band_part": "array_api:matrix_band_part", "where": "math_api:where",
         "Print": "debug_ops:Print", "print": "debug_ops:print",
@@ -43,7 +56,15 @@ ALIASES = {
         "rot90": "image_adjust:rot90", "transpose_image": "image_adjust:transpose_image",
         "transpose": "image_adjust:transpose_image", "random_crop": "image:random_crop",
     },
+    "dlcore_static.train": {
+        "ExponentialMovingAverage": "tf_extra:ExponentialMovingAverage",
+    },
+    "dlcore_static.contrib.layers": {
+        "l1_regularizer": "tf_extra:l1_regularizer", "l2_regularizer": "tf_extra:l2_regularizer",
+        "apply_regularization": "tf_extra:apply_regularization",
+    },
     "dlcore_static.nn": {
+        "top_k": "tf_extra:top_k",
         "in_top_k": "math_api:in_top_k", "l2_normalize": "nn_extra:l2_normalize",
         "weighted_cross_entropy_with_logits": "nn_extra:weighted_cross_entropy_with_logits",
         "log_softmax": "dlcore_static.nn:log_softmax", "relu_layer": "nn_extra:relu_layer",
