@@ -413,4 +413,7 @@ def _run(cond, body, lv, shape_invariants, single, probes, kw):
     out = rebuild(res)
     if single and not kw["return_same_structure"]:
         return out[0]
-    return type(lv)(out) if isinstance(lv, tuple) and not hasattr(lv, "_fields") else out
+    leaves = _leaves(out)
+    if not kw["return_same_structure"] and len(leaves) == 1:
+        return leaves[0]                       # TF1 unpacks a single loop variable
+    return out

@@ -134,6 +134,26 @@ def test_errors():
         tf.TensorArray(tf.float32, size=tf.placeholder(tf.int32, []))
 
 
+def test_loop_variable_structures():
+    ta = tf.TensorArray(tf.float32, size=3, element_shape=[])
+    only = tf.while_loop(lambda a: tf.constant(False), lambda a: a, [ta])   # unpacked, as TF1
+    assert isinstance(only, tf.TensorArray)
+    state = {"t": tf.constant(0), "acc": ta}
+
+    def body(s):
+        return {"t": s["t"] + 1,
+                "acc": s["acc"].write(s["t"], tf.cast(s["t"], tf.float32) * 2)}
+    (res,) = tf.while_loop(lambda s: s["t"] < 3, body, [state])       # two leaves: a list
+    nested = tf.while_loop(lambda t, p: t < 3,
+                           lambda t, p: (t + 1, (p[0].write(t, 1.0), p[1] + 1.0)),
+                           (tf.constant(0), (ta, tf.constant(0.0))))
+    assert isinstance(nested, tuple) and isinstance(nested[1][0], tf.TensorArray)
+    with tf.Session() as s:
+        np.testing.assert_array_equal(s.run(res["acc"].stack()), [0.0, 2.0, 4.0])
+        np.testing.assert_array_equal(s.run(nested[1][0].stack()), [1.0, 1.0, 1.0])
+        assert s.run(nested[1][1]) == 3.0
+
+
 def test_plain_while_loop_is_unchanged():
     i, acc = tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * 2.0),
                            [tf.constant(0), tf.constant(1.0)])
