@@ -92,8 +92,18 @@ class Optimizer:
             self._slots[key] = s
         return s
 
+    #: TensorFlow's name of each slot, by the key this optimizer makes it with ("" and "_1" for
+    #: Adam's m and v); a key not listed is its own name ("momentum", "rms")
+    _SLOT_NAMES: dict[str, str] = {}
+
     def get_slot(self, var, name):
-        return self._slots.get((var, name))
+        """The slot ``name`` (TensorFlow's: "m", "momentum", "accumulator", ...) of ``var``."""
+        key = next((k for k, n in self._SLOT_NAMES.items() if n == name), name)
+        return self._slots.get((var, key))
+
+    def get_slot_names(self) -> list[str]:
+        """The names of the slots this optimizer has made, sorted (as TensorFlow's)."""
+        return sorted({self._SLOT_NAMES.get(key, key) for _, key in self._slots})
 
     def variables(self) -> list:
         return list(self._slots.values())

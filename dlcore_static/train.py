@@ -67,6 +67,8 @@ class MomentumOptimizer(Optimizer):
 
 
 class AdamOptimizer(Optimizer):
+    _SLOT_NAMES = {"": "m", "_1": "v"}
+
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  use_locking: bool = False, name: str = "Adam"):
         super().__init__(use_locking, name)

@@ -50,6 +50,8 @@ class RMSPropOptimizer(Optimizer):
 
 
 class AdagradOptimizer(Optimizer):
+    _SLOT_NAMES = {"": "accumulator"}
+
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False,
                  name="Adagrad"):
         if initial_accumulator_value <= 0.0:
@@ -66,6 +68,8 @@ class AdagradOptimizer(Optimizer):
 
 
 class AdadeltaOptimizer(Optimizer):
+    _SLOT_NAMES = {"": "accum", "_1": "accum_update"}
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-8, use_locking=False,
                  name="Adadelta"):
         super().__init__(use_locking, name)
@@ -92,6 +96,8 @@ class FtrlOptimizer(Optimizer):
         w' = (sign(z') * l1 - z') / (n'^-p / lr + 2 * l2)   where |z'| > l1, else 0
 
     with ``p = learning_rate_power`` (-0.5, the default, is a square root)."""
+
+    _SLOT_NAMES = {"": "accum", "_1": "linear"}
 
     def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,
                  l1_regularization_strength=0.0, l2_regularization_strength=0.0,
