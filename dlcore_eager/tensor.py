@@ -120,6 +120,7 @@ class Tensor:
         # autograd.engine, legacy_types
         backward: ClassVar[Callable[..., None]]
         type: ClassVar[Callable[..., Any]]
+        type_as: ClassVar[Callable[..., Any]]
         # operators generated from the registry (dlcore_eager._api)
         def __add__(self, other: Any) -> Tensor: ...
         def __radd__(self, other: Any) -> Tensor: ...

@@ -513,3 +513,13 @@ def test_causal_mask_detection_as_torch():
               np.zeros((3, 3), np.float32), np.zeros((2, 2), np.float32)):
         assert detect(dt.tensor(m), None, 3) == torch_detect(torch.tensor(m), None, 3)
     assert detect(None, True, 3) and not detect(None, None, 3)
+
+
+def test_tensor_type_as():
+    """``Tensor.type_as`` (the translation tutorial's greedy decoding) as torch's."""
+    for a, b in [(np.ones((1, 1), np.float32), np.arange(3)), (np.arange(3), np.ones(2))]:
+        got, want = dt.tensor(a).type_as(dt.tensor(b)), torch.tensor(a).type_as(torch.tensor(b))
+        assert str(got.dtype) == str(want.dtype)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    x = dt.ones(2)
+    assert x.type_as(dt.zeros(3)) is x

@@ -21,8 +21,8 @@ _NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 def to_dlcore(source: str) -> str:
     """The only edit a user makes: the import lines."""
-    source = re.sub(r"^import torch\.nn\.functional as F$",
-                    "import dlcore_eager.nn.functional as F", source, flags=re.M)
+    source = re.sub(r"^import torch\.([\w.]+) as (\w+)$", r"import dlcore_eager.\1 as \2",
+                    source, flags=re.M)          # import torch.nn as nn, ...functional as F
     source = re.sub(r"^import torch$", "import dlcore_eager as torch", source, flags=re.M)
     source = re.sub(r"^from torch(\.| )", r"from dlcore_eager\1", source, flags=re.M)
     return source
@@ -62,4 +62,6 @@ def test_the_rename_touches_only_imports():
     src = "import torch\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nx = 1\n"
     assert to_dlcore(src) == ("import dlcore_eager as torch\nfrom dlcore_eager import nn\n"
                               "from dlcore_eager.utils.data import DataLoader\nx = 1\n")
+    assert to_dlcore("import torch.nn as nn\nimport torch.nn.functional as F\n") == (
+        "import dlcore_eager.nn as nn\nimport dlcore_eager.nn.functional as F\n")
     assert "dlcore_eager" not in sys.modules.get("__main__", sys).__dict__.get("__file__", "")
