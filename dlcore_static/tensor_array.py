@@ -19,10 +19,15 @@ runs twice at build time; the first trace's nodes are never run).
 ``tf.while_loop`` here is ``control_flow.while_loop`` with TensorArrays among the loop variables
 replaced by their buffers (and rebuilt in ``cond``, ``body`` and the result).
 
-Differences from TensorFlow, by design of a buffer: ``size`` must be known when the graph is
-built (``dynamic_size=True`` is refused); reading an index never written gives zeros rather
-than an error; a second write to an index overwrites it (TensorFlow raises); reads do not
-clear (``clear_after_read`` is accepted and ignored).
+With ``dynamic_size=True`` the array grows as it is written: writing at index ``size()``
+appends an element (the buffer keeps one zero row past the end, and a ``cond`` takes it one
+row further); writing further ahead than that raises ``InvalidArgumentError`` when it runs
+(TensorFlow grows by any amount), and ``scatter`` is refused.
+
+Differences from TensorFlow, by design of a buffer: without ``dynamic_size`` the size must be
+known when the graph is built; reading an index never written gives zeros rather than an
+error; a second write to an index overwrites it (TensorFlow raises); reads do not clear
+(``clear_after_read`` is accepted and ignored).
 """
 
 from __future__ import annotations
@@ -50,7 +55,8 @@ def _int(v, what: str) -> int:
 
 
 class TensorArray:
-    """A fixed-size array of tensors of one dtype and shape (see the module docstring).
+    """An array of tensors of one dtype and shape, of a fixed size or growing as it is
+    written (``dynamic_size=True``); see the module docstring.
 
     Example::
 
@@ -69,9 +75,6 @@ class TensorArray:
     def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None,
                  tensor_array_name=None, handle=None, flow=None, infer_shape=True,
                  element_shape=None, colocate_with_first_write_call=True, name=None):
-        if dynamic_size:
-            raise NotImplementedError("TensorArray(dynamic_size=True) is not supported: give "
-                                      "the number of elements as size=")
         if handle is not None:
             raise NotImplementedError("TensorArray(handle=...) is not supported")
         if size is None and flow is None:
@@ -82,6 +85,8 @@ class TensorArray:
         self._size = _int(size, "size") if size is not None else None
         if self._size is not None and self._size < 0:
             raise ValueError(f"TensorArray: size must be non-negative, got {self._size}")
+        self._dynamic = bool(dynamic_size)
+        self._initial = self._size or 0        # dynamic: the physical rows at creation - 1
         es = element_shape if isinstance(element_shape, TensorShape) else \
             TensorShape(None if element_shape is None else list(element_shape))
         self._element_shape = es
@@ -98,13 +103,15 @@ class TensorArray:
         ta = cls.__new__(cls)
         ta._dtype, ta._name, ta._infer_shape = other._dtype, other._name, other._infer_shape
         ta._size, ta._element_shape, ta._probe = other._size, other._element_shape, None
+        ta._dynamic, ta._initial = other._dynamic, other._initial
         ta._flow = flow
         return ta
 
     def _zeros(self, dims: tuple) -> Tensor:
         """The initial buffer: zeros (size, *dims), an unknown dimension as 1 (broadcast to the
         written size at run time)."""
-        shape = (self._size,) + tuple(1 if d is None else int(d) for d in dims)
+        rows = self._initial + 1 if self._dynamic else self._size  # dynamic: + a scratch row
+        shape = (rows,) + tuple(1 if d is None else int(d) for d in dims)
         return constant(np.zeros(shape, self._dtype), name=self._name)
 
     def _set_flow(self, flow: Tensor) -> None:
@@ -171,10 +178,12 @@ class TensorArray:
 
     @property
     def dynamic_size(self) -> bool:
-        return False
+        return self._dynamic
 
     def size(self, name=None) -> Tensor:
-        """The number of elements (an int32 constant)."""
+        """The number of elements (an int32 scalar; computed at run time with dynamic_size)."""
+        if self._dynamic:
+            return _ops.cast(_ops.sub(_rows(self._value("size")), 1), np.int32)
         return constant(np.int32(self._count()), name=name or "TensorArraySize")
 
     # ------------------------------------------------------------------ write side
@@ -190,6 +199,8 @@ class TensorArray:
             buf = self._buffer_for(v, 0)
             if buf is None:
                 return self._after(None)
+            if self._dynamic:
+                return self._after(_dynamic_write(buf, i, v))
             if isinstance(index, (int, np.integer)) and self._size is not None and \
                     not 0 <= int(index) < self._size:
                 raise ValueError(f"Tried to write to index {int(index)} but array is not "
@@ -208,6 +219,9 @@ class TensorArray:
             if ix.aval.ndim != 1:
                 raise ValueError(f"TensorArray.scatter: indices must be a vector, got {ix.shape}")
             self._check_value(v, "scatter", (None,))
+            if self._dynamic:
+                raise NotImplementedError("TensorArray.scatter on a dynamic_size array is not "
+                                          "supported (write the elements one by one)")
             buf = self._buffer_for(v, 1)
             if buf is None:
                 return self._after(None)
@@ -233,12 +247,17 @@ class TensorArray:
             if n is None:
                 raise NotImplementedError("TensorArray.unstack: the first dimension of the "
                                           "value must be known when the graph is built")
-            if self._size is not None and n != self._size:
+            if self._size is not None and n != self._size and not self._dynamic:
                 raise ValueError(f"Could not scatter to TensorArray: value has {n} rows but "
                                  f"the array's size is {self._size}")
             if self._probe is not None:
                 self._probe["shape"] = tuple(v.aval.shape[1:])
                 return self._after(None)
+            if self._dynamic:                        # the rows, then the zero scratch row
+                ta = self._after(_ops.concatenate(
+                    [v, _ops.expand_dims(_ops.zeros_like(_ops.getitem(v, (0,))), 0)], 0))
+                ta._element_shape = TensorShape(v.aval.shape[1:])
+                return ta
             ta = self._after(_ops.identity(v))
             ta._size, ta._element_shape = n, TensorShape(v.aval.shape[1:])
             return ta
@@ -267,11 +286,16 @@ class TensorArray:
 
     def stack(self, name=None) -> Tensor:
         """All elements stacked: shape (size,) + element_shape."""
-        return _ops.identity(self._value("stack"))
+        buf = self._value("stack")
+        if not self._dynamic:
+            return _ops.identity(buf)
+        r = _arange_rows(buf)                  # all rows but the scratch row
+        keep = _ops.nonzero(_ops.less(r, _ops.sub(_rows(buf), 1)))
+        return _ops.take(buf, _ops.reshape(keep, (-1,)))
 
     def concat(self, name=None) -> Tensor:
         """All elements joined along their first dimension."""
-        buf = self._value("concat")
+        buf = self.stack() if self._dynamic else self._value("concat")
         if buf.aval.ndim < 2:
             raise ValueError("Concatenating scalars in TensorArray is unsupported. Expected "
                              "element_shape to have rank at least 1")
@@ -284,6 +308,46 @@ class TensorArray:
     def grad(self, source, flow=None, name=None):
         raise NotImplementedError("TensorArray.grad is not supported; tf.gradients reaches the "
                                   "values written to a TensorArray directly")
+
+
+# ============================================================================ dynamic_size
+# A dynamic array's buffer has one row more than its elements: a zero "scratch" row at the end.
+# Writing at index size() grows it by one (a ``take`` of rows 0..R-1 and the scratch row again,
+# under a ``cond``), so its gradient is the take's; stack() takes the rows before the scratch
+# row.  Growing by more than one element at a time is refused at run time.
+
+def _rows(buf) -> Tensor:
+    """The number of rows of ``buf`` as an int64 scalar (known or computed at run time)."""
+    d = _ops.dim_size(buf, 0)
+    return constant(np.int64(d)) if isinstance(d, int) else _ops.cast(d, np.int64)
+
+
+def _arange_rows(buf) -> Tensor:
+    """0, 1, ..., rows - 1 (int64), for a buffer whose row count may be known at run time."""
+    col = _ops.getitem(buf, (slice(None),) + (0,) * (buf.aval.ndim - 1))
+    return _ops.sub(_ops.cumsum(_ops.full_like(col, 1, np.int64), 0), 1)
+
+
+def _grow(buf) -> Tensor:
+    r = _arange_rows(buf)
+    last = _ops.sub(_rows(buf), 1)
+    nxt = _ops.concatenate([r, _ops.reshape(_ops.add(last, 1), (1,))], 0)
+    return _ops.take(buf, _ops.minimum(nxt, last))
+
+
+def _dynamic_write(buf, i, v) -> Tensor:
+    from .debug_ops import Assert
+    g = get_default_graph()
+    i64 = _ops.cast(i, np.int64)
+    n = _ops.sub(_rows(buf), 1)
+    check = Assert(_ops.less_equal(i64, n), [
+        "TensorArray (dynamic_size) grows one element at a time: tried to write index", i64,
+        "but its size is", n])
+    grown = _cf.cond(_ops.greater_equal(i64, n), lambda: _grow(buf),
+                     lambda: _ops.identity(buf))
+    hit = _ops.equal(_ops.reshape(_arange_rows(grown), (-1,) + (1,) * v.aval.ndim), i64)
+    with g.control_dependencies([check]):
+        return _ops.identity(_ops.where(hit, _ops.expand_dims(v, 0), grown))
 
 
 # ============================================================================ while_loop
@@ -357,7 +421,8 @@ def _run(cond, body, lv, shape_invariants, single, probes, kw):
             return None
         if id(v) in probes:
             return TensorShape([])
-        return TensorShape((v._size,) + tuple(v._element_shape.dims or ()))
+        rows = None if v._dynamic else v._size
+        return TensorShape((rows,) + tuple(v._element_shape.dims or ()))
 
     flat = _map(lv, to_flow)
     slots = [v for v in _leaves(lv)]

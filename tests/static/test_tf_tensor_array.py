@@ -110,8 +110,6 @@ def test_scatter_gradient_and_loop_over_a_given_shape():
 
 
 def test_errors():
-    with pytest.raises(NotImplementedError, match=r"TensorArray\(dynamic_size=True\) is not supported"):
-        tf.TensorArray(tf.float32, size=0, dynamic_size=True)
     with pytest.raises(ValueError, match="Size must be provided"):
         tf.TensorArray(tf.float32)
     ta = tf.TensorArray(tf.float32, size=2, element_shape=[3])
@@ -152,6 +150,47 @@ def test_loop_variable_structures():
         np.testing.assert_array_equal(s.run(res["acc"].stack()), [0.0, 2.0, 4.0])
         np.testing.assert_array_equal(s.run(nested[1][0].stack()), [1.0, 1.0, 1.0])
         assert s.run(nested[1][1]) == 3.0
+
+
+def test_dynamic_size_grows_in_a_loop_of_unknown_length():
+    x = tf.placeholder(tf.float64, [None, None, H])          # time and batch unknown
+    w = tf.placeholder(tf.float64, [None, None, H])
+    ta = tf.TensorArray(tf.float64, size=0, dynamic_size=True)
+    assert ta.dynamic_size
+
+    def body(t, ta):
+        return t + 1, ta.write(t, tf.tanh(tf.gather(x, t)) * 2.0)
+
+    _, ta = tf.while_loop(lambda t, ta: t < tf.shape(x)[0], body, [tf.constant(0), ta])
+    st, n = ta.stack(), ta.size()
+    (g,) = tf.gradients(tf.reduce_sum(st * w), [x])
+    xv, wv = RNG.standard_normal((5, 2, H)), RNG.standard_normal((5, 2, H))
+    with tf.Session() as s:
+        sv, nv, gv = s.run([st, n, g], {x: xv, w: wv})
+        assert s.run(n, {x: np.zeros((0, 2, H))}) == 0
+        assert s.run(ta.concat(), {x: xv[:3]}).shape == (6, H)
+    np.testing.assert_allclose(sv, np.tanh(xv) * 2, rtol=1e-12)
+    np.testing.assert_allclose(gv, wv * 2 * (1 - np.tanh(xv) ** 2), rtol=1e-12)
+    assert nv == 5 and nv.dtype == np.int32
+
+
+def test_dynamic_size_outside_loops_and_its_limits():
+    ta = tf.TensorArray(tf.float32, size=1, dynamic_size=True)
+    ta = ta.write(0, [1.0]).write(1, [2.0]).write(0, [5.0])          # append, then overwrite
+    ta3 = ta.write(2, [3.0])
+    skip = ta.write(3, [9.0])
+    un = tf.TensorArray(tf.float32, size=0, dynamic_size=True).unstack([[1.0], [2.0]])
+    with tf.Session() as s:
+        np.testing.assert_array_equal(s.run(ta.stack()), [[5.0], [2.0]])
+        np.testing.assert_array_equal(s.run(ta3.stack()), [[5.0], [2.0], [3.0]])
+        assert s.run([ta.size(), ta3.size()]) == [2, 3]
+        np.testing.assert_array_equal(s.run(un.write(2, [7.0]).stack()), [[1.0], [2.0], [7.0]])
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="grows one element at a time: tried to write index\n3\nbut "
+                                 "its size is\n2"):
+            s.run(skip.stack())
+    with pytest.raises(NotImplementedError, match="scatter on a dynamic_size array"):
+        ta.scatter([0], [[1.0]])
 
 
 def test_plain_while_loop_is_unchanged():
