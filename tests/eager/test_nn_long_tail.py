@@ -410,6 +410,10 @@ CUDA_CASES = {
         t[0, 0], m.tensor([0, 1, 2, 3]).to(t.device), p=2),
     "embedding_bag max": lambda m, t: m.nn.functional.embedding_bag(
         m.tensor([0, 1, 2, 1]).to(t.device), t[0, 0], m.tensor([0, 2]).to(t.device), mode="max"),
+    "affine_grid/grid_sample": lambda m, t: m.nn.functional.grid_sample(
+        t, m.nn.functional.affine_grid(m.tensor([[[0.9, 0.2, 0.1], [-0.1, 1.1, 0.0]]]).to(
+            t.device), (1, 2, 3, 4), align_corners=False), padding_mode="reflection",
+        align_corners=False),
     "embedding_bag sum": lambda m, t: m.nn.functional.embedding_bag(
         m.tensor([0, 1, 2, 1]).to(t.device), t[0, 0], m.tensor([0, 2]).to(t.device)),
 }
@@ -435,8 +439,8 @@ def test_on_the_cuda_device_as_on_the_cpu(name):
 def test_docstring_examples_run():
     import doctest
 
-    from dlcore_eager.nn import embedding_bag, functional_long_tail
-    for mod in (functional_long_tail, embedding_bag):
+    from dlcore_eager.nn import embedding_bag, functional_grid, functional_long_tail
+    for mod in (functional_long_tail, embedding_bag, functional_grid):
         result = doctest.testmod(mod, extraglobs={"torch": dt}, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, mod.__name__
 
@@ -454,3 +458,49 @@ def test_rms_norm_module_weight_gradient_and_inplace_forms_match_torch():
     x = dt.tensor(X3.copy())
     for name in ("relu_", "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_", "rrelu_"):
         assert getattr(dt.nn.functional, name)(x) is x, name
+
+
+@pytest.mark.parametrize("mode, padding_mode, align_corners", [
+    ("bilinear", "zeros", False), ("bilinear", "zeros", True), ("bilinear", "border", False),
+    ("bilinear", "reflection", True), ("bilinear", "reflection", False),
+    ("nearest", "zeros", False), ("nearest", "border", True), ("nearest", "reflection", False)])
+def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
+    """Values and the gradients to the image and (bilinear) to the grid, with sampling points
+    inside and outside the image."""
+    x, grid, c = _r(2, 3, 4, 5), RNG.uniform(-1.3, 1.3, (2, 3, 6, 2)), _r(2, 3, 3, 6)
+    got = []
+    for m in (dt, torch):
+        xt, gt = m.tensor(x, requires_grad=True), m.tensor(grid, requires_grad=True)
+        y = m.nn.functional.grid_sample(xt, gt, mode, padding_mode, align_corners)
+        (y * m.tensor(c)).sum().backward()
+        got.append((y.detach().numpy(), xt.grad.numpy(),
+                    np.zeros_like(grid) if gt.grad is None else gt.grad.numpy()))
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_and_a_spatial_transformer_step_match_torch(align_corners):
+    """The Spatial Transformer tutorial's stn(): affine_grid from a predicted theta, then
+    grid_sample; the gradient reaches theta's parameters through both."""
+    x, w0, c = _r(2, 1, 5, 6), _r(6, 30) * 0.1, _r(2, 1, 5, 6)
+    got = []
+    for m in (dt, torch):
+        xt, w = m.tensor(x, requires_grad=True), m.tensor(w0, requires_grad=True)
+        theta = (w @ xt.reshape(2, 30).T).T.reshape(-1, 2, 3) + m.tensor(
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+        grid = m.nn.functional.affine_grid(theta, x.shape, align_corners=align_corners)
+        y = m.nn.functional.grid_sample(xt, grid, align_corners=align_corners)
+        (y * m.tensor(c)).sum().backward()
+        got.append((grid.detach().numpy(), y.detach().numpy(), xt.grad.numpy(), w.grad.numpy()))
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_grid_functions_warn_without_align_corners_as_torch():
+    theta = [[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+    for m in (dt, torch):
+        with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+            grid = m.nn.functional.affine_grid(m.tensor(theta), (1, 1, 2, 2))
+        with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+            m.nn.functional.grid_sample(m.ones(1, 1, 2, 2), grid)

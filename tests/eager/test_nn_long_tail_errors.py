@@ -148,6 +148,22 @@ ERRORS = {
     "upsample_nearest size and scale": lambda m: m.nn.functional.upsample_nearest(
         _r32(m, 1, 1, 2, 2), 4, 2),
     "gumbel_softmax dim": lambda m: m.nn.functional.gumbel_softmax(_r32(m, 2, 3), dim=2),
+    "affine_grid theta shape": lambda m: m.nn.functional.affine_grid(
+        _r32(m, 1, 3, 3), (1, 1, 2, 2), align_corners=False),
+    "affine_grid integer theta": lambda m: m.nn.functional.affine_grid(
+        m.tensor([[[1, 0, 0], [0, 1, 0]]]), (1, 1, 2, 2), align_corners=False),
+    "affine_grid size": lambda m: m.nn.functional.affine_grid(
+        _r32(m, 1, 2, 3), (1, 2, 2), align_corners=False),
+    "affine_grid empty size": lambda m: m.nn.functional.affine_grid(
+        _r32(m, 1, 2, 3), (1, 1, 0, 2), align_corners=False),
+    "grid_sample mode": lambda m: m.nn.functional.grid_sample(
+        _r32(m, 1, 1, 2, 2), _r32(m, 1, 2, 2, 2), mode="cubic", align_corners=False),
+    "grid_sample padding_mode": lambda m: m.nn.functional.grid_sample(
+        _r32(m, 1, 1, 2, 2), _r32(m, 1, 2, 2, 2), padding_mode="wrap", align_corners=False),
+    "grid_sample batch": lambda m: m.nn.functional.grid_sample(
+        _r32(m, 1, 1, 2, 2), _r32(m, 2, 2, 2, 2), align_corners=False),
+    "grid_sample last dim": lambda m: m.nn.functional.grid_sample(
+        _r32(m, 1, 1, 2, 2), _r32(m, 1, 2, 2, 3), align_corners=False),
     "hardshrink not a tensor": lambda m: m.nn.functional.hardshrink([1.0, 2.0]),
 }
 
