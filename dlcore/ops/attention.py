@@ -44,8 +44,10 @@ def _causal_keep(s):
 @exports({"torch.nn.functional": "scaled_dot_product_attention"}, "attention")
 def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: bool = False,
                                  scale: float | None = None, enable_gqa: bool = False,
-                                 dropout_mask=None):
-    """``softmax(q k^T * scale + mask) v`` (see the module docstring for the masks)."""
+                                 dropout_mask=None, empty_rows: bool = True):
+    """``softmax(q k^T * scale + mask) v`` (see the module docstring for the masks).
+    ``empty_rows=False``: the caller knows every row keeps a key (a causal mask passed as
+    ``attn_mask``), so the zeroing of empty rows is skipped."""
     op = "scaled_dot_product_attention"
     sq, sk, sv = (tuple(aval_of(t).shape) for t in (query, key, value))
     if min(len(sq), len(sk), len(sv)) < 2:
@@ -84,7 +86,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
         # an additive bias made at the mask's (small) shape: an add's gradient is g itself,
         # where a where over the scores would run two wheres on (..., L, S) backward
         s = add(s, where(keep, 0.0, float("-inf")))
-    if masked:
+    if masked and empty_rows:
         # a row whose every key is masked gives zeros (and a zero gradient), not NaN
         dead = equal(max_(s, -1, keepdims=True), float("-inf"))
         p = where(dead, 0.0, softmax(where(dead, 0.0, s), -1))

@@ -57,13 +57,21 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")
+    if is_causal:
+        # the causal mask as a constant made here on the host (the op would build it from
+        # cumsums of ones: four more ops per call, and no ONNX conversion for cumsum)
+        keep = Tensor._wrap(np.tril(np.ones((query.shape[-2], key.shape[-2]), bool)))
+        attn_mask, is_causal = (keep.cuda() if query.is_cuda else keep), False
+        empty_rows = False                   # row i keeps keys 0..i
+    else:
+        empty_rows = True
     dmask = None
     if dropout_p > 0.0:
         batch = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]))
         dmask = _dropout_mask(tuple(batch) + (query.shape[-2], key.shape[-2]), dropout_p,
                               query)
     return _attention.scaled_dot_product_attention(query, key, value, attn_mask, is_causal,
-                                                   scale, enable_gqa, dmask)
+                                                   scale, enable_gqa, dmask, empty_rows)
 
 
 # ----------------------------------------------------------------------------- masks

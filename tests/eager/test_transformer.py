@@ -523,3 +523,28 @@ def test_tensor_type_as():
         np.testing.assert_array_equal(got.numpy(), want.numpy())
     x = dt.ones(2)
     assert x.type_as(dt.zeros(3)) is x
+
+
+def test_encoder_exports_to_onnx(tmp_path):
+    """A TransformerEncoder with the causal mask exports (dlcore_eager.onnx.export) and runs
+    in onnxruntime with dlcore's values."""
+    ort = pytest.importorskip("onnxruntime")
+    dt.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        enc = dt.nn.TransformerEncoder(dt.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2)
+    enc.eval()
+    mask = dt.nn.Transformer.generate_square_subsequent_mask(5)
+
+    class Causal(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = enc
+
+        def forward(self, x):
+            return self.enc(x, mask)
+    model, x = Causal(), dt.tensor(_rand(5, 2, 8, seed=1))
+    dt.onnx.export(model, (x,), str(tmp_path / "enc.onnx"), input_names=["x"],
+                   output_names=["y"])
+    y = ort.InferenceSession(str(tmp_path / "enc.onnx")).run(None, {"x": x.numpy()})[0]
+    np.testing.assert_allclose(y, model(x).detach().numpy(), rtol=1e-5, atol=1e-5)
