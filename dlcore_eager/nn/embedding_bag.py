@@ -4,10 +4,11 @@ without materialising the per-index embeddings as the user's tensor.
 The bags are read on the host from the index tensor and ``offsets`` (as PyTorch checks them),
 then the reduction is dlcore ops on the looked-up rows ``E = take(weight, input)`` (T, D):
 
-* 'sum' / 'mean': ``out = M @ E`` with a constant (B, T) bag matrix, 1 (or 1 / count for
-  'mean', or ``per_sample_weights[t]`` for 'sum') where index t is in bag b and is not
-  ``padding_idx``; empty bags give zeros.  The gradient reaches ``weight`` through take's
-  scatter-add and ``per_sample_weights`` through the product.
+* 'sum' / 'mean': the rows of the indices kept (not ``padding_idx``), each times 1, 1 / its
+  bag's count ('mean') or its ``per_sample_weights`` entry, added into their bag's output row
+  by ``scatter_add`` (memory linear in the number of indices); empty bags give zeros.  The
+  gradient reaches ``weight`` through take's scatter-add and ``per_sample_weights`` through
+  the product.
 * 'max': the rows of each bag gathered into (B, Lmax, D), short bags padded with repeats of
   their first row, ``argmax`` over the bag (the first maximum, as PyTorch) and the winners taken
   with ``take_along_axis``, so the gradient goes to the winning row only; empty bags give zeros.
@@ -28,8 +29,11 @@ from .sparse import _padding, _renorm_
 
 
 def _bags(offsets: np.ndarray, total: int, include_last_offset: bool) -> list[tuple[int, int]]:
-    ends = list(offsets[1:]) + ([] if include_last_offset else [total])
+    """(start, end) of each bag.  With ``include_last_offset`` the last offset closes the
+    list and the last bag still runs to the end of the input (what PyTorch's CPU kernel
+    does when that offset is smaller than the input's length)."""
     starts = list(offsets[:-1] if include_last_offset else offsets)
+    ends = list(offsets[1:len(starts)]) + ([total] if starts else [])
     return [(int(a), int(min(b, total))) for a, b in zip(starts, ends)]
 
 
@@ -105,21 +109,39 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         _renorm_(weight, flat, max_norm, norm_type)
     bags = _bags(offs, total, include_last_offset)
     keep = idx != pad if pad is not None else np.ones(total, bool)
-    rows = _ops.take(weight, flat)                                      # (T, D)
-    dt = weight._buf.dtype
-    if mode == "max":
-        return _bag_max(rows, bags, keep, weight)
-    m = np.zeros((len(bags), total), dt)
+    if mode == "max" and keep.any():
+        return _bag_max(_ops.take(weight, flat), bags, keep, weight)
+    return _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights)  # max of
+    # nothing but empty bags: zeros, still connected to weight (a zero gradient, as PyTorch)
+
+
+def _device(arr: np.ndarray, like: Tensor) -> Tensor:
+    t = Tensor._wrap(arr)
+    return t.cuda() if like.is_cuda else t
+
+
+def _bag_sum(weight: Tensor, idx: np.ndarray, bags, keep: np.ndarray, mean: bool,
+             per_sample_weights: Tensor | None) -> Tensor:
+    """The kept rows, each scaled (1, 1/count or its per-sample weight), added into their
+    bag's row with ``scatter_add`` (memory linear in the indices, not bags x indices)."""
+    pos, bag_of, scale = [], [], []
     for bi, (a, e) in enumerate(bags):
         members = np.arange(a, e)[keep[a:e]]
-        if members.size:
-            m[bi, members] = 1.0 / members.size if mode == "mean" else 1.0
-    mat = Tensor._wrap(m)
-    if weight.is_cuda:
-        mat = mat.cuda()
+        pos.append(members)
+        bag_of.append(np.full(members.size, bi, np.int64))
+        scale.append(np.full(members.size, 1.0 / max(members.size, 1) if mean else 1.0))
+    dt = weight._buf.dtype
+    positions = np.concatenate(pos) if pos else np.zeros(0, np.int64)
+    bag_ids = np.concatenate(bag_of) if bag_of else np.zeros(0, np.int64)
+    scales = np.concatenate(scale).astype(dt) if scale else np.zeros(0, dt)
+    zeros = _device(np.zeros((len(bags), weight.shape[1]), dt), weight)
+    rows = _ops.take(weight, _device(idx[positions], weight))               # (K, D)
     if per_sample_weights is not None:
-        mat = _ops.mul(mat, _ops.reshape(per_sample_weights, (1, -1)))
-    return _ops.matmul(mat, rows)
+        w = _ops.take(_ops.reshape(per_sample_weights, (-1,)), _device(positions, weight))
+    else:
+        w = _device(scales, weight)
+    return _ops.scatter_add(_ops.mul(rows, _ops.reshape(w, (-1, 1))), _device(bag_ids, weight),
+                            zeros)
 
 
 def _bag_max(rows: Tensor, bags, keep: np.ndarray, weight: Tensor) -> Tensor:
@@ -135,9 +157,6 @@ def _bag_max(rows: Tensor, bags, keep: np.ndarray, weight: Tensor) -> Tensor:
     if weight.is_cuda:
         t, f = t.cuda(), f.cuda()
     d = weight.shape[1]
-    if rows.shape[0] == 0:                           # no index at all: every bag empty
-        z = Tensor._wrap(np.zeros((len(bags), d), weight._buf.dtype))
-        return z.cuda() if weight.is_cuda else z
     gathered = _ops.reshape(_ops.take(rows, t), (len(bags), width, d))
     win = _ops.argmax(gathered, 1, True)                                # (B, 1, D)
     best = _ops.reshape(_ops.take_along_axis(gathered, win, 1), (len(bags), d))

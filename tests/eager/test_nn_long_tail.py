@@ -162,6 +162,16 @@ CASES = {
     "F.embedding_bag include_last_offset": (lambda m, w, i, o: m.nn.functional.embedding_bag(
         i, w, o, mode="mean", include_last_offset=True), [EMB, IDX, np.array([0, 3, 7, 9])],
         [1, 0, 0]),
+    "F.embedding_bag include_last_offset short": (lambda m, w, i, o: m.nn.functional.embedding_bag(
+        i, w, o, mode="sum", include_last_offset=True), [EMB, IDX, np.array([0, 3, 5])],
+        [1, 0, 0]),
+    "F.embedding_bag empty input": (lambda m, w, i, o: m.nn.functional.embedding_bag(
+        i, w, o, mode="sum"), [EMB, IDX[:0], np.array([0, 0])], [1, 0, 0]),
+    "F.embedding_bag max empty input": (lambda m, w, i, o: m.nn.functional.embedding_bag(
+        i, w, o, mode="max"), [EMB, IDX[:0], np.array([0])], [1, 0, 0]),
+    "F.embedding_bag mean all padding": (lambda m, w, i, o: m.nn.functional.embedding_bag(
+        i, w, o, mode="mean", padding_idx=2), [EMB, np.array([2, 2, 1]), np.array([0, 2])],
+        [1, 0, 0]),
     "F.embedding_bag 2d": (lambda m, w, i: m.nn.functional.embedding_bag(i, w, mode="max"),
                            [EMB, IDX[:8].reshape(2, 4)], [1, 0]),
 }
