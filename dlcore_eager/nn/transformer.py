@@ -9,6 +9,10 @@ Masks follow ``nn.MultiheadAttention``: bool True = not attended, float masks ad
 diagonal, 0 elsewhere).  PyTorch's nested-tensor inference path of ``TransformerEncoder``
 (eval mode, no grad, ``batch_first``, a left-aligned ``src_key_padding_mask``) gives 0 at the
 padded positions of its output; that is reproduced (padded rows zeroed before ``norm``).
+One PyTorch 2.13 behaviour is *not* copied: ``TransformerDecoderLayer.__setstate__`` replaces an
+activation given as a module (``nn.GELU()``) by ``F.relu`` in every deep copy, so torch's
+``TransformerDecoder``/``Transformer`` run ReLU there (the encoder layer's was fixed, pytorch
+PR 81832); here the copies keep the module given.
 The ``activation`` default is spelled ``"relu"`` (PyTorch writes ``F.relu``: the same
 function, which dlcore installs after this module is imported).
 """

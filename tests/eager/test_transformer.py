@@ -548,3 +548,16 @@ def test_encoder_exports_to_onnx(tmp_path):
                    output_names=["y"])
     y = ort.InferenceSession(str(tmp_path / "enc.onnx")).run(None, {"x": x.numpy()})[0]
     np.testing.assert_allclose(y, model(x).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_decoder_copies_keep_an_activation_module():
+    """Deep copies keep ``activation=nn.GELU()`` (torch 2.13's TransformerDecoderLayer
+    __setstate__ swaps it for F.relu in the copies, a bug fixed only for the encoder layer:
+    not reproduced), so the stack equals its layer applied once."""
+    dt.manual_seed(0)
+    layer = dt.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, activation=dt.nn.GELU())
+    dec = dt.nn.TransformerDecoder(layer, 1)
+    assert isinstance(dec.layers[0].activation, dt.nn.GELU)
+    x, mem = dt.tensor(_rand(4, 2, 8, seed=1)), dt.tensor(_rand(3, 2, 8, seed=2))
+    np.testing.assert_allclose(dec(x, mem).detach().numpy(), layer(x, mem).detach().numpy(),
+                               rtol=1e-6, atol=1e-6)
