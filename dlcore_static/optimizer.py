@@ -83,12 +83,16 @@ class Optimizer:
         key = (var, name)
         s = self._slots.get(key)
         if s is None:
-            with get_default_graph().name_scope(None):
+            g = get_default_graph()
+            # Outside any control dependencies (TF's slot_creator): the canonical batch-norm
+            # pattern builds minimize() inside tf.control_dependencies(UPDATE_OPS), and a slot's
+            # initializer must not wait for those (they read the fed batch).  Named as TF names
+            # slots: "<var>/<optimizer>", the next one "<var>/<optimizer>_1" (Adam's m and v).
+            with g.name_scope(None), g.control_dependencies(None):
                 init = _ops.zeros_like(var.initial_value)
                 if value:
                     init = _ops.add(init, float(value))
-                s = Variable(init, trainable=False,
-                             name=f"{var.op.name}/{self._name}_{name}" if name else var.op.name)
+                s = Variable(init, trainable=False, name=f"{var.op.name}/{self._name}")
             self._slots[key] = s
         return s
 

@@ -79,7 +79,8 @@ class AdamOptimizer(Optimizer):
 
     def _prepare(self) -> None:
         if self._b1p is None:
-            with get_default_graph().name_scope(None):
+            g = get_default_graph()
+            with g.name_scope(None), g.control_dependencies(None):
                 self._b1p = Variable(float(self.beta1), trainable=False, name="beta1_power")
                 self._b2p = Variable(float(self.beta2), trainable=False, name="beta2_power")
 
@@ -116,7 +117,8 @@ def get_global_step(graph=None):
 def get_or_create_global_step(graph=None):
     step = get_global_step(graph)
     if step is None:
-        step = Variable(np.int64(0), trainable=False, name="global_step")
+        with get_default_graph().control_dependencies(None):
+            step = Variable(np.int64(0), trainable=False, name="global_step")
         get_default_graph().add_to_collection("global_step", step)
     return step
 

@@ -141,3 +141,31 @@ def test_contrib_regularizers():
     assert len(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)) >= 1
     with pytest.raises(ValueError, match="scale less than 0"):
         tf.contrib.layers.l1_regularizer(-1.0)
+
+
+def test_minimize_inside_update_ops_dependencies_and_tf_slot_names():
+    """The canonical batch-norm pattern: the optimizer's slots are created outside the control
+    dependencies (their initializers must not need the fed batch), named as TensorFlow names
+    them."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        training = tf.placeholder_with_default(False, [])
+        h = tf.layers.batch_normalization(tf.layers.dense(x, 4, name="d"), training=training)
+        loss = tf.reduce_mean(tf.square(h))
+        step = tf.train.get_or_create_global_step()
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            train = tf.train.AdamOptimizer(0.01).minimize(loss, global_step=step)
+        names = [v.op.name for v in tf.global_variables()]
+        assert {"d/kernel/Adam", "d/kernel/Adam_1", "beta1_power", "beta2_power",
+                "global_step"} <= set(names)
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())          # no feed needed
+            s.run(train, {x: np.ones((2, 3), np.float32), training: True})
+            assert s.run(step) == 1
+    with tf.Graph().as_default():
+        w = tf.Variable(1.0, name="w")
+        for opt in (tf.train.MomentumOptimizer(0.1, 0.9), tf.train.RMSPropOptimizer(0.1),
+                    tf.train.AdagradOptimizer(0.1)):
+            opt.minimize(w * w)
+        assert [v.op.name for v in tf.global_variables()][1:] == [
+            "w/Momentum", "w/RMSProp", "w/RMSProp_1", "w/Adagrad"]
