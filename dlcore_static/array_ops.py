@@ -136,8 +136,47 @@ def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Ten
 
 
 def getitem(x, idx) -> Tensor:
-    """``x[idx]`` with ints, slices, None and Ellipsis."""
-    return _ops.getitem(_args(x)[0], idx)
+    """``x[idx]`` with ints, slices, None and Ellipsis, and scalar integer tensors (``x[i]``
+    in a ``while_loop`` body: TensorFlow's strided slice with a computed begin), which pick
+    along their axis as ``tf.gather`` does, negative values counting from the end."""
+    t = _args(x)[0]
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if not any(isinstance(i, Tensor) for i in items):
+        return _ops.getitem(t, idx)
+    return _tensor_getitem(t, items)
+
+
+def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:
+    from dlcore.ops import sequence as _seq
+    for i in items:
+        if isinstance(i, Tensor) and (i.aval.ndim != 0 or i.aval.dtype.kind not in "iu"):
+            raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis "
+                            f"(`None`) and scalar tf.int32/tf.int64 tensors are valid indices, "
+                            f"got {i!r}")
+    # the basic index with each tensor replaced by a full slice; where its axis ends up
+    n_real = sum(1 for i in items if i is not None and i is not Ellipsis)
+    basic, picks = [], []
+    out_axis = 0
+    for i in items:
+        if i is Ellipsis:
+            out_axis += t.aval.ndim - n_real
+            basic.append(i)
+        elif isinstance(i, Tensor):
+            picks.append((out_axis, i))
+            basic.append(slice(None))
+            out_axis += 1
+        elif i is None or isinstance(i, slice):
+            basic.append(i)
+            out_axis += 1
+        else:                                   # a Python int removes its axis
+            basic.append(i)
+    y = _ops.getitem(t, tuple(basic))
+    for axis, i in reversed(picks):             # later axes first: earlier ones keep place
+        i = _ops.cast(i, np.int64) if i.aval.dtype != np.int64 else i
+        n = _ops.cast(_ops.dim_size(y, axis), np.int64)
+        i = _ops.where(_ops.less(i, 0), _ops.add(i, n), i)
+        y = _seq.gather(y, i, axis)
+    return y
 
 
 def shape(input, name: str | None = None, out_type=_dtypes.int32) -> Tensor:

@@ -276,7 +276,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     single_input = not isinstance(loop_vars, (list, tuple, dict))
     leaves: list = []
     spec = _flatten(loop_vars if not single_input else [loop_vars], leaves)
-    inits = [to_tensor(x, g) for x in leaves]
+    # a Python int starts an int32 loop variable, as tf.convert_to_tensor makes it (the core's
+    # weak scalars default to int64): `i < tf.shape(x)[0]` compares int32 with int32
+    inits = [to_tensor(x, g, np.dtype(np.int32) if type(x) is int else None) for x in leaves]
     if shape_invariants is not None:
         inv_leaves: list = []
         _flatten(shape_invariants if not single_input else [shape_invariants], inv_leaves)

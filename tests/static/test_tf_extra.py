@@ -169,3 +169,30 @@ def test_minimize_inside_update_ops_dependencies_and_tf_slot_names():
             opt.minimize(w * w)
         assert [v.op.name for v in tf.global_variables()][1:] == [
             "w/Momentum", "w/RMSProp", "w/RMSProp_1", "w/Adagrad"]
+
+
+def test_scalar_tensor_indices_and_python_int_loop_counters():
+    """``x[i]`` with a computed i, and a while_loop counted from Python's 0 (int32 as TF
+    makes it, so ``i < tf.shape(x)[0]`` compares int32 with int32)."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 4])
+        i, total = tf.while_loop(lambda i, s: i < tf.shape(x)[0],
+                                 lambda i, s: (i + 1, s + tf.reduce_sum(x[i] * x[i])), [0, 0.0])
+        assert i.dtype == tf.int32
+        c = tf.constant(X)
+        j, k = tf.constant(-1), tf.constant(1, tf.int64)
+        picks = [c[j], c[:, k], c[k, j], c[None, k, ..., 1:], c[..., j]]
+        g = tf.gradients(tf.reduce_sum(c[k] * 2.0) + tf.reduce_sum(c[:, j]), c)[0]
+        with tf.Session() as s:
+            n, tot = s.run([i, total], {x: X.astype(np.float32)})
+            got = s.run(picks)
+            gv = s.run(g)
+    assert n == 3 and tot == pytest.approx(float((X ** 2).sum()), rel=1e-6)
+    for a, b in zip(got, [X[-1], X[:, 1], X[1, -1], X[None, 1, ..., 1:], X[..., -1]]):
+        np.testing.assert_allclose(a, b)
+    want = np.zeros_like(X)
+    want[1] += 2.0
+    want[:, -1] += 1.0
+    np.testing.assert_allclose(gv, want)
+    with pytest.raises(TypeError, match="scalar tf.int32/tf.int64 tensors are valid indices"):
+        c[tf.constant([0, 1])]
