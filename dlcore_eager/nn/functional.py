@@ -30,7 +30,8 @@ from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # 
 from .functional_grid import affine_grid, grid_sample  # noqa: F401 - checks, then composites
 from .functional_long_tail import (adaptive_max_pool1d_with_indices,  # noqa: F401
                                    adaptive_max_pool2d_with_indices, celu_, elu_, hardtanh_,
-                                   leaky_relu_, lp_pool1d, lp_pool2d, relu_, selu_,
+                                   leaky_relu_, lp_pool1d, lp_pool2d, max_unpool1d, relu_,
+                                   selu_,
                                    threshold_, triplet_margin_with_distance_loss)
 from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the same names
     _canonical_mask, _none_or_dtype, multi_head_attention_forward)

@@ -245,6 +245,39 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
     return _adaptive_max(input, output_size, True, 2, "adaptive_max_pool2d")
 
 
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of ``max_pool1d(..., return_indices=True)``: each value put back at
+    its index, zeros elsewhere (``(L - 1) stride - 2 padding + kernel_size`` long unless
+    ``output_size`` says otherwise).
+
+    Example::
+
+        >>> y, i = torch.nn.functional.max_pool1d(torch.randn(1, 2, 8), 2, return_indices=True)
+        >>> torch.nn.functional.max_unpool1d(y, i, 2).shape
+        torch.Size([1, 2, 8])
+    """
+    k = kernel_size if isinstance(kernel_size, int) else int(next(iter(kernel_size)))
+    s = k if stride is None else (stride if isinstance(stride, int) else int(next(iter(stride))))
+    p = padding if isinstance(padding, int) else int(next(iter(padding)))
+    default = (input.shape[-1] - 1) * s + k - 2 * p
+    out = default
+    if output_size is not None:
+        given = list(output_size)
+        if len(given) == 3:                          # (N, C, L) as PyTorch allows
+            given = given[2:]
+        if len(given) != 1:
+            raise ValueError(f"output_size should be a sequence containing 1 or 3 elements, but "
+                             f"it has a length of '{len(given)}'")
+        out = int(given[0])
+        if not default - s < out < default + s:
+            raise ValueError(f'invalid output_size "{given}" (dim 0 must be between '
+                             f"{default - s} and {default + s})")
+    x, sq = _fc._batched(input, 1, "max_unpool1d")
+    i = _ops.expand_dims(indices, 0) if sq else indices
+    return _fc._unbatch(_ops.max_unpool(x, i, (out,)), sq)
+
+
 # ----------------------------------------------------------------------------- LP pooling
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nsp):
     pool_max = _fc.max_pool1d if nsp == 1 else _fc.max_pool2d

@@ -4,7 +4,7 @@ primitives): padding (``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``, ``Reflection
 ``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d``), ``Hardshrink``, ``Softshrink``, ``Softmax2d``, ``PixelShuffle``,
 ``PixelUnshuffle``, ``ChannelShuffle``, ``Dropout1d``, ``Dropout3d``, ``UpsamplingNearest2d``,
 ``UpsamplingBilinear2d``, ``InstanceNorm1d/2d/3d``, ``RMSNorm``, ``LocalResponseNorm``,
-``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
+``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``MaxUnpool1d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
 """
 
 from __future__ import annotations
@@ -357,6 +357,22 @@ class LPPool2d(_LPPoolNd):
     def forward(self, input: Tensor) -> Tensor:
         return _flt.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride,
                               self.ceil_mode)
+
+
+class MaxUnpool1d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        one = (lambda v: (v,) if isinstance(v, int) else tuple(v))
+        self.kernel_size = one(kernel_size)
+        self.stride = one(stride if stride is not None else kernel_size)
+        self.padding = one(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return _flt.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                                 output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 # ----------------------------------------------------------------------------- blocks

@@ -42,6 +42,11 @@ class MaxUnpool2d(Module):
         return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
 
+    def extra_repr(self) -> str:          # PyTorch's: every option as a pair
+        k = F._pool_tuple(self.kernel_size)
+        s = k if self.stride is None else F._pool_tuple(self.stride)
+        return f"kernel_size={k}, stride={s}, padding={F._pool_tuple(self.padding)}"
+
 
 class _AvgPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,

@@ -102,6 +102,11 @@ CASES = {
         [XL, _r(3, 4), _r(3, 4)], [1, 1, 1]),
     "F.adaptive_max_pool2d_with_indices": (
         lambda m, x: m.nn.functional.adaptive_max_pool2d_with_indices(x, 2)[0], [X4], [1]),
+    "MaxUnpool1d": (lambda m, x: m.nn.MaxUnpool1d(2)(
+        *m.nn.functional.max_pool1d(x, 2, return_indices=True)), [X4[0]], [1]),
+    "F.max_unpool1d output_size": (lambda m, x: m.nn.functional.max_unpool1d(
+        *m.nn.functional.max_pool1d(x, 2, return_indices=True), 2,
+        output_size=[2, 5, 7]), [X3[:, :, :6]], [1]),
     "F.relu_ in a graph": (lambda m, x: m.nn.functional.relu_(x * 1.0), [X3], [1]),
     "F.leaky_relu_": (lambda m, x: m.nn.functional.leaky_relu_(x * 1.0, 0.2), [X3], [1]),
     "F.hardtanh_": (lambda m, x: m.nn.functional.hardtanh_(x * 1.0, -0.5, 0.5), [X3], [1]),

@@ -33,7 +33,8 @@ REPRS = [
     "nn.EmbeddingBag(10, 3, norm_type=1.0, mode='sum')", "nn.HingeEmbeddingLoss(reduction='sum')",
     "nn.SoftMarginLoss()", "nn.MultiMarginLoss(p=2, margin=0.5)", "nn.MultiLabelMarginLoss()",
     "nn.Unfold(2)", "nn.Unfold((2, 3), dilation=2, padding=1, stride=(1, 2))",
-    "nn.Fold((4, 5), 2)", "nn.RMSNorm(4)",
+    "nn.Fold((4, 5), 2)", "nn.MaxUnpool1d(2)", "nn.MaxUnpool1d(3, 2, 1)",
+    "nn.MaxUnpool2d(2)", "nn.MaxUnpool2d((2, 3), stride=1)", "nn.RMSNorm(4)",
     "nn.RMSNorm([2, 3], eps=1e-6, elementwise_affine=False)", "nn.LPPool2d(2, 3)",
     "nn.LPPool1d(1.5, 2, 1, ceil_mode=True)", "nn.TripletMarginWithDistanceLoss(margin=0.5)", "nn.Sequential(nn.ReflectionPad2d(1), nn.InstanceNorm2d(3))",
 ]
@@ -164,6 +165,10 @@ ERRORS = {
         _r32(m, 1, 1, 2, 2), _r32(m, 2, 2, 2, 2), align_corners=False),
     "grid_sample last dim": lambda m: m.nn.functional.grid_sample(
         _r32(m, 1, 1, 2, 2), _r32(m, 1, 2, 2, 3), align_corners=False),
+    "max_unpool1d output_size": lambda m: m.nn.functional.max_unpool1d(
+        _r32(m, 1, 2, 3), m.zeros(1, 2, 3, dtype=m.int64), 2, output_size=[9]),
+    "max_unpool1d output_size length": lambda m: m.nn.functional.max_unpool1d(
+        _r32(m, 1, 2, 3), m.zeros(1, 2, 3, dtype=m.int64), 2, output_size=[1, 6]),
     "hardshrink not a tensor": lambda m: m.nn.functional.hardshrink([1.0, 2.0]),
 }
 
