@@ -155,7 +155,8 @@ def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:
                             f"got {i!r}")
     # the basic index with each tensor replaced by a full slice; where its axis ends up
     n_real = sum(1 for i in items if i is not None and i is not Ellipsis)
-    basic, picks = [], []
+    basic: list = []
+    picks: list = []
     out_axis = 0
     for i in items:
         if i is Ellipsis:
