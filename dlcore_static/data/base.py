@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..graph import Tensor, get_default_graph
-from .structure import Spec
+from .structure import Spec, SpecView
 
 # name -> Dataset subclass (or factory), filled by sources.py and transforms.py
 REGISTRY: dict = {}
@@ -69,7 +69,7 @@ def scalar_arg(value, name: str, what: str):
     return int(value)
 
 
-class Dataset:
+class Dataset(SpecView):
     """A TensorFlow 1.15 ``tf.data.Dataset`` (graph mode): see the module docstring.
 
     Sources: ``from_tensor_slices``, ``from_tensors``, ``range``, ``from_generator``, ``zip``.
@@ -91,17 +91,6 @@ class Dataset:
         self._uid = _COUNTS[self.graph] = _COUNTS.get(self.graph, 0) + 1
 
     # -- what the element looks like
-    @property
-    def output_types(self):
-        return self._spec.output_types()
-
-    @property
-    def output_shapes(self):
-        return self._spec.output_shapes()
-
-    @property
-    def output_classes(self):
-        return self._spec.output_classes()
 
     @property
     def element_spec(self):

@@ -38,7 +38,7 @@ from ..errors import (
 from ..graph import Operation, get_default_graph
 from ..runtime import replaying, wrap_error
 from .base import REGISTRY, Context, Dataset
-from .structure import Spec, Structure, flatten_up_to, normalize_shape, shape_compatible
+from .structure import Spec, SpecView, shape_compatible
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _STATE_LOCK = threading.Lock()
@@ -69,7 +69,7 @@ def _start(session, iterator, dataset: Dataset, values) -> _IteratorState:
     return st
 
 
-class Iterator:
+class Iterator(SpecView):
     """A TensorFlow 1 ``tf.data.Iterator`` (graph mode).  Made by
     ``dataset.make_one_shot_iterator()``, ``dataset.make_initializable_iterator()`` or
     ``Iterator.from_structure(output_types, output_shapes)`` (then ``make_initializer(ds)``
@@ -86,17 +86,6 @@ class Iterator:
             self._initializer = self.make_initializer(dataset)
 
     # -- what the elements look like
-    @property
-    def output_types(self):
-        return self._spec.output_types()
-
-    @property
-    def output_shapes(self):
-        return self._spec.output_shapes()
-
-    @property
-    def output_classes(self):
-        return self._spec.output_classes()
 
     @property
     def element_spec(self):
@@ -172,20 +161,7 @@ class Iterator:
                        output_classes=None) -> Iterator:
         """An iterator not bound to a dataset: ``make_initializer(dataset)`` gives the op
         that starts it on one (train/validation datasets of one structure)."""
-        from .. import dtypes as _dtypes
-        from .structure import flatten, types_structure
-        output_types = types_structure(output_types)
-        structure = Structure.of(output_types)
-        dts = tuple(_dtypes.as_np(t) for t in flatten(output_types))
-        if output_shapes is None:
-            shapes = (None,) * len(dts)
-        else:
-            flat = flatten_up_to(structure, output_shapes)
-            if len(flat) != len(dts):
-                raise TypeError(f"Iterator.from_structure: `output_shapes` must have the "
-                                f"structure of `output_types`, got {output_shapes!r}")
-            shapes = tuple(normalize_shape(s) for s in flat)
-        return Iterator(Spec(structure, dts, shapes))
+        return Iterator(Spec.declared(output_types, output_shapes, "Iterator.from_structure"))
 
 
 def _uninitialized(op) -> FailedPreconditionError:

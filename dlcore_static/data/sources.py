@@ -18,13 +18,10 @@ from .structure import (
     Spec,
     Structure,
     flatten,
-    flatten_up_to,
     host_array,
     most_specific_common,
-    normalize_shape,
     shape_compatible,
     shape_text,
-    types_structure,
 )
 
 
@@ -138,17 +135,8 @@ class GeneratorDataset(Dataset):
         if not callable(generator):
             raise TypeError(f"{what}: `generator` must be callable, got "
                             f"{type(generator).__name__}")
-        output_types = types_structure(output_types)
-        structure = Structure.of(output_types)
-        dts = tuple(_dtypes.as_np(t) for t in flatten(output_types))
-        if output_shapes is None:
-            shapes = (None,) * len(dts)
-        else:
-            flat = flatten_up_to(structure, output_shapes)
-            if len(flat) != len(dts):
-                raise TypeError(f"{what}: `output_shapes` must have the same structure as "
-                                f"`output_types`: {len(flat)} shapes for {len(dts)} types")
-            shapes = tuple(normalize_shape(s) for s in flat)
+        spec = Spec.declared(output_types, output_shapes, what)
+        structure, dts, shapes = spec.structure, spec.dtypes, spec.shapes
         captures: list = []
         self._args: tuple = ()
         if args is not None:

@@ -146,6 +146,40 @@ class Spec:
     def describe_shapes(self) -> str:
         return _text(self.structure.pack([str(TensorShape(s)) for s in self.shapes]))
 
+    @staticmethod
+    def declared(output_types, output_shapes, what: str) -> Spec:
+        """The spec a user declares (``from_generator``, ``Iterator.from_structure``): nested
+        dtypes, and shapes of the same structure or None (unknown rank)."""
+        output_types = types_structure(output_types)
+        structure = Structure.of(output_types)
+        dts = tuple(_dtypes.as_np(t) for t in flatten(output_types))
+        if output_shapes is None:
+            return Spec(structure, dts, (None,) * len(dts))
+        flat = flatten_up_to(structure, output_shapes)
+        if len(flat) != len(dts):
+            raise TypeError(f"{what}: `output_shapes` must have the same structure as "
+                            f"`output_types`: {len(flat)} shapes for {len(dts)} types")
+        return Spec(structure, dts, tuple(normalize_shape(s) for s in flat))
+
+
+class SpecView:
+    """``output_types``, ``output_shapes`` and ``output_classes`` of a ``_spec`` (a Dataset's
+    or an Iterator's)."""
+
+    _spec: Spec
+
+    @property
+    def output_types(self):
+        return self._spec.output_types()
+
+    @property
+    def output_shapes(self):
+        return self._spec.output_shapes()
+
+    @property
+    def output_classes(self):
+        return self._spec.output_classes()
+
 
 def _text(value) -> str:
     if isinstance(value, tuple):
