@@ -105,4 +105,7 @@ def _random_fill(sampler):
 
 Tensor.uniform_ = _random_fill(lambda g, shape, a=0.0, b=1.0: g.uniform(a, b, shape))
 Tensor.normal_ = _random_fill(lambda g, shape, mean=0.0, std=1.0: g.normal(mean, std, shape))
-from . import _conversions  # noqa: F401 - numpy(), __array__, item(), DLPack, repr
+from . import (
+    _conversions,  # noqa: F401 - numpy(), __array__, item(), DLPack, repr
+    _inplace_ops,  # noqa: F401 - _commit, _check_inplace, zero_, fill_, copy_
+)

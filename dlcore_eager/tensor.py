@@ -14,9 +14,9 @@ A Tensor is deliberately small (``__slots__``):
 The maths lives in dlcore.  An operator such as ``a + b`` calls ``dlcore.ops.add``, which calls
 ``dlcore.registry.bind``; because ``Tensor`` has ``__dlcore_frontend__``, bind hands the op to
 ``dlcore_eager._dispatch.apply``, which runs the kernel and records a node when a gradient is
-needed.  This module holds the Tensor itself: properties, devices, autograd state and hooks,
-and in-place updates.  It imports nothing above it; the modules above attach the methods that
+needed.  This module holds the Tensor itself: properties, devices, autograd state and hooks.  It imports nothing above it; the modules above attach the methods that
 need them: arithmetic and operators (``_methods``, ``_api``), conversions (``_conversions``),
+in-place updates (``_inplace_ops``),
 indexing (``_indexing``), the constructor (``creation``), ``backward`` (``autograd.engine``),
 ``type`` (``legacy_types``) and ``__dlcore_frontend__`` (``_dispatch``).
 """
@@ -33,7 +33,7 @@ import numpy as np
 import dlcore
 from dlcore import ops as _ops
 from dlcore.device import CPU, Device, as_device, to_device
-from dlcore.registry import AVal, check_rule, scalar_buffer
+from dlcore.registry import AVal
 
 from . import _dtype as D
 from . import _graph as _graph_module
@@ -117,6 +117,16 @@ class Tensor:
         __index__: ClassVar[Callable[[Tensor], builtins.int]]
         __len__: ClassVar[Callable[[Tensor], builtins.int]]
         __iter__: ClassVar[Callable[[Tensor], Iterator[Tensor]]]
+        # _inplace_ops
+        _check_inplace: ClassVar[Callable[[Tensor], None]]
+        _resize_storage: ClassVar[Callable[[Tensor, tuple], None]]
+        _commit: ClassVar[Callable[[Tensor, Tensor], Tensor]]
+        _into: ClassVar[Callable[[Tensor, Any, Any, Any], builtins.bool]]
+        _inplace: ClassVar[Callable[..., Tensor]]
+        _original: ClassVar[Callable[..., Tensor]]
+        zero_: ClassVar[Callable[[Tensor], Tensor]]
+        fill_: ClassVar[Callable[[Tensor, Any], Tensor]]
+        copy_: ClassVar[Callable[[Tensor, Any], Tensor]]
         # autograd.engine, legacy_types
         backward: ClassVar[Callable[..., None]]
         type: ClassVar[Callable[..., Any]]
@@ -424,135 +434,6 @@ class Tensor:
     def long(self) -> Tensor: return self._cast(D.int64)
     def int(self) -> Tensor: return self._cast(D.int32)
     def bool(self) -> Tensor: return self._cast(D.bool_)
-
-    # ------------------------------------------------------------------ in-place machinery
-    def _check_inplace(self) -> None:
-        if not (self._rg and STATE.enabled):
-            return
-        node = self._node
-        if node is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
-        if isinstance(node, Node) and node.inputs and node.prim.view and \
-                node.inputs[0]._version is self._version:
-            base = node.inputs[0]
-            if base._rg and base._node is None:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                                   "an in-place operation.")
-            raise RuntimeError("dlcore_eager: an in-place operation on a view of a tensor that "
-                               "requires grad is not supported (PyTorch rewrites the base "
-                               "tensor's history here); apply it out of place, or to a .clone() "
-                               "of the view")
-
-    def _resize_storage(self, shape: tuple) -> None:
-        """Give this tensor fresh memory of ``shape`` (PyTorch's resize of an ``out=`` tensor);
-        the contents are undefined until written."""
-        self._check_inplace()
-        if self.is_cuda:
-            from numba import cuda
-            self._buf = cuda.device_array(shape, dtype=self._buf.dtype)
-        else:
-            self._buf = np.empty(shape, dtype=self._buf.dtype)
-        self._version[0] += 1
-
-    def _commit(self, result: Tensor) -> Tensor:
-        """Write ``result`` (computed out of place by dlcore) into this tensor's memory, bump the
-        version counter and, when it was recorded, make this tensor the output of its node."""
-        rb = result._buf
-        if tuple(rb.shape) != tuple(self._buf.shape):
-            raise RuntimeError(f"output with shape {list(self._buf.shape)} doesn't match the "
-                               f"broadcast shape {list(rb.shape)}")
-        if rb.dtype != self._buf.dtype:
-            result = _ops.cast(result, self._buf.dtype)
-            rb = result._buf
-        write_buffer(self._buf, rb)
-        self._version[0] += 1
-        node = result._node
-        if result._rg and node is not None:
-            if isinstance(node, Node):
-                node.out_version = self._version
-                node.out_ver0 = self._version[0]
-            self._node = node
-            self._rg = True
-        return self
-
-    def _into(self, prim, into, other) -> builtins.bool:
-        """``self (op)= other`` written by a binary elementwise kernel straight into this
-        tensor's memory (``kernel.into``: no result buffer, no copy) when nothing is recorded,
-        both are CPU buffers of this tensor's dtype (or ``other`` a Python number and this a
-        float tensor) and the result has this tensor's shape.  Returns False, having changed
-        nothing, when any of that does not hold: the caller then takes the general path (and
-        its errors)."""
-        b = self._buf
-        if type(b) is not _ndarray:
-            return False
-        if isinstance(other, Tensor):
-            if STATE.enabled and (self._rg or other._rg):
-                return False
-            ob = other._buf
-            if type(ob) is not _ndarray or ob.dtype != b.dtype:
-                return False
-        elif type(other) in (float, int) and b.dtype.kind == "f":
-            if STATE.enabled and self._rg:
-                return False
-            ob = scalar_buffer(other, b.dtype)
-        else:
-            return False
-        try:
-            check_rule(prim, (b, ob), {})
-        except Exception:
-            return False
-        if not into(b, b, ob):
-            return False
-        self._version[0] += 1
-        return True
-
-    def _inplace(self, fn, *args) -> Tensor:
-        self._check_inplace()
-        return self._commit(fn(self._original(args), *args))
-
-    def _original(self, args=(), kwargs=None) -> Tensor:
-        """What an in-place op computes from: when the op is recorded, a recorded copy of this
-        tensor (PyTorch's saved ``original_self``), so that the op's own gradient reads the
-        values from before the write (``x.abs_()``, ``F.elu(x, inplace=True)``, ``a.mul_(w)``);
-        this tensor itself otherwise.  Earlier ops that saved this tensor still see it
-        overwritten and raise in backward, as in PyTorch."""
-        if STATE.enabled and (self._rg or _any_rg(args) or (kwargs and _any_rg(kwargs.values()))):
-            return _ops.identity(self)
-        return self
-
-    def zero_(self) -> Tensor:
-        self._check_inplace()
-        if self._rg and STATE.enabled:       # recorded: zero values and a zero gradient
-            return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), 0.0, self))
-        b = self._buf
-        if type(b) is _ndarray and b.flags.writeable:   # in place, no new buffer
-            b.fill(0)
-            self._version[0] += 1
-            return self
-        return self._commit(_ops.zeros_like(self))
-
-    def fill_(self, value) -> Tensor:
-        self._check_inplace()
-        if isinstance(value, Tensor):
-            value = value.item()
-        return self._commit(_ops.full_like(self, value))
-
-    def copy_(self, src: Tensor) -> Tensor:
-        self._check_inplace()
-        if not isinstance(src, Tensor):
-            src = _make(np.asarray(src))
-        src = src.to(self.device)._cast(self.dtype)
-        if tuple(src._buf.shape) != tuple(self._buf.shape):
-            src = _ops.broadcast_to(src, self._buf.shape)
-        return self._commit(_ops.identity(src) if src._rg else src)
-
-
-def _any_rg(values) -> builtins.bool:
-    for v in values:
-        if isinstance(v, Tensor) and v._rg:
-            return True
-    return False
 
 
 _new = Tensor.__new__

@@ -1,0 +1,169 @@
+"""In-place updates of an eager ``Tensor``: the checks PyTorch makes (a leaf that requires
+grad, a view of one), writing a result computed out of place into the tensor's memory
+(``_commit``: the version counter bumped, the tensor made the output of the result's node),
+kernels that write straight into it (``_into``), the recorded copy an in-place op computes
+from (``_original``: PyTorch's saved ``original_self``), and ``zero_``/``fill_``/``copy_``.
+Attached to :class:`Tensor` here, as the arithmetic is in ``_methods``."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.registry import check_rule, scalar_buffer
+
+from ._graph import Node
+from ._state import STATE
+from .tensor import Tensor, _make, write_buffer
+
+_ndarray = np.ndarray
+
+
+def _check_inplace(self) -> None:
+    if not (self._rg and STATE.enabled):
+        return
+    node = self._node
+    if node is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    if isinstance(node, Node) and node.inputs and node.prim.view and \
+            node.inputs[0]._version is self._version:
+        base = node.inputs[0]
+        if base._rg and base._node is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        raise RuntimeError("dlcore_eager: an in-place operation on a view of a tensor that "
+                           "requires grad is not supported (PyTorch rewrites the base "
+                           "tensor's history here); apply it out of place, or to a .clone() "
+                           "of the view")
+
+
+def _resize_storage(self, shape: tuple) -> None:
+    """Give this tensor fresh memory of ``shape`` (PyTorch's resize of an ``out=`` tensor);
+    the contents are undefined until written."""
+    self._check_inplace()
+    if self.is_cuda:
+        from numba import cuda
+        self._buf = cuda.device_array(shape, dtype=self._buf.dtype)
+    else:
+        self._buf = np.empty(shape, dtype=self._buf.dtype)
+    self._version[0] += 1
+
+
+def _commit(self, result: Tensor) -> Tensor:
+    """Write ``result`` (computed out of place by dlcore) into this tensor's memory, bump the
+    version counter and, when it was recorded, make this tensor the output of its node."""
+    rb = result._buf
+    if tuple(rb.shape) != tuple(self._buf.shape):
+        raise RuntimeError(f"output with shape {list(self._buf.shape)} doesn't match the "
+                           f"broadcast shape {list(rb.shape)}")
+    if rb.dtype != self._buf.dtype:
+        result = _ops.cast(result, self._buf.dtype)
+        rb = result._buf
+    write_buffer(self._buf, rb)
+    self._version[0] += 1
+    node = result._node
+    if result._rg and node is not None:
+        if isinstance(node, Node):
+            node.out_version = self._version
+            node.out_ver0 = self._version[0]
+        self._node = node
+        self._rg = True
+    return self
+
+
+def _into(self, prim, into, other) -> builtins.bool:
+    """``self (op)= other`` written by a binary elementwise kernel straight into this
+    tensor's memory (``kernel.into``: no result buffer, no copy) when nothing is recorded,
+    both are CPU buffers of this tensor's dtype (or ``other`` a Python number and this a
+    float tensor) and the result has this tensor's shape.  Returns False, having changed
+    nothing, when any of that does not hold: the caller then takes the general path (and
+    its errors)."""
+    b = self._buf
+    if type(b) is not _ndarray:
+        return False
+    if isinstance(other, Tensor):
+        if STATE.enabled and (self._rg or other._rg):
+            return False
+        ob = other._buf
+        if type(ob) is not _ndarray or ob.dtype != b.dtype:
+            return False
+    elif type(other) in (float, int) and b.dtype.kind == "f":
+        if STATE.enabled and self._rg:
+            return False
+        ob = scalar_buffer(other, b.dtype)
+    else:
+        return False
+    try:
+        check_rule(prim, (b, ob), {})
+    except Exception:
+        return False
+    if not into(b, b, ob):
+        return False
+    self._version[0] += 1
+    return True
+
+
+def _inplace(self, fn, *args) -> Tensor:
+    self._check_inplace()
+    return self._commit(fn(self._original(args), *args))
+
+
+def _original(self, args=(), kwargs=None) -> Tensor:
+    """What an in-place op computes from: when the op is recorded, a recorded copy of this
+    tensor (PyTorch's saved ``original_self``), so that the op's own gradient reads the
+    values from before the write (``x.abs_()``, ``F.elu(x, inplace=True)``, ``a.mul_(w)``);
+    this tensor itself otherwise.  Earlier ops that saved this tensor still see it
+    overwritten and raise in backward, as in PyTorch."""
+    if STATE.enabled and (self._rg or _any_rg(args) or (kwargs and _any_rg(kwargs.values()))):
+        return _ops.identity(self)
+    return self
+
+
+def zero_(self) -> Tensor:
+    self._check_inplace()
+    if self._rg and STATE.enabled:       # recorded: zero values and a zero gradient
+        return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), 0.0, self))
+    b = self._buf
+    if type(b) is _ndarray and b.flags.writeable:   # in place, no new buffer
+        b.fill(0)
+        self._version[0] += 1
+        return self
+    return self._commit(_ops.zeros_like(self))
+
+
+def fill_(self, value) -> Tensor:
+    self._check_inplace()
+    if isinstance(value, Tensor):
+        value = value.item()
+    return self._commit(_ops.full_like(self, value))
+
+
+def copy_(self, src: Tensor) -> Tensor:
+    self._check_inplace()
+    if not isinstance(src, Tensor):
+        src = _make(np.asarray(src))
+    src = src.to(self.device)._cast(self.dtype)
+    if tuple(src._buf.shape) != tuple(self._buf.shape):
+        src = _ops.broadcast_to(src, self._buf.shape)
+    return self._commit(_ops.identity(src) if src._rg else src)
+
+
+def _any_rg(values) -> builtins.bool:
+    for v in values:
+        if isinstance(v, Tensor) and v._rg:
+            return True
+    return False
+
+
+Tensor._check_inplace = _check_inplace
+Tensor._resize_storage = _resize_storage
+Tensor._commit = _commit
+Tensor._into = _into
+Tensor._inplace = _inplace
+Tensor._original = _original
+Tensor.zero_ = zero_
+Tensor.fill_ = fill_
+Tensor.copy_ = copy_
