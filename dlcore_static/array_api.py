@@ -19,6 +19,14 @@ from dlcore import ops as _ops
 
 from . import dtypes as _dtypes
 from ._convert import _args, _same_dtype, _scoped
+from .array_nd import (  # noqa: F401 - re-exported (tf.gather_nd, tf.scatter_nd, ...)
+    _ints,
+    boolean_mask,
+    gather_batched,
+    gather_nd,
+    nonzero_indices,
+    scatter_nd,
+)
 from .frontend import constant
 from .graph import Tensor, TensorShape, get_default_graph
 
@@ -30,17 +38,6 @@ __all__ = ["split", "slice", "strided_slice", "tile", "pad", "reverse", "reverse
 
 def _t(x):
     return _args(x)[0]
-
-
-def _ints(v) -> list:
-    """A Python list of ints from a list, tuple, ndarray or constant tensor."""
-    if isinstance(v, Tensor):
-        val = v.op.attrs.get("value") if v.op.type == "Const" else None
-        if val is None:
-            raise TypeError(f"expected a list of ints known when the graph is built, got the "
-                            f"tensor {v.name} (computed at run time)")
-        v = val
-    return [int(i) for i in np.asarray(v).reshape(-1)]
 
 
 def _static(x: Tensor, op: str, dims=None) -> tuple:
@@ -214,190 +211,6 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
     return _scoped("Pad" if mode == "CONSTANT" else "MirrorPad", name, f, tensor)
 
 
-# ============================================================================ nd indexing
-def _flat_index(indices, dims):
-    """Row-major flat index of the coordinates in the last axis of ``indices``."""
-    strides = np.cumprod([1] + list(dims[::-1][:-1]))[::-1].astype(np.int64)
-    idx = _ops.cast(indices, _dtypes.int64.np)
-    return _ops.sum(_ops.mul(idx, constant(strides, _dtypes.int64)), -1)
-
-
-def _size(dims):
-    """The product of dimensions given as ints and run-time 0-d values."""
-    out = 1
-    for d in dims:
-        if isinstance(d, int) and isinstance(out, int):
-            out *= d
-        elif isinstance(out, int) and out == 1:
-            out = d
-        elif not (isinstance(d, int) and d == 1):
-            out = _ops.mul(out, d)
-    return out
-
-
-def _plus_batch_offsets(flat, x, b: int, inner):
-    """``flat`` (int64, its first ``b`` axes the batch axes of ``x``) plus each position's batch
-    offset in ``x`` flattened over its first ``b`` axes and ``inner`` elements per batch entry:
-    ``sum_j pos_j * prod(x.shape[j+1:b]) * inner``, with ``pos_j`` the position along axis j."""
-    ones = _ops.full_like(flat, 1)
-    for j in range(b):
-        pos = _ops.sub(_ops.cumsum(ones, j), 1)
-        stride = _size([_ops.dim_size(x, t) for t in range(j + 1, b)] + [inner])
-        flat = _ops.add(flat, pos if isinstance(stride, int) and stride == 1
-                        else _ops.mul(pos, stride))
-    return flat
-
-
-def _out_of_range(index, size):
-    return _ops.logical_or(_ops.less(index, 0), _ops.greater_equal(index, size))
-
-
-def _check_batch(op: str, p: Tensor, ind: Tensor, b: int) -> None:
-    if not TensorShape(p.aval.shape[:b]).is_compatible_with(TensorShape(ind.aval.shape[:b])):
-        raise ValueError(f"{op}: the first {b} (batch) dimensions of params "
-                         f"{TensorShape(p.aval.shape)} and indices {TensorShape(ind.aval.shape)} "
-                         "must be equal")
-
-
-def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> Tensor:
-    """``out[i...] = params[indices[i..., 0], ..., indices[i..., k-1], ...]``; with
-    ``batch_dims`` b the first b dimensions of both are batch dimensions, each batch entry
-    indexing its own part of ``params``.  Coordinates are flattened into one index along the
-    flattened leading dimensions (``take``); one out of range makes that index out of range."""
-    p, ind = _args(params, indices)
-    if ind.aval.dtype.kind not in "iu":
-        raise TypeError(f"gather_nd: indices must be int32 or int64, got {ind.aval.dtype}")
-    b = int(batch_dims)
-    if b < 0:
-        b += ind.aval.ndim
-    k = ind.aval.shape[-1] if ind.aval.ndim else None
-    if k is None:
-        raise ValueError("gather_nd: the last dimension of indices must be known")
-    if not 0 <= b < ind.aval.ndim:
-        raise ValueError(f"gather_nd: batch_dims ({batch_dims}) must be in [0, "
-                         f"{ind.aval.ndim - 1}] for indices of rank {ind.aval.ndim}")
-    if b + k > p.aval.ndim:
-        raise ValueError(f"index innermost dimension length must be <= params rank; saw: {k} "
-                         f"vs. {p.aval.ndim - b}")
-    _check_batch("gather_nd", p, ind, b)
-
-    def f(pv, iv):
-        iv = _ops.cast(iv, np.int64)
-        dims = [_ops.dim_size(pv, b + i) for i in range(k)]
-        flat = _ops.full_like(_ops.getitem(iv, (Ellipsis, 0)), 0) if not k else None
-        bad, stride = None, 1
-        for i in reversed(range(k)):
-            c = _ops.getitem(iv, (Ellipsis, i))
-            term = c if isinstance(stride, int) and stride == 1 else _ops.mul(c, stride)
-            flat = term if flat is None else _ops.add(flat, term)
-            out = _out_of_range(c, dims[i])
-            bad = out if bad is None else _ops.logical_or(bad, out)
-            stride = _size([stride, dims[i]])
-        flat = _plus_batch_offsets(flat, pv, b, stride)
-        total = _size([_ops.dim_size(pv, t) for t in range(b + k)])
-        if bad is not None:
-            flat = _ops.where(bad, total, flat)
-        rest = [_ops.dim_size(pv, t) for t in range(b + k, pv.aval.ndim)]
-        return _ops.take(_ops.reshape_dynamic(pv, [total] + rest), flat)
-    return _scoped("GatherNd", name, f, p, ind)
-
-
-def gather_batched(params, indices, axis, batch_dims: int, name: str | None = None) -> Tensor:
-    """``tf.gather`` with ``batch_dims`` b: params (B.., P.., N, R..) and indices (B.., I..) ->
-    (B.., P.., I.., R..), each batch entry gathering from its own part of params along
-    ``axis`` (N).  Params are moved to (B.., N, P.., R..) and flattened over (B.., N), the
-    indices offset by their batch position, then one ``take``."""
-    p, ind = _args(params, indices)
-    nd, ni = p.aval.ndim, ind.aval.ndim
-    b = int(batch_dims) + (ni if batch_dims < 0 else 0)
-    axis = b if axis is None else int(axis) + (nd if int(axis) < 0 else 0)
-    if not 0 <= b <= ni:
-        raise ValueError(f"batch_dims ({batch_dims}) out of range for indices of rank {ni}")
-    if b > axis:
-        raise ValueError(f"batch_dims ({b}) must be less than or equal to axis ({axis}).")
-    if not 0 <= axis < nd:
-        raise ValueError(f"axis {axis} out of range for params of rank {nd}")
-    _check_batch("gather", p, ind, b)
-
-    def f(pv, iv):
-        pt = _ops.transpose(pv, tuple(list(range(b)) + [axis] +
-                                      [d for d in range(b, nd) if d != axis]))
-        n = _ops.dim_size(pv, axis)
-        iv = _ops.cast(iv, np.int64)
-        total = _size([_ops.dim_size(pv, t) for t in range(b)] + [n])
-        flat = _ops.where(_out_of_range(iv, n), total, _plus_batch_offsets(iv, pv, b, n))
-        rest = [_ops.dim_size(pt, t) for t in range(b + 1, nd)]
-        y = _ops.take(_ops.reshape_dynamic(pt, [total] + rest), flat)   # B.. I.. P.. R..
-        npm = axis - b
-        back = list(range(b)) + list(range(ni, ni + npm)) + list(range(b, ni)) + \
-            list(range(ni + npm, y.aval.ndim))
-        return _ops.transpose(y, tuple(back))
-    return _scoped("GatherV2", name, f, p, ind)
-
-
-def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
-    """Zeros of ``shape`` with ``updates`` added at the coordinates in ``indices``
-    (duplicates add up, as in TensorFlow)."""
-    ind, upd = _args(indices, updates)
-    shape = _ints(shape)
-    k = ind.aval.shape[-1]
-    dims, rest = shape[:k], shape[k:]
-    n = int(np.prod(dims))
-
-    def f(iv, uv):
-        flat = _flat_index(iv, dims)
-        flat = _ops.reshape(flat, (-1,))
-        u = _ops.reshape(uv, (-1,) + tuple(rest))
-        ref = constant(np.zeros((n,) + tuple(rest), uv.aval.dtype))
-        return _ops.reshape(_ops.scatter_add(u, flat, ref), tuple(shape))
-    return _scoped("ScatterNd", name, f, ind, upd)
-
-
-def nonzero_indices(condition, name: str | None = None) -> Tensor:
-    """``tf.where(condition)``: int64 coordinates (n, rank) of the true elements."""
-    return _scoped("Where", name, _ops.nonzero, condition)
-
-
-def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
-    """The elements (or sub-tensors) of ``tensor`` where ``mask`` is true, flattened over the
-    mask's dimensions; the result's first dimension is known at run time only (as are any of
-    ``tensor``'s dimensions that were unknown when the graph was built)."""
-    x, m = _args(tensor, mask)
-    axis = 0 if axis is None else int(axis)
-    k = m.aval.ndim
-    if k == 0:
-        raise ValueError("mask cannot be scalar.")
-    if x.aval.ndim < axis + k:
-        raise ValueError(f"Shapes {TensorShape(x.aval.shape)} and {TensorShape(m.aval.shape)} "
-                         "are incompatible")
-    part = x.aval.shape[axis:axis + k]
-    if not TensorShape(part).is_compatible_with(TensorShape(m.aval.shape)):
-        raise ValueError(f"Shapes {TensorShape(part)} and {TensorShape(m.aval.shape)} are "
-                         "incompatible")
-
-    def f(xv, mv):
-        nd = xv.aval.ndim
-        if axis:
-            perm = list(range(axis, axis + k)) + list(range(axis)) + list(range(axis + k, nd))
-            xv = _ops.transpose(xv, tuple(perm))
-        n = 1
-        for i in range(k):
-            d = _ops.dim_size(xv, i)
-            if isinstance(d, int) and isinstance(n, int):
-                n *= d
-            else:
-                n = d if isinstance(n, int) and n == 1 else _ops.mul(d, n)
-        flat = _ops.reshape_dynamic(xv, [n] + [_ops.dim_size(xv, i) for i in range(k, nd)])
-        idx = _ops.getitem(_ops.nonzero(_ops.reshape(mv, (-1,))), (builtins.slice(None), 0))
-        out = _ops.take(flat, idx)
-        if axis:
-            out = _ops.transpose(out, tuple(list(range(1, axis + 1)) + [0] +
-                                            list(range(axis + 1, out.aval.ndim))))
-        return out
-    return _scoped(name, None, f, x, m)
-
-
-# ============================================================================ constructors
 def linspace(start, stop, num, name: str | None = None, axis: int = 0) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
     num = _ints(num)[0]
