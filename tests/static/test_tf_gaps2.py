@@ -7,37 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from static_gradcheck import check_value_and_gradient
 
 import dlcore_static as tf
 
 RNG = np.random.default_rng(41)
 
 
-def numeric_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        g[i] = (f(xp) - f(xm)) / (2 * eps)
-    return g
-
-
 def check(build, ref, x, shape, passes=()):
     """``build(placeholder) -> tensor`` against ``ref(array)``; the gradient of
     ``sum(y * w)`` (a random ``w``) against central differences of the reference."""
-    p = tf.placeholder(tf.float64, shape)
-    y = build(p)
-    expected = ref(x)
-    w = RNG.standard_normal(expected.shape)
-    (grad,) = tf.gradients(tf.reduce_sum(y * w), [p])
-    with tf.Session(passes=passes) as s:
-        got, g = s.run([y, grad], {p: x})
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(g, numeric_grad(lambda v: np.sum(ref(v) * w), x), rtol=1e-6,
-                               atol=1e-8)
-    return y
+    return check_value_and_gradient(build, ref, x, RNG, shape=shape, passes=passes)
 
 
 # ----------------------------------------------------------------------------- einsum

@@ -9,33 +9,15 @@ import doctest
 
 import numpy as np
 import pytest
+from static_gradcheck import check_value_and_gradient, numeric_grad
 
 import dlcore_static as tf
 
 RNG = np.random.default_rng(11)
 
 
-def numeric_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        g[i] = (f(xp) - f(xm)) / (2 * eps)
-    return g
-
-
 def check(build, ref, x):
-    p = tf.placeholder(tf.float64, x.shape)
-    y = build(p)
-    expected = ref(x)
-    w = RNG.standard_normal(expected.shape)
-    (g,) = tf.gradients(tf.reduce_sum(y * w), [p])
-    with tf.Session() as s:
-        got, gv = s.run([y, g], {p: x})
-    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gv, numeric_grad(lambda v: np.sum(ref(v) * w), x), rtol=1e-6,
-                               atol=1e-8)
+    check_value_and_gradient(build, ref, x, RNG)
 
 
 # ----------------------------------------------------------------------------- references

@@ -9,21 +9,12 @@ import doctest
 
 import numpy as np
 import pytest
+from static_gradcheck import numeric_grad
 
 import dlcore_static as tf
 
 RNG = np.random.default_rng(3)
 T, B, D, H = 4, 2, 3, 2
-
-
-def numeric_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        g[i] = (f(xp) - f(xm)) / (2 * eps)
-    return g
 
 
 def np_rnn(x, w, u):
