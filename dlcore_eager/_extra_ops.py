@@ -304,20 +304,17 @@ def isin(elements, test_elements, *, assume_unique: bool = False,
     return _like(np.isin(_host(elements), _host(test_elements), invert=invert), elements)
 
 
-def _cum_extreme(input: Tensor, dim: int, better):
-    x = _host(input)
-    x = np.moveaxis(x, dim, -1)
-    idx = np.zeros(x.shape, np.int64)
-    best = x[..., :1].copy()
-    arg = np.zeros(x.shape[:-1] + (1,), np.int64)
-    for k in range(x.shape[-1]):
-        v = x[..., k:k + 1]
-        take = better(v, best) | (v == best) | np.isnan(v)
-        take &= ~np.isnan(best) | np.isnan(v)
-        best = np.where(take, v, best)
-        arg = np.where(take, k, arg)
-        idx[..., k:k + 1] = arg
-    idx = np.moveaxis(idx, -1, dim)
+def _cum_extreme(input: Tensor, dim: int, running):
+    """Running extremes (``running``: ``np.maximum`` or ``np.minimum``, which propagate NaN)
+    and their indices: each position's index is the last one so far whose value is the running
+    extreme (or a NaN), as PyTorch's; both by NumPy's ``accumulate``, no Python loop."""
+    x = np.moveaxis(_host(input), dim, -1)
+    best = running.accumulate(x, axis=-1)
+    hit = x == best
+    if x.dtype.kind == "f":
+        hit |= np.isnan(x)
+    pos = np.where(hit, np.arange(x.shape[-1]), 0)
+    idx = np.moveaxis(np.maximum.accumulate(pos, axis=-1), -1, dim).astype(np.int64)
     ind = _like(idx, input)
     return input.gather(dim, ind), ind
 
@@ -326,13 +323,13 @@ def cummax(input: Tensor, dim: int):
     """Running maxima along ``dim`` and their indices (the last of equal maxima; NaN
     propagates)."""
     from ._tensor_ops import values_indices
-    return values_indices(*_cum_extreme(input, dim, np.greater))
+    return values_indices(*_cum_extreme(input, dim, np.maximum))
 
 
 def cummin(input: Tensor, dim: int):
     """Running minima along ``dim`` and their indices."""
     from ._tensor_ops import values_indices
-    return values_indices(*_cum_extreme(input, dim, np.less))
+    return values_indices(*_cum_extreme(input, dim, np.minimum))
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:
