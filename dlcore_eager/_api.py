@@ -446,17 +446,26 @@ def _target(ns):
     return importlib.import_module(_MODULES[ns])
 
 
+#: primitives whose vjp reads neither operand (only the cotangent and the operands' shapes)
+_VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
+
+
 def _inplace(method, name, prim=None):
     # A binary elementwise primitive first tries Tensor._into (the kernel writes into self).
     into = getattr(prim.kernels.get("cpu"), "into", None) \
         if prim is not None and prim.kind == "binary" else None
+
+    # add/sub's gradients read no operand, so `out += identity` (a residual block) computes
+    # from the tensor itself; other ops from a recorded copy (Tensor._original)
+    keeps_nothing = prim is not None and prim.name in _VJP_READS_NO_OPERAND
 
     def inplace(self, *args, **kwargs):
         if into is not None and len(args) == 1 and not kwargs and \
                 self._into(prim, into, args[0]):
             return self
         self._check_inplace()
-        return self._commit(method(self._original(args, kwargs), *args, **kwargs))
+        src = self if keeps_nothing else self._original(args, kwargs)
+        return self._commit(method(src, *args, **kwargs))
     inplace.__name__ = inplace.__qualname__ = name
     return inplace
 
