@@ -14,19 +14,17 @@ from dlcore import ops as _ops
 
 from . import dtypes as _dtypes
 from ._convert import _args, _scoped
-from .frontend import constant
+from .frontend import constant, constant_value
 from .graph import Tensor, TensorShape
 
 
 def _ints(v) -> list:
     """A Python list of ints from a list, tuple, ndarray or constant tensor."""
-    if isinstance(v, Tensor):
-        val = v.op.attrs.get("value") if v.op.type == "Const" else None
-        if val is None:
-            raise TypeError(f"expected a list of ints known when the graph is built, got the "
-                            f"tensor {v.name} (computed at run time)")
-        v = val
-    return [int(i) for i in np.asarray(v).reshape(-1)]
+    val = constant_value(v)
+    if val is None:
+        raise TypeError(f"expected a list of ints known when the graph is built, got the "
+                        f"tensor {v.name} (computed at run time)")
+    return [int(i) for i in np.asarray(val).reshape(-1)]
 
 
 # ============================================================================ nd indexing

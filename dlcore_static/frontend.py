@@ -157,6 +157,15 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
     return op.outputs[0]
 
 
+def constant_value(value):
+    """The value known when the graph is built: a ``Const`` op's array, Python or NumPy data as
+    an array, None for a tensor computed at run time (TensorFlow's
+    ``tf.get_static_value`` for the constants)."""
+    if isinstance(value, Tensor):
+        return value.op.attrs.get("value") if value.op.type == "Const" else None
+    return np.asarray(value)
+
+
 def to_tensor(value, graph: Graph | None = None, dtype_hint=None, *,
               cast_data: bool = False) -> Tensor:
     """Tensors pass through; Variables give their value; Python scalars become *weak*

@@ -15,6 +15,7 @@ import numpy as np
 from dlcore import ops as _ops
 
 from ._convert import _args, _scoped
+from .frontend import constant_value
 from .graph import get_default_graph
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
@@ -115,7 +116,7 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
 
 
 def _num_segments(segment_ids) -> int:
-    ids = _const(segment_ids)
+    ids = constant_value(segment_ids)
     if ids is None:
         raise NotImplementedError("segment_sum/segment_mean: segment_ids must be known when "
                                   "the graph is built (a constant); use unsorted_segment_sum "
@@ -138,18 +139,14 @@ def segment_mean(data, segment_ids, name=None):
     n = _num_segments(segment_ids)
     total = unsorted_segment_sum(data, segment_ids, n)
     (x,) = _args(data)
-    counts = np.bincount(np.asarray(_const(segment_ids)), minlength=n).astype(x.aval.dtype)
+    ids = np.asarray(constant_value(segment_ids))
+    counts = np.bincount(ids, minlength=n).astype(x.aval.dtype)
     shape = (n,) + (1,) * (x.aval.ndim - 1)
     return _scoped("SegmentMean", name, lambda t, c: _ops.div(t, c), total,
                    constant(np.maximum(counts, 1).reshape(shape)))
 
 
-def _const(t):
-    """The value of a constant (a Const op's tensor, or Python/NumPy data), else None."""
-    from .graph import Tensor
-    if isinstance(t, Tensor):
-        return t.op.attrs.get("value") if t.op.type == "Const" else None
-    return np.asarray(t)
+
 
 
 # ----------------------------------------------------------------------------- variables
@@ -195,7 +192,7 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     from .frontend import constant
     lab, pred = _args(labels, predictions)
     if num_classes is None:
-        lv, pv = _const(labels), _const(predictions)
+        lv, pv = constant_value(labels), constant_value(predictions)
         if lv is None or pv is None:
             raise ValueError("confusion_matrix: num_classes is needed when labels or "
                              "predictions are fed")
