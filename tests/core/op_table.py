@@ -335,5 +335,17 @@ except ImportError:
     from op_rows_seq import seq_rows
 ROWS += seq_rows(OpRow, U, B)
 
+try:                                    # scatter_set / scatter_combine
+    from .op_rows_scatter import scatter_rows
+except ImportError:
+    from op_rows_scatter import scatter_rows
+ROWS += scatter_rows(OpRow)
+
+try:                                    # ctc_loss / ctc_loss_grad
+    from .op_rows_ctc import ctc_rows
+except ImportError:
+    from op_rows_ctc import ctc_rows
+ROWS += ctc_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

@@ -1,0 +1,42 @@
+"""CPU kernels of ``scatter_set`` and ``scatter_combine`` (dlcore/ops/scatter_ops.py).
+
+Each operand is viewed as ``(outer, n, inner)`` around the axis (as the along-axis gathers in
+``scan.py``); a Numba loop (:mod:`._jit_scatter`, imported on first use) walks every line in
+order ``k``, so repeated indices resolve deterministically: the last write wins for
+``scatter_set``, values fold in index order for ``scatter_combine``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scan import _check, lines
+
+_CODES = {"max": 0, "min": 1, "prod": 2}
+
+
+def _prepare(x, v, i, axis, op):
+    out = np.array(x, copy=True, order="C")
+    i = _check(np.asarray(i), x.shape[axis], op)
+    shape3 = lines(np.shape(i), axis)
+    return (out, np.ascontiguousarray(v).reshape(shape3),
+            np.ascontiguousarray(i, dtype=np.int64).reshape(shape3),
+            out.reshape(lines(x.shape, axis)))
+
+
+def scatter_set(x, v, i, *, axis):
+    """y = x;  y[..i[..k..]..] = v[..k..] in order k (last write wins)."""
+    out, v3, i3, o3 = _prepare(x, v, i, axis, "scatter")
+    if v3.size and o3.size:
+        from ._jit_scatter import set3
+        set3(v3, i3, o3)
+    return out
+
+
+def scatter_combine(x, v, i, *, axis, reduce):
+    """y = x;  y[..i[..k..]..] = reduce(y[..], v[..k..]) in order k (max/min keep NaN)."""
+    out, v3, i3, o3 = _prepare(x, v, i, axis, f"scatter_reduce({reduce})")
+    if v3.size and o3.size:
+        from ._jit_scatter import combine3
+        combine3(v3, i3, o3, _CODES[reduce])
+    return out
