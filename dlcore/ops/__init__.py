@@ -32,6 +32,8 @@ rule, vjp, kernels) lives in the module of its family:
                     kl_div, ...), layer_norm, group_norm, normalize, cosine_similarity, bilinear
     attention.py    scaled_dot_product_attention (composite: masks, causal, safe softmax, GQA)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
+    special.py      lgamma, digamma, polygamma, zeta, i0/i0e/i1/i1e, erfcx, ndtri (primitives);
+                    ndtr, log_ndtr, xlog1py, xlogy/xdivy (TF's), entr, logit, multigammaln
 """
 
 from .composites import (clip, linear, log_softmax, logsumexp, masked_fill, mean, mse, softmax,
@@ -70,12 +72,15 @@ from . import nn_long_tail, nn_losses_extra  # noqa: E402, I001  (F.* long tail,
 from . import attention
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
+from .special import (digamma, entr, erfcx, i0, i0e, i1, i1e, lgamma, log_ndtr, logit,
+                      multigammaln, ndtr, ndtri, polygamma, xdivy, xlog1py, xlogy, zeta)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .reduce_extra import dim_size, nonzero, prod, reduce_all, reduce_any, shape_of
 
 from .conv import conv, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
+from .ctc import ctc_loss
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001
