@@ -186,8 +186,26 @@ def max_pool_with_argmax(x, kernel_size, strides=None, padding=0, dilation=1, ce
 
 @exports({"torch.nn.functional": "max_unpool2d"}, "conv")
 def max_unpool(x, indices, out_size):
-    """PyTorch's max_unpool: values scattered to their (flat spatial) indices in zeros."""
-    return bind(plane_scatter_p, x, indices, out_size=tuple(int(v) for v in out_size))
+    """PyTorch's max_unpool: values written to their (flat spatial) indices in zeros.  Where
+    indices repeat (overlapping windows, e.g. kernel 3 stride 2) the last value of the plane
+    wins, as PyTorch's loop: a set (``scatter_set``), not plane_scatter's sum.  The gradient of
+    a value that lost is 0 (the derivative; PyTorch's backward gathers g for it too)."""
+    import math
+
+    from .elementwise import full_like
+    from .indexing import getitem
+    from .scatter_ops import scatter_set
+    from .shape import broadcast_to, reshape
+    out_size = tuple(int(v) for v in out_size)
+    n, c = aval_of(x).shape[:2]
+    q = math.prod(out_size)
+    flat_x = reshape(x, (n, c, -1))
+    if aval_of(flat_x).shape[2] == 0:
+        return bind(plane_scatter_p, x, indices, out_size=out_size)
+    zeros = broadcast_to(full_like(getitem(flat_x, (slice(None), slice(None), slice(0, 1))),
+                                   0), (n, c, q))
+    y = scatter_set(zeros, flat_x, reshape(indices, (n, c, -1)), 2)
+    return reshape(y, (n, c) + out_size)
 
 
 @exports({"torch": "avg_pool1d", "torch.nn.functional": ("avg_pool1d", "avg_pool2d"),
