@@ -103,7 +103,8 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict) -> None:
         """Load what ``state_dict()`` returned, all-or-nothing: the whole dict is checked
         (groups, their sizes, parameter indices, state shapes) before anything changes."""
-        groups, params = _check_state_dict(state_dict, self.param_groups)
+        groups, params = _check_state_dict(state_dict, self.param_groups,
+                                           self._state_shape)
         new_state: dict = defaultdict(dict)
         for i, s in state_dict["state"].items():
             p = params[i]
@@ -112,6 +113,11 @@ class Optimizer:
         for own, saved in zip(self.param_groups, groups):       # apply: nothing can fail now
             own.update(saved)
         self.state = new_state
+
+    def _state_shape(self, p: Tensor, key: str) -> tuple:
+        """The shape a non-scalar state tensor ``key`` of ``p`` must have (``load_state_dict``
+        checks it); factored optimizers (Adafactor) override it."""
+        return tuple(p.shape)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -131,7 +137,7 @@ def require(cond: bool, msg: str) -> None:
 
 
 
-def _check_state_dict(sd, own_groups: list) -> tuple[list, dict]:
+def _check_state_dict(sd, own_groups: list, state_shape=None) -> tuple[list, dict]:
     """Validate an optimizer state dict; returns (per-group hyper-parameters to set,
     {saved index: parameter}).  Raises ValueError naming what is wrong."""
     if not isinstance(sd, dict) or not isinstance(sd.get("param_groups"), list) or \
@@ -173,7 +179,9 @@ def _check_state_dict(sd, own_groups: list) -> tuple[list, dict]:
         if p is None or not isinstance(s, dict):
             raise ValueError(f"loaded state dict: state for unknown parameter index {i!r}")
         for k, v in s.items():
-            if isinstance(v, Tensor) and v.dim() > 0 and tuple(v.shape) != tuple(p.shape):
+            want = tuple(p.shape) if state_shape is None else state_shape(p, k)
+            if isinstance(v, Tensor) and v.dim() > 0 and tuple(v.shape) != want:
                 raise ValueError(f"loaded state dict: state {k!r} of parameter {i} has shape "
-                                 f"{list(v.shape)}, the parameter has {list(p.shape)}")
+                                 f"{list(v.shape)}, expected {list(want)} (the parameter has "
+                                 f"{list(p.shape)})")
     return out, params
