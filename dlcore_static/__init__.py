@@ -103,6 +103,8 @@ from .script_ops import numpy_function, py_func, py_function  # noqa: E402
 from . import image  # noqa: E402
 from .image import random_crop  # noqa: E402
 from .tensor_array import TensorArray, while_loop  # noqa: E402 - loops carrying TensorArrays
+from .custom_gradient import (NotDifferentiable, RegisterGradient,  # noqa: E402
+                              custom_gradient, no_gradient)
 
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.

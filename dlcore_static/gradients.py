@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 
+from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
 
@@ -34,6 +35,8 @@ GRAD_RULES: dict[str, Callable] = {
 
 def op_parents(t: Tensor):
     op = t.op
+    if has_override(op):                    # RegisterGradient / custom_gradient
+        return override_parents(op)
     prim = op.prim
     if prim is not None:
         return op.inputs if prim.differentiable else ()
@@ -44,6 +47,8 @@ def op_parents(t: Tensor):
 
 def op_vjp(t: Tensor, g):
     op = t.op
+    if has_override(op):
+        return override_vjp(t, g)
     if op.prim is not None:
         return op.prim.vjp(g, t, *op.inputs, **op.params)
     return GRAD_RULES[op.type](op, t, g)
@@ -76,6 +81,7 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
     ys_l = [to_tensor(y) for y in _as_list(ys)]
     xs_l = _as_list(xs)
     g = get_default_graph() if not ys_l else ys_l[0].graph
+    mark_overrides(g)
     targets: list[list[Tensor]] = []
     for x in xs_l:
         reads = getattr(x, "_reads", None)
