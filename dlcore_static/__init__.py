@@ -117,6 +117,7 @@ if _typing.TYPE_CHECKING:
 _api.activate()
 _install_aliases()
 from . import _seq_names  # noqa: E402, F401 - tf.scan, tf.nn.dynamic_rnn, tf.contrib.rnn
+from . import _string_names  # noqa: E402, F401 - tf.string, tf.strings, tf.io parsing, TFRecords
 from . import _docs
 
 _docs.fill()                        # one-line docstrings for the graph helpers that have none

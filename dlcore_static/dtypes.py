@@ -22,7 +22,8 @@ class DType:
 
     def __init__(self, np_dtype: _npt.DTypeLike):
         self.np = np.dtype(np_dtype)
-        self.name = "bool" if self.np == np.bool_ else self.np.name
+        self.name = "bool" if self.np == np.bool_ else \
+            "string" if self.np == np.object_ else self.np.name
 
     @property
     def as_numpy_dtype(self):
@@ -73,9 +74,12 @@ int8 = DType(np.int8)
 int16 = DType(np.int16)
 uint8 = DType(np.uint8)
 uint16 = DType(np.uint16)
+# Strings: held at run time as NumPy object arrays of Python ``bytes`` (what TensorFlow's
+# Session.run returns); only the host string ops of ``strings.py`` compute on them.
+string = DType(np.object_)
 
 _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8, int16, uint8,
-                            uint16)}
+                            uint16, string)}
 
 # The kernel core computes in five dtypes; the narrower TensorFlow dtypes are stored and computed
 # in the nearest wider one: float16 in float32 (float16 arithmetic computes in float32, as the
@@ -87,7 +91,7 @@ COMPUTE = {np.dtype(np.float16): np.dtype(np.float32), np.dtype(np.int8): np.dty
 
 # TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").
 TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",
-            "bool": "bool", "float16": "half"}
+            "bool": "bool", "float16": "half", "object": "string"}
 _warned: set = set()
 
 
@@ -97,13 +101,15 @@ def as_dtype(dtype) -> DType:
         return dtype
     if isinstance(dtype, str) and dtype == "half":
         return float16
+    if dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):
+        return string
     try:
         d = np.dtype(dtype) if not hasattr(dtype, "as_numpy_dtype") else \
             np.dtype(dtype.as_numpy_dtype)
     except TypeError:
         d = None
-    if d is not None and d in COMPUTE:
-        return _BY_NP[d]
+    if d is not None and (d in COMPUTE or d.kind in "OSU"):
+        return _BY_NP[d] if d in COMPUTE else string
     return _BY_NP[_core.as_dtype(dtype)]
 
 
@@ -119,3 +125,24 @@ def as_np(dtype) -> np.dtype:
         warnings.warn(f"dlcore_static: {d.name} tensors are stored and computed in {wide.name} "
                       "(the kernel core has no narrower arithmetic)", UserWarning, stacklevel=3)
     return wide
+
+
+def as_bytes_array(value, what: str = "tf.string") -> np.ndarray:
+    """String data (``str``, ``bytes``, nested lists of them, a NumPy ``str``/``bytes``/object
+    array) as a NumPy object array of Python ``bytes`` (text is encoded as UTF-8), the run-time
+    value of a ``tf.string`` tensor; anything else is a ``TypeError`` naming ``what``."""
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
+    if arr.dtype.kind == "S":
+        return arr.astype(object)
+    out = np.empty(arr.shape, dtype=object)
+    flat = out.reshape(-1)
+    for i, v in enumerate(arr.reshape(-1).tolist()):
+        if isinstance(v, str):
+            v = v.encode("utf-8")
+        elif isinstance(v, (bytearray, memoryview, np.bytes_)):
+            v = bytes(v)
+        elif not isinstance(v, bytes):
+            raise TypeError(f"{what}: expected binary or unicode string, got {v!r} "
+                            f"({type(v).__name__})")
+        flat[i] = v
+    return out

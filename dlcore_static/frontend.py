@@ -133,7 +133,9 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
     graph = graph or get_default_graph()
     if isinstance(value, Tensor):
         raise TypeError("tf.constant expects a Python value or NumPy array, not a Tensor.")
-    if dtype is not None:
+    if _is_string(value, dtype):
+        arr = _dtypes.as_bytes_array(value, "tf.constant")
+    elif dtype is not None:
         arr = np.asarray(value, dtype=_dtypes.as_np(dtype))
     else:
         arr = np.asarray(value)
@@ -155,6 +157,22 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
     op = Operation(graph, "Const", graph.unique_name(name),
                    avals=[AVal(arr.shape, arr.dtype)], attrs={"value": arr})
     return op.outputs[0]
+
+
+def _is_string(value, dtype) -> bool:
+    """String data or ``dtype=tf.string``: a constant of Python bytes (``dtypes.string``)."""
+    if dtype is not None:
+        return _dtypes.as_dtype(dtype) is _dtypes.string
+    if isinstance(value, (str, bytes)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "SUO"
+    if isinstance(value, (list, tuple)) and value:
+        first = value
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        return isinstance(first, (str, bytes))
+    return False
 
 
 def constant_value(value):

@@ -240,8 +240,8 @@ class Session:
             for s, v in zip(plan.feed_slots, vals):
                 slots[s] = v
         else:
-            for s, v in zip(plan.feed_slots, vals):
-                slots[s] = to_device(v, self.device)
+            for s, v in zip(plan.feed_slots, vals):      # strings stay on the host
+                slots[s] = v if v.dtype.kind == "O" else to_device(v, self.device)
         if plan.writes_state:
             # read-modify-write of variables: one such run at a time (no lost update)
             with self.variables.lock:
@@ -400,6 +400,8 @@ def _convert_feed_value(v, t: Tensor, key):
     dt = t.aval.dtype
     if is_cuda_array(v):
         v = to_device(v, CPU)
+    if dt.kind == "O":                 # tf.string: an object array of bytes (text encoded)
+        return _dtypes.as_bytes_array(v, f"feed for Tensor {t.name!r}")
     try:
         src = np.asarray(v)
         if dt.kind in "iu" and src.dtype.kind in "iu" and src.size:
@@ -419,7 +421,7 @@ def _convert_feed_value(v, t: Tensor, key):
 # ============================================================================ simple executors
 def _const_factory(op: Operation, session: Session, device):
     value = op.attrs["value"]
-    if device.type != "cpu":
+    if device.type != "cpu" and value.dtype.kind != "O":       # strings stay on the host
         value = to_device(value, device)
 
     def const():

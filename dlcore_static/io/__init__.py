@@ -1,8 +1,23 @@
 """``tf.io``: ``tf.io.gfile``, TensorFlow 1.15's snake_case file API (``tf.io.gfile.exists``,
-``GFile``, ``makedirs``...).  The functions are those of ``tf.gfile`` under their new names."""
+``GFile``, ``makedirs``...), TFRecord files (``TFRecordWriter``, ``tf_record_iterator``,
+``TFRecordOptions``; ``tfrecord.py``) and the record decoders (``decode_raw``, ``decode_csv``,
+``parse_single_example``, ``parse_example`` and their feature specs; ``parsing.py``).  The
+``tf.train.Example`` messages are in ``example_proto.py``."""
 
 from __future__ import annotations
 
 from . import gfile
+from .parsing import (
+    FixedLenFeature,
+    FixedLenSequenceFeature,
+    VarLenFeature,
+    decode_csv,
+    decode_raw,
+    parse_example,
+    parse_single_example,
+)
+from .tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter, tf_record_iterator
 
-__all__ = ["gfile"]
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "TFRecordCompressionType",
+           "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv", "decode_raw",
+           "gfile", "parse_example", "parse_single_example", "tf_record_iterator"]

@@ -1,0 +1,49 @@
+"""Where TensorFlow 1 programs find the string, sparse and record names: ``tf.string``,
+``tf.strings.*`` and the TF1 spellings (``tf.as_string``, ``tf.string_split``,
+``tf.string_to_number``, ``tf.substr``...), ``tf.SparseTensor`` and ``tf.sparse``,
+``tf.decode_raw``/``tf.decode_csv``/``tf.parse_single_example``/``tf.parse_example`` and the
+feature specs, ``tf.python_io``, and the ``tf.train.Example`` messages.  The functions live in
+``strings.py``, ``sparse.py``, ``io/``; this module only places them.  A name another module
+already defines is left alone."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from . import python_io, sparse, strings, train
+from .dtypes import string
+from .io import example_proto as _proto
+from .io import parsing as _parsing
+
+_tf = sys.modules[__package__]
+
+_PLACES: dict[types.ModuleType, dict[str, object]] = {
+    _tf: {"string": string, "strings": strings, "sparse": sparse, "python_io": python_io,
+          "as_string": strings.as_string, "string_to_number": strings.string_to_number,
+          "string_split": strings.string_split, "string_join": strings.string_join,
+          "substr": strings.substr, "regex_replace": strings.regex_replace,
+          "reduce_join": strings.reduce_join,
+          "SparseTensor": sparse.SparseTensor, "SparseTensorValue": sparse.SparseTensorValue,
+          "sparse_tensor_to_dense": sparse.sparse_tensor_to_dense,
+          "decode_raw": _parsing.decode_raw, "decode_csv": _parsing.decode_csv,
+          "parse_single_example": _parsing.parse_single_example,
+          "parse_example": _parsing.parse_example,
+          "FixedLenFeature": _parsing.FixedLenFeature, "VarLenFeature": _parsing.VarLenFeature,
+          "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature},
+    strings: {"as_string": strings.as_string, "reduce_join": strings.reduce_join,
+              "regex_replace": strings.regex_replace},
+    train: {name: getattr(_proto, name) for name in (
+        "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
+        "FloatList", "Int64List", "SequenceExample")},
+}
+
+
+def install() -> None:
+    for target, names in _PLACES.items():
+        for name, obj in names.items():
+            if getattr(target, name, None) is None:
+                setattr(target, name, obj)
+
+
+install()

@@ -1,0 +1,136 @@
+"""``tf.SparseTensor`` and ``tf.sparse``: a sparse value as three dense graph tensors.
+
+TensorFlow 1 represents a sparse tensor by ``indices`` (int64, ``[N, rank]``: the coordinates
+of the ``N`` stored values, in row-major order), ``values`` (``[N]``, any dtype, strings
+included) and ``dense_shape`` (int64, ``[rank]``).  ``tf.string_split`` and
+``tf.io.parse_example``'s ``VarLenFeature`` return one.  ``Session.run`` of a ``SparseTensor``
+gives a ``SparseTensorValue(indices, values, dense_shape)`` of NumPy arrays.
+
+``sparse_tensor_to_dense`` / ``tf.sparse.to_dense`` scatter the values into a dense tensor
+filled with ``default_value``: a host op (``host_ops.py``), with no gradient.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import dtypes as _dtypes
+from . import errors as _errors
+from .frontend import to_tensor
+from .graph import Tensor, get_default_graph
+from .host_ops import host_op, register
+
+__all__ = ["SparseTensor", "SparseTensorValue", "sparse_tensor_to_dense", "to_dense"]
+
+
+class SparseTensorValue(NamedTuple):
+    """What ``Session.run`` returns for a ``SparseTensor``."""
+
+    indices: np.ndarray
+    values: np.ndarray
+    dense_shape: np.ndarray
+
+
+class SparseTensor:
+    """A sparse tensor of the graph: ``indices``, ``values`` and ``dense_shape`` tensors."""
+
+    def __init__(self, indices, values, dense_shape):
+        g = get_default_graph()
+        if not isinstance(values, Tensor) and not hasattr(values, "_as_graph_element"):
+            values = to_tensor(values, g)
+        self.indices = to_tensor(np.asarray(indices, np.int64) if not isinstance(
+            indices, Tensor) else indices, g)
+        self.values = to_tensor(values, g)
+        self.dense_shape = to_tensor(np.asarray(dense_shape, np.int64) if not isinstance(
+            dense_shape, Tensor) else dense_shape, g)
+        for t, label in ((self.indices, "indices"), (self.dense_shape, "dense_shape")):
+            if t.aval.dtype != np.int64:
+                raise TypeError(f"SparseTensor: {label} must be int64, got {t.dtype.name}")
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    @property
+    def graph(self):
+        return self.values.graph
+
+    @property
+    def op(self):
+        return self.values.op
+
+    @property
+    def shape(self):
+        from .graph import TensorShape
+        return TensorShape([None] * (self.dense_shape.aval.shape[0] or 0)) \
+            if self.dense_shape.aval.shape and self.dense_shape.aval.shape[0] is not None \
+            else TensorShape(None)
+
+    def get_shape(self):
+        return self.shape
+
+    def _dlcore_fetch(self):
+        """Fetched as its three tensors, rebuilt into a ``SparseTensorValue``."""
+        return ((self.indices, self.values, self.dense_shape),
+                lambda v: SparseTensorValue(*v))
+
+    def eval(self, feed_dict=None, session=None):
+        from .graph import get_default_session
+        return (session or get_default_session()).run(self, feed_dict)
+
+    def __repr__(self) -> str:
+        return (f"SparseTensor(indices={self.indices!r}, values={self.values!r}, "
+                f"dense_shape={self.dense_shape!r})")
+
+
+def _to_dense_impl(indices, values, shape, default, *, validate: bool):
+    shape = tuple(int(d) for d in shape)
+    out = np.empty(shape, dtype=values.dtype)
+    out[...] = default
+    if indices.size:
+        if validate:
+            for i, ix in enumerate(indices.tolist()):
+                if any(not 0 <= c < d for c, d in zip(ix, shape)):
+                    raise _errors.InvalidArgumentError(
+                        None, None, f"indices[{i}] = {ix} is out of bounds: need 0 <= index "
+                                    f"< {list(shape)}")
+        out[tuple(indices.T)] = values
+    return out
+
+
+register("SparseToDense", _to_dense_impl)
+
+
+def sparse_tensor_to_dense(sp_input: SparseTensor, default_value=None,
+                           validate_indices: bool = True, name=None) -> Tensor:
+    """The dense tensor of ``sp_input``: its values at its indices, ``default_value``
+    elsewhere (0, or ``b""`` for strings).
+
+    Example::
+
+        >>> import dlcore_static as tf
+        >>> st = tf.SparseTensor([[0, 1], [1, 0]], [5, 6], [2, 2])
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.sparse.to_dense(st)).tolist()
+        [[0, 5], [6, 0]]
+    """
+    if not isinstance(sp_input, SparseTensor):
+        raise TypeError(f"Input must be a SparseTensor, got {type(sp_input).__name__}")
+    dt = sp_input.values.aval.dtype
+    if default_value is None:
+        default_value = b"" if dt.kind == "O" else 0
+    if dt.kind == "O":
+        d = to_tensor(_dtypes.as_bytes_array(default_value, "default_value"))
+    else:
+        d = to_tensor(np.asarray(default_value, dtype=dt))
+    rank = sp_input.dense_shape.aval.shape[0] if sp_input.dense_shape.aval.shape else None
+    shape = (None,) * rank if rank is not None else ()
+    op = host_op("SparseToDense", [sp_input.indices, sp_input.values, sp_input.dense_shape, d],
+                 [(shape, dt)], {"validate": bool(validate_indices)},
+                 name or "SparseToDense", unknown_rank=rank is None)
+    return op.outputs[0]
+
+
+to_dense = sparse_tensor_to_dense
