@@ -1,4 +1,4 @@
-"""Convolution over one or two spatial axes: the forward primitive and its two gradients.
+"""Convolution over one, two or three spatial axes: the forward primitive and its two gradients.
 
 Three primitives, each the adjoint of the others in one argument, so the family is closed
 under differentiation (gradients of gradients included)::
@@ -108,9 +108,9 @@ def conv_params(x, w, strides=1, padding=0, dilation=1, groups: int = 1, op: str
     """Normalised primitive parameters for ``conv(x, w, ...)`` (channels-first operands)."""
     xa, wa = aval_of(x), aval_of(w)
     n = wa.ndim - 2
-    if n not in (1, 2) or xa.ndim != n + 2:
-        raise ShapeError(op, "expected a (N, C, L) or (N, C, H, W) input and a filter of the same "
-                         "rank", [xa.shape, wa.shape])
+    if n not in (1, 2, 3) or xa.ndim != n + 2:
+        raise ShapeError(op, "expected a (N, C, L), (N, C, H, W) or (N, C, D, H, W) input and a "
+                         "filter of the same rank", [xa.shape, wa.shape])
     st = tuple_n("stride", strides, n, op)
     dl = tuple_n("dilation", dilation, n, op)
     if min(st) < 1 or min(dl) < 1:
@@ -229,8 +229,10 @@ conv_filter_grad_p = Primitive(
 # ----------------------------------------------------------------------------- functional ops
 # The public names: each front end's ``conv`` convention writes its library's function of that
 # name (PyTorch: dlcore_eager/nn/functional_conv.py; TensorFlow: dlcore_static/nn_conv.py).
-@exports({"torch": ("conv1d", "conv2d"), "torch.nn.functional": ("conv1d", "conv2d"),
-          "tf.nn": ("conv1d", "conv2d", "depthwise_conv2d")}, "conv")
+@exports({"torch": ("conv1d", "conv2d", "conv3d"),
+          "torch.nn.functional": ("conv1d", "conv2d", "conv3d"),
+          "tf.nn": ("conv1d", "conv2d", "depthwise_conv2d", "conv3d", "atrous_conv2d",
+                    "separable_conv2d")}, "conv")
 def conv(x, w, strides=1, padding=0, dilation=1, groups: int = 1):
     """Channels-first convolution (cross-correlation, as every DL library): ``x (N, C, *sp)``,
     ``w (O, C/groups, *k)``; padding an int, per-axis ints, (lo, hi) pairs, 'SAME' or 'VALID'."""
@@ -239,9 +241,9 @@ def conv(x, w, strides=1, padding=0, dilation=1, groups: int = 1):
     return bind(conv_p, x, w, **conv_params(x, w, strides, padding, dilation, groups))
 
 
-@exports({"torch": ("conv_transpose1d", "conv_transpose2d"),
-          "torch.nn.functional": ("conv_transpose1d", "conv_transpose2d"),
-          "tf.nn": "conv2d_transpose"}, "conv")
+@exports({"torch": ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+          "torch.nn.functional": ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+          "tf.nn": ("conv2d_transpose", "conv3d_transpose")}, "conv")
 def conv_transpose(x, w, strides=1, padding=0, output_padding=0, dilation=1, groups: int = 1,
                    output_size=None):
     """The transposed convolution (PyTorch ``conv_transpose*d``): ``x (N, O, *sp)``,

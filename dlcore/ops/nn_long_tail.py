@@ -228,7 +228,7 @@ def _adaptive_windows(n_in: int, n_out: int) -> np.ndarray:
 
 def adaptive_max_pool(x, out_size):
     """(values, indices) of PyTorch's adaptive max pooling over the trailing spatial axes of
-    ``(N, C, *spatial)`` (one or two); indices are flat positions in each (n, c) plane."""
+    ``(N, C, *spatial)`` (one, two or three); indices are flat positions in each (n, c) plane."""
     s = tuple(aval_of(x).shape)
     sp = s[2:]
     out = tuple(o if o is not None else i for o, i in zip(out_size, sp))
@@ -236,10 +236,15 @@ def adaptive_max_pool(x, out_size):
     # table[o_flat, t_flat]: flat input index of tap t of output o
     if len(sp) == 1:
         table = wins[0]
-    else:
+    elif len(sp) == 2:
         wh, ww = wins
         table = (wh[:, None, :, None] * sp[1] + ww[None, :, None, :]).reshape(
             out[0] * out[1], wh.shape[1] * ww.shape[1])
+    else:
+        wd, wh, ww = wins
+        table = ((wd[:, None, None, :, None, None] * sp[1] + wh[None, :, None, None, :, None])
+                 * sp[2] + ww[None, None, :, None, None, :]).reshape(
+            out[0] * out[1] * out[2], wd.shape[1] * wh.shape[1] * ww.shape[1])
     p, t = table.shape
     n, c = s[0], s[1]
     flat = reshape(x, (n, c, -1))

@@ -1,8 +1,9 @@
-"""Pooling over one or two spatial axes of channels-first input ``(N, C, *spatial)``.
+"""Pooling over one, two or three spatial axes of channels-first input ``(N, C, *spatial)``.
 
     max_pool(x)            y[n,c,p] = max_{k} x[n,c,p*s-pad+k*d]   (padding never wins)
                            dx = plane_scatter(g, max_pool_argmax(x))
-    max_pool_argmax(x)     i[n,c,p] = flat spatial index of the window's first maximum
+    max_pool_argmax(x)     i[n,c,p] = flat spatial index (row-major over D, H, W) of the
+                           window's first maximum
                            (PyTorch's return_indices; not differentiable)
     plane_gather(x, i)     y[n,c,p] = x[n,c,i[n,c,p]]  (each (n, c) plane flattened)
                            dx = plane_scatter(g, i)
@@ -137,7 +138,7 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
     """Normalised parameters, out_size included (PyTorch's ceil_mode rule)."""
     xa = aval_of(x)
     n = spatial_dims if spatial_dims is not None else xa.ndim - 2
-    if n not in (1, 2) or xa.ndim != n + 2:
+    if n not in (1, 2, 3) or xa.ndim != n + 2:
         raise ShapeError(op, f"expected a (N, C, *spatial) input with {n} spatial axes",
                          [xa.shape])
     k = tuple_n("kernel_size", kernel_size, n, op)
@@ -168,9 +169,9 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
     return dict(kernel_size=k, strides=s, padding=pads, dilation=d, out_size=tuple(outs))
 
 
-@exports({"torch": ("max_pool1d", "max_pool2d"),
-          "torch.nn.functional": ("max_pool1d", "max_pool2d"),
-          "tf.nn": ("max_pool", "max_pool1d", "max_pool2d")}, "conv")
+@exports({"torch": ("max_pool1d", "max_pool2d", "max_pool3d"),
+          "torch.nn.functional": ("max_pool1d", "max_pool2d", "max_pool3d"),
+          "tf.nn": ("max_pool", "max_pool1d", "max_pool2d", "max_pool3d")}, "conv")
 def max_pool(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False):
     """Max pooling of channels-first ``x``; padding an int, pairs, 'SAME' or 'VALID'."""
     return bind(max_pool_p, x, **pool_params(x, kernel_size, strides, padding, dilation,
@@ -208,8 +209,9 @@ def max_unpool(x, indices, out_size):
     return reshape(y, (n, c) + out_size)
 
 
-@exports({"torch": "avg_pool1d", "torch.nn.functional": ("avg_pool1d", "avg_pool2d"),
-          "tf.nn": ("avg_pool", "avg_pool1d", "avg_pool2d")}, "conv")
+@exports({"torch": "avg_pool1d",
+          "torch.nn.functional": ("avg_pool1d", "avg_pool2d", "avg_pool3d"),
+          "tf.nn": ("avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d")}, "conv")
 def avg_pool(x, kernel_size, strides=None, padding=0, ceil_mode=False,
              count_include_pad=True):
     """Average pooling of channels-first ``x``; 'SAME' padding counts only real pixels (TF)."""

@@ -9,7 +9,8 @@ gradient comes from theirs:
   from the opposite end (wrapping around once at most), so dx comes from
   getitem's and concatenate's vjps and no index constant has to live on the input's device.
 * ``adaptive_avg_pool(x, out_size)`` and ``interpolate(x, size, mode)`` are linear maps along
-  each spatial axis: ``y = A_h @ x @ A_w^T`` with small constant matrices (PyTorch's adaptive
+  each spatial axis: ``y = A_h @ x @ A_w^T`` (in 3-D then ``A_d`` on the depth axis) with small
+  constant matrices (PyTorch's adaptive
   windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``; nearest: ``src = floor(dst * in/out)``;
   bilinear: ``src = (dst + 0.5) * in/out - 0.5`` clamped at 0, or ``dst * (in-1)/(out-1)``
   with ``align_corners``).  Two small matmuls beat a gather at these sizes and give the
@@ -128,9 +129,16 @@ def _resize_matrix(n_in: int, n_out: int, mode: str, align_corners: bool) -> np.
 
 
 def _apply_matrices(x, mats):
-    """y = A_h @ x @ A_w^T over the last one or two axes (constant matrices in x's dtype)."""
+    """y = A_h @ x @ A_w^T over the last one or two axes (constant matrices in x's dtype); with
+    three, A_d is applied to (N, C, D, H*W) after the other two."""
     dtype = aval_of(x).dtype
     nsp = len(mats)
+    if nsp == 3:
+        shape = aval_of(x).shape
+        y = _apply_matrices(x, mats[1:])
+        _, _, d, h, w = aval_of(y).shape
+        y = matmul(const_like(mats[0].astype(dtype), y), reshape(y, (-1, shape[1], d, h * w)))
+        return reshape(y, (-1, shape[1], mats[0].shape[0], h, w))
     if nsp == 2:
         x = matmul(x, const_like(np.ascontiguousarray(mats[1].T, dtype), x))
         return matmul(const_like(mats[0].astype(dtype), x), x)
@@ -138,9 +146,10 @@ def _apply_matrices(x, mats):
 
 
 @exports({"torch": "adaptive_avg_pool1d",
-          "torch.nn.functional": ("adaptive_avg_pool1d", "adaptive_avg_pool2d")}, "conv")
+          "torch.nn.functional": ("adaptive_avg_pool1d", "adaptive_avg_pool2d",
+                                  "adaptive_avg_pool3d")}, "conv")
 def adaptive_avg_pool(x, out_size):
-    """PyTorch's adaptive_avg_pool{1,2}d over the trailing spatial axes of (N, C, *spatial)."""
+    """PyTorch's adaptive_avg_pool{1,2,3}d over the trailing spatial axes of (N, C, *spatial)."""
     sp = aval_of(x).shape[2:]
     out = (out_size,) * len(sp) if isinstance(out_size, int) else tuple(out_size)
     if len(out) != len(sp) or any(d is None for d in sp):
@@ -155,9 +164,9 @@ def interpolate(x, size, mode: str = "nearest", align_corners: bool = False):
     """Resize the trailing spatial axes of (N, C, *spatial) to ``size`` (nearest or linear)."""
     sp = aval_of(x).shape[2:]
     size = (size,) * len(sp) if isinstance(size, int) else tuple(int(s) for s in size)
-    if mode not in ("nearest", "linear", "bilinear"):
+    if mode not in ("nearest", "linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
-                                  f"linear, bilinear)")
+                                  f"linear, bilinear, trilinear)")
     return _apply_matrices(x, [_resize_matrix(s, o, mode, align_corners)
                                for s, o in zip(sp, size)])
 

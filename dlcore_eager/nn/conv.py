@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``.
 
 Parameter shapes, initialisation and state_dict keys as PyTorch, so weights move between the
 two: ``weight`` is ``(out_channels, in_channels/groups, *kernel_size)`` for a convolution and
@@ -108,6 +108,14 @@ class Conv2d(_ConvNd):
         return F.conv2d(x, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
 
 
+class Conv3d(_ConvNd):
+    _n = 3
+
+    def forward(self, x: Tensor) -> Tensor:
+        x, p = self._padded(x)
+        return F.conv3d(x, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
+
+
 class ConvTranspose1d(_ConvNd):
     _n = 1
     _transposed = True
@@ -125,4 +133,14 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x: Tensor, output_size=None) -> Tensor:
         return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
                          self.output_padding, self.groups, self.dilation, 2, "conv_transpose2d",
+                         output_size)
+
+
+class ConvTranspose3d(_ConvNd):
+    _n = 3
+    _transposed = True
+
+    def forward(self, x: Tensor, output_size=None) -> Tensor:
+        return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
+                         self.output_padding, self.groups, self.dilation, 3, "conv_transpose3d",
                          output_size)

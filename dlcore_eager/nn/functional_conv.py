@@ -67,6 +67,11 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, nsp, op,
             output_size=None):
     x, sq = _batched(input, nsp, op)
@@ -88,6 +93,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
                    "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                   "conv_transpose3d")
 
 
 def _stride(stride):
@@ -114,6 +125,12 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
                      "max_pool2d")
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3,
+                     "max_pool3d")
 
 
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
@@ -152,6 +169,12 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      divisor_override, 2, "avg_pool2d")
 
 
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3, "avg_pool3d")
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     x, sq = _batched(input, 1, "adaptive_avg_pool1d")
     return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
@@ -164,6 +187,34 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     if tuple(output_size) == (1, 1):        # global average pooling: a mean is cheaper
         return _unbatch(_ops.mean(x, (2, 3), keepdims=True), sq)
     return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
+                           f"{list(input.shape)}")
+    x, sq = _batched(input, 3, "adaptive_avg_pool3d")
+    out = (output_size,) * 3 if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    if len(out) != 3:
+        raise RuntimeError(f"adaptive_avg_pool3d: output_size must be 3, got {len(out)}")
+    if out == (1, 1, 1):                    # global average pooling: a mean is cheaper
+        return _unbatch(_ops.mean(x, (2, 3, 4), keepdims=True), sq)
+    return _unbatch(_ops.adaptive_avg_pool(x, out), sq)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Adaptive max pooling over the last three axes (``output_size`` an int or a triple, None
+    keeping that size); with ``return_indices`` also each maximum's flat position in its
+    (D, H, W) volume."""
+    from .functional_long_tail import _adaptive_max
+    return _adaptive_max(input, output_size, return_indices, 3, "adaptive_max_pool3d")
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool3d(..., return_indices=True)``: (values, indices)."""
+    from .functional_long_tail import _adaptive_max
+    return _adaptive_max(input, output_size, True, 3, "adaptive_max_pool3d")
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -223,13 +274,18 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None) -> Tensor:
-    """Resize the spatial axes: 'nearest', 'linear' (1-D) or 'bilinear' (2-D)."""
+    """Resize the spatial axes: 'nearest', 'linear' (1-D), 'bilinear' (2-D) or 'trilinear'
+    (3-D)."""
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
+    need = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode)
+    if need is not None and need != nsp:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need + 2}D "
+                                  f"input")
     if size is None:
         sf = (scale_factor,) * nsp if not isinstance(scale_factor, (tuple, list)) \
             else tuple(scale_factor)

@@ -167,8 +167,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
 # ----------------------------------------------------------------------------- adaptive max
 def _adaptive_max(input, output_size, return_indices, nsp, name):
     if input.ndim not in (nsp + 1, nsp + 2):
-        if nsp == 2:
-            raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got: "
+        if nsp >= 2:
+            raise RuntimeError(f"{name}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got: "
                                f"{list(input.shape)}")
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor "
                            f"for argument #1 'self' (while checking arguments for {name})")

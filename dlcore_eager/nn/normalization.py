@@ -1,4 +1,4 @@
-"""Batch normalisation layers (``BatchNorm1d``, ``BatchNorm2d``) and the image-shaped helpers
+"""Batch normalisation layers (``BatchNorm1d/2d/3d``) and the image-shaped helpers
 ``Dropout2d``, ``Unflatten`` and ``Upsample``.
 
 Batch norm is dlcore's composite (``moments`` + ``batch_norm``); the running statistics are
@@ -85,6 +85,10 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    _dims = (5,)
 
 
 class Dropout2d(Module):

@@ -1,7 +1,8 @@
 """CPU kernels of convolution and pooling: im2col + BLAS GEMM, and Numba pooling loops.
 
-Layout: every kernel takes channels-first buffers, ``(N, C, *spatial)`` with one or two spatial
-axes (a 1-D problem runs as a 2-D one of height 1; the added axis is a view).  The parameters
+Layout: every kernel takes channels-first buffers, ``(N, C, *spatial)`` with one, two or three
+spatial axes (a 1-D problem runs as a 2-D one of height 1; the added axis is a view; 5-D
+buffers go to the rank-3 kernels of :mod:`.conv3d`).  The parameters
 are the primitives' (see :mod:`dlcore.ops.conv`): ``strides``, ``padding`` as ``(lo, hi)``
 pairs, ``dilation``, ``groups``; only the leading padding enters the index arithmetic, the output
 size carries the rest.
@@ -36,6 +37,12 @@ from __future__ import annotations
 import numpy as np
 
 _jc = None
+
+
+def _c3():
+    """The 3-D kernels (5-D NCDHW buffers), :mod:`.conv3d`."""
+    from . import conv3d
+    return conv3d
 
 
 def _jit():
@@ -73,6 +80,9 @@ def _unfold(x4: np.ndarray, kh: int, kw: int, geom, oh: int, ow: int) -> np.ndar
 
 def conv(x, w, *, strides, padding, dilation, groups):
     """y[n, o] = sum over o's channel group, kernel offsets of x (padded, strided, dilated) * w."""
+    if x.ndim == 5:
+        return _c3().conv(x, w, strides=strides, padding=padding, dilation=dilation,
+                          groups=groups)
     x4, w4 = _as2d(x), _as2d(w)
     n, c = x4.shape[:2]
     o, cg, kh, kw = w4.shape
@@ -91,6 +101,9 @@ def conv(x, w, *, strides, padding, dilation, groups):
 
 def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     """dx = col2im(W^T @ g): the adjoint of ``conv`` with respect to its input."""
+    if g.ndim == 5:
+        return _c3().conv_transpose(g, w, in_size=in_size, strides=strides, padding=padding,
+                                    dilation=dilation, groups=groups)
     g4, w4 = _as2d(g), _as2d(w)
     n, o, oh, ow = g4.shape
     _, cg, kh, kw = w4.shape
@@ -109,6 +122,9 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
 
 def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     """dW[o, c, i, j] = sum_n g[n, o] . cols[n, (c, i, j)]: the adjoint of ``conv`` in ``w``."""
+    if x.ndim == 5:
+        return _c3().conv_filter_grad(x, g, kernel_size=kernel_size, strides=strides,
+                                      padding=padding, dilation=dilation, groups=groups)
     x4, g4 = _as2d(x), _as2d(g)
     n, c = x4.shape[:2]
     _, o, oh, ow = g4.shape
@@ -143,6 +159,9 @@ def _pool_args(kernel_size, strides, padding, dilation):
 
 def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
     """y = the maximum of each window (padding never wins)."""
+    if x.ndim == 5:
+        return _c3().max_pool(x, kernel_size=kernel_size, strides=strides, padding=padding,
+                              dilation=dilation, out_size=out_size)
     x4 = np.ascontiguousarray(_as2d(x))
     out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
     if out.size:
@@ -152,6 +171,9 @@ def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
 
 def max_pool_argmax(x, *, kernel_size, strides, padding, dilation, out_size):
     """i = the flat spatial index of each window's first maximum."""
+    if x.ndim == 5:
+        return _c3().max_pool_argmax(x, kernel_size=kernel_size, strides=strides,
+                                     padding=padding, dilation=dilation, out_size=out_size)
     x4 = np.ascontiguousarray(_as2d(x))
     out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64)
     if out.size:
@@ -180,6 +202,9 @@ def plane_scatter(g, idx, *, out_size):
 
 
 def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
+    if x.ndim == 5:
+        return _c3().avg_pool(x, kernel_size=kernel_size, strides=strides, padding=padding,
+                              out_size=out_size, count_include_pad=count_include_pad)
     x4 = np.ascontiguousarray(_as2d(x))
     out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
     if out.size:
@@ -190,6 +215,10 @@ def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
 
 
 def avg_pool_grad(g, *, in_size, kernel_size, strides, padding, count_include_pad):
+    if g.ndim == 5:
+        return _c3().avg_pool_grad(g, in_size=in_size, kernel_size=kernel_size,
+                                   strides=strides, padding=padding,
+                                   count_include_pad=count_include_pad)
     g4 = np.ascontiguousarray(_as2d(g))
     out = np.zeros(g4.shape[:2] + tuple(_p2(in_size, 1)), g.dtype)
     if out.size and g4.size:

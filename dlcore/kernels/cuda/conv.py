@@ -6,7 +6,8 @@ runs under the simulator at tiny shapes; an implicit-GEMM kernel (tiles of im2co
 shared memory fed to the tiled matmul) is the next step once measured on a GPU.
 
 Layout and parameters as in :mod:`dlcore.kernels.cpu.conv`: channels-first buffers with one or
-two spatial axes (a 1-D problem is reshaped to height 1), ``padding`` as (lo, hi) pairs.
+two spatial axes (a 1-D problem is reshaped to height 1), ``padding`` as (lo, hi) pairs; 5-D
+(NCDHW) arrays go to the rank-3 kernels of :mod:`.conv3d`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ import numpy as np
 
 from . import _support as S
 from .elementwise import contiguous
+
+
+def _c3():
+    """The 3-D kernels' host side (5-D NCDHW device arrays), :mod:`.conv3d`."""
+    from . import conv3d
+    return conv3d
 
 
 def _k():
@@ -58,6 +65,9 @@ def _launch(kernel, total, *args):
 
 
 def conv(x, w, *, strides, padding, dilation, groups):
+    if len(x.shape) == 5:
+        return _c3().conv(x, w, strides=strides, padding=padding, dilation=dilation,
+                          groups=groups)
     x4, w4 = _as4(x), _as4(w)
     sh, sw, ph, pw, dh, dw, ph_hi, pw_hi = _geom(strides, padding, dilation)
     n, _, h, wd = (int(d) for d in x4.shape)
@@ -70,6 +80,9 @@ def conv(x, w, *, strides, padding, dilation, groups):
 
 
 def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
+    if len(g.shape) == 5:
+        return _c3().conv_transpose(g, w, in_size=in_size, strides=strides, padding=padding,
+                                    dilation=dilation, groups=groups)
     g4, w4 = _as4(g), _as4(w)
     sh, sw, ph, pw, dh, dw, _, _ = _geom(strides, padding, dilation)
     n = int(g4.shape[0])
@@ -82,6 +95,9 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
 
 
 def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
+    if len(x.shape) == 5:
+        return _c3().conv_filter_grad(x, g, kernel_size=kernel_size, strides=strides,
+                                      padding=padding, dilation=dilation, groups=groups)
     x4, g4 = _as4(x), _as4(g)
     sh, sw, ph, pw, dh, dw, _, _ = _geom(strides, padding, dilation)
     o = int(g4.shape[1])
@@ -101,6 +117,8 @@ def _pool_out(x, out_size, dtype):
 
 
 def _max_pool(x, kernel_size, strides, padding, dilation, out_size, want_idx):
+    if len(x.shape) == 5:
+        return _c3()._max_pool(x, kernel_size, strides, padding, dilation, out_size, want_idx)
     x4, out, final = _pool_out(x, out_size, x.dtype)
     idx = S.empty(tuple(int(d) for d in out.shape), np.int64)
     kh, kw = _p2(tuple(kernel_size), 1)
@@ -142,6 +160,9 @@ def plane_scatter(g, idx, *, out_size):
 
 
 def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
+    if len(x.shape) == 5:
+        return _c3().avg_pool(x, kernel_size=kernel_size, strides=strides, padding=padding,
+                              out_size=out_size, count_include_pad=count_include_pad)
     x4, out, final = _pool_out(x, out_size, x.dtype)
     kh, kw = _p2(tuple(kernel_size), 1)
     sh, sw, ph, pw, _, _, ph_hi, pw_hi = _geom(strides, padding, (1,) * len(kernel_size))
@@ -151,6 +172,10 @@ def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
 
 
 def avg_pool_grad(g, *, in_size, kernel_size, strides, padding, count_include_pad):
+    if len(g.shape) == 5:
+        return _c3().avg_pool_grad(g, in_size=in_size, kernel_size=kernel_size,
+                                   strides=strides, padding=padding,
+                                   count_include_pad=count_include_pad)
     g4 = _as4(g)
     n, c = int(g4.shape[0]), int(g4.shape[1])
     h, wd = _p2(tuple(int(v) for v in in_size), 1)
