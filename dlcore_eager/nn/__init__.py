@@ -40,6 +40,7 @@ from .embedding_bag import EmbeddingBag
 from .layers_long_tail import ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d
 from .layers_long_tail import LPPool1d, LPPool2d, MaxUnpool1d, RMSNorm
 from .loss_margin import TripletMarginWithDistanceLoss
+from .ctc import CTCLoss
 from .layers_long_tail import (AdaptiveMaxPool1d, AdaptiveMaxPool2d, ConstantPad1d,
                                ConstantPad2d, ConstantPad3d, Dropout1d, Dropout3d, Fold,
                                Hardshrink, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
@@ -63,6 +64,7 @@ __all__ = [
                      "Unflatten", "Upsample",
                      "BCELoss",
                      "BCEWithLogitsLoss",
+                     "CTCLoss",
                      "CrossEntropyLoss",
                      "Dropout",
                      "Embedding",
