@@ -74,7 +74,9 @@ def _factory(op: Operation, session, device):
             raise type(e)(None, op, f"{e.message}{suffix}") from None
         except (ValueError, TypeError, OverflowError, UnicodeError) as e:
             raise _errors.InvalidArgumentError(None, op, f"{e}{suffix}") from None
-        return tuple(out) if many else out
+        if many:
+            return tuple(out)
+        return out[0] if isinstance(out, tuple) else out
     return run, {}
 
 

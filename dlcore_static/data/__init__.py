@@ -18,14 +18,17 @@ starts the pipeline in a Session (``initializer``) and one that takes its next e
 ``get_next``; ``map``/``filter`` functions are traced once into graph ops and run per element as
 a small Session plan (``functions.py``).
 
-Not supported: string tensors (so ``TextLineDataset``, ``TFRecordDataset`` and feedable
-iterators from ``string_handle``), ``cache(filename)``; ``num_parallel_calls`` and
-``prefetch`` are accepted and change nothing (there are no background threads).
+File datasets (``readers.py``): ``TextLineDataset``, ``TFRecordDataset`` and
+``experimental.CsvDataset``/``make_csv_dataset``, whose elements are ``tf.string`` tensors or
+parsed CSV columns.  Not supported: feedable iterators from ``string_handle``,
+``cache(filename)``; ``num_parallel_calls`` and ``prefetch`` are accepted and change nothing
+(there are no background threads).
 """
 
 from __future__ import annotations
 
 from . import sources, transforms  # noqa: F401 - register the dataset classes
+from .readers import CsvDataset, TextLineDataset, TFRecordDataset, make_csv_dataset
 from .base import AUTOTUNE, Dataset
 from .iterator import (
     Iterator,
@@ -55,7 +58,11 @@ class experimental:
         """``dataset.map(map_func).batch(batch_size, drop_remainder)``, for ``apply``."""
         return lambda ds: ds.map(map_func).batch(batch_size, drop_remainder)
 
+    CsvDataset = CsvDataset
+    make_csv_dataset = staticmethod(make_csv_dataset)
 
-__all__ = ["AUTOTUNE", "Dataset", "Iterator", "experimental", "get_output_classes",
+
+__all__ = ["AUTOTUNE", "Dataset", "Iterator", "TFRecordDataset", "TextLineDataset",
+           "experimental", "get_output_classes",
            "get_output_shapes", "get_output_types", "make_initializable_iterator",
            "make_one_shot_iterator"]

@@ -136,7 +136,8 @@ class TracedFunction:
         inputs = list(element) + [ctx.values[c] for c in self.captures]
         dev = ctx.session.device
         if dev != CPU:
-            inputs = [to_device(np.asarray(v), dev) for v in inputs]
+            inputs = [v if np.asarray(v).dtype.kind == "O" else to_device(np.asarray(v), dev)
+                      for v in inputs]
             return [np.asarray(to_device(v, CPU)) for v in run_plan(plan, inputs)]
         return [np.asarray(v) for v in run_plan(plan, inputs)]
 

@@ -213,8 +213,8 @@ def _get_next_factory(op: Operation, session, device):
                 raise InvalidArgumentError(None, op, f"IteratorGetNext: an element component "
                                            f"has shape {v.shape}, expected {s}"
                                            f"{node_suffix(op)}")
-        if not on_host:
-            elem = tuple(to_device(v, device) for v in elem)
+        if not on_host:                 # strings stay on the host (their consumers are there)
+            elem = tuple(v if v.dtype.kind == "O" else to_device(v, device) for v in elem)
         out = st.last[tid] = elem[0] if n == 1 else elem
         return out
     return get_next, {}

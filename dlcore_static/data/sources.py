@@ -158,7 +158,8 @@ class GeneratorDataset(Dataset):
                         raise TypeError
                     flat = flatten(value)
                 arrs = [np.asarray(v) for v in flat]
-                arrs = [a.astype(dt, copy=False) if a.dtype != dt else a
+                arrs = [_dtypes.as_bytes_array(a) if dt.kind == "O" else
+                        a.astype(dt, copy=False) if a.dtype != dt else a
                         for a, dt in zip(arrs, spec.dtypes)]
             except (TypeError, ValueError):
                 raise InvalidArgumentError(

@@ -192,7 +192,11 @@ def _text(value) -> str:
 
 def host_array(value, what: str) -> np.ndarray:
     """A NumPy array from user data, with TensorFlow's default dtypes for Python values
-    (int -> int32, float -> float32, bool -> bool); NumPy arrays keep their dtype."""
+    (int -> int32, float -> float32, bool -> bool); NumPy arrays keep their dtype; strings
+    (``str``, ``bytes``, NumPy ``str``/``bytes`` arrays) become ``tf.string`` data, an object
+    array of ``bytes``."""
+    if _is_text(value):
+        return _dtypes.as_bytes_array(value, what)
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, np.generic):
@@ -205,8 +209,22 @@ def host_array(value, what: str) -> np.ndarray:
             arr = arr.astype(np.int32)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{what}: cannot use a value of dtype {arr.dtype} as a tensor (only "
-                        "bool, integer and floating-point data are supported)")
+                        "bool, integer, floating-point and string data are supported)")
     return arr
+
+
+def _is_text(value) -> bool:
+    if isinstance(value, (str, bytes)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "SU" or (value.dtype.kind == "O" and value.size > 0 and
+                                            isinstance(value.flat[0], (str, bytes)))
+    if isinstance(value, (list, tuple)) and value:
+        first = value
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        return isinstance(first, (str, bytes))
+    return False
 
 
 def shape_compatible(shape, want) -> bool:
