@@ -20,9 +20,12 @@ from .layers import (
                      Tanh,
 )
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv3d, ConvTranspose3d
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout2d, Unflatten, Upsample
+from .normalization import BatchNorm3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                       MaxPool2d, MaxUnpool2d)
+from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
@@ -62,6 +65,8 @@ __all__ = [
                      "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                      "ConvTranspose2d", "Dropout2d", "MaxPool1d", "MaxPool2d", "MaxUnpool2d",
                      "Unflatten", "Upsample",
+                     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d",
+                     "Conv3d", "ConvTranspose3d", "MaxPool3d",
                      "BCELoss",
                      "BCEWithLogitsLoss",
                      "CTCLoss",
