@@ -347,5 +347,11 @@ except ImportError:
     from op_rows_ctc import ctc_rows
 ROWS += ctc_rows(OpRow)
 
+try:                                    # lgamma, digamma, polygamma, zeta, Bessel, ndtri
+    from .op_rows_special import special_rows
+except ImportError:
+    from op_rows_special import special_rows
+ROWS += special_rows(OpRow, U, B)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

@@ -1,0 +1,209 @@
+"""Scalar special functions written once, in plain Python over ``math``, compiled twice: with
+``numba.njit`` for the CPU (:mod:`dlcore.kernels.cpu._jit_special_math`) and with
+``numba.cuda.jit(device=True)`` for CUDA (:mod:`dlcore.kernels.cuda._kernels_special_math`).
+No function here calls another (each jit wraps them one by one); every one works in float64 and
+takes and returns floats only.  The CUDA simulator runs them as plain Python, whose ``math``
+raises where Numba returns inf or NaN, so every pole, overflow and division by zero is guarded
+before it happens.
+
+digamma(x)      psi(x) = d/dx log Gamma(x): the recurrence psi(x) = psi(x + 1) - 1/x up to
+                x >= 10, then the asymptotic series log x - 1/(2x) - sum B_2k / (2k x^2k)
+                (Cephes' psi, as PyTorch's calc_digamma); reflection psi(1 - x) - pi / tan(pi x)
+                below 0; psi(+-0) = -+inf, NaN at the negative integers (PyTorch's values).
+zeta(x, q)      Hurwitz zeta sum_k (k + q)^-x by Euler-Maclaurin summation (Cephes' zeta, as
+                PyTorch and TensorFlow): inf at x = 1, NaN for x < 1, inf at q a non-positive
+                integer, NaN for q < 0 with a non-integer x.
+bessel_i(nu, x, scaled)  modified Bessel functions I0, I1 (nu = 0, 1) and their exponentially
+                scaled forms exp(-|x|) I_nu(x): the power series sum (x/2)^(2k+nu) / (k! (k+nu)!)
+                (positive terms, no cancellation) for |x| <= 25, the asymptotic expansion
+                e^x / sqrt(2 pi x) sum (-1)^k a_k(nu) / x^k above (its smallest term there is
+                below 1e-20).
+erfcx(x)        exp(x^2) erfc(x): directly below 12, the asymptotic series
+                1 / (x sqrt(pi)) sum (-1)^k (2k-1)!! / (2 x^2)^k from 12 on.
+ndtri(p)        the inverse of the standard normal CDF: Acklam's rational approximation
+                (relative error 1.2e-9), then two Halley steps on ndtr(x) - p with
+                ndtr(x) = erfc(-x / sqrt 2) / 2, in the lower half only (p > 1/2 is -ndtri(1 - p),
+                exact since 1 - p is), which brings it to float64 round-off.
+"""
+
+from __future__ import annotations
+
+import math
+
+MACHEP = 1.11022302462515654042e-16
+# (2k)! / B_2k, k = 1..12: the Euler-Maclaurin correction terms of zeta (Cephes' A[]).
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
+           7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
+           -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18)
+
+
+def digamma(x):
+    if x != x or x == math.inf:
+        return x
+    if x == -math.inf:
+        return math.nan
+    if x == 0.0:
+        return -math.inf if math.copysign(1.0, x) > 0.0 else math.inf
+    result = 0.0
+    if x < 0.0:
+        if x == math.floor(x):
+            return math.nan
+        r = x - math.ceil(x)                 # tan(pi r) is accurate where tan(pi x) is not
+        result = -math.pi / math.tan(math.pi * r)
+        x = 1.0 - x
+    while x < 10.0:
+        result -= 1.0 / x
+        x += 1.0
+    y = 0.0
+    if x < 1e17:
+        z = 1.0 / (x * x)
+        y = z * (8.33333333333333333333e-2 + z * (-8.33333333333333333333e-3 + z * (
+            3.96825396825396825397e-3 + z * (-4.16666666666666666667e-3 + z * (
+                7.57575757575757575758e-3 + z * (-2.10927960927960927961e-2
+                                                 + z * 8.33333333333333333333e-2))))))
+    return result + math.log(x) - 0.5 / x - y
+
+
+def zeta(x, q):
+    if x != x or q != q:
+        return math.nan
+    if x == 1.0:
+        return math.inf
+    if x < 1.0 or q == -math.inf:
+        return math.nan
+    if q == math.inf:
+        return 0.0
+    if x == math.inf:
+        return math.inf if q < 1.0 else (1.0 if q == 1.0 else 0.0)
+    if q <= 0.0:
+        if q == math.floor(q):
+            return math.inf
+        if x != math.floor(x):
+            return math.nan
+    if q > 0.0:
+        e = -x * math.log(q)
+        s = math.inf if e > 709.0 else math.exp(e)
+    else:
+        s = q ** -x
+    if s == math.inf:
+        return s
+    a = q
+    i = 0
+    b = 0.0
+    while i < 9 or a <= 9.0:
+        i += 1
+        a += 1.0
+        b = a ** -x
+        s += b
+        if abs(b) < MACHEP * abs(s):
+            return s
+    w = a
+    s += b * w / (x - 1.0)
+    s -= 0.5 * b
+    aa = 1.0
+    k = 0.0
+    for j in range(12):
+        aa *= x + k
+        b /= w
+        t = aa * b / _ZETA_A[j]
+        s = s + t
+        if abs(t) < MACHEP * abs(s):
+            return s
+        k += 1.0
+        aa *= x + k
+        b /= w
+        k += 1.0
+    return s
+
+
+def bessel_i(nu, x, scaled):
+    if x != x:
+        return x
+    ax = abs(x)
+    if ax <= 25.0:
+        h = 0.5 * ax
+        h2 = h * h
+        term = 1.0 if nu == 0 else h
+        s = term
+        k = 1.0
+        while term > 1e-18 * s and k < 200.0:
+            term *= h2 / (k * (k + nu))
+            s += term
+            k += 1.0
+        if scaled:
+            s *= math.exp(-ax)
+    else:
+        mu = 4.0 * nu * nu
+        term = 1.0
+        s = 1.0
+        for k in range(1, 60):
+            m = 2.0 * k - 1.0
+            term *= -(mu - m * m) / (8.0 * k * ax)
+            s += term
+            if abs(term) < 1e-18 * abs(s):
+                break
+        s /= math.sqrt(2.0 * math.pi * ax)
+        if not scaled:
+            if ax > 1420.0:
+                s = math.inf
+            else:
+                half = math.exp(0.5 * ax)    # e^ax as two halves: no early overflow
+                s = s * half
+                s = math.inf if s > 1.7e308 / half else s * half
+    if nu == 1 and x < 0.0:
+        s = -s
+    return s
+
+
+def erfcx(x):
+    if x != x:
+        return x
+    if x < 12.0:
+        if x * x > 709.0:
+            return math.inf
+        return math.exp(x * x) * math.erfc(x)
+    if x > 1e8:
+        return 0.5641895835477563 / x
+    v = 0.5 / (x * x)
+    t = 1.0
+    s = 1.0
+    for k in range(1, 20):
+        t *= -(2.0 * k - 1.0) * v
+        s += t
+    return s * 0.5641895835477563 / x
+
+
+def ndtri(p):
+    if p != p or p < 0.0 or p > 1.0:
+        return math.nan
+    if p == 0.0:
+        return -math.inf
+    if p == 1.0:
+        return math.inf
+    sign = 1.0
+    if p > 0.5:
+        p = 1.0 - p
+        sign = -1.0
+    if p < 0.02425:
+        q = math.sqrt(-2.0 * math.log(p))
+        x = (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q
+                - 2.400758277161838e+00) * q - 2.549732539343734e+00) * q
+              + 4.374664141464968e+00) * q + 2.938163982698783e+00) / \
+            ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q
+               + 2.445134137142996e+00) * q + 3.754408661907416e+00) * q + 1.0)
+    else:
+        q = p - 0.5
+        r = q * q
+        x = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r
+                - 2.759285104469687e+02) * r + 1.383577518672690e+02) * r
+              - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q / \
+            (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r
+                - 1.556989798598866e+02) * r + 6.680131188771972e+01) * r
+              - 1.328068155288572e+01) * r + 1.0)
+    for _ in range(2):
+        if 0.5 * x * x > 700.0:
+            break
+        e = 0.5 * math.erfc(-x * 0.7071067811865476) - p
+        u = e * 2.5066282746310002 * math.exp(0.5 * x * x)
+        x = x - u / (1.0 + 0.5 * x * u)
+    return sign * x

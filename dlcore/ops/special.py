@@ -1,0 +1,294 @@
+"""Special functions: the gamma family, Hurwitz zeta, the modified Bessel functions I0/I1, the
+scaled complementary error function and the normal distribution's quantile, with their
+composites (log_ndtr, ndtr, xlog1py, xlogy/xdivy (TensorFlow's), entr, logit, multigammaln).
+
+Primitives (kernels: :mod:`dlcore.kernels.cpu.special_math` / ``cuda.special_math``, whose maths
+is written once in :mod:`dlcore.kernels._special_scalar`; ``lgamma`` is a scalar expression on
+``math.lgamma``):
+
+    lgamma(x)        y = log|Gamma(x)| (inf at the poles);    dx = g digamma(x)
+    digamma(x)       y = psi(x);                               dx = g polygamma(1, x)
+    polygamma(n, x)  y = psi^(n)(x) = (-1)^(n+1) n! zeta(n+1, x); dx = g polygamma(n+1, x), no dn
+    zeta(x, q)       y = sum_k (k + q)^-x;                      dq = -g x zeta(x+1, q), no dx
+    i0(x)            y = I0(x);                                 dx = g I1(x)
+    i0e(x)           y = exp(-|x|) I0(x);                       dx = g (i1e(x) - sign(x) y)
+    i1(x)            y = I1(x);                                 dx = g (I0(x) - y/x)  (g/2 at 0)
+    i1e(x)           y = exp(-|x|) I1(x);       dx = g (i0e(x) - y (sign(x) + 1/x))  (g/2 at 0)
+    erfcx(x)         y = exp(x^2) erfc(x);                      dx = g (2 x y - 2/sqrt(pi))
+    ndtri(p)         y = Phi^-1(p);                             dp = g sqrt(2 pi) exp(y^2/2)
+
+The binary ones (zeta, polygamma) take operands of one shape: their wrappers promote and
+broadcast first (``broadcast_like``, whose vjp sums back), so the kernels are flat loops.
+PyTorch has no derivative for zeta's ``x`` (nor TensorFlow for polygamma's ``n``): None here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..api import exports
+from ..kernels.cpu import special_math as _cpu
+from ..kernels.cuda import special_math as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from .broadcast import broadcast_like
+from .elementwise import (_float_binary, _unary, add, cast, div, equal, exp, full_like, greater,
+                          less, log, maximum, minimum, mul, neg, sign, sub, where, zeros_like)
+from .math_unary import erfc, log1p
+
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _float_rule(name):
+    def rule(x: AVal) -> AVal:
+        _rules.require_float(name, x)
+        return AVal(x.shape, x.dtype)
+    return rule
+
+
+def _pair_rule(name):
+    def rule(a: AVal, b: AVal) -> AVal:
+        dtype = _rules.same_dtype(name, a, b)
+        _rules.require_float(name, a, b)
+        return AVal(_rules.broadcast_shapes(name, a.shape, b.shape), dtype)
+    return rule
+
+
+def _special(name, cpu, cuda, vjp, doc, api, tf_type, **kw):
+    return Primitive(name, _float_rule(name), vjp, kind="special", doc=doc,
+                     kernels={"cpu": cpu, "cuda": cuda}, api=api, convention="unary",
+                     float_only=True, tf_type=tf_type, **kw)
+
+
+def _cpu_pair(kernel):
+    """The CPU kernel of a binary special function, robust to broadcastable operands (the
+    wrappers pass equal shapes; a direct ``bind`` may not)."""
+    def k(a, b):
+        if a.shape != b.shape:
+            a, b = np.broadcast_arrays(a, b)
+        return kernel(a, b)
+    return k
+
+
+# ----------------------------------------------------------------------------- gamma family
+def _np_lgamma(x):
+    def f(v):
+        if v <= 0 and (not math.isfinite(v) or v == math.floor(v)):
+            return math.inf
+        return math.lgamma(v)
+    return np.vectorize(f, otypes=[x.dtype])(x)
+
+
+lgamma_p = _unary(
+    "lgamma",
+    "math.inf if ({0} <= 0.0 and (not math.isfinite({0}) or {0} == math.floor({0}))) "
+    "else math.lgamma({0})",
+    _np_lgamma, lambda g, y, x: (mul(g, digamma(x)),),
+    "y = log|Gamma(x)| (inf at 0, the negative integers and -inf);  dx = g digamma(x)",
+    api={"torch": "lgamma", "Tensor": "lgamma", "torch.special": "gammaln", "tf": "lgamma",
+         "tf.math": "lgamma"}, tf_type="Lgamma")
+
+digamma_p = _special(
+    "digamma", _cpu.digamma, _cuda.digamma, lambda g, y, x: (mul(g, polygamma(1.0, x)),),
+    "y = psi(x) = d/dx log Gamma(x) (-inf at +0, +inf at -0, NaN at the negative integers);  "
+    "dx = g polygamma(1, x)",
+    {"torch": "digamma", "Tensor": "digamma", "torch.special": ("digamma", "psi"),
+     "tf": "digamma", "tf.math": "digamma"}, "Digamma")
+
+polygamma_p = Primitive(
+    "polygamma", _pair_rule("polygamma"),
+    lambda g, y, n, x: (None, lambda: mul(g, bind(polygamma_p, add(n, 1.0), x))),
+    kind="special", kernels={"cpu": _cpu_pair(_cpu.polygamma), "cuda": _cuda.polygamma},
+    doc="y = psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) (digamma for n = 0, NaN for a negative "
+        "or non-integer n);  dx = g polygamma(n + 1, x), no gradient for n",
+    api={"tf.math": "polygamma", "tf": "polygamma"}, convention="binary",
+    fn=lambda n, x: polygamma(n, x), tf_type="Polygamma")
+
+zeta_p = Primitive(
+    "zeta", _pair_rule("zeta"),
+    lambda g, y, x, q: (None, lambda: mul(g, mul(neg(x), bind(zeta_p, add(x, 1.0), q)))),
+    kind="special", kernels={"cpu": _cpu_pair(_cpu.zeta), "cuda": _cuda.zeta},
+    doc="y = sum_k (k + q)^-x (Hurwitz);  dq = -g x zeta(x + 1, q), no gradient for x "
+        "(none in PyTorch or TensorFlow)",
+    api={"torch.special": "zeta", "tf.math": "zeta", "tf": "zeta"}, convention="binary",
+    fn=lambda x, q: zeta(x, q), tf_type="Zeta")
+
+
+def _pair(a, b):
+    """Promote (integers to the default float) and broadcast two operands to one shape."""
+    a, b = _float_binary(a, b)
+    if _dt.is_python_scalar(a) and _dt.is_python_scalar(b):
+        a = np.asarray(a, _dt.default_float)
+    if _dt.is_python_scalar(a):
+        a = full_like(b, a)
+    elif _dt.is_python_scalar(b):
+        b = full_like(a, b)
+    sa, sb = aval_of(a).shape, aval_of(b).shape
+    if sa != sb or None in sa:
+        ref = add(zeros_like(a), zeros_like(b))
+        a, b = broadcast_like(a, ref), broadcast_like(b, ref)
+    return a, b
+
+
+def polygamma(n, x):
+    """The n-th derivative of digamma, elementwise (``n`` a number or a tensor)."""
+    return bind(polygamma_p, *_pair(n, x))
+
+
+def zeta(x, q):
+    """The Hurwitz zeta function ``sum_k (k + q)^-x``."""
+    return bind(zeta_p, *_pair(x, q))
+
+
+def lgamma(x): return bind(lgamma_p, x)
+def digamma(x): return bind(digamma_p, x)
+
+
+# ----------------------------------------------------------------------------- Bessel, erfcx, ndtri
+def _i1_vjp(g, y, x):
+    safe = where(equal(x, 0.0), 1.0, x)
+    return (mul(g, where(equal(x, 0.0), 0.5, sub(i0(x), div(y, safe)))),)
+
+
+def _i1e_vjp(g, y, x):
+    safe = where(equal(x, 0.0), 1.0, x)
+    d = sub(i0e(x), mul(y, add(sign(x), div(1.0, safe))))
+    return (mul(g, where(equal(x, 0.0), 0.5, d)),)
+
+
+i0_p = _special("i0", _cpu.i0, _cuda.i0, lambda g, y, x: (mul(g, i1(x)),),
+                "y = I0(x) (modified Bessel function of order 0);  dx = g I1(x)",
+                {"torch": "i0", "Tensor": "i0", "torch.special": "i0", "tf.math": "bessel_i0"},
+                "BesselI0")
+i0e_p = _special("i0e", _cpu.i0e, _cuda.i0e,
+                 lambda g, y, x: (mul(g, sub(i1e(x), mul(sign(x), y))),),
+                 "y = exp(-|x|) I0(x);  dx = g (i1e(x) - sign(x) y)",
+                 {"torch.special": "i0e", "tf.math": "bessel_i0e"}, "BesselI0e")
+i1_p = _special("i1", _cpu.i1, _cuda.i1, _i1_vjp,
+                "y = I1(x) (modified Bessel function of order 1);  dx = g (I0(x) - y / x), "
+                "g / 2 at 0", {"torch.special": "i1", "tf.math": "bessel_i1"}, "BesselI1")
+i1e_p = _special("i1e", _cpu.i1e, _cuda.i1e, _i1e_vjp,
+                 "y = exp(-|x|) I1(x);  dx = g (i0e(x) - y (sign(x) + 1 / x)), g / 2 at 0",
+                 {"torch.special": "i1e", "tf.math": "bessel_i1e"}, "BesselI1e")
+erfcx_p = _special("erfcx", _cpu.erfcx, _cuda.erfcx,
+                   lambda g, y, x: (mul(g, sub(mul(mul(x, y), 2.0), _TWO_OVER_SQRT_PI)),),
+                   "y = exp(x^2) erfc(x);  dx = g (2 x y - 2 / sqrt(pi))",
+                   {"torch.special": "erfcx", "tf.math": "erfcx"}, "Erfcx")
+ndtri_p = _special("ndtri", _cpu.ndtri, _cuda.ndtri,
+                   lambda g, y, p: (mul(g, mul(exp(mul(mul(y, y), 0.5)), _SQRT_2PI)),),
+                   "y = Phi^-1(p), the standard normal quantile (-+inf at 0 and 1, NaN "
+                   "outside);  dp = g sqrt(2 pi) exp(y^2 / 2)",
+                   {"torch.special": "ndtri", "tf.math": "ndtri"}, "Ndtri")
+
+
+def i0(x): return bind(i0_p, x)
+def i0e(x): return bind(i0e_p, x)
+def i1(x): return bind(i1_p, x)
+def i1e(x): return bind(i1e_p, x)
+def erfcx(x): return bind(erfcx_p, x)
+def ndtri(x): return bind(ndtri_p, x)
+
+
+# ----------------------------------------------------------------------------- composites
+def _as_float(x):
+    return x if aval_of(x).dtype.kind == "f" else cast(x, _dt.default_float)
+
+
+@exports({"torch.special": "ndtr"}, "unary", float_only=True)
+def ndtr(x):
+    """The standard normal CDF ``erfc(-x / sqrt 2) / 2``."""
+    return mul(erfc(mul(x, -_SQRT_HALF)), 0.5)
+
+
+@exports({"torch.special": "log_ndtr"}, "unary", float_only=True)
+def log_ndtr(x):
+    """``log(ndtr(x))`` without underflow: ``log(erfcx(-x / sqrt 2) / 2) - x^2 / 2`` below -1
+    (each branch on inputs clamped to its side, so the other branch's gradient stays finite)."""
+    lo = minimum(x, -1.0)
+    hi = maximum(x, -1.0)
+    left = sub(log(mul(erfcx(mul(lo, -_SQRT_HALF)), 0.5)), mul(mul(lo, lo), 0.5))
+    right = log1p(mul(erfc(mul(hi, _SQRT_HALF)), -0.5))
+    return where(less(x, -1.0), left, right)
+
+
+@exports({"torch.special": "xlog1py"}, "binary")
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is not NaN (PyTorch's)."""
+    x, y = _float_binary(x, y)
+    zero = equal(x, 0.0)
+    safe = where(zero, 0.0, y)
+    out = mul(x, log1p(safe))
+    return where(zero, where(equal(y, y), 0.0, y), out)
+
+
+@exports({"tf.math": "xlogy", "tf": "xlogy"}, "binary", tf_type="Xlogy")
+def xlogy(x, y):
+    """TensorFlow's ``xlogy``: 0 where ``x`` is 0, else ``x * log(y)``."""
+    x, y = _float_binary(x, y)
+    zero = equal(x, 0.0)
+    return where(zero, 0.0, mul(x, log(where(zero, 1.0, y))))
+
+
+@exports({"tf.math": "xdivy", "tf": "xdivy"}, "binary", tf_type="Xdivy")
+def xdivy(x, y):
+    """TensorFlow's ``xdivy``: 0 where ``x`` is 0, else ``x / y``."""
+    x, y = _float_binary(x, y)
+    zero = equal(x, 0.0)
+    return where(zero, 0.0, div(x, where(zero, 1.0, y)))
+
+
+@exports({"torch.special": "entr"}, "unary", float_only=True)
+def entr(x):
+    """Elementwise entropy ``-x log x`` (0 at 0, -inf below 0);  dx = -g (log x + 1)."""
+    pos = greater(x, 0.0)
+    val = neg(mul(x, log(where(pos, x, 1.0))))
+    return where(pos, val, where(equal(x, 0.0), 0.0, where(equal(x, x), -math.inf, x)))
+
+
+@exports({"torch": "logit", "Tensor": "logit", "torch.special": "logit"}, "args",
+         float_only=True)
+def logit(x, eps=None):
+    """``log(x / (1 - x))``, ``x`` first clamped to [eps, 1 - eps] when ``eps`` is given."""
+    if eps is not None:
+        x = minimum(maximum(x, float(eps)), 1.0 - float(eps))
+    return log(div(x, sub(1.0, x)))
+
+
+@exports({"torch.special": "multigammaln", "torch": "mvlgamma", "Tensor": "mvlgamma"}, "args",
+         float_only=True)
+def multigammaln(x, p):
+    """The multivariate log-gamma ``sum_{i<p} lgamma(x - i/2) + p (p-1)/4 log(pi)``."""
+    if not isinstance(p, (int, np.integer)) or isinstance(p, bool) or p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = _as_float(x)
+    out = lgamma(x)
+    for i in range(1, int(p)):
+        out = add(out, lgamma(sub(x, i / 2.0)))
+    return add(out, p * (p - 1) / 4.0 * math.log(math.pi))
+
+
+def _torch_polygamma_n(n) -> float:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return float(n)
+
+
+@exports({"torch": "polygamma", "torch.special": "polygamma"}, "plain",
+         name="polygamma_torch")
+def polygamma_torch(n, input):
+    """PyTorch's ``polygamma(n, input)``: ``n`` a non-negative int."""
+    return polygamma(_torch_polygamma_n(n), _as_float(input))
+
+
+@exports({"Tensor": "polygamma"}, "args", name="polygamma_method")
+def polygamma_method(x, n):
+    """``Tensor.polygamma(n)``."""
+    return polygamma(_torch_polygamma_n(n), _as_float(x))

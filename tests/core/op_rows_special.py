@@ -1,0 +1,50 @@
+"""Op-table rows of the special-function primitives and composites (dlcore/ops/special.py),
+appended to ``ROWS`` by ``op_table.py``; SciPy is the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special as sp
+
+from dlcore import ops
+from dlcore.registry import aval_of
+
+
+def _ref(f):
+    return lambda *xs: np.asarray(f(*xs)).astype(xs[-1].dtype)
+
+
+def special_rows(OpRow, U, B) -> list:
+    def u(op, fn, ref, domain="real", diff=(0,), **kw):
+        return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
+
+    return [
+        u("lgamma", ops.lgamma, _ref(sp.gammaln), "pos"),
+        OpRow("lgamma[negative]", "lgamma", ops.lgamma, _ref(sp.gammaln), (((3, 4),),),
+              ("offint",), (0,), rtol=1e-4),
+        u("digamma", ops.digamma, _ref(sp.digamma), "pos"),
+        OpRow("digamma[negative]", "digamma", ops.digamma, _ref(sp.digamma), (((3, 4),),),
+              ("offint",), (), rtol=1e-4),
+        OpRow("polygamma[n=1]", "polygamma", lambda x: ops.polygamma(1.0, x),
+              _ref(lambda x: sp.polygamma(1, x)), U, ("pos",), (0,), rtol=1e-4),
+        OpRow("polygamma[n tensor]", "polygamma",
+              lambda n, x: ops.polygamma(ops.cast(n, aval_of(x).dtype), x),
+              _ref(lambda n, x: sp.polygamma(n.astype(np.int64), x)),
+              (((3, 4), (3, 4)), ((3, 1), (1, 4))), ("int4", "pos"), (1,), rtol=1e-4),
+        OpRow("zeta", "zeta", ops.zeta, _ref(sp.zeta),
+              (((3, 4), (3, 4)), ((3, 4), (4,)), ((), (2, 3))), ("gt1", "pos"), (1,),
+              rtol=1e-4),
+        u("i0", ops.i0, _ref(sp.i0)),
+        u("i0e", ops.i0e, _ref(sp.i0e), "away0"),
+        u("i1", ops.i1, _ref(sp.i1)),
+        u("i1e", ops.i1e, _ref(sp.i1e), "away0"),
+        u("erfcx", ops.erfcx, _ref(sp.erfcx)),
+        u("ndtri", ops.ndtri, _ref(sp.ndtri), "unit", rtol=1e-4),
+        OpRow("log_ndtr", "log_ndtr", ops.log_ndtr, _ref(sp.log_ndtr), U, ("real",), (0,),
+              primitives=("erfcx", "erfc", "log1p", "where")),
+        OpRow("xlogy[tf]", "xlogy", ops.xlogy,
+              lambda x, y: np.where(x == 0, 0, x * np.log(np.where(x == 0, 1, y))).astype(
+                  x.dtype), B[:2], ("real", "pos"), (0, 1), primitives=("log", "where")),
+        OpRow("entr", "entr", ops.entr, _ref(sp.entr), U, ("pos",), (0,),
+              primitives=("log", "where")),
+    ]
