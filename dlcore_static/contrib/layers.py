@@ -1,10 +1,43 @@
-"""``tf.contrib.layers``: ``xavier_initializer`` (Glorot) and ``variance_scaling_initializer``."""
+"""``tf.contrib.layers``: TensorFlow 1's contrib layer functions, with contrib's argument names,
+defaults and variable names.
+
+Each layer opens ``variable_scope(scope, default_name, reuse=reuse)`` and makes its variables
+with ``tf.get_variable``, so names, sharing and regularisation follow TF1 exactly:
+
+==========================  ===================  ==========================================
+function                    default scope        variables
+==========================  ===================  ==========================================
+``fully_connected``         ``fully_connected``  ``weights`` [in, out], ``biases`` [out]
+``conv2d`` (``convolution2d``)  ``Conv``         ``weights`` [kh, kw, in, out], ``biases``
+``batch_norm``              ``BatchNorm``        ``beta``, ``gamma`` (scale=True),
+                                                 ``moving_mean``, ``moving_variance``
+``layer_norm``              ``LayerNorm``        ``beta``, ``gamma``
+``embed_sequence``          ``EmbedSequence``    ``embeddings`` [vocab, dim]
+==========================  ===================  ==========================================
+
+Defaults as contrib: ``activation_fn=tf.nn.relu`` for ``fully_connected`` and ``conv2d``,
+``weights_initializer=xavier_initializer()``, zero biases (none when a ``normalizer_fn`` is
+given), ``padding='SAME'`` for ``conv2d``, ``stride=2, padding='VALID'`` for the pools,
+``decay=0.999, scale=False, epsilon=0.001`` and ``updates_collections=UPDATE_OPS`` for
+``batch_norm``.  Contrib's ``batch_norm`` is the fused kernel for 2-D and 4-D inputs, so its
+moving variance averages the *unbiased* batch variance (``var * n / (n - 1)``), as there; other
+ranks average the biased one.  With ``updates_collections=None`` the moving averages are
+updated in place (the output depends on them).  Weights go to ``tf.GraphKeys.MODEL_VARIABLES``
+as well; ``outputs_collections`` receive each layer's output.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from dlcore import ops as _ops
+
 from .. import dtypes as _dtypes
 from .. import initializers as _init
-from ..layers import dense as fully_connected_dense
+from ..frontend import to_tensor
+from ..graph import get_default_graph
+from ..variable_scopes import get_variable, variable_scope
+from ..variables import GraphKeys
 
 
 def xavier_initializer(uniform: bool = True, seed=None, dtype=_dtypes.float32):
@@ -19,20 +52,310 @@ xavier_initializer_conv2d = xavier_initializer
 
 def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=None,
                                  dtype=_dtypes.float32):
+    """He et al. by default: a truncated normal (or uniform) of variance ``factor / fan``."""
+    if mode not in ("FAN_IN", "FAN_OUT", "FAN_AVG"):
+        raise TypeError(f"Unknown mode {mode} [FAN_IN, FAN_OUT, FAN_AVG]")
     return _init.VarianceScaling(factor, mode.lower(), "uniform" if uniform else
                                  "truncated_normal", seed, dtype)
 
 
-def fully_connected(inputs, num_outputs, activation_fn=None, weights_initializer=None,
-                    scope=None, **_ignored):
-    from ..nn import relu
-    act = relu if activation_fn == "default" else activation_fn
-    return fully_connected_dense(inputs, num_outputs, act,
-                                 kernel_initializer=weights_initializer or xavier_initializer(),
-                                 name=scope)
+def _relu(x):
+    from ..nn import relu  # type: ignore[attr-defined]
+    return relu(x)
+
+
+_DEFAULT = object()
+
+
+def _scope(scope, default_name: str, reuse):
+    if reuse is True and scope is None:
+        raise ValueError("reuse=True cannot be used without a name_or_scope")
+    return variable_scope(scope, default_name=default_name, reuse=reuse)
+
+
+def _collect(outputs_collections, t):
+    if outputs_collections:
+        g = get_default_graph()
+        for c in ([outputs_collections] if isinstance(outputs_collections, str)
+                  else outputs_collections):
+            g.add_to_collection(c, t)
+    return t
+
+
+def _variable(name, shape, dtype, initializer, regularizer, trainable, collections,
+              model=True):
+    cols = [GraphKeys.GLOBAL_VARIABLES] + ([GraphKeys.MODEL_VARIABLES] if model else [])
+    if collections:
+        cols += [collections] if isinstance(collections, str) else list(collections)
+    return get_variable(name, shape=shape, dtype=dtype, initializer=initializer,
+                        regularizer=regularizer, trainable=trainable, collections=cols)
+
+
+def _var_cols(variables_collections, key):
+    if isinstance(variables_collections, dict):
+        return variables_collections.get(key)
+    return variables_collections
+
+
+def _finish(outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer,
+            activation_fn, n_out, dtype, trainable, variables_collections, data_format="NHWC"):
+    if normalizer_fn is not None:
+        outputs = normalizer_fn(outputs, **(normalizer_params or {}))
+    elif biases_initializer is not None:
+        b = _variable("biases", [n_out], dtype, biases_initializer, biases_regularizer,
+                      trainable, _var_cols(variables_collections, "biases"))
+        from ..nn import bias_add
+        outputs = bias_add(outputs, b, data_format=data_format)
+    if activation_fn is not None:
+        outputs = activation_fn(outputs)
+    return outputs
+
+
+def fully_connected(inputs, num_outputs, activation_fn=_DEFAULT, normalizer_fn=None,
+                    normalizer_params=None, weights_initializer=None, weights_regularizer=None,
+                    biases_initializer=_DEFAULT, biases_regularizer=None, reuse=None,
+                    variables_collections=None, outputs_collections=None, trainable=True,
+                    scope=None):
+    """``activation_fn(inputs @ weights + biases)`` on the last axis (any rank >= 2)."""
+    if not isinstance(num_outputs, (int, np.integer)):
+        raise ValueError(f"num_outputs type should be one of (<class 'int'>,), got "
+                         f"{type(num_outputs)}.")
+    act = _relu if activation_fn is _DEFAULT else activation_fn
+    binit = _init.Zeros() if biases_initializer is _DEFAULT else biases_initializer
+    with _scope(scope, "fully_connected", reuse):
+        x = to_tensor(inputs)
+        d_in = x.aval.shape[-1]
+        if x.aval.ndim < 2 or d_in is None:
+            raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
+                             "Found `None`.")
+        dt = x.dtype
+        w = _variable("weights", [d_in, int(num_outputs)], dt,
+                      weights_initializer or xavier_initializer(), weights_regularizer,
+                      trainable, _var_cols(variables_collections, "weights"))
+        if x.aval.ndim == 2:
+            y = _ops.matmul(x, w)
+        else:
+            from .. import tensordot  # type: ignore[attr-defined]
+            y = tensordot(x, w, [[x.aval.ndim - 1], [0]])
+        y = _finish(y, normalizer_fn, normalizer_params, binit, biases_regularizer, act,
+                    int(num_outputs), dt, trainable, variables_collections)
+    return _collect(outputs_collections, y)
+
+
+def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None,
+           rate=1, activation_fn=_DEFAULT, normalizer_fn=None, normalizer_params=None,
+           weights_initializer=None, weights_regularizer=None, biases_initializer=_DEFAULT,
+           biases_regularizer=None, reuse=None, variables_collections=None,
+           outputs_collections=None, trainable=True, scope=None):
+    """A 2-D convolution with contrib's names (``num_outputs``, ``kernel_size``, ``stride``,
+    ``rate``); weights HWIO ``[kh, kw, in, num_outputs]``."""
+    from ..nn_conv import conv2d as _conv
+    fmt = data_format or "NHWC"
+    if fmt not in ("NHWC", "NCHW"):
+        raise ValueError("data_format has to be either NCHW or NHWC.")
+    act = _relu if activation_fn is _DEFAULT else activation_fn
+    binit = _init.Zeros() if biases_initializer is _DEFAULT else biases_initializer
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    rh, rw = _pair(rate)
+    with _scope(scope, "Conv", reuse):
+        x = to_tensor(inputs)
+        if x.aval.ndim != 4:
+            raise ValueError(f"Convolution expects input with rank 4, got {x.aval.ndim}")
+        c_in = x.aval.shape[3 if fmt == "NHWC" else 1]
+        if c_in is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             "`None`.")
+        w = _variable("weights", [kh, kw, c_in, int(num_outputs)], x.dtype,
+                      weights_initializer or xavier_initializer(), weights_regularizer,
+                      trainable, _var_cols(variables_collections, "weights"))
+        strides = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
+        dil = [1, rh, rw, 1] if fmt == "NHWC" else [1, 1, rh, rw]
+        y = _conv(x, w, strides, padding.upper(), data_format=fmt, dilations=dil)
+        y = _finish(y, normalizer_fn, normalizer_params, binit, biases_regularizer, act,
+                    int(num_outputs), x.dtype, trainable, variables_collections, fmt)
+    return _collect(outputs_collections, y)
+
+
+convolution2d = conv2d
+
+
+def _pair(v) -> tuple:
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"expected an int or a pair of ints, got {v}")
+    return v
+
+
+def _pool2d(kind, inputs, kernel_size, stride, padding, data_format, outputs_collections,
+            scope):
+    from ..nn_conv import avg_pool, max_pool
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError("data_format has to be either NCHW or NHWC.")
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    nhwc = data_format == "NHWC"
+    ks = [1, kh, kw, 1] if nhwc else [1, 1, kh, kw]
+    st = [1, sh, sw, 1] if nhwc else [1, 1, sh, sw]
+    g = get_default_graph()
+    with g.name_scope(scope or ("MaxPool2D" if kind == "max" else "AvgPool2D")):
+        fn = max_pool if kind == "max" else avg_pool
+        y = fn(inputs, ks, st, padding.upper(), data_format=data_format)
+    return _collect(outputs_collections, y)
+
+
+def max_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
+               outputs_collections=None, scope=None):
+    return _pool2d("max", inputs, kernel_size, stride, padding, data_format,
+                   outputs_collections, scope)
+
+
+def avg_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
+               outputs_collections=None, scope=None):
+    return _pool2d("avg", inputs, kernel_size, stride, padding, data_format,
+                   outputs_collections, scope)
+
+
+def _param_init(param_initializers, key, default):
+    if param_initializers and key in param_initializers:
+        return param_initializers[key]
+    return default
+
+
+def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, activation_fn=None,
+               param_initializers=None, param_regularizers=None,
+               updates_collections=GraphKeys.UPDATE_OPS, is_training=True, reuse=None,
+               variables_collections=None, outputs_collections=None, trainable=True,
+               batch_weights=None, fused=None, data_format="NHWC",
+               zero_debias_moving_mean=False, scope=None, renorm=False, renorm_clipping=None,
+               renorm_decay=0.99, adjustment=None):
+    """Contrib's batch normalisation over every axis but the channels; see the module
+    docstring for which variance the moving average takes and how updates are collected."""
+    from ..layers_conv import batch_norm_graph
+    if batch_weights is not None or renorm or adjustment is not None or zero_debias_moving_mean:
+        raise NotImplementedError("tf.contrib.layers.batch_norm: batch_weights, renorm, "
+                                  "adjustment and zero_debias_moving_mean are not supported")
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError("data_format has to be either NCHW or NHWC.")
+    regs = param_regularizers or {}
+    with _scope(scope, "BatchNorm", reuse):
+        x = to_tensor(inputs)
+        nd = x.aval.ndim
+        if nd is None or nd < 2:
+            raise ValueError(f"Inputs {x.name} has undefined rank.")
+        axis = 1 if data_format == "NCHW" and nd == 4 else nd - 1
+        c = x.aval.shape[axis]
+        if c is None:
+            raise ValueError(f"Inputs {x.name} has undefined last dimension {x.shape}.")
+        dt = x.dtype
+
+        def var(name, init, trainable_=True, model_key=None):
+            return _variable(name, [c], dt, _param_init(param_initializers, name, init),
+                             regs.get(name), trainable and trainable_,
+                             _var_cols(variables_collections, model_key or name))
+        beta = var("beta", _init.Zeros()) if center else None
+        gamma = var("gamma", _init.Ones()) if scale else None
+        mm = var("moving_mean", _init.Zeros(), False)
+        mv = var("moving_variance", _init.Ones(), False)
+        for v in (mm, mv):
+            get_default_graph().add_to_collection("moving_average_variables", v)
+        fused_path = fused is not False and nd in (2, 4)
+        y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, decay, epsilon,
+                                      is_training, fused=fused_path)
+        if updates:
+            if updates_collections is None:
+                from ..array_ops import identity
+                from ..graph import control_dependencies
+                with control_dependencies(updates):
+                    y = identity(y)
+            else:
+                g = get_default_graph()
+                cols = [updates_collections] if isinstance(updates_collections, str) \
+                    else list(updates_collections)
+                for u in updates:
+                    for col in cols:
+                        g.add_to_collection(col, u)
+        if activation_fn is not None:
+            y = activation_fn(y)
+    return _collect(outputs_collections, y)
+
+
+def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
+               variables_collections=None, outputs_collections=None, trainable=True,
+               begin_norm_axis=1, begin_params_axis=-1, scope=None):
+    """``(x - mean) / sqrt(var + 1e-12) * gamma + beta``, statistics over the axes from
+    ``begin_norm_axis``, parameters shaped like the axes from ``begin_params_axis``."""
+    with _scope(scope, "LayerNorm", reuse):
+        x = to_tensor(inputs)
+        nd = x.aval.ndim
+        if nd == 0:
+            raise ValueError(f"Inputs {x.name} has undefined rank.")
+        bpa = begin_params_axis % nd
+        bna = begin_norm_axis % nd
+        pshape = list(x.aval.shape[bpa:])
+        if any(d is None for d in pshape):
+            raise ValueError(f"Inputs {x.name}: rank {nd} has undefined dimensions "
+                             f"{pshape} at begin_params_axis {begin_params_axis}")
+        dt = x.dtype
+        beta = _variable("beta", pshape, dt, _init.Zeros(), None, trainable,
+                         _var_cols(variables_collections, "beta")) if center else None
+        gamma = _variable("gamma", pshape, dt, _init.Ones(), None, trainable,
+                          _var_cols(variables_collections, "gamma")) if scale else None
+        axes = tuple(range(bna, nd))
+        mean, var = _ops.moments(x, axes, keepdims=True)
+        y = _ops.mul(_ops.sub(x, mean), _ops.rsqrt(_ops.add(var, 1e-12)))
+        if gamma is not None:
+            y = _ops.mul(y, gamma)
+        if beta is not None:
+            y = _ops.add(y, beta)
+        if activation_fn is not None:
+            y = activation_fn(y)
+    return _collect(outputs_collections, y)
+
+
+def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True,
+            outputs_collections=None, scope=None, seed=None):
+    """Keep each value with probability ``keep_prob`` (scaled by 1/keep_prob) while training;
+    the identity when ``is_training`` is False."""
+    from ..layers import dropout as _dropout
+    g = get_default_graph()
+    with g.name_scope(scope or "Dropout"):
+        y = _dropout(inputs, rate=1.0 - keep_prob, noise_shape=noise_shape, seed=seed,
+                     training=is_training)
+    return _collect(outputs_collections, y)
 
 
 def flatten(inputs, outputs_collections=None, scope=None):
     """``tf.contrib.layers.flatten``: (batch, everything else)."""
     from ..layers import flatten as _flatten
-    return _flatten(inputs, name=scope)
+    g = get_default_graph()
+    with g.name_scope(scope or "Flatten"):
+        y = _flatten(inputs)
+    return _collect(outputs_collections, y)
+
+
+def one_hot_encoding(labels, num_classes, on_value=1.0, off_value=0.0, outputs_collections=None,
+                     scope=None):
+    """``tf.one_hot`` of integer labels (float32 by default)."""
+    from .. import one_hot  # type: ignore[attr-defined]
+    g = get_default_graph()
+    with g.name_scope(scope or "OneHotEncoding"):
+        y = one_hot(labels, num_classes)
+        if (on_value, off_value) != (1.0, 0.0):
+            y = _ops.add(_ops.mul(y, float(on_value) - float(off_value)), float(off_value))
+    return _collect(outputs_collections, y)
+
+
+def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializer=None,
+                   regularizer=None, trainable=True, scope=None, reuse=None):
+    """Rows of ``EmbedSequence/embeddings`` ([vocab_size, embed_dim]) for ``ids`` [batch, T]."""
+    if not (reuse or (vocab_size and embed_dim)):
+        raise ValueError("Must specify vocab size and embedding dimension when not reusing. "
+                         f"Got vocab_size={vocab_size} and embed_dim={embed_dim}")
+    from ..nn import embedding_lookup  # type: ignore[attr-defined]
+    with _scope(scope, "EmbedSequence", reuse):
+        shape = [vocab_size, embed_dim] if vocab_size and embed_dim else None
+        emb = _variable("embeddings", shape, None, initializer, regularizer, trainable, None)
+        return embedding_lookup(emb, ids)
