@@ -96,3 +96,5 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
 from .layers_conv import (average_pooling1d, average_pooling2d,  # noqa: E402, F401
                           batch_normalization, conv1d, conv2d, conv2d_transpose, max_pooling1d,
                           max_pooling2d)
+from .layers_conv3d import (average_pooling3d, conv3d, conv3d_transpose,  # noqa: E402, F401
+                            max_pooling3d, separable_conv1d, separable_conv2d)

@@ -1,5 +1,6 @@
 """``tf.layers`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``max_pooling1d/2d``,
-``average_pooling1d/2d`` and ``batch_normalization`` (with the layer classes behind them).
+``average_pooling1d/2d`` and ``batch_normalization`` (with the layer classes behind them; the
+3-D and separable layers are in :mod:`.layers_conv3d`, on the same ``Conv`` class).
 
 As ``tf.layers.dense``: variables ``<name>/kernel`` (glorot_uniform, laid out HWIO) and
 ``<name>/bias`` (zeros) are made on the first call under a unique name scope.  Batch
@@ -58,7 +59,7 @@ class Conv:
         if c is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              "`None`.")
-        default = "conv2d_transpose" if self.transpose else f"conv{self.rank}d"
+        default = f"conv{self.rank}d_transpose" if self.transpose else f"conv{self.rank}d"
         with g.name_scope(self.name or default) as scope:
             if self.kernel is None:
                 self.name = scope[:-1]
@@ -84,17 +85,21 @@ class Conv:
         if self.rank == 1:
             return _nn.conv1d(x, self.kernel, self.strides, self.padding, data_format=fmt,
                               dilations=self.dilation_rate)
+        if self.rank == 3:
+            fmt = "NDHWC" if cl else "NCDHW"
         if self.transpose:
-            sp = x.aval.shape[1:3] if cl else x.aval.shape[2:4]
+            sp = x.aval.shape[1:1 + self.rank] if cl else x.aval.shape[2:]
             out = []
             for i, k, s in zip(sp, self.kernel_size, self.strides):
                 out.append(i * s if self.padding == "SAME" else (i - 1) * s + k)
             n = x.aval.shape[0]
             shape = [n] + out + [self.filters] if cl else [n, self.filters] + out
-            return _nn.conv2d_transpose(x, self.kernel, [1 if d is None else d for d in shape],
-                                        self.strides, self.padding, data_format=fmt)
-        return _nn.conv2d(x, self.kernel, self.strides, self.padding, data_format=fmt,
-                          dilations=self.dilation_rate)
+            fn = _nn.conv3d_transpose if self.rank == 3 else _nn.conv2d_transpose
+            return fn(x, self.kernel, [1 if d is None else d for d in shape], self.strides,
+                      self.padding, data_format=fmt)
+        fn = _nn.conv3d if self.rank == 3 else _nn.conv2d
+        return fn(x, self.kernel, self.strides, self.padding, data_format=fmt,
+                  dilations=self.dilation_rate)
 
     @property
     def trainable_variables(self) -> list:
@@ -129,7 +134,8 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
 
 def _pool(kind, inputs, pool_size, strides, padding, data_format, name, rank):
     k, s = _pair(pool_size, rank), _pair(strides, rank)
-    fmt = _fmt(data_format) if rank == 2 else ("NWC" if _fmt(data_format) == "NHWC" else "NCW")
+    cl = _fmt(data_format) == "NHWC"
+    fmt = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}[rank][0 if cl else 1]
     fn = _nn.max_pool if kind == "max" else _nn.avg_pool
     return fn(inputs, k, s, padding.upper(), data_format=fmt, name=name)
 
