@@ -239,9 +239,8 @@ def _concat_rule(*xs: AVal, axis) -> AVal:
 
 def _concat_vjp(g, y, *xs, axis):
     sizes = [aval_of(x).shape[axis] for x in xs]
-    if None in sizes:
-        raise NotImplementedError("dlcore: the gradient of concatenate needs the sizes along "
-                                  "the concatenation axis to be known when the graph is built")
+    if None in sizes:            # a size known only at run time: slice by run-time sizes
+        return tuple(bind(concat_part_p, g, *xs, axis=axis, index=i) for i in range(len(xs)))
     grads, start = [], 0
     for n in sizes:
         idx = (slice(None),) * axis + (slice(start, start + n),)
@@ -254,6 +253,39 @@ concatenate_p = Primitive(
     "concatenate", _concat_rule, _concat_vjp, kind="shape", tf_type="ConcatV2",
     doc="y = [x0, x1, ...] joined along axis;  dxi = the slice of g that xi occupies",
     kernels={"cpu": _cpu.concatenate, "cuda": _cuda.concatenate})
+
+
+def _concat_part_rule(g: AVal, *xs: AVal, axis, index) -> AVal:
+    shape = list(g.shape)
+    shape[axis] = xs[index].shape[axis]
+    return AVal(tuple(shape), g.dtype)
+
+
+def _concat_part_vjp(gg, y, g, *xs, axis, index):
+    parts = [gg if j == index else _zeros_like_as(x, gg) for j, x in enumerate(xs)]
+    return (concatenate(parts, axis),) + (None,) * len(xs)
+
+
+def _zeros_like_as(x, ref):
+    """Zeros with x's (run-time) shape and ref's dtype."""
+    from .elementwise import zeros_like
+    return zeros_like(x, aval_of(ref).dtype)
+
+
+concat_part_p = Primitive(
+    "concat_part", _concat_part_rule, _concat_part_vjp, kind="shape", view=True,
+    tf_type="Slice",
+    doc="y = the part of g = concatenate(xs, axis) that xs[index] occupies, its offset and "
+        "length read from the xs' run-time shapes (the vjp of concatenate when a size along "
+        "axis is unknown when the graph is built);  dg = gy placed there, zeros elsewhere "
+        "(a concatenate of zeros like the other xs);  no gradient for the xs (only their "
+        "shapes are read)",
+    kernels={"cpu": _cpu.concat_part, "cuda": _cuda.concat_part})
+
+
+def concat_part(g, *xs, axis: int, index: int):
+    """The slice of ``g`` (a concatenation of ``xs`` along ``axis``) that ``xs[index]`` fills."""
+    return bind(concat_part_p, g, *xs, axis=int(axis), index=int(index))
 
 
 def concatenate(xs, axis=0):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops
+from dlcore.ops.shape import concat_part
 
 
 def _np_softplus(x):
@@ -56,4 +57,9 @@ def tf_rows(OpRow, U, B) -> list:
               (((3, 4),), ((5,),)), ("bool",)),
         OpRow("shape_of", "shape_of", ops.shape_of,
               lambda x: np.asarray(x.shape, np.int32), (((3, 4),), ((2, 1, 5),)), ("real",)),
+        OpRow("concat_part", "concat_part",
+              lambda g, a, b, c: concat_part(g, a, b, c, axis=1, index=1),
+              lambda g, a, b, c: g[:, a.shape[1]:a.shape[1] + b.shape[1]],
+              (((2, 6, 2), (2, 1, 2), (2, 3, 2), (2, 2, 2)),), ("real",) * 4, (0,),
+              primitives=("concat_part", "concatenate", "full_like")),
     ]

@@ -62,3 +62,11 @@ def squeeze(x, *, axes):
 
 def concatenate(*xs, axis):
     return np.concatenate(xs, axis=axis)
+
+
+def concat_part(g, *xs, axis, index):
+    """y = g[..., start:start + n, ...] along axis: start = the sizes of xs[:index], n =
+    the size of xs[index] (a view)."""
+    start = sum(int(x.shape[axis]) for x in xs[:index])
+    n = int(xs[index].shape[axis])
+    return g[(slice(None),) * axis + (slice(start, start + n),) + (Ellipsis,)]
