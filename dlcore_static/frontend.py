@@ -60,6 +60,9 @@ class StaticFrontend:
                 other = _aval(a).dtype
                 break
         inputs = [to_tensor(a, graph, other) for a in args]
+        for t in inputs:
+            if t.aval.dtype.kind == "O":
+                return _string_apply(prim, inputs, params)
         unknown = _unknown_rank(inputs)
         if unknown and prim.kind == "reduce" and params.get("axes") == () and \
                 inputs[0].aval.ndim == 0 and inputs[0].op.attrs.get("unknown_rank"):
@@ -80,6 +83,42 @@ class StaticFrontend:
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
         return op.outputs[0]
+
+
+# Core primitives on tf.string tensors (object arrays of bytes).  Those whose CPU kernel only
+# indexes, copies or reshapes with NumPy run as they are (STRING_SAFE: the graph compiler
+# leaves them to the interpreter); a few have host implementations (STRING_PRIMS, filled by
+# strings.py: identity, equal, not_equal, add); any other is a build-time TypeError, since
+# the core's arithmetic kernels are Numba's and numeric only.
+STRING_SAFE = frozenset({"concatenate", "expand_dims", "getitem", "reshape", "squeeze", "take",
+                         "transpose", "shape_of", "size_of", "rank_of", "broadcast_to", "flip",
+                         "stack", "slice", "strided_slice", "tile"})
+STRING_PRIMS: dict = {}
+
+
+def _string_apply(prim: Primitive, inputs, params) -> Tensor:
+    build = STRING_PRIMS.get(prim.name)
+    if build is not None:
+        return build(prim, inputs, params)
+    if prim.name not in STRING_SAFE:
+        from .graph import _user_frame
+        dts = ", ".join(t.dtype.name for t in inputs)
+        raise TypeError(f"'{type_name(prim)}' does not support tf.string inputs (input dtypes: "
+                        f"{dts}); use the tf.strings ops on strings.\n(defined at "
+                        f"{_user_frame()})")
+    graph = inputs[0].graph
+    name = graph.unique_name(type_name(prim))
+    avals = [t.aval for t in inputs]
+    try:
+        out = prim.abstract_eval(*avals, **params)
+    except ShapeError as e:
+        raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
+    except DTypeError as e:
+        raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
+    op = Operation(graph, type_name(prim), name, inputs, [out], prim=prim, params=params)
+    if _unknown_rank(inputs) and out.ndim == 0:
+        op.attrs["unknown_rank"] = True
+    return op.outputs[0]
 
 
 def _unknown_rank(inputs) -> bool:

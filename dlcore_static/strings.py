@@ -33,6 +33,7 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from . import errors as _errors
+from .frontend import STRING_PRIMS as _STRING_PRIMS
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
 from .host_ops import elementwise, host_op, out_shape, register
@@ -467,3 +468,54 @@ def reduce_join(inputs, axis=None, keep_dims: bool = False, separator="", name=N
     return host_op("ReduceJoin", [t], [(out, OBJ)], {"axes": axes, "keepdims": keep,
                                                      "separator": sep},
                    name or "ReduceJoin").outputs[0]
+
+
+# ----------------------------------------------------------------------------- core ops
+# tf.identity, tf.equal / tf.not_equal (==, != of strings, a bool tensor) and tf.add (string
+# concatenation, TensorFlow's Add on strings) on tf.string tensors: host versions of the core
+# primitives, whose Numba kernels are numeric only (frontend.STRING_PRIMS routes them here).
+def _binary_impl(a, b, *, fn: str):
+    return getattr(np, fn)(a, b).astype(OBJ if fn == "add" else np.bool_)
+
+
+register("StringIdentity", lambda x: x.copy())
+register("StringBinary", _binary_impl)
+
+
+def _static_broadcast(a: tuple, b: tuple) -> tuple:
+    out = []
+    for i in range(max(len(a), len(b))):
+        x = a[len(a) - 1 - i] if i < len(a) else 1
+        y = b[len(b) - 1 - i] if i < len(b) else 1
+        if x == 1:
+            out.append(y)
+        elif y == 1 or y == x or y is None:
+            out.append(x if x is not None else y)
+        elif x is None:
+            out.append(y)
+        else:
+            raise ValueError(f"Dimensions must be equal, but are {x} and {y}")
+    return tuple(reversed(out))
+
+
+def _core_on_strings(prim, inputs, params) -> Tensor:
+    from .frontend import type_name
+    kind = prim.name
+    if kind == "identity":
+        return host_op("StringIdentity", inputs, [(out_shape(inputs[0]), OBJ)],
+                       name="Identity").outputs[0]
+    a, b = inputs
+    if a.aval.dtype != OBJ or b.aval.dtype != OBJ:
+        raise TypeError(f"Input 'y' of '{type_name(prim)}' Op has type {b.dtype.name} that "
+                        f"does not match type {a.dtype.name} of argument 'x'.")
+    try:
+        shape = _static_broadcast(out_shape(a), out_shape(b))
+    except ValueError as e:
+        raise ValueError(f"{e} for '{type_name(prim)}' with input shapes: "
+                         f"{list(out_shape(a))}, {list(out_shape(b))}.") from None
+    return host_op("StringBinary", inputs, [(shape, OBJ if kind == "add" else np.bool_)],
+                   {"fn": kind}, name=type_name(prim)).outputs[0]
+
+
+for _name in ("identity", "equal", "not_equal", "add"):
+    _STRING_PRIMS[_name] = _core_on_strings

@@ -70,6 +70,12 @@ def _is_loop_node(n: Node) -> bool:
                                  and n.avals[0].shape != ())
 
 
+def _holds_strings(n: Node) -> bool:
+    """Does ``n`` read or make a ``tf.string`` value (an object array Numba cannot type)?"""
+    return any(a.dtype.kind == "O" for a in n.avals) or \
+        any(v.aval.dtype.kind == "O" for v in n.inputs)
+
+
 class _Builder:
     segments: list[tuple]        # (source, module) per segment: set by source.py when it writes
 
@@ -97,6 +103,11 @@ class _Builder:
                 continue
             if n.kind == "graph" and n.type not in ("Cond", "While"):
                 out[n] = False
+                continue
+            if _holds_strings(n):
+                out[n] = False
+                self.why.append(f"{n.name} ({n.type}): tf.string values (Python bytes) run "
+                                "in the interpreter")
                 continue
             if n.type == "While" and n.op in keep:
                 out[n] = False
