@@ -75,6 +75,11 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_state_dict_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_state_dict_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_post_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -86,7 +91,7 @@ class Module:
                 r = hook(self, args)
                 if r is not None:
                     args = r if isinstance(r, tuple) else (r,)
-        if self._backward_hooks:
+        if self._backward_hooks or self.__dict__.get("_backward_pre_hooks"):
             return self._call_with_backward_hooks(args, kwargs)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
@@ -176,6 +181,14 @@ class Module:
         self._backward_hooks[key] = hook
         return _RemovableHandle(self._backward_hooks, key)
 
+    def register_full_backward_pre_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, grad_output)`` once the gradient with respect to the module's output
+        is computed, before the input gradients; it may return a replacement ``grad_output``
+        tuple."""
+        key = id(hook)
+        self._backward_pre_hooks[key] = hook
+        return _RemovableHandle(self._backward_pre_hooks, key)
+
     def _call_with_backward_hooks(self, args, kwargs):
         from dlcore import ops as _ops
 
@@ -213,9 +226,14 @@ class Module:
         out = self.forward(*args, **kwargs)
         if isinstance(out, Tensor) and out.requires_grad:
             def output_hook(g):
+                for pre in list(self.__dict__.get("_backward_pre_hooks", {}).values()):
+                    r = pre(self, (g,))
+                    if r is not None:
+                        g = r[0] if isinstance(r, (tuple, list)) else r
                 state["grad_output"] = (g,)
                 if not watched:
                     fire()
+                return g
             out.register_hook(output_hook)
         return out
 
@@ -352,24 +370,85 @@ class Module:
     def type(self, dst_type) -> Module:
         return self._apply(lambda t: t.type(dst_type))
 
+    # ------------------------------------------------------------------ state hooks
+    def register_state_dict_pre_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` before the module's entries are collected."""
+        self._state_dict_pre_hooks[id(hook)] = hook
+        return _RemovableHandle(self._state_dict_pre_hooks, id(hook))
+
+    def register_state_dict_post_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` once the module's entries (its
+        submodules' included) are in ``state_dict``; it may edit it in place, returns None."""
+        self._state_dict_hooks[id(hook)] = (hook, True)
+        return _RemovableHandle(self._state_dict_hooks, id(hook))
+
+    def _register_state_dict_hook(self, hook) -> _RemovableHandle:
+        """PyTorch's private form: the hook may return a replacement state dict."""
+        self._state_dict_hooks[id(hook)] = (hook, False)
+        return _RemovableHandle(self._state_dict_hooks, id(hook))
+
+    def register_load_state_dict_pre_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before the module's entries are checked; it may edit
+        ``state_dict`` (a copy of the caller's) in place, e.g. to rename old keys."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        self._load_state_dict_pre_hooks[id(hook)] = (hook, with_module)
+        return _RemovableHandle(self._load_state_dict_pre_hooks, id(hook))
+
+    def register_load_state_dict_post_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, incompatible_keys)`` after loading; it may edit the
+        ``missing_keys``/``unexpected_keys`` lists in place (before ``strict`` is enforced)."""
+        self._load_state_dict_post_hooks[id(hook)] = hook
+        return _RemovableHandle(self._load_state_dict_post_hooks, id(hook))
+
     # ------------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
         out = OrderedDict() if destination is None else destination
+        visited = []
         for mp, m in self.named_modules(prefix=prefix.rstrip(".")):
             base = f"{mp}." if mp else ""
+            visited.append((m, base))
+            for hook in list(m.__dict__.get("_state_dict_pre_hooks", {}).values()):
+                hook(m, base, keep_vars)
             for name, p in m._parameters.items():
                 if p is not None:
                     out[base + name] = p if keep_vars else p.detach()
             for name, b in m._buffers.items():
                 if b is not None and name not in m._non_persistent:
                     out[base + name] = b if keep_vars else b.detach()
+        for m, base in reversed(visited):            # a module's post-hooks after its children's
+            for hook, public in list(m.__dict__.get("_state_dict_hooks", {}).values()):
+                r = hook(m, out, base, {})
+                if r is not None:
+                    if public:
+                        raise RuntimeError("state_dict post-hook must return None")
+                    out = r
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy ``state_dict`` into the parameters and buffers.  Validate-then-apply: nothing
+        changes when a shape differs, or under ``strict`` when keys are missing or unexpected,
+        unless load post-hooks are registered: then, as PyTorch, the matching entries are
+        copied and the hooks run (they may clear the key lists) before ``strict`` decides."""
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        missing: list = []
+        unexpected: list = []
+        errors: list = []
+        mods = list(self.named_modules())
+        if any(m.__dict__.get("_load_state_dict_pre_hooks") for _, m in mods):
+            state_dict = OrderedDict(state_dict)
+            for mp, m in mods:
+                base = f"{mp}." if mp else ""
+                for hook, with_module in list(m.__dict__.get("_load_state_dict_pre_hooks",
+                                                             {}).values()):
+                    args = (state_dict, base, {}, strict, missing, unexpected, errors)
+                    hook(m, *args) if with_module else hook(*args)
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
+        posts = [(m, h) for _, m in mods
+                 for h in m.__dict__.get("_load_state_dict_post_hooks", {}).values()]
         for k, target in own.items():
             if k not in state_dict:
                 continue
@@ -380,16 +459,8 @@ class Module:
             if tuple(src.shape) != tuple(target.shape):
                 errors.append(f'size mismatch for {k}: copying a param with shape {src.shape} '
                               f'from checkpoint, the shape in current model is {target.shape}.')
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " +
-                              ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " +
-                              ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+        if errors or (strict and (missing or unexpected) and not posts):
+            self._raise_load_errors(errors, missing, unexpected, strict)
         from .._state import STATE
         prev, STATE.enabled = STATE.enabled, False
         try:
@@ -402,7 +473,29 @@ class Module:
                     target.copy_(src)
         finally:
             STATE.enabled = prev
-        return _IncompatibleKeys(missing, unexpected)
+        result = _IncompatibleKeys(missing, unexpected)
+        for m, hook in posts:
+            if hook(m, result) is not None:
+                raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook``"
+                                     " are not expected to return new values, if "
+                                     "incompatible_keys need to be modified, it should be done "
+                                     "inplace.")
+        if strict and (missing or unexpected):
+            self._raise_load_errors([], missing, unexpected, strict)
+        return result
+
+    def _raise_load_errors(self, errors: list, missing: list, unexpected: list,
+                           strict: bool) -> None:
+        errors = list(errors)
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " +
+                              ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " +
+                              ", ".join(f'"{k}"' for k in missing) + ". ")
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                           + "\n\t".join(errors))
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
