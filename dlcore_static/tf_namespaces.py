@@ -92,6 +92,11 @@ ALIASES = {
             "candidate_sampling:fixed_unigram_candidate_sampler",
         "space_to_depth": "array_extra:space_to_depth",
         "depth_to_space": "array_extra:depth_to_space",
+        "ctc_loss": "ctc_ops:ctc_loss", "ctc_loss_v2": "ctc_ops:ctc_loss_v2",
+        "ctc_greedy_decoder": "ctc_ops:ctc_greedy_decoder",
+    },
+    "dlcore_static.keras.backend": {
+        "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_ops:ctc_decode",
     },
 }
 
