@@ -76,6 +76,7 @@ from .reduce_extra import dim_size, nonzero, prod, reduce_all, reduce_any, shape
 from .conv import conv, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
+from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)
 from .ctc import ctc_loss
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`

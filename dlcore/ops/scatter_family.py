@@ -1,0 +1,465 @@
+"""PyTorch's indexing and scatter long tail, as composites of ``take``, ``scatter_add``,
+``scatter_set``/``scatter_combine`` (scatter_ops.py), ``index_update`` and the shape ops, so every
+gradient comes from those primitives' vjps.
+
+    index_put(x, (i0, i1..), v, accumulate)   flat rows r = ravel(i0, i1..) of the leading axes;
+                                 accumulate: x + scatter_add(v, r),  else scatter_set(x, v, r)
+    index_copy(x, d, i, s)       scatter_set of s's slices along d (the last repeat wins)
+    index_fill(x, d, i, value)   index_copy of value broadcast
+    masked_scatter(x, m, s)      scatter_set of s's first count(m) elements at nonzero(m)
+    scatter_reduce(x, d, i, s, reduce, include_self)
+                                 sum/mean: scatter_add_along_axis (+ counts);
+                                 prod/amax/amin: scatter_combine; include_self=False first sets
+                                 the hit positions to the reduction's identity
+    select_scatter / slice_scatter   index_update at an int / a slice along d
+    diagonal_scatter(x, s, o, d1, d2), diagflat(x, o)   scatter_set at the diagonal's flat positions
+    put(x, i, s, accumulate)     index_put on the flattened tensor
+    cartesian_prod, combinations, vander, tensordot   gathers, broadcasts, cumprod, matmul
+
+Indices are normalised and bounds-checked by a ``take`` from ``arange(n)``, which raises
+PyTorch's IndexError on the device where they live; the messages are PyTorch's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..api import exports
+from ..device import const_like
+from ..registry import aval_of
+from . import _rules
+from .elementwise import add, cast, div, full_like, greater, mul, where
+from .gather import scatter_add, take
+from .indexing import getitem, index_update
+from .scatter_ops import row_indices, scatter_combine, scatter_set
+from .shape import broadcast_to, concatenate, reshape, stack, transpose
+
+
+def _shape(x) -> tuple:
+    return tuple(aval_of(x).shape)
+
+
+def _ax(op, x, d) -> int:
+    return _rules.normalize_axis(op, int(d), len(_shape(x)), _shape(x))
+
+
+def _dtype(x):
+    return aval_of(x).dtype
+
+
+def _index(i, like):
+    """An index given as a list, array or tensor, as an integer operand on ``like``'s device."""
+    if isinstance(i, (list, tuple, range, int, np.integer, np.ndarray)):
+        return const_like(np.asarray(i, dtype=np.int64), like)
+    return i
+
+
+def _checked(i, n: int, dim: int, like, prefix: str = ""):
+    """``i`` normalised into [0, n) (negatives from the end), or PyTorch's IndexError."""
+    try:
+        return take(const_like(np.arange(n, dtype=np.int64), like), i)
+    except IndexError as e:
+        m = re.search(r"index (-?\d+)", str(e))
+        bad = m.group(1) if m else "?"
+        raise IndexError(f"{prefix}index {bad} is out of bounds for dimension {dim} with size "
+                         f"{n}") from None
+
+
+def _zeros(shape, like, dtype=None):
+    """Zeros of ``shape`` in ``like``'s dtype (or ``dtype``), on its device."""
+    dtype = dtype or _dtype(like)
+    if math.prod(_shape(like)) == 0:
+        return const_like(np.zeros(shape, dtype), like)
+    first = reshape(getitem(reshape(like, (-1,)), (slice(0, 1),)), (1,) * len(shape))
+    return broadcast_to(full_like(first, 0, dtype), tuple(shape))
+
+
+def _to_front(x, d):
+    nd = len(_shape(x))
+    if d == 0:
+        return x, None
+    perm = (d,) + tuple(i for i in range(nd) if i != d)
+    return transpose(x, perm), tuple(int(k) for k in np.argsort(perm))
+
+
+def _back(y, inv):
+    return y if inv is None else transpose(y, inv)
+
+
+def _same_dtype(op, x, v):
+    if _dt.is_python_scalar(v):
+        return v
+    if _dtype(v) != _dtype(x):
+        raise RuntimeError(f"{op}: expected self and source to have the same dtype, but got "
+                           f"{_dtype(x)} and {_dtype(v)}")
+    return v
+
+
+def _rows_set(x, rows, pos, accumulate=False):
+    """x (n, *rest) with rows (m, *rest) written (or added) at row positions pos (m,)."""
+    if accumulate:
+        return add(x, scatter_add(rows, pos, x))
+    return scatter_set(x, rows, row_indices(pos, rows), 0)
+
+
+# ----------------------------------------------------------------------------- index_put
+@exports({"torch": "index_put", "Tensor": "index_put"}, "args")
+def index_put(x, indices, values, accumulate: bool = False):
+    """``x[indices] = values`` (or ``+=`` with ``accumulate``) for a tuple of integer or
+    boolean index tensors on the leading axes; repeated positions: the last value wins."""
+    xs = _shape(x)
+    idx = []
+    for i in indices:
+        if i is None:
+            raise NotImplementedError("index_put: None entries in indices are not supported")
+        i = _index(i, x)
+        if _dtype(i) == np.bool_:
+            from .reduce_extra import nonzero
+            k = len(_shape(i))
+            if _shape(i) != xs[len(idx):len(idx) + k]:
+                raise IndexError(f"The shape of the mask {list(_shape(i))} at index {len(idx)} "
+                                 f"does not match the shape of the indexed tensor "
+                                 f"{list(xs[len(idx):len(idx) + k])} at index {len(idx)}")
+            nz = nonzero(i)
+            idx += [getitem(nz, (slice(None), c)) for c in range(k)]
+        elif _dtype(i).kind not in "iu":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        else:
+            idx.append(i)
+    k = len(idx)
+    if k > len(xs):
+        raise IndexError(f"too many indices for tensor of dimension {len(xs)} (got {k})")
+    bshape = _rules.broadcast_shapes("index_put", *[_shape(i) for i in idx])
+    rest = xs[k:]
+    strides = [math.prod(xs[d + 1:k]) for d in range(k)]
+    pos = None
+    for d, i in enumerate(idx):
+        i = broadcast_to(i, bshape) if _shape(i) != bshape else i
+        term = mul(_checked(cast(i, _dt.int64), xs[d], d, x), strides[d])
+        pos = term if pos is None else add(pos, term)
+    pos = reshape(pos, (-1,))
+    m = _shape(pos)[0]
+    values = _same_dtype("Index put", x, values)
+    target = tuple(bshape) + tuple(rest)
+    if _dt.is_python_scalar(values):
+        values = full_like(_zeros(target, x), values)
+    vs = _shape(values)
+    _rules.broadcast_shapes("index_put", vs, target)
+    if vs != target:
+        values = broadcast_to(values, target)
+    rows = reshape(values, (m,) + tuple(rest))
+    flat = reshape(x, (math.prod(xs[:k]),) + tuple(rest))
+    return reshape(_rows_set(flat, rows, pos, accumulate), xs)
+
+
+# ----------------------------------------------------------------------------- index_copy/fill
+@exports({"torch": "index_copy", "Tensor": "index_copy"}, "args")
+def index_copy(x, axis, index, source):
+    """``x`` with ``source``'s slices along ``axis`` copied to ``index`` (last repeat wins)."""
+    d = _ax("index_copy", x, axis)
+    index = _index(index, x)
+    if len(_shape(index)) > 1:
+        raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got "
+                         f"{len(_shape(index))})")
+    source = _same_dtype("index_copy_()", x, source)
+    ss = _shape(source)
+    m = math.prod(_shape(index))
+    sm = ss[d] if len(ss) == len(_shape(x)) else (1 if not ss else None)
+    if sm != m:
+        raise IndexError(f"index_copy_(): Number of indices ({m}) should be equal to "
+                         f"source.size(dim) ({sm})")
+    moved, inv = _to_front(x, d)
+    src, _ = _to_front(source, d) if ss else (reshape(source, (1,)), None)
+    pos = _checked(reshape(index, (-1,)), _shape(x)[d] if _shape(x) else 1, d, x,
+                   "index_copy_(): ")
+    return _back(_rows_set(moved, src, pos), inv)
+
+
+@exports({"torch": "index_fill", "Tensor": "index_fill"}, "args")
+def index_fill(x, axis, index, value):
+    """``x`` with every slice along ``axis`` named by ``index`` set to ``value``."""
+    d = _ax("index_fill", x, axis)
+    if not _dt.is_python_scalar(value) and len(_shape(value)) != 0:
+        raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {len(_shape(value))} dimension(s).")
+    index = reshape(_index(index, x), (-1,))
+    moved, inv = _to_front(x, d)
+    ms = _shape(moved)
+    m = _shape(index)[0]
+    pos = _checked(index, ms[0], d, x)
+    if _dt.is_python_scalar(value):
+        rows = full_like(_zeros((m,) + ms[1:], x), value)
+    else:
+        rows = broadcast_to(reshape(cast(value, _dtype(x)), (1,) * len(ms)), (m,) + ms[1:])
+    return _back(_rows_set(moved, rows, pos), inv)
+
+
+# ----------------------------------------------------------------------------- masked_scatter
+@exports({"torch": "masked_scatter", "Tensor": "masked_scatter"}, "args")
+def masked_scatter(x, mask, source):
+    """``x`` with the positions where ``mask`` is true (broadcast to x) taking ``source``'s
+    elements in row-major order."""
+    from .reduce_extra import nonzero
+    xs = _shape(x)
+    mask = _index(mask, x) if isinstance(mask, (list, np.ndarray)) else mask
+    if _dtype(mask) != np.bool_:
+        raise RuntimeError(f"masked_scatter_: expected BoolTensor for mask, got {_dtype(mask)}")
+    _same_dtype("masked_scatter_", x, source)
+    shape = _rules.broadcast_shapes("masked_scatter", xs, _shape(mask))
+    if tuple(shape) != xs:
+        raise RuntimeError(f"masked_scatter: the mask of shape {list(_shape(mask))} must "
+                           f"broadcast to the tensor's shape {list(xs)}")
+    mb = broadcast_to(mask, xs) if _shape(mask) != xs else mask
+    pos = reshape(nonzero(reshape(mb, (-1,))), (-1,))
+    k = _shape(pos)[0]
+    src = reshape(source, (-1,))
+    if k is not None and k > _shape(src)[0]:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    vals = getitem(src, (slice(0, k),))
+    return reshape(_rows_set(reshape(x, (-1,)), vals, pos), xs)
+
+
+# ----------------------------------------------------------------------------- scatter_reduce
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _identity(reduce, dtype):
+    if reduce == "prod":
+        return 1
+    big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+    return -big if reduce == "amax" else big
+
+
+@exports({"torch": "scatter_reduce", "Tensor": "scatter_reduce"}, "args")
+def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
+    """PyTorch's ``scatter_reduce``: ``src`` folded into ``x`` at ``index`` along ``axis`` by
+    sum, prod, mean, amax or amin (with or without x's own values)."""
+    from .scan import _crop
+    if reduce not in _REDUCES:
+        raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    a = _ax("scatter_reduce", x, axis)
+    _same_dtype("scatter_reduce", x, src)
+    ishape = _shape(index)
+    if _shape(src) != ishape:                    # PyTorch reads src's leading index-shaped block
+        src = getitem(src, tuple(slice(0, b) for b in ishape))
+    xs = _shape(x)
+    region_idx = tuple(slice(None) if d == a else slice(0, ishape[d]) for d in range(len(xs)))
+    region = _crop(x, tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape))), a)
+    rshape = _shape(region)
+    dt = _dtype(x)
+    hits = None
+    if not include_self or reduce == "mean":
+        ones = full_like(src, 1, dt if dt.kind == "f" else _dt.int64)
+        from .scan import scatter_add_along_axis
+        hits = scatter_add_along_axis(ones, index, _zeros(rshape, ones), a)
+    base = region
+    if not include_self:
+        fill = 0 if reduce in ("sum", "mean") else _identity(reduce, dt)
+        base = where(greater(hits, 0), full_like(region, fill), region)
+    if reduce in ("sum", "mean"):
+        from .scan import scatter_add_along_axis
+        y = add(base, scatter_add_along_axis(src, index, region, a))
+        if reduce == "mean":
+            count = hits if not include_self else add(hits, 1)
+            count = where(greater(count, 0), cast(count, dt), full_like(region, 1))
+            if dt.kind == "f":
+                y = div(y, count)
+            else:
+                from .math_binary import floor_divide
+                y = floor_divide(y, count)
+    else:
+        y = scatter_combine(base, src, index, a,
+                            {"prod": "prod", "amax": "max", "amin": "min"}[reduce])
+    return y if rshape == xs else index_update(x, region_idx, y)
+
+
+# ----------------------------------------------------------------------------- *_scatter
+def _check_src(src, want):
+    if _shape(src) != tuple(want):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(_shape(src))}, slice size = {list(want)}")
+
+
+@exports({"torch": "select_scatter", "Tensor": "select_scatter"}, "plain")
+def select_scatter(input, src, dim, index):
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``."""
+    d = _ax("select_scatter", input, dim)
+    xs = _shape(input)
+    n = xs[d]
+    if not -n <= int(index) < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(xs)} "
+                         f"at dimension {d}")
+    _check_src(src, xs[:d] + xs[d + 1:])
+    return index_update(input, (slice(None),) * d + (int(index),), src)
+
+
+@exports({"torch": "slice_scatter", "Tensor": "slice_scatter"}, "plain")
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
+    d = _ax("slice_scatter", input, dim)
+    xs = _shape(input)
+    if step is None:
+        step = 1
+    if int(step) <= 0:
+        raise RuntimeError("slice step must be positive")
+    sl = slice(start, end, int(step))
+    want = xs[:d] + (len(range(*sl.indices(xs[d]))),) + xs[d + 1:]
+    _check_src(src, want)
+    return index_update(input, (slice(None),) * d + (sl,), src)
+
+
+def _diag_positions(shape, offset, d1, d2) -> np.ndarray:
+    """Flat positions of ``diagonal(offset, d1, d2)`` in a C-ordered ``shape``, in the
+    diagonal's own order (the other axes, then the diagonal)."""
+    ids = np.arange(math.prod(shape), dtype=np.int64).reshape(shape)
+    return np.ascontiguousarray(np.diagonal(ids, offset, d1, d2))
+
+
+@exports({"torch": "diagonal_scatter", "Tensor": "diagonal_scatter"}, "plain")
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src``."""
+    xs = _shape(input)
+    d1, d2 = _ax("diagonal_scatter", input, dim1), _ax("diagonal_scatter", input, dim2)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    pos = _diag_positions(xs, int(offset), d1, d2)
+    _check_src(src, pos.shape)
+    _same_dtype("diagonal_scatter", input, src)
+    out = _rows_set(reshape(input, (-1,)), reshape(src, (-1,)),
+                    const_like(pos.reshape(-1), input))
+    return reshape(out, xs)
+
+
+@exports({"torch": "diagflat", "Tensor": "diagflat"}, "plain")
+def diagflat(input, offset=0):
+    """A square matrix with ``input`` (flattened) on its ``offset`` diagonal."""
+    flat = reshape(input, (-1,))
+    n = _shape(flat)[0]
+    o = int(offset)
+    size = n + abs(o)
+    pos = _diag_positions((size, size), o, 0, 1)
+    out = _rows_set(_zeros((size * size,), flat), flat, const_like(pos, flat))
+    return reshape(out, (size, size))
+
+
+# ----------------------------------------------------------------------------- put
+@exports({"torch": "put", "Tensor": "put"}, "args")
+def put(x, index, source, accumulate: bool = False):
+    """``x.flatten()[index] = source`` (``+=`` with ``accumulate``); negatives from the end."""
+    index = reshape(_index(index, x), (-1,))
+    src = reshape(_same_dtype("put", x, source), (-1,))
+    if _shape(index)[0] != _shape(src)[0]:
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {_shape(src)[0]}, "
+                           f"index.numel() = {_shape(index)[0]}")
+    n = math.prod(_shape(x))
+    try:
+        pos = take(const_like(np.arange(n, dtype=np.int64), x), index)
+    except IndexError as e:
+        m = re.search(r"index (-?\d+)", str(e))
+        raise IndexError(f"out of range: tried to access index {m.group(1) if m else '?'} on a "
+                         f"tensor of {n} elements.") from None
+    return reshape(_rows_set(reshape(x, (-1,)), src, pos, accumulate), _shape(x))
+
+
+# ----------------------------------------------------------------------------- products & co
+@exports({"torch": "cartesian_prod"}, "plain")
+def cartesian_prod(*tensors):
+    """Rows of every combination of the 1-D tensors' elements (the first varies slowest)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    dts = {_dtype(t) for t in tensors}
+    if len(dts) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    sizes = []
+    for t in tensors:
+        if len(_shape(t)) != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(_shape(t))}")
+        sizes.append(_shape(t)[0])
+    k = len(tensors)
+    cols = []
+    for d, t in enumerate(tensors):
+        view = reshape(t, tuple(sizes[d] if e == d else 1 for e in range(k)))
+        cols.append(reshape(broadcast_to(view, tuple(sizes)), (-1,)))
+    return stack(cols, 1)
+
+
+@exports({"torch": "combinations"}, "plain")
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of a 1-D tensor's elements, in itertools' order."""
+    if len(_shape(input)) != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(_shape(input))}")
+    r = int(r)
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    n = _shape(input)[0]
+    if r == 0:
+        return getitem(input, (slice(0, 0),))
+    gen = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.asarray(list(gen(range(n), r)), dtype=np.int64).reshape(-1, r)
+    return take(input, const_like(idx, input))
+
+
+@exports({"torch": "vander"}, "plain")
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D ``x``: columns ``x**(N-1) .. x**0`` (``increasing``
+    flips them); built by a running product, so zeros have exact gradients."""
+    from .scan import cumprod
+    if len(_shape(x)) != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = _shape(x)[0]
+    N = n if N is None else int(N)
+    if N < 0:
+        raise RuntimeError("N must be non-negative.")
+    if _dtype(x).kind in "biu":
+        x = cast(x, _dt.int64)
+    ones = full_like(reshape(x, (n, 1)), 1)
+    if N == 0:
+        return getitem(ones, (slice(None), slice(0, 0)))
+    cols = ones
+    if N > 1:
+        powers = cumprod(broadcast_to(reshape(x, (n, 1)), (n, N - 1)), 1)
+        cols = concatenate([ones, powers], 1)
+    return cols if increasing else getitem(cols, (slice(None), slice(None, None, -1)))
+
+
+@exports({"torch": "tensordot"}, "plain")
+def tensordot(a, b, dims=2):
+    """Contract ``a``'s ``dims[0]`` axes with ``b``'s ``dims[1]`` axes (an int ``n``: a's last
+    ``n`` with b's first ``n``) by one matmul."""
+    from .linalg import matmul
+    sa, sb = _shape(a), _shape(b)
+    if _dtype(a) != _dtype(b):
+        raise RuntimeError("both inputs should have same dtype")
+    if isinstance(dims, (int, np.integer)) or (hasattr(dims, "ndim") and
+                                               len(_shape(dims)) == 0):
+        n, int_dims = int(dims), True
+        if n < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={n}")
+        da, db = list(range(len(sa) - n, len(sa))), list(range(n))
+    else:
+        int_dims = False
+        da, db = ([int(v) for v in np.atleast_1d(np.asarray(d))] for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+    da = [_ax("tensordot", a, d) for d in da]
+    db = [_ax("tensordot", b, d) for d in db]
+    for i, j in zip(da, db):
+        if sa[i] != sb[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{sa[i]} in dim {i - len(sa) if int_dims else i} and second "
+                               f"has size {sb[j]} in dim {j}")
+    fa = [d for d in range(len(sa)) if d not in da]
+    fb = [d for d in range(len(sb)) if d not in db]
+    k = math.prod(sa[d] for d in da)
+    am = reshape(transpose(a, tuple(fa + da)), (math.prod(sa[d] for d in fa), k))
+    bm = reshape(transpose(b, tuple(db + fb)), (k, math.prod(sb[d] for d in fb)))
+    return reshape(matmul(am, bm), tuple(sa[d] for d in fa) + tuple(sb[d] for d in fb))
+
