@@ -490,21 +490,25 @@ def _map_class(name: str, field: str, number: int, value_cls):
 Features = _map_class("Features", "feature", 1, Feature)
 
 
+class _Features(list):
+    """A ``repeated Feature``: a list with protobuf's ``add()``."""
+
+    def add(self, **kw) -> Feature:
+        f = Feature(**kw)
+        self.append(f)
+        return f
+
+
 class FeatureList(_Message):
     """``repeated Feature feature = 1``."""
 
     __slots__ = ("feature",)
 
     def __init__(self, feature=()):
-        object.__setattr__(self, "feature", list(feature))
+        object.__setattr__(self, "feature", _Features(feature))
 
     def Clear(self) -> None:  # noqa: N802
         del self.feature[:]
-
-    def add(self) -> Feature:
-        f = Feature()
-        self.feature.append(f)
-        return f
 
     def _key(self):
         return tuple(f._key() for f in self.feature)
