@@ -109,6 +109,7 @@ from .custom_gradient import (NotDifferentiable, RegisterGradient,  # noqa: E402
 # Every op's TensorFlow names (tf.exp, tf.math.exp, tf.nn.relu, tf.reduce_sum, the operators)
 # come from its definition block in dlcore; installed last, when every module above exists.
 from . import linalg, math  # noqa: E402
+from . import estimator, feature_column  # noqa: E402
 from . import _api  # noqa: E402
 
 if _typing.TYPE_CHECKING:

@@ -88,3 +88,131 @@ def mean_absolute_error(labels, predictions, weights=None, metrics_collections=N
     with g.name_scope(name or "mean_absolute_error"):
         d = _ops.abs(_ops.sub(to_tensor(predictions), to_tensor(labels)))
         return mean(d, weights, metrics_collections, updates_collections, name="")
+
+
+# ----------------------------------------------------------------------------- binary metrics
+def _local_vec(name: str, n: int) -> Variable:
+    return Variable(np.zeros((n,), np.float32), trainable=False, name=name,
+                    collections=[LOCAL_VARIABLES, METRIC_VARIABLES])
+
+
+def _binary(labels, predictions, weights):
+    """Labels and predictions as flat bool vectors, weights as a flat float32 vector."""
+    lb = _ops.reshape(_ops.cast(to_tensor(labels), np.bool_), (-1,))
+    pr = to_tensor(predictions)
+    w = _ops.ones_like(_ops.cast(lb, np.float32)) if weights is None else \
+        _ops.reshape(_ops.broadcast_like(_ops.cast(to_tensor(weights), np.float32),
+                                         _ops.cast(to_tensor(labels), np.float32)), (-1,))
+    return lb, pr, w
+
+
+def _counted(name, labels, predictions, weights, first, second, metrics_collections,
+             updates_collections):
+    """``first / (first + second)`` of weighted counts of (label, prediction) pairs."""
+    g = get_default_graph()
+    with g.name_scope(name):
+        lb, pr, w = _binary(labels, predictions, weights)
+        pr = _ops.reshape(_ops.cast(pr, np.bool_), (-1,))
+        a, b = first(lb, pr), second(lb, pr)
+        na, nb = _local(first.__name__, np.float32), _local(second.__name__, np.float32)
+        up_a = na.assign_add(_ops.sum(_ops.mul(_ops.cast(a, np.float32), w)))
+        up_b = nb.assign_add(_ops.sum(_ops.mul(_ops.cast(b, np.float32), w)))
+        value = _safe_div(na.value(), _ops.add(na.value(), nb.value()))
+        with g.name_scope("update_op"):
+            update = _safe_div(up_a, _ops.add(up_a, up_b))
+    for c in metrics_collections or []:
+        g.add_to_collection(c, value)
+    for c in updates_collections or []:
+        g.add_to_collection(c, update)
+    return value, update
+
+
+def true_positives(lb, pr):
+    return _ops.logical_and(lb, pr)
+
+
+def false_positives(lb, pr):
+    return _ops.logical_and(_ops.logical_not(lb), pr)
+
+
+def false_negatives(lb, pr):
+    return _ops.logical_and(lb, _ops.logical_not(pr))
+
+
+def precision(labels, predictions, weights=None, metrics_collections=None,
+              updates_collections=None, name=None):
+    """``tp / (tp + fp)`` over the batches seen (predictions and labels cast to bool)."""
+    return _counted(name or "precision", labels, predictions, weights, true_positives,
+                    false_positives, metrics_collections, updates_collections)
+
+
+def recall(labels, predictions, weights=None, metrics_collections=None,
+           updates_collections=None, name=None):
+    """``tp / (tp + fn)`` over the batches seen."""
+    return _counted(name or "recall", labels, predictions, weights, true_positives,
+                    false_negatives, metrics_collections, updates_collections)
+
+
+def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,
+        updates_collections=None, curve="ROC", name=None, summation_method="trapezoidal",
+        thresholds=None):
+    """The area under the ROC (or precision-recall) curve, by TensorFlow 1's Riemann sum over
+    ``num_thresholds`` thresholds in [0, 1] (``predictions`` are probabilities)::
+
+        t = [-1e-7, 1/(n-1), ..., (n-2)/(n-1), 1 + 1e-7];  tp[i] = sum w [p > t_i and y] ...
+        ROC: x = fp / (fp + tn + 1e-7), y = (tp + 1e-7) / (tp + fn + 1e-7)
+        PR:  x = y_ROC, y = (tp + 1e-7) / (tp + fp + 1e-7)
+        auc = sum_i (x_i - x_{i+1}) (y_i + y_{i+1}) / 2          ('trapezoidal')
+    """
+    from .frontend import constant
+    if curve not in ("ROC", "PR"):
+        raise ValueError(f"curve must be either ROC or PR, {curve} unknown")
+    if summation_method != "trapezoidal":
+        raise ValueError(f"summation_method {summation_method!r}: only 'trapezoidal' is "
+                         "supported by dlcore_static")
+    if thresholds is None:
+        if num_thresholds < 2:
+            raise ValueError("`num_thresholds` must be > 1.")
+        eps = 1e-7
+        thr = [-eps] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + \
+            [1.0 + eps]
+    else:
+        thr = [-1e-7] + list(thresholds) + [1.0 + 1e-7]
+    g = get_default_graph()
+    with g.name_scope(name or "auc"):
+        lb, pr, w = _binary(labels, predictions, weights)
+        p = _ops.reshape(_ops.cast(pr, np.float32), (-1, 1))
+        above = _ops.greater(p, constant(np.asarray(thr, np.float32).reshape(1, -1)))  # (N, T)
+        yes = _ops.reshape(lb, (-1, 1))
+        wc = _ops.reshape(w, (-1, 1))
+
+        def count(mask):
+            return _ops.sum(_ops.mul(_ops.cast(mask, np.float32), wc), 0)
+        n = len(thr)
+        tp, fn = _local_vec("true_positives", n), _local_vec("false_negatives", n)
+        tn, fp = _local_vec("true_negatives", n), _local_vec("false_positives", n)
+        ups = [tp.assign_add(count(_ops.logical_and(above, yes))),
+               fn.assign_add(count(_ops.logical_and(_ops.logical_not(above), yes))),
+               tn.assign_add(count(_ops.logical_and(_ops.logical_not(above),
+                                                    _ops.logical_not(yes)))),
+               fp.assign_add(count(_ops.logical_and(above, _ops.logical_not(yes))))]
+
+        def area(tp_, fn_, tn_, fp_):
+            e = 1e-7
+            rec = _ops.div(_ops.add(tp_, e), _ops.add(_ops.add(tp_, fn_), e))
+            if curve == "ROC":
+                x = _ops.div(fp_, _ops.add(_ops.add(fp_, tn_), e))
+                y = rec
+            else:
+                x = rec
+                y = _ops.div(_ops.add(tp_, e), _ops.add(_ops.add(tp_, fp_), e))
+            dx = _ops.sub(x[: n - 1], x[1:])
+            return _ops.sum(_ops.mul(dx, _ops.div(_ops.add(y[: n - 1], y[1:]), 2.0)))
+        value = area(tp.value(), fn.value(), tn.value(), fp.value())
+        with g.name_scope("update_op"):
+            update = area(*ups)
+    for c in metrics_collections or []:
+        g.add_to_collection(c, value)
+    for c in updates_collections or []:
+        g.add_to_collection(c, update)
+    return value, update

@@ -493,6 +493,11 @@ class Saver:
     def last_checkpoints(self) -> list:
         return list(self._kept)
 
+    def recover_last_checkpoints(self, checkpoint_paths) -> None:
+        """Take over the checkpoints an earlier Saver kept (those that still exist), so that
+        ``max_to_keep`` and the ``checkpoint`` file count them too."""
+        self._kept = [os.fspath(p) for p in checkpoint_paths if checkpoint_format.exists(p)]
+
     def restore(self, sess, save_path=None) -> None:
         """Load every variable's value, all-or-nothing: each key is checked (present, same
         dtype, compatible shape) before any variable changes, and only the members this

@@ -72,6 +72,10 @@ ALIASES = {
         "SingularMonitoredSession": "monitored:SingularMonitoredSession",
         "StepCounterHook": "monitored:StepCounterHook",
         "StopAtStepHook": "monitored:StopAtStepHook",
+        "load_checkpoint": "checkpoint_reader:load_checkpoint",
+        "list_variables": "checkpoint_reader:list_variables",
+        "load_variable": "checkpoint_reader:load_variable",
+        "NewCheckpointReader": "checkpoint_reader:NewCheckpointReader",
     },
     "dlcore_static.contrib.layers": {
         "l1_regularizer": "tf_extra:l1_regularizer", "l2_regularizer": "tf_extra:l2_regularizer",

@@ -1,0 +1,347 @@
+"""``tf.feature_column``: how a dict of raw features becomes the dense input of a model, as
+TensorFlow 1.15 builds it (names, orders and variables as TensorFlow's, so the canned Estimators
+and ``input_layer`` programs carry over).
+
+Columns::
+
+    numeric_column(key, shape)              the feature as float32, reshaped to (batch, prod(shape))
+                                            (``normalizer_fn`` applied first)
+    bucketized_column(numeric, boundaries)  bucket ids: i where b[i-1] <= x < b[i]
+    categorical_column_with_identity(key, num_buckets, default_value)
+                                            integer ids in [0, num_buckets); others -> default
+                                            (ValueError at run time without one, as TensorFlow)
+    categorical_column_with_vocabulary_list(key, vocabulary_list, default_value, num_oov_buckets)
+                                            integer vocabularies (ids = position in the list)
+    indicator_column(categorical)           one-hot (multi-hot for several ids per example)
+    embedding_column(categorical, dimension, combiner='mean')
+                                            a trainable (num_buckets, dimension) table, looked up
+
+``input_layer(features, columns)`` concatenates the dense columns in the order of their names
+(TensorFlow sorts them), ``linear_model(features, columns, units)`` sums one weight per
+column value plus ``bias_weights``.  Categorical features here are dense integer tensors, one
+id per example (shape (batch,) or (batch, 1)); string vocabularies and sparse inputs are not
+supported (no string tensors in dlcore_static) and raise ``TypeError``.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+
+def _as_float(x):
+    return x if x.aval.dtype == np.float32 else _ops.cast(x, np.float32)
+
+
+def _feature(features, key):
+    from .frontend import to_tensor
+    if key not in features:
+        raise ValueError(f"The following feature is not in features dict: {key}. Available "
+                         f"features: {sorted(features)}")
+    return to_tensor(features[key])
+
+
+def _batch2d(x, width: int):
+    """(batch, ...) -> (batch, width)."""
+    from .array_ops import reshape
+    return reshape(x, (-1, width))
+
+
+class NumericColumn(namedtuple("NumericColumn", ["key", "shape", "default_value", "dtype",
+                                                 "normalizer_fn"])):
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def variable_shape(self) -> tuple:
+        return tuple(self.shape)
+
+    def _width(self) -> int:
+        return int(np.prod(self.shape))
+
+    def dense(self, features, scope=None):
+        x = _feature(features, self.key)
+        if self.normalizer_fn is not None:
+            from .frontend import to_tensor
+            x = to_tensor(self.normalizer_fn(x))
+        return _batch2d(_as_float(x), self._width())
+
+
+def numeric_column(key, shape=(1,), default_value=None, dtype=None, normalizer_fn=None):
+    """A real-valued feature of ``shape`` per example."""
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"key must be a non-empty string, given: {key!r}")
+    shape = (shape,) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    if any(d < 1 for d in shape):
+        raise ValueError(f"shape dimensions must be greater than 0. shape: {shape}, key: {key}")
+    if normalizer_fn is not None and not callable(normalizer_fn):
+        raise TypeError(f"normalizer_fn must be a callable. Given: {normalizer_fn}")
+    from .dtypes import float32
+    return NumericColumn(key, shape, default_value, dtype or float32, normalizer_fn)
+
+
+class _Categorical:
+    """What the categorical columns share: ``ids(features)`` -> int64 (batch,) ids."""
+
+    num_buckets: int
+
+    def _ids_of(self, x):
+        from .array_ops import reshape
+        if x.aval.dtype.kind not in "iu":
+            raise TypeError(f"{type(self).__name__} '{self.name}': the feature must be integer "
+                            f"ids (dlcore_static has no string feature columns), got "
+                            f"{x.aval.dtype.name}")
+        if x.aval.ndim == 2 and x.aval.shape[1] not in (1, None):
+            raise ValueError(f"{type(self).__name__} '{self.name}': one id per example is "
+                             f"supported, got feature shape {list(x.aval.shape)}")
+        return reshape(_ops.cast(x, np.int64), (-1,))
+
+
+class IdentityCategoricalColumn(namedtuple("IdentityCategoricalColumn",
+                                           ["key", "number_buckets", "default_value"]),
+                                _Categorical):
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def num_buckets(self) -> int:
+        return self.number_buckets
+
+    def ids(self, features):
+        from .array_ops import identity
+        from .debug_ops import Assert
+        from .graph import control_dependencies
+        ids = self._ids_of(_feature(features, self.key))
+        inside = _ops.logical_and(_ops.greater_equal(ids, 0),
+                                  _ops.less(ids, self.number_buckets))
+        if self.default_value is not None:
+            return _ops.where(inside, ids, _ops.full_like(ids, self.default_value))
+        check = Assert(_ops.reduce_all(inside), [f"Input values for {self.key} must be in "
+                                                 f"[0, {self.number_buckets})"])
+        with control_dependencies([check]):
+            return identity(ids)
+
+
+def categorical_column_with_identity(key, num_buckets, default_value=None):
+    """Integer ids used as they are, in ``[0, num_buckets)``."""
+    if num_buckets < 1:
+        raise ValueError(f"num_buckets {num_buckets} < 1, column_name {key}")
+    if default_value is not None and not 0 <= default_value < num_buckets:
+        raise ValueError(f"default_value {default_value} not in range [0, {num_buckets}), "
+                         f"column_name {key}")
+    return IdentityCategoricalColumn(key, int(num_buckets), default_value)
+
+
+class VocabularyListCategoricalColumn(namedtuple(
+        "VocabularyListCategoricalColumn",
+        ["key", "vocabulary_list", "dtype", "default_value", "num_oov_buckets"]),
+        _Categorical):
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def num_buckets(self) -> int:
+        return len(self.vocabulary_list) + self.num_oov_buckets
+
+    def ids(self, features):
+        from .frontend import constant
+        x = self._ids_of(_feature(features, self.key))
+        vocab = constant(np.asarray(self.vocabulary_list, np.int64))
+        hit = _ops.equal(_ops.expand_dims(x, 1), _ops.expand_dims(vocab, 0))    # (batch, V)
+        found = _ops.reduce_any(hit, 1)
+        pos = _ops.argmax(_ops.cast(hit, np.int32), 1)
+        if self.num_oov_buckets:
+            miss = _ops.add(_ops.remainder(x, self.num_oov_buckets), len(self.vocabulary_list))
+        else:
+            miss = _ops.full_like(x, self.default_value)
+        return _ops.where(found, _ops.cast(pos, np.int64), miss)
+
+
+def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, default_value=-1,
+                                            num_oov_buckets=0):
+    """Ids by position in ``vocabulary_list`` (integers); unknown values get
+    ``default_value`` or one of ``num_oov_buckets`` extra ids."""
+    vocab = list(vocabulary_list)
+    if not vocab:
+        raise ValueError(f"vocabulary_list {vocabulary_list} must be non-empty, column_name: "
+                         f"{key}")
+    if any(isinstance(v, (str, bytes)) for v in vocab):
+        raise TypeError(f"categorical_column_with_vocabulary_list '{key}': string vocabularies "
+                        "need string tensors, which dlcore_static does not have; map the "
+                        "strings to integer ids in the input pipeline")
+    if len(set(vocab)) != len(vocab):
+        raise ValueError(f"Duplicate keys in vocabulary_list {vocab}, column_name: {key}")
+    if num_oov_buckets and default_value != -1:
+        raise ValueError(f"Can't specify both num_oov_buckets and default_value in {key}.")
+    return VocabularyListCategoricalColumn(key, tuple(int(v) for v in vocab), dtype,
+                                           int(default_value), int(num_oov_buckets))
+
+
+class BucketizedColumn(namedtuple("BucketizedColumn", ["source_column", "boundaries"]),
+                       _Categorical):
+    @property
+    def name(self) -> str:
+        return f"{self.source_column.name}_bucketized"
+
+    @property
+    def num_buckets(self) -> int:
+        return (len(self.boundaries) + 1) * self.source_column._width()
+
+    def _bucket(self, features):
+        from .frontend import constant
+        x = self.source_column.dense(features)                     # (batch, width)
+        b = constant(np.asarray(self.boundaries, np.float32))
+        ge = _ops.greater_equal(_ops.expand_dims(x, 2), b)          # (batch, width, B)
+        return _ops.sum(_ops.cast(ge, np.int64), 2)                 # (batch, width)
+
+    def ids(self, features):
+        if self.source_column._width() != 1:
+            raise ValueError(f"bucketized_column '{self.name}' of a column of shape "
+                             f"{self.source_column.shape} is supported as a dense input only")
+        from .array_ops import reshape
+        return reshape(self._bucket(features), (-1,))
+
+    def dense(self, features, scope=None):
+        from .array_ops import reshape
+        k = len(self.boundaries) + 1
+        w = self.source_column._width()
+        oh = _ops.one_hot(self._bucket(features), k, np.float32)    # (batch, width, k)
+        return reshape(oh, (-1, w * k))
+
+
+def bucketized_column(source_column, boundaries):
+    """Bucket ids of a numeric column; as a dense input, one-hot buckets per element."""
+    if not isinstance(source_column, NumericColumn):
+        raise ValueError(f"source_column must be a column generated with numeric_column(). "
+                         f"Given: {source_column}")
+    b = list(boundaries)
+    if not b or any(x >= y for x, y in zip(b, b[1:])):
+        raise ValueError(f"boundaries must be a sorted list. boundaries: {boundaries}")
+    return BucketizedColumn(source_column, tuple(float(x) for x in b))
+
+
+class IndicatorColumn(namedtuple("IndicatorColumn", ["categorical_column"])):
+    @property
+    def name(self) -> str:
+        return f"{self.categorical_column.name}_indicator"
+
+    def dense(self, features, scope=None):
+        c = self.categorical_column
+        return _ops.one_hot(c.ids(features), c.num_buckets, np.float32)
+
+
+def indicator_column(categorical_column):
+    """A categorical column as one-hot vectors."""
+    if not isinstance(categorical_column, _Categorical):
+        raise ValueError(f"Unsupported input type. Input must be a CategoricalColumn. Given: "
+                         f"{categorical_column}")
+    return IndicatorColumn(categorical_column)
+
+
+class EmbeddingColumn(namedtuple("EmbeddingColumn", ["categorical_column", "dimension",
+                                                     "combiner", "initializer", "max_norm",
+                                                     "trainable"])):
+    @property
+    def name(self) -> str:
+        return f"{self.categorical_column.name}_embedding"
+
+    def dense(self, features, scope=None):
+        from .layers import get_variable
+        from .sequence_ops import embedding_lookup
+        c = self.categorical_column
+        # in the caller's scope (input_layer's 'input_layer/<column name>')
+        table = get_variable("embedding_weights", (c.num_buckets, self.dimension),
+                             initializer=self.initializer, trainable=self.trainable)
+        return embedding_lookup(table, c.ids(features), max_norm=self.max_norm)
+
+
+def embedding_column(categorical_column, dimension, combiner="mean", initializer=None,
+                     ckpt_to_load_from=None, tensor_name_in_ckpt=None, max_norm=None,
+                     trainable=True):
+    """A trainable embedding of a categorical column (one id per example, so every
+    ``combiner`` gives the looked-up row)."""
+    if dimension is None or dimension < 1:
+        raise ValueError(f"Invalid dimension {dimension}.")
+    if combiner not in ("mean", "sqrtn", "sum"):
+        raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', given: "
+                         f"{combiner}")
+    if initializer is not None and not callable(initializer):
+        raise ValueError("initializer must be callable if specified. Embedding of column_name:"
+                         f" {categorical_column.name}")
+    if initializer is None:
+        from .initializers import truncated_normal_initializer
+        initializer = truncated_normal_initializer(mean=0.0, stddev=1 / np.sqrt(dimension))
+    return EmbeddingColumn(categorical_column, int(dimension), combiner, initializer, max_norm,
+                           trainable)
+
+
+_DENSE = (NumericColumn, BucketizedColumn, IndicatorColumn, EmbeddingColumn)
+
+
+def _check_columns(feature_columns, dense_only: bool) -> list:
+    cols = list(feature_columns) if isinstance(feature_columns, (list, tuple, set)) else \
+        [feature_columns]
+    if not cols:
+        raise ValueError("feature_columns must not be empty.")
+    for c in cols:
+        if dense_only and not isinstance(c, _DENSE):
+            raise ValueError(f"Items of feature_columns must be a _DenseColumn. You can wrap a "
+                             f"categorical column with an embedding_column or "
+                             f"indicator_column. Given: {c}")
+    names = [c.name for c in cols]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Duplicate feature column name found for columns: {names}")
+    return sorted(cols, key=lambda c: c.name)
+
+
+def input_layer(features, feature_columns, weight_collections=None, trainable=True,
+                cols_to_vars=None, cols_to_output_tensors=None):
+    """The dense columns of ``features``, concatenated along axis 1 in name order."""
+    from .array_ops import concat
+    from .variable_scopes import variable_scope
+    cols = _check_columns(feature_columns, True)
+    with variable_scope(None, default_name="input_layer"):
+        outs = []
+        for c in cols:
+            with variable_scope(None, default_name=c.name):
+                outs.append(c.dense(features))
+        return outs[0] if len(outs) == 1 else concat(outs, 1)
+
+
+def linear_model(features, feature_columns, units=1, sparse_combiner="sum",
+                 weight_collections=None, trainable=True, cols_to_vars=None):
+    """``sum_columns(x_c @ W_c) + bias_weights``: a weight row per numeric value or per
+    category id (variables ``linear_model/<column>/weights``, ``linear_model/bias_weights``)."""
+    from .layers import get_variable
+    from .sequence_ops import embedding_lookup
+    from .variable_scopes import variable_scope
+    from .initializers import zeros_initializer
+    cols = _check_columns(feature_columns, False)
+    with variable_scope(None, default_name="linear_model"):
+        total = None
+        for c in cols:
+            with variable_scope(c.name):
+                if isinstance(c, _Categorical) and not isinstance(c, BucketizedColumn):
+                    w = get_variable("weights", (c.num_buckets, units),
+                                     initializer=zeros_initializer(), trainable=trainable)
+                    term = embedding_lookup(w, c.ids(features))
+                else:
+                    x = c.dense(features)
+                    w = get_variable("weights", (x.aval.shape[1], units),
+                                     initializer=zeros_initializer(), trainable=trainable)
+                    term = _ops.matmul(x, w)
+            total = term if total is None else _ops.add(total, term)
+        bias = get_variable("bias_weights", (units,), initializer=zeros_initializer(),
+                            trainable=trainable)
+        return _ops.add(total, bias)
+
+
+__all__ = ["bucketized_column", "categorical_column_with_identity",
+           "categorical_column_with_vocabulary_list", "embedding_column", "indicator_column",
+           "input_layer", "linear_model", "numeric_column"]
