@@ -91,7 +91,7 @@ class Conv:
             sp = x.aval.shape[1:1 + self.rank] if cl else x.aval.shape[2:]
             out = []
             for i, k, s in zip(sp, self.kernel_size, self.strides):
-                out.append(i * s if self.padding == "SAME" else (i - 1) * s + k)
+                out.append(i * s if self.padding == "SAME" else i * s + max(k - s, 0))
             n = x.aval.shape[0]
             shape = [n] + out + [self.filters] if cl else [n, self.filters] + out
             fn = _nn.conv3d_transpose if self.rank == 3 else _nn.conv2d_transpose

@@ -12,6 +12,13 @@ from .convolutional import (AveragePooling1D, AveragePooling2D, AvgPool2D, Batch
                             GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                             GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D,
                             UpSampling2D, ZeroPadding2D)
+from . import convolutional3d
+from .convolutional3d import (AveragePooling3D, AvgPool3D, Conv3D, Conv3DTranspose,
+                              Convolution3D, Cropping1D, Cropping2D, Cropping3D, DepthwiseConv2D,
+                              GlobalAveragePooling3D, GlobalAvgPool3D, GlobalMaxPool3D,
+                              GlobalMaxPooling3D, MaxPool3D, MaxPooling3D, SeparableConv1D,
+                              SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D,
+                              UpSampling1D, UpSampling3D, ZeroPadding1D, ZeroPadding3D)
 from . import recurrent  # noqa: E402 - issue 12
 from .recurrent import (GRU, LSTM, Bidirectional, Embedding, Masking, SimpleRNN,  # noqa: E402
                         TimeDistributed)

@@ -91,8 +91,8 @@ class _Conv(Layer):
 
     def _spatial_out(self, sp):
         if self.transpose:
-            return tuple(None if i is None else (i * s if self.padding == "same"
-                                                 else (i - 1) * s + k)
+            return tuple(None if i is None else (i * s if self.padding == "same"   # Keras's
+                                                 else i * s + max(k - s, 0))       # rule
                          for i, k, s in zip(sp, self.kernel_size, self.strides))
         return tuple(_out_len(i, k, s, self.padding, d) for i, k, s, d in
                      zip(sp, self.kernel_size, self.strides, self.dilation_rate))
