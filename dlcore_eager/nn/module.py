@@ -405,13 +405,18 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        return self._state_entries(destination, prefix, keep_vars, hooks=True)
+
+    def _state_entries(self, destination=None, prefix: str = "", keep_vars: bool = False,
+                       hooks: bool = False):
         out = OrderedDict() if destination is None else destination
         visited = []
         for mp, m in self.named_modules(prefix=prefix.rstrip(".")):
             base = f"{mp}." if mp else ""
-            visited.append((m, base))
-            for hook in list(m.__dict__.get("_state_dict_pre_hooks", {}).values()):
-                hook(m, base, keep_vars)
+            if hooks:
+                visited.append((m, base))
+                for hook in list(m.__dict__.get("_state_dict_pre_hooks", {}).values()):
+                    hook(m, base, keep_vars)
             for name, p in m._parameters.items():
                 if p is not None:
                     out[base + name] = p if keep_vars else p.detach()
@@ -432,7 +437,7 @@ class Module:
         changes when a shape differs, or under ``strict`` when keys are missing or unexpected,
         unless load post-hooks are registered: then, as PyTorch, the matching entries are
         copied and the hooks run (they may clear the key lists) before ``strict`` decides."""
-        own = self.state_dict(keep_vars=True)
+        own = self._state_entries(keep_vars=True)
         missing: list = []
         unexpected: list = []
         errors: list = []
