@@ -497,10 +497,8 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     """``image`` in ``dtype`` with TensorFlow's scaling: integers span [0, MAX], floats
     [0, 1); integer to float multiplies by 1/MAX, float to integer by MAX + 0.5 then truncates
     (clipped first with ``saturate``), integer to integer shifts by the ratio of (MAX + 1)s.
-    The scale of the *result* is the declared dtype's (``tf.uint8``: 255, though dlcore stores
-    it in int32); the scale of the input is its tensor's dtype, so a ``placeholder(tf.uint8)``
-    (stored as int32) is scaled as int32: convert such images with ``tf.cast(x, tf.float32) /
-    255`` instead.
+    The scale of the *result* is the declared dtype's (``tf.uint8``: 255; ``tf.uint16``, stored
+    in int32, 65535); the scale of the input is its tensor's dtype.
 
     Example::
 
@@ -515,7 +513,7 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     x = _args(image)[0]
     src = x.aval.dtype
     dst = _dtypes.as_dtype(dtype).np          # the declared dtype sets the scale (uint8: 255)
-    store = _dtypes.as_np(dtype)              # the dtype it is computed in (uint8: int32)
+    store = _dtypes.as_np(dtype)              # the dtype it is computed in (uint16: int32)
     if src.kind not in "fiu" or dst.kind not in "fiu":
         raise AttributeError("dtype must be either floating point or integer")
     if src == dst or src == store and dst not in _dtypes.COMPUTE:

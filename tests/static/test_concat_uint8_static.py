@@ -59,3 +59,58 @@ def test_concat_gradient_unknown_axis1_and_optimizer():
         np.testing.assert_allclose(s.run(g1, {x1: v1, x2: v2}), 2 * v1)
         s.run(step, {x1: v1, x2: v2})
         np.testing.assert_allclose(s.run(w), [1.0 - 0.1 * 4, -1.0 + 0.1 * 4], rtol=1e-6)
+
+
+def test_uint8_placeholder_round_trips():
+    x = tf.placeholder(tf.uint8, [None, 2, 2, 1], name="images")
+    assert x.dtype == tf.uint8 and x.dtype.as_numpy_dtype is np.uint8
+    assert repr(x) == "<tf.Tensor 'images:0' shape=(?, 2, 2, 1) dtype=uint8>"
+    v = np.array([[[[0], [255]], [[128], [3]]]], np.uint8)
+    f = tf.cast(x, tf.float32) / 255.0
+    conv = tf.image.convert_image_dtype(x, tf.float32)
+    plus = x + 1                                        # uint8 arithmetic wraps, as TF
+    flip = tf.image.flip_left_right(x)
+    back = tf.cast(f * 255.0, tf.uint8)
+    for passes in (None, "all"):
+        with tf.Session(passes=passes) as s:
+            xv, fv, cv, pv, flv, bv = s.run([x, f, conv, plus, flip, back], {x: v})
+        assert xv.dtype == np.uint8 and pv.dtype == np.uint8 and bv.dtype == np.uint8
+        np.testing.assert_array_equal(xv, v)
+        np.testing.assert_allclose(fv, v / np.float32(255), rtol=1e-6)
+        np.testing.assert_allclose(cv, fv, rtol=1e-6)
+        np.testing.assert_array_equal(pv, (v + np.uint8(1)))
+        np.testing.assert_array_equal(flv, v[:, :, ::-1])
+        np.testing.assert_array_equal(bv, v)
+
+
+def test_uint8_image_pipeline_trains():
+    """MNIST-style: uint8 pixels through tf.data and a uint8 placeholder, scaled in the graph."""
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (12, 4, 4), dtype=np.uint8)
+    labels = (images.reshape(12, -1).mean(1) > 127).astype(np.int64)
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).map(
+        lambda im, lb: (tf.cast(im, tf.float32) / 255.0, lb)).batch(6)
+    it = ds.make_initializable_iterator()
+    xb, yb = it.get_next()
+    assert xb.dtype == tf.float32
+    raw = tf.data.Dataset.from_tensor_slices(images).batch(12).make_one_shot_iterator().get_next()
+    assert raw.dtype == tf.uint8
+    px = tf.placeholder(tf.uint8, [None, 4, 4])
+    flat = tf.reshape(tf.cast(px, tf.float32) / 255.0, [-1, 16])
+    w = tf.Variable(tf.zeros([16, 2]))
+    logits = tf.matmul(flat, w)
+    py = tf.placeholder(tf.int64, [None])
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=py,
+                                                                         logits=logits))
+    step = tf.train.GradientDescentOptimizer(1.0).minimize(loss)
+    with tf.Session() as s:
+        s.run([tf.global_variables_initializer(), it.initializer])
+        first = s.run(xb)
+        np.testing.assert_allclose(first, images[:6] / np.float32(255), rtol=1e-6)
+        rv = s.run(raw)
+        assert rv.dtype == np.uint8
+        np.testing.assert_array_equal(rv, images)
+        l0 = s.run(loss, {px: images, py: labels})
+        for _ in range(20):
+            s.run(step, {px: images, py: labels})
+        assert s.run(loss, {px: images, py: labels}) < l0

@@ -228,7 +228,7 @@ def test_convert_image_dtype(src, dst, values, expected):
     y = tf.image.convert_image_dtype(np.array(values, src), tf.as_dtype(dst))
     with tf.Session() as s:
         got = s.run(y)
-    assert got.dtype == (np.int32 if dst == np.uint8 else dst)    # uint8 is stored in int32
+    assert got.dtype == dst
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     sat = tf.image.convert_image_dtype(np.array([1.5, -0.2], np.float32), tf.uint8,
                                        saturate=True)
@@ -245,7 +245,7 @@ def test_rgb_to_grayscale_and_back():
         gv, giv, rgb = s.run([g, gi, tf.image.grayscale_to_rgb(g)])
     w = np.array([0.2989, 0.5870, 0.1140])
     np.testing.assert_allclose(gv[..., 0], x @ w, rtol=1e-5)
-    assert giv.dtype == np.int32                                  # uint8 is stored in int32
+    assert giv.dtype == np.uint8
     np.testing.assert_array_equal(giv[..., 0], ((xi / 255.0) @ w * 255.5).astype(np.uint8))
     np.testing.assert_array_equal(rgb, np.repeat(gv, 3, -1))
     with pytest.raises(ValueError, match="must be 3"):
