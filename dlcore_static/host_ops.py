@@ -67,7 +67,7 @@ def _factory(op: Operation, session, device):
     many = len(op.outputs) != 1
 
     def run(*xs):
-        xs = tuple(x if isinstance(x, np.ndarray) else to_host(x) for x in xs)
+        xs = tuple(x if isinstance(x, np.ndarray) else as_array(to_host(x)) for x in xs)
         try:
             out = fn(*xs, **params)
         except _errors.OpError as e:
@@ -75,9 +75,21 @@ def _factory(op: Operation, session, device):
         except (ValueError, TypeError, OverflowError, UnicodeError) as e:
             raise _errors.InvalidArgumentError(None, op, f"{e}{suffix}") from None
         if many:
-            return tuple(out)
-        return out[0] if isinstance(out, tuple) else out
+            return tuple(as_array(v) for v in out)
+        return as_array(out[0] if isinstance(out, tuple) else out)
     return run, {}
+
+
+def as_array(v) -> np.ndarray:
+    """``v`` as an ndarray: a ``bytes`` scalar becomes a 0-d object array (NumPy indexing of an
+    object array hands out the element itself)."""
+    if isinstance(v, np.ndarray):
+        return v
+    if isinstance(v, (bytes, str)):
+        a = np.empty((), dtype=object)
+        a[()] = v
+        return a
+    return np.asarray(v)
 
 
 def out_shape(t: Tensor) -> tuple:

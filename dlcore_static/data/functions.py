@@ -36,6 +36,7 @@ from .. import plan as _plan
 from ..array_ops import placeholder
 from ..frontend import to_tensor
 from ..graph import Tensor, get_default_graph
+from ..host_ops import as_array
 from ..runtime import run_plan
 from .base import Context, Dataset
 from .structure import Spec, Structure, flatten
@@ -138,8 +139,8 @@ class TracedFunction:
         if dev != CPU:
             inputs = [v if np.asarray(v).dtype.kind == "O" else to_device(np.asarray(v), dev)
                       for v in inputs]
-            return [np.asarray(to_device(v, CPU)) for v in run_plan(plan, inputs)]
-        return [np.asarray(v) for v in run_plan(plan, inputs)]
+            return [as_array(to_device(v, CPU)) for v in run_plan(plan, inputs)]
+        return [as_array(v) for v in run_plan(plan, inputs)]
 
     def inner_context(self, ctx: Context, element: tuple) -> Context:
         """For a function returning a dataset: the context to iterate it for ``element``."""

@@ -87,7 +87,7 @@ class TensorSliceDataset(Dataset):
     def _iterate(self, ctx: Context):
         vals, n = self._sizes(ctx)
         for i in range(n):
-            yield tuple(v[i] for v in vals)
+            yield tuple(v[i, ...] if v.dtype.kind == "O" else v[i] for v in vals)   # bytes: 0-d
 
 
 class TensorDataset(Dataset):
@@ -157,7 +157,7 @@ class GeneratorDataset(Dataset):
                     if not Structure.of(value).same_as(spec.structure):
                         raise TypeError
                     flat = flatten(value)
-                arrs = [np.asarray(v) for v in flat]
+                arrs = [v if dt.kind == "O" else np.asarray(v) for v, dt in zip(flat, spec.dtypes)]
                 arrs = [_dtypes.as_bytes_array(a) if dt.kind == "O" else
                         a.astype(dt, copy=False) if a.dtype != dt else a
                         for a, dt in zip(arrs, spec.dtypes)]

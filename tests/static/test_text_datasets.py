@@ -1,0 +1,224 @@
+"""Text and record input pipelines (dlcore_static/data/readers.py, io/parsing.py): TextLineDataset,
+decode_csv (against Python's csv module), CsvDataset, make_csv_dataset, and complete TF1-style
+pipelines that write CSV and TFRecord files, read them with the datasets, parse, shuffle, batch
+and train a small model."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def _drain(t, sess):
+    out = []
+    while True:
+        try:
+            out.append(sess.run(t))
+        except tf.errors.OutOfRangeError:
+            return out
+
+
+# ----------------------------------------------------------------------------- lines
+def test_text_line_dataset(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt.gz"
+    a.write_bytes(b"head\r\nx1\n\nlast")               # CRLF, an empty line, no final newline
+    b.write_bytes(gzip.compress(b"head\ny1\ny2\n"))
+    plain = tf.data.TextLineDataset(str(a))
+    assert plain.output_types == tf.string and plain.output_shapes.as_list() == []
+    nxt = plain.make_one_shot_iterator().get_next()
+    names = tf.placeholder(tf.string, [None])
+    gz = tf.data.TextLineDataset(names, compression_type="GZIP").skip(1)
+    it = gz.make_initializable_iterator()
+    with tf.Session() as sess:
+        assert _drain(nxt, sess) == [b"head", b"x1", b"", b"last"]
+        sess.run(it.initializer, {names: [str(b), str(b)]})
+        assert _drain(it.get_next(), sess) == [b"y1", b"y2", b"head", b"y1", b"y2"]
+        missing = tf.data.TextLineDataset(str(tmp_path / "none.txt"))
+        with pytest.raises(tf.errors.NotFoundError, match="none.txt; No such file or dir"):
+            sess.run(missing.make_one_shot_iterator().get_next())
+    with pytest.raises(ValueError, match="Unsupported compression type: 'LZ4'"):
+        tf.data.TextLineDataset(str(a), compression_type="LZ4")
+
+
+def test_interleave_over_files_and_from_tensor_slices_of_strings(tmp_path):
+    files = []
+    for k in range(2):
+        p = tmp_path / f"f{k}.csv"
+        p.write_text("h\n" + "".join(f"{k}{i}\n" for i in range(3)))
+        files.append(str(p))
+    ds = tf.data.Dataset.from_tensor_slices(files).interleave(
+        lambda f: tf.data.TextLineDataset(f).skip(1), cycle_length=2)
+    nxt = ds.make_one_shot_iterator().get_next()
+    words = tf.data.Dataset.from_tensor_slices(["a", "bb"]).map(tf.strings.length)
+    nw = words.make_one_shot_iterator().get_next()
+    raw = [b"ab\x00", b"\x00"]                          # trailing NULs survive (no 'S' arrays)
+    gen = tf.data.Dataset.from_generator(lambda: iter(raw), tf.string, [])
+    both = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(np.array(raw, object)),
+                                gen)).map(lambda a, b: (a, tf.identity(b))).batch(2)
+    nb = both.make_one_shot_iterator().get_next()
+    with tf.Session() as sess:
+        assert _drain(nxt, sess) == [b"00", b"10", b"01", b"11", b"02", b"12"]
+        assert _drain(nw, sess) == [1, 2]
+        a, b = sess.run(nb)
+        assert a.tolist() == raw and b.tolist() == raw
+
+
+# ----------------------------------------------------------------------------- decode_csv
+RECORDS = ['1,2.5,"a,b",x', '-3,,"say ""hi""",', '7,1e3,,"q"']
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_decode_csv_matches_csv_module(passes):
+    rec = tf.placeholder(tf.string, [None])
+    cols = tf.decode_csv(rec, record_defaults=[[0], [-1.0], ["dflt"], tf.constant(["z"])])
+    with tf.Session(passes=passes) as sess:
+        out = sess.run(cols, {rec: RECORDS})
+    rows = list(csv.reader(RECORDS))
+    assert [c.dtype for c in out] == [np.int32, np.float32, object, object]
+    assert out[0].tolist() == [int(r[0]) for r in rows]
+    assert out[1].tolist() == [float(r[1]) if r[1] else -1.0 for r in rows]
+    assert out[2].tolist() == [r[2].encode() if r[2] else b"dflt" for r in rows]
+    assert out[3].tolist() == [r[3].encode() if r[3] else b"z" for r in rows]
+
+
+def test_decode_csv_options_and_errors():
+    rec = tf.placeholder(tf.string, [None])
+    sel = tf.io.decode_csv(rec, [[0.0], [""]], field_delim="|", select_cols=[1, 3],
+                           na_value="NA")
+    two = tf.decode_csv(rec, [[0.0], tf.constant([], tf.int64)])
+    with tf.Session() as sess:
+        a, b = sess.run(sel, {rec: ["x|1.5|y|w", "x|NA|y|NA"]})
+        assert a.tolist() == [1.5, 0.0] and b.tolist() == [b"w", b""]
+        errors = [(["1"], "Expect 2 fields but have 1 in record 0"),
+                  (["1,2", "1,"], "Field 1 is required but missing in record 1!"),
+                  (["abc,2"], "Field 0 in record 0 is not a valid float: abc"),
+                  (["1,2.5"], "Field 1 in record 0 is not a valid int64: 2.5"),
+                  (['"1,2'], "Quoted field has to end with quote followed by delim or end"),
+                  (['1a"b,2'], "Unquoted fields cannot have quotes/CRLFs inside")]
+        for value, msg in errors:
+            with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+                sess.run(two, {rec: value})
+    with pytest.raises(ValueError, match="field_delim must be a single character"):
+        tf.decode_csv(rec, [[0]], field_delim="::")
+    with pytest.raises(ValueError, match=r"Length of select_cols \(1\) and record_defaults "
+                                         r"\(2\) should match"):
+        tf.decode_csv(rec, [[0], [0]], select_cols=[0])
+    with pytest.raises(TypeError, match="record_defaults\\[0\\] has dtype bool"):
+        tf.decode_csv(rec, [[True]])
+
+
+# ----------------------------------------------------------------------------- CSV datasets
+def _write_csv(path, rows, header="f1,f2,name,label"):
+    path.write_text(header + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+
+
+def test_csv_dataset_and_make_csv_dataset(tmp_path):
+    rows = [(i, i * 0.5, f"n{i}", i % 2) for i in range(5)]
+    p = tmp_path / "d.csv"
+    _write_csv(p, rows)
+    ds = tf.data.experimental.CsvDataset(str(p), [tf.int32, [0.0], "", tf.int64],
+                                         header=True)
+    assert ds.output_types == (tf.int32, tf.float32, tf.string, tf.int64)
+    sel = tf.data.experimental.CsvDataset(str(p), [[0.0], [0]], header=True,
+                                          select_cols=[1, 3]).batch(2)
+    made = tf.data.experimental.make_csv_dataset(str(p), 3, label_name="label", num_epochs=1,
+                                                 shuffle=False)
+    bad = tmp_path / "bad.csv"
+    _write_csv(bad, [(1, 2, "a", 0), (1, "x", "b", 1)])
+    nb = tf.data.experimental.CsvDataset(str(bad), [[0], [0.0], [""], [0]], header=True)
+    with tf.Session() as sess:
+        got = _drain(ds.make_one_shot_iterator().get_next(), sess)
+        assert [(int(a), float(b), c, int(d)) for a, b, c, d in got] == \
+            [(a, b, c.encode(), d) for a, b, c, d in rows]
+        first = sess.run(sel.make_one_shot_iterator().get_next())
+        assert first[0].tolist() == [0.0, 0.5] and first[1].tolist() == [0, 1]
+        feats, label = sess.run(made.make_one_shot_iterator().get_next())
+        assert sorted(feats) == ["f1", "f2", "name"] and label.tolist() == [0, 1, 0]
+        assert feats["f1"].dtype == np.int32 and feats["f2"].dtype == np.float32
+        assert feats["name"].tolist() == [b"n0", b"n1", b"n2"]
+        it = nb.make_one_shot_iterator().get_next()
+        sess.run(it)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Field 1 in record 1 is not a valid float: x \(file .*bad"
+                                 r".csv, line 3\)"):
+            sess.run(it)
+
+
+# ----------------------------------------------------------------------------- pipelines
+def _data(n=48, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3)).astype(np.float32)
+    y = (x @ np.array([1.5, -2.0, 0.5], np.float32) + 0.3).astype(np.float32)
+    return x, y
+
+
+def _train(features, label, steps=40):
+    w = tf.Variable(tf.zeros([3, 1]))
+    bias = tf.Variable(0.0)
+    pred = tf.squeeze(tf.matmul(features, w), 1) + bias
+    loss = tf.reduce_mean(tf.square(pred - label))
+    step = tf.train.GradientDescentOptimizer(0.2).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        losses = [sess.run([step, loss])[1] for _ in range(steps)]
+        wv = sess.run(w)
+    return losses, wv
+
+
+def test_csv_pipeline_trains(tmp_path):
+    x, y = _data()
+    files = []
+    for k in range(2):
+        p = tmp_path / f"train{k}.csv"
+        half = slice(k * 24, (k + 1) * 24)
+        p.write_text("a,b,c,y\n" + "".join(
+            ",".join(f"{v:.6f}" for v in (*xi, yi)) + "\n" for xi, yi in zip(x[half], y[half])))
+        files.append(str(p))
+
+    def parse(line):
+        *cols, target = tf.decode_csv(line, [[0.0]] * 4)
+        return tf.stack(cols), target
+    ds = (tf.data.Dataset.from_tensor_slices(files)
+          .interleave(lambda f: tf.data.TextLineDataset(f).skip(1), cycle_length=2)
+          .map(parse).shuffle(48, seed=1).repeat().batch(16))
+    feats, label = ds.make_one_shot_iterator().get_next()
+    assert feats.shape.as_list() == [None, 3]
+    losses, w = _train(feats, label)
+    assert losses[-1] < 0.01 * losses[0]
+    np.testing.assert_allclose(w[:, 0], [1.5, -2.0, 0.5], atol=0.05)
+
+
+def test_tfrecord_pipeline_trains(tmp_path):
+    x, y = _data(seed=2)
+    path = str(tmp_path / "train.tfrecord.gz")
+    with tf.io.TFRecordWriter(path, tf.io.TFRecordOptions(compression_type="GZIP")) as w:
+        for xi, yi in zip(x, y):
+            ex = tf.train.Example(features=tf.train.Features(feature={
+                "x": tf.train.Feature(float_list=tf.train.FloatList(value=xi)),
+                "raw": tf.train.Feature(bytes_list=tf.train.BytesList(value=[xi.tobytes()])),
+                "y": tf.train.Feature(float_list=tf.train.FloatList(value=[yi]))}))
+            w.write(ex.SerializeToString())
+
+    def parse(record):
+        p = tf.io.parse_single_example(record, {
+            "x": tf.io.FixedLenFeature([3], tf.float32),
+            "raw": tf.io.FixedLenFeature([], tf.string),
+            "y": tf.io.FixedLenFeature([], tf.float32)})
+        return p["x"], tf.io.decode_raw(p["raw"], tf.float32), p["y"]
+    ds = tf.data.TFRecordDataset([path], compression_type="GZIP").map(parse)
+    check = ds.batch(48).make_one_shot_iterator().get_next()
+    with tf.Session() as sess:
+        xs, raws, ys = sess.run(check)
+    np.testing.assert_array_equal(xs, x)
+    np.testing.assert_array_equal(raws, x)
+    np.testing.assert_array_equal(ys, y)
+    feats, _, label = ds.shuffle(48, seed=3).repeat().batch(16).make_one_shot_iterator() \
+        .get_next()
+    losses, w = _train(feats, label)
+    assert losses[-1] < 0.01 * losses[0]
+    np.testing.assert_allclose(w[:, 0], [1.5, -2.0, 0.5], atol=0.05)
