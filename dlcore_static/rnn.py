@@ -6,7 +6,9 @@ With ``sequence_length``, a sequence's state stops changing after its last step 
 there are zeros (``where`` on the step's mask), as TensorFlow does; the final state is each
 sequence's state at its own length.  ``dynamic_rnn`` calls the cell once outside the loop first
 (on step 0) so that its variables are created in the outer graph and the output size is known;
-that probe is pruned from every run (nothing fetches it).  Variables live under ``rnn/`` (or
+that probe is pruned from every run (nothing fetches it).  When the number of time steps is
+unknown when the graph is built (inputs ``[None, None, D]``), the loop runs to
+``tf.shape(inputs)[time]`` at run time, as TensorFlow's.  Variables live under ``rnn/`` (or
 ``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.
 """
 
@@ -78,9 +80,6 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
     with variable_scope(scope or "rnn"):
         xt = x if time_major else _ops.transpose(x, (1, 0) + tuple(range(2, x.aval.ndim)))
         T = xt.aval.shape[0]
-        if T is None:
-            raise NotImplementedError("dynamic_rnn: the number of time steps must be known "
-                                      "when the graph is built")
         x0 = _f.read(xt, constant(np.int32(0)))
         state0 = initial_state if initial_state is not None else \
             _batch_zero_state(cell, x0, dtype)
@@ -99,12 +98,25 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
                 new = _mask_step(m, new, vs[:ns])
             return new + [_f.write(acc, t, out)]
 
-        res = _f._loop(int(T), False, step, s_leaves + [_f.zeros_rows(int(T), probe)],
-                       "while")
+        if T is not None:
+            steps, acc0 = int(T), _f.zeros_rows(int(T), probe)
+        else:                      # time steps known at run time: tf.shape(inputs)[time]
+            steps = _ops.getitem(_ops.shape_of(xt), 0)
+            acc0 = _zeros_steps(xt, probe)
+        res = _f._loop(steps, False, step, s_leaves + [acc0], "while")
         out = res[ns]
         if not time_major:
             out = _ops.transpose(out, (1, 0) + tuple(range(2, out.aval.ndim)))
         return out, _f.pack_as(state0, res[:ns])
+
+
+def _zeros_steps(xt, like):
+    """Zeros (T,) + like.shape with T = xt's leading dimension, known only at run time."""
+    zt = _ops.zeros_like(_ops.getitem(xt, (slice(None),) + (0,) * (xt.aval.ndim - 1)))
+    zt = _ops.cast(zt, like.aval.dtype)
+    for _ in range(like.aval.ndim):
+        zt = _ops.expand_dims(zt, -1)
+    return _ops.mul(zt, _ops.expand_dims(_ops.zeros_like(like), 0))
 
 
 def _reverse_time(x, lengths, time_axis: int, batch_axis: int):

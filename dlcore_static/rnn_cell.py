@@ -147,7 +147,19 @@ class BasicLSTMCell(RNNCell):
 
 
 class LSTMCell(BasicLSTMCell):
-    """``tf.nn.rnn_cell.LSTMCell`` without peepholes, clipping or projection."""
+    """``tf.nn.rnn_cell.LSTMCell``: TensorFlow 1's LSTM with its options, as its ``call``::
+
+        i, j, f, o = split([x, m_prev] kernel + bias, 4)
+        c = s(f + forget_bias + w_f_diag c_prev) c_prev + s(i + w_i_diag c_prev) act(j)
+                                                    (the w_*_diag terms with use_peepholes)
+        c = clip_by_value(c, -cell_clip, cell_clip)               (with cell_clip)
+        m = s(o + w_o_diag c) act(c)
+        m = clip_by_value(m projection/kernel, -proj_clip, proj_clip)   (with num_proj)
+
+    Variables ``kernel`` (input depth + num_proj (or num_units), 4 num_units), ``bias``,
+    ``w_f_diag``, ``w_i_diag``, ``w_o_diag`` (num_units,) and ``projection/kernel`` (num_units,
+    num_proj); state ``LSTMStateTuple(c=num_units, h=num_proj)``, output ``m`` (num_proj).
+    Without options the fused ``tf_lstm_gates`` path of ``BasicLSTMCell`` is used."""
 
     _default_name = "lstm_cell"
 
@@ -155,12 +167,70 @@ class LSTMCell(BasicLSTMCell):
                  initializer=None, num_proj=None, proj_clip=None, num_unit_shards=None,
                  num_proj_shards=None, forget_bias: float = 1.0, state_is_tuple: bool = True,
                  activation=None, reuse=None, name=None, dtype=None) -> None:
-        if use_peepholes or cell_clip is not None or num_proj is not None:
-            raise NotImplementedError("LSTMCell: use_peepholes, cell_clip and num_proj are not "
-                                      "supported")
         super().__init__(num_units, forget_bias, state_is_tuple, activation, reuse, name,
                          dtype)
         self._initializer = initializer
+        self._use_peepholes = bool(use_peepholes)
+        self._cell_clip = None if cell_clip is None else float(cell_clip)
+        self._num_proj = None if num_proj is None else int(num_proj)
+        self._proj_clip = None if proj_clip is None else float(proj_clip)
+
+    @property
+    def state_size(self):
+        n, p = self._num_units, self._num_proj or self._num_units
+        return LSTMStateTuple(n, p) if self._state_is_tuple else n + p
+
+    @property
+    def output_size(self) -> int:
+        return self._num_proj or self._num_units
+
+    def _make_variables(self, d: int, dtype) -> list:
+        n, p = self._num_units, self._num_proj or self._num_units
+        if self._vars is None:
+            with variable_scope(self._name or self._default_name, reuse=self._reuse):
+                vs = [get_variable("kernel", (d + p, 4 * n), dtype, self._initializer),
+                      get_variable("bias", (4 * n,), dtype, _init.zeros_initializer())]
+                if self._use_peepholes:
+                    vs += [get_variable(k, (n,), dtype, self._initializer)
+                           for k in ("w_f_diag", "w_i_diag", "w_o_diag")]
+                if self._num_proj is not None:
+                    with variable_scope("projection"):
+                        vs.append(get_variable("kernel", (n, p), dtype, self._initializer))
+            self._vars = vs
+        return self._vars
+
+    def call(self, inputs, state):
+        if not (self._use_peepholes or self._cell_clip is not None or
+                self._num_proj is not None):
+            return super().call(inputs, state)
+        n, p = self._num_units, self._num_proj or self._num_units
+        if self._state_is_tuple:
+            c, m = state
+        else:
+            c, m = _ops.getitem(state, (Ellipsis, slice(0, n))), \
+                _ops.getitem(state, (Ellipsis, slice(n, n + p)))
+        vs = self._make_variables(_depth(inputs), inputs.dtype)
+        z = _seq._affine_t(_ops.concatenate([inputs, m], -1), vs[0], vs[1])
+        i, j, f, o = (_seq._chunk(z, k, 4) for k in range(4))
+        act, sig = self._activation, _ops.sigmoid
+        fz = _ops.add(f, self._forget_bias) if self._forget_bias else f
+        if self._use_peepholes:
+            wf, wi, wo = vs[2:5]
+            c2 = _ops.add(_ops.mul(sig(_ops.add(fz, _ops.mul(wf, c))), c),
+                          _ops.mul(sig(_ops.add(i, _ops.mul(wi, c))), act(j)))
+        else:
+            c2 = _ops.add(_ops.mul(sig(fz), c), _ops.mul(sig(i), act(j)))
+        if self._cell_clip is not None:
+            c2 = _ops.clip(c2, -self._cell_clip, self._cell_clip)
+        og = _ops.add(o, _ops.mul(wo, c2)) if self._use_peepholes else o
+        m2 = _ops.mul(sig(og), act(c2))
+        if self._num_proj is not None:
+            m2 = _ops.matmul(m2, vs[-1])
+            if self._proj_clip is not None:
+                m2 = _ops.clip(m2, -self._proj_clip, self._proj_clip)
+        new = LSTMStateTuple(c2, m2) if self._state_is_tuple else \
+            _ops.concatenate([c2, m2], -1)
+        return m2, new
 
 
 class GRUCell(RNNCell):
