@@ -94,8 +94,9 @@ _FUNCTIONS = {
 
 def adapter(op: str, ns: str, name: str):
     """The function installed as ``ns.name`` for dlcore op ``op``."""
+    from . import _linalg_solve
     try:
-        return _FUNCTIONS[(op, ns, name)]
+        return _FUNCTIONS.get((op, ns, name)) or _linalg_solve._FUNCTIONS[(op, ns, name)]
     except KeyError:
         raise NotImplementedError(f"dlcore_eager: no PyTorch adapter for {ns}.{name} "
                                   f"(op '{op}') in _linalg_decomp") from None

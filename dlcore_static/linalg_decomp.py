@@ -38,8 +38,9 @@ _FUNCTIONS = {("inv", "tf.linalg", "inv"): inv, ("inv", "tf", "matrix_inverse"):
 
 def adapter(op: str, ns: str, name: str):
     """The function installed as ``ns.name`` for dlcore op ``op``."""
+    from . import linalg_solve
     try:
-        return _FUNCTIONS[(op, ns, name)]
+        return _FUNCTIONS.get((op, ns, name)) or linalg_solve._FUNCTIONS[(op, ns, name)]
     except KeyError:
         raise NotImplementedError(f"dlcore_static: no TensorFlow adapter for {ns}.{name} "
                                   f"(op '{op}') in linalg_decomp") from None

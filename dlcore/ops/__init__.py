@@ -25,6 +25,9 @@ rule, vjp, kernels) lives in the module of its family:
                     diagonal, diag, trace, tril, triu, cross (composites)
     einsum.py       einsum (ellipsis, diagonals, broadcasting; pairwise matmul contractions)
     decompositions.py  inv, svd (primitives), svdvals, matrix_norm, linalg.norm, matrix_power
+    linalg_systems.py solve, triangular_solve, cholesky, det, slogdet (primitives), cholesky_solve,
+                    cholesky_inverse, logdet
+    linalg_factor.py qr, eigh (primitives), eigvalsh, pinv, matrix_rank, lstsq, multi_dot
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
     unique.py       unique (flattened or over a dim), unique_consecutive (composites)
@@ -32,6 +35,8 @@ rule, vjp, kernels) lives in the module of its family:
                     kl_div, ...), layer_norm, group_norm, normalize, cosine_similarity, bilinear
     attention.py    scaled_dot_product_attention (composite: masks, causal, safe softmax, GQA)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
+    special.py      lgamma, digamma, polygamma, zeta, i0/i0e/i1/i1e, erfcx, ndtri (primitives);
+                    ndtr, log_ndtr, xlog1py, xlogy/xdivy (TF's), entr, logit, multigammaln
 """
 
 from .composites import (clip, linear, log_softmax, logsumexp, masked_fill, mean, mse, softmax,
@@ -63,6 +68,9 @@ from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross,
 from .einsum import einsum
 from .decompositions import inv, matrix_norm, matrix_power, svd, svdvals
 from .decompositions import norm as linalg_norm
+from .linalg_systems import (cholesky, cholesky_inverse, cholesky_solve, det, linalg_solve,
+                           logdet, slogdet, solve_triangular)
+from .linalg_factor import eigh, eigvalsh, lstsq, matrix_rank, multi_dot, pinv, qr
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
 from . import nn_functional
@@ -70,6 +78,8 @@ from . import nn_long_tail, nn_losses_extra  # noqa: E402, I001  (F.* long tail,
 from . import attention
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
+from .special import (digamma, entr, erfcx, i0, i0e, i1, i1e, lgamma, log_ndtr, logit,
+                      multigammaln, ndtr, ndtri, polygamma, xdivy, xlog1py, xlogy, zeta)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .reduce_extra import dim_size, nonzero, prod, reduce_all, reduce_any, shape_of
 

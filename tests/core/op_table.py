@@ -323,6 +323,11 @@ try:                                    # the rows of dlcore/ops/conv.py, pool.p
 except ImportError:                     # imported as a top-level module (tests/cuda)
     from op_rows_conv import conv_rows
 ROWS += conv_rows(OpRow)
+try:                                    # 3-D convolution and pooling (5-D operands)
+    from .op_rows_conv3d import conv3d_rows
+except ImportError:
+    from op_rows_conv3d import conv3d_rows
+ROWS += conv3d_rows(OpRow)
 try:                                    # activations, prod/any/all, nonzero, shape_of
     from .op_rows_tf import tf_rows
 except ImportError:
@@ -352,6 +357,12 @@ try:                                    # lgamma, digamma, polygamma, zeta, Bess
 except ImportError:
     from op_rows_special import special_rows
 ROWS += special_rows(OpRow, U, B)
+
+try:                                    # solve, triangular_solve, cholesky, det, qr, eigh
+    from .op_rows_linalg import linalg_rows
+except ImportError:
+    from op_rows_linalg import linalg_rows
+ROWS += linalg_rows(OpRow)
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

@@ -1,0 +1,341 @@
+"""QR and symmetric eigendecomposition (primitives), and what is built on them and on the SVD:
+``eigvalsh``, ``pinv`` (SVD, or ``eigh`` with ``hermitian``), ``matrix_rank``, ``lstsq``
+(minimum-norm least squares through ``pinv``), ``matrix_solve_ls`` (TensorFlow's regularised
+normal equations through ``cholesky``) and ``multi_dot``.  Batched over leading dimensions.
+
+Primitives (kernels in dlcore/kernels/{cpu,cuda}/linalg_solve.py)::
+
+    qr(x, part, mode)         x = Q R (Householder: LAPACK's geqrf/orgqr signs); ``part`` Q or
+                              R; ``mode`` reduced (Q m x k, R k x n), complete (Q m x m,
+                              R m x n) or r (R alone, not differentiable: PyTorch's rule)
+        m >= n:               dx = Q (gR + tril(M) R^-T) + (gQ - Q Q^T gQ) R^-T,
+                              M = (Q^T gQ - gQ^T Q) + (R gR^T - gR R^T)
+        m < n:                x = [X | Y], R = [U | V]: dX from the m >= n rule with
+                              gQ' = gQ + Y gV^T and gU; dY = Q gV
+        complete, m > n:      not differentiable (PyTorch and TensorFlow refuse it too)
+    eigh(x, part, lower)      x = V diag(L) V^T, L ascending, the lower (or upper) triangle
+                              of x read; ``part`` L or V;
+                              dx = V (diag(gL) + skew(V^T gV) / 2E) V^T,
+                              E_ij = L_j - L_i (1 on the diagonal)  (PyTorch's symmetric rule)
+
+As with the SVD, each part is its own call of the primitive and the vjps call it again for the
+parts they need.  Gradients through repeated eigenvalues are undefined (E has zeros), as in
+PyTorch.
+"""
+
+from __future__ import annotations
+
+from ..api import exports
+from ..errors import ShapeError
+from ..kernels.cpu import linalg_solve as _cpu
+from ..kernels.cuda import linalg_solve as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from .decompositions import _eye_like, _float_matrices, _narrow, svd
+from .elementwise import abs, add, cast, div, full_like, greater, maximum, mul, sub, where
+from .linalg import matmul
+from .linalg_extra import tril
+from .reduce import max_, sum
+from .shape import concatenate, expand_dims, matrix_transpose
+
+
+def _upper_solve(u, y):
+    from .linalg_systems import triangular_solve_p
+    return bind(triangular_solve_p, u, y, lower=False, unit=False)
+
+
+def _times_r_inv_t(x, r):
+    """x R^-T for upper-triangular R: (R^-1 x^T)^T."""
+    return matrix_transpose(_upper_solve(r, matrix_transpose(x)))
+
+
+# ----------------------------------------------------------------------------- qr
+_QR_MODES = ("reduced", "complete", "r")
+
+
+def _qr_rule(x: AVal, *, part, mode) -> AVal:
+    _float_matrices("linalg.qr", x)
+    if mode not in _QR_MODES:
+        raise ShapeError("linalg.qr", f"qr received unrecognized mode '{mode}' but expected one "
+                         "of 'reduced' (default), 'r', or 'complete'", [x.shape])
+    m, n = x.shape[-2:]
+    k = None if m is None or n is None else min(m, n)
+    batch = tuple(x.shape[:-2])
+    wide = k if mode != "complete" else m
+    if part == "Q":
+        if mode == "r":
+            raise ValueError("qr: mode 'r' computes no Q")
+        return AVal(batch + (m, wide), x.dtype)
+    if part == "R":
+        return AVal(batch + (wide, n), x.dtype)
+    raise ValueError(f"qr: part must be 'Q' or 'R', not {part!r}")
+
+
+def _qr_deep(q, r, gq, gr):
+    """dx for m >= n (reduced): TensorFlow's and PyTorch's rule; gq or gr may be None."""
+    m_ = None
+    qdq = None
+    if gq is not None:
+        qdq = matmul(matrix_transpose(q), gq)
+        m_ = sub(qdq, matrix_transpose(qdq))
+    if gr is not None:
+        rdr = matmul(r, matrix_transpose(gr))
+        t = sub(rdr, matrix_transpose(rdr))
+        m_ = t if m_ is None else add(m_, t)
+    inner = _times_r_inv_t(tril(m_), r)
+    if gr is not None:
+        inner = add(gr, inner)
+    dx = matmul(q, inner)
+    if gq is not None:
+        dx = add(dx, _times_r_inv_t(sub(gq, matmul(q, qdq)), r))
+    return dx
+
+
+def _qr_vjp(g, y, x, *, part, mode):
+    m, n = aval_of(x).shape[-2:]
+    if mode == "r":
+        raise NotImplementedError(
+            "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+            "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+            "through linalg.qr.")
+    if mode == "complete" and m > n:
+        raise NotImplementedError("The QR decomposition is not differentiable when "
+                                  "mode='complete' and nrows > ncols.")
+    q = bind(qr_p, x, part="Q", mode="reduced")
+    r = bind(qr_p, x, part="R", mode="reduced")
+    gq, gr = (g, None) if part == "Q" else (None, g)
+    if m >= n:
+        return (_qr_deep(q, r, gq, gr),)
+    u = _narrow(r, -1, m)
+    xs = [slice(None)] * aval_of(x).ndim
+    from .indexing import getitem
+    xs[-1] = slice(m, None)
+    y_ = getitem(x, tuple(xs))
+    if gr is None:                                       # only Q's cotangent: dY = 0
+        dx = _qr_deep(q, u, gq, None)
+        return (concatenate([dx, full_like(y_, 0)], -1),)
+    du = _narrow(gr, -1, m)
+    dv = getitem(gr, tuple(xs))
+    gq2 = matmul(y_, matrix_transpose(dv))
+    dx = _qr_deep(q, u, gq2, du)
+    return (concatenate([dx, matmul(q, dv)], -1),)
+
+
+qr_p = Primitive(
+    "qr", _qr_rule, _qr_vjp, kind="linalg",
+    doc="x = Q R (part Q or R; mode reduced, complete or r);  m >= n: dx = Q (gR + tril(M) "
+        "R^-T) + (gQ - Q Q^T gQ) R^-T, M = skew(Q^T gQ) + skew(R gR^T); m < n: the same on the "
+        "first m columns, dY = Q gV",
+    kernels={"cpu": _cpu.qr, "cuda": _cuda.qr})
+
+
+@exports({"torch.linalg": "qr", "torch": "qr", "Tensor": "qr", "tf.linalg": "qr", "tf": "qr"},
+         "linalg")
+def qr(x, mode: str = "reduced"):
+    """``(Q, R)`` with ``x = Q R``; ``mode='r'``: ``(None, R)``."""
+    r = bind(qr_p, x, part="R", mode=mode)
+    if mode == "r":
+        return None, r
+    return bind(qr_p, x, part="Q", mode=mode), r
+
+
+# ----------------------------------------------------------------------------- eigh
+def _eigh_rule(x: AVal, *, part, lower) -> AVal:
+    from .linalg_systems import _square
+    _square("linalg.eigh", x)
+    n = x.shape[-1] if x.shape[-1] is not None else x.shape[-2]
+    batch = tuple(x.shape[:-2])
+    if part == "L":
+        return AVal(batch + (n,), x.dtype)
+    if part == "V":
+        return AVal(batch + (n, n), x.dtype)
+    raise ValueError(f"eigh: part must be 'L' or 'V', not {part!r}")
+
+
+def _eigh_vjp(g, y, x, *, part, lower):
+    v = bind(eigh_p, x, part="V", lower=lower)
+    vt = matrix_transpose(v)
+    if part == "L":
+        return (matmul(mul(v, expand_dims(g, -2)), vt),)
+    lam = bind(eigh_p, x, part="L", lower=lower)
+    e = sub(expand_dims(lam, -2), expand_dims(lam, -1))         # E_ij = L_j - L_i
+    e = add(e, _eye_like(e))
+    j = matmul(vt, g)
+    inner = div(mul(sub(j, matrix_transpose(j)), 0.5), e)
+    return (matmul(matmul(v, inner), vt),)
+
+
+eigh_p = Primitive(
+    "eigh", _eigh_rule, _eigh_vjp, kind="linalg",
+    doc="x = V diag(L) V^T (symmetric x, lower or upper triangle read; L ascending; part L or "
+        "V);  dx = V (diag(gL) + skew(V^T gV) / 2E) V^T, E_ij = L_j - L_i",
+    kernels={"cpu": _cpu.eigh, "cuda": _cuda.eigh})
+
+
+@exports({"torch.linalg": "eigh", "tf.linalg": "eigh", "tf": "self_adjoint_eig"}, "linalg")
+def eigh(x, lower: bool = True):
+    """``(L, V)``: eigenvalues ascending and eigenvectors (columns) of symmetric matrices."""
+    return bind(eigh_p, x, part="L", lower=lower), bind(eigh_p, x, part="V", lower=lower)
+
+
+@exports({"torch.linalg": "eigvalsh", "tf.linalg": "eigvalsh", "tf": "self_adjoint_eigvals"},
+         "linalg")
+def eigvalsh(x, lower: bool = True):
+    """The eigenvalues of symmetric matrices, ascending."""
+    return bind(eigh_p, x, part="L", lower=lower)
+
+
+# ----------------------------------------------------------------------------- pinv, rank
+def _eps_rtol(x, atol, rtol):
+    """PyTorch's default: rtol = eps max(m, n) when atol is not given (or zero), else 0."""
+    import numpy as np
+    if rtol is not None:
+        return rtol
+    if atol is None or (isinstance(atol, (int, float)) and atol == 0):
+        m, n = aval_of(x).shape[-2:]
+        return float(np.finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
+    return 0.0
+
+
+def _cutoff(s_max, atol, rtol):
+    """max(atol, rtol * s_max), keeping the batch dims of s_max (.., 1)."""
+    cut = mul(s_max, rtol) if rtol else mul(s_max, 0.0)
+    if atol is not None:
+        cut = maximum(cut, cast(atol, aval_of(s_max).dtype) if not isinstance(
+            atol, (int, float)) else full_like(s_max, float(atol)))
+    return cut
+
+
+def _spectrum(x, hermitian):
+    """(left, values, right^T, |values|) with x = left diag(values) right^T."""
+    if hermitian:
+        lam, v = eigh(x)
+        return v, lam, v, abs(lam)
+    u, s, vh = svd(x, False)
+    return u, s, matrix_transpose(vh), s
+
+
+@exports({"torch.linalg": "pinv", "tf.linalg": "pinv", "torch": "pinverse",
+          "Tensor": "pinverse"}, "linalg")
+def pinv(x, atol=None, rtol=None, hermitian: bool = False):
+    """The Moore-Penrose pseudo-inverse: singular values (|eigenvalues| with ``hermitian``)
+    at or below ``max(atol, rtol * largest)`` are treated as zero."""
+    rtol = _eps_rtol(x, atol, rtol)
+    out = _pinv(x, atol, rtol, False)
+    if not hermitian:
+        return out
+    # values from eigh (x's lower triangle, as PyTorch), gradient of the general pseudo-
+    # inverse (PyTorch's pinv_backward ignores ``hermitian``): exact, as e + (s - s) == e
+    from .elementwise import stop_gradient
+    return add(stop_gradient(_pinv(x, atol, rtol, True)), sub(out, stop_gradient(out)))
+
+
+def _pinv(x, atol, rtol, hermitian):
+    left, vals, right, mag = _spectrum(x, hermitian)
+    keep = greater(mag, _cutoff(max_(mag, -1, keepdims=True), atol, rtol))
+    safe = where(keep, vals, full_like(vals, 1.0))
+    inv_vals = where(keep, div(1.0, safe), full_like(vals, 0.0))
+    return matmul(mul(right, expand_dims(inv_vals, -2)), matrix_transpose(left))
+
+
+@exports({"torch.linalg": "matrix_rank"}, "linalg")
+def matrix_rank(x, atol=None, rtol=None, hermitian: bool = False):
+    """The number of singular values above ``max(atol, rtol * largest)`` (int64)."""
+    import numpy as np
+    if hermitian:
+        mag = abs(eigvalsh(x))
+    else:
+        from .decompositions import svdvals
+        mag = svdvals(x)
+    rtol = _eps_rtol(x, atol, rtol)
+    keep = greater(mag, _cutoff(max_(mag, -1, keepdims=True), atol, rtol))
+    return sum(cast(keep, np.int64), -1)
+
+
+# ----------------------------------------------------------------------------- lstsq
+@exports({"torch.linalg": "lstsq", "tf.linalg": "lstsq", "tf": "matrix_solve_ls"}, "linalg")
+def lstsq(a, b, rcond=None):
+    """The minimum-norm least-squares solution X of ``a X = b`` (rank-deficient ``a``
+    included: singular values at or below ``rcond`` times the largest are dropped; default
+    eps max(m, n), the threshold of LAPACK's gelsy as PyTorch calls it)."""
+    from .linalg_systems import _batched
+    a, b = _batched(a, b)
+    return matmul(pinv(a, rtol=rcond), b)
+
+
+def lstsq_rank(a, rcond=None):
+    """The effective rank ``lstsq`` used for each matrix (int64)."""
+    return matrix_rank(a, rtol=rcond)
+
+
+def solve_ls_normal(a, b, l2_regularizer=0.0):
+    """TensorFlow's ``matrix_solve_ls(fast=True)``: the regularised normal equations through a
+    Cholesky factorization: ``(A^T A + l2 I)^-1 A^T b`` when m >= n, else
+    ``A^T (A A^T + l2 I)^-1 b``."""
+    from .linalg_systems import _batched, cholesky_p, cholesky_solve
+    m, n = aval_of(a).shape[-2:]
+    if m is None or n is None:
+        raise ShapeError("matrix_solve_ls", "matrix_solve_ls needs the matrix's two last "
+                         "dimensions known when the graph is built", [aval_of(a).shape])
+    a, b = _batched(a, b)
+    at = matrix_transpose(a)
+    gram = matmul(at, a) if m >= n else matmul(a, at)
+    if l2_regularizer:
+        gram = add(gram, mul(_eye_like(gram), l2_regularizer))
+    lo = bind(cholesky_p, gram)
+    if m >= n:
+        return cholesky_solve(matmul(at, b), lo)
+    return matmul(at, cholesky_solve(b, lo))
+
+
+# ----------------------------------------------------------------------------- multi_dot
+def _chain_order(dims):
+    """The optimal parenthesisation of a matrix chain (dims p0..pn): split[i][j]."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+@exports({"torch.linalg": "multi_dot"}, "linalg")
+def multi_dot(mats):
+    """The product of a chain of 2-D matrices (the first may be a row vector, the last a
+    column vector: 1-D operands, as NumPy and PyTorch), in the cheapest order."""
+    mats = list(mats)
+    first_vec = aval_of(mats[0]).ndim == 1
+    last_vec = aval_of(mats[-1]).ndim == 1
+    if first_vec:
+        mats[0] = expand_dims(mats[0], 0)
+    if last_vec:
+        mats[-1] = expand_dims(mats[-1], 1)
+    shapes = [aval_of(m).shape for m in mats]
+    if all(None not in s for s in shapes):
+        split = _chain_order([shapes[0][0]] + [s[1] for s in shapes])
+
+        def prod(i, j):
+            if i == j:
+                return mats[i]
+            k = split[i][j]
+            return matmul(prod(i, k), prod(k + 1, j))
+        out = prod(0, len(mats) - 1)
+    else:
+        out = mats[0]
+        for m in mats[1:]:
+            out = matmul(out, m)
+    if first_vec and last_vec:
+        from .shape import reshape
+        return reshape(out, ())
+    if first_vec:
+        from .shape import squeeze
+        return squeeze(out, 0)
+    if last_vec:
+        from .shape import squeeze
+        return squeeze(out, -1)
+    return out

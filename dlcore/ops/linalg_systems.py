@@ -1,0 +1,295 @@
+"""Linear systems and determinants (primitives), and what is built on them.  Batched over
+leading dimensions; the primitives take operands of one batch shape, the composites broadcast
+the batch dimensions first (``broadcast_to``, whose vjp sums back), as PyTorch does.
+
+Primitives (kernels in dlcore/kernels/{cpu,cuda}/linalg_solve.py)::
+
+    solve(a, b)                  x = a^-1 b;   db = a^-T g,   da = -db x^T
+    triangular_solve(a, b)       x = a^-1 b, a lower (or upper) triangular, only that triangle
+                                 read (``unit``: ones on the diagonal);
+                                 db = a^-T g (the other triangle),  da = tri(-db x^T)
+    cholesky(x)                  x = L L^T, L lower (x's lower triangle read);
+                                 dx = L^-T Phi L^-1,  Phi = (P + tril(P, -1)^T) / 2,
+                                 P = tril(L^T gL)  (PyTorch's symmetric rule; TensorFlow's)
+    det(x)                       y = det x;  dx = g y x^-T
+    slogdet(x, part)             sign(det x) (no gradient) or log|det x|;  dx = g x^-T
+
+Composites: ``linalg.solve`` (vector right-hand sides, ``left=False``), ``solve_triangular``,
+``cholesky(upper)``, ``cholesky_solve`` and ``cholesky_inverse`` (``solve(L L^T, b)``: PyTorch's
+full gradient of the factor), ``cholesky_solve_triangular`` (TensorFlow's: two triangular
+solves), ``logdet`` (NaN for a negative
+determinant, PyTorch's), ``logdet_pd`` (TensorFlow's ``linalg.logdet``: 2 sum log diag L).
+
+A singular matrix in ``solve`` and a matrix that is not positive-definite in ``cholesky``
+raise :class:`dlcore.errors.LinAlgError` (a RuntimeError) with PyTorch's message; a zero on the
+diagonal of a triangular system gives inf/nan, as LAPACK's ``trtrs`` does.  The gradients of
+``det`` and ``slogdet`` at a singular matrix need its inverse and raise that error too.
+"""
+
+from __future__ import annotations
+
+from ..api import exports
+from ..errors import DTypeError, ShapeError
+from ..kernels.cpu import linalg_solve as _cpu
+from ..kernels.cuda import linalg_solve as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from .broadcast import broadcast_to
+from .decompositions import _eye_like, _float_matrices, inv
+from .elementwise import add, full_like, less, log, mul, neg, where
+from .linalg import matmul
+from .linalg_extra import _diagonal, tril, triu
+from .reduce import sum
+from .shape import expand_dims, matrix_transpose, squeeze
+
+
+def _square(op: str, x: AVal) -> None:
+    _float_matrices(op, x)
+    m, n = x.shape[-2:]
+    if m is not None and n is not None and m != n:
+        raise ShapeError(op, f"{op}: A must be batches of square matrices, but they are {m} by "
+                             f"{n} matrices", [x.shape])
+
+
+def _same_batch(op: str, a: AVal, b: AVal) -> tuple:
+    if a.ndim != b.ndim:
+        raise ShapeError(op, f"{op}: A and B must have the same number of dimensions",
+                         [a.shape, b.shape])
+    out = []
+    for da, db in zip(a.shape[:-2], b.shape[:-2]):
+        if da is not None and db is not None and da != db:
+            raise ShapeError(op, f"{op}: A and B must have the same batch shape",
+                             [a.shape, b.shape])
+        out.append(da if da is not None else db)
+    return tuple(out)
+
+
+def _system_rule(op: str, a: AVal, b: AVal, equation: str = "AX = B") -> AVal:
+    _square(op, a)
+    _float_matrices(op, b)
+    if a.dtype != b.dtype:
+        raise DTypeError(op, f"{op}: Expected A and B to have the same dtype",
+                         [a.dtype, b.dtype])
+    batch = _same_batch(op, a, b)
+    n, rows = a.shape[-1], b.shape[-2]
+    if n is not None and rows is not None and n != rows:
+        raise ShapeError(op, f"{op}: Incompatible shapes of A and B for the equation "
+                             f"{equation} ({n}x{n} and {rows}x{b.shape[-1]})",
+                         [a.shape, b.shape])
+    return AVal(batch + (n if n is not None else rows, b.shape[-1]), a.dtype)
+
+
+def _tri(x, lower: bool, unit: bool):
+    """The triangle of x that a triangular solve reads (strictly, with ``unit``)."""
+    if lower:
+        return tril(x, -1 if unit else 0)
+    return triu(x, 1 if unit else 0)
+
+
+# ----------------------------------------------------------------------------- solve
+def _solve_rule(a: AVal, b: AVal) -> AVal:
+    return _system_rule("linalg.solve", a, b)
+
+
+def _solve_vjp(g, x, a, b):
+    gb = bind(solve_p, matrix_transpose(a), g)
+    return (lambda: neg(matmul(gb, matrix_transpose(x))), gb)
+
+
+solve_p = Primitive(
+    "solve", _solve_rule, _solve_vjp, kind="linalg",
+    doc="x = a^-1 b (batched; a singular a raises LinAlgError);  db = a^-T g,  da = -db x^T",
+    kernels={"cpu": _cpu.solve, "cuda": _cuda.solve})
+
+
+def _batched(a, b):
+    """a (.., n, n) and b (.., n, k) broadcast to one batch shape."""
+    sa, sb = aval_of(a).shape, aval_of(b).shape
+    batch = _rules.broadcast_shapes("linalg.solve", tuple(sa[:-2]), tuple(sb[:-2]))
+    if None not in batch:
+        if tuple(sa[:-2]) != batch:
+            a = broadcast_to(a, batch + tuple(sa[-2:]))
+        if tuple(sb[:-2]) != batch:
+            b = broadcast_to(b, batch + tuple(sb[-2:]))
+    return a, b
+
+
+def _is_vector_rhs(a, b) -> bool:
+    """PyTorch's rule: B is a batch of vectors when it is 1-D or shaped like A without its
+    last dimension."""
+    sa, sb = tuple(aval_of(a).shape), tuple(aval_of(b).shape)
+    return len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
+
+
+@exports({"torch.linalg": "solve", "tf.linalg": "solve", "tf": "matrix_solve"}, "linalg")
+def linalg_solve(a, b, left: bool = True, vector_rhs: bool | None = None):
+    """X with ``a X = b`` (``left=False``: ``X a = b``); b may be a (batch of) vector(s)
+    (PyTorch's rule, or ``vector_rhs`` given)."""
+    vec = _is_vector_rhs(a, b) if vector_rhs is None else vector_rhs
+    if vec:
+        b = expand_dims(b, -1)
+    if not left:
+        a, b = matrix_transpose(a), matrix_transpose(b)
+    a, b = _batched(a, b)
+    x = bind(solve_p, a, b)
+    if not left:
+        x = matrix_transpose(x)
+    return squeeze(x, -1) if vec else x
+
+
+# ----------------------------------------------------------------------------- triangular
+def _trsm_rule(a: AVal, b: AVal, *, lower, unit) -> AVal:
+    return _system_rule("linalg.solve_triangular", a, b)
+
+
+def _trsm_vjp(g, x, a, b, *, lower, unit):
+    gb = bind(triangular_solve_p, matrix_transpose(a), g, lower=not lower, unit=unit)
+    return (lambda: _tri(neg(matmul(gb, matrix_transpose(x))), lower, unit), gb)
+
+
+triangular_solve_p = Primitive(
+    "triangular_solve", _trsm_rule, _trsm_vjp, kind="linalg",
+    doc="x = a^-1 b, a lower (or upper) triangular (only that triangle read; unit: ones on "
+        "the diagonal);  db = a^-T g,  da = tril(-db x^T) (triu when upper)",
+    kernels={"cpu": _cpu.triangular_solve, "cuda": _cuda.triangular_solve})
+
+
+@exports({"torch.linalg": "solve_triangular", "torch": "triangular_solve",
+          "Tensor": "triangular_solve", "tf.linalg": "triangular_solve",
+          "tf": "matrix_triangular_solve"}, "linalg")
+def solve_triangular(a, b, upper: bool = False, left: bool = True,
+                     unitriangular: bool = False):
+    """X with ``a X = b`` (``left=False``: ``X a = b``) for triangular ``a`` (the upper
+    triangle with ``upper``, else the lower one)."""
+    lower = not upper
+    if not left:
+        a, b, lower = matrix_transpose(a), matrix_transpose(b), not lower
+    a, b = _batched(a, b)
+    x = bind(triangular_solve_p, a, b, lower=lower, unit=bool(unitriangular))
+    return matrix_transpose(x) if not left else x
+
+
+# ----------------------------------------------------------------------------- cholesky
+def _cholesky_rule(x: AVal) -> AVal:
+    _square("linalg.cholesky", x)
+    return AVal(tuple(x.shape), x.dtype)
+
+
+def _upper_solve(u, y):
+    """u^-1 y for upper-triangular u."""
+    return bind(triangular_solve_p, u, y, lower=False, unit=False)
+
+
+def _cholesky_vjp(g, lo, x):
+    lt = matrix_transpose(lo)
+    p = tril(matmul(lt, g))
+    phi = mul(add(p, matrix_transpose(tril(p, -1))), 0.5)
+    left = _upper_solve(lt, phi)                                   # L^-T Phi
+    return (matrix_transpose(_upper_solve(lt, matrix_transpose(left))),)   # (L^-T left^T)^T
+
+
+cholesky_p = Primitive(
+    "cholesky", _cholesky_rule, _cholesky_vjp, kind="linalg",
+    doc="x = L L^T, y = L lower triangular (x's lower triangle read; not positive-definite: "
+        "LinAlgError);  dx = L^-T Phi L^-1, Phi = (P + tril(P,-1)^T)/2, P = tril(L^T g)",
+    kernels={"cpu": _cpu.cholesky, "cuda": _cuda.cholesky})
+
+
+@exports({"torch.linalg": ("cholesky", "cholesky_ex"), "torch": "cholesky", "Tensor": "cholesky",
+          "tf.linalg": "cholesky", "tf": "cholesky"}, "linalg")
+def cholesky(x, upper: bool = False):
+    """L (lower) with ``x = L L^T``, or ``U = L^T`` with ``upper``."""
+    lo = bind(cholesky_p, x)
+    return matrix_transpose(lo) if upper else lo
+
+
+@exports({"torch": "cholesky_solve", "Tensor": "cholesky_solve",
+          "tf.linalg": "cholesky_solve"}, "linalg")
+def cholesky_solve(b, factor, upper: bool = False):
+    """X with ``A X = b`` where ``A = L L^T`` (``factor`` = L) or ``A = U^T U`` (``upper``:
+    ``factor`` = U), as a function of the whole factor: ``solve(L L^T, b)``, so the gradient
+    of the factor is PyTorch's full (not triangular) one.  TensorFlow's version, two
+    triangular solves, is ``cholesky_solve_triangular``."""
+    lo = matrix_transpose(factor) if upper else factor
+    return linalg_solve(matmul(lo, matrix_transpose(lo)), b, True, False)
+
+
+def cholesky_solve_triangular(b, factor):
+    """X with ``L L^T X = b`` by two triangular solves (only L's lower triangle read)."""
+    y = solve_triangular(factor, b, upper=False)
+    return solve_triangular(matrix_transpose(factor), y, upper=True)
+
+
+@exports({"torch": "cholesky_inverse", "Tensor": "cholesky_inverse"}, "linalg")
+def cholesky_inverse(factor, upper: bool = False):
+    """``A^-1`` from its Cholesky factor (L, or U with ``upper``), a function of the whole
+    factor (PyTorch's gradient)."""
+    return cholesky_solve(_eye_like(factor), factor, upper)
+
+
+# ----------------------------------------------------------------------------- determinants
+def _det_rule(x: AVal) -> AVal:
+    _square("linalg.det", x)
+    return AVal(tuple(x.shape[:-2]), x.dtype)
+
+
+def _det_vjp(g, y, x):
+    return (mul(expand_dims(mul(g, y), (-2, -1)), matrix_transpose(inv(x))),)
+
+
+det_p = Primitive(
+    "det", _det_rule, _det_vjp, kind="linalg",
+    doc="y = det x (LU with partial pivoting);  dx = g y x^-T",
+    kernels={"cpu": _cpu.det, "cuda": _cuda.det})
+
+
+@exports({"torch.linalg": "det", "torch": "det", "Tensor": "det", "tf.linalg": "det",
+          "tf": "matrix_determinant"}, "linalg")
+def det(x):
+    """The determinant of each square matrix."""
+    return bind(det_p, x)
+
+
+def _slogdet_rule(x: AVal, *, part) -> AVal:
+    _square("linalg.slogdet", x)
+    if part not in ("sign", "logabsdet"):
+        raise ValueError(f"slogdet: part must be 'sign' or 'logabsdet', not {part!r}")
+    return AVal(tuple(x.shape[:-2]), x.dtype)
+
+
+def _slogdet_vjp(g, y, x, *, part):
+    if part == "sign":
+        return (None,)
+    return (mul(expand_dims(g, (-2, -1)), matrix_transpose(inv(x))),)
+
+
+slogdet_p = Primitive(
+    "slogdet", _slogdet_rule, _slogdet_vjp, kind="linalg",
+    doc="y = sign(det x) (part 'sign': no gradient) or log|det x| (part 'logabsdet');  "
+        "dx = g x^-T",
+    kernels={"cpu": _cpu.slogdet, "cuda": _cuda.slogdet})
+
+
+@exports({"torch.linalg": "slogdet", "torch": "slogdet", "Tensor": "slogdet",
+          "tf.linalg": "slogdet", "tf": "log_matrix_determinant"}, "linalg")
+def slogdet(x):
+    """``(sign, log|det|)`` of each square matrix."""
+    return bind(slogdet_p, x, part="sign"), bind(slogdet_p, x, part="logabsdet")
+
+
+@exports({"torch": "logdet", "Tensor": "logdet"}, "linalg")
+def logdet(x):
+    """log det x: NaN where the determinant is negative, -inf where it is zero (PyTorch)."""
+    sign, logabs = slogdet(x)
+    return where(less(sign, 0), full_like(logabs, float("nan")), logabs)
+
+
+@exports({"tf.linalg": "logdet"}, "linalg")
+def logdet_pd(x):
+    """log det x of a symmetric positive-definite x: ``2 sum(log(diag(cholesky(x))))``
+    (TensorFlow's ``tf.linalg.logdet``)."""
+    return mul(sum(log(_diagonal(bind(cholesky_p, x), 0, -2, -1)), -1), 2.0)
+
+
+__all__ = ["cholesky", "cholesky_inverse", "cholesky_solve", "det", "linalg_solve", "logdet",
+           "logdet_pd", "slogdet", "solve_triangular"]

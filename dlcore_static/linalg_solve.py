@@ -1,0 +1,143 @@
+"""TensorFlow's functions for dlcore's solvers and factorizations (``dlcore.ops.linalg_systems``,
+``dlcore.ops.linalg_factor``); :func:`dlcore_static.linalg_decomp.adapter` looks names up here
+after its own table.
+
+Where TensorFlow differs from the op: ``tf.linalg.triangular_solve`` reads the lower triangle
+by default (``lower=True``) and ``adjoint`` solves with the transpose; ``cholesky_solve(chol,
+rhs)`` takes the factor first; ``eigh``/``eigvalsh`` read the lower triangle and their gradient
+is TensorFlow's (folded onto the lower triangle: the input is symmetrised from it first, and the
+vjp of that symmetrisation does the folding); ``logdet`` is the log-determinant of a
+positive-definite matrix through its Cholesky factor; ``matrix_solve_ls`` solves the
+regularised normal equations by Cholesky (``fast=True``, TensorFlow's default) or takes the
+minimum-norm solution through the pseudo-inverse (``fast=False``, no regulariser); ``pinv``'s
+``rcond`` defaults to ``10 eps max(m, n)``.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import linalg_factor as _factor
+from dlcore.registry import aval_of
+
+from ._convert import _scoped
+
+Qr = namedtuple("Qr", ["q", "r"])
+Slogdet = namedtuple("Slogdet", ["sign", "log_abs_determinant"])
+
+
+def solve(matrix, rhs, adjoint: bool = False, name: str | None = None):
+    """X with ``matrix X = rhs`` (``adjoint``: ``matrix^T X = rhs``)."""
+    def f(a, b):
+        return _ops.linalg_solve(_ops.matrix_transpose(a) if adjoint else a, b, True, False)
+    return _scoped("MatrixSolve", name, f, matrix, rhs)
+
+
+def triangular_solve(matrix, rhs, lower: bool = True, adjoint: bool = False,
+                     name: str | None = None):
+    """X with ``matrix X = rhs`` for triangular ``matrix`` (its lower triangle by default)."""
+    def f(a, b):
+        if adjoint:
+            return _ops.solve_triangular(_ops.matrix_transpose(a), b, upper=bool(lower))
+        return _ops.solve_triangular(a, b, upper=not lower)
+    return _scoped("MatrixTriangularSolve", name, f, matrix, rhs)
+
+
+def cholesky(input, name: str | None = None):  # noqa: A002 - TF's name
+    return _scoped("Cholesky", name, _ops.cholesky, input)
+
+
+def cholesky_solve(chol, rhs, name: str | None = None):
+    """X with ``A X = rhs`` where ``chol`` is A's lower Cholesky factor."""
+    from dlcore.ops.linalg_systems import cholesky_solve_triangular
+    return _scoped("CholeskySolve", name, lambda c, b: cholesky_solve_triangular(b, c), chol,
+                   rhs)
+
+
+def qr(input, full_matrices: bool = False, name: str | None = None):  # noqa: A002
+    """``(q, r)`` with ``input = q r``."""
+    mode = "complete" if full_matrices else "reduced"
+    return _scoped("Qr", name, lambda x: Qr(*_ops.qr(x, mode)), input)
+
+
+def _from_lower(x):
+    """The symmetric matrix whose lower triangle is x's."""
+    return _ops.add(_ops.tril(x), _ops.matrix_transpose(_ops.tril(x, -1)))
+
+
+def eigh(tensor, name: str | None = None):
+    """``(e, v)``: eigenvalues ascending and eigenvectors of self-adjoint matrices."""
+    return _scoped("SelfAdjointEigV2", name, lambda x: _ops.eigh(_from_lower(x)), tensor)
+
+
+def eigvalsh(tensor, name: str | None = None):
+    return _scoped("SelfAdjointEigV2", name, lambda x: _ops.eigvalsh(_from_lower(x)), tensor)
+
+
+def det(input, name: str | None = None):  # noqa: A002
+    return _scoped("MatrixDeterminant", name, _ops.det, input)
+
+
+def slogdet(input, name: str | None = None):  # noqa: A002
+    """``(sign, log_abs_determinant)``."""
+    return _scoped("LogMatrixDeterminant", name, lambda x: Slogdet(*_ops.slogdet(x)), input)
+
+
+def logdet(matrix, name: str | None = None):
+    """log det of Hermitian positive-definite matrices (through their Cholesky factor)."""
+    from dlcore.ops.linalg_systems import logdet_pd
+    return _scoped("logdet", name, logdet_pd, matrix)
+
+
+def matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast: bool = True,
+                    name: str | None = None):
+    """Least squares: the regularised normal equations by Cholesky (``fast``), else the
+    minimum-norm solution (``l2_regularizer`` must then be 0, as in TensorFlow)."""
+    if not fast:
+        if l2_regularizer != 0.0:
+            raise ValueError("matrix_solve_ls: fast=False (the minimum-norm solution) takes "
+                             "no l2_regularizer in dlcore; use fast=True")
+        return _scoped("MatrixSolveLs", name, lambda a, b: _ops.lstsq(a, b), matrix, rhs)
+    return _scoped("MatrixSolveLs", name,
+                   lambda a, b: _factor.solve_ls_normal(a, b, float(l2_regularizer)),
+                   matrix, rhs)
+
+
+def pinv(a, rcond=None, validate_args: bool = False, name: str | None = None):
+    """The pseudo-inverse; singular values at or below ``rcond`` times the largest are
+    dropped (default ``10 eps max(m, n)``)."""
+    def f(x):
+        r = rcond
+        if r is None:
+            m, n = aval_of(x).shape[-2:]
+            r = 10.0 * float(np.finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
+        return _ops.pinv(x, None, r)
+    return _scoped("pinv", name, f, a)
+
+
+_FUNCTIONS = {
+    ("linalg_solve", "tf.linalg", "solve"): solve,
+    ("linalg_solve", "tf", "matrix_solve"): solve,
+    ("solve_triangular", "tf.linalg", "triangular_solve"): triangular_solve,
+    ("solve_triangular", "tf", "matrix_triangular_solve"): triangular_solve,
+    ("cholesky", "tf.linalg", "cholesky"): cholesky,
+    ("cholesky", "tf", "cholesky"): cholesky,
+    ("cholesky_solve", "tf.linalg", "cholesky_solve"): cholesky_solve,
+    ("qr", "tf.linalg", "qr"): qr,
+    ("qr", "tf", "qr"): qr,
+    ("eigh", "tf.linalg", "eigh"): eigh,
+    ("eigh", "tf", "self_adjoint_eig"): eigh,
+    ("eigvalsh", "tf.linalg", "eigvalsh"): eigvalsh,
+    ("eigvalsh", "tf", "self_adjoint_eigvals"): eigvalsh,
+    ("det", "tf.linalg", "det"): det,
+    ("det", "tf", "matrix_determinant"): det,
+    ("slogdet", "tf.linalg", "slogdet"): slogdet,
+    ("slogdet", "tf", "log_matrix_determinant"): slogdet,
+    ("logdet_pd", "tf.linalg", "logdet"): logdet,
+    ("lstsq", "tf.linalg", "lstsq"): matrix_solve_ls,
+    ("lstsq", "tf", "matrix_solve_ls"): matrix_solve_ls,
+    ("pinv", "tf.linalg", "pinv"): pinv,
+}

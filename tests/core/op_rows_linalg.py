@@ -1,0 +1,71 @@
+"""Op-table rows of the solvers and factorizations (dlcore/ops/linalg_systems.py and
+linalg_factor.py): solve, triangular_solve, cholesky, det, slogdet, qr, eigh.  NumPy's LAPACK
+is the reference; inputs are made well-conditioned inside the row (``a + 3 I``, ``a a^T + 3 I``)
+so that float32 and finite differences stay accurate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops
+
+
+def _eye(a):
+    return np.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _shift(a, c=3.0):
+    """a + c I, built with dlcore ops (so gradients flow to a)."""
+    return ops.add(a, ops.mul(ops.matrix_power(a, 0), c))
+
+
+def _spd(a):
+    return _shift(ops.matmul(a, ops.matrix_transpose(a)))
+
+
+def _np_spd(a):
+    return a @ np.swapaxes(a, -1, -2) + 3 * _eye(a)
+
+
+def _sym(a):
+    return ops.add(a, ops.matrix_transpose(a))
+
+
+def _np_sym(a):
+    return a + np.swapaxes(a, -1, -2)
+
+
+def linalg_rows(OpRow) -> list:
+    tol = {"rtol": 1e-4, "atol": 1e-5}
+    sq = (((3, 3),), ((2, 3, 3),))
+    return [
+        OpRow("solve", "solve", lambda a, b: ops.linalg_solve(_shift(a), b),
+              lambda a, b: np.linalg.solve(a + 3 * _eye(a), b),
+              (((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2)), ((2, 3, 3), (3, 1))),
+              ("sym", "real"), (0, 1), primitives=("solve", "broadcast_to"), **tol),
+        OpRow("triangular_solve[upper]", "triangular_solve",
+              lambda a, b: ops.solve_triangular(_shift(a), b, upper=True),
+              lambda a, b: np.linalg.solve(np.triu(a + 3 * _eye(a)), b),
+              (((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))), ("sym", "real"), (0, 1), **tol),
+        OpRow("triangular_solve[lower,unit,right]", "triangular_solve",
+              lambda a, b: ops.solve_triangular(a, b, upper=False, left=False,
+                                                unitriangular=True),
+              lambda a, b: b @ np.linalg.inv(np.tril(a, -1) + _eye(a)),
+              (((3, 3), (2, 3)),), ("sym", "real"), (0, 1), **tol),
+        OpRow("cholesky", "cholesky", lambda a: ops.cholesky(_spd(a)),
+              lambda a: np.linalg.cholesky(_np_spd(a)), sq, ("sym",), (0,), **tol),
+        OpRow("det", "det", lambda a: ops.det(_shift(a, 2.0)),
+              lambda a: np.linalg.det(a + 2 * _eye(a)), sq, ("sym",), (0,), **tol),
+        OpRow("slogdet[logabsdet]", "slogdet", lambda a: ops.slogdet(a)[1],
+              lambda a: np.linalg.slogdet(a)[1], sq, ("real",), (0,), **tol),
+        OpRow("slogdet[sign]", "slogdet", lambda a: ops.slogdet(a)[0],
+              lambda a: np.linalg.slogdet(a)[0], sq, ("real",), (), **tol),
+        OpRow("qr[Q]", "qr", lambda a: ops.qr(a)[0], lambda a: np.linalg.qr(a)[0],
+              (((4, 3),), ((2, 3, 5),)), ("real",), (0,), **tol),
+        OpRow("qr[R]", "qr", lambda a: ops.qr(a)[1], lambda a: np.linalg.qr(a)[1],
+              (((4, 3),), ((2, 3, 5),)), ("real",), (0,), **tol),
+        OpRow("eigh[L]", "eigh", lambda a: ops.eigvalsh(_sym(a)),
+              lambda a: np.linalg.eigvalsh(_np_sym(a)), sq, ("real",), (0,), **tol),
+        OpRow("eigh[V^2]", "eigh", lambda a: (lambda v: ops.mul(v, v))(ops.eigh(_sym(a))[1]),
+              lambda a: np.linalg.eigh(_np_sym(a))[1] ** 2, sq, ("real",), (0,), **tol),
+    ]

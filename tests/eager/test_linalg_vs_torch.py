@@ -1,0 +1,265 @@
+"""torch.linalg's solvers and factorizations (solve, solve_triangular, cholesky(_ex), qr, eigh,
+eigvalsh, det, slogdet, logdet, lstsq, pinv, matrix_rank, multi_dot, cholesky_solve/inverse,
+triangular_solve, Tensor methods) against the real PyTorch 2.13: values, gradients for a random
+cotangent (float64), double backward where natural, and error types and messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(11)
+
+
+def _spd(shape):
+    a = RNG.standard_normal(shape)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def _well(shape):
+    return RNG.uniform(-0.9, 0.9, shape) + 3.0 * np.eye(shape[-1])
+
+
+def _leaves(f, mod, arrays):
+    ts = [mod.tensor(a, requires_grad=True) for a in arrays]
+    return ts, f(mod, *ts)
+
+
+def _compare(f, *arrays, rtol=1e-9, atol=1e-10, grad=True):
+    """f(module, *tensors) in both libraries: values, then gradients for a random cotangent."""
+    ours, ya = _leaves(f, dt, arrays)
+    theirs, yb = _leaves(f, torch, arrays)
+    ya = ya if isinstance(ya, tuple) else (ya,)
+    yb = yb if isinstance(yb, tuple) else (yb,)
+    for a, b in zip(ya, yb):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=atol)
+    if not grad:
+        return
+    ga = gb = 0
+    for a, b in zip(ya, yb):
+        if b.requires_grad and b.dtype.is_floating_point:
+            g = RNG.standard_normal(tuple(b.shape))
+            ga = ga + (a * dt.tensor(g)).sum()
+            gb = gb + (b * torch.tensor(g)).sum()
+    ga.backward()
+    gb.backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol * 100,
+                                   atol=atol * 100)
+
+
+# ----------------------------------------------------------------------------- values, grads
+def test_solve_forms():
+    a, b = _well((2, 3, 3)), RNG.standard_normal((2, 3, 2))
+    _compare(lambda m, x, y: m.linalg.solve(x, y), a, b)
+    _compare(lambda m, x, y: m.linalg.solve(x, y), a, b[..., 0])           # batch of vectors
+    _compare(lambda m, x, y: m.linalg.solve(x, y), a, b[0, :, 0])          # one vector
+    _compare(lambda m, x, y: m.linalg.solve(x, y), a[0], b)                # broadcast A
+    _compare(lambda m, x, y: m.linalg.solve(x, y, left=False), a, np.swapaxes(b, -1, -2))
+
+
+@pytest.mark.parametrize("upper,left,unit", [(True, True, False), (False, True, True),
+                                             (False, False, False)])
+def test_solve_triangular(upper, left, unit):
+    a = _well((2, 3, 3))
+    b = RNG.standard_normal((2, 3, 2) if left else (2, 2, 3))
+    _compare(lambda m, x, y: m.linalg.solve_triangular(x, y, upper=upper, left=left,
+                                                      unitriangular=unit), a, b)
+
+
+def test_triangular_solve_legacy_and_cholesky_helpers():
+    a, b, s = _well((3, 3)), RNG.standard_normal((3, 2)), _spd((2, 3, 3))
+    _compare(lambda m, y, x: m.triangular_solve(y, x)[0], b, a)
+    _compare(lambda m, y, x: m.triangular_solve(y, x, upper=False, transpose=True)[0], b, a)
+    lo = np.linalg.cholesky(s)
+    _compare(lambda m, y, x: m.cholesky_solve(y, x), b, lo)
+    _compare(lambda m, y, x: m.cholesky_solve(y, x, upper=True), b,
+             np.swapaxes(lo, -1, -2))
+    _compare(lambda m, x: m.cholesky_inverse(x), lo[0])
+    r = dt.triangular_solve(dt.tensor(b), dt.tensor(a))
+    assert r._fields == ("solution", "cloned_coefficient")
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky(upper):
+    s = _spd((2, 3, 3))
+    _compare(lambda m, x: m.linalg.cholesky(x, upper=upper), s)
+    _compare(lambda m, x: x.cholesky(upper=upper), s[0])
+    # only the lower triangle is read, and the gradient is PyTorch's symmetric one
+    _compare(lambda m, x: m.linalg.cholesky(x), np.tril(s) + np.triu(RNG.standard_normal(
+        (3, 3)), 1))
+
+
+@pytest.mark.parametrize("shape,mode", [((4, 3), "reduced"), ((3, 3), "complete"),
+                                        ((2, 3, 5), "reduced"), ((3, 5), "complete"),
+                                        ((4, 2), "r")])
+def test_qr(shape, mode):
+    a = RNG.standard_normal(shape)
+    _compare(lambda m, x: m.linalg.qr(x, mode=mode), a, grad=mode != "r")
+
+
+def test_qr_legacy_and_method():
+    a = RNG.standard_normal((4, 3))
+    _compare(lambda m, x: m.qr(x), a)
+    _compare(lambda m, x: x.qr(some=False), a, grad=False)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh(uplo):
+    s = _spd((2, 4, 4)) + np.triu(RNG.standard_normal((4, 4)), 1)    # only one triangle read
+    _compare(lambda m, x: m.linalg.eigvalsh(x, UPLO=uplo), s)
+    # eigenvectors up to sign: compare V diag(L^2) V^T and |V|
+    _compare(lambda m, x: (lambda r: (r.eigenvectors * r.eigenvalues.unsqueeze(-2) ** 2)
+                           @ r.eigenvectors.mT)(m.linalg.eigh(x, UPLO=uplo)), s)
+    _compare(lambda m, x: m.linalg.eigh(x, UPLO=uplo).eigenvectors.abs(), s)
+
+
+def test_determinants():
+    a = RNG.standard_normal((2, 3, 3))
+    _compare(lambda m, x: m.linalg.det(x), a)
+    _compare(lambda m, x: x.det(), a[0])
+    _compare(lambda m, x: m.linalg.slogdet(x), a)
+    _compare(lambda m, x: m.slogdet(x)[1], a)
+    _compare(lambda m, x: m.logdet(x), _spd((2, 3, 3)))
+    _compare(lambda m, x: x.logdet(), a, grad=False)                 # NaN where det < 0
+    r = dt.linalg.slogdet(dt.tensor(a))
+    assert r._fields == ("sign", "logabsdet")
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (2, 4, 4)])
+def test_pinv_rank(shape):
+    a = RNG.standard_normal(shape)
+    _compare(lambda m, x: m.linalg.pinv(x), a, rtol=1e-8)
+    _compare(lambda m, x: x.pinverse(), a, rtol=1e-8)
+    _compare(lambda m, x: m.linalg.matrix_rank(x), a, grad=False)
+    if shape[-1] == shape[-2]:
+        _compare(lambda m, x: m.linalg.pinv(x, hermitian=True), _spd(shape), rtol=1e-8)
+    low = RNG.standard_normal(shape[:-1] + (1,)) @ RNG.standard_normal((1, shape[-1]))
+    _compare(lambda m, x: m.linalg.matrix_rank(x), low, grad=False)
+    _compare(lambda m, x: m.linalg.matrix_rank(x, atol=1.0, rtol=0.0), a, grad=False)
+    _compare(lambda m, x: m.linalg.pinv(x), low, rtol=1e-7, grad=False)
+
+
+@pytest.mark.parametrize("driver", [None, "gelsd", "gels"])
+def test_lstsq(driver):
+    a, b = RNG.standard_normal((2, 5, 3)), RNG.standard_normal((2, 5, 2))
+    _compare(lambda m, x, y: m.linalg.lstsq(x, y, driver=driver).solution, a, b, rtol=1e-8)
+    ours = dt.linalg.lstsq(dt.tensor(a), dt.tensor(b), driver=driver)
+    theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
+    for f in ("residuals", "rank", "singular_values"):
+        x, y = getattr(ours, f), getattr(theirs, f)
+        assert tuple(x.shape) == tuple(y.shape), f
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-8, err_msg=f)
+    _compare(lambda m, x, y: m.linalg.lstsq(x, y).solution, a[0, :3], b[0, :3, 0])  # vector
+
+
+def test_lstsq_underdetermined():
+    a, b = RNG.standard_normal((3, 5)), RNG.standard_normal((3, 2))
+    _compare(lambda m, x, y: m.linalg.lstsq(x, y).solution, a, b, rtol=1e-8)
+
+
+def test_multi_dot():
+    xs = [RNG.standard_normal(s) for s in [(4,), (4, 2), (2, 6), (6, 3), (3,)]]
+    _compare(lambda m, *t: m.linalg.multi_dot(t), *xs)
+    _compare(lambda m, *t: m.linalg.multi_dot(t), *xs[1:4])
+
+
+def test_double_backward_of_solve_and_cholesky():
+    a, s = _well((3, 3)), _spd((3, 3))
+    for f in (lambda m, x: m.linalg.solve(x, x[:, :1]).sum(),
+              lambda m, x: m.linalg.cholesky(x).pow(2).sum(),
+              lambda m, x: m.linalg.slogdet(x).logabsdet):
+        for arr in (a, s):
+            if f is not None:
+                res = []
+                for mod in (dt, torch):
+                    x = mod.tensor(arr, requires_grad=True)
+                    (g,) = mod.autograd.grad(f(mod, x), x, create_graph=True)
+                    (gg,) = mod.autograd.grad((g * g).sum(), x)
+                    res.append(gg.detach().numpy())
+                np.testing.assert_allclose(res[0], res[1], rtol=1e-7, atol=1e-9)
+            break
+
+
+def test_cholesky_ex_and_linalgerror():
+    bad = np.array([[1.0, 2.0], [2.0, 1.0]])
+    for arr in (bad, np.array([[4.0, 2, 1], [2, 1, 3], [1, 3, 5]]), _spd((3, 3))):
+        ours = dt.linalg.cholesky_ex(dt.tensor(arr))
+        theirs = torch.linalg.cholesky_ex(torch.tensor(arr))
+        np.testing.assert_allclose(ours.L.numpy(), theirs.L.numpy(), rtol=1e-12)
+        assert ours.info.dtype == dt.int32 and int(ours.info) == int(theirs.info)
+    assert issubclass(dt.linalg.LinAlgError, RuntimeError)
+    with pytest.raises(dt.linalg.LinAlgError, match=r"^linalg.cholesky_ex: The factorization"):
+        dt.linalg.cholesky_ex(dt.tensor(bad), check_errors=True)
+
+
+# ----------------------------------------------------------------------------- errors
+SING = np.array([[1.0, 2.0], [2.0, 4.0]])
+NPD = np.array([[1.0, 2.0], [2.0, 1.0]])
+ERRORS = [
+    lambda m, T: m.linalg.cholesky(T(NPD)),
+    lambda m, T: m.linalg.cholesky(T(np.stack([np.eye(2), NPD]))),
+    lambda m, T: m.cholesky(T(NPD)),
+    lambda m, T: m.linalg.cholesky(T(np.ones((2, 3)))),
+    lambda m, T: m.linalg.cholesky(T(np.ones(3))),
+    lambda m, T: m.linalg.cholesky(T(np.ones((2, 2), np.int64))),
+    lambda m, T: m.linalg.solve(T(SING), T(np.ones(2))),
+    lambda m, T: m.linalg.solve(T(np.stack([np.eye(2), SING])), T(np.ones((2, 2)))),
+    lambda m, T: m.linalg.solve(T(np.ones((2, 3))), T(np.ones(2))),
+    lambda m, T: m.linalg.solve(T(np.eye(3)), T(np.ones(2))),
+    lambda m, T: m.linalg.solve(T(np.eye(3)), T(np.ones((2, 4)))),
+    lambda m, T: m.linalg.solve(T(np.eye(3, dtype=np.float32)), T(np.ones(3))),
+    lambda m, T: m.linalg.solve(T(np.eye(3)), T(np.ones(3)), left=False),
+    lambda m, T: m.linalg.solve_triangular(T(np.ones((2, 3))), T(np.ones((2, 2))), upper=True),
+    lambda m, T: m.linalg.solve_triangular(T(np.eye(3)), T(np.ones((2, 2))), upper=True),
+    lambda m, T: m.linalg.solve_triangular(T(np.eye(3)), T(np.ones(3)), upper=True),
+    lambda m, T: m.linalg.qr(T(np.ones((3, 2))), mode="x"),
+    lambda m, T: m.linalg.qr(T(np.ones(3))),
+    lambda m, T: m.linalg.eigh(T(np.ones((2, 3)))),
+    lambda m, T: m.linalg.eigh(T(np.eye(2)), UPLO="X"),
+    lambda m, T: m.linalg.det(T(np.ones((2, 3)))),
+    lambda m, T: m.linalg.det(T(np.ones((2, 2), np.int64))),
+    lambda m, T: m.det(T(np.ones(3))),
+    lambda m, T: m.linalg.slogdet(T(np.ones((2, 3)))),
+    lambda m, T: m.logdet(T(np.ones((2, 3)))),
+    lambda m, T: m.linalg.lstsq(T(np.ones((3, 2))), T(np.ones((4, 1)))),
+    lambda m, T: m.linalg.lstsq(T(np.ones(3)), T(np.ones(3))),
+    lambda m, T: m.linalg.pinv(T(np.ones(3, np.float32))),
+    lambda m, T: m.linalg.matrix_rank(T(np.ones(3))),
+    lambda m, T: m.linalg.multi_dot([T(np.ones((3, 3)))]),
+    lambda m, T: m.linalg.multi_dot([T(np.ones((3, 3))), T(np.ones((2, 3, 3)))]),
+    lambda m, T: m.linalg.multi_dot([T(np.ones((3, 3))), T(np.ones((2, 3)))]),
+    lambda m, T: m.linalg.multi_dot([T(np.ones((3, 3), np.float32)), T(np.ones((3, 3)))]),
+    lambda m, T: m.linalg.multi_dot([T(np.ones((3, 3))), T(np.ones(3)), T(np.ones(3))]),
+    lambda m, T: m.cholesky_solve(T(np.ones((3, 1))), T(np.ones((2, 2)))),
+    lambda m, T: m.cholesky_inverse(T(np.ones((2, 3)))),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ERRORS)))
+def test_errors_read_as_torch(case):
+    f = ERRORS[case]
+    with pytest.raises(RuntimeError) as theirs:
+        f(torch, torch.tensor)
+    with pytest.raises(RuntimeError) as ours:
+        f(dt, dt.tensor)
+    assert str(ours.value).startswith(str(theirs.value).splitlines()[0])
+    assert isinstance(ours.value, dt.linalg.LinAlgError) == \
+        isinstance(theirs.value, torch.linalg.LinAlgError)
+
+
+def test_qr_backward_errors():
+    for mode, shape in (("r", (3, 2)), ("complete", (3, 2))):
+        msgs = []
+        for m in (torch, dt):
+            x = m.tensor(RNG.standard_normal(shape), requires_grad=True)
+            q, r = m.linalg.qr(x, mode=mode)
+            with pytest.raises(RuntimeError) as e:
+                (r.sum() + (q.sum() if mode != "r" else 0)).backward()
+            msgs.append(str(e.value))
+        assert msgs[1].startswith(msgs[0].splitlines()[0])
