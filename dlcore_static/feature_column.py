@@ -18,9 +18,10 @@ Columns::
 
 ``input_layer(features, columns)`` concatenates the dense columns in the order of their names
 (TensorFlow sorts them), ``linear_model(features, columns, units)`` sums one weight per
-column value plus ``bias_weights``.  Categorical features here are dense integer tensors, one
-id per example (shape (batch,) or (batch, 1)); string vocabularies and sparse inputs are not
-supported (no string tensors in dlcore_static) and raise ``TypeError``.
+column value plus ``bias_weights``.  Categorical features here are dense tensors with one value
+per example (shape (batch,) or (batch, 1)): integer ids, or strings (``tf.string``) for a string
+vocabulary, looked up by a host op.  Sparse inputs, hash buckets and string out-of-vocabulary
+buckets (TensorFlow assigns them by its FarmHash fingerprint) are not supported.
 """
 
 from __future__ import annotations
@@ -89,11 +90,20 @@ class _Categorical:
 
     num_buckets: int
 
-    def _ids_of(self, x):
+    def _ids_of(self, x, strings: bool = False):
         from .array_ops import reshape
+        if strings:
+            if x.aval.dtype != np.dtype(object):
+                raise TypeError(f"{type(self).__name__} '{self.name}': the vocabulary is "
+                                f"strings, so the feature must be a tf.string tensor, got "
+                                f"{x.aval.dtype.name}")
+            if x.aval.ndim == 2 and x.aval.shape[1] not in (1, None):
+                raise ValueError(f"{type(self).__name__} '{self.name}': one value per example "
+                                 f"is supported, got feature shape {list(x.aval.shape)}")
+            return reshape(x, (-1,))
         if x.aval.dtype.kind not in "iu":
             raise TypeError(f"{type(self).__name__} '{self.name}': the feature must be integer "
-                            f"ids (dlcore_static has no string feature columns), got "
+                            f"ids (or strings, for a string vocabulary), got "
                             f"{x.aval.dtype.name}")
         if x.aval.ndim == 2 and x.aval.shape[1] not in (1, None):
             raise ValueError(f"{type(self).__name__} '{self.name}': one id per example is "
@@ -151,6 +161,9 @@ class VocabularyListCategoricalColumn(namedtuple(
 
     def ids(self, features):
         from .frontend import constant
+        if isinstance(self.vocabulary_list[0], bytes):
+            x = self._ids_of(_feature(features, self.key), strings=True)
+            return _vocab_lookup(x, self.vocabulary_list, self.default_value)
         x = self._ids_of(_feature(features, self.key))
         vocab = constant(np.asarray(self.vocabulary_list, np.int64))
         hit = _ops.equal(_ops.expand_dims(x, 1), _ops.expand_dims(vocab, 0))    # (batch, V)
@@ -163,24 +176,67 @@ class VocabularyListCategoricalColumn(namedtuple(
         return _ops.where(found, _ops.cast(pos, np.int64), miss)
 
 
+def _vocab_lookup_impl(x, *, vocabulary, default: int):
+    table = {w: i for i, w in enumerate(vocabulary)}
+    out = np.empty(x.shape, np.int64)
+    flat = out.reshape(-1)
+    for i, v in enumerate(x.reshape(-1).tolist()):
+        flat[i] = table.get(v if isinstance(v, bytes) else str(v).encode(), default)
+    return out
+
+
+def _vocab_lookup(x, vocabulary, default: int):
+    """A host op: each string's position in ``vocabulary`` (``default`` when absent)."""
+    from .host_ops import host_op, register
+    register("VocabularyLookup", _vocab_lookup_impl)
+    op = host_op("VocabularyLookup", [x], [(tuple(x.aval.shape), np.int64)],
+                 {"vocabulary": list(vocabulary), "default": int(default)})
+    return op.outputs[0]
+
+
 def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, default_value=-1,
                                             num_oov_buckets=0):
-    """Ids by position in ``vocabulary_list`` (integers); unknown values get
-    ``default_value`` or one of ``num_oov_buckets`` extra ids."""
+    """Ids by position in ``vocabulary_list`` (strings or integers); unknown values get
+    ``default_value``, or for integer vocabularies one of ``num_oov_buckets`` extra ids."""
     vocab = list(vocabulary_list)
     if not vocab:
         raise ValueError(f"vocabulary_list {vocabulary_list} must be non-empty, column_name: "
                          f"{key}")
-    if any(isinstance(v, (str, bytes)) for v in vocab):
-        raise TypeError(f"categorical_column_with_vocabulary_list '{key}': string vocabularies "
-                        "need string tensors, which dlcore_static does not have; map the "
-                        "strings to integer ids in the input pipeline")
     if len(set(vocab)) != len(vocab):
         raise ValueError(f"Duplicate keys in vocabulary_list {vocab}, column_name: {key}")
     if num_oov_buckets and default_value != -1:
         raise ValueError(f"Can't specify both num_oov_buckets and default_value in {key}.")
+    strings = [isinstance(v, (str, bytes)) for v in vocab]
+    if any(strings):
+        if not all(strings):
+            raise ValueError(f"vocabulary_list of column {key} mixes strings and numbers")
+        if num_oov_buckets:
+            raise NotImplementedError(
+                f"categorical_column_with_vocabulary_list '{key}': out-of-vocabulary buckets "
+                "for strings are assigned by TensorFlow's FarmHash fingerprint, which "
+                "dlcore_static does not implement; use default_value instead")
+        words = tuple(v.encode() if isinstance(v, str) else v for v in vocab)
+        return VocabularyListCategoricalColumn(key, words, dtype, int(default_value), 0)
     return VocabularyListCategoricalColumn(key, tuple(int(v) for v in vocab), dtype,
                                            int(default_value), int(num_oov_buckets))
+
+
+def categorical_column_with_vocabulary_file(key, vocabulary_file, vocabulary_size=None,
+                                            num_oov_buckets=0, default_value=None, dtype=None):
+    """A vocabulary read from a text file, one entry per line (the first
+    ``vocabulary_size`` lines)."""
+    with open(vocabulary_file, "rb") as f:
+        words = [line.rstrip(b"\r\n") for line in f]
+    if vocabulary_size is not None:
+        if vocabulary_size > len(words):
+            raise ValueError(f"Invalid vocab_size > file length: {vocabulary_size} > "
+                             f"{len(words)}")
+        words = words[:vocabulary_size]
+    from .dtypes import as_dtype
+    if dtype is not None and as_dtype(dtype).is_integer:
+        words = [int(w) for w in words]
+    return categorical_column_with_vocabulary_list(
+        key, words, dtype, -1 if default_value is None else default_value, num_oov_buckets)
 
 
 class BucketizedColumn(namedtuple("BucketizedColumn", ["source_column", "boundaries"]),
@@ -258,7 +314,7 @@ class EmbeddingColumn(namedtuple("EmbeddingColumn", ["categorical_column", "dime
         # in the caller's scope (input_layer's 'input_layer/<column name>')
         table = get_variable("embedding_weights", (c.num_buckets, self.dimension),
                              initializer=self.initializer, trainable=self.trainable)
-        return embedding_lookup(table, c.ids(features), max_norm=self.max_norm)
+        return _lookup_valid(table, c.ids(features), self.max_norm)
 
 
 def embedding_column(categorical_column, dimension, combiner="mean", initializer=None,
@@ -279,6 +335,15 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
         initializer = truncated_normal_initializer(mean=0.0, stddev=1 / np.sqrt(dimension))
     return EmbeddingColumn(categorical_column, int(dimension), combiner, initializer, max_norm,
                            trainable)
+
+
+def _lookup_valid(table, ids, max_norm=None):
+    """Rows of ``table`` for ``ids``; a missing id (-1, out of vocabulary without a default)
+    gives a zero row, as TensorFlow's sparse lookups drop it."""
+    from .sequence_ops import embedding_lookup
+    valid = _ops.greater_equal(ids, 0)
+    rows = embedding_lookup(table, _ops.maximum(ids, 0), max_norm=max_norm)
+    return _ops.mul(rows, _ops.expand_dims(_ops.cast(valid, rows.aval.dtype), 1))
 
 
 _DENSE = (NumericColumn, BucketizedColumn, IndicatorColumn, EmbeddingColumn)
@@ -330,7 +395,7 @@ def linear_model(features, feature_columns, units=1, sparse_combiner="sum",
                 if isinstance(c, _Categorical) and not isinstance(c, BucketizedColumn):
                     w = get_variable("weights", (c.num_buckets, units),
                                      initializer=zeros_initializer(), trainable=trainable)
-                    term = embedding_lookup(w, c.ids(features))
+                    term = _lookup_valid(w, c.ids(features))
                 else:
                     x = c.dense(features)
                     w = get_variable("weights", (x.aval.shape[1], units),
@@ -343,5 +408,5 @@ def linear_model(features, feature_columns, units=1, sparse_combiner="sum",
 
 
 __all__ = ["bucketized_column", "categorical_column_with_identity",
-           "categorical_column_with_vocabulary_list", "embedding_column", "indicator_column",
+           "categorical_column_with_vocabulary_file", "categorical_column_with_vocabulary_list", "embedding_column", "indicator_column",
            "input_layer", "linear_model", "numeric_column"]

@@ -14,18 +14,21 @@ Model (``features`` through ``tf.feature_column``)::
 Heads (the loss is summed over the batch, TensorFlow 1's ``Reduction.SUM``)::
 
     n_classes = 2   logits (batch, 1); loss = sigmoid cross-entropy; predictions 'logits',
-                    'logistic', 'probabilities', 'class_ids', 'all_class_ids'; metrics
+                    'logistic', 'probabilities', 'class_ids', 'classes', 'all_class_ids',
+                    'all_classes'; metrics
                     'accuracy', 'average_loss', 'loss', 'accuracy_baseline', 'auc',
                     'label/mean', 'prediction/mean', 'precision', 'recall'
     n_classes > 2   logits (batch, n); loss = sparse softmax cross-entropy; predictions
-                    'logits', 'probabilities', 'class_ids', 'all_class_ids'; metrics
+                    'logits', 'probabilities', 'class_ids', 'classes', 'all_class_ids',
+                    'all_classes'; metrics
                     'accuracy', 'average_loss', 'loss'
     regression      logits (batch, label_dimension); loss = squared error; predictions
                     'predictions'; metrics 'average_loss', 'loss', 'label/mean',
                     'prediction/mean'
 
-The string-valued predictions 'classes' and 'all_classes' and ``label_vocabulary`` need string
-tensors and are absent; ``auc_precision_recall`` (TensorFlow's careful interpolation) is too.
+Classifiers also predict 'classes' and 'all_classes' (the class ids as strings, or the
+``label_vocabulary`` entries, whose strings are then the labels).  ``auc_precision_recall``
+(TensorFlow's careful interpolation) is absent.
 """
 
 from __future__ import annotations
@@ -77,8 +80,9 @@ def _labels(labels, n: int, dtype):
 class _Head:
     """Loss, predictions and metrics from logits, for one of the three kinds of head."""
 
-    def __init__(self, kind: str, n: int, weight_column=None):
+    def __init__(self, kind: str, n: int, weight_column=None, vocabulary=None):
         self.kind, self.n, self.weight_column = kind, n, weight_column
+        self.vocabulary = vocabulary
         self.logits_dimension = 1 if kind == "binary" else n
 
     def _weights(self, features):
@@ -106,7 +110,20 @@ class _Head:
         from ..frontend import constant
         row = constant(np.arange(self.n, dtype=np.int64).reshape(1, -1))
         out["all_class_ids"] = _ops.add(_ops.cast(_ops.zeros_like(probs), np.int64), row)
+        out["classes"] = self._class_names(ids)
+        out["all_classes"] = self._class_names(out["all_class_ids"])
         return out
+
+    def _class_names(self, ids):
+        """Class ids as strings: the label vocabulary's entries, else the ids as text."""
+        if self.vocabulary is None:
+            from ..strings import as_string
+            return as_string(ids)
+        from ..frontend import constant
+        from ..sequence_ops import gather
+        vocab = np.empty(len(self.vocabulary), dtype=object)
+        vocab[:] = self.vocabulary
+        return gather(constant(vocab), ids)
 
     def unweighted_loss(self, logits, labels):
         from ..nn import sparse_softmax_cross_entropy_with_logits
@@ -115,6 +132,7 @@ class _Head:
             y = _labels(labels, self.n, np.float32)
             d = _ops.sub(logits, y)
             return y, _ops.mul(d, d)
+        labels = self._label_ids(labels)
         if self.kind == "binary":
             y = _labels(labels, 1, np.float32)
             return y, sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
@@ -123,12 +141,32 @@ class _Head:
                                                         logits=logits)
         return y, _ops.expand_dims(loss, 1)
 
+    def _label_ids(self, labels):
+        """String labels as their positions in the label vocabulary."""
+        if self.vocabulary is None or labels is None:
+            return labels
+        from ..feature_column import _vocab_lookup
+        from ..frontend import to_tensor
+        y = to_tensor(labels)
+        if y.aval.dtype != np.dtype(object):
+            raise ValueError(f"Labels dtype should be string if there is a vocabulary. "
+                             f"Given: {y.dtype.name}")
+        ids = _vocab_lookup(y, self.vocabulary, -1)
+        from .. import debug_ops
+        from ..array_ops import identity
+        from ..graph import control_dependencies
+        check = debug_ops.Assert(_ops.reduce_all(_ops.greater_equal(ids, 0)),
+                                 ["Labels must be <= n_classes - 1 (a label is not in "
+                                  "label_vocabulary)"])
+        with control_dependencies([check]):
+            return identity(ids)
+
     def spec(self, features, mode, logits, labels, optimizer) -> EstimatorSpec:
         from ..train import get_global_step
         preds = self.predictions(logits)
         if mode == ModeKeys.PREDICT:
             return EstimatorSpec(mode, predictions=preds)
-        y, per = self.unweighted_loss(logits, labels)
+        y, per = self.unweighted_loss(logits, labels)           # y: class ids
         w = self._weights(features)
         loss = _ops.sum(per if w is None else _ops.mul(per, w))
         if mode == ModeKeys.TRAIN:
@@ -159,12 +197,18 @@ class _Head:
 
 
 def _classifier_head(n_classes, weight_column, label_vocabulary):
-    if label_vocabulary is not None:
-        raise ValueError("label_vocabulary needs string labels, which dlcore_static does not "
-                         "have: map the labels to integer class ids in the input_fn")
     if n_classes is None or n_classes < 2:
         raise ValueError(f"n_classes must be > 1: {n_classes}")
-    return _Head("binary" if n_classes == 2 else "multi", n_classes, weight_column)
+    vocab = None
+    if label_vocabulary is not None:
+        if not isinstance(label_vocabulary, (list, tuple)):
+            raise ValueError(f"label_vocabulary should be a list or a tuple. Given type: "
+                             f"{type(label_vocabulary)}")
+        if len(label_vocabulary) != n_classes:
+            raise ValueError(f"Length of label_vocabulary must be n_classes ({n_classes}). "
+                             f"Given: {len(label_vocabulary)}")
+        vocab = [v.encode() if isinstance(v, str) else bytes(v) for v in label_vocabulary]
+    return _Head("binary" if n_classes == 2 else "multi", n_classes, weight_column, vocab)
 
 
 def _dnn_logits(features, mode, hidden_units, feature_columns, n_out, activation_fn, dropout,

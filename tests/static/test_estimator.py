@@ -201,8 +201,9 @@ def test_feature_columns_input_layer_in_name_order():
     np.testing.assert_allclose(got, expect, rtol=1e-6)
     with pytest.raises(ValueError, match="must be a _DenseColumn"):
         fc.input_layer({"kind": kind}, [fc.categorical_column_with_identity("kind", 4)])
-    with pytest.raises(TypeError, match="string vocabularies"):
-        fc.categorical_column_with_vocabulary_list("c", ["a", "b"])
+    with pytest.raises(TypeError, match="must be integer ids"):
+        fc.input_layer({"c": np.ones(2, np.float32)},
+                       [fc.indicator_column(fc.categorical_column_with_identity("c", 4))])
 
 
 def test_vocabulary_list_and_identity_default():
@@ -325,3 +326,58 @@ def test_train_and_evaluate_checkpoints_and_regressor(tmp_path):
     np.testing.assert_allclose(result["average_loss"], err.mean(), rtol=1e-4)
     np.testing.assert_allclose(result["loss"], err.sum(), rtol=1e-4)
     assert abs(w - 2) < 0.5
+
+
+def _strings(values):
+    a = np.empty(len(values), dtype=object)
+    a[:] = [v.encode() for v in values]
+    return a
+
+
+def test_string_vocabulary_columns_and_label_vocabulary(tmp_path):
+    """Census-style: a string categorical feature and string labels (label_vocabulary)."""
+    rng = np.random.RandomState(4)
+    n = 90
+    colors = rng.choice(["red", "green", "blue", "teal"], n)        # 'teal' is not in vocab
+    size = rng.randn(n).astype(np.float32)
+    good = (colors == "red") | (size > 0.5)
+    labels = _strings(np.where(good, "yes", "no"))
+    fc = tf.feature_column
+    color = fc.categorical_column_with_vocabulary_list("color", ["red", "green", "blue"])
+    cols = [fc.indicator_column(color), fc.embedding_column(color, 2),
+            fc.numeric_column("size")]
+    feats = {"color": _strings(colors), "size": size}
+    clf = tf.estimator.DNNClassifier([6], cols, model_dir=str(tmp_path), n_classes=2,
+                                     label_vocabulary=["no", "yes"])
+    clf.train(lambda: _ds(feats, labels, 30, repeat=True), steps=120)
+    ev = clf.evaluate(lambda: _ds(feats, labels, 45))
+    # NumPy forward pass: sorted columns color_embedding, color_indicator, size
+    v = clf.get_variable_value
+    ids = np.array([{"red": 0, "green": 1, "blue": 2}.get(c, -1) for c in colors])
+    table = v("dnn/input_from_feature_columns/input_layer/color_embedding/embedding_weights")
+    emb = np.where(ids[:, None] >= 0, table[np.maximum(ids, 0)], 0)
+    onehot = np.where(ids[:, None] >= 0, np.eye(3)[np.maximum(ids, 0)], 0)
+    x = np.concatenate([emb, onehot, size[:, None]], 1)
+    h = np.maximum(x @ v("dnn/hiddenlayer_0/kernel") + v("dnn/hiddenlayer_0/bias"), 0)
+    z = (h @ v("dnn/logits/kernel") + v("dnn/logits/bias"))[:, 0]
+    np.testing.assert_allclose(ev["accuracy"], np.mean((z > 0) == good), rtol=1e-6)
+    preds = list(clf.predict(lambda: _ds({k: a[:5] for k, a in feats.items()}, None, 5)))
+    assert [p["classes"][0] for p in preds] == [b"yes" if zi > 0 else b"no" for zi in z[:5]]
+    assert list(preds[0]["all_classes"]) == [b"no", b"yes"]
+    np.testing.assert_allclose([p["logistic"][0] for p in preds], 1 / (1 + np.exp(-z[:5])),
+                               rtol=1e-4)
+    with pytest.raises(NotImplementedError, match="FarmHash"):
+        fc.categorical_column_with_vocabulary_list("c", ["a"], num_oov_buckets=2)
+    with pytest.raises(ValueError, match="Length of label_vocabulary must be n_classes"):
+        tf.estimator.DNNClassifier([2], cols, n_classes=3, label_vocabulary=["a", "b"],
+                                   model_dir=str(tmp_path))
+
+
+def test_integer_classes_as_strings(tmp_path):
+    feats, y = _iris_like(30)
+    cols = [tf.feature_column.numeric_column(k) for k in feats]
+    clf = tf.estimator.LinearClassifier(cols, n_classes=3, model_dir=str(tmp_path))
+    clf.train(lambda: _ds(feats, y, 10), steps=3)
+    p = next(clf.predict(lambda: _ds({k: a[:2] for k, a in feats.items()}, None, 2)))
+    assert p["classes"][0] == str(p["class_ids"][0]).encode()
+    assert list(p["all_classes"]) == [b"0", b"1", b"2"]
