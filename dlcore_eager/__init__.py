@@ -228,6 +228,10 @@ from . import _api  # noqa: E402
 
 _api.activate()
 _extra_ops.install(_sys.modules[__name__])     # after the generated names: never overrides
+from . import _math_extra, _stats_ops, random  # noqa: E402  (statistics, windows, RNG state)
+
+_stats_ops.install(_sys.modules[__name__])
+_math_extra.install(_sys.modules[__name__])
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X

@@ -37,7 +37,7 @@ def polygamma_s(n, x):
 def unary_flat(op, x, out):
     """op: 0 digamma, 1 erfcx, 2 ndtri, 3 i0, 4 i0e, 5 i1, 6 i1e."""
     for i in range(x.shape[0]):
-        v = float(x[i])
+        v = x[i] * 1.0        # float64 maths for float32 data too (float() keeps float32)
         if op == 0:
             r = digamma_s(v)
         elif op == 1:
@@ -54,6 +54,6 @@ def binary_flat(op, a, b, out):
     """op: 0 zeta(a, b), 1 polygamma(a, b)."""
     for i in range(a.shape[0]):
         if op == 0:
-            out[i] = zeta_s(float(a[i]), float(b[i]))
+            out[i] = zeta_s(a[i] * 1.0, b[i] * 1.0)
         else:
-            out[i] = polygamma_s(float(a[i]), float(b[i]))
+            out[i] = polygamma_s(a[i] * 1.0, b[i] * 1.0)

@@ -34,7 +34,7 @@ def unary_kernel(op, out, x, n):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, n, step):
-        v = float(x[i])
+        v = x[i] * 1.0        # float64 maths for float32 data too (float() keeps float32)
         if op == 0:
             r = _digamma(v)
         elif op == 1:
@@ -53,6 +53,6 @@ def binary_kernel(op, out, a, b, n):
     step = cuda.gridsize(1)
     for i in range(start, n, step):
         if op == 0:
-            out[i] = _zeta(float(a[i]), float(b[i]))
+            out[i] = _zeta(a[i] * 1.0, b[i] * 1.0)
         else:
-            out[i] = _polygamma(float(a[i]), float(b[i]))
+            out[i] = _polygamma(a[i] * 1.0, b[i] * 1.0)

@@ -1,0 +1,261 @@
+"""PyTorch's elementwise long tail, its window functions and its random-state functions:
+
+* ``deg2rad``/``rad2deg``, ``float_power`` (float64, as PyTorch), ``copysign`` (gradient
+  ``g * y / x`` to ``input``, 0 at 0 and none to ``other``, as PyTorch), ``ldexp``
+  (``x * 2^e``): compositions of recorded operations; ``heaviside``, ``nextafter`` and
+  ``frexp`` (``(mantissa, exponent)``, exponent int32) have no gradient in PyTorch and are
+  computed on the host.
+* ``hann_window``, ``hamming_window``, ``blackman_window``, ``bartlett_window``,
+  ``kaiser_window``: ``periodic=True`` computes the symmetric window of length N + 1 and drops
+  its last point, as PyTorch; float64 maths, then the requested dtype.
+* ``get_rng_state``/``set_rng_state`` (also ``torch.random.*`` and ``Generator.get_state``/
+  ``set_state``): the generator's whole state as a uint8 tensor (PCG64's 128-bit state and
+  increment, its buffered 32-bit value and the initial seed; 48 bytes), so that
+  ``set_rng_state(get_rng_state())`` replays the same draws, as in PyTorch.
+* ``torch.special`` aliases of ops defined elsewhere: ``xlogy``, ``sinc``, ``expm1``...
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from . import _dtype as D
+from . import creation as _creation
+from .creation import Generator, default_generator
+from .tensor import Tensor
+
+frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def _host(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _like(arr, ref) -> Tensor:
+    out = Tensor._wrap(np.ascontiguousarray(arr))
+    return out.cuda() if isinstance(ref, Tensor) and ref.is_cuda else out
+
+
+def _float(x: Tensor) -> Tensor:
+    return x if x._buf.dtype.kind == "f" else x.to(D.get_default_dtype())
+
+
+def _as_tensor(x, ref: Tensor) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return _like(np.asarray(x, ref._buf.dtype if isinstance(x, float) and
+                            ref._buf.dtype.kind == "f" else None), ref)
+
+
+def _dtype_name(x: Tensor) -> str:
+    return D.from_numpy_dtype(x._buf.dtype)._legacy
+
+
+# ----------------------------------------------------------------------------- elementwise
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians, ``x * pi / 180``."""
+    return _float(input) * (math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees, ``x * 180 / pi``."""
+    return _float(input) * (180.0 / math.pi)
+
+
+def float_power(input, exponent) -> Tensor:
+    """``input ** exponent`` computed in float64 (the result is float64)."""
+    if not isinstance(input, Tensor):
+        return _as_tensor(float(input), exponent).to(D.float64) ** exponent.to(D.float64)
+    x = input.to(D.float64)
+    return x ** (exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent))
+
+
+def copysign(input: Tensor, other) -> Tensor:
+    """``|input|`` with the sign of ``other`` (-0.0 counts as negative); float result."""
+    x = _float(input)
+    o = _as_tensor(other, x)
+    o_host = _host(o)
+    negative = _like(np.signbit(o_host), x)
+    if x._buf.dtype != o._buf.dtype and o._buf.dtype.kind == "f":
+        x = x.to(D.from_numpy_dtype(np.result_type(x._buf.dtype, o._buf.dtype)))
+    mag = x.abs()
+    return mag.where(~negative, -mag)
+
+
+def ldexp(input: Tensor, other) -> Tensor:
+    """``input * 2 ** other``."""
+    x = _float(input)
+    e = _as_tensor(other, x)
+    return x * (2.0 ** e.to(x.dtype))
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """The Heaviside step: 0 below 0, ``values`` at 0, 1 above (not differentiable)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    if input._buf.dtype != values._buf.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    x, v = _host(input), _host(values)
+    return _like(np.heaviside(x, v).astype(x.dtype) if x.dtype.kind == "f" else
+                 np.where(x == 0, v, (x > 0)).astype(x.dtype), input)
+
+
+def nextafter(input: Tensor, other) -> Tensor:
+    """The next floating-point value after ``input`` towards ``other`` (not differentiable)."""
+    o = _as_tensor(other, input)
+    dt = np.result_type(input._buf.dtype, o._buf.dtype)
+    return _like(np.nextafter(_host(input).astype(dt), _host(o).astype(dt)), input)
+
+
+def frexp(input: Tensor):
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, |mantissa| in
+    [0.5, 1); the exponent is int32."""
+    if input._buf.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = np.frexp(_host(input))
+    return frexp_result(_like(m, input), _like(e.astype(np.int32), input))
+
+
+# ----------------------------------------------------------------------------- windows
+def _window(name: str, n: int, periodic: bool, dtype, device, requires_grad, fn) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={n}")
+    npd = _creation._default(dtype)
+    if npd.kind != "f":
+        raise RuntimeError(f"{name} expects floating point dtypes, got: "
+                           f"{D.from_numpy_dtype(npd)}")
+    if n <= 1:
+        buf = np.ones(n, npd)
+    else:
+        m = n + 1 if periodic else n
+        k = np.arange(m, dtype=np.float64)
+        buf = fn(k, m - 1)[:n].astype(npd)
+    return _creation._finish(buf, None, device, requires_grad)
+
+
+def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
+                device=None, requires_grad: bool = False) -> Tensor:
+    """``0.5 - 0.5 cos(2 pi k / (N - 1))``."""
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, d: 0.5 - 0.5 * np.cos(2 * np.pi * k / d))
+
+
+def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
+                   beta: float = 0.46, *, dtype=None, layout=None, device=None,
+                   requires_grad: bool = False) -> Tensor:
+    """``alpha - beta cos(2 pi k / (N - 1))``."""
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, d: alpha - beta * np.cos(2 * np.pi * k / d))
+
+
+def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
+                    device=None, requires_grad: bool = False) -> Tensor:
+    """``0.42 - 0.5 cos(2 pi k / (N - 1)) + 0.08 cos(4 pi k / (N - 1))``."""
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, d: 0.42 - 0.5 * np.cos(2 * np.pi * k / d)
+                   + 0.08 * np.cos(4 * np.pi * k / d))
+
+
+def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
+                    device=None, requires_grad: bool = False) -> Tensor:
+    """The triangle ``1 - |2 k / (N - 1) - 1|``."""
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, d: 1.0 - np.abs(2.0 * k / d - 1.0))
+
+
+def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
+                  dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``I0(beta sqrt(1 - (2 k / (N - 1) - 1)^2)) / I0(beta)``."""
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, d: np.i0(beta * np.sqrt(np.maximum(
+                       1.0 - (2.0 * k / d - 1.0) ** 2, 0.0))) / np.i0(beta))
+
+
+# ----------------------------------------------------------------------------- random state
+_STATE_BYTES = 48
+
+
+def _encode(gen: Generator) -> Tensor:
+    st = gen._np.bit_generator.state
+    words = (st["state"]["state"].to_bytes(16, "little")
+             + st["state"]["inc"].to_bytes(16, "little")
+             + int(st["has_uint32"]).to_bytes(4, "little")
+             + int(st["uinteger"]).to_bytes(4, "little")
+             + int(gen._seed % 2 ** 64).to_bytes(8, "little"))
+    return Tensor._wrap(np.frombuffer(words, np.uint8).copy())
+
+
+def _decode(gen: Generator, new_state) -> None:
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+    if new_state._buf.dtype != np.uint8:
+        raise TypeError("RNG state must be a torch.ByteTensor")
+    raw = _host(new_state).reshape(-1)
+    if raw.size != _STATE_BYTES:
+        raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found "
+                           f"the input RNG state size to be {raw.size}")
+    b = raw.tobytes()
+    state = {"bit_generator": "PCG64",
+             "state": {"state": int.from_bytes(b[0:16], "little"),
+                       "inc": int.from_bytes(b[16:32], "little")},
+             "has_uint32": int.from_bytes(b[32:36], "little"),
+             "uinteger": int.from_bytes(b[36:40], "little")}
+    if state["state"]["inc"] % 2 == 0 or state["has_uint32"] not in (0, 1):
+        raise RuntimeError("set_rng_state: the tensor is not a state of this generator")
+    gen._np.bit_generator.state = state
+    gen._seed = int.from_bytes(b[40:48], "little")
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state, a uint8 tensor for ``set_rng_state``."""
+    return _encode(default_generator)
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default generator's state from ``get_rng_state()``'s tensor."""
+    _decode(default_generator, new_state)
+
+
+def _generator_get_state(self) -> Tensor:
+    """The generator's state as a uint8 tensor (``set_state`` restores it)."""
+    return _encode(self)
+
+
+def _generator_set_state(self, new_state) -> Generator:
+    """Restore a state from ``get_state()``."""
+    _decode(self, new_state)
+    return self
+
+
+FUNCTIONS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside",
+             "nextafter", "frexp", "hann_window", "hamming_window", "blackman_window",
+             "bartlett_window", "kaiser_window", "get_rng_state", "set_rng_state"]
+METHODS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside", "nextafter",
+           "frexp"]
+#: torch.special names of functions defined on torch (when torch.special lacks them)
+SPECIAL_ALIASES = {"xlogy": "xlogy", "sinc": "sinc", "expm1": "expm1", "exp2": "exp2",
+                   "log1p": "log1p", "round": "round", "softmax": "softmax",
+                   "log_softmax": "log_softmax", "logsumexp": "logsumexp"}
+
+
+def install(module) -> None:
+    """Put the functions on ``dlcore_eager`` and the methods on Tensor (never overriding),
+    Generator's tensor state, and the ``torch.special`` aliases."""
+    g = globals()
+    for name in FUNCTIONS:
+        if not hasattr(module, name):
+            setattr(module, name, g[name])
+    for name in METHODS:
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, g[name])
+    Generator.get_state = _generator_get_state          # type: ignore[method-assign]
+    Generator.set_state = _generator_set_state          # type: ignore[method-assign]
+    special = module.special
+    for alias, target in SPECIAL_ALIASES.items():
+        if not hasattr(special, alias) and hasattr(module, target):
+            setattr(special, alias, getattr(module, target))
