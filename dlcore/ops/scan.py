@@ -215,11 +215,6 @@ def kthvalue(x, k: int, axis=-1, keepdims: bool = False):
     return v, i
 
 
-def _full_index_like(index, value, x):
-    from .elementwise import full_like
-    return full_like(index, value, aval_of(x).dtype)
-
-
 def _zero_index(x):
     from .elementwise import full_like
     return full_like(x, 0, _dt.int64)
@@ -321,12 +316,19 @@ def _pad_to(v, ref, axis, index_shape):
     return slice_scatter(v, ref, canonical_index(idx, len(rs)))
 
 
+def _src_block(src, ishape):
+    """PyTorch's scatter reads src's leading block of the index's shape (in every dimension)."""
+    if tuple(aval_of(src).shape) == tuple(ishape):
+        return src
+    return getitem(src, tuple(slice(0, b) for b in ishape))
+
+
 @exports({"torch": "scatter_add", "Tensor": "scatter_add"}, "args")
 def scatter_add(x, axis, index, src):
     """PyTorch's ``scatter_add``: ``y = x;  y[i][index[i][j]] += src[i][j]`` for axis 1."""
     a = _axis("scatter_add", x, axis)
     ishape = aval_of(index).shape
-    src = _crop(src, ishape, a)
+    src = _src_block(src, ishape)
     region = _crop(x, tuple(ishape[d] if d != a else aval_of(x).shape[a]
                             for d in range(len(ishape))), a)
     added = scatter_add_along_axis(src, index, region, a)
@@ -335,27 +337,32 @@ def scatter_add(x, axis, index, src):
 
 @exports({"torch": "scatter", "Tensor": "scatter"}, "args")
 def scatter(x, axis, index, src=None, value=None, reduce=None):
-    """PyTorch's ``scatter`` (replace): positions named by ``index`` take ``src``'s values.
-    With repeated indices PyTorch leaves the winner unspecified; here their values add up."""
-    from .elementwise import full_like, greater
-    if reduce is not None:
-        if reduce != "add":
-            raise NotImplementedError(f"scatter(reduce={reduce!r}): only 'add' is supported")
-        return scatter_add(x, axis, index, src if src is not None else
-                           _full_index_like(index, value, x))
+    """PyTorch's ``scatter``: positions named by ``index`` take ``src``'s values (or
+    ``value``).  Repeated indices: the last write along the axis wins, as PyTorch's CPU loop
+    (``scatter_set``); ``reduce='add'``/``'multiply'`` fold the values in instead."""
+    from .elementwise import full_like
+    from .indexing import index_update
+    from .scatter_ops import scatter_combine, scatter_set
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
     src = value if src is None else src
     a = _axis("scatter", x, axis)
     ishape = aval_of(index).shape
     if _dt.is_python_scalar(src):
         src = full_like(index, src, aval_of(x).dtype)
-    src = _crop(src, ishape, a)
-    region = _crop(x, tuple(ishape[d] if d != a else aval_of(x).shape[a]
-                            for d in range(len(ishape))), a)
-    rshape = aval_of(region).shape
-    hits = _pad_to(scatter_add_along_axis(full_like(src, 1.0, _dt.float32), index, region, a),
-                   full_like(x, 0.0, _dt.float32), a, rshape)
-    vals = _pad_to(scatter_add_along_axis(src, index, region, a), x, a, rshape)
-    return where(greater(hits, 0.0), vals, x)
+    src = _src_block(src, ishape)
+    xs = aval_of(x).shape
+    region = _crop(x, tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape))), a)
+    if reduce == "add":
+        y = add(region, scatter_add_along_axis(src, index, region, a))
+    elif reduce == "multiply":
+        y = scatter_combine(region, src, index, a, "prod")
+    else:
+        y = scatter_set(region, src, index, a)
+    if tuple(aval_of(region).shape) == tuple(xs):
+        return y
+    return index_update(x, tuple(slice(None) if d == a else slice(0, ishape[d])
+                                 for d in range(len(xs))), y)
 
 
 # ----------------------------------------------------------------------------- mode

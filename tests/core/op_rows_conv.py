@@ -146,6 +146,15 @@ def np_plane_gather(x, i):
     return np.take_along_axis(xf, i.reshape(i.shape[0], i.shape[1], -1), 2).reshape(i.shape)
 
 
+def np_max_unpool(g, i, out_size):
+    """PyTorch's max_unpool: each value written to its flat index, the last one winning."""
+    out = np.zeros(g.shape[:2] + (int(np.prod(out_size)),), g.dtype)
+    gf, jf = g.reshape(g.shape[:2] + (-1,)), i.reshape(i.shape[:2] + (-1,))
+    for n, c, k in np.ndindex(*gf.shape):
+        out[n, c, jf[n, c, k]] = gf[n, c, k]
+    return out.reshape(g.shape[:2] + tuple(out_size))
+
+
 def np_plane_scatter(g, i, out_size):
     out = np.zeros((g.shape[0], g.shape[1], int(np.prod(out_size))), g.dtype)
     for n in range(g.shape[0]):
@@ -230,10 +239,13 @@ def conv_rows(OpRow) -> list:
               primitives=("max_pool_argmax", "plane_gather")),
         OpRow("plane_gather", "plane_gather", _plane_gather,
               np_plane_gather, (((2, 3, 4, 5), (2, 3, 3, 2)),), ("real", "int20"), (0,)),
-        OpRow("plane_scatter[max_unpool]", "plane_scatter",
-              lambda g, i: ops.max_unpool(g, i, (4, 5)),
+        OpRow("plane_scatter", "plane_scatter",
+              lambda g, i: _plane_scatter(g, i, (4, 5)),
               lambda g, i: np_plane_scatter(g, i, (4, 5)), (((2, 3, 3, 2), (2, 3, 3, 2)),),
               ("real", "int20"), (0,)),
+        OpRow("max_unpool", "max_unpool", lambda g, i: ops.max_unpool(g, i, (4, 5)),
+              lambda g, i: np_max_unpool(g, i, (4, 5)), (((2, 3, 3, 2), (2, 3, 3, 2)),),
+              ("real", "int20"), (0,), primitives=("scatter_set",)),
     ]
     for cip in (True, False):
         rows += [
@@ -280,6 +292,11 @@ def conv_rows(OpRow) -> list:
               (0, 1, 2, 3, 4), rtol=1e-4, atol=1e-5),
     ]
     return rows
+
+
+def _plane_scatter(g, i, out_size):
+    from dlcore.ops import pool
+    return pool.bind(pool.plane_scatter_p, g, i, out_size=out_size)
 
 
 def _plane_gather(x, i):

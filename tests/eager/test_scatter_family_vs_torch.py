@@ -57,6 +57,11 @@ for _red in ("sum", "prod", "mean", "amax", "amin"):
                             x.scatter_reduce(0, t.tensor([[0, 1, 0, 2], [0, 0, 0, 1]]),
                                              t.tensor(S8), r, include_self=i)))
 VALUE_CASES += [
+    ("scatter_repeated", lambda t, x: x.scatter(1, t.tensor([[1, 1, 1], [0, 2, 0]]), x * 3)),
+    ("scatter_value", lambda t, x: x.scatter(0, t.tensor([[2, 2, 0, 2]]), -2.0)),
+    ("scatter_multiply", lambda t, x: x.scatter(1, t.tensor([[1, 1], [0, 0]]), x * 3,
+                                                reduce="multiply")),
+    ("scatter_add_src_block", lambda t, x: x.scatter_add(1, t.tensor([[0, 0]]), x * 3)),
     ("scatter_reduce_dim1_small_index", lambda t, x: x.scatter_reduce(
         1, t.tensor([[0, 1], [1, 1]]), t.tensor(X), "amax")),
     ("scatter_reduce_int_mean", lambda t, x: (x * 10).long().scatter_reduce(
@@ -155,6 +160,7 @@ REPEATED = [   # repeated positions: the last write wins; gradients are the deri
     ("index_put", lambda t, x, v: x.index_put((t.tensor([0, 2, 0]),), v)),
     ("index_copy", lambda t, x, v: x.index_copy(0, t.tensor([1, 1, 1]), v)),
     ("setitem", None),
+    ("scatter", lambda t, x, v: x.scatter(1, t.tensor([[1, 1, 3], [0, 2, 0], [3, 3, 3]]), v)),
     ("max_unpool1d", lambda t, x, v: t.nn.functional.max_unpool1d(
         v.reshape(1, 3, 4), t.tensor(POOL_IDX), 3, 2, output_size=[9])),
     ("vander_zero", lambda t, x, v: t.vander(x[0] * t.tensor([1.0, 0, 1, 1]).double(), 4)),
