@@ -87,7 +87,7 @@ _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8,
 # arithmetic computes in float32, as the eager front end does), uint16 in int32.  A tensor
 # declared with one of those reports the wider dtype (``t.dtype``); values fed or fetched are
 # converted.
-COMPUTE = {np.dtype(np.float16): np.dtype(np.float32), np.dtype(np.uint16): np.dtype(np.int32)}
+COMPUTE: dict[np.dtype, np.dtype] = {np.dtype(np.float16): np.dtype(np.float32), np.dtype(np.uint16): np.dtype(np.int32)}
 
 # TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").
 TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",

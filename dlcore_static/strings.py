@@ -113,7 +113,7 @@ _FLOAT_RE = re.compile(rb"\s*[-+]?(?:[0-9]+\.?[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]
 def _to_number_impl(x, *, out: str):
     dt = np.dtype(out)
     is_int = dt.kind == "i"
-    info = np.iinfo(dt) if is_int else None
+    lo, hi = (int(np.iinfo(dt).min), int(np.iinfo(dt).max)) if is_int else (0, 0)
 
     def conv(s: bytes):
         pattern = _INT_RE if is_int else _FLOAT_RE
@@ -123,7 +123,7 @@ def _to_number_impl(x, *, out: str):
                             f"{s.decode('utf-8', 'replace')}")
         if is_int:
             v = int(s)
-            if not info.min <= v <= info.max:
+            if not lo <= v <= hi:
                 raise _errors.InvalidArgumentError(
                     None, None, f"StringToNumberOp could not correctly convert string: "
                                 f"{s.decode('utf-8', 'replace')}")
@@ -166,7 +166,8 @@ def _split_impl(x, *, mode: str, sep, skip_empty: bool = True, maxsplit: int = -
     if x.ndim != 1:
         raise _errors.InvalidArgumentError(None, None, f"input must be a vector, got shape: "
                                                        f"{list(x.shape)}")
-    indices, values = [], []
+    indices: list = []
+    values: list = []
     width = 0
     for i, s in enumerate(x.tolist()):
         if mode == "chars":                    # string_split: each byte of sep delimits

@@ -306,7 +306,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
         sample = rows[1:] if header else rows
         column_defaults = [_dtypes.as_dtype(_infer_type([r[c] for r in sample if c < len(r)]))
                            for c in cols]
-    ds = CsvDataset(files, column_defaults, compression_type=compression_type, header=header,
+    ds: Dataset = CsvDataset(files, column_defaults, compression_type=compression_type, header=header,
                     field_delim=field_delim, use_quote_delim=use_quote_delim,
                     na_value=na_value, select_cols=cols if select_columns is not None else None)
     if num_epochs != 1:

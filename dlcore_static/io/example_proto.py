@@ -28,6 +28,7 @@ stored as float32.  Malformed input raises ``DecodeError`` ("Error parsing messa
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,7 @@ def _fields(buf: bytes, start: int, end: int):
     """Yield ``(field number, wire type, value)``: an int for varints and fixed32/64 (raw
     bytes for fixed widths), ``(start, end)`` for length-delimited fields."""
     pos = start
+    value: Any
     while pos < end:
         key, pos = _read_varint(buf, pos, end)
         number, wire = key >> 3, key & 7
@@ -163,6 +165,23 @@ class _Message:
 
     __slots__ = ()
 
+    # each message defines these: its wire encoding, decoding of buf[start:end] into itself,
+    # a comparable value, its text-format lines, and resetting itself
+    def _encode(self) -> bytes:
+        raise NotImplementedError
+
+    def _decode(self, buf: bytes, start: int, end: int) -> None:
+        raise NotImplementedError
+
+    def _key(self) -> Any:
+        raise NotImplementedError
+
+    def _text(self) -> list:
+        raise NotImplementedError
+
+    def Clear(self) -> None:  # noqa: N802
+        raise NotImplementedError
+
     def SerializeToString(self, deterministic: bool = False) -> bytes:  # noqa: N802
         return self._encode()
 
@@ -248,6 +267,8 @@ def _text_scalar(v) -> str:
 
 
 class BytesList(_ValueList):
+    """``repeated bytes value = 1``."""
+
     __slots__ = ()
     _values = _BytesValues
 
@@ -261,6 +282,8 @@ class BytesList(_ValueList):
 
 
 class FloatList(_ValueList):
+    """``repeated float value = 1 [packed = true]`` (values stored as float32)."""
+
     __slots__ = ()
     _values = _FloatValues
 
@@ -287,6 +310,8 @@ class FloatList(_ValueList):
 
 
 class Int64List(_ValueList):
+    """``repeated int64 value = 1 [packed = true]``."""
+
     __slots__ = ()
     _values = _Int64Values
 
@@ -503,6 +528,7 @@ class FeatureList(_Message):
     """``repeated Feature feature = 1``."""
 
     __slots__ = ("feature",)
+    feature: _Features
 
     def __init__(self, feature=()):
         object.__setattr__(self, "feature", _Features(feature))

@@ -17,7 +17,8 @@ Python floats float32, ints int32, strings ``tf.string``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -179,7 +180,7 @@ def csv_specs(record_defaults, what: str) -> tuple[list, list]:
     return tensors, specs
 
 
-def parse_fields(fields: list, specs: list, defaults: list, index: int, na: bytes,
+def parse_fields(fields: list, specs: list, defaults: Sequence, index: int, na: bytes,
                  select) -> list:
     """The typed values of one record's fields (``defaults``: arrays of 0 or 1 element)."""
     if select is not None:
@@ -314,7 +315,7 @@ def _feature_specs(features: dict, what: str) -> list:
     (TensorFlow's order of the outputs)."""
     if not isinstance(features, dict) or not features:
         raise ValueError(f"{what}: features must be a non-empty dict of feature specs")
-    out = []
+    out: list = []
     for key in sorted(features):
         f = features[key]
         if not isinstance(f, (FixedLenFeature, VarLenFeature, FixedLenSequenceFeature)):
@@ -326,7 +327,8 @@ def _feature_specs(features: dict, what: str) -> list:
         if isinstance(f, VarLenFeature):
             out.append((key, "sparse", dt.name, None, None))
             continue
-        shape = tuple(int(d) for d in ([f.shape] if isinstance(f.shape, int) else f.shape))
+        given: Any = f.shape
+        shape = tuple(int(d) for d in ([given] if isinstance(given, int) else given))
         if any(d < 0 for d in shape):
             raise ValueError(f"{what}: feature {key!r} has an unknown dimension in its shape "
                              f"{list(shape)}; use VarLenFeature or FixedLenSequenceFeature")

@@ -28,6 +28,7 @@ import gzip
 import io
 import struct
 import zlib
+from typing import Any
 
 from ..errors import DataLossError, NotFoundError
 
@@ -71,6 +72,8 @@ def frame(record: bytes) -> bytes:
 
 
 class TFRecordCompressionType:
+    """The compression of a TFRecord file, as TensorFlow numbers them."""
+
     NONE = 0
     ZLIB = 1
     GZIP = 2
@@ -125,6 +128,8 @@ class TFRecordWriter:
         self._path = str(path)
         self._kind = compression_name(options)
         raw = open(self._path, "wb")
+        self._f: Any
+        self._raw: Any
         level = getattr(options, "compression_level", None)
         level = 6 if level is None or level < 0 else level
         if self._kind == "GZIP":
