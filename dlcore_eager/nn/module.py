@@ -338,7 +338,11 @@ class Module:
                         p._grad = fn(p._grad.detach())
             for name, b in list(m._buffers.items()):
                 if b is not None:
-                    m._buffers[name] = fn(b)
+                    new = fn(b)
+                    if hasattr(b, "materialize"):     # a lazy module's placeholder stays one
+                        b.data = new
+                    else:
+                        m._buffers[name] = new
         return self
 
     def to(self, *args, **kwargs) -> Module:
