@@ -74,6 +74,9 @@ def _enc(v, index: dict, arrays: dict, key: str, ctxs: dict | None = None):
     if isinstance(v, Operation):
         return {"op": index[v]}
     if isinstance(v, np.ndarray):
+        if v.dtype.kind == "O":         # NumPy would pickle an object array: never
+            raise NotImplementedError("saving a graph with tf.string constants is not "
+                                      "supported (NumPy stores object arrays with pickle)")
         arrays[key] = np.asarray(v, order="C")
         return {"array": key}
     raise NotImplementedError(f"cannot save a value of type {type(v).__name__}")

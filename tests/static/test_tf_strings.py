@@ -230,3 +230,23 @@ def test_numbers_through_strings_no_gradient_and_compiled_neighbours(passes):
     f = np.array([[1, 2], [3, 0]], np.float32)
     np.testing.assert_allclose(vy, np.maximum(f * 2 + 1, 0) @ [[2.0], [3.0]])
     np.testing.assert_allclose(vg, np.maximum(f * 2 + 1, 0).sum(0)[:, None])
+
+
+def test_saving_a_graph_with_strings_never_pickles(tmp_path):
+    tf.constant(["a"])
+    tf.strings.to_number(tf.placeholder(tf.string, [None]))
+    for bad in ("saving a graph with tf.string constants is not supported",):
+        with pytest.raises(NotImplementedError, match=bad):
+            tf.train.export_meta_graph(str(tmp_path / "m.meta"))
+    assert not (tmp_path / "m.meta").exists()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from dlcore_static import sparse, strings
+    from dlcore_static.data import readers
+    from dlcore_static.io import parsing, tfrecord
+    for mod in (strings, sparse, parsing, tfrecord, readers):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.failed == 0 and res.attempted > 0, mod.__name__
