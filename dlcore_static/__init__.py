@@ -99,8 +99,10 @@ from .random_extra import multinomial, random_shuffle  # noqa: E402
 from .session import GPUOptions  # noqa: E402
 from . import compat, io, random, test  # noqa: E402
 from .array_extra import *  # noqa: E402, F403 - unique, bincount, dynamic_stitch, ...
+from .scatter_extra import *  # noqa: E402, F403 - tensor_scatter_nd_max, scatter_nd_update, ...
 from .script_ops import numpy_function, py_func, py_function  # noqa: E402
 from . import image  # noqa: E402
+from . import signal  # noqa: E402 - tf.signal's windows
 from .image import random_crop  # noqa: E402
 from .tensor_array import TensorArray, while_loop  # noqa: E402 - loops carrying TensorArrays
 from .custom_gradient import (NotDifferentiable, RegisterGradient,  # noqa: E402

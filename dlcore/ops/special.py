@@ -1,6 +1,7 @@
 """Special functions: the gamma family, Hurwitz zeta, the modified Bessel functions I0/I1, the
 scaled complementary error function and the normal distribution's quantile, with their
-composites (log_ndtr, ndtr, xlog1py, xlogy/xdivy (TensorFlow's), entr, logit, multigammaln).
+composites (log_ndtr, ndtr, xlog1py, xlogy/xdivy (TensorFlow's), entr, logit, multigammaln,
+lbeta).
 
 Primitives (kernels: :mod:`dlcore.kernels.cpu.special_math` / ``cuda.special_math``, whose maths
 is written once in :mod:`dlcore.kernels._special_scalar`; ``lgamma`` is a scalar expression on
@@ -119,7 +120,7 @@ zeta_p = Primitive(
     fn=lambda x, q: zeta(x, q), tf_type="Zeta")
 
 
-def _pair(a, b):
+def _pair(name, a, b):
     """Promote (integers to the default float) and broadcast two operands to one shape."""
     a, b = _float_binary(a, b)
     if _dt.is_python_scalar(a) and _dt.is_python_scalar(b):
@@ -129,6 +130,7 @@ def _pair(a, b):
     elif _dt.is_python_scalar(b):
         b = full_like(a, b)
     sa, sb = aval_of(a).shape, aval_of(b).shape
+    _rules.broadcast_shapes(name, sa, sb)
     if sa != sb or None in sa:
         ref = add(zeros_like(a), zeros_like(b))
         a, b = broadcast_like(a, ref), broadcast_like(b, ref)
@@ -137,12 +139,12 @@ def _pair(a, b):
 
 def polygamma(n, x):
     """The n-th derivative of digamma, elementwise (``n`` a number or a tensor)."""
-    return bind(polygamma_p, *_pair(n, x))
+    return bind(polygamma_p, *_pair("polygamma", n, x))
 
 
 def zeta(x, q):
     """The Hurwitz zeta function ``sum_k (k + q)^-x``."""
-    return bind(zeta_p, *_pair(x, q))
+    return bind(zeta_p, *_pair("zeta", x, q))
 
 
 def lgamma(x): return bind(lgamma_p, x)
@@ -270,6 +272,14 @@ def multigammaln(x, p):
     for i in range(1, int(p)):
         out = add(out, lgamma(sub(x, i / 2.0)))
     return add(out, p * (p - 1) / 4.0 * math.log(math.pi))
+
+
+@exports({"tf.math": "lbeta", "tf": "lbeta"}, "unary", tf_type="Lbeta")
+def lbeta(x):
+    """TensorFlow's ``lbeta``: ``sum(lgamma(x), -1) - lgamma(sum(x, -1))`` over the last axis."""
+    from .reduce import sum as sum_
+    x = _as_float(x)
+    return sub(sum_(lgamma(x), -1), lgamma(sum_(x, -1)))
 
 
 def _torch_polygamma_n(n) -> float:
