@@ -403,36 +403,15 @@ def depth_to_space(input, block_size, name=None, data_format="NHWC"):
 
 # ============================================================================ tensor_scatter
 def _tensor_scatter(kind: str, tensor, indices, updates, name):
-    t = _args(tensor)[0]
-    if not t.shape.is_fully_defined():
-        raise NotImplementedError(f"{kind}: the shape of tensor ({t.shape}) must be known when "
-                                  "the graph is built")
-    shape = tuple(t.aval.shape)
-    g = get_default_graph()
-    with g.name_scope(name or kind):
-        u = to_tensor(updates, g, t.aval.dtype)
-        if u.aval.dtype != t.aval.dtype:
-            raise TypeError(f"Input 'updates' of '{kind}' Op has type {u.dtype.name} that does "
-                            f"not match type {t.dtype.name} of argument 'tensor'.")
-        i = _args(indices)[0]
-        k = i.aval.shape[-1] if i.aval.ndim else None
-        want = TensorShape(tuple(i.aval.shape[:-1]) + shape[k:]) if k is not None else None
-        if k is None or k > len(shape) or not u.shape.is_compatible_with(want):
-            raise ValueError(f"{kind}: updates {u.shape} must have shape indices.shape[:-1] + "
-                             f"tensor.shape[indices.shape[-1]:] = {want} (indices "
-                             f"{i.shape}, tensor {t.shape})")
-        scattered = scatter_nd(i, u, shape)
-        if kind == "TensorScatterAdd":
-            return _ops.add(t, scattered)
-        if kind == "TensorScatterSub":
-            return _ops.sub(t, scattered)
-        hit = scatter_nd(i, _ops.full_like(u, 1, np.int32), shape)
-        return _ops.where(_ops.greater(hit, 0), scattered, t)
+    from .scatter_extra import tensor_scatter
+    mode = {"TensorScatterUpdate": "update", "TensorScatterAdd": "add",
+            "TensorScatterSub": "sub"}[kind]
+    return tensor_scatter(mode, tensor, indices, updates, name)
 
 
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """``tensor`` with the slices at ``indices`` replaced by ``updates`` (a copy; where an
-    index repeats, the updates add up, TensorFlow leaves the order undefined).
+    index repeats, the last update wins, as TensorFlow's CPU kernel).
 
     Example::
 

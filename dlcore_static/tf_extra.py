@@ -163,12 +163,10 @@ def _scatter(op_name, ref, indices, updates, combine, name):
 
 
 def scatter_update(ref, indices, updates, use_locking=True, name=None):
-    """``ref[indices] = updates`` on a variable (rows along the first axis); returns the
-    variable's new value."""
-    def combine(old, i, u):
-        hit = _ops.greater(_ops.scatter_add(_ops.ones_like(u), i, old), 0)
-        return _ops.where(hit, _ops.scatter_add(u, i, old), old)
-    return _scatter("ScatterUpdate", ref, indices, updates, combine, name)
+    """``ref[indices] = updates`` on a variable (rows along the first axis; the last of
+    repeated indices wins); returns the variable's new value."""
+    from .scatter_extra import row_update
+    return row_update(ref, indices, updates, name)
 
 
 def scatter_add(ref, indices, updates, use_locking=False, name=None):
