@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import dtypes as _core_dtypes
+from dlcore.device import CPU
 from dlcore.errors import DTypeError, ShapeError, format_shape
 from dlcore.registry import AVal, Primitive
 
@@ -116,6 +117,7 @@ def _string_apply(prim: Primitive, inputs, params) -> Tensor:
     except DTypeError as e:
         raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
     op = Operation(graph, type_name(prim), name, inputs, [out], prim=prim, params=params)
+    op.device = CPU                     # strings live on the host, whatever the Session's device
     if _unknown_rank(inputs) and out.ndim == 0:
         op.attrs["unknown_rank"] = True
     return op.outputs[0]

@@ -222,3 +222,24 @@ def test_tfrecord_pipeline_trains(tmp_path):
     losses, w = _train(feats, label)
     assert losses[-1] < 0.01 * losses[0]
     np.testing.assert_allclose(w[:, 0], [1.5, -2.0, 0.5], atol=0.05)
+
+
+@pytest.mark.cuda
+def test_strings_stay_on_the_host_of_a_cuda_session(tmp_path):
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("CUDA is not available (no GPU and no simulator)")
+    (tmp_path / "a.csv").write_text("1,2\n3,4\n")
+    lines = tf.placeholder(tf.string, [2])
+    y = tf.reduce_sum(tf.stack(tf.decode_csv(lines, [[0.0], [0.0]]), 1) * 2.0, 1)
+    text = tf.equal(tf.as_string(y), "6.000000")
+    moved = [tf.reshape(lines, [2, 1]), tf.gather(lines, [1, 0]), tf.shape(lines) * 2,
+             tf.constant(["k"]) + "z"]
+    nx = tf.data.TextLineDataset(str(tmp_path / "a.csv")).map(
+        lambda s: tf.decode_csv(s, [[0.0], [0.0]])).batch(2).make_one_shot_iterator().get_next()
+    sess = tf.Session(device="cuda", passes="all")
+    vy, vt, *vm = sess.run([y, text] + moved, {lines: ["1,2", "3,4"]})
+    assert vy.tolist() == [6.0, 14.0] and vt.tolist() == [True, False]
+    assert vm[0].tolist() == [[b"1,2"], [b"3,4"]] and vm[1].tolist() == [b"3,4", b"1,2"]
+    assert vm[2].tolist() == [4] and vm[3].tolist() == [b"kz"]
+    assert sess.run(nx[0] + nx[1]).tolist() == [3.0, 7.0]
