@@ -22,6 +22,7 @@ from dlcore import ops as _ops
 
 from ..array_ops import placeholder
 from ..graph import get_default_graph
+from . import _dataset_input as _ds
 from . import backend as K
 from . import callbacks as _cb
 from . import losses as _losses
@@ -294,6 +295,10 @@ class Model(Network):
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments: {unknown}")
         self._check_compiled()
+        if _ds.is_dataset(x):                      # tf.data batches (tf.keras 1.15)
+            return _ds.fit(self, x, y, sample_weight, validation_split, epochs, verbose,
+                           callbacks, validation_data, steps_per_epoch, validation_steps,
+                           initial_epoch, class_weight)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._standardize(y, self.output_names, self.targets, "target", True)
         sws = self._weights_for(ys, sample_weight, class_weight)
@@ -389,6 +394,8 @@ class Model(Network):
             if val is not None:
                 if isinstance(val[0], str) and val[0] == "generator":
                     v = self.evaluate_generator(val[1], val[2])
+                elif isinstance(val[0], str) and val[0] == "dataset":
+                    v = _ds.evaluate(self, val[1], None, None, val[2], 0)
                 else:
                     v = self.evaluate(val[0], val[1], batch_size=bs or 32, verbose=0,
                                       sample_weight=val[2] if len(val) > 2 else None)
@@ -407,6 +414,8 @@ class Model(Network):
                  steps=None, **kwargs):
         """The loss and metrics averaged over the samples, in batches."""
         self._check_compiled()
+        if _ds.is_dataset(x):
+            return _ds.evaluate(self, x, y, sample_weight, steps, verbose)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._standardize(y, self.output_names, self.targets, "target", True)
         sws = self._weights_for(ys, sample_weight, None)
@@ -442,6 +451,8 @@ class Model(Network):
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         """The outputs for ``x``, computed in batches (an array, or a list for several)."""
+        if _ds.is_dataset(x):
+            return _ds.predict(self, x, steps)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         bs = 32 if batch_size is None else int(batch_size)
         n = len(xs[0])

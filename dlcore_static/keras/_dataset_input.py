@@ -1,0 +1,205 @@
+"""``model.fit/evaluate/predict`` on a ``tf.data.Dataset``, as tf.keras 1.15 (Keras 2.2+ on
+TensorFlow) takes one.
+
+Each element of the dataset is a batch: ``(x, y)`` or ``(x, y, sample_weight)`` (``x`` and ``y``
+may be tuples or dicts for several inputs or outputs); ``predict`` also takes elements that are
+just ``x``.  The dataset is read on the host through an initializable iterator run by a Session
+of its own graph, and each batch is fed to the model like a NumPy batch.
+
+Epochs as tf.keras: with ``steps_per_epoch`` given, one iterator runs across epochs (so the
+dataset is usually ``repeat()``-ed; running out stops training with TensorFlow's warning);
+without it, each epoch is one full pass and the iterator restarts (an infinitely repeating
+dataset then needs ``steps_per_epoch``: TensorFlow's ``ValueError``).  ``evaluate`` and
+``predict`` read ``steps`` batches, or the whole dataset.  ``y``, ``sample_weight`` and
+``validation_split`` are refused with a dataset, with TensorFlow's messages.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+
+def is_dataset(x) -> bool:
+    from ..data.base import Dataset
+    return isinstance(x, Dataset)
+
+
+def _infinite(ds) -> bool:
+    from ..data import transforms as _t
+    if isinstance(ds, _t.RepeatDataset) and isinstance(ds._count, int) and ds._count < 0:
+        return True
+    if isinstance(ds, _t.TakeDataset) and isinstance(ds._count, int) and ds._count >= 0:
+        return False
+    return any(_infinite(c) for c in ds._children)
+
+
+class Feeder:
+    """The dataset's batches as NumPy structures, read through a Session of its graph."""
+
+    def __init__(self, ds):
+        from ..session import Session
+        with ds.graph.as_default():
+            self._it = ds.make_initializable_iterator()
+            self._next = self._it.get_next()
+        self._sess = Session(graph=ds.graph)
+        self.reset()
+
+    def reset(self) -> None:
+        self._sess.run(self._it.initializer)
+
+    def get(self):
+        """The next element, or None at the end."""
+        from ..errors import OutOfRangeError
+        try:
+            return self._sess.run(self._next)
+        except OutOfRangeError:
+            return None
+
+    def count(self) -> int:
+        """How many batches one pass gives (reads a pass, then restarts)."""
+        self.reset()
+        n = 0
+        while self.get() is not None:
+            n += 1
+        self.reset()
+        return n
+
+    def close(self) -> None:
+        self._sess.close()
+
+
+def unpack(element, need_targets: bool):
+    """(x, y, sample_weight) of one element, as tf.keras unpacks it."""
+    if isinstance(element, (list, tuple)):
+        if len(element) not in (2, 3):
+            raise ValueError("Please provide model inputs as a list or tuple of 2 or 3 "
+                             "elements: (input, target) or (input, target, sample_weights) "
+                             f"Received {element}")
+        return element[0], element[1], element[2] if len(element) == 3 else None
+    if need_targets:
+        raise ValueError("Please provide model inputs as a list or tuple of 2 or 3 elements: "
+                         "(input, target) or (input, target, sample_weights) Received "
+                         f"{element}")
+    return element, None, None
+
+
+def _refuse(y, sample_weight, validation_split=0.0) -> None:
+    if y is not None:
+        raise ValueError("You passed a dataset or dataset iterator (<DatasetV1Adapter>) as "
+                         "input `x` to your model. In that case, you should not specify a "
+                         "target (`y`) argument, since the dataset or dataset iterator "
+                         "generates both input data and target data. Received: "
+                         f"{y}")
+    if sample_weight is not None:
+        raise ValueError("`sample_weight` argument is not supported when input `x` is a "
+                         "dataset or a dataset iterator. Instead, you can provide "
+                         "sample_weight as the third element  of your dataset, i.e. (inputs, "
+                         "targets, sample_weight).")
+    if validation_split:
+        raise ValueError("`validation_split` argument is not supported when input `x` is a "
+                         "dataset or a dataset iterator. Please use `validation_data` "
+                         "instead.")
+
+
+def fit(model, ds, y, sample_weight, validation_split, epochs, verbose, callbacks,
+        validation_data, steps_per_epoch, validation_steps, initial_epoch, class_weight):
+    _refuse(y, sample_weight, validation_split)
+    if steps_per_epoch is None and _infinite(ds):
+        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
+                         "`steps_per_epoch` argument.")
+    feeder = Feeder(ds)
+    per_epoch = steps_per_epoch is None
+    steps = feeder.count() if per_epoch else int(steps_per_epoch)
+
+    def batches(epoch):
+        if per_epoch and epoch > initial_epoch:
+            feeder.reset()
+        for _ in range(steps):
+            el = feeder.get()
+            if el is None:
+                if not per_epoch:
+                    warnings.warn("Your dataset iterator ran out of data; interrupting "
+                                  "training. Make sure that your iterator can generate at "
+                                  "least `steps_per_epoch * epochs` batches (in this case, "
+                                  f"{steps * epochs} batches). You may need to use the "
+                                  "repeat() function when building your dataset.",
+                                  UserWarning, stacklevel=2)
+                    model.stop_training = True
+                return
+            bx, by, bsw = unpack(el, True)
+            xs = model._standardize(bx, model.input_names, model.inputs, "input")
+            ys = model._standardize(by, model.output_names, model.targets, "target", True)
+            yield xs, ys, model._weights_for(ys, bsw, class_weight), len(xs[0])
+
+    val = None
+    if validation_data is not None:
+        if is_dataset(validation_data):
+            val = ("dataset", validation_data, validation_steps)
+        else:
+            vx, vy = validation_data[0], validation_data[1]
+            val = (vx, vy, validation_data[2] if len(validation_data) > 2 else None)
+    try:
+        return model._loop(batches, None, None, steps, epochs, verbose, callbacks, val,
+                           initial_epoch, "steps")
+    finally:
+        feeder.close()
+
+
+def evaluate(model, ds, y, sample_weight, steps, verbose):
+    """The loss and metrics over ``steps`` batches (or the whole dataset), averaged over the
+    samples."""
+    _refuse(y, sample_weight)
+    if steps is None and _infinite(ds):
+        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
+                         "`steps` argument.")
+    feeder = Feeder(ds)
+    sums, total, k = np.zeros(len(model._metric_tensors)), 0, 0
+    try:
+        while steps is None or k < steps:
+            el = feeder.get()
+            if el is None:
+                break
+            bx, by, bsw = unpack(el, True)
+            xs = model._standardize(bx, model.input_names, model.inputs, "input")
+            ys = model._standardize(by, model.output_names, model.targets, "target", True)
+            out = model._session.run(model._metric_tensors,
+                                     model._feed(xs, ys, model._weights_for(ys, bsw, None),
+                                                 False))
+            n = len(xs[0])
+            sums += np.array([float(v) for v in out]) * n
+            total += n
+            k += 1
+    finally:
+        feeder.close()
+    res = (sums / max(total, 1)).tolist()
+    if verbose:
+        print(f"{k}/{k} [==============================] - " + " - ".join(
+            f"{name}: {v:.4f}" for name, v in zip(model.metrics_names, res)))
+    return res[0] if len(res) == 1 else res
+
+
+def predict(model, ds, steps):
+    """The outputs for ``steps`` batches (or the whole dataset), concatenated."""
+    if steps is None and _infinite(ds):
+        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
+                         "`steps` argument.")
+    feeder = Feeder(ds)
+    parts, k = [], 0
+    try:
+        while steps is None or k < steps:
+            el = feeder.get()
+            if el is None:
+                break
+            bx = unpack(el, False)[0]
+            xs = model._standardize(bx, model.input_names, model.inputs, "input")
+            parts.append(model._session.run(list(model.outputs), model._feed(xs,
+                                                                              training=False)))
+            k += 1
+    finally:
+        feeder.close()
+    outs = [np.concatenate([p[i] for p in parts]) if parts else
+            np.zeros((0,) + tuple(d or 0 for d in o.aval.shape[1:]), np.float32)
+            for i, o in enumerate(model.outputs)]
+    return outs[0] if len(outs) == 1 else outs
