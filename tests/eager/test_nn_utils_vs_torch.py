@@ -172,3 +172,53 @@ def test_spectral_norm_errors_as_torch():
             errs.append(str(e.value))
         msgs.append(errs)
     assert msgs[0] == msgs[1]
+
+
+# ---------------------------------------------------------------------- orthogonal
+@pytest.mark.parametrize("shape,omap,triv", [
+    ((3, 3), None, True), ((3, 3), "cayley", True), ((5, 3), None, True),
+    ((3, 5), None, True), ((3, 5), "matrix_exp", True), ((3, 5), "householder", False),
+    ((4, 4), "householder", False)])
+def test_orthogonal(shape, omap, triv):
+    def apply(m, mod):
+        m.nn.utils.parametrizations.orthogonal(mod, orthogonal_map=omap,
+                                               use_trivialization=triv)
+    tm, dm = _pair(lambda m: m.nn.Linear(shape[1], shape[0]), apply)
+    off = RNG.standard_normal(shape) * 0.3
+    np.fill_diagonal(off, 0.0)                   # keep int(diag X) as it is (householder)
+    with torch.no_grad():
+        tm.parametrizations.weight.original.add_(torch.tensor(off))
+    dm.load_state_dict(_sd(tm.state_dict()))
+    w = dm.weight.detach().numpy()
+    small = min(shape)
+    gram = w.T @ w if shape[0] >= shape[1] else w @ w.T
+    np.testing.assert_allclose(gram, np.eye(small), atol=1e-12)
+    _check(tm, dm, (4, shape[1]), rtol=1e-9)
+    assert np.abs(dm.parametrizations.weight.original.grad.numpy()).max() > 0
+    if shape[0] == shape[1]:                     # assignment: sign-fixed QR into base / X
+        target = RNG.standard_normal(shape)
+        tm.weight = torch.tensor(target)
+        dm.weight = dt.tensor(target)
+        np.testing.assert_allclose(dm.weight.detach().numpy(), tm.weight.detach().numpy(),
+                                   atol=1e-12)
+
+
+def test_orthogonal_errors_as_torch():
+    def run(m):
+        out = []
+        for call, kind in [
+            (lambda: m.nn.utils.parametrizations.orthogonal(m.nn.Linear(2, 2), "bias"),
+             ValueError),
+            (lambda: m.nn.utils.parametrizations.orthogonal(m.nn.Linear(2, 2),
+                                                            orthogonal_map="qr"), ValueError),
+        ]:
+            with pytest.raises(kind) as e:
+                call()
+            out.append(str(e.value))
+        lin = m.nn.Linear(2, 2)
+        m.nn.utils.parametrizations.orthogonal(lin, use_trivialization=False)
+        with pytest.raises(NotImplementedError) as e:
+            lin.weight = m.eye(2)
+        out.append(str(e.value))
+        return out
+    assert run(dt) == run(torch)
