@@ -41,7 +41,7 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
 from .embedding_bag import EmbeddingBag
 from .layers_long_tail import ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d
-from .layers_long_tail import LPPool1d, LPPool2d, MaxUnpool1d, RMSNorm
+from .layers_long_tail import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool3d, RMSNorm
 from .loss_margin import TripletMarginWithDistanceLoss
 from .ctc import CTCLoss
 from .layers_long_tail import (AdaptiveMaxPool1d, AdaptiveMaxPool2d, ConstantPad1d,

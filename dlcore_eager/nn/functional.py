@@ -33,7 +33,8 @@ from .functional_conv import (adaptive_max_pool3d,  # noqa: F401 - as adaptive_m
                               adaptive_max_pool3d_with_indices)
 from .functional_long_tail import (adaptive_max_pool1d_with_indices,  # noqa: F401
                                    adaptive_max_pool2d_with_indices, celu_, elu_, hardtanh_,
-                                   leaky_relu_, lp_pool1d, lp_pool2d, max_unpool1d, relu_,
+                                   leaky_relu_, lp_pool1d, lp_pool2d, max_unpool1d,
+                                   max_unpool3d, relu_,
                                    selu_,
                                    threshold_, triplet_margin_with_distance_loss)
 from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the same names

@@ -278,6 +278,44 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     return _fc._unbatch(_ops.max_unpool(x, i, (out,)), sq)
 
 
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of ``max_pool3d(..., return_indices=True)``: each value written at
+    its flat ``(d*H + h)*W + w`` index, zeros elsewhere; where indices repeat (overlapping
+    windows) the last value wins, as PyTorch.
+
+    Example::
+
+        >>> y, i = torch.nn.functional.max_pool3d(torch.randn(1, 2, 4, 4, 4), 2,
+        ...                                       return_indices=True)
+        >>> torch.nn.functional.max_unpool3d(y, i, 2).shape
+        torch.Size([1, 2, 4, 4, 4])
+    """
+    def triple(v):
+        return (int(v),) * 3 if isinstance(v, int) else tuple(int(t) for t in v)
+    k = triple(kernel_size)
+    s = k if stride is None else triple(stride)
+    p = triple(padding)
+    x, sq = _fc._batched(input, 3, "max_unpool3d")
+    default = [(x.shape[2 + d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(3)]
+    out = default
+    if output_size is not None:
+        given = output_size
+        if len(given) == 5:                          # (N, C, D, H, W) as PyTorch allows
+            given = given[2:]
+        if len(given) != 3:
+            raise ValueError(f"output_size should be a sequence containing 3 or 5 elements, but "
+                             f"it has a length of '{len(given)}'")
+        for d in range(3):
+            lo, hi = default[d] - s[d], default[d] + s[d]
+            if not lo < given[d] < hi:
+                raise ValueError(f'invalid output_size "{given}" (dim {d} must be between {lo} '
+                                 f"and {hi})")
+        out = [int(v) for v in given]
+    i = _ops.expand_dims(indices, 0) if sq else indices
+    return _fc._unbatch(_ops.max_unpool(x, i, tuple(out)), sq)
+
+
 # ----------------------------------------------------------------------------- LP pooling
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nsp):
     pool_max = _fc.max_pool1d if nsp == 1 else _fc.max_pool2d

@@ -4,7 +4,7 @@ primitives): padding (``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``, ``Reflection
 ``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d``), ``Hardshrink``, ``Softshrink``, ``Softmax2d``, ``PixelShuffle``,
 ``PixelUnshuffle``, ``ChannelShuffle``, ``Dropout1d``, ``Dropout3d``, ``UpsamplingNearest2d``,
 ``UpsamplingBilinear2d``, ``InstanceNorm1d/2d/3d``, ``RMSNorm``, ``LocalResponseNorm``,
-``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``MaxUnpool1d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
+``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``MaxUnpool1d/3d``, ``Unfold`` and ``Fold``; PyTorch's signatures, defaults and reprs.
 """
 
 from __future__ import annotations
@@ -369,6 +369,22 @@ class MaxUnpool1d(Module):
 
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
         return _flt.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                                 output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool3d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        three = (lambda v: (v,) * 3 if isinstance(v, int) else tuple(v))
+        self.kernel_size = three(kernel_size)
+        self.stride = three(stride if stride is not None else kernel_size)
+        self.padding = three(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return _flt.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                                  output_size)
 
     def extra_repr(self) -> str:

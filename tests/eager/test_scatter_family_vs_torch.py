@@ -255,3 +255,25 @@ def test_cuda_simulator_index_put_and_scatter_reduce():
     z = x.scatter_reduce(0, D.tensor([[0, 1, 0, 2]]).cuda(), D.tensor(S8[:1]).cuda(), "amin")
     want = T.tensor(X).scatter_reduce(0, T.tensor([[0, 1, 0, 2]]), T.tensor(S8[:1]), "amin")
     np.testing.assert_array_equal(_np(z), _np(want))
+
+
+def test_max_unpool3d_and_module():
+    x = np.random.default_rng(4).integers(0, 3, (1, 2, 5, 5, 5)).astype(np.float64)
+    _, i = T.nn.functional.max_pool3d(T.tensor(x), 3, 2, return_indices=True)
+    assert (np.bincount(i.numpy().ravel()) > 1).any()
+    v = np.random.default_rng(6).standard_normal(tuple(i.shape))
+    want = T.nn.functional.max_unpool3d(T.tensor(v), i, 3, 2, output_size=(5, 5, 5))
+    got = D.nn.functional.max_unpool3d(D.tensor(v), D.tensor(i.numpy()), 3, 2,
+                                       output_size=[1, 2, 5, 5, 5])
+    np.testing.assert_array_equal(_np(got), _np(want))
+    m, tm = D.nn.MaxUnpool3d(3, 2), T.nn.MaxUnpool3d(3, 2)
+    assert repr(m) == repr(tm)
+    np.testing.assert_array_equal(_np(m(D.tensor(v[0]), D.tensor(i.numpy()[0]))),
+                                  _np(tm(T.tensor(v[0]), i[0])))          # unbatched, default size
+    for size in ((7, 5, 5), (5, 5)):
+        with pytest.raises(ValueError) as w:
+            T.nn.functional.max_unpool3d(T.tensor(v), i, 3, 2, output_size=size)
+        with pytest.raises(ValueError) as g:
+            D.nn.functional.max_unpool3d(D.tensor(v), D.tensor(i.numpy()), 3, 2,
+                                         output_size=size)
+        assert str(g.value) == str(w.value)
