@@ -41,7 +41,7 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .graph import Operation, Tensor, get_default_graph
 
-__all__ = ["ctc_loss", "ctc_loss_v2", "ctc_greedy_decoder", "ctc_batch_cost", "ctc_decode"]
+__all__ = ["ctc_batch_cost", "ctc_decode", "ctc_greedy_decoder", "ctc_loss", "ctc_loss_v2"]
 
 
 # ============================================================================ host nodes
@@ -75,7 +75,8 @@ def _rows_from_sparse(indices, values, dense_shape, n: int) -> list:
         raise ValueError(f"labels.indices must be a matrix of [N, 2] coordinates, got shape "
                          f"{list(indices.shape)}")
     rows: list = [[] for _ in range(n)]
-    order = np.lexsort((indices[:, 1], indices[:, 0])) if len(indices) else []
+    order = np.lexsort((indices[:, 1], indices[:, 0])) if len(indices) else \
+        np.zeros(0, np.int64)
     for k in order:
         b = int(indices[k, 0])
         if not 0 <= b < n:
@@ -99,7 +100,7 @@ def _labels(*xs, sparse: bool, collapse: bool, ignore_longer: bool, merge: bool)
         rows = _rows_from_sparse(indices, values, dense_shape, n)
     else:
         lengths = np.asarray(lengths).astype(np.int64).reshape(-1)
-        rows = [list(int(v) for v in dense[b, :lengths[b]]) for b in range(n)]
+        rows = [[int(v) for v in dense[b, :lengths[b]]] for b in range(n)]
     for b in range(n):
         if seq_len[b] < 0:
             raise ValueError(f"seq_len({b}) < 0")

@@ -138,7 +138,8 @@ def test_module_options_and_repr():
 ])
 def test_errors_as_torch(case, match):
     lp = np.log(np.full((T, N, C), 1.0 / C))
-    args = dict(log_probs=lp, targets=TARGETS, input_lengths=IN_LEN, target_lengths=TG_LEN)
+    args = {"log_probs": lp, "targets": TARGETS, "input_lengths": IN_LEN,
+            "target_lengths": TG_LEN}
     kw = {}
     if case == "long_input":
         args["input_lengths"] = np.array([7, 5, 1])

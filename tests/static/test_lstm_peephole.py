@@ -57,10 +57,10 @@ def np_rnn(xs, w, lengths=None, **opts):
 
 
 OPTIONS = {
-    "peepholes": dict(peep=True),
-    "cell_clip": dict(cell_clip=0.3),
-    "proj": dict(num_proj=2),
-    "all": dict(peep=True, cell_clip=0.4, num_proj=3, proj_clip=0.2),
+    "peepholes": {"peep": True},
+    "cell_clip": {"cell_clip": 0.3},
+    "proj": {"num_proj": 2},
+    "all": {"peep": True, "cell_clip": 0.4, "num_proj": 3, "proj_clip": 0.2},
 }
 
 

@@ -98,7 +98,7 @@ def ctc_fwd(lp, targets, offsets, in_len, tg_len, blank, zero_inf, merge, out):
 @njit(cache=True, nogil=True)
 def ctc_bwd(g, lp, targets, offsets, in_len, tg_len, blank, zero_inf, merge, out):
     """out[t, b, c]: PyTorch's ctc_loss_backward (see the module docstring)."""
-    t_max, nb, nc = lp.shape
+    nb, nc = lp.shape[1], lp.shape[2]
     out[:] = 0.0
     for b in range(nb):
         tb = in_len[b]

@@ -62,7 +62,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank: int,
 def ctc_loss_grad(g, log_probs, targets, input_lengths, target_lengths, *, blank: int,
                   zero_infinity: bool, merge_repeated: bool = True):
     from ._jit_ctc import ctc_bwd
-    t_max, nb, nc = log_probs.shape
+    t_max, _, nc = log_probs.shape
     tg, off, il, tl = offsets(targets, input_lengths, target_lengths, t_max, nc)
     out = np.empty(log_probs.shape, dtype=np.float64)
     ctc_bwd(np.asarray(g, dtype=np.float64).reshape(-1), log_probs, tg, off, il, tl, int(blank),
