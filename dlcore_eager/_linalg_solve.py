@@ -25,10 +25,10 @@ from dlcore.ops import linalg_factor as _factor
 from dlcore.ops import linalg_systems as _solve
 
 from . import _dtype as D
-from ._linalg_decomp import _float
 from .tensor import Tensor
 
 linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
+linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
 linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
 qr_result = namedtuple("qr", ["Q", "R"])  # type: ignore[name-match]  # torch's repr: qr(Q=..)
 linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
@@ -36,6 +36,18 @@ linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
 linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]  # noqa: E501
+
+
+def _float(x, op: str) -> Tensor:
+    """x, if it is a floating-point Tensor (PyTorch's errors otherwise).  (_linalg_decomp
+    looks names up here, so this module does not import it.)"""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if x._buf.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
+    return x
 
 
 def _matrix(x, op: str, name: str = "A") -> Tensor:
@@ -159,6 +171,51 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False, out=None)
         lo = A.new_tensor(part)
         return linalg_cholesky_ex(lo, A.new_tensor(info, dtype=D.int32))
     return linalg_cholesky_ex(lo, A.new_zeros(tuple(A.shape[:-2]), dtype=D.int32))
+
+
+def inv_ex(A, *, check_errors: bool = False, out=None):
+    """``torch.linalg.inv_ex``: ``(inverse, info)``; for a singular matrix info is LAPACK's
+    zero pivot and the inverse what ``getrs`` makes of the factors (infs and NaNs, as
+    PyTorch, not differentiable), unless ``check_errors``."""
+    op = "linalg.inv_ex"
+    A = _square(A, op)
+    try:
+        inverse = _solve.inv_ex(A)
+    except LinAlgError as e:
+        if check_errors:
+            raise LinAlgError(op + str(e)[len("linalg.inv"):]) from None
+        from scipy.linalg import lapack
+        a = np.asarray(A.detach().cpu().numpy())
+        f64 = a.dtype == np.float64
+        getrf, getrs = (lapack.dgetrf, lapack.dgetrs) if f64 else (lapack.sgetrf, lapack.sgetrs)
+        n = a.shape[-1]
+        mats = a.reshape((-1, n, n))
+        outs = np.empty_like(mats)
+        info = np.zeros(mats.shape[0], np.int32)
+        eye = np.eye(n, dtype=a.dtype)
+        with np.errstate(all="ignore"):
+            for i, m in enumerate(mats):
+                lu, piv, inf = getrf(m)
+                outs[i] = getrs(lu, piv, eye)[0]
+                info[i] = max(int(inf), 0)
+        return linalg_inv_ex(A.new_tensor(outs.reshape(a.shape)),
+                             A.new_tensor(info.reshape(a.shape[:-2]), dtype=D.int32))
+    return linalg_inv_ex(inverse, A.new_zeros(tuple(A.shape[:-2]), dtype=D.int32))
+
+
+def matrix_exp(A):
+    """``torch.linalg.matrix_exp`` / ``torch.matrix_exp`` / ``Tensor.matrix_exp``: scaling
+    and squaring with the number of squarings taken from the largest 1-norm in the batch."""
+    from dlcore.ops.linalg_systems import PADE13_THETA
+    A = _square(A, "linalg.matrix_exp")
+    if A.numel() == 0:
+        return A.clone()
+    a = np.abs(np.asarray(A.detach().cpu().numpy(), np.float64))
+    norm = float(a.sum(axis=-2).max()) if a.size else 0.0
+    s = 0
+    if np.isfinite(norm) and norm > PADE13_THETA:
+        s = int(np.ceil(np.log2(norm / PADE13_THETA)))
+    return _solve.matrix_exp(A, s)
 
 
 def cholesky_solve(B, L, upper: bool = False):
@@ -342,6 +399,10 @@ _FUNCTIONS = {
     ("cholesky", "torch.linalg", "cholesky_ex"): cholesky_ex,
     ("cholesky", "torch", "cholesky"): cholesky_legacy,
     ("cholesky", "Tensor", "cholesky"): cholesky_legacy,
+    ("inv_ex", "torch.linalg", "inv_ex"): inv_ex,
+    ("matrix_exp", "torch.linalg", "matrix_exp"): matrix_exp,
+    ("matrix_exp", "torch", "matrix_exp"): matrix_exp,
+    ("matrix_exp", "Tensor", "matrix_exp"): matrix_exp,
     ("cholesky_solve", "torch", "cholesky_solve"): cholesky_solve,
     ("cholesky_solve", "Tensor", "cholesky_solve"): tensor_cholesky_solve,
     ("cholesky_inverse", "torch", "cholesky_inverse"): cholesky_inverse,

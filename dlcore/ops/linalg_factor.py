@@ -291,15 +291,15 @@ def solve_ls_normal(a, b, l2_regularizer=0.0):
 def _chain_order(dims):
     """The optimal parenthesisation of a matrix chain (dims p0..pn): split[i][j]."""
     n = len(dims) - 1
-    cost = [[0] * n for _ in range(n)]
+    cost = [[0.0] * n for _ in range(n)]
     split = [[0] * n for _ in range(n)]
     for length in range(1, n):
         for i in range(n - length):
             j = i + length
-            cost[i][j] = None
+            cost[i][j] = float("inf")
             for k in range(i, j):
                 c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
-                if cost[i][j] is None or c < cost[i][j]:
+                if c < cost[i][j]:
                     cost[i][j], split[i][j] = c, k
     return split
 

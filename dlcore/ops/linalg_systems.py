@@ -36,7 +36,7 @@ from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from .broadcast import broadcast_to
 from .decompositions import _eye_like, _float_matrices, inv
-from .elementwise import add, full_like, less, log, mul, neg, where
+from .elementwise import add, full_like, less, log, mul, neg, sub, where
 from .linalg import matmul
 from .linalg_extra import _diagonal, tril, triu
 from .reduce import sum
@@ -291,5 +291,46 @@ def logdet_pd(x):
     return mul(sum(log(_diagonal(bind(cholesky_p, x), 0, -2, -1)), -1), 2.0)
 
 
-__all__ = ["cholesky", "cholesky_inverse", "cholesky_solve", "det", "linalg_solve", "logdet",
-           "logdet_pd", "slogdet", "solve_triangular"]
+
+
+# ----------------------------------------------------------------------------- inv_ex, expm
+@exports({"torch.linalg": "inv_ex"}, "linalg")
+def inv_ex(x):
+    """The inverse (PyTorch's ``inv_ex`` adds the LAPACK ``info`` in its front end)."""
+    return inv(x)
+
+
+# Higham (2005), "The scaling and squaring method for the matrix exponential revisited":
+# the [13/13] Pade approximant's coefficients and the 1-norm up to which it is accurate to
+# double precision.
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+PADE13_THETA = 5.371920351148152
+
+
+@exports({"torch.linalg": "matrix_exp", "torch": "matrix_exp", "Tensor": "matrix_exp"},
+         "linalg")
+def matrix_exp(x, squarings: int = 0):
+    """exp(x) of square matrices by scaling and squaring: the [13/13] Pade approximant of
+    exp(x / 2^s), squared s times (``squarings`` = s, chosen by the caller from the 1-norm so
+    that ||x / 2^s||_1 <= 5.37, Higham's bound).  Differentiable through its matmuls and its
+    one solve."""
+    b = _PADE13
+    a = mul(x, 0.5 ** squarings) if squarings else x
+    eye = _eye_like(a)
+    a2 = matmul(a, a)
+    a4 = matmul(a2, a2)
+    a6 = matmul(a4, a2)
+    u_in = add(add(mul(a6, b[13]), mul(a4, b[11])), mul(a2, b[9]))
+    u = add(add(add(add(matmul(a6, u_in), mul(a6, b[7])), mul(a4, b[5])), mul(a2, b[3])),
+            mul(eye, b[1]))
+    u = matmul(a, u)
+    v_in = add(add(mul(a6, b[12]), mul(a4, b[10])), mul(a2, b[8]))
+    v = add(add(add(add(matmul(a6, v_in), mul(a6, b[6])), mul(a4, b[4])), mul(a2, b[2])),
+            mul(eye, b[0]))
+    r = bind(solve_p, *_batched(sub(v, u), add(v, u)))
+    for _ in range(squarings):
+        r = matmul(r, r)
+    return r
+

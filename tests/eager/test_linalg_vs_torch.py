@@ -198,6 +198,24 @@ def test_cholesky_ex_and_linalgerror():
         dt.linalg.cholesky_ex(dt.tensor(bad), check_errors=True)
 
 
+@pytest.mark.parametrize("scale", [0.1, 8.0])
+def test_matrix_exp(scale):
+    a = RNG.standard_normal((2, 3, 3)) * scale           # 8.0: several squarings
+    _compare(lambda m, x: m.linalg.matrix_exp(x), a, rtol=1e-12)
+    _compare(lambda m, x: x.matrix_exp(), a[0], rtol=1e-12)
+
+
+def test_inv_ex():
+    sing = np.array([[[1.0, 2, 3], [2, 4, 6], [1, 0, 1]], np.eye(3) * 2])
+    ours, theirs = dt.linalg.inv_ex(dt.tensor(sing)), torch.linalg.inv_ex(torch.tensor(sing))
+    np.testing.assert_array_equal(ours.inverse.numpy(), theirs.inverse.numpy())
+    assert ours.info.tolist() == theirs.info.tolist() and ours.info.dtype == dt.int32
+    _compare(lambda m, x: m.linalg.inv_ex(x).inverse, _well((2, 3, 3)))
+    with pytest.raises(dt.linalg.LinAlgError, match=r"^linalg.inv_ex: \(Batch element 0\): "
+                       "The diagonal element 3 is zero"):
+        dt.linalg.inv_ex(dt.tensor(sing), check_errors=True)
+
+
 # ----------------------------------------------------------------------------- errors
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
 NPD = np.array([[1.0, 2.0], [2.0, 1.0]])
@@ -238,6 +256,8 @@ ERRORS = [
     lambda m, T: m.linalg.multi_dot([T(np.ones((3, 3))), T(np.ones(3)), T(np.ones(3))]),
     lambda m, T: m.cholesky_solve(T(np.ones((3, 1))), T(np.ones((2, 2)))),
     lambda m, T: m.cholesky_inverse(T(np.ones((2, 3)))),
+    lambda m, T: m.linalg.matrix_exp(T(np.ones((2, 3)))),
+    lambda m, T: m.linalg.inv_ex(T(SING), check_errors=True),
 ]
 
 

@@ -9,7 +9,7 @@ from .runtime import configure_threads
 configure_threads()
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def trsm_batch(a, b, out, lower, unit):
     """out[i] = a[i]^-1 b[i] for triangular a[i] (n x n), b[i] and out[i] (n x k): forward
     substitution (``lower``) or back substitution, row by row, all k columns at once."""

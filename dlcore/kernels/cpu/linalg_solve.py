@@ -118,24 +118,23 @@ def qr(x, *, part, mode):
             return np.broadcast_to(np.eye(m, qcols, dtype=x.dtype), batch + (m, qcols)).copy()
         return np.zeros(batch + (rrows, n), x.dtype)
     if part == "R":
-        r = np.linalg.qr(x, mode="r" if mode == "r" else mode)
-        r = r if isinstance(r, np.ndarray) else r[1]
-        return np.triu(r) if mode != "complete" else r
+        if mode == "r":
+            return np.triu(np.linalg.qr(x, mode="r"))
+        return np.linalg.qr(x, mode="complete" if mode == "complete" else "reduced").R
     return np.linalg.qr(x, mode="complete" if mode == "complete" else "reduced")[0]
 
 
 def eigh(x, *, part, lower):
     """Eigenvalues ascending ("L") or eigenvectors ("V", columns) of the symmetric matrix
     stored in x's lower (``lower``) or upper triangle."""
-    uplo = "L" if lower else "U"
     if x.size == 0:
         n = x.shape[-1]
         if part == "L":
             return np.zeros(x.shape[:-1], x.dtype)
         return np.zeros(x.shape[:-2] + (n, n), x.dtype)
     if part == "L":
-        return np.linalg.eigvalsh(x, UPLO=uplo)
-    return np.linalg.eigh(x, UPLO=uplo)[1]
+        return np.linalg.eigvalsh(x, UPLO="L" if lower else "U")
+    return np.linalg.eigh(x, UPLO="L" if lower else "U")[1]
 
 
 # ----------------------------------------------------------------------------- determinants
