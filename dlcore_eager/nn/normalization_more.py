@@ -29,7 +29,6 @@ import numpy as np
 from ..autograd import Function, no_grad
 from ..creation import tensor
 from ..tensor import Tensor
-from . import functional_conv as F
 from .module import Module
 from .normalization import _BatchNorm
 

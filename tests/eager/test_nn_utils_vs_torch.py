@@ -13,7 +13,7 @@ import pytest
 import dlcore_eager as dt
 
 torch = pytest.importorskip("torch")
-import torch.nn.utils.prune  # noqa: E402,F401  (not imported by torch.nn.utils itself)
+pytest.importorskip("torch.nn.utils.prune")   # not imported by torch.nn.utils itself
 
 RNG = np.random.default_rng(3)
 
@@ -49,8 +49,8 @@ def _check(tm, dm, shape, *, grads=True, rtol=1e-10):
         (yd * dt.tensor(c)).sum().backward()
         tp, dp = dict(tm.named_parameters()), dict(dm.named_parameters())
         assert list(tp) == list(dp)
-        for k in tp:
-            np.testing.assert_allclose(dp[k].grad.numpy(), tp[k].grad.numpy(), rtol=rtol,
+        for k, p in tp.items():
+            np.testing.assert_allclose(dp[k].grad.numpy(), p.grad.numpy(), rtol=rtol,
                                        atol=1e-12, err_msg=k)
     for k, v in tm.state_dict().items():
         np.testing.assert_allclose(dm.state_dict()[k].numpy(), v.numpy(), rtol=rtol,
@@ -153,25 +153,23 @@ def test_spectral_norm_train_then_eval(layer, form):
 
 
 def test_spectral_norm_errors_as_torch():
-    msgs = []
-    for m in (torch, dt):
+    def run(m):
         lin = m.nn.Linear(4, 3)
         m.nn.utils.spectral_norm(lin)
+        sn = m.nn.utils.parametrizations.spectral_norm
         errs = []
         for call, kind in [(lambda: m.nn.utils.spectral_norm(lin), RuntimeError),
                            (lambda: m.nn.utils.spectral_norm(m.nn.Linear(2, 2),
                                                              n_power_iterations=0), ValueError),
                            (lambda: m.nn.utils.remove_spectral_norm(m.nn.Linear(2, 2)),
                             ValueError),
-                           (lambda: m.nn.utils.parametrizations.spectral_norm(
-                               m.nn.Linear(2, 2), dim=2), IndexError),
-                           (lambda: m.nn.utils.parametrizations.spectral_norm(
-                               m.nn.Linear(2, 2), name="nope"), ValueError)]:
+                           (lambda: sn(m.nn.Linear(2, 2), dim=2), IndexError),
+                           (lambda: sn(m.nn.Linear(2, 2), name="nope"), ValueError)]:
             with pytest.raises(kind) as e:
                 call()
             errs.append(str(e.value))
-        msgs.append(errs)
-    assert msgs[0] == msgs[1]
+        return errs
+    assert run(dt) == run(torch)
 
 
 # ---------------------------------------------------------------------- orthogonal

@@ -3,10 +3,13 @@
 ``prune`` masks weights; the older hook forms of weight and spectral norm; batch-norm fusion."""
 
 from . import parametrizations, parametrize, prune, rnn
-from .clip_grad import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                        vector_to_parameters)
-from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,
-                     fuse_linear_bn_weights)
+from .clip_grad import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
+from .fusion import (
+                        fuse_conv_bn_eval,
+                        fuse_conv_bn_weights,
+                        fuse_linear_bn_eval,
+                        fuse_linear_bn_weights,
+)
 from .spectral_norm import remove_spectral_norm, spectral_norm
 from .weight_norm import remove_weight_norm, weight_norm
 

@@ -129,7 +129,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     module docstring)."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")  # noqa: TRY004
     if dim is None:
         from .spectral_norm import _is_transposed_conv
         dim = 1 if _is_transposed_conv(module) else 0
@@ -273,7 +273,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     module docstring for the maps."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")  # noqa: TRY004
     if weight.ndim < 2:
         raise ValueError("Expected a matrix or batch of matrices. "
                          f"Got a tensor of {weight.ndim} dimensions.")

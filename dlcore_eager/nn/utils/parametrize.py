@@ -81,7 +81,7 @@ class ParametrizationList(ModuleList):
                     except NotImplementedError:
                         pass
         if not isinstance(new, (Tensor, Sequence)):
-            raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors "
+            raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors "  # noqa: TRY004
                              f"(list, tuple...). Got {type(new).__name__}")
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
@@ -101,7 +101,7 @@ class ParametrizationList(ModuleList):
         else:
             for i, originali in enumerate(new):
                 if not isinstance(originali, Tensor):
-                    raise ValueError("'right_inverse' must return a Tensor or a Sequence of "
+                    raise ValueError("'right_inverse' must return a Tensor or a Sequence of "  # noqa: TRY004
                                      "tensors (list, tuple...). Got element "
                                      f"{i} of the sequence with type {type(originali).__name__}.")
                 if isinstance(original, Parameter):
@@ -144,7 +144,7 @@ class ParametrizationList(ModuleList):
                 _maybe_set(self.original, value)
                 return
             if not isinstance(value, Sequence):
-                raise ValueError("'right_inverse' must return a sequence of tensors. Got "
+                raise ValueError("'right_inverse' must return a sequence of tensors. Got "  # noqa: TRY004
                                  f"{type(value).__name__}.")
             if len(value) != self.ntensors:
                 raise ValueError("'right_inverse' must return a sequence of tensors of length "
@@ -152,7 +152,7 @@ class ParametrizationList(ModuleList):
             for i, t in enumerate(value):
                 original_i = getattr(self, f"original{i}")
                 if not isinstance(t, Tensor):
-                    raise ValueError("'right_inverse' must return a sequence of tensors or "
+                    raise ValueError("'right_inverse' must return a sequence of tensors or "  # noqa: TRY004
                                      f"reference-type opaques. Got element {i} of type "
                                      f"{type(t).__name__}.")
                 if original_i.dtype != t.dtype:
@@ -206,7 +206,7 @@ def _check_chained(module: Module, tensor_name: str, parametrization: Module) ->
     y = getattr(module, tensor_name)
     x = parametrization(y)
     if not isinstance(x, Tensor):
-        raise ValueError(f"A parametrization must return a tensor. Got {type(x).__name__}.")
+        raise ValueError(f"A parametrization must return a tensor. Got {type(x).__name__}.")  # noqa: TRY004
     if x.dtype != y.dtype:
         raise ValueError("Registering a parametrization may not change the dtype of the tensor, "
                          "unless the `unsafe` flag is enabled.\n"
