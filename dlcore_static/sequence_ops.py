@@ -104,14 +104,27 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
 
 def reverse_by_length(x, lengths, seq_axis: int, batch_axis: int):
     """``y[b, t] = x[b, len_b - 1 - t]`` for t < len_b, else ``x[b, t]`` (on any two axes):
-    a batched matmul with per-sequence permutation matrices (one_hot of the source step)."""
+    a batched matmul with per-sequence permutation matrices (one_hot of the source step); when
+    the number of steps is known only at run time (rank 3), a ``take_along_axis`` of each
+    step's source instead."""
     nd = x.aval.ndim
     T = x.aval.shape[seq_axis]
-    if T is None:
-        raise NotImplementedError("reverse_sequence: the time dimension must be known")
+    if T is None and nd != 3:
+        raise NotImplementedError("reverse_sequence: the time dimension must be known (or "
+                                  "the input of rank 3)")
     perm = [batch_axis, seq_axis] + [d for d in np.arange(nd) if d not in (batch_axis,
                                                                            seq_axis)]
     xb = _ops.transpose(x, tuple(int(p) for p in perm))           # (B, T, ...)
+    if T is None:              # steps known at run time: a gather of each row's source step
+        steps = _ops.cumsum(_ops.ones_like(_ops.getitem(xb, (0, slice(None), 0))), 0,
+                            exclusive=True)                       # 0, 1, ..., T-1
+        steps = _ops.cast(steps, lengths.aval.dtype)
+        ln = _ops.expand_dims(lengths, -1)
+        src = _ops.where(_ops.less(steps, ln), _ops.sub(_ops.sub(ln, 1), steps), steps)
+        idx = _ops.add(_ops.expand_dims(_ops.cast(src, np.int64), -1),
+                       _ops.cast(_ops.zeros_like(xb), np.int64))  # (B, T, F)
+        y = _ops.take_along_axis(xb, idx, 1)
+        return _ops.transpose(y, tuple(int(i) for i in np.argsort(perm)))
     shp = xb.aval.shape
     flat = _ops.reshape(xb, (-1 if shp[0] is None else shp[0], T, -1)) if nd != 3 else xb
     steps = constant(np.arange(T, dtype=lengths.aval.dtype))

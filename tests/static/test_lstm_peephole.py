@@ -193,3 +193,36 @@ def test_dynamic_rnn_with_unknown_time_steps(passes):
                 np.testing.assert_allclose(o, ro, rtol=1e-10, atol=1e-12)
                 np.testing.assert_allclose(c, rc, rtol=1e-10, atol=1e-12)
                 assert gx.shape == xs.shape and np.all(gx[1, 1:] == 0)
+
+
+def _np_reverse(x, lengths):
+    y = x.copy()
+    for b, n in enumerate(lengths):
+        y[b, :n] = x[b, :n][::-1]
+    return y
+
+
+def test_bidirectional_dynamic_rnn_with_unknown_time_steps_and_lengths():
+    """reverse_sequence at an unknown length (the backward cell's input and output)."""
+    rng = np.random.default_rng(4)
+    opts = OPTIONS["all"]
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [None, None, D])
+        lengths = tf.placeholder(tf.int32, [None])
+        (of, ob), (sf, sb) = tf.nn.bidirectional_dynamic_rnn(
+            _cell(opts), _cell(opts), x, sequence_length=lengths, dtype=tf.float64)
+        gx, = tf.gradients(tf.reduce_sum(ob) + tf.reduce_sum(of), [x])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            w = {d: {v.name.split("/lstm_cell/")[1][:-2]: sess.run(v)
+                     for v in tf.trainable_variables() if f"/{d}/" in v.name}
+                 for d in ("fw", "bw")}
+            xs = rng.standard_normal((B, 4, D))
+            ln = np.array([4, 2], np.int32)
+            fo, bo, c_bw, g = sess.run([of, ob, sb.c, gx], {x: xs, lengths: ln})
+    rf, _, _ = np_rnn(xs, w["fw"], ln, **opts)
+    rb, rcb, _ = np_rnn(_np_reverse(xs, ln), w["bw"], ln, **opts)
+    np.testing.assert_allclose(fo, rf, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bo, _np_reverse(rb, ln), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(c_bw, rcb, rtol=1e-10, atol=1e-12)
+    assert g.shape == xs.shape and np.all(g[1, 2:] == 0) and np.all(g[1, :2] != 0)
