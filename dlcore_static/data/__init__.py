@@ -20,9 +20,9 @@ a small Session plan (``functions.py``).
 
 File datasets (``readers.py``): ``TextLineDataset``, ``TFRecordDataset`` and
 ``experimental.CsvDataset``/``make_csv_dataset``, whose elements are ``tf.string`` tensors or
-parsed CSV columns.  Not supported: feedable iterators from ``string_handle``,
-``cache(filename)``; ``num_parallel_calls`` and ``prefetch`` are accepted and change nothing
-(there are no background threads).
+parsed CSV columns; feedable iterators (``string_handle``/``Iterator.from_string_handle``).
+Not supported: ``cache(filename)``, ``SparseTensor`` elements; ``num_parallel_calls`` and
+``prefetch`` are accepted and change nothing (there are no background threads).
 """
 
 from __future__ import annotations

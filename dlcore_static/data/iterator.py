@@ -11,6 +11,11 @@
   inputs are the tensors the dataset captures (placeholders fed in that run, tensors computed
   in it); it evaluates nothing else, and (re)starts the iterator with their values.
 
+Feedable iterators: ``it.string_handle()`` (an ``IteratorToStringHandle`` op) gives a scalar
+``tf.string`` naming ``it``; an iterator made by ``Iterator.from_string_handle(handle, types,
+shapes)`` has a ``get_next`` whose input is that (fed) handle, and takes the next element of
+the named iterator in that run, so one ``get_next`` switches between datasets by feed.
+
 Iterator state lives in the Session (``_STATE``: Session -> {iterator: state}, held weakly), so
 two Sessions on one graph iterate independently, and re-running an initializer restarts only
 that Session's iterator.  A one-shot iterator starts itself on its first ``get_next`` in each
@@ -19,6 +24,7 @@ Session.  The state's lock serialises ``get_next`` of one iterator across thread
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 
@@ -42,6 +48,9 @@ from .structure import Spec, SpecView, shape_compatible
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _STATE_LOCK = threading.Lock()
+# string_handle() values -> their iterators (held weakly: a handle outlives no graph)
+_HANDLES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_HANDLE_IDS = itertools.count()
 
 
 class _IteratorState:
@@ -82,6 +91,8 @@ class Iterator(SpecView):
         self.graph = get_default_graph()
         self._name = self.graph.unique_name(name)
         self._initializer = None
+        self._handle: bytes | None = None             # string_handle()'s value, once made
+        self._feed_handle = None                      # from_string_handle: the handle tensor
         if dataset is not None and not one_shot:
             self._initializer = self.make_initializer(dataset)
 
@@ -131,6 +142,8 @@ class Iterator(SpecView):
         g = self.graph
         spec = self._spec
         inputs = self._one_shot._captures() if self._one_shot is not None else []
+        if self._feed_handle is not None:
+            inputs = [self._feed_handle]
         avals = [AVal(() if s is None else tuple(s), dt) for dt, s in
                  zip(spec.dtypes, spec.shapes)]
         op = Operation(g, "IteratorGetNext", g.unique_name(name or "IteratorGetNext"), inputs,
@@ -145,16 +158,35 @@ class Iterator(SpecView):
         return spec.structure.pack(outs)
 
     def string_handle(self, name=None):
-        raise NotImplementedError("Iterator.string_handle: feedable iterators need string "
-                                  "tensors, which dlcore_static does not have; use "
-                                  "Iterator.from_structure and make_initializer instead")
+        """A scalar ``tf.string`` naming this iterator, to feed to an iterator made by
+        ``from_string_handle`` (the "feedable" pattern: one ``get_next`` switched between
+        datasets by a fed handle).  Running it starts a one-shot iterator, as TensorFlow's."""
+        g = self.graph
+        if self._handle is None:
+            self._handle = f"dlcore-iterator-{next(_HANDLE_IDS)}:{self._name}".encode()
+            _HANDLES[self._handle] = self
+        inputs = self._one_shot._captures() if self._one_shot is not None else []
+        op = Operation(g, "IteratorToStringHandle",
+                       g.unique_name(name or f"{self._name}/IteratorToStringHandle"), inputs,
+                       [AVal((), np.dtype(object))], attrs={"iterator": self})
+        op.device = CPU
+        return op.outputs[0]
 
     @staticmethod
     def from_string_handle(string_handle, output_types, output_shapes=None,
-                           output_classes=None):
-        raise NotImplementedError("Iterator.from_string_handle: feedable iterators need "
-                                  "string tensors, which dlcore_static does not have; use "
-                                  "Iterator.from_structure and make_initializer instead")
+                           output_classes=None) -> Iterator:
+        """An iterator whose ``get_next`` takes the next element of the iterator named by the
+        fed ``string_handle`` (a scalar ``tf.string``, usually a placeholder) in each run; that
+        iterator's element types must be ``output_types``."""
+        h = string_handle._as_graph_element() if hasattr(string_handle, "_as_graph_element") \
+            else string_handle
+        if not hasattr(h, "aval") or h.aval.dtype != np.dtype(object) or h.aval.shape != ():
+            raise TypeError(f"Iterator.from_string_handle: string_handle must be a scalar "
+                            f"tf.string tensor, got {h!r}")
+        it = Iterator(Spec.declared(output_types, output_shapes, "Iterator.from_string_handle"),
+                      name="Iterator")
+        it._feed_handle = h
+        return it
 
     @staticmethod
     def from_structure(output_types, output_shapes=None, shared_name=None,
@@ -179,11 +211,12 @@ def _get_next_factory(op: Operation, session, device):
     dtypes = it._spec.dtypes
 
     def get_next(*captured):
-        st = _states(session).get(it)
+        target = it if it._feed_handle is None else _by_handle(op, it, captured[0])
+        st = _states(session).get(target)
         if st is None:
-            if it._one_shot is None:
+            if target._one_shot is None or (target is not it and target._one_shot._captures()):
                 raise _uninitialized(op)
-            st = _start(session, it, it._one_shot, captured)
+            st = _start(session, target, target._one_shot, captured if target is it else ())
         tid = threading.get_ident()
         if replaying() and tid in st.last:      # the compiler's re-run of this same run
             out = st.last[tid]
@@ -220,6 +253,34 @@ def _get_next_factory(op: Operation, session, device):
     return get_next, {}
 
 
+def _by_handle(op: Operation, it: Iterator, handle) -> Iterator:
+    """The iterator a fed string handle names, checked against ``it``'s element types."""
+    key = np.asarray(handle).item() if not isinstance(handle, bytes) else handle
+    target = _HANDLES.get(key) if isinstance(key, bytes) else None
+    if target is None:
+        raise InvalidArgumentError(None, op, f"Unable to find an iterator for the string "
+                                   f"handle {key!r} (feed the value of an iterator's "
+                                   f"string_handle()){node_suffix(op)}")
+    mine, theirs = it._spec, target._spec
+    if not mine.structure.same_as(theirs.structure) or mine.dtypes != theirs.dtypes:
+        raise InvalidArgumentError(None, op, f"The iterator of handle {key!r} has output types "
+                                   f"{theirs.describe_types()}, but this iterator expects "
+                                   f"{mine.describe_types()}{node_suffix(op)}")
+    return target
+
+
+def _string_handle_factory(op: Operation, session, device):
+    it: Iterator = op.attrs["iterator"]
+    value = np.empty((), dtype=object)
+    value[()] = it._handle
+
+    def string_handle(*captured):
+        if it._one_shot is not None and it not in _states(session):
+            _start(session, it, it._one_shot, captured)
+        return value
+    return string_handle, {}
+
+
 def _make_iterator_factory(op: Operation, session, device):
     it, dataset = op.attrs["iterator"], op.attrs["dataset"]
 
@@ -244,6 +305,7 @@ def _identity(x):
 _plan.EXECUTORS["IteratorGetNext"] = _get_next_factory
 _plan.EXECUTORS["MakeIterator"] = _make_iterator_factory
 _plan.EXECUTORS["IteratorComponent"] = lambda op, s, d: (_identity, {})
+_plan.EXECUTORS["IteratorToStringHandle"] = _string_handle_factory
 _plan.HOISTED_TYPES.add("IteratorGetNext")
 
 

@@ -78,11 +78,11 @@ class _FileDataset(Dataset):
 
 def _open_text(path: str, compression: str):
     try:
+        if compression == "GZIP":
+            return gzip.open(path, "rb")          # owns (and closes) the file
         raw = open(path, "rb")
     except (FileNotFoundError, IsADirectoryError):
         raise NotFoundError(None, None, f"{path}; No such file or directory") from None
-    if compression == "GZIP":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
     if compression == "ZLIB":
         data = raw.read()
         raw.close()
@@ -120,7 +120,8 @@ class TextLineDataset(_FileDataset):
 
         >>> import dlcore_static as tf, tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
-        >>> _ = open(path, "w").write("x\\ny\\n")
+        >>> with open(path, "w") as f:
+        ...     _ = f.write("x\\ny\\n")
         >>> nxt = tf.data.TextLineDataset(path).make_one_shot_iterator().get_next()
         >>> with tf.Session() as sess:
         ...     [sess.run(nxt), sess.run(nxt)]
@@ -200,7 +201,8 @@ class CsvDataset(_FileDataset):
 
         >>> import dlcore_static as tf, tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
-        >>> _ = open(path, "w").write("a,b\\n1,x\\n2,y\\n")
+        >>> with open(path, "w") as f:
+        ...     _ = f.write("a,b\\n1,x\\n2,y\\n")
         >>> ds = tf.data.experimental.CsvDataset(path, [tf.int32, ""], header=True)
         >>> nxt = ds.make_one_shot_iterator().get_next()
         >>> with tf.Session() as sess:

@@ -175,11 +175,11 @@ class TFRecordWriter:
 
 def _open_stream(path: str, kind: str):
     try:
+        if kind == "GZIP":
+            return gzip.open(path, "rb")          # owns (and closes) the file
         raw = open(path, "rb")
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         raise NotFoundError(None, None, f"{path}; No such file or directory") from None
-    if kind == "GZIP":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
     if kind == "ZLIB":
         data = raw.read()
         raw.close()

@@ -243,3 +243,33 @@ def test_strings_stay_on_the_host_of_a_cuda_session(tmp_path):
     assert vm[0].tolist() == [[b"1,2"], [b"3,4"]] and vm[1].tolist() == [b"3,4", b"1,2"]
     assert vm[2].tolist() == [4] and vm[3].tolist() == [b"kz"]
     assert sess.run(nx[0] + nx[1]).tolist() == [3.0, 7.0]
+
+
+def test_feedable_iterator_switches_datasets_by_string_handle():
+    train = tf.data.Dataset.range(100).map(lambda v: v * 2).repeat()
+    val = tf.data.Dataset.from_tensor_slices(np.arange(3, dtype=np.int64) + 1000)
+    handle = tf.placeholder(tf.string, shape=[])
+    it = tf.data.Iterator.from_string_handle(handle, train.output_types, train.output_shapes)
+    nxt = it.get_next()
+    ti, vi = train.make_one_shot_iterator(), val.make_initializable_iterator()
+    floats = tf.data.Dataset.from_tensors(np.float32(1)).make_one_shot_iterator()
+    with tf.Session() as sess:
+        th, vh, fh = sess.run([ti.string_handle(), vi.string_handle(), floats.string_handle()])
+        assert isinstance(th, bytes) and th != vh
+        assert [sess.run(nxt, {handle: th}) for _ in range(3)] == [0, 2, 4]
+        with pytest.raises(tf.errors.FailedPreconditionError, match="has not been initialized"):
+            sess.run(nxt, {handle: vh})
+        sess.run(vi.initializer)
+        assert [sess.run(nxt, {handle: vh}) for _ in range(3)] == [1000, 1001, 1002]
+        with pytest.raises(tf.errors.OutOfRangeError, match="End of sequence"):
+            sess.run(nxt, {handle: vh})
+        assert sess.run(nxt, {handle: th}) == 6               # the other one kept its place
+        with pytest.raises(tf.errors.InvalidArgumentError, match="has output types tf.float32, "
+                                                                 "but this iterator expects "
+                                                                 "tf.int64"):
+            sess.run(nxt, {handle: fh})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Unable to find an iterator for the string handle b'nope'"):
+            sess.run(nxt, {handle: "nope"})
+    with pytest.raises(TypeError, match="string_handle must be a scalar tf.string tensor"):
+        tf.data.Iterator.from_string_handle(tf.placeholder(tf.int32, []), tf.int64)
