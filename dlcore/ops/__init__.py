@@ -20,6 +20,10 @@ rule, vjp, kernels) lives in the module of its family:
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
     conv.py         conv, conv_transpose, conv_filter_grad (1-D/2-D, channels-first)
     pool.py         max_pool (+argmax, plane_gather/scatter), avg_pool (+grad)
+    scatter_ops.py  scatter_set (the last write wins), scatter_combine (max/min/prod) along an axis
+    scatter_family.py  scatter, index_put, index_copy/fill, masked_scatter, scatter_reduce, put,
+                    select/slice/diagonal_scatter, diagflat, cartesian_prod, combinations,
+                    vander, tensordot (composites)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, mv,
                     diagonal, diag, trace, tril, triu, cross (composites)
@@ -59,7 +63,7 @@ from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh,
 from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide,
                           fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
 from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median, mode,
-                   scatter, scatter_add_along_axis, sort, take_along_axis, topk)
+                   scatter_add_along_axis, sort, take_along_axis, topk)
 from .unique import unique, unique_consecutive
 from .scan import scatter_add as scatter_add_dim
 from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
@@ -87,6 +91,7 @@ from .conv import conv, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)
+from .scatter_family import scatter  # noqa: E402  (PyTorch's scatter: the last write wins)
 from .ctc import ctc_loss
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`

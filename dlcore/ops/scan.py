@@ -335,36 +335,6 @@ def scatter_add(x, axis, index, src):
     return add(x, _pad_to(added, x, a, aval_of(region).shape))
 
 
-@exports({"torch": "scatter", "Tensor": "scatter"}, "args")
-def scatter(x, axis, index, src=None, value=None, reduce=None):
-    """PyTorch's ``scatter``: positions named by ``index`` take ``src``'s values (or
-    ``value``).  Repeated indices: the last write along the axis wins, as PyTorch's CPU loop
-    (``scatter_set``); ``reduce='add'``/``'multiply'`` fold the values in instead."""
-    from .elementwise import full_like
-    from .indexing import index_update
-    from .scatter_ops import scatter_combine, scatter_set
-    if reduce not in (None, "add", "multiply"):
-        raise RuntimeError("reduce argument must be either add or multiply.")
-    src = value if src is None else src
-    a = _axis("scatter", x, axis)
-    ishape = aval_of(index).shape
-    if _dt.is_python_scalar(src):
-        src = full_like(index, src, aval_of(x).dtype)
-    src = _src_block(src, ishape)
-    xs = aval_of(x).shape
-    region = _crop(x, tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape))), a)
-    if reduce == "add":
-        y = add(region, scatter_add_along_axis(src, index, region, a))
-    elif reduce == "multiply":
-        y = scatter_combine(region, src, index, a, "prod")
-    else:
-        y = scatter_set(region, src, index, a)
-    if tuple(aval_of(region).shape) == tuple(xs):
-        return y
-    return index_update(x, tuple(slice(None) if d == a else slice(0, ishape[d])
-                                 for d in range(len(xs))), y)
-
-
 # ----------------------------------------------------------------------------- mode
 @exports({"torch": "mode", "Tensor": "mode"}, "values_indices")
 def mode(x, axis: int = -1, keepdims: bool = False):

@@ -7,6 +7,7 @@ gradient comes from those primitives' vjps.
     index_copy(x, d, i, s)       scatter_set of s's slices along d (the last repeat wins)
     index_fill(x, d, i, value)   index_copy of value broadcast
     masked_scatter(x, m, s)      scatter_set of s's first count(m) elements at nonzero(m)
+    scatter(x, d, i, s, reduce)  scatter_set along d (the last write wins); add / multiply folds
     scatter_reduce(x, d, i, s, reduce, include_self)
                                  sum/mean: scatter_add_along_axis (+ counts);
                                  prod/amax/amin: scatter_combine; include_self=False first sets
@@ -155,6 +156,36 @@ def index_put(x, indices, values, accumulate: bool = False):
     rows = reshape(values, (m,) + tuple(rest))
     flat = reshape(x, (math.prod(xs[:k]),) + tuple(rest))
     return reshape(_rows_set(flat, rows, pos, accumulate), xs)
+
+
+# ----------------------------------------------------------------------------- scatter
+@exports({"torch": "scatter", "Tensor": "scatter"}, "args")
+def scatter(x, axis, index, src=None, value=None, reduce=None):
+    """PyTorch's ``scatter``: positions named by ``index`` take ``src``'s values (or
+    ``value``).  Repeated indices: the last write along the axis wins, as PyTorch's CPU loop
+    (``scatter_set``); ``reduce='add'``/``'multiply'`` fold the values in instead.  (Here, not
+    in scan.py beside gather and scatter_add: scan.py is below scatter_ops.)"""
+    from .scan import _axis, _crop, _src_block, scatter_add_along_axis
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    src = value if src is None else src
+    a = _axis("scatter", x, axis)
+    ishape = aval_of(index).shape
+    if _dt.is_python_scalar(src):
+        src = full_like(index, src, aval_of(x).dtype)
+    src = _src_block(src, ishape)
+    xs = aval_of(x).shape
+    region = _crop(x, tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape))), a)
+    if reduce == "add":
+        y = add(region, scatter_add_along_axis(src, index, region, a))
+    elif reduce == "multiply":
+        y = scatter_combine(region, src, index, a, "prod")
+    else:
+        y = scatter_set(region, src, index, a)
+    if tuple(aval_of(region).shape) == tuple(xs):
+        return y
+    return index_update(x, tuple(slice(None) if d == a else slice(0, ishape[d])
+                                 for d in range(len(xs))), y)
 
 
 # ----------------------------------------------------------------------------- index_copy/fill

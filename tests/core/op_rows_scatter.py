@@ -20,11 +20,11 @@ def _np_scatter(x, v, i, axis, combine):
 
 
 def _np_max(a, b):
-    return b if (b > a or b != b) else a
+    return b if (b > a or np.isnan(b)) else a
 
 
 def _np_min(a, b):
-    return b if (b < a or b != b) else a
+    return b if (b < a or np.isnan(b)) else a
 
 
 def scatter_rows(OpRow) -> list:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from static_gradcheck import check_value_and_gradient
 
 import dlcore_static as tf
-
-from static_gradcheck import check_value_and_gradient
 
 RNG = np.random.default_rng(11)
 T = RNG.standard_normal((4, 3))

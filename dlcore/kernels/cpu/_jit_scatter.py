@@ -34,7 +34,7 @@ def combine3(v, idx, out, code):
                 if code == 2:
                     out[a, j, c] = cur * b
                 elif code == 0:
-                    if b > cur or b != b:
+                    if b > cur or b != b:  # noqa: PLR0124 - NaN wins
                         out[a, j, c] = b
-                elif b < cur or b != b:
+                elif b < cur or b != b:  # noqa: PLR0124
                     out[a, j, c] = b

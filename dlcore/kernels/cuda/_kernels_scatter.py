@@ -78,8 +78,8 @@ def combine_lines(out, v, idx, k, n, inner, total, code):
                 if code == 2:
                     acc = acc * b
                 elif code == 0:
-                    if b > acc or b != b:
+                    if b > acc or b != b:  # noqa: PLR0124 - NaN wins
                         acc = b
-                elif b < acc or b != b:
+                elif b < acc or b != b:  # noqa: PLR0124
                     acc = b
         out[d] = acc
