@@ -13,12 +13,14 @@ the placeholders themselves, as PyTorch's does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..autograd import no_grad
 from ..creation import empty, tensor
 from ..tensor import Tensor
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, _ConvNd
 from .layers import Linear
-from .module import Parameter
+from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, _BatchNorm
 
 
@@ -29,9 +31,10 @@ class UninitializedTensorMixin:
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Give the placeholder real (uninitialised) storage of ``shape``; it becomes a
         ``Parameter`` (or plain ``Tensor``)."""
+        t: Any = self
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        self.data = empty(*shape, device=device or self.device, dtype=dtype or self.dtype)
-        self.__class__ = self.cls_to_become
+        t.data = empty(*shape, device=device or t.device, dtype=dtype or t.dtype)
+        t.__class__ = self.cls_to_become
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -66,7 +69,7 @@ def is_lazy(t) -> bool:
     return isinstance(t, UninitializedTensorMixin)
 
 
-class LazyModuleMixin:
+class LazyModuleMixin(Module):
     """Placeholders until the first input, then the eager class ``cls_to_become``."""
 
     cls_to_become: type | None = None
@@ -113,10 +116,10 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__(0, 0, False)
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.register_parameter("weight", UninitializedParameter(device=device, dtype=dtype))
         self.out_features = out_features
         if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+            self.register_parameter("bias", UninitializedParameter(device=device, dtype=dtype))
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_features != 0:
@@ -132,7 +135,7 @@ class LazyLinear(LazyModuleMixin, Linear):
                 self.reset_parameters()
 
 
-class _LazyConvXdMixin(LazyModuleMixin):
+class _LazyConvXdMixin(LazyModuleMixin, _ConvNd):
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_channels != 0:
             super().reset_parameters()
@@ -158,10 +161,10 @@ class _LazyConvXdMixin(LazyModuleMixin):
                 self.reset_parameters()
 
     def _lazy_init(self, out_channels: int, bias: bool, device, dtype) -> None:
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.register_parameter("weight", UninitializedParameter(device=device, dtype=dtype))
         self.out_channels = out_channels
         if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+            self.register_parameter("bias", UninitializedParameter(device=device, dtype=dtype))
 
 
 class LazyConv1d(_LazyConvXdMixin, Conv1d):
@@ -192,12 +195,12 @@ class _LazyNormBase(LazyModuleMixin, _BatchNorm):
         super().__init__(0, eps, momentum, False, False)
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = UninitializedParameter(device=device, dtype=dtype)
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+            self.register_parameter("weight", UninitializedParameter(device=device, dtype=dtype))
+            self.register_parameter("bias", UninitializedParameter(device=device, dtype=dtype))
         if track_running_stats:
-            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
-            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
-            self.num_batches_tracked = tensor(0, device=device)
+            self.register_buffer("running_mean", UninitializedBuffer(device=device, dtype=dtype))
+            self.register_buffer("running_var", UninitializedBuffer(device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensor(0, device=device))
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.num_features != 0:

@@ -452,7 +452,7 @@ class Module:
                 base = f"{mp}." if mp else ""
                 for hook, with_module in list(m.__dict__.get("_load_state_dict_pre_hooks",
                                                              {}).values()):
-                    args = (state_dict, base, {}, strict, missing, unexpected, errors)
+                    args: tuple = (state_dict, base, {}, strict, missing, unexpected, errors)
                     hook(m, *args) if with_module else hook(*args)
         missing += [k for k in own if k not in state_dict]
         unexpected += [k for k in state_dict if k not in own]

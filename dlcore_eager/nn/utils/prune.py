@@ -49,7 +49,7 @@ class BasePruningMethod(ABC):
     PRUNING_TYPE: str
 
     def __call__(self, module, inputs) -> None:
-        setattr(module, self._tensor_name, self.apply_mask(module))
+        setattr(module, str(self._tensor_name), self.apply_mask(module))
 
     @abstractmethod
     def compute_mask(self, t, default_mask):
@@ -205,7 +205,7 @@ class Identity(_Tensorwise):
         return default_mask
 
     @classmethod
-    def apply(cls, module, name):
+    def apply(cls, module, name):  # type: ignore[override]
         return super().apply(module, name)
 
 
@@ -231,7 +231,7 @@ class RandomUnstructured(_Tensorwise):
         return mask
 
     @classmethod
-    def apply(cls, module, name, amount):
+    def apply(cls, module, name, amount):  # type: ignore[override]
         return super().apply(module, name, amount=amount)
 
 
@@ -251,7 +251,7 @@ class L1Unstructured(_Tensorwise):
         return mask
 
     @classmethod
-    def apply(cls, module, name, amount, importance_scores=None):
+    def apply(cls, module, name, amount, importance_scores=None):  # type: ignore[override]
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
@@ -284,7 +284,7 @@ class RandomStructured(_Tensorwise):
         return _channel_mask(t, self.dim, keep, default_mask)
 
     @classmethod
-    def apply(cls, module, name, amount, dim=-1):
+    def apply(cls, module, name, amount, dim=-1):  # type: ignore[override]
         return super().apply(module, name, amount=amount, dim=dim)
 
 
@@ -308,7 +308,7 @@ class LnStructured(_Tensorwise):
         return _channel_mask(t, self.dim, keep, default_mask)
 
     @classmethod
-    def apply(cls, module, name, amount, n, dim, importance_scores=None):
+    def apply(cls, module, name, amount, n, dim, importance_scores=None):  # type: ignore[override]
         return super().apply(module, name, amount=amount, n=n, dim=dim,
                              importance_scores=importance_scores)
 
@@ -327,7 +327,7 @@ class CustomFromMask(_Tensorwise):
         return default_mask * m.astype(default_mask.dtype)
 
     @classmethod
-    def apply(cls, module, name, mask):
+    def apply(cls, module, name, mask):  # type: ignore[override]
         return super().apply(module, name, mask=mask)
 
 
