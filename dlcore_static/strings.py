@@ -490,10 +490,12 @@ def _static_broadcast(a: tuple, b: tuple) -> tuple:
         y = b[len(b) - 1 - i] if i < len(b) else 1
         if x == 1:
             out.append(y)
-        elif y == 1 or y == x or y is None:
-            out.append(x if x is not None else y)
+        elif y == 1:
+            out.append(x)
         elif x is None:
             out.append(y)
+        elif y is None or y == x:
+            out.append(x)
         else:
             raise ValueError(f"Dimensions must be equal, but are {x} and {y}")
     return tuple(reversed(out))

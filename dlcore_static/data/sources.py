@@ -37,6 +37,12 @@ def _component(v, what: str):
     return host_array(v, what)
 
 
+def _no_sparse(structure: Structure, what: str) -> None:
+    if structure.sparse_starts():
+        raise TypeError(f"{what}: SparseTensor components are not supported here (they are "
+                        "in elements made by map, e.g. from parse_example's VarLenFeature)")
+
+
 def _static(c):
     if isinstance(c, Tensor):
         return c.aval.dtype, c.shape.dims
@@ -47,6 +53,7 @@ class TensorSliceDataset(Dataset):
     def __init__(self, tensors):
         what = "Dataset.from_tensor_slices"
         structure = Structure.of(tensors)
+        _no_sparse(structure, what)
         comps = [_component(v, what) for v in flatten(tensors)]
         statics = [_static(c) for c in comps]
         n = None
@@ -92,6 +99,7 @@ class TensorSliceDataset(Dataset):
 
 class TensorDataset(Dataset):
     def __init__(self, tensors):
+        _no_sparse(Structure.of(tensors), "Dataset.from_tensors")
         comps = [_component(v, "Dataset.from_tensors") for v in flatten(tensors)]
         statics = [_static(c) for c in comps]
         spec = Spec(Structure.of(tensors), tuple(dt for dt, _ in statics),

@@ -2,6 +2,8 @@
 
 A dataset element is a nested structure whose leaves are tensors: a single tensor, a tuple
 (or namedtuple) of structures, or a dict of structures, as in TensorFlow (``tf.nest``).  A
+``SparseTensor`` (what ``parse_example``'s ``VarLenFeature`` gives a ``map``) is one leaf of
+kind 'sparse' that travels as its three components (indices, values, dense_shape).  A
 dict is flattened in sorted key order; a Python list is *not* a structure, it is data (the
 list ``[1, 2, 3]`` is one tensor of shape ``(3,)``), as TensorFlow 1's ``from_tensor_slices``
 treats it.
@@ -21,6 +23,7 @@ import numpy as np
 
 from .. import dtypes as _dtypes
 from ..graph import Tensor, TensorShape
+from ..sparse import SparseTensor, SparseTensorValue
 
 
 def _is_namedtuple(x) -> bool:
@@ -28,7 +31,10 @@ def _is_namedtuple(x) -> bool:
 
 
 def flatten(value) -> list:
-    """The leaves of ``value`` in TensorFlow's order (dict keys sorted)."""
+    """The leaves of ``value`` in TensorFlow's order (dict keys sorted); a SparseTensor gives
+    its three component tensors."""
+    if isinstance(value, SparseTensor):
+        return [value.indices, value.values, value.dense_shape]
     if isinstance(value, tuple):
         return [leaf for v in value for leaf in flatten(v)]
     if isinstance(value, dict):
@@ -75,6 +81,8 @@ class Structure:
 
     @staticmethod
     def of(value) -> Structure:
+        if isinstance(value, SparseTensor):
+            return SPARSE
         if isinstance(value, tuple):
             kids = [Structure.of(v) for v in value]
             if _is_namedtuple(value):
@@ -88,17 +96,35 @@ class Structure:
 
     @property
     def size(self) -> int:
-        return 1 if self.kind == "leaf" else sum(c.size for c in self.children)
+        if self.kind in ("leaf", "sparse"):
+            return 1 if self.kind == "leaf" else 3
+        return sum(c.size for c in self.children)
 
-    def pack(self, flat) -> Any:
-        """Rebuild the nested value from its leaves."""
+    def pack(self, flat, sparse=None) -> Any:
+        """Rebuild the nested value from its leaves; ``sparse(indices, values, dense_shape)``
+        makes a sparse leaf (default: a SparseTensor of tensors, else a SparseTensorValue)."""
         it = iter(flat)
-        return self._pack(it)
+        return self._pack(it, sparse or _sparse_value)
 
-    def _pack(self, it):
+    def sparse_starts(self) -> list:
+        """Flat positions of the first component of each sparse leaf."""
+        out: list = []
+        self._starts(0, out)
+        return out
+
+    def _starts(self, pos: int, out: list) -> int:
+        if self.kind == "sparse":
+            out.append(pos)
+        for c in self.children:
+            pos = c._starts(pos, out)
+        return pos + (self.size if not self.children else 0)
+
+    def _pack(self, it, sparse):
         if self.kind == "leaf":
             return next(it)
-        vals = [c._pack(it) for c in self.children]
+        if self.kind == "sparse":
+            return sparse(next(it), next(it), next(it))
+        vals = [c._pack(it, sparse) for c in self.children]
         if self.kind == "tuple":
             return tuple(vals)
         if self.kind == "namedtuple":
@@ -120,6 +146,18 @@ class Structure:
 
 
 LEAF = Structure("leaf")
+SPARSE = Structure("sparse")
+
+
+def _sparse_value(indices, values, dense_shape):
+    if isinstance(values, Tensor):
+        return SparseTensor(indices, values, dense_shape)
+    return SparseTensorValue(indices, values, dense_shape)
+
+
+def _sparse_rank(shape) -> TensorShape:
+    dims = shape.dims if isinstance(shape, TensorShape) else shape
+    return TensorShape(None if not dims or dims[0] is None else [None] * dims[0])
 
 
 @dataclass(frozen=True)
@@ -131,20 +169,25 @@ class Spec:
     shapes: tuple          # tuple (None for unknown dims) or None (unknown rank), per leaf
 
     def output_types(self):
-        return self.structure.pack([_dtypes.as_dtype(d) for d in self.dtypes])
+        return self.structure.pack([_dtypes.as_dtype(d) for d in self.dtypes],
+                                   lambda i, v, s: v)
 
     def output_shapes(self):
-        return self.structure.pack([TensorShape(s) for s in self.shapes])
+        return self.structure.pack([TensorShape(s) for s in self.shapes],
+                                   lambda i, v, s: _sparse_rank(s))
 
     def output_classes(self):
-        return self.structure.pack([Tensor] * len(self.dtypes))
+        return self.structure.pack([Tensor] * len(self.dtypes),
+                                   lambda i, v, s: SparseTensor)
 
     def describe_types(self) -> str:
         return _text(self.structure.pack([f"tf.{_dtypes.as_dtype(d).name}"
-                                          for d in self.dtypes]))
+                                          for d in self.dtypes],
+                                         lambda i, v, s: f"SparseTensor({v})"))
 
     def describe_shapes(self) -> str:
-        return _text(self.structure.pack([str(TensorShape(s)) for s in self.shapes]))
+        return _text(self.structure.pack([TensorShape(s) for s in self.shapes],
+                                         lambda i, v, s: f"SparseTensor{_sparse_rank(s)}"))
 
     @staticmethod
     def declared(output_types, output_shapes, what: str) -> Spec:

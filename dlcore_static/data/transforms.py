@@ -35,9 +35,33 @@ def _check_count(value, name, what, minimum):
         raise ValueError(f"{what}: {name} must be >= {minimum}, got {value}")
 
 
-def _stack(elements: list, what: str) -> tuple:
-    out = []
-    for k in range(len(elements[0])):
+def _batch_sparse(elements: list, k: int, what: str) -> list:
+    """Sparse components ``k..k+2`` of ``elements`` batched: indices prefixed by the
+    element's row, values concatenated, dense shape [batch, max of each dimension]."""
+    inds = [np.asarray(e[k], np.int64) for e in elements]
+    shapes = [np.asarray(e[k + 2], np.int64) for e in elements]
+    rank = len(shapes[0])
+    for i, s in enumerate(shapes):
+        if len(s) != rank:
+            raise InvalidArgumentError(
+                None, None, f"{what}: Cannot batch SparseTensors of different ranks: element "
+                f"0 has rank {rank} and element {i} has rank {len(s)}.")
+    rows = [np.hstack([np.full((len(ix), 1), i, np.int64), ix.reshape(len(ix), rank)])
+            for i, ix in enumerate(inds)]
+    values = np.concatenate([np.asarray(e[k + 1]).reshape(-1) for e in elements])
+    dense = np.max(np.stack(shapes), axis=0) if rank else np.zeros(0, np.int64)
+    return [np.concatenate(rows).reshape(-1, rank + 1), values,
+            np.concatenate([[len(elements)], dense]).astype(np.int64)]
+
+
+def _stack(elements: list, what: str, sparse=()) -> tuple:
+    out: list = []
+    k = 0
+    while k < len(elements[0]):
+        if k in sparse:
+            out.extend(_batch_sparse(elements, k, what))
+            k += 3
+            continue
         parts = [e[k] for e in elements]
         first = np.shape(parts[0])
         for i, p in enumerate(parts[1:], 1):
@@ -47,6 +71,7 @@ def _stack(elements: list, what: str) -> tuple:
                     f"component {k}. First element had shape {list(first)} and element {i} "
                     f"had shape {list(np.shape(p))}.")
         out.append(np.stack(parts))
+        k += 1
     return tuple(out)
 
 
@@ -57,8 +82,13 @@ class BatchDataset(Dataset):
         drop = bool(drop_remainder)
         lead = bs if drop and isinstance(bs, int) else None
         s = input._spec
-        spec = Spec(s.structure, s.dtypes,
-                    tuple(None if sh is None else (lead,) + tuple(sh) for sh in s.shapes))
+        shapes = [None if sh is None else (lead,) + tuple(sh) for sh in s.shapes]
+        self._sparse = set(s.structure.sparse_starts())
+        for k in self._sparse:              # a batch of SparseTensors is one of rank + 1
+            r = s.shapes[k + 2][0] if s.shapes[k + 2] else None
+            r1 = None if r is None else r + 1
+            shapes[k:k + 3] = [(None, r1), (None,), (r1,)]
+        spec = Spec(s.structure, s.dtypes, tuple(shapes))
         super().__init__(spec, children=(input,), captures=[bs] if isinstance(bs, Tensor)
                          else ())
         self._bs, self._drop = bs, drop
@@ -76,10 +106,10 @@ class BatchDataset(Dataset):
         for e in self._children[0]._iterate(ctx):
             buf.append(e)
             if len(buf) == n:
-                yield _stack(buf, "batch")
+                yield _stack(buf, "batch", self._sparse)
                 buf = []
         if buf and not self._drop:
-            yield _stack(buf, "batch")
+            yield _stack(buf, "batch", self._sparse)
 
 
 class PaddedBatchDataset(BatchDataset):
@@ -87,6 +117,9 @@ class PaddedBatchDataset(BatchDataset):
                  drop_remainder=False):
         super().__init__(input, batch_size, drop_remainder)
         s = input._spec
+        if self._sparse:
+            raise TypeError("padded_batch: SparseTensor components cannot be padded; use "
+                            "batch (which batches them) or tf.sparse.to_dense in a map first")
         flat_shapes = flatten_up_to(s.structure, padded_shapes)
         if len(flat_shapes) != len(s.dtypes):
             raise ValueError(f"padded_batch: `padded_shapes` must have the element's structure "

@@ -273,3 +273,37 @@ def test_feedable_iterator_switches_datasets_by_string_handle():
             sess.run(nxt, {handle: "nope"})
     with pytest.raises(TypeError, match="string_handle must be a scalar tf.string tensor"):
         tf.data.Iterator.from_string_handle(tf.placeholder(tf.int32, []), tf.int64)
+
+
+def test_sparse_elements_from_varlen_features(tmp_path):
+    path = str(tmp_path / "v.tfrecord")
+    with tf.io.TFRecordWriter(path) as w:
+        for i in range(5):
+            w.write(tf.train.Example(features=tf.train.Features(feature={
+                "tags": tf.train.Feature(bytes_list=tf.train.BytesList(
+                    value=[b"t%d" % k for k in range(i)])),
+                "y": tf.train.Feature(int64_list=tf.train.Int64List(value=[i]))}))
+                .SerializeToString())
+    feats = {"tags": tf.io.VarLenFeature(tf.string), "y": tf.io.FixedLenFeature([], tf.int64)}
+    ds = tf.data.TFRecordDataset(path).map(lambda s: tf.io.parse_single_example(s, feats))
+    assert ds.output_classes["tags"] is tf.SparseTensor and ds.output_types["tags"] == tf.string
+    assert ds.output_shapes["tags"].as_list() == [None]
+    batched = ds.batch(3)
+    nxt = batched.make_one_shot_iterator().get_next()
+    assert isinstance(nxt["tags"], tf.SparseTensor)
+    lens = batched.map(lambda d: tf.reduce_sum(tf.cast(tf.not_equal(
+        tf.sparse.to_dense(d["tags"]), ""), tf.int32), 1)).make_one_shot_iterator().get_next()
+    with tf.Session() as sess:
+        v = sess.run(nxt)
+        assert v["tags"].indices.tolist() == [[1, 0], [2, 0], [2, 1]]
+        assert v["tags"].values.tolist() == [b"t0", b"t0", b"t1"]
+        assert v["tags"].dense_shape.tolist() == [3, 2] and v["y"].tolist() == [0, 1, 2]
+        v = sess.run(nxt)
+        assert v["tags"].dense_shape.tolist() == [2, 4] and v["y"].tolist() == [3, 4]
+        assert sess.run(lens).tolist() == [0, 1, 2]
+    with pytest.raises(TypeError, match="padded_batch: SparseTensor components cannot be "
+                                        "padded"):
+        ds.padded_batch(2, {"tags": [None], "y": []})
+    with pytest.raises(TypeError, match="from_tensor_slices: SparseTensor components are not "
+                                        "supported here"):
+        tf.data.Dataset.from_tensor_slices(tf.SparseTensor([[0]], [1.0], [2]))

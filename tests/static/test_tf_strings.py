@@ -206,6 +206,9 @@ def test_core_ops_on_strings(passes):
     assert outs[7].tolist() == [[b"a", b"b"], [b"a", b"b"]]
     assert outs[8].tolist() == [2]
     assert outs[9].tolist() == [b"b"] and outs[10].tolist() == [b"a"]
+    m = tf.placeholder(tf.string, [None, 3])
+    assert tf.equal(m, "a").shape.as_list() == [None, 3]
+    assert (tf.constant([["a"]]) + m).shape.as_list() == [None, 3]
     with pytest.raises(TypeError, match="'Mul' does not support tf.string inputs"):
         x * 2
     with pytest.raises(TypeError, match="Input 'y' of 'Equal' Op has type float32 that does "
