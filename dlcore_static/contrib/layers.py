@@ -38,6 +38,8 @@ from ..frontend import to_tensor
 from ..graph import get_default_graph
 from ..variable_scopes import get_variable, variable_scope
 from ..variables import GraphKeys
+from .framework import add_arg_scope
+from .optimizers import optimize_loss  # noqa: F401 - tf.contrib.layers.optimize_loss
 
 
 def xavier_initializer(uniform: bool = True, seed=None, dtype=_dtypes.float32):
@@ -111,6 +113,7 @@ def _finish(outputs, normalizer_fn, normalizer_params, biases_initializer, biase
     return outputs
 
 
+@add_arg_scope
 def fully_connected(inputs, num_outputs, activation_fn=_DEFAULT, normalizer_fn=None,
                     normalizer_params=None, weights_initializer=None, weights_regularizer=None,
                     biases_initializer=_DEFAULT, biases_regularizer=None, reuse=None,
@@ -142,6 +145,7 @@ def fully_connected(inputs, num_outputs, activation_fn=_DEFAULT, normalizer_fn=N
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None,
            rate=1, activation_fn=_DEFAULT, normalizer_fn=None, normalizer_params=None,
            weights_initializer=None, weights_regularizer=None, biases_initializer=_DEFAULT,
@@ -206,12 +210,14 @@ def _pool2d(kind, inputs, kernel_size, stride, padding, data_format, outputs_col
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def max_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
                outputs_collections=None, scope=None):
     return _pool2d("max", inputs, kernel_size, stride, padding, data_format,
                    outputs_collections, scope)
 
 
+@add_arg_scope
 def avg_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
                outputs_collections=None, scope=None):
     return _pool2d("avg", inputs, kernel_size, stride, padding, data_format,
@@ -224,6 +230,7 @@ def _param_init(param_initializers, key, default):
     return default
 
 
+@add_arg_scope
 def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, activation_fn=None,
                param_initializers=None, param_regularizers=None,
                updates_collections=GraphKeys.UPDATE_OPS, is_training=True, reuse=None,
@@ -282,6 +289,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
                variables_collections=None, outputs_collections=None, trainable=True,
                begin_norm_axis=1, begin_params_axis=-1, scope=None):
@@ -315,6 +323,7 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True,
             outputs_collections=None, scope=None, seed=None):
     """Keep each value with probability ``keep_prob`` (scaled by 1/keep_prob) while training;
@@ -327,6 +336,7 @@ def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True,
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def flatten(inputs, outputs_collections=None, scope=None):
     """``tf.contrib.layers.flatten``: (batch, everything else)."""
     from ..layers import flatten as _flatten
@@ -336,6 +346,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def one_hot_encoding(labels, num_classes, on_value=1.0, off_value=0.0, outputs_collections=None,
                      scope=None):
     """``tf.one_hot`` of integer labels (float32 by default)."""
@@ -348,6 +359,7 @@ def one_hot_encoding(labels, num_classes, on_value=1.0, off_value=0.0, outputs_c
     return _collect(outputs_collections, y)
 
 
+@add_arg_scope
 def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializer=None,
                    regularizer=None, trainable=True, scope=None, reuse=None):
     """Rows of ``EmbedSequence/embeddings`` ([vocab_size, embed_dim]) for ``ids`` [batch, T]."""
@@ -359,3 +371,40 @@ def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializ
         shape = [vocab_size, embed_dim] if vocab_size and embed_dim else None
         emb = _variable("embeddings", shape, None, initializer, regularizer, trainable, None)
         return embedding_lookup(emb, ids)
+
+
+def _layer_name(layer) -> str:
+    if hasattr(layer, "__name__"):
+        return layer.__name__
+    if hasattr(layer, "func") and hasattr(layer.func, "__name__"):
+        return layer.func.__name__                 # a functools.partial
+    return "repeat"
+
+
+def repeat(inputs, repetitions, layer, *args, **kwargs):
+    """``layer`` applied ``repetitions`` times, scopes ``<scope>/<scope>_1``, ``_2``, ..."""
+    scope = kwargs.pop("scope", None)
+    with variable_scope(scope, default_name="Repeat"):
+        outputs = to_tensor(inputs)
+        base = scope if scope is not None else _layer_name(layer)
+        for i in range(repetitions):
+            kwargs["scope"] = f"{base}_{i + 1}"
+            outputs = layer(outputs, *args, **kwargs)
+    return outputs
+
+
+def stack(inputs, layer, stack_args, **kwargs):
+    """``layer`` applied once per entry of ``stack_args`` (its positional arguments), scopes
+    ``<scope>/<scope>_1``, ``_2``, ..."""
+    scope = kwargs.pop("scope", None)
+    if not isinstance(stack_args, (list, tuple)):
+        raise ValueError("stack_args need to be a list or tuple")
+    with variable_scope(scope, default_name="Stack"):
+        outputs = to_tensor(inputs)
+        base = scope if scope is not None else _layer_name(layer)
+        for i, layer_args in enumerate(stack_args):
+            kwargs["scope"] = f"{base}_{i + 1}"
+            if not isinstance(layer_args, (list, tuple)):
+                layer_args = [layer_args]
+            outputs = layer(outputs, *layer_args, **kwargs)
+    return outputs

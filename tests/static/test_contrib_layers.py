@@ -201,3 +201,67 @@ def test_initializers():
     assert hv.std() == pytest.approx(np.sqrt(2 / 400), rel=0.05)      # He, truncated normal
     with pytest.raises(TypeError, match="Unknown mode"):
         layers.variance_scaling_initializer(mode="fan_in")
+
+
+def test_slim_arg_scope_repeat_stack():
+    slim = tf.contrib.slim
+    x = tf.placeholder(tf.float32, [None, 6, 6, 1])
+    with slim.arg_scope([slim.conv2d, slim.fully_connected], activation_fn=None,
+                        weights_regularizer=slim.l2_regularizer(0.0005)):
+        with slim.arg_scope([slim.conv2d], padding="VALID"):          # nested: adds padding
+            net = slim.repeat(x, 2, slim.conv2d, 3, [3, 3], scope="conv1")
+        same = slim.conv2d(x, 3, [3, 3], scope="same")                # outer scope only
+        net = slim.stack(net, slim.conv2d, [(2, [1, 1]), (2, [1, 1])], scope="conv2")
+        own = slim.conv2d(x, 2, [1, 1], activation_fn=tf.nn.relu, scope="own")   # call wins
+        logits = slim.fully_connected(slim.flatten(net), 4, scope="fc")
+    plain = slim.conv2d(x, 2, [1, 1], scope="plain")                   # contrib default: relu
+    assert _names(tf.global_variables()) == [
+        "conv1/conv1_1/weights", "conv1/conv1_1/biases", "conv1/conv1_2/weights",
+        "conv1/conv1_2/biases", "same/weights", "same/biases", "conv2/conv2_1/weights",
+        "conv2/conv2_1/biases", "conv2/conv2_2/weights", "conv2/conv2_2/biases",
+        "own/weights", "own/biases", "fc/weights", "fc/biases", "plain/weights",
+        "plain/biases"]
+    assert net.shape.as_list() == [None, 2, 2, 2] and same.shape.as_list() == [None, 6, 6, 3]
+    assert len(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)) == 7
+    xv = np.random.default_rng(5).standard_normal((2, 6, 6, 1)).astype(np.float32)
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        sv, ov, pv, lv = s.run([same, own, plain, logits], {x: xv})
+    assert sv.min() < 0 and ov.min() >= 0 and pv.min() >= 0 and lv.shape == (2, 4)
+    assert slim.get_variables_by_name("weights")[0].op.name == "conv1/conv1_1/weights"
+    assert _names(slim.get_model_variables("fc")) == ["fc/weights", "fc/biases"]
+    with pytest.raises(ValueError, match="is not decorated with @add_arg_scope"):
+        with slim.arg_scope([tf.nn.relu], x=1):
+            pass
+    with pytest.raises(TypeError, match="list_ops_or_scope must either be a list/tuple"):
+        with slim.arg_scope(slim.conv2d, padding="SAME"):
+            pass
+
+
+def test_optimize_loss_sgd_clipping_and_update_ops():
+    rng = np.random.default_rng(6)
+    xv = rng.standard_normal((8, 3)).astype(np.float32)
+    yv = rng.standard_normal((8, 1)).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, 3])
+    w = tf.Variable(np.ones((3, 1), np.float32), name="w")
+    bn = layers.batch_norm(x, decay=0.5)                     # its update ops must run
+    loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - yv)) + 0.0 * tf.reduce_sum(bn)
+    gs = tf.train.get_or_create_global_step()
+    train_op = layers.optimize_loss(loss, gs, 0.1, "SGD", clip_gradients=0.5)
+    assert "OptimizeLoss/learning_rate" in _names(tf.global_variables())
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        got = s.run(train_op, {x: xv})
+        w1, step, mm = s.run([w, gs, tf.global_variables()[2]])
+    r = xv @ np.ones((3, 1)) - yv
+    assert got == pytest.approx(np.mean(r ** 2), rel=1e-5)          # the loss before the step
+    grad = 2 * xv.T @ r / 8
+    grad *= min(1.0, 0.5 / np.linalg.norm(grad))
+    np.testing.assert_allclose(w1, 1 - 0.1 * grad, rtol=1e-5)
+    assert step == 1
+    np.testing.assert_allclose(mm, 0.5 * xv.mean(0), rtol=1e-5)      # UPDATE_OPS ran
+    with pytest.raises(ValueError, match=r"Optimizer name should be one of \[Adagrad, Adam, "
+                                         r"Ftrl, Momentum, RMSProp, SGD\], you provided Foo"):
+        layers.optimize_loss(loss, gs, 0.1, "Foo")
+    with pytest.raises(ValueError, match="Learning rate is None"):
+        layers.optimize_loss(loss, gs, None, "Adam")
