@@ -209,7 +209,7 @@ def test_bidirectional_dynamic_rnn_with_unknown_time_steps_and_lengths():
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float64, [None, None, D])
         lengths = tf.placeholder(tf.int32, [None])
-        (of, ob), (sf, sb) = tf.nn.bidirectional_dynamic_rnn(
+        (of, ob), (_, sb) = tf.nn.bidirectional_dynamic_rnn(
             _cell(opts), _cell(opts), x, sequence_length=lengths, dtype=tf.float64)
         gx, = tf.gradients(tf.reduce_sum(ob) + tf.reduce_sum(of), [x])
         with tf.Session() as sess:

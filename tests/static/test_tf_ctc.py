@@ -225,3 +225,30 @@ def test_keras_ctc_batch_cost_and_decode_as_the_ocr_example():
     np.testing.assert_allclose(lp[:, 0], -np.log(probs + 1e-7).max(-1).sum(-1), rtol=1e-10)
     with pytest.raises(NotImplementedError, match="only greedy=True"):
         K.ctc_decode(yp, np.full(N, T), greedy=False)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("merge", [True, False])
+def test_cuda_kernels_merge_repeated_and_concatenated_targets(merge):
+    """The core primitives on CUDA (the simulator in CI) equal the CPU kernels: TF's
+    merge_repeated=False recursion, concatenated targets, an impossible element with
+    zero_infinity."""
+    import dlcore
+    from dlcore.ops import ctc
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 2, 3)).astype(np.float32)
+    lp = x - np.log(np.exp(x).sum(-1, keepdims=True))
+    tg, il, tl = np.array([1, 1, 0]), np.array([2, 1]), np.array([2, 1])   # [1, 1] in 2 steps
+    g = rng.standard_normal(2).astype(np.float32)
+    kw = {"blank": 2, "zero_infinity": True, "merge_repeated": merge}
+    cpu = (ctc.ctc_loss(lp, tg, il, tl, **kw),
+           ctc.bind(ctc.ctc_loss_grad_p, g, lp, tg, il, tl, **kw))
+    dev = [dlcore.to_device(a, "cuda") for a in (g, lp, tg, il, tl)]
+    gpu = (ctc.ctc_loss(*dev[1:], **kw), ctc.bind(ctc.ctc_loss_grad_p, *dev, **kw))
+    for a, b in zip(cpu, gpu):
+        np.testing.assert_allclose(dlcore.to_host(b), a, rtol=1e-5, atol=1e-6)
+    ref = _ref.np_ctc_loss(lp, tg, il, tl, 2, True, merge)
+    np.testing.assert_allclose(cpu[0], ref, rtol=1e-5)
+    assert (cpu[0][0] == 0.0) == merge         # no alignment only when repeats merge
+    np.testing.assert_allclose(cpu[1], _ref.np_ctc_grad(g, lp, tg, il, tl, 2, True, merge),
+                               rtol=1e-4, atol=1e-6)
