@@ -20,9 +20,11 @@ a small Session plan (``functions.py``).
 
 File datasets (``readers.py``): ``TextLineDataset``, ``TFRecordDataset`` and
 ``experimental.CsvDataset``/``make_csv_dataset``, whose elements are ``tf.string`` tensors or
-parsed CSV columns; feedable iterators (``string_handle``/``Iterator.from_string_handle``).
-Not supported: ``cache(filename)``, ``SparseTensor`` elements; ``num_parallel_calls`` and
-``prefetch`` are accepted and change nothing (there are no background threads).
+parsed CSV columns; feedable iterators (``string_handle``/``Iterator.from_string_handle``);
+``SparseTensor`` components made by ``map`` (``VarLenFeature``), which ``batch`` batches.
+Not supported: ``cache(filename)``, sparse components in ``from_tensor_slices`` or
+``padded_batch``; ``num_parallel_calls`` and ``prefetch`` are accepted and change nothing
+(there are no background threads).
 """
 
 from __future__ import annotations
