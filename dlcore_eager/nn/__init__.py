@@ -58,8 +58,9 @@ from .attention import MultiheadAttention
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 from .adaptive import AdaptiveLogSoftmaxWithLoss
-from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear,
-                   UninitializedBuffer, UninitializedParameter)
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
+                   LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
+                   LazyLinear, UninitializedBuffer, UninitializedParameter)
 from .normalization_more import CrossMapLRN2d, SyncBatchNorm
 from . import utils  # noqa: E402, I001
 from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
@@ -70,7 +71,9 @@ __all__ = [
                      "ConvTranspose2d", "Dropout2d", "MaxPool1d", "MaxPool2d", "MaxUnpool2d",
                      "Unflatten", "Upsample",
                      "AdaptiveLogSoftmaxWithLoss", "CrossMapLRN2d", "LazyBatchNorm1d",
-                     "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear", "SyncBatchNorm",
+                     "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d",
+                     "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+                     "LazyConvTranspose3d", "LazyLinear", "SyncBatchNorm",
                      "UninitializedBuffer", "UninitializedParameter",
                      "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d",
                      "Conv3d", "ConvTranspose3d", "MaxPool3d",

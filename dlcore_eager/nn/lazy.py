@@ -1,4 +1,5 @@
-"""Lazy modules (PyTorch's ``LazyLinear``, ``LazyConv1d/2d``, ``LazyBatchNorm1d/2d``): a layer
+"""Lazy modules (PyTorch's ``LazyLinear``, ``LazyConv1d/2d/3d``,
+``LazyConvTranspose1d/2d/3d``, ``LazyBatchNorm1d/2d/3d``): a layer
 whose input size is read from its first input.
 
 Until then its weights are ``UninitializedParameter``s (buffers ``UninitializedBuffer``s): size-0
@@ -18,10 +19,11 @@ from typing import Any
 from ..autograd import no_grad
 from ..creation import empty, tensor
 from ..tensor import Tensor
-from .conv import Conv1d, Conv2d, _ConvNd
+from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+                   _ConvNd)
 from .layers import Linear
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, _BatchNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
 
 
 class UninitializedTensorMixin:
@@ -154,8 +156,11 @@ class _LazyConvXdMixin(LazyModuleMixin, _ConvNd):
             if self.in_channels % self.groups != 0:
                 raise ValueError("in_channels must be divisible by groups")
             with no_grad():
-                self.weight.materialize((self.out_channels, self.in_channels // self.groups,
-                                         *self.kernel_size))
+                if self._transposed:
+                    shape = (self.in_channels, self.out_channels // self.groups)
+                else:
+                    shape = (self.out_channels, self.in_channels // self.groups)
+                self.weight.materialize(shape + tuple(self.kernel_size))
                 if self.bias is not None:
                     self.bias.materialize((self.out_channels,))
                 self.reset_parameters()
@@ -187,6 +192,39 @@ class LazyConv2d(_LazyConvXdMixin, Conv2d):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
                          padding_mode)
         self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv3d(_LazyConvXdMixin, Conv3d):
+    cls_to_become = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride=stride, padding=padding, dilation=dilation,
+                         groups=groups, bias=False, padding_mode=padding_mode,
+                         output_padding=output_padding)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    cls_to_become = ConvTranspose3d
 
 
 class _LazyNormBase(LazyModuleMixin, _BatchNorm):
@@ -227,3 +265,8 @@ class LazyBatchNorm1d(_LazyNormBase):
 class LazyBatchNorm2d(_LazyNormBase):
     cls_to_become = BatchNorm2d
     _dims = BatchNorm2d._dims
+
+
+class LazyBatchNorm3d(_LazyNormBase):
+    cls_to_become = BatchNorm3d
+    _dims = BatchNorm3d._dims

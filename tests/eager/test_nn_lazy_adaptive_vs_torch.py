@@ -32,6 +32,14 @@ LAZY = {
     "LazyConv2d unbatched": (lambda m: m.nn.LazyConv2d(2, 3), (3, 5, 5), "Conv2d"),
     "LazyBatchNorm1d": (lambda m: m.nn.LazyBatchNorm1d(momentum=0.3), (6, 4), "BatchNorm1d"),
     "LazyBatchNorm2d": (lambda m: m.nn.LazyBatchNorm2d(), (3, 2, 4, 4), "BatchNorm2d"),
+    "LazyBatchNorm3d": (lambda m: m.nn.LazyBatchNorm3d(), (2, 2, 2, 3, 2), "BatchNorm3d"),
+    "LazyConv3d": (lambda m: m.nn.LazyConv3d(2, 2), (1, 2, 3, 3, 3), "Conv3d"),
+    "LazyConvTranspose1d": (lambda m: m.nn.LazyConvTranspose1d(3, 3, 2, 1, 1), (2, 4, 5),
+                            "ConvTranspose1d"),
+    "LazyConvTranspose2d groups": (lambda m: m.nn.LazyConvTranspose2d(4, 2, stride=2, groups=2),
+                                   (2, 4, 3, 3), "ConvTranspose2d"),
+    "LazyConvTranspose3d": (lambda m: m.nn.LazyConvTranspose3d(2, 2), (1, 2, 2, 2, 2),
+                            "ConvTranspose3d"),
 }
 
 
