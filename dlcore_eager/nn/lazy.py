@@ -19,8 +19,7 @@ from typing import Any
 from ..autograd import no_grad
 from ..creation import empty, tensor
 from ..tensor import Tensor
-from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
-                   _ConvNd)
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, _ConvNd
 from .layers import Linear
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
