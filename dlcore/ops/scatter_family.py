@@ -114,7 +114,7 @@ def index_put(x, indices, values, accumulate: bool = False):
     """``x[indices] = values`` (or ``+=`` with ``accumulate``) for a tuple of integer or
     boolean index tensors on the leading axes; repeated positions: the last value wins."""
     xs = _shape(x)
-    idx = []
+    idx: list = []
     for i in indices:
         if i is None:
             raise NotImplementedError("index_put: None entries in indices are not supported")
