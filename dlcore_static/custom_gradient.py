@@ -91,6 +91,8 @@ def _override_block(graph: Graph, mapping: dict):
     finally:
         mark_overrides(graph)
         stack.pop()
+        if not stack:
+            graph.__dict__.pop("_grad_override_owner", None)
 
 
 Graph.gradient_override_map = _override_map
@@ -103,12 +105,13 @@ def mark_overrides(graph: Graph) -> None:
     if not stack:
         return
     ops = graph._ops
+    owner = graph.__dict__.setdefault("_grad_override_owner", {})    # op -> its block's start
     for start, mapping in stack:                 # outer first, inner overwrite
         for op in ops[start:]:
             name = mapping.get(op.type)
-            if name is not None and op.attrs.get("_override_owner", start) <= start:
+            if name is not None and owner.get(op, start) <= start:
                 op.attrs[ATTR] = name
-                op.attrs["_override_owner"] = start
+                owner[op] = start
 
 
 def has_override(op: Operation) -> bool:

@@ -322,8 +322,12 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
                 tuple(avals[0].shape) != tuple(out.shape):
             _bad(f"op {name!r}: stored output {_avals_txt(avals)} does not match "
                  f"{_avals_txt([out])}, what the primitive's shape rule derives")
-        return Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
-                         defined_at="<loaded>")
+        op = Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
+                       defined_at="<loaded>")
+        override = attrs.get("_gradient_op_type")    # gradient_override_map / custom_gradient
+        if isinstance(override, str):
+            op.attrs["_gradient_op_type"] = override
+        return op
     if typ in _SIMPLE_TYPES:
         _check_simple(typ, name, inputs, avals, attrs)
         if typ == "Const":

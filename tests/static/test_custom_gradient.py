@@ -227,3 +227,26 @@ def test_errors_with_tensorflow_wording():
         y = tf.identity(x)
     with pytest.raises(LookupError, match="gradient registry has no entry for"):
         tf.gradients(y, x)
+
+
+def test_override_survives_export_and_import_meta_graph(tmp_path):
+    name = _unique("RevSave")
+
+    @tf.RegisterGradient(name)
+    def _rev(op, grad):
+        return [-grad]
+
+    x = tf.placeholder(tf.float32, [2], name="x")
+    with tf.get_default_graph().gradient_override_map({"Identity": name}):
+        y = tf.identity(x, name="y")
+    tf.reduce_sum(y * y, name="loss")
+    path = str(tmp_path / "model.meta")
+    tf.train.export_meta_graph(path)
+    g2 = tf.Graph()
+    with g2.as_default():
+        tf.train.import_meta_graph(path)
+        x2, loss2 = g2.get_tensor_by_name("x:0"), g2.get_tensor_by_name("loss:0")
+        assert g2.get_operation_by_name("y").attrs["_gradient_op_type"] == name
+        gx, = tf.gradients(loss2, x2)
+        with tf.Session() as s:
+            np.testing.assert_allclose(s.run(gx, {x2: [1.0, 2.0]}), [-2.0, -4.0])
