@@ -9,7 +9,7 @@ the core's vjps:
 * the variable updates of TF1 (``scatter_nd_update/add/sub``, ``scatter_mul/div/max/min``): an
   assign of the combined value, run when the returned tensor is fetched; the fetched value is the
   variable's new value, as TF1's ``ref``;
-* ``unsorted_segment_max/min/prod/mean/sqrt_n``: rows folded into ``num_segments`` rows (an empty
+* ``unsorted_segment_sum/max/min/prod/mean/sqrt_n``: rows folded into ``num_segments`` rows (an empty
   segment gives the type's lowest value for max, its highest for min, 1 for prod and 0 for the
   means, as TensorFlow; negative ids are dropped);
 * ``batch_gather``: ``gather`` with ``batch_dims = rank(indices) - 1``.
@@ -251,6 +251,8 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode):
         rows = _ops.reshape(v, (-1,) + rest)
         if mode in ("max", "min", "prod"):
             out = scatter_combine(base, rows, row_indices(pos, rows), 0, mode)
+        elif mode == "sum":
+            out = _ops.add(base, _ops.scatter_add(rows, pos, base))
         else:
             out = _ops.scatter_add(rows, pos, base)
             ones = _ops.full_like(_ops.reshape(_ops.cast(i, dt), (-1,)), 1)
@@ -262,6 +264,11 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode):
             out = _ops.div(out, _ops.reshape(count, (n + 1,) + (1,) * len(rest)))
         return _ops.getitem(out, (slice(0, n),))
     return _scoped(op_type, name, f, x, ids)
+
+
+def unsorted_segment_sum_dropping(data, segment_ids, num_segments, name=None):
+    """``tf.unsorted_segment_sum`` (tf_extra's name delegates here): negative ids dropped."""
+    return _segments("UnsortedSegmentSum", data, segment_ids, num_segments, name, "sum")
 
 
 def unsorted_segment_max(data, segment_ids, num_segments, name=None):

@@ -103,16 +103,9 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """Row ``i`` of the result sums the rows of ``data`` whose id is ``i`` (ids need not be
-    sorted; ids outside ``[0, num_segments)`` are an error)."""
-    from .frontend import constant
-    x, ids = _args(data, segment_ids)
-    shape = (int(num_segments),) + tuple(x.aval.shape[1:])
-    if None in shape:
-        raise ValueError("unsorted_segment_sum: data must have a static shape after its first "
-                         "dimension")
-    ref = constant(np.zeros(shape, x.aval.dtype))
-    return _scoped("UnsortedSegmentSum", name, lambda v, i, r: _ops.scatter_add(
-        v, _ops.cast(i, np.int64), r), x, ids, ref)
+    sorted; negative ids are dropped, ids from ``num_segments`` on are an error)."""
+    from .scatter_extra import unsorted_segment_sum_dropping
+    return unsorted_segment_sum_dropping(data, segment_ids, num_segments, name)
 
 
 def _num_segments(segment_ids) -> int:

@@ -104,6 +104,8 @@ def _np_segments(mode, data, ids, n):
             out.append(rows.min(0) if len(rows) else np.full(data.shape[1:], hi))
         elif mode == "prod":
             out.append(rows.prod(0))
+        elif mode == "sum":
+            out.append(rows.sum(0))
         elif mode == "mean":
             out.append(rows.sum(0) / max(len(rows), 1))
         else:
@@ -111,7 +113,7 @@ def _np_segments(mode, data, ids, n):
     return np.stack(out)
 
 
-@pytest.mark.parametrize("mode", ["max", "min", "prod", "mean", "sqrt_n"])
+@pytest.mark.parametrize("mode", ["sum", "max", "min", "prod", "mean", "sqrt_n"])
 def test_unsorted_segment_ops(mode):
     fn = getattr(tf, f"unsorted_segment_{mode}")
     assert getattr(tf.math, f"unsorted_segment_{mode}") is fn
