@@ -40,10 +40,10 @@ def conv3d(input=None, filter=None, strides=None, padding=None, data_format="NDH
     (``[depth, height, width, in_channels, out_channels]``)."""
     filt = filters if filter is None else filter
     cl, st, dl, pad = _layout("Conv3D", 3, data_format, strides, dilations, padding)
+    _rank5("Conv3D", to_tensor(input), to_tensor(filt))
 
     def fn(xf):
         f = to_tensor(filt)
-        _rank5("Conv3D", xf, f)
         c, cg = xf.aval.shape[1], f.aval.shape[3]
         if c is not None and cg is not None and c != cg:
             raise ValueError(f"Depth of input ({c}) must match input depth of filter ({cg}) "
@@ -64,10 +64,10 @@ def conv3d_transpose(value=None, filter=None, output_shape=None, strides=None, p
     if len(shape) != 5:
         raise ValueError(f"conv3d_transpose: output_shape must have 5 elements, got {shape}")
     size = shape[1:4] if cl else shape[2:5]
+    _rank5("Conv3DBackpropInputV2", to_tensor(x), to_tensor(filt))
 
     def fn(xf):
         f = to_tensor(filt)
-        _rank5("Conv3DBackpropInputV2", xf, f)
         c_out = shape[4] if cl else shape[1]
         if f.aval.shape[3] is not None and f.aval.shape[3] != c_out:
             raise ValueError(f"conv3d_transpose: output_shape's channel dimension {c_out} does "
@@ -79,11 +79,13 @@ def conv3d_transpose(value=None, filter=None, output_shape=None, strides=None, p
 
 def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     """The maximum of each ``ksize`` window of a 5-D input ('SAME' pads with -inf)."""
+    _rank5("MaxPool3D", to_tensor(input))
     return _pool("max", input, ksize, strides, padding, data_format, name, 3)
 
 
 def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     """The mean of each ``ksize`` window of a 5-D input ('SAME' counts only real values)."""
+    _rank5("AvgPool3D", to_tensor(input))
     return _pool("avg", input, ksize, strides, padding, data_format, name, 3)
 
 
