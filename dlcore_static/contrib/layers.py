@@ -184,6 +184,49 @@ def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_form
 convolution2d = conv2d
 
 
+@add_arg_scope
+def conv2d_transpose(inputs, num_outputs, kernel_size, stride=1, padding="SAME",
+                     data_format="NHWC", activation_fn=_DEFAULT, normalizer_fn=None,
+                     normalizer_params=None, weights_initializer=None, weights_regularizer=None,
+                     biases_initializer=_DEFAULT, biases_regularizer=None, reuse=None,
+                     variables_collections=None, outputs_collections=None, trainable=True,
+                     scope=None):
+    """The transpose of ``conv2d`` (a "deconvolution"): weights ``[kh, kw, num_outputs, in]``,
+    output size ``in * stride`` ('SAME') or ``in * stride + max(k - stride, 0)`` ('VALID')."""
+    from ..nn_conv import conv2d_transpose as _convt
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError("data_format has to be either NCHW or NHWC.")
+    act = _relu if activation_fn is _DEFAULT else activation_fn
+    binit = _init.Zeros() if biases_initializer is _DEFAULT else biases_initializer
+    ks, st = _pair(kernel_size), _pair(stride)
+    pad = padding.upper()
+    nhwc = data_format == "NHWC"
+    with _scope(scope, "Conv2d_transpose", reuse):
+        x = to_tensor(inputs)
+        if x.aval.ndim != 4:
+            raise ValueError(f"Inputs should have rank 4. Received input shape: {x.shape}")
+        c_in = x.aval.shape[3 if nhwc else 1]
+        sp = x.aval.shape[1:3] if nhwc else x.aval.shape[2:4]
+        if c_in is None or None in sp:
+            raise ValueError("The channel and spatial dimensions of the inputs to "
+                             "`Conv2DTranspose` should be defined. Found `None`.")
+        w = _variable("weights", [ks[0], ks[1], int(num_outputs), c_in], x.dtype,
+                      weights_initializer or xavier_initializer(), weights_regularizer,
+                      trainable, _var_cols(variables_collections, "weights"))
+        out = [i * s if pad == "SAME" else i * s + max(k - s, 0)
+               for i, k, s in zip(sp, ks, st)]
+        n = 1 if x.aval.shape[0] is None else x.aval.shape[0]
+        shape = [n] + out + [int(num_outputs)] if nhwc else [n, int(num_outputs)] + out
+        strides = [1, st[0], st[1], 1] if nhwc else [1, 1, st[0], st[1]]
+        y = _convt(x, w, shape, strides, pad, data_format=data_format)
+        y = _finish(y, normalizer_fn, normalizer_params, binit, biases_regularizer, act,
+                    int(num_outputs), x.dtype, trainable, variables_collections, data_format)
+    return _collect(outputs_collections, y)
+
+
+convolution2d_transpose = conv2d_transpose
+
+
 def _pair(v) -> tuple:
     if isinstance(v, (int, np.integer)):
         return int(v), int(v)

@@ -265,3 +265,44 @@ def test_optimize_loss_sgd_clipping_and_update_ops():
         layers.optimize_loss(loss, gs, 0.1, "Foo")
     with pytest.raises(ValueError, match="Learning rate is None"):
         layers.optimize_loss(loss, gs, None, "Adam")
+
+
+def _conv_transpose_np(x, w, stride, padding):
+    """NumPy: every input pixel adds x * w[:, :, o, c] at (i * s, j * s); SAME crops TF's way."""
+    n, h, wd, c = x.shape
+    kh, kw, o, _ = w.shape
+    full = np.zeros((n, (h - 1) * stride + kh, (wd - 1) * stride + kw, o))
+    for i in range(h):
+        for j in range(wd):
+            full[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :] += np.einsum(
+                "nc,aboc->nabo", x[:, i, j, :], w)
+    if padding == "VALID":
+        oh, ow = h * stride + max(kh - stride, 0), wd * stride + max(kw - stride, 0)
+        return full[:, :oh, :ow]
+    th, tw = max(kh - stride, 0), max(kw - stride, 0)
+    return full[:, th // 2:th // 2 + h * stride, tw // 2:tw // 2 + wd * stride]
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_conv2d_transpose_against_numpy(padding):
+    rng = np.random.default_rng(7)
+    x = tf.placeholder(tf.float64, [None, 3, 2, 2])
+    y = layers.conv2d_transpose(x, 3, [3, 3], stride=2, padding=padding, activation_fn=None,
+                                biases_initializer=tf.constant_initializer(0.5))
+    assert _names(tf.global_variables()) == ["Conv2d_transpose/weights",
+                                              "Conv2d_transpose/biases"]
+    assert tf.global_variables()[0].shape.as_list() == [3, 3, 3, 2]
+    assert y.shape.as_list() == ([None, 6, 4, 3] if padding == "SAME" else [None, 7, 5, 3])
+    xv = rng.standard_normal((2, 3, 2, 2))
+    cot = rng.standard_normal((2,) + tuple(y.shape.as_list()[1:]))
+    gx, = tf.gradients(tf.reduce_sum(y * cot), x)
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        w = s.run(tf.global_variables()[0])
+        yv, gv = s.run([y, gx], {x: xv})
+    ref = _conv_transpose_np(xv, w, 2, padding) + 0.5
+    np.testing.assert_allclose(yv, ref, rtol=1e-10, atol=1e-12)
+    from static_gradcheck import numeric_grad
+    np.testing.assert_allclose(
+        gv, numeric_grad(lambda v: np.sum(_conv_transpose_np(v, w, 2, padding) * cot), xv),
+        rtol=1e-6, atol=1e-8)
