@@ -24,10 +24,12 @@ import numpy as np
 
 from . import _dtype as D
 from . import creation as _creation
-from .creation import Generator, default_generator
+from ._rng_state import decode as _decode
+from ._rng_state import encode as _encode
+from .creation import default_generator
 from .tensor import Tensor
 
-frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
 
 
 def _host(x) -> np.ndarray:
@@ -177,40 +179,6 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
 
 
 # ----------------------------------------------------------------------------- random state
-_STATE_BYTES = 48
-
-
-def _encode(gen: Generator) -> Tensor:
-    st = gen._np.bit_generator.state
-    words = (st["state"]["state"].to_bytes(16, "little")
-             + st["state"]["inc"].to_bytes(16, "little")
-             + int(st["has_uint32"]).to_bytes(4, "little")
-             + int(st["uinteger"]).to_bytes(4, "little")
-             + int(gen._seed % 2 ** 64).to_bytes(8, "little"))
-    return Tensor._wrap(np.frombuffer(words, np.uint8).copy())
-
-
-def _decode(gen: Generator, new_state) -> None:
-    if not isinstance(new_state, Tensor):
-        raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
-    if new_state._buf.dtype != np.uint8:
-        raise TypeError("RNG state must be a torch.ByteTensor")
-    raw = _host(new_state).reshape(-1)
-    if raw.size != _STATE_BYTES:
-        raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found "
-                           f"the input RNG state size to be {raw.size}")
-    b = raw.tobytes()
-    state = {"bit_generator": "PCG64",
-             "state": {"state": int.from_bytes(b[0:16], "little"),
-                       "inc": int.from_bytes(b[16:32], "little")},
-             "has_uint32": int.from_bytes(b[32:36], "little"),
-             "uinteger": int.from_bytes(b[36:40], "little")}
-    if state["state"]["inc"] % 2 == 0 or state["has_uint32"] not in (0, 1):
-        raise RuntimeError("set_rng_state: the tensor is not a state of this generator")
-    gen._np.bit_generator.state = state
-    gen._seed = int.from_bytes(b[40:48], "little")
-
-
 def get_rng_state() -> Tensor:
     """The default generator's state, a uint8 tensor for ``set_rng_state``."""
     return _encode(default_generator)
@@ -219,17 +187,6 @@ def get_rng_state() -> Tensor:
 def set_rng_state(new_state: Tensor) -> None:
     """Restore the default generator's state from ``get_rng_state()``'s tensor."""
     _decode(default_generator, new_state)
-
-
-def _generator_get_state(self) -> Tensor:
-    """The generator's state as a uint8 tensor (``set_state`` restores it)."""
-    return _encode(self)
-
-
-def _generator_set_state(self, new_state) -> Generator:
-    """Restore a state from ``get_state()``."""
-    _decode(self, new_state)
-    return self
 
 
 FUNCTIONS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside",
@@ -245,7 +202,7 @@ SPECIAL_ALIASES = {"xlogy": "xlogy", "sinc": "sinc", "expm1": "expm1", "exp2": "
 
 def install(module) -> None:
     """Put the functions on ``dlcore_eager`` and the methods on Tensor (never overriding),
-    Generator's tensor state, and the ``torch.special`` aliases."""
+    and the ``torch.special`` aliases."""
     g = globals()
     for name in FUNCTIONS:
         if not hasattr(module, name):
@@ -253,8 +210,6 @@ def install(module) -> None:
     for name in METHODS:
         if not hasattr(Tensor, name):
             setattr(Tensor, name, g[name])
-    Generator.get_state = _generator_get_state          # type: ignore[method-assign]
-    Generator.set_state = _generator_set_state          # type: ignore[method-assign]
     special = module.special
     for alias, target in SPECIAL_ALIASES.items():
         if not hasattr(special, alias) and hasattr(module, target):

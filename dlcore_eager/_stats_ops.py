@@ -28,7 +28,7 @@ from . import _dtype as D
 from . import _tensor_ops as O
 from .tensor import Tensor
 
-histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+histogram_result = namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
 
 
 def _host(x) -> np.ndarray:

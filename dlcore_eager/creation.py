@@ -47,11 +47,15 @@ class Generator:
     def initial_seed(self) -> int:
         return self._seed
 
-    def get_state(self) -> dict:
-        return dict(self._np.bit_generator.state)
+    def get_state(self) -> Tensor:
+        """The whole state as a uint8 tensor, for ``set_state`` (format: _rng_state)."""
+        from ._rng_state import encode
+        return encode(self)
 
-    def set_state(self, state: dict) -> Generator:
-        self._np.bit_generator.state = state
+    def set_state(self, new_state: Tensor) -> Generator:
+        """Restore a state from ``get_state()`` (validated first: a bad one changes nothing)."""
+        from ._rng_state import decode
+        decode(self, new_state)
         return self
 
 

@@ -24,6 +24,7 @@ ndtri(p)        the inverse of the standard normal CDF: Acklam's rational approx
                 (relative error 1.2e-9), then two Halley steps on ndtr(x) - p with
                 ndtr(x) = erfc(-x / sqrt 2) / 2, in the lower half only (p > 1/2 is -ndtri(1 - p),
                 exact since 1 - p is), which brings it to float64 round-off.
+igamma(a, x, upper)  the regularized incomplete gamma functions P(a, x) and Q(a, x) (see there).
 """
 
 from __future__ import annotations
@@ -207,3 +208,59 @@ def ndtri(p):
         u = e * 2.5066282746310002 * math.exp(0.5 * x * x)
         x = x - u / (1.0 + 0.5 * x * u)
     return sign * x
+
+
+def igamma(a, x, upper):
+    """The regularized incomplete gamma functions P(a, x) (``upper`` False) and
+    Q(a, x) = 1 - P(a, x): the series sum x^k / (a (a+1) ... (a+k)) below x = a + 1, Lentz's
+    continued fraction above (Numerical Recipes' gser/gcf), each times
+    exp(-x + a log x - lgamma(a)); SciPy's (and PyTorch's) boundary values."""
+    if a != a or x != x or x < 0.0 or a < 0.0:
+        return math.nan
+    if a == 0.0:
+        if x > 0.0:
+            return 0.0 if upper else 1.0
+        return math.nan
+    if x == 0.0:
+        return 1.0 if upper else 0.0
+    if a == math.inf:
+        if x == math.inf:
+            return math.nan
+        return 1.0 if upper else 0.0
+    if x == math.inf:
+        return 0.0 if upper else 1.0
+    logpre = -x + a * math.log(x) - math.lgamma(a)
+    pre = 0.0 if logpre < -745.0 else math.exp(logpre)
+    if x < a + 1.0:
+        ap = a
+        d = 1.0 / a
+        s = d
+        for _ in range(100000):
+            ap += 1.0
+            d *= x / ap
+            s += d
+            if abs(d) < abs(s) * MACHEP:
+                break
+        p = s * pre
+        return 1.0 - p if upper else p
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 100000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        if abs(d) < tiny:
+            d = tiny
+        c = b + an / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        e = d * c
+        h *= e
+        if abs(e - 1.0) < MACHEP:
+            break
+    q = pre * h
+    return q if upper else 1.0 - q

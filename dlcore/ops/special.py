@@ -11,6 +11,8 @@ is written once in :mod:`dlcore.kernels._special_scalar`; ``lgamma`` is a scalar
     digamma(x)       y = psi(x);                               dx = g polygamma(1, x)
     polygamma(n, x)  y = psi^(n)(x) = (-1)^(n+1) n! zeta(n+1, x); dx = g polygamma(n+1, x), no dn
     zeta(x, q)       y = sum_k (k + q)^-x;                      dq = -g x zeta(x+1, q), no dx
+    igamma(a, x)     y = P(a, x);              dx = g exp(-x) x^(a-1) / Gamma(a), no da
+    igammac(a, x)    y = Q(a, x) = 1 - P(a, x);                 dx = -(igamma's), no da
     i0(x)            y = I0(x);                                 dx = g I1(x)
     i0e(x)           y = exp(-|x|) I0(x);                       dx = g (i1e(x) - sign(x) y)
     i1(x)            y = I1(x);                                 dx = g (I0(x) - y/x)  (g/2 at 0)
@@ -18,9 +20,11 @@ is written once in :mod:`dlcore.kernels._special_scalar`; ``lgamma`` is a scalar
     erfcx(x)         y = exp(x^2) erfc(x);                      dx = g (2 x y - 2/sqrt(pi))
     ndtri(p)         y = Phi^-1(p);                             dp = g sqrt(2 pi) exp(y^2/2)
 
-The binary ones (zeta, polygamma) take operands of one shape: their wrappers promote and
-broadcast first (``broadcast_like``, whose vjp sums back), so the kernels are flat loops.
-PyTorch has no derivative for zeta's ``x`` (nor TensorFlow for polygamma's ``n``): None here.
+The binary ones (zeta, polygamma, igamma, igammac) take operands of one shape: their wrappers
+promote and broadcast first (``broadcast_like``, whose vjp sums back), so the kernels are flat loops.
+PyTorch has no derivative for zeta's ``x`` or igamma's ``a``: asking for one raises its
+NotImplementedError (in a static graph too: TensorFlow's igamma gradient for ``a`` is not
+provided); polygamma's ``n`` has none, as in TensorFlow (None).
 """
 
 from __future__ import annotations
@@ -66,6 +70,13 @@ def _special(name, cpu, cuda, vjp, doc, api, tf_type, **kw):
                      float_only=True, tf_type=tf_type, **kw)
 
 
+def _no_derivative(what: str):
+    """The cotangent of an input with no derivative (PyTorch raises when one is asked for)."""
+    def raise_():
+        raise NotImplementedError(f"the derivative for '{what}' is not implemented.")
+    return raise_
+
+
 def _cpu_pair(kernel):
     """The CPU kernel of a binary special function, robust to broadcastable operands (the
     wrappers pass equal shapes; a direct ``bind`` may not)."""
@@ -103,7 +114,7 @@ digamma_p = _special(
 
 polygamma_p = Primitive(
     "polygamma", _pair_rule("polygamma"),
-    lambda g, y, n, x: (None, lambda: mul(g, bind(polygamma_p, add(n, 1.0), x))),
+    lambda g, y, n, x: (None, lambda: mul(g, polygamma(add(n, 1.0), x))),
     kind="special", kernels={"cpu": _cpu_pair(_cpu.polygamma), "cuda": _cuda.polygamma},
     doc="y = psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) (digamma for n = 0, NaN for a negative "
         "or non-integer n);  dx = g polygamma(n + 1, x), no gradient for n",
@@ -112,12 +123,40 @@ polygamma_p = Primitive(
 
 zeta_p = Primitive(
     "zeta", _pair_rule("zeta"),
-    lambda g, y, x, q: (None, lambda: mul(g, mul(neg(x), bind(zeta_p, add(x, 1.0), q)))),
+    lambda g, y, x, q: (_no_derivative("zeta"),
+                        lambda: mul(g, mul(neg(x), zeta(add(x, 1.0), q)))),
     kind="special", kernels={"cpu": _cpu_pair(_cpu.zeta), "cuda": _cuda.zeta},
     doc="y = sum_k (k + q)^-x (Hurwitz);  dq = -g x zeta(x + 1, q), no gradient for x "
-        "(none in PyTorch or TensorFlow)",
+        "(asking for one raises, as PyTorch)",
     api={"torch.special": "zeta", "tf.math": "zeta", "tf": "zeta"}, convention="binary",
     fn=lambda x, q: zeta(x, q), tf_type="Zeta")
+
+
+
+def _igamma_dx(a, x):
+    """d/dx P(a, x) = exp(-x) x^(a-1) / Gamma(a)."""
+    return exp(sub(mul(sub(a, 1.0), log(x)), add(x, lgamma(a))))
+
+
+igamma_p = Primitive(
+    "igamma", _pair_rule("igamma"),
+    lambda g, y, a, x: (_no_derivative("igamma: input"), lambda: mul(g, _igamma_dx(a, x))),
+    kind="special", kernels={"cpu": _cpu_pair(_cpu.igamma), "cuda": _cuda.igamma},
+    doc="y = P(a, x) = gamma(a, x) / Gamma(a), the regularized lower incomplete gamma "
+        "function;  dx = g exp(-x) x^(a-1) / Gamma(a), no gradient for a (none in PyTorch)",
+    api={"torch": "igamma", "Tensor": "igamma", "torch.special": "gammainc",
+         "tf.math": "igamma", "tf": "igamma"}, convention="binary",
+    fn=lambda a, x: igamma(a, x), tf_type="Igamma")
+igammac_p = Primitive(
+    "igammac", _pair_rule("igammac"),
+    lambda g, y, a, x: (_no_derivative("igammac: input"),
+                        lambda: neg(mul(g, _igamma_dx(a, x)))),
+    kind="special", kernels={"cpu": _cpu_pair(_cpu.igammac), "cuda": _cuda.igammac},
+    doc="y = Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function;  "
+        "dx = -g exp(-x) x^(a-1) / Gamma(a), no gradient for a",
+    api={"torch": "igammac", "Tensor": "igammac", "torch.special": "gammaincc",
+         "tf.math": "igammac", "tf": "igammac"}, convention="binary",
+    fn=lambda a, x: igammac(a, x), tf_type="Igammac")
 
 
 def _pair(name, a, b):
@@ -145,6 +184,16 @@ def polygamma(n, x):
 def zeta(x, q):
     """The Hurwitz zeta function ``sum_k (k + q)^-x``."""
     return bind(zeta_p, *_pair("zeta", x, q))
+
+
+def igamma(a, x):
+    """The regularized lower incomplete gamma function P(a, x)."""
+    return bind(igamma_p, *_pair("igamma", a, x))
+
+
+def igammac(a, x):
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    return bind(igammac_p, *_pair("igammac", a, x))
 
 
 def lgamma(x): return bind(lgamma_p, x)

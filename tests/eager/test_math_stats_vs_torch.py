@@ -66,6 +66,9 @@ UNARY = [  # (name, how to call on each side, input)
     ("Tensor.rad2deg", lambda m, x: x.rad2deg(), X),
     ("special.zeta", lambda m, x: m.special.zeta(x + 2.0, x * x + 0.5), X),
     ("special.xlog1py", lambda m, x: m.special.xlog1py(x, x * x), X),
+    ("igamma", lambda m, x: m.igamma(x.detach() ** 2 + 0.5, x * x), X),
+    ("special.gammaincc", lambda m, x: m.special.gammaincc(x.detach() ** 2 + 0.2, x * x + 1.0),
+     X),
     ("special.xlogy", lambda m, x: m.special.xlogy(x, x * x), X),
     ("float_power", lambda m, x: m.float_power(x, 2.5), np.abs(X)),
     ("copysign", lambda m, x: m.copysign(x, -x.flip(0)), X),
@@ -351,6 +354,9 @@ def test_errors():
     before = dt.get_rng_state()
     raises(RuntimeError, "Expected a CPUGeneratorImplState of size 48 but found the input RNG "
            "state size to be 5", lambda: dt.set_rng_state(dt.zeros(5, dtype=dt.uint8)))
+    assert dt.get_rng_state().numpy().tobytes() == before.numpy().tobytes()
+    raises(RuntimeError, "the tensor is not a state of this generator",
+           lambda: dt.set_rng_state(dt.zeros(48, dtype=dt.uint8)))
     assert dt.get_rng_state().numpy().tobytes() == before.numpy().tobytes()
     ok = dt.Generator()
     raises(RuntimeError, "Expected a CPUGeneratorImplState", lambda: ok.set_state(

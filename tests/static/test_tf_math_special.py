@@ -39,6 +39,10 @@ CASES = [
     ("tf.math.ndtri", lambda t: tf.math.ndtri(t), sp.ndtri, P),
     ("tf.math.xlogy", lambda t: tf.math.xlogy(t - 0.5, t), lambda x: sp.xlogy(x - 0.5, x), X),
     ("tf.math.xdivy", lambda t: tf.math.xdivy(t - 0.5, t), lambda x: (x - 0.5) / x, X),
+    ("tf.math.igamma", lambda t: tf.math.igamma(tf.constant(2.5, tf.float64), t),
+     lambda x: sp.gammainc(2.5, x), X),
+    ("tf.igammac", lambda t: tf.igammac(tf.constant(1.5, tf.float64), t),
+     lambda x: sp.gammaincc(1.5, x), X),
     ("tf.lbeta", lambda t: tf.lbeta(tf.reshape(t, [2, 3])),
      lambda x: _lbeta(x.reshape(2, 3)), X),
 ]

@@ -19,6 +19,7 @@ zeta_s = _jit(S.zeta)
 bessel_i_s = _jit(S.bessel_i)
 erfcx_s = _jit(S.erfcx)
 ndtri_s = _jit(S.ndtri)
+igamma_s = _jit(S.igamma)
 
 
 @_jit
@@ -51,9 +52,11 @@ def unary_flat(op, x, out):
 
 @_jit
 def binary_flat(op, a, b, out):
-    """op: 0 zeta(a, b), 1 polygamma(a, b)."""
+    """op: 0 zeta(a, b), 1 polygamma(a, b), 2 igamma(a, b), 3 igammac(a, b)."""
     for i in range(a.shape[0]):
         if op == 0:
             out[i] = zeta_s(a[i] * 1.0, b[i] * 1.0)
-        else:
+        elif op == 1:
             out[i] = polygamma_s(a[i] * 1.0, b[i] * 1.0)
+        else:
+            out[i] = igamma_s(a[i] * 1.0, b[i] * 1.0, op == 3)

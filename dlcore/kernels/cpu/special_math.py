@@ -1,14 +1,14 @@
 """CPU kernels of the special functions of :mod:`dlcore.ops.special` that have no ``math``
 counterpart: digamma, polygamma, Hurwitz zeta, erfcx, ndtri, the modified Bessel functions
-i0/i0e/i1/i1e.  Their maths is in :mod:`dlcore.kernels._special_scalar` (one text for CPU and
-CUDA); the Numba loops live in :mod:`._jit_special_math`, imported on first use."""
+i0/i0e/i1/i1e, the regularized incomplete gamma functions igamma/igammac.  Their maths is in
+:mod:`dlcore.kernels._special_scalar` (one text for CPU and CUDA); the Numba loops live in :mod:`._jit_special_math`, imported on first use."""
 
 from __future__ import annotations
 
 import numpy as np
 
 _UNARY = {"digamma": 0, "erfcx": 1, "ndtri": 2, "i0": 3, "i0e": 4, "i1": 5, "i1e": 6}
-_BINARY = {"zeta": 0, "polygamma": 1}
+_BINARY = {"zeta": 0, "polygamma": 1, "igamma": 2, "igammac": 3}
 
 
 def _unary(name):
@@ -41,3 +41,4 @@ def _binary(name):
 digamma, erfcx, ndtri = _unary("digamma"), _unary("erfcx"), _unary("ndtri")
 i0, i0e, i1, i1e = _unary("i0"), _unary("i0e"), _unary("i1"), _unary("i1e")
 zeta, polygamma = _binary("zeta"), _binary("polygamma")
+igamma, igammac = _binary("igamma"), _binary("igammac")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import cuda
 
 from .. import _special_scalar as S
@@ -16,6 +17,7 @@ _zeta = _dev(S.zeta)
 _bessel_i = _dev(S.bessel_i)
 _erfcx = _dev(S.erfcx)
 _ndtri = _dev(S.ndtri)
+_igamma = _dev(S.igamma)
 
 
 @cuda.jit(device=True)
@@ -34,7 +36,7 @@ def unary_kernel(op, out, x, n):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, n, step):
-        v = x[i] * 1.0        # float64 maths for float32 data too (float() keeps float32)
+        v = np.float64(x[i])          # float64 maths for float32 data (simulator too)
         if op == 0:
             r = _digamma(v)
         elif op == 1:
@@ -48,11 +50,13 @@ def unary_kernel(op, out, x, n):
 
 @cuda.jit
 def binary_kernel(op, out, a, b, n):
-    """op: 0 zeta(a, b), 1 polygamma(a, b)."""
+    """op: 0 zeta(a, b), 1 polygamma(a, b), 2 igamma(a, b), 3 igammac(a, b)."""
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, n, step):
         if op == 0:
-            out[i] = _zeta(a[i] * 1.0, b[i] * 1.0)
+            out[i] = _zeta(np.float64(a[i]), np.float64(b[i]))
+        elif op == 1:
+            out[i] = _polygamma(np.float64(a[i]), np.float64(b[i]))
         else:
-            out[i] = _polygamma(a[i] * 1.0, b[i] * 1.0)
+            out[i] = _igamma(np.float64(a[i]), np.float64(b[i]), op == 3)

@@ -9,7 +9,7 @@ from . import _support as S
 from .elementwise import flat
 
 _UNARY = {"digamma": 0, "erfcx": 1, "ndtri": 2, "i0": 3, "i0e": 4, "i1": 5, "i1e": 6}
-_BINARY = {"zeta": 0, "polygamma": 1}
+_BINARY = {"zeta": 0, "polygamma": 1, "igamma": 2, "igammac": 3}
 
 
 def _unary(name):
@@ -47,3 +47,4 @@ def _binary(name):
 digamma, erfcx, ndtri = _unary("digamma"), _unary("erfcx"), _unary("ndtri")
 i0, i0e, i1, i1e = _unary("i0"), _unary("i0e"), _unary("i1"), _unary("i1e")
 zeta, polygamma = _binary("zeta"), _binary("polygamma")
+igamma, igammac = _binary("igamma"), _binary("igammac")
