@@ -2,7 +2,7 @@
 ``tf.strings.*`` and the TF1 spellings (``tf.as_string``, ``tf.string_split``,
 ``tf.string_to_number``, ``tf.substr``...), ``tf.SparseTensor`` and ``tf.sparse``,
 ``tf.decode_raw``/``tf.decode_csv``/``tf.parse_single_example``/``tf.parse_example`` and the
-feature specs, ``tf.python_io``, and the ``tf.train.Example`` messages.  The functions live in
+feature specs, ``tf.read_file``/``tf.write_file``, ``tf.python_io``, and the ``tf.train.Example`` messages.  The functions live in
 ``strings.py``, ``sparse.py``, ``io/``; this module only places them.  A name another module
 already defines is left alone."""
 
@@ -14,6 +14,7 @@ import types
 from . import python_io, sparse, strings, train
 from .dtypes import string
 from .io import example_proto as _proto
+from .io import files as _files
 from .io import parsing as _parsing
 
 _tf = sys.modules[__package__]
@@ -30,7 +31,8 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "parse_single_example": _parsing.parse_single_example,
           "parse_example": _parsing.parse_example,
           "FixedLenFeature": _parsing.FixedLenFeature, "VarLenFeature": _parsing.VarLenFeature,
-          "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature},
+          "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature,
+          "read_file": _files.read_file, "write_file": _files.write_file},
     strings: {"as_string": strings.as_string, "reduce_join": strings.reduce_join,
               "regex_replace": strings.regex_replace},
     train: {name: getattr(_proto, name) for name in (

@@ -165,6 +165,12 @@ def _pyfunc_factory(op: Operation, session, device):
         for i, (v, dt) in enumerate(zip(vals, touts)):
             if eager and not isinstance(v, EagerValue):     # converted, as TF's EagerFunc
                 v = np.asarray(v).astype(dt) if np.asarray(v).dtype.kind in "fiub" else v
+            if dt.kind == "O":          # tf.string: str/bytes results, as TensorFlow takes them
+                try:
+                    out.append(_dtypes.as_bytes_array(v, f"{i}-th value returned by {token}"))
+                except TypeError as e:
+                    raise _errors.InvalidArgumentError(None, op, f"{e}{suffix}") from None
+                continue
             a = np.asarray(v, order="C")
             if a.dtype != dt:
                 raise _errors.InvalidArgumentError(

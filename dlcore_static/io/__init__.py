@@ -1,12 +1,14 @@
 """``tf.io``: ``tf.io.gfile``, TensorFlow 1.15's snake_case file API (``tf.io.gfile.exists``,
 ``GFile``, ``makedirs``...), TFRecord files (``TFRecordWriter``, ``tf_record_iterator``,
 ``TFRecordOptions``; ``tfrecord.py``) and the record decoders (``decode_raw``, ``decode_csv``,
-``parse_single_example``, ``parse_example`` and their feature specs; ``parsing.py``).  The
+``parse_single_example``, ``parse_example`` and their feature specs; ``parsing.py``), and
+``read_file``/``write_file``/``encode_base64``/``decode_base64`` (``files.py``).  The
 ``tf.train.Example`` messages are in ``example_proto.py``."""
 
 from __future__ import annotations
 
 from . import gfile
+from .files import decode_base64, encode_base64, read_file, write_file
 from .parsing import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -20,4 +22,5 @@ from .tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter, 
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "TFRecordCompressionType",
            "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv", "decode_raw",
-           "gfile", "parse_example", "parse_single_example", "tf_record_iterator"]
+           "decode_base64", "encode_base64", "gfile", "parse_example", "parse_single_example",
+           "read_file", "tf_record_iterator", "write_file"]

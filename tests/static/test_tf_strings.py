@@ -249,7 +249,20 @@ def test_docstring_examples_run():
 
     from dlcore_static import sparse, strings
     from dlcore_static.data import readers
-    from dlcore_static.io import parsing, tfrecord
-    for mod in (strings, sparse, parsing, tfrecord, readers):
+    from dlcore_static.io import files, parsing, tfrecord
+    for mod in (strings, sparse, parsing, tfrecord, readers, files):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0 and res.attempted > 0, mod.__name__
+
+
+def test_py_func_takes_and_returns_strings():
+    x = tf.placeholder(tf.string, [None])
+    y = tf.py_func(lambda a: np.array([s.decode().upper() for s in a]), [x], tf.string)
+    z = tf.py_func(lambda a: np.array([len(s) for s in a], np.int64), [x], tf.int64)
+    bad = tf.py_func(lambda a: np.array([1]), [x], tf.string)
+    with tf.Session() as sess:
+        vy, vz = sess.run([y, z], {x: ["ab", "c"]})
+        assert vy.tolist() == [b"AB", b"C"] and vz.tolist() == [2, 1]
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="expected binary or unicode string, got 1"):
+            sess.run(bad, {x: ["a"]})

@@ -308,3 +308,29 @@ def test_decode_raw():
         with pytest.raises(tf.errors.InvalidArgumentError,
                            match="element 1 has size 8 != 4"):
             sess.run(f, {x: [b"abcd", b"abcdefgh"]})
+
+
+def test_read_write_file_and_base64(tmp_path):
+    import base64
+    path = str(tmp_path / "x.bin")
+    data = bytes(range(256)) + b"\x00"
+    w = tf.write_file(path, data)
+    r = tf.io.read_file(path)
+    raw = [b"", b"\xfb\xff", b"ab", bytes(range(40))]
+    enc, enc_pad = tf.io.encode_base64(raw), tf.io.encode_base64(raw, pad=True)
+    with tf.Session(passes="all") as sess:
+        sess.run(w)
+        assert sess.run(r) == data
+        e, ep = sess.run([enc, enc_pad])
+        assert ep.tolist() == [base64.urlsafe_b64encode(v) for v in raw]
+        assert e.tolist() == [base64.urlsafe_b64encode(v).rstrip(b"=") for v in raw]
+        assert sess.run(tf.io.decode_base64(e)).tolist() == raw
+        assert sess.run(tf.io.decode_base64(ep)).tolist() == raw
+        for bad in ("YQ!!", "ab+/"):                        # not web-safe base64
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="Invalid character found in base64"):
+                sess.run(tf.io.decode_base64([bad]))
+        with pytest.raises(tf.errors.NotFoundError, match="nope; No such file or directory"):
+            sess.run(tf.io.read_file(str(tmp_path / "nope")))
+    with pytest.raises(ValueError, match="read_file: filename must be a scalar"):
+        tf.io.read_file(["a", "b"])
