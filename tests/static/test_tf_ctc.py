@@ -199,10 +199,10 @@ def test_keras_ctc_batch_cost_and_decode_as_the_ocr_example():
     y_true = np.array([[1, 2, 2], [3, 3, 0], [0, 1, 0]], np.float32)
     yp = tf.placeholder(tf.float64, [None, T, C])
     yt = tf.placeholder(tf.float32, [None, None])
-    # the example's tf.ones(shape=(batch_len, 1)) with a run-time batch_len: dlcore_static's
-    # tf.ones needs a shape known at build time, so ones_like of a (batch, 1) slice here
-    input_length = tf.cast(tf.shape(yp)[1], dtype="int64") * tf.ones_like(
-        tf.cast(yt[:, :1], "int64"))
+    # the lengths as the example's CTCLayer computes them (tf.ones of a run-time batch size)
+    batch_len = tf.cast(tf.shape(yt)[0], dtype="int64")
+    input_length = tf.cast(tf.shape(yp)[1], dtype="int64") * tf.ones(shape=(batch_len, 1),
+                                                                      dtype="int64")
     label_length = tf.constant([[3], [2], [2]], tf.int64)
     loss = K.ctc_batch_cost(yt, yp, input_length, label_length)
     dec, log_prob = K.ctc_decode(yp, np.full(N, T), greedy=True)
@@ -252,3 +252,21 @@ def test_cuda_kernels_merge_repeated_and_concatenated_targets(merge):
     assert (cpu[0][0] == 0.0) == merge         # no alignment only when repeats merge
     np.testing.assert_allclose(cpu[1], _ref.np_ctc_grad(g, lp, tg, il, tl, 2, True, merge),
                                rtol=1e-4, atol=1e-6)
+
+
+def test_ones_and_zeros_of_a_run_time_shape():
+    """tf.ones / tf.zeros with tensors in the shape (the OCR example's lengths, TF1's
+    tf.zeros([tf.shape(x)[0], n]) states): a host node sized when the graph runs."""
+    x = tf.placeholder(tf.float32, [None, None])
+    ones = tf.ones(shape=(tf.cast(tf.shape(x)[0], "int64"), 1), dtype="int64")
+    zeros = tf.zeros(tf.shape(x))
+    mixed = tf.zeros([tf.shape(x)[1], 2], tf.float64)
+    assert ones.shape.as_list() == [None, 1] and mixed.shape.as_list() == [None, 2]
+    assert zeros.shape.as_list() == [None, None]
+    with tf.Session() as sess:
+        o, z, m = sess.run([ones, zeros, mixed], {x: np.zeros((3, 4), np.float32)})
+        assert (o.dtype, o.shape, z.dtype, z.shape, m.dtype, m.shape) == (
+            np.int64, (3, 1), np.float32, (3, 4), np.float64, (4, 2))
+        assert o.sum() == 3 and not z.any() and not m.any()
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Fill dimensions must be >= 0"):
+            sess.run(tf.ones(tf.shape(x) - 5), {x: np.zeros((3, 4), np.float32)})
