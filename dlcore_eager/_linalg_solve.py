@@ -29,6 +29,9 @@ from .tensor import Tensor
 
 linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
 linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
+linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])
+linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
+linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
 qr_result = namedtuple("qr", ["Q", "R"])  # type: ignore[name-match]  # torch's repr: qr(Q=..)
 linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
@@ -218,6 +221,60 @@ def matrix_exp(A):
     return _solve.matrix_exp(A, s)
 
 
+def _lu_input(A, op: str, pivot: bool) -> Tensor:
+    A = _float(A, op)
+    if A.dim() < 2:
+        raise RuntimeError(f"{op}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(A.shape)} instead")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the "
+                           "CPU")
+    return A
+
+
+def lu(A, *, pivot: bool = True, out=None):
+    """``torch.linalg.lu``: ``(P, L, U)`` with ``A = P L U``."""
+    return linalg_lu(*_ops_lu().lu(_lu_input(A, "linalg.lu", pivot)))
+
+
+def _ops_lu():
+    from dlcore.ops import linalg_factor
+    return linalg_factor
+
+
+def _lu_info(lu_packed) -> np.ndarray:
+    """LAPACK's info: the 1-based index of the first zero on U's diagonal (0: none)."""
+    d = np.diagonal(np.asarray(lu_packed.detach().cpu().numpy()), 0, -2, -1)
+    zero = d == 0
+    return np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
+
+
+def lu_factor(A, *, pivot: bool = True, out=None):
+    """``torch.linalg.lu_factor``: ``(LU, pivots)``; a zero on U's diagonal raises, as in
+    PyTorch (``lu_factor_ex`` reports it in ``info`` instead)."""
+    packed, piv = _ops_lu().lu_factor(_lu_input(A, "torch.lu_factor", pivot))
+    info = _lu_info(packed)
+    bad = np.flatnonzero(info)
+    if bad.size:
+        b = int(bad[0])
+        where = f"(Batch element {b}): " if A.dim() > 2 else ""
+        i = int(info.reshape(-1)[b])
+        raise RuntimeError(f"torch.linalg.lu_factor: {where}U[{i},{i}] is zero and using it on "
+                           "lu_solve would result in a division by zero. If you still want to "
+                           "perform the factorization, consider calling linalg.lu(A, pivot) or "
+                           "linalg.lu_factor_ex(A, pivot)")
+    return linalg_lu_factor(packed, piv)
+
+
+def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False, out=None):
+    """``torch.linalg.lu_factor_ex``: ``(LU, pivots, info)``."""
+    if check_errors:
+        packed, piv = lu_factor(A, pivot=pivot)
+    else:
+        packed, piv = _ops_lu().lu_factor(_lu_input(A, "torch.lu_factor", pivot))
+    return linalg_lu_factor_ex(packed, piv, A.new_tensor(_lu_info(packed), dtype=D.int32))
+
+
 def cholesky_solve(B, L, upper: bool = False):
     """``torch.cholesky_solve(B, L, upper=False)``: X with ``L L^T X = B``."""
     L = _square(L, "cholesky_solve")
@@ -400,6 +457,9 @@ _FUNCTIONS = {
     ("cholesky", "torch", "cholesky"): cholesky_legacy,
     ("cholesky", "Tensor", "cholesky"): cholesky_legacy,
     ("inv_ex", "torch.linalg", "inv_ex"): inv_ex,
+    ("lu", "torch.linalg", "lu"): lu,
+    ("lu_factor", "torch.linalg", "lu_factor"): lu_factor,
+    ("lu_factor", "torch.linalg", "lu_factor_ex"): lu_factor_ex,
     ("matrix_exp", "torch.linalg", "matrix_exp"): matrix_exp,
     ("matrix_exp", "torch", "matrix_exp"): matrix_exp,
     ("matrix_exp", "Tensor", "matrix_exp"): matrix_exp,

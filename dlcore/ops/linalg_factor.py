@@ -1,7 +1,8 @@
 """QR and symmetric eigendecomposition (primitives), and what is built on them and on the SVD:
 ``eigvalsh``, ``pinv`` (SVD, or ``eigh`` with ``hermitian``), ``matrix_rank``, ``lstsq``
 (minimum-norm least squares through ``pinv``), ``matrix_solve_ls`` (TensorFlow's regularised
-normal equations through ``cholesky``) and ``multi_dot``.  Batched over leading dimensions.
+normal equations through ``cholesky``), ``multi_dot``; the LU factorization (primitive) and
+``lu_factor`` (PyTorch's packed LU and pivots).  Batched over leading dimensions.
 
 Primitives (kernels in dlcore/kernels/{cpu,cuda}/linalg_solve.py)::
 
@@ -17,6 +18,9 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/linalg_solve.py)::
                               of x read; ``part`` L or V;
                               dx = V (diag(gL) + skew(V^T gV) / 2E) V^T,
                               E_ij = L_j - L_i (1 on the diagonal)  (PyTorch's symmetric rule)
+    lu(x, part)               x = P L U (partial pivoting; ``part`` P, L, U or pivots);
+                              square: dx = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T,
+                              wide and tall: PyTorch's linalg_lu_backward
 
 As with the SVD, each part is its own call of the primitive and the vjps call it again for the
 parts they need.  Gradients through repeated eigenvalues are undefined (E has zeros), as in
@@ -339,3 +343,103 @@ def multi_dot(mats):
         from .shape import squeeze
         return squeeze(out, -1)
     return out
+
+
+# ----------------------------------------------------------------------------- lu
+def _lu_rule(x: AVal, *, part) -> AVal:
+    import numpy as np
+    _float_matrices("linalg.lu", x)
+    m, n = x.shape[-2:]
+    k = None if m is None or n is None else min(m, n)
+    dims = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,)}.get(part)
+    if dims is None:
+        raise ValueError(f"lu: part must be 'P', 'L', 'U' or 'pivots', not {part!r}")
+    return AVal(tuple(x.shape[:-2]) + dims, np.dtype(np.int32) if part == "pivots" else x.dtype)
+
+
+def _lu_vjp(g, y, x, *, part):
+    """PyTorch's linalg_lu_backward (square, wide and tall), for one of gL, gU."""
+    if part in ("P", "pivots"):
+        return (None,)
+    from .linalg_systems import triangular_solve_p
+    m, n = aval_of(x).shape[-2:]
+    k = min(m, n)
+    p, lo, up = (bind(lu_p, x, part=q) for q in ("P", "L", "U"))
+    gl, gu = (g, None) if part == "L" else (None, g)
+    lt, ut = matrix_transpose(lo), matrix_transpose(up)
+
+    def right_solve_lower(b, a):          # b a^-1 for lower-triangular a: (a^-T b^T)^T
+        return matrix_transpose(bind(triangular_solve_p, matrix_transpose(a),
+                                     matrix_transpose(b), lower=False, unit=False))
+
+    def unit_upper_solve(a, b):           # a^-1 b, a unit upper triangular
+        return bind(triangular_solve_p, a, b, lower=False, unit=True)
+
+    if m == n:
+        ga = tril(matmul(lt, gl), -1) if gl is not None else triu_(matmul(gu, ut))
+        ga = right_solve_lower(ga, ut)
+        ga = unit_upper_solve(lt, ga)
+    elif m < n:                           # wide: U = [U1 | U2]
+        u1 = _narrow(up, -1, k)
+        ga = matmul(lt, gl) if gl is not None else neg_(matmul(triu_(gu), ut))
+        ga = right_solve_lower(tril(ga, -1), matrix_transpose(u1))
+        if gu is not None:
+            ga = concatenate([add(ga, triu_(_narrow(gu, -1, k))), _tail(gu, -1, k)], -1)
+        ga = unit_upper_solve(lt, ga)
+        if gu is None:
+            ga = concatenate([ga, full_like(_tail(up, -1, k), 0.0)], -1)
+    else:                                 # tall: L = [L1; L2]
+        l1 = _narrow(lo, -2, k)
+        ga = matmul(gu, ut) if gu is not None else neg_(matmul(lt, tril(gl, -1)))
+        ga = unit_upper_solve(matrix_transpose(l1), triu_(ga))
+        if gl is not None:
+            ga = concatenate([add(ga, tril(_narrow(gl, -2, k), -1)), _tail(gl, -2, k)], -2)
+        ga = right_solve_lower(ga, ut)
+        if gl is None:
+            ga = concatenate([ga, full_like(_tail(lo, -2, k), 0.0)], -2)
+    return (matmul(p, ga),)
+
+
+def triu_(x):
+    from .linalg_extra import triu
+    return triu(x)
+
+
+def neg_(x):
+    from .elementwise import neg
+    return neg(x)
+
+
+def _tail(t, axis, k):
+    from .indexing import getitem
+    idx = [slice(None)] * aval_of(t).ndim
+    idx[axis] = slice(k, None)
+    return getitem(t, tuple(idx))
+
+
+lu_p = Primitive(
+    "lu", _lu_rule, _lu_vjp, kind="linalg",
+    doc="x = P L U (partial pivoting, LAPACK's getrf; part P, L, U or pivots, P and pivots "
+        "not differentiable);  square: dx = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T; "
+        "wide and tall: PyTorch's linalg_lu_backward",
+    kernels={"cpu": _cpu.lu, "cuda": _cuda.lu})
+
+
+@exports({"torch.linalg": "lu"}, "linalg")
+def lu(x):
+    """``(P, L, U)`` with ``x = P L U``: L unit lower (m x k), U upper (k x n)."""
+    return tuple(bind(lu_p, x, part=q) for q in ("P", "L", "U"))
+
+
+@exports({"torch.linalg": ("lu_factor", "lu_factor_ex")}, "linalg")
+def lu_factor(x):
+    """``(LU, pivots)``: L below the diagonal (its unit diagonal implied) and U on and above
+    it, in one m x n matrix; pivots 1-based (LAPACK's)."""
+    m, n = aval_of(x).shape[-2:]
+    lo, up = bind(lu_p, x, part="L"), bind(lu_p, x, part="U")
+    strict = tril(lo, -1)
+    if m > n:
+        up = concatenate([up, full_like(_tail(strict, -2, n), 0.0)], -2)
+    elif m < n:
+        strict = concatenate([strict, full_like(_tail(up, -1, m), 0.0)], -1)
+    return add(strict, up), bind(lu_p, x, part="pivots")

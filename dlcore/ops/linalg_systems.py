@@ -17,8 +17,10 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/linalg_solve.py)::
 Composites: ``linalg.solve`` (vector right-hand sides, ``left=False``), ``solve_triangular``,
 ``cholesky(upper)``, ``cholesky_solve`` and ``cholesky_inverse`` (``solve(L L^T, b)``: PyTorch's
 full gradient of the factor), ``cholesky_solve_triangular`` (TensorFlow's: two triangular
-solves), ``logdet`` (NaN for a negative
-determinant, PyTorch's), ``logdet_pd`` (TensorFlow's ``linalg.logdet``: 2 sum log diag L).
+solves), ``logdet`` (NaN for a negative determinant, PyTorch's), ``logdet_pd`` (TensorFlow's
+``linalg.logdet``: 2 sum log diag L), ``inv_ex``, and ``matrix_exp`` (scaling and squaring with
+the [13/13] Pade approximant, Higham 2005; the caller picks the number of squarings from the
+1-norm, so it is differentiable through its matmuls and one solve).
 
 A singular matrix in ``solve`` and a matrix that is not positive-definite in ``cholesky``
 raise :class:`dlcore.errors.LinAlgError` (a RuntimeError) with PyTorch's message; a zero on the

@@ -1,5 +1,5 @@
 """Op-table rows of the solvers and factorizations (dlcore/ops/linalg_systems.py and
-linalg_factor.py): solve, triangular_solve, cholesky, det, slogdet, qr, eigh.  NumPy's LAPACK
+linalg_factor.py): solve, triangular_solve, cholesky, det, slogdet, qr, eigh, lu.  NumPy's LAPACK
 is the reference; inputs are made well-conditioned inside the row (``a + 3 I``, ``a a^T + 3 I``)
 so that float32 and finite differences stay accurate."""
 
@@ -35,6 +35,19 @@ def _np_sym(a):
     return a + np.swapaxes(a, -1, -2)
 
 
+def lu_factor_rows(a):
+    from dlcore.ops.linalg_factor import lu
+    return lu(a)
+
+
+def _np_lu(a):
+    """SciPy's P, L, U (batched by a loop)."""
+    from scipy.linalg import lu
+    parts = [lu(m) for m in a.reshape((-1,) + a.shape[-2:])]
+    return [np.stack([p[i] for p in parts]).reshape(a.shape[:-2] + parts[0][i].shape)
+            .astype(a.dtype) for i in range(3)]
+
+
 def linalg_rows(OpRow) -> list:
     tol = {"rtol": 1e-4, "atol": 1e-5}
     sq = (((3, 3),), ((2, 3, 3),))
@@ -66,6 +79,12 @@ def linalg_rows(OpRow) -> list:
               (((4, 3),), ((2, 3, 5),)), ("real",), (0,), **tol),
         OpRow("eigh[L]", "eigh", lambda a: ops.eigvalsh(_sym(a)),
               lambda a: np.linalg.eigvalsh(_np_sym(a)), sq, ("real",), (0,), **tol),
+        OpRow("lu[L]", "lu", lambda a: lu_factor_rows(a)[1], lambda a: _np_lu(a)[1],
+              (((3, 3),), ((2, 3, 4),), ((4, 2),)), ("real",), (0,), **tol),
+        OpRow("lu[U]", "lu", lambda a: lu_factor_rows(a)[2], lambda a: _np_lu(a)[2],
+              (((3, 3),), ((2, 3, 4),), ((4, 2),)), ("real",), (0,), **tol),
+        OpRow("lu[P]", "lu", lambda a: lu_factor_rows(a)[0], lambda a: _np_lu(a)[0],
+              (((3, 3),),), ("real",), (), **tol),
         OpRow("eigh[V^2]", "eigh", lambda a: (lambda v: ops.mul(v, v))(ops.eigh(_sym(a))[1]),
               lambda a: np.linalg.eigh(_np_sym(a))[1] ** 2, sq, ("real",), (0,), **tol),
     ]

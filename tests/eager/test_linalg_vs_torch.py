@@ -216,6 +216,19 @@ def test_inv_ex():
         dt.linalg.inv_ex(dt.tensor(sing), check_errors=True)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 3), (3, 5), (5, 3)])
+def test_lu(shape):
+    a = RNG.standard_normal(shape)
+    _compare(lambda m, x: m.linalg.lu(x), a)
+    _compare(lambda m, x: m.linalg.lu_factor(x), a)
+    sing = np.array([[[1.0, 2], [3, 4]], [[1.0, 2], [2, 4]]])
+    ours, theirs = dt.linalg.lu_factor_ex(dt.tensor(sing)), torch.linalg.lu_factor_ex(
+        torch.tensor(sing))
+    for x, y in zip(ours, theirs):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+        assert str(x.dtype) == str(y.dtype)
+
+
 # ----------------------------------------------------------------------------- errors
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
 NPD = np.array([[1.0, 2.0], [2.0, 1.0]])
@@ -258,6 +271,9 @@ ERRORS = [
     lambda m, T: m.cholesky_inverse(T(np.ones((2, 3)))),
     lambda m, T: m.linalg.matrix_exp(T(np.ones((2, 3)))),
     lambda m, T: m.linalg.inv_ex(T(SING), check_errors=True),
+    lambda m, T: m.linalg.lu_factor(T(np.stack([np.eye(2), SING]))),
+    lambda m, T: m.linalg.lu_factor(T(SING)),
+    lambda m, T: m.linalg.lu(T(SING), pivot=False),
 ]
 
 

@@ -151,3 +151,41 @@ def slogdet(x, *, part):
         return (np.ones if part == "sign" else np.zeros)(x.shape[:-2], x.dtype)
     sign, logabs = np.linalg.slogdet(x)
     return np.asarray(sign if part == "sign" else logabs, x.dtype)
+
+
+# ----------------------------------------------------------------------------- lu
+def _lu_out(x, part):
+    m, n = x.shape[-2:]
+    k = min(m, n)
+    shape = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,)}[part]
+    return np.zeros(x.shape[:-2] + shape, np.int32 if part == "pivots" else x.dtype)
+
+
+def lu(x, *, part):
+    """One part of x = P L U (LU with partial pivoting, LAPACK's getrf, one call per matrix):
+    "P" (m x m), "L" (m x k, unit lower), "U" (k x n, upper) or "pivots" (k, int32, 1-based
+    row interchanges as LAPACK and PyTorch report them)."""
+    from scipy.linalg import lapack
+    getrf = lapack.sgetrf if x.dtype == np.float32 else lapack.dgetrf
+    m, n = x.shape[-2:]
+    k = min(m, n)
+    out = _lu_out(x, part)
+    flat_out = out.reshape((-1,) + out.shape[x.ndim - 2:])
+    mats = x.reshape((-1, m, n))
+    for i in range(mats.shape[0]):
+        if k == 0:
+            lu_, piv = np.zeros((m, n), x.dtype), np.zeros(0, np.int32)
+        else:
+            lu_, piv, _ = getrf(mats[i])
+        if part == "pivots":
+            flat_out[i] = piv + 1
+        elif part == "L":
+            flat_out[i] = np.tril(lu_[:, :k], -1) + np.eye(m, k, dtype=x.dtype)
+        elif part == "U":
+            flat_out[i] = np.triu(lu_[:k, :])
+        else:
+            perm = np.arange(m)
+            for j, p in enumerate(piv):
+                perm[j], perm[p] = perm[p], perm[j]
+            flat_out[i][perm, np.arange(m)] = 1
+    return out

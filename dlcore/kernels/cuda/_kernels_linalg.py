@@ -293,3 +293,62 @@ def eigh_jacobi(a, w, v, evals, vecs, order, n, lower, want_v, eps, nbatch):
             if want_v:
                 for i in range(n):
                     vecs[base + i * n + j] = v[base + i * n + src]
+
+
+@cuda.jit
+def lu_parts(w, perm, out, pv, m, n, part, nbatch):
+    """LU with partial pivoting of w (m x n, in place; LAPACK getf2's order and pivots), then
+    one part into out: 0 P (m x m), 1 L (m x k), 2 U (k x n), 3 the 1-based pivots (pv)."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    k = min(m, n)
+    for bi in range(start, nbatch, step):
+        wb = bi * m * n
+        pb = bi * m
+        for i in range(m):
+            perm[pb + i] = i
+        for j in range(k):
+            piv = j
+            best = abs(w[wb + j * n + j])
+            for r in range(j + 1, m):
+                v = abs(w[wb + r * n + j])
+                if v > best:
+                    best = v
+                    piv = r
+            if part == 3:
+                pv[bi * k + j] = piv + 1
+            if best != 0.0:
+                if piv != j:
+                    t = perm[pb + j]
+                    perm[pb + j] = perm[pb + piv]
+                    perm[pb + piv] = t
+                    for c in range(n):
+                        t2 = w[wb + j * n + c]
+                        w[wb + j * n + c] = w[wb + piv * n + c]
+                        w[wb + piv * n + c] = t2
+                d = w[wb + j * n + j]
+                for r in range(j + 1, m):
+                    w[wb + r * n + j] /= d
+            for r in range(j + 1, m):
+                f = w[wb + r * n + j]
+                if f != 0.0:
+                    for c in range(j + 1, n):
+                        w[wb + r * n + c] -= f * w[wb + j * n + c]
+        if part == 0:
+            ob = bi * m * m
+            for i in range(m):
+                for c in range(m):
+                    out[ob + i * m + c] = 0.0
+            for c in range(m):
+                out[ob + perm[pb + c] * m + c] = 1.0
+        elif part == 1:
+            ob = bi * m * k
+            for i in range(m):
+                for c in range(k):
+                    out[ob + i * k + c] = w[wb + i * n + c] if i > c else (1.0 if i == c
+                                                                            else 0.0)
+        elif part == 2:
+            ob = bi * k * n
+            for i in range(k):
+                for c in range(n):
+                    out[ob + i * n + c] = w[wb + i * n + c] if c >= i else 0.0
