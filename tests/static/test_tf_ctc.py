@@ -270,3 +270,20 @@ def test_ones_and_zeros_of_a_run_time_shape():
         assert o.sum() == 3 and not z.any() and not m.any()
         with pytest.raises(tf.errors.InvalidArgumentError, match="Fill dimensions must be >= 0"):
             sess.run(tf.ones(tf.shape(x) - 5), {x: np.zeros((3, 4), np.float32)})
+
+
+@pytest.mark.cuda
+def test_session_on_cuda_matches_cpu():
+    """The label and decoder host nodes stay on the host; the loss and its gradient run the
+    CUDA kernels (the simulator in CI)."""
+    x = np.random.default_rng(7).standard_normal((4, 2, 3)).astype(np.float32)
+    xi = tf.placeholder(tf.float32, [4, 2, 3])
+    loss = tf.nn.ctc_loss(_sparse([[0, 1], [1]]), xi, [4, 3])
+    grad, = tf.gradients(tf.reduce_sum(loss), [xi])
+    (dec,), neg = tf.nn.ctc_greedy_decoder(xi, [4, 3])
+    runs = []
+    for dev in ("cpu", "cuda"):
+        with tf.Session(device=dev) as sess:
+            runs.append(sess.run([loss, grad, dec.values, neg], {xi: x}))
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
