@@ -250,3 +250,29 @@ def test_override_survives_export_and_import_meta_graph(tmp_path):
         gx, = tf.gradients(loss2, x2)
         with tf.Session() as s:
             np.testing.assert_allclose(s.run(gx, {x2: [1.0, 2.0]}), [-2.0, -4.0])
+
+
+def test_py_func_with_gradient_recipe():
+    """The widely copied TF1 recipe: a py_func whose gradient is given by RegisterGradient."""
+    def py_func(func, inp, Tout, stateful=True, name=None, grad=None):
+        rnd_name = _unique("PyFuncGrad")
+        tf.RegisterGradient(rnd_name)(grad)
+        g = tf.get_default_graph()
+        with g.gradient_override_map({"PyFunc": rnd_name, "PyFuncStateless": rnd_name}):
+            return tf.py_func(func, inp, Tout, stateful=stateful, name=name)
+
+    def mysquare_grad(op, grad):
+        return grad * 2.0 * op.inputs[0]
+
+    x = tf.placeholder(tf.float64, [3])
+    y = py_func(np.square, [x], [tf.float64], grad=mysquare_grad)[0]
+    y.set_shape(x.get_shape())                # as the recipe's users do: py_func's is unknown
+    w = np.array([0.5, -1.0, 2.0])
+    g, = tf.gradients(tf.reduce_sum(y * w), x)
+    xv = np.array([1.0, 2.0, -3.0])
+    for passes in (None, "all"):
+        with tf.Session(passes=passes) as s:
+            yv, gv = s.run([y, g], {x: xv})
+        np.testing.assert_allclose(yv, xv ** 2)
+        np.testing.assert_allclose(gv, numeric_grad(lambda v: np.sum(v ** 2 * w), xv),
+                                   rtol=1e-7)
