@@ -60,15 +60,22 @@ def _index(i, like):
     return i
 
 
-def _checked(i, n: int, dim: int, like, prefix: str = ""):
-    """``i`` normalised into [0, n) (negatives from the end), or PyTorch's IndexError."""
+def _checked(i, n: int, dim: int, like, prefix: str = "", negative: bool = True,
+             error: type = IndexError):
+    """``i`` normalised into [0, n) (negatives from the end; with ``negative=False`` they are
+    out of bounds, as in PyTorch's index_copy and scatter), or PyTorch's error."""
+    from .elementwise import less, sub
+    if not negative:                 # i < 0 -> i - n < -n: out of range, and i = bad + n
+        i = where(less(i, 0), sub(i, n), i)
     try:
         return take(const_like(np.arange(n, dtype=np.int64), like), i)
     except IndexError as e:
         m = re.search(r"index (-?\d+)", str(e))
-        bad = m.group(1) if m else "?"
-        raise IndexError(f"{prefix}index {bad} is out of bounds for dimension {dim} with size "
-                         f"{n}") from None
+        bad = int(m.group(1)) if m else 0
+        if not negative and bad < -n:
+            bad += n
+        raise error(f"{prefix}index {bad} is out of bounds for dimension {dim} with size "
+                    f"{n}") from None
 
 
 def _zeros(shape, like, dtype=None):
@@ -92,13 +99,19 @@ def _back(y, inv):
     return y if inv is None else transpose(y, inv)
 
 
-def _same_dtype(op, x, v):
-    if _dt.is_python_scalar(v):
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _same_dtype(message, x, v):
+    """``v`` when it has x's dtype (or is a Python number), else PyTorch's RuntimeError:
+    ``message`` formatted with ``self``/``src`` (PyTorch's dtype names)."""
+    if _dt.is_python_scalar(v) or _dtype(v) == _dtype(x):
         return v
-    if _dtype(v) != _dtype(x):
-        raise RuntimeError(f"{op}: expected self and source to have the same dtype, but got "
-                           f"{_dtype(x)} and {_dtype(v)}")
-    return v
+    names = {k: _TORCH_NAMES.get(str(_dtype(t)), str(_dtype(t))) for k, t in
+             (("self", x), ("src", v))}
+    raise RuntimeError(message.format(**names))
 
 
 def _rows_set(x, rows, pos, accumulate=False):
@@ -145,7 +158,8 @@ def index_put(x, indices, values, accumulate: bool = False):
         pos = term if pos is None else add(pos, term)
     pos = reshape(pos, (-1,))
     m = _shape(pos)[0]
-    values = _same_dtype("Index put", x, values)
+    values = _same_dtype("Index put requires the source and destination dtypes match, got "
+                         "{self} for the destination and {src} for the source.", x, values)
     target = tuple(bshape) + tuple(rest)
     if _dt.is_python_scalar(values):
         values = full_like(_zeros(target, x), values)
@@ -171,10 +185,12 @@ def scatter(x, axis, index, src=None, value=None, reduce=None):
     src = value if src is None else src
     a = _axis("scatter", x, axis)
     ishape = aval_of(index).shape
+    xs = aval_of(x).shape
+    index = _checked(index, xs[a], a, x, negative=False, error=RuntimeError)
     if _dt.is_python_scalar(src):
         src = full_like(index, src, aval_of(x).dtype)
+    _same_dtype("scatter(): Expected self.dtype to be equal to src.dtype", x, src)
     src = _src_block(src, ishape)
-    xs = aval_of(x).shape
     region = _crop(x, tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape))), a)
     if reduce == "add":
         y = add(region, scatter_add_along_axis(src, index, region, a))
@@ -197,7 +213,8 @@ def index_copy(x, axis, index, source):
     if len(_shape(index)) > 1:
         raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got "
                          f"{len(_shape(index))})")
-    source = _same_dtype("index_copy_()", x, source)
+    source = _same_dtype("index_copy_(): self and source expected to have the same dtype, "
+                         "but got (self) {self} and (source) {src}", x, source)
     ss = _shape(source)
     m = math.prod(_shape(index))
     sm = ss[d] if len(ss) == len(_shape(x)) else (1 if not ss else None)
@@ -207,7 +224,7 @@ def index_copy(x, axis, index, source):
     moved, inv = _to_front(x, d)
     src, _ = _to_front(source, d) if ss else (reshape(source, (1,)), None)
     pos = _checked(reshape(index, (-1,)), _shape(x)[d] if _shape(x) else 1, d, x,
-                   "index_copy_(): ")
+                   "index_copy_(): ", negative=False)
     return _back(_rows_set(moved, src, pos), inv)
 
 
@@ -240,7 +257,8 @@ def masked_scatter(x, mask, source):
     mask = _index(mask, x) if isinstance(mask, (list, np.ndarray)) else mask
     if _dtype(mask) != np.bool_:
         raise RuntimeError(f"masked_scatter_: expected BoolTensor for mask, got {_dtype(mask)}")
-    _same_dtype("masked_scatter_", x, source)
+    _same_dtype("masked_scatter: expected self and source to have same dtypes but got{self} "
+                "and {src}", x, source)
     shape = _rules.broadcast_shapes("masked_scatter", xs, _shape(mask))
     if tuple(shape) != xs:
         raise RuntimeError(f"masked_scatter: the mask of shape {list(_shape(mask))} must "
@@ -275,8 +293,9 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     a = _ax("scatter_reduce", x, axis)
-    _same_dtype("scatter_reduce", x, src)
+    _same_dtype("scatter(): Expected self.dtype to be equal to src.dtype", x, src)
     ishape = _shape(index)
+    index = _checked(index, _shape(x)[a], a, x, negative=False, error=RuntimeError)
     if _shape(src) != ishape:                    # PyTorch reads src's leading index-shaped block
         src = getitem(src, tuple(slice(0, b) for b in ishape))
     xs = _shape(x)
@@ -361,7 +380,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     pos = _diag_positions(xs, int(offset), d1, d2)
     _check_src(src, pos.shape)
-    _same_dtype("diagonal_scatter", input, src)
+    src = cast(src, _dtype(input))
     out = _rows_set(reshape(input, (-1,)), reshape(src, (-1,)),
                     const_like(pos.reshape(-1), input))
     return reshape(out, xs)
@@ -384,7 +403,9 @@ def diagflat(input, offset=0):
 def put(x, index, source, accumulate: bool = False):
     """``x.flatten()[index] = source`` (``+=`` with ``accumulate``); negatives from the end."""
     index = reshape(_index(index, x), (-1,))
-    src = reshape(_same_dtype("put", x, source), (-1,))
+    src = reshape(_same_dtype("put_(): self and source expected to have the same dtype, but "
+                              "got self.dtype = {self} and source.dtype = {src}", x, source),
+                  (-1,))
     if _shape(index)[0] != _shape(src)[0]:
         raise RuntimeError(f"put_(): Expected source and index to have the same number of "
                            f"elements, but got source.numel() = {_shape(src)[0]}, "

@@ -230,6 +230,15 @@ ERRORS = [
     ("tensordot_lists", lambda t, x: t.tensordot(x, x, ([1], [0, 1]))),
     ("tensordot_dtype", lambda t, x: t.tensordot(x, t.ones(4, 2), 1)),
     ("cartesian_dtype", lambda t, x: t.cartesian_prod(x[0], t.tensor([1, 2]))),
+    ("index_copy_negative", lambda t, x: x.index_copy(0, t.tensor([-1]), t.ones(1, 4).double())),
+    ("scatter_negative", lambda t, x: x.scatter(1, t.tensor([[-1]]), 2.0)),
+    ("scatter_reduce_range", lambda t, x: x.scatter_reduce(0, t.tensor([[3]]),
+                                                           t.ones(1, 1).double(), "sum")),
+    ("scatter_dtype", lambda t, x: x.scatter(1, t.tensor([[1]]), t.ones(1, 1))),
+    ("index_put_dtype", lambda t, x: x.index_put((t.tensor([1]),), t.tensor(5))),
+    ("index_copy_dtype", lambda t, x: x.index_copy(0, t.tensor([1]), t.ones(1, 4))),
+    ("masked_scatter_dtype", lambda t, x: x.masked_scatter(x > 0, t.ones(12).long())),
+    ("put_dtype", lambda t, x: x.put(t.tensor([1]), t.ones(1))),
 ]
 
 
