@@ -16,6 +16,10 @@ indices count from the end; out-of-range ones raise IndexError).  A row scatter 
         won[..k..] = (take_along_axis(winner, i) == k)          v[..k..]'s write survived
         dx = scatter_set(g, zeros_like(v), i)                   g, overwritten positions zeroed
         dv = where(won, take_along_axis(g, i), 0)
+        This is the derivative (finite differences agree): a write that was overwritten has no
+        effect on y, so its gradient is 0.  PyTorch's index_put/max_unpool backward and
+        TensorFlow's TensorScatterUpdate gradient gather g for every write, overwritten ones
+        included; they differ from dlcore only where indices repeat.
 
     scatter_combine(x, v, i, reduce)   reduce in 'max', 'min', 'prod':
                               y = x;  y[..i[..k..]..] = reduce(y[..i[..k..]..], v[..k..])
