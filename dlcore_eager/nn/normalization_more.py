@@ -81,11 +81,12 @@ class SyncBatchNorm(_BatchNorm):
         return self._synced(x, factor)
 
     def _synced(self, x: Tensor, factor: float) -> Tensor:
+        from .. import distributed as dist
+        dist._check_group(self.process_group)    # only the default group exists in dlcore
         axes = (0,) + tuple(range(2, x.dim()))
         local_n = int(np.prod([x.shape[a] for a in axes]))
         counts = x.new_full((1,), float(local_n))
         with no_grad():
-            from .. import distributed as dist
             dist.all_reduce(counts)
         n = float(counts.item())
         shape = (1, -1) + (1,) * (x.dim() - 2)
