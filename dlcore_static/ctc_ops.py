@@ -41,7 +41,8 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .graph import Operation, Tensor, get_default_graph
 
-__all__ = ["ctc_batch_cost", "ctc_decode", "ctc_greedy_decoder", "ctc_loss", "ctc_loss_v2"]
+__all__ = ["ctc_batch_cost", "ctc_decode", "ctc_greedy_decoder", "ctc_label_dense_to_sparse",
+           "ctc_loss", "ctc_loss_v2"]
 
 
 # ============================================================================ host nodes
@@ -172,8 +173,20 @@ def _greedy(inputs, seq_len, *, merge: bool, blank: int):
             np.array([n, longest], np.int64), neg)
 
 
+def _dense_to_sparse(labels, lengths):
+    lengths = np.asarray(lengths).astype(np.int64).reshape(-1)
+    n, s = labels.shape
+    if lengths.shape[0] != n or (lengths.size and (lengths.min() < 0 or lengths.max() > s)):
+        raise ValueError(f"label_lengths must be {n} values in [0, {s}], got "
+                         f"{lengths.tolist()}")
+    idx = np.array([(b, i) for b in range(n) for i in range(int(lengths[b]))],
+                   np.int64).reshape(-1, 2)
+    return idx, labels[idx[:, 0], idx[:, 1]], np.array(labels.shape, np.int64)
+
+
 _plan.EXECUTORS["CTCLossLabels"] = _factory(_labels)
 _plan.EXECUTORS["CTCGreedyDecoder"] = _factory(_greedy)
+_plan.EXECUTORS["CTCLabelDenseToSparse"] = _factory(_dense_to_sparse)
 
 
 # ============================================================================ losses
@@ -327,6 +340,21 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     x = _ops.log(_ops.add(_ops.transpose(yp, (1, 0, 2)), float(K.epsilon())))
     loss = _tf_ctc(x, [lab, ll], il, False, False, True, False, None)
     return _ops.expand_dims(loss, 1)
+
+
+def ctc_label_dense_to_sparse(labels, label_lengths):
+    """Keras' ``K.ctc_label_dense_to_sparse``: the SparseTensor of the first
+    ``label_lengths[b]`` labels of each row of ``labels`` ``(batch, max_length)``."""
+    g = get_default_graph()
+    lab = to_tensor(labels, g)
+    if lab.aval.ndim != 2:
+        raise ValueError(f"ctc_label_dense_to_sparse: labels must be (batch, max_length), got "
+                         f"shape {lab.shape}")
+    op = _host_node("CTCLabelDenseToSparse", [lab, to_tensor(label_lengths, g)],
+                    [((None, 2), np.int64), ((None,), lab.aval.dtype), ((2,), np.int64)], {},
+                    "CTCLabelDenseToSparse")
+    from .sparse import SparseTensor
+    return SparseTensor(*op.outputs)
 
 
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):

@@ -106,6 +106,7 @@ ALIASES = {
     },
     "dlcore_static.keras.backend": {
         "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_ops:ctc_decode",
+        "ctc_label_dense_to_sparse": "ctc_ops:ctc_label_dense_to_sparse",
     },
 }
 

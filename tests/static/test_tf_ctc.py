@@ -287,3 +287,22 @@ def test_session_on_cuda_matches_cpu():
             runs.append(sess.run([loss, grad, dec.values, neg], {xi: x}))
     for a, b in zip(*runs):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_label_dense_to_sparse_then_compat_v1_ctc_loss():
+    """The Keras 3 OCR example's own ctc_batch_cost: dense labels to a SparseTensor, then
+    tf.compat.v1.nn.ctc_loss(inputs=, labels=, sequence_length=) of log(y_pred + eps)."""
+    rng = np.random.default_rng(8)
+    probs = rng.uniform(0.05, 1.0, (N, T, C))
+    probs /= probs.sum(-1, keepdims=True)
+    y_true = np.array([[1, 2, 2], [3, 3, 0], [0, 1, 0]], np.int32)
+    lengths = np.array([3, 2, 2], np.int32)
+    sp = K.ctc_label_dense_to_sparse(tf.constant(y_true), tf.constant(lengths))
+    logp = tf.log(tf.transpose(tf.constant(probs), perm=[1, 0, 2]) + K.epsilon())
+    loss = tf.compat.v1.nn.ctc_loss(inputs=logp, labels=sp, sequence_length=np.full(N, T))
+    ref = K.ctc_batch_cost(y_true, tf.constant(probs), np.full((N, 1), T), lengths[:, None])
+    with tf.Session() as sess:
+        spv, lv, rv = sess.run([sp, loss, ref])
+    assert spv.indices.tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0], [2, 1]]
+    assert spv.values.tolist() == [1, 2, 2, 3, 3, 0, 1] and spv.dense_shape.tolist() == [3, 3]
+    np.testing.assert_allclose(lv, rv[:, 0], rtol=1e-12)
