@@ -163,6 +163,30 @@ def check_fixed(failures: list) -> None:
                     gather_args, failures)
 
 
+def check_conv(failures: list) -> None:
+    """The convolution and pooling kernels, 2-D (NCHW) and 3-D (NCDHW), float32 and float64."""
+    from dlcore.kernels.cuda import _conv3d_kernels as K3
+    from dlcore.kernels.cuda import _conv_kernels as K2
+    b = types.boolean
+    for dt in FLOATS:
+        n = np.dtype(dt).name
+        for rank, K, conv_p, pool_p in ((2, K2, 7, 8), (3, K3, 10, 12)):
+            a, idx = arr(dt, rank + 2), arr(np.int64, rank + 2)
+            pre = "" if rank == 2 else "3d"
+            for kern in ("conv_fwd", "conv_bwd_input", "conv_bwd_filter"):
+                name = kern if rank == 2 else kern.replace("conv", "conv3d", 1)
+                compile_one(f"{name} {n}", getattr(K, name).py_func,
+                            [a, a, a] + [i64] * conv_p + [i64], failures)
+            compile_one(f"max_pool{pre} {n}", getattr(K, f"max_pool{pre}").py_func,
+                        [a, a, idx, b] + [i64] * pool_p + [i64], failures)
+            for kern in (f"avg_pool{pre}", f"avg_pool_grad{pre}"):
+                compile_one(f"{kern} {n}", getattr(K, kern).py_func,
+                            [a, a] + [i64] * (4 * rank) + [b, i64], failures)
+        a3, i3 = arr(dt, 3), arr(np.int64, 3)
+        compile_one(f"plane_gather {n}", K2.plane_gather.py_func, [a3, i3, a3, i64], failures)
+        compile_one(f"plane_scatter {n}", K2.plane_scatter.py_func, [a3, i3, a3, i64], failures)
+
+
 def _without_a_device() -> None:
     """Compiling a kernel that calls a device function asks the current device for its compute
     capability; with no GPU there is none, so answer with the target's."""
@@ -185,6 +209,7 @@ def main() -> int:
     check_matmul(failures)
     check_reduce(failures)
     check_elementwise(failures)
+    check_conv(failures)
     for label, tb in failures:
         print(f"\n===== {label}\n{tb}")
     print(f"{len(failures)} failure(s)")
