@@ -30,7 +30,14 @@ Not supported: ``cache(filename)``, sparse components in ``from_tensor_slices`` 
 from __future__ import annotations
 
 from . import sources, transforms  # noqa: F401 - register the dataset classes
-from .readers import CsvDataset, TextLineDataset, TFRecordDataset, make_csv_dataset
+from .readers import (
+    CsvDataset,
+    TextLineDataset,
+    TFRecordDataset,
+    make_batched_features_dataset,
+    make_csv_dataset,
+    parse_example_dataset,
+)
 from .base import AUTOTUNE, Dataset
 from .iterator import (
     Iterator,
@@ -62,6 +69,8 @@ class experimental:
 
     CsvDataset = CsvDataset
     make_csv_dataset = staticmethod(make_csv_dataset)
+    make_batched_features_dataset = staticmethod(make_batched_features_dataset)
+    parse_example_dataset = staticmethod(parse_example_dataset)
 
 
 __all__ = ["AUTOTUNE", "Dataset", "Iterator", "TFRecordDataset", "TextLineDataset",

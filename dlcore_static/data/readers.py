@@ -1,5 +1,6 @@
 """File datasets: ``tf.data.TextLineDataset``, ``tf.data.TFRecordDataset``,
-``tf.data.experimental.CsvDataset`` and ``tf.data.experimental.make_csv_dataset``.
+``tf.data.experimental.CsvDataset``, ``make_csv_dataset``, ``make_batched_features_dataset``
+and ``parse_example_dataset``.
 
 Their elements are ``tf.string`` scalars (a line, a record) or, for CSV, a tuple of typed
 scalars.  ``filenames`` is a path, a list of paths, or a string tensor (scalar or vector, read
@@ -277,14 +278,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     rows (int32, int64, float32, else string).  Repeated ``num_epochs`` times (None:
     forever), shuffled unless ``shuffle=False``."""
     what = "make_csv_dataset"
-    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
-    files: list = []
-    for p in patterns:
-        p = p.decode() if isinstance(p, bytes) else str(p)
-        found = sorted(_glob.glob(p))
-        if not found:
-            raise ValueError(f"{what}: No files match `file_pattern` {p}.")
-        files += found
+    files = _glob_files(file_pattern, what)
     delim = field_delim.encode() if isinstance(field_delim, str) else field_delim
     first = list(iter_lines(files[0], compression_name(compression_type)))
     rows = [_parsing.split_csv(r, delim[0], use_quote_delim, i)
@@ -328,3 +322,56 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
 
 REGISTRY.update({"TextLineDataset": TextLineDataset, "TFRecordDataset": TFRecordDataset,
                  "CsvDataset": CsvDataset})
+
+
+def _glob_files(file_pattern, what: str) -> list:
+    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
+    files: list = []
+    for p in patterns:
+        p = p.decode() if isinstance(p, bytes) else str(p)
+        found = sorted(_glob.glob(p))
+        if not found:
+            raise ValueError(f"{what}: No files match `file_pattern` {p}.")
+        files += found
+    return files
+
+
+def parse_example_dataset(features, num_parallel_calls=1):
+    """``tf.data.experimental.parse_example_dataset``: for ``Dataset.apply``, turns a dataset
+    of serialized ``Example`` vectors (batches of records) into dicts of parsed features."""
+    return lambda ds: ds.map(lambda s: _parsing.parse_example(s, features))
+
+
+def make_batched_features_dataset(file_pattern, batch_size, features, reader=None,
+                                  label_key=None, reader_args=None, num_epochs=None,
+                                  shuffle: bool = True, shuffle_buffer_size: int = 10000,
+                                  shuffle_seed=None, prefetch_buffer_size=None,
+                                  reader_num_threads=None, parser_num_threads=None,
+                                  sloppy_ordering: bool = False,
+                                  drop_final_batch: bool = False) -> Dataset:
+    """``tf.data.experimental.make_batched_features_dataset``: batches of parsed
+    ``tf.train.Example`` records from the files matching ``file_pattern`` (read with
+    ``reader``, ``TFRecordDataset`` by default): ``{feature: [batch, ...]}`` (a
+    ``VarLenFeature`` as a ``SparseTensor``), or ``(features, label)`` with ``label_key``.
+    Repeated ``num_epochs`` times (None: forever), shuffled unless ``shuffle=False``."""
+    what = "make_batched_features_dataset"
+    files = _glob_files(file_pattern, what)
+    if label_key is not None and label_key not in features:
+        raise ValueError(f"{what}: The `label_key` provided ({label_key}) must be one of the "
+                         f"`features` keys.")
+    read = reader or TFRecordDataset
+    ds: Dataset = read(files, *(reader_args or []))
+    if num_epochs != 1:
+        ds = ds.repeat(num_epochs)
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    ds = ds.batch(batch_size, drop_remainder=drop_final_batch)
+    ds = ds.apply(parse_example_dataset(features))
+    if label_key is None:
+        return ds
+
+    def split(parsed):
+        parsed = dict(parsed)
+        label = parsed.pop(label_key)
+        return parsed, label
+    return ds.map(split)

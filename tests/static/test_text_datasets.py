@@ -307,3 +307,33 @@ def test_sparse_elements_from_varlen_features(tmp_path):
     with pytest.raises(TypeError, match="from_tensor_slices: SparseTensor components are not "
                                         "supported here"):
         tf.data.Dataset.from_tensor_slices(tf.SparseTensor([[0]], [1.0], [2]))
+
+
+def test_make_batched_features_dataset(tmp_path):
+    for k in range(2):
+        with tf.io.TFRecordWriter(str(tmp_path / f"part-{k}.tfrecord")) as w:
+            for i in range(3):
+                v = 10 * k + i
+                w.write(tf.train.Example(features=tf.train.Features(feature={
+                    "x": tf.train.Feature(float_list=tf.train.FloatList(value=[v, -v])),
+                    "ids": tf.train.Feature(int64_list=tf.train.Int64List(value=[v] * i)),
+                    "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[v % 2]))}))
+                    .SerializeToString())
+    feats = {"x": tf.io.FixedLenFeature([2], tf.float32), "ids": tf.io.VarLenFeature(tf.int64),
+             "label": tf.io.FixedLenFeature([], tf.int64)}
+    ds = tf.data.experimental.make_batched_features_dataset(
+        str(tmp_path / "part-*.tfrecord"), 4, feats, label_key="label", num_epochs=1,
+        shuffle=False)
+    f, label = ds.make_one_shot_iterator().get_next()
+    with tf.Session() as sess:
+        vf, vl = sess.run([f, label])
+        assert vf["x"].tolist() == [[0, 0], [1, -1], [2, -2], [10, -10]]
+        assert vl.tolist() == [0, 1, 0, 0]
+        assert vf["ids"].indices.tolist() == [[1, 0], [2, 0], [2, 1]]
+        assert vf["ids"].values.tolist() == [1, 2, 2] and vf["ids"].dense_shape.tolist() == [4, 2]
+        vf, vl = sess.run([f, label])
+        assert vf["x"][:, 0].tolist() == [11, 12] and vl.tolist() == [1, 0]
+        with pytest.raises(tf.errors.OutOfRangeError):
+            sess.run(label)
+    with pytest.raises(ValueError, match="No files match `file_pattern`"):
+        tf.data.experimental.make_batched_features_dataset(str(tmp_path / "none*"), 2, feats)
