@@ -170,3 +170,15 @@ def test_target_out_of_class_range_is_an_error():
     with pytest.raises(RuntimeError, match=r"target value 8 is out of the class range \[0, 5\)"):
         dt.nn.functional.ctc_loss(lp, dt.tensor(TARGETS + 6), dt.tensor(IN_LEN),
                                   dt.tensor(TG_LEN))
+
+
+@pytest.mark.parametrize("il, tl", [([6, 2, 0], [0, 2, 1]), ([0, 4, 3], [0, 0, 1])])
+def test_empty_targets_and_zero_input_lengths(il, tl):
+    """An empty target is all blanks (loss -sum log p(blank)); no input steps give 0 for an
+    empty target and inf otherwise, as torch."""
+    x = np.random.default_rng(6).standard_normal((T, N, C))
+    for zero_infinity in (False, True):
+        ld, gd, lt, gt = _both(x, TARGETS, np.array(il), np.array(tl), reduction="none",
+                               zero_infinity=zero_infinity)
+        np.testing.assert_allclose(ld, lt, rtol=1e-10)
+        np.testing.assert_allclose(gd, gt, rtol=1e-9, atol=1e-12)
