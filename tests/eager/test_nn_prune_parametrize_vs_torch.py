@@ -3,6 +3,8 @@ backward-pre hooks against real PyTorch (float64, torch's weights loaded into dl
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -358,3 +360,14 @@ def test_dlcore_checkpoint_of_reparametrised_model_loads_into_torch():
     assert list(tm.state_dict()) == list(dm.state_dict())
     np.testing.assert_allclose(dm(dt.tensor(x)).detach().numpy(),
                                tm(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+
+
+def test_deepcopy_of_a_parametrized_module():
+    m = dt.nn.utils.parametrizations.weight_norm(dt.nn.Linear(3, 2).double())
+    c = copy.deepcopy(m)
+    assert type(c) is type(m) and type(c).__name__ == "ParametrizedLinear"
+    x = dt.tensor(RNG.standard_normal((2, 3)))
+    np.testing.assert_array_equal(c(x).detach().numpy(), m(x).detach().numpy())
+    assert c.parametrizations.weight.original1 is not m.parametrizations.weight.original1
+    with pytest.raises(RuntimeError, match="^Serialization of parametrized modules"):
+        m.__getstate__()

@@ -17,6 +17,7 @@ replaced, as ``Tensor.set_`` does), so optimizers built earlier still hold them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -172,14 +173,28 @@ class ParametrizationList(ModuleList):
 
 
 def _inject_new_class(module: Module) -> None:
+    """Swap the module's class for ``Parametrized<Class>``, which pickling refuses (as in
+    PyTorch) but ``copy.deepcopy`` copies attribute by attribute."""
     cls = module.__class__
+
+    def default_deepcopy(self, memo):
+        obj = memo.get(id(self))
+        if obj is not None:
+            return obj
+        replica = self.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
 
     def getstate(self):
         raise RuntimeError("Serialization of parametrized modules is only supported through "
                            "state_dict(). See:\nhttps://pytorch.org/tutorials/beginner/"
                            "saving_loading_models.html#saving-loading-a-general-checkpoint-"
                            "for-inference-and-or-resuming-training")
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    dct: dict = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        dct["__deepcopy__"] = default_deepcopy
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), dct)
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
