@@ -30,6 +30,7 @@ from .tensor import Tensor
 linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
 linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
 linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])
+lu_unpack_result = namedtuple("lu_unpack", ["P", "L", "U"])  # type: ignore[name-match]
 linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
 linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
@@ -275,6 +276,56 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False, out=None)
     return linalg_lu_factor_ex(packed, piv, A.new_tensor(_lu_info(packed), dtype=D.int32))
 
 
+def _row_order(pivots, m: int) -> np.ndarray:
+    """The 0-based row order ``perm`` (``(P^T B)[j] = B[perm[j]]``) of 1-based LAPACK pivots:
+    the interchanges applied in turn (on the host: pivots are integers, not differentiable)."""
+    piv = np.asarray(pivots.detach().cpu().numpy()).astype(np.int64) - 1
+    perm = np.broadcast_to(np.arange(m), piv.shape[:-1] + (m,)).copy()
+    for j in range(piv.shape[-1]):
+        pj = piv[..., j:j + 1]
+        a = perm[..., j:j + 1].copy()
+        perm[..., j:j + 1] = np.take_along_axis(perm, pj, -1)
+        np.put_along_axis(perm, pj, a, -1)
+    return perm
+
+
+def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=None):  # noqa: N803
+    """``torch.linalg.lu_solve``: X with ``A X = B`` from ``lu_factor``'s output."""
+    op = "linalg.lu_solve"
+    LU = _square(LU, op)
+    B = _matrix(B, op, "B")
+    _same_dtype(LU, B, op)
+    n = LU.shape[-1]
+    rows, cols = (B.shape[-2], B.shape[-1]) if left else (B.shape[-1], B.shape[-2])
+    if rows != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    perm = LU.new_tensor(_row_order(pivots, n), dtype=D.int64)
+    return _ops_lu().lu_solve(LU, perm, B, bool(left), bool(adjoint))
+
+
+def lu_solve_legacy(b, LU_data, LU_pivots):  # noqa: N803 - PyTorch's names
+    """``torch.lu_solve(b, LU_data, LU_pivots)`` (deprecated in PyTorch)."""
+    return lu_solve(LU_data, LU_pivots, b)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True,  # noqa: N803
+              unpack_pivots: bool = True):
+    """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s output."""
+    LU = _matrix(LU_data, "lu_unpack")
+    m = LU.shape[-2]
+    lo, up = _ops_lu().lu_unpack(LU) if unpack_data else (LU.new_zeros((0,)),) * 2
+    if unpack_pivots:
+        perm = _row_order(LU_pivots, m)
+        p = np.zeros(perm.shape + (m,), LU._buf.dtype)
+        np.put_along_axis(p, perm[..., None, :], 1, -2)   # P[perm[j], j] = 1
+        pm = LU.new_tensor(p)
+    else:
+        pm = LU.new_zeros((0,))
+    return lu_unpack_result(pm, lo, up)
+
+
 def cholesky_solve(B, L, upper: bool = False):
     """``torch.cholesky_solve(B, L, upper=False)``: X with ``L L^T X = B``."""
     L = _square(L, "cholesky_solve")
@@ -458,6 +509,10 @@ _FUNCTIONS = {
     ("cholesky", "Tensor", "cholesky"): cholesky_legacy,
     ("inv_ex", "torch.linalg", "inv_ex"): inv_ex,
     ("lu", "torch.linalg", "lu"): lu,
+    ("lu_solve", "torch.linalg", "lu_solve"): lu_solve,
+    ("lu_solve", "torch", "lu_solve"): lu_solve_legacy,
+    ("lu_solve", "Tensor", "lu_solve"): lu_solve_legacy,
+    ("lu_unpack", "torch", "lu_unpack"): lu_unpack,
     ("lu_factor", "torch.linalg", "lu_factor"): lu_factor,
     ("lu_factor", "torch.linalg", "lu_factor_ex"): lu_factor_ex,
     ("matrix_exp", "torch.linalg", "matrix_exp"): matrix_exp,

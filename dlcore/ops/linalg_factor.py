@@ -443,3 +443,47 @@ def lu_factor(x):
     elif m < n:
         strict = concatenate([strict, full_like(_tail(up, -1, m), 0.0)], -1)
     return add(strict, up), bind(lu_p, x, part="pivots")
+
+
+@exports({"torch.linalg": "lu_solve", "torch": "lu_solve", "Tensor": "lu_solve"}, "linalg")
+def lu_solve(packed, perm, b, left: bool = True, adjoint: bool = False):
+    """X with ``A X = b`` from A's packed LU (``lu_factor``) and its row order ``perm``
+    (0-based, int64: ``(P^T b)[j] = b[perm[j]]``); ``adjoint``: ``A^T X = b``;
+    ``left=False``: ``X A = b`` (``X A^T = b`` with ``adjoint``).  Two triangular solves
+    that read L's strict lower and U's upper triangle of ``packed``."""
+    from .broadcast import broadcast_to
+    from .linalg_systems import _batched, triangular_solve_p
+    from .scan import argsort, take_along_axis
+    if not left:                                  # X A = b  <=>  A^T X^T = b^T
+        return matrix_transpose(lu_solve(packed, perm, matrix_transpose(b), True,
+                                         not adjoint))
+    packed, b = _batched(packed, b)
+    shape = tuple(aval_of(b).shape)
+    if not adjoint:
+        idx = broadcast_to(expand_dims(perm, -1), shape)
+        y = take_along_axis(b, idx, -2)
+        y = bind(triangular_solve_p, packed, y, lower=True, unit=True)
+        return bind(triangular_solve_p, packed, y, lower=False, unit=False)
+    pt = matrix_transpose(packed)                 # U^T lower, L^T unit upper
+    y = bind(triangular_solve_p, pt, b, lower=True, unit=False)
+    y = bind(triangular_solve_p, pt, y, lower=False, unit=True)
+    idx = broadcast_to(expand_dims(argsort(perm, -1), -1), shape)
+    return take_along_axis(y, idx, -2)
+
+
+@exports({"torch": "lu_unpack"}, "linalg")
+def lu_unpack(packed):
+    """``(L, U)`` from a packed LU (m x n): L unit lower m x k, U upper k x n."""
+    m, n = aval_of(packed).shape[-2:]
+    k = min(m, n)
+    lo = tril(_narrow(packed, -1, k), -1)
+    lo = add(lo, _eye_rect(lo))
+    return lo, triu_(_narrow(packed, -2, k))
+
+
+def _eye_rect(a):
+    """Ones on the main diagonal of a's (possibly rectangular) last two axes."""
+    from .elementwise import equal
+    from .linalg_extra import _grid
+    row, col = _grid(a)
+    return cast(equal(row, col), aval_of(a).dtype)

@@ -229,6 +229,22 @@ def test_lu(shape):
         assert str(x.dtype) == str(y.dtype)
 
 
+@pytest.mark.parametrize("kw", [{}, {"adjoint": True}, {"left": False},
+                                {"left": False, "adjoint": True}])
+def test_lu_solve_through_lu_factor(kw):
+    a, b = _well((2, 4, 4)), RNG.standard_normal((2, 4, 3))
+    b = b if kw.get("left", True) else np.swapaxes(b, -1, -2)
+    _compare(lambda m, x, y: m.linalg.lu_solve(*m.linalg.lu_factor(x), y, **kw), a, b)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (5, 3)])
+def test_lu_unpack_and_legacy_lu_solve(shape):
+    a = RNG.standard_normal(shape)
+    _compare(lambda m, x: m.lu_unpack(*m.linalg.lu_factor(x)), a)
+    b = RNG.standard_normal((3, 2))
+    _compare(lambda m, x, y: m.lu_solve(y, *m.linalg.lu_factor(x)), _well((3, 3)), b)
+
+
 # ----------------------------------------------------------------------------- errors
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
 NPD = np.array([[1.0, 2.0], [2.0, 1.0]])
@@ -274,6 +290,8 @@ ERRORS = [
     lambda m, T: m.linalg.lu_factor(T(np.stack([np.eye(2), SING]))),
     lambda m, T: m.linalg.lu_factor(T(SING)),
     lambda m, T: m.linalg.lu(T(SING), pivot=False),
+    lambda m, T: m.linalg.lu_solve(*m.linalg.lu_factor(T(np.eye(3))), T(np.ones((4, 2)))),
+    lambda m, T: m.linalg.lu_solve(*m.linalg.lu_factor(T(np.eye(3))), T(np.ones(3))),
 ]
 
 
