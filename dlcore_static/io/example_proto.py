@@ -15,7 +15,7 @@ TensorFlow stores training records as ``Example`` protocol buffers (``example.pr
     message SequenceExample { Features context = 1; FeatureLists feature_lists = 2; }
 
 Only these messages are needed, so this module encodes and decodes them itself (no protobuf
-dependency): varints, little-endian fixed32 floats, length-delimited submessages; the packed
+dependency; the wire primitives are in ``proto_wire.py``): varints, little-endian fixed32 floats, length-delimited submessages; the packed
 repeated fields are written packed, as protobuf does, and read packed or unpacked; map entries
 are ``(key = 1, value = 2)`` submessages; unknown fields are skipped by wire type.  The Python
 API follows protobuf's generated classes: keyword constructors, ``SerializeToString``,
@@ -32,131 +32,21 @@ from typing import Any
 
 import numpy as np
 
+from .proto_wire import (
+    DecodeError,
+    _BytesValues,
+    _FloatValues,
+    _Int64Values,
+    _Repeated,
+    delimited,
+    fields,
+    read_varint,
+    signed64,
+    varint,
+)
+
 __all__ = ["BytesList", "DecodeError", "Example", "Feature", "FeatureList", "FeatureLists",
            "Features", "FloatList", "Int64List", "SequenceExample"]
-
-
-class DecodeError(Exception):
-    """A malformed serialized message (protobuf's ``message.DecodeError``)."""
-
-
-# ============================================================================ wire helpers
-def _varint(v: int) -> bytes:
-    v &= 0xFFFFFFFFFFFFFFFF                  # negative int64: ten-byte two's complement
-    out = bytearray()
-    while v > 0x7F:
-        out.append((v & 0x7F) | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-def _read_varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= end or shift > 63:
-            raise DecodeError("Error parsing message: truncated varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result & 0xFFFFFFFFFFFFFFFF, pos
-        shift += 7
-
-
-def _signed64(v: int) -> int:
-    return v - (1 << 64) if v >= 1 << 63 else v
-
-
-def _delimited(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _fields(buf: bytes, start: int, end: int):
-    """Yield ``(field number, wire type, value)``: an int for varints and fixed32/64 (raw
-    bytes for fixed widths), ``(start, end)`` for length-delimited fields."""
-    pos = start
-    value: Any
-    while pos < end:
-        key, pos = _read_varint(buf, pos, end)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise DecodeError("Error parsing message: field number 0")
-        if wire == 0:
-            value, pos = _read_varint(buf, pos, end)
-        elif wire == 1:
-            if pos + 8 > end:
-                raise DecodeError("Error parsing message: truncated fixed64")
-            value, pos = buf[pos:pos + 8], pos + 8
-        elif wire == 2:
-            n, pos = _read_varint(buf, pos, end)
-            if pos + n > end:
-                raise DecodeError("Error parsing message: truncated length-delimited field")
-            value, pos = (pos, pos + n), pos + n
-        elif wire == 5:
-            if pos + 4 > end:
-                raise DecodeError("Error parsing message: truncated fixed32")
-            value, pos = buf[pos:pos + 4], pos + 4
-        else:
-            raise DecodeError(f"Error parsing message: unsupported wire type {wire}")
-        yield number, wire, value
-
-
-# ============================================================================ repeated values
-class _Repeated(list):
-    """A repeated scalar field: a list that checks and converts what is put in it."""
-
-    kind = ""
-
-    def __init__(self, values=()):
-        super().__init__(self._conv(v) for v in values)
-
-    def _conv(self, v):
-        raise NotImplementedError
-
-    def append(self, v) -> None:
-        super().append(self._conv(v))
-
-    def extend(self, vs) -> None:
-        super().extend(self._conv(v) for v in vs)
-
-    def insert(self, i, v) -> None:
-        super().insert(i, self._conv(v))
-
-    def __setitem__(self, i, v) -> None:
-        if isinstance(i, slice):
-            super().__setitem__(i, [self._conv(x) for x in v])
-        else:
-            super().__setitem__(i, self._conv(v))
-
-
-def _bad(v, want: str) -> TypeError:
-    return TypeError(f"{v!r} has type {type(v).__name__}, but expected one of: {want}")
-
-
-class _BytesValues(_Repeated):
-    def _conv(self, v):
-        if isinstance(v, (bytes, bytearray, np.bytes_)):
-            return bytes(v)
-        raise _bad(v, "bytes")
-
-
-class _FloatValues(_Repeated):
-    def _conv(self, v):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
-                                                                  np.floating)):
-            raise _bad(v, "int, float")
-        return float(np.float32(v))
-
-
-class _Int64Values(_Repeated):
-    def _conv(self, v):
-        if isinstance(v, (float, np.floating)) or not isinstance(v, (int, np.integer)):
-            raise _bad(v, "int")
-        v = int(v)
-        if not -(1 << 63) <= v < 1 << 63:
-            raise ValueError(f"Value out of range: {v}")
-        return v
 
 
 # ============================================================================ messages
@@ -273,10 +163,10 @@ class BytesList(_ValueList):
     _values = _BytesValues
 
     def _encode(self) -> bytes:
-        return b"".join(_delimited(1, v) for v in self.value)
+        return b"".join(delimited(1, v) for v in self.value)
 
     def _decode(self, buf, start, end) -> None:
-        for number, wire, val in _fields(buf, start, end):
+        for number, wire, val in fields(buf, start, end):
             if number == 1 and wire == 2:
                 list.append(self.value, buf[val[0]:val[1]])
 
@@ -290,10 +180,10 @@ class FloatList(_ValueList):
     def _encode(self) -> bytes:
         if not self.value:
             return b""
-        return _delimited(1, np.asarray(self.value, "<f4").tobytes())
+        return delimited(1, np.asarray(self.value, "<f4").tobytes())
 
     def _decode(self, buf, start, end) -> None:
-        for number, wire, val in _fields(buf, start, end):
+        for number, wire, val in fields(buf, start, end):
             if number != 1:
                 continue
             if wire == 2:                   # packed
@@ -318,19 +208,19 @@ class Int64List(_ValueList):
     def _encode(self) -> bytes:
         if not self.value:
             return b""
-        return _delimited(1, b"".join(_varint(v) for v in self.value))
+        return delimited(1, b"".join(varint(v) for v in self.value))
 
     def _decode(self, buf, start, end) -> None:
-        for number, wire, val in _fields(buf, start, end):
+        for number, wire, val in fields(buf, start, end):
             if number != 1:
                 continue
             if wire == 2:
                 pos, stop = val
                 while pos < stop:
-                    v, pos = _read_varint(buf, pos, stop)
-                    list.append(self.value, _signed64(v))
+                    v, pos = read_varint(buf, pos, stop)
+                    list.append(self.value, signed64(v))
             elif wire == 0:
-                list.append(self.value, _signed64(val))
+                list.append(self.value, signed64(val))
             else:
                 raise DecodeError(f"Error parsing message: Int64List.value with wire type "
                                   f"{wire}")
@@ -414,10 +304,10 @@ class Feature(_Message):
         if self._kind is None:
             return b""
         number = {n: k for n, k, _ in _KINDS}[self._kind]
-        return _delimited(number, self._value._encode())
+        return delimited(number, self._value._encode())
 
     def _decode(self, buf, start, end) -> None:
-        for number, wire, val in _fields(buf, start, end):
+        for number, wire, val in fields(buf, start, end):
             for n, k, cls in _KINDS:
                 if number == k and wire == 2:
                     if self._kind != n:       # a new member of the oneof replaces the old
@@ -478,17 +368,17 @@ def _map_class(name: str, field: str, number: int, value_cls):
     def _encode(self):
         out = []
         for k, v in getattr(self, field).items():
-            out.append(_delimited(number, _delimited(1, k.encode("utf-8"))
-                                  + _delimited(2, v._encode())))
+            out.append(delimited(number, delimited(1, k.encode("utf-8"))
+                                  + delimited(2, v._encode())))
         return b"".join(out)
 
     def _decode(self, buf, start, end):
         m = getattr(self, field)
-        for num, wire, val in _fields(buf, start, end):
+        for num, wire, val in fields(buf, start, end):
             if num != number or wire != 2:
                 continue
             key, value = "", value_cls()
-            for n2, w2, v2 in _fields(buf, *val):
+            for n2, w2, v2 in fields(buf, *val):
                 if n2 == 1 and w2 == 2:
                     try:
                         key = buf[v2[0]:v2[1]].decode("utf-8")
@@ -540,10 +430,10 @@ class FeatureList(_Message):
         return tuple(f._key() for f in self.feature)
 
     def _encode(self) -> bytes:
-        return b"".join(_delimited(1, f._encode()) for f in self.feature)
+        return b"".join(delimited(1, f._encode()) for f in self.feature)
 
     def _decode(self, buf, start, end) -> None:
-        for number, wire, val in _fields(buf, start, end):
+        for number, wire, val in fields(buf, start, end):
             if number == 1 and wire == 2:
                 f = Feature()
                 f._decode(buf, *val)
@@ -595,11 +485,11 @@ def _struct_class(name: str, parts):
         for n, number, _ in parts:
             payload = getattr(self, n)._encode()
             if payload:
-                out.append(_delimited(number, payload))
+                out.append(delimited(number, payload))
         return b"".join(out)
 
     def _decode(self, buf, start, end):
-        for number, wire, val in _fields(buf, start, end):
+        for number, wire, val in fields(buf, start, end):
             for n, k, _ in parts:
                 if number == k and wire == 2:
                     getattr(self, n)._decode(buf, *val)
