@@ -55,6 +55,8 @@ _LAYERS: dict[str, tuple] = {
     "AveragePooling1D": _POOL, "AveragePooling2D": _POOL,
     "GlobalAveragePooling1D": ("data_format",), "GlobalAveragePooling2D": ("data_format",),
     "GlobalMaxPooling1D": ("data_format",), "GlobalMaxPooling2D": ("data_format",),
+    "Conv3D": _CONV, "MaxPooling3D": _POOL, "AveragePooling3D": _POOL,
+    "GlobalAveragePooling3D": ("data_format",), "GlobalMaxPooling3D": ("data_format",),
     "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
     "Embedding": ("input_dim", "output_dim", "mask_zero"),
     "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),

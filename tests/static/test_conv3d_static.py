@@ -253,6 +253,20 @@ def test_keras_layers_match_real_keras(name, args, kw, shape):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+def test_keras_3d_model_saves_and_loads(tmp_path):
+    pytest.importorskip("h5py")
+    from dlcore_static.keras.models import load_model
+    m = Sequential([L.Conv3D(2, 2, padding="same", activation="relu", input_shape=(4, 4, 4, 1)),
+                    L.MaxPooling3D(2), L.AveragePooling3D((1, 2, 2)), L.GlobalMaxPooling3D()])
+    x = np.random.default_rng(9).standard_normal((2, 4, 4, 4, 1)).astype(np.float32)
+    want = m.predict(x)
+    for ext in ("h5", "keras"):
+        m.save(str(tmp_path / f"m.{ext}"))
+        with tf.Graph().as_default():
+            got = load_model(str(tmp_path / f"m.{ext}")).predict(x)
+        np.testing.assert_array_equal(got, want)
+
+
 # ----------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("build,message", [
     (lambda: tf.nn.conv3d(tf.ones([1, 2, 3, 4]), tf.ones([2, 2, 2, 4, 1]), [1] * 5, "SAME"),
