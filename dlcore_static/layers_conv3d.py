@@ -25,6 +25,7 @@ def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1, 1), activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
+    """``activation(conv3d(inputs, kernel) + bias)``, ``<name>/kernel`` laid out DHWIO."""
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                 use_bias, kernel_initializer, bias_initializer, trainable, name, rank=3)(inputs)
 
@@ -33,6 +34,7 @@ def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="v
                      data_format="channels_last", activation=None, use_bias=True,
                      kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
                      reuse=None, **kw):
+    """The transposed 3-D convolution layer (kernel DHW, filters, in); TF1's output size."""
     return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
                 kernel_initializer, bias_initializer, trainable, name, rank=3,
                 transpose=True)(inputs)
@@ -40,11 +42,13 @@ def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="v
 
 def max_pooling3d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
                   name=None):
+    """The maximum of each ``pool_size`` window of a 5-D input."""
     return _pool("max", inputs, pool_size, strides, padding, data_format, name, 3)
 
 
 def average_pooling3d(inputs, pool_size, strides, padding="valid",
                       data_format="channels_last", name=None):
+    """The mean of each ``pool_size`` window ('same' counts only real values)."""
     return _pool("avg", inputs, pool_size, strides, padding, data_format, name, 3)
 
 
@@ -124,6 +128,7 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      activation=None, use_bias=True, depthwise_initializer=None,
                      pointwise_initializer=None, bias_initializer=None, trainable=True,
                      name=None, reuse=None, **kw):
+    """A depthwise then a 1x1 pointwise convolution, plus bias and activation."""
     return SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          depth_multiplier, activation, use_bias, depthwise_initializer,
                          pointwise_initializer, bias_initializer, trainable, name)(inputs)
@@ -134,6 +139,7 @@ def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
                      activation=None, use_bias=True, depthwise_initializer=None,
                      pointwise_initializer=None, bias_initializer=None, trainable=True,
                      name=None, reuse=None, **kw):
+    """``separable_conv2d`` on a (batch, width, channels) input."""
     return SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          depth_multiplier, activation, use_bias, depthwise_initializer,
                          pointwise_initializer, bias_initializer, trainable, name,
