@@ -187,6 +187,22 @@ def check_conv(failures: list) -> None:
         compile_one(f"plane_scatter {n}", K2.plane_scatter.py_func, [a3, i3, a3, i64], failures)
 
 
+def check_scatter(failures: list) -> None:
+    """scatter_set (atomic max of the writer, then the winners' write) and scatter_combine."""
+    from dlcore.kernels.cuda import _kernels_scatter as KS
+    flat_i, err = arr(np.int64), arr(np.int64)
+    compile_one("last_writer", KS.last_writer.py_func, [arr(np.int64), flat_i, i64, i64, i64,
+                                                        i64, err], failures)
+    compile_one("check_lines", KS.check_lines.py_func, [flat_i, i64, i64, err], failures)
+    for dt in ALL:
+        n = np.dtype(dt).name
+        compile_one(f"write_winners {n}", KS.write_winners.py_func,
+                    [arr(dt), arr(dt), flat_i, arr(np.int64), i64, i64, i64, i64], failures)
+        if dt is not np.bool_:
+            compile_one(f"combine_lines {n}", KS.combine_lines.py_func,
+                        [arr(dt), arr(dt), flat_i, i64, i64, i64, i64, i64], failures)
+
+
 def _without_a_device() -> None:
     """Compiling a kernel that calls a device function asks the current device for its compute
     capability; with no GPU there is none, so answer with the target's."""
@@ -210,6 +226,7 @@ def main() -> int:
     check_reduce(failures)
     check_elementwise(failures)
     check_conv(failures)
+    check_scatter(failures)
     for label, tb in failures:
         print(f"\n===== {label}\n{tb}")
     print(f"{len(failures)} failure(s)")
