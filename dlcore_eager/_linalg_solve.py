@@ -39,7 +39,7 @@ linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
 linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
-triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]  # noqa: E501
+triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]
 
 
 def _float(x, op: str) -> Tensor:
@@ -150,7 +150,7 @@ def cholesky(A, *, upper: bool = False, out=None):
     return _ops.cholesky(_square(A, "linalg.cholesky"), bool(upper))
 
 
-def cholesky_legacy(input, upper: bool = False):  # noqa: A002 - PyTorch's name
+def cholesky_legacy(input, upper: bool = False):
     """``torch.cholesky`` / ``Tensor.cholesky`` (deprecated in PyTorch, still used)."""
     x = _square(input, "cholesky")
     return _renamed(lambda: _ops.cholesky(x, bool(upper)), "linalg.cholesky", "cholesky")
@@ -289,14 +289,14 @@ def _row_order(pivots, m: int) -> np.ndarray:
     return perm
 
 
-def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=None):  # noqa: N803
+def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=None):
     """``torch.linalg.lu_solve``: X with ``A X = B`` from ``lu_factor``'s output."""
     op = "linalg.lu_solve"
     LU = _square(LU, op)
     B = _matrix(B, op, "B")
     _same_dtype(LU, B, op)
     n = LU.shape[-1]
-    rows, cols = (B.shape[-2], B.shape[-1]) if left else (B.shape[-1], B.shape[-2])
+    rows = B.shape[-2] if left else B.shape[-1]
     if rows != n:
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {eq} "
@@ -305,12 +305,12 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=Non
     return _ops_lu().lu_solve(LU, perm, B, bool(left), bool(adjoint))
 
 
-def lu_solve_legacy(b, LU_data, LU_pivots):  # noqa: N803 - PyTorch's names
+def lu_solve_legacy(b, LU_data, LU_pivots):
     """``torch.lu_solve(b, LU_data, LU_pivots)`` (deprecated in PyTorch)."""
     return lu_solve(LU_data, LU_pivots, b)
 
 
-def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True,  # noqa: N803
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True,
               unpack_pivots: bool = True):
     """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s output."""
     LU = _matrix(LU_data, "lu_unpack")
@@ -342,7 +342,7 @@ def tensor_cholesky_solve(self, L, upper: bool = False):
     return cholesky_solve(self, L, upper)
 
 
-def cholesky_inverse(L, upper: bool = False):  # noqa: N803 - PyTorch's name
+def cholesky_inverse(L, upper: bool = False):
     """``torch.cholesky_inverse``: ``A^-1`` from ``A``'s Cholesky factor."""
     return _ops.cholesky_inverse(_square(L, "cholesky_inverse"), bool(upper))
 
@@ -356,11 +356,11 @@ def slogdet(A, *, out=None):
     return linalg_slogdet(*_ops.slogdet(_square(A, "linalg.slogdet")))
 
 
-def slogdet_legacy(input):  # noqa: A002
+def slogdet_legacy(input):
     return slogdet_result(*_ops.slogdet(_square(input, "linalg.slogdet")))
 
 
-def logdet(input):  # noqa: A002
+def logdet(input):
     return _ops.logdet(_square(input, "logdet"))
 
 
@@ -375,25 +375,25 @@ def qr(A, mode: str = "reduced", *, out=None):
     return linalg_qr(A.new_zeros((0,)) if q is None else q, r)
 
 
-def qr_legacy(input, some: bool = True):  # noqa: A002
+def qr_legacy(input, some: bool = True):
     """``torch.qr(input, some=True)`` / ``Tensor.qr`` (deprecated in PyTorch)."""
     A = _matrix(input, "linalg.qr")
     return qr_result(*_ops.qr(A, "reduced" if some else "complete"))
 
 
-def _uplo(UPLO: str) -> bool:  # noqa: N803
+def _uplo(UPLO: str) -> bool:
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     return UPLO == "L"
 
 
-def eigh(A, UPLO: str = "L", *, out=None):  # noqa: N803
+def eigh(A, UPLO: str = "L", *, out=None):
     """``torch.linalg.eigh``: ``(eigenvalues, eigenvectors)``, eigenvalues ascending."""
     lower = _uplo(UPLO)
     return linalg_eigh(*_ops.eigh(_square(A, "linalg.eigh"), lower))
 
 
-def eigvalsh(A, UPLO: str = "L", *, out=None):  # noqa: N803
+def eigvalsh(A, UPLO: str = "L", *, out=None):
     lower = _uplo(UPLO)
     return _ops.eigvalsh(_square(A, "linalg.eigvalsh"), lower)
 
@@ -415,7 +415,7 @@ def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None, out=No
     return _ops.pinv(A, _tol(atol), _tol(rtol), bool(hermitian))
 
 
-def pinverse(input, rcond: float = 1e-15):  # noqa: A002
+def pinverse(input, rcond: float = 1e-15):
     """``torch.pinverse`` / ``Tensor.pinverse``: ``rcond`` relative to the largest singular
     value."""
     return pinv(input, rtol=rcond)

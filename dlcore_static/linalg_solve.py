@@ -26,7 +26,7 @@ from dlcore.registry import aval_of
 from ._convert import _scoped
 
 Qr = namedtuple("Qr", ["q", "r"])
-Slogdet = namedtuple("Slogdet", ["sign", "log_abs_determinant"])
+LogMatrixDeterminant = namedtuple("LogMatrixDeterminant", ["sign", "log_abs_determinant"])
 
 
 def solve(matrix, rhs, adjoint: bool = False, name: str | None = None):
@@ -46,7 +46,7 @@ def triangular_solve(matrix, rhs, lower: bool = True, adjoint: bool = False,
     return _scoped("MatrixTriangularSolve", name, f, matrix, rhs)
 
 
-def cholesky(input, name: str | None = None):  # noqa: A002 - TF's name
+def cholesky(input, name: str | None = None):
     return _scoped("Cholesky", name, _ops.cholesky, input)
 
 
@@ -57,7 +57,7 @@ def cholesky_solve(chol, rhs, name: str | None = None):
                    rhs)
 
 
-def qr(input, full_matrices: bool = False, name: str | None = None):  # noqa: A002
+def qr(input, full_matrices: bool = False, name: str | None = None):
     """``(q, r)`` with ``input = q r``."""
     mode = "complete" if full_matrices else "reduced"
     return _scoped("Qr", name, lambda x: Qr(*_ops.qr(x, mode)), input)
@@ -77,13 +77,14 @@ def eigvalsh(tensor, name: str | None = None):
     return _scoped("SelfAdjointEigV2", name, lambda x: _ops.eigvalsh(_from_lower(x)), tensor)
 
 
-def det(input, name: str | None = None):  # noqa: A002
+def det(input, name: str | None = None):
     return _scoped("MatrixDeterminant", name, _ops.det, input)
 
 
-def slogdet(input, name: str | None = None):  # noqa: A002
+def slogdet(input, name: str | None = None):
     """``(sign, log_abs_determinant)``."""
-    return _scoped("LogMatrixDeterminant", name, lambda x: Slogdet(*_ops.slogdet(x)), input)
+    return _scoped("LogMatrixDeterminant", name,
+                   lambda x: LogMatrixDeterminant(*_ops.slogdet(x)), input)
 
 
 def logdet(matrix, name: str | None = None):

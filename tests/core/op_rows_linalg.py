@@ -48,6 +48,12 @@ def _np_lu(a):
             .astype(a.dtype) for i in range(3)]
 
 
+def _eigvec_squares(a):
+    """V * V (elementwise: free of the eigenvectors' signs) of eigh(a + a^T)."""
+    v = ops.eigh(_sym(a))[1]
+    return ops.mul(v, v)
+
+
 def linalg_rows(OpRow) -> list:
     tol = {"rtol": 1e-4, "atol": 1e-5}
     sq = (((3, 3),), ((2, 3, 3),))
@@ -85,6 +91,6 @@ def linalg_rows(OpRow) -> list:
               (((3, 3),), ((2, 3, 4),), ((4, 2),)), ("real",), (0,), **tol),
         OpRow("lu[P]", "lu", lambda a: lu_factor_rows(a)[0], lambda a: _np_lu(a)[0],
               (((3, 3),),), ("real",), (), **tol),
-        OpRow("eigh[V^2]", "eigh", lambda a: (lambda v: ops.mul(v, v))(ops.eigh(_sym(a))[1]),
+        OpRow("eigh[V^2]", "eigh", _eigvec_squares,
               lambda a: np.linalg.eigh(_np_sym(a))[1] ** 2, sq, ("real",), (0,), **tol),
     ]

@@ -109,13 +109,16 @@ def test_qr_legacy_and_method():
     _compare(lambda m, x: x.qr(some=False), a, grad=False)
 
 
+def _reconstruct_squared(r):
+    return (r.eigenvectors * r.eigenvalues.unsqueeze(-2) ** 2) @ r.eigenvectors.mT
+
+
 @pytest.mark.parametrize("uplo", ["L", "U"])
 def test_eigh(uplo):
     s = _spd((2, 4, 4)) + np.triu(RNG.standard_normal((4, 4)), 1)    # only one triangle read
     _compare(lambda m, x: m.linalg.eigvalsh(x, UPLO=uplo), s)
     # eigenvectors up to sign: compare V diag(L^2) V^T and |V|
-    _compare(lambda m, x: (lambda r: (r.eigenvectors * r.eigenvalues.unsqueeze(-2) ** 2)
-                           @ r.eigenvectors.mT)(m.linalg.eigh(x, UPLO=uplo)), s)
+    _compare(lambda m, x: _reconstruct_squared(m.linalg.eigh(x, UPLO=uplo)), s)
     _compare(lambda m, x: m.linalg.eigh(x, UPLO=uplo).eigenvectors.abs(), s)
 
 
