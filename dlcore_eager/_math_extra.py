@@ -5,6 +5,9 @@
   (``x * 2^e``): compositions of recorded operations; ``heaviside``, ``nextafter`` and
   ``frexp`` (``(mantissa, exponent)``, exponent int32) have no gradient in PyTorch and are
   computed on the host.
+* ``signbit``, ``isposinf``/``isneginf``/``isreal``, ``positive``, ``logaddexp2``,
+  ``fmax``/``fmin`` (NaN-ignoring), ``gcd``/``lcm`` (integers, host), ``clamp_min``/``clamp_max``,
+  ``renorm`` (slices scaled to a maximum p-norm), ``msort``.
 * ``hann_window``, ``hamming_window``, ``blackman_window``, ``bartlett_window``,
   ``kaiser_window``: ``periodic=True`` computes the symmetric window of length N + 1 and drops
   its last point, as PyTorch; float64 maths, then the requested dtype.
@@ -23,6 +26,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import _dtype as D
+from . import _tensor_ops as O
 from . import creation as _creation
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
@@ -84,7 +88,7 @@ def copysign(input: Tensor, other) -> Tensor:
     if x._buf.dtype != o._buf.dtype and o._buf.dtype.kind == "f":
         x = x.to(D.from_numpy_dtype(np.result_type(x._buf.dtype, o._buf.dtype)))
     mag = x.abs()
-    return mag.where(~negative, -mag)
+    return O.where(negative, -mag, mag)
 
 
 def ldexp(input: Tensor, other) -> Tensor:
@@ -120,6 +124,108 @@ def frexp(input: Tensor):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     m, e = np.frexp(_host(input))
     return frexp_result(_like(m, input), _like(e.astype(np.int32), input))
+
+
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (-0.0 and negative values; not differentiable)."""
+    return _like(np.signbit(_host(input)), input)
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """True where ``input`` is +inf."""
+    return input == math.inf if input._buf.dtype.kind == "f" else input.bool() & False
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """True where ``input`` is -inf."""
+    return input == -math.inf if input._buf.dtype.kind == "f" else input.bool() & False
+
+
+def isreal(input: Tensor) -> Tensor:
+    """True everywhere (dlcore has no complex dtypes)."""
+    return input.bool() | True
+
+
+def positive(input: Tensor) -> Tensor:
+    """``input`` itself (PyTorch's unary plus), refused for booleans."""
+    if input._buf.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def logaddexp2(input: Tensor, other) -> Tensor:
+    """``log2(2^input + 2^other)``, computed without overflow."""
+    ln2 = math.log(2.0)
+    x = _float(input)
+    return (x * ln2).logaddexp(_float(_as_tensor(other, x)) * ln2) / ln2
+
+
+def _nan_aware(input, other, pick_max: bool) -> Tensor:
+    o = _as_tensor(other, input)
+    best = input.maximum(o) if pick_max else input.minimum(o)
+    if input._buf.dtype.kind != "f":
+        return best
+    return O.where(input.isnan(), o, O.where(o.isnan(), input, best))
+
+
+def fmax(input: Tensor, other) -> Tensor:
+    """The elementwise maximum, ignoring a NaN where the other value is not NaN."""
+    return _nan_aware(input, other, True)
+
+
+def fmin(input: Tensor, other) -> Tensor:
+    """The elementwise minimum, ignoring a NaN where the other value is not NaN."""
+    return _nan_aware(input, other, False)
+
+
+def _int_only(name: str, a: Tensor, b) -> tuple:
+    b = _as_tensor(b, a)
+    for t in (a, b):
+        if t._buf.dtype.kind not in "iu":
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype_name(t)}\'')
+    return _host(a), _host(b)
+
+
+def gcd(input: Tensor, other) -> Tensor:
+    """The greatest common divisor of integers (|gcd|; gcd(0, 0) = 0)."""
+    a, b = _int_only("gcd", input, other)
+    return _like(np.gcd(a, b), input)
+
+
+def lcm(input: Tensor, other) -> Tensor:
+    """The least common multiple of integers (0 where either is 0)."""
+    a, b = _int_only("lcm", input, other)
+    return _like(np.lcm(a, b), input)
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    """``clamp(input, min=min)``."""
+    return input.clamp(min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    """``clamp(input, max=max)``."""
+    return input.clamp(max=max)
+
+
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to it
+    (``maxnorm / (norm + 1e-7)``, as PyTorch)."""
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    d = dim % max(input.dim(), 1)
+    others = [i for i in range(input.dim()) if i != d]
+    x = _float(input)
+    norm = (x.abs() ** p).sum(others, keepdim=True) ** (1.0 / p) if others else x.abs()
+    factor = O.where(norm > maxnorm, maxnorm / (norm + 1e-7), norm * 0 + 1)
+    return x * factor
+
+
+def msort(input: Tensor) -> Tensor:
+    """``sort(input, dim=0).values``."""
+    return input.sort(0).values
 
 
 # ----------------------------------------------------------------------------- windows
@@ -190,10 +296,13 @@ def set_rng_state(new_state: Tensor) -> None:
 
 
 FUNCTIONS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside",
-             "nextafter", "frexp", "hann_window", "hamming_window", "blackman_window",
+             "nextafter", "frexp", "signbit", "isposinf", "isneginf", "isreal", "positive",
+             "logaddexp2", "fmax", "fmin", "gcd", "lcm", "clamp_min", "clamp_max", "renorm",
+             "msort", "hann_window", "hamming_window", "blackman_window",
              "bartlett_window", "kaiser_window", "get_rng_state", "set_rng_state"]
 METHODS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside", "nextafter",
-           "frexp"]
+           "frexp", "signbit", "isposinf", "isneginf", "isreal", "positive", "logaddexp2", "fmax",
+           "fmin", "gcd", "lcm", "clamp_min", "clamp_max", "renorm", "msort"]
 #: torch.special names of functions defined on torch (when torch.special lacks them)
 SPECIAL_ALIASES = {"xlogy": "xlogy", "sinc": "sinc", "expm1": "expm1", "exp2": "exp2",
                    "log1p": "log1p", "round": "round", "softmax": "softmax",

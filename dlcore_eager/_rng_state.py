@@ -39,11 +39,11 @@ def decode(gen, new_state) -> None:
         raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found "
                            f"the input RNG state size to be {raw.size}")
     b = raw.tobytes()
-    state = {"bit_generator": "PCG64",
-             "state": {"state": int.from_bytes(b[0:16], "little"),
-                       "inc": int.from_bytes(b[16:32], "little")},
-             "has_uint32": int.from_bytes(b[32:36], "little"),
-             "uinteger": int.from_bytes(b[36:40], "little")}
+    state: dict[str, Any] = {"bit_generator": "PCG64",
+                             "state": {"state": int.from_bytes(b[0:16], "little"),
+                                       "inc": int.from_bytes(b[16:32], "little")},
+                             "has_uint32": int.from_bytes(b[32:36], "little"),
+                             "uinteger": int.from_bytes(b[36:40], "little")}
     if state["state"]["inc"] % 2 == 0 or state["has_uint32"] not in (0, 1):
         raise RuntimeError("set_rng_state: the tensor is not a state of this generator")
     gen._np.bit_generator.state = state

@@ -281,9 +281,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         w_sum_t = w.sum()
         avg = (x * w).sum(1, keepdim=True) / w_sum_t
         w_sum = float(_host(w_sum_t))
-    if w is None or correction == 0:
-        norm = w_sum - correction
-    elif aweights is None:
+    if w is None or correction == 0 or aweights is None:
         norm = w_sum - correction
     else:
         norm = w_sum - correction * float(_host((w * aweights.to(x.dtype)).sum())) / w_sum

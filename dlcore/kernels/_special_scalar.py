@@ -39,7 +39,7 @@ _ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606
 
 
 def digamma(x):
-    if x != x or x == math.inf:
+    if math.isnan(x) or x == math.inf:
         return x
     if x == -math.inf:
         return math.nan
@@ -66,7 +66,7 @@ def digamma(x):
 
 
 def zeta(x, q):
-    if x != x or q != q:
+    if math.isnan(x) or math.isnan(q):
         return math.nan
     if x == 1.0:
         return math.inf
@@ -118,7 +118,7 @@ def zeta(x, q):
 
 
 def bessel_i(nu, x, scaled):
-    if x != x:
+    if math.isnan(x):
         return x
     ax = abs(x)
     if ax <= 25.0:
@@ -157,7 +157,7 @@ def bessel_i(nu, x, scaled):
 
 
 def erfcx(x):
-    if x != x:
+    if math.isnan(x):
         return x
     if x < 12.0:
         if x * x > 709.0:
@@ -175,7 +175,7 @@ def erfcx(x):
 
 
 def ndtri(p):
-    if p != p or p < 0.0 or p > 1.0:
+    if math.isnan(p) or p < 0.0 or p > 1.0:
         return math.nan
     if p == 0.0:
         return -math.inf
@@ -215,7 +215,7 @@ def igamma(a, x, upper):
     Q(a, x) = 1 - P(a, x): the series sum x^k / (a (a+1) ... (a+k)) below x = a + 1, Lentz's
     continued fraction above (Numerical Recipes' gser/gcf), each times
     exp(-x + a log x - lgamma(a)); SciPy's (and PyTorch's) boundary values."""
-    if a != a or x != x or x < 0.0 or a < 0.0:
+    if math.isnan(a) or math.isnan(x) or x < 0.0 or a < 0.0:
         return math.nan
     if a == 0.0:
         if x > 0.0:

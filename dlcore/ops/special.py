@@ -21,7 +21,8 @@ is written once in :mod:`dlcore.kernels._special_scalar`; ``lgamma`` is a scalar
     ndtri(p)         y = Phi^-1(p);                             dp = g sqrt(2 pi) exp(y^2/2)
 
 The binary ones (zeta, polygamma, igamma, igammac) take operands of one shape: their wrappers
-promote and broadcast first (``broadcast_like``, whose vjp sums back), so the kernels are flat loops.
+promote and broadcast first (``broadcast_like``, whose vjp sums back), so the kernels are flat
+loops.
 PyTorch has no derivative for zeta's ``x`` or igamma's ``a``: asking for one raises its
 NotImplementedError (in a static graph too: TensorFlow's igamma gradient for ``a`` is not
 provided); polygamma's ``n`` has none, as in TensorFlow (None).
@@ -40,8 +41,27 @@ from ..kernels.cuda import special_math as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from .broadcast import broadcast_like
-from .elementwise import (_float_binary, _unary, add, cast, div, equal, exp, full_like, greater,
-                          less, log, maximum, minimum, mul, neg, sign, sub, where, zeros_like)
+from .elementwise import (
+    _float_binary,
+    _unary,
+    add,
+    cast,
+    div,
+    equal,
+    exp,
+    full_like,
+    greater,
+    less,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    sign,
+    sub,
+    where,
+    zeros_like,
+)
 from .math_unary import erfc, log1p
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)

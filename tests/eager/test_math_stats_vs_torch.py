@@ -155,6 +155,40 @@ def test_elementwise_extras():
     close(xo.grad, xt.grad)
 
 
+def test_more_elementwise():
+    a = np.array([1.0, np.nan, np.nan, -0.0, 0.0, -np.inf, np.inf, -3.5])
+    b = np.array([np.nan, 2.0, np.nan, 1.0, -1.0, 3.0, 4.0, -3.0])
+    for name in ("fmax", "fmin", "logaddexp2"):
+        close(getattr(dt, name)(D(a), D(b)), getattr(torch, name)(R(a), R(b)))
+    for name in ("signbit", "isposinf", "isneginf", "isreal", "positive", "msort"):
+        close(getattr(dt, name)(D(a)), getattr(torch, name)(R(a)))
+    close(dt.clamp_min(D(a), 0.5), torch.clamp_min(R(a), 0.5))
+    close(D(a).clamp_max(0.5), R(a).clamp_max(0.5))
+    i, j = np.array([4, 6, 0, -9, 7]), np.array([6, 0, 0, 6, 3])
+    close(dt.gcd(D(i), D(j)), torch.gcd(R(i), R(j)))
+    close(D(i).lcm(D(j)), R(i).lcm(R(j)))
+    x = np.array([[1.0, -2, 3], [0.1, 0.2, -0.3], [2.0, 0.0, 0.5]])
+    for p, dim, mx in [(2, 0, 1.0), (1, 1, 0.5), (3.0, -1, 2.0)]:
+        xo, xt = D(x, True), R(x, True)
+        yo, yt = dt.renorm(xo, p, dim, mx), torch.renorm(xt, p, dim, mx)
+        close(yo, yt)
+        (yo * D(x)).sum().backward()
+        (yt * R(x)).sum().backward()
+        close(xo.grad, xt.grad, rtol=1e-9)
+    xo, xt = D(b[3:], True), R(b[3:], True)
+    dt.fmax(xo, D(a[3:])).sum().backward()
+    torch.fmax(xt, R(a[3:])).sum().backward()
+    close(xo.grad, xt.grad)
+    raises(NotImplementedError, '"gcd_cpu" not implemented for \'Double\'',
+           lambda: dt.gcd(D([1.0]), D([2.0])))
+    raises(RuntimeError, "The `+` operator, on a bool tensor is not supported.",
+           lambda: dt.positive(dt.tensor([True])))
+    raises(RuntimeError, "renorm: non-positive-norm not supported",
+           lambda: dt.renorm(D(x), -1, 0, 1.0))
+    raises(RuntimeError, "renorm: expected maxnorm to be >= 0 but got -1",
+           lambda: dt.renorm(D(x), 2, 0, -1.0))
+
+
 # ----------------------------------------------------------------------------- statistics
 DATA = np.array([[1.0, 5.0, 3.0, 2.0, 7.5], [4.0, np.nan, 6.0, 0.5, 2.0],
                  [9.0, 8.0, 0.0, 1.5, 3.5]])

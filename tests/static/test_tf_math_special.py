@@ -8,10 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import special as sp
+from static_gradcheck import check_value_and_gradient
 
 import dlcore_static as tf
-
-from static_gradcheck import check_value_and_gradient
 
 X = np.array([0.3, 1.7, 4.2, 12.5, 2.9, 0.8])
 P = np.array([0.01, 0.05, 0.2, 0.5, 0.9, 0.99])

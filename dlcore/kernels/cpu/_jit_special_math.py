@@ -26,7 +26,7 @@ igamma_s = _jit(S.igamma)
 def polygamma_s(n, x):
     """polygamma(n, x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1, digamma for n = 0; NaN for a
     negative or non-integer n."""
-    if n != n or x != x or n < 0.0 or n == math.inf or n != math.floor(n):
+    if math.isnan(n) or math.isnan(x) or n < 0.0 or n == math.inf or n != math.floor(n):
         return math.nan
     if n == 0.0:
         return digamma_s(x)

@@ -22,7 +22,7 @@ _igamma = _dev(S.igamma)
 
 @cuda.jit(device=True)
 def _polygamma(n, x):
-    if n != n or x != x or n < 0.0 or n == math.inf or n != math.floor(n):
+    if math.isnan(n) or math.isnan(x) or n < 0.0 or n == math.inf or n != math.floor(n):
         return math.nan
     if n == 0.0:
         return _digamma(x)
