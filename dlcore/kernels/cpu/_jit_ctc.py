@@ -14,6 +14,11 @@ gradient is PyTorch's ``ctc_loss_backward``::
 
     grad[t, b, c] = g[b] (exp(lp[t,b,c]) - exp(logsumexp_{s: l'(s)=c} (alpha + beta)[t, s]
                                                + nll - lp[t,b,c]))   for t < Tb, else 0
+
+As PyTorch's CPU kernel: three-term log-sum-exps with one ``log`` per state, and only the states
+that can still reach the end (``s`` in ``[S' - 2 (Tb - t), 2 (t + 1))``) are computed; the sum
+over states of one class is accumulated as ``exp(alpha + beta - m_t)`` with ``m_t`` the step's
+largest term (one ``exp`` per state).
 """
 
 from __future__ import annotations
@@ -31,65 +36,69 @@ NEG_INF = -np.inf
 
 
 @njit(cache=True, nogil=True)
-def _lae(a, b):
-    if a == -np.inf:
-        return b
-    if b == -np.inf:
-        return a
-    m = max(a, b)
-    return m + math.log(math.exp(a - m) + math.exp(b - m))
+def _lse3(a, b, c):
+    """log(exp(a) + exp(b) + exp(c)), -inf when all are -inf (one log, as PyTorch's)."""
+    m = max(a, max(b, c))
+    if m == -np.inf:
+        return -np.inf
+    return m + math.log(math.exp(a - m) + math.exp(b - m) + math.exp(c - m))
 
 
 @njit(cache=True, nogil=True)
-def _label(targets, off, s, blank):
-    if s % 2 == 0:
-        return blank
-    return targets[off + (s - 1) // 2]
+def _ext(targets, off, ln, blank):
+    """l': blank, target_0, blank, target_1, ..., blank."""
+    ext = np.empty(2 * ln + 1, dtype=np.int64)
+    for s in range(2 * ln + 1):
+        ext[s] = blank if s % 2 == 0 else targets[off + (s - 1) // 2]
+    return ext
 
 
 @njit(cache=True, nogil=True)
-def _alpha(lp, b, targets, off, tb, ln, blank, merge, alpha):
-    sp = 2 * ln + 1
-    for s in range(sp):
-        alpha[0, s] = -np.inf
+def _alpha(lp, b, ext, tb, blank, merge, alpha):
+    """alpha[:tb] (rows -inf outside the states that can still reach the end)."""
+    sp = ext.shape[0]
+    alpha[:tb, :sp] = -np.inf
     alpha[0, 0] = lp[0, b, blank]
-    if ln > 0:
-        alpha[0, 1] = lp[0, b, _label(targets, off, 1, blank)]
+    if sp > 1:
+        alpha[0, 1] = lp[0, b, ext[1]]
     for t in range(1, tb):
-        for s in range(sp):
-            ls = _label(targets, off, s, blank)
-            a = -np.inf
-            if merge or ls == blank:
-                a = alpha[t - 1, s]
-            if s > 0:
-                a = _lae(a, alpha[t - 1, s - 1])
-            if s > 1 and ls != blank and not (merge and ls == _label(targets, off, s - 2, blank)):
-                a = _lae(a, alpha[t - 1, s - 2])
-            alpha[t, s] = a + lp[t, b, ls] if a != -np.inf else -np.inf
+        lo = max(0, sp - 2 * (tb - t))
+        hi = min(sp, 2 * (t + 1))
+        for s in range(lo, hi):
+            ls = ext[s]
+            a = alpha[t - 1, s] if merge or ls == blank else -np.inf
+            a1 = alpha[t - 1, s - 1] if s > 0 else -np.inf
+            a2 = -np.inf
+            if s > 1 and ls != blank and not (merge and ls == ext[s - 2]):
+                a2 = alpha[t - 1, s - 2]
+            v = _lse3(a, a1, a2)
+            alpha[t, s] = v + lp[t, b, ls] if v != -np.inf else -np.inf
 
 
 @njit(cache=True, nogil=True)
-def _nll(alpha, tb, ln):
-    sp = 2 * ln + 1
-    ll = alpha[tb - 1, sp - 1]
-    if sp > 1:
-        ll = _lae(ll, alpha[tb - 1, sp - 2])
-    return -ll
+def _nll(alpha, tb, sp):
+    last = alpha[tb - 1, sp - 1]
+    prev = alpha[tb - 1, sp - 2] if sp > 1 else -np.inf
+    return -_lse3(last, prev, -np.inf)
 
 
 @njit(cache=True, nogil=True)
 def ctc_fwd(lp, targets, offsets, in_len, tg_len, blank, zero_inf, merge, out):
     """out[b] = -log p(target_b | lp[:in_len[b], b]) (0 for an infinite one with zero_inf)."""
     t_max = lp.shape[0]
+    s_max = 0
+    for b in range(lp.shape[1]):
+        s_max = max(s_max, 2 * tg_len[b] + 1)
+    alpha = np.empty((t_max, s_max))
     for b in range(lp.shape[1]):
         tb = in_len[b]
         ln = tg_len[b]
         if tb == 0:
             v = 0.0 if ln == 0 else np.inf
         else:
-            alpha = np.empty((t_max, 2 * ln + 1))
-            _alpha(lp, b, targets, offsets[b], tb, ln, blank, merge, alpha)
-            v = _nll(alpha, tb, ln)
+            ext = _ext(targets, offsets[b], ln, blank)
+            _alpha(lp, b, ext, tb, blank, merge, alpha)
+            v = _nll(alpha, tb, 2 * ln + 1)
         if zero_inf and v == np.inf:
             v = 0.0
         out[b] = v
@@ -98,46 +107,56 @@ def ctc_fwd(lp, targets, offsets, in_len, tg_len, blank, zero_inf, merge, out):
 @njit(cache=True, nogil=True)
 def ctc_bwd(g, lp, targets, offsets, in_len, tg_len, blank, zero_inf, merge, out):
     """out[t, b, c]: PyTorch's ctc_loss_backward (see the module docstring)."""
-    nb, nc = lp.shape[1], lp.shape[2]
+    t_max, nb, nc = lp.shape
     out[:] = 0.0
+    s_max = 0
+    for b in range(nb):
+        s_max = max(s_max, 2 * tg_len[b] + 1)
+    alpha = np.empty((t_max, s_max))
+    beta = np.empty((t_max, s_max))
+    acc = np.empty(nc)
     for b in range(nb):
         tb = in_len[b]
         ln = tg_len[b]
         if tb == 0:
             continue
         sp = 2 * ln + 1
-        off = offsets[b]
-        alpha = np.empty((tb, sp))
-        _alpha(lp, b, targets, off, tb, ln, blank, merge, alpha)
-        nll = _nll(alpha, tb, ln)
+        ext = _ext(targets, offsets[b], ln, blank)
+        _alpha(lp, b, ext, tb, blank, merge, alpha)
+        nll = _nll(alpha, tb, sp)
         if zero_inf and nll == np.inf:
             continue
-        beta = np.empty((tb, sp))
-        for s in range(sp):
-            beta[tb - 1, s] = -np.inf
+        beta[:tb, :sp] = -np.inf
         beta[tb - 1, sp - 1] = lp[tb - 1, b, blank]
-        if ln > 0:
-            beta[tb - 1, sp - 2] = lp[tb - 1, b, _label(targets, off, sp - 2, blank)]
+        if sp > 1:
+            beta[tb - 1, sp - 2] = lp[tb - 1, b, ext[sp - 2]]
         for t in range(tb - 2, -1, -1):
-            for s in range(sp):
-                ls = _label(targets, off, s, blank)
-                a = -np.inf
-                if merge or ls == blank:
-                    a = beta[t + 1, s]
-                if s + 1 < sp:
-                    a = _lae(a, beta[t + 1, s + 1])
-                if s + 2 < sp and ls != blank and not (
-                        merge and ls == _label(targets, off, s + 2, blank)):
-                    a = _lae(a, beta[t + 1, s + 2])
-                beta[t, s] = a + lp[t, b, ls] if a != -np.inf else -np.inf
-        lcab = np.full(nc, -np.inf)
+            lo = max(0, sp - 2 * (tb - t))
+            hi = min(sp, 2 * (t + 1))
+            for s in range(lo, hi):
+                ls = ext[s]
+                a = beta[t + 1, s] if merge or ls == blank else -np.inf
+                a1 = beta[t + 1, s + 1] if s + 1 < sp else -np.inf
+                a2 = -np.inf
+                if s + 2 < sp and ls != blank and not (merge and ls == ext[s + 2]):
+                    a2 = beta[t + 1, s + 2]
+                v = _lse3(a, a1, a2)
+                beta[t, s] = v + lp[t, b, ls] if v != -np.inf else -np.inf
         gb = g[b]
         for t in range(tb):
-            for c in range(nc):
-                lcab[c] = -np.inf
+            # sum_{s: l'(s) = c} alpha beta, scaled by the step's largest term m
+            m = -np.inf
             for s in range(sp):
-                ls = _label(targets, off, s, blank)
-                lcab[ls] = _lae(lcab[ls], alpha[t, s] + beta[t, s])
+                m = max(m, alpha[t, s] + beta[t, s])
+            for c in range(nc):
+                acc[c] = 0.0
+            if m != -np.inf:
+                for s in range(sp):
+                    acc[ext[s]] += math.exp(alpha[t, s] + beta[t, s] - m)
             for c in range(nc):
                 x = lp[t, b, c]
-                out[t, b, c] = (math.exp(x) - math.exp(lcab[c] + nll - x)) * gb
+                if acc[c] > 0.0:
+                    neg = acc[c] * math.exp(m + nll - x)
+                else:                       # PyTorch's exp(-inf + nll - lp): NaN for nll inf
+                    neg = math.exp(-np.inf + nll - x)
+                out[t, b, c] = (math.exp(x) - neg) * gb
