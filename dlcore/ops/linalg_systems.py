@@ -24,8 +24,9 @@ the [13/13] Pade approximant, Higham 2005; the caller picks the number of squari
 
 A singular matrix in ``solve`` and a matrix that is not positive-definite in ``cholesky``
 raise :class:`dlcore.errors.LinAlgError` (a RuntimeError) with PyTorch's message; a zero on the
-diagonal of a triangular system gives inf/nan, as LAPACK's ``trtrs`` does.  The gradients of
-``det`` and ``slogdet`` at a singular matrix need its inverse and raise that error too.
+diagonal of a triangular system gives inf/nan, as LAPACK's ``trtrs`` does.  The gradient of
+``slogdet`` at a singular matrix needs its inverse and raises that error too (PyTorch returns
+infinities there); ``det``'s is 0 there, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -236,12 +237,16 @@ def _det_rule(x: AVal) -> AVal:
 
 
 def _det_vjp(g, y, x):
-    return (mul(expand_dims(mul(g, y), (-2, -1)), matrix_transpose(inv(x))),)
+    # A singular matrix (det 0) is inverted as the identity, so its gradient is 0 (PyTorch's
+    # answer there: det times the inverse of a nearby matrix) instead of an error.
+    from .elementwise import equal
+    safe = where(expand_dims(equal(y, 0), (-2, -1)), _eye_like(x), x)
+    return (mul(expand_dims(mul(g, y), (-2, -1)), matrix_transpose(inv(safe))),)
 
 
 det_p = Primitive(
     "det", _det_rule, _det_vjp, kind="linalg",
-    doc="y = det x (LU with partial pivoting);  dx = g y x^-T",
+    doc="y = det x (LU with partial pivoting);  dx = g y x^-T (0 where y = 0)",
     kernels={"cpu": _cpu.det, "cuda": _cuda.det})
 
 

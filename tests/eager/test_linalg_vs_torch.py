@@ -132,6 +132,8 @@ def test_determinants():
     _compare(lambda m, x: x.logdet(), a, grad=False)                 # NaN where det < 0
     r = dt.linalg.slogdet(dt.tensor(a))
     assert r._fields == ("sign", "logabsdet")
+    # a singular matrix in a batch: det's gradient is 0 there, as PyTorch's
+    _compare(lambda m, x: m.linalg.det(x), np.array([[[1.0, 2], [2, 4]], [[1.0, 0.5], [0, 3]]]))
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (3, 5), (2, 4, 4)])
