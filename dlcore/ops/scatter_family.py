@@ -8,6 +8,7 @@ gradient comes from those primitives' vjps.
     index_fill(x, d, i, value)   index_copy of value broadcast
     masked_scatter(x, m, s)      scatter_set of s's first count(m) elements at nonzero(m)
     scatter(x, d, i, s, reduce)  scatter_set along d (the last write wins); add / multiply folds
+    index_reduce(x, d, i, s, reduce, include_self)   scatter_reduce of whole slices
     scatter_reduce(x, d, i, s, reduce, include_self)
                                  sum/mean: scatter_add_along_axis (+ counts);
                                  prod/amax/amin: scatter_combine; include_self=False first sets
@@ -327,6 +328,31 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
         y = scatter_combine(base, src, index, a,
                             {"prod": "prod", "amax": "max", "amin": "min"}[reduce])
     return y if rshape == xs else index_update(x, region_idx, y)
+
+
+@exports({"torch": "index_reduce", "Tensor": "index_reduce"}, "args")
+def index_reduce(x, axis, index, source, reduce, *, include_self: bool = True):
+    """``source``'s slices along ``axis`` folded into ``x`` at ``index`` by prod, mean, amax
+    or amin (``scatter_reduce`` of whole slices)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d = _ax("index_reduce", x, axis)
+    index = reshape(_index(index, x), (-1,))
+    _same_dtype("index_reduce_(): self ({self}) and source ({src}) must have the same scalar "
+                "type", x, source)
+    m, sm = _shape(index)[0], _shape(source)[d] if _shape(source) else 1
+    if m != sm:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({m}) should be equal to "
+                           f"source.size(dim): ({sm}), for dim: {d}")
+    try:
+        pos = _checked(index, _shape(x)[d], d, x, negative=False)
+    except IndexError:
+        raise IndexError("index out of range in self") from None
+    moved, inv = _to_front(x, d)
+    src, _ = _to_front(source, d)
+    y = scatter_reduce(moved, 0, row_indices(pos, src), src, reduce, include_self=include_self)
+    return _back(y, inv)
 
 
 # ----------------------------------------------------------------------------- *_scatter

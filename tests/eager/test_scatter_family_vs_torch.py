@@ -1,5 +1,5 @@
 """The indexing/scatter long tail against PyTorch 2.13: index_put(_), index_copy(_),
-index_fill(_), masked_scatter(_), scatter_reduce(_), select/slice/diagonal_scatter, diagflat,
+index_fill(_), masked_scatter(_), scatter(_), scatter_reduce(_), index_reduce(_), select/slice/diagonal_scatter, diagflat,
 put(_), cartesian_prod, combinations, vander, tensordot, max_unpool with repeated indices and
 ``x[idx] = v`` with repeated indices: values, gradients (vs torch where the indices are unique,
 vs float64 finite differences where they repeat) and errors (type and message)."""
@@ -56,6 +56,11 @@ for _red in ("sum", "prod", "mean", "amax", "amin"):
         VALUE_CASES.append((f"scatter_reduce_{_red}_{_inc}", lambda t, x, r=_red, i=_inc:
                             x.scatter_reduce(0, t.tensor([[0, 1, 0, 2], [0, 0, 0, 1]]),
                                              t.tensor(S8), r, include_self=i)))
+for _red in ("prod", "mean", "amax", "amin"):
+    for _inc in (True, False):
+        VALUE_CASES.append((f"index_reduce_{_red}_{_inc}", lambda t, x, r=_red, i=_inc:
+                            x.index_reduce(1, t.tensor([2, 0, 2]), t.tensor(X[:, :3] * 2),
+                                           r, include_self=i)))
 VALUE_CASES += [
     ("scatter_repeated", lambda t, x: x.scatter(1, t.tensor([[1, 1, 1], [0, 2, 0]]), x * 3)),
     ("scatter_value", lambda t, x: x.scatter(0, t.tensor([[2, 2, 0, 2]]), -2.0)),
@@ -116,6 +121,9 @@ GRAD_CASES = [   # unique indices: equal to torch's gradients
         1, t.tensor([[0, 1, 0, 0], [3, 3, 3, 1], [2, 2, 2, 2]]), v, "mean")),
     ("scatter_reduce_prod_zero", lambda t, x, v: (x * t.tensor([1.0, 0, 1, 1]).double())
         .scatter_reduce(0, t.tensor([[0, 1, 0, 2], [0, 0, 0, 1]]), v[:2], "prod")),
+    ("index_reduce_prod", lambda t, x, v: x.index_reduce(0, t.tensor([2, 0, 2]), v, "prod")),
+    ("index_reduce_amin", lambda t, x, v: x.index_reduce(1, t.tensor([3, 1]), v[:, :2], "amin",
+                                                         include_self=False)),
     ("select_scatter", lambda t, x, v: t.select_scatter(x, v[1], 0, 1)),
     ("slice_scatter", lambda t, x, v: t.slice_scatter(x, v[:, :2], 1, 0, 4, 2)),
     ("diagonal_scatter", lambda t, x, v: t.diagonal_scatter(x, v[0, :3], 1)),
@@ -239,6 +247,9 @@ ERRORS = [
     ("index_copy_dtype", lambda t, x: x.index_copy(0, t.tensor([1]), t.ones(1, 4))),
     ("masked_scatter_dtype", lambda t, x: x.masked_scatter(x > 0, t.ones(12).long())),
     ("put_dtype", lambda t, x: x.put(t.tensor([1]), t.ones(1))),
+    ("index_reduce_name", lambda t, x: x.index_reduce(0, t.tensor([0]), x[:1], "sum")),
+    ("index_reduce_range", lambda t, x: x.index_reduce(0, t.tensor([-1]), x[:1], "amax")),
+    ("index_reduce_count", lambda t, x: x.index_reduce(0, t.tensor([0, 1]), x[:1], "amax")),
 ]
 
 
