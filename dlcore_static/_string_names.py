@@ -14,6 +14,7 @@ import types
 from . import python_io, sparse, strings, train
 from .dtypes import string
 from .io import example_proto as _proto
+from . import io as _io
 from .io import files as _files
 from .io import parsing as _parsing
 
@@ -30,6 +31,7 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "decode_raw": _parsing.decode_raw, "decode_csv": _parsing.decode_csv,
           "parse_single_example": _parsing.parse_single_example,
           "parse_example": _parsing.parse_example,
+          "parse_single_sequence_example": _io.parse_single_sequence_example,
           "FixedLenFeature": _parsing.FixedLenFeature, "VarLenFeature": _parsing.VarLenFeature,
           "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature,
           "read_file": _files.read_file, "write_file": _files.write_file},

@@ -310,7 +310,7 @@ _KIND = {"object": "bytes_list", "float32": "float_list", "int64": "int64_list"}
 _KIND_NAME = {"bytes_list": "string", "float_list": "float", "int64_list": "int64"}
 
 
-def _feature_specs(features: dict, what: str) -> list:
+def feature_specs(features: dict, what: str) -> list:
     """[(key, 'dense'|'seq'|'sparse', dtype name, shape, default array or None)], keys sorted
     (TensorFlow's order of the outputs)."""
     if not isinstance(features, dict) or not features:
@@ -373,8 +373,12 @@ def _parse_one(data: bytes, specs: list, index: int) -> list:
         shown = data[:64].decode("latin-1")
         raise InvalidArgumentError(None, None, "Could not parse example input, value: "
                                    f"'{shown}'") from None
-    feats = dict.items(ex.features.feature)
-    fmap = dict(feats)
+    return parse_features(dict(dict.items(ex.features.feature)), specs, index)
+
+
+def parse_features(fmap: dict, specs: list, index: int) -> list:
+    """The values of ``specs``' features in ``fmap`` ({key: Feature}) for record ``index``:
+    per spec an array (dense, sequence) or the flat values (sparse)."""
     out = []
     for key, kind, dt, shape, default in specs:
         f = fmap.get(key)
@@ -408,7 +412,11 @@ def _parse_one(data: bytes, specs: list, index: int) -> list:
 
 def _parse_example_impl(serialized, *, specs, single: bool):
     rows = [serialized.item()] if single else serialized.reshape(-1).tolist()
-    per = [_parse_one(s, specs, i) for i, s in enumerate(rows)]
+    return assemble([_parse_one(s, specs, i) for i, s in enumerate(rows)], specs, single)
+
+
+def assemble(per: list, specs: list, single: bool) -> tuple:
+    """The op's outputs from each record's ``parse_features`` values."""
     outs: list = []
     for j, (_key, kind, dt, shape, default) in enumerate(specs):
         col = [p[j] for p in per]
@@ -440,7 +448,7 @@ register("ParseExample", _parse_example_impl)
 
 
 def _parse(serialized, features, name, single: bool, what: str) -> dict:
-    specs = _feature_specs(features, what)
+    specs = feature_specs(features, what)
     t = to_tensor(serialized, get_default_graph())
     if t.aval.dtype != OBJ:
         raise TypeError(f"{what}: serialized must be a tf.string tensor, got {t.dtype.name}")

@@ -249,8 +249,8 @@ def test_docstring_examples_run():
 
     from dlcore_static import sparse, strings
     from dlcore_static.data import readers
-    from dlcore_static.io import files, parsing, tfrecord
-    for mod in (strings, sparse, parsing, tfrecord, readers, files):
+    from dlcore_static.io import files, parsing, sequence_parsing, tfrecord
+    for mod in (strings, sparse, parsing, tfrecord, readers, files, sequence_parsing):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 

@@ -334,3 +334,41 @@ def test_read_write_file_and_base64(tmp_path):
             sess.run(tf.io.read_file(str(tmp_path / "nope")))
     with pytest.raises(ValueError, match="read_file: filename must be a scalar"):
         tf.io.read_file(["a", "b"])
+
+
+def test_parse_single_sequence_example():
+    ex = tf.train.SequenceExample()
+    ex.context.feature["n"].int64_list.value.append(3)
+    ex.context.feature["tags"].bytes_list.value.extend([b"a", b"b"])
+    for t in range(3):
+        ex.feature_lists.feature_list["xy"].feature.add().float_list.value.extend([t, t + 0.5])
+        ex.feature_lists.feature_list["tok"].feature.add().bytes_list.value.extend(
+            [b"w%d" % k for k in range(t)])
+    s = tf.placeholder(tf.string, [])
+    ctx, seq = tf.parse_single_sequence_example(
+        s, {"n": tf.io.FixedLenFeature([], tf.int64), "tags": tf.io.VarLenFeature(tf.string),
+            "m": tf.io.FixedLenFeature([], tf.int64, default_value=-1)},
+        {"xy": tf.io.FixedLenSequenceFeature([2], tf.float32),
+         "tok": tf.io.VarLenFeature(tf.string),
+         "gone": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True)})
+    assert seq["xy"].shape.as_list() == [None, 2]
+    required = tf.io.parse_single_sequence_example(
+        s, sequence_features={"q": tf.io.FixedLenSequenceFeature([], tf.int64)})[1]["q"]
+    wrong = tf.io.parse_single_sequence_example(
+        s, sequence_features={"xy": tf.io.FixedLenSequenceFeature([3], tf.float32)})[1]["xy"]
+    with tf.Session() as sess:
+        c, q = sess.run([ctx, seq], {s: ex.SerializeToString()})
+        assert c["n"] == 3 and c["m"] == -1 and c["tags"].values.tolist() == [b"a", b"b"]
+        assert q["xy"].tolist() == [[0, 0.5], [1, 1.5], [2, 2.5]]
+        assert q["tok"].indices.tolist() == [[1, 0], [2, 0], [2, 1]]
+        assert q["tok"].dense_shape.tolist() == [3, 2] and q["gone"].shape == (0,)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Feature list 'q' is required but could not be found"):
+            sess.run(required, {s: ex.SerializeToString()})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Key: xy, Index: 0.  Number of float values != expected.  "
+                                 r"values size: 2 but output shape: \[3\]"):
+            sess.run(wrong, {s: ex.SerializeToString()})
+    with pytest.raises(ValueError, match="sequence feature 'x' must be a "
+                                         "FixedLenSequenceFeature or a VarLenFeature"):
+        tf.io.parse_single_sequence_example(s, None, {"x": tf.io.FixedLenFeature([], tf.int64)})
