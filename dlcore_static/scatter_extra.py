@@ -12,6 +12,8 @@ the core's vjps:
 * ``unsorted_segment_sum/max/min/prod/mean/sqrt_n``: rows folded into ``num_segments`` rows (an empty
   segment gives the type's lowest value for max, its highest for min, 1 for prod and 0 for the
   means, as TensorFlow; negative ids are dropped);
+* ``segment_max/min/prod``: the same with sorted ids known at build time (an empty segment
+  gives 0, or 1 for prod, as TensorFlow's sorted segment ops);
 * ``batch_gather``: ``gather`` with ``batch_dims = rank(indices) - 1``.
 """
 
@@ -23,7 +25,7 @@ from dlcore import ops as _ops
 from dlcore.ops.scatter_ops import row_indices, scatter_combine, scatter_set
 
 from ._convert import _args, _scoped
-from .frontend import constant, to_tensor
+from .frontend import constant, constant_value, to_tensor
 from .graph import TensorShape, get_default_graph
 
 __all__ = [
@@ -35,6 +37,9 @@ __all__ = [
     "scatter_nd_add",
     "scatter_nd_sub",
     "scatter_nd_update",
+    "segment_max",
+    "segment_min",
+    "segment_prod",
     "tensor_scatter_add",
     "tensor_scatter_nd_max",
     "tensor_scatter_nd_min",
@@ -221,7 +226,7 @@ def row_update(ref, indices, updates, name=None):
 
 
 # ----------------------------------------------------------------------------- segments
-def _segments(op_type, data, segment_ids, num_segments, name, mode):
+def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
     x, ids = _args(data, segment_ids)
     if ids.aval.dtype.kind not in "iu":
         raise TypeError(f"{op_type}: segment_ids must be int32 or int64, got {ids.aval.dtype}")
@@ -262,7 +267,12 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode):
             if mode == "sqrt_n":
                 count = _ops.sqrt(count)
             out = _ops.div(out, _ops.reshape(count, (n + 1,) + (1,) * len(rest)))
-        return _ops.getitem(out, (slice(0, n),))
+        out = _ops.getitem(out, (slice(0, n),))
+        if empty is not None:            # the sorted segment ops: an empty segment gives 0
+            hit = np.zeros((n,) + (1,) * len(rest), bool)
+            hit[np.unique(np.asarray(constant_value(segment_ids)))] = True
+            out = _ops.where(constant(hit), out, _ops.full_like(out, empty))
+        return out
     return _scoped(op_type, name, f, x, ids)
 
 
@@ -295,6 +305,27 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
     """Row ``i``: the sum of the rows with id ``i`` divided by the square root of their
     number (0 when none)."""
     return _segments("UnsortedSegmentSqrtN", data, segment_ids, num_segments, name, "sqrt_n")
+
+
+def _sorted(op_type, data, segment_ids, name, mode):
+    from .tf_extra import _num_segments
+    return _segments(op_type, data, segment_ids, _num_segments(segment_ids), name, mode,
+                     empty=1 if mode == "prod" else 0)
+
+
+def segment_max(data, segment_ids, name=None):
+    """Row ``i``: the maximum of the rows with (sorted, known) id ``i``; 0 for an empty one."""
+    return _sorted("SegmentMax", data, segment_ids, name, "max")
+
+
+def segment_min(data, segment_ids, name=None):
+    """Row ``i``: the minimum of the rows with (sorted, known) id ``i``; 0 for an empty one."""
+    return _sorted("SegmentMin", data, segment_ids, name, "min")
+
+
+def segment_prod(data, segment_ids, name=None):
+    """Row ``i``: the product of the rows with (sorted, known) id ``i``; 1 for an empty one."""
+    return _sorted("SegmentProd", data, segment_ids, name, "prod")
 
 
 # ----------------------------------------------------------------------------- batch_gather

@@ -24,6 +24,8 @@ ALIASES = {
         "unsorted_segment_prod": "scatter_extra:unsorted_segment_prod",
         "unsorted_segment_mean": "scatter_extra:unsorted_segment_mean",
         "unsorted_segment_sqrt_n": "scatter_extra:unsorted_segment_sqrt_n",
+        "segment_max": "scatter_extra:segment_max", "segment_min": "scatter_extra:segment_min",
+        "segment_prod": "scatter_extra:segment_prod",
         "squared_difference": "math_api:squared_difference", "in_top_k": "math_api:in_top_k",
         "count_nonzero": "math_api:count_nonzero", "argmax": "math_ops:argmax",
         "argmin": "math_ops:argmin", "reduce_prod": "dlcore_static:reduce_prod",

@@ -158,3 +158,16 @@ def test_errors():
         tf.tensor_scatter_nd_min(T, [[0, 0]], np.array([1], np.int32))
     with pytest.raises(TypeError, match="must be a Variable"):
         tf.scatter_mul(tf.constant(T), [0], U_ROWS[:1])
+
+
+@pytest.mark.parametrize("mode", ["max", "min", "prod"])
+def test_sorted_segment_ops(mode):
+    ids = np.array([0, 0, 2, 2, 2, 3])                   # segment 1 empty: 0 (1 for prod)
+    fn = getattr(tf, f"segment_{mode}")
+    assert getattr(tf.math, f"segment_{mode}") is fn
+
+    def ref(d):
+        out = _np_segments(mode, d, ids, 4)
+        out[1] = 1.0 if mode == "prod" else 0.0
+        return out
+    check_value_and_gradient(lambda p: fn(p, ids), ref, DATA, RNG)
