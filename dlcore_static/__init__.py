@@ -31,6 +31,7 @@ Where things are:
 
 from __future__ import annotations
 
+import sys as _sys
 import typing as _typing
 
 import dlcore as _dlcore  # noqa: F401 - registers the core's primitives
@@ -121,6 +122,9 @@ _api.activate()
 _install_aliases()
 from . import _seq_names  # noqa: E402, F401 - tf.scan, tf.nn.dynamic_rnn, tf.contrib.rnn
 from . import _string_names  # noqa: E402, F401 - tf.string, tf.strings, tf.io parsing, TFRecords
+from . import math_long_tail as _math_long_tail  # noqa: E402 - div_no_nan, polyval, ...
+
+_math_long_tail.install(_sys.modules[__name__], math)
 from . import _docs
 
 _docs.fill()                        # one-line docstrings for the graph helpers that have none

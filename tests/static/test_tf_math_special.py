@@ -113,3 +113,68 @@ def test_errors():
     xv = tf.placeholder(tf.float64, [2])
     gn, gx = tf.gradients(tf.reduce_sum(tf.math.polygamma(n, xv)), [n, xv])
     assert gn is None and gx is not None
+
+
+def _np_cumlse(x, axis, exclusive, reverse):
+    x = np.flip(x, axis) if reverse else x
+    y = np.logaddexp.accumulate(x, axis=axis)
+    if exclusive:
+        y = np.concatenate([np.full_like(np.take(y, [0], axis), -np.inf),
+                            np.take(y, range(y.shape[axis] - 1), axis)], axis)
+    return np.flip(y, axis) if reverse else y
+
+
+LONG_TAIL = [
+    ("div_no_nan", lambda t: tf.div_no_nan(t, t - 1.0), lambda x: x / (x - 1.0)),
+    ("multiply_no_nan", lambda t: tf.math.multiply_no_nan(t, t * t), lambda x: x ** 3),
+    ("reciprocal_no_nan", lambda t: tf.math.reciprocal_no_nan(t), lambda x: 1 / x),
+    ("xlog1py", lambda t: tf.math.xlog1py(t, t), lambda x: x * np.log1p(x)),
+    ("polyval", lambda t: tf.math.polyval([2.0, t, -1.0], t), lambda x: 2 * x * x + x * x - 1),
+    ("scalar_mul", lambda t: tf.scalar_mul(2.5, t), lambda x: 2.5 * x),
+]
+
+
+@pytest.mark.parametrize("name,build,ref", LONG_TAIL, ids=[c[0] for c in LONG_TAIL])
+def test_long_tail_values_and_gradients(name, build, ref):
+    check_value_and_gradient(build, ref, X.copy(), np.random.default_rng(1), passes=())
+
+
+@pytest.mark.parametrize("axis,exclusive,reverse", [(0, False, False), (1, True, False),
+                                                    (1, False, True), (-1, True, True)])
+def test_cumulative_logsumexp(axis, exclusive, reverse):
+    x = X.reshape(2, 3)
+    if exclusive:           # -inf first entries: values only
+        with tf.Session() as s:
+            got = s.run(tf.math.cumulative_logsumexp(tf.constant(x), axis, exclusive, reverse))
+        np.testing.assert_allclose(got, _np_cumlse(x, axis, exclusive, reverse), rtol=1e-12)
+        return
+    check_value_and_gradient(
+        lambda t: tf.math.cumulative_logsumexp(t, axis=axis, exclusive=exclusive,
+                                               reverse=reverse),
+        lambda v: _np_cumlse(v, axis, exclusive, reverse), x, np.random.default_rng(2),
+        passes=())
+
+
+def test_long_tail_predicates_and_permutations():
+    with tf.Session() as s:
+        got = s.run([tf.is_non_decreasing([1, 2, 2]), tf.math.is_strictly_increasing([1, 2, 2]),
+                     tf.math.is_strictly_increasing([[1.0, 2.0], [3.0, 4.5]]),
+                     tf.is_non_decreasing([5]), tf.invert_permutation([3, 1, 0, 2]),
+                     tf.math.imag(tf.constant([1.0, -2.0])), tf.math.real([1.0, 2.0]),
+                     tf.conj(tf.constant([1, 2])),
+                     tf.math.divide_no_nan(tf.constant([1.0, np.nan]), [0.0, 0.0]),
+                     tf.math.multiply_no_nan(tf.constant([np.inf, np.nan]), [0.0, 0.0])])
+    assert got[:4] == [True, False, True, True]
+    np.testing.assert_array_equal(got[4], [2, 1, 3, 0])
+    assert got[4].dtype == np.int32
+    np.testing.assert_array_equal(got[5], [0.0, 0.0])
+    np.testing.assert_array_equal(got[6], [1.0, 2.0])
+    np.testing.assert_array_equal(got[7], [1, 2])
+    np.testing.assert_array_equal(got[8], [0.0, 0.0])
+    np.testing.assert_array_equal(got[9], [0.0, 0.0])
+    with pytest.raises(ValueError, match="Only scalar multiply works, got shape"):
+        tf.scalar_mul(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0]))
+    with pytest.raises(ValueError, match="Argument coeffs must be list type"):
+        tf.math.polyval(tf.constant([1.0]), tf.constant(2.0))
+    with pytest.raises(ValueError, match="is not a permutation of 0..2"):
+        tf.invert_permutation([0, 0, 2])
