@@ -26,6 +26,7 @@ from dlcore.registry import aval_of
 from ._convert import _scoped
 
 Qr = namedtuple("Qr", ["q", "r"])
+Lu = namedtuple("Lu", ["lu", "p"])
 LogMatrixDeterminant = namedtuple("LogMatrixDeterminant", ["sign", "log_abs_determinant"])
 
 
@@ -119,6 +120,45 @@ def pinv(a, rcond=None, validate_args: bool = False, name: str | None = None):
     return _scoped("pinv", name, f, a)
 
 
+def lu(input, output_idx_type=None, name: str | None = None):
+    """``(lu, p)``: L (unit diagonal implied) and U packed, and the row order p (row j of
+    ``L U`` is row ``p[j]`` of ``input``)."""
+    from dlcore.ops.linalg_factor import lu_perm
+    want64 = output_idx_type is not None and np.dtype(getattr(
+        output_idx_type, "as_numpy_dtype", output_idx_type)) == np.int64
+
+    def f(x):
+        packed, perm = lu_perm(x)
+        return Lu(packed, _ops.cast(perm, np.int64) if want64 else perm)
+    return _scoped("Lu", name, f, input)
+
+
+def lu_solve(lower_upper, perm, rhs, validate_args: bool = False, name: str | None = None):
+    """X with ``A X = rhs`` from ``tf.linalg.lu``'s output."""
+    from dlcore.ops.linalg_factor import lu_solve as _lu_solve
+    return _scoped("lu_solve", name, lambda a, p, b: _lu_solve(a, p, b), lower_upper, perm, rhs)
+
+
+def lu_matrix_inverse(lower_upper, perm, validate_args: bool = False, name: str | None = None):
+    """A^-1 from ``tf.linalg.lu``'s output."""
+    from dlcore.ops.decompositions import _eye_like
+    from dlcore.ops.linalg_factor import lu_solve as _lu_solve
+    return _scoped("lu_matrix_inverse", name, lambda a, p: _lu_solve(a, p, _eye_like(a)),
+                   lower_upper, perm)
+
+
+def lu_reconstruct(lower_upper, perm, validate_args: bool = False, name: str | None = None):
+    """A from ``tf.linalg.lu``'s output: ``L U`` with its rows put back in place."""
+    from dlcore.ops.linalg_factor import lu_unpack
+
+    def f(a, p):
+        lo, up = lu_unpack(a)
+        prod = _ops.matmul(lo, up)
+        idx = _ops.broadcast_like(_ops.expand_dims(_ops.argsort(p, -1), -1), prod)
+        return _ops.take_along_axis(prod, idx, -2)
+    return _scoped("lu_reconstruct", name, f, lower_upper, perm)
+
+
 _FUNCTIONS = {
     ("linalg_solve", "tf.linalg", "solve"): solve,
     ("linalg_solve", "tf", "matrix_solve"): solve,
@@ -141,4 +181,8 @@ _FUNCTIONS = {
     ("lstsq", "tf.linalg", "lstsq"): matrix_solve_ls,
     ("lstsq", "tf", "matrix_solve_ls"): matrix_solve_ls,
     ("pinv", "tf.linalg", "pinv"): pinv,
+    ("lu_perm", "tf.linalg", "lu"): lu,
+    ("lu_solve", "tf.linalg", "lu_solve"): lu_solve,
+    ("lu_solve", "tf.linalg", "lu_matrix_inverse"): lu_matrix_inverse,
+    ("lu_unpack", "tf.linalg", "lu_reconstruct"): lu_reconstruct,
 }

@@ -18,7 +18,8 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/linalg_solve.py)::
                               of x read; ``part`` L or V;
                               dx = V (diag(gL) + skew(V^T gV) / 2E) V^T,
                               E_ij = L_j - L_i (1 on the diagonal)  (PyTorch's symmetric rule)
-    lu(x, part)               x = P L U (partial pivoting; ``part`` P, L, U or pivots);
+    lu(x, part)               x = P L U (partial pivoting; ``part`` P, L, U, pivots (LAPACK's)
+                              or perm (the row order, TensorFlow's ``p``));
                               square: dx = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T,
                               wide and tall: PyTorch's linalg_lu_backward
 
@@ -351,15 +352,16 @@ def _lu_rule(x: AVal, *, part) -> AVal:
     _float_matrices("linalg.lu", x)
     m, n = x.shape[-2:]
     k = None if m is None or n is None else min(m, n)
-    dims = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,)}.get(part)
+    dims = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,), "perm": (m,)}.get(part)
     if dims is None:
-        raise ValueError(f"lu: part must be 'P', 'L', 'U' or 'pivots', not {part!r}")
-    return AVal(tuple(x.shape[:-2]) + dims, np.dtype(np.int32) if part == "pivots" else x.dtype)
+        raise ValueError(f"lu: part must be 'P', 'L', 'U', 'pivots' or 'perm', not {part!r}")
+    ints = part in ("pivots", "perm")
+    return AVal(tuple(x.shape[:-2]) + dims, np.dtype(np.int32) if ints else x.dtype)
 
 
 def _lu_vjp(g, y, x, *, part):
     """PyTorch's linalg_lu_backward (square, wide and tall), for one of gL, gU."""
-    if part in ("P", "pivots"):
+    if part in ("P", "pivots", "perm"):
         return (None,)
     from .linalg_systems import triangular_solve_p
     m, n = aval_of(x).shape[-2:]
@@ -419,8 +421,8 @@ def _tail(t, axis, k):
 
 lu_p = Primitive(
     "lu", _lu_rule, _lu_vjp, kind="linalg",
-    doc="x = P L U (partial pivoting, LAPACK's getrf; part P, L, U or pivots, P and pivots "
-        "not differentiable);  square: dx = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T; "
+    doc="x = P L U (partial pivoting, LAPACK's getrf; part P, L, U, pivots or perm, the last "
+        "three not differentiable);  square: dx = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T; "
         "wide and tall: PyTorch's linalg_lu_backward",
     kernels={"cpu": _cpu.lu, "cuda": _cuda.lu})
 
@@ -435,6 +437,10 @@ def lu(x):
 def lu_factor(x):
     """``(LU, pivots)``: L below the diagonal (its unit diagonal implied) and U on and above
     it, in one m x n matrix; pivots 1-based (LAPACK's)."""
+    return _packed(x), bind(lu_p, x, part="pivots")
+
+
+def _packed(x):
     m, n = aval_of(x).shape[-2:]
     lo, up = bind(lu_p, x, part="L"), bind(lu_p, x, part="U")
     strict = tril(lo, -1)
@@ -442,36 +448,43 @@ def lu_factor(x):
         up = concatenate([up, full_like(_tail(strict, -2, n), 0.0)], -2)
     elif m < n:
         strict = concatenate([strict, full_like(_tail(up, -1, m), 0.0)], -1)
-    return add(strict, up), bind(lu_p, x, part="pivots")
+    return add(strict, up)
 
 
-@exports({"torch.linalg": "lu_solve", "torch": "lu_solve", "Tensor": "lu_solve"}, "linalg")
+@exports({"tf.linalg": "lu"}, "linalg")
+def lu_perm(x):
+    """``(LU, perm)``: the packed LU and the row order (int32; row j of L U is row perm[j] of
+    x), TensorFlow's ``tf.linalg.lu``."""
+    return _packed(x), bind(lu_p, x, part="perm")
+
+
+@exports({"torch.linalg": "lu_solve", "torch": "lu_solve", "Tensor": "lu_solve",
+          "tf.linalg": ("lu_solve", "lu_matrix_inverse")}, "linalg")
 def lu_solve(packed, perm, b, left: bool = True, adjoint: bool = False):
     """X with ``A X = b`` from A's packed LU (``lu_factor``) and its row order ``perm``
     (0-based, int64: ``(P^T b)[j] = b[perm[j]]``); ``adjoint``: ``A^T X = b``;
     ``left=False``: ``X A = b`` (``X A^T = b`` with ``adjoint``).  Two triangular solves
     that read L's strict lower and U's upper triangle of ``packed``."""
-    from .broadcast import broadcast_to
+    from .broadcast import broadcast_like
     from .linalg_systems import _batched, triangular_solve_p
     from .scan import argsort, take_along_axis
     if not left:                                  # X A = b  <=>  A^T X^T = b^T
         return matrix_transpose(lu_solve(packed, perm, matrix_transpose(b), True,
                                          not adjoint))
     packed, b = _batched(packed, b)
-    shape = tuple(aval_of(b).shape)
     if not adjoint:
-        idx = broadcast_to(expand_dims(perm, -1), shape)
+        idx = broadcast_like(expand_dims(perm, -1), b)
         y = take_along_axis(b, idx, -2)
         y = bind(triangular_solve_p, packed, y, lower=True, unit=True)
         return bind(triangular_solve_p, packed, y, lower=False, unit=False)
     pt = matrix_transpose(packed)                 # U^T lower, L^T unit upper
     y = bind(triangular_solve_p, pt, b, lower=True, unit=False)
     y = bind(triangular_solve_p, pt, y, lower=False, unit=True)
-    idx = broadcast_to(expand_dims(argsort(perm, -1), -1), shape)
+    idx = broadcast_like(expand_dims(argsort(perm, -1), -1), y)
     return take_along_axis(y, idx, -2)
 
 
-@exports({"torch": "lu_unpack"}, "linalg")
+@exports({"torch": "lu_unpack", "tf.linalg": "lu_reconstruct"}, "linalg")
 def lu_unpack(packed):
     """``(L, U)`` from a packed LU (m x n): L unit lower m x k, U upper k x n."""
     m, n = aval_of(packed).shape[-2:]

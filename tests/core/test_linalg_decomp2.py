@@ -72,6 +72,16 @@ def test_cuda_solvers_and_determinants():
     assert host(ops.det(dev(np.zeros((2, 0, 0))))).tolist() == [1.0, 1.0]
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 3), (3, 5)])
+def test_cuda_lu_parts_equal_lapack(shape):
+    from dlcore.ops.linalg_factor import lu_p
+    a = RNG.standard_normal(shape)
+    for part in ("P", "L", "U", "pivots", "perm"):
+        got, want = host(lu_p.bind(dev(a), part=part)), lu_p.bind(a, part=part)
+        assert got.dtype == want.dtype, part
+        np.testing.assert_allclose(got, want, atol=1e-12, err_msg=part)
+
+
 def test_cuda_failures_read_as_torch():
     not_pd = np.stack([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])
     with pytest.raises(LinAlgError, match=r"^linalg.cholesky: \(Batch element 1\): The "

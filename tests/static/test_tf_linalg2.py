@@ -1,6 +1,7 @@
 """TensorFlow 1's solvers and factorizations on dlcore_static: tf.linalg.solve/tf.matrix_solve,
 triangular_solve (lower by default, adjoint), cholesky, cholesky_solve, qr, eigh/eigvalsh
-(self_adjoint_eig), det, slogdet, logdet, lstsq/matrix_solve_ls, pinv: values against NumPy,
+(self_adjoint_eig), det, slogdet, logdet, lstsq/matrix_solve_ls, pinv, lu, lu_solve,
+lu_matrix_inverse, lu_reconstruct: values against NumPy/SciPy,
 gradients (tf.gradients) against central differences in float64, partly unknown shapes, and
 run-time errors as InvalidArgumentError."""
 
@@ -107,6 +108,26 @@ def test_lstsq_and_pinv(shape):
     check(lambda p: tf.linalg.lstsq(p, tf.constant(b), fast=False),
           lambda v: np.linalg.pinv(v) @ b, a)
     check(lambda p: tf.linalg.pinv(p), np.linalg.pinv, a)
+
+
+def test_lu_family():
+    import scipy.linalg as sl
+    a = np.array([[[1.0, 2, 0.5], [3, 1, 2], [0.5, 4, 1]], _well((3, 3))])   # pivots rows
+    lu, p = tf.linalg.lu(tf.constant(a))
+    rec = tf.linalg.lu_reconstruct(lu, p)
+    with tf.Session() as s:
+        vlu, vp, vrec = s.run([lu, p, rec])
+    assert vp.dtype == np.int32
+    for i in range(2):
+        _, lo, up = sl.lu(a[i])
+        np.testing.assert_allclose(vlu[i], np.tril(lo, -1) + up, rtol=1e-12)
+        np.testing.assert_allclose(a[i][vp[i]], (np.tril(vlu[i], -1) + np.eye(3))
+                                   @ np.triu(vlu[i]), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(vrec, a, rtol=1e-12)
+    check(lambda x: tf.linalg.lu_solve(*tf.linalg.lu(x), tf.constant(B)),
+          lambda v: np.linalg.solve(v, B), a)
+    check(lambda x: tf.linalg.lu_matrix_inverse(*tf.linalg.lu(x)), np.linalg.inv, a,
+          [None, 3, 3])
 
 
 def test_errors():

@@ -157,14 +157,16 @@ def slogdet(x, *, part):
 def _lu_out(x, part):
     m, n = x.shape[-2:]
     k = min(m, n)
-    shape = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,)}[part]
-    return np.zeros(x.shape[:-2] + shape, np.int32 if part == "pivots" else x.dtype)
+    shape = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,), "perm": (m,)}[part]
+    ints = part in ("pivots", "perm")
+    return np.zeros(x.shape[:-2] + shape, np.int32 if ints else x.dtype)
 
 
 def lu(x, *, part):
     """One part of x = P L U (LU with partial pivoting, LAPACK's getrf, one call per matrix):
-    "P" (m x m), "L" (m x k, unit lower), "U" (k x n, upper) or "pivots" (k, int32, 1-based
-    row interchanges as LAPACK and PyTorch report them)."""
+    "P" (m x m), "L" (m x k, unit lower), "U" (k x n, upper), "pivots" (k, int32, 1-based
+    row interchanges as LAPACK and PyTorch report them) or "perm" (m, int32, the row order:
+    row j of L U is row perm[j] of x, TensorFlow's ``p``)."""
     from scipy.linalg import lapack
     getrf = lapack.sgetrf if x.dtype == np.float32 else lapack.dgetrf
     m, n = x.shape[-2:]
@@ -187,5 +189,8 @@ def lu(x, *, part):
             perm = np.arange(m)
             for j, p in enumerate(piv):
                 perm[j], perm[p] = perm[p], perm[j]
-            flat_out[i][perm, np.arange(m)] = 1
+            if part == "perm":
+                flat_out[i] = perm
+            else:
+                flat_out[i][perm, np.arange(m)] = 1
     return out

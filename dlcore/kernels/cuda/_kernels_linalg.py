@@ -298,7 +298,8 @@ def eigh_jacobi(a, w, v, evals, vecs, order, n, lower, want_v, eps, nbatch):
 @cuda.jit
 def lu_parts(w, perm, out, pv, m, n, part, nbatch):
     """LU with partial pivoting of w (m x n, in place; LAPACK getf2's order and pivots), then
-    one part into out: 0 P (m x m), 1 L (m x k), 2 U (k x n), 3 the 1-based pivots (pv)."""
+    one part into out: 0 P (m x m), 1 L (m x k), 2 U (k x n), 3 the 1-based pivots (pv),
+    4 the row order (pv, m per matrix)."""
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     k = min(m, n)
@@ -347,6 +348,9 @@ def lu_parts(w, perm, out, pv, m, n, part, nbatch):
                 for c in range(k):
                     out[ob + i * k + c] = w[wb + i * n + c] if i > c else (1.0 if i == c
                                                                             else 0.0)
+        elif part == 4:
+            for i in range(m):
+                pv[bi * m + i] = perm[pb + i]
         elif part == 2:
             ob = bi * k * n
             for i in range(k):

@@ -163,19 +163,19 @@ def lu(x, *, part):
     k = min(m, n)
     batch = shape[:-2]
     nbatch = S.size_of(batch)
-    dims = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,)}[part]
+    dims = {"P": (m, m), "L": (m, k), "U": (k, n), "pivots": (k,), "perm": (m,)}[part]
     out_shape = batch + dims
     if S.size_of(shape) == 0:
         from ..cpu.linalg_solve import lu as cpu_lu
         host = cpu_lu(np.zeros(shape, x.dtype), part=part)
         return S.cuda().to_device(np.ascontiguousarray(host))
     from ._kernels_linalg import lu_parts
-    code = ("P", "L", "U", "pivots").index(part)
+    code = ("P", "L", "U", "pivots", "perm").index(part)
     work = _copy(x)
     perm = S.empty((nbatch * m,), np.int64)
     size = S.size_of(out_shape)
     out = S.empty((size if code < 3 else 1,), x.dtype)
-    pv = S.empty((size if code == 3 else 1,), np.int32)
+    pv = S.empty((size if code >= 3 else 1,), np.int32)
     blocks, threads = S.launch_1d(nbatch)
     lu_parts[blocks, threads](work, perm, out, pv, m, n, code, nbatch)
-    return S.view_as(pv if code == 3 else out, out_shape)
+    return S.view_as(pv if code >= 3 else out, out_shape)
