@@ -372,3 +372,32 @@ def test_parse_single_sequence_example():
     with pytest.raises(ValueError, match="sequence feature 'x' must be a "
                                          "FixedLenSequenceFeature or a VarLenFeature"):
         tf.io.parse_single_sequence_example(s, None, {"x": tf.io.FixedLenFeature([], tf.int64)})
+
+
+def test_mutated_inputs_only_raise_the_documented_errors(tmp_path):
+    import random
+    rng = random.Random(0)
+    ex = tf.train.Example(features=tf.train.Features(feature={
+        "a": tf.train.Feature(int64_list=tf.train.Int64List(value=[1, -5, 300])),
+        "b": tf.train.Feature(float_list=tf.train.FloatList(value=[0.5, 2])),
+        "c": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"xyz", b""]))}))
+    data = ex.SerializeToString()
+    path = tmp_path / "m.tfrecord"
+    framed = tfrecord.frame(b"hello") + tfrecord.frame(data)
+    for _ in range(200):
+        b = bytearray(data)
+        b[rng.randrange(len(b))] = rng.randrange(256)
+        cut = rng.randrange(len(b))
+        del b[cut:cut + rng.randrange(3)]
+        try:
+            tf.train.Example.FromString(bytes(b))
+        except DecodeError:
+            pass
+    for _ in range(50):                                    # files: fewer (disk writes)
+        f = bytearray(framed)
+        f[rng.randrange(len(f))] = rng.randrange(256)
+        path.write_bytes(bytes(f[:rng.randrange(len(f) + 1)]))
+        try:
+            list(tf.python_io.tf_record_iterator(str(path)))
+        except tf.errors.DataLossError:
+            pass
