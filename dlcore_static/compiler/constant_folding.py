@@ -55,7 +55,7 @@ def run(prog: Program) -> int:
         args = []
         for i, v in enumerate(n.inputs):
             c = _const_value(v)
-            if c is None and i in shape_only and v.aval.fully_defined:
+            if c is None and i in shape_only and v.aval.fully_defined and not v.unknown_rank:
                 c = np.broadcast_to(np.zeros((), v.aval.dtype), v.aval.shape)  # shape donor
             if c is None:
                 break

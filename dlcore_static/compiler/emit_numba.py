@@ -95,6 +95,9 @@ class Emitter(IndexEmitter):
         for a in n.avals:
             if not a.fully_defined:
                 raise Unsupported(f"'{n.name}' has a shape unknown while compiling")
+        if (n.op is not None and n.op.attrs.get("unknown_rank")) or \
+                any(v.unknown_rank for v in n.inputs):
+            raise Unsupported(f"'{n.name}' reads or makes a value of unknown rank")
         if n.kind == "fused":
             return self.loop(n, n.members, n.params["outputs"], n.params["loop_shape"])
         if n.kind == "const":

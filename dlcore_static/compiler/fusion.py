@@ -43,7 +43,8 @@ MAX_GROUP = 64
 def _elementwise(n: Node) -> bool:
     return (n.kind == "prim" and n.prim.expr is not None and len(n.avals) == 1
             and not n.control and n.avals[0].fully_defined
-            and 1 <= len(n.avals[0].shape) <= MAX_RANK and n.avals[0].dtype.kind in "biuf")
+            and 1 <= len(n.avals[0].shape) <= MAX_RANK and n.avals[0].dtype.kind in "biuf"
+            and not any(v.unknown_rank for v in n.inputs))
 
 
 def _full_sum(n: Node) -> bool:

@@ -114,6 +114,13 @@ class Val(NamedTuple):
     def aval(self) -> AVal:
         return self.node.avals[self.index]
 
+    @property
+    def unknown_rank(self) -> bool:
+        """Made by an op of unknown output rank (``py_func``, ``placeholder(shape=None)``):
+        its aval is a stand-in scalar, so its shape is known only at run time."""
+        op = self.node.op
+        return op is not None and bool(op.attrs.get("unknown_rank"))
+
 
 class Program:
     """The IR of one plan: nodes in a topological order, the feeds, fetches and targets."""
