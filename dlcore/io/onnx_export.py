@@ -239,6 +239,15 @@ def _convert(b: _Builder, op: Op) -> None:
         _spatial(b, op)
     elif name == "lstm_gates":
         _lstm_gates(b, op)
+    elif name in ("softmax", "log_softmax"):
+        b.node("Softmax" if name == "softmax" else "LogSoftmax", ins[:1], out,
+               axis=int(p["axis"]))
+    elif name == "sparse_softmax_xent":         # logsumexp(x) - x[k] over the last axis
+        last = len(op.in_shapes[0]) - 1
+        k = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7), b.const([last])])
+        picked = b.node("GatherElements", [ins[0], k], axis=last)
+        lse = b.node("ReduceLogSumExp", ins[:1], axes=[last], keepdims=1)
+        b.node("Squeeze", [b.node("Sub", [lse, picked]), b.const([last])], out)
     else:
         raise NotImplementedError(f"ONNX export: primitive {name!r} has no ONNX conversion yet")
 

@@ -3,8 +3,8 @@ Their gradients come from the primitives they are built from.
 
     mean(x)             = sum(x) / n
     logsumexp(x)        = log(sum(exp(x - m))) + m,   m = stop_gradient(max(x))  (stable at +-1e4)
-    softmax(x)          = exp(x - m) / sum(exp(x - m))
-    log_softmax(x)      = x - logsumexp(x)
+    softmax(x)          = exp(x - m) / sum(exp(x - m))   (the softmax primitive, softmax_prims.py)
+    log_softmax(x)      = x - logsumexp(x)               (the log_softmax primitive)
     mse(p, t)           = mean((p - t)^2)
     softmax_cross_entropy(logits, p)        = -sum(p * log_softmax(logits))
     sparse_softmax_cross_entropy(logits, k) = softmax_cross_entropy(logits, one_hot(k))
@@ -25,6 +25,7 @@ from .elementwise import div as _div
 from .indexing import one_hot
 from .linalg import matmul
 from .reduce import max_, sum
+from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
 
 
 def _float(x):
@@ -82,8 +83,10 @@ def logsumexp(x, axis=-1, keepdims=False):
           "tf.nn": "softmax", "tf.math": "softmax"}, "softmax", tf_type="Softmax")
 @_via_float32
 def softmax(x, axis=-1):
-    e = exp(sub(x, stop_gradient(max_(x, axis, keepdims=True))))
-    return _div(e, sum(e, axis, keepdims=True))
+    if getattr(x, "_dlcore_unknown_rank", False):      # a graph tensor of unknown rank
+        e = exp(sub(x, stop_gradient(max_(x, axis, keepdims=True))))
+        return _div(e, sum(e, axis, keepdims=True))
+    return softmax_prim(x, axis)
 
 
 @exports({"torch": "log_softmax", "Tensor": "log_softmax",
@@ -91,7 +94,9 @@ def softmax(x, axis=-1):
           "tf.math": "log_softmax"}, "softmax", tf_type="LogSoftmax")
 @_via_float32
 def log_softmax(x, axis=-1):
-    return sub(x, logsumexp(x, axis, keepdims=True))
+    if getattr(x, "_dlcore_unknown_rank", False):      # a graph tensor of unknown rank
+        return sub(x, logsumexp(x, axis, keepdims=True))
+    return log_softmax_prim(x, axis)
 
 
 def mse(pred, target, reduction: str = "mean"):
@@ -105,9 +110,13 @@ def softmax_cross_entropy(logits, labels, axis=-1):
 
 
 def sparse_softmax_cross_entropy(logits, labels):
-    """Per-example cross-entropy with integer class ``labels`` over the last axis of logits."""
-    depth = aval_of(logits).shape[-1]
-    return softmax_cross_entropy(logits, one_hot(labels, depth, aval_of(logits).dtype))
+    """Per-example cross-entropy with integer class ``labels`` over the last axis of logits
+    (the fused primitive of softmax_prims.py; a label outside [0, C) raises)."""
+    av = aval_of(logits)
+    if getattr(logits, "_dlcore_unknown_rank", False) or av.shape[-1:] == (None,):
+        depth = av.shape[-1]
+        return softmax_cross_entropy(logits, one_hot(labels, depth, av.dtype))
+    return sparse_xent(_float(logits), labels)
 
 
 def sigmoid_cross_entropy_with_logits(logits, labels):

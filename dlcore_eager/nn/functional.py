@@ -172,14 +172,22 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
     return _nnf.class_nll(input, target, weight, ignore_index, r)
 
 
-def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> None:
+def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> bool:
+    """Raise PyTorch's IndexError for a target outside [0, C) that is not ``ignore_index``;
+    return whether ``ignore_index`` occurs among the targets."""
     if target._buf.dtype.kind not in "iu":
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    t = target.detach().cpu().numpy()
-    t = t[t != ignore_index]
+    t = target._buf if type(target._buf) is np.ndarray else target.detach().cpu().numpy()
+    if not t.size:
+        return False
     c = input.shape[1]
+    lo, hi = t.min(), t.max()
+    if 0 <= lo and hi < c:                       # the common case: two reductions
+        return 0 <= ignore_index < c and bool((t == ignore_index).any())
+    t = t[t != ignore_index]
     if t.size and (t.min() < 0 or t.max() >= c):
         raise IndexError(f"Target {int(t[(t < 0) | (t >= c)].flat[0])} is out of bounds.")
+    return True
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
@@ -194,9 +202,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
         return _nnf.soft_cross_entropy(input, target, weight, r, label_smoothing)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
-    _check_targets(input, target, ignore_index)
-    if weight is None and not label_smoothing and input.ndim == 2 and ignore_index < 0 and \
-            r == "mean" and not (target.detach().cpu().numpy() == ignore_index).any():
+    ignored = _check_targets(input, target, ignore_index)
+    if weight is None and not label_smoothing and input.ndim == 2 and not ignored and \
+            r in ("mean", "sum", "none"):
         return _reduce(_ops.sparse_softmax_cross_entropy(input, target), r)
     return _nnf.class_nll(_ops.log_softmax(input, 1), target, weight, ignore_index, r,
                           label_smoothing)

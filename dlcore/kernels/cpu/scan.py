@@ -11,13 +11,14 @@ the largest value as in PyTorch, comes last ascending and first descending.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
 def lines(shape, axis: int) -> tuple[int, int, int]:
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
-    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
-    return outer, int(shape[axis]), inner
+    # math.prod on the Python ints of a shape: np.prod costs about 15 us a call here
+    return math.prod(shape[:axis]), int(shape[axis]), math.prod(shape[axis + 1:])
 
 
 def _as3(x: np.ndarray, axis: int) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""Numba loops behind :mod:`dlcore.kernels.cpu.softmax` (imported on first use)."""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .runtime import configure_threads
+
+configure_threads()
+
+
+@njit(cache=True, nogil=True)
+def softmax3(x, out, log):
+    """Softmax (or log-softmax with ``log``) of each line along axis 1 of ``(outer, n, inner)``
+    arrays; the exponentials summed in float64."""
+    o, n, inner = x.shape
+    for a in range(o):
+        for c in range(inner):
+            m = -math.inf
+            for k in range(n):
+                v = x[a, k, c]
+                if v > m or v != v:
+                    m = v
+                    if v != v:
+                        break
+            s = 0.0
+            for k in range(n):
+                s += math.exp(float(x[a, k, c]) - float(m))
+            if log:
+                ls = math.log(s)
+                for k in range(n):
+                    out[a, k, c] = float(x[a, k, c]) - float(m) - ls
+            else:
+                r = 1.0 / s
+                for k in range(n):
+                    out[a, k, c] = math.exp(float(x[a, k, c]) - float(m)) * r
+
+
+@njit(cache=True, nogil=True)
+def sparse_xent2(x, labels, out):
+    """out[r] = logsumexp(x[r]) - x[r, labels[r]]; returns the first row with a label outside
+    [0, C), or -1."""
+    m_rows, c = x.shape
+    for r in range(m_rows):
+        k = labels[r]
+        if k < 0 or k >= c:
+            return r
+        m = -math.inf
+        for j in range(c):
+            v = x[r, j]
+            if v > m or v != v:
+                m = v
+                if v != v:
+                    break
+        s = 0.0
+        for j in range(c):
+            s += math.exp(float(x[r, j]) - float(m))
+        out[r] = float(m) + math.log(s) - float(x[r, k])
+    return -1

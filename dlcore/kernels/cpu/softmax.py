@@ -1,0 +1,66 @@
+"""CPU kernels of the softmax and log-softmax primitives.
+
+The operand is viewed as ``(outer, n, inner)`` around the normalised axis (a C-contiguous copy
+where it is not contiguous) and a Numba loop (:mod:`._jit_softmax`, imported on first use) makes
+two passes over each line: the maximum, then ``sum(exp(x - max))`` accumulated in float64, and
+writes ``exp(x - max) / sum`` or ``x - max - log(sum)`` in the input's dtype.  A line whose
+maximum is infinite gives NaN, as ``exp(x - max)`` does in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_JIT: list = []
+
+
+def _jit():
+    """The Numba module, imported on first use (compiling or loading it costs a moment)."""
+    if not _JIT:
+        from . import _jit_softmax
+        _JIT.append(_jit_softmax)
+    return _JIT[0]
+
+
+def _run(x, axis, log):
+    out = np.empty(x.shape, x.dtype)
+    if x.size:
+        s = x.shape
+        shape3 = (math.prod(s[:axis]), s[axis], math.prod(s[axis + 1:]))
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        _jit().softmax3(x.reshape(shape3), out.reshape(shape3), log)
+    return out
+
+
+def softmax(x, *, axis):
+    return _run(x, axis, False)
+
+
+def log_softmax(x, *, axis):
+    return _run(x, axis, True)
+
+
+def sparse_xent(x, labels):
+    """Per-row ``logsumexp(x) - x[label]`` over the last axis; a label outside [0, C) raises
+    (TensorFlow's message: its CPU kernel checks too)."""
+    c = x.shape[-1]
+    out = np.empty(labels.shape, x.dtype)
+    if out.size:
+        bad = _jit().sparse_xent2(np.ascontiguousarray(x).reshape(-1, c),
+                           np.ascontiguousarray(labels).reshape(-1).astype(np.int64,
+                                                                           copy=False),
+                           out.reshape(-1))
+        if bad >= 0:
+            _raise_label(labels, c)
+    return out
+
+
+def _raise_label(labels, c) -> None:
+    flat = np.asarray(labels).reshape(-1)
+    v = flat[(flat < 0) | (flat >= c)][0]
+    shown = " ".join(str(int(t)) for t in flat[:16]) + (" ..." if flat.size > 16 else "")
+    raise IndexError(f"Received a label value of {int(v)} which is outside the valid range of "
+                     f"[0, {c}).  Label values: {shown}")

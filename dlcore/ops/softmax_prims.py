@@ -1,0 +1,116 @@
+"""Softmax and log-softmax as primitives (fused: one kernel for the forward pass, a handful of
+ops for the vjp), instead of the seven-op composite ``exp(x - max) / sum(exp(x - max))``.
+
+Measured before the change, CPU time per call on (32, 10) float32 logits, at load 10 on the
+2-core benchmark machine: ``log_softmax`` forward 220 us against PyTorch's 9.4 us, and
+``cross_entropy`` forward and backward 1,041 us against 158 us.  Nearly all of it was the
+Python cost of the composite's primitives (seven forward, about ten backward).
+
+Primitives (kernels in dlcore/kernels/{cpu,cuda}/softmax.py)::
+
+    softmax(x, axis)        y = exp(x - m) / sum(exp(x - m)),  m = max(x) along axis
+                            dx = y (g - sum(g y))
+    log_softmax(x, axis)    y = x - m - log(sum(exp(x - m)))
+                            dx = g - exp(y) sum(g)
+    sparse_xent(x, k)       y = logsumexp(x) - x[k] over the last axis (x: (..., C), k: (...)
+                            integer class ids; one outside [0, C) raises, where the composite
+                            -sum(one_hot(k) log_softmax(x)) silently gave 0 for it)
+                            dx = (softmax(x) - one_hot(k)) g;  no gradient for k
+
+The vjps are written with dlcore ops, so second derivatives work.  NaN anywhere in a line, or
+an infinite maximum, makes the whole line NaN, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from ..errors import DTypeError
+from ..kernels.cpu import softmax as _cpu
+from ..kernels.cuda import softmax as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from .elementwise import cast, exp, mul, sub
+from .indexing import one_hot
+from .reduce import sum as _sum
+from .shape import expand_dims
+
+
+def _rule(name):
+    def rule(x: AVal, *, axis) -> AVal:
+        if x.dtype.kind != "f":
+            raise DTypeError(name, f"{name}: expected a floating-point input, got "
+                             f"{x.dtype.name}", [x.dtype])
+        if not 0 <= axis < max(x.ndim, 1):
+            from ..errors import ShapeError
+            raise ShapeError(name, f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
+        return AVal(x.shape, x.dtype)
+    return rule
+
+
+def _softmax_vjp(g, y, x, *, axis):
+    return (mul(y, sub(g, _sum(mul(g, y), axis, keepdims=True))),)
+
+
+def _log_softmax_vjp(g, y, x, *, axis):
+    return (sub(g, mul(exp(y), _sum(g, axis, keepdims=True))),)
+
+
+softmax_p = Primitive(
+    "softmax", _rule("softmax"), _softmax_vjp,
+    doc="y = exp(x - max) / sum(exp(x - max)) along axis;  dx = y (g - sum(g y))",
+    kernels={"cpu": _cpu.softmax, "cuda": _cuda.softmax})
+log_softmax_p = Primitive(
+    "log_softmax", _rule("log_softmax"), _log_softmax_vjp,
+    doc="y = x - max - log(sum(exp(x - max))) along axis;  dx = g - exp(y) sum(g)",
+    kernels={"cpu": _cpu.log_softmax, "cuda": _cuda.log_softmax})
+
+
+def _xent_rule(x: AVal, k: AVal) -> AVal:
+    from ..errors import ShapeError
+    if x.dtype.kind != "f":
+        raise DTypeError("sparse_softmax_cross_entropy", f"logits must be floating point, got "
+                         f"{x.dtype.name}", [x.dtype])
+    if k.dtype.kind not in "iu":
+        raise DTypeError("sparse_softmax_cross_entropy", f"labels must be integers, got "
+                         f"{k.dtype.name}", [k.dtype])
+    lead = x.shape[:-1]
+    if x.ndim < 1 or len(lead) != k.ndim or any(
+            a is not None and b is not None and a != b for a, b in zip(lead, k.shape)):
+        raise ShapeError("sparse_softmax_cross_entropy",
+                         f"logits and labels must have the same first dimension, got logits "
+                         f"shape {list(x.shape)} and labels shape {list(k.shape)}",
+                         [x.shape, k.shape])
+    return AVal(tuple(a if a is not None else b for a, b in zip(lead, k.shape)), x.dtype)
+
+
+def _xent_vjp(g, y, x, k):
+    c = aval_of(x).shape[-1]
+    p = softmax_prim(x, -1)
+    return (mul(sub(p, one_hot(k, c, aval_of(x).dtype)), expand_dims(g, -1)), None)
+
+
+sparse_xent_p = Primitive(
+    "sparse_softmax_xent", _xent_rule, _xent_vjp,
+    doc="y = logsumexp(x) - x[k] over the last axis;  dx = (softmax(x) - one_hot(k)) g",
+    kernels={"cpu": _cpu.sparse_xent, "cuda": _cuda.sparse_xent})
+
+
+def sparse_xent(logits, labels):
+    """Per-example cross-entropy of integer ``labels`` against ``softmax(logits)``."""
+    return bind(sparse_xent_p, logits, labels)
+
+
+def _bind(prim, x, axis):
+    av = aval_of(x)
+    a = _rules.normalize_axis(prim.name, int(axis), av.ndim, av.shape)
+    if av.ndim == 0:                     # a 0-d operand is one line of one element
+        from .shape import reshape
+        return reshape(bind(prim, reshape(x, (1,)), axis=0), ())
+    return bind(prim, x, axis=a)
+
+
+def softmax_prim(x, axis=-1):
+    return _bind(softmax_p, x, axis)
+
+
+def log_softmax_prim(x, axis=-1):
+    return _bind(log_softmax_p, x, axis)
