@@ -150,11 +150,26 @@ def _pool_tuple(v):
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, nsp, op):
-    if divisor_override is not None:
-        raise NotImplementedError(f"{op}: divisor_override is not supported")
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise RuntimeError("divisor must be not zero")
     x, sq = _batched(input, nsp, op)
-    return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
-                                  count_include_pad), sq)
+    if divisor_override is None:
+        return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
+                                      count_include_pad), sq)
+    # window sum / divisor = the count_include_pad average * (its per-window count / divisor):
+    # the counts are constants of the geometry (PyTorch's padded window, clipped at hi padding)
+    from dlcore.device import const_like
+    from dlcore.ops.pool import pool_params
+    p = pool_params(x, kernel_size, _stride(stride), padding, 1, ceil_mode, op="avg_pool")
+    y = _ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode, True)
+    cnt = np.ones((), np.float64)
+    for a, (n, k, s, (lo, hi), o) in enumerate(zip(x.shape[2:], p["kernel_size"], p["strides"],
+                                                   p["padding"], p["out_size"])):
+        start = np.arange(o) * s - lo
+        size = np.minimum(start + k, n + hi) - start
+        cnt = np.multiply.outer(cnt, size) if a else size.astype(np.float64)
+    scale = const_like((cnt / int(divisor_override)).astype(y._buf.dtype), y)
+    return _unbatch(_ops.mul(y, scale), sq)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,

@@ -76,10 +76,20 @@ def test_max_pool3d(kw):
     dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0), ceil_mode=True,
          count_include_pad=False),
     dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, divisor_override=5),
+    dict(kernel_size=2, count_include_pad=False, divisor_override=3),
 ])
 def test_avg_pool3d(kw):
     t, d = _both("avg_pool3d", **kw)
     _run(t, d, ((2, 2, 4, 5, 5),))
+
+
+def test_avg_pool2d_divisor_override_and_zero_divisor():
+    t, d = _both("avg_pool2d", (2, 3), 2, (1, 1), divisor_override=4)
+    _run(t, d, ((2, 2, 5, 6),))
+    for m in (torch, dt):
+        with pytest.raises(RuntimeError, match="divisor must be not zero"):
+            m.nn.functional.avg_pool3d(m.ones(1, 1, 2, 2, 2), 2, divisor_override=0)
 
 
 @pytest.mark.parametrize("out", [(2, 3, 2), 1, (None, 2, 3)])
@@ -105,6 +115,7 @@ def test_interpolate_5d(kw):
     ("ConvTranspose3d", (4, 6, 2), dict(stride=2, output_padding=1, groups=2, dilation=1)),
     ("MaxPool3d", (2,), dict(stride=1, return_indices=True)),
     ("AvgPool3d", (3,), dict(stride=2, padding=1, count_include_pad=False)),
+    ("AvgPool3d", (2,), dict(divisor_override=7)),
     ("AdaptiveAvgPool3d", ((2, 1, 3),), {}),
     ("AdaptiveMaxPool3d", (2,), dict(return_indices=True)),
     ("BatchNorm3d", (4,), {}),
