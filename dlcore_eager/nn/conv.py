@@ -116,9 +116,26 @@ class Conv3d(_ConvNd):
         return F.conv3d(x, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
 
 
-class ConvTranspose1d(_ConvNd):
-    _n = 1
+class _ConvTransposeNd(_ConvNd):
+    """PyTorch's argument order for the transposed convolutions: ``output_padding`` is the
+    sixth positional argument and ``dilation`` comes after ``bias``."""
+
     _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f'{type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride,
+                         padding=padding, dilation=dilation, groups=groups, bias=bias,
+                         padding_mode=padding_mode, output_padding=output_padding,
+                         device=device, dtype=dtype)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    _n = 1
 
     def forward(self, x: Tensor, output_size=None) -> Tensor:
         return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
@@ -126,9 +143,8 @@ class ConvTranspose1d(_ConvNd):
                          output_size)
 
 
-class ConvTranspose2d(_ConvNd):
+class ConvTranspose2d(_ConvTransposeNd):
     _n = 2
-    _transposed = True
 
     def forward(self, x: Tensor, output_size=None) -> Tensor:
         return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
@@ -136,9 +152,8 @@ class ConvTranspose2d(_ConvNd):
                          output_size)
 
 
-class ConvTranspose3d(_ConvNd):
+class ConvTranspose3d(_ConvTransposeNd):
     _n = 3
-    _transposed = True
 
     def forward(self, x: Tensor, output_size=None) -> Tensor:
         return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,

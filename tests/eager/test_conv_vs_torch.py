@@ -188,3 +188,23 @@ def test_cnn_on_cuda_matches_cpu():
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(_np(dev[1].running_var.cpu()), _np(cpu[1].running_var),
                                rtol=1e-5)
+
+
+def test_conv_transpose_positional_arguments_follow_torch():
+    """torch's order: (in, out, kernel, stride, padding, output_padding, groups, bias,
+    dilation); output_padding used to be read as dilation."""
+    import torch
+    import dlcore_eager as dt
+    for cls, n in (("ConvTranspose1d", 1), ("ConvTranspose2d", 2), ("ConvTranspose3d", 3)):
+        a = getattr(dt.nn, cls)(2, 4, 3, 2, 1, 1, 2, False, 1)
+        b = getattr(torch.nn, cls)(2, 4, 3, 2, 1, 1, 2, False, 1)
+        assert (a.output_padding, a.groups, a.dilation, a.bias) == \
+            (b.output_padding, b.groups, b.dilation, None)
+        with torch.no_grad():
+            b.weight.copy_(torch.tensor(a.weight.detach().numpy()))
+        x = np.random.default_rng(n).standard_normal((1, 2) + (3,) * n).astype(np.float32)
+        np.testing.assert_allclose(a(dt.tensor(x)).detach().numpy(),
+                                   b(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for '
+                                         'ConvTranspose2d'):
+        dt.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
