@@ -32,6 +32,7 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "parse_single_example": _parsing.parse_single_example,
           "parse_example": _parsing.parse_example,
           "parse_single_sequence_example": _io.parse_single_sequence_example,
+          "serialize_tensor": _io.serialize_tensor, "parse_tensor": _io.parse_tensor,
           "FixedLenFeature": _parsing.FixedLenFeature, "VarLenFeature": _parsing.VarLenFeature,
           "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature,
           "read_file": _files.read_file, "write_file": _files.write_file},

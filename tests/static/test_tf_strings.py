@@ -249,8 +249,9 @@ def test_docstring_examples_run():
 
     from dlcore_static import sparse, strings
     from dlcore_static.data import readers
-    from dlcore_static.io import files, parsing, sequence_parsing, tfrecord
-    for mod in (strings, sparse, parsing, tfrecord, readers, files, sequence_parsing):
+    from dlcore_static.io import files, parsing, sequence_parsing, tensor_proto, tfrecord
+    for mod in (strings, sparse, parsing, tfrecord, readers, files, sequence_parsing,
+                tensor_proto):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 

@@ -401,3 +401,43 @@ def test_mutated_inputs_only_raise_the_documented_errors(tmp_path):
             list(tf.python_io.tf_record_iterator(str(path)))
         except tf.errors.DataLossError:
             pass
+
+
+def test_serialize_and_parse_tensor():
+    import warnings
+    values = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array(3.5), np.array([], np.int64),
+              np.array([[True], [False]]), np.array([b"a", b"", b"\x00z"], object),
+              np.zeros((0, 2), np.int32)]
+    ts = [tf.io.serialize_tensor(tf.constant(v)) for v in values]
+    parsed = [tf.io.parse_tensor(t, tf.as_dtype(v.dtype)) for t, v in zip(ts, values)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        as_u8 = tf.io.parse_tensor(tf.placeholder(tf.string, []), tf.uint8)
+    with tf.Session() as sess:
+        blobs, backs = sess.run([ts, parsed])
+        for v, back in zip(values, backs):
+            assert back.dtype == v.dtype and back.shape == v.shape
+            assert back.tolist() == v.tolist()
+        # byte-exact against hand-written TensorProtos (dtype, shape, tensor_content, string_val)
+        assert blobs[1] == b"\x08\x02\x12\x00\x22\x08" + struct.pack("<d", 3.5)
+        assert blobs[4] == b"\x08\x07\x12\x04\x12\x02\x08\x03\x42\x01a\x42\x00\x42\x02\x00z"
+        assert blobs[5] == b"\x08\x03\x12\x06\x12\x00\x12\x02\x08\x02"
+        u8 = b"\x08\x04\x12\x04\x12\x02\x08\x02\x22\x02\x07\xff"
+        assert sess.run(as_u8, {as_u8.op.inputs[0]: u8}).tolist() == [7, 255]
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Type mismatch between parsed tensor \(float\) and dtype "
+                                 r"\(double\)"):
+            sess.run(tf.io.parse_tensor(ts[0], tf.float64))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Could not parse `serialized` as TensorProto"):
+            sess.run(tf.io.parse_tensor(b"\x08\x01\x22\x05ab", tf.float32))
+    pb = pytest.importorskip("tensorboard.compat.proto.tensor_pb2")
+    for v, blob in zip(values, blobs):
+        proto = pb.TensorProto.FromString(blob)              # TensorFlow's own message
+        assert [d.size for d in proto.tensor_shape.dim] == list(v.shape)
+        assert proto.SerializeToString() == blob
+    typed = pb.TensorProto(dtype=1, float_val=[1.5])          # the typed-field form, broadcast
+    typed.tensor_shape.dim.add(size=3)
+    with tf.Session() as sess:
+        assert sess.run(tf.io.parse_tensor(typed.SerializeToString(), tf.float32)).tolist() == \
+            [1.5, 1.5, 1.5]
