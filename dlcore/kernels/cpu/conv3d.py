@@ -21,6 +21,11 @@ shape (x; w; pad)                         im2col + np.matmul   direct Numba loop
 So 3-D measures as 2-D did and keeps im2col + GEMM for every shape: the unfolding is a copy
 (``k^3`` times the input, the cost that bounds thin one-channel layers), the GEMM runs at BLAS
 speed, while the direct loop's bounds checks keep it from vectorising.
+
+The pooling loops (one ``prange`` over the (n, c) volumes), same conditions, on an
+8x16x16x32x32 float32 input against PyTorch: max_pool3d k2 40.4 ms (torch 38.9), with argmax
+k3 s2 p1 85.6 ms (torch 60.8, values and indices), avg_pool3d k3 s2 p1 29.3 ms (torch 20.2);
+adaptive_avg_pool3d to 4x4x4 (three small matmuls, :mod:`dlcore.ops.spatial`) 6.4 ms (torch 7.1).
 """
 
 from __future__ import annotations
