@@ -286,4 +286,4 @@ def extract_image_patches(images, ksizes, strides, rates, padding, name=None):
 # The 3-D and factorised convolutions live in their own file; the ``conv`` convention looks its
 # names up here.
 from .nn_conv3d import (atrous_conv2d, avg_pool3d, conv3d, conv3d_transpose,  # noqa: E402, F401
-                        max_pool3d, separable_conv2d)
+                        convolution, max_pool3d, separable_conv2d)

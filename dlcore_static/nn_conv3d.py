@@ -1,5 +1,6 @@
 """``tf.nn`` volumes and factorised convolutions: ``conv3d``, ``conv3d_transpose``,
-``max_pool3d``, ``avg_pool3d``, ``atrous_conv2d`` and ``separable_conv2d``.
+``max_pool3d``, ``avg_pool3d``, the N-d ``convolution``, ``atrous_conv2d`` and
+``separable_conv2d``.
 
 The ``conv`` convention's adapters like those of :mod:`.nn_conv` (which re-exports these), with
 TensorFlow 1's arguments: 5-element ``strides``/``ksize`` lists, ``data_format`` 'NDHWC' (the
@@ -87,6 +88,34 @@ def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
     """The mean of each ``ksize`` window of a 5-D input ('SAME' counts only real values)."""
     _rank5("AvgPool3D", to_tensor(input))
     return _pool("avg", input, ksize, strides, padding, data_format, name, 3)
+
+
+def convolution(input, filter=None, padding=None, strides=None, dilation_rate=None, name=None,
+                data_format=None, filters=None, dilations=None):
+    """TensorFlow's N-d ``convolution``: the rank (1, 2 or 3 spatial axes) from ``input``;
+    ``strides`` and ``dilation_rate`` one value per spatial axis; the filter
+    ``(*spatial, in_channels / groups, out_channels)``."""
+    filt = filters if filter is None else filter
+    x, f = to_tensor(input), to_tensor(filt)
+    nd = len(x.aval.shape)
+    if nd not in (3, 4, 5) or len(f.aval.shape) != nd:
+        raise ValueError(f"convolution: input and filter must both be of rank 3, 4 or 5, got "
+                         f"shapes {list(x.aval.shape)} and {list(f.aval.shape)}")
+    dil = dilations if dilation_rate is None else dilation_rate
+    cl, st, dl, pad = _layout("Convolution", nd - 2, data_format, strides, dil, padding)
+    if max(st) > 1 and max(dl) > 1:
+        raise ValueError(f"convolution: strides > 1 not supported in conjunction with "
+                         f"dilation_rate > 1, got strides {list(st)} and dilation_rate "
+                         f"{list(dl)}")
+
+    def fn(xf):
+        c, cg = xf.aval.shape[1], f.aval.shape[-2]
+        if c is not None and cg and c % cg:
+            raise ValueError(f"convolution: the input depth {c} is not a multiple of the "
+                             f"filter's input depth {cg}")
+        groups = c // cg if c is not None and cg else 1
+        return _ops.conv(xf, _hwio_to_oihw(f, nd), st, pad, dl, groups)
+    return _run(name, "convolution", x, fn, cl, nd)
 
 
 def atrous_conv2d(value, filters, rate, padding, name=None):

@@ -232,7 +232,7 @@ conv_filter_grad_p = Primitive(
 @exports({"torch": ("conv1d", "conv2d", "conv3d"),
           "torch.nn.functional": ("conv1d", "conv2d", "conv3d"),
           "tf.nn": ("conv1d", "conv2d", "depthwise_conv2d", "conv3d", "atrous_conv2d",
-                    "separable_conv2d")}, "conv")
+                    "separable_conv2d", "convolution")}, "conv")
 def conv(x, w, strides=1, padding=0, dilation=1, groups: int = 1):
     """Channels-first convolution (cross-correlation, as every DL library): ``x (N, C, *sp)``,
     ``w (O, C/groups, *k)``; padding an int, per-axis ints, (lo, hi) pairs, 'SAME' or 'VALID'."""

@@ -98,6 +98,20 @@ def _same(sizes, k, s, d=None):
     return tuple(v for pair in reversed(pads) for v in pair)
 
 
+@pytest.mark.parametrize("xs,fs,kw,ref", [
+    ((2, 7, 3), (3, 3, 4), dict(padding="VALID", dilation_rate=[2]),
+     lambda x, w: TF.conv1d(x, w, dilation=2)),
+    ((2, 6, 5, 4), (3, 2, 2, 4), dict(padding="VALID", strides=[2, 1]),
+     lambda x, w: TF.conv2d(x, w, stride=(2, 1), groups=2)),
+    ((1, 4, 5, 3, 2), (2, 2, 2, 2, 3), dict(padding="VALID"), lambda x, w: TF.conv3d(x, w)),
+])
+def test_nd_convolution(xs, fs, kw, ref):
+    rng = np.random.default_rng(10)
+    x, f = rng.standard_normal(xs), rng.standard_normal(fs)
+    check_value_and_gradient(lambda p: tf.nn.convolution(p, tf.constant(f), **kw),
+                             lambda v: _last(ref(_first(v), _w(f))), x, rng)
+
+
 def _pool_ref(kind, padding, k, st):
     def ref(v):
         t = _first(v)
@@ -282,6 +296,9 @@ def test_keras_3d_model_saves_and_loads(tmp_path):
      "pointwise filter's in_channels 3"),
     (lambda: tf.nn.conv3d_transpose(tf.ones([1, 2, 2, 2, 1]), tf.ones([2, 2, 2, 3, 1]),
                                     [1, 4, 4, 4, 2], [1, 2, 2, 2, 1]), "out_channels 3"),
+    (lambda: tf.nn.convolution(tf.ones([1, 5, 5, 1]), tf.ones([2, 2, 1, 1]), "SAME",
+                               strides=[2, 2], dilation_rate=[2, 2]),
+     "strides > 1 not supported in conjunction with dilation_rate > 1"),
     (lambda: tf.nn.max_pool3d(tf.ones([1, 2, 3, 4]), [1, 2, 2, 2, 1], [1] * 5, "SAME"),
      r"Shape must be rank 5 but is rank 4 for 'MaxPool3D' \(op: 'MaxPool3D'\) with input "
      r"shapes: \[1,2,3,4\]"),
