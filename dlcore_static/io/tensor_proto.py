@@ -19,7 +19,7 @@ with the wire primitives of ``proto_wire.py``, nothing executed.
 
 from __future__ import annotations
 
-import struct
+import math
 
 import numpy as np
 
@@ -34,6 +34,7 @@ OBJ = np.dtype(object)
 _ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6,
          "object": 7, "int64": 9, "bool": 10, "float16": 19}
 _BY_ENUM = {v: k for k, v in _ENUM.items()}
+_MAX_ELEMENTS = 1 << 31
 _TF = {"float32": "float", "float64": "double", "object": "string", "float16": "half"}
 
 __all__ = ["parse_tensor", "serialize_tensor"]
@@ -51,15 +52,15 @@ def encode(a: np.ndarray) -> bytes:
 
 
 def _packed(buf: bytes, wire: int, val, kind: str) -> list:
-    """Values of a repeated numeric field, packed (wire 2) or not."""
-    if kind == "f32":
-        if wire == 2:
-            return np.frombuffer(buf[val[0]:val[1]], "<f4").tolist()
-        return [struct.unpack("<f", val)[0]]
-    if kind == "f64":
-        if wire == 2:
-            return np.frombuffer(buf[val[0]:val[1]], "<f8").tolist()
-        return [struct.unpack("<d", val)[0]]
+    """Values of a repeated numeric field, packed (wire 2) or not (wire 5, 1 or 0)."""
+    width = {"f32": 4, "f64": 8}.get(kind)
+    if wire not in (2, {4: 5, 8: 1}.get(width or 0, 0)):
+        raise DecodeError(f"TensorProto: a {kind} value with wire type {wire}")
+    if width is not None:
+        raw = buf[val[0]:val[1]] if wire == 2 else val
+        if len(raw) % width:
+            raise DecodeError(f"TensorProto: packed values of {len(raw)} bytes")
+        return np.frombuffer(raw, "<f4" if width == 4 else "<f8").tolist()
     if wire == 2:
         out, pos = [], val[0]
         while pos < val[1]:
@@ -98,10 +99,13 @@ def decode(buf: bytes) -> np.ndarray:
     if any(d < 0 for d in dims):
         raise DecodeError(f"negative dimension in TensorProto shape {dims}")
     shape = tuple(dims)
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
+    if size > _MAX_ELEMENTS:                  # a hostile shape: refuse before allocating
+        raise DecodeError(f"TensorProto shape {list(shape)} has more than {_MAX_ELEMENTS} "
+                          "elements")
     dt = np.dtype(name)
     if name == "float16" and vals:                # half_val holds the raw 16-bit patterns
-        vals = np.asarray(vals, np.uint16).view(np.float16).tolist()
+        vals = np.asarray([v & 0xFFFF for v in vals], np.uint16).view(np.float16).tolist()
     if name == "object":
         items = strings
     elif content is not None:
@@ -114,11 +118,14 @@ def decode(buf: bytes) -> np.ndarray:
     if len(items) > size:
         raise DecodeError(f"{len(items)} values for shape {list(shape)}")
     out = np.empty(size, dtype=dt)
-    if items:
-        out[:len(items)] = items
-        out[len(items):] = items[-1]
-    else:
-        out[:] = b"" if name == "object" else 0
+    try:
+        if items:
+            out[:len(items)] = items
+            out[len(items):] = items[-1]
+        else:
+            out[:] = b"" if name == "object" else 0
+    except (OverflowError, ValueError, TypeError) as e:
+        raise DecodeError(f"TensorProto values do not fit {name}: {e}") from None
     return out.reshape(shape)
 
 

@@ -393,6 +393,20 @@ def test_mutated_inputs_only_raise_the_documented_errors(tmp_path):
             tf.train.Example.FromString(bytes(b))
         except DecodeError:
             pass
+    from dlcore_static.io import tensor_proto
+    protos = [tensor_proto.encode(v) for v in (np.arange(6, dtype=np.float32).reshape(2, 3),
+                                               np.array([b"ab", b"c"], object))]
+    for _ in range(200):
+        b = bytearray(protos[rng.randrange(2)])
+        b[rng.randrange(len(b))] = rng.randrange(256)
+        b.insert(rng.randrange(len(b) + 1), rng.randrange(256))
+        try:
+            tensor_proto.decode(bytes(b))
+        except DecodeError:
+            pass
+    huge = b"\x08\x01\x12\x0c\x12\x05\x08\x80\x80\x80\x20\x12\x03\x08\x80\x40"
+    with pytest.raises(DecodeError, match=r"shape \[67108864, 8192\] has more than"):
+        tensor_proto.decode(huge)                          # refused before allocating
     for _ in range(50):                                    # files: fewer (disk writes)
         f = bytearray(framed)
         f[rng.randrange(len(f))] = rng.randrange(256)
