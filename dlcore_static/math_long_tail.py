@@ -10,6 +10,7 @@
     scalar_mul(scalar, x)    scalar * x for a 0-d scalar
     is_non_decreasing(x), is_strictly_increasing(x)   over x flattened (True below 2 elements)
     invert_permutation(x)    y[x[i]] = i (the argsort of a permutation)
+    betainc(a, b, x)         the regularized incomplete beta function (dlcore.ops.betainc)
     real(x), imag(x), conj(x)  for real tensors (dlcore has no complex dtypes): x, zeros, x
 
 Installed under ``tf.math`` and, where TensorFlow 1.15 has them there, ``tf``.
@@ -25,7 +26,7 @@ from . import dtypes as _dtypes
 from .frontend import constant_value, convert_to_tensor
 from .graph import Tensor, name_scope
 
-__all__ = ["conj", "cumulative_logsumexp", "divide_no_nan", "imag", "invert_permutation",
+__all__ = ["betainc", "conj", "cumulative_logsumexp", "divide_no_nan", "imag", "invert_permutation",
            "is_non_decreasing", "is_strictly_increasing", "multiply_no_nan", "polyval", "real",
            "reciprocal_no_nan", "scalar_mul", "xlog1py"]
 
@@ -159,6 +160,19 @@ def invert_permutation(x, name=None):
         return _ops.cast(_ops.argsort(x, -1), x.dtype.as_numpy_dtype)
 
 
+def betainc(a, b, x, name=None):
+    """The regularized incomplete beta function ``I_x(a, b)``; gradient for ``x`` only (as
+    TensorFlow)."""
+    with name_scope(name or "Betainc"):
+        x = convert_to_tensor(x)
+        a = convert_to_tensor(a, dtype=x.dtype)
+        b = convert_to_tensor(b, dtype=x.dtype)
+        if not (a.dtype == b.dtype == x.dtype):
+            raise TypeError(f"Input 'b' of 'Betainc' Op has type {b.dtype.name} that does not "
+                            f"match type {a.dtype.name} of argument 'a'.")
+        return _ops.betainc(a, b, x)
+
+
 def real(input, name=None):
     """The real part: ``input`` itself for real tensors."""
     return convert_to_tensor(input)
@@ -177,7 +191,7 @@ def conj(x, name=None):
     return x
 
 
-ROOT = ["div_no_nan", "scalar_mul", "invert_permutation", "real", "imag", "conj",
+ROOT = ["betainc", "div_no_nan", "scalar_mul", "invert_permutation", "real", "imag", "conj",
         "is_non_decreasing", "is_strictly_increasing"]
 
 

@@ -264,3 +264,57 @@ def igamma(a, x, upper):
             break
     q = pre * h
     return q if upper else 1.0 - q
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function I_x(a, b): Lentz's continued fraction
+    (Numerical Recipes' betacf) on the side where it converges fast, x < (a+1) / (a+b+2), and
+    1 - I_(1-x)(b, a) on the other; NaN outside a, b > 0 and 0 <= x <= 1 (TensorFlow's)."""
+    if math.isnan(a) or math.isnan(b) or math.isnan(x) or a <= 0.0 or b <= 0.0 or x < 0.0 \
+            or x > 1.0 or a == math.inf or b == math.inf:
+        return math.nan
+    if x == 0.0:
+        return 0.0
+    if x == 1.0:
+        return 1.0
+    flip = x > (a + 1.0) / (a + b + 2.0)
+    if flip:
+        a, b, x = b, a, 1.0 - x
+    logpre = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) \
+        + b * math.log1p(-x)
+    pre = 0.0 if logpre < -745.0 else math.exp(logpre)
+    tiny = 1e-300
+    qab = a + b
+    qap = a + 1.0
+    qam = a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    if abs(d) < tiny:
+        d = tiny
+    d = 1.0 / d
+    h = d
+    for m in range(1, 100000):
+        m2 = 2.0 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        if abs(d) < tiny:
+            d = tiny
+        c = 1.0 + aa / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        if abs(d) < tiny:
+            d = tiny
+        c = 1.0 + aa / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        e = d * c
+        h *= e
+        if abs(e - 1.0) < MACHEP:
+            break
+    r = pre * h / a
+    return 1.0 - r if flip else r

@@ -40,7 +40,7 @@ rule, vjp, kernels) lives in the module of its family:
     attention.py    scaled_dot_product_attention (composite: masks, causal, safe softmax, GQA)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
     special.py      lgamma, digamma, polygamma, zeta, i0/i0e/i1/i1e, erfcx, ndtri, igamma,
-                    igammac (primitives); ndtr, log_ndtr, xlog1py, xlogy/xdivy (TF's), entr,
+                    igammac, betainc (primitives); ndtr, log_ndtr, xlog1py, xlogy/xdivy (TF's), entr,
                     logit, multigammaln, lbeta
 """
 
@@ -83,7 +83,8 @@ from . import nn_long_tail, nn_losses_extra  # noqa: E402, I001  (F.* long tail,
 from . import attention
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
-from .special import (digamma, entr, erfcx, i0, i0e, i1, i1e, igamma, igammac, lbeta, lgamma,
+from .special import (betainc, digamma, entr, erfcx, i0, i0e, i1, i1e, igamma, igammac, lbeta,
+                      lgamma,
                       log_ndtr, logit, multigammaln, ndtr, ndtri, polygamma, xdivy, xlog1py,
                       xlogy, zeta)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign

@@ -179,6 +179,40 @@ igammac_p = Primitive(
     fn=lambda a, x: igammac(a, x), tf_type="Igammac")
 
 
+
+def _betainc_rule(a: AVal, b: AVal, x: AVal) -> AVal:
+    dtype = _rules.same_dtype("betainc", a, b, x)
+    _rules.require_float("betainc", a, b, x)
+    return AVal(_rules.broadcast_shapes("betainc", a.shape, b.shape, x.shape), dtype)
+
+
+def _betainc_dx(g, y, a, b, x):
+    """g x^(a-1) (1-x)^(b-1) / B(a, b), in logs."""
+    logd = add(sub(lgamma(add(a, b)), add(lgamma(a), lgamma(b))),
+               add(mul(sub(a, 1.0), log(x)), mul(sub(b, 1.0), log1p(neg(x)))))
+    return mul(g, exp(logd))
+
+
+betainc_p = Primitive(
+    "betainc", _betainc_rule,
+    lambda g, y, a, b, x: (None, None, lambda: _betainc_dx(g, y, a, b, x)),
+    kind="special", kernels={"cpu": _cpu.betainc, "cuda": _cuda.betainc},
+    doc="y = I_x(a, b), the regularized incomplete beta function (NaN outside a, b > 0, "
+        "0 <= x <= 1);  dx = g x^(a-1) (1-x)^(b-1) / B(a, b), none for a and b (as TensorFlow)",
+    tf_type="Betainc")
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function ``I_x(a, b)`` (``tf.math.betainc``, bound in
+    dlcore_static.math_long_tail: the static front end has no three-operand convention)."""
+    a, x = _float_binary(a, x)
+    b, x = _float_binary(b, x)
+    a, x = _pair("betainc", a, x)
+    b, x = _pair("betainc", b, x)
+    a, b = _pair("betainc", a, b)
+    return bind(betainc_p, a, b, x)
+
+
 def _pair(name, a, b):
     """Promote (integers to the default float) and broadcast two operands to one shape."""
     a, b = _float_binary(a, b)

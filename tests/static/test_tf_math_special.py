@@ -42,6 +42,8 @@ CASES = [
      lambda x: sp.gammainc(2.5, x), X),
     ("tf.igammac", lambda t: tf.igammac(tf.constant(1.5, tf.float64), t),
      lambda x: sp.gammaincc(1.5, x), X),
+    ("tf.math.betainc", lambda t: tf.math.betainc(tf.constant(2.5, tf.float64), 1.5, t / 13.0),
+     lambda x: sp.betainc(2.5, 1.5, x / 13.0), X),
     ("tf.lbeta", lambda t: tf.lbeta(tf.reshape(t, [2, 3])),
      lambda x: _lbeta(x.reshape(2, 3)), X),
 ]

@@ -20,6 +20,7 @@ bessel_i_s = _jit(S.bessel_i)
 erfcx_s = _jit(S.erfcx)
 ndtri_s = _jit(S.ndtri)
 igamma_s = _jit(S.igamma)
+betainc_s = _jit(S.betainc)
 
 
 @_jit
@@ -60,3 +61,9 @@ def binary_flat(op, a, b, out):
             out[i] = polygamma_s(a[i] * 1.0, b[i] * 1.0)
         else:
             out[i] = igamma_s(a[i] * 1.0, b[i] * 1.0, op == 3)
+
+
+@_jit
+def betainc_flat(a, b, x, out):
+    for i in range(x.shape[0]):
+        out[i] = betainc_s(a[i] * 1.0, b[i] * 1.0, x[i] * 1.0)

@@ -18,6 +18,7 @@ _bessel_i = _dev(S.bessel_i)
 _erfcx = _dev(S.erfcx)
 _ndtri = _dev(S.ndtri)
 _igamma = _dev(S.igamma)
+_betainc = _dev(S.betainc)
 
 
 @cuda.jit(device=True)
@@ -60,3 +61,11 @@ def binary_kernel(op, out, a, b, n):
             out[i] = _polygamma(np.float64(a[i]), np.float64(b[i]))
         else:
             out[i] = _igamma(np.float64(a[i]), np.float64(b[i]), op == 3)
+
+
+@cuda.jit
+def betainc_kernel(out, a, b, x, n):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, n, step):
+        out[i] = _betainc(np.float64(a[i]), np.float64(b[i]), np.float64(x[i]))

@@ -48,3 +48,15 @@ digamma, erfcx, ndtri = _unary("digamma"), _unary("erfcx"), _unary("ndtri")
 i0, i0e, i1, i1e = _unary("i0"), _unary("i0e"), _unary("i1"), _unary("i1e")
 zeta, polygamma = _binary("zeta"), _binary("polygamma")
 igamma, igammac = _binary("igamma"), _binary("igammac")
+
+
+def betainc(a, b, x):
+    """I_x(a, b) of three operands of one shape."""
+    shape = tuple(int(d) for d in x.shape)
+    n = S.size_of(shape)
+    out = S.empty((max(n, 1),), x.dtype)
+    if n:
+        from ._kernels_special_math import betainc_kernel
+        blocks, threads = S.launch_1d(n)
+        betainc_kernel[blocks, threads](out, flat(a), flat(b), flat(x), n)
+    return S.view_as(out if n else S.empty((0,), x.dtype), shape)
