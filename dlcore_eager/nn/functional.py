@@ -168,7 +168,11 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
     r = _reduction(size_average, reduce, reduction)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
-    _check_targets(input, target, ignore_index)
+    ignored = _check_targets(input, target, ignore_index)
+    if weight is None and input.ndim == 2 and not ignored and target.ndim == 1:
+        # the common case (the MNIST example's log_softmax + nll_loss): one gather
+        picked = _ops.take_along_axis(input, _ops.expand_dims(target, 1), 1)
+        return _reduce(_ops.neg(_ops.reshape(picked, (-1,))), r)
     return _nnf.class_nll(input, target, weight, ignore_index, r)
 
 

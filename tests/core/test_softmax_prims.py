@@ -117,3 +117,21 @@ def test_onnx_export_of_softmax_ops(tmp_path):
     got = ort.InferenceSession(str(path)).run(None, {"x": x})[0]
     want = torch.log_softmax(torch.tensor(x), 1) + torch.softmax(torch.tensor(x), 0)
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_nll_loss_gather_path_equals_torch():
+    """log_softmax + nll_loss (the PyTorch MNIST example): values and gradients as torch."""
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((6, 4)), np.array([0, 3, 1, 2, 2, 0])
+    for red in ("mean", "sum", "none"):
+        a, b = dt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        la = dt.nn.functional.nll_loss(dt.nn.functional.log_softmax(a, 1), dt.tensor(y),
+                                       reduction=red)
+        lb = torch.nn.functional.nll_loss(torch.log_softmax(b, 1), torch.tensor(y),
+                                          reduction=red)
+        np.testing.assert_allclose(la.detach().numpy(), lb.detach().numpy(), rtol=1e-12)
+        ga, = dt.autograd.grad(la.sum(), a)
+        gb, = torch.autograd.grad(lb.sum(), b)
+        np.testing.assert_allclose(ga.numpy(), gb.numpy(), atol=1e-14)
+    with pytest.raises(IndexError, match="Target 7 is out of bounds."):
+        dt.nn.functional.nll_loss(dt.tensor(x), dt.tensor(np.array([0, 7, 1, 2, 2, 0])))
