@@ -40,8 +40,8 @@ rule, vjp, kernels) lives in the module of its family:
     attention.py    scaled_dot_product_attention (composite: masks, causal, safe softmax, GQA)
     math_composites.py  frac, lerp, round(decimals), nan_to_num, logical_and/or/xor/not
     special.py      lgamma, digamma, polygamma, zeta, i0/i0e/i1/i1e, erfcx, ndtri, igamma,
-                    igammac, betainc (primitives); ndtr, log_ndtr, xlog1py, xlogy/xdivy (TF's), entr,
-                    logit, multigammaln, lbeta
+                    igammac, betainc (primitives); ndtr, log_ndtr, xlog1py, xlogy/xdivy
+                    (TF's), entr, logit, multigammaln, lbeta
 """
 
 from .composites import (clip, linear, log_softmax, logsumexp, masked_fill, mean, mse, softmax,
@@ -84,8 +84,7 @@ from . import attention
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .special import (betainc, digamma, entr, erfcx, i0, i0e, i1, i1e, igamma, igammac, lbeta,
-                      lgamma,
-                      log_ndtr, logit, multigammaln, ndtr, ndtri, polygamma, xdivy, xlog1py,
+                      lgamma, log_ndtr, logit, multigammaln, ndtr, ndtri, polygamma, xdivy, xlog1py,
                       xlogy, zeta)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .reduce_extra import dim_size, nonzero, prod, reduce_all, reduce_any, shape_of
