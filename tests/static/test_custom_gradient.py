@@ -276,3 +276,26 @@ def test_py_func_with_gradient_recipe():
         np.testing.assert_allclose(yv, xv ** 2)
         np.testing.assert_allclose(gv, numeric_grad(lambda v: np.sum(v ** 2 * w), xv),
                                    rtol=1e-7)
+
+
+def test_custom_gradient_inside_cond_and_while_loop():
+    @tf.custom_gradient
+    def clip_gradient(x):
+        def grad(dy):
+            return tf.clip_by_value(dy, -0.1, 0.1)
+        return tf.identity(x), grad
+
+    x = tf.placeholder(tf.float32, [3])
+    p = tf.placeholder(tf.bool, [])
+    y = tf.cond(p, lambda: clip_gradient(x) * 5.0, lambda: x * 5.0)
+    g, = tf.gradients(tf.reduce_sum(y), x)
+    _, out = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, clip_gradient(v) * 2.0),
+                           [tf.constant(0), x])
+    g2, = tf.gradients(tf.reduce_sum(out), x)
+    xv = np.array([1.0, 2.0, 3.0], np.float32)
+    for passes in (None, "all"):
+        with tf.Session(passes=passes) as s:
+            np.testing.assert_allclose(s.run(g, {x: xv, p: True}), [0.1] * 3, rtol=1e-6)
+            np.testing.assert_allclose(s.run(g, {x: xv, p: False}), [5.0] * 3)
+            np.testing.assert_allclose(s.run(g2, {x: xv}), [0.1] * 3, rtol=1e-6)
+            np.testing.assert_allclose(s.run(out, {x: xv}), 8 * xv)
