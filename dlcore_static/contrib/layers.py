@@ -451,3 +451,72 @@ def stack(inputs, layer, stack_args, **kwargs):
                 layer_args = [layer_args]
             outputs = layer(outputs, *layer_args, **kwargs)
     return outputs
+
+
+def sum_regularizer(regularizer_list, scope=None):
+    """A regularizer returning the sum of the given ones (None entries dropped; None if empty)."""
+    regs = [r for r in regularizer_list if r is not None]
+    if not regs:
+        return None
+
+    def sum_reg(weights):
+        from .. import add_n
+        with get_default_graph().name_scope(scope or "sum_regularizer") as name:
+            parts = [t for t in (r(weights) for r in regs) if t is not None]
+            return add_n(parts, name=name.rstrip("/")) if parts else None
+    return sum_reg
+
+
+def l1_l2_regularizer(scale_l1=1.0, scale_l2=1.0, scope=None):
+    """``scale_l1 * sum|w| + scale_l2 * sum(w^2) / 2``."""
+    from ..tf_extra import l1_regularizer, l2_regularizer
+    for name, v in (("scale_l1", scale_l1), ("scale_l2", scale_l2)):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            raise ValueError(f"{name} cannot be an integer: {v}")
+    scope = scope or "l1_l2_regularizer"
+    if scale_l1 == 0.0:
+        return l2_regularizer(scale_l2, scope)
+    if scale_l2 == 0.0:
+        return l1_regularizer(scale_l1, scope)
+    return sum_regularizer([l1_regularizer(scale_l1), l2_regularizer(scale_l2)], scope=scope)
+
+
+@add_arg_scope
+def bias_add(inputs, activation_fn=None, initializer=None, regularizer=None, reuse=None,
+             variables_collections=None, outputs_collections=None, trainable=True,
+             data_format="NHWC", scope=None):
+    """``activation_fn(inputs + biases)`` with the variable ``BiasAdd/biases`` (zeros)."""
+    from ..nn import bias_add as _bias_add
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError("data_format has to be either NCHW or NHWC.")
+    with _scope(scope, "BiasAdd", reuse):
+        x = to_tensor(inputs)
+        axis = 1 if data_format == "NCHW" and x.aval.ndim > 2 else x.aval.ndim - 1
+        c = x.aval.shape[axis]
+        if c is None:
+            raise ValueError("Dims of shape must be known but is None")
+        b = _variable("biases", [c], x.dtype, initializer or _init.Zeros(), regularizer,
+                      trainable, _var_cols(variables_collections, "biases"))
+        y = _bias_add(x, b, data_format=data_format if x.aval.ndim > 2 else None)
+        if activation_fn is not None:
+            y = activation_fn(y)
+    return _collect(outputs_collections, y)
+
+
+def softmax(logits, scope=None):
+    """Softmax over the last axis (``tf.contrib.layers.softmax``)."""
+    from ..nn import softmax as _softmax  # type: ignore[attr-defined]
+    with get_default_graph().name_scope(scope or "softmax"):
+        return _softmax(logits)
+
+
+@add_arg_scope
+def unit_norm(inputs, dim, epsilon=1e-7, scope=None):
+    """``inputs / sqrt(epsilon + sum(inputs^2, dim))``."""
+    with get_default_graph().name_scope(scope or "UnitNorm"):
+        x = to_tensor(inputs)
+        if x.aval.ndim is None or not -x.aval.ndim <= dim < x.aval.ndim:
+            raise ValueError("dim must be in the range [0, rank)")
+        lengths = _ops.sqrt(_ops.add(_ops.sum(_ops.mul(x, x), (dim % x.aval.ndim,),
+                                              keepdims=True), float(epsilon)))
+        return _ops.div(x, lengths)

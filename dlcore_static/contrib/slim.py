@@ -18,12 +18,12 @@ from .framework import (add_arg_scope, arg_scope, arg_scoped_arguments,  # noqa:
                         current_arg_scope, get_global_step, get_model_variables,
                         get_or_create_global_step, get_trainable_variables, get_variables,
                         get_variables_by_name, has_arg_scope)
-from .layers import (avg_pool2d, batch_norm, conv2d, conv2d_transpose,  # noqa: F401
-                     convolution2d, convolution2d_transpose, dropout,
-                     embed_sequence, flatten, fully_connected, layer_norm, max_pool2d,
-                     one_hot_encoding, optimize_loss, repeat, stack,
-                     variance_scaling_initializer, xavier_initializer,
-                     xavier_initializer_conv2d)
+from .layers import (avg_pool2d, batch_norm, bias_add, conv2d,  # noqa: F401
+                     conv2d_transpose, convolution2d, convolution2d_transpose, dropout,
+                     embed_sequence, flatten, fully_connected, l1_l2_regularizer, layer_norm,
+                     max_pool2d, one_hot_encoding, optimize_loss, repeat, softmax, stack,
+                     sum_regularizer, unit_norm, variance_scaling_initializer,
+                     xavier_initializer, xavier_initializer_conv2d)
 
 
 def __getattr__(name: str):

@@ -306,3 +306,33 @@ def test_conv2d_transpose_against_numpy(padding):
     np.testing.assert_allclose(
         gv, numeric_grad(lambda v: np.sum(_conv_transpose_np(v, w, 2, padding) * cot), xv),
         rtol=1e-6, atol=1e-8)
+
+
+def test_regularizer_sums_bias_add_softmax_unit_norm():
+    rng = np.random.default_rng(8)
+    wv = rng.standard_normal((3, 2))
+    w = tf.constant(wv)
+    l1l2 = layers.l1_l2_regularizer(0.3, 0.5)(w)
+    only_l2 = layers.l1_l2_regularizer(0.0, 0.5)(w)
+    summed = layers.sum_regularizer([None, layers.l1_regularizer(0.3)])(w)
+    assert layers.sum_regularizer([None]) is None
+    with pytest.raises(ValueError, match="scale_l1 cannot be an integer: 1"):
+        layers.l1_l2_regularizer(1, 0.5)
+    x = tf.placeholder(tf.float64, [None, 2, 3])
+    b = layers.bias_add(x, activation_fn=tf.nn.relu,
+                        initializer=tf.constant_initializer(-0.5))
+    assert _names(tf.global_variables()) == ["BiasAdd/biases"]
+    sm = layers.softmax(x)
+    un = layers.unit_norm(x, 1)
+    xv = rng.standard_normal((2, 2, 3))
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        a, c, d, bv, smv, unv = s.run([l1l2, only_l2, summed, b, sm, un], {x: xv})
+    assert a == pytest.approx(0.3 * np.abs(wv).sum() + 0.5 * (wv ** 2).sum() / 2)
+    assert c == pytest.approx(0.5 * (wv ** 2).sum() / 2)
+    assert d == pytest.approx(0.3 * np.abs(wv).sum())
+    np.testing.assert_allclose(bv, np.maximum(xv - 0.5, 0))
+    e = np.exp(xv - xv.max(-1, keepdims=True))
+    np.testing.assert_allclose(smv, e / e.sum(-1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(unv, xv / np.sqrt(1e-7 + (xv ** 2).sum(1, keepdims=True)),
+                               rtol=1e-12)
