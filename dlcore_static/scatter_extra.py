@@ -226,6 +226,19 @@ def row_update(ref, indices, updates, name=None):
 
 
 # ----------------------------------------------------------------------------- segments
+def num_segments(segment_ids) -> int:
+    """The number of segments of sorted, build-time ``segment_ids``: ``max(id) + 1``."""
+    ids = constant_value(segment_ids)
+    if ids is None:
+        raise NotImplementedError("segment_sum/segment_mean: segment_ids must be known when "
+                                  "the graph is built (a constant); use unsorted_segment_sum "
+                                  "with num_segments for fed ids")
+    ids = np.asarray(ids)
+    if ids.size and np.any(np.diff(ids) < 0):
+        raise ValueError("segment ids are not increasing")
+    return int(ids.max()) + 1 if ids.size else 0
+
+
 def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
     x, ids = _args(data, segment_ids)
     if ids.aval.dtype.kind not in "iu":
@@ -308,8 +321,7 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
 
 
 def _sorted(op_type, data, segment_ids, name, mode):
-    from .tf_extra import _num_segments
-    return _segments(op_type, data, segment_ids, _num_segments(segment_ids), name, mode,
+    return _segments(op_type, data, segment_ids, num_segments(segment_ids), name, mode,
                      empty=1 if mode == "prod" else 0)
 
 

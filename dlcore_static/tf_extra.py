@@ -109,15 +109,8 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
 
 
 def _num_segments(segment_ids) -> int:
-    ids = constant_value(segment_ids)
-    if ids is None:
-        raise NotImplementedError("segment_sum/segment_mean: segment_ids must be known when "
-                                  "the graph is built (a constant); use unsorted_segment_sum "
-                                  "with num_segments for fed ids")
-    ids = np.asarray(ids)
-    if ids.size and np.any(np.diff(ids) < 0):
-        raise ValueError("segment ids are not increasing")
-    return int(ids.max()) + 1 if ids.size else 0
+    from .scatter_extra import num_segments
+    return num_segments(segment_ids)
 
 
 def segment_sum(data, segment_ids, name=None):
