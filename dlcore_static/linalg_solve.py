@@ -159,6 +159,32 @@ def lu_reconstruct(lower_upper, perm, validate_args: bool = False, name: str | N
     return _scoped("lu_reconstruct", name, f, lower_upper, perm)
 
 
+def expm(input, name: str | None = None):  # noqa: A002
+    """exp of square matrices: each matrix scaled by 2^-s (s from its 1-norm, Higham's bound
+    for the [13/13] Pade approximant), the approximant, then squared s times in a
+    ``tf.while_loop`` that runs as many times as the largest s (matrices that need fewer keep
+    their value: TensorFlow's scheme, which picks s at run time the same way)."""
+    from dlcore.ops.linalg_systems import PADE13_THETA, matrix_exp
+
+    from .control_flow import while_loop
+
+    def f(x):
+        norm = _ops.max_(_ops.sum(_ops.abs(x), -2), -1)
+        s = _ops.maximum(_ops.ceil(_ops.div(_ops.log(_ops.div(norm, PADE13_THETA)),
+                                            float(np.log(2.0)))), 0.0)
+        s = _ops.stop_gradient(s)
+        scale = _ops.expand_dims(_ops.pow(2.0, _ops.neg(s)), (-2, -1))
+        r = matrix_exp(_ops.mul(x, scale), 0)
+        total = _ops.max_(s)
+        s_mat = _ops.expand_dims(s, (-2, -1))
+
+        def body(i, r):
+            return _ops.add(i, 1.0), _ops.where(_ops.less(i, s_mat), _ops.matmul(r, r), r)
+        return while_loop(lambda i, r: _ops.less(i, total), body,
+                          [_ops.full_like(total, 0.0), r])[1]
+    return _scoped("MatrixExponential", name, f, input)
+
+
 _FUNCTIONS = {
     ("linalg_solve", "tf.linalg", "solve"): solve,
     ("linalg_solve", "tf", "matrix_solve"): solve,
@@ -182,6 +208,7 @@ _FUNCTIONS = {
     ("lstsq", "tf", "matrix_solve_ls"): matrix_solve_ls,
     ("pinv", "tf.linalg", "pinv"): pinv,
     ("lu_perm", "tf.linalg", "lu"): lu,
+    ("matrix_exp", "tf.linalg", "expm"): expm,
     ("lu_solve", "tf.linalg", "lu_solve"): lu_solve,
     ("lu_solve", "tf.linalg", "lu_matrix_inverse"): lu_matrix_inverse,
     ("lu_unpack", "tf.linalg", "lu_reconstruct"): lu_reconstruct,

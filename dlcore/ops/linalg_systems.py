@@ -316,8 +316,8 @@ _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353
 PADE13_THETA = 5.371920351148152
 
 
-@exports({"torch.linalg": "matrix_exp", "torch": "matrix_exp", "Tensor": "matrix_exp"},
-         "linalg")
+@exports({"torch.linalg": "matrix_exp", "torch": "matrix_exp", "Tensor": "matrix_exp",
+          "tf.linalg": "expm"}, "linalg")
 def matrix_exp(x, squarings: int = 0):
     """exp(x) of square matrices by scaling and squaring: the [13/13] Pade approximant of
     exp(x / 2^s), squared s times (``squarings`` = s, chosen by the caller from the 1-norm so

@@ -1,7 +1,7 @@
 """TensorFlow 1's solvers and factorizations on dlcore_static: tf.linalg.solve/tf.matrix_solve,
 triangular_solve (lower by default, adjoint), cholesky, cholesky_solve, qr, eigh/eigvalsh
 (self_adjoint_eig), det, slogdet, logdet, lstsq/matrix_solve_ls, pinv, lu, lu_solve,
-lu_matrix_inverse, lu_reconstruct: values against NumPy/SciPy,
+lu_matrix_inverse, lu_reconstruct, expm: values against NumPy/SciPy,
 gradients (tf.gradients) against central differences in float64, partly unknown shapes, and
 run-time errors as InvalidArgumentError."""
 
@@ -128,6 +128,30 @@ def test_lu_family():
           lambda v: np.linalg.solve(v, B), a)
     check(lambda x: tf.linalg.lu_matrix_inverse(*tf.linalg.lu(x)), np.linalg.inv, a,
           [None, 3, 3])
+
+
+@pytest.mark.parametrize("passes", [None, "all"])
+def test_expm_squares_each_matrix_as_it_needs(passes):
+    rng = np.random.default_rng(17)              # its own draws: the norm is asserted
+    m = rng.standard_normal((3, 3))
+    # the second: skew-symmetric with 1-norm > 5.37 (squared at least once), exp orthogonal
+    a = np.stack([rng.standard_normal((3, 3)) * 0.1, 8.0 * (m - m.T)])
+    assert np.abs(a[1]).sum(0).max() > 5.4
+
+    def ref(v):
+        """exp by a fixed scaling (2^-8) and 20 Taylor terms: smooth in v, so its central
+        differences are clean (SciPy's expm switches Pade degree with the norm, whose
+        jumps of ~1e-13 show in differences with a 1e-6 step)."""
+        x = v / 256.0
+        out, term = np.broadcast_to(np.eye(3), v.shape).copy(), np.broadcast_to(
+            np.eye(3), v.shape).copy()
+        for k in range(1, 21):
+            term = term @ x / k
+            out = out + term
+        for _ in range(8):
+            out = out @ out
+        return out
+    check(lambda p: tf.linalg.expm(p), ref, a, [None, 3, 3], passes=passes)
 
 
 def test_errors():
