@@ -159,7 +159,7 @@ def lu_reconstruct(lower_upper, perm, validate_args: bool = False, name: str | N
     return _scoped("lu_reconstruct", name, f, lower_upper, perm)
 
 
-def expm(input, name: str | None = None):  # noqa: A002
+def expm(input, name: str | None = None):
     """exp of square matrices: each matrix scaled by 2^-s (s from its 1-norm, Higham's bound
     for the [13/13] Pade approximant), the approximant, then squared s times in a
     ``tf.while_loop`` that runs as many times as the largest s (matrices that need fewer keep
