@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import AxisError, ShapeError
 from ..kernels.cpu import shape as _cpu
+from ..kernels.cuda import indexing as _cuda_indexing
 from ..kernels.cuda import shape as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
@@ -280,7 +281,7 @@ concat_part_p = Primitive(
         "axis is unknown when the graph is built);  dg = gy placed there, zeros elsewhere "
         "(a concatenate of zeros like the other xs);  no gradient for the xs (only their "
         "shapes are read)",
-    kernels={"cpu": _cpu.concat_part, "cuda": _cuda.concat_part})
+    kernels={"cpu": _cpu.concat_part, "cuda": _cuda_indexing.concat_part})
 
 
 def concat_part(g, *xs, axis: int, index: int):

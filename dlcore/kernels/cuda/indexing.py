@@ -131,3 +131,12 @@ def full_like(x, *, value, dtype):
     """y = full(x.shape, value) in ``dtype`` (x's dtype when None)."""
     out, shape = _filled(x.shape, np.dtype(dtype) if dtype is not None else x.dtype, value)
     return S.view_as(out, shape)
+
+
+def concat_part(g, *xs, axis, index):
+    """y = g[..., start:start + n, ...] along axis (a copy): start = the sizes of xs[:index],
+    n = the size of xs[index]."""
+    start = sum(int(x.shape[axis]) for x in xs[:index])
+    n = int(xs[index].shape[axis])
+    idx = (("slice", None, None, None),) * axis + (("slice", start, start + n, None),)
+    return getitem(g, idx=idx)

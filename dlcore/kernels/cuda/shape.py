@@ -131,13 +131,3 @@ def concatenate(*xs, axis):
                                   S.c_strides(shape), shape)
             start += shape[axis]
     return S.view_as(out, out_shape)
-
-
-def concat_part(g, *xs, axis, index):
-    """y = g[..., start:start + n, ...] along axis (a copy): start = the sizes of xs[:index],
-    n = the size of xs[index]."""
-    from .indexing import getitem
-    start = sum(int(x.shape[axis]) for x in xs[:index])
-    n = int(xs[index].shape[axis])
-    idx = (("slice", None, None, None),) * axis + (("slice", start, start + n, None),)
-    return getitem(g, idx=idx)
