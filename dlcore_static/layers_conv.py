@@ -94,12 +94,17 @@ class Conv:
                 out.append(i * s if self.padding == "SAME" else i * s + max(k - s, 0))
             n = x.aval.shape[0]
             shape = [n] + out + [self.filters] if cl else [n, self.filters] + out
-            fn = _nn.conv3d_transpose if self.rank == 3 else _nn.conv2d_transpose
-            return fn(x, self.kernel, [1 if d is None else d for d in shape], self.strides,
-                      self.padding, data_format=fmt)
-        fn = _nn.conv3d if self.rank == 3 else _nn.conv2d
-        return fn(x, self.kernel, self.strides, self.padding, data_format=fmt,
-                  dilations=self.dilation_rate)
+            full = [1 if d is None else d for d in shape]
+            if self.rank == 3:
+                return _nn.conv3d_transpose(x, self.kernel, full, self.strides, self.padding,
+                                            data_format=fmt)
+            return _nn.conv2d_transpose(x, self.kernel, full, self.strides, self.padding,
+                                        data_format=fmt)
+        if self.rank == 3:
+            return _nn.conv3d(x, self.kernel, self.strides, self.padding, data_format=fmt,
+                              dilations=self.dilation_rate)
+        return _nn.conv2d(x, self.kernel, self.strides, self.padding, data_format=fmt,
+                          dilations=self.dilation_rate)
 
     @property
     def trainable_variables(self) -> list:

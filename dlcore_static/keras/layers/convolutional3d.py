@@ -103,6 +103,7 @@ class _Spatial(Layer):
     """A layer that changes each spatial size of a channels-last or -first input."""
 
     rank = 3
+    data_format = "channels_last"
 
     def _first(self) -> int:
         return 1 if self.rank == 1 or self.data_format == "channels_last" else 2
