@@ -62,8 +62,7 @@ def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=
 
 
 def _relu(x):
-    from ..nn import relu  # type: ignore[attr-defined]
-    return relu(x)
+    return _ops.relu(x)
 
 
 _DEFAULT = object()
@@ -138,7 +137,7 @@ def fully_connected(inputs, num_outputs, activation_fn=_DEFAULT, normalizer_fn=N
         if x.aval.ndim == 2:
             y = _ops.matmul(x, w)
         else:
-            from .. import tensordot  # type: ignore[attr-defined]
+            from ..array_api import tensordot
             y = tensordot(x, w, [[x.aval.ndim - 1], [0]])
         y = _finish(y, normalizer_fn, normalizer_params, binit, biases_regularizer, act,
                     int(num_outputs), dt, trainable, variables_collections)
@@ -393,7 +392,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
 def one_hot_encoding(labels, num_classes, on_value=1.0, off_value=0.0, outputs_collections=None,
                      scope=None):
     """``tf.one_hot`` of integer labels (float32 by default)."""
-    from .. import one_hot  # type: ignore[attr-defined]
+    from ..sequence_ops import one_hot
     g = get_default_graph()
     with g.name_scope(scope or "OneHotEncoding"):
         y = one_hot(labels, num_classes)
@@ -409,7 +408,7 @@ def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializ
     if not (reuse or (vocab_size and embed_dim)):
         raise ValueError("Must specify vocab size and embedding dimension when not reusing. "
                          f"Got vocab_size={vocab_size} and embed_dim={embed_dim}")
-    from ..nn import embedding_lookup  # type: ignore[attr-defined]
+    from ..sequence_ops import embedding_lookup
     with _scope(scope, "EmbedSequence", reuse):
         shape = [vocab_size, embed_dim] if vocab_size and embed_dim else None
         emb = _variable("embeddings", shape, None, initializer, regularizer, trainable, None)
@@ -460,7 +459,7 @@ def sum_regularizer(regularizer_list, scope=None):
         return None
 
     def sum_reg(weights):
-        from .. import add_n
+        from ..math_ops import add_n
         with get_default_graph().name_scope(scope or "sum_regularizer") as name:
             parts = [t for t in (r(weights) for r in regs) if t is not None]
             return add_n(parts, name=name.rstrip("/")) if parts else None
@@ -505,9 +504,8 @@ def bias_add(inputs, activation_fn=None, initializer=None, regularizer=None, reu
 
 def softmax(logits, scope=None):
     """Softmax over the last axis (``tf.contrib.layers.softmax``)."""
-    from ..nn import softmax as _softmax  # type: ignore[attr-defined]
     with get_default_graph().name_scope(scope or "softmax"):
-        return _softmax(logits)
+        return _ops.softmax(to_tensor(logits), -1)
 
 
 @add_arg_scope

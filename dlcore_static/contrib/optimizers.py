@@ -30,29 +30,37 @@ def optimize_loss(loss, global_step, learning_rate, optimizer, gradient_noise_sc
                   update_ops=None, variables=None, name=None, summaries=None,
                   colocate_gradients_with_ops=False, increment_global_step=True):
     """The loss tensor, depending on one optimisation step (see the module docstring)."""
-    import dlcore_static as tf
+    from .. import initializers as _init
+    from .. import summary
+    from ..array_ops import identity
+    from ..frontend import convert_to_tensor
+    from ..graph import Tensor, control_dependencies
+    from ..math_api import clip_by_global_norm, global_norm
     from ..optimizer import Optimizer
+    from ..random_ops import truncated_normal
+    from ..train import get_global_step
     from ..variable_scopes import get_variable, variable_scope
-    loss = tf.convert_to_tensor(loss)
+    from ..variables import GraphKeys, trainable_variables
+    loss = convert_to_tensor(loss)
     if loss.shape.ndims != 0:
         raise ValueError(f"Expected scalar shape for {loss.name}, saw shape: {loss.shape}.")
     if global_step is None:
-        global_step = tf.train.get_global_step()
+        global_step = get_global_step()
     with variable_scope(name, default_name="OptimizeLoss"):
         if update_ops is None:
-            update_ops = list(dict.fromkeys(tf.get_collection(tf.GraphKeys.UPDATE_OPS)))
+            update_ops = list(dict.fromkeys(_init.get_collection(GraphKeys.UPDATE_OPS)))
         if update_ops:
-            with tf.control_dependencies(list(update_ops)):
-                loss = tf.identity(loss)
+            with control_dependencies(list(update_ops)):
+                loss = identity(loss)
         lr = None
         if learning_rate is not None:
-            if isinstance(learning_rate, tf.Tensor) and learning_rate.shape.ndims == 0:
+            if isinstance(learning_rate, Tensor) and learning_rate.shape.ndims == 0:
                 lr = learning_rate
             elif isinstance(learning_rate, float):
                 if learning_rate < 0.0:
                     raise ValueError(f"Invalid learning_rate {learning_rate}.")
                 lr = get_variable("learning_rate", [], trainable=False,
-                                  initializer=tf.constant_initializer(learning_rate))
+                                  initializer=_init.constant_initializer(learning_rate))
             else:
                 raise ValueError(f"Learning rate should be 0d Tensor or float. Got "
                                  f"{learning_rate} of type {type(learning_rate)}")
@@ -67,14 +75,14 @@ def optimize_loss(loss, global_step, learning_rate, optimizer, gradient_noise_sc
                 raise ValueError("global_step is required for learning_rate_decay_fn.")
             lr = learning_rate_decay_fn(lr, global_step)
             if "learning_rate" in summaries:
-                tf.summary.scalar("learning_rate", lr)
+                summary.scalar("learning_rate", lr)
         opt = _make_optimizer(optimizer, lr, learning_rate, Optimizer)
         if variables is None:
-            variables = tf.trainable_variables()
+            variables = trainable_variables()
         grads = opt.compute_gradients(loss, variables)
         if gradient_noise_scale is not None:
             grads = [(None if g is None else
-                      g + tf.truncated_normal(g.shape.as_list()) * gradient_noise_scale, v)
+                      g + truncated_normal(g.shape.as_list()) * gradient_noise_scale, v)
                      for g, v in grads]
         if gradient_multipliers is not None:
             grads = _multiply(grads, gradient_multipliers)
@@ -84,21 +92,21 @@ def optimize_loss(loss, global_step, learning_rate, optimizer, gradient_noise_sc
                                  "gradient_multipliers.")
         present = [g for g, _ in grads if g is not None]
         if ("global_gradient_norm" in summaries or "gradient_norm" in summaries) and present:
-            tf.summary.scalar("global_norm/gradient_norm", tf.global_norm(present))
+            summary.scalar("global_norm/gradient_norm", global_norm(present))
         if isinstance(clip_gradients, float):
             gs, vs = zip(*grads)
-            clipped, _ = tf.clip_by_global_norm(list(gs), clip_gradients)
+            clipped, _ = clip_by_global_norm(list(gs), clip_gradients)
             grads = list(zip(clipped, vs))
         elif callable(clip_gradients):
             grads = clip_gradients(grads)
         elif clip_gradients is not None:
             raise ValueError(f"Unknown type {type(clip_gradients)} for clip_gradients")
         if "loss" in summaries:
-            tf.summary.scalar("loss", loss)
+            summary.scalar("loss", loss)
         step = opt.apply_gradients(grads, global_step=global_step if increment_global_step
                                    else None, name="train")
-        with tf.control_dependencies([step]):
-            return tf.identity(loss)
+        with control_dependencies([step]):
+            return identity(loss)
 
 
 def _make_optimizer(optimizer, lr, learning_rate, base):
