@@ -29,6 +29,7 @@ from .tensor import Tensor
 
 linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
 linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
+linalg_solve_ex = namedtuple("linalg_solve_ex", ["result", "info"])
 linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])
 lu_unpack_result = namedtuple("lu_unpack", ["P", "L", "U"])  # type: ignore[name-match]
 linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -326,6 +327,93 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True,
     return lu_unpack_result(pm, lo, up)
 
 
+def _host_lu_info(A) -> tuple[np.ndarray, np.ndarray]:
+    """(host copy, LAPACK getrf's info per matrix) of square matrices A."""
+    from scipy.linalg import lapack
+    a = np.asarray(A.detach().cpu().numpy())
+    getrf = lapack.dgetrf if a.dtype == np.float64 else lapack.sgetrf
+    n = a.shape[-1]
+    info = np.array([max(int(getrf(m)[2]), 0) if n else 0 for m in a.reshape((-1, n, n))],
+                    np.int32)
+    return a, info.reshape(a.shape[:-2])
+
+
+def solve_ex(A, B, *, left: bool = True, check_errors: bool = False, out=None):
+    """``torch.linalg.solve_ex``: ``(result, info)``; for a singular matrix info is LAPACK's
+    zero pivot and the result what ``getrs`` makes of the factors (infs and NaNs, as
+    PyTorch; not differentiable), unless ``check_errors``."""
+    op = "torch.linalg.solve_ex"
+    try:
+        x = solve(A, B, left=left)
+    except LinAlgError as e:
+        if check_errors:
+            raise LinAlgError(op + str(e)[len("torch.linalg.solve"):]) from None
+        from scipy.linalg import lapack
+        a, info = _host_lu_info(A)
+        vec = _solve._is_vector_rhs(A, B)
+        b = np.asarray(B.detach().cpu().numpy())
+        b = b[..., None] if vec else b
+        if not left:
+            a, b = np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = np.broadcast_to(a, batch + a.shape[-2:])
+        b = np.broadcast_to(b, batch + b.shape[-2:])
+        f64 = a.dtype == np.float64
+        getrf, getrs = (lapack.dgetrf, lapack.dgetrs) if f64 else (lapack.sgetrf, lapack.sgetrs)
+        n = a.shape[-1]
+        xs = np.empty(b.shape, a.dtype)
+        flat_x = xs.reshape((-1,) + b.shape[-2:])
+        with np.errstate(all="ignore"):
+            rhs = b.reshape((-1,) + b.shape[-2:])
+            for i, (m, r) in enumerate(zip(a.reshape((-1, n, n)), rhs)):
+                lu_, piv, _ = getrf(m)
+                flat_x[i] = getrs(lu_, piv, r)[0]
+        if not left:
+            xs = np.swapaxes(xs, -1, -2)
+        xs = xs[..., 0] if vec else xs
+        info = np.broadcast_to(info, batch) if info.shape != batch else info
+        return linalg_solve_ex(A.new_tensor(np.ascontiguousarray(xs)),
+                               A.new_tensor(np.array(info), dtype=D.int32))
+    return linalg_solve_ex(x, A.new_zeros(tuple(x.shape[:A.dim() - 2]), dtype=D.int32))
+
+
+def cond(A, p=None, *, out=None):
+    """``torch.linalg.cond``: singular values for p None/2/-2, else norms of A and A^-1 (inf
+    for a singular matrix, as PyTorch)."""
+    A = _matrix(A, "linalg.cond")
+    if p in (None, 2, -2):
+        return _solve.cond(A, p)
+    A = _square(A, f"linalg.cond(ord={p})")
+    _, info = _host_lu_info(A)
+    if not info.any():
+        return _solve.cond(A, p)
+    bad = A.new_tensor(info != 0, dtype=D.bool_)
+    eye = _ops.broadcast_like(A.new_tensor(np.eye(A.shape[-1], dtype=A._buf.dtype)), A)
+    safe = _ops.where(_ops.expand_dims(bad, (-2, -1)), eye, A)
+    value = _solve.cond(safe, p)
+    return _ops.where(bad, _ops.full_like(value, float("inf")), value)
+
+
+def tensorinv(A, ind: int = 2, *, out=None):
+    """``torch.linalg.tensorinv``."""
+    A = _float(A, "linalg.tensorinv")
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    shape = tuple(A.shape)
+    rows, cols = int(np.prod(shape[:ind])), int(np.prod(shape[ind:]))
+    if rows != cols:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return _solve.tensorinv(A, ind)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """``torch.linalg.tensorsolve``."""
+    A = _float(A, "linalg.tensorsolve")
+    B = _float(B, "linalg.tensorsolve")
+    return _solve.tensorsolve(A, B, dims)
+
+
 def cholesky_solve(B, L, upper: bool = False):
     """``torch.cholesky_solve(B, L, upper=False)``: X with ``L L^T X = B``."""
     L = _square(L, "cholesky_solve")
@@ -500,6 +588,10 @@ def multi_dot(tensors, *, out=None):
 
 _FUNCTIONS = {
     ("linalg_solve", "torch.linalg", "solve"): solve,
+    ("linalg_solve", "torch.linalg", "solve_ex"): solve_ex,
+    ("cond", "torch.linalg", "cond"): cond,
+    ("tensorinv", "torch.linalg", "tensorinv"): tensorinv,
+    ("tensorsolve", "torch.linalg", "tensorsolve"): tensorsolve,
     ("solve_triangular", "torch.linalg", "solve_triangular"): solve_triangular,
     ("solve_triangular", "torch", "triangular_solve"): triangular_solve,
     ("solve_triangular", "Tensor", "triangular_solve"): tensor_triangular_solve,

@@ -39,7 +39,7 @@ from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from .broadcast import broadcast_to
 from .decompositions import _eye_like, _float_matrices, inv
-from .elementwise import add, full_like, less, log, mul, neg, sub, where
+from .elementwise import add, div, full_like, less, log, mul, neg, sub, where
 from .linalg import matmul
 from .linalg_extra import _diagonal, tril, triu
 from .reduce import sum
@@ -124,7 +124,8 @@ def _is_vector_rhs(a, b) -> bool:
     return len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
 
 
-@exports({"torch.linalg": "solve", "tf.linalg": "solve", "tf": "matrix_solve"}, "linalg")
+@exports({"torch.linalg": ("solve", "solve_ex"), "tf.linalg": "solve", "tf": "matrix_solve"},
+         "linalg")
 def linalg_solve(a, b, left: bool = True, vector_rhs: bool | None = None):
     """X with ``a X = b`` (``left=False``: ``X a = b``); b may be a (batch of) vector(s)
     (PyTorch's rule, or ``vector_rhs`` given)."""
@@ -341,3 +342,47 @@ def matrix_exp(x, squarings: int = 0):
         r = matmul(r, r)
     return r
 
+
+
+# ----------------------------------------------------------------------------- cond, tensor*
+@exports({"torch.linalg": "cond"}, "linalg")
+def cond(x, p=None):
+    """The condition number: s_max / s_min for p None or 2 (s_min / s_max for -2), else
+    ``matrix_norm(x, p) * matrix_norm(inv(x), p)`` (square x)."""
+    from .decompositions import matrix_norm, svdvals
+    from .reduce import max_, min_
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        hi, lo = max_(s, -1), min_(s, -1)
+        return div(lo, hi) if p == -2 else div(hi, lo)
+    return mul(matrix_norm(x, p), matrix_norm(inv(x), p))
+
+
+@exports({"torch.linalg": "tensorinv"}, "linalg")
+def tensorinv(x, ind: int = 2):
+    """The inverse of x as a linear map from its last dimensions to its first ``ind``:
+    shape ``x.shape[ind:] + x.shape[:ind]``."""
+    from .shape import reshape
+    shape = tuple(aval_of(x).shape)
+    rows = 1
+    for d in shape[:ind]:
+        rows *= d
+    return reshape(inv(reshape(x, (rows, -1))), shape[ind:] + shape[:ind])
+
+
+@exports({"torch.linalg": "tensorsolve"}, "linalg")
+def tensorsolve(a, b, dims=None):
+    """X with ``tensordot(a, X, X.ndim) = b`` (``dims``: axes of a moved to the end first)."""
+    from .shape import reshape, transpose
+    nd = aval_of(a).ndim
+    if dims is not None:
+        dims = [d % nd for d in dims]
+        rest = [d for d in range(nd) if d not in dims]
+        a = transpose(a, tuple(rest + dims))
+    sa, sb = tuple(aval_of(a).shape), tuple(aval_of(b).shape)
+    out_shape = sa[len(sb):]
+    n = 1
+    for d in sb:
+        n *= d
+    x = linalg_solve(reshape(a, (n, -1)), reshape(b, (n,)), True, True)
+    return reshape(x, out_shape)

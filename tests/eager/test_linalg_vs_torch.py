@@ -250,6 +250,39 @@ def test_lu_unpack_and_legacy_lu_solve(shape):
     _compare(lambda m, x, y: m.lu_solve(y, *m.linalg.lu_factor(x)), _well((3, 3)), b)
 
 
+def test_solve_ex():
+    sing = np.array([[1.0, 2], [2, 4]])
+    for a, b, kw in [(np.stack([np.eye(2), sing]), np.ones((2, 2)), {}), (sing, np.ones(2), {}),
+                     (np.stack([2 * np.eye(2), sing]), np.ones((2, 1, 2)), {"left": False})]:
+        ours = dt.linalg.solve_ex(dt.tensor(a), dt.tensor(b), **kw)
+        theirs = torch.linalg.solve_ex(torch.tensor(a), torch.tensor(b), **kw)
+        np.testing.assert_array_equal(ours.result.numpy(), theirs.result.numpy())
+        assert ours.info.tolist() == theirs.info.tolist()
+    _compare(lambda m, x, y: m.linalg.solve_ex(x, y).result, _well((2, 3, 3)),
+             RNG.standard_normal((2, 3)))
+    with pytest.raises(dt.linalg.LinAlgError, match="^torch.linalg.solve_ex: The solver"):
+        dt.linalg.solve_ex(dt.tensor(sing), dt.tensor(np.ones(2)), check_errors=True)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, float("inf")])
+def test_cond(p):
+    # torch 2.13 cannot differentiate its norm-based cond (an in-place write to inv_ex's
+    # saved output): gradients are compared for the singular-value forms only
+    _compare(lambda m, x: m.linalg.cond(x, p), RNG.standard_normal((2, 3, 3)), rtol=1e-8,
+             grad=p in (None, 2, -2))
+    if p != "nuc":     # torch's nuclear-norm cond of an exactly singular matrix is 1.8e16
+        _compare(lambda m, x: m.linalg.cond(x, p), np.array(
+            [[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]), grad=False)
+
+
+def test_tensorinv_tensorsolve():
+    _compare(lambda m, x: m.linalg.tensorinv(x, ind=1), RNG.standard_normal((6, 2, 3)))
+    _compare(lambda m, x, y: m.linalg.tensorsolve(x, y), RNG.standard_normal((2, 3, 6)),
+             RNG.standard_normal((2, 3)))
+    _compare(lambda m, x, y: m.linalg.tensorsolve(x, y, dims=(0,)),
+             RNG.standard_normal((6, 2, 3)), RNG.standard_normal((2, 3)), rtol=1e-8)
+
+
 # ----------------------------------------------------------------------------- errors
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
 NPD = np.array([[1.0, 2.0], [2.0, 1.0]])
@@ -297,6 +330,8 @@ ERRORS = [
     lambda m, T: m.linalg.lu(T(SING), pivot=False),
     lambda m, T: m.linalg.lu_solve(*m.linalg.lu_factor(T(np.eye(3))), T(np.ones((4, 2)))),
     lambda m, T: m.linalg.lu_solve(*m.linalg.lu_factor(T(np.eye(3))), T(np.ones(3))),
+    lambda m, T: m.linalg.cond(T(np.ones((2, 3))), "fro"),
+    lambda m, T: m.linalg.tensorinv(T(np.ones((6, 2, 2))), ind=1),
 ]
 
 
