@@ -114,3 +114,24 @@ def test_errors_with_tensorflow_wording():
         m.fit(ds, validation_split=0.2, verbose=0)
     with pytest.raises(ValueError, match="list or tuple of 2 or 3 elements"):
         m.fit(tf.data.Dataset.from_tensor_slices(X).batch(4), verbose=0)
+
+
+def test_functional_model_with_named_inputs_from_a_dataset():
+    from dlcore_static.keras.layers import Input, concatenate
+    from dlcore_static.keras.models import Model
+
+    def build():
+        K.clear_session()
+        a, b = Input((2,), name="a"), Input((3,), name="b")
+        out = Dense(1, kernel_initializer="ones")(concatenate([a, b]))
+        m = Model([a, b], out)
+        m.compile(tf.train.GradientDescentOptimizer(0.05), "mse")
+        return m
+    xa, xb = X[:6, :2], X[:6, 1:]
+    y = Y[:6, None]
+    ref = build().fit([xa, xb], y, batch_size=3, shuffle=False, verbose=0).history["loss"]
+    m = build()
+    ds = tf.data.Dataset.from_tensor_slices(({"a": xa, "b": xb}, y)).batch(3)
+    np.testing.assert_allclose(m.fit(ds, verbose=0).history["loss"], ref, rtol=1e-5)
+    tup = tf.data.Dataset.from_tensor_slices(((xa, xb), y)).batch(4)
+    np.testing.assert_allclose(m.predict(tup), m.predict([xa, xb]), rtol=1e-6)
