@@ -299,3 +299,21 @@ def test_custom_gradient_inside_cond_and_while_loop():
             np.testing.assert_allclose(s.run(g, {x: xv, p: False}), [5.0] * 3)
             np.testing.assert_allclose(s.run(g2, {x: xv}), [0.1] * 3, rtol=1e-6)
             np.testing.assert_allclose(s.run(out, {x: xv}), 8 * xv)
+
+
+def test_gradient_reversal_as_a_keras_lambda_layer():
+    from dlcore_static.keras.layers import Dense, Lambda
+    from dlcore_static.keras.models import Sequential
+
+    @tf.custom_gradient
+    def reverse(x):
+        return tf.identity(x), lambda dy: -dy
+
+    m = Sequential([Dense(2, input_shape=(3,), kernel_initializer="ones", use_bias=False),
+                    Lambda(reverse), Dense(1, kernel_initializer="ones", use_bias=False)])
+    m.compile(tf.train.GradientDescentOptimizer(0.1), "mse")
+    m.fit(np.ones((4, 3), np.float32), np.zeros((4, 1), np.float32), batch_size=4, verbose=0)
+    w1, w2 = m.get_weights()
+    # out = 6, dL/dout = 12: the last layer steps down by 0.1 * 12 * 3, the first (reversed) up
+    np.testing.assert_allclose(w2, 1 - 3.6, rtol=1e-6)
+    np.testing.assert_allclose(w1, 1 + 1.2, rtol=1e-6)
