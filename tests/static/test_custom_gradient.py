@@ -317,3 +317,20 @@ def test_gradient_reversal_as_a_keras_lambda_layer():
     # out = 6, dL/dout = 12: the last layer steps down by 0.1 * 12 * 3, the first (reversed) up
     np.testing.assert_allclose(w2, 1 - 3.6, rtol=1e-6)
     np.testing.assert_allclose(w1, 1 + 1.2, rtol=1e-6)
+
+
+def test_not_differentiable(monkeypatch):
+    import sys
+    cg = sys.modules["dlcore_static.custom_gradient"]      # (tf.custom_gradient is the function)
+    monkeypatch.setattr(cg, "_NOT_DIFFERENTIABLE", set())     # the registry is per process
+    x = tf.placeholder(tf.float64, [3])
+    y = tf.sin(x) * x
+    tf.NotDifferentiable("Sin")
+    g, = tf.gradients(tf.reduce_sum(y), x)
+    only_sin, = tf.gradients(tf.reduce_sum(tf.sin(x)), x)
+    assert only_sin is None
+    xv = np.array([0.5, 1.0, 2.0])
+    with tf.Session() as s:
+        np.testing.assert_allclose(s.run(g, {x: xv}), np.sin(xv))    # no x * cos(x) term
+    with pytest.raises(TypeError, match="op_type must be a string"):
+        tf.NotDifferentiable(None)
