@@ -185,6 +185,18 @@ def expm(input, name: str | None = None):
     return _scoped("MatrixExponential", name, f, input)
 
 
+def matrix_transpose(a, name: str = "matrix_transpose", conjugate: bool = False):
+    """``tf.linalg.matrix_transpose`` / ``tf.matrix_transpose``: the last two axes swapped
+    (real tensors: ``conjugate`` changes nothing)."""
+    return _scoped("matrix_transpose", name, _ops.matrix_transpose, a)
+
+
+def adjoint(matrix, name: str | None = None):
+    """``tf.linalg.adjoint``: the conjugate transpose of the last two axes (the transpose,
+    for real tensors)."""
+    return _scoped("adjoint", name, _ops.matrix_transpose, matrix)
+
+
 _FUNCTIONS = {
     ("linalg_solve", "tf.linalg", "solve"): solve,
     ("linalg_solve", "tf", "matrix_solve"): solve,

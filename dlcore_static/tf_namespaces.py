@@ -42,6 +42,7 @@ ALIASES = {
         "diag_part": "array_api:matrix_diag_part", "band_part": "array_api:matrix_band_part",
         "matmul": "math_ops:matmul", "global_norm": "math_api:global_norm",
         "transpose": "array_ops:transpose", "l2_normalize": "nn_extra:l2_normalize",
+        "matrix_transpose": "linalg_solve:matrix_transpose", "adjoint": "linalg_solve:adjoint",
     },
     "dlcore_static": {
         "sort": "tf_extra:sort", "argsort": "tf_extra:argsort", "norm": "tf_extra:norm",
@@ -53,6 +54,7 @@ ALIASES = {
         "scatter_sub": "tf_extra:scatter_sub",
         "matrix_diag": "array_api:matrix_diag", "matrix_diag_part": "array_api:matrix_diag_part",
         "matrix_band_part": "array_api:matrix_band_part", "where": "math_api:where",
+        "matrix_transpose": "linalg_solve:matrix_transpose",
         "Print": "debug_ops:Print", "print": "debug_ops:print",
     },
     "dlcore_static.image": {

@@ -154,6 +154,13 @@ def test_expm_squares_each_matrix_as_it_needs(passes):
     check(lambda p: tf.linalg.expm(p), ref, a, [None, 3, 3], passes=passes)
 
 
+def test_matrix_transpose_and_adjoint():
+    a = RNG.standard_normal((2, 3, 4))
+    check(lambda p: tf.linalg.matrix_transpose(p) * 2.0, lambda v: 2.0 * _t(v), a)
+    check(lambda p: tf.linalg.adjoint(p), _t, a, [None, None, 4])
+    check(lambda p: tf.matrix_transpose(p, conjugate=True), _t, a)
+
+
 def test_errors():
     with pytest.raises(ValueError, match="square matrices"):
         tf.linalg.cholesky(tf.placeholder(tf.float32, [2, 3]))
