@@ -62,7 +62,7 @@ from .elementwise import (
     where,
     zeros_like,
 )
-from .math_unary import erfc, log1p
+from .math_unary import erfc, log1p, sin
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -268,7 +268,8 @@ def _i1e_vjp(g, y, x):
 
 i0_p = _special("i0", _cpu.i0, _cuda.i0, lambda g, y, x: (mul(g, i1(x)),),
                 "y = I0(x) (modified Bessel function of order 0);  dx = g I1(x)",
-                {"torch": "i0", "Tensor": "i0", "torch.special": "i0", "tf.math": "bessel_i0"},
+                {"torch": "i0", "Tensor": "i0", "torch.special": ("i0", "modified_bessel_i0"),
+                 "tf.math": "bessel_i0"},
                 "BesselI0")
 i0e_p = _special("i0e", _cpu.i0e, _cuda.i0e,
                  lambda g, y, x: (mul(g, sub(i1e(x), mul(sign(x), y))),),
@@ -276,7 +277,8 @@ i0e_p = _special("i0e", _cpu.i0e, _cuda.i0e,
                  {"torch.special": "i0e", "tf.math": "bessel_i0e"}, "BesselI0e")
 i1_p = _special("i1", _cpu.i1, _cuda.i1, _i1_vjp,
                 "y = I1(x) (modified Bessel function of order 1);  dx = g (I0(x) - y / x), "
-                "g / 2 at 0", {"torch.special": "i1", "tf.math": "bessel_i1"}, "BesselI1")
+                "g / 2 at 0", {"torch.special": ("i1", "modified_bessel_i1"), "tf.math": "bessel_i1"},
+                "BesselI1")
 i1e_p = _special("i1e", _cpu.i1e, _cuda.i1e, _i1e_vjp,
                  "y = exp(-|x|) I1(x);  dx = g (i0e(x) - y (sign(x) + 1 / x)), g / 2 at 0",
                  {"torch.special": "i1e", "tf.math": "bessel_i1e"}, "BesselI1e")
@@ -345,6 +347,14 @@ def xdivy(x, y):
     x, y = _float_binary(x, y)
     zero = equal(x, 0.0)
     return where(zero, 0.0, div(x, where(zero, 1.0, y)))
+
+
+@exports({"torch.special": "spherical_bessel_j0"}, "unary", float_only=True)
+def spherical_bessel_j0(x):
+    """``sin(x) / x``, 1 at 0 (the spherical Bessel function of the first kind, order 0)."""
+    zero = equal(x, 0.0)
+    safe = where(zero, 1.0, x)
+    return where(zero, 1.0, div(sin(safe), safe))
 
 
 @exports({"torch.special": "entr"}, "unary", float_only=True)

@@ -138,6 +138,13 @@ def test_special_edge_values():
           torch.special.zeta(torch.tensor([2.0, 3.0]), 1.0), rtol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["modified_bessel_i0", "modified_bessel_i1",
+                                  "spherical_bessel_j0"])
+def test_special_aliases(name):
+    x = np.r_[X, 0.0, 40.0]
+    close(getattr(dt.special, name)(D(x)), getattr(torch.special, name)(R(x)), rtol=1e-12)
+
+
 def test_elementwise_extras():
     x = np.array([-2.5, -0.0, 0.0, 1.0, 3.0])
     m, e = dt.frexp(D(x))
