@@ -449,6 +449,19 @@ def test_compiled_plan_failing_after_get_next_does_not_skip_an_element():
         assert drain(sess, tf.reduce_sum(nxt)) == [2.0, 8.0, 18.0, 32.0]
 
 
+@pytest.mark.parametrize("passes", [None, "compile"])
+def test_sum_of_an_element_of_unknown_rank_after_the_plan_compiles(passes):
+    """The compiler's shape inference must not re-derive the flattened element's length from
+    its stand-in scalar aval (it made it (1,), and the compiled sum read one element: the
+    default Session gave 2, 2, 3, 4 once the plan compiled on its second run)."""
+    def gen():
+        for k in range(1, 5):
+            yield np.full((k, 2), k, np.float32)
+    nxt = Dataset.from_generator(gen, tf.float32).make_one_shot_iterator().get_next()
+    with tf.Session(passes=passes) as sess:
+        assert drain(sess, tf.reduce_sum(nxt)) == [2.0, 8.0, 18.0, 32.0]
+
+
 @pytest.mark.cuda
 def test_iterator_on_a_cuda_session():
     import dlcore
