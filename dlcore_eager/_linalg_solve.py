@@ -414,6 +414,37 @@ def tensorsolve(A, B, dims=None, *, out=None):
     return _solve.tensorsolve(A, B, dims)
 
 
+def vander(x, *, N=None):
+    """``torch.linalg.vander``: ``[1, x, ..., x^(N-1)]`` along a new last axis."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg_vander(): argument 'x' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    n = (x.shape[-1] if x.dim() else 1) if N is None else int(N)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    if x.dim() == 0:
+        raise RuntimeError("x must have at least one dimension.")
+    return _solve.vander(x, n)
+
+
+def vecdot(x, y, *, dim: int = -1, out=None):
+    """``torch.linalg.vecdot``: ``sum(x * y, dim)`` (real tensors)."""
+    import dlcore_eager
+    return dlcore_eager.sum(x * y, dim)
+
+
+def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """``torch.linalg.diagonal``: ``torch.diagonal`` with the last two axes by default."""
+    import dlcore_eager
+    return dlcore_eager.diagonal(A, offset, dim1, dim2)
+
+
+def matmul(input, other, *, out=None):
+    """``torch.linalg.matmul``: an alias of ``torch.matmul``."""
+    import dlcore_eager
+    return dlcore_eager.matmul(input, other)
+
+
 def cholesky_solve(B, L, upper: bool = False):
     """``torch.cholesky_solve(B, L, upper=False)``: X with ``L L^T X = B``."""
     L = _square(L, "cholesky_solve")
@@ -590,6 +621,10 @@ _FUNCTIONS = {
     ("linalg_solve", "torch.linalg", "solve"): solve,
     ("linalg_solve", "torch.linalg", "solve_ex"): solve_ex,
     ("cond", "torch.linalg", "cond"): cond,
+    ("linalg_vander", "torch.linalg", "vander"): vander,
+    ("linalg_vecdot", "torch.linalg", "vecdot"): vecdot,
+    ("linalg_diagonal", "torch.linalg", "diagonal"): diagonal,
+    ("linalg_matmul", "torch.linalg", "matmul"): matmul,
     ("tensorinv", "torch.linalg", "tensorinv"): tensorinv,
     ("tensorsolve", "torch.linalg", "tensorsolve"): tensorsolve,
     ("solve_triangular", "torch.linalg", "solve_triangular"): solve_triangular,

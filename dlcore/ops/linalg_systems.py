@@ -386,3 +386,34 @@ def tensorsolve(a, b, dims=None):
         n *= d
     x = linalg_solve(reshape(a, (n, -1)), reshape(b, (n,)), True, True)
     return reshape(x, out_shape)
+
+
+# ----------------------------------------------------------------------------- small helpers
+@exports({"torch.linalg": "vander"}, "linalg", name="linalg_vander")
+def vander(x, n: int):
+    """The Vandermonde matrix ``[1, x, x^2, ..., x^(n-1)]`` along a new last axis (by a
+    cumulative product, as PyTorch; integer x stays integer)."""
+    from .scan import cumprod
+    from .shape import concatenate
+    col = expand_dims(x, -1)
+    powers = cumprod(broadcast_to(col, tuple(aval_of(x).shape) + (n - 1,)), -1)
+    return concatenate([full_like(col, 1), powers], -1)
+
+
+@exports({"torch.linalg": "vecdot"}, "linalg", name="linalg_vecdot")
+def vecdot(x, y, axis: int = -1):
+    """``sum(x * y, axis)`` (real vectors), broadcasting."""
+    return sum(mul(x, y), axis)
+
+
+@exports({"torch.linalg": "diagonal"}, "linalg", name="linalg_diagonal")
+def linalg_diagonal(x, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """The diagonal of the matrices in axes dim1, dim2 (default: the last two)."""
+    return _diagonal(x, offset, dim1, dim2)
+
+
+@exports({"torch.linalg": "matmul"}, "linalg", name="linalg_matmul")
+def linalg_matmul(a, b):
+    """``torch.linalg.matmul``: ``torch.matmul`` by another name."""
+    from .linalg import dot
+    return dot(a, b)

@@ -283,6 +283,17 @@ def test_tensorinv_tensorsolve():
              RNG.standard_normal((6, 2, 3)), RNG.standard_normal((2, 3)), rtol=1e-8)
 
 
+def test_vander_vecdot_diagonal_matmul():
+    x = RNG.standard_normal((2, 3))
+    _compare(lambda m, t: m.linalg.vander(t), x)
+    _compare(lambda m, t: m.linalg.vander(t, N=4), x[0])
+    assert dt.linalg.vander(dt.tensor([1, 2, 3])).dtype == dt.int64
+    _compare(lambda m, a, b: m.linalg.vecdot(a, b), x, x[0])
+    _compare(lambda m, a, b: m.linalg.vecdot(a, b, dim=0), x, x)
+    _compare(lambda m, t: m.linalg.diagonal(t, offset=1), RNG.standard_normal((2, 3, 4)))
+    _compare(lambda m, a, b: m.linalg.matmul(a, b), x, x[0])
+
+
 # ----------------------------------------------------------------------------- errors
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
 NPD = np.array([[1.0, 2.0], [2.0, 1.0]])
@@ -332,6 +343,7 @@ ERRORS = [
     lambda m, T: m.linalg.lu_solve(*m.linalg.lu_factor(T(np.eye(3))), T(np.ones(3))),
     lambda m, T: m.linalg.cond(T(np.ones((2, 3))), "fro"),
     lambda m, T: m.linalg.tensorinv(T(np.ones((6, 2, 2))), ind=1),
+    lambda m, T: m.linalg.vander(T(np.ones(3)), N=1),
 ]
 
 
