@@ -27,8 +27,9 @@ output channels) the input copy is free but the output copy costs 237 us against
 the one place where a layout parameter in the kernels would pay.  It was not added: one layout
 keeps every kernel (CPU, CUDA, pooling, gradients) single, and the transposes are visible graph
 nodes that a pass could cancel or fold into the next elementwise kernel; that is the lever.
-CPU kernels: im2col + BLAS GEMM (figures in :mod:`dlcore.kernels.cpu.conv`); CUDA: one thread
-per output element (:mod:`dlcore.kernels.cuda.conv`).
+CPU kernels: im2col + BLAS GEMM, one set per rank (figures in :mod:`dlcore.kernels.cpu.conv` and,
+for 3-D, :mod:`dlcore.kernels.cpu.conv3d`); CUDA: one thread per output element
+(:mod:`dlcore.kernels.cuda.conv`, :mod:`dlcore.kernels.cuda.conv3d`).
 """
 
 from __future__ import annotations
