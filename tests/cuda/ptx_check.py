@@ -203,6 +203,17 @@ def check_scatter(failures: list) -> None:
                         [arr(dt), arr(dt), flat_i, i64, i64, i64, i64, i64], failures)
 
 
+def check_special(failures: list) -> None:
+    from dlcore.kernels.cuda import _kernels_special_math as K
+    for dt in FLOATS:
+        a = arr(dt)
+        n = np.dtype(dt).name
+        compile_one(f"special unary {n}", K.unary_kernel.py_func, [i64, a, a, i64], failures)
+        compile_one(f"special binary {n}", K.binary_kernel.py_func, [i64, a, a, a, i64],
+                    failures)
+        compile_one(f"betainc {n}", K.betainc_kernel.py_func, [a, a, a, a, i64], failures)
+
+
 def _without_a_device() -> None:
     """Compiling a kernel that calls a device function asks the current device for its compute
     capability; with no GPU there is none, so answer with the target's."""
@@ -227,6 +238,7 @@ def main() -> int:
     check_elementwise(failures)
     check_conv(failures)
     check_scatter(failures)
+    check_special(failures)
     for label, tb in failures:
         print(f"\n===== {label}\n{tb}")
     print(f"{len(failures)} failure(s)")
