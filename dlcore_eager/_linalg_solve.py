@@ -429,20 +429,17 @@ def vander(x, *, N=None):
 
 def vecdot(x, y, *, dim: int = -1, out=None):
     """``torch.linalg.vecdot``: ``sum(x * y, dim)`` (real tensors)."""
-    import dlcore_eager
-    return dlcore_eager.sum(x * y, dim)
+    return (x * y).sum(dim)
 
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     """``torch.linalg.diagonal``: ``torch.diagonal`` with the last two axes by default."""
-    import dlcore_eager
-    return dlcore_eager.diagonal(A, offset, dim1, dim2)
+    return A.diagonal(offset, dim1, dim2)
 
 
 def matmul(input, other, *, out=None):
     """``torch.linalg.matmul``: an alias of ``torch.matmul``."""
-    import dlcore_eager
-    return dlcore_eager.matmul(input, other)
+    return input @ other
 
 
 def cholesky_solve(B, L, upper: bool = False):
