@@ -228,14 +228,18 @@ def forget(name: str) -> None:
                 uninstall(e)
 
 
-def library(module: str):
+def library(module: str, *more: str):
     """A convention whose adapters a front end writes out one per public name, as functions
     of its library in ``module`` (``torch.nn.functional.conv2d``, ``tf.nn.conv1d``: their
     arguments differ in more than a parameter's name or default): the adapter of a name is the
     module's function of that name, which calls the op.  Each front end's ``CONVENTIONS``
-    names its module."""
+    names its module (and ``more`` modules, searched in order when one library's functions
+    are split by topic)."""
     def factory(export, ns, name):
-        fn = getattr(importlib.import_module(module), name)
+        mods = [importlib.import_module(m) for m in (module, *more)]
+        fn = next((getattr(m, name) for m in mods if hasattr(m, name)), None)
+        if fn is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
 
         def f(*args, **kwargs):
             return fn(*args, **kwargs)

@@ -149,7 +149,7 @@ CONVENTIONS = {
     "softmax": softmax,
     "scan": scan,
     "activation": activation,
-    "conv": _api.library("dlcore_static.nn_conv"),
+    "conv": _api.library("dlcore_static.nn_conv", "dlcore_static.nn_conv3d"),
     "sequence": _api.library("dlcore_static.sequence_ops"),
     "linalg": linalg,
 }

@@ -22,6 +22,7 @@ from dlcore import ops as _ops
 
 from . import initializers as _init
 from . import nn_conv as _nn
+from . import nn_conv3d as _nn3
 from .frontend import to_tensor
 from .graph import get_default_graph
 from .variables import GraphKeys, Variable
@@ -96,12 +97,12 @@ class Conv:
             shape = [n] + out + [self.filters] if cl else [n, self.filters] + out
             full = [1 if d is None else d for d in shape]
             if self.rank == 3:
-                return _nn.conv3d_transpose(x, self.kernel, full, self.strides, self.padding,
+                return _nn3.conv3d_transpose(x, self.kernel, full, self.strides, self.padding,
                                             data_format=fmt)
             return _nn.conv2d_transpose(x, self.kernel, full, self.strides, self.padding,
                                         data_format=fmt)
         if self.rank == 3:
-            return _nn.conv3d(x, self.kernel, self.strides, self.padding, data_format=fmt,
+            return _nn3.conv3d(x, self.kernel, self.strides, self.padding, data_format=fmt,
                               dilations=self.dilation_rate)
         return _nn.conv2d(x, self.kernel, self.strides, self.padding, data_format=fmt,
                           dilations=self.dilation_rate)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from . import initializers as _init
-from . import nn_conv as _nn
+from . import nn_conv3d as _nn3
 from .frontend import to_tensor
 from .graph import get_default_graph
 from .layers_conv import Conv, _fmt, _pair, _pool
@@ -103,9 +103,9 @@ class SeparableConv:
                 x = _ops.expand_dims(x, 1 if cl else 2)
                 dk, pk = _ops.expand_dims(dk, 0), _ops.expand_dims(pk, 0)
                 st, dl = (1,) + st, (1,) + dl
-            y = _nn.separable_conv2d(x, dk, pk, (1,) + st + (1,) if cl else (1, 1) + st,
-                                     self.padding, data_format="NHWC" if cl else "NCHW",
-                                     dilations=dl)
+            y = _nn3.separable_conv2d(x, dk, pk, (1,) + st + (1,) if cl else (1, 1) + st,
+                                      self.padding, data_format="NHWC" if cl else "NCHW",
+                                      dilations=dl)
             if self.rank == 1:
                 y = _ops.squeeze(y, 1 if cl else 2)
             if self.bias is not None:

@@ -1,8 +1,8 @@
 """``tf.nn`` for images: ``conv1d``, ``conv2d``, ``conv2d_transpose``, ``depthwise_conv2d``,
 ``max_pool``/``max_pool2d``/``max_pool1d``, ``avg_pool``/``avg_pool2d``/``avg_pool1d``,
 ``batch_normalization``, ``local_response_normalization``/``lrn`` and
-``tf.extract_image_patches`` (the 3-D, separable and atrous ones live in :mod:`.nn_conv3d` and
-are re-exported): the ``conv`` convention's adapters (``dlcore_static._api``), put under their
+``tf.extract_image_patches`` (the 3-D, separable and atrous ones live in :mod:`.nn_conv3d`, the
+convention's second module): the ``conv`` convention's adapters (``dlcore_static._api``), put under their
 ``tf.nn`` names from the ops' definition blocks.
 
 TensorFlow's arguments (4-element ``strides``/``ksize`` lists, 'SAME'/'VALID', ``data_format``
@@ -282,8 +282,3 @@ def extract_image_patches(images, ksizes, strides, rates, padding, name=None):
         y = _ops.transpose(y, (0, 3, 4, 2, 1))
         return _ops.reshape(y, (-1, oh, ow, k[0] * k[1] * c))
 
-
-# The 3-D and factorised convolutions live in their own file; the ``conv`` convention looks its
-# names up here.
-from .nn_conv3d import (atrous_conv2d, avg_pool3d, conv3d, conv3d_transpose,  # noqa: E402, F401
-                        convolution, max_pool3d, separable_conv2d)

@@ -29,8 +29,8 @@ from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # 
                                    upsample_bilinear, upsample_nearest)
 from .functional_grid import affine_grid, grid_sample  # noqa: F401 - checks, then composites
 from .ctc import ctc_loss  # noqa: F401 - lengths read as PyTorch's, then the primitive
-from .functional_conv import (adaptive_max_pool3d,  # noqa: F401 - as adaptive_max_pool2d
-                              adaptive_max_pool3d_with_indices)
+from .functional_pool3d import (adaptive_max_pool3d,  # noqa: F401 - as adaptive_max_pool2d
+                                adaptive_max_pool3d_with_indices)
 from .functional_long_tail import (adaptive_max_pool1d_with_indices,  # noqa: F401
                                    adaptive_max_pool2d_with_indices, celu_, elu_, hardtanh_,
                                    leaky_relu_, lp_pool1d, lp_pool2d, max_unpool1d,

@@ -218,20 +218,6 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     return _unbatch(_ops.adaptive_avg_pool(x, out), sq)
 
 
-def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
-    """Adaptive max pooling over the last three axes (``output_size`` an int or a triple, None
-    keeping that size); with ``return_indices`` also each maximum's flat position in its
-    (D, H, W) volume."""
-    from .functional_long_tail import _adaptive_max
-    return _adaptive_max(input, output_size, return_indices, 3, "adaptive_max_pool3d")
-
-
-def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
-    """``adaptive_max_pool3d(..., return_indices=True)``: (values, indices)."""
-    from .functional_long_tail import _adaptive_max
-    return _adaptive_max(input, output_size, True, 3, "adaptive_max_pool3d")
-
-
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:

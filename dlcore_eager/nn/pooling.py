@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from . import functional_conv as F
+from .functional_pool3d import adaptive_max_pool3d
 from .module import Module
 
 
@@ -113,7 +114,7 @@ class AdaptiveMaxPool3d(Module):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, x: Tensor):
-        return F.adaptive_max_pool3d(x, self.output_size, self.return_indices)
+        return adaptive_max_pool3d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

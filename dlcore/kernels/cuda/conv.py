@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
+from ._conv_launch import launch as _launch
+from ._conv_launch import zeros as _zeros
 from .elementwise import contiguous
 
 
@@ -46,22 +48,6 @@ def _geom(strides, padding, dilation):
     (ph, ph_hi), (pw, pw_hi) = _p2(padding, (0, 0))
     dh, dw = _p2(dilation, 1)
     return sh, sw, ph, pw, dh, dw, ph_hi, pw_hi
-
-
-def _zeros(shape, dtype):
-    out = S.empty(shape, dtype)
-    n = S.size_of(shape)
-    if n:
-        from ._kernels import fill
-        blocks, threads = S.launch_1d(n)
-        fill[blocks, threads](out.reshape((n,)), S.scalar_of(0, dtype), n)
-    return out
-
-
-def _launch(kernel, total, *args):
-    if total:
-        blocks, threads = S.launch_1d(total)
-        kernel[blocks, threads](*args, total)
 
 
 def conv(x, w, *, strides, padding, dilation, groups):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _support as S
-from .conv import _launch, _zeros
+from ._conv_launch import launch as _launch
+from ._conv_launch import zeros as _zeros
 from .elementwise import contiguous
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from ... import nn_conv as _nn
+from ... import nn_conv3d as _nn3
 from .. import activations, constraints, regularizers
 from .convolutional import _Conv, _fmt, _GlobalPool, _out_len, _Pool, _tuple
 from .core import Layer
@@ -34,10 +35,10 @@ class Conv3D(_Conv):
             shape = tuple(x.aval.shape)
             sp = self._spatial_out(shape[1:4] if self._cl else shape[2:5])
             out = ((1,) + sp + (self.filters,)) if self._cl else ((1, self.filters) + sp)
-            y = _nn.conv3d_transpose(x, self.kernel, list(out), self.strides, pad,
+            y = _nn3.conv3d_transpose(x, self.kernel, list(out), self.strides, pad,
                                      data_format=fmt)
         else:
-            y = _nn.conv3d(x, self.kernel, self.strides, pad, data_format=fmt,
+            y = _nn3.conv3d(x, self.kernel, self.strides, pad, data_format=fmt,
                            dilations=self.dilation_rate)
         if self.bias is not None:
             b = self.bias if self._cl else _ops.reshape(self.bias, (-1, 1, 1, 1))
@@ -61,7 +62,7 @@ class _Pool3D(_Pool):
 
     def call(self, x):
         fmt = "NDHWC" if self.data_format == "channels_last" else "NCDHW"
-        fn = _nn.max_pool3d if self.kind == "max" else _nn.avg_pool3d
+        fn = _nn3.max_pool3d if self.kind == "max" else _nn3.avg_pool3d
         return fn(x, self.pool_size, self.strides, self.padding.upper(), data_format=fmt)
 
 
@@ -280,7 +281,7 @@ class _SeparableConv(Layer):
         if pk is None:
             y = _nn.depthwise_conv2d(x, dk, strides, pad, data_format=fmt, dilations=dl)
         else:
-            y = _nn.separable_conv2d(x, dk, pk, strides, pad, data_format=fmt, dilations=dl)
+            y = _nn3.separable_conv2d(x, dk, pk, strides, pad, data_format=fmt, dilations=dl)
         if self.rank == 1:
             y = _ops.squeeze(y, 1 if cl else 2)
         if self.bias is not None:
