@@ -211,6 +211,9 @@ def clamp_max(input: Tensor, max) -> Tensor:
 def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to it
     (``maxnorm / (norm + 1e-7)``, as PyTorch)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} "
+                           "dimensions")
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -303,6 +306,26 @@ FUNCTIONS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heavisid
 METHODS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside", "nextafter",
            "frexp", "signbit", "isposinf", "isneginf", "isreal", "positive", "logaddexp2", "fmax",
            "fmin", "gcd", "lcm", "clamp_min", "clamp_max", "renorm", "msort"]
+#: in-place forms (``x.deg2rad_()``): computed out of place, then written into ``x``
+INPLACE = ["deg2rad", "rad2deg", "copysign", "ldexp", "heaviside", "nextafter", "gcd", "lcm",
+           "clamp_min", "clamp_max", "renorm", "float_power"]
+
+
+def _inplace(name: str):
+    fn = globals()[name]
+
+    def method(self, *args, **kwargs):
+        if name == "float_power" and self._buf.dtype != np.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{_dtype_name(self).replace('Tensor', '')} but the operation's "
+                               "result requires dtype Double")
+        self._check_inplace()
+        return self._commit(fn(self._original(args, kwargs), *args, **kwargs))
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: the result is written into this tensor."
+    return method
+
+
 #: torch.special names of functions defined on torch (when torch.special lacks them)
 SPECIAL_ALIASES = {"xlogy": "xlogy", "sinc": "sinc", "expm1": "expm1", "exp2": "exp2",
                    "log1p": "log1p", "round": "round", "softmax": "softmax",
@@ -319,6 +342,9 @@ def install(module) -> None:
     for name in METHODS:
         if not hasattr(Tensor, name):
             setattr(Tensor, name, g[name])
+    for name in INPLACE:
+        if not hasattr(Tensor, name + "_"):
+            setattr(Tensor, name + "_", _inplace(name))
     special = module.special
     for alias, target in SPECIAL_ALIASES.items():
         if not hasattr(special, alias) and hasattr(module, target):

@@ -196,6 +196,39 @@ def test_more_elementwise():
            lambda: dt.renorm(D(x), 2, 0, -1.0))
 
 
+@pytest.mark.parametrize("name,args", [
+    ("deg2rad_", ()), ("rad2deg_", ()), ("copysign_", ("o",)), ("ldexp_", ("o",)),
+    ("heaviside_", ("o",)), ("nextafter_", ("o",)), ("clamp_min_", (0.5,)),
+    ("clamp_max_", (0.5,)), ("renorm_", (2, 0, 1.0)), ("float_power_", (2.0,))])
+def test_inplace_forms(name, args):
+    x = np.array([[0.3, -1.5, 2.5], [1.0, 0.0, -3.0]])
+    o = np.array([[-1.0, 2.0, 0.5], [0.0, 1.0, -2.0]])
+    a, b = D(x), R(x)
+    assert getattr(a, name)(*[D(o) if v == "o" else v for v in args]) is a
+    getattr(b, name)(*[R(o) if v == "o" else v for v in args])
+    close(a, b)
+    if name in ("heaviside_", "nextafter_"):      # no gradient (torch: raises / zeros)
+        return
+    xo, xt = D(x, True), R(x, True)
+    yo, yt = xo * 1.0, xt * 1.0
+    getattr(yo, name)(*[D(o) if v == "o" else v for v in args])
+    getattr(yt, name)(*[R(o) if v == "o" else v for v in args])
+    if yt.requires_grad:
+        yo.backward(D(o))
+        yt.backward(R(o))
+        close(xo.grad, xt.grad)
+
+
+def test_inplace_errors():
+    raises(RuntimeError, "the base given to float_power_ has dtype Float but the operation's "
+           "result requires dtype Double", lambda: dt.tensor([1.0, 2.0]).float_power_(2))
+    raises(RuntimeError, "renorm: input needs at least 2 dimensions, got 1 dimensions",
+           lambda: dt.tensor([1.0, 2.0]).renorm_(2, 0, 1.0))
+    i = dt.tensor([4, 6])
+    i.gcd_(dt.tensor([6, 4]))
+    close(i, torch.tensor([2, 2]))
+
+
 # ----------------------------------------------------------------------------- statistics
 DATA = np.array([[1.0, 5.0, 3.0, 2.0, 7.5], [4.0, np.nan, 6.0, 0.5, 2.0],
                  [9.0, 8.0, 0.0, 1.5, 3.5]])
