@@ -333,6 +333,20 @@ def test_counting_and_histograms():
         close(e, te)
 
 
+def test_histograms_float32():
+    """Counts equal torch's; float32 edges within an ulp (torch's vectorised linspace rounds
+    chunk by chunk, by the CPU's vector width)."""
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = (rng.standard_normal(50) * rng.uniform(0.1, 100)).astype(np.float32)
+        bins = int(rng.integers(1, 30))
+        h, e = dt.histogram(D(x), bins)
+        th, te = torch.histogram(R(x), bins)
+        close(h, th)
+        close(e, te, rtol=0, atol=float(np.abs(te.numpy()).max()) * 2.4e-7)
+        close(dt.histc(D(x), bins), torch.histc(R(x), bins))
+
+
 # ----------------------------------------------------------------------------- windows, RNG
 @pytest.mark.parametrize("name,kw", [("hann_window", {}), ("hamming_window", {}),
                                      ("hamming_window", {"alpha": 0.5, "beta": 0.5}),
