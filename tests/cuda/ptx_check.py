@@ -214,6 +214,32 @@ def check_special(failures: list) -> None:
         compile_one(f"betainc {n}", K.betainc_kernel.py_func, [a, a, a, a, i64], failures)
 
 
+def check_linalg(failures: list) -> None:
+    """The per-thread solver and factorization kernels (``_kernels_linalg``) and the inverse/SVD
+    kernels (``_kernels_decomp``), float32 and float64."""
+    from dlcore.kernels.cuda import _kernels_decomp as KD
+    from dlcore.kernels.cuda import _kernels_linalg as KL
+    b = types.boolean
+    ints, i32 = arr(np.int64), arr(np.int32)
+    for dt in FLOATS:
+        a, n, f = arr(dt), np.dtype(dt).name, from_dtype(np.dtype(dt))
+        cases = [
+            ("solve_gauss", KL.solve_gauss, [a, a, ints, i64, i64, i64]),
+            ("trsm", KL.trsm, [a, a, a, i64, i64, b, b, i64]),
+            ("cholesky_rows", KL.cholesky_rows, [a, a, ints, i64, i64]),
+            ("lu_det", KL.lu_det, [a, a, a, a, i64, i64]),
+            ("qr_householder", KL.qr_householder, [a, a, a, a, i64, i64, i64, i64, b, i64]),
+            ("eigh_jacobi", KL.eigh_jacobi, [a, a, a, a, a, ints, i64, b, b, f, i64]),
+            ("lu_parts", KL.lu_parts, [a, ints, a, i32, i64, i64, i64, i64]),
+            ("inv_gauss_jordan", KD.inv_gauss_jordan, [a, a, ints, i64, i64]),
+            ("svd_jacobi", KD.svd_jacobi, [a, a, a, a, ints, a, i64, i64, b, i64, f, i64]),
+            ("svd_outputs", KD.svd_outputs, [a, a, ints, a, a, a, a, i64, i64, b, i64, i64, i64,
+                                             b, b, i64]),
+        ]
+        for label, kernel, argtypes in cases:
+            compile_one(f"{label} {n}", kernel.py_func, argtypes, failures)
+
+
 def _without_a_device() -> None:
     """Compiling a kernel that calls a device function asks the current device for its compute
     capability; with no GPU there is none, so answer with the target's."""
@@ -239,6 +265,7 @@ def main() -> int:
     check_conv(failures)
     check_scatter(failures)
     check_special(failures)
+    check_linalg(failures)
     for label, tb in failures:
         print(f"\n===== {label}\n{tb}")
     print(f"{len(failures)} failure(s)")
