@@ -117,10 +117,11 @@ def qr(x, *, part, mode):
         if part == "Q":
             return np.broadcast_to(np.eye(m, qcols, dtype=x.dtype), batch + (m, qcols)).copy()
         return np.zeros(batch + (rrows, n), x.dtype)
-    if part == "R":
-        if mode == "r":
-            return np.triu(np.linalg.qr(x, mode="r"))
-        return np.linalg.qr(x, mode="complete" if mode == "complete" else "reduced").R
+    if part == "R":                   # geqrf alone (no Q formed), zero rows below for m > n
+        r = np.triu(np.linalg.qr(x, mode="r"))
+        if rrows > k:
+            r = np.concatenate([r, np.zeros(batch + (rrows - k, n), x.dtype)], -2)
+        return r
     return np.linalg.qr(x, mode="complete" if mode == "complete" else "reduced")[0]
 
 
