@@ -39,6 +39,11 @@ def _random(kind: str, shape, dtype, seed, name, like=None, **params) -> Tensor:
     g = get_default_graph()
     dt = _dtypes.as_np(dtype)
     if like is None:
+        from .array_ops import _run_time_shape, zeros
+        if not isinstance(shape, TensorShape) and _run_time_shape(shape):
+            # a shape known at run time (a shape tensor, or ints mixed with scalar tensors,
+            # as `K.random_normal(shape=(K.shape(z)[0], dim))`): sample like a filled tensor
+            return _random(kind, None, dtype, seed, name, like=zeros(shape, dt), **params)
         dims = _shape(shape)
         inputs = []
     else:

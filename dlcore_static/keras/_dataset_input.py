@@ -130,7 +130,7 @@ def fit(model, ds, y, sample_weight, validation_split, epochs, verbose, callback
                 return
             bx, by, bsw = unpack(el, True)
             xs = model._standardize(bx, model.input_names, model.inputs, "input")
-            ys = model._standardize(by, model.output_names, model.targets, "target", True)
+            ys = model._targets_of(by)
             yield xs, ys, model._weights_for(ys, bsw, class_weight), len(xs[0])
 
     val = None
@@ -163,7 +163,7 @@ def evaluate(model, ds, y, sample_weight, steps, verbose):
                 break
             bx, by, bsw = unpack(el, True)
             xs = model._standardize(bx, model.input_names, model.inputs, "input")
-            ys = model._standardize(by, model.output_names, model.targets, "target", True)
+            ys = model._targets_of(by)
             out = model._session.run(model._metric_tensors,
                                      model._feed(xs, ys, model._weights_for(ys, bsw, None),
                                                  False))

@@ -148,6 +148,13 @@ class Layer:
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def add_loss(self, losses, inputs=None):
+        """Add loss tensors (a scalar, or a tensor averaged into one) to the total loss a model
+        made of this layer trains on, as Keras 2: ``self.add_loss(kl)`` in ``call``, or
+        ``model.add_loss(vae_loss)`` on a functional model."""
+        for loss in _as_list(losses):
+            self.losses.append(K._to_tensor(loss() if callable(loss) else loss))
+
     def compute_mask(self, inputs, mask=None):
         """The output's mask: the input's when the layer supports masking, None otherwise (a
         mask reaching a layer that does not support masking is an error, as in Keras 2)."""
@@ -178,6 +185,13 @@ class Layer:
             out = self.call(arg, **kwargs)
             out_mask = self.compute_mask(arg, previous_mask)
         outs = [K._to_tensor(o) for o in _as_list(out)]
+        if any(o is x for o in outs for x in xs):
+            # a layer that returns an input as it is (a pass-through that only adds a loss)
+            # still owns its output, so the model's topology includes it (as tf.keras does)
+            from ..array_ops import identity
+            with g.as_default(), g.name_scope(self.name):
+                outs = [identity(o) if any(o is x for x in xs) else o for o in outs]
+            out = outs if isinstance(out, (list, tuple)) else outs[0]
         out_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outs)
         for o, m in zip(outs, out_masks):
             if m is not None and not isinstance(m, (list, tuple)):
@@ -392,11 +406,18 @@ class Network(Layer):
 
     @property
     def losses(self) -> list:
-        return [loss for layer in self.layers for loss in getattr(layer, "losses", [])]
+        """The layers' regularization and added losses, then the model's own (add_loss)."""
+        own = self.__dict__.get("_added_losses", [])
+        return [loss for layer in self.layers for loss in getattr(layer, "losses", [])] + own
 
     @losses.setter
     def losses(self, value):
         pass
+
+    def add_loss(self, losses, inputs=None):
+        own = self.__dict__.setdefault("_added_losses", [])
+        for loss in _as_list(losses):
+            own.append(K._to_tensor(loss() if callable(loss) else loss))
 
     def count_params(self) -> int:
         return int(sum(np.prod(v.aval.shape) for v in self.weights))

@@ -85,11 +85,13 @@ class Model(Network):
                 **kwargs):
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
-        if loss is None:
-            raise ValueError("compile needs a `loss`")
         self._prepare()
         n = len(self.outputs)
-        losses = self._per_output(loss, "loss")
+        if loss is None and not self.losses:
+            raise ValueError("The model cannot be compiled because it has no loss to optimize.")
+        # outputs without a loss (loss=None with add_loss, or left out of a loss dict) get no
+        # target and are not fed in fit/evaluate, as in Keras 2
+        losses = [None] * n if loss is None else self._per_output(loss, "loss")
         lw = [1.0] * n if loss_weights is None else self._per_output(loss_weights,
                                                                     "loss_weights")
         self.optimizer = _optimizers.get(optimizer)
@@ -99,8 +101,13 @@ class Model(Network):
         g = self.graph
         with g.as_default():
             self.targets, self.sample_weights, out_losses = [], [], []
+            self._target_names, self._target_outputs = [], []
             for i, (out, lf) in enumerate(zip(self.outputs, losses)):
                 name = self.output_names[i]
+                if lf is None:
+                    continue
+                self._target_names.append(name)
+                self._target_outputs.append(i)
                 fn = _losses.get(lf)
                 nd = out.aval.ndim
                 tshape = (None,) * nd
@@ -108,33 +115,38 @@ class Model(Network):
                 self.sample_weights.append(placeholder("float32", (None,),
                                                        name=f"{name}_sample_weights"))
                 with g.name_scope(f"loss/{name}_loss/"):
-                    per = _masked(fn(self.targets[i], out), MASKS.get(out))
+                    per = _masked(fn(self.targets[-1], out), MASKS.get(out))
                     if per.aval.ndim > 1:
                         per = _ops.mean(per, tuple(range(1, per.aval.ndim)))
-                    w = self.sample_weights[i]
+                    w = self.sample_weights[-1]
                     nz = _ops.mean(_ops.cast(_ops.not_equal(w, 0.0), np.float32))
                     out_losses.append(_ops.mean(_ops.div(_ops.mul(per, w),
                                                          _ops.maximum(nz, 1e-7))))
             with g.name_scope("loss/"):
                 total = None
-                for wgt, t in zip(lw, out_losses):
+                for wgt, t in zip([lw[i] for i in self._target_outputs], out_losses):
                     term = _ops.mul(t, float(wgt))
                     total = term if total is None else _ops.add(total, term)
-                for reg in self.losses:
-                    total = _ops.add(total, reg)
+                for reg in self.losses:            # regularizers and add_loss terms
+                    reg = _ops.mean(reg) if reg.aval.ndim else reg
+                    total = reg if total is None else _ops.add(total, reg)
             self.total_loss = total
             self.metrics_names = ["loss"]
             self._metric_tensors = [total]
-            if n > 1:
-                for name, t in zip(self.output_names, out_losses):
+            if n > 1 and out_losses:
+                for name, t in zip(self._target_names, out_losses):
                     self.metrics_names.append(f"{name}_loss")
                     self._metric_tensors.append(t)
             per_out = self._per_output_metrics(metrics)
             for i, ms in enumerate(per_out):
+                if ms and i not in self._target_outputs:
+                    raise ValueError(f"metrics for output '{self.output_names[i]}' need a "
+                                     "target, but the output has no loss")
                 for m in ms:
+                    target = self.targets[self._target_outputs.index(i)]
                     label, fn = self._metric_fn(m, losses[i], self.outputs[i])
                     with g.name_scope("metrics/"):
-                        t = _ops.mean(_masked(_ops.cast(fn(self.targets[i], self.outputs[i]),
+                        t = _ops.mean(_masked(_ops.cast(fn(target, self.outputs[i]),
                                                         np.float32),
                                               MASKS.get(self.outputs[i])))
                     self.metrics_names.append(label if n == 1 else
@@ -226,16 +238,26 @@ class Model(Network):
                              f"array shapes: {[a.shape for a in out]}")
         return out
 
+    def _targets_of(self, y) -> list:
+        """The target arrays of the outputs that have a loss (none with add_loss alone)."""
+        if not self.targets:
+            if y is not None and not (isinstance(y, (list, tuple, dict)) and not y):
+                raise ValueError("Error when checking model target: expected no data, but "
+                                 f"got: {type(y).__name__}")
+            return []
+        return self._standardize(y, self._target_names, self.targets, "target", True)
+
     def _weights_for(self, ys, sample_weight, class_weight) -> list:
-        n = len(ys[0]) if ys else 0
-        sws = []
+        sws: list = []
         for i, y in enumerate(ys):
+            name = self._target_names[i]
             sw = sample_weight[i] if isinstance(sample_weight, (list, tuple)) else \
-                (sample_weight.get(self.output_names[i]) if isinstance(sample_weight, dict)
+                (sample_weight.get(name) if isinstance(sample_weight, dict)
                  else sample_weight)
+            n = len(y)
             w = np.ones(n, np.float32) if sw is None else np.asarray(sw, np.float32).reshape(n)
-            cw = class_weight.get(self.output_names[i], class_weight) \
-                if isinstance(class_weight, dict) and self.output_names[i] in class_weight \
+            cw = class_weight.get(name, class_weight) \
+                if isinstance(class_weight, dict) and name in class_weight \
                 else class_weight
             if cw:
                 cls = y.argmax(-1) if y.shape[-1] > 1 else y.reshape(n).round().astype(int)
@@ -263,7 +285,7 @@ class Model(Network):
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
-        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, class_weight)
         out = self._session.run([self.train_function] + self._metric_tensors,
                                 self._feed(xs, ys, sws, True))[1:]
@@ -272,7 +294,7 @@ class Model(Network):
     def test_on_batch(self, x, y, sample_weight=None):
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
-        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, None)
         return _scalar_or_list(self._session.run(self._metric_tensors,
                                                  self._feed(xs, ys, sws, False)))
@@ -300,7 +322,7 @@ class Model(Network):
                            callbacks, validation_data, steps_per_epoch, validation_steps,
                            initial_epoch, class_weight)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
-        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, class_weight)
         bs = 32 if batch_size is None else int(batch_size)
         val = None
@@ -347,7 +369,7 @@ class Model(Network):
                 bx, by = item[0], item[1]
                 bsw = item[2] if len(item) > 2 else None
                 xs_ = self._standardize(bx, self.input_names, self.inputs, "input")
-                ys_ = self._standardize(by, self.output_names, self.targets, "target", True)
+                ys_ = self._targets_of(by)
                 yield xs_, ys_, self._weights_for(ys_, bsw, class_weight), len(xs_[0])
             if is_seq:
                 generator.on_epoch_end()
@@ -417,7 +439,7 @@ class Model(Network):
         if _ds.is_dataset(x):
             return _ds.evaluate(self, x, y, sample_weight, steps, verbose)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
-        ys = self._standardize(y, self.output_names, self.targets, "target", True)
+        ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, None)
         bs = 32 if batch_size is None else int(batch_size)
         n = len(xs[0])
