@@ -49,6 +49,8 @@ def _via_float32(fn):
          "reduce", float_required=True, tf_type="Mean")
 @_via_float32
 def mean(x, axis=None, keepdims=False):
+    if aval_of(x).dtype.kind in "iu":
+        return _int_mean(x, axis, keepdims)
     x = _float(x)
     av = aval_of(x)
     axes = _rules.normalize_axes("mean", axis, av.ndim, av.shape)
@@ -57,6 +59,15 @@ def mean(x, axis=None, keepdims=False):
     if None not in dims and not getattr(x, "_dlcore_unknown_rank", False):
         return _div(s, float(np.prod(dims)) if dims else 1.0)
     return _div(s, sum(full_like(x, 1), axes, keepdims))
+
+
+def _int_mean(x, axis, keepdims):
+    """TensorFlow's mean of integers: the integer sum divided by the count, truncated toward
+    zero, in the input's dtype (``tf.reduce_mean([1, 2]) == 1``).  PyTorch refuses integer
+    input before it gets here."""
+    av = aval_of(x)
+    total = cast(mean(cast(x, _dt.float64), axis, keepdims), av.dtype)    # casts truncate
+    return total
 
 
 @exports({"torch": "square", "Tensor": "square", "tf": "square", "tf.math": "square"}, "unary",

@@ -190,3 +190,15 @@ def test_matrix_inverse_and_svd():
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
                                              match="input matrix is singular"):
         sess.run(singular)
+
+
+def test_reduce_mean_of_integers_truncates_in_their_dtype():
+    """TensorFlow: the integer sum divided by the count, truncated toward zero, same dtype."""
+    x = tf.constant(np.array([[1, 2], [-3, -4]], np.int32))
+    m, m1 = tf.reduce_mean(x), tf.reduce_mean(x, 1, keepdims=True)
+    assert m.dtype == tf.int32 and m1.dtype == tf.int32
+    for passes in (None, "all"):
+        with tf.Session(passes=passes) as sess:
+            got, got1 = sess.run([m, m1])
+        assert got == -1 and got.dtype == np.int32
+        np.testing.assert_array_equal(got1, [[1], [-3]])
