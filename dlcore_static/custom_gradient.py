@@ -95,7 +95,7 @@ def _override_block(graph: Graph, mapping: dict):
             graph.__dict__.pop("_grad_override_owner", None)
 
 
-Graph.gradient_override_map = _override_map
+Graph.gradient_override_map = _override_map  # type: ignore[attr-defined]
 
 
 def mark_overrides(graph: Graph) -> None:

@@ -88,7 +88,16 @@ def numeric_column(key, shape=(1,), default_value=None, dtype=None, normalizer_f
 class _Categorical:
     """What the categorical columns share: ``ids(features)`` -> int64 (batch,) ids."""
 
-    num_buckets: int
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def num_buckets(self) -> int:
+        raise NotImplementedError
+
+    def ids(self, features):
+        raise NotImplementedError
 
     def _ids_of(self, x, strings: bool = False):
         from .array_ops import reshape
@@ -233,10 +242,10 @@ def categorical_column_with_vocabulary_file(key, vocabulary_file, vocabulary_siz
                              f"{len(words)}")
         words = words[:vocabulary_size]
     from .dtypes import as_dtype
-    if dtype is not None and as_dtype(dtype).is_integer:
-        words = [int(w) for w in words]
+    vocab: list = [int(w) for w in words] if dtype is not None and \
+        as_dtype(dtype).is_integer else words
     return categorical_column_with_vocabulary_list(
-        key, words, dtype, -1 if default_value is None else default_value, num_oov_buckets)
+        key, vocab, dtype, -1 if default_value is None else default_value, num_oov_buckets)
 
 
 class BucketizedColumn(namedtuple("BucketizedColumn", ["source_column", "boundaries"]),

@@ -13,6 +13,8 @@ per-variable histograms ``"gradients"``/``"gradient_norm"`` are not made).
 
 from __future__ import annotations
 
+from typing import Any
+
 _SUMMARIES = ("learning_rate", "loss", "gradients", "gradient_norm", "global_gradient_norm")
 
 
@@ -52,7 +54,7 @@ def optimize_loss(loss, global_step, learning_rate, optimizer, gradient_noise_sc
         if update_ops:
             with control_dependencies(list(update_ops)):
                 loss = identity(loss)
-        lr = None
+        lr: Any = None
         if learning_rate is not None:
             if isinstance(learning_rate, Tensor) and learning_rate.shape.ndims == 0:
                 lr = learning_rate

@@ -420,7 +420,7 @@ class Estimator:
                     sizes = {k: np.shape(v)[0] if np.ndim(v) else None
                              for k, v in batch.items()}
                     n = next(iter(sizes.values()))
-                    if any(s is None or s != n for s in sizes.values()):
+                    if n is None or any(s != n for s in sizes.values()):
                         raise ValueError(f"Batch length of predictions should be same. "
                                          f"{sizes}")
                     for i in range(n):
