@@ -14,21 +14,11 @@ from collections import namedtuple
 
 from dlcore import ops as _ops
 
-from . import _dtype as D
+from ._linalg_solve import _float
 from .tensor import Tensor
 
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
 svd_result = namedtuple("svd", ["U", "S", "V"])  # type: ignore[name-match]  # torch's repr: svd(U=..)
-
-
-def _float(x, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
-    if x._buf.dtype.kind != "f":
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
-    return x
 
 
 def inv(A):

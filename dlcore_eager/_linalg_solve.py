@@ -39,8 +39,8 @@ triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_co
 
 
 def _float(x, op: str) -> Tensor:
-    """x, if it is a floating-point Tensor (PyTorch's errors otherwise).  (_linalg_decomp
-    looks names up here, so this module does not import it.)"""
+    """x, if it is a floating-point Tensor (PyTorch's errors otherwise); also _linalg_decomp's
+    (which looks names up here, so this module does not import it)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")

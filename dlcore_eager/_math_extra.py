@@ -335,13 +335,8 @@ SPECIAL_ALIASES = {"xlogy": "xlogy", "sinc": "sinc", "expm1": "expm1", "exp2": "
 def install(module) -> None:
     """Put the functions on ``dlcore_eager`` and the methods on Tensor (never overriding),
     and the ``torch.special`` aliases."""
-    g = globals()
-    for name in FUNCTIONS:
-        if not hasattr(module, name):
-            setattr(module, name, g[name])
-    for name in METHODS:
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, g[name])
+    from ._install import install_names
+    install_names(module, globals(), FUNCTIONS, METHODS)
     for name in INPLACE:
         if not hasattr(Tensor, name + "_"):
             setattr(Tensor, name + "_", _inplace(name))

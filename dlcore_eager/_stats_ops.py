@@ -466,11 +466,6 @@ METHODS = ["bincount", "histc", "histogram", "quantile", "nanquantile", "nanmedi
 
 def install(module) -> None:
     """Put the functions on ``dlcore_eager`` and the methods on Tensor (never overriding)."""
-    g = globals()
-    for name in FUNCTIONS:
-        if not hasattr(module, name):
-            setattr(module, name, g[name])
-    for name in METHODS:
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, g[name])
+    from ._install import install_names
+    install_names(module, globals(), FUNCTIONS, METHODS)
 
