@@ -83,7 +83,10 @@ class Optimizer:
             return
         with g.name_scope(None), g.name_scope(type(self).__name__):
             self.iterations = Variable(np.int64(0), trainable=False, name="iterations")
-            self._lr_var = Variable(np.float32(self._lr0), trainable=False, name="lr")
+            # K.variable(lr): in floatx, as Keras (a float32 0.1 set float64 models off by
+            # 1.5e-8 a step, which cancellation grew past 1e-6 in a nesterov test)
+            self._lr_var = Variable(np.asarray(self._lr0, K.floatx()), trainable=False,
+                                    name="lr")
 
     def _slot(self, p, value=0.0, name="slot"):
         g = get_default_graph()
