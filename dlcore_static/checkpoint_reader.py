@@ -22,7 +22,7 @@ _MAX_BYTES = 16 << 30
 
 
 def _prefix(ckpt_dir_or_file) -> str:
-    from .saving import latest_checkpoint
+    from .checkpoint_state import latest_checkpoint
     p = os.fspath(ckpt_dir_or_file)
     if os.path.isdir(p):
         latest = latest_checkpoint(p)

@@ -267,7 +267,7 @@ class Estimator:
 
     def latest_checkpoint(self):
         """The newest checkpoint's path in ``model_dir`` (None before any training)."""
-        from ..saving import latest_checkpoint
+        from ..checkpoint_state import latest_checkpoint
         return latest_checkpoint(self._model_dir)
 
     def _checkpoint_step(self, path) -> int:
@@ -281,7 +281,7 @@ class Estimator:
         data ends; returns ``self``."""
         from ..monitored import (CheckpointSaverHook, LoggingTensorHook, MonitoredSession,
                                  NanTensorHook, StepCounterHook, StopAtStepHook)
-        from ..saving import get_checkpoint_state
+        from ..checkpoint_state import get_checkpoint_state
         from ..train import get_or_create_global_step
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps.")
