@@ -32,6 +32,8 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from .host_ops import host_op, register
+
 
 def _as_float(x):
     return x if x.aval.dtype == np.float32 else _ops.cast(x, np.float32)
@@ -194,10 +196,11 @@ def _vocab_lookup_impl(x, *, vocabulary, default: int):
     return out
 
 
+register("VocabularyLookup", _vocab_lookup_impl)
+
+
 def _vocab_lookup(x, vocabulary, default: int):
     """A host op: each string's position in ``vocabulary`` (``default`` when absent)."""
-    from .host_ops import host_op, register
-    register("VocabularyLookup", _vocab_lookup_impl)
     op = host_op("VocabularyLookup", [x], [(tuple(x.aval.shape), np.int64)],
                  {"vocabulary": list(vocabulary), "default": int(default)})
     return op.outputs[0]
