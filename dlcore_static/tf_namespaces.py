@@ -107,9 +107,11 @@ ALIASES = {
         "depth_to_space": "array_extra:depth_to_space",
         "ctc_loss": "ctc_ops:ctc_loss", "ctc_loss_v2": "ctc_ops:ctc_loss_v2",
         "ctc_greedy_decoder": "ctc_ops:ctc_greedy_decoder",
+        "ctc_beam_search_decoder": "ctc_beam:ctc_beam_search_decoder",
+        "ctc_beam_search_decoder_v2": "ctc_beam:ctc_beam_search_decoder_v2",
     },
     "dlcore_static.keras.backend": {
-        "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_ops:ctc_decode",
+        "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_beam:ctc_decode",
         "ctc_label_dense_to_sparse": "ctc_ops:ctc_label_dense_to_sparse",
     },
 }
