@@ -226,7 +226,8 @@ def check_same(tr1: Any, tr2: Any, symbols: list[Symbol]) -> None:
     sizes = ", ".join(f"{s.name}={s.a1} and {s.a2}" for s in symbols)
     msg = (f"onnx.export: the model ran different operations at {sizes}%s; dynamic axes need "
            "a computation whose structure does not depend on their size (a Python loop over "
-           "the axis, like an RNN's time steps, unrolls into the trace; an example size of 1 "
+           "the axis, like one over an RNN cell's time steps, unrolls into the trace: "
+           "nn.RNN/LSTM/GRU export as ONNX operators instead; an example size of 1 "
            "can change broadcasting: use 2 or more)")
     if len(tr1.records) != len(tr2.records):
         raise ValueError(msg % f" ({len(tr1.records)} vs {len(tr2.records)} operations)")

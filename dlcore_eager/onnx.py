@@ -9,7 +9,8 @@ initializers named by their qualified names (``0.weight``), other constants are 
 too, and the outputs are named ``output_names`` (default ``output.0``, ...).  Shapes are those
 of the example inputs except the ``dynamic_axes`` (symbolic dimensions, see
 ``_onnx_dynamic``), and Python control flow is frozen at the branch the example took, as with
-PyTorch's tracer.
+PyTorch's tracer.  ``nn.RNN``/``nn.LSTM``/``nn.GRU`` become ONNX ``RNN``/``LSTM``/``GRU``
+operators (``_onnx_rnn``), as torch.onnx.export writes them, so their time axis can be dynamic.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import IO, Any
 import numpy as np
 
 from dlcore.io import onnx_export
+
+from . import _onnx_rnn
 
 
 def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None,
@@ -34,7 +37,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     from . import _onnx_dynamic as dyn
     from .tracing import trace
     before = _buffers(model) if dynamic_axes else {}
-    tr = trace(model, args)
+    tr = trace(model, args, as_ops=_as_ops())
     in_names = list(input_names or [f"input.{i}" for i in range(len(tr.inputs))])
     out_names = list(output_names or [f"output.{k}" for k in range(len(tr.outputs))])
     if len(in_names) != len(tr.inputs) or len(out_names) != len(tr.outputs):
@@ -76,6 +79,20 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
         return nm
 
     for j, r in enumerate(tr.records):
+        if r.prim is _onnx_rnn.RNN_OP:            # one ONNX node group for all its outputs
+            k = r.params["__output__"]
+            if k == 0:
+                n_out = 3 if r.params["mode"] == "LSTM" else 2
+                r2 = tr2.records[j] if tr2 is not None else None
+                where = f"the inputs of {r.params['mode']} (operation {j})"
+                ins = [name_of(x, r2.inputs[i] if r2 is not None else None, where)
+                       for i, x in enumerate(r.inputs)]
+                params = {key: v for key, v in r.params.items() if key != "__output__"}
+                params["outputs"] = [node_out[j + i] for i in range(n_out)]
+                ops.append(onnx_export.Op("__rnn__", params, ins, node_out[j],
+                                          [shapes[i] for i in ins], r.shape, r.dtype))
+            shapes[node_out[j]] = r.shape
+            continue
         if "__output__" in r.params:
             raise NotImplementedError(f"ONNX export: primitive {r.prim.name!r} with several "
                                       "outputs")
@@ -119,6 +136,12 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     return model_proto
 
 
+def _as_ops() -> list:
+    """Modules exported as one ONNX operator each (``_onnx_rnn``)."""
+    from .nn.rnn import RNNBase
+    return [(RNNBase, _onnx_rnn.describe)]
+
+
 def _buffers(model: Any) -> dict:
     return {n: b.detach().clone() for n, b in model.named_buffers()} \
         if hasattr(model, "named_buffers") else {}
@@ -137,7 +160,7 @@ def _trace_again(model: Any, xs: list, before: dict):
                 b.copy_(values[n])
     put(before)
     try:
-        return trace(model, xs)
+        return trace(model, xs, as_ops=_as_ops())
     finally:
         put(after)
 

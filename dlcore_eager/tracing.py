@@ -14,6 +14,16 @@ application, in execution order, each input being
 * ``("const", ndarray)``: any other tensor or Python number (a value the code created),
 * ``("node", j)``: the output of record ``j``.
 
+Modules as one operation: ``trace(..., as_ops=[(cls, describe)])`` records every call of a
+``cls`` module (an ``nn.LSTM``) as one record per output, of a pseudo-primitive, instead of the
+primitives its forward runs (its Python loop over time would freeze the sequence length).
+``describe(module, args, kwargs, ref_of, params, param_name)`` returns ``None`` to trace the
+call as usual (a packed sequence), or ``(prim, params, inputs, pick)``: the pseudo-primitive (an
+object with a ``name``), its parameters, its input references (``ref_of(tensor)``; new
+initializers go into ``params``, name -> array; ``param_name(tensor)`` is a parameter's
+qualified name or None), and ``pick(output)``, the output tensors in order; their records
+carry ``__output__`` = their position.  The forward then runs unrecorded.
+
 Limits: Python control flow is frozen at the branch the example took (as in
 ``torch.jit.trace``); in-place methods that write through a kernel directly (``add_``) are not
 primitive applications and are refused when they touch a traced value; tracing is not
@@ -55,8 +65,9 @@ def _ver(t: Any) -> int:
     return t._version[0]
 
 
-def trace(model: Any, example_inputs: Any) -> Trace:
-    """Run ``model(*example_inputs)`` once and return its graph of primitives."""
+def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
+    """Run ``model(*example_inputs)`` once and return its graph of primitives (``as_ops``:
+    module classes recorded as one operation, see the module docstring)."""
     import sys
 
     from . import _dispatch
@@ -91,9 +102,12 @@ def trace(model: Any, example_inputs: Any) -> Trace:
         return ("const", np.asarray(a, dtype=dt))
 
     original = _dispatch.EagerFrontend.apply
+    quiet = [0]                               # > 0 inside a module recorded as one operation
 
     def recording_apply(prim, args, params):
         out = original(prim, args, params)
+        if quiet[0]:
+            return out
         like = next((a for a in args if isinstance(a, Tensor)), None)
         ins = [ref_of(a, like) for a in args]
         outs = out if isinstance(out, (tuple, list)) else (out,)
@@ -108,7 +122,31 @@ def trace(model: Any, example_inputs: Any) -> Trace:
                 keep.append(o)
         return out
 
+    def as_op(forward, describe):
+        def run(module, *args, **kwargs):
+            plan = None if quiet[0] else describe(module, args, kwargs,
+                                                  lambda a: ref_of(a, a), tr.params,
+                                                  lambda a: names.get(id(a)))
+            if plan is None:
+                return forward(module, *args, **kwargs)
+            prim, params, ins = plan[:3]
+            quiet[0] += 1
+            try:
+                out = forward(module, *args, **kwargs)
+            finally:
+                quiet[0] -= 1
+            for k, o in enumerate(plan[3](out)):
+                tr.records.append(Record(prim, {**params, "__output__": k}, list(ins),
+                                         tuple(o.shape), np.dtype(o._buf.dtype)))
+                refs[id(o)] = ("node", len(tr.records) - 1)
+                versions[id(o)] = _ver(o)
+                keep.append(o)
+            return out
+        return run
+
     patched: list[tuple[Any, str, Any]] = [(_dispatch.EagerFrontend, "apply", original)]
+    forwards = [(cls, "forward", cls.__dict__["forward"], as_op(cls.forward, describe))
+                for cls, describe in as_ops]
     for mod in list(sys.modules.values()):
         if getattr(mod, "__name__", "").startswith("dlcore_eager") and mod is not _dispatch:
             for k, v in list(vars(mod).items()):
@@ -118,11 +156,22 @@ def trace(model: Any, example_inputs: Any) -> Trace:
         for obj, k, _ in patched:
             setattr(obj, k, staticmethod(recording_apply) if obj is _dispatch.EagerFrontend
                     else recording_apply)
+        for cls, k, _, wrapped in forwards:
+            setattr(cls, k, wrapped)
         out = model(*xs)
     finally:
         for obj, k, v in patched:
             setattr(obj, k, staticmethod(v) if obj is _dispatch.EagerFrontend else v)
-    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        for cls, k, v, _ in forwards:
+            setattr(cls, k, v)
+    outs: list = []
+    stack = [out]
+    while stack:                              # nested tuples flattened in order, as PyTorch
+        o = stack.pop(0)
+        if isinstance(o, (list, tuple)):
+            stack[:0] = list(o)
+        else:
+            outs.append(o)
     for o in outs:
         if not isinstance(o, Tensor):
             raise TypeError(f"trace: the model returned a {type(o).__name__}, not tensors")

@@ -28,7 +28,8 @@ primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Sh
 ``shape_of`` (Shape), ``reshape_dynamic`` (Reshape); control flow as the pseudo-primitives
 ``__if__`` (``params`` ``then``/``else``: ``Sub`` subgraphs, ``outputs``: names; input: the
 condition) and ``__loop__`` (``params`` ``body``: a ``Sub``, ``outputs``; inputs: the trip
-count or ``""``, the initial condition, the initial loop values), ONNX ``If`` and ``Loop``.  Anything else raises
+count or ``""``, the initial condition, the initial loop values), ONNX ``If`` and ``Loop``; a
+whole recurrent network as ``__rnn__`` (ONNX ``RNN``/``LSTM``/``GRU``, ``onnx_rnn``).  Anything else raises
 ``NotImplementedError`` naming the primitive.
 """
 
@@ -239,6 +240,9 @@ def _convert(b: _Builder, op: Op) -> None:
         _spatial(b, op)
     elif name == "lstm_gates":
         _lstm_gates(b, op)
+    elif name == "__rnn__":
+        from .onnx_rnn import convert
+        convert(b, op)
     elif name in ("softmax", "log_softmax"):
         b.node("Softmax" if name == "softmax" else "LogSoftmax", ins[:1], out,
                axis=int(p["axis"]))

@@ -1,0 +1,101 @@
+"""``nn.RNN``/``nn.LSTM``/``nn.GRU`` as ONNX ``RNN``/``LSTM``/``GRU`` operators in
+``dlcore_eager.onnx.export``, so that the exported model takes any sequence length.
+
+The eager forward is a Python loop over time steps; traced primitive by primitive it would
+unroll into the graph and freeze the example's length.  Instead the tracer records each call of
+such a module as one pseudo-primitive ``__rnn__`` (``tracing.trace(as_ops=...)``) with one record
+per output (``output``, ``h_n``, and ``c_n`` for an LSTM), and ``dlcore.io.onnx_export`` writes
+one ONNX recurrent node per layer (see ``_rnn`` there).
+
+The weights become new initializers in ONNX's layout, named after the module
+(``lstm.W_l0``, ``lstm.R_l0``, ``lstm.B_l0``), one per layer with the directions stacked:
+
+* ``W`` (directions, gates * H, input) from ``weight_ih_l{k}`` (``_reverse``), ``R`` (directions,
+  gates * H, H) from ``weight_hh_l{k}``, ``B`` (directions, 2 * gates * H) = ``[b_ih, b_hh]``;
+* gate blocks reordered: PyTorch's LSTM ``i, f, g, o`` is ONNX's ``i, o, f, c``; PyTorch's GRU
+  ``r, z, n`` is ONNX's ``z, r, h``, with ``linear_before_reset=1`` (PyTorch's
+  ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``); an Elman RNN has one block.
+
+Not recorded as one operation (traced step by step as before): a ``PackedSequence`` input, and
+a training-mode module with dropout between layers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_ONNX_GATES = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+class _RNNOp:
+    """The pseudo-primitive of a whole recurrent module (one object: traces compare it by
+    identity)."""
+
+    name = "__rnn__"
+
+
+RNN_OP = _RNNOp()
+
+
+def _gates(w: np.ndarray, mode: str, hidden: int) -> np.ndarray:
+    blocks = w.reshape(len(_ONNX_GATES[mode]), hidden, *w.shape[1:])
+    return blocks[_ONNX_GATES[mode]].reshape(w.shape)
+
+
+def _value(t: Any) -> np.ndarray:
+    return np.array(t.detach().numpy(force=True))
+
+
+def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param_name):
+    """The tracer's ``describe`` for ``RNNBase`` (see ``tracing``)."""
+    from .nn.utils.rnn import PackedSequence
+    from .tensor import Tensor
+    x = args[0] if args else kwargs.get("input")
+    hx = args[1] if len(args) > 1 else kwargs.get("hx")
+    if isinstance(x, PackedSequence) or not isinstance(x, Tensor) or x.dim() not in (2, 3):
+        return None
+    if module.training and module.dropout and module.num_layers > 1:
+        return None
+    mode, hidden = module.mode, module.hidden_size
+    ndir = 2 if module.bidirectional else 1
+    lstm = mode == "LSTM"
+    first = module._flat_weights_names[0]
+    qual = param_name(getattr(module, first))
+    if qual is not None and qual.endswith(first):
+        prefix = qual[: -len(first)]          # "lstm." for the model's submodule "lstm"
+    else:                                     # a module outside the traced model
+        prefix = f"{mode.lower()}_{len(params)}."
+    ins = [ref_of(x)]
+    for layer in range(module.num_layers):
+        w_ih, w_hh, bias = [], [], []
+        for sfx in ("", "_reverse")[:ndir]:
+            w_ih.append(_gates(_value(getattr(module, f"weight_ih_l{layer}{sfx}")), mode,
+                               hidden))
+            w_hh.append(_gates(_value(getattr(module, f"weight_hh_l{layer}{sfx}")), mode,
+                               hidden))
+            if module.bias:
+                bias.append(np.concatenate([
+                    _gates(_value(getattr(module, f"{b}_l{layer}{sfx}")), mode, hidden)
+                    for b in ("bias_ih", "bias_hh")]))
+        for tag, arrays in (("W", w_ih), ("R", w_hh), ("B", bias)):
+            if arrays:
+                name = f"{prefix}{tag}_l{layer}"
+                params[name] = np.stack(arrays)
+                ins.append(("param", name))
+    h0 = c0 = None
+    if hx is not None:
+        h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
+        ins.append(ref_of(h0))
+        if c0 is not None:
+            ins.append(ref_of(c0))
+    op_params = {"mode": mode, "hidden_size": hidden, "num_layers": module.num_layers,
+                 "bidirectional": bool(module.bidirectional), "bias": bool(module.bias),
+                 "batch_first": bool(module.batch_first), "unbatched": x.dim() == 2,
+                 "initial_h": h0 is not None, "initial_c": c0 is not None}
+
+    def pick(out):
+        y, state = out
+        return [y, *state] if lstm else [y, state]
+    return RNN_OP, op_params, ins, pick
