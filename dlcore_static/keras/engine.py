@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..graph import get_default_graph
+from ..graph import Tensor, get_default_graph
 from ..variables import Variable
 from . import backend as K
 from ._history import HISTORY as _HISTORY
 from ._history import keras_history, to_snake_case, unique_layer_name
 from .summary import print_summary
-
 
 #: symbolic tensor -> its Keras mask (bool, (batch, time) for sequences), set by the layers that
 #: make or pass on masks (``compute_mask``) and read by the next layer's ``__call__``.
@@ -42,10 +41,34 @@ def _shape_of(t) -> tuple:
 
 
 class Node:
-    """One call of a layer: its input tensors and output tensors."""
+    """One call of a layer: its input tensors and output tensors.
 
-    def __init__(self, layer, inputs: list, outputs: list):
+    ``call_args`` records a call with several positional arguments (``layer(y_true, y_pred)``,
+    tf.keras style): per argument, ``None`` for a value that is not a tensor (kept in
+    ``extra``), ``-1`` for one tensor, ``n`` for a list of ``n`` tensors; the tensors of all
+    arguments are ``inputs`` in order.  It is ``None`` for the usual one-argument call."""
+
+    def __init__(self, layer, inputs: list, outputs: list, call_args=None, extra=None):
         self.layer, self.inputs, self.outputs = layer, inputs, outputs
+        self.call_args = call_args
+        self.extra = extra or {}
+
+    def call_on(self, tensors: list):
+        """Call the node's layer again on ``tensors`` (new tensors for ``inputs``), with the
+        same argument structure."""
+        if self.call_args is None:
+            return self.layer(tensors[0] if len(tensors) == 1 else tensors)
+        args, k = [], 0
+        for i, n in enumerate(self.call_args):
+            if n is None:
+                args.append(self.extra[i])
+            elif n < 0:
+                args.append(tensors[k])
+                k += 1
+            else:
+                args.append(list(tensors[k:k + n]))
+                k += n
+        return self.layer(*args)
 
 
 class Layer:
@@ -165,9 +188,33 @@ class Layer:
             return None
         return mask
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        """Call the layer on symbolic tensors: ``layer(x)``, ``layer([a, b])``, or, as tf.keras,
+        with several positional arguments ``layer(y_true, y_pred)`` passed on to ``call``
+        (the layer is built on the first one's shape; every tensor argument is an input of the
+        recorded node, so a model's topology reaches all of them)."""
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         single = not isinstance(inputs, (list, tuple))
+        call_args = extra = None
+        more: list = []
+        if args:
+            call_args, extra = [-1 if single else len(xs)], {}
+            rest = []
+            for i, a in enumerate(args, start=1):
+                if isinstance(a, Tensor):
+                    a = K._to_tensor(a)
+                    call_args.append(-1)
+                    more.append(a)
+                elif isinstance(a, (list, tuple)) and a and \
+                        all(isinstance(t, Tensor) for t in a):
+                    a = [K._to_tensor(t) for t in a]
+                    call_args.append(len(a))
+                    more.extend(a)
+                else:
+                    call_args.append(None)
+                    extra[i] = a
+                rest.append(a)
+            args = tuple(rest)
         masks = [MASKS.get(t) for t in xs]
         previous_mask = masks[0] if single else masks
         g = xs[0].graph if xs else get_default_graph()
@@ -182,9 +229,10 @@ class Layer:
             if any(m is not None for m in masks) and "mask" not in kwargs and \
                     _accepts(self.call, "mask"):
                 kwargs["mask"] = previous_mask
-            out = self.call(arg, **kwargs)
+            out = self.call(arg, *args, **kwargs)
             out_mask = self.compute_mask(arg, previous_mask)
         outs = [K._to_tensor(o) for o in _as_list(out)]
+        xs = xs + more
         if any(o is x for o in outs for x in xs):
             # a layer that returns an input as it is (a pass-through that only adds a loss)
             # still owns its output, so the model's topology includes it (as tf.keras does)
@@ -199,7 +247,7 @@ class Layer:
         if self.activity_regularizer is not None:
             with g.as_default(), g.name_scope(self.name + "/activity_regularizer/"):
                 self.losses.extend(self.activity_regularizer(o) for o in outs)
-        node = Node(self, xs, outs)
+        node = Node(self, xs, outs, call_args, extra)
         self._nodes.append(node)
         for i, o in enumerate(outs):
             if o not in _HISTORY:
@@ -347,6 +395,19 @@ class Network(Layer):
             post.append(node)
         for t in self.outputs:
             visit(t)
+        known, ok = set(self.inputs), []
+        for node in post:               # every tensor a node needs comes from the inputs
+            if isinstance(node.layer, InputLayer):
+                if all(t in known for t in node.outputs):
+                    ok.append(node.layer.name)
+                continue
+            for x in node.inputs:
+                if x not in known:
+                    raise ValueError(f"Graph disconnected: cannot obtain value for tensor {x} "
+                                     f"at layer \"{node.layer.name}\". The following previous "
+                                     f"layers were accessed without issue: {ok}")
+            known.update(node.outputs)
+            ok.append(node.layer.name)
         node_depth: dict = {}
         layer_depth: dict = {}
         for node in reversed(post):

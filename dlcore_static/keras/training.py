@@ -522,8 +522,7 @@ class Model(Network):
         for node in self._node_order:
             if isinstance(node.layer, InputLayer):
                 continue
-            ins = [mapping[t] for t in node.inputs]
-            out = node.layer(ins[0] if len(ins) == 1 else ins)
+            out = node.call_on([mapping[t] for t in node.inputs])
             for t, o in zip(node.outputs, _as_list(out)):
                 mapping[t] = o
         outs = [mapping[t] for t in self.outputs]
