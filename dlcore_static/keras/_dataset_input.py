@@ -12,6 +12,14 @@ without it, each epoch is one full pass and the iterator restarts (an infinitely
 dataset then needs ``steps_per_epoch``: TensorFlow's ``ValueError``).  ``evaluate`` and
 ``predict`` read ``steps`` batches, or the whole dataset.  ``y``, ``sample_weight`` and
 ``validation_split`` are refused with a dataset, with TensorFlow's messages.
+
+A dataset *iterator* (``dataset.make_one_shot_iterator()``, or an initializable one the user
+has initialised), as tf.keras 1.13+ takes one: its batches are read in the Session Keras uses
+for the iterator's graph (the model's own when it is the model's graph, so
+``K.get_session().run(it.initializer)`` starts the iterator ``fit`` reads), one ``get_next``
+per iterator; it is never restarted, so ``fit`` needs ``steps_per_epoch`` (``evaluate``/
+``predict``: ``steps``; an iterator as ``validation_data``: ``validation_steps``), TensorFlow's
+``ValueError`` otherwise, and consecutive epochs and calls continue where it stopped.
 """
 
 from __future__ import annotations
@@ -22,12 +30,27 @@ import numpy as np
 
 
 def is_dataset(x) -> bool:
+    """A ``tf.data.Dataset`` or a dataset iterator (both are read here)."""
     from ..data.base import Dataset
-    return isinstance(x, Dataset)
+    return isinstance(x, Dataset) or is_iterator(x)
+
+
+def is_iterator(x) -> bool:
+    from ..data.iterator import Iterator
+    return isinstance(x, Iterator)
+
+
+def check_steps(x, steps, steps_name: str) -> None:
+    """TensorFlow's check: an iterator is read for a given number of steps."""
+    if is_iterator(x) and steps is None:
+        raise ValueError("When using a Dataset iterator as input to a model, you should "
+                         f"specify the `{steps_name}` argument.")
 
 
 def _infinite(ds) -> bool:
     from ..data import transforms as _t
+    if is_iterator(ds):
+        return True                     # read for the steps given (check_steps)
     if isinstance(ds, _t.RepeatDataset) and isinstance(ds._count, int) and ds._count < 0:
         return True
     if isinstance(ds, _t.TakeDataset) and isinstance(ds._count, int) and ds._count >= 0:
@@ -38,8 +61,19 @@ def _infinite(ds) -> bool:
 class Feeder:
     """The dataset's batches as NumPy structures, read through a Session of its graph."""
 
-    def __init__(self, ds):
+    def __init__(self, ds, model=None):
         from ..session import Session
+        self._own = not is_iterator(ds)
+        if not self._own:               # the user's iterator, in Keras's Session of its graph
+            self._it = ds
+            self._next = ds.__dict__.get("_keras_next")
+            if self._next is None:
+                with ds.graph.as_default():
+                    self._next = ds.__dict__["_keras_next"] = ds.get_next()
+            from . import backend as K
+            self._sess = model._session if model is not None and \
+                ds.graph is model.graph else K._session_for(ds.graph)
+            return
         with ds.graph.as_default():
             self._it = ds.make_initializable_iterator()
             self._next = self._it.get_next()
@@ -47,7 +81,8 @@ class Feeder:
         self.reset()
 
     def reset(self) -> None:
-        self._sess.run(self._it.initializer)
+        if self._own:                   # an iterator is never restarted
+            self._sess.run(self._it.initializer)
 
     def get(self):
         """The next element, or None at the end."""
@@ -67,7 +102,8 @@ class Feeder:
         return n
 
     def close(self) -> None:
-        self._sess.close()
+        if self._own:
+            self._sess.close()
 
 
 def unpack(element, need_targets: bool):
@@ -106,10 +142,13 @@ def _refuse(y, sample_weight, validation_split=0.0) -> None:
 def fit(model, ds, y, sample_weight, validation_split, epochs, verbose, callbacks,
         validation_data, steps_per_epoch, validation_steps, initial_epoch, class_weight):
     _refuse(y, sample_weight, validation_split)
+    check_steps(ds, steps_per_epoch, "steps_per_epoch")
+    if is_iterator(validation_data):
+        check_steps(validation_data, validation_steps, "validation_steps")
     if steps_per_epoch is None and _infinite(ds):
         raise ValueError("When passing an infinitely repeating dataset, you must specify the "
                          "`steps_per_epoch` argument.")
-    feeder = Feeder(ds)
+    feeder = Feeder(ds, model)
     per_epoch = steps_per_epoch is None
     steps = feeder.count() if per_epoch else int(steps_per_epoch)
 
@@ -151,10 +190,11 @@ def evaluate(model, ds, y, sample_weight, steps, verbose):
     """The loss and metrics over ``steps`` batches (or the whole dataset), averaged over the
     samples."""
     _refuse(y, sample_weight)
+    check_steps(ds, steps, "steps")
     if steps is None and _infinite(ds):
         raise ValueError("When passing an infinitely repeating dataset, you must specify the "
                          "`steps` argument.")
-    feeder = Feeder(ds)
+    feeder = Feeder(ds, model)
     sums, total, k = np.zeros(len(model._metric_tensors)), 0, 0
     try:
         while steps is None or k < steps:
@@ -182,10 +222,11 @@ def evaluate(model, ds, y, sample_weight, steps, verbose):
 
 def predict(model, ds, steps):
     """The outputs for ``steps`` batches (or the whole dataset), concatenated."""
+    check_steps(ds, steps, "steps")
     if steps is None and _infinite(ds):
         raise ValueError("When passing an infinitely repeating dataset, you must specify the "
                          "`steps` argument.")
-    feeder = Feeder(ds)
+    feeder = Feeder(ds, model)
     parts, k = [], 0
     try:
         while steps is None or k < steps:
