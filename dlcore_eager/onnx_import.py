@@ -9,7 +9,8 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
 ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Conv,
-MaxPool, AveragePool without ceil mode) plus Softmax, LogSoftmax and Flatten.
+MaxPool, AveragePool without ceil mode, RNN/LSTM/GRU in ``_onnx_import_rnn``) plus Softmax,
+LogSoftmax and Flatten.
 """
 
 from __future__ import annotations
@@ -140,6 +141,8 @@ def _build_ops() -> dict:
         "Gemm": _gemm, "Conv": _conv, "MaxPool": _pool("MaxPool"),
         "AveragePool": _pool("AveragePool"),
     })
+    from ._onnx_import_rnn import recurrent
+    ops.update({k: recurrent(k) for k in ("RNN", "LSTM", "GRU")})
     return ops
 
 
@@ -201,7 +204,11 @@ class OnnxModule(nn.Module):
             args = [env[i] if i else None for i in ins]
             while args and args[-1] is None:
                 args.pop()
-            env[outs[0]] = _OPS[op](attrs, *args)
+            out = _OPS[op](attrs, *args)
+            if isinstance(out, tuple):                 # several outputs (LSTM: Y, Y_h, Y_c)
+                env.update({name: v for name, v in zip(outs, out) if name})
+            else:
+                env[outs[0]] = out
         res = [env[o] for o in self._outputs]
         return res[0] if len(res) == 1 else tuple(res)
 

@@ -140,3 +140,77 @@ def test_tagger_with_head_and_unbatched_gru():
     xs = dt.randn(6, 3)
     for gv, wv in zip(sess.run(None, {"x": xs.numpy()}), rnn(xs)):
         np.testing.assert_allclose(gv, wv.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+
+def test_dlcore_importer_runs_exported_recurrent_models_at_other_lengths():
+    """dlcore's own importer runs the ONNX operators (a loop over the run-time length) and
+    gradients reach the imported weights."""
+    dt.manual_seed(7)
+    m = dt.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True).eval()
+    proto = dlcore_eager.onnx.export(m, (dt.randn(2, 5, 3),), input_names=["x"],
+                                     dynamic_axes={"x": {0: "B", 1: "T"}})
+    imported = dlcore_eager.onnx.load_model(proto.SerializeToString())
+    x = dt.randn(3, 8, 3)
+    got = imported(x)
+    for g, w in zip(got, _flat(m(x))):
+        np.testing.assert_allclose(g.detach().numpy(), w.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+    got[0].sum().backward()
+    assert imported.W_l1.grad is not None and imported.R_l0.grad.shape == (2, 16, 4)
+
+
+@pytest.mark.parametrize("kind,attrs", [
+    ("GRU", {"direction": "reverse", "layout": 1}),                 # linear_before_reset=0
+    ("LSTM", {"direction": "bidirectional"}),
+    ("RNN", {"direction": "forward", "activations": ["Relu"], "layout": 1}),
+])
+def test_dlcore_importer_against_onnxruntime_on_hand_built_nodes(kind, attrs):
+    """onnxruntime has no layout=1 (batch-major) kernels: its reference is the same node with
+    layout 0 on transposed inputs and outputs."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(8)
+    hid, d_in, ndir = 3, 2, 2 if attrs["direction"] == "bidirectional" else 1
+    g = {"LSTM": 4, "GRU": 3, "RNN": 1}[kind] * hid
+    w = {"W": rng.standard_normal((ndir, g, d_in)), "R": rng.standard_normal((ndir, g, hid)),
+         "B": rng.standard_normal((ndir, 2 * g))}
+    h0 = rng.standard_normal((ndir, 4, hid)).astype(np.float32)
+    x = rng.standard_normal((5, 4, d_in)).astype(np.float32)             # (T, batch, D)
+    outs = ["Y", "Y_h"] + (["Y_c"] if kind == "LSTM" else [])
+
+    def model(layout):
+        node = helper.make_node(kind, ["x", "W", "R", "B", "", "h0"], outs, hidden_size=hid,
+                                **{**attrs, "layout": layout})
+        graph = helper.make_graph(
+            [node], "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, [None] * 3)
+                          for n in ("x", "h0")],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, [None] * (4 - bool(k)))
+             for k, o in enumerate(outs)],
+            initializer=[onnx.numpy_helper.from_array(v.astype(np.float32), k)
+                         for k, v in w.items()])
+        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        proto.ir_version = 8
+        return proto
+    want = _session(model(0)).run(None, {"x": x, "h0": h0})
+    layout = attrs.get("layout", 0)
+    if layout:
+        x, h0 = x.transpose(1, 0, 2), h0.transpose(1, 0, 2)
+        want = [want[0].transpose(2, 0, 1, 3)] + [v.transpose(1, 0, 2) for v in want[1:]]
+    got = dlcore_eager.onnx.load_model(model(layout))(dt.tensor(x), dt.tensor(h0))
+    for gv, wv in zip(got, want, strict=True):
+        np.testing.assert_allclose(gv.detach().numpy(), wv, rtol=1e-5, atol=1e-5)
+
+
+def test_dlcore_importer_refuses_what_it_does_not_run():
+    from onnx import TensorProto, helper
+    node = helper.make_node("LSTM", ["x", "W", "R", "", "lens"], ["Y"], hidden_size=1,
+                            clip=1.0)
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 1, 1]),
+                      helper.make_tensor_value_info("lens", TensorProto.INT32, [1])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 1, 1, 1])],
+        initializer=[onnx.numpy_helper.from_array(np.ones((1, 4, 1), np.float32), k)
+                     for k in ("W", "R")])
+    imported = dlcore_eager.onnx.load_model(helper.make_model(graph))
+    with pytest.raises(NotImplementedError, match="ONNX import: LSTM with sequence_lens"):
+        imported(dt.ones(2, 1, 1), dt.tensor([2], dtype=dt.int32))

@@ -1,0 +1,116 @@
+"""ONNX ``RNN``, ``LSTM`` and ``GRU`` for ``dlcore_eager.onnx_import``: the operators as ONNX
+defines them, run with eager operations (a Python loop over the run-time time steps), so an
+imported recurrent model takes any sequence length and gradients reach its weights.
+
+Inputs ``X`` (T, batch, D) (``layout=1``: batch, T, D), ``W`` (dirs, G*H, D), ``R``
+(dirs, G*H, H), optional ``B`` (dirs, 2*G*H) = ``[Wb, Rb]``, ``initial_h``/``initial_c``
+(dirs, batch, H); outputs ``Y`` (T, dirs, batch, H), ``Y_h`` and ``Y_c`` (dirs, batch, H).
+Gate blocks in ONNX's order, with the default activations::
+
+    LSTM (i, o, f, c):  i, o, f = s(x Wi' + h Ri' + b), ...;  c~ = tanh(...)
+                        C = f * C + i * c~;  H = o * tanh(C)
+    GRU (z, r, h):      z, r = s(x Wz' + h Rz' + Wbz + Rbz), ...
+                        h~ = tanh(x Wh' + r * (h Rh' + Rbh) + Wbh)      (linear_before_reset=1)
+                        h~ = tanh(x Wh' + (r * h) Rh' + Rbh + Wbh)      (linear_before_reset=0)
+                        H = (1 - z) * h~ + z * H
+    RNN:                H = f(x Wi' + h Ri' + Wbi + Rbi), f Tanh (default) or Relu
+
+``direction`` forward, reverse or bidirectional.  ``sequence_lens``, peepholes ``P``, ``clip``,
+``input_forget`` and other activations raise ``NotImplementedError`` naming them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+
+
+def _check(kind: str, a: dict, seq_lens, peep) -> None:
+    if seq_lens is not None:
+        raise NotImplementedError(f"ONNX import: {kind} with sequence_lens")
+    if peep is not None:
+        raise NotImplementedError(f"ONNX import: {kind} with peepholes (input P)")
+    for name in ("clip", "input_forget", "activation_alpha", "activation_beta"):
+        if a.get(name):
+            raise NotImplementedError(f"ONNX import: {kind} with attribute {name!r}")
+    acts = [v.decode() if isinstance(v, bytes) else v for v in a.get("activations", [])]
+    default = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"],
+               "RNN": ["Tanh"]}[kind]
+    per = len(default)
+    for d in range(0, len(acts), per):
+        if acts[d:d + per] != default and not (kind == "RNN" and acts[d:d + per] == ["Relu"]):
+            raise NotImplementedError(f"ONNX import: {kind} with activations {acts}")
+
+
+def _step(kind: str, a: dict, x_t, h, c, w, r, wb, rb):
+    """One time step of one direction: the new (h, c)."""
+    hid = h.shape[-1]
+
+    def blocks(t):
+        return [t[..., k * hid:(k + 1) * hid] for k in range(_GATES[kind])]
+    xw = x_t @ w.t()
+    if wb is not None:
+        xw = xw + wb
+    if kind == "GRU":
+        xz, xr, xh = blocks(xw)
+        hr = h @ r.t()
+        hz, hrr, hh = blocks(hr if rb is None else hr + rb)
+        z, rg = (xz + hz).sigmoid(), (xr + hrr).sigmoid()
+        if a.get("linear_before_reset", 0):
+            cand = (xh + rg * hh).tanh()
+        else:
+            rh = (rg * h) @ r[2 * hid:].t()
+            cand = (xh + (rh if rb is None else rh + rb[2 * hid:])).tanh()
+        return (1 - z) * cand + z * h, None
+    g = xw + h @ r.t()
+    if rb is not None:
+        g = g + rb
+    if kind == "RNN":
+        acts = a.get("activations", [b"Tanh"])
+        relu = (acts[0].decode() if isinstance(acts[0], bytes) else acts[0]) == "Relu"
+        return (g.relu() if relu else g.tanh()), None
+    i, o, f, cc = blocks(g)
+    c = f.sigmoid() * c + i.sigmoid() * cc.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def recurrent(kind: str):
+    """``run(attrs, X, W, R, B, sequence_lens, initial_h, initial_c, P)`` for the importer:
+    returns ``(Y, Y_h)`` or ``(Y, Y_h, Y_c)``."""
+    def run(a: dict, x, w, r, b=None, seq_lens=None, h0=None, c0=None, peep=None):
+        from ._shape_ops import stack
+        from .creation import zeros
+        _check(kind, a, seq_lens, peep)
+        if int(a.get("layout", 0)):
+            x = x.transpose(0, 1)
+            h0 = None if h0 is None else h0.transpose(0, 1)
+            c0 = None if c0 is None else c0.transpose(0, 1)
+        direction = a.get("direction", b"forward")
+        direction = direction.decode() if isinstance(direction, bytes) else direction
+        steps, batch = x.shape[0], x.shape[1]
+        hid = int(a["hidden_size"]) if "hidden_size" in a else r.shape[-1]
+        g = _GATES[kind] * hid
+        ys, hs, cs = [], [], []
+        for d in range(w.shape[0]):
+            reverse = direction == "reverse" or (direction == "bidirectional" and d == 1)
+            h = h0[d] if h0 is not None else zeros(batch, hid, dtype=x.dtype)
+            c = c0[d] if c0 is not None else (zeros(batch, hid, dtype=x.dtype)
+                                              if kind == "LSTM" else None)
+            wb, rb = (b[d][:g], b[d][g:]) if b is not None else (None, None)
+            out: list[Any] = [None] * steps
+            for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+                h, c = _step(kind, a, x[t], h, c, w[d], r[d], wb, rb)
+                out[t] = h
+            ys.append(stack(out, 0) if steps else zeros(0, batch, hid, dtype=x.dtype))
+            hs.append(h)
+            cs.append(c)
+        y = stack(ys, 1)                                   # (T, dirs, batch, H)
+        y_h = stack(hs, 0)
+        if int(a.get("layout", 0)):
+            y, y_h = y.permute(2, 0, 1, 3), y_h.transpose(0, 1)
+        if kind != "LSTM":
+            return y, y_h
+        y_c = stack(cs, 0)
+        return y, y_h, (y_c.transpose(0, 1) if int(a.get("layout", 0)) else y_c)
+    return run
