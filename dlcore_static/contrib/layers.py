@@ -23,7 +23,10 @@ given), ``padding='SAME'`` for ``conv2d``, ``stride=2, padding='VALID'`` for the
 moving variance averages the *unbiased* batch variance (``var * n / (n - 1)``), as there; other
 ranks average the biased one.  With ``updates_collections=None`` the moving averages are
 updated in place (the output depends on them).  Weights go to ``tf.GraphKeys.MODEL_VARIABLES``
-as well; ``outputs_collections`` receive each layer's output.
+as well; ``outputs_collections`` receive each layer's output.  ``batch_norm(renorm=True)`` is
+batch renormalisation as TF 1.15's core layer computes it (``dlcore_static/batch_renorm.py``;
+variables ``gamma``, ``beta``, the moving statistics and ``renorm_mean``/``_weight``,
+``renorm_stddev``/``_weight``).
 """
 
 from __future__ import annotations
@@ -283,12 +286,21 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
     """Contrib's batch normalisation over every axis but the channels; see the module
     docstring for which variance the moving average takes and how updates are collected."""
     from ..layers_conv import batch_norm_graph
-    if batch_weights is not None or renorm or adjustment is not None or zero_debias_moving_mean:
-        raise NotImplementedError("tf.contrib.layers.batch_norm: batch_weights, renorm, "
-                                  "adjustment and zero_debias_moving_mean are not supported")
+    if renorm and (batch_weights is not None or zero_debias_moving_mean
+                   or updates_collections != GraphKeys.UPDATE_OPS):
+        raise ValueError("renorm is not supported with batch_weights, updates_collections or "
+                         "zero_debias_moving_mean")
+    if batch_weights is not None or adjustment is not None or zero_debias_moving_mean:
+        raise NotImplementedError("tf.contrib.layers.batch_norm: batch_weights, adjustment "
+                                  "and zero_debias_moving_mean are not supported")
     if data_format not in ("NHWC", "NCHW"):
         raise ValueError("data_format has to be either NCHW or NHWC.")
     regs = param_regularizers or {}
+    if renorm:
+        return _renorm_batch_norm(inputs, decay, center, scale, epsilon, activation_fn,
+                                  param_initializers, regs, is_training, reuse,
+                                  variables_collections, outputs_collections, trainable,
+                                  data_format, scope, renorm_clipping, renorm_decay)
     with _scope(scope, "BatchNorm", reuse):
         x = to_tensor(inputs)
         nd = x.aval.ndim
@@ -326,6 +338,50 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                 for u in updates:
                     for col in cols:
                         g.add_to_collection(col, u)
+        if activation_fn is not None:
+            y = activation_fn(y)
+    return _collect(outputs_collections, y)
+
+
+def _renorm_batch_norm(inputs, decay, center, scale, epsilon, activation_fn, param_initializers,
+                       regs, is_training, reuse, variables_collections, outputs_collections,
+                       trainable, data_format, scope, renorm_clipping, renorm_decay):
+    """``batch_norm(renorm=True)``: TF 1.15 builds it with the core BatchNormalization layer
+    (never fused), so the variables are made in its order (``gamma``, ``beta``, the moving
+    statistics, then ``renorm_mean``, ``renorm_mean_weight``, ``renorm_stddev``,
+    ``renorm_stddev_weight``, all but gamma/beta not trainable), the channel axis is 1 for
+    NCHW and the last one otherwise, and the maths is :mod:`dlcore_static.batch_renorm`'s."""
+    from ..batch_renorm import check_clipping, renorm_graph
+    clipping = check_clipping(renorm_clipping)
+    with _scope(scope, "BatchNorm", reuse):
+        x = to_tensor(inputs)
+        nd = x.aval.ndim
+        if nd is None or nd < 2:
+            raise ValueError(f"Inputs {x.name} has undefined rank.")
+        axis = 1 if data_format == "NCHW" else nd - 1
+        c = x.aval.shape[axis]
+        if c is None:
+            raise ValueError(f"Inputs {x.name} has undefined last dimension {x.shape}.")
+        dt = x.dtype
+
+        def var(name, init, trainable_=True, shape=(c,), key=None):
+            return _variable(name, list(shape), dt, _param_init(param_initializers, name, init),
+                             regs.get(name), trainable and trainable_,
+                             _var_cols(variables_collections, key) if key else None,
+                             model=False)
+        gamma = var("gamma", _init.Ones(), key="gamma") if scale else None
+        beta = var("beta", _init.Zeros(), key="beta") if center else None
+        mm = var("moving_mean", _init.Zeros(), False, key="moving_mean")
+        mv = var("moving_variance", _init.Ones(), False, key="moving_variance")
+        rvars = (var("renorm_mean", _init.Zeros(), False),
+                 var("renorm_mean_weight", _init.Zeros(), False, ()),
+                 var("renorm_stddev", _init.Zeros(), False),
+                 var("renorm_stddev_weight", _init.Zeros(), False, ()))
+        y, updates = renorm_graph(x, gamma, beta, mm, mv, rvars, axis, decay, epsilon,
+                                  is_training, clipping, renorm_decay)
+        g = get_default_graph()
+        for u in updates:
+            g.add_to_collection(GraphKeys.UPDATE_OPS, u)
         if activation_fn is not None:
             y = activation_fn(y)
     return _collect(outputs_collections, y)
