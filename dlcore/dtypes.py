@@ -39,6 +39,13 @@ _ALIASES: dict[str, np.dtype] = {
 }
 
 
+def is_floating(dtype: np.dtype) -> bool:
+    """Is ``dtype`` (a ``numpy.dtype``) a floating-point type?  The one test of "floating" in
+    dlcore (a NumPy extension float such as ml_dtypes' bfloat16 has kind ``'V'``, so
+    ``dtype.kind == "f"`` is not asked anywhere else)."""
+    return dtype.kind == "f"
+
+
 def as_dtype(dtype) -> np.dtype:
     """Turn anything dtype-like (a name, a NumPy type, a front end's dtype object) into a
     supported ``numpy.dtype``; raise TypeError naming the dtype otherwise."""
@@ -85,17 +92,18 @@ def scalar_dtype(value, other: np.dtype | None) -> np.dtype:
     """The dtype a weak Python scalar takes when combined with an array of dtype ``other``."""
     t = type(value)              # exact built-in types first (no ABC checks: dispatch cost)
     if t is float:
-        return other if other is not None and other.kind == "f" else default_float
+        return other if other is not None and is_floating(other) else default_float
     if t is int:
-        return other if other is not None and other.kind in "iuf" else default_int
+        return other if other is not None and (other.kind in "iu" or is_floating(other)) \
+            else default_int
     if isinstance(value, bool):
         return other if other is not None else bool_
     if isinstance(value, numbers.Integral):
-        if other is not None and other.kind in "iuf":
+        if other is not None and (other.kind in "iu" or is_floating(other)):
             return other
         return default_int
     if isinstance(value, numbers.Real):
-        if other is not None and other.kind == "f":
+        if other is not None and is_floating(other):
             return other
         return default_float
     raise TypeError(f"dlcore: unsupported scalar {value!r} of type {type(value).__name__}")

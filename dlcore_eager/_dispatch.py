@@ -24,6 +24,7 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore.device import Device, to_device
+from dlcore.dtypes import is_floating
 from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
@@ -59,7 +60,7 @@ class EagerFrontend:
                             check_rule(prim, (ba, bb), params)
                         out = prim.kernels["cpu"](ba, bb, **params)
                         return _finish(prim, args, params, out, a._rg or b._rg)
-                elif type(b) in _NUM and type(ba) is _ndarray and ba.dtype.kind == "f" and \
+                elif type(b) in _NUM and type(ba) is _ndarray and is_floating(ba.dtype) and \
                         ba.dtype is not _F16:
                     bufs = (ba, scalar_buffer(b, ba.dtype))
                     check_rule(prim, bufs, params)
@@ -67,7 +68,7 @@ class EagerFrontend:
                                    a._rg, bufs)
             elif type(a) in _NUM and isinstance(b, Tensor):
                 bb = b._buf
-                if type(bb) is _ndarray and bb.dtype.kind == "f" and bb.dtype is not _F16:
+                if type(bb) is _ndarray and is_floating(bb.dtype) and bb.dtype is not _F16:
                     bufs = (scalar_buffer(a, bb.dtype), bb)
                     check_rule(prim, bufs, params)
                     return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
@@ -124,7 +125,7 @@ def _apply_half(prim, args, params):
             if d == _F16:
                 up.append(cast(Tensor._wrap(a._buf), _F32))
             else:
-                wider = wider or d.kind == "f"
+                wider = wider or is_floating(d)
                 up.append(Tensor._wrap(a._buf))
             saved.append(None)
         else:
@@ -196,7 +197,7 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     if prim.view and isinstance(args[0], Tensor) and \
             type(out) is _ndarray and out.base is not None:
         version = args[0]._version          # a view shares its base's version counter
-    if not (needs and STATE.enabled and prim.differentiable and out.dtype.kind == "f"):
+    if not (needs and STATE.enabled and prim.differentiable and is_floating(out.dtype)):
         return _make(out, version)
     if version is None:
         version = [0]

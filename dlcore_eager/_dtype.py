@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 
 class dtype:
     """A tensor element type, e.g. ``dlcore_eager.float32``."""
@@ -25,7 +27,7 @@ class dtype:
     def __init__(self, name: str, np_dtype, legacy: str):
         self.name = name
         self.np_dtype = np.dtype(np_dtype)
-        self.is_floating_point = self.np_dtype.kind == "f"
+        self.is_floating_point = is_floating(self.np_dtype)
         self.itemsize = self.np_dtype.itemsize
         self._legacy = legacy          # 'Float' -> torch.FloatTensor / torch.cuda.FloatTensor
 

@@ -12,6 +12,8 @@ import math
 from typing import Literal
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from .creation import _rng, tensor
 from .tensor import Tensor
 
@@ -311,7 +313,7 @@ def _cum_extreme(input: Tensor, dim: int, running):
     x = np.moveaxis(_host(input), dim, -1)
     best = running.accumulate(x, axis=-1)
     hit = x == best
-    if x.dtype.kind == "f":
+    if is_floating(x.dtype):
         hit |= np.isnan(x)
     pos = np.where(hit, np.arange(x.shape[-1]), 0)
     idx = np.moveaxis(np.maximum.accumulate(pos, axis=-1), -1, dim).astype(np.int64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.device import CPU, to_device
+from dlcore.dtypes import is_floating
 
 _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32",
                  np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
@@ -19,7 +20,7 @@ _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "tor
 def tensor_repr(t) -> str:
     buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
     prefix = "tensor("
-    if buf.dtype.kind == "f":
+    if is_floating(buf.dtype):
         finite = buf[np.isfinite(buf)].astype(np.float64)      # (1e8 overflows float16)
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (np.abs(finite).max() >= 1e8 or

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from . import _dtype as D
 
 
@@ -13,7 +15,7 @@ class finfo:  # noqa: N801 - PyTorch's name
     def __init__(self, type=None):  # noqa: A002 - PyTorch's name
         d = D.get_default_dtype() if type is None else type
         npd = D.to_numpy_dtype(d)
-        if npd.kind != "f":
+        if not is_floating(npd):
             raise TypeError(f"torch.finfo() requires a floating point input type. Use "
                             f"torch.iinfo to handle '{d}'")
         info = np.finfo(npd)

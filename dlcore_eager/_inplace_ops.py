@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node
@@ -90,7 +91,7 @@ def _into(self, prim, into, other) -> builtins.bool:
         ob = other._buf
         if type(ob) is not _ndarray or ob.dtype != b.dtype:
             return False
-    elif type(other) in (float, int) and b.dtype.kind == "f":
+    elif type(other) in (float, int) and is_floating(b.dtype):
         if STATE.enabled and self._rg:
             return False
         ob = scalar_buffer(other, b.dtype)

@@ -21,6 +21,7 @@ from collections import namedtuple
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 from dlcore.errors import LinAlgError
 from dlcore.ops import linalg_factor as _factor
 from dlcore.ops import linalg_systems as _solve
@@ -44,7 +45,7 @@ def _float(x, op: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")
-    if x._buf.dtype.kind != "f":
+    if not is_floating(x._buf.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
                            f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
     return x

@@ -25,6 +25,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from . import _dtype as D
 from . import _tensor_ops as O
 from . import creation as _creation
@@ -46,14 +48,14 @@ def _like(arr, ref) -> Tensor:
 
 
 def _float(x: Tensor) -> Tensor:
-    return x if x._buf.dtype.kind == "f" else x.to(D.get_default_dtype())
+    return x if is_floating(x._buf.dtype) else x.to(D.get_default_dtype())
 
 
 def _as_tensor(x, ref: Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return _like(np.asarray(x, ref._buf.dtype if isinstance(x, float) and
-                            ref._buf.dtype.kind == "f" else None), ref)
+                            is_floating(ref._buf.dtype) else None), ref)
 
 
 def _dtype_name(x: Tensor) -> str:
@@ -85,7 +87,7 @@ def copysign(input: Tensor, other) -> Tensor:
     o = _as_tensor(other, x)
     o_host = _host(o)
     negative = _like(np.signbit(o_host), x)
-    if x._buf.dtype != o._buf.dtype and o._buf.dtype.kind == "f":
+    if x._buf.dtype != o._buf.dtype and is_floating(o._buf.dtype):
         x = x.to(D.from_numpy_dtype(np.result_type(x._buf.dtype, o._buf.dtype)))
     mag = x.abs()
     return O.where(negative, -mag, mag)
@@ -106,7 +108,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     if input._buf.dtype != values._buf.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     x, v = _host(input), _host(values)
-    return _like(np.heaviside(x, v).astype(x.dtype) if x.dtype.kind == "f" else
+    return _like(np.heaviside(x, v).astype(x.dtype) if is_floating(x.dtype) else
                  np.where(x == 0, v, (x > 0)).astype(x.dtype), input)
 
 
@@ -120,7 +122,7 @@ def nextafter(input: Tensor, other) -> Tensor:
 def frexp(input: Tensor):
     """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, |mantissa| in
     [0.5, 1); the exponent is int32."""
-    if input._buf.dtype.kind != "f":
+    if not is_floating(input._buf.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     m, e = np.frexp(_host(input))
     return frexp_result(_like(m, input), _like(e.astype(np.int32), input))
@@ -133,12 +135,12 @@ def signbit(input: Tensor) -> Tensor:
 
 def isposinf(input: Tensor) -> Tensor:
     """True where ``input`` is +inf."""
-    return input == math.inf if input._buf.dtype.kind == "f" else input.bool() & False
+    return input == math.inf if is_floating(input._buf.dtype) else input.bool() & False
 
 
 def isneginf(input: Tensor) -> Tensor:
     """True where ``input`` is -inf."""
-    return input == -math.inf if input._buf.dtype.kind == "f" else input.bool() & False
+    return input == -math.inf if is_floating(input._buf.dtype) else input.bool() & False
 
 
 def isreal(input: Tensor) -> Tensor:
@@ -163,7 +165,7 @@ def logaddexp2(input: Tensor, other) -> Tensor:
 def _nan_aware(input, other, pick_max: bool) -> Tensor:
     o = _as_tensor(other, input)
     best = input.maximum(o) if pick_max else input.minimum(o)
-    if input._buf.dtype.kind != "f":
+    if not is_floating(input._buf.dtype):
         return best
     return O.where(input.isnan(), o, O.where(o.isnan(), input, best))
 
@@ -237,7 +239,7 @@ def _window(name: str, n: int, periodic: bool, dtype, device, requires_grad, fn)
         raise RuntimeError(f"{name} requires non-negative window_length, got "
                            f"window_length={n}")
     npd = _creation._default(dtype)
-    if npd.kind != "f":
+    if not is_floating(npd):
         raise RuntimeError(f"{name} expects floating point dtypes, got: "
                            f"{D.from_numpy_dtype(npd)}")
     if n <= 1:

@@ -24,6 +24,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from . import _dtype as D
 from . import _tensor_ops as O
 from .tensor import Tensor
@@ -82,7 +84,7 @@ def _check_bins(bins: int) -> None:
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """A histogram of ``bins`` equal bins over [min, max] (the data's range when both are 0);
     values outside are ignored."""
-    if input._buf.dtype.kind != "f":
+    if not is_floating(input._buf.dtype):
         raise NotImplementedError(f'"histogram_cpu" not implemented for '
                                   f"'{_dtype_name(input)}'")
     _check_bins(bins)
@@ -107,7 +109,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
     """``(hist, bin_edges)``: ``bins`` equal bins over ``range`` (the data's range by default),
     or the given increasing edges; ``weight`` per element, ``density`` normalises to unit
     area."""
-    if input._buf.dtype.kind != "f":
+    if not is_floating(input._buf.dtype):
         raise NotImplementedError(f'"histogramdd" not implemented for '
                                   f"'{_dtype_name(input)}'")
     x = _host(input).reshape(-1)
@@ -257,7 +259,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {input.dim()} dimensions")
     x = input if input.dim() == 2 else input.reshape(1, -1)
-    if x._buf.dtype.kind != "f":
+    if not is_floating(x._buf.dtype):
         x = x.to(D.get_default_dtype())
     n_obs = x.shape[1]
     w = None
@@ -268,7 +270,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         _check_weights("fweights", fweights, n_obs)
         w = fweights.to(x.dtype)
     if aweights is not None:
-        if aweights._buf.dtype.kind != "f":
+        if not is_floating(aweights._buf.dtype):
             raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
                                f"aweights with {_dtype_name(aweights)} dtype")
         _check_weights("aweights", aweights, n_obs)
@@ -404,7 +406,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
         if input.shape[d] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least "
                                "edge_order+1")
-    x = input if input._buf.dtype.kind == "f" else input.to(D.get_default_dtype())
+    x = input if is_floating(input._buf.dtype) else input.to(D.get_default_dtype())
     return tuple(_gradient_1d(x, d, h, edge_order) for d, h in zip(dims, spacings))
 
 

@@ -20,6 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 from dlcore.errors import ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
@@ -110,7 +111,7 @@ pow_, rpow_ = _binary(_ew.pow_p)
 
 def _float_operands(a, b):
     a, b = _operands(a, b)
-    if a._buf.dtype.kind != "f":
+    if not is_floating(a._buf.dtype):
         a = _ops.cast(a, D.get_default_dtype().np_dtype)
         if isinstance(b, Tensor):
             b = _ops.cast(b, a._buf.dtype)
@@ -136,7 +137,7 @@ minimum, _ = _binary(_ew.minimum_p)
 
 # ----------------------------------------------------------------------------- unary
 def _float(x: Tensor) -> Tensor:
-    return x if x._buf.dtype.kind == "f" else _ops.cast(x, D.get_default_dtype().np_dtype)
+    return x if is_floating(x._buf.dtype) else _ops.cast(x, D.get_default_dtype().np_dtype)
 
 
 def rsqrt(x): return rdiv(_ops.sqrt(_float(x)), 1.0)

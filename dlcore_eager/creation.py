@@ -15,6 +15,7 @@ from typing import cast
 import numpy as np
 
 from dlcore.device import CPU, as_device, to_device
+from dlcore.dtypes import is_floating
 
 from . import _dtype as D
 from .tensor import Tensor, _fill, _make
@@ -122,7 +123,7 @@ def _default(dtype) -> np.dtype:
 
 # ----------------------------------------------------------------------------- from data
 def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
-    if arr.dtype.kind == "f":
+    if is_floating(arr.dtype):
         if isinstance(data, np.ndarray) and arr.dtype == np.float64:
             return arr.dtype                   # torch.tensor(float64 array) stays float64
         return D.get_default_dtype().np_dtype

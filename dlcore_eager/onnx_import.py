@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from . import nn
 from ._dtype import bool_ as _bool
 from ._dtype import float32, float64, int32, int64
@@ -179,7 +181,7 @@ class OnnxModule(nn.Module):
         self._pnames: dict[str, str] = {}
         for init in g.initializer:
             arr = numpy_helper.to_array(init).copy()
-            if arr.dtype.kind == "f" and arr.ndim > 0:
+            if is_floating(arr.dtype) and arr.ndim > 0:
                 pname = init.name.replace(".", "_").replace("/", "_").replace(":", "_")
                 self.register_parameter(pname, nn.Parameter(from_numpy(arr)))
                 self._pnames[init.name] = pname

@@ -45,6 +45,7 @@ from typing import IO, Any
 import numpy as np
 
 from dlcore.device import CPU, to_device
+from dlcore.dtypes import is_floating
 from dlcore.io import safetensors_io
 
 from .tensor import Tensor
@@ -231,7 +232,7 @@ class _Reader:
             if dev is not None and str(dev).startswith("cuda"):
                 t = t.cuda()
             if obj.get("requires_grad") is True:
-                if np.dtype(t._buf.dtype).kind == "f":
+                if is_floating(np.dtype(t._buf.dtype)):
                     t.requires_grad_(True)
                 else:
                     raise _bad(f"tensor {str(name)[:80]!r} of an integer dtype requires grad")

@@ -33,6 +33,7 @@ import numpy as np
 import dlcore
 from dlcore import ops as _ops
 from dlcore.device import CPU, Device, as_device, to_device
+from dlcore.dtypes import is_floating
 from dlcore.registry import AVal
 
 from . import _dtype as D
@@ -223,7 +224,7 @@ class Tensor:
         return self._buf.dtype.itemsize
 
     def is_floating_point(self) -> bool:
-        return self._buf.dtype.kind == "f"
+        return is_floating(self._buf.dtype)
 
     def is_contiguous(self) -> bool:
         b = self._buf
@@ -259,7 +260,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables." + (
                     "" if flag else " If you want to use a computed variable in a subgraph that "
                     "doesn't require differentiation use var_no_grad = var.detach()."))
-        if flag and self._buf.dtype.kind != "f":
+        if flag and not is_floating(self._buf.dtype):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(flag)
 

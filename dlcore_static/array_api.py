@@ -16,6 +16,7 @@ import builtins
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 
 from . import dtypes as _dtypes
 from ._convert import _args, _same_dtype, _scoped
@@ -217,7 +218,7 @@ def linspace(start, stop, num, name: str | None = None, axis: int = 0) -> Tensor
     if not isinstance(start, Tensor) and not isinstance(stop, Tensor) and \
             not hasattr(start, "_as_graph_element") and not hasattr(stop, "_as_graph_element"):
         dt0 = np.asarray(start).dtype
-        dt: np.dtype | type = np.float32 if dt0.kind != "f" or dt0 == np.float64 and \
+        dt: np.dtype | type = np.float32 if not is_floating(dt0) or dt0 == np.float64 and \
             not isinstance(start, np.ndarray) else dt0
         return constant(np.linspace(float(start), float(stop), num).astype(dt),
                         name=name or "LinSpace")

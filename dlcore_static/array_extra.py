@@ -27,6 +27,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.device import to_device, to_host
+from dlcore.dtypes import is_floating
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
@@ -148,11 +149,11 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=_dtypes.int32, n
                                                f"'{n}'")
     odt = _dtypes.as_np(dtype)
     v, r = _args(values, value_range)
-    if v.aval.dtype.kind not in "fiu":
+    if not (v.aval.dtype.kind in "iu" or is_floating(v.aval.dtype)):
         raise TypeError(f"histogram_fixed_width: values must be numeric, got {v.dtype.name}")
 
     def f(vv, rv):
-        ft = vv.aval.dtype if vv.aval.dtype.kind == "f" else np.dtype(np.float64)
+        ft = vv.aval.dtype if is_floating(vv.aval.dtype) else np.dtype(np.float64)
         vf = _ops.cast(_ops.reshape(vv, (-1,)), ft)
         rf = _ops.cast(rv, ft)
         lo, hi = _ops.getitem(rf, (0,)), _ops.getitem(rf, (1,))

@@ -34,6 +34,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.device import CPU, is_cuda_array, to_device
+from dlcore.dtypes import is_floating
 from dlcore.registry import AVal
 
 from . import loop_history
@@ -244,7 +245,7 @@ def _cond_factory(op: Operation, session, device, inner=()):
 def _cond_grad(op: Operation, t: Tensor, g):
     """Gradient of output ``t`` of a Cond: a Cond of the branches' gradients."""
     caps = op.inputs[1:]
-    fcaps = [c for c in caps if c.aval.dtype.kind == "f"]
+    fcaps = [c for c in caps if is_floating(c.aval.dtype)]
     if not fcaps:
         return (None,) * len(op.inputs)
     graph = op.graph
@@ -401,8 +402,8 @@ def _while_grad(op: Operation, t: Tensor, g):
     ctx, lvars = op.attrs["context"], list(op.attrs["loop_vars"])
     outs = op.attrs["body_outputs"]
     caps = list(op.inputs[n:])
-    fv = [j for j in range(n) if lvars[j].aval.dtype.kind == "f"]
-    fcaps = [c for c in caps if c.aval.dtype.kind == "f"]
+    fv = [j for j in range(n) if is_floating(lvars[j].aval.dtype)]
+    fcaps = [c for c in caps if is_floating(c.aval.dtype)]
     if t.value_index not in fv:
         return (None,) * len(op.inputs)
     with graph._enter_context(ctx):

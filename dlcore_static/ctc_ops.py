@@ -32,6 +32,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.device import CPU, to_host
+from dlcore.dtypes import is_floating
 from dlcore.ops import ctc as _ctc
 from dlcore.ops import sequence as _seq
 from dlcore.registry import AVal
@@ -198,7 +199,7 @@ def _check_inputs(inputs: Tensor, op: str) -> int:
     if inputs.aval.ndim != 3:
         raise ValueError(f"Shape must be rank 3 but is rank {inputs.aval.ndim} for '{op}' "
                          f"with input shapes: {inputs.shape}.")
-    if inputs.aval.dtype.kind != "f":
+    if not is_floating(inputs.aval.dtype):
         raise TypeError(f"{op}: inputs must be float32 or float64, got {inputs.dtype.name}")
     c = inputs.aval.shape[2]
     if c is None:
@@ -334,7 +335,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     lab = to_tensor(y_true, g)
     ll = _ops.cast(_squeeze_last(to_tensor(label_length, g)), np.dtype(np.int64))
     il = _ops.cast(_squeeze_last(to_tensor(input_length, g)), np.dtype(np.int32))
-    if lab.aval.dtype.kind == "f":
+    if is_floating(lab.aval.dtype):
         lab = _ops.cast(lab, np.dtype(np.int64))
     from .keras import backend as K
     x = _ops.log(_ops.add(_ops.transpose(yp, (1, 0, 2)), float(K.epsilon())))

@@ -17,6 +17,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.device import CPU, to_device
+from dlcore.dtypes import is_floating
 
 from . import plan as _plan
 from ._convert import _args
@@ -191,7 +192,7 @@ def assert_near(x, y, rtol=None, atol=None, data=None, summarize=None, message=N
     g = get_default_graph()
     with g.name_scope(name or "assert_near"):
         xt, yt = _args(x, y, cast_data=True)
-        eps = float(np.finfo(xt.aval.dtype).eps) if xt.aval.dtype.kind == "f" else 0.0
+        eps = float(np.finfo(xt.aval.dtype).eps) if is_floating(xt.aval.dtype) else 0.0
         rtol = 10 * eps if rtol is None else rtol
         atol = 10 * eps if atol is None else atol
         tol = _ops.add(_ops.mul(_ops.abs(yt), float(rtol)), float(atol))

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as _npt
 
 from dlcore import dtypes as _core
+from dlcore.dtypes import is_floating
 
 
 class DType:
@@ -31,7 +32,7 @@ class DType:
 
     @property
     def is_floating(self) -> _builtins.bool:
-        return self.np.kind == "f"
+        return is_floating(self.np)
 
     @property
     def is_integer(self) -> _builtins.bool:

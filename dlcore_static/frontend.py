@@ -21,6 +21,7 @@ import numpy as np
 
 from dlcore import dtypes as _core_dtypes
 from dlcore.device import CPU
+from dlcore.dtypes import is_floating
 from dlcore.errors import DTypeError, ShapeError, format_shape
 from dlcore.registry import AVal, Primitive
 
@@ -182,7 +183,7 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
         arr = np.asarray(value)
         if not isinstance(value, np.ndarray) and not isinstance(value, np.generic):
             # Python data: floats -> float32, ints -> int32 (TensorFlow's defaults).
-            if arr.dtype.kind == "f":
+            if is_floating(arr.dtype):
                 arr = arr.astype(np.float32)
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(np.int32 if np.all(np.abs(arr) < 2**31) else np.int64)
@@ -254,8 +255,8 @@ def _takes_hint(value, hint: np.dtype, cast_data: bool) -> bool:
     kind = value.dtype.kind if isinstance(value, (np.ndarray, np.generic)) else \
         np.asarray(value).dtype.kind
     if kind == "f":
-        return hint.kind == "f"
-    return cast_data and kind in "biu" and hint.kind in "iuf"
+        return is_floating(hint)
+    return cast_data and kind in "biu" and (hint.kind in "iu" or is_floating(hint))
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
+from dlcore.dtypes import is_floating
 
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
 from .frontend import to_tensor
@@ -55,7 +56,7 @@ def op_vjp(t: Tensor, g):
 
 
 def _is_float(t) -> bool:
-    return t.aval.dtype.kind == "f"
+    return is_floating(t.aval.dtype)
 
 
 def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:

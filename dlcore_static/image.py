@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 
 from . import dtypes as _dtypes
 from ._convert import _args
@@ -166,7 +167,7 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
                 y = _take_axis(y, _nearest_index(w, ow, align_corners, half_pixel), 2)
         else:
             xf = x if not float_out or x.aval.dtype == np.float64 else _ops.cast(x, np.float32)
-            if xf.aval.dtype.kind != "f":
+            if not is_floating(xf.aval.dtype):
                 xf = _ops.cast(xf, np.float32)
             dt = xf.aval.dtype
             ah = constant(_bilinear_matrix(h, oh, align_corners, half_pixel).astype(dt))
@@ -514,7 +515,7 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     src = x.aval.dtype
     dst = _dtypes.as_dtype(dtype).np          # the declared dtype sets the scale (uint8: 255)
     store = _dtypes.as_np(dtype)              # the dtype it is computed in (uint16: int32)
-    if src.kind not in "fiu" or dst.kind not in "fiu":
+    if not (src.kind in "iu" or is_floating(src)) or not (dst.kind in "iu" or is_floating(dst)):
         raise AttributeError("dtype must be either floating point or integer")
     if src == dst or src == store and dst not in _dtypes.COMPUTE:
         return x
@@ -524,7 +525,7 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
             if si > so:
                 return _ops.cast(_ops.floor_divide(x, (si + 1) // (so + 1)), store)
             return _ops.mul(_ops.cast(x, store), (so + 1) // (si + 1))
-        if src.kind == "f" and dst.kind == "f":
+        if is_floating(src) and is_floating(dst):
             return _ops.cast(x, store)
         if src.kind in "iu":
             return _ops.mul(_ops.cast(x, store), float(1.0 / _max(src)))

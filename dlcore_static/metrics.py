@@ -15,6 +15,7 @@ import contextlib
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 
 from .frontend import to_tensor
 from .graph import get_default_graph
@@ -40,7 +41,7 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
     # name="" (from accuracy & co.): the caller's scope already holds the variables.
     with (g.name_scope(name or "mean") if name != "" else contextlib.nullcontext()):
         v = to_tensor(values)
-        if v.aval.dtype.kind != "f":
+        if not is_floating(v.aval.dtype):
             v = _ops.cast(v, np.float32)
         dt = v.aval.dtype
         total, count = _local("total", dt), _local("count", dt)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.device import to_device, to_host
+from dlcore.dtypes import is_floating
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
@@ -78,7 +79,7 @@ def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None) ->
     if x.aval.ndim != 2 or x.op.attrs.get("unknown_rank"):
         raise ValueError(f"Shape must be rank 2 but is rank {x.aval.ndim} for '{nm}' (op: "
                          f"'Multinomial') with input shapes: {TensorShape(x.aval.shape)}, [].")
-    if x.aval.dtype.kind != "f":
+    if not is_floating(x.aval.dtype):
         raise TypeError(f"Value passed to parameter 'logits' has DataType "
                         f"{_dtypes.as_dtype(x.aval.dtype).name} not in list of allowed values: "
                         "float32, float64, int32, uint8, int16, int8, int64, bfloat16, uint16, "

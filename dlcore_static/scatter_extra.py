@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 from dlcore.ops.scatter_ops import row_indices, scatter_combine, scatter_set
 
 from ._convert import _args, _scoped
@@ -254,7 +255,7 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
     n = int(num_segments)
     dt = x.aval.dtype
     if mode in ("max", "min"):
-        info = np.finfo(dt) if dt.kind == "f" else np.iinfo(dt)
+        info = np.finfo(dt) if is_floating(dt) else np.iinfo(dt)
         init = info.min if mode == "max" else info.max
     else:
         init = 1 if mode == "prod" else 0

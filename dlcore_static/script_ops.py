@@ -23,6 +23,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.device import to_device, to_host
+from dlcore.dtypes import is_floating
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
@@ -164,7 +165,8 @@ def _pyfunc_factory(op: Operation, session, device):
         out = []
         for i, (v, dt) in enumerate(zip(vals, touts)):
             if eager and not isinstance(v, EagerValue):     # converted, as TF's EagerFunc
-                v = np.asarray(v).astype(dt) if np.asarray(v).dtype.kind in "fiub" else v
+                arr = np.asarray(v)
+                v = arr.astype(dt) if arr.dtype.kind in "iub" or is_floating(arr.dtype) else v
             if dt.kind == "O":          # tf.string: str/bytes results, as TensorFlow takes them
                 try:
                     out.append(_dtypes.as_bytes_array(v, f"{i}-th value returned by {token}"))

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
 from dlcore.io import tensorboard as tb
 
 from .graph import Graph, Tensor, get_default_graph
@@ -84,7 +85,7 @@ def histogram(name: str, values, collections=None, family=None) -> SummaryOp:
 
 
 def _tf1_image_scale(batch: np.ndarray) -> np.ndarray:
-    if batch.dtype.kind != "f":
+    if not is_floating(batch.dtype):
         return np.clip(batch, 0, 255).astype(np.uint8)
     out = []
     for img in batch.astype(np.float64):

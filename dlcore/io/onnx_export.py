@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 OPSET = 17
 
 
@@ -160,7 +162,7 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node(_UNARY[name], ins[:1], out)
     elif name in _BINARY:
         b.node(_BINARY[name], ins[:2], out, **({"fmod": 1} if name == "remainder" and
-                                               np.dtype(op.out_dtype).kind == "f" else {}))
+                                               is_floating(np.dtype(op.out_dtype)) else {}))
     elif name == "not_equal":
         b.node("Not", [b.node("Equal", ins[:2])], out)
     elif name == "rsqrt":

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 
 def protos():
     """The protobuf modules (``event_pb2``, ``summary_pb2``, ...), or a clear ImportError."""
@@ -209,7 +211,7 @@ def image_value(tag: str, hwc: np.ndarray):
 def to_uint8(img: np.ndarray) -> np.ndarray:
     """Float images in [0, 1] scaled to 0..255 (clipped), integer images kept."""
     a = np.asarray(img)
-    if a.dtype.kind == "f":
+    if is_floating(a.dtype):
         return (np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     return np.clip(a, 0, 255).astype(np.uint8)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import is_floating
 from ..errors import AxisError, DTypeError, ShapeError
 from ..registry import AVal
 
@@ -67,7 +68,7 @@ def same_dtype(op: str, *avals: AVal) -> np.dtype:
 
 def require_float(op: str, *avals: AVal) -> None:
     for a in avals:
-        if a.dtype.kind != "f":
+        if not is_floating(a.dtype):
             raise DTypeError(op, "expects floating-point inputs", [x.dtype for x in avals])
 
 

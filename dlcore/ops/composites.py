@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..api import exports
+from ..dtypes import is_floating
 from ..registry import aval_of
 from . import _rules
 from .elementwise import (abs, add, cast, exp, full_like, log, maximum, minimum, mul, neg,
@@ -29,7 +30,7 @@ from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
 
 
 def _float(x):
-    return x if aval_of(x).dtype.kind == "f" else cast(x, _dt.default_float)
+    return x if is_floating(aval_of(x).dtype) else cast(x, _dt.default_float)
 
 
 def _via_float32(fn):

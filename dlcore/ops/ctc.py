@@ -30,6 +30,7 @@ on the host and checked before a kernel runs.
 
 from __future__ import annotations
 
+from ..dtypes import is_floating
 from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import ctc as _cpu
 from ..kernels.cuda import ctc as _cuda
@@ -39,7 +40,7 @@ from ..registry import AVal, Primitive, bind
 def _ctc_rule(lp: AVal, targets: AVal, il: AVal, tl: AVal, *, blank: int,
               zero_infinity: bool = False, merge_repeated: bool = True) -> AVal:
     shapes = [lp.shape, targets.shape, il.shape, tl.shape]
-    if lp.dtype.kind != "f":
+    if not is_floating(lp.dtype):
         raise DTypeError("ctc_loss", "log_probs must be floating point", [lp.dtype])
     for a in (targets, il, tl):
         if a.dtype.kind not in "iu":

@@ -24,6 +24,7 @@ in PyTorch.
 from __future__ import annotations
 
 from ..api import exports
+from ..dtypes import is_floating
 from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import decompositions as _cpu
 from ..kernels.cuda import decompositions as _cuda
@@ -35,7 +36,7 @@ from .shape import expand_dims, matrix_transpose
 
 
 def _float_matrices(op: str, x: AVal) -> None:
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise DTypeError(op, f"{op}: Expected a floating point tensor as input. Got "
                              f"{x.dtype.name}", [x.dtype])
     if x.ndim < 2:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..dtypes import is_floating
 from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
 from ..kernels.cpu import indexing as _cpu_indexing
@@ -234,7 +235,7 @@ def _float_binary(a, b):
     a, b = _promote(a, b)
     for x in (a, b):
         if not _dt.is_python_scalar(x):
-            if aval_of(x).dtype.kind != "f":
+            if not is_floating(aval_of(x).dtype):
                 a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
                 b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
             break
@@ -334,7 +335,7 @@ def _cast_rule(x: AVal, *, dtype) -> AVal:
 
 def _cast_vjp(g, y, x, *, dtype):
     xd = aval_of(x).dtype
-    if xd.kind != "f" or aval_of(g).dtype.kind != "f":
+    if not is_floating(xd) or not is_floating(aval_of(g).dtype):
         return (None,)
     return (cast(g, xd),)
 

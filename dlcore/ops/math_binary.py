@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..dtypes import is_floating
 from ..errors import DTypeError
 from ..registry import AVal, aval_of, bind
 from . import _rules
@@ -184,7 +185,7 @@ def bitwise_not(x):
 # ----------------------------------------------------------------------------- classification
 def _classify_rule(name):
     def rule(x: AVal) -> AVal:
-        if x.dtype.kind != "f":
+        if not is_floating(x.dtype):
             raise DTypeError(name, "expects floating-point inputs (integers are always finite)",
                              [x.dtype])
         return AVal(x.shape, _dt.bool_)
@@ -193,7 +194,7 @@ def _classify_rule(name):
 
 def _classify(name, expr, np_fn, always, tf_name, tf_type):
     def fn(x):
-        if aval_of(x).dtype.kind != "f":       # integers and booleans: never NaN nor inf
+        if not is_floating(aval_of(x).dtype):       # integers and booleans: never NaN nor inf
             return full_like(x, always, _dt.bool_)
         return bind(prim, x)
     fn.__name__ = name

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..api import exports
+from ..dtypes import is_floating
 from ..registry import aval_of
 from .elementwise import add, div, equal, full_like, mul, not_equal, sub, where
 from .math_binary import bitwise_and, bitwise_or, bitwise_xor, isinf, isnan
@@ -50,7 +51,7 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float |
     """Replace NaN by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (defaults: 0, and the
     dtype's largest and smallest finite values)."""
     dtype = aval_of(x).dtype
-    if dtype.kind != "f":
+    if not is_floating(dtype):
         return x
     info = np.finfo(dtype)
     posinf = float(info.max) if posinf is None else float(posinf)

@@ -33,6 +33,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..api import exports
 from ..device import const_like
+from ..dtypes import is_floating
 from ..registry import aval_of
 from . import _rules
 from .elementwise import add, cast, div, full_like, greater, mul, where
@@ -281,7 +282,7 @@ _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 def _identity(reduce, dtype):
     if reduce == "prod":
         return 1
-    big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+    big = np.inf if is_floating(dtype) else np.iinfo(dtype).max
     return -big if reduce == "amax" else big
 
 
@@ -306,7 +307,7 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
     dt = _dtype(x)
     hits = None
     if not include_self or reduce == "mean":
-        ones = full_like(src, 1, dt if dt.kind == "f" else _dt.int64)
+        ones = full_like(src, 1, dt if is_floating(dt) else _dt.int64)
         from .scan import scatter_add_along_axis
         hits = scatter_add_along_axis(ones, index, _zeros(rshape, ones), a)
     base = region
@@ -319,7 +320,7 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
         if reduce == "mean":
             count = hits if not include_self else add(hits, 1)
             count = where(greater(count, 0), cast(count, dt), full_like(region, 1))
-            if dt.kind == "f":
+            if is_floating(dt):
                 y = div(y, count)
             else:
                 from .math_binary import floor_divide

@@ -43,6 +43,7 @@ scatter reductions, exact and free of atomics on floating point).
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from ..dtypes import is_floating
 from ..errors import DTypeError
 from ..kernels.cpu import scatter as _cpu
 from ..kernels.cuda import scatter as _cuda
@@ -72,7 +73,7 @@ def _set_rule(x: AVal, v: AVal, i: AVal, *, axis) -> AVal:
 def _combine_rule(x: AVal, v: AVal, i: AVal, *, axis, reduce) -> AVal:
     if reduce not in REDUCTIONS:
         raise ValueError(f"scatter_combine: reduce must be one of {REDUCTIONS}, got {reduce!r}")
-    if x.dtype.kind not in "iuf":
+    if not (x.dtype.kind in "iu" or is_floating(x.dtype)):
         raise DTypeError("scatter_combine", f"reduce={reduce!r} needs numbers", [x.dtype])
     return _rule("scatter_combine", x, v, i, axis)
 

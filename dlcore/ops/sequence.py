@@ -30,6 +30,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..api import exports
 from ..device import const_like
+from ..dtypes import is_floating
 from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
@@ -118,7 +119,7 @@ def _lstm_gates_rule(z: AVal, c: AVal) -> AVal:
             (z.shape[1] is not None and c.shape[1] is not None and z.shape[1] != 4 * c.shape[1]):
         raise ShapeError("lstm_gates", "expects z (batch, 4*hidden) and c (batch, hidden)",
                          [z.shape, c.shape])
-    if z.dtype.kind != "f" or c.dtype != z.dtype:
+    if not is_floating(z.dtype) or c.dtype != z.dtype:
         raise DTypeError("lstm_gates", "z and c must have the same floating dtype",
                          [z.dtype, c.dtype])
     return AVal((z.shape[0], None if c.shape[1] is None else 2 * c.shape[1]), z.dtype)

@@ -23,6 +23,7 @@ an infinite maximum, makes the whole line NaN, as in PyTorch.
 
 from __future__ import annotations
 
+from ..dtypes import is_floating
 from ..errors import DTypeError
 from ..kernels.cpu import softmax as _cpu
 from ..kernels.cuda import softmax as _cuda
@@ -36,7 +37,7 @@ from .shape import expand_dims
 
 def _rule(name):
     def rule(x: AVal, *, axis) -> AVal:
-        if x.dtype.kind != "f":
+        if not is_floating(x.dtype):
             raise DTypeError(name, f"{name}: expected a floating-point input, got "
                              f"{x.dtype.name}", [x.dtype])
         if not 0 <= axis < max(x.ndim, 1):
@@ -66,7 +67,7 @@ log_softmax_p = Primitive(
 
 def _xent_rule(x: AVal, k: AVal) -> AVal:
     from ..errors import ShapeError
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise DTypeError("sparse_softmax_cross_entropy", f"logits must be floating point, got "
                          f"{x.dtype.name}", [x.dtype])
     if k.dtype.kind not in "iu":

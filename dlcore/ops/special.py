@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..api import exports
+from ..dtypes import is_floating
 from ..kernels.cpu import special_math as _cpu
 from ..kernels.cuda import special_math as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -303,7 +304,7 @@ def ndtri(x): return bind(ndtri_p, x)
 
 # ----------------------------------------------------------------------------- composites
 def _as_float(x):
-    return x if aval_of(x).dtype.kind == "f" else cast(x, _dt.default_float)
+    return x if is_floating(aval_of(x).dtype) else cast(x, _dt.default_float)
 
 
 @exports({"torch.special": "ndtr"}, "unary", float_only=True)

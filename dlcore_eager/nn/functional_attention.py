@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
 from dlcore.ops import attention as _attention
 
 from ..tensor import Tensor
@@ -27,7 +28,7 @@ _BOOL = np.dtype(bool)
 
 
 def _is_float(t: Tensor) -> bool:
-    return t._buf.dtype.kind == "f"
+    return is_floating(t._buf.dtype)
 
 
 def _dropout_mask(shape: tuple, p: float, like: Tensor) -> Tensor:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 
+from dlcore.dtypes import is_floating
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 from dlcore.registry import AVal
 
@@ -184,7 +185,7 @@ class Emitter(IndexEmitter):
     # -- linear algebra and shapes
     def prim_matmul(self, n: Node) -> list[str]:
         a, b = n.inputs
-        if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or a.aval.dtype.kind != "f":
+        if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or not is_floating(a.aval.dtype):
             raise Unsupported("matmul other than 2-D float @ 2-D float")
         if not MATMUL_IN_NUMBA:
             raise Unsupported("a matmul runs as NumPy's BLAS call between segments (a cond or "
@@ -244,9 +245,9 @@ class Emitter(IndexEmitter):
         src = tuple(int(d) for d in x.aval.shape)
         out_aval = n.avals[0]
         dt = out_aval.dtype
-        acc_t = "np.float64" if dt.kind == "f" else "np.int64"
-        init = {"sum": "0", "max": "-math.inf" if dt.kind == "f" else None,
-                "min": "math.inf" if dt.kind == "f" else None}[kind]
+        acc_t = "np.float64" if is_floating(dt) else "np.int64"
+        init = {"sum": "0", "max": "-math.inf" if is_floating(dt) else None,
+                "min": "math.inf" if is_floating(dt) else None}[kind]
         if init is None:
             raise Unsupported("integer max/min")
         out = self.fresh("r")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
 from dlcore.jitcache import load_generated_module
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 
@@ -43,7 +44,8 @@ MAX_GROUP = 64
 def _elementwise(n: Node) -> bool:
     return (n.kind == "prim" and n.prim.expr is not None and len(n.avals) == 1
             and not n.control and n.avals[0].fully_defined
-            and 1 <= len(n.avals[0].shape) <= MAX_RANK and n.avals[0].dtype.kind in "biuf"
+            and 1 <= len(n.avals[0].shape) <= MAX_RANK
+            and (n.avals[0].dtype.kind in "biu" or is_floating(n.avals[0].dtype))
             and not any(v.unknown_rank for v in n.inputs))
 
 
@@ -52,7 +54,7 @@ def _full_sum(n: Node) -> bool:
         return False
     src = n.inputs[0].aval
     return (tuple(n.params.get("axes", ())) == tuple(range(len(src.shape)))
-            and not n.params.get("keepdims") and n.avals[0].dtype.kind == "f")
+            and not n.params.get("keepdims") and is_floating(n.avals[0].dtype))
 
 
 class _Groups:

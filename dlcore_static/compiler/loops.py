@@ -36,6 +36,8 @@ import math
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from .ir import Node, Val
 
 _NP_TYPES = {"float32": "np.float32", "float64": "np.float64", "float16": "np.float16",
@@ -53,7 +55,7 @@ def literal(value, dtype) -> str:
     dtype = np.dtype(dtype)
     if dtype.kind == "b":
         return "True" if bool(value) else "False"
-    if dtype.kind == "f":
+    if is_floating(dtype):
         v = float(value)
         if math.isnan(v):
             text = "math.nan"
@@ -93,7 +95,7 @@ def runs_as_ufunc(n: Node) -> bool:
     if n.kind != "prim" or n.prim.name not in SIMD_UFUNCS or len(n.avals) != 1:
         return False
     a = n.avals[0]
-    if a.dtype.kind != "f" or not a.fully_defined:
+    if not is_floating(a.dtype) or not a.fully_defined:
         return False
     size = 1
     for d in a.shape:

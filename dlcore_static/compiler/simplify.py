@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from ..graph import Operation  # noqa: F401  (documentation: nodes come from Operations)
 from .ir import Node, Program, Val
 
@@ -30,7 +32,7 @@ def _const_all(v: Val, x: float) -> bool:
     if n.kind != "const" or n.value is None:
         return False
     c = np.asarray(n.value)
-    if c.size == 0 or c.dtype.kind not in "fiu":
+    if c.size == 0 or not (c.dtype.kind in "iu" or is_floating(c.dtype)):
         return False
     return bool((c == x).all())
 
@@ -65,7 +67,7 @@ def _rewrite(prog: Program, n: Node):
     if name == "pow":
         if _const_all(ins[1], 1) and _same(ins[0], out):
             return ins[0]
-        if _const_all(ins[1], 2) and _same(ins[0], out) and out.dtype.kind == "f":
+        if _const_all(ins[1], 2) and _same(ins[0], out) and is_floating(out.dtype):
             from dlcore.ops.elementwise import mul_p
             return Node("prim", n.name, "Mul(square)", op=n.op, prim=mul_p,
                         inputs=[ins[0], ins[0]], avals=[out], defined_at=n.defined_at)

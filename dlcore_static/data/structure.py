@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from .. import dtypes as _dtypes
 from ..graph import Tensor, TensorShape
 from ..sparse import SparseTensor, SparseTensorValue
@@ -250,7 +252,7 @@ def host_array(value, what: str) -> np.ndarray:
             arr = arr.astype(np.float32)
         elif arr.dtype.kind == "i" and arr.dtype != np.int32:
             arr = arr.astype(np.int32)
-    if arr.dtype.kind not in "biuf":
+    if not (arr.dtype.kind in "biu" or is_floating(arr.dtype)):
         raise TypeError(f"{what}: cannot use a value of dtype {arr.dtype} as a tensor (only "
                         "bool, integer, floating-point and string data are supported)")
     return arr

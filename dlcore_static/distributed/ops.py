@@ -25,6 +25,7 @@ import dlcore.distributed as _core
 from dlcore import ops as _ops
 from dlcore.device import to_device
 from dlcore.distributed.comm import to_host
+from dlcore.dtypes import is_floating
 
 from .. import plan as _plan
 from ..errors import DeadlineExceededError, InternalError, node_suffix
@@ -63,10 +64,10 @@ def grouped_allreduce(tensors, op: str = "average", name: str | None = None) -> 
     if not ts:
         return []
     for t in ts:
-        if t.aval.dtype.kind not in "fiu":
+        if not (t.aval.dtype.kind in "iu" or is_floating(t.aval.dtype)):
             raise TypeError(f"hvd.allreduce: cannot reduce tensor '{t.name}' of dtype "
                             f"{t.aval.dtype.name}")
-        if op == "average" and t.aval.dtype.kind != "f":
+        if op == "average" and not is_floating(t.aval.dtype):
             raise TypeError(f"hvd.allreduce: averaging needs a floating-point tensor, "
                             f"'{t.name}' is {t.aval.dtype.name}; use op=hvd.Sum")
     _comm()

@@ -22,6 +22,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
+
 from .. import dtypes as _dtypes
 from ..errors import InvalidArgumentError
 from ..frontend import to_tensor
@@ -91,7 +93,7 @@ def decode_raw(input_bytes=None, out_type=None, little_endian: bool = True, name
         raise TypeError("decode_raw() missing required argument 'out_type'")
     want = _dtypes.as_dtype(out_type)
     real = np.dtype(want.as_numpy_dtype)
-    if real.kind not in "iuf" or real == np.dtype(np.uint16):
+    if not (real.kind in "iu" or is_floating(real)) or real == np.dtype(np.uint16):
         raise TypeError(f"Value for attr 'out_type' of {want.name} is not in the list of "
                         "allowed values: half, float, double, int32, uint8, int16, int8, int64")
     t = to_tensor(input_bytes, get_default_graph())
@@ -168,7 +170,7 @@ def csv_specs(record_defaults, what: str) -> tuple[list, list]:
         t = d if isinstance(d, Tensor) else to_tensor(
             np.asarray([], np.float32) if isinstance(d, (list, tuple)) and not d else d, g)
         dt = t.aval.dtype
-        if dt.kind not in "fiO" or dt == np.dtype(np.float16):
+        if not (dt.kind in "iO" or is_floating(dt)) or dt == np.dtype(np.float16):
             raise TypeError(f"{what}: record_defaults[{i}] has dtype {t.dtype.name}; each "
                             "must be float32, float64, int32, int64 or string")
         shape = tuple(t.aval.shape)

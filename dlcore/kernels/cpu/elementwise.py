@@ -68,6 +68,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ...dtypes import is_floating
 from ...jitcache import load_generated_module
 from .layout import (
     _c_strides,
@@ -421,7 +422,7 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
     ndarray, asarray = np.ndarray, np.asarray
 
     def entry(x, **params):
-        if type(x) is ndarray and x.dtype.kind == "f":
+        if type(x) is ndarray and is_floating(x.dtype):
             token = _quiet_fp()
             try:
                 return asarray(simd_fn(x))

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from ...dtypes import is_floating
 from .runtime import PARALLEL_THRESHOLD
 
 _jr = None
@@ -39,7 +40,7 @@ def _jit():
 
 
 def _acc_dtype(dtype: np.dtype) -> np.dtype:
-    return np.dtype(np.float64) if dtype.kind == "f" else np.dtype(np.int64)
+    return np.dtype(np.float64) if is_floating(dtype) else np.dtype(np.int64)
 
 
 def _out_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
@@ -82,7 +83,7 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
     oshape = _out_shape(x.shape, axes, keepdims)
     if not axes:
         return x.astype(out_dtype, copy=True)
-    if kind == "sum" and x.size < SMALL_SUM and x.dtype.kind in "fib":
+    if kind == "sum" and x.size < SMALL_SUM and (x.dtype.kind in "ib" or is_floating(x.dtype)):
         # NumPy's reduction, accumulating in float64/int64 as the loops do: faster below
         # SMALL_SUM elements, and nothing to compile (see the module docstring)
         # (NumPy's stubs overload keepdims on its Literal values only: a bool matches neither)
@@ -123,7 +124,7 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
 
 def _empty_identity(kind: str, dtype: np.dtype):
     """max/min over nothing, as TensorFlow: -inf/+inf (floats), the lowest/highest integer."""
-    if dtype.kind == "f":
+    if is_floating(dtype):
         return -np.inf if kind == "max" else np.inf
     if dtype.kind == "b":
         return kind != "max"

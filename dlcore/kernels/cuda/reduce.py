@@ -45,6 +45,7 @@ import builtins  # this module defines sum, max and min itself
 import numpy as np
 
 from ... import dtypes as _dt
+from ...dtypes import is_floating
 from . import _support as S
 from .elementwise import flat
 
@@ -205,7 +206,7 @@ def _init_value(op: str, dtype: np.dtype) -> str:
     if op == "prod":
         return "1"
     sign = "-" if op == "max" else ""
-    if dtype.kind == "f":
+    if is_floating(dtype):
         return f"{sign}math.inf"
     if dtype.kind == "b":
         return "False" if op == "max" else "True"

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.distributed import on_root
+from dlcore.dtypes import is_floating
 
 from .. import (
     Average,
@@ -98,7 +99,7 @@ def allreduce(value, name: str | None = None, average: bool = True, op=None):
     """``value`` (array or number) reduced over the ranks; averaged by default."""
     how = _how(None if op is not None else average, op)
     arr = np.asarray(value)
-    if how == "average" and arr.dtype.kind != "f":
+    if how == "average" and not is_floating(arr.dtype):
         arr = arr.astype(np.float64)
     out = _comm().allreduce(np.ascontiguousarray(arr), how)
     return out if np.ndim(value) else out[()] if out.ndim == 0 else out
