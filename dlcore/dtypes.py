@@ -1,13 +1,18 @@
 """Data types and type promotion.
 
-dlcore's canonical dtype is a ``numpy.dtype``.  Nine are supported: float32 (the default for
+dlcore's canonical dtype is a ``numpy.dtype``.  Ten are supported: float32 (the default for
 floating values), float64, int32, int64, bool, the small integers int8, uint8 and int16, and
-float16 (a storage type: Numba has no float16 arithmetic, so the eager front end computes each
-op on float16 tensors in float32 and rounds the result, as PyTorch's CPU kernels do, and the
-static front end stores float16 tensors as float32).  Promotion between two arrays follows NumPy
-(``np.result_type``); a Python scalar is *weak* (NEP 50): it takes the array's kind and width
-where it can, so ``float32_array * 2.0`` stays float32 and ``int32_array + 1`` stays int32, while
-``int_array * 0.5`` becomes the default float.
+the two 16-bit storage floats float16 and bfloat16 (Numba has no 16-bit float arithmetic, so the
+eager front end computes each op on them in float32 and rounds the result, as PyTorch's CPU
+kernels do, and the static front end stores them as float32).  bfloat16 is ml_dtypes' NumPy
+dtype (the one JAX, Keras and TensorFlow use; ``ml_dtypes`` is an optional dependency: without it
+``bfloat16`` is ``None`` and asking for it raises TypeError).  Its NumPy kind is ``'V'``, not
+``'f'``: ask :func:`is_floating`, never ``dtype.kind == "f"``.
+
+Promotion between two arrays follows NumPy (``np.result_type``; bfloat16 as PyTorch promotes
+it, see :func:`result_type`); a Python scalar is *weak* (NEP 50): it takes the array's kind and
+width where it can, so ``float32_array * 2.0`` stays float32 and ``int32_array + 1`` stays
+int32, while ``int_array * 0.5`` becomes the default float.
 """
 
 from __future__ import annotations
@@ -26,9 +31,17 @@ int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 int16 = np.dtype(np.int16)
 float16 = np.dtype(np.float16)
+try:
+    import ml_dtypes as _ml_dtypes
+except ImportError:                      # optional: pip install dlcore[bfloat16]
+    bfloat16: np.dtype | None = None
+else:
+    bfloat16 = np.dtype(_ml_dtypes.bfloat16)
 
-SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16)
-FLOATING = (float32, float64, float16)
+#: the 16-bit storage floats: each op computes them in float32 and rounds its result
+HALF: tuple[np.dtype, ...] = (float16,) if bfloat16 is None else (float16, bfloat16)
+SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16) + HALF
+FLOATING = (float32, float64) + HALF
 default_float = float32
 default_int = int64
 
@@ -37,13 +50,20 @@ _ALIASES: dict[str, np.dtype] = {
     "int32": int32, "int": int32, "int64": int64, "long": int64, "bool": bool_,
     "int8": int8, "uint8": uint8, "int16": int16, "float16": float16, "half": float16,
 }
+if bfloat16 is not None:
+    _ALIASES["bfloat16"] = bfloat16
 
 
 def is_floating(dtype: np.dtype) -> bool:
-    """Is ``dtype`` (a ``numpy.dtype``) a floating-point type?  The one test of "floating" in
-    dlcore (a NumPy extension float such as ml_dtypes' bfloat16 has kind ``'V'``, so
-    ``dtype.kind == "f"`` is not asked anywhere else)."""
-    return dtype.kind == "f"
+    """Is ``dtype`` (a ``numpy.dtype``) a floating-point type: float16, float32, float64 or
+    bfloat16?  The one test of "floating" in dlcore: ml_dtypes' bfloat16 has NumPy kind ``'V'``,
+    so ``dtype.kind == "f"`` misses it."""
+    return dtype.kind == "f" or (dtype.kind == "V" and bfloat16 is not None and dtype == bfloat16)
+
+
+def is_half(dtype: np.dtype) -> bool:
+    """Is ``dtype`` a 16-bit storage float (float16 or bfloat16), computed in float32?"""
+    return dtype in HALF
 
 
 def as_dtype(dtype) -> np.dtype:
@@ -57,6 +77,8 @@ def as_dtype(dtype) -> np.dtype:
         return as_dtype(inner)
     if isinstance(dtype, str) and dtype in _ALIASES:
         return _ALIASES[dtype]
+    if isinstance(dtype, str) and dtype == "bfloat16":
+        raise TypeError("dlcore: bfloat16 needs the ml_dtypes package (pip install ml_dtypes)")
     if dtype is float:
         return default_float
     if dtype is int:
@@ -110,9 +132,21 @@ def scalar_dtype(value, other: np.dtype | None) -> np.dtype:
 
 
 def result_type(*dtypes: np.dtype) -> np.dtype:
-    """NumPy promotion between array dtypes."""
+    """NumPy promotion between array dtypes (bfloat16 with PyTorch's and JAX's rules, which
+    NumPy lacks: it wins over integers and bool, bfloat16 with float16 is float32)."""
     out = dtypes[0]
     for d in dtypes[1:]:
         if d != out:
-            out = np.promote_types(out, d)
+            out = promote_types(out, d)
     return out
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """``np.promote_types`` that also knows bfloat16 (see :func:`result_type`)."""
+    if bfloat16 is not None and (a.kind == "V" or b.kind == "V"):   # (np.dtype('f8') == None)
+        if a == bfloat16 or b == bfloat16:
+            other = b if a == bfloat16 else a
+            if other.kind in "biu" or other == bfloat16:
+                return cast(np.dtype, bfloat16)
+            return float32 if other == float16 else other
+    return np.promote_types(a, b)

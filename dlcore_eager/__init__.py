@@ -62,6 +62,9 @@ from ._dtype import (
     short,
     uint8,
 )
+
+if hasattr(_dtype, "bfloat16"):             # ml_dtypes installed (see dlcore.dtypes)
+    bfloat16 = _dtype.bfloat16
 from ._shape_ops import (
     broadcast_to,
     cat,

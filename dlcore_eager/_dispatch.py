@@ -45,7 +45,8 @@ class EagerFrontend:
         # Fast paths: one or two CPU tensors, or a float CPU tensor and a Python number (most
         # operations).  Only "NumPy buffers?" is asked here; the kernel's entry makes the
         # same-shape/contiguous test once, and ``check_rule``'s cache key is looked up inline.
-        # A float16 operand takes the half path (computed in float32, see _apply_half).
+        # A float16 or bfloat16 operand takes the half path (computed in float32, see
+        # _apply_half); the scalar fast paths take float32/float64, which the kernels compute.
         if n == 2:
             a, b = args
             if isinstance(a, Tensor):
@@ -54,21 +55,21 @@ class EagerFrontend:
                     bb = b._buf
                     if type(ba) is _ndarray and type(bb) is _ndarray:
                         da, db = ba.dtype, bb.dtype
-                        if da is _F16 or db is _F16:
+                        if da is _F16 or db is _F16 or da is _BF16 or db is _BF16:
                             return _apply_half(prim, args, params)
                         if params or (ba.shape, bb.shape, da, db) not in prim._rule_cache:
                             check_rule(prim, (ba, bb), params)
                         out = prim.kernels["cpu"](ba, bb, **params)
                         return _finish(prim, args, params, out, a._rg or b._rg)
-                elif type(b) in _NUM and type(ba) is _ndarray and is_floating(ba.dtype) and \
-                        ba.dtype is not _F16:
+                elif type(b) in _NUM and type(ba) is _ndarray and \
+                        (ba.dtype is _F32 or ba.dtype is _F64):
                     bufs = (ba, scalar_buffer(b, ba.dtype))
                     check_rule(prim, bufs, params)
                     return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
                                    a._rg, bufs)
             elif type(a) in _NUM and isinstance(b, Tensor):
                 bb = b._buf
-                if type(bb) is _ndarray and is_floating(bb.dtype) and bb.dtype is not _F16:
+                if type(bb) is _ndarray and (bb.dtype is _F32 or bb.dtype is _F64):
                     bufs = (scalar_buffer(a, bb.dtype), bb)
                     check_rule(prim, bufs, params)
                     return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
@@ -79,7 +80,7 @@ class EagerFrontend:
                 ba = a._buf
                 if type(ba) is _ndarray:
                     da = ba.dtype
-                    if da is _F16:
+                    if da is _F16 or da is _BF16:
                         return _apply_half(prim, args, params)
                     if params or (ba.shape, da) not in prim._rule_cache:
                         check_rule(prim, (ba,), params)
@@ -89,40 +90,52 @@ class EagerFrontend:
 
 
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
-_F16 = np.dtype(np.float16)
+_F16 = _dt.float16
+_BF16 = _dt.bfloat16            # None without ml_dtypes: no array has it then
+_HALF = _dt.HALF
 #: Ops whose PyTorch CPU kernels read a Python scalar operand at float32 precision; the others
-#: (add, sub, pow, ...) see it rounded to the float16 tensor's dtype first (measured on 2.13).
+#: (add, sub, pow, ...) see it rounded to the float16/bfloat16 tensor's dtype first (measured
+#: on 2.13, the same for both).
 _F32_SCALAR_OPS = frozenset({"mul", "div"})
-_F32 = np.dtype(np.float32)
+_F32 = _dt.float32
+_F64 = _dt.float64
 
 
 def _apply_general(prim, args, params):
     for a in args:
-        if isinstance(a, Tensor) and a._buf.dtype == _F16:
+        if isinstance(a, Tensor) and a._buf.dtype in _HALF:
             return _apply_half(prim, args, params)
     return _apply_buffers(prim, args, params)
 
 
 def _apply_half(prim, args, params):
-    """An op with float16 operands, as PyTorch's CPU kernels compute it: in float32, the
-    result rounded to float16 once (Numba, dlcore's CPU compiler, has no float16 arithmetic).
-    A Python scalar is rounded to float16 first, except by mul and div (PyTorch's kernels read
-    it at float32 precision there).  A float16 result stays float16 only when no operand was a
-    wider float (``half + float`` is float, as in PyTorch).  One tape node is recorded, with
-    the float16 operands and result, and its vjp computes in float32 too (``_graph.half_vjp``), as
-    PyTorch's backward kernels do.  Shape ops and slicing (NumPy's own: views stay views) and
-    the casts run on the float16 buffers themselves."""
+    """An op with float16 or bfloat16 operands, as PyTorch's CPU kernels compute it: in
+    float32, the result rounded to the 16-bit type once (Numba, dlcore's CPU compiler, has no
+    16-bit float arithmetic).  This is the one place where the storage floats are cast up for
+    a primitive; its kernels never see them.  A Python scalar is rounded to the tensor's 16-bit
+    type first, except by mul and div (PyTorch's kernels read it at float32 precision there).
+    A float32 result is rounded back only when every floating operand had that one 16-bit type
+    (``half + float`` is float, and ``half + bfloat16`` is float32, as in PyTorch).  One tape
+    node is recorded, with the 16-bit operands and result, and its vjp computes in float32 too
+    (``_graph.half_vjp``), as PyTorch's backward kernels do.  Shape ops and slicing (NumPy's
+    own: views stay views) and the casts run on the 16-bit buffers themselves."""
     if prim.kind == "shape" or prim.name == "getitem" or prim is _cast_prim():
         return _apply_buffers(prim, args, params)
     from dlcore.ops import cast
     wider = needs = False
+    half = None
+    for a in args:
+        if isinstance(a, Tensor) and a._buf.dtype in _HALF:
+            if half is not None and a._buf.dtype != half:
+                wider = True                  # float16 with bfloat16: float32
+            half = a._buf.dtype
     up: list = []
     saved: list = []
     for a in args:
         if isinstance(a, Tensor):
             needs = needs or a._rg
             d = a._buf.dtype
-            if d == _F16:
+            if d in _HALF:
                 up.append(cast(Tensor._wrap(a._buf), _F32))
             else:
                 wider = wider or is_floating(d)
@@ -130,7 +143,8 @@ def _apply_half(prim, args, params):
             saved.append(None)
         else:
             if type(a) in _NUM and prim.name not in _F32_SCALAR_OPS:
-                a = builtins.float(np.float16(a))  # PyTorch rounds the scalar to float16 first
+                # PyTorch rounds the scalar to the tensor's 16-bit type first
+                a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
             up.append(a)
             saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)
     prev = STATE.enabled
@@ -138,7 +152,7 @@ def _apply_half(prim, args, params):
     try:
         out = prim.bind(*up, **params)
         if not wider and out._buf.dtype == _F32:
-            out = cast(out, _F16)
+            out = cast(out, half)
     finally:
         STATE.enabled = prev
     return _finish(prim, args, params, out._buf, needs, saved)
@@ -177,7 +191,7 @@ def _apply_buffers(prim, args, params):
     if plain:
         _convert_plain(bufs, ctx, dev)
     check_rule(prim, bufs, params)
-    if dev and prim is _cast_prim() and (bufs[0].dtype == _F16 or params["dtype"] == _F16):
+    if dev and prim is _cast_prim() and (bufs[0].dtype in _HALF or params["dtype"] in _HALF):
         return _finish(prim, args, params, bufs[0].astype(params["dtype"]), needs, bufs)
     kernel = prim.kernels.get("cpu" if dev else "cuda")
     if kernel is None:

@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore.dtypes import is_floating
 
 
@@ -54,7 +55,10 @@ double = float64
 int = int32
 long = int64
 
-ALL = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16)
+ALL: tuple[dtype, ...] = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16)
+if _dt.bfloat16 is not None:      # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
+    bfloat16 = dtype("bfloat16", _dt.bfloat16, "BFloat16")
+    ALL += (bfloat16,)
 _BY_NP = {d.np_dtype: d for d in ALL}
 _default_float = [float32]
 
@@ -97,6 +101,11 @@ def set_default_dtype(d: dtype) -> None:
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
 
 
+def category(d: np.dtype) -> builtins.int:
+    """0 for bool, 1 for the integers, 2 for the floating types (bfloat16 included)."""
+    return 2 if is_floating(d) else _CATEGORY[d.kind]
+
+
 def scalar_category(value) -> builtins.int:
     if isinstance(value, bool):
         return 0
@@ -108,7 +117,7 @@ def scalar_category(value) -> builtins.int:
 def promote_with_scalar(t: np.dtype, value) -> np.dtype:
     """The result dtype of ``tensor(t) op python_scalar``."""
     sc = scalar_category(value)
-    if sc <= _CATEGORY[t.kind]:
+    if sc <= category(t):
         return t
     return np.dtype(np.int64) if sc == 1 else _default_float[0].np_dtype
 
@@ -120,15 +129,15 @@ def promote_tensors(a: np.dtype, a_dim: bool, b: np.dtype, b_dim: bool) -> np.dt
     wins, except that a 0-d tensor does not widen a dimensioned one of its category."""
     if a == b:
         return a
-    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    ca, cb = category(a), category(b)
     if ca != cb:
         return a if ca > cb else b
     if a_dim != b_dim:
         return a if a_dim else b
-    return np.promote_types(a, b)
+    return _dt.promote_types(a, b)      # (bfloat16 with float16: float32, as PyTorch)
 
 
 #: PyTorch's C++ names of the dtypes, as its error messages print them ("long int").
 C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-                "float16": "c10::Half", "bool": "bool", "int16": "short int",
+                "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool", "int16": "short int",
                 "int8": "signed char", "uint8": "unsigned char"}

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore.device import CPU, to_device
 from dlcore.dtypes import is_floating
 
 _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32",
                  np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
                  np.dtype(np.int16): "torch.int16", np.dtype(np.float16): "torch.float16"}
+if _dt.bfloat16 is not None:
+    _SHOWN_DTYPES[_dt.bfloat16] = "torch.bfloat16"
 
 
 def tensor_repr(t) -> str:
     buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
     prefix = "tensor("
+    shown = buf
+    if buf.dtype in _dt.HALF and buf.dtype.kind == "V":
+        buf = buf.astype(np.float32)        # printed by value (NumPy knows float32's format)
     if is_floating(buf.dtype):
         finite = buf[np.isfinite(buf)].astype(np.float64)      # (1e8 overflows float16)
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
@@ -39,8 +45,8 @@ def tensor_repr(t) -> str:
     extras = []
     if t.is_cuda:
         extras.append("device='cuda:0'")
-    if buf.dtype in _SHOWN_DTYPES or (buf.size == 0 and buf.dtype != np.float32):
-        extras.append(f"dtype={_SHOWN_DTYPES.get(buf.dtype, 'torch.' + buf.dtype.name)}")
+    if shown.dtype in _SHOWN_DTYPES or (shown.size == 0 and shown.dtype != np.float32):
+        extras.append(f"dtype={_SHOWN_DTYPES.get(shown.dtype, 'torch.' + shown.dtype.name)}")
     node = t._node
     if node is not None:
         extras.append(f"grad_fn=<{node.name()}>")

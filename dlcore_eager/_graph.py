@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore.registry import AVal
 
 _tuple_new = tuple.__new__
@@ -39,8 +40,8 @@ ERR_BACKWARD_TWICE = (
 
 _NAMES: dict = {}
 _TENSOR: list = []      # [_make, stale_tensor], filled in by tensor.py (which imports this module)
-_F16 = np.dtype(np.float16)
-_F32 = np.dtype(np.float32)
+_HALF = _dt.HALF
+_F32 = _dt.float32
 
 
 def _dtype_of(x):
@@ -49,32 +50,32 @@ def _dtype_of(x):
 
 
 def has_half(out, ins) -> bool:
-    """Does a node hold float16 values (its output buffer or an input)?"""
-    if out.dtype == _F16:
+    """Does a node hold float16 or bfloat16 values (its output buffer or an input)?"""
+    if out.dtype in _HALF:
         return True
     for t in ins:
-        if _dtype_of(t) == _F16:
+        if _dtype_of(t) in _HALF:
             return True
     return False
 
 
 def half_vjp(prim, g, out, args, params, recorded):
-    """A vjp rule run in float32 for a node with float16 values (Tensors or buffers): float16
-    operands cast up, each cotangent rounded back to its input's float16 once, as PyTorch's
-    backward kernels for half tensors compute.  ``recorded``: the node's inputs as recorded
+    """A vjp rule run in float32 for a node with float16 or bfloat16 values (Tensors or
+    buffers): 16-bit operands cast up, each cotangent rounded back to its input's 16-bit type
+    once, as PyTorch's backward kernels for half and bfloat16 tensors compute.  ``recorded``: the node's inputs as recorded
     (their dtypes; ``args`` may hold stale tensors that raise only when read)."""
     from dlcore.ops import cast
     dtypes = [_dtype_of(t) for t in recorded]
 
     def up(x, d):
-        return cast(x, _F32) if d == _F16 else x
+        return cast(x, _F32) if d in _HALF else x
 
     def down(r, d):
         if r is None:
             return None
         if callable(r) and getattr(r, "dtype", None) is None and not hasattr(r, "_buf"):
             return lambda: down(r(), d)
-        return cast(r, _F16) if d == _F16 and _dtype_of(r) != _F16 else r
+        return cast(r, d) if d in _HALF and _dtype_of(r) != d else r
 
     res = prim.vjp(up(g, _dtype_of(g)), up(out, _dtype_of(out)),
                    *[up(t, d) for t, d in zip(args, dtypes)], **params)

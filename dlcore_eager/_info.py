@@ -18,13 +18,17 @@ class finfo:  # noqa: N801 - PyTorch's name
         if not is_floating(npd):
             raise TypeError(f"torch.finfo() requires a floating point input type. Use "
                             f"torch.iinfo to handle '{d}'")
-        info = np.finfo(npd)
+        if npd.kind == "V":                 # bfloat16: ml_dtypes' finfo (NumPy's has none)
+            import ml_dtypes
+            info = ml_dtypes.finfo(npd)
+        else:
+            info = np.finfo(npd)
         self.bits = int(info.bits)
         self.eps = float(info.eps)
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.tiny)
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)   # (PyTorch's: 0.01 for bfloat16)
         self.dtype = npd.name
 
     def __repr__(self) -> str:

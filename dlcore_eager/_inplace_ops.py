@@ -11,6 +11,7 @@ import builtins
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 from dlcore.registry import check_rule, scalar_buffer
@@ -83,7 +84,7 @@ def _into(self, prim, into, other) -> builtins.bool:
     nothing, when any of that does not hold: the caller then takes the general path (and
     its errors)."""
     b = self._buf
-    if type(b) is not _ndarray:
+    if type(b) is not _ndarray or b.dtype in _dt.HALF:   # (16-bit floats: see _apply_half)
         return False
     if isinstance(other, Tensor):
         if STATE.enabled and (self._rg or other._rg):

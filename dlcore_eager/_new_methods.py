@@ -1,7 +1,7 @@
 """``Tensor.new_zeros``, ``new_ones``, ``new_full``, ``new_empty`` and ``new_tensor``: factory
 methods whose result takes the tensor's dtype and device unless told otherwise (PyTorch's
-rule); and the small-integer casts ``byte()``, ``char()``, ``short()``, and ``half()``.  Installed on
-:class:`Tensor` when ``dlcore_eager`` is imported."""
+rule); and the small-integer casts ``byte()``, ``char()``, ``short()``, and ``half()`` and
+``bfloat16()``.  Installed on :class:`Tensor` when ``dlcore_eager`` is imported."""
 
 from __future__ import annotations
 
@@ -66,6 +66,15 @@ def half(self, memory_format=None) -> Tensor:
     return self.to(D.float16)
 
 
-for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor, byte, char, short, half):
+def bfloat16(self, memory_format=None) -> Tensor:
+    """``self.to(torch.bfloat16)`` (stored as bfloat16; ops compute in float32 and round;
+    needs ml_dtypes)."""
+    if not hasattr(D, "bfloat16"):
+        raise TypeError("bfloat16 tensors need the ml_dtypes package (pip install ml_dtypes)")
+    return self.to(D.bfloat16)
+
+
+for _f in (new_zeros, new_ones, new_empty, new_full, new_tensor, byte, char, short, half,
+           bfloat16):
     if not hasattr(Tensor, _f.__name__):
         setattr(Tensor, _f.__name__, _f)

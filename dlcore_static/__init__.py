@@ -91,6 +91,9 @@ from .debug_ops import *  # noqa: E402, F403
 from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
 from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # noqa: E402
 from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
+
+if hasattr(dtypes, "bfloat16"):                    # ml_dtypes installed (see dlcore.dtypes)
+    bfloat16 = dtypes.bfloat16
 from .platform import app, flags, gfile, logging  # noqa: E402
 from . import metrics  # noqa: E402
 from . import data  # noqa: E402 - tf.data
@@ -113,6 +116,7 @@ from .custom_gradient import (NotDifferentiable, RegisterGradient,  # noqa: E402
 # come from its definition block in dlcore; installed last, when every module above exists.
 from . import linalg, math  # noqa: E402
 from . import estimator, feature_column  # noqa: E402
+from . import saved_model  # noqa: E402 - tf.saved_model (SavedModel export/load)
 from . import _api  # noqa: E402
 
 if _typing.TYPE_CHECKING:

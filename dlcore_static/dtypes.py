@@ -81,18 +81,24 @@ string = DType(np.object_)
 
 _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8, int16, uint8,
                             uint16, string)}
+if _core.bfloat16 is not None:       # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
+    bfloat16 = DType(_core.bfloat16)
+    _BY_NP[bfloat16.np] = bfloat16
 
 # The kernel core has int8, uint8 and int16 (``dlcore.dtypes``), so tensors of those dtypes keep
 # them (a uint8 image placeholder is uint8, fed and fetched as uint8).  The TensorFlow dtypes the
 # core lacks are stored and computed in the nearest wider one: float16 in float32 (float16
-# arithmetic computes in float32, as the eager front end does), uint16 in int32.  A tensor
-# declared with one of those reports the wider dtype (``t.dtype``); values fed or fetched are
-# converted.
-COMPUTE: dict[np.dtype, np.dtype] = {np.dtype(np.float16): np.dtype(np.float32), np.dtype(np.uint16): np.dtype(np.int32)}
+# arithmetic computes in float32, as the eager front end does), bfloat16 in float32 likewise,
+# uint16 in int32.  A tensor declared with one of those reports the wider dtype (``t.dtype``);
+# values fed or fetched are converted.
+COMPUTE: dict[np.dtype, np.dtype] = {np.dtype(np.float16): np.dtype(np.float32),
+                                     np.dtype(np.uint16): np.dtype(np.int32)}
+if _core.bfloat16 is not None:
+    COMPUTE[_core.bfloat16] = np.dtype(np.float32)
 
 # TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").
 TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",
-            "bool": "bool", "float16": "half", "object": "string"}
+            "bool": "bool", "float16": "half", "bfloat16": "bfloat16", "object": "string"}
 _warned: set = set()
 
 

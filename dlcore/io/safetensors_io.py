@@ -27,10 +27,14 @@ from typing import IO
 
 import numpy as np
 
+from .. import dtypes as _dt
+
 ErrorFactory = Callable[[str], Exception]
 MAX_HEADER = 100 * 1024 * 1024        # the library's own limit
 SUPPORTED = {np.dtype(t) for t in (np.float32, np.float64, np.float16, np.int32, np.int64, np.int16,
                                   np.int8, np.uint8, np.bool_)}
+if _dt.bfloat16 is not None:          # BF16 entries (ml_dtypes' bfloat16), as PyTorch writes
+    SUPPORTED.add(_dt.bfloat16)
 READABLE = SUPPORTED
 
 
@@ -107,9 +111,13 @@ def loads(data: bytes, error: ErrorFactory) -> tuple[dict[str, np.ndarray], dict
             continue
         if not isinstance(info, dict) or not isinstance(info.get("dtype"), str):
             raise error(f"tensor {str(name)[:80]!r} has a malformed entry")
-        if info["dtype"] in ("BF16", "F8_E4M3", "F8_E5M2"):
+        if info["dtype"] in ("F8_E4M3", "F8_E5M2") or \
+                (info["dtype"] == "BF16" and _dt.bfloat16 is None):
             raise error(f"tensor {str(name)[:80]!r} has dtype {info['dtype']}, which dlcore "
                         "does not support (convert it to float32 first)")
+    bf16 = [k for k, v in header.items() if k != "__metadata__" and v["dtype"] == "BF16"]
+    if bf16:
+        data = _bf16_as_u16(data, header, bf16)
     try:
         raw = _lib().load(bytes(data))
     except Exception as e:  # noqa: BLE001 - the library's SafetensorError and friends
@@ -119,10 +127,26 @@ def loads(data: bytes, error: ErrorFactory) -> tuple[dict[str, np.ndarray], dict
         if name == "__metadata__":
             continue
         a = raw[name]
+        if name in bf16:
+            a = a.view(_dt.bfloat16)
         if a.dtype not in READABLE:
             raise error(f"tensor {name[:80]!r} has an unsupported dtype {a.dtype}")
         out[name] = np.array(a, dtype=a.dtype.newbyteorder("="), order="C")   # writable copy
     return out, dict(meta)
+
+
+def _bf16_as_u16(data: bytes, header: dict, names: list) -> bytes:
+    """The blob with its BF16 entries declared U16 (safetensors.numpy reads no BF16; the
+    bits are viewed as bfloat16 after loading).  Offsets count from the end of the header, so
+    only the header and its length change."""
+    import json
+    (n,) = struct.unpack("<Q", data[:8])
+    new = dict(header)
+    for k in names:
+        new[k] = dict(header[k], dtype="U16")
+    text = json.dumps(new, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data[8 + n:]
 
 
 def read(path: str | os.PathLike, error: ErrorFactory) -> tuple[dict[str, np.ndarray],

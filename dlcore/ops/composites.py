@@ -34,15 +34,17 @@ def _float(x):
 
 
 def _via_float32(fn):
-    """float16 is a storage type: a composite of a float16 tensor computes in float32 and
-    rounds its result once (as PyTorch's fused CPU kernels do), not after every primitive."""
+    """float16 and bfloat16 are storage types: a composite of such a tensor computes in
+    float32 and rounds its result once (as PyTorch's fused CPU kernels do), not after every
+    primitive."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
-        if aval_of(x).dtype != _dt.float16:
+        d = aval_of(x).dtype
+        if d not in _dt.HALF:
             return fn(x, *args, **kwargs)
-        return cast(fn(cast(x, _dt.float32), *args, **kwargs), _dt.float16)
+        return cast(fn(cast(x, _dt.float32), *args, **kwargs), d)
     return wrapper
 
 

@@ -349,15 +349,28 @@ _cast_cpu = cast_p.kernels["cpu"]
 
 
 def _cast_cpu_half(x, *, dtype):
-    """Conversions to and from float16 by NumPy (Numba, behind the other kernels, has no
-    float16; the front ends compute float16 ops in float32)."""
-    if dtype == _dt.float16 or x.dtype == _dt.float16:
+    """Conversions to and from float16 and bfloat16 by NumPy and ml_dtypes (Numba, behind the
+    other kernels, has neither; the front ends compute their ops in float32)."""
+    if dtype in _dt.HALF or x.dtype in _dt.HALF:
         with np.errstate(over="ignore"):          # (70000 -> inf, silently, as PyTorch)
             return x.astype(dtype)
     return _cast_cpu(x, dtype=dtype)
 
 
 cast_p.kernels["cpu"] = _cast_cpu_half
+_cast_cuda = cast_p.kernels["cuda"]
+
+
+def _cast_cuda_bf16(x, *, dtype):
+    """bfloat16 conversions on CUDA by their own bit kernels (numba.cuda has no bfloat16)."""
+    bf16 = _dt.bfloat16
+    if bf16 is not None and (dtype == bf16 or x.dtype == bf16):
+        from ..kernels.cuda import bfloat16 as _cuda_bf16
+        return _cuda_bf16.cast(x, dtype, _cast_cuda)
+    return _cast_cuda(x, dtype=dtype)
+
+
+cast_p.kernels["cuda"] = _cast_cuda_bf16
 
 
 def cast(x, dtype):

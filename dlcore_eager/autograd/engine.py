@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 from dlcore.ops.elementwise import add_p as _add_p
@@ -33,6 +34,7 @@ from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
+_HALF = _dt.HALF
 _add_into = _add_p.kernels["cpu"].into
 
 
@@ -151,7 +153,8 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             # A dense view (a transposed matmul result, a reshape) is copied in its own memory
             # order, as the identity kernel does, by NumPy's copy (about twice as fast on a
             # transposed 1000x100 gradient); anything else (broadcast views) by the kernel.
-            b = b.copy(order="K") if fl.c_contiguous or fl.f_contiguous else _ops.identity(b)
+            b = b.copy(order="K") if fl.c_contiguous or fl.f_contiguous or b.dtype in _HALF \
+                else _ops.identity(b)
             leaf._grad = _make(b)
             return
         leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
@@ -161,13 +164,13 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
         return
     ob = old._buf
     gb = g._buf if isinstance(g, Tensor) else g
-    if type(ob) is _ndarray and type(gb) is _ndarray:
+    if type(ob) is _ndarray and type(gb) is _ndarray and ob.dtype not in _HALF:
         check_rule(_add_p, (ob, gb), {})
         if _add_into(ob, ob, gb):
             old._version[0] += 1
             return
     new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \
-        type(gb) is not _ndarray or ob.dtype == np.float16 else _ops.add(ob, gb)
+        type(gb) is not _ndarray or ob.dtype in _HALF else _ops.add(ob, gb)
     write_buffer(ob, new)
     old._version[0] += 1
 
@@ -240,7 +243,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         return tuple(_unwrap(r) for r in res)
 
     def add(a, b):
-        if type(a) is _ndarray and type(b) is _ndarray:
+        if type(a) is _ndarray and type(b) is _ndarray and a.dtype not in _HALF and \
+                b.dtype not in _HALF:      # (16-bit floats: computed in float32 by dispatch)
             return _ops.add(a, b)
         return _unwrap(_ops.add(as_tensor(a), as_tensor(b)))
 
