@@ -8,7 +8,7 @@ The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holding
   ``{"dtype": "float32"}``, ``{"array": key}``, ``{"op": index}``, ``{"tensor": [op, i]}``,
   ``{"ctx": index}``), the op's control-flow context (cond branch or loop body, listed in
   ``contexts`` with their parents), output shapes and dtypes, plus the variables and the
-  collections of named tensors;
+  collections (tensors, operations and variables, by name);
 * one array per constant (``const/<i>``) and, when a Session is given, per variable value
   (``var/<i>``).
 
@@ -365,6 +365,11 @@ def _restore_variables_unchecked(doc: dict, arrays: _Arrays, graph: Graph, built
     recs, colls = doc.get("variables", []), doc.get("collections", {})
     if not isinstance(recs, list) or not isinstance(colls, dict):
         _bad("malformed variable or collection lists")
+    # the file lists each variable's collections (global, trainable, local, ...): those are
+    # rebuilt as they were; a file without such entries puts them in the global collections
+    listed = any(isinstance(it, dict) and "variable" in it
+                 for items in colls.values() if isinstance(items, list) for it in items)
+    by_name: dict = {}
     for rec in recs:
         if not isinstance(rec, dict) or not all(
                 isinstance(rec.get(k), int) and not isinstance(rec.get(k), bool)
@@ -386,9 +391,11 @@ def _restore_variables_unchecked(doc: dict, arrays: _Arrays, graph: Graph, built
         var.trainable = bool(rec.get("trainable", True))
         var._reads = [read.outputs[0]]
         graph._variables_by_op[op] = var
-        graph.add_to_collection(GLOBAL_VARIABLES, var)
-        if var.trainable:
-            graph.add_to_collection(TRAINABLE_VARIABLES, var)
+        by_name[op.name] = var
+        if not listed:
+            graph.add_to_collection(GLOBAL_VARIABLES, var)
+            if var.trainable:
+                graph.add_to_collection(TRAINABLE_VARIABLES, var)
         key = rec.get("value")
         if key is not None:
             if not isinstance(key, str) or key not in arrays:
@@ -414,6 +421,8 @@ def _restore_variables_unchecked(doc: dict, arrays: _Arrays, graph: Graph, built
                     graph.add_to_collection(k, graph.get_tensor_by_name(nm))
                 elif kind == "operation":
                     graph.add_to_collection(k, graph.get_operation_by_name(nm))
+                elif kind == "variable":
+                    graph.add_to_collection(k, by_name[nm])
             except (KeyError, ValueError):
                 _bad(f"collection {k!r} names a missing element {nm!r}")
     return values
@@ -426,7 +435,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_sc
     doc, arrays = _read(meta_graph_or_file)
     scratch = Graph()                                  # validate everything first
     _restore_variables(doc, arrays, scratch, _build(doc, arrays, scratch))
-    graph = graph or get_default_graph()
+    graph = graph if graph is not None else get_default_graph()   # (an empty Graph is falsy)
     built = _build(doc, arrays, graph)
     if clear_devices:
         for op in built.values():
