@@ -195,7 +195,8 @@ class Layer:
         recorded node, so a model's topology reaches all of them)."""
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         single = not isinstance(inputs, (list, tuple))
-        call_args = extra = None
+        call_args: list[int | None] | None = None
+        extra: dict | None = None
         more: list = []
         if args:
             call_args, extra = [-1 if single else len(xs)], {}

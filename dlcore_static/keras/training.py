@@ -507,10 +507,13 @@ class Model(Network):
             return _kfiles.save_model(self, filepath, overwrite, include_optimizer)
         self.save_weights(filepath, overwrite)
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
-        one layer."""
+        one layer.  Its inputs come as one tensor or one list."""
+        if args:
+            raise TypeError(f"Model {self.name} takes its inputs as one tensor or one list, "
+                            f"got {1 + len(args)} positional arguments")
         build = getattr(self, "_build", None)
         if build is not None:                      # a Sequential builds its graph lazily
             build()
