@@ -254,6 +254,13 @@ def _convert(b: _Builder, op: Op) -> None:
         picked = b.node("GatherElements", [ins[0], k], axis=last)
         lse = b.node("ReduceLogSumExp", ins[:1], axes=[last], keepdims=1)
         b.node("Squeeze", [b.node("Sub", [lse, picked]), b.const([last])], out)
+    elif name == "layer_norm":                  # opset 17's LayerNormalization (Scale required)
+        k, rank = int(p["k"]), len(op.in_shapes[0])
+        rest = ins[1:]
+        scale = rest.pop(0) if "w" in p["affine"] else \
+            b.const(np.ones([int(d) for d in op.in_shapes[0][rank - k:]]), op.out_dtype)
+        b.node("LayerNormalization", [ins[0], scale] + rest, out, axis=rank - k,
+               epsilon=float(p["eps"]))
     else:
         raise NotImplementedError(f"ONNX export: primitive {name!r} has no ONNX conversion yet")
 

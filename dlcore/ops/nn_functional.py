@@ -44,6 +44,7 @@ from .elementwise import (abs, add, div, exp, greater, greater_equal, less_equal
 from .activations import softplus
 from .linalg import matmul
 from .math_unary import erf, expm1
+from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
 from .shape import expand_dims, reshape
 
@@ -290,9 +291,32 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 # ----------------------------------------------------------------------------- normalisation
 @exports(_f("layer_norm", **{"torch": "layer_norm"}), "args", float_only=True)
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
-    """Normalise over the last ``len(normalized_shape)`` axes (biased variance)."""
-    k = 1 if isinstance(normalized_shape, int) else len(tuple(normalized_shape))
-    nd = aval_of(x).ndim
+    """Normalise over the last ``len(normalized_shape)`` axes (biased variance): the fused
+    ``layer_norm`` primitive (dlcore/ops/norm_prims.py); the composite below serves a graph
+    tensor of unknown rank and a weight or bias of another dtype than ``x`` (promoted)."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(int(d) for d in normalized_shape)
+    k = len(ns)
+    av = aval_of(x)
+    if not getattr(x, "_dlcore_unknown_rank", False):
+        if not k:
+            raise ShapeError("layer_norm", "Expected normalized_shape to be at least "
+                             "1-dimensional, i.e., containing at least one element, but got "
+                             "normalized_shape = []", [av.shape])
+        tail = av.shape[max(av.ndim - k, 0):]
+        if av.ndim < k or any(d is not None and d != e for d, e in zip(tail, ns)):
+            raise ShapeError("layer_norm", f"Given normalized_shape={list(ns)}, expected input "
+                             f"with shape [*, {', '.join(map(str, ns))}], but got input of size"
+                             f"{list(av.shape)}", [av.shape])
+        for v, label in ((weight, "weight"), (bias, "bias")):
+            if v is not None and tuple(aval_of(v).shape) != ns:
+                raise ShapeError("layer_norm", f"Expected {label} to be of same shape as "
+                                 f"normalized_shape, but got {label} of shape "
+                                 f"{list(aval_of(v).shape)} and normalized_shape = {list(ns)}",
+                                 [av.shape, aval_of(v).shape])
+        if all(v is None or aval_of(v).dtype == av.dtype for v in (weight, bias)):
+            return _fused_layer_norm(x, weight, bias, k, eps)
+    nd = av.ndim
     axes = tuple(range(nd - k, nd))
     m = mean(x, axes, True)
     d = sub(x, m)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops.norm_prims import layer_norm as _fused_layer_norm
 
 from .. import dtypes as _dtypes
 from .. import initializers as _init
@@ -409,16 +410,25 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
                          _var_cols(variables_collections, "beta")) if center else None
         gamma = _variable("gamma", pshape, dt, _init.Ones(), None, trainable,
                           _var_cols(variables_collections, "gamma")) if scale else None
-        axes = tuple(range(bna, nd))
-        mean, var = _ops.moments(x, axes, keepdims=True)
-        y = _ops.mul(_ops.sub(x, mean), _ops.rsqrt(_ops.add(var, 1e-12)))
-        if gamma is not None:
-            y = _ops.mul(y, gamma)
-        if beta is not None:
-            y = _ops.add(y, beta)
+        if bpa == bna and x.aval.dtype.kind == "f":   # the fused primitive (norm_prims.py)
+            y = _fused_layer_norm(x, gamma, beta, nd - bna, 1e-12)
+        else:                                     # parameters over other axes: the affine after
+            y = _fused_or_moments(x, bna, nd)
+            if gamma is not None:
+                y = _ops.mul(y, gamma)
+            if beta is not None:
+                y = _ops.add(y, beta)
         if activation_fn is not None:
             y = activation_fn(y)
     return _collect(outputs_collections, y)
+
+
+def _fused_or_moments(x, bna, nd):
+    """``(x - mean) / sqrt(var + 1e-12)`` over the axes from ``bna``."""
+    if x.aval.dtype.kind == "f":
+        return _fused_layer_norm(x, None, None, nd - bna, 1e-12)
+    mean, var = _ops.moments(x, tuple(range(bna, nd)), keepdims=True)
+    return _ops.mul(_ops.sub(x, mean), _ops.rsqrt(_ops.add(var, 1e-12)))
 
 
 @add_arg_scope

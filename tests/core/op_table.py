@@ -369,5 +369,11 @@ except ImportError:
     from op_rows_linalg import linalg_rows
 ROWS += linalg_rows(OpRow)
 
+try:                                    # the fused layer norm and its gradient primitives
+    from .op_rows_norm import norm_rows
+except ImportError:
+    from op_rows_norm import norm_rows
+ROWS += norm_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

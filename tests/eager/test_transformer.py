@@ -423,7 +423,10 @@ def test_language_model_tutorial_losses_match_torch_closely():
     g = [float(v) for v in num.findall(got)]
     w = [float(v) for v in num.findall(want)]
     assert len(g) == len(w) > 15
-    np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-4)
+    # rtol 2e-4: the last perplexities (about 11.4, 3 decimals) differ by 1-2 in the last
+    # digit, float32 rounding amplified by 21 steps at lr 5 (the fused layer norm's statistics
+    # are float64, torch's float32; the composite it replaced was 1 digit off there)
+    np.testing.assert_allclose(g, w, rtol=2e-4, atol=2e-4)
 
 
 def test_stack_times_matrix_matmul_and_its_gradients():
