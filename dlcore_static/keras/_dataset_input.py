@@ -167,7 +167,7 @@ def fit(model, ds, y, sample_weight, validation_split, epochs, verbose, callback
                                   UserWarning, stacklevel=2)
                     model.stop_training = True
                 return
-            bx, by, bsw = unpack(el, True)
+            bx, by, bsw = unpack(el, bool(model.targets))   # x alone: add_loss models
             xs = model._standardize(bx, model.input_names, model.inputs, "input")
             ys = model._targets_of(by)
             yield xs, ys, model._weights_for(ys, bsw, class_weight), len(xs[0])
@@ -201,7 +201,7 @@ def evaluate(model, ds, y, sample_weight, steps, verbose):
             el = feeder.get()
             if el is None:
                 break
-            bx, by, bsw = unpack(el, True)
+            bx, by, bsw = unpack(el, bool(model.targets))   # x alone: add_loss models
             xs = model._standardize(bx, model.input_names, model.inputs, "input")
             ys = model._targets_of(by)
             out = model._session.run(model._metric_tensors,

@@ -166,6 +166,22 @@ def _ocr_program(epochs: int):
     data = {"image": images, "label": y}
     before = model.evaluate(data, batch_size=batch_size, verbose=0)
     history = model.fit(data, batch_size=batch_size, epochs=epochs, verbose=0)
+
+    # the tutorial's input pipeline: tf.data batches of {"image", "label"} (no targets: the
+    # loss is the CTC layer's), validation data and early stopping
+    train_dataset = tf.data.Dataset.from_tensor_slices(data).batch(batch_size)
+    validation_dataset = tf.data.Dataset.from_tensor_slices(
+        {"image": images[:4], "label": y[:4]}).batch(batch_size)
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=1, restore_best_weights=True
+    )
+    history_ds = model.fit(
+        train_dataset,
+        validation_data=validation_dataset,
+        epochs=2,
+        callbacks=[early_stopping],
+        verbose=0,
+    )
     after = model.evaluate(data, batch_size=batch_size, verbose=0)
 
     prediction_model = keras.models.Model(
@@ -188,7 +204,7 @@ def _ocr_program(epochs: int):
     preds = prediction_model.predict(images[:batch_size])
     texts, results = decode_batch_predictions(preds)
     return {"model": model, "prediction_model": prediction_model, "before": before,
-            "after": after, "history": history, "preds": preds, "texts": texts,
+            "after": after, "history": history, "history_ds": history_ds, "preds": preds, "texts": texts,
             "results": results, "characters": characters}
 
 
@@ -199,6 +215,8 @@ def test_ocr_captcha_tutorial_trains_and_decodes():
     assert model.get_layer("ctc_loss").input[0] is model.inputs[1]
     assert len(r["history"].history["loss"]) == 3
     assert np.isfinite(r["before"]) and r["after"] < r["before"]
+    hd = r["history_ds"].history
+    assert len(hd["loss"]) == len(hd["val_loss"]) >= 1 and np.all(np.isfinite(hd["val_loss"]))
     # the prediction model shares the trained weights and gives softmax rows
     assert len(pm.weights) == len(model.weights)
     assert r["preds"].shape == (4, 8, 5)
