@@ -147,6 +147,6 @@ def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
         if a == bfloat16 or b == bfloat16:
             other = b if a == bfloat16 else a
             if other.kind in "biu" or other == bfloat16:
-                return cast(np.dtype, bfloat16)
+                return bfloat16
             return float32 if other == float16 else other
     return np.promote_types(a, b)

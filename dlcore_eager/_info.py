@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dlcore.dtypes import is_floating
@@ -18,6 +20,7 @@ class finfo:  # noqa: N801 - PyTorch's name
         if not is_floating(npd):
             raise TypeError(f"torch.finfo() requires a floating point input type. Use "
                             f"torch.iinfo to handle '{d}'")
+        info: Any
         if npd.kind == "V":                 # bfloat16: ml_dtypes' finfo (NumPy's has none)
             import ml_dtypes
             info = ml_dtypes.finfo(npd)

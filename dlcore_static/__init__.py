@@ -92,8 +92,8 @@ from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
 from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # noqa: E402
 from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
 
-if hasattr(dtypes, "bfloat16"):                    # ml_dtypes installed (see dlcore.dtypes)
-    bfloat16 = dtypes.bfloat16
+if _dlcore.dtypes.bfloat16 is not None:            # ml_dtypes installed (see dlcore.dtypes)
+    from .dtypes import bfloat16  # noqa: E402
 from .platform import app, flags, gfile, logging  # noqa: E402
 from . import metrics  # noqa: E402
 from . import data  # noqa: E402 - tf.data

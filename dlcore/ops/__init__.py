@@ -26,7 +26,7 @@ rule, vjp, kernels) lives in the module of its family:
                     vander, tensordot (composites)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, mv,
-                    diagonal, diag, trace, tril, triu, cross (composites)
+                    diagonal, diag, trace, tril, triu, cross, householder_product (composites)
     einsum.py       einsum (ellipsis, diagonals, broadcasting; pairwise matmul contractions)
     decompositions.py  inv, svd (primitives), svdvals, matrix_norm, linalg.norm, matrix_power
     linalg_systems.py solve, triangular_solve, cholesky, det, slogdet (primitives), cholesky_solve,
@@ -68,7 +68,7 @@ from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, med
 from .unique import unique, unique_consecutive
 from .scan import scatter_add as scatter_add_dim
 from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
-                           diagonal, dist, mv, tril, trace, triu,
+                           diagonal, dist, householder_product, mv, tril, trace, triu,
                            vector_norm)
 from .einsum import einsum
 from .decompositions import inv, matrix_norm, matrix_power, svd, svdvals

@@ -246,3 +246,66 @@ def linalg_cross(a, b, axis: int = -1):
 
 
 diagonal = _diagonal
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                 "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
+                 "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _householder_check(a, tau) -> None:
+    name = "torch.linalg.householder_product"
+    sa, st = _shape(a), _shape(tau)
+    if len(sa) < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if sa[-2] < sa[-1]:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if len(st) == 0 or sa[-1] < st[-1]:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if len(st) != len(sa) - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {len(st)} and input.ndim is equal to "
+                           f"{len(sa)}")
+    if tuple(st[:-1]) != tuple(sa[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(st[:-1])}")
+    da, dt = aval_of(a).dtype, aval_of(tau).dtype
+    if da != dt:
+        raise RuntimeError(f"{name}: tau dtype {_SCALAR_NAMES.get(dt.name, dt.name)} does not "
+                           f"match input dtype {_SCALAR_NAMES.get(da.name, da.name)}")
+    if da not in (_dt.float32, _dt.float64):
+        raise NotImplementedError(f'"orgqr_cpu" not implemented for '
+                                  f"'{_SCALAR_NAMES.get(da.name, da.name)}'")
+
+
+@exports({"torch.linalg": "householder_product", "torch": "orgqr", "Tensor": "orgqr"}, "args")
+def householder_product(a, tau):
+    """The first n columns of ``H_1 H_2 ... H_k`` (LAPACK's orgqr, as ``geqrf`` leaves them):
+    ``H_i = I - tau_i v_i v_i^T`` with ``v_i`` column i of ``a`` below the diagonal, 1 on it
+    and 0 above; ``a`` is (.., m, n), ``tau`` (.., k), k <= n <= m.  A composite: starting
+    from the m x n identity, ``Q <- Q - tau_i v_i (v_i^T Q)`` for i = k-1, ..., 0, so both
+    gradients (``a`` and ``tau``, as PyTorch has) come from matmul, mul and sub."""
+    import numpy as np
+
+    from ..device import const_like
+    _householder_check(a, tau)
+    sa = _shape(a)
+    m, n, k = sa[-2], sa[-1], _shape(tau)[-1]
+    dtype = aval_of(a).dtype
+    eye = const_like(np.eye(m, n, dtype=dtype), a)
+    q = broadcast_to(eye, tuple(sa))
+    if k == 0:
+        return add(q, mul(sum(a, -1, keepdims=True), 0.0))   # (a's device and batch shape)
+    v_all = add(tril(getitem(a, (Ellipsis, slice(None), slice(0, k))), -1),
+                const_like(np.eye(m, k, dtype=dtype), a))
+    for i in reversed(range(k)):
+        v = getitem(v_all, (Ellipsis, slice(None), slice(i, i + 1)))             # (.., m, 1)
+        t = expand_dims(getitem(tau, (Ellipsis, slice(i, i + 1))), -1)          # (.., 1, 1)
+        q = sub(q, mul(t, matmul(v, matmul(transpose(v, _perm_last2(_ndim(v))), q))))
+    return q
+
+
+def _perm_last2(nd: int) -> tuple:
+    return tuple(range(nd - 2)) + (nd - 1, nd - 2)

@@ -54,6 +54,21 @@ def _eigvec_squares(a):
     return ops.mul(v, v)
 
 
+def _np_householder_product(a, tau):
+    """orgqr by its definition: the first n columns of H_1 ... H_k (batched by a loop)."""
+    m, n = a.shape[-2:]
+    out = np.empty(a.shape, a.dtype)
+    for idx in np.ndindex(a.shape[:-2]):
+        q = np.eye(m, dtype=np.float64)
+        for i in range(tau.shape[-1]):
+            v = np.zeros(m)
+            v[i] = 1.0
+            v[i + 1:] = a[idx][i + 1:, i]
+            q = q @ (np.eye(m) - tau[idx][i] * np.outer(v, v))
+        out[idx] = q[:, :n]
+    return out
+
+
 def linalg_rows(OpRow) -> list:
     tol = {"rtol": 1e-4, "atol": 1e-5}
     sq = (((3, 3),), ((2, 3, 3),))
@@ -91,6 +106,9 @@ def linalg_rows(OpRow) -> list:
               (((3, 3),), ((2, 3, 4),), ((4, 2),)), ("real",), (0,), **tol),
         OpRow("lu[P]", "lu", lambda a: lu_factor_rows(a)[0], lambda a: _np_lu(a)[0],
               (((3, 3),),), ("real",), (), **tol),
+        OpRow("householder_product", "householder_product", ops.householder_product,
+              _np_householder_product, (((4, 3), (2,)), ((2, 3, 2), (2, 2))),
+              ("real", "real"), (0, 1), primitives=("matmul", "tril"), **tol),
         OpRow("eigh[V^2]", "eigh", _eigvec_squares,
               lambda a: np.linalg.eigh(_np_sym(a))[1] ** 2, sq, ("real",), (0,), **tol),
     ]
