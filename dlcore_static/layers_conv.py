@@ -272,15 +272,24 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                         **_ignored):
     """TF1's layer: ``fused`` (None: where it can) means TF's fused kernel for a 4-D input with
     channels on axis 1 or 3, whose moving variance averages the unbiased batch variance (see
-    :func:`batch_norm_graph`); other inputs, or ``fused=False``, average the biased one."""
-    for k in ("renorm", "virtual_batch_size", "adjustment", "beta_regularizer",
+    :func:`batch_norm_graph`); other inputs, or ``fused=False``, average the biased one.
+    ``renorm=True`` (with ``renorm_clipping``, ``renorm_momentum=0.99``) is batch
+    renormalisation (``batch_renorm.py``), never fused."""
+    renorm = bool(_ignored.pop("renorm", False))
+    renorm_clipping = _ignored.pop("renorm_clipping", None)
+    renorm_momentum = _ignored.pop("renorm_momentum", 0.99)
+    for k in ("virtual_batch_size", "adjustment", "beta_regularizer",
               "gamma_regularizer", "beta_constraint", "gamma_constraint"):
         if _ignored.get(k) not in (None, False):     # would change the numbers: refuse
             raise NotImplementedError(f"batch_normalization: {k}={_ignored[k]!r} is not "
                                       f"supported")
+    if renorm:
+        from .batch_renorm import check_clipping
+        renorm_clipping = check_clipping(renorm_clipping)
     g = get_default_graph()
     x = to_tensor(inputs, g)
-    use_fused = fused is not False and x.aval.ndim == 4 and axis in (-3, -1, 1, 3)
+    use_fused = fused is not False and x.aval.ndim == 4 and axis in (-3, -1, 1, 3) and \
+        not renorm
     c = x.aval.shape[axis]
     if c is None:
         raise ValueError(f"batch_normalization: axis {axis} of the input has no defined size")
@@ -292,8 +301,19 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         beta = var("beta", beta_initializer, _init.Zeros(), True) if center else None
         mm = var("moving_mean", moving_mean_initializer, _init.Zeros(), False)
         mv = var("moving_variance", moving_variance_initializer, _init.Ones(), False)
-        y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, momentum, epsilon, training,
-                                      fused=use_fused)
+        if renorm:
+            from .batch_renorm import renorm_graph
+            rvars = (var("renorm_mean", None, _init.Zeros(), False),
+                     Variable(lambda: np.zeros((), x.dtype.np), name="renorm_mean_weight",
+                              trainable=False),
+                     var("renorm_stddev", None, _init.Zeros(), False),
+                     Variable(lambda: np.zeros((), x.dtype.np), name="renorm_stddev_weight",
+                              trainable=False))
+            y, updates = renorm_graph(x, gamma, beta, mm, mv, rvars, axis, momentum, epsilon,
+                                      training, renorm_clipping, renorm_momentum)
+        else:
+            y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, momentum, epsilon,
+                                          training, fused=use_fused)
         for u in updates:
             g.add_to_collection(GraphKeys.UPDATE_OPS, u)
     return y

@@ -160,3 +160,30 @@ def test_renorm_errors_as_tensorflow():
                        "updates_collections or zero_debias_moving_mean$"):
         tf.contrib.layers.batch_norm(x, renorm=True, updates_collections=None)
     assert tf.global_variables() == []
+
+
+def test_tf_layers_batch_normalization_renorm_matches_numpy():
+    rng = np.random.RandomState(3)
+    xs = [rng.randn(4, 2, 2, 3) * s + m for s, m in [(1.0, 0.0), (2.0, 1.0), (0.5, -1.0)]]
+    x = tf.placeholder(tf.float64, (None, 2, 2, 3))
+    clip = {"rmax": 1.5, "dmax": 0.5}
+    y = tf.layers.batch_normalization(x, training=True, momentum=0.9, renorm=True,
+                                      renorm_clipping=clip, renorm_momentum=0.8)
+    assert [v.op.name for v in tf.global_variables()] == [
+        "batch_normalization/gamma", "batch_normalization/beta",
+        "batch_normalization/moving_mean", "batch_normalization/moving_variance",
+        "batch_normalization/renorm_mean", "batch_normalization/renorm_mean_weight",
+        "batch_normalization/renorm_stddev", "batch_normalization/renorm_stddev_weight"]
+    updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    ref = _Renorm(3, 0.9, 0.8, 0.001, clip)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for xv in xs:
+            got = sess.run([y] + updates, {x: xv})[0]
+            np.testing.assert_allclose(got, ref.step(xv, 1.0, 0.0)[0], rtol=1e-10,
+                                       atol=1e-12)
+        mm, mv = sess.run(tf.global_variables()[2:4])
+    np.testing.assert_allclose(mm, ref.mm, rtol=1e-10)
+    np.testing.assert_allclose(mv, ref.mv, rtol=1e-10)
+    with pytest.raises(ValueError, match="contains keys not in"):
+        tf.layers.batch_normalization(x, renorm=True, renorm_clipping={"max": 1.0})

@@ -85,7 +85,8 @@ def test_tf_layers_moving_statistics(shape, axis, fused, batch_dim):
         np.testing.assert_allclose(s.run(mv), want_v, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kw", [{"renorm": True}, {"virtual_batch_size": 2},
+@pytest.mark.parametrize("kw", [{"adjustment": lambda shape: (1.0, 0.0)},
+                                {"virtual_batch_size": 2},
                                 {"beta_regularizer": lambda v: v}])
 def test_tf_layers_refuses_options_it_would_ignore(kw):
     x = tf.placeholder(tf.float32, (4, 3))
