@@ -199,3 +199,26 @@ def test_loader_errors_and_damaged_directories_leave_the_graph_empty(tmp_path):
     assert len(g.get_operations()) == 0
     with pytest.raises(NotImplementedError, match="import_scope"):
         tf.saved_model.loader.load(tf.Session(graph=g), [SERVE], d, import_scope="a")
+
+
+def test_keras_model_exported_for_serving_with_simple_save(tmp_path):
+    """The TF 1.x serving recipe: simple_save(K.get_session(), ..., model.input/outputs)."""
+    from dlcore_static import keras
+    inp = keras.layers.Input(shape=(5, 3), name="input_image")
+    h = keras.layers.Dropout(0.5)(keras.layers.LSTM(4)(inp))
+    model = keras.models.Model(inp, keras.layers.Dense(2, activation="softmax")(h))
+    model.compile("adam", "categorical_crossentropy")
+    rng = np.random.RandomState(0)
+    x = rng.rand(6, 5, 3).astype(np.float32)
+    model.fit(x, np.eye(2)[np.arange(6) % 2], epochs=1, verbose=0)
+    want = model.predict(x)
+    d = str(tmp_path / "k")
+    tf.saved_model.simple_save(keras.backend.get_session(), d,
+                               inputs={"input_image": model.input},
+                               outputs={t.name: t for t in model.outputs})
+    with tf.Session(graph=tf.Graph()) as s:
+        sig = tf.saved_model.loader.load(s, [SERVE], d).signature_def["serving_default"]
+        (out,) = sig.outputs.values()
+        assert out.tensor_shape.as_list() == [None, 2]
+        got = s.run(out.name, {sig.inputs["input_image"].name: x})   # learning phase: test
+    np.testing.assert_array_equal(got, want)
