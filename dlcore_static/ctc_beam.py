@@ -17,7 +17,9 @@ and only the ``beam_width`` most probable prefixes are kept (a new child enters 
 has room or it beats the least probable beam, which is then dropped), exactly as TensorFlow's
 ``CTCBeamSearchDecoder`` (tensorflow/core/util/ctc/ctc_beam_search.h with the default scorer).
 With a beam at least as wide as the number of prefixes the search is exact: ``p(l)`` is then
-the CTC probability of labelling ``l`` (the sum over all its alignments).
+the CTC probability of labelling ``l`` (the sum over all its alignments).  Between prefixes of
+exactly equal probability (equal rows of logits) the pruning order is this implementation's
+(the later-inserted first), as it is TensorFlow's own in its TopN.
 
 Outputs, as TensorFlow's: ``decoded``, a list of ``top_paths`` SparseTensors (``decoded[j]``
 holds the j-th best prefix of each batch element: indices ``[b, i]``, int64 values, dense shape
@@ -29,14 +31,13 @@ optimization" and uses ``False``.  ``top_paths > beam_width`` or more paths than
 (``sequence_length`` 0 leaves only the empty prefix) are ``InvalidArgumentError``s at run time,
 with TensorFlow's messages.
 
-The search is a plain host loop over Python objects (O(T * beam_width * C) per sequence); it
-runs in the Session like the greedy decoder, on the CPU.
+The search is a host loop, compiled with Numba (``dlcore/kernels/cpu/_jit_ctc_beam.py``, about
+50x faster than the same loop over Python objects: T 50, C 30, width 100 took 28 ms against
+1.3-1.9 s per sequence on a loaded 2-core machine), O(T * beam_width * C) per sequence; it runs in
+the Session like the greedy decoder, on the CPU.
 """
 
 from __future__ import annotations
-
-import heapq
-import math
 
 import numpy as np
 
@@ -46,94 +47,6 @@ from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
 
 __all__ = ["ctc_beam_search_decoder", "ctc_beam_search_decoder_v2"]
-
-_NEG = -math.inf
-
-
-def _logaddexp(a: float, b: float) -> float:
-    if a == _NEG:
-        return b
-    if b == _NEG:
-        return a
-    return a + math.log1p(math.exp(b - a)) if a > b else b + math.log1p(math.exp(a - b))
-
-
-class _Beam:
-    """A prefix-tree node: ``label`` appended to ``parent``'s prefix; old (step t-1) and new
-    (step t) log-probabilities ending in a blank / in the label / in total."""
-
-    __slots__ = ("children", "label", "nb", "nl", "nt", "ob", "ol", "ot", "parent")
-
-    def __init__(self, parent: _Beam | None, label: int) -> None:
-        self.parent, self.label = parent, label
-        self.children: dict[int, _Beam] = {}
-        self.ob = self.ol = self.ot = self.nb = self.nl = self.nt = _NEG
-
-    def active(self) -> bool:
-        return self.nt != _NEG
-
-    def reset_new(self) -> None:
-        self.nb = self.nl = self.nt = _NEG
-
-    def labels(self, merge_repeated: bool) -> list[int]:
-        out: list[int] = []
-        prev, e = -1, self
-        while e.parent is not None:
-            if not merge_repeated or e.label != prev:
-                out.append(e.label)
-            prev, e = e.label, e.parent
-        return out[::-1]
-
-
-def beam_search(logits: np.ndarray, beam_width: int, blank: int) -> list[_Beam]:
-    """TensorFlow's CTC prefix beam search over ``logits`` (T, C) of one sequence: the beams
-    left after the last step, best first (see the module docstring)."""
-    root = _Beam(None, -1)
-    root.nt = root.nb = 0.0
-    leaves = [root]
-    n_classes = logits.shape[1]
-    for t in range(logits.shape[0]):
-        row = logits[t].astype(np.float64)
-        top = float(row.max())
-        y = (row - (top + math.log(float(np.exp(row - top).sum())))).tolist()
-        branches = sorted(leaves, key=lambda e: -e.nt)            # stable: ties keep order
-        for b in branches:
-            b.ob, b.ol, b.ot = b.nb, b.nl, b.nt
-        heap: list = []                  # (p, tie, beam): the beam, least probable on top
-        for b in branches:                                         # pass 1: extend in place
-            p = b.parent
-            if p is not None:
-                if p.active():
-                    b.nl = _logaddexp(b.nl, p.ob if b.label == p.label else p.ot)
-                b.nl += y[b.label]
-            b.nb = b.ot + y[blank]
-            b.nt = _logaddexp(b.nb, b.nl)
-            heapq.heappush(heap, (b.nt, len(heap), b))
-        tie = len(heap)
-        for b in branches:                                         # pass 2: grow children
-            if not (b.ot > _NEG and (len(heap) < beam_width or b.ot > heap[0][0])):
-                continue
-            for k in range(n_classes):
-                if k == blank:
-                    continue
-                c = b.children.get(k)
-                if c is None:
-                    c = b.children[k] = _Beam(b, k)
-                if c.active():
-                    continue
-                c.nb = _NEG
-                c.nl = c.nt = (b.ob if k == b.label else b.ot) + y[k]
-                if c.nt > _NEG and (len(heap) < beam_width or c.nt > heap[0][0]):
-                    if len(heap) == beam_width:
-                        heapq.heappop(heap)[2].reset_new()     # dropped from the beam
-                    tie += 1
-                    heapq.heappush(heap, (c.nt, tie, c))
-                else:
-                    c.ob = c.ol = c.ot = _NEG
-                    c.reset_new()
-        leaves = [e for _, _, e in heap]
-    return sorted(leaves, key=lambda e: -e.nt)
-
 
 def _decode(inputs, seq_len, *, beam_width: int, top_paths: int, merge: bool, blank: int):
     t_max, n, _ = inputs.shape
@@ -146,15 +59,20 @@ def _decode(inputs, seq_len, *, beam_width: int, top_paths: int, merge: bool, bl
         raise ValueError(f"sequence_length({b}) <= {t_max}")
     if top_paths > beam_width:
         raise ValueError("requested more paths than the beam width.")
+    from dlcore.kernels.cpu._jit_ctc_beam import beam_search
     paths: list[list[list[int]]] = [[] for _ in range(top_paths)]
     log_probs = np.zeros((n, top_paths), inputs.dtype)
+    labels = np.zeros((top_paths, max(t_max, 1)), np.int64)
+    lengths = np.zeros(top_paths, np.int64)
+    lp = np.zeros(top_paths, np.float64)
     for b in range(n):
-        beams = beam_search(inputs[: int(seq_len[b]), b], beam_width, blank)
-        if len(beams) < top_paths:
+        x = np.array(inputs[: int(seq_len[b]), b], np.float64, order="C")  # one build (writable)
+        if beam_search(x, int(beam_width), int(blank), int(top_paths), bool(merge), labels,
+                       lengths, lp) < top_paths:
             raise ValueError("Less leaves in the beam search than requested.")
         for j in range(top_paths):
-            paths[j].append(beams[j].labels(merge))
-            log_probs[b, j] = beams[j].nt
+            paths[j].append(labels[j, :lengths[j]].tolist())
+        log_probs[b] = lp
     out: list[np.ndarray] = []
     for rows in paths:
         out += [np.array([(b, i) for b, r in enumerate(rows) for i in range(len(r))],

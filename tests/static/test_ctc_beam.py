@@ -124,3 +124,79 @@ def test_v2_sequence_length_zero_and_errors():
         tf.nn.ctc_beam_search_decoder(x, [4, 4], beam_width=0)
     with pytest.raises(ValueError, match="Shape must be rank 3 but is rank 2"):
         tf.nn.ctc_beam_search_decoder(x[0], [4, 4])
+
+
+class _Beam:
+    def __init__(self, parent, label):
+        self.parent, self.label, self.children = parent, label, {}
+        self.ob = self.ol = self.ot = self.nb = self.nl = self.nt = -np.inf
+
+    def labels(self):
+        out, e = [], self
+        while e.parent is not None:
+            out.append(e.label)
+            e = e.parent
+        return out[::-1]
+
+
+def _tf_reference(logits, width, blank):
+    """TensorFlow's CTCBeamSearchDecoder::Step, transcribed over Python objects (a sorted list
+    as its TopN of leaves): the beams left, best first."""
+    lae = np.logaddexp
+    root = _Beam(None, -1)
+    root.nt = root.nb = 0.0
+    leaves = [root]
+    for row in logits.astype(np.float64):
+        y = row - np.logaddexp.reduce(row)
+        branches = sorted(leaves, key=lambda e: -e.nt)
+        for b in branches:
+            b.ob, b.ol, b.ot = b.nb, b.nl, b.nt
+        leaves = []
+        for b in branches:
+            if b.parent is not None:
+                if b.parent.nt > -np.inf:
+                    b.nl = lae(b.nl, b.parent.ob if b.label == b.parent.label else b.parent.ot)
+                b.nl += y[b.label]
+            b.nb = b.ot + y[blank]
+            b.nt = lae(b.nb, b.nl)
+            leaves.append(b)
+        for b in branches:
+            if not (b.ot > -np.inf and (len(leaves) < width or
+                                        b.ot > min(e.nt for e in leaves))):
+                continue
+            for k in range(len(row)):
+                c = b.children.setdefault(k, _Beam(b, k))
+                if k == blank or c.nt > -np.inf:
+                    continue
+                c.nb, c.nl = -np.inf, (b.ob if k == b.label else b.ot) + y[k]
+                c.nt = c.nl
+                if c.nt > -np.inf and (len(leaves) < width or
+                                       c.nt > min(e.nt for e in leaves)):
+                    if len(leaves) == width:
+                        gone = min(leaves, key=lambda e: e.nt)
+                        leaves.remove(gone)
+                        gone.nb = gone.nl = gone.nt = -np.inf
+                    leaves.append(c)
+                else:
+                    c.ob = c.ol = c.ot = c.nb = c.nl = c.nt = -np.inf
+    return sorted(leaves, key=lambda e: -e.nt)
+
+
+def test_narrow_beams_prune_as_tensorflows_algorithm():
+    """Beams narrower than the prefix tree: the pruned search equals a plain transcription of
+    TensorFlow's algorithm, path for path (random cases, no ties)."""
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        T, N, C = 7, 3, int(rng.integers(3, 6))
+        width = int(rng.integers(1, 5))
+        x = rng.standard_normal((T, N, C)) * 2.0
+        seq = rng.integers(0, T + 1, N)
+        seq[0] = T
+        decoded, log_prob = tf.nn.ctc_beam_search_decoder(
+            x, seq, beam_width=width, top_paths=1, merge_repeated=False)
+        with tf.Session() as sess:
+            (d,), lp = sess.run([decoded, log_prob])
+        for b in range(N):
+            best = _tf_reference(x[:seq[b], b], width, C - 1)[0]
+            assert d.values[d.indices[:, 0] == b].tolist() == best.labels()
+            np.testing.assert_allclose(lp[b, 0], best.nt, rtol=1e-12)
