@@ -120,27 +120,3 @@ def ctc_beam_search_decoder_v2(inputs, sequence_length, beam_width=100, top_path
     ``ctc_beam_search_decoder_v2``): the same search with ``merge_repeated=False``."""
     return ctc_beam_search_decoder(inputs, sequence_length, beam_width, top_paths, False)
 
-
-def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
-    """Keras' ``K.ctc_decode``: ``([decoded (batch, time) padded with -1] * paths,
-    log_prob (batch, paths))`` from the softmax output ``y_pred`` ``(batch, time, classes)``:
-    the greedy decoder (``ctc_ops.ctc_decode``), or with ``greedy=False`` TensorFlow 1's beam
-    search of ``log(y_pred + epsilon)`` (``merge_repeated=True``, as Keras calls it) with
-    ``beam_width`` and ``top_paths``, each path padded like the greedy one."""
-    from .ctc_ops import ctc_decode as greedy_decode
-    if greedy:
-        return greedy_decode(y_pred, input_length)
-    from dlcore import ops as _ops
-
-    from .ctc_ops import _squeeze_last
-    from .keras import backend as K
-    from .sparse import SparseTensor, sparse_tensor_to_dense
-    g = get_default_graph()
-    yp = to_tensor(y_pred, g)
-    x = _ops.log(_ops.add(_ops.transpose(yp, (1, 0, 2)), float(K.epsilon())))
-    il = _ops.cast(_squeeze_last(to_tensor(input_length, g)), np.dtype(np.int32))
-    decoded, log_prob = ctc_beam_search_decoder(x, il, beam_width, top_paths)
-    shape = _ops.cast(_ops.getitem(_ops.shape_of(yp), slice(0, 2)), np.dtype(np.int64))
-    dense = [sparse_tensor_to_dense(SparseTensor(st.indices, st.values, shape),
-                                    default_value=-1) for st in decoded]
-    return dense, log_prob
