@@ -84,11 +84,11 @@ _FUNCTIONS = {
 
 def adapter(op: str, ns: str, name: str):
     """The function installed as ``ns.name`` for dlcore op ``op``."""
-    from . import _linalg_lu, _linalg_solve
+    from . import _linalg_ldl, _linalg_lu, _linalg_solve
     key = (op, ns, name)
     try:
         return _FUNCTIONS.get(key) or _linalg_solve._FUNCTIONS.get(key) or \
-            _linalg_lu._FUNCTIONS[key]
+            _linalg_ldl.FUNCTIONS.get(key) or _linalg_lu._FUNCTIONS[key]
     except KeyError:
         raise NotImplementedError(f"dlcore_eager: no PyTorch adapter for {ns}.{name} "
                                   f"(op '{op}') in _linalg_decomp") from None

@@ -76,6 +76,7 @@ from .decompositions import norm as linalg_norm
 from .linalg_systems import (cholesky, cholesky_inverse, cholesky_solve, det, linalg_solve,
                            logdet, slogdet, solve_triangular)
 from .linalg_factor import eigh, eigvalsh, lstsq, matrix_rank, multi_dot, pinv, qr
+from .ldl import ldl_factor, ldl_solve
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
 from . import nn_functional

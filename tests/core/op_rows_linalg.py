@@ -69,6 +69,18 @@ def _np_householder_product(a, tau):
     return out
 
 
+def _np_ldl(a, part):
+    """LAPACK's sytrf (lower) through SciPy, batched by a loop: the compact factor (strict
+    upper triangle zeroed, as PyTorch returns it) or the 1-based pivots."""
+    from scipy.linalg import lapack
+    outs = []
+    for m in a.reshape((-1,) + a.shape[-2:]):
+        fn = lapack.dsytrf if m.dtype == np.float64 else lapack.ssytrf
+        ld, piv, _ = fn(m, lower=1)
+        outs.append(np.tril(ld) if part == "LD" else piv.astype(np.int32))
+    return np.stack(outs).reshape(a.shape if part == "LD" else a.shape[:-1])
+
+
 def linalg_rows(OpRow) -> list:
     tol = {"rtol": 1e-4, "atol": 1e-5}
     sq = (((3, 3),), ((2, 3, 3),))
@@ -109,6 +121,15 @@ def linalg_rows(OpRow) -> list:
         OpRow("householder_product", "householder_product", ops.householder_product,
               _np_householder_product, (((4, 3), (2,)), ((2, 3, 2), (2, 2))),
               ("real", "real"), (0, 1), primitives=("matmul", "tril"), **tol),
+        OpRow("ldl_factor[LD]", "ldl_factor", lambda a: ops.ldl_factor(_sym(a))[0],
+              lambda a: _np_ldl(_np_sym(a), "LD"), sq, ("real",), (), **tol),
+        OpRow("ldl_factor[pivots]", "ldl_factor", lambda a: ops.ldl_factor(_sym(a))[1],
+              lambda a: _np_ldl(_np_sym(a), "pivots"), (((4, 4),), ((2, 3, 3),)), ("real",), (),
+              **tol),
+        OpRow("ldl_solve", "ldl_solve",
+              lambda a, b: ops.ldl_solve(*ops.ldl_factor(_sym(a))[:2], b),
+              lambda a, b: np.linalg.solve(_np_sym(a), b),
+              (((3, 3), (3, 2)), ((2, 4, 4), (2, 4, 1))), ("real", "real"), (), **tol),
         OpRow("eigh[V^2]", "eigh", _eigvec_squares,
               lambda a: np.linalg.eigh(_np_sym(a))[1] ** 2, sq, ("real",), (0,), **tol),
     ]

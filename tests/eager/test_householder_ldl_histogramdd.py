@@ -62,3 +62,79 @@ def test_householder_product_errors(a_shape, t_shape, a_dtype, t_dtype):
     with pytest.raises(type(want.value)) as got:
         dt.linalg.householder_product(dt.tensor(a), dt.tensor(t))
     assert str(got.value) == str(want.value)
+
+
+# ----------------------------------------------------------------------------- LDL^T
+def _sym(shape, small_diag=False, dtype=np.float64):
+    a = RNG.standard_normal(shape)
+    a = a + np.swapaxes(a, -1, -2)
+    if small_diag:                      # forces 2 x 2 pivot blocks
+        idx = np.arange(shape[-1])
+        a[..., idx, idx] = 0.01
+    return a.astype(dtype)
+
+
+@pytest.mark.parametrize("shape,small", [((4, 4), False), ((4, 4), True), ((2, 5, 5), True),
+                                         ((1, 1), False), ((0, 0), False)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ldl_factor_and_solve_match_torch(shape, small, dtype):
+    a, A = _both(_sym(shape, small, dtype))
+    ld, piv = dt.linalg.ldl_factor(a)
+    LD, PIV = torch.linalg.ldl_factor(A)
+    assert piv.dtype == dt.int32 and ld.dtype == a.dtype
+    np.testing.assert_array_equal(piv.numpy(), PIV.numpy())
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ld.numpy(), LD.numpy(), rtol=tol, atol=tol)
+    ex = dt.linalg.ldl_factor_ex(a)
+    assert ex.info.tolist() == torch.linalg.ldl_factor_ex(A).info.tolist()
+    b, B = _both(RNG.standard_normal(shape[:-1] + (3,)).astype(dtype))
+    np.testing.assert_allclose(dt.linalg.ldl_solve(ld, piv, b).numpy(),
+                               torch.linalg.ldl_solve(LD, PIV, B).numpy(),
+                               rtol=20 * tol, atol=20 * tol)
+
+
+def test_ldl_pivots_include_2x2_blocks_and_solve_broadcasts():
+    a, A = _both(_sym((3, 4, 4), True))
+    piv = dt.linalg.ldl_factor(a).pivots
+    assert (piv.numpy() < 0).any()
+    ld, piv = dt.linalg.ldl_factor(a)
+    b = RNG.standard_normal((4, 2))                 # one right-hand side for the whole batch
+    got = dt.linalg.ldl_solve(ld, piv.long(), dt.tensor(b))
+    want = torch.linalg.ldl_solve(*torch.linalg.ldl_factor(A), torch.tensor(b))
+    assert tuple(got.shape) == tuple(want.shape) == (3, 4, 2)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(A) @ got.numpy(), np.broadcast_to(b, (3, 4, 2)),
+                               atol=1e-10)
+
+
+def test_ldl_zero_pivot_info_and_error():
+    z = np.zeros((2, 3, 3))
+    z[1] = np.eye(3)
+    assert dt.linalg.ldl_factor_ex(dt.tensor(z)).info.tolist() == \
+        torch.linalg.ldl_factor_ex(torch.tensor(z)).info.tolist() == [1, 0]
+    with pytest.raises(RuntimeError, match=r"ldl_factor: \(Batch element 0\): The "
+                                           "factorization could not be completed"):
+        dt.linalg.ldl_factor(dt.tensor(z))
+
+
+LDL_ERRORS = {
+    "not square": lambda m: m.linalg.ldl_factor(m.ones(3, 4)),
+    "1-d": lambda m: m.linalg.ldl_factor(m.ones(3)),
+    "int": lambda m: m.linalg.ldl_factor(m.ones(3, 3, dtype=m.int32)),
+    "half": lambda m: m.linalg.ldl_factor(m.eye(3).half()),
+    "b rows": lambda m: m.linalg.ldl_solve(m.eye(3), m.ones(3, dtype=m.int32), m.ones(4, 2)),
+    "b dtype": lambda m: m.linalg.ldl_solve(m.eye(3), m.ones(3, dtype=m.int32),
+                                            m.ones(3, 2, dtype=m.float64)),
+    "pivots shape": lambda m: m.linalg.ldl_solve(m.eye(3), m.ones(2, dtype=m.int32),
+                                                 m.ones(3, 2)),
+    "b 1-d": lambda m: m.linalg.ldl_solve(m.eye(3), m.ones(3, dtype=m.int32), m.ones(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LDL_ERRORS))
+def test_ldl_errors_match_torch(name):
+    with pytest.raises(Exception) as want:
+        LDL_ERRORS[name](torch)
+    with pytest.raises(type(want.value)) as got:
+        LDL_ERRORS[name](dt)
+    assert str(got.value) == str(want.value)
