@@ -98,11 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, why in QUICK_EXCLUDE.items():
             if availability.get(name, (False, ""))[0]:
                 availability[name], skipped[name] = (False, why), why
-    if "digits" in [w.name for w in workloads]:
+    if any(isinstance(w, Classifier) for w in workloads):   # the digits MLP and digits CNN
         try:
             import sklearn  # noqa: F401
         except ImportError:
-            skipped["digits workload"] = "scikit-learn not installed (pip install scikit-learn)"
+            skipped["digits workloads"] = "scikit-learn not installed (pip install scikit-learn)"
             workloads = [w for w in workloads if not isinstance(w, Classifier)]
     if args.list:
         for e in engines:

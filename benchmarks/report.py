@@ -49,6 +49,8 @@ def _cell(r: Result | None) -> str:
         text += f" c/w {r.cpu_wall:.1f}"
     if "epochs" in r.extra:
         text += f", {r.extra['epochs']:g} ep"
+        if r.extra.get("accuracy") is not None:          # the test accuracy reached
+            text += f", acc {r.extra['accuracy']:.3f}"
     return text
 
 

@@ -59,6 +59,14 @@ def _sgd_(torch: ModuleType, params: list[Any], lr: float) -> None:
 def setup(torch: ModuleType, workload: Any, device: str, wrap: Wrap = _identity,
           graph_call: bool = False) -> Prepared:
     """Build ``workload`` with ``torch``; ``graph_call`` makes ``tiny_graph`` a wrapped function."""
+    program = getattr(workload, "torch_program", None)      # a workload carrying its program
+    if program is not None:                  # (first: DigitsCNN is also a Classifier)
+        if device == "cpu":
+            if wrap is _identity:
+                return program(torch, device)
+            if "wrap" in inspect.signature(program).parameters:  # its step can be wrapped
+                return program(torch, device, wrap=wrap)
+        raise Unsupported(type(workload).__name__)
     if isinstance(workload, MLPStep):
         return _mlp(torch, workload, device, wrap)
     if isinstance(workload, ControlFlow):
@@ -74,12 +82,6 @@ def setup(torch: ModuleType, workload: Any, device: str, wrap: Wrap = _identity,
             fn = wrap(lambda t: t + 1.0)
             return Prepared(lambda: fn(a))
         return Prepared(lambda: a + 1.0, note="eager op, no graph")
-    program = getattr(workload, "torch_program", None)      # a workload carrying its program
-    if program is not None and device == "cpu":
-        if wrap is _identity:
-            return program(torch, device)
-        if "wrap" in inspect.signature(program).parameters:  # its step function can be wrapped
-            return program(torch, device, wrap=wrap)
     raise Unsupported(type(workload).__name__)
 
 

@@ -18,6 +18,7 @@ import os
 
 from ..workloads import Classifier, ControlFlow, MLPStep, TinyOp
 from ..workloads.cnn import LeNet5Step, ResNetStep
+from ..workloads.digits_cnn import DigitsCNN
 from .base import Prepared, Unsupported, import_version
 
 NAME = "jax"
@@ -38,6 +39,8 @@ def setup(workload, device: str) -> Prepared:
         return _mlp(jax, workload)
     if isinstance(workload, ControlFlow):
         return _control_flow(jax, workload)
+    if isinstance(workload, DigitsCNN):          # (before Classifier: it derives from it)
+        return _digits_cnn(jax, workload)
     if isinstance(workload, Classifier):
         return _classifier(jax, workload)
     if isinstance(workload, LeNet5Step):
@@ -235,3 +238,39 @@ def _resnet(jax, wl: ResNetStep) -> Prepared:
         return float(loss)
 
     return Prepared(step)
+
+
+def _digits_cnn(jax, wl: DigitsCNN) -> Prepared:
+    """The digits CNN in PyTorch's layout; one jitted SGD step per minibatch."""
+    jnp, lax = jax.numpy, jax.lax
+
+    def pool(h):
+        return lax.reduce_window(h, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def forward(p, x):
+        h = pool(jax.nn.relu(_conv(jax, x, p["c1.weight"], pad=1)
+                             + p["c1.bias"][None, :, None, None]))
+        h = pool(jax.nn.relu(_conv(jax, h, p["c2.weight"], pad=1)
+                             + p["c2.bias"][None, :, None, None]))
+        return h.reshape(h.shape[0], -1) @ p["fc.weight"].T + p["fc.bias"]
+
+    def train(p, x, labels):
+        grads = jax.grad(lambda q: _cross_entropy(jax, forward(q, x), labels))(p)
+        return _sgd(jax, p, grads, wl.lr)
+
+    train = jax.jit(train, donate_argnums=0)
+    predict = jax.jit(forward)
+    fresh = lambda: {k: jnp.asarray(v) for k, v in wl.weights.items()}
+    state = {"p": fresh(), "epoch": 0}
+
+    def step() -> None:
+        for x, labels in wl.epoch_batches(state["epoch"]):
+            state["p"] = train(state["p"], x, labels.astype("int32"))
+        jax.block_until_ready(state["p"])
+        state["epoch"] += 1
+
+    def reset() -> None:
+        state["p"], state["epoch"] = fresh(), 0
+
+    return Prepared(step, evaluate=lambda: wl.accuracy(predict(state["p"], wl.data["x_test"])),
+                    reset=reset)

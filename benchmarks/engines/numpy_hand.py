@@ -18,6 +18,7 @@ import numpy as np
 
 from ..workloads import Classifier, ControlFlow, MLPStep, TinyOp
 from ..workloads.cnn import LeNet5Step, ResNetStep
+from ..workloads.digits_cnn import DigitsCNN
 from .base import Prepared, Unsupported, require_cpu
 
 NAME = "numpy"
@@ -34,6 +35,8 @@ def setup(workload, device: str) -> Prepared:
         return _mlp(workload)
     if isinstance(workload, ControlFlow):
         return _control_flow(workload)
+    if isinstance(workload, DigitsCNN):          # (before Classifier: it derives from it)
+        return _digits_cnn(workload)
     if isinstance(workload, Classifier):
         return _classifier(workload)
     if isinstance(workload, LeNet5Step):
@@ -322,3 +325,56 @@ def _resnet(wl: ResNetStep) -> Prepared:
         return loss
 
     return Prepared(step)
+
+
+def _digits_cnn(wl: DigitsCNN) -> Prepared:
+    """The digits CNN: 3x3 'same' convolutions as im2col of the zero-padded NHWC input."""
+    w = {k: v.copy() for k, v in wl.weights.items()}
+    lr = np.float32(wl.lr)
+    state = {"epoch": 0}
+    q = wl.side // 4
+
+    def conv(name, h):
+        hp = np.pad(h, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        cols = _im2col(hp, 3)
+        wk = w[name + ".weight"]
+        z = cols @ wk.reshape(wk.shape[0], -1).T + w[name + ".bias"]
+        return z.reshape(*h.shape[:3], wk.shape[0]), cols, hp.shape
+
+    def forward(x):
+        z1, cols1, _ = conv("c1", x.transpose(0, 2, 3, 1))
+        p1, i1 = _pool2(np.maximum(z1, 0))
+        z2, cols2, shape2 = conv("c2", p1)
+        p2, i2 = _pool2(np.maximum(z2, 0))
+        flat = p2.transpose(0, 3, 1, 2).reshape(len(x), -1)  # torch.flatten's (C, H, W) order
+        logits = flat @ w["fc.weight"].T + w["fc.bias"]
+        return logits, (z1, cols1, i1, z2, cols2, shape2, i2, flat)
+
+    def step() -> None:
+        for x, labels in wl.epoch_batches(state["epoch"]):
+            n = len(labels)
+            logits, (z1, cols1, i1, z2, cols2, shape2, i2, flat) = forward(x)
+            e = np.exp(logits - logits.max(axis=1, keepdims=True))
+            g = e / e.sum(axis=1, keepdims=True)
+            g[np.arange(n), labels] -= 1.0
+            g /= np.float32(n)
+            grads = {"fc.weight": g.T @ flat, "fc.bias": g.sum(0)}
+            g = (g @ w["fc.weight"]).reshape(n, wl.c2, q, q).transpose(0, 2, 3, 1)
+            g = (_pool2_grad(g, i2) * (z2 > 0)).reshape(-1, wl.c2)
+            grads["c2.weight"] = (g.T @ cols2).reshape(w["c2.weight"].shape)
+            grads["c2.bias"] = g.sum(0)
+            g = _col2im(g @ w["c2.weight"].reshape(wl.c2, -1), shape2, 3)[:, 1:-1, 1:-1]
+            g = (_pool2_grad(g, i1) * (z1 > 0)).reshape(-1, wl.c1)
+            grads["c1.weight"] = (g.T @ cols1).reshape(w["c1.weight"].shape)
+            grads["c1.bias"] = g.sum(0)
+            for name, grad in grads.items():
+                w[name] -= lr * grad
+        state["epoch"] += 1
+
+    def reset() -> None:
+        for k, v in wl.weights.items():
+            w[k][...] = v
+        state["epoch"] = 0
+
+    return Prepared(step, evaluate=lambda: wl.accuracy(forward(wl.data["x_test"])[0]),
+                    reset=reset)

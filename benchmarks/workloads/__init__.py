@@ -16,8 +16,9 @@ as n/a, so a family can land before every engine speaks it.
 
 Families today: ``mlp`` (``MLPStep``, the seed's training steps), ``control_flow``
 (``ControlFlow``, data-dependent cond + loop), ``classifier`` (``Classifier``, digits to a target
-accuracy), ``overhead`` (``TinyOp``, per-call cost) and ``sweeps`` (``MLPStep`` over batch size and
-hidden width).
+accuracy), ``cnn`` (``LeNet5Step``, ``ResNetStep``), ``digits_cnn`` (``DigitsCNN``, a small CNN
+on the same digits to a target accuracy; a ``Classifier``, so timed to its target), ``overhead``
+(``TinyOp``, per-call cost) and ``sweeps`` (``MLPStep`` over batch size and hidden width).
 """
 
 from __future__ import annotations

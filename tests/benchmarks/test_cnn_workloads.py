@@ -59,3 +59,46 @@ def test_peer_engines_agree_with_torch(wl):
         prepared = setup()
         got = [prepared.step() for _ in range(4)]
         np.testing.assert_allclose(got, want, rtol=1e-5, err_msg=name)
+
+
+def test_digits_cnn_engines_train_alike_and_reach_the_target():
+    """The digits CNN (tiny: 8x8 images, 2-4 channels) after one epoch at a small learning rate
+    predicts the same test labels on every engine; run as the harness does, it reaches its target."""
+    pytest.importorskip("sklearn")
+    import dataclasses
+
+    from benchmarks import engines, runner
+    from benchmarks.workloads.digits_cnn import DigitsCNN
+    from benchmarks.workloads.digits_cnn import workloads as digits_workloads
+
+    (wl,) = digits_workloads("tiny")
+    slow = dataclasses.replace(wl, lr=0.05)
+    accuracy, threads = {}, torch.get_num_threads()
+    torch.set_num_threads(1)          # a 1-epoch run of toy steps: torch's pool only spins
+    try:
+        for name, setup in [*_engines(slow), *_peers(slow)]:
+            if name.startswith("torch.compile"):
+                continue
+            prepared = setup()
+            prepared.step()
+            accuracy[name] = prepared.evaluate()
+    finally:
+        torch.set_num_threads(threads)
+    n_test = len(slow.data["y_test"])
+    assert max(accuracy.values()) - min(accuracy.values()) <= 1.5 / n_test, accuracy
+
+    class Quiet:
+        def advance(self, *args):
+            pass
+
+    results = runner.run_classifier([engines.load("numpy_hand"), engines.load("dlcore_eager")],
+                                    wl, "cpu", runner.CONFIGS["tiny"], Quiet())
+    for r in results:
+        assert r.status == "ok" and r.extra["reached"], (r.engine, r.note)
+        assert r.extra["accuracy"] >= wl.target and r.median_s > 0
+    full = digits_workloads("full")[0]
+    assert isinstance(full, DigitsCNN) and full.side == 28       # MNIST-shaped
+    x = full.data["x_train"]
+    assert x.shape[1:] == (1, 28, 28) and not x[:, :, :2].any() and not x[:, :, 26:].any()
+    np.testing.assert_array_equal(x[:, :, 2:26:3, 2:26:3].reshape(len(x), 64),
+                                  wl.data["x_train"].reshape(len(x), 64))
