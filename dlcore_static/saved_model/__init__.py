@@ -29,7 +29,15 @@ files (``assets_collection``) and ``import_scope`` are not supported (an error s
 
 from __future__ import annotations
 
-from . import builder, loader, signature_constants, signature_def_utils, tag_constants, utils
+from . import (
+    builder,
+    loader,
+    main_op,
+    signature_constants,
+    signature_def_utils,
+    tag_constants,
+    utils,
+)
 from .builder import Builder, SavedModelBuilder
 from .loader import MetaGraphDef, load, maybe_saved_model_directory
 from .signature_constants import (
@@ -77,6 +85,7 @@ __all__ = [
     "is_valid_signature",
     "load",
     "loader",
+    "main_op",
     "maybe_saved_model_directory",
     "predict_signature_def",
     "signature_constants",

@@ -222,3 +222,20 @@ def test_keras_model_exported_for_serving_with_simple_save(tmp_path):
         assert out.tensor_shape.as_list() == [None, 2]
         got = s.run(out.name, {sig.inputs["input_image"].name: x})   # learning phase: test
     np.testing.assert_array_equal(got, want)
+
+
+def test_main_op_initialises_after_loading(tmp_path):
+    """saved_model.main_op.main_op(): TF's group of the variable initializers, run by the
+    loader after the restore (so the loaded values are the initial ones again)."""
+    v = tf.Variable(3.0, name="v")
+    loc = tf.Variable(5.0, name="loc", collections=[tf.GraphKeys.LOCAL_VARIABLES])
+    sess = tf.Session()
+    sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+    sess.run([v.assign(7.0), loc.assign(8.0)])
+    d = str(tmp_path / "m")
+    b = tf.saved_model.Builder(d)
+    b.add_meta_graph_and_variables(sess, [SERVE], main_op=tf.saved_model.main_op.main_op())
+    b.save()
+    with tf.Session(graph=tf.Graph()) as s2:
+        tf.saved_model.load(s2, [SERVE], d)
+        assert s2.run(["v:0", "loc:0"]) == [3.0, 5.0]
