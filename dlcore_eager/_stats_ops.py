@@ -31,6 +31,7 @@ from . import _tensor_ops as O
 from .tensor import Tensor
 
 histogram_result = namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
+histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])  # type: ignore[name-match]
 
 
 def _host(x) -> np.ndarray:
@@ -141,6 +142,81 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
         total = hist.sum()
         hist = (hist / (total * np.diff(edges))).astype(dt)
     return histogram_result(_like(hist, input), _like(edges, input))
+
+
+def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: bool = False):
+    """``(hist, bin_edges)`` of the points ``input[..., :]`` (the innermost dimension is D, the
+    point's coordinates): per dimension ``bins[d]`` equal bins over ``range[2d:2d+2]`` (the
+    data's range by default, widened by 0.5 on both sides when it is a point; [0, 1] for no
+    data), or the given increasing edges; each bin half-open but the last, closed (NumPy's and
+    PyTorch's rule); ``weight`` per point, ``density`` normalises to unit volume.  Computed on
+    the host; not differentiable, as in PyTorch."""
+    if not is_floating(input._buf.dtype):
+        raise NotImplementedError(f'"histogramdd" not implemented for '
+                                  f"'{_dtype_name(input)}'")
+    if input.dim() < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    x = _host(input)
+    nd = x.shape[-1]
+    pts = x.reshape(-1, nd)
+    dt = x.dtype
+    if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
+        if len(bins) != nd:
+            raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                               "dimension of the input.")
+        edges = [_host(b).astype(dt).reshape(-1) for b in bins]
+    else:
+        counts = [int(b) for b in bins] if isinstance(bins, (list, tuple)) else [int(bins)] * nd
+        if len(counts) != nd:
+            raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                               "dimension of the input.")
+        for d, c in enumerate(counts):
+            if c <= 0:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {c} for "
+                                   f"dimension {d}")
+        if range is not None and len(range) != 2 * nd:
+            raise RuntimeError(f"torch.histogramdd: for a {nd}-dimensional histogram range "
+                               f"should have {2 * nd} elements, but got {len(range)}")
+        edges = []
+        for d, c in enumerate(counts):
+            if range is not None:
+                lo, hi = float(range[2 * d]), float(range[2 * d + 1])
+                if lo > hi:
+                    raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got "
+                                       f"min {lo:g} max {hi:g} for dimension {d}")
+            elif pts.shape[0]:
+                lo, hi = float(pts[:, d].min()), float(pts[:, d].max())
+            else:
+                lo, hi = 0.0, 1.0
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            edges.append(np.linspace(lo, hi, c + 1).astype(dt))
+    w = None if weight is None else _host(weight)
+    if w is not None and w.shape != x.shape[:-1]:
+        raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the "
+                           "same shape as the input tensor excluding its innermost dimension, "
+                           f"but got input with shape {list(input.shape)} and weight with shape "
+                           f"{list(weight.shape)}")
+    shape = tuple(max(e.size - 1, 0) for e in edges)
+    hist = np.zeros(shape, np.float64)
+    if all(e.size >= 2 and np.all(np.diff(e) >= 0) for e in edges) and pts.shape[0]:
+        keep = np.ones(pts.shape[0], bool)
+        index = []
+        for d, e in enumerate(edges):
+            v = pts[:, d]
+            keep &= (v >= e[0]) & (v <= e[-1])       # (NaN is neither)
+            index.append(np.minimum(np.searchsorted(e, v, side="right") - 1, e.size - 2))
+        flat = np.ravel_multi_index(tuple(i[keep] for i in index), shape)
+        wk = None if w is None else w.reshape(-1)[keep].astype(np.float64)
+        hist = np.bincount(flat, wk, minlength=int(np.prod(shape))).reshape(shape)
+    hist = hist.astype(dt)
+    if density and hist.size:
+        volume = np.ones(shape, np.float64)
+        for d, e in enumerate(edges):
+            volume = volume * np.diff(e.astype(np.float64)).reshape(
+                (1,) * d + (-1,) + (1,) * (nd - d - 1))
+        hist = (hist / (hist.sum(dtype=np.float64) * volume)).astype(dt)
+    return histogramdd_result(_like(hist, input), tuple(_like(e, input) for e in edges))
 
 
 # ----------------------------------------------------------------------------- quantiles
@@ -460,7 +536,7 @@ def _gradient_1d(f: Tensor, d: int, h, edge_order: int) -> Tensor:
     return cat(parts, d)
 
 
-FUNCTIONS = ["bincount", "histc", "histogram", "quantile", "nanquantile", "nanmedian", "cov",
+FUNCTIONS = ["bincount", "histc", "histogram", "histogramdd", "quantile", "nanquantile", "nanmedian", "cov",
              "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "gradient"]
 METHODS = ["bincount", "histc", "histogram", "quantile", "nanquantile", "nanmedian", "cov",
            "corrcoef"]

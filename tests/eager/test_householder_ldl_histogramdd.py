@@ -138,3 +138,67 @@ def test_ldl_errors_match_torch(name):
     with pytest.raises(type(want.value)) as got:
         LDL_ERRORS[name](dt)
     assert str(got.value) == str(want.value)
+
+
+# ----------------------------------------------------------------------------- histogramdd
+PTS = RNG.standard_normal((60, 2)).astype(np.float32)
+W = RNG.uniform(0, 2, 60).astype(np.float32)
+
+HISTDD = {
+    "bins list": dict(bins=[3, 4]),
+    "range, density": dict(bins=3, range=[-1.0, 1.0, -2.0, 2.0], density=True),
+    "weights": dict(bins=[4, 2], weight=W),
+    "edges": dict(bins=[np.array([-1.0, 0.0, 1.0], np.float32),
+                        np.array([-3.0, 0.0, 0.5, 3.0], np.float32)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HISTDD))
+def test_histogramdd_matches_torch(name):
+    def kw(m):
+        out = {}
+        for k, v in HISTDD[name].items():
+            if isinstance(v, np.ndarray):
+                v = m.tensor(v)
+            elif isinstance(v, list) and isinstance(v[0], np.ndarray):
+                v = [m.tensor(e) for e in v]
+            out[k] = v
+        return out
+    got, want = dt.histogramdd(dt.tensor(PTS), **kw(dt)), torch.histogramdd(torch.tensor(PTS),
+                                                                            **kw(torch))
+    assert got.hist.dtype == dt.float32 and len(got.bin_edges) == len(want.bin_edges)
+    np.testing.assert_allclose(got.hist.numpy(), want.hist.numpy(), rtol=1e-6)
+    for e, E in zip(got.bin_edges, want.bin_edges):
+        np.testing.assert_allclose(e.numpy(), E.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_histogramdd_batch_points_empty_and_constant():
+    x = RNG.standard_normal((2, 3, 2))
+    assert tuple(dt.histogramdd(dt.tensor(x), bins=2).hist.shape) == (2, 2)
+    assert dt.histogramdd(dt.tensor(x), bins=2).hist.sum().item() == 6
+    for data in (np.zeros((0, 2), np.float32), np.ones((4, 1), np.float32)):
+        got, want = dt.histogramdd(dt.tensor(data), bins=2), torch.histogramdd(
+            torch.tensor(data), bins=2)
+        np.testing.assert_array_equal(got.hist.numpy(), want.hist.numpy())
+        for e, E in zip(got.bin_edges, want.bin_edges):
+            np.testing.assert_array_equal(e.numpy(), E.numpy())
+
+
+HISTDD_ERRORS = {
+    "bins size": lambda m, x: m.histogramdd(x, bins=[3, 4, 5]),
+    "bins 0": lambda m, x: m.histogramdd(x, bins=[3, 0]),
+    "min > max": lambda m, x: m.histogramdd(x, bins=3, range=[1.0, 0.0, 0.0, 1.0]),
+    "range size": lambda m, x: m.histogramdd(x, bins=3, range=[0.0, 1.0]),
+    "int": lambda m, x: m.histogramdd(x.int(), bins=3),
+    "weight shape": lambda m, x: m.histogramdd(x, bins=3, weight=m.ones(9)),
+    "1-d": lambda m, x: m.histogramdd(x[:, 0], bins=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HISTDD_ERRORS))
+def test_histogramdd_errors_match_torch(name):
+    with pytest.raises(Exception) as want:
+        HISTDD_ERRORS[name](torch, torch.tensor(PTS))
+    with pytest.raises(type(want.value)) as got:
+        HISTDD_ERRORS[name](dt, dt.tensor(PTS))
+    assert str(got.value) == str(want.value)
