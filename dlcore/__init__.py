@@ -20,6 +20,11 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from . import _import_guard  # noqa: E402
 _import_guard.install()
 
+# dlcore's own kernels keep their compiled code in one per-user cache keyed by content, shared by
+# every checkout (see kernel_cache.py); registered when Numba's caching module is imported.
+from . import kernel_cache as _kernel_cache  # noqa: E402
+_kernel_cache.install()
+
 # In Jupyter/IPython, a warning raised from a cell names the cell ("Cell In[3], line 6"), not the
 # kernel's temporary file; nothing changes elsewhere (see _ipython.py).
 from . import _ipython  # noqa: E402

@@ -13,6 +13,9 @@ wraps the loader's ``exec_module``; if the import of one fails with any exceptio
 included), every ``numba``/``llvmlite`` module added to ``sys.modules`` since the outermost such
 import began is removed, so the next attempt imports the whole package afresh and
 consistently.  The interrupt itself still propagates at once.  Nothing is imported here.
+
+:func:`after_import` lets dlcore run a hook once a given Numba module has been imported (the
+kernel cache registers its locator that way without importing Numba early).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class _GuardedLoader(importlib.abc.Loader):
             raise
         finally:
             _state.depth = depth
+        for hook in _after.get(module.__name__, ()):
+            hook(module)
 
     def __getattr__(self, item):        # get_code, get_source, is_package, ...
         return getattr(self._inner, item)
@@ -70,6 +75,17 @@ class _GuardFinder(importlib.abc.MetaPathFinder):
                     spec.loader = _GuardedLoader(spec.loader)
                 return spec
         return None
+
+
+_after: dict = {}
+
+
+def after_import(name: str, hook) -> None:
+    """Call ``hook(module)`` once the module ``name`` (numba's or llvmlite's) has been imported
+    by this guard (used by :mod:`dlcore.kernel_cache` to register its cache locator)."""
+    hooks = _after.setdefault(name, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def install() -> None:

@@ -35,14 +35,20 @@ PRUNE_EVERY_S = 3600
 KEEP_RECENT_S = 3600
 
 
-def cache_dir() -> Path:
+def cache_root() -> Path:
+    """dlcore's cache folder: ``$DLCORE_CACHE_DIR``, else ``$XDG_CACHE_HOME/dlcore``, else
+    ``~/.cache/dlcore`` (generated modules in ``generated/``, dlcore's own kernels' compiled code
+    in ``numba/``, see :mod:`dlcore.kernel_cache`)."""
     root = os.environ.get("DLCORE_CACHE_DIR")
     if root:
-        path = Path(root)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        path = Path(base) / "dlcore"
-    path = path / "generated"
+        return Path(root)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dlcore"
+
+
+def cache_dir() -> Path:
+    """The folder of generated modules, created on first use."""
+    path = cache_root() / "generated"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

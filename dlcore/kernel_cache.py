@@ -1,0 +1,183 @@
+"""Where Numba keeps the compiled code of dlcore's own kernel files: one cache per user, shared by
+every checkout, keyed by content rather than by path.
+
+Numba's ``cache=True`` puts a function's compiled code in the ``__pycache__`` folder next to its
+source file.  Every clone, worktree or fresh install of dlcore therefore compiles every kernel
+again: on a 2-core machine the first run of the kernel tests in a fresh clone took 127 s of CPU
+time against 13 s in a checkout whose caches were warm, nearly all of it Numba compiling the same
+kernels that another checkout of the same code had compiled already.
+
+This module adds one cache *locator* in front of Numba's own (for the CPU target, and for the
+CUDA target when numba.cuda is used).  It only claims functions defined in a file of the dlcore
+packages (``dlcore``, ``dlcore_static``, ``dlcore_eager``); everything else, the generated
+modules of :mod:`dlcore.jitcache` included, keeps Numba's usual place.  For a claimed function:
+
+* the cache folder is ``<cache>/numba/<the file's folder relative to the packages' parent>``,
+  where ``<cache>`` is the one :func:`dlcore.jitcache.cache_root` names (``$DLCORE_CACHE_DIR``,
+  else ``$XDG_CACHE_HOME/dlcore``, else ``~/.cache/dlcore``), so two checkouts of the same file
+  find the same entries;
+* the *source stamp*, which Numba stores in the cache index and compares before it trusts an
+  entry, is a SHA-256 of the file **and of every dlcore module it imports, transitively** (found
+  by reading the import statements; nothing is executed).  A jitted function can call, and
+  freeze the constants of, only what its module imported, so a checkout whose helper module
+  differs never loads code compiled against another version of that helper.  Numba's own
+  locator hashes the defining file alone (CPU) or compares its modification time (CUDA).
+
+Numba still keys each entry by the function's signature and the target CPU, as always.  Setting
+``NUMBA_CACHE_DIR`` (Numba's own setting) turns this locator off: the user chose a place.  A cache
+folder that cannot be written falls back to Numba's locators, so a read-only home never fails.
+
+Nothing here imports Numba: :func:`install` asks :mod:`dlcore._import_guard` to register the
+locator the moment Numba's caching module is imported (before any dispatcher is created).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import sys
+import tempfile
+import threading
+
+_PACKAGES = ("dlcore", "dlcore_static", "dlcore_eager")
+#: The folder holding the dlcore packages (the repository root in a checkout).
+PACKAGES_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_lock = threading.Lock()
+_stamps: dict[str, bytes] = {}
+_deps: dict[str, frozenset] = {}
+
+
+# ----------------------------------------------------------------------------- the stamp
+def _module_file(root: str, dotted: str) -> str | None:
+    parts = dotted.split(".")
+    if not parts or parts[0] not in _PACKAGES:
+        return None
+    base = os.path.join(root, *parts)
+    if os.path.isfile(base + ".py"):
+        return base + ".py"
+    init = os.path.join(base, "__init__.py")
+    return init if os.path.isfile(init) else None
+
+
+def _imports(root: str, path: str) -> frozenset:
+    """The dlcore files ``path`` imports (read from its source, not executed)."""
+    got = _deps.get(path)
+    if got is not None:
+        return got
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), filename=path)
+    rel = os.path.relpath(path, root)[:-3].replace(os.sep, ".")
+    package = rel[:-len(".__init__")] if rel.endswith(".__init__") else rel.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                f = _module_file(root, alias.name)
+                if f:
+                    found.add(f)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                parts = parts[:len(parts) - (node.level - 1)]
+                module = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            owner = _module_file(root, module)
+            for alias in node.names:             # `from . import x` may name a submodule
+                f = _module_file(root, f"{module}.{alias.name}") or owner
+                if f:
+                    found.add(f)
+    got = frozenset(found)
+    _deps[path] = got
+    return got
+
+
+def source_stamp(path: str, root: str = PACKAGES_ROOT) -> bytes:
+    """SHA-256 over ``path`` and the dlcore files it imports, transitively (relative names and
+    contents, in a fixed order)."""
+    path = os.path.abspath(path)
+    with _lock:
+        got = _stamps.get(path)
+        if got is not None:
+            return got
+        seen, todo = set(), [path]
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo.extend(_imports(root, p))
+        h = hashlib.sha256()
+        for p in sorted(seen):
+            h.update(os.path.relpath(p, root).encode() + b"\0")
+            with open(p, "rb") as f:
+                h.update(f.read())
+            h.update(b"\0")
+        got = h.digest()
+        _stamps[path] = got
+        return got
+
+
+# ----------------------------------------------------------------------------- the locator
+def _owned(py_file: str) -> bool:
+    rel = os.path.relpath(os.path.abspath(py_file), PACKAGES_ROOT)
+    return not rel.startswith("..") and rel.split(os.sep, 1)[0] in _PACKAGES
+
+
+class PackageCacheLocator:
+    """A Numba cache locator (the interface of ``numba.core.caching._CacheLocator``) for
+    functions defined in dlcore's own files; see the module docstring."""
+
+    def __init__(self, py_func, py_file: str) -> None:
+        from .jitcache import cache_root
+        self._py_file = os.path.abspath(py_file)
+        self._lineno = py_func.__code__.co_firstlineno
+        rel = os.path.relpath(os.path.dirname(self._py_file), PACKAGES_ROOT)
+        self._cache_path = os.path.join(str(cache_root()), "numba", rel)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if os.environ.get("NUMBA_CACHE_DIR") or not os.path.isfile(py_file) \
+                or not _owned(py_file):
+            return None
+        self = cls(py_func, py_file)
+        try:
+            self.ensure_cache_path()
+        except OSError:                    # not writable: Numba's own locators take it
+            return None
+        return self
+
+    def ensure_cache_path(self) -> None:
+        os.makedirs(self._cache_path, exist_ok=True)
+        tempfile.TemporaryFile(dir=self._cache_path).close()
+
+    def get_cache_path(self) -> str:
+        return self._cache_path
+
+    def get_source_stamp(self) -> bytes:
+        return source_stamp(self._py_file)
+
+    def get_disambiguator(self) -> str:
+        return str(self._lineno)
+
+
+def _register(module) -> None:
+    """Put the locator first in a caching module's ``CacheImpl._locator_classes``."""
+    for name in ("CacheImpl", "_CacheImpl"):
+        impl = getattr(module, name, None)
+        classes = getattr(impl, "_locator_classes", None)
+        if isinstance(classes, list) and PackageCacheLocator not in classes:
+            classes.insert(0, PackageCacheLocator)
+
+
+_CACHING_MODULES = ("numba.core.caching", "numba.cuda.core.caching")
+
+
+def install() -> None:
+    """Register the locator now for a caching module already imported, else when it is."""
+    from . import _import_guard
+    for name in _CACHING_MODULES:
+        if name in sys.modules:
+            _register(sys.modules[name])
+        _import_guard.after_import(name, _register)

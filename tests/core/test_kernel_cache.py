@@ -1,0 +1,109 @@
+"""dlcore/kernel_cache.py: dlcore's own kernels keep their Numba cache in one per-user folder,
+keyed by content, so a second checkout loads what the first compiled; an entry is not trusted
+once the file or a dlcore module it imports changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+from dlcore import kernel_cache
+
+# ----------------------------------------------------------------------------- the stamp
+
+
+def _tree(root, files: dict) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+
+
+def _stamp(root, rel):
+    kernel_cache._stamps.clear()
+    kernel_cache._deps.clear()
+    return kernel_cache.source_stamp(str(root / rel), root=str(root))
+
+
+def test_the_stamp_covers_the_file_and_what_it_imports_transitively(tmp_path):
+    _tree(tmp_path, {
+        "dlcore/__init__.py": "",
+        "dlcore/kernels/__init__.py": "",
+        "dlcore/kernels/k.py": "from .helper import twice\nimport numpy\n",
+        "dlcore/kernels/helper.py": "from ..consts import N\n",
+        "dlcore/consts.py": "N = 4\n",
+        "dlcore/other.py": "M = 1\n",
+    })
+    first = _stamp(tmp_path, "dlcore/kernels/k.py")
+    assert first == _stamp(tmp_path, "dlcore/kernels/k.py")          # deterministic
+    (tmp_path / "dlcore/other.py").write_text("M = 2\n")               # not imported
+    assert _stamp(tmp_path, "dlcore/kernels/k.py") == first
+    (tmp_path / "dlcore/consts.py").write_text("N = 5\n")              # imported two steps away
+    second = _stamp(tmp_path, "dlcore/kernels/k.py")
+    assert second != first
+    (tmp_path / "dlcore/kernels/k.py").write_text("from .helper import twice  # edited\n")
+    assert _stamp(tmp_path, "dlcore/kernels/k.py") != second
+
+
+def test_the_stamp_does_not_depend_on_where_the_checkout_is(tmp_path):
+    files = {"dlcore/__init__.py": "", "dlcore/a.py": "from . import b\n", "dlcore/b.py": "X=1\n"}
+    _tree(tmp_path / "one", files)
+    _tree(tmp_path / "two", files)
+    assert _stamp(tmp_path / "one", "dlcore/a.py") == _stamp(tmp_path / "two", "dlcore/a.py")
+
+
+def test_only_dlcore_files_are_claimed_and_only_without_numba_cache_dir(monkeypatch):
+    def f():
+        return 1
+    assert kernel_cache.PackageCacheLocator.from_function(f, __file__) is None      # tests/
+    src = os.path.join(kernel_cache.PACKAGES_ROOT, "dlcore", "kernels", "cpu", "_jit_reduce.py")
+    loc = kernel_cache.PackageCacheLocator.from_function(f, src)
+    assert loc is not None
+    assert loc.get_cache_path().endswith(os.path.join("numba", "dlcore", "kernels", "cpu"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/tmp/elsewhere")      # the user chose a place
+    assert kernel_cache.PackageCacheLocator.from_function(f, src) is None
+
+
+# ----------------------------------------------------------------------------- across checkouts
+PROGRAM = textwrap.dedent("""
+    import numpy as np, dlcore
+    from dlcore import ops
+    from dlcore.kernels.cpu import _jit_reduce as m
+    ops.max(np.arange(12.0).reshape(3, 4), axis=0)
+    hits = sum(sum(f.stats.cache_hits.values()) for f in vars(m).values() if hasattr(f, "stats"))
+    misses = sum(sum(f.stats.cache_misses.values()) for f in vars(m).values()
+                 if hasattr(f, "stats"))
+    print(hits, misses, dlcore.__file__)
+""")
+
+
+def _run(checkout, cache):
+    full = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    full.update(DLCORE_CACHE_DIR=str(cache), PYTHONPATH=str(checkout))
+    r = subprocess.run([sys.executable, "-c", PROGRAM], env=full, capture_output=True,
+                       text=True, timeout=300, cwd=str(checkout))
+    assert r.returncode == 0, r.stderr
+    hits, misses, path = r.stdout.split()
+    assert path.startswith(str(checkout))
+    return int(hits), int(misses)
+
+
+def test_a_second_checkout_loads_what_the_first_compiled(tmp_path):
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("one", "two"):
+        shutil.copytree(os.path.join(kernel_cache.PACKAGES_ROOT, "dlcore"),
+                        tmp_path / name / "dlcore", ignore=ignore)
+    cache = tmp_path / "cache"
+    assert _run(tmp_path / "one", cache) == (0, 1)          # compiled and written
+    assert _run(tmp_path / "two", cache) == (1, 0)          # another path: loaded
+    assert not list((tmp_path / "two").rglob("*.nbi"))      # nothing written in the checkout
+    # A dlcore module the kernel file imports changes in one checkout: that checkout recompiles.
+    src = tmp_path / "two" / "dlcore" / "kernels" / "cpu" / "_jit_reduce.py"
+    deps = kernel_cache._imports(str(tmp_path / "two"), str(src))
+    assert deps
+    with open(sorted(deps)[0], "a") as f:
+        f.write("\n# edited\n")
+    assert _run(tmp_path / "two", cache) == (0, 1)
