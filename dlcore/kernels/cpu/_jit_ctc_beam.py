@@ -13,7 +13,8 @@ binary min-heap of (total, insertion number, entry) of at most ``beam_width`` en
 least probable beam is dropped in O(log width).  About 50x faster than the same search over
 Python objects (T 50, C 30, width 100: 28 ms against 1.3-1.9 s per sequence, side by side on a
 2-core machine at load 7).  Compilation takes seconds (a minute with Numba's typed dict and
-np.argsort, which are therefore not used).
+np.argsort, which are therefore not used), once: every function has its one signature, which
+also keeps Numba from building a version per literal argument.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ configure_threads()
 _OB, _OL, _OT, _NB, _NL, _NT = 0, 1, 2, 3, 4, 5
 
 
-@njit(cache=True, nogil=True)
+@njit("float64(float64, float64)", cache=True, nogil=True)
 def _logaddexp(a, b):
     if a == -np.inf:
         return b
@@ -41,7 +42,7 @@ def _logaddexp(a, b):
     return b + math.log1p(math.exp(a - b))
 
 
-@njit(cache=True, nogil=True)
+@njit("int64(int64[::1], int64)", cache=True, nogil=True)
 def _slot(hkeys, key):
     mask = hkeys.shape[0] - 1
     i = (key * 2654435761) & mask                 # Knuth's multiplicative hash, linear probing
@@ -50,20 +51,20 @@ def _slot(hkeys, key):
     return i
 
 
-@njit(cache=True, nogil=True)
+@njit("int64(int64[::1], int64[::1], int64)", cache=True, nogil=True)
 def _find(hkeys, hvals, key):
     i = _slot(hkeys, key)
     return hvals[i] if hkeys[i] == key else -1
 
 
-@njit(cache=True, nogil=True)
+@njit("void(int64[::1], int64[::1], int64, int64)", cache=True, nogil=True)
 def _insert(hkeys, hvals, key, value):
     i = _slot(hkeys, key)
     hkeys[i] = key
     hvals[i] = value
 
 
-@njit(cache=True, nogil=True)
+@njit("Tuple((int64[::1], int64[::1]))(int64[::1], int64[::1])", cache=True, nogil=True)
 def _rehash(hkeys, hvals):
     keys = np.full(2 * hkeys.shape[0], -1, np.int64)
     vals = np.empty(2 * hkeys.shape[0], np.int64)
@@ -73,19 +74,19 @@ def _rehash(hkeys, hvals):
     return keys, vals
 
 
-@njit(cache=True, nogil=True)
+@njit("boolean(float64[::1], int64[::1], int64, int64)", cache=True, nogil=True)
 def _less(hv, ht, i, j):
     return hv[i] < hv[j] or (hv[i] == hv[j] and ht[i] < ht[j])
 
 
-@njit(cache=True, nogil=True)
+@njit("void(float64[::1], int64[::1], int64[::1], int64, int64)", cache=True, nogil=True)
 def _swap(hv, ht, hi, i, j):
     hv[i], hv[j] = hv[j], hv[i]
     ht[i], ht[j] = ht[j], ht[i]
     hi[i], hi[j] = hi[j], hi[i]
 
 
-@njit(cache=True, nogil=True)
+@njit("int64(float64[::1], int64[::1], int64[::1], int64, float64, int64, int64)", cache=True, nogil=True)
 def _push(hv, ht, hi, size, v, tie, idx):
     k = size
     hv[k], ht[k], hi[k] = v, tie, idx
@@ -98,7 +99,7 @@ def _push(hv, ht, hi, size, v, tie, idx):
     return size + 1
 
 
-@njit(cache=True, nogil=True)
+@njit("Tuple((int64, int64))(float64[::1], int64[::1], int64[::1], int64)", cache=True, nogil=True)
 def _pop(hv, ht, hi, size):
     """Remove the least entry; returns (its entry index, new size)."""
     top = hi[0]
@@ -118,7 +119,7 @@ def _pop(hv, ht, hi, size):
     return top, size
 
 
-@njit(cache=True, nogil=True)
+@njit("Tuple((float64[:, ::1], int64[:, ::1]))(float64[:, ::1], int64[:, ::1], int64, int64)", cache=True, nogil=True)
 def _grow(probs, ints, n, cap):
     """The entry arrays with room for ``cap`` entries (element loops: slice assignment costs
     seconds of compilation)."""
@@ -131,7 +132,7 @@ def _grow(probs, ints, n, cap):
     return p, q
 
 
-@njit(cache=True, nogil=True)
+@njit("int64[::1](float64[::1], int64[::1], int64[::1], int64)", cache=True, nogil=True)
 def _best_first(hv, ht, hi, size):
     """The heap's entries, most probable first (a heap sort of a copy; equal totals: the
     later-inserted first).  np.argsort would cost seconds of compilation."""
@@ -146,7 +147,7 @@ def _best_first(hv, ht, hi, size):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit("int64(float64[:, ::1], int64, int64, int64, boolean, int64[:, ::1], int64[::1], float64[::1])", cache=True, nogil=True)
 def beam_search(logits, width, blank, top, merge, out_labels, out_len, out_lp):
     """Decode ``logits`` (T, C); the ``top`` best prefixes go to ``out_labels[j, :out_len[j]]``
     and ``out_lp[j]``.  Returns the number of beams left (fewer than ``top``: an error)."""
