@@ -1,4 +1,4 @@
-"""``tf.nn.ctc_beam_search_decoder`` (TensorFlow 1) and the beam path of Keras' ``K.ctc_decode``.
+"""``tf.nn.ctc_beam_search_decoder`` (TensorFlow 1) and Keras' ``K.ctc_decode`` (greedy or beam).
 
 A host node (``CTCBeamSearchDecoder``) runs TensorFlow's prefix beam search, per batch element,
 over the first ``sequence_length[b]`` steps of the time-major logits ``inputs`` (T, N, C), the
@@ -46,7 +46,7 @@ from .ctc_ops import _check_inputs, _factory, _host_node
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
 
-__all__ = ["ctc_beam_search_decoder", "ctc_beam_search_decoder_v2"]
+__all__ = ["ctc_beam_search_decoder", "ctc_beam_search_decoder_v2", "ctc_decode"]
 
 def _decode(inputs, seq_len, *, beam_width: int, top_paths: int, merge: bool, blank: int):
     t_max, n, _ = inputs.shape
@@ -120,3 +120,28 @@ def ctc_beam_search_decoder_v2(inputs, sequence_length, beam_width=100, top_path
     ``ctc_beam_search_decoder_v2``): the same search with ``merge_repeated=False``."""
     return ctc_beam_search_decoder(inputs, sequence_length, beam_width, top_paths, False)
 
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Keras' ``K.ctc_decode``: ``([decoded (batch, time) padded with -1] * paths,
+    log_prob (batch, paths))`` from the softmax output ``y_pred`` ``(batch, time, classes)``:
+    the greedy decoder of ``log(y_pred + epsilon)`` (one path, ``ctc_greedy_decoder``), or with
+    ``greedy=False`` TensorFlow 1's beam search (``merge_repeated=True``, as Keras calls it) with
+    ``beam_width`` and ``top_paths``."""
+    from dlcore import ops as _ops
+
+    from .ctc_ops import _squeeze_last, ctc_greedy_decoder
+    from .keras import backend as K
+    from .sparse import SparseTensor, sparse_tensor_to_dense
+    g = get_default_graph()
+    yp = to_tensor(y_pred, g)
+    x = _ops.log(_ops.add(_ops.transpose(yp, (1, 0, 2)), float(K.epsilon())))
+    il = _ops.cast(_squeeze_last(to_tensor(input_length, g)), np.dtype(np.int32))
+    if greedy:
+        decoded, log_prob = ctc_greedy_decoder(x, il)
+    else:
+        decoded, log_prob = ctc_beam_search_decoder(x, il, beam_width, top_paths)
+    shape = _ops.cast(_ops.getitem(_ops.shape_of(yp), slice(0, 2)), np.dtype(np.int64))
+    dense = [sparse_tensor_to_dense(SparseTensor(st.indices, st.values, shape),
+                                    default_value=-1) for st in decoded]
+    return dense, log_prob

@@ -1,6 +1,6 @@
 """TensorFlow 1's CTC functions over dlcore's ``ctc_loss`` primitive (dlcore/ops/ctc.py):
 ``tf.nn.ctc_loss``, ``tf.nn.ctc_loss_v2``, ``tf.nn.ctc_greedy_decoder`` and the Keras backend's
-``ctc_batch_cost``/``ctc_decode`` (greedy; the beam search is ``ctc_beam``), as the Keras OCR
+``ctc_batch_cost`` (``ctc_decode``, greedy or beam search, is in ``ctc_beam``), as the Keras OCR
 example calls them.
 
 ``tf.nn.ctc_loss(labels, inputs, sequence_length)`` is, as TensorFlow's CTCLoss kernel::
@@ -43,7 +43,7 @@ from . import plan as _plan
 from .frontend import to_tensor
 from .graph import Operation, Tensor, get_default_graph
 
-__all__ = ["ctc_batch_cost", "ctc_decode", "ctc_greedy_decoder", "ctc_label_dense_to_sparse",
+__all__ = ["ctc_batch_cost", "ctc_greedy_decoder", "ctc_label_dense_to_sparse",
            "ctc_loss", "ctc_loss_v2"]
 
 
@@ -357,26 +357,3 @@ def ctc_label_dense_to_sparse(labels, label_lengths):
                     "CTCLabelDenseToSparse")
     from .sparse import SparseTensor
     return SparseTensor(*op.outputs)
-
-
-def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
-    """Keras' ``K.ctc_decode``: ``([decoded (batch, time) padded with -1] * paths,
-    log_prob (batch, paths))`` from the softmax output ``y_pred`` ``(batch, time, classes)``:
-    the greedy decoder of ``log(y_pred + epsilon)`` (one path), or with ``greedy=False``
-    TensorFlow 1's beam search (``ctc_beam``, ``merge_repeated=True`` as Keras calls it) with
-    ``beam_width`` and ``top_paths``."""
-    g = get_default_graph()
-    yp = to_tensor(y_pred, g)
-    from .keras import backend as K
-    from .sparse import SparseTensor, sparse_tensor_to_dense
-    x = _ops.log(_ops.add(_ops.transpose(yp, (1, 0, 2)), float(K.epsilon())))
-    il = _ops.cast(_squeeze_last(to_tensor(input_length, g)), np.dtype(np.int32))
-    if greedy:
-        decoded, log_prob = ctc_greedy_decoder(x, il)
-    else:
-        from .ctc_beam import ctc_beam_search_decoder
-        decoded, log_prob = ctc_beam_search_decoder(x, il, beam_width, top_paths)
-    shape = _ops.cast(_ops.getitem(_ops.shape_of(yp), slice(0, 2)), np.dtype(np.int64))
-    dense = [sparse_tensor_to_dense(SparseTensor(st.indices, st.values, shape),
-                                    default_value=-1) for st in decoded]
-    return dense, log_prob

@@ -111,7 +111,7 @@ ALIASES = {
         "ctc_beam_search_decoder_v2": "ctc_beam:ctc_beam_search_decoder_v2",
     },
     "dlcore_static.keras.backend": {
-        "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_ops:ctc_decode",
+        "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_beam:ctc_decode",
         "ctc_label_dense_to_sparse": "ctc_ops:ctc_label_dense_to_sparse",
     },
 }
