@@ -536,7 +536,8 @@ def _gradient_1d(f: Tensor, d: int, h, edge_order: int) -> Tensor:
     return cat(parts, d)
 
 
-FUNCTIONS = ["bincount", "histc", "histogram", "histogramdd", "quantile", "nanquantile", "nanmedian", "cov",
+FUNCTIONS = ["bincount", "histc", "histogram", "histogramdd", "quantile", "nanquantile",
+             "nanmedian", "cov",
              "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "gradient"]
 METHODS = ["bincount", "histc", "histogram", "quantile", "nanquantile", "nanmedian", "cov",
            "corrcoef"]

@@ -77,6 +77,7 @@ from .linalg_systems import (cholesky, cholesky_inverse, cholesky_solve, det, li
                            logdet, slogdet, solve_triangular)
 from .linalg_factor import eigh, eigvalsh, lstsq, matrix_rank, multi_dot, pinv, qr
 from .ldl import ldl_factor, ldl_solve
+from . import special_poly  # noqa: E402  (torch.special's orthogonal polynomials)
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
 from . import nn_functional

@@ -14,6 +14,43 @@ def _ref(f):
     return lambda *xs: np.asarray(f(*xs)).astype(xs[-1].dtype)
 
 
+def _cheb_vw(kind, x, n):
+    """Chebyshev V_n / W_n on (-1, 1) by their trigonometric forms."""
+    t = np.arccos(x)
+    if kind == "v":
+        return np.cos((n + 0.5) * t) / np.cos(t / 2)
+    return np.sin((n + 0.5) * t) / np.sin(t / 2)
+
+
+#: (name, degree, NumPy/SciPy reference of x) for the orthogonal polynomials' rows
+_POLY = [
+    ("chebyshev_polynomial_t", 3, lambda x: sp.eval_chebyt(3, x)),
+    ("chebyshev_polynomial_t", 9, lambda x: np.cos(9 * np.arccos(x))),
+    ("chebyshev_polynomial_u", 4, lambda x: sp.eval_chebyu(4, x)),
+    ("chebyshev_polynomial_v", 3, lambda x: _cheb_vw("v", x, 3)),
+    ("chebyshev_polynomial_w", 3, lambda x: _cheb_vw("w", x, 3)),
+    ("shifted_chebyshev_polynomial_t", 3, lambda x: sp.eval_sh_chebyt(3, x)),
+    ("shifted_chebyshev_polynomial_u", 3, lambda x: sp.eval_sh_chebyu(3, x)),
+    ("shifted_chebyshev_polynomial_v", 3, lambda x: _cheb_vw("v", 2 * x - 1, 3)),
+    ("shifted_chebyshev_polynomial_w", 3, lambda x: _cheb_vw("w", 2 * x - 1, 3)),
+    ("hermite_polynomial_h", 4, lambda x: sp.eval_hermite(4, x)),
+    ("hermite_polynomial_he", 4, lambda x: sp.eval_hermitenorm(4, x)),
+    ("laguerre_polynomial_l", 4, lambda x: sp.eval_laguerre(4, x)),
+    ("legendre_polynomial_p", 4, lambda x: sp.eval_legendre(4, x)),
+]
+
+
+def _poly_rows(OpRow, U) -> list:
+    from dlcore.ops import special_poly
+    rows = []
+    for name, n, ref in _POLY:
+        domain = "unit" if name.startswith("shifted") else "sym"
+        rows.append(OpRow(f"{name}[n={n}]", name,
+                          lambda x, f=getattr(special_poly, name), n=n: f(x, float(n)),
+                          _ref(ref), U, (domain,), (), rtol=1e-4, atol=1e-5))
+    return rows
+
+
 def special_rows(OpRow, U, B) -> list:
     def u(op, fn, ref, domain="real", diff=(0,), **kw):
         return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
@@ -57,4 +94,4 @@ def special_rows(OpRow, U, B) -> list:
                   x.dtype), B[:2], ("real", "pos"), (0, 1), primitives=("log", "where")),
         OpRow("entr", "entr", ops.entr, _ref(sp.entr), U, ("pos",), (0,),
               primitives=("log", "where")),
-    ]
+    ] + _poly_rows(OpRow, U)
