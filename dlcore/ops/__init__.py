@@ -78,6 +78,7 @@ from .linalg_systems import (cholesky, cholesky_inverse, cholesky_solve, det, li
 from .linalg_factor import eigh, eigvalsh, lstsq, matrix_rank, multi_dot, pinv, qr
 from .ldl import ldl_factor, ldl_solve
 from . import special_poly  # noqa: E402  (torch.special's orthogonal polynomials)
+from . import special_bessel  # noqa: E402  (torch.special's J0, J1, Y0, Y1, K0, K1)
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
 from . import nn_functional

@@ -51,6 +51,16 @@ def _poly_rows(OpRow, U) -> list:
     return rows
 
 
+def _bessel_rows(OpRow, U) -> list:
+    from dlcore.ops import special_bessel as sb
+    refs = {"bessel_j0": sp.j0, "bessel_j1": sp.j1, "bessel_y0": sp.y0, "bessel_y1": sp.y1,
+            "modified_bessel_k0": sp.k0, "modified_bessel_k1": sp.k1,
+            "scaled_modified_bessel_k0": sp.k0e, "scaled_modified_bessel_k1": sp.k1e}
+    return [OpRow(name, name, getattr(sb, name), _ref(ref), U,
+                  ("real" if name.startswith("bessel_j") else "pos",), (), rtol=1e-4, atol=1e-6)
+            for name, ref in refs.items()]
+
+
 def special_rows(OpRow, U, B) -> list:
     def u(op, fn, ref, domain="real", diff=(0,), **kw):
         return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
@@ -94,4 +104,4 @@ def special_rows(OpRow, U, B) -> list:
                   x.dtype), B[:2], ("real", "pos"), (0, 1), primitives=("log", "where")),
         OpRow("entr", "entr", ops.entr, _ref(sp.entr), U, ("pos",), (0,),
               primitives=("log", "where")),
-    ] + _poly_rows(OpRow, U)
+    ] + _poly_rows(OpRow, U) + _bessel_rows(OpRow, U)

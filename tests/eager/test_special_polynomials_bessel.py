@@ -50,3 +50,24 @@ def test_polynomial_broadcasts_and_out():
     out = dt.empty(4, 3, dtype=dt.float64)
     dt.special.legendre_polynomial_p(dt.tensor(x), dt.tensor(n), out=out)
     np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- Bessel
+BESSEL = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
+          "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1")
+BX = np.array([-7.5, -3.0, -1e-6, 0.0, 1e-6, 0.3, 1.0, 1.9, 2.0, 2.5, 4.9, 5.0, 5.1, 8.0, 20.0,
+               100.0, 1e3, np.inf, -np.inf, np.nan])
+
+
+@pytest.mark.parametrize("name", BESSEL)
+def test_bessel_matches_torch(name):
+    f, F = getattr(dt.special, name), getattr(torch.special, name)
+    np.testing.assert_allclose(f(dt.tensor(BX)).numpy(), F(torch.tensor(BX)).numpy(),
+                               rtol=1e-13, atol=1e-15, equal_nan=True)
+    x32 = np.linspace(0.05, 12.0, 40).astype(np.float32)
+    got, want = f(dt.tensor(x32)), F(torch.tensor(x32))
+    assert got.dtype == dt.float32
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-5)
+    assert f(dt.tensor([1, 2])).dtype == dt.float32 and F(torch.tensor([1, 2])).dtype == \
+        torch.float32
+    assert f(dt.tensor([1.5]).requires_grad_()).grad_fn is None
