@@ -66,8 +66,8 @@ def _imports(root: str, path: str) -> frozenset:
     got = _deps.get(path)
     if got is not None:
         return got
-    with open(path, "rb") as f:
-        tree = ast.parse(f.read(), filename=path)
+    with open(path, "rb") as src:
+        tree = ast.parse(src.read(), filename=path)
     rel = os.path.relpath(path, root)[:-3].replace(os.sep, ".")
     package = rel[:-len(".__init__")] if rel.endswith(".__init__") else rel.rpartition(".")[0]
     found = set()
@@ -111,8 +111,8 @@ def source_stamp(path: str, root: str = PACKAGES_ROOT) -> bytes:
         h = hashlib.sha256()
         for p in sorted(seen):
             h.update(os.path.relpath(p, root).encode() + b"\0")
-            with open(p, "rb") as f:
-                h.update(f.read())
+            with open(p, "rb") as src:
+                h.update(src.read())
             h.update(b"\0")
         got = h.digest()
         _stamps[path] = got
