@@ -2,7 +2,8 @@
 ``tf.strings.*`` and the TF1 spellings (``tf.as_string``, ``tf.string_split``,
 ``tf.string_to_number``, ``tf.substr``...), ``tf.SparseTensor`` and ``tf.sparse``,
 ``tf.decode_raw``/``tf.decode_csv``/``tf.parse_single_example``/``tf.parse_example`` and the
-feature specs, ``tf.read_file``/``tf.write_file``, ``tf.python_io``, and the ``tf.train.Example`` messages.  The functions live in
+feature specs, the string hashes (``tf.strings.to_hash_bucket*``, ``tf.sparse.cross_hashed``,
+``string_hash.py``), ``tf.read_file``/``tf.write_file``, ``tf.python_io``, and the ``tf.train.Example`` messages.  The functions live in
 ``strings.py``, ``sparse.py``, ``io/``; this module only places them.  A name another module
 already defines is left alone."""
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 import types
 
-from . import python_io, sparse, strings, train
+from . import python_io, sparse, string_hash, strings, train
 from .dtypes import string
 from .io import example_proto as _proto
 from . import io as _io
@@ -35,9 +36,16 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "serialize_tensor": _io.serialize_tensor, "parse_tensor": _io.parse_tensor,
           "FixedLenFeature": _parsing.FixedLenFeature, "VarLenFeature": _parsing.VarLenFeature,
           "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature,
-          "read_file": _files.read_file, "write_file": _files.write_file},
+          "read_file": _files.read_file, "write_file": _files.write_file,
+          "string_to_hash_bucket_fast": string_hash.string_to_hash_bucket_fast,
+          "string_to_hash_bucket_strong": string_hash.string_to_hash_bucket_strong,
+          "string_to_hash_bucket": string_hash.string_to_hash_bucket},
     strings: {"as_string": strings.as_string, "reduce_join": strings.reduce_join,
-              "regex_replace": strings.regex_replace},
+              "regex_replace": strings.regex_replace,
+              "to_hash_bucket_fast": string_hash.to_hash_bucket_fast,
+              "to_hash_bucket_strong": string_hash.to_hash_bucket_strong,
+              "to_hash_bucket": string_hash.to_hash_bucket},
+    sparse: {"cross_hashed": string_hash.cross_hashed},
     train: {name: getattr(_proto, name) for name in (
         "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
         "FloatList", "Int64List", "SequenceExample")},

@@ -11,7 +11,15 @@ Columns::
                                             integer ids in [0, num_buckets); others -> default
                                             (ValueError at run time without one, as TensorFlow)
     categorical_column_with_vocabulary_list(key, vocabulary_list, default_value, num_oov_buckets)
-                                            integer vocabularies (ids = position in the list)
+                                            ids = position in the list (strings or integers);
+                                            a value outside it gets ``default_value`` or
+                                            ``len(list) + Fingerprint64(text) % num_oov_buckets``
+    categorical_column_with_hash_bucket(key, hash_bucket_size, dtype=tf.string)
+                                            ``Fingerprint64(text) % hash_bucket_size``; an
+                                            integer is hashed as its decimal text
+    crossed_column(keys, hash_bucket_size, hash_key=None)
+                                            one id per combination of the keys' values:
+                                            TensorFlow's ``sparse_cross_hashed``
     indicator_column(categorical)           one-hot (multi-hot for several ids per example)
     embedding_column(categorical, dimension, combiner='mean')
                                             a trainable (num_buckets, dimension) table, looked up
@@ -20,8 +28,16 @@ Columns::
 (TensorFlow sorts them), ``linear_model(features, columns, units)`` sums one weight per
 column value plus ``bias_weights``.  Categorical features here are dense tensors with one value
 per example (shape (batch,) or (batch, 1)): integer ids, or strings (``tf.string``) for a string
-vocabulary, looked up by a host op.  Sparse inputs, hash buckets and string out-of-vocabulary
-buckets (TensorFlow assigns them by its FarmHash fingerprint) are not supported.
+vocabulary, looked up by a host op.  Sparse inputs (several values per example) are not
+supported.
+
+Hashing is TensorFlow's, bit for bit (``string_hash.py``): hash buckets, out-of-vocabulary
+buckets and crosses give the ids a TensorFlow model trained on the same data has, so its
+weights carry over.  As TensorFlow, an empty string (or -1 for integers) fed to a hash-bucket
+column is a missing value (id -1: a zero row in ``indicator_column``/``embedding_column``), and
+a crossed column folds its keys in ``SparseCross``'s order: the categorical-column keys first
+(TensorFlow's sparse inputs), then the raw feature names (dense inputs), each group in the
+order given; its hash key defaults to ``0xDECAFCAFFE``.
 """
 
 from __future__ import annotations
@@ -174,61 +190,99 @@ class VocabularyListCategoricalColumn(namedtuple(
         from .frontend import constant
         if isinstance(self.vocabulary_list[0], bytes):
             x = self._ids_of(_feature(features, self.key), strings=True)
-            return _vocab_lookup(x, self.vocabulary_list, self.default_value)
+            return _vocab_lookup(x, self.vocabulary_list, self.default_value,
+                                 self.num_oov_buckets)
         x = self._ids_of(_feature(features, self.key))
         vocab = constant(np.asarray(self.vocabulary_list, np.int64))
         hit = _ops.equal(_ops.expand_dims(x, 1), _ops.expand_dims(vocab, 0))    # (batch, V)
         found = _ops.reduce_any(hit, 1)
         pos = _ops.argmax(_ops.cast(hit, np.int32), 1)
         if self.num_oov_buckets:
-            miss = _ops.add(_ops.remainder(x, self.num_oov_buckets), len(self.vocabulary_list))
+            # TensorFlow hashes the integer's decimal text (IdTableWithHashBuckets)
+            h = _hash_ids(x, self.num_oov_buckets)
+            miss = _ops.where(_ops.greater_equal(h, 0),
+                              _ops.add(h, np.int64(len(self.vocabulary_list))), h)
         else:
             miss = _ops.full_like(x, self.default_value)
         return _ops.where(found, _ops.cast(pos, np.int64), miss)
 
 
-def _vocab_lookup_impl(x, *, vocabulary, default: int):
+def _vocab_lookup_impl(x, *, vocabulary, default: int, num_oov: int = 0):
+    from .string_hash import bucket, fingerprint64
     table = {w: i for i, w in enumerate(vocabulary)}
     out = np.empty(x.shape, np.int64)
     flat = out.reshape(-1)
+    misses: list = []
     for i, v in enumerate(x.reshape(-1).tolist()):
-        flat[i] = table.get(v if isinstance(v, bytes) else str(v).encode(), default)
+        w = v if isinstance(v, bytes) else str(v).encode()
+        flat[i] = table.get(w, -1)
+        if flat[i] < 0:
+            if num_oov and w:
+                misses.append((i, w))
+            else:
+                flat[i] = -1 if num_oov else default
+    if misses:
+        where = [i for i, _ in misses]
+        flat[where] = len(vocabulary) + bucket(fingerprint64([w for _, w in misses]), num_oov)
     return out
 
 
 register("VocabularyLookup", _vocab_lookup_impl)
 
 
-def _vocab_lookup(x, vocabulary, default: int):
-    """A host op: each string's position in ``vocabulary`` (``default`` when absent)."""
+def _vocab_lookup(x, vocabulary, default: int, num_oov: int = 0):
+    """A host op: each string's position in ``vocabulary``; when absent ``default``, or with
+    ``num_oov`` buckets ``len(vocabulary) + Fingerprint64(s) % num_oov`` (an empty string is
+    a missing value, -1, as TensorFlow drops it)."""
     op = host_op("VocabularyLookup", [x], [(tuple(x.aval.shape), np.int64)],
-                 {"vocabulary": list(vocabulary), "default": int(default)})
+                 {"vocabulary": list(vocabulary), "default": int(default),
+                  "num_oov": int(num_oov)})
+    return op.outputs[0]
+
+
+def _hash_ids_impl(x, *, num_buckets: int):
+    from .string_hash import bucket, fingerprint64
+    flat = x.reshape(-1).tolist()
+    out = np.full(len(flat), -1, np.int64)
+    keep = [i for i, v in enumerate(flat) if v != b"" and v != -1]
+    if keep:
+        out[keep] = bucket(fingerprint64([flat[i] for i in keep]), num_buckets)
+    return out.reshape(x.shape)
+
+
+register("HashBucketIds", _hash_ids_impl)
+
+
+def _hash_ids(x, num_buckets: int):
+    """A host op: ``Fingerprint64(text) % num_buckets`` of strings or integers (their decimal
+    text); ``b''`` and -1 (TensorFlow's ignored values) give -1."""
+    op = host_op("HashBucketIds", [x], [(tuple(x.aval.shape), np.int64)],
+                 {"num_buckets": int(num_buckets)})
     return op.outputs[0]
 
 
 def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, default_value=-1,
                                             num_oov_buckets=0):
     """Ids by position in ``vocabulary_list`` (strings or integers); unknown values get
-    ``default_value``, or for integer vocabularies one of ``num_oov_buckets`` extra ids."""
+    ``default_value``, or one of ``num_oov_buckets`` extra ids chosen by TensorFlow's hash of
+    the value's text."""
     vocab = list(vocabulary_list)
     if not vocab:
         raise ValueError(f"vocabulary_list {vocabulary_list} must be non-empty, column_name: "
                          f"{key}")
     if len(set(vocab)) != len(vocab):
         raise ValueError(f"Duplicate keys in vocabulary_list {vocab}, column_name: {key}")
+    if num_oov_buckets is None or num_oov_buckets < 0:
+        raise ValueError(f"Invalid num_oov_buckets {num_oov_buckets} in {key}.")
     if num_oov_buckets and default_value != -1:
         raise ValueError(f"Can't specify both num_oov_buckets and default_value in {key}.")
     strings = [isinstance(v, (str, bytes)) for v in vocab]
     if any(strings):
         if not all(strings):
             raise ValueError(f"vocabulary_list of column {key} mixes strings and numbers")
-        if num_oov_buckets:
-            raise NotImplementedError(
-                f"categorical_column_with_vocabulary_list '{key}': out-of-vocabulary buckets "
-                "for strings are assigned by TensorFlow's FarmHash fingerprint, which "
-                "dlcore_static does not implement; use default_value instead")
         words = tuple(v.encode() if isinstance(v, str) else v for v in vocab)
-        return VocabularyListCategoricalColumn(key, words, dtype, int(default_value), 0)
+        return VocabularyListCategoricalColumn(key, words, dtype, int(default_value),
+                                               int(num_oov_buckets))
     return VocabularyListCategoricalColumn(key, tuple(int(v) for v in vocab), dtype,
                                            int(default_value), int(num_oov_buckets))
 
@@ -292,6 +346,118 @@ def bucketized_column(source_column, boundaries):
     if not b or any(x >= y for x, y in zip(b, b[1:])):
         raise ValueError(f"boundaries must be a sorted list. boundaries: {boundaries}")
     return BucketizedColumn(source_column, tuple(float(x) for x in b))
+
+
+class HashedCategoricalColumn(namedtuple("HashedCategoricalColumn",
+                                         ["key", "hash_bucket_size", "dtype"]), _Categorical):
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def num_buckets(self) -> int:
+        return self.hash_bucket_size
+
+    def ids(self, features):
+        from .dtypes import as_dtype
+        x = _feature(features, self.key)
+        is_str = x.aval.dtype == np.dtype(object)
+        if not is_str and x.aval.dtype.kind not in "iu":
+            raise ValueError(f"column_name: {self.key} input_tensor dtype must be string or "
+                             f"integer. dtype: {x.dtype.name}.")
+        if as_dtype(self.dtype).is_integer == is_str:
+            raise ValueError(f"Column dtype and SparseTensors dtype must be compatible. key: "
+                             f"{self.key}, column dtype: {as_dtype(self.dtype).name}, tensor "
+                             f"dtype: {x.dtype.name}")
+        return _hash_ids(self._ids_of(x, strings=is_str), self.hash_bucket_size)
+
+
+def categorical_column_with_hash_bucket(key, hash_bucket_size, dtype=None):
+    """Ids ``Fingerprint64(value) % hash_bucket_size`` (TensorFlow's
+    ``string_to_hash_bucket_fast``); integers are hashed as their decimal text."""
+    from .dtypes import as_dtype, string
+    if hash_bucket_size is None:
+        raise ValueError(f"hash_bucket_size must be set. key: {key}")
+    if hash_bucket_size < 1:
+        raise ValueError(f"hash_bucket_size must be at least 1. hash_bucket_size: "
+                         f"{hash_bucket_size}, key: {key}")
+    dtype = string if dtype is None else as_dtype(dtype)
+    if dtype != string and not dtype.is_integer:
+        raise ValueError(f"dtype must be string or integer. dtype: {dtype.name}, column_name: "
+                         f"{key}")
+    return HashedCategoricalColumn(key, int(hash_bucket_size), dtype)
+
+
+def _leaf_keys(cross) -> list:
+    keys: list = []
+    for k in cross.keys:
+        keys.extend(_leaf_keys(k) if isinstance(k, CrossedColumn) else [k])
+    return keys
+
+
+class CrossedColumn(namedtuple("CrossedColumn", ["keys", "hash_bucket_size", "hash_key"]),
+                    _Categorical):
+    @property
+    def name(self) -> str:
+        return "_X_".join(sorted(k if isinstance(k, str) else k.name
+                                 for k in _leaf_keys(self)))
+
+    @property
+    def num_buckets(self) -> int:
+        return self.hash_bucket_size
+
+    def ids(self, features):
+        from .array_ops import reshape
+        leaves = _leaf_keys(self)
+        cols = [k.ids(features) for k in leaves if not isinstance(k, str)]
+        for k in leaves:
+            if isinstance(k, str):
+                x = _feature(features, k)
+                if x.aval.dtype != np.dtype(object) and x.aval.dtype.kind not in "iu":
+                    raise ValueError(f"crossed_column '{self.name}': feature '{k}' must be "
+                                     f"strings or integers, got {x.dtype.name}")
+                if x.aval.ndim == 2 and x.aval.shape[1] not in (1, None) or x.aval.ndim > 2:
+                    raise ValueError(f"crossed_column '{self.name}': one value per example is "
+                                     f"supported, got feature '{k}' of shape "
+                                     f"{list(x.aval.shape)}")
+                if x.aval.dtype.kind in "iu":
+                    x = _ops.cast(x, np.int64)
+                cols.append(reshape(x, (-1,)))
+        op = host_op("CrossedIds", cols, [((cols[0].aval.shape[0],), np.int64)],
+                     {"num_buckets": int(self.hash_bucket_size), "hash_key": self.hash_key})
+        return op.outputs[0]
+
+
+def _crossed_ids_impl(*cols, num_buckets: int, hash_key):
+    from .string_hash import cross_hash
+    n = {len(c) for c in cols}
+    if len(n) != 1:
+        raise ValueError(f"crossed_column: the features have different batch sizes "
+                         f"{[len(c) for c in cols]}")
+    return cross_hash(list(cols), num_buckets, hash_key)
+
+
+register("CrossedIds", _crossed_ids_impl)
+
+
+def crossed_column(keys, hash_bucket_size, hash_key=None):
+    """Crosses of ``keys`` (feature names or categorical columns, not hash-bucket columns):
+    each example's combination of values hashed into ``hash_bucket_size`` buckets exactly as
+    TensorFlow's ``sparse_cross_hashed``."""
+    if not hash_bucket_size or hash_bucket_size < 1:
+        raise ValueError(f"hash_bucket_size must be > 1. hash_bucket_size: {hash_bucket_size}")
+    if not keys or len(keys) < 2:
+        raise ValueError(f"keys must be a list with length > 1. Given: {keys}")
+    for key in keys:
+        if not isinstance(key, (str, _Categorical)):
+            raise ValueError(f"Unsupported key type. All keys must be either string, or "
+                             f"categorical column except HashedCategoricalColumn. Given: {key}")
+        if isinstance(key, HashedCategoricalColumn):
+            raise ValueError(f"categorical_column_with_hash_bucket is not supported for "
+                             f"crossing. Hashing before crossing will increase probability of "
+                             f"collision. Instead, use the feature name as a string. Given: "
+                             f"{key}")
+    return CrossedColumn(tuple(keys), int(hash_bucket_size), hash_key)
 
 
 class IndicatorColumn(namedtuple("IndicatorColumn", ["categorical_column"])):
@@ -419,6 +585,7 @@ def linear_model(features, feature_columns, units=1, sparse_combiner="sum",
         return _ops.add(total, bias)
 
 
-__all__ = ["bucketized_column", "categorical_column_with_identity",
-           "categorical_column_with_vocabulary_file", "categorical_column_with_vocabulary_list", "embedding_column", "indicator_column",
-           "input_layer", "linear_model", "numeric_column"]
+__all__ = ["bucketized_column", "categorical_column_with_hash_bucket",
+           "categorical_column_with_identity", "categorical_column_with_vocabulary_file",
+           "categorical_column_with_vocabulary_list", "crossed_column", "embedding_column",
+           "indicator_column", "input_layer", "linear_model", "numeric_column"]
