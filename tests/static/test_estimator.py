@@ -216,7 +216,8 @@ def test_vocabulary_list_and_identity_default():
                               "d": tf.constant(np.array([2, 5, 1, -1]))}, [col, ident])
         with tf.Session() as sess:
             got = sess.run(out)
-    np.testing.assert_array_equal(got[:, :5], np.eye(5)[[1, 0, 3, 2]])   # 7 -> 3 + Fingerprint64('7') % 2 = 3 + 0, as TF
+    # 7 is out of the vocabulary: 3 + Fingerprint64('7') % 2 = 3 + 0, as TensorFlow
+    np.testing.assert_array_equal(got[:, :5], np.eye(5)[[1, 0, 3, 2]])
     np.testing.assert_array_equal(got[:, 5:], np.eye(3)[[2, 0, 1, 0]])
 
 
