@@ -1,5 +1,5 @@
 """Bessel functions of ``torch.special`` beyond I0/I1 (:mod:`dlcore.ops.special`): J0, J1, Y0,
-Y1, K0, K1 and the scaled exp(x) K0, exp(x) K1.
+Y1, K0, K1 and the scaled exp(x) K0, exp(x) K1; and the Airy function Ai.
 
 Primitives (kernels: :mod:`dlcore.kernels.cpu.bessel` / ``cuda.bessel``, the maths written once
 in :mod:`dlcore.kernels._bessel_scalar`, Cephes' approximations as PyTorch's):
@@ -12,6 +12,7 @@ in :mod:`dlcore.kernels._bessel_scalar`, Cephes' approximations as PyTorch's):
     modified_bessel_k1(x)          K1(x)
     scaled_modified_bessel_k0(x)   exp(x) K0(x)
     scaled_modified_bessel_k1(x)   exp(x) K1(x)
+    airy_ai(x)                     Ai(x), the solution of y'' = x y decaying at +inf
 
 No derivative (PyTorch has none).  Integer input is computed in the default float type.
 """
@@ -24,12 +25,14 @@ from ..registry import Primitive, bind
 from .special import _float_rule
 
 NAMES = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
-         "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1")
+         "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+         "airy_ai")
 
 _FORMULA = {
     "bessel_j0": "J0(x)", "bessel_j1": "J1(x)", "bessel_y0": "Y0(x)", "bessel_y1": "Y1(x)",
     "modified_bessel_k0": "K0(x)", "modified_bessel_k1": "K1(x)",
     "scaled_modified_bessel_k0": "exp(x) K0(x)", "scaled_modified_bessel_k1": "exp(x) K1(x)",
+    "airy_ai": "Ai(x)",
 }
 
 

@@ -55,9 +55,11 @@ def _bessel_rows(OpRow, U) -> list:
     from dlcore.ops import special_bessel as sb
     refs = {"bessel_j0": sp.j0, "bessel_j1": sp.j1, "bessel_y0": sp.y0, "bessel_y1": sp.y1,
             "modified_bessel_k0": sp.k0, "modified_bessel_k1": sp.k1,
-            "scaled_modified_bessel_k0": sp.k0e, "scaled_modified_bessel_k1": sp.k1e}
+            "scaled_modified_bessel_k0": sp.k0e, "scaled_modified_bessel_k1": sp.k1e,
+            "airy_ai": lambda x: sp.airy(x)[0]}
     return [OpRow(name, name, getattr(sb, name), _ref(ref), U,
-                  ("real" if name.startswith("bessel_j") else "pos",), (), rtol=1e-4, atol=1e-6)
+                  ("real" if name.startswith("bessel_j") else "sym" if name == "airy_ai" else
+                   "pos",), (), rtol=1e-4, atol=1e-6)
             for name, ref in refs.items()]
 
 

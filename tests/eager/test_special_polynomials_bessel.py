@@ -54,9 +54,10 @@ def test_polynomial_broadcasts_and_out():
 
 # ----------------------------------------------------------------------------- Bessel
 BESSEL = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
-          "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1")
-BX = np.array([-7.5, -3.0, -1e-6, 0.0, 1e-6, 0.3, 1.0, 1.9, 2.0, 2.5, 4.9, 5.0, 5.1, 8.0, 20.0,
-               100.0, 1e3, np.inf, -np.inf, np.nan])
+          "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+          "airy_ai")
+BX = np.array([-50.0, -7.5, -3.0, -2.09, -1e-6, 0.0, 1e-6, 0.3, 1.0, 1.9, 2.0, 2.09, 2.5, 4.9,
+               5.0, 5.1, 8.0, 8.33, 20.0, 100.0, 104.0, 1e3, np.inf, -np.inf, np.nan])
 
 
 @pytest.mark.parametrize("name", BESSEL)
