@@ -9,7 +9,9 @@ padding and ``ceil_mode`` decide, is given by the caller.
 
 * ``im2col`` / ``col2im``: the "convolution as a matrix product" unfolding.  ``cols[n, (c, i, j),
   (oh, ow)] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]``; ``col2im`` is its adjoint (a
-  scatter-add of the columns back onto the image).
+  scatter-add of the columns back onto the image).  ``im2col`` serves short or strided rows
+  only (NumPy's strided copy is faster on the others, see :mod:`.conv`); ``col2im`` loops over
+  the span of valid pixels of each (kernel offset, row), found once by ``_span``.
 * ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
   ``dlcore/kernels/cpu/conv.py`` (and for groups with tiny channel counts).
 * pooling: ``max_pool``, ``max_pool_argmax`` (flat index ``ih * W + iw`` of the first maximum in
@@ -25,6 +27,18 @@ from numba import njit, prange
 from .runtime import configure_threads
 
 configure_threads()
+
+
+@njit(cache=True, nogil=True)
+def _span(o_n, s, p, off, lim):
+    """The outputs ``[lo, hi)`` along one axis whose input index ``o * s - p + off`` lies in
+    ``[0, lim)``: ``col2im`` runs over that span without a bounds check per element."""
+    t = p - off
+    lo = 0 if t <= 0 else (t + s - 1) // s
+    u = lim - 1 + p - off
+    hi = 0 if u < 0 else u // s + 1
+    hi = min(hi, o_n)
+    return min(lo, hi), hi
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -53,23 +67,27 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols):
 
 @njit(cache=True, nogil=True, parallel=True)
 def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
-    """out[n, c, ih, iw] += cols[n, (c, i, j), (oh, ow)]: the adjoint of im2col."""
+    """out[n, c, ih, iw] += cols[n, (c, i, j), (oh, ow)]: the adjoint of im2col (flat views,
+    C-contiguous buffers, the same spans)."""
     n_b, c_n, h_n, w_n = out.shape
+    of = out.reshape(-1)
+    cf = cols.reshape(-1)
+    npix = oh_n * ow_n
     for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
         for i in range(kh):
+            h0, h1 = _span(oh_n, sh, ph, i * dh, h_n)
             for j in range(kw):
-                row = (c * kh + i) * kw + j
-                for oh in range(oh_n):
-                    ih = oh * sh - ph + i * dh
-                    if ih < 0 or ih >= h_n:
-                        continue
-                    base = oh * ow_n
-                    for ow in range(ow_n):
-                        iw = ow * sw - pw + j * dw
-                        if iw >= 0 and iw < w_n:
-                            out[n, c, ih, iw] += cols[n, row, base + ow]
+                w0, w1 = _span(ow_n, sw, pw, j * dw, w_n)
+                d0 = (nc * kh * kw + i * kw + j) * npix
+                for oh in range(h0, h1):
+                    d = d0 + oh * ow_n
+                    s0 = (nc * h_n + oh * sh - ph + i * dh) * w_n + j * dw - pw
+                    if sw == 1:
+                        for ow in range(w0, w1):
+                            of[s0 + ow] += cf[d + ow]
+                    else:
+                        for ow in range(w0, w1):
+                            of[s0 + ow * sw] += cf[d + ow]
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "contract"})

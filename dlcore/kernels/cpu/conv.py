@@ -30,6 +30,31 @@ im2col + GEMM is kept for every shape.  (BLAS called from inside Numba measured 
 NumPy's own matmul here, so the GEMM is called from this glue.)  What bounds it: with one input
 channel (LeNet's first layer) the GEMM is ``6 x 25 x 784`` per image, too thin for BLAS, and the
 unfolding (25x the input) dominates.
+
+The unfolding and its adjoint (issue 11's speed work, measured the same way, one thread,
+process CPU time, medians, load 5-7):
+
+* ``im2col`` with stride 1 and output rows of ``NUMPY_UNFOLD_MIN_WIDTH`` (10) pixels or more is
+  NumPy's strided copy of a window view of the zero-padded input into the columns, not the
+  Numba loop: 64x1x28x28 k5 p2 1864 -> 891 us, 64x6x14x14 k5 1676 -> 1175 us, 8x8x32x32 k3 p1
+  867 -> 310 us, 32x16x32x32 k3 p1 7100 -> 3280 us.  The Numba loop (a bounds check and a
+  wrap-around check per element; moving the checks out of the copy loop measured no faster)
+  still wins on short or strided rows: 8x32x8x8 k3 p1 260 against 434 us, 8x8x32x32 k3 s2
+  222 against 376 us, so it is kept for those.
+* ``col2im`` runs over the span of valid output pixels per (kernel offset, row), computed once,
+  instead of testing every pixel: 3610 -> 1759, 2775 -> 1675, 1763 -> 861, 14736 -> 7041 us
+  at the same four shapes.
+* the filter gradient is one batched GEMM ``g[n] @ cols[n]^T`` (BLAS reads the transposed
+  operand in place) summed over the batch, instead of copying ``g`` and the columns to
+  ``(O, N L)`` and ``(C k k, N L)`` for one long GEMM.
+
+Together, conv + conv_transpose + conv_filter_grad against PyTorch's conv2d forward and
+backward in the same run: LeNet-5's layers 1.04x -> 0.69x and 2.36x -> 1.67x; the quick
+ResNet's 8x8x32x32 k3 2.68x -> 1.82x, its strided one 0.86x -> 0.74x, 8x32x8x8 1.64x -> 1.24x;
+the full ResNet's 32x16x32x32 3.58x -> 2.32x and 32x64x8x8 1.75x -> 1.53x.  What bounds the
+rest: the unfolding is still a (C k k)-fold copy of the input made twice per training step
+(forward and filter gradient), and the per-image GEMMs are small (16 x 150 x 100 at LeNet's
+second layer).
 """
 
 from __future__ import annotations
@@ -37,6 +62,9 @@ from __future__ import annotations
 import numpy as np
 
 _jc = None
+#: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
+#: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
+NUMPY_UNFOLD_MIN_WIDTH = 10
 
 
 def _c3():
@@ -71,10 +99,24 @@ def _geom(strides, padding, dilation):
 
 
 def _unfold(x4: np.ndarray, kh: int, kw: int, geom, oh: int, ow: int) -> np.ndarray:
+    """im2col: ``cols[n, (c, i, j), (oh, ow)] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]``
+    (zero outside the input), as one strided copy of a window view of the zero-padded input
+    (see the module docstring for why this is NumPy and not a Numba loop)."""
     sh, sw, ph, pw, dh, dw = geom[:6]
-    n, c = x4.shape[:2]
+    n, c, h, w = x4.shape
+    if sw != 1 or ow < NUMPY_UNFOLD_MIN_WIDTH:       # short strided rows: the Numba loop
+        cols = np.empty((n, c * kh * kw, oh * ow), x4.dtype)
+        _jit().im2col(np.ascontiguousarray(x4), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
+        return cols
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1           # the dilated window's extent
+    hi_h = max((oh - 1) * sh + eh - ph - h, 0)              # trailing padding actually read
+    hi_w = max((ow - 1) * sw + ew - pw - w, 0)
+    xp = np.pad(x4, ((0, 0), (0, 0), (ph, hi_h), (pw, hi_w))) if ph or pw or hi_h or hi_w \
+        else x4
+    v = np.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(2, 3))
+    v = v[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, ::dh, ::dw]  # n, c, oh, ow, i, j
     cols = np.empty((n, c * kh * kw, oh * ow), x4.dtype)
-    _jit().im2col(np.ascontiguousarray(x4), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
+    np.copyto(cols.reshape(n, c, kh, kw, oh, ow), v.transpose(0, 1, 4, 5, 2, 3))
     return cols
 
 
@@ -115,8 +157,8 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
                           np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow))
         geom = _geom(strides, padding, dilation)
         sh, sw, ph, pw, dh, dw = geom[:6]
-        _jit().col2im(dcols.reshape(n, cg * gr * kh * kw, oh * ow), kh, kw, sh, sw, ph, pw, dh,
-                      dw, oh, ow, out)
+        _jit().col2im(np.ascontiguousarray(dcols).reshape(n, cg * gr * kh * kw, oh * ow), kh, kw,
+                      sh, sw, ph, pw, dh, dw, oh, ow, out)
     return out.reshape((n, cg * gr) + tuple(in_size))
 
 
@@ -136,10 +178,9 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
         cols = _unfold(x4, kh, kw, _geom(strides, padding, dilation), oh, ow)
         gg = np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow)
         cc = cols.reshape(n, gr, cg * kh * kw, oh * ow)
-        for k in range(gr):      # one GEMM per group over the batch folded into L
-            a = gg[:, k].transpose(1, 0, 2).reshape(o // gr, n * oh * ow)
-            b = cc[:, k].transpose(1, 0, 2).reshape(cg * kh * kw, n * oh * ow)
-            np.matmul(a, b.T, out=dw_[k])
+        # one GEMM per image and group, g[n] @ cols[n]^T (BLAS reads the transposed operand in
+        # place), summed over the batch: no (C k k, N L) copy of the columns
+        np.sum(np.matmul(gg, cc.transpose(0, 1, 3, 2)), axis=0, out=dw_)
     return dw_.reshape((o, cg) + tuple(kernel_size))
 
 
