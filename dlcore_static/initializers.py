@@ -123,6 +123,52 @@ class GlorotNormal(VarianceScaling):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
 
 
+class Identity(Initializer):
+    """``gain * I`` for a 2-D shape (``np.eye(rows, cols)``), Keras' ``identity``."""
+
+    def __init__(self, gain=1.0, dtype=_dtypes.float32):
+        self.gain, self.dtype = gain, dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        shape = _shape_tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        return constant(self.gain * np.eye(*shape), dtype or self.dtype, shape,
+                        name="identity")
+
+
+class Orthogonal(Initializer):
+    """``gain * Q`` with Q orthogonal: the QR factor (signs fixed by ``diag(R)``) of a
+    standard normal ``(max(r, c), min(r, c))`` matrix, ``r = prod(shape[:-1])``,
+    ``c = shape[-1]``, transposed when ``r < c`` (Keras' and TensorFlow's construction; the
+    values are drawn when the graph is built, from NumPy's generator seeded by ``seed``)."""
+
+    def __init__(self, gain=1.0, seed=None, dtype=_dtypes.float32):
+        self.gain, self.seed, self.dtype = gain, seed, dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        shape = _shape_tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+        rng = np.random.RandomState(self.seed) if self.seed is not None else np.random
+        q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+        q = q * np.sign(np.diag(r))
+        q = q if rows >= cols else q.T
+        return constant((self.gain * q).reshape(shape), dtype or self.dtype, shape,
+                        name="orthogonal")
+
+
+def lecun_normal(seed=None):
+    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+
+
+def lecun_uniform(seed=None):
+    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+
+
 def he_normal(seed=None):
     return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
 
@@ -149,6 +195,8 @@ variance_scaling_initializer = VarianceScaling
 glorot_uniform = glorot_uniform_initializer
 glorot_normal = glorot_normal_initializer
 xavier = glorot_uniform_initializer
+orthogonal_initializer = orthogonal = Orthogonal
+identity = Identity
 
 
 def get(identifier):
@@ -157,14 +205,29 @@ def get(identifier):
         return None
     if callable(identifier):
         return identifier
+    # every name keras.initializers.get knows (Keras 3's ALL_OBJECTS_DICT, snake_case and
+    # class names), with Keras' defaults (stddev 0.05, limits +-0.05)
     table: dict[str, Callable[[], Any]] = {
              "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones,
+             "constant": lambda: Constant(0.0),
              "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
              "he_normal": he_normal, "he_uniform": he_uniform,
+             "lecun_normal": lecun_normal, "lecun_uniform": lecun_uniform,
              "random_normal": lambda: RandomNormal(0.0, 0.05),
              "normal": lambda: RandomNormal(0.0, 0.05),
              "uniform": RandomUniform, "random_uniform": RandomUniform,
-             "truncated_normal": lambda: TruncatedNormal(0.0, 0.05)}
+             "truncated_normal": lambda: TruncatedNormal(0.0, 0.05),
+             "variance_scaling": VarianceScaling, "identity": Identity,
+             "orthogonal": Orthogonal}
+    table.update({"Zeros": Zeros, "Ones": Ones, "Constant": table["constant"],
+                  "GlorotUniform": GlorotUniform, "GlorotNormal": GlorotNormal,
+                  "HeNormal": he_normal, "HeUniform": he_uniform,
+                  "LecunNormal": lecun_normal, "LecunUniform": lecun_uniform,
+                  "RandomNormal": table["random_normal"], "RandomUniform": RandomUniform,
+                  "TruncatedNormal": table["truncated_normal"],
+                  "VarianceScaling": VarianceScaling, "Identity": Identity,
+                  "IdentityInitializer": Identity, "Orthogonal": Orthogonal,
+                  "OrthogonalInitializer": Orthogonal})
     if identifier not in table:
         raise ValueError(f"Unknown initializer: {identifier}")
     return table[identifier]()

@@ -428,21 +428,57 @@ def _restore_variables_unchecked(doc: dict, arrays: _Arrays, graph: Graph, built
     return values
 
 
+def _with_scope(doc: dict, scope: str) -> dict:
+    """The file's records with every op, context and collection name under ``scope/``."""
+    def pre(name):
+        return f"{scope}/{name}" if isinstance(name, str) else name
+
+    out = dict(doc)
+    for key in ("ops", "contexts"):
+        recs = doc.get(key)
+        if isinstance(recs, list):
+            out[key] = [dict(r, name=pre(r["name"])) if isinstance(r, dict) and
+                        isinstance(r.get("name"), str) and r["name"] else r for r in recs]
+    colls = doc.get("collections")
+    if isinstance(colls, dict):
+        out["collections"] = {k: [{kind: pre(nm) for kind, nm in it.items()}
+                                  if isinstance(it, dict) else it for it in items]
+                              if isinstance(items, list) else items
+                              for k, items in colls.items()}
+    return out
+
+
 def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_scope=None,
                       graph: Graph | None = None) -> Saver:
     """Rebuild a saved graph in the default graph; returns a Saver whose ``restore(sess)``
-    loads the variable values stored in the file."""
+    loads the variable values stored in the file.
+
+    ``import_scope``: as TensorFlow 1.15, every imported name (ops, tensors, variables,
+    collection entries) is prefixed with ``import_scope/`` (made unique like a name scope:
+    importing twice under ``'a'`` gives ``a/...`` and ``a_1/...``), and the returned Saver
+    still reads the checkpoint keys the variables were saved under (the unscoped names)."""
     doc, arrays = _read(meta_graph_or_file)
+    graph = graph if graph is not None else get_default_graph()   # (an empty Graph is falsy)
+    scope = None
+    if import_scope:
+        scope = graph.unique_name(str(import_scope).rstrip("/"), mark_as_used=False)
+        doc = _with_scope(doc, scope)
     scratch = Graph()                                  # validate everything first
     _restore_variables(doc, arrays, scratch, _build(doc, arrays, scratch))
-    graph = graph if graph is not None else get_default_graph()   # (an empty Graph is falsy)
     built = _build(doc, arrays, graph)
+    if scope is not None:
+        graph._names_in_use.setdefault(scope.lower(), 1)
     if clear_devices:
         for op in built.values():
             op.device = None
     values = _restore_variables(doc, arrays, graph, built)
-    saver = Saver(var_list=[graph._variables_by_op[op] for op in built.values()
-                            if op.type == "VariableV2"])
+    variables = [graph._variables_by_op[op] for op in built.values() if op.type == "VariableV2"]
+    if scope is None:
+        saver = Saver(var_list=variables)
+    else:                       # checkpoint keys: the names the variables were saved under
+        cut = len(scope) + 1
+        saver = Saver(var_list={v.op.name[cut:]: v for v in variables})
+        values = {name[cut:]: arr for name, arr in values.items()}
     saver._embedded = values
     return saver
 

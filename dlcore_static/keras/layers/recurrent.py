@@ -329,7 +329,7 @@ class Bidirectional(Layer):
         if merge_mode not in ("sum", "mul", "ave", "concat", None):
             raise ValueError(f'Invalid merge mode. Merge mode should be one of {{"sum", "mul", '
                              f'"ave", "concat", None}}')
-        super().__init__(name=kwargs.pop("name", f"bidirectional_{layer.name}"), **kwargs)
+        super().__init__(name=kwargs.pop("name", None), **kwargs)   # bidirectional, _1, ...
         cfg = dict(layer._config)
         self.forward_layer = layer
         layer.name = "forward_" + layer.name

@@ -1,0 +1,128 @@
+"""Small Keras/TF1 leftovers, checked against Keras 3 (numpy backend) where installed and against
+TensorFlow 1.15's documented behaviour: Bidirectional layer names, the Keras initializer names
+(``identity``, ``orthogonal``, ``lecun_*``, the class names) and
+``tf.train.import_meta_graph(import_scope=...)``."""
+
+import os
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+import dlcore_static.keras as dkeras
+from dlcore_static import initializers as inits
+from dlcore_static.keras import backend as K
+from dlcore_static.keras import layers
+
+
+def _keras3():
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    k3 = pytest.importorskip("keras")
+    if k3.backend.backend() != "numpy":
+        pytest.skip("Keras 3 with the numpy backend is the oracle")
+    return k3
+
+
+def _names(lib):
+    b1 = lib.layers.Bidirectional(lib.layers.LSTM(4))
+    b2 = lib.layers.Bidirectional(lib.layers.GRU(3, name="g"), merge_mode="sum")
+    b3 = lib.layers.Bidirectional(lib.layers.LSTM(2), name="mine")
+    return [(b.name, b.forward_layer.name, b.backward_layer.name) for b in (b1, b2, b3)]
+
+
+def _keras2_counter(name: str) -> str:
+    """Keras 3 numbers automatic names ``lstm``, ``lstm_1``, ...; Keras 2 (dlcore_static's
+    convention for every layer) ``lstm_1``, ``lstm_2``, ...: the same name one step on."""
+    base, _, n = name.rpartition("_")
+    if base and n.isdigit():
+        return f"{base}_{int(n) + 1}"
+    return f"{name}_1"
+
+
+def test_bidirectional_names_as_keras():
+    k3 = _keras3()
+    k3.backend.clear_session()
+    want = _names(k3)
+    assert want == [("bidirectional", "forward_lstm", "backward_lstm"),
+                    ("bidirectional_1", "forward_g", "backward_g"),
+                    ("mine", "forward_lstm_1", "backward_lstm_1")]
+    K.clear_session()
+    got = _names(dkeras)
+    auto = {"bidirectional", "bidirectional_1", "forward_lstm", "backward_lstm",
+            "forward_lstm_1", "backward_lstm_1"}
+    assert got == [tuple(_keras2_counter(n) if n in auto else n for n in row) for row in want]
+    assert got[0] == ("bidirectional_1", "forward_lstm_1", "backward_lstm_1")
+
+
+def test_every_keras_initializer_name_resolves():
+    k3 = _keras3()
+    from keras.src.initializers import ALL_OBJECTS_DICT
+    names = [n for n in ALL_OBJECTS_DICT if n.lower() not in ("initializer", "stft",
+                                                                 "stftinitializer")]
+    assert len(names) >= 30
+    for name in names:
+        assert callable(inits.get(name)), name
+    # Keras' defaults for the named random initializers
+    assert inits.get("RandomNormal").stddev == k3.initializers.get("RandomNormal").stddev
+    assert inits.get("truncated_normal").stddev == 0.05
+    for name in ("lecun_normal", "lecun_uniform", "variance_scaling", "he_uniform"):
+        mine, theirs = inits.get(name), k3.initializers.get(name)
+        assert (mine.scale, mine.mode, mine.distribution) == (
+            theirs.scale, theirs.mode, theirs.distribution), name
+    with pytest.raises(ValueError, match="Unknown initializer: foo"):
+        inits.get("foo")
+
+
+def test_identity_and_orthogonal_as_keras():
+    k3 = _keras3()
+    with tf.Graph().as_default(), tf.Session() as sess:
+        for shape, gain in (((2, 3), 1.0), ((3, 2), 2.5)):
+            got = sess.run(inits.Identity(gain)(shape))
+            np.testing.assert_array_equal(got, k3.initializers.Identity(gain)(shape))
+        np.testing.assert_array_equal(sess.run(inits.get("identity")((2, 2))), np.eye(2))
+        for shape in ((4, 3), (2, 5), (2, 3, 4)):
+            q = sess.run(inits.Orthogonal(gain=1.5, seed=3)(shape)).reshape(-1, shape[-1])
+            gram = q.T @ q if q.shape[0] >= q.shape[1] else q @ q.T
+            np.testing.assert_allclose(gram, 2.25 * np.eye(len(gram)), atol=1e-5)
+        x = np.array([[1.0, 2.0, 3.0]], np.float32)
+        dense = layers.Dense(3, kernel_initializer="identity")
+        y = dense(tf.constant(x))
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(y), x)
+    for mine, theirs, shape in ((inits.Identity(), k3.initializers.Identity(), (2, 3, 4)),
+                                (inits.Orthogonal(), k3.initializers.Orthogonal(), (3,))):
+        with pytest.raises(ValueError) as want:
+            theirs(shape)
+        with pytest.raises(ValueError) as got:
+            mine(shape)
+        assert str(got.value) == str(want.value)
+
+
+def test_import_meta_graph_import_scope(tmp_path):
+    with tf.Graph().as_default():
+        w = tf.Variable(np.ones((2, 2), np.float32), name="w")
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        tf.add_to_collection("outs", tf.matmul(x, w, name="y"))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(w.assign(w * 3))
+            path = tf.train.Saver().save(sess, str(tmp_path / "m"))
+    with tf.Graph().as_default() as g:
+        plain = tf.train.import_meta_graph(path + ".meta")
+        first = tf.train.import_meta_graph(path + ".meta", import_scope="imp")
+        second = tf.train.import_meta_graph(path + ".meta", import_scope="imp")
+        names = {op.name for op in g.get_operations()}
+        assert {"w", "x", "y", "imp/w", "imp/x", "imp/y", "imp_1/w", "imp_1/y"} <= names
+        assert [v.name for v in tf.global_variables()] == ["w:0", "imp/w:0", "imp_1/w:0"]
+        assert [v.name for v in tf.trainable_variables()] == ["w:0", "imp/w:0", "imp_1/w:0"]
+        assert [t.name for t in tf.get_collection("outs")] == ["y:0", "imp/y:0", "imp_1/y:0"]
+        with tf.Session() as sess:
+            plain.restore(sess, path)
+            first.restore(sess, path)                  # checkpoint keys stay unscoped ('w')
+            second.restore(sess, path)
+            for scope in ("", "imp/", "imp_1/"):
+                np.testing.assert_array_equal(
+                    sess.run(f"{scope}y:0", {f"{scope}x:0": [[1.0, 2.0]]}), [[9.0, 9.0]])
+            path2 = first.save(sess, str(tmp_path / "again"))
+        from dlcore_static.checkpoint_reader import NewCheckpointReader
+        assert sorted(NewCheckpointReader(path2).get_variable_to_shape_map()) == ["w"]
