@@ -208,7 +208,8 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: boo
             index.append(np.minimum(np.searchsorted(e, v, side="right") - 1, e.size - 2))
         flat = np.ravel_multi_index(tuple(i[keep] for i in index), shape)
         wk = None if w is None else w.reshape(-1)[keep].astype(np.float64)
-        hist = np.bincount(flat, wk, minlength=int(np.prod(shape))).reshape(shape)
+        hist = np.bincount(flat, wk, minlength=int(np.prod(shape))).astype(np.float64) \
+            .reshape(shape)
     hist = hist.astype(dt)
     if density and hist.size:
         volume = np.ones(shape, np.float64)

@@ -120,7 +120,7 @@ def linalg_rows(OpRow) -> list:
               (((3, 3),),), ("real",), (), **tol),
         OpRow("householder_product", "householder_product", ops.householder_product,
               _np_householder_product, (((4, 3), (2,)), ((2, 3, 2), (2, 2))),
-              ("real", "real"), (0, 1), primitives=("matmul", "tril"), **tol),
+              ("real", "real"), (0, 1), primitives=("matmul", "mul", "sub"), **tol),
         OpRow("ldl_factor[LD]", "ldl_factor", lambda a: ops.ldl_factor(_sym(a))[0],
               lambda a: _np_ldl(_np_sym(a), "LD"), sq, ("real",), (), **tol),
         OpRow("ldl_factor[pivots]", "ldl_factor", lambda a: ops.ldl_factor(_sym(a))[1],
