@@ -181,8 +181,9 @@ expand_dims_p = Primitive(
 
 def expand_dims(x, axis):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    nd = aval_of(x).ndim + len(axes)
-    axes = tuple(sorted(_rules.normalize_axis("expand_dims", int(a), nd, aval_of(x).shape)
+    av = aval_of(x)
+    nd = av.ndim + len(axes)
+    axes = tuple(sorted(_rules.normalize_axis("expand_dims", int(a), nd, av.shape)
                         for a in axes))
     if not axes:
         return x

