@@ -73,6 +73,9 @@ _session.set_pipeline_factory(_compiler_pipeline)
 get_variable = layers.get_variable
 variable_scope = layers.variable_scope
 glorot_uniform_initializer = initializers.glorot_uniform_initializer
+glorot_normal_initializer = initializers.glorot_normal_initializer
+variance_scaling_initializer = initializers.variance_scaling_initializer
+orthogonal_initializer = initializers.orthogonal_initializer
 zeros_initializer = initializers.zeros_initializer
 ones_initializer = initializers.ones_initializer
 constant_initializer = initializers.constant_initializer

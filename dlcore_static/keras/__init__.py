@@ -3,11 +3,11 @@
 ``engine.py`` (layers, Input, the graph of layers), ``training.py`` (compile/fit/evaluate/
 predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activations),
 ``optimizers``, ``losses``, ``metrics``, ``callbacks``, ``backend`` (``K``), ``utils``,
-``regularizers``, ``constraints``, ``activations``, ``summary``.
+``regularizers``, ``constraints``, ``initializers``, ``activations``, ``summary``.
 """
 
-from . import (activations, backend, callbacks, constraints, layers, losses, metrics, models,
-               optimizers, preprocessing, regularizers, utils)
+from . import (activations, backend, callbacks, constraints, initializers, layers, losses,
+               metrics, models, optimizers, preprocessing, regularizers, utils)
 from .engine import Input
 from .models import Model, Sequential
 

@@ -71,6 +71,19 @@ def test_every_keras_initializer_name_resolves():
             theirs.scale, theirs.mode, theirs.distribution), name
     with pytest.raises(ValueError, match="Unknown initializer: foo"):
         inits.get("foo")
+    # the keras.initializers module: Keras' classes with Keras' defaults
+    kinit = dkeras.initializers
+    public = [n for n in dir(k3.initializers) if not n.startswith("_") and n[0].isupper()
+              and n not in ("Initializer", "STFT", "STFTInitializer")]
+    assert set(public) <= set(dir(kinit)), set(public) - set(dir(kinit))
+    for cls, attrs in (("RandomNormal", ("mean", "stddev")), ("RandomUniform", ("minval",
+                       "maxval")), ("TruncatedNormal", ("mean", "stddev")),
+                       ("VarianceScaling", ("scale", "mode")), ("HeUniform", ("scale", "mode",
+                       "distribution")), ("LecunNormal", ("scale", "mode", "distribution"))):
+        mine, theirs = getattr(kinit, cls)(), getattr(k3.initializers, cls)()
+        assert [getattr(mine, a) for a in attrs] == [getattr(theirs, a) for a in attrs], cls
+    assert tf.keras.initializers.get("he_normal").scale == 2.0
+    assert tf.orthogonal_initializer is inits.Orthogonal
 
 
 def test_identity_and_orthogonal_as_keras():
