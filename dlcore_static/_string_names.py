@@ -45,7 +45,7 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
               "to_hash_bucket_fast": string_hash.to_hash_bucket_fast,
               "to_hash_bucket_strong": string_hash.to_hash_bucket_strong,
               "to_hash_bucket": string_hash.to_hash_bucket},
-    sparse: {"cross_hashed": string_hash.cross_hashed},
+    sparse: {"cross": string_hash.cross, "cross_hashed": string_hash.cross_hashed},
     train: {name: getattr(_proto, name) for name in (
         "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
         "FloatList", "Int64List", "SequenceExample")},

@@ -5,6 +5,7 @@
     tf.strings.to_hash_bucket(input, num_buckets)             Hash64(s, 0xDECAFCAFFE) % num_buckets
     (TF1 spellings ``tf.string_to_hash_bucket_fast``, ``tf.string_to_hash_bucket_strong``,
     ``tf.string_to_hash_bucket``)
+    tf.sparse.cross(inputs)                                   the crosses as 'a_X_b' strings
     tf.sparse.cross_hashed(inputs, num_buckets=0, hash_key=None)
         per row, every combination of one value per input, hashed as
         h = hash_key; h = FingerprintCat64(h, f(v)) for each value; h % num_buckets
@@ -39,7 +40,7 @@ from .host_ops import host_op, out_shape, register
 OBJ = np.dtype(object)
 DEFAULT_HASH_KEY = 0xDECAFCAFFE      # sparse_ops._DEFAULT_HASH_KEY, tensorflow::Hash64's seed
 
-__all__ = ["cross_hashed", "string_to_hash_bucket", "string_to_hash_bucket_fast",
+__all__ = ["cross", "cross_hashed", "string_to_hash_bucket", "string_to_hash_bucket_fast",
            "string_to_hash_bucket_strong"]
 
 
@@ -136,6 +137,13 @@ def string_to_hash_bucket_fast(input, num_buckets: int, name=None) -> Tensor:
 
     FarmHash's fingerprint is fixed forever, so these buckets are stable across versions and
     machines: ``['a', 'b', 'c', 'd']`` in 10 buckets gives ``[9, 2, 2, 5]``, as TensorFlow.
+
+    Example::
+
+        >>> import dlcore_static as tf
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.strings.to_hash_bucket_fast(["a", "b", "c", "d"], 10))
+        array([9, 2, 2, 5])
     """
     return _hash_op("StringToHashBucketFast", "fast", input, num_buckets, name)
 
@@ -198,9 +206,12 @@ def cross_hash(columns: list, num_buckets: int, hash_key: int | None) -> np.ndar
     return bucket(h, num_buckets if num_buckets > 0 else (1 << 63) - 1)
 
 
-def _cross_impl(*arrays, kinds: list, num_buckets: int, hash_key):
-    """``SparseCross`` with hashed output.  ``arrays``: per sparse input its indices and values
-    (dense_shape[0] is the batch), per dense input its (batch, k) values, in ``kinds`` order."""
+def _cross_impl(*arrays, kinds: list, num_buckets: int, hash_key, hashed: bool = True):
+    """``SparseCross``.  ``arrays``: per sparse input its indices, values and dense_shape
+    (dense_shape[0] is the batch), per dense input its (batch, k) values, in ``kinds`` order.
+    Hashed: int64 ids; otherwise the values' texts joined with ``_X_``."""
+    prep = feature_hashes if hashed else (lambda v: np.asarray(as_bytes_list(
+        np.asarray(v).ravel().tolist()), dtype=object).reshape(np.shape(v)))
     rows_of: list = []
     batch = None
     k = 0
@@ -209,9 +220,8 @@ def _cross_impl(*arrays, kinds: list, num_buckets: int, hash_key):
             ind, vals, shape = arrays[k], arrays[k + 1], arrays[k + 2]
             k += 3
             n = int(shape[0])
-            hashes = feature_hashes(vals)
             per_row: list = [[] for _ in range(n)]
-            for (r, _c), h in zip(ind.tolist(), hashes.tolist()):
+            for (r, _c), h in zip(ind.tolist(), prep(vals).tolist()):
                 per_row[r].append(h)
         else:
             d = arrays[k]
@@ -221,13 +231,12 @@ def _cross_impl(*arrays, kinds: list, num_buckets: int, hash_key):
                     None, None, f"Dense inputs should be a matrix but received shape: "
                                 f"{list(d.shape)}")
             n = d.shape[0]
-            per_row = feature_hashes(d).tolist()
+            per_row = prep(d).tolist()
         if batch is not None and n != batch:
             raise _errors.InvalidArgumentError(
                 None, None, f"Expected batch size {batch} got {n}")
         batch = n
         rows_of.append(per_row)
-    key = (hash_key or DEFAULT_HASH_KEY) & 0xFFFFFFFFFFFFFFFF
     indices: list = []
     combos: list = []
     width = 0
@@ -237,25 +246,26 @@ def _cross_impl(*arrays, kinds: list, num_buckets: int, hash_key):
         indices.extend((r, j) for j in range(len(prods)))
         combos.extend(prods)
     m = len(combos)
+    shape = np.asarray([batch or 0, width], np.int64)
+    ind = np.asarray(indices, np.int64).reshape(m, 2)
+    if not hashed:
+        out = np.empty(m, object)
+        out[:] = [b"_X_".join(c) for c in combos]
+        return ind, out, shape
+    key = (hash_key or DEFAULT_HASH_KEY) & 0xFFFFFFFFFFFFFFFF
     h = np.full(m, key, np.uint64)
     if m:
         table = np.asarray(combos, np.uint64).reshape(m, len(rows_of))
         for c in range(len(rows_of)):
             h = fingerprint_cat64(h, table[:, c])
     mod = num_buckets if num_buckets > 0 else (1 << 63) - 1
-    return (np.asarray(indices, np.int64).reshape(m, 2), bucket(h, mod),
-            np.asarray([batch or 0, width], np.int64))
+    return ind, bucket(h, mod), shape
 
 
 register("SparseCrossHashed", _cross_impl)
 
 
-def cross_hashed(inputs, num_buckets: int = 0, hash_key=None, name=None):
-    """``tf.sparse.cross_hashed``: the hashed cross of ``inputs`` (SparseTensors and dense
-    (batch, k) tensors of strings or integers), a SparseTensor of int64 ids in
-    ``[0, num_buckets)`` (any int64 >= 0 when ``num_buckets`` is 0).  As TensorFlow, the
-    sparse inputs are crossed first, then the dense ones, each in the order given, the last
-    varying fastest; a row with an empty input has no cross."""
+def _cross(inputs, hashed: bool, num_buckets: int, hash_key, name):
     from .sparse import SparseTensor
     if not isinstance(inputs, list):
         raise TypeError("Inputs must be a list")
@@ -275,7 +285,34 @@ def cross_hashed(inputs, num_buckets: int = 0, hash_key=None, name=None):
             raise TypeError("All inputs must be SparseTensors of int64 or string (or dense "
                             f"tensors of them), got {t.dtype.name}")
     op = host_op("SparseCrossHashed", ins,
-                 [((None, 2), np.int64), ((None,), np.int64), ((2,), np.int64)],
-                 {"kinds": kinds, "num_buckets": int(num_buckets), "hash_key": hash_key},
-                 name or "SparseCross")
+                 [((None, 2), np.int64), ((None,), np.int64 if hashed else OBJ),
+                  ((2,), np.int64)],
+                 {"kinds": kinds, "num_buckets": int(num_buckets), "hash_key": hash_key,
+                  "hashed": hashed}, name or "SparseCross")
     return SparseTensor(*op.outputs)
+
+
+def cross_hashed(inputs, num_buckets: int = 0, hash_key=None, name=None):
+    """``tf.sparse.cross_hashed``: the hashed cross of ``inputs`` (SparseTensors and dense
+    (batch, k) tensors of strings or integers), a SparseTensor of int64 ids in
+    ``[0, num_buckets)`` (any int64 >= 0 when ``num_buckets`` is 0).  As TensorFlow, the
+    sparse inputs are crossed first, then the dense ones, each in the order given, the last
+    varying fastest; a row with an empty input has no cross.
+
+    Example::
+
+        >>> import dlcore_static as tf
+        >>> a = tf.SparseTensor([[0, 0]], ["batch1-FC1-F1"], [1, 1])
+        >>> b = tf.SparseTensor([[0, 0]], ["batch1-FC2-F1"], [1, 1])
+        >>> c = tf.SparseTensor([[0, 0]], ["batch1-FC3-F1"], [1, 1])
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.sparse.cross_hashed([a, b, c], num_buckets=100)).values
+        array([83])
+    """
+    return _cross(inputs, True, num_buckets, hash_key, name)
+
+
+def cross(inputs, name=None):
+    """``tf.sparse.cross``: as :func:`cross_hashed`, the crosses as strings, the values'
+    texts (integers in decimal) joined with ``'_X_'``."""
+    return _cross(inputs, False, 0, None, name)

@@ -254,3 +254,21 @@ def test_crossed_column_as_tensorflow():
         fc.crossed_column(["a", fc.categorical_column_with_hash_bucket("w", 10)], 10)
     with pytest.raises(ValueError, match="hash_bucket_size must be > 1"):
         fc.crossed_column(["a", "b"], 0)
+
+
+def test_sparse_cross_strings_and_docstring_examples():
+    import doctest
+    out = _run(tf.sparse.cross([_sp([[11], [333, 55555]]),
+                                _sp([["batch1-FC2-F1"], ["batch2-FC2-F1", "batch2-FC2-F2"]])]))
+    assert out.values.tolist() == [b"11_X_batch1-FC2-F1", b"333_X_batch2-FC2-F1",
+                                   b"333_X_batch2-FC2-F2", b"55555_X_batch2-FC2-F1",
+                                   b"55555_X_batch2-FC2-F2"]
+    np.testing.assert_array_equal(out.indices, [[0, 0], [1, 0], [1, 1], [1, 2], [1, 3]])
+    np.testing.assert_array_equal(out.dense_shape, [2, 4])
+    dense = tf.constant([["batch1-FC2-F1", "batch1-FC2-F2"], ["batch2-FC2-F1", "batch2-FC2-F2"]])
+    out = _run(tf.sparse.cross([dense, _sp([["batch1-FC1-F1"], ["batch2-FC1-F1",
+                                                                 "batch2-FC1-F2"]])]))
+    assert out.values.tolist()[:2] == [b"batch1-FC1-F1_X_batch1-FC2-F1",     # sparse first
+                                       b"batch1-FC1-F1_X_batch1-FC2-F2"]
+    res = doctest.testmod(sh, optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted > 0
