@@ -21,6 +21,7 @@ adapters bind them.
 from __future__ import annotations
 
 from ..api import exports
+from .composites import _via_float32
 from .elementwise import abs, add, div, exp, greater, maximum, minimum, mul, where
 from .math_unary import expm1, log1p
 
@@ -30,6 +31,7 @@ SELU_ALPHA = 1.6732632423543772
 
 @exports({"torch.nn.functional": "softplus", "tf.nn": "softplus", "tf.math": "softplus"},
          "unary", float_only=True, tf_type="Softplus")
+@_via_float32
 def softplus(x):
     """``log(1 + exp(x))``, computed without overflow as ``max(x, 0) + log1p(exp(-|x|))``."""
     return add(maximum(x, 0.0), log1p(exp(mul(abs(x), -1.0))))

@@ -18,6 +18,7 @@ from .. import dtypes as _dt
 from ..api import exports
 from ..dtypes import is_floating
 from ..registry import aval_of
+from .composites import _via_float32
 from .elementwise import add, div, equal, full_like, mul, not_equal, sub, where
 from .math_binary import bitwise_and, bitwise_or, bitwise_xor, isinf, isnan
 from .math_unary import rint, trunc
@@ -30,6 +31,7 @@ def frac(x):
 
 
 @exports({"torch": "lerp", "Tensor": "lerp"}, "args")
+@_via_float32
 def lerp(start, end, weight):
     """Linear interpolation ``start + weight (end - start)`` (``weight`` a tensor or number)."""
     return add(start, mul(weight, sub(end, start)))

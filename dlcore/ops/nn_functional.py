@@ -38,7 +38,7 @@ import math
 from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
-from .composites import _reduce, mean, softmax
+from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (abs, add, div, exp, greater, greater_equal, less_equal, log, maximum,
                           minimum, mul, neg, sigmoid, sqrt, sub, tanh, where)
 from .activations import softplus
@@ -64,6 +64,7 @@ def celu(x, alpha: float = 1.0):
 
 
 @exports(_f("gelu"), "args", float_only=True)
+@_via_float32
 def gelu(x, approximate: str = "none"):
     """``x Phi(x)`` (exact, with erf), or the tanh approximation."""
     if approximate == "tanh":
@@ -77,6 +78,7 @@ def gelu(x, approximate: str = "none"):
 
 @exports(_f("silu", **{"tf.nn": ("silu", "swish")}), "activation", float_only=True,
          tf_type="Silu")
+@_via_float32
 def silu(x):
     return mul(x, sigmoid(x))
 

@@ -30,6 +30,9 @@ FORWARD = {
     "pow scalar": lambda m, x, w: x.abs() ** 1.7,
     "exp/tanh/sqrt/sin": lambda m, x, w: m.exp(x) + m.tanh(x) + x.abs().sqrt() + m.sin(x),
     "sigmoid/log1p": lambda m, x, w: m.sigmoid(x) * m.log1p(x.abs()),
+    "gelu/silu/softplus": lambda m, x, w: m.nn.functional.gelu(x) + m.nn.functional.silu(x)
+    + m.nn.functional.softplus(x),
+    "lerp": lambda m, x, w: m.lerp(x, x * 0.5, 0.3),
     "matmul": lambda m, x, w: x @ w,
     "linear": lambda m, x, w: m.nn.functional.linear(x, w.t()),
     "sum": lambda m, x, w: x.sum(),
