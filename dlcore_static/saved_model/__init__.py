@@ -24,7 +24,9 @@ The directory is dlcore's, with TensorFlow's structure but dlcore's existing fil
 
 No pickle anywhere; loading reads JSON, NumPy arrays (``allow_pickle=False``) and safetensors,
 validates them against the shape rules, and never executes code from the directory.  Asset
-files (``assets_collection``) and ``import_scope`` are not supported (an error says so).
+files (``assets_collection``) are not supported (an error says so).  ``loader.load(...,
+import_scope='s')`` loads every name under ``s/`` as TensorFlow (the signatures keep the saved
+names: ``utils.get_tensor_from_tensor_info(info, import_scope='s')`` finds the tensors).
 """
 
 from __future__ import annotations

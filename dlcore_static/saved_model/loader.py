@@ -164,8 +164,9 @@ def _global_saver(saver, graph):
     local variables are initialised by the main op, as in TensorFlow)."""
     from ..saving import Saver
     from ..variables import GLOBAL_VARIABLES
-    mine = set(saver._vars.values())
-    return Saver(var_list=[v for v in graph.get_collection(GLOBAL_VARIABLES) if v in mine])
+    wanted = set(graph.get_collection(GLOBAL_VARIABLES))
+    # keyed as the loaded Saver (the checkpoint names: unscoped under an import_scope)
+    return Saver(var_list={k: v for k, v in saver._vars.items() if v in wanted})
 
 
 # ============================================================================ load
@@ -174,9 +175,6 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs) -> MetaGraph
     docstring); returns its MetaGraphDef."""
     from .. import checkpoint_format
     from ..saving import _read, import_meta_graph
-    if import_scope:
-        raise NotImplementedError("tf.saved_model.loader.load: import_scope is not supported "
-                                  "(the graph is loaded with its own names)")
     export_dir = os.fspath(export_dir)
     index = _read_index(export_dir)
     want = set([tags] if isinstance(tags, str) else tags)
@@ -197,9 +195,13 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs) -> MetaGraph
             raise NotFoundError(None, None, "Failed to find any matching files for "
                                 f"{prefix} (the SavedModel has variables but no checkpoint)")
         _check_restore(graph_path, prefix)
-    saver = _global_saver(import_meta_graph(graph_path, graph=sess.graph), sess.graph)
+    scope = ""
+    if import_scope:            # the scope import_meta_graph will use (unique, as a name scope)
+        scope = sess.graph.unique_name(str(import_scope).rstrip("/"), mark_as_used=False) + "/"
+    saver = _global_saver(import_meta_graph(graph_path, graph=sess.graph,
+                                            import_scope=import_scope), sess.graph)
     if saver._vars:
         saver.restore(sess, prefix)
     if found["main_op"] is not None:
-        sess.run(sess.graph.get_operation_by_name(found["main_op"]))
+        sess.run(sess.graph.get_operation_by_name(scope + found["main_op"]))
     return MetaGraphDef(found["tags"], sigs)

@@ -197,8 +197,20 @@ def test_loader_errors_and_damaged_directories_leave_the_graph_empty(tmp_path):
     with pytest.raises(tf.errors.InvalidArgumentError, match="dense/kernel"):
         tf.saved_model.loader.load(tf.Session(graph=g), [SERVE], d)
     assert len(g.get_operations()) == 0
-    with pytest.raises(NotImplementedError, match="import_scope"):
-        tf.saved_model.loader.load(tf.Session(graph=g), [SERVE], d, import_scope="a")
+    # import_scope (TF 1.15): every name under 'a/', the variables restored
+    _, sess, x, _, y, _, data = _train_graph()
+    good = str(tmp_path / "scoped")
+    tf.saved_model.simple_save(sess, good, {"x": x}, {"y": y})
+    with tf.Session(graph=tf.Graph()) as s2:
+        meta = tf.saved_model.loader.load(s2, [SERVE], good, import_scope="a")
+        sig = meta.signature_def[signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY]
+        xt, yt = (tf.saved_model.utils.get_tensor_from_tensor_info(sig.inputs["x"],
+                                                                   import_scope="a"),
+                  tf.saved_model.utils.get_tensor_from_tensor_info(sig.outputs["y"],
+                                                                   import_scope="a"))
+        assert (xt.name, yt.name) == ("a/x:0", "a/y:0")
+        assert all(v.name.startswith("a/") for v in tf.global_variables())
+        np.testing.assert_array_equal(s2.run(yt, {xt: data[x]}), sess.run(y, {x: data[x]}))
 
 
 def test_keras_model_exported_for_serving_with_simple_save(tmp_path):
