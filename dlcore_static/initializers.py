@@ -16,9 +16,11 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from .array_ops import _shape_tuple
-from .frontend import constant
+from .frontend import constant as _constant
 from .graph import get_default_graph
-from .random_ops import random_normal, random_uniform, truncated_normal
+from .random_ops import random_normal as _random_normal
+from .random_ops import random_uniform as _random_uniform
+from .random_ops import truncated_normal as _truncated_normal
 
 
 def _fans(shape) -> tuple[float, float]:
@@ -44,7 +46,7 @@ class Zeros(Initializer):
         self.dtype = dtype
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return constant(0, dtype or self.dtype, _shape_tuple(shape), name="zeros")
+        return _constant(0, dtype or self.dtype, _shape_tuple(shape), name="zeros")
 
 
 class Ones(Initializer):
@@ -52,7 +54,7 @@ class Ones(Initializer):
         self.dtype = dtype
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return constant(1, dtype or self.dtype, _shape_tuple(shape), name="ones")
+        return _constant(1, dtype or self.dtype, _shape_tuple(shape), name="ones")
 
 
 class Constant(Initializer):
@@ -60,7 +62,7 @@ class Constant(Initializer):
         self.value, self.dtype = value, dtype
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return constant(self.value, dtype or self.dtype, _shape_tuple(shape), name="Const")
+        return _constant(self.value, dtype or self.dtype, _shape_tuple(shape), name="Const")
 
 
 class RandomNormal(Initializer):
@@ -68,13 +70,13 @@ class RandomNormal(Initializer):
         self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, dtype
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return random_normal(_shape_tuple(shape), self.mean, self.stddev, dtype or self.dtype,
+        return _random_normal(_shape_tuple(shape), self.mean, self.stddev, dtype or self.dtype,
                              self.seed)
 
 
 class TruncatedNormal(RandomNormal):
     def __call__(self, shape, dtype=None, partition_info=None):
-        return truncated_normal(_shape_tuple(shape), self.mean, self.stddev,
+        return _truncated_normal(_shape_tuple(shape), self.mean, self.stddev,
                                 dtype or self.dtype, self.seed)
 
 
@@ -83,7 +85,7 @@ class RandomUniform(Initializer):
         self.minval, self.maxval, self.seed, self.dtype = minval, maxval, seed, dtype
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return random_uniform(_shape_tuple(shape), self.minval, self.maxval,
+        return _random_uniform(_shape_tuple(shape), self.minval, self.maxval,
                               dtype or self.dtype, self.seed)
 
 
@@ -105,12 +107,12 @@ class VarianceScaling(Initializer):
         dt = dtype or self.dtype
         if self.distribution in ("normal", "truncated_normal"):
             # 0.8796... is the stddev of a unit normal truncated to [-2, 2]
-            return truncated_normal(shape, 0.0, math.sqrt(var) / 0.87962566103423978, dt,
+            return _truncated_normal(shape, 0.0, math.sqrt(var) / 0.87962566103423978, dt,
                                     self.seed)
         if self.distribution == "untruncated_normal":
-            return random_normal(shape, 0.0, math.sqrt(var), dt, self.seed)
+            return _random_normal(shape, 0.0, math.sqrt(var), dt, self.seed)
         limit = math.sqrt(3.0 * var)
-        return random_uniform(shape, -limit, limit, dt, self.seed)
+        return _random_uniform(shape, -limit, limit, dt, self.seed)
 
 
 class GlorotUniform(VarianceScaling):
@@ -134,7 +136,7 @@ class Identity(Initializer):
         if len(shape) != 2:
             raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. "
                              f"Received: shape={shape} of rank {len(shape)}.")
-        return constant(self.gain * np.eye(*shape), dtype or self.dtype, shape,
+        return _constant(self.gain * np.eye(*shape), dtype or self.dtype, shape,
                         name="identity")
 
 
@@ -157,7 +159,7 @@ class Orthogonal(Initializer):
         q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
         q = q * np.sign(np.diag(r))
         q = q if rows >= cols else q.T
-        return constant((self.gain * q).reshape(shape), dtype or self.dtype, shape,
+        return _constant((self.gain * q).reshape(shape), dtype or self.dtype, shape,
                         name="orthogonal")
 
 
@@ -197,6 +199,30 @@ glorot_normal = glorot_normal_initializer
 xavier = glorot_uniform_initializer
 orthogonal_initializer = orthogonal = Orthogonal
 identity = Identity
+# tf.initializers.* (TensorFlow 1.15's v1 names): the initializer classes, not the ops
+constant = Constant
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+
+
+def global_variables():
+    """``tf.initializers.global_variables()``: ``tf.global_variables_initializer()``."""
+    from .variables import global_variables_initializer
+    return global_variables_initializer()
+
+
+def local_variables():
+    """``tf.initializers.local_variables()``: ``tf.local_variables_initializer()``."""
+    from .variables import local_variables_initializer
+    return local_variables_initializer()
+
+
+def variables(var_list, name="init"):
+    """``tf.initializers.variables(var_list)``: ``tf.variables_initializer(var_list)``."""
+    from .variables import variables_initializer
+    return variables_initializer(var_list, name)
 
 
 def get(identifier):

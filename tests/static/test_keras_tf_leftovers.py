@@ -139,3 +139,25 @@ def test_import_meta_graph_import_scope(tmp_path):
             path2 = first.save(sess, str(tmp_path / "again"))
         from dlcore_static.checkpoint_reader import NewCheckpointReader
         assert sorted(NewCheckpointReader(path2).get_variable_to_shape_map()) == ["w"]
+
+
+def test_tf_initializers_namespace_holds_initializers():
+    """tf.initializers.constant / random_normal / ... are initializers in TF 1.15 (they were
+    the graph ops of the same names here)."""
+    with tf.Graph().as_default():
+        c = tf.get_variable("c", [2], initializer=tf.initializers.constant(3.0))
+        w = tf.get_variable("w", [50, 40], initializer=tf.initializers.random_normal(
+            stddev=0.1, seed=1))
+        u = tf.get_variable("u", [50, 40], initializer=tf.initializers.random_uniform(-1, 1))
+        t = tf.get_variable("t", [50, 40], initializer=tf.initializers.truncated_normal(0, 1))
+        o = tf.get_variable("o", [3, 3], initializer=tf.initializers.orthogonal())
+        i = tf.get_variable("i", [2, 3], initializer=tf.initializers.identity(2.0))
+        v = tf.get_variable("v", [4, 4], initializer=tf.initializers.variance_scaling(2.0))
+        with tf.Session() as sess:
+            sess.run(tf.initializers.global_variables())
+            cv, wv, uv, tv, ov, iv, vv = sess.run([c, w, u, t, o, i, v])
+    np.testing.assert_array_equal(cv, [3.0, 3.0])
+    assert 0.08 < wv.std() < 0.12 and -1 <= uv.min() and uv.max() <= 1 and abs(tv).max() <= 2
+    np.testing.assert_allclose(ov.T @ ov, np.eye(3), atol=1e-5)
+    np.testing.assert_array_equal(iv, 2 * np.eye(2, 3))
+    assert vv.shape == (4, 4)
