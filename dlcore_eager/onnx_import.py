@@ -9,8 +9,8 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
 ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Conv,
-MaxPool, AveragePool without ceil mode, RNN/LSTM/GRU in ``_onnx_import_rnn``) plus Softmax,
-LogSoftmax and Flatten.
+MaxPool, AveragePool without ceil mode, LayerNormalization, RNN/LSTM/GRU in
+``_onnx_import_rnn``) plus Softmax, LogSoftmax and Flatten.
 """
 
 from __future__ import annotations
@@ -140,12 +140,24 @@ def _build_ops() -> dict:
                    + tuple(x.shape[int(a.get("axis", 0)) + 1:]))),
         "Softmax": lambda a, x: F.softmax(x, dim=int(a.get("axis", -1))),
         "LogSoftmax": lambda a, x: F.log_softmax(x, dim=int(a.get("axis", -1))),
+        "LayerNormalization": _layer_norm,
         "Gemm": _gemm, "Conv": _conv, "MaxPool": _pool("MaxPool"),
         "AveragePool": _pool("AveragePool"),
     })
     from ._onnx_import_rnn import recurrent
     ops.update({k: recurrent(k) for k in ("RNN", "LSTM", "GRU")})
     return ops
+
+
+def _layer_norm(a, x, scale, bias=None):
+    """ONNX's LayerNormalization (one output): statistics over the axes from ``axis``; Scale
+    and B shaped like those axes go to the fused layer norm, broadcastable ones after it."""
+    axis = int(a.get("axis", -1)) % x.dim()
+    ns, eps = tuple(x.shape[axis:]), float(a.get("epsilon", 1e-5))
+    if tuple(scale.shape) == ns and (bias is None or tuple(bias.shape) == ns):
+        return F.layer_norm(x, ns, scale, bias, eps)
+    y = F.layer_norm(x, ns, eps=eps) * scale
+    return y if bias is None else y + bias
 
 
 def _unsqueeze(x, axes: list[int]):

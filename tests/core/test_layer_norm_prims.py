@@ -158,4 +158,8 @@ def test_onnx_export_of_layer_norm(tmp_path):
     path = tmp_path / "m.onnx"
     dt.onnx.export(net, (dt.tensor(x),), str(path), input_names=["x"], output_names=["y"])
     got = ort.InferenceSession(str(path)).run(None, {"x": x})[0]
-    np.testing.assert_allclose(got, net(dt.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    want = net(dt.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    back = dt.onnx.load_model(str(path))             # dlcore's importer reads it back
+    np.testing.assert_allclose(back(dt.tensor(x)).detach().numpy(), want, rtol=1e-6,
+                               atol=1e-6)
