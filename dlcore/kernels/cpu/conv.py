@@ -44,6 +44,14 @@ process CPU time, medians, load 5-7):
 * ``col2im`` runs over the span of valid output pixels per (kernel offset, row), computed once,
   instead of testing every pixel: 3610 -> 1759, 2775 -> 1675, 1763 -> 861, 14736 -> 7041 us
   at the same four shapes.
+* ``conv_transpose`` at stride 1 (one group, ``O <= C``, input planes of at least
+  ``FULL_CONV_MIN_PIXELS`` (1024) pixels) is the full convolution of ``g`` with the flipped,
+  transposed filter: one unfolding of ``g`` (C_out k k rows, no more than the forward's) and one
+  GEMM, no scatter-add.  Against GEMM + the span col2im, interleaved with
+  ``torch.nn.grad.conv2d_input``: 8x8x32x32 k3 p1 1450 -> 1052 us (torch 730), 32x16x32x32
+  15377 -> 13498 us (torch 5772); it lost on 16x16 planes (8x16x16x16: 806 against 1349 us)
+  and toy shapes (44 against 222 us: np.pad and the window view cost more than the scatter
+  saves), hence the threshold.
 * the filter gradient is one batched GEMM ``g[n] @ cols[n]^T`` (BLAS reads the transposed
   operand in place) summed over the batch, instead of copying ``g`` and the columns to
   ``(O, N L)`` and ``(C k k, N L)`` for one long GEMM.
@@ -65,6 +73,9 @@ _jc = None
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
 NUMPY_UNFOLD_MIN_WIDTH = 10
+#: Input planes of at least this many pixels take ``conv_transpose``'s stride-1 route through
+#: one unfolding of ``g`` (when ``O <= C``); smaller ones keep GEMM + col2im (module docstring).
+FULL_CONV_MIN_PIXELS = 1024
 
 
 def _c3():
@@ -151,12 +162,22 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     _, cg, kh, kw = w4.shape
     hw = _p2(in_size, 1)
     gr = groups
+    geom = _geom(strides, padding, dilation)
+    sh, sw, ph, pw, dh, dw = geom[:6]
+    ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
+    if (sh == sw == 1 and gr == 1 and o <= cg and ph_full >= 0 and pw_full >= 0
+            and g4.size and cg and hw[1] >= NUMPY_UNFOLD_MIN_WIDTH
+            and hw[0] * hw[1] >= FULL_CONV_MIN_PIXELS):
+        # stride 1: dx is the "full" convolution of g with the flipped, transposed filter,
+        # dx[n, c, q] = sum_{o, k} g[n, o, q + ph - k d] w[o, c, k]: one unfolding of g and a
+        # GEMM, no scatter-add (see the module docstring for when this wins)
+        wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(cg, -1)
+        cols = _unfold(g4, kh, kw, (1, 1, ph_full, pw_full, dh, dw), hw[0], hw[1])
+        return np.matmul(wf, cols).reshape((n, cg) + tuple(in_size))
     out = np.zeros((n, cg * gr) + tuple(hw), g.dtype)
     if out.size and g4.size:
         dcols = np.matmul(w4.reshape(gr, o // gr, cg * kh * kw).transpose(0, 2, 1),
                           np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow))
-        geom = _geom(strides, padding, dilation)
-        sh, sw, ph, pw, dh, dw = geom[:6]
         _jit().col2im(np.ascontiguousarray(dcols).reshape(n, cg * gr * kh * kw, oh * ow), kh, kw,
                       sh, sw, ph, pw, dh, dw, oh, ow, out)
     return out.reshape((n, cg * gr) + tuple(in_size))
