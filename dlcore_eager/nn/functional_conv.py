@@ -232,16 +232,29 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {list(input.shape)}")
-        mean, var = _ops.moments(input, axes)
+        # The batch moments with their axes kept, and x - mean computed once for both the
+        # variance and the output: the same values as moments() + _ops.batch_norm, with fewer
+        # ops to record and differentiate (no squeeze/reshape of the statistics, no second
+        # x - mean and its reduction in backward)
+        mean = _ops.mean(input, axes, keepdims=True)
+        centered = _ops.sub(input, mean)
+        var = _ops.mean(_ops.square(centered), axes, keepdims=True)
         if running_mean is not None and running_var is not None:
             prev, STATE.enabled = STATE.enabled, False
             try:
                 m = momentum
-                running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(mean.detach(), m)))
-                unbiased = O.mul_(var.detach(), n / (n - 1))
+                flat_mean = _ops.reshape(mean, (-1,)).detach()
+                running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(flat_mean, m)))
+                unbiased = O.mul_(_ops.reshape(var, (-1,)).detach(), n / (n - 1))
                 running_var.copy_(O.add_(O.mul_(running_var, 1 - m), O.mul_(unbiased, m)))
             finally:
                 STATE.enabled = prev
+        shape = (1, -1) + (1,) * (input.ndim - 2)
+        scale = _ops.div(1.0, _ops.sqrt(_ops.add(var, eps)))
+        if weight is not None:
+            scale = _ops.mul(scale, _ops.reshape(weight, shape))
+        out = _ops.mul(centered, scale)
+        return out if bias is None else _ops.add(out, _ops.reshape(bias, shape))
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be given when "

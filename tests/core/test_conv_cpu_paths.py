@@ -39,7 +39,7 @@ def test_every_route_matches_torch(route, case):
     xs, ws, st, pad, dil, groups = case
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
-    p = dict(strides=st, padding=pad, dilation=dil, groups=groups)
+    p = {"strides": st, "padding": pad, "dilation": dil, "groups": groups}
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     tpad = tuple(lo for lo, _ in pad)
     want = torch.nn.functional.conv2d(tx, tw, None, st, tpad, dil, groups)
@@ -59,7 +59,7 @@ def test_one_d_and_non_contiguous_input(route):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((3, 12, 4)).transpose(0, 2, 1)          # (N, C, L) view, strided
     w = rng.standard_normal((4, 4, 3))
-    p = dict(strides=(1,), padding=((1, 1),), dilation=(1,), groups=1)
+    p = {"strides": (1,), "padding": ((1, 1),), "dilation": (1,), "groups": 1}
     y = C.conv(x, w, **p)
     want = torch.nn.functional.conv1d(torch.from_numpy(np.ascontiguousarray(x)),
                                       torch.from_numpy(w), None, 1, 1)
