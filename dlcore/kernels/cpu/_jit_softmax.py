@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .runtime import configure_threads
@@ -16,6 +17,7 @@ def softmax3(x, out, log):
     """Softmax (or log-softmax with ``log``) of each line along axis 1 of ``(outer, n, inner)``
     arrays; the exponentials summed in float64."""
     o, n, inner = x.shape
+    e = np.empty(n)                 # the line's exponentials, float64: one exp per element
     for a in range(o):
         for c in range(inner):
             m = -math.inf
@@ -27,7 +29,9 @@ def softmax3(x, out, log):
                         break
             s = 0.0
             for k in range(n):
-                s += math.exp(float(x[a, k, c]) - float(m))
+                ek = math.exp(float(x[a, k, c]) - float(m))
+                e[k] = ek
+                s += ek
             if log:
                 ls = math.log(s)
                 for k in range(n):
@@ -35,7 +39,7 @@ def softmax3(x, out, log):
             else:
                 r = 1.0 / s
                 for k in range(n):
-                    out[a, k, c] = math.exp(float(x[a, k, c]) - float(m)) * r
+                    out[a, k, c] = e[k] * r
 
 
 @njit(cache=True, nogil=True)
