@@ -148,7 +148,7 @@ def binary(export, ns, name):
 
 def div(export, ns, name):
     if name.startswith("__r"):
-        return O.rdiv
+        return O.rtruediv
     if name.startswith("__"):
         return O.div
     if ns == "Tensor":

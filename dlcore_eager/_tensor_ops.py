@@ -131,6 +131,16 @@ def rdiv(a, b):
     return bind(_ew.div_p, b, a)
 
 
+def rtruediv(a, b):
+    """``b / a`` as the operator (``Tensor.__rtruediv__``): a number ``b`` other than 1 divides
+    as PyTorch's operator does, ``a.reciprocal() * b`` (two roundings: PyTorch's values to the
+    ulp; ``torch.div(b, a)`` divides once, as ``rdiv``)."""
+    a, b = _float_operands(a, b)
+    if type(b) in (float, int) and b != 1:
+        return bind(_ew.mul_p, bind(_ew.div_p, 1.0, a), b)
+    return bind(_ew.div_p, b, a)
+
+
 maximum, _ = _binary(_ew.maximum_p)
 minimum, _ = _binary(_ew.minimum_p)
 

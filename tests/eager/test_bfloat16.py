@@ -26,6 +26,8 @@ FORWARD = {
     "add": lambda m, x, w: x + x * 0.37,
     "sub/rsub scalar": lambda m, x, w: (1.3 - x) - 0.37,
     "mul/div scalar": lambda m, x, w: x * 2.7 / 1.3,
+    "rdiv scalar": lambda m, x, w: 1.7 / x + m.div(2.5, x),
+    "rdiv scalar float32": lambda m, x, w: 1.7 / x.float(),
     "div": lambda m, x, w: x / (x.abs() + 0.1),
     "pow scalar": lambda m, x, w: x.abs() ** 1.7,
     "exp/tanh/sqrt/sin": lambda m, x, w: m.exp(x) + m.tanh(x) + x.abs().sqrt() + m.sin(x),
