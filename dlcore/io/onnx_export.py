@@ -255,11 +255,11 @@ def _convert(b: _Builder, op: Op) -> None:
         lse = b.node("ReduceLogSumExp", ins[:1], axes=[last], keepdims=1)
         b.node("Squeeze", [b.node("Sub", [lse, picked]), b.const([last])], out)
     elif name == "layer_norm":                  # opset 17's LayerNormalization (Scale required)
-        k, rank = int(p["k"]), len(op.in_shapes[0])
+        first = len(op.in_shapes[0]) - int(p["k"])          # the first normalised axis
         rest = ins[1:]
         scale = rest.pop(0) if "w" in p["affine"] else \
-            b.const(np.ones([int(d) for d in op.in_shapes[0][rank - k:]]), op.out_dtype)
-        b.node("LayerNormalization", [ins[0], scale] + rest, out, axis=rank - k,
+            b.const(np.ones([int(d) for d in op.in_shapes[0][first:]]), op.out_dtype)
+        b.node("LayerNormalization", [ins[0], scale] + rest, out, axis=first,
                epsilon=float(p["eps"]))
     else:
         raise NotImplementedError(f"ONNX export: primitive {name!r} has no ONNX conversion yet")

@@ -87,7 +87,8 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
             # The common small float sum (a loss, a bias gradient) with nothing else asked: the
             # same float64 reduction as below, rounded once (4 us against 11 us through the
             # general path's dtype and shape bookkeeping)
-            acc = np.add.reduce(x, axis=axes, dtype=_F64, keepdims=keepdims)
+            acc = np.add.reduce(x, axis=axes, dtype=_F64,  # type: ignore[call-overload]
+                                keepdims=keepdims)
             if type(acc) is not np.ndarray:          # every axis: a NumPy scalar
                 return np.array(acc, dt)
             return acc if dt is _F64 else acc.astype(dt)
