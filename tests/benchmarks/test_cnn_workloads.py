@@ -67,14 +67,24 @@ def test_digits_cnn_engines_train_alike_and_reach_the_target():
     pytest.importorskip("sklearn")
     import dataclasses
 
+    import numba
+
     from benchmarks import engines, runner
     from benchmarks.workloads.digits_cnn import DigitsCNN
     from benchmarks.workloads.digits_cnn import workloads as digits_workloads
 
     (wl,) = digits_workloads("tiny")
+
+    class Quiet:
+        def advance(self, *args):
+            pass
+
     slow = dataclasses.replace(wl, lr=0.05)
-    accuracy, threads = {}, torch.get_num_threads()
-    torch.set_num_threads(1)          # a 1-epoch run of toy steps: torch's pool only spins
+    # toy steps, hundreds of them: one thread for torch's and Numba's pools (on a busy machine
+    # each parallel region of a conv kernel otherwise waits for a descheduled worker)
+    accuracy, threads, nb_threads = {}, torch.get_num_threads(), numba.get_num_threads()
+    torch.set_num_threads(1)
+    numba.set_num_threads(1)
     try:
         for name, setup in [*_engines(slow), *_peers(slow)]:
             if name.startswith("torch.compile"):
@@ -82,17 +92,15 @@ def test_digits_cnn_engines_train_alike_and_reach_the_target():
             prepared = setup()
             prepared.step()
             accuracy[name] = prepared.evaluate()
+        results = runner.run_classifier([engines.load("numpy_hand"),
+                                         engines.load("dlcore_eager")],
+                                        wl, "cpu", runner.CONFIGS["tiny"], Quiet())
     finally:
         torch.set_num_threads(threads)
+        numba.set_num_threads(nb_threads)
     n_test = len(slow.data["y_test"])
     assert max(accuracy.values()) - min(accuracy.values()) <= 1.5 / n_test, accuracy
 
-    class Quiet:
-        def advance(self, *args):
-            pass
-
-    results = runner.run_classifier([engines.load("numpy_hand"), engines.load("dlcore_eager")],
-                                    wl, "cpu", runner.CONFIGS["tiny"], Quiet())
     for r in results:
         assert r.status == "ok" and r.extra["reached"], (r.engine, r.note)
         assert r.extra["accuracy"] >= wl.target and r.median_s > 0
