@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from dlcore import api as _api
+from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 
@@ -116,6 +117,28 @@ def _binary_pair(export):
     return op, rop
 
 
+def _half_result(a, b):
+    """The 16-bit float dtype (float16/bfloat16) of ``a op b`` under PyTorch's promotion, or
+    None when the result is not one."""
+    da = a._buf.dtype if isinstance(a, Tensor) else None
+    db = b._buf.dtype if isinstance(b, Tensor) else None
+    if da not in _dt.HALF and db not in _dt.HALF:
+        return None
+    if da is not None and db is not None:
+        out = D.promote_tensors(da, a.dim() > 0, db, b.dim() > 0)
+    elif da is not None:
+        out = D.promote_with_scalar(da, b)
+    else:
+        out = D.promote_with_scalar(db, a)
+    return out if out in _dt.HALF else None
+
+
+def _up(x):
+    return _ops.cast(x, np.dtype(np.float32)) if isinstance(x, Tensor) and \
+        x._buf.dtype in _dt.HALF \
+        else x
+
+
 def binary(export, ns, name):
     op, rop = _binary_pair(export)
     if name.startswith("__r") and name not in ("__rshift__",):
@@ -126,6 +149,10 @@ def binary(export, ns, name):
 
     def call(a, b, al):
         if al != 1:
+            half = _half_result(a, b)
+            if half is not None:    # a op alpha b in float32, rounded once (alpha rounded to
+                al16 = float(np.asarray(al, half).astype(np.float64))   # the type first)
+                return _ops.cast(call(_up(a), _up(b), al16), half)
             b = O.mul_(b, al) if isinstance(b, Tensor) else b * al
         return op(a, b) if isinstance(a, Tensor) else rop(b, a)
 
