@@ -149,7 +149,7 @@ def binary(export, ns, name):
 
     def call(a, b, al):
         if al != 1:
-            half = _half_result(a, b)
+            half = _half_result(a, b) if isinstance(b, Tensor) else None
             if half is not None:    # a op alpha b in float32, rounded once (alpha rounded to
                 al16 = float(np.asarray(al, half).astype(np.float64))   # the type first)
                 return _ops.cast(call(_up(a), _up(b), al16), half)
