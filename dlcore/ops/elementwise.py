@@ -79,9 +79,10 @@ sigmoid_p = _unary(
          "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
 # NaN stays NaN; -inf and -0.0 give +0 (not "x * 0", which is NaN for -inf).
 relu_p = _unary("relu", "{0} if ({0} > 0 or {0} != {0}) else 0", lambda x: np.maximum(x, 0),
-                lambda g, y, x: (where(greater(y, 0), g, 0),),
-                "y = max(x, 0);  dx = g where y > 0, else 0 (read from the output, as PyTorch's "
-                "threshold_backward: relu_ in place then keeps its gradient)", float_only=False,
+                lambda g, y, x: (relu_grad(g, y),),
+                "y = max(x, 0);  dx = relu_grad(g, y) = g where y > 0, else 0 (read from the "
+                "output, as PyTorch's threshold_backward: relu_ in place then keeps its gradient)",
+                float_only=False,
                 api={"torch": "relu", "Tensor": "relu", "torch.nn.functional": "relu",
                      "tf.nn": "relu"}, inplace_arg=True)
 abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),
@@ -228,6 +229,17 @@ def mul(a, b): return bind(mul_p, *_promote(a, b))
 def maximum(a, b): return bind(maximum_p, *_promote(a, b))
 def minimum(a, b): return bind(minimum_p, *_promote(a, b))
 def pow(a, b): return bind(pow_p, *_promote(a, b))  # noqa: A001
+
+
+# relu's vjp as one kernel (PyTorch's threshold_backward, TensorFlow's ReluGrad) where it was
+# greater + where with a scalar buffer: two eager calls and two passes per relu in backward.
+relu_grad_p = _binary("relu_grad", "{0} if {1} > 0 else 0", lambda g, y: np.where(y > 0, g, 0),
+                      lambda c, out, g, y: (lambda: _sum_to(relu_grad(c, y), g), None),
+                      "y = g where r > 0, else 0 (r: relu's output);  dg = relu_grad(c, r), "
+                      "dr = 0 (piecewise constant)", tf_type="ReluGrad")
+
+
+def relu_grad(g, y): return bind(relu_grad_p, g, y)
 
 
 def _float_binary(a, b):
