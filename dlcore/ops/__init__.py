@@ -32,6 +32,7 @@ rule, vjp, kernels) lives in the module of its family:
     linalg_systems.py solve, triangular_solve, cholesky, det, slogdet (primitives), cholesky_solve,
                     cholesky_inverse, logdet
     linalg_factor.py qr, eigh (primitives), eigvalsh, pinv, matrix_rank, lstsq, multi_dot
+    ldl.py          ldl_factor, ldl_solve (primitives: Bunch-Kaufman LDL^T, LAPACK's sytf2/sytrs)
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
     unique.py       unique (flattened or over a dim), unique_consecutive (composites)
@@ -42,6 +43,10 @@ rule, vjp, kernels) lives in the module of its family:
     special.py      lgamma, digamma, polygamma, zeta, i0/i0e/i1/i1e, erfcx, ndtri, igamma,
                     igammac, betainc (primitives); ndtr, log_ndtr, xlog1py, xlogy/xdivy
                     (TF's), entr, logit, multigammaln, lbeta
+    special_poly.py torch.special's orthogonal polynomials: Chebyshev T/U/V/W (and shifted),
+                    Hermite H/He, Laguerre L, Legendre P (primitives, no derivative)
+    special_bessel.py  bessel_j0/j1/y0/y1, modified_bessel_k0/k1 (and scaled), airy_ai
+                    (primitives, no derivative)
 """
 
 from .composites import (clip, linear, log_softmax, logsumexp, masked_fill, mean, mse, softmax,
