@@ -91,7 +91,7 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type, other_name:
     if mask is None:
         return None
     kind = mask._buf.dtype.kind
-    if kind != "b" and kind != "f":
+    if kind != "b" and not is_floating(mask._buf.dtype):
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
