@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops import batch_norm_prims as _bn
 
 from .. import _tensor_ops as O
 from .._state import STATE
@@ -218,6 +219,32 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     return _unbatch(_ops.adaptive_avg_pool(x, out), sq)
 
 
+def _fused_ok(x, weight, bias) -> bool:
+    """The fused training-mode primitives take float32/float64 input of rank >= 2 with
+    weight/bias (when given) of its dtype and shape (C,)."""
+    dt = x._buf.dtype
+    if dt not in (np.float32, np.float64) or x.ndim < 2:
+        return False
+    c = x.shape[1]
+    return all(v is None or (isinstance(v, Tensor) and v._buf.dtype == dt
+                             and tuple(v.shape) == (c,) and v.device == x.device)
+               for v in (weight, bias))
+
+
+def _update_running(running_mean, running_var, mean, var, momentum, n) -> None:
+    """running = (1 - momentum) running + momentum batch (the unbiased variance), in place and
+    outside autograd, as PyTorch.  The statistics are read through detach() (after any
+    reshape) so ONNX export with dynamic axes still refuses training-mode batch norm."""
+    prev, STATE.enabled = STATE.enabled, False
+    try:
+        m = momentum
+        running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(mean.detach(), m)))
+        unbiased = O.mul_(var.detach(), n / (n - 1))
+        running_var.copy_(O.add_(O.mul_(running_var, 1 - m), O.mul_(unbiased, m)))
+    finally:
+        STATE.enabled = prev
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -232,6 +259,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {list(input.shape)}")
+        if _fused_ok(input, weight, bias):
+            # the fused primitives (dlcore/ops/batch_norm_prims.py): statistics, then the
+            # normalisation with them; the backward is two kernels
+            st = _bn.batch_norm_stats(input)
+            if running_mean is not None and running_var is not None:
+                _update_running(running_mean, running_var, _ops.getitem(st, 0),
+                                _ops.getitem(st, 1), momentum, n)
+            return _bn.batch_norm_train(input, st, weight, bias, eps)
         # The batch moments with their axes kept, and x - mean computed once for both the
         # variance and the output: the same values as moments() + _ops.batch_norm, with fewer
         # ops to record and differentiate (no squeeze/reshape of the statistics, no second
@@ -240,15 +275,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         centered = _ops.sub(input, mean)
         var = _ops.mean(_ops.square(centered), axes, keepdims=True)
         if running_mean is not None and running_var is not None:
-            prev, STATE.enabled = STATE.enabled, False
-            try:
-                m = momentum
-                flat_mean = _ops.reshape(mean, (-1,)).detach()
-                running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(flat_mean, m)))
-                unbiased = O.mul_(_ops.reshape(var, (-1,)).detach(), n / (n - 1))
-                running_var.copy_(O.add_(O.mul_(running_var, 1 - m), O.mul_(unbiased, m)))
-            finally:
-                STATE.enabled = prev
+            _update_running(running_mean, running_var, _ops.reshape(mean, (-1,)),
+                            _ops.reshape(var, (-1,)), momentum, n)
         shape = (1, -1) + (1,) * (input.ndim - 2)
         scale = _ops.div(1.0, _ops.sqrt(_ops.add(var, eps)))
         if weight is not None:
