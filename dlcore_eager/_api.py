@@ -128,8 +128,10 @@ def _half_result(a, b):
         out = D.promote_tensors(da, a.dim() > 0, db, b.dim() > 0)
     elif da is not None:
         out = D.promote_with_scalar(da, b)
-    else:
+    elif db is not None:
         out = D.promote_with_scalar(db, a)
+    else:
+        return None
     return out if out in _dt.HALF else None
 
 

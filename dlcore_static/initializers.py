@@ -184,6 +184,9 @@ def glorot_uniform_initializer(seed=None, dtype=_dtypes.float32):
 
 
 def glorot_normal_initializer(seed=None, dtype=_dtypes.float32):
+    """``tf.glorot_normal_initializer``: Xavier normal initialisation, a truncated normal with
+    stddev ``sqrt(2 / (fan_in + fan_out))`` (TF 1.15's ``variance_scaling`` with scale 1,
+    mode ``fan_avg``)."""
     return GlorotNormal(seed, dtype)
 
 
