@@ -149,3 +149,38 @@ def test_errors_name_the_op_and_shapes():
         bn.batch_norm_stats(np.zeros(3))
     with pytest.raises(DTypeError, match="batch_norm_grad_x: weight has dtype float32"):
         bn.batch_norm_grad_x(x, x, st, st, np.ones(2, np.float32), EPS)
+
+
+def test_a_trace_records_the_composite_and_the_running_update():
+    """While ``dlcore_eager.tracing`` records (ONNX export), training-mode batch norm is the
+    composite of ops the exporter knows, and the running-statistics update stays visible."""
+    from dlcore_eager import tracing
+    m = dt.nn.BatchNorm2d(2)
+    tr = tracing.trace(m, dt.randn(3, 2, 2, 2))
+    names = {r.prim.name for r in tr.records}
+    assert not names & {"batch_norm_stats", "batch_norm_train"}
+    assert "mul" in names
+    m(dt.randn(3, 2, 2, 2))                   # after the trace: the fused primitives again
+    calls = []
+    kern = bn.batch_norm_stats_p.kernels["cpu"]
+    bn.batch_norm_stats_p.kernels["cpu"] = lambda *a, **k: calls.append(1) or kern(*a, **k)
+    try:
+        m(dt.randn(3, 2, 2, 2))
+    finally:
+        bn.batch_norm_stats_p.kernels["cpu"] = kern
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_host_running_update_is_bit_equal_to_the_tensor_ops(dtype):
+    from dlcore_eager.nn import functional_conv as fc
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 4, 3, 3)).astype(dtype)
+    rm, rv = rng.standard_normal(4).astype(dtype), rng.uniform(0.5, 2, 4).astype(dtype)
+    a = [dt.tensor(rm.copy()), dt.tensor(rv.copy())]
+    b = [dt.tensor(rm.copy()), dt.tensor(rv.copy())]
+    st = bn.batch_norm_stats(x)
+    assert fc._update_running_host(a[0], a[1], st, 0.3, 45)
+    fc._update_running(b[0], b[1], dt.tensor(st[0]), dt.tensor(st[1]), 0.3, 45)
+    for p, q in zip(a, b):
+        assert p.dtype == q.dtype and np.array_equal(p.numpy(), q.numpy())
