@@ -39,12 +39,18 @@ def _run_cli(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
                           check=False)
 
 
+#: The tests reading ``cli_run`` form one xdist group, so one worker runs the CLI once (the
+#: module-scoped fixture ran on both workers, 30 s of CPU each, when they were spread).
+ONE_CLI_RUN = pytest.mark.xdist_group("benchmarks-cli-run")
+
+
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("bench")
     return _run_cli(out, "--engines", ENGINES), out
 
 
+@ONE_CLI_RUN
 def test_cli_writes_table_files_and_pictures(cli_run) -> None:
     proc, out = cli_run
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -60,6 +66,7 @@ def test_cli_writes_table_files_and_pictures(cli_run) -> None:
     assert (out / "ratios.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@ONE_CLI_RUN
 def test_cli_results_cover_every_workload(cli_run) -> None:
     proc, out = cli_run
     data = json.loads((out / "results.json").read_text())
@@ -78,6 +85,7 @@ def test_cli_results_cover_every_workload(cli_run) -> None:
         assert len(list(csv.DictReader(fh))) == len(data["results"])
 
 
+@ONE_CLI_RUN
 def test_cli_names_skipped_engines_with_reasons(cli_run) -> None:
     proc, out = cli_run
     meta = json.loads((out / "results.json").read_text())["meta"]
@@ -95,6 +103,7 @@ def test_every_adapter_answers_available_without_raising() -> None:
         assert isinstance(ok, bool) and isinstance(why, str) and why
 
 
+@ONE_CLI_RUN
 def test_cli_prints_a_progress_bar(cli_run) -> None:
     proc, _ = cli_run
     assert re.search(r"\[#*\s*\]\s+\d+/\d+", proc.stderr)
