@@ -28,6 +28,9 @@ from dlcore.distributed import find_mpiexec
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TOL = 1e-5
+#: Every test here reads the one two-rank run of the module fixture ``results``: one xdist group,
+#: so one worker starts it (spread over two workers, each ran it: 18 s twice).
+pytestmark = pytest.mark.xdist_group("mpi-ranks")
 
 
 def _env(**extra) -> dict:
