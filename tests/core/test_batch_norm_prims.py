@@ -184,3 +184,20 @@ def test_host_running_update_is_bit_equal_to_the_tensor_ops(dtype):
     fc._update_running(b[0], b[1], dt.tensor(st[0]), dt.tensor(st[1]), 0.3, 45)
     for p, q in zip(a, b):
         assert p.dtype == q.dtype and np.array_equal(p.numpy(), q.numpy())
+
+
+def test_parallel_loops_equal_the_serial_ones(monkeypatch):
+    from dlcore.kernels.cpu import batch_norm as cpu_bn
+    rng = np.random.default_rng(6)
+    x, g = rng.standard_normal((3, 4, 5)), rng.standard_normal((3, 4, 5))
+    w, b = rng.standard_normal(4), rng.standard_normal(4)
+
+    def run():
+        st = bn.batch_norm_stats(x)
+        gs = bn.batch_norm_grad_stats(g, x, st, EPS)
+        return [st, gs, bn.batch_norm_train(x, st, w, b, EPS),
+                bn.batch_norm_grad_x(g, x, st, gs, w, EPS)]
+    serial = run()
+    monkeypatch.setattr(cpu_bn, "PARALLEL_MIN", 0)
+    for p, q in zip(run(), serial):
+        np.testing.assert_allclose(p, q, rtol=1e-14, atol=1e-15)
