@@ -32,6 +32,8 @@ import itertools
 
 import numpy as np
 
+from dlcore.kernels.cpu import jit_module
+
 from . import errors as _errors
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
@@ -44,9 +46,7 @@ __all__ = ["cross", "cross_hashed", "string_to_hash_bucket", "string_to_hash_buc
            "string_to_hash_bucket_strong"]
 
 
-def _jit():
-    from dlcore.kernels.cpu import _jit_hash
-    return _jit_hash
+_jit = jit_module("_jit_hash")
 
 
 def as_bytes_list(values) -> list:

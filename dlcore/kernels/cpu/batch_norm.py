@@ -18,19 +18,15 @@ import math
 
 import numpy as np
 
+from . import jit_module
 from .runtime import PARALLEL_THRESHOLD
 
 PARALLEL_MIN = 1 << 19
 
-_JIT: list = []
 _DUMMY: dict = {}
 
 
-def _jit():
-    if not _JIT:
-        from . import _jit_batch_norm
-        _JIT.append(_jit_batch_norm)
-    return _JIT[0]
+_jit = jit_module("_jit_batch_norm")
 
 
 def _ncl(x):

@@ -69,7 +69,8 @@ from __future__ import annotations
 
 import numpy as np
 
-_jc = None
+from . import jit_module
+
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
 NUMPY_UNFOLD_MIN_WIDTH = 10
@@ -84,12 +85,7 @@ def _c3():
     return conv3d
 
 
-def _jit():
-    global _jc
-    if _jc is None:
-        from . import _jit_conv
-        _jc = _jit_conv
-    return _jc
+_jit = jit_module("_jit_conv")
 
 
 def _as2d(x: np.ndarray) -> np.ndarray:

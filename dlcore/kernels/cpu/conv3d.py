@@ -32,15 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
-_jc = None
+from . import jit_module
 
-
-def _jit():
-    global _jc
-    if _jc is None:
-        from . import _jit_conv3d
-        _jc = _jit_conv3d
-    return _jc
+_jit = jit_module("_jit_conv3d")
 
 
 def _geo(strides, padding, dilation) -> np.ndarray:

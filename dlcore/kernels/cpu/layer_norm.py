@@ -14,16 +14,12 @@ import math
 
 import numpy as np
 
-_JIT: list = []
+from . import jit_module
+
 _DUMMY: dict = {}
 
 
-def _jit():
-    """The Numba module, imported on first use (compiling or loading it costs a moment)."""
-    if not _JIT:
-        from . import _jit_layer_norm
-        _JIT.append(_jit_layer_norm)
-    return _JIT[0]
+_jit = jit_module("_jit_layer_norm")
 
 
 def _rows(x, k):

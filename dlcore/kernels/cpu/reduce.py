@@ -21,9 +21,9 @@ import math
 import numpy as np
 
 from ...dtypes import is_floating
+from . import jit_module
 from .runtime import PARALLEL_THRESHOLD
 
-_jr = None
 # Below this many elements a sum runs as NumPy's add.reduce with a float64 (int64) accumulator:
 # measured on one core (float32, us per call, loop vs NumPy): 64x10 axis 0 8.9 vs 4.5, 64x100
 # axis 0 7.8 vs 5.6, all 6.6 vs 6.1; from 16384 elements on the loops win (128x256 axis 0:
@@ -31,12 +31,7 @@ _jr = None
 SMALL_SUM = 8192
 
 
-def _jit():
-    global _jr
-    if _jr is None:
-        from . import _jit_reduce
-        _jr = _jit_reduce
-    return _jr
+_jit = jit_module("_jit_reduce")
 
 
 def _acc_dtype(dtype: np.dtype) -> np.dtype:

@@ -13,15 +13,9 @@ import math
 
 import numpy as np
 
-_JIT: list = []
+from . import jit_module
 
-
-def _jit():
-    """The Numba module, imported on first use (compiling or loading it costs a moment)."""
-    if not _JIT:
-        from . import _jit_softmax
-        _JIT.append(_jit_softmax)
-    return _JIT[0]
+_jit = jit_module("_jit_softmax")
 
 
 def _run(x, axis, log):
