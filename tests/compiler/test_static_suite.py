@@ -34,26 +34,9 @@ STRUCTURAL = ["test_gradients.py", "test_control_flow.py", "test_session.py", "t
               "test_tf_graph_api.py"]
 
 
-#: The first configuration (the whole static suite, 70 s of CPU) runs as this many subprocesses
-#: over interleaved thirds of the files, so pytest-xdist can spread it over the workers instead
-#: of one worker carrying it alone, perhaps last (the README command's tail).
-PARTS = 3
-_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.py"))
-
-
-def _part(k: int) -> list[str]:
-    return [f"tests/static/{f}" for f in _FILES[k::PARTS]]
-
-
-def test_the_parts_cover_the_static_suite_once():
-    parts = [f for k in range(PARTS) for f in _part(k)]
-    assert sorted(parts) == [f"tests/static/{f}" for f in _FILES] and len(_FILES) > 20
-
-
 @pytest.mark.parametrize("passes,files", [
-    *[("all", _part(k)) for k in range(PARTS)],
-    ("prune,constant_folding,simplify,cse,fusion", [f"tests/static/{f}" for f in STRUCTURAL])],
-    ids=[*[f"all-part{k + 1}of{PARTS}" for k in range(PARTS)], "passes-without-compile"])
+    ("all", ["tests/static"]),
+    ("prune,constant_folding,simplify,cse,fusion", [f"tests/static/{f}" for f in STRUCTURAL])])
 def test_static_suite_with_passes(passes, files):
     env = dict(os.environ, DLCORE_PASSES=passes, DLCORE_OPTIMIZE_AFTER="1",
                PYTHONPATH=str(ROOT))
