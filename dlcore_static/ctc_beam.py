@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import plan as _plan
-from .ctc_ops import _check_inputs, _factory, _host_node
+from .ctc_ops import _check_inputs, _factory, _host_node, _sequence_lengths
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
 
@@ -50,13 +50,7 @@ __all__ = ["ctc_beam_search_decoder", "ctc_beam_search_decoder_v2", "ctc_decode"
 
 def _decode(inputs, seq_len, *, beam_width: int, top_paths: int, merge: bool, blank: int):
     t_max, n, _ = inputs.shape
-    seq_len = np.asarray(seq_len).astype(np.int64).reshape(-1)
-    if seq_len.shape[0] != n:
-        raise ValueError(f"len(sequence_length) != batch_size.  len(sequence_length):  "
-                         f"{seq_len.shape[0]} batch_size: {n}")
-    if seq_len.size and (seq_len.max() > t_max or seq_len.min() < 0):
-        b = int(np.argmax((seq_len > t_max) | (seq_len < 0)))
-        raise ValueError(f"sequence_length({b}) <= {t_max}")
+    seq_len = _sequence_lengths(inputs, seq_len)
     if top_paths > beam_width:
         raise ValueError("requested more paths than the beam width.")
     from dlcore.kernels.cpu._jit_ctc_beam import beam_search

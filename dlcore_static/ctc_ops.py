@@ -148,7 +148,8 @@ def _labels(*xs, sparse: bool, collapse: bool, ignore_longer: bool, merge: bool)
     return targets, np.array([len(k) for k in seqs], np.int64), in_len, no_path
 
 
-def _greedy(inputs, seq_len, *, merge: bool, blank: int):
+def _sequence_lengths(inputs, seq_len) -> np.ndarray:
+    """The decoders' ``sequence_length`` as int64, checked with TensorFlow's messages."""
     t_max, n, _ = inputs.shape
     seq_len = np.asarray(seq_len).astype(np.int64).reshape(-1)
     if seq_len.shape[0] != n:
@@ -157,6 +158,12 @@ def _greedy(inputs, seq_len, *, merge: bool, blank: int):
     if seq_len.size and (seq_len.max() > t_max or seq_len.min() < 0):
         b = int(np.argmax((seq_len > t_max) | (seq_len < 0)))
         raise ValueError(f"sequence_length({b}) <= {t_max}")
+    return seq_len
+
+
+def _greedy(inputs, seq_len, *, merge: bool, blank: int):
+    t_max, n, _ = inputs.shape
+    seq_len = _sequence_lengths(inputs, seq_len)
     idx, vals = [], []
     neg = np.zeros((n, 1), inputs.dtype)
     longest = 0

@@ -12,6 +12,8 @@ import importlib
 from collections.abc import Callable
 from types import ModuleType
 
+import numpy as np
+
 
 def jit_module(name: str) -> Callable[[], ModuleType]:
     """A function returning the module ``dlcore.kernels.cpu.<name>``, imported on its first call
@@ -25,3 +27,18 @@ def jit_module(name: str) -> Callable[[], ModuleType]:
 
     get.__name__ = get.__qualname__ = f"jit_module({name!r})"
     return get
+
+
+_DUMMY: dict = {}
+
+
+def optional_vector(v, dtype) -> np.ndarray:
+    """``v`` as a contiguous 1-D array, or, for an absent optional operand (a norm layer's weight
+    or bias), one shared 1-element array of ``dtype`` that the kernel never reads (its flag is
+    off): Numba's signature needs an array either way."""
+    if v is None:
+        d = _DUMMY.get(dtype)
+        if d is None:
+            d = _DUMMY[dtype] = np.zeros(1, dtype)
+        return d
+    return np.ascontiguousarray(v).reshape(-1)

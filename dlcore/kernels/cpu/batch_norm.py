@@ -19,11 +19,10 @@ import math
 import numpy as np
 
 from . import jit_module
+from . import optional_vector as _vec
 from .runtime import PARALLEL_THRESHOLD
 
 PARALLEL_MIN = 1 << 19
-
-_DUMMY: dict = {}
 
 
 _jit = jit_module("_jit_batch_norm")
@@ -33,15 +32,6 @@ def _ncl(x):
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
     return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
-
-
-def _vec(v, dtype):
-    if v is None:
-        d = _DUMMY.get(dtype)
-        if d is None:
-            d = _DUMMY[dtype] = np.zeros(1, dtype)
-        return d
-    return np.ascontiguousarray(v).reshape(-1)
 
 
 def _k(name, x):

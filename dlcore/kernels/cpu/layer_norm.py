@@ -15,9 +15,7 @@ import math
 import numpy as np
 
 from . import jit_module
-
-_DUMMY: dict = {}
-
+from . import optional_vector as _vec
 
 _jit = jit_module("_jit_layer_norm")
 
@@ -28,15 +26,6 @@ def _rows(x, k):
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
     return x.reshape(math.prod(s[:len(s) - k]), n)
-
-
-def _vec(v, dtype):
-    if v is None:
-        d = _DUMMY.get(dtype)
-        if d is None:
-            d = _DUMMY[dtype] = np.zeros(1, dtype)
-        return d
-    return np.ascontiguousarray(v).reshape(-1)
 
 
 def layer_norm(x, *wb, k, eps, affine):
