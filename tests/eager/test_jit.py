@@ -1,0 +1,236 @@
+"""torch.jit (trace, script, save/load, decorators) against the real PyTorch 2.13, on the same
+small MLP and CNN with the same weights: outputs, other batch sizes, save/load round trips,
+shared parameters and gradients, and the loader's errors on corrupt or hostile files."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import warnings
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
+
+RNG = np.random.default_rng(13)
+
+
+def _nets(m):
+    class MLP(m.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = m.nn.Linear(4, 8)
+            self.fc2 = m.nn.Linear(8, 3)
+
+        def forward(self, x):
+            return m.nn.functional.softmax(self.fc2(m.relu(self.fc1(x))), dim=1)
+
+    class CNN(m.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = m.nn.Conv2d(1, 2, 3)
+            self.bn = m.nn.BatchNorm2d(2)
+            self.fc = m.nn.Linear(8, 3)
+
+        def forward(self, x):
+            x = m.nn.functional.max_pool2d(m.relu(self.bn(self.conv(x))), 2)
+            x = x.view(x.size(0), -1)
+            return m.nn.functional.log_softmax(self.fc(x), dim=1)
+
+    class Gate(m.nn.Module):              # data-dependent control flow: script, not trace
+        def __init__(self):
+            super().__init__()
+            self.fc = m.nn.Linear(4, 4)
+
+        def forward(self, x):
+            h = self.fc(x)
+            if h.sum() > 0:
+                return h * 2
+            return -h
+
+    return {"mlp": MLP, "cnn": CNN, "gate": Gate}
+
+
+def _pair(kind):
+    tm = _nets(torch)[kind]().eval()
+    dm = _nets(dt)[kind]().eval()
+    sd = {k: dt.tensor(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    dm.load_state_dict(sd)
+    return tm, dm
+
+
+def _x(kind, n=2):
+    shape = (n, 1, 6, 6) if kind == "cnn" else (n, 4)
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def _close(d, t, tol=1e-5):
+    np.testing.assert_allclose(d.detach().numpy(), t.detach().numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_trace_matches_torch_and_runs_other_batch_sizes(kind):
+    tm, dm = _pair(kind)
+    x = _x(kind)
+    tt = torch.jit.trace(tm, torch.from_numpy(x))
+    td = dt.jit.trace(dm, dt.from_numpy(x))
+    assert isinstance(td, dt.jit.ScriptModule) and isinstance(td, dt.jit.TopLevelTracedModule)
+    _close(td(dt.from_numpy(x)), tt(torch.from_numpy(x)))
+    x5 = _x(kind, 5)                        # x.size(0) stays dynamic, as in PyTorch
+    _close(td(dt.from_numpy(x5)), tt(torch.from_numpy(x5)))
+    assert td.fc1.weight is dm.fc1.weight if kind == "mlp" else td.fc.weight is dm.fc.weight
+    assert sorted(td.state_dict()) == sorted(tt.state_dict())
+    assert "matmul" in str(td.graph) and "def forward(self" in td.code
+    assert repr(td).startswith(f"{type(dm).__name__}(\n  original_name=")
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_save_load_round_trip_gives_torch_outputs(kind, tmp_path):
+    tm, dm = _pair(kind)
+    x = _x(kind, 3)
+    td = dt.jit.trace(dm, dt.from_numpy(x))
+    path = tmp_path / "model.pt"
+    dt.jit.save(td, str(path))
+    buf = io.BytesIO()
+    td.save(buf)
+    buf.seek(0)
+    for loaded in (dt.jit.load(str(path)), dt.jit.load(buf)):
+        assert type(loaded).__name__ == "RecursiveScriptModule"
+        assert loaded.original_name == type(dm).__name__
+        assert sorted(loaded.state_dict()) == sorted(tm.state_dict())
+        assert not loaded.training
+        x4 = _x(kind, 4)
+        _close(loaded(dt.from_numpy(x4)), tm(torch.from_numpy(x4)))
+    with open(path, "rb") as fh:            # a real safetensors file, readable by others
+        from safetensors.numpy import load as st_load
+        names = set(st_load(fh.read()))
+    assert {f"param:{k}" for k in tm.state_dict()} <= names
+
+
+def test_traced_module_shares_parameters_and_trains():
+    tm, dm = _pair("mlp")
+    x = _x("mlp", 4)
+    y = np.array([0, 2, 1, 0])
+    td = dt.jit.trace(dm, dt.from_numpy(x))
+    tt = torch.jit.trace(tm, torch.from_numpy(x))
+    od = dt.optim.SGD(td.parameters(), lr=0.5)
+    ot = torch.optim.SGD(tt.parameters(), lr=0.5)
+    for _ in range(2):
+        od.zero_grad()
+        ot.zero_grad()
+        dt.nn.functional.nll_loss(td(dt.from_numpy(x)).log(), dt.from_numpy(y)).backward()
+        torch.nn.functional.nll_loss(tt(torch.from_numpy(x)).log(),
+                                     torch.from_numpy(y)).backward()
+        od.step()
+        ot.step()
+    _close(dm.fc1.weight, tm.fc1.weight)   # the original module saw the updates
+    assert td.eval() is td and not td.training and not td.fc1.training
+
+
+def test_script_runs_python_control_flow_like_torch(tmp_path):
+    tm, dm = _pair("gate")
+    sd = dt.jit.script(dm)
+    st = torch.jit.script(tm)
+    assert isinstance(sd, dt.jit.RecursiveScriptModule)
+    for sign in (1.0, -1.0):                # both branches, as TorchScript compiles them
+        x = np.abs(_x("gate", 3)) * sign * 5
+        _close(sd(dt.from_numpy(x)), st(torch.from_numpy(x)))
+    assert "if h.sum() > 0:" in sd.code
+    assert sd.fc.weight is dm.fc.weight
+    with pytest.warns(dt.jit.TracerWarning, match="frozen"):
+        dt.jit.save(sd, str(tmp_path / "s.pt"))     # the last call's branch
+    loaded = dt.jit.load(str(tmp_path / "s.pt"))
+    _close(loaded(dt.from_numpy(x)), st(torch.from_numpy(x)))
+
+
+def test_trace_and_script_functions():
+    def f(a, b):
+        return a * 2 + b.exp()
+
+    a, b = (RNG.standard_normal((2, 3)).astype(np.float32) for _ in range(2))
+    fd = dt.jit.trace(f, (dt.from_numpy(a), dt.from_numpy(b)))
+    ft = torch.jit.trace(f, (torch.from_numpy(a), torch.from_numpy(b)))
+    _close(fd(dt.from_numpy(a), dt.from_numpy(b)), ft(torch.from_numpy(a), torch.from_numpy(b)))
+    assert isinstance(fd, dt.jit.ScriptFunction) and "exp" in str(fd.graph)
+    sf = dt.jit.script(f)
+    _close(sf(dt.from_numpy(a), dt.from_numpy(b)), ft(torch.from_numpy(a), torch.from_numpy(b)))
+    assert "return a * 2 + b.exp()" in sf.code
+
+
+def test_decorators_and_helpers_behave_as_in_eager_torch():
+    class M(dt.nn.Module):
+        const: dt.jit.Final[int] = 3
+
+        @dt.jit.ignore
+        def debug(self, x):
+            return x + 1
+
+        @dt.jit.unused
+        def old(self, x):
+            return x - 1
+
+        @dt.jit.export
+        def extra(self, x):
+            return x * self.const
+
+        def forward(self, x):
+            return x if dt.jit.is_scripting() else x * 2
+
+    s = dt.jit.script(M())
+    x = dt.ones(2)
+    assert s(x).tolist() == [2.0, 2.0] and s.extra(x).tolist() == [3.0, 3.0]
+    assert s.debug(x).tolist() == [2.0, 2.0] and s.old(x).tolist() == [0.0, 0.0]
+    assert dt.jit.ignore(drop=True)(len) is len and not dt.jit.is_tracing()
+    from dlcore_eager.jit.annotations import Dict, List, Optional, Tuple  # noqa: F401
+    assert dt.jit.annotate(List[int], []) == [] and dt.jit.wait(dt.jit.fork(abs, -2)) == 2
+    seen = []
+    dt.jit.trace(lambda t: seen.append(dt.jit.is_tracing()) or t * 1, dt.ones(1))
+    assert seen[0] is True
+
+
+def test_errors_name_the_problem():
+    _, dm = _pair("mlp")
+    td = dt.jit.trace(dm, dt.from_numpy(_x("mlp")))
+    with pytest.raises(RuntimeError, match=r"expected at most 2 argument\(s\) but received 3"):
+        td(dt.ones(2, 4), dt.ones(2, 4))
+    with pytest.raises(RuntimeError, match="call the module once"):
+        dt.jit.script(_nets(dt)["mlp"]()).graph     # noqa: B018
+    with pytest.raises(RuntimeError, match="inherits from nn.Module"):
+        dt.jit.script(_nets(dt)["mlp"])
+    with pytest.raises(RuntimeError, match="torch.jit.load"):
+        dt.jit.load(io.BytesIO(b"PK\x03\x04 not a model"))
+    with pytest.raises(ValueError, match="does not exist"):
+        dt.jit.load("/nonexistent/model.pt")
+
+
+def _tamper(blob: bytes, edit) -> bytes:
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    prog = json.loads(header["__metadata__"]["program"])
+    edit(prog)
+    header["__metadata__"]["program"] = json.dumps(prog)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + blob[8 + n:]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: p["ops"][0].update(prim="os_system"), "unknown primitive"),
+    (lambda p: p["ops"][1]["inputs"].__setitem__(0, ["node", 7]), "does not exist"),
+    (lambda p: p["ops"][0].update(shape=[99, 1]), "shape rule"),
+    (lambda p: p["ops"][0].update(params={"dict": {"x": {"pickle": "..."}}}), "unknown param"),
+])
+def test_load_validates_every_operation_before_running(edit, message):
+    _, dm = _pair("mlp")
+    td = dt.jit.trace(dm, dt.from_numpy(_x("mlp")))
+    buf = io.BytesIO()
+    dt.jit.save(td, buf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeError, match=message):
+            dt.jit.load(io.BytesIO(_tamper(buf.getvalue(), edit)))
