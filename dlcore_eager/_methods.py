@@ -59,7 +59,7 @@ for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", 
               "clone", "contiguous", "chunk", "split", "unbind"]:
     setattr(Tensor, _name, getattr(S, _name))
 Tensor.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
-Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
+# (mT, with PyTorch's check of the number of dimensions: _tensor_long_tail)
 
 
 # ----------------------------------------------------------------------------- in place
@@ -76,21 +76,12 @@ for _name in ["clamp", "clip", "masked_fill", "rsqrt", "reciprocal"]:
 # (in-place variants of generated methods, ``exp_``, ``add_``, ``+=``, come from ``_api``)
 
 
-def _addcmul(self, t1, t2, value=1):
-    return O.add_(self, O.mul_(O.mul_(t1, t2), value))
-
-
-def _addcdiv(self, t1, t2, value=1):
-    return O.add_(self, O.mul_(O.div(t1, t2), value))
-
-
 def _lerp(self, end, weight):
     return O.add_(self, O.mul_(O.sub_(end, self), weight))
 
 
-Tensor.addcmul, Tensor.addcdiv, Tensor.lerp = _addcmul, _addcdiv, _lerp
-Tensor.addcmul_, Tensor.addcdiv_, Tensor.lerp_ = (_inplace(_addcmul), _inplace(_addcdiv),
-                                                 _inplace(_lerp))
+Tensor.lerp, Tensor.lerp_ = _lerp, _inplace(_lerp)
+# (addcmul/addcdiv, with PyTorch's promotion and keyword value: _long_tail)
 
 
 def _random_fill(sampler):

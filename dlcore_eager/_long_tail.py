@@ -1,0 +1,415 @@
+"""Everyday ``torch.*`` functions from PyTorch's long tail, written as PyTorch writes them:
+type promotion queries (``promote_types``, ``can_cast``, ``result_type``), ``addcmul``/
+``addcdiv``, ``chain_matmul``, the deprecated ``torch.lu``, ``ravel``/``flipud``/``fliplr``,
+``is_nonzero``, the storage views ``as_strided``/``empty_strided``/``frombuffer`` and the
+``torch.strided`` layout.
+
+Storage.  A CPU tensor's memory is a NumPy array; its *storage* is the array at the root of its
+``.base`` chain (the memory block a factory allocated), and ``storage_offset()`` counts elements
+from that block's start.  ``as_strided`` reads that block with the given sizes and strides, as
+PyTorch reads the tensor's storage: a true view (shared memory and version counter) when nothing
+is recorded.  When autograd records it, the result is computed as a gather
+(``x.reshape(-1).index_select``) of the input's elements at the same storage positions, so the
+gradient is PyTorch's (overlapping windows sum); that recorded result holds its own memory.
+Everything is composed from existing operations: the gradients are theirs.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+import warnings
+
+import numpy as np
+
+from dlcore import dtypes as _dt
+
+from . import _dtype as D
+from .tensor import Tensor
+
+# ----------------------------------------------------------------------------- layout
+
+
+class layout:
+    """A tensor memory layout; dlcore has PyTorch's default one, ``torch.strided``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+strided = layout("strided")
+
+
+# ----------------------------------------------------------------------------- promotion
+def _need_dtype(fn: str, arg: str, pos: int, value) -> np.dtype:
+    if not isinstance(value, D.dtype):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be torch.dtype, not "
+                        f"{type(value).__name__}")
+    return value.np_dtype
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion table: a higher category (bool < integer < float) wins, otherwise
+    the wider type (uint8 with int8: int16; float16 with bfloat16: float32)."""
+    if a == b:
+        return a
+    ca, cb = D.category(a), D.category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.dtype(_dt.promote_types(a, b))
+
+
+def promote_types(type1, type2):
+    """The smallest dtype to which both ``type1`` and ``type2`` can be promoted without losing
+    their category: ``promote_types(torch.int32, torch.float32) == torch.float32``."""
+    a = _need_dtype("promote_types", "type1", 1, type1)
+    b = _need_dtype("promote_types", "type2", 2, type2)
+    return D.from_numpy_dtype(_promote(a, b))
+
+
+def can_cast(from_, to) -> builtins.bool:
+    """Whether PyTorch's casting rules allow ``from_`` to ``to``: never floating point to an
+    integer, never a non-bool to bool (narrowing within a category is allowed)."""
+    a = _need_dtype("can_cast", "from_", 1, from_)
+    b = _need_dtype("can_cast", "to", 2, to)
+    if D.category(a) == 2 and D.category(b) == 1:
+        return False
+    return not (a != np.bool_ and b == np.bool_)
+
+
+def _combine(higher, lower):
+    """PyTorch's ``combine_categories`` (None stands for no operand of that tier)."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if D.category(higher) == 2:
+        return higher
+    if higher == np.bool_ or D.category(lower) == 2:
+        return _promote(higher, lower)
+    return higher
+
+
+def _result_dtype(operands) -> np.dtype:
+    """PyTorch's three tiers: dimensioned tensors, zero-dimensional tensors and Python numbers
+    (a float number counts as the default dtype, an int as int64); a lower tier changes the
+    result only when its category is higher."""
+    tiers: list = [None, None, None]
+    for v in operands:
+        if isinstance(v, Tensor):
+            d, tier = v._buf.dtype, (0 if v.dim() else 1)
+        elif isinstance(v, (builtins.bool, np.bool_)):
+            d, tier = np.dtype(np.bool_), 2
+        elif isinstance(v, numbers.Integral):
+            d, tier = np.dtype(np.int64), 2
+        else:
+            d, tier = D.get_default_dtype().np_dtype, 2
+        tiers[tier] = d if tiers[tier] is None else _promote(tiers[tier], d)
+    return _combine(tiers[0], _combine(tiers[1], tiers[2]))
+
+
+def result_type(tensor, other):
+    """The dtype of an arithmetic operation on ``tensor`` and ``other`` (tensors or numbers),
+    by PyTorch's rules: ``result_type(int32_tensor, 5.0) == torch.float32``,
+    ``result_type(int8_tensor_1d, int64_0d_tensor) == torch.int8``."""
+    for v in (tensor, other):
+        if not isinstance(v, (Tensor, numbers.Number)) or isinstance(v, builtins.complex):
+            names = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
+                              for a in (tensor, other))
+            raise TypeError(f"result_type() received an invalid combination of arguments - got "
+                            f"({names}), but expected one of:\n * (Tensor tensor, Tensor other)"
+                            "\n * (Number scalar, Tensor tensor)\n * (Tensor tensor, Number "
+                            "other)\n * (Number scalar1, Number scalar2)")
+    return D.from_numpy_dtype(_result_dtype((tensor, other)))
+
+
+# ----------------------------------------------------------------------------- arithmetic
+def _write(result: Tensor, out, name: str) -> Tensor:
+    if out is None:
+        return result
+    from ._api import write_out
+    return write_out(result, out, name)
+
+
+def _pointwise3(name: str, input, tensor1, tensor2, value):
+    for v in (input, tensor1, tensor2):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{name}(): argument 'input', 'tensor1' and 'tensor2' must be "
+                            f"Tensor, not {type(v).__name__}")
+    dt = _result_dtype((input, tensor1, tensor2))
+    if isinstance(value, Tensor):
+        value = value.item()
+    if D.category(dt) < 2:
+        if not isinstance(value, numbers.Integral):
+            value = builtins.int(value)        # PyTorch casts value to the integer type
+    return [v._cast(D.from_numpy_dtype(dt)) for v in (input, tensor1, tensor2)], value
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2`` (broadcast; dtype by PyTorch's promotion)."""
+    (a, b, c), value = _pointwise3("addcmul", input, tensor1, tensor2, value)
+    return _write(a + value * b * c, out, "addcmul")
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2``; integer ``tensor1`` and ``tensor2`` are refused,
+    as PyTorch refuses them."""
+    if all(isinstance(v, Tensor) and D.category(v._buf.dtype) < 2 for v in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  "
+            "release addcdiv will perform a true division of tensor1 and tensor2. The "
+            "historic addcdiv behavior can be implemented as (input + value * "
+            "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
+            "behavior is just the latter implementation: (input + value * tensor1 / "
+            "tensor2), for all dtypes.")
+    (a, b, c), value = _pointwise3("addcdiv", input, tensor1, tensor2, value)
+    return _write(a + value * b / c, out, "addcdiv")
+
+
+def _addcmul_method(self, tensor1, tensor2, *, value=1) -> Tensor:
+    return addcmul(self, tensor1, tensor2, value=value)
+
+
+def _addcdiv_method(self, tensor1, tensor2, *, value=1) -> Tensor:
+    return addcdiv(self, tensor1, tensor2, value=value)
+
+
+def _inplace_of(fn):
+    def method(self, tensor1, tensor2, *, value=1):
+        self._check_inplace()
+        return self._commit(fn(self._original((tensor1, tensor2)), tensor1, tensor2,
+                               value=value))
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+def chain_matmul(*matrices, out=None) -> Tensor:
+    """The product of 2-D matrices (deprecated in PyTorch for ``torch.linalg.multi_dot``)."""
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if len(matrices) == 1:
+        m = matrices[0]
+        if m.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
+        return _write(m.clone(), out, "chain_matmul")
+    for m in matrices:
+        if m.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
+    from .linalg import multi_dot
+    return _write(multi_dot(list(matrices)), out, "chain_matmul")
+
+
+def lu(A: Tensor, pivot: builtins.bool = True, get_infos: builtins.bool = False, out=None):
+    """``torch.lu`` (deprecated in PyTorch): ``(LU, pivots)`` of ``torch.linalg.lu_factor``, and
+    ``info`` too with ``get_infos=True``."""
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex "
+        "and will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, "
+        "compute_pivots)\nshould be replaced with\nLU, pivots = torch.linalg.lu_factor(A, "
+        "compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\n"
+        "should be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, "
+        "compute_pivots)", UserWarning, stacklevel=2)
+    from . import linalg
+    if get_infos:
+        res = linalg.lu_factor_ex(A, pivot=pivot)
+        result = (res[0], res[1], res[2])
+    else:
+        res = linalg.lu_factor(A, pivot=pivot)
+        result = (res[0], res[1])
+    if out is not None:
+        for o, r in zip(out, result):
+            _write(r, o, "lu")
+        return tuple(out)
+    return result
+
+
+# ----------------------------------------------------------------------------- shapes
+def ravel(input: Tensor) -> Tensor:
+    """A 1-D view of ``input`` when it is contiguous, else a contiguous copy."""
+    return input.reshape(-1)
+
+
+def flipud(input: Tensor) -> Tensor:
+    """``input`` flipped along dimension 0 (a copy, as PyTorch's)."""
+    if input.dim() < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return input.flip(0)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """``input`` flipped along dimension 1 (a copy, as PyTorch's)."""
+    if input.dim() < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return input.flip(1)
+
+
+def is_nonzero(input: Tensor) -> builtins.bool:
+    """The truth value of a one-element tensor (RuntimeError for any other size)."""
+    n = input.numel()
+    if n == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    if n > 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return builtins.bool(input.item())
+
+
+# ----------------------------------------------------------------------------- storage views
+def _storage(buf: np.ndarray):
+    """(root array, offset of ``buf`` in elements from the root's start)."""
+    root = buf
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    offset = buf.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return root, offset // buf.dtype.itemsize
+
+
+def storage_offset(self) -> builtins.int:
+    """The tensor's first element's offset, in elements, from the start of its storage."""
+    if self.is_cuda:
+        return 0
+    return _storage(self._buf)[1]
+
+
+def _check_geometry(size, stride, offset, itemsize, storage_elems, fn="as_strided"):
+    size, stride = tuple(builtins.int(s) for s in size), tuple(builtins.int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"{fn}: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    need = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if need > storage_elems:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {itemsize} requiring a storage size "
+                           f"of {need * itemsize} are out of bounds for storage of size "
+                           f"{storage_elems * itemsize}")
+    return size, stride
+
+
+def _positions(shape, strides, offset) -> np.ndarray:
+    """The storage position (in elements) of each element of a strided geometry."""
+    pos = np.full(tuple(shape), offset, dtype=np.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        idx = np.arange(n, dtype=np.int64) * s
+        pos = pos + idx.reshape((-1,) + (1,) * (len(shape) - d - 1))
+    return pos
+
+
+def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """A view of ``input``'s storage with the given ``size``, ``stride`` and
+    ``storage_offset`` (in elements; default: ``input``'s own)."""
+    from ._state import STATE
+    if input.is_cuda:
+        raise RuntimeError("dlcore_eager: as_strided is implemented for CPU tensors only")
+    buf = input._buf
+    root, own = _storage(buf)
+    item = buf.dtype.itemsize
+    offset = own if storage_offset is None else builtins.int(storage_offset)
+    size, stride = _check_geometry(size, stride, offset, item, root.nbytes // item)
+    if not root.flags.c_contiguous:     # an exotic root, not one block: refuse, never guess
+        raise RuntimeError("dlcore_eager: as_strided needs a tensor whose storage is one "
+                           "contiguous block; call .contiguous() first")
+    view = np.ndarray(size, dtype=buf.dtype, buffer=root, offset=offset * item,
+                      strides=tuple(s * item for s in stride))
+    if not (input._rg and STATE.enabled):
+        return Tensor._wrap(view, input._version)
+    # recorded: gather the input's elements at the same storage positions
+    xs = tuple(builtins.int(s) // item for s in buf.strides)
+    pos_in = _positions(buf.shape, xs, own).reshape(-1)
+    lookup = {builtins.int(p): i for i, p in enumerate(pos_in)}
+    pos_out = _positions(size, stride, offset).reshape(-1)
+    idx = np.array([lookup.get(builtins.int(p), -1) for p in pos_out], dtype=np.int64)
+    covered = idx >= 0
+    flat = input.reshape(-1)
+    got = flat.index_select(0, Tensor._wrap(np.where(covered, idx, 0)))
+    if not covered.all():      # storage outside the input: constant values, no gradient
+        const = Tensor._wrap(np.ascontiguousarray(view).reshape(-1))
+        got = got.where(Tensor._wrap(covered), const)
+    return got.reshape(size)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None,
+                  requires_grad: builtins.bool = False, pin_memory: builtins.bool = False
+                  ) -> Tensor:
+    """An uninitialised tensor with the given sizes and strides (in elements)."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
+                           f"of strides ({len(stride)})")
+    npd = D.to_numpy_dtype(dtype)
+    need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    _check_geometry(size, stride, 0, npd.itemsize, need, "empty_strided")
+    root = np.zeros(need, dtype=npd)
+    t = Tensor._wrap(np.ndarray(size, dtype=npd, buffer=root,
+                                strides=tuple(s * npd.itemsize for s in stride)))
+    if device is not None:
+        from dlcore.device import as_device
+        if as_device(device).type == "cuda":
+            t = t.cuda()
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def frombuffer(buffer, *, dtype, count: builtins.int = -1, offset: builtins.int = 0,
+               requires_grad: builtins.bool = False) -> Tensor:
+    """A 1-D tensor sharing memory with an object that implements the buffer protocol."""
+    npd = D.to_numpy_dtype(dtype)
+    mem = memoryview(buffer)
+    length, item = mem.nbytes, npd.itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({length} bytes) minus 1")
+    if count < 0:
+        if (length - offset) % item:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} "
+                             f"bytes) must be a multiple of element size ({item})")
+        count = (length - offset) // item
+    elif count * item > length - offset:
+        raise ValueError(f"requested buffer length ({count} * {item} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({length} bytes)")
+    if mem.readonly:
+        warnings.warn("The given buffer is not writable, and PyTorch does not support "
+                      "non-writable tensors. This means you can write to the underlying "
+                      "(supposedly non-writable) buffer using the tensor. You may want to copy "
+                      "the buffer to protect its data or make it writable before converting it "
+                      "to a tensor. This type of warning will be suppressed for the rest of "
+                      "this program. (dlcore_eager keeps such a tensor read-only: writing to "
+                      "it raises.)", UserWarning, stacklevel=2)
+    t = Tensor._wrap(np.frombuffer(mem.cast("B"), dtype=npd, count=count, offset=offset))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+FUNCTIONS = ["promote_types", "can_cast", "result_type", "addcmul", "addcdiv", "chain_matmul",
+             "lu", "ravel", "flipud", "fliplr", "is_nonzero", "as_strided", "empty_strided",
+             "frombuffer", "layout", "strided"]
+METHODS = ["ravel", "flipud", "fliplr", "is_nonzero", "as_strided", "storage_offset"]
+
+
+def install(module) -> None:
+    """Put the functions on ``dlcore_eager`` and the methods on Tensor (never overriding), and
+    PyTorch's ``Tensor.addcmul``/``addcdiv`` (keyword ``value``, promotion, out of place and
+    in place) in place of the older two-line methods."""
+    from ._install import install_names
+    install_names(module, globals(), FUNCTIONS, METHODS)
+    Tensor.addcmul, Tensor.addcdiv = _addcmul_method, _addcdiv_method
+    Tensor.addcmul_, Tensor.addcdiv_ = _inplace_of(addcmul), _inplace_of(addcdiv)
