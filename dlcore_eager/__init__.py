@@ -236,6 +236,12 @@ from . import _math_extra, _stats_ops, random  # noqa: E402  (statistics, window
 
 _stats_ops.install(_sys.modules[__name__])
 _math_extra.install(_sys.modules[__name__])
+from . import _long_tail  # noqa: E402  (promotion queries, addcmul, as_strided, ...)
+
+_long_tail.install(_sys.modules[__name__])
+from . import _tensor_long_tail  # noqa: E402  (unfold, resize_, the in-place samplers, ...)
+
+_tensor_long_tail.install()
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X
