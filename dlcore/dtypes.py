@@ -9,6 +9,13 @@ dtype (the one JAX, Keras and TensorFlow use; ``ml_dtypes`` is an optional depen
 ``bfloat16`` is ``None`` and asking for it raises TypeError).  Its NumPy kind is ``'V'``, not
 ``'f'``: ask :func:`is_floating`, never ``dtype.kind == "f"``.
 
+complex64 and complex128 are supported too (``is_complex``; ``is_inexact`` is "floating or
+complex", the test for "can carry a gradient").  Only the ops marked for complex input accept
+them (see dlcore/ops/complex_ops.py, the eager front end's complex and FFT support); the static
+front end has no complex dtypes.  Promotion with complex is PyTorch's (not NumPy's):
+``int64 + complex64`` is complex64 and a float with a complex gives the complex type of the wider
+of the two (``float64 + complex64 -> complex128``).
+
 Promotion between two arrays follows NumPy (``np.result_type``; bfloat16 as PyTorch promotes
 it, see :func:`result_type`); a Python scalar is *weak* (NEP 50): it takes the array's kind and
 width where it can, so ``float32_array * 2.0`` stays float32 and ``int32_array + 1`` stays
@@ -38,9 +45,13 @@ except ImportError:                      # optional: pip install dlcore[bfloat16
 else:
     bfloat16 = np.dtype(_ml_dtypes.bfloat16)
 
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
+COMPLEX = (complex64, complex128)
+
 #: the 16-bit storage floats: each op computes them in float32 and rounds its result
 HALF: tuple[np.dtype, ...] = (float16,) if bfloat16 is None else (float16, bfloat16)
-SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16) + HALF
+SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16) + HALF + COMPLEX
 FLOATING = (float32, float64) + HALF
 default_float = float32
 default_int = int64
@@ -49,6 +60,7 @@ _ALIASES: dict[str, np.dtype] = {
     "float32": float32, "float": float32, "float64": float64, "double": float64,
     "int32": int32, "int": int32, "int64": int64, "long": int64, "bool": bool_,
     "int8": int8, "uint8": uint8, "int16": int16, "float16": float16, "half": float16,
+    "complex64": complex64, "cfloat": complex64, "complex128": complex128, "cdouble": complex128,
 }
 if bfloat16 is not None:
     _ALIASES["bfloat16"] = bfloat16
@@ -59,6 +71,31 @@ def is_floating(dtype: np.dtype) -> bool:
     bfloat16?  The one test of "floating" in dlcore: ml_dtypes' bfloat16 has NumPy kind ``'V'``,
     so ``dtype.kind == "f"`` misses it."""
     return dtype.kind == "f" or (dtype.kind == "V" and bfloat16 is not None and dtype == bfloat16)
+
+
+def is_complex(dtype: np.dtype) -> bool:
+    """Is ``dtype`` complex64 or complex128?"""
+    return dtype.kind == "c"
+
+
+def is_inexact(dtype: np.dtype) -> bool:
+    """Floating or complex: the dtypes that can carry a gradient."""
+    return dtype.kind in "fc" or is_floating(dtype)
+
+
+def to_complex(dtype: np.dtype) -> np.dtype:
+    """The complex type of a real one (PyTorch's ``toComplexType``): float64 -> complex128,
+    every other type (float32, the 16-bit floats, integers) -> complex64; complex unchanged."""
+    if dtype.kind == "c":
+        return dtype
+    return complex128 if dtype == float64 else complex64
+
+
+def to_real(dtype: np.dtype) -> np.dtype:
+    """The real type of a complex one (complex64 -> float32, complex128 -> float64)."""
+    if dtype.kind != "c":
+        return dtype
+    return float64 if dtype == complex128 else float32
 
 
 def is_half(dtype: np.dtype) -> bool:
@@ -96,7 +133,7 @@ def as_dtype(dtype) -> np.dtype:
     return d
 
 
-_PY_SCALAR_TYPES = frozenset({bool, int, float})
+_PY_SCALAR_TYPES = frozenset({bool, int, float, complex})
 
 
 def is_python_scalar(x) -> bool:
@@ -114,20 +151,23 @@ def scalar_dtype(value, other: np.dtype | None) -> np.dtype:
     """The dtype a weak Python scalar takes when combined with an array of dtype ``other``."""
     t = type(value)              # exact built-in types first (no ABC checks: dispatch cost)
     if t is float:
-        return other if other is not None and is_floating(other) else default_float
+        return other if other is not None and (is_floating(other) or other.kind == "c") \
+            else default_float
     if t is int:
-        return other if other is not None and (other.kind in "iu" or is_floating(other)) \
+        return other if other is not None and (other.kind in "iuc" or is_floating(other)) \
             else default_int
     if isinstance(value, bool):
         return other if other is not None else bool_
     if isinstance(value, numbers.Integral):
-        if other is not None and (other.kind in "iu" or is_floating(other)):
+        if other is not None and (other.kind in "iuc" or is_floating(other)):
             return other
         return default_int
     if isinstance(value, numbers.Real):
-        if other is not None and is_floating(other):
+        if other is not None and (is_floating(other) or other.kind == "c"):
             return other
         return default_float
+    if isinstance(value, numbers.Complex):
+        return to_complex(other if other is not None and is_inexact(other) else default_float)
     raise TypeError(f"dlcore: unsupported scalar {value!r} of type {type(value).__name__}")
 
 
@@ -143,6 +183,11 @@ def result_type(*dtypes: np.dtype) -> np.dtype:
 
 def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
     """``np.promote_types`` that also knows bfloat16 (see :func:`result_type`)."""
+    if a.kind == "c" or b.kind == "c":          # PyTorch: int64 + complex64 is complex64
+        c, o = (a, b) if a.kind == "c" else (b, a)
+        if o.kind == "c" or is_floating(o):
+            return complex128 if complex128 in (c, o) or o == float64 else complex64
+        return c
     if bfloat16 is not None and (a.kind == "V" or b.kind == "V"):   # (np.dtype('f8') == None)
         if a == bfloat16 or b == bfloat16:
             other = b if a == bfloat16 else a

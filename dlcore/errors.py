@@ -11,6 +11,7 @@ code and ``except ValueError`` in TensorFlow-style code both catch it::
     ShapeError(ValueError, RuntimeError)
       AxisError(ShapeError, IndexError)       axis/dim/index out of range
     DTypeError(TypeError)
+      ComplexUnsupported(DTypeError, NotImplementedError)   a complex input to a real-only op
     DeviceError(RuntimeError)
     LinAlgError(RuntimeError)                 a singular matrix where an inverse is needed
 """
@@ -46,6 +47,18 @@ class DTypeError(TypeError):
         self.op = op
         names = ", ".join(getattr(d, "name", str(d)) for d in dtypes)
         super().__init__(f"{message} for '{op}' (input dtypes: {names})")
+
+
+class ComplexUnsupported(DTypeError, NotImplementedError):
+    """A complex input to an op that has no complex version, in PyTorch's words
+    (``"lt" not implemented for 'ComplexFloat'``; PyTorch raises NotImplementedError, a
+    RuntimeError)."""
+
+    def __init__(self, op: str, dtype):
+        self.op = op
+        name = "ComplexDouble" if str(getattr(dtype, "name", dtype)) == "complex128" \
+            else "ComplexFloat"
+        TypeError.__init__(self, f'"{op}" not implemented for \'{name}\'')
 
 
 class DeviceError(RuntimeError):

@@ -29,7 +29,7 @@ import numpy as np
 from . import api as _api
 from . import dtypes as _dt
 from .device import device_of
-from .errors import DeviceError
+from .errors import ComplexUnsupported, DeviceError
 
 
 class AVal(NamedTuple):
@@ -131,6 +131,10 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def abstract_eval(self, *avals: AVal, **params) -> AVal:
+        if not self.options.get("complex"):
+            for a in avals:          # only primitives marked complex=True take complex input
+                if getattr(a.dtype, "kind", None) == "c":
+                    raise ComplexUnsupported(self.name, a.dtype)
         return self.shape_rule(*avals, **params)
 
     def impl(self, *bufs, **params):

@@ -44,6 +44,10 @@ from . import (
 )
 from ._dtype import bool_ as bool
 from ._dtype import (
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
     dtype,
     float,
@@ -245,3 +249,6 @@ _tensor_long_tail.install()
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X
+from . import _complex, fft  # noqa: E402  (complex numbers, torch.fft)
+
+_complex.install(_sys.modules[__name__])

@@ -65,7 +65,7 @@ def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
 
 
 def _maybe_float(x: Tensor, export) -> Tensor:
-    if export.option("float_only") and not is_floating(x._buf.dtype):
+    if export.option("float_only") and not _dt.is_inexact(x._buf.dtype):
         return _ops.cast(x, D.get_default_dtype().np_dtype)
     return x
 
@@ -249,9 +249,9 @@ def reduce(export, ns, name):
             x = x._cast(dtype)
         elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
             x = _ops.cast(x, np.int64)
-        elif float_only and not is_floating(x._buf.dtype):
+        elif float_only and not _dt.is_inexact(x._buf.dtype):
             x = _ops.cast(x, D.get_default_dtype().np_dtype)
-        if float_required and not is_floating(x._buf.dtype):
+        if float_required and not _dt.is_inexact(x._buf.dtype):
             got = D.from_numpy_dtype(x._buf.dtype)._legacy
             raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {got}")
@@ -287,7 +287,7 @@ def softmax(export, ns, name):
 
     def run(x, dim, dtype):
         x = x._cast(dtype) if dtype is not None else x
-        if not is_floating(x._buf.dtype):
+        if not _dt.is_inexact(x._buf.dtype):
             x = _ops.cast(x, D.get_default_dtype().np_dtype)
         if dim is None:
             dim = _implicit_dim(name, x.ndim)

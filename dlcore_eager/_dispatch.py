@@ -24,7 +24,7 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore.device import Device, to_device
-from dlcore.dtypes import is_floating
+from dlcore.dtypes import is_floating, is_inexact
 from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
@@ -211,7 +211,7 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     if prim.view and isinstance(args[0], Tensor) and \
             type(out) is _ndarray and out.base is not None:
         version = args[0]._version          # a view shares its base's version counter
-    if not (needs and STATE.enabled and prim.differentiable and is_floating(out.dtype)):
+    if not (needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype)):
         return _make(out, version)
     if version is None:
         version = [0]

@@ -23,12 +23,13 @@ from dlcore.dtypes import is_floating
 class dtype:
     """A tensor element type, e.g. ``dlcore_eager.float32``."""
 
-    __slots__ = ("_legacy", "is_floating_point", "itemsize", "name", "np_dtype")
+    __slots__ = ("_legacy", "is_complex", "is_floating_point", "itemsize", "name", "np_dtype")
 
     def __init__(self, name: str, np_dtype, legacy: str):
         self.name = name
         self.np_dtype = np.dtype(np_dtype)
         self.is_floating_point = is_floating(self.np_dtype)
+        self.is_complex = self.np_dtype.kind == "c"
         self.itemsize = self.np_dtype.itemsize
         self._legacy = legacy          # 'Float' -> torch.FloatTensor / torch.cuda.FloatTensor
 
@@ -50,12 +51,17 @@ int16 = dtype("int16", np.int16, "Short")
 short = int16
 float16 = dtype("float16", np.float16, "Half")
 half = float16
+complex64 = dtype("complex64", np.complex64, "ComplexFloat")
+complex128 = dtype("complex128", np.complex128, "ComplexDouble")
+cfloat = complex64
+cdouble = complex128
 float = float32
 double = float64
 int = int32
 long = int64
 
-ALL: tuple[dtype, ...] = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16)
+ALL: tuple[dtype, ...] = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16,
+                          complex64, complex128)
 if _dt.bfloat16 is not None:      # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
     bfloat16 = dtype("bfloat16", _dt.bfloat16, "BFloat16")
     ALL += (bfloat16,)
@@ -98,11 +104,12 @@ def set_default_dtype(d: dtype) -> None:
 
 
 # ----------------------------------------------------------------------------- promotion
-_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
 
 
 def category(d: np.dtype) -> builtins.int:
-    """0 for bool, 1 for the integers, 2 for the floating types (bfloat16 included)."""
+    """0 for bool, 1 for the integers, 2 for the floating types (bfloat16 included), 3 for
+    the complex types."""
     return 2 if is_floating(d) else _CATEGORY[d.kind]
 
 
@@ -111,7 +118,14 @@ def scalar_category(value) -> builtins.int:
         return 0
     if isinstance(value, numbers.Integral):
         return 1
-    return 2
+    if isinstance(value, numbers.Real):
+        return 2
+    return 3 if isinstance(value, numbers.Complex) else 2
+
+
+def default_complex() -> np.dtype:
+    """complex64, or complex128 when the default float is float64 (PyTorch's rule)."""
+    return _dt.to_complex(_default_float[0].np_dtype)
 
 
 def promote_with_scalar(t: np.dtype, value) -> np.dtype:
@@ -119,6 +133,8 @@ def promote_with_scalar(t: np.dtype, value) -> np.dtype:
     sc = scalar_category(value)
     if sc <= category(t):
         return t
+    if sc == 3:                  # a complex scalar: the complex type of a float tensor's width
+        return _dt.to_complex(t) if is_floating(t) else default_complex()
     return np.dtype(np.int64) if sc == 1 else _default_float[0].np_dtype
 
 
@@ -131,6 +147,11 @@ def promote_tensors(a: np.dtype, a_dim: bool, b: np.dtype, b_dim: bool) -> np.dt
         return a
     ca, cb = category(a), category(b)
     if ca != cb:
+        if ca + cb == 5 and a_dim != b_dim:   # complex with float: PyTorch's combine_categories
+            c, c_dim, f = (a, a_dim, b) if ca == 3 else (b, b_dim, a)
+            return c if c_dim else _dt.to_complex(f)
+        if ca + cb == 5:
+            return _dt.promote_types(a, b)
         return a if ca > cb else b
     if a_dim != b_dim:
         return a if a_dim else b
@@ -140,4 +161,5 @@ def promote_tensors(a: np.dtype, a_dim: bool, b: np.dtype, b_dim: bool) -> np.dt
 #: PyTorch's C++ names of the dtypes, as its error messages print them ("long int").
 C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
                 "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool", "int16": "short int",
-                "int8": "signed char", "uint8": "unsigned char"}
+                "int8": "signed char", "uint8": "unsigned char",
+                "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}

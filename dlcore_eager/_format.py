@@ -15,9 +15,39 @@ from dlcore.dtypes import is_floating
 
 _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32",
                  np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
-                 np.dtype(np.int16): "torch.int16", np.dtype(np.float16): "torch.float16"}
+                 np.dtype(np.int16): "torch.int16", np.dtype(np.float16): "torch.float16",
+                 np.dtype(np.complex128): "torch.complex128"}
 if _dt.bfloat16 is not None:
     _SHOWN_DTYPES[_dt.bfloat16] = "torch.bfloat16"
+
+
+def _part_formatter(values: np.ndarray):
+    """PyTorch's formatting of one part (real or imaginary) of complex values: '1.' for
+    integral values, four decimals, or scientific notation for a wide range."""
+    finite = values[np.isfinite(values)].astype(np.float64)
+    integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+    big = finite.size and (np.abs(finite).max() >= 1e8 or
+                           np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+    if big:
+        return lambda v: f"{v:.4e}"
+    if integral:
+        return lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"
+    return lambda v: f"{v:.4f}"
+
+
+def _complex_body(buf: np.ndarray, prefix: str) -> str:
+    """``[1.+2.j, 3.-1.j]``: real parts right-aligned to one width, imaginary parts signed."""
+    re, im = buf.real, buf.imag
+    fr, fi = _part_formatter(re), _part_formatter(np.abs(im))
+    wr = max((len(fr(v + 0.0)) for v in re.reshape(-1)), default=0)    # (-0.0 counts as 0.0)
+    wi = max((len(fi(abs(v))) for v in im.reshape(-1)), default=0)
+
+    def fmt(z) -> str:
+        sign = "-" if (z.imag < 0 or (z.imag == 0 and np.signbit(z.imag))) else "+"
+        return fr(z.real).rjust(wr) + sign + fi(abs(z.imag)).ljust(wi) + "j"
+
+    return np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80,
+                           formatter={"complex_kind": fmt})
 
 
 def tensor_repr(t) -> str:
@@ -26,7 +56,9 @@ def tensor_repr(t) -> str:
     shown = buf
     if buf.dtype in _dt.HALF and buf.dtype.kind == "V":
         buf = buf.astype(np.float32)        # printed by value (NumPy knows float32's format)
-    if is_floating(buf.dtype):
+    if buf.dtype.kind == "c":
+        body = _complex_body(buf, prefix)
+    elif is_floating(buf.dtype):
         finite = buf[np.isfinite(buf)].astype(np.float64)      # (1e8 overflows float16)
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (np.abs(finite).max() >= 1e8 or

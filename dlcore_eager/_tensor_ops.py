@@ -111,7 +111,7 @@ pow_, rpow_ = _binary(_ew.pow_p)
 
 def _float_operands(a, b):
     a, b = _operands(a, b)
-    if not is_floating(a._buf.dtype):
+    if not is_floating(a._buf.dtype) and a._buf.dtype.kind != "c":
         a = _ops.cast(a, D.get_default_dtype().np_dtype)
         if isinstance(b, Tensor):
             b = _ops.cast(b, a._buf.dtype)
@@ -147,7 +147,7 @@ minimum, _ = _binary(_ew.minimum_p)
 
 # ----------------------------------------------------------------------------- unary
 def _float(x: Tensor) -> Tensor:
-    return x if is_floating(x._buf.dtype) else _ops.cast(x, D.get_default_dtype().np_dtype)
+    return x if is_floating(x._buf.dtype) or x._buf.dtype.kind == "c" else _ops.cast(x, D.get_default_dtype().np_dtype)
 
 
 def rsqrt(x): return rdiv(_ops.sqrt(_float(x)), 1.0)

@@ -132,6 +132,8 @@ def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
             np.int32, np.int64) else np.dtype(np.int64)
     if arr.dtype.kind == "b":
         return np.dtype(np.bool_)
+    if arr.dtype.kind == "c":          # an array keeps its complex type; Python complex: default
+        return arr.dtype if isinstance(data, np.ndarray) else D.default_complex()
     raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
                     "are: float64, float32, int64, int32, and bool.")
 

@@ -226,6 +226,9 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return is_floating(self._buf.dtype)
 
+    def is_complex(self) -> bool:
+        return self._buf.dtype.kind == "c"
+
     def is_contiguous(self) -> bool:
         b = self._buf
         return bool(b.flags.c_contiguous) if type(b) is _ndarray else True
@@ -260,7 +263,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables." + (
                     "" if flag else " If you want to use a computed variable in a subgraph that "
                     "doesn't require differentiation use var_no_grad = var.detach()."))
-        if flag and not is_floating(self._buf.dtype):
+        if flag and not (is_floating(self._buf.dtype) or self._buf.dtype.kind == "c"):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(flag)
 

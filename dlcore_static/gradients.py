@@ -56,7 +56,9 @@ def op_vjp(t: Tensor, g):
 
 
 def _is_float(t) -> bool:
-    return is_floating(t.aval.dtype)
+    """Can a gradient flow through ``t``: floating, or complex (a complex intermediate between
+    real tensors, e.g. an FFT's output, carries one in PyTorch's convention)."""
+    return is_floating(t.aval.dtype) or t.aval.dtype.kind == "c"
 
 
 def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:

@@ -33,6 +33,9 @@ rule, vjp, kernels) lives in the module of its family:
                     cholesky_inverse, logdet
     linalg_factor.py qr, eigh (primitives), eigvalsh, pinv, matrix_rank, lstsq, multi_dot
     ldl.py          ldl_factor, ldl_solve (primitives: Bunch-Kaufman LDL^T, LAPACK's sytf2/sytrs)
+    complex_ops.py  real, imag, conj, complex, complex_abs, angle, view_as_real/complex
+                    (primitives) and the list of primitives that accept complex input
+    fft.py          fft_c2c, fft_r2c, fft_c2r (primitives; torch.fft's functions are composites)
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
     unique.py       unique (flattened or over a dim), unique_consecutive (composites)
@@ -103,6 +106,8 @@ from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)
 from .scatter_family import scatter  # noqa: E402  (PyTorch's scatter: the last write wins)
 from .ctc import ctc_loss
+from .complex_ops import angle, complex_, complex_abs, conj, imag, real, view_as_complex, view_as_real
+from .fft import fft_c2c, fft_c2r, fft_r2c
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001

@@ -30,7 +30,7 @@ from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
 
 
 def _float(x):
-    return x if is_floating(aval_of(x).dtype) else cast(x, _dt.default_float)
+    return x if _dt.is_inexact(aval_of(x).dtype) else cast(x, _dt.default_float)
 
 
 def _via_float32(fn):

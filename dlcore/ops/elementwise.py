@@ -13,6 +13,8 @@ shape of the input it belongs to: gradient shapes are right by construction.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -55,8 +57,8 @@ neg_p = _unary("neg", "-{0}", np.negative, lambda g, y, x: (neg(g),),
                     "operator": "__neg__", "tf": ("negative", "neg"), "tf.math": "negative"})
 # exp, log, tanh and sigmoid take NumPy's SIMD ufuncs on float arrays (``simd=True``); see
 # dlcore/kernels/cpu/transcendental.py for why and for the measurements.
-exp_p = _unary("exp", "math.exp({0})", np.exp, lambda g, y, x: (mul(g, y),),
-               "y = exp(x);  dx = g * y", simd=True,
+exp_p = _unary("exp", "math.exp({0})", np.exp, lambda g, y, x: (mul(g, _conj(y)),),
+               "y = exp(x);  dx = g * y  (complex: g conj(y))", simd=True,
                api={"torch": "exp", "Tensor": "exp", "tf": "exp", "tf.math": "exp"})
 log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)",
                np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x", simd=True,
@@ -135,15 +137,17 @@ sub_p = _binary("sub", "{0} - {1}", np.subtract,
                      "operator": ("__sub__", "__rsub__"), "tf": ("subtract", "sub"),
                      "tf.math": "subtract"}, alpha=True, tf_type="Sub")
 mul_p = _binary("mul", "{0} * {1}", np.multiply,
-                lambda g, y, a, b: (lambda: _sum_to(mul(g, b), a), lambda: _sum_to(mul(g, a), b)),
-                "y = a * b;  da = g b,  db = g a",
+                lambda g, y, a, b: (lambda: _sum_to(mul(g, _conj(b)), a),
+                                    lambda: _sum_to(mul(g, _conj(a)), b)),
+                "y = a * b;  da = g b,  db = g a  (complex: g conj(b), g conj(a))",
                 api={"torch": ("mul", "multiply"), "Tensor": ("mul", "multiply"),
                      "operator": ("__mul__", "__rmul__"), "tf": ("multiply", "mul"),
                      "tf.math": "multiply"}, tf_type="Mul")
 div_p = _binary("div", "{0} / {1}", np.true_divide,
-                lambda g, y, a, b: (lambda: _sum_to(div(g, b), a),
-                                    lambda: _sum_to(neg(mul(g, div(y, b))), b)),
-                "y = a / b;  da = g / b,  db = -g a / b^2 = -g y / b", float_only=True,
+                lambda g, y, a, b: (lambda: _sum_to(div(g, _conj(b)), a),
+                                    lambda: _sum_to(neg(mul(g, _conj(div(y, b)))), b)),
+                "y = a / b;  da = g / b,  db = -g a / b^2 = -g y / b  (complex: conjugated)",
+                float_only=True,
                 convention="div",
                 api={"torch": ("div", "divide", "true_divide"),
                      "Tensor": ("div", "divide", "true_divide"),
@@ -247,7 +251,7 @@ def _float_binary(a, b):
     a, b = _promote(a, b)
     for x in (a, b):
         if not _dt.is_python_scalar(x):
-            if not is_floating(aval_of(x).dtype):
+            if not _dt.is_inexact(aval_of(x).dtype):
                 a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
                 b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
             break
@@ -346,9 +350,12 @@ def _cast_rule(x: AVal, *, dtype) -> AVal:
 
 
 def _cast_vjp(g, y, x, *, dtype):
-    xd = aval_of(x).dtype
-    if not is_floating(xd) or not is_floating(aval_of(g).dtype):
+    xd, gd = aval_of(x).dtype, aval_of(g).dtype
+    if not _dt.is_inexact(xd) or not _dt.is_inexact(gd):
         return (None,)
+    if gd.kind == "c" and xd.kind != "c":        # real -> complex: the real part flows back
+        from .complex_ops import real
+        return (cast(real(g), xd),)
     return (cast(g, xd),)
 
 
@@ -363,9 +370,10 @@ _cast_cpu = cast_p.kernels["cpu"]
 def _cast_cpu_half(x, *, dtype):
     """Conversions to and from float16 and bfloat16 by NumPy and ml_dtypes (Numba, behind the
     other kernels, has neither; the front ends compute their ops in float32)."""
-    if dtype in _dt.HALF or x.dtype in _dt.HALF:
-        with np.errstate(over="ignore"):          # (70000 -> inf, silently, as PyTorch)
-            return x.astype(dtype)
+    if dtype in _dt.HALF or x.dtype in _dt.HALF or x.dtype.kind == "c" or dtype.kind == "c":
+        with np.errstate(over="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)   # (real part kept)
+            return x.astype(dtype)                # (70000 -> inf, silently, as PyTorch)
     return _cast_cpu(x, dtype=dtype)
 
 
@@ -383,6 +391,19 @@ def _cast_cuda_bf16(x, *, dtype):
 
 
 cast_p.kernels["cuda"] = _cast_cuda_bf16
+
+
+def _conj(x):
+    """``x`` for real values; its complex conjugate (:func:`dlcore.ops.complex_ops.conj`) for
+    complex ones: the vjps of mul, div, exp and matmul conjugate, as PyTorch's do (for a real
+    loss, PyTorch's gradient of a complex tensor is dL/dRe + i dL/dIm)."""
+    if type(x) is np.ndarray:
+        if x.dtype.kind != "c":
+            return x
+    elif _dt.is_python_scalar(x) or aval_of(x).dtype.kind != "c":
+        return x
+    from .complex_ops import conj
+    return conj(x)
 
 
 def cast(x, dtype):

@@ -1,6 +1,7 @@
 """Matrix multiplication: 2-D and batched (leading dimensions broadcast, as in NumPy).
 
-    y = a @ b;   da = g @ b^T,   db = a^T @ g   (each summed back over broadcast batch axes)
+    y = a @ b;   da = g @ b^T,   db = a^T @ g   (each summed back over broadcast batch axes;
+                                               complex: b^H and a^H, conjugate transposes)
 
 Both cotangents are returned as thunks, so an eager backward that needs only ``db`` (the usual
 ``x @ w`` with data ``x``) never pays for ``da``.
@@ -32,8 +33,9 @@ def _matmul_rule(a: AVal, b: AVal) -> AVal:
 
 
 def _matmul_vjp(g, y, a, b):
-    return (lambda: _reduce.sum_to(matmul(g, _shape.matrix_transpose(b)), a),
-            lambda: _db(g, a, b))
+    from .elementwise import _conj               # (complex: da = g b^H, db = a^H g)
+    return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
+            lambda: _db(g, _conj(a), b))
 
 
 def _db(g, a, b):

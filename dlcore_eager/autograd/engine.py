@@ -47,6 +47,9 @@ def _seed(i: int, t: Tensor, g, create_graph: bool) -> Tensor:
         if t.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         b = t._buf
+        if b.dtype.kind == "c":
+            raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
+                               f"got {t.dtype}")
         if type(b) is _ndarray:              # one element: NumPy makes it, no kernel call
             return _make(np.ones(b.shape, b.dtype))
         return _make(_ops.ones_like(t.detach())._buf)

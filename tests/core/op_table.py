@@ -378,5 +378,11 @@ except ImportError:
     from op_rows_norm import norm_rows
 ROWS += norm_rows(OpRow)
 
+try:                                    # complex numbers and the FFT primitives
+    from .op_rows_complex import complex_rows
+except ImportError:
+    from op_rows_complex import complex_rows
+ROWS += complex_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

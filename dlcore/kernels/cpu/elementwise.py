@@ -89,10 +89,11 @@ _ROW_MAX_NIN = 2            # 2-D row/column-broadcast loops are generated for 1
 # it faster than the generated loop below the parallel threshold, compile time aside (see the
 # module docstring): the dispatch of a ufunc call is shorter than a Numba dispatcher's, and its
 # loops are hand-vectorised.
-UFUNC_BINARY: dict = {np.add: "fiu", np.subtract: "fiu", np.multiply: "fiu",
-                      np.true_divide: "f", np.less: "fiu", np.less_equal: "fiu",
-                      np.greater: "fiu", np.greater_equal: "fiu", np.equal: "fiu",
-                      np.not_equal: "fiu"}
+# Complex ('c') arrays take the ufunc below the threshold too (NumPy's complex loops).
+UFUNC_BINARY: dict = {np.add: "fiuc", np.subtract: "fiuc", np.multiply: "fiuc",
+                      np.true_divide: "fc", np.less: "fiu", np.less_equal: "fiu",
+                      np.greater: "fiu", np.greater_equal: "fiu", np.equal: "fiuc",
+                      np.not_equal: "fiuc"}
 
 # NumPy >= 2 keeps its error state in a context variable: setting it directly costs 0.2 us,
 # np.errstate's keyword parsing 5 us (more than a small ufunc call itself).
@@ -416,13 +417,14 @@ def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = 
 
 
 def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
-    """A one-input kernel that hands floating-point NumPy arrays to a vectorised NumPy ufunc
+    """A one-input kernel that hands floating-point (and complex) NumPy arrays to a vectorised
+    NumPy ufunc
     (errors silenced, as in the Numba loop: log(0) is -inf, log(-1) is nan) and everything else
     to the generated Numba loop."""
     ndarray, asarray = np.ndarray, np.asarray
 
     def entry(x, **params):
-        if type(x) is ndarray and is_floating(x.dtype):
+        if type(x) is ndarray and (is_floating(x.dtype) or x.dtype.kind == "c"):
             token = _quiet_fp()
             try:
                 return asarray(simd_fn(x))

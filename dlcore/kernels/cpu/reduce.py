@@ -35,6 +35,8 @@ _jit = jit_module("_jit_reduce")
 
 
 def _acc_dtype(dtype: np.dtype) -> np.dtype:
+    if dtype.kind == "c":            # complex sums accumulate in complex128
+        return np.dtype(np.complex128)
     return np.dtype(np.float64) if is_floating(dtype) else np.dtype(np.int64)
 
 

@@ -1,0 +1,261 @@
+"""Complex numbers: the primitives that cross between real and complex values, and the one list of
+primitives that accept complex input.
+
+dlcore's complex dtypes are complex64 and complex128 (:mod:`dlcore.dtypes`).  A primitive takes
+complex input only when it is marked ``complex=True`` (``Primitive.abstract_eval`` raises
+:class:`~dlcore.errors.ComplexUnsupported`, PyTorch's ``"lt" not implemented for
+'ComplexFloat'``, for every other one, so no real-only kernel ever computes on complex values).
+:data:`COMPLEX_PRIMITIVES` below is that list for the existing primitives: the data movement ones
+(reshape, transpose, slicing, broadcasting, concatenation, where, cast) and the arithmetic whose
+kernels and vjps are right for complex values (add, sub, mul, div, neg, exp, matmul, sum,
+equal/not_equal).  The new primitives here and in :mod:`.fft` are marked where they are defined.
+
+Gradients follow PyTorch's convention: for a real loss L of a complex z = x + iy, the gradient
+PyTorch stores is ``dL/dx + i dL/dy`` (twice the conjugate Wirtinger derivative), so a
+holomorphic f has ``dz = g * conj(f'(z))`` (mul: ``da = g conj(b)``; matmul: ``da = g b^H``) and
+a real-valued function of z gets a complex gradient.  Primitives (CPU kernels: NumPy's own
+complex routines, which are exact here: ``x.real``, ``np.conj``, ``np.abs`` (hypot),
+``np.angle``; CUDA kernels in dlcore/kernels/cuda/complex_ops.py)::
+
+    real(z)            y = Re z (float);              dz = g + 0i
+    imag(z)            y = Im z (float);              dz = 0 + g i
+    conj(z)            y = conj(z);                   dz = conj(g)
+    complex(re, im)    y = re + i im;                 dre = Re g,  dim = Im g
+    complex_abs(z)     y = |z| (float);               dz = g z / |z|        (0 at z = 0)
+    angle(z)           y = atan2(Im z, Re z) (float); dz = i g z / |z|^2    (0 at z = 0)
+    view_as_real(z)    y[..., 0] = Re z, y[..., 1] = Im z;   dz = view_as_complex(g)
+    view_as_complex(x) y = x[..., 0] + i x[..., 1];          dx = view_as_real(g)
+
+``real``/``imag``/``view_as_real``/``view_as_complex`` return views on the CPU, as PyTorch's do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import DTypeError, ShapeError
+from ..kernels.cuda import complex_ops as _cuda
+from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
+from . import _rules
+from .elementwise import add, div, equal, mul, neg, where, zeros_like
+
+# The existing primitives whose kernels, shape rules and vjps are right for complex values.
+COMPLEX_PRIMITIVES = (
+    "add", "sub", "mul", "div", "neg", "exp", "matmul", "sum", "sum_to", "equal", "not_equal",
+    "broadcast_to", "broadcast_like", "reshape", "reshape_like", "transpose", "expand_dims",
+    "squeeze", "getitem", "concatenate", "concat_part", "where", "cast", "full_like",
+    "identity", "stop_gradient", "slice_scatter", "index_update", "take",
+)
+
+
+def _widen_rule(name, rule):
+    """A float-only rule (exp, div) widened to complex: complex operands of one dtype pass with
+    their own shape rule's broadcasting; everything else goes to the original rule."""
+    def widened(*avals, **params):
+        if any(a.dtype.kind == "c" for a in avals):
+            d = avals[0].dtype
+            if any(a.dtype != d for a in avals):
+                raise DTypeError(name, "inputs must have the same dtype",
+                                 [a.dtype for a in avals])
+            shape = _rules.broadcast_shapes(name, *(a.shape for a in avals))
+            return AVal(shape, d)
+        return rule(*avals, **params)
+    widened.__wrapped__ = rule
+    return widened
+
+
+def _mark_complex() -> None:
+    for name in COMPLEX_PRIMITIVES:
+        p = PRIMITIVES[name]
+        p.options["complex"] = True
+        if name in ("exp", "div") and not hasattr(p.shape_rule, "__wrapped__"):
+            p.shape_rule = _widen_rule(name, p.shape_rule)
+
+
+_mark_complex()
+
+
+def _is_complex(x) -> bool:
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "c"
+    if _dt.is_python_scalar(x):
+        return isinstance(x, complex)
+    return aval_of(x).dtype.kind == "c"
+
+
+def _complex_input(op: str, z: AVal) -> None:
+    if z.dtype.kind != "c":
+        raise DTypeError(op, f"{op} expects a complex input tensor, but got {z.dtype.name}",
+                         [z.dtype])
+
+
+# ----------------------------------------------------------------------------- real, imag, conj
+def _to_real_rule(op):
+    def rule(z: AVal) -> AVal:
+        _complex_input(op, z)
+        return AVal(z.shape, _dt.to_real(z.dtype))
+    return rule
+
+
+def _conj_rule(z: AVal) -> AVal:
+    _complex_input("conj", z)
+    return AVal(z.shape, z.dtype)
+
+
+real_p = Primitive("real", _to_real_rule("real"), lambda g, y, z: (complex_(g, zeros_like(g)),),
+                   kind="complex", view=True, complex=True,
+                   doc="y = Re z;  dz = g + 0i",
+                   kernels={"cpu": lambda z: z.real, "cuda": _cuda.real})
+imag_p = Primitive("imag", _to_real_rule("imag"), lambda g, y, z: (complex_(zeros_like(g), g),),
+                   kind="complex", view=True, complex=True,
+                   doc="y = Im z;  dz = 0 + g i",
+                   kernels={"cpu": lambda z: z.imag, "cuda": _cuda.imag})
+conj_p = Primitive("conj", _conj_rule, lambda g, y, z: (conj(g),), kind="complex", complex=True,
+                   doc="y = conj(z);  dz = conj(g)",
+                   kernels={"cpu": np.conjugate, "cuda": _cuda.conj})
+
+
+def real(z):
+    """The real part (a float tensor); a real ``z`` is returned as it is."""
+    return bind(real_p, z) if _is_complex(z) else z
+
+
+def imag(z):
+    """The imaginary part of a complex ``z`` (PyTorch refuses a real one)."""
+    if not _is_complex(z):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return bind(imag_p, z)
+
+
+def conj(z):
+    """The complex conjugate; a real ``z`` is returned as it is (PyTorch's ``conj``)."""
+    return bind(conj_p, z) if _is_complex(z) else z
+
+
+# ----------------------------------------------------------------------------- complex(re, im)
+def _complex_rule(re: AVal, im: AVal) -> AVal:
+    if re.dtype != im.dtype:
+        names = {"float32": "Float", "float64": "Double", "float16": "Half"}
+        raise DTypeError("complex", f"Expected object of scalar type "
+                         f"{names.get(re.dtype.name, re.dtype.name)} but got scalar type "
+                         f"{names.get(im.dtype.name, im.dtype.name)} for second argument",
+                         [re.dtype, im.dtype])
+    if re.dtype not in (_dt.float32, _dt.float64):
+        names = {"int64": "Long", "int32": "Int", "bool": "Bool", "float16": "Half"}
+        n = names.get(re.dtype.name, re.dtype.name)
+        raise DTypeError("complex", f"Expected both inputs to be Half, Float or Double tensors "
+                         f"but got {n} and {n}", [re.dtype, im.dtype])
+    return AVal(_rules.broadcast_shapes("complex", re.shape, im.shape), _dt.to_complex(re.dtype))
+
+
+def _complex_cpu(re, im):
+    out = np.empty(np.broadcast_shapes(re.shape, im.shape), _dt.to_complex(re.dtype))
+    out.real = re
+    out.imag = im
+    return out
+
+
+def _complex_vjp(g, y, re, im):
+    from .broadcast import sum_to
+    return (lambda: sum_to(real(g), re), lambda: sum_to(imag(g), im))
+
+
+complex_p = Primitive("complex", _complex_rule, _complex_vjp, kind="complex",
+                      doc="y = re + i im (re, im float32 or float64, broadcast);  dre = Re g,  "
+                          "dim = Im g",
+                      kernels={"cpu": _complex_cpu, "cuda": _cuda.complex_})
+
+
+def complex_(re, im):
+    """``re + i im`` from two real tensors of one dtype (PyTorch's ``torch.complex``)."""
+    return bind(complex_p, re, im)
+
+
+# ----------------------------------------------------------------------------- abs, angle
+def _abs_vjp(g, y, z):
+    # g z / |z| = (g Re z + i g Im z) / |z|, 0 where z = 0 (PyTorch: g * sgn(z))
+    zero = equal(y, 0)
+    s = div(g, where(zero, 1.0, y))
+    return (complex_(where(zero, 0.0, mul(s, real(z))), where(zero, 0.0, mul(s, imag(z)))),)
+
+
+def _angle_vjp(g, y, z):
+    # dz = i g z / |z|^2 = (-g Im z + i g Re z) / |z|^2, 0 where z = 0
+    re, im = real(z), imag(z)
+    r2 = add(mul(re, re), mul(im, im))
+    zero = equal(r2, 0)
+    s = div(g, where(zero, 1.0, r2))
+    return (complex_(where(zero, 0.0, neg(mul(s, im))), where(zero, 0.0, mul(s, re))),)
+
+
+complex_abs_p = Primitive("complex_abs", _to_real_rule("abs"), _abs_vjp, kind="complex",
+                          complex=True, doc="y = |z| (hypot(Re z, Im z));  dz = g z / |z| "
+                                            "(0 at z = 0)",
+                          kernels={"cpu": np.abs, "cuda": _cuda.abs_})
+angle_p = Primitive("angle", _to_real_rule("angle"), _angle_vjp, kind="complex", complex=True,
+                    doc="y = atan2(Im z, Re z);  dz = i g z / |z|^2 (0 at z = 0)",
+                    kernels={"cpu": np.angle, "cuda": _cuda.angle})
+
+
+def complex_abs(z):
+    """|z| of a complex tensor (a float tensor)."""
+    return bind(complex_abs_p, z)
+
+
+def angle(z):
+    """The argument of each complex value, in (-pi, pi]."""
+    return bind(angle_p, z)
+
+
+# ----------------------------------------------------------------------------- views
+def _view_as_real_rule(z: AVal) -> AVal:
+    if z.dtype.kind != "c":
+        raise DTypeError("view_as_real", "view_as_real is only supported for complex tensors",
+                         [z.dtype])
+    return AVal(tuple(z.shape) + (2,), _dt.to_real(z.dtype))
+
+
+def _view_as_complex_rule(x: AVal) -> AVal:
+    if x.dtype not in (_dt.float32, _dt.float64):
+        names = {"int64": "Long", "int32": "Int", "float16": "Half", "bool": "Bool"}
+        raise DTypeError("view_as_complex", "view_as_complex is only supported for float and "
+                         f"double tensors, but got a tensor of scalar type: "
+                         f"{names.get(x.dtype.name, x.dtype.name)}", [x.dtype])
+    if not x.shape or x.shape[-1] != 2:
+        raise ShapeError("view_as_complex", "Tensor must have a last dimension of size 2",
+                         [x.shape])
+    return AVal(tuple(x.shape[:-1]), _dt.to_complex(x.dtype))
+
+
+def _view_as_real_cpu(z):
+    try:
+        return z[..., None].view(_dt.to_real(z.dtype))
+    except ValueError:                  # a layout NumPy cannot reinterpret: a copy
+        return np.stack([z.real, z.imag], axis=-1)
+
+
+def _view_as_complex_cpu(x):
+    if x.strides[-1] != x.itemsize:
+        x = np.ascontiguousarray(x)
+    return x.view(_dt.to_complex(x.dtype))[..., 0]
+
+
+view_as_real_p = Primitive("view_as_real", _view_as_real_rule,
+                           lambda g, y, z: (view_as_complex(g),), kind="complex", view=True,
+                           complex=True, doc="y[..., 0] = Re z, y[..., 1] = Im z;  "
+                                             "dz = view_as_complex(g)",
+                           kernels={"cpu": _view_as_real_cpu, "cuda": _cuda.view_as_real})
+view_as_complex_p = Primitive("view_as_complex", _view_as_complex_rule,
+                              lambda g, y, x: (view_as_real(g),), kind="complex", view=True,
+                              doc="y = x[..., 0] + i x[..., 1];  dx = view_as_real(g)",
+                              kernels={"cpu": _view_as_complex_cpu,
+                                       "cuda": _cuda.view_as_complex})
+
+
+def view_as_real(z):
+    return bind(view_as_real_p, z)
+
+
+def view_as_complex(x):
+    return bind(view_as_complex_p, x)

@@ -1,0 +1,155 @@
+"""PyTorch's complex-number functions and Tensor members, over dlcore's complex primitives
+(:mod:`dlcore.ops.complex_ops`): ``torch.complex``, ``polar``, ``view_as_real``,
+``view_as_complex``, ``real``, ``imag``, ``conj``, ``angle``, ``is_complex``, and ``abs`` of a
+complex tensor (a float tensor: the generated ``torch.abs`` is wrapped, real input goes to it
+unchanged); on Tensor the ``.real``/``.imag`` properties and ``conj()``, ``angle()``,
+``is_conj()``, ``resolve_conj()``.  ``conj`` returns a new tensor holding the conjugate (PyTorch
+returns a lazy view with its conj bit set; the values are the same, ``is_conj()`` is False)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.dtypes import is_floating
+
+from . import _dtype as D
+from .tensor import Tensor
+
+_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+           "int32": "Int", "bool": "Bool", "complex64": "ComplexFloat",
+           "complex128": "ComplexDouble"}
+
+
+def _arg(x, op: str, name: str, pos: int) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
+
+
+def _pair(op: str, a: Tensor, b: Tensor) -> None:
+    da, db = a._buf.dtype, b._buf.dtype
+    if da not in (np.float32, np.float64, np.float16) or \
+            db not in (np.float32, np.float64, np.float16):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{_LEGACY.get(da.name, da.name)} and {_LEGACY.get(db.name, db.name)}")
+    if da != db:
+        raise RuntimeError(f"Expected object of scalar type {_LEGACY[da.name]} but got scalar "
+                           f"type {_LEGACY[db.name]} for second argument")
+
+
+def complex(real, imag, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``real + i imag`` (two float tensors of one dtype, broadcast)."""
+    from ._api import write_out
+    re, im = _arg(real, "complex", "real", 1), _arg(imag, "complex", "imag", 2)
+    _pair("complex", re, im)
+    return write_out(_ops.complex_(re, im), out, "complex")
+
+
+def polar(abs, angle, *, out=None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """``abs * (cos(angle) + i sin(angle))``."""
+    from ._api import write_out
+    r, t = _arg(abs, "polar", "abs", 1), _arg(angle, "polar", "angle", 2)
+    _pair("polar", r, t)
+    return write_out(_ops.complex_(_ops.mul(r, _ops.cos(t)), _ops.mul(r, _ops.sin(t))), out,
+                     "polar")
+
+
+def view_as_real(input) -> Tensor:
+    x = _arg(input, "view_as_real", "input", 1)
+    if x._buf.dtype.kind != "c":
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return _ops.view_as_real(x)
+
+
+def view_as_complex(input) -> Tensor:
+    x = _arg(input, "view_as_complex", "input", 1)
+    d = x._buf.dtype
+    if d not in (np.float32, np.float64):
+        raise RuntimeError(f"view_as_complex is only supported for float and double tensors, "
+                           f"but got a tensor of scalar type: {_LEGACY.get(d.name, d.name)}")
+    if x.dim() == 0 or x.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if x.stride(-1) != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    return _ops.view_as_complex(x)
+
+
+def real(input) -> Tensor:
+    x = _arg(input, "real", "input", 1)
+    return _ops.real(x)
+
+
+def imag(input) -> Tensor:
+    x = _arg(input, "imag", "input", 1)
+    return _ops.imag(x)
+
+
+def conj(input) -> Tensor:
+    return _ops.conj(_arg(input, "conj", "input", 1))
+
+
+def resolve_conj(input) -> Tensor:
+    return _arg(input, "resolve_conj", "input", 1)
+
+
+def is_conj(input) -> bool:
+    _arg(input, "is_conj", "input", 1)
+    return False
+
+
+def is_complex(input) -> bool:
+    return _arg(input, "is_complex", "input", 1)._buf.dtype.kind == "c"
+
+
+def angle(input, *, out=None) -> Tensor:
+    """The argument of complex values; for real ones 0 (x >= 0), pi (x < 0), NaN kept."""
+    from ._api import write_out
+    x = _arg(input, "angle", "input", 1)
+    if x._buf.dtype.kind == "c":
+        return write_out(_ops.angle(x), out, "angle")
+    if not is_floating(x._buf.dtype):
+        x = _ops.cast(x, D.get_default_dtype().np_dtype)
+    res = _ops.where(_ops.isnan(x), x, _ops.where(_ops.less(x, 0), math.pi, 0.0))
+    return write_out(res, out, "angle")
+
+
+def _wrap_abs(real_abs):
+    def abs(input, *, out=None):  # noqa: A001
+        if isinstance(input, Tensor) and input._buf.dtype.kind == "c":
+            from ._api import write_out
+            return write_out(_ops.complex_abs(input), out, "abs")
+        return real_abs(input, out=out) if out is not None else real_abs(input)
+    abs.__doc__ = real_abs.__doc__
+    return abs
+
+
+def _wrap_abs_method(real_abs):
+    def abs(self):  # noqa: A001
+        if self._buf.dtype.kind == "c":
+            return _ops.complex_abs(self)
+        return real_abs(self)
+    abs.__doc__ = real_abs.__doc__
+    return abs
+
+
+FUNCTIONS = ("complex", "polar", "view_as_real", "view_as_complex", "real", "imag", "conj",
+             "resolve_conj", "is_conj", "is_complex", "angle")
+
+
+def install(torch) -> None:
+    """Put the functions on the ``torch`` module and the members on Tensor."""
+    for name in FUNCTIONS:
+        setattr(torch, name, globals()[name])
+    torch.conj_physical = conj
+    for name in ("abs", "absolute"):
+        setattr(torch, name, _wrap_abs(getattr(torch, name)))
+    for name in ("abs", "absolute", "__abs__"):
+        setattr(Tensor, name, _wrap_abs_method(getattr(Tensor, name)))
+    Tensor.real = property(real)
+    Tensor.imag = property(imag)
+    for name in ("conj", "conj_physical", "resolve_conj", "is_conj", "angle"):
+        setattr(Tensor, name, globals()[name if name != "conj_physical" else "conj"])

@@ -1,0 +1,143 @@
+"""Complex tensors in dlcore_eager against real PyTorch 2.13: dtypes and promotion, creation,
+printing, the complex functions and members, core arithmetic, gradients in PyTorch's convention,
+and PyTorch's errors for ops that have no complex version."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+Z = [[1 + 2j, 3 - 1j, -0.5 + 0.25j], [2j, -1.5 - 2j, 0.75]]
+W = [[0.5, -1.0, 2.0], [1.5, 0.25, -2.0]]
+
+
+def _np(t):
+    return t.detach().resolve_conj().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def _same(a, b, rtol=1e-6):
+    assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], (a.dtype, b.dtype)
+    np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=1e-6)
+
+
+def test_dtypes_and_creation():
+    assert dt.cfloat is dt.complex64 and dt.cdouble is dt.complex128
+    assert dt.complex64.is_complex and not dt.complex64.is_floating_point
+    assert dt.tensor(1 + 2j).dtype == dt.complex64
+    assert dt.tensor(np.array([1j])).dtype == dt.complex128
+    assert dt.tensor(np.array([1j], np.complex64)).dtype == dt.complex64
+    assert dt.tensor([1.0], dtype=dt.cdouble).dtype == dt.complex128
+    assert dt.from_numpy(np.array([1j])).dtype == dt.complex128
+    z = dt.tensor(Z)
+    assert z.is_complex() and dt.is_complex(z) and not dt.is_complex(dt.tensor(W))
+    assert z.tolist() == torch.tensor(Z).tolist() and z[0, 0].item() == 1 + 2j
+
+
+@pytest.mark.parametrize("a,b", [
+    ("f32", "c64"), ("f64", "c64"), ("f32", "c128"), ("i64", "c64"), ("f16", "c64"),
+    ("f32", "c64_0d"), ("f64", "c64_0d"), ("c64", "f64_0d"), ("i64", "c128_0d"),
+    ("f64", "pyc"), ("f32", "pyc"), ("i64", "pyc"), ("c64", "pyf"), ("c64", "pyi")])
+def test_promotion_matches_torch(a, b):
+    def make(lib, spec):
+        if spec == "pyc":
+            return 1j
+        if spec == "pyf":
+            return 2.5
+        if spec == "pyi":
+            return 2
+        name = {"f32": "float32", "f64": "float64", "c64": "complex64", "c128": "complex128",
+                "i64": "int64", "f16": "float16"}[spec.split("_")[0]]
+        return lib.ones((2,) if not spec.endswith("_0d") else (), dtype=getattr(lib, name))
+    got = (make(dt, a) + make(dt, b)).dtype
+    want = (make(torch, a) + make(torch, b)).dtype
+    assert repr(got) == repr(want)
+
+
+@pytest.mark.parametrize("vals", [[1 + 2j, 3 - 1j], [[1.5 + 2j, -3j], [0, 2]],
+                                  [2 + 0.5j], [1.5 - 2j, 3j], [-1.25 + 0.5j, 100 + 0j], 2 + 0j])
+def test_printing(vals):
+    assert repr(dt.tensor(vals)) == repr(torch.tensor(vals))
+    assert repr(dt.tensor(vals, dtype=dt.cdouble)) == repr(torch.tensor(vals, dtype=torch.cdouble))
+
+
+FUNCS = {
+    "real": lambda m, z, w: m.real(z), "imag": lambda m, z, w: z.imag,
+    "conj": lambda m, z, w: m.conj(z), "abs": lambda m, z, w: m.abs(z),
+    "abs_method": lambda m, z, w: abs(z), "angle": lambda m, z, w: z.angle(),
+    "angle_real": lambda m, z, w: m.angle(w - 1), "view_as_real": lambda m, z, w: m.view_as_real(z),
+    "view_as_complex": lambda m, z, w: m.view_as_complex(m.stack([w, w * 2], -1)),
+    "complex": lambda m, z, w: m.complex(w, w * 3), "polar": lambda m, z, w: m.polar(w.abs(), w),
+    "add_sub": lambda m, z, w: z + w - 2j * z, "mul_div": lambda m, z, w: z * w / (z + 3),
+    "rdiv": lambda m, z, w: 2 / z, "neg_exp": lambda m, z, w: (-z).exp(),
+    "matmul": lambda m, z, w: z @ z.T.conj(), "sum_mean": lambda m, z, w: z.sum(0) + z.mean(),
+    "shape": lambda m, z, w: z.reshape(3, 2).transpose(0, 1)[1:, ::2].flatten(),
+    "eq": lambda m, z, w: z == z.conj(), "where": lambda m, z, w: m.where(w > 0, z, 0),
+    "cat": lambda m, z, w: m.cat([z, z * 1j], 0), "float64": lambda m, z, w: z.to(m.complex128) * w.double(),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_values_match_torch(name):
+    got = FUNCS[name](dt, dt.tensor(Z), dt.tensor(W))
+    want = FUNCS[name](torch, torch.tensor(Z), torch.tensor(W))
+    _same(got, want)
+
+
+LOSSES = {
+    "abs": lambda m, z, w: (z.abs() * w).sum(),
+    "angle": lambda m, z, w: (z.angle() * w).sum(),
+    "parts": lambda m, z, w: (z.real * w).sum() + (z.imag ** 2).sum(),
+    "mul_conj": lambda m, z, w: (z * z.conj() * w).real.sum(),
+    "div_exp": lambda m, z, w: m.view_as_real((z / (z + 2)).exp()).sum(),
+    "matmul": lambda m, z, w: m.view_as_real(z @ z.T).pow(2).sum(),
+    "mean": lambda m, z, w: (m.view_as_real(z.mean(0) * 1j) * 3).sum(),
+    "complex": lambda m, z, w: (m.complex(w, w * w) * z).imag.sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_gradients_match_torch(name):
+    res = []
+    for m in (dt, torch):
+        z = m.tensor(Z, dtype=m.complex128, requires_grad=True)
+        w = m.tensor(W, dtype=m.float64, requires_grad=True)
+        LOSSES[name](m, z, w).backward()
+        res.append((z.grad, w.grad))
+    for a, b in zip(*res):
+        if b is None:
+            assert a is None or not np.any(_np(a))
+        else:
+            _same(a, b, rtol=1e-10)
+
+
+ERRORS = {
+    "lt": lambda m, z: z < z, "relu": lambda m, z: m.relu(z), "maximum": lambda m, z: m.maximum(z, z),
+    "max": lambda m, z: z.max(), "floor": lambda m, z: m.floor(z), "sort": lambda m, z: m.sort(z),
+    "imag_real": lambda m, z: m.imag(z.real), "view_as_real": lambda m, z: m.view_as_real(z.real),
+    "view_as_complex": lambda m, z: m.view_as_complex(m.ones(3)),
+    "complex_dtypes": lambda m, z: m.complex(z.real, z.imag.double()),
+    "complex_ints": lambda m, z: m.complex(m.tensor([1]), m.tensor([1])),
+    "backward": lambda m, z: z.sum().backward(),
+}
+
+
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_errors_like_torch(name):
+    z_t = torch.tensor(Z, requires_grad=name == "backward")
+    with pytest.raises(Exception) as want:
+        ERRORS[name](torch, z_t)
+    z_d = dt.tensor(Z, requires_grad=name == "backward")
+    with pytest.raises(RuntimeError) as got:
+        ERRORS[name](dt, z_d)
+    assert isinstance(got.value, type(want.value)) or isinstance(want.value, RuntimeError)
+    exact = {"imag_real", "view_as_real", "view_as_complex", "complex_ints", "backward",
+             "complex_dtypes"}
+    if name in exact:
+        assert str(got.value) == str(want.value)
+    else:
+        assert "not implemented for 'ComplexFloat'" in str(got.value) or \
+            "complex" in str(want.value)
