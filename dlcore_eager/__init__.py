@@ -228,6 +228,7 @@ from . import linalg, special  # noqa: E402
 from . import distributions  # noqa: E402
 from . import amp  # noqa: E402
 from . import jit  # noqa: E402
+from . import cpu  # noqa: E402  (torch.cpu, torch.cpu.amp)
 from ._compile import compile  # noqa: E402, A004
 from . import _extra_ops  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402

@@ -6,10 +6,14 @@ clip them) and skips the step when any is inf or NaN, ``update()`` halves the sc
 skipped step (``backoff_factor``) and doubles it after ``growth_interval`` clean ones.  It is
 disabled, as in PyTorch, when asked for CUDA where there is none.
 
-``autocast`` is accepted and tracked (``is_autocast_enabled``, ``get_autocast_dtype``) but
-dlcore has no reduced-precision kernels: inside it every op still computes and returns float32
-(PyTorch would return float16/bfloat16 for matrix products), so results are at least as precise
-as PyTorch's.  Asked for CUDA where there is none it warns and disables itself, as PyTorch does.
+``autocast('cpu')`` (also ``torch.cpu.amp.autocast``) does what PyTorch's CPU autocast does:
+inside it, ops of PyTorch's lower-precision list (matmul, linear, conv, ...) compute in bfloat16
+(or the float16 asked for) and return it, ops of its float32 list (losses, prod, linalg, ...)
+compute in float32, and the others run on the dtypes they get; gradients reach float32
+parameters in float32 (the lists and how they are applied: ``_autocast``).  ``is_autocast_enabled()``
+without a device asks about CUDA, as in PyTorch 2.13.  ``autocast('cuda')`` with a GPU is tracked
+but its ops still compute and return float32; asked for CUDA where there is none it warns and
+disables itself, as PyTorch does.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from . import _dtype as D
 from .autograd import no_grad
 
 _STATE: dict[str, Any] = {"enabled": False, "device_type": None, "dtype": None}
-_WARNED: set = set()
 
 
 def _cuda_ok() -> bool:
@@ -34,9 +37,8 @@ def _cuda_ok() -> bool:
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
-    """Is an ``autocast`` region active (for ``device_type``, when given)?"""
-    return bool(_STATE["enabled"]) and (device_type is None or
-                                        device_type == _STATE["device_type"])
+    """Is an ``autocast`` region for ``device_type`` active (no argument: CUDA, as PyTorch)?"""
+    return bool(_STATE["enabled"]) and (device_type or "cuda") == _STATE["device_type"]
 
 
 def get_autocast_dtype(device_type: str):
@@ -57,6 +59,7 @@ class autocast:
         self.device_type = device_type.split(":")[0]
         self.fast_dtype = dtype
         self._enabled = bool(enabled)
+        self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
         if self.device_type not in ("cuda", "cpu"):
             raise RuntimeError(f"User specified an unsupported autocast device_type "
                                f"'{self.device_type}'")
@@ -64,29 +67,41 @@ class autocast:
             warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
                           "Disabling", stacklevel=2)
             self._enabled = False
-        if self._enabled and "float32" not in _WARNED:
-            _WARNED.add("float32")
-            warnings.warn("dlcore_eager.autocast: dlcore has no reduced-precision kernels, so "
-                          "ops inside autocast compute and return float32", stacklevel=2)
+        if self._enabled and self.device_type == "cpu" and dtype is not None and \
+                dtype not in (getattr(D, "bfloat16", None), D.float16):
+            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
+                          "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
+                          "torch.float16 currently.", stacklevel=2)
+            self._enabled = False
 
     def __enter__(self):
+        from . import _autocast as A
         self._prev = dict(_STATE)
+        self._prev_region = (A.R.on, A.R.device, A.R.dtype, A.R.cache_enabled)
         if self._enabled:
             _STATE.update(enabled=True, device_type=self.device_type,
                           dtype=self.fast_dtype or get_autocast_dtype(self.device_type))
         else:
             _STATE.update(enabled=False)
+        A.R.on = self._enabled and self.device_type == "cpu"
+        A.R.device, A.R.dtype = "cpu", _STATE["dtype"]
+        A.R.cache_enabled = self._cache_enabled
+        A.install()
         return self
 
     def __exit__(self, *exc):
+        from . import _autocast as A
         _STATE.clear()
         _STATE.update(self._prev)
+        A.R.on, A.R.device, A.R.dtype, A.R.cache_enabled = self._prev_region
+        A.uninstall()
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapped(*args, **kwargs):
-            with autocast(self.device_type, self.fast_dtype, self._enabled):
+            with autocast(self.device_type, self.fast_dtype, self._enabled,
+                          self._cache_enabled):
                 return fn(*args, **kwargs)
         return wrapped
 

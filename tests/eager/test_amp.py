@@ -74,19 +74,19 @@ def test_cuda_spellings_disable_themselves_without_cuda_as_torch(monkeypatch):
         assert not dt.is_autocast_enabled()
 
 
-def test_autocast_context_and_decorator_track_state_and_keep_float32():
+def test_autocast_context_and_decorator_track_state_and_cast():
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("error")
         with dt.autocast(device_type="cpu", dtype=dt.float16):
-            assert dt.is_autocast_enabled() and dt.is_autocast_enabled("cpu")
+            assert dt.is_autocast_enabled("cpu") and not dt.is_autocast_enabled()  # () = CUDA
             assert dt.get_autocast_dtype("cpu") == dt.float16
             y = dt.ones(2, 3) @ dt.ones(3, 2)
-            assert y.dtype == dt.float32                 # dlcore computes float32
+            assert y.dtype == dt.float16                 # as PyTorch's CPU autocast
 
         @dt.autocast("cpu")
         def f():
-            return dt.is_autocast_enabled()
-        assert f() and not dt.is_autocast_enabled()
+            return dt.is_autocast_enabled("cpu")
+        assert f() and not dt.is_autocast_enabled("cpu")
     with pytest.raises(RuntimeError, match="unsupported autocast device_type 'tpu'"):
         dt.autocast("tpu")
 
