@@ -247,6 +247,7 @@ _long_tail.install(_sys.modules[__name__])
 from . import _tensor_long_tail  # noqa: E402  (unfold, resize_, the in-place samplers, ...)
 
 _tensor_long_tail.install()
+from . import func, hub, testing  # noqa: E402  (torch.func, torch.hub, torch.testing)
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X
