@@ -11,7 +11,9 @@ PyTorch reads the tensor's storage: a true view (shared memory and version count
 is recorded.  When autograd records it, the result is computed as a gather
 (``x.reshape(-1).index_select``) of the input's elements at the same storage positions, so the
 gradient is PyTorch's (overlapping windows sum); that recorded result holds its own memory.
-Everything is composed from existing operations: the gradients are theirs.
+Everything is composed from existing operations: the gradients are theirs.  dlcore has no
+complex32, so where PyTorch's promotion gives it (a float16 tensor with a complex number) the
+result here is complex64.
 """
 
 from __future__ import annotations
@@ -54,11 +56,16 @@ def _need_dtype(fn: str, arg: str, pos: int, value) -> np.dtype:
 
 
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
-    """PyTorch's promotion table: a higher category (bool < integer < float) wins, otherwise
-    the wider type (uint8 with int8: int16; float16 with bfloat16: float32)."""
+    """PyTorch's promotion table: a higher category (bool < integer < float < complex) wins,
+    otherwise the wider type (uint8 with int8: int16; float16 with bfloat16: float32); complex
+    with float takes the wider width (complex64 with float64: complex128)."""
     if a == b:
         return a
     ca, cb = D.category(a), D.category(b)
+    if {ca, cb} == {2, 3}:            # complex with float: the complex type of the wider width
+        c, f = (a, b) if ca == 3 else (b, a)
+        real = np.dtype(np.float32 if c == np.complex64 else np.float64)
+        return np.dtype(_dt.to_complex(np.dtype(_dt.promote_types(real, f))))
     if ca != cb:
         return a if ca > cb else b
     return np.dtype(_dt.promote_types(a, b))
@@ -73,10 +80,13 @@ def promote_types(type1, type2):
 
 
 def can_cast(from_, to) -> builtins.bool:
-    """Whether PyTorch's casting rules allow ``from_`` to ``to``: never floating point to an
-    integer, never a non-bool to bool (narrowing within a category is allowed)."""
+    """Whether PyTorch's casting rules allow ``from_`` to ``to``: never complex to a real type,
+    never floating point to an integer, never a non-bool to bool (narrowing within a category
+    is allowed)."""
     a = _need_dtype("can_cast", "from_", 1, from_)
     b = _need_dtype("can_cast", "to", 2, to)
+    if D.category(a) == 3 and D.category(b) != 3:
+        return False
     if D.category(a) == 2 and D.category(b) == 1:
         return False
     return not (a != np.bool_ and b == np.bool_)
@@ -88,6 +98,10 @@ def _combine(higher, lower):
         return lower
     if lower is None:
         return higher
+    if D.category(higher) == 3:
+        return higher
+    if D.category(lower) == 3:        # a float keeps its width, as the complex type
+        return np.dtype(_dt.to_complex(higher)) if D.category(higher) == 2 else lower
     if D.category(higher) == 2:
         return higher
     if higher == np.bool_ or D.category(lower) == 2:
@@ -97,8 +111,8 @@ def _combine(higher, lower):
 
 def _result_dtype(operands) -> np.dtype:
     """PyTorch's three tiers: dimensioned tensors, zero-dimensional tensors and Python numbers
-    (a float number counts as the default dtype, an int as int64); a lower tier changes the
-    result only when its category is higher."""
+    (a float number counts as the default dtype, a complex one as its complex type, an int as
+    int64); a lower tier changes the result only when its category is higher."""
     tiers: list = [None, None, None]
     for v in operands:
         if isinstance(v, Tensor):
@@ -107,6 +121,8 @@ def _result_dtype(operands) -> np.dtype:
             d, tier = np.dtype(np.bool_), 2
         elif isinstance(v, numbers.Integral):
             d, tier = np.dtype(np.int64), 2
+        elif isinstance(v, builtins.complex):
+            d, tier = np.dtype(D.default_complex()), 2
         else:
             d, tier = D.get_default_dtype().np_dtype, 2
         tiers[tier] = d if tiers[tier] is None else _promote(tiers[tier], d)
@@ -118,7 +134,7 @@ def result_type(tensor, other):
     by PyTorch's rules: ``result_type(int32_tensor, 5.0) == torch.float32``,
     ``result_type(int8_tensor_1d, int64_0d_tensor) == torch.int8``."""
     for v in (tensor, other):
-        if not isinstance(v, (Tensor, numbers.Number)) or isinstance(v, builtins.complex):
+        if not isinstance(v, (Tensor, numbers.Number)):
             names = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
                               for a in (tensor, other))
             raise TypeError(f"result_type() received an invalid combination of arguments - got "

@@ -5,7 +5,7 @@
 memory (``pin_memory``, ``share_memory_``) and the in-place samplers (``exponential_``,
 ``geometric_``, ``cauchy_``, ``log_normal_``, ``random_``, ``bernoulli_``).
 
-dlcore's dtypes are real, so ``H``/``mH`` are the transposes ``mT``/``t()``.  ``unfold`` is a
+``H``/``mH`` are the conjugate transposes (plain transposes of real tensors).  ``unfold`` is a
 true view (sliding windows over the tensor's memory) when nothing is recorded and a gather of
 the same elements when autograd records it (overlapping windows' gradients sum, as PyTorch's).
 The in-place shape changes replace the tensor's buffer with the view and, when recorded, make
@@ -49,7 +49,11 @@ def _mh(self) -> Tensor:
     if self.dim() < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
                            f"Got {self.dim()}-D tensor.")
-    return self.transpose(-2, -1)
+    return _conj(self.transpose(-2, -1))
+
+
+def _conj(x: Tensor) -> Tensor:
+    return x.conj() if x._buf.dtype.kind == "c" else x
 
 
 def _h(self) -> Tensor:
@@ -57,12 +61,12 @@ def _h(self) -> Tensor:
         import warnings
         warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
                       UserWarning, stacklevel=2)
-        return self
+        return _conj(self)
     if self.dim() != 2:
         extra = " For batches of matrices, consider using tensor.mH" if self.dim() > 2 else ""
         raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
                            f"{self.dim()}-D tensor.{extra}")
-    return self.transpose(0, 1)
+    return _conj(self.transpose(0, 1))
 
 
 def ndimension(self) -> builtins.int:

@@ -47,6 +47,12 @@ def test_metadata_and_transposes():
         _both(lambda L: L.arange(float(np.prod(shape))).reshape(shape).H)
         if shape:
             _both(lambda L: L.arange(float(np.prod(shape))).reshape(shape).mH)
+    if hasattr(dt, "complex64"):
+        z = np.array([[1 + 2j, 3 - 1j], [0.5j, 2]])
+        for attr in ("H", "mH"):
+            got = getattr(dt.tensor(z), attr)
+            want = getattr(torch.tensor(z), attr)
+            np.testing.assert_array_equal(got.numpy(), want.resolve_conj().numpy())
 
 
 def test_unfold_values_strides_view_and_grad():
