@@ -153,3 +153,45 @@ def install(torch) -> None:
     Tensor.imag = property(imag)
     for name in ("conj", "conj_physical", "resolve_conj", "is_conj", "angle"):
         setattr(Tensor, name, globals()[name if name != "conj_physical" else "conj"])
+    install_linalg(torch.linalg)
+
+
+# ----------------------------------------------------------------------------- linalg.eig
+def _eig_input(A, op: str) -> Tensor:
+    x = _arg(A, f"linalg_{op}", "A", 1)
+    d = x._buf.dtype
+    if not (is_floating(d) or d.kind == "c") or d == np.float16:
+        raise RuntimeError(f"Unknown Complex ScalarType for {_LEGACY.get(d.name, d.name)}")
+    if x.dim() < 2:
+        raise RuntimeError(f"linalg.{op}: The input tensor A must have at least 2 dimensions.")
+    if x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"linalg.{op}: A must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices")
+    from ._state import STATE
+    if x.requires_grad and STATE.enabled:
+        raise NotImplementedError(f"dlcore_eager: the derivative of torch.linalg.{op} is not "
+                                  "implemented (use torch.no_grad() or detach() for values)")
+    return x
+
+
+def eig(A, *, out=None):
+    """``(eigenvalues, eigenvectors)`` of general square matrices, both complex."""
+    from collections import namedtuple
+    x = _eig_input(A, "eig")
+    res = namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])(*_ops.eig(x))
+    if out is not None:
+        from ._api import write_out
+        write_out(res[0], out[0], "linalg.eig")
+        write_out(res[1], out[1], "linalg.eig")
+        return out
+    return res
+
+
+def eigvals(A, *, out=None):
+    from ._api import write_out
+    return write_out(_ops.eigvals(_eig_input(A, "eigvals")), out, "linalg.eigvals")
+
+
+def install_linalg(linalg) -> None:
+    linalg.eig = eig
+    linalg.eigvals = eigvals

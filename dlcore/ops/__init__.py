@@ -36,6 +36,7 @@ rule, vjp, kernels) lives in the module of its family:
     complex_ops.py  real, imag, conj, complex, complex_abs, angle, view_as_real/complex
                     (primitives) and the list of primitives that accept complex input
     fft.py          fft_c2c, fft_r2c, fft_c2r (primitives; torch.fft's functions are composites)
+    linalg_eig.py   eig (primitive: general square matrices, complex L and V; forward only)
     shape_extra.py  index_select, index_add, masked_select, tile/repeat, repeat_interleave,
                     flip, roll, narrow, movedim, unflatten (composites)
     unique.py       unique (flattened or over a dim), unique_consecutive (composites)
@@ -108,6 +109,7 @@ from .scatter_family import scatter  # noqa: E402  (PyTorch's scatter: the last 
 from .ctc import ctc_loss
 from .complex_ops import angle, complex_, complex_abs, conj, imag, real, view_as_complex, view_as_real
 from .fft import fft_c2c, fft_c2r, fft_r2c
+from .linalg_eig import eig, eigvals
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001

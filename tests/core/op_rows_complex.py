@@ -54,8 +54,25 @@ def _np_view_mm(x):
     return _pairs(z * z - z.sum(0, keepdims=True), x.dtype)
 
 
+def _eig_trace(a):
+    lam = ops.eigvals(a)
+    return ops.real(ops.sum(ops.mul(lam, lam), -1))
+
+
+def _eig_residual(a):
+    lam, v = ops.eig(a)
+    av = ops.matmul(ops.complex_(a, ops.zeros_like(a)), v)
+    return ops.complex_abs(ops.sub(av, ops.mul(v, ops.expand_dims(lam, -2))))
+
+
 def complex_rows(OpRow):
+    sq = (((3, 3),), ((2, 4, 4),))
     return [
+        OpRow("eig[trace(A^2) from L]", "eig", _eig_trace,
+              lambda a: np.trace(a @ a, axis1=-2, axis2=-1).astype(a.dtype), sq, ("real",), (),
+              rtol=1e-4, atol=1e-5),
+        OpRow("eig[A V - V L]", "eig", _eig_residual, lambda a: np.zeros(a.shape, a.dtype), sq,
+              ("real",), (), rtol=0, atol=2e-5),
         OpRow("complex_parts", "complex", _parts, _np_parts, P, ("real", "away0"), (0, 1),
               primitives=("complex", "real", "imag", "conj")),
         OpRow("complex_abs_angle", "complex_abs", _abs_angle, _np_abs_angle, P,

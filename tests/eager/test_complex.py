@@ -141,3 +141,34 @@ def test_errors_like_torch(name):
     else:
         assert "not implemented for 'ComplexFloat'" in str(got.value) or \
             "complex" in str(want.value)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
+def test_linalg_eig_matches_torch(dtype):
+    a = np.random.default_rng(3).standard_normal((2, 3, 3))
+    if dtype == "complex128":
+        a = a + 1j * a[::-1]
+    got, want = dt.linalg.eig(dt.tensor(a, dtype=getattr(dt, dtype))), \
+        torch.linalg.eig(torch.tensor(a, dtype=getattr(torch, dtype)))
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    _same(got[0], want[0], rtol=tol)
+    # Eigenvectors are unique up to a unit factor per column (LAPACK builds differ in sign):
+    # compare after aligning each column's phase.
+    v, w = _np(got[1]), _np(want[1])
+    inner = np.sum(np.conj(v) * w, axis=-2, keepdims=True)
+    np.testing.assert_allclose(v * (inner / np.abs(inner)), w, atol=tol * 10)
+    assert str(got[1].dtype) == str(want[1].dtype).replace("torch.", "torch.")
+    _same(dt.linalg.eigvals(dt.tensor([[0.0, 1], [-1, 0]])),
+          torch.linalg.eigvals(torch.tensor([[0.0, 1], [-1, 0]])))
+
+
+@pytest.mark.parametrize("make", [lambda m: m.eye(2, dtype=m.int64), lambda m: m.ones(3),
+                                  lambda m: m.ones(2, 3)])
+def test_linalg_eig_errors_like_torch(make):
+    with pytest.raises(RuntimeError) as want:
+        torch.linalg.eig(make(torch))
+    with pytest.raises(RuntimeError) as got:
+        dt.linalg.eig(make(dt))
+    assert str(got.value) == str(want.value)
+    with pytest.raises(NotImplementedError, match="derivative of torch.linalg.eig"):
+        dt.linalg.eig(dt.eye(2, requires_grad=True))
