@@ -14,7 +14,15 @@ from .tensor import Tensor
 
 _ndarray = np.ndarray
 
+def _no_bfloat16(self) -> None:
+    """NumPy has no bfloat16 (ml_dtypes' is an extension type), so PyTorch refuses; so do
+    ``numpy()`` and ``__array__`` here (``t.float().numpy()`` is the way)."""
+    if self._buf.dtype.name == "bfloat16":
+        raise TypeError("Got unsupported ScalarType BFloat16")
+
+
 def numpy(self, *, force: bool = False) -> np.ndarray:
+    _no_bfloat16(self)
     if self._rg and not force:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                            "tensor.detach().numpy() instead.")
@@ -33,6 +41,7 @@ def __array__(self, dtype=None, copy=None):
     if self._rg:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                            "tensor.detach().numpy() instead.")
+    _no_bfloat16(self)
     on_host = type(self._buf) is _ndarray
     needs_copy = not on_host or (dtype is not None and np.dtype(dtype) != self._buf.dtype)
     if copy is False and needs_copy:
@@ -59,12 +68,12 @@ def __dlpack__(self, *args, **kwargs):
     if type(self._buf) is not _ndarray:             # CUDA: a capsule made by dlcore.io.dlpack
         from dlcore.io.dlpack import export_cuda
         return export_cuda(self._buf, self.device.index or 0)
-    return self.numpy().__dlpack__(*args, **kwargs)
+    return self._buf.__dlpack__(*args, **kwargs)
 
 def __dlpack_device__(self):
     if type(self._buf) is not _ndarray:
         return (2, self.device.index or 0)          # kDLCUDA
-    return self.numpy().__dlpack_device__()
+    return self._buf.__dlpack_device__()
 
 def __cuda_array_interface__(self) -> dict:
     """The CUDA Array Interface of a CUDA tensor (numba, CuPy, PyTorch read it)."""

@@ -24,7 +24,7 @@ nan = math.nan
 
 
 def _host(x) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+    return x.detach().cpu()._buf if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(arr: np.ndarray, ref) -> Tensor:

@@ -39,7 +39,7 @@ frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[nam
 
 
 def _host(x) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+    return x.detach().cpu()._buf if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(arr, ref) -> Tensor:

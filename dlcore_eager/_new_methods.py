@@ -42,7 +42,7 @@ def new_full(self, size, fill_value, *, dtype=None, device=None,
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if isinstance(data, Tensor):
-        data = data.detach().cpu().numpy()
+        data = data.detach().cpu()._buf
     return C.tensor(data, requires_grad=requires_grad, **_kw(self, dtype, device))
 
 

@@ -35,7 +35,7 @@ histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])  # type: i
 
 
 def _host(x) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+    return x.detach().cpu()._buf if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(arr, ref: Tensor) -> Tensor:

@@ -125,7 +125,7 @@ class Distribution:
 
 
 def _np(x: Tensor) -> np.ndarray:
-    return x.detach().cpu().numpy()
+    return x.detach().cpu()._buf
 
 
 class _no_record:

@@ -97,7 +97,11 @@ def test_creation_conversion_printing_and_finfo():
     X = torch.tensor([1.1, 2.3, -0.5], dtype=torch.bfloat16)
     assert x.dtype == dt.bfloat16 and repr(x.dtype) == "torch.bfloat16"
     assert x.dtype.is_floating_point and x.is_floating_point() and x.dtype.itemsize == 2
-    assert x.numpy().dtype == core_dtypes.bfloat16 and x.element_size() == 2
+    assert x._buf.dtype == core_dtypes.bfloat16 and x.element_size() == 2
+    with pytest.raises(TypeError, match="^Got unsupported ScalarType BFloat16$"):
+        x.numpy()          # as PyTorch: NumPy has no bfloat16
+    with pytest.raises(TypeError, match="^Got unsupported ScalarType BFloat16$"):
+        np.asarray(x)
     assert x.tolist() == X.tolist() and x[0].item() == X[0].item()
     for vals in ([1.1, 2.3, -0.5], [1.0, 2.0], [1e-5, 3.0], []):
         assert repr(dt.tensor(vals).bfloat16()) == repr(torch.tensor(vals).bfloat16())

@@ -114,3 +114,18 @@ def test_hub_refuses_with_the_alternative():
         with pytest.raises(RuntimeError, match=f"torch.hub.{name}: dlcore_eager has no "
                                                "torch.hub.*safetensors"):
             getattr(dt.hub, name)("pytorch/vision", "resnet18")
+
+
+@pytest.mark.skipif(not hasattr(dt, "bfloat16"), reason="needs ml_dtypes")
+def test_bfloat16_numpy_refused_as_torch_and_host_helpers_still_work():
+    x, tx = dt.tensor([1.5, -2.0, 3.0]).bfloat16(), torch.tensor([1.5, -2.0, 3.0]).bfloat16()
+    for fn in (lambda v: v.numpy(), lambda v: np.asarray(v)):
+        assert _err(lambda: fn(x)) == _err(lambda: fn(tx)) == \
+            (TypeError, "Got unsupported ScalarType BFloat16")
+    assert x.float().numpy().tolist() == [1.5, -2.0, 3.0]
+    # dlcore's own host-side helpers read bfloat16 buffers directly
+    assert dt.isclose(x, x).all().item() and x.new_tensor(x).dtype == dt.bfloat16
+    assert dt.cummax(x, 0).values.tolist() == torch.cummax(tx, 0).values.tolist()
+    assert dt.searchsorted(x.sort().values, x).tolist() == \
+        torch.searchsorted(tx.sort().values, tx).tolist()
+    dtesting.assert_close(x, x)

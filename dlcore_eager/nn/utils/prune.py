@@ -35,7 +35,7 @@ __all__ = ["BasePruningMethod", "CustomFromMask", "Identity", "L1Unstructured", 
 
 
 def _np(t) -> np.ndarray:
-    return np.array(t.detach().cpu().numpy()) if isinstance(t, Tensor) else np.asarray(t)
+    return np.array(t.detach().cpu()._buf) if isinstance(t, Tensor) else np.asarray(t)
 
 
 def _like(a: np.ndarray, ref: Tensor) -> Tensor:
