@@ -78,7 +78,10 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
         shapes[nm] = tuple(value.shape)
         return nm
 
+    live = _live_records(tr)
     for j, r in enumerate(tr.records):
+        if j not in live:                         # nothing the outputs need (dead code)
+            continue
         if r.prim is _onnx_rnn.RNN_OP:            # one ONNX node group for all its outputs
             k = r.params["__output__"]
             if k == 0:
@@ -134,6 +137,32 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     if f is not None:
         onnx_export.save(model_proto, f)
     return model_proto
+
+
+def _live_records(tr: Any) -> set[int]:
+    """The records the outputs depend on, as torch.onnx's dead-code elimination keeps: the
+    rest (an in-place update of a buffer such as ``num_batches_tracked``, values computed and
+    dropped) is left out of the graph.  A recurrent module's records stay together."""
+    live: set[int] = set()
+    stack = [ref[1] for ref in tr.outputs if ref[0] == "node"]
+    while stack:
+        j = stack.pop()
+        if j in live:
+            continue
+        live.add(j)
+        r = tr.records[j]
+        group = [j]
+        if r.prim is _onnx_rnn.RNN_OP:            # one call's records are consecutive
+            first = i = j - r.params["__output__"]
+            group = []
+            while i < len(tr.records) and tr.records[i].prim is _onnx_rnn.RNN_OP and \
+                    tr.records[i].params["__output__"] == i - first:
+                group.append(i)
+                i += 1
+        for i in group:
+            live.add(i)
+            stack.extend(ref[1] for ref in tr.records[i].inputs if ref[0] == "node")
+    return live
 
 
 def _as_ops() -> list:

@@ -23,6 +23,8 @@ Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, R
 ``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
 (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
 Gather (take), ScatterND with reduction add (scatter_add), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
+fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
+BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), and the run-time shape
 primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Shape),
 ``shape_of`` (Shape), ``reshape_dynamic`` (Reshape); control flow as the pseudo-primitives
@@ -254,6 +256,10 @@ def _convert(b: _Builder, op: Op) -> None:
         picked = b.node("GatherElements", [ins[0], k], axis=last)
         lse = b.node("ReduceLogSumExp", ins[:1], axes=[last], keepdims=1)
         b.node("Squeeze", [b.node("Sub", [lse, picked]), b.const([last])], out)
+    elif name == "batch_norm_stats":
+        _batch_norm_stats(b, op)
+    elif name == "batch_norm_train":
+        _batch_norm_train(b, op)
     elif name == "layer_norm":                  # opset 17's LayerNormalization (Scale required)
         first = len(op.in_shapes[0]) - int(p["k"])          # the first normalised axis
         rest = ins[1:]
@@ -302,6 +308,36 @@ def _getitem(b: _Builder, op: Op) -> None:
         b.node("Squeeze", [x, b.const(squeeze)], op.output)
     elif not axes:
         b.node("Identity", [x], op.output)
+
+
+def _batch_norm_stats(b: _Builder, op: Op) -> None:
+    """``[mean, biased variance]`` over every axis but 1, shape (2, C): ReduceMean of x and of
+    the squared deviations (the CPU kernel sums in float64; this sums in x's dtype)."""
+    x = op.inputs[0]
+    axes = [a for a in range(len(op.in_shapes[0])) if a != 1]
+    mean = b.node("ReduceMean", [x], axes=axes, keepdims=1)
+    dev = b.node("Sub", [x, mean])
+    var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=axes, keepdims=0)
+    mean = b.node("Reshape", [mean, b.const([-1])])
+    b.node("Concat", [b.node("Unsqueeze", [v, b.const([0])]) for v in (mean, var)], op.output,
+           axis=0)
+
+
+def _batch_norm_train(b: _Builder, op: Op) -> None:
+    """``y = (x - st[0]) / sqrt(st[1] + eps) [* w] [+ b]``: ONNX BatchNormalization in inference
+    form, fed the batch's own statistics ``st`` (``batch_norm_stats``), so the graph computes
+    what the training-mode forward computed for any batch; the running statistics, a side
+    effect of that forward, are not part of the exported computation."""
+    x, st, *rest = op.inputs
+    channels = op.in_shapes[0][1]
+    if not isinstance(channels, (int, np.integer)):
+        raise NotImplementedError("ONNX export: batch_norm_train with an unknown channel count")
+    affine = op.params.get("affine", "")
+    scale = rest.pop(0) if "w" in affine else b.const(np.ones(channels), op.out_dtype)
+    bias = rest.pop(0) if "b" in affine else b.const(np.zeros(channels), op.out_dtype)
+    mean, var = (b.node("Gather", [st, b.const(k)], axis=0) for k in (0, 1))
+    b.node("BatchNormalization", [x, scale, bias, mean, var], op.output,
+           epsilon=float(op.params["eps"]))
 
 
 def _lstm_gates(b: _Builder, op: Op) -> None:

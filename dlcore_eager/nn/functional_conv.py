@@ -20,7 +20,6 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import batch_norm_prims as _bn
 
-from .. import _dispatch
 from .. import _tensor_ops as O
 from .._state import STATE
 from ..tensor import Tensor
@@ -221,18 +220,10 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     return _unbatch(_ops.adaptive_avg_pool(x, out), sq)
 
 
-#: The dispatch function outside traces, held in a tuple: the tracer swaps every module-level
-#: name bound to it for its recording function.
-_PLAIN_APPLY = (_dispatch.EagerFrontend.apply,)
-
-
 def _fused_ok(x, weight, bias) -> bool:
     """The fused training-mode primitives take float32/float64 input of rank >= 2 with
-    weight/bias (when given) of its dtype and shape (C,).  Not while a trace records
-    (``dlcore_eager.tracing``, ONNX export): the exporter knows the composite's ops, and the
-    running-statistics update must stay visible to it (dynamic axes refuse it)."""
-    if _dispatch.EagerFrontend.apply is not _PLAIN_APPLY[0]:
-        return False
+    weight/bias (when given) of its dtype and shape (C,).  Traces (ONNX export) record them
+    too: ``dlcore.io.onnx_export`` converts them (ReduceMean, BatchNormalization)."""
     dt = x._buf.dtype
     if dt.kind != "f" or dt.itemsize not in (4, 8) or x.ndim < 2:
         return False
