@@ -66,11 +66,29 @@ def cuda_simulator() -> bool:
 
 _cuda_ok: bool | None = None
 
+#: Where a Linux machine with an NVIDIA driver shows it: the driver's /proc folder and control
+#: device (bare metal, containers given GPUs), WSL's GPU device and driver folder.
+_DRIVER_TRACES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg", "/usr/lib/wsl/lib")
+
+
+def _no_driver() -> bool:
+    """True on Linux when no NVIDIA driver is installed (none of ``_DRIVER_TRACES``, no
+    ``NUMBA_CUDA_DRIVER``): numba.cuda would find no libcuda and say False, after importing
+    Numba and numba.cuda (0.9 s of CPU time on the 2-core machine, in every program that asks
+    ``torch.cuda.is_available()``).  False elsewhere or when unsure: then numba.cuda decides."""
+    import sys
+    if not sys.platform.startswith("linux") or os.environ.get("NUMBA_CUDA_DRIVER"):
+        return False
+    return not any(os.path.exists(p) for p in _DRIVER_TRACES)
+
 
 def cuda_available() -> bool:
     """True when CUDA kernels can run: a real GPU with a driver, or the simulator."""
     global _cuda_ok
     if _cuda_ok is None:
+        if not cuda_simulator() and _no_driver():
+            _cuda_ok = False
+            return _cuda_ok
         try:
             from numba import cuda
             _cuda_ok = bool(cuda.is_available())
