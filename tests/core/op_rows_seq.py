@@ -8,6 +8,7 @@ import numpy as np
 
 from dlcore import ops
 from dlcore.ops import sequence as seq
+from dlcore.ops.softmax_prims import sparse_xent_grad_p
 
 
 def _sig(x):
@@ -72,6 +73,12 @@ def _np_lstm_gates_grad(gy, z, c):
                            gh * th * o * (1 - o), d * f], -1).astype(z.dtype)
 
 
+def _np_xent_grad(g, x, k):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    p = e / e.sum(-1, keepdims=True)
+    return ((p - np.eye(x.shape[-1])[k]) * g[..., None]).astype(x.dtype)
+
+
 def seq_rows(OpRow, U, B) -> list:
     B3, D, H = 2, 3, 4
     cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
@@ -128,4 +135,9 @@ def seq_rows(OpRow, U, B) -> list:
         OpRow("keras_gru_cell", "keras_gru_cell", seq.keras_gru_cell, _np_keras_gru,
               (((B3, 3 * H), (B3, H), (H, 3 * H)),), ("real",) * 3, (0, 1, 2),
               rtol=1e-4, atol=1e-5, primitives=cell + ("sub",)),
+        # the language models' loss: the cross-entropy's fused gradient and its own vjp
+        OpRow("sparse_softmax_xent_grad", "sparse_softmax_xent_grad",
+              lambda g, x, k: seq.bind(sparse_xent_grad_p, g, x, k), _np_xent_grad,
+              (((4,), (4, 5), (4,)), ((2, 3), (2, 3, 5), (2, 3))), ("real", "real", "int5"),
+              (0, 1)),
     ]

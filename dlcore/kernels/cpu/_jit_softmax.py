@@ -40,26 +40,3 @@ def softmax3(x, out, log):
                 r = 1.0 / s
                 for k in range(n):
                     out[a, k, c] = e[k] * r
-
-
-@njit(cache=True, nogil=True)
-def sparse_xent2(x, labels, out):
-    """out[r] = logsumexp(x[r]) - x[r, labels[r]]; returns the first row with a label outside
-    [0, C), or -1."""
-    m_rows, c = x.shape
-    for r in range(m_rows):
-        k = labels[r]
-        if k < 0 or k >= c:
-            return r
-        m = -math.inf
-        for j in range(c):
-            v = x[r, j]
-            if v > m or v != v:
-                m = v
-                if v != v:
-                    break
-        s = 0.0
-        for j in range(c):
-            s += math.exp(float(x[r, j]) - float(m))
-        out[r] = float(m) + math.log(s) - float(x[r, k])
-    return -1

@@ -16,6 +16,7 @@ import numpy as np
 from . import jit_module
 
 _jit = jit_module("_jit_softmax")
+_xjit = jit_module("_jit_xent")
 
 
 def _run(x, axis, log):
@@ -37,18 +38,46 @@ def log_softmax(x, *, axis):
     return _run(x, axis, True)
 
 
+def _xent_args(x, labels):
+    """The (rows, C) logits and flat int64 labels the row loops take; float32 rows use the
+    vectorised exponential (``_jit_xent``), float64 rows ``math.exp``, other floats are
+    computed in float32."""
+    c = x.shape[-1]
+    x2 = np.ascontiguousarray(x).reshape(-1, c)
+    if x2.dtype != np.float32 and x2.dtype != np.float64:
+        x2 = x2.astype(np.float32)
+    k = np.ascontiguousarray(labels).reshape(-1).astype(np.int64, copy=False)
+    return x2, k, x2.dtype == np.float32
+
+
 def sparse_xent(x, labels):
     """Per-row ``logsumexp(x) - x[label]`` over the last axis; a label outside [0, C) raises
     (TensorFlow's message: its CPU kernel checks too)."""
     c = x.shape[-1]
     out = np.empty(labels.shape, x.dtype)
     if out.size:
-        bad = _jit().sparse_xent2(np.ascontiguousarray(x).reshape(-1, c),
-                           np.ascontiguousarray(labels).reshape(-1).astype(np.int64,
-                                                                           copy=False),
-                           out.reshape(-1))
-        if bad >= 0:
+        x2, k, fast = _xent_args(x, labels)
+        res = out.reshape(-1) if x2.dtype == x.dtype else np.empty(k.shape, x2.dtype)
+        if _xjit().xent_rows(x2, k, res, fast) >= 0:
             _raise_label(labels, c)
+        if x2.dtype != x.dtype:
+            out.reshape(-1)[...] = res
+    return out
+
+
+def sparse_xent_grad(g, x, labels):
+    """``(softmax(x) - one_hot(labels)) g[..., None]`` over the last axis, one pass of
+    exponentials per row (the vjp of :func:`sparse_xent`)."""
+    c = x.shape[-1]
+    out = np.empty(x.shape, x.dtype)
+    if out.size:
+        x2, k, fast = _xent_args(x, labels)
+        g2 = np.ascontiguousarray(g).reshape(-1).astype(x2.dtype, copy=False)
+        res = out.reshape(-1, c) if x2.dtype == x.dtype else np.empty(x2.shape, x2.dtype)
+        if _xjit().xent_grad_rows(g2, x2, k, res, fast) >= 0:
+            _raise_label(labels, c)
+        if x2.dtype != x.dtype:
+            out.reshape(-1, c)[...] = res
     return out
 
 

@@ -48,3 +48,24 @@ def sparse_xent(x, labels):
             from ...device import to_host
             _raise_label(to_host(labels), c)
     return S.view_as(out if rows else S.empty((0,), x.dtype), shape)
+
+
+def sparse_xent_grad(g, x, labels):
+    import numpy as np
+    shape = tuple(int(d) for d in x.shape)
+    rows = S.size_of(tuple(int(d) for d in labels.shape))
+    c = shape[-1]
+    out = S.empty((max(rows * c, 1),), x.dtype)
+    if rows * c:
+        from ._kernels import fill
+        from ._kernels_softmax import sparse_xent_grad_rows
+        err = S.empty((2,), np.int64)
+        fill[1, S.WARP](err, np.int64(0), 2)
+        blocks, threads = S.launch_1d(rows)
+        sparse_xent_grad_rows[blocks, threads](out, flat(g), flat(x), flat(labels), rows, c,
+                                               err)
+        if err.copy_to_host()[0]:
+            from ...device import to_host
+            from ..cpu.softmax import _raise_label
+            _raise_label(to_host(labels), c)
+    return S.view_as(out if rows * c else S.empty((0,), x.dtype), shape)
