@@ -229,6 +229,7 @@ from . import distributions  # noqa: E402
 from . import amp  # noqa: E402
 from . import jit  # noqa: E402
 from . import cpu  # noqa: E402  (torch.cpu, torch.cpu.amp)
+from ._sparse import sparse_coo, sparse_coo_tensor  # noqa: E402  (sparse COO gradients)
 from ._compile import compile  # noqa: E402, A004
 from . import _extra_ops  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
@@ -251,6 +252,7 @@ from . import func, hub, testing  # noqa: E402  (torch.func, torch.hub, torch.te
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X
+_sparse.install()                   # Tensor.is_sparse / to_sparse / sparse_mask
 from . import _complex, fft  # noqa: E402  (complex numbers, torch.fft)
 
 _complex.install(_sys.modules[__name__])

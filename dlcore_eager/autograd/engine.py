@@ -28,6 +28,7 @@ from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, half_vjp, has_half, leaf_node
+from .._sparse import SparseBuf, SparseTensor, accumulate_sparse, add_any
 from .._state import STATE
 from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
@@ -142,6 +143,10 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     PyTorch does: ``.data`` aliases see it), by the add kernel writing straight into it where
     the layout allows (``kernel.into``), else computed and copied in."""
     old = leaf._grad
+    if type(g._buf if isinstance(g, Tensor) else g) is SparseBuf or \
+            (old is not None and type(old._buf) is SparseBuf):
+        accumulate_sparse(leaf, as_tensor(g))     # sparse gradients (nn.Embedding(sparse=True))
+        return
     if old is None:
         if create_graph:
             leaf._grad = as_tensor(g)
@@ -218,6 +223,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         t = seed_of.get(id(g))
         if t is not None and t._buf is g:
             return t
+        if type(g) is SparseBuf:
+            return _make(g, cls=SparseTensor)
         return Tensor._wrap(g)
 
     def vjp(node, g):
@@ -249,6 +256,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         if type(a) is _ndarray and type(b) is _ndarray and a.dtype not in _HALF and \
                 b.dtype not in _HALF:      # (16-bit floats: computed in float32 by dispatch)
             return _ops.add(a, b)
+        if type(a) is SparseBuf or type(b) is SparseBuf:
+            return _unwrap(add_any(as_tensor(a), as_tensor(b)))
         return _unwrap(_ops.add(as_tensor(a), as_tensor(b)))
 
     prev = STATE.enabled

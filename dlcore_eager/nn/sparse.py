@@ -2,7 +2,9 @@
 ``F.embedding`` and ``F.one_hot``, with PyTorch's semantics.
 
 A lookup is dlcore's ``embedding`` composite (``take`` on the weight's rows; the gradient is a
-scatter-add into a dense weight gradient; the ``padding_idx`` row gets none).  ``max_norm``
+scatter-add into a dense weight gradient; the ``padding_idx`` row gets none).  With
+``sparse=True`` the weight's gradient is a sparse COO tensor instead (``_sparse``), one entry
+per looked-up index, as PyTorch makes it.  ``max_norm``
 renormalises the looked-up rows of the weight *in place*, without recording, before the lookup,
 as PyTorch does.
 """
@@ -14,7 +16,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
-from ..autograd import no_grad
+from ..autograd import Function, no_grad
 from ..creation import empty
 from ..tensor import Tensor
 from . import init
@@ -70,13 +72,35 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     input = _index_tensor(input)
     if weight.dim() != 2:
         raise RuntimeError(f"'weight' must be 2-D, got {weight.dim()}-D")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("F.embedding: scale_grad_by_freq and sparse gradients are "
-                                  "not supported (dense gradients only)")
+    if scale_grad_by_freq:
+        raise NotImplementedError("F.embedding: scale_grad_by_freq is not supported")
     padding_idx = _padding(padding_idx, weight.shape[0])
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
+    if sparse and weight.requires_grad:
+        return _SparseEmbedding.apply(weight, input, padding_idx)
     return _seq.embedding(input, weight, padding_idx)
+
+
+class _SparseEmbedding(Function):
+    """``weight[input]`` whose weight gradient is a sparse COO tensor (``sparse=True``): the
+    indices are ``input`` flattened, the values the rows of the output gradient, the
+    ``padding_idx`` entries left out; uncoalesced, as PyTorch's embedding backward makes it."""
+
+    @staticmethod
+    def forward(ctx, weight, input, padding_idx):
+        ctx.input, ctx.padding_idx, ctx.shape = input, padding_idx, tuple(weight.shape)
+        return _seq.embedding(input, weight, padding_idx)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .._sparse import _sparse
+        idx = np.asarray(ctx.input.cpu()._buf).reshape(-1).astype(np.int64)
+        vals = np.asarray(g.detach().cpu()._buf).reshape(idx.size, ctx.shape[1])
+        if ctx.padding_idx is not None:
+            keep = idx != ctx.padding_idx
+            idx, vals = idx[keep], vals[keep]
+        return _sparse(idx[None, :], np.array(vals), ctx.shape, idx.size <= 1), None, None
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -3,7 +3,7 @@ single-tensor code path, in the same order).  Notation: ``g`` the gradient (nega
 ``maximize``), ``t`` the step count (from 1), ``lr``, ``wd`` the weight decay.
 
 Adagrad::   g += wd p;  clr = lr / (1 + (t - 1) lr_decay);  s += g^2;
-            p -= clr g / (sqrt(s) + eps)
+            p -= clr g / (sqrt(s) + eps)      (a sparse g: ``_sparse_steps.adagrad``)
 Adadelta::  g += wd p;  v = rho v + (1 - rho) g^2;  d = sqrt(u + eps) / sqrt(v + eps) g;
             u = rho u + (1 - rho) d^2;  p -= lr d
 Adamax::    g += wd p;  m = lerp(m, g, 1 - b1);  u = max(b2 u, |g| + eps);
@@ -30,6 +30,7 @@ from dlcore import ops as _ops
 from .. import _dtype as D
 from ..creation import full_like, zeros_like
 from ..tensor import Tensor
+from . import _sparse_steps
 from .optimizer import Optimizer, require
 
 
@@ -79,6 +80,9 @@ class Adagrad(Optimizer):
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
             state.update(step=0, sum=full_like(p.detach(), group["initial_accumulator_value"]))
+        if _sparse_steps.is_sparse(grad):
+            _sparse_steps.adagrad(p, grad, state, group)
+            return
         g = _grad(grad, p, group)
         step = state["step"] + 1
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])

@@ -14,10 +14,8 @@ Adafactor::  beta2_t = 1 - t^beta2_decay (the lerp weight is t^beta2_decay);
              v = r c / max(mean(r), eps1);  for a vector: v = lerp(v, g^2);
              u = g / sqrt(max(v, eps1^2));  p -= alpha / max(1, RMS(u) / d) u
              (eps1 defaults to the parameter dtype's machine epsilon)
-SparseAdam:: Adam on the materialised entries of a *sparse-layout* gradient.  dlcore has no
-             sparse layout (``nn.Embedding(sparse=True)`` is refused), and PyTorch's SparseAdam
-             refuses dense gradients, so ``step()`` raises PyTorch's error for every dlcore
-             gradient; the constructor validates its arguments as PyTorch does.
+SparseAdam:: Adam on the rows a sparse COO gradient touches (``nn.Embedding(sparse=True)``;
+             the formula in ``_sparse_steps``); a dense gradient raises PyTorch's error.
 
 As in PyTorch, ASGD's ``eta`` and ``mu`` are kept in the default scalar dtype (float32 unless the
 default dtype is float64).  Each update is computed from the old state and stored at the end, so
@@ -32,6 +30,7 @@ from .. import _dtype as D
 from .._tensor_ops import where as _where
 from ..creation import full_like, zeros, zeros_like
 from ..tensor import Tensor
+from . import _sparse_steps
 from .adaptive import _lerp
 from .optimizer import Optimizer, require
 
@@ -166,10 +165,10 @@ class SparseAdam(Optimizer):
         require(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize})
 
+    _sparse_only = True          # a dense gradient: PyTorch's error, before any update
+
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
-        # Every dlcore gradient is dense: PyTorch's error, raised before any state changes.
-        raise RuntimeError("SparseAdam does not support dense gradients, please consider "
-                           "Adam instead")
+        _sparse_steps.sparse_adam(p, grad, state, group)
 
 
 __all__ = ["ASGD", "Adafactor", "Rprop", "SparseAdam"]

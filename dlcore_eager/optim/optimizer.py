@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .._sparse import SparseTensor
 from .._state import STATE
 from ..tensor import Tensor
+from ._sparse_steps import check_sparse
 
 
 class Optimizer:
@@ -74,6 +76,14 @@ class Optimizer:
         prev = STATE.enabled
         try:
             STATE.enabled = False
+            sparse_only = getattr(self, "_sparse_only", False)
+            for group in self.param_groups:        # sparse gradients: checked before any update
+                for p in group["params"]:
+                    if type(p._grad) is SparseTensor:
+                        check_sparse(self, group)
+                    elif sparse_only and p._grad is not None:
+                        raise RuntimeError(f"{type(self).__name__} does not support dense "
+                                           "gradients, please consider Adam instead")
             for group in self.param_groups:
                 for p in group["params"]:
                     if p._grad is not None:

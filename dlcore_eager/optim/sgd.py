@@ -5,12 +5,16 @@
     g = g + momentum * b (nesterov)  or  g = b   (if momentum)
     p = p - lr * g                               (p + lr * g when maximize)
 
+A sparse gradient (``nn.Embedding(sparse=True)``) takes ``_sparse_steps.sgd``.
+
 Note the momentum form ``v = mu v + g; p -= lr v``, which differs from Sutskever et al.
 """
 
 from __future__ import annotations
 
 from ..tensor import Tensor
+from . import _sparse_steps
+from ._sparse_steps import is_sparse
 from .optimizer import Optimizer, require
 
 
@@ -27,6 +31,9 @@ class SGD(Optimizer):
                                       "maximize": maximize})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if is_sparse(grad):
+            _sparse_steps.sgd(p, grad, state, group)
+            return
         g = -grad if group["maximize"] else grad
         wd, mom = group["weight_decay"], group["momentum"]
         if wd != 0:

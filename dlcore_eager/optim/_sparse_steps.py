@@ -1,0 +1,116 @@
+"""The optimizers' updates for sparse COO gradients (``nn.Embedding(sparse=True)``), with
+PyTorch's formulas, in its order of operations, on the rows the gradient touches:
+
+SGD::        g = -g (maximize);  b = clone(g) (first step), b = mu b + (1 - dampening) g;
+             g = g + mu b (nesterov) or g = b;  p[rows] -= lr g      (b stays sparse)
+Adagrad::    g = coalesce(g);  s[rows] += g^2;  p[rows] -= clr g / (sqrt(s[rows]) + eps)
+SparseAdam:: g = coalesce(g);  dm = (g - m[rows]) (1 - b1);  m[rows] += dm;
+             dv = (g^2 - v[rows]) (1 - b2);  v[rows] += dv;
+             p[rows] -= lr sqrt(1 - b2^t) / (1 - b1^t) (dm + m_old) / (sqrt(dv + v_old) + eps)
+
+Weight decay is refused with PyTorch's errors (SGD: ``add(sparse, dense)``; Adagrad:
+"weight_decay option is not compatible with sparse gradients"), and optimizers without a
+sparse path raise "<Name> does not support sparse gradients" (Adam and AdamW: "... please
+consider SparseAdam instead"); every check runs before any parameter changes
+(``check_sparse``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._sparse import SparseTensor, _sparse, add_dense, add_into_, add_sparse
+
+
+def is_sparse(g) -> bool:
+    return type(g) is SparseTensor
+
+
+def check_sparse(opt, group: dict) -> None:
+    """Raise PyTorch's error if ``opt`` cannot step ``group`` with a sparse gradient."""
+    name = type(opt).__name__
+    if name == "SGD" and group["weight_decay"] != 0:
+        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                           "instead.")
+    if name == "Adagrad" and group["weight_decay"] != 0:
+        raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+    if name in ("SGD", "Adagrad", "SparseAdam"):
+        return
+    if any(c.__name__ == "Adam" for c in type(opt).__mro__):
+        raise RuntimeError("Adam does not support sparse gradients, please consider SparseAdam "
+                           "instead")
+    raise RuntimeError(f"{name} does not support sparse gradients")
+
+
+def sgd(p, grad: SparseTensor, state: dict, group: dict) -> None:
+    g = -grad if group["maximize"] else grad
+    mom = group["momentum"]
+    if mom != 0:
+        buf = state.get("momentum_buffer")
+        step = g * (1 - group["dampening"]) if group["dampening"] else g
+        if buf is None:
+            buf = g.clone()
+        elif isinstance(buf, SparseTensor):
+            buf = add_sparse(buf * mom, step).coalesce()
+        else:
+            buf = add_dense(buf * mom, step)
+        state["momentum_buffer"] = buf
+        if group["nesterov"]:
+            g = add_sparse(g, buf * mom) if isinstance(buf, SparseTensor) else \
+                add_dense(buf * mom, g)
+        else:
+            g = buf
+    if isinstance(g, SparseTensor):
+        add_into_(p, g, -group["lr"])
+    else:
+        p.data -= group["lr"] * g
+
+
+def _rows(grad: SparseTensor):
+    g = grad.coalesce()._buf
+    return tuple(g.indices), g.values
+
+
+def adagrad(p, grad: SparseTensor, state: dict, group: dict) -> None:
+    g = -grad if group["maximize"] else grad
+    step = state["step"] + 1
+    clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+    rows, vals = _rows(g)
+    s = np.array(state["sum"].detach().numpy(force=True))
+    if vals.shape[0]:
+        np.add.at(s, rows, vals * vals)
+    std = np.sqrt(s[rows]) + np.asarray(group["eps"], s.dtype)
+    from ..tensor import Tensor
+    state.update(step=step, sum=Tensor._wrap(s))
+    add_into_(p, _sparse(np.stack(rows), vals / std, g.shape, True), -clr)
+
+
+def sparse_adam(p, grad: SparseTensor, state: dict, group: dict) -> None:
+    from ..creation import zeros_like
+    from ..tensor import Tensor
+    g = -grad if group["maximize"] else grad
+    rows, vals = _rows(g)
+    if vals.shape[0] == 0:
+        return
+    if not state:
+        state.update(step=0, exp_avg=zeros_like(p.detach()), exp_avg_sq=zeros_like(p.detach()))
+    step = state["step"] + 1
+    b1, b2 = group["betas"]
+    eps = group["eps"]
+    m = np.array(state["exp_avg"].detach().numpy(force=True))
+    v = np.array(state["exp_avg_sq"].detach().numpy(force=True))
+    dt = m.dtype
+    old_m = m[rows]
+    dm = (vals - old_m) * np.asarray(1 - b1, dt)
+    m[rows] += dm
+    old_v = v[rows]
+    dv = (vals * vals - old_v) * np.asarray(1 - b2, dt)
+    v[rows] += dv
+    numer = dm + old_m
+    denom = np.sqrt(dv + old_v) + np.asarray(eps, dt)
+    step_size = group["lr"] * math.sqrt(1 - b2 ** step) / (1 - b1 ** step)
+    upd = np.asarray(-step_size, dt) * (numer / denom)
+    state.update(step=step, exp_avg=Tensor._wrap(m), exp_avg_sq=Tensor._wrap(v))
+    add_into_(p, _sparse(np.stack(rows), upd, g.shape, True))

@@ -1,0 +1,146 @@
+"""Sparse COO gradients against the real PyTorch 2.13: nn.Embedding(sparse=True) /
+F.embedding(sparse=True) gradients (indices, values, padding, accumulation), the SGD, Adagrad and
+SparseAdam steps on them compared step for step, the optimizers that refuse them (before any
+change), and torch.sparse_coo_tensor's API and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+
+RNG = np.random.default_rng(7)
+W0 = RNG.standard_normal((6, 3)).astype(np.float32)
+BATCHES = [np.array([[1, 3], [1, 0]]), np.array([[5, 3], [2, 2]]), np.array([[0, 4], [1, 1]])]
+
+
+def _emb(m, padding_idx=None):
+    e = m.nn.Embedding(6, 3, sparse=True, padding_idx=padding_idx)
+    with m.no_grad():
+        e.weight.copy_(m.tensor(W0))
+    return e
+
+
+def _loss(m, e, idx):
+    out = e(m.tensor(idx))
+    return (out * out).sum() + out[..., 0].sum()
+
+
+def test_embedding_gradient_is_sparse_like_torch():
+    te, de = _emb(torch, padding_idx=1), _emb(dt, padding_idx=1)
+    for m, e in ((torch, te), (dt, de)):
+        _loss(m, e, BATCHES[0]).backward()
+    tg, dg = te.weight.grad, de.weight.grad
+    assert dg.is_sparse and isinstance(dg, dt.Tensor) and str(dg.layout) == "torch.sparse_coo"
+    assert dg.is_coalesced() == tg.is_coalesced()
+    assert dg._indices().tolist() == tg._indices().tolist()       # padding entries dropped
+    np.testing.assert_allclose(dg._values().numpy(), tg._values().numpy(), rtol=1e-6)
+    assert (dg._nnz(), dg.sparse_dim(), dg.dense_dim()) == (tg._nnz(), 1, 1)
+    for m, e in ((torch, te), (dt, de)):                           # accumulation: appended
+        _loss(m, e, BATCHES[1]).backward()
+    tg, dg = te.weight.grad, de.weight.grad
+    assert dg._indices().tolist() == tg._indices().tolist()       # the new entries appended
+    np.testing.assert_allclose(dg.to_dense().numpy(), tg.to_dense().numpy(), rtol=1e-6)
+    dc, tc = dg.coalesce(), tg.coalesce()
+    assert dc.is_coalesced() and dc.indices().tolist() == tc.indices().tolist()
+    np.testing.assert_allclose(dc.values().numpy(), tc.values().numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="Cannot get indices on an uncoalesced tensor"):
+        dg.indices()
+    assert not dt.ones(2).is_sparse
+
+
+def test_functional_embedding_and_tied_dense_use_give_torch_gradients():
+    grads = {}
+    for m in (torch, dt):
+        w = m.tensor(W0, requires_grad=True)
+        idx = m.tensor(BATCHES[2])
+        h = m.nn.functional.embedding(idx, w, sparse=True)        # sparse part
+        logits = h.reshape(-1, 3) @ w.t()                          # dense use of the same w
+        (logits * logits).mean().backward()
+        grads[m] = w.grad
+    assert not grads[dt].is_sparse and not grads[torch].is_sparse  # dense + sparse: dense
+    np.testing.assert_allclose(grads[dt].numpy(), grads[torch].numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.5, "dampening": 0.3, "maximize": True}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1, "initial_accumulator_value": 0.2}),
+    ("SparseAdam", {"lr": 0.05}),
+    ("SparseAdam", {"lr": 0.05, "betas": (0.8, 0.9), "maximize": True}),
+])
+def test_optimizer_steps_match_torch(name, kwargs):
+    weights = {}
+    for m in (torch, dt):
+        e = _emb(m)
+        opt = getattr(m.optim, name)(list(e.parameters()), **kwargs)
+        for idx in BATCHES:
+            opt.zero_grad()
+            _loss(m, e, idx).backward()
+            opt.step()
+        weights[m] = e.weight.detach().numpy().copy()
+    np.testing.assert_allclose(weights[dt], weights[torch], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda m, p: m.optim.Adam(p), "Adam does not support sparse gradients, please consider"),
+    (lambda m, p: m.optim.AdamW(p), "Adam does not support sparse gradients"),
+    (lambda m, p: m.optim.RMSprop(p), "RMSprop does not support sparse gradients"),
+    (lambda m, p: m.optim.SGD(p, lr=0.1, weight_decay=0.1), r"add\(sparse, dense\) is not"),
+    (lambda m, p: m.optim.Adagrad(p, weight_decay=0.1), "weight_decay option is not compatible"),
+])
+def test_optimizers_refuse_sparse_gradients_before_any_change(make, message):
+    for m in (torch, dt):
+        e = _emb(m)
+        lin = m.nn.Linear(3, 1)
+        before = [p.detach().numpy().copy() for p in (*lin.parameters(), e.weight)]
+        opt = make(m, [*lin.parameters(), e.weight])
+        lin(e(m.tensor(BATCHES[0]))).sum().backward()
+        with pytest.raises(RuntimeError, match=message):
+            opt.step()
+        if m is dt:          # validate-then-apply: the dense Linear was not stepped either
+            after = [p.detach().numpy() for p in (*lin.parameters(), e.weight)]
+            assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_sparse_adam_refuses_dense_gradients():
+    lin = dt.nn.Linear(2, 2)
+    lin(dt.ones(1, 2)).sum().backward()
+    with pytest.raises(RuntimeError, match="SparseAdam does not support dense gradients"):
+        dt.optim.SparseAdam(lin.parameters()).step()
+
+
+def test_sparse_coo_tensor_api_matches_torch():
+    args = ([[0, 1, 1, 0], [2, 0, 2, 2]], [3.0, 4.0, 5.0, 1.0], (2, 3))
+    t, d = torch.sparse_coo_tensor(*args), dt.sparse_coo_tensor(*args)
+    assert str(d.dtype) == str(t.dtype) and tuple(d.shape) == tuple(t.shape)
+    assert d.is_coalesced() == t.is_coalesced()
+    np.testing.assert_array_equal(d.to_dense().numpy(), t.to_dense().numpy())
+    dc, tc = d.coalesce(), t.coalesce()
+    assert dc.indices().tolist() == tc.indices().tolist()
+    assert dc.values().tolist() == tc.values().tolist()
+    assert repr(dc) == repr(tc)
+    np.testing.assert_array_equal((dt.ones(2, 3) + d * 2).numpy(),
+                                  (torch.ones(2, 3) + t * 2).numpy())
+    np.testing.assert_array_equal((d + d).to_dense().numpy(), (t + t).to_dense().numpy())
+    assert tuple(dt.sparse_coo_tensor([[0, 4]], [1.0, 2.0]).shape) == (5,)
+    dense = np.array([[0, 1.5, 0], [2, 0, 0]], np.float32)
+    ds, ts = dt.tensor(dense).to_sparse(), torch.tensor(dense).to_sparse()
+    assert ds.indices().tolist() == ts.indices().tolist()
+    with pytest.raises(RuntimeError, match=r"add\(sparse, dense\) is not supported"):
+        d + dt.ones(2, 3)
+    with pytest.raises(RuntimeError, match="size is inconsistent with indices: for dim 0, size "
+                                           "is 3 but found index 5"):
+        dt.sparse_coo_tensor([[0, 5]], [1.0, 2.0], (3,))
+    with pytest.raises(RuntimeError, match="indices and values must have same nnz"):
+        dt.sparse_coo_tensor([[0, 1]], [1.0], (3,))
+    for op in (dt.exp, lambda x: x.sum(), lambda x: dt.ones(2, 3) * x):
+        with pytest.raises(NotImplementedError, match="SparseCPU"):
+            op(d)
