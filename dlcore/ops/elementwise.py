@@ -397,11 +397,20 @@ def _conj(x):
     """``x`` for real values; its complex conjugate (:func:`dlcore.ops.complex_ops.conj`) for
     complex ones: the vjps of mul, div, exp and matmul conjugate, as PyTorch's do (for a real
     loss, PyTorch's gradient of a complex tensor is dL/dRe + i dL/dIm)."""
-    if type(x) is np.ndarray:
+    t = type(x)
+    if t is np.ndarray:
         if x.dtype.kind != "c":
             return x
-    elif _dt.is_python_scalar(x) or aval_of(x).dtype.kind != "c":
+    elif t is float or t is int:
         return x
+    else:
+        # An eager Tensor's buffer (its ``_buf`` slot) answers without building an AVal (the
+        # check runs in every mul/div/exp/matmul backward: 0.7 us against 10 us measured).
+        buf = getattr(x, "_buf", None)
+        d = buf.dtype if buf is not None else (
+            np.dtype(complex) if t is complex else aval_of(x).dtype)
+        if d.kind != "c":
+            return x
     from .complex_ops import conj
     return conj(x)
 
