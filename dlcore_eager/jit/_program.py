@@ -16,7 +16,8 @@ size of dimension 0 of the inputs gives the same operations, the integer paramet
 changed with it (the ``N`` of ``x.view(x.size(0), -1)``) are kept as ``a * N + b`` and
 recomputed for the batch size of each call (``dynamic``), as the TorchScript tracer keeps
 ``aten::size`` calls; constants that are one value repeated (``torch.zeros(x.size(0), H)``)
-are rebuilt at the call's size the same way.
+are rebuilt at the call's size the same way.  Any other change of an input's shape is refused
+with a clear error (the recorded sizes would not fit it).
 
 ``text`` and ``code`` print the program (``ScriptModule.graph`` / ``.code``); ``to_json`` and
 ``from_json`` (with ``_codec``) are its file form, validated operation by operation against the
@@ -62,6 +63,7 @@ class Program:
     dyn_consts: dict = field(default_factory=dict)   # const key -> (fill, [(a, b)] per dim)
     batch: int | None = None   # dimension 0 of the example inputs, when dynamic
     names: list[str] = field(default_factory=list)   # the inputs' names, for printing
+    free0: bool = False        # dimension 0 of the inputs may differ from the example's
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -92,6 +94,14 @@ class Program:
             raise RuntimeError(f"forward() expected at most {len(self.in_avals) + 1} "
                                f"argument(s) but received {len(args) + 1} argument(s)")
         xs = [a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a)) for a in args]
+        for i, (x, av) in enumerate(zip(xs, self.in_avals)):
+            sh = tuple(x.shape)
+            if sh != av.shape and (not self.free0 or sh[1:] != av.shape[1:] or not sh):
+                which = "dimension 0 may" if self.free0 else "no dimension may"
+                raise RuntimeError(
+                    f"forward(): input {i} has shape {list(sh)}, but the program was traced "
+                    f"with shape {list(av.shape)} and {which} change (dlcore replays the "
+                    "recorded primitives, whose sizes are fixed); trace with this shape")
         n = None
         if self.batch is not None and xs and xs[0].ndim:
             n = int(xs[0].shape[0])
@@ -212,7 +222,7 @@ class Program:
         return {"ops": ops, "inputs": [[list(a.shape), a.dtype.name] for a in self.in_avals],
                 "consts": list(self.consts), "outputs": [list(r) for r in self.outputs],
                 "tree": self.tree, "params": list(self.param_names), "batch": self.batch,
-                "names": list(self.input_names()),
+                "names": list(self.input_names()), "free0": self.free0,
                 "dyn_consts": {k: [fill, [list(d) for d in dims]]
                                for k, (fill, dims) in self.dyn_consts.items()}}
 
@@ -372,7 +382,7 @@ def _from_json(cls, doc, arrays, param_avals) -> Program:
     names = doc.get("names")
     names = [str(s)[:64] for s in names] if isinstance(names, list) else []
     return cls(ops, in_avals, consts, outputs, tree, list(param_avals), dyn_consts, batch,
-               names)
+               names, bool(doc.get("free0", False)))
 
 
 def _count(tree, depth: int = 0) -> int:

@@ -156,6 +156,7 @@ def _make_dynamic(prog: Program, model, inputs, before: dict) -> None:
                 return
             lin.append(ab)
         dyn_consts[k] = (fill.item(), lin)
+    prog.free0 = True
     if not any(dyn_ops) and not dyn_consts:
         return                     # nothing depends on N: the program runs at any batch size
     for op, d in zip(prog.ops, dyn_ops):

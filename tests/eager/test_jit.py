@@ -234,3 +234,28 @@ def test_load_validates_every_operation_before_running(edit, message):
         warnings.simplefilter("error")
         with pytest.raises(RuntimeError, match=message):
             dt.jit.load(io.BytesIO(_tamper(buf.getvalue(), edit)))
+
+
+def test_rnn_with_batch_sized_state_traces_dynamically_and_refuses_other_lengths():
+    class M(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = dt.nn.LSTM(3, 4, batch_first=True)
+            self.fc = dt.nn.Linear(4, 2)
+
+        def forward(self, x):
+            h0 = dt.zeros(1, x.size(0), 4)            # a constant sized by the batch
+            out, _ = self.rnn(x, (h0, dt.zeros(1, x.size(0), 4)))
+            return self.fc(out[:, -1, :])
+
+    m = M().eval()
+    buf = io.BytesIO()
+    dt.jit.save(dt.jit.trace(m, dt.randn(2, 5, 3)), buf)
+    buf.seek(0)
+    loaded = dt.jit.load(buf)
+    for n in (1, 6):
+        x = dt.randn(n, 5, 3)
+        _close(loaded(x), m(x))
+    with pytest.raises(RuntimeError, match=r"input 0 has shape \[2, 6, 3\], but the program was "
+                                           r"traced with shape \[2, 5, 3\]"):
+        loaded(dt.randn(2, 6, 3))
