@@ -160,9 +160,8 @@ def _pointwise3(name: str, input, tensor1, tensor2, value):
     dt = _result_dtype((input, tensor1, tensor2))
     if isinstance(value, Tensor):
         value = value.item()
-    if D.category(dt) < 2:
-        if not isinstance(value, numbers.Integral):
-            value = builtins.int(value)        # PyTorch casts value to the integer type
+    if D.category(dt) < 2 and not isinstance(value, numbers.Integral):
+        value = builtins.int(value)            # PyTorch casts value to the integer type
     return [v._cast(D.from_numpy_dtype(dt)) for v in (input, tensor1, tensor2)], value
 
 
@@ -235,6 +234,7 @@ def lu(A: Tensor, pivot: builtins.bool = True, get_infos: builtins.bool = False,
         "should be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, "
         "compute_pivots)", UserWarning, stacklevel=2)
     from . import linalg
+    result: tuple
     if get_infos:
         res = linalg.lu_factor_ex(A, pivot=pivot)
         result = (res[0], res[1], res[2])

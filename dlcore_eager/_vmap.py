@@ -7,6 +7,7 @@ loop and ``stack`` are recorded like any eager code, so ``vmap`` composes with `
 outputs' shapes and returns them empty.
 """
 
+# ruff: noqa: TRY004  (PyTorch's error types: ValueError where it raises them)
 from __future__ import annotations
 
 import builtins
@@ -14,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._pytree import _flatten, _unflatten
+from .creation import default_generator
 from .tensor import Tensor
 
 _RANDOMNESS = ("error", "different", "same")
@@ -30,7 +33,6 @@ def _spec_str(tree) -> str:
 def _dims_for(dims, tree, where: str, kind: str = "in") -> list:
     """Broadcast ``in_dims``/``out_dims`` (``kind``: "in"/"out"; an int, None, or a structure
     of them) to the leaves of ``tree``; ValueError naming both structures where they differ."""
-    from .func import _flatten
     if dims is None or isinstance(dims, builtins.int):
         return [dims] * len(_flatten(tree)[0])
     if isinstance(dims, (tuple, list)) and isinstance(tree, (tuple, list)) and \
@@ -57,7 +59,6 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
     name = getattr(func, "__name__", repr(func))
 
     def wrapped(*args, **kwargs):
-        from .func import _flatten, _unflatten
         where = f"vmap({name}, in_dims={in_dims}, ...)(<inputs>)"
         if not isinstance(in_dims, (builtins.int, tuple)):
             raise ValueError(f"{where}: expected `in_dims` to be int or a (potentially nested) "
@@ -106,8 +107,7 @@ def _sample(x, d, i):
 
 
 def _run(func, leaves, dims, spec, batch, kwargs, randomness) -> list:
-    from . import get_rng_state, set_rng_state
-    from .func import _unflatten
+    get_rng_state, set_rng_state = default_generator.get_state, default_generator.set_state
     start = get_rng_state()
     results = []
     for i in (range(batch) if batch else [None]):
@@ -129,7 +129,6 @@ def _run(func, leaves, dims, spec, batch, kwargs, randomness) -> list:
 
 def _stack_outputs(results: list, out_dims, name: str, batch: builtins.int):
     from ._shape_ops import stack
-    from .func import _flatten, _unflatten
     first = results[0]
     leaves0, spec = _flatten(first)
     if isinstance(out_dims, tuple) and not isinstance(first, tuple):
@@ -222,7 +221,7 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         for qual, _, _, _, t in entries:
             if qual not in mapping and t is not None and id(t) in by_obj:
                 mapping[qual] = by_obj[id(t)]
-    saved = []                # (owner, attr, store or None, old value or a marker)
+    saved: list[tuple] = []   # (owner, attr, store or None, old value or a marker)
     missing_marker = object()
     try:
         for qual, value in mapping.items():

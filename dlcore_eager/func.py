@@ -25,16 +25,17 @@ they are also cut from tensors that the caller's own autograd records (closures 
 ``requires_grad`` parameter): use ``torch.autograd.grad`` for that.
 """
 
+# ruff: noqa: TRY004  (PyTorch's error types: RuntimeError/ValueError where it raises them)
 from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from dlcore import ops as _ops
 
+from ._pytree import _flatten, _unflatten
 from .autograd import enable_grad
 from .autograd import grad as _autograd_grad
 from .tensor import Tensor
@@ -43,46 +44,6 @@ __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "ja
            "vjp", "vmap"]
 
 _LEVEL = [0]
-
-
-# ----------------------------------------------------------------------------- pytrees
-def _flatten(tree) -> tuple[list, Any]:
-    """Leaves (anything but a tuple, list or dict) and a spec to rebuild the structure."""
-    if isinstance(tree, (tuple, list)):
-        leaves, specs = [], []
-        for item in tree:
-            lv, sp = _flatten(item)
-            leaves += lv
-            specs.append(sp)
-        return leaves, (type(tree), specs)
-    if isinstance(tree, dict):
-        leaves, specs = [], []
-        for k in tree:
-            lv, sp = _flatten(tree[k])
-            leaves += lv
-            specs.append(sp)
-        return leaves, (dict, list(tree), specs)
-    return [tree], None
-
-
-def _unflatten(spec, leaves: list):
-    it = iter(leaves)
-
-    def build(sp):
-        if sp is None:
-            return next(it)
-        if sp[0] is dict:
-            return {k: build(s) for k, s in zip(sp[1], sp[2])}
-        items = [build(s) for s in sp[1]]
-        kind = sp[0]
-        return kind(*items) if hasattr(kind, "_fields") else kind(items)
-    return build(spec)
-
-
-def _leaf_count(spec) -> builtins.int:
-    if spec is None:
-        return 1
-    return sum(_leaf_count(s) for s in (spec[2] if spec[0] is dict else spec[1]))
 
 
 # ----------------------------------------------------------------------------- levels
@@ -157,15 +118,15 @@ def grad_and_value(func: Callable, argnums=0, has_aux: builtins.bool = False) ->
     def wrapper(*args, **kwargs):
         nums = _argnums(argnums, len(args))
         with _Level() as lv:
-            args = list(args)
+            call = list(args)
             specs, tracked = [], []
             for a in nums:
-                leaves, spec = _flatten(args[a])
+                leaves, spec = _flatten(call[a])
                 t = [_track(v) for v in leaves]
-                args[a] = _unflatten(spec, t)
+                call[a] = _unflatten(spec, t)
                 specs.append(spec)
                 tracked.append(t)
-            out = func(*args, **kwargs)
+            out = func(*call, **kwargs)
             aux = None
             if has_aux:
                 if not (isinstance(out, tuple) and len(out) == 2):
@@ -225,7 +186,7 @@ def vjp(func: Callable, *primals, has_aux: builtins.bool = False):
                                    "(output, aux) if has_aux is True")
             out, aux = out
             _check_aux(aux)
-        out_leaves, out_spec = _flatten(out)
+        out_leaves = _flatten(out)[0]
         for o in out_leaves:
             if not isinstance(o, Tensor):
                 raise RuntimeError(f"vjp(f, *primals): Expected f(*primals) to return only "
@@ -234,7 +195,7 @@ def vjp(func: Callable, *primals, has_aux: builtins.bool = False):
     flat_in = [v for t in tracked for v in t]
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
-        cots, cspec = _flatten(cotangents)
+        cots = _flatten(cotangents)[0]
         if len(cots) != len(out_leaves):
             raise RuntimeError(f"Expected pytree structure of cotangents to be the same as "
                                f"pytree structure of outputs to the function. cotangents: "
@@ -266,8 +227,8 @@ def jvp(func: Callable, primals, tangents, *, strict: builtins.bool = False,
     if not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected tangents to be a tuple. E.g. "
                            "it should be valid to call f(*primals).")
-    p_leaves, p_spec = _flatten(primals)
-    t_leaves, t_spec = _flatten(tangents)
+    p_leaves = _flatten(primals)[0]
+    t_leaves = _flatten(tangents)[0]
     if len(p_leaves) != len(t_leaves):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
                            "the same python structure.")
@@ -284,12 +245,11 @@ def jvp(func: Callable, primals, tangents, *, strict: builtins.bool = False,
         us = [_ops.zeros_like(o).detach().requires_grad_(True) for o in out_leaves]
         g = _flatten(vjp_fn(_unflatten(out_spec, us), create_graph=True))[0]
         pairs = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
+        res: list = [None] * len(us)
         if pairs:
-            res = _autograd_grad([gi for gi, _ in pairs], us, [ti for _, ti in pairs],
-                                 retain_graph=True, create_graph=lv.outer > 0,
-                                 allow_unused=True)
-        else:
-            res = [None] * len(us)
+            res = list(_autograd_grad([gi for gi, _ in pairs], us, [ti for _, ti in pairs],
+                                      retain_graph=True, create_graph=lv.outer > 0,
+                                      allow_unused=True))
         jv = [(_ops.zeros_like(o).detach() if r is None else r) for r, o in zip(res, out_leaves)]
         tangent_out = _unflatten(out_spec, jv if lv.outer else [v.detach() for v in jv])
         output = _cut(out, lv.outer)
@@ -404,4 +364,4 @@ def hessian(func: Callable, argnums=0) -> Callable:
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-from ._vmap import functional_call, vmap  # noqa: E402  (the batching and module transforms)
+from ._vmap import functional_call, vmap  # (the batching and module transforms)

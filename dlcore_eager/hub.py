@@ -26,7 +26,7 @@ def _refuse(name: str):
 
 
 load = _refuse("load")
-list = _refuse("list")  # noqa: A001 - PyTorch's name
-help = _refuse("help")  # noqa: A001 - PyTorch's name
+list = _refuse("list")          # (PyTorch's names, shadowing builtins here)
+help = _refuse("help")
 load_state_dict_from_url = _refuse("load_state_dict_from_url")
 download_url_to_file = _refuse("download_url_to_file")

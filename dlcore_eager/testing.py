@@ -204,8 +204,8 @@ def assert_close(actual, expected, *, allow_subclasses: builtins.bool = True, rt
     if (rtol is None) != (atol is None):
         raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got "
                          f"no {'rtol' if rtol is None else 'atol'}.")
-    opts = dict(rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device,
-                check_dtype=check_dtype, check_stride=check_stride)
+    opts = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan, "check_device": check_device,
+            "check_dtype": check_dtype, "check_stride": check_stride}
     try:
         _compare(actual, expected, [], opts)
     except _Fail as f:
@@ -231,6 +231,7 @@ def make_tensor(*shape, dtype, device, low=None, high=None,
         raise ValueError(f"`requires_grad=True` is not supported for boolean and integral "
                          f"dtypes, but got dtype={D.from_numpy_dtype(npd)!r}")
     g = _rng(None)
+    host: np.ndarray
     if npd == np.bool_:
         host = g.integers(0, 2, size=shape).astype(np.bool_)
     else:
@@ -252,9 +253,10 @@ def make_tensor(*shape, dtype, device, low=None, high=None,
             host = g.uniform(lo, hi, size=shape) if lo != hi else np.full(shape, lo)
         else:
             host = g.integers(math.ceil(lo), math.ceil(hi), size=shape)
-        if exclude_zero:
-            tiny = float(info.tiny) if floating else 1
-            host = np.where(host == 0, tiny if floating else 1, host)
+        if exclude_zero:                   # PyTorch: zeros become the smallest normal value
+            tiny = float(np.finfo(np.float32 if name == "bfloat16" else npd).tiny) \
+                if floating else 1
+            host = np.where(host == 0, tiny, host)
     arr = np.ascontiguousarray(host.astype(npd))
     if noncontiguous and arr.size > 1:
         wide = np.repeat(arr, 2, axis=-1) if arr.ndim else arr

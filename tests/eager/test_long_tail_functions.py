@@ -2,6 +2,7 @@
 fliplr, is_nonzero, as_strided/empty_strided/frombuffer/storage_offset and torch.strided,
 against real PyTorch (values, gradients, errors by type and message)."""
 
+# ruff: noqa: B023  (each lambda is called inside its own loop iteration)
 import itertools
 import warnings
 
@@ -101,7 +102,8 @@ def test_addcmul_integer_and_errors():
     assert dt.addcmul(i, i, i, value=3).dtype == dt.int64
     assert _err(lambda: dt.addcdiv(i, i, i)) == _err(lambda: torch.addcdiv(ti, ti, ti))
     x, tx = dt.ones(3), torch.ones(3)
-    assert _err(lambda: x.addcmul(x, x, 2))[0] is TypeError
+    assert _err(lambda: x.addcmul(x, x, 2))[0] is _err(lambda: tx.addcmul(tx, tx, 2))[0] is \
+        TypeError
     assert _err(lambda: dt.addcmul(x, dt.ones(2), x))[0] is RuntimeError
 
 
@@ -184,10 +186,10 @@ def test_empty_strided_frombuffer_layout():
     assert t.tolist() == torch.frombuffer(buf, dtype=torch.int32, count=2, offset=4).tolist()
     t[0] = 7                                          # shares memory with the buffer
     assert np.frombuffer(buf, np.int32)[1] == 7
-    for kw in [dict(dtype="float64"), dict(dtype="int32", count=3), dict(dtype="int32", offset=9),
-               dict(dtype="int32", offset=2)]:
-        d = dict(kw, dtype=getattr(dt, kw["dtype"]))
-        td = dict(kw, dtype=getattr(torch, kw["dtype"]))
+    for kw in [{"dtype": "float64"}, {"dtype": "int32", "count": 3},
+               {"dtype": "int32", "offset": 9}, {"dtype": "int32", "offset": 2}]:
+        d = {**kw, "dtype": getattr(dt, kw["dtype"])}
+        td = {**kw, "dtype": getattr(torch, kw["dtype"])}
         assert _err(lambda: dt.frombuffer(bytearray(8), **d)) == \
             _err(lambda: torch.frombuffer(bytearray(8), **td)), kw
     assert _err(lambda: dt.frombuffer(bytearray(0), dtype=dt.int32)) == \

@@ -3,6 +3,7 @@ ndimension, H/mH/mT, unfold, sum_to_size, t_/transpose_/squeeze_/unsqueeze_, res
 fill_diagonal_, apply_/map_, pin_memory/share_memory_, the in-place samplers (ranges, dtypes,
 moments, errors), and numpy() of a bfloat16 tensor."""
 
+# ruff: noqa: B023  (each lambda is called inside its own loop iteration)
 import warnings
 
 import numpy as np

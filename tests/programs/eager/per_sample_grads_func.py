@@ -2,6 +2,7 @@
 of a batch, first by a loop of autograd.grad calls, then by vmap(grad(compute_loss)) with
 functional_call; the two must agree.  Weights and data come from NumPy, so the same numbers
 go into both libraries."""
+# ruff: noqa: PLR0402, UP008  (written in the tutorial's own style)
 import numpy as np
 import torch
 import torch.nn as nn
