@@ -154,6 +154,8 @@ def install(torch) -> None:
     for name in ("conj", "conj_physical", "resolve_conj", "is_conj", "angle"):
         setattr(Tensor, name, globals()[name if name != "conj_physical" else "conj"])
     install_linalg(torch.linalg)
+    from . import _complex_guards
+    _complex_guards.install(torch)
 
 
 # ----------------------------------------------------------------------------- linalg.eig

@@ -172,3 +172,44 @@ def test_linalg_eig_errors_like_torch(make):
     assert str(got.value) == str(want.value)
     with pytest.raises(NotImplementedError, match="derivative of torch.linalg.eig"):
         dt.linalg.eig(dt.eye(2, requires_grad=True))
+
+
+@pytest.mark.parametrize("name", ["bernoulli", "deg2rad", "isposinf", "nansum", "nanmean",
+                                  "unique", "unique_consecutive"])
+def test_refused_like_torch(name):
+    with pytest.raises(Exception) as want:
+        getattr(torch, name)(torch.tensor(Z))
+    with pytest.raises(type(want.value)) as got:
+        getattr(dt, name)(dt.tensor(Z))
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, z: m.var(z), lambda m, z: z.std(0, correction=0), lambda m, z: z.var(1, keepdim=True),
+    lambda m, z: m.var_mean(z, 1)[0] + m.std_mean(z)[0], lambda m, z: m.std_mean(z, 0)[1],
+    lambda m, z: m.isreal(m.cat([z, z.real.to(z.dtype)])),
+    lambda m, z: m.full((2,), 1j) * z[:, :2]])
+def test_statistics_and_creation_match_torch(call):
+    res = []
+    for m in (dt, torch):
+        z = m.tensor(Z, dtype=m.complex128, requires_grad=True)
+        out = call(m, z)
+        if out.requires_grad:
+            m.view_as_real(out.to(m.complex128)).sum().backward() if out.is_complex() \
+                else out.sum().backward()
+        res.append((out, z.grad))
+    _same(res[0][0], res[1][0], rtol=1e-10)
+    if res[1][1] is not None:
+        _same(res[0][1], res[1][1], rtol=1e-10)
+
+
+def test_complex_random_creation():
+    dt.manual_seed(0)
+    z = dt.randn(20000, dtype=dt.cfloat)
+    assert z.dtype == dt.complex64
+    assert abs(float(z.real.var()) - 0.5) < 0.03 and abs(float(z.imag.var()) - 0.5) < 0.03
+    u = dt.rand_like(dt.zeros(20000, dtype=dt.cdouble))
+    assert u.dtype == dt.complex128 and 0.47 < float(u.imag.mean()) < 0.53
+    assert 0 <= float(u.real.min()) and float(u.imag.max()) < 1
+    with pytest.raises(NotImplementedError, match="normal_ of a complex tensor"):
+        dt.zeros(2, dtype=dt.cfloat).normal_()
