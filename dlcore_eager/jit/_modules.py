@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+import warnings
 
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -84,6 +85,11 @@ class ScriptModule(Module):
                                '"forward" function')
         object.__setattr__(self, "_jit_last", tuple(
             a.detach() if isinstance(a, Tensor) else a for a in args))
+        from ._trace import TracerWarning, is_tracing
+        if is_tracing():
+            warnings.warn(f"dlcore traces through the scripted module {type(original).__name__}"
+                          ": its Python control flow is frozen at the branches this call takes "
+                          "(PyTorch would keep it)", TracerWarning, stacklevel=2)
         return original.forward(*args, **kwargs)
 
     def train(self, mode: bool = True):

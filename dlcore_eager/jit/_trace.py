@@ -8,7 +8,10 @@ differ are written as ``a * N + b`` (exact integers, else the program stays stat
 traced program runs at other batch sizes as PyTorch's does (it records ``x.size(0)``).
 ``check_trace`` replays the program on the example inputs and warns, as PyTorch does, when
 an output differs from the Python run's (a nondeterministic op such as dropout in training
-mode).
+mode); a tensor turned into a Python value during the run (``if x.sum() > 0``, ``.item()``)
+gives PyTorch's "Converting a tensor to a Python boolean ..." ``TracerWarning``, and so does a
+scripted submodule (dlcore traces through its Python: the branch this run took is frozen,
+where PyTorch would keep its control flow).
 """
 
 from __future__ import annotations
@@ -54,13 +57,44 @@ class _Probe:
         return self.out
 
 
+_CONVERSIONS = {"__bool__": "a Python boolean", "item": "a Python number",
+                "__int__": "a Python integer", "__float__": "a Python float",
+                "tolist": "a Python list"}
+
+
+_CONVERTING = [0]
+
+
+def _warn_conversion(fn, what: str):
+    def converting(self, *args, **kwargs):
+        if not _CONVERTING[0]:               # one warning: bool() may call item() inside
+            warnings.warn(f"Converting a tensor to {what} might cause the trace to be "
+                          "incorrect. We can't record the data flow of Python values, so this "
+                          "value will be treated as a constant in the future. This means that "
+                          "the trace might not generalize to other inputs!", TracerWarning,
+                          stacklevel=2)
+        _CONVERTING[0] += 1
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            _CONVERTING[0] -= 1
+    return converting
+
+
 def _record(model, xs):
+    """One trace, warning (as PyTorch's tracer) where the model turns a tensor into a Python
+    value: Python control flow on it is frozen at this run's branch."""
     from ..tracing import trace
     probe = _Probe(model)
+    saved = [(k, Tensor.__dict__[k]) for k in _CONVERSIONS if k in Tensor.__dict__]
     _TRACING[0] += 1
     try:
+        for k, fn in saved:
+            setattr(Tensor, k, _warn_conversion(fn, _CONVERSIONS[k]))
         tr = trace(probe, xs)
     finally:
+        for k, fn in saved:
+            setattr(Tensor, k, fn)
         _TRACING[0] -= 1
     return tr, probe.out
 

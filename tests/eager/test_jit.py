@@ -15,7 +15,8 @@ import pytest
 import dlcore_eager as dt
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning"),
+              pytest.mark.filterwarnings("ignore:Converting a tensor to a Python")]
 
 RNG = np.random.default_rng(13)
 
@@ -259,3 +260,88 @@ def test_rnn_with_batch_sized_state_traces_dynamically_and_refuses_other_lengths
     with pytest.raises(RuntimeError, match=r"input 0 has shape \[2, 6, 3\], but the program was "
                                            r"traced with shape \[2, 5, 3\]"):
         loaded(dt.randn(2, 6, 3))
+
+
+def test_tracer_warns_like_torch_where_python_control_flow_is_frozen():
+    class G(dt.nn.Module):
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+
+    for m in (torch, dt):
+        with pytest.warns(m.jit.TracerWarning, match="Converting a tensor to a Python boolean"):
+            m.jit.trace(G() if m is dt else _torch_gate(), m.ones(2))
+    _, dm = _pair("cnn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                # a plain model traces silently
+        dt.jit.trace(dm, dt.from_numpy(_x("cnn")))
+    with pytest.warns(dt.jit.TracerWarning, match="traces through the scripted module G"):
+        dt.jit.trace(lambda x: dt.jit.script(G())(x) + 1, dt.ones(2))
+
+
+def _torch_gate():
+    class G(torch.nn.Module):
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+    return G()
+
+
+def _tutorial(m):
+    """The "Introduction to TorchScript" tutorial's cell, gate, trace, script and loop."""
+    class MyDecisionGate(m.nn.Module):
+        def forward(self, x):
+            if x.sum() > 0:
+                return x
+            return -x
+
+    class MyCell(m.nn.Module):
+        def __init__(self, dg):
+            super().__init__()
+            self.dg = dg
+            self.linear = m.nn.Linear(4, 4)
+
+        def forward(self, x, h):
+            new_h = m.tanh(self.dg(self.linear(x)) + h)
+            return new_h, new_h
+
+    def fixed(cell):
+        with m.no_grad():
+            cell.linear.weight.copy_(m.tensor(np.linspace(-1, 1, 16).reshape(4, 4)
+                                              .astype(np.float32)))
+            cell.linear.bias.zero_()
+        return cell
+
+    x = m.tensor(np.linspace(0, 1, 12).reshape(3, 4).astype(np.float32))
+    h = m.tensor(np.linspace(1, 0, 12).reshape(3, 4).astype(np.float32))
+    scripted = m.jit.script(fixed(MyCell(m.jit.script(MyDecisionGate()))))
+    outs = [scripted(x, h)[0], scripted(-5 * x, h)[0]]      # both branches of the gate
+
+    class MyRNNLoop(m.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell = m.jit.trace(fixed(MyCell(MyDecisionGate())), (x, h))
+
+        def forward(self, xs):
+            h, y = m.zeros(3, 4), m.zeros(3, 4)
+            for i in range(xs.size(0)):
+                y, h = self.cell(xs[i], h)
+            return y, h
+
+    with m.no_grad():
+        loop = m.jit.script(MyRNNLoop())
+        for p in loop.parameters():
+            p.copy_(m.ones(p.shape) * 0.1)
+    xs = m.tensor(np.linspace(-1, 1, 36).reshape(3, 3, 4).astype(np.float32))
+    outs.append(loop(xs)[1])
+    buf = io.BytesIO()
+    m.jit.save(loop, buf)
+    buf.seek(0)
+    outs.append(m.jit.load(buf)(xs)[1])
+    return outs
+
+
+def test_torchscript_tutorial_program_gives_torch_outputs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want, got = _tutorial(torch), _tutorial(dt)
+    for g, w in zip(got, want):
+        _close(g, w)
