@@ -1,21 +1,30 @@
 """Convolution kernels alone: forward, input-gradient and filter-gradient GFLOP/s of dlcore's CPU
-kernels next to PyTorch's, at the shapes of the CNN workloads (``benchmarks/workloads/cnn.py``).
+kernels next to PyTorch's, at the shapes of the CNN workloads (``benchmarks/workloads/cnn.py``),
+against this core's measured GEMM peak.
 
     python -m benchmarks.conv_gflops [--threads 1] [--repeat 15]
 
 FLOPs are counted as 2 x multiply-adds of the direct convolution (the same count for the
 forward and for each of the two gradients).  Timings interleave dlcore and PyTorch, medians of
 *process CPU time* (``time.process_time``): with one thread it is the work done, and unlike wall
-time it does not grow when other jobs deschedule the process on a shared machine.
+time it does not grow when other jobs deschedule the process on a shared machine.  The thread
+policy is :mod:`benchmarks.threads`' (the process pinned to ``--threads`` cores, every pool
+sized to match).
+
+The peak is measured, not quoted: the fastest of a few single-call float32 GEMMs of order
+2048 (``A @ B``, both operands contiguous) in NumPy (its OpenBLAS) and in PyTorch (MKL), the
+larger of the two taken as what one core of this machine reaches on a matrix product.  Each
+row shows its GFLOP/s as a percentage of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import time
 
-import numpy as np
+from . import threads as thread_policy
 
 #: (label, input NCHW, weight OIHW, stride, padding)
 SHAPES = [
@@ -24,11 +33,16 @@ SHAPES = [
     ("ResNet 16->16", (32, 16, 32, 32), (16, 16, 3, 3), 1, 1),
     ("ResNet 32->32", (32, 32, 16, 16), (32, 32, 3, 3), 1, 1),
     ("ResNet 64->64", (32, 64, 8, 8), (64, 64, 3, 3), 1, 1),
+    ("quick ResNet 8->8", (8, 8, 32, 32), (8, 8, 3, 3), 1, 1),
+    ("quick ResNet 8->16 s2", (8, 8, 32, 32), (16, 8, 3, 3), 2, 1),
+    ("quick ResNet 32->32 8x8", (8, 32, 8, 8), (32, 32, 3, 3), 1, 1),
 ]
 
 
 def _median_times(fa, fb, repeat: int) -> tuple[float, float]:
     """Median CPU seconds of ``fa`` and ``fb``, run alternately."""
+    import numpy as np
+
     fa(), fb()
     ta, tb = [], []
     for _ in range(repeat):
@@ -39,10 +53,30 @@ def _median_times(fa, fb, repeat: int) -> tuple[float, float]:
     return float(np.median(ta)), float(np.median(tb))
 
 
-def measure(repeat: int = 15) -> list[dict]:
+def measure_peak(n: int = 2048, repeat: int = 3) -> dict:
+    """GFLOP/s of the fastest of ``repeat`` float32 ``n x n`` GEMMs in NumPy and in PyTorch."""
+    import numpy as np
     import torch
 
-    import importlib
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    best = {"numpy": float("inf"), "torch": float("inf")}
+    for _ in range(repeat):
+        for name, fn in (("numpy", lambda: a @ b), ("torch", lambda: ta @ tb)):
+            t = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - t)
+    flops = 2.0 * n ** 3
+    out = {k: flops / v / 1e9 for k, v in best.items()}
+    out["peak"] = max(out.values())
+    return out
+
+
+def measure(repeat: int = 15) -> list[dict]:
+    import numpy as np
+    import torch
+
     C = importlib.import_module("dlcore.ops.conv")      # the module, not ops.conv
     rows = []
     rng = np.random.default_rng(0)
@@ -77,23 +111,28 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args(argv)
-    n = str(args.threads)
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[k] = n
-    import torch
-    torch.set_num_threads(args.threads)
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads)
-    except ImportError:
-        pass
-    print(f"threads {args.threads}, load {os.getloadavg()[0]:.1f}")
+    policy = thread_policy.choose(args.threads)
+    thread_policy.apply_before_imports(policy)
+    import numba
+    import torch  # noqa: F401  (its pools are sized below)
+
+    import dlcore
+    thread_policy.apply_after_imports(policy)
+    info = dlcore.runtime_info() if hasattr(dlcore, "runtime_info") else {}
+    print(policy.describe())
+    print(f"load {os.getloadavg()[0]:.1f}; numba {numba.get_num_threads()} thread(s), layer "
+          f"{info.get('numba_threading_layer', '?')}; BLAS {info.get('blas', '?')}")
+    peak = measure_peak()
+    print(f"peak (fastest float32 2048^3 GEMM, one call): NumPy {peak['numpy']:.1f} GF/s, "
+          f"PyTorch {peak['torch']:.1f} GF/s; percentages below are of {peak['peak']:.1f}")
     print("| shape | pass | dlcore | PyTorch | ratio |")
     print("|---|---|---|---|---|")
+    pk = peak["peak"]
     for r in measure(args.repeat):
         print(f"| {r['shape']} | {r['pass']} | {r['dlcore_us']:.0f} us "
-              f"({r['dlcore_gflops']:.1f} GF/s) | {r['torch_us']:.0f} us "
-              f"({r['torch_gflops']:.1f} GF/s) | {r['dlcore_us'] / r['torch_us']:.2f}x |")
+              f"({r['dlcore_gflops']:.1f} GF/s, {100 * r['dlcore_gflops'] / pk:.0f}%) | "
+              f"{r['torch_us']:.0f} us ({r['torch_gflops']:.1f} GF/s, "
+              f"{100 * r['torch_gflops'] / pk:.0f}%) | {r['dlcore_us'] / r['torch_us']:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,22 @@ row ``oh`` and kernel row ``i`` is ``oh * sh - ph + i * dh``; rows outside ``[0,
 padding (zero for convolution, skipped for pooling).  The output size, which the trailing
 padding and ``ceil_mode`` decide, is given by the caller.
 
+Each kernel is one body per ``(n, c)`` plane (``_*_plane``, inlined) under two loops over the
+planes: serial (``name``) and ``prange`` (``name_par``); the wrapper (:mod:`.conv`) picks the
+parallel one only from ``PARALLEL_MIN_WORK`` elements of work on, as the batch-norm and
+elementwise kernels do (waking the OpenMP workers costs more than it saves on small planes).
+
 * ``im2col`` / ``col2im``: the "convolution as a matrix product" unfolding.  ``cols[n, (c, i, j),
-  (oh, ow)] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]``; ``col2im`` is its adjoint (a
-  scatter-add of the columns back onto the image).  ``im2col`` serves short or strided rows
-  only (NumPy's strided copy is faster on the others, see :mod:`.conv`); ``col2im`` loops over
-  the span of valid pixels of each (kernel offset, row), found once by ``_span``.
+  (oh, ow)] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]``, or with ``folded`` the same
+  rows in the batch-folded layout ``cols[(c, i, j), n, (oh, ow)]`` (the filter gradient's, see
+  :mod:`.conv`; each row is written through its 1-D contiguous view: a flat index with run-time
+  strides measured 1.5x slower); ``col2im`` is its adjoint (a scatter-add of the columns back
+  onto the image, per-image layout).
+  ``im2col`` serves short or strided rows only (NumPy's strided copy is faster on the others);
+  ``col2im`` loops over the span of valid pixels of each (kernel offset, row), found once by
+  ``_span``.
 * ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
-  ``dlcore/kernels/cpu/conv.py`` (and for groups with tiny channel counts).
+  ``dlcore/kernels/cpu/conv.py`` (parallel only; no wrapper calls it).
 * pooling: ``max_pool``, ``max_pool_argmax`` (flat index ``ih * W + iw`` of the first maximum in
   each window, as PyTorch's ``return_indices``), ``plane_gather`` / ``plane_scatter`` (gather by
   those indices and its adjoint), ``avg_pool`` and ``avg_pool_grad``.
@@ -28,6 +37,10 @@ from .runtime import configure_threads
 
 configure_threads()
 
+_INL = {"cache": True, "nogil": True, "inline": "always"}
+_SER = {"cache": True, "nogil": True}
+_PAR = {"cache": True, "nogil": True, "parallel": True}
+
 
 @njit(cache=True, nogil=True)
 def _span(o_n, s, p, off, lim):
@@ -41,53 +54,78 @@ def _span(o_n, s, p, off, lim):
     return min(lo, hi), hi
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols):
-    n_b, c_n, h_n, w_n = x.shape
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for i in range(kh):
-            for j in range(kw):
-                row = (c * kh + i) * kw + j
-                for oh in range(oh_n):
-                    ih = oh * sh - ph + i * dh
-                    base = oh * ow_n
-                    if ih < 0 or ih >= h_n:
-                        for ow in range(ow_n):
-                            cols[n, row, base + ow] = 0
-                    else:
-                        for ow in range(ow_n):
-                            iw = ow * sw - pw + j * dw
-                            if iw >= 0 and iw < w_n:
-                                cols[n, row, base + ow] = x[n, c, ih, iw]
-                            else:
-                                cols[n, row, base + ow] = 0
+# ----------------------------------------------------------------------------- unfolding
+@njit(**_INL)
+def _im2col_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, folded, nc):
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for i in range(kh):
+        for j in range(kw):
+            row = (c * kh + i) * kw + j
+            dst = cols[row, n] if folded else cols[n, row]      # one contiguous row
+            for oh in range(oh_n):
+                ih = oh * sh - ph + i * dh
+                base = oh * ow_n
+                if ih < 0 or ih >= h_n:
+                    for ow in range(ow_n):
+                        dst[base + ow] = 0
+                else:
+                    for ow in range(ow_n):
+                        iw = ow * sw - pw + j * dw
+                        if iw >= 0 and iw < w_n:
+                            dst[base + ow] = x[n, c, ih, iw]
+                        else:
+                            dst[base + ow] = 0
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(**_SER)
+def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, folded):
+    for nc in range(x.shape[0] * x.shape[1]):
+        _im2col_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, folded, nc)
+
+
+@njit(**_PAR)
+def im2col_par(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, folded):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        _im2col_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, folded, nc)
+
+
+@njit(**_INL)
+def _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc):
+    npix = oh_n * ow_n
+    for i in range(kh):
+        h0, h1 = _span(oh_n, sh, ph, i * dh, h_n)
+        for j in range(kw):
+            w0, w1 = _span(ow_n, sw, pw, j * dw, w_n)
+            d0 = (nc * kh * kw + i * kw + j) * npix
+            for oh in range(h0, h1):
+                d = d0 + oh * ow_n
+                s0 = (nc * h_n + oh * sh - ph + i * dh) * w_n + j * dw - pw
+                if sw == 1:
+                    for ow in range(w0, w1):
+                        of[s0 + ow] += cf[d + ow]
+                else:
+                    for ow in range(w0, w1):
+                        of[s0 + ow * sw] += cf[d + ow]
+
+
+@njit(**_SER)
 def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
     """out[n, c, ih, iw] += cols[n, (c, i, j), (oh, ow)]: the adjoint of im2col (flat views,
     C-contiguous buffers, the same spans)."""
     n_b, c_n, h_n, w_n = out.shape
-    of = out.reshape(-1)
-    cf = cols.reshape(-1)
-    npix = oh_n * ow_n
+    of, cf = out.reshape(-1), cols.reshape(-1)
+    for nc in range(n_b * c_n):
+        _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc)
+
+
+@njit(**_PAR)
+def col2im_par(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
+    n_b, c_n, h_n, w_n = out.shape
+    of, cf = out.reshape(-1), cols.reshape(-1)
     for nc in prange(n_b * c_n):
-        for i in range(kh):
-            h0, h1 = _span(oh_n, sh, ph, i * dh, h_n)
-            for j in range(kw):
-                w0, w1 = _span(ow_n, sw, pw, j * dw, w_n)
-                d0 = (nc * kh * kw + i * kw + j) * npix
-                for oh in range(h0, h1):
-                    d = d0 + oh * ow_n
-                    s0 = (nc * h_n + oh * sh - ph + i * dh) * w_n + j * dw - pw
-                    if sw == 1:
-                        for ow in range(w0, w1):
-                            of[s0 + ow] += cf[d + ow]
-                    else:
-                        for ow in range(w0, w1):
-                            of[s0 + ow * sw] += cf[d + ow]
+        _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc)
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "contract"})
@@ -118,75 +156,120 @@ def conv_direct(x, w, sh, sw, ph, pw, dh, dw, groups, out):
                                 out[n, o, oh, ow] += wv * x[n, c0 + cc, ih, iw]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def max_pool(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    n_b, c_n, h_n, w_n = x.shape
+# ----------------------------------------------------------------------------- pooling
+@njit(**_INL)
+def _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
     oh_n, ow_n = out.shape[2], out.shape[3]
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for oh in range(oh_n):
-            for ow in range(ow_n):
-                best = -np.inf
-                for i in range(kh):
-                    ih = oh * sh - ph + i * dh
-                    if ih < 0 or ih >= h_n:
-                        continue
-                    for j in range(kw):
-                        iw = ow * sw - pw + j * dw
-                        if iw >= 0 and iw < w_n:
-                            v = x[n, c, ih, iw]
-                            if best == best and (v > best or v != v):   # first NaN wins
-                                best = v
-                out[n, c, oh, ow] = best
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(oh_n):
+        for ow in range(ow_n):
+            best = -np.inf
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                if ih < 0 or ih >= h_n:
+                    continue
+                for j in range(kw):
+                    iw = ow * sw - pw + j * dw
+                    if iw >= 0 and iw < w_n:
+                        v = x[n, c, ih, iw]
+                        if best == best and (v > best or v != v):   # first NaN wins
+                            best = v
+            out[n, c, oh, ow] = best
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(**_SER)
+def max_pool(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    for nc in range(x.shape[0] * x.shape[1]):
+        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+@njit(**_PAR)
+def max_pool_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+@njit(**_INL)
+def _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(oh_n):
+        for ow in range(ow_n):
+            best = -np.inf
+            arg = -1
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                if ih < 0 or ih >= h_n:
+                    continue
+                for j in range(kw):
+                    iw = ow * sw - pw + j * dw
+                    if iw >= 0 and iw < w_n:
+                        v = x[n, c, ih, iw]
+                        if arg < 0 or (best == best and (v > best or v != v)):
+                            best = v
+                            arg = ih * w_n + iw
+            out[n, c, oh, ow] = arg
+
+
+@njit(**_SER)
 def max_pool_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
     """out[n, c, oh, ow] = ih * W + iw of the first maximum of the window (first NaN)."""
-    n_b, c_n, h_n, w_n = x.shape
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for oh in range(oh_n):
-            for ow in range(ow_n):
-                best = -np.inf
-                arg = -1
-                for i in range(kh):
-                    ih = oh * sh - ph + i * dh
-                    if ih < 0 or ih >= h_n:
-                        continue
-                    for j in range(kw):
-                        iw = ow * sw - pw + j * dw
-                        if iw >= 0 and iw < w_n:
-                            v = x[n, c, ih, iw]
-                            if arg < 0 or (best == best and (v > best or v != v)):
-                                best = v
-                                arg = ih * w_n + iw
-                out[n, c, oh, ow] = arg
+    for nc in range(x.shape[0] * x.shape[1]):
+        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(**_PAR)
+def max_pool_argmax_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+@njit(**_INL)
+def _plane_gather_plane(x, idx, out, nc):
+    c_n, p_n = idx.shape[1], idx.shape[2]
+    n = nc // c_n
+    c = nc % c_n
+    for k in range(p_n):
+        out[n, c, k] = x[n, c, idx[n, c, k]]
+
+
+@njit(**_SER)
 def plane_gather(x, idx, out):
     """out[n, c, k] = x[n, c, idx[n, c, k]] (x and idx viewed as (N, C, plane))."""
-    n_b, c_n, p_n = idx.shape
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for k in range(p_n):
-            out[n, c, k] = x[n, c, idx[n, c, k]]
+    for nc in range(idx.shape[0] * idx.shape[1]):
+        _plane_gather_plane(x, idx, out, nc)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(**_PAR)
+def plane_gather_par(x, idx, out):
+    for nc in prange(idx.shape[0] * idx.shape[1]):
+        _plane_gather_plane(x, idx, out, nc)
+
+
+@njit(**_INL)
+def _plane_scatter_plane(g, idx, out, nc):
+    c_n, p_n = idx.shape[1], idx.shape[2]
+    n = nc // c_n
+    c = nc % c_n
+    for k in range(p_n):
+        out[n, c, idx[n, c, k]] += g[n, c, k]
+
+
+@njit(**_SER)
 def plane_scatter(g, idx, out):
     """out[n, c, idx[n, c, k]] += g[n, c, k]: the adjoint of plane_gather (out zeroed)."""
-    n_b, c_n, p_n = idx.shape
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for k in range(p_n):
-            out[n, c, idx[n, c, k]] += g[n, c, k]
+    for nc in range(idx.shape[0] * idx.shape[1]):
+        _plane_scatter_plane(g, idx, out, nc)
+
+
+@njit(**_PAR)
+def plane_scatter_par(g, idx, out):
+    for nc in prange(idx.shape[0] * idx.shape[1]):
+        _plane_scatter_plane(g, idx, out, nc)
 
 
 @njit(cache=True, nogil=True)
@@ -198,41 +281,63 @@ def _window(o, s, p, k, lim_pad, lim):
     return max(start, 0), min(end, lim), size_pad
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def avg_pool(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
-    n_b, c_n, h_n, w_n = x.shape
+@njit(**_INL)
+def _avg_pool_plane(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc):
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
     oh_n, ow_n = out.shape[2], out.shape[3]
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for oh in range(oh_n):
-            h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
-            for ow in range(ow_n):
-                w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
-                acc = 0.0
-                for ih in range(h0, h1):
-                    for iw in range(w0, w1):
-                        acc += x[n, c, ih, iw]
-                cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
-                out[n, c, oh, ow] = acc / cnt if cnt > 0 else 0.0
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(oh_n):
+        h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
+        for ow in range(ow_n):
+            w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
+            acc = 0.0
+            for ih in range(h0, h1):
+                for iw in range(w0, w1):
+                    acc += x[n, c, ih, iw]
+            cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
+            out[n, c, oh, ow] = acc / cnt if cnt > 0 else 0.0
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(**_SER)
+def avg_pool(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    for nc in range(x.shape[0] * x.shape[1]):
+        _avg_pool_plane(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc)
+
+
+@njit(**_PAR)
+def avg_pool_par(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        _avg_pool_plane(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc)
+
+
+@njit(**_INL)
+def _avg_pool_grad_plane(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc):
+    c_n, h_n, w_n = out.shape[1], out.shape[2], out.shape[3]
+    oh_n, ow_n = g.shape[2], g.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(oh_n):
+        h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
+        for ow in range(ow_n):
+            w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
+            cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
+            if cnt <= 0:
+                continue
+            v = g[n, c, oh, ow] / cnt
+            for ih in range(h0, h1):
+                for iw in range(w0, w1):
+                    out[n, c, ih, iw] += v
+
+
+@njit(**_SER)
 def avg_pool_grad(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
     """out (zeroed, the input's shape) += g / count over each window: avg_pool's adjoint."""
-    n_b, c_n, h_n, w_n = out.shape
-    oh_n, ow_n = g.shape[2], g.shape[3]
-    for nc in prange(n_b * c_n):
-        n = nc // c_n
-        c = nc % c_n
-        for oh in range(oh_n):
-            h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
-            for ow in range(ow_n):
-                w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
-                cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
-                if cnt <= 0:
-                    continue
-                v = g[n, c, oh, ow] / cnt
-                for ih in range(h0, h1):
-                    for iw in range(w0, w1):
-                        out[n, c, ih, iw] += v
+    for nc in range(out.shape[0] * out.shape[1]):
+        _avg_pool_grad_plane(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc)
+
+
+@njit(**_PAR)
+def avg_pool_grad_par(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    for nc in prange(out.shape[0] * out.shape[1]):
+        _avg_pool_grad_plane(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc)

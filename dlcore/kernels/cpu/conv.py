@@ -52,9 +52,9 @@ process CPU time, medians, load 5-7):
   15377 -> 13498 us (torch 5772); it lost on 16x16 planes (8x16x16x16: 806 against 1349 us)
   and toy shapes (44 against 222 us: np.pad and the window view cost more than the scatter
   saves), hence the threshold.
-* the filter gradient is one batched GEMM ``g[n] @ cols[n]^T`` (BLAS reads the transposed
-  operand in place) summed over the batch, instead of copying ``g`` and the columns to
-  ``(O, N L)`` and ``(C k k, N L)`` for one long GEMM.
+* the filter gradient on small planes (fewer than ``FOLDED_FILTER_GRAD_MIN_PIXELS``) is one
+  batched GEMM ``g[n] @ cols[n]^T`` (BLAS reads the transposed operand in place) summed over
+  the batch.
 
 Together, conv + conv_transpose + conv_filter_grad against PyTorch's conv2d forward and
 backward in the same run: LeNet-5's layers 1.04x -> 0.69x and 2.36x -> 1.67x; the quick
@@ -63,13 +63,47 @@ the full ResNet's 32x16x32x32 3.58x -> 2.32x and 32x64x8x8 1.75x -> 1.53x.  What
 rest: the unfolding is still a (C k k)-fold copy of the input made twice per training step
 (forward and filter gradient), and the per-image GEMMs are small (16 x 150 x 100 at LeNet's
 second layer).
+
+Issue 19 (where the time goes, per shape; one thread, process CPU time, medians of 9,
+interleaved, load 6-9 on the 2 shared cores).  NumPy's OpenBLAS is not the bottleneck: on this
+AMD EPYC (AVX2) a float32 2048^3 GEMM ran at 33-37 GF/s in NumPy and 30-35 in PyTorch's MKL,
+and at the convolutions' GEMM shapes NumPy was as fast as MKL or faster (16x144x32768: 24 vs
+13 GF/s; 64x576x2048: 31 vs 25), as was ``blis`` (1.3.4: 12 and 25 GF/s), and SciPy's own
+OpenBLAS build (cython_blas, 0.3.30) ran 10-20% slower: no other GEMM is used.  What costs
+is the unfolding (a (C k k)-fold copy: 30-40% of the forward's time at ResNet's shapes), GEMMs
+with a short dimension (M = 16 output channels: 20 GF/s against 33; LeNet's first layer, M = 6,
+K = 25: 9 GF/s), and the filter gradient's per-image GEMMs of inner dimension L summed over
+the batch.  Hence:
+
+* stride-1 rows, one group, at least 8 output channels (:mod:`.conv_rows`): ``kh`` shifted
+  GEMMs over a width-only unfolding (a ``kw``-fold copy instead of ``kh kw``), for the forward
+  and for the input gradient as a full convolution.  Against im2col + GEMM (forward / input
+  gradient): 64x6x14x14 k5 3869 -> 2593 us, 32x16x32x32 k3 12842 -> 9395 / 13227 -> 10111,
+  32x32x16x16 16144 -> 7283, 8x8x32x32 1088 -> 1014 / 1304 -> 1138.  It lost on 8x8 planes
+  (10 grid rows computed for 8: 32x64x8x8 8154 -> 10277 us) and with 6 output channels
+  (64x1x28x28: 2606 -> 3214), hence ``conv_rows.takes_rows``' limits.
+* the filter gradient on planes of at least ``FOLDED_FILTER_GRAD_MIN_PIXELS`` (100) pixels:
+  the columns unfolded straight into the batch-folded layout ``(C k k, N L)`` and one GEMM
+  ``cols @ g^T`` with inner dimension ``N L``, ``g`` transposed to ``(O, N L)`` (its own
+  size): 64x6x14x14 3426 -> 2731 us, 32x16x32x32 15855 -> 10418, 32x32x16x16 15870 -> 12375,
+  8x8x32x32 1332 -> 1076.  On 8x8 planes it lost (32x64x8x8: 9504 -> 13983 us; the same
+  576x2048x64 GEMM ran at 4.5 or 11.5 ms depending on which GEMM OpenBLAS had run before).
+* the Numba loops (unfolding of short or strided rows, col2im, pooling) run serially below
+  ``PARALLEL_MIN_WORK`` (2^23) elements of work: waking the OpenMP workers on busy cores cost
+  more than the loop (2 threads, wall time, load 6-7: max pool 32x16x32x32 1.4 ms serial
+  against 11.9 ms parallel, im2col 8x32x16x16 1.3 against 6.2 ms; im2col and col2im broke
+  even from about 10^7 elements, max pool lost at every size tried, up to 3.4x10^7).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import jit_module
+from .conv_rows import conv_rows, takes_rows
+from .runtime import PARALLEL_THRESHOLD
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
@@ -77,6 +111,13 @@ NUMPY_UNFOLD_MIN_WIDTH = 10
 #: Input planes of at least this many pixels take ``conv_transpose``'s stride-1 route through
 #: one unfolding of ``g`` (when ``O <= C``); smaller ones keep GEMM + col2im (module docstring).
 FULL_CONV_MIN_PIXELS = 1024
+#: Output planes of at least this many pixels take the filter gradient's batch-folded GEMM;
+#: smaller ones keep one GEMM per image summed over the batch (module docstring).
+FOLDED_FILTER_GRAD_MIN_PIXELS = 100
+#: Elements of work (columns written, window reads) from which the Numba unfolding, its adjoint
+#: and the pooling loops run over the ``(n, c)`` planes in parallel (measured in the module
+#: docstring); ``$DLCORE_PARALLEL_THRESHOLD`` lowers it.
+PARALLEL_MIN_WORK = 1 << 23
 
 
 def _c3():
@@ -86,6 +127,14 @@ def _c3():
 
 
 _jit = jit_module("_jit_conv")
+
+
+def _k(name: str, work: int):
+    """The serial or the ``prange`` loop of a Numba kernel, by the elements of work of the call
+    (``PARALLEL_MIN_WORK``, or ``$DLCORE_PARALLEL_THRESHOLD`` when that is lower)."""
+    j = _jit()
+    return getattr(j, name + "_par") if work >= min(PARALLEL_THRESHOLD, PARALLEL_MIN_WORK) \
+        else getattr(j, name)
 
 
 def _as2d(x: np.ndarray) -> np.ndarray:
@@ -105,15 +154,20 @@ def _geom(strides, padding, dilation):
     return sh, sw, ph, pw, dh, dw, ph_hi, pw_hi
 
 
-def _unfold(x4: np.ndarray, kh: int, kw: int, geom, oh: int, ow: int) -> np.ndarray:
+def _unfold(x4: np.ndarray, kh: int, kw: int, geom, oh: int, ow: int,
+            folded: bool = False) -> np.ndarray:
     """im2col: ``cols[n, (c, i, j), (oh, ow)] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]``
     (zero outside the input), as one strided copy of a window view of the zero-padded input
-    (see the module docstring for why this is NumPy and not a Numba loop)."""
+    (see the module docstring for why this is NumPy and not a Numba loop).  ``folded`` lays the
+    batch inside the rows instead, ``cols[(c, i, j), n, (oh, ow)]``, so that the columns of the
+    whole batch are one ``(C k k, N L)`` matrix (the filter gradient's GEMM)."""
     sh, sw, ph, pw, dh, dw = geom[:6]
     n, c, h, w = x4.shape
+    rows, pix = c * kh * kw, oh * ow
+    cols = np.empty((rows, n, pix) if folded else (n, rows, pix), x4.dtype)
     if sw != 1 or ow < NUMPY_UNFOLD_MIN_WIDTH:       # short strided rows: the Numba loop
-        cols = np.empty((n, c * kh * kw, oh * ow), x4.dtype)
-        _jit().im2col(np.ascontiguousarray(x4), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
+        _k("im2col", cols.size)(np.ascontiguousarray(x4), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
+                                cols, folded)
         return cols
     eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1           # the dilated window's extent
     hi_h = max((oh - 1) * sh + eh - ph - h, 0)              # trailing padding actually read
@@ -122,8 +176,10 @@ def _unfold(x4: np.ndarray, kh: int, kw: int, geom, oh: int, ow: int) -> np.ndar
         else x4
     v = np.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(2, 3))
     v = v[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, ::dh, ::dw]  # n, c, oh, ow, i, j
-    cols = np.empty((n, c * kh * kw, oh * ow), x4.dtype)
-    np.copyto(cols.reshape(n, c, kh, kw, oh, ow), v.transpose(0, 1, 4, 5, 2, 3))
+    if folded:
+        np.copyto(cols.reshape(c, kh, kw, n, oh, ow), v.transpose(1, 4, 5, 0, 2, 3))
+    else:
+        np.copyto(cols.reshape(n, c, kh, kw, oh, ow), v.transpose(0, 1, 4, 5, 2, 3))
     return cols
 
 
@@ -135,11 +191,15 @@ def conv(x, w, *, strides, padding, dilation, groups):
     x4, w4 = _as2d(x), _as2d(w)
     n, c = x4.shape[:2]
     o, cg, kh, kw = w4.shape
-    out_sp = _out_size(x4.shape[2:], (kh, kw), _geom(strides, padding, dilation))
+    geom = _geom(strides, padding, dilation)
+    out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
+    if n and o and c and ow and takes_rows(c, o, kh, kw, x4.shape[2], oh, geom, groups):
+        y = conv_rows(x4, w4, geom, oh, ow)        # kh shifted GEMMs (module docstring)
+        return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
     y = np.empty((n, o, oh * ow), x.dtype)
     if y.size and c * kh * kw:
-        cols = _unfold(x4, kh, kw, _geom(strides, padding, dilation), oh, ow)
+        cols = _unfold(x4, kh, kw, geom, oh, ow)
         g = groups
         np.matmul(w4.reshape(g, o // g, cg * kh * kw), cols.reshape(n, g, cg * kh * kw, oh * ow),
                   out=y.reshape(n, g, o // g, oh * ow))
@@ -161,6 +221,13 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     geom = _geom(strides, padding, dilation)
     sh, sw, ph, pw, dh, dw = geom[:6]
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
+    full = (1, 1, ph_full, pw_full, dh, dw)
+    if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and g4.size and cg and hw[0] * hw[1]
+            and takes_rows(o, cg, kh, kw, oh, hw[0], full, gr)):
+        # stride 1: the full convolution of g with the flipped, transposed filter (below), by
+        # kh shifted GEMMs (module docstring)
+        wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        return conv_rows(g4, wf, full, hw[0], hw[1]).reshape((n, cg) + tuple(in_size))
     if (sh == sw == 1 and gr == 1 and o <= cg and ph_full >= 0 and pw_full >= 0
             and g4.size and cg and hw[1] >= NUMPY_UNFOLD_MIN_WIDTH
             and hw[0] * hw[1] >= FULL_CONV_MIN_PIXELS):
@@ -168,14 +235,15 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
         # dx[n, c, q] = sum_{o, k} g[n, o, q + ph - k d] w[o, c, k]: one unfolding of g and a
         # GEMM, no scatter-add (see the module docstring for when this wins)
         wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(cg, -1)
-        cols = _unfold(g4, kh, kw, (1, 1, ph_full, pw_full, dh, dw), hw[0], hw[1])
+        cols = _unfold(g4, kh, kw, full, hw[0], hw[1])
         return np.matmul(wf, cols).reshape((n, cg) + tuple(in_size))
     out = np.zeros((n, cg * gr) + tuple(hw), g.dtype)
     if out.size and g4.size:
         dcols = np.matmul(w4.reshape(gr, o // gr, cg * kh * kw).transpose(0, 2, 1),
                           np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow))
-        _jit().col2im(np.ascontiguousarray(dcols).reshape(n, cg * gr * kh * kw, oh * ow), kh, kw,
-                      sh, sw, ph, pw, dh, dw, oh, ow, out)
+        _k("col2im", dcols.size)(
+            np.ascontiguousarray(dcols).reshape(n, cg * gr * kh * kw, oh * ow), kh, kw, sh, sw,
+            ph, pw, dh, dw, oh, ow, out)
     return out.reshape((n, cg * gr) + tuple(in_size))
 
 
@@ -191,12 +259,21 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     gr = groups
     cg = c // gr
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
-    if n and oh * ow and dw_.size:
-        cols = _unfold(x4, kh, kw, _geom(strides, padding, dilation), oh, ow)
+    geom = _geom(strides, padding, dilation)
+    if n and oh * ow and dw_.size and oh * ow >= FOLDED_FILTER_GRAD_MIN_PIXELS:
+        # one GEMM per group over the whole batch, cols (C/G k k, N L) @ g^T (N L, O/G): the
+        # columns unfolded straight into that layout, g transposed (its own size); the long
+        # inner dimension N L is what BLAS runs fastest (module docstring)
+        cols = _unfold(x4, kh, kw, geom, oh, ow, folded=True)
+        cc = cols.reshape(gr, cg * kh * kw, n * oh * ow)
+        gg = np.ascontiguousarray(g4.transpose(1, 0, 2, 3)).reshape(gr, o // gr, n * oh * ow)
+        np.copyto(dw_, np.matmul(cc, gg.transpose(0, 2, 1)).transpose(0, 2, 1))
+    elif n and oh * ow and dw_.size:
+        # small planes: one GEMM per image and group, g[n] @ cols[n]^T (BLAS reads the
+        # transposed operand in place), summed over the batch
+        cols = _unfold(x4, kh, kw, geom, oh, ow)
         gg = np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow)
         cc = cols.reshape(n, gr, cg * kh * kw, oh * ow)
-        # one GEMM per image and group, g[n] @ cols[n]^T (BLAS reads the transposed operand in
-        # place), summed over the batch: no (C k k, N L) copy of the columns
         np.sum(np.matmul(gg, cc.transpose(0, 1, 3, 2)), axis=0, out=dw_)
     return dw_.reshape((o, cg) + tuple(kernel_size))
 
@@ -223,7 +300,8 @@ def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
     x4 = np.ascontiguousarray(_as2d(x))
     out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
     if out.size:
-        _jit().max_pool(x4, *_pool_args(kernel_size, strides, padding, dilation), out)
+        _k("max_pool", out.size * math.prod(kernel_size))(
+            x4, *_pool_args(kernel_size, strides, padding, dilation), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
@@ -235,7 +313,8 @@ def max_pool_argmax(x, *, kernel_size, strides, padding, dilation, out_size):
     x4 = np.ascontiguousarray(_as2d(x))
     out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64)
     if out.size:
-        _jit().max_pool_argmax(x4, *_pool_args(kernel_size, strides, padding, dilation), out)
+        _k("max_pool_argmax", out.size * math.prod(kernel_size))(
+            x4, *_pool_args(kernel_size, strides, padding, dilation), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
@@ -247,7 +326,8 @@ def plane_gather(x, idx):
     """y[n, c, k] = x[n, c, idx[n, c, k]] over each flattened spatial plane."""
     out = np.empty(idx.shape, x.dtype)
     if out.size:
-        _jit().plane_gather(_planes(x), _planes(idx), out.reshape(idx.shape[0], idx.shape[1], -1))
+        _k("plane_gather", out.size)(_planes(x), _planes(idx),
+                                      out.reshape(idx.shape[0], idx.shape[1], -1))
     return out
 
 
@@ -255,7 +335,8 @@ def plane_scatter(g, idx, *, out_size):
     """y = zeros (N, C, *out_size);  y[n, c, idx[n, c, k]] += g[n, c, k]."""
     out = np.zeros(g.shape[:2] + tuple(out_size), g.dtype)
     if g.size and out.size:
-        _jit().plane_scatter(_planes(g), _planes(idx), out.reshape(g.shape[0], g.shape[1], -1))
+        _k("plane_scatter", g.size)(_planes(g), _planes(idx),
+                                    out.reshape(g.shape[0], g.shape[1], -1))
     return out
 
 
@@ -268,7 +349,8 @@ def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
     if out.size:
         kh, kw, sh, sw, ph, pw, _, _ = _pool_args(kernel_size, strides, padding, (1,) * 2)
         ph_hi, pw_hi = _geom(strides, padding, (1, 1))[6:]
-        _jit().avg_pool(x4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, bool(count_include_pad), out)
+        _k("avg_pool", out.size * kh * kw)(x4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi,
+                                           bool(count_include_pad), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
@@ -282,6 +364,7 @@ def avg_pool_grad(g, *, in_size, kernel_size, strides, padding, count_include_pa
     if out.size and g4.size:
         kh, kw, sh, sw, ph, pw, _, _ = _pool_args(kernel_size, strides, padding, (1,) * 2)
         ph_hi, pw_hi = _geom(strides, padding, (1, 1))[6:]
-        _jit().avg_pool_grad(g4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, bool(count_include_pad),
+        _k("avg_pool_grad", g4.size * kh * kw)(g4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi,
+                                               bool(count_include_pad),
                              out)
     return out.reshape(g.shape[:2] + tuple(in_size))

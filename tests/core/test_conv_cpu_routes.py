@@ -1,0 +1,145 @@
+"""Issue 19's routes of the CPU convolution and pooling kernels (dlcore/kernels/cpu/conv.py,
+conv_rows.py), each forced on the same small problems and checked against PyTorch in float64:
+the shifted-row GEMMs (forward, and the input gradient as a full convolution) against the
+im2col GEMM, the batch-folded unfolding of the filter gradient (NumPy copy and Numba loop), and
+the serial against the ``prange`` loop of every Numba kernel (unfolding, col2im, pooling)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import conv_rows as R
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+# (x shape, w shape, stride, padding (lo, hi) per axis, dilation, groups)
+CASES = [
+    ((2, 3, 11, 12), (8, 3, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+    ((2, 4, 12, 13), (9, 4, 3, 2), (1, 2), ((2, 2), (0, 0)), (2, 1), 1),      # dilated, strided w
+    ((1, 5, 14, 10), (8, 5, 5, 3), (1, 1), ((0, 0), (1, 1)), (1, 2), 1),      # unpadded rows
+    ((2, 8, 10, 11), (8, 8, 1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),      # 1x1
+    ((2, 3, 12, 11), (8, 3, 3, 3), (2, 1), ((1, 1), (1, 1)), (1, 1), 1),      # strided rows
+    ((1, 6, 10, 13), (8, 3, 5, 3), (1, 1), ((2, 2), (1, 1)), (1, 1), 2),      # groups
+]
+
+
+def _torch_ref(x, w, g, case):
+    xs, ws, st, pad, dil, groups = case
+    tx, tw, tg = (torch.from_numpy(a) for a in (x, w, g))
+    tpad = tuple(lo for lo, _ in pad)
+    return (F.conv2d(tx, tw, None, st, tpad, dil, groups).numpy(),
+            torch.nn.grad.conv2d_input(xs, tw, tg, st, tpad, dil, groups).numpy(),
+            torch.nn.grad.conv2d_weight(tx, ws, tg, st, tpad, dil, groups).numpy())
+
+
+def _force_rows(monkeypatch, on: bool) -> None:
+    if on:                              # every stride-1, one-group shape by shifted rows
+        monkeypatch.setattr(R, "ROWS_MIN_OUT_CHANNELS", 0)
+        monkeypatch.setattr(R, "ROWS_MIN_DEPTH", 0)
+        monkeypatch.setattr(R, "ROWS_MIN_HEIGHT", 0)
+        monkeypatch.setattr(R, "ROWS_MAX_WASTE", float("inf"))
+    else:
+        monkeypatch.setattr(R, "ROWS_MIN_OUT_CHANNELS", 10 ** 9)
+
+
+@pytest.fixture(params=["rows", "im2col"])
+def rows(request, monkeypatch):
+    _force_rows(monkeypatch, request.param == "rows")
+    return request.param
+
+
+@pytest.fixture(params=["serial", "parallel"])
+def loops(request, monkeypatch):
+    monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if request.param == "parallel" else 10 ** 12)
+    monkeypatch.setattr(C, "PARALLEL_THRESHOLD", 10 ** 12)
+    return request.param
+
+
+#: (forward route, unfolding, Numba loops): each route, unfolding and loop at least twice
+ROUTES = [("rows", "numpy", "serial"), ("rows", "numba", "parallel"),
+          ("im2col", "numba", "serial"), ("im2col", "numpy", "parallel")]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids="-".join)
+@pytest.mark.parametrize("case", CASES, ids=[str(c[:2]) for c in CASES])
+def test_routes_match_torch(route, case, monkeypatch):
+    fwd, unfold, loops = route
+    _force_rows(monkeypatch, fwd == "rows")
+    monkeypatch.setattr(C, "NUMPY_UNFOLD_MIN_WIDTH", 0 if unfold == "numpy" else 10 ** 9)
+    # the batch-folded filter gradient with the rows route, the per-image one with im2col
+    monkeypatch.setattr(C, "FOLDED_FILTER_GRAD_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
+    monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if loops == "parallel" else 10 ** 12)
+    monkeypatch.setattr(C, "PARALLEL_THRESHOLD", 10 ** 12)
+    xs, ws, st, pad, dil, groups = case
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    p = {"strides": st, "padding": pad, "dilation": dil, "groups": groups}
+    y = C.conv(x, w, **p)
+    g = rng.standard_normal(y.shape)
+    want_y, want_dx, want_dw = _torch_ref(x, w, g, case)
+    np.testing.assert_allclose(y, want_y, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(C.conv_transpose(g, w, in_size=xs[2:], **p), want_dx,
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(C.conv_filter_grad(x, g, kernel_size=ws[2:], **p), want_dw,
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_rows_on_1d_non_contiguous_float32(rows):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 20, 9)).astype(np.float32).transpose(0, 2, 1)   # (N, C, L) view
+    w = rng.standard_normal((8, 9, 3)).astype(np.float32)
+    p = {"strides": (1,), "padding": ((2, 1),), "dilation": (2,), "groups": 1}
+    y = C.conv(x, w, **p)
+    tx = F.pad(torch.from_numpy(np.ascontiguousarray(x)), (2, 1))
+    want = F.conv1d(tx, torch.from_numpy(w), None, 1, 0, 2)
+    assert y.dtype == np.float32 and y.shape == tuple(want.shape)
+    np.testing.assert_allclose(y, want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, kernel, stride, pad", [
+    ((2, 3, 9, 10), (3, 2), (2, 1), (1, 1)),
+    ((1, 2, 7, 7), (2, 2), (2, 2), (0, 0)),
+])
+def test_pooling_serial_and_parallel_match_torch(loops, shape, kernel, stride, pad):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape)
+    tx = torch.from_numpy(x)
+    padding = tuple((q, q) for q in pad)
+    out_size = tuple(F.max_pool2d(tx, kernel, stride, pad).shape[2:])
+    prm = {"kernel_size": kernel, "strides": stride, "padding": padding}
+    y = C.max_pool(x, dilation=(1, 1), out_size=out_size, **prm)
+    want, idx = F.max_pool2d(tx, kernel, stride, pad, return_indices=True)
+    np.testing.assert_array_equal(y, want.numpy())
+    i = C.max_pool_argmax(x, dilation=(1, 1), out_size=out_size, **prm)
+    np.testing.assert_array_equal(i, idx.numpy())
+    np.testing.assert_array_equal(C.plane_gather(x, i), want.numpy())
+    g = rng.standard_normal(y.shape)
+    back = torch.zeros_like(tx).flatten(2).scatter_add_(2, idx.flatten(2),
+                                                        torch.from_numpy(g).flatten(2))
+    np.testing.assert_allclose(C.plane_scatter(g, i, out_size=shape[2:]),
+                               back.reshape(shape).numpy(), rtol=1e-12)
+    a = C.avg_pool(x, out_size=out_size, count_include_pad=False, **prm)
+    np.testing.assert_allclose(a, F.avg_pool2d(tx, kernel, stride, pad,
+                                               count_include_pad=False).numpy(), rtol=1e-12)
+    ta = tx.clone().requires_grad_(True)
+    F.avg_pool2d(ta, kernel, stride, pad, count_include_pad=True).backward(torch.from_numpy(g))
+    da = C.avg_pool_grad(g, in_size=shape[2:], count_include_pad=True, **prm)
+    np.testing.assert_allclose(da, ta.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("xs, ws, pad, expect", [
+    ((64, 1, 28, 28), (6, 1, 5, 5), 2, False),      # LeNet conv1: 6 output channels
+    ((64, 6, 14, 14), (16, 6, 5, 5), 0, True),      # LeNet conv2: 14 grid rows for 10
+    ((32, 16, 32, 32), (16, 16, 3, 3), 1, True),
+    ((32, 64, 8, 8), (64, 64, 3, 3), 1, False),     # 8x8 planes: 10 grid rows for 8
+    ((32, 64, 8, 8), (32, 64, 1, 1), 0, True),      # 1x1: no grid rows dropped
+])
+def test_which_shapes_take_the_rows_route(xs, ws, pad, expect):
+    geom = C._geom((1, 1), ((pad, pad), (pad, pad)), (1, 1))
+    oh = C._out_size(xs[2:], ws[2:], geom)[0]
+    assert R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, geom, 1) is expect
+    assert not R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, (2,) + geom[1:], 1)
+    assert not R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, geom, 2)
