@@ -346,10 +346,11 @@ def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
     # recorded: gather the input's elements at the same storage positions
     xs = tuple(builtins.int(s) // item for s in buf.strides)
     pos_in = _positions(buf.shape, xs, own).reshape(-1)
-    lookup = {builtins.int(p): i for i, p in enumerate(pos_in)}
     pos_out = _positions(size, stride, offset).reshape(-1)
-    idx = np.array([lookup.get(builtins.int(p), -1) for p in pos_out], dtype=np.int64)
-    covered = idx >= 0
+    order = np.argsort(pos_in, kind="stable")          # the input element at each position
+    at = np.minimum(np.searchsorted(pos_in[order], pos_out), max(pos_in.size - 1, 0))
+    covered = pos_in[order][at] == pos_out if pos_in.size else np.zeros(pos_out.size, bool)
+    idx = order[at] if pos_in.size else np.zeros(pos_out.size, np.int64)
     flat = input.reshape(-1)
     got = flat.index_select(0, Tensor._wrap(np.where(covered, idx, 0)))
     if not covered.all():      # storage outside the input: constant values, no gradient
