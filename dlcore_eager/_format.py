@@ -36,15 +36,15 @@ def _part_formatter(values: np.ndarray):
 
 
 def _complex_body(buf: np.ndarray, prefix: str) -> str:
-    """``[1.+2.j, 3.-1.j]``: real parts right-aligned to one width, imaginary parts signed."""
+    """``[1.+2.j, 3.-1.j]``: real parts right-aligned to one width, imaginary parts signed
+    (not padded, as PyTorch prints them)."""
     re, im = buf.real, buf.imag
     fr, fi = _part_formatter(re), _part_formatter(np.abs(im))
     wr = max((len(fr(v + 0.0)) for v in re.reshape(-1)), default=0)    # (-0.0 counts as 0.0)
-    wi = max((len(fi(abs(v))) for v in im.reshape(-1)), default=0)
 
     def fmt(z) -> str:
         sign = "-" if (z.imag < 0 or (z.imag == 0 and np.signbit(z.imag))) else "+"
-        return fr(z.real).rjust(wr) + sign + fi(abs(z.imag)).ljust(wi) + "j"
+        return fr(z.real).rjust(wr) + sign + fi(abs(z.imag)) + "j"
 
     return np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80,
                            formatter={"complex_kind": fmt})

@@ -71,6 +71,10 @@ def _mark_complex() -> None:
         p.options["complex"] = True
         if name in ("exp", "div") and not hasattr(p.shape_rule, "__wrapped__"):
             p.shape_rule = _widen_rule(name, p.shape_rule)
+    exp_p = PRIMITIVES["exp"]            # (the CPU kernel takes complex through NumPy's ufunc)
+    if not getattr(exp_p.kernels["cuda"], "complex_aware", False):
+        exp_p.kernels["cuda"] = _cuda.complex_or(exp_p.kernels["cuda"], _cuda.exp)
+        exp_p.kernels["cuda"].complex_aware = True
 
 
 _mark_complex()

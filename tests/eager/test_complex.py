@@ -58,7 +58,8 @@ def test_promotion_matches_torch(a, b):
 
 
 @pytest.mark.parametrize("vals", [[1 + 2j, 3 - 1j], [[1.5 + 2j, -3j], [0, 2]],
-                                  [2 + 0.5j], [1.5 - 2j, 3j], [-1.25 + 0.5j, 100 + 0j], 2 + 0j])
+                                  [2 + 0.5j], [1.5 - 2j, 3j], [-1.25 + 0.5j, 100 + 0j], 2 + 0j,
+                                  [-1.1312 + 2.4717j, 10.8523 - 16.9014j], [1.5 + 20j, 3 - 1.25j]])
 def test_printing(vals):
     assert repr(dt.tensor(vals)) == repr(torch.tensor(vals))
     assert repr(dt.tensor(vals, dtype=dt.cdouble)) == repr(torch.tensor(vals, dtype=torch.cdouble))
@@ -201,6 +202,18 @@ def test_statistics_and_creation_match_torch(call):
     _same(res[0][0], res[1][0], rtol=1e-10)
     if res[1][1] is not None:
         _same(res[0][1], res[1][1], rtol=1e-10)
+
+
+def test_cuda_simulator_values():
+    """The complex kernels on CUDA (the simulator in CI): arithmetic, exp, parts, FFTs."""
+    from dlcore.device import cuda_simulator
+    if not cuda_simulator():
+        pytest.skip("runs under NUMBA_ENABLE_CUDASIM=1 (tests/conftest.py)")
+    zc, zt = dt.tensor(Z[0]).cuda(), torch.tensor(Z[0])
+    for f in (lambda m, z: (z * z / (z + 1)).exp(), lambda m, z: m.view_as_real(z.conj().resolve_conj()),
+              lambda m, z: z.abs() + z.angle(), lambda m, z: m.fft.ifft(z, norm="ortho"),
+              lambda m, z: m.fft.irfft(z, n=4), lambda m, z: m.fft.rfft(z.real, n=5)):
+        _same(f(dt, zc).cpu(), f(torch, zt), rtol=1e-5)
 
 
 def test_complex_random_creation():

@@ -75,3 +75,22 @@ def view_as_complex(x):
         blocks, threads = S.launch_1d(n)
         pair[blocks, threads](contiguous(x).reshape((n, 2)), out.reshape((n,)), n)
     return out
+
+
+def exp(z):
+    """exp of complex values, e^re (cos im + i sin im) (the real kernel's math.exp has no
+    complex version in numba.cuda)."""
+    return run_elementwise(
+        "complex_exp", "complex(math.exp(x0.real) * math.cos(x0.imag), "
+        "math.exp(x0.real) * math.sin(x0.imag))", [z], _shape(z), z.dtype)
+
+
+def complex_or(real_kernel, complex_kernel):
+    """A CUDA kernel that sends complex input to ``complex_kernel``."""
+    def kernel(x, **params):
+        if np.dtype(x.dtype).kind == "c":
+            return complex_kernel(x)
+        return real_kernel(x, **params)
+    kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
+    kernel.__doc__ = real_kernel.__doc__
+    return kernel
