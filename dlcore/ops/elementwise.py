@@ -63,8 +63,12 @@ exp_p = _unary("exp", "math.exp({0})", np.exp, lambda g, y, x: (mul(g, _conj(y))
 log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)",
                np.log, lambda g, y, x: (div(g, x),), "y = log(x);  dx = g / x", simd=True,
                api={"torch": "log", "Tensor": "log", "tf": "log", "tf.math": "log"})
+# sqrt too: correctly rounded in NumPy as in the loop, so the same values; NumPy's was faster
+# at every size measured (float32, CPU time: 1.2 vs 4.2 us at 100 elements, 53 vs 59 us at
+# 100k) and compiles nothing (the first Adam step compiled two sqrt loops, 0.35 s).
 sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
                 lambda g, y, x: (div(g, mul(y, 2.0)),), "y = sqrt(x);  dx = g / (2 y)",
+                simd=True,
                 api={"torch": "sqrt", "Tensor": "sqrt", "tf": "sqrt", "tf.math": "sqrt"})
 tanh_p = _unary("tanh", "math.tanh({0})", np.tanh,
                 lambda g, y, x: (mul(g, sub(1.0, mul(y, y))),), "y = tanh(x);  dx = g (1 - y^2)",

@@ -104,7 +104,7 @@ class Adam(Optimizer):
             new["max_exp_avg_sq"] = Tensor._wrap(v)
         bc1 = 1 - b1 ** t
         bc2_sqrt = math.sqrt(1 - b2 ** t)
-        denom = _ops.sqrt(v)                 # dlcore's kernel (faster here than np.sqrt)
+        denom = _ops.sqrt(v)                 # dlcore's kernel (NumPy's SIMD sqrt)
         denom /= bc2_sqrt
         denom += eps
         step = np.divide(m, denom, out=denom)
