@@ -154,6 +154,8 @@ def finish(args: argparse.Namespace, size: str, cfg: Any, results: list,
     table = report.markdown_table(results)
     first = report.markdown_table(results, first=True)
     note_lines = report.notes(results, skipped)
+    note_lines += [e.NOTE for e in engine_registry.load_all() if availability.get(
+        e.NAME, (False, ""))[0] and getattr(e, "NOTE", "")]
     busy = environment.busy_warning(policy)
     if busy:
         note_lines.append(busy)
@@ -167,7 +169,7 @@ def finish(args: argparse.Namespace, size: str, cfg: Any, results: list,
         report.LEGEND, "", table, "",
         "## Setup + first step (compilation happens here)", "", first, "",
         "## Notes", "", *[f"- {n}" for n in note_lines], "",
-        f"## Environment ({size} run, {cfg.rounds} rounds, ~{cfg.sample_s}s per sample)", "",
+        f"## Environment ({size} run, {cfg.rounds_text()}, ~{cfg.sample_s}s per sample)", "",
         *[f"- {line}" for line in env_lines], ""])
     meta = {"size": size, "config": cfg.__dict__, "baseline": baseline,
             "baseline_label": base_label, "thread_policy": policy.as_dict(), "skipped": skipped,

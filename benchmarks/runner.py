@@ -13,7 +13,9 @@ Method (the same for every workload and engine):
    collector is collected before and paused during a sample, as ``timeit`` does; the objects
    alive after warm-up are frozen first (``gc.freeze``), so that collection only scans what
    the samples made (a full collection with torch, jax and numba loaded took 290 ms, which
-   alone was most of ``--quick``'s time).
+   alone was most of ``--quick``'s time).  ``--quick`` stops an engine early once it has
+   ``min_rounds`` samples within ``SETTLED_LIMIT`` of their median (:func:`settled`): more
+   rounds would hardly move a median that is already that tight.
 5. **Statistics**: the median per-step time over rounds, with the quartiles and the minimum; the
    ratio to the baseline (the first of PyTorch eager, NumPy with a result in that row).  Each
    sample also measures the process's CPU time over wall time (``cpu_wall``: how many cores the
@@ -26,7 +28,9 @@ Method (the same for every workload and engine):
 
 The classifier workload is timed differently: from a reset model, epochs until the test accuracy
 reaches the target (evaluation excluded from the time), repeated ``classifier_runs`` times with
-engines interleaved, after one untimed run that absorbs compilation.
+engines interleaved, after one untimed epoch and evaluation that absorb compilation (they run
+every step and batch shape a whole run does; a whole untimed run to the target cost --quick
+about 4 s more CPU time on the 2-core machine).
 
 An engine that raises is reported (status ``failed`` with the message) and left out of the rest of
 that workload; ``Unsupported`` gives status ``n/a``.  Nothing an engine does ends the run.
@@ -55,6 +59,8 @@ now = time.perf_counter
 #: IQR / median above this, or min / median below MIN_LIMIT, marks a measurement noisy.
 SPREAD_LIMIT = 0.25
 MIN_LIMIT = 0.5
+#: (max - min) / median at or below this after ``Config.min_rounds`` samples: settled.
+SETTLED_LIMIT = 0.10
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,22 @@ class Config:
     #: sampling time one engine may spend on one workload; past it (with 3 samples) it stops,
     #: so a very slow engine cannot stretch the whole run.
     engine_budget_s: float
+    #: an engine whose first ``min_rounds`` samples are settled (see :func:`settled`) takes no
+    #: more rounds; ``min_rounds == rounds`` always takes them all.
+    min_rounds: int = 0
+
+    def rounds_text(self) -> str:
+        lo = self.min_rounds or self.rounds
+        return f"{self.rounds} rounds" if lo >= self.rounds else \
+            f"{lo}-{self.rounds} rounds (fewer once {lo} samples lie within " \
+            f"{SETTLED_LIMIT:.0%} of their median)"
 
 
 CONFIGS = {
     "full": Config("full", rounds=7, sample_s=0.15, warmup_s=0.3, min_warmup=3,
                    classifier_runs=3, engine_budget_s=20.0),
     "quick": Config("quick", rounds=5, sample_s=0.03, warmup_s=0.05, min_warmup=1,
-                    classifier_runs=1, engine_budget_s=1.0),
+                    classifier_runs=1, engine_budget_s=1.0, min_rounds=3),
     "tiny": Config("tiny", rounds=2, sample_s=0.001, warmup_s=0.0, min_warmup=1,
                    classifier_runs=1, engine_budget_s=1.0),
 }
@@ -173,6 +188,15 @@ def too_wide(values: list[float]) -> bool:
     return med > 0 and ((q[2] - q[0]) / med > SPREAD_LIMIT or min(values) < MIN_LIMIT * med)
 
 
+def settled(values: list[float], min_rounds: int) -> bool:
+    """Enough samples for --quick: at least ``min_rounds`` (and 3), all within SETTLED_LIMIT of
+    their median, so more rounds would hardly move the median."""
+    if not min_rounds or len(values) < max(min_rounds, 3):
+        return False
+    med = statistics.median(values)
+    return med > 0 and (max(values) - min(values)) / med <= SETTLED_LIMIT
+
+
 def _prepare(engines: list[Any], wl: Workload, device: str, progress: Progress
              ) -> tuple[list[Result], dict[str, Prepared]]:
     """Setup and first step of every engine; returns all results and the live engines."""
@@ -231,11 +255,19 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
     samples: dict[str, list[float]] = {name: [] for name in live}
     cpu: dict[str, list[float | None]] = {name: [] for name in live}
     spent = dict.fromkeys(live, 0.0)
+    over_budget: set[str] = set()
+
+    def wanted(n: str, first: bool) -> bool:
+        if n not in live or (first and settled(samples[n], cfg.min_rounds)):
+            return False
+        if len(samples[n]) >= 3 and spent[n] >= cfg.engine_budget_s:
+            over_budget.add(n)
+            return False
+        return True
 
     def rounds(names_in: list[str], label: str) -> None:
         for rnd in range(cfg.rounds):
-            names = [n for n in names_in if n in live
-                     and (len(samples[n]) < 3 or spent[n] < cfg.engine_budget_s)]
+            names = [n for n in names_in if wanted(n, label == "round")]
             k = rnd % max(len(names), 1)
             for name in names[k:] + names[:k]:
                 progress.advance(f"{wl.name} · {name} · {label} {rnd + 1}/{cfg.rounds}")
@@ -267,7 +299,7 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
                 r.noisy = True
                 _add_note(r, f"noisy: IQR {r.spread:.0%} of the median, min "
                              f"{r.min_s / r.median_s:.0%} of it (load {load})")
-            if len(values) < cfg.rounds:
+            if name in over_budget and len(values) < cfg.rounds:
                 _add_note(r, f"{len(values)} of {cfg.rounds} rounds (time budget)")
             _check_finite(live[name], r)
     _close(live)
@@ -295,10 +327,10 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
 
     cpu: dict[str, list[float | None]] = {name: [] for name in live}
 
-    def to_target(prep: Prepared, name: str) -> tuple[float, int, float]:
+    def to_target(prep: Prepared, name: str, max_epochs: int) -> tuple[float, int, float]:
         prep.reset()
         total, acc, busy = 0.0, 0.0, 0.0
-        for epoch in range(1, wl.max_epochs + 1):
+        for epoch in range(1, max_epochs + 1):
             clock = CpuClock()
             total += _timed(prep.step)[0]
             busy += time.process_time() - clock.cpu
@@ -306,7 +338,7 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
             if acc >= wl.target:
                 break
         else:
-            epoch = wl.max_epochs
+            epoch = max_epochs
         cpu[name].append(busy / total if total > 0 else None)
         return total, epoch, acc
 
@@ -319,7 +351,9 @@ def run_classifier(engines: list[Any], wl: Classifier, device: str, cfg: Config,
             try:
                 if live[name].evaluate is None or live[name].reset is None:
                     raise RuntimeError("adapter gave no evaluate/reset for a classifier")
-                result = to_target(live[name], name)
+                # run 0, untimed, absorbs compilation: one epoch and one evaluation run every
+                # step and batch shape a run to the target does
+                result = to_target(live[name], name, wl.max_epochs if rnd else 1)
                 if rnd > 0:
                     runs[name].append(result)
             except Exception as exc:
