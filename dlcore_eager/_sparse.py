@@ -339,12 +339,14 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
     if isinstance(values, Tensor):
         vals = np.array(values.detach().numpy(force=True))
-    else:
-        vals = np.array(values, dtype=np.float32 if _all_float(values) else None)
+    elif isinstance(values, np.ndarray):
+        vals = np.array(values)
+    else:                                  # Python numbers: floats in the default dtype
+        vals = np.array(values)
+        if vals.dtype.kind == "f":
+            vals = vals.astype(D.get_default_dtype().np_dtype)
     if dtype is not None:
         vals = vals.astype(dtype.np_dtype)
-    elif vals.dtype == np.float64 and not isinstance(values, Tensor):
-        vals = vals.astype(D.get_default_dtype().np_dtype)
     if vals.ndim == 0 or vals.shape[0] != idx.shape[1]:
         raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: "
                            f"{idx.shape[1]}, nnz from values: "
@@ -367,11 +369,6 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
                 raise RuntimeError(f"size is inconsistent with indices: for dim {i}, size is "
                                    f"{shape[i]} but found index {bad}")
     return _sparse(idx, vals, shape, bool(is_coalesced) or idx.shape[1] <= 1)
-
-
-def _all_float(values) -> bool:
-    a = np.asarray(values)
-    return a.dtype.kind == "f"
 
 
 def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> SparseTensor:

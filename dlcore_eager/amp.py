@@ -176,7 +176,8 @@ class GradScaler:
                     if p.grad is None:
                         continue
                     p.grad.mul_(inv)
-                    if not bool(np.isfinite(p.grad.detach().cpu().numpy()).all()):
+                    g = p.grad._values() if p.grad.is_sparse else p.grad   # sparse: its values
+                    if not bool(np.isfinite(g.detach().cpu().numpy()).all()):
                         found = True
         st["unscaled"] = True
         st["found_inf"] = found

@@ -20,8 +20,10 @@ Layout (``dlcore_eager/2``)
   JSON of the saved object with every tensor replaced by ``{"__tensor__": name}`` (plus
   ``"requires_grad": true`` and ``"device": "cuda"`` when they apply), every NumPy array by
   ``{"__ndarray__": name}``, tuples by ``{"__tuple__": [...]}`` and dicts by
-  ``{"__dict__": [[key, value], ...]}`` (keys str, int, float, bool or None, order kept); the
-  non-tensor leaves (epoch, learning rates, betas, names) are plain JSON values in it.
+  ``{"__dict__": [[key, value], ...]}`` (keys str, int, float, bool or None, order kept), a
+  sparse COO tensor (a sparse gradient, SGD's sparse momentum buffer) by ``{"__sparse_coo__":
+  {"indices": name, "values": name, "size": [...], "coalesced": bool}}``; the non-tensor
+  leaves (epoch, learning rates, betas, names) are plain JSON values in it.
 * A safetensors file without ``dlcore.structure`` (written by anyone else) loads as a
   ``{name: Tensor}`` dict in the file's order.
 
@@ -75,6 +77,12 @@ class _Writer:
             raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
                              "itself)")
         if isinstance(obj, Tensor):
+            if obj.is_sparse:                 # a sparse COO tensor: its indices and values
+                b = obj._buf
+                return {"__sparse_coo__": {
+                    "indices": self.array(b.indices, b.indices, path + ("indices",)),
+                    "values": self.array(b.values, b.values, path + ("values",)),
+                    "size": list(b.shape), "coalesced": bool(b.coalesced)}}
             return self.tensor(obj, path)
         if isinstance(obj, np.ndarray):
             return {"__ndarray__": self.array(obj, obj, path)}
@@ -239,6 +247,19 @@ class _Reader:
             self.objs[key] = t
         return t
 
+    def sparse(self, obj: dict):
+        """A sparse COO tensor, checked by ``sparse_coo_tensor`` (indices in range, nnz)."""
+        from ._sparse import sparse_coo_tensor
+        size = obj.get("size")
+        if not (isinstance(size, list) and all(isinstance(d, int) and d >= 0 for d in size)):
+            raise _bad("a sparse tensor has a malformed size")
+        try:
+            return sparse_coo_tensor(self.array(obj.get("indices")),
+                                     self.array(obj.get("values")), size,
+                                     is_coalesced=obj.get("coalesced") is True)
+        except RuntimeError as e:
+            raise _bad(f"a sparse tensor is invalid: {e}") from None
+
     def decode(self, obj, depth: int = 0):
         if depth > 100:
             raise _bad("the structure is nested too deeply")
@@ -249,6 +270,8 @@ class _Reader:
                 return self.tensor(obj)
             if "__ndarray__" in obj:
                 return self.array(obj["__ndarray__"])
+            if "__sparse_coo__" in obj and isinstance(obj["__sparse_coo__"], dict):
+                return self.sparse(obj["__sparse_coo__"])
             if "__tuple__" in obj and isinstance(obj["__tuple__"], list):
                 return tuple(self.decode(v, depth + 1) for v in obj["__tuple__"])
             if "__dict__" in obj and isinstance(obj["__dict__"], list):

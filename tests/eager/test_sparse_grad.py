@@ -144,3 +144,30 @@ def test_sparse_coo_tensor_api_matches_torch():
     for op in (dt.exp, lambda x: x.sum(), lambda x: dt.ones(2, 3) * x):
         with pytest.raises(NotImplementedError, match="SparseCPU"):
             op(d)
+
+
+def test_sparse_state_saves_loads_and_grad_scaler_unscales():
+    import io
+    e = _emb(dt)
+    opt = dt.optim.SGD(e.parameters(), lr=0.1, momentum=0.9)
+    _loss(dt, e, BATCHES[0]).backward()
+    opt.step()
+    buf = io.BytesIO()
+    dt.save({"opt": opt.state_dict(), "grad": e.weight.grad}, buf)
+    buf.seek(0)
+    back = dt.load(buf)
+    mom = back["opt"]["state"][0]["momentum_buffer"]
+    assert mom.is_sparse and not mom.is_coalesced()      # a clone of the gradient, as torch
+    np.testing.assert_array_equal(mom.to_dense().numpy(),
+                                  opt.state[e.weight]["momentum_buffer"].to_dense().numpy())
+    assert back["grad"]._indices().tolist() == e.weight.grad._indices().tolist()
+    weights = {}
+    for m in (torch, dt):                     # GradScaler: unscale and step sparse gradients
+        e = _emb(m)
+        opt = m.optim.SGD(e.parameters(), lr=0.1)
+        scaler = m.amp.GradScaler("cpu", init_scale=256.0)
+        scaler.scale(_loss(m, e, BATCHES[1])).backward()
+        scaler.step(opt)
+        scaler.update()
+        weights[m] = e.weight.detach().numpy().copy()
+    np.testing.assert_allclose(weights[dt], weights[torch], rtol=1e-6)
