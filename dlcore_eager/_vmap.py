@@ -1,4 +1,5 @@
-"""``torch.func.vmap`` and ``torch.func.functional_call`` (see ``dlcore_eager.func``).
+"""``torch.func.vmap``, ``functional_call`` and ``stack_module_state`` (see
+``dlcore_eager.func``).
 
 ``vmap`` maps ``func`` over a batch dimension by a Python loop: sample ``i`` of each mapped
 input is ``x.select(in_dim, i)``, and each output's samples are stacked at its ``out_dim``.  The
@@ -245,3 +246,32 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
                 owner.__dict__.pop(attr, None)
             else:
                 object.__setattr__(owner, attr, old)
+
+
+def stack_module_state(models) -> tuple[dict, dict]:
+    """``(params, buffers)``: each parameter and buffer of the same-class ``models`` stacked
+    along a new leading dimension (the model-ensembling recipe: ``vmap`` over them with
+    ``functional_call``).  Stacked parameters are new leaves that require grad when the
+    models' do."""
+    from ._shape_ops import stack
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if any(type(m) is not type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(named: list[dict], leaf: builtins.bool) -> dict:
+        out = {}
+        for name in named[0]:
+            ts = [n[name] for n in named]
+            flags = {t.requires_grad for t in ts}
+            if leaf and len(flags) > 1:
+                raise RuntimeError(f"Expected {name} from each model to have the same "
+                                   ".requires_grad")
+            r = stack([t.detach() for t in ts])
+            out[name] = r.requires_grad_(True) if leaf and flags == {True} else r
+        return out
+    params = stacked([dict(m.named_parameters()) for m in models], True)
+    buffers = stacked([dict(m.named_buffers()) for m in models], False)
+    return params, buffers
+

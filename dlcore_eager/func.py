@@ -14,7 +14,8 @@
   generator's state before each sample so every sample draws the same values.  Unlike PyTorch,
   ``f`` may call ``.item()`` on a sample; with ``chunk_size`` the loop is the same;
 * ``functional_call(module, params_and_buffers, args)``: ``module`` called with the given
-  tensors in place of its parameters and buffers (restored afterwards, also on an error).
+  tensors in place of its parameters and buffers (restored afterwards, also on an error);
+  ``stack_module_state(models)`` stacks same-class models' parameters and buffers for it.
 
 Levels.  Each transform runs ``f`` one *level* deeper.  Inside a level, an input that an outer
 level tracks is aliased by a recorded identity, so the inner gradient is taken with respect to
@@ -41,7 +42,7 @@ from .autograd import grad as _autograd_grad
 from .tensor import Tensor
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
-           "vjp", "vmap"]
+           "stack_module_state", "vjp", "vmap"]
 
 _LEVEL = [0]
 
@@ -364,4 +365,4 @@ def hessian(func: Callable, argnums=0) -> Callable:
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-from ._vmap import functional_call, vmap  # (the batching and module transforms)
+from ._vmap import functional_call, stack_module_state, vmap  # (batching, module state)

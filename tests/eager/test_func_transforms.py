@@ -2,6 +2,7 @@
 vjp, jvp (double vjp), jacrev, jacfwd, hessian, vmap (in_dims/out_dims, nesting, randomness,
 composition with grad) and functional_call; errors by type and message."""
 
+# ruff: noqa: B023  (each lambda is called inside its own loop iteration)
 import numpy as np
 import pytest
 
@@ -186,3 +187,36 @@ def test_functional_call():
     tied[1].weight = tied[0].weight
     r = dfunc.functional_call(tied, {"0.weight": dt.eye(2) * 2}, (dt.ones(1, 2),))
     assert r.tolist() == [[4.0, 4.0]]
+
+
+def test_stack_module_state_and_ensembling():
+    def models(lib):
+        ms = [lib.nn.Linear(3, 2) for _ in range(4)]
+        rng = np.random.default_rng(3)
+        with lib.no_grad():
+            for m in ms:
+                for p in m.parameters():
+                    p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=lib.float32))
+        return ms
+    x = np.random.default_rng(4).standard_normal((5, 3)).astype(np.float32)
+    outs = []
+    for lib, F in ((dt, dfunc), (torch, tfunc)):
+        ms = models(lib)
+        params, buffers = F.stack_module_state(ms)
+        assert params["weight"].shape == (4, 2, 3) and params["weight"].is_leaf
+        assert params["weight"].requires_grad
+
+        def fmodel(params, buffers, xb, base=ms[0], F=F):
+            return F.functional_call(base, (params, buffers), (xb,))
+        outs.append(F.vmap(fmodel, in_dims=(0, 0, None))(params, buffers, lib.tensor(x)))
+    np.testing.assert_allclose(outs[0].detach().numpy(), outs[1].detach().numpy(), rtol=1e-5)
+    bn = [dt.nn.BatchNorm1d(2) for _ in range(3)]
+    b = dfunc.stack_module_state(bn)[1]
+    assert b["running_mean"].shape == (3, 2) and not b["running_mean"].requires_grad
+    a, c = dt.nn.Linear(2, 2), dt.nn.Linear(2, 2)
+    c.bias.requires_grad_(False)
+    ta, tc = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    tc.bias.requires_grad_(False)
+    for args, targs in [([], []), ([a, c], [ta, tc]), ([a, dt.nn.ReLU()], [ta, torch.nn.ReLU()])]:
+        assert _err(lambda: dfunc.stack_module_state(args)) == \
+            _err(lambda: tfunc.stack_module_state(targs))
