@@ -154,8 +154,10 @@ def install(torch) -> None:
     for name in ("conj", "conj_physical", "resolve_conj", "is_conj", "angle"):
         setattr(Tensor, name, globals()[name if name != "conj_physical" else "conj"])
     install_linalg(torch.linalg)
-    from . import _complex_guards
+    from . import _complex_guards, _stft
     _complex_guards.install(torch)
+    torch.stft, torch.istft = _stft.stft, _stft.istft
+    Tensor.stft, Tensor.istft = _stft.stft, _stft.istft
 
 
 # ----------------------------------------------------------------------------- linalg.eig
