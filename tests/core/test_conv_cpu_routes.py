@@ -2,7 +2,8 @@
 conv_rows.py), each forced on the same small problems and checked against PyTorch in float64:
 the shifted-row GEMMs (forward, and the input gradient as a full convolution) against the
 im2col GEMM, the batch-folded unfolding of the filter gradient (NumPy copy and Numba loop), and
-the serial against the ``prange`` loop of every Numba kernel (unfolding, col2im, pooling)."""
+the serial against the ``prange`` loop of every Numba kernel (unfolding, col2im, pooling, in
+2-D and 3-D)."""
 
 from __future__ import annotations
 
@@ -143,3 +144,36 @@ def test_which_shapes_take_the_rows_route(xs, ws, pad, expect):
     assert R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, geom, 1) is expect
     assert not R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, (2,) + geom[1:], 1)
     assert not R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, geom, 2)
+
+
+def test_3d_loops_serial_and_parallel_match_torch(loops, monkeypatch):
+    from dlcore.kernels.cpu import conv3d as C3
+    monkeypatch.setattr(C3, "PARALLEL_THRESHOLD", 10 ** 12)
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((2, 3, 5, 6, 7)), rng.standard_normal((4, 3, 2, 3, 2))
+    p = {"strides": (2, 1, 1), "padding": ((1, 1), (0, 0), (1, 1)), "dilation": (1, 1, 1),
+         "groups": 1}
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    y = C.conv(x, w, **p)
+    np.testing.assert_allclose(y, F.conv3d(tx, tw, None, (2, 1, 1), (1, 0, 1)).numpy(),
+                               rtol=1e-10, atol=1e-10)
+    g = rng.standard_normal(y.shape)
+    want = torch.nn.grad.conv3d_input(x.shape, tw, torch.from_numpy(g), (2, 1, 1), (1, 0, 1))
+    np.testing.assert_allclose(C.conv_transpose(g, w, in_size=x.shape[2:], **p), want.numpy(),
+                               rtol=1e-10, atol=1e-10)
+    k, s, pad = (2, 3, 2), (2, 2, 1), (1, 1, 0)
+    prm = {"kernel_size": k, "strides": s, "padding": tuple((q, q) for q in pad)}
+    want, idx = F.max_pool3d(tx, k, s, pad, return_indices=True)
+    out_size = tuple(want.shape[2:])
+    np.testing.assert_array_equal(C.max_pool(x, dilation=(1,) * 3, out_size=out_size, **prm),
+                                  want.numpy())
+    np.testing.assert_array_equal(
+        C.max_pool_argmax(x, dilation=(1,) * 3, out_size=out_size, **prm), idx.numpy())
+    a = C.avg_pool(x, out_size=out_size, count_include_pad=True, **prm)
+    np.testing.assert_allclose(a, F.avg_pool3d(tx, k, s, pad).numpy(), rtol=1e-12)
+    ta = tx.clone().requires_grad_(True)
+    ga = rng.standard_normal(a.shape)
+    F.avg_pool3d(ta, k, s, pad, count_include_pad=False).backward(torch.from_numpy(ga))
+    np.testing.assert_allclose(
+        C.avg_pool_grad(ga, in_size=x.shape[2:], count_include_pad=False, **prm),
+        ta.grad.numpy(), rtol=1e-12)

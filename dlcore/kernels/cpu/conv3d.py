@@ -26,15 +26,35 @@ The pooling loops (one ``prange`` over the (n, c) volumes), same conditions, on 
 8x16x16x32x32 float32 input against PyTorch: max_pool3d k2 40.4 ms (torch 38.9), with argmax
 k3 s2 p1 85.6 ms (torch 60.8, values and indices), avg_pool3d k3 s2 p1 29.3 ms (torch 20.2);
 adaptive_avg_pool3d to 4x4x4 (three small matmuls, :mod:`dlcore.ops.spatial`) 6.4 ms (torch 7.1).
+Since issue 19 each loop also has a serial form, used below the 2-D kernels' threshold of work
+(:data:`.conv.PARALLEL_MIN_WORK`; on busy cores the OpenMP workers' wake-up cost more than
+the loop, figures in :mod:`.conv`).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import jit_module
+from .runtime import PARALLEL_THRESHOLD
+
+
+def _c2():
+    """The 2-D kernels' module (its threshold; it imports this one lazily, as this does it)."""
+    from . import conv
+    return conv
 
 _jit = jit_module("_jit_conv3d")
+
+
+def _k(name: str, work: int):
+    """The serial or the ``prange`` loop, by the elements of work (the 2-D kernels' threshold,
+    :data:`.conv.PARALLEL_MIN_WORK`, or ``$DLCORE_PARALLEL_THRESHOLD`` when lower)."""
+    j = _jit()
+    return getattr(j, name + "_par") if work >= min(PARALLEL_THRESHOLD, _c2().PARALLEL_MIN_WORK) \
+        else getattr(j, name)
 
 
 def _geo(strides, padding, dilation) -> np.ndarray:
@@ -50,7 +70,7 @@ def _out(in_sp, k, strides, padding, dilation) -> tuple:
 def _unfold(x, k, geo, out_sp) -> np.ndarray:
     n, c = x.shape[:2]
     cols = np.empty((n, c * int(np.prod(k)), int(np.prod(out_sp))), x.dtype)
-    _jit().im2col3d(np.ascontiguousarray(x), np.array(k, np.int64), geo, *out_sp, cols)
+    _k("im2col3d", cols.size)(np.ascontiguousarray(x), np.array(k, np.int64), geo, *out_sp, cols)
     return cols
 
 
@@ -85,8 +105,8 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
         dcols = np.matmul(np.ascontiguousarray(w).reshape(gr, o // gr, cg * kk)
                           .transpose(0, 2, 1),
                           np.ascontiguousarray(g).reshape(n, gr, o // gr, l_))
-        _jit().col2im3d(dcols.reshape(n, cg * gr * kk, l_), np.array(k, np.int64),
-                        _geo(strides, padding, dilation), *out_sp, out)
+        _k("col2im3d", dcols.size)(dcols.reshape(n, cg * gr * kk, l_), np.array(k, np.int64),
+                                   _geo(strides, padding, dilation), *out_sp, out)
     return out
 
 
@@ -118,8 +138,9 @@ def _max_pool(x, kernel_size, strides, padding, dilation, out_size, want_idx):
     out = np.empty(shape, x.dtype)
     idx = np.empty(shape if want_idx else (1,) * 5, np.int64)
     if out.size:
-        _jit().max_pool3d(x5, np.array(kernel_size, np.int64),
-                          _geo(strides, padding, dilation), bool(want_idx), out, idx)
+        _k("max_pool3d", out.size * math.prod(kernel_size))(
+            x5, np.array(kernel_size, np.int64), _geo(strides, padding, dilation),
+            bool(want_idx), out, idx)
     return idx if want_idx else out
 
 
@@ -139,8 +160,9 @@ def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
     x5 = np.ascontiguousarray(x)
     out = np.empty(x5.shape[:2] + tuple(out_size), x.dtype)
     if out.size:
-        _jit().avg_pool3d(x5, np.array(kernel_size, np.int64), _geo(strides, padding, (1,) * 3),
-                          _hi(padding), bool(count_include_pad), out)
+        _k("avg_pool3d", out.size * math.prod(kernel_size))(
+            x5, np.array(kernel_size, np.int64), _geo(strides, padding, (1,) * 3), _hi(padding),
+            bool(count_include_pad), out)
     return out
 
 
@@ -148,7 +170,7 @@ def avg_pool_grad(g, *, in_size, kernel_size, strides, padding, count_include_pa
     g5 = np.ascontiguousarray(g)
     out = np.zeros(g5.shape[:2] + tuple(in_size), g.dtype)
     if out.size and g5.size:
-        _jit().avg_pool_grad3d(g5, np.array(kernel_size, np.int64),
-                               _geo(strides, padding, (1,) * 3), _hi(padding),
-                               bool(count_include_pad), out)
+        _k("avg_pool_grad3d", g5.size * math.prod(kernel_size))(
+            g5, np.array(kernel_size, np.int64), _geo(strides, padding, (1,) * 3), _hi(padding),
+            bool(count_include_pad), out)
     return out
