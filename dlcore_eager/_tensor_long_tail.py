@@ -117,7 +117,8 @@ def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int
             Tensor._wrap(self._buf.reshape(1), self._version)
     if self._rg and STATE.enabled:           # recorded: a gather of the same elements
         idx = windows(np.arange(self.numel(), dtype=np.int64).reshape(self.shape))
-        flat = self.reshape(-1).index_select(0, Tensor._wrap(np.ascontiguousarray(idx).ravel()))
+        index = Tensor._wrap(np.ascontiguousarray(idx).ravel())
+        flat = self.reshape(-1).index_select(0, index.cuda() if self.is_cuda else index)
         return flat.reshape(idx.shape)
     if self.is_cuda:
         return Tensor._wrap(np.ascontiguousarray(windows(self.cpu()._buf))).cuda()

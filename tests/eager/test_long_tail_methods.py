@@ -201,3 +201,25 @@ def test_sampler_dtypes_and_errors():
                lambda L: L.ones(2, requires_grad=True).exponential_()]:
         _both(lambda L: fn(L) and None)
     assert _err(lambda: dt.ones(3).random_(3.5))[0] is TypeError
+
+
+def test_cuda_paths():
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("needs CUDA or Numba's CUDA simulator")
+    x = dt.arange(6.0).cuda().requires_grad_()
+    y = x.unfold(0, 2, 1)
+    y.sum().backward()
+    assert y.is_cuda and x.grad.cpu().tolist() == [1.0, 2.0, 2.0, 2.0, 2.0, 1.0]
+    assert dt.ones(2, 2).cuda().fill_diagonal_(5).cpu().tolist() == [[5.0, 1.0], [1.0, 5.0]]
+    r = dt.zeros(20).cuda().random_(0, 4)
+    assert r.is_cuda and set(r.cpu().tolist()) <= {0.0, 1.0, 2.0, 3.0}
+    z = dt.arange(4.0).cuda().resize_(2, 3)
+    assert z.is_cuda and z.cpu().flatten()[:4].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert dt.ones(2, 3).cuda().sum_to_size(1, 3).cpu().tolist() == [[2.0, 2.0, 2.0]]
+    assert dt.addcmul(x.detach(), x.detach(), x.detach(), value=2).cpu().tolist() == \
+        [0.0, 3.0, 10.0, 21.0, 36.0, 55.0]
+    with pytest.raises(RuntimeError, match="as_strided is implemented for CPU tensors only"):
+        dt.as_strided(x, (2,), (1,))
+    with pytest.raises(TypeError, match="apply_ is only implemented on CPU tensors"):
+        dt.ones(2).cuda().apply_(lambda v: v)
