@@ -9,9 +9,10 @@ Inside an enabled CPU region:
 * ops of the float32 list (``FP32``: the losses, prod, cdist, trace, inverse and most of
   ``linalg``, ``fft``, 3-d pooling, grid_sample, reflect/replicate padding, ...) cast them to
   float32 and return float32;
+* layer_norm, batch_norm, group_norm and instance_norm keep a 16-bit input's dtype with
+  float32 weights and statistics, as PyTorch's mixed-dtype CPU kernels do (``NORMS``);
 * every other op runs on the dtypes it is given (``bfloat16 + float32`` is float32 by the usual
-  promotion; softmax, layer_norm and the like keep a bfloat16 input bfloat16, as on PyTorch's
-  CPU).
+  promotion; softmax and the like keep a bfloat16 input bfloat16, as on PyTorch's CPU).
 
 "Floating inputs" are float32/float16/bfloat16 tensors on the region's device, also inside a
 list argument; float64 tensors are left alone, as PyTorch does.  The casts are ordinary
@@ -45,7 +46,8 @@ LOWER = [(m, n) for m, ns in {
     "": "matmul mm bmm addmm baddbmm addbmm einsum tensordot chain_matmul matrix_power prelu "
         "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d",
     "nn.functional": "linear conv1d conv2d conv3d conv_transpose1d conv_transpose2d "
-                     "conv_transpose3d _conv_t prelu scaled_dot_product_attention",
+                     "conv_transpose3d _conv_t prelu scaled_dot_product_attention "
+                     "multi_head_attention_forward",
     "linalg": "matmul vecdot multi_dot matrix_power",
 }.items() for n in ns.split()]
 LOWER_METHODS = ["matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "addmm", "baddbmm",
@@ -78,11 +80,25 @@ def _pad_policy(args, kwargs) -> str | None:
     return "fp32" if mode in ("reflect", "replicate") else None
 
 
-POLICIES = {("nn.functional", "pad"): _pad_policy}
+#: PyTorch's CPU norm kernels take a 16-bit input with float32 weights and statistics, compute
+#: in float32 and return the input's dtype (dlcore's would promote to float32): inside autocast,
+#: where Linear/conv outputs are 16-bit and the norm layers' parameters float32, they run on the
+#: float32 input and their result is cast back.
+NORMS = [("nn.functional", n) for n in ("layer_norm", "batch_norm", "group_norm",
+                                        "instance_norm")] + \
+    [("@dlcore.ops.nn_functional", n) for n in ("layer_norm", "group_norm")]  # nn.LayerNorm's
 
-_ELIGIBLE = {np.dtype(np.float32), np.dtype(np.float16)}
-if _dt.bfloat16 is not None:
-    _ELIGIBLE.add(np.dtype(_dt.bfloat16))
+
+def _norm_policy(args, kwargs) -> str | None:
+    x = args[0] if args else kwargs.get("input")
+    return "norm" if isinstance(x, Tensor) and x._buf.dtype in _HALF_NP else None
+
+
+POLICIES = {("nn.functional", "pad"): _pad_policy, **{k: _norm_policy for k in NORMS}}
+
+_HALF_NP = {np.dtype(np.float16)} | ({np.dtype(_dt.bfloat16)} if _dt.bfloat16 is not None
+                                      else set())
+_ELIGIBLE = {np.dtype(np.float32)} | _HALF_NP
 
 
 class _Region:
@@ -130,6 +146,8 @@ def _wrap(fn, policy):
         kind = policy if isinstance(policy, str) else policy(args, kwargs)
         if kind is None:
             return fn(*args, **kwargs)
+        if kind == "norm":
+            return _norm(fn, args, kwargs)
         if kind == "lower":
             target = R.dtype
         else:
@@ -148,6 +166,21 @@ def _wrap(fn, policy):
     return autocast_wrapper
 
 
+def _norm(fn, args, kwargs):
+    """A norm on a 16-bit input: in float32, the result in the input's dtype."""
+    from . import _dtype as D
+    x = args[0] if args else kwargs["input"]
+    if args:
+        args = (x.to(D.float32), *args[1:])
+    else:
+        kwargs = {**kwargs, "input": x.to(D.float32)}
+    R.depth += 1
+    try:
+        return fn(*args, **kwargs).to(x.dtype)
+    finally:
+        R.depth -= 1
+
+
 def _plan() -> list:
     """Where each listed function lives (by identity, in every dlcore_eager module), and the
     Tensor methods; computed once per set of loaded modules."""
@@ -156,6 +189,7 @@ def _plan() -> list:
         return _PATCHES
     mods = [m for k, m in list(sys.modules.items())
             if (k == "dlcore_eager" or k.startswith("dlcore_eager.")) and m is not None]
+    mods += [sys.modules[m[1:]] for m, _ in POLICIES if m.startswith("@") and m[1:] in sys.modules]
     targets: dict[int, tuple] = {}
     for table, kind in ((LOWER, "lower"), (FP32, "fp32"), (list(POLICIES), None)):
         for mod, name in table:
@@ -184,6 +218,8 @@ def _plan() -> list:
 def _homes(mods: list, mod: str) -> list:
     """The modules where a listed name may be defined: ``dlcore_eager`` itself for torch.X,
     every ``dlcore_eager.nn.functional*`` module for F.X (functional_conv, ...), and so on."""
+    if mod.startswith("@"):                  # a module outside dlcore_eager, by its full name
+        return [m for m in mods if m.__name__ == mod[1:]]
     full = "dlcore_eager" + (f".{mod}" if mod else "")
     if not mod:
         return [m for m in mods if m.__name__ in ("dlcore_eager", "dlcore_eager._signatures")]

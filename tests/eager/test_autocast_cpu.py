@@ -174,3 +174,62 @@ def test_weight_casts_are_cached_within_a_region():
         ty = sum((torch.tensor(X) @ tw.t()).float().sum() for _ in range(3))
     ty.backward()
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-2, atol=1e-2)
+
+
+MODULES = {   # name -> (factory(m), input shape): the module runs on the input under autocast
+    "MultiheadAttention": (lambda m: _SelfAttention(m), (2, 5, 8)),
+    "TransformerEncoderLayer": (lambda m: m.nn.TransformerEncoderLayer(
+        8, 2, 16, dropout=0.0, batch_first=True), (2, 5, 8)),
+    "Linear+LayerNorm": (lambda m: m.nn.Sequential(m.nn.Linear(8, 8), m.nn.LayerNorm(8)),
+                         (2, 5, 8)),
+    "Linear+BatchNorm1d": (lambda m: m.nn.Sequential(m.nn.Linear(8, 8), m.nn.BatchNorm1d(5)),
+                           (2, 5, 8)),
+    "Conv+GroupNorm": (lambda m: m.nn.Sequential(m.nn.Conv2d(2, 4, 1), m.nn.GroupNorm(2, 4)),
+                       (1, 2, 3, 3)),
+    "ConvTranspose2d": (lambda m: m.nn.ConvTranspose2d(2, 3, 3), (1, 2, 4, 4)),
+    "GRU": (lambda m: _First(m.nn.GRU(8, 4, batch_first=True)), (2, 5, 8)),
+}
+
+
+class _SelfAttention:
+    def __new__(cls, m):
+        class SelfAttention(m.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.mha = m.nn.MultiheadAttention(8, 2, batch_first=True)
+
+            def forward(self, x):
+                return self.mha(x, x, x)[0]
+        return SelfAttention()
+
+
+class _First:
+    def __new__(cls, inner):
+        m = dt if isinstance(inner, dt.nn.Module) else torch
+
+        class First(m.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, x):
+                return self.inner(x)[0]
+        return First()
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_modules_under_autocast_match_torch(name):
+    make, shape = MODULES[name]
+    torch.manual_seed(0)
+    tm = make(torch)
+    dm = make(dt)
+    dm.load_state_dict({k: dt.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x = RNG.standard_normal(shape).astype(np.float32)
+    with torch.autocast("cpu"):
+        want = tm(torch.tensor(x))
+    with dt.autocast("cpu"):
+        got = dm(dt.tensor(x))
+    assert str(got.dtype) == str(want.dtype)
+    w = want.detach().float().numpy()
+    np.testing.assert_allclose(got.detach().float().numpy(), w, rtol=3e-2,
+                               atol=3e-2 * max(1.0, float(np.abs(w).max())))
