@@ -83,13 +83,17 @@ class Primitive:
         CUDA kernel factories and the graph compiler's fusion pass all compile from.
       view: the CPU kernel may return a view of its first input (transpose, reshape, ...); the
         eager front end shares the version counter, the compiler never writes into it.
+      elementwise: set for the elementwise kinds (``unary``, ``binary``, ``compare``) that are
+        not views: the shape rule's outcome for operands of one shape depends on their dtype
+        alone, so the rule cache keeps one entry per dtype for them (see :func:`check_rule`).
       api, convention, options: the op's public names per namespace and the calling convention
         the front ends adapt it with (see :mod:`dlcore.api`); ``options`` also holds facts such
         as ``tf_type`` (TensorFlow's op type, used in node names and messages).
     """
 
     __slots__ = ("name", "shape_rule", "vjp", "kernels", "differentiable", "doc", "expr",
-                 "kind", "view", "export", "options", "_rule_cache", "__weakref__")
+                 "kind", "view", "export", "options", "elementwise", "_rule_cache",
+                 "__weakref__")
 
     def __init__(self, name: str, shape_rule: Callable, vjp: Callable | None = None, *,
                  kernels: dict | None = None, differentiable: bool | None = None,
@@ -114,6 +118,7 @@ class Primitive:
         self.expr = expr
         self.kind = kind
         self.view = view
+        self.elementwise = kind in _ELEMENTWISE_KINDS and not view
         self.options = options
         self._rule_cache: dict = {}
         PRIMITIVES[name] = self
@@ -163,6 +168,7 @@ class Primitive:
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+_ELEMENTWISE_KINDS = frozenset({"unary", "binary", "compare"})
 
 
 def forget(name: str) -> None:
@@ -243,9 +249,12 @@ _SCALARS: dict = {}
 def scalar_buffer(value, dtype) -> np.ndarray:
     """A read-only 0-d array holding a Python float or int, shared between calls (the one cache
     of scalar buffers: raw calls and the eager front end's ``tensor * 2.0`` both use it)."""
-    key = (value, dtype) if value else (value, dtype, str(value))     # -0.0 is not 0.0
+    # -0.0 is not 0.0.  The dtype is keyed by id (hashing a dtype costs more than the rest of
+    # the lookup), and a hit counts only when the array holds that very dtype object, which it
+    # keeps alive: an id reused by another dtype never returns a wrong buffer.
+    key = (value, id(dtype)) if value else (value, id(dtype), str(value))
     arr = _SCALARS.get(key)
-    if arr is None:
+    if arr is None or arr.dtype is not dtype:
         if len(_SCALARS) > 1024:
             _SCALARS.clear()
         arr = np.asarray(value, dtype=dtype)
@@ -258,17 +267,14 @@ def check_rule(prim: Primitive, bufs, params) -> None:
     """Run ``prim``'s shape rule on concrete buffers (NumPy or device arrays), remembering the
     (shapes, dtypes, params) that passed in ``prim._rule_cache`` (the one rule cache: raw calls
     and the eager front end share it), so a hot loop of small ops does not pay for the rule
-    every time.  Failures are never cached: a bad call raises every time."""
-    n = len(bufs)
-    key: tuple
-    if n == 2:                   # (shapes..., dtypes...), spelled out for the common arities
-        a, b = bufs
-        key = (a.shape, b.shape, a.dtype, b.dtype)
-    elif n == 1:
-        a = bufs[0]
-        key = (a.shape, a.dtype)
-    else:
-        key = tuple([b.shape for b in bufs] + [b.dtype for b in bufs])
+    every time.  Failures are never cached: a bad call raises every time.
+
+    The key is ``(shapes..., dtypes...)``, with ``params`` when there are any; for an
+    elementwise primitive (``prim.elementwise``) called without params on operands of one
+    dtype object and one shape (or one of them 0-d, which broadcasts against anything), it is
+    that dtype alone: the rule then passes or fails for every shape alike, and a dtype is cheaper to look up than four-part tuples (the eager
+    front end's fast paths look the same keys up inline, see :func:`rule_key`)."""
+    key = rule_key(prim, bufs, params)
     cache = prim._rule_cache
     if params:
         key = (key, tuple(params.items()))
@@ -284,6 +290,24 @@ def check_rule(prim: Primitive, bufs, params) -> None:
     if len(cache) > 4096:
         cache.clear()
     cache[key] = True
+
+
+def rule_key(prim: Primitive, bufs, params) -> object:
+    """The rule cache's key for ``bufs`` (before ``params`` are added; see :func:`check_rule`)."""
+    n = len(bufs)
+    if n == 2:                   # spelled out for the common arities
+        a, b = bufs
+        sa, sb, da = a.shape, b.shape, a.dtype
+        if prim.elementwise and not params and da is b.dtype and (sa == sb or not sb or
+                                                                  not sa):
+            return da            # (a 0-d operand broadcasts against any shape)
+        return (sa, sb, da, b.dtype)
+    if n == 1:
+        a = bufs[0]
+        if prim.elementwise and not params:
+            return a.dtype
+        return (a.shape, a.dtype)
+    return tuple([b.shape for b in bufs] + [b.dtype for b in bufs])
 
 
 def _rule_aval(b) -> AVal:

@@ -44,7 +44,10 @@ class EagerFrontend:
         n = len(args)
         # Fast paths: one or two CPU tensors, or a float CPU tensor and a Python number (most
         # operations).  Only "NumPy buffers?" is asked here; the kernel's entry makes the
-        # same-shape/contiguous test once, and ``check_rule``'s cache key is looked up inline.
+        # same-shape/contiguous test once, and ``check_rule``'s cache key (``rule_key``) is
+        # looked up inline: for an elementwise primitive on operands of one shape and dtype it
+        # is the dtype alone.  A result that needs no tape node and is no view is wrapped
+        # directly (what ``_finish`` would do).
         # A float16 or bfloat16 operand takes the half path (computed in float32, see
         # _apply_half); the scalar fast paths take float32/float64, which the kernels compute.
         if n == 2:
@@ -57,23 +60,40 @@ class EagerFrontend:
                         da, db = ba.dtype, bb.dtype
                         if da is _F16 or db is _F16 or da is _BF16 or db is _BF16:
                             return _apply_half(prim, args, params)
-                        if params or (ba.shape, bb.shape, da, db) not in prim._rule_cache:
+                        if params:
                             check_rule(prim, (ba, bb), params)
-                        out = prim.kernels["cpu"](ba, bb, **params)
-                        return _finish(prim, args, params, out, a._rg or b._rg)
+                            out = prim.kernels["cpu"](ba, bb, **params)
+                        else:
+                            sa, sb = ba.shape, bb.shape
+                            if (da if da is db and prim.elementwise and
+                                    (sa == sb or not sb or not sa) else
+                                    (sa, sb, da, db)) not in prim._rule_cache:
+                                check_rule(prim, (ba, bb), params)
+                            out = prim.kernels["cpu"](ba, bb)
+                        if a._rg or b._rg or prim.view or type(out) is not _ndarray:
+                            return _finish(prim, args, params, out, a._rg or b._rg)
+                        return _make(out)
                 elif type(b) in _NUM and type(ba) is _ndarray and \
                         (ba.dtype is _F32 or ba.dtype is _F64):
-                    bufs = (ba, scalar_buffer(b, ba.dtype))
-                    check_rule(prim, bufs, params)
-                    return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
-                                   a._rg, bufs)
+                    da = ba.dtype
+                    bufs = (ba, scalar_buffer(b, da))
+                    if params or not prim.elementwise or da not in prim._rule_cache:
+                        check_rule(prim, bufs, params)
+                    out = prim.kernels["cpu"](*bufs, **params)
+                    if a._rg or prim.view or type(out) is not _ndarray:
+                        return _finish(prim, args, params, out, a._rg, bufs)
+                    return _make(out)
             elif type(a) in _NUM and isinstance(b, Tensor):
                 bb = b._buf
                 if type(bb) is _ndarray and (bb.dtype is _F32 or bb.dtype is _F64):
-                    bufs = (scalar_buffer(a, bb.dtype), bb)
-                    check_rule(prim, bufs, params)
-                    return _finish(prim, args, params, prim.kernels["cpu"](*bufs, **params),
-                                   b._rg, bufs)
+                    db = bb.dtype
+                    bufs = (scalar_buffer(a, db), bb)
+                    if params or not prim.elementwise or db not in prim._rule_cache:
+                        check_rule(prim, bufs, params)
+                    out = prim.kernels["cpu"](*bufs, **params)
+                    if b._rg or prim.view or type(out) is not _ndarray:
+                        return _finish(prim, args, params, out, b._rg, bufs)
+                    return _make(out)
         elif n == 1:
             a = args[0]
             if isinstance(a, Tensor):
@@ -82,10 +102,16 @@ class EagerFrontend:
                     da = ba.dtype
                     if da is _F16 or da is _BF16:
                         return _apply_half(prim, args, params)
-                    if params or (ba.shape, da) not in prim._rule_cache:
+                    if params:
                         check_rule(prim, (ba,), params)
-                    return _finish(prim, args, params, prim.kernels["cpu"](ba, **params),
-                                   a._rg)
+                        out = prim.kernels["cpu"](ba, **params)
+                    else:
+                        if (da if prim.elementwise else (ba.shape, da)) not in prim._rule_cache:
+                            check_rule(prim, (ba,), params)
+                        out = prim.kernels["cpu"](ba)
+                    if a._rg or prim.view or type(out) is not _ndarray:
+                        return _finish(prim, args, params, out, a._rg)
+                    return _make(out)
         return _apply_general(prim, args, params)
 
 
@@ -215,13 +241,24 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         return _make(out, version)
     if version is None:
         version = [0]
-    if len(args) == 2:
+    n = len(args)
+    if n == 2:                              # the common cases, spelled out
         a, b = args
-        if isinstance(a, Tensor) and isinstance(b, Tensor):    # the common case
-            return _make(out, version, Node(
-                prim, params, ((a._node or leaf_node(a)) if a._rg else None,
-                               (b._node or leaf_node(b)) if b._rg else None),
-                args, (a._version[0], b._version[0]), out, version))
+        if isinstance(a, Tensor):
+            if isinstance(b, Tensor):
+                return _make(out, version, Node(
+                    prim, params, ((a._node or leaf_node(a)) if a._rg else None,
+                                   (b._node or leaf_node(b)) if b._rg else None),
+                    args, (a._version[0], b._version[0]), out, version))
+            if bufs is not None:            # a tensor and a Python number (``x * 0.5``)
+                return _make(out, version, Node(
+                    prim, params, ((a._node or leaf_node(a)) if a._rg else None, None),
+                    (a, _make(bufs[1])), (a._version[0], 0), out, version))
+    elif n == 1:
+        a = args[0]
+        if isinstance(a, Tensor):           # (it requires grad: ``needs``)
+            return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), args,
+                                            (a._version[0],), out, version))
     parents = []
     inputs = []
     versions = []

@@ -53,6 +53,10 @@ def _promote_pair(a: Tensor, b: Tensor):
     return (a if da == t else _ops.cast(a, t)), (b if db == t else _ops.cast(b, t))
 
 
+_FLOAT_INT = (float, int)
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _operands(a, b):
     """Bring ``a`` (a Tensor) and ``b`` (a Tensor, scalar or array) to PyTorch's result dtype."""
     if isinstance(b, Tensor):
@@ -85,7 +89,12 @@ def _binary(prim):
     # ``_apply(prim, args, {})`` is what ``bind(prim, *args)`` does for tensors, minus the
     # search for the front end (an operator on a Tensor already knows it).
     def op(a, b):
-        a, b = _operands(a, b)
+        # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number
+        if type(b) is Tensor:
+            if a._buf.dtype is not b._buf.dtype:
+                a, b = _operands(a, b)
+        elif type(b) not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
+            a, b = _operands(a, b)
         try:
             return _apply(prim, (a, b), {})
         except ShapeError:

@@ -48,13 +48,35 @@ def normalize_axis(op: str, axis: int, ndim: int, shape=()) -> int:
 
 
 def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
-    """None -> all axes; an int or a sequence -> a sorted tuple of non-negative axes."""
+    """None -> all axes; an int or a sequence -> a sorted tuple of non-negative axes.
+
+    The result depends on ``(axis, ndim)`` alone (``op`` and ``shape`` only word the error),
+    so an int or tuple ``axis`` that passed is remembered (a reduction in a training loop asks
+    the same question every step; the set, sort and checks cost several microseconds).
+    Failures are never cached."""
+    t = type(axis)
+    if t is int or t is tuple:
+        key = (axis, ndim)
+        try:
+            hit = _AXES.get(key)
+        except TypeError:        # an unhashable entry: the checks below word the error
+            t = None
+            hit = None
+        if hit is not None:
+            return hit
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
         axis = (int(axis),)
     axes = tuple(sorted({normalize_axis(op, int(a), ndim, shape) for a in axis}))
+    if t is int or t is tuple:
+        if len(_AXES) > 1024:
+            _AXES.clear()
+        _AXES[key] = axes
     return axes
+
+
+_AXES: dict = {}
 
 
 def same_dtype(op: str, *avals: AVal) -> np.dtype:

@@ -13,6 +13,8 @@ Their gradients come from the primitives they are built from.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -52,15 +54,17 @@ def _via_float32(fn):
          "reduce", float_required=True, tf_type="Mean")
 @_via_float32
 def mean(x, axis=None, keepdims=False):
-    if aval_of(x).dtype.kind in "iu":
+    av = aval_of(x)                     # (read once: each read costs a microsecond on a Tensor)
+    if av.dtype.kind in "iu":
         return _int_mean(x, axis, keepdims)
-    x = _float(x)
-    av = aval_of(x)
+    if not _dt.is_inexact(av.dtype):
+        x = _float(x)
+        av = aval_of(x)
     axes = _rules.normalize_axes("mean", axis, av.ndim, av.shape)
     s = sum(x, axes, keepdims)
     dims = [av.shape[a] for a in axes]
     if None not in dims and not getattr(x, "_dlcore_unknown_rank", False):
-        return _div(s, float(np.prod(dims)) if dims else 1.0)
+        return _div(s, float(math.prod(dims)))        # (np.prod of a list: ~10 us)
     return _div(s, sum(full_like(x, 1), axes, keepdims))
 
 

@@ -132,12 +132,22 @@ def test_one_rule_cache_shared_by_raw_and_eager_calls_and_failures_never_cached(
     a = np.ones((3, 7), np.float32)
     ew.add_p._rule_cache.clear()
     torch.from_numpy(a) + torch.from_numpy(a)            # eager: fills the primitive's cache
-    assert ((3, 7), (3, 7), a.dtype, a.dtype) in ew.add_p._rule_cache
+    # (an elementwise primitive on operands of one shape and dtype: the key is the dtype)
+    assert list(ew.add_p._rule_cache) == [a.dtype]
+    check_rule(ew.add_p, (a, np.ones((2, 3, 7), np.float32)), {})     # raw: the same cache
+    assert ((3, 7), (2, 3, 7), a.dtype, a.dtype) in ew.add_p._rule_cache
+    torch.from_numpy(a) + torch.ones(2, 3, 7)            # eager: finds that entry
+    assert len(ew.add_p._rule_cache) == 2
     bad = (a, np.ones((2, 7), np.float32))
     for _ in range(2):                                   # a bad call raises every time
         with pytest.raises(Exception, match="add"):
             check_rule(ew.add_p, bad, {})
-    assert len(ew.add_p._rule_cache) == 1
+        with pytest.raises(RuntimeError, match="must match the size"):
+            torch.from_numpy(bad[0]) + torch.from_numpy(bad[1])
+    assert len(ew.add_p._rule_cache) == 2
+    with pytest.raises(Exception, match="bool"):         # dtype entries: still checked per dtype
+        torch.ones(3, dtype=torch.bool).neg()
+    assert np.dtype(np.bool_) not in ew.neg_p._rule_cache
 
 
 def test_one_scalar_buffer_cache_for_raw_and_eager_calls():
