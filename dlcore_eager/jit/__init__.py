@@ -11,6 +11,7 @@
   trace of its last call (a ``TracerWarning`` says control flow is frozen there).
 * ``save`` / ``load``: a real safetensors file (weights and constants) whose metadata holds the
   program as JSON; loading validates it and never executes code (``_save``).
+* ``freeze`` / ``optimize_for_inference``: the weights become constants (``_freeze``).
 * ``ignore``, ``unused``, ``export``, ``script_method``, ``interface``: decorators that mark and
   return their function (eager PyTorch behaves the same); ``is_scripting()`` is False (the code
   runs as Python), ``is_tracing()`` is True while ``trace`` runs the model.
@@ -22,6 +23,7 @@ import typing
 from typing import Any
 
 from . import annotations
+from ._freeze import freeze, optimize_for_inference
 from ._modules import (
     RecursiveScriptModule,
     ScriptFunction,
@@ -179,5 +181,6 @@ def wait(future: Future) -> Any:
 __all__ = ["Attribute", "Error", "Final", "Future", "RecursiveScriptModule", "ScriptFunction",
            "ScriptModule", "ScriptWarning", "TopLevelTracedModule", "TracedModule",
            "TracerWarning", "TracingCheckError", "annotate", "annotations", "export", "fork",
-           "ignore", "interface", "is_scripting", "is_tracing", "load", "save", "script",
-           "script_method", "trace", "trace_module", "unused", "wait"]
+           "freeze", "ignore", "interface", "is_scripting", "is_tracing", "load",
+           "optimize_for_inference", "save", "script", "script_method", "trace", "trace_module",
+           "unused", "wait"]

@@ -32,6 +32,7 @@ class ScriptModule(Module):
         object.__setattr__(self, "_jit_original", None)
         object.__setattr__(self, "_jit_last", None)
         object.__setattr__(self, "_jit_consts", {})
+        object.__setattr__(self, "_jit_frozen", None)
 
     def _program(self):
         """The program to print or save: the traced/loaded one, or (scripted) a trace of the
@@ -39,6 +40,10 @@ class ScriptModule(Module):
         prog = self.__dict__.get("_jit_program")
         if prog is not None:
             return prog
+        frozen = self.__dict__.get("_jit_frozen")
+        if frozen is not None:                 # freeze() of a scripted module
+            from ._freeze import constant_params
+            return constant_params(frozen._program(), _state(frozen))
         last = self.__dict__.get("_jit_last")
         if last is None:
             raise RuntimeError(
@@ -60,6 +65,8 @@ class ScriptModule(Module):
     @property
     def code(self) -> str:
         original = self.__dict__.get("_jit_original")
+        if self.__dict__.get("_jit_frozen") is not None:
+            return self.__dict__["_jit_frozen"].code
         if self.__dict__.get("_jit_program") is None:
             fwd = type(original).forward if original is not None else type(self).forward
             try:
@@ -79,6 +86,10 @@ class ScriptModule(Module):
                 raise RuntimeError("forward() of a traced module takes positional arguments "
                                    f"only, got {sorted(kwargs)}")
             return prog.run(args, _state(self), self._jit_consts)
+        frozen = self.__dict__.get("_jit_frozen")
+        if frozen is not None:
+            from ._freeze import run_frozen
+            return run_frozen(frozen, args)
         original = self.__dict__.get("_jit_original")
         if original is None:
             raise RuntimeError(f"Module [{type(self).__name__}] is missing the required "

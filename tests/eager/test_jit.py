@@ -345,3 +345,29 @@ def test_torchscript_tutorial_program_gives_torch_outputs():
         want, got = _tutorial(torch), _tutorial(dt)
     for g, w in zip(got, want):
         _close(g, w)
+
+
+@pytest.mark.parametrize("how", ["trace", "script"])
+def test_freeze_and_optimize_for_inference_like_torch(how, tmp_path):
+    tm, dm = _pair("cnn")
+    x = _x("cnn", 3)
+    for m, model in ((torch, tm), (dt, dm)):
+        with pytest.raises(RuntimeError, match="Freezing expects a ScriptModule as input"):
+            m.jit.freeze(model)
+    sd = dt.jit.trace(dm, dt.from_numpy(x)) if how == "trace" else dt.jit.script(dm)
+    with pytest.raises(RuntimeError, match="only implemented for modules in eval mode"):
+        dt.jit.freeze(dt.jit.script(_nets(dt)["mlp"]()))
+    frozen = dt.jit.freeze(sd.eval())
+    opt = dt.jit.optimize_for_inference(dt.jit.script(dm))
+    want = tm(torch.from_numpy(x))
+    for f in (frozen, opt):
+        out = f(dt.from_numpy(x))
+        assert list(f.parameters()) == [] and not out.requires_grad
+        _close(out, want)
+    path = str(tmp_path / "frozen.pt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # (a scripted one: its last call's trace)
+        dt.jit.save(frozen, path)
+    loaded = dt.jit.load(path)
+    assert list(loaded.state_dict()) == []
+    _close(loaded(dt.from_numpy(x)), want)
