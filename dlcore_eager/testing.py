@@ -4,10 +4,11 @@
 numbers, and sequences and mappings of them, item by item.  Tensors must agree in shape, and
 (unless switched off) dtype, device and layout, then be close element-wise:
 ``|actual - expected| <= atol + rtol * |expected|``, with the tolerances of the dtype when none
-are given (float16: 1e-3/1e-5, bfloat16: 1.6e-2/1e-5, float32: 1.3e-6/1e-5, float64: 1e-7/1e-7,
-integers and bool: exact).  The AssertionError's message is PyTorch's, figures included: the
-differences are computed in the compared dtype (integers in int64, their relative difference
-in the default float dtype) and printed as Python floats.
+are given (float16: 1e-3/1e-5, bfloat16: 1.6e-2/1e-5, float32 and complex64: 1.3e-6/1e-5,
+float64 and complex128: 1e-7/1e-7, integers and bool: exact).  The AssertionError's message
+is PyTorch's, figures included: the differences are computed in the compared dtype (integers
+in int64, their relative difference in the default float dtype; complex ones as magnitudes)
+and printed as Python floats.
 
 ``make_tensor(*shape, dtype, device)`` draws from dlcore's default generator: uniform in
 ``[low, high)`` with PyTorch's defaults (-9 and 9 for floating point, -9 and 10 for signed
@@ -29,7 +30,7 @@ from .tensor import Tensor
 __all__ = ["assert_close", "make_tensor"]
 
 _TOLS = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
-         "float64": (1e-7, 1e-7)}
+         "float64": (1e-7, 1e-7), "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7)}
 
 
 class _Fail(Exception):
@@ -77,7 +78,7 @@ def _tensor_msg(a: np.ndarray, e: np.ndarray, matches: np.ndarray, rtol, atol) -
     n = matches.size
     bad = n - int(matches.sum())
     extra = f"Mismatched elements: {bad} / {n} ({bad / n:.1%})"
-    floating = D.category(a.dtype) == 2
+    floating = D.category(a.dtype) >= 2           # (complex: magnitudes of differences)
     af, ef = a.reshape(-1), e.reshape(-1)
     flat_matches = matches.reshape(-1)
     with np.errstate(all="ignore"):
@@ -122,7 +123,7 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, chec
         a, e = a.astype(common), e.astype(common)
     if a.dtype == np.bool_:
         matches = a == e
-    elif D.category(a.dtype) == 2:
+    elif D.category(a.dtype) >= 2:
         work = a.dtype if a.dtype.itemsize >= 4 else np.float32
         af, ef = a.astype(work), e.astype(work)
         with np.errstate(all="ignore"):

@@ -65,7 +65,11 @@ CASES = [
     (lambda L: "a", lambda L: "a", {}),
     (lambda L: L.ones(2, requires_grad=True), lambda L: L.ones(2), {}),
     (lambda L: np.ones(2), lambda L: np.array([1.0, 3.0]), {}),
-]
+] + ([
+    (lambda L: L.tensor([1 + 1j, 2 + 0j]), lambda L: L.tensor([1 + 1j, 2 + 0.5j]), {}),
+    (lambda L: L.tensor([1 + 1j, 2 + 0j], dtype=L.complex128),
+     lambda L: L.tensor([1 + 1j, 2 + 1e-9j], dtype=L.complex128), {}),
+] if hasattr(dt, "complex64") else [])
 
 
 @pytest.mark.parametrize("actual, expected, kw", CASES)
