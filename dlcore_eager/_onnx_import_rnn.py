@@ -15,8 +15,12 @@ Gate blocks in ONNX's order, with the default activations::
                         H = (1 - z) * h~ + z * H
     RNN:                H = f(x Wi' + h Ri' + Wbi + Rbi), f Tanh (default) or Relu
 
-``direction`` forward, reverse or bidirectional.  ``sequence_lens``, peepholes ``P``, ``clip``,
-``input_forget`` and other activations raise ``NotImplementedError`` naming them.
+``direction`` forward, reverse or bidirectional.  ``sequence_lens`` (batch,): sequence ``b``
+runs its first ``sequence_lens[b]`` steps (a reverse direction from its last valid step back),
+its state stays put past them and ``Y`` is zero there, so ``Y_h``/``Y_c`` are the states at
+its last valid step; each step blends with the mask ``t < sequence_lens`` (as PyTorch's
+packed sequences give).  Peepholes ``P``, ``clip``, ``input_forget`` and other activations
+raise ``NotImplementedError`` naming them.
 """
 
 from __future__ import annotations
@@ -26,9 +30,7 @@ from typing import Any
 _GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 
-def _check(kind: str, a: dict, seq_lens, peep) -> None:
-    if seq_lens is not None:
-        raise NotImplementedError(f"ONNX import: {kind} with sequence_lens")
+def _check(kind: str, a: dict, peep) -> None:
     if peep is not None:
         raise NotImplementedError(f"ONNX import: {kind} with peepholes (input P)")
     for name in ("clip", "input_forget", "activation_alpha", "activation_beta"):
@@ -81,7 +83,7 @@ def recurrent(kind: str):
     def run(a: dict, x, w, r, b=None, seq_lens=None, h0=None, c0=None, peep=None):
         from ._shape_ops import stack
         from .creation import zeros
-        _check(kind, a, seq_lens, peep)
+        _check(kind, a, peep)
         if int(a.get("layout", 0)):
             x = x.transpose(0, 1)
             h0 = None if h0 is None else h0.transpose(0, 1)
@@ -100,8 +102,16 @@ def recurrent(kind: str):
             wb, rb = (b[d][:g], b[d][g:]) if b is not None else (None, None)
             out: list[Any] = [None] * steps
             for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-                h, c = _step(kind, a, x[t], h, c, w[d], r[d], wb, rb)
-                out[t] = h
+                h2, c2 = _step(kind, a, x[t], h, c, w[d], r[d], wb, rb)
+                if seq_lens is None:
+                    h, c = h2, c2
+                    out[t] = h
+                    continue
+                keep = (seq_lens > t).to(x.dtype).unsqueeze(1)       # (batch, 1): 1 while t runs
+                h = keep * h2 + (1 - keep) * h
+                if c2 is not None:
+                    c = keep * c2 + (1 - keep) * c
+                out[t] = keep * h2
             ys.append(stack(out, 0) if steps else zeros(0, batch, hid, dtype=x.dtype))
             hs.append(h)
             cs.append(c)

@@ -16,8 +16,18 @@ The weights become new initializers in ONNX's layout, named after the module
   ``r, z, n`` is ONNX's ``z, r, h``, with ``linear_before_reset=1`` (PyTorch's
   ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``); an Elman RNN has one block.
 
-Not recorded as one operation (traced step by step as before): a ``PackedSequence`` input, and
-a training-mode module with dropout between layers.
+A ``PackedSequence`` input made by ``pack_padded_sequence`` in the traced code (the tracer's
+notes say which padded batch and lengths it came from) is recorded the same way with ONNX's
+``sequence_lens``: the operation reads the padded batch (the packing ops then feed nothing and
+are left out) and the lengths (an input of the model or a constant), sorted or not (ONNX needs
+no sorting, and ``h0``/``h_n`` keep the batch order, as PyTorch's ``hx`` and ``h_n`` do); its
+output is the padded output (max length, batch, dirs * H), zeros past each length, which
+``pad_packed_sequence`` of the module's packed output returns in the trace (default
+``padding_value`` and ``total_length`` only).
+
+Not recorded as one operation (traced step by step as before): a ``PackedSequence`` built
+another way (``pack_sequence``, by hand), and a training-mode module with dropout between
+layers.
 """
 
 from __future__ import annotations
@@ -50,11 +60,19 @@ def _value(t: Any) -> np.ndarray:
 
 def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param_name):
     """The tracer's ``describe`` for ``RNNBase`` (see ``tracing``)."""
-    from .nn.utils.rnn import PackedSequence
+    from .nn.utils.rnn import PackedSequence, pad_packed_sequence
     from .tensor import Tensor
+    from .tracing import notes
     x = args[0] if args else kwargs.get("input")
     hx = args[1] if len(args) > 1 else kwargs.get("hx")
-    if isinstance(x, PackedSequence) or not isinstance(x, Tensor) or x.dim() not in (2, 3):
+    packed = None
+    if isinstance(x, PackedSequence):
+        note = notes()
+        packed = note.get(id(x.data)) if note is not None else None
+        if packed is None or packed[0] != "packed" or packed[1].dim() != 3:
+            return None
+        x = packed[1]                               # the padded batch the rows came from
+    if not isinstance(x, Tensor) or x.dim() not in (2, 3):
         return None
     if module.training and module.dropout and module.num_layers > 1:
         return None
@@ -84,6 +102,10 @@ def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param
                 name = f"{prefix}{tag}_l{layer}"
                 params[name] = np.stack(arrays)
                 ins.append(("param", name))
+    if packed is not None:
+        lengths = packed[2]
+        ins.append(ref_of(lengths) if isinstance(lengths, Tensor) else
+                   ("const", np.asarray(lengths, dtype=np.int64).reshape(-1)))
     h0 = c0 = None
     if hx is not None:
         h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
@@ -92,10 +114,15 @@ def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param
             ins.append(ref_of(c0))
     op_params = {"mode": mode, "hidden_size": hidden, "num_layers": module.num_layers,
                  "bidirectional": bool(module.bidirectional), "bias": bool(module.bias),
-                 "batch_first": bool(module.batch_first), "unbatched": x.dim() == 2,
+                 "batch_first": bool(module.batch_first if packed is None else packed[3]),
+                 "unbatched": x.dim() == 2, "packed": packed is not None,
                  "initial_h": h0 is not None, "initial_c": c0 is not None}
 
     def pick(out):
         y, state = out
+        if packed is not None:                      # the padded output stands for y
+            padded = pad_packed_sequence(y)[0]
+            notes()[id(y.data)] = ("rnn_output", padded, y.data)
+            y = padded
         return [y, *state] if lstm else [y, state]
     return RNN_OP, op_params, ins, pick

@@ -99,6 +99,16 @@ def _gemm(a: dict, x, w, c=None):
     return y if c is None else y + c * float(a.get("beta", 1.0))
 
 
+def _batch_norm(a: dict, x, scale, bias, mean, var):
+    """ONNX's BatchNormalization in inference form: ``(x - mean) / sqrt(var + epsilon) * scale
+    + bias`` per channel (axis 1), the statistics being inputs (running ones, or a batch's own
+    computed in the graph, as dlcore's export of training-mode batch norm feeds them)."""
+    if int(a.get("training_mode", 0)):
+        raise NotImplementedError("ONNX import: BatchNormalization with training_mode=1")
+    return F.batch_norm(x, mean, var, scale, bias, training=False,
+                        eps=float(a.get("epsilon", 1e-5)))
+
+
 def _build_ops() -> dict:
     """ONNX operator -> ``run(attrs, *inputs)``, with the eager Tensor's methods (generated
     from the registry at import) and ``nn.functional``."""
@@ -141,6 +151,7 @@ def _build_ops() -> dict:
         "Softmax": lambda a, x: F.softmax(x, dim=int(a.get("axis", -1))),
         "LogSoftmax": lambda a, x: F.log_softmax(x, dim=int(a.get("axis", -1))),
         "LayerNormalization": _layer_norm,
+        "BatchNormalization": _batch_norm,
         "Gemm": _gemm, "Conv": _conv, "MaxPool": _pool("MaxPool"),
         "AveragePool": _pool("AveragePool"),
     })

@@ -24,6 +24,12 @@ initializers go into ``params``, name -> array; ``param_name(tensor)`` is a para
 qualified name or None), and ``pick(output)``, the output tensors in order; their records
 carry ``__output__`` = their position.  The forward then runs unrecorded.
 
+Notes: while a trace runs, :func:`notes` is a dict (``None`` otherwise) where code that the
+recording cannot see through leaves facts for the exporter, keyed by ``id`` of a tensor it
+keeps alive there: ``pack_padded_sequence`` notes the padded batch and lengths a
+``PackedSequence`` came from, so a recurrent module called on it is recorded as one operation
+with ``sequence_lens`` (``_onnx_rnn``).
+
 Limits: Python control flow is frozen at the branch the example took (as in
 ``torch.jit.trace``); in-place methods that write through a kernel directly (``add_``) are not
 primitive applications and are refused when they touch a traced value; tracing is not
@@ -58,6 +64,14 @@ class Trace:
     inputs: list[np.ndarray] = field(default_factory=list)       # example input values
     params: dict[str, np.ndarray] = field(default_factory=dict)  # name -> value
     outputs: list[tuple] = field(default_factory=list)           # ("node", j) / ("input", i) / ...
+
+
+_NOTES: list[dict] = []              # one dict per running trace (see ``notes``)
+
+
+def notes() -> dict | None:
+    """The running trace's notes (see the module docstring), or None outside a trace."""
+    return _NOTES[-1] if _NOTES else None
 
 
 def _ver(t: Any) -> int:
@@ -133,9 +147,10 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
             quiet[0] += 1
             try:
                 out = forward(module, *args, **kwargs)
+                picked = plan[3](out)             # unrecorded too
             finally:
                 quiet[0] -= 1
-            for k, o in enumerate(plan[3](out)):
+            for k, o in enumerate(picked):
                 tr.records.append(Record(prim, {**params, "__output__": k}, list(ins),
                                          tuple(o.shape), np.dtype(o._buf.dtype)))
                 refs[id(o)] = ("node", len(tr.records) - 1)
@@ -152,6 +167,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
             for k, v in list(vars(mod).items()):
                 if v is original:
                     patched.append((mod, k, v))
+    _NOTES.append({})
     try:
         for obj, k, _ in patched:
             setattr(obj, k, staticmethod(recording_apply) if obj is _dispatch.EagerFrontend
@@ -160,6 +176,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
             setattr(cls, k, wrapped)
         out = model(*xs)
     finally:
+        _NOTES.pop()
         for obj, k, v in patched:
             setattr(obj, k, staticmethod(v) if obj is _dispatch.EagerFrontend else v)
         for cls, k, v, _ in forwards:

@@ -15,6 +15,11 @@ names of output, h_n and, for an LSTM, c_n).  Inputs: ``X``, then per layer ``W`
 ``h_n`` (``c_n``) is the concatenation of the layers' ``Y_h`` (``Y_c``) along axis 0, as
 PyTorch stacks them; a ``batch_first`` input and output are transposed, an unbatched one gets a
 batch axis of 1.
+
+``packed`` (a ``PackedSequence`` input): ``X`` is the padded batch (``batch_first`` says its
+layout) and an input after the weights holds the lengths, every layer's ``sequence_lens``
+(Cast to int32); output 0 is then time-major, the last layer's output up to the longest
+length (``Slice`` to ``ReduceMax(sequence_lens)``), as ``pad_packed_sequence`` returns it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ def convert(b: Any, op: Any) -> None:
     per = 3 if p["bias"] else 2
     x = op.inputs[0]
     states = op.inputs[1 + layers * per:]
+    packed = bool(p.get("packed"))
+    seq_lens = ""
+    if packed:
+        seq_lens = b.node("Cast", [states[0]], to=6)          # 6: int32, as ONNX requires
+        states = states[1:]
     h0 = states[0] if p["initial_h"] else None
     c0 = states[1] if p["initial_c"] else None
     if p["unbatched"]:
@@ -50,7 +60,7 @@ def convert(b: Any, op: Any) -> None:
     n_states = 2 if mode == "LSTM" else 1
     for layer in range(layers):
         w = op.inputs[1 + layer * per: 1 + (layer + 1) * per]
-        ins = [x, w[0], w[1], w[2] if p["bias"] else "", ""]
+        ins = [x, w[0], w[1], w[2] if p["bias"] else "", seq_lens]
         for s in (h0, c0)[:n_states]:
             ins.append("" if s is None else b.node(
                 "Slice", [s, b.const([layer * ndir]), b.const([(layer + 1) * ndir]),
@@ -65,12 +75,16 @@ def convert(b: Any, op: Any) -> None:
         for k in range(n_states):
             finals[k].append(outs[1 + k])
     names = list(p["outputs"])
+    if packed:                                  # up to the longest sequence, time-major
+        longest = b.node("ReduceMax", [b.node("Cast", [seq_lens], to=7)], axes=[0],
+                         keepdims=1)                          # 7: int64
+        x = b.node("Slice", [x, b.const([0]), longest, b.const([0])])
     last = [x] + [f[0] if layers == 1 else b.node("Concat", f, axis=0)
                   for f in finals[:n_states]]
     for k, (src, name) in enumerate(zip(last, names)):
         if p["unbatched"]:
             b.node("Squeeze", [src, b.const([1])], name)
-        elif k == 0 and p["batch_first"]:
+        elif k == 0 and p["batch_first"] and not packed:
             b.node("Transpose", [src], name, perm=[1, 0, 2])
         else:
             b.node("Identity", [src], name)

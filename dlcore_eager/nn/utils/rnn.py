@@ -14,6 +14,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from ... import tracing
 from ...tensor import Tensor
 
 
@@ -54,6 +55,7 @@ def _rows_of_packed(lengths_sorted: np.ndarray, order: np.ndarray, B: int) -> tu
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
                          enforce_sorted: bool = True) -> PackedSequence:
     """Pack a padded batch (T, B, *) (or (B, T, *)) of sequences of the given ``lengths``."""
+    given = lengths
     lengths = np.asarray(lengths.cpu()._buf if isinstance(lengths, Tensor) else lengths,
                          dtype=np.int64).reshape(-1)
     x = input.transpose(0, 1) if batch_first else input
@@ -80,6 +82,9 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     rows, bs = _rows_of_packed(ls, order, B)
     flat = _ops.reshape(x, (T * B,) + tuple(x.shape[2:]))
     data = _ops.take(flat, _long(rows))
+    note = tracing.notes()
+    if note is not None:                 # ONNX export: where the packed rows came from
+        note[id(data)] = ("packed", input, given, batch_first, data)
     return PackedSequence(data, _long(bs), sorted_t, unsorted_t)
 
 
@@ -88,6 +93,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     """The padded batch (T, B, *) (or (B, T, *)) and the lengths (int64), in the original
     batch order."""
     data, batch_sizes, sorted_idx, unsorted_idx = sequence
+    note = tracing.notes()
+    if note is not None and note.get(id(data), ("",))[0] == "rnn_output":
+        return _padded_rnn_output(note[id(data)][1], sequence, batch_first, padding_value,
+                                  total_length)
     bs = _ints(batch_sizes)
     B, T = int(bs[0]), len(bs)
     if total_length is not None:
@@ -112,6 +121,24 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     if batch_first:
         out = out.transpose(0, 1)
     return out, _long(lengths)
+
+
+def _padded_rnn_output(padded: Tensor, sequence: PackedSequence, batch_first: bool,
+                       padding_value: float, total_length: int | None):
+    """``pad_packed_sequence`` of a recurrent module's packed output while a trace records it
+    as one ONNX LSTM/GRU/RNN (``dlcore_eager._onnx_rnn``): that operation's padded output
+    (T, B, *), zeros past each length as here."""
+    if padding_value != 0 or total_length not in (None, padded.shape[0]):
+        raise NotImplementedError(
+            "ONNX export: pad_packed_sequence of a recurrent module's packed output with "
+            f"padding_value={padding_value} or total_length={total_length} (the defaults are "
+            "exported)")
+    bs = _ints(sequence.batch_sizes)
+    order = _ints(sequence.sorted_indices) if sequence.sorted_indices is not None \
+        else np.arange(int(bs[0]))
+    lengths = np.empty(len(order), dtype=np.int64)
+    lengths[order] = [(bs > b).sum() for b in range(len(order))]
+    return (padded.transpose(0, 1) if batch_first else padded), _long(lengths)
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
