@@ -230,6 +230,8 @@ from . import amp  # noqa: E402
 from . import jit  # noqa: E402
 from . import cpu  # noqa: E402  (torch.cpu, torch.cpu.amp)
 from ._sparse import sparse_coo, sparse_coo_tensor  # noqa: E402  (sparse COO gradients)
+from ._sparse import spmm  # noqa: E402
+from . import sparse  # noqa: E402  (torch.sparse)
 from ._compile import compile  # noqa: E402, A004
 from . import _extra_ops  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402

@@ -28,6 +28,7 @@ from dlcore.dtypes import is_floating, is_inexact
 from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
+from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
 from .tensor import Tensor, _make
 
@@ -129,8 +130,12 @@ _F64 = _dt.float64
 
 def _apply_general(prim, args, params):
     for a in args:
-        if isinstance(a, Tensor) and a._buf.dtype in _HALF:
-            return _apply_half(prim, args, params)
+        if isinstance(a, Tensor):
+            if a._buf.dtype in _HALF:
+                return _apply_half(prim, args, params)
+            if type(a._buf) is _SparseBuf:        # a sparse COO tensor (``_sparse``)
+                from ._sparse import apply
+                return apply(prim, args, params)
     return _apply_buffers(prim, args, params)
 
 

@@ -59,11 +59,18 @@ class SparseBuf:
                                   "tensor); call .to_dense() first")
 
 
+def apply(prim, args, params):
+    """A primitive applied to a sparse tensor (the eager dispatch sends it here): ``sparse @
+    dense`` (``torch.mm``, ``torch.matmul``, ``@``) is computed; anything else is refused."""
+    if prim.name == "matmul" and len(args) == 2 and isinstance(args[0], SparseTensor) and \
+            isinstance(args[1], Tensor) and not isinstance(args[1], SparseTensor):
+        return spmm(args[0], args[1])
+    raise NotImplementedError(f"Could not run 'aten::{prim.name}' with arguments from the "
+                              "'SparseCPU' backend.")
+
+
 class _SparseFrontend:
-    @staticmethod
-    def apply(prim, args, params):
-        raise NotImplementedError(f"Could not run 'aten::{prim.name}' with arguments from the "
-                                  "'SparseCPU' backend.")
+    apply = staticmethod(apply)
 
 
 class SparseTensor(Tensor):
@@ -244,6 +251,16 @@ class SparseTensor(Tensor):
         self._version[0] += 1
         return self
 
+    def t(self) -> SparseTensor:
+        """The transpose of a 2-D sparse matrix (indices swapped, uncoalesced order kept)."""
+        b = self._buf
+        if len(b.shape) != 2 or b.indices.shape[0] != 2:
+            raise RuntimeError(f"t() expects a 2-D sparse matrix, but self is {len(b.shape)}D")
+        return _sparse(b.indices[::-1].copy(), b.values, b.shape[::-1], False)
+
+    def mm(self, mat2):
+        return spmm(self, mat2)
+
     def __repr__(self) -> str:
         b = self._buf
         ind = repr(Tensor._wrap(b.indices)).replace("\n", "\n" + " " * 15)
@@ -393,6 +410,56 @@ def install() -> None:
 
 
 
+
+
+# ----------------------------------------------------------------------------- sparse @ dense
+def _csr(s: SparseTensor, transpose: bool = False):
+    import scipy.sparse as sp
+    b = s._buf
+    rows, cols = (b.indices[1], b.indices[0]) if transpose else (b.indices[0], b.indices[1])
+    shape = b.shape[::-1] if transpose else b.shape
+    return sp.coo_matrix((b.values, (rows, cols)), shape=shape).tocsr()   # duplicates summed
+
+
+def spmm(s: SparseTensor, d: Tensor) -> Tensor:
+    """``torch.sparse.mm(sparse, dense)``: a dense result, differentiable in ``d``
+    (``dd = S^T g``), as PyTorch's."""
+    b = s._buf
+    if len(b.shape) != 2 or b.indices.shape[0] != 2:
+        raise RuntimeError(f"sparse.mm: expected a 2-D sparse matrix, got size {list(b.shape)}")
+    if d.ndim != 2 or d.shape[0] != b.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({b.shape[0]}x"
+                           f"{b.shape[1]} and {'x'.join(str(n) for n in d.shape)})")
+    if d._buf.dtype != b.dtype:
+        raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
+                           f"{D.from_numpy_dtype(b.dtype)} != {d.dtype}")
+
+    return _sparse_mm().apply(s, d)
+
+
+_SPARSE_MM: list = []
+
+
+def _sparse_mm():
+    """The autograd Function of ``spmm`` (made once, on first use: autograd imports this
+    module)."""
+    if not _SPARSE_MM:
+        from .autograd import Function
+
+        class SparseMM(Function):
+            @staticmethod
+            def forward(ctx, s, dense):
+                ctx.s = s
+                out = _csr(s) @ np.asarray(dense.numpy(force=True))
+                return Tensor._wrap(np.ascontiguousarray(out, dtype=s._buf.dtype))
+
+            @staticmethod
+            def backward(ctx, g):
+                gd = _csr(ctx.s, transpose=True) @ np.asarray(g.detach().numpy(force=True))
+                return None, Tensor._wrap(np.ascontiguousarray(gd, dtype=ctx.s._buf.dtype))
+
+        _SPARSE_MM.append(SparseMM)
+    return _SPARSE_MM[0]
 
 
 # ----------------------------------------------------------------------------- autograd

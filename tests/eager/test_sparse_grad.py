@@ -171,3 +171,26 @@ def test_sparse_state_saves_loads_and_grad_scaler_unscales():
         scaler.update()
         weights[m] = e.weight.detach().numpy().copy()
     np.testing.assert_allclose(weights[dt], weights[torch], rtol=1e-6)
+
+
+def test_sparse_dense_matmul_gcn_layer_matches_torch():
+    idx = [[0, 1, 1, 2, 3, 1], [1, 0, 2, 2, 3, 0]]          # (1, 0) twice: summed
+    vals = [1.0, 0.5, 0.25, 2.0, 1.5, 0.5]
+    x = RNG.standard_normal((4, 3)).astype(np.float32)
+    w = RNG.standard_normal((3, 2)).astype(np.float32)
+    res = {}
+    for m in (torch, dt):
+        adj = m.sparse_coo_tensor(idx, vals, (4, 4))
+        xt, wt = m.tensor(x, requires_grad=True), m.tensor(w, requires_grad=True)
+        outs = [m.sparse.mm(adj, xt @ wt), m.spmm(adj, xt), m.mm(adj, xt), adj @ xt,
+                m.sparse.addmm(xt, adj, xt, beta=0.5, alpha=2.0)]
+        sum(o.pow(2).sum() for o in outs).backward()
+        res[m] = [o.detach().numpy() for o in outs] + [xt.grad.numpy(), wt.grad.numpy(),
+                                                        m.sparse.sum(adj).numpy(),
+                                                        adj.t().to_dense().numpy()]
+    for a, b in zip(res[dt], res[torch]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    adj = dt.sparse_coo_tensor(idx, vals, (4, 4))
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(4x4 "
+                                           r"and 3x2\)"):
+        dt.sparse.mm(adj, dt.ones(3, 2))
