@@ -171,10 +171,6 @@ def _eig_input(A, op: str) -> Tensor:
     if x.shape[-1] != x.shape[-2]:
         raise RuntimeError(f"linalg.{op}: A must be batches of square matrices, but they are "
                            f"{x.shape[-2]} by {x.shape[-1]} matrices")
-    from ._state import STATE
-    if x.requires_grad and STATE.enabled:
-        raise NotImplementedError(f"dlcore_eager: the derivative of torch.linalg.{op} is not "
-                                  "implemented (use torch.no_grad() or detach() for values)")
     return x
 
 

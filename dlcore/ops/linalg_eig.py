@@ -6,8 +6,14 @@ Primitive::
     eig(x, part)    x V = V diag(L), L and V complex (complex64 for float32/complex64 x,
                     complex128 for float64/complex128); ``part`` picks L or V.  Each column of
                     V has unit norm (LAPACK's geev, as PyTorch's CPU and NumPy compute it).
-                    Not differentiable here (PyTorch's backward needs a complex solve:
-                    the eager front end refuses an input that requires grad).
+        dx from gL: V^-H diag(gL) V^H
+        dx from gV: V^-H [(V^H gV - V^H V diag(Re diag(V^H gV))) / conj(E)] V^H,
+                    E_ij = L_j - L_i (1 on the diagonal)
+                    (PyTorch's linalg_eig_backward; the real part for a real x).  V^-H M is a
+                    complex solve, done as the real 2n x 2n system [[Re, -Im], [Im, Re]], so it
+                    is built from the float ``linalg_solve`` primitive.  Eigenvectors are
+                    defined up to a phase each: a loss that depends on it has no gradient
+                    (PyTorch checks this and raises; this rule does not check).
 
 CPU kernel: ``np.linalg.eig`` (LAPACK geev).  CUDA kernel: no GPU eigensolver is available
 through numba.cuda, so the CUDA kernel copies the matrices to the host, runs the same LAPACK
@@ -20,7 +26,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..registry import AVal, Primitive, bind
+from ..registry import AVal, Primitive, aval_of, bind
 
 
 def _eig_rule(x: AVal, *, part) -> AVal:
@@ -51,10 +57,51 @@ def _eig_cuda(x, *, part):
     return S.cuda().to_device(np.ascontiguousarray(_eig_cpu(x.copy_to_host(), part=part)))
 
 
+def _complex_solve(a, b):
+    """X with a X = b for complex a, b, as the real system [[Ar, -Ai], [Ai, Ar]] [Xr; Xi] =
+    [Br; Bi] (the float solve primitive and its vjp)."""
+    from .complex_ops import complex_, imag, real
+    from .elementwise import neg
+    from .indexing import getitem
+    from .linalg_systems import linalg_solve
+    from .shape import concatenate
+    ar, ai = real(a), imag(a)
+    m = concatenate([concatenate([ar, neg(ai)], -1), concatenate([ai, ar], -1)], -2)
+    x = linalg_solve(m, concatenate([real(b), imag(b)], -2))
+    n = aval_of(a).shape[-1]
+    return complex_(getitem(x, (Ellipsis, slice(0, n), slice(None))),
+                    getitem(x, (Ellipsis, slice(n, 2 * n), slice(None))))
+
+
+def _eig_vjp(g, y, x, *, part):
+    from .complex_ops import complex_, conj, real
+    from .elementwise import add, cast, div, mul, sub, zeros_like
+    from .linalg import matmul
+    from .reduce import sum as sum_
+    from .shape import expand_dims, matrix_transpose
+    n = aval_of(x).shape[-1]
+    cd = _dt.to_complex(aval_of(x).dtype)
+    eye = np.eye(n, dtype=cd)
+    v = bind(eig_p, x, part="V")
+    vh = conj(matrix_transpose(v))
+    if part == "L":
+        inner = mul(expand_dims(g, -2), eye)                     # diag(gL)
+    else:
+        vhgv = matmul(vh, g)
+        d = real(sum_(mul(vhgv, eye), -1))                       # Re diag(V^H gV)
+        vhgv = sub(vhgv, matmul(vh, mul(v, expand_dims(complex_(d, zeros_like(d)), -2))))
+        lc = conj(bind(eig_p, x, part="L"))
+        e = add(sub(expand_dims(lc, -2), expand_dims(lc, -1)), eye)
+        inner = div(vhgv, e)
+    ga = _complex_solve(vh, matmul(inner, vh))
+    xd = aval_of(x).dtype
+    return (ga if xd.kind == "c" else cast(real(ga), xd),)
+
+
 eig_p = Primitive(
-    "eig", _eig_rule, None, kind="linalg", differentiable=False, complex=True,
-    doc="x V = V diag(L) (general square x; L, V complex; unit-norm columns);  not "
-        "differentiable here",
+    "eig", _eig_rule, _eig_vjp, kind="linalg", complex=True,
+    doc="x V = V diag(L) (general square x; L, V complex; unit-norm columns);  "
+        "dx = V^-H (diag(gL) + [V^H gV - V^H V diag(Re diag V^H gV)] / conj(E)) V^H",
     kernels={"cpu": _eig_cpu, "cuda": _eig_cuda})
 
 

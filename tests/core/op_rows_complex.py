@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops
+from dlcore.registry import aval_of
 
 P = (((3, 4), (3, 4)), ((5,), (5,)), ((2, 1, 3), (4, 1)))      # (re, im) pairs, broadcast
 PAIRS = (((3, 2),), ((2, 3, 2),))                                # (..., 2) real pairs
@@ -59,6 +60,21 @@ def _eig_trace(a):
     return ops.real(ops.sum(ops.mul(lam, lam), -1))
 
 
+def _eig_vweights(a):
+    # |V_ij|^2 does not depend on each eigenvector's phase; the weights' sum over i is 0 per
+    # column, so the columns' order (LAPACK's, for conjugate pairs) does not matter either
+    av = aval_of(a)
+    n = ops.complex_abs(ops.eig(a)[1])
+    w = (np.arange(av.shape[-1])[:, None] - (av.shape[-1] - 1) / 2).astype(av.dtype)
+    return ops.sum(ops.mul(ops.mul(n, n), w), (-2, -1))
+
+
+def _np_eig_vweights(a):
+    n = np.abs(np.linalg.eig(a)[1]) ** 2
+    w = np.arange(a.shape[-1], dtype=a.dtype)[:, None] - (a.shape[-1] - 1) / 2
+    return (n * w).sum((-2, -1)).astype(a.dtype)
+
+
 def _eig_residual(a):
     lam, v = ops.eig(a)
     av = ops.matmul(ops.complex_(a, ops.zeros_like(a)), v)
@@ -69,8 +85,10 @@ def complex_rows(OpRow):
     sq = (((3, 3),), ((2, 4, 4),))
     return [
         OpRow("eig[trace(A^2) from L]", "eig", _eig_trace,
-              lambda a: np.trace(a @ a, axis1=-2, axis2=-1).astype(a.dtype), sq, ("real",), (),
-              rtol=1e-4, atol=1e-5),
+              lambda a: np.trace(a @ a, axis1=-2, axis2=-1).astype(a.dtype), sq, ("real",),
+              (0,), rtol=1e-4, atol=1e-5),
+        OpRow("eig[|V|^2 weighted]", "eig", _eig_vweights, _np_eig_vweights, sq, ("real",),
+              (0,), rtol=1e-4, atol=1e-5),
         OpRow("eig[A V - V L]", "eig", _eig_residual, lambda a: np.zeros(a.shape, a.dtype), sq,
               ("real",), (), rtol=0, atol=2e-5),
         OpRow("complex_parts", "complex", _parts, _np_parts, P, ("real", "away0"), (0, 1),

@@ -171,8 +171,29 @@ def test_linalg_eig_errors_like_torch(make):
     with pytest.raises(RuntimeError) as got:
         dt.linalg.eig(make(dt))
     assert str(got.value) == str(want.value)
-    with pytest.raises(NotImplementedError, match="derivative of torch.linalg.eig"):
-        dt.linalg.eig(dt.eye(2, requires_grad=True))
+
+
+EIG_LOSSES = {
+    "L": lambda m, lam, v, w: (lam * lam).real.sum() + lam.imag.pow(2).sum(),
+    "absV": lambda m, lam, v, w: (v.abs() ** 2 * w).sum(),
+    "both": lambda m, lam, v, w: lam.abs().sum() + (v.abs() * lam.abs()[..., None, :]).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(EIG_LOSSES))
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_linalg_eig_gradients_match_torch(name, dtype):
+    a = np.random.default_rng(5).standard_normal((2, 4, 4))
+    w = np.random.default_rng(6).standard_normal((2, 4, 4))
+    if dtype == "complex128":
+        a = a + 1j * w
+    res = []
+    for m in (dt, torch):
+        x = m.tensor(a, requires_grad=True)
+        lam, v = m.linalg.eig(x)
+        EIG_LOSSES[name](m, lam, v, m.tensor(w)).backward()
+        res.append(x.grad)
+    _same(res[0], res[1], rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", ["bernoulli", "deg2rad", "isposinf", "nansum", "nanmean",
