@@ -10,7 +10,9 @@ too, and the outputs are named ``output_names`` (default ``output.0``, ...).  Sh
 of the example inputs except the ``dynamic_axes`` (symbolic dimensions, see
 ``_onnx_dynamic``), and Python control flow is frozen at the branch the example took, as with
 PyTorch's tracer.  ``nn.RNN``/``nn.LSTM``/``nn.GRU`` become ONNX ``RNN``/``LSTM``/``GRU``
-operators (``_onnx_rnn``), as torch.onnx.export writes them, so their time axis can be dynamic.
+operators (``_onnx_rnn``), as torch.onnx.export writes them, so their time axis can be dynamic;
+on a ``PackedSequence`` from ``pack_padded_sequence`` with ``sequence_lens`` (the padded output's
+time axis is then the symbolic ``<output>_time``).  Records no output needs are left out.
 """
 
 from __future__ import annotations
@@ -123,6 +125,9 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
             for ax, (a1, a2) in enumerate(zip(shapes[src], _ref_shape(tr2, tr2.outputs[k]))):
                 if a1 != a2:
                     shape[ax] = res.symbol_name(a1, a2) or f"{out_names[k]}_dim{ax}"
+        time_axis = _packed_time_axis(tr, ref)
+        if time_axis is not None:             # the longest length, known at run time
+            shape[time_axis] = f"{out_names[k]}_time"
         for ax, sym in spec.get(out_names[k], {}).items():
             shape[ax] = sym
         outputs.append((out_names[k], tuple(shape), dtype))
@@ -163,6 +168,20 @@ def _live_records(tr: Any) -> set[int]:
             live.add(i)
             stack.extend(ref[1] for ref in tr.records[i].inputs if ref[0] == "node")
     return live
+
+
+def _packed_time_axis(tr: Any, ref: tuple) -> int | None:
+    """The axis of an output that is a packed recurrent module's padded output (or a transpose
+    of it): its size is the longest of the lengths fed at run time (``_onnx_rnn``)."""
+    if ref[0] != "node":
+        return None
+    r = tr.records[ref[1]]
+    if r.prim is _onnx_rnn.RNN_OP:
+        return 0 if r.params.get("packed") and r.params["__output__"] == 0 else None
+    if getattr(r.prim, "name", "") == "transpose":
+        inner = _packed_time_axis(tr, r.inputs[0])
+        return None if inner is None else list(r.params["perm"]).index(inner)
+    return None
 
 
 def _as_ops() -> list:

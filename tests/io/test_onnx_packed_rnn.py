@@ -58,6 +58,8 @@ def test_packed_rnn_exports_with_sequence_lens(mode, bidirectional, layers, batc
     assert ops.count(onnx_op) == layers and len(ops) < 25         # one node per layer
     assert not {"Gather", "ScatterND"} & set(ops)                 # no packing ops left
     assert all(n.input[4] for n in proto.graph.node if n.op_type == onnx_op)  # sequence_lens
+    dims = proto.graph.output[0].type.tensor_type.shape.dim
+    assert dims[1 if batch_first else 0].dim_param == "output.0_time"   # the longest length
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     twin = _torch_twin(m)
     for lengths in (example, [5, 5, 1] if sort else [3, 5, 5]):
