@@ -247,6 +247,9 @@ _math_extra.install(_sys.modules[__name__])
 from . import _long_tail  # noqa: E402  (promotion queries, addcmul, as_strided, ...)
 
 _long_tail.install(_sys.modules[__name__])
+from . import _long_tail_ops  # noqa: E402  (addcmul/addcdiv, chain_matmul, torch.lu)
+
+_long_tail_ops.install(_sys.modules[__name__])
 from . import _tensor_long_tail  # noqa: E402  (unfold, resize_, the in-place samplers, ...)
 
 _tensor_long_tail.install()

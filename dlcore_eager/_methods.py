@@ -81,7 +81,7 @@ def _lerp(self, end, weight):
 
 
 Tensor.lerp, Tensor.lerp_ = _lerp, _inplace(_lerp)
-# (addcmul/addcdiv, with PyTorch's promotion and keyword value: _long_tail)
+# (addcmul/addcdiv, with PyTorch's promotion and keyword value: _long_tail_ops)
 
 
 def _random_fill(sampler):

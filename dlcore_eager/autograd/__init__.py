@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from ..tensor import Tensor
+from . import functional  # noqa: F401  (torch.autograd.functional: jacobian, hessian, ...)
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
