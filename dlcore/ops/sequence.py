@@ -20,7 +20,14 @@ in dlcore_static reorder their kernels into this form.  A fused cell primitive w
 except ``lstm_gates``: PyTorch's LSTM update (gates from the pre-activations, new cell and
 output) is one primitive with a fused CPU/CUDA kernel and a fused gradient kernel, because the
 unfused form costs about ten eager ops (and their vjps) per time step, which dominated the
-variable-length benchmark (eager step, lengths 5..100, N 32, H 64: see the report figures).
+variable-length benchmark (eager step, lengths 5..100, N 32, H 64: see the report figures);
+and ``lstm_seq``, a whole LSTM layer over time (cuDNN's and PyTorch's fused layer: the inputs
+projected by the caller with one GEMM, then per step ``z_t = xw_t + h_{t-1} u`` and the fused
+gates, in one kernel call; ``lstm_seq_grad`` runs backpropagation through time in one more),
+because eager ``nn.LSTM``'s step loop cost six eager ops and their vjps per step and layer.
+
+    lstm_seq(xw, u, h0, c0)     y[t] = [h_t, c_t],  h_t, c_t = lstm_gates(xw_t + h_{t-1} u, c_{t-1})
+                                dxw_t = dz_t,  du = sum_t h_{t-1}^T dz_t,  dh0, dc0 (BPTT)
 """
 
 from __future__ import annotations
@@ -160,6 +167,75 @@ def lstm_gates(z, c):
     y = bind(lstm_gates_p, z, c)
     n = aval_of(c).shape[-1]
     return getitem(y, (slice(None), slice(0, n))), getitem(y, (slice(None), slice(n, None)))
+
+
+def _lstm_seq_rule(xw: AVal, u: AVal, h0: AVal, c0: AVal) -> AVal:
+    n = u.shape[0]
+    dims = [(xw.shape[2], None if n is None else 4 * n), (u.shape[1], xw.shape[2]),
+            (h0.shape, c0.shape), (h0.shape[0], xw.shape[1]), (h0.shape[1], n)]
+    if xw.ndim != 3 or u.ndim != 2 or h0.ndim != 2 or c0.ndim != 2 or any(
+            a is not None and b is not None and a != b for a, b in dims[:2] + dims[3:]) or \
+            any(a is not None and b is not None and a != b for a, b in zip(h0.shape, c0.shape)):
+        raise ShapeError("lstm_seq", "expects xw (time, batch, 4*hidden), u (hidden, "
+                         "4*hidden), h0 and c0 (batch, hidden)",
+                         [xw.shape, u.shape, h0.shape, c0.shape])
+    if xw.shape[0] == 0:
+        raise ShapeError("lstm_seq", "expects at least one time step", [xw.shape])
+    if not is_floating(xw.dtype) or any(a.dtype != xw.dtype for a in (u, h0, c0)):
+        raise DTypeError("lstm_seq", "xw, u, h0 and c0 must have the same floating dtype",
+                         [xw.dtype, u.dtype, h0.dtype, c0.dtype])
+    return AVal((xw.shape[0], xw.shape[1], None if n is None else 2 * n), xw.dtype)
+
+
+def _lstm_seq_vjp(g, y, xw, u, h0, c0):
+    d = bind(lstm_seq_grad_p, g, y, xw, u, h0, c0)       # (T + 1, B, 4H)
+    n = aval_of(u).shape[0]
+    dz = getitem(d, (slice(0, -1),))
+
+    def du():                         # sum over t of h_{t-1}^T dz_t: one GEMM
+        from .shape import concatenate, reshape
+        hp = concatenate([expand_dims(h0, 0),
+                          getitem(y, (slice(0, -1), slice(None), slice(0, n)))], 0)
+        return matmul(matrix_transpose(reshape(hp, (-1, n))), reshape(dz, (-1, 4 * n)))
+
+    return (dz, du, lambda: getitem(d, (-1, slice(None), slice(0, n))),
+            lambda: getitem(d, (-1, slice(None), slice(n, 2 * n))))
+
+
+#: A whole LSTM layer over time in one primitive (cuDNN's and PyTorch's fused layer): measured
+#: on the LSTM language model's eager step, the step-by-step form cost six eager ops and their
+#: vjps per time step and layer (Python dispatch and tape), 3.2x PyTorch's layer.
+lstm_seq_p = Primitive(
+    "lstm_seq", _lstm_seq_rule, _lstm_seq_vjp, kind="other",
+    doc="for t: z_t = xw_t + h_{t-1} u;  h_t, c_t = lstm_gates(z_t, c_{t-1});  "
+        "y_t = [h_t, c_t];  dxw, dh0, dc0 = lstm_seq_grad(g, y, xw, u, h0, c0),  "
+        "du = sum_t h_{t-1}^T dz_t",
+    kernels={"cpu": _cpu_rnn.lstm_seq, "cuda": _cuda_rnn.lstm_seq})
+
+
+def _lstm_seq_grad_rule(g: AVal, y: AVal, xw: AVal, u: AVal, h0: AVal, c0: AVal) -> AVal:
+    out = _lstm_seq_rule(xw, u, h0, c0)
+    if g.shape != out.shape and len(g.shape) == len(out.shape) and any(
+            a is not None and b is not None and a != b for a, b in zip(g.shape, out.shape)):
+        raise ShapeError("lstm_seq_grad", "g and y must have lstm_seq's output shape",
+                         [g.shape, out.shape])
+    t = xw.shape[0]
+    return AVal((None if t is None else t + 1, xw.shape[1], xw.shape[2]), xw.dtype)
+
+
+lstm_seq_grad_p = Primitive(
+    "lstm_seq_grad", _lstm_seq_grad_rule, None, kind="other", differentiable=False,
+    doc="backpropagation through time of lstm_seq: y[:T] = dz_t (= dxw_t), y[T, :, :H] = dh0, "
+        "y[T, :, H:2H] = dc0 (y[T, :, 2H:] = 0);  not differentiable (no second derivative "
+        "through the fused layer, as lstm_gates)",
+    kernels={"cpu": _cpu_rnn.lstm_seq_grad, "cuda": _cuda_rnn.lstm_seq_grad})
+
+
+def lstm_seq(xw, u, h0, c0):
+    """An LSTM layer over time from the projected inputs ``xw`` (T, B, 4H: ``x_t W_ih^T`` plus
+    the biases, gates i, f, g, o), the recurrent weight ``u = W_hh^T`` (H, 4H) and the initial
+    state: returns ``y`` (T, B, 2H) with ``y[t] = [h_t, c_t]`` (the fused ``lstm_seq``)."""
+    return bind(lstm_seq_p, xw, u, h0, c0)
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):

@@ -12,6 +12,10 @@ over time, so the tape records every step like any other eager code.  One layer 
 A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is held as its
 ``data`` rows (time-major, ``bs_t`` rows at step t; a padded batch has ``bs_t = B``), so a packed
 batch simply stops updating a sequence's state after its last step, as PyTorch does.
+
+A padded LSTM batch (no PackedSequence, no dropout between layers in training) runs each
+forward-direction layer as the fused ``lstm_seq`` primitive instead of the step loop: the same
+values, in two kernel calls (forward, and backpropagation through time) per layer.
 """
 
 from __future__ import annotations
@@ -63,6 +67,19 @@ def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse):
         outs[t] = hn
         h = hn if bs == full else _ops.concatenate([hn, _ops.getitem(h, (slice(bs, full),))], 0)
     return outs, h, c
+
+
+_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _lstm_layer(xw, t_len, nb, h0, c0, w_hh):
+    """One forward-direction LSTM layer as the fused ``lstm_seq`` primitive: returns the outputs
+    as (T * B, H) rows, and the final h and c."""
+    n = h0.shape[-1]
+    y = _seq.lstm_seq(_ops.reshape(xw, (t_len, nb, 4 * n)), _ops.matrix_transpose(w_hh), h0, c0)
+    out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))
+    return (out, _ops.getitem(y, (-1, slice(None), slice(0, n))),
+            _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))))
 
 
 class RNNBase(Module):
@@ -198,6 +215,11 @@ class RNNBase(Module):
         if lstm and c0 is None:
             c0 = zeros(*shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
+        # a padded LSTM batch runs each forward-direction layer as one fused primitive; a
+        # packed batch, and dropout between layers in training (which ONNX export traces step
+        # by step), keep the step loop
+        fused = lstm and not packed and len(steps) > 0 and x._buf.dtype in _FUSED_DTYPES and \
+            not (self.dropout and self.training and self.num_layers > 1)
         w = self._flat_weights
         per = 4 if self.bias else 2
         for layer in range(self.num_layers):
@@ -210,10 +232,14 @@ class RNNBase(Module):
                 xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
                 if b_ih is not None:
                     xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
-                o, h, c = _run_direction(self.mode, xw, steps, h0[k],
-                                         c0[k] if c0 is not None else None, w_hh,
-                                         b_hh if self.mode == "GRU" else None, d == 1)
-                outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
+                if fused and d == 0 and c0 is not None:
+                    o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh)
+                    outs.append(o)
+                else:
+                    o, h, c = _run_direction(self.mode, xw, steps, h0[k],
+                                             c0[k] if c0 is not None else None, w_hh,
+                                             b_hh if self.mode == "GRU" else None, d == 1)
+                    outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
                 hs.append(h)
                 cs.append(c)
             x = outs[0] if ndir == 1 else _ops.concatenate(outs, -1)

@@ -79,6 +79,30 @@ def _np_xent_grad(g, x, k):
     return ((p - np.eye(x.shape[-1])[k]) * g[..., None]).astype(x.dtype)
 
 
+def _np_lstm_seq(xw, u, h0, c0):
+    n, ys = u.shape[0], []
+    h, c = h0, c0
+    for t in range(xw.shape[0]):
+        y = _np_lstm(np.zeros((h.shape[0], 0), xw.dtype), h, c, np.zeros((4 * n, 0)), u.T,
+                     xw[t], 0)
+        ys.append(y)
+        h, c = y[:, :n], y[:, n:]
+    return np.stack(ys).astype(xw.dtype)
+
+
+def _np_lstm_seq_grad(g, y, xw, u, h0, c0):
+    n, t_len = u.shape[0], xw.shape[0]
+    out = np.zeros((t_len + 1,) + xw.shape[1:])
+    dhc = np.zeros(y.shape[1:])
+    for t in range(t_len - 1, -1, -1):
+        hp, cp = (y[t - 1, :, :n], y[t - 1, :, n:]) if t else (h0, c0)
+        d = _np_lstm_gates_grad(g[t] + dhc, xw[t] + hp @ u, cp)
+        out[t] = d[:, :4 * n]
+        dhc = np.concatenate([d[:, :4 * n] @ u.T, d[:, 4 * n:]], 1)
+    out[t_len, :, :2 * n] = dhc
+    return out.astype(xw.dtype)
+
+
 def seq_rows(OpRow, U, B) -> list:
     B3, D, H = 2, 3, 4
     cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
@@ -140,4 +164,13 @@ def seq_rows(OpRow, U, B) -> list:
               lambda g, x, k: seq.bind(sparse_xent_grad_p, g, x, k), _np_xent_grad,
               (((4,), (4, 5), (4,)), ((2, 3), (2, 3, 5), (2, 3))), ("real", "real", "int5"),
               (0, 1)),
+            # a whole LSTM layer over time (eager nn.LSTM) and its backpropagation through time
+        OpRow("lstm_seq", "lstm_seq", seq.lstm_seq, _np_lstm_seq,
+              (((3, B3, 4 * H), (H, 4 * H), (B3, H), (B3, H)), ((1, 1, 4), (1, 4), (1, 1), (1, 1))),
+              ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
+        OpRow("lstm_seq_grad", "lstm_seq_grad",
+              lambda g, y, xw, u, h0, c0: seq.bind(seq.lstm_seq_grad_p, g, y, xw, u, h0, c0),
+              _np_lstm_seq_grad, (((3, B3, 2 * H), (3, B3, 2 * H), (3, B3, 4 * H), (H, 4 * H),
+                                   (B3, H), (B3, H)),),
+              ("real",) * 6, (), rtol=1e-4, atol=1e-5),
     ]

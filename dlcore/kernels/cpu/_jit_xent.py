@@ -35,8 +35,7 @@ def _exp_row32(x, m, e, bits):
     float64.  ``bits`` is int32 scratch of the row's length."""
     n = x.shape[0]
     for j in range(n):
-        r = x[j] - m
-        r = max(r, np.float32(-87.0))
+        r = max(x[j] - m, np.float32(-87.0))
         k = np.floor(r * np.float32(1.4426950408889634) + np.float32(0.5))   # float32
         f = r - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
         p = np.float32(1.9875691500e-4)
@@ -52,7 +51,7 @@ def _exp_row32(x, m, e, bits):
     for j in range(n):
         v = e[j] * scale[j] if x[j] - m >= np.float32(-87.0) else np.float32(0.0)
         e[j] = v
-        s += v
+        s += float(v)
     return s
 
 

@@ -26,3 +26,44 @@ def lstm_gates_grad(gy, z, c):
         lstm_gates_bwd[blocks, threads](flat(contiguous(gy)), flat(contiguous(z)),
                                         flat(contiguous(c)), out, nb, n)
     return S.view_as(out, (nb, 5 * n))
+
+
+def lstm_seq(xw, u, h0, c0):
+    """``lstm_seq`` on the device: per step the device matmul, add and ``lstm_gates`` kernels
+    (run through the primitives on device buffers), the steps stacked."""
+    from ...ops import add, getitem, matmul, stack
+    from ...ops.sequence import lstm_gates_p
+    from ...registry import bind
+    n = int(u.shape[0])
+    h, c, ys = h0, c0, []
+    for t in range(int(xw.shape[0])):
+        y = bind(lstm_gates_p, add(getitem(xw, (t,)), matmul(h, u)), c)
+        ys.append(y)
+        h, c = getitem(y, (slice(None), slice(0, n))), getitem(y, (slice(None), slice(n, None)))
+    return stack(ys, 0)
+
+
+def lstm_seq_grad(g, y, xw, u, h0, c0):
+    """``lstm_seq_grad`` on the device, the same recursion as the CPU kernel through the
+    device kernels of matmul, add, lstm_gates_grad and concatenate."""
+    from ...ops import add, concatenate, getitem, matmul, matrix_transpose, stack, zeros_like
+    from ...ops.sequence import lstm_gates_grad_p
+    from ...registry import bind
+    n = int(u.shape[0])
+    t_len = int(xw.shape[0])
+    dhc = zeros_like(getitem(y, (0,)))
+    ut = matrix_transpose(u)
+    dzs = [None] * t_len
+    for t in range(t_len - 1, -1, -1):
+        if t:
+            hp = getitem(y, (t - 1, slice(None), slice(0, n)))
+            cp = getitem(y, (t - 1, slice(None), slice(n, None)))
+        else:
+            hp, cp = h0, c0
+        z = add(getitem(xw, (t,)), matmul(hp, u))
+        d = bind(lstm_gates_grad_p, add(getitem(g, (t,)), dhc), z, cp)    # [dz, dc]
+        dz = getitem(d, (slice(None), slice(0, 4 * n)))
+        dzs[t] = dz
+        dhc = concatenate([matmul(dz, ut), getitem(d, (slice(None), slice(4 * n, None)))], 1)
+    last = concatenate([dhc, zeros_like(dhc)], 1)
+    return stack(dzs + [last], 0)
