@@ -229,12 +229,19 @@ from . import distributions  # noqa: E402
 from . import amp  # noqa: E402
 from . import jit  # noqa: E402
 from . import cpu  # noqa: E402  (torch.cpu, torch.cpu.amp)
-from ._sparse import sparse_coo, sparse_coo_tensor  # noqa: E402  (sparse COO gradients)
-from ._sparse import spmm  # noqa: E402
+from . import _sparse  # noqa: E402  (sparse COO gradients)
+from ._sparse import sparse_coo, sparse_coo_tensor  # noqa: E402
 from . import sparse  # noqa: E402  (torch.sparse)
+from .sparse import spmm  # noqa: E402
 from ._compile import compile  # noqa: E402, A004
 from . import _extra_ops  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from .amp import (  # noqa: E402
+    clear_autocast_cache,
+    get_autocast_cpu_dtype,
+    is_autocast_cache_enabled,
+    is_autocast_cpu_enabled,
+)
 from .cuda import amp as _cuda_amp  # noqa: E402, F401  (torch.cuda.amp)
 from . import _api  # noqa: E402
 

@@ -162,7 +162,7 @@ def _wrap(fn, policy):
             return fn(*args, **kwargs)
         finally:
             R.depth -= 1
-    autocast_wrapper.__autocast_original__ = fn
+    setattr(autocast_wrapper, "__autocast_original__", fn)   # noqa: B010
     return autocast_wrapper
 
 
@@ -199,7 +199,7 @@ def _plan() -> list:
                 if callable(fn) and not isinstance(fn, type) and id(fn) not in targets:
                     targets[id(fn)] = (fn, kind if kind else POLICIES[(mod, name)])
     wrappers = {i: _wrap(fn, pol) for i, (fn, pol) in targets.items()}
-    patches = []
+    patches: list[tuple[Any, str, Any, Any]] = []
     for m in mods:
         for k, v in list(vars(m).items()):
             w = wrappers.get(id(v))

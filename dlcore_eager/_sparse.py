@@ -21,6 +21,8 @@ gradients of ``nn.Embedding(sparse=True)`` (see ``nn.sparse``), which ``backward
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from dlcore.registry import AVal
@@ -64,7 +66,7 @@ def apply(prim, args, params):
     dense`` (``torch.mm``, ``torch.matmul``, ``@``) is computed; anything else is refused."""
     if prim.name == "matmul" and len(args) == 2 and isinstance(args[0], SparseTensor) and \
             isinstance(args[1], Tensor) and not isinstance(args[1], SparseTensor):
-        return spmm(args[0], args[1])
+        return MATMUL[0](args[0], args[1])
     raise NotImplementedError(f"Could not run 'aten::{prim.name}' with arguments from the "
                               "'SparseCPU' backend.")
 
@@ -104,8 +106,8 @@ class SparseTensor(Tensor):
     def layout(self):
         return sparse_coo
 
-    @property
-    def data(self) -> SparseTensor:
+    @property  # type: ignore[misc]
+    def data(self) -> SparseTensor:  # type: ignore[override]
         return self.detach()
 
     def is_contiguous(self) -> bool:
@@ -259,7 +261,7 @@ class SparseTensor(Tensor):
         return _sparse(b.indices[::-1].copy(), b.values, b.shape[::-1], False)
 
     def mm(self, mat2):
-        return spmm(self, mat2)
+        return MATMUL[0](self, mat2)
 
     def __repr__(self) -> str:
         b = self._buf
@@ -272,7 +274,8 @@ class SparseTensor(Tensor):
 
 
 def _sparse(indices, values, shape, coalesced: bool) -> SparseTensor:
-    return _make(SparseBuf(indices, values, shape, coalesced), cls=SparseTensor)
+    return cast(SparseTensor, _make(SparseBuf(indices, values, shape, coalesced),
+                                    cls=SparseTensor))
 
 
 def _coalesce(indices: np.ndarray, values: np.ndarray, shape: tuple):
@@ -344,14 +347,11 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     if requires_grad:
         raise NotImplementedError("dlcore: sparse tensors do not take part in autograd "
                                   "(requires_grad=True)")
-    idx = np.asarray(indices.numpy(force=True) if isinstance(indices, Tensor) else indices)
-    if idx.dtype.kind not in "iu":
-        if idx.size == 0:
-            idx = idx.astype(np.int64)
-        else:
-            raise RuntimeError(f"indices must be an int64 tensor, got {idx.dtype}")
-    idx = idx.astype(np.int64).reshape(idx.shape if idx.ndim == 2 else (-1, 0) if idx.size == 0
-                                       else idx.shape)
+    idx: np.ndarray = np.asarray(indices.numpy(force=True) if isinstance(indices, Tensor)
+                                 else indices)
+    if idx.dtype.kind not in "iu" and idx.size:
+        raise RuntimeError(f"indices must be an int64 tensor, got {idx.dtype}")
+    idx = idx.astype(np.int64)
     if idx.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
     if isinstance(values, Tensor):
@@ -401,65 +401,19 @@ def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> SparseTensor:
 
 def install() -> None:
     """``is_sparse`` (False), ``to_sparse`` and ``sparse_mask`` on dense tensors."""
-    if "is_sparse" not in Tensor.__dict__:
-        Tensor.is_sparse = property(lambda self: False)
-    if "to_sparse" not in Tensor.__dict__:
-        Tensor.to_sparse = _to_sparse
-    if "sparse_mask" not in Tensor.__dict__:
-        Tensor.sparse_mask = mask
+    for name, value in (("is_sparse", property(lambda self: False)), ("to_sparse", _to_sparse),
+                        ("sparse_mask", mask)):
+        if name not in Tensor.__dict__:
+            setattr(Tensor, name, value)
 
 
 
 
 
 # ----------------------------------------------------------------------------- sparse @ dense
-def _csr(s: SparseTensor, transpose: bool = False):
-    import scipy.sparse as sp
-    b = s._buf
-    rows, cols = (b.indices[1], b.indices[0]) if transpose else (b.indices[0], b.indices[1])
-    shape = b.shape[::-1] if transpose else b.shape
-    return sp.coo_matrix((b.values, (rows, cols)), shape=shape).tocsr()   # duplicates summed
-
-
-def spmm(s: SparseTensor, d: Tensor) -> Tensor:
-    """``torch.sparse.mm(sparse, dense)``: a dense result, differentiable in ``d``
-    (``dd = S^T g``), as PyTorch's."""
-    b = s._buf
-    if len(b.shape) != 2 or b.indices.shape[0] != 2:
-        raise RuntimeError(f"sparse.mm: expected a 2-D sparse matrix, got size {list(b.shape)}")
-    if d.ndim != 2 or d.shape[0] != b.shape[1]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({b.shape[0]}x"
-                           f"{b.shape[1]} and {'x'.join(str(n) for n in d.shape)})")
-    if d._buf.dtype != b.dtype:
-        raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
-                           f"{D.from_numpy_dtype(b.dtype)} != {d.dtype}")
-
-    return _sparse_mm().apply(s, d)
-
-
-_SPARSE_MM: list = []
-
-
-def _sparse_mm():
-    """The autograd Function of ``spmm`` (made once, on first use: autograd imports this
-    module)."""
-    if not _SPARSE_MM:
-        from .autograd import Function
-
-        class SparseMM(Function):
-            @staticmethod
-            def forward(ctx, s, dense):
-                ctx.s = s
-                out = _csr(s) @ np.asarray(dense.numpy(force=True))
-                return Tensor._wrap(np.ascontiguousarray(out, dtype=s._buf.dtype))
-
-            @staticmethod
-            def backward(ctx, g):
-                gd = _csr(ctx.s, transpose=True) @ np.asarray(g.detach().numpy(force=True))
-                return None, Tensor._wrap(np.ascontiguousarray(gd, dtype=ctx.s._buf.dtype))
-
-        _SPARSE_MM.append(SparseMM)
-    return _SPARSE_MM[0]
+#: ``torch.sparse.mm`` (set by ``dlcore_eager.sparse`` when it is imported, which the package
+#: does: it needs autograd, which imports this module).
+MATMUL: list = []
 
 
 # ----------------------------------------------------------------------------- autograd
@@ -469,7 +423,7 @@ def add_any(a: Tensor, b: Tensor) -> Tensor:
         return add_sparse(a, b)
     if isinstance(a, SparseTensor):
         return add_dense(b, a)
-    return add_dense(a, b)
+    return add_dense(a, cast(SparseTensor, b))
 
 
 def accumulate_sparse(leaf: Tensor, g: Tensor) -> None:
@@ -483,5 +437,5 @@ def accumulate_sparse(leaf: Tensor, g: Tensor) -> None:
     elif isinstance(old, SparseTensor):
         leaf._grad = add_sparse(old, g) if isinstance(g, SparseTensor) else add_dense(g, old)
     else:
-        add_into_(old, g)
+        add_into_(old, cast(SparseTensor, g))
 __all__ = ["SparseTensor", "sparse_coo", "sparse_coo_tensor"]

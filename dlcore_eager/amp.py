@@ -106,6 +106,87 @@ class autocast:
         return wrapped
 
 
+def is_autocast_cpu_enabled() -> bool:
+    """Deprecated spelling of ``is_autocast_enabled('cpu')``."""
+    warnings.warn("torch.is_autocast_cpu_enabled() is deprecated. Please use "
+                  "torch.is_autocast_enabled('cpu') instead.", DeprecationWarning, stacklevel=2)
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    """Deprecated spelling of ``get_autocast_dtype('cpu')``."""
+    warnings.warn("torch.get_autocast_cpu_dtype() is deprecated. Please use "
+                  "torch.get_autocast_dtype('cpu') instead.", DeprecationWarning, stacklevel=2)
+    return get_autocast_dtype("cpu")
+
+
+def is_autocast_cache_enabled() -> bool:
+    """Whether the open region caches its casts of weights (``cache_enabled``; True outside)."""
+    from . import _autocast as A
+    return bool(A.R.cache_enabled)
+
+
+def clear_autocast_cache() -> None:
+    """Forget the cached casts of the open regions."""
+    from . import _autocast as A
+    A.R.cache = {}
+
+
+def is_autocast_available(device_type: str) -> bool:
+    """Whether ``autocast`` accepts ``device_type`` ("cpu" and "cuda")."""
+    return device_type in ("cpu", "cuda")
+
+
+def _cast_inputs(value, device_type: str, dtype):
+    from .tensor import Tensor
+    if isinstance(value, Tensor):
+        ok = value.is_floating_point() and value.device.type == device_type
+        return value.to(dtype) if ok else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_inputs(v, device_type, dtype) for v in value)
+    if isinstance(value, dict):
+        return {k: _cast_inputs(v, device_type, dtype) for k, v in value.items()}
+    return value
+
+
+def custom_fwd(fwd=None, *, device_type: str, cast_inputs=None):
+    """``@torch.amp.custom_fwd(device_type=..., cast_inputs=None)`` on a custom Function's
+    ``forward``: inside an autocast region it either records the region for backward
+    (``cast_inputs=None``) or casts the floating inputs to ``cast_inputs`` and runs with autocast
+    disabled, as PyTorch does."""
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def decorate_fwd(*args, **kwargs):
+        ctx = args[0]
+        ctx._dtype = get_autocast_dtype(device_type)
+        on = is_autocast_enabled(device_type)
+        if cast_inputs is None or not on:
+            ctx._fwd_used_autocast = on and cast_inputs is None
+            return fwd(*args, **kwargs)
+        ctx._fwd_used_autocast = False
+        with autocast(device_type=device_type, enabled=False):
+            return fwd(*_cast_inputs(args, device_type, cast_inputs),
+                       **_cast_inputs(kwargs, device_type, cast_inputs))
+    return decorate_fwd
+
+
+def custom_bwd(bwd=None, *, device_type: str):
+    """``@torch.amp.custom_bwd(device_type=...)`` on ``backward``: it runs under the autocast
+    state its forward ran under."""
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def decorate_bwd(*args, **kwargs):
+        ctx = args[0]
+        with autocast(device_type=device_type, enabled=getattr(ctx, "_fwd_used_autocast", False),
+                      dtype=getattr(ctx, "_dtype", None)):
+            return bwd(*args, **kwargs)
+    return decorate_bwd
+
+
 class GradScaler:
     """Dynamic loss scaling (``torch.amp.GradScaler``)."""
 
@@ -239,4 +320,6 @@ class GradScaler:
         self._growth_tracker = int(state["_growth_tracker"])
 
 
-__all__ = ["GradScaler", "autocast", "get_autocast_dtype", "is_autocast_enabled"]
+__all__ = ["GradScaler", "autocast", "clear_autocast_cache", "custom_bwd", "custom_fwd",
+           "get_autocast_cpu_dtype", "get_autocast_dtype", "is_autocast_available",
+           "is_autocast_cache_enabled", "is_autocast_cpu_enabled", "is_autocast_enabled"]

@@ -1,22 +1,66 @@
 """``torch.sparse``: operations on sparse COO tensors (see ``dlcore_eager._sparse``).
 
-``mm(sparse, dense)`` (also ``torch.spmm``, ``torch.mm``, ``sparse @ dense``) gives a dense
-result differentiable in the dense argument; ``addmm(mat, sparse, dense, beta, alpha)`` is
+``mm(sparse, dense)`` (also ``torch.spmm``, ``torch.mm``, ``torch.matmul``, ``sparse @ dense``)
+gives a dense result, differentiable in the dense argument (``dd = S^T g``), computed as a SciPy
+CSR product (duplicate entries summed); ``addmm(mat, sparse, dense, beta, alpha)`` is
 ``beta * mat + alpha * mm(sparse, dense)``; ``sum(sparse)`` is a dense scalar, ``sum(sparse,
 dim)`` a sparse tensor over the remaining dimensions, as PyTorch returns them.
 """
 
 from __future__ import annotations
 
-from ._sparse import SparseTensor, spmm
+import numpy as np
+
+from . import _dtype as D
+from . import _sparse
+from ._sparse import SparseTensor
+from .autograd import Function
 from .tensor import Tensor
 
 
+def _csr(s: SparseTensor, transpose: bool = False):
+    import scipy.sparse as sp
+    b = s._buf
+    rows, cols = (b.indices[1], b.indices[0]) if transpose else (b.indices[0], b.indices[1])
+    shape = b.shape[::-1] if transpose else b.shape
+    return sp.coo_matrix((b.values, (rows, cols)), shape=shape).tocsr()   # duplicates summed
+
+
+class _SparseMM(Function):
+    @staticmethod
+    def forward(ctx, s, dense):
+        ctx.s = s
+        out = _csr(s) @ np.asarray(dense.numpy(force=True))
+        return Tensor._wrap(np.ascontiguousarray(out, dtype=s._buf.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        gd = _csr(ctx.s, transpose=True) @ np.asarray(g.detach().numpy(force=True))
+        return None, Tensor._wrap(np.ascontiguousarray(gd, dtype=ctx.s._buf.dtype))
+
+
+def spmm(s: SparseTensor, d: Tensor) -> Tensor:
+    """``sparse @ dense`` as a dense tensor (``torch.spmm``)."""
+    b = s._buf
+    if len(b.shape) != 2 or b.indices.shape[0] != 2:
+        raise RuntimeError(f"sparse.mm: expected a 2-D sparse matrix, got size {list(b.shape)}")
+    if d.ndim != 2 or d.shape[0] != b.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({b.shape[0]}x"
+                           f"{b.shape[1]} and {'x'.join(str(n) for n in d.shape)})")
+    if d._buf.dtype != b.dtype:
+        raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
+                           f"{D.from_numpy_dtype(b.dtype)} != {d.dtype}")
+    return _SparseMM.apply(s, d)
+
+
+_sparse.MATMUL[:] = [spmm]
+
+
 def mm(mat1: SparseTensor, mat2: Tensor) -> Tensor:
-    """``sparse @ dense``, dense (PyTorch's ``torch.sparse.mm``)."""
+    """``sparse @ dense``, dense (PyTorch's ``torch.sparse.mm``; dense operands: ``torch.mm``)."""
     if not isinstance(mat1, SparseTensor):
-        from . import mm as _mm
-        return _mm(mat1, mat2)
+        from ._signatures import mm as dense_mm
+        return dense_mm(mat1, mat2)
     return spmm(mat1, mat2)
 
 
@@ -38,4 +82,4 @@ def sum(input: SparseTensor, dim=None, dtype=None):
     return dense.sum(dim).to_sparse()
 
 
-__all__ = ["addmm", "mm", "sum"]
+__all__ = ["addmm", "mm", "spmm", "sum"]

@@ -34,6 +34,7 @@ import re
 import warnings
 from typing import ClassVar
 
+from .. import _dtype as D
 from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node
 from .._state import STATE
 from ..tensor import Tensor, stale_tensor
@@ -122,11 +123,21 @@ class FunctionNode(TapeNode):
             else:
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                    f"gradients (expected {len(self.parents)}, got {len(res)})")
+        cast = None
         for i, (r, shape) in enumerate(zip(res, self.arg_shapes)):
             if isinstance(r, Tensor) and shape is not None and tuple(r.shape) != shape:
                 raise RuntimeError(f"Function {self.name()} returned an invalid gradient at "
                                    f"index {i} - got {list(r.shape)} but expected shape "
                                    f"compatible with {list(shape)}")
+            p = self.parents[i]
+            if isinstance(r, Tensor) and p is not None and r._buf.dtype != p.dtype and \
+                    not r.is_sparse:
+                # PyTorch casts a gradient to its input's dtype (a float32 backward of a
+                # custom_fwd(cast_inputs=float32) Function for a bfloat16 input, ...)
+                cast = list(res) if cast is None else cast
+                cast[i] = r.to(D.from_numpy_dtype(p.dtype))
+        if cast is not None:
+            res = tuple(cast)
         if not retain and hasattr(ctx, "_saved"):
             ctx._saved = None
         return res

@@ -17,8 +17,6 @@
   runs as Python), ``is_tracing()`` is True while ``trace`` runs the model.
 """
 
-from __future__ import annotations
-
 import typing
 from typing import Any
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -44,7 +44,7 @@ def encode(v: Any) -> Any:
     raise TypeError(f"a value of type {type(v).__name__}")
 
 
-def decode(v: Any, bad: Callable[[str], Any], depth: int = 0) -> Any:
+def decode(v: Any, bad: Callable[[str], NoReturn], depth: int = 0) -> Any:
     """The value ``encode`` wrote; ``bad(message)`` raises for anything else."""
     if depth > _MAX_DEPTH:
         bad("a parameter is nested too deeply")
@@ -78,7 +78,7 @@ def decode(v: Any, bad: Callable[[str], Any], depth: int = 0) -> Any:
     bad(f"unknown parameter tag {str(tag)[:40]!r}")
 
 
-def _dtype(name: str, bad) -> np.dtype:
+def _dtype(name: str, bad: Callable[[str], NoReturn]) -> np.dtype:
     from dlcore import dtypes as _dt
     try:
         return np.dtype(_dt.as_dtype(str(name)))

@@ -13,10 +13,8 @@ conv/batch-norm, which does not change the outputs beyond rounding).
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..autograd import no_grad
-from ._modules import RecursiveScriptModule, ScriptModule, _state
+from ._modules import RecursiveScriptModule, ScriptModule
+from ._program import _state, constant_params
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics: bool = True):
@@ -47,29 +45,3 @@ def optimize_for_inference(mod, other_methods=None):
             (mod.__dict__.get("_jit_program") is not None and not _state(mod)):
         return mod
     return freeze(mod.eval())
-
-
-def run_frozen(mod, args):
-    """A frozen scripted module's call: the original's Python under ``no_grad``."""
-    with no_grad():
-        return mod(*args)
-
-
-def constant_params(prog, params: dict):
-    """A copy of ``prog`` whose parameter references are constants holding their values."""
-    from dataclasses import replace
-    consts = dict(prog.consts)
-    names = {}
-    for name in prog.param_names:
-        key = f"p{len(consts)}"
-        while key in consts:
-            key += "_"
-        consts[key] = np.array(params[name].detach().numpy(force=True))
-        names[name] = key
-
-    def ref(r):
-        return ("const", names[r[1]]) if r[0] == "param" else r
-
-    ops = [replace(op, inputs=[ref(r) for r in op.inputs]) for op in prog.ops]
-    return replace(prog, ops=ops, consts=consts, outputs=[ref(r) for r in prog.outputs],
-                   param_names=[])

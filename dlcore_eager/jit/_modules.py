@@ -9,7 +9,8 @@
   (data-dependent control flow works, and gives PyTorch's results), sharing the original's
   state; ``.code`` is that Python source.  A loaded module replays the program in the file.
 * ``ScriptFunction``: a traced or scripted function.
-* ``ScriptModule``: the base class of all of them; a user class subclassing it with
+* ``ScriptModule``: the base class of all of them (``.save`` is attached by ``_save``); a
+  user class subclassing it with
   ``@torch.jit.script_method`` methods runs them eagerly.
 """
 
@@ -19,8 +20,10 @@ import inspect
 import textwrap
 import warnings
 
+from ..autograd import no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
+from ._program import _state, constant_params
 
 
 class ScriptModule(Module):
@@ -42,7 +45,6 @@ class ScriptModule(Module):
             return prog
         frozen = self.__dict__.get("_jit_frozen")
         if frozen is not None:                 # freeze() of a scripted module
-            from ._freeze import constant_params
             return constant_params(frozen._program(), _state(frozen))
         last = self.__dict__.get("_jit_last")
         if last is None:
@@ -75,10 +77,6 @@ class ScriptModule(Module):
                 return self._program().code()
         return self._program().code()
 
-    def save(self, f, **kwargs) -> None:
-        from ._save import save
-        save(self, f, **kwargs)
-
     def forward(self, *args, **kwargs):
         prog = self.__dict__.get("_jit_program")
         if prog is not None:
@@ -87,9 +85,9 @@ class ScriptModule(Module):
                                    f"only, got {sorted(kwargs)}")
             return prog.run(args, _state(self), self._jit_consts)
         frozen = self.__dict__.get("_jit_frozen")
-        if frozen is not None:
-            from ._freeze import run_frozen
-            return run_frozen(frozen, args)
+        if frozen is not None:                 # freeze() of a scripted module: no grad
+            with no_grad():
+                return frozen(*args)
         original = self.__dict__.get("_jit_original")
         if original is None:
             raise RuntimeError(f"Module [{type(self).__name__}] is missing the required "
@@ -167,7 +165,7 @@ class ScriptFunction:
     def __init__(self, fn, program=None) -> None:
         self._fn = fn
         self._program_ = program
-        self._last = None
+        self._last: tuple | None = None
         self._consts: dict = {}
         self.name = self.__name__ = getattr(fn, "__name__", "fn")
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -201,10 +199,6 @@ class ScriptFunction:
                 pass
         return self._program().code()
 
-    def save(self, f, **kwargs) -> None:
-        from ._save import save
-        save(self, f, **kwargs)
-
     def __repr__(self) -> str:
         return f"<dlcore_eager.jit.ScriptFunction object {self.name}>"
 
@@ -232,10 +226,6 @@ def _repr(m: Module, traced: bool, name: str) -> str:
     return f"{head}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _state(m: Module) -> dict:
-    out = dict(m.named_parameters())
-    out.update(m.named_buffers())
-    return out
 
 
 __all__ = ["Graph", "RecursiveScriptModule", "ScriptFunction", "ScriptModule",

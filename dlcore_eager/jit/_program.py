@@ -27,7 +27,7 @@ primitives' shape rules before anything runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -276,7 +276,7 @@ def _set(value, path, new):
     return type(value)(items)
 
 
-def _bad(msg: str):
+def _bad(msg: str) -> NoReturn:
     raise RuntimeError(f"torch.jit.load: {msg}")
 
 
@@ -394,3 +394,30 @@ def _count(tree, depth: int = 0) -> int:
             isinstance(tree[1], list)):
         _bad("malformed output structure")
     return sum(_count(t, depth + 1) for t in tree[1])
+
+
+def _state(m) -> dict:
+    """A module's parameters and buffers by qualified name."""
+    out = dict(m.named_parameters())
+    out.update(m.named_buffers())
+    return out
+
+
+def constant_params(prog, params: dict):
+    """A copy of ``prog`` whose parameter references are constants holding their values."""
+    from dataclasses import replace
+    consts = dict(prog.consts)
+    names = {}
+    for name in prog.param_names:
+        key = f"p{len(consts)}"
+        while key in consts:
+            key += "_"
+        consts[key] = np.array(params[name].detach().numpy(force=True))
+        names[name] = key
+
+    def ref(r):
+        return ("const", names[r[1]]) if r[0] == "param" else r
+
+    ops = [replace(op, inputs=[ref(r) for r in op.inputs]) for op in prog.ops]
+    return replace(prog, ops=ops, consts=consts, outputs=[ref(r) for r in prog.outputs],
+                   param_names=[])

@@ -68,6 +68,15 @@ def save(m: Any, f, _extra_files: dict | None = None) -> None:
     st.write(f, arrays, meta)
 
 
+def _save_method(self, f, **kwargs) -> None:
+    """``module.save(f)``: ``torch.jit.save(module, f)``."""
+    save(self, f, **kwargs)
+
+
+setattr(ScriptModule, "save", _save_method)     # noqa: B010 (_modules does not import this)
+setattr(ScriptFunction, "save", _save_method)   # noqa: B010
+
+
 def load(f, map_location=None, _extra_files: dict | None = None) -> RecursiveScriptModule:
     """Read a module written by :func:`save`; every failure is a ``RuntimeError``."""
     if isinstance(f, (str, os.PathLike)):

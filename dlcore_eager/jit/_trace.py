@@ -200,7 +200,7 @@ def _make_dynamic(prog: Program, model, inputs, before: dict) -> None:
 
 
 def _grow(x: Tensor) -> Tensor:
-    from .. import cat
+    from .._shape_ops import cat
     return cat([x.detach(), x.detach()[:1]], 0)
 
 
@@ -243,7 +243,7 @@ def _diff(v1, v2, path: tuple, out: dict, n1: int, n2: int) -> bool:
 
 def _check(prog: Program, model, inputs, out, tolerance: float) -> None:
     from ..autograd import no_grad
-    from ._modules import _state
+    from ._program import _state
     params = _state(model) if hasattr(model, "named_parameters") else {}
     with no_grad():
         got = _flat(prog.run(inputs, params, {}))

@@ -44,7 +44,7 @@ def check_sparse(opt, group: dict) -> None:
     raise RuntimeError(f"{name} does not support sparse gradients")
 
 
-def sgd(p, grad: SparseTensor, state: dict, group: dict) -> None:
+def sgd(p, grad, state: dict, group: dict) -> None:
     g = -grad if group["maximize"] else grad
     mom = group["momentum"]
     if mom != 0:
@@ -73,7 +73,7 @@ def _rows(grad: SparseTensor):
     return tuple(g.indices), g.values
 
 
-def adagrad(p, grad: SparseTensor, state: dict, group: dict) -> None:
+def adagrad(p, grad, state: dict, group: dict) -> None:
     g = -grad if group["maximize"] else grad
     step = state["step"] + 1
     clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
@@ -87,7 +87,7 @@ def adagrad(p, grad: SparseTensor, state: dict, group: dict) -> None:
     add_into_(p, _sparse(np.stack(rows), vals / std, g.shape, True), -clr)
 
 
-def sparse_adam(p, grad: SparseTensor, state: dict, group: dict) -> None:
+def sparse_adam(p, grad, state: dict, group: dict) -> None:
     from ..creation import zeros_like
     from ..tensor import Tensor
     g = -grad if group["maximize"] else grad

@@ -233,3 +233,55 @@ def test_modules_under_autocast_match_torch(name):
     w = want.detach().float().numpy()
     np.testing.assert_allclose(got.detach().float().numpy(), w, rtol=3e-2,
                                atol=3e-2 * max(1.0, float(np.abs(w).max())))
+
+
+def _custom_functions(m):
+    class CastToFloat(m.autograd.Function):
+        @staticmethod
+        @m.amp.custom_fwd(device_type="cpu", cast_inputs=m.float32)
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            ctx.seen = (str(a.dtype), str(b.dtype), m.is_autocast_enabled("cpu"))
+            return a @ b
+
+        @staticmethod
+        @m.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            ctx.seen_bwd = m.is_autocast_enabled("cpu")
+            return g @ b.t(), a.t() @ g
+
+    class KeepRegion(m.autograd.Function):
+        @staticmethod
+        @m.amp.custom_fwd(device_type="cpu")
+        def forward(ctx, a):
+            return a @ a
+
+        @staticmethod
+        @m.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, g):
+            ctx.seen_bwd = (m.is_autocast_enabled("cpu"), str(g.dtype))
+            return g @ g
+
+    return CastToFloat, KeepRegion
+
+
+def test_custom_fwd_and_custom_bwd_like_torch():
+    seen = {}
+    a0 = RNG.standard_normal((2, 2)).astype(np.float32)
+    for m in (torch, dt):
+        cast, keep = _custom_functions(m)
+        a = m.tensor(a0, requires_grad=True)
+        b = m.tensor(a0).bfloat16().requires_grad_()
+        with m.autocast("cpu"):
+            y = cast.apply(a, b)
+            z = keep.apply(a)
+        (y.sum() + z.float().sum()).backward()
+        seen[m] = (str(y.dtype), str(z.dtype), str(a.grad.dtype), str(b.grad.dtype),
+                   y.grad_fn is not None, a.grad.float().numpy())
+    assert seen[dt][:5] == seen[torch][:5]
+    np.testing.assert_allclose(seen[dt][5], seen[torch][5], rtol=2e-2, atol=2e-2)
+    with pytest.warns(DeprecationWarning, match="is_autocast_cpu_enabled"), \
+            dt.autocast("cpu", cache_enabled=False):
+        assert dt.is_autocast_cpu_enabled() and not dt.is_autocast_cache_enabled()
+    assert dt.is_autocast_cache_enabled() and dt.clear_autocast_cache() is None
