@@ -95,6 +95,11 @@ def load(f, map_location=None, _extra_files: dict | None = None) -> RecursiveScr
     def err(msg: str) -> RuntimeError:
         return RuntimeError(f"torch.jit.load: not a dlcore TorchScript file: {msg}")
 
+    if raw[:4] == b"PK\x03\x04":
+        raise err("it is a zip archive, as PyTorch's torch.jit.save writes; those hold pickled "
+                  "code, which dlcore never loads (it could run anything). Export the model "
+                  "with torch.onnx.export and read it with dlcore_eager.onnx_import, or save "
+                  "its state_dict with safetensors")
     arrays, meta = st.loads(raw, err)
     if meta.get("format") != FORMAT:
         raise err(f"its format is {str(meta.get('format'))[:40]!r}, not {FORMAT!r}")

@@ -203,8 +203,10 @@ def test_errors_name_the_problem():
         dt.jit.script(_nets(dt)["mlp"]()).graph     # noqa: B018
     with pytest.raises(RuntimeError, match="inherits from nn.Module"):
         dt.jit.script(_nets(dt)["mlp"])
-    with pytest.raises(RuntimeError, match="torch.jit.load"):
+    with pytest.raises(RuntimeError, match="zip archive, as PyTorch's torch.jit.save"):
         dt.jit.load(io.BytesIO(b"PK\x03\x04 not a model"))
+    with pytest.raises(RuntimeError, match="torch.jit.load: not a dlcore TorchScript file"):
+        dt.jit.load(io.BytesIO(b"\x10\x00\x00\x00\x00\x00\x00\x00{}"))
     with pytest.raises(ValueError, match="does not exist"):
         dt.jit.load("/nonexistent/model.pt")
 
@@ -371,3 +373,16 @@ def test_freeze_and_optimize_for_inference_like_torch(how, tmp_path):
     loaded = dt.jit.load(path)
     assert list(loaded.state_dict()) == []
     _close(loaded(dt.from_numpy(x)), want)
+
+
+def test_extra_files_round_trip_like_torch():
+    got = {}
+    for m in (torch, dt):
+        traced = m.jit.trace(m.nn.Linear(2, 2), m.ones(1, 2))
+        buf = io.BytesIO()
+        m.jit.save(traced, buf, _extra_files={"meta.txt": "hello", "raw": b"\x00\xff"})
+        buf.seek(0)
+        extra = {"meta.txt": "", "raw": ""}
+        m.jit.load(buf, map_location="cpu", _extra_files=extra)
+        got[m] = extra
+    assert got[dt] == got[torch] == {"meta.txt": b"hello", "raw": b"\x00\xff"}
