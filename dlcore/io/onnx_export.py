@@ -25,7 +25,8 @@ Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, R
 Gather (take), ScatterND with reduction add (scatter_add), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
-fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), and the run-time shape
+fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat) and ``lstm_step`` (MatMul and Add,
+then the same), and the run-time shape
 primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Shape),
 ``shape_of`` (Shape), ``reshape_dynamic`` (Reshape); control flow as the pseudo-primitives
 ``__if__`` (``params`` ``then``/``else``: ``Sub`` subgraphs, ``outputs``: names; input: the
@@ -244,6 +245,8 @@ def _convert(b: _Builder, op: Op) -> None:
         _spatial(b, op)
     elif name == "lstm_gates":
         _lstm_gates(b, op)
+    elif name == "lstm_step":
+        _lstm_step(b, op)
     elif name == "__rnn__":
         from .onnx_rnn import convert
         convert(b, op)
@@ -340,11 +343,22 @@ def _batch_norm_train(b: _Builder, op: Op) -> None:
            epsilon=float(op.params["eps"]))
 
 
+def _lstm_step(b: _Builder, op: Op) -> None:
+    """The fused LSTMCell step: ``z = (x w_ih^T + b_ih) + (h w_hh^T + b_hh)`` (MatMul,
+    Transpose, Add), then the gates as ``lstm_gates``."""
+    x, h, c, w_ih, w_hh, b_ih, b_hh = op.inputs[:7]
+    zx = b.node("Add", [b.node("MatMul", [x, b.node("Transpose", [w_ih], perm=[1, 0])]), b_ih])
+    zh = b.node("Add", [b.node("MatMul", [h, b.node("Transpose", [w_hh], perm=[1, 0])]), b_hh])
+    _lstm_update(b, b.node("Add", [zx, zh]), c, op.in_shapes[2][1], op.output)
+
+
 def _lstm_gates(b: _Builder, op: Op) -> None:
+    _lstm_update(b, op.inputs[0], op.inputs[1], op.in_shapes[1][1], op.output)
+
+
+def _lstm_update(b: _Builder, z, c, hid, output) -> None:
     """PyTorch's gate order: i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);
     c' = f c + i g;  y = [o tanh(c'), c']."""
-    z, c = op.inputs[:2]
-    hid = op.in_shapes[1][1]
     if hid is None:
         raise NotImplementedError("ONNX export: lstm_gates with an unknown hidden size")
     part = [b.node("Slice", [z, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])])
@@ -353,7 +367,7 @@ def _lstm_gates(b: _Builder, op: Op) -> None:
     g = b.node("Tanh", [part[2]])
     c2 = b.node("Add", [b.node("Mul", [f, c]), b.node("Mul", [i, g])])
     h2 = b.node("Mul", [o, b.node("Tanh", [c2])])
-    b.node("Concat", [h2, c2], op.output, axis=1)
+    b.node("Concat", [h2, c2], output, axis=1)
 
 
 def _pads(padding, nd: int) -> list[int]:

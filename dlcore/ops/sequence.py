@@ -238,6 +238,70 @@ def lstm_seq(xw, u, h0, c0):
     return bind(lstm_seq_p, xw, u, h0, c0)
 
 
+def _lstm_step_rule(x: AVal, h: AVal, c: AVal, w_ih: AVal, w_hh: AVal, b_ih: AVal,
+                    b_hh: AVal) -> AVal:
+    n4 = w_hh.shape[0]
+    dims = [(w_ih.shape[0], n4), (b_ih.shape[0], n4), (b_hh.shape[0], n4),
+            (w_ih.shape[1], x.shape[1]), (w_hh.shape[1], h.shape[1]), (x.shape[0], h.shape[0])]
+    if x.ndim != 2 or w_ih.ndim != 2 or w_hh.ndim != 2 or b_ih.ndim != 1 or b_hh.ndim != 1 or \
+            any(a is not None and b is not None and a != b for a, b in dims) or \
+            (n4 is not None and h.shape[1] is not None and n4 != 4 * h.shape[1]):
+        raise ShapeError("lstm_step", "expects x (batch, input), h and c (batch, hidden), "
+                         "w_ih (4*hidden, input), w_hh (4*hidden, hidden), b_ih and b_hh "
+                         "(4*hidden,)", [x.shape, h.shape, c.shape, w_ih.shape, w_hh.shape,
+                                         b_ih.shape, b_hh.shape])
+    if any(a.dtype != x.dtype for a in (w_ih, w_hh, b_ih, b_hh)):
+        raise DTypeError("lstm_step", "all operands must have the same floating dtype",
+                         [a.dtype for a in (x, h, c, w_ih, w_hh, b_ih, b_hh)])
+    return _lstm_gates_rule(AVal((x.shape[0], n4), x.dtype), c)
+
+
+def _lstm_step_vjp(g, y, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    from .reduce import sum as _sum
+    d = bind(lstm_step_grad_p, g, x, h, c, w_ih, w_hh, b_ih, b_hh)      # [dz, dc]
+    n4 = aval_of(w_hh).shape[0]
+    dz = getitem(d, (slice(None), slice(0, n4)))
+
+    def db():
+        return _sum(dz, 0)
+
+    return (lambda: matmul(dz, w_ih), lambda: matmul(dz, w_hh),
+            lambda: getitem(d, (slice(None), slice(n4, None))),
+            lambda: matmul(matrix_transpose(dz), x), lambda: matmul(matrix_transpose(dz), h),
+            db, db)
+
+
+#: PyTorch's LSTMCell in one primitive (its ``_thnn_fused_lstm_cell`` with both GEMMs inside):
+#: the composite cost ten eager ops per step (two transposes, two matmuls, three adds, the
+#: gates, two slices) and their vjps, the variable-length benchmark's whole cost.
+lstm_step_p = Primitive(
+    "lstm_step", _lstm_step_rule, _lstm_step_vjp, kind="other",
+    doc="z = x w_ih^T + h w_hh^T + b_ih + b_hh;  y = lstm_gates(z, c) = [h', c'];  "
+        "dz, dc = lstm_step_grad(g, ...),  dx = dz w_ih,  dh = dz w_hh,  dw_ih = dz^T x, "
+        "dw_hh = dz^T h,  db_ih = db_hh = sum(dz, 0)",
+    kernels={"cpu": _cpu_rnn.lstm_step, "cuda": _cuda_rnn.lstm_step})
+
+
+def _lstm_step_grad_rule(g: AVal, x: AVal, h: AVal, c: AVal, w_ih: AVal, w_hh: AVal,
+                         b_ih: AVal, b_hh: AVal) -> AVal:
+    y = _lstm_step_rule(x, h, c, w_ih, w_hh, b_ih, b_hh)
+    return AVal((y.shape[0], None if c.shape[1] is None else 5 * c.shape[1]), y.dtype)
+
+
+lstm_step_grad_p = Primitive(
+    "lstm_step_grad", _lstm_step_grad_rule, None, kind="other", differentiable=False,
+    doc="y = [dz, dc] = lstm_gates_grad(g, x w_ih^T + h w_hh^T + b_ih + b_hh, c);  not "
+        "differentiable (as lstm_gates_grad)",
+    kernels={"cpu": _cpu_rnn.lstm_step_grad, "cuda": _cuda_rnn.lstm_step_grad})
+
+
+def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One LSTM step with PyTorch's weights (the fused ``lstm_step``): returns (h', c')."""
+    y = bind(lstm_step_p, x, h, c, w_ih, w_hh, b_ih, b_hh)
+    n = aval_of(c).shape[-1]
+    return getitem(y, (slice(None), slice(0, n))), getitem(y, (slice(None), slice(n, None)))
+
+
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     """PyTorch's LSTM cell: returns ``(h', c')``."""
     return lstm_gates(_gates(x, h, w_ih, w_hh, b_ih, b_hh), c)

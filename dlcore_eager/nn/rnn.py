@@ -372,8 +372,12 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None):
         x, (h, c), batched = self._prepare(input, hx, 2)
-        h2, c2 = _seq.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
-                                self.bias_hh)
+        if self.bias and x._buf.dtype in _FUSED_DTYPES:      # one fused primitive per step
+            h2, c2 = _seq.lstm_step(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
+                                    self.bias_hh)
+        else:
+            h2, c2 = _seq.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
+                                    self.bias_hh)
         return (h2, c2) if batched else (h2.squeeze(0), c2.squeeze(0))
 
 

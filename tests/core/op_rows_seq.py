@@ -173,4 +173,16 @@ def seq_rows(OpRow, U, B) -> list:
               _np_lstm_seq_grad, (((3, B3, 2 * H), (3, B3, 2 * H), (3, B3, 4 * H), (H, 4 * H),
                                    (B3, H), (B3, H)),),
               ("real",) * 6, (), rtol=1e-4, atol=1e-5),
+            # one LSTMCell step with both GEMMs inside, and its gradient
+        OpRow("lstm_step", "lstm_step",
+              lambda *a: ops.concatenate(list(seq.lstm_step(*a)), -1), _np_lstm,
+              (((B3, D), (B3, H), (B3, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)),),
+              ("real",) * 7, (0, 1, 2, 3, 4, 5, 6), rtol=1e-4, atol=1e-5),
+        OpRow("lstm_step_grad", "lstm_step_grad",
+              lambda g, x, h, c, wi, wh, bi, bh: seq.bind(seq.lstm_step_grad_p, g, x, h, c, wi,
+                                                          wh, bi, bh),
+              lambda g, x, h, c, wi, wh, bi, bh: _np_lstm_gates_grad(
+                  g, x @ wi.T + bi + h @ wh.T + bh, c),
+              (((B3, 2 * H), (B3, D), (B3, H), (B3, H), (4 * H, D), (4 * H, H), (4 * H,),
+                (4 * H,)),), ("real",) * 8, (), rtol=1e-4, atol=1e-5),
     ]

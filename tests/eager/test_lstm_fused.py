@@ -66,3 +66,29 @@ def test_lstm_seq_refuses_bad_shapes():
         seq.lstm_seq(xw, u, np.zeros((2, 3)), np.zeros((2, 2)))
     with pytest.raises(ShapeError, match="at least one time step"):
         seq.lstm_seq(np.zeros((0, 2, 8)), u, np.zeros((2, 2)), np.zeros((2, 2)))
+
+
+def _cell_run(lib, dtype, B=4, D=4, H=5, T=4):
+    cell = lib.nn.LSTMCell(D, H)
+    rng = np.random.default_rng(1)
+    with lib.no_grad():
+        for p in cell.parameters():
+            p.copy_(lib.from_numpy(rng.uniform(-0.5, 0.5, tuple(p.shape)).astype(np.float32)))
+    cell = cell.double() if dtype == np.float64 else cell
+    cell.bias_hh.requires_grad_(False)
+    x = lib.from_numpy(rng.standard_normal((T, B, D)).astype(dtype)).requires_grad_()
+    h0, c0 = (lib.from_numpy(rng.standard_normal((B, H)).astype(dtype)).requires_grad_()
+              for _ in range(2))
+    h, c, loss = h0, c0, 0
+    for t in range(T):                    # the batch shrinks as in the variable-length loop
+        h, c = cell(x[t, :B - t], (h[:B - t], c[:B - t]))
+        loss = loss + (h * h).sum() + c.sum() * 0.3
+    loss.backward()
+    return [h.detach().numpy(), c.detach().numpy(), x.grad.numpy(), h0.grad.numpy(),
+            c0.grad.numpy()] + [p.grad.numpy() for p in cell.parameters() if p.requires_grad]
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_lstm_cell_step_matches_torch(dtype, tol):
+    for u, v in zip(_cell_run(dt, dtype), _cell_run(torch, dtype)):
+        np.testing.assert_allclose(u, v, rtol=tol, atol=tol)

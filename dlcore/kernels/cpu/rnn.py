@@ -87,3 +87,31 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
         _bwd(gy, z, cp.astype(dt, copy=False), out[t], dhc[:, n:])
         dhc[:, :n] = out[t] @ ut
     return out
+
+
+def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
+    """(x w_ih^T + b_ih) + (h w_hh^T + b_hh), summed in the composite's order."""
+    z = x @ w_ih.T
+    z += b_ih
+    zh = h @ w_hh.T
+    zh += b_hh
+    z += zh
+    return z
+
+
+def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One LSTM step (``lstm_step``): the two GEMMs, the biases and the fused gates."""
+    z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh)
+    out = np.empty((c.shape[0], 2 * c.shape[1]), dtype=z.dtype)
+    _fwd(z, c.astype(z.dtype, copy=False), out)
+    return out
+
+
+def lstm_step_grad(g, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """``[dz, dc]`` of one LSTM step, ``z`` recomputed (two GEMMs)."""
+    z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh)
+    n = c.shape[1]
+    out = np.empty((c.shape[0], 5 * n), dtype=z.dtype)
+    _bwd(g.astype(z.dtype, copy=False), z, c.astype(z.dtype, copy=False), out[:, :4 * n],
+         out[:, 4 * n:])
+    return out

@@ -67,3 +67,18 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
         dhc = concatenate([matmul(dz, ut), getitem(d, (slice(None), slice(4 * n, None)))], 1)
     last = concatenate([dhc, zeros_like(dhc)], 1)
     return stack(dzs + [last], 0)
+
+
+def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
+    from ...ops import add, matmul, matrix_transpose
+    return add(add(matmul(x, matrix_transpose(w_ih)), matmul(h, matrix_transpose(w_hh))),
+               add(b_ih, b_hh))
+
+
+def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """``lstm_step`` on the device: the device matmul/add kernels, then ``lstm_gates``."""
+    return lstm_gates(_step_z(x, h, w_ih, w_hh, b_ih, b_hh), c)
+
+
+def lstm_step_grad(g, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    return lstm_gates_grad(g, _step_z(x, h, w_ih, w_hh, b_ih, b_hh), c)
