@@ -111,3 +111,25 @@ def test_imported_batch_norm_and_training_mode_refusal():
     node.attribute.add(name="training_mode", i=1, type=2)       # 2: INT
     with pytest.raises(NotImplementedError, match="BatchNormalization with training_mode=1"):
         dlcore_eager.onnx.load_model(proto)(x)
+
+
+def test_packed_gru_with_dynamic_batch_and_time():
+    class M(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = dt.nn.GRU(4, 5, batch_first=True)
+
+        def forward(self, x, lengths):
+            p = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, h = self.rnn(p)
+            return pad_packed_sequence(out, batch_first=True)[0], h
+    dt.manual_seed(4)
+    m = M()
+    proto = dlcore_eager.onnx.export(m, (dt.randn(3, 6, 4), dt.tensor([4, 6, 2])),
+                                     input_names=["x", "len"],
+                                     dynamic_axes={"x": {0: "batch", 1: "time"},
+                                                   "len": {0: "batch"}})
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    x, lengths = dt.randn(5, 7, 4), dt.tensor([7, 3, 5, 1, 2])
+    for g, w in zip(sess.run(None, {"x": x.numpy(), "len": lengths.numpy()}), m(x, lengths)):
+        np.testing.assert_allclose(g, w.detach().numpy(), rtol=1e-5, atol=1e-6)
