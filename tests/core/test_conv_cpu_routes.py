@@ -55,7 +55,6 @@ def rows(request, monkeypatch):
 @pytest.fixture(params=["serial", "parallel"])
 def loops(request, monkeypatch):
     monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if request.param == "parallel" else 10 ** 12)
-    monkeypatch.setattr(C, "PARALLEL_THRESHOLD", 10 ** 12)
     return request.param
 
 
@@ -73,7 +72,6 @@ def test_routes_match_torch(route, case, monkeypatch):
     # the batch-folded filter gradient with the rows route, the per-image one with im2col
     monkeypatch.setattr(C, "FOLDED_FILTER_GRAD_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
     monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if loops == "parallel" else 10 ** 12)
-    monkeypatch.setattr(C, "PARALLEL_THRESHOLD", 10 ** 12)
     xs, ws, st, pad, dil, groups = case
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
@@ -146,9 +144,7 @@ def test_which_shapes_take_the_rows_route(xs, ws, pad, expect):
     assert not R.takes_rows(xs[1], ws[0], ws[2], ws[3], xs[2], oh, geom, 2)
 
 
-def test_3d_loops_serial_and_parallel_match_torch(loops, monkeypatch):
-    from dlcore.kernels.cpu import conv3d as C3
-    monkeypatch.setattr(C3, "PARALLEL_THRESHOLD", 10 ** 12)
+def test_3d_loops_serial_and_parallel_match_torch(loops):
     rng = np.random.default_rng(6)
     x, w = rng.standard_normal((2, 3, 5, 6, 7)), rng.standard_normal((4, 3, 2, 3, 2))
     p = {"strides": (2, 1, 1), "padding": ((1, 1), (0, 0), (1, 1)), "dilation": (1, 1, 1),
@@ -177,3 +173,10 @@ def test_3d_loops_serial_and_parallel_match_torch(loops, monkeypatch):
     np.testing.assert_allclose(
         C.avg_pool_grad(ga, in_size=x.shape[2:], count_include_pad=False, **prm),
         ta.grad.numpy(), rtol=1e-12)
+
+
+def test_the_threshold_of_work_picks_the_serial_or_the_parallel_loop():
+    j = C._jit()
+    assert C._k("max_pool", C.PARALLEL_MIN_WORK - 1) is j.max_pool
+    assert C._k("max_pool", C.PARALLEL_MIN_WORK) is j.max_pool_par
+    assert C._k("im2col", 10) is j.im2col

@@ -89,7 +89,7 @@ the batch.  Hence:
   8x8x32x32 1332 -> 1076.  On 8x8 planes it lost (32x64x8x8: 9504 -> 13983 us; the same
   576x2048x64 GEMM ran at 4.5 or 11.5 ms depending on which GEMM OpenBLAS had run before).
 * the Numba loops (unfolding of short or strided rows, col2im, pooling) run serially below
-  ``PARALLEL_MIN_WORK`` (2^23) elements of work: waking the OpenMP workers on busy cores cost
+  ``PARALLEL_MIN_WORK`` (2^23, or ``$DLCORE_PARALLEL_THRESHOLD``) elements of work: waking the OpenMP workers on busy cores cost
   more than the loop (2 threads, wall time, load 6-7: max pool 32x16x32x32 1.4 ms serial
   against 11.9 ms parallel, im2col 8x32x16x16 1.3 against 6.2 ms; im2col and col2im broke
   even from about 10^7 elements, max pool lost at every size tried, up to 3.4x10^7).
@@ -98,12 +98,12 @@ the batch.  Hence:
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
 from . import jit_module
 from .conv_rows import conv_rows, takes_rows
-from .runtime import PARALLEL_THRESHOLD
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
@@ -116,8 +116,9 @@ FULL_CONV_MIN_PIXELS = 1024
 FOLDED_FILTER_GRAD_MIN_PIXELS = 100
 #: Elements of work (columns written, window reads) from which the Numba unfolding, its adjoint
 #: and the pooling loops run over the ``(n, c)`` planes in parallel (measured in the module
-#: docstring); ``$DLCORE_PARALLEL_THRESHOLD`` lowers it.
-PARALLEL_MIN_WORK = 1 << 23
+#: docstring); ``$DLCORE_PARALLEL_THRESHOLD``, when set, overrides it (as it does the
+#: elementwise kernels' threshold), e.g. on a machine with idle cores.
+PARALLEL_MIN_WORK = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 23)))
 
 
 def _c3():
@@ -131,10 +132,9 @@ _jit = jit_module("_jit_conv")
 
 def _k(name: str, work: int):
     """The serial or the ``prange`` loop of a Numba kernel, by the elements of work of the call
-    (``PARALLEL_MIN_WORK``, or ``$DLCORE_PARALLEL_THRESHOLD`` when that is lower)."""
+    (from ``PARALLEL_MIN_WORK`` on, the parallel one)."""
     j = _jit()
-    return getattr(j, name + "_par") if work >= min(PARALLEL_THRESHOLD, PARALLEL_MIN_WORK) \
-        else getattr(j, name)
+    return getattr(j, name + "_par") if work >= PARALLEL_MIN_WORK else getattr(j, name)
 
 
 def _as2d(x: np.ndarray) -> np.ndarray:

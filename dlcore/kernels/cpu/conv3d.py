@@ -38,7 +38,6 @@ import math
 import numpy as np
 
 from . import jit_module
-from .runtime import PARALLEL_THRESHOLD
 
 
 def _c2():
@@ -51,10 +50,9 @@ _jit = jit_module("_jit_conv3d")
 
 def _k(name: str, work: int):
     """The serial or the ``prange`` loop, by the elements of work (the 2-D kernels' threshold,
-    :data:`.conv.PARALLEL_MIN_WORK`, or ``$DLCORE_PARALLEL_THRESHOLD`` when lower)."""
+    :data:`.conv.PARALLEL_MIN_WORK`)."""
     j = _jit()
-    return getattr(j, name + "_par") if work >= min(PARALLEL_THRESHOLD, _c2().PARALLEL_MIN_WORK) \
-        else getattr(j, name)
+    return getattr(j, name + "_par") if work >= _c2().PARALLEL_MIN_WORK else getattr(j, name)
 
 
 def _geo(strides, padding, dilation) -> np.ndarray:
