@@ -19,7 +19,11 @@ list argument; float64 tensors are left alone, as PyTorch does.  The casts are o
 differentiable ``Tensor.to`` calls, so gradients flow back to float32 parameters in float32.
 Inside a listed op, nested listed ops run as called (PyTorch excludes autocast there too).
 Casts of leaf tensors that require grad (weights) are cached for the outermost region, as
-PyTorch's ``cache_enabled`` does, so an RNN step loop casts its weights once.
+PyTorch's ``cache_enabled`` does, so an RNN step loop casts its weights once; the cache is
+dropped at every ``backward``/``autograd.grad`` (so a training loop inside one region neither
+backpropagates twice through a freed cast nor reads weights from before ``optimizer.step``,
+which updates ``.data`` without a version bump) and is not filled under ``no_grad`` (a cast
+made there has no graph to give a later gradient).
 
 How: the listed functions (by identity, wherever a ``dlcore_eager`` module holds them: ``torch.mm``,
 ``F.linear`` as seen by ``nn.Linear``, ...) and ``Tensor`` methods (``x @ w``, ``x.mm``) are
@@ -39,6 +43,7 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 
+from ._state import STATE
 from .tensor import Tensor
 
 #: torch's CPU lower-precision list, as dlcore names it: (module under dlcore_eager, name)
@@ -123,7 +128,7 @@ def _cast(a, np_target, target):
         b = a._buf
         if b.dtype in _ELIGIBLE and b.dtype != np_target and \
                 (type(b) is np.ndarray) == (R.device == "cpu"):
-            if a._rg and a._node is None and R.cache_enabled:
+            if a._rg and a._node is None and R.cache_enabled and STATE.enabled:
                 hit = R.cache.get(id(a))
                 if hit is not None and hit[0] is a and hit[1] == a._version[0] and \
                         hit[2] == np_target:

@@ -27,6 +27,7 @@ from dlcore.autodiff import reverse_pass
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
+from .._autocast import R as _AUTOCAST
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, half_vjp, has_half, leaf_node
 from .._sparse import SparseBuf, SparseTensor, accumulate_sparse, add_any
 from .._state import STATE
@@ -277,6 +278,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
              inputs=None) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves of their graph
     (or only of ``inputs``)."""
+    if _AUTOCAST.cache:                   # casts cached by autocast: made again after this
+        _AUTOCAST.cache = {}
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     if isinstance(grad_tensors, Tensor):
@@ -298,6 +301,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          only_inputs: bool = True, allow_unused: bool | None = None,
          materialize_grads: bool = False) -> tuple:
     """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    if _AUTOCAST.cache:
+        _AUTOCAST.cache = {}
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)
     inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)

@@ -285,3 +285,27 @@ def test_custom_fwd_and_custom_bwd_like_torch():
             dt.autocast("cpu", cache_enabled=False):
         assert dt.is_autocast_cpu_enabled() and not dt.is_autocast_cache_enabled()
     assert dt.is_autocast_cache_enabled() and dt.clear_autocast_cache() is None
+
+
+def test_weight_cast_cache_never_serves_a_stale_or_freed_cast():
+    # PyTorch's cache would keep serving the first step's bfloat16 weights here (its loss stays
+    # constant; its docs say not to run backward inside autocast): dlcore drops the cache at
+    # every backward, so the loop trains, and no cast made under no_grad is reused with grad.
+    dt.manual_seed(0)
+    m = dt.nn.Linear(3, 2)
+    opt = dt.optim.SGD(m.parameters(), lr=0.1)
+    x = dt.tensor(X[:, :3])
+    losses = []
+    with dt.autocast("cpu"):
+        for _ in range(3):
+            opt.zero_grad()
+            loss = m(x).float().pow(2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert losses[0] > losses[1] > losses[2]
+        m.zero_grad()
+        with dt.no_grad():
+            m(x)
+        m(x).float().sum().backward()
+    assert m.weight.grad is not None and float(m.weight.grad.abs().sum()) > 0
