@@ -53,6 +53,8 @@ COMPLEX = (complex64, complex128)
 HALF: tuple[np.dtype, ...] = (float16,) if bfloat16 is None else (float16, bfloat16)
 SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16) + HALF + COMPLEX
 FLOATING = (float32, float64) + HALF
+#: float32 and float64 as objects: ``d in FLOAT32_64`` is an identity test for them
+FLOAT32_64 = (float32, float64)
 default_float = float32
 default_int = int64
 
@@ -142,6 +144,8 @@ def is_python_scalar(x) -> bool:
         return False
     if t in _PY_SCALAR_TYPES:
         return True
+    if getattr(t, "__dlcore_frontend__", None) is not None:
+        return False             # a front end's tensor (the ABC test below costs ~1 us)
     if not isinstance(x, (bool, numbers.Number)) or isinstance(x, (np.ndarray, np.generic)):
         return False
     return np.ndim(cast(Any, x)) == 0       # (NumPy's stubs do not take a numbers.Number)

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import dtypes as _dt
 from ..api import exports
 from ..dtypes import is_floating
-from ..registry import aval_of
+from ..registry import aval_of, bind
 from . import _rules
 from .elementwise import (abs, add, cast, exp, full_like, log, maximum, minimum, mul, neg,
                           stop_gradient, sub, where)
 from .elementwise import div as _div
+from .elementwise import div_p
 from .indexing import one_hot
 from .linalg import matmul
-from .reduce import max_, sum
+from .reduce import max_, sum, sum_p
 from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
 
 
@@ -44,7 +43,7 @@ def _via_float32(fn):
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
         d = aval_of(x).dtype
-        if d not in _dt.HALF:
+        if d in _dt.FLOAT32_64 or d not in _dt.HALF:
             return fn(x, *args, **kwargs)
         return cast(fn(cast(x, _dt.float32), *args, **kwargs), d)
     return wrapper
@@ -61,10 +60,14 @@ def mean(x, axis=None, keepdims=False):
         x = _float(x)
         av = aval_of(x)
     axes = _rules.normalize_axes("mean", axis, av.ndim, av.shape)
-    s = sum(x, axes, keepdims)
+    # The primitives bound directly: what sum() and div() would bind, without their argument
+    # handling (axes already normalised; a float32/float64 sum divided by a Python float needs
+    # no promotion), which cost more than the two kernels at small sizes.
+    s = bind(sum_p, x, axes=axes, keepdims=bool(keepdims))
     dims = [av.shape[a] for a in axes]
     if None not in dims and not getattr(x, "_dlcore_unknown_rank", False):
-        return _div(s, float(math.prod(dims)))        # (np.prod of a list: ~10 us)
+        n = float(math.prod(dims))                    # (np.prod of a list: ~10 us)
+        return bind(div_p, s, n) if av.dtype in _dt.FLOAT32_64 else _div(s, n)
     return _div(s, sum(full_like(x, 1), axes, keepdims))
 
 

@@ -212,6 +212,9 @@ def _promote(a, b):
     """Cast two operands to their common dtype (NumPy promotion; Python scalars are weak)."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
         return a, b              # the common case, first (dispatch cost)
+    if (type(b) is float or type(b) is int) and not _dt.is_python_scalar(a) and \
+            aval_of(a).dtype in _dt.FLOAT32_64:
+        return a, b              # a float array and a weak Python number: nothing to cast
     sa, sb = _dt.is_python_scalar(a), _dt.is_python_scalar(b)
     if sa and sb:
         return a, b
@@ -253,6 +256,9 @@ def relu_grad(g, y): return bind(relu_grad_p, g, y)
 def _float_binary(a, b):
     """Promote two operands and compute in the default float where both are integers."""
     a, b = _promote(a, b)
+    if (type(b) is float or type(b) is int) and not _dt.is_python_scalar(a) and \
+            aval_of(a).dtype in _dt.FLOAT32_64:
+        return a, b              # (the common case: a float array and a number)
     for x in (a, b):
         if not _dt.is_python_scalar(x):
             if not _dt.is_inexact(aval_of(x).dtype):

@@ -37,6 +37,7 @@ from ..tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
 _HALF = _dt.HALF
+_F32, _F64 = _dt.float32, _dt.float64
 _add_into = _add_p.kernels["cpu"].into
 
 
@@ -209,6 +210,18 @@ def _unwrap(r):
     return r
 
 
+def _maybe_half(out, bufs) -> bool:
+    """``has_half`` with float32/float64 buffers (nearly all) recognised by identity first."""
+    d = out.dtype
+    if d is _F32 or d is _F64:
+        for b in bufs:
+            d = b.dtype
+            if d is not _F32 and d is not _F64:
+                return has_half(out, bufs)
+        return False
+    return has_half(out, bufs)
+
+
 def _run_raw(roots, seeds, wanted, retain, accumulate):
     # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
     seed_of = {}
@@ -242,7 +255,7 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                         break
                     bufs.append(b)
                 else:
-                    if has_half(out, bufs):
+                    if _maybe_half(out, bufs):
                         res = half_vjp(node.prim, g, out, bufs, node.params, bufs)
                     else:
                         res = node.prim.vjp(g, out, *bufs, **node.params)
