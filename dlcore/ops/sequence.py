@@ -260,13 +260,13 @@ def _lstm_step_vjp(g, y, x, h, c, w_ih, w_hh, b_ih, b_hh):
     from .reduce import sum as _sum
     d = bind(lstm_step_grad_p, g, x, h, c, w_ih, w_hh, b_ih, b_hh)      # [dz, dc]
     n4 = aval_of(w_hh).shape[0]
-    dz = getitem(d, (slice(None), slice(0, n4)))
+    dz = getitem(d, _cols(0, n4))
 
     def db():
         return _sum(dz, 0)
 
     return (lambda: matmul(dz, w_ih), lambda: matmul(dz, w_hh),
-            lambda: getitem(d, (slice(None), slice(n4, None))),
+            lambda: getitem(d, _cols(n4, None)),
             lambda: matmul(matrix_transpose(dz), x), lambda: matmul(matrix_transpose(dz), h),
             db, db)
 
@@ -299,7 +299,15 @@ def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
     """One LSTM step with PyTorch's weights (the fused ``lstm_step``): returns (h', c')."""
     y = bind(lstm_step_p, x, h, c, w_ih, w_hh, b_ih, b_hh)
     n = aval_of(c).shape[-1]
-    return getitem(y, (slice(None), slice(0, n))), getitem(y, (slice(None), slice(n, None)))
+    return getitem(y, _cols(0, n)), getitem(y, _cols(n, None))
+
+
+_ALL = ("slice", None, None, None)
+
+
+def _cols(start, stop) -> tuple:
+    """``[:, start:stop]`` in getitem's canonical form (no parsing per eager step)."""
+    return (_ALL, ("slice", start, stop, None))
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
