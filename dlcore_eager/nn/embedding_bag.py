@@ -88,9 +88,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
                                   f"per_sample_weights is only supported for mode='sum' (got "
                                   f"mode='{mode}'). Please open a feature request on GitHub.")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("F.embedding_bag: scale_grad_by_freq and sparse gradients "
-                                  "are not supported (dense gradients only)")
+    if scale_grad_by_freq:
+        raise NotImplementedError("F.embedding_bag: scale_grad_by_freq is not supported")
+    if sparse and mode == "max":
+        raise ValueError("max mode does not support sparse weights")
     flat = _ops.reshape(input, (-1,))
     idx = np.asarray(flat.cpu()._buf).astype(np.int64)
     total = idx.size
@@ -109,9 +110,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         _renorm_(weight, flat, max_norm, norm_type)
     bags = _bags(offs, total, include_last_offset)
     keep = idx != pad if pad is not None else np.ones(total, bool)
+    # sparse=True: the rows are looked up by nn.sparse's lookup, whose weight gradient is a
+    # sparse COO tensor (one entry per looked-up index), as PyTorch's embedding_bag makes it
+    take = _sparse_take(pad) if sparse and weight.requires_grad else _ops.take
     if mode == "max" and keep.any():
         return _bag_max(_ops.take(weight, flat), bags, keep, weight)
-    return _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights)  # max of
+    return _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights, take)  # max of
     # nothing but empty bags: zeros, still connected to weight (a zero gradient, as PyTorch)
 
 
@@ -120,8 +124,13 @@ def _device(arr: np.ndarray, like: Tensor) -> Tensor:
     return t.cuda() if like.is_cuda else t
 
 
+def _sparse_take(pad):
+    from .sparse import _SparseEmbedding
+    return lambda weight, idx: _SparseEmbedding.apply(weight, idx, pad)
+
+
 def _bag_sum(weight: Tensor, idx: np.ndarray, bags, keep: np.ndarray, mean: bool,
-             per_sample_weights: Tensor | None) -> Tensor:
+             per_sample_weights: Tensor | None, take=_ops.take) -> Tensor:
     """The kept rows, each scaled (1, 1/count or its per-sample weight), added into their
     bag's row with ``scatter_add`` (memory linear in the indices, not bags x indices)."""
     pos, bag_of, scale = [], [], []
@@ -135,7 +144,7 @@ def _bag_sum(weight: Tensor, idx: np.ndarray, bags, keep: np.ndarray, mean: bool
     bag_ids = np.concatenate(bag_of) if bag_of else np.zeros(0, np.int64)
     scales = np.concatenate(scale).astype(dt) if scale else np.zeros(0, dt)
     zeros = _device(np.zeros((len(bags), weight.shape[1]), dt), weight)
-    rows = _ops.take(weight, _device(idx[positions], weight))               # (K, D)
+    rows = take(weight, _device(idx[positions], weight))                    # (K, D)
     if per_sample_weights is not None:
         w = _ops.take(_ops.reshape(per_sample_weights, (-1,)), _device(positions, weight))
     else:

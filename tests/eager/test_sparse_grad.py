@@ -194,3 +194,24 @@ def test_sparse_dense_matmul_gcn_layer_matches_torch():
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(4x4 "
                                            r"and 3x2\)"):
         dt.sparse.mm(adj, dt.ones(3, 2))
+
+
+@pytest.mark.parametrize("mode, pad", [("sum", None), ("mean", 4), ("sum", 4)])
+def test_embedding_bag_sparse_gradient_matches_torch(mode, pad):
+    idx, off = np.array([1, 2, 4, 5, 4, 3, 2, 5]), np.array([0, 3, 5])
+    psw = RNG.standard_normal(8).astype(np.float32) if mode == "sum" else None
+    got = {}
+    for m in (torch, dt):
+        bag = m.nn.EmbeddingBag(6, 3, mode=mode, sparse=True, padding_idx=pad)
+        with m.no_grad():
+            bag.weight.copy_(m.tensor(W0))
+        out = bag(m.tensor(idx), m.tensor(off),
+                  per_sample_weights=None if psw is None else m.tensor(psw))
+        (out * out).sum().backward()
+        g = bag.weight.grad
+        got[m] = (g.is_sparse, g._indices().tolist(), g.to_dense().numpy())
+        with pytest.raises(ValueError, match="max mode does not support sparse weights"):
+            m.nn.functional.embedding_bag(m.tensor(idx), bag.weight, m.tensor(off), mode="max",
+                                          sparse=True)
+    assert got[dt][:2] == got[torch][:2]
+    np.testing.assert_allclose(got[dt][2], got[torch][2], rtol=1e-5, atol=1e-6)
