@@ -43,6 +43,8 @@ from typing import Any
 
 import numpy as np
 
+from dlcore import dtypes as _dt
+
 from .tensor import Tensor
 
 
@@ -112,8 +114,11 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
                 tr.params.setdefault(name, np.array(a.numpy(force=True)))
                 return ("param", name)
             return ("const", np.array(a.numpy(force=True)))
+        if isinstance(a, (np.ndarray, np.generic)):     # its own dtype (a bool mask stays bool)
+            return ("const", np.array(a))
+        # a Python number: the dtype dispatch gave it (weak: the tensor's, as _convert_plain)
         dt = like._buf.dtype if isinstance(like, Tensor) else None
-        return ("const", np.asarray(a, dtype=dt))
+        return ("const", np.asarray(a, dtype=_dt.scalar_dtype(a, dt)))
 
     original = _dispatch.EagerFrontend.apply
     quiet = [0]                               # > 0 inside a module recorded as one operation

@@ -64,6 +64,9 @@ class Program:
     batch: int | None = None   # dimension 0 of the example inputs, when dynamic
     names: list[str] = field(default_factory=list)   # the inputs' names, for printing
     free0: bool = False        # dimension 0 of the inputs may differ from the example's
+    #: inputs no operation reads (their values were read in Python, e.g. an EmbeddingBag's
+    #: offsets, and are frozen in the program): input index -> the example's value
+    frozen_inputs: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -84,8 +87,11 @@ class Program:
             ops.append(Op(rec.prim, params, [ref(r) for r in rec.inputs], k, tuple(rec.shape),
                           np.dtype(rec.dtype)))
         outputs = [ref(r) for r in tr.outputs]
+        used = {r[1] for op in ops for r in op.inputs if r[0] == "input"} | \
+            {r[1] for r in outputs if r[0] == "input"}
+        frozen = {i: np.array(x) for i, x in enumerate(tr.inputs) if i not in used}
         return cls(ops, [AVal(tuple(x.shape), np.dtype(x.dtype)) for x in tr.inputs], consts,
-                   outputs, _tree_of(out), list(tr.params))
+                   outputs, _tree_of(out), list(tr.params), frozen_inputs=frozen)
 
     # ------------------------------------------------------------------ running
     def run(self, args: tuple, params: dict[str, Tensor], const_cache: dict) -> Any:
@@ -102,6 +108,14 @@ class Program:
                     f"forward(): input {i} has shape {list(sh)}, but the program was traced "
                     f"with shape {list(av.shape)} and {which} change (dlcore replays the "
                     "recorded primitives, whose sizes are fixed); trace with this shape")
+        for i, want in self.frozen_inputs.items():
+            got = xs[i].numpy(force=True)
+            if got.shape != want.shape or not np.array_equal(got, want):
+                raise RuntimeError(
+                    f"forward(): input {i} differs from the traced example's, but no traced "
+                    "operation reads it: the model read its values in Python (an "
+                    "EmbeddingBag's offsets, a list of lengths, ...) and the trace froze "
+                    "them; trace with these values, or call the module itself")
         n = None
         if self.batch is not None and xs and xs[0].ndim:
             n = int(xs[0].shape[0])
@@ -208,6 +222,8 @@ class Program:
         """The program as JSON-able data; constant arrays go into ``arrays``."""
         for k, v in self.consts.items():
             arrays[f"const:{k}"] = v
+        for i, v in self.frozen_inputs.items():
+            arrays[f"frozen:{i}"] = v
         ops = []
         for j, op in enumerate(self.ops):
             try:
@@ -223,6 +239,7 @@ class Program:
                 "consts": list(self.consts), "outputs": [list(r) for r in self.outputs],
                 "tree": self.tree, "params": list(self.param_names), "batch": self.batch,
                 "names": list(self.input_names()), "free0": self.free0,
+                "frozen_inputs": sorted(self.frozen_inputs),
                 "dyn_consts": {k: [fill, [list(d) for d in dims]]
                                for k, (fill, dims) in self.dyn_consts.items()}}
 
@@ -381,8 +398,13 @@ def _from_json(cls, doc, arrays, param_avals) -> Program:
         dyn_consts[k] = (spec[0], [tuple(int(i) for i in d) for d in spec[1]])
     names = doc.get("names")
     names = [str(s)[:64] for s in names] if isinstance(names, list) else []
+    frozen = {}
+    for i in doc.get("frozen_inputs") or []:
+        if not (isinstance(i, int) and 0 <= i < len(in_avals)) or f"frozen:{i}" not in arrays:
+            _bad(f"malformed frozen input {str(i)[:20]!r}")
+        frozen[i] = arrays[f"frozen:{i}"]
     return cls(ops, in_avals, consts, outputs, tree, list(param_avals), dyn_consts, batch,
-               names, bool(doc.get("free0", False)))
+               names, bool(doc.get("free0", False)), frozen)
 
 
 def _count(tree, depth: int = 0) -> int:

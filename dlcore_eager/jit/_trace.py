@@ -118,6 +118,11 @@ def build(model, inputs, check: bool = False, warn_frozen: bool = False,
     except (TypeError, ValueError):
         prog.names = []
     _make_dynamic(prog, model, inputs, before)
+    if prog.frozen_inputs:
+        warnings.warn(f"input(s) {sorted(prog.frozen_inputs)} of the traced function are read "
+                      "by no traced operation: the model read their values in Python, and the "
+                      "trace froze them (the program refuses other values)", TracerWarning,
+                      stacklevel=3)
     if warn_frozen:
         warnings.warn("dlcore records a scripted module's graph by tracing its last call: "
                       "Python control flow is frozen at the branches that call took",

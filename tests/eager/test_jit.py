@@ -386,3 +386,47 @@ def test_extra_files_round_trip_like_torch():
         m.jit.load(buf, map_location="cpu", _extra_files=extra)
         got[m] = extra
     assert got[dt] == got[torch] == {"meta.txt": b"hello", "raw": b"\x00\xff"}
+
+
+def test_text_models_with_index_inputs():
+    class TextClf(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = dt.nn.Embedding(20, 8, padding_idx=0)
+            self.rnn = dt.nn.GRU(8, 6, batch_first=True)
+            self.fc = dt.nn.Linear(6, 3)
+
+        def forward(self, x):
+            _, h = self.rnn(self.emb(x))
+            return dt.log_softmax(self.fc(h[-1]), dim=-1)
+
+    class Bag(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = dt.nn.EmbeddingBag(20, 8, mode="mean")
+            self.fc = dt.nn.Linear(8, 3)
+
+        def forward(self, text, offsets):
+            return self.fc(self.emb(text, offsets))
+
+    m = TextClf().eval()
+    ids = np.random.default_rng(1).integers(0, 20, (4, 7))
+    loaded = _round_trip(dt.jit.trace(m, dt.tensor(ids)))
+    for n in (1, 9):                          # int64 inputs, batch dynamic
+        x = dt.tensor(np.random.default_rng(n).integers(0, 20, (n, 7)))
+        _close(loaded(x), m(x))
+    bag = Bag().eval()
+    text, off = dt.tensor(np.arange(1, 7)), dt.tensor(np.array([0, 2]))
+    with pytest.warns(dt.jit.TracerWarning, match=r"input\(s\) \[1\] .* read by no traced"):
+        traced = dt.jit.trace(bag, (text, off))
+    loaded = _round_trip(traced)
+    _close(loaded(text, off), bag(text, off))
+    with pytest.raises(RuntimeError, match="input 1 differs from the traced example's"):
+        loaded(text, dt.tensor(np.array([0, 3])))   # never a silently wrong bag layout
+
+
+def _round_trip(module):
+    buf = io.BytesIO()
+    dt.jit.save(module, buf)
+    buf.seek(0)
+    return dt.jit.load(buf)
