@@ -6,9 +6,27 @@ at the top of the first file pytest loads.  On a machine with a real NVIDIA GPU,
 """
 
 import os
+import sys
 
 if os.environ.get("DLCORE_TEST_REAL_GPU") != "1":
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+# One BLAS/OpenMP thread per test process, set before NumPy (or torch) loads its pools and
+# inherited by every process a test starts (the static suite under the passes, the notebooks'
+# kernels, the benchmark CLI).  The tests' matrices are tiny, so more threads buy nothing; and
+# with one xdist worker per core, each worker's two-thread OpenBLAS pool spins waiting for a
+# thread the other worker has descheduled: a 64x96 @ 96x96 matmul took 20 ms instead of 50 us,
+# and tests/static/test_session_interrupts.py 18.5 s instead of 3.0 s.  Values do not depend on
+# it.  A user's own setting of these variables wins; dlcore's Numba kernels keep their threads
+# (their pool waits passively: dlcore sets OMP_WAIT_POLICY=PASSIVE).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+if "numpy" in sys.modules:                      # loaded by a plugin first: limit it at run time
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1, user_api="blas")
+    except ImportError:
+        pass
 
 
 import pytest  # noqa: E402 - after the simulator switch above

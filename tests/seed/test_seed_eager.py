@@ -21,20 +21,6 @@ import dlcore_eager as torch
 PROGRAMS = Path(__file__).parent / "programs"
 
 
-@pytest.fixture(autouse=True)
-def _single_threaded_blas():
-    """The programs run 500 steps of small matmuls; with other work on the machine a
-    multi-threaded BLAS pool spends its time waiting for descheduled threads, so the tests pin
-    BLAS to one thread (values are unaffected)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 class _Recorder(dict):
     """A script namespace that records every value assigned to ``loss``."""
 
