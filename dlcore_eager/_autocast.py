@@ -146,8 +146,8 @@ def _cast(a, np_target, target):
 def _wrap(fn, policy):
     @functools.wraps(fn)
     def autocast_wrapper(*args, **kwargs):
-        if R.depth or not R.on:
-            return fn(*args, **kwargs)
+        if R.depth or not R.on or kwargs.get("out") is not None:
+            return fn(*args, **kwargs)      # (out= variants are not autocast in PyTorch)
         kind = policy if isinstance(policy, str) else policy(args, kwargs)
         if kind is None:
             return fn(*args, **kwargs)

@@ -127,8 +127,12 @@ def build(model, inputs, check: bool = False, warn_frozen: bool = False,
         warnings.warn("dlcore records a scripted module's graph by tracing its last call: "
                       "Python control flow is frozen at the branches that call took",
                       TracerWarning, stacklevel=3)
-    if check:
-        _check(prog, model, inputs, out, tolerance)
+    if check:                  # (buffers as the traced run left them: BN statistics)
+        after = _buffers(model)
+        try:
+            _check(prog, model, inputs, out, tolerance)
+        finally:
+            _put_buffers(model, after)
     return prog
 
 
