@@ -134,6 +134,39 @@ def _random(orig, normal: bool, like: bool):
     return f
 
 
+def _sgn(orig):
+    """``sgn``: z / |z| (0 at 0) for complex z; ``sign`` refuses complex input, as PyTorch."""
+    def sgn(input, *, out=None):
+        if _is_complex(input):
+            from ._api import write_out
+            r = _ops.complex_abs(input)
+            zero = _ops.equal(r, 0)
+            unit = _ops.div(input, _ops.complex_(_ops.where(zero, 1.0, r), _ops.zeros_like(r)))
+            return write_out(_ops.where(zero, _ops.zeros_like(input), unit), out, "sgn")
+        return orig(input, out=out) if out is not None else orig(input)
+    sgn.__doc__ = orig.__doc__
+    return sgn
+
+
+def _sign(orig):
+    def sign(input, *args, **kwargs):
+        if _is_complex(input):
+            raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
+                                      "complex numbers. Please use torch.sgn instead.")
+        return orig(input, *args, **kwargs)
+    sign.__doc__ = orig.__doc__
+    return sign
+
+
+def _vdot(orig):
+    def vdot(input, other, *, out=None):
+        if _is_complex(input):
+            input = _ops.conj(input)
+        return orig(input, other, out=out) if out is not None else orig(input, other)
+    vdot.__doc__ = orig.__doc__
+    return vdot
+
+
 def install(torch) -> None:
     for name in _REFUSED:
         for target in (torch, Tensor):
@@ -154,6 +187,13 @@ def install(torch) -> None:
     if hasattr(Tensor, "isreal"):
         Tensor.isreal = _isreal(Tensor.isreal)
     torch.full = _full(torch.full)
+    for target in (torch, Tensor):
+        if hasattr(target, "sgn"):
+            target.sgn = _sgn(target.sgn)
+        if hasattr(target, "sign"):
+            target.sign = _sign(target.sign)
+        if hasattr(target, "vdot"):
+            target.vdot = _vdot(target.vdot)
     for name, normal, like in (("rand", False, False), ("randn", True, False),
                                ("rand_like", False, True), ("randn_like", True, True)):
         setattr(torch, name, _random(getattr(torch, name), normal, like))

@@ -45,7 +45,8 @@ def _float(x, op: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")
-    if not is_floating(x._buf.dtype):
+    if not is_floating(x._buf.dtype) and x._buf.dtype.kind != "c":   # (complex: the ops
+        # that have no complex version refuse it with PyTorch's "not implemented" error)
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
                            f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
     return x

@@ -108,7 +108,13 @@ def sqrt(x): return bind(sqrt_p, x)
 def tanh(x): return bind(tanh_p, x)
 def sigmoid(x): return bind(sigmoid_p, x)
 def relu(x): return bind(relu_p, x)
-def abs(x): return bind(abs_p, x)  # noqa: A001 - NumPy's name
+def abs(x):  # noqa: A001 - NumPy's name
+    """|x|; for complex x the modulus, a real array (complex_ops.complex_abs)."""
+    b = x if type(x) is np.ndarray else getattr(x, "_buf", None)
+    if (b.dtype if b is not None else aval_of(x).dtype).kind == "c":
+        from .complex_ops import complex_abs
+        return complex_abs(x)
+    return bind(abs_p, x)
 def sign(x): return bind(sign_p, x)
 
 
@@ -170,6 +176,8 @@ def _pow_vjp(g, y, a, b):
         return _sum_to(mul(g, mul(b, pow(a, sub(b, 1)))), a)
 
     def db():
+        if aval_of(a).dtype.kind == "c":      # complex (conjugated by complex_ops): g y log a
+            return _sum_to(mul(g, mul(y, log(a))), b)
         # TensorFlow's rule: log(a) only where a > 0, zero elsewhere (no NaN from the log).
         safe_log = where(greater(a, 0), log(where(greater(a, 0), a, 1)), 0)
         return _sum_to(mul(g, mul(y, safe_log)), b)

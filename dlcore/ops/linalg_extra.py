@@ -67,6 +67,8 @@ def vector_norm(x, ord=2, axis=None, keepdims: bool = False):  # noqa: A002 - Py
     give 0 * inf = NaN there): the root is taken of ``where(s == 0, 1, s)``."""
     if isinstance(axis, list):
         axis = tuple(axis)
+    if aval_of(x).dtype.kind == "c":        # complex: the norms of the moduli (real results)
+        x = abs(x)
     a = abs(x)
     if ord == float("inf"):
         return max_(a, axis, keepdims)

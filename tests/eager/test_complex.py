@@ -247,3 +247,32 @@ def test_complex_random_creation():
     assert 0 <= float(u.real.min()) and float(u.imag.max()) < 1
     with pytest.raises(NotImplementedError, match="normal_ of a complex tensor"):
         dt.zeros(2, dtype=dt.cfloat).normal_()
+
+
+HOLO = {"log": lambda m, z: z.log(), "sqrt": lambda m, z: m.sqrt(z), "pow2": lambda m, z: z ** 2,
+        "pow_half": lambda m, z: z ** 0.5, "pow_z": lambda m, z: z ** (z * 0.5),
+        "rpow": lambda m, z: 2 ** z, "reciprocal": lambda m, z: z.reciprocal(),
+        "rsqrt": lambda m, z: z.rsqrt(), "tanh": lambda m, z: z.tanh(),
+        "sigmoid": lambda m, z: z.sigmoid(), "sin_cos": lambda m, z: z.sin() * z.cos(),
+        "log1p_expm1": lambda m, z: z.log1p() + z.expm1(), "sgn": lambda m, z: m.sgn(z),
+        "vdot": lambda m, z: m.vdot(z[0], z[1]), "norms": lambda m, z: m.linalg.norm(z) + m.linalg.vector_norm(z, 3) + m.linalg.matrix_norm(z, 1)}
+
+
+@pytest.mark.parametrize("name", list(HOLO))
+def test_complex_functions_and_gradients_match_torch(name):
+    res = []
+    for m in (dt, torch):
+        z = m.tensor(Z, dtype=m.complex128, requires_grad=True)
+        y = HOLO[name](m, z)
+        (m.view_as_real(y).pow(2).sum() if y.is_complex() else y.sum()).backward()
+        res.append((y, z.grad))
+    _same(res[0][0], res[1][0], rtol=1e-9)
+    _same(res[0][1], res[1][1], rtol=1e-9)
+
+
+def test_sign_refuses_complex_like_torch():
+    with pytest.raises(NotImplementedError) as want:
+        torch.sign(torch.tensor(Z))
+    with pytest.raises(NotImplementedError) as got:
+        dt.sign(dt.tensor(Z))
+    assert str(got.value) == str(want.value)

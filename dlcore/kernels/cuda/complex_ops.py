@@ -94,3 +94,25 @@ def complex_or(real_kernel, complex_kernel):
     kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
     kernel.__doc__ = real_kernel.__doc__
     return kernel
+
+
+def holomorphic(name: str, code: str):
+    """The CUDA kernel of a complex elementwise function given as a cmath expression over x0
+    (x1 for a second input), broadcasting as the real kernels do."""
+    def kernel(*xs):
+        shape = tuple(np.broadcast_shapes(*(_shape(x) for x in xs)))
+        return run_elementwise(f"complex_{name}", code, list(xs), shape, xs[0].dtype)
+    kernel.__name__ = f"cuda_complex_{name}"
+    return kernel
+
+
+def complex_or_n(real_kernel, complex_kernel):
+    """``complex_or`` for kernels of any number of inputs (complex when the first is)."""
+    def kernel(*xs, **params):
+        if np.dtype(xs[0].dtype).kind == "c":
+            return complex_kernel(*xs)
+        return real_kernel(*xs, **params)
+    kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
+    kernel.__doc__ = real_kernel.__doc__
+    kernel.complex_aware = True
+    return kernel
