@@ -431,6 +431,9 @@ class Tensor:
         npd = D.to_numpy_dtype(dt)
         if npd == self._buf.dtype:
             return self
+        if self._buf.dtype.kind == "c" and npd.kind not in "cb":
+            warnings.warn("Casting complex values to real discards the imaginary part",
+                          UserWarning, stacklevel=3)
         return _ops.cast(self, npd)
 
     def float(self) -> Tensor: return self._cast(D.float32)

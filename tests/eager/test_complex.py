@@ -276,3 +276,11 @@ def test_sign_refuses_complex_like_torch():
     with pytest.raises(NotImplementedError) as got:
         dt.sign(dt.tensor(Z))
     assert str(got.value) == str(want.value)
+
+
+def test_casting_to_real_warns_like_torch():
+    with pytest.warns(UserWarning, match="Casting complex values to real discards the "
+                                         "imaginary part"):
+        got = dt.tensor(Z).float()
+    _same(got, torch.tensor(Z).real)
+    _same(dt.tensor(Z).bool(), torch.tensor(Z).bool())
