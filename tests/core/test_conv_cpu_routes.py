@@ -69,7 +69,9 @@ def test_routes_match_torch(route, case, monkeypatch):
     fwd, unfold, loops = route
     _force_rows(monkeypatch, fwd == "rows")
     monkeypatch.setattr(C, "NUMPY_UNFOLD_MIN_WIDTH", 0 if unfold == "numpy" else 10 ** 9)
+    # dx by rows where the full convolution is taken (rows route) or GEMM + col2im (im2col);
     # the batch-folded filter gradient with the rows route, the per-image one with im2col
+    monkeypatch.setattr(C, "FULL_CONV_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
     monkeypatch.setattr(C, "FOLDED_FILTER_GRAD_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
     monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if loops == "parallel" else 10 ** 12)
     xs, ws, st, pad, dil, groups = case

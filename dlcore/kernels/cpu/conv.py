@@ -81,7 +81,10 @@ the batch.  Hence:
   gradient): 64x6x14x14 k5 3869 -> 2593 us, 32x16x32x32 k3 12842 -> 9395 / 13227 -> 10111,
   32x32x16x16 16144 -> 7283, 8x8x32x32 1088 -> 1014 / 1304 -> 1138.  It lost on 8x8 planes
   (10 grid rows computed for 8: 32x64x8x8 8154 -> 10277 us) and with 6 output channels
-  (64x1x28x28: 2606 -> 3214), hence ``conv_rows.takes_rows``' limits.
+  (64x1x28x28: 2606 -> 3214), hence ``conv_rows.takes_rows``' limits.  The input gradient
+  takes it only where the full convolution by im2col was taken (planes of at least
+  ``FULL_CONV_MIN_PIXELS``): on 16x16 planes GEMM + col2im stayed faster (32x32x16x16:
+  7.8 against 9.1 ms, whichever ran first).
 * the filter gradient on planes of at least ``FOLDED_FILTER_GRAD_MIN_PIXELS`` (100) pixels:
   the columns unfolded straight into the batch-folded layout ``(C k k, N L)`` and one GEMM
   ``cols @ g^T`` with inner dimension ``N L``, ``g`` transposed to ``(O, N L)`` (its own
@@ -222,7 +225,8 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     sh, sw, ph, pw, dh, dw = geom[:6]
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
-    if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and g4.size and cg and hw[0] * hw[1]
+    if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and g4.size and cg
+            and hw[0] * hw[1] >= FULL_CONV_MIN_PIXELS
             and takes_rows(o, cg, kh, kw, oh, hw[0], full, gr)):
         # stride 1: the full convolution of g with the flipped, transposed filter (below), by
         # kh shifted GEMMs (module docstring)
