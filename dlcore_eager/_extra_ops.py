@@ -470,9 +470,14 @@ _DETERMINISTIC = [False]
 
 
 def set_num_threads(n: int) -> None:
-    """The number of threads of dlcore's parallel CPU kernels (Numba's)."""
+    """The number of threads of dlcore's parallel CPU kernels (Numba's), and the most that
+    NumPy's BLAS may use for a large GEMM (``dlcore.kernels.cpu.blas_threads``), as
+    ``torch.set_num_threads`` sets PyTorch's intra-op pool and its BLAS."""
     import numba
+
+    from dlcore.kernels.cpu import blas_threads
     numba.set_num_threads(int(n))
+    blas_threads.set_ceiling(int(n))
 
 
 def get_num_threads() -> int:

@@ -1,0 +1,117 @@
+"""dlcore's default BLAS thread policy: one thread for a small GEMM, the pool for a large one.
+
+NumPy's OpenBLAS starts one thread per core and splits every GEMM above a tiny size among them.
+On a machine with other work, that is the wrong default for the GEMMs of small models: a thread
+that the OS has descheduled holds up the others, which spin waiting for it.  Measured on the
+2-core development machine with one core busy (issue 19): the seed MLP step at
+(64, 1000, 100, 10) took 2.9 ms median and 7.4 ms at the third quartile with OpenBLAS's default
+two threads, 1.2 ms with one thread for GEMMs under about 100 MFLOP and both threads above (and
++6% on an idle machine); a 64x96 @ 96x96 matmul was seen at 20 ms instead of 50 us.  PyTorch's
+defaults collapse the same way there.
+
+So every CPU matmul (``dlcore.kernels.cpu.linalg.matmul``, which the eager front end, the static
+interpreter and the compiled plans' glue all call) first asks :func:`for_gemm` for its flop count:
+
+* under ``SMALL_GEMM_FLOPS`` (2 m n k < 1e8): one BLAS thread;
+* at or above it: the pool's own size, at most the cores this process may run on (its CPU
+  affinity, which OpenBLAS does not read).
+
+The thread count is set through OpenBLAS's C API (``openblas_set_num_threads``, found in the
+libraries the process has loaded), and only when it changes, so a run of small GEMMs costs one
+Python comparison per call.
+
+The user's choice wins: when ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS``
+is set, or after :func:`set_ceiling` (``dlcore_eager.set_num_threads(n)`` calls it with ``n``),
+the policy never raises the count above what was chosen; ``DLCORE_BLAS_POLICY=0`` switches it off.
+A BLAS other than OpenBLAS (none found) is left alone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+SMALL_GEMM_FLOPS = 1e8
+USER_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# [set function or None, current count, ceiling]; resolved at the first GEMM
+_state: list = [None, None, None]
+_resolved = [False]
+
+
+def _openblas_functions():
+    """(set, get) of the OpenBLAS that NumPy loaded, or (None, None)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f          # NumPy's first (SciPy
+                        if "openblas" in line.lower() and ".so" in line},   # has its own)
+                       key=lambda p: ("numpy" not in p, p))
+    except OSError:
+        return None, None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                set_fn = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                get_fn = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if set_fn is not None and get_fn is not None:
+                    set_fn.argtypes, set_fn.restype = [ctypes.c_int], None
+                    get_fn.restype = ctypes.c_int
+                    return set_fn, get_fn
+    return None, None
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                         # not Linux
+        return os.cpu_count() or 1
+
+
+def _resolve() -> None:
+    _resolved[0] = True
+    if os.environ.get("DLCORE_BLAS_POLICY", "1") == "0":
+        return
+    import numpy  # noqa: F401 - its BLAS must be loaded to be found
+    set_fn, get_fn = _openblas_functions()
+    if set_fn is None:
+        return
+    current = int(get_fn())
+    ceiling = min(current, _cores())
+    if any(os.environ.get(v) for v in USER_VARS):  # the user's setting is the ceiling
+        ceiling = current
+    _state[0], _state[1], _state[2] = set_fn, current, max(1, ceiling)
+
+
+def for_gemm(flops: float) -> None:
+    """Set NumPy's BLAS threads for a GEMM of ``flops`` floating-point operations."""
+    if not _resolved[0]:
+        _resolve()
+    set_fn = _state[0]
+    if set_fn is None:
+        return
+    want = 1 if flops < SMALL_GEMM_FLOPS else _state[2]
+    if want != _state[1]:
+        set_fn(want)
+        _state[1] = want
+
+
+def set_ceiling(n: int) -> None:
+    """At most ``n`` BLAS threads for a large GEMM from now on (``dlcore_eager.set_num_threads``);
+    a count above ``n`` is lowered at once."""
+    if not _resolved[0]:
+        _resolve()
+    _state[2] = max(1, int(n))
+    if _state[0] is not None and _state[1] > _state[2]:
+        _state[0](_state[2])
+        _state[1] = _state[2]
+
+
+def current() -> int | None:
+    """The BLAS thread count the policy last set (None: no OpenBLAS found, or switched off)."""
+    if not _resolved[0]:
+        _resolve()
+    return _state[1] if _state[0] is not None else None
