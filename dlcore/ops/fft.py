@@ -35,11 +35,12 @@ from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..kernels.cuda import fft as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
+from .broadcast import broadcast_to
 from .complex_ops import real
 from .elementwise import full_like, mul
-from .broadcast import broadcast_to
 from .indexing import getitem
 from .shape import concatenate
+
 
 class _LazySciPyFFT:
     """``scipy.fft``, imported by the first transform: importing it with dlcore cost every
