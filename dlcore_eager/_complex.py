@@ -41,7 +41,7 @@ def _pair(op: str, a: Tensor, b: Tensor) -> None:
                            f"type {_LEGACY[db.name]} for second argument")
 
 
-def complex(real, imag, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
+def complex(real, imag, *, out=None) -> Tensor:
     """``real + i imag`` (two float tensors of one dtype, broadcast)."""
     from ._api import write_out
     re, im = _arg(real, "complex", "real", 1), _arg(imag, "complex", "imag", 2)
@@ -49,7 +49,7 @@ def complex(real, imag, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
     return write_out(_ops.complex_(re, im), out, "complex")
 
 
-def polar(abs, angle, *, out=None) -> Tensor:  # noqa: A002 - PyTorch's names
+def polar(abs, angle, *, out=None) -> Tensor:
     """``abs * (cos(angle) + i sin(angle))``."""
     from ._api import write_out
     r, t = _arg(abs, "polar", "abs", 1), _arg(angle, "polar", "angle", 2)
@@ -118,7 +118,7 @@ def angle(input, *, out=None) -> Tensor:
 
 
 def _wrap_abs(real_abs):
-    def abs(input, *, out=None):  # noqa: A001
+    def abs(input, *, out=None):
         if isinstance(input, Tensor) and input._buf.dtype.kind == "c":
             from ._api import write_out
             return write_out(_ops.complex_abs(input), out, "abs")
@@ -128,7 +128,7 @@ def _wrap_abs(real_abs):
 
 
 def _wrap_abs_method(real_abs):
-    def abs(self):  # noqa: A001
+    def abs(self):
         if self._buf.dtype.kind == "c":
             return _ops.complex_abs(self)
         return real_abs(self)
@@ -149,15 +149,16 @@ def install(torch) -> None:
         setattr(torch, name, _wrap_abs(getattr(torch, name)))
     for name in ("abs", "absolute", "__abs__"):
         setattr(Tensor, name, _wrap_abs_method(getattr(Tensor, name)))
-    Tensor.real = property(real)
-    Tensor.imag = property(imag)
+    setattr(Tensor, "real", property(real))  # noqa: B010 - (installed, not declared: mypy)
+    setattr(Tensor, "imag", property(imag))  # noqa: B010
     for name in ("conj", "conj_physical", "resolve_conj", "is_conj", "angle"):
         setattr(Tensor, name, globals()[name if name != "conj_physical" else "conj"])
     install_linalg(torch.linalg)
     from . import _complex_guards, _stft
     _complex_guards.install(torch)
     torch.stft, torch.istft = _stft.stft, _stft.istft
-    Tensor.stft, Tensor.istft = _stft.stft, _stft.istft
+    setattr(Tensor, "stft", _stft.stft)  # noqa: B010
+    setattr(Tensor, "istft", _stft.istft)  # noqa: B010
 
 
 # ----------------------------------------------------------------------------- linalg.eig

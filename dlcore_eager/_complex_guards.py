@@ -24,8 +24,8 @@ from . import _dtype as D
 from .tensor import Tensor
 
 _REFUSED = {
-    "bernoulli": (NotImplementedError, '"bernoulli_tensor_cpu_self_" not implemented for '
-                                       "'{name}'"),
+    "bernoulli": (NotImplementedError, ('"bernoulli_tensor_cpu_self_" not implemented for '
+                                        "'{name}'")),
     "deg2rad": (RuntimeError, "deg2rad is not supported for complex tensors."),
     "rad2deg": (RuntimeError, "rad2deg is not supported for complex tensors."),
     "isneginf": (RuntimeError, "isneginf does not support complex inputs."),
@@ -35,12 +35,12 @@ _REFUSED = {
     "unique": (NotImplementedError, "\"unique\" not implemented for '{name}'"),
     "unique_consecutive": (NotImplementedError, "\"unique\" not implemented for '{name}'"),
     "cov": (NotImplementedError, "dlcore_eager: cov of complex tensors is not supported"),
-    "corrcoef": (NotImplementedError, "dlcore_eager: corrcoef of complex tensors is not "
-                                      "supported"),
-    "normal_": (NotImplementedError, "dlcore_eager: normal_ of a complex tensor is not "
-                                     "supported (use torch.randn(..., dtype=torch.cfloat))"),
-    "uniform_": (NotImplementedError, "dlcore_eager: uniform_ of a complex tensor is not "
-                                      "supported (use torch.rand(..., dtype=torch.cfloat))"),
+    "corrcoef": (NotImplementedError, ("dlcore_eager: corrcoef of complex tensors is not "
+                                       "supported")),
+    "normal_": (NotImplementedError, ("dlcore_eager: normal_ of a complex tensor is not "
+                                      "supported (use torch.randn(..., dtype=torch.cfloat))")),
+    "uniform_": (NotImplementedError, ("dlcore_eager: uniform_ of a complex tensor is not "
+                                       "supported (use torch.rand(..., dtype=torch.cfloat))")),
 }
 
 
@@ -53,7 +53,7 @@ def _refusing(orig, name):
 
     def f(*args, **kwargs):
         x = args[0] if args else kwargs.get("input")
-        if _is_complex(x):
+        if isinstance(x, Tensor) and x._buf.dtype.kind == "c":
             legacy = D.from_numpy_dtype(x._buf.dtype)._legacy
             raise exc(msg.format(name=legacy))
         return orig(*args, **kwargs)

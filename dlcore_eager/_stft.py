@@ -46,8 +46,9 @@ def _window(window, win_length: int, n_fft: int, like: Tensor, op: str):
 
 
 def _real_dtype(t: Tensor):
-    from . import _dtype as D
     from dlcore.dtypes import to_real
+
+    from . import _dtype as D
     return D.from_numpy_dtype(to_real(t._buf.dtype))
 
 

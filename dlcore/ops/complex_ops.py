@@ -61,7 +61,7 @@ def _widen_rule(name, rule):
             shape = _rules.broadcast_shapes(name, *(a.shape for a in avals))
             return AVal(shape, d)
         return rule(*avals, **params)
-    widened.__wrapped__ = rule
+    setattr(widened, "__wrapped__", rule)  # noqa: B010 - a function attribute (mypy)
     return widened
 
 
@@ -74,7 +74,7 @@ def _mark_complex() -> None:
     exp_p = PRIMITIVES["exp"]            # (the CPU kernel takes complex through NumPy's ufunc)
     if not getattr(exp_p.kernels["cuda"], "complex_aware", False):
         exp_p.kernels["cuda"] = _cuda.complex_or(exp_p.kernels["cuda"], _cuda.exp)
-        exp_p.kernels["cuda"].complex_aware = True
+        setattr(exp_p.kernels["cuda"], "complex_aware", True)  # noqa: B010
 
 
 # Primitives whose maths holds for complex z as written (power series with real coefficients,
@@ -116,7 +116,7 @@ def _cpu_complex_or(real_kernel, np_fn):
             setattr(kernel, attr, getattr(real_kernel, attr))
     kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
     kernel.__doc__ = real_kernel.__doc__
-    kernel.complex_aware = True
+    setattr(kernel, "complex_aware", True)  # noqa: B010
     return kernel
 
 
@@ -126,7 +126,7 @@ def _conj_vjp(vjp):
         if _is_complex_fast(y):
             return vjp(g, conj(y), *[conj(x) for x in xs], **params)
         return vjp(g, y, *xs, **params)
-    complex_vjp.__wrapped__ = vjp
+    setattr(complex_vjp, "__wrapped__", vjp)  # noqa: B010
     return complex_vjp
 
 

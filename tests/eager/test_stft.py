@@ -14,9 +14,9 @@ torch = pytest.importorskip("torch")
 
 X = np.random.default_rng(0).standard_normal((2, 20))
 
-CASES = [dict(n_fft=8), dict(n_fft=8, hop_length=3, win_length=6, window="hann"),
-         dict(n_fft=6, center=False, normalized=True), dict(n_fft=8, onesided=False),
-         dict(n_fft=4, hop_length=1, pad_mode="constant", batch=False)]
+CASES = [{"n_fft": 8}, {"n_fft": 8, "hop_length": 3, "win_length": 6, "window": "hann"},
+         {"n_fft": 6, "center": False, "normalized": True}, {"n_fft": 8, "onesided": False},
+         {"n_fft": 4, "hop_length": 1, "pad_mode": "constant", "batch": False}]
 
 
 @pytest.mark.parametrize("kw", CASES, ids=[str(i) for i in range(len(CASES))])

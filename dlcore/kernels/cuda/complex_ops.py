@@ -114,5 +114,5 @@ def complex_or_n(real_kernel, complex_kernel):
         return real_kernel(*xs, **params)
     kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
     kernel.__doc__ = real_kernel.__doc__
-    kernel.complex_aware = True
+    setattr(kernel, "complex_aware", True)  # noqa: B010 - a function attribute (mypy)
     return kernel
