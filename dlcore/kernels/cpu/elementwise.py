@@ -82,6 +82,7 @@ from .layout import (
 from .runtime import PARALLEL_THRESHOLD
 
 MAX_ND = 4
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _ROW_MAX_NIN = 2            # 2-D row/column-broadcast loops are generated for 1 and 2 inputs
 
 # Binary primitives whose NumPy ufunc computes exactly the primitive's scalar expression on two
@@ -261,12 +262,17 @@ class _ElementwiseKernel:
         dtype, each input of ``out``'s shape (C-contiguous) or holding one element, and no input
         overlapping ``out`` except ``out`` itself (an elementwise loop reads ``x[i]`` before it
         writes ``out[i]``).  Returns False, having written nothing, otherwise."""
-        if type(out) is not np.ndarray or not out.flags.c_contiguous or \
-                not out.flags.writeable or self.out_dtype(bufs, {}) != out.dtype or \
-                out.dtype == np.float16:            # (no float16 in Numba)
+        if type(out) is not np.ndarray:
+            return False
+        fl = out.flags
+        od = out.dtype
+        rd = bufs[-1].dtype if self.policy == "input" else self.out_dtype(bufs, {})
+        if not fl.c_contiguous or not fl.writeable or (rd is not od and rd != od) or \
+                (od is not _F32 and od is not _F64 and od == _F16):   # (no float16 in Numba)
             return False
         shape = out.shape
         mask = ""
+        same = True                       # every input of out's dtype
         for b in bufs:
             if type(b) is not np.ndarray:
                 return False
@@ -279,16 +285,19 @@ class _ElementwiseKernel:
                 mask += "S"
             else:
                 return False
+            bd = b.dtype
+            if same and bd is not od and bd != od:
+                same = False
         n = out.size
         if n:
-            if self.ufunc is not None and n < PARALLEL_THRESHOLD and \
-                    out.dtype.kind in self.ufunc_kinds and \
-                    all(b.dtype == out.dtype for b in bufs):
-                token = _quiet_fp()
+            if self.ufunc is not None and n < PARALLEL_THRESHOLD and same and \
+                    od.kind in self.ufunc_kinds:
+                quiet, loud, ignore = _QUIET
+                token = quiet(ignore)
                 try:
                     self.ufunc(*bufs, out=out)
                 finally:
-                    _loud_fp(token)
+                    loud(token)
                 return True
             fn = self._flat.get((mask, n >= PARALLEL_THRESHOLD)) or \
                 self._flat_fn(mask, n >= PARALLEL_THRESHOLD)
@@ -499,6 +508,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                  if ufunc is not None and d.kind in kinds and d.kind != "M" and d.kind != "m")
     threshold = PARALLEL_THRESHOLD
     quiet, loud, ignore = _QUIET
+    loops = kern._flat                # (mask, parallel) -> loaded loop
 
     def entry(a, b, **params):
         if type(a) is ndarray and type(b) is ndarray:
@@ -531,16 +541,18 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                     out = empty(sa, b.dtype if same_dtype else kern.out_dtype((a, b), params))
                     n = out.size
                     if n:
-                        flat("AS", n >= PARALLEL_THRESHOLD)(out.reshape(-1), a.reshape(-1),
-                                                            b.reshape(1))
+                        big = n >= threshold
+                        (loops.get(("AS", big)) or flat("AS", big))(
+                            out.reshape(-1), a.reshape(-1), b.reshape(1))
                     return out
             elif not sa:                    # 0-d scalar (op) array
                 if b.flags.c_contiguous:
                     out = empty(sb, b.dtype if same_dtype else kern.out_dtype((a, b), params))
                     n = out.size
                     if n:
-                        flat("SA", n >= PARALLEL_THRESHOLD)(out.reshape(-1), a.reshape(1),
-                                                            b.reshape(-1))
+                        big = n >= threshold
+                        (loops.get(("SA", big)) or flat("SA", big))(
+                            out.reshape(-1), a.reshape(1), b.reshape(-1))
                     return out
         return kern._call((a, b), params)
 
