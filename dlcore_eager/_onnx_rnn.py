@@ -66,8 +66,8 @@ def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param
     x = args[0] if args else kwargs.get("input")
     hx = args[1] if len(args) > 1 else kwargs.get("hx")
     packed = None
+    note = notes()
     if isinstance(x, PackedSequence):
-        note = notes()
         packed = note.get(id(x.data)) if note is not None else None
         if packed is None or packed[0] != "packed" or packed[1].dim() != 3:
             return None
@@ -120,9 +120,9 @@ def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param
 
     def pick(out):
         y, state = out
-        if packed is not None:                      # the padded output stands for y
+        if packed is not None and note is not None:     # the padded output stands for y
             padded = pad_packed_sequence(y)[0]
-            notes()[id(y.data)] = ("rnn_output", padded, y.data)
+            note[id(y.data)] = ("rnn_output", padded, y.data)
             y = padded
         return [y, *state] if lstm else [y, state]
     return RNN_OP, op_params, ins, pick
