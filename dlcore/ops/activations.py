@@ -1,7 +1,7 @@
 """Activation composites: plain functions of primitives (no kernel, no vjp of their own), named
 for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
 
-    softplus(x)         = max(x, 0) + log(1 + exp(-|x|))       dx = g sigmoid(x)
+    softplus(x)         = x if x > 20 else log(1 + exp(x))    dx = g sigmoid(x)
     softsign(x)         = x / (1 + |x|)                        dx = g / (1 + |x|)^2
     relu6(x)            = min(max(x, 0), 6)                    dx = g [0 < x < 6]
     elu(x, a)           = x if x > 0 else a (exp(x) - 1)       dx = g (1 if x > 0 else a exp(x))
@@ -33,8 +33,11 @@ SELU_ALPHA = 1.6732632423543772
          "unary", float_only=True, tf_type="Softplus")
 @_via_float32
 def softplus(x):
-    """``log(1 + exp(x))``, computed without overflow as ``max(x, 0) + log1p(exp(-|x|))``."""
-    return add(maximum(x, 0.0), log1p(exp(mul(abs(x), -1.0))))
+    """``log(1 + exp(x))`` as PyTorch computes it: ``x`` above 20, else ``log1p(exp(x))``, the
+    exponent clipped at 20 so that the branch not taken never overflows.  Its gradient is
+    ``sigmoid(x)`` everywhere, 1/2 at 0 (``max(x, 0) + log1p(exp(-|x|))`` gave 1 there, from
+    the kinks of max and abs, and so did ``logsigmoid``, its negative reflection)."""
+    return where(greater(x, 20.0), x, log1p(exp(minimum(x, 20.0))))
 
 
 @exports({"torch.nn.functional": "softsign", "tf.nn": "softsign", "tf.math": "softsign"},
