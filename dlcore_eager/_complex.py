@@ -59,6 +59,7 @@ def polar(abs, angle, *, out=None) -> Tensor:
 
 
 def view_as_real(input) -> Tensor:
+    """A complex tensor's (..., 2) real view: [..., 0] the real parts, [..., 1] the imaginary."""
     x = _arg(input, "view_as_real", "input", 1)
     if x._buf.dtype.kind != "c":
         raise RuntimeError("view_as_real is only supported for complex tensors")
@@ -66,6 +67,7 @@ def view_as_real(input) -> Tensor:
 
 
 def view_as_complex(input) -> Tensor:
+    """A (..., 2) float tensor (last dim of stride 1) viewed as complex: x[..., 0] + i x[..., 1]."""
     x = _arg(input, "view_as_complex", "input", 1)
     d = x._buf.dtype
     if d not in (np.float32, np.float64):
@@ -79,29 +81,35 @@ def view_as_complex(input) -> Tensor:
 
 
 def real(input) -> Tensor:
+    """The real part of a complex tensor (a view); a real tensor itself."""
     x = _arg(input, "real", "input", 1)
     return _ops.real(x)
 
 
 def imag(input) -> Tensor:
+    """The imaginary part of a complex tensor (a view); real tensors raise, as in PyTorch."""
     x = _arg(input, "imag", "input", 1)
     return _ops.imag(x)
 
 
 def conj(input) -> Tensor:
+    """The complex conjugate (a new tensor; a real tensor itself)."""
     return _ops.conj(_arg(input, "conj", "input", 1))
 
 
 def resolve_conj(input) -> Tensor:
+    """The tensor itself: dlcore's conj() already holds the conjugated values."""
     return _arg(input, "resolve_conj", "input", 1)
 
 
 def is_conj(input) -> bool:
+    """False: dlcore has no lazy conjugate bit (conj() computes the values)."""
     _arg(input, "is_conj", "input", 1)
     return False
 
 
 def is_complex(input) -> bool:
+    """Whether the tensor's dtype is complex64 or complex128."""
     return _arg(input, "is_complex", "input", 1)._buf.dtype.kind == "c"
 
 

@@ -227,6 +227,7 @@ class Tensor:
         return is_floating(self._buf.dtype)
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex64 or complex128."""
         return self._buf.dtype.kind == "c"
 
     def is_contiguous(self) -> bool:

@@ -24,7 +24,7 @@ from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
 from ..kernels.cpu import indexing as _cpu_indexing
 from ..kernels.cpu import transcendental as _cpu_transcendental
 from ..kernels.cuda import indexing as _cuda_indexing
-from ..registry import AVal, Primitive, aval_of, bind, scalar_buffer
+from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind, scalar_buffer
 from . import _rules
 from .broadcast import sum_to as _sum_to
 
@@ -112,8 +112,7 @@ def abs(x):  # noqa: A001 - NumPy's name
     """|x|; for complex x the modulus, a real array (complex_ops.complex_abs)."""
     b = x if type(x) is np.ndarray else getattr(x, "_buf", None)
     if (b.dtype if b is not None else aval_of(x).dtype).kind == "c":
-        from .complex_ops import complex_abs
-        return complex_abs(x)
+        return bind(PRIMITIVES["complex_abs"], x)      # (complex_ops: the modulus, real)
     return bind(abs_p, x)
 def sign(x): return bind(sign_p, x)
 
@@ -372,8 +371,7 @@ def _cast_vjp(g, y, x, *, dtype):
     if not _dt.is_inexact(xd) or not _dt.is_inexact(gd):
         return (None,)
     if gd.kind == "c" and xd.kind != "c":        # real -> complex: the real part flows back
-        from .complex_ops import real
-        return (cast(real(g), xd),)
+        return (cast(bind(PRIMITIVES["real"], g), xd),)
     return (cast(g, xd),)
 
 
@@ -429,8 +427,7 @@ def _conj(x):
             np.dtype(complex) if t is complex else aval_of(x).dtype)
         if d.kind != "c":
             return x
-    from .complex_ops import conj
-    return conj(x)
+    return bind(PRIMITIVES["conj"], x)      # (complex_ops.conj_p: no import, no cycle)
 
 
 def cast(x, dtype):
