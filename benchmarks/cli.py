@@ -153,8 +153,10 @@ def finish(args: argparse.Namespace, size: str, cfg: Any, results: list,
     table = report.markdown_table(results)
     first = report.markdown_table(results, first=True)
     note_lines = report.notes(results, skipped)
-    note_lines += [e.NOTE for e in engine_registry.load_all() if availability.get(
-        e.NAME, (False, ""))[0] and getattr(e, "NOTE", "")]
+    for engine in engine_registry.load_all():     # an adapter's own line (JAX's cache)
+        note = getattr(engine, "NOTE", None)
+        if note and availability.get(engine.NAME, (False, ""))[0]:
+            note_lines.append(str(note))
     busy = environment.busy_warning(policy)
     if busy:
         note_lines.append(busy)
