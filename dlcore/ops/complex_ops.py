@@ -8,7 +8,7 @@ complex input only when it is marked ``complex=True`` (``Primitive.abstract_eval
 :data:`COMPLEX_PRIMITIVES` below is that list for the existing primitives: the data movement ones
 (reshape, transpose, slicing, broadcasting, concatenation, where, cast) and the arithmetic whose
 kernels and vjps are right for complex values (add, sub, mul, div, neg, exp, matmul, sum,
-equal/not_equal).  The new primitives here and in :mod:`.fft` are marked where they are defined.
+cumsum, equal/not_equal).  The new primitives here and in :mod:`.fft` are marked where they are defined.
 
 Gradients follow PyTorch's convention: for a real loss L of a complex z = x + iy, the gradient
 PyTorch stores is ``dL/dx + i dL/dy`` (twice the conjugate Wirtinger derivative), so a
@@ -45,7 +45,7 @@ COMPLEX_PRIMITIVES = (
     "add", "sub", "mul", "div", "neg", "exp", "matmul", "sum", "sum_to", "equal", "not_equal",
     "broadcast_to", "broadcast_like", "reshape", "reshape_like", "transpose", "expand_dims",
     "squeeze", "getitem", "concatenate", "concat_part", "where", "cast", "full_like",
-    "identity", "stop_gradient", "slice_scatter", "index_update", "take",
+    "identity", "stop_gradient", "slice_scatter", "index_update", "take", "cumsum",
 )
 
 

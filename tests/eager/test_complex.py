@@ -255,7 +255,7 @@ HOLO = {"log": lambda m, z: z.log(), "sqrt": lambda m, z: m.sqrt(z), "pow2": lam
         "rsqrt": lambda m, z: z.rsqrt(), "tanh": lambda m, z: z.tanh(),
         "sigmoid": lambda m, z: z.sigmoid(), "sin_cos": lambda m, z: z.sin() * z.cos(),
         "log1p_expm1": lambda m, z: z.log1p() + z.expm1(), "sgn": lambda m, z: m.sgn(z),
-        "vdot": lambda m, z: m.vdot(z[0], z[1]), "norms": lambda m, z: m.linalg.norm(z) + m.linalg.vector_norm(z, 3) + m.linalg.matrix_norm(z, 1)}
+        "vdot": lambda m, z: m.vdot(z[0], z[1]), "cumsum": lambda m, z: m.cumsum(z * z, 1), "norms": lambda m, z: m.linalg.norm(z) + m.linalg.vector_norm(z, 3) + m.linalg.matrix_norm(z, 1)}
 
 
 @pytest.mark.parametrize("name", list(HOLO))
