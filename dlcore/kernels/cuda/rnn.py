@@ -32,8 +32,8 @@ def lstm_seq(xw, u, h0, c0):
     """``lstm_seq`` on the device: per step the device matmul, add and ``lstm_gates`` kernels
     (run through the primitives on device buffers), the steps stacked."""
     from ...ops import add, getitem, matmul, stack
-    from ...ops.sequence import lstm_gates_p
-    from ...registry import bind
+    from ...registry import PRIMITIVES, bind
+    lstm_gates_p = PRIMITIVES["lstm_gates"]
     n = int(u.shape[0])
     h, c, ys = h0, c0, []
     for t in range(int(xw.shape[0])):
@@ -47,8 +47,8 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
     """``lstm_seq_grad`` on the device, the same recursion as the CPU kernel through the
     device kernels of matmul, add, lstm_gates_grad and concatenate."""
     from ...ops import add, concatenate, getitem, matmul, matrix_transpose, stack, zeros_like
-    from ...ops.sequence import lstm_gates_grad_p
-    from ...registry import bind
+    from ...registry import PRIMITIVES, bind
+    lstm_gates_grad_p = PRIMITIVES["lstm_gates_grad"]
     n = int(u.shape[0])
     t_len = int(xw.shape[0])
     dhc = zeros_like(getitem(y, (0,)))
