@@ -79,6 +79,9 @@ class ScriptModule(Module):
 
     def forward(self, *args, **kwargs):
         prog = self.__dict__.get("_jit_program")
+        original = self.__dict__.get("_jit_original")
+        if prog is not None and prog.live and original is not None:
+            return original.forward(*args, **kwargs)      # (traced through a scripted part)
         if prog is not None:
             if kwargs:
                 raise RuntimeError("forward() of a traced module takes positional arguments "
@@ -94,11 +97,13 @@ class ScriptModule(Module):
                                '"forward" function')
         object.__setattr__(self, "_jit_last", tuple(
             a.detach() if isinstance(a, Tensor) else a for a in args))
-        from ._trace import TracerWarning, is_tracing
+        from ._trace import TracerWarning, is_tracing, note_script
         if is_tracing():
+            note_script()
             warnings.warn(f"dlcore traces through the scripted module {type(original).__name__}"
-                          ": its Python control flow is frozen at the branches this call takes "
-                          "(PyTorch would keep it)", TracerWarning, stacklevel=2)
+                          ": the traced module will run its Python so that this module's "
+                          "control flow stays live, as in PyTorch; a saved copy keeps only the "
+                          "branches this call takes", TracerWarning, stacklevel=2)
         return original.forward(*args, **kwargs)
 
     def train(self, mode: bool = True):
@@ -172,7 +177,7 @@ class ScriptFunction:
         self.qualified_name = getattr(fn, "__qualname__", self.name)
 
     def __call__(self, *args, **kwargs):
-        if self._program_ is not None:
+        if self._program_ is not None and not self._program_.live:
             return self._program_.run(args, {}, self._consts)
         self._last = tuple(a.detach() if isinstance(a, Tensor) else a for a in args)
         return self._fn(*args, **kwargs)

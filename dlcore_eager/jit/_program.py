@@ -67,6 +67,8 @@ class Program:
     #: inputs no operation reads (their values were read in Python, e.g. an EmbeddingBag's
     #: offsets, and are frozen in the program): input index -> the example's value
     frozen_inputs: dict = field(default_factory=dict)
+    #: traced through a scripted submodule: the traced module runs its Python (not saved)
+    live: bool = False
 
     # ------------------------------------------------------------------ building
     @classmethod

@@ -26,6 +26,12 @@ from ..tensor import Tensor
 from ._program import Program
 
 _TRACING = [0]
+_SAW_SCRIPT = [False]          # a scripted module ran inside the current trace
+
+
+def note_script() -> None:
+    """Called by a scripted module run inside a trace (see ``build``)."""
+    _SAW_SCRIPT[0] = True
 
 
 class TracerWarning(Warning):
@@ -88,6 +94,7 @@ def _record(model, xs):
     probe = _Probe(model)
     saved = [(k, Tensor.__dict__[k]) for k in _CONVERSIONS if k in Tensor.__dict__]
     _TRACING[0] += 1
+    _SAW_SCRIPT[0] = False
     try:
         for k, fn in saved:
             setattr(Tensor, k, _warn_conversion(fn, _CONVERSIONS[k]))
@@ -111,7 +118,11 @@ def build(model, inputs, check: bool = False, warn_frozen: bool = False,
                             "dlcore traces tensor inputs only")
     before = _buffers(model)
     tr, out = _record(model, inputs)
+    saw_script = _SAW_SCRIPT[0]
     prog = Program.from_trace(tr, out)
+    # A scripted submodule keeps its control flow in PyTorch's traces: the traced module then
+    # runs its Python (``live``), and only a saved copy is frozen at this trace's branches.
+    prog.live = saw_script
     fn = model.forward if hasattr(model, "forward") else model
     try:
         prog.names = [p for p in inspect.signature(fn).parameters if p != "self"]

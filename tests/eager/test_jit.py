@@ -430,3 +430,30 @@ def _round_trip(module):
     dt.jit.save(module, buf)
     buf.seek(0)
     return dt.jit.load(buf)
+
+
+def _gated_cell(m):
+    class Gate(m.nn.Module):
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+
+    class Cell(m.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dg = m.jit.script(Gate())
+
+        def forward(self, x):
+            return m.tanh(self.dg(x) * 2)
+    return Cell()
+
+
+def test_scripted_submodule_keeps_its_control_flow_inside_a_trace():
+    outs = {}
+    for m in (torch, dt):
+        x = m.tensor(np.linspace(-1, 2, 6).astype(np.float32))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            traced = m.jit.trace(_gated_cell(m), x)
+        outs[m] = [traced(x), traced(-3 * x)]      # the other branch of the scripted gate
+    for g, w in zip(outs[dt], outs[torch]):
+        _close(g, w)

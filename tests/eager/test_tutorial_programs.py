@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import linecache
 import re
 import sys
 from pathlib import Path
@@ -31,6 +32,8 @@ def to_dlcore(source: str) -> str:
 def run(source: str, name: str) -> str:
     out = io.StringIO()
     ns = {"__name__": "__main__", "__file__": name}
+    # the source, as a file's would be, for inspect.getsource (torch.jit.script reads it)
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
     with contextlib.redirect_stdout(out):
         exec(compile(source, name, "exec"), ns)
     return out.getvalue()
