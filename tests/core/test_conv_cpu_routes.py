@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import dlcore.kernels.cpu as K
 from dlcore.kernels.cpu import conv as C
 from dlcore.kernels.cpu import conv_rows as R
 
@@ -54,7 +55,7 @@ def rows(request, monkeypatch):
 
 @pytest.fixture(params=["serial", "parallel"])
 def loops(request, monkeypatch):
-    monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if request.param == "parallel" else 10 ** 12)
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0 if request.param == "parallel" else 10 ** 12)
     return request.param
 
 
@@ -73,7 +74,7 @@ def test_routes_match_torch(route, case, monkeypatch):
     # the batch-folded filter gradient with the rows route, the per-image one with im2col
     monkeypatch.setattr(C, "FULL_CONV_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
     monkeypatch.setattr(C, "FOLDED_FILTER_GRAD_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
-    monkeypatch.setattr(C, "PARALLEL_MIN_WORK", 0 if loops == "parallel" else 10 ** 12)
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0 if loops == "parallel" else 10 ** 12)
     xs, ws, st, pad, dil, groups = case
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
@@ -179,6 +180,6 @@ def test_3d_loops_serial_and_parallel_match_torch(loops):
 
 def test_the_threshold_of_work_picks_the_serial_or_the_parallel_loop():
     j = C._jit()
-    assert C._k("max_pool", C.PARALLEL_MIN_WORK - 1) is j.max_pool
-    assert C._k("max_pool", C.PARALLEL_MIN_WORK) is j.max_pool_par
+    assert C._k("max_pool", K.PARALLEL_MIN_WORK - 1) is j.max_pool
+    assert C._k("max_pool", K.PARALLEL_MIN_WORK) is j.max_pool_par
     assert C._k("im2col", 10) is j.im2col

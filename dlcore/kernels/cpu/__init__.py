@@ -9,6 +9,7 @@ kernel first runs, through :func:`jit_module`: importing it compiles or loads it
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from types import ModuleType
 
@@ -42,3 +43,17 @@ def optional_vector(v, dtype) -> np.ndarray:
             d = _DUMMY[dtype] = np.zeros(1, dtype)
         return d
     return np.ascontiguousarray(v).reshape(-1)
+
+
+#: Elements of work (columns written, window reads) from which the convolution and pooling
+#: families' Numba loops (2-D in :mod:`.conv`, 3-D in :mod:`.conv3d`) run over the ``(n, c)``
+#: planes in parallel (measured in :mod:`.conv`'s docstring); ``$DLCORE_PARALLEL_THRESHOLD``,
+#: when set, overrides it (as it does the elementwise kernels' threshold), e.g. on a machine
+#: with idle cores.
+PARALLEL_MIN_WORK = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 23)))
+
+
+def serial_or_parallel(jit: ModuleType, name: str, work: int):
+    """The serial loop ``jit.<name>`` or its ``prange`` twin ``jit.<name>_par``, by the elements
+    of work of the call (from :data:`PARALLEL_MIN_WORK` on, the parallel one)."""
+    return getattr(jit, name + "_par") if work >= PARALLEL_MIN_WORK else getattr(jit, name)

@@ -92,7 +92,8 @@ the batch.  Hence:
   8x8x32x32 1332 -> 1076.  On 8x8 planes it lost (32x64x8x8: 9504 -> 13983 us; the same
   576x2048x64 GEMM ran at 4.5 or 11.5 ms depending on which GEMM OpenBLAS had run before).
 * the Numba loops (unfolding of short or strided rows, col2im, pooling) run serially below
-  ``PARALLEL_MIN_WORK`` (2^23, or ``$DLCORE_PARALLEL_THRESHOLD``) elements of work: waking the OpenMP workers on busy cores cost
+  ``dlcore.kernels.cpu.PARALLEL_MIN_WORK`` (2^23, or ``$DLCORE_PARALLEL_THRESHOLD``) elements of
+  work: waking the OpenMP workers on busy cores cost
   more than the loop (2 threads, wall time, load 6-7: max pool 32x16x32x32 1.4 ms serial
   against 11.9 ms parallel, im2col 8x32x16x16 1.3 against 6.2 ms; im2col and col2im broke
   even from about 10^7 elements, max pool lost at every size tried, up to 3.4x10^7).
@@ -101,11 +102,10 @@ the batch.  Hence:
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
-from . import jit_module
+from . import jit_module, serial_or_parallel
 from .conv_rows import conv_rows, takes_rows
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
@@ -117,13 +117,6 @@ FULL_CONV_MIN_PIXELS = 1024
 #: Output planes of at least this many pixels take the filter gradient's batch-folded GEMM;
 #: smaller ones keep one GEMM per image summed over the batch (module docstring).
 FOLDED_FILTER_GRAD_MIN_PIXELS = 100
-#: Elements of work (columns written, window reads) from which the Numba unfolding, its adjoint
-#: and the pooling loops run over the ``(n, c)`` planes in parallel (measured in the module
-#: docstring); ``$DLCORE_PARALLEL_THRESHOLD``, when set, overrides it (as it does the
-#: elementwise kernels' threshold), e.g. on a machine with idle cores.
-PARALLEL_MIN_WORK = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 23)))
-
-
 def _c3():
     """The 3-D kernels (5-D NCDHW buffers), :mod:`.conv3d`."""
     from . import conv3d
@@ -135,9 +128,8 @@ _jit = jit_module("_jit_conv")
 
 def _k(name: str, work: int):
     """The serial or the ``prange`` loop of a Numba kernel, by the elements of work of the call
-    (from ``PARALLEL_MIN_WORK`` on, the parallel one)."""
-    j = _jit()
-    return getattr(j, name + "_par") if work >= PARALLEL_MIN_WORK else getattr(j, name)
+    (from :data:`dlcore.kernels.cpu.PARALLEL_MIN_WORK` on, the parallel one)."""
+    return serial_or_parallel(_jit(), name, work)
 
 
 def _as2d(x: np.ndarray) -> np.ndarray:
@@ -276,9 +268,9 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
         # small planes: one GEMM per image and group, g[n] @ cols[n]^T (BLAS reads the
         # transposed operand in place), summed over the batch
         cols = _unfold(x4, kh, kw, geom, oh, ow)
-        gg = np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow)
-        cc = cols.reshape(n, gr, cg * kh * kw, oh * ow)
-        np.sum(np.matmul(gg, cc.transpose(0, 1, 3, 2)), axis=0, out=dw_)
+        g_img = np.ascontiguousarray(g4).reshape(n, gr, o // gr, oh * ow)
+        c_img = cols.reshape(n, gr, cg * kh * kw, oh * ow)
+        np.sum(np.matmul(g_img, c_img.transpose(0, 1, 3, 2)), axis=0, out=dw_)
     return dw_.reshape((o, cg) + tuple(kernel_size))
 
 

@@ -27,8 +27,8 @@ The pooling loops (one ``prange`` over the (n, c) volumes), same conditions, on 
 k3 s2 p1 85.6 ms (torch 60.8, values and indices), avg_pool3d k3 s2 p1 29.3 ms (torch 20.2);
 adaptive_avg_pool3d to 4x4x4 (three small matmuls, :mod:`dlcore.ops.spatial`) 6.4 ms (torch 7.1).
 Since issue 19 each loop also has a serial form, used below the 2-D kernels' threshold of work
-(:data:`.conv.PARALLEL_MIN_WORK`; on busy cores the OpenMP workers' wake-up cost more than
-the loop, figures in :mod:`.conv`).
+(:data:`dlcore.kernels.cpu.PARALLEL_MIN_WORK`; on busy cores the OpenMP workers' wake-up cost
+more than the loop, figures in :mod:`.conv`).
 """
 
 from __future__ import annotations
@@ -37,22 +37,16 @@ import math
 
 import numpy as np
 
-from . import jit_module
+from . import jit_module, serial_or_parallel
 
-
-def _c2():
-    """The 2-D kernels' module (its threshold; it imports this one lazily, as this does it)."""
-    from . import conv
-    return conv
 
 _jit = jit_module("_jit_conv3d")
 
 
 def _k(name: str, work: int):
     """The serial or the ``prange`` loop, by the elements of work (the 2-D kernels' threshold,
-    :data:`.conv.PARALLEL_MIN_WORK`)."""
-    j = _jit()
-    return getattr(j, name + "_par") if work >= _c2().PARALLEL_MIN_WORK else getattr(j, name)
+    :data:`dlcore.kernels.cpu.PARALLEL_MIN_WORK`)."""
+    return serial_or_parallel(_jit(), name, work)
 
 
 def _geo(strides, padding, dilation) -> np.ndarray:
