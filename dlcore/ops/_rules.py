@@ -55,12 +55,13 @@ def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
     the same question every step; the set, sort and checks cost several microseconds).
     Failures are never cached."""
     t = type(axis)
-    if t is int or t is tuple:
+    memo = t is int or t is tuple
+    if memo:
         key = (axis, ndim)
         try:
             hit = _AXES.get(key)
         except TypeError:        # an unhashable entry: the checks below word the error
-            t = None
+            memo = False
             hit = None
         if hit is not None:
             return hit
@@ -69,7 +70,7 @@ def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
     if isinstance(axis, (int, np.integer)):
         axis = (int(axis),)
     axes = tuple(sorted({normalize_axis(op, int(a), ndim, shape) for a in axis}))
-    if t is int or t is tuple:
+    if memo:
         if len(_AXES) > 1024:
             _AXES.clear()
         _AXES[key] = axes

@@ -503,8 +503,9 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
     # The ufunc's dtypes as objects, float32 and float64 first: ``d in fast`` is an identity
     # test that hits at once for them (hashing or comparing dtypes costs more than the rest of
     # the test); an equal dtype that is not one of these objects takes the general test.
-    first = [np.dtype(np.float32), np.dtype(np.float64)]
-    fast = tuple(d for d in first + [np.dtype(c) for c in np.typecodes["All"]]
+    candidates: list[np.dtype] = [np.dtype(np.float32), np.dtype(np.float64)]
+    candidates += [np.dtype(c) for c in np.typecodes["All"]]
+    fast = tuple(d for d in candidates
                  if ufunc is not None and d.kind in kinds and d.kind != "M" and d.kind != "m")
     threshold = PARALLEL_THRESHOLD
     quiet, loud, ignore = _QUIET
