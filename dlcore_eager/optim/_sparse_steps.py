@@ -73,23 +73,30 @@ def _rows(grad: SparseTensor):
     return tuple(g.indices), g.values
 
 
+def _host(t) -> np.ndarray:
+    b = t._buf
+    if type(b) is not np.ndarray:
+        raise RuntimeError("sparse gradients are supported for CPU parameters only")
+    return b
+
+
 def adagrad(p, grad, state: dict, group: dict) -> None:
     g = -grad if group["maximize"] else grad
     step = state["step"] + 1
     clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
     rows, vals = _rows(g)
-    s = np.array(state["sum"].detach().numpy(force=True))
-    if vals.shape[0]:
-        np.add.at(s, rows, vals * vals)
-    std = np.sqrt(s[rows]) + np.asarray(group["eps"], s.dtype)
-    from ..tensor import Tensor
-    state.update(step=step, sum=Tensor._wrap(s))
-    add_into_(p, _sparse(np.stack(rows), vals / std, g.shape, True), -clr)
+    s = _host(state["sum"])
+    new_rows = s[rows] + vals * vals          # the touched rows only: O(nnz), not O(size)
+    std = np.sqrt(new_rows) + np.asarray(group["eps"], s.dtype)
+    upd = _sparse(np.stack(rows), vals / std, g.shape, True)
+    s[rows] = new_rows                        # (everything computed: now the state changes)
+    state["sum"]._version[0] += 1
+    state["step"] = step
+    add_into_(p, upd, -clr)
 
 
 def sparse_adam(p, grad, state: dict, group: dict) -> None:
     from ..creation import zeros_like
-    from ..tensor import Tensor
     g = -grad if group["maximize"] else grad
     rows, vals = _rows(g)
     if vals.shape[0] == 0:
@@ -99,18 +106,20 @@ def sparse_adam(p, grad, state: dict, group: dict) -> None:
     step = state["step"] + 1
     b1, b2 = group["betas"]
     eps = group["eps"]
-    m = np.array(state["exp_avg"].detach().numpy(force=True))
-    v = np.array(state["exp_avg_sq"].detach().numpy(force=True))
+    m, v = _host(state["exp_avg"]), _host(state["exp_avg_sq"])
     dt = m.dtype
     old_m = m[rows]
     dm = (vals - old_m) * np.asarray(1 - b1, dt)
-    m[rows] += dm
     old_v = v[rows]
     dv = (vals * vals - old_v) * np.asarray(1 - b2, dt)
-    v[rows] += dv
     numer = dm + old_m
-    denom = np.sqrt(dv + old_v) + np.asarray(eps, dt)
+    new_v = dv + old_v
+    denom = np.sqrt(new_v) + np.asarray(eps, dt)
     step_size = group["lr"] * math.sqrt(1 - b2 ** step) / (1 - b1 ** step)
     upd = np.asarray(-step_size, dt) * (numer / denom)
-    state.update(step=step, exp_avg=Tensor._wrap(m), exp_avg_sq=Tensor._wrap(v))
+    m[rows] = numer                           # the touched rows, in place (PyTorch's add_)
+    v[rows] = new_v
+    state["exp_avg"]._version[0] += 1
+    state["exp_avg_sq"]._version[0] += 1
+    state["step"] = step
     add_into_(p, _sparse(np.stack(rows), upd, g.shape, True))
