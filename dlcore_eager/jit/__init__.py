@@ -4,7 +4,11 @@
   ``TopLevelTracedModule`` / ``ScriptFunction`` that replays them (Python control flow frozen
   at the example's branch, as in PyTorch; dimension 0 of the inputs stays dynamic where a
   second trace shows how sizes follow it; see ``_trace``).  ``.graph`` and ``.code`` print the
-  recorded operations.
+  recorded operations.  Where the replay could silently differ from the Python, it says so:
+  PyTorch's ``TracerWarning`` where a tensor became a Python value during the trace, a clear
+  error for an input of another shape (beyond a dynamic dimension 0) or for other values of an
+  input the model only read in Python (an EmbeddingBag's offsets).  A module traced through a
+  scripted submodule runs its Python, so the scripted control flow stays live as in PyTorch.
 * ``script(module_or_fn)``: dlcore does not compile TorchScript.  A scripted module or function
   runs its Python eagerly (so data-dependent control flow gives PyTorch's results) and shares
   the original's parameters; ``.code`` is its Python source, ``.graph`` and ``save`` use a
