@@ -10,7 +10,9 @@ two threads, 1.2 ms with one thread for GEMMs under about 100 MFLOP and both thr
 defaults collapse the same way there.
 
 So every CPU matmul (``dlcore.kernels.cpu.linalg.matmul``, which the eager front end, the static
-interpreter and the compiled plans' glue all call) first asks :func:`for_gemm` for its flop count:
+interpreter and the compiled plans' glue all call) and every convolution kernel (``conv``,
+``conv3d``: forward, input and filter gradients, by the convolution's flops) first asks
+:func:`for_gemm` for its flop count:
 
 * under ``SMALL_GEMM_FLOPS`` (2 m n k < 1e8): one BLAS thread;
 * at or above it: the pool's own size, at most the cores this process may run on (its CPU

@@ -106,6 +106,7 @@ import math
 import numpy as np
 
 from . import jit_module, serial_or_parallel
+from .blas_threads import for_gemm
 from .conv_rows import conv_rows, takes_rows
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
@@ -189,6 +190,7 @@ def conv(x, w, *, strides, padding, dilation, groups):
     geom = _geom(strides, padding, dilation)
     out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
+    for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
     if n and o and c and ow and takes_rows(c, o, kh, kw, x4.shape[2], oh, geom, groups):
         y = conv_rows(x4, w4, geom, oh, ow)        # kh shifted GEMMs (module docstring)
         return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
@@ -217,6 +219,7 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     sh, sw, ph, pw, dh, dw = geom[:6]
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
+    for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and g4.size and cg
             and hw[0] * hw[1] >= FULL_CONV_MIN_PIXELS
             and takes_rows(o, cg, kh, kw, oh, hw[0], full, gr)):
@@ -256,6 +259,7 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     cg = c // gr
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
+    for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     if n and oh * ow and dw_.size and oh * ow >= FOLDED_FILTER_GRAD_MIN_PIXELS:
         # one GEMM per group over the whole batch, cols (C/G k k, N L) @ g^T (N L, O/G): the
         # columns unfolded straight into that layout, g transposed (its own size); the long

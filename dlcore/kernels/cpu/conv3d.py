@@ -38,6 +38,7 @@ import math
 import numpy as np
 
 from . import jit_module, serial_or_parallel
+from .blas_threads import for_gemm
 
 
 _jit = jit_module("_jit_conv3d")
@@ -74,6 +75,7 @@ def conv(x, w, *, strides, padding, dilation, groups):
     out_sp = _out(x.shape[2:], k, strides, padding, dilation)
     l_ = int(np.prod(out_sp))
     y = np.empty((n, o, l_), x.dtype)
+    for_gemm(2.0 * n * o * cg * kk * l_)                # BLAS threads for its size
     if y.size and c * kk:
         cols = _unfold(x, k, _geo(strides, padding, dilation), out_sp)
         g = groups
@@ -93,6 +95,7 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     gr = groups
     out = np.zeros((n, cg * gr) + tuple(in_size), g.dtype)
     l_ = int(np.prod(out_sp))
+    for_gemm(2.0 * n * o * cg * kk * l_)
     if out.size and g.size:
         dcols = np.matmul(np.ascontiguousarray(w).reshape(gr, o // gr, cg * kk)
                           .transpose(0, 2, 1),
@@ -112,6 +115,7 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     cg = c // gr
     l_ = int(np.prod(out_sp))
     dw_ = np.zeros((gr, o // gr, cg * kk), x.dtype)
+    for_gemm(2.0 * n * o * cg * kk * l_)
     if n and l_ and dw_.size:
         cols = _unfold(x, k, _geo(strides, padding, dilation), out_sp)
         gg = np.ascontiguousarray(g).reshape(n, gr, o // gr, l_)
