@@ -14,6 +14,7 @@ from ..kernels.cpu import linalg as _cpu
 from ..kernels.cuda import linalg as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from . import elementwise as _ew
 from . import reduce as _reduce
 from . import shape as _shape
 
@@ -33,7 +34,7 @@ def _matmul_rule(a: AVal, b: AVal) -> AVal:
 
 
 def _matmul_vjp(g, y, a, b):
-    from .elementwise import _conj               # (complex: da = g b^H, db = a^H g)
+    _conj = _ew._conj                            # (complex: da = g b^H, db = a^H g)
     return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
             lambda: _db(g, _conj(a), b))
 
@@ -56,8 +57,9 @@ matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul", tf_type
 
 
 def matmul(a, b):
-    from .elementwise import _promote
-    a, b = _promote(a, b)
+    # (elementwise is imported at module level: an import statement in the function ran the
+    # import machinery on every call, ~1 us, in every matmul and every matmul vjp)
+    a, b = _ew._promote(a, b)
     return bind(matmul_p, a, b)
 
 

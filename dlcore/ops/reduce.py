@@ -8,6 +8,8 @@ primitives' parameters are hashable and canonical (the graph compiler keys its c
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes as _dt
 from ..api import exports
 from ..errors import ShapeError
@@ -43,7 +45,12 @@ def _reduce_rule(name):
 
 def _sum_vjp(g, y, x, *, axes, keepdims):
     if not keepdims:
-        g = _shape.expand_dims(g, axes)
+        if type(g) is np.ndarray and axes:
+            # (the eager backward's buffers: ``axes`` are already normalised for x's rank,
+            # which is the rank expand_dims restores, so its argument handling is skipped)
+            g = bind(_shape.expand_dims_p, g, axes=axes)
+        else:
+            g = _shape.expand_dims(g, axes)
     return (_shape.broadcast_like(g, x),)
 
 
