@@ -313,7 +313,7 @@ def add_dense(d: Tensor, s: SparseTensor, alpha: float = 1.0) -> Tensor:
     if tuple(d.shape) != b.shape:
         raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has "
                            f"size {list(d.shape)} but other has size {list(b.shape)}")
-    out = np.array(d.detach().numpy(force=True), dtype=np.promote_types(d._buf.dtype, b.dtype))
+    out = np.array(d.detach().cpu()._buf, dtype=np.promote_types(d._buf.dtype, b.dtype))
     if b.indices.shape[1]:
         vals = b.values if alpha == 1.0 else (b.values * np.asarray(alpha, b.dtype))
         np.add.at(out, tuple(b.indices), vals.astype(out.dtype))
@@ -336,7 +336,7 @@ def mask(d: Tensor, s: SparseTensor) -> SparseTensor:
     """``d.sparse_mask(s)``: ``d``'s values at ``s``'s (coalesced) indices."""
     s = s.coalesce()
     b = s._buf
-    vals = np.asarray(d.detach().numpy(force=True))[tuple(b.indices)]
+    vals = np.asarray(d.detach().cpu()._buf)[tuple(b.indices)]
     return _sparse(b.indices, np.array(vals), b.shape, True)
 
 
@@ -347,7 +347,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     if requires_grad:
         raise NotImplementedError("dlcore: sparse tensors do not take part in autograd "
                                   "(requires_grad=True)")
-    idx: np.ndarray = np.asarray(indices.numpy(force=True) if isinstance(indices, Tensor)
+    idx: np.ndarray = np.asarray(indices.detach().cpu()._buf if isinstance(indices, Tensor)
                                  else indices)
     if idx.dtype.kind not in "iu" and idx.size:
         raise RuntimeError(f"indices must be an int64 tensor, got {idx.dtype}")
@@ -355,7 +355,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     if idx.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
     if isinstance(values, Tensor):
-        vals = np.array(values.detach().numpy(force=True))
+        vals = np.array(values.detach().cpu()._buf)
     elif isinstance(values, np.ndarray):
         vals = np.array(values)
     else:                                  # Python numbers: floats in the default dtype
@@ -390,7 +390,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
 
 def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> SparseTensor:
     """``dense.to_sparse()``: the nonzero entries (all dimensions sparse by default)."""
-    a = np.asarray(self.detach().numpy(force=True))
+    a = np.asarray(self.detach().cpu()._buf)
     sd = a.ndim if sparse_dim is None else int(sparse_dim)
     lead = a.reshape(*a.shape[:sd], -1) if sd < a.ndim else a[..., None]
     nz = np.nonzero(np.any(lead != 0, axis=-1))

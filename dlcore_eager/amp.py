@@ -10,8 +10,8 @@ disabled, as in PyTorch, when asked for CUDA where there is none.
 inside it, ops of PyTorch's lower-precision list (matmul, linear, conv, ...) compute in bfloat16
 (or the float16 asked for) and return it, ops of its float32 list (losses, prod, linalg, ...)
 compute in float32, and the others run on the dtypes they get; gradients reach float32
-parameters in float32 (the lists and how they are applied: ``_autocast``).  ``is_autocast_enabled()``
-without a device asks about CUDA, as in PyTorch 2.13.  ``autocast('cuda')`` with a GPU is tracked
+parameters in float32 (the lists and how they are applied: ``_autocast``).
+``is_autocast_enabled()`` without a device asks about CUDA, as in PyTorch 2.13.  ``autocast('cuda')`` with a GPU is tracked
 but its ops still compute and return float32; asked for CUDA where there is none it warns and
 disables itself, as PyTorch does.
 """
@@ -258,7 +258,7 @@ class GradScaler:
                         continue
                     p.grad.mul_(inv)
                     g = p.grad._values() if p.grad.is_sparse else p.grad   # sparse: its values
-                    if not bool(np.isfinite(g.detach().cpu().numpy()).all()):
+                    if not bool(np.isfinite(np.asarray(g.detach().cpu()._buf)).all()):
                         found = True
         st["unscaled"] = True
         st["found_inf"] = found

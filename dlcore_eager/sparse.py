@@ -30,12 +30,12 @@ class _SparseMM(Function):
     @staticmethod
     def forward(ctx, s, dense):
         ctx.s = s
-        out = _csr(s) @ np.asarray(dense.numpy(force=True))
+        out = _csr(s) @ np.asarray(dense.detach().cpu()._buf)
         return Tensor._wrap(np.ascontiguousarray(out, dtype=s._buf.dtype))
 
     @staticmethod
     def backward(ctx, g):
-        gd = _csr(ctx.s, transpose=True) @ np.asarray(g.detach().numpy(force=True))
+        gd = _csr(ctx.s, transpose=True) @ np.asarray(g.detach().cpu()._buf)
         return None, Tensor._wrap(np.ascontiguousarray(gd, dtype=ctx.s._buf.dtype))
 
 

@@ -96,7 +96,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
         names.update({id(p): n for n, p in model.named_parameters()})
     if hasattr(model, "named_buffers"):
         names.update({id(b): n for n, b in model.named_buffers()})
-    tr = Trace(inputs=[np.array(x.numpy(force=True)) for x in xs])
+    tr = Trace(inputs=[np.array(x.detach().cpu()._buf) for x in xs])
     refs: dict[int, tuple] = {id(x): ("input", i) for i, x in enumerate(xs)}
     keep: list = list(xs)                     # ids stay unique while the trace runs
     versions: dict[int, int] = {id(x): _ver(x) for x in xs}
@@ -111,9 +111,9 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
                 return r
             name = names.get(id(a))
             if name is not None:
-                tr.params.setdefault(name, np.array(a.numpy(force=True)))
+                tr.params.setdefault(name, np.array(a.detach().cpu()._buf))
                 return ("param", name)
-            return ("const", np.array(a.numpy(force=True)))
+            return ("const", np.array(a.detach().cpu()._buf))
         if isinstance(a, (np.ndarray, np.generic)):     # its own dtype (a bool mask stays bool)
             return ("const", np.array(a))
         # a Python number: the dtype dispatch gave it (weak: the tensor's, as _convert_plain)
@@ -124,9 +124,13 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
     quiet = [0]                               # > 0 inside a module recorded as one operation
 
     def recording_apply(prim, args, params):
-        out = original(prim, args, params)
         if quiet[0]:
-            return out
+            return original(prim, args, params)
+        quiet[0] += 1                         # primitives applied inside this one (the
+        try:                                  # float32 compute of a bfloat16/float16 op in
+            out = original(prim, args, params)    # _dispatch._apply_half) are not recorded
+        finally:
+            quiet[0] -= 1
         like = next((a for a in args if isinstance(a, Tensor)), None)
         ins = [ref_of(a, like) for a in args]
         outs = out if isinstance(out, (tuple, list)) else (out,)

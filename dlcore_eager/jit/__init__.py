@@ -94,8 +94,9 @@ def script(obj: Any, optimize=None, _frames_up: int = 0, _rcb=None,
         return wrap(RecursiveScriptModule, obj)
     if isinstance(obj, type):
         if issubclass(obj, Module):
-            raise RuntimeError(f"Type '{obj}' cannot be compiled since it inherits from "  # noqa: TRY004 (PyTorch's)
-                               "nn.Module, pass an instance instead")
+            raise RuntimeError(  # noqa: TRY004 (PyTorch's type)
+                f"Type '{obj}' cannot be compiled since it inherits from "
+                "nn.Module, pass an instance instead")
         return obj                        # a TorchScript class: its Python runs as is
     if callable(obj):
         return ScriptFunction(obj)

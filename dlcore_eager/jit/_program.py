@@ -111,7 +111,7 @@ class Program:
                     f"with shape {list(av.shape)} and {which} change (dlcore replays the "
                     "recorded primitives, whose sizes are fixed); trace with this shape")
         for i, want in self.frozen_inputs.items():
-            got = xs[i].numpy(force=True)
+            got = np.asarray(xs[i].detach().cpu()._buf)
             if got.shape != want.shape or not np.array_equal(got, want):
                 raise RuntimeError(
                     f"forward(): input {i} differs from the traced example's, but no traced "
@@ -436,7 +436,7 @@ def constant_params(prog, params: dict):
         key = f"p{len(consts)}"
         while key in consts:
             key += "_"
-        consts[key] = np.array(params[name].detach().numpy(force=True))
+        consts[key] = np.array(params[name].detach().cpu()._buf)
         names[name] = key
 
     def ref(r):

@@ -39,7 +39,8 @@ FORMAT, VERSION = "dlcore-jit", "1"
 def save(m: Any, f, _extra_files: dict | None = None) -> None:
     """Write ``m`` (a ScriptModule or traced ScriptFunction) to ``f`` (a path or binary file)."""
     if not isinstance(m, (ScriptModule, ScriptFunction)):
-        raise AttributeError(f"'{type(m).__name__}' object has no attribute 'save'")  # noqa: TRY004 (PyTorch's)
+        raise AttributeError(  # noqa: TRY004 (PyTorch's type)
+            f"'{type(m).__name__}' object has no attribute 'save'")
     prog = m._program()
     arrays: dict[str, np.ndarray] = {}
     doc = prog.to_json(arrays)
@@ -50,10 +51,10 @@ def save(m: Any, f, _extra_files: dict | None = None) -> None:
             modules[name] = [getattr(sub, "original_name", type(sub).__name__),
                              bool(sub.training)]
         for name, p in m.named_parameters():
-            arrays[f"param:{name}"] = p.detach().numpy(force=True)
+            arrays[f"param:{name}"] = np.asarray(p.detach().cpu()._buf)
             state[name] = ["parameter", bool(p.requires_grad)]
         for name, b in m.named_buffers():
-            arrays[f"param:{name}"] = b.detach().numpy(force=True)
+            arrays[f"param:{name}"] = np.asarray(b.detach().cpu()._buf)
             state[name] = ["buffer", False]
     else:
         modules[""] = [m.name, False]

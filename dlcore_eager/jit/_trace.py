@@ -90,11 +90,14 @@ def _warn_conversion(fn, what: str):
 def _record(model, xs):
     """One trace, warning (as PyTorch's tracer) where the model turns a tensor into a Python
     value: Python control flow on it is frozen at this run's branch."""
+    from .._autocast import R as autocast_region
     from ..tracing import trace
     probe = _Probe(model)
     saved = [(k, Tensor.__dict__[k]) for k in _CONVERSIONS if k in Tensor.__dict__]
     _TRACING[0] += 1
     _SAW_SCRIPT[0] = False
+    cache = autocast_region.cache_enabled     # (a cached weight cast would be traced as a
+    autocast_region.cache_enabled = False     # constant: every cast is recorded instead)
     try:
         for k, fn in saved:
             setattr(Tensor, k, _warn_conversion(fn, _CONVERSIONS[k]))
@@ -103,6 +106,7 @@ def _record(model, xs):
         for k, fn in saved:
             setattr(Tensor, k, fn)
         _TRACING[0] -= 1
+        autocast_region.cache_enabled = cache
     return tr, probe.out
 
 
@@ -269,7 +273,7 @@ def _check(prog: Program, model, inputs, out, tolerance: float) -> None:
         got = _flat(prog.run(inputs, params, {}))
     want = _flat(out)
     for k, (g, w) in enumerate(zip(got, want)):
-        a, b = g.numpy(force=True), w.detach().numpy(force=True)
+        a, b = np.asarray(g.detach().cpu()._buf), np.asarray(w.detach().cpu()._buf)
         if a.shape != b.shape or not np.allclose(a.astype(np.float64), b.astype(np.float64),
                                                  rtol=tolerance, atol=tolerance,
                                                  equal_nan=True):

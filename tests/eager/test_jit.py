@@ -457,3 +457,24 @@ def test_scripted_submodule_keeps_its_control_flow_inside_a_trace():
         outs[m] = [traced(x), traced(-3 * x)]      # the other branch of the scripted gate
     for g, w in zip(outs[dt], outs[torch]):
         _close(g, w)
+
+
+def test_trace_under_autocast_and_of_bfloat16_models():
+    tm, dm = _pair("mlp")
+    x, x6 = _x("mlp", 4), _x("mlp", 6)
+    with torch.autocast("cpu"):          # (torch's own trace here refuses the cached casts)
+        want = tm(torch.from_numpy(x6))
+    with dt.autocast("cpu"):
+        dm(dt.from_numpy(x))                          # (a cached weight cast is not frozen)
+        traced = dt.jit.trace(dm, dt.from_numpy(x))
+    prog = traced._jit_program
+    assert not prog.consts and all(r[0] != "const" for op in prog.ops for r in op.inputs)
+    got = _round_trip(traced)(dt.from_numpy(x6))
+    assert str(got.dtype) == str(want.dtype)
+    np.testing.assert_allclose(got.float().detach().numpy(), want.float().detach().numpy(),
+                               atol=2e-2)
+    bf = dt.nn.Linear(4, 3).to(dt.bfloat16)
+    xb = dt.from_numpy(x).bfloat16()
+    loaded = _round_trip(dt.jit.trace(bf, xb))
+    assert loaded(xb).dtype == dt.bfloat16
+    assert float((loaded(xb).float() - bf(xb).float()).abs().max()) == 0.0
