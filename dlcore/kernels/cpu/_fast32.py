@@ -1,0 +1,85 @@
+"""Scalar float32 ``exp``/``sigmoid``/``tanh`` that LLVM vectorises inside a Numba loop.
+
+This llvmlite links no vector maths library: ``math.exp``/``math.tanh`` in a ``@njit`` loop are
+one scalar libm call per element, and a loop holding one is not vectorised.  These functions are
+plain float32 arithmetic (``inline='always'``), so a generated loop that calls them still
+vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.py``) call them.
+
+* ``exp32``: Cephes' ``expf``, as :mod:`dlcore.kernels.cpu._jit_rnn` and ``_jit_xent`` write it
+  as array loops: the argument clamped to [-87.33, 88], ``k = round(x / ln 2)``,
+  ``f = x - k ln 2`` (two-part ln 2), ``e^f`` by its degree-7 polynomial, times ``2^k`` built
+  from the exponent bits (``_f32_from_bits``, an LLVM bitcast); relative error under 1.2e-7.
+  NaN stays NaN.
+* ``sigmoid32(x) = 1 / (1 + e)`` for x >= 0, ``e / (1 + e)`` below, with ``e = exp32(-|x|)``:
+  relative error ~2e-7 wherever the result is a normal float32 (below x = -87.33 the result,
+  under 1.2e-38, is that at -87.33 rather than the subnormal e^x).
+* ``tanh32``: Cephes' ``tanhf``: ``x + x^3 P(x^2)`` for |x| < 0.625 (relative error ~1e-7, so
+  small arguments keep their digits), else ``sign(x) (1 - 2 / (exp32(2|x|) + 1))``; +-1 beyond
+  |x| = 9.1 (the float32 rounding of tanh there).  NaN stays NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+
+@intrinsic
+def _f32_from_bits(typingctx, bits):
+    """The float32 whose bit pattern is the low 32 bits of the integer ``bits``."""
+    if not isinstance(bits, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        v = args[0]
+        if bits.bitwidth > 32:
+            v = builder.trunc(v, ir.IntType(32))
+        return builder.bitcast(v, ir.FloatType())
+    return types.float32(bits), codegen
+
+
+@njit(inline="always", nogil=True, cache=True)
+def exp32(x):
+    """``e^x`` of a float32 (see the module docstring)."""
+    x = np.float32(x)
+    x = x if not x < np.float32(-87.33) else np.float32(-87.33)
+    x = x if not x > np.float32(88.0) else np.float32(88.0)
+    k = np.floor(x * np.float32(1.4426950408889634) + np.float32(0.5))
+    f = x - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
+    p = np.float32(1.9875691500e-4)
+    p = p * f + np.float32(1.3981999507e-3)
+    p = p * f + np.float32(8.3334519073e-3)
+    p = p * f + np.float32(4.1665795894e-2)
+    p = p * f + np.float32(1.6666665459e-1)
+    p = p * f + np.float32(5.0000001201e-1)
+    e = p * f * f + f + np.float32(1.0)
+    kk = np.int32(k) if k == k else np.int32(0)
+    return e * _f32_from_bits((kk + np.int32(127)) << np.int32(23))
+
+
+@njit(inline="always", nogil=True, cache=True)
+def sigmoid32(x):
+    """``1 / (1 + e^-x)`` of a float32 (see the module docstring)."""
+    x = np.float32(x)
+    e = exp32(-abs(x))
+    s = np.float32(1.0) / (np.float32(1.0) + e)
+    return s if x >= np.float32(0.0) or x != x else e * s
+
+
+@njit(inline="always", nogil=True, cache=True)
+def tanh32(x):
+    """``tanh(x)`` of a float32 (see the module docstring)."""
+    x = np.float32(x)
+    a = abs(x)
+    z = x * x
+    small = ((((np.float32(-5.70498872745e-3) * z + np.float32(2.06390887954e-2)) * z
+               - np.float32(5.37397155531e-2)) * z + np.float32(1.33314422036e-1)) * z
+             - np.float32(3.33332819422e-1)) * z * x + x
+    b = a if not a > np.float32(9.5) else np.float32(9.5)
+    big = np.float32(1.0) - np.float32(2.0) / (exp32(b + b) + np.float32(1.0))
+    big = big if not a > np.float32(9.1) else np.float32(1.0)
+    big = big if x >= np.float32(0.0) else -big
+    small = small if a != np.float32(0.0) else x          # tanh(-0.0) = -0.0
+    return small if a < np.float32(0.625) or x != x else big
