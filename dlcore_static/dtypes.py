@@ -117,7 +117,12 @@ def as_dtype(dtype) -> DType:
         d = None
     if d is not None and (d in COMPUTE or d.kind in "OSU"):
         return _BY_NP[d] if d in COMPUTE else string
-    return _BY_NP[_core.as_dtype(dtype)]
+    d = _core.as_dtype(dtype)
+    found = _BY_NP.get(d)
+    if found is None:            # the core's complex64/complex128: eager-only for now
+        raise TypeError(f"dlcore: unsupported dtype {d.name} in a graph; expected one of "
+                        f"{', '.join(sorted(t.name for t in _BY_NP.values()))}")
+    return found
 
 
 def as_np(dtype) -> np.dtype:
