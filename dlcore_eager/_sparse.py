@@ -399,9 +399,14 @@ def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> SparseTensor:
     return _sparse(idx.reshape(sd, -1), np.array(vals), a.shape, True)
 
 
+def _dense_is_sparse(self) -> bool:
+    """Whether the tensor is sparse (a ``sparse_coo_tensor``): False for a dense tensor."""
+    return False
+
+
 def install() -> None:
     """``is_sparse`` (False), ``to_sparse`` and ``sparse_mask`` on dense tensors."""
-    for name, value in (("is_sparse", property(lambda self: False)), ("to_sparse", _to_sparse),
+    for name, value in (("is_sparse", property(_dense_is_sparse)), ("to_sparse", _to_sparse),
                         ("sparse_mask", mask)):
         if name not in Tensor.__dict__:
             setattr(Tensor, name, value)

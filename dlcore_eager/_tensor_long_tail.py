@@ -46,6 +46,8 @@ def _mt(self) -> Tensor:
 
 
 def _mh(self) -> Tensor:
+    """The conjugate transpose of the last two dimensions (``x.transpose(-2, -1).conj()``);
+    a tensor of fewer than 2 dimensions raises PyTorch's RuntimeError."""
     if self.dim() < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
                            f"Got {self.dim()}-D tensor.")
@@ -57,6 +59,7 @@ def _conj(x: Tensor) -> Tensor:
 
 
 def _h(self) -> Tensor:
+    """The conjugate transpose of a matrix (2-D only, as PyTorch; ``mH`` for batches)."""
     if self.dim() == 0:
         import warnings
         warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
@@ -263,6 +266,9 @@ def map_(self, tensor: Tensor, callable) -> Tensor:
 
 # ----------------------------------------------------------------------------- memory
 def pin_memory(self, device=None) -> Tensor:
+    """A copy in page-locked memory for faster host-to-GPU copies: PyTorch raises without an
+    accelerator, and so does this; with one, dlcore returns a copy (numba.cuda's transfers
+    stage through their own pinned buffers)."""
     import dlcore
     if not dlcore.cuda_available():
         raise RuntimeError("Cannot access accelerator device when none is available.")
@@ -272,6 +278,7 @@ def pin_memory(self, device=None) -> Tensor:
 
 
 def is_pinned(self, device=None) -> builtins.bool:
+    """Whether the tensor lives in page-locked memory: never in dlcore (``pin_memory`` copies)."""
     return False
 
 
@@ -289,6 +296,7 @@ def share_memory_(self) -> Tensor:
 
 
 def is_shared(self) -> builtins.bool:
+    """Whether the values live in shared memory (after ``share_memory_``; CUDA tensors always)."""
     if self.is_cuda:
         return True
     base = _storage(self._buf)[0].base
@@ -403,12 +411,22 @@ METHODS = {
     "bernoulli_": _sampler("bernoulli_", _bernoulli),
     "random_": _sampler("random_", _random),
 }
-PROPERTIES = {
-    "itemsize": lambda self: self._buf.dtype.itemsize,
-    "nbytes": lambda self: self.numel() * self._buf.dtype.itemsize,
-    "layout": lambda self: strided,
-    "H": _h, "mH": _mh,
-}
+def _itemsize(self) -> int:
+    """Bytes per element (4 for float32)."""
+    return self._buf.dtype.itemsize
+
+
+def _nbytes(self) -> int:
+    """Bytes of the tensor's elements (``numel() * itemsize``)."""
+    return self.numel() * self._buf.dtype.itemsize
+
+
+def _layout(self):
+    """The memory layout: ``torch.strided`` for every dense tensor."""
+    return strided
+
+
+PROPERTIES = {"itemsize": _itemsize, "nbytes": _nbytes, "layout": _layout, "H": _h, "mH": _mh}
 
 
 def install() -> None:
