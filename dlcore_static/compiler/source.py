@@ -19,6 +19,11 @@ from .ir import Node, Val
 # grows faster than linearly with a function's size, so a deep plan is split into segments of
 # bounded size (issue 15 #7); values crossing a boundary are returned and passed on.
 MAX_SEGMENT_WEIGHT = 256
+# values passed in per generated function: a function's Python wrapper (unboxing each argument)
+# and its LLVM module grow with its arity, and a segment collecting every ready view or update
+# of a deep plan (the weights' transposes, the optimizer's updates) had one argument per layer,
+# so its text changed with the depth and no two plans shared it (issue 19)
+MAX_SEGMENT_ARGS = 32
 # graph ops run by the compiled executors of control.py when the compile pass is on
 CONTROL_EXECUTORS = frozenset({"Cond", "While", "WhileGrad"})
 
@@ -83,20 +88,29 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     cur: list[Node] = []
     kinds: list = []
     weight = 0
+    inside: set = set()             # the nodes of ``cur``
+    outside: set = set()            # values ``cur`` reads from before it (its arguments)
     for n in order:
         if compiled.get(n):
             w = len(n.members) if n.kind == "fused" else 1
-            if cur and weight + w > MAX_SEGMENT_WEIGHT:         # bounded generated functions
-                segments.append(cur)
+            ext = {v for v in _reads(n) if v.node not in inside and v not in outside}
+            nargs = len(outside) + len(ext) + (n in inplace)
+            if cur and (weight + w > MAX_SEGMENT_WEIGHT or nargs > MAX_SEGMENT_ARGS):
+                segments.append(cur)                            # bounded generated functions
                 kinds.append(("seg", len(segments) - 1))
-                cur, weight = [], 0
+                cur, weight, inside, outside = [], 0, set(), set()
+                ext = set(_reads(n))
             cur.append(n)
+            inside.add(n)
+            outside |= ext
+            if n in inplace:
+                outside.add(("buffer", n))
             weight += w
         else:
             if cur:
                 segments.append(cur)
                 kinds.append(("seg", len(segments) - 1))
-                cur = []
+                cur, inside, outside = [], set(), set()
             kinds.append(("py", n))
             weight = 0
     if cur:
@@ -148,6 +162,15 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     src.append("        return (" + "".join(t + ", " for t in fetch_texts) + ")")
     src.append("    return run")
     return "\n".join(src) + "\n", env
+
+
+def _reads(n: Node) -> list:
+    """The values ``n`` reads from other nodes (a fused node: its members' outside inputs)."""
+    vals = list(n.inputs)
+    if n.kind == "fused":
+        members = set(n.members)
+        vals += [v for m in n.members for v in m.inputs if v.node not in members]
+    return vals
 
 
 def _dt(v: Val) -> str:

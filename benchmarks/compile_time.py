@@ -1,0 +1,158 @@
+"""``python -m benchmarks.compile_time``: how the static compiler's compile time grows with depth
+(issue 19: a plan of any depth compiles in seconds, a 10,000-deep chain within 10x of the
+1,000-deep one, the cold first compiled step under 4 s).
+
+Each (workload, depth) runs twice in fresh Python processes sharing a new temporary
+``DLCORE_CACHE_DIR`` (the shared per-user cache is neither read nor touched): ``cold`` is the
+first process (Numba compiles every generated segment), ``warm`` the second (Numba loads the
+compiled segments from the disk cache the first process wrote).  Per process, CPU time
+(``time.process_time``: the figure to compare on a shared machine) of each phase:
+
+=========  ==================================================================================
+build      building the graph (ops, and for ``train`` the gradients and the optimizer step)
+plan       the Session's plan (pruning to the fetches, the interpreter's steps)
+ir         the plan copied into the compiler's IR (``ir.from_plan``) and lowered back
+passes     the graph passes: prune, constant_folding, simplify, cse, fusion (their sum)
+codegen    the compile pass: scheduling, segments' source, writing and importing the modules
+first      the first ``Session.run``: Numba compiles (cold) or loads (warm) every segment
+step       a later ``Session.run`` (the steady state)
+=========  ==================================================================================
+
+and the number of generated segments and of distinct segment texts (equal layers share one
+compiled file).  Workloads:
+
+* ``ew``: ``h = tanh(h * c_i + d_i)`` on a (16,) placeholder, constants alternating between
+  two values (so layers repeat), ``reduce_sum(h * h)``; N ops in the chain (2 per layer);
+* ``train``: N/4 layers ``h = tanh(h @ W_i + b_i)`` (8x8 variables, batch 4), MSE loss,
+  ``GradientDescentOptimizer(0.01).minimize``: forward, gradient and update of every layer.
+
+    python -m benchmarks.compile_time                      # ew and train at 100, 1000, 10000
+    python -m benchmarks.compile_time --depths 100 1000 --workloads ew
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("build", "plan", "ir", "passes", "codegen", "first", "step")
+
+CHILD = r"""
+import json, os, sys, time
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+import numpy as np
+import dlcore_static as tf
+from dlcore_static import compiler
+from dlcore_static.compiler import codegen, ir
+
+workload, n = sys.argv[1], int(sys.argv[2])
+for kv in sys.argv[3:]:                 # experiments: source.NAME=value
+    from dlcore_static.compiler import source
+    k, v = kv.split("=")
+    setattr(source, k.split(".")[1], int(v))
+T = {"ir": 0.0, "passes": 0.0, "codegen": 0.0}
+clock = time.process_time
+
+def timed(mod, name, key):
+    f = getattr(mod, name)
+    def wrapper(*a, **k):
+        t0 = clock()
+        try:
+            return f(*a, **k)
+        finally:
+            T[key] += clock() - t0
+    setattr(mod, name, wrapper)
+
+timed(compiler, "from_plan", "ir")
+timed(compiler, "lower", "ir")
+timed(compiler, "_apply_pass", "passes")
+timed(codegen, "compile_plan", "codegen")
+
+rng = np.random.default_rng(0)
+t0 = clock()
+if workload == "ew":
+    x = tf.placeholder(tf.float32, (16,))
+    h = x
+    for i in range(n // 2):
+        h = tf.tanh(h * (0.9 if i % 2 else 1.1) + (0.1 if i % 2 else -0.1))
+    fetches = tf.reduce_sum(h * h)
+    feed = {x: rng.standard_normal(16).astype(np.float32)}
+else:
+    x = tf.placeholder(tf.float32, (4, 8))
+    y = tf.placeholder(tf.float32, (4, 8))
+    h = x
+    for i in range(max(1, n // 4)):
+        w = tf.Variable(rng.standard_normal((8, 8)).astype(np.float32) * 0.3)
+        b = tf.Variable(np.zeros(8, np.float32))
+        h = tf.tanh(tf.matmul(h, w) + b)
+    loss = tf.reduce_mean((h - y) ** 2)
+    train = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+    fetches = [loss, train]
+    feed = {x: rng.standard_normal((4, 8)).astype(np.float32),
+            y: rng.standard_normal((4, 8)).astype(np.float32)}
+T["build"] = clock() - t0
+sess = tf.Session(passes="all")
+if workload == "train":
+    sess.run(tf.global_variables_initializer())
+t0 = clock()
+plan = sess.plan(fetches, feed)
+total = clock() - t0
+rep = plan.compiler
+T["plan"] = total - T["passes"] - T["ir"] - T["codegen"]
+t0 = clock()
+sess.run(fetches, feed)
+T["first"] = clock() - t0
+t0 = clock()
+for _ in range(3):
+    sess.run(fetches, feed)
+T["step"] = (clock() - t0) / 3
+T["segments"] = rep.codegen.get("segments", 0)
+T["distinct"] = rep.codegen.get("distinct_segments", 0)
+T["compiled"] = bool(rep.compiled)
+print("RESULT " + json.dumps(T))
+"""
+
+
+def measure(workload: str, depth: int, cache: str, timeout: float, extra=()) -> dict:
+    env = dict(os.environ, DLCORE_CACHE_DIR=cache, OMP_WAIT_POLICY="PASSIVE",
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", CHILD, workload, str(depth), *extra], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=timeout)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"{workload} N={depth} failed:\n{out.stderr[-3000:]}")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--depths", type=int, nargs="+", default=[100, 1000, 10000])
+    ap.add_argument("--workloads", nargs="+", default=["ew", "train"], choices=["ew", "train"])
+    ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--set", nargs="*", default=[], metavar="source.NAME=N",
+                    help="override a bound of compiler/source.py (experiments)")
+    args = ap.parse_args(argv)
+    print("CPU seconds per phase (process_time), one thread, fresh DLCORE_CACHE_DIR per row")
+    head = f"{'workload':8s} {'N':>6s} {'cache':5s} " + " ".join(f"{p:>8s}" for p in PHASES) + \
+        f" {'total':>8s} {'segs':>5s} {'distinct':>8s}"
+    print(head)
+    for wl in args.workloads:
+        for n in args.depths:
+            with tempfile.TemporaryDirectory(prefix="dlcore_compile_time_") as cache:
+                for state in ("cold", "warm"):
+                    r = measure(wl, n, cache, args.timeout, args.set)
+                    tot = sum(r[p] for p in PHASES if p != "step")
+                    print(f"{wl:8s} {n:6d} {state:5s} " +
+                          " ".join(f"{r[p]:8.3f}" for p in PHASES) +
+                          f" {tot:8.2f} {r['segments']:5d} {r['distinct']:8d}"
+                          + ("" if r["compiled"] else "  (not compiled)"), flush=True)
+
+
+if __name__ == "__main__":
+    main()
