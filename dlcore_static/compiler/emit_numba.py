@@ -173,7 +173,8 @@ class Emitter(IndexEmitter):
                 lines.append(f"{name} = np.empty({_shape_text(loop_shape)}, "
                              f"{loops.np_type(mv.aval.dtype)})")
             name_of[mv] = ("out", name)
-        e = loops.emit(members, outputs, loop_shape, name_of, prefix=self.fresh("L") + "_")
+        e = loops.emit(members, outputs, loop_shape, name_of, prefix=self.fresh("L") + "_",
+                       fast32=True)
         par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1
         self.parallel |= par
         lines += loops.loop_lines(e, [str(d) for d in loop_shape], par, "")

@@ -270,7 +270,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     lines += ["    " + s for s in body]
     lines.append("    return (" + "".join(names[v] + ", " for v in outs) + ")")
     text = "\n".join(lines) + "\n"
-    mod = load_generated_module("seg", _SEGMENT_HEADER + text)
+    mod = load_generated_module("seg", _SEGMENT_HEADER + loops.fast32_import(text) + text)
     b.segments.append((text, mod))
     fname = f"S{k}"
     env[fname] = mod.segment

@@ -21,7 +21,7 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -55,7 +55,7 @@ def exp32(x):
     p = p * f + np.float32(1.6666665459e-1)
     p = p * f + np.float32(5.0000001201e-1)
     e = p * f * f + f + np.float32(1.0)
-    kk = np.int32(k) if k == k else np.int32(0)
+    kk = np.int32(k) if k == k else np.int32(0)  # noqa: PLR0124 - NaN: any k, e is NaN
     return e * _f32_from_bits((kk + np.int32(127)) << np.int32(23))
 
 
@@ -65,7 +65,7 @@ def sigmoid32(x):
     x = np.float32(x)
     e = exp32(-abs(x))
     s = np.float32(1.0) / (np.float32(1.0) + e)
-    return s if x >= np.float32(0.0) or x != x else e * s
+    return s if x >= np.float32(0.0) or x != x else e * s  # noqa: PLR0124 - NaN
 
 
 @njit(inline="always", nogil=True, cache=True)
@@ -82,4 +82,4 @@ def tanh32(x):
     big = big if not a > np.float32(9.1) else np.float32(1.0)
     big = big if x >= np.float32(0.0) else -big
     small = small if a != np.float32(0.0) else x          # tanh(-0.0) = -0.0
-    return small if a < np.float32(0.625) or x != x else big
+    return small if a < np.float32(0.625) or x != x else big  # noqa: PLR0124 - NaN
