@@ -4,6 +4,7 @@ the argument errors, by type and message."""
 
 import numpy as np
 import pytest
+from error_of import error_of as _err
 
 import dlcore_eager as dt
 
@@ -27,14 +28,6 @@ def _close(got, want):
         assert type(got) is type(want) and len(got) == len(want), (got, want)
         for g, w in zip(got, want):
             _close(g, w)
-
-
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and message are compared
-        return type(e), str(e)
-    return None
 
 
 def scalar(L):

@@ -5,6 +5,7 @@ composition with grad) and functional_call; errors by type and message."""
 # ruff: noqa: B023  (each lambda is called inside its own loop iteration)
 import numpy as np
 import pytest
+from error_of import error_of as _err
 
 import dlcore_eager as dt
 from dlcore_eager import func as dfunc
@@ -36,14 +37,6 @@ def _close(got, want, tol=1e-10):
             _close(g, w, tol)
     else:
         assert got == want
-
-
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and message are compared
-        return type(e), str(e)
-    return None
 
 
 def f1(lib):

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from error_of import error_of as _err
 
 import dlcore_eager as dt
 
@@ -15,14 +16,6 @@ torch = pytest.importorskip("torch")
 
 NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"] + \
     [n for n in ("bfloat16", "complex64", "complex128") if hasattr(dt, n)]
-
-
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and message are compared
-        return type(e), str(e)
-    return None
 
 
 def test_promote_types_and_can_cast_every_pair():

@@ -6,19 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
+from error_of import error_of as _err
 
 import dlcore_eager as dt
 from dlcore_eager import testing as dtesting
 
 torch = pytest.importorskip("torch")
-
-
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and message are compared
-        return type(e), str(e)
-    return None
 
 
 INF, NAN = float("inf"), float("nan")
