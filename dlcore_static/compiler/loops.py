@@ -32,7 +32,10 @@ parallel); ``emit`` is also used inline by the whole-plan compiler (``codegen.py
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -96,11 +99,21 @@ SIMD_MIN_SIZE = 512
 FAST32 = {"sigmoid": "sigmoid32({0})", "tanh": "tanh32({0})"}
 
 
+@functools.cache
+def _fast32_tag() -> str:
+    """A hash of _fast32.py's text: Numba's disk cache of a generated module is keyed by that
+    module's own file only, and the ``inline='always'`` forms are compiled into it, so an edit
+    of _fast32 must change the generated text (hence its file) too."""
+    from dlcore.kernels.cpu import _fast32
+    return hashlib.sha1(Path(_fast32.__file__).read_bytes()).hexdigest()[:12]
+
+
 def fast32_import(text: str) -> str:
     """The import line a generated module's ``text`` needs for its ``FAST32`` calls, or ''
     (so the modules that call none keep their text, and their files in the cache)."""
     if "sigmoid32(" in text or "tanh32(" in text:
-        return "from dlcore.kernels.cpu._fast32 import sigmoid32, tanh32\n\n"
+        return ("from dlcore.kernels.cpu._fast32 import sigmoid32, tanh32  "
+                f"# _fast32.py {_fast32_tag()}\n\n")
     return ""
 
 
