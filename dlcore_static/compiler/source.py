@@ -155,9 +155,11 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
                "distinct: _dlcore_gen_seg_*.py)")
     src = [_HEADER.format(summary=summary)]
     src.append("def make(env):")
-    for name in sorted(env):
-        src.append(f"    {name} = env[{name!r}]")
-    src.append(f"    def run({', '.join(f'f{j}' for j in range(nfeed))}):")
+    # the executors, constants and segments are bound as ``run``'s default arguments (fast
+    # locals), not as variables of ``make`` that ``run`` closes over: CPython compiles a
+    # closure over n free variables in time ~n^2 (20,000 names: 3.6 s, as defaults 0.39 s)
+    params = [f"f{j}" for j in range(nfeed)] + [f"{name}=env[{name!r}]" for name in sorted(env)]
+    src.append(f"    def run({', '.join(params)}):")
     src += ["        " + s for s in glue]
     src.append("        return (" + "".join(t + ", " for t in fetch_texts) + ")")
     src.append("    return run")
