@@ -9,8 +9,8 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
   LSTM gates, ``_jit_rnn``, keep their own two-pass array form of it, which measured 3.5x faster
   there than these scalar forms: 70 against 248 us for a (20, 800) gate step): the argument
   clamped to [-87.33, 88], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
-  ``e^f`` by its degree-7 polynomial, times ``2^k`` built from the exponent bits (``_f32_from_bits``, an LLVM bitcast); relative error under 1.2e-7.
-  NaN stays NaN.
+  ``e^f`` by its degree-7 polynomial, times ``2^k`` built from the exponent bits
+  (``_f32_from_bits``, an LLVM bitcast); relative error under 1.2e-7.  NaN stays NaN.
 * ``sigmoid32(x) = 1 / (1 + e)`` for x >= 0, ``e / (1 + e)`` below, with ``e = exp32(-|x|)``:
   relative error ~2e-7 wherever the result is a normal float32 (below x = -87.33 the result,
   under 1.2e-38, is that at -87.33 rather than the subnormal e^x).
