@@ -117,6 +117,22 @@ def fast32_import(text: str) -> str:
     return ""
 
 
+# Compile time (issue 19): LLVM's time for a loop grows faster than linearly with the inlined
+# forms it holds (first compile of a 16-element float32 loop, one thread: 1 tanh32 1.4 s vs
+# 0.95 s for math.tanh; 8: 5.5 vs 1.1 s; 24: 20.8 vs 1.4 s; a 100-op tanh chain took 60 s
+# against 1.8 s), so a loop holds at most FAST32_MAX_PER_LOOP of them (an LSTM gate group has
+# 5) and a longer run of activations keeps the primitives' templates; a segment counts each
+# FAST32 call as FAST32_WEIGHT nodes of its MAX_SEGMENT_WEIGHT (source.py).
+FAST32_MAX_PER_LOOP = 5
+FAST32_WEIGHT = 16
+
+
+def fast32_calls(members: list) -> int:
+    """How many FAST32 calls a loop over ``members`` gets (0 past FAST32_MAX_PER_LOOP)."""
+    k = sum(1 for m in members if fast32_expr(m) is not None)
+    return k if k <= FAST32_MAX_PER_LOOP else 0
+
+
 def fast32_expr(m: Node) -> str | None:
     """The vectorisable template of float32 member ``m`` (sigmoid, tanh), else None."""
     if m.kind != "prim" or m.prim.name not in FAST32 or len(m.inputs) != 1:
@@ -177,6 +193,7 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
     e = Emitted()
     local: dict = {}
     loads: dict = {}
+    fast32 = fast32 and fast32_calls(members) > 0
     for j, m in enumerate(members):
         if is_reduction(m):
             v = m.inputs[0]

@@ -93,6 +93,7 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     for n in order:
         if compiled.get(n):
             w = len(n.members) if n.kind == "fused" else 1
+            w += loops.FAST32_WEIGHT * loops.fast32_calls(n.members or [n])
             ext = {v for v in _reads(n) if v.node not in inside and v not in outside}
             nargs = len(outside) + len(ext) + (n in inplace)
             if cur and (weight + w > MAX_SEGMENT_WEIGHT or nargs > MAX_SEGMENT_ARGS):

@@ -72,3 +72,18 @@ def test_bounded_segments_give_the_interpreters_values():
         np.testing.assert_allclose(w, r, rtol=1e-12, atol=1e-14)
     codegen = _segments(got_sess, fetches, feed)
     assert codegen["inplace"]               # the updates were written in place
+
+
+def test_long_float32_activation_chains_keep_few_inlined_forms():
+    # each inlined _fast32 form costs LLVM time superlinearly (loops.FAST32_MAX_PER_LOOP)
+    from dlcore_static.compiler import loops
+    x = tf.placeholder(tf.float32, (4,))
+    h = x
+    for i in range(15):
+        h = tf.tanh(h * 1.1) if i % 2 else tf.sigmoid(h + 0.1)
+    sess = tf.Session(passes="all")
+    feed = {x: np.linspace(-1, 1, 4).astype(np.float32)}
+    src = _segments(sess, h, feed)["source"]
+    for seg in src.split("def segment")[1:]:
+        calls = seg.count("tanh32(") + seg.count("sigmoid32(")
+        assert calls <= loops.FAST32_MAX_PER_LOOP <= 8       # 8 forms: ~5 s of LLVM per loop
