@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dlcore.device import to_host
+
 from .. import _state
 from ..tensor import Tensor
 from . import functional as F
@@ -56,7 +58,7 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.shape[-2]
         if tuple(mask.shape) == (sz, sz):
-            m = np.asarray(mask.detach().cpu().numpy())
+            m = np.asarray(to_host(mask._buf))         # .numpy() refuses bfloat16, as torch's
             causal = np.triu(np.full((sz, sz), -np.inf), 1).astype(m.dtype)   # bool: triu True
             make_causal = bool(np.array_equal(m, causal))
     return make_causal
@@ -242,7 +244,7 @@ class TransformerEncoder(Module):
         if _state.STATE.enabled and (src.requires_grad or any(
                 p.requires_grad for p in first.parameters())):
             return None
-        pad = np.asarray(kpm.detach().cpu().numpy()) != 0          # -inf where padded
+        pad = np.asarray(to_host(kpm._buf)) != 0          # -inf where padded (any dtype)
         valid = ~pad
         left_aligned = np.all(np.cumprod(valid, axis=1) == valid)
         if self.mask_check and not left_aligned:
