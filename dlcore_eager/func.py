@@ -265,6 +265,17 @@ def _stack_rows(rows: list, out_shape, in_shape):
     return stack(rows).reshape(tuple(out_shape) + tuple(in_shape))
 
 
+def _of_chosen(func: Callable, args: tuple, nums) -> Callable:
+    """``func`` as a function of the arguments at positions ``nums`` alone, the others fixed to
+    ``args`` (what jacrev and jacfwd differentiate)."""
+    def partial(*chosen):
+        full = list(args)
+        for a, c in zip(nums, chosen):
+            full[a] = c
+        return func(*full)
+    return partial
+
+
 def jacrev(func: Callable, argnums=0, *, has_aux: builtins.bool = False, chunk_size=None,
            _preallocate_and_copy: builtins.bool = False) -> Callable:
     """The Jacobian by reverse mode: shape ``output.shape + input.shape`` for each output and
@@ -272,11 +283,7 @@ def jacrev(func: Callable, argnums=0, *, has_aux: builtins.bool = False, chunk_s
     def wrapper(*args):
         nums = _argnums(argnums, len(args))
 
-        def partial(*chosen):
-            full = list(args)
-            for a, c in zip(nums, chosen):
-                full[a] = c
-            return func(*full)
+        partial = _of_chosen(func, args, nums)
         res = vjp(partial, *[args[a] for a in nums], has_aux=has_aux)
         out, fn = res[0], res[1]
         out_leaves, out_spec = _flatten(out)
@@ -319,11 +326,7 @@ def jacfwd(func: Callable, argnums=0, has_aux: builtins.bool = False, *,
     def wrapper(*args):
         nums = _argnums(argnums, len(args))
 
-        def partial(*chosen):
-            full = list(args)
-            for a, c in zip(nums, chosen):
-                full[a] = c
-            return func(*full)
+        partial = _of_chosen(func, args, nums)
         primals = tuple(args[a] for a in nums)
         p_leaves, p_spec = _flatten(primals)
         cols: list[list] = []
