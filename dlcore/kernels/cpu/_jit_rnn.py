@@ -107,6 +107,17 @@ def _tanh32(x, out, bits):
         out[j] = two / (one + out[j]) - one
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _row32(z, c, b, a, c2, th, bits):
+    """Row ``b``'s float32 activations: a = the four gates (``_gates32``), c2 = c' and
+    th = tanh(c'); what the forward and the gradient of a step both start from."""
+    n = c.shape[1]
+    _gates32(z[b], a, bits)
+    for j in range(n):
+        c2[j] = a[n + j] * c[b, j] + a[j] * a[2 * n + j]
+    _tanh32(c2, th, bits)
+
+
 @njit(cache=True, nogil=True)
 def lstm_gates_fwd32(z, c, out):
     """lstm_gates_fwd for float32 through the vectorised activations."""
@@ -116,10 +127,7 @@ def lstm_gates_fwd32(z, c, out):
     th = np.empty(n, np.float32)
     bits = np.empty(4 * n, np.int32)
     for b in range(nb):
-        _gates32(z[b], a, bits)
-        for j in range(n):
-            c2[j] = a[n + j] * c[b, j] + a[j] * a[2 * n + j]
-        _tanh32(c2, th, bits)
+        _row32(z, c, b, a, c2, th, bits)
         for j in range(n):
             out[b, n + j] = c2[j]
             out[b, j] = a[3 * n + j] * th[j]
@@ -136,10 +144,7 @@ def _step_bwd32(gh, gc, z, c, dz, dc):
     th = np.empty(n, np.float32)
     bits = np.empty(4 * n, np.int32)
     for b in range(nb):
-        _gates32(z[b], a, bits)
-        for j in range(n):
-            c2[j] = a[n + j] * c[b, j] + a[j] * a[2 * n + j]
-        _tanh32(c2, th, bits)
+        _row32(z, c, b, a, c2, th, bits)
         for j in range(n):
             i, f, g, o = a[j], a[n + j], a[2 * n + j], a[3 * n + j]
             t = th[j]
