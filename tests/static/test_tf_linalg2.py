@@ -17,8 +17,11 @@ RNG = np.random.default_rng(5)
 
 
 def check(build, ref, x, shape=None, passes=None):
-    return check_value_and_gradient(build, ref, x, RNG, shape=shape, passes=passes,
-                                    rtol=1e-9, atol=1e-10)
+    """Values and gradients; the cotangent weights come from a generator of their own per call,
+    so a test's draws do not depend on which tests ran before it on the same xdist worker (the
+    expm gradient's central differences sit within 2x of their tolerance for some weights)."""
+    return check_value_and_gradient(build, ref, x, np.random.default_rng(11), shape=shape,
+                                    passes=passes, rtol=1e-9, atol=1e-10)
 
 
 def _well(shape):
