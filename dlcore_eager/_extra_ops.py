@@ -14,6 +14,7 @@ import numpy as np
 
 from dlcore.dtypes import is_floating
 
+from ._host import host as _host
 from .creation import _rng, tensor
 from .tensor import Tensor
 
@@ -21,10 +22,6 @@ pi = math.pi
 e = math.e
 inf = math.inf
 nan = math.nan
-
-
-def _host(x) -> np.ndarray:
-    return x.detach().cpu()._buf if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(arr: np.ndarray, ref) -> Tensor:

@@ -22,17 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.device import CPU, to_device
 from dlcore.ops.gather import take
 
+from ._host import host as _host
 from .tensor import Tensor
-
-
-def _host(x) -> np.ndarray:
-    if isinstance(x, Tensor):
-        b = x._buf
-        return b if type(b) is np.ndarray else to_device(b, CPU)
-    return np.asarray(x)
 
 
 def _is_advanced(k) -> bool:

@@ -13,6 +13,7 @@ from dlcore.errors import LinAlgError
 from dlcore.ops import ldl as _ldl
 
 from . import _dtype as D
+from ._host import host as _host
 from ._linalg_solve import _float, _square
 from .tensor import Tensor
 
@@ -52,7 +53,7 @@ def ldl_factor(A, *, hermitian: bool = False, out=None):
 
 
 def _raise_singular(info: Tensor, batched: bool) -> None:
-    codes = np.asarray(info.detach().cpu().numpy()).reshape(-1)
+    codes = np.asarray(_host(info)).reshape(-1)
     bad = np.flatnonzero(codes)
     if bad.size:
         b = int(bad[0])

@@ -18,6 +18,7 @@ from dlcore.errors import LinAlgError
 from dlcore.ops import linalg_systems as _solve
 
 from . import _dtype as D
+from ._host import host as _host
 from ._linalg_solve import _float, _matrix, _same_dtype, _square, solve
 from .tensor import Tensor
 
@@ -41,7 +42,7 @@ def inv_ex(A, *, check_errors: bool = False, out=None):
         if check_errors:
             raise LinAlgError(op + str(e)[len("linalg.inv"):]) from None
         from scipy.linalg import lapack
-        a = np.asarray(A.detach().cpu().numpy())
+        a = np.asarray(_host(A))
         f64 = a.dtype == np.float64
         getrf, getrs = (lapack.dgetrf, lapack.dgetrs) if f64 else (lapack.sgetrf, lapack.sgetrs)
         n = a.shape[-1]
@@ -66,7 +67,7 @@ def matrix_exp(A):
     A = _square(A, "linalg.matrix_exp")
     if A.numel() == 0:
         return A.clone()
-    a = np.abs(np.asarray(A.detach().cpu().numpy(), np.float64))
+    a = np.abs(np.asarray(_host(A), np.float64))
     norm = float(a.sum(axis=-2).max()) if a.size else 0.0
     s = 0
     if np.isfinite(norm) and norm > PADE13_THETA:
@@ -97,7 +98,7 @@ def _ops_lu():
 
 def _lu_info(lu_packed) -> np.ndarray:
     """LAPACK's info: the 1-based index of the first zero on U's diagonal (0: none)."""
-    d = np.diagonal(np.asarray(lu_packed.detach().cpu().numpy()), 0, -2, -1)
+    d = np.diagonal(np.asarray(_host(lu_packed)), 0, -2, -1)
     zero = d == 0
     return np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
 
@@ -131,7 +132,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False, out=None)
 def _row_order(pivots, m: int) -> np.ndarray:
     """The 0-based row order ``perm`` (``(P^T B)[j] = B[perm[j]]``) of 1-based LAPACK pivots:
     the interchanges applied in turn (on the host: pivots are integers, not differentiable)."""
-    piv = np.asarray(pivots.detach().cpu().numpy()).astype(np.int64) - 1
+    piv = np.asarray(_host(pivots)).astype(np.int64) - 1
     perm = np.broadcast_to(np.arange(m), piv.shape[:-1] + (m,)).copy()
     for j in range(piv.shape[-1]):
         pj = piv[..., j:j + 1]
@@ -181,7 +182,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True,
 def _host_lu_info(A) -> tuple[np.ndarray, np.ndarray]:
     """(host copy, LAPACK getrf's info per matrix) of square matrices A."""
     from scipy.linalg import lapack
-    a = np.asarray(A.detach().cpu().numpy())
+    a = np.asarray(_host(A))
     getrf = lapack.dgetrf if a.dtype == np.float64 else lapack.sgetrf
     n = a.shape[-1]
     info = np.array([max(int(getrf(m)[2]), 0) if n else 0 for m in a.reshape((-1, n, n))],
@@ -202,7 +203,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False, out=None):
         from scipy.linalg import lapack
         a, info = _host_lu_info(A)
         vec = _solve._is_vector_rhs(A, B)
-        b = np.asarray(B.detach().cpu().numpy())
+        b = np.asarray(_host(B))
         b = b[..., None] if vec else b
         if not left:
             a, b = np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)

@@ -27,6 +27,7 @@ from dlcore.ops import linalg_factor as _factor
 from dlcore.ops import linalg_systems as _solve
 
 from . import _dtype as D
+from ._host import host as _host
 from .tensor import Tensor
 
 linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
@@ -167,7 +168,7 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False, out=None)
             msg = str(e)
             raise LinAlgError(op + msg[len("linalg.cholesky"):]) from None
         from dlcore.kernels.cpu.linalg_solve import cholesky_info
-        part, info = cholesky_info(np.asarray(A.detach().cpu().numpy()))
+        part, info = cholesky_info(np.asarray(_host(A)))
         if upper:
             part = np.swapaxes(part, -1, -2).copy()
         lo = A.new_tensor(part)

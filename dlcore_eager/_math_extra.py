@@ -30,16 +30,13 @@ from dlcore.dtypes import is_floating
 from . import _dtype as D
 from . import _tensor_ops as O
 from . import creation as _creation
+from ._host import host as _host
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
 from .creation import default_generator
 from .tensor import Tensor
 
 frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
-
-
-def _host(x) -> np.ndarray:
-    return x.detach().cpu()._buf if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(arr, ref) -> Tensor:

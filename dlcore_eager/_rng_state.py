@@ -9,12 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ._host import host as _host
 from .tensor import Tensor
-
-
-def _host(x) -> np.ndarray:
-    return x.detach().cpu().numpy()
-
 
 _STATE_BYTES = 48
 

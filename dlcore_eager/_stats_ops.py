@@ -28,14 +28,11 @@ from dlcore.dtypes import is_floating
 
 from . import _dtype as D
 from . import _tensor_ops as O
+from ._host import host as _host
 from .tensor import Tensor
 
 histogram_result = namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
 histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])  # type: ignore[name-match]
-
-
-def _host(x) -> np.ndarray:
-    return x.detach().cpu()._buf if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(arr, ref: Tensor) -> Tensor:

@@ -27,6 +27,7 @@ import numpy as np
 from dlcore.device import CPU, to_device
 
 from . import _dtype as D
+from ._host import host as _host
 from ._long_tail import _storage, strided
 from ._state import STATE
 from .tensor import Tensor, _make
@@ -350,7 +351,7 @@ def _log_normal(self, g, shape, mean=1.0, std=2.0):
 
 def _bernoulli(self, g, shape, p=0.5):
     if isinstance(p, Tensor):
-        pa = p.detach().cpu().numpy().astype(np.float64)
+        pa = _host(p).astype(np.float64)
         if pa.size and (pa.min() < 0 or pa.max() > 1):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "

@@ -24,6 +24,7 @@ from dlcore.dtypes import is_floating
 from . import nn
 from ._dtype import bool_ as _bool
 from ._dtype import float32, float64, int32, int64
+from ._host import host as _host
 from ._shape_ops import cat
 from .creation import from_numpy
 from .nn import functional as F
@@ -31,7 +32,7 @@ from .tensor import Tensor
 
 
 def _ints(x: Any) -> list[int]:
-    return [int(v) for v in (x.numpy() if isinstance(x, Tensor) else np.asarray(x)).ravel()]
+    return [int(v) for v in _host(x).ravel()]
 
 
 def _axes_of(node_attrs: dict, args: list, rank: int) -> list[int] | None:

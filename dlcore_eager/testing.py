@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from . import _dtype as D
+from ._host import host as _host
 from .tensor import Tensor
 
 __all__ = ["assert_close", "make_tensor"]
@@ -67,11 +68,6 @@ def _scalar_msg(actual, expected, rtol, atol) -> str:
     rel_diff = float("inf") if expected == 0 else abs_diff / abs(expected)
     return _mismatch("Scalars", f"Expected {expected} but got {actual}.", abs_diff, None, atol,
                      rel_diff, None, rtol)
-
-
-def _host(t: Tensor) -> np.ndarray:
-    b = t.detach().cpu()._buf
-    return np.asarray(b)
 
 
 def _tensor_msg(a: np.ndarray, e: np.ndarray, matches: np.ndarray, rtol, atol) -> str:

@@ -16,7 +16,7 @@ import types
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.device import CPU, to_device
+from dlcore.device import to_host
 from dlcore.dtypes import is_floating
 
 from . import plan as _plan
@@ -33,12 +33,8 @@ __all__ = ["Print", "print", "Assert", "assert_equal", "assert_none_equal", "ass
            "check_numerics"]
 
 
-def _host(v):
-    return v if isinstance(v, np.ndarray) or np.isscalar(v) else to_device(v, CPU)
-
-
 def _fmt(v, summarize) -> str:
-    a = np.asarray(_host(v))
+    a = np.asarray(to_host(v))
     if a.ndim == 0:
         return str(a.item() if a.dtype.kind != "b" else bool(a))
     flat = a.reshape(-1)
@@ -129,7 +125,7 @@ def _assert_factory(op: Operation, session, device):
     a = op.attrs
 
     def run(c, *vals):
-        if bool(np.all(_host(c))):
+        if bool(np.all(to_host(c))):
             return ()
         text = "\n".join(_fmt(vals[i], a["summarize"]) if k == "t" else i
                          for k, i in a["parts"])

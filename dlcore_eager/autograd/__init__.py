@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .._host import host as _host
 from ..tensor import Tensor
 from . import functional  # noqa: F401  (torch.autograd.functional: jacobian, hessian, ...)
 from .engine import backward, grad
@@ -96,19 +97,19 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     v = tensor(cot, dtype=out.dtype)
     analytic = grad([out], diff, [v], allow_unused=True)
     for t, a in zip(diff, analytic):
-        buf = t.detach().numpy()
+        buf = _host(t)        # the same memory on the CPU: moved in place
         num = np.zeros_like(buf, dtype=np.float64)
         for idx in np.ndindex(buf.shape):
             old = buf[idx]
             buf[idx] = old + eps
             with no_grad():
-                fp = float((fn(*inputs).detach().numpy() * cot).sum())
+                fp = float((_host(fn(*inputs)) * cot).sum())
             buf[idx] = old - eps
             with no_grad():
-                fm = float((fn(*inputs).detach().numpy() * cot).sum())
+                fm = float((_host(fn(*inputs)) * cot).sum())
             buf[idx] = old
             num[idx] = (fp - fm) / (2 * eps)
-        got = np.zeros_like(num) if a is None else a.detach().numpy()
+        got = np.zeros_like(num) if a is None else _host(a)
         if not np.allclose(got, num, atol=atol, rtol=rtol):
             if raise_exception:
                 raise RuntimeError(f"Jacobian mismatch for output 0 with respect to input 0,\n"

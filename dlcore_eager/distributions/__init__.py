@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .._host import host as _host
 from .._state import STATE
 from ..creation import _rng, tensor
 from ..tensor import Tensor
@@ -260,7 +261,7 @@ class Categorical(Distribution):
         return _full_nan(self._extended_shape(), self.probs)
 
     def sample(self, sample_shape=()):
-        p = self.probs.detach().cpu().numpy().astype(np.float64)
+        p = _host(self.probs).astype(np.float64)
         k = p.shape[-1]
         flat = p.reshape(-1, k)
         cdf = np.cumsum(flat, -1)

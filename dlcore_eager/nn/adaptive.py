@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import _shape_ops as S
+from .._host import host as _host
 from ..creation import tensor
 from ..tensor import Tensor
 from . import functional as F
@@ -83,7 +84,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         batched = targ_dim > 0
         x = input_ if batched else S.unsqueeze(input_, 0)
-        t = np.asarray(target_.detach().cpu().numpy()).reshape(-1).astype(np.int64)
+        t = np.asarray(_host(target_)).reshape(-1).astype(np.int64)
         n = t.shape[0]
         gather = np.empty(n, dtype=np.int64)
         bounds = [0] + self.cutoffs
@@ -133,11 +134,11 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     def predict(self, input: Tensor) -> Tensor:
         """The most likely class of each row (equal to ``log_prob(input).argmax(1)``)."""
         head_output = self.head(input)
-        out = np.asarray(head_output.detach().argmax(dim=1).cpu().numpy()).copy()
+        out = np.array(_host(head_output.argmax(dim=1)))
         far = out >= self.shortlist_size
         if far.any():
             idx = tensor(np.nonzero(far)[0], device=input.device)
             lp = self._get_full_log_prob(input.index_select(0, idx),
                                          head_output.index_select(0, idx))
-            out[far] = np.asarray(lp.detach().argmax(dim=1).cpu().numpy())
+            out[far] = _host(lp.argmax(dim=1))
         return tensor(out, device=input.device)

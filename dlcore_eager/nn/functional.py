@@ -19,6 +19,7 @@ from dlcore.ops import nn_functional as _nnf
 
 from .. import _shape_ops as S
 from .. import _tensor_ops as O
+from .._host import host as _host
 from ..tensor import Tensor
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
 from .layers_extra import alpha_dropout  # noqa: F401 - random, as dropout
@@ -181,7 +182,7 @@ def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> b
     return whether ``ignore_index`` occurs among the targets."""
     if target._buf.dtype.kind not in "iu":
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    t = target._buf if type(target._buf) is np.ndarray else target.detach().cpu().numpy()
+    t = _host(target)
     if not t.size:
         return False
     c = input.shape[1]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._host import host as _host
 from ..autograd import Function, no_grad
 from ..creation import tensor
 from ..tensor import Tensor
@@ -162,7 +163,7 @@ class _CrossMapLRN2dFn(Function):
     def forward(ctx, x, size, alpha=1e-4, beta=0.75, k=1):
         if x.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {x.dim()}D instead.")
-        xn = np.asarray(x.detach().cpu().numpy())
+        xn = np.asarray(_host(x))
         out, scale = _lrn_forward(xn, size, alpha, beta, k)
         ctx.params, ctx.arrays, ctx.device = (size, alpha, beta), (xn, out, scale), x.device
         return tensor(out, dtype=x.dtype, device=x.device)
@@ -171,7 +172,7 @@ class _CrossMapLRN2dFn(Function):
     def backward(ctx, g):
         xn, out, scale = ctx.arrays
         size, alpha, beta = ctx.params
-        gx = _lrn_backward(xn, out, scale, np.asarray(g.detach().cpu().numpy()), size, alpha,
+        gx = _lrn_backward(xn, out, scale, np.asarray(_host(g)), size, alpha,
                            beta)
         return tensor(gx, dtype=g.dtype, device=ctx.device), None, None, None, None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._host import host as _host
 from .optimizer import Optimizer
 
 
@@ -125,7 +126,7 @@ class LBFGS(Optimizer):
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
-        self._dtype = self._params[0].detach().cpu().numpy().dtype
+        self._dtype = _host(self._params[0]).dtype
 
     # ---------------------------------------------------------------- flat vectors
     def _gather_flat_grad(self) -> np.ndarray:
@@ -133,7 +134,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             g = p._grad
             parts.append(np.zeros(p.numel(), self._dtype) if g is None else
-                         g.detach().cpu().numpy().reshape(-1).astype(self._dtype, copy=False))
+                         _host(g).reshape(-1).astype(self._dtype, copy=False))
         return np.concatenate(parts) if parts else np.zeros(0, self._dtype)
 
     def _set_flat(self, values: list[np.ndarray]) -> None:
@@ -147,13 +148,13 @@ class LBFGS(Optimizer):
         offset, new = 0, []
         for p in self._params:
             n = p.numel()
-            cur = p.detach().cpu().numpy().reshape(-1)
+            cur = _host(p).reshape(-1)
             new.append(cur + update[offset:offset + n] * step_size)
             offset += n
         self._set_flat(new)
 
     def _clone_param(self) -> list[np.ndarray]:
-        return [p.detach().cpu().numpy().reshape(-1).copy() for p in self._params]
+        return [_host(p).reshape(-1).copy() for p in self._params]
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)

@@ -15,16 +15,12 @@ from .elementwise import flat
 
 def _prepare(log_probs, targets, input_lengths, target_lengths):
     t_max, nb, nc = (int(d) for d in log_probs.shape)
-    tg, off, il, tl = offsets(_host(targets), _host(input_lengths), _host(target_lengths),
+    tg, off, il, tl = offsets(to_host(targets), to_host(input_lengths), to_host(target_lengths),
                               t_max, nc)
     spm = 2 * (int(tl.max()) if tl.size else 0) + 1
     dev = [to_device(np.ascontiguousarray(a if a.size else np.zeros(1, np.int64)), "cuda")
            for a in (tg, off, il, tl)]
     return t_max, nb, nc, spm, dev
-
-
-def _host(x):
-    return x if isinstance(x, np.ndarray) else to_host(x)
 
 
 def _launch(nb: int):

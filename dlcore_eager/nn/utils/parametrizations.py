@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._host import host as _host
 from ...autograd import no_grad
 from ...creation import empty, eye, tensor
 from ...tensor import Tensor
@@ -234,7 +235,7 @@ class _Orthogonal(Module):
                              f"{self.shape}. Got a tensor of shape {q.shape}.")
         with no_grad():
             q_init = q
-            qn = np.array(q.detach().cpu().numpy())
+            qn = np.array(_host(q))
             n, k = qn.shape[-2], qn.shape[-1]
             transpose = n < k
             if transpose:
@@ -257,8 +258,7 @@ class _Orthogonal(Module):
                 qn = qn if _is_orthogonal(qn) else _make_orthogonal(qn)
             else:
                 from ...creation import randn
-                extra = np.array(randn(*(qn.shape[:-2] + (n, n - k)),
-                                       dtype=q.dtype).numpy())
+                extra = np.array(_host(randn(*(qn.shape[:-2] + (n, n - k)), dtype=q.dtype)))
                 qn = _make_orthogonal(np.concatenate([qn, extra], -1))
             self.base = tensor(np.ascontiguousarray(qn), dtype=q.dtype, device=q.device)
             neg = np.zeros(tuple(q_init.shape))

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..._host import host as _host
+
 
 class Sampler:
     def __iter__(self) -> Iterator[int]:
@@ -99,8 +101,7 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement}")
-        w = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights,
-                       dtype=np.float64).reshape(-1)
+        w = np.asarray(_host(weights), dtype=np.float64).reshape(-1)
         if w.ndim != 1 or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
             raise ValueError("weights should be a 1-D sequence of non-negative finite numbers "
                              "with a positive sum")

@@ -1,0 +1,82 @@
+"""bfloat16 inputs through eager operations that compute on the host in NumPy.
+
+``Tensor.numpy()`` refuses bfloat16 as PyTorch's does, so the internals read buffers through
+``dlcore.device.to_host`` (``dlcore_eager._host.host``) and dtype limits through
+``dlcore.dtypes.finfo`` (NumPy's ``finfo`` refuses ml_dtypes' bfloat16).  Each check runs the same
+program in PyTorch 2.13 and compares values (deterministic programs: probabilities 0 or 1 where
+sampling is involved)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as D
+
+T = pytest.importorskip("torch")
+
+
+def _bf(lib, values):
+    return lib.tensor(np.asarray(values, np.float32)).to(lib.bfloat16)
+
+
+def _lbfgs(lib):
+    p = lib.nn.Parameter(_bf(lib, [1.5, -0.5]))
+    opt = lib.optim.LBFGS([p], lr=0.5, max_iter=3)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((p.float() - 1) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    assert p.dtype == lib.bfloat16
+    return p.float().tolist()
+
+
+def test_lbfgs_steps_bfloat16_parameters_as_torch():
+    assert _lbfgs(D) == _lbfgs(T)
+
+
+def test_weighted_sampler_and_bernoulli_take_bfloat16():
+    for lib in (D, T):
+        s = list(lib.utils.data.WeightedRandomSampler(_bf(lib, [0.0, 2.0, 0.0]), 5))
+        assert s == [1] * 5
+    p = [0.0, 1.0, 1.0, 0.0]
+    got = D.bernoulli(_bf(D, p))
+    assert got.dtype == D.bfloat16
+    assert got.float().tolist() == T.bernoulli(_bf(T, p)).float().tolist()
+
+
+def test_adaptive_log_softmax_bfloat16_matches_torch():
+    T.manual_seed(0)
+    tm = T.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2]).to(T.bfloat16)
+    dm = D.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2]).to(D.bfloat16)
+    dm.load_state_dict({k: _bf(D, v.float().numpy()) for k, v in tm.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32)
+    y = [0, 1, 3, 5, 2]
+    to, do = tm(_bf(T, x), T.tensor(y)), dm(_bf(D, x), D.tensor(y))
+    # dlcore computes 16-bit floats in float32 and rounds once; PyTorch rounds in between: one
+    # bfloat16 step (2**-7 relative) apart at most
+    np.testing.assert_allclose(do.loss.float().item(), to.loss.float().item(), rtol=2 ** -7)
+    assert dm.predict(_bf(D, x)).tolist() == tm.predict(_bf(T, x)).tolist()
+
+
+def test_assert_close_and_histc_on_bfloat16():
+    D.testing.assert_close(_bf(D, [1.0, 2.0]), _bf(D, [1.0, 2.01]))
+    with pytest.raises(AssertionError, match="Tensor-likes are not close!"):
+        D.testing.assert_close(_bf(D, [1.0, 2.0]), _bf(D, [1.0, 2.5]))
+    v = [1.0, 2.0, 2.0, 3.0]
+    assert D.histc(_bf(D, v), bins=3).float().tolist() == \
+        T.histc(_bf(T, v), bins=3).float().tolist()
+
+
+def test_lu_factor_reads_bfloat16_as_lu_does():
+    # PyTorch 2.13 has no bfloat16 LU on the CPU; dlcore's lu and det compute it (in float32,
+    # rounded), and lu_factor now reads the same buffer instead of raising TypeError.
+    a = [[2.0, 1.0], [1.0, 3.0]]
+    lu, piv = D.linalg.lu_factor(_bf(D, a))
+    assert lu.dtype == D.bfloat16
+    np.testing.assert_allclose(lu.float().numpy(), [[2.0, 1.0], [0.5, 2.5]])
+    assert piv.tolist() == [1, 2]
