@@ -25,6 +25,8 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore.device import Device, to_device
 from dlcore.dtypes import is_floating, is_inexact
+from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
 from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
@@ -59,6 +61,33 @@ class EagerFrontend:
                     bb = b._buf
                     if type(ba) is _ndarray and type(bb) is _ndarray:
                         da, db = ba.dtype, bb.dtype
+                        if da is db and not params:
+                            # Arithmetic and comparisons below the parallel threshold: NumPy's
+                            # ufunc itself (what the kernel entry would run, without its tests).
+                            # The rule's outcome is "dtype accepted and shapes broadcast": the
+                            # dtype is looked up in the rule cache, the shapes are left to the
+                            # ufunc, and a ValueError from it is the rule's ShapeError.
+                            try:
+                                small = _SMALL[prim.kernels["cpu"]]
+                            except KeyError:
+                                small = _small_ufunc(prim, prim.kernels["cpu"])
+                            if small and da in small[1] and ba.size < _PT and bb.size < _PT:
+                                cache = prim._rule_cache
+                                if da not in cache:
+                                    check_rule(prim, (ba, bb), params)
+                                    cache[da] = True    # (see check_rule: dtype accepted)
+                                try:
+                                    token = _quiet(_IGNORE)
+                                    try:
+                                        out = small[0](ba, bb)
+                                    finally:
+                                        _loud(token)
+                                except ValueError:
+                                    check_rule(prim, (ba, bb), params)    # its ShapeError
+                                    raise
+                                if a._rg or b._rg or type(out) is not _ndarray:
+                                    return _finish(prim, args, params, out, a._rg or b._rg)
+                                return _make(out)
                         if da is _F16 or db is _F16 or da is _BF16 or db is _BF16:
                             return _apply_half(prim, args, params)
                         if params:
@@ -126,6 +155,29 @@ _HALF = _dt.HALF
 _F32_SCALAR_OPS = frozenset({"mul", "div"})
 _F32 = _dt.float32
 _F64 = _dt.float64
+
+
+_quiet, _loud, _IGNORE = _QUIET
+_PT = PARALLEL_THRESHOLD
+#: CPU kernel entry -> (NumPy ufunc, the dtypes it runs on) for the elementwise primitives whose
+#: small operands go to NumPy's ufunc (``kernels.cpu.elementwise.UFUNC_BINARY``), False for
+#: every other kernel; keyed by the kernel function, so a replaced kernel is looked up afresh.
+_SMALL: dict = {}
+
+
+def _small_ufunc(prim, kernel):
+    kern = getattr(kernel, "kernel", None)
+    ufunc = getattr(kern, "ufunc", None)
+    small: tuple | bool = False
+    if ufunc is not None and prim.elementwise and not prim.view:
+        # dtype objects, float32 and float64 first (``in`` tests identity before equality);
+        # float16 and bfloat16 stay on the half path
+        cands = [_F32, _F64] + [np.dtype(c) for c in np.typecodes["All"]]
+        small = (ufunc, tuple(dict.fromkeys(
+            d for d in cands if d.kind in kern.ufunc_kinds and d.kind not in "mM"
+            and d not in _HALF)))
+    _SMALL[kernel] = small
+    return small
 
 
 def _apply_general(prim, args, params):

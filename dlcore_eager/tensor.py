@@ -448,8 +448,8 @@ _new = Tensor.__new__
 
 
 def _fill(t: Tensor, buf, version, node) -> None:
-    """Initialise every field of ``t``: the one place that does (``_make``, ``Tensor()``,
-    creation functions and stale saved tensors all come here)."""
+    """Initialise every field of ``t`` (``Tensor()``, creation functions; ``_make`` repeats
+    these lines inline: a field added here must be added there too)."""
     t._buf = buf
     t._rg = node is not None
     t._node = node
@@ -464,7 +464,14 @@ def _make(buf, version=None, node=None, cls=Tensor) -> Tensor:
     shared version counter (a view's base's) or None for a fresh one; ``node`` the grad_fn of a
     recorded result (which then requires grad)."""
     t = _new(cls)
-    _fill(t, buf, version, node)
+    # ``_fill``'s body, inline: one call less per operation (0.59 -> 0.48 us measured)
+    t._buf = buf
+    t._rg = node is not None
+    t._node = node
+    t._acc = None
+    t._grad = None
+    t._version = [0] if version is None else version
+    t._hooks = None
     return t
 
 
