@@ -75,6 +75,15 @@ def is_floating(dtype: np.dtype) -> bool:
     return dtype.kind == "f" or (dtype.kind == "V" and bfloat16 is not None and dtype == bfloat16)
 
 
+def finfo(dtype):
+    """``np.finfo`` that also knows bfloat16 (ml_dtypes' ``finfo``: NumPy's refuses kind
+    ``'V'``); the machine limits (eps, tiny, max, min) of a floating dtype."""
+    dtype = np.dtype(dtype)
+    if bfloat16 is not None and dtype.kind == "V" and dtype == bfloat16:
+        return _ml_dtypes.finfo(dtype)
+    return np.finfo(dtype)
+
+
 def is_complex(dtype: np.dtype) -> bool:
     """Is ``dtype`` complex64 or complex128?"""
     return dtype.kind == "c"

@@ -31,6 +31,7 @@ PyTorch.
 from __future__ import annotations
 
 from ..api import exports
+from ..dtypes import finfo
 from ..errors import ShapeError
 from ..kernels.cpu import linalg_solve as _cpu
 from ..kernels.cuda import linalg_solve as _cuda
@@ -192,12 +193,11 @@ def eigvalsh(x, lower: bool = True):
 # ----------------------------------------------------------------------------- pinv, rank
 def _eps_rtol(x, atol, rtol):
     """PyTorch's default: rtol = eps max(m, n) when atol is not given (or zero), else 0."""
-    import numpy as np
     if rtol is not None:
         return rtol
     if atol is None or (isinstance(atol, (int, float)) and atol == 0):
         m, n = aval_of(x).shape[-2:]
-        return float(np.finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
+        return float(finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
     return 0.0
 
 

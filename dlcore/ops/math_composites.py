@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..api import exports
-from ..dtypes import is_floating
+from ..dtypes import finfo, is_floating
 from ..registry import aval_of
 from .composites import _via_float32
 from .elementwise import add, div, equal, full_like, mul, not_equal, sub, where
@@ -55,7 +55,7 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float |
     dtype = aval_of(x).dtype
     if not is_floating(dtype):
         return x
-    info = np.finfo(dtype)
+    info = finfo(dtype)
     posinf = float(info.max) if posinf is None else float(posinf)
     neginf = float(info.min) if neginf is None else float(neginf)
     inf = isinf(x)

@@ -44,6 +44,7 @@ import numpy as np
 
 from ..api import exports
 from ..device import const_like
+from ..dtypes import finfo, is_half
 from ..registry import aval_of
 from .composites import mean
 from .elementwise import abs, add, div, greater, less, mul, pow, sqrt, sub, where
@@ -66,8 +67,9 @@ def softshrink(x, lambd: float = 0.5):
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
     if lambd < 0:
         dt = np.dtype(aval_of(x).dtype)
-        name = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(dt.name, dt.name)
-        raise RuntimeError(f"lambda must be in range [0, {float(np.finfo(dt).max):g}] for input "
+        name = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                "float64": "Double"}.get(dt.name, dt.name)
+        raise RuntimeError(f"lambda must be in range [0, {float(finfo(dt).max):g}] for input "
                            f"dtype {name}, but found {lambd:g}")
     return where(greater(x, lambd), sub(x, lambd), where(less(x, -lambd), add(x, lambd), 0.0))
 
@@ -202,7 +204,8 @@ def instance_norm(x, weight=None, bias=None, eps: float = 1e-5):
 @exports({_F: "rms_norm", "torch": "rms_norm"}, "args", float_only=True)
 def rms_norm(x, normalized_shape, weight=None, eps: float | None = None):
     """Root-mean-square normalisation over the trailing ``normalized_shape``:
-    ``x / sqrt(mean(x^2) + eps) * weight``, ``eps`` the dtype's epsilon when None."""
+    ``x / sqrt(mean(x^2) + eps) * weight``, ``eps`` when None the epsilon of the dtype the
+    op computes in (PyTorch's opmath type: float32's for float16 and bfloat16)."""
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else \
         tuple(int(d) for d in normalized_shape)
     s = tuple(aval_of(x).shape)
@@ -210,7 +213,8 @@ def rms_norm(x, normalized_shape, weight=None, eps: float | None = None):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*{', '.join(map(str, shape))}], but got input of size{list(s)}")
     if eps is None:
-        eps = float(np.finfo(np.dtype(aval_of(x).dtype)).eps)
+        dt = np.dtype(aval_of(x).dtype)
+        eps = float(finfo(np.float32 if is_half(dt) else dt).eps)
     axes = tuple(range(len(s) - len(shape), len(s)))
     y = div(x, sqrt(add(mean(mul(x, x), axes, True), float(eps))))
     return y if weight is None else mul(y, weight)

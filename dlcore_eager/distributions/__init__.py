@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from dlcore.dtypes import finfo
+
 from .._host import host as _host
 from .._state import STATE
 from ..creation import _rng, tensor
@@ -288,7 +290,7 @@ class Categorical(Distribution):
         return lg.gather(-1, v).squeeze(-1)
 
     def entropy(self) -> Tensor:
-        min_real = float(np.finfo(self.logits._buf.dtype).min)
+        min_real = float(finfo(self.logits._buf.dtype).min)
         logits = self.logits.clamp(min=min_real)
         return -(logits * self.probs).sum(-1)
 
@@ -315,7 +317,7 @@ def _full_nan(shape, like: Tensor) -> Tensor:
 
 
 def _clamp_probs(p: Tensor) -> Tensor:
-    eps = float(np.finfo(p._buf.dtype).eps)
+    eps = float(finfo(p._buf.dtype).eps)
     return p.clamp(min=eps, max=1 - eps)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.ops import activations as _act
+from dlcore.dtypes import finfo
 from dlcore.ops import nn_functional as _nnf
 
 from .. import _shape_ops as S
@@ -234,7 +235,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     r = _reduction(size_average, reduce, reduction)
-    eps = float(np.finfo(input._buf.dtype).tiny)
+    eps = float(finfo(input._buf.dtype).tiny)
     logp = O.clamp(input, min=eps).log()
     log1mp = O.clamp(O.rsub_(input, 1.0), min=eps).log()
     loss = _ops.neg(O.add_(O.mul_(target, logp), O.mul_(O.rsub_(target, 1.0), log1mp)))

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.dtypes import finfo
+
 from .. import _dtype as D
 from .._tensor_ops import where as _where
 from ..creation import full_like, zeros, zeros_like
@@ -134,7 +136,7 @@ class Adafactor(Optimizer):
         lr, wd, d = group["lr"], group["weight_decay"], group["d"]
         eps1, eps2 = group["eps"]
         if eps1 is None:
-            eps1 = float(np.finfo(p.dtype.np_dtype).eps)
+            eps1 = float(finfo(p.dtype.np_dtype).eps)
         step = state["step"] + 1
         w = float(step) ** group["beta2_decay"]
         rho = min(lr, 1 / (float(step) ** 0.5))

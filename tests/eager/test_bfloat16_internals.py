@@ -80,3 +80,41 @@ def test_lu_factor_reads_bfloat16_as_lu_does():
     assert lu.dtype == D.bfloat16
     np.testing.assert_allclose(lu.float().numpy(), [[2.0, 1.0], [0.5, 2.5]])
     assert piv.tolist() == [1, 2]
+
+
+def test_dtype_limits_of_bfloat16_as_torch():
+    # np.finfo refuses ml_dtypes' bfloat16 (ValueError: data type ... not inexact)
+    v = [float("inf"), float("nan"), -float("inf")]
+    assert D.nan_to_num(_bf(D, v)).float().tolist() == T.nan_to_num(_bf(T, v)).float().tolist()
+    for probs in (True, False):
+        kw = "probs" if probs else "logits"
+        got = D.distributions.Categorical(**{kw: _bf(D, [0.2, 0.8])}).entropy()
+        want = T.distributions.Categorical(**{kw: _bf(T, [0.2, 0.8])}).entropy()
+        assert got.float().item() == want.float().item()
+    with pytest.raises(RuntimeError, match=r"lambda must be in range \[0, 3.38953e\+38\] for "
+                                           r"input dtype BFloat16, but found -1"):
+        D.nn.functional.softshrink(_bf(D, [1.0]), -1.0)
+
+
+def _adafactor(lib):
+    p = lib.nn.Parameter(_bf(lib, [[1.0, 2.0], [3.0, 4.0]]))
+    opt = lib.optim.Adafactor([p], lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (p.float() ** 2).sum().backward()
+        opt.step()
+    return p.float().tolist()
+
+
+def test_adafactor_bfloat16_matches_torch():
+    assert _adafactor(D) == _adafactor(T)
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16", "float32", "float64"])
+def test_rms_norm_default_eps_is_the_compute_dtypes(dt):
+    # PyTorch's default eps is its opmath type's: float32's for the 16-bit floats (dlcore used
+    # float16's 9.8e-4 and bfloat16's 7.8e-3, which swamp a small input's mean square)
+    x = [[1e-3, 2e-3]]
+    got = D.nn.functional.rms_norm(D.tensor(x, dtype=getattr(D, dt)), (2,))
+    want = T.nn.functional.rms_norm(T.tensor(x, dtype=getattr(T, dt)), (2,))
+    np.testing.assert_allclose(got.double().numpy(), want.double().numpy(), rtol=1e-6)

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.dtypes import finfo
+
 from ..._host import host as _host
 from ...autograd import no_grad
 from ...creation import empty, eye, tensor
@@ -178,7 +180,7 @@ def _make_orthogonal(a: np.ndarray) -> np.ndarray:
 
 def _is_orthogonal(q: np.ndarray) -> bool:
     n, k = q.shape[-2], q.shape[-1]
-    eps = 10.0 * n * np.finfo(q.dtype).eps
+    eps = 10.0 * n * finfo(q.dtype).eps
     return bool(np.all(np.abs(np.swapaxes(q, -1, -2) @ q - np.eye(k)) <= eps + 1e-5 *
                        np.eye(k)))
 
