@@ -24,8 +24,13 @@ appends an element (the buffer keeps one zero row past the end, and a ``cond`` t
 row further); writing further ahead than that raises ``InvalidArgumentError`` when it runs
 (TensorFlow grows by any amount), and ``scatter`` is refused.
 
-Differences from TensorFlow, by design of a buffer: without ``dynamic_size`` the size must be
-known when the graph is built; reading an index never written gives zeros rather than an
+The size may also be a tensor computed when the graph runs (``size=tf.shape(x)[0]``, a fed
+count): the buffer is then made at run time (zeros of ``(size,) + element_shape``, a host
+node), so one graph serves inputs of any length, e.g. a tree's nodes fed as arrays and walked
+by a ``tf.while_loop`` that reads children and writes each node's state.  The element shape
+must then be given or fully known from the first write.
+
+Differences from TensorFlow, by design of a buffer: reading an index never written gives zeros rather than an
 error; a second write to an index overwrites it (TensorFlow raises); reads do not clear
 (``clear_after_read`` is accepted and ignored).
 """
@@ -44,12 +49,15 @@ from .graph import Tensor, TensorShape, get_default_graph
 __all__ = ["TensorArray", "while_loop"]
 
 
-def _int(v, what: str) -> int:
+def _int(v, what: str) -> int | Tensor:
+    """``v`` as a Python int, or (a tensor computed at run time) as an int64 scalar tensor."""
     if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
         t = to_tensor(v)
         if t.op.type != "Const":
-            raise NotImplementedError(f"TensorArray: {what} must be known when the graph is "
-                                      f"built (a Python int or a constant), got {t.name}")
+            if t.aval.dtype.kind not in "iu" or t.aval.ndim != 0:
+                raise TypeError(f"TensorArray: {what} must be a scalar int, got "
+                                f"{t.dtype.name} of shape {t.shape}")
+            return _ops.cast(t, np.int64)
         v = t.op.attrs["value"]
     return int(np.asarray(v))
 
@@ -83,6 +91,12 @@ class TensorArray:
         self._name = name or tensor_array_name or "TensorArray"
         self._infer_shape = infer_shape
         self._size = _int(size, "size") if size is not None else None
+        self._size_t: Tensor | None = None     # a size known only at run time (int64 scalar)
+        if isinstance(self._size, Tensor):
+            if dynamic_size:
+                raise NotImplementedError("TensorArray: dynamic_size=True needs a size known "
+                                          "when the graph is built")
+            self._size_t, self._size = self._size, None
         if self._size is not None and self._size < 0:
             raise ValueError(f"TensorArray: size must be non-negative, got {self._size}")
         self._dynamic = bool(dynamic_size)
@@ -104,12 +118,19 @@ class TensorArray:
         ta._dtype, ta._name, ta._infer_shape = other._dtype, other._name, other._infer_shape
         ta._size, ta._element_shape, ta._probe = other._size, other._element_shape, None
         ta._dynamic, ta._initial = other._dynamic, other._initial
+        ta._size_t = other._size_t
         ta._flow = flow
         return ta
 
     def _zeros(self, dims: tuple) -> Tensor:
         """The initial buffer: zeros (size, *dims), an unknown dimension as 1 (broadcast to the
         written size at run time)."""
+        if self._size_t is not None:           # a size known at run time: a host fill
+            if any(d is None for d in dims):
+                raise ValueError(f"TensorArray {self._name}: with a size computed at run time "
+                                 f"the element shape must be fully known, got {list(dims)}")
+            from .array_ops import zeros
+            return zeros([self._size_t] + [int(d) for d in dims], self._dtype, name=self._name)
         rows = self._initial + 1 if self._dynamic else self._size  # dynamic: + a scratch row
         shape = (rows,) + tuple(1 if d is None else int(d) for d in dims)
         return constant(np.zeros(shape, self._dtype), name=self._name)
@@ -118,7 +139,7 @@ class TensorArray:
         if flow.aval.ndim < 1:
             raise ValueError(f"TensorArray: a flow must have rank >= 1, got {flow.shape}")
         self._flow = flow
-        if self._size is None:
+        if self._size is None and self._size_t is None:
             self._size = flow.aval.shape[0]
         self._element_shape = TensorShape(flow.aval.shape[1:])
 
@@ -149,6 +170,14 @@ class TensorArray:
         if self._probe is not None and self._probe.get("shape") is not None:
             ta._element_shape = TensorShape(self._probe["shape"])
         return ta
+
+    def _row_ids(self, buf: Tensor, trailing: int) -> Tensor:
+        """0, 1, ..., size - 1 (int64) shaped ``(size,) + (1,) * trailing``."""
+        if self._size_t is None:
+            n = self._count()
+            return constant(np.arange(n, dtype=np.int64).reshape((n,) + (1,) * trailing))
+        r = _arange_rows(buf)
+        return _ops.expand_dims(r, tuple(range(1, trailing + 1))) if trailing else r
 
     def _count(self) -> int:
         if self._size is None:
@@ -184,6 +213,8 @@ class TensorArray:
         """The number of elements (an int32 scalar; computed at run time with dynamic_size)."""
         if self._dynamic:
             return _ops.cast(_ops.sub(_rows(self._value("size")), 1), np.int32)
+        if self._size_t is not None:
+            return _ops.cast(self._size_t, np.int32)
         return constant(np.int32(self._count()), name=name or "TensorArraySize")
 
     # ------------------------------------------------------------------ write side
@@ -205,9 +236,7 @@ class TensorArray:
                     not 0 <= int(index) < self._size:
                 raise ValueError(f"Tried to write to index {int(index)} but array is not "
                                  f"resizeable and size is: {self._size}")
-            n = self._count()
-            rows = constant(np.arange(n, dtype=np.int64).reshape((n,) + (1,) * v.aval.ndim))
-            hit = _ops.equal(rows, _ops.cast(i, np.int64))
+            hit = _ops.equal(self._row_ids(buf, v.aval.ndim), _ops.cast(i, np.int64))
             return self._after(_ops.where(hit, _ops.expand_dims(v, 0), buf))
 
     def scatter(self, indices, value, name=None) -> TensorArray:
@@ -227,10 +256,9 @@ class TensorArray:
                 return self._after(None)
             buf = _ops.add(buf, _ops.expand_dims(_ops.zeros_like(_ops.getitem(v, (0,))), 0))
             placed = _ops.scatter_add(v, ix, buf)
-            n = self._count()
-            hit = _ops.scatter_add(_ops.full_like(ix, 1, np.int64), ix,
-                                   constant(np.zeros(n, np.int64)))
-            hit = _ops.reshape(_ops.greater(hit, 0), (n,) + (1,) * (v.aval.ndim - 1))
+            rows = self._row_ids(buf, 0)
+            hit = _ops.scatter_add(_ops.full_like(ix, 1, np.int64), ix, _ops.zeros_like(rows))
+            hit = _ops.expand_dims(_ops.greater(hit, 0), tuple(range(1, v.aval.ndim)))
             return self._after(_ops.where(hit, placed, buf))
 
     def unstack(self, value, name=None) -> TensorArray:
@@ -243,6 +271,8 @@ class TensorArray:
                 raise ValueError(f"TensorArray.unstack: value must have rank >= 1, got "
                                  f"{v.shape}")
             self._check_value(v, "unstack", (None,))
+            if self._size_t is not None:         # TF1's unstack: a scatter to rows 0..n-1
+                return self.scatter(_arange_rows(v), v)
             n = v.aval.shape[0]
             if n is None:
                 raise NotImplementedError("TensorArray.unstack: the first dimension of the "

@@ -8,11 +8,21 @@ different tree shapes.
 
 * PyTorch-style engines (PyTorch, dlcore_eager): a recursive Python function; each tree's graph
   is recorded on the tape as it is evaluated.
-* TF1-style engines (dlcore_static, +passes): a graph can only hold a fixed shape, so each step
-  builds a new graph for its batch of trees (the weights fed in, the gradients fetched, the SGD
-  update on the host) and a new Session, which prunes, plans and (with passes) compiles it: the
-  graph-build and compile time are part of every step, which is what the static engine must pay
-  for a structure that changes with the data.
+* TF1-style engines (dlcore_static, +passes), ``static_program="one_graph"`` (the default): how
+  TF1 users wrote recursive nets (the "recursive neural networks in TensorFlow" posts, the
+  problem TensorFlow Fold set out to solve): ONE graph, the trees fed as arrays.  A batch of
+  trees is one forest whose nodes are numbered bottom-up, leaves first: ``word`` (each leaf's
+  word id), ``left``/``right`` (each inner node's children), ``n_leaves``/``n_nodes`` (counts)
+  and ``roots``.  The leaves' embeddings fill a ``tf.TensorArray``; a ``tf.while_loop`` walks the
+  inner nodes, reading the children from the array and writing each node's state; the roots
+  are gathered; ``GradientDescentOptimizer(lr).minimize`` differentiates through the loop.  The
+  node arrays are padded to the largest forest the workload can draw, so every batch has the
+  same feed shapes: one Session plan, compiled once (a TF1 habit, since shapes key the
+  compiled code there too).
+* ``static_program="graph_per_batch"``: the naive TF1 program, kept as its own row: a graph can
+  only hold a fixed structure, so each step builds a new graph for its batch of trees (the
+  weights fed in, the gradients fetched, the SGD update on the host) and a new Session, which
+  prunes, plans and (with passes) compiles it: graph build and compile are part of every step.
 """
 
 from __future__ import annotations
@@ -45,8 +55,12 @@ class TreeRNN(Workload):
     H: int = 64
     batches: int = 4
     lr: float = 0.05
+    static_program: str = "one_graph"         # or "graph_per_batch"
 
     def __post_init__(self) -> None:
+        if self.static_program not in ("one_graph", "graph_per_batch"):
+            raise ValueError(f"TreeRNN: unknown static_program {self.static_program!r} (use "
+                             "'one_graph' or 'graph_per_batch')")
         object.__setattr__(self, "cycle", self.batches)
 
     @cached_property
@@ -70,32 +84,96 @@ class TreeRNN(Workload):
             out.append(batch)
         return out
 
-    def torch_program(self, torch, device: str):
-        from ..engines.base import Prepared
-        p = {k: torch.from_numpy(v.copy()).requires_grad_(True) for k, v in self.arrays.items()}
-        opt = torch.optim.SGD(list(p.values()), lr=self.lr)
-        E, W, b, w_out = p["E"], p["W"], p["b"], p["w_out"]
-        state = {"i": 0}
+    def torch_loss(self, torch, p: dict, batch: list):
+        """The batch's loss from the parameter tensors ``p``, by recursion over each tree."""
+        E, W, b = p["E"], p["W"], p["b"]
 
         def encode(node):
             if isinstance(node, int):
                 return E[node:node + 1]
             return torch.tanh(torch.cat([encode(node[0]), encode(node[1])], 1).mm(W) + b)
 
+        roots = torch.cat([encode(tree) for tree, _ in batch], 0)
+        y = torch.from_numpy(np.array([[t] for _, t in batch], np.float32))
+        return (roots.mm(p["w_out"]) - y).pow(2).mean()
+
+    def torch_program(self, torch, device: str):
+        from ..engines.base import Prepared
+        p = {k: torch.from_numpy(v.copy()).requires_grad_(True) for k, v in self.arrays.items()}
+        opt = torch.optim.SGD(list(p.values()), lr=self.lr)
+        state = {"i": 0}
+
         def step() -> float:
             batch = self.data[state["i"] % self.batches]
             state["i"] += 1
             opt.zero_grad()
-            roots = torch.cat([encode(tree) for tree, _ in batch], 0)
-            y = torch.from_numpy(np.array([[t] for _, t in batch], np.float32))
-            loss = (roots.mm(w_out) - y).pow(2).mean()
+            loss = self.torch_loss(torch, p, batch)
             loss.backward()
             opt.step()
             return loss.item()
 
         return Prepared(step)
 
+    @property
+    def max_nodes(self) -> int:
+        """The most nodes a batch's forest can have (``trees`` trees of ``max_leaves``)."""
+        return self.trees * (2 * self.max_leaves - 1)
+
+    @cached_property
+    def forests(self) -> list[dict]:
+        """Each batch as arrays (see the module docstring), padded to ``max_nodes``."""
+        return [forest(batch, self.max_nodes) for batch in self.data]
+
+    def tf1_graph(self, tf) -> dict:
+        """The one-graph TF1 program, built in the default graph: its placeholders, ``loss``,
+        ``grads`` (d loss / d E, W, b, w_out) and ``train``; ``feed(i)`` is batch i's feed."""
+        a, H, M = self.arrays, self.H, self.max_nodes
+        word = tf.placeholder(tf.int32, [M], name="word")
+        left = tf.placeholder(tf.int32, [M], name="left")
+        right = tf.placeholder(tf.int32, [M], name="right")
+        n_leaves = tf.placeholder(tf.int32, [], name="n_leaves")
+        n_nodes = tf.placeholder(tf.int32, [], name="n_nodes")
+        roots = tf.placeholder(tf.int32, [self.trees], name="roots")
+        y = tf.placeholder(tf.float32, [self.trees, 1], name="y")
+        E, W = tf.Variable(a["E"], name="E"), tf.Variable(a["W"], name="W")
+        b, w_out = tf.Variable(a["b"], name="b"), tf.Variable(a["w_out"], name="w_out")
+
+        states = tf.TensorArray(tf.float32, size=M, clear_after_read=False)
+        states = states.unstack(tf.gather(E, word))      # the leaves (rows past them: unused)
+
+        def body(i, states):
+            children = tf.concat([states.read(left[i]), states.read(right[i])], 0)
+            h = tf.tanh(tf.matmul(tf.expand_dims(children, 0), W) + b)
+            return i + 1, states.write(i, h[0])
+
+        _, states = tf.while_loop(lambda i, states: i < n_nodes, body, [n_leaves, states],
+                                  parallel_iterations=1)
+        loss = tf.reduce_mean(tf.square(tf.matmul(states.gather(roots), w_out) - y))
+        grads = tf.gradients(loss, [E, W, b, w_out])
+        train = tf.train.GradientDescentOptimizer(self.lr).minimize(loss)
+        keys = (word, left, right, n_leaves, n_nodes, roots, y)
+
+        def feed(i: int) -> dict:
+            f = self.forests[i % self.batches]
+            return dict(zip(keys, (f["word"], f["left"], f["right"], f["n_leaves"],
+                                   f["n_nodes"], f["roots"], f["y"])))
+
+        return {"loss": loss, "grads": grads, "train": train, "feed": feed}
+
     def tf1_program(self, tf, wl):
+        if self.static_program == "graph_per_batch":
+            return self._tf1_graph_per_batch(tf)
+        prog = self.tf1_graph(tf)
+        state = {"i": 0}
+
+        def run_step(sess) -> float:
+            feed = prog["feed"](state["i"])
+            state["i"] += 1
+            return float(sess.run([prog["loss"], prog["train"]], feed)[0])
+
+        return run_step, {}
+
+    def _tf1_graph_per_batch(self, tf):
         w = {k: v.copy() for k, v in self.arrays.items()}
         state = {"i": 0}
         names = ("E", "W", "b", "w_out")
@@ -127,12 +205,60 @@ class TreeRNN(Workload):
         return run_step, {"variables": False}
 
 
+def forest(batch: list, size: int) -> dict:
+    """A batch of (tree, target) as one forest of ``size`` node slots, numbered bottom-up with
+    the leaves first: ``word[k]`` for a leaf k, ``left[k]``/``right[k]`` for an inner node k
+    (``n_leaves <= k < n_nodes``, its children numbered below it), ``roots`` and ``y``."""
+    words: list[int] = []
+    left: list[int] = []
+    right: list[int] = []
+
+    def collect(node) -> None:
+        if isinstance(node, int):
+            words.append(node)
+        else:
+            collect(node[0])
+            collect(node[1])
+
+    for tree, _ in batch:
+        collect(tree)
+    n_leaves, seen = len(words), [0]
+
+    def number(node) -> int:
+        if isinstance(node, int):
+            seen[0] += 1
+            return seen[0] - 1
+        kids = number(node[0]), number(node[1])
+        left.append(kids[0])
+        right.append(kids[1])
+        return n_leaves + len(left) - 1
+
+    roots = [number(tree) for tree, _ in batch]
+    n_nodes = n_leaves + len(left)
+    if n_nodes > size:
+        raise ValueError(f"forest: {n_nodes} nodes do not fit in {size} slots")
+    out = {k: np.zeros(size, np.int32) for k in ("word", "left", "right")}
+    out["word"][:n_leaves] = words
+    out["left"][n_leaves:n_nodes] = left
+    out["right"][n_leaves:n_nodes] = right
+    out.update(n_leaves=np.int32(n_leaves), n_nodes=np.int32(n_nodes),
+               roots=np.array(roots, np.int32), y=np.array([[t] for _, t in batch], np.float32))
+    return out
+
+
+def _pair(name: str, title: str, **kw) -> list[Workload]:
+    """The one-graph row and the graph-per-batch row of the same trees."""
+    return [TreeRNN(name, "sequence", title + ", static: one graph, trees fed as arrays", **kw),
+            TreeRNN(name + "_graph_per_batch", "sequence",
+                    title + ", static: a new graph per batch", static_program="graph_per_batch",
+                    **kw)]
+
+
 def workloads(size: str) -> list[Workload]:
     if size == "tiny":      # the harness's tiny run needs every engine (NumPy by hand too) to
         return []           # speak it; see tests/benchmarks/test_sequence_workloads.py
-    if size == "quick":     # 2 tree batches: each new tree shape is a new graph to compile
-        return [TreeRNN("tree_rnn", "sequence",
-                        "recursive net, 2 batches of 4 random trees of 4..8 leaves (H 32)",
-                        trees=4, min_leaves=4, max_leaves=8, H=32, batches=2)]
-    return [TreeRNN("tree_rnn", "sequence",
-                    "recursive net, 8 random trees of 8..32 leaves (H 64), new shapes each step")]
+    if size == "quick":     # 2 tree batches of different shapes
+        return _pair("tree_rnn", "recursive net, 2 batches of 4 random trees of 4..8 leaves "
+                     "(H 32)", trees=4, min_leaves=4, max_leaves=8, H=32, batches=2)
+    return _pair("tree_rnn", "recursive net, 8 random trees of 8..32 leaves (H 64), new shapes "
+                 "each step")

@@ -93,7 +93,7 @@ class Emitter(IndexEmitter):
         return Unsupported(why)
 
     def node(self, n: Node) -> list[str]:
-        for a in n.avals:
+        for a in [*n.avals, *(v.aval for v in n.inputs)]:
             if not a.fully_defined:
                 raise Unsupported(f"'{n.name}' has a shape unknown while compiling")
         if (n.op is not None and n.op.attrs.get("unknown_rank")) or \

@@ -16,7 +16,9 @@ torch = pytest.importorskip("torch")
 TINY = [LSTMLanguageModel("lm", "sequence", "lm", B=2, T=3, V=11, H=4),
         VariableLength("var", "sequence", "var", N=3, D=2, H=3, min_len=1, max_len=4, lr=0.5),
         TreeRNN("tree", "sequence", "tree", trees=2, min_leaves=2, max_leaves=5, V=10, H=3,
-                batches=1, lr=0.5)]
+                batches=1, lr=0.5),
+        TreeRNN("tree_graph_per_batch", "sequence", "tree", trees=2, min_leaves=2,
+                max_leaves=5, V=10, H=3, batches=1, lr=0.5, static_program="graph_per_batch")]
 
 
 def _engines():

@@ -119,8 +119,8 @@ def test_errors():
     empty = tf.TensorArray(tf.float32, size=2)
     with pytest.raises(ValueError, match="the loop body does not write it; give element_shape"):
         tf.while_loop(lambda t, a: t < 2, lambda t, a: (t + 1, a), [0, empty])
-    with pytest.raises(NotImplementedError, match="size must be known"):
-        tf.TensorArray(tf.float32, size=tf.placeholder(tf.int32, []))
+    with pytest.raises(NotImplementedError, match="dynamic_size=True needs a size known"):
+        tf.TensorArray(tf.float32, size=tf.placeholder(tf.int32, []), dynamic_size=True)
 
 
 def test_loop_variable_structures():
