@@ -173,8 +173,10 @@ class Operation:
         graph._ops_by_name[name] = self
 
     def _add_control_inputs(self, ops) -> None:
+        have = set(self.control_inputs)        # a set: a group of n updates is linear in n
         for o in ops:
-            if o not in self.control_inputs:
+            if o not in have:
+                have.add(o)
                 self.control_inputs.append(o)
 
     def run(self, feed_dict=None, session=None) -> None:

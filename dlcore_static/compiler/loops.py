@@ -49,8 +49,14 @@ _NP_TYPES = {"float32": "np.float32", "float64": "np.float64", "float16": "np.fl
              "uint64": "np.uint64", "bool": "np.bool_"}
 
 
+_NP_TYPE_OF: dict = {}             # dtype -> its text (``np.dtype.name`` is slow Python code)
+
+
 def np_type(dtype) -> str:
-    return _NP_TYPES[np.dtype(dtype).name]
+    text = _NP_TYPE_OF.get(dtype)
+    if text is None:
+        text = _NP_TYPE_OF[dtype] = _NP_TYPES[np.dtype(dtype).name]
+    return text
 
 
 def literal(value, dtype) -> str:
