@@ -28,6 +28,11 @@ because eager ``nn.LSTM``'s step loop cost six eager ops and their vjps per step
 
     lstm_seq(xw, u, h0, c0)     y[t] = [h_t, c_t],  h_t, c_t = lstm_gates(xw_t + h_{t-1} u, c_{t-1})
                                 dxw_t = dz_t,  du = sum_t h_{t-1}^T dz_t,  dh0, dc0 (BPTT)
+
+The fused gradient primitives (``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``) are
+differentiable too: their vjps recompute the same gradient as a composite of primitives (in
+``sequence_grad2``), so second derivatives (``create_graph=True``) work while the first-order
+path stays one kernel each way.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from ..errors import DTypeError, ShapeError
 from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
 from ..registry import AVal, Primitive, aval_of, bind
+from . import sequence_grad2 as _g2
 from .elementwise import add, cast, less, mul, relu, sigmoid, stop_gradient, sub, tanh, where
 from .gather import take
 from .indexing import getitem
@@ -154,10 +160,10 @@ def _lstm_gates_grad_rule(g: AVal, z: AVal, c: AVal) -> AVal:
 
 
 lstm_gates_grad_p = Primitive(
-    "lstm_gates_grad", _lstm_gates_grad_rule, None, kind="other", differentiable=False,
+    "lstm_gates_grad", _lstm_gates_grad_rule, _g2.lstm_gates_grad_vjp, kind="other",
     doc="y = [dz, dc]: dc' = g_c + g_h o (1 - tanh(c')^2);  dz_i = dc' g i(1-i), "
         "dz_f = dc' c f(1-f), dz_g = dc' i (1-g^2), dz_o = g_h tanh(c') o(1-o), dc = dc' f;  "
-        "not differentiable (no second derivative through the fused LSTM)",
+        "vjp: the same recomputed as a composite (sequence_grad2)",
     kernels={"cpu": _cpu_rnn.lstm_gates_grad, "cuda": _cuda_rnn.lstm_gates_grad})
 
 
@@ -224,10 +230,10 @@ def _lstm_seq_grad_rule(g: AVal, y: AVal, xw: AVal, u: AVal, h0: AVal, c0: AVal)
 
 
 lstm_seq_grad_p = Primitive(
-    "lstm_seq_grad", _lstm_seq_grad_rule, None, kind="other", differentiable=False,
+    "lstm_seq_grad", _lstm_seq_grad_rule, _g2.lstm_seq_grad_vjp, kind="other",
     doc="backpropagation through time of lstm_seq: y[:T] = dz_t (= dxw_t), y[T, :, :H] = dh0, "
-        "y[T, :, H:2H] = dc0 (y[T, :, 2H:] = 0);  not differentiable (no second derivative "
-        "through the fused layer, as lstm_gates)",
+        "y[T, :, H:2H] = dc0 (y[T, :, 2H:] = 0);  vjp: the same recomputed step by step as a "
+        "composite (sequence_grad2)",
     kernels={"cpu": _cpu_rnn.lstm_seq_grad, "cuda": _cuda_rnn.lstm_seq_grad})
 
 
@@ -289,9 +295,9 @@ def _lstm_step_grad_rule(g: AVal, x: AVal, h: AVal, c: AVal, w_ih: AVal, w_hh: A
 
 
 lstm_step_grad_p = Primitive(
-    "lstm_step_grad", _lstm_step_grad_rule, None, kind="other", differentiable=False,
-    doc="y = [dz, dc] = lstm_gates_grad(g, x w_ih^T + h w_hh^T + b_ih + b_hh, c);  not "
-        "differentiable (as lstm_gates_grad)",
+    "lstm_step_grad", _lstm_step_grad_rule, _g2.lstm_step_grad_vjp, kind="other",
+    doc="y = [dz, dc] = lstm_gates_grad(g, x w_ih^T + h w_hh^T + b_ih + b_hh, c);  vjp: the "
+        "same recomputed as a composite (sequence_grad2)",
     kernels={"cpu": _cpu_rnn.lstm_step_grad, "cuda": _cuda_rnn.lstm_step_grad})
 
 

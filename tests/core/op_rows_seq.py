@@ -138,7 +138,7 @@ def seq_rows(OpRow, U, B) -> list:
               rtol=1e-4, atol=1e-5),
         OpRow("lstm_gates_grad", "lstm_gates_grad",
               lambda gy, z, c: seq.bind(seq.lstm_gates_grad_p, gy, z, c), _np_lstm_gates_grad,
-              (((B3, 2 * H), (B3, 4 * H), (B3, H)),), ("real", "real", "real"), (),
+              (((B3, 2 * H), (B3, 4 * H), (B3, H)),), ("real", "real", "real"), (0, 1, 2),
               rtol=1e-4, atol=1e-5),
         OpRow("gru_cell", "gru_cell", seq.gru_cell, _np_gru,
               (((B3, D), (B3, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,)),),

@@ -1,0 +1,111 @@
+"""Second derivatives through the fused LSTM primitives (``dlcore.ops.sequence``).
+
+The first-order gradients of ``lstm_gates``, ``lstm_step`` and ``lstm_seq`` are fused kernels
+(``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``).  A second derivative (a gradient
+penalty on an LSTM critic, a Hessian-vector product; PyTorch supports both through ``nn.LSTM``
+and ``LSTMCell`` on the CPU) needs the vjp of those gradient primitives.  Each is written here
+as the same function recomputed as a composite of primitives, differentiated by the one reverse
+pass (``dlcore.recompute.composite_vjp``): only a higher-order gradient runs it, so the
+first-order path (one kernel each way) is unchanged.
+
+The composites follow the kernels exactly, including which inputs they read (so that they are
+right for any inputs, not only those of an actual forward pass)::
+
+    gates_grad(gy, z, c):   i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);  th = tanh(f c + i g)
+                            d = gy_c + gy_h o (1 - th^2)
+                            [dz, dc] = [d g i(1-i), d c f(1-f), d i (1-g^2), gy_h th o(1-o), d f]
+    step_grad(g, x, h, c, W_ih, W_hh, b_ih, b_hh) = gates_grad(g, x W_ih^T + b_ih + h W_hh^T + b_hh, c)
+    seq_grad(g, y, xw, u, h0, c0):   for t = T-1 .. 0, [h_p, c_p] = y[t-1] (h0, c0 at t = 0):
+                            [dz_t, dc] = gates_grad(g[t] + [dh, dc], xw_t + h_p u, c_p);  dh = dz_t u^T
+                            out = [dz_0 .. dz_{T-1}, [dh, dc, 0]]
+"""
+
+from __future__ import annotations
+
+from ..recompute import composite_vjp
+from ..registry import aval_of
+from .elementwise import add, mul, sigmoid, sub, tanh
+from .indexing import getitem
+from .linalg import matmul
+from .shape import concatenate, matrix_transpose
+
+_ALL = slice(None)
+
+
+def _cols(a, start, stop):
+    return getitem(a, (_ALL, slice(start, stop)))
+
+
+def _one_minus(a):
+    return sub(1.0, a)
+
+
+def gates_grad(gy, z, c, n: int) -> tuple:
+    """The composite of ``lstm_gates_grad``: ``(dz_i, dz_f, dz_g, dz_o, dc)``, each (B, n)."""
+    i, f = sigmoid(_cols(z, 0, n)), sigmoid(_cols(z, n, 2 * n))
+    g, o = tanh(_cols(z, 2 * n, 3 * n)), sigmoid(_cols(z, 3 * n, 4 * n))
+    th = tanh(add(mul(f, c), mul(i, g)))
+    gh, gc = _cols(gy, 0, n), _cols(gy, n, 2 * n)
+    d = add(gc, mul(mul(gh, o), _one_minus(mul(th, th))))
+    return (mul(mul(d, g), mul(i, _one_minus(i))), mul(mul(d, c), mul(f, _one_minus(f))),
+            mul(mul(d, i), _one_minus(mul(g, g))), mul(mul(gh, th), mul(o, _one_minus(o))),
+            mul(d, f))
+
+
+def _split5(w, n: int) -> list:
+    """A cotangent of ``[dz, dc]`` (B, 5n) as the five blocks of ``gates_grad``'s outputs."""
+    return [_cols(w, k * n, (k + 1) * n) for k in range(5)]
+
+
+def lstm_gates_grad_vjp(w, out, gy, z, c):
+    """vjp of ``lstm_gates_grad(gy, z, c)`` with cotangent ``w`` (B, 5H)."""
+    n = aval_of(c).shape[-1]
+    return composite_vjp(lambda a, b, e: gates_grad(a, b, e, n), (gy, z, c), _split5(w, n))
+
+
+def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
+    return add(add(matmul(x, matrix_transpose(w_ih)), b_ih),
+               add(matmul(h, matrix_transpose(w_hh)), b_hh))
+
+
+def lstm_step_grad_vjp(w, out, g, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """vjp of ``lstm_step_grad(g, x, h, c, w_ih, w_hh, b_ih, b_hh)`` with cotangent ``w``."""
+    n = aval_of(c).shape[-1]
+
+    def fn(g, x, h, c, w_ih, w_hh, b_ih, b_hh):
+        return gates_grad(g, _step_z(x, h, w_ih, w_hh, b_ih, b_hh), c, n)
+
+    return composite_vjp(fn, (g, x, h, c, w_ih, w_hh, b_ih, b_hh), _split5(w, n))
+
+
+def lstm_seq_grad_vjp(w, out, g, y, xw, u, h0, c0):
+    """vjp of ``lstm_seq_grad(g, y, xw, u, h0, c0)`` (backpropagation through time recomputed
+    step by step) with cotangent ``w`` (T + 1, B, 4H)."""
+    n = aval_of(u).shape[0]
+    t_len = aval_of(xw).shape[0]
+    if t_len is None or n is None:
+        raise NotImplementedError("lstm_seq_grad: a second derivative needs a known number of "
+                                  f"time steps and hidden size, got xw {aval_of(xw).shape} and "
+                                  f"u {aval_of(u).shape}")
+
+    def fn(g, y, xw, u, h0, c0):
+        outs: list = []
+        ut = matrix_transpose(u)
+        dhc = None
+        for t in range(t_len - 1, -1, -1):
+            if t:
+                prev = getitem(y, (t - 1,))
+                hp, cp = _cols(prev, 0, n), _cols(prev, n, 2 * n)
+            else:
+                hp, cp = h0, c0
+            gt = getitem(g, (t,))
+            gy = gt if dhc is None else add(gt, concatenate(dhc, -1))
+            dz = gates_grad(gy, add(matmul(hp, u), getitem(xw, (t,))), cp, n)
+            outs[:0] = [concatenate(list(dz[:4]), -1)]
+            dhc = [matmul(outs[0], ut), dz[4]]
+        return (*outs, *dhc)
+
+    ws = [getitem(w, (t,)) for t in range(t_len)]
+    last = getitem(w, (t_len,))
+    ws += [_cols(last, 0, n), _cols(last, n, 2 * n)]
+    return composite_vjp(fn, (g, y, xw, u, h0, c0), ws)

@@ -1,0 +1,113 @@
+"""Second derivatives through the fused LSTM primitives (``dlcore/ops/sequence_grad2.py``):
+``create_graph=True`` through ``nn.LSTM`` (``lstm_seq``, and ``lstm_gates`` in its step loop)
+and ``nn.LSTMCell`` (``lstm_step``), against PyTorch's double backward, and the vjps of the
+gradient primitives against float64 central differences (dlcore's functional front end).
+``lstm_gates_grad``'s vjp is also in the op table (tests/core/op_rows_seq.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+from dlcore import functional as F
+from dlcore.ops import sequence as seq
+
+torch = pytest.importorskip("torch")
+
+
+def _penalty(lib, kind: str, rng):
+    """A gradient penalty ``|d loss / d x|^2`` and its gradients w.r.t. x, h0 and the weights."""
+    lib.manual_seed(0)
+    if kind == "cell":
+        m = lib.nn.LSTMCell(3, 4).double()
+    else:
+        m = lib.nn.LSTM(3, 4, num_layers=2 if kind == "deep" else 1,
+                        bidirectional=kind == "bidir", batch_first=kind == "deep").double()
+    with lib.no_grad():
+        for p in m.parameters():
+            p.copy_(lib.from_numpy(rng.standard_normal(tuple(p.shape)) * 0.5))
+    ndir = 2 if kind == "bidir" else 1
+    layers = 2 if kind == "deep" else 1
+    shape = (2, 3) if kind == "cell" else ((2, 5, 3) if kind == "deep" else (5, 2, 3))
+    x = lib.tensor(rng.standard_normal(shape), requires_grad=True)
+    h0 = lib.tensor(rng.standard_normal((2, 4) if kind == "cell" else (layers * ndir, 2, 4)),
+                    requires_grad=True)
+    c0 = lib.tensor(rng.standard_normal(tuple(h0.shape)))
+    if kind == "cell":
+        h, c = m(x, (h0, c0))
+        y = h * 1.5 + c * c
+    else:
+        y, (hn, cn) = m(x, (h0, c0))
+        y = y * y + hn.sum() * cn.sum()
+    gx, gh = lib.autograd.grad(y.sum(), (x, h0), create_graph=True)
+    pen = (gx ** 2).sum() + (gh ** 3).sum()
+    return [t.detach().numpy() for t in lib.autograd.grad(pen, [x, h0, *m.parameters()])]
+
+
+@pytest.mark.parametrize("kind", ["layer", "deep", "bidir", "cell"])
+def test_double_backward_equals_torch(kind):
+    got = _penalty(dt, kind, np.random.default_rng(1))
+    want = _penalty(torch, kind, np.random.default_rng(1))
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
+def test_double_backward_float32_layer_equals_torch():
+    rng = np.random.default_rng(2)
+    xs = rng.standard_normal((4, 2, 3)).astype(np.float32)
+    out = []
+    for lib in (dt, torch):
+        lib.manual_seed(0)
+        m = lib.nn.LSTM(3, 5)
+        prng = np.random.default_rng(3)
+        with lib.no_grad():
+            for p in m.parameters():
+                p.copy_(lib.from_numpy(
+                    (prng.standard_normal(tuple(p.shape)) * 0.4).astype(np.float32)))
+        x = lib.tensor(xs, requires_grad=True)
+        gx, = lib.autograd.grad(m(x)[0].pow(2).sum(), x, create_graph=True)
+        out.append(lib.autograd.grad(gx.pow(2).sum(), m.weight_hh_l0)[0].detach().numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=2e-4, atol=2e-5)
+
+
+def _fd_check(prim, args, rng, eps=1e-6):
+    """<w, d prim(args) / d args_i> against central differences for a random cotangent w."""
+    out, pullback = F.vjp(lambda *a: seq.bind(prim, *a), *args)
+    w = rng.standard_normal(out.buf.shape)
+    grads = [g.buf for g in pullback(w)]
+    for i, a in enumerate(args):
+        num = np.empty_like(a)
+        for k in range(a.size):
+            up, dn = a.copy(), a.copy()
+            up.flat[k] += eps
+            dn.flat[k] -= eps
+            args_up, args_dn = list(args), list(args)
+            args_up[i], args_dn[i] = up, dn
+            num.flat[k] = np.sum(w * (seq.bind(prim, *args_up) - seq.bind(prim, *args_dn))) / (
+                2 * eps)
+        np.testing.assert_allclose(grads[i], num, rtol=1e-6, atol=1e-8,
+                                   err_msg=f"{prim.name} input {i}")
+
+
+def test_lstm_seq_grad_vjp_finite_differences():
+    rng = np.random.default_rng(4)
+    T, B, H = 3, 2, 2
+    shapes = [(T, B, 2 * H), (T, B, 2 * H), (T, B, 4 * H), (H, 4 * H), (B, H), (B, H)]
+    _fd_check(seq.lstm_seq_grad_p, [rng.standard_normal(s) for s in shapes], rng)
+
+
+def test_lstm_step_grad_vjp_finite_differences():
+    rng = np.random.default_rng(5)
+    B, D, H = 2, 3, 2
+    shapes = [(B, 2 * H), (B, D), (B, H), (B, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)]
+    _fd_check(seq.lstm_step_grad_p, [rng.standard_normal(s) for s in shapes], rng)
+
+
+def test_first_order_backward_records_nothing_for_double_backward():
+    """Without create_graph the fused gradient runs as before: nothing of it is on a tape."""
+    m = dt.nn.LSTM(3, 4)
+    x = dt.randn(4, 2, 3, requires_grad=True)
+    gx, = dt.autograd.grad(m(x)[0].sum(), x)
+    assert not gx.requires_grad and gx.grad_fn is None
