@@ -268,3 +268,6 @@ _sparse.install()                   # Tensor.is_sparse / to_sparse / sparse_mask
 from . import _complex, fft  # noqa: E402  (complex numbers, torch.fft)
 
 _complex.install(_sys.modules[__name__])
+from . import _autocast
+
+_autocast.install()                 # last: each listed op entry gets its autocast class

@@ -1,82 +1,113 @@
-"""What ``torch.autocast('cpu')`` does to each op, as PyTorch 2.13's CPU autocast does it.
+"""What ``torch.autocast('cpu')`` does to each op, decided per op as PyTorch's dispatcher does.
 
-Inside an enabled CPU region:
+PyTorch keeps autocast's state per thread and consults it in its dispatcher, once per op: an op
+on its CPU lower-precision list casts its floating inputs to the region's dtype (bfloat16 by
+default, float16 when asked), an op on its float32 list casts them to float32, an op on its
+promote list casts them to the widest floating dtype among them, and every other op runs on the
+dtypes it is given (``bfloat16 + float32`` is float32 by the usual promotion; softmax keeps a
+bfloat16 input bfloat16).  Inside a listed op autocast is off (its own inner ops run as called).
+Composite ops that PyTorch decomposes (an RNN's step loop, a Transformer layer) are autocast
+through the listed ops they reach.
 
-* ops of the lower-precision list (``LOWER``: matmul, mm, bmm, addmm, baddbmm, linear,
-  conv1d/2d/3d and their transposes, prelu, scaled_dot_product_attention, einsum, tensordot,
-  vecdot, ...) cast their floating inputs to the region's dtype (bfloat16 by default, float16
-  when asked) and so return it;
-* ops of the float32 list (``FP32``: the losses, prod, cdist, trace, inverse and most of
-  ``linalg``, ``fft``, 3-d pooling, grid_sample, reflect/replicate padding, ...) cast them to
-  float32 and return float32;
-* layer_norm, batch_norm, group_norm and instance_norm keep a 16-bit input's dtype with
-  float32 weights and statistics, as PyTorch's mixed-dtype CPU kernels do (``NORMS``);
-* every other op runs on the dtypes it is given (``bfloat16 + float32`` is float32 by the usual
-  promotion; softmax and the like keep a bfloat16 input bfloat16, as on PyTorch's CPU).
+dlcore does the same at two depths, each with an autocast class from the tables below:
 
-"Floating inputs" are float32/float16/bfloat16 tensors on the region's device, also inside a
-list argument; float64 tensors are left alone, as PyTorch does.  The casts are ordinary
-differentiable ``Tensor.to`` calls, so gradients flow back to float32 parameters in float32.
-Inside a listed op, nested listed ops run as called (PyTorch excludes autocast there too).
-Casts of leaf tensors that require grad (weights) are cached for the outermost region, as
-PyTorch's ``cache_enabled`` does, so an RNN step loop casts its weights once; the cache is
-dropped at every ``backward``/``autograd.grad`` (so a training loop inside one region neither
-backpropagates twice through a freed cast nor reads weights from before ``optimizer.step``,
-which updates ``.data`` without a version bump) and is not filled under ``no_grad`` (a cast
-made there has no graph to give a later gradient).
+* **primitives** (``PRIMITIVES``): ``EagerFrontend.apply`` (``_dispatch``) tests one module flag,
+  ``_dispatch._AUTOCAST`` (true while some thread has an enabled CPU region), and only then
+  calls :func:`dispatch_hook`, which reads this thread's state.  ``matmul`` and the
+  convolutions are lower-precision wherever they are reached (``x @ w``, ``torch.mm``, an RNN's
+  hidden-state product); ``prod``, the factorisations and the FFTs are float32;
+* **eager op entries** (``ENTRIES``, installed once at import by :func:`install`): the public
+  functions whose PyTorch op is listed but whose dlcore body is a composite (``F.linear`` =
+  matmul + bias: the bias is cast too, so the result is bfloat16; the losses; ``torch.cat``'s
+  promotion), and ``"as_is"`` entries: ops that are one kernel in PyTorch, unlisted, whose dlcore
+  body happens to use a listed primitive (``torch.mv``, ``F.interpolate``'s resize matrices):
+  they run without autocast inside, as PyTorch's kernel does.  Each entry is wrapped once, for
+  good; outside autocast the wrapper costs one flag test and a call.
 
-How: the listed functions (by identity, wherever a ``dlcore_eager`` module holds them: ``torch.mm``,
-``F.linear`` as seen by ``nn.Linear``, ...) and ``Tensor`` methods (``x @ w``, ``x.mm``) are
-replaced by wrappers while at least one autocast region is open, and restored when the last
-closes: nothing is added to an op outside autocast.  A function imported by name into user code
-before the region (``from torch.nn.functional import linear``) keeps the plain one.  Regions
-are not thread-local (one at a time per process).
+Layer and group norm (``"norm"``) on a 16-bit input with float32 weights compute in float32 and
+return the input's dtype, as PyTorch's mixed-dtype CPU kernels do (dlcore's would promote).
+
+"Floating inputs" are float32/float16/bfloat16 CPU tensors, also inside a list argument; float64
+tensors are left alone, as PyTorch does.  The casts are ordinary differentiable ``Tensor.to``
+calls, so gradients reach float32 parameters in float32; backward runs without autocast (the
+engine suspends it, :func:`suspend`), so each backward op has its forward op's dtypes.
+Casts of leaf tensors that require grad (weights) are cached for the thread's outermost region,
+as PyTorch's ``cache_enabled`` does, so an RNN step loop casts its weights once; the cache is
+dropped at every ``backward``/``autograd.grad`` (a training loop inside one region neither
+backpropagates through a freed cast nor reads weights from before ``optimizer.step``) and is not
+filled under ``no_grad``.  All of this state is per thread (:data:`TLS`): a region in one thread
+changes nothing in another.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import threading
 from typing import Any
 
 import numpy as np
 
 from dlcore import dtypes as _dt
 
+from . import _dispatch as _D
 from ._state import STATE
 from .tensor import Tensor
 
-#: torch's CPU lower-precision list, as dlcore names it: (module under dlcore_eager, name)
-LOWER = [(m, n) for m, ns in {
-    "": "matmul mm bmm addmm baddbmm addbmm einsum tensordot chain_matmul matrix_power prelu "
-        "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d",
+_F32 = np.dtype(np.float32)
+_HALF_NP = {np.dtype(np.float16)} | ({np.dtype(_dt.bfloat16)} if _dt.bfloat16 is not None
+                                      else set())
+_ELIGIBLE = {_F32} | _HALF_NP
+
+
+def _names(table: dict) -> list:
+    return [(ns, n) for ns, names in table.items() for n in names.split()]
+
+
+#: Primitives' autocast classes (PyTorch's CPU lists, for the ops dlcore has as primitives).
+PRIMITIVES = {
+    **dict.fromkeys(("matmul", "conv", "conv_transpose"), "lower"),
+    **dict.fromkeys(("prod", "cholesky", "inv", "solve", "triangular_solve", "svd", "eig",
+                     "eigh", "qr", "lu", "fft_c2c", "fft_r2c", "fft_c2r", "ctc_loss",
+                     "sparse_softmax_xent"), "fp32"),
+}
+
+#: Eager op entries: namespace ("" = torch, "nn.functional", "linalg", "fft", "Tensor" for
+#: methods) and names, per class.
+LOWER = _names({
+    "": "matmul mm bmm addmm baddbmm addbmm prelu conv1d conv2d conv3d conv_transpose1d "
+        "conv_transpose2d conv_transpose3d",
     "nn.functional": "linear conv1d conv2d conv3d conv_transpose1d conv_transpose2d "
                      "conv_transpose3d _conv_t prelu scaled_dot_product_attention "
                      "multi_head_attention_forward",
-    "linalg": "matmul vecdot multi_dot matrix_power",
-}.items() for n in ns.split()]
-LOWER_METHODS = ["matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "addmm", "baddbmm",
-                 "matrix_power"]
-
-#: torch's CPU float32 list
-FP32 = [(m, n) for m, ns in {
-    "": "prod cdist trace inverse pinverse quantile nanquantile polar stft istft histc "
-        "cholesky cholesky_inverse cholesky_solve lu_solve orgqr ormqr",
+    "linalg": "matmul vecdot",
+    "Tensor": "addmm baddbmm addbmm",
+})
+FP32 = _names({
+    "": "prod cdist trace inverse pinverse quantile nanquantile polar stft istft "
+        "cholesky cholesky_inverse cholesky_solve lu lu_solve orgqr ormqr",
     "nn.functional": "cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss huber_loss "
                      "binary_cross_entropy binary_cross_entropy_with_logits kl_div "
                      "margin_ranking_loss soft_margin_loss multilabel_margin_loss "
                      "multilabel_soft_margin_loss hinge_embedding_loss poisson_nll_loss "
-                     "triplet_margin_loss triplet_margin_with_distance_loss "
-                     "cosine_embedding_loss multi_margin_loss ctc_loss avg_pool3d max_pool3d "
+                     "triplet_margin_loss cosine_embedding_loss multi_margin_loss ctc_loss avg_pool3d max_pool3d "
                      "adaptive_avg_pool3d adaptive_max_pool3d max_unpool2d max_unpool3d "
                      "grid_sample embedding_bag local_response_norm",
-    "linalg": "cholesky cholesky_ex inv inv_ex solve solve_ex svd svdvals eig eigvals eigh "
-              "eigvalsh qr lstsq pinv lu lu_factor lu_factor_ex lu_solve householder_product "
-              "tensorinv tensorsolve matrix_rank cond",
+    "linalg": "cholesky cholesky_ex inv inv_ex solve svd svdvals eig eigvals eigh eigvalsh qr "
+              "lstsq householder_product tensorinv tensorsolve matrix_rank cond",
     "fft": "fft ifft fft2 ifft2 fftn ifftn rfft irfft rfft2 irfft2 rfftn irfftn hfft ihfft",
-}.items() for n in ns.split()]
-FP32_METHODS = ["prod", "inverse", "pinverse", "trace", "cholesky", "cholesky_inverse",
-                "cholesky_solve", "quantile", "nanquantile", "histc", "stft", "istft"]
+    "Tensor": "prod inverse pinverse trace cholesky cholesky_inverse cholesky_solve quantile "
+              "nanquantile stft istft",
+})
+PROMOTE = _names({"": "cat concat concatenate stack index_copy", "Tensor": "index_copy"})
+#: Unlisted ops that are one kernel in PyTorch but use a listed primitive in dlcore.
+AS_IS = _names({
+    "": "mv dot vdot outer ger addmv addr kron matrix_exp",
+    "nn.functional": "interpolate upsample upsample_bilinear upsample_nearest "
+                     "adaptive_avg_pool1d adaptive_avg_pool2d bilinear fold unfold",
+    "linalg": "matrix_exp vector_norm matrix_norm norm",
+    "Tensor": "mv dot vdot outer ger addmv addr kron matrix_exp",
+})
 
 
 def _pad_policy(args, kwargs) -> str | None:
@@ -85,93 +116,230 @@ def _pad_policy(args, kwargs) -> str | None:
     return "fp32" if mode in ("reflect", "replicate") else None
 
 
-#: PyTorch's CPU norm kernels take a 16-bit input with float32 weights and statistics, compute
-#: in float32 and return the input's dtype (dlcore's would promote to float32): inside autocast,
-#: where Linear/conv outputs are 16-bit and the norm layers' parameters float32, they run on the
-#: float32 input and their result is cast back.
-NORMS = [("nn.functional", n) for n in ("layer_norm", "batch_norm", "group_norm",
-                                        "instance_norm")] + \
-    [("@dlcore.ops.nn_functional", n) for n in ("layer_norm", "group_norm")]  # nn.LayerNorm's
-
-
 def _norm_policy(args, kwargs) -> str | None:
     x = args[0] if args else kwargs.get("input")
     return "norm" if isinstance(x, Tensor) and x._buf.dtype in _HALF_NP else None
 
 
-POLICIES = {("nn.functional", "pad"): _pad_policy, **{k: _norm_policy for k in NORMS}}
-
-_HALF_NP = {np.dtype(np.float16)} | ({np.dtype(_dt.bfloat16)} if _dt.bfloat16 is not None
-                                      else set())
-_ELIGIBLE = {np.dtype(np.float32)} | _HALF_NP
-
-
-class _Region:
-    """The wrappers' view of the open regions (set by ``amp.autocast``)."""
-
-    on = False            # the innermost region is enabled
-    device = "cpu"
-    dtype: Any = None     # the lower-precision dtype (a dlcore_eager dtype)
-    depth = 0             # > 0 inside a listed op
-    opened = 0            # open regions that installed the wrappers
-    cache: dict = {}      # noqa: RUF012  id(leaf) -> (leaf, version, dtype, cast)
-    cache_enabled = True
+def _inner_policy(args, kwargs) -> str:
+    """``torch.inner`` is PyTorch's ``tensordot`` (an ``mm``: lower precision), or, with a 0-d
+    operand or two vectors, a product or a ``dot`` (run as given)."""
+    nd = [v.ndim for v in list(args[:2]) + list(kwargs.values()) if isinstance(v, Tensor)]
+    return "as_is" if 0 in nd or nd == [1, 1] else "lower"
 
 
-R = _Region
-_PATCHES: list | None = None    # [(owner, name, original, wrapper)]
-_SEEN_MODULES = 0
+def _tensordot_policy(args, kwargs) -> str | None:
+    """``torch.tensordot`` contracting every axis is PyTorch's ``dot`` (run as given); any other
+    is an ``mm`` (the ``matmul`` primitive's lower precision)."""
+    a, b = (list(args[:2]) + [kwargs.get("a"), kwargs.get("b")])[:2]
+    dims = args[2] if len(args) > 2 else kwargs.get("dims", 2)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        return None
+    n = dims if isinstance(dims, int) else len(dims[0]) if len(dims) else 0
+    return "as_is" if a.ndim + b.ndim - 2 * n == 0 else None
 
 
-def _cast(a, np_target, target):
+def _einsum_policy(args, kwargs) -> str | None:
+    """``torch.einsum`` contracts an index shared by two operands with ``bmm`` (lower
+    precision); sums, diagonals and products without such an index run as given."""
+    eq = args[0] if args and isinstance(args[0], str) else kwargs.get("equation")
+    if not isinstance(eq, str):
+        return None                         # (the sublist form: per primitive)
+    lhs, arrow, rhs = eq.replace(" ", "").replace("...", "").partition("->")
+    terms = [set(t) for t in lhs.split(",")]
+    seen = [c for t in terms for c in t]
+    out = set(rhs) if arrow else {c for c in seen if seen.count(c) == 1}
+    shared = any(c not in out and seen.count(c) >= 2 for c in set(seen))
+    return "lower" if len(terms) > 1 and shared else "as_is"
+
+
+NORMS = _names({"nn.functional": "layer_norm batch_norm group_norm instance_norm"})
+POLICIES = {("nn.functional", "pad"): _pad_policy, ("", "inner"): _inner_policy,
+            ("Tensor", "inner"): _inner_policy, ("", "tensordot"): _tensordot_policy,
+            ("", "einsum"): _einsum_policy,
+            **{k: _norm_policy for k in NORMS}}
+
+
+class _Thread(threading.local):
+    """One thread's autocast state (PyTorch's thread-local autocast state)."""
+
+    def __init__(self) -> None:
+        self.cpu = False          # an enabled CPU region is open: ops are cast
+        self.cpu_dtype: Any = None     # its lower-precision dtype (a dlcore_eager dtype)
+        self.cuda = False         # an enabled CUDA region (tracked; ops compute in float32)
+        self.cuda_dtype: Any = None
+        self.depth = 0            # > 0 inside a listed op or a backward pass
+        self.nesting = 0          # open regions
+        self.cache: dict = {}     # id(leaf) -> (leaf, version, np dtype, cast)
+        self.cache_enabled = True
+
+
+TLS = _Thread()
+_LOCK = threading.Lock()
+_CPU_THREADS = [0]                # threads whose innermost region is an enabled CPU one
+
+
+def _set_cpu(st: _Thread, on: bool) -> None:
+    """Switch this thread's CPU casting, keeping ``_dispatch._AUTOCAST`` = any thread's on."""
+    if st.cpu == on:
+        return
+    st.cpu = on
+    with _LOCK:
+        _CPU_THREADS[0] += 1 if on else -1
+        _D._AUTOCAST = _CPU_THREADS[0] > 0
+
+
+def enter(device_type: str, dtype, enabled: bool, cache_enabled: bool) -> tuple:
+    """Open a region on this thread; returns what :func:`leave` restores."""
+    st = TLS
+    saved = (st.cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled)
+    if device_type == "cpu":
+        st.cpu_dtype = dtype
+        _set_cpu(st, enabled)
+    else:
+        st.cuda, st.cuda_dtype = enabled, dtype
+    st.depth = 0
+    st.cache_enabled = cache_enabled
+    st.nesting += 1
+    return saved
+
+
+def leave(saved: tuple) -> None:
+    """Close a region opened by :func:`enter` (the outermost one drops the cast cache)."""
+    st = TLS
+    cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled = saved
+    _set_cpu(st, cpu)
+    st.nesting -= 1
+    if st.nesting == 0:
+        st.cache = {}
+
+
+def suspend() -> int:
+    """Run what follows without autocast on this thread (the engine's backward pass)."""
+    st = TLS
+    st.depth += 1
+    return st.depth - 1
+
+
+def resume(depth: int) -> None:
+    TLS.depth = depth
+
+
+def drop_cache() -> None:
+    """Forget this thread's cached weight casts (every backward: the weights may change)."""
+    st = TLS
+    if st.cache:
+        st.cache = {}
+
+
+def active() -> bool:
+    """Are this thread's ops being autocast here (an enabled CPU region, outside listed ops)?"""
+    if not _D._AUTOCAST:
+        return False
+    st = TLS
+    return st.cpu and not st.depth
+
+
+# ----------------------------------------------------------------------------- casting
+def _cast(a, np_target, target, st):
     if isinstance(a, Tensor):
         b = a._buf
-        if b.dtype in _ELIGIBLE and b.dtype != np_target and \
-                (type(b) is np.ndarray) == (R.device == "cpu"):
-            if a._rg and a._node is None and R.cache_enabled and STATE.enabled:
-                hit = R.cache.get(id(a))
+        if b.dtype in _ELIGIBLE and b.dtype != np_target and type(b) is np.ndarray:
+            if a._rg and a._node is None and st.cache_enabled and STATE.enabled:
+                hit = st.cache.get(id(a))
                 if hit is not None and hit[0] is a and hit[1] == a._version[0] and \
                         hit[2] == np_target:
                     return hit[3]
                 out = a.to(target)
-                R.cache[id(a)] = (a, a._version[0], np_target, out)
+                st.cache[id(a)] = (a, a._version[0], np_target, out)
                 return out
             return a.to(target)
         return a
+    if type(a) is np.ndarray and a.dtype in _ELIGIBLE and a.dtype != np_target:
+        return a.astype(np_target)          # a constant inside a composite (a resize matrix)
     if type(a) in (list, tuple) and any(isinstance(x, Tensor) for x in a):
-        return type(a)(_cast(x, np_target, target) for x in a)
+        return type(a)(_cast(x, np_target, target, st) for x in a)
     return a
 
 
-def _wrap(fn, policy):
-    @functools.wraps(fn)
-    def autocast_wrapper(*args, **kwargs):
-        if R.depth or not R.on or kwargs.get("out") is not None:
-            return fn(*args, **kwargs)      # (out= variants are not autocast in PyTorch)
-        kind = policy if isinstance(policy, str) else policy(args, kwargs)
-        if kind is None:
-            return fn(*args, **kwargs)
-        if kind == "norm":
-            return _norm(fn, args, kwargs)
-        if kind == "lower":
-            target = R.dtype
-        else:
-            from . import _dtype as D
-            target = D.float32
+def _target(kind: str, st, args, kwargs):
+    from . import _dtype as D
+    if kind == "lower":
+        return st.cpu_dtype
+    if kind == "fp32":
+        return D.float32
+    return _promoted(st, list(args) + list(kwargs.values()))
+
+
+def _promoted(st, values):
+    """PyTorch's ``at::autocast::prioritize``: float32 if any eligible input is float32, else
+    the region's dtype; float64 inputs are ignored; the other 16-bit type is an error."""
+    from . import _dtype as D
+    lower = st.cpu_dtype.np_dtype
+    best = lower
+    for v in values:
+        if type(v) in (list, tuple):
+            for x in v:
+                if isinstance(x, Tensor):
+                    best = _prioritize(best, x, lower)
+        elif isinstance(v, Tensor):
+            best = _prioritize(best, v, lower)
+    return D.float32 if best == _F32 else st.cpu_dtype
+
+
+def _prioritize(best, x, lower):
+    d = x._buf.dtype
+    if d not in _ELIGIBLE or type(x._buf) is not np.ndarray:
+        return best
+    if best == _F32 or d == _F32:
+        return _F32
+    if d != lower:
+        raise RuntimeError("Unexpected floating ScalarType in at::autocast::prioritize")
+    return best
+
+
+def dispatch_hook(prim, args, params):
+    """Called by ``EagerFrontend.apply`` while some thread autocasts: runs a listed primitive on
+    cast inputs, or returns None (the op runs as given)."""
+    st = TLS
+    if not st.cpu or st.depth:
+        return None
+    kind = PRIMITIVES.get(prim.name)
+    if kind is None:
+        return None
+    target = _target(kind, st, args, {})
+    np_target = target.np_dtype
+    args = tuple([_cast(a, np_target, target, st) for a in args])
+    st.depth += 1
+    try:
+        return _D.EagerFrontend.apply(prim, args, params)
+    finally:
+        st.depth -= 1
+
+
+def _run_entry(fn, policy, args, kwargs):
+    st = TLS
+    if not st.cpu or st.depth or kwargs.get("out") is not None:
+        return fn(*args, **kwargs)          # (out= variants are not autocast in PyTorch)
+    kind = policy if isinstance(policy, str) else policy(args, kwargs)
+    if kind is None:
+        return fn(*args, **kwargs)
+    if kind == "norm":
+        return _norm(fn, args, kwargs, st)
+    if kind != "as_is":
+        target = _target(kind, st, args, kwargs)
         np_target = target.np_dtype
-        args = tuple(_cast(a, np_target, target) for a in args)
+        args = tuple([_cast(a, np_target, target, st) for a in args])
         if kwargs:
-            kwargs = {k: _cast(v, np_target, target) for k, v in kwargs.items()}
-        R.depth += 1
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            R.depth -= 1
-    setattr(autocast_wrapper, "__autocast_original__", fn)   # noqa: B010
-    return autocast_wrapper
+            kwargs = {k: _cast(v, np_target, target, st) for k, v in kwargs.items()}
+    st.depth += 1
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        st.depth -= 1
 
 
-def _norm(fn, args, kwargs):
+def _norm(fn, args, kwargs, st):
     """A norm on a 16-bit input: in float32, the result in the input's dtype."""
     from . import _dtype as D
     x = args[0] if args else kwargs["input"]
@@ -179,93 +347,95 @@ def _norm(fn, args, kwargs):
         args = (x.to(D.float32), *args[1:])
     else:
         kwargs = {**kwargs, "input": x.to(D.float32)}
-    R.depth += 1
+    st.depth += 1
     try:
         return fn(*args, **kwargs).to(x.dtype)
     finally:
-        R.depth -= 1
+        st.depth -= 1
 
 
-def _plan() -> list:
-    """Where each listed function lives (by identity, in every dlcore_eager module), and the
-    Tensor methods; computed once per set of loaded modules."""
-    global _PATCHES, _SEEN_MODULES
-    if _PATCHES is not None and len(sys.modules) == _SEEN_MODULES:
-        return _PATCHES
+def entry(fn, policy):
+    """``fn`` with an autocast class: one flag test, then ``fn``, outside autocast."""
+    if getattr(fn, "__autocast_original__", None) is not None:
+        return fn
+
+    @functools.wraps(fn)
+    def autocast_entry(*args, **kwargs):
+        if not _D._AUTOCAST:
+            return fn(*args, **kwargs)
+        return _run_entry(fn, policy, args, kwargs)
+    autocast_entry.__autocast_original__ = fn     # type: ignore[attr-defined]
+    return autocast_entry
+
+
+# ----------------------------------------------------------------------------- installing
+def _table() -> list:
+    return [(k, "lower") for k in LOWER] + [(k, "fp32") for k in FP32] + \
+        [(k, "promote") for k in PROMOTE] + [(k, "as_is") for k in AS_IS] + \
+        list(POLICIES.items())
+
+
+def install() -> int:
+    """Give every listed eager entry its autocast class, once (``dlcore_eager`` calls this at
+    the end of its import): the function is replaced by its :func:`entry` wherever a
+    ``dlcore_eager`` module holds it (``torch.mm``, ``F.linear`` as imported by ``nn.Linear``,
+    ...), and the listed ``Tensor`` methods likewise.  Returns how many references changed."""
     mods = [m for k, m in list(sys.modules.items())
             if (k == "dlcore_eager" or k.startswith("dlcore_eager.")) and m is not None]
-    mods += [sys.modules[m[1:]] for m, _ in POLICIES if m.startswith("@") and m[1:] in sys.modules]
-    targets: dict[int, tuple] = {}
-    for table, kind in ((LOWER, "lower"), (FP32, "fp32"), (list(POLICIES), None)):
-        for mod, name in table:
-            for owner in _homes(mods, mod):
-                fn = vars(owner).get(name)
-                fn = getattr(fn, "__autocast_original__", fn)
-                if callable(fn) and not isinstance(fn, type) and id(fn) not in targets:
-                    targets[id(fn)] = (fn, kind if kind else POLICIES[(mod, name)])
-    wrappers = {i: _wrap(fn, pol) for i, (fn, pol) in targets.items()}
-    patches: list[tuple[Any, str, Any, Any]] = []
+    by_name = {m.__name__: m for m in mods}
+    wrappers: dict[int, Any] = {}
+    methods = []
+    for (ns, name), policy in _table():
+        if ns == "Tensor":
+            methods.append((name, policy))
+            continue
+        for owner in _homes(by_name, ns):
+            fn = vars(owner).get(name)
+            if callable(fn) and not isinstance(fn, type) and id(fn) not in wrappers and \
+                    getattr(fn, "__autocast_original__", None) is None:
+                wrappers[id(fn)] = (fn, entry(fn, policy))
+    changed = 0
     for m in mods:
-        for k, v in list(vars(m).items()):
+        d = vars(m)
+        for k, v in list(d.items()):
             w = wrappers.get(id(v))
-            if w is not None and targets[id(v)][0] is v:
-                patches.append((m, k, v, w))
-    for names, kind in ((LOWER_METHODS, "lower"), (FP32_METHODS, "fp32")):
-        for name in names:
-            fn = Tensor.__dict__.get(name)
-            fn = getattr(fn, "__autocast_original__", fn)
-            if callable(fn):
-                patches.append((Tensor, name, fn, _wrap(fn, kind)))
-    _PATCHES, _SEEN_MODULES = patches, len(sys.modules)
-    return patches
+            if w is not None and w[0] is v:
+                d[k] = w[1]
+                changed += 1
+    for name, policy in methods:
+        fn = Tensor.__dict__.get(name)
+        if callable(fn) and getattr(fn, "__autocast_original__", None) is None:
+            setattr(Tensor, name, entry(fn, policy))
+            changed += 1
+    return changed
 
 
-def _homes(mods: list, mod: str) -> list:
-    """The modules where a listed name may be defined: ``dlcore_eager`` itself for torch.X,
-    every ``dlcore_eager.nn.functional*`` module for F.X (functional_conv, ...), and so on."""
-    if mod.startswith("@"):                  # a module outside dlcore_eager, by its full name
-        return [m for m in mods if m.__name__ == mod[1:]]
-    full = "dlcore_eager" + (f".{mod}" if mod else "")
-    if not mod:
-        return [m for m in mods if m.__name__ in ("dlcore_eager", "dlcore_eager._signatures")]
-    return [m for m in mods if m.__name__ == full or m.__name__.startswith(full + "_")]
+def _homes(by_name: dict, ns: str) -> list:
+    """The modules that define a namespace's functions: ``dlcore_eager`` and ``_signatures``
+    for torch.X, every ``dlcore_eager.nn.functional*`` module for F.X (``functional_conv``,
+    whose ``conv2d`` ``nn.Conv2d`` calls, ...), and so on."""
+    if not ns:
+        return [by_name[k] for k in ("dlcore_eager", "dlcore_eager._signatures") if k in by_name]
+    full = f"dlcore_eager.{ns}"
+    return [m for k, m in by_name.items() if k == full or k.startswith(full + "_")]
 
 
-def install() -> None:
-    """Called when a region opens."""
-    if R.opened == 0:
-        _swap(1)
-    R.opened += 1
+class View:
+    """A dlcore op module as an ``nn`` module calls it (``nn.HuberLoss`` calls
+    ``dlcore.ops.nn_functional.huber_loss``, not ``F.huber_loss``): the names given per class
+    (``fp32="huber_loss ..."``, ``norm="layer_norm"``) are entries, the rest the module's own."""
+
+    def __init__(self, module, **classes: str) -> None:
+        self._module = module
+        for kind, names in classes.items():
+            for name in names.split():
+                setattr(self, name, entry(getattr(module, name),
+                                          _norm_policy if kind == "norm" else kind))
+
+    def __getattr__(self, name: str):
+        value = getattr(self._module, name)
+        setattr(self, name, value)          # (looked up once)
+        return value
 
 
-def uninstall() -> None:
-    """Called when a region closes."""
-    R.opened -= 1
-    if R.opened == 0:
-        _swap(0)
-        R.cache = {}
-
-
-_GROUPS: tuple = ((), ())
-
-
-def _swap(which: int) -> None:
-    """Put the wrappers (1) or the originals (0) in place: one dict update per module, one
-    setattr per Tensor method."""
-    global _GROUPS
-    patches = _plan()
-    if _GROUPS[0] is not patches:
-        by_module: dict = {}
-        methods = []
-        for owner, name, fn, w in patches:
-            if owner is Tensor:
-                methods.append((name, fn, w))
-            else:
-                d = by_module.setdefault(id(owner), (vars(owner), {}, {}))
-                d[1][name], d[2][name] = fn, w
-        _GROUPS = (patches, (list(by_module.values()), methods))
-    modules, methods = _GROUPS[1]
-    for d, originals, wrappers in modules:
-        d.update(wrappers if which else originals)
-    for name, fn, w in methods:
-        setattr(Tensor, name, w if which else fn)
+_D._autocast_hook = dispatch_hook

@@ -12,6 +12,10 @@ runs for every operation:
 4. when grad mode is on and an input requires grad, record a ``Node`` (the tape entry) that
    saves the inputs and the output for the primitive's vjp rule.
 
+While some thread has an autocast region open (the ``_AUTOCAST`` flag: one test otherwise),
+``_autocast.dispatch_hook`` first casts a listed primitive's inputs, as PyTorch's dispatcher
+does per op (``torch.autocast``; the lists and the thread-local state are in ``_autocast``).
+
 Outputs of *view* primitives (reshape, transpose, slicing, ...) share their input's version
 counter when the kernel returned a view, so an in-place change through either is seen by both.
 """
@@ -44,6 +48,10 @@ class EagerFrontend:
 
     @staticmethod
     def apply(prim, args, params):
+        if _AUTOCAST:                       # some thread has an autocast region open
+            out = _autocast_hook(prim, args, params)
+            if out is not None:
+                return out
         n = len(args)
         # Fast paths: one or two CPU tensors, or a float CPU tensor and a Python number (most
         # operations).  Only "NumPy buffers?" is asked here; the kernel's entry makes the
@@ -145,6 +153,10 @@ class EagerFrontend:
         return _apply_general(prim, args, params)
 
 
+#: True while some thread has an enabled CPU autocast region (set by ``_autocast``, which also
+#: sets the hook that reads that thread's state and casts a listed primitive's inputs).
+_AUTOCAST = False
+_autocast_hook = None
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
 _F16 = _dt.float16
 _BF16 = _dt.bfloat16            # None without ml_dtypes: no array has it then
@@ -228,8 +240,10 @@ def _apply_half(prim, args, params):
             if type(a) in _NUM and prim.name not in _F32_SCALAR_OPS:
                 # PyTorch rounds the scalar to the tensor's 16-bit type first
                 a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
-            up.append(a)
             saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)
+            if type(a) is _ndarray and a.dtype in _HALF:
+                a = a.astype(_F32)          # a 16-bit constant of a composite (resize matrix)
+            up.append(a)
     prev = STATE.enabled
     STATE.enabled = False
     try:

@@ -10,7 +10,8 @@ disabled, as in PyTorch, when asked for CUDA where there is none.
 inside it, ops of PyTorch's lower-precision list (matmul, linear, conv, ...) compute in bfloat16
 (or the float16 asked for) and return it, ops of its float32 list (losses, prod, linalg, ...)
 compute in float32, and the others run on the dtypes they get; gradients reach float32
-parameters in float32 (the lists and how they are applied: ``_autocast``).
+parameters in float32 (the lists and how they are applied, per op: ``_autocast``).  The state
+is per thread, as PyTorch's: a region in one thread changes nothing in another.
 ``is_autocast_enabled()`` without a device asks about CUDA, as in PyTorch 2.13.  ``autocast('cuda')`` with a GPU is tracked
 but its ops still compute and return float32; asked for CUDA where there is none it warns and
 disables itself, as PyTorch does.
@@ -21,14 +22,12 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from typing import Any
 
 import numpy as np
 
+from . import _autocast as A
 from . import _dtype as D
 from .autograd import no_grad
-
-_STATE: dict[str, Any] = {"enabled": False, "device_type": None, "dtype": None}
 
 
 def _cuda_ok() -> bool:
@@ -37,14 +36,20 @@ def _cuda_ok() -> bool:
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
-    """Is an ``autocast`` region for ``device_type`` active (no argument: CUDA, as PyTorch)?"""
-    return bool(_STATE["enabled"]) and (device_type or "cuda") == _STATE["device_type"]
+    """Is an ``autocast`` region for ``device_type`` active on this thread (no argument: CUDA,
+    as PyTorch)?"""
+    st = A.TLS
+    return bool(st.cpu if device_type == "cpu" else st.cuda if device_type in (None, "cuda")
+                else False)
 
 
 def get_autocast_dtype(device_type: str):
-    """The dtype ``autocast`` names for ``device_type`` (float16 for CUDA by default)."""
-    if _STATE["enabled"] and _STATE["device_type"] == device_type:
-        return _STATE["dtype"]
+    """The dtype ``autocast`` uses for ``device_type`` on this thread (the innermost region's;
+    outside one bfloat16 for the CPU, float16 for CUDA)."""
+    st = A.TLS
+    d = st.cpu_dtype if device_type == "cpu" else st.cuda_dtype
+    if d is not None:
+        return d
     return D.float16 if device_type == "cuda" else D.bfloat16 if hasattr(D, "bfloat16") \
         else D.float16
 
@@ -75,26 +80,13 @@ class autocast:
             self._enabled = False
 
     def __enter__(self):
-        from . import _autocast as A
-        self._prev = dict(_STATE)
-        self._prev_region = (A.R.on, A.R.device, A.R.dtype, A.R.cache_enabled)
-        if self._enabled:
-            _STATE.update(enabled=True, device_type=self.device_type,
-                          dtype=self.fast_dtype or get_autocast_dtype(self.device_type))
-        else:
-            _STATE.update(enabled=False)
-        A.R.on = self._enabled and self.device_type == "cpu"
-        A.R.device, A.R.dtype = "cpu", _STATE["dtype"]
-        A.R.cache_enabled = self._cache_enabled
-        A.install()
+        self._saved = A.enter(self.device_type,
+                              self.fast_dtype or get_autocast_dtype(self.device_type),
+                              self._enabled, self._cache_enabled)
         return self
 
     def __exit__(self, *exc):
-        from . import _autocast as A
-        _STATE.clear()
-        _STATE.update(self._prev)
-        A.R.on, A.R.device, A.R.dtype, A.R.cache_enabled = self._prev_region
-        A.uninstall()
+        A.leave(self._saved)
         return False
 
     def __call__(self, fn):
@@ -122,14 +114,12 @@ def get_autocast_cpu_dtype():
 
 def is_autocast_cache_enabled() -> bool:
     """Whether the open region caches its casts of weights (``cache_enabled``; True outside)."""
-    from . import _autocast as A
-    return bool(A.R.cache_enabled)
+    return bool(A.TLS.cache_enabled)
 
 
 def clear_autocast_cache() -> None:
-    """Forget the cached casts of the open regions."""
-    from . import _autocast as A
-    A.R.cache = {}
+    """Forget this thread's cached casts."""
+    A.TLS.cache = {}
 
 
 def is_autocast_available(device_type: str) -> bool:

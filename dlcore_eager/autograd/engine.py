@@ -27,7 +27,7 @@ from dlcore.autodiff import reverse_pass
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
-from .._autocast import R as _AUTOCAST
+from .. import _autocast
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, half_vjp, has_half, leaf_node
 from .._sparse import SparseBuf, SparseTensor, accumulate_sparse, add_any
 from .._state import STATE
@@ -85,12 +85,14 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
 
     prev = STATE.enabled
     STATE.enabled = True
+    depth = _autocast.suspend()
     try:
         return reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=_ops.add,
                             wanted=wanted, name_of=_name_of,
                             on_grad=_on_grad(accumulate, True, _same, _same))
     finally:
         STATE.enabled = prev
+        _autocast.resume(depth)
 
 
 def _same(g):
@@ -276,12 +278,14 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
 
     prev = STATE.enabled
     STATE.enabled = False
+    depth = _autocast.suspend()          # backward ops keep their forward ops' dtypes
     try:
         res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=vjp, add=add,
                            wanted=wanted, name_of=_name_of,
                            on_grad=_on_grad(accumulate, False, as_tensor, _unwrap))
     finally:
         STATE.enabled = prev
+        _autocast.resume(depth)
     if accumulate:                       # backward(): the results are not used
         return res
     return {k: as_tensor(g) for k, g in res.items()}
@@ -291,8 +295,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
              inputs=None) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves of their graph
     (or only of ``inputs``)."""
-    if _AUTOCAST.cache:                   # casts cached by autocast: made again after this
-        _AUTOCAST.cache = {}
+    _autocast.drop_cache()                # casts cached by autocast: made again after this
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     if isinstance(grad_tensors, Tensor):
@@ -314,8 +317,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          only_inputs: bool = True, allow_unused: bool | None = None,
          materialize_grads: bool = False) -> tuple:
     """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
-    if _AUTOCAST.cache:
-        _AUTOCAST.cache = {}
+    _autocast.drop_cache()
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)
     inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)

@@ -90,7 +90,7 @@ def _warn_conversion(fn, what: str):
 def _record(model, xs):
     """One trace, warning (as PyTorch's tracer) where the model turns a tensor into a Python
     value: Python control flow on it is frozen at this run's branch."""
-    from .._autocast import R as autocast_region
+    from .._autocast import TLS as autocast_region
     from ..tracing import trace
     probe = _Probe(model)
     saved = [(k, Tensor.__dict__[k]) for k in _CONVERSIONS if k in Tensor.__dict__]

@@ -11,6 +11,7 @@ from dlcore import ops as _ops
 from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
 
+from .._autocast import entry as _autocast_entry
 from ..creation import full
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -188,6 +189,9 @@ class GLU(Module):
         return f"dim={self.dim}"
 
 
+_prelu = _autocast_entry(_nnf.prelu, "lower")     # PyTorch's CPU autocast: lower precision
+
+
 class PReLU(Module):
     """``x`` where positive, ``a x`` elsewhere, with a learnt ``a`` (one, or one per channel)."""
 
@@ -198,7 +202,7 @@ class PReLU(Module):
         self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=device))
 
     def forward(self, x: Tensor) -> Tensor:
-        return _nnf.prelu(x, self.weight)
+        return _prelu(x, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"

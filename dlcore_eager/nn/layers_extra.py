@@ -7,12 +7,17 @@ from __future__ import annotations
 import math
 
 from dlcore import ops as _ops
-from dlcore.ops import nn_functional as _nnf
+from dlcore.ops import nn_functional as _nnf_ops
 
+from .._autocast import View
 from ..creation import empty, ones, zeros
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+
+# the norms with their autocast class (a 16-bit input with float32 weights keeps its dtype, as
+# PyTorch's mixed-dtype kernels: see dlcore_eager._autocast)
+_nnf = View(_nnf_ops, norm="layer_norm group_norm")
 
 
 class LayerNorm(Module):

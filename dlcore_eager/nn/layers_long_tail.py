@@ -14,6 +14,7 @@ import warnings
 from dlcore import ops as _ops
 from dlcore.ops import nn_long_tail as _lt
 
+from .._autocast import entry as _autocast_entry
 from ..creation import ones
 from ..tensor import Tensor
 from . import functional_conv as _fc
@@ -304,6 +305,9 @@ class RMSNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
+_lrn = _autocast_entry(_lt.local_response_norm, "fp32")   # PyTorch's CPU autocast: float32
+
+
 class LocalResponseNorm(Module):
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
                  k: float = 1.0) -> None:
@@ -311,7 +315,7 @@ class LocalResponseNorm(Module):
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
     def forward(self, input: Tensor) -> Tensor:
-        return _lt.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+        return _lrn(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
-from dlcore.ops import nn_functional as _nnf
+from dlcore.ops import nn_functional as _nnf_ops
 
+from .._autocast import View
 from ..tensor import Tensor
 from .loss import _Loss
+
+# the losses PyTorch's CPU autocast runs in float32 (dlcore_eager._autocast)
+_nnf = View(_nnf_ops, fp32="smooth_l1_loss huber_loss kl_div poisson_nll_loss "
+                           "margin_ranking_loss cosine_embedding_loss triplet_margin_loss "
+                           "multilabel_soft_margin_loss")
 
 
 class SmoothL1Loss(_Loss):

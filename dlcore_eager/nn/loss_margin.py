@@ -4,11 +4,15 @@
 
 from __future__ import annotations
 
-from dlcore.ops import nn_losses_extra as _ml
+from dlcore.ops import nn_losses_extra as _ml_ops
 
+from .._autocast import View
 from ..tensor import Tensor
 from . import functional_long_tail as _flt
 from .loss import _Loss
+
+# the losses PyTorch's CPU autocast runs in float32 (dlcore_eager._autocast)
+_ml = View(_ml_ops, fp32="hinge_embedding_loss soft_margin_loss")
 
 
 class _PlainLoss(_Loss):

@@ -29,6 +29,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
+from .. import _autocast
 from ..creation import empty, zeros
 from ..tensor import Tensor
 from . import functional as F
@@ -39,9 +40,11 @@ from .utils.rnn import PackedSequence
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse):
+def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False):
     """One layer, one direction over ``steps`` [(row offset, batch size)]: returns the outputs
-    in time order (a list of (bs_t, H) tensors), the final h and (LSTM) c."""
+    in time order (a list of (bs_t, H) tensors), the final h and (LSTM) c.  Under autocast
+    each step's hidden product is ``F.linear(h, w_hh, b_hh)``, as PyTorch's cells compute it
+    (``xw`` then holds ``x W_ih^T + b_ih`` only), so it is in autocast's lower precision."""
     outs = [None] * len(steps)
     full = h.shape[0]
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
@@ -50,13 +53,16 @@ def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse):
         off, bs = steps[t]
         x_t = _ops.getitem(xw, (slice(off, off + bs),))
         hp = h if bs == full else _ops.getitem(h, (slice(0, bs),))
-        if mode == "GRU":
+        if autocast:
+            hz = F.linear(hp, w_hh, b_hh)
+        else:
             hz = _ops.matmul(hp, wt)
-            if b_hh is not None:
+            if b_hh is not None:            # (GRU only: the others' b_hh is in xw)
                 hz = _ops.add(hz, b_hh)
+        if mode == "GRU":
             hn = _seq.gru_gates(x_t, hz, hp)
         else:
-            z = _ops.add(x_t, _ops.matmul(hp, wt))
+            z = _ops.add(x_t, hz)
             if mode == "LSTM":
                 cp = c if bs == full else _ops.getitem(c, (slice(0, bs),))
                 hn, cn = _seq.lstm_gates(z, cp)
@@ -217,9 +223,11 @@ class RNNBase(Module):
         hs, cs = [], []
         # a padded LSTM batch runs each forward-direction layer as one fused primitive; a
         # packed batch, and dropout between layers in training (which ONNX export traces step
-        # by step), keep the step loop
+        # by step), keep the step loop; so does autocast, where each step is PyTorch's
+        # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
+        ac = _autocast.active()
         fused = lstm and not packed and len(steps) > 0 and x._buf.dtype in _FUSED_DTYPES and \
-            not (self.dropout and self.training and self.num_layers > 1)
+            not (self.dropout and self.training and self.num_layers > 1) and not ac
         w = self._flat_weights
         per = 4 if self.bias else 2
         for layer in range(self.num_layers):
@@ -229,16 +237,20 @@ class RNNBase(Module):
                 p = w[k * per:(k + 1) * per]
                 w_ih, w_hh = p[0], p[1]
                 b_ih, b_hh = (p[2], p[3]) if self.bias else (None, None)
-                xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
-                if b_ih is not None:
-                    xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
+                if ac:
+                    xw = F.linear(x, w_ih, b_ih)
+                else:
+                    xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
+                    if b_ih is not None:
+                        xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
                 if fused and d == 0 and c0 is not None:
                     o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh)
                     outs.append(o)
                 else:
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],
                                              c0[k] if c0 is not None else None, w_hh,
-                                             b_hh if self.mode == "GRU" else None, d == 1)
+                                             b_hh if self.mode == "GRU" or ac else None, d == 1,
+                                             ac)
                     outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
                 hs.append(h)
                 cs.append(c)
@@ -349,6 +361,13 @@ class RNNCellBase(Module):
                                        f"batch size {s.shape[0]}")
         return x, states, batched
 
+    def _autocast_products(self, x: Tensor, h: Tensor) -> tuple:
+        """Under autocast: PyTorch's cells' ``linear(x, W_ih, b_ih)`` and ``linear(h, W_hh,
+        b_hh)``, each in autocast's lower precision (the state update then promotes with a
+        float32 cell state, as PyTorch's does)."""
+        return (F.linear(x, self.weight_ih, self.bias_ih),
+                F.linear(h, self.weight_hh, self.bias_hh))
+
 
 class RNNCell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
@@ -360,8 +379,12 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, (h,), batched = self._prepare(input, hx, 1)
-        out = _seq.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
-                            self.nonlinearity)
+        if _autocast.active():
+            z = _ops.add(*self._autocast_products(x, h))
+            out = _ops.tanh(z) if self.nonlinearity == "tanh" else _ops.relu(z)
+        else:
+            out = _seq.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih,
+                                self.bias_hh, self.nonlinearity)
         return out if batched else out.squeeze(0)
 
 
@@ -372,7 +395,9 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None):
         x, (h, c), batched = self._prepare(input, hx, 2)
-        if self.bias and x._buf.dtype in _FUSED_DTYPES:      # one fused primitive per step
+        if _autocast.active():
+            h2, c2 = _seq.lstm_gates(_ops.add(*self._autocast_products(x, h)), c)
+        elif self.bias and x._buf.dtype in _FUSED_DTYPES:    # one fused primitive per step
             h2, c2 = _seq.lstm_step(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
                                     self.bias_hh)
         else:
@@ -388,5 +413,9 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, (h,), batched = self._prepare(input, hx, 1)
-        out = _seq.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if _autocast.active():
+            out = _seq.gru_gates(*self._autocast_products(x, h), h)
+        else:
+            out = _seq.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih,
+                                self.bias_hh)
         return out if batched else out.squeeze(0)
