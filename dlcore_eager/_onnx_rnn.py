@@ -22,8 +22,11 @@ notes say which padded batch and lengths it came from) is recorded the same way 
 are left out) and the lengths (an input of the model or a constant), sorted or not (ONNX needs
 no sorting, and ``h0``/``h_n`` keep the batch order, as PyTorch's ``hx`` and ``h_n`` do); its
 output is the padded output (max length, batch, dirs * H), zeros past each length, which
-``pad_packed_sequence`` of the module's packed output returns in the trace (default
-``padding_value`` and ``total_length`` only).
+``pad_packed_sequence`` of the module's packed output returns in the trace.  With a
+``padding_value`` or ``total_length`` that call is recorded as one more pseudo-primitive,
+``__pad_packed__`` (inputs: that padded output and the lengths), which ``dlcore.io.onnx_rnn``
+writes as ``Where(t < lengths, y, padding_value)`` and a ``Pad`` of the time axis to
+``total_length``.
 
 Not recorded as one operation (traced step by step as before): a ``PackedSequence`` built
 another way (``pack_sequence``, by hand), and a training-mode module with dropout between
@@ -47,6 +50,16 @@ class _RNNOp:
 
 
 RNN_OP = _RNNOp()
+
+
+class _PadPackedOp:
+    """``pad_packed_sequence`` of a recorded module's output with ``padding_value`` or
+    ``total_length`` (params), from its padded output and the lengths (inputs)."""
+
+    name = "__pad_packed__"
+
+
+PAD_PACKED_OP = _PadPackedOp()
 
 
 def _gates(w: np.ndarray, mode: str, hidden: int) -> np.ndarray:
@@ -122,7 +135,7 @@ def describe(module: Any, args: tuple, kwargs: dict, ref_of, params: dict, param
         y, state = out
         if packed is not None and note is not None:     # the padded output stands for y
             padded = pad_packed_sequence(y)[0]
-            note[id(y.data)] = ("rnn_output", padded, y.data)
+            note[id(y.data)] = ("rnn_output", padded, y.data, packed[2])
             y = padded
         return [y, *state] if lstm else [y, state]
     return RNN_OP, op_params, ins, pick

@@ -12,7 +12,8 @@ of the example inputs except the ``dynamic_axes`` (symbolic dimensions, see
 PyTorch's tracer.  ``nn.RNN``/``nn.LSTM``/``nn.GRU`` become ONNX ``RNN``/``LSTM``/``GRU``
 operators (``_onnx_rnn``), as torch.onnx.export writes them, so their time axis can be dynamic;
 on a ``PackedSequence`` from ``pack_padded_sequence`` with ``sequence_lens`` (the padded output's
-time axis is then the symbolic ``<output>_time``).  Records no output needs are left out.
+time axis is then the symbolic ``<output>_time``, or ``pad_packed_sequence``'s
+``total_length``; its ``padding_value`` is exported too).  Records no output needs are left out.
 """
 
 from __future__ import annotations
@@ -178,6 +179,8 @@ def _packed_time_axis(tr: Any, ref: tuple) -> int | None:
     r = tr.records[ref[1]]
     if r.prim is _onnx_rnn.RNN_OP:
         return 0 if r.params.get("packed") and r.params["__output__"] == 0 else None
+    if r.prim is _onnx_rnn.PAD_PACKED_OP:     # to total_length: a fixed size
+        return 0 if r.params["total_length"] is None else None
     if getattr(r.prim, "name", "") == "transpose":
         inner = _packed_time_axis(tr, r.inputs[0])
         return None if inner is None else list(r.params["perm"]).index(inner)

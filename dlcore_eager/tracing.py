@@ -28,7 +28,9 @@ Notes: while a trace runs, :func:`notes` is a dict (``None`` otherwise) where co
 recording cannot see through leaves facts for the exporter, keyed by ``id`` of a tensor it
 keeps alive there: ``pack_padded_sequence`` notes the padded batch and lengths a
 ``PackedSequence`` came from, so a recurrent module called on it is recorded as one operation
-with ``sequence_lens`` (``_onnx_rnn``).
+with ``sequence_lens`` (``_onnx_rnn``).  Such code can also :func:`record` a pseudo-primitive
+of its own (``pad_packed_sequence`` of a recurrent module's output with a ``padding_value`` or
+``total_length``: one ``__pad_packed__`` record), computed unrecorded.
 
 Limits: Python control flow is frozen at the branch the example took (as in
 ``torch.jit.trace``); in-place methods that write through a kernel directly (``add_``) are not
@@ -69,11 +71,18 @@ class Trace:
 
 
 _NOTES: list[dict] = []              # one dict per running trace (see ``notes``)
+_RECORDERS: list = []                # the running trace's ``record`` (see ``record``)
 
 
 def notes() -> dict | None:
     """The running trace's notes (see the module docstring), or None outside a trace."""
     return _NOTES[-1] if _NOTES else None
+
+
+def record(prim: Any, params: dict, inputs: list, out: Tensor) -> None:
+    """Record ``out`` (computed unrecorded from ``inputs``: tensors, arrays) as one application
+    of the pseudo-primitive ``prim`` (an object with a ``name``) in the running trace."""
+    _RECORDERS[-1](prim, params, inputs, out)
 
 
 def _ver(t: Any) -> int:
@@ -168,6 +177,14 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
             return out
         return run
 
+    def record_op(prim, params, inputs, out):
+        ins = [ref_of(a, a) for a in inputs]
+        tr.records.append(Record(prim, dict(params), ins, tuple(out.shape),
+                                 np.dtype(out._buf.dtype)))
+        refs[id(out)] = ("node", len(tr.records) - 1)
+        versions[id(out)] = _ver(out)
+        keep.append(out)
+
     patched: list[tuple[Any, str, Any]] = [(_dispatch.EagerFrontend, "apply", original)]
     forwards = [(cls, "forward", cls.__dict__["forward"], as_op(cls.forward, describe))
                 for cls, describe in as_ops]
@@ -177,6 +194,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
                 if v is original:
                     patched.append((mod, k, v))
     _NOTES.append({})
+    _RECORDERS.append(record_op)
     try:
         for obj, k, _ in patched:
             setattr(obj, k, staticmethod(recording_apply) if obj is _dispatch.EagerFrontend
@@ -186,6 +204,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
         out = model(*xs)
     finally:
         _NOTES.pop()
+        _RECORDERS.pop()
         for obj, k, v in patched:
             setattr(obj, k, staticmethod(v) if obj is _dispatch.EagerFrontend else v)
         for cls, k, v, _ in forwards:

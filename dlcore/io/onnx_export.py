@@ -250,6 +250,9 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "__rnn__":
         from .onnx_rnn import convert
         convert(b, op)
+    elif name == "__pad_packed__":
+        from .onnx_rnn import convert_pad_packed
+        convert_pad_packed(b, op)
     elif name in ("softmax", "log_softmax"):
         b.node("Softmax" if name == "softmax" else "LogSoftmax", ins[:1], out,
                axis=int(p["axis"]))

@@ -20,6 +20,13 @@ batch axis of 1.
 layout) and an input after the weights holds the lengths, every layer's ``sequence_lens``
 (Cast to int32); output 0 is then time-major, the last layer's output up to the longest
 length (``Slice`` to ``ReduceMax(sequence_lens)``), as ``pad_packed_sequence`` returns it.
+
+``__pad_packed__`` (``pad_packed_sequence(..., padding_value=v, total_length=L)`` of that
+output; inputs: the time-major padded output ``y`` (T, B, *) and the lengths)::
+
+    t = Range(0, Shape(y)[0], 1)
+    y = Where(t[:, None] < lengths[None, :], y, v)               (v != 0: y is 0 past a length)
+    y = Pad(y, [0, ..., 0, L - T, 0, ..., 0], v)                 (L given: the time axis to L)
 """
 
 from __future__ import annotations
@@ -88,3 +95,30 @@ def convert(b: Any, op: Any) -> None:
             b.node("Transpose", [src], name, perm=[1, 0, 2])
         else:
             b.node("Identity", [src], name)
+
+
+def convert_pad_packed(b: Any, op: Any) -> None:
+    """Append the nodes of ``op`` (an ``onnx_export.Op`` ``__pad_packed__``) to builder ``b``."""
+    import numpy as np
+    y, lengths = op.inputs
+    rank = len(op.in_shapes[0])
+    value = float(op.params["padding_value"])
+    total = op.params.get("total_length")
+    pad = b.const(value, op.out_dtype)
+    t_len = b.node("Shape", [y], start=0, end=1)                     # (1,) int64
+    if value != 0:
+        steps = b.node("Range", [b.const(0), b.node("Squeeze", [t_len, b.const([0])]),
+                                 b.const(1)])
+        lens = b.node("Cast", [lengths], to=7)                       # 7: int64
+        mask = b.node("Less", [b.node("Unsqueeze", [steps, b.const([1])]),
+                               b.node("Unsqueeze", [lens, b.const([0])])])     # (T, B)
+        if rank > 2:
+            mask = b.node("Unsqueeze", [mask, b.const(list(range(2, rank)))])
+        y = b.node("Where", [mask, y, pad])
+    if total is None:
+        b.node("Identity", [y], op.output)
+        return
+    ends = b.node("Sub", [b.const([int(total)]), t_len])
+    pads = b.node("Concat", [b.const(np.zeros(rank, np.int64)), ends,
+                             b.const(np.zeros(rank - 1, np.int64))], axis=0)
+    b.node("Pad", [y, pads, pad], op.output, mode="constant")

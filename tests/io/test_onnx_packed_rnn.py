@@ -89,17 +89,6 @@ def test_packed_lstm_with_initial_state_keeps_the_batch_order():
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 
-def test_non_default_padding_is_refused_by_name():
-    class Padded(Packed):
-        def forward(self, x, lengths):
-            out, _ = self.rnn(pack_padded_sequence(x, lengths))
-            return pad_packed_sequence(out, padding_value=-1.0)[0]
-    m = Padded("GRU", False, 1, False, True)
-    with pytest.raises(NotImplementedError, match="pad_packed_sequence of a recurrent "
-                                                  "module's packed output with padding_value"):
-        dlcore_eager.onnx.export(m, (dt.randn(4, 2, 4), dt.tensor([4, 3])))
-
-
 def test_imported_batch_norm_and_training_mode_refusal():
     bn = dt.nn.BatchNorm2d(3)
     x = dt.randn(4, 3, 2, 2)

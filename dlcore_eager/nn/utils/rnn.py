@@ -95,7 +95,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     data, batch_sizes, sorted_idx, unsorted_idx = sequence
     note = tracing.notes()
     if note is not None and note.get(id(data), ("",))[0] == "rnn_output":
-        return _padded_rnn_output(note[id(data)][1], sequence, batch_first, padding_value,
+        return _padded_rnn_output(note[id(data)], sequence, batch_first, padding_value,
                                   total_length)
     bs = _ints(batch_sizes)
     B, T = int(bs[0]), len(bs)
@@ -123,22 +123,35 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     return out, _long(lengths)
 
 
-def _padded_rnn_output(padded: Tensor, sequence: PackedSequence, batch_first: bool,
+def _padded_rnn_output(noted: tuple, sequence: PackedSequence, batch_first: bool,
                        padding_value: float, total_length: int | None):
     """``pad_packed_sequence`` of a recurrent module's packed output while a trace records it
     as one ONNX LSTM/GRU/RNN (``dlcore_eager._onnx_rnn``): that operation's padded output
-    (T, B, *), zeros past each length as here."""
-    if padding_value != 0 or total_length not in (None, padded.shape[0]):
-        raise NotImplementedError(
-            "ONNX export: pad_packed_sequence of a recurrent module's packed output with "
-            f"padding_value={padding_value} or total_length={total_length} (the defaults are "
-            "exported)")
+    (T, B, *), zeros past each length as here; a ``padding_value`` there and a ``total_length``
+    are one more recorded pseudo-primitive (``__pad_packed__``)."""
+    padded, given = noted[1], noted[3]
     bs = _ints(sequence.batch_sizes)
     order = _ints(sequence.sorted_indices) if sequence.sorted_indices is not None \
         else np.arange(int(bs[0]))
     lengths = np.empty(len(order), dtype=np.int64)
     lengths[order] = [(bs > b).sum() for b in range(len(order))]
-    return (padded.transpose(0, 1) if batch_first else padded), _long(lengths)
+    t_len = padded.shape[0]
+    if total_length is not None and total_length < t_len:
+        raise ValueError("Expected total_length to be at least the length of the longest "
+                         f"sequence in input, but got total_length={total_length} and max "
+                         f"sequence length being {t_len}")
+    out = padded
+    if padding_value != 0 or total_length is not None:
+        from ..._onnx_rnn import PAD_PACKED_OP
+        y = np.asarray(padded.detach().cpu()._buf)
+        full = np.full((total_length or t_len,) + y.shape[1:], padding_value, dtype=y.dtype)
+        full[:t_len] = np.where((np.arange(t_len)[:, None] < lengths[None, :]).reshape(
+            (t_len, -1) + (1,) * (y.ndim - 2)), y, full[:t_len])
+        out = Tensor._wrap(full).to(padded.device)
+        lens = given if isinstance(given, Tensor) else np.asarray(given, dtype=np.int64)
+        tracing.record(PAD_PACKED_OP, {"padding_value": float(padding_value),
+                                       "total_length": total_length}, [padded, lens], out)
+    return (out.transpose(0, 1) if batch_first else out), _long(lengths)
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
