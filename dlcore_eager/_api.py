@@ -24,6 +24,7 @@ from dlcore import api as _api
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
+from dlcore.ops._rules import normalize_axes
 
 from . import _dtype as D
 from . import _tensor_ops as O
@@ -32,6 +33,8 @@ from ._state import STATE
 from .tensor import Tensor
 
 _apply = EagerFrontend.apply
+_ndarray = np.ndarray
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 _MODULES = {"torch": "dlcore_eager", "torch.nn.functional": "dlcore_eager.nn.functional",
             "torch.linalg": "dlcore_eager.linalg", "torch.special": "dlcore_eager.special"}
@@ -243,8 +246,17 @@ def reduce(export, ns, name):
     float_required = export.option("float_required")
     float_only = export.option("float_only")
     dim_required = export.option("dim_required")
+    # ``axes_bind``: fn(x, axis, keepdims) is bind(prim, x, axes=normalize_axes(axis),
+    # keepdims=bool(keepdims)), so a float32/float64 CPU tensor is applied directly (the same
+    # primitive and params, without the functional layers: x.sum() 16 -> 10 us)
+    prim = export.prim if export.option("axes_bind") else None
 
     def run(x, dim, keepdim, dtype):
+        if prim is not None and dtype is None:
+            b = x._buf
+            if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
+                axes = normalize_axes(prim.name, O._dims(dim), b.ndim, b.shape)
+                return _apply(prim, (x,), {"axes": axes, "keepdims": bool(keepdim)})
         if dtype is not None:
             x = x._cast(dtype)
         elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:

@@ -81,19 +81,19 @@ def _axes(name, x, axis):
 
 
 @exports({"torch": "sum", "Tensor": "sum", "tf": "reduce_sum", "tf.math": "reduce_sum"},
-         "reduce", prim=sum_p, int_to_int64=True, tf_type="Sum")
+         "reduce", prim=sum_p, int_to_int64=True, axes_bind=True, tf_type="Sum")
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
     return bind(sum_p, x, axes=_axes("sum", x, axis), keepdims=bool(keepdims))
 
 
 @exports({"torch": "amax", "Tensor": "amax", "tf": "reduce_max", "tf.math": "reduce_max"},
-         "reduce", prim=max_p, tf_type="Max")
+         "reduce", prim=max_p, axes_bind=True, tf_type="Max")
 def max_(x, axis=None, keepdims=False):
     return bind(max_p, x, axes=_axes("max", x, axis), keepdims=bool(keepdims))
 
 
 @exports({"torch": "amin", "Tensor": "amin", "tf": "reduce_min", "tf.math": "reduce_min"},
-         "reduce", prim=min_p, tf_type="Min")
+         "reduce", prim=min_p, axes_bind=True, tf_type="Min")
 def min_(x, axis=None, keepdims=False):
     return bind(min_p, x, axes=_axes("min", x, axis), keepdims=bool(keepdims))
 
