@@ -16,21 +16,31 @@ dlcore does the same at two depths, each with an autocast class from the tables 
   calls :func:`dispatch_hook`, which reads this thread's state.  ``matmul`` and the
   convolutions are lower-precision wherever they are reached (``x @ w``, ``torch.mm``, an RNN's
   hidden-state product); ``prod``, the factorisations and the FFTs are float32;
-* **eager op entries** (``ENTRIES``, installed once at import by :func:`install`): the public
-  functions whose PyTorch op is listed but whose dlcore body is a composite (``F.linear`` =
-  matmul + bias: the bias is cast too, so the result is bfloat16; the losses; ``torch.cat``'s
-  promotion), and ``"as_is"`` entries: ops that are one kernel in PyTorch, unlisted, whose dlcore
-  body happens to use a listed primitive (``torch.mv``, ``F.interpolate``'s resize matrices):
-  they run without autocast inside, as PyTorch's kernel does.  Each entry is wrapped once, for
-  good; outside autocast the wrapper costs one flag test and a call.
+* **eager op entries** (``LOWER``, ``FP32``, ``PROMOTE``, ``AS_IS``, ``POLICIES``; wrapped once
+  at import by :func:`install`, or by an ``nn`` module through :class:`View`/:func:`entry`):
+  the public functions whose PyTorch op is listed but whose dlcore body is a composite
+  (``F.linear`` = matmul + bias: the bias is cast too, so the result is bfloat16; the losses;
+  ``torch.cat``'s promotion), ``"as_is"`` entries: ops that are one kernel in PyTorch, unlisted,
+  whose dlcore body happens to use a listed primitive (``torch.mv``, ``F.interpolate``'s resize
+  matrices): they run without autocast inside, as PyTorch's kernel does; and policies that
+  choose per call as PyTorch's decompositions do (``torch.inner``/``tensordot``/``einsum``: an
+  ``mm`` in lower precision or a ``dot``/product as given; ``F.pad``: float32 for reflect and
+  replicate).  Outside autocast a wrapper costs one flag test and a call.
+
+``nn.RNN``/``LSTM``/``GRU`` and the cells compute PyTorch's ``linear(x, W_ih, b_ih) + linear(h,
+W_hh, b_hh)`` step under autocast (``nn.rnn``), so their outputs have PyTorch's dtypes (bfloat16
+for RNN; float32 for LSTM and GRU, whose float32 state update promotes).
 
 Layer and group norm (``"norm"``) on a 16-bit input with float32 weights compute in float32 and
 return the input's dtype, as PyTorch's mixed-dtype CPU kernels do (dlcore's would promote).
 
 "Floating inputs" are float32/float16/bfloat16 CPU tensors, also inside a list argument; float64
 tensors are left alone, as PyTorch does.  The casts are ordinary differentiable ``Tensor.to``
-calls, so gradients reach float32 parameters in float32; backward runs without autocast (the
-engine suspends it, :func:`suspend`), so each backward op has its forward op's dtypes.
+calls, so gradients reach float32 parameters in float32.  Backward runs without autocast (the
+engine suspends it, :func:`suspend`), so each backward op has its forward op's dtypes, also
+when ``backward()`` is called inside a region (where PyTorch rounds its listed backward ops
+through the region's dtype, then casts the gradient back: same dtypes, dlcore's values are the
+float32 ones; PyTorch's docs advise against backward inside autocast).
 Casts of leaf tensors that require grad (weights) are cached for the thread's outermost region,
 as PyTorch's ``cache_enabled`` does, so an RNN step loop casts its weights once; the cache is
 dropped at every ``backward``/``autograd.grad`` (a training loop inside one region neither
@@ -90,8 +100,8 @@ FP32 = _names({
                      "binary_cross_entropy binary_cross_entropy_with_logits kl_div "
                      "margin_ranking_loss soft_margin_loss multilabel_margin_loss "
                      "multilabel_soft_margin_loss hinge_embedding_loss poisson_nll_loss "
-                     "triplet_margin_loss cosine_embedding_loss multi_margin_loss ctc_loss avg_pool3d max_pool3d "
-                     "adaptive_avg_pool3d adaptive_max_pool3d max_unpool2d max_unpool3d "
+                     "triplet_margin_loss cosine_embedding_loss multi_margin_loss ctc_loss "
+                     "avg_pool3d max_pool3d adaptive_avg_pool3d adaptive_max_pool3d max_unpool2d max_unpool3d "
                      "grid_sample embedding_bag local_response_norm",
     "linalg": "cholesky cholesky_ex inv inv_ex solve svd svdvals eig eigvals eigh eigvalsh qr "
               "lstsq householder_product tensorinv tensorsolve matrix_rank cond",

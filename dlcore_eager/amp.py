@@ -62,27 +62,28 @@ class autocast:
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device_type = device_type.split(":")[0]
-        self.fast_dtype = dtype
-        self._enabled = bool(enabled)
-        self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
         if self.device_type not in ("cuda", "cpu"):
             raise RuntimeError(f"User specified an unsupported autocast device_type "
                                f"'{self.device_type}'")
+        # as PyTorch: the thread's current dtype and cache setting unless given (read here)
+        self.fast_dtype = dtype if dtype is not None else get_autocast_dtype(self.device_type)
+        self._enabled = bool(enabled)
+        self._cache_enabled = A.TLS.cache_enabled if cache_enabled is None else \
+            bool(cache_enabled)
         if self._enabled and self.device_type == "cuda" and not _cuda_ok():
             warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
                           "Disabling", stacklevel=2)
             self._enabled = False
-        if self._enabled and self.device_type == "cpu" and dtype is not None and \
-                dtype not in (getattr(D, "bfloat16", None), D.float16):
+        if self._enabled and self.device_type == "cpu" and \
+                self.fast_dtype not in (getattr(D, "bfloat16", None), D.float16):
             warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
                           "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
                           "torch.float16 currently.", stacklevel=2)
             self._enabled = False
 
     def __enter__(self):
-        self._saved = A.enter(self.device_type,
-                              self.fast_dtype or get_autocast_dtype(self.device_type),
-                              self._enabled, self._cache_enabled)
+        self._saved = A.enter(self.device_type, self.fast_dtype, self._enabled,
+                              self._cache_enabled)
         return self
 
     def __exit__(self, *exc):

@@ -300,3 +300,30 @@ def test_prioritize_refuses_the_other_half_type_as_torch():
         with pytest.raises(RuntimeError, match="Unexpected floating ScalarType"), \
                 m.autocast("cpu"):
             m.cat([m.tensor(X).bfloat16(), m.tensor(X).half()])
+
+
+def _region_state(m) -> list:
+    x = m.tensor(X[:2, :2])
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                  # (the refused float64 warns)
+        with m.autocast("cpu", dtype=m.float64):         # refused: disabled, dtype kept
+            out.append(m.get_autocast_dtype("cpu"))
+            with m.autocast("cpu"):                      # inherits float64: refused too
+                out.append((x @ x).dtype)
+    with m.autocast("cpu", dtype=m.float16):
+        with m.autocast("cpu", enabled=False):
+            out.append(m.get_autocast_dtype("cpu"))
+        with m.autocast("cpu"):
+            out.append((x @ x).dtype)
+    with m.autocast("cpu", cache_enabled=False), m.autocast("cpu"):
+        out.append(m.is_autocast_cache_enabled())      # inherited
+    out.append(m.is_autocast_cache_enabled())
+    ctx = m.autocast("cpu")                             # its dtype is read when it is made
+    with m.autocast("cpu", dtype=m.float16), ctx:
+        out.append((x @ x).dtype)
+    return [str(o) for o in out]
+
+
+def test_nested_regions_inherit_dtype_and_cache_setting_as_torch():
+    assert _region_state(dt) == _region_state(torch)
