@@ -107,6 +107,7 @@ import numpy as np
 
 from . import jit_module, serial_or_parallel
 from .blas_threads import for_gemm
+from .conv_grid import conv_filter_grad_grid, conv_grid, conv_transpose_grid, takes_grid
 from .conv_rows import conv_rows, takes_rows
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
@@ -191,6 +192,8 @@ def conv(x, w, *, strides, padding, dilation, groups):
     out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
+    if o and takes_grid(x, (kh, kw), geom, out_sp, groups):
+        return conv_grid(x, w4, geom, out_sp)      # channels-last, stride 1: one GEMM
     if n and o and c and ow and takes_rows(c, o, kh, kw, x4.shape[2], oh, geom, groups):
         y = conv_rows(x4, w4, geom, oh, ow)        # kh shifted GEMMs (module docstring)
         return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
@@ -220,6 +223,10 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and cg
+            and takes_grid(g, (kh, kw), full, hw, gr)):
+        # channels-last g: the full convolution on the padded grid, one GEMM (conv_grid.py)
+        return conv_transpose_grid(g, w4, full, hw)
     if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and g4.size and cg
             and hw[0] * hw[1] >= FULL_CONV_MIN_PIXELS
             and takes_rows(o, cg, kh, kw, oh, hw[0], full, gr)):
@@ -260,6 +267,8 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if dw_.size and takes_grid(x, (kh, kw), geom, (oh, ow), gr):
+        return conv_filter_grad_grid(x, g4, (kh, kw), geom)   # channels-last x (conv_grid.py)
     if n and oh * ow and dw_.size and oh * ow >= FOLDED_FILTER_GRAD_MIN_PIXELS:
         # one GEMM per group over the whole batch, cols (C/G k k, N L) @ g^T (N L, O/G): the
         # columns unfolded straight into that layout, g transposed (its own size); the long

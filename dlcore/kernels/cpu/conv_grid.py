@@ -1,0 +1,106 @@
+"""Stride-1 convolution of channels-last buffers on the padded grid: one GEMM, NHWC out.
+
+The TensorFlow front end keeps NHWC tensors and hands the channels-first primitives their NCHW
+transposes (views whose channels are innermost in memory).  For those, at stride 1, this route
+computes the convolution on the zero-padded input's whole grid of ``Hp x Wp`` pixels per image:
+with the padded input stored channel by channel, ``buf[c, q]``, ``q = (n, r, s)`` flattened over
+the batch, kernel tap ``(i, j)`` of grid pixel ``q`` reads ``buf[c, q + i dh Wp + j dw]``, a
+fixed shift.  So the unfolding is ``C kh kw`` contiguous copies of ``N Hp Wp`` elements (no
+per-row work), and one GEMM gives the output for every grid pixel::
+
+    cols[(c, i, j), q] = buf[c, q + i dh Wp + j dw]
+    y_grid (Q, O) = cols^T @ W^T                       W[o, (c, i, j)] = w[o, c, i, j]
+    dW^T  (K, O) = cols @ g_grid                        g_grid: g on the grid, zero elsewhere
+
+Grid pixels with ``r >= OH`` or ``s >= OW`` read other images' rows (or the zero tail) and are
+dropped (forward) or multiplied by zeros (filter gradient).  The GEMM's output is ``(N, Hp, Wp,
+O)``: channels-last, so the result is returned as the NCHW view of an NHWC buffer, and the
+front end's transpose back to NHWC is a free view (no copy in the next fused kernel); a
+channels-last input gives a channels-last output, as PyTorch's ``channels_last`` memory format.
+The input gradient at stride 1 is the full convolution of ``g`` with the flipped, transposed
+filter, taken by the same route.
+
+The price is the dropped grid pixels, ``Hp Wp / (OH OW)`` more multiply-adds; the route is
+taken up to :data:`GRID_MAX_WASTE`.  Measured (one thread, process CPU time, medians of 15,
+float32, channels-last operands as the static engine hands them, against the previous routes
+plus the copy of their NCHW output to NHWC; the quick ResNet's shapes, batch 8), fwd / dx / dW
+in us: 3->8 32x32 620/546/537 -> 252/598/322; 8->8 32x32 852/866/943 -> 700/590/626;
+16->16 16x16 815/715/685 -> 553/560/490.  On 8x8 planes (waste 1.56) the filter gradient lost
+(606 -> 730) and on LeNet's 14x14 k5 planes without padding (waste 1.96) every direction lost
+(2159 -> 3026 forward), hence the limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The most grid pixels per output pixel (``Hp Wp / (OH OW)``) this route computes.
+GRID_MAX_WASTE = 1.3
+
+
+def channels_last(a: np.ndarray) -> bool:
+    """Whether a 4-D ``(N, C, H, W)`` buffer is the NCHW view of a C-contiguous NHWC one (and
+    not also C-contiguous itself, as with one channel or a 1x1 plane)."""
+    return (a.ndim == 4 and not a.flags.c_contiguous
+            and a.transpose(0, 2, 3, 1).flags.c_contiguous)
+
+
+def _grid(h: int, w: int, k: tuple, pad_lo: tuple, dil: tuple, out_hw: tuple) -> tuple:
+    """(Hp, Wp): the padded rows and columns of an image on the grid."""
+    (kh, kw), (ph, pw), (dh, dw), (oh, ow) = k, pad_lo, dil, out_hw
+    return (max(h + ph, oh - 1 + dh * (kh - 1) + 1), max(w + pw, ow - 1 + dw * (kw - 1) + 1))
+
+
+def takes_grid(a: np.ndarray, k: tuple, geom, out_hw: tuple, groups: int) -> bool:
+    """Whether a convolution whose unfolded operand is ``a`` takes this route."""
+    if geom[0] != 1 or geom[1] != 1 or groups != 1 or a.size == 0 or min(out_hw) < 1 \
+            or not channels_last(a):
+        return False
+    hp, wp = _grid(a.shape[2], a.shape[3], k, geom[2:4], geom[4:6], out_hw)
+    return hp * wp <= GRID_MAX_WASTE * out_hw[0] * out_hw[1]
+
+
+def _unfold(x4: np.ndarray, k: tuple, geom, out_hw: tuple) -> tuple:
+    """``cols`` (C kh kw, Q) as in the module docstring, and (Hp, Wp)."""
+    n, c, h, w = x4.shape
+    (kh, kw), ph, pw, dh, dw = k, geom[2], geom[3], geom[4], geom[5]
+    hp, wp = _grid(h, w, k, (ph, pw), (dh, dw), out_hw)
+    q = n * hp * wp
+    buf = np.zeros((c, q + (kh - 1) * dh * wp + (kw - 1) * dw), x4.dtype)
+    buf[:, :q].reshape(c, n, hp, wp)[:, :, ph:ph + h, pw:pw + w] = x4.transpose(1, 0, 2, 3)
+    cols = np.empty((c, kh, kw, q), x4.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            s = i * dh * wp + j * dw
+            cols[:, i, j, :] = buf[:, s:s + q]
+    return cols.reshape(c * kh * kw, q), hp, wp
+
+
+def conv_grid(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
+    """y (N, O, OH, OW), stored NHWC, of a one-group stride-1 convolution (module docstring)."""
+    n = x4.shape[0]
+    o, _, kh, kw = w4.shape
+    oh, ow = out_hw
+    cols, hp, wp = _unfold(x4, (kh, kw), geom, out_hw)
+    yg = np.matmul(cols.T, w4.reshape(o, -1).T)                     # (Q, O)
+    y = np.empty((n, oh, ow, o), x4.dtype)
+    np.copyto(y, yg.reshape(n, hp, wp, o)[:, :oh, :ow, :])
+    return y.transpose(0, 3, 1, 2)
+
+
+def conv_transpose_grid(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) -> np.ndarray:
+    """dx (N, C, H, W), stored NHWC: the stride-1 full convolution of ``g`` with the flipped,
+    transposed filter (``full``: its geometry, leading pads ``d (k - 1) - pad``)."""
+    wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    return conv_grid(g4, wf, full, in_hw)
+
+
+def conv_filter_grad_grid(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
+    """dW (O, C, kh, kw) of a one-group stride-1 convolution (module docstring)."""
+    n, c = x4.shape[:2]
+    o, oh, ow = g4.shape[1:]
+    cols, hp, wp = _unfold(x4, k, geom, (oh, ow))
+    gg = np.zeros((n, hp, wp, o), x4.dtype)
+    gg[:, :oh, :ow, :] = g4.transpose(0, 2, 3, 1)
+    dwt = np.matmul(cols, gg.reshape(n * hp * wp, o))               # (C kh kw, O)
+    return np.ascontiguousarray(dwt.T).reshape((o, c) + tuple(k))

@@ -1,0 +1,80 @@
+"""The padded-grid route of the CPU convolution (dlcore/kernels/cpu/conv_grid.py): channels-last
+operands (the NCHW views of NHWC buffers that the TensorFlow front end hands the kernels), at
+stride 1, forward, input gradient and filter gradient against PyTorch in float64; the outputs
+keep the channels-last layout; channels-first operands, strides and groups keep their routes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import conv_grid as G
+
+torch = pytest.importorskip("torch")
+
+# (x shape, w shape, padding (lo, hi) per axis, dilation)
+CASES = [
+    ((2, 3, 9, 8), (4, 3, 3, 3), ((1, 1), (1, 1)), (1, 1)),
+    ((2, 5, 8, 7), (3, 5, 3, 2), ((1, 1), (0, 0)), (1, 1)),
+    ((1, 4, 10, 9), (2, 4, 3, 3), ((2, 2), (2, 2)), (2, 2)),         # dilated
+    ((2, 3, 6, 5), (2, 3, 1, 1), ((0, 0), (0, 0)), (1, 1)),          # 1x1
+    ((2, 3, 7, 7), (2, 3, 3, 3), ((0, 1), (1, 0)), (1, 1)),          # uneven padding (SAME)
+]
+
+
+def _channels_last(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def _reference(x, w, g, pad, dil):
+    tx = torch.from_numpy(np.pad(x, ((0, 0), (0, 0)) + pad)).requires_grad_()
+    tw = torch.from_numpy(w).requires_grad_()
+    y = torch.nn.functional.conv2d(tx, tw, None, 1, 0, dil)
+    y.backward(torch.from_numpy(g))
+    (h0, _), (w0, _) = pad
+    dx = tx.grad.numpy()[:, :, h0:h0 + x.shape[2], w0:w0 + x.shape[3]]
+    return y.detach().numpy(), dx, tw.grad.numpy()
+
+
+@pytest.mark.parametrize("case", CASES, ids=range(len(CASES)))
+def test_grid_route_matches_torch_and_keeps_channels_last(case, monkeypatch):
+    xs, ws, pad, dil = case
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    p = dict(strides=(1, 1), padding=pad, dilation=dil, groups=1)
+    y0 = C.conv(x, w, **p)
+    g = rng.standard_normal(y0.shape)
+    y_ref, dx_ref, dw_ref = _reference(x, w, g, pad, dil)
+    monkeypatch.setattr(G, "GRID_MAX_WASTE", float("inf"))
+    calls = []
+    for name in ("conv_grid", "conv_transpose_grid", "conv_filter_grad_grid"):
+        monkeypatch.setattr(C, name, lambda *a, f=getattr(G, name): calls.append(f) or f(*a))
+    xl, gl = _channels_last(x), _channels_last(g)
+    y = C.conv(xl, w, **p)
+    dx = C.conv_transpose(gl, w, in_size=xs[2:], **p)
+    dw = C.conv_filter_grad(xl, gl, kernel_size=ws[2:], **p)
+    assert calls == [G.conv_grid, G.conv_transpose_grid, G.conv_filter_grad_grid]
+    np.testing.assert_allclose(y, y_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dw, dw_ref, rtol=1e-10, atol=1e-10)
+    for a in (y, dx):
+        assert a.transpose(0, 2, 3, 1).flags.c_contiguous
+    np.testing.assert_allclose(C.conv(x, w, **p), y_ref, rtol=1e-10, atol=1e-10)   # NCHW
+    assert C.conv(x, w, **p).flags.c_contiguous
+
+
+def test_which_operands_take_the_grid():
+    rng = np.random.default_rng(1)
+    nchw = rng.standard_normal((2, 4, 16, 16))
+    nhwc = _channels_last(nchw)
+    geom = (1, 1, 1, 1, 1, 1, 1, 1)
+    assert G.takes_grid(nhwc, (3, 3), geom, (16, 16), 1)
+    assert not G.takes_grid(nchw, (3, 3), geom, (16, 16), 1)               # channels-first
+    assert not G.takes_grid(nhwc, (3, 3), (2, 2) + geom[2:], (8, 8), 1)    # strided
+    assert not G.takes_grid(nhwc, (3, 3), geom, (16, 16), 2)               # groups
+    assert not G.takes_grid(nhwc[:, :, :6, :6], (3, 3), geom, (6, 6), 1)   # a view, not NHWC
+    assert not G.takes_grid(_channels_last(rng.standard_normal((2, 4, 6, 6))), (3, 3),
+                            geom, (6, 6), 1)                             # 8x8 grid for 6x6
+    one = _channels_last(rng.standard_normal((2, 1, 16, 16)))              # also NCHW
+    assert not G.takes_grid(one, (3, 3), geom, (16, 16), 1)
