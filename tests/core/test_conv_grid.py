@@ -42,14 +42,18 @@ def test_grid_route_matches_torch_and_keeps_channels_last(case, monkeypatch):
     xs, ws, pad, dil = case
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
-    p = dict(strides=(1, 1), padding=pad, dilation=dil, groups=1)
+    p = {"strides": (1, 1), "padding": pad, "dilation": dil, "groups": 1}
     y0 = C.conv(x, w, **p)
     g = rng.standard_normal(y0.shape)
     y_ref, dx_ref, dw_ref = _reference(x, w, g, pad, dil)
     monkeypatch.setattr(G, "GRID_MAX_WASTE", float("inf"))
     calls = []
-    for name in ("conv_grid", "conv_transpose_grid", "conv_filter_grad_grid"):
-        monkeypatch.setattr(C, name, lambda *a, f=getattr(G, name): calls.append(f) or f(*a))
+
+    def spy(f):
+        return lambda *a: calls.append(f) or f(*a)
+
+    for f in (G.conv_grid, G.conv_transpose_grid, G.conv_filter_grad_grid):
+        monkeypatch.setattr(C, f.__name__, spy(f))
     xl, gl = _channels_last(x), _channels_last(g)
     y = C.conv(xl, w, **p)
     dx = C.conv_transpose(gl, w, in_size=xs[2:], **p)
