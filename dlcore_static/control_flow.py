@@ -358,7 +358,7 @@ def _body_runner(session, op, layout: tuple):
     def step(vals, caps):
         r = run_plan(plan, vals + caps)
         return r[:n], r[n:], None
-    return step, picks_for(layout, index, inter)
+    return step, picks_for(layout, index, inter, op)
 
 
 def _cond_runner(session, op):
@@ -462,7 +462,7 @@ def history_for(parts: dict, state, args, forward):
     index = {t: j for j, t in enumerate(parts["lvars"])}
     inter = [t for t in saved if t not in index]
     history = forward(list(args[:n]), list(args[n:n + ncap]),
-                      picks_for(tuple(saved), index, inter), inter)
+                      picks_for(tuple(saved), index, inter, parts["fwd"]), inter)
     return history, True
 
 

@@ -21,6 +21,12 @@ them in the gradient loop.  Here:
   that iteration's entry; an inner loop's history lands there, and ``run_gradient`` re-enters
   the scope when it replays that iteration, where the inner ``WhileGrad`` finds it.
 
+* A loop variable that the gradient reads only for its shape (the ``ref`` of the
+  ``scatter_add`` that is the gradient of a ``take``: reading an element of a ``TensorArray``
+  that the loop writes) is not kept per iteration: each entry holds the first iteration's
+  value of the same shape and dtype (``picks_for``'s kind 2), so a loop that reads and writes
+  an (n, H) array for n iterations keeps O(n H) floats, not O(n^2 H).
+
 A scope keeps at most one history per loop, so a history that no gradient took (a run that
 failed half way) is dropped by the next run of the same loop.
 """
@@ -158,11 +164,54 @@ def take(op: Operation, inputs) -> tuple | None:
     return rec[1], rec[2], last
 
 
-def picks_for(layout: tuple, lvar_index: dict, inter: list) -> list:
+#: primitive -> the inputs it reads only for their shape and dtype
+SHAPE_ONLY_INPUTS = {"scatter_add": (2,), "full_like": (0,), "broadcast_like": (1,),
+                     "reshape_like": (1,), "sum_to": (1,)}
+
+
+def shape_only_in_gradient(fwd: Operation, t: Tensor) -> bool:
+    """Do the ops of ``fwd``'s loop context made after ``fwd`` (its gradients) read ``t``
+    only for its shape and dtype?"""
+    ctx, limit = fwd.attrs["context"], fwd._id
+    used = False
+    for op in t.consumers():
+        if op._ctx is not ctx or op._id < limit:
+            continue
+        positions = SHAPE_ONLY_INPUTS.get(op.prim.name, ()) if op.prim is not None else ()
+        if any(x is t and k not in positions for k, x in enumerate(op.inputs)):
+            return False
+        used = True
+    return used
+
+
+def picks_for(layout: tuple, lvar_index: dict, inter: list, fwd: Operation | None = None
+              ) -> list:
     """How each history value is made: ``(0, j)`` loop variable j, ``(1, k)`` the k-th extra
-    output of the body."""
+    output of the body, ``(2, j)`` loop variable j read by the gradient only for its shape
+    (given the While op ``fwd``: see the module docstring)."""
     where = {t: k for k, t in enumerate(inter)}
-    return [(0, lvar_index[t]) if t in lvar_index else (1, where[t]) for t in layout]
+    out = []
+    for t in layout:
+        if t not in lvar_index:
+            out.append((1, where[t]))
+        elif fwd is not None and shape_only_in_gradient(fwd, t):
+            out.append((2, lvar_index[t]))
+        else:
+            out.append((0, lvar_index[t]))
+    return out
+
+
+def _pick(kind: int, j: int, vals: list, extra: list, first: dict):
+    if kind == 1:
+        return extra[j]
+    v = vals[j]
+    if kind == 2:                   # read for its shape: one value of each shape and dtype
+        kept = first.get(j)
+        if kept is not None and kept.shape == v.shape and kept.dtype == v.dtype and \
+                type(kept) is type(v):
+            return kept
+        first[j] = v
+    return v
 
 
 # ============================================================================ drivers
@@ -183,6 +232,7 @@ def run_forward(cond, step, vals: list, caps: list, max_iter, picks=None):
     history: list | None = [] if picks is not None else None
     it = 0
     p = None
+    first: dict = {}
     while max_iter is None or it < max_iter:
         if p is None:
             p = cond(vals, caps)
@@ -197,7 +247,7 @@ def run_forward(cond, step, vals: list, caps: list, max_iter, picks=None):
                 new, extra, p = step(vals, caps)
             finally:
                 _tls.scope = outer
-            history.append(([vals[j] if k == 0 else extra[j] for k, j in picks],
+            history.append(([_pick(k, j, vals, extra, first) for k, j in picks],
                             inner or None))
             vals = new
         it += 1

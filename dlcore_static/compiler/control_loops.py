@@ -198,7 +198,7 @@ class _Loop:
 
     def _make(self, key, args, layout: tuple) -> tuple:
         inter = [t for t in layout if t not in self.index]
-        picks = picks_for(layout, self.index, inter)
+        picks = picks_for(layout, self.index, inter, self.op)
         n, ni = self.n, len(inter)
         try:
             if self.unsupported is not None:
