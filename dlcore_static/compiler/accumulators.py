@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.kernels.cpu.blas_threads import matmul as _gemm
+
 from ..graph import Operation, Tensor
 from ..runtime import wrap_error
 
@@ -111,7 +113,7 @@ def stacked_product(xs: list, gs: list, like) -> np.ndarray:
         return np.zeros(np.shape(like), like.dtype)
     x = xs[0] if len(xs) == 1 else np.concatenate(xs, 0)
     g = gs[0] if len(gs) == 1 else np.concatenate(gs, 0)
-    return np.matmul(np.ascontiguousarray(x.T), g)
+    return _gemm(np.ascontiguousarray(x.T), g)
 
 
 def owned_copy(x) -> np.ndarray:

@@ -9,10 +9,17 @@ two threads, 1.2 ms with one thread for GEMMs under about 100 MFLOP and both thr
 +6% on an idle machine); a 64x96 @ 96x96 matmul was seen at 20 ms instead of 50 us.  PyTorch's
 defaults collapse the same way there.
 
-So every CPU matmul (``dlcore.kernels.cpu.linalg.matmul``, which the eager front end, the static
-interpreter and the compiled plans' glue all call) and every convolution kernel (``conv``,
-``conv3d``: forward, input and filter gradients, by the convolution's flops) first asks
-:func:`for_gemm` for its flop count:
+So every GEMM of a CPU kernel asks :func:`for_gemm` for its flop count first:
+``dlcore.kernels.cpu.linalg.matmul`` (which the eager front end, the static interpreter and the
+compiled plans' glue all call; inline there, one Python call less on the eager hot path), and
+through :func:`matmul` here (``np.matmul`` after the policy) the LSTM layer's per-step GEMMs and
+the static compiler's stacked loop products; each convolution kernel
+(``conv``, ``conv3d``: forward, input and filter gradients) asks :func:`for_gemm` once for the
+convolution's flops before its GEMMs; and each NumPy LAPACK call (``inv``, ``solve``, ``svd``,
+``qr``, ``eigh``, ``cholesky``, ``det``, ``slogdet``: blocked LAPACK runs on the same OpenBLAS
+pool) asks :func:`for_lapack`.  Before, a 64x64 ``eigh`` after a large GEMM ran on the two
+threads that GEMM left: 15-20 ms of CPU time (50-75 ms wall) instead of 0.6 ms, on the
+loaded 2-core machine (interleaved, medians of 5-7 x 50 calls).  The rule for each call:
 
 * under ``SMALL_GEMM_FLOPS`` (2 m n k < 1e8): one BLAS thread;
 * at or above it: the pool's own size, at most the cores this process may run on (its CPU
@@ -32,6 +39,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+
+import numpy as np
 
 SMALL_GEMM_FLOPS = 1e8
 USER_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -77,7 +86,6 @@ def _resolve() -> None:
     _resolved[0] = True
     if os.environ.get("DLCORE_BLAS_POLICY", "1") == "0":
         return
-    import numpy  # noqa: F401 - its BLAS must be loaded to be found
     set_fn, get_fn = _openblas_functions()
     if set_fn is None:
         return
@@ -99,6 +107,29 @@ def for_gemm(flops: float) -> None:
     if want != _state[1]:
         set_fn(want)
         _state[1] = want
+
+
+def matmul_flops(a, b) -> float:
+    """The flops of ``np.matmul(a, b)``: 2 m k n per matrix of the broadcast batch (a 1-D
+    operand counts as one row or column)."""
+    m = a.shape[-2] if a.ndim > 1 else 1
+    n = b.shape[-1] if b.ndim > 1 else 1
+    return 2.0 * max(a.size * n, b.size * m)
+
+
+def matmul(a, b, out=None):
+    """``np.matmul(a, b, out=out)`` with the BLAS threads chosen for its size first: the one
+    way a CPU kernel calls a GEMM."""
+    for_gemm(matmul_flops(a, b))
+    return np.matmul(a, b, out=out)
+
+
+def for_lapack(x) -> None:
+    """Set NumPy's BLAS threads for a LAPACK factorisation or solve of the matrices ``x``
+    (..., m, n): about 2 m n min(m, n) flops per matrix (LU 2/3 n^3 to SVD's ~20 n^3: the
+    order of the cost, which is what the threshold needs)."""
+    if x.ndim >= 2:
+        for_gemm(2.0 * x.size * min(x.shape[-2:]))
 
 
 def set_ceiling(n: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import LinAlgError
+from .blas_threads import for_lapack
 
 
 def singular_message(op: str, batch: int | None, pivot: int) -> str:
@@ -34,6 +35,7 @@ def inv(x):
     if x.shape[-1] == 0:
         return np.empty(x.shape, x.dtype)
     try:
+        for_lapack(x)
         return np.linalg.inv(x)
     except np.linalg.LinAlgError:
         batch, pivot = _first_singular(x)
@@ -53,6 +55,7 @@ def svd(x, *, part, full_matrices):
         eye = np.eye(rows, cols, dtype=x.dtype) if part == "U" else np.eye(cols, rows,
                                                                           dtype=x.dtype)
         return np.broadcast_to(eye, batch + eye.shape).copy()
+    for_lapack(x)
     if part == "S":
         return np.linalg.svd(x, compute_uv=False)
     u, _, vh = np.linalg.svd(x, full_matrices=full_matrices)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import LinAlgError
+from .blas_threads import for_lapack
 from .decompositions import _first_singular
 
 
@@ -34,6 +35,7 @@ def solve(a, b):
     if n == 0 or k == 0 or a.size == 0:
         return np.zeros(b.shape, np.result_type(a.dtype, b.dtype))
     try:
+        for_lapack(a)
         return np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
         batch, _ = _first_singular(a)
@@ -81,6 +83,7 @@ def cholesky(x):
     if x.size == 0:
         return np.zeros(x.shape, x.dtype)
     try:
+        for_lapack(x)
         return np.linalg.cholesky(x)
     except np.linalg.LinAlgError:
         batch, order = _not_pd_order(x)
@@ -117,6 +120,7 @@ def qr(x, *, part, mode):
         if part == "Q":
             return np.broadcast_to(np.eye(m, qcols, dtype=x.dtype), batch + (m, qcols)).copy()
         return np.zeros(batch + (rrows, n), x.dtype)
+    for_lapack(x)
     if part == "R":                   # geqrf alone (no Q formed), zero rows below for m > n
         r = np.triu(np.linalg.qr(x, mode="r"))
         if rrows > k:
@@ -133,6 +137,7 @@ def eigh(x, *, part, lower):
         if part == "L":
             return np.zeros(x.shape[:-1], x.dtype)
         return np.zeros(x.shape[:-2] + (n, n), x.dtype)
+    for_lapack(x)
     if part == "L":
         return np.linalg.eigvalsh(x, UPLO="L" if lower else "U")
     return np.linalg.eigh(x, UPLO="L" if lower else "U")[1]
@@ -143,6 +148,7 @@ def det(x):
     """The determinant of each square matrix (LU with partial pivoting)."""
     if x.shape[-1] == 0:
         return np.ones(x.shape[:-2], x.dtype)
+    for_lapack(x)
     return np.asarray(np.linalg.det(x), x.dtype)
 
 
@@ -150,6 +156,7 @@ def slogdet(x, *, part):
     """sign(det x) ("sign") or log |det x| ("logabsdet")."""
     if x.shape[-1] == 0:
         return (np.ones if part == "sign" else np.zeros)(x.shape[:-2], x.dtype)
+    for_lapack(x)
     sign, logabs = np.linalg.slogdet(x)
     return np.asarray(sign if part == "sign" else logabs, x.dtype)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas_threads import matmul as _gemm
+
 
 def _check(z, c):
     if z.ndim != 2 or c.ndim != 2:
@@ -58,7 +60,7 @@ def lstm_seq(xw, u, h0, c0):
     z = np.empty((nb, n4), dt)
     h, c = h0.astype(dt, copy=False), c0.astype(dt, copy=False)
     for t in range(t_len):
-        np.matmul(h, u, out=z)
+        _gemm(h, u, out=z)
         z += xw[t]
         _fwd(z, c, y[t])
         h, c = y[t, :, :n], y[t, :, n:]
@@ -81,19 +83,19 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
     g = g.astype(dt, copy=False)
     for t in range(t_len - 1, -1, -1):
         hp, cp = (y[t - 1, :, :n], y[t - 1, :, n:]) if t else (h0, c0)
-        np.matmul(hp, u, out=z)
+        _gemm(hp, u, out=z)
         z += xw[t]
         np.add(g[t], dhc, out=gy)
         _bwd(gy, z, cp.astype(dt, copy=False), out[t], dhc[:, n:])
-        dhc[:, :n] = out[t] @ ut
+        dhc[:, :n] = _gemm(out[t], ut)
     return out
 
 
 def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
     """(x w_ih^T + b_ih) + (h w_hh^T + b_hh), summed in the composite's order."""
-    z = x @ w_ih.T
+    z = _gemm(x, w_ih.T)
     z += b_ih
-    zh = h @ w_hh.T
+    zh = _gemm(h, w_hh.T)
     zh += b_hh
     z += zh
     return z
