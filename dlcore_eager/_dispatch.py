@@ -156,7 +156,12 @@ class EagerFrontend:
 #: True while some thread has an enabled CPU autocast region (set by ``_autocast``, which also
 #: sets the hook that reads that thread's state and casts a listed primitive's inputs).
 _AUTOCAST = False
-_autocast_hook = None
+
+
+def _autocast_hook(prim, args, params):
+    return None                         # (replaced by ``_autocast.dispatch_hook``)
+
+
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
 _F16 = _dt.float16
 _BF16 = _dt.bfloat16            # None without ml_dtypes: no array has it then

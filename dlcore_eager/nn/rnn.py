@@ -414,7 +414,8 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, (h,), batched = self._prepare(input, hx, 1)
         if _autocast.active():
-            out = _seq.gru_gates(*self._autocast_products(x, h), h)
+            xz, hz = self._autocast_products(x, h)
+            out = _seq.gru_gates(xz, hz, h)
         else:
             out = _seq.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih,
                                 self.bias_hh)
