@@ -116,3 +116,15 @@ def test_a_read_write_array_is_not_kept_per_iteration_for_the_gradient(passes):
     want[0] += g
     np.testing.assert_allclose(got, want, rtol=1e-10)
     assert peak < 4e6, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_reading_past_a_run_time_size_names_the_node():
+    n, i = tf.placeholder(tf.int32, []), tf.placeholder(tf.int32, [])
+    ta = tf.TensorArray(tf.float32, size=n, element_shape=[2]).unstack(tf.ones([3, 2]))
+    r = ta.read(i)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(r, {n: 3, i: 2}), [1.0, 1.0])
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"index 5 is out of bounds for dimension 0 with size 3"
+                                 r"(.|\n)*TensorArrayRead"):
+            sess.run(r, {n: 3, i: 5})

@@ -11,6 +11,11 @@ import numpy as np
 
 
 def _checked(i: np.ndarray, n: int) -> np.ndarray:
+    if i.ndim == 0:                  # one index (a loop reading one row): no reductions
+        k = int(i)
+        if k >= n or k < -n:
+            raise IndexError(f"index {k} is out of bounds for dimension 0 with size {n}")
+        return i
     if i.size and (i.max() >= n or i.min() < -n):
         bad = i[(i >= n) | (i < -n)].flat[0]
         raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
@@ -24,6 +29,9 @@ def take(x, i):
 def scatter_add(v, i, ref):
     out = np.zeros(ref.shape, v.dtype)
     i = _checked(np.asarray(i), ref.shape[0])
+    if i.ndim == 0:                  # one row: added in place
+        out[int(i)] += v
+        return out
     if i.size == 0 or out.size == 0:
         return out
     from ._jit_index import scatter_add_rows
