@@ -29,7 +29,10 @@ dlcore does the same at two depths, each with an autocast class from the tables 
 
 ``nn.RNN``/``LSTM``/``GRU`` and the cells compute PyTorch's ``linear(x, W_ih, b_ih) + linear(h,
 W_hh, b_hh)`` step under autocast (``nn.rnn``), so their outputs have PyTorch's dtypes (bfloat16
-for RNN; float32 for LSTM and GRU, whose float32 state update promotes).
+for RNN; float32 for LSTM and GRU, whose float32 state update promotes).  For LSTM that is
+PyTorch's composite path (``torch.backends.mkldnn`` off); its default oneDNN LSTM kernel is on
+the lower list and, where oneDNN accepts bfloat16, returns bfloat16 (on the AVX2 machine these
+tests ran on it raises instead).
 
 Layer and group norm (``"norm"``) on a 16-bit input with float32 weights compute in float32 and
 return the input's dtype, as PyTorch's mixed-dtype CPU kernels do (dlcore's would promote).
