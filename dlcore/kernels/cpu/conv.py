@@ -107,7 +107,8 @@ import numpy as np
 
 from . import jit_module, serial_or_parallel
 from .blas_threads import for_gemm
-from .conv_grid import conv_filter_grad_grid, conv_grid, conv_transpose_grid, takes_grid
+from .conv_grid import (conv_filter_grad_grid, conv_folded, conv_grid, conv_transpose_grid,
+                        filter_grad_folded, takes_folded, takes_grid)
 from .conv_rows import conv_rows, takes_rows
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
@@ -194,6 +195,9 @@ def conv(x, w, *, strides, padding, dilation, groups):
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
     if o and takes_grid(x, (kh, kw), geom, out_sp, groups):
         return conv_grid(x, w4, geom, out_sp)      # channels-last, stride 1: one GEMM
+    if o and c * kh * kw and oh * ow and takes_folded(x, groups):
+        # channels-last, strided or small planes: folded columns, one GEMM, NHWC out
+        return conv_folded(_unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, n, out_sp)
     if n and o and c and ow and takes_rows(c, o, kh, kw, x4.shape[2], oh, geom, groups):
         y = conv_rows(x4, w4, geom, oh, ow)        # kh shifted GEMMs (module docstring)
         return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
@@ -269,6 +273,10 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     if dw_.size and takes_grid(x, (kh, kw), geom, (oh, ow), gr):
         return conv_filter_grad_grid(x, g4, (kh, kw), geom)   # channels-last x (conv_grid.py)
+    if dw_.size and n and oh * ow and takes_folded(g, gr):
+        # channels-last g: folded columns @ g read as the (N OH OW, O) matrix it is stored as
+        return filter_grad_folded(_unfold(x4, kh, kw, geom, oh, ow, folded=True), g4,
+                                  (kh, kw), c)
     if n and oh * ow and dw_.size and oh * ow >= FOLDED_FILTER_GRAD_MIN_PIXELS:
         # one GEMM per group over the whole batch, cols (C/G k k, N L) @ g^T (N L, O/G): the
         # columns unfolded straight into that layout, g transposed (its own size); the long

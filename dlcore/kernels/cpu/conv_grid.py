@@ -28,6 +28,14 @@ in us: 3->8 32x32 620/546/537 -> 252/598/322; 8->8 32x32 852/866/943 -> 700/590/
 16->16 16x16 815/715/685 -> 553/560/490.  On 8x8 planes (waste 1.56) the filter gradient lost
 (606 -> 730) and on LeNet's 14x14 k5 planes without padding (waste 1.96) every direction lost
 (2159 -> 3026 forward), hence the limit.
+
+Channels-last operands the grid does not take (strided, or small planes) take the batch-folded
+unfolding of :mod:`.conv` with the GEMMs turned to channels-last: ``y (N OH OW, O) = cols^T @
+W^T`` is the NHWC output itself, and the filter gradient reads ``g`` as the ``(N OH OW, O)``
+matrix it is stored as (no transposing copy of ``g``).  Against the previous routes plus their
+NHWC copy, fwd / dW us: 8->16 s2 34x34 438/423 -> 420/401, 16->32 s2 18x18 297/339 -> 300/298,
+32->32 8x8 701/652 -> 513/517, 1x1 s2 129/134 -> 107/104, LeNet's 6->16 14x14 k5 2253/2311 ->
+2253/2236.
 """
 
 from __future__ import annotations
@@ -103,4 +111,29 @@ def conv_filter_grad_grid(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
     gg = np.zeros((n, hp, wp, o), x4.dtype)
     gg[:, :oh, :ow, :] = g4.transpose(0, 2, 3, 1)
     dwt = np.matmul(cols, gg.reshape(n * hp * wp, o))               # (C kh kw, O)
+    return np.ascontiguousarray(dwt.T).reshape((o, c) + tuple(k))
+
+
+# ----------------------------------------------------------------------------- other strides
+def takes_folded(a: np.ndarray, groups: int) -> bool:
+    """Whether a channels-last convolution the grid does not take (strided, or a wasteful grid)
+    takes the batch-folded unfolding with channels-last GEMMs (:func:`conv_folded`)."""
+    return groups == 1 and a.size > 0 and channels_last(a)
+
+
+def conv_folded(cols: np.ndarray, w4: np.ndarray, n: int, out_hw: tuple) -> np.ndarray:
+    """y (N, O, OH, OW), stored NHWC, from the batch-folded columns ``cols (C kh kw, N OH OW)``
+    (:func:`dlcore.kernels.cpu.conv._unfold` with ``folded``): one GEMM ``cols^T @ W^T``, whose
+    ``(N OH OW, O)`` output is the NHWC result itself."""
+    o = w4.shape[0]
+    y = np.matmul(cols.reshape(cols.shape[0], -1).T, w4.reshape(o, -1).T)
+    return y.reshape((n,) + tuple(out_hw) + (o,)).transpose(0, 3, 1, 2)
+
+
+def filter_grad_folded(cols: np.ndarray, g4: np.ndarray, k: tuple, c: int) -> np.ndarray:
+    """dW (O, C, kh, kw) from the batch-folded columns and a channels-last ``g``: one GEMM
+    ``cols @ g`` with ``g`` read as the ``(N OH OW, O)`` matrix it is stored as."""
+    o = g4.shape[1]
+    gl = g4.transpose(0, 2, 3, 1).reshape(-1, o)           # a view when g is channels-last
+    dwt = np.matmul(cols.reshape(cols.shape[0], -1), gl)
     return np.ascontiguousarray(dwt.T).reshape((o, c) + tuple(k))
