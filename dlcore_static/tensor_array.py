@@ -62,6 +62,12 @@ def _int(v, what: str) -> int | Tensor:
     return int(np.asarray(v))
 
 
+def _index(t: Tensor) -> Tensor:
+    """An index tensor as ``take`` reads it: integers as they are (no cast op per read in a
+    loop), anything else cast to int64."""
+    return t if t.aval.dtype.kind in "iu" else _ops.cast(t, np.int64)
+
+
 class TensorArray:
     """An array of tensors of one dtype and shape, of a fixed size or growing as it is
     written (``dynamic_size=True``); see the module docstring.
@@ -305,14 +311,13 @@ class TensorArray:
         """Element ``index`` (zeros if it was never written)."""
         g = get_default_graph()
         with g.name_scope(name or "TensorArrayRead"):
-            i = _ops.cast(to_tensor(index, g), np.int64)
-            return _ops.take(self._value("read"), i)
+            return _ops.take(self._value("read"), _index(to_tensor(index, g)))
 
     def gather(self, indices, name=None) -> Tensor:
         """The elements ``indices``, stacked."""
         g = get_default_graph()
         with g.name_scope(name or "TensorArrayGather"):
-            return _ops.take(self._value("gather"), _ops.cast(to_tensor(indices, g), np.int64))
+            return _ops.take(self._value("gather"), _index(to_tensor(indices, g)))
 
     def stack(self, name=None) -> Tensor:
         """All elements stacked: shape (size,) + element_shape."""
