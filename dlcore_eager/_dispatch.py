@@ -93,8 +93,18 @@ class EagerFrontend:
                                 except ValueError:
                                     check_rule(prim, (ba, bb), params)    # its ShapeError
                                     raise
-                                if a._rg or b._rg or type(out) is not _ndarray:
+                                if type(out) is not _ndarray:       # (0-d operands)
                                     return _finish(prim, args, params, out, a._rg or b._rg)
+                                if a._rg or b._rg:
+                                    if da in small[2] and STATE.enabled:
+                                        # _finish's node for two tensors, spelled out
+                                        version = [0]
+                                        return _make(out, version, Node(
+                                            prim, params,
+                                            ((a._node or leaf_node(a)) if a._rg else None,
+                                             (b._node or leaf_node(b)) if b._rg else None),
+                                            args, (a._version[0], b._version[0]), out, version))
+                                    return _finish(prim, args, params, out, True)
                                 return _make(out)
                         if da is _F16 or db is _F16 or da is _BF16 or db is _BF16:
                             return _apply_half(prim, args, params)
@@ -176,9 +186,10 @@ _F64 = _dt.float64
 
 _quiet, _loud, _IGNORE = _QUIET
 _PT = PARALLEL_THRESHOLD
-#: CPU kernel entry -> (NumPy ufunc, the dtypes it runs on) for the elementwise primitives whose
-#: small operands go to NumPy's ufunc (``kernels.cpu.elementwise.UFUNC_BINARY``), False for
-#: every other kernel; keyed by the kernel function, so a replaced kernel is looked up afresh.
+#: CPU kernel entry -> (NumPy ufunc, the dtypes it runs on, those of them whose result is
+#: recorded for autograd) for the elementwise primitives whose small operands go to NumPy's
+#: ufunc (``kernels.cpu.elementwise.UFUNC_BINARY``), False for every other kernel; keyed by
+#: the kernel function, so a replaced kernel is looked up afresh.
 _SMALL: dict = {}
 
 
@@ -190,9 +201,13 @@ def _small_ufunc(prim, kernel):
         # dtype objects, float32 and float64 first (``in`` tests identity before equality);
         # float16 and bfloat16 stay on the half path
         cands = [_F32, _F64] + [np.dtype(c) for c in np.typecodes["All"]]
-        small = (ufunc, tuple(dict.fromkeys(
-            d for d in cands if d.kind in kern.ufunc_kinds and d.kind not in "mM"
-            and d not in _HALF)))
+        dtypes = tuple(dict.fromkeys(d for d in cands if d.kind in kern.ufunc_kinds and
+                                     d.kind not in "mM" and d not in _HALF))
+        # the dtypes whose result gets a tape node (what _finish asks: a differentiable
+        # primitive, an inexact output, which for these ufuncs has the operands' dtype)
+        grad = tuple(d for d in dtypes if prim.differentiable and is_inexact(d) and
+                     prim.kind != "compare")
+        small = (ufunc, dtypes, grad)
     _SMALL[kernel] = small
     return small
 
@@ -235,8 +250,10 @@ def _apply_half(prim, args, params):
         if isinstance(a, Tensor):
             needs = needs or a._rg
             d = a._buf.dtype
-            if d in _HALF:
-                up.append(cast(Tensor._wrap(a._buf), _F32))
+            if d in _HALF:                    # (exact; NumPy's own cast on the CPU)
+                b = a._buf
+                up.append(Tensor._wrap(b.astype(_F32)) if type(b) is _ndarray else
+                          cast(Tensor._wrap(b), _F32))
             else:
                 wider = wider or is_floating(d)
                 up.append(Tensor._wrap(a._buf))
@@ -254,7 +271,14 @@ def _apply_half(prim, args, params):
     try:
         out = prim.bind(*up, **params)
         if not wider and out._buf.dtype == _F32:
-            out = cast(out, half)
+            b = out._buf
+            if type(b) is not _ndarray:
+                out = cast(out, half)
+            elif half is _F16:
+                with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
+                    out = Tensor._wrap(b.astype(half))
+            else:
+                out = Tensor._wrap(b.astype(half))
     finally:
         STATE.enabled = prev
     return _finish(prim, args, params, out._buf, needs, saved)
