@@ -63,9 +63,11 @@ def _parents(v: _Node) -> tuple:
 
 
 def _vjp(v: _Node, g):
-    if v.prim.vjp is None:                   # a comparison, a mask: no gradient flows
+    prim = v.prim                            # reverse_pass asks only nodes with parents
+    assert prim is not None
+    if prim.vjp is None:                     # a comparison, a mask: no gradient flows
         return (None,) * len(v.inputs)
-    return v.prim.vjp(g, v.val, *(i.val for i in v.inputs), **v.params)
+    return prim.vjp(g, v.val, *(i.val for i in v.inputs), **v.params)
 
 
 def composite_vjp(fn: Callable, primals: Sequence, cotangents: Sequence) -> tuple:
@@ -74,7 +76,6 @@ def composite_vjp(fn: Callable, primals: Sequence, cotangents: Sequence) -> tupl
     from .ops.elementwise import add
     leaves = [_Node(p) for p in primals]
     outs = fn(*leaves)
-    roots = [o for o in outs]
-    grads = reverse_pass(roots, list(cotangents), parents=_parents, vjp=_vjp, add=add,
+    grads = reverse_pass(list(outs), list(cotangents), parents=_parents, vjp=_vjp, add=add,
                          wanted=leaves)
     return tuple(grads.get(id(leaf)) for leaf in leaves)

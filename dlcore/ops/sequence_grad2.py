@@ -91,7 +91,7 @@ def lstm_seq_grad_vjp(w, out, g, y, xw, u, h0, c0):
     def fn(g, y, xw, u, h0, c0):
         outs: list = []
         ut = matrix_transpose(u)
-        dhc = None
+        dhc: list = []
         for t in range(t_len - 1, -1, -1):
             if t:
                 prev = getitem(y, (t - 1,))
@@ -99,7 +99,7 @@ def lstm_seq_grad_vjp(w, out, g, y, xw, u, h0, c0):
             else:
                 hp, cp = h0, c0
             gt = getitem(g, (t,))
-            gy = gt if dhc is None else add(gt, concatenate(dhc, -1))
+            gy = add(gt, concatenate(dhc, -1)) if dhc else gt
             dz = gates_grad(gy, add(matmul(hp, u), getitem(xw, (t,))), cp, n)
             outs[:0] = [concatenate(list(dz[:4]), -1)]
             dhc = [matmul(outs[0], ut), dz[4]]
