@@ -327,3 +327,15 @@ def _region_state(m) -> list:
 
 def test_nested_regions_inherit_dtype_and_cache_setting_as_torch():
     assert _region_state(dt) == _region_state(torch)
+
+
+def test_no_function_is_swapped_and_names_imported_early_are_autocast():
+    from dlcore_eager.nn.functional import linear  # imported before any region
+    names = (dt.nn.functional.linear, dt.mm, dt.Tensor.addmm, dt.nn.functional.mse_loss)
+    x = dt.tensor(X)
+    with dt.autocast("cpu"):
+        assert (dt.nn.functional.linear, dt.mm, dt.Tensor.addmm,
+                dt.nn.functional.mse_loss) == names
+        assert linear(x, x).dtype == dt.bfloat16
+        assert dt.nn.functional.mse_loss(linear(x, x), dt.zeros(3, 3)).dtype == dt.float32
+    assert linear(x, x).dtype == dt.float32
