@@ -319,6 +319,13 @@ def _check_matmul(a, b) -> None:
 
 
 def matmul(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        ba, bb = a._buf, b._buf
+        if type(ba) is _ndarray and type(bb) is _ndarray and ba.dtype is bb.dtype and \
+                ba.ndim >= 2 and bb.ndim >= 2 and ba.shape[-1] == bb.shape[-2]:
+            # two CPU matrices (or stacks) of one dtype whose inner sizes agree: what the
+            # checks, _operands and bind below come to (4x4 @ 4x4: 11.3 -> 8 us)
+            return _apply(_la.matmul_p, (a, b), {})
     if isinstance(a, Tensor) and isinstance(b, Tensor) and (
             a._buf.dtype != b._buf.dtype or a._buf.shape[-1:] != b._buf.shape[-2:-1]
             if b._buf.ndim >= 2 else a._buf.dtype != b._buf.dtype or a._buf.ndim == 1):
