@@ -114,6 +114,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
                                   [shapes[i] for i in ins], r.shape, r.dtype, dyn_shape))
         shapes[node_out[j]] = r.shape
     outputs = []
+    time_axes = _time_axes(tr)
     for k, ref in enumerate(tr.outputs):
         src = name_of(ref, tr2.outputs[k] if tr2 is not None else None, "an output")
         dtype = tr.records[ref[1]].dtype if ref[0] == "node" else (
@@ -126,7 +127,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
             for ax, (a1, a2) in enumerate(zip(shapes[src], _ref_shape(tr2, tr2.outputs[k]))):
                 if a1 != a2:
                     shape[ax] = res.symbol_name(a1, a2) or f"{out_names[k]}_dim{ax}"
-        time_axis = _packed_time_axis(tr, ref)
+        time_axis = time_axes.get(ref[1]) if ref[0] == "node" else None
         if time_axis is not None:             # the longest length, known at run time
             shape[time_axis] = f"{out_names[k]}_time"
         for ax, sym in spec.get(out_names[k], {}).items():
@@ -171,20 +172,45 @@ def _live_records(tr: Any) -> set[int]:
     return live
 
 
-def _packed_time_axis(tr: Any, ref: tuple) -> int | None:
-    """The axis of an output that is a packed recurrent module's padded output (or a transpose
-    of it): its size is the longest of the lengths fed at run time (``_onnx_rnn``)."""
-    if ref[0] != "node":
-        return None
-    r = tr.records[ref[1]]
-    if r.prim is _onnx_rnn.RNN_OP:
-        return 0 if r.params.get("packed") and r.params["__output__"] == 0 else None
-    if r.prim is _onnx_rnn.PAD_PACKED_OP:     # to total_length: a fixed size
-        return 0 if r.params["total_length"] is None else None
-    if getattr(r.prim, "name", "") == "transpose":
-        inner = _packed_time_axis(tr, r.inputs[0])
-        return None if inner is None else list(r.params["perm"]).index(inner)
-    return None
+def _time_axes(tr: Any) -> dict[int, int]:
+    """The axis of each record whose size is the longest of the lengths fed at run time: a
+    packed recurrent module's padded output (``_onnx_rnn``; ``pad_packed_sequence``'s without
+    ``total_length``), and what keeps that axis: a transpose, a reduction over other axes, and
+    an elementwise op, cast, where or matmul (a row of its first operand) whose output has the
+    axis at the same place and size."""
+    axes: dict[int, int] = {}
+    for j, r in enumerate(tr.records):
+        prim = r.prim
+        if prim is _onnx_rnn.RNN_OP:
+            if r.params.get("packed") and r.params["__output__"] == 0:
+                axes[j] = 0
+            continue
+        if prim is _onnx_rnn.PAD_PACKED_OP:   # to total_length: a fixed size
+            if r.params["total_length"] is None:
+                axes[j] = 0
+            continue
+        name = getattr(prim, "name", "")
+        reduce = getattr(prim, "kind", None) == "reduce" and "axes" in r.params
+        keeps = getattr(prim, "elementwise", False) or name in ("cast", "where", "matmul")
+        if name != "transpose" and not keeps and not reduce:
+            continue
+        for k, ref in enumerate(r.inputs):
+            if ref[0] != "node" or ref[1] not in axes:
+                continue
+            inner = axes[ref[1]]
+            src = tr.records[ref[1]].shape
+            if name == "transpose":
+                axes[j] = list(r.params["perm"]).index(inner)
+            elif reduce:                          # (over other axes)
+                over = [a % len(src) for a in (r.params["axes"] or range(len(src)))]
+                if inner not in over:
+                    axes[j] = inner if r.params.get("keepdims") else \
+                        inner - sum(a < inner for a in over)
+            elif len(src) == len(r.shape) and r.shape[inner] == src[inner] and \
+                    (name != "matmul" or (k == 0 and inner < len(r.shape) - 1)):
+                axes[j] = inner                   # (matmul: a row of its first operand)
+            break
+    return axes
 
 
 def _as_ops() -> list:

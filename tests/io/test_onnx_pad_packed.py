@@ -86,3 +86,32 @@ def test_total_length_shorter_than_the_longest_is_refused_as_torch():
         dlcore_eager.onnx.export(M(), (dt.randn(5, 2, 3), dt.tensor([5, 2])))
     with pytest.raises(ValueError, match=msg):
         M()(dt.randn(5, 2, 3), dt.tensor([5, 2]))
+
+
+def test_ops_after_the_padded_output_keep_its_run_time_time_axis():
+    """A Linear (matmul, add) and a scale after pad_packed_sequence: the output's time axis is
+    still the longest length fed at run time (declared symbolic, not the example's size)."""
+    class M(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.lin = dt.nn.LSTM(3, 4, batch_first=True), dt.nn.Linear(4, 2)
+
+        def forward(self, x, lengths):
+            out, _ = self.rnn(pack_padded_sequence(x, lengths, batch_first=True,
+                                                   enforce_sorted=False))
+            y, _ = pad_packed_sequence(out, batch_first=True, padding_value=1.0)
+            return self.lin(y * 2.0).transpose(0, 1), self.lin(y).sum(-1)
+    dt.manual_seed(5)
+    m = M()
+    proto = dlcore_eager.onnx.export(m, (dt.randn(3, 6, 3), dt.tensor([4, 6, 2])),
+                                     input_names=["x", "len"], output_names=["a", "b"],
+                                     dynamic_axes={"x": {0: "B", 1: "T"}, "len": {0: "B"}})
+    shapes = [[d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim]
+              for o in proto.graph.output]
+    assert shapes == [["a_time", "B", 2], ["B", "b_time"]]
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    x, lengths = dt.randn(2, 8, 3), dt.tensor([3, 7])
+    got = sess.run(None, {"x": x.numpy(), "len": lengths.numpy()})
+    for g, e in zip(got, m(x, lengths)):
+        assert g.shape == tuple(e.shape)
+        np.testing.assert_allclose(g, e.detach().numpy(), rtol=1e-5, atol=1e-6)
