@@ -98,14 +98,14 @@ LOWER = _names({
 })
 FP32 = _names({
     "": "prod cdist trace inverse pinverse quantile nanquantile polar stft istft "
-        "cholesky cholesky_inverse cholesky_solve lu lu_solve orgqr ormqr",
+        "cholesky cholesky_inverse cholesky_solve lu lu_solve orgqr ormqr view_as_complex",
     "nn.functional": "cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss huber_loss "
                      "binary_cross_entropy binary_cross_entropy_with_logits kl_div "
                      "margin_ranking_loss soft_margin_loss multilabel_margin_loss "
                      "multilabel_soft_margin_loss hinge_embedding_loss poisson_nll_loss "
                      "triplet_margin_loss cosine_embedding_loss multi_margin_loss ctc_loss "
                      "avg_pool3d max_pool3d adaptive_avg_pool3d adaptive_max_pool3d max_unpool2d max_unpool3d "
-                     "grid_sample embedding_bag local_response_norm",
+                     "grid_sample local_response_norm",
     "linalg": "cholesky cholesky_ex inv inv_ex solve svd svdvals eig eigvals eigh eigvalsh qr "
               "lstsq householder_product tensorinv tensorsolve matrix_rank cond",
     "fft": "fft ifft fft2 ifft2 fftn ifftn rfft irfft rfft2 irfft2 rfftn irfftn hfft ihfft",

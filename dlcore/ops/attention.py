@@ -24,7 +24,7 @@ from ..api import exports
 from ..errors import ShapeError
 from ..registry import aval_of
 from .composites import softmax
-from .elementwise import add, equal, full_like, less_equal, mul, sub, where
+from .elementwise import add, cast, equal, full_like, less_equal, mul, sub, where
 from .linalg import matmul
 from .reduce import max_
 from .shape import matrix_transpose
@@ -84,8 +84,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
             s = add(s, attn_mask)
     if keep is not None:
         # an additive bias made at the mask's (small) shape: an add's gradient is g itself,
-        # where a where over the scores would run two wheres on (..., L, S) backward
-        s = add(s, where(keep, 0.0, float("-inf")))
+        # where a where over the scores would run two wheres on (..., L, S) backward; in the
+        # scores' dtype (a float32 bias would promote bfloat16 scores, PyTorch's stay bfloat16)
+        bias = where(keep, 0.0, float("-inf"))
+        if aval_of(bias).dtype != aval_of(s).dtype:
+            bias = cast(bias, aval_of(s).dtype)
+        s = add(s, bias)
     if masked and empty_rows:
         # a row whose every key is masked gives zeros (and a zero gradient), not NaN
         dead = equal(max_(s, -1, keepdims=True), float("-inf"))
