@@ -10,7 +10,7 @@ code and ``except ValueError`` in TensorFlow-style code both catch it::
 
     ShapeError(ValueError, RuntimeError)
       AxisError(ShapeError, IndexError)       axis/dim/index out of range
-    DTypeError(TypeError)
+    DTypeError(TypeError, RuntimeError)       PyTorch refuses a dtype with RuntimeError
       ComplexUnsupported(DTypeError, NotImplementedError)   a complex input to a real-only op
     DeviceError(RuntimeError)
     LinAlgError(RuntimeError)                 a singular matrix where an inverse is needed
@@ -40,13 +40,16 @@ class AxisError(ShapeError, IndexError):
     """An axis, dim or index outside the valid range of a tensor."""
 
 
-class DTypeError(TypeError):
-    """An op got dtypes it does not accept; the message names the op and the dtypes."""
+class DTypeError(TypeError, RuntimeError):
+    """An op got dtypes it does not accept; the message names the op and the dtypes (or is
+    ``message`` as it stands, ``exact=True``: PyTorch's own words for a common mistake).  A
+    TypeError as TensorFlow's build-time refusal, a RuntimeError as PyTorch's
+    (``torch.ones(3, dtype=torch.bool).neg()``, ``"abs_cpu" not implemented for 'Bool'``)."""
 
-    def __init__(self, op: str, message: str, dtypes=()):
+    def __init__(self, op: str, message: str, dtypes=(), *, exact: bool = False):
         self.op = op
         names = ", ".join(getattr(d, "name", str(d)) for d in dtypes)
-        super().__init__(f"{message} for '{op}' (input dtypes: {names})")
+        super().__init__(message if exact else f"{message} for '{op}' (input dtypes: {names})")
 
 
 class ComplexUnsupported(DTypeError, NotImplementedError):

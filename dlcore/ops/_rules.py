@@ -95,7 +95,18 @@ def require_float(op: str, *avals: AVal) -> None:
             raise DTypeError(op, "expects floating-point inputs", [x.dtype for x in avals])
 
 
+#: PyTorch's words where a user meets the refusal most: ``-mask`` and ``mask_a - mask_b``
+BOOL_REFUSALS = {
+    "neg": "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+           "to invert a mask, use the `~` or `logical_not()` operator instead.",
+    "sub": "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+           "or `logical_xor()` operator instead.",
+}
+
+
 def require_numeric(op: str, *avals: AVal) -> None:
     for a in avals:
         if a.dtype.kind == "b":
+            if op in BOOL_REFUSALS:
+                raise DTypeError(op, BOOL_REFUSALS[op], [x.dtype for x in avals], exact=True)
             raise DTypeError(op, "does not accept bool inputs", [x.dtype for x in avals])

@@ -119,10 +119,14 @@ def sign(x): return bind(sign_p, x)
 
 # ----------------------------------------------------------------------------- binary
 def _binary_rule(name, float_only=False, out_dtype=None):
+    no_bool = name in _rules.BOOL_REFUSALS           # sub: two masks (NumPy and TF refuse too)
+
     def rule(a: AVal, b: AVal) -> AVal:
         dtype = _rules.same_dtype(name, a, b)
         if float_only:
             _rules.require_float(name, a, b)
+        elif no_bool and dtype.kind == "b":
+            _rules.require_numeric(name, a, b)
         shape = _rules.broadcast_shapes(name, a.shape, b.shape)
         return AVal(shape, out_dtype or dtype)
     return rule
