@@ -110,3 +110,31 @@ def test_folded_route_for_channels_last_the_grid_does_not_take(case, monkeypatch
     assert y.transpose(0, 2, 3, 1).flags.c_contiguous
     np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(dw, tw.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", [((2, 6, 8, 8), 2, 2, 0, 1), ((2, 5, 9, 11), 3, 2, 1, 1),
+                                  ((1, 4, 9, 10), 3, 1, 1, 2)], ids=["2x2", "padded", "dilated"])
+def test_max_pool_keeps_channels_last(case):
+    """Max pooling, its argmax and the gradient's scatter read a channels-last view in place and
+    give channels-last results, equal to those of the C-contiguous input (NaN and ties too)."""
+    shape, k, s, p, d = case
+    rng = np.random.default_rng(3)
+    x = np.round(rng.standard_normal(shape) * 2)
+    x[0, 0, 0, :3] = np.nan
+    out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n in shape[2:])
+    kw = {"kernel_size": (k, k), "strides": (s, s), "padding": ((p, p), (p, p)),
+          "dilation": (d, d), "out_size": out}
+    y0, a0 = C.max_pool(x, **kw), C.max_pool_argmax(x, **kw)
+    g = rng.standard_normal(y0.shape)
+    dx0 = C.plane_scatter(g, a0, out_size=shape[2:])
+    y, a = C.max_pool(_channels_last(x), **kw), C.max_pool_argmax(_channels_last(x), **kw)
+    dx = C.plane_scatter(_channels_last(g), a, out_size=shape[2:])
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(dx, dx0)
+    for r in (y, a, dx):
+        assert r.transpose(0, 2, 3, 1).flags.c_contiguous
+    _, ti = torch.nn.functional.max_pool2d(torch.from_numpy(np.nan_to_num(x, nan=-9.0)), k, s,
+                                           p, d, return_indices=True)
+    np.testing.assert_array_equal(C.max_pool_argmax(_channels_last(np.nan_to_num(x, nan=-9.0)),
+                                                    **kw), ti.numpy())

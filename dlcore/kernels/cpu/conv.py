@@ -107,8 +107,16 @@ import numpy as np
 
 from . import jit_module, serial_or_parallel
 from .blas_threads import for_gemm
-from .conv_grid import (conv_filter_grad_grid, conv_folded, conv_grid, conv_transpose_grid,
-                        filter_grad_folded, takes_folded, takes_grid)
+from .conv_grid import channels_last as _channels_last
+from .conv_grid import (
+    conv_filter_grad_grid,
+    conv_folded,
+    conv_grid,
+    conv_transpose_grid,
+    filter_grad_folded,
+    takes_folded,
+    takes_grid,
+)
 from .conv_rows import conv_rows, takes_rows
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
@@ -314,8 +322,8 @@ def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
     if x.ndim == 5:
         return _c3().max_pool(x, kernel_size=kernel_size, strides=strides, padding=padding,
                               dilation=dilation, out_size=out_size)
-    x4 = np.ascontiguousarray(_as2d(x))
-    out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
+    x4 = _as2d(x)
+    out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
     if out.size:
         _k("max_pool", out.size * math.prod(kernel_size))(
             x4, *_pool_args(kernel_size, strides, padding, dilation), out)
@@ -327,16 +335,29 @@ def max_pool_argmax(x, *, kernel_size, strides, padding, dilation, out_size):
     if x.ndim == 5:
         return _c3().max_pool_argmax(x, kernel_size=kernel_size, strides=strides,
                                      padding=padding, dilation=dilation, out_size=out_size)
-    x4 = np.ascontiguousarray(_as2d(x))
-    out = np.empty(x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64)
+    x4 = _as2d(x)
+    out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64)
     if out.size:
         _k("max_pool_argmax", out.size * math.prod(kernel_size))(
             x4, *_pool_args(kernel_size, strides, padding, dilation), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
+def _like(a: np.ndarray, shape: tuple, dtype, zeros: bool = False) -> np.ndarray:
+    """A new 4-D ``(N, C, H, W)`` array stored as ``a`` is: NHWC when ``a`` is the NCHW view of
+    an NHWC buffer (the TF front end's operands), else C-contiguous.  The pooling loops read
+    such a view in place and write their output the same way, so neither the input nor the
+    output is copied across layouts (LeNet-5's figures in :mod:`.conv_grid`)."""
+    make = np.zeros if zeros else np.empty
+    if _channels_last(a):
+        n, c, h, w = shape
+        return make((n, h, w, c), dtype).transpose(0, 3, 1, 2)
+    return make(shape, dtype)
+
+
 def _planes(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+    """(N, C, plane): a view where the plane's axes merge (C-contiguous or channels-last)."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
 
 
 def plane_gather(x, idx):
@@ -350,10 +371,12 @@ def plane_gather(x, idx):
 
 def plane_scatter(g, idx, *, out_size):
     """y = zeros (N, C, *out_size);  y[n, c, idx[n, c, k]] += g[n, c, k]."""
-    out = np.zeros(g.shape[:2] + tuple(out_size), g.dtype)
+    if g.ndim == 4 and len(out_size) == 2:
+        out = _like(g, g.shape[:2] + tuple(out_size), g.dtype, zeros=True)
+    else:
+        out = np.zeros(g.shape[:2] + tuple(out_size), g.dtype)
     if g.size and out.size:
-        _k("plane_scatter", g.size)(_planes(g), _planes(idx),
-                                    out.reshape(g.shape[0], g.shape[1], -1))
+        _k("plane_scatter", g.size)(_planes(g), _planes(idx), _planes(out))   # a view of out
     return out
 
 
