@@ -35,6 +35,8 @@ from .tensor import Tensor
 _apply = EagerFrontend.apply
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_ALL_AXES = [tuple(range(n)) for n in range(65)]       # normalize_axes(None, ndim)
+_sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
 
 _MODULES = {"torch": "dlcore_eager", "torch.nn.functional": "dlcore_eager.nn.functional",
             "torch.linalg": "dlcore_eager.linalg", "torch.special": "dlcore_eager.special"}
@@ -249,14 +251,27 @@ def reduce(export, ns, name):
     # ``axes_bind``: fn(x, axis, keepdims) is bind(prim, x, axes=normalize_axes(axis),
     # keepdims=bool(keepdims)), so a float32/float64 CPU tensor is applied directly (the same
     # primitive and params, without the functional layers: x.sum() 16 -> 10 us)
+    # ``mean_of_sum``: fn is composites.mean, whose float32/float64 case binds sum_p over the
+    # normalised axes, then div_p by the count (as a Python float): done here the same way
+    # (x.mean() of a (16, 10) tensor: 31 -> 19 us)
     prim = export.prim if export.option("axes_bind") else None
+    mean = export.option("mean_of_sum")
 
     def run(x, dim, keepdim, dtype):
-        if prim is not None and dtype is None:
+        if (prim is not None or mean) and dtype is None:
             b = x._buf
             if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
-                axes = normalize_axes(prim.name, O._dims(dim), b.ndim, b.shape)
-                return _apply(prim, (x,), {"axes": axes, "keepdims": bool(keepdim)})
+                nd = b.ndim
+                axes = _ALL_AXES[nd] if dim is None else \
+                    normalize_axes("mean" if mean else prim.name, O._dims(dim), nd, b.shape)
+                params = {"axes": axes, "keepdims": bool(keepdim)}
+                if not mean:
+                    return _apply(prim, (x,), params)
+                shape = b.shape
+                n = 1
+                for a in axes:
+                    n *= shape[a]
+                return _apply(_div_p, (_apply(_sum_p, (x,), params), float(n)), {})
         if dtype is not None:
             x = x._cast(dtype)
         elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:

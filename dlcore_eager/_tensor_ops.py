@@ -128,8 +128,20 @@ def _float_operands(a, b):
 
 
 def div(a, b, rounding_mode=None):
+    if rounding_mode is None and isinstance(a, Tensor) and a._buf.dtype in _F32_F64 and (
+            type(b) in _FLOAT_INT or (type(b) is Tensor and b._buf.dtype is a._buf.dtype)):
+        # nothing to promote (a float tensor and a Python number or a tensor of its dtype):
+        # the primitive applied directly, as the operators of ``_binary`` do (s / 160.0 on a
+        # 0-d float32 tensor: 11.2 -> 7 us)
+        try:
+            return _apply(_ew.div_p, (a, b), {})
+        except ShapeError:
+            raise broadcast_error(a, b) from None
     a, b = _float_operands(a, b)
-    out = bind(_ew.div_p, a, b)
+    try:
+        out = bind(_ew.div_p, a, b)
+    except ShapeError:
+        raise broadcast_error(a, b) from None
     if rounding_mode is not None:
         raise NotImplementedError("dlcore_eager: div(rounding_mode=...) is not supported yet")
     return out

@@ -50,7 +50,7 @@ def _via_float32(fn):
 
 
 @exports({"torch": "mean", "Tensor": "mean", "tf": "reduce_mean", "tf.math": "reduce_mean"},
-         "reduce", float_required=True, tf_type="Mean")
+         "reduce", float_required=True, mean_of_sum=True, tf_type="Mean")
 @_via_float32
 def mean(x, axis=None, keepdims=False):
     av = aval_of(x)                     # (read once: each read costs a microsecond on a Tensor)
