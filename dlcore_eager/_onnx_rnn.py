@@ -52,16 +52,6 @@ class _RNNOp:
 RNN_OP = _RNNOp()
 
 
-class _PadPackedOp:
-    """``pad_packed_sequence`` of a recorded module's output with ``padding_value`` or
-    ``total_length`` (params), from its padded output and the lengths (inputs)."""
-
-    name = "__pad_packed__"
-
-
-PAD_PACKED_OP = _PadPackedOp()
-
-
 def _gates(w: np.ndarray, mode: str, hidden: int) -> np.ndarray:
     blocks = w.reshape(len(_ONNX_GATES[mode]), hidden, *w.shape[1:])
     return blocks[_ONNX_GATES[mode]].reshape(w.shape)

@@ -26,6 +26,7 @@ import numpy as np
 from dlcore.io import onnx_export
 
 from . import _onnx_rnn
+from .nn.utils.rnn import PAD_PACKED_OP
 
 
 def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None,
@@ -185,7 +186,7 @@ def _time_axes(tr: Any) -> dict[int, int]:
             if r.params.get("packed") and r.params["__output__"] == 0:
                 axes[j] = 0
             continue
-        if prim is _onnx_rnn.PAD_PACKED_OP:   # to total_length: a fixed size
+        if prim is PAD_PACKED_OP:   # to total_length: a fixed size
             if r.params["total_length"] is None:
                 axes[j] = 0
             continue

@@ -18,6 +18,17 @@ from ... import tracing
 from ...tensor import Tensor
 
 
+class _PadPackedOp:
+    """``pad_packed_sequence`` of a recorded module's output with ``padding_value`` or
+    ``total_length`` (params), from its padded output and the lengths (inputs): the
+    pseudo-primitive ONNX export writes as a mask and a pad (``dlcore_eager._onnx_rnn``)."""
+
+    name = "__pad_packed__"
+
+
+PAD_PACKED_OP = _PadPackedOp()
+
+
 class PackedSequence(NamedTuple):
     """``data`` (sum of lengths, *), ``batch_sizes`` (int64, one per time step, on the CPU),
     ``sorted_indices`` / ``unsorted_indices`` (the permutation to decreasing lengths and back,
@@ -142,7 +153,6 @@ def _padded_rnn_output(noted: tuple, sequence: PackedSequence, batch_first: bool
                          f"sequence length being {t_len}")
     out = padded
     if padding_value != 0 or total_length is not None:
-        from ..._onnx_rnn import PAD_PACKED_OP
         y = np.asarray(padded.detach().cpu()._buf)
         full = np.full((total_length or t_len,) + y.shape[1:], padding_value, dtype=y.dtype)
         full[:t_len] = np.where((np.arange(t_len)[:, None] < lengths[None, :]).reshape(
