@@ -44,6 +44,7 @@ import numpy as np
 
 from dlcore.device import CPU, as_device, is_cuda_array, to_device
 
+from . import _gc_pause
 from . import dtypes as _dtypes
 from . import plan as _plan
 from .errors import InvalidArgumentError
@@ -298,9 +299,10 @@ class Session:
                                  f"{t.name!r}, which has shape {str(t.shape)!r}")
             if t.op.attrs.get("unfeedable") or _in_loop_body(t.op):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
-        plan = _plan.build_plan(self, leaves, list(fed))
-        if self.pipeline is not None:
-            plan = self.pipeline(self, plan, fetches, fed, vals)
+        with _gc_pause.paused():            # the cyclic collector (_gc_pause.py, issue 19)
+            plan = _plan.build_plan(self, leaves, list(fed))
+            if self.pipeline is not None:
+                plan = self.pipeline(self, plan, fetches, fed, vals)
         return plan, mapper
 
     def _convert_feeds(self, feed_dict):

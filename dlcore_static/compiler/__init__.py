@@ -40,10 +40,10 @@ of JAX's ``explain_cache_misses`` (``recompiles.py``).
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 
+from .. import _gc_pause
 from . import constant_folding, cse, fusion, prune, simplify
 from . import control as _control
 from .ir import Program, from_plan, lower
@@ -144,24 +144,18 @@ class Report:
 def optimize(session, plan, feed_values, passes) -> object:
     """Run ``passes`` over ``plan``; return the plan the Session should run instead.
 
-    CPython's cyclic garbage collector is paused meanwhile: the passes allocate many small
-    objects (nodes, edges, source lines) and nearly none of them form cycles, yet every
-    collection walks every object alive, the user's whole graph included, so a deep plan paid
-    for its size many times over (a 10,000-op training chain: 3.0 s of 15 s, issue 19)."""
+    CPython's cyclic garbage collector is paused meanwhile (``dlcore_static/_gc_pause.py``: a
+    10,000-op training chain spent 3 s of 15 in collections, issue 19); a plan optimised on
+    its second run (``TieredPlan``) is not built inside the Session's own pause."""
     report = Report()
     if not plan.steps or any(op is None for *_, op in plan.steps):
         report.log.append("passes skipped: the plan copies values between devices")
         plan.compiler = report
         return plan
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with _gc_pause.paused():
         prog = from_plan(plan, feed_values)
         return optimize_program(session, prog, plan, passes, report,
                                 discard=session.variables.discard)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def optimize_program(session, prog: Program, plan, passes, report: Report | None = None,

@@ -1,0 +1,37 @@
+"""CPython's cyclic garbage collector paused while a plan is built and compiled (issue 19).
+
+Building and optimising a plan allocates many small objects (IR nodes, edges, steps, lines of
+generated source) that almost never form cycles, and each automatic collection walks every
+object alive, the user's whole graph included: a deep plan paid for its size many times over
+(a 10,000-op training chain: 1.8 million tracked objects, 0.6 s a full collection).
+
+``paused()`` disables the collector for its block and, when the block left many new objects
+(more than ``YOUNG_MIN`` and more than a quarter of the old generation: CPython's own rule for
+when a full collection is due), runs that one full collection at once, rather than leaving
+the young objects to the automatic collections of the next steps (measured on that chain: a
+0.6 s collection against 1.3 s spread over the first run).  A small plan leaves the collector
+as it found it.  Nested uses and a collector the user disabled are respected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+YOUNG_MIN = 200_000
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    if not gc.isenabled():               # nested, or switched off by the user: leave it be
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        young = gc.get_count()[0]
+        if young > YOUNG_MIN and young > len(gc.get_objects(generation=2)) // 4:
+            gc.collect()
