@@ -55,7 +55,7 @@ class GroupNorm(Module):
     """Normalise over groups of channels; learnt per-channel scale and shift."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device=None, dtype=None) -> None:
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -63,16 +63,19 @@ class GroupNorm(Module):
                                                                      eps, affine)
         if affine:
             self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:                  # PyTorch 2.13's bias=False: a scale, no shift
+            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
+        else:
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
         return _nnf.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class Bilinear(Module):

@@ -216,11 +216,13 @@ class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
 
 class _LazyNormBase(LazyModuleMixin, _BatchNorm):
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None) -> None:
+                 track_running_stats: bool = True, device=None, dtype=None, *,
+                 bias: bool = True) -> None:
         super().__init__(0, eps, momentum, False, False)
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.register_parameter("weight", UninitializedParameter(device=device, dtype=dtype))
+        if affine and bias:
             self.register_parameter("bias", UninitializedParameter(device=device, dtype=dtype))
         if track_running_stats:
             self.register_buffer("running_mean", UninitializedBuffer(device=device, dtype=dtype))
@@ -237,7 +239,8 @@ class _LazyNormBase(LazyModuleMixin, _BatchNorm):
             with no_grad():
                 if self.affine:
                     self.weight.materialize((self.num_features,))
-                    self.bias.materialize((self.num_features,))
+                    if self.bias is not None:
+                        self.bias.materialize((self.num_features,))
                 if self.track_running_stats:
                     self.running_mean.materialize((self.num_features,))
                     self.running_var.materialize((self.num_features,))

@@ -58,9 +58,9 @@ def _world_size() -> int:
 class SyncBatchNorm(_BatchNorm):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, process_group=None,
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype)
+                         dtype, bias=bias)
         self.process_group = process_group
 
     def _check_input_dim(self, x: Tensor) -> None:
@@ -102,7 +102,9 @@ class SyncBatchNorm(_BatchNorm):
                                        var.detach() * (n / (n - 1)) * m)
         y = centered / (var.reshape(shape) + self.eps).sqrt()
         if self.weight is not None:
-            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+            y = y * self.weight.reshape(shape)
+        if self.bias is not None:
+            y = y + self.bias.reshape(shape)
         return y
 
     @classmethod
