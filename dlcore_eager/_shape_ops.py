@@ -11,7 +11,11 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 
+from ._dispatch import EagerFrontend
 from .tensor import Tensor
+
+_apply = EagerFrontend.apply
+_transpose_p = _ops.shape.transpose_p
 
 
 def wrap_dim(dim, nd: int) -> int:
@@ -119,6 +123,9 @@ swapaxes = transpose
 
 
 def t(x: Tensor) -> Tensor:
+    if type(x._buf) is np.ndarray and x._buf.ndim == 2:
+        # what _ops.transpose(x) binds for a matrix, applied directly (10.5 -> 5 us)
+        return _apply(_transpose_p, (x,), {"perm": (1, 0)})
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
     return _ops.transpose(x) if x.ndim == 2 else x

@@ -360,7 +360,8 @@ def mm(a, b):
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x"
                            f"{sa[1]} and {sb[0]}x{sb[1]})")
-    a, b = _operands(a, b)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or a._buf.dtype is not b._buf.dtype:
+        a, b = _operands(a, b)
     return _apply(_la.matmul_p, (a, b), {})
 
 
