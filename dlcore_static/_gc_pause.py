@@ -11,13 +11,17 @@ when a full collection is due), runs that one full collection at once, rather th
 the young objects to the automatic collections of the next steps (measured on that chain: a
 0.6 s collection against 1.3 s spread over the first run).  A small plan leaves the collector
 as it found it.  Nested uses and a collector the user disabled are respected.
+
+``@pausing`` does the same around a function that builds many ops at once: ``tf.gradients``
+and an optimizer's ``minimize`` (the same chain: minimize 2.38 -> 2.09 s CPU).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 YOUNG_MIN = 200_000
 
@@ -35,3 +39,12 @@ def paused() -> Iterator[None]:
         young = gc.get_count()[0]
         if young > YOUNG_MIN and young > len(gc.get_objects(generation=2)) // 4:
             gc.collect()
+
+
+def pausing(fn: Callable) -> Callable:
+    """``fn`` run inside ``paused()``."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with paused():
+            return fn(*args, **kwargs)
+    return wrapper

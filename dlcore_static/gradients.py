@@ -24,6 +24,7 @@ from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 from dlcore.dtypes import is_floating
 
+from . import _gc_pause
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
@@ -73,6 +74,7 @@ def _as_list(x) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+@_gc_pause.pausing
 def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_with_ops=False,
               gate_gradients=False, aggregation_method=None, stop_gradients=None,
               unconnected_gradients="none") -> list:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from . import _gc_pause
 from .control_flow import group
 from .frontend import to_tensor
 from .gradients import gradients
@@ -65,6 +66,7 @@ class Optimizer:
         graph.rename_op(op, scope[:-1], unique=False)
         return op
 
+    @_gc_pause.pausing
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1,
                  aggregation_method=None, colocate_gradients_with_ops=False, name=None,
                  grad_loss=None):
