@@ -6,6 +6,9 @@
     dist(a, b, p)                  vector_norm(a - b, p)
     cdist(a, b, p)                 vector_norm(a[.., :, None, :] - b[.., None, :, :], p, -1)
     addmm(c, a, b, beta, alpha)    beta c + alpha a @ b       (baddbmm: batched)
+    addbmm(c, a, b, beta, alpha)   beta c + alpha sum_i a[i] @ b[i]
+    addmv(c, a, v, beta, alpha)    beta c + alpha a @ v
+    addr(c, u, v, beta, alpha)     beta c + alpha outer(u, v)  (beta = 0: c ignored, NaN too)
     mv(a, v)                       a @ v
     diagonal(x, offset, d1, d2)    x[.., i, i + offset]  (the two axes moved last, flattened,
                                    read with a stride of n + 1: a getitem, so dx scatters back)
@@ -125,6 +128,134 @@ def baddbmm(c, a, b, *, beta=1, alpha=1):
         raise ShapeError("baddbmm", "batch1 and batch2 must be 3-D tensors", [_shape(a),
                                                                               _shape(b)])
     return addmm(c, a, b, beta=beta, alpha=alpha)
+
+
+def _scalar_name(x) -> str:
+    d = aval_of(x).dtype
+    return _SCALAR_NAMES.get(d.name, d.name)
+
+
+def _expand_check(c, target: tuple) -> None:
+    """PyTorch's ``expand`` refusal of ``c`` to ``target`` (addbmm's and addr's ``input``)."""
+    s = _shape(c)
+    if len(s) > len(target):
+        raise RuntimeError(f"expand(torch.{_scalar_name(c)}Tensor{{{list(s)}}}, size="
+                           f"{list(target)}): the number of sizes provided ({len(target)}) "
+                           f"must be greater or equal to the number of dimensions in the tensor "
+                           f"({len(s)})")
+    lead = len(target) - len(s)
+    for i in reversed(range(len(s))):
+        if s[i] != 1 and s[i] != target[i + lead]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[i + lead]}) must match "
+                               f"the existing size ({s[i]}) at non-singleton dimension "
+                               f"{i + lead}.  Target sizes: {list(target)}.  Tensor sizes: "
+                               f"{list(s)}")
+
+
+def _combine(c, prod, beta, alpha, shape):
+    """``beta c + alpha prod`` shaped ``shape``; ``beta == 0`` ignores ``c`` (NaN included)."""
+    prod = prod if alpha == 1 else mul(prod, alpha)
+    if beta == 0:
+        return prod
+    out = add(c if beta == 1 else mul(c, beta), prod)
+    return out if _shape(out) == tuple(shape) else broadcast_to(out, tuple(shape))
+
+
+def _torch_promote(*xs):
+    """PyTorch's promotion of tensors of the same rank: the widest dtype of the highest
+    category (bool < integer < floating < complex), so int64 and float32 give float32."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}
+    dts = [aval_of(x).dtype for x in xs]
+    top = max(order.get(d.kind, 2) for d in dts)
+    return _dt.result_type(*[d for d in dts if order.get(d.kind, 2) == top])
+
+
+def _dim_out_of_range(x, dim: int) -> IndexError:
+    nd = _ndim(x)
+    if nd == 0:
+        return IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                      f"but got {dim})")
+
+
+@exports({"torch": "addbmm", "Tensor": "addbmm"}, "args")
+def addbmm(c, a, b, *, beta=1, alpha=1):
+    """``beta c + alpha sum_i a[i] @ b[i]`` (``a`` (B, n, m), ``b`` (B, m, p), ``c``
+    broadcastable to (n, p)); the batch sum is one matmul, ``a`` laid out as (n, B m) and ``b``
+    as (B m, p).  ``beta == 0`` ignores ``c`` (NaN included), as PyTorch does."""
+    # PyTorch's order: the output size (n, p) is read from batch1.size(1) and batch2.size(2),
+    # input is expanded to it, then the 3-D, batch, size and dtype checks
+    if _ndim(a) < 2:
+        raise _dim_out_of_range(a, 1)
+    if _ndim(b) < 3:
+        raise _dim_out_of_range(b, 2)
+    _expand_check(c, (_shape(a)[1], _shape(b)[2]))
+    for x, label in ((a, "batch1"), (b, "batch2")):
+        if _ndim(x) != 3:
+            raise RuntimeError(f"{label} must be a 3D tensor")
+    (nb, n, m), (nb2, m2, p) = _shape(a), _shape(b)
+    if nb != nb2:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {nb} and "
+                           f"{nb2}")
+    if m != m2:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({n}x{m} and {m2}x{p})")
+    if aval_of(a).dtype != aval_of(b).dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_scalar_name(a)} "
+                           f"and {_scalar_name(b)}")
+    if aval_of(c).dtype != aval_of(b).dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_scalar_name(c)} "
+                           f"and {_scalar_name(b)}")
+    prod = matmul(reshape(transpose(a, (1, 0, 2)), (n, nb * m)), reshape(b, (nb * m, p)))
+    return _combine(c, prod, beta, alpha, (n, p))
+
+
+@exports({"torch": "addmv", "Tensor": "addmv"}, "args")
+def addmv(c, a, v, *, beta=1, alpha=1):
+    """``beta c + alpha a @ v`` (``a`` (n, m), ``v`` (m,), ``c`` of shape (), (1,) or (n,));
+    ``beta == 0`` ignores ``c`` (NaN included)."""
+    if _ndim(c) > 1 or _ndim(a) != 2 or _ndim(v) != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {_ndim(c)}, {_ndim(a)}, "
+                           f"{_ndim(v)}")
+    (n, m), (k,), sc = _shape(a), _shape(v), _shape(c)
+    if m != k or (sc and sc[0] not in (1, n)):
+        if not sc:                        # (PyTorch's message reads input.size(0))
+            raise _dim_out_of_range(c, 0)
+        raise RuntimeError(f"size mismatch, got input ({sc[0]}), mat ({n}x{m}), vec ({k})")
+    names = [_scalar_name(x) for x in (c, a, v)]
+    if len(set(names)) > 1:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {names[0]}, "
+                           f"{names[1]}, and {names[2]}")
+    prod = reshape(matmul(a, expand_dims(v, 1)), (n,))
+    return _combine(c, prod, beta, alpha, (n,))
+
+
+@exports({"torch": "addr", "Tensor": "addr"}, "args")
+def addr(c, u, v, *, beta=1, alpha=1):
+    """``beta c + alpha outer(u, v)`` (``u`` (n,), ``v`` (m,), ``c`` broadcastable to (n, m)),
+    the dtypes promoted; boolean results read ``beta``/``alpha`` as truth values
+    (``(beta and c) or (alpha and outer(u, v))``); ``beta == 0`` ignores ``c``."""
+    for x, label in ((u, "vec1"), (v, "vec2")):
+        if _ndim(x) != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {label}, but got {_ndim(x)}-D")
+    n, m = _shape(u)[0], _shape(v)[0]
+    _expand_check(c, (n, m))
+    dtype = _torch_promote(c, u, v)
+    kind = dtype.kind
+    for val, label in ((beta, "beta"), (alpha, "alpha")):
+        if isinstance(val, bool) and kind != "b":
+            raise RuntimeError(f"Boolean {label} only supported for Boolean results.")
+        if isinstance(val, float) and kind in "biu":
+            raise RuntimeError(f"For integral input tensors, argument {label} must not be a "
+                               "floating point number.")
+    c, u, v = (x if aval_of(x).dtype == dtype else cast(x, dtype) for x in (c, u, v))
+    outer = mul(expand_dims(u, 1), expand_dims(v, 0))
+    if kind == "b":
+        from .math_composites import logical_or
+        out = outer if alpha else full_like(outer, False)
+        if beta:
+            out = logical_or(c, out)
+        return out if _shape(out) == (n, m) else broadcast_to(out, (n, m))
+    return _combine(c, outer, beta, alpha, (n, m))
 
 
 @exports({"torch": "mv", "Tensor": "mv"}, "args")
