@@ -138,3 +138,23 @@ def test_max_pool_keeps_channels_last(case):
                                            p, d, return_indices=True)
     np.testing.assert_array_equal(C.max_pool_argmax(_channels_last(np.nan_to_num(x, nan=-9.0)),
                                                     **kw), ti.numpy())
+
+
+@pytest.mark.parametrize("case", [((2, 3, 9, 8), (4, 3, 3, 3), 2, 1, 1),
+                                  ((2, 5, 9, 9), (3, 5, 3, 2), 1, 0, 2),
+                                  ((2, 4, 7, 7), (3, 4, 1, 1), 2, 0, 1)],
+                         ids=["strided", "dilated", "1x1 strided"])
+def test_input_gradient_of_channels_last_g_by_nhwc_col2im(case):
+    """The input gradient of a channels-last g the grid does not take: g read in place, the
+    columns per output pixel and the NHWC scatter-add (_jit_conv.col2im_nhwc)."""
+    xs, ws, s, p, d = case
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    tx = torch.from_numpy(x).requires_grad_()
+    ty = torch.nn.functional.conv2d(tx, torch.from_numpy(w), None, s, p, d)
+    g = rng.standard_normal(tuple(ty.shape))
+    ty.backward(torch.from_numpy(g))
+    kw = {"strides": (s, s), "padding": ((p, p), (p, p)), "dilation": (d, d), "groups": 1}
+    dx = C.conv_transpose(_channels_last(g), w, in_size=xs[2:], **kw)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    assert dx.transpose(0, 2, 3, 1).flags.c_contiguous

@@ -128,6 +128,40 @@ def col2im_par(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
         _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc)
 
 
+@njit(**_INL)
+def _col2im_nhwc_image(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out, n):
+    h_n, w_n, c_n = out.shape[1], out.shape[2], out.shape[3]
+    for oh in range(oh_n):
+        for ow in range(ow_n):
+            row = dc[(n * oh_n + oh) * ow_n + ow]
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                if ih < 0 or ih >= h_n:
+                    continue
+                for j in range(kw):
+                    iw = ow * sw - pw + j * dw
+                    if iw < 0 or iw >= w_n:
+                        continue
+                    src = row[(i * kw + j) * c_n:(i * kw + j + 1) * c_n]
+                    dst = out[n, ih, iw]
+                    for c in range(c_n):
+                        dst[c] += src[c]
+
+
+@njit(**_SER)
+def col2im_nhwc(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
+    """out[n, ih, iw, c] += dc[(n, oh, ow), (i, j, c)]: col2im for channels-last buffers (``out``
+    NHWC, zeroed; ``dc`` rows per output pixel, the kernel taps outer and the channels inner)."""
+    for n in range(out.shape[0]):
+        _col2im_nhwc_image(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out, n)
+
+
+@njit(**_PAR)
+def col2im_nhwc_par(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
+    for n in prange(out.shape[0]):
+        _col2im_nhwc_image(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out, n)
+
+
 @njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "contract"})
 def conv_direct(x, w, sh, sw, ph, pw, dh, dw, groups, out):
     """out[n, o, oh, ow] = sum_{c in o's group, i, j} x[n, c, ih, iw] * w[o, c', i, j]."""

@@ -255,6 +255,14 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
         wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(cg, -1)
         cols = _unfold(g4, kh, kw, full, hw[0], hw[1])
         return np.matmul(wf, cols).reshape((n, cg) + tuple(in_size))
+    if gr == 1 and cg and takes_folded(g, gr):
+        # channels-last g, read in place as the (N OH OW, O) matrix it is stored as: the
+        # columns per output pixel (taps outer, channels inner) and a scatter-add into NHWC
+        out = np.zeros((n,) + tuple(hw) + (cg,), g.dtype)
+        dcols = np.matmul(g.transpose(0, 2, 3, 1).reshape(-1, o),
+                          w4.transpose(0, 2, 3, 1).reshape(o, -1))
+        _k("col2im_nhwc", dcols.size)(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+        return out.transpose(0, 3, 1, 2)
     out = np.zeros((n, cg * gr) + tuple(hw), g.dtype)
     if out.size and g4.size:
         dcols = np.matmul(w4.reshape(gr, o // gr, cg * kh * kw).transpose(0, 2, 1),
