@@ -9,8 +9,12 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
 ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Conv,
-MaxPool, AveragePool without ceil mode, LayerNormalization, RNN/LSTM/GRU in
-``_onnx_import_rnn``) plus Softmax, LogSoftmax and Flatten.
+MaxPool, AveragePool without ceil mode, LayerNormalization, BatchNormalization in inference
+form, RNN/LSTM/GRU in ``_onnx_import_rnn``; Pad, Range, Shape, GatherElements, ScatterND, Mod,
+IsNaN, IsInf, ReduceProd, ReduceLogSumExp and more trigonometry in ``_onnx_import_ops``; If
+and Loop, whose subgraphs run with the same interpreter and see the enclosing names, in
+``_onnx_import_control``) plus Softmax, LogSoftmax, Flatten and Gemm.  Every operator of the
+graph and of its subgraphs is checked when the module is built.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from . import nn
 from ._dtype import bool_ as _bool
 from ._dtype import float32, float64, int32, int64
 from ._host import host as _host
+from ._onnx_import_control import run_if, run_loop
 from ._shape_ops import cat
 from .creation import from_numpy
 from .nn import functional as F
@@ -156,8 +161,10 @@ def _build_ops() -> dict:
         "Gemm": _gemm, "Conv": _conv, "MaxPool": _pool("MaxPool"),
         "AveragePool": _pool("AveragePool"),
     })
+    from ._onnx_import_ops import extra_ops
     from ._onnx_import_rnn import recurrent
     ops.update({k: recurrent(k) for k in ("RNN", "LSTM", "GRU")})
+    ops.update(extra_ops())
     return ops
 
 
@@ -186,6 +193,7 @@ def _squeeze(x, axes: list[int]):
 
 _DTYPES: dict = {1: float32, 11: float64, 6: int32, 7: int64, 9: _bool}
 _OPS: dict = {}
+_CONTROL: dict = {"If": run_if, "Loop": run_loop}
 
 
 class OnnxModule(nn.Module):
@@ -193,12 +201,12 @@ class OnnxModule(nn.Module):
 
     def __init__(self, model: Any) -> None:
         super().__init__()
-        from onnx import helper, numpy_helper
+        from onnx import numpy_helper
 
         if not _OPS:
             _OPS.update(_build_ops())
         g = model.graph
-        bad = sorted({n.op_type for n in g.node if n.op_type not in _OPS or n.domain})
+        bad = sorted(_unsupported(g))
         if bad:
             raise NotImplementedError(f"ONNX import: operators {bad} are not supported")
         self._consts: dict[str, Any] = {}
@@ -214,9 +222,7 @@ class OnnxModule(nn.Module):
         names = {i.name for i in g.initializer}
         self._inputs = [i.name for i in g.input if i.name not in names]
         self._outputs = [o.name for o in g.output]
-        self._nodes = [(n.op_type, list(n.input), list(n.output),
-                        {a.name: helper.get_attribute_value(a) for a in n.attribute})
-                       for n in g.node]
+        self._nodes = _parse_nodes(g.node)
 
     def forward(self, *inputs: Any) -> Any:
         if len(inputs) != len(self._inputs):
@@ -226,17 +232,68 @@ class OnnxModule(nn.Module):
         env.update({k: getattr(self, v) for k, v in self._pnames.items()})
         env.update({n: x if isinstance(x, Tensor) else from_numpy(np.asarray(x))
                     for n, x in zip(self._inputs, inputs)})
-        for op, ins, outs, attrs in self._nodes:
-            args = [env[i] if i else None for i in ins]
-            while args and args[-1] is None:
-                args.pop()
-            out = _OPS[op](attrs, *args)
-            if isinstance(out, tuple):                 # several outputs (LSTM: Y, Y_h, Y_c)
-                env.update({name: v for name, v in zip(outs, out) if name})
-            else:
-                env[outs[0]] = out
+        _run_nodes(self._nodes, env)
         res = [env[o] for o in self._outputs]
         return res[0] if len(res) == 1 else tuple(res)
+
+
+class _Graph:
+    """A subgraph (an ``If`` branch, a ``Loop`` body): its input and output names, its own
+    initializers (constants) and its parsed nodes."""
+
+    def __init__(self, g: Any) -> None:
+        from onnx import numpy_helper
+        self.consts = {i.name: from_numpy(np.asarray(numpy_helper.to_array(i).copy()))
+                       for i in g.initializer}
+        self.inputs = [i.name for i in g.input]
+        self.outputs = [o.name for o in g.output]
+        self.nodes = _parse_nodes(g.node)
+
+
+def _unsupported(g: Any) -> set:
+    """The operators of ``g`` and its subgraphs that the importer does not run."""
+    bad = {n.op_type for n in g.node if (n.op_type not in _OPS and n.op_type not in _CONTROL)
+           or n.domain not in ("", "ai.onnx")}
+    for n in g.node:
+        for a in n.attribute:
+            for sub in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                bad |= _unsupported(sub)
+    return bad
+
+
+def _parse_nodes(nodes: Any) -> list:
+    from onnx import GraphProto, helper
+
+    def value(a):
+        v = helper.get_attribute_value(a)
+        return _Graph(v) if isinstance(v, GraphProto) else v
+    return [(n.op_type, list(n.input), list(n.output),
+             {a.name: value(a) for a in n.attribute}) for n in nodes]
+
+
+def _run_nodes(nodes: list, env: dict) -> None:
+    """Run ``nodes`` in order, reading and writing the values in ``env``."""
+    for op, ins, outs, attrs in nodes:
+        args = [env[i] if i else None for i in ins]
+        while args and args[-1] is None:
+            args.pop()
+        if op in _CONTROL:
+            out = _CONTROL[op](attrs, env, _run_graph, *args)
+        else:
+            out = _OPS[op](attrs, *args)
+        if isinstance(out, tuple):                 # several outputs (LSTM: Y, Y_h, Y_c)
+            env.update({name: v for name, v in zip(outs, out) if name})
+        else:
+            env[outs[0]] = out
+
+
+def _run_graph(g: _Graph, outer: dict, inputs: list) -> list:
+    """The outputs of subgraph ``g`` on ``inputs``, seeing the names of the enclosing scopes."""
+    env = dict(outer)
+    env.update(g.consts)
+    env.update(zip(g.inputs, inputs))
+    _run_nodes(g.nodes, env)
+    return [env[o] for o in g.outputs]
 
 
 def load_model(f: Any) -> OnnxModule:
