@@ -39,8 +39,8 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
 from .composites import _reduce, _via_float32, mean, softmax
-from .elementwise import (abs, add, div, exp, greater, greater_equal, less_equal, log, maximum,
-                          minimum, mul, neg, sigmoid, sqrt, sub, tanh, where)
+from .elementwise import (abs, add, cast, div, exp, greater, greater_equal, less_equal, log,
+                          maximum, minimum, mul, neg, sigmoid, sqrt, sub, tanh, where)
 from .activations import softplus
 from .linalg import matmul
 from .math_unary import erf, expm1
@@ -291,11 +291,40 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 # ----------------------------------------------------------------------------- normalisation
+_TORCH_SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half",
+                 "bfloat16": "BFloat16"}
+
+
+def _mixed_norm(x, *params) -> bool:
+    """PyTorch's CPU dtype rule for layer and group norm: parameters of ``x``'s dtype, or a
+    16-bit ``x`` (bfloat16/float16) with float32 parameters, normalised in float32 and returned
+    in ``x``'s dtype (True: that mixed case); any other mix is refused with PyTorch's words."""
+    dts = [aval_of(p).dtype for p in params if p is not None]
+    xd = aval_of(x).dtype
+    if not dts:
+        return False
+    if dts[0] == xd:
+        for d in dts[1:]:
+            if d != xd:
+                raise RuntimeError(f"expected scalar type {_TORCH_SCALAR.get(xd.name, xd.name)} "
+                                   f"but found {_TORCH_SCALAR.get(d.name, d.name)}")
+        return False
+    if any(d.name != "float32" for d in dts):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if xd.name not in ("bfloat16", "float16"):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    return True
+
+
 @exports(_f("layer_norm", **{"torch": "layer_norm"}), "args", float_only=True)
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """Normalise over the last ``len(normalized_shape)`` axes (biased variance): the fused
     ``layer_norm`` primitive (dlcore/ops/norm_prims.py); the composite below serves a graph
-    tensor of unknown rank and a weight or bias of another dtype than ``x`` (promoted)."""
+    tensor of unknown rank.  A bfloat16/float16 ``x`` with float32 ``weight``/``bias`` is
+    normalised in float32 and returned in ``x``'s dtype, as PyTorch's CPU kernel does."""
+    if not getattr(x, "_dlcore_unknown_rank", False) and _mixed_norm(x, weight, bias):
+        return cast(layer_norm(cast(x, "float32"), normalized_shape, weight, bias, eps),
+                    aval_of(x).dtype)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else \
         tuple(int(d) for d in normalized_shape)
     k = len(ns)
@@ -333,7 +362,12 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
 
 @exports(_f("group_norm", **{"torch": "group_norm"}), "args", float_only=True)
 def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
-    """Normalise over groups of channels (axis 1) and all spatial axes; per-channel affine."""
+    """Normalise over groups of channels (axis 1) and all spatial axes; per-channel affine.
+    A bfloat16/float16 ``x`` with float32 ``weight``/``bias``: in float32, returned in ``x``'s
+    dtype (PyTorch's CPU rule, see :func:`_mixed_norm`)."""
+    if _mixed_norm(x, weight, bias):
+        return cast(group_norm(cast(x, "float32"), num_groups, weight, bias, eps),
+                    aval_of(x).dtype)
     s = tuple(aval_of(x).shape)
     n, c = s[0], s[1]
     if c % num_groups:
