@@ -79,6 +79,7 @@ def _holds_strings(n: Node) -> bool:
 
 class _Builder:
     segments: list[tuple]        # (source, module) per segment: set by source.py when it writes
+    contiguous: set              # glue names of the C-contiguous buffers the glue allocates
 
     def __init__(self, prog: Program, session, passes=()):
         self.prog = prog

@@ -95,6 +95,7 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
     new.fetch_slots = tuple(None if s is None else nfeeds + k for k, s in enumerate(fetch_slots))
     new.slot_of = {}
     new.optimized_steps = steps
+    new.compiled_run = compiled     # the generated glue itself (None: the interpreter runs)
     return new
 
 

@@ -24,6 +24,9 @@ MAX_SEGMENT_WEIGHT = 256
 # of a deep plan (the weights' transposes, the optimizer's updates) had one argument per layer,
 # so its text changed with the depth and no two plans shared it (issue 19)
 MAX_SEGMENT_ARGS = 32
+# a loop's one array output is allocated by the glue and passed in (not returned) when the loop
+# reads at most this many arrays (see ``_loop_outputs``)
+OUT_PARAM_MAX_READS = 3
 # graph ops run by the compiled executors of control.py when the compile pass is on
 CONTROL_EXECUTORS = frozenset({"Cond", "While", "WhileGrad"})
 
@@ -137,6 +140,7 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
 
     glue: list[str] = []
     b.segments = []                             # (source, module) per segment, in call order
+    b.contiguous = set()                        # glue names of C-contiguous arrays it made
     for kind, item in kinds:
         if kind == "py":
             glue += _python_node(b, item, py, env)
@@ -159,12 +163,31 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     # the executors, constants and segments are bound as ``run``'s default arguments (fast
     # locals), not as variables of ``make`` that ``run`` closes over: CPython compiles a
     # closure over n free variables in time ~n^2 (20,000 names: 3.6 s, as defaults 0.39 s)
-    params = [f"f{j}" for j in range(nfeed)] + [f"{name}=env[{name!r}]" for name in sorted(env)]
+    # Positional defaults, so a call with an extra positional argument would replace the first
+    # of them: ``_end`` takes it and the call fails (keyword-only defaults would make that
+    # impossible too, but CPython fills each missing one by a dict lookup per call: 30 of them
+    # 1.9 us a call against 0.55 us as positional defaults)
+    env["_END"] = _END
+    params = [f"f{j}" for j in range(nfeed)] + ["_end=env['_END']"] + \
+        [f"{name}=env[{name!r}]" for name in sorted(env)]
     src.append(f"    def run({', '.join(params)}):")
+    src.append("        if _end is not _END:")
+    src.append(f"            raise TypeError('the compiled plan takes {nfeed} positional "
+               "argument(s) (the fed values) but more were given')")
     src += ["        " + s for s in glue]
     src.append("        return (" + "".join(t + ", " for t in fetch_texts) + ")")
     src.append("    return run")
     return "\n".join(src) + "\n", env
+
+
+class _End:
+    """The default of a compiled plan's ``_end`` parameter (see ``generate``)."""
+
+    def __repr__(self) -> str:
+        return "<end of the fed values>"
+
+
+_END = _End()
 
 
 def _reads(n: Node) -> list:
@@ -239,7 +262,8 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         a = f"p{len(args)}"
         args.append(a)
         names[v] = a
-        call_args.append(f"_c({py[v]})")
+        # the glue's own buffers (``passed`` below) are C-contiguous arrays already
+        call_args.append(py[v] if py[v] in b.contiguous else f"_c({py[v]})")
 
     def walk_inputs(n: Node):
         for v in n.inputs:
@@ -250,8 +274,14 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
                     bind(v)
 
     body: list[str] = []
+    passed: dict = {}               # Val -> the glue's name of the buffer the segment fills
     for n in nodes:
         walk_inputs(n)
+    spare = MAX_SEGMENT_ARGS - len(args) - sum(1 for n in nodes if n in inplace)
+    read_inside = {v for n in nodes for v in _reads(n)}
+    if len(nodes) > 1:          # (see _loop_outputs: measured slower inside a larger segment)
+        spare = 0
+    for n in nodes:
         if n in inplace:
             var = inplace[n][0]
             fname = f"B{n.id}"
@@ -261,12 +291,33 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             args.append(a)
             call_args.append(f"buf{n.id}")
             em.inplace[n.out()] = a
+            passed[n.out()] = f"buf{n.id}"
+        else:
+            # a loop's escaping array output is allocated by the glue and filled in place
+            # rather than returned: Numba boxes a returned array through a Python call
+            # (``_numba_unpickle`` of its type) and a new array object, about 1.1 us, where
+            # ``np.empty`` in the glue and one more argument cost about 0.25 us
+            for i, shape in _loop_outputs(n, inset, read_inside):
+                v = n.out(i)
+                if v not in used_later or spare <= 0:      # (else returned, as before)
+                    continue
+                spare -= 1
+                a = f"p{len(args)}"
+                args.append(a)
+                name = f"v{n.id}_{i}"
+                dt = f"_dt_{v.aval.dtype.name}"
+                env[dt] = np.dtype(v.aval.dtype)
+                env["_empty"] = np.empty
+                pre.append(f"{name} = _empty({_shape(shape)}, {dt})")
+                call_args.append(name)
+                em.inplace[v] = a
+                passed[v] = name
         body += em.node(n)
     outs = []
     for n in nodes:
         for i in range(len(n.avals)):
             v = n.out(i)
-            if v in used_later:
+            if v in used_later and v not in passed:
                 outs.append(v)
     deco = "@njit(cache=True, nogil=True, error_model='numpy'" + (", parallel=True)" if em.parallel else ")")
     lines = [deco, f"def segment({', '.join(args)}):"]
@@ -277,7 +328,10 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     b.segments.append((text, mod))
     fname = f"S{k}"
     env[fname] = mod.segment
-    call = pre + [f"r{k} = {fname}({', '.join(call_args)})"]
+    call = pre + [f"r{k} = {fname}({', '.join(call_args)})" if outs else
+                  f"{fname}({', '.join(call_args)})"]
+    py.update(passed)
+    b.contiguous.update(passed.values())
     for j, v in enumerate(outs):
         name = f"v{v.node.id}_{v.index}"
         py[v] = name
@@ -286,6 +340,39 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         else:
             call.append(f"{name} = r{k}[{j}]")
     return call
+
+
+def _loop_outputs(n: Node, inset: set, read_inside: set) -> list[tuple[int, tuple]]:
+    """``(k, shape)`` for the output of ``n`` that the glue may allocate and pass in: the one
+    array output of a loop (``Emitter.loop`` writes it into ``Emitter.inplace[val]`` when
+    given, else into an array of the loop's shape it allocates), when the loop reads at most
+    ``OUT_PARAM_MAX_READS`` arrays, all of them arguments of the segment (C-contiguous, not
+    views made inside it: nodes of ``inset``), and nothing later in the segment reads it
+    (``read_inside``).  LLVM knows that an array the function allocates overlaps nothing else,
+    but not that two arguments do not overlap: a loop storing to an argument is vectorised
+    only behind run-time overlap checks against each array it loads, which need affine
+    addresses (not a strided view) and stop past a small count, and the loops reading a
+    passed-in array's views lost their vectorisation too.  Measured on an LSTM gate segment:
+    every loop output passed in 142 us, only the first loop's (read through four views by the
+    gate loops) 141 us, against 49 us with the outputs allocated inside; and an LSTM gradient
+    segment whose last five one-read loops wrote arguments ran 2x slower.  So only a segment
+    that is one such loop takes its output as an argument (a one-op graph, a lone update)."""
+    if n.kind == "fused":
+        outs, shape = n.params["outputs"], n.params["loop_shape"]
+    elif n.kind == "prim" and n.prim.expr is not None and n.avals[0].shape != ():
+        outs, shape = [n.out()], n.avals[0].shape
+    else:
+        return []
+    arrays = [k for k, mv in enumerate(outs) if not loops.is_reduction(mv.node)]
+    reads = {v for v in _reads(n) if v.aval.shape != () and v.node not in n.members}
+    if len(arrays) != 1 or len(reads) > OUT_PARAM_MAX_READS or \
+            any(v.node in inset for v in reads) or n.out(arrays[0]) in read_inside:
+        return []
+    return [(arrays[0], tuple(int(d) for d in shape))]
+
+
+def _shape(shape) -> str:
+    return "(" + "".join(f"{int(d)}, " for d in shape) + ")"
 
 
 def python_step(n: Node, session, device, passes=()):

@@ -1,0 +1,70 @@
+"""The compiled plan's per-call glue (issues 12/19): what it may skip must not change a value.
+
+* a loop that is a whole segment fills an array the glue allocates instead of returning one (a
+  returned array costs Numba a boxing call): each run still gets its own result array;
+* the glue's ``run`` binds its executors as positional defaults (fast locals), so an extra
+  positional argument would have replaced one: it raises instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def _one_op():
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, shape=(3,))
+        out = a * 2.0 + 1.0
+    return g, a, out
+
+
+def test_each_run_gets_its_own_result_array():
+    g, a, out = _one_op()
+    with tf.Session(graph=g, passes="all") as sess:
+        x1 = np.array([1.0, 2.0, 3.0], np.float32)
+        r1 = sess.run(out, {a: x1})
+        r2 = sess.run(out, {a: x1 + 1})
+        assert sess.plan(out, {a: x1}).compiler.compiled
+        np.testing.assert_array_equal(r1, [3.0, 5.0, 7.0])
+        np.testing.assert_array_equal(r2, [5.0, 7.0, 9.0])
+        assert not np.shares_memory(r1, r2)
+        # a non-contiguous feed is copied for the segment, not read with the wrong strides
+        x3 = np.arange(6, dtype=np.float32)[::2]
+        np.testing.assert_array_equal(sess.run(out, {a: x3}), x3 * 2 + 1)
+
+
+def test_an_extra_positional_argument_raises_instead_of_replacing_an_executor():
+    g, a, out = _one_op()
+    with tf.Session(graph=g, passes="all") as sess:
+        x = np.ones(3, np.float32)
+        sess.run(out, {a: x})
+        run = sess.plan(out, {a: x}).compiled_run
+        np.testing.assert_array_equal(run(x)[0], [3.0, 3.0, 3.0])
+        with pytest.raises(TypeError, match=r"takes 1 positional argument\(s\) \(the fed "
+                                            r"values\) but more were given"):
+            run(x, x)
+        np.testing.assert_array_equal(sess.run(out, {a: x}), [3.0, 3.0, 3.0])
+
+
+def test_a_training_step_with_a_one_loop_update_segment_matches_the_interpreter():
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal((4, 3)).astype(np.float32)
+    w0 = rng.standard_normal((3, 2)).astype(np.float32)
+    got = []
+    for passes in ((), "all"):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, shape=(4, 3))
+            w = tf.Variable(w0)
+            loss = tf.reduce_sum(tf.matmul(x, w) ** 2)
+            step = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+        with tf.Session(graph=g, passes=passes) as sess:
+            sess.run(tf.variables_initializer([w]))
+            losses = [sess.run([loss, step], {x: xv})[0] for _ in range(3)]
+            got.append((np.array(losses), sess.run(w)))
+    np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-6)
+    np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-6)
