@@ -16,20 +16,26 @@ from .ir import Program
 
 
 def run(prog: Program) -> int:
-    """Remove dead nodes; return how many were removed."""
+    """Remove dead nodes; return how many were removed.  (It runs after every other pass: one
+    walk, and only the nodes with control inputs get a new list.)"""
     live: set = set()
+    add = live.add
     stack = [f.node for f in prog.fetches if f is not None] + list(prog.targets)
+    pop, extend = stack.pop, stack.extend
     while stack:
-        n = stack.pop()
+        n = pop()
         if n in live:
             continue
-        live.add(n)
-        stack.extend(v.node for v in n.inputs)
-        stack.extend(n.control)
+        add(n)
+        for v in n.inputs:
+            stack.append(v.node)
+        if n.control:
+            extend(n.control)
     before = len(prog.nodes)
     prog.nodes = [n for n in prog.nodes if n in live]
     kept = set(prog.nodes)
     for n in prog.nodes:
-        n.control = [c for c in n.control if c in kept]
+        if n.control:
+            n.control = [c for c in n.control if c in kept]
     prog.renumber()
     return before - len(prog.nodes)
