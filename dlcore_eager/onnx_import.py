@@ -25,9 +25,9 @@ import numpy as np
 
 from dlcore.dtypes import is_floating
 
-from . import nn
+from . import _dtype, nn
 from ._dtype import bool_ as _bool
-from ._dtype import float32, float64, int32, int64
+from ._dtype import float16, float32, float64, int8, int16, int32, int64, uint8
 from ._host import host as _host
 from ._onnx_import_control import run_if, run_loop
 from ._shape_ops import cat
@@ -70,19 +70,43 @@ def _slice(a: dict, x, starts, ends, axes=None, steps=None):
 
 
 def _pool(kind: str):
+    """MaxPool (``dilations``) and AveragePool (``count_include_pad``), ``ceil_mode`` as
+    PyTorch's (a last window starting in the right padding is dropped), symmetric pads."""
     def run(a: dict, x):
-        if a.get("ceil_mode", 0):
-            raise NotImplementedError(f"ONNX import: {kind} with ceil_mode")
         k = list(a["kernel_shape"])
         nd = len(k)
         pads = list(a.get("pads", [0] * 2 * nd))
         if pads[:nd] != pads[nd:]:
             raise NotImplementedError(f"ONNX import: {kind} with asymmetric pads {pads}")
-        fn = getattr(F, f"{'max' if kind == 'MaxPool' else 'avg'}_pool{nd}d")
-        kw = {} if kind == "MaxPool" else {"count_include_pad":
-                                             bool(a.get("count_include_pad", 0))}
-        return fn(x, k, stride=list(a.get("strides", k)), padding=pads[:nd], **kw)
+        if _str(a.get("auto_pad"), "NOTSET") != "NOTSET":
+            raise NotImplementedError(f"ONNX import: {kind} with auto_pad {a['auto_pad']!r}")
+        ceil = bool(a.get("ceil_mode", 0))
+        strides = list(a.get("strides", [1] * nd))
+        if kind == "MaxPool":
+            return getattr(F, f"max_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
+                                                dilation=list(a.get("dilations", [1] * nd)),
+                                                ceil_mode=ceil)
+        if any(d != 1 for d in a.get("dilations", [])):
+            raise NotImplementedError(f"ONNX import: AveragePool with dilations "
+                                      f"{list(a['dilations'])}")
+        return getattr(F, f"avg_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
+                                            ceil_mode=ceil,
+                                            count_include_pad=bool(a.get("count_include_pad",
+                                                                         0)))
     return run
+
+
+def _str(v: Any, default: str) -> str:
+    if v is None:
+        return default
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def _cast(a: dict, x):
+    to = int(a["to"])
+    if to not in _DTYPES:
+        raise NotImplementedError(f"ONNX import: Cast to ONNX element type {to}")
+    return x.to(_DTYPES[to])
 
 
 def _conv(a: dict, x, w, b=None):
@@ -149,7 +173,7 @@ def _build_ops() -> dict:
         "Squeeze": lambda a, x, ax=None: x.squeeze() if ax is None else _squeeze(x, _ints(ax)),
         "Expand": lambda a, x, s: x.expand(*np.broadcast_shapes(tuple(x.shape),
                                                                 tuple(_ints(s)))),
-        "Cast": lambda a, x: x.to(_DTYPES[int(a["to"])]),
+        "Cast": _cast,
         "Slice": _slice,
         "Gather": lambda a, x, i: x.index_select(int(a.get("axis", 0)), i.reshape(-1))
         .reshape(*(tuple(x.shape[:int(a.get("axis", 0))]) + tuple(i.shape)
@@ -191,7 +215,10 @@ def _squeeze(x, axes: list[int]):
     return x
 
 
-_DTYPES: dict = {1: float32, 11: float64, 6: int32, 7: int64, 9: _bool}
+_DTYPES: dict = {1: float32, 11: float64, 6: int32, 7: int64, 9: _bool, 2: uint8, 3: int8,
+                 5: int16, 10: float16}
+if getattr(_dtype, "bfloat16", None) is not None:
+    _DTYPES[16] = _dtype.bfloat16
 _OPS: dict = {}
 _CONTROL: dict = {"If": run_if, "Loop": run_loop}
 

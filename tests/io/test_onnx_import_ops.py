@@ -198,6 +198,37 @@ def test_operator_against_onnxruntime(op, inputs, attrs, consts, opset):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
 
 
+_P = np.random.default_rng(5).standard_normal((1, 2, 5, 6)).astype(np.float32)
+POOLS_CASTS = [
+    ("MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1],
+                 "ceil_mode": 1}),
+    ("MaxPool", {"kernel_shape": [3, 2], "strides": [2, 1], "dilations": [2, 2],
+                 "pads": [1, 0, 1, 0]}),
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1],
+                     "ceil_mode": 1, "count_include_pad": 1}),
+    ("AveragePool", {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1],
+                     "ceil_mode": 1, "count_include_pad": 0}),
+    ("Cast", {"to": TensorProto.FLOAT16}),
+    ("Cast", {"to": TensorProto.INT8}),
+    ("Cast", {"to": TensorProto.UINT8}),
+]
+
+
+@pytest.mark.parametrize("op,attrs", POOLS_CASTS,
+                         ids=[f"{c[0]}-{k}" for k, c in enumerate(POOLS_CASTS)])
+def test_pool_options_and_casts_against_onnxruntime(op, attrs):
+    """MaxPool dilations and ceil_mode (a last window starting in the padding is dropped, as
+    onnxruntime and PyTorch do), AveragePool ceil_mode, Cast to 8- and 16-bit types."""
+    x = _P if op != "Cast" else (_P * 3 + 1 if attrs["to"] != TensorProto.UINT8 else
+                                 np.abs(_P) * 3)     # (a negative to uint8 is undefined)
+    proto = _model(op, {"x": x}, attrs, out_type=attrs.get("to"), out_shape=[None] * 4)
+    want, = _ort(proto, {"x": x})
+    got, = _imported(proto, {"x": x})
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), rtol=1e-6,
+                               atol=1e-6)
+
+
 def test_loop_with_trip_count_condition_and_scan_output():
     """Loop(M=5, cond): s = s * 2 + x while the body's condition (sum(s) < 40) holds (4
     iterations for the first x, 5 for the second), with a scan output of each iteration's s,
