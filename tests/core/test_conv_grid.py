@@ -84,24 +84,27 @@ def test_which_operands_take_the_grid():
     assert not G.takes_grid(one, (3, 3), geom, (16, 16), 1)
 
 
-@pytest.mark.parametrize("case", [((2, 3, 9, 8), (4, 3, 3, 3), (2, 2), ((1, 1), (1, 1))),
-                                  ((2, 5, 8, 9), (3, 5, 1, 1), (2, 1), ((0, 0), (0, 0))),
-                                  ((2, 4, 5, 5), (3, 4, 3, 3), (1, 1), ((1, 1), (1, 1)))],
-                         ids=["strided", "1x1 strided", "small plane"])
+@pytest.mark.parametrize("case", [((2, 3, 9, 8), (4, 3, 3, 3), (2, 2), ((1, 1), (1, 1)), 1),
+                                  ((2, 5, 8, 9), (3, 5, 1, 1), (2, 1), ((0, 0), (0, 0)), 1),
+                                  ((2, 4, 5, 5), (3, 4, 3, 3), (1, 1), ((1, 1), (1, 1)), 1),
+                                  ((2, 3, 9, 9), (2, 3, 3, 2), (2, 1), ((2, 2), (1, 1)), 2)],
+                         ids=["strided", "1x1 strided", "small plane", "dilated"])
 def test_folded_route_for_channels_last_the_grid_does_not_take(case, monkeypatch):
-    """Strided (or wasteful-grid) channels-last convolutions: batch-folded columns and one GEMM
-    whose output is NHWC; the filter gradient reads a channels-last g in place."""
-    xs, ws, st, pad = case
+    """Strided (or wasteful-grid) channels-last convolutions: NHWC columns (kernels taller or
+    wider than one) or batch-folded ones (1x1) and one GEMM whose output is NHWC; the filter
+    gradient reads a channels-last g in place."""
+    xs, ws, st, pad, d = case
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
-    p = {"strides": st, "padding": pad, "dilation": (1, 1), "groups": 1}
+    p = {"strides": st, "padding": pad, "dilation": (d, d), "groups": 1}
     tx = torch.from_numpy(x).requires_grad_()
     tw = torch.from_numpy(w).requires_grad_()
-    ty = torch.nn.functional.conv2d(tx, tw, None, st, tuple(lo for lo, _ in pad))
+    ty = torch.nn.functional.conv2d(tx, tw, None, st, tuple(lo for lo, _ in pad), d)
     g = rng.standard_normal(tuple(ty.shape))
     ty.backward(torch.from_numpy(g))
     calls = []
     monkeypatch.setattr(C, "conv_folded", lambda *a: calls.append(1) or G.conv_folded(*a))
+    monkeypatch.setattr(C, "conv_nhwc_cols", lambda *a: calls.append(1) or G.conv_nhwc_cols(*a))
     monkeypatch.setattr(C, "filter_grad_folded",
                         lambda *a: calls.append(2) or G.filter_grad_folded(*a))
     y = C.conv(_channels_last(x), w, **p)

@@ -21,6 +21,9 @@ elementwise kernels do (waking the OpenMP workers costs more than it saves on sm
   ``im2col`` serves short or strided rows only (NumPy's strided copy is faster on the others);
   ``col2im`` loops over the span of valid pixels of each (kernel offset, row), found once by
   ``_span``.
+* ``im2col_nhwc`` / ``col2im_nhwc``: the same pair for channels-last buffers (the TF front
+  end's), with one row per output pixel, ``cols[(n, oh, ow), (i, j, c)]`` (see
+  :mod:`.conv_grid`).
 * ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
   ``dlcore/kernels/cpu/conv.py`` (parallel only; no wrapper calls it).
 * pooling: ``max_pool``, ``max_pool_argmax`` (flat index ``ih * W + iw`` of the first maximum in
@@ -126,6 +129,52 @@ def col2im_par(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
     of, cf = out.reshape(-1), cols.reshape(-1)
     for nc in prange(n_b * c_n):
         _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc)
+
+
+@njit(**_INL)
+def _im2col_nhwc_image(xf, c_n, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, n):
+    h_n, w_n = xf.shape[1], xf.shape[2] // c_n
+    for oh in range(oh_n):
+        for ow in range(ow_n):
+            row = cols[(n * oh_n + oh) * ow_n + ow]
+            iw0 = ow * sw - pw
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                seg = row[i * kw * c_n:(i + 1) * kw * c_n]
+                if ih < 0 or ih >= h_n:
+                    for t in range(kw * c_n):
+                        seg[t] = 0
+                    continue
+                src = xf[n, ih]
+                if dw == 1 and iw0 >= 0 and iw0 + kw <= w_n:     # the window row: one run
+                    run = src[iw0 * c_n:(iw0 + kw) * c_n]
+                    for t in range(kw * c_n):
+                        seg[t] = run[t]
+                    continue
+                for j in range(kw):
+                    iw = iw0 + j * dw
+                    dst = seg[j * c_n:(j + 1) * c_n]
+                    if iw < 0 or iw >= w_n:
+                        for t in range(c_n):
+                            dst[t] = 0
+                    else:
+                        px = src[iw * c_n:(iw + 1) * c_n]
+                        for t in range(c_n):
+                            dst[t] = px[t]
+
+
+@njit(**_SER)
+def im2col_nhwc(xf, c_n, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols):
+    """cols[(n, oh, ow), (i, j, c)] = x[n, oh*sh - ph + i*dh, ow*sw - pw + j*dw, c] (zero
+    outside): the unfolding of a channels-last buffer, ``xf`` its ``(N, H, W C)`` view."""
+    for n in range(xf.shape[0]):
+        _im2col_nhwc_image(xf, c_n, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, n)
+
+
+@njit(**_PAR)
+def im2col_nhwc_par(xf, c_n, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols):
+    for n in prange(xf.shape[0]):
+        _im2col_nhwc_image(xf, c_n, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols, n)
 
 
 @njit(**_INL)

@@ -112,6 +112,7 @@ from .conv_grid import (
     conv_filter_grad_grid,
     conv_folded,
     conv_grid,
+    conv_nhwc_cols,
     conv_transpose_grid,
     filter_grad_folded,
     takes_folded,
@@ -203,6 +204,10 @@ def conv(x, w, *, strides, padding, dilation, groups):
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
     if o and takes_grid(x, (kh, kw), geom, out_sp, groups):
         return conv_grid(x, w4, geom, out_sp)      # channels-last, stride 1: one GEMM
+    if o and kh * kw > 1 and oh * ow and takes_folded(x, groups):
+        # channels-last, strided or small planes: NHWC columns, one GEMM, NHWC out
+        return conv_nhwc_cols(x4, w4, geom, out_sp,
+                              _k("im2col_nhwc", n * oh * ow * c * kh * kw))
     if o and c * kh * kw and oh * ow and takes_folded(x, groups):
         # channels-last, strided or small planes: folded columns, one GEMM, NHWC out
         return conv_folded(_unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, n, out_sp)

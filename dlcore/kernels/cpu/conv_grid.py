@@ -140,3 +140,21 @@ def filter_grad_folded(cols: np.ndarray, g4: np.ndarray, k: tuple, c: int) -> np
     gl = g4.transpose(0, 2, 3, 1).reshape(-1, o)           # a view when g is channels-last
     dwt = np.matmul(cols.reshape(cols.shape[0], -1), gl)
     return np.ascontiguousarray(dwt.T).reshape((o, c) + tuple(k))
+
+
+def conv_nhwc_cols(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple, unfold) -> np.ndarray:
+    """y (N, O, OH, OW), stored NHWC, of a channels-last ``x4``: the columns unfolded straight
+    from the NHWC buffer, ``cols[(n, oh, ow), (i, j, c)]`` (``unfold``: the Numba loop
+    ``_jit_conv.im2col_nhwc``, each window row of ``kw C`` elements one contiguous run), and one
+    GEMM ``cols @ W'^T`` with ``W'[o, (i, j, c)] = w[o, c, i, j]``.  Measured against the
+    batch-folded columns of :func:`conv_folded` (us, one thread, CPU time, interleaved): 8->16
+    s2 541 -> 489, 16->32 s2 360 -> 240, 32->32 8x8 641 -> 406; LeNet's 6->16 14x14 k5 even
+    (2851 -> 2823: its 1.5 ms unfolding and 1.3 ms GEMM both stay); 1x1 lost (127 -> 166) and so
+    did the filter gradient by these columns (8->16 s2 522 -> 640), which keep the folded ones."""
+    n, c, h, w = x4.shape
+    o, _, kh, kw = w4.shape
+    oh, ow = out_hw
+    cols = np.empty((n * oh * ow, kh * kw * c), x4.dtype)
+    unfold(x4.transpose(0, 2, 3, 1).reshape(n, h, w * c), c, kh, kw, *geom[:6], oh, ow, cols)
+    y = np.matmul(cols, w4.transpose(0, 2, 3, 1).reshape(o, -1).T)
+    return y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
