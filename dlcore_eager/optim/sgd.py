@@ -8,14 +8,39 @@
 A sparse gradient (``nn.Embedding(sparse=True)``) takes ``_sparse_steps.sgd``.
 
 Note the momentum form ``v = mu v + g; p -= lr v``, which differs from Sutskever et al.
+
+Rounding as PyTorch's on the CPU: each ``a + c * b`` above is ``torch.add(a, b, alpha=c)``,
+whose vectorised loop is a fused multiply-add (one rounding, ``c`` a float32), and
+``momentum * b`` is one float32 product.  Contiguous float32 parameters on the host take one
+Numba pass that rounds the same way (``dlcore.kernels.cpu._jit_sgd``; the tensor operations'
+two roundings, ``p - fl(lr g)``, left about half the elements of a 1000-element parameter one
+ulp away from torch's after one step); other dtypes and devices take the tensor operations.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import _sparse_steps
 from ._sparse_steps import is_sparse
+from .adam import _on_host
 from .optimizer import Optimizer, require
+
+_F32 = np.dtype(np.float32)
+
+
+def _f32(x: float) -> float:
+    """A Python float rounded to float32, as PyTorch casts a float32 op's ``alpha``."""
+    return float(np.float32(x))
+
+
+def _contiguous_host(p: Tensor, grad: Tensor, state: dict) -> bool:
+    if p._buf.dtype != _F32 or not _on_host(p, grad, state, ("momentum_buffer",)):
+        return False
+    buf = state.get("momentum_buffer")
+    return p._buf.flags.c_contiguous and grad._buf.flags.c_contiguous and \
+        (buf is None or buf._buf.flags.c_contiguous)
 
 
 class SGD(Optimizer):
@@ -34,6 +59,9 @@ class SGD(Optimizer):
         if is_sparse(grad):
             _sparse_steps.sgd(p, grad, state, group)
             return
+        if _contiguous_host(p, grad, state):
+            self._update_host(p, grad, state, group)
+            return
         g = -grad if group["maximize"] else grad
         wd, mom = group["weight_decay"], group["momentum"]
         if wd != 0:
@@ -47,3 +75,19 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buf
             g = g + mom * buf if group["nesterov"] else buf
         p.data -= group["lr"] * g
+
+    def _update_host(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        """``_update`` in one Numba pass with PyTorch's roundings (module docstring); the
+        momentum buffer is updated in place, as PyTorch's."""
+        from dlcore.kernels.cpu._jit_sgd import sgd_step32
+        pb = p._buf
+        mom = group["momentum"]
+        buf = state.get("momentum_buffer")
+        first = buf is None
+        b = np.empty(pb.shape, _F32) if first and mom != 0 else \
+            (buf._buf if buf is not None else np.empty(0, _F32))
+        sgd_step32(pb.reshape(-1), grad._buf.reshape(-1), b.reshape(-1),
+                   _f32(group["weight_decay"]), _f32(mom), _f32(1 - group["dampening"]),
+                   _f32(-group["lr"]), bool(group["nesterov"]), bool(group["maximize"]), first)
+        if first and mom != 0:
+            state["momentum_buffer"] = Tensor._wrap(b)
