@@ -19,9 +19,9 @@ concatenated with the known entries.  Two pseudo-primitives make run-time consta
 Covered primitives (ONNX operator in brackets): elementwise unary (Exp, Log, Neg, Abs, Sqrt,
 Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Floor, Ceil, Sign, Round; rsqrt as
 Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, Div, Pow, Max,
-Min, comparisons, Where), MatMul, reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd;
-``axes=()`` means all axes), ArgMax, Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand
-(broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
+Min, comparisons, Where; the remainder of floats as Mod with fmod=1 and a sign fix), MatMul,
+reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd; ``axes=()`` means all axes), ArgMax,
+Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
 Gather (take), ScatterND with reduction add (scatter_add), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
@@ -163,9 +163,10 @@ def _convert(b: _Builder, op: Op) -> None:
     name = op.prim
     if name in _UNARY:
         b.node(_UNARY[name], ins[:1], out)
+    elif name == "remainder" and is_floating(np.dtype(op.out_dtype)):
+        _float_remainder(b, ins[:2], out, op.out_dtype)
     elif name in _BINARY:
-        b.node(_BINARY[name], ins[:2], out, **({"fmod": 1} if name == "remainder" and
-                                               is_floating(np.dtype(op.out_dtype)) else {}))
+        b.node(_BINARY[name], ins[:2], out)
     elif name == "not_equal":
         b.node("Not", [b.node("Equal", ins[:2])], out)
     elif name == "rsqrt":
@@ -275,6 +276,20 @@ def _convert(b: _Builder, op: Op) -> None:
                epsilon=float(p["eps"]))
     else:
         raise NotImplementedError(f"ONNX export: primitive {name!r} has no ONNX conversion yet")
+
+
+def _float_remainder(b: _Builder, ins: list, out: str, dtype) -> None:
+    """``remainder`` of floats takes the divisor's sign (PyTorch, Python's ``%``); ONNX's
+    ``Mod`` of floats needs ``fmod=1`` (the dividend's sign), so::
+
+        r = Mod(x, y, fmod=1);  out = r if r == 0 or (r < 0) == (y < 0) else r + y
+    """
+    x, y = ins
+    r = b.node("Mod", [x, y], fmod=1)
+    zero = b.const(0.0, dtype)
+    same = b.node("Equal", [b.node("Less", [r, zero]), b.node("Less", [y, zero])])
+    keep = b.node("Where", [same, r, b.node("Add", [r, y])])
+    b.node("Where", [b.node("Equal", [r, zero]), r, keep], out)
 
 
 def _getitem(b: _Builder, op: Op) -> None:

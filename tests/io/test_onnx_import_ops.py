@@ -229,6 +229,21 @@ def test_pool_options_and_casts_against_onnxruntime(op, attrs):
                                atol=1e-6)
 
 
+def test_float_remainder_exports_with_the_divisors_sign():
+    """x % y of floats (PyTorch's remainder: the divisor's sign) was exported as ONNX Mod
+    with fmod=1 (the dividend's sign: -0.3 % 0.7 gave -0.3 in onnxruntime, not 0.4)."""
+    x = np.array([-0.3, 0.3, -1.4, 2.5, 0.0, -2.1], np.float32)
+    y = np.array([0.7, -0.7, 0.7, -1.0, 0.5, 0.7], np.float32)
+    proto = dlcore_eager.onnx.export(lambda a, b: a.remainder(b) * 2.0,
+                                     (dt.tensor(x), dt.tensor(y)), input_names=["a", "b"])
+    want = np.remainder(x, y) * np.float32(2)                  # torch.remainder's rule
+    np.testing.assert_allclose(dt.tensor(x).remainder(dt.tensor(y)).numpy() * 2, want)
+    got = _ort(proto, {"a": x, "b": y})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(_imported(proto, {"a": x, "b": y})[0], want, rtol=1e-6,
+                               atol=1e-6)
+
+
 def test_loop_with_trip_count_condition_and_scan_output():
     """Loop(M=5, cond): s = s * 2 + x while the body's condition (sum(s) < 40) holds (4
     iterations for the first x, 5 for the second), with a scan output of each iteration's s,
