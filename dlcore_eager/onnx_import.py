@@ -13,7 +13,9 @@ MaxPool, AveragePool without ceil mode, LayerNormalization, BatchNormalization i
 form, RNN/LSTM/GRU in ``_onnx_import_rnn``; Pad, Range, Shape, GatherElements, ScatterND, Mod,
 IsNaN, IsInf, ReduceProd, ReduceLogSumExp and more trigonometry in ``_onnx_import_ops``; If
 and Loop, whose subgraphs run with the same interpreter and see the enclosing names, in
-``_onnx_import_control``) plus Softmax, LogSoftmax, Flatten and Gemm.  Every operator of the
+``_onnx_import_control``) plus Softmax, LogSoftmax, Flatten and Gemm.  Axes are read as
+attributes (older opsets: reductions before 18, Unsqueeze/Squeeze before 13) or as inputs;
+reductions honour ``noop_with_empty_axes``.  Every operator of the
 graph and of its subgraphs is checked when the module is built.
 """
 
@@ -51,6 +53,8 @@ def _reduce(fn_name: str):
     def run(a: dict, x, *rest):
         axes = _axes_of(a, [x, *rest], x.dim())
         keep = bool(a.get("keepdims", 1))
+        if not axes and int(a.get("noop_with_empty_axes", 0)):
+            return x
         if axes is None or axes == []:
             axes = list(range(x.dim()))
         return getattr(x, fn_name)(dim=tuple(axes), keepdim=keep)
@@ -169,8 +173,10 @@ def _build_ops() -> dict:
         "Flatten": lambda a, x: x.reshape(int(np.prod(x.shape[:int(a.get("axis", 1))])), -1),
         "Transpose": lambda a, x: x.permute(*a.get("perm", list(range(x.dim()))[::-1])),
         "Concat": lambda a, *xs: cat(list(xs), int(a["axis"])),
-        "Unsqueeze": lambda a, x, ax: _unsqueeze(x, _ints(ax)),
-        "Squeeze": lambda a, x, ax=None: x.squeeze() if ax is None else _squeeze(x, _ints(ax)),
+        "Unsqueeze": lambda a, x, ax=None: _unsqueeze(x, _ints(ax) if ax is not None
+                                                      else list(a["axes"])),
+        "Squeeze": lambda a, x, ax=None: _squeeze(x, _ints(ax)) if ax is not None else (
+            _squeeze(x, list(a["axes"])) if "axes" in a else x.squeeze()),
         "Expand": lambda a, x, s: x.expand(*np.broadcast_shapes(tuple(x.shape),
                                                                 tuple(_ints(s)))),
         "Cast": _cast,

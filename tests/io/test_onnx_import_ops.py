@@ -62,21 +62,24 @@ def _packed(mode, batch_first, value, total):
 @pytest.mark.parametrize("mode,batch_first,value,total", [("LSTM", True, -1.0, 9),
                                                           ("GRU", False, 0.5, None)])
 def test_packed_rnn_with_padding_value_and_total_length_round_trip(mode, batch_first, value,
-                                                                   total):
+                                                                   total, tmp_path):
     dt.manual_seed(1)
     m = _packed(mode, batch_first, value, total)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 6, 3) if batch_first else (6, 3, 3)).astype(np.float32)
+    path = str(tmp_path / "packed.onnx")
     proto = dlcore_eager.onnx.export(
-        m, (dt.tensor(x), dt.tensor([4, 6, 2])), input_names=["x", "len"],
+        m, (dt.tensor(x), dt.tensor([4, 6, 2])), path, input_names=["x", "len"],
         dynamic_axes={"x": {0: "batch", 1: "time"} if batch_first else {0: "time", 1: "batch"},
                       "len": {0: "batch"}})
     assert {"Range", "Shape", "Where"} <= {n.op_type for n in proto.graph.node}
-    back = dlcore_eager.onnx.load_model(proto)
+    assert ("Pad" in {n.op_type for n in proto.graph.node}) == (total is not None)
+    back = dlcore_eager.onnx.load_model(path)                   # the same file as onnxruntime
     lengths = [5, 1, 7, 3]
     x2 = rng.standard_normal((4, 7, 3) if batch_first else (7, 4, 3)).astype(np.float32)
     got = back(dt.tensor(x2), dt.tensor(lengths))
-    want = _ort(proto, {"x": x2, "len": np.array(lengths, np.int64)})
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    want = sess.run(None, {"x": x2, "len": np.array(lengths, np.int64)})
     eager = m(dt.tensor(x2), dt.tensor(lengths))
     for g, w, e in zip(got, want, eager):
         assert g.shape == w.shape == e.shape
@@ -180,6 +183,10 @@ CASES = [
     ("ReduceProd", {"x": _X}, {"axes": [1], "keepdims": 0}, None, 17),
     ("ReduceProd", {"x": _X}, {}, {"axes": np.array([0, -1], _I64)}, 18),
     ("ReduceLogSumExp", {"x": _X}, {"axes": [0], "keepdims": 0}, None, 17),
+    ("ReduceSum", {"x": _X}, {"noop_with_empty_axes": 1}, {"axes": np.zeros(0, _I64)}, 18),
+    ("ReduceMean", {"x": _X}, {"keepdims": 0}, {"axes": np.array([-1], _I64)}, 18),
+    ("Unsqueeze", {"x": _X}, {"axes": [0, 3]}, None, 11),          # axes as attribute
+    ("Squeeze", {"x": _X[None, :, None]}, {"axes": [2]}, None, 11),
 ] + [(op, {"x": np.array([-0.7, 0.1, 0.6], np.float32)}, {}, None, 17)
      for op in ("Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh")]
 
