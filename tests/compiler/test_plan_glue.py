@@ -2,6 +2,7 @@
 
 * a loop that is a whole segment fills an array the glue allocates instead of returning one (a
   returned array costs Numba a boxing call): each run still gets its own result array;
+* after its first call the glue calls its segments' compiled entry points (no type resolution);
 * the glue's ``run`` binds its executors as positional defaults (fast locals), so an extra
   positional argument would have replaced one: it raises instead.
 """
@@ -68,3 +69,18 @@ def test_a_training_step_with_a_one_loop_update_segment_matches_the_interpreter(
             got.append((np.array(losses), sess.run(w)))
     np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-6)
     np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-6)
+
+
+def test_after_the_first_call_the_glue_calls_the_segments_entry_points():
+    from numba.core.dispatcher import Dispatcher
+
+    g, a, out = _one_op()
+    with tf.Session(graph=g, passes="all") as sess:
+        x = np.ones(3, np.float32)
+        plan = sess.plan(out, {a: x})
+        assert any(isinstance(d, Dispatcher) for d in plan.compiled_run.__defaults__)
+        np.testing.assert_array_equal(sess.run(out, {a: x}), [3.0, 3.0, 3.0])
+        assert "first_call" in plan.compiler.seconds
+        assert not any(isinstance(d, Dispatcher) for d in plan.compiled_run.__defaults__)
+        for k in range(3):
+            np.testing.assert_array_equal(sess.run(out, {a: x + k}), 2 * (x + k) + 1)
