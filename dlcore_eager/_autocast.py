@@ -89,7 +89,7 @@ PRIMITIVES = {
 #: methods) and names, per class.
 LOWER = _names({
     "": "matmul mm bmm addmm baddbmm addbmm prelu conv1d conv2d conv3d conv_transpose1d "
-        "conv_transpose2d conv_transpose3d",
+        "conv_transpose2d conv_transpose3d conv_tbc",
     "nn.functional": "linear conv1d conv2d conv3d conv_transpose1d conv_transpose2d "
                      "conv_transpose3d _conv_t prelu scaled_dot_product_attention "
                      "multi_head_attention_forward",
@@ -98,7 +98,7 @@ LOWER = _names({
 })
 FP32 = _names({
     "": "prod cdist trace inverse pinverse quantile nanquantile polar stft istft "
-        "cholesky cholesky_inverse cholesky_solve lu lu_solve orgqr ormqr view_as_complex",
+        "cholesky cholesky_inverse cholesky_solve lu lu_solve orgqr ormqr geqrf view_as_complex",
     "nn.functional": "cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss huber_loss "
                      "binary_cross_entropy binary_cross_entropy_with_logits kl_div "
                      "margin_ranking_loss soft_margin_loss multilabel_margin_loss "
@@ -110,7 +110,7 @@ FP32 = _names({
               "lstsq householder_product tensorinv tensorsolve matrix_rank cond",
     "fft": "fft ifft fft2 ifft2 fftn ifftn rfft irfft rfft2 irfft2 rfftn irfftn hfft ihfft",
     "Tensor": "prod inverse pinverse trace cholesky cholesky_inverse cholesky_solve quantile "
-              "nanquantile stft istft",
+              "nanquantile stft istft orgqr ormqr geqrf",
 })
 PROMOTE = _names({"": "cat concat concatenate stack index_copy", "Tensor": "index_copy"})
 #: Unlisted ops that are one kernel in PyTorch but use a listed primitive in dlcore.

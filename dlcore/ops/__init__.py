@@ -25,8 +25,10 @@ rule, vjp, kernels) lives in the module of its family:
                     select/slice/diagonal_scatter, diagflat, cartesian_prod, combinations,
                     vander, tensordot (composites)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
-    linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, mv,
+    linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, addbmm,
+                    addmv, addr, mv,
                     diagonal, diag, trace, tril, triu, cross, householder_product (composites)
+    linalg_householder.py geqrf (primitive: LAPACK's geqrf), ormqr (composite)
     einsum.py       einsum (ellipsis, diagonals, broadcasting; pairwise matmul contractions)
     decompositions.py  inv, svd (primitives), svdvals, matrix_norm, linalg.norm, matrix_power
     linalg_systems.py solve, triangular_solve, cholesky, det, slogdet (primitives), cholesky_solve,
@@ -76,15 +78,16 @@ from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, med
                    scatter_add_along_axis, sort, take_along_axis, topk)
 from .unique import unique, unique_consecutive
 from .scan import scatter_add as scatter_add_dim
-from .linalg_extra import (addmm, aminmax, baddbmm, cdist, count_nonzero, cross, diag,
-                           diagonal, dist, householder_product, mv, tril, trace, triu,
-                           vector_norm)
+from .linalg_extra import (addbmm, addmm, addmv, addr, aminmax, baddbmm, cdist, count_nonzero,
+                           cross, diag, diagonal, dist, householder_product, mv, tril, trace,
+                           triu, vector_norm)
 from .einsum import einsum
 from .decompositions import inv, matrix_norm, matrix_power, svd, svdvals
 from .decompositions import norm as linalg_norm
 from .linalg_systems import (cholesky, cholesky_inverse, cholesky_solve, det, linalg_solve,
                            logdet, slogdet, solve_triangular)
 from .linalg_factor import eigh, eigvalsh, lstsq, matrix_rank, multi_dot, pinv, qr
+from .linalg_householder import geqrf, ormqr
 from .ldl import ldl_factor, ldl_solve
 from . import special_poly  # noqa: E402  (torch.special's orthogonal polynomials)
 from . import special_bessel  # noqa: E402  (torch.special's J0, J1, Y0, Y1, K0, K1)

@@ -283,3 +283,47 @@ def conv_filter_grad(x, g, kernel_size, strides=1, padding=0, dilation=1, groups
     pads = resolve_padding(padding, tuple(aval_of(x).shape[2:]), k, st, dl, "conv_filter_grad")
     return bind(conv_filter_grad_p, x, g, kernel_size=k, strides=st, padding=pads, dilation=dl,
                 groups=int(groups))
+
+
+@exports({"torch": "conv_tbc"}, "plain")
+def conv_tbc(x, weight, bias, pad: int = 0):
+    """PyTorch's ``conv_tbc``: a 1-D convolution of a time-major sequence, ``x`` (T, B, C),
+    ``weight`` (K, C, O), ``bias`` (O,), ``pad`` steps of zeros at both ends (a negative
+    ``pad`` crops) -> (T + 2 pad - K + 1, B, O).  A composite: ``conv`` on the (B, C, T) view
+    with the (O, C, K) view of ``weight``, plus ``bias`` (in ``x``'s dtype)."""
+    from .elementwise import add, cast
+    from .indexing import getitem
+    from .shape import broadcast_to, reshape, transpose
+    if isinstance(pad, bool) or not isinstance(pad, int):
+        raise TypeError(f"conv_tbc(): argument 'pad' must be int, not {type(pad).__name__}")
+    xs, ws, bs = (tuple(aval_of(v).shape) for v in (x, weight, bias))
+    if len(xs) != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if len(ws) != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if len(bs) != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if xs[2] != ws[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if ws[2] != bs[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    dx, dw = aval_of(x).dtype, aval_of(weight).dtype
+    if dx != dw:
+        from .linalg_extra import _SCALAR_NAMES
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_SCALAR_NAMES.get(dx.name, dx.name)} and "
+                           f"{_SCALAR_NAMES.get(dw.name, dw.name)}")
+    (t, b, _), (k, _, o) = xs, ws
+    length = t + 2 * pad - k + 1
+    if length < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {length}: "
+                           f"[{length}, {b}, {o}]")
+    bias = cast(bias, dx)
+    if length == 0:
+        return broadcast_to(reshape(bias, (1, 1, o)), (0, b, o))
+    if pad < 0:                                  # cropping: the middle of the sequence
+        x = getitem(x, (slice(-pad, t + pad),))
+        pad = 0
+    y = conv(transpose(x, (1, 2, 0)), transpose(weight, (2, 1, 0)), 1, pad)   # (B, O, L)
+    return transpose(add(y, reshape(bias, (1, o, 1))), (2, 0, 1))

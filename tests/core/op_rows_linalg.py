@@ -1,5 +1,6 @@
 """Op-table rows of the solvers and factorizations (dlcore/ops/linalg_systems.py and
-linalg_factor.py): solve, triangular_solve, cholesky, det, slogdet, qr, eigh, lu.  NumPy's LAPACK
+linalg_factor.py): solve, triangular_solve, cholesky, det, slogdet, qr, eigh, lu; geqrf and
+ormqr (linalg_householder.py), addbmm, addmv, addr (linalg_extra.py).  NumPy's LAPACK
 is the reference; inputs are made well-conditioned inside the row (``a + 3 I``, ``a a^T + 3 I``)
 so that float32 and finite differences stay accurate."""
 
@@ -69,6 +70,33 @@ def _np_householder_product(a, tau):
     return out
 
 
+def _np_geqrf(a, part):
+    """LAPACK's geqrf through SciPy, batched by a loop: ``a`` (R and the reflectors) or tau."""
+    from scipy.linalg import lapack
+    outs = []
+    for m in a.reshape((-1,) + a.shape[-2:]):
+        qr, tau = (lapack.dgeqrf if m.dtype == np.float64 else lapack.sgeqrf)(m)[:2]
+        outs.append(qr if part == "a" else tau)
+    k = min(a.shape[-2:])
+    return np.stack(outs).reshape(a.shape if part == "a" else a.shape[:-2] + (k,))
+
+
+def _np_ormqr(a, tau, c, left, transpose):
+    """Q c, Q^T c, c Q or c Q^T with Q = H_1 ... H_k formed explicitly (batched by a loop)."""
+    m = a.shape[-2]
+    out = np.empty(c.shape, c.dtype)
+    for idx in np.ndindex(a.shape[:-2]):
+        q = np.eye(m)
+        for i in range(tau.shape[-1]):
+            v = np.zeros(m)
+            v[i] = 1.0
+            v[i + 1:] = a[idx][i + 1:, i]
+            q = q @ (np.eye(m) - tau[idx][i] * np.outer(v, v))
+        q = q.T if transpose else q
+        out[idx] = q @ c[idx] if left else c[idx] @ q
+    return out
+
+
 def _np_ldl(a, part):
     """LAPACK's sytrf (lower) through SciPy, batched by a loop: the compact factor (strict
     upper triangle zeroed, as PyTorch returns it) or the 1-based pivots."""
@@ -121,6 +149,29 @@ def linalg_rows(OpRow) -> list:
         OpRow("householder_product", "householder_product", ops.householder_product,
               _np_householder_product, (((4, 3), (2,)), ((2, 3, 2), (2, 2))),
               ("real", "real"), (0, 1), primitives=("matmul", "mul", "sub"), **tol),
+        OpRow("geqrf[a]", "geqrf", lambda a: ops.geqrf(a)[0], lambda a: _np_geqrf(a, "a"),
+              (((4, 3),), ((2, 3, 5),)), ("real",), (), **tol),
+        OpRow("geqrf[tau]", "geqrf", lambda a: ops.geqrf(a)[1], lambda a: _np_geqrf(a, "tau"),
+              (((4, 3),), ((2, 3, 5),)), ("real",), (), **tol),
+        OpRow("ormqr[left]", "ormqr", lambda a, t, c: ops.ormqr(a, t, c),
+              lambda a, t, c: _np_ormqr(a, t, c, True, False),
+              (((4, 3), (3,), (4, 2)), ((2, 3, 2), (2, 2), (2, 3, 1))), ("real",) * 3,
+              (0, 1, 2), primitives=("matmul", "mul", "sub"), **tol),
+        OpRow("ormqr[right,transpose]", "ormqr",
+              lambda a, t, c: ops.ormqr(a, t, c, left=False, transpose=True),
+              lambda a, t, c: _np_ormqr(a, t, c, False, True),
+              (((4, 3), (3,), (2, 4)),), ("real",) * 3, (0, 1, 2),
+              primitives=("matmul", "mul", "sub"), **tol),
+        OpRow("addbmm", "addbmm", lambda c, a, b: ops.addbmm(c, a, b, beta=0.5, alpha=2.0),
+              lambda c, a, b: 0.5 * c + 2.0 * np.einsum("bij,bjk->ik", a, b),
+              (((3, 4), (2, 3, 5), (2, 5, 4)), ((4,), (1, 2, 3), (1, 3, 4))), ("real",) * 3,
+              (0, 1, 2), primitives=("matmul", "transpose", "reshape"), **tol),
+        OpRow("addmv", "addmv", lambda c, a, v: ops.addmv(c, a, v, beta=-1.0, alpha=0.5),
+              lambda c, a, v: -c + 0.5 * a @ v, (((3,), (3, 4), (4,)), ((1,), (2, 3), (3,))),
+              ("real",) * 3, (0, 1, 2), primitives=("matmul", "mul", "add"), **tol),
+        OpRow("addr", "addr", lambda c, u, v: ops.addr(c, u, v, beta=2.0, alpha=-1.0),
+              lambda c, u, v: 2 * c - np.outer(u, v), (((3, 4), (3,), (4,)), ((4,), (2,), (4,))),
+              ("real",) * 3, (0, 1, 2), primitives=("mul", "add"), **tol),
         OpRow("ldl_factor[LD]", "ldl_factor", lambda a: ops.ldl_factor(_sym(a))[0],
               lambda a: _np_ldl(_np_sym(a), "LD"), sq, ("real",), (), **tol),
         OpRow("ldl_factor[pivots]", "ldl_factor", lambda a: ops.ldl_factor(_sym(a))[1],

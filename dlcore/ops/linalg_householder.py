@@ -1,0 +1,139 @@
+"""The QR factorization in Householder form, with PyTorch's names: ``geqrf`` (a primitive:
+LAPACK's geqrf) and ``ormqr`` (a composite: the product of its reflectors with a matrix).
+``householder_product`` (orgqr, the explicit Q) lives in linalg_extra.py.
+
+Primitive (kernels in dlcore/kernels/{cpu,cuda}/householder.py)::
+
+    geqrf(x, part)     x (.., m, n) = Q R with Q = H_1 ... H_k, k = min(m, n),
+                       H_i = I - tau_i v_i v_i^T, v_i = (0, .., 0, 1, a[i+1:, i]);
+                       part "a": R on and above the diagonal, v_i below it (m x n);
+                       part "tau": (.., k).  LAPACK's larfg signs: R_ii = -sign(x_ii) ||x_i||,
+                       tau_i = 0 when column i is already reduced.
+        not differentiable (PyTorch: "the derivative for 'geqrf' is not implemented.")
+
+Composite::
+
+    ormqr(a, tau, c, left, transpose)   Q c, Q^T c (left) or c Q, c Q^T (right) with Q the
+        m x m product of the k = tau.shape[-1] = min(m, n) reflectors stored in ``a`` (as geqrf leaves
+        them): one rank-1 update per reflector, c <- c - tau_i v_i (v_i^T c) (left) or
+        c <- c - tau_i (c v_i) v_i^T (right), the reflectors taken in the order the product
+        needs; gradients (to a, tau and c, as PyTorch has) come from matmul, mul and sub.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..api import exports
+from ..kernels.cpu import householder as _cpu
+from ..kernels.cuda import householder as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from .elementwise import add, mul, sub
+from .indexing import getitem
+from .linalg import matmul
+from .linalg_extra import _SCALAR_NAMES, tril
+from .shape import expand_dims, matrix_transpose
+
+#: ``torch.geqrf``'s result (``torch.return_types.geqrf``): fields ``a`` and ``tau``.
+geqrf_result = namedtuple("geqrf", ["a", "tau"])  # type: ignore[name-match]
+
+
+def _scalar(dtype) -> str:
+    return _SCALAR_NAMES.get(dtype.name, dtype.name)
+
+
+# ----------------------------------------------------------------------------- geqrf
+def _geqrf_rule(x: AVal, *, part) -> AVal:
+    if x.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    if x.dtype.name not in ("float32", "float64"):
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{_scalar(x.dtype)}'")
+    if part == "a":
+        return AVal(tuple(x.shape), x.dtype)
+    if part == "tau":
+        m, n = x.shape[-2:]
+        k = None if m is None or n is None else min(m, n)
+        return AVal(tuple(x.shape[:-2]) + (k,), x.dtype)
+    raise ValueError(f"geqrf: part must be 'a' or 'tau', not {part!r}")
+
+
+def _geqrf_vjp(g, y, x, *, part):
+    raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+geqrf_p = Primitive(
+    "geqrf", _geqrf_rule, _geqrf_vjp, kind="linalg",
+    doc="x = H_1 .. H_k R (LAPACK's geqrf; part 'a': R and the reflectors' vectors, 'tau': "
+        "their scalars);  not differentiable (PyTorch's rule)",
+    kernels={"cpu": _cpu.geqrf, "cuda": _cuda.geqrf})
+
+
+@exports({"torch": "geqrf", "Tensor": "geqrf"}, "plain")
+def geqrf(x):
+    """``(a, tau)``: LAPACK's geqrf of each matrix of ``x`` (.., m, n)."""
+    return geqrf_result(bind(geqrf_p, x, part="a"), bind(geqrf_p, x, part="tau"))
+
+
+# ----------------------------------------------------------------------------- ormqr
+def _ormqr_check(a, tau, c, left: bool) -> None:
+    name = "torch.ormqr"
+    sa, st, sc = (tuple(aval_of(v).shape) for v in (a, tau, c))
+    if len(sa) < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if len(sc) < 2:
+        raise RuntimeError(f"{name}: other must have at least 2 dimensions.")
+    side = -2 if left else -1
+    if sc[side] != sa[-2]:
+        raise RuntimeError(f"{name}: other.shape[{side}] must be equal to input.shape[-2]")
+    if len(st) == 0 or st[-1] != min(sc[side], sa[-1]):
+        raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min(other.shape[{side}], "
+                           "input.shape[-1])")
+    if len(st) != len(sa) - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {len(st)} and input.ndim is equal to "
+                           f"{len(sa)}")
+    if len(sc) != len(sa):
+        raise RuntimeError(f"{name}: Expected other to have the same number of dimensions as "
+                           f"input, but got other.ndim equal to {len(sc)} and input.ndim is "
+                           f"equal to {len(sa)}")
+    if st[:-1] != sa[:-2]:
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(st[:-1])}")
+    if sc[:-2] != sa[:-2]:
+        raise RuntimeError(f"{name}: Expected batch dimensions of other to be equal to "
+                           f"input.shape[:-2], but got {list(sc[:-2])}")
+    da = aval_of(a).dtype
+    for v, label in ((tau, "tau"), (c, "other")):
+        dv = aval_of(v).dtype
+        if dv != da:
+            raise RuntimeError(f"{name}: Expected input and {label} to have the same dtype, but "
+                               f"input has dtype{_scalar(da)} and {label} has dtype "
+                               f"{_scalar(dv)}")
+    if da.name not in ("float32", "float64"):
+        raise NotImplementedError(f"\"ormqr_cpu\" not implemented for '{_scalar(da)}'")
+
+
+@exports({"torch": "ormqr", "Tensor": "ormqr"}, "plain")
+def ormqr(a, tau, other, left: bool = True, transpose: bool = False):
+    """``Q other`` (``left``) or ``other Q``, with ``Q^T`` for ``transpose``: Q = H_1 ... H_k
+    from geqrf's ``(a, tau)``, applied one reflector at a time (never formed)."""
+    from ..device import const_like
+    _ormqr_check(a, tau, other, left)
+    m, k = aval_of(a).shape[-2], aval_of(tau).shape[-1]
+    if k == 0:
+        return add(other, 0.0)
+    dtype = aval_of(a).dtype
+    v_all = add(tril(getitem(a, (Ellipsis, slice(None), slice(0, k))), -1),
+                const_like(np.eye(m, k, dtype=dtype), a))
+    c = other
+    order = range(k) if bool(left) == bool(transpose) else reversed(range(k))
+    for i in order:
+        v = getitem(v_all, (Ellipsis, slice(None), slice(i, i + 1)))             # (.., m, 1)
+        t = expand_dims(getitem(tau, (Ellipsis, slice(i, i + 1))), -1)          # (.., 1, 1)
+        if left:
+            c = sub(c, mul(t, matmul(v, matmul(matrix_transpose(v), c))))
+        else:
+            c = sub(c, mul(t, matmul(matmul(c, v), matrix_transpose(v))))
+    return c
