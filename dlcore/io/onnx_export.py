@@ -5,7 +5,7 @@ parameters, in an order where inputs come first (a static graph's ops between th
 and fetches; an eager module traced by ``dlcore_eager.tracing``).  ``build_model`` turns such a
 list of ``Op`` records into an ONNX ``ModelProto`` (opset 17): graph inputs, initializers (the
 weights and constants), one or a few ONNX nodes per primitive, graph outputs, checked with
-``onnx.checker``.  Graph input and output dimensions are ints, names (symbolic dimensions:
+``onnx.checker``.  From opset 18 the reductions' ``axes`` is an input (an attribute before).  Graph input and output dimensions are ints, names (symbolic dimensions:
 ``"batch"``) or ``None`` (unknown).
 
 Dynamic axes: a shape-like parameter (``reshape``/``broadcast_to`` shapes, ``getitem`` slice
@@ -106,12 +106,17 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
 _REDUCE = {"max": "ReduceMax", "min": "ReduceMin", "prod": "ReduceProd"}
 
 
+# reductions whose ``axes`` is an attribute up to opset 17 and an input from opset 18
+_AXES_INPUT_18 = {"ReduceMax", "ReduceMin", "ReduceProd", "ReduceMean", "ReduceLogSumExp"}
+
+
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, opset: int = OPSET) -> None:
         _, self.h, self.nh = _onnx()
         self.nodes: list = []
         self.inits: dict[str, np.ndarray] = {}
         self.n = 0
+        self.opset = opset
 
     def fresh(self, base: str) -> str:
         self.n += 1
@@ -124,6 +129,8 @@ class _Builder:
 
     def node(self, op: str, inputs: list, output: str | None = None, **attrs) -> str:
         out = output or self.fresh(op.lower())
+        if op in _AXES_INPUT_18 and self.opset >= 18 and "axes" in attrs:
+            inputs = [*inputs, self.const(list(attrs.pop("axes")))]
         self.nodes.append(self.h.make_node(op, inputs, [out], name=self.fresh(op), **attrs))
         return out
 
@@ -446,7 +453,7 @@ def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
     """An ONNX ``ModelProto``: ``inputs``/``outputs`` are ``(name, shape, dtype)``, each
     dimension an int, a name (a symbolic dimension) or ``None`` (unknown)."""
     onnx, helper, numpy_helper = _onnx()
-    b = _Builder()
+    b = _Builder(opset)
     for op in ops:
         _convert(b, op)
 

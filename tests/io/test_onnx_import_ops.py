@@ -90,6 +90,32 @@ def test_packed_rnn_with_padding_value_and_total_length_round_trip(mode, batch_f
                for p in back.parameters())
 
 
+def test_opset_18_export_takes_the_reductions_axes_as_inputs():
+    """opset_version=18 wrote ReduceMax/ReduceMean/ReduceProd/ReduceLogSumExp with an axes
+    attribute, which onnx.checker refuses at opset 18 ("Unrecognized attribute: axes")."""
+    F = dt.nn.functional
+
+    def f(x, lengths):
+        y = F.batch_norm(x, None, None, training=True)
+        return (y.amax(dim=1) + x.prod(dim=1), F.cross_entropy(x, dt.tensor([0, 2, 1])),
+                m(x.unsqueeze(0).expand(2, 3, 3), lengths[:2])[0])
+    dt.manual_seed(2)
+    m = _packed("LSTM", True, -1.0, 4)
+    x = np.random.default_rng(4).standard_normal((3, 3)).astype(np.float32)
+    lengths = np.array([3, 1, 2], np.int64)
+    proto = dlcore_eager.onnx.export(f, (dt.tensor(x), dt.tensor(lengths)), opset_version=18)
+    ops = {n.op_type: n for n in proto.graph.node}
+    assert {"ReduceMax", "ReduceMean", "ReduceProd", "ReduceLogSumExp"} <= set(ops)
+    assert all(len(ops[k].input) == 2 and not ops[k].attribute or
+               [a.name for a in ops[k].attribute] == ["keepdims"]
+               for k in ("ReduceMax", "ReduceMean", "ReduceProd", "ReduceLogSumExp"))
+    feeds = {"input.0": x, "input.1": lengths}
+    eager = [t.detach().numpy() for t in f(dt.tensor(x), dt.tensor(lengths))]
+    for got in (_ort(proto, feeds), _imported(proto, feeds)):
+        for g, e in zip(got, eager):
+            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+
 def test_static_cond_and_while_loop_round_trip():
     import dlcore_static as tf
     from dlcore_static.onnx_export import export as export_graph
