@@ -5,8 +5,9 @@ parameters, in an order where inputs come first (a static graph's ops between th
 and fetches; an eager module traced by ``dlcore_eager.tracing``).  ``build_model`` turns such a
 list of ``Op`` records into an ONNX ``ModelProto`` (opset 17): graph inputs, initializers (the
 weights and constants), one or a few ONNX nodes per primitive, graph outputs, checked with
-``onnx.checker``.  From opset 18 the reductions' ``axes`` is an input (an attribute before).  Graph input and output dimensions are ints, names (symbolic dimensions:
-``"batch"``) or ``None`` (unknown).
+``onnx.checker``.  From opset 18 the reductions' ``axes`` is an input (an attribute before).
+Graph input and output dimensions are ints, names (symbolic dimensions: ``"batch"``) or
+``None`` (unknown).
 
 Dynamic axes: a shape-like parameter (``reshape``/``broadcast_to`` shapes, ``getitem`` slice
 bounds, ``reshape_like``/``broadcast_like`` output shapes in ``Op.dyn_shape``) may hold a
