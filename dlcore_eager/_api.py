@@ -88,8 +88,17 @@ def _direct_call(export):
 def unary(export, ns, name):
     call = _direct_call(export)
     op = name if ns != "Tensor" else f"Tensor.{name}"
+    # the primitive itself, taking any dtype: applied with no wrapper in between (relu 4.7 ->
+    # 4.2 us on one element)
+    prim = export.prim if export.prim is not None and export.fn == export.prim.bind and \
+        not export.option("float_only") else None
 
     if ns in _METHOD_NAMESPACES:
+        if prim is not None:
+            def method_(self):
+                return _apply(prim, (self,), {})
+            return method_
+
         def method(self):
             return call(_maybe_float(self, export))
         return method
@@ -98,11 +107,15 @@ def unary(export, ns, name):
             x = _tensor_arg(input, name)
             if inplace:
                 return getattr(x, name + "_")()
+            if prim is not None:
+                return _apply(prim, (x,), {})
             return call(_maybe_float(x, export))
         return f
 
     def fn(input, *, out=None):
         x = _tensor_arg(input, op)
+        if prim is not None and out is None:
+            return _apply(prim, (x,), {})
         return write_out(call(_maybe_float(x, export)), out, op)
     return fn
 
