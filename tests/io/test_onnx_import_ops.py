@@ -139,6 +139,19 @@ def test_static_cond_and_while_loop_round_trip():
             for g, o, s in zip(_imported(proto, feeds), _ort(proto, feeds), want):
                 np.testing.assert_allclose(g, o, rtol=1e-5, atol=1e-6)
                 np.testing.assert_allclose(g, s, rtol=1e-5, atol=1e-6)
+        # gradients through the imported If and Loop equal tf.gradients through cond/while
+        cot = rng.standard_normal((2, 3)).astype(np.float32)
+        dw, = tf.gradients(tf.reduce_sum(acc * cot), [w])
+        back = dlcore_eager.onnx.load_model(proto)
+        weight, = [q for q in back.parameters() if tuple(q.shape) == (3, 3)]
+        for pv, nv in ((True, 3), (False, 2)):
+            xv = rng.standard_normal((2, 3)).astype(np.float32)
+            weight.grad = None
+            out = back(dt.tensor(xv), dt.tensor(pv), dt.tensor(np.int32(nv)))
+            (out[2] * dt.tensor(cot)).sum().backward()
+            np.testing.assert_allclose(weight.grad.numpy(),
+                                       sess.run(dw, {x: xv, p: pv, n: nv}), rtol=1e-4,
+                                       atol=1e-5)
 
 
 def _model(op, inputs: dict, attrs=None, consts=None, opset=17, n_out=1, nodes=None,
