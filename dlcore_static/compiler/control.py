@@ -39,7 +39,7 @@ from .. import control_flow as _cf
 from ..graph import Operation, Tensor
 from ..loop_history import truthy, unwrap_identity
 from ..plan import STATEFUL_TYPES, Plan
-from .emit_numba import Unsupported
+from .emit_numba import IN_SUB_PROGRAM, Unsupported
 from .ir import Node, Program, Val, infer_shapes, node_from_op
 
 #: The compiler's pipeline (``compiler.optimize_program``), set by the compiler package when it
@@ -214,7 +214,11 @@ class Specialised:
         avals = [AVal(tuple(np.shape(a)), a.dtype if hasattr(a, "dtype") else
                       np.asarray(a).dtype) for a in args]
         sub, outputs = self.build(avals)
-        plan = optimize_program(self.session, sub.prog, sub.plan(outputs), self.passes)
+        token = IN_SUB_PROGRAM.set(True)           # small matmuls as loops (emit_numba.py)
+        try:
+            plan = optimize_program(self.session, sub.prog, sub.plan(outputs), self.passes)
+        finally:
+            IN_SUB_PROGRAM.reset(token)
         report = plan.compiler
         self.status.programs[self.what] = report
         if not report.compiled:
