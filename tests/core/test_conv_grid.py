@@ -161,3 +161,28 @@ def test_input_gradient_of_channels_last_g_by_nhwc_col2im(case):
     dx = C.conv_transpose(_channels_last(g), w, in_size=xs[2:], **kw)
     np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-10, atol=1e-10)
     assert dx.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+def test_2x2_pool_loop_equals_the_window_scan(layout):
+    """The branch-free 2x2 stride-2 loop gives the generic scan's values and first-maximum
+    indices: ties, NaN (the first wins), signed zeros, -inf, an odd trailing row and column."""
+    from dlcore.kernels.cpu import _jit_conv as J
+    rng = np.random.default_rng(5)
+    x = np.round(rng.standard_normal((3, 4, 9, 7)))
+    x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = np.nan
+    x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = -np.inf
+    x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = -0.0
+    x[0, 0, :2, :2] = np.nan
+    x[0, 1, :2, :2] = [[0.0, -0.0], [-0.0, 0.0]]
+    x = x.astype(np.float32)
+    xin = _channels_last(x) if layout == "nhwc" else x
+    kw = {"kernel_size": (2, 2), "strides": (2, 2), "padding": ((0, 0), (0, 0)),
+          "dilation": (1, 1), "out_size": (4, 3)}
+    y, a = C.max_pool(xin, **kw), C.max_pool_argmax(xin, **kw)
+    y0, a0 = np.empty((3, 4, 4, 3), np.float32), np.empty((3, 4, 4, 3), np.int64)
+    J.max_pool(x, 2, 2, 2, 2, 0, 0, 1, 1, y0)
+    J.max_pool_argmax(x, 2, 2, 2, 2, 0, 0, 1, 1, a0)
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(y0))

@@ -312,6 +312,74 @@ def max_pool_argmax_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
 
 
 @njit(**_INL)
+def _max2(b, v):
+    """The sequential scan's step: ``v`` replaces ``b`` if greater or a NaN (the first NaN wins);
+    a select, not a branch, so LLVM vectorises the loops below."""
+    t = (~np.isnan(b)) & ((v > b) | np.isnan(v))
+    return v if t else b
+
+
+@njit(**_INL)
+def _same(v, m):
+    return np.int32((v == m) | (np.isnan(v) & np.isnan(m)))
+
+
+@njit(**_INL)
+def _pool2x2_at(x, n, c, oh, ow, w_n, want_arg):
+    """max_pool's value, or flat index, of window (oh, ow) of a 2x2, stride-2 pool: the maximum
+    as a tournament of two pairs (the same value, and the same first NaN, as the scan in window
+    order), and its index as the first tap equal to it, in integer arithmetic (no branch)."""
+    ih, iw = 2 * oh, 2 * ow
+    a, b = x[n, c, ih, iw], x[n, c, ih, iw + 1]
+    cc, d = x[n, c, ih + 1, iw], x[n, c, ih + 1, iw + 1]
+    m = _max2(_max2(a, b), _max2(cc, d))
+    if not want_arg:
+        return m, 0
+    e0, e1, e2 = _same(a, m), _same(b, m), _same(cc, m)
+    off = (1 - e0) * (e1 + (1 - e1) * (np.int32(w_n) + (1 - e2)))
+    return m, ih * w_n + iw + off
+
+
+@njit(**_INL)
+def _pool2x2_image(x, out, want_arg, chlast, n):
+    c_n, w_n = x.shape[1], x.shape[3]
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    if chlast:                                  # channels innermost in memory: c last
+        for oh in range(oh_n):
+            for ow in range(ow_n):
+                for c in range(c_n):
+                    m, a = _pool2x2_at(x, n, c, oh, ow, w_n, want_arg)
+                    if want_arg:
+                        out[n, c, oh, ow] = a
+                    else:
+                        out[n, c, oh, ow] = m
+    else:
+        for c in range(c_n):
+            for oh in range(oh_n):
+                for ow in range(ow_n):
+                    m, a = _pool2x2_at(x, n, c, oh, ow, w_n, want_arg)
+                    if want_arg:
+                        out[n, c, oh, ow] = a
+                    else:
+                        out[n, c, oh, ow] = m
+
+
+@njit(**_SER)
+def max_pool_2x2(x, out, want_arg, chlast):
+    """The 2x2, stride-2, unpadded max pool (values, or ``want_arg`` the flat indices of the
+    first maxima), equal to ``max_pool`` / ``max_pool_argmax`` on those windows; any strides,
+    ``chlast`` choosing the loop order that walks a channels-last buffer in memory order."""
+    for n in range(x.shape[0]):
+        _pool2x2_image(x, out, want_arg, chlast, n)
+
+
+@njit(**_PAR)
+def max_pool_2x2_par(x, out, want_arg, chlast):
+    for n in prange(x.shape[0]):
+        _pool2x2_image(x, out, want_arg, chlast, n)
+
+
+@njit(**_INL)
 def _plane_gather_plane(x, idx, out, nc):
     c_n, p_n = idx.shape[1], idx.shape[2]
     n = nc // c_n
