@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..api import exports
-from ..device import const_like
+from ..device import const_like, to_host
 from ..errors import ShapeError
 from ..registry import aval_of
 from . import _rules
@@ -128,7 +128,8 @@ def repeat_interleave(x, repeats, axis=None, *, output_size=None):
     d = _ax("repeat_interleave", x, axis)
     shape = _shape(x)
     if not isinstance(repeats, (int, np.integer)):
-        r = np.asarray(repeats.numpy() if hasattr(repeats, "numpy") else repeats).reshape(-1)
+        # a front end's tensor: its buffer's host copy (Tensor.numpy() refuses CUDA tensors)
+        r = np.asarray(to_host(getattr(repeats, "_buf", repeats))).reshape(-1)
         if r.size == 1:
             repeats = int(r[0])
         else:

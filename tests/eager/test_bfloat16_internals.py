@@ -118,3 +118,12 @@ def test_rms_norm_default_eps_is_the_compute_dtypes(dt):
     got = D.nn.functional.rms_norm(D.tensor(x, dtype=getattr(D, dt)), (2,))
     want = T.nn.functional.rms_norm(T.tensor(x, dtype=getattr(T, dt)), (2,))
     np.testing.assert_allclose(got.double().numpy(), want.double().numpy(), rtol=1e-6)
+
+
+def test_repeat_interleave_reads_repeats_on_any_device():
+    # the core read repeats with Tensor.numpy(), which refuses a CUDA tensor (TypeError)
+    want = T.repeat_interleave(T.tensor([1.0, 2.0]), T.tensor([1, 2])).tolist()
+    assert D.repeat_interleave(D.tensor([1.0, 2.0]), D.tensor([1, 2])).tolist() == want
+    if D.cuda.is_available():
+        got = D.repeat_interleave(D.tensor([1.0, 2.0]).cuda(), D.tensor([1, 2]).cuda())
+        assert got.cpu().tolist() == want
