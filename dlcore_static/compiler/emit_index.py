@@ -174,6 +174,9 @@ class IndexEmitter:
                 k += 1
             else:
                 dst.append(part)
+        for _ in range(len(idx.split(", ")), len(rs)):   # the axes after the index: whole
+            dst.append(f"i{k}")
+            k += 1
         gs = tuple(int(d) for d in g.aval.shape)
         if k != len(gs):
             raise self._unsupported("slice_scatter whose slice and value differ in rank")

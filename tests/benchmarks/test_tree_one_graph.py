@@ -46,6 +46,13 @@ def test_one_graph_loss_and_gradients_match_the_recursive_programs(passes):
                 for name, got, want in zip(NAMES, out[1:], grads):
                     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6,
                                                err_msg=f"{module.__name__} d{name}")
+        if passes == "all":     # the loop and its gradient: compiled, no node left to Python
+            from dlcore_static import compiler
+            fetches = [prog["loss"]] + prog["grads"]
+            control = compiler.explain(sess, fetches, prog["feed"](0)).codegen["control"]
+            assert sorted(s.type for s in control.values()) == ["While", "WhileGrad"]
+            for status in control.values():
+                assert status.compiled and status.left_to_python == [], status
 
 
 def test_forest_numbers_nodes_bottom_up_leaves_first():
