@@ -27,6 +27,11 @@ output channels) the input copy is free but the output copy costs 237 us against
 the one place where a layout parameter in the kernels would pay.  It was not added: one layout
 keeps every kernel (CPU, CUDA, pooling, gradients) single, and the transposes are visible graph
 nodes that a pass could cancel or fold into the next elementwise kernel; that is the lever.
+Issue 19 pulled it inside the CPU kernels instead: an operand that is the NCHW view of an NHWC
+buffer (what those transpose nodes give) is read in place and the result is written NHWC and
+returned as its NCHW view, so the transpose back is free too (PyTorch's channels_last memory
+format rule: a channels-last input gives a channels-last output; C-contiguous in, C-contiguous
+out).  See :mod:`dlcore.kernels.cpu.conv_grid` for the convolution routes and figures.
 CPU kernels: im2col + BLAS GEMM, one set per rank (figures in :mod:`dlcore.kernels.cpu.conv` and,
 for 3-D, :mod:`dlcore.kernels.cpu.conv3d`); CUDA: one thread per output element
 (:mod:`dlcore.kernels.cuda.conv`, :mod:`dlcore.kernels.cuda.conv3d`).
