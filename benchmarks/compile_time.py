@@ -49,6 +49,33 @@ train 10000  (28.4 after 0bc34f1) -> 22.8       (22.8) -> 14.5          7
 remainder is linear Python: graph build 3.3 s, IR 2.2 s, passes 2.6 s, code generation 5.5 s
 for 2,500 layers with gradients).  Between 0bc34f1 and 15f0855 the float32 tanh chains took
 60 s cold at N=100 (each inlined _fast32 form made LLVM slower, superlinearly).
+
+The warm Python phases, profiled by phase with cProfile (helper-D, 234e1a8..a4dc518): the
+cyclic garbage collector walked every live object (1.8 million at train 10000) many times
+while the plan was built (now paused: dlcore_static/_gc_pause.py, around plan building,
+tf.gradients and minimize, with one full collection after when CPython would soon run one);
+constant folding inserted and redirected per folded node (quadratic; now one scan); classify
+emitted every node on trial (now once per distinct node); prune made a new control list per
+node; the passes' input program was copied for ``Report.programs`` (now remade on demand);
+np.dtype.name per emitted cast.  Warm cache, CPU s, two interleaved rounds of old (5df7a49)
+and new (ff72c52) trees at load 7-8 (higher than the table above's):
+
+===========  =====  =====  =====  ======  =======  =====  =====  ============
+run          build  plan   ir     passes  codegen  first  total  (before)
+===========  =====  =====  =====  ======  =======  =====  =====  ============
+ew 1000      0.13   0.04   0.03   0.06    0.39     0.35   1.0    1.03-1.14
+ew 10000     1.25   0.29   0.36   0.67    0.67     0.35   3.6    4.82-5.04
+train 1000   0.35   0.05   0.11   0.16    0.76     0.47   1.9    2.29-2.46
+train 10000  3.75   0.86   1.25   1.78    4.81     0.52   13.0   17.84-18.29
+===========  =====  =====  =====  ======  =======  =====  =====  ============
+
+(train 10000 before: build 4.2, plan 0.73, ir 2.6, passes 3.1, codegen 6.9, first 0.53.)
+Every phase now grows about linearly with depth (10,000 against 1,000: ew 3.6x, train 6.8x;
+7.7x before).  Of train 10000's code generation, ~1.2 s is CPython compiling the 2.5 MB glue
+module because this machine sets PYTHONDONTWRITEBYTECODE=1: with bytecode caching on (a user's
+default) the warm import takes 0.04 s.  Left: the segments' emission (~1.8 s: one
+``Emitter.node`` per node of 5,577 segments that have 7 distinct texts; caching a segment's
+text by its structure would skip it) and the graph build itself (3.7 s for 70,000 ops).
 """
 
 from __future__ import annotations
