@@ -8,15 +8,16 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 ``NotImplementedError`` names it when the module is built.
 
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
-ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Conv,
-MaxPool, AveragePool without ceil mode, LayerNormalization, BatchNormalization in inference
-form, RNN/LSTM/GRU in ``_onnx_import_rnn``; Pad, Range, Shape, GatherElements, ScatterND, Mod,
-IsNaN, IsInf, ReduceProd, ReduceLogSumExp and more trigonometry in ``_onnx_import_ops``; If
-and Loop, whose subgraphs run with the same interpreter and see the enclosing names, in
-``_onnx_import_control``) plus Softmax, LogSoftmax, Flatten and Gemm.  Axes are read as
+ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Not, Or,
+Conv, MaxPool, AveragePool (``auto_pad``, asymmetric pads, dilations, ``ceil_mode`` with
+symmetric pads), LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in
+``_onnx_import_rnn``; Pad, Range, Shape, GatherElements, ScatterND, Mod, IsNaN, IsInf,
+ReduceProd, ReduceLogSumExp and more trigonometry in ``_onnx_import_ops``; If and Loop, whose
+subgraphs run with the same interpreter and see the enclosing names, in
+``_onnx_import_control``) plus Softmax, LogSoftmax, Flatten and Gemm. Axes are read as
 attributes (older opsets: reductions before 18, Unsqueeze/Squeeze before 13) or as inputs;
-reductions honour ``noop_with_empty_axes``.  Every operator of the
-graph and of its subgraphs is checked when the module is built.
+reductions honour ``noop_with_empty_axes``. Every operator of the graph and of its subgraphs is
+checked when the module is built.
 """
 
 from __future__ import annotations
@@ -73,31 +74,82 @@ def _slice(a: dict, x, starts, ends, axes=None, steps=None):
     return x[tuple(idx)]
 
 
+def _explicit_pads(a: dict, kind: str, size: list, k: list, strides: list,
+                   dil: list) -> list[int]:
+    """ONNX's ``pads`` ``[b_1, ..., b_n, e_1, ..., e_n]``, from ``auto_pad`` when it is set:
+    ``VALID`` none; ``SAME_UPPER``/``SAME_LOWER`` the total ``max(0, (ceil(n / s) - 1) s +
+    (k - 1) d + 1 - n)`` split in two, the odd one at the end (UPPER) or the beginning (LOWER)."""
+    nd = len(k)
+    auto = _str(a.get("auto_pad"), "NOTSET")
+    if auto == "NOTSET":
+        return [int(v) for v in a.get("pads", [0] * 2 * nd)]
+    if auto == "VALID":
+        return [0] * 2 * nd
+    if auto not in ("SAME_UPPER", "SAME_LOWER"):
+        raise ValueError(f"ONNX import: {kind} with unknown auto_pad {auto!r}")
+    lo, hi = [], []
+    for n, kk, s, d in zip(size, k, strides, dil):
+        total = max(0, (-(-n // s) - 1) * s + (kk - 1) * d + 1 - n)
+        small, big = total // 2, total - total // 2
+        lo.append(small if auto == "SAME_UPPER" else big)
+        hi.append(big if auto == "SAME_UPPER" else small)
+    return lo + hi
+
+
+def _pad_input(x, pads: list, value: float = 0.0):
+    """``x`` padded with ``value``: ``pads`` in ONNX's order, for the spatial axes."""
+    nd = len(pads) // 2
+    flat: list[int] = []
+    for i in reversed(range(nd)):
+        flat += [pads[i], pads[nd + i]]
+    return F.pad(x, tuple(flat), value=value) if any(flat) else x
+
+
 def _pool(kind: str):
-    """MaxPool (``dilations``) and AveragePool (``count_include_pad``), ``ceil_mode`` as
-    PyTorch's (a last window starting in the right padding is dropped), symmetric pads."""
+    """MaxPool (``dilations``) and AveragePool (``count_include_pad``, ``dilations``),
+    ``ceil_mode`` as PyTorch's (a last window starting in the right padding is dropped),
+    ``auto_pad``.  Symmetric pads go to the pooling function; asymmetric ones pad the input
+    first (with -inf for MaxPool).  AveragePool with dilations or asymmetric pads is a
+    depthwise convolution with a kernel of ones divided by the count of the window's elements
+    (the padded ones too when ``count_include_pad``)."""
     def run(a: dict, x):
         k = list(a["kernel_shape"])
         nd = len(k)
-        pads = list(a.get("pads", [0] * 2 * nd))
-        if pads[:nd] != pads[nd:]:
-            raise NotImplementedError(f"ONNX import: {kind} with asymmetric pads {pads}")
-        if _str(a.get("auto_pad"), "NOTSET") != "NOTSET":
-            raise NotImplementedError(f"ONNX import: {kind} with auto_pad {a['auto_pad']!r}")
         ceil = bool(a.get("ceil_mode", 0))
-        strides = list(a.get("strides", [1] * nd))
+        strides = [int(v) for v in a.get("strides", [1] * nd)]
+        dil = [int(v) for v in a.get("dilations", [1] * nd)]
+        pads = _explicit_pads(a, kind, list(x.shape[2:]), k, strides, dil)
+        sym = pads[:nd] == pads[nd:]
+        if ceil and (not sym or (kind == "AveragePool" and dil != [1] * nd)):
+            raise NotImplementedError(f"ONNX import: {kind} with ceil_mode and asymmetric "
+                                      f"pads {pads} or dilations {dil}")
         if kind == "MaxPool":
+            if not sym:
+                x, pads = _pad_input(x, pads, float("-inf")), [0] * 2 * nd
             return getattr(F, f"max_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
-                                                dilation=list(a.get("dilations", [1] * nd)),
-                                                ceil_mode=ceil)
-        if any(d != 1 for d in a.get("dilations", [])):
-            raise NotImplementedError(f"ONNX import: AveragePool with dilations "
-                                      f"{list(a['dilations'])}")
-        return getattr(F, f"avg_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
-                                            ceil_mode=ceil,
-                                            count_include_pad=bool(a.get("count_include_pad",
-                                                                         0)))
+                                                dilation=dil, ceil_mode=ceil)
+        include = bool(a.get("count_include_pad", 0))
+        if sym and dil == [1] * nd:
+            return getattr(F, f"avg_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
+                                                ceil_mode=ceil, count_include_pad=include)
+        return _dilated_avg_pool(x, k, strides, dil, pads, include)
     return run
+
+
+def _dilated_avg_pool(x, k: list, strides: list, dil: list, pads: list, include: bool):
+    nd = len(k)
+    n, c = x.shape[0], x.shape[1]
+    conv = getattr(F, f"conv{nd}d")
+    ones = x.new_ones((1, 1, *k))
+    xs = _pad_input(x.reshape(n * c, 1, *x.shape[2:]), pads)
+    total = conv(xs, ones, stride=strides, dilation=dil)
+    if include:
+        count = float(np.prod(k))
+    else:
+        mask = _pad_input(x.new_ones((1, 1, *x.shape[2:])), pads)
+        count = conv(mask, ones, stride=strides, dilation=dil)
+    y = total / count
+    return y.reshape(n, c, *y.shape[2:])
 
 
 def _str(v: Any, default: str) -> str:
@@ -114,13 +166,14 @@ def _cast(a: dict, x):
 
 
 def _conv(a: dict, x, w, b=None):
+    """Conv with ``pads`` or ``auto_pad``; asymmetric pads pad the input with zeros first."""
     nd = w.dim() - 2
-    pads = list(a.get("pads", [0] * 2 * nd))
+    strides = [int(v) for v in a.get("strides", [1] * nd)]
+    dil = [int(v) for v in a.get("dilations", [1] * nd)]
+    pads = _explicit_pads(a, "Conv", list(x.shape[2:]), list(w.shape[2:]), strides, dil)
     if pads[:nd] != pads[nd:]:
-        raise NotImplementedError(f"ONNX import: Conv with asymmetric pads {pads}")
-    return getattr(F, f"conv{nd}d")(x, w, b, stride=list(a.get("strides", [1] * nd)),
-                                    padding=pads[:nd],
-                                    dilation=list(a.get("dilations", [1] * nd)),
+        x, pads = _pad_input(x, pads), [0] * 2 * nd
+    return getattr(F, f"conv{nd}d")(x, w, b, stride=strides, padding=pads[:nd], dilation=dil,
                                     groups=int(a.get("group", 1)))
 
 
@@ -163,6 +216,7 @@ def _build_ops() -> dict:
     ops.update({
         "Identity": lambda a, x: x,
         "Not": lambda a, x: x.logical_not(),
+        "Or": lambda a, x, y: x.logical_or(y),
         "Where": lambda a, c, x, y: x.where(c, y),
         "ReduceSum": _reduce("sum"), "ReduceMean": _reduce("mean"),
         "ReduceMax": _reduce("amax"), "ReduceMin": _reduce("amin"),

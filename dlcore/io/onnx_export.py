@@ -5,7 +5,14 @@ parameters, in an order where inputs come first (a static graph's ops between th
 and fetches; an eager module traced by ``dlcore_eager.tracing``).  ``build_model`` turns such a
 list of ``Op`` records into an ONNX ``ModelProto`` (opset 17): graph inputs, initializers (the
 weights and constants), one or a few ONNX nodes per primitive, graph outputs, checked with
-``onnx.checker``.  From opset 18 the reductions' ``axes`` is an input (an attribute before).
+``onnx.checker``.  ``opset`` may be 11 (``MIN_OPSET``) to the installed onnx's newest, else
+``ValueError``; the builder writes each operator in that opset's form: ``axes`` an attribute
+before 13 (ReduceSum, Squeeze, Unsqueeze) or 18 (the other reductions) and an input after;
+before 13 Softmax/LogSoftmax over another axis than the last between two Transposes (they
+flattened the axes from ``axis`` on); before 12 ``Or(Less, Equal)`` for LessOrEqual; before 15
+Shape then Slice for Shape's start/end; before 17 layer norm from ReduceMean, Sub, Sqrt, Div.
+``scatter_add`` (ScatterND's reduction, 16) and max/min/pow of integers (12) raise
+``NotImplementedError`` at older opsets.  Slice (inputs from 10) and Pad (11) need no change.
 Graph input and output dimensions are ints, names (symbolic dimensions: ``"batch"``) or
 ``None`` (unknown).
 
@@ -22,8 +29,10 @@ Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Floor, Ceil, Sign, Round; rsqrt 
 Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, Div, Pow, Max,
 Min, comparisons, Where; the remainder of floats as Mod with fmod=1 and a sign fix), MatMul,
 reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd; ``axes=()`` means all axes), ArgMax,
-Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Identity (identity, stop_gradient), Slice (basic slicing with getitem),
-Gather (take), ScatterND with reduction add (scatter_add), Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
+Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Identity
+(identity, stop_gradient), Slice/Squeeze/Unsqueeze (basic indexing with getitem: slices,
+integers and None), Gather (take), ScatterND with reduction add (scatter_add),
+Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat) and ``lstm_step`` (MatMul and Add,
@@ -33,8 +42,8 @@ primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Sh
 ``__if__`` (``params`` ``then``/``else``: ``Sub`` subgraphs, ``outputs``: names; input: the
 condition) and ``__loop__`` (``params`` ``body``: a ``Sub``, ``outputs``; inputs: the trip
 count or ``""``, the initial condition, the initial loop values), ONNX ``If`` and ``Loop``; a
-whole recurrent network as ``__rnn__`` (ONNX ``RNN``/``LSTM``/``GRU``, ``onnx_rnn``).  Anything else raises
-``NotImplementedError`` naming the primitive.
+whole recurrent network as ``__rnn__`` (ONNX ``RNN``/``LSTM``/``GRU``, ``onnx_rnn``).
+Anything else raises ``NotImplementedError`` naming the primitive.
 """
 
 from __future__ import annotations
@@ -107,8 +116,10 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
 _REDUCE = {"max": "ReduceMax", "min": "ReduceMin", "prod": "ReduceProd"}
 
 
-# reductions whose ``axes`` is an attribute up to opset 17 and an input from opset 18
-_AXES_INPUT_18 = {"ReduceMax", "ReduceMin", "ReduceProd", "ReduceMean", "ReduceLogSumExp"}
+# ``axes`` is an attribute before the opset given here and an input from it on
+_AXES_INPUT = {"ReduceSum": 13, "Squeeze": 13, "Unsqueeze": 13, "ReduceMax": 18,
+               "ReduceMin": 18, "ReduceProd": 18, "ReduceMean": 18, "ReduceLogSumExp": 18}
+MIN_OPSET = 11      # Slice/Pad with inputs (10, 11), Range, GatherElements, Equal of floats
 
 
 class _Builder:
@@ -130,8 +141,15 @@ class _Builder:
 
     def node(self, op: str, inputs: list, output: str | None = None, **attrs) -> str:
         out = output or self.fresh(op.lower())
-        if op in _AXES_INPUT_18 and self.opset >= 18 and "axes" in attrs:
+        if op in _AXES_INPUT and self.opset >= _AXES_INPUT[op] and "axes" in attrs:
             inputs = [*inputs, self.const(list(attrs.pop("axes")))]
+        elif op == "Shape" and self.opset < 15 and ("start" in attrs or "end" in attrs):
+            start, end = attrs.pop("start", 0), attrs.pop("end", np.iinfo(np.int64).max)
+            whole = self.node("Shape", inputs)
+            return self.node("Slice", [whole, self.const([start]), self.const([end])], output)
+        elif op in ("LessOrEqual", "GreaterOrEqual") and self.opset < 12:
+            strict = self.node("Less" if op == "LessOrEqual" else "Greater", inputs)
+            return self.node("Or", [strict, self.node("Equal", inputs)], output)
         self.nodes.append(self.h.make_node(op, inputs, [out], name=self.fresh(op), **attrs))
         return out
 
@@ -174,6 +192,10 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "remainder" and is_floating(np.dtype(op.out_dtype)):
         _float_remainder(b, ins[:2], out, op.out_dtype)
     elif name in _BINARY:
+        if name in ("maximum", "minimum", "pow") and b.opset < 12 and \
+                not is_floating(np.dtype(op.out_dtype)):
+            raise NotImplementedError(f"ONNX export: {name} of {np.dtype(op.out_dtype)} needs "
+                                      f"opset_version >= 12 (floats only before), got {b.opset}")
         b.node(_BINARY[name], ins[:2], out)
     elif name == "not_equal":
         b.node("Not", [b.node("Equal", ins[:2])], out)
@@ -188,8 +210,8 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "where":
         b.node("Where", ins[:3], out)
     elif name == "sum":
-        axes = b.const(_axes(p, len(op.in_shapes[0])))
-        b.node("ReduceSum", [ins[0], axes], out, keepdims=int(bool(p.get("keepdims"))))
+        b.node("ReduceSum", ins[:1], out, axes=_axes(p, len(op.in_shapes[0])),
+               keepdims=int(bool(p.get("keepdims"))))
     elif name in _REDUCE:
         b.node(_REDUCE[name], ins[:1], out, axes=_axes(p, len(op.in_shapes[0])),
                keepdims=int(bool(p.get("keepdims"))))
@@ -234,9 +256,9 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "concatenate":
         b.node("Concat", ins, out, axis=int(p["axis"]))
     elif name == "expand_dims":
-        b.node("Unsqueeze", [ins[0], b.const(list(p["axes"]))], out)
+        b.node("Unsqueeze", ins[:1], out, axes=list(p["axes"]))
     elif name == "squeeze":
-        b.node("Squeeze", [ins[0], b.const(_axes(p, len(op.in_shapes[0])))], out)
+        b.node("Squeeze", ins[:1], out, axes=_axes(p, len(op.in_shapes[0])))
     elif name == "broadcast_to":
         b.node("Expand", [ins[0], b.vector([-1 if d is None else d for d in p["shape"]])], out)
     elif name == "cast":
@@ -244,7 +266,10 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("Cast", ins[:1], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(p["dtype"])))
     elif name == "scatter_add":                  # zeros like ref; rows of v added at i
         zeros = b.node("Expand", [b.const(0, op.out_dtype), b.node("Shape", [ins[2]])])
-        rows = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7), b.const([-1])])
+        if b.opset < 16:
+            raise NotImplementedError(f"ONNX export: scatter_add needs opset_version >= 16 "
+                                      f"(ScatterND's reduction), got {b.opset}")
+        rows = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7)], axes=[-1])
         b.node("ScatterND", [zeros, rows, ins[0]], out, reduction="add")
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
@@ -263,18 +288,19 @@ def _convert(b: _Builder, op: Op) -> None:
         from .onnx_rnn import convert_pad_packed
         convert_pad_packed(b, op)
     elif name in ("softmax", "log_softmax"):
-        b.node("Softmax" if name == "softmax" else "LogSoftmax", ins[:1], out,
-               axis=int(p["axis"]))
+        _softmax(b, op)
     elif name == "sparse_softmax_xent":         # logsumexp(x) - x[k] over the last axis
         last = len(op.in_shapes[0]) - 1
-        k = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7), b.const([last])])
+        k = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7)], axes=[last])
         picked = b.node("GatherElements", [ins[0], k], axis=last)
         lse = b.node("ReduceLogSumExp", ins[:1], axes=[last], keepdims=1)
-        b.node("Squeeze", [b.node("Sub", [lse, picked]), b.const([last])], out)
+        b.node("Squeeze", [b.node("Sub", [lse, picked])], out, axes=[last])
     elif name == "batch_norm_stats":
         _batch_norm_stats(b, op)
     elif name == "batch_norm_train":
         _batch_norm_train(b, op)
+    elif name == "layer_norm" and b.opset < 17:
+        _layer_norm(b, op)
     elif name == "layer_norm":                  # opset 17's LayerNormalization (Scale required)
         first = len(op.in_shapes[0]) - int(p["k"])          # the first normalised axis
         rest = ins[1:]
@@ -300,12 +326,53 @@ def _float_remainder(b: _Builder, ins: list, out: str, dtype) -> None:
     b.node("Where", [b.node("Equal", [r, zero]), r, keep], out)
 
 
+def _softmax(b: _Builder, op: Op) -> None:
+    """Softmax/LogSoftmax over ``axis``; before opset 13 they flatten the axes from ``axis`` on
+    into one, so another axis than the last is moved last by a Transpose and back."""
+    kind = "Softmax" if op.prim == "softmax" else "LogSoftmax"
+    rank = len(op.in_shapes[0])
+    axis = int(op.params["axis"]) % max(rank, 1)
+    if b.opset >= 13 or axis == rank - 1:
+        b.node(kind, op.inputs[:1], op.output, axis=axis)
+        return
+    perm = [a for a in range(rank) if a != axis] + [axis]
+    back = [perm.index(a) for a in range(rank)]
+    y = b.node(kind, [b.node("Transpose", op.inputs[:1], perm=perm)], axis=rank - 1)
+    b.node("Transpose", [y], op.output, perm=back)
+
+
+def _layer_norm(b: _Builder, op: Op) -> None:
+    """Before opset 17 (no LayerNormalization): ``(x - mean) / sqrt(var + eps) [* w] [+ b]``
+    with ReduceMean over the last ``k`` axes (the biased variance)."""
+    p, x = op.params, op.inputs[0]
+    rank = len(op.in_shapes[0])
+    axes = list(range(rank - int(p["k"]), rank))
+    dev = b.node("Sub", [x, b.node("ReduceMean", [x], axes=axes, keepdims=1)])
+    var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=axes, keepdims=1)
+    eps = b.const(float(p["eps"]), op.out_dtype)
+    y = b.node("Div", [dev, b.node("Sqrt", [b.node("Add", [var, eps])])])
+    rest = list(op.inputs[1:])
+    if "w" in p["affine"]:
+        y = b.node("Mul", [y, rest.pop(0)])
+    if "b" in p["affine"]:
+        y = b.node("Add", [y, rest.pop(0)])
+    b.node("Identity", [y], op.output)
+
+
 def _getitem(b: _Builder, op: Op) -> None:
+    """Basic indexing: Slice of the sliced and indexed axes, Squeeze of the indexed ones, then
+    Unsqueeze of the new axes (``None``) at their places in the output."""
     idx = op.params["idx"]
     idx = idx if isinstance(idx, tuple) else (idx,)
-    starts, ends, axes, steps, squeeze = [], [], [], [], []
-    for ax, item in enumerate(idx):
+    starts, ends, axes, steps, squeeze, new = [], [], [], [], [], []
+    ax = out_ax = 0
+    for item in idx:
         kind = item[0] if isinstance(item, tuple) else None
+        if item is None:
+            new.append(out_ax)
+            out_ax += 1
+            continue
+        here, ax, out_ax = ax, ax + 1, out_ax + (kind == "slice")
         if kind == "slice":
             _, s, e, st = item
             if (s, e, st) == (None, None, None):
@@ -317,25 +384,27 @@ def _getitem(b: _Builder, op: Op) -> None:
             starts.append(s if s is not None else (0 if st > 0 else -1))
             ends.append(e if e is not None else (np.iinfo(np.int64).max if st > 0
                                                  else np.iinfo(np.int64).min))
-            axes.append(ax)
+            axes.append(here)
             steps.append(st)
         elif kind == "int" or isinstance(item, int):
             i = item[1] if kind == "int" else item
             starts.append(i)
             ends.append(i + 1 if i != -1 else np.iinfo(np.int64).max)
-            axes.append(ax)
+            axes.append(here)
             steps.append(1)
-            squeeze.append(ax)
+            squeeze.append(here)
         else:
-            raise NotImplementedError(f"ONNX export: getitem with index {item!r} (only slices "
-                                      "and integers are exported)")
+            raise NotImplementedError(f"ONNX export: getitem with index {item!r} (only slices, "
+                                      "integers and None are exported)")
     x = op.inputs[0]
     if axes:
         x = b.node("Slice", [x, b.vector(starts), b.vector(ends), b.const(axes),
-                             b.const(steps)], None if squeeze else op.output)
+                             b.const(steps)], None if squeeze or new else op.output)
     if squeeze:
-        b.node("Squeeze", [x, b.const(squeeze)], op.output)
-    elif not axes:
+        x = b.node("Squeeze", [x], None if new else op.output, axes=squeeze)
+    if new:
+        b.node("Unsqueeze", [x], op.output, axes=new)
+    elif not axes and not squeeze:
         b.node("Identity", [x], op.output)
 
 
@@ -348,7 +417,7 @@ def _batch_norm_stats(b: _Builder, op: Op) -> None:
     dev = b.node("Sub", [x, mean])
     var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=axes, keepdims=0)
     mean = b.node("Reshape", [mean, b.const([-1])])
-    b.node("Concat", [b.node("Unsqueeze", [v, b.const([0])]) for v in (mean, var)], op.output,
+    b.node("Concat", [b.node("Unsqueeze", [v], axes=[0]) for v in (mean, var)], op.output,
            axis=0)
 
 
@@ -454,7 +523,11 @@ def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
     """An ONNX ``ModelProto``: ``inputs``/``outputs`` are ``(name, shape, dtype)``, each
     dimension an int, a name (a symbolic dimension) or ``None`` (unknown)."""
     onnx, helper, numpy_helper = _onnx()
-    b = _Builder(opset)
+    newest = onnx.defs.onnx_opset_version()
+    if not MIN_OPSET <= int(opset) <= newest:
+        raise ValueError(f"Unsupported ONNX opset version: {opset}. dlcore exports opset "
+                         f"versions {MIN_OPSET} to {newest} (the installed onnx's newest)")
+    b = _Builder(int(opset))
     for op in ops:
         _convert(b, op)
 

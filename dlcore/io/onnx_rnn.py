@@ -52,9 +52,9 @@ def convert(b: Any, op: Any) -> None:
     h0 = states[0] if p["initial_h"] else None
     c0 = states[1] if p["initial_c"] else None
     if p["unbatched"]:
-        x = b.node("Unsqueeze", [x, b.const([1])])
-        h0 = None if h0 is None else b.node("Unsqueeze", [h0, b.const([1])])
-        c0 = None if c0 is None else b.node("Unsqueeze", [c0, b.const([1])])
+        x = b.node("Unsqueeze", [x], axes=[1])
+        h0 = None if h0 is None else b.node("Unsqueeze", [h0], axes=[1])
+        c0 = None if c0 is None else b.node("Unsqueeze", [c0], axes=[1])
     elif p["batch_first"]:
         x = b.node("Transpose", [x], perm=[1, 0, 2])
     attrs: dict = {"hidden_size": int(p["hidden_size"]),
@@ -90,7 +90,7 @@ def convert(b: Any, op: Any) -> None:
                   for f in finals[:n_states]]
     for k, (src, name) in enumerate(zip(last, names)):
         if p["unbatched"]:
-            b.node("Squeeze", [src, b.const([1])], name)
+            b.node("Squeeze", [src], name, axes=[1])
         elif k == 0 and p["batch_first"] and not packed:
             b.node("Transpose", [src], name, perm=[1, 0, 2])
         else:
@@ -107,13 +107,13 @@ def convert_pad_packed(b: Any, op: Any) -> None:
     pad = b.const(value, op.out_dtype)
     t_len = b.node("Shape", [y], start=0, end=1)                     # (1,) int64
     if value != 0:
-        steps = b.node("Range", [b.const(0), b.node("Squeeze", [t_len, b.const([0])]),
+        steps = b.node("Range", [b.const(0), b.node("Squeeze", [t_len], axes=[0]),
                                  b.const(1)])
         lens = b.node("Cast", [lengths], to=7)                       # 7: int64
-        mask = b.node("Less", [b.node("Unsqueeze", [steps, b.const([1])]),
-                               b.node("Unsqueeze", [lens, b.const([0])])])     # (T, B)
+        mask = b.node("Less", [b.node("Unsqueeze", [steps], axes=[1]),
+                               b.node("Unsqueeze", [lens], axes=[0])])         # (T, B)
         if rank > 2:
-            mask = b.node("Unsqueeze", [mask, b.const(list(range(2, rank)))])
+            mask = b.node("Unsqueeze", [mask], axes=list(range(2, rank)))
         y = b.node("Where", [mask, y, pad])
     if total is None:
         b.node("Identity", [y], op.output)
