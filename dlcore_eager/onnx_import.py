@@ -238,8 +238,8 @@ def _build_ops() -> dict:
         "Gather": lambda a, x, i: x.index_select(int(a.get("axis", 0)), i.reshape(-1))
         .reshape(*(tuple(x.shape[:int(a.get("axis", 0))]) + tuple(i.shape)
                    + tuple(x.shape[int(a.get("axis", 0)) + 1:]))),
-        "Softmax": lambda a, x: F.softmax(x, dim=int(a.get("axis", -1))),
-        "LogSoftmax": lambda a, x: F.log_softmax(x, dim=int(a.get("axis", -1))),
+        "Softmax": lambda a, x: _softmax(F.softmax, a, x),
+        "LogSoftmax": lambda a, x: _softmax(F.log_softmax, a, x),
         "LayerNormalization": _layer_norm,
         "BatchNormalization": _batch_norm,
         "Gemm": _gemm, "Conv": _conv, "MaxPool": _pool("MaxPool"),
@@ -250,6 +250,16 @@ def _build_ops() -> dict:
     ops.update({k: recurrent(k) for k in ("RNN", "LSTM", "GRU")})
     ops.update(extra_ops())
     return ops
+
+
+def _softmax(fn, a: dict, x):
+    """Softmax/LogSoftmax over ``axis`` (default -1) from opset 13; before, over the axes from
+    ``axis`` (default 1) on flattened into one (the input coerced to 2-D)."""
+    if a.get("__opset__", 13) >= 13:
+        return fn(x, dim=int(a.get("axis", -1)))
+    axis = int(a.get("axis", 1)) % max(x.dim(), 1)
+    shape = tuple(x.shape)
+    return fn(x.reshape(int(np.prod(shape[:axis])), -1), dim=1).reshape(*shape)
 
 
 def _layer_norm(a, x, scale, bias=None):
@@ -309,7 +319,9 @@ class OnnxModule(nn.Module):
         names = {i.name for i in g.initializer}
         self._inputs = [i.name for i in g.input if i.name not in names]
         self._outputs = [o.name for o in g.output]
-        self._nodes = _parse_nodes(g.node)
+        opset = next((int(o.version) for o in model.opset_import
+                      if o.domain in ("", "ai.onnx")), 13)
+        self._nodes = _parse_nodes(g.node, opset)
 
     def forward(self, *inputs: Any) -> Any:
         if len(inputs) != len(self._inputs):
@@ -328,13 +340,13 @@ class _Graph:
     """A subgraph (an ``If`` branch, a ``Loop`` body): its input and output names, its own
     initializers (constants) and its parsed nodes."""
 
-    def __init__(self, g: Any) -> None:
+    def __init__(self, g: Any, opset: int) -> None:
         from onnx import numpy_helper
         self.consts = {i.name: from_numpy(np.asarray(numpy_helper.to_array(i).copy()))
                        for i in g.initializer}
         self.inputs = [i.name for i in g.input]
         self.outputs = [o.name for o in g.output]
-        self.nodes = _parse_nodes(g.node)
+        self.nodes = _parse_nodes(g.node, opset)
 
 
 def _unsupported(g: Any) -> set:
@@ -348,14 +360,21 @@ def _unsupported(g: Any) -> set:
     return bad
 
 
-def _parse_nodes(nodes: Any) -> list:
+def _parse_nodes(nodes: Any, opset: int) -> list:
+    """``(op_type, inputs, outputs, attributes)`` per node; Softmax and LogSoftmax also get the
+    model's opset as ``__opset__`` (their meaning changed at 13)."""
     from onnx import GraphProto, helper
 
     def value(a):
         v = helper.get_attribute_value(a)
-        return _Graph(v) if isinstance(v, GraphProto) else v
-    return [(n.op_type, list(n.input), list(n.output),
-             {a.name: value(a) for a in n.attribute}) for n in nodes]
+        return _Graph(v, opset) if isinstance(v, GraphProto) else v
+
+    def attrs(n):
+        got = {a.name: value(a) for a in n.attribute}
+        if n.op_type in ("Softmax", "LogSoftmax"):
+            got["__opset__"] = opset
+        return got
+    return [(n.op_type, list(n.input), list(n.output), attrs(n)) for n in nodes]
 
 
 def _run_nodes(nodes: list, env: dict) -> None:

@@ -248,3 +248,15 @@ def test_unknown_auto_pad_is_refused():
     with pytest.raises(ValueError, match="ONNX import: AveragePool with unknown auto_pad "
                                          "'SAME'"):
         dlcore_eager.onnx.load_model(proto)(dt.tensor(np.zeros(_S, np.float32)))
+
+
+@pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
+@pytest.mark.parametrize("opset,attrs", [(11, {}), (11, {"axis": 1}), (12, {"axis": -2}),
+                                         (13, {}), (13, {"axis": 1})])
+def test_imported_softmax_follows_the_models_opset(op, opset, attrs):
+    """Before opset 13 Softmax/LogSoftmax coerce the input to 2-D at ``axis`` (default 1)."""
+    proto = _node_model(op, attrs, [2, 3, 4], opset=opset)
+    x = np.random.default_rng(7).standard_normal((2, 3, 4)).astype(np.float32)
+    want, = _ort(proto, {"x": x})
+    got, = _imported(proto, {"x": x})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
