@@ -3,17 +3,18 @@
 
 The model runs once on ``args`` under ``dlcore_eager.tracing.trace`` (call ``model.eval()``
 first, as for PyTorch), and the recorded primitives become an ONNX graph through
-``dlcore.io.onnx_export`` (opset 17, checked by ``onnx.checker``): the example inputs are the
-graph inputs (``input_names``, default ``input.0``, ...), the parameters and buffers are
-initializers named by their qualified names (``0.weight``), other constants are initializers
-too, and the outputs are named ``output_names`` (default ``output.0``, ...).  Shapes are those
-of the example inputs except the ``dynamic_axes`` (symbolic dimensions, see
-``_onnx_dynamic``), and Python control flow is frozen at the branch the example took, as with
-PyTorch's tracer.  ``nn.RNN``/``nn.LSTM``/``nn.GRU`` become ONNX ``RNN``/``LSTM``/``GRU``
-operators (``_onnx_rnn``), as torch.onnx.export writes them, so their time axis can be dynamic;
-on a ``PackedSequence`` from ``pack_padded_sequence`` with ``sequence_lens`` (the padded output's
-time axis is then the symbolic ``<output>_time``, or ``pad_packed_sequence``'s
-``total_length``; its ``padding_value`` is exported too).  Records no output needs are left out.
+``dlcore.io.onnx_export`` (opset 17 by default, 11 and newer: ``opset_version``; checked by
+``onnx.checker``): the example inputs are the graph inputs (``input_names``, default
+``input.0``, ...), the parameters and buffers are initializers named by their qualified names
+(``0.weight``), other constants are initializers too, and the outputs are named ``output_names``
+(default ``output.0``, ...). Shapes are those of the example inputs except the ``dynamic_axes``
+(symbolic dimensions, see ``_onnx_dynamic``), and Python control flow is frozen at the branch
+the example took, as with PyTorch's tracer. ``nn.RNN``/``nn.LSTM``/``nn.GRU`` become ONNX
+``RNN``/``LSTM``/``GRU`` operators (``_onnx_rnn``), as torch.onnx.export writes them, so their
+time axis can be dynamic; on a ``PackedSequence`` from ``pack_padded_sequence`` with
+``sequence_lens`` (the padded output's time axis is then the symbolic ``<output>_time``, or
+``pad_packed_sequence``'s ``total_length``; its ``padding_value`` is exported too). Records no
+output needs are left out.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def export(model: Any, args: Any, f: str | os.PathLike | IO[bytes] | None = None
     sizes that follow them (``_onnx_dynamic``)."""
     from . import _onnx_dynamic as dyn
     from .tracing import trace
+    onnx_export.check_opset(opset_version)       # before the model runs (buffers unchanged)
     before = _buffers(model) if dynamic_axes else {}
     tr = trace(model, args, as_ops=_as_ops())
     in_names = list(input_names or [f"input.{i}" for i in range(len(tr.inputs))])

@@ -42,6 +42,7 @@ def export(sess: Any, fetches: Any, feeds: Any, f: str | os.PathLike | IO[bytes]
     tensors); written to ``f`` when given; returns the ``onnx.ModelProto``.  ``dynamic_axes``
     (``{name: {axis: "batch"}}`` or ``{name: [axes]}``) names symbolic dimensions of inputs and
     outputs; only dimensions unknown in the graph (``None``) can be dynamic."""
+    onnx_export.check_opset(opset_version)
     fetches = [fetches] if isinstance(fetches, Tensor) else list(fetches)
     feeds = [feeds] if isinstance(feeds, Tensor) else list(feeds)
     for t in fetches + feeds:

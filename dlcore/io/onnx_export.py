@@ -517,17 +517,24 @@ def _subgraph(b: _Builder, sub: Sub, name: str):
                           [_value_info(b.h, n, s, d) for n, _, s, d in sub.outputs])
 
 
+def check_opset(opset: int) -> int:
+    """``opset`` as an int when dlcore writes it (``MIN_OPSET`` to the installed onnx's
+    newest), else ``ValueError``; the front ends call it before tracing or walking a graph."""
+    onnx, _, _ = _onnx()
+    newest = onnx.defs.onnx_opset_version()
+    if not isinstance(opset, (int, np.integer)) or not MIN_OPSET <= int(opset) <= newest:
+        raise ValueError(f"Unsupported ONNX opset version: {opset}. dlcore exports opset "
+                         f"versions {MIN_OPSET} to {newest} (the installed onnx's newest)")
+    return int(opset)
+
+
 def build_model(ops: list[Op], inputs: list[tuple], outputs: list[tuple],
                 initializers: dict[str, np.ndarray], producer: str = "dlcore",
                 opset: int = OPSET):
     """An ONNX ``ModelProto``: ``inputs``/``outputs`` are ``(name, shape, dtype)``, each
     dimension an int, a name (a symbolic dimension) or ``None`` (unknown)."""
     onnx, helper, numpy_helper = _onnx()
-    newest = onnx.defs.onnx_opset_version()
-    if not MIN_OPSET <= int(opset) <= newest:
-        raise ValueError(f"Unsupported ONNX opset version: {opset}. dlcore exports opset "
-                         f"versions {MIN_OPSET} to {newest} (the installed onnx's newest)")
-    b = _Builder(int(opset))
+    b = _Builder(check_opset(opset))
     for op in ops:
         _convert(b, op)
 

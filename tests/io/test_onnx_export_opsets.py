@@ -260,3 +260,13 @@ def test_imported_softmax_follows_the_models_opset(op, opset, attrs):
     want, = _ort(proto, {"x": x})
     got, = _imported(proto, {"x": x})
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_refused_opset_leaves_the_batch_norm_statistics_unchanged():
+    """The opset is checked before the model runs (a traced training-mode batch norm would
+    update its running statistics)."""
+    bn = dt.nn.BatchNorm1d(4)
+    with pytest.raises(ValueError, match="Unsupported ONNX opset version: 9"):
+        dlcore_eager.onnx.export(bn, (dt.tensor(_X),), opset_version=9)
+    np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4, np.float32))
+    assert int(bn.num_batches_tracked) == 0
