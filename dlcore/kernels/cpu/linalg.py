@@ -34,23 +34,32 @@ def matmul(a, b):
     ``np.matmul`` would call BLAS once per matrix of the stack (32 calls of 16x64x256 took
     1.4 ms against 0.15 ms for the one call, a transformer's feed-forward layer).  The BLAS
     thread count is chosen for the GEMM's size first (``blas_threads``)."""
+    if a.ndim == 2 and b.ndim == 2:          # two matrices, the common case: 2 m k n flops
+        m, k = a.shape
+        n = b.shape[1]
+        for_gemm(2.0 * m * k * n)
+        if SKINNY_M[0] <= m <= SKINNY_M[1] and n >= 64 and k >= 64 and a.dtype is _F32 and \
+                b.dtype is _F32:
+            return _transposed(a, b)
+        return np.matmul(a, b)
     m = a.shape[-2] if a.ndim > 1 else 1
     n = b.shape[-1] if b.ndim > 1 else 1
     for_gemm(2.0 * max(a.size * n, b.size * m))
     if b.ndim == 2 and a.ndim > 2 and a.size:
         out = np.matmul(a.reshape(-1, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + (b.shape[-1],))
-    if a.ndim == 2 and b.ndim == 2 and SKINNY_M[0] <= m <= SKINNY_M[1] and n >= 64 and \
-            a.shape[1] >= 64 and a.dtype is _F32 and b.dtype is _F32:
-        # A float32 GEMM with 16-64 rows and wide operands runs as its transpose,
-        # (b^T a^T)^T, copied back to C order: OpenBLAS's sgemm is up to 2x slower with the
-        # few rows on the M side.  Measured on the 2-core AMD EPYC, 1 thread, us (direct vs
-        # transposed + copy): 16x1000x100 186 vs 111 (PyTorch 108), 32x256x128 105 vs 62,
-        # 64x256x128 230 vs 117, 16x512x512 607 vs 292, 64x1000x100 801 vs 753; it loses
-        # with 4 rows (43 vs 48), with 10 columns (4.4 vs 6.5 at 16x100x10) and in float64
-        # (212 vs 247), which keep the direct call.
-        return np.ascontiguousarray(np.matmul(b.T, a.T).T)
     return np.matmul(a, b)
+
+
+def _transposed(a, b):
+    """A float32 GEMM with 16-64 rows and wide operands runs as its transpose,
+    (b^T a^T)^T, copied back to C order: OpenBLAS's sgemm is up to 2x slower with the few
+    rows on the M side.  Measured on the 2-core AMD EPYC, 1 thread, us (direct vs transposed
+    + copy): 16x1000x100 186 vs 111 (PyTorch 108), 32x256x128 105 vs 62, 64x256x128 230 vs
+    117, 16x512x512 607 vs 292, 64x1000x100 801 vs 753; it loses with 4 rows (43 vs 48), with
+    10 columns (4.4 vs 6.5 at 16x100x10) and in float64 (212 vs 247), which keep the direct
+    call."""
+    return np.ascontiguousarray(np.matmul(b.T, a.T).T)
 
 
 _F32 = np.dtype(np.float32)
