@@ -221,8 +221,8 @@ def addmv(c, a, v, *, beta=1, alpha=1):
         if not sc:                        # (PyTorch's message reads input.size(0))
             raise _dim_out_of_range(c, 0)
         raise RuntimeError(f"size mismatch, got input ({sc[0]}), mat ({n}x{m}), vec ({k})")
-    names = [_scalar_name(x) for x in (c, a, v)]
-    if len(set(names)) > 1:
+    if not aval_of(c).dtype == aval_of(a).dtype == aval_of(v).dtype:
+        names = [_scalar_name(x) for x in (c, a, v)]
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {names[0]}, "
                            f"{names[1]}, and {names[2]}")
     prod = reshape(matmul(a, expand_dims(v, 1)), (n,))

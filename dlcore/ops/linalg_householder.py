@@ -14,10 +14,12 @@ Primitive (kernels in dlcore/kernels/{cpu,cuda}/householder.py)::
 Composite::
 
     ormqr(a, tau, c, left, transpose)   Q c, Q^T c (left) or c Q, c Q^T (right) with Q the
-        m x m product of the k = tau.shape[-1] = min(m, n) reflectors stored in ``a`` (as geqrf leaves
-        them): one rank-1 update per reflector, c <- c - tau_i v_i (v_i^T c) (left) or
-        c <- c - tau_i (c v_i) v_i^T (right), the reflectors taken in the order the product
-        needs; gradients (to a, tau and c, as PyTorch has) come from matmul, mul and sub.
+        m x m product of the k = tau.shape[-1] = min(m, n) reflectors stored in ``a`` (as geqrf
+        leaves them), in the compact WY form Q = I - V T V^T (V: the reflectors' vectors, unit
+        lower trapezoidal; T = (I + diag(tau) striu(V^T V))^-1 diag(tau), upper triangular,
+        one unit-triangular solve): Q c = c - V (T (V^T c)), Q^T uses T^T, c Q = c - ((c V) T)
+        V^T; gradients (to a, tau and c, as PyTorch has) come from matmul, triangular_solve,
+        mul and sub.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from ..registry import AVal, Primitive, aval_of, bind
 from .elementwise import add, mul, sub
 from .indexing import getitem
 from .linalg import matmul
-from .linalg_extra import _SCALAR_NAMES, tril
+from .linalg_extra import _SCALAR_NAMES
+from .linalg_systems import solve_triangular
 from .shape import expand_dims, matrix_transpose
 
 #: ``torch.geqrf``'s result (``torch.return_types.geqrf``): fields ``a`` and ``tau``.
@@ -125,15 +128,21 @@ def ormqr(a, tau, other, left: bool = True, transpose: bool = False):
     if k == 0:
         return add(other, 0.0)
     dtype = aval_of(a).dtype
-    v_all = add(tril(getitem(a, (Ellipsis, slice(None), slice(0, k))), -1),
+    # (constant 0/1 masks: one mul each where tril/triu build index grids, ~9 ops)
+    below = const_like(np.tri(m, k, -1, dtype=dtype), a)
+    v_all = add(mul(getitem(a, (Ellipsis, slice(None), slice(0, k))), below),
                 const_like(np.eye(m, k, dtype=dtype), a))
-    c = other
-    order = range(k) if bool(left) == bool(transpose) else reversed(range(k))
-    for i in order:
-        v = getitem(v_all, (Ellipsis, slice(None), slice(i, i + 1)))             # (.., m, 1)
-        t = expand_dims(getitem(tau, (Ellipsis, slice(i, i + 1))), -1)          # (.., 1, 1)
-        if left:
-            c = sub(c, mul(t, matmul(v, matmul(matrix_transpose(v), c))))
-        else:
-            c = sub(c, mul(t, matmul(matmul(c, v), matrix_transpose(v))))
-    return c
+    # Q = H_1 ... H_k = I - V T V^T (the compact WY form): T upper triangular with
+    # T^-1 = diag(1/tau) + striu(V^T V), i.e. T = (I + diag(tau) striu(V^T V))^-1 diag(tau),
+    # which holds for tau_i = 0 too; one unit-triangular solve instead of k rank-1 updates
+    vt = matrix_transpose(v_all)
+    above = const_like(np.triu(np.ones((k, k), dtype=dtype), 1), a)
+    ds = mul(expand_dims(tau, -1), mul(matmul(vt, v_all), above))
+    eye_k = const_like(np.eye(k, dtype=dtype), a)
+    t = solve_triangular(ds, mul(expand_dims(tau, -1), eye_k), upper=True, left=True,
+                         unitriangular=True)
+    if transpose:
+        t = matrix_transpose(t)
+    if left:
+        return sub(other, matmul(v_all, matmul(t, matmul(vt, other))))
+    return sub(other, matmul(matmul(matmul(other, v_all), t), vt))

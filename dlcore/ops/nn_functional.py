@@ -322,9 +322,6 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     ``layer_norm`` primitive (dlcore/ops/norm_prims.py); the composite below serves a graph
     tensor of unknown rank.  A bfloat16/float16 ``x`` with float32 ``weight``/``bias`` is
     normalised in float32 and returned in ``x``'s dtype, as PyTorch's CPU kernel does."""
-    if not getattr(x, "_dlcore_unknown_rank", False) and _mixed_norm(x, weight, bias):
-        return cast(layer_norm(cast(x, "float32"), normalized_shape, weight, bias, eps),
-                    aval_of(x).dtype)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else \
         tuple(int(d) for d in normalized_shape)
     k = len(ns)
@@ -345,8 +342,9 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
                                  f"normalized_shape, but got {label} of shape "
                                  f"{list(aval_of(v).shape)} and normalized_shape = {list(ns)}",
                                  [av.shape, aval_of(v).shape])
-        if all(v is None or aval_of(v).dtype == av.dtype for v in (weight, bias)):
-            return _fused_layer_norm(x, weight, bias, k, eps)
+        if _mixed_norm(x, weight, bias):
+            return cast(_fused_layer_norm(cast(x, "float32"), weight, bias, k, eps), av.dtype)
+        return _fused_layer_norm(x, weight, bias, k, eps)
     nd = av.ndim
     axes = tuple(range(nd - k, nd))
     m = mean(x, axes, True)
