@@ -219,6 +219,7 @@ def _trial_key(n: Node):
     chain's 5.7 s code generation (issue 19)."""
     if n.kind not in ("prim", "fused") or (n.op is not None and n.op.attrs.get("unknown_rank")):
         return None
+    key: tuple
     try:
         if n.kind == "prim":
             key = ("prim", _prim_key(n, lambda v: (v.aval, v.unknown_rank)))
