@@ -129,9 +129,40 @@ def test_static_graph_exports_at_opset_11():
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
+def test_batch_norm_cross_entropy_and_control_flow_at_opset_11():
+    """Training-mode batch norm (ReduceMean), cross-entropy (ReduceLogSumExp, GatherElements,
+    Unsqueeze/Squeeze with axes attributes), and a static cond + while_loop (If, Loop)."""
+    def f(x):
+        y = F.batch_norm(x, None, None, training=True)
+        return y.amax(dim=1) + x.prod(dim=1), F.cross_entropy(x, dt.tensor([0, 2, 1]))
+    x3 = _X[:, :3].copy()
+    _check_all(dlcore_eager.onnx.export(f, (dt.tensor(x3),), opset_version=11), f, [x3],
+               ["input.0"])
+    import dlcore_static as tf
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        p = tf.placeholder(tf.bool, [])
+        w = tf.constant(np.linspace(-1, 1, 9).reshape(3, 3).astype(np.float32) / 2)
+        y = tf.cond(p, lambda: tf.matmul(x, w), lambda: tf.exp(x) - 1.0)
+        _, acc = tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, tf.tanh(a @ w + x)),
+                               [tf.constant(0), y * 0.5])
+        sess = tf.Session()
+        proto = dlcore_static_export(sess, [y, acc], [x, p], 11)
+        for pv in (True, False):
+            want = sess.run([y, acc], {x: x3, p: pv})
+            got = _ort(proto, {proto.graph.input[0].name: x3,
+                               proto.graph.input[1].name: np.array(pv)})
+            for gv, wv in zip(got, want):
+                np.testing.assert_allclose(gv, wv, rtol=1e-5, atol=1e-6)
+    assert {"If", "Loop"} <= {n.op_type for n in proto.graph.node}
+    onnx.checker.check_model(proto, full_check=True)
+
+
 def dlcore_static_export(sess, y, x, opset):
     from dlcore_static.onnx_export import export
-    return export(sess, [y], [x], opset_version=opset)
+    return export(sess, y if isinstance(y, list) else [y], x if isinstance(x, list) else [x],
+                  opset_version=opset)
 
 
 @pytest.mark.parametrize("opset", [7, 10, 1000])
@@ -270,3 +301,11 @@ def test_a_refused_opset_leaves_the_batch_norm_statistics_unchanged():
         dlcore_eager.onnx.export(bn, (dt.tensor(_X),), opset_version=9)
     np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4, np.float32))
     assert int(bn.num_batches_tracked) == 0
+
+
+def test_ceil_mode_with_asymmetric_pads_is_refused():
+    proto = _node_model("MaxPool", {"kernel_shape": [2, 2], "pads": [0, 1, 1, 0],
+                                    "ceil_mode": 1}, _S)
+    with pytest.raises(NotImplementedError, match=r"ONNX import: MaxPool with ceil_mode and "
+                                                  r"asymmetric pads \[0, 1, 1, 0\]"):
+        dlcore_eager.onnx.load_model(proto)(dt.tensor(np.zeros(_S, np.float32)))
