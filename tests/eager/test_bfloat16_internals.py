@@ -127,3 +127,13 @@ def test_repeat_interleave_reads_repeats_on_any_device():
     if D.cuda.is_available():
         got = D.repeat_interleave(D.tensor([1.0, 2.0]).cuda(), D.tensor([1, 2]).cuda())
         assert got.cpu().tolist() == want
+
+
+@pytest.mark.parametrize("dt", ["bfloat16", "float16"])
+def test_label_smoothed_cross_entropy_in_16_bit_floats(dt):
+    # its one-hot rows of the input's dtype came from a Numba loop that cannot type bfloat16
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    got, want = (lib.nn.functional.cross_entropy(
+        lib.tensor(x).to(getattr(lib, dt)), lib.tensor([0, 1, 2, 3]),
+        label_smoothing=0.1).float().item() for lib in (D, T))
+    np.testing.assert_allclose(got, want, rtol=2 ** -7)           # one bfloat16 step at most

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...dtypes import is_half
+
 _jit_one_hot = None
 
 
@@ -51,10 +53,14 @@ def _one_hot_loop():
 def one_hot(x, *, depth, dtype):
     """y[..., k] = (x == k); indices outside [0, depth) give a row of zeros."""
     x = np.asarray(x)
-    out = np.zeros(x.shape + (depth,), dtype)
+    dtype = np.dtype(dtype)
+    # Numba has no 16-bit floats (bfloat16 is ml_dtypes'): the 0/1 rows are written in float32
+    # and cast, exactly
+    wide = np.dtype(np.float32) if is_half(dtype) else dtype
+    out = np.zeros(x.shape + (depth,), wide)
     if out.size:
         _one_hot_loop()(np.ascontiguousarray(x).reshape(-1), out.reshape(-1, depth))
-    return out
+    return out if wide == dtype else out.astype(dtype)
 
 
 def full_like(x, *, value, dtype):
