@@ -11,13 +11,15 @@ different tree shapes.
 * TF1-style engines (dlcore_static, +passes), ``static_program="one_graph"`` (the default): how
   TF1 users wrote recursive nets (the "recursive neural networks in TensorFlow" posts, the
   problem TensorFlow Fold set out to solve): ONE graph, the trees fed as arrays.  A batch of
-  trees is one forest whose nodes are numbered bottom-up, leaves first: ``word`` (each leaf's
-  word id), ``left``/``right`` (each inner node's children), ``n_leaves``/``n_nodes`` (counts)
-  and ``roots``.  The leaves' embeddings fill a ``tf.TensorArray``; a ``tf.while_loop`` walks the
-  inner nodes, reading the children from the array and writing each node's state; the roots
-  are gathered; ``GradientDescentOptimizer(lr).minimize`` differentiates through the loop.  The
-  node arrays are padded to the largest forest the workload can draw, so every batch has the
-  same feed shapes: one Session plan, compiled once (a TF1 habit, since shapes key the
+  trees is one forest whose nodes are numbered bottom-up, leaves first: ``leaf_word`` and
+  ``leaf_slot`` (each leaf's word id and node number), ``left``/``right`` (each inner node's
+  children), ``n_leaves``/``n_nodes`` (counts) and ``roots``.  The leaves' embeddings are
+  scattered into a ``tf.TensorArray``; a ``tf.while_loop`` walks the inner nodes, reading the
+  children from the array and writing each node's state; the roots are gathered;
+  ``GradientDescentOptimizer(lr).minimize`` differentiates through the loop.  Every element is
+  written once, as TF1 requires.  The arrays are padded to the largest forest the workload
+  can draw (padding leaves go to node slots past ``n_nodes``, never read), so every batch has
+  the same feed shapes: one Session plan, compiled once (a TF1 habit, since shapes key the
   compiled code there too).
 * ``static_program="graph_per_batch"``: the naive TF1 program, kept as its own row: a graph can
   only hold a fixed structure, so each step builds a new graph for its batch of trees (the
@@ -121,14 +123,17 @@ class TreeRNN(Workload):
 
     @cached_property
     def forests(self) -> list[dict]:
-        """Each batch as arrays (see the module docstring), padded to ``max_nodes``."""
-        return [forest(batch, self.max_nodes) for batch in self.data]
+        """Each batch as arrays (see the module docstring), padded to ``max_nodes`` node slots
+        and ``trees * max_leaves`` leaves."""
+        return [forest(batch, self.max_nodes, self.trees * self.max_leaves)
+                for batch in self.data]
 
     def tf1_graph(self, tf) -> dict:
         """The one-graph TF1 program, built in the default graph: its placeholders, ``loss``,
         ``grads`` (d loss / d E, W, b, w_out) and ``train``; ``feed(i)`` is batch i's feed."""
-        a, H, M = self.arrays, self.H, self.max_nodes
-        word = tf.placeholder(tf.int32, [M], name="word")
+        a, H, M, P = self.arrays, self.H, self.max_nodes, self.trees * self.max_leaves
+        leaf_word = tf.placeholder(tf.int32, [P], name="leaf_word")
+        leaf_slot = tf.placeholder(tf.int32, [P], name="leaf_slot")
         left = tf.placeholder(tf.int32, [M], name="left")
         right = tf.placeholder(tf.int32, [M], name="right")
         n_leaves = tf.placeholder(tf.int32, [], name="n_leaves")
@@ -139,7 +144,7 @@ class TreeRNN(Workload):
         b, w_out = tf.Variable(a["b"], name="b"), tf.Variable(a["w_out"], name="w_out")
 
         states = tf.TensorArray(tf.float32, size=M, clear_after_read=False)
-        states = states.unstack(tf.gather(E, word))      # the leaves (rows past them: unused)
+        states = states.scatter(leaf_slot, tf.gather(E, leaf_word))     # the leaves
 
         def body(i, states):
             children = tf.concat([states.read(left[i]), states.read(right[i])], 0)
@@ -151,12 +156,12 @@ class TreeRNN(Workload):
         loss = tf.reduce_mean(tf.square(tf.matmul(states.gather(roots), w_out) - y))
         grads = tf.gradients(loss, [E, W, b, w_out])
         train = tf.train.GradientDescentOptimizer(self.lr).minimize(loss)
-        keys = (word, left, right, n_leaves, n_nodes, roots, y)
+        keys = (leaf_word, leaf_slot, left, right, n_leaves, n_nodes, roots, y)
 
         def feed(i: int) -> dict:
             f = self.forests[i % self.batches]
-            return dict(zip(keys, (f["word"], f["left"], f["right"], f["n_leaves"],
-                                   f["n_nodes"], f["roots"], f["y"])))
+            return dict(zip(keys, (f["leaf_word"], f["leaf_slot"], f["left"], f["right"],
+                                   f["n_leaves"], f["n_nodes"], f["roots"], f["y"])))
 
         return {"loss": loss, "grads": grads, "train": train, "feed": feed}
 
@@ -205,10 +210,12 @@ class TreeRNN(Workload):
         return run_step, {"variables": False}
 
 
-def forest(batch: list, size: int) -> dict:
+def forest(batch: list, size: int, leaves: int) -> dict:
     """A batch of (tree, target) as one forest of ``size`` node slots, numbered bottom-up with
-    the leaves first: ``word[k]`` for a leaf k, ``left[k]``/``right[k]`` for an inner node k
-    (``n_leaves <= k < n_nodes``, its children numbered below it), ``roots`` and ``y``."""
+    the leaves first: leaf j (of ``leaves`` entries) has word ``leaf_word[j]`` and node number
+    ``leaf_slot[j]`` (j for a real leaf; distinct slots from ``n_nodes`` on for the padding);
+    ``left[k]``/``right[k]`` for an inner node k (``n_leaves <= k < n_nodes``, its children
+    numbered below it); ``roots`` and ``y``."""
     words: list[int] = []
     left: list[int] = []
     right: list[int] = []
@@ -235,10 +242,14 @@ def forest(batch: list, size: int) -> dict:
 
     roots = [number(tree) for tree, _ in batch]
     n_nodes = n_leaves + len(left)
-    if n_nodes > size:
-        raise ValueError(f"forest: {n_nodes} nodes do not fit in {size} slots")
-    out = {k: np.zeros(size, np.int32) for k in ("word", "left", "right")}
-    out["word"][:n_leaves] = words
+    if n_nodes > size or n_leaves > leaves or leaves - n_leaves > size - n_nodes:
+        raise ValueError(f"forest: {n_nodes} nodes ({n_leaves} leaves) do not fit in {size} "
+                         f"slots with {leaves} leaf entries")
+    out = {k: np.zeros(size, np.int32) for k in ("left", "right")}
+    out["leaf_word"] = np.zeros(leaves, np.int32)
+    out["leaf_word"][:n_leaves] = words
+    out["leaf_slot"] = np.concatenate([np.arange(n_leaves), np.arange(
+        n_nodes, n_nodes + leaves - n_leaves)]).astype(np.int32)
     out["left"][n_leaves:n_nodes] = left
     out["right"][n_leaves:n_nodes] = right
     out.update(n_leaves=np.int32(n_leaves), n_nodes=np.int32(n_nodes),

@@ -56,14 +56,17 @@ def test_one_graph_loss_and_gradients_match_the_recursive_programs(passes):
 
 
 def test_forest_numbers_nodes_bottom_up_leaves_first():
-    f = forest([(((3, 4), 5), np.float32(1.0)), (7, np.float32(-2.0))], 8)
-    assert f["word"].tolist() == [3, 4, 5, 7, 0, 0, 0, 0]
+    batch = [(((3, 4), 5), np.float32(1.0)), (7, np.float32(-2.0))]
+    f = forest(batch, 9, 6)
+    assert f["leaf_word"].tolist() == [3, 4, 5, 7, 0, 0]
+    assert f["leaf_slot"].tolist() == [0, 1, 2, 3, 6, 7]    # padding: past n_nodes, distinct
     assert (int(f["n_leaves"]), int(f["n_nodes"])) == (4, 6)
     assert f["left"][4:6].tolist() == [0, 4] and f["right"][4:6].tolist() == [1, 2]
     assert f["roots"].tolist() == [5, 3]
     assert f["y"].tolist() == [[1.0], [-2.0]]
-    with pytest.raises(ValueError, match="forest: 6 nodes do not fit in 5 slots"):
-        forest([(((3, 4), 5), np.float32(1.0)), (7, np.float32(-2.0))], 5)
+    with pytest.raises(ValueError, match=r"forest: 6 nodes \(4 leaves\) do not fit in 5 slots "
+                                         r"with 6 leaf entries"):
+        forest(batch, 5, 6)
 
 
 def test_static_program_is_checked():
