@@ -108,8 +108,8 @@ def _pad_input(x, pads: list, value: float = 0.0):
 def _pool(kind: str):
     """MaxPool (``dilations``) and AveragePool (``count_include_pad``, ``dilations``),
     ``ceil_mode`` as PyTorch's (a last window starting in the right padding is dropped),
-    ``auto_pad``.  Symmetric pads go to the pooling function; asymmetric ones pad the input
-    first (with -inf for MaxPool).  AveragePool with dilations or asymmetric pads is a
+    ``auto_pad``.  Symmetric pads up to half the kernel go to the pooling function; other ones
+    pad the input first (with -inf for MaxPool).  AveragePool with dilations or those pads is a
     depthwise convolution with a kernel of ones divided by the count of the window's elements
     (the padded ones too when ``count_include_pad``)."""
     def run(a: dict, x):
@@ -119,10 +119,12 @@ def _pool(kind: str):
         strides = [int(v) for v in a.get("strides", [1] * nd)]
         dil = [int(v) for v in a.get("dilations", [1] * nd)]
         pads = _explicit_pads(a, kind, list(x.shape[2:]), k, strides, dil)
-        sym = pads[:nd] == pads[nd:]
+        # PyTorch's pooling takes symmetric pads of at most half the kernel (ONNX: any)
+        sym = pads[:nd] == pads[nd:] and all(p <= kk // 2 for p, kk in zip(pads, k))
         if ceil and (not sym or (kind == "AveragePool" and dil != [1] * nd)):
-            raise NotImplementedError(f"ONNX import: {kind} with ceil_mode and asymmetric "
-                                      f"pads {pads} or dilations {dil}")
+            raise NotImplementedError(f"ONNX import: {kind} with ceil_mode and pads {pads} "
+                                      f"(asymmetric or over half the kernel) or dilations "
+                                      f"{dil}")
         if kind == "MaxPool":
             if not sym:
                 x, pads = _pad_input(x, pads, float("-inf")), [0] * 2 * nd
