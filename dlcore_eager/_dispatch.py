@@ -163,8 +163,16 @@ class EagerFrontend:
                         if (da if prim.elementwise else (ba.shape, da)) not in prim._rule_cache:
                             check_rule(prim, (ba,), params)
                         out = prim.kernels["cpu"](ba)
-                    if a._rg or prim.view or type(out) is not _ndarray:
+                    if prim.view or type(out) is not _ndarray:
                         return _finish(prim, args, params, out, a._rg)
+                    if a._rg:
+                        if out.dtype.kind in "fc" and prim.differentiable and STATE.enabled:
+                            # _finish's node for one tensor, spelled out
+                            version = [0]
+                            return _make(out, version, Node(
+                                prim, params, (a._node or leaf_node(a),), args,
+                                (a._version[0],), out, version))
+                        return _finish(prim, args, params, out, True)
                     return _make(out)
         return _apply_general(prim, args, params)
 
