@@ -291,7 +291,7 @@ def conv_filter_grad(x, g, kernel_size, strides=1, padding=0, dilation=1, groups
 
 
 @exports({"torch": "conv_tbc"}, "plain")
-def conv_tbc(x, weight, bias, pad: int = 0):
+def conv_tbc(input, weight, bias, pad: int = 0):
     """PyTorch's ``conv_tbc``: a 1-D convolution of a time-major sequence, ``x`` (T, B, C),
     ``weight`` (K, C, O), ``bias`` (O,), ``pad`` steps of zeros at both ends (a negative
     ``pad`` crops) -> (T + 2 pad - K + 1, B, O).  A composite: ``conv`` on the (B, C, T) view
@@ -299,6 +299,7 @@ def conv_tbc(x, weight, bias, pad: int = 0):
     from .elementwise import add, cast
     from .indexing import getitem
     from .shape import broadcast_to, reshape, transpose
+    x = input
     if isinstance(pad, bool) or not isinstance(pad, int):
         raise TypeError(f"conv_tbc(): argument 'pad' must be int, not {type(pad).__name__}")
     xs, ws, bs = (tuple(aval_of(v).shape) for v in (x, weight, bias))

@@ -179,10 +179,12 @@ def _dim_out_of_range(x, dim: int) -> IndexError:
 
 
 @exports({"torch": "addbmm", "Tensor": "addbmm"}, "args")
-def addbmm(c, a, b, *, beta=1, alpha=1):
-    """``beta c + alpha sum_i a[i] @ b[i]`` (``a`` (B, n, m), ``b`` (B, m, p), ``c``
-    broadcastable to (n, p)); the batch sum is one matmul, ``a`` laid out as (n, B m) and ``b``
-    as (B m, p).  ``beta == 0`` ignores ``c`` (NaN included), as PyTorch does."""
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta c + alpha sum_i a[i] @ b[i]`` (c, a, b: ``input``, ``batch1``, ``batch2``; ``a``
+    (B, n, m), ``b`` (B, m, p), ``c`` broadcastable to (n, p)); the batch sum is one matmul,
+    ``a`` laid out as (n, B m) and ``b`` as (B m, p).  ``beta == 0`` ignores ``c`` (NaN
+    included), as PyTorch does."""
+    c, a, b = input, batch1, batch2
     # PyTorch's order: the output size (n, p) is read from batch1.size(1) and batch2.size(2),
     # input is expanded to it, then the 3-D, batch, size and dtype checks
     if _ndim(a) < 2:
@@ -210,9 +212,10 @@ def addbmm(c, a, b, *, beta=1, alpha=1):
 
 
 @exports({"torch": "addmv", "Tensor": "addmv"}, "args")
-def addmv(c, a, v, *, beta=1, alpha=1):
+def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta c + alpha a @ v`` (``a`` (n, m), ``v`` (m,), ``c`` of shape (), (1,) or (n,));
-    ``beta == 0`` ignores ``c`` (NaN included)."""
+    ``beta == 0`` ignores ``c`` (NaN included).  (c, a, v: ``input``, ``mat``, ``vec``.)"""
+    c, a, v = input, mat, vec
     if _ndim(c) > 1 or _ndim(a) != 2 or _ndim(v) != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {_ndim(c)}, {_ndim(a)}, "
                            f"{_ndim(v)}")
@@ -230,10 +233,12 @@ def addmv(c, a, v, *, beta=1, alpha=1):
 
 
 @exports({"torch": "addr", "Tensor": "addr"}, "args")
-def addr(c, u, v, *, beta=1, alpha=1):
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """``beta c + alpha outer(u, v)`` (``u`` (n,), ``v`` (m,), ``c`` broadcastable to (n, m)),
     the dtypes promoted; boolean results read ``beta``/``alpha`` as truth values
-    (``(beta and c) or (alpha and outer(u, v))``); ``beta == 0`` ignores ``c``."""
+    (``(beta and c) or (alpha and outer(u, v))``); ``beta == 0`` ignores ``c``.  (c, u, v:
+    ``input``, ``vec1``, ``vec2``.)"""
+    c, u, v = input, vec1, vec2
     for x, label in ((u, "vec1"), (v, "vec2")):
         if _ndim(x) != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {label}, but got {_ndim(x)}-D")

@@ -74,9 +74,9 @@ geqrf_p = Primitive(
 
 
 @exports({"torch": "geqrf", "Tensor": "geqrf"}, "plain")
-def geqrf(x):
-    """``(a, tau)``: LAPACK's geqrf of each matrix of ``x`` (.., m, n)."""
-    return geqrf_result(bind(geqrf_p, x, part="a"), bind(geqrf_p, x, part="tau"))
+def geqrf(input):
+    """``(a, tau)``: LAPACK's geqrf of each matrix of ``input`` (.., m, n)."""
+    return geqrf_result(bind(geqrf_p, input, part="a"), bind(geqrf_p, input, part="tau"))
 
 
 # ----------------------------------------------------------------------------- ormqr
@@ -119,10 +119,12 @@ def _ormqr_check(a, tau, c, left: bool) -> None:
 
 
 @exports({"torch": "ormqr", "Tensor": "ormqr"}, "plain")
-def ormqr(a, tau, other, left: bool = True, transpose: bool = False):
+def ormqr(input, input2, input3, left: bool = True, transpose: bool = False):
     """``Q other`` (``left``) or ``other Q``, with ``Q^T`` for ``transpose``: Q = H_1 ... H_k
-    from geqrf's ``(a, tau)``, applied one reflector at a time (never formed)."""
+    from geqrf's ``(input, tau)`` in its compact WY form (never formed).  ``input2`` is tau and
+    ``input3`` is other: the keyword names PyTorch 2.13 accepts (its docs say tau, other)."""
     from ..device import const_like
+    a, tau, other = input, input2, input3
     _ormqr_check(a, tau, other, left)
     m, k = aval_of(a).shape[-2], aval_of(tau).shape[-1]
     if k == 0:

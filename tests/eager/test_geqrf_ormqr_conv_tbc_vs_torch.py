@@ -162,3 +162,24 @@ def _autocast_dtypes(L):
 
 def test_autocast_classes_match_torch():
     assert _autocast_dtypes(dt) == _autocast_dtypes(torch)
+
+
+def _keyword_calls(L):
+    """PyTorch's keyword names (torch.ormqr's are input, input2, input3 in 2.13)."""
+    m, b1, b2 = L.ones(3, 4), L.ones(2, 3, 5), L.ones(2, 5, 4)
+    q, t = L.geqrf(input=L.tensor(np.eye(4, 3) * 2 + 0.1))
+    c42, c24 = L.ones(4, 2, dtype=q.dtype), L.ones(2, 4, dtype=q.dtype)
+    out = [L.addbmm(m, batch1=b1, batch2=b2, beta=2), L.addbmm(input=m, batch1=b1, batch2=b2),
+           L.addmv(L.ones(3), mat=L.ones(3, 4), vec=L.ones(4)),
+           L.addr(m, vec1=L.ones(3), vec2=L.ones(4)), m.addbmm(batch1=b1, batch2=b2),
+           L.ones(3).addmv(mat=L.ones(3, 4), vec=L.ones(4)),
+           m.clone().addr_(vec1=L.ones(3), vec2=L.ones(4)),
+           L.ormqr(input=q, input2=t, input3=c42, left=True, transpose=True),
+           q.ormqr(input2=t, input3=c24, left=False),
+           L.conv_tbc(input=L.ones(5, 2, 3), weight=L.ones(3, 3, 4), bias=L.ones(4), pad=1)]
+    return [v.detach().numpy() if L is torch else v.numpy() for v in out]
+
+
+def test_keyword_arguments_match_torch():
+    for got, want in zip(_keyword_calls(dt), _keyword_calls(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
