@@ -9,8 +9,8 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
 ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Not, Or,
-Conv, MaxPool, AveragePool (``auto_pad``, asymmetric pads, dilations, ``ceil_mode`` with
-symmetric pads), LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in
+Conv, MaxPool, AveragePool (``auto_pad``, asymmetric pads, dilations, ``ceil_mode``),
+LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in
 ``_onnx_import_rnn``; Pad, Range, Shape, GatherElements, ScatterND, Mod, IsNaN, IsInf,
 ReduceProd, ReduceLogSumExp and more trigonometry in ``_onnx_import_ops``; If and Loop, whose
 subgraphs run with the same interpreter and see the enclosing names, in
@@ -108,10 +108,8 @@ def _pad_input(x, pads: list, value: float = 0.0):
 def _pool(kind: str):
     """MaxPool (``dilations``) and AveragePool (``count_include_pad``, ``dilations``),
     ``ceil_mode`` as PyTorch's (a last window starting in the right padding is dropped),
-    ``auto_pad``.  Symmetric pads up to half the kernel go to the pooling function; other ones
-    pad the input first (with -inf for MaxPool).  AveragePool with dilations or those pads is a
-    depthwise convolution with a kernel of ones divided by the count of the window's elements
-    (the padded ones too when ``count_include_pad``)."""
+    ``auto_pad``.  Symmetric pads up to half the kernel go to PyTorch's pooling functions;
+    other pads (and AveragePool's dilations) take ``_general_pool``."""
     def run(a: dict, x):
         k = list(a["kernel_shape"])
         nd = len(k)
@@ -121,36 +119,48 @@ def _pool(kind: str):
         pads = _explicit_pads(a, kind, list(x.shape[2:]), k, strides, dil)
         # PyTorch's pooling takes symmetric pads of at most half the kernel (ONNX: any)
         sym = pads[:nd] == pads[nd:] and all(p <= kk // 2 for p, kk in zip(pads, k))
-        if ceil and (not sym or (kind == "AveragePool" and dil != [1] * nd)):
-            raise NotImplementedError(f"ONNX import: {kind} with ceil_mode and pads {pads} "
-                                      f"(asymmetric or over half the kernel) or dilations "
-                                      f"{dil}")
-        if kind == "MaxPool":
-            if not sym:
-                x, pads = _pad_input(x, pads, float("-inf")), [0] * 2 * nd
+        include = bool(a.get("count_include_pad", 0))
+        if kind == "MaxPool" and sym:
             return getattr(F, f"max_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
                                                 dilation=dil, ceil_mode=ceil)
-        include = bool(a.get("count_include_pad", 0))
         if sym and dil == [1] * nd:
             return getattr(F, f"avg_pool{nd}d")(x, k, stride=strides, padding=pads[:nd],
                                                 ceil_mode=ceil, count_include_pad=include)
-        return _dilated_avg_pool(x, k, strides, dil, pads, include)
+        return _general_pool(kind, x, k, strides, dil, pads, ceil, include)
     return run
 
 
-def _dilated_avg_pool(x, k: list, strides: list, dil: list, pads: list, include: bool):
+def _general_pool(kind: str, x, k: list, strides: list, dil: list, pads: list, ceil: bool,
+                  include: bool):
+    """Pooling with any ``pads``: the output size ``floor`` (or ``ceil``, dropping a last window
+    that starts in the right padding) of ``(n + b + e - (k - 1) d - 1) / s + 1``; the input
+    is padded with ``b``, ``e`` and, for ceil mode, the overhang of the last window.  MaxPool
+    pads with -inf and pools without padding.  AveragePool is a depthwise convolution with a
+    kernel of ones, divided by the count of each window's elements: the input's, plus the
+    pads' when ``count_include_pad`` (the overhang past the pads never counts)."""
     nd = len(k)
+    size = list(x.shape[2:])
+    out, extra = [], []
+    for i, n in enumerate(size):
+        span = n + pads[i] + pads[nd + i] - (k[i] - 1) * dil[i] - 1
+        o = (-(-span // strides[i]) if ceil else span // strides[i]) + 1
+        if ceil and (o - 1) * strides[i] >= n + pads[i]:
+            o -= 1
+        out.append(o)
+        extra.append(max(0, (o - 1) * strides[i] - span))
+    crop = (slice(None), slice(None), *(slice(0, o) for o in out))
+    if kind == "MaxPool":
+        xs = _pad_input(x, pads[:nd] + [e + p for e, p in zip(extra, pads[nd:])],
+                        float("-inf"))
+        return getattr(F, f"max_pool{nd}d")(xs, k, stride=strides, dilation=dil)[crop]
     n, c = x.shape[0], x.shape[1]
     conv = getattr(F, f"conv{nd}d")
     ones = x.new_ones((1, 1, *k))
-    xs = _pad_input(x.reshape(n * c, 1, *x.shape[2:]), pads)
+    overhang = [0] * nd + extra
+    xs = _pad_input(_pad_input(x.reshape(n * c, 1, *size), pads), overhang)
     total = conv(xs, ones, stride=strides, dilation=dil)
-    if include:
-        count = float(np.prod(k))
-    else:
-        mask = _pad_input(x.new_ones((1, 1, *x.shape[2:])), pads)
-        count = conv(mask, ones, stride=strides, dilation=dil)
-    y = total / count
+    mask = _pad_input(_pad_input(x.new_ones((1, 1, *size)), pads, float(include)), overhang)
+    y = (total / conv(mask, ones, stride=strides, dilation=dil))[crop]
     return y.reshape(n, c, *y.shape[2:])
 
 

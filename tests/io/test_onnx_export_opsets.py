@@ -7,8 +7,9 @@ importer's padding options.
   is no LessOrEqual/GreaterOrEqual, before 15 Shape has no start/end, before 17 no
   LayerNormalization: each export is checked by ``onnx.checker`` (full check) and run in
   onnxruntime and through ``dlcore_eager.onnx.load_model``, against the eager values.
-* The importer's Conv/MaxPool/AveragePool with ``auto_pad``, asymmetric pads and AveragePool's
-  dilations (opset 19), against onnxruntime on tiny hand-built models.
+* The importer's Conv/MaxPool/AveragePool with ``auto_pad``, asymmetric pads, pads over half
+  the kernel, ``ceil_mode`` with those, and AveragePool's dilations (opset 19), against
+  onnxruntime on tiny hand-built models; Softmax/LogSoftmax before and after opset 13.
 """
 
 from __future__ import annotations
@@ -221,6 +222,16 @@ PADDING = [
     ("AveragePool", {"kernel_shape": [3], "auto_pad": "VALID", "strides": [2]}, [1, 2, 7], None),
     ("MaxPool", {"kernel_shape": [3, 3], "auto_pad": "SAME_LOWER", "strides": [2, 1]}, _S, None),
     ("MaxPool", {"kernel_shape": [3, 3], "pads": [2, 2, 2, 2], "dilations": [2, 2]}, _S, None),
+    ("MaxPool", {"kernel_shape": [2, 2], "pads": [0, 1, 1, 0], "strides": [2, 2],
+                 "ceil_mode": 1}, _S, None),
+    ("MaxPool", {"kernel_shape": [3, 2], "pads": [2, 0, 2, 1], "strides": [3, 2],
+                 "dilations": [1, 2], "ceil_mode": 1}, _S, None),
+    ("AveragePool", {"kernel_shape": [2, 2], "pads": [0, 1, 1, 0], "strides": [2, 2],
+                     "ceil_mode": 1, "count_include_pad": 1}, _S, None),
+    ("AveragePool", {"kernel_shape": [2, 3], "pads": [1, 0, 0, 1], "strides": [2, 2],
+                     "ceil_mode": 1, "count_include_pad": 0}, _S, None),
+    ("AveragePool", {"kernel_shape": [2, 2], "pads": [1, 1, 1, 1], "strides": [2, 3],
+                     "dilations": [2, 1], "ceil_mode": 1, "count_include_pad": 1}, _S, None),
     ("AveragePool", {"kernel_shape": [3, 3], "pads": [2, 2, 2, 2]}, _S, None),
     ("MaxPool", {"kernel_shape": [2, 2], "auto_pad": "SAME_UPPER"}, _S, None),
     ("MaxPool", {"kernel_shape": [2, 2], "pads": [0, 1, 1, 0], "dilations": [1, 2]}, _S, None),
@@ -303,11 +314,3 @@ def test_a_refused_opset_leaves_the_batch_norm_statistics_unchanged():
         dlcore_eager.onnx.export(bn, (dt.tensor(_X),), opset_version=9)
     np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4, np.float32))
     assert int(bn.num_batches_tracked) == 0
-
-
-def test_ceil_mode_with_asymmetric_pads_is_refused():
-    proto = _node_model("MaxPool", {"kernel_shape": [2, 2], "pads": [0, 1, 1, 0],
-                                    "ceil_mode": 1}, _S)
-    with pytest.raises(NotImplementedError, match=r"ONNX import: MaxPool with ceil_mode and "
-                                                  r"pads \[0, 1, 1, 0\] \(asymmetric"):
-        dlcore_eager.onnx.load_model(proto)(dt.tensor(np.zeros(_S, np.float32)))
