@@ -109,23 +109,27 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
 
 
 def bind_entry_points(glue) -> int:
-    """Replace each Numba dispatcher among the glue's default arguments (its segments ``S<k>``)
-    that has exactly one compiled overload by that overload's entry point, the compiled
-    function the dispatcher itself calls after resolving the argument types: the glue passes
-    the same types on every call (its plan's key fixes the feeds' shapes and dtypes, every
-    array argument is C-contiguous through ``_c`` or allocated by the glue, a rank-0 value is
-    a NumPy scalar of its dtype), so the resolution (about 0.3 us a call with 4 arguments,
-    0.5 us with 17) is done once.  A wrong dtype or rank would still be refused by the entry
-    point's unboxing (TypeError, so the plan falls back to the interpreter).  A dispatcher
-    with several overloads (a segment text shared by plans of other types) is kept.  Returns
-    how many were bound."""
+    """Replace each segment ``S<k>`` among the glue's default arguments, a Numba dispatcher,
+    by the entry point of its one compiled overload (the compiled function the dispatcher
+    itself calls after resolving the argument types) when it has exactly one: the glue passes
+    a segment the same types on every call (its plan's key fixes the feeds' shapes and
+    dtypes, every array argument is C-contiguous through ``_c`` or allocated by the glue, a
+    rank-0 value is a NumPy scalar of its dtype), so the resolution (about 0.3 us a call with
+    4 arguments, 0.5 us with 17) is done once.  A wrong dtype or rank would still be refused
+    by the entry point's unboxing (TypeError, so the plan falls back to the interpreter), but
+    not a wrong layout: so only segments, never an executor ``E<k>`` that happens to be a
+    dispatcher (its arguments do not go through ``_c``).  A dispatcher with several overloads
+    (a segment text shared by plans of other types) is kept.  Returns how many were bound."""
     defaults = getattr(glue, "__defaults__", None)
     if not defaults:
         return 0
     from numba.core.dispatcher import Dispatcher
+    code = glue.__code__
+    names = code.co_varnames[code.co_argcount - len(defaults):code.co_argcount]
     new, bound = list(defaults), 0
-    for i, d in enumerate(defaults):
-        if isinstance(d, Dispatcher) and len(d.overloads) == 1:
+    for i, (name, d) in enumerate(zip(names, defaults)):
+        if name[:1] == "S" and name[1:].isdigit() and isinstance(d, Dispatcher) and \
+                len(d.overloads) == 1:
             new[i] = next(iter(d.overloads.values())).entry_point
             bound += 1
     if bound:
