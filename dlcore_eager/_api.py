@@ -70,7 +70,8 @@ def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
 
 
 def _maybe_float(x: Tensor, export) -> Tensor:
-    if export.option("float_only") and not _dt.is_inexact(x._buf.dtype):
+    if export.option("float_only") and not _dt.is_inexact(x._buf.dtype) and not (
+            export.option("int_identity") and x._buf.dtype.kind in "iu"):
         return _ops.cast(x, D.get_default_dtype().np_dtype)
     return x
 
@@ -84,9 +85,19 @@ def _direct_call(export):
     return export.fn
 
 
+def _int_identity(call):
+    """floor/ceil/trunc: an integer input comes back as a copy of itself, as PyTorch's (not in
+    the default float dtype, as the other float-only ops compute it)."""
+    def f(x):
+        return x.clone() if x._buf.dtype.kind in "iu" else call(x)
+    return f
+
+
 # ----------------------------------------------------------------------------- conventions
 def unary(export, ns, name):
     call = _direct_call(export)
+    if export.option("int_identity"):
+        call = _int_identity(call)
     op = name if ns != "Tensor" else f"Tensor.{name}"
     # the primitive itself, taking any dtype: applied with no wrapper in between (relu 4.7 ->
     # 4.2 us on one element)

@@ -156,14 +156,18 @@ exp2_p = _unary("exp2", "2.0 ** {0} if {0} < 1024.0 else math.inf", np.exp2,
 
 # ----------------------------------------------------------------------------- rounding
 _FINITE_GUARD = "{0} if not math.isfinite({0}) else "
+# (int_identity: PyTorch returns an integer input unchanged, as a copy, not a float)
 floor_p = _unary("floor", _FINITE_GUARD + "math.floor({0})", np.floor, _zero_vjp,
-                 "y = floor(x);  dx = 0", api=_api("floor", tf="floor"), tf_type="Floor")
+                 "y = floor(x);  dx = 0", api=_api("floor", tf="floor"), tf_type="Floor",
+                 int_identity=True)
 ceil_p = _unary("ceil", _FINITE_GUARD + "math.ceil({0})", np.ceil, _zero_vjp,
-                "y = ceil(x);  dx = 0", api=_api("ceil", tf="ceil"), tf_type="Ceil")
+                "y = ceil(x);  dx = 0", api=_api("ceil", tf="ceil"), tf_type="Ceil",
+                int_identity=True)
 # (not math.trunc: NumPy 2 scalars have no __trunc__, and the CUDA simulator runs plain Python)
 trunc_p = _unary("trunc", _FINITE_GUARD + "(math.floor({0}) if {0} >= 0 else math.ceil({0}))",
                  np.trunc, _zero_vjp,
-                 "y = trunc(x) (towards zero);  dx = 0", api=_api(("trunc", "fix")))
+                 "y = trunc(x) (towards zero);  dx = 0", api=_api(("trunc", "fix")),
+                 int_identity=True)
 # Half to even: floor, plus one where the fraction is above one half, or exactly one half
 # from an odd floor.  From 2^52 on, every float is an integer already.
 rint_p = _unary(

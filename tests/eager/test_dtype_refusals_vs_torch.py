@@ -47,3 +47,16 @@ def test_dtype_error_stays_a_type_error_and_the_static_front_end_a_type_error():
     x = D.tensor(MASK)
     b = D.tensor([1, 0, 1]).bool()
     assert (x ^ b).tolist() == [False, False, False]             # the way PyTorch points to
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "fix"])
+def test_rounding_an_integer_tensor_returns_an_integer_copy_as_torch(name):
+    # dlcore computed them in the default float dtype (torch.float32) like other float-only ops
+    for dtype in ("int64", "int32", "uint8"):
+        want = getattr(T, name)(T.tensor([1, 2, 7], dtype=getattr(T, dtype)))
+        x = D.tensor([1, 2, 7], dtype=getattr(D, dtype))
+        for got in (getattr(D, name)(x), getattr(x, name)()):
+            assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+            assert got is not x
+    assert getattr(D, name)(D.tensor([1.5, -2.5])).tolist() == \
+        getattr(T, name)(T.tensor([1.5, -2.5])).tolist()
