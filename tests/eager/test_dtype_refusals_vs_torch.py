@@ -60,3 +60,6 @@ def test_rounding_an_integer_tensor_returns_an_integer_copy_as_torch(name):
             assert got is not x
     assert getattr(D, name)(D.tensor([1.5, -2.5])).tolist() == \
         getattr(T, name)(T.tensor([1.5, -2.5])).tolist()
+    out = D.empty(3, dtype=D.int64)
+    getattr(D, name)(D.tensor([4, 5, 6]), out=out)
+    assert out.tolist() == [4, 5, 6]
