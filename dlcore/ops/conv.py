@@ -294,11 +294,12 @@ def conv_filter_grad(x, g, kernel_size, strides=1, padding=0, dilation=1, groups
 def conv_tbc(input, weight, bias, pad: int = 0):
     """PyTorch's ``conv_tbc``: a 1-D convolution of a time-major sequence, ``x`` (T, B, C),
     ``weight`` (K, C, O), ``bias`` (O,), ``pad`` steps of zeros at both ends (a negative
-    ``pad`` crops) -> (T + 2 pad - K + 1, B, O).  A composite: ``conv`` on the (B, C, T) view
-    with the (O, C, K) view of ``weight``, plus ``bias`` (in ``x``'s dtype)."""
+    ``pad`` crops) -> (T + 2 pad - K + 1, B, O).  A composite, time-major throughout: the K
+    shifted windows of the padded ``x`` side by side, (L, B, K C), times ``weight`` as
+    (K C, O) (one matmul), plus ``bias`` (in ``x``'s dtype)."""
     from .elementwise import add, cast
     from .indexing import getitem
-    from .shape import broadcast_to, reshape, transpose
+    from .shape import broadcast_to, concatenate, reshape
     x = input
     if isinstance(pad, bool) or not isinstance(pad, int):
         raise TypeError(f"conv_tbc(): argument 'pad' must be int, not {type(pad).__name__}")
@@ -330,6 +331,13 @@ def conv_tbc(input, weight, bias, pad: int = 0):
         return broadcast_to(reshape(bias, (1, 1, o)), (0, b, o))
     if pad < 0:                                  # cropping: the middle of the sequence
         x = getitem(x, (slice(-pad, t + pad),))
-        pad = 0
-    y = conv(transpose(x, (1, 2, 0)), transpose(weight, (2, 1, 0)), 1, pad)   # (B, O, L)
-    return transpose(add(y, reshape(bias, (1, o, 1))), (2, 0, 1))
+    elif pad > 0:
+        from .spatial import pad as _pad
+        x = _pad(x, ((pad, pad), (0, 0), (0, 0)))
+    # y[s] = sum_k x[s + k] @ w[k]: the K shifted windows side by side (L, B, K C), one GEMM
+    # with w as (K C, O), already time-major (no transposes)
+    cols = x if k == 1 else concatenate([getitem(x, (slice(i, i + length),)) for i in
+                                         range(k)], -1)
+    from .linalg import matmul
+    y = matmul(reshape(cols, (length * b, k * ws[1])), reshape(weight, (k * ws[1], o)))
+    return reshape(add(y, bias), (length, b, o))
