@@ -10,14 +10,13 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
 ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Not, Or,
 Conv, MaxPool, AveragePool (``auto_pad``, asymmetric pads, dilations, ``ceil_mode``),
-LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in
-``_onnx_import_rnn``; Pad, Range, Shape, GatherElements, ScatterND, Mod, IsNaN, IsInf,
-ReduceProd, ReduceLogSumExp and more trigonometry in ``_onnx_import_ops``; If and Loop, whose
-subgraphs run with the same interpreter and see the enclosing names, in
-``_onnx_import_control``) plus Softmax, LogSoftmax, Flatten and Gemm. Axes are read as
-attributes (older opsets: reductions before 18, Unsqueeze/Squeeze before 13) or as inputs;
-reductions honour ``noop_with_empty_axes``. Every operator of the graph and of its subgraphs is
-checked when the module is built.
+LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in ``_onnx_import_rnn``;
+Pad, Range, Shape, GatherElements, ScatterND, Mod, IsNaN, IsInf, ReduceProd, ReduceLogSumExp
+and more trigonometry in ``_onnx_import_ops``; If and Loop, whose subgraphs run with the same
+interpreter and see the enclosing names, in ``_onnx_import_control``) plus Softmax, LogSoftmax,
+Flatten, Gemm and Constant. Axes are read as attributes (older opsets: reductions before 18,
+Unsqueeze/Squeeze before 13) or as inputs; reductions honour ``noop_with_empty_axes``. Every
+operator of the graph and of its subgraphs is checked when the module is built.
 """
 
 from __future__ import annotations
@@ -189,6 +188,19 @@ def _conv(a: dict, x, w, b=None):
                                     groups=int(a.get("group", 1)))
 
 
+def _constant(a: dict):
+    """ONNX's Constant: ``value`` (a tensor), ``value_float(s)`` (float32) or
+    ``value_int(s)`` (int64), as torch.onnx.export writes its constants."""
+    from onnx import numpy_helper
+    if "value" in a:
+        return from_numpy(np.array(numpy_helper.to_array(a["value"])))
+    for key, dtype in (("value_float", np.float32), ("value_floats", np.float32),
+                       ("value_int", np.int64), ("value_ints", np.int64)):
+        if key in a:
+            return from_numpy(np.array(a[key], dtype=dtype))
+    raise NotImplementedError(f"ONNX import: Constant with attributes {sorted(a)}")
+
+
 def _gemm(a: dict, x, w, c=None):
     if a.get("transA", 0):
         x = x.t()
@@ -227,6 +239,7 @@ def _build_ops() -> dict:
         "Greater": "gt", "LessOrEqual": "le", "GreaterOrEqual": "ge"}.items()})
     ops.update({
         "Identity": lambda a, x: x,
+        "Constant": _constant,
         "Not": lambda a, x: x.logical_not(),
         "Or": lambda a, x, y: x.logical_or(y),
         "Where": lambda a, c, x, y: x.where(c, y),

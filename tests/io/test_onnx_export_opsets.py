@@ -314,3 +314,23 @@ def test_a_refused_opset_leaves_the_batch_norm_statistics_unchanged():
         dlcore_eager.onnx.export(bn, (dt.tensor(_X),), opset_version=9)
     np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4, np.float32))
     assert int(bn.num_batches_tracked) == 0
+
+
+def test_constant_nodes_as_torch_onnx_export_writes_them():
+    """torch.onnx.export writes its constants as Constant nodes (``value``, and the scalar and
+    list forms), which the importer refused ("operators ['Constant'] are not supported")."""
+    nodes = [helper.make_node("Constant", [], ["c"], value=numpy_helper.from_array(
+                 np.arange(4, dtype=np.float32).reshape(1, 4))),
+             helper.make_node("Constant", [], ["f"], value_float=0.5),
+             helper.make_node("Constant", [], ["s"], value_ints=[4, 3]),
+             helper.make_node("Mul", ["x", "c"], ["xc"]),
+             helper.make_node("Add", ["xc", "f"], ["xf"]),
+             helper.make_node("Reshape", ["xf", "s"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                     [3, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 3])])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])   # value_float
+    onnx.checker.check_model(proto, full_check=True)
+    want, = _ort(proto, {"x": _X})
+    got, = _imported(proto, {"x": _X})
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
