@@ -143,6 +143,8 @@ class _Builder:
         out = output or self.fresh(op.lower())
         if op in _AXES_INPUT and self.opset >= _AXES_INPUT[op] and "axes" in attrs:
             inputs = [*inputs, self.const(list(attrs.pop("axes")))]
+        elif "axes" in attrs and not list(attrs["axes"]):      # (no empty attribute: all)
+            attrs.pop("axes")
         elif op == "Shape" and self.opset < 15 and ("start" in attrs or "end" in attrs):
             start, end = attrs.pop("start", 0), attrs.pop("end", np.iinfo(np.int64).max)
             whole = self.node("Shape", inputs)

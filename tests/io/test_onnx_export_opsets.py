@@ -56,7 +56,7 @@ _X = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
 def test_getitem_with_none_exports_as_unsqueeze(opset):
     def f(x):
         return (x[None], x[:, None], x[..., None], x[1, None, ::2], x[None, :, 1],
-                x[None, 1:, None, -1])
+                x[None, 1:, None, -1], x[0, 0][None].sum() + x[1, 2].sum())
     proto = dlcore_eager.onnx.export(f, (dt.tensor(_X),), opset_version=opset)
     assert "Unsqueeze" in {n.op_type for n in proto.graph.node}
     _check_all(proto, f, [_X], ["input.0"])
