@@ -61,8 +61,14 @@ def _reduce(fn_name: str):
     return run
 
 
-def _slice(a: dict, x, starts, ends, axes=None, steps=None):
-    st, en = _ints(starts), _ints(ends)
+def _slice(a: dict, x, starts=None, ends=None, axes=None, steps=None):
+    """Slice: ``starts``/``ends``/``axes``/``steps`` inputs (opset 10 on) or the attributes
+    ``starts``/``ends``/``axes`` (before)."""
+    if starts is None:
+        st, en = [int(v) for v in a["starts"]], [int(v) for v in a["ends"]]
+        axes = np.asarray(a["axes"], np.int64) if "axes" in a else None
+    else:
+        st, en = _ints(starts), _ints(ends)
     ax = _ints(axes) if axes is not None else list(range(len(st)))
     sp = _ints(steps) if steps is not None else [1] * len(st)
     idx: list = [slice(None)] * x.dim()

@@ -334,3 +334,11 @@ def test_constant_nodes_as_torch_onnx_export_writes_them():
     want, = _ort(proto, {"x": _X})
     got, = _imported(proto, {"x": _X})
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_slice_with_the_attributes_of_opset_9():
+    proto = _node_model("Slice", {"starts": [1, -3], "ends": [3, 100], "axes": [0, 1]}, [3, 4],
+                        opset=9)
+    want, = _ort(proto, {"x": _X})
+    got, = _imported(proto, {"x": _X})
+    np.testing.assert_array_equal(got, want)
