@@ -280,6 +280,7 @@ def reduce(export, ns, name):
     # (x.mean() of a (16, 10) tensor: 31 -> 19 us)
     prim = export.prim if export.option("axes_bind") else None
     mean = export.option("mean_of_sum")
+    op_name = "mean" if mean else getattr(prim, "name", name)     # (normalize_axes' wording)
 
     def run(x, dim, keepdim, dtype):
         if (prim is not None or mean) and dtype is None:
@@ -287,7 +288,7 @@ def reduce(export, ns, name):
             if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
                 nd = b.ndim
                 axes = _ALL_AXES[nd] if dim is None else \
-                    normalize_axes("mean" if mean else prim.name, O._dims(dim), nd, b.shape)
+                    normalize_axes(op_name, O._dims(dim), nd, b.shape)
                 params = {"axes": axes, "keepdims": bool(keepdim)}
                 if not mean:
                     return _apply(prim, (x,), params)

@@ -214,8 +214,10 @@ def _small_ufunc(prim, kernel):
     if ufunc is not None and prim.elementwise and not prim.view:
         # dtype objects, float32 and float64 first (``in`` tests identity before equality);
         # float16 and bfloat16 stay on the half path
-        cands = [_F32, _F64] + [np.dtype(c) for c in np.typecodes["All"]]
-        dtypes = tuple(dict.fromkeys(d for d in cands if d.kind in kern.ufunc_kinds and
+        cands: list[np.dtype] = [np.dtype(_F32), np.dtype(_F64)]
+        cands += [np.dtype(c) for c in np.typecodes["All"]]
+        kinds = getattr(kern, "ufunc_kinds", "")
+        dtypes = tuple(dict.fromkeys(d for d in cands if d.kind in kinds and
                                      d.kind not in "mM" and d not in _HALF))
         # the dtypes whose result gets a tape node (what _finish asks: a differentiable
         # primitive, an inexact output, which for these ufuncs has the operands' dtype)
