@@ -12,6 +12,7 @@ import pytest
 
 import dlcore.kernels.cpu as K
 from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import conv_grid as G
 from dlcore.kernels.cpu import conv_rows as R
 
 torch = pytest.importorskip("torch")
@@ -69,6 +70,7 @@ ROUTES = [("rows", "numpy", "serial"), ("rows", "numba", "parallel"),
 def test_routes_match_torch(route, case, monkeypatch):
     fwd, unfold, loops = route
     _force_rows(monkeypatch, fwd == "rows")
+    monkeypatch.setattr(G, "NCHW_TOO", False)       # the padded grid: test_conv_grid.py
     monkeypatch.setattr(C, "NUMPY_UNFOLD_MIN_WIDTH", 0 if unfold == "numpy" else 10 ** 9)
     # dx by rows where the full convolution is taken (rows route) or GEMM + col2im (im2col);
     # the batch-folded filter gradient with the rows route, the per-image one with im2col

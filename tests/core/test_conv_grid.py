@@ -47,6 +47,7 @@ def test_grid_route_matches_torch_and_keeps_channels_last(case, monkeypatch):
     g = rng.standard_normal(y0.shape)
     y_ref, dx_ref, dw_ref = _reference(x, w, g, pad, dil)
     monkeypatch.setattr(G, "GRID_MAX_WASTE", float("inf"))
+    monkeypatch.setattr(C, "GRID_MIN_IN_CHANNELS", 1)
     calls = []
 
     def spy(f):
@@ -74,14 +75,33 @@ def test_which_operands_take_the_grid():
     nhwc = _channels_last(nchw)
     geom = (1, 1, 1, 1, 1, 1, 1, 1)
     assert G.takes_grid(nhwc, (3, 3), geom, (16, 16), 1)
-    assert not G.takes_grid(nchw, (3, 3), geom, (16, 16), 1)               # channels-first
+    assert G.takes_grid(nchw, (3, 3), geom, (16, 16), 1)                   # NCHW too
+    assert not G.takes_grid(nchw[:, :, ::-1], (3, 3), geom, (16, 16), 1)   # neither layout
     assert not G.takes_grid(nhwc, (3, 3), (2, 2) + geom[2:], (8, 8), 1)    # strided
     assert not G.takes_grid(nhwc, (3, 3), geom, (16, 16), 2)               # groups
     assert not G.takes_grid(nhwc[:, :, :6, :6], (3, 3), geom, (6, 6), 1)   # a view, not NHWC
     assert not G.takes_grid(_channels_last(rng.standard_normal((2, 4, 6, 6))), (3, 3),
                             geom, (6, 6), 1)                             # 8x8 grid for 6x6
     one = _channels_last(rng.standard_normal((2, 1, 16, 16)))              # also NCHW
-    assert not G.takes_grid(one, (3, 3), geom, (16, 16), 1)
+    assert G.takes_grid(one, (3, 3), geom, (16, 16), 1)
+    assert not G.channels_last(one)                 # ... so its result is C-contiguous NCHW
+
+
+def test_grid_route_on_nchw_operands_gives_nchw(monkeypatch):
+    """C-contiguous operands take the grid too (the eager front end's), with NCHW results."""
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((2, 8, 9, 8)), rng.standard_normal((8, 8, 3, 3))
+    p = {"strides": (1, 1), "padding": ((1, 1), (1, 1)), "dilation": (1, 1), "groups": 1}
+    monkeypatch.setattr(G, "GRID_MAX_WASTE", float("inf"))
+    y = C.conv(x, w, **p)
+    g = rng.standard_normal(y.shape)
+    dx = C.conv_transpose(g, w, in_size=(9, 8), **p)
+    dw = C.conv_filter_grad(x, g, kernel_size=(3, 3), **p)
+    y_ref, dx_ref, dw_ref = _reference(x, w, g, ((1, 1), (1, 1)), (1, 1))
+    assert y.flags.c_contiguous and dx.flags.c_contiguous
+    np.testing.assert_allclose(y, y_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dw, dw_ref, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("case", [((2, 3, 9, 8), (4, 3, 3, 3), (2, 2), ((1, 1), (1, 1)), 1),

@@ -133,6 +133,10 @@ NUMPY_UNFOLD_MIN_WIDTH = 10
 #: Input planes of at least this many pixels take ``conv_transpose``'s stride-1 route through
 #: one unfolding of ``g`` (when ``O <= C``); smaller ones keep GEMM + col2im (module docstring).
 FULL_CONV_MIN_PIXELS = 1024
+#: The input gradient takes the padded grid (:mod:`.conv_grid`) only for at least this many
+#: input channels (its GEMM's output columns): with 3 (a stem) it lost, 546 -> 598 us
+#: channels-last and 661 -> 971 us NCHW (8x3x32x32, k3).
+GRID_MIN_IN_CHANNELS = 8
 #: Output planes of at least this many pixels take the filter gradient's batch-folded GEMM;
 #: smaller ones keep one GEMM per image summed over the batch (module docstring).
 FOLDED_FILTER_GRAD_MIN_PIXELS = 100
@@ -247,7 +251,7 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
-    if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and cg
+    if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and cg >= GRID_MIN_IN_CHANNELS
             and takes_grid(g, (kh, kw), full, hw, gr)):
         # channels-last g: the full convolution on the padded grid, one GEMM (conv_grid.py)
         return conv_transpose_grid(g, w4, full, hw)

@@ -27,7 +27,11 @@ plus the copy of their NCHW output to NHWC; the quick ResNet's shapes, batch 8),
 in us: 3->8 32x32 620/546/537 -> 252/598/322; 8->8 32x32 852/866/943 -> 700/590/626;
 16->16 16x16 815/715/685 -> 553/560/490.  On 8x8 planes (waste 1.56) the filter gradient lost
 (606 -> 730) and on LeNet's 14x14 k5 planes without padding (waste 1.96) every direction lost
-(2159 -> 3026 forward), hence the limit.
+(2159 -> 3026 forward), hence the limit.  C-contiguous (NCHW) operands take the route too
+(:data:`NCHW_TOO`; the eager front end's): their result is copied out of the grid to NCHW.
+NCHW fwd / dx / dW us against the rows and folded routes (interleaved, load 6-8): 8->8 32x32
+1110/1113/1229 -> 975/957/918, 16->16 16x16 1035/859/983 -> 784/699/685, 3->8 fwd 727 -> 409
+and dW 654 -> 487 (its input gradient lost, 661 -> 971: ``conv.GRID_MIN_IN_CHANNELS``).
 
 Channels-last operands the grid does not take (strided, or small planes) take the batch-folded
 unfolding of :mod:`.conv` with the GEMMs turned to channels-last: ``y (N OH OW, O) = cols^T @
@@ -47,6 +51,8 @@ import numpy as np
 
 #: The most grid pixels per output pixel (``Hp Wp / (OH OW)``) this route computes.
 GRID_MAX_WASTE = 1.3
+#: Whether C-contiguous (NCHW) operands take the route too (their result is NCHW).
+NCHW_TOO = True
 
 
 def channels_last(a: np.ndarray) -> bool:
@@ -65,7 +71,7 @@ def _grid(h: int, w: int, k: tuple, pad_lo: tuple, dil: tuple, out_hw: tuple) ->
 def takes_grid(a: np.ndarray, k: tuple, geom, out_hw: tuple, groups: int) -> bool:
     """Whether a convolution whose unfolded operand is ``a`` takes this route."""
     if geom[0] != 1 or geom[1] != 1 or groups != 1 or a.size == 0 or min(out_hw) < 1 \
-            or not channels_last(a):
+            or not (channels_last(a) or (NCHW_TOO and a.ndim == 4 and a.flags.c_contiguous)):
         return False
     hp, wp = _grid(a.shape[2], a.shape[3], k, geom[2:4], geom[4:6], out_hw)
     return hp * wp <= GRID_MAX_WASTE * out_hw[0] * out_hw[1]
@@ -94,8 +100,13 @@ def conv_grid(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray
     oh, ow = out_hw
     cols, hp, wp = _unfold(x4, (kh, kw), geom, out_hw)
     yg = np.matmul(cols.T, w4.reshape(o, -1).T)                     # (Q, O)
+    grid = yg.reshape(n, hp, wp, o)[:, :oh, :ow, :]
+    if not channels_last(x4):                   # NCHW in, NCHW out
+        y = np.empty((n, o, oh, ow), x4.dtype)
+        np.copyto(y, grid.transpose(0, 3, 1, 2))
+        return y
     y = np.empty((n, oh, ow, o), x4.dtype)
-    np.copyto(y, yg.reshape(n, hp, wp, o)[:, :oh, :ow, :])
+    np.copyto(y, grid)
     return y.transpose(0, 3, 1, 2)
 
 
