@@ -63,6 +63,7 @@ class Plan:
 
     # set on the plans that dlcore_static.compiler makes (absent on the Session's own)
     optimized_steps: list[tuple]
+    compiled_run: Any               # a compiled plan's generated glue (None: interpreted)
     compiler: Any                   # the compile report
     program: Any                    # the compiled ir.Program
 

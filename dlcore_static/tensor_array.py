@@ -96,13 +96,16 @@ class TensorArray:
         self._dtype = _dtypes.as_np(dtype)
         self._name = name or tensor_array_name or "TensorArray"
         self._infer_shape = infer_shape
-        self._size = _int(size, "size") if size is not None else None
+        given = _int(size, "size") if size is not None else None
+        self._size: int | None = None
         self._size_t: Tensor | None = None     # a size known only at run time (int64 scalar)
-        if isinstance(self._size, Tensor):
+        if not isinstance(given, Tensor):
+            self._size = given
+        else:
             if dynamic_size:
                 raise NotImplementedError("TensorArray: dynamic_size=True needs a size known "
                                           "when the graph is built")
-            self._size_t, self._size = self._size, None
+            self._size_t = given
         if self._size is not None and self._size < 0:
             raise ValueError(f"TensorArray: size must be non-negative, got {self._size}")
         self._dynamic = bool(dynamic_size)
