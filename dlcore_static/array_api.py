@@ -232,7 +232,18 @@ lin_space = linspace
 
 
 def fill(dims, value, name: str | None = None) -> Tensor:
-    """A tensor of shape ``dims`` filled with ``value`` (a Python value or a scalar tensor)."""
+    """A tensor of shape ``dims`` filled with ``value`` (a Python value or a scalar tensor);
+    ``dims`` may hold tensors (``tf.fill([tf.shape(x)[0]], 2)``): a shape known at run time."""
+    from .array_ops import _fill_at_run_time, _run_time_shape
+    if _run_time_shape(dims):
+        if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
+            v = _args(value)[0]
+            zeros = _fill_at_run_time(dims, 0, v.aval.dtype, (name or "Fill") + "_dims")
+            return _scoped("Fill", name, lambda z, w: _ops.add(z, w), zeros, v)
+        dt = np.asarray(value).dtype
+        dt = np.dtype(np.int32) if dt.kind in "iu" else np.dtype(np.float32) \
+            if dt.kind == "f" else dt
+        return _fill_at_run_time(dims, value, dt, name or "Fill")
     d = tuple(_ints(dims))
     if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
         return _scoped("Fill", name, lambda v: _ops.broadcast_to(v, d), value)

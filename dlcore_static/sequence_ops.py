@@ -12,6 +12,8 @@ import builtins
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError
+from dlcore.ops import reduce_extra as _reduce_extra
 from dlcore.ops import sequence as _seq
 
 from . import dtypes as _dtypes
@@ -65,19 +67,60 @@ def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:
     return [_scoped(name, None, lambda v, i=i: _ops.getitem(v, i), x) for i in g_idx]
 
 
+_RANGE_DTYPES = (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32),
+                 np.dtype(np.float64))
+
+
 def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor:  # noqa: A001
-    """``[start, start + delta, ...)`` below ``limit`` (Python numbers: a constant)."""
+    """``[start, start + delta, ...)`` below ``limit``, as TensorFlow 1's ``tf.range``.
+
+    Python numbers give a constant of known length; any tensor bound gives a ``Range`` node
+    whose length is known only at run time (shape ``(?,)``).  Without ``dtype`` the result
+    takes the widest of the arguments' dtypes in int32 < int64 < float32 < float64 (a Python
+    int is int32, a float float32), the others cast to it.  ``delta == 0``, or bounds on the
+    wrong side of each other, are errors in TensorFlow's words: a ``ValueError`` when the
+    graph is built from numbers, an ``InvalidArgumentError`` when the node runs.  Not
+    differentiable (``tf.gradients`` gives None).
+    """
     if limit is None:
         start, limit = 0, start
     vals = [start, limit, delta]
-    if any(isinstance(v, Tensor) for v in vals):
-        raise NotImplementedError("tf.range with tensor bounds is not supported; use Python "
-                                  "numbers")
+    if not any(_is_tensor(v) for v in vals):
+        if dtype is None:
+            dt = np.dtype(np.float32) if any(isinstance(v, float) for v in vals) \
+                else np.dtype(np.int32)
+        else:
+            dt = np.dtype(_dtypes.as_np(dtype))
+        s, lim, d = (np.asarray(v, dt)[()] for v in vals)
+        try:
+            n = _reduce_extra.range_length(s, lim, d)
+        except ValueError as e:
+            msg = str(e).split(":")[0] if d == 0 else str(e)
+            raise ShapeError("range", msg, [(), (), ()]) from None
+        return constant((s + np.arange(n, dtype=dt) * d).astype(dt), name=name)
+    ts = [_args(v)[0] if _is_tensor(v) else None for v in vals]
     if dtype is None:
-        dt: np.dtype | type = np.float32 if any(isinstance(v, float) for v in vals) else np.int32
+        given = [t.aval.dtype for t in ts if t is not None]
+        given += [np.dtype(np.float32 if isinstance(v, float) else np.int32)
+                  for v, t in zip(vals, ts) if t is None]
+        for d in given:
+            if d not in _RANGE_DTYPES:
+                raise TypeError(f"Value passed to parameter 'start' has DataType {d.name} "
+                                "not in list of allowed values: int32, int64, float32, "
+                                "float64 (tf.range)")
+        dt = builtins.max(given, key=_RANGE_DTYPES.index)
     else:
-        dt = _dtypes.as_np(dtype)
-    return constant(np.arange(start, limit, delta).astype(dt), name=name)
+        dt = np.dtype(_dtypes.as_np(dtype))
+    ins = [constant(np.asarray(v, dt)) if t is None else t for v, t in zip(vals, ts)]
+
+    def build(*xs):
+        xs = [_ops.cast(x, dt) if x.aval.dtype != dt else x for x in xs]
+        return _ops.arange(*xs, dt)
+    return _scoped("Range", name, build, *ins)
+
+
+def _is_tensor(v) -> bool:
+    return isinstance(v, Tensor) or hasattr(v, "_as_graph_element")
 
 
 def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name: str | None = None) -> Tensor:

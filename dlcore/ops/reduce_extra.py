@@ -9,6 +9,9 @@ until run time, TensorFlow's ``tf.shape``).
     reduce_any(x, axes)  = sum(x != 0) > 0          reduce_all(x, axes) = sum(x == 0) == 0
     nonzero(x)           int64 (n, rank): the coordinates of the non-zero elements, row-major
     shape_of(x)          int32 (rank,): x's run-time shape
+    arange(start, limit, delta)   (n,): start + k delta for k < n, n = ceil((limit - start) /
+                         delta), from three 0-d values (TensorFlow's ``Range`` with tensor
+                         bounds: its length is known only at run time); not differentiable
 """
 
 from __future__ import annotations
@@ -149,3 +152,53 @@ def dim_size(x, axis: int):
         return int(d)
     from .indexing import getitem
     return _ew.cast(getitem(shape_of(x), (axis,)), _dt.int64)
+
+
+# ----------------------------------------------------------------------------- arange
+def _arange_rule(start: AVal, limit: AVal, delta: AVal, *, dtype) -> AVal:
+    for what, a in (("start", start), ("limit", limit), ("delta", delta)):
+        if a.ndim != 0:
+            raise ShapeError("range", f"Shape must be rank 0 but is rank {a.ndim} for "
+                             f"'{what}'", [start.shape, limit.shape, delta.shape])
+    return AVal((None,), np.dtype(dtype))
+
+
+def range_length(start, limit, delta) -> int:
+    """TensorFlow's ``Range`` length, with its checks (ValueError, TensorFlow's words)."""
+    if delta == 0:
+        raise ValueError(f"Requires delta != 0: {delta}")
+    if delta > 0 and start > limit:
+        raise ValueError(f"Requires start <= limit when delta > 0: {start}/{limit}")
+    if delta < 0 and start < limit:
+        raise ValueError(f"Requires start >= limit when delta < 0: {start}/{limit}")
+    if isinstance(start, (int, np.integer)) and isinstance(delta, (int, np.integer)) \
+            and isinstance(limit, (int, np.integer)):
+        return (abs(int(limit) - int(start)) + abs(int(delta)) - 1) // abs(int(delta))
+    return int(np.ceil(abs((limit - start) / delta)))
+
+
+def _cpu_arange(start, limit, delta, *, dtype):
+    s, lim, d = (np.asarray(v, np.dtype(dtype)).reshape(())[()] for v in (start, limit, delta))
+    n = range_length(s, lim, d)
+    return (np.asarray(s, np.dtype(dtype)) + np.arange(n, dtype=np.dtype(dtype))
+            * np.asarray(d, np.dtype(dtype))).astype(np.dtype(dtype))
+
+
+def _cuda_arange(start, limit, delta, *, dtype):
+    # The length depends on the values: they are read on the host anyway to size the result.
+    from numba import cuda
+    host = [v.copy_to_host() if hasattr(v, "copy_to_host") else v
+            for v in (start, limit, delta)]
+    return cuda.to_device(np.ascontiguousarray(_cpu_arange(*host, dtype=dtype)))
+
+
+arange_p = Primitive("arange", _arange_rule, None, kind="index", differentiable=False,
+                     doc="y[k] = start + k delta for k < ceil((limit - start) / delta);  not "
+                         "differentiable (TensorFlow's Range has no gradient)",
+                     kernels={"cpu": _cpu_arange, "cuda": _cuda_arange})
+
+
+def arange(start, limit, delta, dtype):
+    """``[start, start + delta, ...)`` up to ``limit`` from three 0-d values, as ``dtype``;
+    its length is known only at run time (``(None,)``)."""
+    return bind(arange_p, start, limit, delta, dtype=np.dtype(dtype).name)

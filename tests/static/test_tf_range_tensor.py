@@ -1,0 +1,100 @@
+"""``tf.range`` with tensor bounds (TensorFlow 1's ``Range`` node): an unknown length ``(?,)``,
+TensorFlow's dtype inference (int32 < int64 < float32 < float64, a Python int int32, a float
+float32), its errors in its words (``Requires delta != 0``: a ValueError at build time from
+numbers, an InvalidArgumentError at run time), no gradient, the same values interpreted and
+compiled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_range_of_a_runtime_dimension(passes):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        n = tf.shape(x)[0]
+        r = tf.range(n)
+        r2 = tf.range(1, n * 2, 2)
+        r3 = tf.range(n, 0, -1)
+        r4 = tf.range(tf.cast(n, tf.int64))
+        r5 = tf.range(tf.constant(0.5), 3)
+        idx = tf.stack([tf.range(n), tf.fill([n], 2)], axis=1)
+        picked = tf.gather_nd(x, idx)
+    assert r.shape.as_list() == [None] and r.dtype == tf.int32
+    assert r4.dtype == tf.int64 and r5.dtype == tf.float32
+    xv = np.arange(12, dtype=np.float32).reshape(4, 3)
+    with tf.Session(graph=g, passes=passes) as sess:
+        for rows in (4, 2, 4):
+            out = sess.run([r, r2, r3, r4, r5, picked], {x: xv[:rows]})
+            np.testing.assert_array_equal(out[0], np.arange(rows, dtype=np.int32))
+            assert out[0].dtype == np.int32 and out[3].dtype == np.int64
+            np.testing.assert_array_equal(out[1], np.arange(1, 2 * rows, 2))
+            np.testing.assert_array_equal(out[2], np.arange(rows, 0, -1))
+            np.testing.assert_array_equal(out[4], np.array([0.5, 1.5, 2.5], np.float32))
+            np.testing.assert_array_equal(out[5], xv[:rows, 2])
+
+
+def test_dtype_inference_and_explicit_dtype():
+    n64 = tf.constant(5, tf.int64)
+    assert tf.range(n64).dtype == tf.int64
+    assert tf.range(0, n64, 1.5).dtype == tf.float32          # a float number: float32
+    assert tf.range(tf.constant(1.0, tf.float64), 3).dtype == tf.float64
+    r = tf.range(tf.constant(3), dtype=tf.float32)
+    assert r.dtype == tf.float32
+    assert tf.range(5).shape.as_list() == [5]                 # numbers: a known length
+    assert tf.range(1.0, 2, 0.3).shape.as_list() == [4]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(r), np.array([0, 1, 2], np.float32))
+        np.testing.assert_allclose(sess.run(tf.range(0, n64, 1.5)), [0, 1.5, 3, 4.5])
+
+
+def test_errors_in_tensorflow_words():
+    with pytest.raises(ValueError, match="Requires delta != 0"):
+        tf.range(0, 5, 0)
+    with pytest.raises(ValueError, match="Requires start <= limit when delta > 0: 5/1"):
+        tf.range(5, 1)
+    with pytest.raises(ValueError, match="Requires start >= limit when delta < 0: 1/5"):
+        tf.range(1, 5, -1)
+    d = tf.placeholder(tf.int32, [])
+    lim = tf.placeholder(tf.int32, [])
+    r = tf.range(0, lim, d)
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Requires delta != 0: 0"):
+            sess.run(r, {d: 0, lim: 3})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Requires start >= limit when delta < 0: 0/3"):
+            sess.run(r, {d: -1, lim: 3})
+        np.testing.assert_array_equal(sess.run(r, {d: -2, lim: -5}), [0, -2, -4])
+        np.testing.assert_array_equal(sess.run(r, {d: 2, lim: 0}), np.zeros(0, np.int32))
+    with pytest.raises(ValueError, match="rank 0"):
+        tf.range(tf.constant([1, 2]))
+
+
+def test_no_gradient():
+    x = tf.placeholder(tf.float32, [])
+    r = tf.range(x, 4.0)
+    y = tf.reduce_sum(r) + x
+    gr, gy = tf.gradients(tf.reduce_sum(r), [x])[0], tf.gradients(y, [x])[0]
+    assert gr is None
+    with tf.Session() as sess:
+        assert sess.run(gy, {x: 1.0}) == 1.0
+
+
+def test_fill_with_run_time_dims():
+    x = tf.placeholder(tf.float32, [None, 3])
+    n = tf.shape(x)[0]
+    v = tf.placeholder(tf.float32, [])
+    f = tf.fill([n, 2], v)
+    k = tf.fill([n], 7)
+    assert f.shape.as_list() == [None, 2] and k.dtype == tf.int32
+    gv = tf.gradients(tf.reduce_sum(f), [v])[0]
+    with tf.Session() as sess:
+        fo, ko, go = sess.run([f, k, gv], {x: np.zeros((3, 3)), v: 1.5})
+    np.testing.assert_array_equal(fo, np.full((3, 2), 1.5, np.float32))
+    np.testing.assert_array_equal(ko, np.full(3, 7, np.int32))
+    assert go == 6.0
