@@ -30,6 +30,12 @@ node), so one graph serves inputs of any length, e.g. a tree's nodes fed as arra
 by a ``tf.while_loop`` that reads children and writes each node's state.  The element shape
 must then be given or fully known from the first write.
 
+Reading a Python int index outside the array (``read(-1)``, ``read(size)``) raises TensorFlow's
+``InvalidArgumentError`` ("Tried to read from index -1 but array size is: 3") when it runs; an
+index tensor is read as ``take`` reads it (past the end: an error; a negative value counts from
+the end, where TensorFlow raises), so that a read in a compiled loop stays one ``take``.
+``unstack`` of fewer rows than the size writes rows 0..n-1, as TF1's scatter does.
+
 Differences from TensorFlow, by design of a buffer: reading an index never written gives zeros rather than an
 error; a second write to an index overwrites it (TensorFlow raises); reads do not clear
 (``clear_after_read`` is accepted and ignored).
@@ -43,6 +49,7 @@ from dlcore import ops as _ops
 
 from . import control_flow as _cf
 from . import dtypes as _dtypes
+from . import host_ops as _host_ops
 from .frontend import constant, to_tensor
 from .graph import Tensor, TensorShape, get_default_graph
 
@@ -286,9 +293,13 @@ class TensorArray:
             if n is None:
                 raise NotImplementedError("TensorArray.unstack: the first dimension of the "
                                           "value must be known when the graph is built")
-            if self._size is not None and n != self._size and not self._dynamic:
+            if self._size is not None and n > self._size and not self._dynamic:
                 raise ValueError(f"Could not scatter to TensorArray: value has {n} rows but "
-                                 f"the array's size is {self._size}")
+                                 f"the array's size is {self._size} (Max scatter index must "
+                                 f"be < array size ({n - 1} vs. {self._size}))")
+            if self._size is not None and n < self._size and not self._dynamic:
+                # TF1's unstack is a scatter to rows 0..n-1: fewer rows than the size is fine
+                return self.scatter(constant(np.arange(n, dtype=np.int64)), v)
             if self._probe is not None:
                 self._probe["shape"] = tuple(v.aval.shape[1:])
                 return self._after(None)
@@ -314,7 +325,12 @@ class TensorArray:
         """Element ``index`` (zeros if it was never written)."""
         g = get_default_graph()
         with g.name_scope(name or "TensorArrayRead"):
-            return _ops.take(self._value("read"), _index(to_tensor(index, g)))
+            buf = self._value("read")
+            if isinstance(index, (int, np.integer)) and not (
+                    self._size is not None and not self._dynamic and 0 <= index < self._size):
+                if index < 0 or self._size is not None:   # TF1: an error when it runs
+                    return _ops.take(buf, _checked_read(int(index), self.size()))
+            return _ops.take(buf, _index(to_tensor(index, g)))
 
     def gather(self, indices, name=None) -> Tensor:
         """The elements ``indices``, stacked."""
@@ -346,6 +362,25 @@ class TensorArray:
     def grad(self, source, flow=None, name=None):
         raise NotImplementedError("TensorArray.grad is not supported; tf.gradients reaches the "
                                   "values written to a TensorArray directly")
+
+
+# ============================================================================ read checks
+def _read_check(i, n):
+    i, n = int(np.asarray(i)), int(np.asarray(n))
+    if not 0 <= i < n:
+        raise ValueError(f"Tried to read from index {i} but array size is: {n}")
+    return np.asarray(i, np.int64)
+
+
+_host_ops.register("TensorArrayReadCheck", _read_check)
+
+
+def _checked_read(index: int, size: Tensor) -> Tensor:
+    """``index`` (a Python int outside the array) as a node that raises TensorFlow's
+    ``InvalidArgumentError`` when it runs: TF1 reads by index at run time, and ``read(-1)``
+    does not count from the end."""
+    return _host_ops.host_op("TensorArrayReadCheck", [constant(np.int64(index)), size],
+                             [((), np.int64)]).outputs[0]
 
 
 # ============================================================================ dynamic_size
