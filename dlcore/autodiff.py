@@ -178,11 +178,17 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
         for p, pk, pg in zip(ps, pks, in_grads):
             if pg is None or pk not in useful:
                 continue
-            if callable(pg):        # a thunk: computed only because this input needs it
-                pg = pg()
+            if type(pg) is not _ndarray and callable(pg):
+                pg = pg()           # a thunk: computed only because this input needs it
                 if pg is None:
                     continue
-            _check(p, pg, v, name_of)
+            if type(pg) is _ndarray:    # _check's common case inline: a tape node's shape
+                shape = getattr(p, "shape", None)
+                if type(shape) is not tuple or shape != pg.shape or \
+                        (p.dtype is not pg.dtype and p.dtype != pg.dtype):
+                    _check(p, pg, v, name_of)
+            else:
+                _check(p, pg, v, name_of)
             if pk in grads:
                 grads[pk] = add(grads[pk], pg)
             else:
