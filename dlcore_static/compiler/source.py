@@ -60,6 +60,25 @@ def _c(x):
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 
+def _arg_text(v: Val, name: str, contiguous: set, pre: list) -> str:
+    """The glue's expression passing value ``v`` (glue name ``name``) to a segment.
+
+    As it is when the glue knows it is a C-contiguous array (``contiguous``: its own buffers,
+    folded constants, segment outputs returned C-contiguous, see ``_segment``, and names
+    already made so); else what ``_c`` does, written inline for the value's known rank: a
+    rank-0 value as a scalar (``x[()]``), an array tested once, before the call (``pre``), and
+    rebound to a C-contiguous copy if it is not one, so the glue's later uses (another
+    segment reading it) pass it as it is.  A Python call of ``_c`` per argument cost about
+    0.35 us (an LSTM LM step made ~495 of them), the inline test about 0.1 us."""
+    if name in contiguous:
+        return name
+    if v.aval.shape == ():
+        return f"{name}[()]"
+    pre.append(f"{name} = {name} if {name}.flags.c_contiguous else _cc({name})")
+    contiguous.add(name)
+    return name
+
+
 def _inplace_factory(session, var):
     """A function returning a buffer to write ``var``'s next value into (see codegen.py).
 
@@ -86,7 +105,7 @@ def _inplace_factory(session, var):
 def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, dict]:
     """Source text and the environment its ``make(env)`` needs."""
     prog = b.prog
-    env: dict = {"_c": _c}
+    env: dict = {"_cc": np.ascontiguousarray}
     segments: list[list[Node]] = []
     cur: list[Node] = []
     kinds: list = []
@@ -137,10 +156,13 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     for f in prog.fetches:
         if f is not None:
             used_later[f] = True
+    # values a later segment reads: a segment returns them C-contiguous (see _segment)
+    b.to_segment = {v for n in prog.nodes if n in seg_of for v in _reads(n)
+                    if seg_of.get(v.node, -1) != seg_of[n]}
 
     glue: list[str] = []
     b.segments = []                             # (source, module) per segment, in call order
-    b.contiguous = set()                        # glue names of C-contiguous arrays it made
+    b.contiguous = set()                        # glue names of C-contiguous arrays it holds
     for kind, item in kinds:
         if kind == "py":
             glue += _python_node(b, item, py, env)
@@ -213,6 +235,8 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
             v = np.ascontiguousarray(v)
         env[name] = v
         py[n.out()] = name
+        if isinstance(v, np.ndarray) and v.ndim:
+            b.contiguous.add(name)
         return []
     if n.type == "NoOp":
         return []
@@ -262,8 +286,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         a = f"p{len(args)}"
         args.append(a)
         names[v] = a
-        # the glue's own buffers (``passed`` below) are C-contiguous arrays already
-        call_args.append(py[v] if py[v] in b.contiguous else f"_c({py[v]})")
+        call_args.append(_arg_text(v, py[v], b.contiguous, pre))
 
     def walk_inputs(n: Node):
         for v in n.inputs:
@@ -319,10 +342,15 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             v = n.out(i)
             if v in used_later and v not in passed:
                 outs.append(v)
+    # an array a later segment reads is returned C-contiguous (Numba's np.ascontiguousarray
+    # returns an array typed C-contiguous as it is, and copies a view only when it is not),
+    # so the glue passes it on without the test of _arg_text
+    made_c = [v for v in outs if v in b.to_segment and v.aval.shape != ()]
+    ret = [f"np.ascontiguousarray({names[v]})" if v in made_c else names[v] for v in outs]
     deco = "@njit(cache=True, nogil=True, error_model='numpy'" + (", parallel=True)" if em.parallel else ")")
     lines = [deco, f"def segment({', '.join(args)}):"]
     lines += ["    " + s for s in body]
-    lines.append("    return (" + "".join(names[v] + ", " for v in outs) + ")")
+    lines.append("    return (" + "".join(r + ", " for r in ret) + ")")
     text = "\n".join(lines) + "\n"
     mod = load_generated_module("seg", _SEGMENT_HEADER + loops.fast32_import(text) + text)
     b.segments.append((text, mod))
@@ -339,6 +367,8 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             call.append(f"{name} = _arr(r{k}[{j}], {_dt(v)})")
         else:
             call.append(f"{name} = r{k}[{j}]")
+            if v in made_c:
+                b.contiguous.add(name)
     return call
 
 

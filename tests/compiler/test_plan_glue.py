@@ -84,3 +84,31 @@ def test_after_the_first_call_the_glue_calls_the_segments_entry_points():
         assert not any(isinstance(d, Dispatcher) for d in plan.compiled_run.__defaults__)
         for k in range(3):
             np.testing.assert_array_equal(sess.run(out, {a: x + k}), 2 * (x + k) + 1)
+
+
+def test_views_and_strided_feeds_reach_later_segments_c_contiguous():
+    # a BLAS matmul left to Python splits the plan in two segments: the first one's transpose
+    # (a view inside Numba) is read by the matmul and by the second segment, which also reads
+    # the strided feed: the glue tests the feed once, and passes the first segment's output
+    # (returned C-contiguous) as it is
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal((3, 3)).astype(np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, shape=(3, 3))
+        t = tf.transpose(tf.tanh(x))
+        m = tf.matmul(t, tf.constant(w0))
+        out = tf.exp(t * 0.5) + m * x - tf.transpose(t)
+    feeds = [np.ascontiguousarray(rng.standard_normal((3, 3)), np.float32),
+             rng.standard_normal((3, 3)).astype(np.float32).T,         # F-contiguous
+             rng.standard_normal((6, 6)).astype(np.float32)[::2, 1::2]]  # strided
+    with tf.Session(graph=g, passes="all") as sess:
+        for xv in feeds:
+            tv = np.tanh(xv).T
+            want = np.exp(tv * 0.5) + (tv @ w0) * xv - tv.T
+            np.testing.assert_allclose(sess.run(out, {x: xv}), want, rtol=1e-5, atol=1e-6)
+        plan = sess.plan(out, {x: feeds[0]})
+        assert plan.compiler.compiled
+        glue = open(plan.compiled_run.__code__.co_filename).read()
+        assert glue.count(" = S") == 2, glue
+        assert "_c(" not in glue and ".flags.c_contiguous" in glue
