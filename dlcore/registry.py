@@ -202,6 +202,15 @@ def bind(prim: Primitive, *args, **params):
     if all_numpy:                # the hot path of raw-buffer calls: rule (cached), CPU kernel
         kernel = prim.kernels.get("cpu")
         if kernel is not None:
+            if len(args) == 2 and not params and prim.elementwise:
+                # rule_key's dtype-alone key of one dtype and one shape (or a 0-d operand),
+                # looked up inline (vjp rules in eager backward: most of their calls)
+                a, b = args
+                d, sa, sb = a.dtype, a.shape, b.shape
+                if d is not b.dtype or not (sa == sb or not sb or not sa) or \
+                        d not in prim._rule_cache:
+                    check_rule(prim, args, params)
+                return kernel(a, b)
             check_rule(prim, args, params)
             return kernel(*args, **params)
     return apply_raw(prim, args, params)

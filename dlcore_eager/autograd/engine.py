@@ -251,13 +251,19 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
             out = node.out_buf
             if type(out) is _ndarray and node.out_version[0] == node.out_ver0:
                 bufs = []
+                wide = True                  # every buffer float32/float64 (_maybe_half's test)
                 for t, v in zip(ins, node.versions):
                     b = t._buf
                     if t._version[0] != v or type(b) is not _ndarray:
                         break
+                    d = b.dtype
+                    if d is not _F32 and d is not _F64:
+                        wide = False
                     bufs.append(b)
                 else:
-                    if _maybe_half(out, bufs):
+                    d = out.dtype
+                    if (not wide or (d is not _F32 and d is not _F64)) and \
+                            _maybe_half(out, bufs):
                         res = half_vjp(node.prim, g, out, bufs, node.params, bufs)
                     else:
                         res = node.prim.vjp(g, out, *bufs, **node.params)
