@@ -268,6 +268,9 @@ _sparse.install()                   # Tensor.is_sparse / to_sparse / sparse_mask
 from . import _complex, fft  # noqa: E402  (complex numbers, torch.fft)
 
 _complex.install(_sys.modules[__name__])
+from . import _dtype_guards  # noqa: E402  (PyTorch's dtype rules where the primitives differ)
+
+_dtype_guards.install(_sys.modules[__name__])
 from . import _autocast
 
 _autocast.install()                 # last: each listed op entry gets its autocast class

@@ -334,15 +334,24 @@ def _implicit_dim(name: str, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def _softmax_refusal(name, x, dim) -> NotImplementedError:
+    """PyTorch's words for a softmax of an integer or bool tensor (its CPU kernel's name)."""
+    last = x.ndim == 0 or dim in (-1, x.ndim - 1)
+    kernel = ("log_softmax" if "log" in name else "softmax") + \
+        ("_lastdim_kernel_impl" if last else "_kernel_impl")
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{D.from_numpy_dtype(x._buf.dtype)._legacy}'")
+
+
 def softmax(export, ns, name):
     fn = export.fn
 
     def run(x, dim, dtype):
         x = x._cast(dtype) if dtype is not None else x
-        if not _dt.is_inexact(x._buf.dtype):
-            x = _ops.cast(x, D.get_default_dtype().np_dtype)
         if dim is None:
             dim = _implicit_dim(name, x.ndim)
+        if not _dt.is_inexact(x._buf.dtype):      # PyTorch refuses (dtype= casts first)
+            raise _softmax_refusal(name, x, int(dim))
         return fn(x, int(dim))
 
     if ns == "Tensor":

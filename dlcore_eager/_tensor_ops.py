@@ -223,6 +223,11 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
         return maximum(x, other) if is_max else minimum(x, other)
     if other is not None:
         dim = other
+    if x._buf.dtype.kind == "b":    # PyTorch takes a bool max/min (the primitives refuse bool)
+        r = _reduce_extreme(_ops.cast(x, np.uint8), dim, keepdim, None, is_max)
+        if isinstance(r, tuple):
+            return values_indices(_ops.cast(r[0], np.bool_), r[1])
+        return _ops.cast(r, np.bool_)
     name = "max" if is_max else "min"
     if dim is None:
         if x.numel() == 0:
@@ -257,7 +262,7 @@ def argmax(x, dim=None, keepdim=False):
 
 
 def argmin(x, dim=None, keepdim=False):
-    if x._buf.dtype.kind == "b":
+    if x._buf.dtype.kind in "bu":       # (negating an unsigned value wraps: -1 is 255)
         x = _ops.cast(x, np.int64)
     return argmax(_ops.neg(x), dim, keepdim)
 

@@ -1,0 +1,361 @@
+"""PyTorch's dtype rules where they differ from dlcore's primitives, installed over the
+generated functions and methods (as :mod:`._complex_guards` does for complex inputs), so that a
+program sees what PyTorch 2.13 does on the CPU:
+
+* refused as PyTorch refuses them, with its exception type and words: rounding a bool tensor
+  (``"floor_vml_cpu" not implemented for 'Bool'``), ``fmod``/``remainder``/``%`` of two bools,
+  ``hypot``/``frac``/``logcumsumexp`` of integers, ``topk``/``kthvalue``/``median``/``trace`` of
+  bools, ``var``/``std`` of integers, a ``lerp`` whose ``end`` or ``weight`` dtype is not
+  ``start``'s, and the linear-algebra factorisations, ``cdist``/``pdist``, CTC and 2-d/3-d
+  local response normalisation of float16/bfloat16 tensors (PyTorch has no CPU kernel for
+  them; dlcore's primitives would compute them in float32 and round, which PyTorch never
+  does).  PyTorch names its CPU kernel in the message; dlcore says the same on every device.
+* computed as PyTorch defines them: ``amax``/``amin``/``aminmax`` and ``sign``/``sgn`` of a
+  bool tensor (bool results; the primitives refuse bool, as TensorFlow does), ``round`` of an
+  integer tensor (a copy, not the tensor itself), ``trace`` of a small integer type (int64).
+
+The primitives keep their own rules (the static front end follows TensorFlow's); these are
+PyTorch's rules, so they live here, at the eager entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import dtypes as _dt
+from dlcore import ops as _ops
+
+from . import _dtype as D
+from .tensor import Tensor
+
+_INPUT_KEYS = ("input", "A", "x1", "log_probs", "LU", "self")
+
+
+def _first(args, kwargs):
+    if args and isinstance(args[0], Tensor):
+        return args[0]
+    for k in _INPUT_KEYS:
+        v = kwargs.get(k)
+        if isinstance(v, Tensor):
+            return v
+    return None
+
+
+def _legacy(dtype) -> str:
+    return D.from_numpy_dtype(np.dtype(dtype))._legacy
+
+
+def _kernel_refusal(kernel: str, dtype) -> NotImplementedError:
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_legacy(dtype)}\'')
+
+
+def _kind(x) -> str:
+    """The dtype kind of a tensor or a Python scalar operand ('b', 'i', 'f', 'c')."""
+    if isinstance(x, Tensor):
+        return x._buf.dtype.kind
+    if isinstance(x, bool):
+        return "b"
+    if isinstance(x, int):
+        return "i"
+    if isinstance(x, complex):
+        return "c"
+    return "f"
+
+
+def _wrap(orig, check):
+    """``orig`` preceded by ``check(args, kwargs)``, which raises, or returns a result to use
+    instead (not None), or None to call ``orig``."""
+    def f(*args, **kwargs):
+        r = check(args, kwargs)
+        return orig(*args, **kwargs) if r is None else r
+    f.__name__ = getattr(orig, "__name__", "f")
+    f.__qualname__ = getattr(orig, "__qualname__", f.__name__)
+    f.__doc__ = getattr(orig, "__doc__", None)
+    f.__wrapped__ = orig  # type: ignore[attr-defined]
+    return f
+
+
+# ----------------------------------------------------------------------------- checks
+def _no_bool(kernel):
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is not None and x._buf.dtype.kind == "b":
+            raise _kernel_refusal(kernel, x._buf.dtype)
+    return check
+
+
+def _float_only(kernel):
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is not None and x._buf.dtype.kind in "biu":
+            raise _kernel_refusal(kernel, x._buf.dtype)
+    return check
+
+
+def _round(args, kwargs):
+    x = _first(args, kwargs)
+    if x is None or x._buf.dtype.kind not in "biu":
+        return None
+    decimals = kwargs.get("decimals", args[1] if len(args) > 1 else 0)
+    if x._buf.dtype.kind == "b" or decimals:
+        raise _kernel_refusal("round_cpu" if decimals else "round_vml_cpu", x._buf.dtype)
+    return x.clone()
+
+
+def _both_bool(kernel):
+    """``fmod``/``remainder`` (and ``%``): refused when the result dtype is bool."""
+    def check(args, kwargs):
+        a = args[0] if args else kwargs.get("input")
+        b = args[1] if len(args) > 1 else kwargs.get("other")
+        if _kind(a) == "b" and _kind(b) == "b" and (isinstance(a, Tensor) or
+                                                    isinstance(b, Tensor)):
+            raise _kernel_refusal(kernel, np.bool_)
+    return check
+
+
+def _hypot(args, kwargs):
+    a = args[0] if args else kwargs.get("input")
+    b = args[1] if len(args) > 1 else kwargs.get("other")
+    if _kind(a) in "biu" and _kind(b) in "biu" and isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            t = D.promote_tensors(a._buf.dtype, a.dim() > 0, b._buf.dtype, b.dim() > 0)
+        else:
+            t = D.promote_with_scalar(a._buf.dtype, b)
+        raise _kernel_refusal("hypot_cpu", t)
+
+
+def _topk(args, kwargs):
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+
+
+def _median(kernel_all, kernel_dim):
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is not None and x._buf.dtype.kind == "b":
+            has_dim = len(args) > 1 or kwargs.get("dim") is not None
+            raise _kernel_refusal(kernel_dim if has_dim else kernel_all, x._buf.dtype)
+    return check
+
+
+def _trace(args, kwargs):
+    x = _first(args, kwargs)
+    if x is None:
+        return None
+    d = x._buf.dtype
+    if d.kind == "b":
+        raise _kernel_refusal("trace", d)
+    if d.kind in "iu" and d != np.int64:            # PyTorch sums integers in int64
+        return _TRACE[0](_ops.cast(x, np.int64))
+    return None
+
+
+def _var_family(name):
+    words = "std and var" if name in ("var", "std") else name
+
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is not None and x._buf.dtype.kind in "biu":
+            raise RuntimeError(f"{words} only support floating point and complex dtypes")
+    return check
+
+
+def _c_name(dtype) -> str:
+    return D.C_TYPE_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def _lerp(args, kwargs):
+    start = args[0] if args else kwargs.get("input")
+    end = args[1] if len(args) > 1 else kwargs.get("end")
+    weight = args[2] if len(args) > 2 else kwargs.get("weight")
+    if not isinstance(start, Tensor):
+        return
+    d = start._buf.dtype
+    if isinstance(end, Tensor) and end._buf.dtype != d:
+        raise RuntimeError(f"expected dtype {_c_name(d)} for `end` but got dtype "
+                           f"{_c_name(end._buf.dtype)}")
+    if isinstance(weight, Tensor) and weight._buf.dtype != d:
+        raise RuntimeError(f"expected dtype {_c_name(d)} for `weight` but got dtype "
+                           f"{_c_name(weight._buf.dtype)}")
+    if d.kind in "biu":
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise _kernel_refusal(kernel, d)
+
+
+def _bool_identity(args, kwargs):
+    """``sign``/``sgn`` of a bool tensor: the values themselves (a copy), as PyTorch."""
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype.kind == "b" and not kwargs.get("out"):
+        return x.clone()
+    return None
+
+
+def _bool_identity_inplace(args, kwargs):
+    x = _first(args, kwargs)
+    return x if x is not None and x._buf.dtype.kind == "b" else None
+
+
+def _bool_via_uint8(orig):
+    """``amax``/``amin``/``aminmax`` of a bool tensor: reduced as uint8, given back as bool."""
+    def f(*args, **kwargs):
+        x = _first(args, kwargs)
+        if x is None or x._buf.dtype.kind != "b" or kwargs.get("out") is not None:
+            return orig(*args, **kwargs)
+        rest = args[1:] if args and args[0] is x else args
+        kw = {k: v for k, v in kwargs.items() if v is not x}
+        r = orig(_ops.cast(x, np.uint8), *rest, **kw)
+        if isinstance(r, tuple):
+            values = [_ops.cast(v, np.bool_) for v in r]
+            return type(r)(*values) if hasattr(r, "_fields") else tuple(values)
+        return _ops.cast(r, np.bool_)
+    f.__name__ = getattr(orig, "__name__", "f")
+    f.__doc__ = getattr(orig, "__doc__", None)
+    f.__wrapped__ = orig  # type: ignore[attr-defined]
+    return f
+
+
+def _arg_extreme(name):
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is not None and x._buf.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input")
+    return check
+
+
+def _softmin(orig):
+    """``F.softmin``: ``dtype=`` casts first (it was ignored), and an integer input is refused
+    as PyTorch's softmax kernel refuses it (a bool one as negating a mask is)."""
+    def softmin(input, dim=None, _stacklevel=3, dtype=None):
+        x = input.to(dtype) if dtype is not None and isinstance(input, Tensor) else input
+        if isinstance(x, Tensor) and x._buf.dtype.kind in "iu":
+            from ._api import _softmax_refusal
+            d = dim if dim is not None else (0 if x.ndim in (0, 1, 3) else 1)
+            raise _softmax_refusal("softmax", x, int(d) % max(x.ndim, 1))
+        if isinstance(x, Tensor) and x._buf.dtype.kind == "b":
+            x = -x                                  # (PyTorch's words for negating a mask)
+        return orig(x, dim, _stacklevel)
+    softmin.__doc__ = orig.__doc__
+    return softmin
+
+
+def _half_refusal(kernel=None, message=None):
+    """float16/bfloat16 refused (PyTorch has no CPU kernel): its kernel name, or a message
+    with ``{name}`` (PyTorch's dtype name) and ``{shape}``."""
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is not None and x._buf.dtype in _dt.HALF:
+            if kernel is not None:
+                raise _kernel_refusal(kernel, x._buf.dtype)
+            raise RuntimeError(message.format(name=_legacy(x._buf.dtype),
+                                               shape=list(x.shape)))
+    return check
+
+
+def _lrn(args, kwargs):
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype in _dt.HALF and x.dim() >= 4:
+        raise _kernel_refusal("avg_pool3d_out_frame", x._buf.dtype)
+
+
+_LOW = "{op}: Low precision dtypes not supported. Got {{name}}"
+_FLOAT_DOUBLE = "This function doesn't handle types other than float and double"
+_PINV = ("linalg.pinv({name}{{{shape}}}): expected a tensor with 2 or more dimensions of float, "
+         "double, cfloat or cdouble types")
+
+
+# (namespace, names) -> check; "Tensor" also wraps the in-place form where it exists
+_ROUNDING = {"floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu", "trunc": "trunc_vml_cpu",
+             "fix": "trunc_vml_cpu"}
+_TRACE: list = []           # torch.trace before it is wrapped
+
+
+def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
+    table: list[tuple[tuple[str, ...], tuple[str, ...], object, bool]] = []
+    for name, kernel in _ROUNDING.items():
+        table.append((("torch", "Tensor"), (name,), _no_bool(kernel), True))
+    table += [
+        (("torch", "Tensor"), ("round",), _round, True),
+        (("torch", "Tensor"), ("frac",), _float_only("frac_cpu"), True),
+        (("torch", "Tensor"), ("logcumsumexp",), _float_only("logcumsumexp_out_cpu"), True),
+        (("torch", "Tensor"), ("hypot",), _hypot, True),
+        (("torch", "Tensor"), ("fmod",), _both_bool("fmod_cpu"), True),
+        (("torch", "Tensor"), ("remainder", "__mod__"), _both_bool("remainder_cpu"), True),
+        (("Tensor",), ("__imod__",), _both_bool("remainder_cpu"), False),
+        (("torch", "Tensor"), ("topk",), _topk, False),
+        (("torch", "Tensor"), ("kthvalue",), _no_bool("kthvalue_cpu"), False),
+        (("torch", "Tensor"), ("median",), _median("median_cpu", "median_out"), False),
+        (("torch", "Tensor"), ("nanmedian",), _median("median_cpu", "median_out"), False),
+        (("torch", "Tensor"), ("trace",), _trace, False),
+        (("torch", "Tensor"), ("var", "std"), _var_family("var"), False),
+        (("torch",), ("var_mean",), _var_family("var_mean"), False),
+        (("torch",), ("std_mean",), _var_family("std_mean"), False),
+        (("torch", "Tensor"), ("lerp",), _lerp, True),
+        (("torch", "Tensor"), ("argmax",), _arg_extreme("argmax"), False),
+        (("torch", "Tensor"), ("argmin",), _arg_extreme("argmin"), False),
+        (("torch", "Tensor"), ("sign", "sgn"), _bool_identity, False),
+        (("Tensor",), ("sign_", "sgn_"), _bool_identity_inplace, False),
+        # float16/bfloat16: no CPU kernel in PyTorch
+        (("torch", "Tensor", "linalg"), ("det", "lu_factor", "lu_factor_ex", "lu", "solve",
+                                         "solve_ex", "tensorsolve"), _half_refusal("lu_cpu"),
+         False),
+        (("linalg",), ("slogdet",), _half_refusal(message=_LOW.format(op="linalg.slogdet")),
+         False),
+        (("torch", "Tensor"), ("slogdet",),
+         _half_refusal(message=_LOW.format(op="linalg.slogdet")), False),
+        (("torch", "Tensor"), ("logdet",), _half_refusal(message=_LOW.format(op="logdet")),
+         False),
+        (("torch", "Tensor", "linalg"), ("cholesky", "cholesky_ex"),
+         _half_refusal("cholesky_cpu"), False),
+        (("linalg",), ("inv", "inv_ex", "tensorinv"),
+         _half_refusal(message=_LOW.format(op="linalg.inv")), False),
+        (("torch", "Tensor"), ("inverse",),
+         _half_refusal(message=_LOW.format(op="linalg.inv")), False),
+        (("torch", "Tensor", "linalg"), ("qr", "geqrf"), _half_refusal("geqrf_cpu"), False),
+        (("torch", "Tensor", "linalg"), ("svd", "svdvals", "cond"),
+         _half_refusal("linalg_svd_cpu"), False),
+        (("linalg",), ("eigh", "eigvalsh"), _half_refusal("linalg_eigh_cpu"), False),
+        (("linalg",), ("eig", "eigvals"), _half_refusal("linalg_eig_out_cpu"), False),
+        (("linalg",), ("matrix_rank", "lstsq"), _half_refusal(message=_FLOAT_DOUBLE), False),
+        (("linalg",), ("pinv",), _half_refusal(message=_PINV), False),
+        (("torch", "Tensor"), ("pinverse",), _half_refusal(message=_PINV), False),
+        (("torch", "Tensor", "linalg"), ("solve_triangular", "triangular_solve"),
+         _half_refusal("triangular_solve_cpu"), False),
+        (("torch", "Tensor", "linalg"), ("lu_solve",), _half_refusal("linalg.lu_solve_cpu"),
+         False),
+        (("torch", "Tensor"), ("cholesky_solve",), _half_refusal("cholesky_solve_cpu"), False),
+        (("torch", "Tensor"), ("cholesky_inverse",), _half_refusal("cholesky_inverse_out_cpu"),
+         False),
+        (("linalg",), ("ldl_factor", "ldl_factor_ex"), _half_refusal("ldl_factor_kernel_cpu"),
+         False),
+        (("torch", "Tensor", "linalg"), ("householder_product", "orgqr"),
+         _half_refusal("orgqr_cpu"), False),
+        (("torch", "Tensor"), ("ormqr",), _half_refusal("ormqr_cpu"), False),
+        (("torch",), ("cdist",), _half_refusal("cdist"), False),
+        (("torch", "F"), ("pdist",), _half_refusal("pdist"), False),
+        (("F",), ("ctc_loss",), _half_refusal("ctc_loss_cpu"), False),
+        (("F",), ("avg_pool3d",), _half_refusal("avg_pool3d_out_frame"), False),
+        (("F",), ("local_response_norm",), _lrn, False),
+    ]
+    return table
+
+
+def install(torch) -> None:
+    _TRACE[:] = [torch.trace]
+    targets = {"torch": torch, "Tensor": Tensor, "linalg": torch.linalg,
+               "F": torch.nn.functional}
+    for spaces, names, check, inplace in _checks():
+        for ns in spaces:
+            target = targets[ns]
+            for name in names:
+                forms = (name, name + "_") if inplace and ns == "Tensor" else (name,)
+                for form in forms:
+                    orig = getattr(target, form, None)
+                    if orig is not None:
+                        setattr(target, form, _wrap(orig, check))
+    torch.nn.functional.softmin = _softmin(torch.nn.functional.softmin)
+    for target in (torch, Tensor):
+        for name in ("amax", "amin", "aminmax"):
+            orig = getattr(target, name, None)
+            if orig is not None:
+                setattr(target, name, _bool_via_uint8(orig))
