@@ -38,7 +38,8 @@ from ..tensor import Tensor, _make, write_buffer
 _ndarray = np.ndarray
 _HALF = _dt.HALF
 _F32, _F64 = _dt.float32, _dt.float64
-_add_into = _add_p.kernels["cpu"].into
+_add_kernel = _add_p.kernels["cpu"]
+_add_into = _add_kernel.into
 
 
 def _node_of(t: Tensor):
@@ -275,9 +276,14 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         return tuple(_unwrap(r) for r in res)
 
     def add(a, b):
-        if type(a) is _ndarray and type(b) is _ndarray and a.dtype not in _HALF and \
-                b.dtype not in _HALF:      # (16-bit floats: computed in float32 by dispatch)
-            return _ops.add(a, b)
+        if type(a) is _ndarray and type(b) is _ndarray:
+            d = a.dtype
+            if (d is _F32 or d is _F64) and d is b.dtype and a.shape == b.shape:
+                # two cotangents of one node, both checked against its shape and dtype by
+                # reverse_pass: add's rule holds, its kernel runs directly
+                return _add_kernel(a, b)
+            if d not in _HALF and b.dtype not in _HALF:
+                return _ops.add(a, b)      # (16-bit floats: computed in float32 by dispatch)
         if type(a) is SparseBuf or type(b) is SparseBuf:
             return _unwrap(add_any(as_tensor(a), as_tensor(b)))
         return _unwrap(_ops.add(as_tensor(a), as_tensor(b)))
