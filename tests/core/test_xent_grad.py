@@ -69,6 +69,30 @@ def test_special_rows_and_bad_labels():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_long_rows_with_nan_inf_and_minus_inf_equal_torch(dtype):
+    # rows longer than the row maximum's 8 running maxima, with the special value in the
+    # vectorised part and in the tail: a NaN (skipped by the maximum) still makes its row NaN
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 37)).astype(dtype)
+    x[0, 5] = x[1, 36] = np.nan             # NaN in the 8-wide part / in the tail
+    x[2, 9] = x[3, 34] = np.inf
+    x[4, :] = -np.inf
+    x[5, 3] = x[5, 35] = -np.inf            # -inf entries off the label: finite
+    x[6, 0] = np.nan                        # NaN in the first lane, the maximum elsewhere
+    x[7, 12] = 50.0                         # the maximum in one lane, others far below
+    k = np.array([1, 2, 3, 4, 5, 6, 7, 12])
+    g = rng.standard_normal(8).astype(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.cross_entropy(xt, torch.tensor(k), reduction="none")
+    yt.backward(torch.tensor(g))
+    rtol = 2e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(K.sparse_xent(x, k), yt.detach().numpy(), rtol=rtol,
+                               atol=rtol)
+    np.testing.assert_allclose(K.sparse_xent_grad(g, x, k), xt.grad.numpy(), rtol=rtol * 4,
+                               atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_cross_entropy_gradients_equal_torch(dtype):
     rng = np.random.default_rng(2)
     x, k = rng.standard_normal((6, 9)).astype(dtype), rng.integers(0, 9, 6)

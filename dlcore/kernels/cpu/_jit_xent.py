@@ -12,8 +12,16 @@ int32 scratch (the earlier form built ``2^k`` in a second pass through an int32 
 (200, 2000) float32 forward 1922 -> 1153 us, gradient 1954 -> 1232 us (CPU time, one thread).
 Other dtypes keep ``math.exp`` in float64.
 
-A row whose maximum is NaN or infinite is NaN throughout, as ``exp(x - max)`` makes it in
-PyTorch; a label outside [0, C) stops the loop and is reported (its row index) to the caller.
+The row maximum (:func:`_row_max`) is a select reduction into eight running maxima, which LLVM
+vectorises (a single running maximum with a NaN test and an exit in the loop did not):
+(200, 2000) float32 maxima 280 -> 95 us (CPU time, one thread, same process).  It skips NaNs
+(``v > m`` is false for them), so a NaN reaches the sum instead: ``exp(NaN - m)`` is NaN (the
+float32 form takes it to ``exp32``, which keeps it; only ``r < -87`` is flushed to 0), and the
+row's result is NaN.
+
+A row holding a NaN, or whose maximum is infinite (+inf, or a row of -inf), is NaN throughout,
+as ``exp(x - max)`` makes it in PyTorch; a label outside [0, C) stops the loop and is reported
+(its row index) to the caller.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ def _exp_row32(x, m, e):
     s = 0.0
     for j in range(x.shape[0]):
         r = x[j] - m
-        v = exp32(r) if r >= np.float32(-87.0) else np.float32(0.0)
+        v = exp32(r) if not r < np.float32(-87.0) else np.float32(0.0)    # NaN: kept
         e[j] = v
         s += float(v)
     return s
@@ -50,7 +58,7 @@ def _sum_exp32(x, m):
     s = 0.0
     for j in range(x.shape[0]):
         r = x[j] - m
-        s += float(exp32(r) if r >= np.float32(-87.0) else np.float32(0.0))
+        s += float(exp32(r) if not r < np.float32(-87.0) else np.float32(0.0))  # NaN: kept
     return s
 
 
@@ -66,13 +74,27 @@ def _exp_row64(x, m, e):
 
 @njit(cache=True, nogil=True)
 def _row_max(x):
-    """The row's maximum, NaN if it holds one."""
-    m = -math.inf
-    for v in x:
-        if v > m or math.isnan(v):
-            m = v
-            if math.isnan(v):
-                break
+    """The row's maximum over its non-NaN values (-inf if none): eight running maxima, so that
+    LLVM vectorises the loop (see the module docstring); a NaN in the row is left to the sum of
+    the exponentials, which it makes NaN."""
+    n = x.shape[0]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x.dtype.type(-np.inf)
+    n8 = n - n % 8
+    for j in range(0, n8, 8):
+        v0, v1, v2, v3 = x[j], x[j + 1], x[j + 2], x[j + 3]
+        v4, v5, v6, v7 = x[j + 4], x[j + 5], x[j + 6], x[j + 7]
+        m0 = v0 if v0 > m0 else m0
+        m1 = v1 if v1 > m1 else m1
+        m2 = v2 if v2 > m2 else m2
+        m3 = v3 if v3 > m3 else m3
+        m4 = v4 if v4 > m4 else m4
+        m5 = v5 if v5 > m5 else m5
+        m6 = v6 if v6 > m6 else m6
+        m7 = v7 if v7 > m7 else m7
+    m = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+    for j in range(n8, n):
+        v = x[j]
+        m = v if v > m else m
     return m
 
 
