@@ -333,6 +333,34 @@ def _check_matmul(a, b) -> None:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
                            f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
                            f"{sb[0]} elements respectively")
+    if len(sa) == 1 and len(sb) == 2 and sa[0] != sb[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{sa[0]} and "
+                           f"{sb[0]}x{sb[1]})")
+    if len(sa) >= 2 and len(sb) == 1 and sa[-1] != sb[0]:
+        rows = int(np.prod(sa[:-1]))
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec "
+                           f"({sb[0]})")
+    if len(sb) >= 3 or (len(sa) >= 3 and len(sb) >= 2):
+        _check_batched(sa, sb)
+
+
+def _check_batched(sa, sb) -> None:
+    """PyTorch's words for stacks of matrices that do not multiply: batch dimensions that do
+    not broadcast, then inner sizes that differ (said of the folded bmm, as PyTorch does)."""
+    ba, bb = sa[:-2], sb[:-2]
+    nd = builtins.max(len(ba), len(bb))
+    batch = []
+    for i in range(nd):
+        x = ba[i - nd + len(ba)] if i - nd + len(ba) >= 0 else 1
+        y = bb[i - nd + len(bb)] if i - nd + len(bb) >= 0 else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+        batch.append(builtins.max(x, y))
+    n = int(np.prod(batch)) if batch else 1
+    if sa[-1] != sb[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{n}, {sa[-1]}] but got: [{n}, {sb[-2]}].")
 
 
 def matmul(a, b):
@@ -342,10 +370,15 @@ def matmul(a, b):
                 ba.ndim >= 2 and bb.ndim >= 2 and ba.shape[-1] == bb.shape[-2]:
             # two CPU matrices (or stacks) of one dtype whose inner sizes agree: what the
             # checks, _operands and bind below come to (4x4 @ 4x4: 11.3 -> 8 us)
-            return _apply(_la.matmul_p, (a, b), {})
+            try:
+                return _apply(_la.matmul_p, (a, b), {})
+            except ShapeError:                  # batch dimensions that do not broadcast
+                _check_matmul(a, b)
+                raise
     if isinstance(a, Tensor) and isinstance(b, Tensor) and (
             a._buf.dtype != b._buf.dtype or a._buf.shape[-1:] != b._buf.shape[-2:-1]
-            if b._buf.ndim >= 2 else a._buf.dtype != b._buf.dtype or a._buf.ndim == 1):
+            if b._buf.ndim >= 2 else a._buf.dtype != b._buf.dtype or a._buf.ndim == 1 or
+            a._buf.shape[-1:] != b._buf.shape):
         _check_matmul(a, b)
     a, b = _operands(a, b)
     if a.ndim == 1 or b.ndim == 1:
@@ -371,8 +404,14 @@ def mm(a, b):
 
 
 def bmm(a, b):
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError("batch1 and batch2 must be 3D tensors")
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    sa, sb = a.shape, b.shape
+    if sa[0] != sb[0] or sa[2] != sb[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
     return matmul(a, b)
 
 

@@ -133,6 +133,35 @@ avg_pool_grad_p = Primitive(
 
 
 # ----------------------------------------------------------------------------- functional ops
+class PoolPaddingError(ValueError, RuntimeError):
+    """Explicit padding wider than half a pooling window, in PyTorch's words (a RuntimeError
+    there, a ValueError as TensorFlow's argument errors)."""
+
+
+def _check_pads(op: str, pads, k, d) -> None:
+    """PyTorch's two checks, in its order: each pad (depth, height, width) at most half the
+    *effective* kernel ``(k - 1) * d + 1``, then every pad at most half the kernel itself
+    (the second only bites with dilation > 1; ``max_pool1d`` says it in its own words)."""
+    if op == "max_pool1d":
+        for p, kk in zip(pads, k):
+            if p > kk // 2:
+                raise PoolPaddingError(f"max_pool1d() padding should be at most half of kernel "
+                                       f"size, but got padding={p} and kernel_size={kk}")
+    for p, kk, dd in zip(pads, k, d):
+        if p > ((kk - 1) * dd + 1) // 2:
+            raise PoolPaddingError(f"pad should be at most half of effective kernel size, but "
+                                   f"got pad={p}, kernel_size={kk} and dilation={dd}")
+    if all(p <= kk // 2 for p, kk in zip(pads, k)):
+        return
+    if len(k) == 3:
+        raise PoolPaddingError(f"pad should be smaller than or equal to half of kernel size, but "
+                               f"got kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {pads[0]} padW: "
+                               f"{pads[2]} padH: {pads[1]}")
+    kh, ph = (k[0], pads[0]) if len(k) == 2 else (1, 0)
+    raise PoolPaddingError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {pads[-1]}, padH = {ph}, kW = {k[-1]}, kH = {kh}")
+
+
 def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False,
                 op="max_pool", spatial_dims: int | None = None) -> dict:
     """Normalised parameters, out_size included (PyTorch's ceil_mode rule)."""
@@ -150,10 +179,7 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
                          f"{list(k)}, {list(s)}, {list(d)}")
     pads = resolve_padding(padding, tuple(xa.shape[2:]), k, s, d, op)
     if not isinstance(padding, str):
-        for (lo, hi), kk in zip(pads, k):
-            if lo > kk // 2 or hi > kk // 2:
-                raise ValueError(f"{op}: pad should be at most half of effective kernel size, "
-                                 f"but got pad={lo}, kernel_size={kk}")
+        _check_pads(op, [max(lo, hi) for lo, hi in pads], k, d)
     outs = []
     for i, kk, ss, (lo, hi), dd in zip(xa.shape[2:], k, s, pads, d):
         if i is None:
@@ -174,8 +200,9 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
           "tf.nn": ("max_pool", "max_pool1d", "max_pool2d", "max_pool3d")}, "conv")
 def max_pool(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False):
     """Max pooling of channels-first ``x``; padding an int, pairs, 'SAME' or 'VALID'."""
+    op = "max_pool1d" if aval_of(x).ndim == 3 else "max_pool"
     return bind(max_pool_p, x, **pool_params(x, kernel_size, strides, padding, dilation,
-                                             ceil_mode))
+                                             ceil_mode, op=op))
 
 
 def max_pool_with_argmax(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False):

@@ -169,3 +169,66 @@ def test_argmin_of_unsigned_integers_as_torch():
     for call in (lambda L: L.argmin(L.tensor([3, 0, 1, 0], dtype=L.uint8)),
                  lambda L: tuple(L.tensor([[3, 0], [1, 2]], dtype=L.uint8).min(1))):
         _same(call)
+
+
+MATMUL = {
+    "3-d inner": lambda L: L.matmul(L.ones(2, 3, 4), L.ones(2, 5, 6)),
+    "bmm inner": lambda L: L.bmm(L.ones(2, 3, 4), L.ones(2, 5, 6)),
+    "bmm batch": lambda L: L.bmm(L.ones(2, 3, 4), L.ones(3, 4, 6)),
+    "bmm 2-d": lambda L: L.bmm(L.ones(3, 4), L.ones(4, 5)),
+    "bmm 2-d mat2": lambda L: L.ones(2, 3, 4).bmm(L.ones(4, 5)),
+    "batch broadcast": lambda L: L.matmul(L.ones(2, 3, 4), L.ones(3, 4, 6)),
+    "broadcast then inner": lambda L: L.ones(2, 3, 4) @ L.ones(1, 5, 6),
+    "4-d folded": lambda L: L.matmul(L.ones(3, 2, 3, 4), L.ones(2, 5, 6)),
+    "1-d @ 3-d": lambda L: L.matmul(L.ones(4), L.ones(2, 5, 6)),
+    "2-d @ 3-d": lambda L: L.matmul(L.ones(3, 4), L.ones(2, 5, 6)),
+    "3-d @ 1-d": lambda L: L.matmul(L.ones(2, 3, 4), L.ones(5)),
+    "2-d @ 1-d": lambda L: L.ones(3, 4) @ L.ones(5),
+    "1-d @ 2-d": lambda L: L.matmul(L.ones(4), L.ones(5, 6)),
+    "3-d @ 2-d": lambda L: L.ones(2, 3, 4) @ L.ones(5, 6),
+}
+
+
+@pytest.mark.parametrize("name", list(MATMUL))
+def test_matmul_shape_errors_in_torch_words(name):
+    with pytest.raises(RuntimeError):
+        MATMUL[name](T)
+    _same(MATMUL[name])
+
+
+def test_matmul_that_fits_is_unchanged():
+    a, b = D.ones(2, 3, 4, requires_grad=True), D.ones(1, 4, 6)
+    (a @ b).sum().backward()
+    assert (a @ b).shape == (2, 3, 6) and a.grad.tolist() == T.full((2, 3, 4), 6.0).tolist()
+
+
+POOL = {
+    "max_pool2d": lambda L: L.nn.functional.max_pool2d(L.ones(1, 1, 8, 8), 2, padding=2),
+    "dilated": lambda L: L.nn.functional.max_pool2d(L.ones(1, 1, 8, 8), 2, padding=2,
+                                                    dilation=3),
+    "dilated k3": lambda L: L.nn.functional.max_pool2d(L.ones(1, 1, 9, 9), 3, padding=2,
+                                                       dilation=2),
+    "width only": lambda L: L.nn.MaxPool2d(2, padding=(0, 2))(L.ones(1, 1, 8, 8)),
+    "max_pool1d": lambda L: L.nn.functional.max_pool1d(L.ones(1, 1, 8), 2, padding=2),
+    "max_pool1d indices": lambda L: L.nn.functional.max_pool1d(L.ones(1, 1, 8), 2, padding=2,
+                                                               return_indices=True)[0],
+    "max_pool3d dilated": lambda L: L.nn.functional.max_pool3d(L.ones(1, 1, 8, 8, 8), 2,
+                                                               padding=2, dilation=3),
+    "avg_pool2d": lambda L: L.nn.functional.avg_pool2d(L.ones(1, 1, 8, 8), 2, padding=2),
+}
+
+
+@pytest.mark.parametrize("name", list(POOL))
+def test_pool_padding_errors_in_torch_words(name):
+    with pytest.raises(RuntimeError):
+        POOL[name](T)
+    _same(POOL[name])
+    with pytest.raises(ValueError):          # (TensorFlow's argument errors)
+        POOL[name](D)
+
+
+def test_dilated_pool_with_padding_within_half_the_kernel_runs():
+    def call(L):
+        return L.nn.functional.max_pool2d(L.arange(64.).view(1, 1, 8, 8), 3, padding=1,
+                                          dilation=2)
+    _same(call)
