@@ -189,7 +189,8 @@ class Emitter(IndexEmitter):
             name_of[mv] = ("out", name)
         e = loops.emit(members, outputs, loop_shape, name_of, prefix=self.fresh("L") + "_",
                        fast32=True)
-        par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1
+        par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1 and \
+            not loops.has_partial_reduction(members)
         self.parallel |= par
         lines += loops.loop_lines(e, [str(d) for d in loop_shape], par, "")
         for k, text in enumerate(e.outputs):

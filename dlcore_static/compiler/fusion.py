@@ -15,7 +15,10 @@ training step:
 Grouping, in topological order: an elementwise node joins the group of one of its producers
 when it has the group's loop shape and joining creates no cycle (no *other* input of the node
 depends on the group through nodes outside it).  A ``sum`` over every axis may close a group
-(its value exists only after the loop, so nothing in the group may use it).  A group holds at
+(its value exists only after the loop, so nothing in the group may use it), and so may a
+``sum`` over some of the axes (batch norm's per-channel sums, accumulated per kept index: the
+statistics and the gradient sums are made in the pass that makes their operand, with no
+temporary; such a loop runs serially).  A group holds at
 most ``MAX_GROUP`` members (bounded compile time for very deep chains).  A group exposes as
 outputs the member values used outside it.  Groups of one node stay ordinary primitive nodes.
 
@@ -55,6 +58,18 @@ def _full_sum(n: Node) -> bool:
     src = n.inputs[0].aval
     return (tuple(n.params.get("axes", ())) == tuple(range(len(src.shape)))
             and not n.params.get("keepdims") and is_floating(n.avals[0].dtype))
+
+
+def _partial_sum(n: Node) -> bool:
+    """A float ``sum`` over some axes of a fully known array (batch norm's per-channel sums:
+    over N, H, W of an NHWC value), which may close a group like a full sum (its accumulator
+    is an array over the kept axes, ``loops.emit``)."""
+    if n.kind != "prim" or n.prim.name != "sum" or n.control or len(n.avals) != 1:
+        return False
+    src, out = n.inputs[0].aval, n.avals[0]
+    return (src.fully_defined and out.fully_defined and 1 <= len(src.shape) <= MAX_RANK
+            and is_floating(out.dtype) and out.dtype == src.dtype
+            and not n.inputs[0].unknown_rank and loops.is_partial_reduction(n))
 
 
 class _Groups:
@@ -106,7 +121,7 @@ def run(prog: Program) -> int:
     for n in prog.nodes:
         if n.op is not None and n.op.device is not None and n.op.device != prog.device:
             continue                                 # placed elsewhere: left alone
-        ew, red = _elementwise(n), _full_sum(n) and not on_cuda
+        ew, red = _elementwise(n), (_full_sum(n) or _partial_sum(n)) and not on_cuda
         if ew and not on_cuda and loops.runs_as_ufunc(n):
             continue                                 # NumPy's SIMD ufunc (loops.py)
         if not (ew or red):

@@ -168,6 +168,22 @@ def is_reduction(m: Node) -> bool:
     return m.kind == "prim" and m.prim.name == "sum"
 
 
+def is_partial_reduction(m: Node) -> bool:
+    """A ``sum`` member over some but not all axes of its input (a per-channel sum of batch
+    norm: its accumulator is an array indexed by the kept axes, see ``emit``)."""
+    if not is_reduction(m):
+        return False
+    rank = len(m.inputs[0].aval.shape)
+    return set(int(a) % rank for a in m.params.get("axes", ())) != set(range(rank)) \
+        if rank else False
+
+
+def has_partial_reduction(members: list) -> bool:
+    """Does a loop over ``members`` accumulate into an array?  Such a loop runs serially:
+    ``prange`` makes only scalar accumulators private to each thread."""
+    return any(is_partial_reduction(m) for m in members)
+
+
 def index_expr(shape: tuple, loop_shape: tuple) -> str:
     """``i0, i1`` for an operand of ``shape`` read inside a loop over ``loop_shape``."""
     lead = len(loop_shape) - len(shape)
@@ -201,6 +217,22 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
     loads: dict = {}
     fast32 = fast32 and fast32_calls(members) > 0
     for j, m in enumerate(members):
+        if is_partial_reduction(m):
+            # per kept index, in float64, summed in the loop's (row-major) order: the same
+            # value as the compiled ``sum`` (``Emitter._reduce``), with no pass of its own
+            v = m.inputs[0]
+            acc, res = f"{prefix}ra{j}", f"{prefix}r{j}"
+            rank = len(loop_shape)
+            axes = {int(a) % rank for a in m.params["axes"]}
+            keep = tuple(1 if k in axes else int(d) for k, d in enumerate(loop_shape))
+            kidx = ", ".join("0" if k in axes else f"i{k}" for k in range(rank))
+            e.setup.append(f"{acc} = np.zeros({_shape_text(keep)}, np.float64)")
+            e.body.append(f"{acc}[{kidx}] += "
+                          f"{_operand(v, local, loads, name_of, loop_shape, e, prefix)}")
+            e.finish.append(f"{res} = {acc}.astype({np_type(m.avals[0].dtype)})"
+                            f".reshape({_shape_text(m.avals[0].shape)})")
+            local[m.out()] = res
+            continue
         if is_reduction(m):
             v = m.inputs[0]
             acc = f"{prefix}r{j}"
@@ -227,6 +259,10 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
         else:
             e.outputs.append(local[v])
     return e
+
+
+def _shape_text(shape) -> str:
+    return "(" + "".join(f"{int(d)}, " for d in shape) + ")"
 
 
 def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
@@ -311,7 +347,8 @@ def kernel_source(node: Node, rank: int) -> tuple[str, list, list]:
         deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if par else \
             "@njit(cache=True, nogil=True, error_model='numpy')"
         src.append(f"{deco}\ndef {'kernel_par' if par else 'kernel'}({', '.join(args)}):")
-        src.extend(loop_lines(e, bounds, par and rank > 0, "    "))
+        src.extend(loop_lines(e, bounds, par and rank > 0 and
+                              not has_partial_reduction(node.members), "    "))
         src.append("    " + ret + "\n\n")
     del outputs
     body = "\n".join(src[1:]).rstrip() + "\n"

@@ -11,7 +11,8 @@ is replaced by, so broadcasting never changes):
   identity permutation; ``reshape`` of a ``reshape`` -> one ``reshape``;
 * ``neg(neg(x))``  ->  ``x``;  ``identity(x)``, ``stop_gradient(x)`` (forward)  ->  ``x``;
 * ``cast`` to the same dtype, ``broadcast_like``/``sum_to``/``reshape_like`` to the same shape
-  ->  the operand.
+  ->  the operand; to another shape known while compiling -> ``broadcast_to``/``sum`` over
+  the broadcast axes/``reshape`` (the reference is no longer read, so it need not exist).
 
 It does not rewrite ``x * 0`` to ``0`` (wrong for inf and NaN) nor reassociate sums (that changes
 rounding).
@@ -80,6 +81,9 @@ def _rewrite(prog: Program, n: Node):
     if name in ("broadcast_like", "sum_to", "reshape_like", "broadcast_to", "reshape") and \
             _same(ins[0], out):
         return ins[0]
+    if name in ("broadcast_like", "sum_to", "reshape_like") and out.fully_defined and \
+            ins[0].aval.fully_defined:
+        return _static_like(n, out)
     if name == "transpose" and ins[0].node.kind == "prim" and \
             ins[0].node.prim.name == "transpose":
         first = ins[0].node
@@ -93,6 +97,34 @@ def _rewrite(prog: Program, n: Node):
         return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params=n.params,
                     inputs=[ins[0].node.inputs[0]], avals=[out], defined_at=n.defined_at)
     return None
+
+
+def _static_like(n: Node, out):
+    """``broadcast_like``/``reshape_like``/``sum_to`` of a reference whose shape is known:
+    the same op with the shape as a parameter (``broadcast_to``, ``reshape``, ``sum`` over the
+    broadcast axes), so the reference is not an input any more.  Batch norm's gradient
+    broadcasts a per-channel value "like" ``(x - mean) ** 2``, which then had to be written
+    out by the forward only for its shape; a ``sum`` (unlike ``sum_to``) also joins the fused
+    loop making its operand (``fusion``)."""
+    from dlcore.ops.broadcast import broadcast_to_p
+    from dlcore.ops.reduce import sum_p
+    from dlcore.ops.shape import reshape_p
+    name, x = n.prim.name, n.inputs[0]
+    shape = tuple(int(d) for d in out.shape)
+    if name == "broadcast_like":
+        return Node("prim", n.name, "BroadcastTo", op=n.op, prim=broadcast_to_p,
+                    params={"shape": shape}, inputs=[x], avals=[out], defined_at=n.defined_at)
+    if name == "reshape_like":
+        return Node("prim", n.name, "Reshape", op=n.op, prim=reshape_p,
+                    params={"shape": shape}, inputs=[x], avals=[out], defined_at=n.defined_at)
+    src = tuple(int(d) for d in x.aval.shape)
+    lead = len(src) - len(shape)
+    inner = tuple(lead + k for k, d in enumerate(shape) if d == 1 and src[lead + k] != 1)
+    if lead and inner:
+        return None                 # (two ops: a sum and a reshape; not needed so far)
+    return Node("prim", n.name, "Sum", op=n.op, prim=sum_p,
+                params={"axes": tuple(range(lead)) + inner, "keepdims": not lead},
+                inputs=[x], avals=[out], defined_at=n.defined_at)
 
 
 def run(prog: Program) -> int:
