@@ -266,8 +266,10 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                     if (not wide or (d is not _F32 and d is not _F64)) and \
                             _maybe_half(out, bufs):
                         res = half_vjp(node.prim, g, out, bufs, node.params, bufs)
-                    else:
+                    elif node.params:
                         res = node.prim.vjp(g, out, *bufs, **node.params)
+                    else:
+                        res = node.prim.vjp(g, out, *bufs)
                     if not retain:
                         node.inputs = None
                         node.out_buf = None
