@@ -7,23 +7,52 @@ activation.  The kernel's shape needs the input's static last dimension.
 
 from __future__ import annotations
 
+import contextlib
+
 from dlcore import ops as _ops
 
 from . import initializers as _init
 from .frontend import to_tensor
 from .graph import get_default_graph
-from .variables import Variable
 
 from .variable_scopes import (AUTO_REUSE, VariableScope, get_variable,  # noqa: F401
                               get_variable_scope, variable_scope)
+
+
+@contextlib.contextmanager
+def layer_scope(layer, default: str, kernel_shape: tuple, bias_size: int, dtype):
+    """The scope a layer's ops are built in.  On its first call the layer's ``kernel`` and
+    ``bias`` are made as TF1's ``tf.layers`` makes them: ``get_variable`` inside
+    ``variable_scope(name, default_name=default)``, so a layer built in an enclosing
+    ``variable_scope(..., reuse=True)`` (a GAN's discriminator applied twice) shares the
+    variables of the first one, and unnamed layers are ``dense``, ``dense_1``, ..."""
+    g = get_default_graph()
+    if layer.kernel is not None:
+        with g.name_scope(layer.name) as scope:
+            yield scope
+        return
+    reuse = getattr(layer, "reuse", None) or None
+    with variable_scope(layer.name, default_name=default, reuse=reuse) as vs:
+        kinit = _init.get(layer.kernel_initializer) or _init.GlorotUniform()
+        kernel = get_variable("kernel", tuple(kernel_shape), dtype=dtype, initializer=kinit,
+                              trainable=layer.trainable)
+        bias = None
+        if layer.use_bias:
+            binit = _init.get(layer.bias_initializer) or _init.Zeros()
+            bias = get_variable("bias", (bias_size,), dtype=dtype, initializer=binit,
+                                trainable=layer.trainable)
+        layer.kernel, layer.bias = kernel, bias
+        layer.name = vs.original_name_scope[:-1]
+        yield vs.original_name_scope
 
 
 class Dense:
     """A fully connected layer object: ``Dense(units)(x)``; variables made on first call."""
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
-                 bias_initializer=None, name=None, trainable=True, **_ignored):
+                 bias_initializer=None, name=None, trainable=True, reuse=None, **_ignored):
         self.units = int(units)
+        self.reuse = reuse
         self.activation = activation
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -39,16 +68,7 @@ class Dense:
         if d_in is None:
             raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
                              "Found `None`.")
-        with g.name_scope(self.name or "dense") as scope:
-            if self.kernel is None:
-                self.name = scope[:-1]
-                kinit = _init.get(self.kernel_initializer) or _init.GlorotUniform()
-                self.kernel = Variable(lambda: kinit((d_in, self.units), x.dtype),
-                                       name="kernel", trainable=self.trainable)
-                if self.use_bias:
-                    binit = _init.get(self.bias_initializer) or _init.Zeros()
-                    self.bias = Variable(lambda: binit((self.units,), x.dtype), name="bias",
-                                         trainable=self.trainable)
+        with layer_scope(self, "dense", (d_in, self.units), self.units, x.dtype):
             y = _ops.matmul(x, self.kernel)
             if self.bias is not None:
                 y = _ops.add(y, self.bias)
@@ -67,7 +87,7 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
           bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
     """``activation(inputs @ kernel + bias)`` with new variables ``dense/kernel``, ``dense/bias``."""
     return Dense(units, activation, use_bias, kernel_initializer, bias_initializer, name,
-                 trainable)(inputs)
+                 trainable, reuse=reuse)(inputs)
 
 
 def flatten(inputs, name=None):

@@ -50,6 +50,7 @@ class Conv:
         self.activation, self.use_bias = activation, use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.trainable, self.name = trainable, name
+        self.reuse = _ignored.get("reuse")
         self.kernel = self.bias = None
 
     def __call__(self, inputs):
@@ -61,18 +62,9 @@ class Conv:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              "`None`.")
         default = f"conv{self.rank}d_transpose" if self.transpose else f"conv{self.rank}d"
-        with g.name_scope(self.name or default) as scope:
-            if self.kernel is None:
-                self.name = scope[:-1]
-                kinit = _init.get(self.kernel_initializer) or _init.GlorotUniform()
-                shape = self.kernel_size + ((self.filters, c) if self.transpose
-                                            else (c, self.filters))
-                self.kernel = Variable(lambda: kinit(shape, x.dtype), name="kernel",
-                                       trainable=self.trainable)
-                if self.use_bias:
-                    binit = _init.get(self.bias_initializer) or _init.Zeros()
-                    self.bias = Variable(lambda: binit((self.filters,), x.dtype), name="bias",
-                                         trainable=self.trainable)
+        shape = self.kernel_size + ((self.filters, c) if self.transpose else (c, self.filters))
+        from .layers import layer_scope
+        with layer_scope(self, default, shape, self.filters, x.dtype):
             y = self._conv(x, cl)
             if self.bias is not None:
                 b = self.bias if cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
@@ -119,7 +111,8 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                use_bias, kernel_initializer, bias_initializer, trainable, name)(inputs)
+                use_bias, kernel_initializer, bias_initializer, trainable, name,
+                reuse=reuse)(inputs)
 
 
 def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -127,7 +120,8 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1)(inputs)
+                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1,
+                reuse=reuse)(inputs)
 
 
 def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -135,7 +129,8 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
                      reuse=None, **kw):
     return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
-                kernel_initializer, bias_initializer, trainable, name, transpose=True)(inputs)
+                kernel_initializer, bias_initializer, trainable, name, transpose=True,
+                reuse=reuse)(inputs)
 
 
 def _pool(kind, inputs, pool_size, strides, padding, data_format, name, rank):

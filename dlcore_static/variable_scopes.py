@@ -95,6 +95,10 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
         else:
             local = name_or_scope
         full = f"{outer.name}/{local}" if outer.name else local
+        if name_or_scope is not None:      # TF1: reopening a scope restarts its default names
+            used = g.__dict__.setdefault("_var_scope_counts", {})
+            for key in [k for k in used if k.startswith(full + "/")]:
+                del used[key]
         inherit = outer
     if reuse is None or reuse is False:
         r = AUTO_REUSE if outer.reuse is AUTO_REUSE else (bool(outer.reuse) or
