@@ -29,6 +29,7 @@ from dlcore.ops._rules import normalize_axes
 from . import _dtype as D
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
+from ._graph import labelled
 from ._state import STATE
 from .tensor import Tensor
 
@@ -266,6 +267,13 @@ def where(export, ns, name):
     return fn
 
 
+#: grad_fn names of reductions that end in another primitive (mean: a div) or are named
+#: differently (amax: the max primitive), without and with ``dim``
+_REDUCE_GRAD_FN = {"mean": ("MeanBackward0", "MeanBackward1"),
+                   "amax": ("AmaxBackward0", "AmaxBackward0"),
+                   "amin": ("AminBackward0", "AminBackward0")}
+
+
 def reduce(export, ns, name):
     fn = export.fn
     int64 = export.option("int_to_int64")
@@ -308,6 +316,13 @@ def reduce(export, ns, name):
             raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {got}")
         return fn(x, O._dims(dim), bool(keepdim))
+
+    labels = _REDUCE_GRAD_FN.get(name)     # PyTorch's grad_fn names: (no dim, a dim)
+    if labels is not None:
+        unlabelled = run
+
+        def run(x, dim, keepdim, dtype):
+            return labelled(unlabelled(x, dim, keepdim, dtype), labels[dim is not None], x)
 
     if dim_required:
         if ns == "Tensor":
@@ -380,6 +395,13 @@ def args(export, ns, name):
     def call(x, a, kw):
         kw = {_TORCH_KEYWORDS.get(k, k): v for k, v in kw.items()}
         return fn(_maybe_float(x, export), *a, **kw)
+
+    if name == "round":             # PyTorch's grad_fn: its round and round.decimals overloads
+        unlabelled = call
+
+        def call(x, a, kw):
+            return labelled(unlabelled(x, a, kw), "RoundBackward1" if a or kw else
+                            "RoundBackward0", x)
 
     if ns in _METHOD_NAMESPACES:
         def method(self, *a, **kw):

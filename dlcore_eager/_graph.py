@@ -124,6 +124,7 @@ class Node(TapeNode):
         "dtype",
         "hooks",
         "inputs",
+        "label",
         "out_buf",
         "out_ver0",
         "out_version",
@@ -150,7 +151,10 @@ class Node(TapeNode):
         self.retain = None
 
     def name(self) -> str:
-        return camel(self.prim.name) + "Backward0"
+        # ``label``: PyTorch's name for the composite whose last primitive this node is (set by
+        # the entry through ``labelled``; never set on most nodes, so no cost when recording)
+        label = getattr(self, "label", None)
+        return label if label is not None else camel(self.prim.name) + "Backward0"
 
     def saved_versions(self) -> list[tuple[tuple, int, int]] | None:
         """What this node saved for backward, for pictures and debugging: ``(shape, version
@@ -185,6 +189,20 @@ class Node(TapeNode):
             self.inputs = None
             self.out_buf = None
         return res
+
+
+def labelled(out, label: str, *inputs):
+    """``out`` with its grad_fn named ``label`` (e.g. ``MeanBackward0`` for the div node that
+    ends a mean): PyTorch names a node after the function called, dlcore after the last
+    primitive.  Only a node made for ``out`` is renamed, never an input's (a no-op entry may
+    return its input, or a view of it sharing its node)."""
+    node = out._node
+    if type(node) is Node:
+        for t in inputs:
+            if t._node is node:
+                return out
+        node.label = label
+    return out
 
 
 class LeafNode(TapeNode):

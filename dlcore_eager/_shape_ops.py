@@ -12,6 +12,7 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 
 from ._dispatch import EagerFrontend
+from ._graph import labelled
 from .tensor import Tensor
 
 _apply = EagerFrontend.apply
@@ -49,10 +50,17 @@ def _shape_arg(shape) -> tuple:
     return tuple(int(d) for d in shape)
 
 
+def _view_label(x: Tensor) -> str:
+    """PyTorch's grad_fn of a reshape: a view of contiguous memory, else a copy's view."""
+    b = x._buf
+    return "UnsafeViewBackward0" if type(b) is np.ndarray and not b.flags.c_contiguous \
+        else "ViewBackward0"
+
+
 def reshape(x: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
     try:
-        return _ops.reshape(x, shape)
+        return labelled(_ops.reshape(x, shape), _view_label(x), x)
     except ShapeError:                 # checked only on failure: no cost on the hot path
         _check_numel(x, shape)         # raises PyTorch's RuntimeError where it applies
         raise
@@ -69,7 +77,7 @@ def view(x: Tensor, *shape) -> Tensor:
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
     try:
-        return _ops.reshape(x, shape)
+        return labelled(_ops.reshape(x, shape), "ViewBackward0", x)
     except ShapeError:
         _check_numel(x, shape)
         raise
@@ -91,7 +99,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if nd == 0:
         return _ops.reshape(x, (1,))
     shape = tuple(x.shape)
-    return _ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:])
+    return labelled(_ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:]), _view_label(x), x)
 
 
 def permute(x: Tensor, *dims) -> Tensor:
@@ -103,7 +111,7 @@ def permute(x: Tensor, *dims) -> Tensor:
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _ops.transpose(x, dims)
+    return labelled(_ops.transpose(x, dims), "PermuteBackward0", x)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -125,10 +133,10 @@ swapaxes = transpose
 def t(x: Tensor) -> Tensor:
     if type(x._buf) is np.ndarray and x._buf.ndim == 2:
         # what _ops.transpose(x) binds for a matrix, applied directly (10.5 -> 5 us)
-        return _apply(_transpose_p, (x,), {"perm": (1, 0)})
+        return labelled(_apply(_transpose_p, (x,), {"perm": (1, 0)}), "TBackward0")
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return _ops.transpose(x) if x.ndim == 2 else x
+    return labelled(_ops.transpose(x), "TBackward0", x) if x.ndim == 2 else x
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -136,7 +144,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     if not -nd <= dim < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
                          f"but got {dim})")
-    return _ops.expand_dims(x, dim % nd)
+    return labelled(_ops.expand_dims(x, dim % nd), "UnsqueezeBackward0", x)
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:

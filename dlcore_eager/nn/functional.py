@@ -19,6 +19,7 @@ from dlcore.ops import nn_functional as _nnf
 
 from .. import _shape_ops as S
 from .. import _tensor_ops as O
+from .._graph import labelled as _labelled
 from .._host import host as _host
 from ..tensor import Tensor
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
@@ -154,7 +155,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                       "broadcasting. Please ensure they have the same size.", UserWarning,
                       stacklevel=2)
     input, target = O._operands(input, target)
-    return _ops.mse(input, target, r)
+    return _labelled(_ops.mse(input, target, r), "MseLossBackward0", input, target)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -173,8 +174,10 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
     if weight is None and input.ndim == 2 and not ignored and target.ndim == 1:
         # the common case (the MNIST example's log_softmax + nll_loss): one gather
         picked = _ops.take_along_axis(input, _ops.expand_dims(target, 1), 1)
-        return _reduce(_ops.neg(_ops.reshape(picked, (-1,))), r)
-    return _nnf.class_nll(input, target, weight, ignore_index, r)
+        loss = _reduce(_ops.neg(_ops.reshape(picked, (-1,))), r)
+    else:
+        loss = _nnf.class_nll(input, target, weight, ignore_index, r)
+    return _labelled(loss, "NllLossBackward0", input)
 
 
 def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> bool:
@@ -210,9 +213,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     ignored = _check_targets(input, target, ignore_index)
     if weight is None and not label_smoothing and input.ndim == 2 and not ignored and \
             r in ("mean", "sum", "none"):
-        return _reduce(_ops.sparse_softmax_cross_entropy(input, target), r)
-    return _nnf.class_nll(_ops.log_softmax(input, 1), target, weight, ignore_index, r,
-                          label_smoothing)
+        loss = _reduce(_ops.sparse_softmax_cross_entropy(input, target), r)
+    else:
+        loss = _nnf.class_nll(_ops.log_softmax(input, 1), target, weight, ignore_index, r,
+                              label_smoothing)
+    if label_smoothing:                      # (PyTorch's last node: an add)
+        return loss
+    return _labelled(loss, "NllLossBackward0", input)       # (PyTorch's last node: nll_loss)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
@@ -228,7 +235,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     loss = _ops.sigmoid_cross_entropy_with_logits(input, target)
     if weight is not None:
         loss = O.mul_(loss, weight)
-    return _reduce(loss, r)
+    return _labelled(_reduce(loss, r), "BinaryCrossEntropyWithLogitsBackward0", input)
 
 
 def _log_at_least_minus_100(inside, log_fn, fill: float) -> Tensor:
@@ -254,4 +261,4 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     loss = _ops.neg(O.add_(O.mul_(target, logp), O.mul_(O.rsub_(target, 1.0), log1mp)))
     if weight is not None:
         loss = O.mul_(loss, weight)
-    return _reduce(loss, r)
+    return _labelled(_reduce(loss, r), "BinaryCrossEntropyBackward0", input)

@@ -1,0 +1,69 @@
+"""grad_fn names as PyTorch prints them (``tensor(..., grad_fn=<MeanBackward0>)``): a composite
+entry names the node of its last primitive after itself (dlcore_eager._graph.labelled), and
+never renames a node it did not make.  Checked against torch 2.13 where installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+import dlcore_eager.nn.functional as DF
+from dlcore_eager import nn
+
+EXPRS = [
+    "x.mean()", "x.mean(0)", "torch.mean(x, dim=1, keepdim=True)", "x.amax(0)", "x.amin()",
+    "x.t()", "x.T", "x.permute(1, 0)", "x.view(-1)", "x.view(3, 2)", "x.reshape(6)",
+    "x.t().reshape(6)", "x.flatten()", "x.t().flatten()", "x.unsqueeze(0)",
+    "torch.round(x, decimals=2)", "torch.round(x)", "x.round()",
+    "F.mse_loss(x, x.detach() * 2)", "F.mse_loss(x, x.detach(), reduction='none')",
+    "F.nll_loss(x, torch.tensor([0, 1]))", "F.nll_loss(x, torch.tensor([0, 1]), reduction='sum')",
+    "F.cross_entropy(x, torch.tensor([0, 2]))", "F.cross_entropy(x[0], torch.tensor(1))",
+    "F.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid())",
+    "F.binary_cross_entropy_with_logits(x, x.detach().sigmoid())",
+    "x.sum()", "x.exp()", "x * 2",
+]
+V = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]], np.float32)
+
+
+def _name(lib, F, expr):
+    x = lib.tensor(V.copy(), requires_grad=True)
+    y = eval(expr, {"x": x, "torch": lib, "F": F})
+    return y.grad_fn, y
+
+
+@pytest.mark.parametrize("expr", EXPRS)
+def test_grad_fn_name_is_torchs(expr):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+    want, _ = _name(torch, TF, expr)
+    got, y = _name(dl, DF, expr)
+    assert got.name() == type(want).__name__
+    assert f"grad_fn=<{type(want).__name__}>" in repr(y)
+
+
+def test_a_label_costs_no_gradient_and_keeps_values():
+    x = dl.tensor(V.copy(), requires_grad=True)
+    y = x.t().mean()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 1 / 6), rtol=1e-6)
+    assert y.grad_fn.name() == "MeanBackward0"
+    # (the mean is two nodes in dlcore, a sum then the div: torch's one MeanBackward0 node
+    # leads straight to TBackward0)
+    sum_node = y.grad_fn.next_functions[0][0]
+    assert sum_node.next_functions[0][0].name() == "TBackward0"
+
+
+def test_an_entry_that_returns_its_input_renames_nothing():
+    x = dl.tensor(V.copy(), requires_grad=True)
+    y = x * 2                                     # MulBackward0
+    same = y.view(2, 3)                           # (may return y, or a view sharing y's node)
+    assert y.grad_fn.name() == "MulBackward0"
+    assert same.grad_fn is not None
+    z = y.sum(0).flatten()                        # 1-D flatten
+    assert y.grad_fn.name() == "MulBackward0" and z.grad_fn is not None
+
+
+def test_leaky_relu_repr_shows_inplace_as_torch():
+    assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
+    assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
