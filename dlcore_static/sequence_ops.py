@@ -124,16 +124,26 @@ def _is_tensor(v) -> bool:
 
 
 def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name: str | None = None) -> Tensor:
-    """``mask[..., t] = t < lengths[...]`` for t < maxlen (maxlen must be a Python int, or
-    lengths a constant)."""
+    """``mask[..., t] = t < lengths[...]`` for t < maxlen (default ``max(lengths)``).  A Python
+    ``maxlen`` (or constant lengths) gives a known last dimension; a ``maxlen`` tensor, or
+    lengths known only at run time without one, a last dimension of run-time length
+    (``tf.range(maxlen)`` compared with the lengths, as TF1 builds it)."""
     x = _args(lengths)[0]
-    if maxlen is None:
-        if x.op.type != "Const":
-            raise NotImplementedError("tf.sequence_mask: give maxlen when lengths is not a "
-                                      "constant")
+    dt = _dtypes.as_np(dtype)
+    if maxlen is None and x.op.type == "Const":
         maxlen = int(np.max(x.op.attrs["value"]))
-    return _scoped("SequenceMask", name,
-                   lambda n: _seq.sequence_mask(n, int(maxlen), _dtypes.as_np(dtype)), x)
+    if maxlen is not None and not _is_tensor(maxlen):
+        return _scoped("SequenceMask", name,
+                       lambda n: _seq.sequence_mask(n, int(maxlen), dt), x)
+
+    def build(n, *m):
+        top = _ops.max(n) if not m else _ops.cast(m[0], n.aval.dtype)
+        zero, one = (constant(np.asarray(v, n.aval.dtype)) for v in (0, 1))
+        steps = _ops.arange(zero, _ops.maximum(top, zero), one, n.aval.dtype)
+        mask = _ops.less(steps, _ops.expand_dims(n, -1))
+        return mask if np.dtype(dt) == np.bool_ else _ops.cast(mask, dt)
+    extra = () if maxlen is None else (maxlen,)
+    return _scoped("SequenceMask", name, build, x, *extra)
 
 
 def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,

@@ -98,3 +98,17 @@ def test_fill_with_run_time_dims():
     np.testing.assert_array_equal(fo, np.full((3, 2), 1.5, np.float32))
     np.testing.assert_array_equal(ko, np.full(3, 7, np.int32))
     assert go == 6.0
+
+
+def test_sequence_mask_with_run_time_maxlen():
+    lengths = tf.placeholder(tf.int32, [None])
+    m = tf.placeholder(tf.int32, [])
+    a = tf.sequence_mask(lengths)                               # maxlen = max(lengths)
+    b = tf.sequence_mask(lengths, m, dtype=tf.float32)
+    assert a.shape.as_list() == [None, None] and b.dtype == tf.float32
+    assert tf.sequence_mask([1, 3], 4).shape.as_list() == [2, 4]
+    with tf.Session() as sess:
+        av, bv = sess.run([a, b], {lengths: [2, 0, 3], m: 4})
+    np.testing.assert_array_equal(av, np.arange(3)[None] < np.array([2, 0, 3])[:, None])
+    np.testing.assert_array_equal(bv, (np.arange(4)[None] < np.array([2, 0, 3])[:, None])
+                                  .astype(np.float32))

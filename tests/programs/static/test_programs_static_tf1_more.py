@@ -94,3 +94,15 @@ def test_gan_with_two_var_lists_summaries_and_saver(capsys, tmp_path):
     assert [e.step for e in acc.Histograms("generated")] == [50, 100, 150, 200]
     assert acc.Tags()["graph"]
     assert glob.glob(str(tmp_path / "gan.ckpt*"))
+
+
+def test_masked_tagger_with_positional_encoding(capsys):
+    out = run_program("tf_masked_tagger_positional.py", capsys)
+    losses = [v[-1] for v in _lines(out, "step ")]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    loss, numpy_loss, acc = _lines(out, "test loss")[0]
+    assert loss == pytest.approx(numpy_loss, rel=1e-4) and acc > 0.95
+    rows, lens = re.search(r"mask rows: (\[.*?\]) lengths: (\[.*?\])", out).groups()
+    assert rows == lens
+    assert "pe shape (7, 16)" in out
+    assert float(out.split("max |pe - numpy|")[1].split()[0]) < 1e-6
