@@ -5,7 +5,9 @@ kernel and replaced by a ``const`` node holding the result (``2.0 - 1.0`` in the
 ``x ** 2`` becomes ``1.0``).  Because the plan's key fixes the feed shapes, shape-only
 primitives fold too, whatever their data input is: ``full_like(x, 1)`` (the ``ones_like`` seed of
 ``tf.gradients``) is a constant once ``x``'s shape is known, and so are ``broadcast_like``,
-``reshape_like`` and ``expand_dims`` of a constant.  Broadcast results are kept as zero-copy
+``reshape_like`` and ``expand_dims`` of a constant, and ``shape_of`` (``tf.shape``: the
+sample count of ``tf.layers.batch_normalization``, which ran as two Python calls per layer and
+split the compiled batch-norm code in two segments).  Broadcast results are kept as zero-copy
 views, so folding never materialises an ``N x H`` array of ones.
 
 Never folded: placeholders and feeds, variables (their reads and assigns), random ops (a
@@ -26,7 +28,7 @@ from .ir import Node, Program, Val
 
 MAX_ELEMENTS = 1 << 22
 _SHAPE_ONLY = {"full_like": (0,), "broadcast_like": (1,), "reshape_like": (1,),
-               "sum_to": (1,)}
+               "sum_to": (1,), "shape_of": (0,)}
 
 
 def _const_value(v: Val):
