@@ -109,6 +109,7 @@ def test_views_and_strided_feeds_reach_later_segments_c_contiguous():
             np.testing.assert_allclose(sess.run(out, {x: xv}), want, rtol=1e-5, atol=1e-6)
         plan = sess.plan(out, {x: feeds[0]})
         assert plan.compiler.compiled
-        glue = open(plan.compiled_run.__code__.co_filename).read()
+        with open(plan.compiled_run.__code__.co_filename) as f:
+            glue = f.read()
         assert glue.count(" = S") == 2, glue
         assert "_c(" not in glue and ".flags.c_contiguous" in glue

@@ -83,18 +83,18 @@ def _row_max(x):
     for j in range(0, n8, 8):
         v0, v1, v2, v3 = x[j], x[j + 1], x[j + 2], x[j + 3]
         v4, v5, v6, v7 = x[j + 4], x[j + 5], x[j + 6], x[j + 7]
-        m0 = v0 if v0 > m0 else m0
-        m1 = v1 if v1 > m1 else m1
-        m2 = v2 if v2 > m2 else m2
-        m3 = v3 if v3 > m3 else m3
-        m4 = v4 if v4 > m4 else m4
-        m5 = v5 if v5 > m5 else m5
-        m6 = v6 if v6 > m6 else m6
-        m7 = v7 if v7 > m7 else m7
+        m0 = v0 if v0 > m0 else m0  # noqa: FURB136 - NaN skipped, a select
+        m1 = v1 if v1 > m1 else m1  # noqa: FURB136 - NaN skipped, a select
+        m2 = v2 if v2 > m2 else m2  # noqa: FURB136 - NaN skipped, a select
+        m3 = v3 if v3 > m3 else m3  # noqa: FURB136 - NaN skipped, a select
+        m4 = v4 if v4 > m4 else m4  # noqa: FURB136 - NaN skipped, a select
+        m5 = v5 if v5 > m5 else m5  # noqa: FURB136 - NaN skipped, a select
+        m6 = v6 if v6 > m6 else m6  # noqa: FURB136 - NaN skipped, a select
+        m7 = v7 if v7 > m7 else m7  # noqa: FURB136 - NaN skipped, a select
     m = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
     for j in range(n8, n):
         v = x[j]
-        m = v if v > m else m
+        m = v if v > m else m  # noqa: FURB136
     return m
 
 
