@@ -165,9 +165,39 @@ def _tile(x, multiples):
 
 
 def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
-    """``input`` repeated ``multiples[i]`` times along dimension i."""
+    """``input`` repeated ``multiples[i]`` times along dimension i.  Multiples known only at
+    run time (``tf.tile(x, [tf.shape(y)[0], 1])``, a multiples tensor) gather each such
+    dimension's rows ``arange(n * m) % n`` (the gradient: gather's scatter-add)."""
+    from .array_ops import _run_time_shape
+    if _run_time_shape(multiples):
+        return _scoped("Tile", name, lambda x: _tile_at_run_time(x, multiples), input)
     m = _ints(multiples)
     return _scoped("Tile", name, lambda x: _tile(x, m), input)
+
+
+def _tile_at_run_time(x, multiples):
+    from dlcore.ops import sequence as _seq
+    nd = x.aval.ndim
+    if isinstance(multiples, Tensor):
+        if multiples.aval.ndim != 1 or multiples.aval.shape[0] not in (None, nd):
+            raise ValueError(f"Shape must be rank 1 and have {nd} elements for 'Tile' "
+                             f"(multiples {multiples.shape}, input {x.shape})")
+        parts = [_ops.getitem(multiples, (d,)) for d in builtins.range(nd)]
+    else:
+        if len(multiples) != nd:
+            raise ValueError(f"Expected multiples argument to be a vector of length {nd} but "
+                             f"got length {len(multiples)} for 'Tile'")
+        parts = list(multiples)
+    i64 = np.dtype(np.int64)
+    for d, m in enumerate(parts):
+        if not isinstance(m, Tensor) and int(m) == 1:
+            continue
+        n = _ops.dim_size(x, d)
+        n = constant(np.int64(n)) if isinstance(n, int) else _ops.cast(n, i64)
+        m = _ops.cast(m, i64) if isinstance(m, Tensor) else constant(np.int64(m))
+        idx = _ops.arange(constant(np.int64(0)), _ops.mul(n, m), constant(np.int64(1)), i64)
+        x = _seq.gather(x, _ops.remainder(idx, n), d)
+    return x
 
 
 def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,

@@ -112,3 +112,26 @@ def test_sequence_mask_with_run_time_maxlen():
     np.testing.assert_array_equal(av, np.arange(3)[None] < np.array([2, 0, 3])[:, None])
     np.testing.assert_array_equal(bv, (np.arange(4)[None] < np.array([2, 0, 3])[:, None])
                                   .astype(np.float32))
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_tile_with_run_time_multiples(passes):
+    x = tf.placeholder(tf.float64, [None, 3])
+    w = tf.placeholder(tf.float64, [2, 3])
+    n = tf.shape(x)[0]
+    t1 = tf.tile(w, [n, 1])                                   # a list holding a tensor
+    t2 = tf.tile(w, tf.stack([1, n]))                         # a multiples tensor
+    t3 = tf.tile(tf.expand_dims(tf.range(3), 0), [n, 2])
+    g = tf.gradients(tf.reduce_sum(t1 * tf.tile(x[:1], [2 * n, 1])), [w])[0]
+    assert t1.shape.as_list() == [None, 3] and t3.dtype == tf.int32
+    wv = np.arange(6.0).reshape(2, 3)
+    with tf.Session(passes=passes) as sess:
+        for rows in (3, 2):
+            xv = np.ones((rows, 3)) * np.array([1.0, 2.0, 3.0])
+            a, b, c, gv = sess.run([t1, t2, t3, g], {x: xv, w: wv})
+            np.testing.assert_array_equal(a, np.tile(wv, [rows, 1]))
+            np.testing.assert_array_equal(b, np.tile(wv, [1, rows]))
+            np.testing.assert_array_equal(c, np.tile(np.arange(3)[None], [rows, 2]))
+            np.testing.assert_allclose(gv, rows * np.tile([[1.0, 2.0, 3.0]], [2, 1]))
+    with pytest.raises(ValueError, match="multiples argument to be a vector of length 2"):
+        tf.tile(w, [n])
