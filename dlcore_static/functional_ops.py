@@ -6,7 +6,7 @@ body reads element ``t`` of each input with ``take`` (a gather of one row) and w
 result into an accumulator of shape (n, ...) with ``scatter_add`` at row ``t`` (TensorFlow uses
 a TensorArray; here the accumulator is an ordinary loop variable, so the loop's gradient is the
 core's ``WhileGrad`` with the vjps of take and scatter_add).  The number of elements must be
-known when the graph is built.  ``fn`` is traced once more outside the loop, on element 0, to
+known when the graph is built (``map_fn``: or at run time).  ``fn`` is traced once more outside the loop, on element 0, to
 learn its output's shape (that probe is pruned from every run that does not fetch it).
 """
 
@@ -58,19 +58,38 @@ def write(acc, t, value):
                                           _ops.expand_dims(t, 0), acc))
 
 
-def _length(xs, op: str) -> int:
+def _run_time_length(xs):
+    """The shared first dimension of ``xs`` computed at run time (an int32 scalar), and
+    zeros ``(n,) + (1,) * k`` makers for the accumulators."""
+    x0 = xs[0]
+    col = _ops.getitem(x0, (slice(None),) + (0,) * (x0.aval.ndim - 1))
+    return _ops.cast(_ops.getitem(_ops.shape_of(x0), (0,)), np.int32), col
+
+
+def _zeros_rows_like_col(col, like):
+    nd = like.aval.ndim
+    base = _ops.reshape(_ops.zeros_like(col, like.aval.dtype), (-1,) + (1,) * nd)
+    if all(d is not None for d in like.aval.shape):   # no run of fn on element 0 (n may be 0)
+        return _ops.mul(base, constant(np.zeros((1,) + tuple(like.aval.shape),
+                                                like.aval.dtype)))
+    return _ops.mul(base, _ops.expand_dims(_ops.zeros_like(like), 0))
+
+
+def _length(xs, op: str, run_time: bool = False) -> int:
     ns = {x.aval.shape[0] if x.aval.ndim else -1 for x in xs}
     if len(ns) != 1 or -1 in ns:
         raise ValueError(f"{op}: the elements must be tensors of rank >= 1 with the same first "
                          f"dimension, got shapes {[tuple(x.aval.shape) for x in xs]}")
     n = ns.pop()
+    if n is None and run_time:
+        return None
     if n is None:
         raise NotImplementedError(f"{op}: the number of elements (first dimension) must be "
                                   "known when the graph is built")
     return int(n)
 
 
-def _loop(n: int, reverse: bool, step, init_leaves: list, name: str):
+def _loop(n, reverse: bool, step, init_leaves: list, name: str):
     """Run ``step(t, leaves) -> leaves`` for t over range(n) (reversed) in one while_loop."""
     start = constant(np.int32(n - 1 if reverse else 0))
 
@@ -125,14 +144,19 @@ def scan(fn, elems, initializer=None, parallel_iterations: int = 10, back_prop: 
 
 def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop: bool = True,
            swap_memory: bool = False, infer_shape: bool = True, name: str | None = None):
-    """``[fn(elems[t]) for t]`` stacked (nested like fn's result)."""
+    """``[fn(elems[t]) for t]`` stacked (nested like fn's result); the number of elements
+    may be known only at run time (a batch): the loop then runs to ``tf.shape(elems)[0]``."""
     g = get_default_graph()
     xs = [to_tensor(e, g) for e in flatten(elems)]
-    n = _length(xs, "map_fn")
+    n = _length(xs, "map_fn", run_time=True)
     with g.name_scope(name or "map"):
         probe = fn(pack_as(elems, [read(x, constant(np.int32(0))) for x in xs]))
         probe_leaves = [to_tensor(p, g) for p in flatten(probe)]
-        accs = [zeros_rows(n, p) for p in probe_leaves]
+        if n is None:
+            n, col = _run_time_length(xs)
+            accs = [_zeros_rows_like_col(col, p) for p in probe_leaves]
+        else:
+            accs = [zeros_rows(n, p) for p in probe_leaves]
 
         def step(t, vs):
             out = [to_tensor(v, g) for v in flatten(fn(pack_as(elems, [read(e, t)
