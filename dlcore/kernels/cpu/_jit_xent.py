@@ -37,6 +37,7 @@ from .runtime import configure_threads
 configure_threads()
 
 _FAST = {"reassoc", "contract"}      # reorder the sum (vector lanes); no NaN/inf assumptions
+SUM_BLOCK = 256                      # terms per float32 partial sum of the forward (_sum_exp32)
 
 
 @njit(fastmath=_FAST, cache=True, nogil=True)
@@ -54,11 +55,18 @@ def _exp_row32(x, m, e):
 
 @njit(fastmath=_FAST, cache=True, nogil=True)
 def _sum_exp32(x, m):
-    """``sum(exp(x - m))`` as ``_exp_row32`` without storing the exponentials (the forward)."""
+    """``sum(exp(x - m))`` as ``_exp_row32`` without storing the exponentials (the forward):
+    float32 partial sums over blocks of ``SUM_BLOCK`` terms (each in [0, 1]; the vector lanes
+    add a few dozen each), the blocks added in float64.  (200, 2000): 729 -> 571 us against
+    a float64 running sum (a conversion per term)."""
     s = 0.0
-    for j in range(x.shape[0]):
-        r = x[j] - m
-        s += float(exp32(r) if not r < np.float32(-87.0) else np.float32(0.0))  # NaN: kept
+    n = x.shape[0]
+    for b in range(0, n, SUM_BLOCK):
+        p = np.float32(0.0)
+        for j in range(b, min(b + SUM_BLOCK, n)):
+            r = x[j] - m
+            p += exp32(r) if not r < np.float32(-87.0) else np.float32(0.0)  # NaN: kept
+        s += float(p)
     return s
 
 
