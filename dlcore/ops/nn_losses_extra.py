@@ -1,5 +1,6 @@
 """Margin losses of ``torch.nn.functional`` as composites of dlcore's primitives (gradients from
-theirs).  ``reduction`` is 'mean' | 'sum' | 'none'; ``x`` the input, ``y`` the target::
+theirs), and the elementwise binary cross-entropy primitive ``bce_p`` (its own vjp: PyTorch's
+gradient formulas, finite at probabilities 0 and 1, which the clipped formula's are not).  ``reduction`` is 'mean' | 'sum' | 'none'; ``x`` the input, ``y`` the target::
 
     hinge_embedding(x, y, m)   x where y == 1, max(0, m - x) where y == -1
                                (PyTorch's form: where(y != 1, max(0, m - x), 0) +
@@ -18,16 +19,66 @@ zeros in ``one_hot``, a silently wrong loss).
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..api import exports
-from ..registry import aval_of
+from ..registry import aval_of, bind
 from .activations import softplus
 from .composites import _reduce
-from .elementwise import add, cast, div, equal, maximum, mul, neg, not_equal, sub, where
+from .elementwise import (
+    _binary,
+    _sum_to,
+    add,
+    cast,
+    div,
+    equal,
+    log,
+    maximum,
+    mul,
+    neg,
+    not_equal,
+    sub,
+    where,
+)
 from .indexing import one_hot
 from .reduce import sum
 from .shape import expand_dims
 
 _F = "torch.nn.functional"
+
+
+# ----------------------------------------------------------------------------- binary cross-entropy
+def _np_bce(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -(y * np.maximum(np.log(x), -100.0) + (1 - y) * np.maximum(np.log1p(-x), -100.0))
+
+
+#: PyTorch's EPSILON, a C++ float: 1e-12 rounded to float32 (9.99999996e-13)
+_BCE_EPS = float(np.float32(1e-12))
+
+
+def _bce_vjp(g, out, x, y):
+    from .math_unary import log1p
+    return (lambda: _sum_to(mul(g, div(sub(x, y), maximum(mul(x, sub(1.0, x)), _BCE_EPS))), x),
+            lambda: _sum_to(mul(g, sub(log1p(neg(x)), log(x))), y))
+
+
+bce_p = _binary(
+    "binary_cross_entropy",
+    "-({1} * max((math.log({0}) if {0} > 0 else -math.inf), -100.0) + (1.0 - {1}) * "
+    "max((math.log1p(-{0}) if {0} < 1 else -math.inf), -100.0))",
+    _np_bce, _bce_vjp,
+    "y = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100))  (PyTorch's CPU kernel);  "
+    "dx = g (x - t) / max(x (1 - x), 1e-12),  dt = g (log(1 - x) - log x)  (PyTorch's "
+    "binary_cross_entropy_backward and target backward: finite at x = 0 and 1, where the "
+    "clipped formula's own derivative is 0)", float_only=True)
+
+
+def binary_cross_entropy_elementwise(x, t):
+    """The unreduced, unweighted binary cross-entropy of probabilities ``x`` and targets ``t``
+    (one primitive, so its gradient is PyTorch's formula, and its double backward the
+    derivative of that formula)."""
+    return bind(bce_p, x, t)
 
 
 def _check(reduction: str, size_average=None, reduce=None) -> str:

@@ -238,6 +238,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     return _labelled(_reduce(loss, r), "BinaryCrossEntropyWithLogitsBackward0", input)
 
 
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _log_at_least_minus_100(inside, log_fn, fill: float) -> Tensor:
     """``max(log_fn(v), -100)`` for ``v = inside`` where the log is finite, -100 elsewhere
     (``log(0) = -inf``), as PyTorch's binary_cross_entropy clips its logs; the log is never
@@ -251,10 +254,18 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``-w (y max(log x, -100) + (1 - y) max(log1p(-x), -100))``, PyTorch's CPU formula: an
     input of exactly 0 or 1 costs 100 (the float32 log of float32's smallest normal, -87.3,
-    stood in before: a saturated sigmoid's loss was 29.3 where PyTorch says 33.6).  Gradients
-    are those of the formula: PyTorch's own ``(x - y) / max(x (1 - x), 1e-12)`` differs from
-    them only at inputs within 1e-12 of 0 or 1."""
+    stood in before: a saturated sigmoid's loss was 29.3 where PyTorch says 33.6).  In float32
+    and float64 one primitive (``nn_losses_extra.bce_p``) whose gradients are PyTorch's:
+    ``(x - y) / max(x (1 - x), 1e-12)`` for the input (finite and non-zero at 0 and 1) and
+    ``log(1 - x) - log x`` for the target; float16/bfloat16 keep the op-by-op formula (its
+    roundings are PyTorch's), whose gradients differ from those only within 1e-12 of 0 or 1."""
     r = _reduction(size_average, reduce, reduction)
+    if input._buf.dtype in _F32_F64 and target._buf.dtype == input._buf.dtype:
+        from dlcore.ops.nn_losses_extra import binary_cross_entropy_elementwise
+        loss = binary_cross_entropy_elementwise(input, target)
+        if weight is not None:
+            loss = O.mul_(loss, weight)
+        return _labelled(_reduce(loss, r), "BinaryCrossEntropyBackward0", input)
     logp = _log_at_least_minus_100((input, _ops.greater(input, 0.0)), _ops.log, 1.0)
     neg_x = _ops.neg(input)
     log1mp = _log_at_least_minus_100((neg_x, _ops.greater(neg_x, -1.0)), _ops.log1p, 0.0)

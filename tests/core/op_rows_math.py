@@ -77,6 +77,7 @@ def _np_smooth_l1(a, t):
 
 def _nn_rows(OpRow) -> list:
     from dlcore.ops import nn_functional as nnf
+    from dlcore.ops import nn_losses_extra
     S = (((3, 4),), ((2, 3, 4),))
     return [
         OpRow("unique", "unique", lambda x: ops.unique(x), np.unique, (((3, 4),),),
@@ -88,6 +89,9 @@ def _nn_rows(OpRow) -> list:
               ("int3",), (), primitives=("argsort", "take_along_axis")),
         OpRow("gelu", "gelu", nnf.gelu, _np_gelu, S, ("real",), (0,),
               primitives=("erf", "mul")),
+        OpRow("binary_cross_entropy", "binary_cross_entropy",
+              nn_losses_extra.binary_cross_entropy_elementwise, nn_losses_extra._np_bce,
+              (((3, 4), (3, 4)),), ("unit", "unit"), (0, 1)),
         OpRow("gelu[tanh]", "gelu", lambda x: nnf.gelu(x, "tanh"),
               lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) *
                                                (x + 0.044715 * x ** 3))), S, ("real",), (0,)),

@@ -25,7 +25,9 @@ def test_loss_values_equal_torch_at_saturated_inputs(dt, reduction):
         lib.tensor(X, dtype=getattr(lib, dt)), lib.tensor(Y, dtype=getattr(lib, dt)),
         weight=lib.tensor(w, dtype=getattr(lib, dt)), reduction=reduction).double().numpy()
         for lib in (D, T))
-    np.testing.assert_allclose(got, want, rtol=1e-14)     # (float64 sums: 1 ulp, order)
+    # (float64 sums: 1 ulp, order; float32 is one primitive computed in float64 and rounded
+    # once, where PyTorch rounds each step: within 1 float32 ulp, and its gradients are torch's)
+    np.testing.assert_allclose(got, want, rtol=2.4e-7 if dt == "float32" else 1e-14)
 
 
 def test_gradients_equal_torch_away_from_0_and_1_and_finite_at_them():

@@ -232,3 +232,27 @@ def test_dilated_pool_with_padding_within_half_the_kernel_runs():
         return L.nn.functional.max_pool2d(L.arange(64.).view(1, 1, 8, 8), 3, padding=1,
                                           dilation=2)
     _same(call)
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_bce_gradients_are_torchs_at_and_near_0_and_1(dt):
+    # torch: dx = g (x - y) / max(x (1 - x), 1e-12), dy = g (log(1 - x) - log x); the clipped
+    # formula's own derivative was 0 at x = 0 or 1 (a saturated sigmoid learned nothing)
+    import numpy as np
+    x0 = [0.0, 0.5, 1.0, 1e-30, 0.999, 1e-13, 0.25, 1 - 1e-13]
+    y0 = [1.0, 0.0, 1.0, 1.0, 0.0, 0.3, 0.7, 0.2]
+    got = []
+    for L in (T, D):
+        x = L.tensor(x0, dtype=getattr(L, dt), requires_grad=True)
+        y = L.tensor(y0, dtype=getattr(L, dt), requires_grad=True)
+        w = L.tensor([1.0, 2, 0.5, 1, 1, 3, 1, 1], dtype=getattr(L, dt))
+        loss = L.nn.functional.binary_cross_entropy(x, y, weight=w)
+        gx, gy = L.autograd.grad(loss, (x, y), create_graph=True)
+        (ggx,) = L.autograd.grad((gx * L.arange(8, dtype=getattr(L, dt))).sum(), (x,))
+        got.append([v.detach().double().numpy() for v in (loss, gx, gy, ggx)])
+    rtol = 1e-6 if dt == "float32" else 1e-12
+    for a, b in zip(got[0][:3], got[1][:3]):
+        np.testing.assert_allclose(b, a, rtol=rtol)
+    # double backward: torch's own formula adds 1e-12 inside; equal away from 0 and 1
+    inner = [1, 4, 6]
+    np.testing.assert_allclose(got[1][3][inner], got[0][3][inner], rtol=1e-5)
