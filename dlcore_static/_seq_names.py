@@ -23,6 +23,7 @@ _tf = sys.modules[__package__]
 
 _PLACES: dict[types.ModuleType, dict[str, object]] = {
     _tf: {"unstack": _s.unstack, "range": _s.range, "reverse_sequence": _s.reverse_sequence,
+          "meshgrid": _s.meshgrid,
           "scan": _f.scan, "map_fn": _f.map_fn, "foldl": _f.foldl, "foldr": _f.foldr},
     nn: {"rnn_cell": rnn_cell,
          "static_rnn": _rnn.static_rnn, "dynamic_rnn": _rnn.dynamic_rnn,

@@ -119,6 +119,40 @@ def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor
     return _scoped("Range", name, build, *ins)
 
 
+def meshgrid(*args, **kwargs) -> list:
+    """TensorFlow's ``tf.meshgrid``: N-D coordinate arrays from 1-D ones (``indexing='xy'``,
+    the default, swaps the first two output axes; ``'ij'`` keeps them), each
+    ``reshape(arg_i)`` broadcast against zeros of the others, so lengths known only at run
+    time (``tf.range(tf.shape(x)[0])``) work too."""
+    indexing = kwargs.pop("indexing", "xy")
+    name = kwargs.pop("name", "meshgrid")
+    if kwargs:
+        raise TypeError(f"'{next(iter(kwargs))}' is an invalid keyword argument for this "
+                        "function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError("indexing parameter must be either 'xy' or 'ij'")
+    xs = [_args(a)[0] for a in args]
+    nd = len(xs)
+
+    def build(*vs):
+        flat = [_ops.reshape(v, (-1,)) for v in vs]
+        axes = list(builtins.range(nd))
+        if indexing == "xy" and nd >= 2:
+            axes[0], axes[1] = 1, 0
+        shaped = [_ops.reshape(v, tuple(-1 if d == axes[i] else 1 for d in builtins.range(nd)))
+                  for i, v in enumerate(flat)]
+        outs = []
+        for i, v in enumerate(shaped):
+            for j, w in enumerate(shaped):
+                if j != i:
+                    v = _ops.add(v, _ops.zeros_like(w, v.aval.dtype))
+            outs.append(v)
+        return outs
+    if not xs:
+        return []
+    return _scoped(name, None, build, *xs)
+
+
 def _is_tensor(v) -> bool:
     return isinstance(v, Tensor) or hasattr(v, "_as_graph_element")
 
@@ -191,5 +225,5 @@ def reverse_by_length(x, lengths, seq_axis: int, batch_axis: int):
     return _ops.transpose(y, inv)
 
 
-__all__ = ["gather", "embedding_lookup", "unstack", "range", "sequence_mask",
+__all__ = ["gather", "embedding_lookup", "unstack", "range", "meshgrid", "sequence_mask",
            "reverse_sequence"]

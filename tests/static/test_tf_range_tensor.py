@@ -135,3 +135,21 @@ def test_tile_with_run_time_multiples(passes):
             np.testing.assert_allclose(gv, rows * np.tile([[1.0, 2.0, 3.0]], [2, 1]))
     with pytest.raises(ValueError, match="multiples argument to be a vector of length 2"):
         tf.tile(w, [n])
+
+
+def test_meshgrid_as_numpy_with_run_time_lengths():
+    x = tf.placeholder(tf.float32, [None])
+    a, b = tf.meshgrid(tf.range(tf.shape(x)[0]), tf.range(3))
+    ij = tf.meshgrid([1.0, 2], [3.0, 4, 5], [6.0, 7, 8, 9], indexing="ij")
+    xy = tf.meshgrid([1.0, 2], [3.0, 4, 5], [6.0, 7, 8, 9])
+    assert a.shape.as_list() == [3, None] and xy[0].shape.as_list() == [3, 2, 4]
+    with tf.Session() as sess:
+        out = sess.run([a, b] + ij + xy, {x: np.zeros(2)})
+    want = (np.meshgrid(np.arange(2), np.arange(3))
+            + np.meshgrid([1.0, 2], [3.0, 4, 5], [6.0, 7, 8, 9], indexing="ij")
+            + np.meshgrid([1.0, 2], [3.0, 4, 5], [6.0, 7, 8, 9]))
+    for o, w in zip(out, want):
+        assert o.shape == w.shape
+        np.testing.assert_array_equal(o, w)
+    with pytest.raises(ValueError, match="indexing parameter must be either 'xy' or 'ij'"):
+        tf.meshgrid([1.0], [2.0], indexing="yx")
