@@ -43,13 +43,18 @@ SUM_BLOCK = 256                      # terms per float32 partial sum of the forw
 @njit(fastmath=_FAST, cache=True, nogil=True)
 def _exp_row32(x, m, e):
     """``e[j] = exp(x[j] - m)`` (float32, ``m`` = the finite row maximum, 0 below e^-87);
-    returns sum(e) in float64."""
+    returns sum(e): float32 partial sums over blocks of ``SUM_BLOCK``, added in float64 (as
+    ``_sum_exp32``)."""
     s = 0.0
-    for j in range(x.shape[0]):
-        r = x[j] - m
-        v = exp32(r) if not r < np.float32(-87.0) else np.float32(0.0)    # NaN: kept
-        e[j] = v
-        s += float(v)
+    n = x.shape[0]
+    for b in range(0, n, SUM_BLOCK):
+        p = np.float32(0.0)
+        for j in range(b, min(b + SUM_BLOCK, n)):
+            r = x[j] - m
+            v = exp32(r) if not r < np.float32(-87.0) else np.float32(0.0)    # NaN: kept
+            e[j] = v
+            p += v
+        s += float(p)
     return s
 
 
