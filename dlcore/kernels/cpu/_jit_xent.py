@@ -2,7 +2,8 @@
 :mod:`dlcore.kernels.cpu.softmax`).
 
 Each row makes two passes: its maximum ``m``, then ``e_j = exp(x_j - m)`` with their sum ``s``
-(float64).  The exponential is the cost (a vocabulary-sized row per example): Numba has no
+(float64; float32 rows add blocks of ``SUM_BLOCK`` terms in float32 first, then the blocks in
+float64: no conversion per term, error against float64 unchanged).  The exponential is the cost (a vocabulary-sized row per example): Numba has no
 vectorised ``exp`` here (no SVML), and a scalar ``math.exp`` per element cost about twice
 NumPy's SIMD ``exp``.  So float32 rows use :func:`_exp_row32` / :func:`_sum_exp32`, one loop
 of ``_fast32.exp32`` (a Cephes-style ``expf`` as plain arithmetic, ``2^k`` by an LLVM bitcast)
