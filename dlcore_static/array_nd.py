@@ -150,8 +150,13 @@ def gather_batched(params, indices, axis, batch_dims: int, name: str | None = No
 
 def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
     """Zeros of ``shape`` with ``updates`` added at the coordinates in ``indices``
-    (duplicates add up, as in TensorFlow)."""
+    (duplicates add up, as in TensorFlow); ``shape`` may be known only at run time (a tensor,
+    or a list holding scalar tensors: ``tf.stack([tf.shape(x)[0], 5])``)."""
     ind, upd = _args(indices, updates)
+    from .array_ops import _run_time_shape
+    if _run_time_shape(shape):
+        return _scoped("ScatterNd", name, lambda iv, uv: _scatter_nd_run_time(iv, uv, shape),
+                       ind, upd)
     shape = _ints(shape)
     k = ind.aval.shape[-1]
     dims, rest = shape[:k], shape[k:]
@@ -164,6 +169,42 @@ def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
         ref = constant(np.zeros((n,) + tuple(rest), uv.aval.dtype))
         return _ops.reshape(_ops.scatter_add(u, flat, ref), tuple(shape))
     return _scoped("ScatterNd", name, f, ind, upd)
+
+
+def _scatter_nd_run_time(iv, uv, shape):
+    """scatter_nd into a shape whose entries are known at run time: flat row indices from
+    strides computed from the shape, a scatter_add into zeros (a host fill) of
+    ``(prod(shape[:k]),) + shape[k:]``, then a reshape to the shape."""
+    from .array_ops import _fill_at_run_time
+    i64 = np.dtype(np.int64)
+    if isinstance(shape, Tensor):
+        r = shape.aval.shape[0] if shape.aval.ndim == 1 else None
+        if r is None:
+            raise ValueError(f"scatter_nd: the shape must be a vector of known length, got "
+                             f"{shape.shape}")
+        dims = [_ops.cast(_ops.getitem(shape, (d,)), i64) for d in builtins.range(r)]
+        out = list(dims)
+    else:
+        dims = [_ops.cast(_ops.reshape(d, ()), i64) if isinstance(d, Tensor)
+                else constant(np.int64(d)) for d in shape]
+        out = [d if isinstance(d, Tensor) else int(d) for d in shape]
+    k = iv.aval.shape[-1]
+    if k is None or k > len(dims):
+        raise ValueError(f"scatter_nd: indices.shape[-1] must be known and at most the rank "
+                         f"of the shape ({len(dims)}), got {iv.shape}")
+    idx = _ops.cast(iv, i64)
+    flat, n = None, constant(np.int64(1))
+    for d in reversed(builtins.range(k)):
+        term = _ops.mul(_ops.getitem(idx, (Ellipsis, d)), n)
+        flat = term if flat is None else _ops.add(flat, term)
+        n = _ops.mul(n, dims[d])
+    flat = _ops.reshape(flat, (-1,))
+    rest = dims[k:]
+    u = _ops.reshape_dynamic(uv, [-1] + [_ops.dim_size(uv, a) for a in builtins.range(
+        uv.aval.ndim - len(rest), uv.aval.ndim)])
+    ref = _fill_at_run_time([n] + rest, 0, uv.aval.dtype, "zeros")
+    out = [_ops.cast(_ops.reshape(d, ()), i64) if isinstance(d, Tensor) else d for d in out]
+    return _ops.reshape_dynamic(_ops.scatter_add(u, flat, ref), out)
 
 
 def nonzero_indices(condition, name: str | None = None) -> Tensor:

@@ -153,3 +153,20 @@ def test_meshgrid_as_numpy_with_run_time_lengths():
         np.testing.assert_array_equal(o, w)
     with pytest.raises(ValueError, match="indexing parameter must be either 'xy' or 'ij'"):
         tf.meshgrid([1.0], [2.0], indexing="yx")
+
+
+def test_scatter_nd_into_a_run_time_shape():
+    lengths = tf.placeholder(tf.int32, [None])
+    u = tf.placeholder(tf.float32, [None])
+    b = tf.shape(lengths)[0]
+    s1 = tf.scatter_nd(tf.stack([tf.range(b), lengths - 1], 1), u, tf.stack([b, 5]))
+    s2 = tf.scatter_nd([[1], [3], [1]], tf.ones([3, 2]), [b + 2, 2])     # duplicates add
+    g = tf.gradients(tf.reduce_sum(s1 * 3.0), u)[0]
+    assert s2.shape.as_list() == [None, 2]
+    with tf.Session() as sess:
+        a, c, gv = sess.run([s1, s2, g], {lengths: [1, 5, 2], u: [1.0, 2.0, 3.0]})
+    want = np.zeros((3, 5), np.float32)
+    want[[0, 1, 2], [0, 4, 1]] = [1.0, 2.0, 3.0]
+    np.testing.assert_array_equal(a, want)
+    np.testing.assert_array_equal(c, [[0, 0], [2, 2], [0, 0], [1, 1], [0, 0]])
+    np.testing.assert_array_equal(gv, [3.0, 3.0, 3.0])
