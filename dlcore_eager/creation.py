@@ -219,6 +219,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
+    for what, pos, v in (("start", 0, start), ("end", 1, end), ("step", 2, step)):
+        if isinstance(v, Tensor) and v.numel() != 1:
+            raise TypeError(f"arange(): argument '{what}' (position {pos}) must be Number, "
+                            "not Tensor")
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
