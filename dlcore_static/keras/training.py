@@ -28,6 +28,7 @@ from . import callbacks as _cb
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
+from . import subclassing as _sub
 from ._history import HISTORY, to_snake_case, unique_layer_name
 from .engine import MASKS, InputLayer, Network, Node, _as_list
 
@@ -85,6 +86,9 @@ class Model(Network):
                 **kwargs):
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
+        if _sub.defer_compile(self, {"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                                     "loss_weights": loss_weights}):
+            return                                 # built and compiled on the first data
         self._prepare()
         n = len(self.outputs)
         if loss is None and not self.losses:
@@ -283,6 +287,7 @@ class Model(Network):
 
     # -- batches
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
@@ -292,6 +297,7 @@ class Model(Network):
         return _scalar_or_list(out)
 
     def test_on_batch(self, x, y, sample_weight=None):
+        _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
@@ -300,6 +306,7 @@ class Model(Network):
                                                  self._feed(xs, ys, sws, False)))
 
     def predict_on_batch(self, x):
+        _sub.build_on(self, x)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         out = self._session.run(list(self.outputs), self._feed(xs, training=False))
         return out[0] if len(out) == 1 else list(out)
@@ -316,6 +323,7 @@ class Model(Network):
         unknown = {k: v for k, v in kwargs.items() if k not in _FIT_KEYS}
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments: {unknown}")
+        _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):                      # tf.data batches (tf.keras 1.15)
             return _ds.fit(self, x, y, sample_weight, validation_split, epochs, verbose,
@@ -435,6 +443,7 @@ class Model(Network):
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
                  steps=None, **kwargs):
         """The loss and metrics averaged over the samples, in batches."""
+        _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):
             return _ds.evaluate(self, x, y, sample_weight, steps, verbose)
@@ -473,6 +482,7 @@ class Model(Network):
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         """The outputs for ``x``, computed in batches (an array, or a list for several)."""
+        _sub.build_on(self, x)
         if _ds.is_dataset(x):
             return _ds.predict(self, x, steps)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
@@ -498,6 +508,10 @@ class Model(Network):
             parts.append(_as_list(self.predict_on_batch(bx)))
         outs = [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
         return outs[0] if len(outs) == 1 else outs
+
+    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+        _sub.check_built(self)
+        super().summary(line_length, positions, print_fn)
 
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """``.h5``/``.hdf5``/``.keras``: configuration, weights and training configuration in

@@ -1,0 +1,85 @@
+"""Subclassed models: ``class MyModel(keras.Model)`` with layers made in ``__init__`` and the
+forward pass written in ``call(inputs)`` (Keras 2.2's model subclassing, on the static engine).
+
+Such a model has no symbolic inputs until it sees data, so, as Keras 2.2 does, ``compile``
+only records its arguments; the first ``fit``/``evaluate``/``predict`` (or ``*_on_batch``)
+makes one ``Input`` per array of ``x`` (its shape without the batch dimension, ``float32`` or
+the array's integer dtype), calls ``call`` on them once (``training`` is not passed, so the
+``Dropout``-style layers read the learning phase), makes the model a graph network of the
+resulting tensors, and then runs the recorded ``compile``.  Its inputs and outputs are named
+``input_1``..., ``output_1``... and its ``layers`` are the layers assigned to its attributes
+(or held in attribute lists), in assignment order, as Keras tracks them; the weights follow
+that order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dataset_input as _ds
+from .engine import Input, Layer
+
+_PACKAGE = __name__.rsplit(".", 1)[0] + "."
+
+
+def is_subclassed(model) -> bool:
+    """A model whose class (a user's, below dlcore's ``Model``) defines ``call``, not yet a
+    graph network."""
+    if getattr(model, "_is_graph_network", False):
+        return False
+    for cls in type(model).__mro__:
+        if cls.__module__.startswith(_PACKAGE):        # dlcore's Model, Sequential, ...
+            return False
+        if "call" in vars(cls):
+            return True
+    return False
+
+
+def defer_compile(model, args: dict) -> bool:
+    """``compile`` of an unbuilt subclassed model: record the arguments (True), else False."""
+    if not is_subclassed(model):
+        return False
+    model._deferred_compile = args
+    return True
+
+
+def check_built(model) -> None:
+    if is_subclassed(model):
+        raise ValueError("This model has not yet been built. Build the model first by calling "
+                         "build() or calling fit() with some data. Or specify input_shape or "
+                         "batch_input_shape in the first layer for automatic build. ")
+
+
+def tracked_layers(model) -> list:
+    out: list = []
+    for v in vars(model).values():
+        for item in (v if isinstance(v, (list, tuple)) else [v]):
+            if isinstance(item, Layer) and item is not model and item not in out:
+                out.append(item)
+    return out
+
+
+def build_on(model, x) -> None:
+    """Build an unbuilt subclassed model on the arrays ``x`` (see the module docstring)."""
+    if x is None or _ds.is_dataset(x) or not is_subclassed(model):
+        return
+    if isinstance(x, dict):
+        raise TypeError(f"Model {model.name} is a subclassed model: give its inputs as an "
+                        "array or a list of arrays, not a dict (it has no input names yet)")
+    arrays = [np.asarray(a) for a in (x if isinstance(x, (list, tuple)) else [x])]
+    inputs = []
+    for a in arrays:
+        if a.ndim < 1:
+            raise ValueError(f"Model {model.name}: an input array needs a batch dimension, got "
+                             f"shape {a.shape}")
+        dtype = a.dtype.name if a.dtype.kind in "iu" else "float32"
+        inputs.append(Input(shape=a.shape[1:], dtype=dtype))
+    outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
+    tracked = tracked_layers(model)
+    model._init_graph(inputs, outputs)
+    model.layers = tracked
+    model.input_names = [f"input_{i + 1}" for i in range(len(model.inputs))]
+    model.output_names = [f"output_{i + 1}" for i in range(len(model.outputs))]
+    args = model.__dict__.pop("_deferred_compile", None)
+    if args is not None:
+        model.compile(**args)
