@@ -15,6 +15,7 @@ A convention factory is ``factory(export, namespace, name) -> callable``; ``name
 
 from __future__ import annotations
 
+import functools
 import importlib
 import warnings
 
@@ -583,6 +584,23 @@ def _inplace(method, name, prim=None):
     return inplace
 
 
+#: PyTorch's grad_fn names of composites whose last primitive is named otherwise (silu: a mul)
+_GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackward0",
+            "leaky_relu": "LeakyReluBackward0", "softplus": "SoftplusBackward0",
+            "hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
+            "logsumexp": "LogsumexpBackward0"}
+
+
+def _labelling(f, label):
+    """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed)."""
+    @functools.wraps(f)
+    def labelling(*args, **kwargs):
+        out = f(*args, **kwargs)
+        x = args[0] if args else kwargs.get("input")
+        return labelled(out, label, x) if isinstance(x, Tensor) else out
+    return labelling
+
+
 INSTALLATION = _api.Installation("dlcore_eager", _api.EAGER_NAMESPACES + ("operator",),
                                  CONVENTIONS)
 MISSING = INSTALLATION.missing
@@ -597,6 +615,9 @@ def install(export) -> None:
         target = _target(ns)
         for name in export.names[ns]:
             f = factory(export, ns, name)
+            label = _GRAD_FN.get(name)
+            if label is not None:
+                f = _labelling(f, label)
             if not name.startswith("__"):
                 f.__name__ = f.__qualname__ = name
                 f.__doc__ = _doc(export, ns, name)

@@ -169,11 +169,11 @@ def expand(x: Tensor, *sizes) -> Tensor:
             raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
                                f"the existing size ({d}) at non-singleton dimension {i + lead}.  "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
-    return _ops.broadcast_to(x, shape)
+    return labelled(_ops.broadcast_to(x, shape), "ExpandBackward0", x)
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
-    return _ops.broadcast_to(x, tuple(other.shape))
+    return labelled(_ops.broadcast_to(x, tuple(other.shape)), "ExpandBackward0", x)
 
 
 def broadcast_to(x: Tensor, shape) -> Tensor:
@@ -195,7 +195,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {a} but got size {b} for tensor number {k} "
                                    "in the list.")
-    return _ops.concatenate(tensors, axis=d)
+    return labelled(_ops.concatenate(tensors, axis=d), "CatBackward0", *tensors)
 
 
 concat = cat
@@ -212,11 +212,11 @@ def stack(tensors, dim: int = 0) -> Tensor:
                            f"{list(tensors[0].shape)} at entry 0 and "
                            f"{next(list(t.shape) for t in tensors if tuple(t.shape) != tuple(tensors[0].shape))}"
                            " at another entry")
-    return _ops.stack(tensors, axis=dim)
+    return labelled(_ops.stack(tensors, axis=dim), "StackBackward0", *tensors)
 
 
 def clone(x: Tensor, *, memory_format=None) -> Tensor:
-    return _ops.identity(x)
+    return labelled(_ops.identity(x), "CloneBackward0", x)
 
 
 def contiguous(x: Tensor, memory_format=None) -> Tensor:

@@ -21,6 +21,11 @@ EXPRS = [
     "F.cross_entropy(x, torch.tensor([0, 2]))", "F.cross_entropy(x[0], torch.tensor(1))",
     "F.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid())",
     "F.binary_cross_entropy_with_logits(x, x.detach().sigmoid())",
+    "x.expand(2, 2, 3)", "x[:1].expand_as(x)", "torch.cat([x, x])", "torch.cat([x, x], 1)",
+    "torch.stack([x, x])", "torch.stack([x, x], dim=2)", "x.clone()",
+    "F.silu(x)", "F.gelu(x)", "F.gelu(input=x, approximate='tanh')", "F.elu(x)",
+    "F.leaky_relu(x, 0.2)", "F.softplus(x)", "F.hardtanh(x)", "F.relu6(x)", "x.logsumexp(1)",
+    "torch.logsumexp(x, dim=0)",
     "x.sum()", "x.exp()", "x * 2",
 ]
 V = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]], np.float32)

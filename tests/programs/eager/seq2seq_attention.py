@@ -9,7 +9,7 @@ from torch import nn, optim
 from torch.utils.data import DataLoader, TensorDataset
 
 SOS_token, EOS_token, MAX_LENGTH = 0, 1, 6
-n_words, hidden_size, batch_size = 10, 16, 8
+n_words, hidden_size, batch_size = 10, 16, 16
 
 rng = np.random.default_rng(5)
 pairs = []
