@@ -8,7 +8,8 @@ is replaced by, so broadcasting never changes):
   a zero result);
 * ``x ** 2``  ->  ``x * x`` (exact, and a multiply instead of a ``pow`` call);
 * ``transpose(transpose(x, p), q)``  ->  ``transpose(x, p o q)``, or ``x`` when that is the
-  identity permutation; ``reshape`` of a ``reshape`` -> one ``reshape``;
+  identity permutation; ``reshape`` of a ``reshape``/``squeeze``/``expand_dims`` -> one
+  ``reshape`` (the operand itself when that restores its shape);
 * ``neg(neg(x))``  ->  ``x``;  ``identity(x)``, ``stop_gradient(x)`` (forward)  ->  ``x``;
 * ``cast`` to the same dtype, ``broadcast_like``/``sum_to``/``reshape_like`` to the same shape
   ->  the operand; to another shape known while compiling -> ``broadcast_to``/``sum`` over
@@ -93,7 +94,11 @@ def _rewrite(prog: Program, n: Node):
             return first.inputs[0]
         return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params={"perm": perm},
                     inputs=[first.inputs[0]], avals=[out], defined_at=n.defined_at)
-    if name == "reshape" and ins[0].node.kind == "prim" and ins[0].node.prim.name == "reshape":
+    if name == "reshape" and ins[0].node.kind == "prim" and \
+            ins[0].node.prim.name in ("reshape", "squeeze", "expand_dims") and \
+            not ins[0].node.control:
+        # (batch norm's mean: (1, 1, 1, C) squeezed to (C,) and reshaped back, after which
+        # ``x - mean`` of the output and of the moments were two values for CSE)
         return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params=n.params,
                     inputs=[ins[0].node.inputs[0]], avals=[out], defined_at=n.defined_at)
     return None

@@ -63,6 +63,10 @@ def test_per_channel_sums_are_fused_and_no_reference_is_kept():
     simplified = progs["simplify"]
     left = {n.prim.name for n in simplified.nodes if n.kind == "prim"}
     assert not left & {"broadcast_like", "sum_to", "reshape_like"}, left
+    # the mean, squeezed to (C,) and reshaped back, is the mean itself again: one x - mean
+    assert not [n for n in simplified.nodes if n.kind == "prim" and n.prim.name == "reshape"
+                and n.inputs[0].node.kind == "prim"
+                and n.inputs[0].node.prim.name in ("squeeze", "expand_dims", "reshape")]
     fused = [n for n in progs["fusion"].nodes if n.kind == "fused"]
     partial = [m for n in fused for m in n.members
                if m.kind == "prim" and m.prim.name == "sum"
