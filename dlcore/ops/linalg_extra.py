@@ -127,6 +127,10 @@ def baddbmm(c, a, b, *, beta=1, alpha=1):
     if _ndim(a) != 3 or _ndim(b) != 3:
         raise ShapeError("baddbmm", "batch1 and batch2 must be 3-D tensors", [_shape(a),
                                                                               _shape(b)])
+    sa, sb = _shape(a), _shape(b)
+    if None not in sa + sb and (sa[0] != sb[0] or sa[2] != sb[1]):      # (PyTorch's words)
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
     return addmm(c, a, b, beta=beta, alpha=alpha)
 
 
@@ -266,8 +270,11 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 @exports({"torch": "mv", "Tensor": "mv"}, "args")
 def mv(a, v):
     """Matrix times vector."""
-    if _ndim(a) != 2 or _ndim(v) != 1:
-        raise ShapeError("mv", "expects a 2-D matrix and a 1-D vector", [_shape(a), _shape(v)])
+    if _ndim(a) != 2 or _ndim(v) != 1:                      # (PyTorch's words)
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {_ndim(a)}, {_ndim(v)}")
+    (n, m), (k,) = _shape(a), _shape(v)
+    if None not in (m, k) and m != k:
+        raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({k})")
     return reshape(matmul(a, expand_dims(v, 1)), (-1,))
 
 

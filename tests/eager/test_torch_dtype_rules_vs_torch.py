@@ -256,3 +256,11 @@ def test_bce_gradients_are_torchs_at_and_near_0_and_1(dt):
     # double backward: torch's own formula adds 1e-12 inside; equal away from 0 and 1
     inner = [1, 4, 6]
     np.testing.assert_allclose(got[1][3][inner], got[0][3][inner], rtol=1e-5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.mv(L.ones(3, 4), L.ones(5)), lambda L: L.ones(3, 4, 1).mv(L.ones(4)),
+    lambda L: L.baddbmm(L.ones(2, 3, 6), L.ones(2, 3, 4), L.ones(2, 5, 6)),
+    lambda L: L.baddbmm(L.ones(2, 3, 6), L.ones(2, 3, 4), L.ones(3, 4, 6))])
+def test_mv_and_baddbmm_shape_errors_in_torch_words(call):
+    _same(call)
