@@ -588,7 +588,9 @@ def _inplace(method, name, prim=None):
 _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackward0",
             "leaky_relu": "LeakyReluBackward0", "softplus": "SoftplusBackward0",
             "hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
-            "logsumexp": "LogsumexpBackward0"}
+            "logsumexp": "LogsumexpBackward0", "gather": "GatherBackward0",
+            "embedding": "EmbeddingBackward0", "addmm": "AddmmBackward0",
+            "lerp": "LerpBackward0", "tril": "TrilBackward0", "triu": "TriuBackward0"}
 
 
 def _labelling(f, label):

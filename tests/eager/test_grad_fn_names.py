@@ -25,7 +25,10 @@ EXPRS = [
     "torch.stack([x, x])", "torch.stack([x, x], dim=2)", "x.clone()",
     "F.silu(x)", "F.gelu(x)", "F.gelu(input=x, approximate='tanh')", "F.elu(x)",
     "F.leaky_relu(x, 0.2)", "F.softplus(x)", "F.hardtanh(x)", "F.relu6(x)", "x.logsumexp(1)",
-    "torch.logsumexp(x, dim=0)",
+    "torch.logsumexp(x, dim=0)", "x.gather(0, torch.tensor([[0, 1, 0]]))",
+    "torch.gather(x, 1, torch.tensor([[0], [1]]))", "F.embedding(torch.tensor([[0, 1]]), x)",
+    "x.tril()", "torch.triu(x, 1)", "torch.lerp(x, x * 2, 0.5)",
+    "torch.addmm(x[:, :2], x, x.t())",
     "x.sum()", "x.exp()", "x * 2",
 ]
 V = np.array([[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]], np.float32)
