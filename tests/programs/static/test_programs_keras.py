@@ -37,7 +37,7 @@ def numbers(line: str) -> list[float]:
 
 
 def line(out: str, start: str) -> str:
-    return [ln for ln in out.splitlines() if ln.startswith(start)][0]
+    return next(ln for ln in out.splitlines() if ln.startswith(start))
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +97,9 @@ def test_cnn_with_early_stopping_checkpoint_and_load_model(capsys, tmp_path, ker
     val = numbers(line(out, "val_loss:"))
     best = int(np.argmin(val))
     assert n == len(val) < 25 and n == best + 3             # patience 2 after the best epoch
-    assert "Epoch %05d: early stopping" % n in out
-    assert "Epoch %05d: val_loss improved" % (best + 1) in out
-    assert "Epoch %05d: val_loss did not improve" % n in out
+    assert f"Epoch {n:05d}: early stopping" in out
+    assert f"Epoch {best + 1:05d}: val_loss improved" in out
+    assert f"Epoch {n:05d}: val_loss did not improve" in out
     model, x_test, y_test = env["model"], env["x_test"], env["y_test"]
     probs = model.predict(x_test).astype(np.float64)
     test_loss = numbers(line(out, "Test loss"))[0]
@@ -133,3 +133,35 @@ def test_functional_shared_lstm_two_outputs(capsys, tmp_path):
     assert "predict shapes: (192, 1) (192, 3)" in out
     assert "max |restored - model|: 0.00e+00" in out
     assert (tmp_path / "tweets.weights.h5").exists()
+
+
+def test_subclassed_model_trained_by_fit(capsys, keras3):
+    out, env = run_program("keras_subclassed_model.py", capsys)
+    assert line(out, "layers:") == "layers: ['dense_1', 'dropout_1', 'dense_2']"
+    assert line(out, "weights:") == "weights: [(16, 32), (32,), (32, 4), (4,)]"
+    losses, accs = numbers(line(out, "loss:")), numbers(line(out, "accuracy:"))
+    assert len(losses) == 10 and losses[-1] < 0.7 * losses[0] and accs[-1] > accs[0]
+    assert "output shape: (?, 4)" in out
+    model, data, labels = env["model"], env["data"], env["labels"]
+    w1, b1, w2, b2 = model.get_weights()
+    z = np.maximum(data @ w1 + b1, 0) @ w2 + b2
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    loss, acc = numbers(line(out, "evaluate:"))
+    assert -np.mean(np.sum(labels * np.log(p), 1)) == pytest.approx(loss, abs=1e-4)
+    assert (p.argmax(1) == labels.argmax(1)).mean() == pytest.approx(acc)
+
+    class MyModel(keras3.Model):                  # the same class in Keras 3, same weights
+        def __init__(self, num_classes=10):
+            super().__init__(name="my_model")
+            self.dense_1 = keras3.layers.Dense(32, activation="relu")
+            self.dropout = keras3.layers.Dropout(0.1)
+            self.dense_2 = keras3.layers.Dense(num_classes, activation="softmax")
+
+        def call(self, inputs):
+            return self.dense_2(self.dropout(self.dense_1(inputs)))
+
+    ref = MyModel(num_classes=4)
+    ref(data[:1])                                 # builds it
+    ref.set_weights(model.get_weights())
+    np.testing.assert_allclose(ref.predict(data, verbose=0), model.predict(data), atol=1e-5)
