@@ -75,18 +75,21 @@ def _zeros_rows_like_col(col, like):
     return _ops.mul(base, _ops.expand_dims(_ops.zeros_like(like), 0))
 
 
-def _length(xs, op: str, run_time: bool = False) -> int:
+def _length(xs, op: str) -> int:
+    n = _length_or_none(xs, op)
+    if n is None:
+        raise NotImplementedError(f"{op}: the number of elements (first dimension) must be "
+                                  "known when the graph is built")
+    return n
+
+
+def _length_or_none(xs, op: str) -> int | None:
     ns = {x.aval.shape[0] if x.aval.ndim else -1 for x in xs}
     if len(ns) != 1 or -1 in ns:
         raise ValueError(f"{op}: the elements must be tensors of rank >= 1 with the same first "
                          f"dimension, got shapes {[tuple(x.aval.shape) for x in xs]}")
     n = ns.pop()
-    if n is None and run_time:
-        return None
-    if n is None:
-        raise NotImplementedError(f"{op}: the number of elements (first dimension) must be "
-                                  "known when the graph is built")
-    return int(n)
+    return None if n is None else int(n)
 
 
 def _loop(n, reverse: bool, step, init_leaves: list, name: str):
@@ -148,7 +151,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop: bool = Tr
     may be known only at run time (a batch): the loop then runs to ``tf.shape(elems)[0]``."""
     g = get_default_graph()
     xs = [to_tensor(e, g) for e in flatten(elems)]
-    n = _length(xs, "map_fn", run_time=True)
+    n = _length_or_none(xs, "map_fn")
     with g.name_scope(name or "map"):
         probe = fn(pack_as(elems, [read(x, constant(np.int32(0))) for x in xs]))
         probe_leaves = [to_tensor(p, g) for p in flatten(probe)]

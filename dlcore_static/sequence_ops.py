@@ -97,7 +97,7 @@ def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor
         except ValueError as e:
             msg = str(e).split(":")[0] if d == 0 else str(e)
             raise ShapeError("range", msg, [(), (), ()]) from None
-        return constant((s + np.arange(n, dtype=dt) * d).astype(dt), name=name)
+        return constant(np.add(np.multiply(np.arange(n, dtype=dt), d), s).astype(dt), name=name)
     ts = [_args(v)[0] if _is_tensor(v) else None for v in vals]
     if dtype is None:
         given = [t.aval.dtype for t in ts if t is not None]
@@ -113,9 +113,11 @@ def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor
         dt = np.dtype(_dtypes.as_np(dtype))
     ins = [constant(np.asarray(v, dt)) if t is None else t for v, t in zip(vals, ts)]
 
-    def build(*xs):
-        xs = [_ops.cast(x, dt) if x.aval.dtype != dt else x for x in xs]
-        return _ops.arange(*xs, dt)
+    def as_dt(x):
+        return _ops.cast(x, dt) if x.aval.dtype != dt else x
+
+    def build(a, b, c):
+        return _ops.arange(as_dt(a), as_dt(b), as_dt(c), dt)
     return _scoped("Range", name, build, *ins)
 
 
