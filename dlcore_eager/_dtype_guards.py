@@ -20,6 +20,8 @@ PyTorch's rules, so they live here, at the eager entry.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from dlcore import dtypes as _dt
@@ -239,6 +241,20 @@ def _softmin(orig):
     return softmin
 
 
+#: PyTorch's result type of ``aminmax`` (``torch.return_types.aminmax``: fields min, max)
+aminmax = namedtuple("aminmax", ["min", "max"])
+_AMINMAX = aminmax          # (the wrapper below is named aminmax too)
+
+
+def _named_aminmax(orig):
+    def aminmax(*args, **kwargs):
+        r = orig(*args, **kwargs)
+        return _AMINMAX(*r) if type(r) is tuple else r
+    aminmax.__doc__ = getattr(orig, "__doc__", None)
+    aminmax.__wrapped__ = orig  # type: ignore[attr-defined]
+    return aminmax
+
+
 def _half_refusal(kernel=None, message=None):
     """float16/bfloat16 refused (PyTorch has no CPU kernel): its kernel name, or a message
     with ``{name}`` (PyTorch's dtype name) and ``{shape}``."""
@@ -358,4 +374,5 @@ def install(torch) -> None:
         for name in ("amax", "amin", "aminmax"):
             orig = getattr(target, name, None)
             if orig is not None:
-                setattr(target, name, _bool_via_uint8(orig))
+                f = _bool_via_uint8(orig)
+                setattr(target, name, _named_aminmax(f) if name == "aminmax" else f)

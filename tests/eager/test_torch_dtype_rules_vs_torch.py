@@ -264,3 +264,11 @@ def test_bce_gradients_are_torchs_at_and_near_0_and_1(dt):
     lambda L: L.baddbmm(L.ones(2, 3, 6), L.ones(2, 3, 4), L.ones(3, 4, 6))])
 def test_mv_and_baddbmm_shape_errors_in_torch_words(call):
     _same(call)
+
+
+def test_aminmax_returns_torchs_named_pair():
+    for lib in (T, D):
+        r = lib.aminmax(lib.tensor([[1.0, 5.0], [-2.0, 3.0]]), dim=1)
+        assert r.min.tolist() == [1.0, -2.0] and r.max.tolist() == [5.0, 3.0]
+        lo, hi = lib.tensor([True, False]).aminmax()
+        assert (lo.item(), hi.item()) == (False, True) and lo.dtype == lib.bool
