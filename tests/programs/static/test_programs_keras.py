@@ -165,3 +165,26 @@ def test_subclassed_model_trained_by_fit(capsys, keras3):
     ref(data[:1])                                 # builds it
     ref.set_weights(model.get_weights())
     np.testing.assert_allclose(ref.predict(data, verbose=0), model.predict(data), atol=1e-5)
+
+
+def test_tokenizer_pad_sequences_to_categorical_and_an_mlp(capsys, keras3):
+    import collections
+    out, env = run_program("keras_tokenizer_bag_of_words.py", capsys)
+    texts, sequences = env["texts"], env["sequences"]
+    counts = collections.Counter()                 # Keras's order: by count, ties by first use
+    for t in texts:
+        counts.update(w.strip("!").lower() for w in t.split())
+    ranked = sorted(counts, key=lambda w: -counts[w])
+    assert env["tokenizer"].word_index == {w: i + 1 for i, w in enumerate(ranked)}
+    ref_seq = [[ranked.index(w.strip("!").lower()) + 1 for w in t.split()] for t in texts]
+    assert sequences == [[i for i in s if i < 30] for s in ref_seq]        # num_words=30
+    np.testing.assert_array_equal(
+        env["padded"], keras3.utils.pad_sequences(sequences, maxlen=8, padding="post",
+                                                  truncating="pre"))
+    np.testing.assert_array_equal(env["y"], keras3.utils.to_categorical(env["labels"], 3))
+    want = np.zeros((len(texts), 30))
+    for r, s in enumerate(sequences):
+        want[r, s] = 1
+    np.testing.assert_array_equal(env["x"], want)
+    losses = numbers(line(out, "loss:"))
+    assert losses[-1] < 0.2 * losses[0] and numbers(line(out, "val_accuracy"))[0] > 0.9
