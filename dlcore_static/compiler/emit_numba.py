@@ -172,7 +172,12 @@ class Emitter(IndexEmitter):
                     ext.append(v)
         for v in ext:
             text = self.literals.get(v) or self.name(v)
-            if v.aval.shape == () or v in self.literals:
+            src = self._broadcast_source(v)
+            if src is not None and src.aval.shape == ():
+                name_of[v] = ("scalar", self.name(src))
+            elif src is not None:
+                name_of[v] = ("broadcast", (self.name(src), tuple(src.aval.shape)))
+            elif v.aval.shape == () or v in self.literals:
                 name_of[v] = ("scalar", text)
             else:
                 name_of[v] = ("array", text)
@@ -197,6 +202,20 @@ class Emitter(IndexEmitter):
             outs.append(text)
             self.names[n.out(k)] = text
         return lines
+
+    def _broadcast_source(self, v: Val) -> Val | None:
+        """The operand of ``broadcast_to`` value ``v`` when a loop can read it in its place
+        (its size-1 and missing axes indexed by 0, ``loops.index_expr``): a per-channel
+        vector read through a broadcast view (strides 0) was a strided load per element, and
+        a rank-0 one was first copied into a full array (``np.full``)."""
+        n = v.node
+        if n.kind != "prim" or n.prim.name != "broadcast_to" or n.control:
+            return None
+        x = n.inputs[0]
+        if x in self.literals or x not in self.names or not x.aval.fully_defined or \
+                x.aval.dtype != v.aval.dtype or len(x.aval.shape) > len(v.aval.shape):
+            return None
+        return x
 
     # -- linear algebra and shapes
     def prim_matmul(self, n: Node) -> list[str]:

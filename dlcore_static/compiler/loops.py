@@ -207,8 +207,9 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
          prefix: str = "", fast32: bool = False) -> Emitted:
     """The statements of a fused loop.
 
-    ``name_of`` maps each external input Val to ``('array', name)``, ``('scalar', name)`` or
-    ``('literal', text)``; output arrays are named ``name_of[val] = ('out', name)`` by the
+    ``name_of`` maps each external input Val to ``('array', name)``, ``('scalar', name)``,
+    ``('literal', text)`` or ``('broadcast', (name, shape))`` (an array of ``shape`` that
+    broadcasts to the value, read in its place); output arrays are named ``name_of[val] = ('out', name)`` by the
     caller for the outputs that are arrays (reductions are returned as scalars).  ``fast32``
     (CPU code): float32 sigmoid/tanh as ``FAST32`` calls.
     """
@@ -274,8 +275,11 @@ def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
     kind, name = name_of[v]
     if kind in ("literal", "scalar"):
         return name
+    shape = tuple(v.aval.shape)
+    if kind == "broadcast":         # the operand of a broadcast_to, read in its place
+        name, shape = name
     a = f"{prefix}a{len(loads)}"
-    idx = index_expr(tuple(v.aval.shape), loop_shape)
+    idx = index_expr(shape, loop_shape)
     e.body.append(f"{a} = {name}[{idx}]")
     loads[v] = a
     return a

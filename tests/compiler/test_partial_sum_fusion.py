@@ -10,6 +10,8 @@ gradients equal the interpreter's.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,27 @@ def test_per_channel_sums_are_fused_and_no_reference_is_kept():
     # the variance and, in the gradient, the sums over N, H, W of the relu's and the
     # normalised value's cotangents
     assert len(partial) >= 3, [n.name for n in fused]
+
+
+def test_a_loop_reads_the_operand_of_a_broadcast_in_its_place():
+    # the gradient of the mean over axis 0 broadcasts a (4,) cotangent back over x
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (3, 4))
+        e = tf.exp(x)
+        m = tf.reduce_mean(e, axis=0)
+        loss = tf.reduce_sum(m * m) + tf.reduce_mean(e * x)
+        (dx,) = tf.gradients(loss, [x])
+    feed = {x: np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)}
+    with tf.Session(graph=g, passes=()) as sess:
+        want = sess.run([loss, dx], feed)
+    with tf.Session(graph=g, passes="all") as sess:
+        got = sess.run([loss, dx], feed)
+        rep = sess.plan([loss, dx], feed).compiler
+    for u, v in zip(want, got):
+        np.testing.assert_allclose(v, u, rtol=1e-6, atol=1e-6)
+    assert "broadcast_to" in {n.prim.name for n in rep.programs["simplify"].nodes
+                              if n.kind == "prim"}
+    src = rep.codegen["source"]
+    views = re.findall(r"(\w+) = np\.broadcast_to\(", src)
+    assert views and not [v for v in views if f"{v}[" in src]    # no loop reads the view
