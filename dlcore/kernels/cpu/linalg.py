@@ -58,10 +58,34 @@ def _transposed(a, b):
     + copy): 16x1000x100 186 vs 111 (PyTorch 108), 32x256x128 105 vs 62, 64x256x128 230 vs
     117, 16x512x512 607 vs 292, 64x1000x100 801 vs 753; it loses with 4 rows (43 vs 48), with
     10 columns (4.4 vs 6.5 at 16x100x10) and in float64 (212 vs 247), which keep the direct
-    call."""
-    return np.ascontiguousarray(np.matmul(b.T, a.T).T)
+    call.
+
+    Over SPLIT_K inner columns the product is also summed over equal slices of K of at most
+    SPLIT_CHUNK (OpenBLAS's sgemm here slows down past K = 512 with these shapes).  1 thread,
+    CPU time, interleaved with PyTorch in one process, us (transposed whole vs K-split, PyTorch):
+    64x1000x100 824 vs 431 (418), 64x600x100 516 vs 263 (253), 64x768x100 524 vs 325 (322),
+    64x2000x100 1886 vs 868 (842), 64x1000x256 2153 vs 964 (1008); 16x1000x100 119 vs 142 (120)
+    keeps the whole call (SPLIT_MIN_M).  The sliced calls are that fast only once the process
+    has made one whole GEMM with K over 512 (before it, 1230 us at 64x1000x100: OpenBLAS's
+    state, measured, not explained), so the first such product is computed whole."""
+    k = a.shape[1]
+    if k <= SPLIT_K or a.shape[0] < SPLIT_MIN_M or not _WHOLE_DONE:
+        if k > SPLIT_K and a.shape[0] >= SPLIT_MIN_M:
+            _WHOLE_DONE.append(True)
+        return np.ascontiguousarray(np.matmul(b.T, a.T).T)
+    parts = -(-k // SPLIT_CHUNK)
+    c = -(-k // parts)
+    at, bt = a.T, b.T
+    acc = np.matmul(bt[:, :c], at[:c])
+    for i in range(c, k, c):
+        acc += np.matmul(bt[:, i:i + c], at[i:i + c])
+    return np.ascontiguousarray(acc.T)
 
 
 _F32 = np.dtype(np.float32)
 #: (smallest, largest) number of rows for the transposed float32 GEMM (see ``matmul``)
 SKINNY_M = (16, 64)
+#: the transposed GEMM sums over slices of K (at most SPLIT_CHUNK wide) above SPLIT_K inner
+#: columns, from SPLIT_MIN_M rows (see ``_transposed``)
+SPLIT_K, SPLIT_CHUNK, SPLIT_MIN_M = 512, 256, 32
+_WHOLE_DONE: list = []      # non-empty once a whole GEMM with K > SPLIT_K ran (_transposed)
