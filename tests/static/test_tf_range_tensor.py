@@ -170,3 +170,16 @@ def test_scatter_nd_into_a_run_time_shape():
     np.testing.assert_array_equal(a, want)
     np.testing.assert_array_equal(c, [[0, 0], [2, 2], [0, 0], [1, 1], [0, 0]])
     np.testing.assert_array_equal(gv, [3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_range_inside_while_loop_and_cond(passes):
+    n = tf.placeholder(tf.int32, [])
+    _, acc = tf.while_loop(lambda t, a: t < n,
+                           lambda t, a: (t + 1, a + tf.reduce_sum(tf.range(t))), [0, 0])
+    c = tf.cond(n > 2, lambda: tf.reduce_sum(tf.range(n)), lambda: tf.constant(-1))
+    with tf.Session(passes=passes) as sess:
+        for k in (4, 2, 5, 4):
+            a, cv = sess.run([acc, c], {n: k})
+            assert a == sum(t * (t - 1) // 2 for t in range(k))
+            assert cv == (k * (k - 1) // 2 if k > 2 else -1)
