@@ -30,7 +30,7 @@ from dlcore.ops._rules import normalize_axes
 from . import _dtype as D
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
-from ._graph import labelled
+from ._graph import Node, labelled
 from ._state import STATE
 from .tensor import Tensor
 
@@ -290,6 +290,7 @@ def reduce(export, ns, name):
     prim = export.prim if export.option("axes_bind") else None
     mean = export.option("mean_of_sum")
     op_name = "mean" if mean else getattr(prim, "name", name)     # (normalize_axes' wording)
+    labels = _REDUCE_GRAD_FN.get(name)     # PyTorch's grad_fn names: (no dim, a dim)
 
     def run(x, dim, keepdim, dtype):
         if (prim is not None or mean) and dtype is None:
@@ -300,12 +301,18 @@ def reduce(export, ns, name):
                     normalize_axes(op_name, O._dims(dim), nd, b.shape)
                 params = {"axes": axes, "keepdims": bool(keepdim)}
                 if not mean:
-                    return _apply(prim, (x,), params)
-                shape = b.shape
-                n = 1
-                for a in axes:
-                    n *= shape[a]
-                return _apply(_div_p, (_apply(_sum_p, (x,), params), float(n)), {})
+                    out = _apply(prim, (x,), params)
+                else:
+                    shape = b.shape
+                    n = 1
+                    for a in axes:
+                        n *= shape[a]
+                    out = _apply(_div_p, (_apply(_sum_p, (x,), params), float(n)), {})
+                if labels is not None:
+                    node = out._node             # (a node made here, or None without grad)
+                    if type(node) is Node:
+                        node.label = labels[dim is not None]
+                return out
         if dtype is not None:
             x = x._cast(dtype)
         elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
@@ -316,14 +323,9 @@ def reduce(export, ns, name):
             got = D.from_numpy_dtype(x._buf.dtype)._legacy
             raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {got}")
+        if labels is not None:
+            return labelled(fn(x, O._dims(dim), bool(keepdim)), labels[dim is not None], x)
         return fn(x, O._dims(dim), bool(keepdim))
-
-    labels = _REDUCE_GRAD_FN.get(name)     # PyTorch's grad_fn names: (no dim, a dim)
-    if labels is not None:
-        unlabelled = run
-
-        def run(x, dim, keepdim, dtype):
-            return labelled(unlabelled(x, dim, keepdim, dtype), labels[dim is not None], x)
 
     if dim_required:
         if ns == "Tensor":
