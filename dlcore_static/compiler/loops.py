@@ -174,8 +174,9 @@ def is_partial_reduction(m: Node) -> bool:
     if not is_reduction(m):
         return False
     rank = len(m.inputs[0].aval.shape)
-    return set(int(a) % rank for a in m.params.get("axes", ())) != set(range(rank)) \
-        if rank else False
+    if not rank:
+        return False
+    return {int(a) % rank for a in m.params.get("axes", ())} != set(range(rank))
 
 
 def has_partial_reduction(members: list) -> bool:
