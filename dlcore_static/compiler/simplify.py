@@ -80,6 +80,9 @@ def _rewrite(prog: Program, n: Node):
     if name == "cast" and ins[0].aval.dtype == out.dtype and _same(ins[0], out):
         return ins[0]
     if name in ("broadcast_like", "sum_to", "reshape_like", "broadcast_to", "reshape") and \
+            any(v.unknown_rank for v in ins):
+        return None     # a stand-in scalar aval (py_func output, shapeless placeholder)
+    if name in ("broadcast_like", "sum_to", "reshape_like", "broadcast_to", "reshape") and \
             _same(ins[0], out):
         return ins[0]
     if name in ("broadcast_like", "sum_to", "reshape_like") and out.fully_defined and \
