@@ -168,7 +168,7 @@ def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 - T
     """``input`` repeated ``multiples[i]`` times along dimension i.  Multiples known only at
     run time (``tf.tile(x, [tf.shape(y)[0], 1])``, a multiples tensor) gather each such
     dimension's rows ``arange(n * m) % n`` (the gradient: gather's scatter-add)."""
-    from .array_ops import _run_time_shape
+    from .run_time_shapes import _run_time_shape
     if _run_time_shape(multiples):
         return _scoped("Tile", name, lambda x: _tile_at_run_time(x, multiples), input)
     m = _ints(multiples)
@@ -264,7 +264,7 @@ lin_space = linspace
 def fill(dims, value, name: str | None = None) -> Tensor:
     """A tensor of shape ``dims`` filled with ``value`` (a Python value or a scalar tensor);
     ``dims`` may hold tensors (``tf.fill([tf.shape(x)[0]], 2)``): a shape known at run time."""
-    from .array_ops import _fill_at_run_time, _run_time_shape
+    from .run_time_shapes import _fill_at_run_time, _run_time_shape
     if _run_time_shape(dims):
         if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
             v = _args(value)[0]

@@ -153,7 +153,7 @@ def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
     (duplicates add up, as in TensorFlow); ``shape`` may be known only at run time (a tensor,
     or a list holding scalar tensors: ``tf.stack([tf.shape(x)[0], 5])``)."""
     ind, upd = _args(indices, updates)
-    from .array_ops import _run_time_shape
+    from .run_time_shapes import _run_time_shape
     if _run_time_shape(shape):
         return _scoped("ScatterNd", name, lambda iv, uv: _scatter_nd_run_time(iv, uv, shape),
                        ind, upd)
@@ -175,7 +175,7 @@ def _scatter_nd_run_time(iv, uv, shape):
     """scatter_nd into a shape whose entries are known at run time: flat row indices from
     strides computed from the shape, a scatter_add into zeros (a host fill) of
     ``(prod(shape[:k]),) + shape[k:]``, then a reshape to the shape."""
-    from .array_ops import _fill_at_run_time
+    from .run_time_shapes import _fill_at_run_time
     i64 = np.dtype(np.int64)
     if isinstance(shape, Tensor):
         r = shape.aval.shape[0] if shape.aval.ndim == 1 else None

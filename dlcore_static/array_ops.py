@@ -18,8 +18,7 @@ from ._convert import _args, _named, _same_type, _scoped
 from .errors import reraise_with_node
 from .frontend import constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
-from .host_ops import host_op
-from .host_ops import register as register_host_op
+from .run_time_shapes import _fill_at_run_time, _run_time_shape
 
 
 def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
@@ -55,42 +54,6 @@ def _shape_tuple(shape) -> tuple:
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(d) for d in shape)
-
-
-def _run_time_shape(shape) -> bool:
-    """True when ``shape`` is a tensor or holds one (``tf.ones((tf.shape(x)[0], 1))``)."""
-    if isinstance(shape, Tensor):
-        return True
-    return isinstance(shape, (list, tuple)) and any(isinstance(d, Tensor) for d in shape)
-
-
-def _fill_impl(dims, *, value, dtype):
-    dims = [int(d) for d in np.asarray(dims).reshape(-1)]
-    if any(d < 0 for d in dims):
-        raise ValueError(f"Fill dimensions must be >= 0, got {dims}")
-    return np.full(tuple(dims), value, dtype=dtype)
-
-
-register_host_op("RuntimeFill", _fill_impl)
-
-
-def _fill_at_run_time(shape, value, dtype, name: str) -> Tensor:
-    """``value`` in a shape known only when the graph runs (a shape tensor, or a list mixing
-    ints and scalar tensors): a host node, with no gradient, as TensorFlow's ``Fill`` has
-    none for its dims."""
-    if isinstance(shape, Tensor):
-        dims = _ops.cast(shape, np.dtype(np.int64))
-        n = shape.aval.shape[0] if shape.aval.ndim == 1 else None
-        static = None if n is None else (None,) * n
-    else:
-        parts = [_ops.reshape(_ops.cast(d, np.dtype(np.int64)), ()) if isinstance(d, Tensor)
-                 else constant(np.int64(d)) for d in shape]
-        dims = _ops.stack(parts, 0)
-        static = tuple(None if isinstance(d, Tensor) else int(d) for d in shape)
-    dt = _dtypes.as_np(dtype)
-    op = host_op("RuntimeFill", [dims], [(static or (), dt)], {"value": value, "dtype": dt},
-                 name, unknown_rank=static is None)
-    return op.outputs[0]
 
 
 def zeros(shape, dtype=_dtypes.float32, name: str | None = None) -> Tensor:

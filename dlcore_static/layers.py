@@ -7,43 +7,18 @@ activation.  The kernel's shape needs the input's static last dimension.
 
 from __future__ import annotations
 
-import contextlib
-
 from dlcore import ops as _ops
 
-from . import initializers as _init
 from .frontend import to_tensor
 from .graph import get_default_graph
-
-from .variable_scopes import (AUTO_REUSE, VariableScope, get_variable,  # noqa: F401
-                              get_variable_scope, variable_scope)
-
-
-@contextlib.contextmanager
-def layer_scope(layer, default: str, kernel_shape: tuple, bias_size: int, dtype):
-    """The scope a layer's ops are built in.  On its first call the layer's ``kernel`` and
-    ``bias`` are made as TF1's ``tf.layers`` makes them: ``get_variable`` inside
-    ``variable_scope(name, default_name=default)``, so a layer built in an enclosing
-    ``variable_scope(..., reuse=True)`` (a GAN's discriminator applied twice) shares the
-    variables of the first one, and unnamed layers are ``dense``, ``dense_1``, ..."""
-    g = get_default_graph()
-    if layer.kernel is not None:
-        with g.name_scope(layer.name) as scope:
-            yield scope
-        return
-    reuse = getattr(layer, "reuse", None) or None
-    with variable_scope(layer.name, default_name=default, reuse=reuse) as vs:
-        kinit = _init.get(layer.kernel_initializer) or _init.GlorotUniform()
-        kernel = get_variable("kernel", tuple(kernel_shape), dtype=dtype, initializer=kinit,
-                              trainable=layer.trainable)
-        bias = None
-        if layer.use_bias:
-            binit = _init.get(layer.bias_initializer) or _init.Zeros()
-            bias = get_variable("bias", (bias_size,), dtype=dtype, initializer=binit,
-                                trainable=layer.trainable)
-        layer.kernel, layer.bias = kernel, bias
-        layer.name = vs.original_name_scope[:-1]
-        yield vs.original_name_scope
+from .layer_scope import layer_scope
+from .variable_scopes import (  # noqa: F401
+    AUTO_REUSE,
+    VariableScope,
+    get_variable,
+    get_variable_scope,
+    variable_scope,
+)
 
 
 class Dense:
@@ -113,8 +88,21 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
 
 
 # convolution, pooling and batch normalisation layers for images
-from .layers_conv import (average_pooling1d, average_pooling2d,  # noqa: E402, F401
-                          batch_normalization, conv1d, conv2d, conv2d_transpose, max_pooling1d,
-                          max_pooling2d)
-from .layers_conv3d import (average_pooling3d, conv3d, conv3d_transpose,  # noqa: E402, F401
-                            max_pooling3d, separable_conv1d, separable_conv2d)
+from .layers_conv import (  # noqa: E402, F401
+    average_pooling1d,
+    average_pooling2d,
+    batch_normalization,
+    conv1d,
+    conv2d,
+    conv2d_transpose,
+    max_pooling1d,
+    max_pooling2d,
+)
+from .layers_conv3d import (  # noqa: E402, F401
+    average_pooling3d,
+    conv3d,
+    conv3d_transpose,
+    max_pooling3d,
+    separable_conv1d,
+    separable_conv2d,
+)

@@ -63,7 +63,7 @@ class Conv:
                              "`None`.")
         default = f"conv{self.rank}d_transpose" if self.transpose else f"conv{self.rank}d"
         shape = self.kernel_size + ((self.filters, c) if self.transpose else (c, self.filters))
-        from .layers import layer_scope
+        from .layer_scope import layer_scope
         with layer_scope(self, default, shape, self.filters, x.dtype):
             y = self._conv(x, cl)
             if self.bias is not None:

@@ -39,7 +39,8 @@ def _random(kind: str, shape, dtype, seed, name, like=None, **params) -> Tensor:
     g = get_default_graph()
     dt = _dtypes.as_np(dtype)
     if like is None:
-        from .array_ops import _run_time_shape, zeros
+        from .array_ops import zeros
+        from .run_time_shapes import _run_time_shape
         if not isinstance(shape, TensorShape) and _run_time_shape(shape):
             # a shape known at run time (a shape tensor, or ints mixed with scalar tensors,
             # as `K.random_normal(shape=(K.shape(z)[0], dim))`): sample like a filled tensor

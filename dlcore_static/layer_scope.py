@@ -1,0 +1,38 @@
+"""The variable scope a ``tf.layers`` layer builds in: its ``kernel`` and ``bias`` made on the
+first call as TF1 makes them (``get_variable`` inside ``variable_scope``), so ``reuse`` shares
+them.  Used by ``layers`` (dense) and ``layers_conv``."""
+
+from __future__ import annotations
+
+import contextlib
+
+from . import initializers as _init
+from .graph import get_default_graph
+from .variable_scopes import get_variable, variable_scope
+
+
+@contextlib.contextmanager
+def layer_scope(layer, default: str, kernel_shape: tuple, bias_size: int, dtype):
+    """The scope a layer's ops are built in.  On its first call the layer's ``kernel`` and
+    ``bias`` are made as TF1's ``tf.layers`` makes them: ``get_variable`` inside
+    ``variable_scope(name, default_name=default)``, so a layer built in an enclosing
+    ``variable_scope(..., reuse=True)`` (a GAN's discriminator applied twice) shares the
+    variables of the first one, and unnamed layers are ``dense``, ``dense_1``, ..."""
+    g = get_default_graph()
+    if layer.kernel is not None:
+        with g.name_scope(layer.name) as scope:
+            yield scope
+        return
+    reuse = getattr(layer, "reuse", None) or None
+    with variable_scope(layer.name, default_name=default, reuse=reuse) as vs:
+        kinit = _init.get(layer.kernel_initializer) or _init.GlorotUniform()
+        kernel = get_variable("kernel", tuple(kernel_shape), dtype=dtype, initializer=kinit,
+                              trainable=layer.trainable)
+        bias = None
+        if layer.use_bias:
+            binit = _init.get(layer.bias_initializer) or _init.Zeros()
+            bias = get_variable("bias", (bias_size,), dtype=dtype, initializer=binit,
+                                trainable=layer.trainable)
+        layer.kernel, layer.bias = kernel, bias
+        layer.name = vs.original_name_scope[:-1]
+        yield vs.original_name_scope
