@@ -135,6 +135,7 @@ class Node(TapeNode):
         "shape",
         "versions",
     )
+    label: str          # set only on labelled nodes (``labelled``); read with getattr
 
     def __init__(self, prim, params, parents, inputs, versions, out_buf, out_version):
         self.prim = prim
