@@ -27,14 +27,8 @@ from onnx import TensorProto, helper, numpy_helper
 F = dt.nn.functional
 
 
-def _ort(proto, feeds: dict) -> list:
-    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
-
-
-def _imported(proto, feeds: dict) -> list:
-    out = dlcore_eager.onnx.load_model(proto)(*[dt.tensor(v) for v in feeds.values()])
-    return [t.detach().numpy() for t in (out if isinstance(out, tuple) else (out,))]
+from onnx_run import run_imported as _imported
+from onnx_run import run_ort as _ort
 
 
 def _check_all(proto, fn, xs: list, names: list) -> None:

@@ -17,16 +17,8 @@ import dlcore_eager.onnx
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper
-
-
-def _ort(proto, feeds: dict) -> list:
-    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
-
-
-def _imported(proto, feeds: dict) -> list:
-    out = dlcore_eager.onnx.load_model(proto)(*[dt.tensor(v) for v in feeds.values()])
-    return [t.detach().numpy() for t in (out if isinstance(out, tuple) else (out,))]
+from onnx_run import run_imported as _imported
+from onnx_run import run_ort as _ort
 
 
 def test_the_importer_runs_every_operator_the_exporter_writes():
