@@ -243,9 +243,9 @@ from .amp import (  # noqa: E402
     is_autocast_cpu_enabled,
 )
 from .cuda import amp as _cuda_amp  # noqa: E402, F401  (torch.cuda.amp)
-from . import _api  # noqa: E402
+from . import _api_install  # noqa: E402
 
-_api.activate()
+_api_install.activate()
 _extra_ops.install(_sys.modules[__name__])     # after the generated names: never overrides
 from . import _math_extra, _stats_ops, random  # noqa: E402  (statistics, windows, RNG state)
 

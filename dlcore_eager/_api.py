@@ -4,9 +4,9 @@ An op's definition block in dlcore says which names it has (``torch.exp``, ``Ten
 ``F.tanh``, ``Tensor.__add__`` ...) and which calling *convention* its arguments follow.  This
 module holds one adapter factory per convention, which turns the functional op into a function
 with PyTorch's argument names (``input``, ``other``, ``dim``, ``keepdim``, ``out=``), dtype
-promotion and error wording, and the installer that puts the result under every name.  It
-subscribes to the registry when ``dlcore_eager`` is imported, so a primitive defined later (in a
-test, a plug-in) appears under its PyTorch names at once.
+promotion and error wording.  ``_api_install`` puts the results under every name; it subscribes
+to the registry when ``dlcore_eager`` is imported, so a primitive defined later (in a test, a
+plug-in) appears under its PyTorch names at once.
 
 A convention factory is ``factory(export, namespace, name) -> callable``; ``namespace`` is
 "torch", "torch.nn.functional", "torch.linalg", "torch.special" (functions), or "Tensor" /
@@ -15,8 +15,6 @@ A convention factory is ``factory(export, namespace, name) -> callable``; ``name
 
 from __future__ import annotations
 
-import functools
-import importlib
 import warnings
 
 import numpy as np
@@ -24,7 +22,6 @@ import numpy as np
 from dlcore import api as _api
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
-from dlcore.dtypes import is_floating
 from dlcore.ops._rules import normalize_axes
 
 from . import _dtype as D
@@ -553,98 +550,3 @@ CONVENTIONS = {
 }
 
 _INPLACE_CONVENTIONS = ("unary", "binary", "div", "compare", "args", "scan")
-
-
-# ----------------------------------------------------------------------------- installer
-def _target(ns):
-    if ns in _METHOD_NAMESPACES:
-        return Tensor
-    return importlib.import_module(_MODULES[ns])
-
-
-#: primitives whose vjp reads neither operand (only the cotangent and the operands' shapes)
-_VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
-
-
-def _inplace(method, name, prim=None):
-    # A binary elementwise primitive first tries Tensor._into (the kernel writes into self).
-    into = getattr(prim.kernels.get("cpu"), "into", None) \
-        if prim is not None and prim.kind == "binary" else None
-
-    # add/sub's gradients read no operand, so `out += identity` (a residual block) computes
-    # from the tensor itself; other ops from a recorded copy (Tensor._original)
-    keeps_nothing = prim is not None and prim.name in _VJP_READS_NO_OPERAND
-
-    def inplace(self, *args, **kwargs):
-        if into is not None and len(args) == 1 and not kwargs and \
-                self._into(prim, into, args[0]):
-            return self
-        self._check_inplace()
-        src = self if keeps_nothing else self._original(args, kwargs)
-        return self._commit(method(src, *args, **kwargs))
-    inplace.__name__ = inplace.__qualname__ = name
-    return inplace
-
-
-#: PyTorch's grad_fn names of composites whose last primitive is named otherwise (silu: a mul)
-_GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackward0",
-            "leaky_relu": "LeakyReluBackward0", "softplus": "SoftplusBackward0",
-            "hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
-            "logsumexp": "LogsumexpBackward0", "gather": "GatherBackward0",
-            "embedding": "EmbeddingBackward0", "addmm": "AddmmBackward0",
-            "lerp": "LerpBackward0", "tril": "TrilBackward0", "triu": "TriuBackward0"}
-
-
-def _labelling(f, label):
-    """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed)."""
-    @functools.wraps(f)
-    def labelling(*args, **kwargs):
-        out = f(*args, **kwargs)
-        x = args[0] if args else kwargs.get("input")
-        return labelled(out, label, x) if isinstance(x, Tensor) else out
-    return labelling
-
-
-INSTALLATION = _api.Installation("dlcore_eager", _api.EAGER_NAMESPACES + ("operator",),
-                                 CONVENTIONS)
-MISSING = INSTALLATION.missing
-
-
-def install(export) -> None:
-    """Put ``export`` under each of its PyTorch names."""
-    factory, spaces = INSTALLATION.adapter(export)
-    if factory is None:
-        return
-    for ns in spaces:
-        target = _target(ns)
-        for name in export.names[ns]:
-            f = factory(export, ns, name)
-            label = _GRAD_FN.get(name)
-            if label is not None:
-                f = _labelling(f, label)
-            if not name.startswith("__"):
-                f.__name__ = f.__qualname__ = name
-                f.__doc__ = _doc(export, ns, name)
-            INSTALLATION.put(export, target, name, f)
-            inplace = None
-            if ns == "Tensor" and not name.startswith("__") and \
-                    export.convention in _INPLACE_CONVENTIONS:
-                inplace = name + "_"                     # x.exp_(), x.add_(y)
-            elif ns == "operator" and export.convention in ("binary", "div") and \
-                    not name.startswith("__r"):
-                inplace = "__i" + name[2:]               # x += y
-            if inplace is not None:
-                INSTALLATION.put(export, target, inplace, _inplace(f, inplace, export.prim))
-
-
-uninstall = INSTALLATION.uninstall
-
-
-def _doc(export, ns, name) -> str:
-    where = "Tensor." if ns == "Tensor" else ("torch." if ns == "torch" else f"{ns}.")
-    ex = _api.example(export, ns, name, eager=True)
-    return f"{where}{name}: dlcore op '{export.name}'.\n\n{export.doc}" + (f"\n\n{ex}" if ex else "")
-
-
-def activate() -> None:
-    _api.subscribe(install, uninstall)

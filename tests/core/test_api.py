@@ -20,6 +20,7 @@ from dlcore import api, registry
 from dlcore.ops import elementwise as ew
 from dlcore.registry import Primitive
 from dlcore_eager import _api as eager_api
+from dlcore_eager import _api_install as eager_install
 from dlcore_static import _api as static_api
 
 NAME = "softsign_from_a_test"
@@ -128,7 +129,7 @@ def test_every_convention_has_an_adapter_in_each_front_end_it_needs():
                 e.convention not in static_api.CONVENTIONS:
             problems.append(f"{e.name}: convention '{e.convention}' has no static adapter")
     assert not problems, "; ".join(problems)
-    assert not eager_api.MISSING and not static_api.MISSING
+    assert not eager_install.MISSING and not static_api.MISSING
 
 
 def test_an_unknown_namespace_is_a_definition_error():
