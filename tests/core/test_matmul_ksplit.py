@@ -1,6 +1,6 @@
-"""The CPU matmul kernel's K-split transposed GEMM (float32, 32-64 rows, K > 512): same values
-as the whole product (float64 reference), C-contiguous float32 results, and the first such
-product in a process computed whole (``_WHOLE_DONE``)."""
+"""The CPU matmul kernel's K-split transposed GEMM (float32, 48-64 rows, K > 512, at least 256
+columns): same values as the whole product (float64 reference), C-contiguous float32 results,
+the direct call for the other shapes, and OpenBLAS primed once before the first GEMM."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from dlcore.kernels.cpu import linalg as L
 
 
-@pytest.mark.parametrize("m,k,n", [(64, 1000, 100), (32, 513, 64), (48, 777, 80),
-                                   (64, 1024, 65), (16, 1000, 100), (64, 512, 100)])
+@pytest.mark.parametrize("m,k,n", [(64, 1000, 256), (48, 777, 300), (64, 513, 256),
+                                   (64, 1000, 100), (16, 1000, 300), (64, 512, 256)])
 @pytest.mark.parametrize("layout", ["c", "a_transposed", "b_transposed"])
 def test_split_equals_whole_product(m, k, n, layout):
     rng = np.random.default_rng(m + k + n)
@@ -21,15 +21,13 @@ def test_split_equals_whole_product(m, k, n, layout):
         a = np.ascontiguousarray(a.T).T
     elif layout == "b_transposed":
         b = np.ascontiguousarray(b.T).T
-    L.matmul(a, b)                       # (the first product with K > 512 is computed whole)
     out = L.matmul(a, b)
     assert out.dtype == np.float32 and out.shape == (m, n) and out.flags.c_contiguous
     ref = a.astype(np.float64) @ b.astype(np.float64)
     np.testing.assert_allclose(out, ref, rtol=0, atol=2e-4 * np.sqrt(k))
 
 
-def test_first_long_product_is_whole_then_split(monkeypatch):
-    monkeypatch.setattr(L, "_WHOLE_DONE", [])
+def _spy(monkeypatch):
     calls = []
     real = np.matmul
 
@@ -38,10 +36,34 @@ def test_first_long_product_is_whole_then_split(monkeypatch):
         return real(x, y, *args, **kw)
 
     monkeypatch.setattr(L.np, "matmul", spy)
+    return calls
+
+
+def test_split_only_for_wide_outputs(monkeypatch):
+    from dlcore.kernels.cpu import blas_threads
+    blas_threads.for_gemm(1.0)              # (the priming product, if not made yet)
+    calls = _spy(monkeypatch)
     a = np.ones((64, 1000), np.float32)
-    b = np.ones((1000, 100), np.float32)
-    np.testing.assert_array_equal(L.matmul(a, b), np.full((64, 100), 1000, np.float32))
-    assert calls == [1000]               # whole
-    calls.clear()
-    np.testing.assert_array_equal(L.matmul(a, b), np.full((64, 100), 1000, np.float32))
+    np.testing.assert_array_equal(L.matmul(a, np.ones((1000, 256), np.float32)),
+                                  np.full((64, 256), 1000, np.float32))
     assert calls == [250, 250, 250, 250]  # four equal slices of K, at most SPLIT_CHUNK wide
+    calls.clear()
+    np.testing.assert_array_equal(L.matmul(a, np.ones((1000, 100), np.float32)),
+                                  np.full((64, 100), 1000, np.float32))
+    assert calls == [1000]               # one direct call
+
+
+def test_prime_runs_once_at_the_first_gemm(monkeypatch):
+    from dlcore.kernels.cpu import blas_threads
+    monkeypatch.setattr(blas_threads, "_resolved", [False])
+    monkeypatch.setattr(blas_threads, "_state", [None, None, None])
+    calls = _spy(monkeypatch)
+    a = np.ones((4, 3), np.float32)
+    L.matmul(a, a.T)
+    L.matmul(a, a.T)
+    assert calls == [128, 3, 3]          # the 64x128 @ 128x512 priming product, once
+    monkeypatch.setenv("DLCORE_BLAS_PRIME", "0")
+    monkeypatch.setattr(blas_threads, "_resolved", [False])
+    calls.clear()
+    L.matmul(a, a.T)
+    assert calls == [3]

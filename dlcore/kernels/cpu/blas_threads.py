@@ -84,6 +84,7 @@ def _cores() -> int:
 
 def _resolve() -> None:
     _resolved[0] = True
+    prime()
     if os.environ.get("DLCORE_BLAS_POLICY", "1") == "0":
         return
     set_fn, get_fn = _openblas_functions()
@@ -94,6 +95,23 @@ def _resolve() -> None:
     if any(os.environ.get(v) for v in USER_VARS):  # the user's setting is the ceiling
         ceiling = current
     _state[0], _state[1], _state[2] = set_fn, current, max(1, ceiling)
+
+
+def prime() -> None:
+    """One small float32 GEMM with a wide output, once per process, before the first real one.
+
+    NumPy's OpenBLAS (0.3.31 here) runs a float32 GEMM with few rows and a long inner dimension
+    about 2.2x slower for the rest of the process when the process's *first* GEMM is of that
+    kind, and at full speed when any GEMM with at least ~512 output columns and ~100 inner
+    ones came first (a state of the library, measured, not explained).  Measured on the 2-core
+    AMD EPYC, 1 thread, CPU time, us per product in a fresh process (first GEMM x @ w itself
+    -> after this 64x128 @ 128x512 product): 64x1000 @ 1000x100 880-930 -> 380-450,
+    16x1000x100 214 -> 112, 64x600x100 616 -> 240, 16x512x512 696 -> 326, 64x2000x100
+    2125 -> 830; any later moment fixes it too, and it stays through thread-count changes and
+    float64 GEMMs.  The priming product costs about 0.3 ms of CPU once.  It runs at the first
+    GEMM of a CPU kernel (``_resolve``); ``DLCORE_BLAS_PRIME=0`` skips it."""
+    if os.environ.get("DLCORE_BLAS_PRIME", "1") != "0":
+        np.matmul(np.ones((64, 128), np.float32), np.ones((128, 512), np.float32))
 
 
 def for_gemm(flops: float) -> None:

@@ -33,14 +33,15 @@ def matmul(a, b):
     A stack times one matrix, (..., M, K) @ (K, N), is one (prod(...) M, K) @ (K, N) gemm:
     ``np.matmul`` would call BLAS once per matrix of the stack (32 calls of 16x64x256 took
     1.4 ms against 0.15 ms for the one call, a transformer's feed-forward layer).  The BLAS
-    thread count is chosen for the GEMM's size first (``blas_threads``)."""
+    thread count is chosen for the GEMM's size first (``blas_threads``), whose first call also
+    primes OpenBLAS (``blas_threads.prime``)."""
     if a.ndim == 2 and b.ndim == 2:          # two matrices, the common case: 2 m k n flops
         m, k = a.shape
         n = b.shape[1]
         for_gemm(2.0 * m * k * n)
-        if SKINNY_M[0] <= m <= SKINNY_M[1] and n >= 64 and k >= 64 and a.dtype is _F32 and \
-                b.dtype is _F32:
-            return _transposed(a, b)
+        if k > SPLIT_K and n >= SPLIT_MIN_N and SPLIT_M[0] <= m <= SPLIT_M[1] and \
+                a.dtype is _F32 and b.dtype is _F32:
+            return _k_split(a, b)
         return np.matmul(a, b)
     m = a.shape[-2] if a.ndim > 1 else 1
     n = b.shape[-1] if b.ndim > 1 else 1
@@ -51,28 +52,20 @@ def matmul(a, b):
     return np.matmul(a, b)
 
 
-def _transposed(a, b):
-    """A float32 GEMM with 16-64 rows and wide operands runs as its transpose,
-    (b^T a^T)^T, copied back to C order: OpenBLAS's sgemm is up to 2x slower with the few
-    rows on the M side.  Measured on the 2-core AMD EPYC, 1 thread, us (direct vs transposed
-    + copy): 16x1000x100 186 vs 111 (PyTorch 108), 32x256x128 105 vs 62, 64x256x128 230 vs
-    117, 16x512x512 607 vs 292, 64x1000x100 801 vs 753; it loses with 4 rows (43 vs 48), with
-    10 columns (4.4 vs 6.5 at 16x100x10) and in float64 (212 vs 247), which keep the direct
-    call.
+def _k_split(a, b):
+    """A float32 GEMM with 48-64 rows, at least 256 output columns and K over 512, as its
+    transpose (b^T a^T)^T summed over equal slices of K of at most SPLIT_CHUNK, copied back to
+    C order: 6-9% faster than the direct call at those shapes.  Measured on the 2-core AMD
+    EPYC, 1 thread, CPU time, OpenBLAS primed (``blas_threads.prime``), us (direct vs split):
+    64x1000x256 1187 vs 1113, 64x1024x1024 5305 vs 4830, 64x784x512 1873 vs 1758; it loses
+    with fewer columns or rows (64x1000x100 447 vs 478, 64x1000x128 503 vs 546, 48x1000x200
+    565 vs 634, 32x2000x512 2432 vs 2739), which take the direct call.
 
-    Over SPLIT_K inner columns the product is also summed over equal slices of K of at most
-    SPLIT_CHUNK (OpenBLAS's sgemm here slows down past K = 512 with these shapes).  1 thread,
-    CPU time, interleaved with PyTorch in one process, us (transposed whole vs K-split, PyTorch):
-    64x1000x100 824 vs 431 (418), 64x600x100 516 vs 263 (253), 64x768x100 524 vs 325 (322),
-    64x2000x100 1886 vs 868 (842), 64x1000x256 2153 vs 964 (1008); 16x1000x100 119 vs 142 (120)
-    keeps the whole call (SPLIT_MIN_M).  The sliced calls are that fast only once the process
-    has made one whole GEMM with K over 512 (before it, 1230 us at 64x1000x100: OpenBLAS's
-    state, measured, not explained), so the first such product is computed whole."""
+    (Before the priming product, a transposed or K-split call was 1.5-2.3x faster than the
+    direct one for every float32 GEMM with 16-64 rows, because OpenBLAS ran the direct call
+    in its slow state; after it the direct call is the fastest there: 16x1000x100 112 vs 141
+    transposed, 64x100x1000 390 vs 489, 64x2000x100 830 vs 949.)"""
     k = a.shape[1]
-    if k <= SPLIT_K or a.shape[0] < SPLIT_MIN_M or not _WHOLE_DONE:
-        if k > SPLIT_K and a.shape[0] >= SPLIT_MIN_M:
-            _WHOLE_DONE.append(True)
-        return np.ascontiguousarray(np.matmul(b.T, a.T).T)
     parts = -(-k // SPLIT_CHUNK)
     c = -(-k // parts)
     at, bt = a.T, b.T
@@ -83,9 +76,6 @@ def _transposed(a, b):
 
 
 _F32 = np.dtype(np.float32)
-#: (smallest, largest) number of rows for the transposed float32 GEMM (see ``matmul``)
-SKINNY_M = (16, 64)
-#: the transposed GEMM sums over slices of K (at most SPLIT_CHUNK wide) above SPLIT_K inner
-#: columns, from SPLIT_MIN_M rows (see ``_transposed``)
-SPLIT_K, SPLIT_CHUNK, SPLIT_MIN_M = 512, 256, 32
-_WHOLE_DONE: list = []      # non-empty once a whole GEMM with K > SPLIT_K ran (_transposed)
+#: the K-split GEMM (``_k_split``): float32, rows in SPLIT_M, more than SPLIT_K inner columns,
+#: at least SPLIT_MIN_N output columns, slices of K at most SPLIT_CHUNK wide
+SPLIT_M, SPLIT_K, SPLIT_MIN_N, SPLIT_CHUNK = (48, 64), 512, 256, 256
