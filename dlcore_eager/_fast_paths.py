@@ -1,0 +1,126 @@
+"""Fast paths in front of two entries that a recursive network calls hundreds of times a step
+(issue 19): ``x[a:b]`` / ``x[i]`` and ``torch.cat``.
+
+Each one handles the common case (CPU tensors, a basic key; tensors of one dtype and rank) by
+doing exactly what the general entry ends up doing (the same primitive, the same parameters, the
+same rule check through the primitive's rule cache, the same kernel, the same tape node through
+``_dispatch._finish``), without the general entry's argument normalisation; anything else goes
+to the general entry unchanged, so behaviour and error messages are the general entry's.
+
+Measured in the quick tree network (``benchmarks/workloads/trees.py``), which slices one
+embedding row per leaf and concatenates two children per inner node: see the commit messages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.ops.indexing import getitem_p
+from dlcore.ops.shape import concatenate_p
+from dlcore.registry import check_rule
+
+from . import _dispatch as _D
+from . import _shape_ops
+from ._dispatch import _finish
+from ._graph import labelled
+from .tensor import Tensor
+
+_ndarray = np.ndarray
+_NONE = type(None)
+
+
+def _fast_getitem(general):
+    """``Tensor.__getitem__`` with ``x[a:b]`` (int or None bounds, no step) and ``x[i]`` (a
+    Python int) of a CPU tensor taken directly: the canonical index is written out (what
+    ``dlcore.ops.indexing.canonical_index`` makes of these keys), the rule is looked up in
+    getitem's rule cache as ``_dispatch.apply`` does, the kernel's view is wrapped by
+    ``_finish`` (sharing the version counter, recording the node).  ``general`` is the entry
+    for every other key."""
+    kernel_of = getitem_p.kernels
+    cache = getitem_p._rule_cache
+
+    def getitem(x, key):
+        tk = type(key)
+        if tk is slice or tk is int:
+            b = x._buf
+            if type(b) is _ndarray and b.ndim and not _D._AUTOCAST:
+                if tk is slice:
+                    start, stop = key.start, key.stop
+                    if key.step is not None or (type(start) is not int and start is not None) \
+                            or (type(stop) is not int and stop is not None):
+                        return general(x, key)
+                    cidx: tuple = (("slice", start, stop, None),)
+                else:
+                    n = b.shape[0]
+                    if not -n <= key < n:
+                        return general(x, key)          # (its IndexError)
+                    cidx = (key,)
+                params = {"idx": cidx}
+                if ((b.shape, b.dtype), (("idx", cidx),)) not in cache:
+                    check_rule(getitem_p, (b,), params)
+                return _finish(getitem_p, (x,), params, kernel_of["cpu"](b, idx=cidx), x._rg)
+        return general(x, key)
+
+    getitem.__name__ = getitem.__qualname__ = "__getitem__"
+    getitem.__doc__ = general.__doc__
+    getitem.__wrapped__ = general               # type: ignore[attr-defined]
+    return getitem
+
+
+def _fast_cat(general):
+    """``torch.cat`` of two or more CPU tensors of one dtype and rank that fit together (every
+    size equal except along ``dim``): ``concatenate`` with the normalised axis, as the general
+    entry binds it, labelled ``CatBackward0``.  Anything else (one tensor, mixed dtypes, a
+    size mismatch, whose error the general entry raises) goes to ``general``."""
+    kernel_of = concatenate_p.kernels
+
+    def cat(tensors, dim: int = 0) -> Tensor:
+        tt = type(tensors)
+        if (tt is list or tt is tuple) and len(tensors) > 1 and type(dim) is int and \
+                not _D._AUTOCAST:
+            bufs = []
+            rg = False
+            first = None
+            for t in tensors:
+                if not isinstance(t, Tensor):
+                    break
+                b = t._buf
+                if type(b) is not _ndarray:
+                    break
+                if first is None:
+                    first = b
+                    nd = b.ndim
+                    d = dim + nd if dim < 0 else dim
+                    if not 0 <= d < nd:
+                        break
+                    shape = b.shape
+                    head, tail = shape[:d], shape[d + 1:]
+                else:
+                    s = b.shape
+                    if b.dtype is not first.dtype or len(s) != nd or s[:d] != head or \
+                            s[d + 1:] != tail:
+                        break
+                rg = rg or t._rg
+                bufs.append(b)
+            else:
+                args = tuple(tensors)
+                params = {"axis": d}
+                check_rule(concatenate_p, bufs, params)
+                out = kernel_of["cpu"](*bufs, axis=d)
+                return labelled(_finish(concatenate_p, args, params, out, rg), "CatBackward0",
+                                *args)
+        return general(tensors, dim)
+
+    cat.__name__ = cat.__qualname__ = "cat"
+    cat.__doc__ = general.__doc__
+    cat.__wrapped__ = general                   # type: ignore[attr-defined]
+    return cat
+
+
+def install() -> None:
+    """Put the fast paths in front of ``Tensor.__getitem__`` and ``_shape_ops.cat`` (which
+    ``torch.cat``, ``concat`` and ``concatenate`` call); idempotent."""
+    if getattr(Tensor.__getitem__, "__wrapped__", None) is None:
+        Tensor.__getitem__ = _fast_getitem(Tensor.__getitem__)
+    if getattr(_shape_ops.cat, "__wrapped__", None) is None:
+        _shape_ops.cat = _shape_ops.concat = _shape_ops.concatenate = _fast_cat(_shape_ops.cat)
