@@ -26,6 +26,18 @@ def _target(ns):
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 
 
+def _check_cast(result, self) -> None:
+    """PyTorch's can_cast for in-place results: a float result into an integer tensor (or an
+    integer one into bool, a complex one into a real one) is an error, not a truncation."""
+    rd, sd = getattr(result, "_buf", None), self._buf
+    if rd is None or rd.dtype == sd.dtype:
+        return
+    from ._dtype import category, from_numpy_dtype
+    if category(rd.dtype) > category(sd.dtype):
+        raise RuntimeError(f"result type {from_numpy_dtype(rd.dtype)._legacy} can't be cast to "
+                           f"the desired output type {from_numpy_dtype(sd.dtype)._legacy}")
+
+
 def _inplace(method, name, prim=None):
     # A binary elementwise primitive first tries Tensor._into (the kernel writes into self).
     into = getattr(prim.kernels.get("cpu"), "into", None) \
@@ -41,7 +53,9 @@ def _inplace(method, name, prim=None):
             return self
         self._check_inplace()
         src = self if keeps_nothing else self._original(args, kwargs)
-        return self._commit(method(src, *args, **kwargs))
+        result = method(src, *args, **kwargs)
+        _check_cast(result, self)
+        return self._commit(result)
     inplace.__name__ = inplace.__qualname__ = name
     return inplace
 

@@ -12,6 +12,7 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 
 from ._dispatch import EagerFrontend
+from ._dtype import from_numpy_dtype, promote_tensors
 from ._graph import labelled
 from .tensor import Tensor
 
@@ -162,6 +163,10 @@ def expand(x: Tensor, *sizes) -> Tensor:
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({x.ndim})")
+    for i, s in enumerate(sizes[:lead]):
+        if s < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     for i in reversed(range(x.ndim)):           # PyTorch reports the last mismatch first
         d = x.shape[i]
@@ -195,6 +200,10 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {a} but got size {b} for tensor number {k} "
                                    "in the list.")
+    want = ref._buf.dtype
+    for t in tensors[1:]:                      # PyTorch's result_type (all dimensioned)
+        want = promote_tensors(want, True, t._buf.dtype, True)
+    tensors = [t if t._buf.dtype == want else t.to(from_numpy_dtype(want)) for t in tensors]
     return labelled(_ops.concatenate(tensors, axis=d), "CatBackward0", *tensors)
 
 
@@ -232,6 +241,8 @@ def contiguous(x: Tensor, memory_format=None) -> Tensor:
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = x.shape[dim]
     size = -(-n // chunks)
     return split(x, size, dim)
@@ -240,8 +251,18 @@ def chunk(x: Tensor, chunks: int, dim: int = 0):
 def split(x: Tensor, split_size, dim: int = 0):
     n = x.shape[dim]
     d = dim % x.ndim
-    sizes = list(split_size) if isinstance(split_size, (list, tuple)) else \
-        [min(split_size, n - s) for s in range(0, n, split_size)]
+    if isinstance(split_size, (list, tuple)):
+        sizes = [int(s) for s in split_size]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {dim}), but got "
+                               f"split_sizes={sizes}")
+    elif split_size < 0 or (split_size == 0 and n):
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                           f"{split_size}" if split_size < 0 else "split_size can only be 0 if "
+                           f"dimension size is 0, but got dimension size of {n}")
+    else:
+        sizes = [min(split_size, n - s) for s in range(0, n, split_size)] if n else [0]
     out, start = [], 0
     for s in sizes:
         idx = (slice(None),) * d + (slice(start, start + s),)

@@ -195,6 +195,9 @@ def where(condition, x, y):
     if not isinstance(condition, Tensor):
         raise TypeError("where(): the condition must be a bool tensor")
     if condition._buf.dtype != np.bool_:
+        if condition._buf.dtype != np.uint8:       # (uint8: deprecated in PyTorch, accepted)
+            raise RuntimeError("where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {condition.dtype._legacy}")
         condition = _ops.cast(condition, np.bool_)
     if isinstance(x, Tensor) and isinstance(y, Tensor) or isinstance(x, Tensor):
         x, y = _operands(x, y)
@@ -422,4 +425,7 @@ def dot(a, b):
 
 
 def outer(a, b):
+    for name, v in (("self", a), ("vec2", b)):
+        if getattr(v, "ndim", 1) != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return mul_(_ops.expand_dims(a, 1), _ops.expand_dims(b, 0))

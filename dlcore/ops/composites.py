@@ -20,8 +20,8 @@ from ..api import exports
 from ..dtypes import is_floating
 from ..registry import aval_of, bind
 from . import _rules
-from .elementwise import (abs, add, cast, exp, full_like, log, maximum, minimum, mul, neg,
-                          stop_gradient, sub, where)
+from .elementwise import (abs, add, cast, exp, full_like, less, log, maximum, minimum, mul,
+                          neg, stop_gradient, sub, where, zeros_like)
 from .elementwise import div as _div
 from .elementwise import div_p
 from .indexing import one_hot
@@ -92,6 +92,8 @@ def square(x):
 @_via_float32
 def logsumexp(x, axis=-1, keepdims=False):
     m = stop_gradient(max_(x, axis, keepdims=True))
+    # an infinite max (a row all -inf) shifts by 0, as PyTorch and TF: -inf - -inf is NaN
+    m = where(less(abs(m), math.inf), m, zeros_like(m))
     out = add(log(sum(exp(sub(x, m)), axis, keepdims=True)), m)
     if keepdims:
         return out

@@ -96,9 +96,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
                            f"{sw[1]}x{sw[0]})")
     if len(sx) == 1:                  # an unbatched input (in_features,) -> (out_features,)
-        return _ops.squeeze(_ops.linear(_ops.expand_dims(x, 0), _ops.transpose(weight), bias),
-                            0)
-    return _ops.linear(x, _ops.transpose(weight), bias)
+        return _labelled(_ops.squeeze(_ops.linear(_ops.expand_dims(x, 0),
+                                                  _ops.transpose(weight), bias), 0),
+                         "SqueezeBackward4" if bias is None else "ViewBackward0", x)
+    out = _ops.linear(x, _ops.transpose(weight), bias)
+    if bias is None:
+        return out                    # (a matmul node: MmBackward0 or UnsafeViewBackward0)
+    return _labelled(out, "AddmmBackward0" if len(sx) == 2 else "ViewBackward0", x)
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -170,6 +174,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
     r = _reduction(size_average, reduce, reduction)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
+    _check_nll_shapes(input, target)
     ignored = _check_targets(input, target, ignore_index)
     if weight is None and input.ndim == 2 and not ignored and target.ndim == 1:
         # the common case (the MNIST example's log_softmax + nll_loss): one gather
@@ -178,6 +183,18 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
     else:
         loss = _nnf.class_nll(input, target, weight, ignore_index, r)
     return _labelled(loss, "NllLossBackward0", input)
+
+
+def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
+    """PyTorch's nll_loss shape checks (a (1, N) target read as N labels gave a wrong loss)."""
+    if target.ndim and target.shape[0] != input.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    if input.ndim == 2 and target.ndim != 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    want = [input.shape[0], *input.shape[2:]]
+    if input.ndim > 2 and list(target.shape) != want:
+        raise RuntimeError(f"Expected target size {want}, got {list(target.shape)}")
 
 
 def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> bool:
@@ -260,6 +277,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     ``log(1 - x) - log x`` for the target; float16/bfloat16 keep the op-by-op formula (its
     roundings are PyTorch's), whose gradients differ from those only within 1e-12 of 0 or 1."""
     r = _reduction(size_average, reduce, reduction)
+    x = input._buf
+    if isinstance(x, np.ndarray) and x.size and not (x.min() >= 0 and x.max() <= 1):
+        raise RuntimeError("all elements of input should be between 0 and 1")  # NaN too
     if input._buf.dtype in _F32_F64 and target._buf.dtype == input._buf.dtype:
         from dlcore.ops.nn_losses_extra import binary_cross_entropy_elementwise
         loss = binary_cross_entropy_elementwise(input, target)

@@ -75,6 +75,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if scale_grad_by_freq:
         raise NotImplementedError("F.embedding: scale_grad_by_freq is not supported")
     padding_idx = _padding(padding_idx, weight.shape[0])
+    idx = input._buf
+    if isinstance(idx, np.ndarray) and idx.size and (idx.min() < 0 or
+                                                     idx.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")     # take() would wrap a negative row
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
     if sparse and weight.requires_grad:

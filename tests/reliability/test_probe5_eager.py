@@ -1,0 +1,158 @@
+"""Session-5 probe of the eager front end: inputs that PyTorch 2.13 refuses but dlcore used to
+answer silently with a wrong value (or a wrong dtype), each checked against real PyTorch for the
+exception class and message, plus the values PyTorch gives where dlcore differed.
+
+A case is ``(id, fn, exc, pattern)``; ``fn(T)`` misuses module ``T`` (dlcore_eager or torch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore_eager as dl
+
+torch.set_num_threads(1)
+R = RuntimeError
+INF = float("inf")
+
+CASES = [
+    ("embedding_negative_index",
+     lambda T: T.nn.functional.embedding(T.tensor([0, -1]), T.ones(3, 2)), IndexError,
+     r"index out of range in self"),
+    ("Embedding_negative_index", lambda T: T.nn.Embedding(3, 2)(T.tensor([[-3]])), IndexError,
+     r"index out of range in self"),
+    ("nll_target_batch", lambda T: T.nn.functional.nll_loss(T.ones(2, 3), T.tensor([[0, 1]])),
+     ValueError, r"Expected input batch_size \(2\) to match target batch_size \(1\)\."),
+    ("nll_target_2d", lambda T: T.nn.functional.nll_loss(T.ones(2, 3), T.tensor([[0], [1]])),
+     R, r"0D or 1D target tensor expected, multi-target not supported"),
+    ("nll_spatial_target",
+     lambda T: T.nn.functional.nll_loss(T.ones(2, 3, 4), T.tensor([0, 1])), R,
+     r"Expected target size \[2, 4\], got \[2\]"),
+    ("bce_input_above_1",
+     lambda T: T.nn.functional.binary_cross_entropy(T.tensor([1.5]), T.tensor([1.0])), R,
+     r"all elements of input should be between 0 and 1"),
+    ("bce_input_nan",
+     lambda T: T.nn.functional.binary_cross_entropy(T.tensor([float("nan")]), T.tensor([1.0])),
+     R, r"all elements of input should be between 0 and 1"),
+    ("split_sizes_short", lambda T: T.ones(3).split([1, 1]), R,
+     r"split_with_sizes expects split_sizes to sum exactly to 3 \(input tensor's size at "
+     r"dimension 0\), but got split_sizes=\[1, 1\]"),
+    ("split_sizes_long", lambda T: T.split(T.ones(2, 3), [2, 2], 1), R,
+     r"sum exactly to 3 .*split_sizes=\[2, 2\]"),
+    ("split_size_zero", lambda T: T.ones(3).split(0), R,
+     r"split_size can only be 0 if dimension size is 0, but got dimension size of 3"),
+    ("split_size_negative", lambda T: T.ones(3).split(-1), R,
+     r"split expects split_size be non-negative, but got split_size=-1"),
+    ("chunk_zero", lambda T: T.ones(3).chunk(0), R,
+     r"chunk expects `chunks` to be greater than 0, got: 0"),
+    ("expand_minus_one_leading", lambda T: T.ones(3).expand(-1, 3), R,
+     r"The expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing "
+     r"dimension 0"),
+    ("where_float_condition",
+     lambda T: T.where(T.tensor([1.0, 0.0]), T.ones(2), T.zeros(2)), R,
+     r"where expected condition to be a boolean tensor, but got a tensor with dtype Float"),
+    ("where_long_condition",
+     lambda T: T.where(T.tensor([1, 0]), T.ones(2), T.zeros(2)), R,
+     r"but got a tensor with dtype Long"),
+    ("outer_2d_self", lambda T: T.outer(T.ones(2, 2), T.ones(2)), R,
+     r"outer: Expected 1-D argument self, but got 2-D"),
+    ("outer_2d_vec2", lambda T: T.ones(2).outer(T.ones(2, 1)), R,
+     r"outer: Expected 1-D argument vec2, but got 2-D"),
+    ("flip_duplicate_dim", lambda T: T.ones(3, 2).flip(0, 0), R,
+     r"dim 0 appears multiple times in the list of dims"),
+]
+INPLACE = [
+    ("mul_float_into_long", lambda t: t.mul_(1.5), "int64",
+     r"result type Float can't be cast to the desired output type Long"),
+    ("div_into_long", lambda t: t.div_(2), "int64",
+     r"result type Float can't be cast to the desired output type Long"),
+    ("sqrt_into_long", lambda t: t.sqrt_(), "int64",
+     r"result type Float can't be cast to the desired output type Long"),
+    ("add_long_into_bool", lambda t: t.add_(1), "bool",
+     r"result type Long can't be cast to the desired output type Bool"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_refused_as_pytorch(case):
+    _, fn, exc, pattern = case
+    for T in (dl, torch):
+        with pytest.raises(exc, match=pattern):
+            fn(T)
+
+
+@pytest.mark.parametrize("case", INPLACE, ids=[c[0] for c in INPLACE])
+def test_inplace_result_that_cannot_be_cast_changes_nothing(case):
+    _, fn, dtype, pattern = case
+    for T in (dl, torch):
+        t = T.tensor([3, 0, 5]).to(getattr(T, dtype))
+        before, version = t.numpy().copy(), t._version
+        with pytest.raises(RuntimeError, match=pattern):
+            fn(t)
+        np.testing.assert_array_equal(t.numpy(), before)
+        assert t._version == version
+
+
+def test_allowed_inplace_casts_still_work():
+    for T in (dl, torch):
+        a = T.tensor([1, 2], dtype=T.int32)
+        a.add_(T.tensor([1, 1], dtype=T.int64))        # Long into Int: same category
+        b = T.ones(2)
+        b.add_(T.ones(2, dtype=T.float64))             # Double into Float
+        np.testing.assert_array_equal(a.numpy(), [2, 3])
+        np.testing.assert_array_equal(b.numpy(), [2, 2])
+
+
+def test_split_and_chunk_edges_as_pytorch():
+    for T in (dl, torch):
+        assert [t.shape[0] for t in T.ones(5).split(2)] == [2, 2, 1]
+        assert [t.shape[0] for t in T.ones(0).split(2)] == [0]
+        assert [t.shape[0] for t in T.ones(0).split(0)] == [0]
+        assert [t.shape[0] for t in T.ones(5).split([0, 5])] == [0, 5]
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "int64"), ("int32", "bool"),
+                                    ("float16", "float64"), ("int8", "uint8")])
+def test_cat_promotes_as_pytorch(dtypes):
+    got = [T.cat([T.ones(2, dtype=getattr(T, d)) for d in dtypes]).dtype for T in (dl, torch)]
+    assert str(got[0]) == str(got[1])
+
+
+def test_cat_promotion_keeps_the_gradient():
+    x = dl.ones(2, requires_grad=True)
+    y = dl.cat([x, dl.tensor([2, 3])])
+    assert y.dtype == dl.float32
+    (y * dl.arange(4.0)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1])
+
+
+@pytest.mark.parametrize("row", [[-INF, -INF], [INF, 1.0], [-INF, 2.0], [1.0, 2.0]])
+def test_logsumexp_of_infinite_rows(row):
+    want = torch.logsumexp(torch.tensor(row), 0).item()
+    assert np.array_equal(dl.logsumexp(dl.tensor(row), 0).item(), want, equal_nan=False)
+
+
+def test_logsumexp_gradient_unchanged_at_finite_rows():
+    x = dl.tensor([[1.0, 2.0], [3.0, -INF]], requires_grad=True)
+    dl.logsumexp(x, 1).sum().backward()
+    r = torch.tensor([[1.0, 2.0], [3.0, -INF]], requires_grad=True)
+    torch.logsumexp(r, 1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), r.grad.numpy(), rtol=1e-6)
+
+
+def test_static_reduce_logsumexp_of_minus_inf_row():
+    import dlcore_static as tf
+    with tf.Graph().as_default():
+        y = tf.reduce_logsumexp(tf.constant([[-INF, -INF], [1.0, 2.0]]), 1)
+        got = tf.Session().run(y)
+    assert got[0] == -INF and abs(got[1] - np.logaddexp(1.0, 2.0)) < 1e-6
+
+
+def test_flip_forms_as_pytorch():
+    for T in (dl, torch):
+        x = T.arange(6.0).reshape(2, 3)
+        np.testing.assert_array_equal(x.flip(0, 1).numpy(), x.numpy()[::-1, ::-1])
+        np.testing.assert_array_equal(T.flip(x, [1]).numpy(), x.numpy()[:, ::-1])
+        np.testing.assert_array_equal(T.flip(x, dims=(0,)).numpy(), x.numpy()[::-1])
