@@ -268,6 +268,8 @@ def where(export, ns, name):
 #: grad_fn names of reductions that end in another primitive (mean: a div) or are named
 #: differently (amax: the max primitive), without and with ``dim``
 _REDUCE_GRAD_FN = {"mean": ("MeanBackward0", "MeanBackward1"),
+                   "sum": ("SumBackward0", "SumBackward1"),
+                   "prod": ("ProdBackward0", "ProdBackward1"),
                    "amax": ("AmaxBackward0", "AmaxBackward0"),
                    "amin": ("AminBackward0", "AminBackward0")}
 

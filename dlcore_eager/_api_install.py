@@ -66,7 +66,10 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
             "logsumexp": "LogsumexpBackward0", "gather": "GatherBackward0",
             "embedding": "EmbeddingBackward0", "addmm": "AddmmBackward0",
-            "lerp": "LerpBackward0", "tril": "TrilBackward0", "triu": "TriuBackward0"}
+            "lerp": "LerpBackward0", "tril": "TrilBackward0", "triu": "TriuBackward0",
+            "repeat": "RepeatBackward0", "diagonal": "DiagonalBackward0",
+            "flip": "FlipBackward0", "roll": "RollBackward0", "movedim": "PermuteBackward0",
+            "moveaxis": "PermuteBackward0", "mv": "MvBackward0", "narrow": "SliceBackward0"}
 
 
 def _labelling(f, label):

@@ -14,6 +14,7 @@ import numpy as np
 
 from dlcore.dtypes import is_floating
 
+from ._graph import labelled
 from ._host import host as _host
 from .creation import _rng, tensor
 from .tensor import Tensor
@@ -155,13 +156,13 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {dim}")
-    return input.narrow(dim, index % n, 1).squeeze(dim)
+    return labelled(input.narrow(dim, index % n, 1).squeeze(dim), "SelectBackward0", input)
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of ``input`` flattened, at ``index`` (its shape)."""
-    return input.reshape(-1)[index.long()] if index.dim() else \
-        input.reshape(-1)[index.long().reshape(1)].reshape(())
+    return labelled(input.reshape(-1)[index.long()] if index.dim() else
+                    input.reshape(-1)[index.long().reshape(1)].reshape(()), "TakeBackward0", input)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:

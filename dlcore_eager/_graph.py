@@ -97,6 +97,8 @@ class TapeNode:
     cotangents against it).  Subclasses define ``name()``, ``parents``, ``shape`` and ``dtype``."""
 
     __slots__ = ()
+    #: True on the classes ``public`` makes, one per grad_fn name (``MulBackward0``)
+    _named = False
 
     if TYPE_CHECKING:                      # what the subclasses define
         parents: tuple
@@ -113,7 +115,28 @@ class TapeNode:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((p, 0) for p in self.parents)
+        return tuple((public(p) if p is not None else None, 0) for p in self.parents)
+
+
+_CLASSES: dict = {}
+
+
+def public(node):
+    """``node`` as the user sees it (``t.grad_fn``, ``next_functions``): an instance of a class
+    named after the backward, as in PyTorch (``type(y.grad_fn).__name__ == 'MulBackward0'``).
+    The class (a slot-less subclass of the node's own, one per name) is set the first time the
+    node is shown, so recording a node costs nothing more; the engine treats it as its base."""
+    cls = type(node)
+    name = node.name()
+    if cls.__name__ == name:              # (AccumulateGrad and ToCopyBackward0 are named so)
+        return node
+    base = cls.__base__ if cls._named else cls
+    sub = _CLASSES.get((base, name))
+    if sub is None:
+        sub = _CLASSES[(base, name)] = type(name, (base,), {
+            "__slots__": (), "_named": True, "__module__": "torch.autograd.graph"})
+    node.__class__ = sub
+    return node
 
 
 class Node(TapeNode):
@@ -155,7 +178,13 @@ class Node(TapeNode):
         # ``label``: PyTorch's name for the composite whose last primitive this node is (set by
         # the entry through ``labelled``; never set on most nodes, so no cost when recording)
         label = getattr(self, "label", None)
-        return label if label is not None else camel(self.prim.name) + "Backward0"
+        if label is not None:
+            return label
+        name = self.prim.name
+        torch_name = _TORCH_NAMES.get(name)
+        if torch_name is None:
+            return camel(name) + "Backward0"
+        return torch_name if type(torch_name) is str else torch_name(self)
 
     def saved_versions(self) -> list[tuple[tuple, int, int]] | None:
         """What this node saved for backward, for pictures and debugging: ``(shape, version
@@ -192,17 +221,66 @@ class Node(TapeNode):
         return res
 
 
+def _index_name(node) -> str:
+    """PyTorch's grad_fn of ``x[key]`` for a basic key (dlcore's canonical index): the last
+    indexing step PyTorch applies, left to right; a slice over a whole dimension is skipped
+    unless it is the only index (``x[:]``: SliceBackward0), ``x[:, :]`` is an alias."""
+    idx = node.params["idx"]
+    ins = node.inputs
+    shape = ins[0]._buf.shape if ins is not None else None
+    name = None
+    d = 0
+    for k in idx:
+        if k is None:
+            name = "UnsqueezeBackward0"
+            continue
+        if type(k) is int:
+            name = "SelectBackward0"
+        else:
+            _, start, stop, step = k
+            n = shape[d] if shape is not None else None
+            if start not in (None, 0) or step not in (None, 1) or not (
+                    stop is None or (n is not None and stop >= n)):
+                name = "SliceBackward0"
+        d += 1
+    if name is None:
+        return "SliceBackward0" if len(idx) == 1 else "AliasBackward0"
+    return name
+
+
+#: PyTorch's grad_fn names of primitives that PyTorch calls otherwise (a name, or a function
+#: of the node for those whose name depends on the arguments); a composite's entry may still
+#: name its last node after itself (``labelled``)
+_TORCH_NAMES: dict = {
+    "getitem": _index_name,
+    "cast": "ToCopyBackward0",
+    "matmul": lambda node: "MmBackward0" if len(node.shape) == 2 else "UnsafeViewBackward0",
+    "reshape": "ViewBackward0",
+    "expand_dims": "UnsqueezeBackward0",
+    "broadcast_to": "ExpandBackward0",
+    "concatenate": "CatBackward0",
+    "take": "IndexBackward0",
+    "squeeze": lambda node: "SqueezeBackward1" if len(node.params["axes"]) == 1 else
+    "SqueezeBackward2",
+    # a Python number's exponent is a 0-d input that needs no gradient (a tensor's: PowBackward1)
+    "pow": lambda node: "PowBackward1" if node.parents[1] is not None or (
+        node.inputs is not None and node.inputs[1]._buf.ndim) else "PowBackward0",
+}
+
+
 def labelled(out, label: str, *inputs):
     """``out`` with its grad_fn named ``label`` (e.g. ``MeanBackward0`` for the div node that
     ends a mean): PyTorch names a node after the function called, dlcore after the last
     primitive.  Only a node made for ``out`` is renamed, never an input's (a no-op entry may
     return its input, or a view of it sharing its node)."""
     node = out._node
-    if type(node) is Node:
+    if type(node) is Node or isinstance(node, Node):
         for t in inputs:
             if t._node is node:
                 return out
         node.label = label
+        if node._named:                       # (already shown under its former name)
+            public(node)
     return out
 
 
@@ -224,6 +302,9 @@ class LeafNode(TapeNode):
     @property
     def variable(self):
         return self.tensor
+
+
+LeafNode.__name__ = LeafNode.__qualname__ = "AccumulateGrad"     # PyTorch's class name
 
 
 def leaf_node(t) -> LeafNode:
@@ -254,3 +335,6 @@ class CopyNode(TapeNode):
 
     def vjp(self, g, retain: bool):
         return (g.to(self.src_device),)
+
+
+CopyNode.__name__ = CopyNode.__qualname__ = "ToCopyBackward0"    # PyTorch's class name

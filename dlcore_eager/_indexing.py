@@ -24,7 +24,9 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops.gather import take
 
+from ._graph import labelled
 from ._host import host as _host
+from ._views import alias
 from .tensor import Tensor
 
 
@@ -72,8 +74,10 @@ def getitem(x: Tensor, key):
         adv = [i for i, k in enumerate(key) if _is_advanced(k)]
         if not adv:
             return _ops.getitem(x, key)
-        return _advanced_tuple(x, key, adv)
+        return labelled(_advanced_tuple(x, key, adv), "IndexBackward0", x)
     if not _is_advanced(key):
+        if key is Ellipsis:                 # a new view of all of x, as PyTorch's
+            return alias(x, "AliasBackward0")
         return _ops.getitem(x, key)
     m = _host(key)
     if m.dtype == np.bool_:

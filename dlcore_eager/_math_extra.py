@@ -30,6 +30,7 @@ from dlcore.dtypes import is_floating
 from . import _dtype as D
 from . import _tensor_ops as O
 from . import creation as _creation
+from ._graph import labelled
 from ._host import host as _host
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
@@ -199,12 +200,12 @@ def lcm(input: Tensor, other) -> Tensor:
 
 def clamp_min(input: Tensor, min) -> Tensor:
     """``clamp(input, min=min)``."""
-    return input.clamp(min=min)
+    return labelled(input.clamp(min=min), "ClampMinBackward0", input)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
     """``clamp(input, max=max)``."""
-    return input.clamp(max=max)
+    return labelled(input.clamp(max=max), "ClampMaxBackward0", input)
 
 
 def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:

@@ -14,10 +14,12 @@ from dlcore.errors import ShapeError
 from ._dispatch import EagerFrontend
 from ._dtype import from_numpy_dtype, promote_tensors
 from ._graph import labelled
+from ._views import alias
 from .tensor import Tensor
 
 _apply = EagerFrontend.apply
 _transpose_p = _ops.shape.transpose_p
+_squeeze_p = _ops.shape.squeeze_p
 
 
 def wrap_dim(dim, nd: int) -> int:
@@ -60,6 +62,8 @@ def _view_label(x: Tensor) -> str:
 
 def reshape(x: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
+    if shape == x._buf.shape:
+        return alias(x, "ViewBackward0")
     try:
         return labelled(_ops.reshape(x, shape), _view_label(x), x)
     except ShapeError:                 # checked only on failure: no cost on the hot path
@@ -72,6 +76,8 @@ def view(x: Tensor, *shape) -> Tensor:
         return x._cast(shape[0])          # view(dtype): only the same-size no-op case
     shape = _shape_arg(shape)
     b = x._buf
+    if shape == b.shape:
+        return alias(x, "ViewBackward0")
     if type(b) is np.ndarray and not b.flags.c_contiguous and b.size > 1 and \
             tuple(shape) != tuple(b.shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
@@ -89,7 +95,7 @@ def view_as(x: Tensor, other: Tensor) -> Tensor:
 
 
 def reshape_as(x: Tensor, other: Tensor) -> Tensor:
-    return _ops.reshape(x, tuple(other.shape))
+    return reshape(x, tuple(other.shape))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -98,7 +104,9 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if nd == 0:
-        return _ops.reshape(x, (1,))
+        return labelled(_ops.reshape(x, (1,)), "ViewBackward0", x)
+    if s == e:                          # PyTorch returns the tensor itself
+        return x
     shape = tuple(x.shape)
     return labelled(_ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:]), _view_label(x), x)
 
@@ -112,6 +120,8 @@ def permute(x: Tensor, *dims) -> Tensor:
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
+    if dims == tuple(range(len(dims))):
+        return alias(x, "PermuteBackward0")
     return labelled(_ops.transpose(x, dims), "PermuteBackward0", x)
 
 
@@ -121,8 +131,8 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
         d0, d1 = dim0 % nd, dim1 % nd                   # the common case, without calls
     else:
         d0, d1 = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
-    if nd == 0:
-        return x
+    if nd == 0 or d0 == d1:
+        return alias(x, "TransposeBackward0")
     perm = list(range(nd))
     perm[d0], perm[d1] = perm[d1], perm[d0]
     return _ops.transpose(x, tuple(perm))
@@ -137,7 +147,8 @@ def t(x: Tensor) -> Tensor:
         return labelled(_apply(_transpose_p, (x,), {"perm": (1, 0)}), "TBackward0")
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return labelled(_ops.transpose(x), "TBackward0", x) if x.ndim == 2 else x
+    return labelled(_ops.transpose(x), "TBackward0", x) if x.ndim == 2 else \
+        alias(x, "TBackward0")
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -149,12 +160,24 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
+    """PyTorch's grad_fn names: SqueezeBackward0 for all size-1 dimensions, 1 for one
+    dimension, 2 for a tuple of them; a new view even when nothing is squeezed."""
     if dim is None:
-        return _ops.squeeze(x)
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        out = _ops.squeeze(x)
+        return alias(x, "SqueezeBackward0") if out is x else \
+            labelled(out, "SqueezeBackward0", x)
+    if type(dim) is int:                # the common case, without the tuple
+        shape = x._buf.shape
+        d = dim if 0 <= dim < len(shape) else wrap_dim(dim, len(shape))
+        if shape and shape[d] == 1:     # (what _ops.squeeze binds, applied directly)
+            return labelled(_apply(_squeeze_p, (x,), {"axes": (d,)}), "SqueezeBackward1", x)
+        return alias(x, "SqueezeBackward1")
+    many = isinstance(dim, (tuple, list))
+    label = "SqueezeBackward2" if many else "SqueezeBackward1"
     nd = x.ndim
-    keep = tuple(d % nd for d in dims if nd and x.shape[d] == 1)
-    return _ops.squeeze(x, keep) if keep else x
+    dims = tuple(wrap_dim(d, nd) for d in (dim if many else (dim,)))
+    keep = tuple(d for d in dims if nd and x.shape[d] == 1)
+    return labelled(_ops.squeeze(x, keep), label, x) if keep else alias(x, label)
 
 
 def expand(x: Tensor, *sizes) -> Tensor:
@@ -174,15 +197,17 @@ def expand(x: Tensor, *sizes) -> Tensor:
             raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
                                f"the existing size ({d}) at non-singleton dimension {i + lead}.  "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
+    if shape == x._buf.shape:
+        return alias(x, "ExpandBackward0")
     return labelled(_ops.broadcast_to(x, shape), "ExpandBackward0", x)
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
-    return labelled(_ops.broadcast_to(x, tuple(other.shape)), "ExpandBackward0", x)
+    return expand(x, tuple(other.shape))
 
 
 def broadcast_to(x: Tensor, shape) -> Tensor:
-    return _ops.broadcast_to(x, tuple(shape))
+    return expand(x, tuple(shape))
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -263,14 +288,17 @@ def split(x: Tensor, split_size, dim: int = 0):
                            f"dimension size is 0, but got dimension size of {n}")
     else:
         sizes = [min(split_size, n - s) for s in range(0, n, split_size)] if n else [0]
+    label = "SplitWithSizesBackward0" if isinstance(split_size, (list, tuple)) else \
+        "SplitBackward0"
     out, start = [], 0
     for s in sizes:
         idx = (slice(None),) * d + (slice(start, start + s),)
-        out.append(x[idx])
+        out.append(labelled(x[idx], label, x))
         start += s
     return tuple(out)
 
 
 def unbind(x: Tensor, dim: int = 0):
     d = dim % x.ndim
-    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+    return tuple(labelled(x[(slice(None),) * d + (i,)], "UnbindBackward0", x)
+                 for i in range(x.shape[d]))

@@ -28,6 +28,7 @@ from dlcore.registry import bind
 
 from . import _dtype as D
 from ._dispatch import EagerFrontend
+from ._graph import labelled
 from .tensor import Tensor
 
 _apply = EagerFrontend.apply
@@ -100,13 +101,20 @@ def _binary(prim):
         except ShapeError:
             raise broadcast_error(a, b) from None
 
+    # PyTorch's grad_fn of ``2 - x`` and ``2 ** x`` (functions of their own there)
+    rlabel = _RLABELS.get(prim.name)
+
     def rop(a, b):
         a, b = _operands(a, b)
         try:
-            return _apply(prim, (b, a), {})
+            out = _apply(prim, (b, a), {})
         except ShapeError:
             raise broadcast_error(b, a) from None
+        return out if rlabel is None else labelled(out, rlabel, a)
     return op, rop
+
+
+_RLABELS = {"sub": "RsubBackward1", "pow": "PowBackward2"}
 
 
 # The operator pairs the rest of the eager front end calls directly (``x * y`` inside nn and
@@ -181,11 +189,14 @@ def logical_not(x): return _ops.logical_not(x)
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    y = x
     if min is not None:
-        x = maximum(x, min)
+        y = maximum(y, min)
     if max is not None:
-        x = minimum(x, max)
-    return x
+        y = minimum(y, max)
+    # PyTorch's names: clamp.Tensor (a bound is a tensor) and clamp (numbers)
+    return labelled(y, "ClampBackward0" if isinstance(min, Tensor) or isinstance(max, Tensor)
+                    else "ClampBackward1", x)
 
 
 clip = clamp
@@ -209,7 +220,7 @@ def where(condition, x, y):
 def masked_fill(x, mask, value):
     if isinstance(value, Tensor):
         value = value._cast(x.dtype)
-    return _ops.where(mask, value, x)
+    return labelled(_ops.where(mask, value, x), "MaskedFillBackward0", x)
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -237,7 +248,8 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return _ops.max_(x) if is_max else _ops.min_(x)
+        return labelled(_ops.max_(x), "MaxBackward1", x) if is_max else \
+            labelled(_ops.min_(x), "MinBackward1", x)
     from ._shape_ops import wrap_dim
     d = wrap_dim(dim, x.ndim)
     if x.ndim and x.shape[d] == 0:
@@ -277,14 +289,20 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
-    return div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(dof if dof > 0 else 0))
+    return labelled(div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(dof if dof > 0 else 0)),
+                    "VarBackward0", x)
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    return _ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
+                    "StdBackward0", x)
 
 
 def norm(x, p=2, dim=None, keepdim=False):
+    return labelled(_norm(x, p, dim, keepdim), "LinalgVectorNormBackward0", x)
+
+
+def _norm(x, p, dim, keepdim):
     if p == 2 or p == "fro":
         return _ops.sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
     if p == 1:
@@ -385,7 +403,10 @@ def matmul(a, b):
         _check_matmul(a, b)
     a, b = _operands(a, b)
     if a.ndim == 1 or b.ndim == 1:
-        return _la.dot(a, b)
+        na, nb = a.ndim, b.ndim         # PyTorch's grad_fn for each pair of ranks
+        return labelled(_la.dot(a, b), "DotBackward0" if na == nb else "MvBackward0" if na == 2
+                        else "SqueezeBackward4" if na == 1 and nb == 2 else "UnsafeViewBackward0",
+                        a, b)
     return bind(_la.matmul_p, a, b)
 
 
@@ -415,13 +436,13 @@ def bmm(a, b):
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
-    return matmul(a, b)
+    return labelled(matmul(a, b), "BmmBackward0", a, b)
 
 
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    return _la.dot(*_operands(a, b))
+    return labelled(_la.dot(*_operands(a, b)), "DotBackward0", a, b)
 
 
 def outer(a, b):

@@ -278,7 +278,9 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._node
+        node = self._node
+        # (the node's class named after its backward, as PyTorch's: _graph.public)
+        return node if node is None or node._named else _graph_module.public(node)
 
     @property
     def grad(self):

@@ -245,7 +245,7 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         return Tensor._wrap(g)
 
     def vjp(node, g):
-        if type(node) is Node and type(g) is _ndarray:
+        if (type(node) is Node or isinstance(node, Node)) and type(g) is _ndarray:
             ins = node.inputs
             if ins is None:
                 raise RuntimeError(ERR_BACKWARD_TWICE)

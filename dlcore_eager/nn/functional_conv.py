@@ -21,6 +21,7 @@ from dlcore import ops as _ops
 from dlcore.ops import batch_norm_prims as _bn
 
 from .. import _tensor_ops as O
+from .._graph import labelled
 from .._state import STATE
 from ..tensor import Tensor
 
@@ -317,7 +318,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate."""
-    return _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
+    out = _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
+    label = _PAD_GRAD_FN.get(mode)
+    return out if label is None else labelled(out, label.format(len(pad) // 2), input)
+
+
+#: PyTorch's grad_fn names of ``pad`` per mode ({} is the number of padded dimensions)
+_PAD_GRAD_FN = {"constant": "ConstantPadNdBackward0", "reflect": "ReflectionPad{}DBackward0",
+                "replicate": "ReplicationPad{}DBackward0"}
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,

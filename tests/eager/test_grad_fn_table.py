@@ -1,0 +1,78 @@
+"""grad_fn names of common operations, against real torch 2.13: the name (``grad_fn.name()``),
+the class name (``type(y.grad_fn).__name__``, as PyTorch's per-backward classes) and the
+repr; indexing per index form (Select/Slice/Unsqueeze/Alias/IndexBackward0), views that change
+no shape (new tensors with their own node), reductions with and without ``dim``, matmul per
+operand rank, clamp per bound type.  Complements test_grad_fn_names.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+import dlcore_eager.nn.functional as DF
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as TF  # noqa: E402
+
+INDEX = [
+    "0", "-1", "0:1", ":", "...", "None", "0, 1", "0, 1, 2", ":, 0", ":, 1:", "0, :",
+    "0:1, :", ":, :", "..., 0", "..., 1:", "None, 0", "0, None", "1:, None", "::2", ":, ::2",
+    "I", "[0, 1]", "x > 3", ":, I", "0, 1:2", "1:2, 0", ":, 0:3", ":, 0:2", "..., :",
+    "0:5, 0", "None, None",
+]
+EXPRS = [f"x[{k}]" for k in INDEX] + [
+    "v.t()", "s.t()", "s.flatten()", "v.reshape(-1)", "v.view(-1)", "x.transpose(1, 1)",
+    "x.permute(0, 1, 2)", "x.squeeze(0)", "x.squeeze()", "x.squeeze((0, 1))",
+    "x[None].squeeze((0, 1))", "x[None].squeeze()", "x.expand(2, 3, 4)", "x.expand(-1, -1, -1)",
+    "x.expand_as(x)", "torch.broadcast_to(x, (2, 3, 4))", "x.view_as(x)", "x.reshape_as(x)",
+    "s.view(())", "s.squeeze()", "s.squeeze(0)", "x.view(x.shape)", "x.reshape(x.shape)",
+    "x.swapaxes(0, 0)", "torch.squeeze(x, 1)", "x.unsqueeze(0)", "x.narrow(1, 0, 3)",
+    "x.movedim(0, 1)", "x.unflatten(1, (3, 1))",
+    "x.max()", "x.min()", "x.max(0).values", "x.min(1, keepdim=True)[0]", "x.std()", "x.var()",
+    "x.std(1)", "x.var(1, keepdim=True)", "x.clamp(0, 1)", "x.clamp(min=0)", "x.clamp(max=1)",
+    "x.clip(0, 1)", "x.clamp(min=torch.tensor(0.))", "torch.clamp_min(x, 0)",
+    "x.clamp_max(1)", "x.sum()", "x.sum(1)", "x.sum((0, 1))", "x.sum(0, keepdim=True)",
+    "x.mean()", "x.mean(1)", "x.prod()", "x.prod(1)", "x.norm()", "x.norm(dim=1)",
+    "x[0] @ x[0].t()", "x[0].mm(x[0].t())", "torch.mm(x[0], x[0].t())", "x[0] @ w",
+    "torch.mv(x[0], w)", "v @ v", "torch.dot(v, v)", "torch.matmul(x, x.mT)", "x @ w",
+    "w[:2] @ x[:, :, 0]", "torch.bmm(x, x.mT)", "x.to(torch.float64)", "x.double()",
+    "x.type(torch.float64)", "x.split(1)[0]", "x.chunk(2)[0]", "torch.split(x, [1, 1])[1]",
+    "x.unbind(1)[0]", "x.select(1, 0)", "x.masked_fill(x > 1, 0.)", "x.repeat(1, 1, 2)",
+    "x.flip(0)", "x.roll(1, 0)", "x.diagonal()", "F.pad(x, (1, 1))",
+    "F.pad(x, (1, 1), mode='reflect')", "F.pad(x, (1, 1, 1, 1), mode='replicate')",
+    "1 - x", "2 ** x", "x ** x", "x ** 2", "torch.pow(x, 3)", "x - 1", "2 * x",
+    "F.linear(x[0], x[1])", "F.linear(x[0], x[1], w[:3])", "F.linear(x, x[1], w[:3])",
+    "F.linear(x, x[1])", "F.linear(x[0, 0], x[1], w[:3])", "F.linear(x[0, 0], x[1])",
+    "torch.take(x, I)",
+]
+
+
+def _make(lib):
+    g = np.random.default_rng(0)
+    x = lib.tensor(g.standard_normal((2, 3, 4)).astype(np.float32), requires_grad=True)
+    v = lib.tensor(g.standard_normal(3).astype(np.float32), requires_grad=True)
+    s = lib.tensor(np.float32(1.5), requires_grad=True)
+    w = lib.tensor(g.standard_normal(4).astype(np.float32), requires_grad=True)
+    return {"x": x, "v": v, "s": s, "w": w, "I": lib.tensor([0, 1]), "torch": lib}
+
+
+@pytest.mark.parametrize("expr", EXPRS)
+def test_grad_fn_is_torchs(expr):
+    want = eval(expr, {**_make(torch), "F": TF}).grad_fn
+    got = eval(expr, {**_make(dl), "F": DF})
+    assert got.grad_fn is not None
+    assert got.grad_fn.name() == want.name()
+    assert type(got.grad_fn).__name__ == type(want).__name__
+    assert f"grad_fn=<{want.name()}>" in repr(got)
+
+
+def test_class_names_of_leaf_accumulators_and_next_functions():
+    x = dl.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    nxt = y.grad_fn.next_functions[0][0]
+    assert type(nxt).__name__ == "MulBackward0"
+    acc = nxt.next_functions[0][0]
+    assert type(acc).__name__ == "AccumulateGrad" and acc.variable is x
+    y.backward()                 # a node shown under its name still runs backward
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
