@@ -22,8 +22,9 @@ executed from the file; ``Lambda`` is refused), sets the weights and compiles it
 has a training configuration (loss, metrics, loss weights, optimizer class and config; not the
 optimizer's slots).  Functional models (``Model(inputs, outputs)``: several inputs/outputs,
 shared layers, merge layers) use Keras's functional configuration with ``inbound_nodes``, see
-``saving_functional.py``.  Only models of the layers in ``_LAYERS`` are saved with their
-configuration; others (and models nested as layers) save their weights (``save_weights``) and
+``saving_functional.py``; recurrent layers and wrappers (``LSTM``, ``Bidirectional``,
+``TimeDistributed``, ...) in ``saving_nested.py``.  Only models of these layers are saved with
+their configuration; others (and models nested as layers) save their weights (``save_weights``) and
 are rebuilt by the code that made them.
 """
 
@@ -36,6 +37,8 @@ import zipfile
 from typing import Any
 
 import numpy as np
+
+from . import saving_nested as _nested
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 KERAS_VERSION = "2.2.4"
@@ -62,6 +65,7 @@ _LAYERS: dict[str, tuple] = {
     "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),
     "Concatenate": ("axis",), "Dot": ("axes", "normalize"),
 }
+_SAVED = [*_LAYERS, *_nested.RECURRENT, *_nested.WRAPPERS]
 
 
 class KerasFileError(ValueError):
@@ -107,14 +111,17 @@ def layer_config(layer, first: bool = False) -> dict:
                                   "function is Python code; dlcore writes no code into model "
                                   "files (and Keras's safe_mode refuses to load it): use "
                                   "save_weights and rebuild the model in code")
-    if cls not in _LAYERS:
+    if cls not in _LAYERS and not _nested.is_nested_class(cls):
         raise NotImplementedError(f"model.save: layer {layer.name!r} of class {cls} has no "
                                   f"saved configuration in dlcore (supported: "
-                                  f"{', '.join(sorted(_LAYERS))}); use save_weights and "
+                                  f"{', '.join(sorted(_SAVED))}); use save_weights and "
                                   "rebuild the model in code")
     cfg: dict[str, Any] = {"name": layer.name, "trainable": bool(layer.trainable)}
-    for k in _LAYERS[cls]:
-        cfg[k] = _json_value(getattr(layer, k, None))
+    if cls in _LAYERS:
+        for k in _LAYERS[cls]:
+            cfg[k] = _json_value(getattr(layer, k, None))
+    else:
+        cfg.update(_nested.config(layer, _json_value, layer_config))
     if first:
         shp = tuple(layer.input_shape)
         cfg["batch_input_shape"] = [None if d is None else int(d) for d in shp]
@@ -191,15 +198,19 @@ def _make_layer(cls: Any, c: dict, L, input_shape=None):
                              "rebuilding it would run Python code from the file, which dlcore "
                              "never does (Keras refuses it too unless safe_mode=False). Build "
                              "the model in code and call load_weights")
-    if cls not in _LAYERS:
+    nested = isinstance(cls, str) and _nested.is_nested_class(cls)
+    if cls not in _LAYERS and not nested:
         raise KerasFileError(f"load_model: unknown layer class {str(cls)[:40]!r}")
-    kwargs = {k: c[k] for k in _LAYERS[cls] if k in c}
+    kwargs = {k: c[k] for k in _LAYERS[cls] if k in c} if not nested else {}
     for k in ("name", "trainable"):
         if k in c:
             kwargs[k] = c[k]
     if input_shape is not None:
         kwargs["input_shape"] = tuple(input_shape)
     try:
+        if nested:
+            return _nested.make(cls, c, lambda k, ic: _make_layer(k, ic, L), L, kwargs,
+                                KerasFileError)
         return getattr(L, cls)(**kwargs)
     except (TypeError, ValueError) as e:
         raise KerasFileError(f"load_model: cannot rebuild layer {cls}: {e}") from None
@@ -314,9 +325,11 @@ def _write_keras3(f, model, values: dict | None = None) -> None:
         if _is_nested(ly):
             _write_keras3(g, ly, values)
             continue
-        vg = g.create_group("vars")
-        for i, w in enumerate(getattr(ly, "weights", [])):
-            vg.create_dataset(str(i), data=np.asarray(values[id(w)]))
+        for sub, ws in _nested.var_groups(ly):
+            vg = g.require_group(sub)
+            for i, w in enumerate(ws):
+                vg.create_dataset(str(i), data=np.asarray(values[id(w)]))
+        g.require_group("vars")
     n_inputs = len(model.inputs) if getattr(model, "_is_graph_network", False) and \
         type(model).__name__ != "Sequential" else 0
     for path in _keras3_paths(model.layers[:n_inputs]):   # Keras 3 lists a functional
@@ -366,8 +379,10 @@ def _keras3_values(f, model) -> list:
         if grp is not None and _is_nested(ly) and "layers" in grp:
             file_layers.append((ly.name, [v for _, vs in _keras3_values(grp, ly) for v in vs]))
             continue
-        vg = None if grp is None else grp.get("vars")
-        vals = [] if vg is None else [np.asarray(vg[str(i)]) for i in range(len(vg))]
+        vals = []
+        for sub, _ in ([] if grp is None else _nested.var_groups(ly)):
+            vg = grp.get(sub)
+            vals += [] if vg is None else [np.asarray(vg[str(i)]) for i in range(len(vg))]
         if grp is None and getattr(ly, "weights", None):
             raise KerasFileError(f"load_weights: the file has no weights for layer {ly.name!r} "
                                  f"(expected the group layers/{path})")

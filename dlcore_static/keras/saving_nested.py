@@ -1,0 +1,95 @@
+"""Keras model files for recurrent layers and wrappers: ``SimpleRNN``, ``LSTM``, ``GRU``,
+``Bidirectional`` and ``TimeDistributed`` (see ``saving.py`` for the file layouts).
+
+Configurations are Keras's: a recurrent layer writes its ``units``, activations, dropout rates
+and ``return_sequences``/``return_state``/``go_backwards`` (``stateful`` and ``unroll`` are
+always false here, ``GRU`` writes ``reset_after: false`` since Keras 3's default is true); a
+wrapper writes the configuration of the layer it wraps under ``layer`` (``Bidirectional`` that
+of the original layer, under its own name, as Keras 2 and 3 do, plus ``merge_mode``), with
+``"module": "keras.layers"``, without which Keras 3 does not find the wrapped layer's class.
+
+Weights: Keras 2 HDF5 files list every weight of a layer in its group, in the layer's order
+(``Bidirectional``: the forward layer's, then the backward layer's).  Keras 3 files nest them
+as Keras 3's own saver does: ``<layer>/cell/vars/<i>`` for a recurrent layer,
+``<layer>/forward_layer/cell/vars`` and ``<layer>/backward_layer/cell/vars`` for
+``Bidirectional``, ``<layer>/layer/vars`` for ``TimeDistributed`` (and below ``layer/`` whatever
+the wrapped layer nests).  Loading creates layers of these classes only, by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+RECURRENT: dict[str, tuple] = {
+    "SimpleRNN": ("units", "activation", "use_bias", "dropout", "recurrent_dropout",
+                  "return_sequences", "return_state", "go_backwards"),
+    "LSTM": ("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
+             "dropout", "recurrent_dropout", "return_sequences", "return_state",
+             "go_backwards"),
+    "GRU": ("units", "activation", "recurrent_activation", "use_bias", "dropout",
+            "recurrent_dropout", "return_sequences", "return_state", "go_backwards"),
+}
+WRAPPERS = ("Bidirectional", "TimeDistributed")
+
+
+def is_nested_class(cls: str) -> bool:
+    return cls in RECURRENT or cls in WRAPPERS
+
+
+def config(layer, json_value: Callable, layer_config: Callable) -> dict:
+    """The Keras configuration of a recurrent layer or a wrapper (without name/trainable)."""
+    cls = type(layer).__name__
+    if cls in RECURRENT:
+        cfg = {k: json_value(getattr(layer, k)) for k in RECURRENT[cls]}
+        cfg.update(stateful=False, unroll=False)
+        if cls == "GRU":
+            cfg["reset_after"] = False
+        return cfg
+    if cls == "Bidirectional":
+        inner = layer.forward_layer
+        rec = _module(layer_config(inner))
+        rec["config"]["name"] = inner.name.removeprefix("forward_")
+        return {"layer": rec, "merge_mode": layer.merge_mode}
+    return {"layer": _module(layer_config(layer.layer))}
+
+
+def _module(rec: dict) -> dict:
+    """Keras 3 finds a wrapped layer's class by its module (Keras 2 ignores the key)."""
+    return {"module": "keras.layers", **rec}
+
+
+def make(cls: str, c: dict, make_layer: Callable, layers, kwargs: dict, error) -> Any:
+    """A recurrent layer or wrapper of class ``cls`` from its configuration ``c``; ``kwargs``
+    holds name, trainable and input_shape; ``make_layer(class_name, config)`` builds the
+    wrapped layer (and refuses unknown classes)."""
+    if cls in RECURRENT:
+        for k in RECURRENT[cls]:
+            if k in c:
+                kwargs[k] = c[k]
+        for k in ("stateful", "unroll", "reset_after"):
+            if c.get(k):
+                raise error(f"load_model: layer {str(c.get('name'))[:60]!r}: {k}=True is not "
+                            "supported by dlcore")
+        return getattr(layers, cls)(**kwargs)
+    rec = c.get("layer")
+    if not isinstance(rec, dict) or not isinstance(rec.get("config"), dict):
+        raise error(f"load_model: the {cls} layer {str(c.get('name'))[:60]!r} has no wrapped "
+                    "layer configuration")
+    inner = make_layer(rec.get("class_name"), dict(rec["config"]))
+    if cls == "Bidirectional":
+        kwargs["merge_mode"] = c.get("merge_mode", "concat")
+    return getattr(layers, cls)(inner, **kwargs)
+
+
+def var_groups(layer) -> list[tuple[str, list]]:
+    """[(path below the layer's group, [variables])] of Keras 3's weights layout."""
+    cls = type(layer).__name__
+    if cls in RECURRENT:
+        return [("cell/vars", list(layer.weights))]
+    if cls == "Bidirectional":
+        return [("forward_layer/cell/vars", list(layer.forward_layer.weights)),
+                ("backward_layer/cell/vars", list(layer.backward_layer.weights))]
+    if cls == "TimeDistributed":
+        return [("layer/" + p, ws) for p, ws in var_groups(layer.layer)]
+    return [("vars", list(getattr(layer, "weights", [])))]
