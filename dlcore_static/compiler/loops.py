@@ -114,13 +114,25 @@ def _fast32_tag() -> str:
     return hashlib.sha1(Path(_fast32.__file__).read_bytes()).hexdigest()[:12]
 
 
+@functools.cache
+def _fsum_tag() -> str:
+    """A hash of _fsum.py's text (see ``_fast32_tag``: Numba links ``fsum64`` into the caller's
+    cached machine code)."""
+    from dlcore.kernels.cpu import _fsum
+    return hashlib.sha1(Path(_fsum.__file__).read_bytes()).hexdigest()[:12]
+
+
 def fast32_import(text: str) -> str:
-    """The import line a generated module's ``text`` needs for its ``FAST32`` calls, or ''
-    (so the modules that call none keep their text, and their files in the cache)."""
+    """The import lines a generated module's ``text`` needs for its ``FAST32`` and ``fsum64``
+    calls, or '' (so the modules that call none keep their text, and their files in the
+    cache)."""
+    lines = ""
     if "sigmoid32(" in text or "tanh32(" in text:
-        return ("from dlcore.kernels.cpu._fast32 import sigmoid32, tanh32  "
-                f"# _fast32.py {_fast32_tag()}\n\n")
-    return ""
+        lines += ("from dlcore.kernels.cpu._fast32 import sigmoid32, tanh32  "
+                  f"# _fast32.py {_fast32_tag()}\n")
+    if "fsum64(" in text:
+        lines += f"from dlcore.kernels.cpu._fsum import fsum64  # _fsum.py {_fsum_tag()}\n"
+    return lines + "\n" if lines else ""
 
 
 # Compile time (issue 19): LLVM's time for a loop grows faster than linearly with the inlined
@@ -202,6 +214,11 @@ class Emitted:
         self.body: list[str] = []        # inside the innermost loop
         self.finish: list[str] = []      # after the loops (reductions rounded to their dtype)
         self.outputs: list[str] = []     # per group output: the array or scalar holding it
+        # float sums over the innermost axis, as (target, value, row buffer, buffer dtype):
+        # ``loop_lines`` writes ``target += value`` per element (a parallel loop), or stores
+        # the row in the buffer and adds ``fsum64`` of it to ``target`` after the innermost
+        # loop (a serial one: a vectorised sum, see dlcore/kernels/cpu/_fsum.py)
+        self.row_sums: list[tuple[str, str, str, str]] = []
 
 
 def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: dict,
@@ -229,8 +246,11 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             keep = tuple(1 if k in axes else int(d) for k, d in enumerate(loop_shape))
             kidx = ", ".join("0" if k in axes else f"i{k}" for k in range(rank))
             e.setup.append(f"{acc} = np.zeros({_shape_text(keep)}, np.float64)")
-            e.body.append(f"{acc}[{kidx}] += "
-                          f"{_operand(v, local, loads, name_of, loop_shape, e, prefix)}")
+            x = _operand(v, local, loads, name_of, loop_shape, e, prefix)
+            if rank - 1 in axes and _row_sum_fits(v, loop_shape):
+                e.row_sums.append((f"{acc}[{kidx}]", x, f"{prefix}rb{j}", np_type(v.aval.dtype)))
+            else:
+                e.body.append(f"{acc}[{kidx}] += {x}")
             e.finish.append(f"{res} = {acc}.astype({np_type(m.avals[0].dtype)})"
                             f".reshape({_shape_text(m.avals[0].shape)})")
             local[m.out()] = res
@@ -240,7 +260,11 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             acc = f"{prefix}r{j}"
             kind = m.avals[0].dtype.kind
             e.setup.append(f"{acc} = {'0.0' if kind == 'f' else '0'}")
-            e.body.append(f"{acc} += {_operand(v, local, loads, name_of, loop_shape, e, prefix)}")
+            x = _operand(v, local, loads, name_of, loop_shape, e, prefix)
+            if kind == "f" and _row_sum_fits(v, loop_shape):
+                e.row_sums.append((acc, x, f"{prefix}rb{j}", np_type(v.aval.dtype)))
+            else:
+                e.body.append(f"{acc} += {x}")
             e.finish.append(f"{acc} = {np_type(m.avals[0].dtype)}({acc})")
             local[m.out()] = acc
             continue
@@ -267,6 +291,20 @@ def _shape_text(shape) -> str:
     return "(" + "".join(f"{int(d)}, " for d in shape) + ")"
 
 
+#: a sum over an innermost axis of at least this many elements goes through a row buffer and
+#: ``fsum64`` (``Emitted.row_sums``); shorter rows keep the add per element
+ROW_SUM_MIN = 16
+
+
+def _row_sum_fits(v: Val, loop_shape: tuple) -> bool:
+    """Is a float32/float64 sum of ``v`` over the innermost axis of ``loop_shape`` worth its
+    row buffer?"""
+    if not loop_shape or v.aval.dtype not in (np.float32, np.float64):
+        return False
+    last = loop_shape[-1]
+    return last is not None and int(last) >= ROW_SUM_MIN
+
+
 def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
              e: Emitted, prefix: str) -> str:
     if v in local:
@@ -289,14 +327,23 @@ def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
 def loop_lines(e: Emitted, bounds: list[str], parallel: bool, indent: str) -> list[str]:
     """The whole loop nest, ``indent``-ed: setup, loops over ``bounds``, body, finish."""
     lines = [indent + s for s in e.setup]
+    rows = e.row_sums if not parallel and bounds else []
+    lines.extend(f"{indent}{buf} = np.empty({bounds[-1]}, {dt})" for _, _, buf, dt in rows)
     ind = indent
     for k, b in enumerate(bounds):
         rng = "prange" if parallel and k == 0 else "range"
         lines.append(f"{ind}for i{k} in {rng}({b}):")
         ind += "    "
-    if not e.body:
+    body = list(e.body)
+    if rows:
+        body.extend(f"{buf}[i{len(bounds) - 1}] = {x}" for _, x, buf, _ in rows)
+    else:
+        body.extend(f"{target} += {x}" for target, x, _, _ in e.row_sums)
+    if not body:
         lines.append(ind + "pass")
-    lines.extend(ind + s for s in e.body)
+    lines.extend(ind + s for s in body)
+    after = indent + "    " * (len(bounds) - 1)
+    lines.extend(f"{after}{target} += fsum64({buf}, {bounds[-1]})" for target, _, buf, _ in rows)
     lines.extend(indent + s for s in e.finish)
     return lines
 
