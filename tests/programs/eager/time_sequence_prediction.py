@@ -3,7 +3,7 @@ a Sequence of two nn.LSTMCell and a Linear stepped over input.split(1, dim=1) an
 own output for `future` steps, seq.double(), nn.MSELoss and optim.LBFGS(lr=0.8) with a closure
 that prints the loss, then a no_grad prediction and pred.detach().numpy().
 (Hidden size 8 instead of 51, 8 waves of 24 points, and the weights from NumPy.)"""
-# ruff: noqa: PLR0402, UP008, E251, N812  (written in the example's own style)
+# ruff: noqa: PLR0402, UP008  (written in the example's own style)
 import numpy as np
 import torch
 import torch.nn as nn
