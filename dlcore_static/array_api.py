@@ -92,6 +92,14 @@ def split(value, num_or_size_splits, axis=0, num=None, name: str = "split") -> l
 def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """``input_[begin[i] : begin[i] + size[i]]`` in each dimension (size -1: to the end)."""
     begin, size = _ints(begin), _ints(size)
+    shape = _t(input_).aval.shape
+    for i, (b, s, n) in enumerate(zip(begin, size, shape)):
+        if n is None:                     # checked where the size is known
+            continue
+        if not 0 <= b <= n:
+            raise ValueError(f"Expected begin[{i}] in [0, {n}], but got {b}")
+        if s != -1 and not 0 <= s <= n - b:
+            raise ValueError(f"Expected size[{i}] in [0, {n - b}], but got {s}")
     idx = tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))
     return _scoped("Slice", name, lambda x: _ops.getitem(x, idx), input_)
 
@@ -120,6 +128,11 @@ def reverse(tensor, axis, name: str | None = None) -> Tensor:
     """Reverse the order of the elements along each axis in ``axis``."""
     x = _t(tensor)
     nd = x.aval.ndim
+    for i, a in enumerate(_ints(axis)):
+        if not -nd <= a < nd:
+            from dlcore.errors import AxisError
+            raise AxisError("ReverseV2", f"'axis'[{i}] = {a} is out of valid range "
+                            f"[{-nd}, {nd - 1}]", [x.aval.shape])
     axes = {a % nd for a in _ints(axis)}
     idx = tuple(builtins.slice(None, None, -1) if d in axes else builtins.slice(None)
                 for d in range(nd))
@@ -215,6 +228,16 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
         if len(pads) != nd:
             raise ValueError(f"The first dimension of paddings must be the rank of inputs"
                              f"[{len(pads)},2] {TensorShape(x.aval.shape)}")
+        for d, (lo, hi) in enumerate(pads):     # TensorFlow's Pad / MirrorPad checks
+            n = x.aval.shape[d]
+            if lo < 0 or hi < 0:
+                raise ValueError(f"Paddings must be non-negative: {lo} {hi}")
+            if mode == "REFLECT" and n is not None and max(lo, hi) >= n:
+                raise ValueError(f"paddings must be less than the dimension size: {lo}, {hi} "
+                                 f"not less than {n}")
+            if mode == "SYMMETRIC" and n is not None and max(lo, hi) > n:
+                raise ValueError(f"paddings must be no greater than the dimension size: {lo}, "
+                                 f"{hi} greater than {n}")
         for d, (lo, hi) in enumerate(pads):
             if not lo and not hi:
                 continue

@@ -68,12 +68,22 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if rate is None:
         if keep_prob is None:
             raise ValueError("Either keep_prob or rate must be given")
+        if isinstance(keep_prob, (int, float)) and not 0 < keep_prob <= 1:
+            raise ValueError("keep_prob must be a scalar tensor or a float in the range "
+                             f"(0, 1], got {keep_prob}")
         rate = 1.0 - keep_prob
+    elif isinstance(rate, (int, float)) and not 0 <= rate < 1:
+        raise ValueError(f"rate must be a scalar tensor or a float in the range [0, 1), got "
+                         f"{rate}")
     x = to_tensor(x)
     with x.graph.name_scope(name or "dropout"):
         u = random_uniform_like(x, seed=seed)
-        keep = _ops.cast(_ops.greater_equal(u, float(rate)), x.aval.dtype)
-        return _ops.mul(x, _ops.div(keep, 1.0 - float(rate)))
+        if isinstance(rate, (int, float)):
+            rate = float(rate)
+        else:                            # a fed keep_prob (TF1's MNIST tutorial)
+            rate = _ops.cast(to_tensor(rate), x.aval.dtype)
+        keep = _ops.cast(_ops.greater_equal(u, rate), x.aval.dtype)
+        return _ops.mul(x, _ops.div(keep, _ops.sub(1.0, rate)))
 
 
 def moments(x, axes, keepdims=False, name=None):
