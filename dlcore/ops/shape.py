@@ -21,7 +21,7 @@ from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from .broadcast import bind_like, broadcast_like, broadcast_to  # noqa: F401 - re-exported
 from .elementwise import cast
-from .indexing import getitem
+from .indexing import getitem_p
 
 
 # ----------------------------------------------------------------------------- transpose
@@ -245,12 +245,19 @@ def _concat_vjp(g, y, *xs, axis):
     sizes = [aval_of(x).shape[axis] for x in xs]
     if None in sizes:            # a size known only at run time: slice by run-time sizes
         return tuple(bind(concat_part_p, g, *xs, axis=axis, index=i) for i in range(len(xs)))
+    # getitem's canonical index written out (what canonical_index makes of
+    # ``(slice(None),) * axis + (slice(start, start + n),)``), bound directly: the normalisation
+    # cost more than the slice (a tree network's backward has one concatenate per inner node)
     grads, start = [], 0
+    lead = (_FULL,) * axis
     for n in sizes:
-        idx = (slice(None),) * axis + (slice(start, start + n),)
-        grads.append(getitem(g, idx))
-        start += n
+        stop = start + int(n)
+        grads.append(bind(getitem_p, g, idx=lead + (("slice", start, stop, None),)))
+        start = stop
     return tuple(grads)
+
+
+_FULL = ("slice", None, None, None)
 
 
 concatenate_p = Primitive(
