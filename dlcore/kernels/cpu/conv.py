@@ -114,6 +114,12 @@ import numpy as np
 
 from . import jit_module, serial_or_parallel
 from .blas_threads import for_gemm
+from .conv_direct import (
+    conv_direct,
+    conv_filter_grad_direct,
+    conv_transpose_direct,
+    takes_direct,
+)
 from .conv_grid import channels_last as _channels_last
 from .conv_grid import (
     conv_filter_grad_grid,
@@ -213,6 +219,8 @@ def conv(x, w, *, strides, padding, dilation, groups):
     out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
+    if c and takes_direct(x, w.dtype, o, ow, groups, kh * kw):
+        return conv_direct(x, w4, geom, out_sp)    # float32, O % 8 == 0: no unfolding
     if o and takes_grid(x, (kh, kw), geom, out_sp, groups):
         return conv_grid(x, w4, geom, out_sp)      # channels-last, stride 1: one GEMM
     if o and kh * kw > 1 and oh * ow and takes_folded(x, groups):
@@ -251,6 +259,9 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and takes_direct(
+            g, w.dtype, cg, hw[1], gr, kh * kw):
+        return conv_transpose_direct(g, w4, full, hw)   # float32, C % 8 == 0 (conv_direct.py)
     if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and cg >= GRID_MIN_IN_CHANNELS
             and takes_grid(g, (kh, kw), full, hw, gr)):
         # channels-last g: the full convolution on the padded grid, one GEMM (conv_grid.py)
@@ -303,6 +314,8 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw) and x.dtype == g.dtype:
+        return conv_filter_grad_direct(x, g4, (kh, kw), geom)  # float32, O % 8 (conv_direct.py)
     if dw_.size and takes_grid(x, (kh, kw), geom, (oh, ow), gr):
         return conv_filter_grad_grid(x, g4, (kh, kw), geom)   # channels-last x (conv_grid.py)
     if dw_.size and n and oh * ow and takes_folded(g, gr):

@@ -1,0 +1,127 @@
+"""Direct float32 convolution on channels-last data: no unfolding, output channels vectorised.
+
+For one-group float32 convolutions whose output channels (forward, input gradient) or filter
+output channels (filter gradient) are a multiple of 8, the convolution is computed straight
+from a zero-padded NHWC copy of the input by register-blocked loops (``_jit_conv_direct``): a
+block of ``MR`` output pixels by ``8 NV`` output channels accumulates in AVX2 registers over the
+kernel taps and input channels, so neither the ``(C kh kw)``-fold unfolding of the GEMM routes
+nor their wasted grid pixels are paid.  The filter gradient blocks ``MR`` input channels by
+``8 NV`` output channels over every output pixel.  The input gradient at stride 1 is the full
+convolution of ``g`` (padded by ``d (k - 1) - pad``) with the flipped, transposed filter, by the
+forward's loops; at other strides it keeps the GEMM routes of :mod:`.conv`.
+
+Layouts: a channels-last operand (the NCHW view of an NHWC buffer, as the TF front end hands
+the kernels) is read in place when padded; its result is returned as the NCHW view of an NHWC
+buffer (the front end's transpose back is free).  A C-contiguous (NCHW) operand is transposed
+into the padded NHWC copy and its result copied back to NCHW, so NCHW in gives NCHW out.
+
+Measured (one thread, process CPU time, medians of 11, batch 8, 3x3 kernels, the quick small
+ResNet's shapes, channels-last; direct against the route :mod:`.conv` took before, and
+PyTorch's ``conv2d`` on NCHW in the same process; load 9 on the 2 shared cores), us:
+
+==========================  ============================  ===============================
+shape                       forward: direct / before / torch  filter gradient: direct / before
+==========================  ============================  ===============================
+8->8 32x32                  372 (25 GF/s) / 1090 / 669    322 (29 GF/s) / 1114
+16->16 16x16                271 (35 GF/s) / 622 / 606     254 (37 GF/s) / 665
+32->32 8x8                  278 (34 GF/s) / 683 / 630     416 (23 GF/s) / 1015
+8->16 32x32 stride 2        198 (24 GF/s) / 554 / 533     200 (24 GF/s) / 561
+16->32 16x16 stride 2       166 (29 GF/s) / 296 / 329     140 (34 GF/s) / 434
+==========================  ============================  ===============================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import jit_module
+from .conv_grid import channels_last
+
+_jit = jit_module("_jit_conv_direct")
+
+#: Whether the direct route is taken at all (tests switch it off to reach the other routes).
+ENABLED = True
+
+
+def _pick(vec_dim: int, rows: int) -> tuple | None:
+    """The widest block (most vectors, then most rows) that divides ``vec_dim`` channels and
+    has at most ``rows`` rows: (kind, MR, columns per block), or None."""
+    from ._jit_conv_direct import KINDS
+    if vec_dim % 8 or rows < 1:
+        return None
+    lanes = vec_dim // 8
+    best = None
+    for k, (mr, nv) in enumerate(KINDS):
+        if lanes % nv or mr > rows:
+            continue
+        key = (nv, mr)
+        if best is None or key > best[0]:
+            best = (key, (k, mr, 8 * nv))
+    return None if best is None else best[1]
+
+
+def takes_direct(a: np.ndarray, w_dtype, vec_dim: int, rows: int, groups: int,
+                 taps: int) -> bool:
+    """Whether a convolution with operand ``a`` (the input, or ``g``), ``vec_dim`` vectorised
+    channels, ``rows`` blockable rows and ``taps`` kernel taps takes this route: channels-last
+    operands, and C-contiguous ones with kernels larger than 1x1 (a 1x1 one lost to the GEMM
+    routes by the two transposing copies: 8->16 stride 2 forward 78 -> 172 us)."""
+    return (ENABLED and groups == 1 and a.ndim == 4 and a.dtype == np.float32
+            and w_dtype == np.float32 and a.size > 0
+            and (channels_last(a) or (a.flags.c_contiguous and taps > 1))
+            and _pick(vec_dim, rows) is not None)
+
+
+def _padded(x4: np.ndarray, lo: tuple, hw: tuple) -> np.ndarray:
+    """The NHWC copy of ``x4`` (N, C, H, W) on a zero grid of ``hw`` rows and columns, placed at
+    the leading pads ``lo``."""
+    n, c, h, w = x4.shape
+    xp = np.zeros((n,) + tuple(hw) + (c,), np.float32)
+    xp[:, lo[0]:lo[0] + h, lo[1]:lo[1] + w, :] = x4.transpose(0, 2, 3, 1)
+    return xp
+
+
+def _grid_hw(in_hw: tuple, out_hw: tuple, k: tuple, geom) -> tuple:
+    """(Hp, Wp): enough padded rows and columns for every read of the output."""
+    sh, sw, ph, pw, dh, dw = geom[:6]
+    return (max(in_hw[0] + ph, (out_hw[0] - 1) * sh + dh * (k[0] - 1) + 1),
+            max(in_hw[1] + pw, (out_hw[1] - 1) * sw + dw * (k[1] - 1) + 1))
+
+
+def _out(y: np.ndarray, like_in: np.ndarray) -> np.ndarray:
+    """The NHWC result as (N, O, OH, OW): a view for a channels-last operand, else an NCHW
+    copy."""
+    if channels_last(like_in):
+        return y.transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
+def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
+    """y (N, O, OH, OW) of a one-group float32 convolution (module docstring)."""
+    o, _, kh, kw = w4.shape
+    oh, ow = out_hw
+    kind, mr, vw = _pick(o, ow)
+    xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], out_hw, (kh, kw), geom))
+    wt = np.ascontiguousarray(w4.transpose(2, 3, 1, 0))                 # (KH, KW, C, O)
+    y = np.empty((x4.shape[0], oh, ow, o), np.float32)
+    _jit().fwd(xp, wt, y, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
+    return _out(y, x4)
+
+
+def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) -> np.ndarray:
+    """dx (N, C, H, W) at stride 1: the full convolution of ``g`` with the flipped, transposed
+    filter (``full``: its geometry, leading pads ``d (k - 1) - pad``)."""
+    wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    return conv_direct(g4, wf, full, in_hw)
+
+
+def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
+    """dW (O, C, kh, kw) of a one-group float32 convolution (module docstring)."""
+    _n, c = x4.shape[:2]
+    o, oh, ow = g4.shape[1:]
+    kind, mr, vw = _pick(o, c)
+    xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
+    gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))        # a view when g is channels-last
+    out = np.empty(tuple(k) + (c, o), np.float32)
+    _jit().filter_grad(xp, gl, out, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
+    return np.ascontiguousarray(out.transpose(3, 2, 0, 1))

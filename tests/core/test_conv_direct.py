@@ -1,0 +1,124 @@
+"""The direct float32 convolution (dlcore/kernels/cpu/conv_direct.py): forward, input gradient and
+filter gradient against PyTorch in float64, channels-last and NCHW operands, every block kind;
+the three kernels are each other's adjoints, and the forward's central differences in float64
+(of the float32 kernel, loose tolerance) match both gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import conv_direct as D
+from dlcore.kernels.cpu.conv_grid import channels_last
+
+
+def _cl(a: np.ndarray) -> np.ndarray:
+    """The channels-last (NCHW view of an NHWC buffer) copy of ``a``."""
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def _geo(s, p, d):
+    return {"strides": s, "padding": p, "dilation": d, "groups": 1}
+
+
+# (x NCHW, O, kernel, stride, padding ((lo, hi), (lo, hi)), dilation)
+CASES = [
+    ((2, 3, 7, 9), 8, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),     # 8 rows x 8 columns
+    ((2, 5, 6, 6), 16, (3, 3), (2, 2), ((1, 0), (1, 1)), (1, 1)),    # 4 x 16, strided, uneven
+    ((1, 8, 5, 5), 32, (3, 2), (1, 1), ((2, 0), (0, 1)), (1, 2)),    # 2 x 32, dilated
+    ((1, 2, 4, 3), 24, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1)),    # 3 columns < 8 rows, 1x1
+    ((2, 8, 6, 6), 8, (2, 2), (2, 1), ((0, 0), (1, 1)), (2, 1)),
+]
+
+
+def _want(x, w, g, s, p, d):
+    xt, wt, gt = (torch.from_numpy(np.ascontiguousarray(a)).double() for a in (x, w, g))
+    (plh, phh), (plw, phw) = p
+    xpad = torch.nn.functional.pad(xt, (plw, phw, plh, phh))
+    xpad.requires_grad_(True)
+    wt.requires_grad_(True)
+    y = torch.nn.functional.conv2d(xpad, wt, stride=s, dilation=d)
+    y.backward(gt)
+    dx = xpad.grad[:, :, plh:plh + x.shape[2], plw:plw + x.shape[3]]
+    return y.detach().numpy(), dx.numpy(), wt.grad.numpy()
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "nchw"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_direct_matches_torch(case, layout, monkeypatch):
+    xs, o, k, s, p, d = case
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal((o, xs[1]) + k).astype(np.float32)
+    geo = _geo(s, p, d)
+    taken = []
+    monkeypatch.setattr(C, "conv_direct", lambda *a: taken.append("f") or D.conv_direct(*a))
+    monkeypatch.setattr(C, "conv_filter_grad_direct",
+                        lambda *a: taken.append("w") or D.conv_filter_grad_direct(*a))
+    monkeypatch.setattr(C, "conv_transpose_direct",
+                        lambda *a: taken.append("t") or D.conv_transpose_direct(*a))
+    xin = _cl(x) if layout == "channels_last" else x
+    y = C.conv(xin, w, **geo)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    gin = _cl(g) if layout == "channels_last" else g
+    y_want, dx_want, dw_want = _want(x, w, g, s, p, d)
+    dx = C.conv_transpose(gin, w, in_size=xs[2:], **geo)
+    dw = C.conv_filter_grad(xin, gin, kernel_size=k, **geo)
+    big_kernel = k != (1, 1)
+    want_taken = {"f", "w"} if layout == "channels_last" or big_kernel else set()
+    if s == (1, 1) and xs[1] % 8 == 0 and (layout == "channels_last" or big_kernel):
+        want_taken.add("t")
+    assert set(taken) == want_taken
+    for got, want in ((y, y_want), (dx, dx_want), (dw, dw_want)):
+        assert got.dtype == np.float32 and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    if "f" in taken:        # NCHW in, NCHW out; channels-last in, channels-last out
+        assert channels_last(y) if layout == "channels_last" else y.flags.c_contiguous
+    assert dw.flags.c_contiguous
+
+
+def test_direct_kernels_are_adjoints_and_match_central_differences():
+    """<conv(x, w), g> = <x, conv_transpose(g, w)> = <w, filter_grad(x, g)>, and the forward's
+    central differences (steps of 1e-2 on a float32 kernel, summed in float64) match both."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 8, 5, 6)).astype(np.float32)
+    w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
+    geo = _geo((1, 1), ((1, 1), (1, 1)), (1, 1))
+    y = C.conv(_cl(x), w, **geo)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    dx = C.conv_transpose(_cl(g), w, in_size=(5, 6), **geo)
+    dw = C.conv_filter_grad(_cl(x), _cl(g), kernel_size=(3, 3), **geo)
+    f64 = np.float64
+    lhs = np.sum(y.astype(f64) * g)
+    assert abs(lhs - np.sum(x.astype(f64) * dx)) < 1e-4 * abs(lhs) + 1e-3
+    assert abs(lhs - np.sum(w.astype(f64) * dw)) < 1e-4 * abs(lhs) + 1e-3
+
+    def loss(xv, wv):
+        return np.sum(C.conv(_cl(xv), wv, **geo).astype(f64) * g)
+
+    h = 1e-2
+    for idx in [(0, 3, 2, 4), (1, 7, 0, 0), (0, 0, 4, 5)]:
+        e = np.zeros_like(x)
+        e[idx] = h
+        fd = (loss(x + e, w) - loss(x - e, w)) / (2 * h)
+        assert abs(fd - dx[idx]) < 2e-3 * max(1.0, abs(dx[idx]))
+    for idx in [(0, 0, 0, 0), (5, 3, 1, 2), (7, 7, 2, 1)]:
+        e = np.zeros_like(w)
+        e[idx] = h
+        fd = (loss(x, w + e) - loss(x, w - e)) / (2 * h)
+        assert abs(fd - dw[idx]) < 2e-3 * max(1.0, abs(dw[idx]))
+
+
+def test_route_conditions():
+    x = _cl(np.zeros((1, 4, 5, 5), np.float32))
+    assert D.takes_direct(x, np.float32, 8, 5, 1, 9)
+    assert not D.takes_direct(x, np.float32, 6, 5, 1, 9)           # O not a multiple of 8
+    assert not D.takes_direct(x.astype(np.float64), np.float64, 8, 5, 1, 9)
+    assert not D.takes_direct(x, np.float32, 8, 5, 2, 9)           # groups
+    nchw = np.zeros((1, 4, 5, 5), np.float32)
+    assert D.takes_direct(nchw, np.float32, 8, 5, 1, 9)
+    assert not D.takes_direct(nchw, np.float32, 8, 5, 1, 1)        # NCHW 1x1: GEMM routes
+    assert D._pick(8, 3)[1:] == (3, 8) and D._pick(32, 7)[1:] == (2, 32)
+    assert D._pick(16, 1)[1:] == (1, 8) and D._pick(12, 4) is None
