@@ -393,6 +393,19 @@ def _in_loop_body(op: Operation) -> bool:
 _wrap_error = wrap_error        # the old private name, for callers outside the package
 
 
+_PY_SCALARS = frozenset({int, float, bool})
+_INT_BOUNDS: dict = {}
+
+
+def _int_bounds(dt) -> tuple[int, int]:
+    """``(min, max)`` of integer dtype ``dt`` (``np.iinfo`` builds an object per call)."""
+    got = _INT_BOUNDS.get(dt)
+    if got is None:
+        info = np.iinfo(dt)
+        got = _INT_BOUNDS[dt] = (int(info.min), int(info.max))
+    return got
+
+
 def _convert_feed_value(v, t: Tensor, key):
     if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
         raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
@@ -405,10 +418,18 @@ def _convert_feed_value(v, t: Tensor, key):
     if dt.kind == "O":                 # tf.string: an object array of bytes (text encoded)
         return _dtypes.as_bytes_array(v, f"feed for Tensor {t.name!r}")
     try:
+        if type(v) in _PY_SCALARS and dt.kind in "biufc":
+            # a Python number (a loop depth, a learning rate, a keep_prob): the same value as
+            # below without the array round trips (15.8 -> ~1 us a feed, CPU time)
+            if type(v) is int and dt.kind in "iu":
+                lo, hi = _int_bounds(dt)
+                if v < lo or v > hi:
+                    raise OverflowError
+            return np.array(v, dt)
         src = np.asarray(v)
         if dt.kind in "iu" and src.dtype.kind in "iu" and src.size:
-            info = np.iinfo(dt)
-            if src.min() < info.min or src.max() > info.max:
+            lo, hi = _int_bounds(dt)
+            if src.min() < lo or src.max() > hi:
                 raise OverflowError
         return np.asarray(src, dtype=dt)
     except OverflowError:
