@@ -196,6 +196,8 @@ def bind(prim: Primitive, *args, **params):
         if t is np.ndarray:
             continue
         all_numpy = False
+        if t is float or t is int:   # a Python number (``sub(1.0, y)`` in vjp rules): no
+            continue                 # front end, and no attribute lookup that misses
         fe = getattr(t, "__dlcore_frontend__", None)
         if fe is not None:
             return fe.apply(prim, args, params)
@@ -211,7 +213,28 @@ def bind(prim: Primitive, *args, **params):
                         d not in prim._rule_cache:
                     check_rule(prim, args, params)
                 return kernel(a, b)
-            check_rule(prim, args, params)
+            # check_rule's key (see rule_key) for one or two operands, looked up inline: the
+            # vjp rules' transposes, slices and matmuls in eager backward
+            n = len(args)
+            if n == 2:
+                a, b = args
+                key: object = (a.shape, b.shape, a.dtype, b.dtype)
+            elif n == 1:
+                a = args[0]
+                key = a.dtype if prim.elementwise and not params else (a.shape, a.dtype)
+            else:
+                key = None
+            if key is None:
+                check_rule(prim, args, params)
+            elif params:
+                try:
+                    hit = (key, tuple(params.items())) in prim._rule_cache
+                except TypeError:        # an unhashable parameter
+                    hit = False
+                if not hit:
+                    check_rule(prim, args, params)
+            elif key not in prim._rule_cache:
+                check_rule(prim, args, params)
             return kernel(*args, **params)
     return apply_raw(prim, args, params)
 
@@ -225,15 +248,22 @@ def apply_raw(prim: Primitive, args, params):
         a, b = args
         ta, tb = type(a), type(b)
         if ta is np.ndarray and (tb is float or tb is int):
-            bufs = (a, scalar_buffer(b, _dt.scalar_dtype(b, a.dtype)))
+            d = a.dtype
+            bufs = (a, scalar_buffer(b, d if d in _dt.FLOAT32_64 else _dt.scalar_dtype(b, d)))
         elif tb is np.ndarray and (ta is float or ta is int):
-            bufs = (scalar_buffer(a, _dt.scalar_dtype(a, b.dtype)), b)
+            d = b.dtype
+            bufs = (scalar_buffer(a, d if d in _dt.FLOAT32_64 else _dt.scalar_dtype(a, d)), b)
         else:
             bufs = None
         if bufs is not None:
             kernel = prim.kernels.get("cpu")
             if kernel is not None:
-                check_rule(prim, bufs, params)
+                d = bufs[0].dtype
+                # rule_key's dtype-alone key (an elementwise primitive, one dtype, a 0-d
+                # operand), looked up inline; anything else through check_rule
+                if params or not prim.elementwise or d is not bufs[1].dtype or \
+                        d not in prim._rule_cache:
+                    check_rule(prim, bufs, params)
                 return kernel(*bufs, **params)
     other = scalar_context_dtype(args)
     arrays = [np.asarray(a, dtype=_dt.scalar_dtype(a, other)) if _dt.is_python_scalar(a)

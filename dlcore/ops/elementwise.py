@@ -226,6 +226,9 @@ def _promote(a, b):
     if (type(b) is float or type(b) is int) and not _dt.is_python_scalar(a) and \
             aval_of(a).dtype in _dt.FLOAT32_64:
         return a, b              # a float array and a weak Python number: nothing to cast
+    if (type(a) is float or type(a) is int) and type(b) is np.ndarray and \
+            b.dtype in _dt.FLOAT32_64:
+        return a, b              # the same, the number first (``sub(1.0, y * y)`` in tanh's vjp)
     sa, sb = _dt.is_python_scalar(a), _dt.is_python_scalar(b)
     if sa and sb:
         return a, b
