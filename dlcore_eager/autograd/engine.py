@@ -84,10 +84,10 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     def vjp(node, g):
         return node.vjp(g, retain_graph)
 
-    prev = STATE.enabled
-    STATE.enabled = True
-    depth = _autocast.suspend()
-    try:
+    prev, depth = STATE.enabled, _autocast.TLS.depth    # (restored even if interrupted
+    try:                                                #  between the two switches)
+        STATE.enabled = True
+        _autocast.suspend()
         return reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=_ops.add,
                             wanted=wanted, name_of=_name_of,
                             on_grad=_on_grad(accumulate, True, _same, _same))
@@ -290,10 +290,10 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
             return _unwrap(add_any(as_tensor(a), as_tensor(b)))
         return _unwrap(_ops.add(as_tensor(a), as_tensor(b)))
 
-    prev = STATE.enabled
-    STATE.enabled = False
-    depth = _autocast.suspend()          # backward ops keep their forward ops' dtypes
-    try:
+    prev, depth = STATE.enabled, _autocast.TLS.depth
+    try:            # both switches inside: a KeyboardInterrupt at suspend()'s call left grad
+        STATE.enabled = False            # mode off for the rest of the program
+        _autocast.suspend()              # backward ops keep their forward ops' dtypes
         res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=vjp, add=add,
                            wanted=wanted, name_of=_name_of,
                            on_grad=_on_grad(accumulate, False, as_tensor, _unwrap))
