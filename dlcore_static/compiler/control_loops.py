@@ -108,12 +108,19 @@ class Prologue:
                 sub.finish(sub.add(frontier, skip_control=skip_control))
                 return sub, frontier
             self.spec = Specialised(session, passes, build, what, status)
+            # an invariant read only by matmuls (a transposed weight in a gradient body) is
+            # passed as it is: BLAS reads a transposed view, so a C-contiguous copy per run
+            # is wasted (the glue makes a segment's arguments contiguous itself)
+            self.as_is = [bool(cs) and all(op.prim is not None and op.prim.name == "matmul"
+                                           for op in cs)
+                          for cs in (t.consumers() for t in frontier)]
 
     def __call__(self, args: list) -> list:
         if self.spec is None:
             return []
         fn = self.spec.get(_key(args), args)[0]
-        return contiguous(list(fn(*args)))
+        return [v if keep or type(v) is not np.ndarray or v.flags.c_contiguous
+                else np.ascontiguousarray(v) for v, keep in zip(fn(*args), self.as_is)]
 
 
 # ============================================================================ while_loop
