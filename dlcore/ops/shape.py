@@ -62,7 +62,7 @@ def transpose(x, perm=None):
 
 def matrix_transpose(x):
     """Swap the last two axes."""
-    nd = aval_of(x).ndim
+    nd = x.ndim if type(x) is np.ndarray else aval_of(x).ndim
     if nd == 2:                  # (1, 0) needs none of transpose's normalisation
         return bind(transpose_p, x, perm=(1, 0))
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
