@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
 from dlcore.ops.indexing import getitem_p
 from dlcore.ops.shape import concatenate_p
 from dlcore.registry import check_rule
@@ -22,7 +23,6 @@ from dlcore.registry import check_rule
 from . import _dispatch as _D
 from . import _shape_ops
 from ._dispatch import _finish
-from ._graph import labelled
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -58,7 +58,10 @@ def _fast_getitem(general):
                 params = {"idx": cidx}
                 if ((b.shape, b.dtype), (("idx", cidx),)) not in cache:
                     check_rule(getitem_p, (b,), params)
-                return _finish(getitem_p, (x,), params, kernel_of["cpu"](b, idx=cidx), x._rg)
+                kernel = kernel_of["cpu"]
+                # the CPU kernel's view, x[key, ...], taken here when the kernel is NumPy's
+                out = b[key, ...] if kernel is _numpy_getitem else kernel(b, idx=cidx)
+                return _finish(getitem_p, (x,), params, out, x._rg)
         return general(x, key)
 
     getitem.__name__ = getitem.__qualname__ = "__getitem__"
@@ -70,9 +73,10 @@ def _fast_getitem(general):
 def _fast_cat(general):
     """``torch.cat`` of two or more CPU tensors of one dtype and rank that fit together (every
     size equal except along ``dim``): ``concatenate`` with the normalised axis, as the general
-    entry binds it, labelled ``CatBackward0``.  Anything else (one tensor, mixed dtypes, a
+    entry binds it (grad_fn CatBackward0).  Anything else (one tensor, mixed dtypes, a
     size mismatch, whose error the general entry raises) goes to ``general``."""
     kernel_of = concatenate_p.kernels
+    cache = concatenate_p._rule_cache
 
     def cat(tensors, dim: int = 0) -> Tensor:
         tt = type(tensors)
@@ -105,10 +109,12 @@ def _fast_cat(general):
             else:
                 args = tuple(tensors)
                 params = {"axis": d}
-                check_rule(concatenate_p, bufs, params)
+                if len(bufs) != 2 or ((shape, b.shape, first.dtype, b.dtype), (("axis", d),)) \
+                        not in cache:
+                    check_rule(concatenate_p, bufs, params)
                 out = kernel_of["cpu"](*bufs, axis=d)
-                return labelled(_finish(concatenate_p, args, params, out, rg), "CatBackward0",
-                                *args)
+                # (grad_fn CatBackward0: the name _graph gives concatenate's node)
+                return _finish(concatenate_p, args, params, out, rg)
         return general(tensors, dim)
 
     cat.__name__ = cat.__qualname__ = "cat"
