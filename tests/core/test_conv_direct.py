@@ -26,8 +26,9 @@ def _geo(s, p, d):
 # (x NCHW, O, kernel, stride, padding ((lo, hi), (lo, hi)), dilation)
 CASES = [
     ((2, 3, 7, 9), 8, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),     # 8 rows x 8 columns
-    ((2, 5, 6, 6), 16, (3, 3), (2, 2), ((1, 0), (1, 1)), (1, 1)),    # 4 x 16, strided, uneven
-    ((1, 8, 5, 5), 32, (3, 2), (1, 1), ((2, 0), (0, 1)), (1, 2)),    # 2 x 32, dilated
+    ((2, 5, 6, 6), 16, (3, 3), (2, 2), ((1, 0), (1, 1)), (1, 1)),    # 3 x 8, strided, uneven
+    ((1, 8, 5, 5), 32, (3, 2), (1, 1), ((2, 0), (0, 1)), (1, 2)),    # 4 x 16, dilated
+    ((1, 2, 3, 3), 32, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1)),    # 2 x 32, overlapping
     ((1, 2, 4, 3), 24, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1)),    # 3 columns < 8 rows, 1x1
     ((2, 8, 6, 6), 8, (2, 2), (2, 1), ((0, 0), (1, 1)), (2, 1)),
 ]
@@ -120,5 +121,6 @@ def test_route_conditions():
     nchw = np.zeros((1, 4, 5, 5), np.float32)
     assert D.takes_direct(nchw, np.float32, 8, 5, 1, 9)
     assert not D.takes_direct(nchw, np.float32, 8, 5, 1, 1)        # NCHW 1x1: GEMM routes
-    assert D._pick(8, 3)[1:] == (3, 8) and D._pick(32, 7)[1:] == (2, 32)
+    assert D._pick(8, 3)[1:] == (3, 8) and D._pick(32, 7)[1:] == (4, 16)
     assert D._pick(16, 1)[1:] == (1, 8) and D._pick(12, 4) is None
+    assert D._pick(24, 9)[1:] == (8, 8) and D._pick(32, 3)[1:] == (2, 32)

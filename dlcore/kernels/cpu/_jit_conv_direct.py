@@ -23,7 +23,7 @@ buffer; the block itself does no bounds checks.
 * ``filter_grad``: ``dw[i, j, c, o] = sum_{n, r, s} xp[n, r sh + i dh, s sw + j dw, c]
   g[n, r, s, o]``: rows ``m`` are ``MR`` input channels, the loop runs over ``(n, r, s)``.
 
-``kind`` picks the block shape (``MR``, ``NV``) from :data:`KINDS`.
+``kind`` picks the block shape (``MR``, ``NV``) from :data:`.conv_direct.KINDS`.
 """
 
 from __future__ import annotations
@@ -33,14 +33,10 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from .conv_direct import KINDS
 from .runtime import configure_threads
 
 configure_threads()
-
-#: (MR rows, NV vectors of 8 float32) of each block kind: 8, 4, 3, 2 or 1 rows by 8 columns, 4
-#: rows by 16, 2 by 32 (at most 8 accumulators plus the loaded vectors: 16 AVX2 registers).
-KINDS = ((8, 1), (4, 2), (2, 4), (4, 1), (3, 1), (2, 1), (1, 1))
-
 
 def _make_block(mr: int, nv: int):
     """The intrinsic of one ``(MR, NV)`` block (module docstring)."""

@@ -28,9 +28,21 @@ shape                       forward: direct / before / torch  filter gradient: d
 8->16 32x32 stride 2        198 (24 GF/s) / 554 / 533     200 (24 GF/s) / 561
 16->32 16x16 stride 2       166 (29 GF/s) / 296 / 329     140 (34 GF/s) / 434
 ==========================  ============================  ===============================
+
+Through :func:`dlcore.kernels.cpu.conv.conv` and its two gradients, with the copies, us before
+-> after, fwd / dx / dW (same conditions).  Channels-last, batch 8: 8->8 32x32 853/862/871 ->
+409/439/409, 16->16 16x16 598/850/756 -> 323/373/331, 8->16 stride 2 fwd 554 -> 210, dW 482
+-> 209; batch 32 (the full ResNet): 16->16 32x32 13607/13559/12718 -> 4813/5109/6813, 32->32
+16x16 9810/9703/9838 -> 4967/4947/7086, 64->64 8x8 6675/6633/7893 -> 5084/5360/7423 (the
+filter gradient about even: its 64 KB of ``g`` per block row stream from L2); LeNet's 6->16
+14x14 k5 fwd 3371 -> 1094, dW 3019 -> 1245.  NCHW (the eager front end's), batch 8: 8->8
+875/984/919 -> 528/562/668, 16->16 874/776/718 -> 376/394/370; batch 32: 16->16 32x32
+13659/14340/12987 -> 6931/6480/10361.  The loops run on one thread (no ``prange``).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -41,23 +53,27 @@ _jit = jit_module("_jit_conv_direct")
 
 #: Whether the direct route is taken at all (tests switch it off to reach the other routes).
 ENABLED = True
+#: (MR rows, NV vectors of 8 float32) of each block kind of ``_jit_conv_direct``, in order of
+#: preference (at most 8 accumulators plus the loaded vectors in the 16 AVX2 registers).  4 rows
+#: by 16 columns was the fastest wherever it fits; then 8 by 8, 2 by 32, and fewer rows for
+#: narrow problems.  Measured (us, fwd / filter grad, one thread, CPU time, medians of 7, load
+#: 9; batch 8 then batch 32, 3x3): 16->16 16x16 (8,1) 333/323, (4,2) 266/256, (6,2) 304/328;
+#: 32->32 8x8 (8,1) 356/344, (4,2) 328/265, (2,4) 272/266; 16->16 32x32 batch 32 (8,1)
+#: 5970/7400, (4,2) 4647/7129, (12,1) 6143/9152; 64->64 8x8 batch 32 (8,1) 5416/8779, (4,2)
+#: 4436/7423, (2,4) 4627/7487.
+KINDS = ((4, 2), (8, 1), (2, 4), (4, 1), (3, 1), (2, 1), (1, 1))
 
 
+@functools.lru_cache(maxsize=256)
 def _pick(vec_dim: int, rows: int) -> tuple | None:
-    """The widest block (most vectors, then most rows) that divides ``vec_dim`` channels and
-    has at most ``rows`` rows: (kind, MR, columns per block), or None."""
-    from ._jit_conv_direct import KINDS
+    """The first block of :data:`KINDS` whose columns divide ``vec_dim`` channels and whose rows
+    are at most ``rows``: (kind, MR, columns per block), or None."""
     if vec_dim % 8 or rows < 1:
         return None
-    lanes = vec_dim // 8
-    best = None
     for k, (mr, nv) in enumerate(KINDS):
-        if lanes % nv or mr > rows:
-            continue
-        key = (nv, mr)
-        if best is None or key > best[0]:
-            best = (key, (k, mr, 8 * nv))
-    return None if best is None else best[1]
+        if (vec_dim // 8) % nv == 0 and mr <= rows:
+            return k, mr, 8 * nv
+    return None
 
 
 def takes_direct(a: np.ndarray, w_dtype, vec_dim: int, rows: int, groups: int,
@@ -76,8 +92,16 @@ def _padded(x4: np.ndarray, lo: tuple, hw: tuple) -> np.ndarray:
     """The NHWC copy of ``x4`` (N, C, H, W) on a zero grid of ``hw`` rows and columns, placed at
     the leading pads ``lo``."""
     n, c, h, w = x4.shape
-    xp = np.zeros((n,) + tuple(hw) + (c,), np.float32)
-    xp[:, lo[0]:lo[0] + h, lo[1]:lo[1] + w, :] = x4.transpose(0, 2, 3, 1)
+    xl = x4.transpose(0, 2, 3, 1)
+    if lo == (0, 0) and tuple(hw) == (h, w) and xl.flags.c_contiguous:
+        return xl                                   # channels-last, no padding: read in place
+    xp = np.empty((n,) + tuple(hw) + (c,), np.float32)
+    (t, l), (b, r) = lo, (lo[0] + h, lo[1] + w)
+    xp[:, :t] = 0                                   # only the border is zeroed
+    xp[:, b:] = 0
+    xp[:, t:b, :l] = 0
+    xp[:, t:b, r:] = 0
+    xp[:, t:b, l:r, :] = xl
     return xp
 
 
