@@ -15,8 +15,9 @@ branch and every iteration as through eager code.
     outputs: v_1..v_N, then each scan output s_k stacked along a new axis 0
 
 as onnxruntime runs it (the body's condition output is read even when ``cond`` is omitted).
-A loop that runs no iteration returns its initial values and refuses scan outputs, whose shape
-is then unknown.
+A loop that runs no iteration returns its initial values and, as onnxruntime, empty scan
+outputs shaped ``(0, *dims)`` from the body output's declared or inferred type (a symbolic
+dimension counts 0; no known shape: ``(0,)``); one whose element type is unknown is refused.
 """
 
 from __future__ import annotations
@@ -62,7 +63,15 @@ def run_loop(a: dict, env: dict, run: Callable, trip=None, cond=None, *values: A
             s.append(v)
         i += 1
     if k and i == 0:
-        raise NotImplementedError("ONNX import: a Loop with scan outputs that runs no "
-                                  "iteration (their shape is unknown)")
+        return tuple(values) + tuple(_empty_scan(body, 1 + n + j) for j in range(k))
     from ._shape_ops import stack
     return tuple(values) + tuple(stack(s, 0) for s in scans)
+
+
+def _empty_scan(body, j: int):
+    dtype, dims = body.output_types[j]
+    if dtype is None:
+        raise NotImplementedError(f"ONNX import: a Loop that runs no iteration, whose scan "
+                                  f"output {body.outputs[j]!r} has no known element type")
+    shape = (0,) + tuple(max(d, 0) for d in dims) if dims is not None else (0,)
+    return from_numpy(np.zeros(shape, dtype))

@@ -12,7 +12,8 @@ ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gath
 Conv, MaxPool, AveragePool (``auto_pad``, asymmetric pads, dilations, ``ceil_mode``),
 LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in ``_onnx_import_rnn``;
 Pad, Range, Shape, GatherElements, ScatterND, Mod, IsNaN, IsInf, ReduceProd, ReduceLogSumExp
-and more trigonometry in ``_onnx_import_ops``; If and Loop, whose subgraphs run with the same
+and more trigonometry in ``_onnx_import_ops``; Clip, Split and Resize (nearest, linear) in
+``_onnx_import_resize``; If and Loop, whose subgraphs run with the same
 interpreter and see the enclosing names, in ``_onnx_import_control``) plus Softmax, LogSoftmax,
 Flatten, Gemm and Constant. Axes are read as attributes (older opsets: reductions before 18,
 Unsqueeze/Squeeze before 13) or as inputs; reductions honour ``noop_with_empty_axes``. Every
@@ -277,9 +278,11 @@ def _build_ops() -> dict:
         "AveragePool": _pool("AveragePool"),
     })
     from ._onnx_import_ops import extra_ops
+    from ._onnx_import_resize import ops as resize_ops
     from ._onnx_import_rnn import recurrent
     ops.update({k: recurrent(k) for k in ("RNN", "LSTM", "GRU")})
     ops.update(extra_ops())
+    ops.update(resize_ops())
     return ops
 
 
@@ -333,6 +336,7 @@ class OnnxModule(nn.Module):
 
         if not _OPS:
             _OPS.update(_build_ops())
+        model = _with_loop_shapes(model)
         g = model.graph
         bad = sorted(_unsupported(g))
         if bad:
@@ -377,7 +381,37 @@ class _Graph:
                        for i in g.initializer}
         self.inputs = [i.name for i in g.input]
         self.outputs = [o.name for o in g.output]
+        self.output_types = [_value_type(o) for o in g.output]
         self.nodes = _parse_nodes(g.node, opset)
+
+
+def _value_type(v: Any) -> tuple:
+    """``(NumPy dtype or None, dims or None)`` of a graph output's declared (or inferred) type;
+    a symbolic dimension is -1."""
+    from onnx import helper
+    t = v.type.tensor_type
+    try:
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(t.elem_type)) if t.elem_type else None
+    except (KeyError, TypeError, ValueError):
+        dtype = None
+    dims = [d.dim_value if d.HasField("dim_value") else -1 for d in t.shape.dim] \
+        if t.HasField("shape") else None
+    return dtype, dims
+
+
+def _with_loop_shapes(model: Any) -> Any:
+    """The model with ONNX's shape inference run when it has a Loop (the types of a body's
+    scan outputs give a loop that runs no iteration its empty outputs, as onnxruntime)."""
+    def loops(g):
+        return any(n.op_type == "Loop" or any(a.HasField("g") and loops(a.g)
+                                              for a in n.attribute) for n in g.node)
+    if not loops(model.graph):
+        return model
+    from onnx import shape_inference
+    try:
+        return shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - inference is best effort; declared types stay
+        return model
 
 
 def _unsupported(g: Any) -> set:
@@ -402,8 +436,10 @@ def _parse_nodes(nodes: Any, opset: int) -> list:
 
     def attrs(n):
         got = {a.name: value(a) for a in n.attribute}
-        if n.op_type in ("Softmax", "LogSoftmax"):
+        if n.op_type in ("Softmax", "LogSoftmax", "Resize"):
             got["__opset__"] = opset
+        if n.op_type == "Split":                  # how many parts: the node's outputs
+            got["__outputs__"] = len(n.output)
         return got
     return [(n.op_type, list(n.input), list(n.output), attrs(n)) for n in nodes]
 

@@ -37,8 +37,8 @@ CASES = [
      lambda T: T.nn.functional.binary_cross_entropy(T.tensor([float("nan")]), T.tensor([1.0])),
      R, r"all elements of input should be between 0 and 1"),
     ("split_sizes_short", lambda T: T.ones(3).split([1, 1]), R,
-     r"split_with_sizes expects split_sizes to sum exactly to 3 \(input tensor's size at "
-     r"dimension 0\), but got split_sizes=\[1, 1\]"),
+     (r"split_with_sizes expects split_sizes to sum exactly to 3 \(input tensor's size at "
+      r"dimension 0\), but got split_sizes=\[1, 1\]")),
     ("split_sizes_long", lambda T: T.split(T.ones(2, 3), [2, 2], 1), R,
      r"sum exactly to 3 .*split_sizes=\[2, 2\]"),
     ("split_size_zero", lambda T: T.ones(3).split(0), R,
@@ -48,8 +48,8 @@ CASES = [
     ("chunk_zero", lambda T: T.ones(3).chunk(0), R,
      r"chunk expects `chunks` to be greater than 0, got: 0"),
     ("expand_minus_one_leading", lambda T: T.ones(3).expand(-1, 3), R,
-     r"The expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing "
-     r"dimension 0"),
+     (r"The expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing "
+      r"dimension 0")),
     ("where_float_condition",
      lambda T: T.where(T.tensor([1.0, 0.0]), T.ones(2), T.zeros(2)), R,
      r"where expected condition to be a boolean tensor, but got a tensor with dtype Float"),
