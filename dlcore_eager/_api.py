@@ -27,6 +27,7 @@ from dlcore.ops._rules import normalize_axes
 from . import _dtype as D
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
+from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._graph import Node, labelled
 from ._state import STATE
 from .tensor import Tensor
@@ -95,6 +96,9 @@ def _int_identity(call):
 # ----------------------------------------------------------------------------- conventions
 def unary(export, ns, name):
     call = _direct_call(export)
+    # PyTorch's dtype rule of this name (``_dtype_guards.POLICY``), checked here at the cost of
+    # one test, where the dtype kind is known: no wrapper in front of the binding
+    kinds, check = _DTYPE_POLICY.get(name, ("", None))
     if export.option("int_identity"):
         call = _int_identity(call)
     op = name if ns != "Tensor" else f"Tensor.{name}"
@@ -105,11 +109,24 @@ def unary(export, ns, name):
 
     if ns in _METHOD_NAMESPACES:
         if prim is not None:
+            if check is not None:
+                def method_checked(self):
+                    if self._buf.dtype.kind in kinds:
+                        r = check((self,), {})
+                        if r is not None:
+                            return r
+                    return _apply(prim, (self,), {})
+                return method_checked
+
             def method_(self):
                 return _apply(prim, (self,), {})
             return method_
 
         def method(self):
+            if check is not None and self._buf.dtype.kind in kinds:
+                r = check((self,), {})
+                if r is not None:
+                    return r
             return call(_maybe_float(self, export))
         return method
     if ns == "torch.nn.functional" and export.option("inplace_arg"):
@@ -124,16 +141,32 @@ def unary(export, ns, name):
 
     def fn(input, *, out=None):
         x = _tensor_arg(input, op)
+        if check is not None and x._buf.dtype.kind in kinds:
+            r = check((x,), {})
+            if r is not None:
+                return r if out is None else write_out(r, out, op)
         if prim is not None and out is None:
             return _apply(prim, (x,), {})
         return write_out(call(_maybe_float(x, export)), out, op)
     return fn
 
 
-def _binary_pair(export):
-    """``(op, rop)``: PyTorch promotion, then the primitive (operators' hot path)."""
-    if export.prim is not None and export.fn == export.prim.bind:
+def _binary_pair(export, check=None):
+    """``(op, rop)``: PyTorch promotion, then the primitive (operators' hot path).  ``check``:
+    the name's ``_DTYPE_POLICY`` check (``%`` of two bools), run first (it raises)."""
+    if export.prim is not None and export.fn == export.prim.bind and check is None:
         return O._binary(export.prim)
+    if check is not None:
+        op0, rop0 = _binary_pair(export)
+
+        def op_checked(a, b):
+            check((a, b), {})
+            return op0(a, b)
+
+        def rop_checked(a, b):
+            check((b, a), {})
+            return rop0(a, b)
+        return op_checked, rop_checked
     fn = export.fn
 
     def op(a, b):
@@ -170,7 +203,7 @@ def _up(x):
 
 
 def binary(export, ns, name):
-    op, rop = _binary_pair(export)
+    op, rop = _binary_pair(export, _DTYPE_POLICY.get(name, (None, None))[1])
     if name.startswith("__r") and name not in ("__rshift__",):
         return rop
     if name.startswith("__"):

@@ -7,7 +7,7 @@ their real-input paths untouched.
   ``deg2rad``, ``isposinf``, ``unique``, ``bernoulli``, ...), or refused with a clear
   NotImplementedError where PyTorch computes but dlcore does not yet (``cov``, ``corrcoef``,
   in-place ``normal_``/``uniform_`` of a complex tensor);
-* computed as PyTorch defines them: ``var``/``std``/``var_mean``/``std_mean`` of complex values
+* computed as PyTorch defines them: ``var_mean``/``std_mean`` of complex values
   (real results: ``var z = var Re z + var Im z``), ``isreal`` (``Im z == 0``), ``full`` with a
   complex fill value (the default complex dtype), and the random creators with a complex dtype
   (``rand``: both parts uniform in [0, 1); ``randn``: both parts normal with variance 1/2, so
@@ -73,14 +73,6 @@ def _parts(orig, combine):
     return f
 
 
-def _var_sum(a, b):
-    return a + b
-
-
-def _std_from_vars(a, b):
-    return (a + b).sqrt()                   # (not sqrt(std^2 + std^2): finite at 0 variance)
-
-
 def _with_mean(kind: str):
     def combine(a, b):
         spread = a[0] + b[0]
@@ -134,30 +126,6 @@ def _random(orig, normal: bool, like: bool):
     return f
 
 
-def _sgn(orig):
-    """``sgn``: z / |z| (0 at 0) for complex z; ``sign`` refuses complex input, as PyTorch."""
-    def sgn(input, *, out=None):
-        if _is_complex(input):
-            from ._api import write_out
-            r = _ops.complex_abs(input)
-            zero = _ops.equal(r, 0)
-            unit = _ops.div(input, _ops.complex_(_ops.where(zero, 1.0, r), _ops.zeros_like(r)))
-            return write_out(_ops.where(zero, _ops.zeros_like(input), unit), out, "sgn")
-        return orig(input, out=out) if out is not None else orig(input)
-    sgn.__doc__ = orig.__doc__
-    return sgn
-
-
-def _sign(orig):
-    def sign(input, *args, **kwargs):
-        if _is_complex(input):
-            raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
-                                      "complex numbers. Please use torch.sgn instead.")
-        return orig(input, *args, **kwargs)
-    sign.__doc__ = orig.__doc__
-    return sign
-
-
 def _vdot(orig):
     def vdot(input, other, *, out=None):
         if _is_complex(input):
@@ -174,8 +142,8 @@ def install(torch) -> None:
             if orig is not None:
                 setattr(target, name, _refusing(orig, name))
     # (the spread of each part is its variance, so a part of zero variance keeps std finite)
-    combine = {"var": ("var", _var_sum), "std": ("var", _std_from_vars),
-               "var_mean": ("var_mean", _with_mean("var")),
+    # (var and std refuse integers and split complex values themselves: _tensor_ops.var)
+    combine = {"var_mean": ("var_mean", _with_mean("var")),
                "std_mean": ("var_mean", _with_mean("std"))}
     for target in (torch, Tensor):
         base = {n: getattr(target, n, None) for n in ("var", "var_mean")}
@@ -187,11 +155,8 @@ def install(torch) -> None:
     if hasattr(Tensor, "isreal"):
         Tensor.isreal = _isreal(Tensor.isreal)
     torch.full = _full(torch.full)
+    # (sign/sgn of complex values: checked by their bindings, _dtype_guards.POLICY)
     for target in (torch, Tensor):
-        if hasattr(target, "sgn"):
-            target.sgn = _sgn(target.sgn)
-        if hasattr(target, "sign"):
-            target.sign = _sign(target.sign)
         if hasattr(target, "vdot"):
             target.vdot = _vdot(target.vdot)
     for name, normal, like in (("rand", False, False), ("randn", True, False),

@@ -115,6 +115,29 @@ def _both_bool(kernel):
     return check
 
 
+def _int_division(kernel):
+    """``remainder``/``fmod``/``floor_divide`` (``%``, ``//``): refused for two bools, and an
+    integer division by zero raises PyTorch's RuntimeError('ZeroDivisionError') (dlcore's
+    kernels, as NumPy's, give 0)."""
+    both_bool = _both_bool(kernel)
+
+    def check(args, kwargs):
+        a = args[0] if args else kwargs.get("input")
+        b = args[1] if len(args) > 1 else kwargs.get("other")
+        ka, kb = _kind(a), _kind(b)
+        if ka in "fc" or kb in "fc":
+            return
+        both_bool(args, kwargs)
+        if isinstance(b, Tensor):
+            buf = b._buf
+            zero = type(buf) is np.ndarray and not buf.all()
+        else:
+            zero = b == 0
+        if zero:
+            raise RuntimeError("ZeroDivisionError")
+    return check
+
+
 def _hypot(args, kwargs):
     a = args[0] if args else kwargs.get("input")
     b = args[1] if len(args) > 1 else kwargs.get("other")
@@ -185,14 +208,6 @@ def _lerp(args, kwargs):
         raise _kernel_refusal(kernel, d)
 
 
-def _bool_identity(args, kwargs):
-    """``sign``/``sgn`` of a bool tensor: the values themselves (a copy), as PyTorch."""
-    x = _first(args, kwargs)
-    if x is not None and x._buf.dtype.kind == "b" and not kwargs.get("out"):
-        return x.clone()
-    return None
-
-
 def _bool_identity_inplace(args, kwargs):
     x = _first(args, kwargs)
     return x if x is not None and x._buf.dtype.kind == "b" else None
@@ -215,6 +230,26 @@ def _bool_via_uint8(orig):
     f.__doc__ = getattr(orig, "__doc__", None)
     f.__wrapped__ = orig  # type: ignore[attr-defined]
     return f
+
+
+def _sign(args, kwargs):
+    """``sign`` of a bool tensor: its values (a copy); of a complex one: refused, as PyTorch."""
+    x = args[0]
+    if x._buf.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
+    return x.clone()
+
+
+def _sgn(args, kwargs):
+    """``sgn``: a bool tensor's values (a copy); z / |z| (0 at 0) for complex z."""
+    x = args[0]
+    if x._buf.dtype.kind != "c":
+        return x.clone()
+    r = _ops.complex_abs(x)
+    zero = _ops.equal(r, 0)
+    unit = _ops.div(x, _ops.complex_(_ops.where(zero, 1.0, r), _ops.zeros_like(r)))
+    return _ops.where(zero, _ops.zeros_like(x), unit)
 
 
 def _arg_extreme(name):
@@ -284,6 +319,26 @@ _PINV = ("linalg.pinv({name}{{{shape}}}): expected a tensor with 2 or more dimen
 _ROUNDING = {"floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu", "trunc": "trunc_vml_cpu",
              "fix": "trunc_vml_cpu"}
 _TRACE: list = []           # torch.trace before it is wrapped
+_INT_DIVISION = {"fmod": "fmod_cpu", "remainder": "remainder_cpu", "__mod__": "remainder_cpu",
+                 "__rmod__": "remainder_cpu", "floor_divide": "div_floor_cpu",
+                 "__floordiv__": "div_floor_cpu", "__rfloordiv__": "div_floor_cpu"}
+
+
+#: The rules that the generated bindings consult themselves (``_api``'s unary and binary
+#: conventions look their name up once, when the binding is made), so no wrapper frame stands
+#: in front of ``torch.floor``/``Tensor.floor``/``%``: name -> (dtype kinds, check).  The check
+#: runs only when the first operand's dtype kind (unary), or either operand's (binary: a Python
+#: number counts as bool/int/float), is one of ``kinds``; it raises PyTorch's error, or returns
+#: the result to give instead (``sign`` of a bool tensor), or None to compute as usual.
+POLICY: dict = {
+    **{name: ("b", _no_bool(kernel)) for name, kernel in _ROUNDING.items()},
+    "frac": ("biu", _float_only("frac_cpu")),
+    "trace": ("biu", _trace),
+    "sign": ("bc", _sign),
+    "sgn": ("bc", _sgn),
+    "hypot": ("biu", _hypot),
+    **{name: ("biu", _int_division(kernel)) for name, kernel in _INT_DIVISION.items()},
+}
 
 
 def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
@@ -295,21 +350,22 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch", "Tensor"), ("frac",), _float_only("frac_cpu"), True),
         (("torch", "Tensor"), ("logcumsumexp",), _float_only("logcumsumexp_out_cpu"), True),
         (("torch", "Tensor"), ("hypot",), _hypot, True),
-        (("torch", "Tensor"), ("fmod",), _both_bool("fmod_cpu"), True),
-        (("torch", "Tensor"), ("remainder", "__mod__"), _both_bool("remainder_cpu"), True),
-        (("Tensor",), ("__imod__",), _both_bool("remainder_cpu"), False),
+        # (the in-place forms; the functions and operators check in their bindings: POLICY)
+        (("torch", "Tensor"), ("fmod",), _int_division("fmod_cpu"), True),
+        (("torch", "Tensor"), ("remainder", "__mod__"), _int_division("remainder_cpu"), True),
+        (("torch", "Tensor"), ("floor_divide",), _int_division("div_floor_cpu"), True),
+        (("Tensor",), ("__imod__",), _int_division("remainder_cpu"), False),
+        (("Tensor",), ("__ifloordiv__",), _int_division("div_floor_cpu"), False),
         (("torch", "Tensor"), ("topk",), _topk, False),
         (("torch", "Tensor"), ("kthvalue",), _no_bool("kthvalue_cpu"), False),
         (("torch", "Tensor"), ("median",), _median("median_cpu", "median_out"), False),
         (("torch", "Tensor"), ("nanmedian",), _median("median_cpu", "median_out"), False),
         (("torch", "Tensor"), ("trace",), _trace, False),
-        (("torch", "Tensor"), ("var", "std"), _var_family("var"), False),
         (("torch",), ("var_mean",), _var_family("var_mean"), False),
         (("torch",), ("std_mean",), _var_family("std_mean"), False),
         (("torch", "Tensor"), ("lerp",), _lerp, True),
         (("torch", "Tensor"), ("argmax",), _arg_extreme("argmax"), False),
         (("torch", "Tensor"), ("argmin",), _arg_extreme("argmin"), False),
-        (("torch", "Tensor"), ("sign", "sgn"), _bool_identity, False),
         (("Tensor",), ("sign_", "sgn_"), _bool_identity_inplace, False),
         # float16/bfloat16: no CPU kernel in PyTorch
         (("torch", "Tensor", "linalg"), ("det", "lu_factor", "lu_factor_ex", "lu", "solve",
@@ -366,6 +422,8 @@ def install(torch) -> None:
             for name in names:
                 forms = (name, name + "_") if inplace and ns == "Tensor" else (name,)
                 for form in forms:
+                    if form in POLICY and ns in ("torch", "Tensor"):
+                        continue                # (checked by the binding itself)
                     orig = getattr(target, form, None)
                     if orig is not None:
                         setattr(target, form, _wrap(orig, check))

@@ -130,7 +130,7 @@ def public(node):
     name = node.name()
     if cls.__name__ == name:              # (AccumulateGrad and ToCopyBackward0 are named so)
         return node
-    base = cls.__base__ if cls._named else cls
+    base = cls.__mro__[1] if cls._named else cls
     sub = _CLASSES.get((base, name))
     if sub is None:
         sub = _CLASSES[(base, name)] = type(name, (base,), {

@@ -282,18 +282,31 @@ def argmin(x, dim=None, keepdim=False):
     return argmax(_ops.neg(x), dim, keepdim)
 
 
+_VAR_DTYPES = ("std and var only support floating point and complex dtypes")
+
+
 def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """PyTorch's dtype rules here, not in a wrapper: integers and bools refused, a complex
+    input's variance real (``var z = var Re z + var Im z``)."""
+    k = x._buf.dtype.kind
+    if k in "biuc":
+        if k != "c":
+            raise RuntimeError(_VAR_DTYPES)
+        return labelled(add_(var(_ops.real(x), dim, unbiased, keepdim, correction=correction),
+                             var(_ops.imag(x), dim, unbiased, keepdim, correction=correction)),
+                        "VarBackward0", x)
     corr = (1 if unbiased else 0) if correction is None else correction
     x = _float(x)
     d = sub_(x, _ops.mean(x, _dims(dim), True))
     n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
-    return labelled(div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(dof if dof > 0 else 0)),
-                    "VarBackward0", x)
+    out = div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(builtins.max(dof, 0)))
+    return labelled(out, "VarBackward0", x)
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    # (complex: the root of the parts' summed variances, finite where both are 0)
     return labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
                     "StdBackward0", x)
 

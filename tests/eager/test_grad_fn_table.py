@@ -13,7 +13,7 @@ import dlcore_eager as dl
 import dlcore_eager.nn.functional as DF
 
 torch = pytest.importorskip("torch")
-import torch.nn.functional as TF  # noqa: E402
+import torch.nn.functional as TF
 
 INDEX = [
     "0", "-1", "0:1", ":", "...", "None", "0, 1", "0, 1, 2", ":, 0", ":, 1:", "0, :",
