@@ -73,7 +73,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 def view(x: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
-        return x._cast(shape[0])          # view(dtype): only the same-size no-op case
+        return _view_dtype(x, shape[0])
     shape = _shape_arg(shape)
     b = x._buf
     if shape == b.shape:
@@ -88,6 +88,32 @@ def view(x: Tensor, *shape) -> Tensor:
     except ShapeError:
         _check_numel(x, shape)
         raise
+
+
+def _view_dtype(x: Tensor, dtype) -> Tensor:
+    """``view(dtype)``: the same bytes read as ``dtype`` (PyTorch's bit reinterpretation; was a
+    value cast), sharing memory; a different element size rescales the last dimension, which
+    must then be contiguous.  Not differentiable (as in PyTorch)."""
+    from ._dtype import to_numpy_dtype
+    from .creation import from_numpy
+    b, want = x._buf, to_numpy_dtype(dtype)
+    if want == b.dtype:
+        return x._cast(dtype)
+    if type(b) is not np.ndarray:
+        raise NotImplementedError("view(dtype) to another dtype is supported for CPU tensors")
+    old, new = b.dtype.itemsize, want.itemsize
+    names = (f"{from_numpy_dtype(b.dtype)._legacy} as {from_numpy_dtype(want)._legacy} "
+             "(different element sizes)")
+    if old != new:
+        if b.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+        if b.shape[-1] != 1 and b.strides[-1] != old:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got "
+                               f"{b.strides[-1] // old}")
+        if new > old and (b.shape[-1] * old) % new:
+            raise RuntimeError(f"self.size(-1) must be divisible by {new // old} to view "
+                               f"{names}, but got {b.shape[-1]}")
+    return from_numpy(b.view(want))
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -225,11 +251,17 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {a} but got size {b} for tensor number {k} "
                                    "in the list.")
-    want = ref._buf.dtype
-    for t in tensors[1:]:                      # PyTorch's result_type (all dimensioned)
-        want = promote_tensors(want, True, t._buf.dtype, True)
-    tensors = [t if t._buf.dtype == want else t.to(from_numpy_dtype(want)) for t in tensors]
+    tensors = _promoted(tensors)
     return labelled(_ops.concatenate(tensors, axis=d), "CatBackward0", *tensors)
+
+
+def _promoted(tensors: list) -> list:
+    """``tensors`` in PyTorch's result_type of them all (cat and stack: float32 with int64 is
+    float32, not NumPy's float64)."""
+    want = tensors[0]._buf.dtype
+    for t in tensors[1:]:
+        want = promote_tensors(want, True, t._buf.dtype, True)
+    return [t if t._buf.dtype == want else t.to(from_numpy_dtype(want)) for t in tensors]
 
 
 concat = cat
@@ -246,6 +278,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
                            f"{list(tensors[0].shape)} at entry 0 and "
                            f"{next(list(t.shape) for t in tensors if tuple(t.shape) != tuple(tensors[0].shape))}"
                            " at another entry")
+    tensors = _promoted(tensors)
     return labelled(_ops.stack(tensors, axis=dim), "StackBackward0", *tensors)
 
 

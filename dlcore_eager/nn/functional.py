@@ -221,6 +221,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     """``log_softmax`` then ``nll_loss`` for class indices; soft targets (probabilities of the
     input's shape) are also accepted."""
     r = _reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing:g}")
     if target.is_floating_point():
         if input.ndim == 1:
             input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)

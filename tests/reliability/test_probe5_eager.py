@@ -62,6 +62,16 @@ CASES = [
      r"outer: Expected 1-D argument vec2, but got 2-D"),
     ("flip_duplicate_dim", lambda T: T.ones(3, 2).flip(0, 0), R,
      r"dim 0 appears multiple times in the list of dims"),
+    ("ce_label_smoothing_above_1",
+     lambda T: T.nn.functional.cross_entropy(T.ones(2, 3), T.tensor([0, 1]), label_smoothing=1.5),
+     R, r"label_smoothing must be between 0\.0 and 1\.0\. Got: 1\.5"),
+    ("view_dtype_strided", lambda T: T.ones(2, 3).t().view(T.int16), R,
+     r"self\.stride\(-1\) must be 1 to view Float as Short \(different element sizes\), but "
+     r"got 3"),
+    ("view_dtype_odd_size", lambda T: T.ones(3, dtype=T.int8).view(T.int16), R,
+     r"self\.size\(-1\) must be divisible by 2 to view Char as Short"),
+    ("view_dtype_scalar", lambda T: T.tensor(1.0).view(T.int16), R,
+     r"self\.dim\(\) cannot be 0 to view Float as Short"),
 ]
 INPLACE = [
     ("mul_float_into_long", lambda t: t.mul_(1.5), "int64",
@@ -156,3 +166,33 @@ def test_flip_forms_as_pytorch():
         np.testing.assert_array_equal(x.flip(0, 1).numpy(), x.numpy()[::-1, ::-1])
         np.testing.assert_array_equal(T.flip(x, [1]).numpy(), x.numpy()[:, ::-1])
         np.testing.assert_array_equal(T.flip(x, dims=(0,)).numpy(), x.numpy()[::-1])
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "int64"), ("int32", "bool")])
+def test_stack_promotes_as_pytorch(dtypes):
+    got = [T.stack([T.ones(2, dtype=getattr(T, d)) for d in dtypes]).dtype for T in (dl, torch)]
+    assert str(got[0]) == str(got[1])
+
+
+def test_std_and_var_without_degrees_of_freedom_are_nan():
+    # (they raised AttributeError: var's max(dof, 0) called the module's own Tensor max)
+    import warnings
+    for T in (dl, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.isnan(T.ones(1).std().item())
+            assert np.isnan(T.ones(3, 1).var(1).numpy()).all()
+            assert np.isnan(T.tensor([1.0, 3.0]).var(correction=2).item()) == \
+                np.isnan(torch.tensor([1.0, 3.0]).var(correction=2).item())
+
+
+def test_view_dtype_reinterprets_the_bytes_as_pytorch():
+    # (it cast the values: ones(2, 3).view(int16) was [[1, 1, 1], ...], not 0/16256 halves)
+    for T in (dl, torch):
+        x = T.tensor([[1.0, -2.0, 0.5], [3.0, 0.0, -0.0]])
+        np.testing.assert_array_equal(x.view(T.int16).numpy(), x.numpy().view(np.int16))
+        np.testing.assert_array_equal(x.view(T.int32).numpy(), x.numpy().view(np.int32))
+        np.testing.assert_array_equal(T.ones(4, dtype=T.int8).view(T.int16).numpy(), [257, 257])
+        y = T.zeros(2)
+        y.view(T.int32)[0] = 1065353216               # shares memory: y[0] becomes 1.0
+        assert y.tolist() == [1.0, 0.0]
