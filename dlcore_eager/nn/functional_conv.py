@@ -155,6 +155,9 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, nsp, op):
     if divisor_override is not None and int(divisor_override) == 0:
         raise RuntimeError("divisor must be not zero")
+    if isinstance(input, Tensor) and input._buf.dtype.kind in "biu":
+        return _int_avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override, nsp, op)
     x, sq = _batched(input, nsp, op)
     if divisor_override is None:
         return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
@@ -173,6 +176,50 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
         cnt = np.multiply.outer(cnt, size) if a else size.astype(np.float64)
     scale = const_like((cnt / int(divisor_override)).astype(y._buf.dtype), y)
     return _unbatch(_ops.mul(y, scale), sq)
+
+
+def _not_for(kernel: str, x: Tensor) -> NotImplementedError:
+    from .._dtype import from_numpy_dtype
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{from_numpy_dtype(x._buf.dtype)._legacy}'")
+
+
+def _int_avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                  divisor_override, nsp, op):
+    """Average pooling of integers, as PyTorch 2.13's CPU kernels: int64 only (other integer
+    types and bool have no kernel), each window's sum divided by its divisor in integer
+    arithmetic (truncated toward zero).  The sums and divisors come from the float64 pooling
+    (window sums through ``divisor_override=1``), exact once rounded; not differentiable."""
+    if input._buf.dtype != np.int64:
+        raise _not_for("avg_pool3d_out_frame" if nsp == 3 else "avg_pool2d", input)
+    from .._host import host
+    xf = input.double()
+    geometry = (kernel_size, stride, padding, ceil_mode)
+    total = np.rint(host(_avg_pool(xf, *geometry, count_include_pad, 1, nsp, op)))
+    if divisor_override is not None:
+        div = np.full_like(total, int(divisor_override))
+    else:
+        ones = O.add_(O.mul_(xf, 0.0), 1.0)
+        div = np.rint(host(_avg_pool(ones, *geometry, True, 1, nsp, op)))     # valid counts
+        if count_include_pad:       # the padded window's size: valid / (valid / size)
+            div = np.rint(div / host(_avg_pool(ones, *geometry, True, None, nsp, op)))
+    s, d = total.astype(np.int64), div.astype(np.int64)
+    q = np.abs(s) // np.abs(d) * np.sign(s) * np.sign(d)
+    out = Tensor._wrap(q)
+    return out if not input.is_cuda else out.cuda()
+
+
+def _refuse_int_adaptive(x: Tensor, output_size, kernel: str) -> None:
+    """PyTorch has no integer adaptive average pooling; an all-ones output size is a mean."""
+    if x._buf.dtype.kind not in "biu":
+        return
+    sizes = (output_size,) if isinstance(output_size, int) else tuple(output_size)
+    if all(o == 1 for o in sizes):
+        from .._dtype import from_numpy_dtype
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           "floating point or complex dtype. Got: "
+                           f"{from_numpy_dtype(x._buf.dtype)._legacy}")
+    raise _not_for(kernel, x)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -194,11 +241,13 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d")
     x, sq = _batched(input, 1, "adaptive_avg_pool1d")
     return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d")
     x, sq = _batched(input, 2, "adaptive_avg_pool2d")
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
@@ -211,6 +260,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     if input.ndim not in (4, 5):
         raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
                            f"{list(input.shape)}")
+    _refuse_int_adaptive(input, output_size if output_size is not None else (None,),
+                         "adaptive_avg_pool3d_cpu")
     x, sq = _batched(input, 3, "adaptive_avg_pool3d")
     out = (output_size,) * 3 if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
