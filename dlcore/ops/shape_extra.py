@@ -25,7 +25,7 @@ from ..device import const_like, to_host
 from ..errors import ShapeError
 from ..registry import aval_of
 from . import _rules
-from .elementwise import add, mul
+from .elementwise import add, identity, mul
 from .gather import scatter_add, take
 from .indexing import getitem
 from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
@@ -100,11 +100,16 @@ def tile(x, dims):
     reps = (1,) * (nd - len(reps)) + reps
     shape = (1,) * (nd - len(shape)) + shape
     if all(r == 1 for r in reps):
-        return reshape(x, shape)
+        return identity(reshape(x, shape))        # a copy all the same, as PyTorch's
     inter = tuple(v for s in shape for v in (1, s))
     target = tuple(v for r, s in zip(reps, shape) for v in (r, s))
-    y = broadcast_to(reshape(x, inter), target)
-    return reshape(y, tuple(r * s for r, s in zip(reps, shape)))
+    y = reshape(broadcast_to(reshape(x, inter), target), tuple(r * s for r, s in zip(reps, shape)))
+    # Where every repeated axis has size 1 the reshape is a view with a 0 stride over ``x``
+    # (read-only, its elements aliased); a tile is a new array in NumPy, TF and PyTorch, so
+    # then it is copied (otherwise the reshape already made the copy).
+    if all(r == 1 or s == 1 for r, s in zip(reps, shape)):
+        y = identity(y)
+    return y
 
 
 def repeat(x, *sizes):
