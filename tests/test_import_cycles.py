@@ -12,7 +12,14 @@ component of the import graph has more than one module.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
+
+import pytest
+
+# The three tests share one parse of the ~600 modules (4-5 s of CPU each when every test parsed
+# them): one worker, one parse.
+pytestmark = pytest.mark.xdist_group("import-graph")
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("dlcore", "dlcore_static", "dlcore_eager")
@@ -36,6 +43,12 @@ def _target(name: str, mods: dict) -> list[str]:
 
 
 def import_graph() -> dict[str, set[str]]:
+    """A fresh copy of the parsed graph (a caller may change its copy)."""
+    return {m: set(deps) for m, deps in _parsed_graph().items()}
+
+
+@functools.cache
+def _parsed_graph() -> dict[str, frozenset[str]]:
     mods = _modules()
     graph: dict[str, set[str]] = {m: set() for m in mods}
     for mod, path in mods.items():
@@ -62,7 +75,7 @@ def import_graph() -> dict[str, set[str]]:
                     else:
                         graph[mod].update(_target(src, mods))   # a name defined in src
         graph[mod].discard(mod)
-    return graph
+    return {m: frozenset(deps) for m, deps in graph.items()}
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
