@@ -6,7 +6,7 @@ utils.normalize_batch with new_tensor and div_, the content and style losses wit
 torch.nn.MSELoss, Adam, and stylize in eval mode with clamp(0, 255).
 (Channels 3-4-8-16 at 16x16 instead of 3-32-64-128 at 256x256, random images from NumPy,
 weights from NumPy so both libraries compute the same numbers.)"""
-# ruff: noqa: PLR0402, UP008, UP032  (written in the example's own style)
+# ruff: noqa: UP008, UP032  (written in the example's own style)
 from collections import namedtuple
 
 import numpy as np
