@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import _QUIET
+
 _combine_jit = None                  # compiled on first use: importing dlcore loads no Numba
 
 
@@ -40,3 +42,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
             _combine_jit = njit(cache=True, nogil=True)(_sigmoid_combine)
         _combine_jit(flat, e, out)
     return out.reshape(x.shape)
+
+
+def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """y = g (1 - t^2), t being tanh's output: tanh's vjp as one kernel call.  NumPy's
+    arithmetic in the operands' dtype (the weak 1 keeps float32 float32), so the same three
+    roundings as the former mul(g, sub(1.0, mul(t, t))); floating-point warnings silenced as
+    the elementwise kernels do."""
+    quiet, loud, ignore = _QUIET
+    token = quiet(ignore)
+    try:
+        out = g * (1 - t * t)
+    finally:
+        loud(token)
+    return out if type(out) is np.ndarray else np.asarray(out)
