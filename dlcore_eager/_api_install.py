@@ -69,7 +69,10 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "lerp": "LerpBackward0", "tril": "TrilBackward0", "triu": "TriuBackward0",
             "repeat": "RepeatBackward0", "diagonal": "DiagonalBackward0",
             "flip": "FlipBackward0", "roll": "RollBackward0", "movedim": "PermuteBackward0",
-            "moveaxis": "PermuteBackward0", "mv": "MvBackward0", "narrow": "SliceBackward0"}
+            "moveaxis": "PermuteBackward0", "mv": "MvBackward0", "narrow": "SliceBackward0",
+            "pixel_shuffle": "PixelShuffleBackward0", "pixel_unshuffle": "PixelUnshuffleBackward0",
+            "channel_shuffle": "ChannelShuffleBackward0", "hardshrink": "HardshrinkBackward0",
+            "softshrink": "SoftshrinkBackward0"}
 
 
 #: in-place forms the calling convention would make but PyTorch 2.13's Tensor lacks (a name

@@ -17,6 +17,7 @@ from dlcore.ops import nn_long_tail as _lt
 from .._autocast import entry as _autocast_entry
 from ..creation import ones
 from ..tensor import Tensor
+from . import functional as F
 from . import functional_conv as _fc
 from . import functional_long_tail as _flt
 from . import init
@@ -145,7 +146,7 @@ class Hardshrink(Module):
         self.lambd = lambd
 
     def forward(self, input: Tensor) -> Tensor:
-        return _lt.hardshrink(input, self.lambd)
+        return F.hardshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
         return f"{self.lambd}"
@@ -153,7 +154,7 @@ class Hardshrink(Module):
 
 class Softshrink(Hardshrink):
     def forward(self, input: Tensor) -> Tensor:
-        return _lt.softshrink(input, self.lambd)
+        return F.softshrink(input, self.lambd)
 
 
 class Softmax2d(Module):
@@ -173,7 +174,7 @@ class PixelShuffle(Module):
         self.upscale_factor = upscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        return _lt.pixel_shuffle(input, self.upscale_factor)
+        return F.pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
@@ -185,7 +186,7 @@ class PixelUnshuffle(Module):
         self.downscale_factor = downscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        return _lt.pixel_unshuffle(input, self.downscale_factor)
+        return F.pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
@@ -197,7 +198,7 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input: Tensor) -> Tensor:
-        return _lt.channel_shuffle(input, self.groups)
+        return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"
