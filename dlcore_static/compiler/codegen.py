@@ -134,7 +134,27 @@ class _Builder:
             except Exception as e:                      # noqa: BLE001 - keep the plan running
                 out[n] = False
                 self.why.append(f"{n.name} ({n.type}): {type(e).__name__}: {e}")
+        self._transposes_for_python(out)
         return out
+
+    def _transposes_for_python(self, out: dict) -> None:
+        """A transpose that only Python nodes read (the ``x^T`` of a weight gradient, read by
+        a matmul: BLAS takes the view) is made by the glue, not by a segment: ``x.T`` in
+        Python costs ~0.1 us, where a segment returns it as a new boxed view (~1.1 us each,
+        plus the segment's call).  Not when they are all the program compiles (a cond
+        gradient's branch of two transposes and two matmuls keeps its segment)."""
+        consumers = self.prog.consumers()
+        fetched = {f.node for f in self.prog.fetches if f is not None}
+        moved = []
+        for n in self.prog.nodes:
+            if out.get(n) and n.kind == "prim" and n.prim.name == "transpose" and \
+                    n not in fetched:
+                cs = consumers.get(n)
+                if cs and not any(out.get(c) for c in cs):
+                    moved.append(n)
+        if any(v for n, v in out.items() if n not in moved):   # (else: a program of glue
+            for n in moved:                                     # alone: the interpreter's)
+                out[n] = False
 
     # -- in-place updates
     def inplace_candidates(self, compiled: dict) -> dict:

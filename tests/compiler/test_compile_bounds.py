@@ -44,7 +44,8 @@ def _segments(sess, fetches, feed):
 def test_segments_have_bounded_arity_and_deeper_plans_reuse_their_texts():
     shallow = _segments(*_train(36, "all")[:3])
     deep = _segments(*_train(72, "all")[:3])
-    assert deep["segments"] >= 2 * shallow["segments"]
+    # (about twice as many: the plan's fixed segments, the loss's, are not repeated)
+    assert deep["segments"] >= 2 * shallow["segments"] - 3
     # a deeper plan of the same layers writes (almost) no new segment text: the chunks of
     # updates and of transposes that the arity bound cuts are equal texts; only a full chunk
     # the shallow plan did not fill and the two remainders differ (before the bound: one
