@@ -122,7 +122,15 @@ def _default(dtype) -> np.dtype:
 
 
 # ----------------------------------------------------------------------------- from data
+#: NumPy dtypes an array keeps in ``torch.tensor(array)`` (PyTorch keeps every dtype it has;
+#: uint16/32/64, which dlcore lacks, still become int64)
+_ARRAY_KEEPS = frozenset(np.dtype(d) for d in ("int8", "int16", "int32", "int64", "uint8",
+                                               "float16", "float32", "float64"))
+
+
 def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
+    if isinstance(data, (np.ndarray, np.generic)) and arr.dtype in _ARRAY_KEEPS:
+        return arr.dtype                       # (a uint8 image stays uint8, as in PyTorch)
     if is_floating(arr.dtype):
         if isinstance(data, np.ndarray) and arr.dtype == np.float64:
             return arr.dtype                   # torch.tensor(float64 array) stays float64

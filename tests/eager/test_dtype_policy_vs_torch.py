@@ -78,3 +78,17 @@ def test_every_generated_inplace_method_is_torchs():
     assert [n for n in ours if not hasattr(torch.Tensor, n)] == []
     for gone in ("orgqr_", "cross_", "diag_", "maximum_", "roll_", "unique_"):
         assert not hasattr(dl.Tensor, gone)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "float16",
+                                   "float32", "float64", "bool"])
+def test_tensor_of_a_numpy_value_keeps_its_dtype(dtype):
+    a = np.array([1, 0], dtype)
+    for data in (a, a[0]):
+        assert str(dl.tensor(data).dtype) == str(torch.tensor(data).dtype)
+        assert str(dl.as_tensor(data).dtype) == str(torch.as_tensor(data).dtype)
+    dl.set_default_dtype(dl.float64)
+    try:                                 # an array's dtype wins over the default
+        assert str(dl.tensor(a).dtype) == str(torch.tensor(a).dtype)
+    finally:
+        dl.set_default_dtype(dl.float32)
