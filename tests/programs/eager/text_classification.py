@@ -6,7 +6,7 @@ TextClassificationModel of nn.EmbeddingBag (mean mode) and a Linear with init_we
 stepped when the validation accuracy drops, random_split, and predict() on a new headline.
 (The split and the batches are taken in order and the weights drawn by NumPy, so both
 libraries see the same numbers; random_split's sizes are still checked.)"""
-# ruff: noqa: UP008, UP032  (written in the tutorial's own style)
+# ruff: noqa: UP008, UP031, UP032, C403  (written in the tutorial's own style)
 import numpy as np
 import torch
 from torch import nn
