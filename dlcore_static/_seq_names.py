@@ -27,7 +27,8 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "scan": _f.scan, "map_fn": _f.map_fn, "foldl": _f.foldl, "foldr": _f.foldr},
     nn: {"rnn_cell": rnn_cell,
          "static_rnn": _rnn.static_rnn, "dynamic_rnn": _rnn.dynamic_rnn,
-         "bidirectional_dynamic_rnn": _rnn.bidirectional_dynamic_rnn},
+         "bidirectional_dynamic_rnn": _rnn.bidirectional_dynamic_rnn,
+         "static_bidirectional_rnn": _rnn.static_bidirectional_rnn},
     contrib: {"rnn": rnn_cell},
 }
 
@@ -40,6 +41,7 @@ def install() -> None:
 
 
 # tf.contrib.rnn also carries static_rnn and the bidirectional runner.
-for _k in ("static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn"):
+for _k in ("static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn",
+           "static_bidirectional_rnn"):
     setattr(rnn_cell, _k, getattr(_rnn, _k))
 install()

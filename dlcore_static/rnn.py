@@ -1,6 +1,6 @@
 """Running a cell over time, TensorFlow 1's way: ``tf.nn.static_rnn`` (the cell called once per
-step, the graph unrolled), ``tf.nn.dynamic_rnn`` (one ``while_loop`` whatever the length) and
-``tf.nn.bidirectional_dynamic_rnn``.
+step, the graph unrolled), ``tf.nn.dynamic_rnn`` (one ``while_loop`` whatever the length),
+``tf.nn.bidirectional_dynamic_rnn`` and ``tf.nn.static_bidirectional_rnn``.
 
 With ``sequence_length``, a sequence's state stops changing after its last step and its outputs
 there are zeros (``where`` on the step's mask), as TensorFlow does; the final state is each
@@ -147,4 +147,39 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
     return (out_fw, out_bw), (st_fw, st_bw)
 
 
-__all__ = ["static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn"]
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
+                             initial_state_bw=None, dtype=None, sequence_length=None,
+                             scope=None):
+    """TensorFlow 1's ``tf.nn.static_bidirectional_rnn``: ``static_rnn`` of ``cell_fw`` over
+    the list ``inputs`` (scope ``bidirectional_rnn/fw``) and of ``cell_bw`` over it reversed
+    (each sequence over its own length with ``sequence_length``; scope ``bidirectional_rnn/bw``),
+    the backward outputs reversed back.  Returns (outputs, output_state_fw, output_state_bw),
+    outputs[t] = concat([fw[t], bw[t]], 1)."""
+    for name, cell in (("cell_fw", cell_fw), ("cell_bw", cell_bw)):
+        if not callable(cell) or not hasattr(cell, "state_size"):
+            raise TypeError(f"{name} must be an instance of RNNCell")
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError("inputs must be a list")
+    if not inputs:
+        raise ValueError("inputs must not be empty")
+    g = get_default_graph()
+    lengths = None if sequence_length is None else to_tensor(sequence_length, g)
+
+    def reverse(xs):
+        if lengths is None:
+            return list(xs)[::-1]
+        r = reverse_by_length(_ops.stack([to_tensor(x, g) for x in xs], 0), lengths, 0, 1)
+        return [_ops.getitem(r, (t,)) for t in range(len(xs))]
+
+    with variable_scope(scope or "bidirectional_rnn"):
+        out_fw, st_fw = static_rnn(cell_fw, inputs, initial_state_fw, dtype, lengths,
+                                   scope="fw")
+        tmp, st_bw = static_rnn(cell_bw, reverse(inputs), initial_state_bw, dtype, lengths,
+                                scope="bw")
+    out_bw = reverse(tmp)
+    outputs = [_ops.concatenate([f, b], 1) for f, b in zip(out_fw, out_bw)]
+    return outputs, st_fw, st_bw
+
+
+__all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_bidirectional_rnn",
+           "static_rnn"]
