@@ -30,8 +30,9 @@ _NONE = type(None)
 
 
 def _fast_getitem(general):
-    """``Tensor.__getitem__`` with ``x[a:b]`` (int or None bounds, no step) and ``x[i]`` (a
-    Python int) of a CPU tensor taken directly: the canonical index is written out (what
+    """``Tensor.__getitem__`` with ``x[a:b]`` (int or None bounds, no step), ``x[i]`` (a
+    Python int) and tuples of those (``x[t, :n]``, at most one per axis) of a CPU tensor taken
+    directly: the canonical index is written out (what
     ``dlcore.ops.indexing.canonical_index`` makes of these keys), the rule is looked up in
     getitem's rule cache as ``_dispatch.apply`` does, the kernel's view is wrapped by
     ``_finish`` (sharing the version counter, recording the node).  ``general`` is the entry
@@ -41,26 +42,31 @@ def _fast_getitem(general):
 
     def getitem(x, key):
         tk = type(key)
-        if tk is slice or tk is int:
+        if tk is slice or tk is int or tk is tuple:
             b = x._buf
             if type(b) is _ndarray and b.ndim and not _D._AUTOCAST:
                 if tk is slice:
-                    start, stop = key.start, key.stop
-                    if key.step is not None or (type(start) is not int and start is not None) \
-                            or (type(stop) is not int and stop is not None):
-                        return general(x, key)
-                    cidx: tuple = (("slice", start, stop, None),)
-                else:
+                    cidx: tuple | None = (_canonical_slice(key),)
+                elif tk is int:
                     n = b.shape[0]
                     if not -n <= key < n:
                         return general(x, key)          # (its IndexError)
                     cidx = (key,)
+                elif 0 < len(key) <= b.ndim:            # x[t, :n]: ints and slices
+                    cidx = _canonical_tuple(key)
+                else:
+                    cidx = None
+                if cidx is None or None in cidx:
+                    return general(x, key)
                 params = {"idx": cidx}
                 if ((b.shape, b.dtype), (("idx", cidx),)) not in cache:
-                    check_rule(getitem_p, (b,), params)
+                    check_rule(getitem_p, (b,), params)     # (an int out of bounds raises)
                 kernel = kernel_of["cpu"]
                 # the CPU kernel's view, x[key, ...], taken here when the kernel is NumPy's
-                out = b[key, ...] if kernel is _numpy_getitem else kernel(b, idx=cidx)
+                if kernel is _numpy_getitem:
+                    out = b[key + (Ellipsis,)] if tk is tuple else b[key, ...]
+                else:
+                    out = kernel(b, idx=cidx)
                 return _finish(getitem_p, (x,), params, out, x._rg)
         return general(x, key)
 
@@ -68,6 +74,25 @@ def _fast_getitem(general):
     getitem.__doc__ = general.__doc__
     getitem.__wrapped__ = general               # type: ignore[attr-defined]
     return getitem
+
+
+def _canonical_slice(k: slice):
+    """canonical_index's form of a slice with int or None bounds and no step, else None."""
+    start, stop = k.start, k.stop
+    if k.step is not None or (type(start) is not int and start is not None) or \
+            (type(stop) is not int and stop is not None):
+        return None
+    return ("slice", start, stop, None)
+
+
+def _canonical_tuple(key: tuple) -> tuple:
+    """canonical_index's form of a tuple of Python ints and such slices (a None entry marks
+    any other key, for the general entry)."""
+    out = []
+    for k in key:
+        t = type(k)
+        out.append(k if t is int else _canonical_slice(k) if t is slice else None)
+    return tuple(out)
 
 
 def _fast_cat(general):

@@ -12,7 +12,8 @@ import dlcore_eager as dt
 torch = pytest.importorskip("torch")
 
 KEYS = [slice(1, 3), slice(None, 2), slice(-2, None), slice(None), slice(2, 1), 0, -1, 2,
-        slice(1, 3, 2)]
+        slice(1, 3, 2), (1, slice(None, 2)), (slice(0, 2), 1), (-1, -2), (slice(1, None),),
+        (0, slice(1, 3, 2)), (None, 1)]
 
 
 def _pair(a: np.ndarray):
@@ -50,6 +51,18 @@ def test_int_key_out_of_bounds_is_the_general_error():
         x[3]
     with pytest.raises(IndexError, match="index -4 is out of bounds"):
         x[-4]
+
+
+def test_tuple_key_out_of_bounds_raises_as_the_general_entry():
+    x = dt.zeros(3, 2)
+    general = type(x).__getitem__.__wrapped__
+    for key in [(5, 0), (0, 2), (1, 0, 0)]:
+        with pytest.raises(Exception) as fast:
+            x[key]
+        with pytest.raises(Exception) as slow:
+            general(x, key)
+        assert type(fast.value) is type(slow.value) and str(fast.value) == str(slow.value)
+        assert isinstance(fast.value, IndexError)
 
 
 def test_no_grad_and_plain_tensors():
