@@ -53,6 +53,7 @@ from dlcore.jitcache import load_generated_module
 
 from ..plan import Plan
 from .emit_numba import Emitter, Unsupported
+from .loops import loop_expr
 from .ir import Node, Program, Val
 from .source import generate, python_step  # noqa: F401 - python_step: its old home
 
@@ -67,7 +68,7 @@ def log_fallback(why: str, plan) -> None:
 
 
 def _is_loop_node(n: Node) -> bool:
-    return n.kind == "fused" or (n.kind == "prim" and n.prim.expr is not None
+    return n.kind == "fused" or (n.kind == "prim" and loop_expr(n) is not None
                                  and n.avals[0].shape != ())
 
 

@@ -135,7 +135,7 @@ class Emitter(IndexEmitter):
         if n.kind != "prim":
             raise Unsupported(f"node kind {n.kind}")
         p = n.prim.name
-        if n.prim.expr is not None:
+        if loops.loop_expr(n) is not None:
             if loops.runs_as_ufunc(n):
                 raise Unsupported(f"{p} over {_size(n.avals[0].shape)} floats runs as NumPy's "
                                   "SIMD ufunc in the glue (loops.SIMD_UFUNCS)")
@@ -154,7 +154,7 @@ class Emitter(IndexEmitter):
             if v.aval.shape != ():
                 raise Unsupported("a rank-0 result of a non-scalar input")
         out = self.fresh("s")
-        expr = n.prim.expr.format(*args)
+        expr = loops.loop_expr(n).format(*args)
         if n.avals[0].dtype.kind != "b" or n.prim.name == "cast":
             expr = f"{loops.np_type(n.avals[0].dtype)}({expr})"
         self.names[n.out()] = out

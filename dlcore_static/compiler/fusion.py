@@ -44,8 +44,9 @@ MAX_RANK = 4
 MAX_GROUP = 64
 
 
-def _elementwise(n: Node) -> bool:
-    return (n.kind == "prim" and n.prim.expr is not None and len(n.avals) == 1
+def _elementwise(n: Node, on_cuda: bool = False) -> bool:
+    return (n.kind == "prim" and len(n.avals) == 1
+            and (n.prim.expr is not None or (not on_cuda and loops.loop_expr(n) is not None))
             and not n.control and n.avals[0].fully_defined
             and 1 <= len(n.avals[0].shape) <= MAX_RANK
             and (n.avals[0].dtype.kind in "biu" or is_floating(n.avals[0].dtype))
@@ -121,7 +122,7 @@ def run(prog: Program) -> int:
     for n in prog.nodes:
         if n.op is not None and n.op.device is not None and n.op.device != prog.device:
             continue                                 # placed elsewhere: left alone
-        ew, red = _elementwise(n), (_full_sum(n) or _partial_sum(n)) and not on_cuda
+        ew, red = _elementwise(n, on_cuda), (_full_sum(n) or _partial_sum(n)) and not on_cuda
         if ew and not on_cuda and loops.runs_as_ufunc(n):
             continue                                 # NumPy's SIMD ufunc (loops.py)
         if not (ew or red):

@@ -160,6 +160,27 @@ def fast32_expr(m: Node) -> str | None:
     return FAST32[m.prim.name]
 
 
+#: loop templates of primitives that are elementwise but not of an elementwise kind (their CPU
+#: kernel is NumPy arithmetic in the operands' dtype): ``{one}`` is 1 in the value's dtype, so
+#: a float32 value is computed in float32 with the kernel's roundings (tanh's gradient
+#: ``g (1 - t t)``: the three ops it replaced, fused as before, 48d9966)
+LOOP_EXPRS = {"tanh_grad": "{0} * ({one} - {1} * {1})"}
+
+
+def loop_expr(n: Node) -> str | None:
+    """The scalar template a CPU loop evaluates for primitive node ``n``, or None."""
+    expr = n.prim.expr
+    if expr is not None:
+        return expr
+    t = LOOP_EXPRS.get(n.prim.name)
+    if t is None or len(n.avals) != 1:
+        return None
+    dt = n.avals[0].dtype
+    if dt not in (np.float32, np.float64) or any(v.aval.dtype != dt for v in n.inputs):
+        return None
+    return t.replace("{one}", f"{np_type(dt)}(1.0)")
+
+
 def runs_as_ufunc(n: Node) -> bool:
     """Is ``n`` an exp/log/tanh over at least ``SIMD_MIN_SIZE`` floats (see above)?  Not a
     float32 tanh: its loop form vectorises (``FAST32``)."""
@@ -269,7 +290,7 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             local[m.out()] = acc
             continue
         args = [_operand(v, local, loads, name_of, loop_shape, e, prefix) for v in m.inputs]
-        expr = ((fast32 and fast32_expr(m)) or m.prim.expr).format(*args)
+        expr = ((fast32 and fast32_expr(m)) or loop_expr(m)).format(*args)
         dtype = m.avals[0].dtype
         if m.prim.name == "cast" or dtype.kind != "b":
             expr = f"{np_type(dtype)}({expr})"
@@ -393,7 +414,7 @@ def kernel_source(node: Node, rank: int) -> tuple[str, list, list]:
         [f"x{j}" for j, (_, kind) in enumerate(in_kinds) if kind != "literal"]
     reds = [e.outputs[k] for k in range(len(member_outs)) if k not in arr_outs]
     ret = "return (" + "".join(f"{r}, " for r in reds) + ")"
-    doc = "\n".join(f"  {m.name}: {m.prim.name}  {m.prim.expr or ''}" for m in node.members)
+    doc = "\n".join(f"  {m.name}: {m.prim.name}  {loop_expr(m) or ''}" for m in node.members)
     src = [_HEADER.format(doc=doc)]
     for par in (False, True):
         deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if par else \

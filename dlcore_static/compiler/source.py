@@ -395,7 +395,7 @@ def _loop_outputs(n: Node, inset: set, read_inside: set) -> list[tuple[int, tupl
     that is one such loop takes its output as an argument (a one-op graph, a lone update)."""
     if n.kind == "fused":
         outs, shape = n.params["outputs"], n.params["loop_shape"]
-    elif n.kind == "prim" and n.prim.expr is not None and n.avals[0].shape != ():
+    elif n.kind == "prim" and loops.loop_expr(n) is not None and n.avals[0].shape != ():
         outs, shape = [n.out()], n.avals[0].shape
     else:
         return []
