@@ -31,6 +31,8 @@ CASES = [
     ((1, 2, 3, 3), 32, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1)),    # 2 x 32, overlapping
     ((1, 2, 4, 3), 24, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1)),    # 3 columns < 8 rows, 1x1
     ((2, 8, 6, 6), 8, (2, 2), (2, 1), ((0, 0), (1, 1)), (2, 1)),
+    ((2, 8, 7, 6), 16, (3, 3), (2, 3), ((1, 1), (1, 0)), (1, 1)),    # strided dx: GEMM
+    ((1, 16, 5, 5), 8, (1, 1), (2, 2), ((0, 0), (0, 0)), (1, 1)),
 ]
 
 
@@ -124,3 +126,35 @@ def test_route_conditions():
     assert D._pick(8, 3)[1:] == (3, 8) and D._pick(32, 7)[1:] == (4, 16)
     assert D._pick(16, 1)[1:] == (1, 8) and D._pick(12, 4) is None
     assert D._pick(24, 9)[1:] == (8, 8) and D._pick(32, 3)[1:] == (2, 32)
+
+
+NCHW_CASES = [
+    ((2, 1, 6, 18), 6, (3, 3), ((1, 1), (1, 1)), (1, 1)),    # LeNet-like: 6 channels, 18 px
+    ((1, 8, 4, 20), 16, (2, 3), ((1, 0), (2, 1)), (1, 2)),   # dilated, uneven padding
+    ((1, 3, 3, 16), 8, (3, 3), ((0, 0), (1, 1)), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", NCHW_CASES, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_nchw_blocks_match_torch(case, monkeypatch):
+    """C-contiguous operands with rows of at least 16 pixels at stride 1: the NCHW blocks for
+    the forward and the input gradient (C-contiguous out), values against torch float64."""
+    xs, o, k, p, d = case
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal((o, xs[1]) + k).astype(np.float32)
+    geo = _geo((1, 1), p, d)
+    taken = []
+    monkeypatch.setattr(C, "conv_nchw", lambda *a: taken.append(a[0].shape) or D.conv_nchw(*a))
+    y = C.conv(x, w, **geo)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    dx = C.conv_transpose(g, w, in_size=xs[2:], **geo)
+    y_want, dx_want, _ = _want(x, w, g, (1, 1), p, d)
+    assert taken == [xs, g.shape]
+    for got, want in ((y, y_want), (dx, dx_want)):
+        assert got.dtype == np.float32 and got.flags.c_contiguous and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    assert not D.takes_nchw(x, np.float32, o, (2, 2) + (0,) * 4, y.shape[2:], 1, 9)
+    cl = _cl(np.zeros((1, 3, 4, 20), np.float32))          # channels-last: the other blocks
+    assert not D.takes_nchw(cl, np.float32, o, (1,) * 6, y.shape[2:], 1, 9)
+    assert not D.takes_nchw(x, np.float32, o, (1,) * 6, (4, 15), 1, 9)

@@ -177,3 +177,31 @@ def filter_grad(xp, g, out, sh, sw, dh, dw, kind, mr, vw):
                            sh * wp * c, sw * c, gf, ob, oh * ow * o, ow * o, o, n_n, oh, ow,
                            of, ((i * kw + j) * c + cb) * o + ob, o)
                 cb += mr
+
+
+@njit(cache=True, nogil=True)
+def fwd_nchw(xp, w, y, dh, dw, kind, mr, vw):
+    """y (N, O, OH, OW) of a stride-1 convolution from the padded NCHW xp (N, C, Hp, Wp) and w
+    (O, C, KH, KW), all C-contiguous float32: rows ``m`` are ``mr`` output channels (a
+    broadcast filter entry each), the vectors ``vw`` consecutive output pixels of a row (loads
+    of ``xp`` at the tap's shift); the last block of channels or of pixels overlaps the one
+    before when it does not divide (``O >= mr``, ``OW >= vw``; the wrapper checks the reads)."""
+    n_n, c, hp, wp = xp.shape
+    o, _, kh, kw = w.shape
+    oh, ow = y.shape[2], y.shape[3]
+    xf, wf, yf = xp.reshape(-1), w.reshape(-1), y.reshape(-1)
+    for n in range(n_n):
+        for r in range(oh):
+            ob = 0
+            while ob < o:
+                if ob + mr > o:
+                    ob = o - mr
+                s = 0
+                while s < ow:
+                    if s + vw > ow:
+                        s = ow - vw
+                    _block(kind, wf, ob * c * kh * kw, c * kh * kw, kh * kw, kw, 1,
+                           xf, (n * c * hp + r) * wp + s, hp * wp, dh * wp, dw, c, kh, kw,
+                           yf, ((n * o + ob) * oh + r) * ow + s, oh * ow)
+                    s += vw
+                ob += mr

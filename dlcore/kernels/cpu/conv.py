@@ -117,8 +117,10 @@ from .blas_threads import for_gemm
 from .conv_direct import (
     conv_direct,
     conv_filter_grad_direct,
+    conv_nchw,
     conv_transpose_direct,
     takes_direct,
+    takes_nchw,
 )
 from .conv_grid import channels_last as _channels_last
 from .conv_grid import (
@@ -219,6 +221,8 @@ def conv(x, w, *, strides, padding, dilation, groups):
     out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
+    if c and o and takes_nchw(x, w.dtype, o, geom, out_sp, groups, kh * kw):
+        return conv_nchw(x, w4, geom, out_sp)      # float32 NCHW, stride 1 (conv_direct.py)
     if c and takes_direct(x, w.dtype, o, ow, groups, kh * kw):
         return conv_direct(x, w4, geom, out_sp)    # float32, O % 8 == 0: no unfolding
     if o and takes_grid(x, (kh, kw), geom, out_sp, groups):
@@ -259,6 +263,10 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and cg and takes_nchw(
+            g, w.dtype, cg, full, hw, gr, kh * kw):
+        wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        return conv_nchw(g, wf, full, hw)          # float32 NCHW (conv_direct.py)
     if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and takes_direct(
             g, w.dtype, cg, hw[1], gr, kh * kw):
         return conv_transpose_direct(g, w4, full, hw)   # float32, C % 8 == 0 (conv_direct.py)

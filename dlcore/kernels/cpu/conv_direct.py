@@ -149,3 +149,48 @@ def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> n
     out = np.empty(tuple(k) + (c, o), np.float32)
     _jit().filter_grad(xp, gl, out, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
     return np.ascontiguousarray(out.transpose(3, 2, 0, 1))
+
+
+# ----------------------------------------------------------------------------- NCHW, stride 1
+@functools.lru_cache(maxsize=256)
+def _pick_nchw(ow: int, o: int) -> tuple | None:
+    """The first block of :data:`KINDS` with at most ``ow`` pixels and ``o`` channels (the
+    last block overlaps the one before): (kind, MR, pixels per block), or None."""
+    for k, (mr, nv) in enumerate(KINDS):
+        if 8 * nv <= ow and mr <= o:
+            return k, mr, 8 * nv
+    return None
+
+
+#: Output rows of at least this many pixels take the NCHW blocks (:func:`takes_nchw`).
+NCHW_MIN_WIDTH = 16
+
+
+def takes_nchw(a: np.ndarray, w_dtype, o: int, geom, out_hw: tuple, groups: int,
+               taps: int) -> bool:
+    """Whether a stride-1 convolution of a C-contiguous (NCHW) operand takes the NCHW blocks:
+    float32, one group, a kernel larger than 1x1, output rows of at least
+    :data:`NCHW_MIN_WIDTH` pixels (on 8x8 planes the channels-last blocks with their two
+    transposing copies won: 32->32 345 against 412 us; LeNet's 10-pixel rows lost too)."""
+    return (ENABLED and groups == 1 and geom[0] == geom[1] == 1 and a.ndim == 4 and taps > 1
+            and a.dtype == np.float32 and w_dtype == np.float32 and a.size > 0
+            and a.flags.c_contiguous and not channels_last(a) and out_hw[0] > 0
+            and out_hw[1] >= NCHW_MIN_WIDTH and _pick_nchw(out_hw[1], o) is not None)
+
+
+def conv_nchw(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
+    """y (N, O, OH, OW), C-contiguous, of a stride-1 convolution of an NCHW ``x4``: the padded
+    NCHW copy (no transposes) and blocks of output channels by consecutive output pixels."""
+    n, c, h, w = x4.shape
+    o, _, kh, kw = w4.shape
+    hp, wp = _grid_hw((h, w), out_hw, (kh, kw), geom)
+    ph, pw = geom[2], geom[3]
+    if (ph, pw, hp, wp) == (0, 0, h, w):
+        xp = x4
+    else:
+        xp = np.zeros((n, c, hp, wp), np.float32)
+        xp[:, :, ph:ph + h, pw:pw + w] = x4
+    kind, mr, vw = _pick_nchw(out_hw[1], o)
+    y = np.empty((n, o) + tuple(out_hw), np.float32)
+    _jit().fwd_nchw(xp, np.ascontiguousarray(w4), y, geom[4], geom[5], kind, mr, vw)
+    return y
