@@ -252,14 +252,6 @@ def _sgn(args, kwargs):
     return _ops.where(zero, _ops.zeros_like(x), unit)
 
 
-def _arg_extreme(name):
-    def check(args, kwargs):
-        x = _first(args, kwargs)
-        if x is not None and x._buf.dtype.kind == "b":
-            raise RuntimeError(f"{name}(): does not support bool input")
-    return check
-
-
 def _softmin(orig):
     """``F.softmin``: ``dtype=`` casts first (it was ignored), and an integer input is refused
     as PyTorch's softmax kernel refuses it (a bool one as negating a mask is)."""
@@ -364,8 +356,6 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch",), ("var_mean",), _var_family("var_mean"), False),
         (("torch",), ("std_mean",), _var_family("std_mean"), False),
         (("torch", "Tensor"), ("lerp",), _lerp, True),
-        (("torch", "Tensor"), ("argmax",), _arg_extreme("argmax"), False),
-        (("torch", "Tensor"), ("argmin",), _arg_extreme("argmin"), False),
         (("Tensor",), ("sign_", "sgn_"), _bool_identity_inplace, False),
         # float16/bfloat16: no CPU kernel in PyTorch
         (("torch", "Tensor", "linalg"), ("det", "lu_factor", "lu_factor_ex", "lu", "solve",

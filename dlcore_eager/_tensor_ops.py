@@ -271,12 +271,16 @@ def min(x, dim=None, keepdim=False, *, other=None):
 
 
 def argmax(x, dim=None, keepdim=False):
+    if x._buf.dtype.kind == "b":            # (PyTorch's rule, here rather than in a wrapper)
+        raise RuntimeError("argmax(): does not support bool input")
     if dim is None and keepdim:
         return _ops.reshape(_ops.argmax(x), (1,) * x.ndim)
     return _ops.argmax(x, None if dim is None else int(dim), keepdim)
 
 
 def argmin(x, dim=None, keepdim=False):
+    if x._buf.dtype.kind == "b":
+        raise RuntimeError("argmin(): does not support bool input")
     if x._buf.dtype.kind in "bu":       # (negating an unsigned value wraps: -1 is 255)
         x = _ops.cast(x, np.int64)
     return argmax(_ops.neg(x), dim, keepdim)

@@ -28,6 +28,8 @@ EXPRS = [f"{f}({x})" for f in ("torch.floor", "torch.ceil", "torch.trunc", "torc
     "i.clone().remainder_(z0)", "i.clone().__imod__(0)", "i.clone().floor_divide_(0)",
     "f.var()", "i.var()", "torch.std(i)", "b.std()", "torch.var(z)", "z.std(0)", "z.var(1)",
     "torch.var_mean(i)", "b.floor_()", "i.floor_()", "b.sign_()",
+    "b.argmax()", "torch.argmax(b, 0)", "b.argmin()", "torch.argmin(b, 0, True)", "i.argmax()",
+    "torch.argmin(i)",
 ]
 
 
@@ -64,7 +66,8 @@ def test_dtype_rule_is_torchs(expr):
                                          ("Tensor", "__mod__"), ("torch", "remainder"),
                                          ("Tensor", "sign"), ("torch", "sgn"),
                                          ("torch", "var"), ("Tensor", "std"),
-                                         ("Tensor", "frac")])
+                                         ("Tensor", "frac"), ("Tensor", "argmax"),
+                                         ("torch", "argmin")])
 def test_no_wrapper_in_front_of_the_binding(where, name):
     f = getattr(dl if where == "torch" else dl.Tensor, name)
     assert not hasattr(f, "__wrapped__")
