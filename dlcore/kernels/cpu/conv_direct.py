@@ -11,9 +11,21 @@ convolution of ``g`` (padded by ``d (k - 1) - pad``) with the flipped, transpose
 forward's loops; at other strides it keeps the GEMM routes of :mod:`.conv`.
 
 Layouts: a channels-last operand (the NCHW view of an NHWC buffer, as the TF front end hands
-the kernels) is read in place when padded; its result is returned as the NCHW view of an NHWC
-buffer (the front end's transpose back is free).  A C-contiguous (NCHW) operand is transposed
-into the padded NHWC copy and its result copied back to NCHW, so NCHW in gives NCHW out.
+the kernels) is copied into its zero-padded NHWC grid (read in place when there is no padding);
+its result is returned as the NCHW view of an NHWC buffer (the front end's transpose back is
+free).  A C-contiguous (NCHW) operand (the eager front end's) at stride 1 with output rows of
+at least :data:`NCHW_MIN_WIDTH` pixels takes the NCHW blocks instead (:func:`conv_nchw`): the
+same register block with its rows over output channels and its vectors over consecutive output
+pixels, read from a padded NCHW copy at each tap's shift, so no transposing copy is made and
+any number of channels works (LeNet's 1->6); other NCHW operands are transposed into the
+padded NHWC grid and their result copied back, so NCHW in gives NCHW out.
+
+Not taken (measured, kept on the GEMM routes of :mod:`.conv`): the input gradient of strided
+convolutions, computed by phases (the pixels ``(a + sh t, b + sw s)`` meet only the taps
+``i = a + ph (mod sh)``, a stride-1 correlation of ``g`` with that sub-filter per phase) lost
+to GEMM + col2im, channels-last us: 8->16 stride 2 402 -> 393, 16->32 stride 2 243 -> 348,
+1x1 stride 2 101 -> 132 and 69 -> 137 (short tap loops, a zero fill and one block store per
+few multiply-adds); and C-contiguous 1x1 kernels.
 
 Measured (one thread, process CPU time, medians of 11, batch 8, 3x3 kernels, the quick small
 ResNet's shapes, channels-last; direct against the route :mod:`.conv` took before, and
