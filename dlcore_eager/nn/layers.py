@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from .. import _shape_ops as S
 from ..creation import empty
@@ -147,11 +149,27 @@ class Sequential(Module):
             x = m(x)
         return x
 
+    def _key(self, idx) -> str:
+        """The name of the module at position ``idx`` (PyTorch's range check and words)."""
+        size = len(self._modules)
+        idx = operator.index(idx)
+        if not -size <= idx < size:
+            raise IndexError(f"index {idx} is out of range")
+        return list(self._modules)[idx % size]
+
     def __getitem__(self, idx):
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            return Sequential(*mods[idx])
-        return mods[idx]
+        if isinstance(idx, slice):      # the same class, keeping the modules' names (PyTorch)
+            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._key(idx)]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, self._key(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
+        for key in keys:
+            delattr(self, key)
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -159,9 +177,71 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __add__(self, other) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "  # noqa: TRY004
+                             f"{type(other)} is given.")
+        ret = Sequential()
+        for layer in (*self, *other):
+            ret.append(layer)
+        return ret
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "  # noqa: TRY004
+                             f"{type(other)} is given.")
+        for layer in list(other):
+            self.append(layer)
+        return self
+
+    def __mul__(self, other) -> Sequential:
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        combined = Sequential()
+        for _ in range(other):
+            for module in self:
+                combined.append(module)
+        return combined
+
+    __rmul__ = __mul__
+
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")  # noqa: TRY004
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        _insert(self, index + n if index < 0 else index, module)
+        return self
+
+    def extend(self, sequential) -> Sequential:
+        for layer in sequential:
+            self.append(layer)
+        return self
+
+    def pop(self, key) -> Module:
+        v = self[key]
+        del self[key]
+        return v
+
+
+def _renumber(container: Module) -> None:
+    """Names 0, 1, ... again after a deletion, as PyTorch's containers do."""
+    object.__setattr__(container, "_modules", OrderedDict(
+        (str(i), m) for i, m in enumerate(container._modules.values())))
+
+
+def _insert(container: Module, index: int, module: Module) -> None:
+    mods = container._modules
+    for i in range(len(mods), index, -1):
+        mods[str(i)] = mods[str(i - 1)]
+    mods[str(index)] = module
 
 
 class ModuleList(Module):
@@ -177,13 +257,51 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules) -> ModuleList:
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got "
+                            + type(modules).__name__)
         for m in modules:
             self.append(m)
         return self
 
+    def _key(self, idx) -> str:
+        size = len(self._modules)
+        idx = operator.index(idx)
+        if not -size <= idx < size:
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % size)
+
     def __getitem__(self, idx):
-        mods = list(self._modules.values())
-        return ModuleList(mods[idx]) if isinstance(idx, slice) else mods[idx]
+        if isinstance(idx, slice):
+            return self.__class__(list(self._modules.values())[idx])
+        return self._modules[self._key(idx)]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, self._key(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        keys = [str(k) for k in range(len(self._modules))[idx]] if isinstance(idx, slice) \
+            else [self._key(idx)]
+        for key in keys:
+            delattr(self, key)
+        _renumber(self)
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other) -> ModuleList:
+        combined = ModuleList()
+        for module in (*self, *other):
+            combined.append(module)
+        return combined
+
+    def insert(self, index: int, module: Module) -> None:
+        _insert(self, index, module)
+
+    def pop(self, key) -> Module:
+        v = self[key]
+        del self[key]
+        return v
 
     def __len__(self) -> int:
         return len(self._modules)

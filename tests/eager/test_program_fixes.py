@@ -45,3 +45,57 @@ def test_shuffle_and_shrink_grad_fn_names(call):
     assert names[0][0] == names[1][0]
     np.testing.assert_array_equal(names[0][1], names[1][1])
     np.testing.assert_array_equal(names[0][2], names[1][2])
+
+
+def _names(container):
+    return [(k, type(m).__name__) for k, m in container._modules.items()]
+
+
+def _seq(m):
+    return m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU(), m.nn.Linear(3, 1), m.nn.Tanh())
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m, s: s[1:3],                      # neural style transfer: model[:(i + 1)]
+    lambda m, s: s[::-1],
+    lambda m, s: s[-1],
+    lambda m, s: (s.__setitem__(-2, m.nn.Sigmoid()), s)[1],     # classifier[6] = Linear(...)
+    lambda m, s: (s.__delitem__(1), s)[1],
+    lambda m, s: (s.__delitem__(slice(0, 2)), s)[1],
+    lambda m, s: (s.insert(1, m.nn.ELU()), s)[1],
+    lambda m, s: (s.insert(-1, m.nn.ELU()), s)[1],
+    lambda m, s: (s.pop(0), s)[1],
+    lambda m, s: s.extend(m.nn.Sequential(m.nn.GELU())),
+    lambda m, s: s + m.nn.Sequential(m.nn.GELU()),
+    lambda m, s: s * 2,
+    lambda m, s: m.nn.Sequential(m.nn.ReLU()).__iadd__(s),
+    lambda m, s: m.nn.ModuleList(s)[1:],
+    lambda m, s: (lambda ml: (ml.__setitem__(0, m.nn.ELU()), ml.__delitem__(-1),
+                              ml.insert(1, m.nn.GELU()), ml.pop(2), ml)[-1])(m.nn.ModuleList(s)),
+    lambda m, s: m.nn.ModuleList(s) + [m.nn.ELU()],
+])
+def test_sequential_and_modulelist_edits(edit):
+    got, want = edit(dl, _seq(dl)), edit(torch, _seq(torch))
+    if isinstance(want, torch.nn.Module) and want._modules:
+        assert type(got).__name__ == type(want).__name__
+        assert _names(got) == _names(want)
+    else:
+        assert type(got).__name__ == type(want).__name__
+
+
+@pytest.mark.parametrize("bad", [lambda m, s: s[4], lambda m, s: s[-5],
+                                 lambda m, s: s.__setitem__(7, m.nn.ReLU()),
+                                 lambda m, s: s + m.nn.ModuleList(), lambda m, s: s * 0,
+                                 lambda m, s: s * 1.5, lambda m, s: m.nn.ModuleList(s)[9],
+                                 lambda m, s: s.insert(9, m.nn.ReLU()),
+                                 lambda m, s: m.nn.ModuleList().extend(3)])
+def test_container_misuse_as_torch(bad):
+    with pytest.raises(Exception) as want:
+        bad(torch, _seq(torch))
+    s = _seq(dl)
+    before = _names(s)
+    with pytest.raises(want.type) as got:
+        bad(dl, s)
+    assert str(got.value).replace("dlcore_eager.nn.layers", "torch.nn.modules.container") \
+        .replace("dlcore_eager.nn.module", "torch.nn.modules.module") == str(want.value)
+    assert _names(s) == before
