@@ -99,3 +99,26 @@ def test_container_misuse_as_torch(bad):
     assert str(got.value).replace("dlcore_eager.nn.layers", "torch.nn.modules.container") \
         .replace("dlcore_eager.nn.module", "torch.nn.modules.module") == str(want.value)
     assert _names(s) == before
+
+
+def _net(m):
+    net = m.nn.Sequential(m.nn.Conv2d(1, 2, 3), m.nn.BatchNorm2d(2))
+    net.head = m.nn.Linear(2, 2)
+    return net
+
+
+@pytest.mark.parametrize("call", [
+    lambda n: type(n.get_submodule("")).__name__, lambda n: type(n.get_submodule("1")).__name__,
+    lambda n: tuple(n.get_parameter("0.weight").shape), lambda n: n.get_parameter("head.bias"),
+    lambda n: tuple(n.get_buffer("1.running_mean").shape), lambda n: n.get_submodule("2"),
+    lambda n: n.get_submodule("head.weight"), lambda n: n.get_parameter("1.running_var"),
+    lambda n: n.get_parameter("head.nope"), lambda n: n.get_buffer("1.weight"),
+    lambda n: n.get_buffer("0.stride")])
+def test_get_submodule_parameter_buffer(call):
+    def outcome(m):
+        try:
+            r = call(_net(m))
+            return "ok", r if isinstance(r, (str, tuple)) else type(r).__name__
+        except Exception as e:          # noqa: BLE001  (the type and words are compared)
+            return type(e).__name__, str(e)
+    assert outcome(dl) == outcome(torch)
