@@ -248,6 +248,8 @@ def _index_name(node) -> str:
     return name
 
 
+_POOL_NAMES = {3: "SqueezeBackward1", 4: "{}2D{}Backward0", 5: "{}3D{}Backward0"}
+
 #: PyTorch's grad_fn names of primitives that PyTorch calls otherwise (a name, or a function
 #: of the node for those whose name depends on the arguments); a composite's entry may still
 #: name its last node after itself (``labelled``)
@@ -262,6 +264,15 @@ _TORCH_NAMES: dict = {
     "take": "IndexBackward0",
     "squeeze": lambda node: "SqueezeBackward1" if len(node.params["axes"]) == 1 else
     "SqueezeBackward2",
+    "log1p": "Log1PBackward0",
+    "identity": "CloneBackward0",               # (clone, and contiguous's copy)
+    "conv": "ConvolutionBackward0",
+    "conv_transpose": "ConvolutionBackward0",
+    "batch_norm_train": "NativeBatchNormBackward0",
+    "layer_norm": "NativeLayerNormBackward0",
+    # pooling per output rank: PyTorch pools 1-d as 2-d, then squeezes
+    "avg_pool": lambda node: _POOL_NAMES[len(node.shape)].format("AvgPool", ""),
+    "max_pool": lambda node: _POOL_NAMES[len(node.shape)].format("MaxPool", "WithIndices"),
     # a Python number's exponent is a 0-d input that needs no gradient (a tensor's: PowBackward1)
     "pow": lambda node: "PowBackward1" if node.parents[1] is not None or (
         node.inputs is not None and node.inputs[1]._buf.ndim) else "PowBackward0",

@@ -252,8 +252,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
     if tuple(output_size) == (1, 1):        # global average pooling: a mean is cheaper
-        return _unbatch(_ops.mean(x, (2, 3), keepdims=True), sq)
-    return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
+        return _unbatch(labelled(_ops.mean(x, (2, 3), keepdims=True), "MeanBackward1", x), sq)
+    return _unbatch(labelled(_ops.adaptive_avg_pool(x, output_size),
+                             "AdaptiveAvgPool2DBackward0", x), sq)
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:

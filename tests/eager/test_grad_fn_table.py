@@ -44,7 +44,13 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "1 - x", "2 ** x", "x ** x", "x ** 2", "torch.pow(x, 3)", "x - 1", "2 * x",
     "F.linear(x[0], x[1])", "F.linear(x[0], x[1], w[:3])", "F.linear(x, x[1], w[:3])",
     "F.linear(x, x[1])", "F.linear(x[0, 0], x[1], w[:3])", "F.linear(x[0, 0], x[1])",
-    "torch.take(x, I)",
+    "torch.take(x, I)", "x.log1p()", "x.clone()", "x.transpose(1, 2).contiguous()",
+    "F.conv2d(x[None], x[:, :2, :2][None])", "F.conv1d(x, x[:, :, :2])",
+    "F.conv_transpose1d(x, x.transpose(0, 1)[:, :, :2])", "F.avg_pool2d(x[None], 2)", "F.avg_pool1d(x, 2)",
+    "F.max_pool2d(x[None], 2)", "F.max_pool1d(x, 2)", "F.avg_pool3d(x[None, None], 1)",
+    "F.max_pool3d(x[None, None], 1)", "F.adaptive_avg_pool2d(x[None], 2)",
+    "F.adaptive_avg_pool2d(x[None], 1)", "F.batch_norm(x, None, None, training=True)",
+    "F.layer_norm(x, (4,))",
 ]
 
 
