@@ -17,8 +17,22 @@ _jit_one_hot = None
 
 
 def numpy_index(cidx: tuple) -> tuple:
-    """dlcore's canonical index (see dlcore.ops.indexing) as a NumPy index."""
-    return tuple(slice(*i[1:]) if isinstance(i, tuple) else i for i in cidx)
+    """dlcore's canonical index (see dlcore.ops.indexing) as a NumPy index, remembered per
+    canonical index (a tree network's backward slices the same few ways hundreds of times a
+    step: the conversion cost about as much as the slice)."""
+    try:
+        out = _NUMPY_INDEX.get(cidx)
+    except TypeError:                # (not hashable: not a canonical index; converted as is)
+        return tuple(slice(*i[1:]) if isinstance(i, tuple) else i for i in cidx)
+    if out is None:
+        out = tuple(slice(*i[1:]) if isinstance(i, tuple) else i for i in cidx)
+        if len(_NUMPY_INDEX) > 4096:
+            _NUMPY_INDEX.clear()
+        _NUMPY_INDEX[cidx] = out
+    return out
+
+
+_NUMPY_INDEX: dict = {}
 
 
 def getitem(x, *, idx):
