@@ -105,7 +105,7 @@ class Model(Network):
         g = self.graph
         with g.as_default():
             self.targets, self.sample_weights, out_losses = [], [], []
-            self._target_names, self._target_outputs = [], []
+            self._target_names, self._target_outputs, self._target_losses = [], [], []
             for i, (out, lf) in enumerate(zip(self.outputs, losses)):
                 name = self.output_names[i]
                 if lf is None:
@@ -113,6 +113,7 @@ class Model(Network):
                 self._target_names.append(name)
                 self._target_outputs.append(i)
                 fn = _losses.get(lf)
+                self._target_losses.append(fn)
                 nd = out.aval.ndim
                 tshape = (None,) * nd
                 self.targets.append(placeholder("float32", tshape, name=f"{name}_target"))
@@ -240,6 +241,8 @@ class Model(Network):
         if len(n) > 1:
             raise ValueError(f"All {what} arrays should have the same number of samples. Got "
                              f"array shapes: {[a.shape for a in out]}")
+        if not targets:                 # (inputs are standardized first, then the targets)
+            self._n_samples = len(out[0]) if out else None
         return out
 
     def _targets_of(self, y) -> list:
@@ -249,7 +252,11 @@ class Model(Network):
                 raise ValueError("Error when checking model target: expected no data, but "
                                  f"got: {type(y).__name__}")
             return []
-        return self._standardize(y, self._target_names, self.targets, "target", True)
+        ys = self._standardize(y, self._target_names, self.targets, "target", True)
+        from ._target_checks import check
+        check(getattr(self, "_n_samples", None), ys,
+              [self.outputs[i] for i in self._target_outputs], self._target_losses)
+        return ys
 
     def _weights_for(self, ys, sample_weight, class_weight) -> list:
         sws: list = []

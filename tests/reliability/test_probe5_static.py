@@ -73,3 +73,48 @@ def test_dropout_keep_prob_fed_as_a_tensor_is_not_checked_at_build_time():
         s = tf.Session()
         np.testing.assert_array_equal(s.run(y, {kp: 1.0}), np.ones(4))
         assert set(np.unique(s.run(tf.nn.dropout(tf.ones((64,)), kp), {kp: 0.5}))) == {0, 2}
+
+
+# ---------------------------------------------------------------------------- Keras targets
+def _keras_model(loss, units):
+    from dlcore_static import keras
+    m = keras.Sequential([keras.layers.Dense(units, input_shape=(3,))])
+    m.compile(optimizer="sgd", loss=loss)
+    return m
+
+
+X4 = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+KERAS = [
+    ("fit_fewer_targets", "mse", 2, lambda m: m.fit(X4, np.ones((3, 2)), verbose=0), ValueError,
+     r"Input arrays should have the same number of samples as target arrays\. Found 4 input "
+     r"samples and 3 target samples\."),
+    ("evaluate_more_targets", "mse", 2, lambda m: m.evaluate(X4, np.ones((5, 2)), verbose=0),
+     ValueError, r"Found 4 input samples and 5 target samples"),
+    ("mse_target_shape", "mse", 2, lambda m: m.fit(X4, np.ones((4, 3)), verbose=0), ValueError,
+     r"A target array with shape \(4, 3\) was passed for an output of shape \(None, 2\) while "
+     r"using as loss `mean_squared_error`\. This loss expects targets to have the same shape"),
+    ("categorical_integer_labels", "categorical_crossentropy", 3,
+     lambda m: m.train_on_batch(X4, np.array([0, 1, 2, 1])), ValueError,
+     r"You are passing a target array of shape \(4, 1\) while using as loss "
+     r"`categorical_crossentropy`"),
+    ("sparse_label_too_big", "sparse_categorical_crossentropy", 3,
+     lambda m: m.fit(X4, np.array([0, 1, 2, 3]), verbose=0), tf.errors.InvalidArgumentError,
+     r"Received a label value of 3 which is outside the valid range of \[0, 3\)\."),
+    ("sparse_label_negative", "sparse_categorical_crossentropy", 3,
+     lambda m: m.evaluate(X4, np.array([0, -1, 2, 1]), verbose=0),
+     tf.errors.InvalidArgumentError, r"Received a label value of -1 which is outside"),
+]
+
+
+@pytest.mark.parametrize("case", KERAS, ids=[c[0] for c in KERAS])
+def test_keras_refuses_bad_targets_before_anything_runs(case):
+    _, loss, units, fn, exc, pattern = case
+    m = _keras_model(loss, units)
+    before = [w.copy() for w in m.get_weights()]
+    with pytest.raises(exc, match=pattern):
+        fn(m)
+    for a, b in zip(m.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    y = np.eye(units, dtype=np.float32)[[0, 1, 1, 0]] if "categorical" == loss[:11] else \
+        (np.array([0, 1, 2, 1]) if loss.startswith("sparse") else np.ones((4, units)))
+    m.fit(X4, y, verbose=0)                        # and the model trains afterwards
