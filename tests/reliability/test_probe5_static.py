@@ -86,17 +86,18 @@ def _keras_model(loss, units):
 X4 = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
 KERAS = [
     ("fit_fewer_targets", "mse", 2, lambda m: m.fit(X4, np.ones((3, 2)), verbose=0), ValueError,
-     r"Input arrays should have the same number of samples as target arrays\. Found 4 input "
-     r"samples and 3 target samples\."),
+     (r"Input arrays should have the same number of samples as target arrays\. Found 4 input "
+      r"samples and 3 target samples\.")),
     ("evaluate_more_targets", "mse", 2, lambda m: m.evaluate(X4, np.ones((5, 2)), verbose=0),
      ValueError, r"Found 4 input samples and 5 target samples"),
     ("mse_target_shape", "mse", 2, lambda m: m.fit(X4, np.ones((4, 3)), verbose=0), ValueError,
-     r"A target array with shape \(4, 3\) was passed for an output of shape \(None, 2\) while "
-     r"using as loss `mean_squared_error`\. This loss expects targets to have the same shape"),
+     (r"A target array with shape \(4, 3\) was passed for an output of shape \(None, 2\) "
+      r"while using as loss `mean_squared_error`\. This loss expects targets to have the same "
+      r"shape")),
     ("categorical_integer_labels", "categorical_crossentropy", 3,
      lambda m: m.train_on_batch(X4, np.array([0, 1, 2, 1])), ValueError,
-     r"You are passing a target array of shape \(4, 1\) while using as loss "
-     r"`categorical_crossentropy`"),
+     (r"You are passing a target array of shape \(4, 1\) while using as loss "
+      r"`categorical_crossentropy`")),
     ("sparse_label_too_big", "sparse_categorical_crossentropy", 3,
      lambda m: m.fit(X4, np.array([0, 1, 2, 3]), verbose=0), tf.errors.InvalidArgumentError,
      r"Received a label value of 3 which is outside the valid range of \[0, 3\)\."),
