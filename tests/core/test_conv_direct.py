@@ -158,3 +158,14 @@ def test_nchw_blocks_match_torch(case, monkeypatch):
     cl = _cl(np.zeros((1, 3, 4, 20), np.float32))          # channels-last: the other blocks
     assert not D.takes_nchw(cl, np.float32, o, (1,) * 6, y.shape[2:], 1, 9)
     assert not D.takes_nchw(x, np.float32, o, (1,) * 6, (4, 15), 1, 9)
+
+
+def test_mismatched_operands_are_refused_not_read_out_of_bounds():
+    x = np.zeros((2, 4, 6, 16), np.float32)
+    with pytest.raises(ValueError, match=r"conv \(input channels\): shapes \(2, 4, 6, 16\)"):
+        D.conv_nchw(x, np.zeros((8, 3, 3, 3), np.float32), (1, 1, 1, 1, 1, 1), (6, 16))
+    with pytest.raises(ValueError, match="input channels"):
+        D.conv_direct(_cl(x), np.zeros((8, 5, 3, 3), np.float32), (1, 1, 1, 1, 1, 1), (6, 16))
+    with pytest.raises(ValueError, match=r"conv_filter_grad \(batch\)"):
+        D.conv_filter_grad_direct(_cl(x), np.zeros((3, 8, 6, 16), np.float32), (3, 3),
+                                  (1, 1, 1, 1, 1, 1))

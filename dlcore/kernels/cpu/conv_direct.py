@@ -124,6 +124,13 @@ def _grid_hw(in_hw: tuple, out_hw: tuple, k: tuple, geom) -> tuple:
             max(in_hw[1] + pw, (out_hw[1] - 1) * sw + dw * (k[1] - 1) + 1))
 
 
+def _check(what: str, a: np.ndarray, b: np.ndarray, axes: tuple) -> None:
+    """The loops read without bounds checks: operands whose shapes disagree (which the ops'
+    shape rules never let through) are refused here rather than read out of bounds."""
+    if a.shape[axes[0]] != b.shape[axes[1]]:
+        raise ValueError(f"{what}: shapes {a.shape} and {b.shape} disagree on axes {axes}")
+
+
 def _out(y: np.ndarray, like_in: np.ndarray) -> np.ndarray:
     """The NHWC result as (N, O, OH, OW): a view for a channels-last operand, else an NCHW
     copy."""
@@ -134,6 +141,7 @@ def _out(y: np.ndarray, like_in: np.ndarray) -> np.ndarray:
 
 def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
     """y (N, O, OH, OW) of a one-group float32 convolution (module docstring)."""
+    _check("conv (input channels)", x4, w4, (1, 1))
     o, _, kh, kw = w4.shape
     oh, ow = out_hw
     kind, mr, vw = _pick(o, ow)
@@ -153,7 +161,8 @@ def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) ->
 
 def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
     """dW (O, C, kh, kw) of a one-group float32 convolution (module docstring)."""
-    _n, c = x4.shape[:2]
+    _check("conv_filter_grad (batch)", x4, g4, (0, 0))
+    c = x4.shape[1]
     o, oh, ow = g4.shape[1:]
     kind, mr, vw = _pick(o, c)
     xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
@@ -193,6 +202,7 @@ def takes_nchw(a: np.ndarray, w_dtype, o: int, geom, out_hw: tuple, groups: int,
 def conv_nchw(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
     """y (N, O, OH, OW), C-contiguous, of a stride-1 convolution of an NCHW ``x4``: the padded
     NCHW copy (no transposes) and blocks of output channels by consecutive output pixels."""
+    _check("conv (input channels)", x4, w4, (1, 1))
     n, c, h, w = x4.shape
     o, _, kh, kw = w4.shape
     hp, wp = _grid_hw((h, w), out_hw, (kh, kw), geom)
