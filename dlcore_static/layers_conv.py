@@ -25,7 +25,8 @@ from . import nn_conv as _nn
 from . import nn_conv3d as _nn3
 from .frontend import to_tensor
 from .graph import get_default_graph
-from .variables import GraphKeys, Variable
+from .variable_scopes import get_variable, variable_scope
+from .variables import GraphKeys
 
 
 def _fmt(data_format) -> str:
@@ -288,10 +289,13 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     c = x.aval.shape[axis]
     if c is None:
         raise ValueError(f"batch_normalization: axis {axis} of the input has no defined size")
-    with g.name_scope(name or "batch_normalization"):
-        def var(nm, init, default, train):
-            ini = _init.get(init) or default
-            return Variable(lambda: ini((c,), x.dtype), name=nm, trainable=train and trainable)
+    # TF1's tf.layers: the variables come from get_variable in variable_scope(name,
+    # default_name="batch_normalization"), so a network rebuilt in a reusing scope (a GAN's
+    # discriminator applied to real and fake images) shares gamma, beta and the moving stats
+    with variable_scope(name, default_name="batch_normalization", reuse=reuse or None):
+        def var(nm, init, default, train, shape=(c,)):
+            return get_variable(nm, shape, dtype=x.dtype, initializer=_init.get(init) or default,
+                                trainable=train and trainable)
         gamma = var("gamma", gamma_initializer, _init.Ones(), True) if scale else None
         beta = var("beta", beta_initializer, _init.Zeros(), True) if center else None
         mm = var("moving_mean", moving_mean_initializer, _init.Zeros(), False)
@@ -299,11 +303,9 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         if renorm:
             from .batch_renorm import renorm_graph
             rvars = (var("renorm_mean", None, _init.Zeros(), False),
-                     Variable(lambda: np.zeros((), x.dtype.np), name="renorm_mean_weight",
-                              trainable=False),
+                     var("renorm_mean_weight", None, _init.Zeros(), False, ()),
                      var("renorm_stddev", None, _init.Zeros(), False),
-                     Variable(lambda: np.zeros((), x.dtype.np), name="renorm_stddev_weight",
-                              trainable=False))
+                     var("renorm_stddev_weight", None, _init.Zeros(), False, ()))
             y, updates = renorm_graph(x, gamma, beta, mm, mv, rvars, axis, momentum, epsilon,
                                       training, renorm_clipping, renorm_momentum)
         else:
