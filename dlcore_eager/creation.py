@@ -129,6 +129,11 @@ _ARRAY_KEEPS = frozenset(np.dtype(d) for d in ("int8", "int16", "int32", "int64"
 
 
 def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
+    if not isinstance(data, (np.ndarray, np.generic)) and (
+            arr.dtype == np.uint64 or (arr.dtype == object and arr.size and all(
+                isinstance(v, int) for v in arr.flat))):
+        # Python ints beyond int64 (NumPy made them uint64 and the cast wrapped 2**63 to -2**63)
+        raise ValueError("Overflow when unpacking long long")
     if isinstance(data, (np.ndarray, np.generic)) and arr.dtype in _ARRAY_KEEPS:
         return arr.dtype                       # (a uint8 image stays uint8, as in PyTorch)
     if is_floating(arr.dtype):

@@ -72,6 +72,12 @@ CASES = [
      r"self\.size\(-1\) must be divisible by 2 to view Char as Short"),
     ("view_dtype_scalar", lambda T: T.tensor(1.0).view(T.int16), R,
      r"self\.dim\(\) cannot be 0 to view Float as Short"),
+    ("tensor_int_2**63", lambda T: T.tensor([2**63]), ValueError,
+     r"Overflow when unpacking long long"),          # (was wrapped to -2**63)
+    ("tensor_int_2**64", lambda T: T.tensor([[2**64]]), ValueError,
+     r"Overflow when unpacking long long"),
+    ("tensor_int_below_-2**63", lambda T: T.tensor(-2**63 - 1), ValueError,
+     r"Overflow when unpacking long long"),
 ]
 INPLACE = [
     ("mul_float_into_long", lambda t: t.mul_(1.5), "int64",
