@@ -72,7 +72,7 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "moveaxis": "PermuteBackward0", "mv": "MvBackward0", "narrow": "SliceBackward0",
             "pixel_shuffle": "PixelShuffleBackward0", "pixel_unshuffle": "PixelUnshuffleBackward0",
             "channel_shuffle": "ChannelShuffleBackward0", "hardshrink": "HardshrinkBackward0",
-            "softshrink": "SoftshrinkBackward0"}
+            "softshrink": "SoftshrinkBackward0", "sgn": "SgnBackward0"}
 
 
 #: in-place forms the calling convention would make but PyTorch 2.13's Tensor lacks (a name

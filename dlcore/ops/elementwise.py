@@ -103,10 +103,12 @@ abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),
                "y = |x|;  dx = g * sign(x)", float_only=False,
                api={"torch": ("abs", "absolute"), "Tensor": ("abs", "absolute"),
                     "operator": "__abs__", "tf": "abs", "tf.math": "abs"})
-sign_p = _unary("sign", "({0} > 0) * 1 - ({0} < 0) * 1", np.sign, None,
-                "y = sign(x);  not differentiable (zero almost everywhere)", float_only=False,
-                differentiable=False, api={"torch": ("sign", "sgn"), "Tensor": ("sign", "sgn"),
-                                           "tf": "sign", "tf.math": "sign"})
+# differentiable with a zero gradient, as PyTorch's SignBackward0 and TensorFlow's SignGrad
+# (so y = sign(x) requires grad when x does, and backward through it gives zeros)
+sign_p = _unary("sign", "({0} > 0) * 1 - ({0} < 0) * 1", np.sign,
+                lambda g, y, x: (zeros_like(g),), "y = sign(x);  dx = 0", float_only=False,
+                api={"torch": ("sign", "sgn"), "Tensor": ("sign", "sgn"),
+                     "tf": "sign", "tf.math": "sign"})
 
 
 def neg(x): return bind(neg_p, x)
