@@ -66,8 +66,8 @@ CASES = [
      lambda T: T.nn.functional.cross_entropy(T.ones(2, 3), T.tensor([0, 1]), label_smoothing=1.5),
      R, r"label_smoothing must be between 0\.0 and 1\.0\. Got: 1\.5"),
     ("view_dtype_strided", lambda T: T.ones(2, 3).t().view(T.int16), R,
-     r"self\.stride\(-1\) must be 1 to view Float as Short \(different element sizes\), but "
-     r"got 3"),
+     (r"self\.stride\(-1\) must be 1 to view Float as Short \(different element sizes\), "
+      r"but got 3")),
     ("view_dtype_odd_size", lambda T: T.ones(3, dtype=T.int8).view(T.int16), R,
      r"self\.size\(-1\) must be divisible by 2 to view Char as Short"),
     ("view_dtype_scalar", lambda T: T.tensor(1.0).view(T.int16), R,
