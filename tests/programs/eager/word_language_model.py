@@ -177,7 +177,7 @@ for rnn_type in ["LSTM", "GRU"]:
             p.copy_(torch.tensor(rng.uniform(-0.25, 0.25, tuple(p.shape)), dtype=torch.float32))
     lr = 5.0
     best_val_loss = None
-    for epoch in range(1, 7):
+    for epoch in range(1, 5):
         train(epoch)
         val_loss = evaluate(val_data)
         print('| end of epoch {:3d} | valid loss {:5.3f} | valid ppl {:8.3f}'.format(
