@@ -76,8 +76,8 @@ def _reduction(size_average, reduce, reduction: str) -> str:
 
 
 def _reduce(x: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return _ops.mean(x)
+    if reduction == "mean":                 # (PyTorch's name; the last primitive is a div)
+        return _labelled(_ops.mean(x), "MeanBackward0", x)
     if reduction == "sum":
         return _ops.sum(x)
     return x

@@ -50,7 +50,8 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "F.max_pool2d(x[None], 2)", "F.max_pool1d(x, 2)", "F.avg_pool3d(x[None, None], 1)",
     "F.max_pool3d(x[None, None], 1)", "F.adaptive_avg_pool2d(x[None], 2)",
     "F.adaptive_avg_pool2d(x[None], 1)", "F.batch_norm(x, None, None, training=True)",
-    "F.layer_norm(x, (4,))", "x.sign()", "x.sgn()", "torch.sign(x)",
+    "F.layer_norm(x, (4,))", "x.sign()", "x.sgn()", "torch.sign(x)", "F.l1_loss(x, x * 2)",
+    "F.l1_loss(x, x * 2, reduction='sum')", "F.l1_loss(x, x * 2, reduction='none')",
 ]
 
 
