@@ -53,8 +53,8 @@ from dlcore.jitcache import load_generated_module
 
 from ..plan import Plan
 from .emit_numba import Emitter, Unsupported
-from .loops import loop_expr
 from .ir import Node, Program, Val
+from .loops import loop_expr
 from .source import generate, python_step  # noqa: F401 - python_step: its old home
 
 logger = logging.getLogger("dlcore_static.compiler")

@@ -154,7 +154,10 @@ class Emitter(IndexEmitter):
             if v.aval.shape != ():
                 raise Unsupported("a rank-0 result of a non-scalar input")
         out = self.fresh("s")
-        expr = loops.loop_expr(n).format(*args)
+        template = loops.loop_expr(n)
+        if template is None:
+            raise Unsupported(f"primitive {n.prim.name} has no loop template")
+        expr = template.format(*args)
         if n.avals[0].dtype.kind != "b" or n.prim.name == "cast":
             expr = f"{loops.np_type(n.avals[0].dtype)}({expr})"
         self.names[n.out()] = out

@@ -290,7 +290,10 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             local[m.out()] = acc
             continue
         args = [_operand(v, local, loads, name_of, loop_shape, e, prefix) for v in m.inputs]
-        expr = ((fast32 and fast32_expr(m)) or loop_expr(m)).format(*args)
+        template = (fast32 and fast32_expr(m)) or loop_expr(m)
+        if template is None:
+            raise ValueError(f"{m.name}: primitive {m.prim.name} has no loop template")
+        expr = template.format(*args)
         dtype = m.avals[0].dtype
         if m.prim.name == "cast" or dtype.kind != "b":
             expr = f"{np_type(dtype)}({expr})"
