@@ -114,7 +114,11 @@ def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(s) for s in size)
+    size = tuple(int(s) for s in size)
+    if size and min(size) < 0:      # (NumPy's ValueError is not PyTorch's RuntimeError)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    return size
 
 
 def _default(dtype) -> np.dtype:
@@ -225,6 +229,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
@@ -265,9 +272,14 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    if size is None and isinstance(high, (tuple, list)):     # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    buf = _rng(generator).integers(low, high, tuple(size))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    buf = _rng(generator).integers(low, high, _size((size,)))
     return _finish(buf.astype(D.to_numpy_dtype(dtype) if dtype else np.int64), None, device,
                    False)
 

@@ -72,6 +72,17 @@ CASES = [
      r"self\.size\(-1\) must be divisible by 2 to view Char as Short"),
     ("view_dtype_scalar", lambda T: T.tensor(1.0).view(T.int16), R,
      r"self\.dim\(\) cannot be 0 to view Float as Short"),
+    ("zeros_negative", lambda T: T.zeros(2, -3), R,           # (NumPy's ValueError before)
+     r"negative dimension -3|Dimension size must be non-negative"),
+    ("randn_negative", lambda T: T.randn(3, -1), R,
+     r"Trying to create tensor with negative dimension -1: \[3, -1\]"),
+    ("full_negative", lambda T: T.full((-1,), 2.0), R,
+     r"Trying to create tensor with negative dimension -1: \[-1\]"),
+    ("new_zeros_negative", lambda T: T.ones(3).new_zeros(-1), R,
+     r"Trying to create tensor with negative dimension -1: \[-1\]"),
+    ("randint_low_high", lambda T: T.randint(5, 2, (3,)), R,
+     r"random_ expects 'from' to be less than 'to', but got from=5 >= to=2"),
+    ("eye_negative", lambda T: T.eye(-1), R, r"n must be greater or equal to 0, got -1"),
     ("tensor_int_2**63", lambda T: T.tensor([2**63]), ValueError,
      r"Overflow when unpacking long long"),          # (was wrapped to -2**63)
     ("tensor_int_2**64", lambda T: T.tensor([[2**64]]), ValueError,
@@ -202,3 +213,11 @@ def test_view_dtype_reinterprets_the_bytes_as_pytorch():
         y = T.zeros(2)
         y.view(T.int32)[0] = 1065353216               # shares memory: y[0] becomes 1.0
         assert y.tolist() == [1.0, 0.0]
+
+
+def test_randint_high_and_size_positional_as_pytorch():
+    # (randint(3, (2,)) raised TypeError: the size was read as ``high``)
+    for T in (dl, torch):
+        x = T.randint(3, (2, 4))
+        assert tuple(x.shape) == (2, 4) and x.dtype == T.int64
+        assert 0 <= int(x.min()) and int(x.max()) < 3
