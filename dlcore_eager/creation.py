@@ -207,16 +207,29 @@ def _legacy_construct(dtype: D.dtype, device, args, kwargs) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- filled
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
+def _size_arg(name: str, sizes: tuple, size) -> tuple:
+    """The shape given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (PyTorch takes all
+    three; both forms at once is its TypeError)."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        sizes = (size,)
+    return _size(sizes)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_size(size), _default(dtype)), None, device, requires_grad)
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_size_arg("zeros", sizes, size), _default(dtype)), None, device,
+                   requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(_size(size), _default(dtype)), None, device, requires_grad)
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_size_arg("ones", sizes, size), _default(dtype)), None, device,
+                   requires_grad)
+
+
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_size_arg("empty", sizes, size), _default(dtype)), None, device,
+                   requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -261,13 +274,17 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
 
 
 # ----------------------------------------------------------------------------- random
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    buf = _rng(generator).random(_size(size), dtype=np.float64).astype(_default(dtype))
+def rand(*sizes, size=None, generator=None, dtype=None, device=None,
+         requires_grad=False) -> Tensor:
+    buf = _rng(generator).random(_size_arg("rand", sizes, size), dtype=np.float64) \
+        .astype(_default(dtype))
     return _finish(buf, None, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    buf = _rng(generator).standard_normal(_size(size)).astype(_default(dtype))
+def randn(*sizes, size=None, generator=None, dtype=None, device=None,
+          requires_grad=False) -> Tensor:
+    buf = _rng(generator).standard_normal(_size_arg("randn", sizes, size)).astype(
+        _default(dtype))
     return _finish(buf, None, device, requires_grad)
 
 

@@ -122,3 +122,14 @@ def test_get_submodule_parameter_buffer(call):
         except Exception as e:          # noqa: BLE001  (the type and words are compared)
             return type(e).__name__, str(e)
     assert outcome(dl) == outcome(torch)
+
+
+@pytest.mark.parametrize("name", ["empty", "zeros", "ones", "rand", "randn"])
+def test_factories_take_size_as_a_keyword(name):
+    # gat/main.py: nn.Parameter(torch.empty(size=(in_features, n_hidden * n_heads)))
+    for lib in (dl, torch):
+        f = getattr(lib, name)
+        assert tuple(f(size=(2, 3)).shape) == (2, 3)
+        assert tuple(f(size=[4], dtype=lib.float64).shape) == (4,)
+        with pytest.raises(TypeError, match=f"^{name}\\(\\) "):     # (rand/randn: other words)
+            f((2,), size=(3,))
