@@ -6,7 +6,8 @@ only records its arguments; the first ``fit``/``evaluate``/``predict`` (or ``*_o
 makes one ``Input`` per array of ``x`` (its shape without the batch dimension, ``float32`` or
 the array's integer dtype), calls ``call`` on them once (``training`` is not passed, so the
 ``Dropout``-style layers read the learning phase), makes the model a graph network of the
-resulting tensors, and then runs the recorded ``compile``.  Its inputs and outputs are named
+resulting tensors, and then runs the recorded ``compile``; ``model.build(input_shape)`` does the
+same from shapes (float32 inputs).  Before it is built, its ``layers`` are the tracked ones.  Its inputs and outputs are named
 ``input_1``..., ``output_1``... and its ``layers`` are the layers assigned to its attributes
 (or held in attribute lists), in assignment order, as Keras tracks them; the weights follow
 that order.
@@ -74,6 +75,30 @@ def build_on(model, x) -> None:
                              f"shape {a.shape}")
         dtype = a.dtype.name if a.dtype.kind in "iu" else "float32"
         inputs.append(Input(shape=a.shape[1:], dtype=dtype))
+    _build_graph(model, inputs)
+
+
+def build_from_shape(model, input_shape) -> None:
+    """``model.build(input_shape)`` of an unbuilt subclassed model (tf.keras's
+    ``Network.build``): one float32 ``Input`` per shape (a tuple, or a list of tuples for
+    several inputs; the batch dimension, first, is left unknown), then as ``build_on``."""
+    if input_shape is None:
+        raise ValueError("Input shape must be defined when calling build on a model subclass "
+                         "network.")
+    def dims(s):
+        s = s.as_list() if hasattr(s, "as_list") else s
+        if not isinstance(s, (tuple, list)) or len(s) < 1 or \
+                not all(d is None or isinstance(d, (int, np.integer)) for d in s):
+            raise ValueError(f"Model {model.name}: build expects a shape tuple with a batch "
+                             f"dimension (or a list of them), got {input_shape!r}")
+        return tuple(None if d is None else int(d) for d in s)[1:]
+    several = isinstance(input_shape, list) and bool(input_shape) and \
+        not isinstance(input_shape[0], (int, np.integer, type(None)))
+    shapes = [dims(s) for s in (input_shape if several else [input_shape])]
+    _build_graph(model, [Input(shape=s) for s in shapes])
+
+
+def _build_graph(model, inputs: list) -> None:
     outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
     tracked = tracked_layers(model)
     model._init_graph(inputs, outputs)

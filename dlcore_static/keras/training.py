@@ -67,6 +67,17 @@ class Model(Network):
         if inputs is not None and outputs is not None:
             self._init_graph(inputs, outputs, name)
 
+    def build(self, input_shape=None) -> None:
+        if _sub.is_subclassed(self):            # tf.keras: call() on inputs of these shapes
+            _sub.build_from_shape(self, input_shape)
+        else:
+            super().build(input_shape)
+
+    def __getattr__(self, name):
+        if name == "layers" and _sub.is_subclassed(self):    # Keras tracks them on assignment
+            return _sub.tracked_layers(self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # -- session
     @property
     def _session(self):
