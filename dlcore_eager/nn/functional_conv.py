@@ -405,6 +405,11 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
+    if not 1 <= nsp <= 3:               # (a 2-D input failed with 'list index out of range')
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
+                                  f"(got {input.ndim}D) for the modes: nearest | linear | "
+                                  f"bilinear | bicubic | trilinear | lanczos | area | "
+                                  f"nearest-exact (got {mode})")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
@@ -416,4 +421,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         sf = (scale_factor,) * nsp if not isinstance(scale_factor, (tuple, list)) \
             else tuple(scale_factor)
         size = tuple(int(np.floor(i * f)) for i, f in zip(input.shape[2:], sf))
+    out = tuple(size) if isinstance(size, (tuple, list)) else (size,) * nsp
+    if min(out) <= 0:                   # (NumPy's 'negative dimensions are not allowed')
+        names = "DHW"[3 - nsp:]
+        raise RuntimeError("Input and output sizes should be greater than 0, but got input ("
+                           + ", ".join(f"{k}: {v}" for k, v in zip(names, input.shape[2:]))
+                           + (") and output (" if nsp == 1 else ") output (")
+                           + ", ".join(f"{k}: {v}" for k, v in zip(names, out))
+                           + ")")
     return _ops.interpolate(input, size, mode, bool(align_corners))

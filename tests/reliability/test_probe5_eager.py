@@ -83,6 +83,14 @@ CASES = [
     ("randint_low_high", lambda T: T.randint(5, 2, (3,)), R,
      r"random_ expects 'from' to be less than 'to', but got from=5 >= to=2"),
     ("eye_negative", lambda T: T.eye(-1), R, r"n must be greater or equal to 0, got -1"),
+    ("interpolate_2d_input", lambda T: T.nn.functional.interpolate(T.ones(3, 3), size=2),
+     NotImplementedError, r"Only 3D, 4D and 5D input Tensors supported \(got 2D\)"),
+    ("interpolate_negative_size",
+     lambda T: T.nn.functional.interpolate(T.ones(1, 1, 3, 3), size=(-1, 2)), R,
+     (r"Input and output sizes should be greater than 0, but got input \(H: 3, W: 3\) output "
+      r"\(H: -1, W: 2\)")),
+    ("interpolate_zero_size_1d", lambda T: T.nn.functional.interpolate(T.ones(1, 1, 3), size=0),
+     R, r"but got input \(W: 3\) and output \(W: 0\)"),
     ("tensor_int_2**63", lambda T: T.tensor([2**63]), ValueError,
      r"Overflow when unpacking long long"),          # (was wrapped to -2**63)
     ("tensor_int_2**64", lambda T: T.tensor([[2**64]]), ValueError,
