@@ -107,17 +107,17 @@ def _fast_cat(general):
         tt = type(tensors)
         if (tt is list or tt is tuple) and len(tensors) > 1 and type(dim) is int and \
                 not _D._AUTOCAST:
-            bufs = []
+            bufs: list = []
             rg = False
-            first = None
+            dtype = None
             for t in tensors:
                 if not isinstance(t, Tensor):
                     break
                 b = t._buf
                 if type(b) is not _ndarray:
                     break
-                if first is None:
-                    first = b
+                if dtype is None:
+                    dtype = b.dtype
                     nd = b.ndim
                     d = dim + nd if dim < 0 else dim
                     if not 0 <= d < nd:
@@ -126,7 +126,7 @@ def _fast_cat(general):
                     head, tail = shape[:d], shape[d + 1:]
                 else:
                     s = b.shape
-                    if b.dtype is not first.dtype or len(s) != nd or s[:d] != head or \
+                    if b.dtype is not dtype or len(s) != nd or s[:d] != head or \
                             s[d + 1:] != tail:
                         break
                 rg = rg or t._rg
@@ -134,7 +134,7 @@ def _fast_cat(general):
             else:
                 args = tuple(tensors)
                 params = {"axis": d}
-                if len(bufs) != 2 or ((shape, b.shape, first.dtype, b.dtype), (("axis", d),)) \
+                if len(bufs) != 2 or ((shape, b.shape, dtype, b.dtype), (("axis", d),)) \
                         not in cache:
                     check_rule(concatenate_p, bufs, params)
                 out = kernel_of["cpu"](*bufs, axis=d)
