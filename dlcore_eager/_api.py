@@ -28,6 +28,7 @@ from . import _dtype as D
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY
+from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._graph import Node, labelled
 from ._state import STATE
 from .tensor import Tensor
@@ -382,15 +383,6 @@ def _implicit_dim(name: str, ndim: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", UserWarning, stacklevel=4)
     return 0 if ndim in (0, 1, 3) else 1
-
-
-def _softmax_refusal(name, x, dim) -> NotImplementedError:
-    """PyTorch's words for a softmax of an integer or bool tensor (its CPU kernel's name)."""
-    last = x.ndim == 0 or dim in (-1, x.ndim - 1)
-    kernel = ("log_softmax" if "log" in name else "softmax") + \
-        ("_lastdim_kernel_impl" if last else "_kernel_impl")
-    return NotImplementedError(f'"{kernel}" not implemented for '
-                               f"'{D.from_numpy_dtype(x._buf.dtype)._legacy}'")
 
 
 def softmax(export, ns, name):

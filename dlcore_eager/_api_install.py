@@ -13,6 +13,7 @@ from dlcore import api as _api
 
 from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTIONS
 from ._graph import labelled
+from ._views import alias
 from .tensor import Tensor
 
 
@@ -72,7 +73,11 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "moveaxis": "PermuteBackward0", "mv": "MvBackward0", "narrow": "SliceBackward0",
             "pixel_shuffle": "PixelShuffleBackward0", "pixel_unshuffle": "PixelUnshuffleBackward0",
             "channel_shuffle": "ChannelShuffleBackward0", "hardshrink": "HardshrinkBackward0",
-            "softshrink": "SoftshrinkBackward0", "sgn": "SgnBackward0"}
+            "softshrink": "SoftshrinkBackward0", "sgn": "SgnBackward0",
+            "unflatten": "ViewBackward0"}
+#: labels of view functions: one that changes nothing (``x.movedim(0, 0)``) still returns a new
+#: view, as PyTorch's (``_views.alias``), not the tensor itself
+_VIEW_LABELS = frozenset({"PermuteBackward0", "ViewBackward0", "SliceBackward0"})
 
 
 #: in-place forms the calling convention would make but PyTorch 2.13's Tensor lacks (a name
@@ -93,6 +98,8 @@ def _labelling(f, label):
     def labelling(*args, **kwargs):
         out = f(*args, **kwargs)
         x = args[0] if args else kwargs.get("input")
+        if out is x and label in _VIEW_LABELS:
+            return alias(x, label)
         return labelled(out, label, x) if isinstance(x, Tensor) else out
     return labelling
 

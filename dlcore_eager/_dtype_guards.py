@@ -252,15 +252,24 @@ def _sgn(args, kwargs):
     return _ops.where(zero, _ops.zeros_like(x), unit)
 
 
+def softmax_refusal(name, x, dim) -> NotImplementedError:
+    """PyTorch's words for a softmax of an integer or bool tensor (its CPU kernel's name); used
+    by ``_api``'s softmax convention and by ``softmin`` here."""
+    last = x.ndim == 0 or dim in (-1, x.ndim - 1)
+    kernel = ("log_softmax" if "log" in name else "softmax") + \
+        ("_lastdim_kernel_impl" if last else "_kernel_impl")
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{D.from_numpy_dtype(x._buf.dtype)._legacy}'")
+
+
 def _softmin(orig):
     """``F.softmin``: ``dtype=`` casts first (it was ignored), and an integer input is refused
     as PyTorch's softmax kernel refuses it (a bool one as negating a mask is)."""
     def softmin(input, dim=None, _stacklevel=3, dtype=None):
         x = input.to(dtype) if dtype is not None and isinstance(input, Tensor) else input
         if isinstance(x, Tensor) and x._buf.dtype.kind in "iu":
-            from ._api import _softmax_refusal
             d = dim if dim is not None else (0 if x.ndim in (0, 1, 3) else 1)
-            raise _softmax_refusal("softmax", x, int(d) % max(x.ndim, 1))
+            raise softmax_refusal("softmax", x, int(d) % max(x.ndim, 1))
         if isinstance(x, Tensor) and x._buf.dtype.kind == "b":
             x = -x                                  # (PyTorch's words for negating a mask)
         return orig(x, dim, _stacklevel)

@@ -16,7 +16,8 @@ torch = pytest.importorskip("torch")
 VIEWS = ["x.view(x.shape)", "x.reshape(2, 3)", "x.view_as(x)", "x.reshape_as(x)",
          "x.squeeze(0)", "x.squeeze()", "x.squeeze((0, 1))", "x.expand(2, 3)",
          "x.expand_as(x)", "x.permute(0, 1)", "x.transpose(1, 1)", "x[...]",
-         "torch.broadcast_to(x, (2, 3))"]
+         "torch.broadcast_to(x, (2, 3))", "x.movedim(0, 0)", "x.moveaxis(1, 1)",
+         "x.unflatten(1, (3,))", "x.narrow(1, 0, 3)", "x[:]", "x[:, :]"]
 
 
 @pytest.mark.parametrize("expr", VIEWS)
