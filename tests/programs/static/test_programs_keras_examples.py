@@ -137,3 +137,27 @@ def test_variational_autoencoder_add_loss(capsys, tmp_path):
     np.testing.assert_allclose(env["x_decoded"], p, rtol=1e-4, atol=1e-5)
     kl = -0.5 * np.sum(1 + zlv - zm ** 2 - np.exp(zlv), -1)
     assert np.all(kl >= 0) and len(vae.losses) == 1
+
+
+def test_denoising_autoencoder_conv2d_transpose(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_denoising_autoencoder.py", capsys)
+    assert "conv2d_transpose_1 (Conv2DTr (None, 4, 4, 8)           584" in out
+    assert "decoder (Model)              (None, 8, 8, 1)           1201" in out
+    losses, val = _losses(out), np.array(numbers(line(out, "val_loss:")))
+    assert len(losses) == 12 and losses[-1] < 0.5 * losses[0] and val[-1] < 0.5 * val[0]
+    ae, xn, x = env["autoencoder"], env["x_test_noisy"], env["x_test"]
+    L = keras3.layers
+    inp = keras3.Input((8, 8, 1))
+    h = L.Conv2D(4, 3, strides=2, activation="relu", padding="same")(inp)
+    h = L.Conv2D(8, 3, strides=2, activation="relu", padding="same")(h)
+    h = L.Reshape((2, 2, 8))(L.Dense(32)(L.Dense(8)(L.Flatten()(h))))
+    h = L.Conv2DTranspose(8, 3, strides=2, activation="relu", padding="same")(h)
+    h = L.Conv2DTranspose(4, 3, strides=2, activation="relu", padding="same")(h)
+    h = L.Activation("sigmoid")(L.Conv2DTranspose(1, 3, padding="same")(h))
+    ref = keras3.Model(inp, h)
+    ref.set_weights(ae.get_weights())
+    p = ref.predict(xn, verbose=0)
+    np.testing.assert_allclose(p, env["x_decoded"], atol=1e-5)
+    mse = numbers(line(out, "mse noisy"))
+    assert mse == pytest.approx([np.mean((xn - x) ** 2), np.mean((p - x) ** 2)], abs=1e-4)
+    assert ae.evaluate(xn, x, verbose=0) == pytest.approx(val[-1], abs=1e-4)
