@@ -20,8 +20,9 @@ buffer; the block itself does no bounds checks.
   on a zero-padded NHWC ``xp``: rows ``m`` are ``MR`` consecutive output pixels of a row (the
   last block of a row overlaps the one before when ``MR`` does not divide ``OW``: its pixels are
   written twice with equal values), the loop runs over ``(i, j, c)``.
-* ``filter_grad``: ``dw[i, j, c, o] = sum_{n, r, s} xp[n, r sh + i dh, s sw + j dw, c]
-  g[n, r, s, o]``: rows ``m`` are ``MR`` input channels, the loop runs over ``(n, r, s)``.
+* ``filter_grad``: ``dw[i, j, c, o] = sum_{n, r, s} x[n, r sh - ph + i dh, s sw - pw + j dw,
+  c] g[n, r, s, o]`` on the unpadded NHWC ``x``: rows ``m`` are ``MR`` input channels, the loop
+  runs over ``(n, r, s)``, per tap only over the rows and columns that read inside ``x``.
 
 ``kind`` picks the block shape (``MR``, ``NV``) from :data:`.conv_direct.KINDS`.
 """
@@ -158,23 +159,42 @@ def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
                 s += mr
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _span(o_n, s, p, off, lim):
+    """The outputs ``[lo, hi)`` along one axis whose input index ``o * s - p + off`` lies in
+    ``[0, lim)`` (``lo == hi`` when none does)."""
+    t = p - off
+    lo = 0 if t <= 0 else (t + s - 1) // s
+    u = lim - 1 + p - off
+    hi = 0 if u < 0 else u // s + 1
+    hi = min(hi, o_n)
+    return min(lo, hi), hi
+
+
 @njit(cache=True, nogil=True)
-def filter_grad(xp, g, out, sh, sw, dh, dw, kind, mr, vw):
-    """dw (KH, KW, C, O) from the padded NHWC xp (N, Hp, Wp, C) and g (N, OH, OW, O), all
-    C-contiguous float32 (``C >= mr``, ``vw`` divides ``O``)."""
-    n_n, hp, wp, c = xp.shape
+def filter_grad(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
+    """dw (KH, KW, C, O) from the unpadded NHWC x (N, H, W, C) and g (N, OH, OW, O), all
+    C-contiguous float32 (``C >= mr``, ``vw`` divides ``O``): per tap, the loop runs over the
+    output rows and columns whose input pixel lies inside ``x`` (padding adds nothing)."""
+    n_n, h, w, c = x.shape
     oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
     kh, kw = out.shape[0], out.shape[1]
-    xf, gf, of = xp.reshape(-1), g.reshape(-1), out.reshape(-1)
+    xf, gf, of = x.reshape(-1), g.reshape(-1), out.reshape(-1)
     for i in range(kh):
+        r_lo, r_hi = _span(oh, sh, ph, i * dh, h)
         for j in range(kw):
+            s_lo, s_hi = _span(ow, sw, pw, j * dw, w)
+            x0 = ((r_lo * sh - ph + i * dh) * w + s_lo * sw - pw + j * dw) * c
+            if r_lo == r_hi or s_lo == s_hi:
+                x0 = 0                                  # no pixel: the block writes zeros
             cb = 0
             while cb < c:
                 if cb + mr > c:
                     cb = c - mr
                 for ob in range(0, o, vw):
-                    _block(kind, xf, (i * dh * wp + j * dw) * c + cb, 1, hp * wp * c,
-                           sh * wp * c, sw * c, gf, ob, oh * ow * o, ow * o, o, n_n, oh, ow,
+                    _block(kind, xf, x0 + cb, 1, h * w * c, sh * w * c, sw * c,
+                           gf, (r_lo * ow + s_lo) * o + ob, oh * ow * o, ow * o, o,
+                           n_n, r_hi - r_lo, s_hi - s_lo,
                            of, ((i * kw + j) * c + cb) * o + ob, o)
                 cb += mr
 

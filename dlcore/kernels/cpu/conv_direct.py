@@ -163,12 +163,12 @@ def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> n
     """dW (O, C, kh, kw) of a one-group float32 convolution (module docstring)."""
     _check("conv_filter_grad (batch)", x4, g4, (0, 0))
     c = x4.shape[1]
-    o, oh, ow = g4.shape[1:]
+    o = g4.shape[1]
     kind, mr, vw = _pick(o, c)
-    xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
-    gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))        # a view when g is channels-last
+    xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))        # views when channels-last
+    gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))
     out = np.empty(tuple(k) + (c, o), np.float32)
-    _jit().filter_grad(xp, gl, out, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
+    _jit().filter_grad(xl, gl, out, *geom[:6], kind, mr, vw)
     return np.ascontiguousarray(out.transpose(3, 2, 0, 1))
 
 
