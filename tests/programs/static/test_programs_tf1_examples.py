@@ -125,3 +125,30 @@ def test_variational_autoencoder_random_normal_reparameterization(capsys):
                                _sig(d @ W["decoder_out"] + B["decoder_out"]), atol=1e-5)
     e = env["e1"]
     assert abs(e.mean()) < 0.3 and 0.7 < e.std() < 1.3
+
+
+def test_cnn_saver_restore_and_summaries(capsys, tmp_path):
+    out, env = run_program("tf_cnn_saver_summaries.py", capsys, [str(tmp_path)])
+    steps = [numbers(ln) for ln in out.splitlines() if ln.startswith("Step")]
+    assert len(steps) == 4 and steps[-1][0] < 0.1 * steps[0][0]
+    assert "Model saved in file: model.ckpt" in out
+    assert "restored max diff 0.000e+00" in out and "Second Optimization Finished!" in out
+    W, B, x = env["W"], env["B"], env["test_x"]             # the restored-and-trained weights
+
+    def conv_relu_pool(a, w, b):                             # SAME 3x3 conv, 2x2 max pool
+        n, h, wd, _ = a.shape
+        p = np.pad(a, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        y = sum(p[:, i:i + h, j:j + wd] @ w[i, j] for i in range(3) for j in range(3))
+        y = np.maximum(y + b, 0)
+        return y.reshape(n, h // 2, 2, wd // 2, 2, -1).max((2, 4))
+    h = conv_relu_pool(conv_relu_pool(x.reshape(-1, 8, 8, 1), W["wc1"], B["bc1"]),
+                       W["wc2"], B["bc2"])
+    z = np.maximum(h.reshape(len(x), -1) @ W["wd1"] + B["bd1"], 0) @ W["out"] + B["out"]
+    acc = float(out.split("Testing Accuracy:")[-1].split()[0])
+    assert acc == pytest.approx(np.mean(z.argmax(1) == env["test_y"].argmax(1)), abs=1e-6)
+    ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    events = ea.EventAccumulator(str(tmp_path), size_guidance={"scalars": 0})
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["accuracy", "loss"]
+    assert [e.step for e in events.Scalars("loss")] == list(range(1, 61))
+    assert events.Tags()["graph"]
