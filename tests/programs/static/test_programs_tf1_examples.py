@@ -152,3 +152,25 @@ def test_cnn_saver_restore_and_summaries(capsys, tmp_path):
     assert sorted(events.Tags()["scalars"]) == ["accuracy", "loss"]
     assert [e.step for e in events.Scalars("loss")] == list(range(1, 61))
     assert events.Tags()["graph"]
+
+
+def test_cbow_sampled_softmax_loss(capsys):
+    out, env = run_program("tf_cbow_sampled_softmax.py", capsys)
+    avg = [numbers(ln)[-1] for ln in out.splitlines() if ln.startswith("Average loss")]
+    assert len(avg) == 4 and avg[-1] < 0.8 * avg[0]
+    E, W, b, data = env["E"], env["W"], env["b"], np.array(env["data"])
+    n = E / np.sqrt((E ** 2).sum(1, keepdims=True))
+    np.testing.assert_allclose(env["final_embeddings"], n, rtol=1e-5, atol=1e-6)
+    sim = n[env["valid_examples"]] @ n.T
+    np.testing.assert_allclose(env["sim"], sim, atol=1e-5)
+    for i, w in enumerate(env["valid_examples"]):
+        want = ", ".join(str(k) for k in (-sim[i]).argsort()[1:5])
+        assert f"Nearest to {w}: {want}" in out
+    ctx = np.stack([data[:-2], data[2:]], 1)                 # the full softmax, in NumPy
+    z = E[ctx].sum(1) @ W.T + b
+    z -= z.max(1, keepdims=True)
+    xent = np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(z)), data[1:-1]])
+    assert xent < 0.85 * np.log(20)                          # below a uniform guess
+    same = np.mean([n[a] @ n[c] for a in range(10) for c in range(10) if a != c])
+    cross = np.mean([n[a] @ n[c + 10] for a in range(10) for c in range(10)])
+    assert same > cross + 0.2                                # the two topics separate
