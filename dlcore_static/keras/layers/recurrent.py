@@ -379,7 +379,7 @@ class TimeDistributed(Layer):
     """Apply ``layer`` to every time step: (batch, T, ...) -> (batch, T, ...)."""
 
     def __init__(self, layer, **kwargs):
-        super().__init__(name=kwargs.pop("name", f"time_distributed_{layer.name}"), **kwargs)
+        super().__init__(name=kwargs.pop("name", None), **kwargs)   # time_distributed_1, ...
         self.layer = layer
         self.supports_masking = True
 

@@ -30,6 +30,7 @@ def test_addition_rnn_seq2seq_saved_and_loaded(capsys, tmp_path, keras3):  # noq
     out, env = run_program("keras_addition_rnn.py", capsys, [tmp_path])
     assert "Training Data: (360, 3, 12) (360, 2, 12)" in out
     assert "Total params: 14,476" in out
+    assert "time_distributed_1 (TimeDist (None, 2, 12)             396" in out   # Keras 2's name
     losses = _losses(out)
     assert len(losses) == 15 and losses[-1] < 0.7 * losses[0]
     model, ctable, x_val = env["model"], env["ctable"], env["x_val"]
