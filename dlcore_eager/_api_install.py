@@ -74,7 +74,12 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "pixel_shuffle": "PixelShuffleBackward0", "pixel_unshuffle": "PixelUnshuffleBackward0",
             "channel_shuffle": "ChannelShuffleBackward0", "hardshrink": "HardshrinkBackward0",
             "softshrink": "SoftshrinkBackward0", "sgn": "SgnBackward0",
-            "unflatten": "ViewBackward0"}
+            "unflatten": "ViewBackward0", "selu": "EluBackward0", "celu": "CeluBackward0",
+            "mish": "MishBackward0", "hardswish": "HardswishBackward0",
+            "hardsigmoid": "HardsigmoidBackward0", "logsigmoid": "LogSigmoidBackward0",
+            "nan_to_num": "NanToNumBackward0", "logit": "LogitBackward0",
+            "tile": "RepeatBackward0", "trace": "TraceBackward0",
+            "masked_select": "MaskedSelectBackward0"}
 #: labels of view functions: one that changes nothing (``x.movedim(0, 0)``) still returns a new
 #: view, as PyTorch's (``_views.alias``), not the tensor itself
 _VIEW_LABELS = frozenset({"PermuteBackward0", "ViewBackward0", "SliceBackward0"})

@@ -52,7 +52,10 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "F.adaptive_avg_pool2d(x[None], 1)", "F.batch_norm(x, None, None, training=True)",
     "F.layer_norm(x, (4,))", "x.sign()", "x.sgn()", "torch.sign(x)", "F.l1_loss(x, x * 2)",
     "F.l1_loss(x, x * 2, reduction='sum')", "F.l1_loss(x, x * 2, reduction='none')",
-    "x.movedim(0, 0)", "x.unflatten(1, (3,))", "torch.movedim(x, 1, 1)",
+    "x.movedim(0, 0)", "x.unflatten(1, (3,))", "torch.movedim(x, 1, 1)", "F.selu(x)",
+    "F.celu(x)", "F.mish(x)", "F.hardswish(x)", "F.hardsigmoid(x)", "F.logsigmoid(x)",
+    "x.nan_to_num()", "x.sigmoid().logit()", "x.tile((2,))", "x[0].trace()",
+    "x.masked_select(x > 0)",
 ]
 
 
