@@ -459,10 +459,16 @@ def history_for(parts: dict, state, args, forward):
         pos = layout_index(layout, saved)
         if pos is not None:
             return [([s[k] for k in pos], inner) for s, inner in history], True
-    index = {t: j for j, t in enumerate(parts["lvars"])}
-    inter = [t for t in saved if t not in index]
-    history = forward(list(args[:n]), list(args[n:n + ncap]),
-                      picks_for(tuple(saved), index, inter, parts["fwd"]), inter)
+    # how each saved value is picked depends on the graph alone (``picks_for`` scans every op
+    # of the graph once per loop variable saved): made once, and again when the graph grew
+    nops = len(parts["fwd"].graph._ops)
+    got = parts.get("picks")
+    if got is None or got[0] != nops:
+        index = {t: j for j, t in enumerate(parts["lvars"])}
+        inter = [t for t in saved if t not in index]
+        got = parts["picks"] = (nops, picks_for(tuple(saved), index, inter, parts["fwd"]),
+                                inter)
+    history = forward(list(args[:n]), list(args[n:n + ncap]), got[1], got[2])
     return history, True
 
 
