@@ -64,6 +64,7 @@ from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d
 from .normalization_more import CrossMapLRN2d, SyncBatchNorm
 from . import utils  # noqa: E402, I001
 from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
+from . import parameter  # noqa: E402, I001  (from torch.nn.parameter import Parameter)
 
 __all__ = [
                      "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",

@@ -133,3 +133,13 @@ def test_factories_take_size_as_a_keyword(name):
         assert tuple(f(size=[4], dtype=lib.float64).shape) == (4,)
         with pytest.raises(TypeError, match=f"^{name}\\(\\) "):     # (rand/randn: other words)
             f((2,), size=(3,))
+
+
+def test_nn_parameter_module_address():
+    # pygcn-style imports: from torch.nn.parameter import Parameter
+    from dlcore_eager.nn.parameter import Parameter, UninitializedParameter
+    assert Parameter is dl.nn.Parameter and dl.nn.parameter.Parameter is dl.nn.Parameter
+    assert UninitializedParameter is dl.nn.UninitializedParameter
+    p = Parameter(dl.zeros(2))
+    assert p.requires_grad and type(p).__name__ == type(torch.nn.parameter.Parameter(
+        torch.zeros(2))).__name__
