@@ -15,6 +15,7 @@ optimizer (and the lambdas of LambdaLR/MultiplicativeLR, which are code).
     LambdaLR            base * f(epoch);   MultiplicativeLR: lr * f(epoch)
     LinearLR            base * factor, factor from start_factor to end_factor in total_iters
     ConstantLR          base * factor until total_iters, then base
+    PolynomialLR        base * (1 - min(t, total_iters) / total_iters) ** power
     OneCycleLR          warm up to max_lr, anneal to max_lr / (div_factor final_div_factor);
                         momentum (or Adam's beta1) cycled the other way
     CyclicLR            triangular / triangular2 / exp_range cycles between base_lr and max_lr
@@ -43,6 +44,7 @@ __all__ = [
     "MultiStepLR",
     "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
@@ -167,6 +169,24 @@ class LinearLR(LRScheduler):
         return [base * (self.start_factor + (self.end_factor - self.start_factor) *
                         min(self.total_iters, self.last_epoch) / self.total_iters)
                 for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+            return self._lrs()
+        decay = ((1.0 - self.last_epoch / self.total_iters) /
+                 (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [lr * decay for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list:
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):

@@ -143,3 +143,22 @@ def test_nn_parameter_module_address():
     p = Parameter(dl.zeros(2))
     assert p.requires_grad and type(p).__name__ == type(torch.nn.parameter.Parameter(
         torch.zeros(2))).__name__
+
+
+@pytest.mark.parametrize("kw", [{}, {"total_iters": 3, "power": 2.0}, {"total_iters": 4,
+                                                                      "power": 0.5}])
+def test_polynomial_lr_as_torch(kw):
+    rates = []
+    for lib in (dl, torch):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.5)
+        first = lib.optim.lr_scheduler.PolynomialLR(opt, **kw)
+        second = lib.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)    # chained
+        seq = []
+        for _ in range(7):
+            opt.step()
+            first.step()
+            second.step()
+            seq.append(first.get_last_lr()[0])
+        seq.append(first._get_closed_form_lr()[0])
+        rates.append(seq)
+    np.testing.assert_allclose(rates[0], rates[1], rtol=1e-12)
