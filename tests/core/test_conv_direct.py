@@ -171,3 +171,26 @@ def test_mismatched_operands_are_refused_not_read_out_of_bounds():
     with pytest.raises(ValueError, match=r"conv_filter_grad \(batch\)"):
         D.conv_filter_grad_direct(_cl(x), np.zeros((3, 8, 6, 16), np.float32), (3, 3),
                                   (1, 1, 1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "nchw"])
+def test_filter_grad_window_rows_match_torch(layout, monkeypatch):
+    """Few input channels and output channels that are not a multiple of 8 (LeNet's first
+    layer): the filter gradient by window-row blocks, strided and padded, against torch."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 9, 11)).astype(np.float32)
+    w = np.zeros((5, 3, 3, 4), np.float32)
+    geo = _geo((2, 1), ((1, 2), (2, 0)), (2, 1))
+    taken = []
+    monkeypatch.setattr(C, "conv_filter_grad_rows",
+                        lambda *a: taken.append(1) or D.conv_filter_grad_rows(*a))
+    y = C.conv(x, w, **geo)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    xin, gin = (_cl(x), _cl(g)) if layout == "channels_last" else (x, g)
+    dw = C.conv_filter_grad(xin, gin, kernel_size=(3, 4), **geo)
+    _, _, want = _want(x, w, g, (2, 1), ((1, 2), (2, 0)), (2, 1))
+    assert taken == [1] and dw.dtype == np.float32 and dw.flags.c_contiguous
+    np.testing.assert_allclose(dw, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    assert not D.takes_filter_grad_rows(x, np.zeros((2, 8, 4, 8), np.float32), (3, 4),
+                                        (1,) * 6, 1)                # 8 outputs: channel blocks
+    assert not D.takes_filter_grad_rows(x, g, (3, 4), (1, 1, 0, 0, 1, 2), 1)   # width dilation

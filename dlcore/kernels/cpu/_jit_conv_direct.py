@@ -225,3 +225,27 @@ def fwd_nchw(xp, w, y, dh, dw, kind, mr, vw):
                            yf, ((n * o + ob) * oh + r) * ow + s, oh * ow)
                     s += vw
                 ob += mr
+
+
+@njit(cache=True, nogil=True)
+def filter_grad_rows(xp, g, out, sh, sw, dh, kind, mr, vw):
+    """dw (KH, KW, C, O) of a convolution without width dilation, from the padded NHWC xp (N,
+    Hp, Wp, C) and g (N, OH, OW, O), all C-contiguous float32: per kernel row ``i``, the rows
+    ``m`` of a block run over the ``KW C`` consecutive elements ``(j, c)`` of a window row (for
+    few input channels, where blocks of channels alone would hold too few accumulators; ``KW C
+    >= mr``, ``vw`` divides ``O``)."""
+    n_n, hp, wp, c = xp.shape
+    oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
+    kh, kw = out.shape[0], out.shape[1]
+    rows = kw * c
+    xf, gf, of = xp.reshape(-1), g.reshape(-1), out.reshape(-1)
+    for i in range(kh):
+        m0 = 0
+        while m0 < rows:
+            if m0 + mr > rows:
+                m0 = rows - mr
+            for ob in range(0, o, vw):
+                _block(kind, xf, i * dh * wp * c + m0, 1, hp * wp * c, sh * wp * c, sw * c,
+                       gf, ob, oh * ow * o, ow * o, o, n_n, oh, ow,
+                       of, (i * rows + m0) * o + ob, o)
+            m0 += mr

@@ -124,9 +124,11 @@ from .blas_threads import for_gemm
 from .conv_direct import (
     conv_direct,
     conv_filter_grad_direct,
+    conv_filter_grad_rows,
     conv_nchw,
     conv_transpose_direct,
     takes_direct,
+    takes_filter_grad_rows,
     takes_nchw,
 )
 from .conv_grid import channels_last as _channels_last
@@ -329,6 +331,8 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
+        return conv_filter_grad_rows(x, g4, (kh, kw), geom)   # few channels (conv_direct.py)
     if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw) and x.dtype == g.dtype:
         return conv_filter_grad_direct(x, g4, (kh, kw), geom)  # float32, O % 8 (conv_direct.py)
     if dw_.size and takes_grid(x, (kh, kw), geom, (oh, ow), gr):

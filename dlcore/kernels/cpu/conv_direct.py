@@ -164,6 +164,43 @@ def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) ->
     return conv_direct(g4, wf, full, in_hw)
 
 
+#: Below this many input channels the filter gradient's block rows run over a window row's
+#: ``(j, c)`` elements (:func:`_jit_conv_direct.filter_grad_rows`) instead of the channels.
+ROWS_MAX_CHANNELS = 8
+
+
+def takes_filter_grad_rows(x: np.ndarray, g: np.ndarray, k: tuple, geom, groups: int) -> bool:
+    """Whether a filter gradient takes the window-row blocks: float32, one group, no width
+    dilation, fewer than :data:`ROWS_MAX_CHANNELS` input channels, a kernel wider than one and
+    output channels that are not a multiple of 8 (padded to one here; the channel blocks cannot
+    take them).  dW us, GEMM routes -> these blocks (1 thread, CPU time, medians of 9, load ~5):
+    LeNet's 64x1->6 28x28 k5 2577 -> 1911, 8x4->5 12x12 k3 171 -> 53.  With 8 output channels
+    the channel blocks stay: a stem's 8x3->8 32x32 173 against 254 (9 rows of (j, c) in blocks
+    of 8 recompute 7), though 32x3->16 went 1581 -> 1255."""
+    return (ENABLED and groups == 1 and geom[5] == 1 and x.ndim == 4 and g.ndim == 4
+            and x.dtype == np.float32 and g.dtype == np.float32 and x.size > 0 and g.size > 0
+            and x.shape[1] < ROWS_MAX_CHANNELS and k[1] > 1 and g.shape[1] % 8 != 0
+            and x.shape[0] == g.shape[0])
+
+
+def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
+    """dW (O, C, kh, kw) by the window-row blocks (:func:`takes_filter_grad_rows`)."""
+    _check("conv_filter_grad (batch)", x4, g4, (0, 0))
+    n, c = x4.shape[:2]
+    o, oh, ow = g4.shape[1:]
+    op = -(-o // 8) * 8
+    kind, mr, vw = _pick(op, k[1] * c)
+    xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
+    if op == o:
+        gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))   # a view when channels-last
+    else:
+        gl = np.zeros((n, oh, ow, op), np.float32)
+        gl[..., :o] = g4.transpose(0, 2, 3, 1)
+    out = np.empty(tuple(k) + (c, op), np.float32)
+    _jit().filter_grad_rows(xp, gl, out, geom[0], geom[1], geom[4], kind, mr, vw)
+    return np.ascontiguousarray(out[..., :o].transpose(3, 2, 0, 1))
+
+
 def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
     """dW (O, C, kh, kw) of a one-group float32 convolution (module docstring)."""
     _check("conv_filter_grad (batch)", x4, g4, (0, 0))
