@@ -108,3 +108,4 @@ def test_keras3_agrees_on_layers_and_weights_after_build():
     assert [tuple(w.shape) for w in ref.get_weights()] == [w.shape for w in m.get_weights()]
     ref.set_weights(m.get_weights())
     np.testing.assert_allclose(ref.predict(x, verbose=0), m.predict(x), atol=1e-6)
+

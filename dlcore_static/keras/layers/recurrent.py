@@ -211,7 +211,22 @@ class _Recurrent(Layer):
         return _ops.concatenate([_ops.matmul(_ops.mul(h, m), u) for m, u in
                                  zip(masks, self._gate_blocks(self.recurrent_kernel))], -1)
 
-    def call(self, inputs, mask=None, initial_state=None, training=None):
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        """Keras 2's ``RNN.__call__``: ``initial_state`` (or ``layer([x, h, c])``) tensors are
+        inputs of the call's node, so a model reaches the tensors that start the states (an
+        encoder's states starting a decoder, seq2seq)."""
+        if initial_state is None and isinstance(inputs, (list, tuple)) and len(inputs) > 1:
+            inputs, initial_state = inputs[0], list(inputs[1:])
+        if initial_state is None:
+            return super().__call__(inputs, **kwargs)
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
+            [initial_state]
+        if len(states) != self._states:
+            raise ValueError(f"Layer has {self._states} states but was passed {len(states)} "
+                             "initial states.")
+        return super().__call__(inputs, states, **kwargs)
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
         if inputs.aval.ndim != 3:
             raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, "
                              f"features), got {inputs.shape}")
