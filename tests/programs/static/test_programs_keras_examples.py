@@ -162,3 +162,25 @@ def test_denoising_autoencoder_conv2d_transpose(capsys, keras3):  # noqa: F811
     mse = numbers(line(out, "mse noisy"))
     assert mse == pytest.approx([np.mean((xn - x) ** 2), np.mean((p - x) ** 2)], abs=1e-4)
     assert ae.evaluate(xn, x, verbose=0) == pytest.approx(val[-1], abs=1e-4)
+
+
+def test_lstm_seq2seq_initial_state_and_inference_models(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_lstm_seq2seq.py", capsys)
+    first, last = numbers(line(out, "loss:"))
+    assert last < 0.2 * first
+    assert int(re.search(r"decoded correctly: (\d)/8", out).group(1)) >= 6
+    model, enc_in, dec_in = env["model"], env["encoder_input_data"], env["decoder_input_data"]
+    k2 = _hard_sigmoid_k2(keras3)
+    L = keras3.layers
+    a, b = keras3.Input((None, enc_in.shape[2])), keras3.Input((None, dec_in.shape[2]))
+    _, h, c = L.LSTM(32, return_state=True, recurrent_activation=k2)(a)
+    y = L.LSTM(32, return_sequences=True, recurrent_activation=k2)(b, initial_state=[h, c])
+    ref = keras3.Model([a, b], L.Dense(dec_in.shape[2], activation="softmax")(y))
+    ref.set_weights(model.get_weights())
+    np.testing.assert_allclose(ref.predict([enc_in[:16], dec_in[:16]], verbose=0),
+                               model.predict([enc_in[:16], dec_in[:16]]), atol=1e-5)
+    # one step of the inference decoder from the encoder's states = the training model's step
+    h, c = env["encoder_model"].predict(enc_in[:4])
+    o, h1, c1 = env["decoder_model"].predict([dec_in[:4, :1], h, c])
+    np.testing.assert_allclose(o[:, 0], model.predict([enc_in[:4], dec_in[:4, :1]])[:, 0],
+                               atol=1e-6)
