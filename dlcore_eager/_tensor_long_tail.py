@@ -427,7 +427,29 @@ def _layout(self):
     return strided
 
 
-PROPERTIES = {"itemsize": _itemsize, "nbytes": _nbytes, "layout": _layout, "H": _h, "mH": _mh}
+def _is_cpu(self) -> bool:
+    """Whether the tensor lives in host memory (``not is_cuda``)."""
+    return not self.is_cuda
+
+
+def get_device(self) -> int:
+    """The CUDA device index, -1 for a CPU tensor (PyTorch's convention)."""
+    return 0 if self.is_cuda else -1
+
+
+def is_signed(self) -> bool:
+    """Whether the dtype has a sign: every floating and complex type and int8-int64 (not
+    uint8 or bool)."""
+    return self._buf.dtype.kind in "fcil" or self.dtype.is_floating_point
+
+
+def is_same_size(self, other: Tensor) -> bool:
+    return tuple(self.shape) == tuple(other.shape)
+
+
+METHODS.update({"get_device": get_device, "is_signed": is_signed, "is_same_size": is_same_size})
+PROPERTIES = {"itemsize": _itemsize, "nbytes": _nbytes, "layout": _layout, "H": _h, "mH": _mh,
+              "is_cpu": _is_cpu}
 
 
 def install() -> None:

@@ -162,3 +162,12 @@ def test_polynomial_lr_as_torch(kw):
         seq.append(first._get_closed_form_lr()[0])
         rates.append(seq)
     np.testing.assert_allclose(rates[0], rates[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int8", "int16",
+                                   "int32", "int64", "uint8", "bool", "complex64"])
+def test_is_signed_is_cpu_get_device_is_same_size(dtype):
+    got, want = ([t.is_signed(), t.is_cpu, t.get_device(), t.is_same_size(lib.ones(2)),
+                  t.is_same_size(lib.ones(3))]
+                 for lib in (dl, torch) for t in [lib.zeros(2, dtype=getattr(lib, dtype))])
+    assert got == want
