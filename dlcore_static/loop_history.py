@@ -33,6 +33,7 @@ failed half way) is dropped by the next run of the same loop.
 
 from __future__ import annotations
 
+import operator
 import threading
 import weakref
 
@@ -155,7 +156,7 @@ def take(op: Operation, inputs) -> tuple | None:
     if rec is None:
         return None
     old = rec[0]
-    if len(old) != len(inputs) or any(a is not b for a, b in zip(old, inputs)):
+    if len(old) != len(inputs) or not all(map(operator.is_, old, inputs)):
         return None
     rec[3] -= 1
     last = rec[3] <= 0
@@ -215,12 +216,13 @@ def _pick(kind: int, j: int, vals: list, extra: list, first: dict):
 
 
 # ============================================================================ drivers
-_HOST_TYPES = (bool, np.bool_, np.ndarray)
+#: a predicate of these types is on the host: ``bool(p)`` is its value
+HOST_TYPES = (bool, np.bool_, np.ndarray)
 
 
 def truthy(p) -> bool:
     """A predicate's value as a Python bool (a CUDA scalar is copied to the host)."""
-    if type(p) not in _HOST_TYPES and is_cuda_array(p):
+    if type(p) not in HOST_TYPES and is_cuda_array(p):
         p = to_device(p, CPU)
     return bool(p)
 
@@ -233,22 +235,30 @@ def run_forward(cond, step, vals: list, caps: list, max_iter, picks=None):
     it = 0
     p = None
     first: dict = {}
+    # per iteration, the glue is all there is besides the body (issue 19): the outer scope is
+    # read once (a step restores it), and without shape-only picks (kind 2) each saved value
+    # is an index into the new values or the extra outputs, without a call
+    outer = _scope() if history is not None else None
+    plain = picks is not None and all(k != 2 for k, _ in picks)
     while max_iter is None or it < max_iter:
         if p is None:
             p = cond(vals, caps)
-        if not truthy(p):
+        if not (bool(p) if type(p) in HOST_TYPES else truthy(p)):
             break
         if history is None:
             vals, _, p = step(vals, caps)
         else:
-            outer = _scope()
             inner = _tls.scope = {}
             try:
                 new, extra, p = step(vals, caps)
             finally:
                 _tls.scope = outer
-            history.append(([_pick(k, j, vals, extra, first) for k, j in picks],
-                            inner or None))
+            if plain:
+                history.append(([extra[j] if k else vals[j] for k, j in picks],
+                                inner or None))
+            else:
+                history.append(([_pick(k, j, vals, extra, first) for k, j in picks],
+                                inner or None))
             vals = new
         it += 1
     return vals, history

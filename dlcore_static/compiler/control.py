@@ -38,7 +38,7 @@ from dlcore.registry import AVal
 
 from .. import control_flow as _cf
 from ..graph import Operation, Tensor
-from ..loop_history import truthy, unwrap_identity
+from ..loop_history import HOST_TYPES, truthy, unwrap_identity
 from ..plan import STATEFUL_TYPES, Plan
 from .emit_numba import IN_SUB_PROGRAM, Unsupported
 from .ir import Node, Program, Val, infer_shapes, node_from_op
@@ -263,7 +263,7 @@ def _cond_executor(op: Operation, session, device, passes):
         status.runs += 1
         if interp:
             return interp[0](pred, *captured)
-        i = 0 if truthy(pred) else 1
+        i = 0 if (bool(pred) if type(pred) in HOST_TYPES else truthy(pred)) else 1
         try:
             fn = specs[i].get(_key(captured), captured)[0]
         except Unsupported as e:

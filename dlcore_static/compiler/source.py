@@ -163,6 +163,7 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     glue: list[str] = []
     b.segments = []                             # (source, module) per segment, in call order
     b.contiguous = set()                        # glue names of C-contiguous arrays it holds
+    b.rank0 = set()                             # glue names of 0-d arrays made by ``_arr``
     for kind, item in kinds:
         if kind == "py":
             glue += _python_node(b, item, py, env)
@@ -174,7 +175,10 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
         if f is None:
             fetch_texts.append("None")
         else:
-            fetch_texts.append(py[f] if f.aval.shape != () else f"_arr({py[f]}, {_dt(f)})")
+            # a segment's rank-0 output is a 0-d array of its dtype already (no second _arr:
+            # a compiled loop body's counter and predicate, once per iteration)
+            fetch_texts.append(py[f] if f.aval.shape != () or py[f] in b.rank0
+                               else f"_arr({py[f]}, {_dt(f)})")
     env["_arr"] = np.asarray
     nfeed = len(prog.feeds)
     distinct = len({id(m) for _, m in b.segments})
@@ -371,6 +375,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         py[v] = name
         if v.aval.shape == ():
             call.append(f"{name} = _arr(r{k}[{j}], {_dt(v)})")
+            b.rank0.add(name)
         else:
             call.append(f"{name} = r{k}[{j}]")
             if v in made_c:
