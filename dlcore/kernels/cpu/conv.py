@@ -108,9 +108,11 @@ the batch.  Hence:
   a register-blocked LLVM-IR loop at 23-37 GF/s): channels-last operands whose vectorised
   channels are a multiple of 8 (forward, stride-1 input gradient, filter gradient), and
   C-contiguous ones at stride 1 with rows of 16 pixels or more.  Steps against PyTorch (same
-  conditions, load 7-9): small ResNet static+passes 1.00x -> 0.58-0.60x, eager 1.35x -> 0.92x;
-  LeNet-5 static 0.94x -> 0.68x, eager 1.05x -> 0.84x.  (The direct loop of the table above is
-  ``_jit_conv.conv_direct``, a plain Numba loop, not this one.)
+  conditions, load 4-9): small ResNet static+passes 1.00x -> 0.56-0.61x, eager 1.35x ->
+  0.87-0.93x; LeNet-5 static 0.94x -> 0.65x, eager 1.05x -> 0.78x (with the window-row filter
+  gradient of its 1->6 layer); the full small ResNet (batch 32) static 1.49x -> 0.94x, eager
+  1.51x -> 1.13x.  (The direct loop of the table above is ``_jit_conv.conv_direct``, a plain
+  Numba loop, not this one.)
 """
 
 from __future__ import annotations
