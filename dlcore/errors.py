@@ -14,6 +14,7 @@ code and ``except ValueError`` in TensorFlow-style code both catch it::
       ComplexUnsupported(DTypeError, NotImplementedError)   a complex input to a real-only op
     DeviceError(RuntimeError)
     LinAlgError(RuntimeError)                 a singular matrix where an inverse is needed
+    IndexOutOfBounds(IndexError, RuntimeError)   a gather/scatter index outside its dimension
 """
 
 from __future__ import annotations
@@ -76,3 +77,10 @@ class DeviceError(RuntimeError):
 class LinAlgError(RuntimeError):
     """A linear-algebra kernel met input it cannot handle (a singular matrix in ``inv``); the
     message is PyTorch's, and ``torch.linalg.LinAlgError`` is a RuntimeError too."""
+
+
+class IndexOutOfBounds(IndexError, RuntimeError):
+    """An index outside its dimension met by a gather/scatter kernel (take, scatter_add,
+    gather, scatter, index_add): NumPy's IndexError and PyTorch's RuntimeError (``torch.gather``
+    and ``scatter_add`` raise RuntimeError, so ``except RuntimeError`` code catches it; the
+    static front end reports it as TensorFlow's InvalidArgumentError)."""

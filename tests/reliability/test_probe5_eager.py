@@ -229,3 +229,25 @@ def test_randint_high_and_size_positional_as_pytorch():
         x = T.randint(3, (2, 4))
         assert tuple(x.shape) == (2, 4) and x.dtype == T.int64
         assert 0 <= int(x.min()) and int(x.max()) < 3
+
+
+@pytest.mark.parametrize("fn", [
+    lambda T: T.gather(T.ones(2, 3), 1, T.tensor([[0, 3], [0, 1]])),
+    lambda T: T.zeros(2, 3).scatter_add(1, T.tensor([[5]]), T.ones(1, 1)),
+    lambda T: T.zeros(2, 3).index_add(0, T.tensor([2]), T.ones(1, 3))],
+    ids=["gather", "scatter_add", "index_add"])
+def test_gather_scatter_index_out_of_bounds_is_a_runtime_error_as_pytorch(fn):
+    # (dlcore raised a plain IndexError: PyTorch code catching RuntimeError missed it)
+    for T in (dl, torch):
+        with pytest.raises(RuntimeError, match=r"index \d is out of bounds for dimension"):
+            fn(T)
+    with pytest.raises(IndexError):
+        fn(dl)
+
+
+def test_static_gather_out_of_bounds_is_still_invalid_argument():
+    import dlcore_static as tf
+    with tf.Graph().as_default():
+        y = tf.gather(tf.constant([1.0, 2.0, 3.0]), tf.constant([3]))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="index 3 is out of bounds"):
+            tf.Session().run(y)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...errors import IndexOutOfBounds
+
 
 def _checked(i: np.ndarray, n: int) -> np.ndarray:
     if i.ndim == 0:                  # one index (a loop reading one row): no reductions
         k = int(i)
         if k >= n or k < -n:
-            raise IndexError(f"index {k} is out of bounds for dimension 0 with size {n}")
+            raise IndexOutOfBounds(f"index {k} is out of bounds for dimension 0 with size {n}")
         return i
     if i.size and (i.max() >= n or i.min() < -n):
         bad = i[(i >= n) | (i < -n)].flat[0]
-        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+        raise IndexOutOfBounds(f"index {bad} is out of bounds for dimension 0 with size {n}")
     return i
 
 

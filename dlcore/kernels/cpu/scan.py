@@ -54,7 +54,9 @@ def argsort(x, *, axis, descending):
 def _check(i: np.ndarray, n: int, op: str) -> np.ndarray:
     if i.size and (i.max() >= n or i.min() < -n):
         bad = i[(i >= n) | (i < -n)].flat[0]
-        raise IndexError(f"{op}: index {bad} is out of bounds for dimension with size {n}")
+        from ...errors import IndexOutOfBounds
+        raise IndexOutOfBounds(f"{op}: index {bad} is out of bounds for dimension with size "
+                               f"{n}")
     return np.where(i < 0, i + n, i)
 
 
