@@ -6,7 +6,7 @@ checked by its count, prune.l1_unstructured with the weight_orig/weight_mask rep
 named_buffers, _forward_pre_hooks, prune.remove, global_unstructured with L1Unstructured, and
 the sparsity printout), plus parameters_to_vector/vector_to_parameters.
 (Weights from NumPy so both libraries compute the same numbers.)"""
-# ruff: noqa: PLR0402  (written in the tutorials' own style)
+# ruff: noqa: PLR0402, RUF015  (written in the tutorials' own style)
 import numpy as np
 import torch
 import torch.nn as nn
