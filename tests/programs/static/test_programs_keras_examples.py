@@ -184,3 +184,24 @@ def test_lstm_seq2seq_initial_state_and_inference_models(capsys, keras3):  # noq
     o, h1, c1 = env["decoder_model"].predict([dec_in[:4, :1], h, c])
     np.testing.assert_allclose(o[:, 0], model.predict([enc_in[:4], dec_in[:4, :1]])[:, 0],
                                atol=1e-6)
+
+
+def test_imdb_fasttext_bigrams_global_average_pooling(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_imdb_fasttext.py", capsys)
+    assert env["add_ngram"]([[1, 3, 4, 5], [1, 3, 7, 9, 2]],
+                            {(1, 3): 1337, (9, 2): 42, (4, 5): 2017}) == \
+        [[1, 3, 4, 5, 1337, 2017], [1, 3, 7, 9, 2, 1337, 42]]       # the example's docstring
+    assert env["create_ngram_set"]([1, 4, 9, 4, 1, 4]) == {(4, 9), (4, 1), (1, 4), (9, 4)}
+    assert "x_train shape: (256, 30)" in out
+    losses = _losses(out)
+    assert len(losses) == 40 and np.all(np.diff(losses) < 0)
+    model, x_test, y_test = env["model"], env["x_test"], env["y_test"]
+    n = int(numbers(line(out, "max_features") + ".0")[0])
+    L = keras3.layers
+    ref = keras3.Sequential([keras3.Input((30,)), L.Embedding(n, 8), L.GlobalAveragePooling1D(),
+                             L.Dense(1, activation="sigmoid")])
+    ref.set_weights(model.get_weights())
+    p = ref.predict(x_test, verbose=0)[:, 0]
+    np.testing.assert_allclose(model.predict(x_test)[:, 0], p, atol=1e-6)
+    val = numbers(line(out, "val_accuracy:"))
+    assert val[-1] == pytest.approx(((p > 0.5) == y_test).mean(), abs=1e-4)
