@@ -181,7 +181,7 @@ def test_lstm_seq2seq_initial_state_and_inference_models(capsys, keras3):  # noq
                                model.predict([enc_in[:16], dec_in[:16]]), atol=1e-5)
     # one step of the inference decoder from the encoder's states = the training model's step
     h, c = env["encoder_model"].predict(enc_in[:4])
-    o, h1, c1 = env["decoder_model"].predict([dec_in[:4, :1], h, c])
+    o = env["decoder_model"].predict([dec_in[:4, :1], h, c])[0]
     np.testing.assert_allclose(o[:, 0], model.predict([enc_in[:4], dec_in[:4, :1]])[:, 0],
                                atol=1e-6)
 
