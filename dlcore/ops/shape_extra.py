@@ -22,7 +22,7 @@ import numpy as np
 
 from ..api import exports
 from ..device import const_like, to_host
-from ..errors import ShapeError
+from ..errors import IndexOutOfBounds, ShapeError
 from ..registry import aval_of
 from . import _rules
 from .elementwise import add, identity, mul
@@ -189,11 +189,17 @@ def narrow(x, axis, start, length):
     """``x`` cut to ``length`` entries from ``start`` along ``axis``."""
     d = _ax("narrow", x, axis)
     n = _shape(x)[d]
-    start = int(start)
+    start, length = int(start), int(length)
+    if not -n <= start <= n:            # PyTorch's classes and words, one per mistake
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
     if start < 0:
         start += n
-    if not 0 <= start <= n or start + length > n or length < 0:
-        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    if length < 0:        # IndexOutOfBounds: PyTorch's RuntimeError, and an IndexError as before
+        raise IndexOutOfBounds("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise IndexOutOfBounds(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({n}).")
     return getitem(x, (slice(None),) * d + (slice(start, start + length),))
 
 

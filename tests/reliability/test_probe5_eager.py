@@ -91,6 +91,12 @@ CASES = [
       r"\(H: -1, W: 2\)")),
     ("interpolate_zero_size_1d", lambda T: T.nn.functional.interpolate(T.ones(1, 1, 3), size=0),
      R, r"but got input \(W: 3\) and output \(W: 0\)"),
+    ("narrow_past_the_end", lambda T: T.ones(3).narrow(0, 2, 2), R,     # (was IndexError)
+     r"start \(2\) \+ length \(2\) exceeds dimension size \(3\)\."),
+    ("narrow_negative_length", lambda T: T.ones(3).narrow(0, 0, -1), R,
+     r"narrow\(\): length must be non-negative\."),
+    ("narrow_start_out_of_range", lambda T: T.ones(3).narrow(0, -4, 1), IndexError,
+     r"start out of range \(expected to be in range of \[-3, 3\], but got -4\)"),
     ("tensor_int_2**63", lambda T: T.tensor([2**63]), ValueError,
      r"Overflow when unpacking long long"),          # (was wrapped to -2**63)
     ("tensor_int_2**64", lambda T: T.tensor([[2**64]]), ValueError,
