@@ -6,6 +6,10 @@ doing exactly what the general entry ends up doing (the same primitive, the same
 same rule check through the primitive's rule cache, the same kernel, the same tape node through
 ``_dispatch._finish``), without the general entry's argument normalisation; anything else goes
 to the general entry unchanged, so behaviour and error messages are the general entry's.
+While a trace runs (``tracing.trace``: ONNX export, ``jit.trace``), which records every
+primitive through ``EagerFrontend.apply``, both step aside for the general entry: a slice or
+a concatenation taken here would be missing from the trace, and its output frozen into the
+exported model as a constant.
 
 Measured in the quick tree network (``benchmarks/workloads/trees.py``), which slices one
 embedding row per leaf and concatenates two children per inner node: see the commit messages.
@@ -24,6 +28,7 @@ from . import _dispatch as _D
 from . import _shape_ops
 from ._dispatch import _finish
 from .tensor import Tensor
+from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _NONE = type(None)
@@ -44,7 +49,7 @@ def _fast_getitem(general):
         tk = type(key)
         if tk is slice or tk is int or tk is tuple:
             b = x._buf
-            if type(b) is _ndarray and b.ndim and not _D._AUTOCAST:
+            if type(b) is _ndarray and b.ndim and not _D._AUTOCAST and not _RECORDERS:
                 if tk is slice:
                     cidx: tuple | None = (_canonical_slice(key),)
                 elif tk is int:
@@ -106,7 +111,7 @@ def _fast_cat(general):
     def cat(tensors, dim: int = 0) -> Tensor:
         tt = type(tensors)
         if (tt is list or tt is tuple) and len(tensors) > 1 and type(dim) is int and \
-                not _D._AUTOCAST:
+                not _D._AUTOCAST and not _RECORDERS:
             bufs: list = []
             rg = False
             dtype = None

@@ -113,3 +113,23 @@ def test_cat_falls_back_for_mixed_dtypes_and_reports_mismatches():
         dt.cat([dt.ones(2, 2), dt.ones(2)], 0)
     with pytest.raises(IndexError, match="Dimension out of range"):
         dt.cat([dt.ones(2, 2), dt.ones(2, 2)], 2)
+
+
+def test_a_trace_records_the_slices_and_concatenations_the_fast_paths_would_take():
+    # tracing.trace (ONNX export, jit.trace) records every primitive through
+    # EagerFrontend.apply: a slice or cat taken by a fast path was missing from the trace and
+    # its output frozen into the exported model as a constant (x[: x.shape[0] - 1] under
+    # dynamic axes was refused as "a constant ... depends on the dynamic axes")
+    from dlcore_eager.tracing import trace
+
+    def f(x):
+        return dt.cat([x[1:3], x[0:1]], 0) * x[2]
+
+    x = dt.randn(3, 4)
+    tr = trace(f, (x,))
+    names = [r.prim.name for r in tr.records]
+    assert names.count("getitem") == 3 and names.count("concatenate") == 1, names
+    assert all(r.inputs[0] == ("input", 0) for r in tr.records if r.prim.name == "getitem")
+    fn = dt.jit.trace(f, (x,))
+    z = dt.randn(3, 4)
+    np.testing.assert_allclose(fn(z).numpy(), f(z).numpy(), rtol=1e-6)
