@@ -36,6 +36,7 @@ from dlcore.registry import check_rule, scalar_buffer
 from ._graph import Node, leaf_node
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
+from ._view_rebase import record_view as _record_view
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
@@ -353,6 +354,9 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     if prim.view and isinstance(args[0], Tensor) and \
             type(out) is _ndarray and out.base is not None:
         version = args[0]._version          # a view shares its base's version counter
+        if needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype):
+            # recorded, with its recipe (its node is remade when its base changes in place)
+            return _record_view(prim, args, params, out, version, bufs)
     if not (needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype)):
         return _make(out, version)
     if version is None:

@@ -203,8 +203,12 @@ class Node(TapeNode):
             raise RuntimeError(ERR_BACKWARD_TWICE)
         vers = self.versions
         args = []
+        view = self.prim.view
         for i, t in enumerate(ins):
             if t._version[0] != vers[i]:
+                if view:        # (a view's vjp reads only its inputs' shapes: PyTorch saves
+                    args.append(make(t._buf))       # sizes, so a later in-place change is fine)
+                    continue
                 p = self.parents[i]
                 t = stale_tensor(t, vers[i], p if isinstance(p, Node) else None, current=True)
             args.append(t)

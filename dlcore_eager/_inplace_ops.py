@@ -19,6 +19,7 @@ from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node
 from ._state import STATE
+from ._view_rebase import after_inplace, check_view_inplace
 from .tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
@@ -31,6 +32,9 @@ def _check_inplace(self) -> None:
     if node is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    if getattr(self, "_view", None) is not None:
+        check_view_inplace(self)       # (written back into its bases by _commit)
+        return
     if isinstance(node, Node) and node.inputs and node.prim.view and \
             node.inputs[0]._version is self._version:
         base = node.inputs[0]
@@ -81,16 +85,10 @@ def _commit(self, result: Tensor) -> Tensor:
         if isinstance(node, Node):
             node.out_version = self._version
             node.out_ver0 = self._version[0]
-        old = self._node
         self._node = node
         self._rg = True
-        # an in-place change of a whole-tensor view is its base's new value too (as PyTorch
-        # rewrites the base's history); each base up the chain now ends in ``node``
-        while isinstance(old, Node) and _is_alias(old, self):
-            base = old.inputs[0]
-            old = base._node
-            base._node = node
-            base._rg = True
+        if len(self._version) > 1:      # views share this memory: PyTorch's CopySlices
+            after_inplace(self)         # on each base, every view's node made again
     return self
 
 

@@ -14,6 +14,7 @@ from dlcore.errors import ShapeError
 from ._dispatch import EagerFrontend
 from ._dtype import from_numpy_dtype, promote_tensors
 from ._graph import labelled
+from ._view_rebase import mark_multi
 from ._views import alias
 from .tensor import Tensor
 
@@ -327,11 +328,15 @@ def split(x: Tensor, split_size, dim: int = 0):
     for s in sizes:
         idx = (slice(None),) * d + (slice(start, start + s),)
         out.append(labelled(x[idx], label, x))
+        mark_multi(out[-1], label, len(out) - 1)
         start += s
     return tuple(out)
 
 
 def unbind(x: Tensor, dim: int = 0):
     d = dim % x.ndim
-    return tuple(labelled(x[(slice(None),) * d + (i,)], "UnbindBackward0", x)
-                 for i in range(x.shape[d]))
+    out = tuple(labelled(x[(slice(None),) * d + (i,)], "UnbindBackward0", x)
+                for i in range(x.shape[d]))
+    for i, t in enumerate(out):
+        mark_multi(t, "UnbindBackward0", i)
+    return out

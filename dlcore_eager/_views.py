@@ -19,6 +19,7 @@ from dlcore.ops.shape import reshape_p
 
 from ._graph import Node, leaf_node
 from ._state import STATE
+from ._view_rebase import register
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
@@ -34,5 +35,7 @@ def alias(x: Tensor, label: str) -> Tensor:
         node = Node(reshape_p, {"shape": b.shape}, (x._node or leaf_node(x),), (x,),
                     (version[0],), out, version)
         node.label = label
-        return _make(out, version, node)
+        t = _make(out, version, node)
+        register(t, x, reshape_p, node.params)
+        return t
     return _make(out, version)

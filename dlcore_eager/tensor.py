@@ -59,7 +59,8 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array with autograd, on the CPU or a CUDA device."""
 
-    __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_version")
+    __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_version",
+                 "_view")   # _view: set only on a recorded view (see _view_rebase)
     __array_priority__ = 1000          # ndarray + Tensor -> Tensor.__radd__
 
     # the slots' types (set by ``_fill``); annotations only, no class attributes

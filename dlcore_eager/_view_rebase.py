@@ -1,0 +1,213 @@
+"""A view's history after its base (or another view of it) changes in place, as PyTorch keeps it.
+
+PyTorch's rule: a view remembers its base and how it was made; when the base, or any view of
+the same memory, is modified in place by a recorded operation, the base's grad_fn becomes
+``CopySlices`` (the in-place result written into the base's old history) and every view's
+grad_fn is made again from the base's new one (``AsStridedBackward0``).  Without this a view
+made before ``y.mul_(3)`` would send its gradient through ``y``'s old history (a silently wrong
+gradient: 2 where PyTorch gives 6 for ``x * 2`` then ``* 3``).
+
+Here (nothing of it runs on the usual path, which only appends a weak reference per recorded
+view):
+
+* ``record_view``: the tape node of a view primitive's result that shares its input's memory
+  and version counter (``_dispatch._finish``), and its *recipe* kept on the view
+  (``Tensor._view``: the tensor it was made from, the primitive, its parameters, the other
+  inputs, and for one output of ``unbind``/``split`` that function's name and the index);
+  a weak reference to the view is appended to the shared version counter (a list: ``[n,
+  ref, ref, ...]``, dead references dropped as it grows), so an in-place change finds the views;
+* ``after_inplace``: run by ``Tensor._commit`` when it recorded an in-place result into a
+  tensor whose counter holds views: each base up the chain of the changed view gets the
+  recorded ``CopySlices`` value (``index_update`` of the old history with the new part for an
+  indexing view; the inverse reshape/transpose for a view of all of its base), then every live
+  view's node is recorded again from its base's current node, in creation order;
+* ``check_view_inplace``: the in-place checks PyTorch makes for a view: a view of a leaf that
+  requires grad; one output of a function returning several views; a view this module cannot
+  write back into its base (an expanded view: PyTorch's "more than one element" error).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops.indexing import getitem_p, index_update
+from dlcore.ops.shape import expand_dims_p, reshape_p, squeeze_p, transpose_p
+
+from ._graph import Node, TapeNode, leaf_node
+from .tensor import _make
+
+_ref = weakref.ref
+
+#: view primitives whose output is all of the input's elements, in another shape
+_RESHAPES = frozenset({reshape_p, expand_dims_p, squeeze_p})
+_MULTI = {"UnbindBackward0": "Unbind", "SplitBackward0": "Split",
+          "SplitWithSizesBackward0": "SplitWithSizes"}
+
+
+class BrokenViewNode(TapeNode):
+    """The grad_fn of one output of ``unbind``/``split`` whose base changed in place: using it
+    in backward raises PyTorch's error (PyTorch raises it on the next use of the view)."""
+
+    __slots__ = ("__weakref__", "dtype", "hooks", "message", "parents", "retain", "shape")
+
+    def __init__(self, parents, buf, message):
+        self.parents = parents
+        self.shape = buf.shape
+        self.dtype = buf.dtype
+        self.hooks = None
+        self.retain = None
+        self.message = message
+
+    def name(self) -> str:
+        return "AsStridedBackward0"
+
+    def vjp(self, g, retain: bool):
+        raise RuntimeError(self.message)
+
+
+def record_view(prim, args, params, out, version, bufs):
+    """The result of a view primitive sharing ``args[0]``'s memory, recorded (see module doc)."""
+    a = args[0]
+    if len(args) == 1:                      # (most views; ``a`` requires grad: recorded)
+        t = _make(out, version, Node(prim, params, (a._node or leaf_node(a),), args,
+                                     (a._version[0],), out, version))
+        t._view = (a, prim, params, (), None)
+    else:
+        parents = []
+        inputs = []
+        versions = []
+        for i, a in enumerate(args):
+            if hasattr(a, "_buf"):
+                parents.append((a._node or leaf_node(a)) if a._rg else None)
+                inputs.append(a)
+                versions.append(a._version[0])
+            else:
+                parents.append(None)
+                inputs.append(_make(bufs[i]))
+                versions.append(0)
+        inputs = tuple(inputs)
+        t = _make(out, version, Node(prim, params, tuple(parents), inputs, tuple(versions),
+                                     out, version))
+        t._view = (inputs[0], prim, params, inputs[1:], None)
+    n = len(version)
+    if n >= 16 and not n & (n - 1):          # (a power of two: drop dead references)
+        _prune(version)
+    version.append(_ref(t))
+    return t
+
+
+def _prune(version) -> None:
+    live = [r for r in version[1:] if r() is not None]
+    del version[1:]
+    version.extend(live)
+
+
+def register(t, base, prim, params, rest=(), multi=None) -> None:
+    """Record ``t`` as a view of ``base`` made by ``prim(base, *rest, **params)``."""
+    t._view = (base, prim, params, rest, multi)
+    version = t._version
+    n = len(version)
+    if n >= 16 and not n & (n - 1):
+        _prune(version)
+    version.append(_ref(t))
+
+
+def mark_multi(t, label: str, index: int) -> None:
+    """``t`` is output ``index`` of ``unbind``/``split`` (``label``: its grad_fn name)."""
+    recipe = getattr(t, "_view", None)
+    if recipe is not None:
+        t._view = recipe[:4] + ((_MULTI[label], index),)
+
+
+def _recipe(t):
+    return getattr(t, "_view", None)
+
+
+def check_view_inplace(t) -> None:
+    """PyTorch's errors for an in-place operation on view ``t`` (recorded); returns when it can
+    be written back into its bases."""
+    cur = t
+    recipe = _recipe(cur)
+    while recipe is not None:
+        base, prim, multi = recipe[0], recipe[1], recipe[4]
+        if base._rg and base._node is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. This "
+                "view is the output of a function that returns multiple views. Such functions "
+                "do not allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one.")
+        if not _writable_back(prim, cur, base):
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
+        cur = base
+        recipe = _recipe(cur)
+
+
+def _writable_back(prim, view, base) -> bool:
+    if prim is getitem_p or prim is transpose_p:
+        return True
+    return prim in _RESHAPES and view._buf.size == base._buf.size
+
+
+def _write_back(prim, params, base, new):
+    """``base`` (its old history) with view ``new`` written into it: the recorded value of
+    PyTorch's CopySlices."""
+    old = _make(base._buf, base._version, base._node or (leaf_node(base) if base._rg else None))
+    old._rg = base._rg
+    if prim is getitem_p:
+        return index_update(old, params["idx"], new)
+    if prim is transpose_p:
+        return _ops.transpose(new, tuple(int(i) for i in np.argsort(params["perm"])))
+    return _ops.reshape(new, base._buf.shape)
+
+
+def after_inplace(t) -> None:
+    """``t``'s memory was written by a recorded in-place operation (``t._node`` is its node):
+    give each base of ``t`` its CopySlices history, then remake every view's node."""
+    new = t
+    recipe = _recipe(t)
+    while recipe is not None:
+        base, prim, params = recipe[0], recipe[1], recipe[2]
+        value = _write_back(prim, params, base, new)
+        node = value._node
+        node.label = "CopySlices"
+        node.out_version = base._version
+        node.out_ver0 = base._version[0]
+        base._node = node
+        base._rg = True
+        new = base
+        recipe = _recipe(base)
+    value = new = None
+    version = t._version
+    for r in version[1:]:
+        v = r()
+        if v is not None:
+            _rebuild(v)
+
+
+def _rebuild(v) -> None:
+    base, prim, params, rest, multi = v._view
+    if not base._rg:
+        return
+    inputs = (base,) + rest
+    parents = tuple((a._node or leaf_node(a)) if a._rg else None for a in inputs)
+    versions = tuple(a._version[0] for a in inputs)
+    if multi is None:
+        node = Node(prim, params, parents, inputs, versions, v._buf, v._version)
+        node.label = "AsStridedBackward0"
+    else:
+        node = BrokenViewNode(parents, v._buf, (
+            f"Output {multi[1]} of {multi[0]} is a view and its base or another view of its "
+            "base has been modified inplace. This view is the output of a function that "
+            "returns multiple views. Such functions do not allow the output views to be "
+            "modified inplace. You should replace the inplace operation by an out-of-place "
+            "one."))
+    v._node = node
+    v._rg = True
