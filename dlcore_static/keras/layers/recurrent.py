@@ -211,10 +211,15 @@ class _Recurrent(Layer):
         return _ops.concatenate([_ops.matmul(_ops.mul(h, m), u) for m, u in
                                  zip(masks, self._gate_blocks(self.recurrent_kernel))], -1)
 
-    def __call__(self, inputs, initial_state=None, **kwargs):
-        """Keras 2's ``RNN.__call__``: ``initial_state`` (or ``layer([x, h, c])``) tensors are
-        inputs of the call's node, so a model reaches the tensors that start the states (an
-        encoder's states starting a decoder, seq2seq)."""
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        """Keras 2's ``RNN.__call__(inputs, initial_state=None)``: ``initial_state`` (or
+        ``layer([x, h, c])``) tensors are inputs of the call's node, so a model reaches the
+        tensors that start the states (an encoder's states starting a decoder, seq2seq)."""
+        if len(args) > 1:
+            raise TypeError(f"{type(self).__name__} takes inputs and initial_state, got "
+                            f"{1 + len(args)} positional arguments")
+        initial_state = kwargs.pop("initial_state", args[0] if args else None)
+        kwargs["training"] = training
         if initial_state is None and isinstance(inputs, (list, tuple)) and len(inputs) > 1:
             inputs, initial_state = inputs[0], list(inputs[1:])
         if initial_state is None:
