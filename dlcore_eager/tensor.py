@@ -460,6 +460,7 @@ def _fill(t: Tensor, buf, version, node) -> None:
     t._grad = None
     t._version = [0] if version is None else version
     t._hooks = None
+    t._view = None
 
 
 def _make(buf, version=None, node=None, cls=Tensor) -> Tensor:
@@ -475,6 +476,7 @@ def _make(buf, version=None, node=None, cls=Tensor) -> Tensor:
     t._grad = None
     t._version = [0] if version is None else version
     t._hooks = None
+    t._view = None
     return t
 
 
