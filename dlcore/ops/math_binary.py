@@ -127,7 +127,7 @@ def _int_binary(name, expr, np_fn, doc, allow_float=False, **names):
 
 
 floor_divide_p = _int_binary(
-    "floor_divide", "{0} // {1} if {1} != 0 else {0} * 0", np.floor_divide,
+    "floor_divide", "{0} // {1}", np.floor_divide,
     "y = floor(a / b) (0 where b = 0 for integers, +-inf/NaN for floats: see NumPy);  "
     "not differentiable", allow_float=True,
     api={"torch": "floor_divide", "Tensor": "floor_divide",

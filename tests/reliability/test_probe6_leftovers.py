@@ -1,0 +1,66 @@
+"""Silent wrong answers and wrong errors left by the session-5 reliability probe (helper-K):
+float floor division by zero, negative indices in TF's gather family, integer negative powers,
+out-of-range integer literals and empty/degenerate edges.  Each checked against real torch 2.13
+(eager) or TensorFlow 1's documented behaviour (static)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore
+import dlcore.ops as ops
+import dlcore_eager as T
+import dlcore_static as tf
+
+
+def _np(t):
+    return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+
+
+# ----------------------------------------------------------------------------- 1. float // 0
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_eager_float_floor_divide_by_zero_is_ieee_as_torch(dt):
+    a = [1.0, -1.0, 0.0, 7.0, -7.0]
+    b = [0.0, -0.0, 0.0, 2.0, 2.0]
+    want = torch.tensor(a, dtype=getattr(torch, dt)) // torch.tensor(b, dtype=getattr(torch, dt))
+    got = T.tensor(a, dtype=getattr(T, dt)) // T.tensor(b, dtype=getattr(T, dt))
+    np.testing.assert_array_equal(_np(got), want.numpy())
+    np.testing.assert_array_equal(_np(T.floor_divide(T.tensor(a), 0.0)),
+                                  torch.floor_divide(torch.tensor(a), 0.0).numpy())
+    # an integer tensor by a float zero promotes to float: IEEE too
+    np.testing.assert_array_equal(_np(T.tensor([3, -3, 0]) // 0.0),
+                                  (torch.tensor([3, -3, 0]) // 0.0).numpy())
+
+
+def test_eager_integer_floor_divide_by_zero_still_raises_as_torch():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        torch.tensor([1, 2]) // 0
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        T.tensor([1, 2]) // 0
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_static_floordiv_by_zero_float_plain_and_compiled(passes):
+    a = tf.placeholder(tf.float32, [None])
+    b = tf.placeholder(tf.float32, [None])
+    y = tf.floordiv(a, b)
+    z = a // b * 2.0 + 1.0                       # fused by the compiler
+    feed = {a: [1.0, -1.0, 0.0, 7.0], b: [0.0, 0.0, 0.0, 2.0]}
+    with tf.Session(passes=passes) as s:
+        vy, vz = s.run([y, z], feed)
+    np.testing.assert_array_equal(vy, [np.inf, -np.inf, np.nan, 3.0])
+    np.testing.assert_array_equal(vz, [np.inf, -np.inf, np.nan, 7.0])
+
+
+@pytest.mark.cuda
+def test_floor_divide_cuda_kernel_ieee_for_floats_zero_for_ints():
+    if not dlcore.cuda_available():
+        pytest.skip("no CUDA and no simulator")
+    for dt, want in ((np.float32, [np.inf, -np.inf, np.nan, 3.0]), (np.int32, [0, 0, 0, 3])):
+        a = dlcore.to_device(np.array([1, -1, 0, 7], dt), "cuda")
+        b = dlcore.to_device(np.array([0, 0, 0, 2], dt), "cuda")
+        with np.errstate(all="ignore"):
+            y = ops.floor_divide(a, b)
+        np.testing.assert_array_equal(dlcore.to_device(y, "cpu"), np.array(want, dt))
