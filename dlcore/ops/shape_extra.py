@@ -154,12 +154,12 @@ def flip(x, *dims, **kw):
     """``x`` reversed along ``dims`` (a list, or PyTorch's ``Tensor.flip(0, 1)``)."""
     nd = len(_shape(x))
     given = [_ax("flip", x, d) for d in _sizes(dims + tuple(kw.values()))]
-    dims = set(given)
-    if len(dims) != len(given):
+    axes = set(given)
+    if len(axes) != len(given):
         d = next(d for d in given if given.count(d) > 1)
         raise ShapeError("flip", f"dim {d} appears multiple times in the list of dims",
                          [_shape(x)])
-    return getitem(x, tuple(slice(None, None, -1) if i in dims else slice(None)
+    return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None)
                             for i in range(nd)))
 
 

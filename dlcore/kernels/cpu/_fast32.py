@@ -22,7 +22,7 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir  # type: ignore[import-untyped]
+from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 

@@ -93,6 +93,14 @@ def _pick(vec_dim: int, rows: int) -> tuple | None:
     return None
 
 
+def _chosen(block: tuple | None) -> tuple:
+    """A block that :func:`takes_direct` / :func:`takes_nchw` already found (never None
+    here: the route is taken only when one exists)."""
+    if block is None:
+        raise ValueError("conv_direct: no register block fits these channels and pixels")
+    return block
+
+
 def takes_direct(a: np.ndarray, w_dtype, vec_dim: int, rows: int, groups: int,
                  taps: int) -> bool:
     """Whether a convolution with operand ``a`` (the input, or ``g``), ``vec_dim`` vectorised
@@ -149,7 +157,7 @@ def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarr
     _check("conv (input channels)", x4, w4, (1, 1))
     o, _, kh, kw = w4.shape
     oh, ow = out_hw
-    kind, mr, vw = _pick(o, ow)
+    kind, mr, vw = _chosen(_pick(o, ow))
     xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], out_hw, (kh, kw), geom))
     wt = np.ascontiguousarray(w4.transpose(2, 3, 1, 0))                 # (KH, KW, C, O)
     y = np.empty((x4.shape[0], oh, ow, o), np.float32)
@@ -189,7 +197,7 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
     n, c = x4.shape[:2]
     o, oh, ow = g4.shape[1:]
     op = -(-o // 8) * 8
-    kind, mr, vw = _pick(op, k[1] * c)
+    kind, mr, vw = _chosen(_pick(op, k[1] * c))
     xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
     if op == o:
         gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))   # a view when channels-last
@@ -206,7 +214,7 @@ def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> n
     _check("conv_filter_grad (batch)", x4, g4, (0, 0))
     c = x4.shape[1]
     o = g4.shape[1]
-    kind, mr, vw = _pick(o, c)
+    kind, mr, vw = _chosen(_pick(o, c))
     xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))        # views when channels-last
     gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))
     out = np.empty(tuple(k) + (c, o), np.float32)
@@ -254,7 +262,7 @@ def conv_nchw(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray
     else:
         xp = np.zeros((n, c, hp, wp), np.float32)
         xp[:, :, ph:ph + h, pw:pw + w] = x4
-    kind, mr, vw = _pick_nchw(out_hw[1], o)
+    kind, mr, vw = _chosen(_pick_nchw(out_hw[1], o))
     y = np.empty((n, o) + tuple(out_hw), np.float32)
     _jit().fwd_nchw(xp, np.ascontiguousarray(w4), y, geom[4], geom[5], kind, mr, vw)
     return y
