@@ -12,6 +12,7 @@ import importlib
 from dlcore import api as _api
 
 from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTIONS
+from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
 from ._views import alias
 from .tensor import Tensor
@@ -79,7 +80,7 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "hardsigmoid": "HardsigmoidBackward0", "logsigmoid": "LogSigmoidBackward0",
             "nan_to_num": "NanToNumBackward0", "logit": "LogitBackward0",
             "tile": "RepeatBackward0", "trace": "TraceBackward0",
-            "masked_select": "MaskedSelectBackward0"}
+            "masked_select": "MaskedSelectBackward0", **_LABELS}
 #: labels of view functions: one that changes nothing (``x.movedim(0, 0)``) still returns a new
 #: view, as PyTorch's (``_views.alias``), not the tensor itself
 _VIEW_LABELS = frozenset({"PermuteBackward0", "ViewBackward0", "SliceBackward0"})
@@ -98,14 +99,28 @@ _NOT_IN_TORCH = frozenset({
 
 
 def _labelling(f, label):
-    """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed)."""
+    """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed);
+    ``label`` may be a function of the call's arguments (``(args, kwargs) -> name``) for the
+    names that depend on them; a (values, indices) result has its values labelled."""
+    named = label if callable(label) else None
+
     @functools.wraps(f)
     def labelling(*args, **kwargs):
         out = f(*args, **kwargs)
         x = args[0] if args else kwargs.get("input")
-        if out is x and label in _VIEW_LABELS:
-            return alias(x, label)
-        return labelled(out, label, x) if isinstance(x, Tensor) else out
+        if type(x) is str:                  # (einsum: the first operand)
+            x = args[1] if len(args) > 1 else None
+            x = x[0] if isinstance(x, (list, tuple)) and x else x
+        name = label if named is None else named(args, kwargs)
+        if name is None:
+            return out
+        if out is x and name in _VIEW_LABELS:
+            return alias(x, name)
+        if isinstance(out, tuple):
+            if out and isinstance(out[0], Tensor) and isinstance(x, Tensor):
+                labelled(out[0], name, x)
+            return out
+        return labelled(out, name, x) if isinstance(x, Tensor) else out
     return labelling
 
 

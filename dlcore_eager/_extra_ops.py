@@ -202,7 +202,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     sa, sb = tuple(a.shape), tuple(b.shape)
     ai = a.reshape(tuple(x for d in sa for x in (d, 1)))
     bi = b.reshape(tuple(x for d in sb for x in (1, d)))
-    return (ai * bi).reshape(tuple(p * q for p, q in zip(sa, sb)))
+    return labelled((ai * bi).reshape(tuple(p * q for p, q in zip(sa, sb))),
+                    "UnsafeViewBackward0", input, other)
 
 
 def block_diag(*tensors) -> Tensor:
@@ -241,7 +242,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     d1, d2 = dim1 % nd, dim2 % nd
     if (d1, d2) != (nd - 2, nd - 1):
         out = out.movedim((nd - 2, nd - 1), (d1, d2))
-    return out
+    return labelled(out, "DiagEmbedBackward0", input)
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
@@ -252,35 +253,43 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     d0, d1 = dims
     k %= 4
     if k == 1:
-        return input.flip(d1).transpose(d0, d1)
-    if k == 2:
-        return input.flip(d0).flip(d1)
-    if k == 3:
-        return input.flip(d0).transpose(d0, d1)
-    return input.clone()
+        out = input.flip(d1).transpose(d0, d1)
+    elif k == 2:
+        out = input.flip(d0).flip(d1)
+    elif k == 3:
+        out = input.flip(d0).transpose(d0, d1)
+    else:
+        out = input.clone()
+    return labelled(out, "Rot90Backward0", input)
 
 
 def xlogy(input, other) -> Tensor:
     """``input * log(other)``, 0 where ``input`` is 0 (NaN where ``other`` is NaN)."""
+    # PyTorch's node: XlogyBackward0 of two tensors, 1 of a number and a tensor, 2 of the reverse
+    label = "XlogyBackward0" if isinstance(input, Tensor) == isinstance(other, Tensor) else \
+        "XlogyBackward2" if isinstance(input, Tensor) else "XlogyBackward1"
     x = input if isinstance(input, Tensor) else tensor(float(input))
     y = other if isinstance(other, Tensor) else tensor(float(other))
     zero = x == 0
-    safe = y.masked_fill(zero, 1.0) if tuple(zero.shape) == tuple(y.shape) else \
-        y.expand(*zero.shape).masked_fill(zero, 1.0)
-    return (x * safe.log()).masked_fill(zero & ~y.isnan(), 0.0)
+    shape = tuple(np.broadcast_shapes(tuple(zero.shape), tuple(y.shape)))
+    zero = zero.expand(*shape) if tuple(zero.shape) != shape else zero
+    safe = y.masked_fill(zero, 1.0) if tuple(y.shape) == shape else \
+        y.expand(*shape).masked_fill(zero, 1.0)
+    return labelled((x * safe.log()).masked_fill(zero & ~y.isnan(), 0.0), label, x, y)
 
 
 def sinc(input: Tensor) -> Tensor:
     """``sin(pi x) / (pi x)``, 1 at 0."""
     zero = input == 0
     safe = (input * math.pi).masked_fill(zero, 1.0)
-    return (safe.sin() / safe).masked_fill(zero, 1.0)
+    return labelled((safe.sin() / safe).masked_fill(zero, 1.0), "SincBackward0", input)
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The sum, NaNs counted as 0."""
     x = input.nan_to_num(0.0, posinf=math.inf, neginf=-math.inf)
-    return x.sum() if dim is None else x.sum(dim, keepdim=keepdim)
+    return labelled(x.sum() if dim is None else x.sum(dim, keepdim=keepdim), "NansumBackward0",
+                    input)
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -323,13 +332,15 @@ def cummax(input: Tensor, dim: int):
     """Running maxima along ``dim`` and their indices (the last of equal maxima; NaN
     propagates)."""
     from ._tensor_ops import values_indices
-    return values_indices(*_cum_extreme(input, dim, np.maximum))
+    v, i = _cum_extreme(input, dim, np.maximum)
+    return values_indices(labelled(v, "CummaxBackward0", input), i)
 
 
 def cummin(input: Tensor, dim: int):
     """Running minima along ``dim`` and their indices."""
     from ._tensor_ops import values_indices
-    return values_indices(*_cum_extreme(input, dim, np.minimum))
+    v, i = _cum_extreme(input, dim, np.minimum)
+    return values_indices(labelled(v, "CumminBackward0", input), i)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:

@@ -63,12 +63,12 @@ def _dtype_name(x: Tensor) -> str:
 # ----------------------------------------------------------------------------- elementwise
 def deg2rad(input: Tensor) -> Tensor:
     """Degrees to radians, ``x * pi / 180``."""
-    return _float(input) * (math.pi / 180.0)
+    return labelled(_float(input) * (math.pi / 180.0), "Deg2RadBackward0", input)
 
 
 def rad2deg(input: Tensor) -> Tensor:
     """Radians to degrees, ``x * 180 / pi``."""
-    return _float(input) * (180.0 / math.pi)
+    return labelled(_float(input) * (180.0 / math.pi), "Rad2DegBackward0", input)
 
 
 def float_power(input, exponent) -> Tensor:
@@ -170,12 +170,12 @@ def _nan_aware(input, other, pick_max: bool) -> Tensor:
 
 def fmax(input: Tensor, other) -> Tensor:
     """The elementwise maximum, ignoring a NaN where the other value is not NaN."""
-    return _nan_aware(input, other, True)
+    return labelled(_nan_aware(input, other, True), "FmaxBackward0", input)
 
 
 def fmin(input: Tensor, other) -> Tensor:
     """The elementwise minimum, ignoring a NaN where the other value is not NaN."""
-    return _nan_aware(input, other, False)
+    return labelled(_nan_aware(input, other, False), "FminBackward0", input)
 
 
 def _int_only(name: str, a: Tensor, b) -> tuple:

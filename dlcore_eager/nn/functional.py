@@ -182,7 +182,15 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
         loss = _reduce(_ops.neg(_ops.reshape(picked, (-1,))), r)
     else:
         loss = _nnf.class_nll(input, target, weight, ignore_index, r)
-    return _labelled(loss, "NllLossBackward0", input)
+    return _labelled(loss, _nll_label(input, r), input)
+
+
+def _nll_label(input: Tensor, r: str) -> str:
+    """PyTorch's last node of nll_loss: NllLoss2DBackward0 for (N, C, d1, ...) inputs (which it
+    reshapes to 4-d), then a view back to (N, d1, ...) when unreduced and not 4-d."""
+    if input.ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if r == "none" and input.ndim != 4 else "NllLoss2DBackward0"
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
@@ -227,7 +235,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if target.is_floating_point():
         if input.ndim == 1:
             input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
-        return _nnf.soft_cross_entropy(input, target, weight, r, label_smoothing)
+        return _labelled(_nnf.soft_cross_entropy(input, target, weight, r, label_smoothing),
+                         "DivBackward1" if r == "mean" else "NegBackward0", input)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
     ignored = _check_targets(input, target, ignore_index)
@@ -238,8 +247,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
         loss = _nnf.class_nll(_ops.log_softmax(input, 1), target, weight, ignore_index, r,
                               label_smoothing)
     if label_smoothing:                      # (PyTorch's last node: an add)
-        return loss
-    return _labelled(loss, "NllLossBackward0", input)       # (PyTorch's last node: nll_loss)
+        return _labelled(loss, "AddBackward0", input)
+    return _labelled(loss, _nll_label(input, r), input)     # (PyTorch's last node: nll_loss)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
@@ -251,7 +260,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
                          f"({input.shape})")
     target = target._cast(input.dtype)
     if pos_weight is not None:
-        return _nnf.bce_with_logits(input, target, weight, pos_weight, r)
+        return _labelled(_nnf.bce_with_logits(input, target, weight, pos_weight, r),
+                         "BinaryCrossEntropyWithLogitsBackward0", input)
     loss = _ops.sigmoid_cross_entropy_with_logits(input, target)
     if weight is not None:
         loss = O.mul_(loss, weight)

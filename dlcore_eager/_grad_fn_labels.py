@@ -1,0 +1,81 @@
+"""PyTorch 2.13's grad_fn names of exported composites whose name depends on the call's
+arguments or which dlcore builds from other primitives: merged into ``_api_install._GRAD_FN``
+(the labels of the installed names), read once per call after the result is made, so recording
+a node costs nothing more.  A label is a name, or a function ``(args, kwargs) -> name`` (None:
+leave dlcore's name); the functions read the arguments as PyTorch's signatures place them."""
+
+from __future__ import annotations
+
+
+def _arg(args, kwargs, i: int, key: str, default=None):
+    return args[i] if len(args) > i else kwargs.get(key, default)
+
+
+def _einsum_label(args, kwargs):
+    """PyTorch's einsum ends in a permute (one operand, nothing summed), a sum (one operand,
+    labels summed), a mul (no label summed with the last operand) or a view of a bmm."""
+    eq = args[0] if args else kwargs.get("equation")
+    ops = args[1:]
+    if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
+        ops = tuple(ops[0])
+    if not isinstance(eq, str) or not ops:
+        return None
+    eq = eq.replace(" ", "").replace("...", ".")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(ops):
+        return None
+    if not arrow:                           # implicit output: the labels seen once
+        rhs = "".join(c for c in sorted(set(lhs) - {",", "."}) if lhs.count(c) == 1)
+    if len(terms) == 1:
+        return "SumBackward1" if set(terms[0]) - set(rhs) - {"."} else "PermuteBackward0"
+    # (PyTorch sums each label with the last operand it appears in: a bmm and a view there)
+    return "ViewBackward0" if set(terms[-1]) - set(rhs) - {"."} else "MulBackward0"
+
+
+def _median_label(prefix):
+    def label(args, kwargs):
+        return prefix + ("1" if _arg(args, kwargs, 1, "dim") is not None else "0")
+    return label
+
+
+def _diag_label(args, kwargs):
+    x = _arg(args, kwargs, 0, "input")
+    return "DiagEmbedBackward0" if getattr(x, "ndim", 0) == 1 else "DiagonalBackward0_copy"
+
+
+def _lerp_label(args, kwargs):
+    from .tensor import Tensor
+    return "LerpBackward1" if isinstance(_arg(args, kwargs, 2, "weight"), Tensor) else \
+        "LerpBackward0"
+
+
+def _kl_div_label(args, kwargs):
+    if _arg(args, kwargs, 2, "size_average") is not None or \
+            _arg(args, kwargs, 3, "reduce") is not None:
+        return None
+    r = _arg(args, kwargs, 4, "reduction", "mean")
+    if r == "none":
+        return "MulBackward0" if _arg(args, kwargs, 5, "log_target", False) else "SubBackward0"
+    return {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "DivBackward0"}.get(r)
+
+
+def _smooth_l1_label(args, kwargs):
+    # (beta 0 is PyTorch's l1_loss, whose names dlcore's composite already has)
+    if _arg(args, kwargs, 5, "beta", 1.0) == 0:
+        return None
+    return "SmoothL1LossBackward0"
+
+
+LABELS = {
+    "frac": "FracBackward0", "sort": "SortBackward0", "msort": "SortBackward0",
+    "topk": "TopkBackward0", "kthvalue": "KthvalueBackward0", "mode": "ModeBackward0",
+    "median": _median_label("MedianBackward"), "nanmedian": _median_label("NanmedianBackward"),
+    "diag": _diag_label, "cross": "LinalgCrossBackward0", "baddbmm": "BaddbmmBackward0",
+    "addbmm": "AddbmmBackward0", "addr": "AddrBackward0", "addmv": "AddmvBackward0",
+    "cdist": "CdistBackward0",
+    "smooth_l1_loss": _smooth_l1_label, "huber_loss": "HuberLossBackward0",
+    "kl_div": _kl_div_label, "cosine_similarity": "SumBackward1",
+    "group_norm": "NativeGroupNormBackward0", "einsum": _einsum_label, "lerp": _lerp_label,
+    "logcumsumexp": "LogcumsumexpBackward0",
+}
