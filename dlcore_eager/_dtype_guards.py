@@ -138,6 +138,18 @@ def _int_division(kernel):
     return check
 
 
+def _int_pow(args, kwargs):
+    """``pow_``/``**=``: an integer or bool tensor to a negative Python integer power raises
+    PyTorch's RuntimeError (a tensor exponent gives 0, 1 or -1 elementwise, as PyTorch).  The
+    out-of-place forms check in ``_tensor_ops._binary``'s promotion branch (no cost for a
+    float tensor)."""
+    b = args[1] if len(args) > 1 else kwargs.get("exponent")
+    if type(b) is int and b < 0:
+        a = args[0] if args else kwargs.get("input")
+        if isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
 def _hypot(args, kwargs):
     a = args[0] if args else kwargs.get("input")
     b = args[1] if len(args) > 1 else kwargs.get("other")
@@ -357,6 +369,7 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch", "Tensor"), ("floor_divide",), _int_division("div_floor_cpu"), True),
         (("Tensor",), ("__imod__",), _int_division("remainder_cpu"), False),
         (("Tensor",), ("__ifloordiv__",), _int_division("div_floor_cpu"), False),
+        (("Tensor",), ("pow_", "__ipow__"), _int_pow, False),
         (("torch", "Tensor"), ("topk",), _topk, False),
         (("torch", "Tensor"), ("kthvalue",), _no_bool("kthvalue_cpu"), False),
         (("torch", "Tensor"), ("median",), _median("median_cpu", "median_out"), False),

@@ -86,15 +86,29 @@ def broadcast_error(a, b) -> RuntimeError:
     return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
 
 
+def _int_pow_check(a, b):
+    """An integer or bool tensor to a negative Python integer power: PyTorch's RuntimeError
+    (dlcore's kernel, as NumPy's, gives 0; a tensor exponent gives 0, 1 or -1 as in PyTorch)."""
+    if type(b) is int and b < 0 and isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+_SLOW_CHECKS = {"pow": _int_pow_check}
+
+
 def _binary(prim):
     # ``_apply(prim, args, {})`` is what ``bind(prim, *args)`` does for tensors, minus the
     # search for the front end (an operator on a Tensor already knows it).
+    slow_check = _SLOW_CHECKS.get(prim.name)
+
     def op(a, b):
         # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number
         if type(b) is Tensor:
             if a._buf.dtype is not b._buf.dtype:
                 a, b = _operands(a, b)
         elif type(b) not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
+            if slow_check is not None:      # (checked where promotion is needed anyway)
+                slow_check(a, b)
             a, b = _operands(a, b)
         try:
             return _apply(prim, (a, b), {})

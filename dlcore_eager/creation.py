@@ -132,11 +132,30 @@ _ARRAY_KEEPS = frozenset(np.dtype(d) for d in ("int8", "int16", "int32", "int64"
                                                "float16", "float32", "float64"))
 
 
+def _first_leaf(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def _all_python_ints(data) -> bool:
+    """True when nested lists/tuples hold only Python integers (looked at only for a float64
+    array whose first value is a Python int and which holds a value of 2**63 or more, so
+    ordinary float data is never walked)."""
+    if isinstance(data, (list, tuple)):
+        return all(_all_python_ints(v) for v in data)
+    return isinstance(data, int)
+
+
 def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
     if not isinstance(data, (np.ndarray, np.generic)) and (
             arr.dtype == np.uint64 or (arr.dtype == object and arr.size and all(
                 isinstance(v, int) for v in arr.flat))):
         # Python ints beyond int64 (NumPy made them uint64 and the cast wrapped 2**63 to -2**63)
+        raise ValueError("Overflow when unpacking long long")
+    if arr.dtype == np.float64 and arr.size and type(_first_leaf(data)) is int and \
+            float(np.abs(arr).max()) >= 2.0 ** 63 and _all_python_ints(data):
+        # int64 and uint64 values together: NumPy made them float64; PyTorch refuses
         raise ValueError("Overflow when unpacking long long")
     if isinstance(data, (np.ndarray, np.generic)) and arr.dtype in _ARRAY_KEEPS:
         return arr.dtype                       # (a uint8 image stays uint8, as in PyTorch)

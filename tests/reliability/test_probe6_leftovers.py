@@ -64,3 +64,54 @@ def test_floor_divide_cuda_kernel_ieee_for_floats_zero_for_ints():
         with np.errstate(all="ignore"):
             y = ops.floor_divide(a, b)
         np.testing.assert_array_equal(dlcore.to_device(y, "cpu"), np.array(want, dt))
+
+
+# ----------------------------------------------------------------------------- 3. int ** -1
+_NEG_POW = "Integers to negative integer powers are not allowed."
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.tensor([2, 3]) ** -1,
+    lambda m: m.pow(m.tensor([2]), -2),
+    lambda m: m.tensor([1, -1, 2]).pow(-1),
+    lambda m: m.tensor([2], dtype=m.uint8) ** -1,
+    lambda m: m.tensor([True]) ** -1,
+    lambda m: m.tensor([2, 3]).pow_(-1),
+], ids=["op", "torch.pow", "method", "uint8", "bool", "pow_"])
+def test_integer_tensor_to_negative_int_power_raises_as_torch(make):
+    with pytest.raises(RuntimeError, match=_NEG_POW):
+        make(torch)
+    with pytest.raises(RuntimeError, match=_NEG_POW):
+        make(T)
+
+
+def test_integer_negative_power_cases_torch_computes():
+    x = T.tensor([2, 3])
+    with pytest.raises(RuntimeError, match=_NEG_POW):
+        x **= -1
+    np.testing.assert_array_equal(_np(x), [2, 3])           # left as it was
+    for make in (lambda m: m.tensor([2, 3, 1, -1]) ** m.tensor([-1, 1, -1, -1]),
+                 lambda m: 2 ** m.tensor([-1]),
+                 lambda m: m.tensor([2]) ** -1.0,
+                 lambda m: m.tensor([2.0]) ** -1,
+                 lambda m: m.tensor([2]) ** 2):
+        want = make(torch)
+        got = make(T)
+        assert str(got.dtype) == str(want.dtype)
+        np.testing.assert_array_equal(_np(got), want.numpy())
+
+
+# ----------------------------------------------------------------------------- 4. ints > int64
+@pytest.mark.parametrize("data", [[1, 2 ** 63], [2 ** 63, -1], [[1], [2 ** 63]], [2 ** 63]])
+def test_tensor_of_python_ints_beyond_int64_raises_as_torch(data):
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        torch.tensor(data)
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        T.tensor(data)
+
+
+def test_tensor_of_big_floats_and_ints_is_float_as_torch():
+    for data in ([1.5, 2 ** 63], [1, 2.0 ** 63], [2.0 ** 64, 3]):
+        want, got = torch.tensor(data), T.tensor(data)
+        assert str(got.dtype) == str(want.dtype)
+        np.testing.assert_array_equal(_np(got), want.numpy())
