@@ -12,8 +12,16 @@ from .runtime import configure_threads
 
 configure_threads()
 
+# error_model="numpy": a division needs no zero test (Numba's default raises ZeroDivisionError,
+# whose per-element branch keeps LLVM from vectorising a loop that divides; none of these
+# divisors can be 0: 1 + e^x >= 1).  The float32 loops also let LLVM fuse a multiply and an add
+# (``contract``: no NaN/inf assumptions, results within a float32 rounding of the unfused ones).
+# (20, 400) float32 step, 1 thread, CPU time: forward 46-50 -> 29 us, gradient 55-61 -> 38-39 us.
+_EM = "numpy"
+_FM = {"contract"}
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=True, nogil=True, error_model=_EM)
 def lstm_gates_fwd(z, c, out):
     """out[:, :H] = h', out[:, H:] = c' from z (B, 4H: i, f, g, o) and c (B, H)."""
     n = c.shape[1]
@@ -28,7 +36,7 @@ def lstm_gates_fwd(z, c, out):
             out[b, j] = o * math.tanh(c2)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model=_EM)
 def lstm_gates_bwd(gy, z, c, out):
     """out[:, :4H] = dz, out[:, 4H:] = dc from gy (B, 2H: dh', dc'), z and c."""
     n = c.shape[1]
@@ -56,7 +64,7 @@ def lstm_gates_bwd(gy, z, c, out):
 # (range reduction by ln 2, a degree-7 polynomial, ``2^k`` from exponent bits) written as array
 # loops that LLVM vectorises; absolute error about 1e-7 (float32 rounding), NaN kept.
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def _exp_inplace32(v, bits):
     """v[j] = exp(v[j]) for a float32 vector (arguments clamped to [-87, 88])."""
     n = v.shape[0]
@@ -79,7 +87,7 @@ def _exp_inplace32(v, bits):
         v[j] = v[j] * scale[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def _gates32(zb, a, bits):
     """a = [s(z_i), s(z_f), tanh(z_g), s(z_o)] for one row ``zb`` (4H) of float32."""
     n4 = zb.shape[0]
@@ -96,7 +104,7 @@ def _gates32(zb, a, bits):
         a[j] = two * a[j] - one
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def _tanh32(x, out, bits):
     """out = tanh(x) for float32 vectors, as 2 sigmoid(2x) - 1."""
     one, two = np.float32(1.0), np.float32(2.0)
@@ -107,7 +115,7 @@ def _tanh32(x, out, bits):
         out[j] = two / (one + out[j]) - one
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
 def _row32(z, c, b, a, c2, th, bits):
     """Row ``b``'s float32 activations: a = the four gates (``_gates32``), c2 = c' and
     th = tanh(c'); what the forward and the gradient of a step both start from."""
@@ -118,7 +126,7 @@ def _row32(z, c, b, a, c2, th, bits):
     _tanh32(c2, th, bits)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def lstm_gates_fwd32(z, c, out):
     """lstm_gates_fwd for float32 through the vectorised activations."""
     nb, n = c.shape
@@ -133,7 +141,7 @@ def lstm_gates_fwd32(z, c, out):
             out[b, j] = a[3 * n + j] * th[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def _step_bwd32(gh, gc, z, c, dz, dc):
     """The gate gradient of one step for float32 rows (see lstm_gates_bwd): gh, gc (B, H) the
     gradients of h' and c'; writes dz (B, 4H) and dc (B, H)."""
