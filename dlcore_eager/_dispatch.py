@@ -357,6 +357,11 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         if needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype):
             # recorded, with its recipe (its node is remade when its base changes in place)
             return _record_view(prim, args, params, out, version, bufs)
+        # its recipe, unchecked (an in-place op with an operand that requires grad writes
+        # CopySlices into its base: ``buf[0].copy_(h)``; see _view_rebase)
+        t = _make(out, version)
+        t._view = (args[0], prim, params, (), None)
+        return t
     if not (needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype)):
         return _make(out, version)
     if version is None:

@@ -87,8 +87,9 @@ def _commit(self, result: Tensor) -> Tensor:
             node.out_ver0 = self._version[0]
         self._node = node
         self._rg = True
-        if len(self._version) > 1:      # views share this memory: PyTorch's CopySlices
-            after_inplace(self)         # on each base, every view's node made again
+        if len(self._version) > 1 or getattr(self, "_view", None) is not None:
+            after_inplace(self)         # views share this memory: PyTorch's CopySlices on
+                                        # each base, every recorded view's node made again
     return self
 
 

@@ -15,7 +15,12 @@ view):
   (``Tensor._view``: the tensor it was made from, the primitive, its parameters, the other
   inputs, and for one output of ``unbind``/``split`` that function's name and the index);
   a weak reference to the view is appended to the shared version counter (a list: ``[n,
-  ref, ref, ...]``, dead references dropped as it grows), so an in-place change finds the views;
+  ref, ref, ...]``, dead references dropped as it grows), so an in-place change finds the views.
+  A view that is not recorded (its base needs no gradient, or grad mode is off) keeps only its
+  recipe (set inline in ``_finish``: a weak reference would cost each such view ~1-2 us): an
+  in-place op on it with an operand that requires grad gives its base the CopySlices history
+  (``buf[0].copy_(h)``), but it gets no history when its base or another view gets one later
+  (PyTorch remakes it);
 * ``after_inplace``: run by ``Tensor._commit`` when it recorded an in-place result into a
   tensor whose counter holds views: each base up the chain of the changed view gets the
   recorded ``CopySlices`` value (``index_update`` of the old history with the new part for an
@@ -173,6 +178,8 @@ def after_inplace(t) -> None:
     give each base of ``t`` its CopySlices history, then remake every view's node."""
     new = t
     recipe = _recipe(t)
+    if recipe is not None:
+        check_view_inplace(t)           # (also a view that needed no gradient before)
     while recipe is not None:
         base, prim, params = recipe[0], recipe[1], recipe[2]
         value = _write_back(prim, params, base, new)

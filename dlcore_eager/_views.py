@@ -38,4 +38,8 @@ def alias(x: Tensor, label: str) -> Tensor:
         t = _make(out, version, node)
         register(t, x, reshape_p, node.params)
         return t
+    if STATE.enabled and b.dtype.kind in "fc":     # (it may get a history through an in-place op)
+        t = _make(out, version)
+        t._view = (x, reshape_p, {"shape": b.shape}, (), None)
+        return t
     return _make(out, version)

@@ -173,3 +173,28 @@ def test_views_of_one_base_keep_the_counter_short():
     for _ in range(200):
         y[1:].sum()
     assert len(y._version) <= 64
+
+
+# an in-place op with an operand that requires grad on a view of a tensor that needs none
+PLAIN = [
+    ("copy_row", lambda y, w: y[0].copy_(w * 2)),
+    ("mul_row", lambda y, w: y[1].mul_(w)),
+    ("narrow_add", lambda y, w: y.narrow(1, 0, 2).add_(w[:2])),
+    ("t_add", lambda y, w: y.t()[2].add_(w[1:])),
+]
+
+
+def _plain(T, op):
+    w = T.tensor([1.0, -2.0, 3.0], dtype=T.float64, requires_grad=True)
+    y = T.ones(2, 3, dtype=T.float64)
+    op(y, w)
+    (y * _weights(T, y)).sum().backward()
+    return y.detach().numpy().copy(), w.grad.numpy().copy(), type(y.grad_fn).__name__
+
+
+@pytest.mark.parametrize("op", [o for _, o in PLAIN], ids=[n for n, _ in PLAIN])
+def test_inplace_with_grad_on_a_view_of_a_plain_tensor(op):
+    got, want = _plain(dl, op), _plain(real, op)
+    np.testing.assert_allclose(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1])
+    assert got[2] == want[2] == "CopySlices"
