@@ -61,9 +61,9 @@ def _kl_div_label(args, kwargs):
 
 
 def _smooth_l1_label(args, kwargs):
-    # (beta 0 is PyTorch's l1_loss, whose names dlcore's composite already has)
-    if _arg(args, kwargs, 5, "beta", 1.0) == 0:
-        return None
+    if _arg(args, kwargs, 5, "beta", 1.0) == 0:          # (PyTorch's l1_loss then)
+        return {"mean": "MeanBackward0", "sum": "SumBackward0", "none": "AbsBackward0"}.get(
+            _arg(args, kwargs, 4, "reduction", "mean"))
     return "SmoothL1LossBackward0"
 
 
@@ -79,3 +79,12 @@ LABELS = {
     "group_norm": "NativeGroupNormBackward0", "einsum": _einsum_label, "lerp": _lerp_label,
     "logcumsumexp": "LogcumsumexpBackward0",
 }
+
+
+def label(out, name: str, args: tuple, kwargs: dict, x):
+    """``out`` with the grad_fn name ``LABELS[name]`` gives for these arguments (for the
+    modules, which call the composites directly)."""
+    from ._graph import labelled
+    lab = LABELS[name]
+    lab = lab(args, kwargs) if callable(lab) else lab
+    return out if lab is None else labelled(out, lab, x)

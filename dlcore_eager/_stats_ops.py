@@ -28,6 +28,7 @@ from dlcore.dtypes import is_floating
 
 from . import _dtype as D
 from . import _tensor_ops as O
+from ._graph import labelled
 from ._host import host as _host
 from .tensor import Tensor
 
@@ -309,7 +310,7 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         flat = input.reshape(-1)
         srt = flat.sort(-1)
         cnt = int((~_host(flat.isnan())).sum())
-        return srt.values[max((cnt - 1) // 2, 0)]
+        return labelled(srt.values[max((cnt - 1) // 2, 0)], "NanmedianBackward0", input)
     d = _wrap_dim(int(dim), input.dim())
     data = input.movedim(d, -1) if input.dim() else input.reshape(1)
     srt = data.sort(-1)
@@ -323,7 +324,7 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         values, indices = values.movedim(-1, d), indices.movedim(-1, d)
     else:
         values, indices = values.squeeze(-1), indices.squeeze(-1)
-    return O.values_indices(values, indices)
+    return O.values_indices(labelled(values, "NanmedianBackward1", input), indices)
 
 
 # ----------------------------------------------------------------------------- covariance

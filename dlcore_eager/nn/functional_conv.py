@@ -429,4 +429,5 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                            + (") and output (" if nsp == 1 else ") output (")
                            + ", ".join(f"{k}: {v}" for k, v in zip(names, out))
                            + ")")
-    return _ops.interpolate(input, size, mode, bool(align_corners))
+    return labelled(_ops.interpolate(input, size, mode, bool(align_corners)),
+                    f"Upsample{mode.capitalize()}{nsp}DBackward0", input)

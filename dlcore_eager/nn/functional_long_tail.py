@@ -18,6 +18,7 @@ from dlcore.ops import nn_long_tail as _lt
 from dlcore.ops import nn_losses_extra as _ml
 
 from .. import _tensor_ops as O
+from .._graph import labelled
 from .._state import STATE
 from ..tensor import Tensor
 from . import functional_conv as _fc
@@ -157,11 +158,13 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                                          O.mul_(_ops.mean(unbiased, 0), momentum)))
             finally:
                 STATE.enabled = prev
-        return _lt.instance_norm(input, weight, bias, eps)
+        # (PyTorch's last node: the view back from its (1, N*C, ...) batch norm)
+        return labelled(_lt.instance_norm(input, weight, bias, eps), "ViewBackward0", input)
     if running_mean is None or running_var is None:
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
-    return _ops.batch_norm(input, running_mean, running_var, weight, bias, eps, axis=1)
+    return labelled(_ops.batch_norm(input, running_mean, running_var, weight, bias, eps, axis=1),
+                    "ViewBackward0", input)
 
 
 # ----------------------------------------------------------------------------- adaptive max

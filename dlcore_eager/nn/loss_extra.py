@@ -6,6 +6,7 @@ from __future__ import annotations
 from dlcore.ops import nn_functional as _nnf_ops
 
 from .._autocast import View
+from .._grad_fn_labels import label as _label
 from ..tensor import Tensor
 from .loss import _Loss
 
@@ -22,7 +23,8 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _nnf.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+        kw = {"reduction": self.reduction, "beta": self.beta}
+        return _label(_nnf.smooth_l1_loss(input, target, **kw), "smooth_l1_loss", (), kw, input)
 
 
 class HuberLoss(_Loss):
@@ -31,7 +33,8 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _nnf.huber_loss(input, target, self.reduction, self.delta)
+        return _label(_nnf.huber_loss(input, target, self.reduction, self.delta), "huber_loss",
+                      (), {}, input)
 
 
 class KLDivLoss(_Loss):
@@ -45,7 +48,8 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _nnf.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+        kw = {"reduction": self.reduction, "log_target": self.log_target}
+        return _label(_nnf.kl_div(input, target, **kw), "kl_div", (), kw, input)
 
 
 class PoissonNLLLoss(_Loss):

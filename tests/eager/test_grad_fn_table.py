@@ -89,6 +89,16 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "torch.einsum('ii', x[0, :, :3])", "torch.einsum('ij,jk', x[0], x[0].t())",
     "torch.einsum('bij,bkj->bik', x, x)", "torch.einsum('i,ij->i', v, x[0])",
     "torch.einsum('ijk,ijk->kji', x, x)", "torch.einsum('i,i,i->', v, v, v)",
+    "x.nanmedian()", "x.nanmedian(1)[0]", "F.interpolate(x, scale_factor=2)",
+    "F.interpolate(x, size=7, mode='linear')", "F.interpolate(x[None], size=(3, 5))",
+    "F.interpolate(x[None], scale_factor=2, mode='bilinear', align_corners=True)",
+    "F.interpolate(x[None, None], scale_factor=2, mode='trilinear')",
+    "torch.nn.Upsample(scale_factor=2)(x[None])", "F.instance_norm(x)",
+    "F.instance_norm(x, torch.zeros(3), torch.ones(3), use_input_stats=False)",
+    "torch.nn.GroupNorm(1, 3)(x)", "torch.nn.CosineSimilarity()(x, x)",
+    "torch.nn.KLDivLoss(reduction='batchmean')(x, x)", "torch.nn.SmoothL1Loss()(x, x * 2)",
+    "torch.nn.SmoothL1Loss(beta=0.)(x, x * 2)", "torch.nn.HuberLoss()(x, x * 2)",
+    "F.smooth_l1_loss(x, x * 2, beta=0., reduction='none')",
 ]
 
 
