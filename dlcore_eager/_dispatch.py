@@ -36,6 +36,7 @@ from dlcore.registry import check_rule, scalar_buffer
 from ._graph import Node, leaf_node
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
+from ._view_rebase import NO_GRAD as _NO_GRAD
 from ._view_rebase import record_view as _record_view
 from .tensor import Tensor, _make
 
@@ -360,7 +361,7 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         # its recipe, unchecked (an in-place op with an operand that requires grad writes
         # CopySlices into its base: ``buf[0].copy_(h)``; see _view_rebase)
         t = _make(out, version)
-        t._view = (args[0], prim, params, (), None)
+        t._view = (args[0], prim, params, (), _NO_GRAD if args[0]._rg else None)
         return t
     if not (needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype)):
         return _make(out, version)

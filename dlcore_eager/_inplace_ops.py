@@ -19,7 +19,7 @@ from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node
 from ._state import STATE
-from ._view_rebase import after_inplace, check_view_inplace
+from ._view_rebase import ERR_NO_GRAD, NO_GRAD, after_inplace, check_view_inplace
 from .tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
@@ -27,6 +27,10 @@ _ndarray = np.ndarray
 
 def _check_inplace(self) -> None:
     if not (self._rg and STATE.enabled):
+        if STATE.enabled:
+            recipe = getattr(self, "_view", None)
+            if recipe is not None and recipe[4] is NO_GRAD:
+                raise RuntimeError(ERR_NO_GRAD)
         return
     node = self._node
     if node is None:
@@ -103,6 +107,9 @@ def _into(self, prim, into, other) -> builtins.bool:
     b = self._buf
     if type(b) is not _ndarray or b.dtype in _dt.HALF:   # (16-bit floats: see _apply_half)
         return False
+    recipe = getattr(self, "_view", None)
+    if recipe is not None and recipe[4] is NO_GRAD and STATE.enabled:
+        return False            # (a view made in no_grad mode: _check_inplace's error)
     if isinstance(other, Tensor):
         if STATE.enabled and (self._rg or other._rg):
             return False

@@ -48,6 +48,14 @@ _ref = weakref.ref
 
 #: view primitives whose output is all of the input's elements, in another shape
 _RESHAPES = frozenset({reshape_p, expand_dims_p, squeeze_p})
+#: the last item of the recipe of a view made in no_grad mode of a tensor that requires grad
+NO_GRAD = ("no_grad",)
+ERR_NO_GRAD = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be "
+    "tracked).")
 _MULTI = {"UnbindBackward0": "Unbind", "SplitBackward0": "Split",
           "SplitWithSizesBackward0": "SplitWithSizes"}
 
@@ -141,6 +149,8 @@ def check_view_inplace(t) -> None:
         if base._rg and base._node is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
+        if multi is NO_GRAD:
+            raise RuntimeError(ERR_NO_GRAD)
         if multi is not None:
             raise RuntimeError(
                 f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. This "

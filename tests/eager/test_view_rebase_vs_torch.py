@@ -198,3 +198,19 @@ def test_inplace_with_grad_on_a_view_of_a_plain_tensor(op):
     np.testing.assert_allclose(got[0], want[0])
     np.testing.assert_allclose(got[1], want[1])
     assert got[2] == want[2] == "CopySlices"
+
+
+@pytest.mark.parametrize("T", [real, dl], ids=["torch", "dlcore"])
+@pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "nonleaf"])
+def test_inplace_on_a_view_made_in_no_grad_mode_raises(T, leaf):
+    x = _x(T)
+    y = x if leaf else x * 2
+    with T.no_grad():
+        v = y[0]
+        v.mul_(2)                              # (inside no_grad: allowed, not tracked)
+    w = T.ones(3, dtype=T.float64, requires_grad=True)
+    for op in (lambda: v.mul_(w), lambda: v.mul_(2)):
+        with pytest.raises(RuntimeError, match="^A view was created in no_grad mode and is "
+                                               "being modified inplace with grad mode "
+                                               "enabled. Given that"):
+            op()
