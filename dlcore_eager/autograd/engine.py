@@ -142,6 +142,28 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
     return on_grad
 
 
+def _order_of(p) -> str:
+    """The memory order a new ``.grad`` takes: the parameter's (C or Fortran), else NumPy's
+    "K" (the gradient's own)."""
+    if type(p) is _ndarray:
+        fl = p.flags
+        if fl.c_contiguous:
+            return "C"
+        if fl.f_contiguous:
+            return "F"
+    return "K"
+
+
+def _strays(b, p) -> bool:
+    """Whether the gradient buffer ``b`` is laid out otherwise than a dense parameter ``p`` (a
+    Fortran-ordered gradient of a C-ordered 2-D weight, or the reverse)."""
+    if b.ndim < 2 or type(p) is not _ndarray:
+        return False
+    pf = p.flags
+    return (pf.c_contiguous and not b.flags.c_contiguous) or \
+        (pf.f_contiguous and not pf.c_contiguous and not b.flags.f_contiguous)
+
+
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
     unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
@@ -161,13 +183,17 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             b = g._buf
         else:
             b = g
-        if type(b) is _ndarray and (b.base is not None or not b.flags.writeable):
+        if type(b) is _ndarray and (b.base is not None or not b.flags.writeable or
+                                    _strays(b, leaf._buf)):
             fl = b.flags
-            # A dense view (a transposed matmul result, a reshape) is copied in its own memory
-            # order, as the identity kernel does, by NumPy's copy (about twice as fast on a
-            # transposed 1000x100 gradient); anything else (broadcast views) by the kernel.
-            b = b.copy(order="K") if fl.c_contiguous or fl.f_contiguous or b.dtype in _HALF \
-                else _ops.identity(b)
+            # A dense view (a reshape) or a gradient in another memory order than the
+            # parameter's (a transposed matmul result: a Linear/LSTM weight's) is copied by
+            # NumPy's copy into the parameter's order, as PyTorch's AccumulateGrad keeps
+            # .grad's strides those of the parameter (clone_obey_contract): a C-ordered weight
+            # gets a C-ordered gradient (weight.grad.is_contiguous(), and the optimizers' one
+            # pass over contiguous buffers); anything else (broadcast views) by the kernel.
+            b = b.copy(order=_order_of(leaf._buf)) if fl.c_contiguous or fl.f_contiguous or \
+                b.dtype in _HALF else _ops.identity(b)
             leaf._grad = _make(b)
             return
         leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
