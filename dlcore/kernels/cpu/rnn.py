@@ -68,8 +68,11 @@ def lstm_seq(xw, u, h0, c0):
 
 
 def lstm_seq_grad(g, y, xw, u, h0, c0):
-    """Backpropagation through time of :func:`lstm_seq`: ``z_t`` recomputed (one GEMM), the
-    fused gate gradient, and ``dh_{t-1} = dz_t u^T``; out[:T] = dz, out[T] = [dh0, dc0, 0]."""
+    """Backpropagation through time of :func:`lstm_seq`: every ``z_t = xw_t + h_{t-1} u``
+    recomputed first in one GEMM over all steps (the ``h_{t-1}`` are all in ``y``: one
+    (T B, H) x (H, 4H) call instead of T calls of B rows, 651 -> 465 us for T 10, B 20, H 100,
+    1 thread CPU time), then per step backwards the fused gate gradient and
+    ``dh_{t-1} = dz_t u^T``; out[:T] = dz, out[T] = [dh0, dc0, 0]."""
     t_len, nb, n4 = xw.shape
     n = n4 // 4
     dt = xw.dtype
@@ -77,16 +80,18 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
     dhc = out[t_len, :, :2 * n]              # [dh, dc] carried backwards, (B, 2H)
     dhc[...] = 0
     out[t_len, :, 2 * n:] = 0
-    z = np.empty((nb, n4), dt)
+    hp = np.empty((t_len, nb, n), dt)        # h_{t-1} for every t
+    hp[0] = h0
+    hp[1:] = y[:-1, :, :n]
+    z = _gemm(hp.reshape(t_len * nb, n), u).reshape(t_len, nb, n4)
+    z += xw
     gy = np.empty((nb, 2 * n), dt)
     ut = u.T
     g = g.astype(dt, copy=False)
     for t in range(t_len - 1, -1, -1):
-        hp, cp = (y[t - 1, :, :n], y[t - 1, :, n:]) if t else (h0, c0)
-        _gemm(hp, u, out=z)
-        z += xw[t]
+        cp = y[t - 1, :, n:] if t else c0
         np.add(g[t], dhc, out=gy)
-        _bwd(gy, z, cp.astype(dt, copy=False), out[t], dhc[:, n:])
+        _bwd(gy, z[t], cp.astype(dt, copy=False), out[t], dhc[:, n:])
         dhc[:, :n] = _gemm(out[t], ut)
     return out
 
