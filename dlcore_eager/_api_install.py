@@ -111,14 +111,18 @@ def _labelling(f, label):
         if type(x) is str:                  # (einsum: the first operand)
             x = args[1] if len(args) > 1 else None
             x = x[0] if isinstance(x, (list, tuple)) and x else x
+        elif named is not None and not isinstance(x, Tensor) and len(args) > 1:
+            x = args[1]                     # (a number first: zeta(2., x))
         name = label if named is None else named(args, kwargs)
         if name is None:
             return out
         if out is x and name in _VIEW_LABELS:
             return alias(x, name)
-        if isinstance(out, tuple):
-            if out and isinstance(out[0], Tensor) and isinstance(x, Tensor):
-                labelled(out[0], name, x)
+        if isinstance(out, tuple):           # (values and indices, std and mean, ...)
+            if isinstance(x, Tensor):
+                for t in out:
+                    if isinstance(t, Tensor):
+                        labelled(t, name, x)
             return out
         return labelled(out, name, x) if isinstance(x, Tensor) else out
     return labelling
@@ -138,7 +142,7 @@ def install(export) -> None:
         target = _target(ns)
         for name in export.names[ns]:
             f = factory(export, ns, name)
-            label = _GRAD_FN.get(name)
+            label = _GRAD_FN.get((ns, name)) or _GRAD_FN.get(name)
             if label is not None:
                 f = _labelling(f, label)
             if not name.startswith("__"):

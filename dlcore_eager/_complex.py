@@ -16,6 +16,7 @@ from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
+from ._graph import labelled
 from .tensor import Tensor
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
@@ -122,7 +123,7 @@ def angle(input, *, out=None) -> Tensor:
     if not is_floating(x._buf.dtype):
         x = _ops.cast(x, D.get_default_dtype().np_dtype)
     res = _ops.where(_ops.isnan(x), x, _ops.where(_ops.less(x, 0), math.pi, 0.0))
-    return write_out(res, out, "angle")
+    return write_out(labelled(res, "AngleBackward0", x), out, "angle")
 
 
 def _wrap_abs(real_abs):

@@ -226,7 +226,10 @@ def block_diag(*tensors) -> Tensor:
             parts.append(zeros(t.shape[0], rest, dtype=dtype))
         rows.append(cat(parts, 1))
         c += t.shape[1]
-    return cat(rows, 0)
+    out = cat(rows, 0)
+    if len(ts) == 1:                    # (a new tensor, as PyTorch's, never the input or a view)
+        out = out.clone()
+    return labelled(out, "BlockDiagBackward0", *[t for t in tensors if isinstance(t, Tensor)])
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

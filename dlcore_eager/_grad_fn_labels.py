@@ -67,6 +67,52 @@ def _smooth_l1_label(args, kwargs):
     return "SmoothL1LossBackward0"
 
 
+def _reduced(at: int):
+    """The name of a loss PyTorch reduces by ``mean()``/``sum()`` (``reduction`` at ``at``);
+    None (dlcore's) unreduced or with the legacy arguments."""
+    def label(args, kwargs):
+        if _arg(args, kwargs, at - 2, "size_average") is not None or \
+                _arg(args, kwargs, at - 1, "reduce") is not None:
+            return None
+        return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(
+            _arg(args, kwargs, at, "reduction", "mean"))
+    return label
+
+
+def _poisson_label(args, kwargs):
+    if _arg(args, kwargs, 4, "size_average") is not None or \
+            _arg(args, kwargs, 6, "reduce") is not None:
+        return None
+    return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(
+        _arg(args, kwargs, 7, "reduction", "mean"))
+
+
+def _linalg_norm_label(args, kwargs):
+    """torch.linalg.norm: a vector norm (the 2-norm of everything, Frobenius, or a number
+    ``ord`` over one dimension); None (dlcore's) for the matrix norms PyTorch computes otherwise."""
+    o = _arg(args, kwargs, 1, "ord")
+    dim = _arg(args, kwargs, 2, "dim")
+    x = _arg(args, kwargs, 0, "input")
+    if o is None or o == "fro":
+        return "LinalgVectorNormBackward0"
+    if not isinstance(o, str) and (isinstance(dim, int) or (
+            isinstance(dim, (tuple, list)) and len(dim) == 1) or (
+            dim is None and getattr(x, "ndim", 0) == 1)):
+        return "LinalgVectorNormBackward0"
+    return None
+
+
+def _matrix_norm_label(args, kwargs):
+    return "LinalgVectorNormBackward0" if _arg(args, kwargs, 1, "ord", "fro") == "fro" else None
+
+
+def _zeta_label(args, kwargs):
+    from .tensor import Tensor
+    x, q = _arg(args, kwargs, 0, "input"), _arg(args, kwargs, 1, "other")
+    return "SpecialZetaBackward" + ("1" if not isinstance(x, Tensor) else
+                                    "2" if not isinstance(q, Tensor) else "0")
+
+
 LABELS = {
     "frac": "FracBackward0", "sort": "SortBackward0", "msort": "SortBackward0",
     "topk": "TopkBackward0", "kthvalue": "KthvalueBackward0", "mode": "ModeBackward0",
@@ -78,6 +124,21 @@ LABELS = {
     "kl_div": _kl_div_label, "cosine_similarity": "SumBackward1",
     "group_norm": "NativeGroupNormBackward0", "einsum": _einsum_label, "lerp": _lerp_label,
     "logcumsumexp": "LogcumsumexpBackward0",
+    "square": "PowBackward0", "std_mean": "StdMeanBackward0", "var_mean": "VarMeanBackward0",
+    "aminmax": "AminmaxBackward0", "glu": "GluBackward0", "pairwise_distance": "NormBackward1",
+    "pdist": "PdistBackward0", "angle": "AngleBackward0", "copysign": "CopysignBackward0",
+    "diagflat": "DiagEmbedBackward0", "dist": "DistBackward0", "ldexp": "LdexpBackward0",
+    "logaddexp2": "Logaddexp2Backward0", "pinverse": "LinalgPinvBackward0",
+    "pinv": "LinalgPinvBackward0", "lstsq": "LinalgLstsqBackward0",
+    "slice_scatter": "SliceScatterBackward0", "entr": "SpecialEntrBackward0",
+    "log_ndtr": "SpecialLogNdtrBackward0", "xlog1py": "SpecialXlog1PyBackward0",
+    "matrix_exp": "LinalgMatrixExpBackward0", "cholesky_inverse": "CholeskyInverseBackward0",
+    "lu_factor": "LinalgLuFactorExBackward0", "lu_factor_ex": "LinalgLuFactorExBackward0",
+    "vector_norm": "LinalgVectorNormBackward0", "matrix_norm": _matrix_norm_label,
+    ("torch.linalg", "norm"): _linalg_norm_label,
+    ("torch", "cholesky"): "CholeskyBackward0", ("Tensor", "cholesky"): "CholeskyBackward0",
+    "hinge_embedding_loss": _reduced(5), "multilabel_soft_margin_loss": _reduced(5),
+    "poisson_nll_loss": _poisson_label, "zeta": _zeta_label,
 }
 
 

@@ -280,7 +280,28 @@ _TORCH_NAMES: dict = {
     # a Python number's exponent is a 0-d input that needs no gradient (a tensor's: PowBackward1)
     "pow": lambda node: "PowBackward1" if node.parents[1] is not None or (
         node.inputs is not None and node.inputs[1]._buf.ndim) else "PowBackward0",
+    "fmod": lambda node: _by_other(node, "FmodBackward"),
+    "remainder": lambda node: _by_other(node, "RemainderBackward"),
+    # PyTorch computes these through torch.linalg's and torch.special's functions
+    "det": "LinalgDetBackward0", "slogdet": "LinalgSlogdetBackward0",
+    "svd": "LinalgSvdBackward0", "qr": "LinalgQrBackward0", "eig": "LinalgEigBackward0",
+    "eigh": "LinalgEighBackward0", "inv": "LinalgInvExBackward0",
+    "solve": "LinalgSolveExBackward0", "cholesky": "LinalgCholeskyExBackward0",
+    "erfcx": "SpecialErfcxBackward0", "i0e": "SpecialI0EBackward0", "i1": "SpecialI1Backward0",
+    "i1e": "SpecialI1EBackward0", "ndtri": "SpecialNdtriBackward0",
+    "zeta": "SpecialZetaBackward0",     # (a number's Backward1/2: _grad_fn_labels, at the entry)
 }
+
+
+def _is_number(node, i: int) -> bool:
+    """Is input ``i`` a Python number (a 0-d input that needs no gradient)?"""
+    return node.parents[i] is None and node.inputs is not None and not node.inputs[i]._buf.ndim
+
+
+def _by_other(node, name: str) -> str:
+    """``name + '1'`` for a tensor second operand, ``'0'`` for a Python number (a 0-d input
+    that needs no gradient), as pow's."""
+    return name + ("0" if _is_number(node, 1) else "1")
 
 
 def labelled(out, label: str, *inputs):

@@ -88,14 +88,14 @@ def copysign(input: Tensor, other) -> Tensor:
     if x._buf.dtype != o._buf.dtype and is_floating(o._buf.dtype):
         x = x.to(D.from_numpy_dtype(np.result_type(x._buf.dtype, o._buf.dtype)))
     mag = x.abs()
-    return O.where(negative, -mag, mag)
+    return labelled(O.where(negative, -mag, mag), "CopysignBackward0", input)
 
 
 def ldexp(input: Tensor, other) -> Tensor:
     """``input * 2 ** other``."""
     x = _float(input)
     e = _as_tensor(other, x)
-    return x * (2.0 ** e.to(x.dtype))
+    return labelled(x * (2.0 ** e.to(x.dtype)), "LdexpBackward0", input)
 
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
@@ -157,7 +157,8 @@ def logaddexp2(input: Tensor, other) -> Tensor:
     """``log2(2^input + 2^other)``, computed without overflow."""
     ln2 = math.log(2.0)
     x = _float(input)
-    return (x * ln2).logaddexp(_float(_as_tensor(other, x)) * ln2) / ln2
+    return labelled((x * ln2).logaddexp(_float(_as_tensor(other, x)) * ln2) / ln2,
+                    "Logaddexp2Backward0", input)
 
 
 def _nan_aware(input, other, pick_max: bool) -> Tensor:
@@ -200,12 +201,14 @@ def lcm(input: Tensor, other) -> Tensor:
 
 def clamp_min(input: Tensor, min) -> Tensor:
     """``clamp(input, min=min)``."""
-    return labelled(input.clamp(min=min), "ClampMinBackward0", input)
+    return labelled(input.clamp(min=min), "ClampMinBackward1" if isinstance(min, Tensor)
+                    else "ClampMinBackward0", input)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
     """``clamp(input, max=max)``."""
-    return labelled(input.clamp(max=max), "ClampMaxBackward0", input)
+    return labelled(input.clamp(max=max), "ClampMaxBackward1" if isinstance(max, Tensor)
+                    else "ClampMaxBackward0", input)
 
 
 def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import _shape_ops as S
 from . import _tensor_ops as O
 from ._api import write_out
+from ._graph import labelled
 
 
 def matmul(input, other, *, out=None):
@@ -78,13 +79,16 @@ def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=N
 
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     from dlcore import ops as _ops
-    return (O.var(input, dim, unbiased, keepdim, correction=correction),
-            _ops.mean(O._float(input), O._dims(dim), keepdim))
+    return (labelled(O.var(input, dim, unbiased, keepdim, correction=correction),
+                     "VarMeanBackward0", input),
+            labelled(_ops.mean(O._float(input), O._dims(dim), keepdim), "VarMeanBackward0",
+                     input))
 
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    return v.sqrt(), m
+    return (labelled(v.sqrt(), "StdMeanBackward0", input),
+            labelled(m, "StdMeanBackward0", input))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):

@@ -99,6 +99,27 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "torch.nn.KLDivLoss(reduction='batchmean')(x, x)", "torch.nn.SmoothL1Loss()(x, x * 2)",
     "torch.nn.SmoothL1Loss(beta=0.)(x, x * 2)", "torch.nn.HuberLoss()(x, x * 2)",
     "F.smooth_l1_loss(x, x * 2, beta=0., reduction='none')",
+    # found by calling every public function on small float inputs (and their methods)
+    "torch.fmod(x, 2.)", "x.fmod(x * 2)", "x.remainder(x * 2)", "torch.remainder(x, 2.)",
+    "x.clamp_min(x * 2)", "torch.clamp_max(x, w)", "torch.square(x)", "torch.std_mean(x)[1]",
+    "torch.std_mean(x, 1)[0]", "torch.var_mean(x, 1)[1]", "torch.aminmax(x)[1]",
+    "F.glu(x)", "F.pairwise_distance(x[0], x[1])", "F.pdist(x[0])", "x.angle()",
+    "x.copysign(x * 2)", "x.diagflat()", "x.dist(x * 2)", "x.ldexp(x * 2)", "x.logaddexp2(x)",
+    "torch.block_diag(x[0])", "torch.block_diag(x[0], v)", "x.slice_scatter(x[:1], 0, 0, 1)",
+    "torch.special.entr(x)", "torch.special.log_ndtr(x)", "torch.special.xlog1py(x, x * 2)",
+    "torch.special.erfcx(x)", "torch.special.i0e(x)", "torch.special.i1(x)",
+    "torch.special.i1e(x)", "torch.special.ndtri(x.sigmoid())", "torch.special.zeta(x * x + 2, 2.)",
+    "torch.special.zeta(x * x + 2, x * x + 1)", "torch.special.zeta(2., x * x + 1)",
+    "torch.linalg.det(m)", "m.det()", "torch.linalg.slogdet(m)[1]", "torch.linalg.svd(m)[0]",
+    "torch.linalg.svdvals(m)", "torch.svd(m)[1]", "torch.linalg.qr(m)[0]", "torch.linalg.eigh(m)[0]",
+    "torch.linalg.eigvalsh(m)", "torch.linalg.inv(m)", "m.inverse()", "torch.linalg.solve(m, m)",
+    "torch.linalg.cholesky(m)", "m.cholesky()", "torch.linalg.matrix_exp(m)",
+    "torch.cholesky_inverse(m)", "torch.linalg.lu_factor(m)[0]", "torch.linalg.pinv(x[0])",
+    "torch.linalg.lstsq(m, m)[0]", "torch.linalg.norm(x)", "torch.linalg.norm(x, dim=1)",
+    "torch.linalg.vector_norm(x, 1)", "torch.linalg.matrix_norm(x)",
+    "F.hinge_embedding_loss(x, x.sign().detach())",
+    "F.multilabel_soft_margin_loss(x[0], x[0].sigmoid().detach(), reduction='sum')",
+    "F.poisson_nll_loss(x, x.exp().detach())",
 ]
 
 
@@ -108,7 +129,9 @@ def _make(lib):
     v = lib.tensor(g.standard_normal(3).astype(np.float32), requires_grad=True)
     s = lib.tensor(np.float32(1.5), requires_grad=True)
     w = lib.tensor(g.standard_normal(4).astype(np.float32), requires_grad=True)
-    return {"x": x, "v": v, "s": s, "w": w, "I": lib.tensor([0, 1]), "torch": lib}
+    a = g.standard_normal((3, 3))
+    m = lib.tensor((a @ a.T + 3 * np.eye(3)).astype(np.float32), requires_grad=True)   # SPD
+    return {"x": x, "v": v, "s": s, "w": w, "m": m, "I": lib.tensor([0, 1]), "torch": lib}
 
 
 @pytest.mark.parametrize("expr", EXPRS)
