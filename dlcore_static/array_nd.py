@@ -163,7 +163,9 @@ def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
     n = int(np.prod(dims))
 
     def f(iv, uv):
-        flat = _flat_index(iv, dims)
+        # TensorFlow refuses a coordinate outside the shape at run time (negatives too)
+        from ._index_checks import checked_scatter_indices
+        flat = _flat_index(checked_scatter_indices(iv, dims, "CheckIndices"), dims)
         flat = _ops.reshape(flat, (-1,))
         u = _ops.reshape(uv, (-1,) + tuple(rest))
         ref = constant(np.zeros((n,) + tuple(rest), uv.aval.dtype))

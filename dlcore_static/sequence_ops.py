@@ -18,6 +18,7 @@ from dlcore.ops import sequence as _seq
 
 from . import dtypes as _dtypes
 from ._convert import _args, _named, _scoped
+from ._index_checks import checked_gather_indices
 from .frontend import constant
 from .graph import Tensor
 
@@ -37,7 +38,16 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
         from .array_api import gather_batched
         return gather_batched(params, indices, axis, batch_dims, name)
     a = 0 if axis is None else int(axis)
-    return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, i, a), params, indices)
+    return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, _checked(i, p, a), a), params,
+                   indices)
+
+
+def _checked(i, p, axis):
+    """TensorFlow refuses an index outside [0, n) at run time, negatives too (dlcore's take
+    counts them from the end, as PyTorch): see ``_index_checks``."""
+    if not -p.aval.ndim <= axis < p.aval.ndim:
+        return i                    # (the gather itself raises its error)
+    return checked_gather_indices(i, p, axis, "CheckIndices")
 
 
 def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | None = None,
@@ -50,7 +60,8 @@ def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | N
         params = params[0]
     if max_norm is not None:
         raise NotImplementedError("embedding_lookup: max_norm is not supported")
-    return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(i, p), params, ids)
+    return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(_checked(i, p, 0), p),
+                   params, ids)
 
 
 def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:

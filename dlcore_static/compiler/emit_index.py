@@ -67,6 +67,35 @@ class IndexEmitter:
                 f"if {k} < 0 or {k} >= {n}:",
                 "    raise IndexError('index out of bounds for axis 0')"]
 
+    def check_indices(self, n: Node) -> list[str]:
+        """``CheckIndices``/``CheckScatterIndices`` (dlcore_static/_index_checks.py: TF's
+        refusal of an index outside [0, n)): the indices pass through; one outside raises
+        IndexError, and the runner's step-by-step re-run raises TensorFlow's words."""
+        i = n.inputs[0]
+        I = self.name(i)
+        self.names[n.out()] = I
+        ish = tuple(i.aval.shape)
+        bad = "    raise IndexError('index out of bounds')"
+        if n.type == "CheckIndices":
+            lim = n.op.attrs["n"]
+            if lim is None:
+                lim = n.inputs[1].aval.shape[n.op.attrs["axis"]]
+            if not ish:
+                return [f"if {I} < 0 or {I} >= {int(lim)}:", bad]
+            q = self.fresh("q")
+            return [f"for {q} in {I}.ravel():",
+                    f"    if {q} < 0 or {q} >= {int(lim)}:", "    " + bad]
+        dims = n.op.attrs["dims"]
+        if not ish or ish[-1] != len(dims):
+            raise self._unsupported("scatter indices whose last axis is not the coordinates")
+        q, r = self.fresh("q"), self.fresh("r")
+        rows = _size(ish[:-1])
+        conds = " or ".join(f"{q}[{r}, {d}] < 0 or {q}[{r}, {d}] >= {int(m)}"
+                            for d, m in enumerate(dims))
+        return [f"{q} = np.ascontiguousarray({I}).reshape(({rows}, {len(dims)}))",
+                f"for {r} in range({rows}):",
+                f"    if {conds}:", "    " + bad]
+
     def prim_take(self, n: Node) -> list[str]:
         x, i = n.inputs
         xs, ish = tuple(x.aval.shape), tuple(i.aval.shape)

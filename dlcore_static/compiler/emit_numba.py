@@ -131,6 +131,8 @@ class Emitter(IndexEmitter):
             if n.type == "Identity" or n.type == "PlaceholderWithDefault":
                 self.names[n.out()] = self.name(n.inputs[0])
                 return []
+            if n.type == "CheckIndices" or n.type == "CheckScatterIndices":
+                return self.check_indices(n)
             raise Unsupported(f"op type {n.type} runs in Python")
         if n.kind != "prim":
             raise Unsupported(f"node kind {n.kind}")

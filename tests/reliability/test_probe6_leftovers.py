@@ -5,12 +5,14 @@ out-of-range integer literals and empty/degenerate edges.  Each checked against 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
 import dlcore
-import dlcore.ops as ops
+from dlcore import ops
 import dlcore_eager as T
 import dlcore_static as tf
 
@@ -115,3 +117,60 @@ def test_tensor_of_big_floats_and_ints_is_float_as_torch():
         want, got = torch.tensor(data), T.tensor(data)
         assert str(got.dtype) == str(want.dtype)
         np.testing.assert_array_equal(_np(got), want.numpy())
+
+
+# ----------------------------------------------------------------------------- 2. TF indices
+@pytest.fixture
+def graph():
+    g = tf.Graph()
+    with g.as_default():
+        yield g
+
+
+def _gather_graph():
+    p = tf.constant(np.arange(10.0).reshape(5, 2))
+    i = tf.placeholder(tf.int32, [None])
+    pd = tf.placeholder(tf.float64, [None, 2])
+    ys = {"gather": tf.gather(p, i), "embedding_lookup": tf.nn.embedding_lookup(p, i),
+          "gather_axis1": tf.gather(tf.transpose(p), i, axis=1),
+          "gather_dynamic_rows": tf.gather(pd, i),
+          "scatter_nd": tf.scatter_nd(tf.reshape(i, [-1, 1]),
+                                      tf.ones_like(tf.cast(i, tf.float32)), [5])}
+    return i, pd, ys
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_static_gather_family_refuses_out_of_range_indices_as_tf(graph, passes):
+    i, pd, ys = _gather_graph()
+    base = {pd: np.arange(10.0).reshape(5, 2)}
+    with tf.Session(passes=passes) as s:
+        for name, y in ys.items():
+            for bad in (-1, 5):
+                want = (f"indices[1] = [{bad}] does not index into shape [5]"
+                        if name == "scatter_nd" else f"indices[1] = {bad} is not in [0, 5)")
+                with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(want)):
+                    s.run(y, {**base, i: [2, bad]})
+        got = s.run(ys, {**base, i: [1, 4]})
+    np.testing.assert_array_equal(got["gather"], [[2.0, 3.0], [8.0, 9.0]])
+    np.testing.assert_array_equal(got["embedding_lookup"], [[2.0, 3.0], [8.0, 9.0]])
+    np.testing.assert_array_equal(got["gather_axis1"], [[2.0, 8.0], [3.0, 9.0]])
+    np.testing.assert_array_equal(got["gather_dynamic_rows"], [[2.0, 3.0], [8.0, 9.0]])
+    np.testing.assert_array_equal(got["scatter_nd"], [0.0, 1.0, 0.0, 0.0, 1.0])
+
+
+def test_static_scatter_nd_checks_each_coordinate_and_gradients_still_flow(graph):
+    i2 = tf.placeholder(tf.int32, [None, 2])
+    sc = tf.scatter_nd(i2, tf.constant([1.0]), [5, 5])
+    pd = tf.placeholder(tf.float64, [None, 2])
+    i = tf.placeholder(tf.int32, [None])
+    g = tf.gradients(tf.reduce_sum(tf.gather(pd, i) ** 2), pd)[0]
+    with tf.Session() as s:
+        # [0, 7] would be row 1, column 2 of the flattened 5x5: TF refuses it
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=re.escape("indices[0] = [0, 7] does not index into shape "
+                                           "[5, 5]")):
+            s.run(sc, {i2: [[0, 7]]})
+        assert s.run(sc, {i2: [[1, 1]]})[1, 1] == 1.0
+        x = np.arange(10.0).reshape(5, 2)
+        np.testing.assert_array_equal(s.run(g, {pd: x, i: [1, 1]}),
+                                      [[0, 0], [8, 12], [0, 0], [0, 0], [0, 0]])
