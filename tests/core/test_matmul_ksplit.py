@@ -28,14 +28,18 @@ def test_split_equals_whole_product(m, k, n, layout):
 
 
 def _spy(monkeypatch):
+    """Records (function, inner size) of each ``np.matmul`` and ``np.dot`` call: the kernel
+    sends two float matrices of one dtype to ``np.dot`` (less call overhead, same gemm), the
+    K-split slices and the priming product (``blas_threads.prime``) to ``np.matmul``."""
     calls = []
-    real = np.matmul
+    for name in ("matmul", "dot"):
+        real = getattr(np, name)
 
-    def spy(x, y, *args, **kw):
-        calls.append(x.shape[1])
-        return real(x, y, *args, **kw)
+        def spy(x, y, *args, _real=real, _name=name, **kw):
+            calls.append((_name, x.shape[1]))
+            return _real(x, y, *args, **kw)
 
-    monkeypatch.setattr(L.np, "matmul", spy)
+        monkeypatch.setattr(L.np, name, spy)
     return calls
 
 
@@ -46,11 +50,11 @@ def test_split_only_for_wide_outputs(monkeypatch):
     a = np.ones((64, 1000), np.float32)
     np.testing.assert_array_equal(L.matmul(a, np.ones((1000, 256), np.float32)),
                                   np.full((64, 256), 1000, np.float32))
-    assert calls == [250, 250, 250, 250]  # four equal slices of K, at most SPLIT_CHUNK wide
+    assert calls == [("matmul", 250)] * 4  # four equal slices of K, at most SPLIT_CHUNK wide
     calls.clear()
     np.testing.assert_array_equal(L.matmul(a, np.ones((1000, 100), np.float32)),
                                   np.full((64, 100), 1000, np.float32))
-    assert calls == [1000]               # one direct call
+    assert calls == [("dot", 1000)]      # one direct call
 
 
 def test_prime_runs_once_at_the_first_gemm(monkeypatch):
@@ -61,9 +65,23 @@ def test_prime_runs_once_at_the_first_gemm(monkeypatch):
     a = np.ones((4, 3), np.float32)
     L.matmul(a, a.T)
     L.matmul(a, a.T)
-    assert calls == [128, 3, 3]          # the 64x128 @ 128x512 priming product, once
+    assert calls == [("matmul", 128), ("dot", 3), ("dot", 3)]  # the priming product once
     monkeypatch.setenv("DLCORE_BLAS_PRIME", "0")
     monkeypatch.setattr(blas_threads, "_resolved", [False])
     calls.clear()
     L.matmul(a, a.T)
-    assert calls == [3]
+    assert calls == [("dot", 3)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("m,k,n", [(3, 1, 4), (4, 4, 4), (5, 0, 2), (20, 100, 40)])
+def test_two_matrices_as_np_matmul(dtype, m, k, n):
+    """The direct call (np.dot for float matrices of one dtype) gives np.matmul's values bit
+    for bit, C-contiguous, for plain, transposed and strided operands."""
+    rng = np.random.default_rng(m * k + n)
+    a = (rng.standard_normal((m, 2 * k)) * 4).astype(dtype)[:, ::2]      # strided columns
+    b = np.ascontiguousarray((rng.standard_normal((n, k)) * 4).astype(dtype)).T   # transposed
+    for x, y in ((np.ascontiguousarray(a), np.ascontiguousarray(b)), (a, b)):
+        out = L.matmul(x, y)
+        assert out.dtype == np.dtype(dtype) and out.flags.c_contiguous
+        np.testing.assert_array_equal(out, np.matmul(x, y))
