@@ -19,7 +19,7 @@ from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node
 from ._state import STATE
-from ._view_rebase import ERR_NO_GRAD, NO_GRAD, after_inplace, check_view_inplace
+from ._view_rebase import ERR_NO_GRAD, NO_GRAD, after_inplace, check_view_inplace, move_retain
 from .tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
@@ -89,6 +89,7 @@ def _commit(self, result: Tensor) -> Tensor:
         if isinstance(node, Node):
             node.out_version = self._version
             node.out_ver0 = self._version[0]
+        move_retain(self, self._node, node)
         self._node = node
         self._rg = True
         if len(self._version) > 1 or getattr(self, "_view", None) is not None:

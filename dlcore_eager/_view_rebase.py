@@ -183,6 +183,15 @@ def _write_back(prim, params, base, new):
     return _ops.reshape(new, base._buf.shape)
 
 
+def move_retain(t, old, node) -> None:
+    """``t.retain_grad()`` follows ``t`` to its new node ``node`` (PyTorch keeps the gradient of
+    a tensor's latest version in ``.grad``)."""
+    ref = getattr(old, "retain", None)
+    if ref is not None and ref() is t and node is not old:
+        old.retain = None
+        node.retain = ref
+
+
 def after_inplace(t) -> None:
     """``t``'s memory was written by a recorded in-place operation (``t._node`` is its node):
     give each base of ``t`` its CopySlices history, then remake every view's node."""
@@ -197,6 +206,7 @@ def after_inplace(t) -> None:
         node.label = "CopySlices"
         node.out_version = base._version
         node.out_ver0 = base._version[0]
+        move_retain(base, base._node, node)
         base._node = node
         base._rg = True
         new = base
@@ -226,5 +236,6 @@ def _rebuild(v) -> None:
             "returns multiple views. Such functions do not allow the output views to be "
             "modified inplace. You should replace the inplace operation by an out-of-place "
             "one."))
+    move_retain(v, v._node, node)
     v._node = node
     v._rg = True

@@ -131,7 +131,12 @@ def _conj_vjp(vjp):
 
 
 def _is_complex_fast(x) -> bool:
-    buf = x if type(x) is np.ndarray else getattr(x, "_buf", None)
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "c"
+    try:
+        buf = getattr(x, "_buf", None)
+    except RuntimeError:        # (an eager tensor changed in place since it was saved: its
+        buf = None              # dtype is still known, only reading its values raises)
     return (buf.dtype if buf is not None else aval_of(x).dtype).kind == "c"
 
 

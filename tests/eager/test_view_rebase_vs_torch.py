@@ -214,3 +214,22 @@ def test_inplace_on_a_view_made_in_no_grad_mode_raises(T, leaf):
                                                "being modified inplace with grad mode "
                                                "enabled. Given that"):
             op()
+
+
+def _output_changed(T):
+    x = T.tensor(np.linspace(-1.0, 1.0, 6), dtype=T.float64, requires_grad=True)
+    h = x.sin()                 # (its node keeps its output: read for its dtype only)
+    h.retain_grad()
+    v = h[2:]
+    calls = []
+    v.register_hook(lambda g: calls.append(1))        # (on v's old node: not called)
+    h.mul_(2)
+    (h * 3).sum().backward()
+    return x.grad.numpy().copy(), h.grad.numpy().copy(), calls
+
+
+def test_inplace_on_an_output_then_retain_grad_and_hooks_as_torch():
+    got, want = _output_changed(dl), _output_changed(real)
+    np.testing.assert_allclose(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1])         # .grad of h's latest version: 3s
+    assert got[2] == want[2] == []
