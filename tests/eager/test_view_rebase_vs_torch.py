@@ -233,3 +233,45 @@ def test_inplace_on_an_output_then_retain_grad_and_hooks_as_torch():
     np.testing.assert_allclose(got[0], want[0])
     np.testing.assert_allclose(got[1], want[1])         # .grad of h's latest version: 3s
     assert got[2] == want[2] == []
+
+
+def _base_then_view(w, y):
+    v = y[:, 0]
+    y.add_(w)
+    v.div_(2)
+    return (v * v).sum() + y.sum()
+
+
+def _siblings(w, y):
+    a, b = y[:, :2], y[:, 1:]
+    a.mul_(w[:2])
+    return (b * w[1:]).sum() + (a ** 2).sum()
+
+
+# programs mixing setitem, views of views, sibling views and in-place ops on base and views
+MIXED = [
+    ("setitem_on_view", lambda x, w, y: (y[0].__setitem__(1, w[0] * 3), (y * y).sum())[1]),
+    ("setitem_on_t", lambda x, w, y: (y.t().__setitem__(slice(0, 2), w[:2].unsqueeze(1) *
+                                                         x[:, :1].t()), (y ** 2).sum())[1]),
+    ("view_slice_zero", lambda x, w, y: (y.view(6)[2:4].zero_(), (y * w).sum())[1]),
+    ("base_then_view", lambda x, w, y: _base_then_view(w, y)),
+    ("siblings", lambda x, w, y: _siblings(w, y)),
+    ("masked_fill", lambda x, w, y: (y[1].masked_fill_(w > 0, 0.0), (y * 2).sum())[1]),
+    ("clamp_chain", lambda x, w, y: (y.t()[1:].clamp_(-0.5, 0.5), y.exp().sum())[1]),
+]
+
+
+def _mixed(T, f):
+    x = T.tensor(np.linspace(-1, 1, 6).reshape(2, 3), dtype=T.float64, requires_grad=True)
+    w = T.tensor([0.5, -1.5, 2.0], dtype=T.float64, requires_grad=True)
+    f(x, w, x * 2).backward()
+    return x.grad.numpy().copy(), None if w.grad is None else w.grad.numpy().copy()
+
+
+@pytest.mark.parametrize("f", [f for _, f in MIXED], ids=[n for n, _ in MIXED])
+def test_mixed_inplace_programs_on_views(f):
+    got, want = _mixed(dl, f), _mixed(real, f)
+    np.testing.assert_allclose(got[0], want[0])
+    assert (got[1] is None) == (want[1] is None)
+    if want[1] is not None:
+        np.testing.assert_allclose(got[1], want[1])
