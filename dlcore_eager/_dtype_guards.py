@@ -168,12 +168,32 @@ def _topk(args, kwargs):
 
 
 def _median(kernel_all, kernel_dim):
+    """``median``/``nanmedian``: refused for bools; of an empty tensor (no ``dim``), NaN, or
+    for integers the value PyTorch gives (the type's lowest for signed types, 0 for uint8);
+    along an empty ``dim``, PyTorch's IndexError."""
     def check(args, kwargs):
         x = _first(args, kwargs)
-        if x is not None and x._buf.dtype.kind == "b":
-            has_dim = len(args) > 1 or kwargs.get("dim") is not None
-            raise _kernel_refusal(kernel_dim if has_dim else kernel_all, x._buf.dtype)
+        if x is None:
+            return None
+        dim = args[1] if len(args) > 1 else kwargs.get("dim")
+        if x._buf.dtype.kind == "b":
+            raise _kernel_refusal(kernel_dim if dim is not None else kernel_all, x._buf.dtype)
+        if 0 not in tuple(x.shape):
+            return None
+        if dim is None:
+            d = np.dtype(x._buf.dtype)
+            v = np.nan if d.kind in "fc" else (np.iinfo(d).min if d.kind == "i" else 0)
+            return _ops_full_like_scalar(x, v)
+        k = int(dim) % max(x.dim(), 1)
+        if x.dim() and x.shape[k] == 0:
+            raise IndexError(f"median(): Expected reduction dim {k} to have non-zero size.")
+        return None
     return check
+
+
+def _ops_full_like_scalar(x, v):
+    from .creation import full
+    return full((), v, dtype=x.dtype, device=x.device)
 
 
 def _trace(args, kwargs):

@@ -88,14 +88,44 @@ def reduce(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
 
+    extreme = export.prim.name if export.prim is not None and \
+        export.prim.name in ("max", "min") else None
+
     def f(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
           keep_dims=None):
         kd = bool(keepdims if keepdims is not None else keep_dims)
         ax = M._axis(axis, reduction_indices)
         if export.prim is None:
             return _scoped(tf_type, name, lambda x: fn(x, ax, kd), input_tensor)
+        if extreme is not None:
+            def g(x):
+                y = _empty_extreme(extreme, x, ax, kd)
+                return fn(x, ax, kd) if y is None else y
+            return _named(g, name, input_tensor, op_type=tf_type)
         return _named(lambda x: fn(x, ax, kd), name, input_tensor, op_type=tf_type)
     return f
+
+
+def _empty_extreme(which, x, axis, keepdims):
+    """TensorFlow's reduce_max (reduce_min) over an axis of size 0: the dtype's lowest (highest)
+    value, where dlcore's primitive (and PyTorch's amax) refuse; None when no reduced axis is
+    empty at build time (one empty at run time gives the same values from the kernel)."""
+    import numpy as np
+
+    from dlcore import ops as _ops
+    from dlcore.ops._rules import normalize_axes
+    av = x.aval
+    if av.ndim == 0 or av.dtype.kind not in "iuf":
+        return None
+    axes = normalize_axes("reduce_" + which, axis, av.ndim, av.shape)
+    if not any(av.shape[a] == 0 for a in axes):
+        return None
+    d = np.dtype(av.dtype)
+    info = np.finfo(d) if d.kind == "f" else np.iinfo(d)
+    v = (-np.inf if which == "max" else np.inf) if d.kind == "f" else \
+        (info.min if which == "max" else info.max)
+    # sum over the empty axes is 0 in x's shape and dtype (None dimensions kept); plus v
+    return _ops.add(_ops.sum(x, axes, keepdims), np.asarray(v, d)[()])
 
 
 def scan(export, ns, name):

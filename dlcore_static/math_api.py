@@ -36,10 +36,12 @@ def squared_difference(x, y, name=None) -> Tensor:
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
-    """Elementwise ``min(max(t, lo), hi)``; the bounds may be numbers or tensors."""
+    """Elementwise ``max(min(t, hi), lo)``, in TensorFlow 1's order (``lo`` wins where
+    ``lo > hi``: every value becomes ``lo``; PyTorch's ``clamp`` gives ``hi``); the bounds may
+    be numbers or tensors."""
     xs = _args(t, clip_value_min, clip_value_max, cast_data=True)
     return _scoped("clip_by_value", name,
-                   lambda v, lo, hi: _ops.minimum(_ops.maximum(v, lo), hi), *xs)
+                   lambda v, lo, hi: _ops.maximum(_ops.minimum(v, hi), lo), *xs)
 
 
 def _norm(x, axes=None, keepdims=False):

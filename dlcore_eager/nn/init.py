@@ -7,6 +7,7 @@ out to ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, and the same bound for the bias.
 from __future__ import annotations
 
 import math
+import warnings
 
 from .._state import STATE
 from ..tensor import Tensor
@@ -82,8 +83,19 @@ def xavier_normal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
+def _zero_element(t: Tensor) -> bool:
+    """PyTorch's kaiming_* leave a tensor with a zero-size dimension as it is, with a warning
+    (``nn.Conv2d(0, 3, 3)``, ``nn.Linear(0, 3)``: fan_in 0 would divide by zero)."""
+    if 0 in tuple(t.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
 def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    if _zero_element(t):
+        return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(t, -bound, bound, generator)
@@ -91,6 +103,8 @@ def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    if _zero_element(t):
+        return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     return normal_(t, 0.0, std, generator)
 

@@ -12,9 +12,9 @@ import pytest
 import torch
 
 import dlcore
-from dlcore import ops
 import dlcore_eager as T
 import dlcore_static as tf
+from dlcore import ops
 
 
 def _np(t):
@@ -174,3 +174,56 @@ def test_static_scatter_nd_checks_each_coordinate_and_gradients_still_flow(graph
         x = np.arange(10.0).reshape(5, 2)
         np.testing.assert_array_equal(s.run(g, {pd: x, i: [1, 1]}),
                                       [[0, 0], [8, 12], [0, 0], [0, 0], [0, 0]])
+
+
+# ----------------------------------------------------------------------------- 5. edges
+@pytest.mark.parametrize("make", [lambda m: m.nn.Conv2d(0, 3, 3), lambda m: m.nn.Linear(0, 3),
+                                  lambda m: m.nn.Conv1d(0, 2, 3)], ids=["conv2d", "linear",
+                                                                        "conv1d"])
+def test_zero_input_features_build_as_torch_with_its_warning(make):
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        want = make(torch)
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        got = make(T)
+    assert tuple(got.weight.shape) == tuple(want.weight.shape)
+    assert tuple(got.bias.shape) == tuple(want.bias.shape)
+
+
+@pytest.mark.parametrize("fn", ["median", "nanmedian"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "uint8"])
+def test_median_of_an_empty_tensor_as_torch(fn, dtype):
+    want = getattr(torch, fn)(torch.zeros(0, 2, dtype=getattr(torch, dtype)))
+    got = getattr(T, fn)(T.zeros(0, 2, dtype=getattr(T, dtype)))
+    assert str(got.dtype) == str(want.dtype) and tuple(got.shape) == ()
+    np.testing.assert_array_equal(_np(got), want.numpy())
+    msg = "median(): Expected reduction dim 1 to have non-zero size."
+    for m in (torch, T):
+        with pytest.raises(IndexError, match=re.escape(msg)):
+            getattr(m.zeros(2, 0), fn)(dim=-1)
+    v, i = T.zeros(0, 3).median(dim=1)                       # an empty result: fine in torch
+    assert tuple(v.shape) == (0,) and tuple(i.shape) == (0,)
+
+
+def test_static_reduce_max_min_over_an_empty_axis_give_the_lowest_highest_as_tf(graph):
+    x = tf.placeholder(tf.int32, [None, 0])
+    c = tf.zeros((3, 0))
+    ys = [tf.reduce_max(x, axis=1), tf.reduce_min(x, 1, keepdims=True), tf.reduce_max(x),
+          tf.reduce_max(c, axis=1), tf.reduce_min(c), tf.reduce_max(c, axis=0)]
+    with tf.Session() as s:
+        got = s.run(ys, {x: np.zeros((2, 0), np.int32)})
+    lo, hi = np.iinfo(np.int32).min, np.iinfo(np.int32).max
+    np.testing.assert_array_equal(got[0], [lo, lo])
+    np.testing.assert_array_equal(got[1], [[hi], [hi]])
+    assert got[2] == lo and got[0].dtype == np.int32
+    np.testing.assert_array_equal(got[3], [-np.inf] * 3)
+    assert got[4] == np.inf and got[5].shape == (0,)
+
+
+def test_static_clip_by_value_with_min_above_max_gives_min_as_tf1(graph):
+    # TF1: maximum(minimum(t, max), min), so min wins; torch.clamp gives max
+    t = tf.constant([0.0, 5.0, 10.0])
+    with tf.Session() as s:
+        np.testing.assert_array_equal(s.run(tf.clip_by_value(t, 6.0, 4.0)), [6.0, 6.0, 6.0])
+        np.testing.assert_array_equal(s.run(tf.clip_by_value(t, 4.0, 6.0)), [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(_np(T.clamp(T.tensor([0.0, 5.0, 10.0]), 6.0, 4.0)),
+                                  torch.clamp(torch.tensor([0.0, 5.0, 10.0]), 6.0, 4.0).numpy())
