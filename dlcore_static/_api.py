@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+
 from dlcore import api as _api
 
 from . import math_api
@@ -45,13 +47,36 @@ def unary(export, ns, name):
     return f
 
 
+_INT_DIVISIONS = ("floor_divide", "remainder", "fmod")
+
+
+def _checked_int_division(args):
+    """TF refuses an integer division by zero at run time (dlcore's kernels give 0)."""
+    x, y = args
+    yt = y if isinstance(y, Tensor) else None
+    xt = x if isinstance(x, Tensor) else None
+    t = yt if yt is not None else xt
+    if t is None or t.aval.dtype.kind not in "iu":
+        return args
+    from ._index_checks import checked_divisor
+    if yt is None:
+        if y != 0:
+            return args
+        from .frontend import constant
+        yt = constant(np.zeros((), xt.aval.dtype))
+    return [x, checked_divisor(yt, "CheckDivisor")]
+
+
 def binary(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
+    division = export.prim is not None and export.prim.name in _INT_DIVISIONS
 
     def f(x, y, name=None):
         first = len(M.get_default_graph()._ops)
         args = _same_type(tf_type, x, y)
+        if division:
+            args = _checked_int_division(args)
         return M.rename(fn(*args), name, first)
 
     if ns == "operator":

@@ -1,4 +1,6 @@
-"""TensorFlow 1's run-time check of gather/scatter indices (CPU kernels): ``tf.gather``,
+"""TensorFlow 1's run-time checks of gather/scatter indices and integer divisors (CPU kernels;
+``checked_divisor``: an integer ``//``/``floormod`` by zero is 'Integer division by zero'),
+where dlcore's shared kernels answer as PyTorch/NumPy.  ``tf.gather``,
 ``tf.nn.embedding_lookup`` and ``tf.scatter_nd`` refuse an index outside ``[0, n)`` with an
 ``InvalidArgumentError``, negative ones included::
 
@@ -104,5 +106,31 @@ def _scatter_factory(op: Operation, session, device, *_):
     return run, {}
 
 
+def checked_divisor(y: Tensor, name: str) -> Tensor:
+    """``y`` after TensorFlow's run-time refusal of an integer division by zero (FloorDiv,
+    FloorMod, TruncateMod on integers: InvalidArgumentError 'Integer division by zero', where
+    dlcore's kernels give 0, as NumPy's).  A constant divisor without zeros is not checked."""
+    from .frontend import constant_value
+    c = constant_value(y)
+    if c is not None and np.all(np.asarray(c) != 0):
+        return y
+    g = get_default_graph()
+    op = Operation(g, "CheckDivisor", g.unique_name(name), [y],
+                   [AVal(y.aval.shape, y.aval.dtype)])
+    return op.outputs[0]
+
+
+def _divisor_factory(op: Operation, session, device, *_):
+    on_host = device.type == "cpu"
+
+    def run(y):
+        v = np.asarray(y) if on_host else to_host(y)
+        if not v.all():
+            raise InvalidArgumentError(None, op, f"Integer division by zero{node_suffix(op)}")
+        return y
+    return run, {}
+
+
+_plan.EXECUTORS["CheckDivisor"] = _divisor_factory
 _plan.EXECUTORS["CheckIndices"] = _gather_factory
 _plan.EXECUTORS["CheckScatterIndices"] = _scatter_factory

@@ -68,14 +68,20 @@ class IndexEmitter:
                 "    raise IndexError('index out of bounds for axis 0')"]
 
     def check_indices(self, n: Node) -> list[str]:
-        """``CheckIndices``/``CheckScatterIndices`` (dlcore_static/_index_checks.py: TF's
-        refusal of an index outside [0, n)): the indices pass through; one outside raises
-        IndexError, and the runner's step-by-step re-run raises TensorFlow's words."""
+        """``CheckIndices``/``CheckScatterIndices``/``CheckDivisor`` (dlcore_static/
+        _index_checks.py: TF's refusal of an index outside [0, n), of an integer division by
+        zero): the value passes through; a bad one raises IndexError, and the runner's
+        step-by-step re-run raises TensorFlow's words."""
         i = n.inputs[0]
         I = self.name(i)
         self.names[n.out()] = I
         ish = tuple(i.aval.shape)
         bad = "    raise IndexError('index out of bounds')"
+        if n.type == "CheckDivisor":              # (an integer division by zero)
+            if not ish:
+                return [f"if {I} == 0:", bad]
+            q = self.fresh("q")
+            return [f"for {q} in {I}.ravel():", f"    if {q} == 0:", "    " + bad]
         if n.type == "CheckIndices":
             lim = n.op.attrs["n"]
             if lim is None:

@@ -131,7 +131,7 @@ class Emitter(IndexEmitter):
             if n.type == "Identity" or n.type == "PlaceholderWithDefault":
                 self.names[n.out()] = self.name(n.inputs[0])
                 return []
-            if n.type == "CheckIndices" or n.type == "CheckScatterIndices":
+            if n.type in ("CheckIndices", "CheckScatterIndices", "CheckDivisor"):
                 return self.check_indices(n)
             raise Unsupported(f"op type {n.type} runs in Python")
         if n.kind != "prim":

@@ -227,3 +227,18 @@ def test_static_clip_by_value_with_min_above_max_gives_min_as_tf1(graph):
         np.testing.assert_array_equal(s.run(tf.clip_by_value(t, 4.0, 6.0)), [4.0, 5.0, 6.0])
     np.testing.assert_array_equal(_np(T.clamp(T.tensor([0.0, 5.0, 10.0]), 6.0, 4.0)),
                                   torch.clamp(torch.tensor([0.0, 5.0, 10.0]), 6.0, 4.0).numpy())
+
+
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_static_integer_division_by_zero_raises_as_tf(graph, passes):
+    a = tf.placeholder(tf.int32, [None])
+    b = tf.placeholder(tf.int32, [None])
+    ys = [tf.floordiv(a, b), a // b, tf.floormod(a, b), a % b, tf.truncatemod(a, b), 7 // b]
+    with tf.Session(passes=passes) as s:
+        for y in ys:
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="Integer division by zero"):
+                s.run(y, {a: [7, -7], b: [1, 0]})
+        got = s.run(ys + [a // 2], {a: [7, -7], b: [2, 3]})
+    for y, want in zip(got, ([3, -3], [3, -3], [1, 2], [1, 2], [1, -1], [3, 2], [3, -4])):
+        np.testing.assert_array_equal(y, want)
