@@ -156,6 +156,12 @@ def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
         if (dt is _F32 or dt is _F64) and axes and 0 < n < SMALL_SUM and \
                 x.flags.c_contiguous and "numba" in _MODULES:
             nd = x.ndim
+            if not keepdims and len(axes) == nd and axes[0] == 0 and axes[-1] == nd - 1:
+                # every axis (x.sum(), a loss): the same row loop, without the shape
+                # bookkeeping below (4x4 float32: 4.4 -> 3.6 us, 1 thread CPU time)
+                out = np.empty((), dt)
+                _jit().sum_rows(x.reshape(1, n), out.reshape(1))
+                return out
             first = axes[0]
             if axes[-1] == nd - 1 and first == nd - len(axes):
                 # Trailing axes of a small contiguous float array (a loss, ``x.sum(-1)``) once
