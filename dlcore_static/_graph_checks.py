@@ -89,9 +89,39 @@ def _compatible(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
 
 
+def _check_run_time_check(typ: str, name: str, inputs: list, avals: list, attrs: dict) -> None:
+    """The run-time checks of dlcore_static/_index_checks.py: the first input passes through
+    (same shape and dtype, integers); ``CheckIndices`` reads ``params`` (its second input) only
+    when ``n`` is unknown."""
+    def ok_int(v, low=0):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+    n_in = 1
+    if typ == "CheckIndices":
+        n, axis = attrs.get("n"), attrs.get("axis")
+        if not ((n is None or ok_int(n)) and isinstance(axis, int)):
+            _bad(f"op {name!r} has malformed attributes")
+        n_in = 2 if n is None else 1
+    elif typ == "CheckScatterIndices":
+        dims = attrs.get("dims")
+        if not (isinstance(dims, tuple) and all(ok_int(d) for d in dims)):
+            _bad(f"op {name!r} has malformed attributes")
+    if len(inputs) != n_in:
+        _bad(f"op {name!r} ({typ}) has {len(inputs)} inputs")
+    if inputs[0].aval.dtype.kind not in "iu":
+        _bad(f"op {name!r} ({typ}) checks integers, got {inputs[0].aval.dtype.name}")
+    if typ == "CheckIndices" and n_in == 2:
+        nd = inputs[1].aval.ndim
+        if not -nd <= attrs["axis"] < nd:
+            _bad(f"op {name!r} has malformed attributes")
+    _expect(name, avals, [inputs[0].aval])
+
+
 def _check_simple(typ: str, name: str, inputs: list, avals: list, attrs: dict) -> None:
     """Derive a graph-level op's outputs from its inputs and attributes, as the builders do
     (placeholder, Variable, assign, random ops), and refuse a record that disagrees."""
+    if typ in ("CheckIndices", "CheckScatterIndices", "CheckDivisor"):
+        _check_run_time_check(typ, name, inputs, avals, attrs)
+        return
     n_in = {"PlaceholderWithDefault": 1, "Assign": 1}.get(typ, 0)
     if typ in ("RandomStandardNormal", "TruncatedNormal", "RandomUniform"):
         n_in = len(inputs) if len(inputs) <= 1 else -1

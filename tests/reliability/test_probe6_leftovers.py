@@ -242,3 +242,25 @@ def test_static_integer_division_by_zero_raises_as_tf(graph, passes):
         got = s.run(ys + [a // 2], {a: [7, -7], b: [2, 3]})
     for y, want in zip(got, ([3, -3], [3, -3], [1, 2], [1, 2], [1, -1], [3, 2], [3, -4])):
         np.testing.assert_array_equal(y, want)
+
+
+def test_static_checks_survive_a_meta_graph_round_trip(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with tf.Graph().as_default():
+        i = tf.placeholder(tf.int32, [None], name="i")
+        pd = tf.placeholder(tf.float64, [None, 2], name="pd")
+        tf.identity(tf.gather(pd, i), name="y")
+        tf.identity(tf.floordiv(i, i), name="z")
+        tf.identity(tf.scatter_nd(tf.reshape(i, [-1, 1]), tf.cast(i, tf.float32), [5]), name="w")
+        tf.train.export_meta_graph(path)
+    with tf.Graph().as_default():
+        tf.train.import_meta_graph(path)
+        with tf.Session() as s:
+            feed = {"pd:0": np.arange(10.0).reshape(5, 2)}
+            np.testing.assert_array_equal(s.run("y:0", {**feed, "i:0": [4]}), [[8.0, 9.0]])
+            with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape("is not in [0, 5)")):
+                s.run("y:0", {**feed, "i:0": [-1]})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
+                s.run("z:0", {"i:0": [0]})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="does not index into shape"):
+                s.run("w:0", {"i:0": [7]})
