@@ -357,7 +357,8 @@ def reduce(export, ns, name):
             raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {got}")
         if labels is not None:
-            return labelled(fn(x, O._dims(dim), bool(keepdim)), labels[dim is not None], x)
+            return labelled(fn(x, O._dims(dim), bool(keepdim)), labels[dim is not None], x,
+                            edges=(x,))
         return fn(x, O._dims(dim), bool(keepdim))
 
     if dim_required:
@@ -428,7 +429,7 @@ def args(export, ns, name):
 
         def call(x, a, kw):
             return labelled(unlabelled(x, a, kw), "RoundBackward1" if a or kw else
-                            "RoundBackward0", x)
+                            "RoundBackward0", x, edges=(x,))
 
     if ns in _METHOD_NAMESPACES:
         def method(self, *a, **kw):

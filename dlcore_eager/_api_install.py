@@ -98,6 +98,17 @@ _NOT_IN_TORCH = frozenset({
     "unique_consecutive_"})
 
 
+def _one_tensor(args, kwargs) -> bool:
+    """Is exactly one argument a tensor (none a list or tuple of them)?"""
+    n = 0
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            n += 1
+        elif isinstance(a, (list, tuple)) and any(isinstance(t, Tensor) for t in a):
+            return False
+    return n == 1
+
+
 def _labelling(f, label):
     """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed);
     ``label`` may be a function of the call's arguments (``(args, kwargs) -> name``) for the
@@ -118,13 +129,15 @@ def _labelling(f, label):
             return out
         if out is x and name in _VIEW_LABELS:
             return alias(x, name)
+        # PyTorch's node of a one-tensor call has that tensor as its only input
+        edges = (x,) if isinstance(x, Tensor) and _one_tensor(args, kwargs) else None
         if isinstance(out, tuple):           # (values and indices, std and mean, ...)
             if isinstance(x, Tensor):
                 for t in out:
                     if isinstance(t, Tensor):
-                        labelled(t, name, x)
+                        labelled(t, name, x, edges=edges)
             return out
-        return labelled(out, name, x) if isinstance(x, Tensor) else out
+        return labelled(out, name, x, edges=edges) if isinstance(x, Tensor) else out
     return labelling
 
 

@@ -245,7 +245,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     d1, d2 = dim1 % nd, dim2 % nd
     if (d1, d2) != (nd - 2, nd - 1):
         out = out.movedim((nd - 2, nd - 1), (d1, d2))
-    return labelled(out, "DiagEmbedBackward0", input)
+    return labelled(out, "DiagEmbedBackward0", input, edges=(input,))
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
@@ -263,7 +263,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
         out = input.flip(d0).transpose(d0, d1)
     else:
         out = input.clone()
-    return labelled(out, "Rot90Backward0", input)
+    return labelled(out, "Rot90Backward0", input, edges=(input,))
 
 
 def xlogy(input, other) -> Tensor:
@@ -278,21 +278,23 @@ def xlogy(input, other) -> Tensor:
     zero = zero.expand(*shape) if tuple(zero.shape) != shape else zero
     safe = y.masked_fill(zero, 1.0) if tuple(y.shape) == shape else \
         y.expand(*shape).masked_fill(zero, 1.0)
-    return labelled((x * safe.log()).masked_fill(zero & ~y.isnan(), 0.0), label, x, y)
+    return labelled((x * safe.log()).masked_fill(zero & ~y.isnan(), 0.0), label, x, y,
+                    edges=tuple(t for t in (input, other) if isinstance(t, Tensor)))
 
 
 def sinc(input: Tensor) -> Tensor:
     """``sin(pi x) / (pi x)``, 1 at 0."""
     zero = input == 0
     safe = (input * math.pi).masked_fill(zero, 1.0)
-    return labelled((safe.sin() / safe).masked_fill(zero, 1.0), "SincBackward0", input)
+    return labelled((safe.sin() / safe).masked_fill(zero, 1.0), "SincBackward0", input,
+                    edges=(input,))
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The sum, NaNs counted as 0."""
     x = input.nan_to_num(0.0, posinf=math.inf, neginf=-math.inf)
     return labelled(x.sum() if dim is None else x.sum(dim, keepdim=keepdim), "NansumBackward0",
-                    input)
+                    input, edges=(input,))
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -336,14 +338,14 @@ def cummax(input: Tensor, dim: int):
     propagates)."""
     from ._tensor_ops import values_indices
     v, i = _cum_extreme(input, dim, np.maximum)
-    return values_indices(labelled(v, "CummaxBackward0", input), i)
+    return values_indices(labelled(v, "CummaxBackward0", input, edges=(input,)), i)
 
 
 def cummin(input: Tensor, dim: int):
     """Running minima along ``dim`` and their indices."""
     from ._tensor_ops import values_indices
     v, i = _cum_extreme(input, dim, np.minimum)
-    return values_indices(labelled(v, "CumminBackward0", input), i)
+    return values_indices(labelled(v, "CumminBackward0", input, edges=(input,)), i)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:

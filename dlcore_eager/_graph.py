@@ -145,6 +145,7 @@ class Node(TapeNode):
     __slots__ = (
         "__weakref__",
         "dtype",
+        "edges",
         "hooks",
         "inputs",
         "label",
@@ -159,6 +160,7 @@ class Node(TapeNode):
         "versions",
     )
     label: str          # set only on labelled nodes (``labelled``); read with getattr
+    edges: tuple        # (the same) the composite's inputs' nodes, for ``next_functions``
 
     def __init__(self, prim, params, parents, inputs, versions, out_buf, out_version):
         self.prim = prim
@@ -185,6 +187,19 @@ class Node(TapeNode):
         if torch_name is None:
             return camel(name) + "Backward0"
         return torch_name if type(torch_name) is str else torch_name(self)
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's ``((node, 0), ...)``: a labelled composite shows its own inputs (one
+        node, as PyTorch's), a primitive its parents as PyTorch's function takes them."""
+        edges = getattr(self, "edges", None)
+        if edges is None and self.prim.name == "div" and \
+                getattr(self, "label", "").startswith("MeanBackward"):
+            edges = self.parents[0].parents[:1]     # (a mean: the div of a sum of the input)
+        if edges is None:
+            shape = _TORCH_EDGES.get(self.prim.name)
+            edges = self.parents if shape is None else shape(self)
+        return tuple((public(p) if p is not None else None, 0) for p in edges)
 
     def saved_versions(self) -> list[tuple[tuple, int, int]] | None:
         """What this node saved for backward, for pictures and debugging: ``(shape, version
@@ -298,26 +313,61 @@ def _is_number(node, i: int) -> bool:
     return node.parents[i] is None and node.inputs is not None and not node.inputs[i]._buf.ndim
 
 
+def _number_dropped(node) -> tuple:
+    """A primitive's parents less the Python numbers PyTorch's Scalar overload takes as
+    arguments, not inputs (``x ** 2``, ``2 ** x``, ``fmod(x, 2.)``)."""
+    return tuple(p for i, p in enumerate(node.parents) if not _is_number(node, i))
+
+
+def _padded(n: int):
+    """The parents then None up to ``n`` (conv's absent bias, layer_norm's weight and bias)."""
+    return lambda node: tuple(node.parents) + (None,) * (n - len(node.parents))
+
+
+#: next_functions per primitive where PyTorch's function takes other inputs than dlcore's
+_TORCH_EDGES: dict = {
+    "pow": _number_dropped, "fmod": _number_dropped, "remainder": _number_dropped,
+    "take_along_axis": lambda node: node.parents[:1],      # (sort/topk's values: the input)
+    # ``2 * x`` is PyTorch's ``x * 2`` (the number second), ``2 - x`` its rsub(x, 2)
+    "mul": lambda node: node.parents[::-1] if _is_number(node, 0) else node.parents,
+    "add": lambda node: node.parents[::-1] if _is_number(node, 0) else node.parents,
+    "sub": lambda node: node.parents[1:] if _is_number(node, 0) else node.parents,
+    "conv": _padded(3), "conv_transpose": _padded(3), "layer_norm": _padded(3),
+    "batch_norm_train": _padded(3),
+}
+
+
 def _by_other(node, name: str) -> str:
     """``name + '1'`` for a tensor second operand, ``'0'`` for a Python number (a 0-d input
     that needs no gradient), as pow's."""
     return name + ("0" if _is_number(node, 1) else "1")
 
 
-def labelled(out, label: str, *inputs):
+def labelled(out, label: str, *inputs, edges=None):
     """``out`` with its grad_fn named ``label`` (e.g. ``MeanBackward0`` for the div node that
     ends a mean): PyTorch names a node after the function called, dlcore after the last
     primitive.  Only a node made for ``out`` is renamed, never an input's (a no-op entry may
-    return its input, or a view of it sharing its node)."""
+    return its input, or a view of it sharing its node).  ``edges``: the tensor arguments of
+    PyTorch's function (None for one not given), whose nodes ``next_functions`` then shows."""
     node = out._node
     if type(node) is Node or isinstance(node, Node):
         for t in inputs:
             if t._node is node:
                 return out
         node.label = label
+        if edges is not None:
+            node.edges = (_edge(edges[0]),) if len(edges) == 1 else tuple(map(_edge, edges))
         if node._named:                       # (already shown under its former name)
             public(node)
     return out
+
+
+def _edge(t):
+    """The node ``next_functions`` shows for input ``t`` (None: no gradient flows to it, or
+    a number)."""
+    if not getattr(t, "_rg", False):
+        return None
+    return t._node or leaf_node(t)
 
 
 class LeafNode(TapeNode):

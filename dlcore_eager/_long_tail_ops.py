@@ -39,7 +39,7 @@ def _pointwise3(name: str, input, tensor1, tensor2, value):
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     """``input + value * tensor1 * tensor2`` (broadcast; dtype by PyTorch's promotion)."""
     (a, b, c), value = _pointwise3("addcmul", input, tensor1, tensor2, value)
-    return _write(labelled(a + value * b * c, "AddcmulBackward0", a, b, c), out, "addcmul")
+    return _write(labelled(a + value * b * c, "AddcmulBackward0", a, b, c, edges=(a, b, c)), out, "addcmul")
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
@@ -55,7 +55,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
             "behavior is just the latter implementation: (input + value * tensor1 / "
             "tensor2), for all dtypes.")
     (a, b, c), value = _pointwise3("addcdiv", input, tensor1, tensor2, value)
-    return _write(labelled(a + value * b / c, "AddcdivBackward0", a, b, c), out, "addcdiv")
+    return _write(labelled(a + value * b / c, "AddcdivBackward0", a, b, c, edges=(a, b, c)), out, "addcdiv")
 
 
 def _addcmul_method(self, tensor1, tensor2, *, value=1) -> Tensor:

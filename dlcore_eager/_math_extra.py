@@ -63,12 +63,12 @@ def _dtype_name(x: Tensor) -> str:
 # ----------------------------------------------------------------------------- elementwise
 def deg2rad(input: Tensor) -> Tensor:
     """Degrees to radians, ``x * pi / 180``."""
-    return labelled(_float(input) * (math.pi / 180.0), "Deg2RadBackward0", input)
+    return labelled(_float(input) * (math.pi / 180.0), "Deg2RadBackward0", input, edges=(input,))
 
 
 def rad2deg(input: Tensor) -> Tensor:
     """Radians to degrees, ``x * 180 / pi``."""
-    return labelled(_float(input) * (180.0 / math.pi), "Rad2DegBackward0", input)
+    return labelled(_float(input) * (180.0 / math.pi), "Rad2DegBackward0", input, edges=(input,))
 
 
 def float_power(input, exponent) -> Tensor:
@@ -171,12 +171,14 @@ def _nan_aware(input, other, pick_max: bool) -> Tensor:
 
 def fmax(input: Tensor, other) -> Tensor:
     """The elementwise maximum, ignoring a NaN where the other value is not NaN."""
-    return labelled(_nan_aware(input, other, True), "FmaxBackward0", input)
+    return labelled(_nan_aware(input, other, True), "FmaxBackward0", input,
+                    edges=(input, other) if isinstance(other, Tensor) else (input,))
 
 
 def fmin(input: Tensor, other) -> Tensor:
     """The elementwise minimum, ignoring a NaN where the other value is not NaN."""
-    return labelled(_nan_aware(input, other, False), "FminBackward0", input)
+    return labelled(_nan_aware(input, other, False), "FminBackward0", input,
+                    edges=(input, other) if isinstance(other, Tensor) else (input,))
 
 
 def _int_only(name: str, a: Tensor, b) -> tuple:
@@ -202,13 +204,15 @@ def lcm(input: Tensor, other) -> Tensor:
 def clamp_min(input: Tensor, min) -> Tensor:
     """``clamp(input, min=min)``."""
     return labelled(input.clamp(min=min), "ClampMinBackward1" if isinstance(min, Tensor)
-                    else "ClampMinBackward0", input)
+                    else "ClampMinBackward0", input,
+                    edges=(input, min) if isinstance(min, Tensor) else (input,))
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
     """``clamp(input, max=max)``."""
     return labelled(input.clamp(max=max), "ClampMaxBackward1" if isinstance(max, Tensor)
-                    else "ClampMaxBackward0", input)
+                    else "ClampMaxBackward0", input,
+                    edges=(input, max) if isinstance(max, Tensor) else (input,))
 
 
 def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:

@@ -80,15 +80,15 @@ def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=N
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     from dlcore import ops as _ops
     return (labelled(O.var(input, dim, unbiased, keepdim, correction=correction),
-                     "VarMeanBackward0", input),
+                     "VarMeanBackward0", input, edges=(input,)),
             labelled(_ops.mean(O._float(input), O._dims(dim), keepdim), "VarMeanBackward0",
-                     input))
+                     input, edges=(input,)))
 
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    return (labelled(v.sqrt(), "StdMeanBackward0", input),
-            labelled(m, "StdMeanBackward0", input))
+    return (labelled(v.sqrt(), "StdMeanBackward0", input, edges=(input,)),
+            labelled(m, "StdMeanBackward0", input, edges=(input,)))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):

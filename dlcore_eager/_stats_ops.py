@@ -310,7 +310,8 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         flat = input.reshape(-1)
         srt = flat.sort(-1)
         cnt = int((~_host(flat.isnan())).sum())
-        return labelled(srt.values[max((cnt - 1) // 2, 0)], "NanmedianBackward0", input)
+        return labelled(srt.values[max((cnt - 1) // 2, 0)], "NanmedianBackward0", input,
+                        edges=(input,))
     d = _wrap_dim(int(dim), input.dim())
     data = input.movedim(d, -1) if input.dim() else input.reshape(1)
     srt = data.sort(-1)
@@ -324,7 +325,7 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         values, indices = values.movedim(-1, d), indices.movedim(-1, d)
     else:
         values, indices = values.squeeze(-1), indices.squeeze(-1)
-    return O.values_indices(labelled(values, "NanmedianBackward1", input), indices)
+    return O.values_indices(labelled(values, "NanmedianBackward1", input, edges=(input,)), indices)
 
 
 # ----------------------------------------------------------------------------- covariance

@@ -210,7 +210,9 @@ def clamp(x, min=None, max=None):
         y = minimum(y, max)
     # PyTorch's names: clamp.Tensor (a bound is a tensor) and clamp (numbers)
     return labelled(y, "ClampBackward0" if isinstance(min, Tensor) or isinstance(max, Tensor)
-                    else "ClampBackward1", x)
+                    else "ClampBackward1", x,
+                    edges=(x, min, max) if isinstance(min, Tensor) or isinstance(max, Tensor)
+                    else (x,))
 
 
 clip = clamp
@@ -234,7 +236,7 @@ def where(condition, x, y):
 def masked_fill(x, mask, value):
     if isinstance(value, Tensor):
         value = value._cast(x.dtype)
-    return labelled(_ops.where(mask, value, x), "MaskedFillBackward0", x)
+    return labelled(_ops.where(mask, value, x), "MaskedFillBackward0", x, edges=(x,))
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -262,8 +264,8 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return labelled(_ops.max_(x), "MaxBackward1", x) if is_max else \
-            labelled(_ops.min_(x), "MinBackward1", x)
+        return labelled(_ops.max_(x), "MaxBackward1", x, edges=(x,)) if is_max else \
+            labelled(_ops.min_(x), "MinBackward1", x, edges=(x,))
     from ._shape_ops import wrap_dim
     d = wrap_dim(dim, x.ndim)
     if x.ndim and x.shape[d] == 0:
@@ -312,7 +314,7 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
             raise RuntimeError(_VAR_DTYPES)
         return labelled(add_(var(_ops.real(x), dim, unbiased, keepdim, correction=correction),
                              var(_ops.imag(x), dim, unbiased, keepdim, correction=correction)),
-                        "VarBackward0", x)
+                        "VarBackward0", x, edges=(x,))
     corr = (1 if unbiased else 0) if correction is None else correction
     x = _float(x)
     d = sub_(x, _ops.mean(x, _dims(dim), True))
@@ -320,17 +322,17 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
     out = div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(builtins.max(dof, 0)))
-    return labelled(out, "VarBackward0", x)
+    return labelled(out, "VarBackward0", x, edges=(x,))
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     # (complex: the root of the parts' summed variances, finite where both are 0)
     return labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
-                    "StdBackward0", x)
+                    "StdBackward0", x, edges=(x,))
 
 
 def norm(x, p=2, dim=None, keepdim=False):
-    return labelled(_norm(x, p, dim, keepdim), "LinalgVectorNormBackward0", x)
+    return labelled(_norm(x, p, dim, keepdim), "LinalgVectorNormBackward0", x, edges=(x,))
 
 
 def _norm(x, p, dim, keepdim):

@@ -159,7 +159,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                       "broadcasting. Please ensure they have the same size.", UserWarning,
                       stacklevel=2)
     input, target = O._operands(input, target)
-    return _labelled(_ops.mse(input, target, r), "MseLossBackward0", input, target)
+    return _labelled(_ops.mse(input, target, r), "MseLossBackward0", input, target,
+                     edges=(input, target))
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,

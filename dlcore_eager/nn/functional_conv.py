@@ -430,4 +430,4 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                            + ", ".join(f"{k}: {v}" for k, v in zip(names, out))
                            + ")")
     return labelled(_ops.interpolate(input, size, mode, bool(align_corners)),
-                    f"Upsample{mode.capitalize()}{nsp}DBackward0", input)
+                    f"Upsample{mode.capitalize()}{nsp}DBackward0", input, edges=(input,))

@@ -153,3 +153,31 @@ def test_class_names_of_leaf_accumulators_and_next_functions():
     assert type(acc).__name__ == "AccumulateGrad" and acc.variable is x
     y.backward()                 # a node shown under its name still runs backward
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+#: next_functions as PyTorch's: a composite shows its own inputs (one node, as PyTorch's), a
+#: Python number is an argument (``2 ** x``, ``x.clamp(0, 1)``) or second (``2 * x``), absent
+#: optional tensors are None (conv's bias, layer_norm's weight)
+NEXT = [
+    "x[0]", "x[:, 1:]", "x[None]", "v.t()", "x.squeeze()", "x.expand(2, 3, 4)", "x.max()",
+    "x.max(0).values", "x.std()", "x.var(1, keepdim=True)", "x.clamp(0, 1)", "x.clamp(min=0)",
+    "x.clamp(min=torch.tensor(0.))", "torch.clamp_min(x, 0)", "x.sum(1)", "x.mean()",
+    "x.norm()", "x.prod(1)", "torch.bmm(x, x.mT)", "x.split(1)[0]", "x.masked_fill(x > 1, 0.)",
+    "1 - x", "2 ** x", "x ** 2", "x - 1", "2 * x", "x * 2", "torch.pow(x, 3)",
+    "F.conv1d(x, x[:, :, :2])", "F.max_pool2d(x[None], 2)",
+    "F.batch_norm(x, None, None, training=True)", "F.layer_norm(x, (4,))", "F.selu(x)",
+    "x.sigmoid().logit()", "x[0].trace()", "x.frac()", "x.nansum(1)", "torch.fmax(x, x * 2)",
+    "torch.xlogy(2., x)", "torch.diag(v)", "x.sort().values", "x.median(1).values",
+    "x.cummax(1).values", "torch.addcmul(x, x, x)", "torch.fmod(x, 2.)", "x.fmod(x * 2)",
+    "F.mse_loss(x, x * 2)", "F.interpolate(x, scale_factor=2)", "torch.std_mean(x)[1]",
+    "torch.linalg.det(m)",
+]
+
+
+@pytest.mark.parametrize("expr", NEXT)
+def test_next_functions_are_torchs(expr):
+    def shape(g):
+        return [(type(n).__name__ if n is not None else None, i) for n, i in g.next_functions]
+    want = eval(expr, {**_make(torch), "F": TF}).grad_fn
+    got = eval(expr, {**_make(dl), "F": DF}).grad_fn
+    assert shape(got) == shape(want)
