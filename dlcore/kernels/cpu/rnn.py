@@ -50,6 +50,17 @@ def lstm_gates_grad(gy, z, c):
     return out
 
 
+def _c_order(u, t_len):
+    """``u`` (H, 4H) C-ordered for a sequence of a few steps or more: the eager LSTM passes
+    ``W_hh^T``, a Fortran-ordered view, and a (20, 100) x (100, 4 * 100) float32 GEMM took
+    63 us with it against 54 us C-ordered (1 thread CPU time), for a ~25 us copy per call:
+    the forward (T 10, B 20, H 100) 1207 -> 1157 us, (35, 20, 200) 11906 -> 10873 us, same
+    values.  (The gradient's one recompute GEMM gained nothing from it.)"""
+    if t_len >= 4 and not u.flags.c_contiguous:
+        return np.ascontiguousarray(u)
+    return u
+
+
 def lstm_seq(xw, u, h0, c0):
     """A whole LSTM layer (``lstm_seq``): per step one GEMM ``h u`` (BLAS) plus ``xw_t`` and
     the fused gate loop writing ``[h_t, c_t]`` straight into ``y[t]``."""
@@ -59,6 +70,7 @@ def lstm_seq(xw, u, h0, c0):
     y = np.empty((t_len, nb, 2 * n), dt)
     z = np.empty((nb, n4), dt)
     h, c = h0.astype(dt, copy=False), c0.astype(dt, copy=False)
+    u = _c_order(u, t_len)
     for t in range(t_len):
         _gemm(h, u, out=z)
         z += xw[t]
