@@ -78,6 +78,11 @@ def _holds_strings(n: Node) -> bool:
         any(v.aval.dtype.kind == "O" for v in n.inputs)
 
 
+# graph-level nodes that a segment runs: control flow, and TensorFlow's run-time checks of
+# indices and integer divisors (dlcore_static/_index_checks.py; one pass over the integers)
+_COMPILED_GRAPH_TYPES = ("Cond", "While", "CheckIndices", "CheckScatterIndices", "CheckDivisor")
+
+
 class _Builder:
     segments: list[tuple]        # (source, module) per segment: set by source.py when it writes
     contiguous: set              # glue names of the C-contiguous buffers the glue allocates
@@ -105,7 +110,7 @@ class _Builder:
             if n.kind == "const":
                 out[n] = False
                 continue
-            if n.kind == "graph" and n.type not in ("Cond", "While"):
+            if n.kind == "graph" and n.type not in _COMPILED_GRAPH_TYPES:
                 out[n] = False
                 continue
             if _holds_strings(n):
