@@ -243,7 +243,9 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d")
     x, sq = _batched(input, 1, "adaptive_avg_pool1d")
-    return _unbatch(_ops.adaptive_avg_pool(x, output_size), sq)
+    # (PyTorch pools 1-d as 2-d, then squeezes)
+    return labelled(_unbatch(_ops.adaptive_avg_pool(x, output_size), sq), "SqueezeBackward1",
+                    input)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -252,9 +254,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
     if tuple(output_size) == (1, 1):        # global average pooling: a mean is cheaper
-        return _unbatch(labelled(_ops.mean(x, (2, 3), keepdims=True), "MeanBackward1", x), sq)
-    return _unbatch(labelled(_ops.adaptive_avg_pool(x, output_size),
-                             "AdaptiveAvgPool2DBackward0", x), sq)
+        return labelled(_unbatch(_ops.mean(x, (2, 3), keepdims=True), sq), "MeanBackward1",
+                        input)
+    return labelled(_unbatch(_ops.adaptive_avg_pool(x, output_size), sq),
+                    "AdaptiveAvgPool2DBackward0", input)
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
@@ -269,8 +272,10 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     if len(out) != 3:
         raise RuntimeError(f"adaptive_avg_pool3d: output_size must be 3, got {len(out)}")
     if out == (1, 1, 1):                    # global average pooling: a mean is cheaper
-        return _unbatch(_ops.mean(x, (2, 3, 4), keepdims=True), sq)
-    return _unbatch(_ops.adaptive_avg_pool(x, out), sq)
+        return labelled(_unbatch(_ops.mean(x, (2, 3, 4), keepdims=True), sq), "MeanBackward1",
+                        input)
+    return labelled(_unbatch(_ops.adaptive_avg_pool(x, out), sq), "AdaptiveAvgPool3DBackward0",
+                    input)
 
 
 def _fused_ok(x, weight, bias) -> bool:
@@ -400,8 +405,8 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None) -> Tensor:
-    """Resize the spatial axes: 'nearest', 'linear' (1-D), 'bilinear' (2-D) or 'trilinear'
-    (3-D)."""
+    """Resize the spatial axes: 'nearest', 'linear' (1-D), 'bilinear' (2-D), 'trilinear'
+    (3-D) or 'area' (adaptive average pooling to the new size)."""
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
@@ -410,7 +415,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"(got {input.ndim}D) for the modes: nearest | linear | "
                                   f"bilinear | bicubic | trilinear | lanczos | area | "
                                   f"nearest-exact (got {mode})")
-    if mode == "nearest" and align_corners is not None:
+    if mode in ("nearest", "area") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     need = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode)
@@ -429,5 +434,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                            + (") and output (" if nsp == 1 else ") output (")
                            + ", ".join(f"{k}: {v}" for k, v in zip(names, out))
                            + ")")
+    if mode == "area":                  # (PyTorch's: adaptive average pooling to the size)
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nsp - 1](
+            input, out)
     return labelled(_ops.interpolate(input, size, mode, bool(align_corners)),
                     f"Upsample{mode.capitalize()}{nsp}DBackward0", input, edges=(input,))

@@ -98,7 +98,9 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "torch.nn.GroupNorm(1, 3)(x)", "torch.nn.CosineSimilarity()(x, x)",
     "torch.nn.KLDivLoss(reduction='batchmean')(x, x)", "torch.nn.SmoothL1Loss()(x, x * 2)",
     "torch.nn.SmoothL1Loss(beta=0.)(x, x * 2)", "torch.nn.HuberLoss()(x, x * 2)",
-    "F.smooth_l1_loss(x, x * 2, beta=0., reduction='none')",
+    "F.smooth_l1_loss(x, x * 2, beta=0., reduction='none')", "F.adaptive_avg_pool1d(x, 2)",
+    "F.adaptive_avg_pool2d(x, 2)", "F.adaptive_avg_pool3d(x[None], 2)",
+    "F.adaptive_avg_pool3d(x[None, None], 1)",
     # found by calling every public function on small float inputs (and their methods)
     "torch.fmod(x, 2.)", "x.fmod(x * 2)", "x.remainder(x * 2)", "torch.remainder(x, 2.)",
     "x.clamp_min(x * 2)", "torch.clamp_max(x, w)", "torch.square(x)", "torch.std_mean(x)[1]",
