@@ -94,7 +94,21 @@ def div(export, ns, name):
 
     def f(x, y, name=None):
         return M.divide(x, y, name)
+    if name == "div" and ns == "tf":
+        return _div_python2
     return f
+
+
+def _div_python2(x, y, name=None):
+    """TF1's ``tf.div``: Python 2's ``/``: floor division (FloorDiv) when the operands are
+    integers, true division otherwise (``tf.divide`` and ``/`` always divide as floats)."""
+    xs = [t for t in (x, y) if isinstance(t, (Tensor, np.ndarray, np.generic))]
+    kinds = {np.asarray(t).dtype.kind if not isinstance(t, Tensor) else t.aval.dtype.kind
+             for t in xs}
+    if kinds and kinds <= set("iu") and all(
+            not isinstance(t, (float, complex)) for t in (x, y)):
+        return importlib.import_module("dlcore_static").floordiv(x, y, name=name)
+    return M.divide(x, y, name)
 
 
 def where(export, ns, name):

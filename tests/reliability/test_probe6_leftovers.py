@@ -264,3 +264,20 @@ def test_static_checks_survive_a_meta_graph_round_trip(tmp_path):
                 s.run("z:0", {"i:0": [0]})
             with pytest.raises(tf.errors.InvalidArgumentError, match="does not index into shape"):
                 s.run("w:0", {"i:0": [7]})
+
+
+def test_static_tf_div_of_integers_is_python2_floor_division_as_tf1(graph):
+    # TF1's tf.div (_div_python2): FloorDiv for integers, RealDiv otherwise; tf.divide is truediv
+    a = tf.placeholder(tf.int32, [None])
+    b = tf.placeholder(tf.int32, [None])
+    fa = tf.placeholder(tf.float32, [None])
+    with tf.Session() as s:
+        feed = {a: [7, -7], b: [2, 3], fa: [7.0, -7.0]}
+        got = s.run([tf.div(a, b), tf.div(a, 2), tf.div(fa, 2.0), tf.divide(a, b)], feed)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
+            s.run(tf.div(a, b), {**feed, b: [0, 1]})
+    assert got[0].dtype == np.int32 and got[1].dtype == np.int32
+    np.testing.assert_array_equal(got[0], [3, -3])
+    np.testing.assert_array_equal(got[1], [3, -4])
+    np.testing.assert_array_equal(got[2], [3.5, -3.5])
+    np.testing.assert_allclose(got[3], [3.5, -7 / 3])
