@@ -54,6 +54,11 @@ def _where(shape: tuple, flat_pos: int) -> str:
 def checked_gather_indices(indices: Tensor, params: Tensor, axis: int, name: str) -> Tensor:
     """``indices`` after a run-time check that each is in ``[0, params.shape[axis])``."""
     n = params.aval.shape[axis]
+    from .frontend import constant_value
+    c = constant_value(indices)
+    if n is not None and c is not None and (np.size(c) == 0 or (
+            np.min(c) >= 0 and np.max(c) < n)):
+        return indices                      # (constant indices in range: nothing to check)
     inputs = [indices] if n is not None else [indices, params]
     g = get_default_graph()
     op = Operation(g, "CheckIndices", g.unique_name(name), inputs,
