@@ -12,6 +12,7 @@ import importlib
 from dlcore import api as _api
 
 from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTIONS
+from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
 from ._views import alias
@@ -98,18 +99,34 @@ _NOT_IN_TORCH = frozenset({
     "unique_consecutive_"})
 
 
-def _one_tensor(args, kwargs) -> bool:
-    """Is exactly one argument a tensor (none a list or tuple of them)?"""
-    n = 0
+def _one_float_tensor(args, kwargs) -> tuple | None:
+    """``(t,)`` if ``t`` is the one floating (or complex) tensor among the arguments (none a
+    list or tuple of tensors), else None."""
+    found = None
     for a in (*args, *kwargs.values()):
         if isinstance(a, Tensor):
-            n += 1
+            if a._buf.dtype.kind not in "biu":
+                if found is not None:
+                    return None
+                found = a
         elif isinstance(a, (list, tuple)) and any(isinstance(t, Tensor) for t in a):
-            return False
-    return n == 1
+            return None
+    return None if found is None else (found,)
 
 
-def _labelling(f, label):
+def _float_tensors(args, kwargs) -> tuple | None:
+    """The floating (or complex) tensor arguments, in order (None if a list holds tensors)."""
+    out = []
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            if a._buf.dtype.kind not in "biu":
+                out.append(a)
+        elif isinstance(a, (list, tuple)) and any(isinstance(t, Tensor) for t in a):
+            return None
+    return tuple(out)
+
+
+def _labelling(f, label, all_edges: bool = False):
     """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed);
     ``label`` may be a function of the call's arguments (``(args, kwargs) -> name``) for the
     names that depend on them; a (values, indices) result has its values labelled."""
@@ -129,8 +146,10 @@ def _labelling(f, label):
             return out
         if out is x and name in _VIEW_LABELS:
             return alias(x, name)
-        # PyTorch's node of a one-tensor call has that tensor as its only input
-        edges = (x,) if isinstance(x, Tensor) and _one_tensor(args, kwargs) else None
+        # PyTorch's node of a call with one float tensor has that tensor as its only input
+        # (integer and boolean tensors, indices and masks, are no inputs of its node)
+        edges = None if not isinstance(x, Tensor) else _float_tensors(args, kwargs) \
+            if all_edges else _one_float_tensor(args, kwargs)
         if isinstance(out, tuple):           # (values and indices, std and mean, ...)
             if isinstance(x, Tensor):
                 for t in out:
@@ -157,7 +176,7 @@ def install(export) -> None:
             f = factory(export, ns, name)
             label = _GRAD_FN.get((ns, name)) or _GRAD_FN.get(name)
             if label is not None:
-                f = _labelling(f, label)
+                f = _labelling(f, label, name in _ALL_TENSOR_EDGES)
             if not name.startswith("__"):
                 f.__name__ = f.__qualname__ = name
                 f.__doc__ = _doc(export, ns, name)

@@ -162,7 +162,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of ``input`` flattened, at ``index`` (its shape)."""
     return labelled(input.reshape(-1)[index.long()] if index.dim() else
-                    input.reshape(-1)[index.long().reshape(1)].reshape(()), "TakeBackward0", input)
+                    input.reshape(-1)[index.long().reshape(1)].reshape(()), "TakeBackward0", input,
+                    edges=(input,))
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:

@@ -142,6 +142,13 @@ LABELS = {
 }
 
 
+#: functions whose PyTorch node takes each of their float tensor arguments as an input, in order
+#: (``next_functions``); the other labelled functions of one float tensor take just that one
+ALL_TENSOR_EDGES = frozenset({
+    "lerp", "baddbmm", "addbmm", "addr", "cdist", "huber_loss", "dist", "xlog1py", "cross",
+    "lstsq", "mse_loss"})
+
+
 def label(out, name: str, args: tuple, kwargs: dict, x):
     """``out`` with the grad_fn name ``LABELS[name]`` gives for these arguments (for the
     modules, which call the composites directly)."""

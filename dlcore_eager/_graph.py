@@ -199,6 +199,11 @@ class Node(TapeNode):
         if edges is None:
             shape = _TORCH_EDGES.get(self.prim.name)
             edges = self.parents if shape is None else shape(self)
+            ins = self.inputs
+            if ins is not None and shape is None and None in edges:
+                # (integer and boolean inputs, indices and masks, are no edges in PyTorch)
+                edges = tuple(p for p, t in zip(edges, ins)
+                              if p is not None or _dtype_of(t).kind not in "biu")
         return tuple((public(p) if p is not None else None, 0) for p in edges)
 
     def saved_versions(self) -> list[tuple[tuple, int, int]] | None:

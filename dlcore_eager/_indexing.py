@@ -74,7 +74,7 @@ def getitem(x: Tensor, key):
         adv = [i for i, k in enumerate(key) if _is_advanced(k)]
         if not adv:
             return _ops.getitem(x, key)
-        return labelled(_advanced_tuple(x, key, adv), "IndexBackward0", x)
+        return labelled(_advanced_tuple(x, key, adv), "IndexBackward0", x, edges=(x,))
     if not _is_advanced(key):
         if key is Ellipsis:                 # a new view of all of x, as PyTorch's
             return alias(x, "AliasBackward0")
@@ -83,7 +83,8 @@ def getitem(x: Tensor, key):
     if m.dtype == np.bool_:
         pos, k = _mask_positions(x, key)
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[k:]))
-        return take(flat, _index_tensor(pos, flat.shape[0], x))
+        return labelled(take(flat, _index_tensor(pos, flat.shape[0], x)), "IndexBackward0", x,
+                        edges=(x,))
     if m.dtype.kind not in "iu":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return take(x, _index_tensor(m, x.shape[0], x))

@@ -88,14 +88,16 @@ def copysign(input: Tensor, other) -> Tensor:
     if x._buf.dtype != o._buf.dtype and is_floating(o._buf.dtype):
         x = x.to(D.from_numpy_dtype(np.result_type(x._buf.dtype, o._buf.dtype)))
     mag = x.abs()
-    return labelled(O.where(negative, -mag, mag), "CopysignBackward0", input)
+    return labelled(O.where(negative, -mag, mag), "CopysignBackward0", input,
+                    edges=(input, other) if isinstance(other, Tensor) else (input,))
 
 
 def ldexp(input: Tensor, other) -> Tensor:
     """``input * 2 ** other``."""
     x = _float(input)
     e = _as_tensor(other, x)
-    return labelled(x * (2.0 ** e.to(x.dtype)), "LdexpBackward0", input)
+    return labelled(x * (2.0 ** e.to(x.dtype)), "LdexpBackward0", input,
+                    edges=(input, other) if isinstance(other, Tensor) else (input,))
 
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
@@ -158,7 +160,8 @@ def logaddexp2(input: Tensor, other) -> Tensor:
     ln2 = math.log(2.0)
     x = _float(input)
     return labelled((x * ln2).logaddexp(_float(_as_tensor(other, x)) * ln2) / ln2,
-                    "Logaddexp2Backward0", input)
+                    "Logaddexp2Backward0", input,
+                    edges=(input, other) if isinstance(other, Tensor) else (input,))
 
 
 def _nan_aware(input, other, pick_max: bool) -> Tensor:

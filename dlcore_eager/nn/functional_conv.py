@@ -377,7 +377,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate."""
     out = _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
     label = _PAD_GRAD_FN.get(mode)
-    return out if label is None else labelled(out, label.format(len(pad) // 2), input)
+    return out if label is None else labelled(out, label.format(len(pad) // 2), input,
+                                              edges=(input,))
 
 
 #: PyTorch's grad_fn names of ``pad`` per mode ({} is the number of padded dimensions)

@@ -172,7 +172,11 @@ NEXT = [
     "torch.xlogy(2., x)", "torch.diag(v)", "x.sort().values", "x.median(1).values",
     "x.cummax(1).values", "torch.addcmul(x, x, x)", "torch.fmod(x, 2.)", "x.fmod(x * 2)",
     "F.mse_loss(x, x * 2)", "F.interpolate(x, scale_factor=2)", "torch.std_mean(x)[1]",
-    "torch.linalg.det(m)",
+    "torch.linalg.det(m)", "x[I]", "x[x > 3]", "x[:, I]", "torch.take(x, I)",
+    "x.masked_select(x > 0)", "F.pad(x, (1, 1))", "F.pad(x, (1, 1), mode='reflect')",
+    "torch.lerp(x, x * 2, x.sigmoid())", "torch.lerp(x, x * 2, 0.5)", "torch.addr(x[0], v, w)",
+    "torch.cdist(x, x)", "F.huber_loss(x, x * 2, reduction='sum')", "x.copysign(x * 2)",
+    "x.ldexp(x * 2)", "x.dist(x * 2)", "torch.cross(x[..., :3], x[..., :3], dim=2)",
 ]
 
 
