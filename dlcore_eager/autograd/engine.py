@@ -24,6 +24,7 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
+from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
@@ -38,6 +39,7 @@ from ..tensor import Tensor, _make, write_buffer
 _ndarray = np.ndarray
 _HALF = _dt.HALF
 _F32, _F64 = _dt.float32, _dt.float64
+_quiet, _loud, _IGNORE = _QUIET
 _add_kernel = _add_p.kernels["cpu"]
 _add_into = _add_kernel.into
 
@@ -206,6 +208,19 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     if type(ob) is _ndarray and type(gb) is _ndarray and ob.dtype not in _HALF:
         check_rule(_add_p, (ob, gb), {})
         if _add_into(ob, ob, gb):
+            old._version[0] += 1
+            return
+        if gb.shape == ob.shape and gb.dtype is ob.dtype and (gb.dtype is _F32 or
+                                                             gb.dtype is _F64) and \
+                ob.flags.writeable and not np.may_share_memory(ob, gb):
+            # layouts the flat loop does not take (a transposed matmul gradient added into a
+            # C-ordered .grad): NumPy's add writes into .grad directly, the same sums without
+            # a temporary and its copy (2000x100 float32: 234 -> 182 us, 1 thread CPU time)
+            token = _quiet(_IGNORE)          # (inf + -inf: NaN without a NumPy warning)
+            try:
+                np.add(ob, gb, out=ob)
+            finally:
+                _loud(token)
             old._version[0] += 1
             return
     new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \

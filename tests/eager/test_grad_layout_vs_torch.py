@@ -59,3 +59,20 @@ def test_grad_strides_as_torch(make):
     assert d.grad.is_contiguous() == t.grad.is_contiguous()
     if make is not _lstm:          # the LSTM's weights are random: strides only
         np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_accumulation_overflows_quietly_as_torch():
+    """A transposed gradient added into a C-ordered .grad (NumPy's add into it) reaches inf
+    without a NumPy warning, as torch's add."""
+    import warnings
+    w0 = np.array([[3e38, 1.0], [2.0, -3e38]], np.float32)
+    grads = []
+    for m in (torch, dlcore_eager):
+        w = m.from_numpy(w0.copy()).requires_grad_()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for _ in range(3):
+                (m.ones(3, 2) @ w.t()).backward(m.ones(3, 2) * 1e38)
+        grads.append((w.grad.numpy(), w.grad.stride()))
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])
+    assert grads[0][1] == grads[1][1]
