@@ -63,7 +63,7 @@ def _checked_int_division(args):
         if y != 0:
             return args
         from .frontend import constant
-        yt = constant(np.zeros((), xt.aval.dtype))
+        yt = constant(np.zeros((), t.aval.dtype))
     return [x, checked_divisor(yt, "CheckDivisor")]
 
 

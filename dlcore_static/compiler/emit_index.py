@@ -83,15 +83,15 @@ class IndexEmitter:
             q = self.fresh("q")
             return [f"for {q} in {I}.ravel():", f"    if {q} == 0:", "    " + bad]
         if n.type == "CheckIndices":
-            lim = n.op.attrs["n"]
+            lim = n.graph_op().attrs["n"]
             if lim is None:
-                lim = n.inputs[1].aval.shape[n.op.attrs["axis"]]
+                lim = n.inputs[1].aval.shape[n.graph_op().attrs["axis"]]
             if not ish:
                 return [f"if {I} < 0 or {I} >= {int(lim)}:", bad]
             q = self.fresh("q")
             return [f"for {q} in {I}.ravel():",
                     f"    if {q} < 0 or {q} >= {int(lim)}:", "    " + bad]
-        dims = n.op.attrs["dims"]
+        dims = n.graph_op().attrs["dims"]
         if not ish or ish[-1] != len(dims):
             raise self._unsupported("scatter indices whose last axis is not the coordinates")
         q, r = self.fresh("q"), self.fresh("r")
