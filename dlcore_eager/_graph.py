@@ -127,8 +127,10 @@ def public(node):
     The class (a slot-less subclass of the node's own, one per name) is set the first time the
     node is shown, so recording a node costs nothing more; the engine treats it as its base."""
     cls = type(node)
+    if cls is LeafNode:                   # (AccumulateGrad: its class is named so)
+        return node
     name = node.name()
-    if cls.__name__ == name:              # (AccumulateGrad and ToCopyBackward0 are named so)
+    if cls.__name__ == name:              # (ToCopyBackward0 is named so)
         return node
     base = cls.__mro__[1] if cls._named else cls
     sub = _CLASSES.get((base, name))
@@ -150,6 +152,7 @@ class Node(TapeNode):
         "inputs",
         "label",
         "out_buf",
+        "out_index",
         "out_ver0",
         "out_version",
         "params",
@@ -161,6 +164,7 @@ class Node(TapeNode):
     )
     label: str          # set only on labelled nodes (``labelled``); read with getattr
     edges: tuple        # (the same) the composite's inputs' nodes, for ``next_functions``
+    out_index: int      # (the same) which output of PyTorch's multi-output node (split) it is
 
     def __init__(self, prim, params, parents, inputs, versions, out_buf, out_version):
         self.prim = prim
@@ -204,7 +208,8 @@ class Node(TapeNode):
                 # (integer and boolean inputs, indices and masks, are no edges in PyTorch)
                 edges = tuple(p for p, t in zip(edges, ins)
                               if p is not None or _dtype_of(t).kind not in "biu")
-        return tuple((public(p) if p is not None else None, 0) for p in edges)
+        return tuple((public(p), getattr(p, "out_index", 0)) if p is not None else (None, 0)
+                     for p in edges)
 
     def saved_versions(self) -> list[tuple[tuple, int, int]] | None:
         """What this node saved for backward, for pictures and debugging: ``(shape, version
@@ -348,12 +353,14 @@ def _by_other(node, name: str) -> str:
     return name + ("0" if _is_number(node, 1) else "1")
 
 
-def labelled(out, label: str, *inputs, edges=None):
+def labelled(out, label: str, *inputs, edges=None, index: int = 0):
     """``out`` with its grad_fn named ``label`` (e.g. ``MeanBackward0`` for the div node that
     ends a mean): PyTorch names a node after the function called, dlcore after the last
     primitive.  Only a node made for ``out`` is renamed, never an input's (a no-op entry may
     return its input, or a view of it sharing its node).  ``edges``: the tensor arguments of
-    PyTorch's function (None for one not given), whose nodes ``next_functions`` then shows."""
+    PyTorch's function (None for one not given), whose nodes ``next_functions`` then shows;
+    ``index``: which output of PyTorch's node ``out`` is (split's pieces: the index a consumer's
+    ``next_functions`` pairs with it)."""
     node = out._node
     if type(node) is Node or isinstance(node, Node):
         for t in inputs:
@@ -362,6 +369,8 @@ def labelled(out, label: str, *inputs, edges=None):
         node.label = label
         if edges is not None:
             node.edges = (_edge(edges[0]),) if len(edges) == 1 else tuple(map(_edge, edges))
+        if index:
+            node.out_index = index
         if node._named:                       # (already shown under its former name)
             public(node)
     return out
@@ -388,7 +397,10 @@ class LeafNode(TapeNode):
     parents = ()
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"         # (PyTorch's; the class: AccumulateGrad)
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
 
     @property
     def variable(self):

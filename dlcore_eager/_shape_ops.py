@@ -327,7 +327,7 @@ def split(x: Tensor, split_size, dim: int = 0):
     out, start = [], 0
     for s in sizes:
         idx = (slice(None),) * d + (slice(start, start + s),)
-        out.append(labelled(x[idx], label, x))
+        out.append(labelled(x[idx], label, x, index=len(out)))
         mark_multi(out[-1], label, len(out) - 1)
         start += s
     return tuple(out)
@@ -335,7 +335,7 @@ def split(x: Tensor, split_size, dim: int = 0):
 
 def unbind(x: Tensor, dim: int = 0):
     d = dim % x.ndim
-    out = tuple(labelled(x[(slice(None),) * d + (i,)], "UnbindBackward0", x)
+    out = tuple(labelled(x[(slice(None),) * d + (i,)], "UnbindBackward0", x, index=i)
                 for i in range(x.shape[d]))
     for i, t in enumerate(out):
         mark_multi(t, "UnbindBackward0", i)

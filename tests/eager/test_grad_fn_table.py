@@ -146,6 +146,21 @@ def test_grad_fn_is_torchs(expr):
     assert f"grad_fn=<{want.name()}>" in repr(got)
 
 
+def test_output_indices_of_split_pieces_and_the_accumulators_name():
+    got = {}
+    for lib in (torch, dl):
+        x = lib.ones(4, requires_grad=True)
+        a, b = x.split(2)
+        u = x.reshape(2, 2).unbind(0)
+        c = x.chunk(2)
+        acc = x.sum().grad_fn.next_functions[0][0]
+        got[lib] = ([i for _, i in (a + b).grad_fn.next_functions],
+                    [i for _, i in (u[1] - u[0]).grad_fn.next_functions],
+                    [i for _, i in (c[0] * c[1]).grad_fn.next_functions],
+                    acc.name(), repr(acc).split(" object")[0], type(acc).__name__)
+    assert got[dl] == got[torch]
+
+
 def test_class_names_of_leaf_accumulators_and_next_functions():
     x = dl.ones(2, requires_grad=True)
     y = (x * 2).sum()
