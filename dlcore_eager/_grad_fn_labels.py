@@ -113,6 +113,24 @@ def _zeta_label(args, kwargs):
                                     "2" if not isinstance(q, Tensor) else "0")
 
 
+def _scatter_label(args, kwargs):
+    from .tensor import Tensor
+    src = _arg(args, kwargs, 3, "src", kwargs.get("value"))
+    return "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+
+
+def _reduced_at(at: int, legacy: bool = True):
+    """Mean/SumBackward0 by ``reduction`` at position ``at`` (None: unreduced, or the legacy
+    size_average/reduce given at ``at - 2``/``at - 1``)."""
+    def label(args, kwargs):
+        if legacy and (_arg(args, kwargs, at - 2, "size_average") is not None or
+                       _arg(args, kwargs, at - 1, "reduce") is not None):
+            return None
+        return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(
+            _arg(args, kwargs, at, "reduction", "mean"))
+    return label
+
+
 LABELS = {
     "frac": "FracBackward0", "sort": "SortBackward0", "msort": "SortBackward0",
     "topk": "TopkBackward0", "kthvalue": "KthvalueBackward0", "mode": "ModeBackward0",
@@ -139,6 +157,18 @@ LABELS = {
     ("torch", "cholesky"): "CholeskyBackward0", ("Tensor", "cholesky"): "CholeskyBackward0",
     "hinge_embedding_loss": _reduced(5), "multilabel_soft_margin_loss": _reduced(5),
     "poisson_nll_loss": _poisson_label, "zeta": _zeta_label,
+    "index_select": "IndexSelectBackward0", "scatter": _scatter_label,
+    "scatter_add": "ScatterAddBackward0", "index_add": "IndexAddBackward0",
+    "index_put": "IndexPutBackward0", "masked_scatter": "MaskedScatterBackward0",
+    ("Tensor", "unfold"): "UnfoldBackward0", ("torch.nn.functional", "unfold"): "Im2ColBackward0",
+    "as_strided": "AsStridedBackward0", "threshold": "ThresholdBackward0",
+    "prelu": "PreluKernelBackward0", "soft_margin_loss": "SoftMarginLossBackward0",
+    "multi_margin_loss": "MultiMarginLossBackward0", "renorm": "RenormBackward0",
+    "mvlgamma": "MvlgammaBackward0", "solve_triangular": "LinalgSolveTriangularBackward0",
+    "cholesky_solve": "CholeskySolveBackward0",
+    "householder_product": "LinalgHouseholderProductBackward0",
+    "margin_ranking_loss": _reduced_at(6), "cosine_embedding_loss": _reduced_at(6),
+    "triplet_margin_loss": _reduced_at(9), "gaussian_nll_loss": _reduced_at(5, legacy=False),
 }
 
 

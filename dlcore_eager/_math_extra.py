@@ -233,7 +233,7 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     x = _float(input)
     norm = (x.abs() ** p).sum(others, keepdim=True) ** (1.0 / p) if others else x.abs()
     factor = O.where(norm > maxnorm, maxnorm / (norm + 1e-7), norm * 0 + 1)
-    return x * factor
+    return labelled(x * factor, "RenormBackward0", input, edges=(input,))
 
 
 def msort(input: Tensor) -> Tensor:

@@ -432,7 +432,8 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
                            f"sliding blocks as ({_lt._blocks(x.shape[2], k[0], d[0], p[0], s[0])}"
                            f", {_lt._blocks(x.shape[3], k[1], d[1], p[1], s[1])}), but its "
                            f"components must be at least one.")
-    return _fc._unbatch(_lt.unfold(x, k, d, p, s), sq)
+    out = _fc._unbatch(_lt.unfold(x, k, d, p, s), sq)
+    return labelled(out, "Im2ColBackward0", input, edges=(input,))      # (PyTorch's im2col)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0,
@@ -496,8 +497,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise RuntimeError("target out of range")
     if weight is not None and weight.dim() != 1:
         raise ValueError(f"weight must be one-dimensional, but got {weight.dim()}D")
-    return _ml.multi_margin_loss(input, target, p, margin, weight, size_average, reduce,
-                                 reduction)
+    return labelled(_ml.multi_margin_loss(input, target, p, margin, weight, size_average, reduce,
+                                          reduction), "MultiMarginLossBackward0", input)
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
