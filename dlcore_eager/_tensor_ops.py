@@ -159,14 +159,46 @@ def div(a, b, rounding_mode=None):
             return _apply(_ew.div_p, (a, b), {})
         except ShapeError:
             raise broadcast_error(a, b) from None
+    if rounding_mode is not None:
+        return _div_rounded(a, b, rounding_mode)
     a, b = _float_operands(a, b)
     try:
-        out = bind(_ew.div_p, a, b)
+        return bind(_ew.div_p, a, b)
     except ShapeError:
         raise broadcast_error(a, b) from None
-    if rounding_mode is not None:
-        raise NotImplementedError("dlcore_eager: div(rounding_mode=...) is not supported yet")
-    return out
+
+
+def _div_rounded(a, b, mode):
+    """``torch.div(a, b, rounding_mode=mode)``: the quotient rounded toward zero (``'trunc'``)
+    or down (``'floor'``, Python's ``//``), in the operands' result dtype (integers stay
+    integers); its gradient is zero (PyTorch's ``DivBackward2``)."""
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{mode}'")
+    a, b = _operands(a, b)
+    kind = a._buf.dtype.kind
+    if kind == "b":
+        raise NotImplementedError(f'"div_{mode}_cpu" not implemented for \'Bool\'')
+    try:
+        if kind in "iu":
+            if not np.all(np.asarray(b._buf if isinstance(b, Tensor) else b)):
+                raise RuntimeError("ZeroDivisionError")
+            if mode == "floor":
+                return _ops.floor_divide(a, b)
+            # exact: a - fmod(a, b) is a multiple of b, so its floor quotient is the truncated one
+            return _ops.floor_divide(_ops.sub(a, _ops.fmod(a, b)), b)
+        rounded = _ops.trunc(bind(_ew.div_p, a, b))
+        if mode == "floor":
+            # floor_divide's kernel is Python's //, exact where floor(a / b) is not (1 // 0.1 is
+            # 9.0, floor(1 / 0.1) 10.0); it records no gradient, so the zero gradient comes from
+            # the truncated quotient, a branch never taken
+            q = _ops.floor_divide(a, b)
+            if not rounded.requires_grad:
+                return q
+            rounded = _ops.where(_ops.ones_like(q, dtype=np.bool_), q, rounded)
+    except ShapeError:
+        raise broadcast_error(a, b) from None
+    return labelled(rounded, "DivBackward2", a, edges=(a, b if isinstance(b, Tensor) else None))
 
 
 def rdiv(a, b):

@@ -29,7 +29,7 @@ SELU_SCALE = 1.0507009873554805
 SELU_ALPHA = 1.6732632423543772
 
 
-@exports({"torch.nn.functional": "softplus", "tf.nn": "softplus", "tf.math": "softplus"},
+@exports({"tf.nn": "softplus", "tf.math": "softplus"},   # F.softplus: beta, threshold
          "unary", float_only=True, tf_type="Softplus")
 @_via_float32
 def softplus(x):

@@ -105,6 +105,18 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _labelled(out, "AddmmBackward0" if len(sx) == 2 else "ViewBackward0", x)
 
 
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
+    (PyTorch's ``F.softplus``; the primitive ``softplus`` is the case beta 1, threshold 20)."""
+    if beta == 1 and threshold == 20:
+        out = _act.softplus(input)
+    else:
+        bx = _ops.mul(input, float(beta))
+        out = _ops.where(_ops.greater(bx, float(threshold)), input,
+                         _ops.div(_act.softplus(bx), float(beta)))
+    return _labelled(out, "SoftplusBackward0", input)
+
+
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU (Xu et al. 2015), as PyTorch: in training each negative element is
