@@ -324,7 +324,8 @@ def split(x: Tensor, split_size, dim: int = 0):
         sizes = [min(split_size, n - s) for s in range(0, n, split_size)] if n else [0]
     label = "SplitWithSizesBackward0" if isinstance(split_size, (list, tuple)) else \
         "SplitBackward0"
-    out, start = [], 0
+    out: list = []
+    start = 0
     for s in sizes:
         idx = (slice(None),) * d + (slice(start, start + s),)
         out.append(labelled(x[idx], label, x, index=len(out)))

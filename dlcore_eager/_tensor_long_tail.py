@@ -444,6 +444,7 @@ def is_signed(self) -> bool:
 
 
 def is_same_size(self, other: Tensor) -> bool:
+    """Whether ``self`` and ``other`` have the same shape (PyTorch's ``Tensor.is_same_size``)."""
     return tuple(self.shape) == tuple(other.shape)
 
 

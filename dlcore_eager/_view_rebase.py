@@ -89,9 +89,9 @@ def record_view(prim, args, params, out, version, bufs):
                                      (a._version[0],), out, version))
         t._view = (a, prim, params, (), None)
     else:
-        parents = []
-        inputs = []
-        versions = []
+        parents: list = []
+        inputs: list = []
+        versions: list = []
         for i, a in enumerate(args):
             if hasattr(a, "_buf"):
                 parents.append((a._node or leaf_node(a)) if a._rg else None)
@@ -101,10 +101,10 @@ def record_view(prim, args, params, out, version, bufs):
                 parents.append(None)
                 inputs.append(_make(bufs[i]))
                 versions.append(0)
-        inputs = tuple(inputs)
-        t = _make(out, version, Node(prim, params, tuple(parents), inputs, tuple(versions),
+        ins = tuple(inputs)
+        t = _make(out, version, Node(prim, params, tuple(parents), ins, tuple(versions),
                                      out, version))
-        t._view = (inputs[0], prim, params, inputs[1:], None)
+        t._view = (ins[0], prim, params, ins[1:], None)
     n = len(version)
     if n >= 16 and not n & (n - 1):          # (a power of two: drop dead references)
         _prune(version)
@@ -226,6 +226,7 @@ def _rebuild(v) -> None:
     inputs = (base,) + rest
     parents = tuple((a._node or leaf_node(a)) if a._rg else None for a in inputs)
     versions = tuple(a._version[0] for a in inputs)
+    node: TapeNode
     if multi is None:
         node = Node(prim, params, parents, inputs, versions, v._buf, v._version)
         node.label = "AsStridedBackward0"

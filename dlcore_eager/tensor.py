@@ -71,6 +71,7 @@ class Tensor:
     _grad: Tensor | None
     _version: list[builtins.int]
     _hooks: list | None
+    _view: tuple | None                # (base, prim, params, other inputs, ...) of a recorded view
 
     if TYPE_CHECKING:
         # What the modules above install at import time (see the module docstring), declared

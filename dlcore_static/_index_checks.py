@@ -24,7 +24,6 @@ ran as a Python step between segments); 2 us for the interpreter's step.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from dlcore.device import to_host
 from dlcore.registry import AVal
@@ -34,8 +33,7 @@ from .errors import InvalidArgumentError, node_suffix
 from .graph import Operation, Tensor, get_default_graph
 
 
-@njit(cache=True, nogil=True)
-def _first_bad(v, n):
+def _first_bad_loop(v, n):
     """The flat position of the first index outside [0, n), or -1 (one pass, no temporaries:
     1.0 us for 64 int32 indices, against 6.3 us for NumPy's v.min() and v.max())."""
     for k in range(v.size):
@@ -43,6 +41,18 @@ def _first_bad(v, n):
         if x < 0 or x >= n:
             return k
     return -1
+
+
+_COMPILED: list = []
+
+
+def _first_bad(v, n):
+    """:func:`_first_bad_loop` compiled by Numba on the first check (importing either front
+    end loads no Numba: tests/core/test_cold_start.py)."""
+    if not _COMPILED:
+        from numba import njit
+        _COMPILED.append(njit(cache=True, nogil=True)(_first_bad_loop))
+    return _COMPILED[0](v, n)
 
 
 def _where(shape: tuple, flat_pos: int) -> str:

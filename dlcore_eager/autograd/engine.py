@@ -18,6 +18,7 @@ backward through the same graph raises PyTorch's error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -144,7 +145,7 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
     return on_grad
 
 
-def _order_of(p) -> str:
+def _order_of(p) -> Literal["C", "F", "K"]:
     """The memory order a new ``.grad`` takes: the parameter's (C or Fortran), else NumPy's
     "K" (the gradient's own)."""
     if type(p) is _ndarray:
