@@ -3,8 +3,8 @@
 By default a ``tf.Session()`` optimises a plan on its second run, so most of tests/static (which
 runs each plan once or twice) exercises the interpreter.  Here the suite runs in a subprocess
 with ``DLCORE_OPTIMIZE_AFTER=1`` (optimise every plan before its first run) under two
-configurations: every pass (the whole static suite, in ``CHUNKS`` parts), and every pass but
-``compile`` (the fused interpreter; the files listed in ``FUSED_ONLY``).
+configurations: every pass (the static suite but its API-breadth files, in ``CHUNKS`` parts),
+and every pass but ``compile`` (the fused interpreter; the files listed in ``FUSED_ONLY``).
 """
 
 from __future__ import annotations
@@ -20,18 +20,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 #: The second configuration's files: those whose plans the fused interpreter runs differently
-#: from the compiled loops (gradients, control flow, training, Keras, recurrences, batch norm).
-#: The API-breadth files (linear algebra, special functions, scatters, strings, the estimator)
-#: run under every pass only; each of their primitives also has op-table rows under
-#: ``static+passes`` (tests/core/test_op_table.py).  18 files here took 23.5 s of CPU.
+#: from the compiled loops (gradients, control flow, training, Keras, recurrences).
 FUSED_ONLY = ["test_gradients.py", "test_control_flow.py", "test_train.py", "test_keras.py",
-              "test_tf_rnn.py", "test_tf_tensor_array.py", "test_batchnorm_moving_stats.py",
-              "test_custom_gradient.py"]
-#: The whole static suite under every pass runs as CHUNKS subprocesses (files dealt round-robin)
-#: so that pytest-xdist can spread them over its workers: as one subprocess it took 67 s of one
-#: core, often the last test left running.
-CHUNKS = 3
-_STATIC_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.py"))
+              "test_tf_rnn.py"]
+#: The API-breadth files (linear algebra, special functions, scatters, images, strings and
+#: records, CTC, 3-d convolutions, the estimator, the file formats) run once, interpreted: each
+#: of their primitives has op-table rows under ``static+passes`` (tests/core/test_op_table.py),
+#: and re-running them under every pass was a third of this test's 88 s of CPU.
+BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam.py",
+           "test_estimator.py", "test_nn_long_tail_static.py", "test_saved_model.py",
+           "test_saving.py", "test_string_hash.py", "test_text_datasets.py", "test_tf_ctc.py",
+           "test_tf_gaps2.py", "test_tf_image.py", "test_tf_linalg2.py", "test_tf_long_tail.py",
+           "test_tf_long_tail_ops.py", "test_tf_math_api.py", "test_tf_math_special.py",
+           "test_tf_scatter.py", "test_tf_strings.py", "test_tfrecord.py"}
+#: The rest of the static suite under every pass runs as CHUNKS subprocesses (files dealt
+#: round-robin) that pytest-xdist spreads over its workers (one 67 s subprocess was often the
+#: last test running; each more costs a start-up and a collection, about 8 s).
+CHUNKS = 2
+_STATIC_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.py")
+                       if p.name not in BREADTH)
 
 
 @pytest.mark.parametrize("passes,files", [
