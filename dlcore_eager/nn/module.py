@@ -268,21 +268,23 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")  # noqa: TRY004 (torch's)
         return mod
 
-    def get_parameter(self, target: str) -> Parameter:
+    def _owner(self, target: str) -> tuple[Module, str]:
+        """The module holding the dotted path ``target``'s last name, and that name."""
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if not hasattr(mod, name):
             raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        return mod, name
+
+    def get_parameter(self, target: str) -> Parameter:
+        mod, name = self._owner(target)
         param = getattr(mod, name)
         if not isinstance(param, Parameter):
             raise AttributeError(f"`{name}` is not an nn.Parameter")  # noqa: TRY004 (torch's)
         return param
 
     def get_buffer(self, target: str) -> Tensor:
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if not hasattr(mod, name):
-            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        mod, name = self._owner(target)
         if name not in mod._buffers:
             raise AttributeError(f"`{name}` is not a buffer")
         return getattr(mod, name)
