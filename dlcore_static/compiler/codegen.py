@@ -52,6 +52,7 @@ import numpy as np
 from dlcore.jitcache import load_generated_module
 
 from ..plan import Plan
+from .emit_index import CHECK_TYPES
 from .emit_numba import Emitter, Unsupported
 from .ir import Node, Program, Val
 from .loops import loop_expr
@@ -80,7 +81,7 @@ def _holds_strings(n: Node) -> bool:
 
 # graph-level nodes that a segment runs: control flow, and TensorFlow's run-time checks of
 # indices and integer divisors (dlcore_static/_index_checks.py; one pass over the integers)
-_COMPILED_GRAPH_TYPES = ("Cond", "While", "CheckIndices", "CheckScatterIndices", "CheckDivisor")
+_COMPILED_GRAPH_TYPES = ("Cond", "While") + CHECK_TYPES
 
 
 class _Builder:

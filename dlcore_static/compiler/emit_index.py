@@ -20,6 +20,10 @@ from typing import TYPE_CHECKING
 from . import loops
 from .ir import Node, Val
 
+#: graph-level nodes of TensorFlow's run-time checks (dlcore_static/_index_checks.py) that a
+#: segment runs (``IndexEmitter.check_indices``): the value passes through
+CHECK_TYPES = ("CheckIndices", "CheckScatterIndices", "CheckDivisor")
+
 
 def _shape_text(shape) -> str:
     return "(" + "".join(f"{int(d)}, " for d in shape) + ")"

@@ -38,7 +38,7 @@ from dlcore.registry import AVal
 from .. import plan as _plan
 from ..graph import Tensor
 from . import loops
-from .emit_index import IndexEmitter
+from .emit_index import CHECK_TYPES, IndexEmitter
 from .ir import Node, Program, Val, infer_shapes
 
 _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
@@ -131,7 +131,7 @@ class Emitter(IndexEmitter):
             if n.type == "Identity" or n.type == "PlaceholderWithDefault":
                 self.names[n.out()] = self.name(n.inputs[0])
                 return []
-            if n.type in ("CheckIndices", "CheckScatterIndices", "CheckDivisor"):
+            if n.type in CHECK_TYPES:
                 return self.check_indices(n)
             raise Unsupported(f"op type {n.type} runs in Python")
         if n.kind != "prim":
