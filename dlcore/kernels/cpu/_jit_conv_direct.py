@@ -34,6 +34,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from ._jit_conv import _span  # the outputs whose input index lies inside an axis
 from .conv_direct import KINDS
 from .runtime import configure_threads
 
@@ -157,18 +158,6 @@ def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
                            dh * wp * c, dw * c, 1, wf, ob, kw * c * o, c * o, o, kh, kw, c,
                            yf, ((n * oh + r) * ow + s) * o + ob, o)
                 s += mr
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _span(o_n, s, p, off, lim):
-    """The outputs ``[lo, hi)`` along one axis whose input index ``o * s - p + off`` lies in
-    ``[0, lim)`` (``lo == hi`` when none does)."""
-    t = p - off
-    lo = 0 if t <= 0 else (t + s - 1) // s
-    u = lim - 1 + p - off
-    hi = 0 if u < 0 else u // s + 1
-    hi = min(hi, o_n)
-    return min(lo, hi), hi
 
 
 @njit(cache=True, nogil=True)
