@@ -329,7 +329,7 @@ def argmax(x, dim=None, keepdim=False):
 def argmin(x, dim=None, keepdim=False):
     if x._buf.dtype.kind == "b":
         raise RuntimeError("argmin(): does not support bool input")
-    if x._buf.dtype.kind in "bu":       # (negating an unsigned value wraps: -1 is 255)
+    if x._buf.dtype.kind == "u":        # (negating an unsigned value wraps: -1 is 255)
         x = _ops.cast(x, np.int64)
     return argmax(_ops.neg(x), dim, keepdim)
 
