@@ -281,9 +281,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     return _labelled(_reduce(loss, r), "BinaryCrossEntropyWithLogitsBackward0", input)
 
 
-_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _log_at_least_minus_100(inside, log_fn, fill: float) -> Tensor:
     """``max(log_fn(v), -100)`` for ``v = inside`` where the log is finite, -100 elsewhere
     (``log(0) = -inf``), as PyTorch's binary_cross_entropy clips its logs; the log is never
@@ -306,7 +303,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     x = input._buf
     if isinstance(x, np.ndarray) and x.size and not (x.min() >= 0 and x.max() <= 1):
         raise RuntimeError("all elements of input should be between 0 and 1")  # NaN too
-    if input._buf.dtype in _F32_F64 and target._buf.dtype == input._buf.dtype:
+    if input._buf.dtype in O._F32_F64 and target._buf.dtype == input._buf.dtype:
         from dlcore.ops.nn_losses_extra import binary_cross_entropy_elementwise
         loss = binary_cross_entropy_elementwise(input, target)
         if weight is not None:
