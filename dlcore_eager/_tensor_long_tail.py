@@ -440,7 +440,7 @@ def get_device(self) -> int:
 def is_signed(self) -> bool:
     """Whether the dtype has a sign: every floating and complex type and int8-int64 (not
     uint8 or bool)."""
-    return self._buf.dtype.kind in "fcil" or self.dtype.is_floating_point
+    return self._buf.dtype.kind in "fci" or self.dtype.is_floating_point
 
 
 def is_same_size(self, other: Tensor) -> bool:
