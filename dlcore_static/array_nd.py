@@ -189,7 +189,7 @@ def _scatter_nd_run_time(iv, uv, shape):
     else:
         dims = [_ops.cast(_ops.reshape(d, ()), i64) if isinstance(d, Tensor)
                 else constant(np.int64(d)) for d in shape]
-        out = [d if isinstance(d, Tensor) else int(d) for d in shape]
+        out = [t if isinstance(d, Tensor) else int(d) for d, t in zip(shape, dims)]
     k = iv.aval.shape[-1]
     if k is None or k > len(dims):
         raise ValueError(f"scatter_nd: indices.shape[-1] must be known and at most the rank "
@@ -205,7 +205,6 @@ def _scatter_nd_run_time(iv, uv, shape):
     u = _ops.reshape_dynamic(uv, [-1] + [_ops.dim_size(uv, a) for a in builtins.range(
         uv.aval.ndim - len(rest), uv.aval.ndim)])
     ref = _fill_at_run_time([n] + rest, 0, uv.aval.dtype, "zeros")
-    out = [_ops.cast(_ops.reshape(d, ()), i64) if isinstance(d, Tensor) else d for d in out]
     return _ops.reshape_dynamic(_ops.scatter_add(u, flat, ref), out)
 
 
