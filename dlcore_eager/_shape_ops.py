@@ -12,7 +12,7 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 
 from ._dispatch import EagerFrontend
-from ._dtype import from_numpy_dtype, promote_tensors
+from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import labelled
 from ._view_rebase import mark_multi
 from ._views import alias
@@ -95,7 +95,6 @@ def _view_dtype(x: Tensor, dtype) -> Tensor:
     """``view(dtype)``: the same bytes read as ``dtype`` (PyTorch's bit reinterpretation; was a
     value cast), sharing memory; a different element size rescales the last dimension, which
     must then be contiguous.  Not differentiable (as in PyTorch)."""
-    from ._dtype import to_numpy_dtype
     from .creation import from_numpy
     b, want = x._buf, to_numpy_dtype(dtype)
     if want == b.dtype:
