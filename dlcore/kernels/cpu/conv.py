@@ -335,7 +335,7 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
         return conv_filter_grad_rows(x, g4, (kh, kw), geom)   # few channels (conv_direct.py)
-    if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw) and x.dtype == g.dtype:
+    if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw):
         return conv_filter_grad_direct(x, g4, (kh, kw), geom)  # float32, O % 8 (conv_direct.py)
     if dw_.size and takes_grid(x, (kh, kw), geom, (oh, ow), gr):
         return conv_filter_grad_grid(x, g4, (kh, kw), geom)   # channels-last x (conv_grid.py)
