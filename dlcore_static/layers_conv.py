@@ -25,6 +25,7 @@ from . import nn_conv as _nn
 from . import nn_conv3d as _nn3
 from .frontend import to_tensor
 from .graph import get_default_graph
+from .layer_scope import layer_scope
 from .variable_scopes import get_variable, variable_scope
 from .variables import GraphKeys
 
@@ -64,7 +65,6 @@ class Conv:
                              "`None`.")
         default = f"conv{self.rank}d_transpose" if self.transpose else f"conv{self.rank}d"
         shape = self.kernel_size + ((self.filters, c) if self.transpose else (c, self.filters))
-        from .layer_scope import layer_scope
         with layer_scope(self, default, shape, self.filters, x.dtype):
             y = self._conv(x, cl)
             if self.bias is not None:
