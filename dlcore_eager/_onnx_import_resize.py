@@ -34,13 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._host import host as _host
+from ._onnx_import_ops import _ints, _str
 from .creation import from_numpy
-
-
-def _str(v, default: str) -> str:
-    if v is None:
-        return default
-    return v.decode() if isinstance(v, bytes) else str(v)
 
 
 def _bound(v, default, dtype):
@@ -74,7 +69,7 @@ def split(a: dict, x, sizes=None):
     axis %= rank
     n, outs = x.shape[axis], int(a["__outputs__"])
     if sizes is not None:
-        parts = [int(v) for v in _host(sizes).reshape(-1)]
+        parts = _ints(sizes)
     elif "split" in a:
         parts = [int(v) for v in a["split"]]
     elif "num_outputs" in a:
@@ -168,7 +163,7 @@ def resize(a: dict, x, *inputs):
     axes = [int(v) % rank for v in a.get("axes", range(rank))]
     shape = tuple(x.shape)
     if sizes is not None and _host(sizes).size:
-        outs = [int(v) for v in _host(sizes).reshape(-1)]
+        outs = _ints(sizes)
         scl = [np.float32(o) / np.float32(shape[ax]) for o, ax in zip(outs, axes)]
     elif scales is not None and _host(scales).size:
         scl = [np.float32(v) for v in _host(scales).reshape(-1)]
