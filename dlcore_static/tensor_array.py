@@ -326,10 +326,11 @@ class TensorArray:
         g = get_default_graph()
         with g.name_scope(name or "TensorArrayRead"):
             buf = self._value("read")
-            if isinstance(index, (int, np.integer)) and not (
-                    self._size is not None and not self._dynamic and 0 <= index < self._size):
-                if index < 0 or self._size is not None:   # TF1: an error when it runs
-                    return _ops.take(buf, _checked_read(int(index), self.size()))
+            # a Python int that may be outside the array (negative, past a fixed size, or any
+            # index of a growing one): TF1's error when it runs
+            if isinstance(index, (int, np.integer)) and (index < 0 or (
+                    self._size is not None and (self._dynamic or index >= self._size))):
+                return _ops.take(buf, _checked_read(int(index), self.size()))
             return _ops.take(buf, _index(to_tensor(index, g)))
 
     def gather(self, indices, name=None) -> Tensor:
