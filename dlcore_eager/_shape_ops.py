@@ -310,6 +310,7 @@ def split(x: Tensor, split_size, dim: int = 0):
     n = x.shape[dim]
     d = dim % x.ndim
     if isinstance(split_size, (list, tuple)):
+        label = "SplitWithSizesBackward0"
         sizes = [int(s) for s in split_size]
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
@@ -320,9 +321,8 @@ def split(x: Tensor, split_size, dim: int = 0):
                            f"{split_size}" if split_size < 0 else "split_size can only be 0 if "
                            f"dimension size is 0, but got dimension size of {n}")
     else:
+        label = "SplitBackward0"
         sizes = [min(split_size, n - s) for s in range(0, n, split_size)] if n else [0]
-    label = "SplitWithSizesBackward0" if isinstance(split_size, (list, tuple)) else \
-        "SplitBackward0"
     out: list = []
     start = 0
     for s in sizes:
