@@ -357,7 +357,14 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         version = args[0]._version          # a view shares its base's version counter
         if needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype):
             # recorded, with its recipe (its node is remade when its base changes in place)
-            return _record_view(prim, args, params, out, version, bufs)
+            if len(args) == 1:              # (most views; ``args[0]`` requires grad)
+                a = args[0]
+                node = Node(prim, params, (a._node or leaf_node(a),), args, (a._version[0],),
+                            out, version)
+            else:
+                parents, inputs, versions = _tape_inputs(args, bufs)
+                node = Node(prim, params, parents, inputs, versions, out, version)
+            return _record_view(prim, params, out, version, node)
         # its recipe, unchecked (an in-place op with an operand that requires grad writes
         # CopySlices into its base: ``buf[0].copy_(h)``; see _view_rebase)
         t = _make(out, version)
@@ -385,9 +392,17 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         if isinstance(a, Tensor):           # (it requires grad: ``needs``)
             return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), args,
                                             (a._version[0],), out, version))
-    parents = []
-    inputs = []
-    versions = []
+    parents, inputs, versions = _tape_inputs(args, bufs)
+    return _make(out, version, Node(prim, params, parents, inputs, versions, out, version))
+
+
+def _tape_inputs(args, bufs) -> tuple[tuple, tuple, tuple]:
+    """A Node's parents, inputs and input versions for ``prim(*args)``: a Tensor is kept (its
+    node, or its accumulator, as parent when it requires grad); a number becomes a 0-d input
+    of its buffer ``bufs[i]`` (no parent, version 0)."""
+    parents: list = []
+    inputs: list = []
+    versions: list = []
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             if a._rg:
@@ -401,8 +416,7 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
             parents.append(None)
             inputs.append(_make(bufs[i]))
             versions.append(0)
-    return _make(out, version, Node(prim, params, tuple(parents), tuple(inputs),
-                                    tuple(versions), out, version))
+    return tuple(parents), tuple(inputs), tuple(versions)
 
 
 def _convert_plain(bufs, ctx, dev) -> None:

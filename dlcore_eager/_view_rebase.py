@@ -81,34 +81,12 @@ class BrokenViewNode(TapeNode):
         raise RuntimeError(self.message)
 
 
-def record_view(prim, args, params, out, version, bufs):
-    """The result of a view primitive sharing ``args[0]``'s memory, recorded (see module doc)."""
-    a = args[0]
-    if len(args) == 1:                      # (most views; ``a`` requires grad: recorded)
-        t = _make(out, version, Node(prim, params, (a._node or leaf_node(a),), args,
-                                     (a._version[0],), out, version))
-        t._view = (a, prim, params, (), None)
-    else:
-        parents: list = []
-        inputs: list = []
-        versions: list = []
-        for i, a in enumerate(args):
-            if hasattr(a, "_buf"):
-                parents.append((a._node or leaf_node(a)) if a._rg else None)
-                inputs.append(a)
-                versions.append(a._version[0])
-            else:
-                parents.append(None)
-                inputs.append(_make(bufs[i]))
-                versions.append(0)
-        ins = tuple(inputs)
-        t = _make(out, version, Node(prim, params, tuple(parents), ins, tuple(versions),
-                                     out, version))
-        t._view = (ins[0], prim, params, ins[1:], None)
-    n = len(version)
-    if n >= 16 and not n & (n - 1):          # (a power of two: drop dead references)
-        _prune(version)
-    version.append(_ref(t))
+def record_view(prim, params, out, version, node):
+    """The result of a view primitive sharing its first input's memory, recorded by ``node``
+    (made by ``_dispatch._finish``; its inputs are the recipe's base and other inputs)."""
+    t = _make(out, version, node)
+    ins = node.inputs
+    register(t, ins[0], prim, params, ins[1:])
     return t
 
 
