@@ -209,12 +209,11 @@ def _trace(args, kwargs):
 
 
 def _var_family(name):
-    words = "std and var" if name in ("var", "std") else name
-
+    """``var_mean``/``std_mean`` of integers (``var``/``std`` refuse them themselves)."""
     def check(args, kwargs):
         x = _first(args, kwargs)
         if x is not None and x._buf.dtype.kind in "biu":
-            raise RuntimeError(f"{words} only support floating point and complex dtypes")
+            raise RuntimeError(f"{name} only support floating point and complex dtypes")
     return check
 
 
@@ -351,7 +350,7 @@ _PINV = ("linalg.pinv({name}{{{shape}}}): expected a tensor with 2 or more dimen
 # (namespace, names) -> check; "Tensor" also wraps the in-place form where it exists
 _ROUNDING = {"floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu", "trunc": "trunc_vml_cpu",
              "fix": "trunc_vml_cpu"}
-_TRACE: list = []           # torch.trace before it is wrapped
+_TRACE: list = []           # torch.trace (its binding, which consults POLICY; set by install)
 _INT_DIVISION = {"fmod": "fmod_cpu", "remainder": "remainder_cpu", "__mod__": "remainder_cpu",
                  "__rmod__": "remainder_cpu", "floor_divide": "div_floor_cpu",
                  "__floordiv__": "div_floor_cpu", "__rfloordiv__": "div_floor_cpu"}
@@ -385,7 +384,7 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch", "Tensor"), ("hypot",), _hypot, True),
         # (the in-place forms; the functions and operators check in their bindings: POLICY)
         (("torch", "Tensor"), ("fmod",), _int_division("fmod_cpu"), True),
-        (("torch", "Tensor"), ("remainder", "__mod__"), _int_division("remainder_cpu"), True),
+        (("torch", "Tensor"), ("remainder",), _int_division("remainder_cpu"), True),
         (("torch", "Tensor"), ("floor_divide",), _int_division("div_floor_cpu"), True),
         (("Tensor",), ("__imod__",), _int_division("remainder_cpu"), False),
         (("Tensor",), ("__ifloordiv__",), _int_division("div_floor_cpu"), False),
@@ -394,7 +393,6 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch", "Tensor"), ("kthvalue",), _no_bool("kthvalue_cpu"), False),
         (("torch", "Tensor"), ("median",), _median("median_cpu", "median_out"), False),
         (("torch", "Tensor"), ("nanmedian",), _median("median_cpu", "median_out"), False),
-        (("torch", "Tensor"), ("trace",), _trace, False),
         (("torch",), ("var_mean",), _var_family("var_mean"), False),
         (("torch",), ("std_mean",), _var_family("std_mean"), False),
         (("torch", "Tensor"), ("lerp",), _lerp, True),
