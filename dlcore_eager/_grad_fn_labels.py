@@ -67,18 +67,6 @@ def _smooth_l1_label(args, kwargs):
     return "SmoothL1LossBackward0"
 
 
-def _reduced(at: int):
-    """The name of a loss PyTorch reduces by ``mean()``/``sum()`` (``reduction`` at ``at``);
-    None (dlcore's) unreduced or with the legacy arguments."""
-    def label(args, kwargs):
-        if _arg(args, kwargs, at - 2, "size_average") is not None or \
-                _arg(args, kwargs, at - 1, "reduce") is not None:
-            return None
-        return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(
-            _arg(args, kwargs, at, "reduction", "mean"))
-    return label
-
-
 def _poisson_label(args, kwargs):
     if _arg(args, kwargs, 4, "size_average") is not None or \
             _arg(args, kwargs, 6, "reduce") is not None:
@@ -155,7 +143,7 @@ LABELS = {
     "vector_norm": "LinalgVectorNormBackward0", "matrix_norm": _matrix_norm_label,
     ("torch.linalg", "norm"): _linalg_norm_label,
     ("torch", "cholesky"): "CholeskyBackward0", ("Tensor", "cholesky"): "CholeskyBackward0",
-    "hinge_embedding_loss": _reduced(5), "multilabel_soft_margin_loss": _reduced(5),
+    "hinge_embedding_loss": _reduced_at(5), "multilabel_soft_margin_loss": _reduced_at(5),
     "poisson_nll_loss": _poisson_label, "zeta": _zeta_label,
     "index_select": "IndexSelectBackward0", "scatter": _scatter_label,
     "scatter_add": "ScatterAddBackward0", "index_add": "IndexAddBackward0",
