@@ -6,8 +6,8 @@ from __future__ import annotations
 from dlcore.ops import nn_functional as _nnf_ops
 
 from .._autocast import View
-from .._grad_fn_labels import label as _label
 from ..tensor import Tensor
+from . import functional as F
 from .loss import _Loss
 
 # the losses PyTorch's CPU autocast runs in float32 (dlcore_eager._autocast)
@@ -23,8 +23,7 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        kw = {"reduction": self.reduction, "beta": self.beta}
-        return _label(_nnf.smooth_l1_loss(input, target, **kw), "smooth_l1_loss", (), kw, input)
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
@@ -33,8 +32,7 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _label(_nnf.huber_loss(input, target, self.reduction, self.delta), "huber_loss",
-                      (), {}, input)
+        return F.huber_loss(input, target, self.reduction, self.delta)
 
 
 class KLDivLoss(_Loss):
@@ -48,8 +46,7 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        kw = {"reduction": self.reduction, "log_target": self.log_target}
-        return _label(_nnf.kl_div(input, target, **kw), "kl_div", (), kw, input)
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class PoissonNLLLoss(_Loss):
