@@ -99,21 +99,6 @@ _NOT_IN_TORCH = frozenset({
     "unique_consecutive_"})
 
 
-def _one_float_tensor(args, kwargs) -> tuple | None:
-    """``(t,)`` if ``t`` is the one floating (or complex) tensor among the arguments (none a
-    list or tuple of tensors), else None."""
-    found = None
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, Tensor):
-            if a._buf.dtype.kind not in "biu":
-                if found is not None:
-                    return None
-                found = a
-        elif isinstance(a, (list, tuple)) and any(isinstance(t, Tensor) for t in a):
-            return None
-    return None if found is None else (found,)
-
-
 def _float_tensors(args, kwargs) -> tuple | None:
     """The floating (or complex) tensor arguments, in order (None if a list holds tensors)."""
     out = []
@@ -124,6 +109,13 @@ def _float_tensors(args, kwargs) -> tuple | None:
         elif isinstance(a, (list, tuple)) and any(isinstance(t, Tensor) for t in a):
             return None
     return tuple(out)
+
+
+def _one_float_tensor(args, kwargs) -> tuple | None:
+    """``(t,)`` if ``t`` is the one floating (or complex) tensor among the arguments (none a
+    list or tuple of tensors), else None."""
+    found = _float_tensors(args, kwargs)
+    return found if found is not None and len(found) == 1 else None
 
 
 def _labelling(f, label, all_edges: bool = False):
