@@ -241,10 +241,9 @@ def clamp(x, min=None, max=None):
     if max is not None:
         y = minimum(y, max)
     # PyTorch's names: clamp.Tensor (a bound is a tensor) and clamp (numbers)
-    return labelled(y, "ClampBackward0" if isinstance(min, Tensor) or isinstance(max, Tensor)
-                    else "ClampBackward1", x,
-                    edges=(x, min, max) if isinstance(min, Tensor) or isinstance(max, Tensor)
-                    else (x,))
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return labelled(y, "ClampBackward0", x, edges=(x, min, max))
+    return labelled(y, "ClampBackward1", x, edges=(x,))
 
 
 clip = clamp
