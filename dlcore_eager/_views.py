@@ -19,7 +19,7 @@ from dlcore.ops.shape import reshape_p
 
 from ._graph import Node, leaf_node
 from ._state import STATE
-from ._view_rebase import register
+from ._view_rebase import NO_GRAD, register
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
@@ -38,8 +38,10 @@ def alias(x: Tensor, label: str) -> Tensor:
         t = _make(out, version, node)
         register(t, x, reshape_p, node.params)
         return t
-    if STATE.enabled and b.dtype.kind in "fc":     # (it may get a history through an in-place op)
+    if (STATE.enabled or x._rg) and b.dtype.kind in "fc":
+        # its recipe (it may get a history through an in-place op; made in no_grad mode of a
+        # tensor that requires grad, an in-place op on it in grad mode raises, as _dispatch's)
         t = _make(out, version)
-        t._view = (x, reshape_p, {"shape": b.shape}, (), None)
+        t._view = (x, reshape_p, {"shape": b.shape}, (), NO_GRAD if x._rg else None)
         return t
     return _make(out, version)

@@ -202,11 +202,13 @@ def test_inplace_with_grad_on_a_view_of_a_plain_tensor(op):
 
 @pytest.mark.parametrize("T", [real, dl], ids=["torch", "dlcore"])
 @pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "nonleaf"])
-def test_inplace_on_a_view_made_in_no_grad_mode_raises(T, leaf):
+@pytest.mark.parametrize("make", [lambda y: y[0], lambda y: y[...], lambda y: y.view(y.shape)],
+                         ids=["select", "alias", "same_shape_view"])
+def test_inplace_on_a_view_made_in_no_grad_mode_raises(T, leaf, make):
     x = _x(T)
     y = x if leaf else x * 2
     with T.no_grad():
-        v = y[0]
+        v = make(y)                            # (a whole-tensor view: _views.alias)
         v.mul_(2)                              # (inside no_grad: allowed, not tracked)
     w = T.ones(3, dtype=T.float64, requires_grad=True)
     for op in (lambda: v.mul_(w), lambda: v.mul_(2)):
