@@ -14,7 +14,6 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
-from dlcore.ops.shape import reshape_p as _reshape_p
 from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node
@@ -45,19 +44,10 @@ def _check_inplace(self) -> None:
         if base._rg and base._node is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
-        if _is_alias(node, self):
-            return                  # (a view of all of its base: _commit updates the base too)
         raise RuntimeError("dlcore_eager: an in-place operation on a view of a tensor that "
                            "requires grad is not supported (PyTorch rewrites the base "
                            "tensor's history here); apply it out of place, or to a .clone() "
                            "of the view")
-
-
-def _is_alias(node, view) -> bool:
-    """Is ``node`` the same-shape view node of ``_views.alias`` (``x.view(x.shape)``,
-    ``x[...]``, ...), whose output is all of its input's memory in its layout?"""
-    return node.prim is _reshape_p and node.inputs is not None and \
-        node.inputs[0]._version is view._version and node.inputs[0]._buf.shape == view._buf.shape
 
 
 def _resize_storage(self, shape: tuple) -> None:
