@@ -10,9 +10,9 @@ from dlcore import ops as _ops
 from dlcore.ops import nn_functional as _nnf_ops
 
 from .._autocast import View
+from .._graph import labelled
 from ..creation import empty, ones, zeros
 from ..tensor import Tensor
-from . import functional as F
 from . import init
 from .module import Module, Parameter
 
@@ -72,7 +72,8 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        return labelled(_nnf.group_norm(x, self.num_groups, self.weight, self.bias, self.eps),
+                        "NativeGroupNormBackward0", x)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
@@ -112,7 +113,7 @@ class CosineSimilarity(Module):
         self.dim, self.eps = dim, eps
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
-        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+        return labelled(_nnf.cosine_similarity(x1, x2, self.dim, self.eps), "SumBackward1", x1)
 
 
 class PairwiseDistance(Module):
