@@ -13,7 +13,8 @@ gradient comes from theirs:
   constant matrices (PyTorch's adaptive
   windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``; nearest: ``src = floor(dst * in/out)``;
   bilinear: ``src = (dst + 0.5) * in/out - 0.5`` clamped at 0, or ``dst * (in-1)/(out-1)``
-  with ``align_corners``).  Two small matmuls beat a gather at these sizes and give the
+  with ``align_corners``; 'nearest-exact' ``floor((dst + 0.5) * in/out)``; 'bicubic' Keys'
+  a = -0.75 kernel over 4 border-clamped taps).  Two small matmuls beat a gather at these sizes and give the
   gradient (``A^T``) for free.
 * ``moments(x, axes)`` -> (mean, biased variance); ``batch_norm(x, mean, var, weight, bias,
   eps, axis)`` = ``(x - mean) / sqrt(var + eps) * weight + bias`` with the statistics
@@ -109,17 +110,46 @@ def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
     return a
 
 
-def _resize_matrix(n_in: int, n_out: int, mode: str, align_corners: bool) -> np.ndarray:
+def _cubic_weights(t: np.ndarray) -> np.ndarray:
+    """Keys' cubic convolution weights (a = -0.75, PyTorch's) of the 4 taps at offsets
+    -1, 0, 1, 2 from floor(src), for fractional parts ``t``: shape (len(t), 4)."""
+    a = -0.75
+
+    def near(x):                        # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):                         # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+
+
+def _resize_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
+                   scale: float | None = None) -> np.ndarray:
+    """The (n_out, n_in) matrix of one axis.  ``scale`` is PyTorch's user scale_factor (used for
+    the source coordinates instead of n_out/n_in when given, as ``recompute_scale_factor=None``
+    does); 'nearest-exact' is ``floor((dst + 0.5) * in/out)``, 'bicubic' Keys' kernel over 4
+    taps with the taps clamped to the border (no clamp of the source coordinate)."""
     a = np.zeros((n_out, n_in))
     dst = np.arange(n_out)
-    if mode == "nearest":
-        src = np.minimum(np.floor(dst * (n_in / n_out)).astype(np.int64), n_in - 1)
+    ratio = 1.0 / scale if scale else n_in / n_out
+    if mode in ("nearest", "nearest-exact"):
+        off = 0.5 if mode == "nearest-exact" else 0.0
+        src = np.minimum(np.floor((dst + off) * ratio).astype(np.int64), n_in - 1)
         a[dst, src] = 1.0
         return a
     if align_corners:
         src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    elif mode == "bicubic":
+        src = (dst + 0.5) * ratio - 0.5
     else:
-        src = np.maximum((dst + 0.5) * (n_in / n_out) - 0.5, 0.0)
+        src = np.maximum((dst + 0.5) * ratio - 0.5, 0.0)
+    if mode == "bicubic":
+        i0 = np.floor(src).astype(np.int64)
+        w = _cubic_weights(src - i0)
+        for k in range(4):
+            np.add.at(a, (dst, np.clip(i0 - 1 + k, 0, n_in - 1)), w[:, k])
+        return a
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
     lam = src - i0
@@ -160,15 +190,18 @@ def adaptive_avg_pool(x, out_size):
 
 
 @exports({"torch.nn.functional": "interpolate"}, "conv")
-def interpolate(x, size, mode: str = "nearest", align_corners: bool = False):
-    """Resize the trailing spatial axes of (N, C, *spatial) to ``size`` (nearest or linear)."""
+def interpolate(x, size, mode: str = "nearest", align_corners: bool = False, scales=None):
+    """Resize the trailing spatial axes of (N, C, *spatial) to ``size`` ('nearest',
+    'nearest-exact', 'linear'/'bilinear'/'trilinear' or 'bicubic'); ``scales`` (one per axis,
+    or None) are the user's scale factors that PyTorch uses for the source coordinates."""
     sp = aval_of(x).shape[2:]
     size = (size,) * len(sp) if isinstance(size, int) else tuple(int(s) for s in size)
-    if mode not in ("nearest", "linear", "bilinear", "trilinear"):
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic"):
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
-                                  f"linear, bilinear, trilinear)")
-    return _apply_matrices(x, [_resize_matrix(s, o, mode, align_corners)
-                               for s, o in zip(sp, size)])
+                                  f"nearest-exact, linear, bilinear, trilinear, bicubic)")
+    scales = (None,) * len(sp) if scales is None else tuple(scales)
+    return _apply_matrices(x, [_resize_matrix(s, o, mode, align_corners, f)
+                               for s, o, f in zip(sp, size, scales)])
 
 
 def moments(x, axes, keepdims: bool = False):

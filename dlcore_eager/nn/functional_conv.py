@@ -405,29 +405,51 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
-                align_corners: bool | None = None) -> Tensor:
-    """Resize the spatial axes: 'nearest', 'linear' (1-D), 'bilinear' (2-D), 'trilinear'
-    (3-D) or 'area' (adaptive average pooling to the new size)."""
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the spatial axes: 'nearest', 'nearest-exact', 'linear' (1-D), 'bilinear' (2-D),
+    'bicubic' (2-D), 'trilinear' (3-D) or 'area' (adaptive average pooling to the new size).
+    A ``scale_factor`` sets the output size ``floor(in * f)`` and, unless
+    ``recompute_scale_factor`` is True, also the source coordinates (``dst / f``), as in
+    PyTorch."""
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
-    if not 1 <= nsp <= 3:               # (a 2-D input failed with 'list index out of range')
+    need = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}.get(mode)
+    known = ("nearest", "nearest-exact", "area", "linear", "bilinear", "trilinear", "bicubic")
+    if not 1 <= nsp <= 3 or mode not in known or (mode == "bicubic" and nsp != 2):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                   f"(got {input.ndim}D) for the modes: nearest | linear | "
                                   f"bilinear | bicubic | trilinear | lanczos | area | "
                                   f"nearest-exact (got {mode})")
-    if mode in ("nearest", "area") and align_corners is not None:
+    if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    need = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode)
     if need is not None and need != nsp:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need + 2}D "
                                   f"input")
+    if antialias:                       # (PyTorch's anti-aliasing kernel is not implemented)
+        raise NotImplementedError("interpolate: antialias=True is not supported by dlcore")
+    scales = None
     if size is None:
         sf = (scale_factor,) * nsp if not isinstance(scale_factor, (tuple, list)) \
             else tuple(scale_factor)
-        size = tuple(int(np.floor(i * f)) for i, f in zip(input.shape[2:], sf))
+        if len(sf) != nsp:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial "
+                             f"dimensions, but got input with spatial dimensions of "
+                             f"{list(input.shape[2:])} and scale_factor of shape {scale_factor}. "
+                             f"Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                             f"and scale_factor in (s1, s2, ...,sK) format.")
+        size = tuple(int(np.floor(float(i * f))) for i, f in zip(input.shape[2:], sf))
+        if not recompute_scale_factor and mode != "area":
+            scales = tuple(float(f) for f in sf)
     out = tuple(size) if isinstance(size, (tuple, list)) else (size,) * nsp
+    if len(out) != nsp:
+        raise ValueError(f"Input and output must have the same number of spatial dimensions, "
+                         f"but got input with spatial dimensions of {list(input.shape[2:])} "
+                         f"and output size of {size}. Please provide input tensor in "
+                         f"(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                         f"format.")
     if min(out) <= 0:                   # (NumPy's 'negative dimensions are not allowed')
         names = "DHW"[3 - nsp:]
         raise RuntimeError("Input and output sizes should be greater than 0, but got input ("
@@ -438,5 +460,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if mode == "area":                  # (PyTorch's: adaptive average pooling to the size)
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nsp - 1](
             input, out)
-    return labelled(_ops.interpolate(input, size, mode, bool(align_corners)),
-                    f"Upsample{mode.capitalize()}{nsp}DBackward0", input, edges=(input,))
+    label = {"nearest-exact": "NearestExact"}.get(mode, mode.capitalize())
+    return labelled(_ops.interpolate(input, out, mode, bool(align_corners), scales),
+                    f"Upsample{label}{nsp}DBackward0", input, edges=(input,))
