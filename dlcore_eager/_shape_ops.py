@@ -72,6 +72,18 @@ def reshape(x: Tensor, *shape) -> Tensor:
         raise
 
 
+def _strides_allow(b: np.ndarray, shape: tuple) -> bool:
+    """Whether a strided ``b`` can be viewed as ``shape`` without a copy: PyTorch's
+    computeStride rule (each new dimension lies within one run of old dimensions whose strides
+    chain; size-1 dimensions do not break a run), which NumPy's no-copy reshape also follows:
+    a (5, 1, 12)[:, :, :6] slice views as (5, 6), a transposed matrix does not flatten."""
+    try:
+        np.reshape(b, shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
 def view(x: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _view_dtype(x, shape[0])
@@ -80,7 +92,7 @@ def view(x: Tensor, *shape) -> Tensor:
     if shape == b.shape:
         return alias(x, "ViewBackward0")
     if type(b) is np.ndarray and not b.flags.c_contiguous and b.size > 1 and \
-            tuple(shape) != tuple(b.shape):
+            tuple(shape) != tuple(b.shape) and not _strides_allow(b, shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")

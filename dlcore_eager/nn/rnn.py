@@ -30,6 +30,7 @@ from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
 from .. import _autocast
+from .._graph import labelled
 from ..creation import empty, zeros
 from ..tensor import Tensor
 from . import functional as F
@@ -257,22 +258,33 @@ class RNNBase(Module):
             x = outs[0] if ndir == 1 else _ops.concatenate(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        h_n = _ops.stack(hs, 0)
-        c_n = _ops.stack(cs, 0) if lstm else None
+        h_n = labelled(_ops.stack(hs, 0), "StackBackward0", *hs)
+        c_n = labelled(_ops.stack(cs, 0), "StackBackward0", *cs) if lstm else None
         if packed:
             if unsorted_idx is not None:
                 h_n = _seq.gather(h_n, unsorted_idx, 1)
                 c_n = _seq.gather(c_n, unsorted_idx, 1) if lstm else None
             out = PackedSequence(x, batch_sizes, sorted_idx, unsorted_idx)
         else:
-            out = _ops.reshape(x, (len(steps), B, x.shape[-1]))
+            out = labelled(_ops.reshape(x, (len(steps), B, x.shape[-1])), self._out_label(x), x)
             if unbatched:
                 out = out.squeeze(1)
                 h_n = h_n.squeeze(1)
                 c_n = c_n.squeeze(1) if c_n is not None else None
             elif self.batch_first:
-                out = out.transpose(0, 1)
+                out = labelled(out.transpose(0, 1), "TransposeBackward0" if lstm
+                               else "TransposeBackward1", out)
         return out, ((h_n, c_n) if lstm else h_n)
+
+    def _out_label(self, x) -> str:
+        """PyTorch 2.13's CPU grad_fn of the padded output: the two directions' CatBackward0,
+        else MkldnnRnnLayerBackward0 for a float32 LSTM (its oneDNN kernel), else the steps'
+        StackBackward0."""
+        if self.bidirectional:
+            return "CatBackward0"
+        if self.mode == "LSTM" and x._buf.dtype == np.float32:
+            return "MkldnnRnnLayerBackward0"
+        return "StackBackward0"
 
     def _name(self) -> str:
         return "RNN" if self.mode.startswith("RNN") else self.mode

@@ -1,0 +1,36 @@
+"""Fixes found by running more PyTorch tutorial programs (tests/programs/eager/, helper G's
+batch), each checked in small against torch 2.13."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+
+def test_view_of_a_strided_tensor_follows_torchs_stride_rule():
+    # an LSTM's (T, 1, H) output sliced from a wider buffer: size-1 dims do not break a run
+    for m in (dt, torch):
+        x = m.arange(60.).reshape(5, 1, 12)[:, :, :6]
+        v = x.view(5, -1)
+        v[0, 0] = 100.0                       # a view: the base sees the write
+        assert x[0, 0, 0].item() == 100.0 and tuple(v.shape) == (5, 6)
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            x.view(30)
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            m.arange(6.).reshape(2, 3).t().view(6)
+
+
+@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}, {"batch_first": True}])
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_recurrent_outputs_carry_torchs_grad_fn_names(name, kw):
+    got = []
+    for m in (dt, torch):
+        layer = getattr(m.nn, name)(3, 4, **kw)
+        out, h = layer(m.from_numpy(np.ones((5, 2, 3), np.float32)))
+        h = h if isinstance(h, tuple) else (h,)
+        got.append([out.grad_fn.name()] + [t.grad_fn.name() for t in h])
+    assert got[0] == got[1]
