@@ -28,6 +28,7 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .buffer import Buffer
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
                          LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU, Softmin, Softplus,
                          Softsign, Tanhshrink, Threshold)
@@ -37,7 +38,7 @@ from .layers_extra import (AlphaDropout, Bilinear, CosineSimilarity, GroupNorm, 
 from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
                          MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
                          SmoothL1Loss, TripletMarginLoss)
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .embedding_bag import EmbeddingBag
 from .layers_long_tail import ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d
@@ -65,6 +66,7 @@ from .normalization_more import CrossMapLRN2d, SyncBatchNorm
 from . import utils  # noqa: E402, I001
 from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
 from . import parameter  # noqa: E402, I001  (from torch.nn.parameter import Parameter)
+from . import modules  # noqa: E402, I001  (from torch.nn.modules.loss import _Loss, ...)
 
 __all__ = [
                      "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",

@@ -12,6 +12,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
 from ..tensor import Tensor
+from .buffer import Buffer, buffer_persistent
 
 
 class Parameter(Tensor):
@@ -128,11 +129,15 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (torch.nn.Module or None expected)")
             self._modules[name] = None
-        elif params is not None and name in self._buffers:
+        elif params is not None and (name in self._buffers or isinstance(value, Buffer)):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(torch.Tensor or None expected)")
-            self._buffers[name] = value
+            marked = buffer_persistent(value)
+            self.register_buffer(name, value, name not in self._non_persistent
+                                 if marked is None else marked)
+        elif isinstance(value, Buffer):
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
         else:
             object.__setattr__(self, name, value)
 
@@ -159,8 +164,12 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if name in self.__dict__:
+            raise KeyError(f"attribute '{name}' already exists")
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:

@@ -3,7 +3,8 @@
 live in :mod:`.module` and :mod:`.lazy`; this module only gives them PyTorch's address."""
 
 from .lazy import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin, is_lazy
+from .buffer import Buffer
 from .module import Parameter
 
-__all__ = ["Parameter", "UninitializedBuffer", "UninitializedParameter",
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter",
            "UninitializedTensorMixin", "is_lazy"]
