@@ -105,6 +105,7 @@ __all__ = [
                      "RNN",
                      "RNNBase",
                      "RNNCell",
+                     "RNNCellBase", "Buffer", "modules",
                      "ReLU",
                      "Sequential",
                      "Sigmoid",
