@@ -103,8 +103,20 @@ def _check_run_time_check(typ: str, name: str, inputs: list, avals: list, attrs:
         n_in = 2 if n is None else 1
     elif typ == "CheckScatterIndices":
         dims = attrs.get("dims")
-        if not (isinstance(dims, tuple) and all(ok_int(d) for d in dims)):
+        shape = attrs.get("shape", ())
+        if not (isinstance(dims, tuple) and all(ok_int(d) for d in dims)
+                and isinstance(shape, tuple) and all(ok_int(d) for d in shape)):
             _bad(f"op {name!r} has malformed attributes")
+    elif typ == "CheckSegmentIds":
+        if not ok_int(attrs.get("n")):
+            _bad(f"op {name!r} has malformed attributes")
+    elif typ == "CheckNdIndices":
+        source, shape = attrs.get("source"), attrs.get("shape", ())
+        if not (ok_int(attrs.get("start")) and attrs.get("what") in ("shape", "param shape")
+                and source in ("none", "shape", "values") and isinstance(shape, tuple)
+                and all(ok_int(d) for d in shape) and (source != "none" or "shape" in attrs)):
+            _bad(f"op {name!r} has malformed attributes")
+        n_in = 1 if source == "none" else 2
     if len(inputs) != n_in:
         _bad(f"op {name!r} ({typ}) has {len(inputs)} inputs")
     if inputs[0].aval.dtype.kind not in "iu":
@@ -119,7 +131,8 @@ def _check_run_time_check(typ: str, name: str, inputs: list, avals: list, attrs:
 def _check_simple(typ: str, name: str, inputs: list, avals: list, attrs: dict) -> None:
     """Derive a graph-level op's outputs from its inputs and attributes, as the builders do
     (placeholder, Variable, assign, random ops), and refuse a record that disagrees."""
-    if typ in ("CheckIndices", "CheckScatterIndices", "CheckDivisor"):
+    if typ in ("CheckIndices", "CheckScatterIndices", "CheckDivisor", "CheckNdIndices",
+               "CheckSegmentIds"):
         _check_run_time_check(typ, name, inputs, avals, attrs)
         return
     n_in = {"PlaceholderWithDefault": 1, "Assign": 1}.get(typ, 0)

@@ -5,7 +5,15 @@ where dlcore's shared kernels answer as PyTorch/NumPy.  ``tf.gather``,
 ``InvalidArgumentError``, negative ones included::
 
     indices[1] = -1 is not in [0, 5)                     (GatherV2, embedding_lookup)
-    indices[0] = [-1] does not index into shape [5]      (ScatterNd)
+    indices[0] = [-1] does not index into shape [5,2]    (ScatterNd, TensorScatterUpdate)
+    indices[1] = [7] does not index into param shape [5,2]   (GatherNd)
+    segment_ids[2] = 5 is out of range [0, 3)            (UnsortedSegmentSum/Max/...)
+
+(shapes as TensorFlow's ``TensorShape::DebugString``: the whole shape, no spaces, as real
+tracebacks show: "indices[0,6] = [0, 64, 55] does not index into shape [32,64,64,3]").
+``CheckNdIndices`` covers coordinates whose bounds are known only at run time (``gather_nd``
+on params with a ``None`` dimension, ``scatter_nd`` into a fed shape): its second input is
+``params`` or the shape vector.  Negative segment ids are dropped by TensorFlow (not refused).
 
 dlcore's ``take``/``scatter_add`` kernels are shared with the eager front end, where a negative
 index counts from the end (PyTorch's ``x[idx]``), so the static bindings put a ``CheckIndices``
@@ -76,13 +84,70 @@ def checked_gather_indices(indices: Tensor, params: Tensor, axis: int, name: str
     return op.outputs[0]
 
 
-def checked_scatter_indices(indices: Tensor, dims: tuple, name: str) -> Tensor:
-    """``indices`` (coordinates in the last axis) after a run-time check against ``dims``."""
+def checked_scatter_indices(indices: Tensor, dims: tuple, name: str,
+                            shape: tuple | None = None) -> Tensor:
+    """``indices`` (coordinates in the last axis) after a run-time check against ``dims``;
+    ``shape`` (the whole output shape, default ``dims``) is what the message names."""
     g = get_default_graph()
+    attrs = {"dims": tuple(int(d) for d in dims)}
+    if shape is not None and tuple(shape) != attrs["dims"]:
+        attrs["shape"] = tuple(int(d) for d in shape)
     op = Operation(g, "CheckScatterIndices", g.unique_name(name), [indices],
-                   [AVal(indices.aval.shape, indices.aval.dtype)],
-                   attrs={"dims": tuple(int(d) for d in dims)})
+                   [AVal(indices.aval.shape, indices.aval.dtype)], attrs=attrs)
     return op.outputs[0]
+
+
+def checked_nd_indices(indices: Tensor, bounds: Tensor | None, name: str, *, start: int = 0,
+                       what: str = "param shape", shape: tuple | None = None) -> Tensor:
+    """``indices`` (coordinates in the last axis, k of them) after a run-time check against
+    dimensions ``start .. start+k`` of ``bounds``: the shape of a tensor (``what='param
+    shape'``, gather_nd) or the values of a shape vector (``what='shape'``, scatter_nd into a
+    shape fed at run time).  ``bounds=None``: the dimensions are ``shape`` (known)."""
+    g = get_default_graph()
+    attrs = {"start": int(start), "what": what,
+             "source": "none" if bounds is None else
+             ("values" if what == "shape" else "shape")}
+    if shape is not None:
+        attrs["shape"] = tuple(int(d) for d in shape)
+    inputs = [indices] if bounds is None else [indices, bounds]
+    op = Operation(g, "CheckNdIndices", g.unique_name(name), inputs,
+                   [AVal(indices.aval.shape, indices.aval.dtype)], attrs=attrs)
+    return op.outputs[0]
+
+
+def checked_segment_ids(ids: Tensor, n: int, name: str) -> Tensor:
+    """``ids`` after TensorFlow's run-time refusal of an id at or past ``num_segments``
+    (negative ids are dropped by the op, not refused).  Constant ids in range: no check."""
+    from .frontend import constant_value
+    c = constant_value(ids)
+    if c is not None and (np.size(c) == 0 or np.max(c) < n):
+        return ids
+    g = get_default_graph()
+    op = Operation(g, "CheckSegmentIds", g.unique_name(name), [ids],
+                   [AVal(ids.aval.shape, ids.aval.dtype)], attrs={"n": int(n)})
+    return op.outputs[0]
+
+
+def _shape_text(shape) -> str:
+    """TensorFlow's ``TensorShape::DebugString``: ``[5,2]``."""
+    return "[" + ",".join(str(int(d)) for d in shape) + "]"
+
+
+def _first_bad_row(v, dims):
+    """(row, coordinates) of the first row of ``v`` (last axis: coordinates) outside ``dims``,
+    or None."""
+    coords = v.reshape(-1, v.shape[-1]) if v.ndim else v.reshape(1, 1)
+    bad = ((coords < 0) | (coords >= np.asarray(dims, np.int64))).any(axis=1)
+    if not bad.any():
+        return None
+    r = int(np.flatnonzero(bad)[0])
+    return r, coords[r]
+
+
+def _nd_message(v, r, row, what, shape) -> str:
+    text = ", ".join(str(int(c)) for c in row)
+    where = _where(v.shape[:-1], r) if v.ndim > 1 else "0"
+    return f"indices[{where}] = [{text}] does not index into {what} {_shape_text(shape)}"
 
 
 def _gather_factory(op: Operation, session, device, *_):
@@ -105,20 +170,56 @@ def _gather_factory(op: Operation, session, device, *_):
 def _scatter_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
     dims = np.asarray(op.attrs["dims"], np.int64)
+    shape = op.attrs.get("shape", op.attrs["dims"])
 
     def run(i):
         v = np.asarray(i) if on_host else to_host(i)
         if v.size:
-            coords = v.reshape(-1, v.shape[-1]) if v.ndim else v.reshape(1, 1)
-            bad = ((coords < 0) | (coords >= dims)).any(axis=1)
-            if bad.any():
-                r = int(np.flatnonzero(bad)[0])
-                text = ", ".join(str(int(c)) for c in coords[r])
-                where = _where(v.shape[:-1], r) if v.ndim > 1 else "0"
-                shape = ", ".join(str(int(d)) for d in dims)
+            found = _first_bad_row(v, dims)
+            if found is not None:
                 raise InvalidArgumentError(
-                    None, op, f"indices[{where}] = [{text}] does not index into shape "
-                    f"[{shape}]{node_suffix(op)}")
+                    None, op, _nd_message(v, *found, "shape", shape) + node_suffix(op))
+        return i
+    return run, {}
+
+
+def _nd_factory(op: Operation, session, device, *_):
+    on_host = device.type == "cpu"
+    start, what, source = op.attrs["start"], op.attrs["what"], op.attrs["source"]
+
+    def run(i, b=None):
+        v = np.asarray(i) if on_host else to_host(i)
+        if not v.size:
+            return i
+        if source == "values":
+            shape = tuple(int(d) for d in (np.asarray(b) if on_host else to_host(b)))
+        elif source == "shape":
+            shape = tuple(int(d) for d in b.shape)
+        else:
+            shape = op.attrs["shape"]
+        k = v.shape[-1] if v.ndim else 1
+        found = _first_bad_row(v, shape[start:start + k])
+        if found is not None:
+            raise InvalidArgumentError(
+                None, op, _nd_message(v, *found, what, shape) + node_suffix(op))
+        return i
+    return run, {}
+
+
+def _segment_factory(op: Operation, session, device, *_):
+    on_host = device.type == "cpu"
+    n = op.attrs["n"]
+
+    def run(i):
+        v = np.asarray(i) if on_host else to_host(i)
+        flat = v.reshape(-1)
+        if flat.size:
+            over = np.flatnonzero(flat >= n)
+            if over.size:
+                pos = int(over[0])
+                raise InvalidArgumentError(
+                    None, op, f"segment_ids[{_where(v.shape, pos)}] = {flat[pos]} is out of "
+                    f"range [0, {n}){node_suffix(op)}")
         return i
     return run, {}
 
@@ -151,3 +252,5 @@ def _divisor_factory(op: Operation, session, device, *_):
 _plan.EXECUTORS["CheckDivisor"] = _divisor_factory
 _plan.EXECUTORS["CheckIndices"] = _gather_factory
 _plan.EXECUTORS["CheckScatterIndices"] = _scatter_factory
+_plan.EXECUTORS["CheckNdIndices"] = _nd_factory
+_plan.EXECUTORS["CheckSegmentIds"] = _segment_factory

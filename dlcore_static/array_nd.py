@@ -95,6 +95,11 @@ def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> 
     _check_batch("gather_nd", p, ind, b)
 
     def f(pv, iv):
+        # TensorFlow refuses a coordinate outside params at run time (negatives too)
+        from ._index_checks import checked_nd_indices
+        known = TensorShape(pv.aval.shape).is_fully_defined()
+        iv = checked_nd_indices(iv, None if known else pv, "CheckIndices", start=b,
+                                shape=tuple(pv.aval.shape) if known else None)
         iv = _ops.cast(iv, np.int64)
         dims = [_ops.dim_size(pv, b + i) for i in range(k)]
         flat = _ops.full_like(_ops.getitem(iv, (Ellipsis, 0)), 0) if not k else None
@@ -136,7 +141,8 @@ def gather_batched(params, indices, axis, batch_dims: int, name: str | None = No
         pt = _ops.transpose(pv, tuple(list(range(b)) + [axis] +
                                       [d for d in range(b, nd) if d != axis]))
         n = _ops.dim_size(pv, axis)
-        iv = _ops.cast(iv, np.int64)
+        from ._index_checks import checked_gather_indices  # (TF's words for a bad index)
+        iv = _ops.cast(checked_gather_indices(iv, pv, axis, "CheckIndices"), np.int64)
         total = _size([_ops.dim_size(pv, t) for t in range(b)] + [n])
         flat = _ops.where(_out_of_range(iv, n), total, _plus_batch_offsets(iv, pv, b, n))
         rest = [_ops.dim_size(pt, t) for t in range(b + 1, nd)]
@@ -165,7 +171,7 @@ def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
     def f(iv, uv):
         # TensorFlow refuses a coordinate outside the shape at run time (negatives too)
         from ._index_checks import checked_scatter_indices
-        flat = _flat_index(checked_scatter_indices(iv, dims, "CheckIndices"), dims)
+        flat = _flat_index(checked_scatter_indices(iv, dims, "CheckIndices", shape), dims)
         flat = _ops.reshape(flat, (-1,))
         u = _ops.reshape(uv, (-1,) + tuple(rest))
         ref = constant(np.zeros((n,) + tuple(rest), uv.aval.dtype))
@@ -194,7 +200,9 @@ def _scatter_nd_run_time(iv, uv, shape):
     if k is None or k > len(dims):
         raise ValueError(f"scatter_nd: indices.shape[-1] must be known and at most the rank "
                          f"of the shape ({len(dims)}), got {iv.shape}")
-    idx = _ops.cast(iv, i64)
+    from ._index_checks import checked_nd_indices  # (TF refuses coordinates outside shape)
+    idx = _ops.cast(checked_nd_indices(iv, _ops.stack(dims, 0), "CheckIndices", what="shape"),
+                    i64)
     flat, n = None, constant(np.int64(1))
     for d in reversed(builtins.range(k)):
         term = _ops.mul(_ops.getitem(idx, (Ellipsis, d)), n)

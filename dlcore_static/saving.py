@@ -48,7 +48,8 @@ from .graph import Graph, Operation, Tensor, get_default_graph
 FORMAT, VERSION = "dlcore-static-graph", 1
 _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "VariableRead",
                  "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform",
-                 "LoopVar", "CheckIndices", "CheckScatterIndices", "CheckDivisor"}
+                 "LoopVar", "CheckIndices", "CheckScatterIndices", "CheckDivisor",
+                 "CheckNdIndices", "CheckSegmentIds"}
 _CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 _MAX_OPS = 1_000_000
 _MAX_GRAPH_JSON = 256 << 20          # bytes of the __graph__ record

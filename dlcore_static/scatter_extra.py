@@ -118,6 +118,8 @@ def tensor_scatter(mode: str, tensor, indices, updates, name=None):
         rest = shape[k:]
         flat = _ops.reshape(t, (int(np.prod(shape[:k], dtype=np.int64)),) + rest)
         rows = _ops.reshape(u, (-1,) + rest)
+        from ._index_checks import checked_scatter_indices  # (TF's words for a bad one)
+        i = checked_scatter_indices(i, shape[:k], "CheckIndices", shape)
         out = combine_rows(mode, flat, nd_rows(i, shape[:k]), rows)
         return _ops.reshape(out, shape)
 
@@ -176,10 +178,12 @@ def _variable_scatter(op_name, mode, ref, indices, updates, name, nd: bool):
                              f"{TensorShape(shape)})")
         rest = shape[k:]
         flat = _ops.reshape(old, (int(np.prod(shape[:k], dtype=np.int64)),) + rest)
-        if nd:
-            pos = nd_rows(idx, shape[:k])
+        from ._index_checks import checked_gather_indices, checked_scatter_indices
+        if nd:                      # (TF's words for a bad index, before anything is written)
+            pos = nd_rows(checked_scatter_indices(idx, shape[:k], "CheckIndices", shape),
+                          shape[:k])
         else:
-            i64 = _ops.cast(idx, np.int64)
+            i64 = _ops.cast(checked_gather_indices(idx, old, 0, "CheckIndices"), np.int64)
             bad = _ops.logical_or(_ops.less(i64, 0), _ops.greater_equal(i64, shape[0]))
             pos = _ops.reshape(_ops.where(bad, shape[0], i64), (-1,))
         new = combine_rows(mode, flat, pos, _ops.reshape(upd, (-1,) + rest))
@@ -263,6 +267,9 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
     base = constant(np.full((n + 1,) + rest, init, dt))
 
     def f(v, i):
+        if empty is None:           # (TF's words for an id past num_segments)
+            from ._index_checks import checked_segment_ids
+            i = checked_segment_ids(i, n, "CheckSegmentIds")
         i64 = _ops.reshape(_ops.cast(i, np.int64), (-1,))
         # negative ids: the extra row n; ids >= n: row n + 1, out of range (the scatter raises)
         pos = _ops.where(_ops.less(i64, 0), n, _ops.where(_ops.greater_equal(i64, n), n + 1,

@@ -160,4 +160,7 @@ def row_indices(indices, v):
     from .shape import broadcast_to, reshape
     vs = aval_of(v).shape
     i = reshape(indices, (-1,) + (1,) * (len(vs) - 1))
+    if None in vs:                 # (a static graph's row count known at run time only)
+        from .broadcast import broadcast_like
+        return broadcast_like(i, v)
     return broadcast_to(i, tuple(vs))

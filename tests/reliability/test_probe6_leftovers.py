@@ -168,7 +168,7 @@ def test_static_scatter_nd_checks_each_coordinate_and_gradients_still_flow(graph
         # [0, 7] would be row 1, column 2 of the flattened 5x5: TF refuses it
         with pytest.raises(tf.errors.InvalidArgumentError,
                            match=re.escape("indices[0] = [0, 7] does not index into shape "
-                                           "[5, 5]")):
+                                           "[5,5]")):
             s.run(sc, {i2: [[0, 7]]})
         assert s.run(sc, {i2: [[1, 1]]})[1, 1] == 1.0
         x = np.arange(10.0).reshape(5, 2)

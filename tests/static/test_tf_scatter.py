@@ -5,6 +5,8 @@ and the errors (TensorFlow's types)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from static_gradcheck import check_value_and_gradient
@@ -143,14 +145,22 @@ def test_batch_gather():
 
 def test_errors():
     with tf.Session() as s:
-        with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        with pytest.raises(tf.errors.InvalidArgumentError,       # (TF's words)
+                           match=re.escape("indices[0] = [0, 3] does not index into shape "
+                                           "[4,3]")):
             s.run(tf.tensor_scatter_nd_max(T, [[0, 3]], [1.0]))      # column 3 of 3
-        with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=re.escape("segment_ids[1] = 3 is out of range [0, 3)")):
             s.run(tf.unsorted_segment_min(DATA, [0, 3, 0, 1, 1, 1], 3))
         v = tf.Variable(T)
         s.run(v.initializer)
-        with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=re.escape("indices[0] = [4, 0] does not index into shape "
+                                           "[4,3]")):
             s.run(tf.scatter_nd_update(v, [[4, 0]], [1.0]))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=re.escape("indices[1] = 4 is not in [0, 4)")):
+            s.run(tf.scatter_update(v, [0, 4], U_ROWS[:2]))
         np.testing.assert_array_equal(s.run(v), T)                     # unchanged
     with pytest.raises(ValueError, match="updates"):
         tf.tensor_scatter_nd_max(T, [[0]], [1.0, 2.0])
