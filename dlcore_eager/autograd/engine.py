@@ -25,8 +25,11 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
+from dlcore.kernels.cpu import indexing as _cpu_indexing
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.ops.indexing import getitem_p as _getitem_p
+from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
 from dlcore.registry import check_rule
 
 from .. import _autocast
@@ -36,6 +39,7 @@ from .._state import STATE
 from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make, write_buffer
+from ._slice_grad import SliceGrad as _SliceGrad
 
 _ndarray = np.ndarray
 _HALF = _dt.HALF
@@ -43,6 +47,8 @@ _F32, _F64 = _dt.float32, _dt.float64
 _quiet, _loud, _IGNORE = _QUIET
 _add_kernel = _add_p.kernels["cpu"]
 _add_into = _add_kernel.into
+_cpu_scatter = _cpu_indexing.slice_scatter
+_numpy_index = _cpu_indexing.numpy_index
 
 
 def _node_of(t: Tensor):
@@ -109,8 +115,11 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
     the leaves' ``.grad``.  ``g`` is a Tensor with ``create_graph`` and a buffer otherwise;
     ``as_tensor``/``unwrap`` convert where a user sees it (only when hooks or retain_grad do)."""
     def on_grad(node, g):
-        if type(g) is not _ndarray and isinstance(g, np.generic):
-            g = np.asarray(g)            # a kernel's NumPy scalar, as the Tensor path keeps it
+        if type(g) is not _ndarray:
+            if type(g) is _SliceGrad:
+                g = g.dense()            # (the buffer pass's slice cotangents: _slice_grad)
+            elif isinstance(g, np.generic):
+                g = np.asarray(g)        # a kernel's NumPy scalar, as the Tensor path keeps it
         leaf = type(node) is LeafNode
         if leaf:
             hooks = node.tensor._hooks
@@ -305,13 +314,20 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                     bufs.append(b)
                 else:
                     d = out.dtype
+                    prim = node.prim
                     if (not wide or (d is not _F32 and d is not _F64)) and \
                             _maybe_half(out, bufs):
-                        res = half_vjp(node.prim, g, out, bufs, node.params, bufs)
+                        res = half_vjp(prim, g, out, bufs, node.params, bufs)
+                    elif prim is _getitem_p and d is g.dtype and \
+                            _slice_scatter_p.kernels["cpu"] is _cpu_scatter:
+                        # slice_scatter(g, x, idx), its zeros left unwritten (_slice_grad); g
+                        # copied now, as the kernel would read it now
+                        res = (_SliceGrad(bufs[0].shape, d, _numpy_index(
+                            node.params["idx"]) + (Ellipsis,), g.copy()),)
                     elif node.params:
-                        res = node.prim.vjp(g, out, *bufs, **node.params)
+                        res = prim.vjp(g, out, *bufs, **node.params)
                     else:
-                        res = node.prim.vjp(g, out, *bufs)
+                        res = prim.vjp(g, out, *bufs)
                     if not retain:
                         node.inputs = None
                         node.out_buf = None
@@ -320,6 +336,12 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         return tuple(_unwrap(r) for r in res)
 
     def add(a, b):
+        if type(a) is _SliceGrad:
+            if type(b) is _SliceGrad and a.dtype is b.dtype and a.shape == b.shape:
+                return a.join(b)
+            a = a.dense()
+        if type(b) is _SliceGrad:
+            b = b.dense()
         if type(a) is _ndarray and type(b) is _ndarray:
             d = a.dtype
             if (d is _F32 or d is _F64) and d is b.dtype and a.shape == b.shape:
