@@ -46,10 +46,12 @@ def _complex_body(buf: np.ndarray, prefix: str) -> str:
         sign = "-" if (z.imag < 0 or (z.imag == 0 and np.signbit(z.imag))) else "+"
         return fr(z.real).rjust(wr) + sign + fi(abs(z.imag)) + "j"
 
-    return np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80,
+    return np.array2string(buf, separator=", ", prefix=prefix, max_line_width=81,
                            formatter={"complex_kind": fmt})
 
 
+# NumPy wraps a line before its width would reach max_line_width counting the closing ']';
+# PyTorch fits floor((80 - indent) / (element width + 2)) elements: the same lines at 81.
 def tensor_repr(t) -> str:
     buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
     prefix = "tensor("
@@ -65,15 +67,16 @@ def tensor_repr(t) -> str:
                                (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
         if integral and not big:
             body = np.array2string(buf, separator=", ", prefix=prefix, floatmode="unique",
-                                   max_line_width=80)
+                                   max_line_width=81)
         else:
             body = np.array2string(buf, separator=", ", prefix=prefix, precision=4,
-                                   floatmode="fixed", suppress_small=False, max_line_width=80)
+                                   floatmode="fixed", suppress_small=False, max_line_width=81)
     else:
-        body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80)
-        if buf.dtype == np.bool_:
-            body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=80,
-                                   formatter={"bool": lambda v: "True" if v else "False"})
+        body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=81)
+        if buf.dtype == np.bool_:            # right-aligned to the widest word, as PyTorch
+            width = 4 if buf.all() else 5
+            body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=81,
+                                   formatter={"bool": lambda v: str(bool(v)).rjust(width)})
     extras = []
     if t.is_cuda:
         extras.append("device='cuda:0'")

@@ -34,3 +34,13 @@ def test_recurrent_outputs_carry_torchs_grad_fn_names(name, kw):
         h = h if isinstance(h, tuple) else (h,)
         got.append([out.grad_fn.name()] + [t.grad_fn.name() for t in h])
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("kind", ["float", "bool"])
+@pytest.mark.parametrize("shape", [(26,), (2, 26), (3, 2, 17), (50,)])
+def test_printed_lines_break_where_torchs_do(kind, shape):
+    # a printed Parameter of a BoW classifier: 8 four-decimal numbers per line, as torch
+    a = np.random.default_rng(1).uniform(-0.3, 0.3, shape).astype(np.float32)
+    a = a > 0 if kind == "bool" else a
+    assert repr(dt.from_numpy(a.copy())) == repr(torch.from_numpy(a.copy()))
+    assert repr(dt.ones(3, dtype=dt.bool)) == "tensor([True, True, True])"
