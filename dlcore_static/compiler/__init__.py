@@ -21,6 +21,9 @@ Switch them per Session::
     sess = tf.Session(passes={"compile": False})       # all but one
 
 or for every Session that does not say: ``DLCORE_PASSES=all`` (or ``none``, or a comma list).
+Whatever the passes, a plan runs as built on its first run and is optimised on its second
+(``Pipeline``'s ``after``; ``DLCORE_OPTIMIZE_AFTER=1`` optimises before the first run), so a
+plan that runs once never pays for them.
 The Session does not import this package: ``Session(passes=...)`` builds a ``Pipeline`` through
 the factory that ``dlcore_static/__init__`` installs, and ``Session(pipeline=...)`` takes one
 directly.
@@ -57,7 +60,7 @@ from .runner import TieredPlan, single_step_plan
 
 PASSES: tuple[str, ...] = ("prune", "constant_folding", "simplify", "cse", "fusion", "compile")
 DEFAULT_PASSES = "all"          # for a Session that does not say (tf.Session())
-DEFAULT_OPTIMIZE_AFTER = 2       # ... whose plans are optimised on their second run
+DEFAULT_OPTIMIZE_AFTER = 2       # plans are optimised on their second run (Pipeline)
 GRAPH_PASSES = {"prune": prune.run, "constant_folding": constant_folding.run,
                 "simplify": simplify.run, "cse": cse.run}
 
@@ -255,12 +258,21 @@ class Pipeline:
 
     Called as ``pipeline(session, plan, fetches, fed, feed_values)`` on each plan-cache miss:
     logs the rebuild (``recompiles.py``), then returns the plan to run: the same plan (no
-    passes, or values copied between devices), a ``TieredPlan`` that optimises on its
-    ``after``-th run (the default), or the optimised plan.
+    passes, or values copied between devices), a ``TieredPlan`` that runs as built and
+    optimises on its ``after``-th run, or (``after`` 1) the optimised plan.
+
+    When (``after``): a JIT's tiering, whatever the passes (TensorFlow's XLA lazy compilation
+    likewise runs a cluster through the plain executor for its first runs).  A plan is
+    interpreted on its first run and optimised on its second (``DEFAULT_OPTIMIZE_AFTER``), so a
+    plan that runs once (``sess.run(init)``, a one-off fetch, a graph built for one batch of
+    trees) never pays for the passes and the Numba compilation, and a training loop pays once.
+    ``after`` is the argument, else ``DLCORE_OPTIMIZE_AFTER``, else 2; ``after=1`` optimises
+    before the first run (as tests/compiler do, to test the optimised plan itself).
     """
 
-    def __init__(self, passes=None):
+    def __init__(self, passes=None, after: int | None = None):
         self.option = passes
+        self.after = after
         if passes is not None:
             resolve_passes(passes)              # unknown pass names fail now
 
@@ -274,10 +286,11 @@ class Pipeline:
         if not passes or not plan.steps or any(op is None for *_, op in plan.steps) or \
                 plan.feeds_inside:
             return plan     # nothing to do, values copied between devices, or a fed branch
-        if self.option is None:             # the default: optimise a plan on its 2nd run
+        after = self.after
+        if after is None:                   # the default: optimise a plan on its 2nd run
             after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
-            if after > 1:
-                return TieredPlan(session, plan, vals, passes, after, optimize)
+        if after > 1:
+            return TieredPlan(session, plan, vals, passes, after, optimize)
         return optimize(session, plan, vals, passes)
 
 

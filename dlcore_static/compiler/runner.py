@@ -141,9 +141,11 @@ def bind_entry_points(glue) -> int:
 class TieredPlan(Plan):
     """A plan that runs as the Session built it until its ``after``-th run, then optimises.
 
-    A Session created without a ``passes`` option optimises every plan, but only once a plan
-    runs a second time: ``sess.run(init)`` or a one-off ``sess.run(t)`` never pays for the
-    passes and the Numba compilation, a training loop pays once, on its second step.
+    The pipeline (``compiler.Pipeline``) optimises a plan only once it runs a second time:
+    ``sess.run(init)``, a one-off ``sess.run(t)`` or a graph built for one batch never pays for
+    the passes and the Numba compilation, a training loop pays once, on its second step.
+    Reading what the optimiser made (``compiler``, ``optimized_steps``, ``program``,
+    ``compiled_run``) optimises now; the runs that follow then use it.
     """
 
     def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize):
@@ -198,6 +200,16 @@ class TieredPlan(Plan):
     def optimized_steps(self):  # type: ignore[override]
         self.optimized()
         return getattr(self._plan, "optimized_steps", self._plan.steps)
+
+    @property
+    def program(self):  # type: ignore[override]
+        self.optimized()
+        return getattr(self._plan, "program", None)
+
+    @property
+    def compiled_run(self):  # type: ignore[override]
+        self.optimized()
+        return getattr(self._plan, "compiled_run", None)
 
 
 class _Shape:
