@@ -102,7 +102,48 @@ _TABLE.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MA
                "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld, "cosine": cosine})
 
 
+# Keras 2.3+/3: the loss classes, and the functions with from_logits/label_smoothing
+from .loss_classes import (  # noqa: F401 - re-exported, keras.losses.X
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    Loss,
+    LossFunctionWrapper,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+    binary_crossentropy,
+    categorical_crossentropy,
+    cosine_similarity,
+    huber,
+    kl_divergence,
+    log_cosh,
+    sparse_categorical_crossentropy,
+)
+from .loss_classes import per_sample as _per_sample
+
+kullback_leibler_divergence = kld = KLD = kl_divergence
+_TABLE.update({f.__name__: f for f in (binary_crossentropy, categorical_crossentropy,
+                                       sparse_categorical_crossentropy, kl_divergence, huber,
+                                       log_cosh, cosine_similarity)})
+_TABLE.update({"kullback_leibler_divergence": kl_divergence, "kld": kl_divergence,
+               "KLD": kl_divergence, "logcosh": log_cosh, "huber_loss": huber})
+
+
 def get(identifier):
+    if isinstance(identifier, Loss):
+        return _per_sample(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return _per_sample(identifier())
     if callable(identifier):
         return identifier
     try:

@@ -46,7 +46,75 @@ _TABLE = {f.__name__: f for f in (binary_accuracy, categorical_accuracy,
                                   sparse_top_k_categorical_accuracy)}
 
 
+# Keras 2.3+/3: the metric classes that are means of per-sample values, and the loss
+# functions under their metric names
+from .losses import (  # noqa: F401 - re-exported, keras.metrics.X  # noqa: F401
+    MAE,
+    MAPE,
+    MSE,
+    MSLE,
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    kl_divergence,
+    kullback_leibler_divergence,
+    log_cosh,
+    logcosh,
+    mae,
+    mape,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    mse,
+    msle,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+from .metric_classes import (  # noqa: F401 - re-exported
+    Accuracy,
+    BinaryAccuracy,
+    BinaryCrossentropy,
+    CategoricalAccuracy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    Mean,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanMetricWrapper,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Metric,
+    Poisson,
+    SparseCategoricalAccuracy,
+    SparseCategoricalCrossentropy,
+    SparseTopKCategoricalAccuracy,
+    SquaredHinge,
+    Sum,
+    TopKCategoricalAccuracy,
+    binary_accuracy,
+)
+from .metric_classes import per_sample as _per_sample
+
+_TABLE["binary_accuracy"] = binary_accuracy
+
+
 def get(identifier):
+    if isinstance(identifier, MeanMetricWrapper):
+        return _per_sample(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, MeanMetricWrapper):
+        return _per_sample(identifier())
+    if isinstance(identifier, Metric):
+        raise TypeError(f"compile(metrics=...): {type(identifier).__name__} is not a metric "
+                         "of (y_true, y_pred); give it to update_state yourself")
     if callable(identifier):
         return identifier
     if identifier in _TABLE:

@@ -207,7 +207,8 @@ class Model(Network):
     @staticmethod
     def _metric_fn(m, loss, out):
         if m in ("accuracy", "acc"):
-            lname = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+            lname = loss if isinstance(loss, str) else (
+                getattr(loss, "__name__", "") or getattr(loss, "name", ""))   # (Loss objects)
             return m, _metrics.accuracy_for(lname, tuple(out.aval.shape))
         fn = _metrics.get(m)
         return (m if isinstance(m, str) else fn.__name__), fn

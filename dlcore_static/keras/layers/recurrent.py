@@ -82,6 +82,11 @@ class Embedding(Layer):
 
     def call(self, inputs):
         ids = inputs if inputs.aval.dtype.kind in "iu" else _ops.cast(inputs, np.int64)
+        # Keras on TensorFlow refuses an id outside [0, input_dim) at run time, negatives too
+        # (embedding_lookup's 'indices[0,1] = -1 is not in [0, 5)'); dlcore's take would
+        # count a negative id from the end
+        from ..._index_checks import checked_gather_indices
+        ids = checked_gather_indices(ids, self.embeddings.value(), 0, "CheckIndices")
         return _seq.embedding(ids, self.embeddings)
 
     def compute_mask(self, inputs, mask=None):

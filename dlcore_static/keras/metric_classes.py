@@ -1,0 +1,219 @@
+"""Keras's metric classes whose value is a (weighted) mean of a per-sample function
+(``MeanMetricWrapper``: ``SparseCategoricalAccuracy()``, ``BinaryAccuracy(threshold)``,
+``MeanSquaredError()``, ...) and ``Mean``/``Sum``.
+
+In ``model.compile(metrics=[...])`` such an object counts as its per-sample function under the
+metric's ``name`` (``'sparse_categorical_accuracy'`` in the History), averaged over the samples
+as Keras does for these metrics.  Used on their own (TF1 graph mode, as tf.keras in a graph),
+a metric keeps ``total`` and ``count`` in two local variables (initialised by
+``tf.local_variables_initializer()`` or a Keras session): ``update_state(y_true, y_pred,
+sample_weight)`` returns the update op, ``result()`` the tensor ``total / count`` (0 before any
+update), ``reset_state()`` sets both to 0 in the Keras session, and calling the metric
+returns its result after the update.
+
+Metrics whose value is not a mean of per-sample values (Precision, Recall, AUC, IoU,
+RootMeanSquaredError) are not here: averaging them per batch would give a different number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from .. import metrics as _tf_metrics
+from ..graph import get_default_graph
+from . import backend as K
+from . import loss_classes as _lc
+
+
+def _f32(x):
+    return _ops.cast(x, np.float32)
+
+
+def accuracy(y_true, y_pred):
+    """1 where ``y_true == y_pred`` exactly (Keras's ``Accuracy``)."""
+    p = K._to_tensor(y_pred)
+    t = K._to_tensor(y_true)
+    if t.aval.dtype != p.aval.dtype:
+        t = _ops.cast(t, p.aval.dtype)
+    return _f32(_ops.equal(t, p))
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Per sample: the mean over the last axis of ``y_true == (y_pred > threshold)``."""
+    p = K._to_tensor(y_pred)
+    t = K._to_tensor(y_true)
+    hit = _ops.equal(_f32(t), _f32(_ops.greater(p, float(threshold))))
+    return _ops.mean(_f32(hit), -1)
+
+
+def _late(name):
+    def fn(y_true, y_pred, **kw):
+        from . import metrics
+        return getattr(metrics, name)(y_true, y_pred, **kw)
+    fn.__name__ = name
+    return fn
+
+
+class Metric:
+    """A streaming mean of per-sample values in two local variables."""
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or _lc._snake(type(self).__name__)
+        self.dtype = dtype or "float32"
+        self._total = self._count = None
+
+    def _vars(self):
+        if self._total is None:
+            with get_default_graph().name_scope(self.name + "/"):
+                self._total = _tf_metrics._local("total", np.float32)
+                self._count = _tf_metrics._local("count", np.float32)
+        return self._total, self._count
+
+    @property
+    def variables(self) -> list:
+        return [] if self._total is None else [self._total, self._count]
+
+    def _values(self, *args):
+        raise NotImplementedError
+
+    def update_state(self, *args, sample_weight=None):
+        v = _f32(self._values(*args))
+        total, count = self._vars()
+        if sample_weight is None:
+            w = _ops.full_like(v, 1.0)
+        else:
+            w = _ops.broadcast_like(_f32(K._to_tensor(sample_weight)), v) \
+                if K._to_tensor(sample_weight).aval.ndim <= v.aval.ndim else None
+            if w is None:
+                raise ValueError(f"{self.name}: sample_weight of rank above the values'")
+        from ..control_flow import group
+        return group(total.assign_add(_ops.sum(_ops.mul(v, w))),
+                     count.assign_add(_ops.sum(w)))
+
+    def result(self):
+        total, count = self._vars()
+        return _tf_metrics._safe_div(total.value(), count.value())
+
+    def reset_state(self) -> None:
+        if self._total is not None:
+            K.batch_set_value([(self._total, 0.0), (self._count, 0.0)])
+
+    reset_states = reset_state
+
+    def __call__(self, *args, sample_weight=None):
+        from ..graph import control_dependencies
+        with control_dependencies([self.update_state(*args, sample_weight=sample_weight)]):
+            return _ops.add(self.result(), 0.0)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class Mean(Metric):
+    """The weighted mean of the values given to ``update_state(values, sample_weight)``."""
+
+    def _values(self, values):
+        return K._to_tensor(values)
+
+
+class Sum(Metric):
+    """The weighted sum of the values given (``result`` is ``total``)."""
+
+    def _values(self, values):
+        return K._to_tensor(values)
+
+    def result(self):
+        return self._vars()[0].value()
+
+
+class MeanMetricWrapper(Metric):
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over the samples."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)
+        self._fn, self._fn_kwargs = fn, kwargs
+
+    def _values(self, y_true, y_pred):
+        return self._fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+def _wrapper(class_name: str, fn, default_name: str, params: tuple = ()):
+    def __init__(self, *args, name=default_name, dtype=None, **kwargs):
+        if len(args) > len(params):
+            raise TypeError(f"{class_name}() takes at most {len(params)} positional arguments "
+                            "besides name and dtype")
+        values = dict(params)
+        for (key, _), v in zip(params, args):
+            values[key] = v
+        for key, v in kwargs.items():
+            if key not in values:
+                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument "
+                                f"'{key}'")
+            values[key] = v
+        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **values)
+    return type(class_name, (MeanMetricWrapper,), {"__init__": __init__,
+                                                  "__doc__": f"Keras's ``{class_name}``: the "
+                                                  f"mean of ``{fn.__name__}``."})
+
+
+Accuracy = _wrapper("Accuracy", accuracy, "accuracy")
+BinaryAccuracy = _wrapper("BinaryAccuracy", binary_accuracy, "binary_accuracy",
+                          (("threshold", 0.5),))
+CategoricalAccuracy = _wrapper("CategoricalAccuracy", _late("categorical_accuracy"),
+                               "categorical_accuracy")
+SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy",
+                                     _late("sparse_categorical_accuracy"),
+                                     "sparse_categorical_accuracy")
+TopKCategoricalAccuracy = _wrapper("TopKCategoricalAccuracy",
+                                   _late("top_k_categorical_accuracy"),
+                                   "top_k_categorical_accuracy", (("k", 5),))
+SparseTopKCategoricalAccuracy = _wrapper("SparseTopKCategoricalAccuracy",
+                                         _late("sparse_top_k_categorical_accuracy"),
+                                         "sparse_top_k_categorical_accuracy", (("k", 5),))
+MeanSquaredError = _wrapper("MeanSquaredError", _late("mean_squared_error"),
+                            "mean_squared_error")
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", _late("mean_absolute_error"),
+                             "mean_absolute_error")
+MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError",
+                                       _late("mean_absolute_percentage_error"),
+                                       "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
+                                       _late("mean_squared_logarithmic_error"),
+                                       "mean_squared_logarithmic_error")
+BinaryCrossentropy = _wrapper("BinaryCrossentropy", _lc.binary_crossentropy,
+                              "binary_crossentropy",
+                              (("from_logits", False), ("label_smoothing", 0.0)))
+CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", _lc.categorical_crossentropy,
+                                   "categorical_crossentropy",
+                                   (("from_logits", False), ("label_smoothing", 0.0)))
+SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy",
+                                         _lc.sparse_categorical_crossentropy,
+                                         "sparse_categorical_crossentropy",
+                                         (("from_logits", False),))
+KLDivergence = _wrapper("KLDivergence", _lc.kl_divergence, "kl_divergence")
+Poisson = _wrapper("Poisson", _lc.poisson, "poisson")
+Hinge = _wrapper("Hinge", _late("hinge"), "hinge")
+SquaredHinge = _wrapper("SquaredHinge", _late("squared_hinge"), "squared_hinge")
+CategoricalHinge = _wrapper("CategoricalHinge", _late("categorical_hinge"), "categorical_hinge")
+LogCoshError = _wrapper("LogCoshError", _lc.log_cosh, "logcosh")
+
+
+def _cosine(y_true, y_pred, axis=-1):
+    return _ops.neg(_lc.cosine_similarity(y_true, y_pred, axis))
+
+
+_cosine.__name__ = "cosine_similarity"
+CosineSimilarity = _wrapper("CosineSimilarity", _cosine, "cosine_similarity", (("axis", -1),))
+
+
+def per_sample(metric: MeanMetricWrapper):
+    """``compile``'s per-sample function of a metric object, named as the metric."""
+    def fn(y_true, y_pred):
+        return metric._values(y_true, y_pred)
+    fn.__name__ = metric.name
+    return fn
