@@ -260,6 +260,9 @@ _long_tail_ops.install(_sys.modules[__name__])
 from . import _tensor_long_tail  # noqa: E402  (unfold, resize_, the in-place samplers, ...)
 
 _tensor_long_tail.install()
+from . import _api_longtail, compiler  # noqa: E402  (asarray, unravel_index, Tensor.vdot, ...)
+
+_api_longtail.install(_sys.modules[__name__])
 from . import func, hub, testing  # noqa: E402  (torch.func, torch.hub, torch.testing)
 from . import _docs
 

@@ -17,8 +17,10 @@ from ..tensor import Tensor
 _MARKED: dict[int, tuple[weakref.ref, bool]] = {}
 
 
-def _forget(key: int) -> None:
-    _MARKED.pop(key, None)
+def _forgetter(key: int):
+    def forget(_ref) -> None:
+        _MARKED.pop(key, None)
+    return forget
 
 
 def buffer_persistent(t) -> bool | None:
@@ -45,5 +47,5 @@ class Buffer(Tensor, metaclass=_BufferMeta):
             data = empty(0)
         t = data.detach().requires_grad_(data.requires_grad)
         key = id(t)
-        _MARKED[key] = (weakref.ref(t, lambda _r, key=key: _forget(key)), bool(persistent))
+        _MARKED[key] = (weakref.ref(t, _forgetter(key)), bool(persistent))
         return t
