@@ -23,6 +23,7 @@ counter when the kernel returned a view, so an in-place change through either is
 from __future__ import annotations
 
 import builtins
+import weakref
 
 import numpy as np
 
@@ -37,10 +38,12 @@ from ._graph import Node, leaf_node
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
 from ._view_rebase import NO_GRAD as _NO_GRAD
+from ._view_rebase import _prune
 from ._view_rebase import record_view as _record_view
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
+_ref = weakref.ref
 _MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
           "cuda:0 and cpu!")
 
@@ -365,10 +368,23 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
                 parents, inputs, versions = _tape_inputs(args, bufs)
                 node = Node(prim, params, parents, inputs, versions, out, version)
             return _record_view(prim, params, out, version, node)
-        # its recipe, unchecked (an in-place op with an operand that requires grad writes
-        # CopySlices into its base: ``buf[0].copy_(h)``; see _view_rebase)
+        # its recipe (an in-place op with an operand that requires grad writes CopySlices
+        # into its base: ``buf[0].copy_(h)``) and, when it can get a history later (its base
+        # or another view changed in place by a recorded op), its weak reference; see
+        # _view_rebase
         t = _make(out, version)
-        t._view = (args[0], prim, params, (), _NO_GRAD if args[0]._rg else None)
+        a = args[0]
+        if not STATE.enabled:               # (made in no_grad mode: not remade later)
+            t._view = (a, prim, params, (), _NO_GRAD)
+        elif prim.differentiable and (len(args) == 1 or _all_tensors(args)) and \
+                (out.dtype.kind in "fc" or is_inexact(out.dtype)):
+            t._view = (a, prim, params, args[1:], _NO_GRAD if a._rg else None)
+            n = len(version)                # (``_view_rebase.register``, inline)
+            if n >= 16 and not n & (n - 1):
+                _prune(version)
+            version.append(_ref(t))
+        else:
+            t._view = (a, prim, params, (), _NO_GRAD if a._rg else None)
         return t
     if not (needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype)):
         return _make(out, version)
@@ -394,6 +410,13 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
                                             (a._version[0],), out, version))
     parents, inputs, versions = _tape_inputs(args, bufs)
     return _make(out, version, Node(prim, params, parents, inputs, versions, out, version))
+
+
+def _all_tensors(args) -> bool:
+    for a in args:
+        if not isinstance(a, Tensor):
+            return False
+    return True
 
 
 def _tape_inputs(args, bufs) -> tuple[tuple, tuple, tuple]:

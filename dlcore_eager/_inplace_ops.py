@@ -18,7 +18,14 @@ from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node
 from ._state import STATE
-from ._view_rebase import ERR_NO_GRAD, NO_GRAD, after_inplace, check_view_inplace, move_retain
+from ._view_rebase import (
+    ERR_NO_GRAD,
+    NO_GRAD,
+    after_inplace,
+    base_requires_grad,
+    check_view_inplace,
+    move_retain,
+)
 from .tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
@@ -28,8 +35,8 @@ def _check_inplace(self) -> None:
     if not (self._rg and STATE.enabled):
         if STATE.enabled:
             recipe = getattr(self, "_view", None)
-            if recipe is not None and recipe[4] is NO_GRAD:
-                raise RuntimeError(ERR_NO_GRAD)
+            if recipe is not None and recipe[4] is NO_GRAD and base_requires_grad(self):
+                raise RuntimeError(ERR_NO_GRAD)     # (else only when recorded: _commit)
         return
     node = self._node
     if node is None:
@@ -69,13 +76,17 @@ def _commit(self, result: Tensor) -> Tensor:
     if tuple(rb.shape) != tuple(self._buf.shape):
         raise RuntimeError(f"output with shape {list(self._buf.shape)} doesn't match the "
                            f"broadcast shape {list(rb.shape)}")
+    node = result._node
+    recorded = result._rg and node is not None
+    if recorded and getattr(self, "_view", None) is not None:
+        check_view_inplace(self)        # (before anything is written; PyTorch's view errors)
     if rb.dtype != self._buf.dtype:
         result = _ops.cast(result, self._buf.dtype)
         rb = result._buf
+        node = result._node
     write_buffer(self._buf, rb)
     self._version[0] += 1
-    node = result._node
-    if result._rg and node is not None:
+    if recorded:
         if isinstance(node, Node):
             node.out_version = self._version
             node.out_ver0 = self._version[0]

@@ -38,10 +38,13 @@ def alias(x: Tensor, label: str) -> Tensor:
         t = _make(out, version, node)
         register(t, x, reshape_p, node.params)
         return t
-    if (STATE.enabled or x._rg) and b.dtype.kind in "fc":
-        # its recipe (it may get a history through an in-place op; made in no_grad mode of a
-        # tensor that requires grad, an in-place op on it in grad mode raises, as _dispatch's)
+    if b.dtype.kind in "fc":
+        # its recipe and, in grad mode, its weak reference (it may get a history through an
+        # in-place op on it, its base or another view), as _dispatch._finish's views
         t = _make(out, version)
-        t._view = (x, reshape_p, {"shape": b.shape}, (), NO_GRAD if x._rg else None)
+        if STATE.enabled:
+            register(t, x, reshape_p, {"shape": b.shape})
+        else:
+            t._view = (x, reshape_p, {"shape": b.shape}, (), NO_GRAD)
         return t
     return _make(out, version)
