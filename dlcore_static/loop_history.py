@@ -216,6 +216,14 @@ def _pick(kind: int, j: int, vals: list, extra: list, first: dict):
 
 
 # ============================================================================ drivers
+class UniformHistory(list):
+    """A history whose entries all have the same shapes and dtypes, entry by entry (made by a
+    compiled loop whose body's outputs have fixed shapes: ``compiler/control_loops.py``), so a
+    gradient loop may choose its compiled program once rather than per iteration."""
+
+    __slots__ = ()
+
+
 #: a predicate of these types is on the host: ``bool(p)`` is its value
 HOST_TYPES = (bool, np.bool_, np.ndarray)
 

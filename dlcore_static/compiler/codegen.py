@@ -53,7 +53,7 @@ from dlcore.jitcache import load_generated_module
 
 from ..plan import Plan
 from .emit_index import CHECK_TYPES
-from .emit_numba import Emitter, Unsupported
+from .emit_numba import IN_SUB_PROGRAM, Emitter, Unsupported
 from .ir import Node, Program, Val
 from .loops import loop_expr
 from .source import generate, python_step  # noqa: F401 - python_step: its old home
@@ -148,8 +148,9 @@ class _Builder:
         """A transpose that only Python nodes read (the ``x^T`` of a weight gradient, read by
         a matmul: BLAS takes the view) is made by the glue, not by a segment: ``x.T`` in
         Python costs ~0.1 us, where a segment returns it as a new boxed view (~1.1 us each,
-        plus the segment's call).  Not when they are all the program compiles (a cond
-        gradient's branch of two transposes and two matmuls keeps its segment)."""
+        plus the segment's call).  In a Session plan, not when they are all the plan compiles
+        (such a plan runs in the interpreter); a sub-program of a cond or loop (``control.py``)
+        has its glue either way (``compile_plan``)."""
         consumers = self.prog.consumers()
         fetched = {f.node for f in self.prog.fetches if f is not None}
         moved = []
@@ -159,8 +160,8 @@ class _Builder:
                 cs = consumers.get(n)
                 if cs and not any(out.get(c) for c in cs):
                     moved.append(n)
-        if any(v for n, v in out.items() if n not in moved):   # (else: a program of glue
-            for n in moved:                                     # alone: the interpreter's)
+        if IN_SUB_PROGRAM.get() or any(v for n, v in out.items() if n not in moved):
+            for n in moved:                 # (else: a plan of glue alone: the interpreter's)
                 out[n] = False
 
     # -- in-place updates
@@ -360,7 +361,9 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
         return None, "the compile pass generates CPU code only"
     b = _Builder(prog, session, passes)
     compiled = b.classify()
-    if not any(compiled.values()):
+    if not any(compiled.values()) and not IN_SUB_PROGRAM.get():
+        # a sub-program (a cond branch of one matmul, a loop body's gradient of two) still
+        # gets its glue: one call per run instead of the interpreter's loop over its steps
         return None, "no node can be compiled: " + "; ".join(b.why[:3])
     inplace = b.inplace_candidates(compiled)
     consumers = prog.consumers()

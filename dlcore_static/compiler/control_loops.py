@@ -26,15 +26,18 @@ from .. import control_flow as _cf
 from .. import loop_history
 from ..graph import Operation, Tensor
 from ..loop_history import (
+    HOST_TYPES,
+    UniformHistory,
     is_forward_op,
     link_gradient,
     picks_for,
     put,
     register_forward,
     run_gradient,
+    truthy,
     unwrap_identity,
 )
-from ..plan import executor_for
+from ..plan import CONTROL_TYPES, executor_for
 from .accumulators import (
     find_updates,
     gradient_matmuls,
@@ -95,6 +98,21 @@ def invariant_frontier(outputs: list, ctx, inputs: list, variant: set,
     return frontier
 
 
+def _input_transposes(frontier: list, inputs: list) -> list | None:
+    """For a frontier of ``transpose(x, (1, 0))`` of 2-D inputs ``x``: their positions in
+    ``inputs``, else None."""
+    where = {id(t): k for k, t in enumerate(inputs)}
+    out = []
+    for t in frontier:
+        op = t.op
+        if op.prim is None or op.prim.name != "transpose" or op.control_inputs or \
+                tuple(op.params.get("perm", ())) != (1, 0) or op.inputs[0].aval.ndim != 2 or \
+                id(op.inputs[0]) not in where:
+            return None
+        out.append(where[id(op.inputs[0])])
+    return out
+
+
 class Prologue:
     """The invariant values of one loop program: a compiled sub-program of the captures."""
 
@@ -102,6 +120,10 @@ class Prologue:
                  status: ControlStatus, what: str, skip_control=None):
         self.frontier = frontier
         self.spec = None
+        # invariants that are all transposed input matrices (a weight's ``W^T`` in a gradient
+        # body): taken as views here, with no sub-program (whose segment returns new boxed
+        # views) in between
+        self.direct = _input_transposes(frontier, inputs)
         if frontier:
             def build(avals):
                 sub = SubProgram(session.device, ctx, inputs, avals)
@@ -118,9 +140,81 @@ class Prologue:
     def __call__(self, args: list) -> list:
         if self.spec is None:
             return []
+        if self.direct is not None:
+            return [args[i].T if keep or args[i].T.flags.c_contiguous else
+                    np.ascontiguousarray(args[i].T) for i, keep in zip(self.direct, self.as_is)]
         fn = self.spec.get(_key(args), args)[0]
         return [v if keep or type(v) is not np.ndarray or v.flags.c_contiguous
                 else np.ascontiguousarray(v) for v, keep in zip(fn(*args), self.as_is)]
+
+
+# ============================================================================ drivers
+def forward_driver(n: int, nargs: int, ncap: int, picks: list, cf, sf):
+    """The forward loop of one compiled runner as generated Python (issue 19): the cond
+    program once, then the fused body-and-cond program per iteration, its outputs unpacked into
+    locals, and (``keep``) each iteration's saved values appended to the history, with no call
+    but the program's.  For loops whose body keeps no accumulator, holds no control flow of
+    its own (so no iteration needs a scope of its own, ``loop_history``) and has outputs of
+    fixed shapes: every history entry then has the same shapes
+    (``loop_history.UniformHistory``, which the gradient's driver relies on).  Returns
+    ``drive(*vals, *caps, keep) -> (vals, history or None)``."""
+    vs = [f"v{j}" for j in range(n)]
+    cs = [f"c{k}" for k in range(nargs - n)]
+    saved = ", ".join(f"r[{n + j}]" if kind else vs[j] for kind, j in picks)
+    lines = [
+        f"def drive({', '.join(vs + cs)}, keep, _cf=_cf, _sf=_sf, _truthy=_truthy,",
+        "          _host=_host, _History=_History):",
+        f"    p = _cf({', '.join(vs + cs[:ncap])})[0]",
+        "    hist = _History() if keep else None",
+        "    while (bool(p) if type(p) in _host else _truthy(p)):",
+        f"        r = _sf({', '.join(vs + cs)})",
+        f"        if keep:\n            hist.append(([{saved}], None))" if picks else "",
+        f"        {''.join(v + ', ' for v in vs)}p = {''.join(f'r[{j}], ' for j in range(n))}r[-1]",
+        f"    return [{', '.join(vs)}], hist",
+    ]
+    env = {"_cf": cf, "_sf": sf, "_truthy": truthy, "_host": HOST_TYPES,
+           "_History": UniformHistory}
+    exec(compile("\n".join(x for x in lines if x) + "\n", "<dlcore while driver>", "exec"),
+         env)
+    return env["drive"]
+
+
+def gradient_driver(nsaved: int, nfv: int, where: list, ntail: int):
+    """A WhileGrad's loop over a uniform history as generated Python (issue 19): per
+    iteration, last first, the saved values unpacked, one call of the gradient body's program,
+    its outputs unpacked into the loop variables' gradients and the captures' sums (``sum``: the
+    program's new sum; ``rows``: row updates added in place, ``scatter_into``; ``mm``: the
+    factors of the stacked product appended).  ``consume``: the history is emptied after the
+    loop.  Returns ``drive(history, consume, fn, *gvars, *sums, *tail) -> (gvars, sums,
+    {k: (xs, gs)})``."""
+    gs = [f"g{j}" for j in range(nfv)]
+    acc = [f"a{k}" for k in range(len(where))]
+    tail = [f"t{m}" for m in range(ntail)]
+    sv = [f"s{i}" for i in range(nsaved)]
+    lines: list = []
+    mm = [k for k, (_, how, _) in enumerate(where) if how == "mm"]
+    lines += [f"    x{k} = []\n    y{k} = []" for k in mm]
+    lines.append("    for sv, _ in reversed(hist):")
+    lines.append(f"        {''.join(x + ', ' for x in sv)}= sv" if sv else "        pass")
+    lines.append(f"        r = _fn({', '.join(sv + gs + acc + tail)})")
+    if gs:
+        lines.append(f"        {''.join(g + ', ' for g in gs)}= r[:{nfv}]")
+    env: dict = {"_scatter": scatter_into}
+    for k, (at, how, sop) in enumerate(where):
+        if how == "sum":
+            lines.append(f"        a{k} = r[{at}]")
+        elif how == "rows":
+            env[f"_sop{k}"] = sop
+            lines.append(f"        _scatter(a{k}, r[{at}], r[{at + 1}], _sop{k})")
+        else:
+            lines.append(f"        x{k}.append(r[{at}])\n        y{k}.append(r[{at + 1}])")
+    lines.append("    if consume:\n        hist.clear()")
+    stacks = ", ".join(f"{k}: (x{k}, y{k})" for k in mm)
+    lines.append(f"    return [{', '.join(gs)}], [{', '.join(acc)}], {{{stacks}}}")
+    params = ["hist", "consume", "_fn"] + gs + acc + tail + [f"{k}={k}" for k in env]
+    lines.insert(0, f"def drive({', '.join(params)}):")
+    exec(compile("\n".join(lines) + "\n", "<dlcore while-gradient driver>", "exec"), env)
+    return env["drive"]
 
 
 # ============================================================================ while_loop
@@ -145,6 +239,13 @@ class _Loop:
         self.parts: dict = {}                 # layout -> (updates, frontier, prologue, spec)
         self.runners: dict = {}
         self.unsupported: str | None = None
+        # a body or cond holding control flow of its own (whose loops may keep histories in
+        # the iteration's scope) runs through ``loop_history.run_forward``, never a driver
+        self.nested = any(o.type in CONTROL_TYPES for o in self.ctx_ops())
+
+    def ctx_ops(self) -> list:
+        pred = [self.op.attrs["pred"]]
+        return _prune(self.outs + pred, set(self.lvars) | set(self.caps), self.ctx)
 
     def _build_cond(self, avals):
         sub = SubProgram(self.session.device, self.ctx, self.lvars + self.caps, avals)
@@ -248,6 +349,9 @@ class _Loop:
                 vals[j] = owned_copy(vals[j])
             caps = contiguous(caps)
             return vals, caps + prologue(caps)
+        if not ups and fused and not self.nested and all(k != 2 for k, _ in picks) and \
+                all(a.fully_defined for a in out_avals):
+            prepare.drive = forward_driver(n, len(full), ncap, picks, cf, sf)
         return cond_, compiled_step, picks, prepare
 
 
@@ -263,8 +367,12 @@ def while_executor(op: Operation, session, device, passes):
         layout = state.saved if keep else ()
         cond_, step, picks, prepare = loop.runner(args, layout)
         vals, caps = prepare(list(args[:n]), list(args[n:]))
-        vals, history = loop_history.run_forward(cond_, step, vals, caps, max_iter,
-                                                 picks if keep else None)
+        drive = getattr(prepare, "drive", None)
+        if drive is not None:
+            vals, history = drive(*vals, *caps, keep=keep)
+        else:
+            vals, history = loop_history.run_forward(cond_, step, vals, caps, max_iter,
+                                                     picks if keep else None)
         if keep:
             put(op, args, layout, history, state.consumers)
         return vals[0] if n == 1 else tuple(vals)
@@ -333,6 +441,29 @@ def while_grad_executor(op: Operation, session, device, passes):
         vals, cv = prepare(init, cap_vals)
         return loop_history.run_forward(cond_, step, vals, cv, p["max_iter"], picks)[1]
 
+    drivers: dict = {}
+
+    def driven(history, consume, seeds, gcaps, tail):
+        """The gradient loop by its generated driver (``gradient_driver``) when the program
+        chosen for the last iteration's shapes serves every iteration: a uniform history, and
+        the values fed back (the loop variables' gradients, the running sums) keep their
+        shapes and dtypes.  None: the general loop runs instead."""
+        ins = history[-1][0] + seeds + gcaps + tail
+        fn, out_avals, _ = vjp_spec.get(_key(ins), ins)
+        back = list(seeds)
+        back_avals = list(out_avals[:nfv])
+        for k, (at, how, _) in enumerate(where):
+            if how == "sum":
+                back.append(gcaps[k])
+                back_avals.append(out_avals[at])
+        if not all(a.fully_defined and tuple(a.shape) == np.shape(x) and a.dtype == x.dtype
+                   for a, x in zip(back_avals, back)):
+            return None
+        drive = drivers.get(len(ins))
+        if drive is None:
+            drive = drivers[len(ins)] = gradient_driver(nsaved, nfv, where, len(tail))
+        return drive(history, consume, fn, *seeds, *gcaps, *tail)
+
     def while_grad(*args):
         status.runs += 1
         if unsupported:
@@ -342,12 +473,25 @@ def while_grad_executor(op: Operation, session, device, passes):
         cap_vals = list(args[n:n + ncap])
         seeds = contiguous(list(args[n + ncap:n + ncap + nfv]))
         history, consume = _cf.history_for(p, state, args, forward)
-        gcaps = [np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype) for i in cap_index]
+        # a capture whose gradient is one stacked matmul after the loop has no running sum:
+        # the body's program is handed a 0-d placeholder it never reads
+        gcaps = [np.zeros((), cap_vals[i].dtype) if how == "mm" else
+                 np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype)
+                 for i, (_, how, _) in zip(cap_index, where)]
         stacks: dict[int, tuple[list, list]] = {k: ([], []) for k, (_, how, _) in
                                                 enumerate(where) if how == "mm"}
         try:
             tail = contiguous(cap_vals + list(args[n + ncap + nfv:]))
             tail += prologue(tail)
+            got = None
+            if type(history) is UniformHistory and history:
+                got = driven(history, consume, seeds, gcaps, tail)
+            if got is not None:
+                gvars, gcaps, stacks = got
+                for k, (xs, gs) in stacks.items():
+                    gcaps[k] = stacked_product(xs, gs, cap_vals[cap_index[k]])
+                out = tuple(gvars) + tuple(gcaps)
+                return out[0] if single else out
 
             def vjp(sv, gvars, gc):
                 ins = sv + gvars + gc + tail
@@ -367,7 +511,7 @@ def while_grad_executor(op: Operation, session, device, passes):
                 return list(r[:nfv]), new
             gvars, gcaps = run_gradient(vjp, history, seeds, gcaps, consume)
             for k, (xs, gs) in stacks.items():
-                gcaps[k] = stacked_product(xs, gs, gcaps[k])
+                gcaps[k] = stacked_product(xs, gs, cap_vals[cap_index[k]])
         except Unsupported as e:
             logger.info("compile pass: %s runs in the interpreter: %s", op.name, e)
             unsupported.append(str(e))

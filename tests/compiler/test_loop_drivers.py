@@ -1,0 +1,84 @@
+"""The compiled while_loop's generated drivers (helper-A, issue 19): the forward loop and the
+gradient loop run as generated Python (``control_loops.forward_driver``/``gradient_driver``),
+a weight's gradient as one stacked matmul with no zero-filled running sum, a transposed weight
+as a view (no sub-program).  Values and gradients against NumPy in float64 for several trip
+counts (0 included), and a failing iteration still names its node and changes no variable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore_static.compiler import control_loops
+
+RNG = np.random.default_rng(7)
+
+
+def _ref(w, b, table, x, k):
+    """loss = sum(h_k), h_{j+1} = tanh(h_j @ w + b + table[j]); its gradients by w, b, table."""
+    hs = [x]
+    for j in range(k):
+        hs.append(np.tanh(hs[-1] @ w + b + table[j]))
+    g = np.ones_like(x)
+    gw, gb, gt = np.zeros_like(w), np.zeros_like(b), np.zeros_like(table)
+    for j in range(k, 0, -1):
+        g = g * (1 - hs[j] ** 2)
+        gw += hs[j - 1].T @ g
+        gb += g.sum(0)
+        gt[j - 1] += g.sum(0)
+        g = g @ w.T
+    return hs[-1].sum(), gw, gb, gt
+
+
+def test_drivers_values_and_gradients_for_several_trip_counts(monkeypatch):
+    made = []
+    for name in ("forward_driver", "gradient_driver"):
+        real = getattr(control_loops, name)
+        monkeypatch.setattr(control_loops, name,
+                            lambda *a, _r=real, _n=name: made.append(_n) or _r(*a))
+    w0 = RNG.standard_normal((4, 4)) * 0.5
+    b0 = RNG.standard_normal(4) * 0.1
+    t0 = RNG.standard_normal((3, 4)) * 0.1
+    x0 = RNG.standard_normal((2, 4))
+    x = tf.placeholder(tf.float64, (2, 4))
+    n = tf.placeholder(tf.int32, ())
+    w, b, table = tf.Variable(w0), tf.Variable(b0), tf.Variable(t0)
+    _, h = tf.while_loop(
+        lambda i, h: i < n,
+        lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w) + b + tf.gather(table, i))),
+        [tf.constant(0), x])
+    loss = tf.reduce_sum(h)
+    grads = tf.gradients(loss, [w, b, table])
+    with tf.Session(passes="all") as sess:
+        sess.run(tf.global_variables_initializer())
+        for k in (2, 3, 0, 3, 1):
+            got = sess.run([loss] + grads, {x: x0, n: k})
+            for g, r in zip(got, _ref(w0, b0, t0, x0, k)):
+                np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+    assert "forward_driver" in made and "gradient_driver" in made
+
+
+def test_a_failing_iteration_names_the_node_and_changes_no_variable():
+    w0 = RNG.standard_normal((3, 3)) * 0.5
+    table0 = RNG.standard_normal((2, 3))
+    x = tf.placeholder(tf.float64, (1, 3))
+    n = tf.placeholder(tf.int32, ())
+    w, table = tf.Variable(w0), tf.Variable(table0)
+    _, h = tf.while_loop(
+        lambda i, h: i < n,
+        lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w)) + tf.gather(table, i, name="row")),
+        [tf.constant(0), x])
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(h))
+    x0 = np.ones((1, 3))
+    with tf.Session(passes="all") as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(2):                      # compiled from the second run on
+            sess.run(train, {x: x0, n: 2})
+        before = sess.run([w, table])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="row"):
+            sess.run(train, {x: x0, n: 3})      # table has 2 rows: the third iteration fails
+        after = sess.run([w, table])
+        np.testing.assert_array_equal(before[0], after[0])
+        np.testing.assert_array_equal(before[1], after[1])
+        sess.run(train, {x: x0, n: 2})          # and the plan still runs
