@@ -9,6 +9,8 @@ Both cotangents are returned as thunks, so an eager backward that needs only ``d
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ShapeError
 from ..kernels.cpu import linalg as _cpu
 from ..kernels.cuda import linalg as _cuda
@@ -43,7 +45,10 @@ def _db(g, a, b):
     """``a^T @ g`` summed over the batch axes; for a stack times one matrix ((..., M, K) @
     (K, N), a linear layer on a sequence) one (K, prod(...) M) @ (prod(...) M, N) matmul
     instead of a batched matmul and a sum over its batch."""
-    sa, sb = aval_of(a).shape, aval_of(b).shape
+    if type(a) is _ndarray and type(b) is _ndarray:
+        sa, sb = a.shape, b.shape            # (eager backward's buffers: no AVal built)
+    else:
+        sa, sb = aval_of(a).shape, aval_of(b).shape
     if len(sb) == 2 and len(sa) > 2 and None not in sa:
         a2 = _shape.reshape(a, (-1, sa[-1]))
         g2 = _shape.reshape(g, (-1, sb[-1]))
@@ -54,9 +59,21 @@ def _db(g, a, b):
 matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul", tf_type="MatMul",
                      doc="y = a @ b;  da = g @ b^T,  db = a^T @ g",
                      kernels={"cpu": _cpu.matmul, "cuda": _cuda.matmul})
+_ndarray = np.ndarray
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_MATMUL_KERNELS = matmul_p.kernels
+_cpu_matmul = _cpu.matmul
 
 
 def matmul(a, b):
+    if type(a) is _ndarray and type(b) is _ndarray and a.ndim == 2 and b.ndim == 2:
+        d = a.dtype
+        if (d is _F32 or d is _F64) and d is b.dtype and a.shape[1] == b.shape[0] and \
+                _MATMUL_KERNELS["cpu"] is _cpu_matmul:
+            # two float NumPy matrices of one dtype whose inner sizes agree (the matmul vjp's
+            # products in eager backward): nothing to promote, the rule passes, and bind would
+            # call this CPU kernel
+            return _cpu_matmul(a, b)
     # (elementwise is imported at module level: an import statement in the function ran the
     # import machinery on every call, ~1 us, in every matmul and every matmul vjp)
     a, b = _ew._promote(a, b)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import AxisError, ShapeError
 from ..kernels.cpu import shape as _cpu
+from ..kernels.cpu.indexing import getitem as _cpu_getitem
 from ..kernels.cuda import indexing as _cuda_indexing
 from ..kernels.cuda import shape as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -62,10 +63,23 @@ def transpose(x, perm=None):
 
 def matrix_transpose(x):
     """Swap the last two axes."""
-    nd = x.ndim if type(x) is np.ndarray else aval_of(x).ndim
+    if type(x) is np.ndarray:
+        nd = x.ndim
+        if nd == 2 and _TRANSPOSE_KERNELS["cpu"] is _cpu_transpose:
+            # what bind does with a NumPy matrix, its call layers left out (the matmul vjp's
+            # two transposes in eager backward): the rule passes for any 2-D operand and perm
+            # (1, 0), and the CPU kernel is this view
+            return x.transpose(_SWAP)
+    else:
+        nd = aval_of(x).ndim
     if nd == 2:                  # (1, 0) needs none of transpose's normalisation
-        return bind(transpose_p, x, perm=(1, 0))
+        return bind(transpose_p, x, perm=_SWAP)
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+_SWAP = (1, 0)
+_TRANSPOSE_KERNELS = transpose_p.kernels
+_cpu_transpose = _cpu.transpose
 
 
 # ----------------------------------------------------------------------------- reshape
@@ -242,6 +256,17 @@ def _concat_rule(*xs: AVal, axis) -> AVal:
 
 
 def _concat_vjp(g, y, *xs, axis):
+    if type(g) is np.ndarray and _GETITEM_KERNELS["cpu"] is _cpu_getitem:
+        # NumPy buffers (eager backward): what bind(getitem_p, g, idx=...) below does, its
+        # call layers left out: the rule passes (g has y's shape, which the pieces' sizes
+        # add up to along ``axis``) and the CPU kernel is NumPy's view g[..., start:stop, ...]
+        lead = (slice(None),) * axis
+        out, start = [], 0
+        for x in xs:
+            stop = start + x.shape[axis]
+            out.append(g[lead + (slice(start, stop), Ellipsis)])
+            start = stop
+        return tuple(out)
     sizes = [aval_of(x).shape[axis] for x in xs]
     if None in sizes:            # a size known only at run time: slice by run-time sizes
         return tuple(bind(concat_part_p, g, *xs, axis=axis, index=i) for i in range(len(xs)))
@@ -258,6 +283,7 @@ def _concat_vjp(g, y, *xs, axis):
 
 
 _FULL = ("slice", None, None, None)
+_GETITEM_KERNELS = getitem_p.kernels
 
 
 concatenate_p = Primitive(
