@@ -65,6 +65,7 @@ from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d
 from .normalization_more import CrossMapLRN2d, SyncBatchNorm
 from . import utils  # noqa: E402, I001
 from . import parallel  # noqa: E402, I001  (DistributedDataParallel)
+from .parallel import DataParallel  # noqa: E402, I001
 from . import parameter  # noqa: E402, I001  (from torch.nn.parameter import Parameter)
 from . import modules  # noqa: E402, I001  (from torch.nn.modules.loss import _Loss, ...)
 
@@ -105,7 +106,7 @@ __all__ = [
                      "RNN",
                      "RNNBase",
                      "RNNCell",
-                     "RNNCellBase", "Buffer", "modules",
+                     "RNNCellBase", "Buffer", "modules", "DataParallel",
                      "ReLU",
                      "Sequential",
                      "Sigmoid",

@@ -195,3 +195,33 @@ def sparse_(t: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Te
     for c in range(cols):
         w[rng.permutation(rows)[:zeros], c] = 0.0
     return _write(t, w)
+
+
+def _make_deprecate(meth):
+    """PyTorch's old names without the trailing underscore (``nn.init.xavier_uniform(w)``, as
+    pre-0.4 tutorials write): the in-place initialiser, with PyTorch's FutureWarning."""
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        import warnings
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__name__ = old_name
+    deprecated_init.__doc__ = f"Deprecated form of ``nn.init.{new_name}``."
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

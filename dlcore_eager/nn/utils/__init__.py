@@ -3,7 +3,15 @@
 ``prune`` masks weights; the older hook forms of weight and spectral norm; batch-norm fusion."""
 
 from . import parametrizations, parametrize, prune, rnn
-from .clip_grad import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
+from .clip_grad import (
+                        clip_grad_norm,
+                        clip_grad_norm_,
+                        clip_grad_value_,
+                        clip_grads_with_norm_,
+                        get_total_norm,
+                        parameters_to_vector,
+                        vector_to_parameters,
+)
 from .fusion import (
                         fuse_conv_bn_eval,
                         fuse_conv_bn_weights,
@@ -13,7 +21,24 @@ from .fusion import (
 from .spectral_norm import remove_spectral_norm, spectral_norm
 from .weight_norm import remove_weight_norm, weight_norm
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
-           "fuse_linear_bn_eval", "fuse_linear_bn_weights", "parameters_to_vector",
-           "parametrizations", "parametrize", "prune", "remove_spectral_norm",
-           "remove_weight_norm", "rnn", "spectral_norm", "vector_to_parameters", "weight_norm"]
+__all__ = [
+                        "clip_grad_norm",
+                        "clip_grad_norm_",
+                        "clip_grad_value_",
+                        "clip_grads_with_norm_",
+                        "fuse_conv_bn_eval",
+                        "fuse_conv_bn_weights",
+                        "fuse_linear_bn_eval",
+                        "fuse_linear_bn_weights",
+                        "get_total_norm",
+                        "parameters_to_vector",
+                        "parametrizations",
+                        "parametrize",
+                        "prune",
+                        "remove_spectral_norm",
+                        "remove_weight_norm",
+                        "rnn",
+                        "spectral_norm",
+                        "vector_to_parameters",
+                        "weight_norm",
+]

@@ -85,3 +85,54 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
             n = p.numel()
             p.copy_(vec[start:start + n].reshape(tuple(p.shape)))
             start += n
+
+
+def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach=None) -> Tensor:
+    """The ``norm_type``-norm of all ``tensors`` together (as one vector): a 0-d tensor, 0.0
+    for none (PyTorch 2.6+'s first half of ``clip_grad_norm_``)."""
+    from ...autograd import no_grad
+    from ...creation import tensor
+    ts = _params(tensors)
+    if not ts:
+        return tensor(0.0)
+    norm_type = float(norm_type)
+    with no_grad():
+        if norm_type == math.inf:
+            total = ts[0].abs().max()
+            for t in ts[1:]:
+                total = _ops.maximum(total, t.abs().max())
+        else:
+            total = None
+            for t in ts:
+                part = _ops.sum(_ops.pow(_ops.abs(t), norm_type))
+                total = part if total is None else _ops.add(total, part)
+            total = _ops.pow(total, 1.0 / norm_type)
+        if error_if_nonfinite and not math.isfinite(float(total.item())):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                               "`parameters` is non-finite, so it cannot be clipped. To disable "
+                               "this error and scale the gradients by the non-finite norm "
+                               "anyway, set `error_if_nonfinite=False`")
+    return total
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+    """Scale the gradients in place by ``min(max_norm / (total_norm + 1e-6), 1)`` (the second
+    half of ``clip_grad_norm_``; ``total_norm`` from ``get_total_norm``)."""
+    from ...autograd import no_grad
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    if not grads:
+        return
+    with no_grad():
+        coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(coef.to(g.dtype))
+
+
+def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """Deprecated form of ``clip_grad_norm_`` (PyTorch's FutureWarning)."""
+    import warnings
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

@@ -195,3 +195,31 @@ def pack_sequence(sequences, enforce_sorted: bool = True) -> PackedSequence:
     """``pack_padded_sequence(pad_sequence(sequences), lengths)``."""
     lengths = [int(s.shape[0]) for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list:
+    """The inverse of ``pad_sequence``: each sequence cut to its length.  As PyTorch, with
+    ``batch_first=False`` the input is transposed in place (``transpose_(0, 1)``) first."""
+    from ...creation import arange
+    if not batch_first:
+        padded_sequences.transpose_(0, 1)
+    idx = arange(padded_sequences.shape[1])
+    if len(padded_sequences) != len(lengths):
+        side = "longer" if len(lengths) > len(padded_sequences) else "shorter"
+        raise ValueError(f"zip() argument 2 is {side} than argument 1")
+    return [seq[idx < length] for seq, length in zip(padded_sequences, lengths)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list:
+    """The inverse of ``pack_sequence``: the list of unpadded sequences."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
+
+
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """``out[permutation[i]] = i`` (None stays None)."""
+    if permutation is None:
+        return None
+    from ...creation import arange, empty_like
+    out = empty_like(permutation)
+    return out.scatter_(0, permutation, arange(permutation.numel()))
