@@ -31,6 +31,8 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 
+import numpy as np
+
 from dlcore.dtypes import is_floating
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 from dlcore.registry import AVal
@@ -317,6 +319,23 @@ class Emitter(IndexEmitter):
         upd = {"sum": "{a} += {x}", "max": "if {x} > {a} or {x} != {x}: {a} = {x}",
                "min": "if {x} < {a} or {x} != {x}: {a} = {x}"}[kind]
         lines = []
+        if full and kind == "sum" and x.aval.dtype == np.float32 and \
+                src[-1] >= loops.ROW_SUM_MIN:
+            # a float32 sum of everything: each row by ``fsum64`` (float64, vectorised; a
+            # serial ``acc += x`` waits ~4 cycles per element: the batch mean of a 64x256
+            # input took 24 us, 4 this way), the same value but where float64 rounding of
+            # the partial sums reaches float32's last bit (``loops.loop_lines`` does the same)
+            lines.append(f"{acc} = np.float64(0)")
+            ind = ""
+            for k, d in enumerate(src[:-1]):
+                lines.append(f"{ind}for i{k} in range({d}):")
+                ind += "    "
+            row = ", ".join([f"i{k}" for k in range(len(src) - 1)] + [":"])
+            lines.append(f"{ind}{acc} += fsum64({xs}[{row}], {src[-1]})")
+            lines.append(f"{out} = {loops.np_type(dt)}({acc})" if out_aval.shape == () else
+                         f"{out} = np.full({_shape_text(out_aval.shape)}, {acc}, "
+                         f"{loops.np_type(dt)})")
+            return lines
         if full:
             lines.append(f"{acc} = {acc_t}({init})")
             target = acc

@@ -82,3 +82,20 @@ def test_a_failing_iteration_names_the_node_and_changes_no_variable():
         np.testing.assert_array_equal(before[0], after[0])
         np.testing.assert_array_equal(before[1], after[1])
         sess.run(train, {x: x0, n: 2})          # and the plan still runs
+
+
+@pytest.mark.parametrize("shape", [(5, 40), (2, 3, 17)])
+def test_a_float32_sum_of_everything_sums_rows_in_float64(shape):
+    """A full float32 ``sum`` compiled by the emitter (not a fused loop) sums each row with
+    ``fsum64``: the float64 sum of the values, rounded to float32 once (here exactly)."""
+    from dlcore_static import compiler
+    x0 = (RNG.standard_normal(shape) * 3).astype(np.float32)
+    x = tf.placeholder(tf.float32, shape)
+    m = tf.reduce_mean(x)
+    pred = tf.greater(m, 0.0)
+    with tf.Session(passes="all") as sess:
+        rep = compiler.explain(sess, [m, pred], {x: x0})
+        assert "fsum64(" in rep.codegen["source"]
+        got_m, got_p = sess.run([m, pred], {x: x0})
+    want = np.float32(np.float32(x0.astype(np.float64).sum()) / np.float32(x0.size))
+    assert got_m == want and got_p == (want > 0)
