@@ -31,12 +31,20 @@ from .graph import Graph, Operation, Tensor, get_default_graph
 # TensorFlow's op type names for the core's primitives (used for node names and errors).
 
 
+_TYPE_NAMES: dict = {}      # (primitive, its tf_type option) -> type name, made once
+
+
 def type_name(prim: Primitive) -> str:
     """TensorFlow's op type of a primitive: ``tf_type`` in its definition block, else its name
     in CamelCase (``less_equal`` -> ``LessEqual``)."""
-    n = prim.options.get("tf_type")
+    tf_type = prim.options.get("tf_type")
+    key = (prim, tf_type)
+    n = _TYPE_NAMES.get(key)
     if n is None:
-        n = "".join(p.capitalize() for p in prim.name.split("_"))
+        n = tf_type
+        if n is None:
+            n = "".join(p.capitalize() for p in prim.name.split("_"))
+        _TYPE_NAMES[key] = n
     return n
 
 
@@ -61,9 +69,10 @@ class StaticFrontend:
             if not _core_dtypes.is_python_scalar(a):
                 other = _aval(a).dtype
                 break
-        inputs = [to_tensor(a, graph, other) for a in args]
-        for t in inputs:
-            if t.aval.dtype.kind == "O":
+        inputs = [a if type(a) is Tensor else to_tensor(a, graph, other) for a in args]
+        avals = [t.aval for t in inputs]
+        for a in avals:
+            if a.dtype.kind == "O":
                 return _string_apply(prim, inputs, params)
         unknown = _unknown_rank(inputs)
         if unknown and prim.kind == "reduce" and params.get("axes") == () and \
@@ -73,15 +82,15 @@ class StaticFrontend:
             flat = _ops.reshape(inputs[0], (-1,))
             flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
             return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
-        name = graph.unique_name(type_name(prim))
-        avals = [t.aval for t in inputs]
+        op_type = type_name(prim)
+        name = graph.unique_name(op_type)
         try:
             out = prim.abstract_eval(*avals, **params)
         except ShapeError as e:
             raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
         except DTypeError as e:
             raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
-        op = Operation(graph, type_name(prim), name, inputs, [out], prim=prim, params=params)
+        op = Operation(graph, op_type, name, inputs, [out], prim=prim, params=params)
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
         return op.outputs[0]

@@ -38,6 +38,10 @@ _PKG_DIRS = tuple(os.path.dirname(str(m.__file__)) + os.sep for m in (
     sys.modules["dlcore"], sys.modules[__name__.rsplit(".", 1)[0]]))
 
 
+# file name -> True for dlcore's, dlcore_static's and contextlib's own files (skipped frames)
+_SKIPPED_FILES: dict[str, bool] = {}
+
+
 def _user_frame() -> str:
     """``file:line`` of the first stack frame outside dlcore and dlcore_static."""
     f: FrameType | None = sys._getframe(2)
@@ -45,6 +49,23 @@ def _user_frame() -> str:
         fn = f.f_code.co_filename
         if not fn.startswith(_PKG_DIRS) and "contextlib" not in fn:
             return _where(fn, f.f_lineno)
+        f = f.f_back
+    return "<unknown>"
+
+
+def _user_location() -> tuple | str:
+    """``_user_frame()`` of the caller's caller, kept as ``(file, line)`` and formatted only
+    when read (``Operation.defined_at``): every node records it, few are ever named in an error
+    (formatting was a fifth of building a node, issue 19)."""
+    f: FrameType | None = sys._getframe(2)
+    skipped = _SKIPPED_FILES
+    while f is not None:
+        fn = f.f_code.co_filename
+        skip = skipped.get(fn)
+        if skip is None:
+            skip = skipped[fn] = fn.startswith(_PKG_DIRS) or "contextlib" in fn
+        if not skip:
+            return (fn, f.f_lineno)
         f = f.f_back
     return "<unknown>"
 
@@ -132,10 +153,10 @@ class Operation:
     __slots__ = (
         "__weakref__",
         "_ctx",
+        "_defined_at",
         "_id",
         "attrs",
         "control_inputs",
-        "defined_at",
         "device",
         "graph",
         "inputs",
@@ -156,21 +177,37 @@ class Operation:
         self.inputs = tuple(inputs)
         self.params = params or {}
         self.attrs = attrs or {}
-        self.defined_at = defined_at or _user_frame()
-        self.device = graph._device_stack[-1] if graph._device_stack else None
-        ctx = graph._ctx_stack[-1] if graph._ctx_stack else None
+        self._defined_at = defined_at or _user_location()
+        stack = graph._device_stack
+        self.device = stack[-1] if stack else None
+        stack = graph._ctx_stack
+        ctx = stack[-1] if stack else None
         self._ctx = ctx
         for t in self.inputs:
-            if t.graph is not graph:
+            top = t.op
+            if top.graph is not graph:
                 raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
                                  f"'{name}' being created.")
-            if t.op._ctx is not ctx:
+            if top._ctx is not ctx:
                 _check_visible(t, ctx, name)
-        self.control_inputs = [c for c in graph._current_control_inputs() if c is not None]
+        self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
+            if graph._control_stack else []
         self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
         self._id = len(graph._ops)
         graph._ops.append(self)
         graph._ops_by_name[name] = self
+
+    @property
+    def defined_at(self) -> str:
+        """``file:line`` of the user code that created this op (or ``<loaded>``, ...)."""
+        d = self._defined_at
+        if type(d) is tuple:
+            d = self._defined_at = _where(*d)
+        return str(d)
+
+    @defined_at.setter
+    def defined_at(self, value: str) -> None:
+        self._defined_at = value
 
     def _add_control_inputs(self, ops) -> None:
         have = set(self.control_inputs)        # a set: a group of n updates is linear in n

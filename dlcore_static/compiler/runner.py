@@ -202,12 +202,12 @@ class TieredPlan(Plan):
         return getattr(self._plan, "optimized_steps", self._plan.steps)
 
     @property
-    def program(self):  # type: ignore[override]
+    def program(self):
         self.optimized()
         return getattr(self._plan, "program", None)
 
     @property
-    def compiled_run(self):  # type: ignore[override]
+    def compiled_run(self):
         self.optimized()
         return getattr(self._plan, "compiled_run", None)
 
