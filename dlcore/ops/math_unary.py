@@ -155,27 +155,30 @@ exp2_p = _unary("exp2", "2.0 ** {0} if {0} < 1024.0 else math.inf", np.exp2,
                 api=_api("exp2", special="exp2"))
 
 # ----------------------------------------------------------------------------- rounding
-_FINITE_GUARD = "{0} if not math.isfinite({0}) else "
+# Every float of magnitude 2^52 or more is an integer already (and math.floor of it would leave
+# int64's range), as are +-inf, NaN and +-0: those come back unchanged.  The result takes x's
+# sign (math.copysign), as C's floor/ceil/trunc/rint do: ceil(-0.5), trunc(-0.5) and
+# round(-0.3) are -0.0, as in PyTorch, NumPy and TensorFlow.
+_AS_IS = "{0} if not abs({0}) < 4503599627370496.0 or {0} == 0 else "
 # (int_identity: PyTorch returns an integer input unchanged, as a copy, not a float)
-floor_p = _unary("floor", _FINITE_GUARD + "math.floor({0})", np.floor, _zero_vjp,
+floor_p = _unary("floor", _AS_IS + "math.copysign(math.floor({0}), {0})", np.floor, _zero_vjp,
                  "y = floor(x);  dx = 0", api=_api("floor", tf="floor"), tf_type="Floor",
                  int_identity=True)
-ceil_p = _unary("ceil", _FINITE_GUARD + "math.ceil({0})", np.ceil, _zero_vjp,
-                "y = ceil(x);  dx = 0", api=_api("ceil", tf="ceil"), tf_type="Ceil",
-                int_identity=True)
+ceil_p = _unary("ceil", _AS_IS + "math.copysign(math.ceil({0}), {0})", np.ceil, _zero_vjp,
+                "y = ceil(x) (-0.0 for x in (-1, 0]);  dx = 0", api=_api("ceil", tf="ceil"),
+                tf_type="Ceil", int_identity=True)
 # (not math.trunc: NumPy 2 scalars have no __trunc__, and the CUDA simulator runs plain Python)
-trunc_p = _unary("trunc", _FINITE_GUARD + "(math.floor({0}) if {0} >= 0 else math.ceil({0}))",
+trunc_p = _unary("trunc", _AS_IS + "math.copysign(math.floor(abs({0})), {0})",
                  np.trunc, _zero_vjp,
-                 "y = trunc(x) (towards zero);  dx = 0", api=_api(("trunc", "fix")),
-                 int_identity=True)
+                 "y = trunc(x) (towards zero; -0.0 for x in (-1, 0]);  dx = 0",
+                 api=_api(("trunc", "fix")), int_identity=True)
 # Half to even: floor, plus one where the fraction is above one half, or exactly one half
-# from an odd floor.  From 2^52 on, every float is an integer already.
+# from an odd floor.
 rint_p = _unary(
     "rint",
-    "{0} if (not math.isfinite({0})) or abs({0}) >= 4503599627370496.0 else "
-    "(math.floor({0}) + (1.0 if ({0} - math.floor({0}) > 0.5 or ({0} - math.floor({0}) == 0.5 "
-    "and math.floor({0}) % 2.0 != 0.0)) else 0.0))",
-    np.rint, _zero_vjp, "y = round(x) (half to even);  dx = 0",
+    _AS_IS + "math.copysign(math.floor({0}) + (1.0 if ({0} - math.floor({0}) > 0.5 or "
+    "({0} - math.floor({0}) == 0.5 and math.floor({0}) % 2.0 != 0.0)) else 0.0), {0})",
+    np.rint, _zero_vjp, "y = round(x) (half to even; -0.0 for x in [-0.5, 0]);  dx = 0",
     api={"tf": ("round", "rint"), "tf.math": ("round", "rint")}, tf_type="Round")
 reciprocal_p = _unary("reciprocal", "1.0 / {0} if {0} != 0 else math.copysign(math.inf, {0})",
                       np.reciprocal, lambda g, y, x: (neg(mul(g, mul(y, y))),),
