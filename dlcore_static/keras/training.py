@@ -348,6 +348,15 @@ class Model(Network):
             return _ds.fit(self, x, y, sample_weight, validation_split, epochs, verbose,
                            callbacks, validation_data, steps_per_epoch, validation_steps,
                            initial_epoch, class_weight)
+        from .utils import Sequence
+        if isinstance(x, Sequence):                # tf.keras: fit takes a keras.utils.Sequence
+            if y is not None or sample_weight is not None or validation_split:
+                raise ValueError("`y`, `sample_weight` and `validation_split` are not "
+                                 "supported when `x` is a keras.utils.Sequence: its batches "
+                                 "hold them")
+            return self.fit_generator(x, steps_per_epoch, epochs, verbose, callbacks,
+                                      validation_data, validation_steps, class_weight,
+                                      shuffle=shuffle, initial_epoch=initial_epoch)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, class_weight)
