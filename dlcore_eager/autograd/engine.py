@@ -319,9 +319,12 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                             _maybe_half(out, bufs):
                         res = half_vjp(prim, g, out, bufs, node.params, bufs)
                     elif prim is _getitem_p and d is g.dtype and \
+                            g.size * 4 <= bufs[0].size and \
                             _slice_scatter_p.kernels["cpu"] is _cpu_scatter:
-                        # slice_scatter(g, x, idx), its zeros left unwritten (_slice_grad); g
-                        # copied now, as the kernel would read it now
+                        # slice_scatter(g, x, idx) of a slice of at most a quarter of x, its
+                        # zeros left unwritten (_slice_grad); g copied now, as the kernel
+                        # would read it now (a larger slice, whose copy would cost about what
+                        # the zeros save, takes the kernel)
                         res = (_SliceGrad(bufs[0].shape, d, _numpy_index(
                             node.params["idx"]) + (Ellipsis,), g.copy()),)
                     elif node.params:
