@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -386,13 +387,37 @@ _PAD_GRAD_FN = {"constant": "ConstantPadNdBackward0", "reflect": "ReflectionPad{
                 "replicate": "ReplicationPad{}DBackward0"}
 
 
+def _warn_dropout2d_dims(ndim: int) -> None:
+    """PyTorch 2.13's warnings (in training and eval alike) for an input that is not 3-D or
+    4-D, and for a 3-D one, which it reads as (N, C, L); the dropout itself is unchanged: one
+    draw per (N, C) entry, so a 2-D (N, C) input is dropped element by element, as there."""
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that "
+                      "dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch "
+                      "dimension (i.e. 3D or 4D inputs).", stacklevel=3)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=3)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p (one draw per (N, C)), scale the rest by 1/(1-p)."""
     if p < 0 or p > 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0:
+    _warn_dropout2d_dims(input.ndim)
+    if not training or p == 0 or input.numel() == 0:
         return input
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     from ..creation import _rng
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     u = Tensor._wrap(_rng(None).random(shape).astype(input._buf.dtype))

@@ -44,3 +44,22 @@ def test_printed_lines_break_where_torchs_do(kind, shape):
     a = a > 0 if kind == "bool" else a
     assert repr(dt.from_numpy(a.copy())) == repr(torch.from_numpy(a.copy()))
     assert repr(dt.ones(3, dtype=dt.bool)) == "tensor([True, True, True])"
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4), (1, 2, 3, 4), (5,)])
+@pytest.mark.parametrize("training", [True, False])
+def test_dropout2d_warns_and_refuses_as_torch(shape, training):
+    # pytorch/examples mnist_rnn applies nn.Dropout2d to (N, C) features
+    import warnings
+    seen = []
+    for m in (dt, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = m.nn.functional.dropout2d(m.ones(*shape), 0.5, training)
+                err = None
+            except RuntimeError as e:
+                out, err = None, str(e)
+        seen.append(([(w.category, str(w.message)) for w in caught], err,
+                     None if out is None else tuple(out.shape)))
+    assert seen[0] == seen[1]
