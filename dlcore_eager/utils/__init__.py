@@ -1,3 +1,4 @@
-"""``dlcore_eager.utils``: ``data`` (datasets and loaders) and ``dlpack`` interop."""
+"""``dlcore_eager.utils``: ``data`` (datasets and loaders), ``dlpack`` interop and
+``checkpoint`` (activation checkpointing's API)."""
 
-from . import data, dlpack  # noqa: F401
+from . import checkpoint, data, dlpack  # noqa: F401

@@ -8,15 +8,17 @@ shuffled by a seeded ``Generator``), a *batch sampler* groups them (``batch_size
 instead of stacking samples one by one (same result, much less Python work).
 """
 
-from .dataloader import DataLoader, default_collate
+from .dataloader import DataLoader, default_collate, default_convert
 from .distributed import DistributedSampler
-from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
-                      TensorDataset, random_split)
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
+                      Subset, TensorDataset, random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                       SubsetRandomSampler, WeightedRandomSampler)
 from .workers import WorkerInfo, get_worker_info
 
 __all__ = [
+           "StackDataset",
+           "default_convert",
            "BatchSampler",
            "ChainDataset",
            "ConcatDataset",

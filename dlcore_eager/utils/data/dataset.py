@@ -108,3 +108,35 @@ class ChainDataset(IterableDataset):
     def __iter__(self):
         for d in self.datasets:
             yield from d
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: item ``i`` is ``(a[i], b[i], ...)``
+    (``StackDataset(a, b)``) or ``{'image': a[i], 'text': b[i]}`` (keywords)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args:
+            if kwargs:
+                raise ValueError("Supported either ``tuple``- (via ``args``) or"
+                                 "``dict``- (via ``kwargs``) like input/output, but both types "
+                                 "are given.")
+            self._length = len(args[0])
+            if any(self._length != len(d) for d in args):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets: tuple | dict = args
+        elif kwargs:
+            tmp = list(kwargs.values())
+            self._length = len(tmp[0])
+            if any(self._length != len(d) for d in tmp):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
