@@ -279,4 +279,7 @@ from . import _fast_paths  # noqa: E402  (x[a:b] and torch.cat of CPU tensors, i
 _fast_paths.install()
 from . import _autocast
 
-_autocast.install()                 # last: each listed op entry gets its autocast class
+_autocast.install()                 # each listed op entry gets its autocast class
+from . import _numpy_keywords  # noqa: E402  (x.sum(1, keepdims=True), torch.cat(xs, axis=0))
+
+_numpy_keywords.install(_sys.modules[__name__])

@@ -63,3 +63,32 @@ def test_dropout2d_warns_and_refuses_as_torch(shape, training):
         seen.append(([(w.category, str(w.message)) for w in caught], err,
                      None if out is None else tuple(out.shape)))
     assert seen[0] == seen[1]
+
+
+_KW_CALLS = [
+    lambda m, x: x.sum(1, keepdims=True), lambda m, x: m.sum(x, axis=1),
+    lambda m, x: x.mean(axis=0, keepdims=True), lambda m, x: x.max(axis=1)[0],
+    lambda m, x: m.amax(x, axis=1, keepdims=True), lambda m, x: x.std(axis=1),
+    lambda m, x: m.cat([x, x], axis=0), lambda m, x: x.softmax(axis=1),
+    lambda m, x: x.argmax(axis=1), lambda m, x: x.cumsum(axis=1),
+    lambda m, x: x.logsumexp(axis=1, keepdims=True), lambda m, x: x.var(1, keepdims=True),
+    lambda m, x: m.stack([x, x], axis=1), lambda m, x: x.unsqueeze(axis=0),
+]
+
+
+@pytest.mark.parametrize("k", range(len(_KW_CALLS)))
+def test_numpy_style_keywords_as_torch_accepts_them(k):
+    # makemore: P /= P.sum(1, keepdims=True); torch's parser renames axis/keepdims
+    a = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+    got = _KW_CALLS[k](dt, dt.from_numpy(a.copy()))
+    want = _KW_CALLS[k](torch, torch.from_numpy(a.copy()))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_numpy_style_keywords_stay_refused_where_torch_refuses_them():
+    for m in (dt, torch):
+        x = m.ones(2, 3)
+        with pytest.raises(TypeError, match="axis"):
+            m.nn.functional.softmax(x, axis=1)           # a Python function in torch
+        with pytest.raises(TypeError, match="keepdims"):
+            m.norm(x, dim=1, keepdims=True)

@@ -1,0 +1,40 @@
+"""PyTorch's NumPy-style keyword aliases.  PyTorch's argument parser accepts ``axis=`` for
+``dim=`` and ``keepdims=`` for ``keepdim=`` on its native functions and Tensor methods, so
+programs write ``P.sum(1, keepdims=True)`` (Karpathy's makemore) or ``torch.cat(xs, axis=0)``.
+Functions PyTorch writes in Python (``F.softmax``, ``torch.norm``, ``torch.split``) and those
+whose parameter is ``dims`` (``flip``, ``roll``) do not take them, and neither do these.
+
+Installed last, over the final ``torch.X`` and ``Tensor.X`` of each name below (the names PyTorch
+2.13 was checked to accept ``axis=`` for): a call with no keywords goes straight through, a call
+with keywords has ``axis``/``keepdims`` renamed first."""
+
+from __future__ import annotations
+
+import functools
+
+from .tensor import Tensor
+
+NAMES = ("sum mean nansum nanmean prod max min amax amin aminmax argmax argmin std var std_mean "
+         "var_mean all any logsumexp median nanmedian mode cumsum cumprod cummax cummin "
+         "logcumsumexp softmax log_softmax squeeze unsqueeze cat concat concatenate stack "
+         "count_nonzero sort argsort topk kthvalue select narrow index_select gather chunk unbind "
+         "diff quantile nanquantile renorm repeat_interleave take_along_dim tensor_split "
+         "trapezoid cumulative_trapezoid").split()
+_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _aliased(f):
+    @functools.wraps(f)
+    def numpy_keywords(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
+            kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+        return f(*args, **kwargs)
+    return numpy_keywords
+
+
+def install(torch) -> None:
+    for target in (torch, Tensor):
+        for name in NAMES:
+            f = target.__dict__.get(name) if target is Tensor else getattr(target, name, None)
+            if f is not None and callable(f) and not isinstance(f, (staticmethod, classmethod)):
+                setattr(target, name, _aliased(f))
