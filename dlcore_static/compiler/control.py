@@ -258,14 +258,21 @@ def _cond_executor(op: Operation, session, device, passes):
     specs = [Specialised(session, passes, builder(i), f"{'true' if i == 0 else 'false'} branch",
                          status) for i in (0, 1)]
     interp: list = []
+    lasts: list = [(None, None), (None, None)]     # per branch: (key, program) last run
 
     def cond_(pred, *captured):
         status.runs += 1
         if interp:
             return interp[0](pred, *captured)
         i = 0 if (bool(pred) if type(pred) in HOST_TYPES else truthy(pred)) else 1
+        key = _key(captured)
+        last = lasts[i]
         try:
-            fn = specs[i].get(_key(captured), captured)[0]
+            if key == last[0]:          # the shapes of the branch's last run (the common case)
+                fn = last[1]
+            else:
+                fn = specs[i].get(key, captured)[0]
+                lasts[i] = (key, fn)
         except Unsupported as e:
             logger.info("compile pass: %s runs in the interpreter: %s", op.name, e)
             status.interpreted = str(e)

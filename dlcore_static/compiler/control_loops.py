@@ -448,7 +448,7 @@ def while_grad_executor(op: Operation, session, device, passes):
         vals, cv = prepare(init, cap_vals)
         return loop_history.run_forward(cond_, step, vals, cv, p["max_iter"], picks)[1]
 
-    drivers: dict = {}
+    checked: dict = {}         # key of the inputs -> (program, driver or None)
 
     def driven(history, consume, seeds, gcaps, tail):
         """The gradient loop by its generated driver (``gradient_driver``) when the program
@@ -456,19 +456,26 @@ def while_grad_executor(op: Operation, session, device, passes):
         the values fed back (the loop variables' gradients, the running sums) keep their
         shapes and dtypes.  None: the general loop runs instead."""
         ins = history[-1][0] + seeds + gcaps + tail
-        fn, out_avals, _ = vjp_spec.get(_key(ins), ins)
-        back = list(seeds)
-        back_avals = list(out_avals[:nfv])
-        for k, (at, how, _) in enumerate(where):
-            if how == "sum":
-                back.append(gcaps[k])
-                back_avals.append(out_avals[at])
-        if not all(a.fully_defined and tuple(a.shape) == np.shape(x) and a.dtype == x.dtype
+        key = _key(ins)
+        got = checked.get(key)
+        if got is None:
+            fn, out_avals, _ = vjp_spec.get(key, ins)
+            back = list(seeds)
+            back_avals = list(out_avals[:nfv])
+            for k, (at, how, _) in enumerate(where):
+                if how == "sum":
+                    back.append(gcaps[k])
+                    back_avals.append(out_avals[at])
+            drive = None
+            if all(a.fully_defined and tuple(a.shape) == np.shape(x) and a.dtype == x.dtype
                    for a, x in zip(back_avals, back)):
-            return None
-        drive = drivers.get(len(ins))
+                drive = gradient_driver(nsaved, nfv, where, len(tail))
+            if len(checked) >= MAX_SPECIALISATIONS:
+                checked.clear()
+            got = checked[key] = (fn, drive)
+        fn, drive = got
         if drive is None:
-            drive = drivers[len(ins)] = gradient_driver(nsaved, nfv, where, len(tail))
+            return None
         return drive(history, consume, fn, *seeds, *gcaps, *tail)
 
     def while_grad(*args):
