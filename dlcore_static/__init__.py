@@ -132,6 +132,9 @@ from . import _string_names  # noqa: E402, F401 - tf.string, tf.strings, tf.io p
 from . import math_long_tail as _math_long_tail  # noqa: E402 - div_no_nan, polyval, ...
 
 _math_long_tail.install(_sys.modules[__name__], math)
+from . import tf_longtail as _tf_longtail  # noqa: E402 - broadcast_to, roll, searchsorted, ...
+
+_tf_longtail.install(_sys.modules[__name__])
 from . import _docs
 
 _docs.fill()                        # one-line docstrings for the graph helpers that have none

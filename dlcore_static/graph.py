@@ -83,6 +83,28 @@ def _where(filename: str, line: int) -> str:
 
 
 # ============================================================================ shapes
+class Dimension(int):
+    """TensorFlow 1's ``Dimension`` of a known size: an ``int`` that also has ``.value``, so
+    TF1's ``x.get_shape()[1].value`` works (an unknown dimension is ``None``, as TF2's)."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> int:
+        return int(self)
+
+    def __repr__(self) -> str:
+        return f"Dimension({int(self)})"
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+
+def dimension_value(dimension):
+    """``tf.compat.v1.dimension_value``: the int (or None) of a dimension or an int."""
+    return dimension.value if isinstance(dimension, Dimension) else dimension
+
+
 class TensorShape:
     """A static, possibly partially known shape: ``TensorShape([None, 3])`` prints ``(?, 3)``."""
 
@@ -123,7 +145,8 @@ class TensorShape:
     def __getitem__(self, i):
         if self.dims is None:          # TensorFlow's: an unknown dimension, an unknown shape
             return TensorShape(None) if isinstance(i, slice) else None
-        return self.dims[i]
+        d = self.dims[i]
+        return Dimension(d) if isinstance(d, int) else d
 
     def __eq__(self, other) -> bool:
         if isinstance(other, TensorShape):

@@ -1,0 +1,286 @@
+"""TensorFlow 1 names that tutorial programs use and dlcore_static lacked, each a few core ops
+(so gradients come from those ops' vjps):
+
+    tf.broadcast_to(x, shape)        x broadcast to shape (a fed shape too); dx = g summed back
+    tf.roll(x, shift, axis)          elements shifted cyclically: y[(i + s) % n] = x[i]
+    tf.searchsorted(seq, v, side)    per row: #{seq < v} ('left') or #{seq <= v} ('right')
+    tf.identity_n, tf.ensure_shape   (ensure_shape checks the run-time shape, TF's words)
+    tf.log_sigmoid                   -softplus(-x)
+    tf.dimension_value, tf.Dimension, tf.tables_initializer
+    tf.nn.zero_fraction              mean(x == 0)
+    tf.nn.sufficient_statistics      (count, sum(x - shift), sum((x - shift)^2), shift)
+    tf.nn.normalize_moments          mean = m/c + shift,  var = v/c - (m/c)^2
+    tf.nn.weighted_moments           sum(w x)/sum(w),  sum(w (x - mean)^2)/sum(w)
+    tf.nn.log_poisson_loss           exp(l) - t l  (+ Stirling's t log t - t + log(2 pi t)/2
+                                     where t > 1, with compute_full_loss)
+    tf.losses.cosine_distance        1 - sum(labels * predictions, axis), weighted
+
+``install(tf)`` puts them in place without replacing an existing name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from ._convert import _args, _scoped
+from .graph import Dimension, Tensor, TensorShape, dimension_value, get_default_graph
+from .host_ops import host_op
+from .host_ops import register as _register_host_op
+
+__all__ = ["Dimension", "broadcast_to", "dimension_value", "ensure_shape", "identity_n",
+           "roll", "searchsorted", "tables_initializer"]
+
+
+def _axis_list(a) -> list:
+    return [int(v) for v in (a if isinstance(a, (list, tuple, np.ndarray)) else [a])]
+
+
+def broadcast_to(input, shape, name=None):
+    """``input`` broadcast to ``shape`` (NumPy's rules; ``shape`` may be a tensor)."""
+    from .array_nd import _ints
+    from .run_time_shapes import _fill_at_run_time, _run_time_shape
+    x = _args(input)[0]
+    if _run_time_shape(shape):
+        def f(v):
+            return _ops.broadcast_like(v, _fill_at_run_time(shape, 0, v.aval.dtype, "zeros"))
+        return _scoped("BroadcastTo", name, f, x)
+    dims = tuple(_ints(shape))
+    xs = tuple(x.aval.shape)
+    if len(xs) > len(dims) or any(a not in (1, b) and a is not None
+                                  for a, b in zip(xs[::-1], dims[::-1])):
+        raise ValueError(f"Incompatible shapes: {list(xs)} vs. {list(dims)} for "
+                         f"'BroadcastTo'")
+    if None in xs:
+        return _scoped("BroadcastTo", name, lambda v: _ops.broadcast_like(
+            v, _ops.zeros(dims, v.aval.dtype)), x)
+    return _scoped("BroadcastTo", name, lambda v: _ops.broadcast_to(v, dims), x)
+
+
+def roll(input, shift, axis, name=None):
+    """Elements shifted by ``shift`` along ``axis`` (lists of both roll several axes; a
+    repeated axis adds up its shifts), wrapping around."""
+    x = _args(input)[0]
+    shifts, axes = _axis_list(shift), _axis_list(axis)
+    if len(shifts) != len(axes):
+        raise ValueError(f"shift and axis must have the same size, got {len(shifts)} and "
+                         f"{len(axes)}")
+    total: dict = {}
+    for s, a in zip(shifts, axes):
+        a = a + x.aval.ndim if a < 0 else a
+        if not 0 <= a < x.aval.ndim:
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {x.aval.ndim}")
+        total[a] = total.get(a, 0) + s
+
+    def f(v):
+        for a, s in total.items():
+            n = v.aval.shape[a]
+            if n is None:
+                raise ValueError(f"roll: dimension {a} must be known when the graph is built")
+            s %= max(n, 1)
+            if s:
+                lead = (slice(None),) * a
+                v = _ops.concatenate([_ops.getitem(v, lead + (slice(n - s, n),)),
+                                      _ops.getitem(v, lead + (slice(0, n - s),))], a)
+        return v
+    return _scoped("Roll", name, f, x)
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=None):
+    """Row by row, where each value would be inserted in the sorted innermost row of
+    ``sorted_sequence`` (``side='left'``: before equal entries, ``'right'``: after)."""
+    from . import dtypes as _dtypes
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be either 'right' or 'left'.  Saw: {side}.")
+    seq, v = _args(sorted_sequence, values)
+    if seq.aval.ndim != v.aval.ndim or not TensorShape(seq.aval.shape[:-1]).is_compatible_with(
+            TensorShape(v.aval.shape[:-1])):
+        raise ValueError(f"searchsorted: sorted_sequence {seq.shape} and values {v.shape} "
+                         "must have the same leading dimensions")
+    cmp = _ops.less if side == "left" else _ops.less_equal
+
+    def f(s, x):
+        hits = cmp(_ops.expand_dims(s, -2), _ops.expand_dims(x, -1))
+        return _ops.sum(_ops.cast(hits, _dtypes.as_np(out_type)), -1)
+    return _scoped("SearchSorted", name, f, seq, v)
+
+
+def identity_n(input, name=None):
+    """A list of identities of the tensors in ``input``."""
+    from .array_ops import identity
+    with get_default_graph().name_scope(name or "IdentityN"):
+        return [identity(t) for t in input]
+
+
+def _ensure_impl(dims, *, want):
+    got = [int(d) for d in dims]
+    if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+        text = ",".join("?" if w is None else str(w) for w in want)
+        raise ValueError(f"Shape of tensor x [{','.join(map(str, got))}] is not compatible "
+                         f"with expected shape [{text}].")
+    return np.zeros((), np.int32)
+
+
+_register_host_op("EnsureShapeCheck", _ensure_impl)
+
+
+def ensure_shape(x, shape, name=None):
+    """``x``, after checking that its shape fits ``shape`` (build time: ValueError; run time,
+    for dimensions not known at build: InvalidArgumentError in TensorFlow's words)."""
+    from .array_ops import identity
+    from .graph import control_dependencies
+    t = _args(x)[0]
+    want = TensorShape(shape)
+    if not t.shape.is_compatible_with(want):
+        raise ValueError(f"Shapes {t.shape} and {want} are incompatible")
+    if t.shape.is_fully_defined():
+        return identity(t, name=name)
+    with get_default_graph().name_scope(name or "EnsureShape"):
+        check = host_op("EnsureShapeCheck", [_shape(t)], [((), np.int32)],
+                        {"want": tuple(want.dims)})
+        with control_dependencies([check]):
+            return identity(t)
+
+
+def _shape(t):
+    from .array_api import shape  # (tf.shape: run-time dimensions too)
+    return shape(t)
+
+
+def log_sigmoid(x, name=None):
+    """``log(1 / (1 + exp(-x))) = -softplus(-x)``."""
+    return _scoped("LogSigmoid", name, lambda v: _ops.neg(_ops.softplus(_ops.neg(v))),
+                   _args(x)[0])
+
+
+TABLE_INITIALIZERS = "table_initializer"
+
+
+def tables_initializer(name="init_all_tables"):
+    """The group of the graph's table initializers (``no_op`` when there are none)."""
+    from .control_flow import group, no_op
+    inits = get_default_graph().get_collection(TABLE_INITIALIZERS)
+    return group(*inits, name=name) if inits else no_op(name=name)
+
+
+# ----------------------------------------------------------------------------- tf.nn
+def zero_fraction(value, name=None):
+    """The fraction of zeros in ``value`` (float32)."""
+    return _scoped("zero_fraction", name, lambda v: _ops.mean(
+        _ops.cast(_ops.equal(v, _ops.zeros_like(v)), np.float32)), _args(value)[0])
+
+
+def _red(v, axes, keepdims):
+    return _ops.sum(v, tuple(int(a) for a in axes), keepdims=keepdims)
+
+
+def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdims=None):
+    """``(count, sum(x - shift), sum((x - shift)^2), shift)`` over ``axes``."""
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    t = _args(x)[0]
+    dims = [t.aval.shape[int(a)] for a in axes]
+    if None in dims:
+        raise ValueError(f"sufficient_statistics: the dimensions {list(axes)} of {t.shape} "
+                         "must be known when the graph is built")
+    from .frontend import constant
+    with get_default_graph().name_scope(name or "sufficient_statistics"):
+        count = constant(np.asarray(np.prod(dims), t.aval.dtype), name="count")
+        if shift is not None:
+            s = _args(shift)[0]
+            m = _red(_ops.sub(t, s), axes, keep)
+            v = _red(_ops.square(_ops.sub(t, s)), axes, keep)
+        else:
+            s, m, v = None, _red(t, axes, keep), _red(_ops.square(t), axes, keep)
+        return count, m, v, s
+
+
+def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
+    """``(mean, variance)`` from the sufficient statistics."""
+    with get_default_graph().name_scope(name or "normalize"):
+        c, m, v = _args(counts, mean_ss, variance_ss)
+        shifted = _ops.div(m, c)
+        mean = _ops.add(shifted, _args(shift)[0]) if shift is not None else shifted
+        return mean, _ops.sub(_ops.div(v, c), _ops.square(shifted))
+
+
+def weighted_moments(x, axes, frequency_weights, name=None, keep_dims=None, keepdims=None):
+    """``(mean, variance)`` of ``x`` over ``axes`` with ``frequency_weights`` (broadcast to
+    ``x``)."""
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with get_default_graph().name_scope(name or "weighted_moments"):
+        t, w = _args(x, frequency_weights)
+        if w.aval.dtype != t.aval.dtype:
+            w = _ops.cast(w, t.aval.dtype)
+        wsum = _red(_ops.add(w, _ops.zeros_like(t)), axes, True)
+        mean = _ops.div(_red(_ops.mul(w, t), axes, True), wsum)
+        var = _ops.div(_red(_ops.mul(w, _ops.square(_ops.sub(t, mean))), axes, True), wsum)
+        if not keep:
+            ax = tuple(sorted(int(a) % t.aval.ndim for a in axes))
+            mean, var = _ops.squeeze(mean, ax), _ops.squeeze(var, ax)
+        return mean, var
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """``exp(log_input) - log_input * targets`` (plus Stirling's approximation of
+    ``log(targets!)`` where ``targets > 1`` with ``compute_full_loss``)."""
+    lg, t = _args(log_input, targets)
+    if not TensorShape(lg.aval.shape).is_compatible_with(TensorShape(t.aval.shape)):
+        raise ValueError(f"log_input and targets must have the same shape ({lg.shape} vs "
+                         f"{t.shape})")
+
+    def f(li, tv):
+        out = _ops.sub(_ops.exp(li), _ops.mul(li, tv))
+        if compute_full_loss:
+            safe = _ops.maximum(tv, 1.0)
+            stirling = _ops.add(_ops.sub(_ops.mul(tv, _ops.log(safe)), tv),
+                                _ops.mul(_ops.log(_ops.mul(safe, 2 * np.pi)), 0.5))
+            out = _ops.add(out, _ops.where(_ops.greater(tv, 1.0), stirling,
+                                           _ops.zeros_like(tv)))
+        return out
+    return _scoped("log_poisson_loss", name, f, lg, t)
+
+
+def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
+                    loss_collection="losses", reduction="weighted_sum_by_nonzero_weights",
+                    dim=None):
+    """``1 - sum(labels * predictions, axis)`` (both unit-normalized by the caller), reduced
+    as the other ``tf.losses``."""
+    from .losses import compute_weighted_loss
+    a = axis if axis is not None else dim
+    if a is None:
+        raise ValueError("You must specify 'axis'.")
+    with get_default_graph().name_scope(scope or "cosine_distance_loss"):
+        p, y = _args(predictions, labels, cast_data=True)
+        if y.aval.dtype != p.aval.dtype:
+            y = _ops.cast(y, p.aval.dtype)
+        if not TensorShape(p.aval.shape).is_compatible_with(TensorShape(y.aval.shape)):
+            raise ValueError(f"Shapes {p.shape} and {y.shape} are incompatible")
+        losses = _ops.sub(1.0, _ops.sum(_ops.mul(p, y), int(a), keepdims=True))
+        return compute_weighted_loss(losses, weights, loss_collection=loss_collection,
+                                     reduction=reduction)
+
+
+NN = ["zero_fraction", "sufficient_statistics", "normalize_moments", "weighted_moments",
+      "log_poisson_loss"]
+
+
+def install(tf) -> None:
+    """Bind the names under ``tf``, ``tf.nn``, ``tf.math`` and ``tf.losses`` (never over an
+    existing one)."""
+    g = globals()
+    for n in __all__:
+        if not hasattr(tf, n):
+            setattr(tf, n, g[n])
+    for n in NN:
+        if not hasattr(tf.nn, n):
+            setattr(tf.nn, n, g[n])
+    if not hasattr(tf.math, "log_sigmoid"):
+        tf.math.log_sigmoid = log_sigmoid
+    if not hasattr(tf, "log_sigmoid"):        # (TF 1.x's root alias of tf.math.log_sigmoid)
+        tf.log_sigmoid = tf.math.log_sigmoid
+    if not hasattr(tf.math, "searchsorted"):   # (TF2's home; TF1.15 has tf.searchsorted)
+        tf.math.searchsorted = searchsorted
+    if not hasattr(tf.losses, "cosine_distance"):
+        tf.losses.cosine_distance = cosine_distance
+    _ = Tensor
