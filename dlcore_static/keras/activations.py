@@ -37,9 +37,56 @@ def softmax(x, axis=-1):
     return _ops.softmax(x, axis)
 
 
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return _ops.relu6(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (Keras 3's default slope)."""
+    return _ops.leaky_relu(x, float(negative_slope))
+
+
+def gelu(x, approximate=False):
+    """``x * Phi(x)`` (``0.5 x (1 + erf(x / sqrt 2))``), or its tanh approximation."""
+    if approximate:
+        inner = _ops.mul(_ops.add(x, _ops.mul(_ops.mul(_ops.square(x), x), 0.044715)),
+                         0.7978845608028654)
+        return _ops.mul(_ops.mul(x, 0.5), _ops.add(_ops.tanh(inner), 1.0))
+    return _ops.mul(_ops.mul(x, 0.5), _ops.add(_ops.erf(_ops.mul(x, 0.7071067811865476)), 1.0))
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (also ``swish``)."""
+    return _ops.mul(x, _ops.sigmoid(x))
+
+
+swish = silu
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    return _ops.mul(x, _ops.tanh(_ops.softplus(x)))
+
+
+def hard_silu(x):
+    """``x * relu6(x + 3) / 6`` (also ``hard_swish``)."""
+    return _ops.mul(x, _ops.div(_ops.relu6(_ops.add(x, 3.0)), 6.0))
+
+
+hard_swish = hard_silu
+
+
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x, axis)``."""
+    return _ops.log_softmax(x, axis)
+
+
 _TABLE: dict[str | None, Callable] = {
     f.__name__: f for f in (linear, relu, elu, selu, softplus, softsign, sigmoid, tanh,
-                            exponential, hard_sigmoid, softmax)}
+                            exponential, hard_sigmoid, softmax, relu6, leaky_relu, gelu, silu,
+                            mish, hard_silu, log_softmax)}
+_TABLE.update({"swish": silu, "hard_swish": hard_silu})
 _TABLE[None] = linear
 
 

@@ -30,6 +30,26 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
+class L1(L1L2):
+    """``l1 * sum(|x|)`` (Keras 2.3+/3's class)."""
+
+    def __init__(self, l1=0.01):  # noqa: E741
+        super().__init__(l1=l1)
+
+    def get_config(self) -> dict:
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    """``l2 * sum(x^2)`` (Keras 2.3+/3's class)."""
+
+    def __init__(self, l2=0.01):  # noqa: E741
+        super().__init__(l2=l2)
+
+    def get_config(self) -> dict:
+        return {"l2": self.l2}
+
+
 def l1(l=0.01): return L1L2(l1=l)  # noqa: E741
 def l2(l=0.01): return L1L2(l2=l)  # noqa: E741
 def l1_l2(l1=0.01, l2=0.01): return L1L2(l1=l1, l2=l2)
@@ -38,7 +58,7 @@ def l1_l2(l1=0.01, l2=0.01): return L1L2(l1=l1, l2=l2)
 def get(identifier):
     if identifier is None or callable(identifier):
         return identifier
-    table = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
+    table = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "L1": L1, "L2": L2, "L1L2": L1L2}
     if identifier not in table:
         raise ValueError(f"Unknown regularizer: {identifier}")
     return table[identifier]()

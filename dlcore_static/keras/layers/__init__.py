@@ -22,3 +22,13 @@ from .convolutional3d import (AveragePooling3D, AvgPool3D, Conv3D, Conv3DTranspo
 from . import recurrent  # noqa: E402 - issue 12
 from .recurrent import (GRU, LSTM, Bidirectional, Embedding, Masking, SimpleRNN,  # noqa: E402
                         TimeDistributed)
+from . import noise_norm  # noqa: E402 - LayerNormalization, GaussianNoise, SpatialDropout1D, ...
+from .noise_norm import (ActivityRegularization, AlphaDropout, GaussianDropout,  # noqa: E402
+                         GaussianNoise, Identity, LayerNormalization, Rescaling,
+                         SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+                         UnitNormalization)
+
+# Keras 2.3+/3's shorter names of the pooling layers
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+AvgPool1D = AveragePooling1D
