@@ -33,7 +33,7 @@ class L1L2(Regularizer):
 class L1(L1L2):
     """``l1 * sum(|x|)`` (Keras 2.3+/3's class)."""
 
-    def __init__(self, l1=0.01):  # noqa: E741
+    def __init__(self, l1=0.01):
         super().__init__(l1=l1)
 
     def get_config(self) -> dict:
@@ -43,7 +43,7 @@ class L1(L1L2):
 class L2(L1L2):
     """``l2 * sum(x^2)`` (Keras 2.3+/3's class)."""
 
-    def __init__(self, l2=0.01):  # noqa: E741
+    def __init__(self, l2=0.01):
         super().__init__(l2=l2)
 
     def get_config(self) -> dict:
