@@ -97,6 +97,11 @@ def __bool__(self) -> bool:
     return bool(self.item())
 
 def __float__(self) -> float:
+    if self._rg:                       # PyTorch 2.13 warns for float(), not for item()/int()
+        import warnings
+        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                      "unexpected behavior.\nConsider using tensor.detach() first.",
+                      UserWarning, stacklevel=2)
     return float(self.item())
 
 def __int__(self) -> int:

@@ -92,3 +92,17 @@ def test_numpy_style_keywords_stay_refused_where_torch_refuses_them():
             m.nn.functional.softmax(x, axis=1)           # a Python function in torch
         with pytest.raises(TypeError, match="keepdims"):
             m.norm(x, dim=1, keepdims=True)
+
+
+def test_float_of_a_tensor_requiring_grad_warns_as_torch():
+    # d2l's train_epoch_ch3: metric.add(float(l.sum()), ...)
+    import warnings
+    for m in (dt, torch):
+        x = m.ones(3, requires_grad=True)
+        with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a "
+                          "scalar may lead to unexpected behavior"):
+            assert float(x.sum()) == 3.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert x.sum().item() == 3.0 and float(x.sum().detach()) == 3.0
+            assert int(x.sum()) == 3
