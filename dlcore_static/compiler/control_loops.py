@@ -11,7 +11,19 @@ transpose in the gradient body, a bias broadcast) are computed once per loop, by
 sub-program, and handed to every iteration as inputs, C-contiguous: at an LSTM's shapes
 ``g @ W.T`` with ``W.T`` a transposed view took 434 us against 224 us with a contiguous copy
 (OpenBLAS, one thread, (20,800)x(800,400)).  Ops that may raise at run time (gathers) are not
-moved, so a loop that runs no iteration raises nothing it would not raise otherwise.
+moved, so a loop that runs no iteration raises nothing it would not raise otherwise.  A
+prologue whose invariants are all transposed input matrices takes them as views, with no
+sub-program.
+
+Drivers (issue 19): the per-iteration glue is generated Python, one module per loop shape
+(``forward_driver``, ``gradient_driver``; files in the cache folder like the plans' glue): the
+loop variables live in locals and each iteration is one call of the body's program, for loops
+whose body keeps no accumulator and holds no control flow of its own.  Such a loop's history
+is a ``UniformHistory`` (every entry of the same shapes), so its WhileGrad chooses its compiled
+program once per run rather than once per iteration.  Other loops run through
+``loop_history.run_forward``/``run_gradient`` as before.  Errors are unchanged: each program
+call still goes through the runner's fallback (``runner.single_step_plan``), which names the
+failing node.
 """
 
 from __future__ import annotations
@@ -169,7 +181,7 @@ def forward_driver(n: int, nargs: int, ncap: int, picks: list, cf, sf):
         "    hist = _History() if keep else None",
         "    while (bool(p) if type(p) in _host else _truthy(p)):",
         f"        r = _sf({', '.join(vs + cs)})",
-        f"        if keep:\n            hist.append(([{saved}], None))" if picks else "",
+        f"        if keep:\n            hist.append(([{saved}], None))",   # (one per iteration)
         f"        {''.join(v + ', ' for v in vs)}p = {''.join(f'r[{j}], ' for j in range(n))}r[-1]",
         f"    return [{', '.join(vs)}], hist",
     ]

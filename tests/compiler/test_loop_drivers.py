@@ -99,3 +99,22 @@ def test_a_float32_sum_of_everything_sums_rows_in_float64(shape):
         got_m, got_p = sess.run([m, pred], {x: x0})
     want = np.float32(np.float32(x0.astype(np.float64).sum()) / np.float32(x0.size))
     assert got_m == want and got_p == (want > 0)
+
+
+def test_a_gradient_that_saves_nothing_still_runs_once_per_iteration():
+    """``h = h + w``: the body's gradient reads no forward value (an empty history entry per
+    iteration), so d sum(h_n) / dw = n * rows."""
+    w0 = RNG.standard_normal(3)
+    x = tf.placeholder(tf.float64, (2, 3))
+    n = tf.placeholder(tf.int32, ())
+    w = tf.Variable(w0)
+    _, h = tf.while_loop(lambda i, h: i < n, lambda i, h: (i + 1, h + w), [tf.constant(0), x])
+    loss = tf.reduce_sum(h)
+    gw = tf.gradients(loss, [w])[0]
+    x0 = RNG.standard_normal((2, 3))
+    with tf.Session(passes="all") as sess:
+        sess.run(tf.global_variables_initializer())
+        for k in (2, 3, 0, 4):
+            lv, g = sess.run([loss, gw], {x: x0, n: k})
+            np.testing.assert_allclose(lv, (x0 + k * w0).sum(), rtol=1e-12)
+            np.testing.assert_allclose(g, np.full(3, 2.0 * k), rtol=1e-12)
