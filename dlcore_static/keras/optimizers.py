@@ -33,6 +33,7 @@ from . import legacy
 
 class Optimizer:
     _defaults: dict = {}
+    _schedule = None                  # a keras.optimizers.schedules schedule given as the rate
 
     def __init__(self, params: dict | None = None, **kwargs):
         """``params``: the subclass's named arguments; ``kwargs``: what else the user passed
@@ -47,7 +48,12 @@ class Optimizer:
         cfg = dict(self._defaults)
         cfg.update(params or {})
         cfg.update(kwargs)
-        self._lr0 = float(cfg.pop("learning_rate"))
+        lr = cfg.pop("learning_rate")
+        from .lr_schedules import LearningRateSchedule
+        if isinstance(lr, LearningRateSchedule):      # the rate follows the step in the graph
+            self._schedule = lr
+            lr = lr(0)
+        self._lr0 = float(lr)
         self.initial_decay = float(cfg.pop("decay", 0.0))
         self.clipnorm = cfg.pop("clipnorm", None)
         self.clipvalue = cfg.pop("clipvalue", None)
@@ -66,6 +72,10 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
+        if self._schedule is not None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object "
+                            "as its `learning_rate` constructor argument, hence its learning "
+                            "rate is not settable.")
         if self._lr_var is not None:
             K.set_value(self._lr_var, value)
         else:
@@ -118,6 +128,8 @@ class Optimizer:
         return v
 
     def _lr_t(self, p):
+        if self._schedule is not None:
+            return _ops.cast(self._schedule(self._made(self.iterations).value()), p.aval.dtype)
         lr = _ops.cast(self._made(self._lr_var).value(), p.aval.dtype)
         if self.initial_decay > 0:
             it = _ops.cast(self._made(self.iterations).value(), p.aval.dtype)
@@ -270,7 +282,25 @@ class Adam(Optimizer):
             denom = _ops.maximum(vh.value(), v_t)
             ups.append(vh.assign(denom))
         step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(_ops.sqrt(denom), self.epsilon))
+        wd = float(getattr(self, "weight_decay", 0.0) or 0.0)
+        if wd:                         # AdamW: w -= lr * wd * w, decoupled from the gradient
+            step = _ops.add(step, _ops.mul(p.value(), _ops.mul(self._lr_t(p), wd)))
         return ups + [self._set(p, minus=step)]
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Keras 3's ``AdamW``: ``w -= lr * weight_decay * w``
+    before each Adam step; defaults ``learning_rate=0.001``, ``weight_decay=0.004``)."""
+
+    weight_decay: float
+
+    def __init__(self, learning_rate=None, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=None, amsgrad=False, **kw):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, 0.0, amsgrad, **kw)
+        self.weight_decay = float(weight_decay)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "weight_decay": self.weight_decay}
 
 
 class Adamax(Optimizer):
@@ -359,7 +389,8 @@ class TFOptimizer(Optimizer):
 sgd, rmsprop, adagrad, adadelta, adam, adamax, nadam = (SGD, RMSprop, Adagrad, Adadelta, Adam,
                                                         Adamax, Nadam)
 _TABLE = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
-          "adam": Adam, "adamax": Adamax, "nadam": Nadam}
+          "adam": Adam, "adamax": Adamax, "nadam": Nadam, "adamw": AdamW}
+from . import lr_schedules as schedules  # noqa: F401 - keras.optimizers.schedules
 
 
 def get(identifier) -> Optimizer:
