@@ -322,3 +322,7 @@ def install(torch) -> None:
     for name, value in extra.items():
         if name not in vars(torch):
             setattr(torch, name, value)
+    from .distributions import more             # (imports the package: attached from here)
+    for name in more.__all__:
+        if not hasattr(torch.distributions, name):
+            setattr(torch.distributions, name, getattr(more, name))
