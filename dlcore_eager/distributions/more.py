@@ -174,7 +174,7 @@ class MultivariateNormal(Distribution):
     def precision_matrix(self) -> Tensor:
         if "precision_matrix" in self._given:
             return self._given["precision_matrix"]
-        from .. import cholesky_inverse
+        from .._linalg_solve import cholesky_inverse
         return cholesky_inverse(self._unbroadcasted_scale_tril).expand(
             *self._batch_shape, *self._event_shape, *self._event_shape)
 
