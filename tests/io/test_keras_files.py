@@ -134,14 +134,8 @@ for w in ("w.weights.h5", "w.h5"):
 
 
 def test_real_keras3_reads_what_dlcore_writes(tmp_path):
-    import importlib.metadata
-    import importlib.util
-    import os
-    import subprocess
-    import sys
-    if importlib.util.find_spec("keras") is None or \
-            int(importlib.metadata.version("keras").split(".")[0]) < 3:
-        pytest.skip("Keras 3 is not installed")
+    from real_keras import keras3, run_script  # tests/io/real_keras.py
+    keras3()
     m = _model(5)
     np.save(tmp_path / "x.npy", X)
     np.save(tmp_path / "want.npy", m.predict(X))
@@ -149,9 +143,6 @@ def test_real_keras3_reads_what_dlcore_writes(tmp_path):
     m.save(str(tmp_path / "m.h5"))
     m.save_weights(str(tmp_path / "w.weights.h5"))
     m.save_weights(str(tmp_path / "w.h5"))
-    env = {**os.environ, "KERAS_BACKEND": "numpy"}     # Keras 3's NumPy backend: no TF needed
-    r = subprocess.run([sys.executable, "-c", _REAL_KERAS, str(tmp_path)], env=env,
-                       capture_output=True, text=True, timeout=300, check=False)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.split() == ["keras", "True", "h5", "True", "w.weights.h5", "True",
-                                "w.h5", "True"]
+    printed = run_script(_REAL_KERAS, tmp_path)      # Keras 3's NumPy backend: no TF needed
+    assert printed.split() == ["keras", "True", "h5", "True", "w.weights.h5", "True",
+                               "w.h5", "True"]

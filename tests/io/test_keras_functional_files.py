@@ -280,14 +280,8 @@ np.save(d + "/n0.npy", n.predict(S, verbose=0))
 
 
 def test_real_keras3_reads_and_writes_functional_files(tmp_path):
-    import importlib.metadata
-    import importlib.util
-    import os
-    import subprocess
-    import sys
-    if importlib.util.find_spec("keras") is None or \
-            int(importlib.metadata.version("keras").split(".")[0]) < 3:
-        pytest.skip("Keras 3 is not installed")
+    from real_keras import keras3, run_script  # tests/io/real_keras.py
+    keras3()
     m = _model(5)
     for i, (x, w) in enumerate(zip(X, m.predict(X))):
         np.save(tmp_path / f"x{i}.npy", x)
@@ -300,12 +294,9 @@ def test_real_keras3_reads_and_writes_functional_files(tmp_path):
         np.save(tmp_path / f"s{i}.npy", x)
         np.save(tmp_path / f"sw{i}.npy", w)
     s.save(str(tmp_path / "s.keras"))
-    env = {**os.environ, "KERAS_BACKEND": "numpy"}     # Keras 3's NumPy backend: no TF needed
-    r = subprocess.run([sys.executable, "-c", _REAL_KERAS, str(tmp_path)], env=env,
-                       capture_output=True, text=True, timeout=300, check=False)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.split() == ["keras", "True", "SGD", "True", "True", "h5", "True",
-                                "nested", "True"]
+    printed = run_script(_REAL_KERAS, tmp_path)      # Keras 3's NumPy backend: no TF needed
+    assert printed.split() == ["keras", "True", "SGD", "True", "True", "h5", "True",
+                               "nested", "True"]
     want = [np.load(tmp_path / "k0.npy"), np.load(tmp_path / "k1.npy")]
     for name in ("k.keras", "k.h5"):                   # Keras's files, read by dlcore
         _fresh()
