@@ -283,4 +283,6 @@ def install(tf) -> None:
         tf.math.searchsorted = searchsorted
     if not hasattr(tf.losses, "cosine_distance"):
         tf.losses.cosine_distance = cosine_distance
+    from . import image_color  # tf.image: rgb_to_hsv, adjust_hue, psnr, sobel_edges, ...
+    image_color.install(tf.image)
     _ = Tensor
