@@ -87,4 +87,20 @@ def tensor_repr(t) -> str:
         extras.append(f"grad_fn=<{node.name()}>")
     elif t._rg:
         extras.append("requires_grad=True")
-    return prefix + body + "".join(", " + e for e in extras) + ")"
+    return _add_suffixes(prefix + body, extras, len(prefix))
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    """PyTorch's ``_add_suffixes``: each suffix (``dtype=``, ``grad_fn=``, ...) goes on a new
+    line, indented under the first bracket, when it would take the last line past 80 columns
+    (PyTorch counts that line two characters longer than it is)."""
+    parts = [text]
+    last = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last + len(suffix) + 2 > 80:
+            parts.append(",\n" + " " * indent + suffix)
+            last = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last += len(suffix) + 2
+    return "".join(parts) + ")"

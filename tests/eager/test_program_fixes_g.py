@@ -46,6 +46,20 @@ def test_printed_lines_break_where_torchs_do(kind, shape):
     assert repr(dt.ones(3, dtype=dt.bool)) == "tensor([True, True, True])"
 
 
+@pytest.mark.parametrize("n", [3, 6, 9])
+@pytest.mark.parametrize("kind", ["grad_fn", "requires_grad", "dtype"])
+def test_suffixes_wrap_onto_a_new_line_as_torch(n, kind):
+    # d2l prints net[1].gamma.reshape((-1,)): ', grad_fn=<ViewBackward0>)' past 80 columns
+    a = np.linspace(-1, 1, n)
+    got = []
+    for m in (dt, torch):
+        x = m.from_numpy(a.astype(np.float64 if kind == "dtype" else np.float32))
+        if kind != "dtype":
+            x.requires_grad_()
+        got.append(repr(x.reshape(-1) if kind == "grad_fn" else x))
+    assert got[0] == got[1]
+
+
 @pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4), (1, 2, 3, 4), (5,)])
 @pytest.mark.parametrize("training", [True, False])
 def test_dropout2d_warns_and_refuses_as_torch(shape, training):
