@@ -84,16 +84,53 @@ class StaticFrontend:
             return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
         op_type = type_name(prim)
         name = graph.unique_name(op_type)
+        key = _rule_key(prim, avals, params)
+        out = _RULE_OUTPUTS.get(key) if key is not None else None
+        if out is not None:
+            return _add_op(graph, op_type, name, inputs, out, prim, params, unknown)
         try:
             out = prim.abstract_eval(*avals, **params)
         except ShapeError as e:
             raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
         except DTypeError as e:
             raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
-        op = Operation(graph, op_type, name, inputs, [out], prim=prim, params=params)
-        if unknown and out.ndim == 0 and prim.kind != "reduce":
-            op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
-        return op.outputs[0]
+        if key is not None:
+            if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
+                _RULE_OUTPUTS.clear()
+            _RULE_OUTPUTS[key] = out
+        return _add_op(graph, op_type, name, inputs, out, prim, params, unknown)
+
+
+def _add_op(graph, op_type, name, inputs, out, prim, params, unknown) -> Tensor:
+    op = Operation(graph, op_type, name, inputs, [out], prim=prim, params=params)
+    if unknown and out.ndim == 0 and prim.kind != "reduce":
+        op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
+    return op.outputs[0]
+
+
+# The shape rules' results, by (primitive, input avals, parameters): a rule is a function of
+# these alone (the eager dispatch caches that a rule passed on the same key, registry.bind),
+# and a graph built per batch (issue 19) asks the same few questions hundreds of times.  Only
+# parameters of plain types are keyed, each with its type (1, 1.0 and True are equal keys but
+# may give other dtypes); results only, never errors; cleared when it grows past the bound.
+_RULE_OUTPUTS: dict = {}
+_RULE_OUTPUTS_MAX = 4096
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
+def _rule_key(prim: Primitive, avals: list, params: dict):
+    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain."""
+    items = []
+    for k, v in params.items():
+        t = type(v)
+        if t is tuple:
+            for e in v:
+                if type(e) is not int:
+                    return None
+        elif t not in _PLAIN and not isinstance(v, np.dtype):
+            return None
+        items.append((k, t, v))
+    return (prim, tuple(avals), tuple(items))
 
 
 # Core primitives on tf.string tensors (object arrays of bytes).  Those whose CPU kernel only
