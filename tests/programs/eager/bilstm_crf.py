@@ -6,7 +6,7 @@ algorithm (torch.full, init_alphas[0][i] = 0., a per-tag loop of broadcast adds 
 _score_sentence indexing self.transitions[tags[i + 1], tags[i]] with 0-d long tensors, Viterbi
 decoding with backpointers, SGD with weight_decay, and the predictions before and after
 training under torch.no_grad().  (torch.randn and the initial weights are NumPy draws so both
-libraries see the same numbers; 12 epochs instead of 300.)"""
+libraries see the same numbers; 8 epochs instead of 300.)"""
 import numpy as np
 import torch
 import torch.autograd as autograd  # noqa: F401  (imported by the tutorial)
@@ -218,7 +218,7 @@ with torch.no_grad():
 
 # Make sure prepare_sequence from earlier in the LSTM section is loaded
 for epoch in range(
-        12):  # again, normally you would NOT do 300 epochs, it is toy data
+        8):  # again, normally you would NOT do 300 epochs, it is toy data
     for sentence, tags in training_data:
         # Step 1. Remember that Pytorch accumulates gradients.
         # We need to clear them out before each instance

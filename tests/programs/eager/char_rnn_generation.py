@@ -6,7 +6,7 @@ train() summing NLLLoss into loss = torch.Tensor([0]) with +=, the manual update
 p.data.add_(p.grad.data, alpha=-learning_rate), and sample() under torch.no_grad() reading
 output.topk(1), comparing topi == n_letters - 1 and indexing all_letters[topi] with a 0-d tensor.
 (The names are made up; the initial weights are NumPy draws and the dropout probability is set
-to 0 after construction, since each library's random stream differs; 300 iterations instead of
+to 0 after construction, since each library's random stream differs; 200 iterations instead of
 100000, a hidden size of 48, learning_rate 0.005, no timings printed.)"""
 import random
 import string
@@ -134,8 +134,8 @@ with torch.no_grad():
         p.copy_(torch.from_numpy(rng.uniform(-0.1, 0.1, p.shape).astype(np.float32)))
 rnn.dropout.p = 0.0
 
-n_iters = 300
-print_every = 75
+n_iters = 200
+print_every = 50
 plot_every = 25
 all_losses = []
 total_loss = 0  # Reset every ``plot_every`` ``iters``
