@@ -32,3 +32,5 @@ from .noise_norm import (ActivityRegularization, AlphaDropout, GaussianDropout, 
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 AvgPool1D = AveragePooling1D
+from . import conv_recurrent  # noqa: E402
+from .conv_recurrent import ConvLSTM2D  # noqa: E402
