@@ -122,7 +122,13 @@ def angle(input, *, out=None) -> Tensor:
         return write_out(_ops.angle(x), out, "angle")
     if not is_floating(x._buf.dtype):
         x = _ops.cast(x, D.get_default_dtype().np_dtype)
-    res = _ops.where(_ops.isnan(x), x, _ops.where(_ops.less(x, 0), math.pi, 0.0))
+    # (pi and 0 in x's dtype: two Python numbers in ``where`` would make float32 values; the
+    # gradient is 0 everywhere, NaN included, as PyTorch's AngleBackward0 of a real tensor)
+    xd = x.detach()
+    res = _ops.where(_ops.isnan(xd), xd, _ops.where(_ops.less(xd, 0), _ops.full_like(xd, math.pi),
+                                                     _ops.zeros_like(xd)))
+    if x.requires_grad:
+        res = _ops.where(_ops.zeros_like(xd, np.bool_), x, res)
     return write_out(labelled(res, "AngleBackward0", x), out, "angle")
 
 

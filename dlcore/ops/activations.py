@@ -3,7 +3,7 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
 
     softplus(x)         = x if x > 20 else log(1 + exp(x))    dx = g sigmoid(x)
     softsign(x)         = x / (1 + |x|)                        dx = g / (1 + |x|)^2
-    relu6(x)            = min(max(x, 0), 6)                    dx = g [0 < x < 6]
+    relu6(x)            = min(max(x, 0), 6)                    dx = g [0 < x < 6 or x NaN]
     elu(x, a)           = x if x > 0 else a (exp(x) - 1)       dx = g (1 if x > 0 else a exp(x))
     selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
     leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
@@ -21,8 +21,23 @@ adapters bind them.
 from __future__ import annotations
 
 from ..api import exports
+from ..dtypes import is_floating
+from ..registry import aval_of
 from .composites import _via_float32
-from .elementwise import abs, add, div, exp, greater, maximum, minimum, mul, where
+from .elementwise import (
+    abs,
+    add,
+    div,
+    exp,
+    greater,
+    less,
+    maximum,
+    minimum,
+    mul,
+    stop_gradient,
+    where,
+)
+from .math_binary import bitwise_and
 from .math_unary import expm1, log1p
 
 SELU_SCALE = 1.0507009873554805
@@ -37,7 +52,8 @@ def softplus(x):
     exponent clipped at 20 so that the branch not taken never overflows.  Its gradient is
     ``sigmoid(x)`` everywhere, 1/2 at 0 (``max(x, 0) + log1p(exp(-|x|))`` gave 1 there, from
     the kinks of max and abs, and so did ``logsigmoid``, its negative reflection)."""
-    return where(greater(x, 20.0), x, log1p(exp(minimum(x, 20.0))))
+    # (the clip by ``where``, not ``minimum``: a NaN keeps its gradient, NaN as PyTorch's)
+    return where(greater(x, 20.0), x, log1p(exp(where(greater(x, 20.0), 20.0, x))))
 
 
 @exports({"torch.nn.functional": "softsign", "tf.nn": "softsign", "tf.math": "softsign"},
@@ -50,8 +66,22 @@ def softsign(x):
 @exports({"torch.nn.functional": "relu6", "tf.nn": "relu6"}, "activation", float_only=False,
          tf_type="Relu6")
 def relu6(x):
-    """``min(max(x, 0), 6)``."""
-    return minimum(maximum(x, 0), 6)
+    """``min(max(x, 0), 6)``; the gradient is 0 at 0 and 6 (PyTorch's hardtanh_backward and
+    TensorFlow's Relu6Grad) and passes at NaN (PyTorch's)."""
+    return clamp_inner(x, 0, 6)
+
+
+def clamp_inner(x, lo, hi):
+    """``min(max(x, lo), hi)`` (``-0.0`` kept at ``lo = 0``, NaN kept) whose gradient passes
+    only strictly inside (lo, hi), 0 at the bounds and at NaN: PyTorch's
+    ``hardtanh_backward`` (relu6, hardtanh) and TensorFlow's ``Relu6Grad``; ``clamp`` itself
+    passes it on [lo, hi]."""
+    if not is_floating(aval_of(x).dtype):
+        return minimum(maximum(x, lo), hi)
+    lo, hi = float(lo), float(hi)
+    inside = bitwise_and(greater(x, lo), less(x, hi))
+    edge = stop_gradient(x)                  # (its value at lo, at hi or NaN: no gradient)
+    return where(inside, x, where(less(x, lo), lo, where(greater(x, hi), hi, edge)))
 
 
 @exports({"torch": "selu", "torch.nn.functional": "selu", "tf.nn": "selu"}, "activation",
@@ -65,7 +95,8 @@ def selu(x):
          tf_type="Elu", torch_params=(("alpha", 1.0),))
 def elu(x, alpha: float = 1.0):
     """``x`` where positive, ``alpha (exp(x) - 1)`` elsewhere."""
-    neg = mul(expm1(minimum(x, 0.0)), float(alpha))
+    # (the clip by ``where``, not ``minimum``: a NaN keeps its NaN gradient, as PyTorch's)
+    neg = mul(expm1(where(greater(x, 0.0), 0.0, x)), float(alpha))
     return where(greater(x, 0.0), x, neg)
 
 

@@ -53,9 +53,10 @@ logaddexp_p = _binary(
     "({0} + 0.6931471805599453 if {0} == {1} else "
     "(({0} if {0} > {1} else {1}) + math.log1p(math.exp(-abs({0} - {1})))))",
     np.logaddexp,
-    lambda g, y, a, b: (lambda: _sum_to(mul(g, exp(sub(a, y))), a),
-                        lambda: _sum_to(mul(g, exp(sub(b, y))), b)),
-    "y = log(exp(a) + exp(b));  da = g exp(a - y),  db = g exp(b - y)", float_only=True,
+    lambda g, y, a, b: (lambda: _sum_to(div(g, add(exp(sub(b, a)), 1.0)), a),
+                        lambda: _sum_to(div(g, add(exp(sub(a, b)), 1.0)), b)),
+    "y = log(exp(a) + exp(b));  da = g / (1 + exp(b - a)),  db = g / (1 + exp(a - b)) "
+    "(PyTorch's form: exp(a - y) was NaN at a = inf)", float_only=True,
     fn=lambda a, b: logaddexp(a, b),
     api={"torch": "logaddexp", "Tensor": "logaddexp"})
 fmod_p = _binary("fmod",
@@ -67,7 +68,10 @@ fmod_p = _binary("fmod",
                  fn=lambda a, b: fmod(a, b),
                  api={"torch": "fmod", "Tensor": "fmod", "tf": "truncatemod",
                       "tf.math": "truncatemod"}, tf_type="TruncateMod")
-remainder_p = _binary("remainder", "{0} % {1} if {1} != 0 else {0} * math.nan", np.remainder,
+# (a zero result takes the dividend's sign, as PyTorch's and TensorFlow's FloorMod: Python's %
+# gives it the divisor's: 0.0 % -1.0 is -0.0)
+remainder_p = _binary("remainder", "(({0} % {1}) if {0} % {1} != 0 else math.copysign(0.0, {0})) "
+                      "if {1} != 0 else {0} * math.nan", np.remainder,
                       lambda g, y, a, b: (lambda: _sum_to(g, a),
                                           lambda: _sum_to(neg(mul(g, floor(div(a, b)))), b)),
                       "y = a - floor(a / b) b;  da = g,  db = -g floor(a / b)", float_only=True,

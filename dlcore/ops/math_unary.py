@@ -89,7 +89,7 @@ atan_p = _unary("atan", "math.atan({0})", np.arctan,
 sinh_p = _unary("sinh", "math.sinh({0}) if abs({0}) < 710.0 else {0} * math.inf", np.sinh,
                 lambda g, y, x: (mul(g, cosh(x)),), "y = sinh(x);  dx = g cosh(x)",
                 api=_api("sinh", tf="sinh"), tf_type="Sinh")
-cosh_p = _unary("cosh", "math.cosh({0}) if abs({0}) < 710.0 else math.inf", np.cosh,
+cosh_p = _unary("cosh", "math.cosh({0}) if abs({0}) < 710.0 else abs({0}) * math.inf", np.cosh,
                 lambda g, y, x: (mul(g, sinh(x)),), "y = cosh(x);  dx = g sinh(x)",
                 api=_api("cosh", tf="cosh"), tf_type="Cosh")
 asinh_p = _unary("asinh", "math.asinh({0})", np.arcsinh,
@@ -139,7 +139,7 @@ log1p_p = _unary("log1p",
                  np.log1p, lambda g, y, x: (div(g, add(x, 1.0)),),
                  "y = log(1 + x);  dx = g / (1 + x)",
                  api=_api("log1p", special="log1p", tf="log1p"), tf_type="Log1p")
-expm1_p = _unary("expm1", "math.expm1({0}) if {0} < 709.0 else math.inf", np.expm1,
+expm1_p = _unary("expm1", "math.expm1({0}) if {0} < 709.0 else {0} * math.inf", np.expm1,
                  lambda g, y, x: (mul(g, add(y, 1.0)),), "y = exp(x) - 1;  dx = g (y + 1)",
                  api=_api("expm1", special="expm1", tf="expm1"), tf_type="Expm1")
 log2_p = _unary("log2",
@@ -150,7 +150,7 @@ log10_p = _unary("log10",
                  "math.log10({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)", np.log10,
                  lambda g, y, x: (div(g, mul(x, _LN10)),), "y = log10(x);  dx = g / (x ln 10)",
                  api=_api("log10"))
-exp2_p = _unary("exp2", "2.0 ** {0} if {0} < 1024.0 else math.inf", np.exp2,
+exp2_p = _unary("exp2", "2.0 ** {0} if {0} < 1024.0 else {0} * math.inf", np.exp2,
                 lambda g, y, x: (mul(g, mul(y, _LN2)),), "y = 2^x;  dx = g y ln 2",
                 api=_api("exp2", special="exp2"))
 
@@ -185,9 +185,10 @@ reciprocal_p = _unary("reciprocal", "1.0 / {0} if {0} != 0 else math.copysign(ma
                       "y = 1 / x;  dx = -g y^2", api=_api("reciprocal", tf="reciprocal"),
                       tf_type="Reciprocal")
 rsqrt_p = _unary("rsqrt",
-                 "1.0 / math.sqrt({0}) if {0} > 0 else (math.inf if {0} == 0 else math.nan)",
+                 "1.0 / math.sqrt({0}) if {0} > 0 else "
+                 "(math.copysign(math.inf, {0}) if {0} == 0 else math.nan)",
                  _np_rsqrt, lambda g, y, x: (mul(g, mul(mul(y, mul(y, y)), -0.5)),),
-                 "y = 1 / sqrt(x);  dx = -g y^3 / 2", api=_api("rsqrt", tf="rsqrt"),
+                 "y = 1 / sqrt(x) (-inf at -0.0);  dx = -g y^3 / 2", api=_api("rsqrt", tf="rsqrt"),
                  tf_type="Rsqrt")
 
 

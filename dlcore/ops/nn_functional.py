@@ -38,11 +38,33 @@ import math
 from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
-from .composites import _reduce, _via_float32, mean, softmax
-from .elementwise import (abs, add, cast, div, exp, greater, greater_equal, less_equal, log,
-                          maximum, minimum, mul, neg, sigmoid, sqrt, sub, tanh, where)
 from .activations import softplus
+from .composites import _reduce, _via_float32, mean, softmax
+from .elementwise import (
+    abs,
+    add,
+    cast,
+    div,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    sigmoid,
+    sqrt,
+    stop_gradient,
+    sub,
+    tanh,
+    where,
+)
 from .linalg import matmul
+from .math_binary import bitwise_and as logical_and
+from .math_binary import bitwise_or
 from .math_unary import erf, expm1
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
@@ -59,7 +81,7 @@ def _f(name, **more):
 @exports(_f("celu", **{"torch": "celu"}), "activation", float_only=True,
          torch_params=(("alpha", 1.0),))
 def celu(x, alpha: float = 1.0):
-    return where(greater(x, 0.0), x, mul(expm1(div(minimum(x, 0.0), float(alpha))),
+    return where(greater(x, 0.0), x, mul(expm1(div(where(greater(x, 0.0), 0.0, x), float(alpha))),
                                          float(alpha)))
 
 
@@ -91,29 +113,36 @@ def mish(x):
 @exports(_f("hardtanh"), "activation", float_only=False,
          torch_params=(("min_val", -1.0), ("max_val", 1.0)))
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
-    return minimum(maximum(x, min_val), max_val)
+    """``clamp(x, min_val, max_val)``, its gradient 0 at the bounds (PyTorch's)."""
+    from .activations import clamp_inner
+    return clamp_inner(x, min_val, max_val)
 
 
 @exports(_f("hardsigmoid"), "activation", float_only=True)
 def hardsigmoid(x):
     """``x / 6 + 1/2`` on (-3, 3), 0 below, 1 above; the gradient is 0 at -3 and 3 (PyTorch's
-    ``hardsigmoid_backward``)."""
-    return where(less_equal(x, -3.0), 0.0, where(greater_equal(x, 3.0), 1.0,
-                                                  add(div(x, 6.0), 0.5)))
+    ``hardsigmoid_backward``, which also gives 0 at NaN)."""
+    inside = logical_and(greater(x, -3.0), less(x, 3.0))
+    mid = add(div(where(inside, x, stop_gradient(x)), 6.0), 0.5)
+    return where(less_equal(x, -3.0), 0.0, where(greater_equal(x, 3.0), 1.0, mid))
 
 
 @exports(_f("hardswish"), "activation", float_only=True)
 def hardswish(x):
-    """``x (x + 3) / 6`` on (-3, 3), 0 below, ``x`` above; the gradient is 0 at -3 and 1 at 3
-    (PyTorch's ``hardswish_backward``)."""
-    return where(less_equal(x, -3.0), 0.0, where(greater_equal(x, 3.0), x,
-                                                  div(mul(x, add(x, 3.0)), 6.0)))
+    """``x (x + 3) / 6`` on (-3, 3), ``x * 0`` at and below -3 (-0.0; NaN at -inf, as PyTorch's
+    ``x * clamp(x + 3, 0, 6) / 6``), ``x`` above; the gradient is 0 at and below -3, 1 at and
+    above 3 and at NaN (PyTorch's ``hardswish_backward``)."""
+    outside = bitwise_or(less_equal(x, -3.0), greater_equal(x, 3.0))
+    xm = where(outside, 0.0, x)              # (no NaN gradient from the branch not taken)
+    return where(less_equal(x, -3.0), mul(x, 0.0),
+                 where(greater_equal(x, 3.0), x, div(mul(xm, add(xm, 3.0)), 6.0)))
 
 
 @exports(_f("logsigmoid", **{"tf.math": "log_sigmoid"}), "unary", float_only=True,
          tf_type="LogSigmoid")
 def logsigmoid(x):
-    return neg(softplus(neg(x)))
+    """``-softplus(-x)``, as ``0 - softplus(-x)``: +0.0 (not -0.0) at +inf, as PyTorch's."""
+    return sub(0.0, softplus(neg(x)))
 
 
 @exports(_f("softmin"), "args", float_only=True)

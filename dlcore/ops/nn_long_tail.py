@@ -47,7 +47,20 @@ from ..device import const_like
 from ..dtypes import finfo, is_half
 from ..registry import aval_of
 from .composites import mean
-from .elementwise import abs, add, div, greater, less, mul, pow, sqrt, sub, where
+from .elementwise import (
+    abs,
+    add,
+    div,
+    equal,
+    greater,
+    less,
+    mul,
+    pow,
+    sqrt,
+    stop_gradient,
+    sub,
+    where,
+)
 from .indexing import getitem
 from .reduce import argmax
 from .shape import concatenate, reshape, transpose
@@ -58,8 +71,8 @@ _F = "torch.nn.functional"
 # ----------------------------------------------------------------------------- shrinkage
 @exports({_F: "hardshrink", "torch": "hardshrink", "Tensor": "hardshrink"}, "args")
 def hardshrink(x, lambd: float = 0.5):
-    """``x`` where ``|x| > lambd``, else 0;  ``dx = g [|x| > lambd]``."""
-    return where(greater(abs(x), lambd), x, 0.0)
+    """``x`` where ``|x| > lambd``, else 0 (NaN kept);  ``dx = g [|x| > lambd]``."""
+    return where(greater(abs(x), lambd), x, where(equal(x, x), 0.0, stop_gradient(x)))
 
 
 @exports({_F: "softshrink"}, "args", float_only=True)
@@ -71,7 +84,10 @@ def softshrink(x, lambd: float = 0.5):
                 "float64": "Double"}.get(dt.name, dt.name)
         raise RuntimeError(f"lambda must be in range [0, {float(finfo(dt).max):g}] for input "
                            f"dtype {name}, but found {lambd:g}")
-    return where(greater(x, lambd), sub(x, lambd), where(less(x, -lambd), add(x, lambd), 0.0))
+    # (NaN stays NaN, its gradient 0, as PyTorch's)
+    return where(greater(x, lambd), sub(x, lambd),
+                 where(less(x, -lambd), add(x, lambd),
+                       where(equal(x, x), 0.0, stop_gradient(x))))
 
 
 # ----------------------------------------------------------------------------- pixel shuffle

@@ -41,7 +41,7 @@ from ..kernels.cpu import special_math as _cpu
 from ..kernels.cuda import special_math as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
-from .broadcast import broadcast_like
+from .broadcast import broadcast_like, broadcast_to
 from .elementwise import (
     _float_binary,
     _unary,
@@ -52,17 +52,21 @@ from .elementwise import (
     exp,
     full_like,
     greater,
+    greater_equal,
     less,
+    less_equal,
     log,
     maximum,
     minimum,
     mul,
     neg,
     sign,
+    stop_gradient,
     sub,
     where,
     zeros_like,
 )
+from .math_binary import bitwise_and, bitwise_or, isfinite, isinf
 from .math_unary import erfc, log1p, sin
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -317,21 +321,38 @@ def ndtr(x):
 def log_ndtr(x):
     """``log(ndtr(x))`` without underflow: ``log(erfcx(-x / sqrt 2) / 2) - x^2 / 2`` below -1
     (each branch on inputs clamped to its side, so the other branch's gradient stays finite)."""
-    lo = minimum(x, -1.0)
-    hi = maximum(x, -1.0)
+    lo = where(greater_equal(x, -1.0), -1.0, x)     # (by where: NaN keeps its NaN gradient)
+    hi = where(less(x, -1.0), -1.0, x)
     left = sub(log(mul(erfcx(mul(lo, -_SQRT_HALF)), 0.5)), mul(mul(lo, lo), 0.5))
     right = log1p(mul(erfc(mul(hi, _SQRT_HALF)), -0.5))
     return where(less(x, -1.0), left, right)
 
 
+def xlog_torch(x, y, log_fn, pole: float):
+    """PyTorch's ``xlogy``/``xlog1py`` (``log_fn``: log or log1p, whose argument ``y`` has
+    its pole at ``pole``): ``x log_fn(y)``, 0 where ``x`` is 0 and ``y`` is not NaN; the
+    gradient as PyTorch's: ``dx = g log_fn(y)`` also where ``x`` is 0 (0 there when ``y <=
+    pole``; ``x = 0, y = inf``: 0, where PyTorch gives inf), ``dy = g x / y'`` (y' = y, or
+    1 + y).  ``x`` and ``y`` have one shape and dtype."""
+    zero = equal(x, 0.0)
+    at_pole = bitwise_and(zero, less_equal(y, pole))
+    ly = log_fn(where(at_pole, pole + 1.0, y))          # (0 at the pole: no NaN gradient)
+    quiet = bitwise_and(zero, equal(y, y))              # (x = 0, y not NaN: the value is 0)
+    core = mul(x, where(quiet, 0.0, ly))                # (there: no 0 * inf in its gradient)
+    finite = bitwise_and(quiet, isfinite(stop_gradient(ly)))
+    # value 0 (x - x is 0 there) with the gradient ly for x
+    lift = add(mul(sub(x, stop_gradient(x)), where(finite, stop_gradient(ly), 0.0)), 0.0)
+    return where(quiet, lift, core)
+
+
 @exports({"torch.special": "xlog1py"}, "binary")
 def xlog1py(x, y):
-    """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is not NaN (PyTorch's)."""
+    """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is not NaN; PyTorch's gradient
+    (:func:`xlog_torch`)."""
     x, y = _float_binary(x, y)
-    zero = equal(x, 0.0)
-    safe = where(zero, 0.0, y)
-    out = mul(x, log1p(safe))
-    return where(zero, where(equal(y, y), 0.0, y), out)
+    shape = np.broadcast_shapes(tuple(aval_of(x).shape), tuple(aval_of(y).shape))
+    x, y = broadcast_to(x, shape), broadcast_to(y, shape)
+    return xlog_torch(x, y, log1p, -1.0)
 
 
 @exports({"tf.math": "xlogy", "tf": "xlogy"}, "binary", tf_type="Xlogy")
@@ -352,10 +373,12 @@ def xdivy(x, y):
 
 @exports({"torch.special": "spherical_bessel_j0"}, "unary", float_only=True)
 def spherical_bessel_j0(x):
-    """``sin(x) / x``, 1 at 0 (the spherical Bessel function of the first kind, order 0)."""
+    """``sin(x) / x``, 1 at 0, 0 at +-inf (the spherical Bessel function of the first kind,
+    order 0; PyTorch's limits)."""
     zero = equal(x, 0.0)
-    safe = where(zero, 1.0, x)
-    return where(zero, 1.0, div(sin(safe), safe))
+    edge = bitwise_or(zero, isinf(x))
+    safe = where(edge, 1.0, x)
+    return where(zero, 1.0, where(edge, 0.0, div(sin(safe), safe)))
 
 
 @exports({"torch.special": "entr"}, "unary", float_only=True)
@@ -372,7 +395,13 @@ def logit(x, eps=None):
     """``log(x / (1 - x))``, ``x`` first clamped to [eps, 1 - eps] when ``eps`` is given."""
     if eps is not None:
         x = minimum(maximum(x, float(eps)), 1.0 - float(eps))
-    return log(div(x, sub(1.0, x)))
+        return log(div(x, sub(1.0, x)))
+    # PyTorch's gradient without eps: g / (x (1 - x)) on [0, 1] (+-inf at 0 and 1), NaN
+    # outside (the quotient's gradient was NaN at 0 and 1 and finite outside)
+    inside = bitwise_and(greater_equal(x, 0.0), less_equal(x, 1.0))
+    xs = where(inside, x, 0.5)
+    val = sub(log(xs), log1p(neg(xs)))
+    return where(inside, val, mul(where(inside, 0.0, x), math.nan))
 
 
 @exports({"torch.special": "multigammaln", "torch": "mvlgamma", "Tensor": "mvlgamma"}, "args",
