@@ -285,4 +285,8 @@ def install(tf) -> None:
         tf.losses.cosine_distance = cosine_distance
     from . import image_color  # tf.image: rgb_to_hsv, adjust_hue, psnr, sobel_edges, ...
     image_color.install(tf.image)
+    from . import layers_classes  # tf.layers.Conv2D, MaxPooling2D, Dropout, ...
+    layers_classes.install(tf.layers)
+    if not hasattr(tf.layers, "Layer"):  # (TF1's tf.layers.Layer is Keras's base layer)
+        tf.layers.Layer = tf.keras.layers.Layer
     _ = Tensor
