@@ -63,13 +63,14 @@ class StaticFrontend:
 
     @staticmethod
     def apply(prim: Primitive, args, params) -> Tensor:
-        graph = _graph_of(args)
-        other = None
         for a in args:
-            if not _core_dtypes.is_python_scalar(a):
-                other = _aval(a).dtype
+            if type(a) is not Tensor:       # a scalar, an array, a Variable: lift it
+                inputs = _lift(args)
+                graph = inputs[0].op.graph
                 break
-        inputs = [a if type(a) is Tensor else to_tensor(a, graph, other) for a in args]
+        else:                               # all graph tensors: the common case
+            inputs = args
+            graph = args[0].op.graph
         avals = [t.aval for t in inputs]
         for a in avals:
             if a.dtype.kind == "O":
@@ -99,6 +100,18 @@ class StaticFrontend:
                 _RULE_OUTPUTS.clear()
             _RULE_OUTPUTS[key] = out
         return _add_op(graph, op_type, name, inputs, out, prim, params, unknown)
+
+
+def _lift(args) -> list:
+    """``args`` as graph tensors of one graph: Python scalars are weak (they take the dtype of
+    the first other argument), arrays and Variables are converted."""
+    graph = _graph_of(args)
+    other = None
+    for a in args:
+        if not _core_dtypes.is_python_scalar(a):
+            other = _aval(a).dtype
+            break
+    return [a if type(a) is Tensor else to_tensor(a, graph, other) for a in args]
 
 
 def _add_op(graph, op_type, name, inputs, out, prim, params, unknown) -> Tensor:
