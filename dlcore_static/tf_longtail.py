@@ -289,4 +289,6 @@ def install(tf) -> None:
     layers_classes.install(tf.layers)
     if not hasattr(tf.layers, "Layer"):  # (TF1's tf.layers.Layer is Keras's base layer)
         tf.layers.Layer = tf.keras.layers.Layer
+    from . import metrics_extra  # tf.metrics.root_mean_squared_error, mean_iou, true_negatives
+    metrics_extra.install(tf.metrics)
     _ = Tensor
