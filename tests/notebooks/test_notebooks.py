@@ -269,9 +269,15 @@ def test_renders_as_real_markdown(path: Path):
     assert not problems, f"{path.name} renders badly:\n" + "\n".join(problems)
 
 
-def test_static_errors_in_a_notebook_name_the_cell():
-    """A node built in a notebook cell is "defined at Cell In[N], line L" (IPython's own name for
-    the cell), not at the kernel's temporary file (``/tmp/ipykernel_*/2115151730.py:2``)."""
+#: The two tests of how a cell is named read one notebook, run once in one kernel (a kernel's start
+#: and dlcore's import cost 1.4 s of CPU per notebook), so they share an xdist worker.
+ONE_KERNEL = pytest.mark.xdist_group("notebook-cell-names")
+
+
+@pytest.fixture(scope="module")
+def cell_names_notebook():
+    """A notebook whose cell 2 builds a static node that fails at run time and whose cell 4 warns,
+    executed; In[2] and In[4] are the cells' names there."""
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import numpy as np\nimport dlcore_static as tf"),
         nbformat.v4.new_code_cell(
@@ -281,28 +287,33 @@ def test_static_errors_in_a_notebook_name_the_cell():
             "    tf.Session().run(flat, feed_dict={x: np.ones((2, 9))})\n"
             "except tf.errors.InvalidArgumentError as err:\n"
             "    print(err)"),
-    ])
-    execute(nb)
-    text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
-    assert "[[node Reshape (defined at Cell In[2], line 2) ]]" in text, text
-
-
-def test_warnings_in_a_notebook_name_the_cell():
-    """A warning raised from a cell is shown at "Cell In[N], line L" with the cell's line (dlcore
-    wraps ``warnings.showwarning`` in IPython), not at the kernel's temporary file."""
-    nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import warnings\nimport dlcore_eager as torch"),
         nbformat.v4.new_code_cell(
             "x = torch.ones(3)\n"
             "loss = torch.nn.MSELoss(size_average=False)(x, x)\n"
             "warnings.warn('a plain warning from the cell', RuntimeWarning)"),
     ])
-    execute(nb)
-    text = "".join(o.get("text", "") for o in nb.cells[1].outputs if o.get("name") == "stderr")
-    assert "Cell In[2], line 2: UserWarning: size_average and reduce args will be deprecated" \
+    return execute(nb)
+
+
+@ONE_KERNEL
+def test_static_errors_in_a_notebook_name_the_cell(cell_names_notebook):
+    """A node built in a notebook cell is "defined at Cell In[N], line L" (IPython's own name for
+    the cell), not at the kernel's temporary file (``/tmp/ipykernel_*/2115151730.py:2``)."""
+    text = "".join(o.get("text", "") for o in cell_names_notebook.cells[1].outputs)
+    assert "[[node Reshape (defined at Cell In[2], line 2) ]]" in text, text
+
+
+@ONE_KERNEL
+def test_warnings_in_a_notebook_name_the_cell(cell_names_notebook):
+    """A warning raised from a cell is shown at "Cell In[N], line L" with the cell's line (dlcore
+    wraps ``warnings.showwarning`` in IPython), not at the kernel's temporary file."""
+    text = "".join(o.get("text", "") for o in cell_names_notebook.cells[3].outputs
+                   if o.get("name") == "stderr")
+    assert "Cell In[4], line 2: UserWarning: size_average and reduce args will be deprecated" \
         in text, text
     assert "  loss = torch.nn.MSELoss(size_average=False)(x, x)\n" in text, text
-    assert "Cell In[2], line 3: RuntimeWarning: a plain warning from the cell\n" in text, text
+    assert "Cell In[4], line 3: RuntimeWarning: a plain warning from the cell\n" in text, text
     assert not KERNEL_TEMP_FILE.search(text), text
 
 
