@@ -370,6 +370,17 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
     for n in prog.nodes:                      # descendants follow control edges too
         for c in n.control:
             consumers.setdefault(c, []).append(n)
+    # ... and the order of the graph nodes left to Python, which ``_schedule`` keeps (each
+    # after the one before it): an assign that follows an update's assign is downstream of
+    # the update, else it would wait for the held update and the update for it (no schedule,
+    # so no update was made in place: control_flow's w_in and w_out, whose assigns come before
+    # w_a's, w_b's and w_r's)
+    last_graph = None
+    for n in prog.nodes:
+        if n.kind == "graph" and not compiled.get(n):
+            if last_graph is not None:
+                consumers.setdefault(last_graph, []).append(n)
+            last_graph = n
     desc: set = set()
     stack = list(inplace)
     while stack:
