@@ -67,6 +67,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
 
 
 def _legacy(dtype) -> str:
+    """PyTorch's legacy name of a dtype ('Float', 'Long', ...) for error messages."""
     return getattr(dtype, "_legacy", str(dtype))
 
 
@@ -101,10 +102,12 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The value last set by ``set_float32_matmul_precision`` ('highest' by default)."""
     return _MATMUL_PRECISION[0]
 
 
 def get_num_interop_threads() -> builtins.int:
+    """The value set by ``set_num_interop_threads``, else the intra-op thread count."""
     from ._extra_ops import get_num_threads
     return _INTEROP_THREADS[0] if _INTEROP_THREADS else get_num_threads()
 
@@ -219,10 +222,12 @@ def _new(self, *args, **kwargs) -> Tensor:
 
 
 def _split_with_sizes(self, split_sizes, dim: builtins.int = 0):
+    """``split(list(split_sizes), dim)``: the sizes must sum to the dimension's length."""
     return self.split(list(split_sizes), dim)
 
 
 def _narrow_copy(self, dim: builtins.int, start: builtins.int, length: builtins.int):
+    """A copy of ``narrow(dim, start, length)`` (NarrowCopyBackward0)."""
     out = self.narrow(dim, start, length).clone()
     return labelled(out, "NarrowCopyBackward0", self)
 
@@ -234,6 +239,7 @@ def _dim_order(self, *, ambiguity_check=False):
 
 
 def _prelu(self, weight: Tensor) -> Tensor:
+    """``F.prelu(self, weight)``: max(0, x) + weight * min(0, x)."""
     from .nn.functional import prelu
     return prelu(self, weight)
 
@@ -247,7 +253,30 @@ def _inplace(name: str, compute):
 
 
 def _false(self) -> builtins.bool:
+    """False: dlcore tensors are dense, unquantised, never negated views, and live on the
+    CPU or a CUDA device (no meta, MPS, XPU, IPU, ... backends)."""
     return False
+
+
+def _resolve_neg(input):
+    """``input`` itself: a dlcore tensor never carries a lazy negation bit."""
+    return input
+
+
+_DOCS = {
+    "swapdims": "Alias of ``transpose(dim0, dim1)``.",
+    "swapdims_": "Alias of ``transpose_(dim0, dim1)``.",
+    "swapaxes_": "Alias of ``transpose_(axis0, axis1)``.",
+    "ger": "Alias of ``outer(vec2)``.",
+    "split_with_sizes": "``split(split_sizes, dim)`` with a list of sizes that must sum to "
+                        "the dimension's length.",
+    "cfloat": "A complex64 copy (``to(torch.complex64)``).",
+    "cdouble": "A complex128 copy (``to(torch.complex128)``).",
+    "resolve_neg": "The tensor itself (no lazy negation bit in dlcore).",
+    "to_dense": "The tensor itself (dlcore's dense tensors), or cast to ``dtype``.",
+    "xlogy_": "In-place ``xlogy``: ``self * log(other)`` (0 where self is 0).",
+    "sinc_": "In-place ``sinc``: ``sin(pi x) / (pi x)``, 1 at 0.",
+}
 
 
 METHODS = {
@@ -281,7 +310,7 @@ FUNCTIONS = {
     "get_float32_matmul_precision": get_float32_matmul_precision,
     "get_num_interop_threads": get_num_interop_threads,
     "set_num_interop_threads": set_num_interop_threads,
-    "fill": _fill, "is_neg": _false, "resolve_neg": lambda input: input,
+    "fill": _fill, "is_neg": _false, "resolve_neg": _resolve_neg,
 }
 # torch.X(input, ...) for these Tensor methods (in-place forms and queries)
 FUNCTION_FORMS = (
@@ -300,6 +329,8 @@ def install(torch) -> None:
     name that already exists."""
     for name, fn in METHODS.items():
         if not hasattr(Tensor, name):
+            if not fn.__doc__:
+                fn.__doc__ = _DOCS.get(name)
             setattr(Tensor, name, fn)
     for name in FALSE_PROPERTIES:
         if not hasattr(Tensor, name):
@@ -322,7 +353,7 @@ def install(torch) -> None:
     for name, value in extra.items():
         if name not in vars(torch):
             setattr(torch, name, value)
-    from .distributions import more             # (imports the package: attached from here)
+    from .distributions import more  # (imports the package: attached from here)
     for name in more.__all__:
         if not hasattr(torch.distributions, name):
             setattr(torch.distributions, name, getattr(more, name))

@@ -161,6 +161,26 @@ def _hypot(args, kwargs):
         raise _kernel_refusal("hypot_cpu", t)
 
 
+def _float_shift(kernel: str):
+    """Bit shifts of floating or boolean operands: PyTorch's missing-kernel error, named with
+    the promoted dtype (``tensor([1, 2]) << 1.5`` is refused as 'Float'; a bool tensor shifted
+    by a Python int is promoted to int64 and computed)."""
+    def check(args, kwargs):
+        a = args[0] if args else kwargs.get("input")
+        b = args[1] if len(args) > 1 else kwargs.get("other")
+        if not isinstance(a, Tensor):
+            a, b = b, a                 # (2 << t reaches the check as (2, t))
+        if not isinstance(a, Tensor):
+            return
+        if isinstance(b, Tensor):
+            t = D.promote_tensors(a._buf.dtype, a.dim() > 0, b._buf.dtype, b.dim() > 0)
+        else:
+            t = D.promote_with_scalar(a._buf.dtype, b)
+        if np.dtype(t).kind in "fcb":
+            raise _kernel_refusal(kernel, t)
+    return check
+
+
 def _topk(args, kwargs):
     x = _first(args, kwargs)
     if x is not None and x._buf.dtype.kind == "b":
@@ -369,6 +389,10 @@ POLICY: dict = {
     "sign": ("bc", _sign),
     "sgn": ("bc", _sgn),
     "hypot": ("biu", _hypot),
+    **{name: ("bfc", _float_shift("lshift_cpu"))
+       for name in ("bitwise_left_shift", "__lshift__", "__rlshift__")},
+    **{name: ("bfc", _float_shift("rshift_cpu"))
+       for name in ("bitwise_right_shift", "__rshift__", "__rrshift__")},
     **{name: ("biu", _int_division(kernel)) for name, kernel in _INT_DIVISION.items()},
 }
 
@@ -389,6 +413,9 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("Tensor",), ("__imod__",), _int_division("remainder_cpu"), False),
         (("Tensor",), ("__ifloordiv__",), _int_division("div_floor_cpu"), False),
         (("Tensor",), ("pow_", "__ipow__"), _int_pow, False),
+        (("Tensor",), ("bitwise_left_shift_", "__ilshift__"), _float_shift("lshift_cpu"), False),
+        (("Tensor",), ("bitwise_right_shift_", "__irshift__"), _float_shift("rshift_cpu"),
+         False),
         (("torch", "Tensor"), ("topk",), _topk, False),
         (("torch", "Tensor"), ("kthvalue",), _no_bool("kthvalue_cpu"), False),
         (("torch", "Tensor"), ("median",), _median("median_cpu", "median_out"), False),

@@ -74,6 +74,7 @@ from .math_unary import (acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh,
                          sin, sinh, tan, trunc)
 from .math_binary import (atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide,
                           fmod, hypot, isfinite, isinf, isnan, logaddexp, remainder)
+from .bitshift import bitwise_left_shift, bitwise_right_shift
 from .scan import (argsort, cumprod, cumsum, gather, kthvalue, logcumsumexp, median, mode,
                    scatter_add_along_axis, sort, take_along_axis, topk)
 from .unique import unique, unique_consecutive

@@ -146,3 +146,26 @@ def test_set_default_tensor_type():
         assert dl.ones(1).dtype is dl.float32
     finally:
         dl.set_default_dtype(dl.float32)
+
+
+SHIFT_CASES = [("int8", [1, -8, 5, 127], [1, 2, 8, -1]), ("int64", [1, -8, 5, 2 ** 40],
+                                                          [63, 64, 70, -1]),
+               ("uint8", [1, 200, 3], [7, 1, 9]), ("int32", [3, -3], 2)]
+
+
+@pytest.mark.parametrize(("dt", "a", "s"), SHIFT_CASES)
+def test_bit_shifts_are_torchs(dt, a, s):
+    got = []
+    for lib in (torch, dl):
+        x = lib.tensor(a, dtype=getattr(lib, dt))
+        k = lib.tensor(s, dtype=getattr(lib, dt)) if isinstance(s, list) else s
+        y = x.clone()
+        y <<= 1
+        got.append([x << k, x >> k, lib.bitwise_left_shift(x, k), x.bitwise_right_shift(k),
+                    3 << x.abs().clamp(max=6), y])
+    for a_, b_ in zip(*got):
+        _same(b_, a_)
+    for fn in (lambda lib: lib.tensor([1.5]) << 1, lambda lib: lib.tensor([1, 2]) >> 1.5,
+               lambda lib: lib.tensor([True]) << lib.tensor([True]),
+               lambda lib: lib.tensor([1.0]).bitwise_left_shift_(1)):
+        assert error_of(lambda f=fn: f(dl)) == error_of(lambda f=fn: f(torch))
