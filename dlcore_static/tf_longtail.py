@@ -261,6 +261,43 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
                                      reduction=reduction)
 
 
+# ----------------------------------------------------------------------------- tf.train
+def cosine_decay_restarts(learning_rate, global_step, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                          alpha=0.0, name=None):
+    """SGDR: cosine decay restarted after ``first_decay_steps``, each period ``t_mul`` times
+    longer and its peak ``m_mul`` times lower (TF1's formula)."""
+    from .train_extra import _step
+    with get_default_graph().name_scope(name or "SGDRDecay"):
+        frac = _ops.div(_step(global_step), float(first_decay_steps))
+        t_mul, m_mul = float(t_mul), float(m_mul)
+        if t_mul == 1.0:
+            i = _ops.floor(frac)
+            frac = _ops.sub(frac, i)
+        else:
+            i = _ops.floor(_ops.div(_ops.log(_ops.sub(1.0, _ops.mul(frac, 1.0 - t_mul))),
+                                    float(np.log(t_mul))))
+            done = _ops.div(_ops.sub(1.0, _ops.pow(t_mul, i)), 1.0 - t_mul)
+            frac = _ops.div(_ops.sub(frac, done), _ops.pow(t_mul, i))
+        cos = _ops.mul(_ops.mul(_ops.pow(m_mul, i), 0.5),
+                       _ops.add(_ops.cos(_ops.mul(frac, np.pi)), 1.0))
+        return _ops.mul(_ops.add(_ops.mul(cos, 1.0 - float(alpha)), float(alpha)),
+                        float(learning_rate))
+
+
+def linear_cosine_decay(learning_rate, global_step, decay_steps, num_periods=0.5, alpha=0.0,
+                        beta=0.001, name=None):
+    """``lr * ((alpha + (T - t)/T) * (1 + cos(2 pi num_periods t / T)) / 2 + beta)`` with
+    ``t = min(step, T)``."""
+    from .train_extra import _step
+    with get_default_graph().name_scope(name or "LinearCosineDecay"):
+        t = _ops.minimum(_step(global_step), float(decay_steps))
+        linear = _ops.div(_ops.sub(float(decay_steps), t), float(decay_steps))
+        cos = _ops.mul(_ops.add(_ops.cos(_ops.mul(t, 2.0 * np.pi * float(num_periods) /
+                                                  float(decay_steps))), 1.0), 0.5)
+        return _ops.mul(_ops.add(_ops.mul(_ops.add(linear, float(alpha)), cos), float(beta)),
+                        float(learning_rate))
+
+
 NN = ["zero_fraction", "sufficient_statistics", "normalize_moments", "weighted_moments",
       "log_poisson_loss"]
 
@@ -291,4 +328,7 @@ def install(tf) -> None:
         tf.layers.Layer = tf.keras.layers.Layer
     from . import metrics_extra  # tf.metrics.root_mean_squared_error, mean_iou, true_negatives
     metrics_extra.install(tf.metrics)
+    for n in ("cosine_decay_restarts", "linear_cosine_decay"):
+        if not hasattr(tf.train, n):
+            setattr(tf.train, n, globals()[n])
     _ = Tensor

@@ -1,4 +1,6 @@
-"""``keras.utils``: ``to_categorical``, ``normalize``, ``Sequence`` (also as ``np_utils``)."""
+"""``keras.utils``: ``to_categorical``, ``normalize``, ``Sequence`` (also as ``np_utils``), and
+Keras 2.4+/3's homes of ``pad_sequences``, ``set_random_seed`` and the image helpers
+``img_to_array``, ``array_to_img``, ``load_img``, ``save_img`` (PIL)."""
 
 from __future__ import annotations
 
@@ -49,3 +51,58 @@ class _NpUtils:
 
 
 np_utils = _NpUtils()
+
+
+def set_random_seed(seed) -> None:
+    """Seed Python's ``random``, NumPy's global generator and the graph-level seed."""
+    import random
+
+    from ..random_ops import set_random_seed as _graph_seed
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "  # noqa: TRY004 - Keras raises ValueError
+                         f"(of type {type(seed)})")
+    random.seed(seed)
+    np.random.seed(seed)
+    _graph_seed(seed)
+
+
+def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
+             keep_aspect_ratio=False):
+    """A PIL image from a file, in ``color_mode`` ('grayscale', 'rgb', 'rgba'), resized to
+    ``target_size`` (height, width)."""
+    from PIL import Image
+    img = Image.open(path)
+    modes = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+    if color_mode not in modes:
+        raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
+    if img.mode != modes[color_mode]:
+        img = img.convert(modes[color_mode])
+    if target_size is not None:
+        size = (target_size[1], target_size[0])
+        if img.size != size:
+            methods = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR,
+                       "bicubic": Image.BICUBIC}
+            if interpolation not in methods:
+                raise ValueError(f"Invalid interpolation method {interpolation} specified. "
+                                 f"Supported methods are {', '.join(methods)}")
+            img = img.resize(size, methods[interpolation])
+    return img
+
+
+def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs) -> None:
+    """Save a 3-d array as an image file (scaled to [0, 255] when ``scale``)."""
+    from .preprocessing.image import array_to_img
+    img = array_to_img(x, data_format=data_format, scale=scale)
+    if img.mode == "RGBA" and (file_format == "jpg" or file_format == "jpeg"):
+        img = img.convert("RGB")
+    img.save(path, format=file_format, **kwargs)
+
+
+def __getattr__(name):
+    if name in ("img_to_array", "array_to_img"):
+        from .preprocessing import image
+        return getattr(image, name)
+    if name == "pad_sequences":
+        from .preprocessing.sequence import pad_sequences
+        return pad_sequences
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
