@@ -168,7 +168,8 @@ def finish(args: argparse.Namespace, size: str, cfg: Any, results: list,
     text = "\n".join([
         f"## Steady state: median time (ratio to {base_label}; lower is faster)", "",
         report.LEGEND, "", table, "",
-        "## Setup + first step (compilation happens here)", "", first, "",
+        "## Setup + first step (compilation; dlcore Sessions compile on the 2nd run)", "",
+        first, "",
         "## Notes", "", *[f"- {n}" for n in note_lines], "",
         f"## Environment ({size} run, {cfg.rounds_text()}, ~{cfg.sample_s}s per sample)", "",
         *[f"- {line}" for line in env_lines], ""])
