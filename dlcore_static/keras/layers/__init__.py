@@ -34,3 +34,5 @@ GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 AvgPool1D = AveragePooling1D
 from . import conv_recurrent  # noqa: E402
 from .conv_recurrent import ConvLSTM2D  # noqa: E402
+from . import attention  # noqa: E402
+from .attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
