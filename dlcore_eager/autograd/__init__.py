@@ -118,6 +118,41 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     return True
 
 
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, raise_exception: bool = True, **options) -> bool:
+    """Check second derivatives: ``gradcheck`` of the map from (inputs, grad_outputs) to the
+    gradients ``d<func, grad_outputs>/d inputs`` (taken with ``create_graph=True``), so the
+    gradient of the gradient is compared with finite differences.  Random float64
+    ``grad_outputs`` that require grad are drawn when none are given, as PyTorch does."""
+    from dlcore import ops as _ops
+
+    from ..creation import tensor
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    outs = func(*inputs)
+    outs = (outs,) if isinstance(outs, Tensor) else tuple(outs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(1)
+        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype,
+                                    requires_grad=True) for o in outs)
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) \
+            else tuple(grad_outputs)
+    n = len(inputs)
+
+    def first_grads(*args):
+        xs, gos = args[:n], args[n:]
+        diff = [t for t in xs if isinstance(t, Tensor) and t.requires_grad]
+        with enable_grad():             # (gradcheck's finite differences run in no_grad)
+            ys = func(*xs)
+            ys = (ys,) if isinstance(ys, Tensor) else tuple(ys)
+            gs = grad(list(ys), diff, list(gos), create_graph=True, allow_unused=True)
+        return _ops.concatenate([(g if g is not None else t * 0).reshape(-1)
+                                 for g, t in zip(gs, diff)], 0)
+
+    return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
+
+
 __all__ = [
     "Function",
     "FunctionCtx",
@@ -127,6 +162,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "inference_mode",
     "is_grad_enabled",
     "no_grad",

@@ -140,3 +140,25 @@ def test_stack_dataset_and_default_convert():
     assert str(got[1]["a"].dtype) == str(got[0]["a"].dtype)
     assert got[1]["b"][0].item() == 4 and got[1]["b"][1] == "s"
     assert isinstance(got[1]["s"], np.ndarray) and isinstance(got[0]["s"], np.ndarray)
+
+
+def test_gradgradcheck():
+    for lib in (torch, dl):
+        x = lib.tensor([0.3, 0.7], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        assert lib.autograd.gradgradcheck(lambda a, b: (b @ a).tanh() * a, (x, w))
+
+        class Cube(lib.autograd.Function):           # backward detaches: no double backward
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return a ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                a, = ctx.saved_tensors
+                return g * 3 * a.detach() ** 2
+        assert lib.autograd.gradcheck(Cube.apply, (x,))
+        assert lib.autograd.gradgradcheck(Cube.apply, (x,), raise_exception=False) is False
+        with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0"):
+            lib.autograd.gradgradcheck(Cube.apply, (x,))
