@@ -96,8 +96,12 @@ def __bool__(self) -> bool:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
     return bool(self.item())
 
+_FLOAT_WARNED = [False]
+
+
 def __float__(self) -> float:
-    if self._rg:                       # PyTorch 2.13 warns for float(), not for item()/int()
+    if self._rg and not _FLOAT_WARNED[0]:   # PyTorch 2.13 warns once a process, for float()
+        _FLOAT_WARNED[0] = True             # only (not item() or int())
         import warnings
         warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                       "unexpected behavior.\nConsider using tensor.detach() first.",

@@ -3,6 +3,11 @@
     tensor([[ 0.1000, -1.2000],
             [ 3.0000,  4.0000]], requires_grad=True)
     tensor([1., 2.], device='cuda:0', grad_fn=<MulBackward0>)
+
+Real and integer tensors follow PyTorch 2.13's ``torch/_tensor_str.py`` step by step (its
+``_Formatter``, ``_vector_str``, ``_tensor_str_with_formatter`` and ``_add_suffixes``), so a
+program's printed tensors break lines, align and summarize where PyTorch's do; complex ones
+are laid out by NumPy with PyTorch's number format.
 """
 
 from __future__ import annotations
@@ -50,8 +55,89 @@ def _complex_body(buf: np.ndarray, prefix: str) -> str:
                            formatter={"complex_kind": fmt})
 
 
-# NumPy wraps a line before its width would reach max_line_width counting the closing ']';
-# PyTorch fits floor((80 - indent) / (element width + 2)) elements: the same lines at 81.
+def _summarized(buf: np.ndarray) -> np.ndarray:
+    """The entries a summarized print shows (the first and last ``edge`` along each axis),
+    over which PyTorch sizes its format, as its get_summarized_data."""
+    opts = np.get_printoptions()
+    if buf.size <= opts["threshold"]:
+        return buf
+    edge = int(opts["edgeitems"])
+    for axis, n in enumerate(buf.shape):
+        if n > 2 * edge:
+            buf = np.take(buf, list(range(edge)) + list(range(n - edge, n)), axis=axis)
+    return buf
+
+
+def _float_formatter(buf: np.ndarray):
+    """PyTorch's ``_Formatter`` for real floating values, read from the finite non-zero
+    values: all integral -> '3.' (scientific when max/min > 1000 or max > 1e8), else four
+    decimals (scientific when max/min > 1000, max > 1e8 or min < 1e-4); every entry right-
+    aligned to the widest, so zeros, -0., nan and inf take the width of the others."""
+    flat = _summarized(buf).reshape(-1).astype(np.float64)     # (1e8 overflows float16)
+    nz = flat[np.isfinite(flat) & (flat != 0)]
+    width, int_mode, sci = 1, True, False
+    if nz.size:
+        a = np.abs(nz)
+        lo, hi = a.min(), a.max()
+        int_mode = bool(np.all(nz == np.ceil(nz)))
+        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
+        if sci:
+            width = max(len(f"{v:.4e}") for v in nz)
+        elif int_mode:
+            width = max(len(f"{v:.0f}") for v in nz) + 1
+        else:
+            width = max(len(f"{v:.4f}") for v in nz)
+
+    def fmt(v) -> str:
+        v = float(v)
+        if sci:
+            ret = f"{v:{width}.4e}"
+        elif int_mode:
+            ret = f"{v:.0f}" + ("." if np.isfinite(v) else "")
+        else:
+            ret = f"{v:.4f}"
+        return ret.rjust(width)
+    return fmt, width
+
+
+def _plain_formatter(buf: np.ndarray):
+    """Integers and bools: ``str`` of each value, right-aligned to the widest."""
+    width = max(len(str(v)) for v in _summarized(buf).reshape(-1))
+    return (lambda v: str(v).rjust(width)), width
+
+
+def _vector_str(vec: np.ndarray, indent: int, summarize: bool, fmt, width: int,
+                edge: int) -> str:
+    """PyTorch's ``_vector_str``: floor((80 - indent) / (width + 2)) entries a line, the
+    summary ' ...' counted as one of them."""
+    per_line = max(1, (80 - indent) // (width + 2))
+    if summarize and vec.shape[0] > 2 * edge:
+        data = [fmt(v) for v in vec[:edge]] + [" ..."] + [fmt(v) for v in vec[-edge:]]
+    else:
+        data = [fmt(v) for v in vec]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _tensor_str(buf: np.ndarray, indent: int, summarize: bool, fmt, width: int,
+                edge: int) -> str:
+    """PyTorch's ``_tensor_str_with_formatter``: nested brackets, one blank line per extra
+    dimension between blocks, '...' rows where a summarized dimension is cut."""
+    if buf.ndim == 0:
+        return fmt(buf[()])
+    if buf.ndim == 1:
+        return _vector_str(buf, indent, summarize, fmt, width, edge)
+    n = buf.shape[0]
+    if summarize and n > 2 * edge:
+        rows = [_tensor_str(buf[i], indent + 1, summarize, fmt, width, edge)
+                for i in range(edge)] + ["..."] + \
+               [_tensor_str(buf[i], indent + 1, summarize, fmt, width, edge)
+                for i in range(n - edge, n)]
+    else:
+        rows = [_tensor_str(buf[i], indent + 1, summarize, fmt, width, edge) for i in range(n)]
+    return "[" + ("," + "\n" * (buf.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
 def tensor_repr(t) -> str:
     buf = t._buf if type(t._buf) is np.ndarray else to_device(t._buf, CPU)
     prefix = "tensor("
@@ -60,26 +146,18 @@ def tensor_repr(t) -> str:
         buf = buf.astype(np.float32)        # printed by value (NumPy knows float32's format)
     if buf.dtype.kind == "c":
         body = _complex_body(buf, prefix)
-    elif is_floating(buf.dtype):
-        finite = buf[np.isfinite(buf)].astype(np.float64)      # (1e8 overflows float16)
-        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or
-                               (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
-        if integral and not big:
-            body = np.array2string(buf, separator=", ", prefix=prefix, floatmode="unique",
-                                   max_line_width=81)
-        else:
-            body = np.array2string(buf, separator=", ", prefix=prefix, precision=4,
-                                   floatmode="fixed", suppress_small=False, max_line_width=81)
-    else:
-        body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=81)
-        if buf.dtype == np.bool_:            # right-aligned to the widest word, as PyTorch
-            width = 4 if buf.all() else 5
-            body = np.array2string(buf, separator=", ", prefix=prefix, max_line_width=81,
-                                   formatter={"bool": lambda v: str(bool(v)).rjust(width)})
+    elif buf.size == 0:
+        body = np.array2string(buf, separator=", ", prefix=prefix)
+    else:                   # PyTorch's layout (threshold and edge items as set_printoptions')
+        fmt, width = _float_formatter(buf) if is_floating(buf.dtype) else _plain_formatter(buf)
+        opts = np.get_printoptions()
+        body = _tensor_str(buf, len(prefix), buf.size > opts["threshold"], fmt, width,
+                           int(opts["edgeitems"]))
     extras = []
     if t.is_cuda:
         extras.append("device='cuda:0'")
+    if shown.size == 0 and shown.ndim != 1:
+        extras.append(f"size={tuple(shown.shape)}")
     if shown.dtype in _SHOWN_DTYPES or (shown.size == 0 and shown.dtype != np.float32):
         extras.append(f"dtype={_SHOWN_DTYPES.get(shown.dtype, 'torch.' + shown.dtype.name)}")
     node = t._node

@@ -14,12 +14,14 @@ import functools
 
 from .tensor import Tensor
 
-NAMES = ("sum mean nansum nanmean prod max min amax amin aminmax argmax argmin std var std_mean "
-         "var_mean all any logsumexp median nanmedian mode cumsum cumprod cummax cummin "
-         "logcumsumexp softmax log_softmax squeeze unsqueeze cat concat concatenate stack "
-         "count_nonzero sort argsort topk kthvalue select narrow index_select gather chunk unbind "
-         "diff quantile nanquantile renorm repeat_interleave take_along_dim tensor_split "
-         "trapezoid cumulative_trapezoid").split()
+NAMES = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax",
+         "argmax", "argmin", "std", "var", "std_mean", "var_mean", "all", "any",
+         "logsumexp", "median", "nanmedian", "mode", "cumsum", "cumprod", "cummax",
+         "cummin", "logcumsumexp", "softmax", "log_softmax", "squeeze", "unsqueeze",
+         "cat", "concat", "concatenate", "stack", "count_nonzero", "sort", "argsort",
+         "topk", "kthvalue", "select", "narrow", "index_select", "gather", "chunk",
+         "unbind", "diff", "quantile", "nanquantile", "renorm", "repeat_interleave",
+         "take_along_dim", "tensor_split", "trapezoid", "cumulative_trapezoid"]
 _ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 
 

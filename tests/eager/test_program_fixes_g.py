@@ -46,6 +46,18 @@ def test_printed_lines_break_where_torchs_do(kind, shape):
     assert repr(dt.ones(3, dtype=dt.bool)) == "tensor([True, True, True])"
 
 
+@pytest.mark.parametrize("make", [
+    lambda m: m.arange(3000.).reshape(10, 10, 30) / 7,          # summarized, 3-d
+    lambda m: m.arange(5000).reshape(5, 10, 100),
+    lambda m: m.tensor([0., -0., 1., 5000.]),                   # sci by max/min > 1000
+    lambda m: m.tensor([-0., 0., 1.] * 9),                      # signed zeros in int mode
+    lambda m: m.tensor([float("nan"), float("inf"), 2.]),
+    lambda m: m.zeros(2, 0, dtype=m.int64),                     # size= suffix
+    lambda m: m.tensor(1.5), lambda m: m.arange(1200) % 3 == 0])
+def test_tensor_repr_follows_torchs_tensor_str(make):
+    assert repr(make(dt)) == repr(make(torch))
+
+
 @pytest.mark.parametrize("n", [3, 6, 9])
 @pytest.mark.parametrize("kind", ["grad_fn", "requires_grad", "dtype"])
 def test_suffixes_wrap_onto_a_new_line_as_torch(n, kind):
@@ -108,15 +120,20 @@ def test_numpy_style_keywords_stay_refused_where_torch_refuses_them():
             m.norm(x, dim=1, keepdims=True)
 
 
-def test_float_of_a_tensor_requiring_grad_warns_as_torch():
-    # d2l's train_epoch_ch3: metric.add(float(l.sum()), ...)
+def test_float_of_a_tensor_requiring_grad_warns_once_as_torch():
+    # d2l's train_epoch_ch3: metric.add(float(l.sum()), ...); torch warns once a process
     import warnings
+
+    from dlcore_eager import _conversions
+    _conversions._FLOAT_WARNED[0] = False
+    x = dt.ones(3, requires_grad=True)
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a "
+                      "scalar may lead to unexpected behavior"):
+        assert float(x.sum()) == 3.0
     for m in (dt, torch):
         x = m.ones(3, requires_grad=True)
-        with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a "
-                          "scalar may lead to unexpected behavior"):
-            assert float(x.sum()) == 3.0
+        float(x.sum())
         with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            assert x.sum().item() == 3.0 and float(x.sum().detach()) == 3.0
-            assert int(x.sum()) == 3
+            warnings.simplefilter("error")          # the second time: silent
+            assert float(x.sum()) == 3.0 and x.sum().item() == 3.0
+            assert int(x.sum()) == 3 and float(x.sum().detach()) == 3.0
