@@ -91,6 +91,9 @@ def square(x):
          tf_type="ReduceLogSumExp")
 @_via_float32
 def logsumexp(x, axis=-1, keepdims=False):
+    av = aval_of(x)
+    if any(av.shape[a] == 0 for a in _rules.normalize_axes("logsumexp", axis, av.ndim, av.shape)):
+        return log(sum(exp(x), axis, keepdims))     # (over an empty axis: -inf, as PyTorch/TF)
     m = stop_gradient(max_(x, axis, keepdims=True))
     # an infinite max (a row all -inf) shifts by 0, as PyTorch and TF: -inf - -inf is NaN
     m = where(less(abs(m), math.inf), m, zeros_like(m))

@@ -223,15 +223,33 @@ def _zero_index(x):
 @exports({"torch": "median", "Tensor": "median"}, "values_indices")
 def median(x, axis=None, keepdims: bool = False):
     """The lower median (PyTorch's): ``(values, indices)`` along ``axis``; the value only over
-    all elements when ``axis`` is None."""
+    all elements when ``axis`` is None.  A row holding NaN has median NaN, at its first NaN
+    (PyTorch's; the sort puts NaN last, so the k-th value alone gave the median of the rest)."""
     from .shape import reshape
     if axis is None:
         flat = reshape(x, (-1,))
         n = aval_of(flat).shape[0]
-        return kthvalue(flat, (n + 1) // 2, 0)[0]
+        return _nan_first(flat, 0, *kthvalue(flat, (n + 1) // 2, 0, True), False)[0]
     a = _axis("median", x, axis)
-    n = aval_of(x).shape[a] if aval_of(x).ndim else 1
-    return kthvalue(x, (n + 1) // 2, a, keepdims)
+    if not aval_of(x).ndim:
+        return kthvalue(x, 1, a, keepdims)
+    n = aval_of(x).shape[a]
+    return _nan_first(x, a, *kthvalue(x, (n + 1) // 2, a, True), keepdims)
+
+
+def _nan_first(x, a, v, i, keepdims):
+    """``(v, i)`` (kept dims) with the first NaN along ``a`` where a row holds one."""
+    from .math_binary import isnan
+    from .reduce import argmax
+    from .reduce_extra import reduce_any
+    from .shape import squeeze
+    if _dt.is_floating(aval_of(x).dtype) and aval_of(x).shape[a] != 0:
+        nan = isnan(x)
+        i = where(reduce_any(nan, a, True), argmax(cast(nan, _dt.int32), a, True), i)
+        v = take_along_axis(x, i, a)
+    if not keepdims:
+        v, i = squeeze(v, a), squeeze(i, a)
+    return v, i
 
 
 # ----------------------------------------------------------------------------- gather / scatter
