@@ -57,3 +57,5 @@ def test_keras_utils_homes_of_the_helpers(tmp_path):
     gray = utils.img_to_array(utils.load_img(path, color_mode="grayscale", target_size=(4, 8)))
     assert gray.shape == (4, 8, 1)
     assert utils.array_to_img(img, scale=False).size == (4, 2)
+    from dlcore_static.keras.preprocessing import image
+    assert image.load_img is utils.load_img and image.save_img is utils.save_img

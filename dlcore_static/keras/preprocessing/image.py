@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ..utils import Sequence
+from ..utils import Sequence, load_img, save_img  # noqa: F401 - keras.preprocessing.image
 
 __all__ = [
     "ImageDataGenerator",
