@@ -43,6 +43,7 @@ from .sparse import Embedding
 from .embedding_bag import EmbeddingBag
 from .layers_long_tail import ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d
 from .layers_long_tail import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool3d, RMSNorm
+from .layers_long_tail import LPPool3d
 from .loss_margin import TripletMarginWithDistanceLoss
 from .ctc import CTCLoss
 from .layers_long_tail import (AdaptiveMaxPool1d, AdaptiveMaxPool2d, ConstantPad1d,
@@ -106,7 +107,7 @@ __all__ = [
                      "RNN",
                      "RNNBase",
                      "RNNCell",
-                     "RNNCellBase", "Buffer", "modules", "DataParallel",
+                     "RNNCellBase", "Buffer", "modules", "DataParallel", "LPPool3d",
                      "ReLU",
                      "Sequential",
                      "Sigmoid",

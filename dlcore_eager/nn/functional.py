@@ -39,7 +39,7 @@ from .functional_long_tail import (adaptive_max_pool1d_with_indices,  # noqa: F4
                                    max_unpool3d, relu_,
                                    selu_,
                                    threshold_, triplet_margin_with_distance_loss)
-from .functional_more import (max_pool1d_with_indices,  # noqa: F401
+from .functional_more import (lp_pool3d, max_pool1d_with_indices,  # noqa: F401
                               max_pool2d_with_indices, max_pool3d_with_indices)
 from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the same names
     _canonical_mask, _none_or_dtype, multi_head_attention_forward)

@@ -364,6 +364,12 @@ class LPPool2d(_LPPoolNd):
                               self.ceil_mode)
 
 
+class LPPool3d(_LPPoolNd):
+    def forward(self, input: Tensor) -> Tensor:
+        from .functional_more import lp_pool3d
+        return lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
 class MaxUnpool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()

@@ -123,3 +123,18 @@ def test_unpad_length_mismatch_error():
     errs = [error_of(lambda lib=lib: lib.nn.utils.rnn.unpad_sequence(
         lib.ones(2, 3), lib.tensor([1, 2, 1]), batch_first=True)) for lib in (torch, dl)]
     assert errs[1] == errs[0]
+
+
+@pytest.mark.parametrize(("p", "kw"), [(2.0, {}), (3.0, {"stride": 1}), (float("inf"), {}),
+                                       (1.5, {"ceil_mode": True})])
+def test_lp_pool3d(p, kw):
+    a = np.random.default_rng(5).uniform(0.1, 1.0, (1, 2, 3, 4, 5))
+    got = []
+    for lib in (torch, dl):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.nn.functional.lp_pool3d(x, p, 2, **kw)
+        y.backward(lib.tensor(np.random.default_rng(6).standard_normal(tuple(y.shape))))
+        m = lib.nn.LPPool3d(p, 2, **kw)(lib.tensor(a))
+        got.append((y.detach().numpy(), x.grad.numpy(), m.numpy()))
+    for a_, b_ in zip(*got):
+        np.testing.assert_allclose(b_, a_, rtol=1e-10, atol=1e-12)

@@ -8,6 +8,7 @@ from ..layers_long_tail import (  # noqa: F401
     AdaptiveMaxPool2d,
     LPPool1d,
     LPPool2d,
+    LPPool3d,
     MaxUnpool1d,
     MaxUnpool3d,
     _LPPoolNd,
@@ -31,6 +32,6 @@ from ..pooling import (  # noqa: F401
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "LPPool1d", "LPPool2d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d",
+    "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d",
     "MaxUnpool2d", "MaxUnpool3d",
 ]
