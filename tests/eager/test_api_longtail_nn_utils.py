@@ -138,3 +138,20 @@ def test_lp_pool3d(p, kw):
         got.append((y.detach().numpy(), x.grad.numpy(), m.numpy()))
     for a_, b_ in zip(*got):
         np.testing.assert_allclose(b_, a_, rtol=1e-10, atol=1e-12)
+
+
+def test_skip_init_and_old_import_paths():
+    for lib in (torch, dl):
+        m = lib.nn.utils.skip_init(lib.nn.Linear, 5, 2, bias=False)
+        assert tuple(m.weight.shape) == (2, 5) and m.bias is None and m.weight.requires_grad
+
+    class NoDevice(dl.nn.Module):
+        def __init__(self, n):
+            super().__init__()
+    assert error_of(lambda: dl.nn.utils.skip_init(NoDevice, 3)) == \
+        (RuntimeError, "Module must support a 'device' arg to skip initialization")
+    assert error_of(lambda: dl.nn.utils.skip_init(int, 3)) == \
+        error_of(lambda: torch.nn.utils.skip_init(int, 3))
+    from dlcore_eager.autograd.anomaly_mode import detect_anomaly
+    from dlcore_eager.autograd.variable import Variable
+    assert Variable is dl.autograd.Variable and detect_anomaly is dl.autograd.detect_anomaly
