@@ -379,6 +379,11 @@ def norm(x, p=2, dim=None, keepdim=False):
 
 
 def _norm(x, p, dim, keepdim):
+    if x._buf.dtype.kind in "fc" and not isinstance(p, str):
+        # (linalg's vector_norm: a zero gradient at a zero norm, as PyTorch's; sqrt of the
+        # sum of squares gave 0 * inf = NaN there: x.norm() of zeros)
+        from dlcore.ops.linalg_extra import vector_norm
+        return vector_norm(x, p, _dims(dim), keepdim)
     if p == 2 or p == "fro":
         return _ops.sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
     if p == 1:

@@ -325,3 +325,12 @@ def test_reduction_over_an_empty_dim(name):
         return
     assert not isinstance(outs[1], Exception), outs
     np.testing.assert_array_equal(outs[1], outs[0])
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2, 2)])
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, "fro"])
+def test_norm_of_zeros_has_a_zero_gradient(shape, p):
+    for T in (torch, dl):
+        x = T.zeros(shape, dtype=T.float64, requires_grad=True)
+        T.norm(x, p=p).backward()
+        assert x.grad.numpy().tolist() == np.zeros(shape).tolist(), T.__name__
