@@ -331,4 +331,8 @@ def install(tf) -> None:
     for n in ("cosine_decay_restarts", "linear_cosine_decay"):
         if not hasattr(tf.train, n):
             setattr(tf.train, n, globals()[n])
+    from . import coordinator  # tf.train.Coordinator, start_queue_runners
+    for n in coordinator.__all__:
+        if not hasattr(tf.train, n):
+            setattr(tf.train, n, getattr(coordinator, n))
     _ = Tensor
