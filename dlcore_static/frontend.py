@@ -137,13 +137,25 @@ def _rule_key(prim: Primitive, avals: list, params: dict):
     for k, v in params.items():
         t = type(v)
         if t is tuple:
-            for e in v:
-                if type(e) is not int:
-                    return None
+            if not _plain_tuple(v):
+                return None
         elif t not in _PLAIN and not isinstance(v, np.dtype):
             return None
         items.append((k, t, v))
     return (prim, tuple(avals), tuple(items))
+
+
+def _plain_tuple(v: tuple) -> bool:
+    """Ints, None, strings and such tuples only (no bool, which equals 0 or 1): axes, shapes,
+    permutations, a canonical index (its slices are ``('s', start, stop, step)`` tuples)."""
+    for e in v:
+        t = type(e)
+        if t is int or e is None or t is str:
+            continue
+        if t is tuple and _plain_tuple(e):
+            continue
+        return False
+    return True
 
 
 # Core primitives on tf.string tensors (object arrays of bytes).  Those whose CPU kernel only

@@ -26,6 +26,8 @@ def test_repeated_nodes_get_their_own_shapes_and_errors_every_time():
     b = tf.placeholder(tf.float32, (None, 3))
     for _ in range(3):
         assert (a + b).shape.as_list() == [2, 3]
+        assert a[1:2].shape.as_list() == [1, 3] and a[:, 1:].shape.as_list() == [2, 2]
+        assert b[1:2].shape.as_list() == [None, 3] and a[0].shape.as_list() == [3]
         assert tf.matmul(a, tf.transpose(b)).shape.as_list() == [2, None]
         assert tf.concat([a, b], 0).shape.as_list() == [None, 3]
     c = tf.placeholder(tf.float32, (4, 5))
@@ -50,6 +52,8 @@ def test_the_rule_key_keeps_parameter_types_apart_and_skips_unplain_ones():
     assert k1 != frontend._rule_key(add_p, av, {"v": True})
     assert k1 == frontend._rule_key(add_p, list(av), {"v": 1})
     assert frontend._rule_key(add_p, av, {"idx": (slice(0, 1),)}) is None
+    assert frontend._rule_key(add_p, av, {"idx": (("slice", 0, 1, None), 2)}) is not None
+    assert frontend._rule_key(add_p, av, {"axes": (True,)}) is None         # True == 1
     assert frontend._rule_key(add_p, av, {"shape": [2, 3]}) is None
     assert frontend._rule_key(add_p, av, {"dtype": np.dtype("float32")}) is not None
 
