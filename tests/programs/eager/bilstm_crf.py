@@ -7,6 +7,7 @@ _score_sentence indexing self.transitions[tags[i + 1], tags[i]] with 0-d long te
 decoding with backpointers, SGD with weight_decay, and the predictions before and after
 training under torch.no_grad().  (torch.randn and the initial weights are NumPy draws so both
 libraries see the same numbers; 8 epochs instead of 300.)"""
+# ruff: noqa: PLR0402, SIM905, UP008  (written in the tutorial's own style)
 import numpy as np
 import torch
 import torch.autograd as autograd  # noqa: F401  (imported by the tutorial)

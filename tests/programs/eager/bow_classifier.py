@@ -5,6 +5,7 @@ vec[word_to_ix[word]] += 1 and view(1, -1), make_target with torch.LongTensor, p
 parameters, next(model.parameters())[:, word_to_ix["creo"]], NLLLoss and SGD over 100 epochs,
 the log-probabilities before and after.  (torch.randn and the initial weights are NumPy draws
 so both libraries see the same numbers.)"""
+# ruff: noqa: PLR0402, SIM905, UP008  (written in the tutorial's own style)
 import numpy as np
 import torch
 import torch.nn as nn

@@ -8,6 +8,7 @@ output.topk(1), comparing topi == n_letters - 1 and indexing all_letters[topi] w
 (The names are made up; the initial weights are NumPy draws and the dropout probability is set
 to 0 after construction, since each library's random stream differs; 200 iterations instead of
 100000, a hidden size of 48, learning_rate 0.005, no timings printed.)"""
+# ruff: noqa: PLR0402, RUF059, UP008, UP031  (written in the tutorial's own style)
 import random
 import string
 
@@ -116,7 +117,7 @@ def train(category_tensor, input_line_tensor, target_line_tensor):
 
     for i in range(input_line_tensor.size(0)):
         output, hidden = rnn(category_tensor, input_line_tensor[i], hidden)
-        l = criterion(output, target_line_tensor[i])  # noqa: E741
+        l = criterion(output, target_line_tensor[i])
         loss += l
 
     loss.backward()

@@ -131,7 +131,7 @@ def train_epoch_ch3(net, train_iter, loss, updater):  #@save
     for X, y in train_iter:
         # Compute gradients and update parameters
         y_hat = net(X)
-        l = loss(y_hat, y)  # noqa: E741
+        l = loss(y_hat, y)
         if isinstance(updater, torch.optim.Optimizer):
             # Using PyTorch in-built optimizer & loss criterion
             updater.zero_grad()

@@ -7,6 +7,7 @@ std.view(1, -1, 1, 1), the accuracy per epsilon and the adversarial examples col
 .squeeze().detach().cpu().numpy().  (MNIST and the pretrained LeNet are replaced by synthetic
 images and NumPy weights written with torch.save; transforms.Normalize by the same arithmetic;
 the plots by prints; shuffle=False so both libraries visit the samples in one order.)"""
+# ruff: noqa: B006, PLR0402, UP008  (written in the tutorial's own style)
 import os
 import tempfile
 

@@ -5,6 +5,7 @@ torch.cat'ed and viewed as (len, 1, -1)), then the LSTMTagger part-of-speech tag
 torch.tensor(dtype=torch.long), NLLLoss and SGD, the tag scores printed before and after
 training under torch.no_grad().  (torch.randn and the initial weights are NumPy draws so both
 libraries see the same numbers; 60 epochs instead of 300.)"""
+# ruff: noqa: PLR0402, SIM905, UP008  (written in the tutorial's own style)
 import numpy as np
 import torch
 import torch.nn as nn

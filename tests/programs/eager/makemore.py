@@ -10,6 +10,7 @@ rates, the dev loss and sampling with F.softmax.  (torch's Generator streams are
 NumPy draws behind small helpers -- randn, randint, multinomial -- so both libraries see the
 same numbers; the sizes are smaller: a 2-d embedding of 3 characters, 64 hidden units,
 300 steps.)"""
+# ruff: noqa: C414, RUF007, SIM905, UP031  (written in the tutorial's own style)
 import random
 
 import numpy as np

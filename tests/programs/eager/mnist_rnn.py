@@ -7,7 +7,7 @@ the warning PyTorch gives for a 2-D input to Dropout2d.
 (torch.manual_seed(args.seed) is kept; the weights start from NumPy so both libraries start
 equal; Dropout2d and shuffle draw from each library's own stream, so the training is checked by
 its behaviour and the exact checks are made in eval mode; hidden size 32, 2 epochs.)"""
-# ruff: noqa: UP008, UP032  (written in the example's own style)
+# ruff: noqa: PLR0402, RUF059, UP008, UP032  (written in the example's own style)
 import os
 import tempfile
 import warnings

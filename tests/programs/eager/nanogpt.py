@@ -11,6 +11,7 @@ train.py's get_batch over a NumPy token array, estimate_loss, the warmup+cosine 
 each param_group, a disabled GradScaler, clip_grad_norm_ and zero_grad(set_to_none=True).
 (The weights are NumPy draws after the model's own init, the data is a synthetic token stream,
 and generate uses top_k=1 so torch.multinomial's draw is the same in both libraries.)"""
+# ruff: noqa: C408, PLR0402, RUF059, SIM117, UP031  (written in the tutorial's own style)
 import inspect
 import math
 from contextlib import nullcontext
