@@ -10,16 +10,27 @@ embed_dim``, otherwise ``q_proj_weight`` (E, E), ``k_proj_weight`` (E, kdim), ``
 
 PyTorch's inference fast path (``torch._native_multi_head_attention``) computes the same values;
 it is not a separate code path here.
+
+This module is also ``torch.nn.attention``'s address: ``SDPBackend`` and the ``sdpa_kernel``
+context manager, which chooses the backends ``F.scaled_dot_product_attention`` may use (every
+backend is the same maths here; a choice with no backend PyTorch could run fails as it does).
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 from typing import Any
 
 from ..creation import empty
 from ..tensor import Tensor
 from . import init
-from .functional_attention import _canonical_mask, _none_or_dtype, multi_head_attention_forward
+from .functional_attention import (
+    SDPA_ENABLED,
+    _canonical_mask,
+    _none_or_dtype,
+    multi_head_attention_forward,
+)
 from .layers import Linear
 from .module import Module, Parameter
 
@@ -124,3 +135,31 @@ class MultiheadAttention(Module):
         if self.batch_first and is_batched:
             out = out.transpose(1, 0)
         return out, weights
+
+
+class SDPBackend(enum.IntEnum):
+    """PyTorch's scaled-dot-product-attention backends."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+@contextlib.contextmanager
+def sdpa_kernel(backends, set_priority: bool = False):
+    """Within the block, ``F.scaled_dot_product_attention`` may use only ``backends`` (one
+    SDPBackend or a list); the previous choice comes back at the end."""
+    if not isinstance(backends, (list, SDPBackend)):
+        raise AssertionError("Backend must be an instance of SDPBackend or a list of SDPBackend "  # noqa: TRY004
+                             "instances")
+    chosen = {backends} if isinstance(backends, SDPBackend) else set(backends)
+    previous = dict(SDPA_ENABLED)
+    for name in SDPA_ENABLED:
+        SDPA_ENABLED[name] = SDPBackend[name] in chosen
+    try:
+        yield {}
+    finally:
+        SDPA_ENABLED.update(previous)

@@ -40,6 +40,22 @@ def _dropout_mask(shape: tuple, p: float, like: Tensor) -> Tensor:
     return m.cuda() if like.is_cuda else m
 
 
+#: Which of PyTorch's attention backends ``nn.attention.sdpa_kernel`` leaves enabled: dlcore
+#: computes every one of them with the same maths; PyTorch on the CPU has the math and flash
+#: kernels only, so a CPU call with both switched off fails there, and here, with its error.
+SDPA_ENABLED = {"MATH": True, "FLASH_ATTENTION": True, "EFFICIENT_ATTENTION": True,
+                "CUDNN_ATTENTION": True, "OVERRIDEABLE": True}
+
+
+def _check_backends(query: Tensor) -> None:
+    viable = ("MATH", "FLASH_ATTENTION") if not query.is_cuda else \
+        ("MATH", "FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION")
+    if not any(SDPA_ENABLED[b] for b in viable):
+        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This "
+                           "is likely due to turning off both the math kernel and the fused "
+                           "kernels.")
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -55,6 +71,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                         f"not {type(attn_mask).__name__}")
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    if not all(SDPA_ENABLED.values()):
+        _check_backends(query)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")

@@ -118,3 +118,30 @@ def test_buffer_errors_are_torchs():
         m.x = lib.nn.Buffer(lib.ones(1))
     for fn in (early, clash):
         assert error_of(lambda f=fn: f(dl)) == error_of(lambda f=fn: f(torch))
+
+
+def test_sdpa_kernel_backends():
+    q = np.random.default_rng(0).standard_normal((1, 2, 3, 4)).astype(np.float32)
+    for lib in (torch, dl):
+        att = importlib.import_module(f"{lib.__name__}.nn.attention")
+        F = lib.nn.functional
+        x = lib.tensor(q)
+        ref = F.scaled_dot_product_attention(x, x, x).numpy()
+        assert [(n, int(m)) for n, m in att.SDPBackend.__members__.items()] == [
+            ("ERROR", -1), ("MATH", 0), ("FLASH_ATTENTION", 1), ("EFFICIENT_ATTENTION", 2),
+            ("CUDNN_ATTENTION", 3), ("OVERRIDEABLE", 4)]
+        for ok in (att.SDPBackend.MATH, att.SDPBackend.FLASH_ATTENTION,
+                   [att.SDPBackend.EFFICIENT_ATTENTION, att.SDPBackend.MATH]):
+            with att.sdpa_kernel(ok):
+                np.testing.assert_allclose(F.scaled_dot_product_attention(x, x, x).numpy(), ref,
+                                           rtol=1e-6)
+    for b in ("EFFICIENT_ATTENTION", "CUDNN_ATTENTION"):
+        errs = []
+        for lib in (torch, dl):
+            att = importlib.import_module(f"{lib.__name__}.nn.attention")
+            x = lib.tensor(q)
+            with att.sdpa_kernel(getattr(att.SDPBackend, b)):
+                errs.append(error_of(lambda lib=lib, x=x:
+                                     lib.nn.functional.scaled_dot_product_attention(x, x, x)))
+        assert errs[1] == errs[0]
+    dl.nn.functional.scaled_dot_product_attention(dl.tensor(q), dl.tensor(q), dl.tensor(q))
