@@ -53,10 +53,38 @@ class BaseLogger(Callback):
             logs.update(rest)
 
 
+class _HistoryDict(dict):
+    """The per-epoch lists, keyed as Keras 2.3+ keys them (the metric's name as compiled:
+    ``'mae'``, ``'accuracy'``).  A missing key that Keras 2.0-2.2 used for the same metric
+    (its function's name, ``'val_mean_absolute_error'`` for ``metrics=['mae']``; ``'acc'`` for
+    ``'accuracy'``) reads the same list, so programs written for either version run; ``keys()``
+    lists only the compiled names."""
+
+    def __missing__(self, key):
+        from . import metrics as _metrics
+        pre = "val_" if isinstance(key, str) and key.startswith("val_") else ""
+        base = key[len(pre):] if isinstance(key, str) else key
+        acc = ("acc", "accuracy")
+        for k in list(self):
+            kb = k[len(pre):] if k.startswith(pre) else None
+            if kb is None or (pre == "" and k.startswith("val_")):
+                continue
+            if (base in acc and kb in acc) or _same_metric(_metrics, base, kb):
+                return dict.__getitem__(self, k)
+        raise KeyError(key)
+
+
+def _same_metric(metrics_mod, a: str, b: str) -> bool:
+    try:
+        return metrics_mod.get(a) is metrics_mod.get(b)
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
 class History(Callback):
     def on_train_begin(self, logs=None):
         self.epoch: list[int] = []
-        self.history: dict[str, list] = {}
+        self.history: dict[str, list] = _HistoryDict()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
