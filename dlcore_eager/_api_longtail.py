@@ -315,6 +315,7 @@ FUNCTIONS = {
 # torch.X(input, ...) for these Tensor methods (in-place forms and queries)
 FUNCTION_FORMS = (
     "detach", "detach_", "zero_", "fill_", "get_device", "is_signed", "is_same_size",
+    "adjoint", "split_with_sizes",
     "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_",
     "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_",
     "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "erf_", "erfc_", "exp2_", "exp_",

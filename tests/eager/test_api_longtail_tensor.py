@@ -36,6 +36,9 @@ CASES = {
     "vdot": lambda x: x[0, 0].vdot(x[1, 2]),
     "prelu": lambda x: x.prelu(x[0, 0, :1] * 0 + 0.25),
     "to_dense": lambda x: x.to_dense() * 2,
+    "torch.adjoint": lambda x: __import__(type(x).__module__.split(".")[0]).adjoint(x),
+    "torch.split_with_sizes": lambda x: __import__(type(x).__module__.split(".")[0])
+    .split_with_sizes(x, [3, 1], -1),
 }
 
 
