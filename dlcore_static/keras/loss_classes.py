@@ -2,7 +2,8 @@
 from_logits=True)``, ``Huber(delta)``, ...) and the functions Keras 2.3+/3 added (``huber``,
 ``log_cosh``, ``kl_divergence``, ``cosine_similarity``).
 
-A ``Loss`` holds its arguments and a per-sample function ``call(y_true, y_pred)`` (one value per
+(The classes of the losses defined in ``losses.py``, such as ``MeanSquaredError``, are made
+there with this module's ``_wrapper``.)  A ``Loss`` holds its arguments and a per-sample function ``call(y_true, y_pred)`` (one value per
 sample: the mean over the last axis, as Keras).  Called, it reduces as Keras does::
 
     "sum_over_batch_size" (default; "auto" and "mean" too): sum(loss * sample_weight) / size(loss)
@@ -184,24 +185,6 @@ def _wrapper(class_name: str, fn, default_name: str, params: tuple = ()):
                                                     f"the per-sample ``{fn.__name__}``."})
 
 
-def _late(name):
-    def fn(y_true, y_pred, **kw):
-        from . import losses
-        return getattr(losses, name)(y_true, y_pred, **kw)
-    fn.__name__ = name
-    return fn
-
-
-MeanSquaredError = _wrapper("MeanSquaredError", _late("mean_squared_error"),
-                            "mean_squared_error")
-MeanAbsoluteError = _wrapper("MeanAbsoluteError", _late("mean_absolute_error"),
-                             "mean_absolute_error")
-MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError",
-                                       _late("mean_absolute_percentage_error"),
-                                       "mean_absolute_percentage_error")
-MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
-                                       _late("mean_squared_logarithmic_error"),
-                                       "mean_squared_logarithmic_error")
 BinaryCrossentropy = _wrapper("BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
                               (("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
 CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", categorical_crossentropy,
@@ -212,9 +195,6 @@ SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy",
                                          sparse_categorical_crossentropy,
                                          "sparse_categorical_crossentropy",
                                          (("from_logits", False),))
-Hinge = _wrapper("Hinge", _late("hinge"), "hinge")
-SquaredHinge = _wrapper("SquaredHinge", _late("squared_hinge"), "squared_hinge")
-CategoricalHinge = _wrapper("CategoricalHinge", _late("categorical_hinge"), "categorical_hinge")
 Huber = _wrapper("Huber", huber, "huber_loss", (("delta", 1.0),))
 LogCosh = _wrapper("LogCosh", log_cosh, "log_cosh")
 KLDivergence = _wrapper("KLDivergence", kl_divergence, "kl_divergence")
@@ -222,10 +202,6 @@ Poisson = _wrapper("Poisson", poisson, "poisson")
 CosineSimilarity = _wrapper("CosineSimilarity", cosine_similarity, "cosine_similarity",
                             (("axis", -1),))
 
-CLASSES = (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-           MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
-           SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge, Huber, LogCosh,
-           KLDivergence, Poisson, CosineSimilarity)
 
 
 def per_sample(loss: Loss):

@@ -106,21 +106,15 @@ _TABLE.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MA
 from .loss_classes import (  # noqa: F401 - re-exported, keras.losses.X
     BinaryCrossentropy,
     CategoricalCrossentropy,
-    CategoricalHinge,
     CosineSimilarity,
-    Hinge,
     Huber,
     KLDivergence,
     LogCosh,
     Loss,
     LossFunctionWrapper,
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
-    MeanSquaredError,
-    MeanSquaredLogarithmicError,
     Poisson,
     SparseCategoricalCrossentropy,
-    SquaredHinge,
+    _wrapper,
     binary_crossentropy,
     categorical_crossentropy,
     cosine_similarity,
@@ -130,6 +124,18 @@ from .loss_classes import (  # noqa: F401 - re-exported, keras.losses.X
     sparse_categorical_crossentropy,
 )
 from .loss_classes import per_sample as _per_sample
+
+MeanSquaredError = _wrapper("MeanSquaredError", mean_squared_error, "mean_squared_error")
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
+MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError",
+                                       mean_absolute_percentage_error,
+                                       "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
+                                       mean_squared_logarithmic_error,
+                                       "mean_squared_logarithmic_error")
+Hinge = _wrapper("Hinge", hinge, "hinge")
+SquaredHinge = _wrapper("SquaredHinge", squared_hinge, "squared_hinge")
+CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, "categorical_hinge")
 
 kullback_leibler_divergence = kld = KLD = kl_divergence
 _TABLE.update({f.__name__: f for f in (binary_crossentropy, categorical_crossentropy,

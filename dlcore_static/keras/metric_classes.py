@@ -11,6 +11,8 @@ sample_weight)`` returns the update op, ``result()`` the tensor ``total / count`
 update), ``reset_state()`` sets both to 0 in the Keras session, and calling the metric
 returns its result after the update.
 
+(The classes of the metric functions defined in ``metrics.py``/``losses.py``, such as
+``SparseCategoricalAccuracy`` and ``MeanSquaredError``, are made there with ``_wrapper``.)
 Metrics whose value is not a mean of per-sample values (Precision, Recall, AUC, IoU,
 RootMeanSquaredError) are not here: averaging them per batch would give a different number.
 """
@@ -46,14 +48,6 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     t = K._to_tensor(y_true)
     hit = _ops.equal(_f32(t), _f32(_ops.greater(p, float(threshold))))
     return _ops.mean(_f32(hit), -1)
-
-
-def _late(name):
-    def fn(y_true, y_pred, **kw):
-        from . import metrics
-        return getattr(metrics, name)(y_true, y_pred, **kw)
-    fn.__name__ = name
-    return fn
 
 
 class Metric:
@@ -164,27 +158,6 @@ def _wrapper(class_name: str, fn, default_name: str, params: tuple = ()):
 Accuracy = _wrapper("Accuracy", accuracy, "accuracy")
 BinaryAccuracy = _wrapper("BinaryAccuracy", binary_accuracy, "binary_accuracy",
                           (("threshold", 0.5),))
-CategoricalAccuracy = _wrapper("CategoricalAccuracy", _late("categorical_accuracy"),
-                               "categorical_accuracy")
-SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy",
-                                     _late("sparse_categorical_accuracy"),
-                                     "sparse_categorical_accuracy")
-TopKCategoricalAccuracy = _wrapper("TopKCategoricalAccuracy",
-                                   _late("top_k_categorical_accuracy"),
-                                   "top_k_categorical_accuracy", (("k", 5),))
-SparseTopKCategoricalAccuracy = _wrapper("SparseTopKCategoricalAccuracy",
-                                         _late("sparse_top_k_categorical_accuracy"),
-                                         "sparse_top_k_categorical_accuracy", (("k", 5),))
-MeanSquaredError = _wrapper("MeanSquaredError", _late("mean_squared_error"),
-                            "mean_squared_error")
-MeanAbsoluteError = _wrapper("MeanAbsoluteError", _late("mean_absolute_error"),
-                             "mean_absolute_error")
-MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError",
-                                       _late("mean_absolute_percentage_error"),
-                                       "mean_absolute_percentage_error")
-MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
-                                       _late("mean_squared_logarithmic_error"),
-                                       "mean_squared_logarithmic_error")
 BinaryCrossentropy = _wrapper("BinaryCrossentropy", _lc.binary_crossentropy,
                               "binary_crossentropy",
                               (("from_logits", False), ("label_smoothing", 0.0)))
@@ -197,9 +170,6 @@ SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy",
                                          (("from_logits", False),))
 KLDivergence = _wrapper("KLDivergence", _lc.kl_divergence, "kl_divergence")
 Poisson = _wrapper("Poisson", _lc.poisson, "poisson")
-Hinge = _wrapper("Hinge", _late("hinge"), "hinge")
-SquaredHinge = _wrapper("SquaredHinge", _late("squared_hinge"), "squared_hinge")
-CategoricalHinge = _wrapper("CategoricalHinge", _late("categorical_hinge"), "categorical_hinge")
 LogCoshError = _wrapper("LogCoshError", _lc.log_cosh, "logcosh")
 
 

@@ -79,30 +79,41 @@ from .metric_classes import (  # noqa: F401 - re-exported
     Accuracy,
     BinaryAccuracy,
     BinaryCrossentropy,
-    CategoricalAccuracy,
     CategoricalCrossentropy,
-    CategoricalHinge,
     CosineSimilarity,
-    Hinge,
     KLDivergence,
     LogCoshError,
     Mean,
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
     MeanMetricWrapper,
-    MeanSquaredError,
-    MeanSquaredLogarithmicError,
     Metric,
     Poisson,
-    SparseCategoricalAccuracy,
     SparseCategoricalCrossentropy,
-    SparseTopKCategoricalAccuracy,
-    SquaredHinge,
     Sum,
-    TopKCategoricalAccuracy,
+    _wrapper,
     binary_accuracy,
 )
 from .metric_classes import per_sample as _per_sample
+
+CategoricalAccuracy = _wrapper("CategoricalAccuracy", categorical_accuracy,
+                               "categorical_accuracy")
+SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy", sparse_categorical_accuracy,
+                                     "sparse_categorical_accuracy")
+TopKCategoricalAccuracy = _wrapper("TopKCategoricalAccuracy", top_k_categorical_accuracy,
+                                   "top_k_categorical_accuracy", (("k", 5),))
+SparseTopKCategoricalAccuracy = _wrapper("SparseTopKCategoricalAccuracy",
+                                         sparse_top_k_categorical_accuracy,
+                                         "sparse_top_k_categorical_accuracy", (("k", 5),))
+MeanSquaredError = _wrapper("MeanSquaredError", mean_squared_error, "mean_squared_error")
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
+MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError",
+                                       mean_absolute_percentage_error,
+                                       "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
+                                       mean_squared_logarithmic_error,
+                                       "mean_squared_logarithmic_error")
+Hinge = _wrapper("Hinge", hinge, "hinge")
+SquaredHinge = _wrapper("SquaredHinge", squared_hinge, "squared_hinge")
+CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, "categorical_hinge")
 
 _TABLE["binary_accuracy"] = binary_accuracy
 

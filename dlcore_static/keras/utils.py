@@ -91,7 +91,6 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
 
 def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs) -> None:
     """Save a 3-d array as an image file (scaled to [0, 255] when ``scale``)."""
-    from .preprocessing.image import array_to_img
     img = array_to_img(x, data_format=data_format, scale=scale)
     if img.mode == "RGBA" and (file_format == "jpg" or file_format == "jpeg"):
         img = img.convert("RGB")
@@ -99,10 +98,46 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs) 
 
 
 def __getattr__(name):
-    if name in ("img_to_array", "array_to_img"):
-        from .preprocessing import image
-        return getattr(image, name)
     if name == "pad_sequences":
         from .preprocessing.sequence import pad_sequences
         return pad_sequences
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _data_format(data_format):
+    if data_format is None:
+        from . import backend
+        data_format = backend.image_data_format()
+    return data_format
+
+
+def array_to_img(x, data_format=None, scale=True, dtype=None):
+    """A PIL image of a 3-d array (scaled to [0, 255] when ``scale``)."""
+    from PIL import Image
+    x = np.asarray(x, dtype=dtype or "float32")
+    if x.ndim != 3:
+        raise ValueError(f"Expected image array to have rank 3 (single image). Got array with "
+                         f"shape: {x.shape}")
+    if _data_format(data_format) == "channels_first":
+        x = x.transpose(1, 2, 0)
+    if scale:
+        x = x - np.min(x)
+        top = np.max(x)
+        if top != 0:
+            x = x / top
+        x = x * 255
+    modes = {4: "RGBA", 3: "RGB", 1: "L"}
+    if x.shape[2] not in modes:
+        raise ValueError(f"Unsupported channel number: {x.shape[2]}")
+    a = x.astype(np.uint8)
+    return Image.fromarray(a[:, :, 0] if x.shape[2] == 1 else a, modes[x.shape[2]])
+
+
+def img_to_array(img, data_format=None, dtype=None):
+    """A PIL image as a 3-d float array (height, width, channels) or channels first."""
+    x = np.asarray(img, dtype=dtype or "float32")
+    if x.ndim == 2:
+        x = x[:, :, None]
+    elif x.ndim != 3:
+        raise ValueError(f"Unsupported image shape: {x.shape}")
+    return x.transpose(2, 0, 1) if _data_format(data_format) == "channels_first" else x

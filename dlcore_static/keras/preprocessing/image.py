@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ..utils import Sequence, load_img, save_img  # noqa: F401 - keras.preprocessing.image
+from ..utils import Sequence, array_to_img, img_to_array, load_img, save_img  # noqa: F401 - re-exported
 
 __all__ = [
     "ImageDataGenerator",
@@ -111,38 +111,6 @@ def apply_channel_shift(x, intensity, channel_axis=0):
     lo, hi = np.min(x), np.max(x)
     x = np.stack([np.clip(c + intensity, lo, hi) for c in x], axis=0)
     return np.rollaxis(x, 0, channel_axis + 1)
-
-
-def array_to_img(x, data_format=None, scale=True, dtype=None):
-    """A PIL image of a 3-d array (scaled to [0, 255] when ``scale``)."""
-    from PIL import Image
-    x = np.asarray(x, dtype=dtype or "float32")
-    if x.ndim != 3:
-        raise ValueError(f"Expected image array to have rank 3 (single image). Got array with "
-                         f"shape: {x.shape}")
-    if _data_format(data_format) == "channels_first":
-        x = x.transpose(1, 2, 0)
-    if scale:
-        x = x - np.min(x)
-        top = np.max(x)
-        if top != 0:
-            x = x / top
-        x = x * 255
-    modes = {4: "RGBA", 3: "RGB", 1: "L"}
-    if x.shape[2] not in modes:
-        raise ValueError(f"Unsupported channel number: {x.shape[2]}")
-    a = x.astype(np.uint8)
-    return Image.fromarray(a[:, :, 0] if x.shape[2] == 1 else a, modes[x.shape[2]])
-
-
-def img_to_array(img, data_format=None, dtype=None):
-    """A PIL image as a 3-d float array (height, width, channels) or channels first."""
-    x = np.asarray(img, dtype=dtype or "float32")
-    if x.ndim == 2:
-        x = x[:, :, None]
-    elif x.ndim != 3:
-        raise ValueError(f"Unsupported image shape: {x.shape}")
-    return x.transpose(2, 0, 1) if _data_format(data_format) == "channels_first" else x
 
 
 def apply_brightness_shift(x, brightness, scale=True):
