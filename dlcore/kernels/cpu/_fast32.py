@@ -16,7 +16,12 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
   under 1.2e-38, is that at -87.33 rather than the subnormal e^x).
 * ``tanh32``: Cephes' ``tanhf``: ``x + x^3 P(x^2)`` for |x| < 0.625 (relative error ~1e-7, so
   small arguments keep their digits), else ``sign(x) (1 - 2 / (exp32(2|x|) + 1))``; +-1 beyond
-  |x| = 9.1 (the float32 rounding of tanh there).  NaN stays NaN.
+  |x| = 9.1 (the float32 rounding of tanh there).  NaN stays NaN.  Its polynomials are in
+  Estrin's form (pairs, then pairs of pairs) and its exponential inlines ``exp32``'s without
+  the clamps (|x| <= 9.5 there) and rounds k with 1.5 * 2^23 rather than ``floor``: a shorter
+  dependency chain, same error (max 1.35e-7 relative against float64 tanh, 1.19e-7 against
+  torch's float32 tanh over 6M points); 8192 float32 in a loop, one thread, loaded machine:
+  33 -> 26 us of CPU time.
 """
 
 from __future__ import annotations
@@ -69,17 +74,41 @@ def sigmoid32(x):
     return s if x >= np.float32(0.0) or x != x else e * s  # noqa: PLR0124 - NaN
 
 
+@intrinsic
+def _bits_of_f32(typingctx, v):
+    """The bit pattern of the float32 ``v`` as an int32 (an LLVM bitcast)."""
+    if not isinstance(v, types.Float) or v.bitwidth != 32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.int32(v), codegen
+
+
 @njit(inline="always", nogil=True, cache=True)
 def tanh32(x):
     """``tanh(x)`` of a float32 (see the module docstring)."""
     x = np.float32(x)
     a = abs(x)
     z = x * x
-    small = ((((np.float32(-5.70498872745e-3) * z + np.float32(2.06390887954e-2)) * z
-               - np.float32(5.37397155531e-2)) * z + np.float32(1.33314422036e-1)) * z
-             - np.float32(3.33332819422e-1)) * z * x + x
-    b = a if not a > np.float32(9.5) else np.float32(9.5)
-    big = np.float32(1.0) - np.float32(2.0) / (exp32(b + b) + np.float32(1.0))
+    z2 = z * z
+    s = ((np.float32(-5.70498872745e-3) * z + np.float32(2.06390887954e-2)) * z2
+         + (np.float32(-5.37397155531e-2) * z + np.float32(1.33314422036e-1)))
+    small = (s * z2 + np.float32(-3.33332819422e-1) * z) * x + x
+    # e^(2b), b = min(|x|, 9.5) (NaN -> 9.5, so no NaN reaches the integer k): exp32's
+    # polynomial without its clamps, k rounded by adding 1.5 * 2^23 (k = the low bits)
+    b = a if a < np.float32(9.5) else np.float32(9.5)
+    y = b + b
+    t = y * np.float32(1.4426950408889634) + np.float32(12582912.0)
+    k = t - np.float32(12582912.0)
+    f = y - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
+    f2 = f * f
+    p = ((np.float32(1.9875691500e-4) * f + np.float32(1.3981999507e-3)) * (f2 * f2)
+         + ((np.float32(8.3334519073e-3) * f + np.float32(4.1665795894e-2)) * f2
+            + (np.float32(1.6666665459e-1) * f + np.float32(5.0000001201e-1))))
+    e = (p * f2 + f + np.float32(1.0)) * _f32_from_bits(
+        (_bits_of_f32(t) - np.int32(0x4B400000) + np.int32(127)) << np.int32(23))
+    big = np.float32(1.0) - np.float32(2.0) / (e + np.float32(1.0))
     big = big if not a > np.float32(9.1) else np.float32(1.0)
     big = big if x >= np.float32(0.0) else -big
     small = small if a != np.float32(0.0) else x          # tanh(-0.0) = -0.0
