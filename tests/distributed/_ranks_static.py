@@ -13,7 +13,7 @@ import dlcore_static as tf
 import dlcore_static.distributed as hvd
 import dlcore_static.distributed.keras as hvdk
 from dlcore_static import keras
-from dlcore_static.compiler import explain
+from dlcore_static.compiler import Pipeline, explain
 
 N_PER_RANK, D, H, O, STEPS = 4, 6, 8, 3, 4
 
@@ -96,7 +96,7 @@ def static_ops() -> dict:
         g = hvd.allgather(tf.reshape(v, (1, 2)) * tf.ones((rank + 1, 1)))
         grads = tf.gradients(tf.reduce_sum(avg * avg) + tf.reduce_sum(g) * 2.0
                              + tf.reduce_sum(b), [v])
-        with tf.Session(passes="all") as sess:
+        with tf.Session(pipeline=Pipeline("all", after=1)) as sess:
             sess.run(tf.global_variables_initializer())
             r = sess.run({"avg": avg, "sum": total, "bcast": b, "gather": g, "grad": grads[0]})
     for k, val in r.items():

@@ -21,6 +21,7 @@ import numpy as np
 import dlcore
 import dlcore_eager as dl
 import dlcore_static as tf
+from dlcore_static.compiler import Pipeline  # optimised before the first run
 
 DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dl, tf))
 
@@ -54,7 +55,7 @@ def _train_graph():
         b = tf.Variable(np.zeros(2, np.float32))
         loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + b))
         train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
-        s = tf.Session(passes="all")
+        s = tf.Session(pipeline=Pipeline("all", after=1))
         s.run(tf.global_variables_initializer())
     xv = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
     s.run(train, {x: xv})                                  # compiled here
@@ -144,7 +145,7 @@ def test_first_compiles_at_once_in_two_threads():
             with tf.Graph().as_default():
                 x = tf.placeholder(tf.float32, (4, 5))
                 y = tf.reduce_sum(tf.nn.relu(x * 2.0 - 1.0) * tf.exp(-x), 1)
-                s = tf.Session(passes="all")
+                s = tf.Session(pipeline=Pipeline("all", after=1))
             v = np.arange(20, dtype=np.float32).reshape(4, 5) / (k + 5)
             start.wait()
             got[k] = np.allclose(s.run(y, {x: v}),

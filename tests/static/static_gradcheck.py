@@ -24,13 +24,21 @@ def check_value_and_gradient(build, ref, x, rng, *, shape=None, passes=None, rto
                              atol=1e-12):
     """``build(placeholder)`` against ``ref(x)`` and its gradient against central differences;
     returns the built tensor.  ``shape``: the placeholder's (default ``x.shape``);
-    ``passes``: the Session's (its default when None)."""
+    ``passes``: the Session's (its default when None); a plan with passes is optimised
+    before its one run."""
     p = tf.placeholder(tf.float64, x.shape if shape is None else shape)
     y = build(p)
     expected = ref(x)
     w = rng.standard_normal(expected.shape)
     (g,) = tf.gradients(tf.reduce_sum(y * w), [p])
-    with (tf.Session() if passes is None else tf.Session(passes=passes)) as s:
+    if passes is None:
+        session = tf.Session()
+    elif passes:                    # optimised before its first run (a plan is otherwise
+        from dlcore_static.compiler import Pipeline     # interpreted on its first run)
+        session = tf.Session(pipeline=Pipeline(passes, after=1))
+    else:
+        session = tf.Session(passes=passes)
+    with session as s:
         got, gv = s.run([y, g], {p: x})
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
