@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
+from dlcore_static.compiler import Pipeline
 
 
 def _drain(t, sess):
@@ -237,7 +238,7 @@ def test_strings_stay_on_the_host_of_a_cuda_session(tmp_path):
              tf.constant(["k"]) + "z"]
     nx = tf.data.TextLineDataset(str(tmp_path / "a.csv")).map(
         lambda s: tf.decode_csv(s, [[0.0], [0.0]])).batch(2).make_one_shot_iterator().get_next()
-    sess = tf.Session(device="cuda", passes="all")
+    sess = tf.Session(device="cuda", pipeline=Pipeline("all", after=1))  # compiled at once
     vy, vt, *vm = sess.run([y, text] + moved, {lines: ["1,2", "3,4"]})
     assert vy.tolist() == [6.0, 14.0] and vt.tolist() == [True, False]
     assert vm[0].tolist() == [[b"1,2"], [b"3,4"]] and vm[1].tolist() == [b"3,4", b"1,2"]

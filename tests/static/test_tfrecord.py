@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
+from dlcore_static.compiler import Pipeline
 from dlcore_static.io import tfrecord
 from dlcore_static.io.example_proto import DecodeError
 
@@ -318,7 +319,7 @@ def test_read_write_file_and_base64(tmp_path):
     r = tf.io.read_file(path)
     raw = [b"", b"\xfb\xff", b"ab", bytes(range(40))]
     enc, enc_pad = tf.io.encode_base64(raw), tf.io.encode_base64(raw, pad=True)
-    with tf.Session(passes="all") as sess:
+    with tf.Session(pipeline=Pipeline("all", after=1)) as sess:   # compiled at once
         sess.run(w)
         assert sess.run(r) == data
         e, ep = sess.run([enc, enc_pad])
