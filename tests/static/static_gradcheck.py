@@ -33,8 +33,8 @@ def check_value_and_gradient(build, ref, x, rng, *, shape=None, passes=None, rto
     (g,) = tf.gradients(tf.reduce_sum(y * w), [p])
     if passes is None:
         session = tf.Session()
-    elif passes:                    # optimised before its first run (a plan is otherwise
-        from dlcore_static.compiler import Pipeline     # interpreted on its first run)
+    elif passes:    # optimised before its one run (a plan is otherwise interpreted first)
+        from dlcore_static.compiler import Pipeline
         session = tf.Session(pipeline=Pipeline(passes, after=1))
     else:
         session = tf.Session(passes=passes)
