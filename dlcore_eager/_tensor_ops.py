@@ -295,8 +295,14 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return labelled(_ops.max_(x), "MaxBackward1", x, edges=(x,)) if is_max else \
-            labelled(_ops.min_(x), "MinBackward1", x, edges=(x,))
+        out = _ops.max_(x) if is_max else _ops.min_(x)
+        if x.requires_grad and type(out._buf) is np.ndarray and out._buf.dtype.kind == "f" \
+                and np.isnan(out._buf):     # (CPU only: no hidden device sync)
+            # PyTorch shares the gradient among the NaNs (the shared reduction's TF rule,
+            # equal(x, y), matches none of them: NaN for every element)
+            nan = _ops.isnan(x)
+            out = _ops.div(_ops.sum(_ops.where(nan, x, 0.0)), _ops.sum(_ops.cast(nan, out.dtype)))
+        return labelled(out, "MaxBackward1" if is_max else "MinBackward1", x, edges=(x,))
     from ._shape_ops import wrap_dim
     d = wrap_dim(dim, x.ndim)
     if x.ndim and x.shape[d] == 0:

@@ -265,6 +265,8 @@ REDUCTIONS = {
              "inf; PyTorch's product of the others is finite")),
     "amax": (lambda T, t: t.amax(1), (), ""), "amin": (lambda T, t: t.amin(1), (), ""),
     "max_dim": (lambda T, t: t.max(1)[0], (), ""), "min_dim": (lambda T, t: t.min(1)[0], (), ""),
+    "max_all": (lambda T, t: t.max(), (), ""), "min_all": (lambda T, t: t.min(), (), ""),
+    "max_all_finite": (lambda T, t: t[4:5].max(), (), ""),
     "argmax": (lambda T, t: t.argmax(1), (), ""), "argmin": (lambda T, t: t.argmin(1), (), ""),
     "logsumexp": (lambda T, t: T.logsumexp(t, 1), (), ""),
     "nansum": (lambda T, t: T.nansum(t, 1), (), ""),
