@@ -136,9 +136,12 @@ def __repr__(self) -> str:
 __str__ = __repr__
 
 def __format__(self, spec: str) -> str:
-    if self.numel() == 1 and self.ndim == 0:
+    """PyTorch's: a 0-d plain Tensor formats its value; anything else goes to
+    ``object.__format__`` (its repr for an empty spec, TypeError 'unsupported format string
+    passed to Tensor.__format__' otherwise; a 0-d Parameter too, as in PyTorch)."""
+    if self.ndim == 0 and type(self) is Tensor:
         return format(self.item(), spec)
-    return repr(self)
+    return object.__format__(self, spec)
 
 
 Tensor.numpy = numpy

@@ -137,3 +137,17 @@ def test_float_of_a_tensor_requiring_grad_warns_once_as_torch():
             warnings.simplefilter("error")          # the second time: silent
             assert float(x.sum()) == 3.0 and x.sum().item() == 3.0
             assert int(x.sum()) == 3 and float(x.sum().detach()) == 3.0
+
+
+@pytest.mark.parametrize("expr", ["format(m.tensor(1.5), '.2f')", "format(m.tensor([1.5]), '')",
+                                  "format(m.tensor([1.5]), '.2f')", "f'{m.tensor(2):d}'",
+                                  "format(m.nn.Parameter(m.tensor(1.5)), '.2f')"])
+def test_format_spec_as_torch(expr):
+    # '{:.4f}'.format(loss) works on a 0-d tensor only; a 1-element vector is refused
+    got = []
+    for m in (dt, torch):
+        try:
+            got.append(eval(expr, {"m": m}))
+        except TypeError as e:
+            got.append(str(e))
+    assert got[0] == got[1]
