@@ -198,22 +198,37 @@ class _Builder:
                         continue
                     if (c.kind == "prim" and (c.prim.view or c.prim.name in _PASSED_THROUGH)) or \
                             c.kind == "graph" or not compiled.get(c):
-                        stack.append(c)
-            if any(f is not None and f.node in alias for f in prog.fetches):
+                        if any(v.node is x and not _fresh(v) for v in c.inputs):
+                            stack.append(c)
+            if any(f is not None and f.node in alias and not _fresh(f) for f in prog.fetches):
                 continue
             # u must read the old value only at its own index (same shape, no view of it)
-            ok = all(v.node not in alias or (v.node.type == "VariableRead"
-                                              and tuple(v.aval.shape) == shape)
+            ok = all(v.node not in alias or _fresh(v) or (v.node.type == "VariableRead"
+                                                          and tuple(v.aval.shape) == shape)
                      for v in u.inputs)
             members = u.members if u.kind == "fused" else [u]
             for m in members:
                 for v in m.inputs:
-                    if v.node in alias and (v.node.type != "VariableRead"
-                                            or tuple(v.aval.shape) != shape):
+                    if v.node in alias and not _fresh(v) and (
+                            v.node.type != "VariableRead" or tuple(v.aval.shape) != shape):
                         ok = False
             if ok:
                 result[u] = (var, alias)
         return result
+
+
+def _fresh(v) -> bool:
+    """Is value ``v`` an array made anew on every run, whatever its node reads?  A
+    ``WhileGrad``'s outputs after its loop variables' gradients are its captures' gradients:
+    sums started from ``zeros_like`` (interpreted, ``control_flow._while_grad_factory``) or from
+    ``np.zeros``, rows scattered into those, or one stacked matmul (compiled,
+    ``control_loops.while_grad_executor``), never an input passed through; so an update that
+    reads one (``w_r - lr * dw_r``) may still write in place (issue 19).  Every other output of
+    a control-flow node may be an input passed through (a branch or zero trips returning it)."""
+    n = v.node
+    if n.type != "WhileGrad" or n.op is None:
+        return False
+    return v.index >= len(n.op.attrs["float_vars"])
 
 
 def _value_key(v):
