@@ -177,8 +177,9 @@ def _scatter_factory(op: Operation, session, device, *_):
         if v.size:
             found = _first_bad_row(v, dims)
             if found is not None:
+                r, row = found
                 raise InvalidArgumentError(
-                    None, op, _nd_message(v, *found, "shape", shape) + node_suffix(op))
+                    None, op, _nd_message(v, r, row, "shape", shape) + node_suffix(op))
         return i
     return run, {}
 
@@ -200,8 +201,9 @@ def _nd_factory(op: Operation, session, device, *_):
         k = v.shape[-1] if v.ndim else 1
         found = _first_bad_row(v, shape[start:start + k])
         if found is not None:
+            r, row = found
             raise InvalidArgumentError(
-                None, op, _nd_message(v, *found, what, shape) + node_suffix(op))
+                None, op, _nd_message(v, r, row, what, shape) + node_suffix(op))
         return i
     return run, {}
 

@@ -10,6 +10,8 @@ classes hold their arguments and call the functions (``Dropout(rate)(x, training
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import layers as _layers
 from . import layers_conv as _lc
 from . import layers_conv3d as _lc3
@@ -70,7 +72,7 @@ class Conv3DTranspose(_lc.Conv):
 
 
 class _Pool:
-    _fn = None
+    _fn: Any = None
 
     def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
                  name=None, **_ignored):

@@ -53,8 +53,9 @@ def broadcast_to(input, shape, name=None):
         raise ValueError(f"Incompatible shapes: {list(xs)} vs. {list(dims)} for "
                          f"'BroadcastTo'")
     if None in xs:
+        from .frontend import constant
         return _scoped("BroadcastTo", name, lambda v: _ops.broadcast_like(
-            v, _ops.zeros(dims, v.aval.dtype)), x)
+            v, constant(np.zeros(dims, v.aval.dtype))), x)
     return _scoped("BroadcastTo", name, lambda v: _ops.broadcast_to(v, dims), x)
 
 
@@ -134,7 +135,7 @@ def ensure_shape(x, shape, name=None):
     want = TensorShape(shape)
     if not t.shape.is_compatible_with(want):
         raise ValueError(f"Shapes {t.shape} and {want} are incompatible")
-    if t.shape.is_fully_defined():
+    if t.shape.is_fully_defined() or want.dims is None:
         return identity(t, name=name)
     with get_default_graph().name_scope(name or "EnsureShape"):
         check = host_op("EnsureShapeCheck", [_shape(t)], [((), np.int32)],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -122,7 +124,8 @@ def get(identifier):
     if isinstance(identifier, MeanMetricWrapper):
         return _per_sample(identifier)
     if isinstance(identifier, type) and issubclass(identifier, MeanMetricWrapper):
-        return _per_sample(identifier())
+        cls: Any = identifier          # (a generated class: its arguments have defaults)
+        return _per_sample(cls())
     if isinstance(identifier, Metric):
         raise TypeError(f"compile(metrics=...): {type(identifier).__name__} is not a metric "
                          "of (y_true, y_pred); give it to update_state yourself")

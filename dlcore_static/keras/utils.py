@@ -4,6 +4,8 @@ Keras 2.4+/3's homes of ``pad_sequences``, ``set_random_seed`` and the image hel
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -71,7 +73,7 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     """A PIL image from a file, in ``color_mode`` ('grayscale', 'rgb', 'rgba'), resized to
     ``target_size`` (height, width)."""
     from PIL import Image
-    img = Image.open(path)
+    img: Any = Image.open(path)
     modes = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
     if color_mode not in modes:
         raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
@@ -80,8 +82,9 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     if target_size is not None:
         size = (target_size[1], target_size[0])
         if img.size != size:
-            methods = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR,
-                       "bicubic": Image.BICUBIC}
+            methods = {"nearest": Image.Resampling.NEAREST,
+                       "bilinear": Image.Resampling.BILINEAR,
+                       "bicubic": Image.Resampling.BICUBIC}
             if interpolation not in methods:
                 raise ValueError(f"Invalid interpolation method {interpolation} specified. "
                                  f"Supported methods are {', '.join(methods)}")

@@ -30,6 +30,8 @@ def test_broadcast_to_static_and_run_time_shapes_and_gradient():
     n = tf.placeholder(tf.int32, [])
     y = tf.broadcast_to(p, tf.stack([n, tf.shape(p)[0], 2]))
     np.testing.assert_array_equal(_run(y, {p: x, n: 2}), np.broadcast_to(x, (2, 3, 2)))
+    y2 = tf.broadcast_to(p, [2, 3, 4])                        # (a None dimension in x)
+    np.testing.assert_array_equal(_run(y2, {p: x}), np.broadcast_to(x, (2, 3, 4)))
     with pytest.raises(ValueError, match=re.escape("Incompatible shapes: [3, 1] vs. [2, 4]")):
         tf.broadcast_to(tf.constant(x), [2, 4])
 

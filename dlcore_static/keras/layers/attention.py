@@ -62,6 +62,9 @@ class _BaseAttention(Layer):
         self.use_scale = use_scale
         self.supports_masking = True
 
+    def _scores(self, q, k):
+        raise NotImplementedError
+
     def _split(self, inputs, mask):
         if not isinstance(inputs, (list, tuple)) or len(inputs) not in (2, 3):
             raise ValueError(f"{type(self).__name__} layer must be called on a list of inputs, "
@@ -168,7 +171,7 @@ class MultiHeadAttention(Layer):
         y = tensordot(x, w, [[x.aval.ndim - 1], [0]])                  # (B, T, H, D)
         return _ops.add(y, b) if b is not None else y
 
-    def __call__(self, query, value=None, key=None, **kwargs):
+    def __call__(self, query, value=None, key=None, **kwargs):  # type: ignore[override]
         if value is None:                        # (called on a list, as any Keras layer)
             return super().__call__(query, **kwargs)
         inputs = [query, value] + ([key] if key is not None else [])

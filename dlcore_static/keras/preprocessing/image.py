@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -181,7 +182,7 @@ class Iterator(Sequence):
         self.batch_index = 0
         self.total_batches_seen = 0
         self.lock = threading.Lock()
-        self.index_array = None
+        self.index_array: Any = None
         self.index_generator = self._flow_index()
 
     def _set_index_array(self):
@@ -310,9 +311,9 @@ class NumpyArrayIterator(Iterator):
             for i, j in enumerate(index_array):
                 img = array_to_img(batch[i], self.data_format, scale=True)
                 img.save(os.path.join(self.save_to_dir, f"{self.save_prefix}_{j}_"
-                                      f"{np.random.randint(1e4)}.{self.save_format}"))
+                                      f"{np.random.randint(10000)}.{self.save_format}"))
         miscs = [a[index_array] for a in self.x_misc]
-        out = (batch if not miscs else [batch, *miscs],)
+        out: tuple = (batch if not miscs else [batch, *miscs],)
         if self.y is None:
             return out[0]
         out += (self.y[index_array],)
