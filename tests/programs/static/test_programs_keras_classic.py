@@ -136,3 +136,27 @@ def test_dlwp_boston_housing_kfold_keras2_history_names(capsys, keras3):  # noqa
     mse, mae = ref.evaluate(env["test_data"], env["test_targets"], verbose=0)
     assert (env["test_mse_score"], env["test_mae_score"]) == pytest.approx((mse, mae), rel=1e-4)
     assert mae < 0.25 * avg[0]
+
+
+def test_dlwp_temperature_gru_fit_generator_recurrent_dropout(capsys, keras3):  # noqa: F811
+    out, env = run_program("dlwp_temperature_gru.py", capsys)
+    loss, val = np.array(numbers(line(out, "loss:"))), np.array(numbers(line(out, "val_loss:")))
+    assert len(loss) == len(val) == 5 and val[-1] < val[0]
+    model, gen = env["model"], env["generator"]
+    assert tuple(model.layers[0].input_shape) == (None, None, 4)
+    L = keras3.layers
+    ref = keras3.Sequential([keras3.Input((None, 4)),
+                             L.GRU(16, reset_after=False,       # Keras 2's GRU
+                                   recurrent_activation=lambda t: keras3.ops.clip(
+                                       0.2 * t + 0.5, 0.0, 1.0)),
+                             L.Dense(1)])
+    ref.set_weights(model.get_weights())
+    test_gen = gen(env["float_data"], lookback=60, delay=6, min_index=1001, max_index=None,
+                   step=6, batch_size=16)
+    err, n = 0.0, 0
+    for _ in range(env["test_steps"]):
+        x, y = next(test_gen)
+        p = ref.predict(x.astype("float32"), verbose=0)[:, 0]
+        np.testing.assert_allclose(model.predict(x)[:, 0], p, atol=2e-5)
+        err, n = err + np.abs(p - y).sum(), n + len(y)
+    assert env["test_mae"] == pytest.approx(err / n, abs=1e-4)
