@@ -3,8 +3,9 @@
 By default a ``tf.Session()`` optimises a plan on its second run, so most of tests/static (which
 runs each plan once or twice) exercises the interpreter.  Here the suite runs in a subprocess
 with ``DLCORE_OPTIMIZE_AFTER=1`` (optimise every plan before its first run) under two
-configurations: every pass (the static suite but its API-breadth files, in ``CHUNKS`` parts),
-and every pass but ``compile`` (the fused interpreter; the files listed in ``FUSED_ONLY``).
+configurations: every pass (the static suite but its API-breadth and long-tail files, in
+``CHUNKS`` parts), and every pass but ``compile`` (the fused interpreter; the files listed in
+``FUSED_ONLY``).
 """
 
 from __future__ import annotations
@@ -33,12 +34,20 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
            "test_tf_gaps2.py", "test_tf_image.py", "test_tf_linalg2.py", "test_tf_long_tail.py",
            "test_tf_long_tail_ops.py", "test_tf_math_api.py", "test_tf_math_special.py",
            "test_tf_scatter.py", "test_tf_strings.py", "test_tfrecord.py"}
+#: The long-tail API files (``test_longtail_*.py``: Keras layers, losses, optimizers, image
+#: generator, tf.image colours, metrics, names, ...) are API breadth too: composites of
+#: primitives that each have their op-table rows under every pass (tests/core/
+#: test_completeness.py requires one per primitive), most compared with real Keras 3, whose
+#: import alone is ~6 s of CPU.  Under every pass the 13 of them cost 14.5 s of CPU with
+#: Numba's disk cache warm, 101 s with it cold (their plans compiled; load 9); they run once,
+#: interpreted.
+LONG_TAIL = "test_longtail_*.py"
 #: The rest of the static suite under every pass runs as CHUNKS subprocesses (files dealt
 #: round-robin) that pytest-xdist spreads over its workers (one 67 s subprocess was often the
 #: last test running; each more costs a start-up and a collection, about 8 s).
 CHUNKS = 2
 _STATIC_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.py")
-                       if p.name not in BREADTH)
+                       if p.name not in BREADTH and not p.match(LONG_TAIL))
 
 
 @pytest.mark.parametrize("passes,files", [
