@@ -12,7 +12,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
 from ..tensor import Tensor
-from .buffer import Buffer, buffer_persistent
+from .buffer import buffer_persistent
 
 
 class Parameter(Tensor):
@@ -129,14 +129,15 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (torch.nn.Module or None expected)")
             self._modules[name] = None
-        elif params is not None and (name in self._buffers or isinstance(value, Buffer)):
+        elif params is not None and (name in self._buffers or (
+                isinstance(value, Tensor) and buffer_persistent(value) is not None)):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(torch.Tensor or None expected)")
             marked = buffer_persistent(value)
             self.register_buffer(name, value, name not in self._non_persistent
                                  if marked is None else marked)
-        elif isinstance(value, Buffer):
+        elif isinstance(value, Tensor) and buffer_persistent(value) is not None:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         else:
             object.__setattr__(self, name, value)
