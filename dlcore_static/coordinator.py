@@ -27,6 +27,9 @@ __all__ = ["Coordinator", "start_queue_runners"]
 
 
 class Coordinator:
+    """Threads check ``should_stop()``; any may ``request_stop(ex)``; ``join`` waits for them
+    and re-raises the first kept exception (see the module docstring)."""
+
     def __init__(self, clean_stop_exception_types=None):
         self._clean = tuple(clean_stop_exception_types) if clean_stop_exception_types \
             is not None else (OutOfRangeError,)
