@@ -160,3 +160,25 @@ def test_dlwp_temperature_gru_fit_generator_recurrent_dropout(capsys, keras3):  
         np.testing.assert_allclose(model.predict(x)[:, 0], p, atol=2e-5)
         err, n = err + np.abs(p - y).sum(), n + len(y)
     assert env["test_mae"] == pytest.approx(err / n, abs=1e-4)
+
+
+def test_dlwp_imdb_binary_vectorized_mlp_history_acc(capsys, keras3):  # noqa: F811
+    out, env = run_program("dlwp_imdb_binary.py", capsys)
+    assert "['acc', 'loss', 'val_acc', 'val_loss']" in out
+    x = env["x_train"]
+    assert x.shape == (400, 500) and all(x[i, env["train_data"][i]].all() for i in range(3))
+    assert x.sum() == sum(len(set(s)) for s in env["train_data"])
+    loss = numbers(line(out, "loss:"))
+    assert len(loss) == 6 and np.all(np.diff(loss) < 0)
+    h = env["history"].history
+    assert h["val_accuracy"] is h["val_acc"]                 # either Keras 2 spelling reads it
+    L = keras3.layers
+    ref = keras3.Sequential([keras3.Input((500,)), L.Dense(16, activation="relu"),
+                             L.Dense(16, activation="relu"), L.Dense(1, activation="sigmoid")])
+    ref.set_weights(env["model"].get_weights())
+    p = ref.predict(env["x_test"].astype("float32"), verbose=0)
+    np.testing.assert_allclose(env["predictions"], p, atol=2e-5)
+    ref.compile(loss="binary_crossentropy", metrics=["binary_accuracy"])
+    assert env["results"] == pytest.approx(ref.evaluate(env["x_test"], env["y_test"],
+                                                        verbose=0), abs=1e-4)
+    assert env["results"][1] > 0.75
