@@ -224,11 +224,26 @@ def _fresh(v) -> bool:
     ``np.zeros``, rows scattered into those, or one stacked matmul (compiled,
     ``control_loops.while_grad_executor``), never an input passed through; so an update that
     reads one (``w_r - lr * dw_r``) may still write in place (issue 19).  Every other output of
-    a control-flow node may be an input passed through (a branch or zero trips returning it)."""
+    a control-flow node may be an input passed through (a branch or zero trips returning it),
+    except a ``Cond``'s output that both branches make by a matmul or a fill of their own (the
+    gradient of a weight a branch multiplies by, and the other branch's zeros for it)."""
     n = v.node
-    if n.type != "WhileGrad" or n.op is None:
+    if n.op is None:
         return False
-    return v.index >= len(n.op.attrs["float_vars"])
+    if n.type == "WhileGrad":
+        return v.index >= len(n.op.attrs["float_vars"])
+    if n.type == "Cond":
+        from ..loop_history import unwrap_identity
+        for ctx, outs in zip(n.op.attrs["branches"], n.op.attrs["branch_outputs"]):
+            op = unwrap_identity(outs[v.index]).op
+            if op._ctx is not ctx or op.prim is None or op.prim.name not in _FRESH_PRIMS:
+                return False
+        return True
+    return False
+
+
+#: primitives whose result is always a new array, never an input or a view of one
+_FRESH_PRIMS = frozenset({"matmul", "full_like", "zeros_like"})
 
 
 def _value_key(v):

@@ -1,7 +1,7 @@
-"""In-place updates of weights read by a while_loop (issue 19): the captures' gradients a
-WhileGrad returns are fresh arrays (codegen._fresh), so ``w_r - lr * dw_r`` writes into
-w_r's spare buffer; same values as the interpreter for 0..3 trips, and a failing run changes
-no variable."""
+"""In-place updates of weights read by a while_loop or a cond (issue 19): the captures'
+gradients a WhileGrad returns, and a Cond gradient's matmuls and zeros, are fresh arrays
+(codegen._fresh), so ``w_r - lr * dw_r`` writes into w_r's spare buffer; same values as the
+interpreter for 0..3 trips and both branches, and a failing run changes no variable."""
 
 from __future__ import annotations
 
@@ -66,3 +66,29 @@ def test_a_failing_loop_run_changes_no_variable():
         np.testing.assert_array_equal(got, want)
     sess.run([total, train], feed)
     assert not np.array_equal(sess.run(w_r), before[0])
+
+
+def test_cond_weight_updates_in_place_with_the_interpreters_values():
+    def build(passes):
+        x = tf.placeholder(tf.float64, shape=(4, 3))
+        w_a = tf.Variable(np.linspace(-0.9, 0.8, 9).reshape(3, 3), name="w_a")
+        w_b = tf.Variable(np.linspace(0.7, -0.6, 9).reshape(3, 3), name="w_b")
+        h = tf.cond(tf.reduce_mean(x) > 0, lambda: tf.matmul(x, w_a), lambda: tf.matmul(x, w_b))
+        loss = tf.reduce_sum(tf.tanh(h) ** 2)
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        sess = tf.Session(passes=passes)
+        sess.run(tf.global_variables_initializer())
+        return sess, x, [w_a, w_b], loss, train
+    got, ref = build("all"), build(())
+    xs = [np.linspace(-1, 1.5, 12).reshape(4, 3), np.linspace(-1.5, 1, 12).reshape(4, 3)]
+    for k in range(5):
+        out = []
+        for sess, x, ws, loss, train in (got, ref):
+            out.append(sess.run([loss, train], {x: xs[k % 2]})[0])
+            out.append(sess.run(ws))
+        np.testing.assert_allclose(out[0], out[2], rtol=1e-12)
+        for a, b in zip(out[1], out[3]):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    sess, x, ws, loss, train = got
+    rep = compiler.explain(sess, [loss, train], {x: xs[0]})
+    assert {"w_a", "w_b"} <= set(rep.codegen["inplace"])
