@@ -229,12 +229,14 @@ def median(x, axis=None, keepdims: bool = False):
     if axis is None:
         flat = reshape(x, (-1,))
         n = aval_of(flat).shape[0]
-        return _nan_first(flat, 0, *kthvalue(flat, (n + 1) // 2, 0, True), False)[0]
+        v, i = kthvalue(flat, (n + 1) // 2, 0, True)
+        return _nan_first(flat, 0, v, i, False)[0]
     a = _axis("median", x, axis)
     if not aval_of(x).ndim:
         return kthvalue(x, 1, a, keepdims)
     n = aval_of(x).shape[a]
-    return _nan_first(x, a, *kthvalue(x, (n + 1) // 2, a, True), keepdims)
+    v, i = kthvalue(x, (n + 1) // 2, a, True)
+    return _nan_first(x, a, v, i, keepdims)
 
 
 def _nan_first(x, a, v, i, keepdims):

@@ -370,7 +370,8 @@ class _Loop:
             return vals, caps + prologue(caps)
         if not ups and fused and not self.nested and all(k != 2 for k, _ in picks) and \
                 all(a.fully_defined for a in out_avals):
-            prepare.drive = forward_driver(n, len(full), ncap, picks, cf, sf)
+            prepare.drive = forward_driver(  # type: ignore[attr-defined]
+                n, len(full), ncap, picks, cf, sf)
         return cond_, compiled_step, picks, prepare
 
 
