@@ -23,6 +23,7 @@ output) or ``name/image/0``, ``name/image/1``, ... and scales float images as Te
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
@@ -56,7 +57,18 @@ class SummaryOp:
         return f"<dlcore_static.summary.SummaryOp '{self._name}'>"
 
 
+_INVALID_TAG_CHARACTERS = re.compile(r"[^-/\w\.]")
+
+
+def _clean_tag(name: str) -> str:
+    """TensorFlow 1's ``summary_op_util.clean_tag``: characters other than letters, digits,
+    ``_ - / .`` become ``_`` and leading slashes go (``tf.summary.histogram(var.name, var)``
+    logs ``'W1:0'`` as ``'W1_0'``)."""
+    return _INVALID_TAG_CHARACTERS.sub("_", name).lstrip("/")
+
+
 def _scoped(graph: Graph, name: str) -> tuple[str, str]:
+    name = _clean_tag(name)
     scope = graph.get_name_scope()
     tag = f"{scope}/{name}" if scope else name
     return tag, graph.unique_name(tag, mark_as_used=True)

@@ -143,3 +143,27 @@ def test_recurrent_network_static_rnn_basic_lstm(capsys):
     np.testing.assert_allclose(env["test_logits"], logits, rtol=1e-4, atol=1e-4)
     acc = np.mean(logits.argmax(1) == env["test_label"].argmax(1))
     assert numbers(out.splitlines()[-1])[0] == pytest.approx(acc, abs=1e-6) and acc > 0.6
+
+
+def test_tensorboard_advanced_apply_gradients_and_histograms(capsys, tmp_path):
+    out, env = run_program("tf_tensorboard_advanced.py", capsys, [str(tmp_path)])
+    costs = [numbers(ln)[1] for ln in out.splitlines() if ln.startswith("Epoch:")]
+    assert len(costs) == 10 and costs[-1] < 0.4 * costs[0]
+    v, m = env["values"], env["mnist"]
+    h = np.maximum(m.test_images @ v["w1"] + v["b1"], 0)
+    z = np.maximum(h @ v["w2"] + v["b2"], 0) @ v["w3"] + v["b3"]
+    acc = np.mean(z.argmax(1) == m.test_labels.argmax(1))
+    assert float(out.split("Accuracy:")[1].split()[0]) == pytest.approx(acc, abs=1e-6)
+    assert [w.name for _, w in env["grads"]] == ["W1:0", "W2:0", "W3:0", "b1:0", "b2:0", "b3:0"]
+    ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    events = ea.EventAccumulator(str(tmp_path), size_guidance={"scalars": 0, "histograms": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert sorted(tags["scalars"]) == ["accuracy", "loss"]
+    names = ["W1_0", "W2_0", "W3_0", "b1_0", "b2_0", "b3_0"]     # TF1's clean_tag of 'W1:0'
+    assert sorted(tags["histograms"]) == sorted(
+        ["Model/relu1", "Model/relu2"] + names + [n + "/gradient" for n in names])
+    assert [e.step for e in events.Scalars("loss")] == list(range(80))
+    last = events.Histograms("W3_0")[-1].histogram_value
+    # (fetched with apply_grads in one run: the last histogram is of W3 one step before the end)
+    assert last.num == 16 * 10 and last.max == pytest.approx(v["w3"].max(), abs=0.01)
