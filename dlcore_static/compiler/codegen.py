@@ -196,10 +196,10 @@ class _Builder:
                 for c in consumers.get(x, []):
                     if c is u:
                         continue
-                    if (c.kind == "prim" and (c.prim.view or c.prim.name in _PASSED_THROUGH)) or \
-                            c.kind == "graph" or not compiled.get(c):
-                        if any(v.node is x and not _fresh(v) for v in c.inputs):
-                            stack.append(c)
+                    if ((c.kind == "prim" and (c.prim.view or c.prim.name in _PASSED_THROUGH))
+                            or c.kind == "graph" or not compiled.get(c)) and \
+                            any(v.node is x and not _fresh(v) for v in c.inputs):
+                        stack.append(c)
             if any(f is not None and f.node in alias and not _fresh(f) for f in prog.fetches):
                 continue
             # u must read the old value only at its own index (same shape, no view of it)

@@ -97,7 +97,7 @@ def tanh32(x):
     small = (s * z2 + np.float32(-3.33332819422e-1) * z) * x + x
     # e^(2b), b = min(|x|, 9.5) (NaN -> 9.5, so no NaN reaches the integer k): exp32's
     # polynomial without its clamps, k rounded by adding 1.5 * 2^23 (k = the low bits)
-    b = a if a < np.float32(9.5) else np.float32(9.5)
+    b = a if a < np.float32(9.5) else np.float32(9.5)    # noqa: FURB136 - NaN -> 9.5
     y = b + b
     t = y * np.float32(1.4426950408889634) + np.float32(12582912.0)
     k = t - np.float32(12582912.0)
