@@ -12,9 +12,9 @@
   ``kaiser_window``: ``periodic=True`` computes the symmetric window of length N + 1 and drops
   its last point, as PyTorch; float64 maths, then the requested dtype.
 * ``get_rng_state``/``set_rng_state`` (also ``torch.random.*`` and ``Generator.get_state``/
-  ``set_state``): the generator's whole state as a uint8 tensor (PCG64's 128-bit state and
-  increment, its buffered 32-bit value and the initial seed; 48 bytes), so that
-  ``set_rng_state(get_rng_state())`` replays the same draws, as in PyTorch.
+  ``set_state``): the generator's whole state as a uint8 tensor, PyTorch's 5056-byte
+  ``CPUGeneratorImplState`` (MT19937 words, position, seed, cached normals: _torch_rng), so
+  ``set_rng_state(get_rng_state())`` replays the same draws and states move to and from PyTorch.
 * ``torch.special`` aliases of ops defined elsewhere: ``xlogy``, ``sinc``, ``expm1``...
 """
 

@@ -85,17 +85,21 @@ Tensor.lerp, Tensor.lerp_ = _lerp, _inplace(_lerp)
 
 
 def _random_fill(sampler):
+    """An in-place sampler drawing PyTorch's stream for the tensor's dtype (_torch_rng)."""
     def method(self, *args, generator=None, **kwargs):
-        from .creation import _rng
+        from .creation import _engine
         self._check_inplace()
-        host = sampler(_rng(generator), self.shape, *args, **kwargs).astype(self._buf.dtype)
-        src = Tensor._wrap(host)
+        n = int(np.prod(tuple(self.shape), dtype=np.int64))
+        host = sampler(_engine(generator), self, n, *args, **kwargs)
+        src = Tensor._wrap(host.reshape(tuple(self.shape)).astype(self._buf.dtype))
         return self._commit(src if not self.is_cuda else src.cuda())
     return method
 
 
-Tensor.uniform_ = _random_fill(lambda g, shape, a=0.0, b=1.0: g.uniform(a, b, shape))
-Tensor.normal_ = _random_fill(lambda g, shape, mean=0.0, std=1.0: g.normal(mean, std, shape))
+Tensor.uniform_ = _random_fill(
+    lambda e, t, n, a=0.0, b=1.0: e.uniform(n, t._buf.dtype, a, b))
+Tensor.normal_ = _random_fill(
+    lambda e, t, n, mean=0.0, std=1.0: e.normal(n, t._buf.dtype, mean, std, t.is_contiguous()))
 from . import (
     _conversions,  # noqa: F401 - numpy(), __array__, item(), DLPack, repr
     _inplace_ops,  # noqa: F401 - _commit, _check_inplace, zero_, fill_, copy_

@@ -1,28 +1,20 @@
 """A generator's whole state as a uint8 tensor (``torch.get_rng_state``,
-``Generator.get_state``): PCG64's 128-bit state and increment, its buffered 32-bit value and
-flag, and the initial seed, little-endian, 48 bytes.  ``decode`` validates the tensor before it
-changes anything, so a bad state leaves the generator as it was."""
+``Generator.get_state``): PyTorch's ``CPUGeneratorImplState``, 5056 bytes (layout in
+:mod:`dlcore_eager._torch_rng`), so states move between PyTorch and dlcore_eager both ways.
+``decode`` validates the tensor before it changes anything, so a bad state leaves the generator
+as it was."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
 from ._host import host as _host
+from ._torch_rng import STATE_BYTES
 from .tensor import Tensor
-
-_STATE_BYTES = 48
 
 
 def encode(gen) -> Tensor:
-    st: Any = gen._np.bit_generator.state
-    words = (st["state"]["state"].to_bytes(16, "little")
-             + st["state"]["inc"].to_bytes(16, "little")
-             + int(st["has_uint32"]).to_bytes(4, "little")
-             + int(st["uinteger"]).to_bytes(4, "little")
-             + int(gen._seed % 2 ** 64).to_bytes(8, "little"))
-    return Tensor._wrap(np.frombuffer(words, np.uint8).copy())
+    return Tensor._wrap(np.frombuffer(gen._engine.get_state(), np.uint8).copy())
 
 
 def decode(gen, new_state) -> None:
@@ -31,16 +23,7 @@ def decode(gen, new_state) -> None:
     if new_state._buf.dtype != np.uint8:
         raise TypeError("RNG state must be a torch.ByteTensor")
     raw = _host(new_state).reshape(-1)
-    if raw.size != _STATE_BYTES:
-        raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found "
+    if raw.size != STATE_BYTES:
+        raise RuntimeError(f"Expected a CPUGeneratorImplState of size {STATE_BYTES} but found "
                            f"the input RNG state size to be {raw.size}")
-    b = raw.tobytes()
-    state: dict[str, Any] = {"bit_generator": "PCG64",
-                             "state": {"state": int.from_bytes(b[0:16], "little"),
-                                       "inc": int.from_bytes(b[16:32], "little")},
-                             "has_uint32": int.from_bytes(b[32:36], "little"),
-                             "uinteger": int.from_bytes(b[36:40], "little")}
-    if state["state"]["inc"] % 2 == 0 or state["has_uint32"] not in (0, 1):
-        raise RuntimeError("set_rng_state: the tensor is not a state of this generator")
-    gen._np.bit_generator.state = state
-    gen._seed = int.from_bytes(b[40:48], "little")
+    gen._engine.set_state(raw.tobytes())

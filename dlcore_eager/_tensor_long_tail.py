@@ -328,7 +328,7 @@ def _sampler(name: str, draw, floating_only: str | None = None):
 def _exponential(self, g, shape, lambd=1.0):
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return g.exponential(1.0 / lambd, shape)
+    return g._e.exponential(builtins.int(np.prod(shape, dtype=np.int64)), lambd).reshape(shape)
 
 
 def _geometric(self, g, shape, p):
@@ -356,10 +356,11 @@ def _bernoulli(self, g, shape, p=0.5):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)")
-        return g.random(shape) < np.broadcast_to(pa, shape)
+        pt = _host(p)                  # one uniform per element, double for a float64 p
+        return g._e.bernoulli_tensor(np.broadcast_to(pt if pt.dtype.kind == "f" else pa, shape))
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    return g.random(shape) < p
+    return g._e.bernoulli_scalar(builtins.int(np.prod(shape, dtype=np.int64)), p).reshape(shape)
 
 
 _FLOAT_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
@@ -393,7 +394,8 @@ def _random(self, g, shape, *args):
             raise RuntimeError(f"from is out of bounds for {cname}")
         if not info.min <= hi - 1 <= info.max:
             raise RuntimeError(f"to - 1 is out of bounds for {cname}")
-    return g.integers(lo, hi, size=shape, dtype=np.int64, endpoint=False)
+    n = builtins.int(np.prod(shape, dtype=np.int64))          # PyTorch's random_(from, to)
+    return g._e.random_from_to(n, dtype, lo, hi).reshape(shape)
 
 
 METHODS = {

