@@ -84,6 +84,24 @@ class Distribution:
     def sample_n(self, n: int):
         return self.sample((n,))
 
+    def expand(self, batch_shape, _instance=None):
+        """The distribution with batch shape ``batch_shape`` (its parameters expanded: every
+        tensor attribute whose leading dimensions are the batch shape)."""
+        batch_shape = tuple(int(d) for d in batch_shape)
+        old = tuple(self._batch_shape)
+        nb = len(old)
+        np.broadcast_shapes(old, batch_shape)
+        if len(batch_shape) < nb:
+            raise RuntimeError(f"The expanded size of the tensor ({batch_shape}) must be at "
+                               f"least the number of batch dimensions ({old})")
+        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new.__dict__.update(self.__dict__)
+        for name, v in self.__dict__.items():
+            if isinstance(v, Tensor) and v.dim() >= nb and tuple(v.shape[:nb]) == old:
+                new.__dict__[name] = v.expand(*batch_shape, *v.shape[nb:])
+        new._batch_shape = _size(batch_shape)
+        return new
+
     @property
     def mean(self) -> Tensor:
         raise NotImplementedError
@@ -471,3 +489,12 @@ def _kl_bernoulli_bernoulli(p, q):
 def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return result.masked_fill((q.low > p.low) | (q.high < p.high), math.inf)
+
+
+# the long tail, by topic (they import this package's base classes, so they come last)
+from . import constraints, transforms  # noqa: E402
+from .gamma import Beta, Chi2, Dirichlet, Gamma  # noqa: E402
+from .transforms import LogNormal, TransformedDistribution  # noqa: E402
+
+__all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
+            "constraints", "transforms"]

@@ -82,6 +82,11 @@ class Independent(Distribution):
     def stddev(self) -> Tensor:
         return self.base_dist.stddev
 
+    def expand(self, batch_shape, _instance=None):
+        n = self.reinterpreted_batch_ndims
+        base_batch = tuple(batch_shape) + tuple(self._event_shape[:n])
+        return Independent(self.base_dist.expand(base_batch), n, validate_args=False)
+
     def sample(self, sample_shape=()):
         return self.base_dist.sample(sample_shape)
 

@@ -1,0 +1,635 @@
+"""``torch.distributions.transforms`` and ``TransformedDistribution`` (with ``LogNormal``).
+
+A Transform maps ``x -> y``; ``inv`` is its inverse (a Transform itself),
+``log_abs_det_jacobian(x, y)`` is ``log |dy/dx|`` (summed over ``event_dim``).  With
+``cache_size=1`` the last ``(x, y)`` pair is kept, so ``t.inv(t(x))`` returns ``x`` itself:
+SAC's squashed Gaussian (``TanhTransform(cache_size=1)``) evaluates ``log_prob`` of its own
+``rsample`` without ``atanh(+-1)``.  The formulas are PyTorch's:
+
+* Exp: ``log|J| = x``.  Affine ``loc + scale x``: ``log|scale|``.  Power ``x^p``:
+  ``log|p y / x|``.  Sigmoid: ``-softplus(-x) - softplus(x)`` (y clipped to
+  ``[tiny, 1 - eps]``).  Tanh: ``2 (log 2 - x - softplus(-2x))``.
+* TransformedDistribution: ``log p(y) = log p_base(x) - sum log|J|`` going back through the
+  transforms; ``cdf``/``icdf`` through monotone transforms (a decreasing one flips them).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import weakref
+
+from dlcore.dtypes import finfo
+
+from ..tensor import Tensor
+from . import Distribution, Normal, _t
+from . import constraints as C
+from ._common import sum_rightmost
+
+__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
+           "LogNormal", "PowerTransform", "SigmoidTransform", "SoftmaxTransform",
+           "TanhTransform", "Transform", "TransformedDistribution", "identity_transform"]
+
+
+class Transform:
+    """Base class: subclasses define ``_call``, ``_inverse`` and ``log_abs_det_jacobian``."""
+
+    bijective = False
+    domain: C.Constraint = C.real
+    codomain: C.Constraint = C.real
+
+    def __init__(self, cache_size: int = 0):
+        if cache_size not in (0, 1):
+            raise ValueError("cache_size must be 0 or 1")
+        self._cache_size = cache_size
+        self._cached_x_y = (None, None)
+        self._inv = None
+
+    @property
+    def event_dim(self) -> int:
+        if self.domain.event_dim == self.codomain.event_dim:
+            return self.domain.event_dim
+        raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
+
+    @property
+    def inv(self):
+        inv = self._inv() if self._inv is not None else None
+        if inv is None:
+            inv = _InverseTransform(self)
+            self._inv = weakref.ref(inv)
+        return inv
+
+    @property
+    def sign(self):
+        raise NotImplementedError
+
+    def with_cache(self, cache_size: int = 1):
+        if self._cache_size == cache_size:
+            return self
+        if type(self).__init__ is Transform.__init__:
+            return type(self)(cache_size=cache_size)
+        raise NotImplementedError(f"{type(self)}.with_cache is not implemented")
+
+    def __call__(self, x):
+        if self._cache_size == 0:
+            return self._call(x)
+        x_old, y_old = self._cached_x_y
+        if x is x_old:
+            return y_old
+        y = self._call(x)
+        self._cached_x_y = (x, y)
+        return y
+
+    def _inv_call(self, y):
+        if self._cache_size == 0:
+            return self._inverse(y)
+        x_old, y_old = self._cached_x_y
+        if y is y_old:
+            return x_old
+        x = self._inverse(y)
+        self._cached_x_y = (x, y)
+        return x
+
+    def _call(self, x):
+        raise NotImplementedError
+
+    def _inverse(self, y):
+        raise NotImplementedError
+
+    def log_abs_det_jacobian(self, x, y):
+        raise NotImplementedError
+
+    def forward_shape(self, shape):
+        return shape
+
+    def inverse_shape(self, shape):
+        return shape
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return type(self).__name__ + "()"
+
+
+class _InverseTransform(Transform):
+    """The inverse of a transform (``t.inv``); its ``inv`` is ``t`` again."""
+
+    def __init__(self, transform: Transform):
+        super().__init__(cache_size=transform._cache_size)
+        self._inv = transform                   # a strong reference (type: ignore)
+
+    @property
+    def domain(self):                            # type: ignore[override]
+        return self._inv.codomain
+
+    @property
+    def codomain(self):                          # type: ignore[override]
+        return self._inv.domain
+
+    @property
+    def bijective(self):                         # type: ignore[override]
+        return self._inv.bijective
+
+    @property
+    def sign(self):
+        return self._inv.sign
+
+    @property
+    def inv(self):
+        return self._inv
+
+    def with_cache(self, cache_size: int = 1):
+        return self._inv.with_cache(cache_size).inv
+
+    def __eq__(self, other):
+        return isinstance(other, _InverseTransform) and self._inv == other._inv
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._inv!r})"
+
+    def __call__(self, x):
+        return self._inv._inv_call(x)
+
+    def log_abs_det_jacobian(self, x, y):
+        return -self._inv.log_abs_det_jacobian(y, x)
+
+    def forward_shape(self, shape):
+        return self._inv.inverse_shape(shape)
+
+    def inverse_shape(self, shape):
+        return self._inv.forward_shape(shape)
+
+
+class ComposeTransform(Transform):
+    """``parts`` applied in order (``parts[0]`` first)."""
+
+    def __init__(self, parts, cache_size: int = 0):
+        if cache_size:
+            parts = [part.with_cache(cache_size) for part in parts]
+        super().__init__(cache_size=cache_size)
+        self.parts = list(parts)
+
+    def __eq__(self, other):
+        return isinstance(other, ComposeTransform) and self.parts == other.parts
+
+    __hash__ = object.__hash__
+
+    @property
+    def domain(self):                            # type: ignore[override]
+        if not self.parts:
+            return C.real
+        domain = self.parts[0].domain
+        event_dim = self.parts[-1].codomain.event_dim
+        for part in reversed(self.parts):
+            event_dim += part.domain.event_dim - part.codomain.event_dim
+            event_dim = max(event_dim, part.domain.event_dim)
+        if event_dim > domain.event_dim:
+            domain = C.independent(domain, event_dim - domain.event_dim)
+        return domain
+
+    @property
+    def codomain(self):                          # type: ignore[override]
+        if not self.parts:
+            return C.real
+        codomain = self.parts[-1].codomain
+        event_dim = self.parts[0].domain.event_dim
+        for part in self.parts:
+            event_dim += part.codomain.event_dim - part.domain.event_dim
+            event_dim = max(event_dim, part.codomain.event_dim)
+        if event_dim > codomain.event_dim:
+            codomain = C.independent(codomain, event_dim - codomain.event_dim)
+        return codomain
+
+    @property
+    def bijective(self):                         # type: ignore[override]
+        return all(p.bijective for p in self.parts)
+
+    @property
+    def sign(self):
+        sign = 1
+        for p in self.parts:
+            sign = sign * p.sign
+        return sign
+
+    @property
+    def inv(self):
+        inv = self._inv() if self._inv is not None else None
+        if inv is None:
+            inv = ComposeTransform([p.inv for p in reversed(self.parts)])
+            self._inv = weakref.ref(inv)
+            inv._inv = weakref.ref(self)
+        return inv
+
+    def with_cache(self, cache_size: int = 1):
+        if self._cache_size == cache_size:
+            return self
+        return ComposeTransform(self.parts, cache_size=cache_size)
+
+    def __call__(self, x):
+        for part in self.parts:
+            x = part(x)
+        return x
+
+    def log_abs_det_jacobian(self, x, y):
+        if not self.parts:
+            return x * 0
+        result = 0
+        domain_event_dim = self.domain.event_dim
+        for part in self.parts[:-1]:
+            y_tmp = part(x)
+            result = result + sum_rightmost(part.log_abs_det_jacobian(x, y_tmp),
+                                            domain_event_dim - part.domain.event_dim)
+            x = y_tmp
+            domain_event_dim += part.codomain.event_dim - part.domain.event_dim
+        last = self.parts[-1]
+        return result + sum_rightmost(last.log_abs_det_jacobian(x, y),
+                                      domain_event_dim - last.domain.event_dim)
+
+    def forward_shape(self, shape):
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return shape
+
+    def inverse_shape(self, shape):
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return shape
+
+    def __repr__(self) -> str:
+        inner = ",\n    ".join(repr(p) for p in self.parts)
+        return f"{type(self).__name__}(\n    {inner}\n)"
+
+
+identity_transform = ComposeTransform([])
+
+
+class ExpTransform(Transform):
+    """``y = exp(x)``."""
+
+    domain = C.real
+    codomain = C.positive
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, ExpTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.exp()
+
+    def _inverse(self, y):
+        return y.log()
+
+    def log_abs_det_jacobian(self, x, y):
+        return x
+
+
+class PowerTransform(Transform):
+    """``y = x ** exponent`` on positive x."""
+
+    domain = C.positive
+    codomain = C.positive
+    bijective = True
+
+    def __init__(self, exponent, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.exponent = exponent if isinstance(exponent, Tensor) else _t(exponent)
+
+    def with_cache(self, cache_size: int = 1):
+        if self._cache_size == cache_size:
+            return self
+        return PowerTransform(self.exponent, cache_size=cache_size)
+
+    @property
+    def sign(self):
+        return self.exponent.sign()
+
+    def _call(self, x):
+        return x.pow(self.exponent)
+
+    def _inverse(self, y):
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return (self.exponent * y / x).abs().log()
+
+    def forward_shape(self, shape):
+        import numpy as np
+        return tuple(np.broadcast_shapes(tuple(shape), tuple(self.exponent.shape)))
+
+    inverse_shape = forward_shape
+
+
+def _clipped_sigmoid(x):
+    fi = finfo(x._buf.dtype)
+    return x.sigmoid().clamp(min=float(fi.tiny), max=1.0 - float(fi.eps))
+
+
+class SigmoidTransform(Transform):
+    """``y = sigmoid(x)``, clipped to ``[tiny, 1 - eps]``."""
+
+    domain = C.real
+    codomain = C.unit_interval
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, SigmoidTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return _clipped_sigmoid(x)
+
+    def _inverse(self, y):
+        fi = finfo(y._buf.dtype)
+        y = y.clamp(min=float(fi.tiny), max=1.0 - float(fi.eps))
+        return y.log() - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x, y):
+        from ..nn import functional as F
+        return -F.softplus(-x) - F.softplus(x)
+
+
+class TanhTransform(Transform):
+    """``y = tanh(x)``; ``log|J| = 2 (log 2 - x - softplus(-2 x))`` (stable)."""
+
+    domain = C.real
+    codomain = C.interval(-1.0, 1.0)
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, TanhTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.tanh()
+
+    def _inverse(self, y):
+        return y.atanh()
+
+    def log_abs_det_jacobian(self, x, y):
+        from ..nn import functional as F
+        return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+
+
+class AbsTransform(Transform):
+    """``y = |x|`` (not bijective; ``inv`` returns y)."""
+
+    domain = C.real
+    codomain = C.positive
+
+    def __eq__(self, other):
+        return isinstance(other, AbsTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
+
+
+class AffineTransform(Transform):
+    """``y = loc + scale x`` (``event_dim`` rightmost dimensions summed in log|J|)."""
+
+    bijective = True
+
+    def __init__(self, loc, scale, event_dim: int = 0, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.loc, self.scale, self._event_dim = loc, scale, event_dim
+
+    @property
+    def event_dim(self):                         # type: ignore[override]
+        return self._event_dim
+
+    @property
+    def domain(self):                            # type: ignore[override]
+        return C.real if self._event_dim == 0 else C.independent(C.real, self._event_dim)
+
+    @property
+    def codomain(self):                          # type: ignore[override]
+        return self.domain
+
+    def with_cache(self, cache_size: int = 1):
+        if self._cache_size == cache_size:
+            return self
+        return AffineTransform(self.loc, self.scale, self._event_dim, cache_size=cache_size)
+
+    @property
+    def sign(self):
+        if isinstance(self.scale, numbers.Real):
+            return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
+        return self.scale.sign()
+
+    def _call(self, x):
+        return self.loc + self.scale * x
+
+    def _inverse(self, y):
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x, y):
+        shape = tuple(x.shape)
+        if isinstance(self.scale, numbers.Real):
+            from ..creation import full_like
+            result = full_like(x, math.log(abs(self.scale)))
+        else:
+            result = self.scale.abs().log()
+        if self._event_dim:
+            result = result.reshape(*result.shape[:result.dim() - self._event_dim], -1).sum(-1)
+            shape = shape[:len(shape) - self._event_dim]
+        return result.expand(*shape)
+
+    def forward_shape(self, shape):
+        import numpy as np
+        shapes = [tuple(shape)] + [tuple(p.shape) for p in (self.loc, self.scale)
+                                   if isinstance(p, Tensor)]
+        return tuple(np.broadcast_shapes(*shapes))
+
+    inverse_shape = forward_shape
+
+
+class SoftmaxTransform(Transform):
+    """``y = softmax(x)`` over the last axis (not bijective; ``inv`` is ``log``)."""
+
+    domain = C.real_vector
+    codomain = C.simplex
+
+    def __eq__(self, other):
+        return isinstance(other, SoftmaxTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        probs = (x - x.max(-1, keepdim=True)[0]).exp()
+        return probs / probs.sum(-1, keepdim=True)
+
+    def _inverse(self, y):
+        return y.log()
+
+
+# ----------------------------------------------------------------------------- distribution
+class TransformedDistribution(Distribution):
+    """``base_distribution`` pushed through ``transforms`` (one or a list, applied in order)."""
+
+    arg_constraints: dict = {}
+
+    def __init__(self, base_distribution, transforms, validate_args=None):
+        if isinstance(transforms, Transform):
+            self.transforms = [transforms]
+        elif isinstance(transforms, list):
+            if not all(isinstance(t, Transform) for t in transforms):
+                raise ValueError("transforms must be a Transform or a list of Transforms")
+            self.transforms = transforms
+        else:
+            raise ValueError(f"transforms must be a Transform or list, but was {transforms}")
+        base_shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        base_event_dim = len(base_distribution.event_shape)
+        transform = ComposeTransform(self.transforms)
+        if len(base_shape) < transform.domain.event_dim:
+            raise ValueError(f"base_distribution needs to have shape with size at least "
+                             f"{transform.domain.event_dim}, but got {base_shape}.")
+        forward_shape = tuple(transform.forward_shape(base_shape))
+        expanded = tuple(transform.inverse_shape(forward_shape))
+        if base_shape != expanded:
+            base_batch = expanded[:len(expanded) - base_event_dim]
+            base_distribution = base_distribution.expand(base_batch)
+        reinterpreted = transform.domain.event_dim - base_event_dim
+        if reinterpreted > 0:
+            from .more import Independent
+            base_distribution = Independent(base_distribution, reinterpreted)
+        self.base_dist = base_distribution
+        change = transform.codomain.event_dim - transform.domain.event_dim
+        event_dim = max(transform.codomain.event_dim, base_event_dim + change)
+        cut = len(forward_shape) - event_dim
+        super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args)
+
+    @property
+    def has_rsample(self):                       # type: ignore[override]
+        return self.base_dist.has_rsample
+
+    @property
+    def support(self):
+        if not self.transforms:
+            return self.base_dist.support
+        support = self.transforms[-1].codomain
+        if len(self._event_shape) > support.event_dim:
+            support = C.independent(support, len(self._event_shape) - support.event_dim)
+        return support
+
+    def sample(self, sample_shape=()):
+        from . import _no_record
+        with _no_record():
+            x = self.base_dist.sample(sample_shape)
+            for t in self.transforms:
+                x = t(x)
+            return x
+
+    def rsample(self, sample_shape=()):
+        x = self.base_dist.rsample(sample_shape)
+        for t in self.transforms:
+            x = t(x)
+        return x
+
+    def log_prob(self, value):
+        value = _t(value)
+        event_dim = len(self._event_shape)
+        log_prob = 0.0
+        y = value
+        for t in reversed(self.transforms):
+            x = t.inv(y)
+            event_dim += t.domain.event_dim - t.codomain.event_dim
+            log_prob = log_prob - sum_rightmost(t.log_abs_det_jacobian(x, y),
+                                                event_dim - t.domain.event_dim)
+            y = x
+        return log_prob + sum_rightmost(self.base_dist.log_prob(y),
+                                        event_dim - len(self.base_dist.event_shape))
+
+    def _monotonize_cdf(self, value):
+        sign = 1
+        for t in self.transforms:
+            sign = sign * t.sign
+        if isinstance(sign, int) and sign == 1:
+            return value
+        return sign * (value - 0.5) + 0.5
+
+    def cdf(self, value):
+        value = _t(value)
+        for t in self.transforms[::-1]:
+            value = t.inv(value)
+        return self._monotonize_cdf(self.base_dist.cdf(value))
+
+    def icdf(self, value):
+        value = self._monotonize_cdf(_t(value))
+        value = self.base_dist.icdf(value)
+        for t in self.transforms:
+            value = t(value)
+        return value
+
+    def expand(self, batch_shape, _instance=None):
+        batch_shape = tuple(batch_shape)
+        shape = batch_shape + tuple(self._event_shape)
+        for t in reversed(self.transforms):
+            shape = tuple(t.inverse_shape(shape))
+        nb = len(shape) - len(self.base_dist.event_shape)
+        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new.__dict__.update(self.__dict__)
+        new.base_dist = self.base_dist.expand(shape[:nb])
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class LogNormal(TransformedDistribution):
+    """``exp(Normal(loc, scale))``."""
+
+    arg_constraints = {"loc": C.real, "scale": C.positive}  # noqa: RUF012
+    support = C.positive
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        base = Normal(loc, scale, validate_args=validate_args)
+        super().__init__(base, ExpTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return super().expand(batch_shape, _instance)
+
+    @property
+    def loc(self):
+        return self.base_dist.loc
+
+    @property
+    def scale(self):
+        return self.base_dist.scale
+
+    @property
+    def mean(self):
+        return (self.loc + self.scale.pow(2) / 2).exp()
+
+    @property
+    def mode(self):
+        return (self.loc - self.scale.pow(2)).exp()
+
+    @property
+    def variance(self):
+        s2 = self.scale.pow(2)
+        return s2.expm1() * (2 * self.loc + s2).exp()
+
+    def entropy(self):
+        return self.base_dist.entropy() + self.loc
