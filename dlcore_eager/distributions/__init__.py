@@ -120,6 +120,12 @@ class Distribution:
     def entropy(self) -> Tensor:
         raise NotImplementedError
 
+    def cdf(self, value) -> Tensor:
+        raise NotImplementedError
+
+    def icdf(self, value) -> Tensor:
+        raise NotImplementedError
+
     def perplexity(self) -> Tensor:
         return self.entropy().exp()
 
@@ -493,8 +499,12 @@ def _kl_uniform_uniform(p, q):
 
 # the long tail, by topic (they import this package's base classes, so they come last)
 from . import constraints, transforms  # noqa: E402
+from .families import (Binomial, Cauchy, Geometric, Gumbel, HalfCauchy,  # noqa: E402
+                       HalfNormal, Poisson, StudentT)
 from .gamma import Beta, Chi2, Dirichlet, Gamma  # noqa: E402
 from .transforms import LogNormal, TransformedDistribution  # noqa: E402
 
+__all__ += ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Poisson",
+            "StudentT"]
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]
