@@ -29,7 +29,7 @@ from dlcore.registry import bind
 from . import _dtype as D
 from ._dispatch import EagerFrontend
 from ._graph import labelled
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 _apply = EagerFrontend.apply
 
@@ -304,10 +304,12 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
             out = _ops.div(_ops.sum(_ops.where(nan, x, 0.0)), _ops.sum(_ops.cast(nan, out.dtype)))
         return labelled(out, "MaxBackward1" if is_max else "MinBackward1", x, edges=(x,))
     from ._shape_ops import wrap_dim
-    d = wrap_dim(dim, x.ndim)
-    if x.ndim and x.shape[d] == 0:
+    b = x._buf
+    nd = b.ndim
+    d = wrap_dim(dim, nd)
+    if nd and b.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    if not (x.requires_grad and x.ndim and is_floating(x._buf.dtype)):
+    if not (x._rg and nd and is_floating(b.dtype)):
         values = _ops.max_(x, int(dim), keepdim) if is_max else _ops.min_(x, int(dim), keepdim)
         return values_indices(values, argmax(x, dim, keepdim) if is_max else
                               argmin(x, dim, keepdim))
@@ -318,7 +320,14 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
     idx = argmax(x, d, True) if is_max else argmin(x, d, True)
     values = _ops.take_along_axis(x, idx, d)
     if not keepdim:
-        values, idx = _ops.squeeze(values, d), _ops.squeeze(idx, d)
+        values = _ops.squeeze(values, d)
+        b = idx._buf
+        if type(b) is np.ndarray:
+            # the indices as a fresh tensor (PyTorch's are no view; one dispatch less), sharing
+            # the version counter of those the gather saved: changed in place, backward fails
+            idx = _make(b.reshape(b.shape[:d] + b.shape[d + 1:]), idx._version)
+        else:
+            idx = _ops.squeeze(idx, d)
     return values_indices(labelled(values, "MaxBackward0" if is_max else "MinBackward0", x,
                                    edges=(x,)), idx)
 
