@@ -503,8 +503,13 @@ from .families import (Binomial, Cauchy, Geometric, Gumbel, HalfCauchy,  # noqa:
                        HalfNormal, Poisson, StudentT)
 from .gamma import Beta, Chi2, Dirichlet, Gamma  # noqa: E402
 from .transforms import LogNormal, TransformedDistribution  # noqa: E402
+from .relaxed import (ExpRelaxedCategorical, LogitRelaxedBernoulli,  # noqa: E402
+                      LowRankMultivariateNormal, MixtureSameFamily, RelaxedBernoulli,
+                      RelaxedOneHotCategorical)
 
 __all__ += ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Poisson",
             "StudentT"]
+__all__ += ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
+            "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]

@@ -1,0 +1,344 @@
+"""``MixtureSameFamily``, the Gumbel-softmax relaxations (``RelaxedBernoulli``,
+``RelaxedOneHotCategorical`` and their logit-space bases ``LogitRelaxedBernoulli``,
+``ExpRelaxedCategorical``) and ``LowRankMultivariateNormal`` (PyTorch's formulas)::
+
+    MixtureSameFamily:  log p(x) = logsumexp_k(log pi_k + log p_k(x)),
+                        mean = sum pi_k mu_k,  var = sum pi_k var_k + sum pi_k (mu_k - mean)^2
+    LogitRelaxedBernoulli(t, l):  y = (logit u + l) / t,
+                        log p(y) = log t + (l - t y) - 2 log1p(exp(l - t y))
+    ExpRelaxedCategorical(t, l):  y = log_softmax((l + g) / t),  g ~ Gumbel(0, 1),
+                        log p(y) = lgamma(K) + (K-1) log t + sum(s - logsumexp s), s = l - t y
+    Relaxed* = the above through sigmoid / exp (so on the unit interval / simplex)
+    LowRankMultivariateNormal(mu, W, D): N(mu, W W^T + diag D);  rsample = mu + W e1 + sqrt(D) e2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.dtypes import finfo
+
+from ..tensor import Tensor
+from . import Categorical, Distribution, _clamp_probs, _t
+from . import constraints as C
+from ._common import ConstrainedDistribution, draw
+from .more import MultivariateNormal
+from .transforms import ExpTransform, SigmoidTransform, TransformedDistribution
+
+__all__ = ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
+           "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
+
+
+def _uniform(shape, like: Tensor) -> Tensor:
+    fi = finfo(like._buf.dtype)
+    return draw(shape, like, lambda g, s: g.uniform(float(fi.eps), 1 - float(fi.eps), s))
+
+
+# ----------------------------------------------------------------------------- mixture
+class MixtureSameFamily(Distribution):
+    """A mixture whose weights are ``mixture_distribution`` (a Categorical over the last batch
+    dimension of ``component_distribution``)."""
+
+    arg_constraints: dict = {}
+    has_rsample = False
+
+    def __init__(self, mixture_distribution, component_distribution, validate_args=None):
+        if not isinstance(mixture_distribution, Categorical):
+            raise ValueError(" The Mixture distribution needs to be an  instance of "
+                             "torch.distributions.Categorical")
+        if not isinstance(component_distribution, Distribution):
+            raise ValueError("The Component distribution need to be an instance of "
+                             "torch.distributions.Distribution")
+        self._mixture_distribution = mixture_distribution
+        self._component_distribution = component_distribution
+        mdbs = tuple(mixture_distribution.batch_shape)
+        cdbs = tuple(component_distribution.batch_shape)[:-1]
+        for size1, size2 in zip(reversed(mdbs), reversed(cdbs)):
+            if size1 != 1 and size2 != 1 and size1 != size2:
+                raise ValueError(f"`mixture_distribution.batch_shape` ({mdbs}) is not "
+                                 f"compatible with `component_distribution.batch_shape`"
+                                 f"({cdbs})")
+        km = mixture_distribution.logits.shape[-1]
+        kc = component_distribution.batch_shape[-1]
+        if km != kc:
+            raise ValueError(f"`mixture_distribution component` ({km}) does not equal "
+                             f"`component_distribution.batch_shape[-1]` ({kc})")
+        self._num_component = km
+        self._event_ndims = len(component_distribution.event_shape)
+        super().__init__(cdbs, component_distribution.event_shape, validate_args)
+
+    @property
+    def mixture_distribution(self):
+        return self._mixture_distribution
+
+    @property
+    def component_distribution(self):
+        return self._component_distribution
+
+    @property
+    def support(self):
+        return self._component_distribution.support
+
+    def _pad(self, x):
+        return x.unsqueeze(-1 - self._event_ndims)
+
+    def _pad_mixture_dimensions(self, x):
+        dist_batch_ndims = len(self._batch_shape)
+        cat_batch_ndims = len(self._mixture_distribution.batch_shape)
+        pad_ndims = 0 if cat_batch_ndims == 1 else dist_batch_ndims - cat_batch_ndims
+        xs = tuple(x.shape)
+        return x.reshape(*xs[:-1], *([1] * pad_ndims), xs[-1], *([1] * self._event_ndims))
+
+    @property
+    def mean(self):
+        probs = self._pad_mixture_dimensions(self._mixture_distribution.probs)
+        return (probs * self._component_distribution.mean).sum(-1 - self._event_ndims)
+
+    @property
+    def variance(self):
+        probs = self._pad_mixture_dimensions(self._mixture_distribution.probs)
+        comp = self._component_distribution
+        d = -1 - self._event_ndims
+        mean_cond_var = (probs * comp.variance).sum(d)
+        var_cond_mean = (probs * (comp.mean - self._pad(self.mean)).pow(2)).sum(d)
+        return mean_cond_var + var_cond_mean
+
+    def cdf(self, x):
+        x = self._pad(_t(x))
+        cdf_x = self._component_distribution.cdf(x)
+        return (cdf_x * self._mixture_distribution.probs).sum(-1)
+
+    def log_prob(self, x):
+        x = self._pad(_t(x))
+        log_prob_x = self._component_distribution.log_prob(x)
+        log_mix_prob = self._mixture_distribution.logits.log_softmax(-1)
+        return (log_prob_x + log_mix_prob).logsumexp(-1)
+
+    def sample(self, sample_shape=()):
+        from . import _no_record
+        with _no_record():
+            sample_shape = tuple(sample_shape)
+            gather_dim = len(sample_shape) + len(self._batch_shape)
+            es = tuple(self._event_shape)
+            mix_sample = self._mixture_distribution.sample(sample_shape)
+            mix_shape = tuple(mix_sample.shape)
+            comp_samples = self._component_distribution.sample(sample_shape)
+            idx = mix_sample.reshape(*mix_shape, *([1] * (len(es) + 1)))
+            idx = idx.expand(*mix_shape, 1, *es) if es else idx
+            comp_shape = tuple(comp_samples.shape)
+            if tuple(idx.shape[:gather_dim]) != comp_shape[:gather_dim]:
+                idx = idx.expand(*comp_shape[:gather_dim], 1, *es)
+            return comp_samples.gather(gather_dim, idx).squeeze(gather_dim)
+
+    def __repr__(self) -> str:
+        return (f"MixtureSameFamily(\n  {self._mixture_distribution!r},\n  "
+                f"{self._component_distribution!r})")
+
+
+# ----------------------------------------------------------------------------- relaxed
+class LogitRelaxedBernoulli(ConstrainedDistribution):
+    """The logit of a RelaxedBernoulli draw."""
+
+    arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
+    support = C.real
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        from .families import _probs_logits
+        self._param = _probs_logits(self, probs, logits)
+        self.temperature = _t(temperature, self._param)
+        super().__init__(self._param.shape, (), validate_args)
+        if probs is not None:
+            self._validate_params()
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        probs = _clamp_probs(self.probs.expand(*shape))
+        u = _clamp_probs(_uniform(shape, self.probs))
+        return (u.log() - (-u).log1p() + probs.log() - (-probs).log1p()) / self.temperature
+
+    def log_prob(self, value):
+        value = _t(value, self.logits)
+        self._validate_sample(value)
+        diff = self.logits - value * self.temperature
+        return self.temperature.log() + diff - 2 * diff.exp().log1p()
+
+
+class RelaxedBernoulli(TransformedDistribution):
+    """``sigmoid`` of a LogitRelaxedBernoulli draw: a differentiable Bernoulli surrogate."""
+
+    arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
+    support = C.unit_interval
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
+        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+class ExpRelaxedCategorical(ConstrainedDistribution):
+    """The log of a RelaxedOneHotCategorical draw (event shape ``(K,)``)."""
+
+    arg_constraints = {"probs": C.simplex, "logits": C.real_vector}  # noqa: RUF012
+    support = C.real_vector
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits, validate_args)
+        self.temperature = _t(temperature, self._categorical.logits)
+        shape = tuple(self._categorical.param_shape)
+        super().__init__(shape[:-1], shape[-1:], validate_args)
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        k = self._event_shape[0]
+        new._categorical = self._categorical.expand(tuple(batch_shape))
+        new._categorical._num_events = k
+        return new
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        u = _clamp_probs(_uniform(shape, self.logits))
+        gumbels = -((-(u.log())).log())
+        scores = (self.logits + gumbels) / self.temperature
+        return scores - scores.logsumexp(-1, keepdim=True)
+
+    def log_prob(self, value):
+        value = _t(value, self.logits)
+        self._validate_sample(value)
+        K = self._categorical._num_events
+        from ..creation import full_like
+        log_scale = full_like(self.temperature, float(K)).lgamma() \
+            - self.temperature.log() * (-(K - 1))
+        score = self.logits - value * self.temperature
+        score = (score - score.logsumexp(-1, keepdim=True)).sum(-1)
+        return score + log_scale
+
+
+class RelaxedOneHotCategorical(TransformedDistribution):
+    """``exp`` of an ExpRelaxedCategorical draw (Gumbel-softmax on the simplex)."""
+
+    arg_constraints = {"probs": C.simplex, "logits": C.real_vector}  # noqa: RUF012
+    support = C.simplex
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args)
+        super().__init__(base, ExpTransform(), validate_args=validate_args)
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+# ----------------------------------------------------------------------------- low rank
+class LowRankMultivariateNormal(Distribution):
+    """``N(loc, cov_factor cov_factor^T + diag(cov_diag))``."""
+
+    arg_constraints = {"loc": C.real_vector,  # noqa: RUF012
+                       "cov_factor": C.independent(C.real, 2),
+                       "cov_diag": C.independent(C.positive, 1)}
+    support = C.real_vector
+    has_rsample = True
+
+    def __init__(self, loc, cov_factor, cov_diag, validate_args=None):
+        from .. import linalg
+        loc, cov_factor, cov_diag = _t(loc), _t(cov_factor), _t(cov_diag)
+        if loc.dim() < 1:
+            raise ValueError("loc must be at least one-dimensional.")
+        n = loc.shape[-1]
+        if cov_factor.dim() < 2:
+            raise ValueError("cov_factor must be at least two-dimensional, with optional "
+                             "leading batch dimensions")
+        if tuple(cov_factor.shape[-2:-1]) != (n,):
+            raise ValueError(f"cov_factor must be a batch of matrices with shape {n} x m")
+        if tuple(cov_diag.shape[-1:]) != (n,):
+            raise ValueError(f"cov_diag must be a batch of vectors with shape {(n,)}")
+        batch = tuple(np.broadcast_shapes(tuple(loc.shape[:-1]),
+                                          tuple(cov_factor.shape[:-2]),
+                                          tuple(cov_diag.shape[:-1])))
+        m = cov_factor.shape[-1]
+        self.loc = loc.expand(*batch, n)
+        self.cov_factor = cov_factor.expand(*batch, n, m)
+        self.cov_diag = cov_diag.expand(*batch, n)
+        self._unbroadcasted_cov_factor = cov_factor
+        self._unbroadcasted_cov_diag = cov_diag
+        cov = cov_factor @ cov_factor.transpose(-1, -2) + cov_diag.diag_embed()
+        self._mvn = MultivariateNormal(self.loc, scale_tril=linalg.cholesky(cov),
+                                       validate_args=False)
+        super().__init__(batch, (n,), validate_args)
+        if self._validate_args:
+            from . import _np
+            self._check_param("cov_diag", _np(C.positive.check(cov_diag)),
+                              repr(self.arg_constraints["cov_diag"]))
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return (self._unbroadcasted_cov_factor.pow(2).sum(-1)
+                + self._unbroadcasted_cov_diag).expand(*self._batch_shape, *self._event_shape)
+
+    @property
+    def covariance_matrix(self):
+        return self._mvn.covariance_matrix
+
+    @property
+    def scale_tril(self):
+        return self._mvn.scale_tril
+
+    @property
+    def precision_matrix(self):
+        return self._mvn.precision_matrix
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        w_shape = shape[:-1] + tuple(self.cov_factor.shape[-1:])
+        eps_w = draw(w_shape, self.loc, lambda g, s: g.standard_normal(s))
+        eps_d = draw(shape, self.loc, lambda g, s: g.standard_normal(s))
+        Wx = (self._unbroadcasted_cov_factor @ eps_w.unsqueeze(-1)).squeeze(-1)
+        return self.loc + Wx + self._unbroadcasted_cov_diag.sqrt() * eps_d
+
+    def log_prob(self, value):
+        return self._mvn.log_prob(value)
+
+    def entropy(self):
+        return self._mvn.entropy()
+
+    def __repr__(self) -> str:
+        return (f"LowRankMultivariateNormal(loc: {self.loc.size()}, cov_factor: "
+                f"{self.cov_factor.size()}, cov_diag: {self.cov_diag.size()})")

@@ -1,0 +1,102 @@
+"""torch.distributions MixtureSameFamily, RelaxedBernoulli, RelaxedOneHotCategorical and
+LowRankMultivariateNormal (dlcore_eager/distributions/relaxed.py) against real PyTorch 2.13 in
+float64: log_prob, mean, variance, cdf, entropy, covariance and the gradients of all of them;
+sample shapes and moments (mixture mean within 5 standard errors, Gumbel-softmax draws on the
+simplex with class frequencies of their argmax near probs); errors in PyTorch's wording."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+
+torch = pytest.importorskip("torch")
+
+LG = np.array([[0.2, -0.5, 1.0], [0.3, 0.1, -0.2]])
+
+
+def _outputs(lib):
+    D = lib.distributions
+    f64 = lib.float64
+    lg = lib.tensor(LG, requires_grad=True)
+    out = {}
+    mix = D.MixtureSameFamily(D.Categorical(logits=lg), D.Normal(lg * 2, lg.exp()))
+    x = lib.tensor([0.3, -1.0], dtype=f64)
+    out.update(mix_lp=mix.log_prob(x), mix_mean=mix.mean, mix_var=mix.variance,
+               mix_cdf=mix.cdf(x))
+    mv = D.MixtureSameFamily(D.Categorical(logits=lg[0]),
+                             D.Independent(D.Normal(lg.t() * 2, lg.t().exp()), 1))
+    out.update(mv_lp=mv.log_prob(lib.tensor([0.1, 0.2], dtype=f64)), mv_mean=mv.mean,
+               mv_var=mv.variance)
+    t = lib.tensor([0.5], dtype=f64)
+    rb = D.RelaxedBernoulli(t, logits=lg[0])
+    out["rb"] = rb.log_prob(lib.tensor([0.2, 0.7, 0.9], dtype=f64))
+    rbp = D.RelaxedBernoulli(t * 3, probs=lg[1].sigmoid())
+    out["rbp"] = rbp.log_prob(lib.tensor([0.2, 0.7, 0.9], dtype=f64))
+    rc = D.RelaxedOneHotCategorical(t, logits=lg)
+    out["rc"] = rc.log_prob(lib.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], dtype=f64))
+    lr = D.LowRankMultivariateNormal(lg[0], lg.t(), lg[1].exp())
+    y = lib.tensor([0.3, 0.1, -0.4], dtype=f64)
+    out.update(lr_lp=lr.log_prob(y), lr_H=lr.entropy(), lr_var=lr.variance,
+               lr_cov=lr.covariance_matrix, lr_prec=lr.precision_matrix)
+    shapes = (mix.sample((4,)).shape, mv.sample((5,)).shape, rb.rsample((2,)).shape,
+              rc.rsample((3,)).shape, lr.rsample((2,)).shape, tuple(mix.batch_shape),
+              tuple(mv.event_shape))
+    return lg, out, [tuple(s) for s in shapes]
+
+
+def test_against_torch():
+    got = []
+    for lib in (torch, dl):
+        lg, out, shapes = _outputs(lib)
+        total = sum((o * lib.tensor(np.random.default_rng(i).standard_normal(tuple(o.shape))))
+                    .sum() for i, o in enumerate(out.values()))
+        total.backward()
+        got.append(({k: v.detach().numpy() for k, v in out.items()}, lg.grad.numpy(), shapes))
+    (ta, tg, ts), (da, dg, ds) = got
+    assert ts == ds
+    for k in ta:
+        assert ta[k].shape == da[k].shape, k
+        np.testing.assert_allclose(da[k], ta[k], rtol=1e-10, atol=1e-12, err_msg=k)
+    np.testing.assert_allclose(dg, tg, rtol=1e-9, atol=1e-12)
+
+
+def test_sample_moments():
+    dl.manual_seed(0)
+    D = dl.distributions
+    n = 4000
+    mix = D.MixtureSameFamily(D.Categorical(probs=dl.tensor([0.3, 0.7])),
+                              D.Normal(dl.tensor([-2.0, 1.0]), dl.tensor([0.5, 1.0])))
+    s = mix.sample((n,)).numpy()
+    assert abs(s.mean() - mix.mean.item()) < 5 * np.sqrt(mix.variance.item() / n)
+    rc = D.RelaxedOneHotCategorical(dl.tensor(0.1), probs=dl.tensor([0.2, 0.3, 0.5]))
+    y = rc.rsample((n,)).numpy()
+    np.testing.assert_allclose(y.sum(-1), 1.0, rtol=1e-5)
+    freq = np.bincount(y.argmax(-1), minlength=3) / n   # argmax of Gumbel-max: exact
+    assert np.all(np.abs(freq - [0.2, 0.3, 0.5]) < 5 * np.sqrt(0.25 / n))
+    lr = D.LowRankMultivariateNormal(dl.zeros(2), dl.tensor([[1.0], [0.5]]), dl.ones(2))
+    z = lr.rsample((n,)).numpy()
+    cov = np.cov(z.T)
+    np.testing.assert_allclose(cov, lr.covariance_matrix.numpy(), atol=0.15)
+
+
+def test_relaxed_rsample_gradient_flows():
+    logits = dl.tensor([0.1, 0.4], requires_grad=True)
+    y = dl.distributions.RelaxedBernoulli(dl.tensor(0.5), logits=logits).rsample((3,))
+    y.sum().backward()
+    assert logits.grad is not None and np.all(logits.grad.numpy() > 0)
+
+
+def test_errors_match_torch():
+    for lib in (torch, dl):
+        D = lib.distributions
+        with pytest.raises(ValueError, match="needs to be an  instance of"):
+            D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(lib.zeros(2), lib.ones(2)))
+        with pytest.raises(ValueError) as e:
+            D.MixtureSameFamily(D.Categorical(logits=lib.zeros(3)),
+                                D.Normal(lib.zeros(2), lib.ones(2)))
+        assert "`mixture_distribution component` (3) does not equal " \
+               "`component_distribution.batch_shape[-1]` (2)" in str(e.value)
+        with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified"):
+            D.RelaxedBernoulli(lib.tensor(0.5))
