@@ -463,17 +463,37 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    rng = _rng(generator)
-    out = np.stack([rng.choice(rows.shape[-1], num_samples, replace=replacement,
-                               p=r / r.sum()) for r in rows])
+    from .creation import _engine
+    eng = _engine(generator)
+    w = _host(input).reshape(rows.shape)
+    w = w if w.dtype in (np.float32, np.float64) else w.astype(np.float32)
+    if not replacement or num_samples == 1:
+        # PyTorch: q = empty_like(p).exponential_(1); argmax / topk of p / q (Gumbel trick)
+        q = eng.exponential(w.size, 1.0).astype(w.dtype).reshape(w.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            key = w / q
+        out = np.argsort(-key, axis=-1, kind="stable")[:, :num_samples]
+    else:
+        # PyTorch's CPU kernel: a cumulative sum in the dtype normalised by its total, the last
+        # bucket set to 1, then one double uniform per sample and a left binary search
+        cum = np.cumsum(w, axis=-1, dtype=w.dtype)
+        cum = cum / cum[:, -1:]
+        cum[:, -1] = 1
+        out = np.stack([np.searchsorted(c.astype(np.float64), eng._unit(num_samples, np.float64),
+                                        side="left") for c in cum])
     return _like(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64), input)
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 draws with the probabilities in ``input`` (or ``p``)."""
-    probs = _host(input) if p is None else np.broadcast_to(p, tuple(input.shape))
-    u = _rng(generator).random(np.shape(probs))
-    return _like((u < probs).astype(_host(input).dtype), input)
+    from .creation import _engine
+    eng = _engine(generator)
+    if p is None:        # PyTorch: a uniform per element, double for float64 input, float else
+        drawn = eng.bernoulli_tensor(_host(input))
+    else:
+        n = int(np.prod(tuple(input.shape), dtype=np.int64))
+        drawn = eng.bernoulli_scalar(n, float(p)).reshape(tuple(input.shape))
+    return _like(drawn.astype(_host(input).dtype), input)
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:

@@ -153,12 +153,15 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
         return x
     if p == 1:
         return O.mul_(x, 0.0)
-    from ..creation import _rng
-    # Uniform noise from the host generator; keeping and scaling are dlcore ops.
-    u = Tensor._wrap(_rng(None).random(tuple(x.shape)).astype(x._buf.dtype))
+    from ..creation import _engine
+    # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p) (a double uniform < 1 - p
+    # per element, _torch_rng), noise / (1 - p), x * noise; keeping and scaling are dlcore ops.
+    n = int(np.prod(tuple(x.shape), dtype=np.int64))
+    keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(x.shape))
+    u = Tensor._wrap(keep.astype(x._buf.dtype))
     if x.is_cuda:
         u = u.cuda()
-    scale = _ops.div(_ops.cast(_ops.greater_equal(u, p), x._buf.dtype), 1.0 - p)
+    scale = _ops.div(u, 1.0 - p)
     out = O.mul_(x, scale)
     return x._commit(out) if inplace else out
 

@@ -418,13 +418,14 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
         return input
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    from ..creation import _rng
+    from ..creation import _engine
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    u = Tensor._wrap(_rng(None).random(shape).astype(input._buf.dtype))
+    # PyTorch's feature noise: bernoulli_(1 - p) per (N, C), a double uniform each
+    u = Tensor._wrap(_engine(None).bernoulli_scalar(shape[0] * shape[1], 1.0 - p)
+                     .reshape(shape).astype(input._buf.dtype))
     if input.is_cuda:
         u = u.cuda()
-    keep = _ops.div(_ops.cast(_ops.greater_equal(u, p), input._buf.dtype), 1.0 - p) \
-        if p < 1 else _ops.mul(u, 0.0)
+    keep = _ops.div(u, 1.0 - p) if p < 1 else _ops.mul(u, 0.0)
     out = O.mul_(input, keep)
     return input._commit(out) if inplace else out
 

@@ -118,23 +118,47 @@ def _write(t: Tensor, values) -> Tensor:
     return _no_grad_fill(t, lambda x: x.copy_(tensor(arr)))
 
 
-def _host_rng(generator):
-    from ..creation import _rng
-    return _rng(generator)
-
-
 def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Normal(mean, std) values redrawn until they fall in ``[a, b]`` (absolute bounds, as
-    PyTorch's)."""
-    rng = _host_rng(generator)
-    shape = tuple(t.shape)
-    out = rng.normal(mean, std, shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _write(t, out)
+    """Normal(mean, std) truncated to ``[a, b]`` (absolute bounds), drawn as PyTorch 2.13 does
+    (same draws): when ``[a, b]`` holds more than 0.3 of the mass, ``normal_`` with rejected
+    values redrawn (a whole ``normal_`` of the tensor's size per round); otherwise uniform
+    candidates on ``[a, b]`` accepted when ``log U <= log pdf - log peak``."""
+    import warnings
+
+    from .. import empty_like, where
+
+    def cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+
+    def fill(x):
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            lo, hi = x.new_tensor(a).item(), x.new_tensor(b).item()
+            res = x.normal_(mean, std, generator=generator)
+            while True:
+                mask = (res < lo) | (res > hi)
+                if not mask.any():
+                    break
+                res = where(mask, empty_like(res).normal_(mean, std, generator=generator), res)
+            return x.copy_(res) if res is not x else x
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        cand, buf = empty_like(x), empty_like(x)
+        x.uniform_(a, b, generator=generator)
+        cand.copy_(x)
+        cand.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        pending = buf.uniform_(generator=generator).log_().gt(cand)
+        res = x
+        while pending.any():
+            cand.uniform_(a, b, generator=generator)
+            res = where(pending, cand, res)
+            cand.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            pending = where(pending, buf.uniform_(generator=generator).log_().gt(cand), pending)
+        return x.copy_(res) if res is not x else x
+    return _no_grad_fill(t, fill)
 
 
 def orthogonal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -147,7 +171,8 @@ def orthogonal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         return t
     rows = t.shape[0]
     cols = t.numel() // rows
-    flat = _host_rng(generator).standard_normal((rows, cols))
+    # PyTorch: new_empty((rows, cols)).normal_(0, 1) in the tensor's dtype, then QR
+    flat = t.new_empty((rows, cols)).normal_(0, 1, generator=generator).numpy()
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -188,12 +213,12 @@ def sparse_(t: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Te
     import numpy as np
     if t.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    rng = _host_rng(generator)
+    from ..creation import randperm
     rows, cols = tuple(t.shape)
-    w = rng.normal(0.0, std, (rows, cols))
+    w = t.new_empty((rows, cols)).normal_(0.0, std, generator=generator).numpy()
     zeros = int(math.ceil(sparsity * rows))
-    for c in range(cols):
-        w[rng.permutation(rows)[:zeros], c] = 0.0
+    for c in range(cols):                 # PyTorch draws these from the default generator
+        w[randperm(rows).numpy()[:zeros], c] = 0.0
     return _write(t, w)
 
 

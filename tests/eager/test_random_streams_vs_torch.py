@@ -73,3 +73,50 @@ def test_generators_and_state_round_trip():
     for s in (-1, 2 ** 63):
         assert dt.Generator().manual_seed(s).initial_seed() == \
             torch.Generator().manual_seed(s).initial_seed()
+
+
+def test_modules_init_and_dropout():
+    for make in (lambda m: m.nn.Linear(20, 7), lambda m: m.nn.Conv2d(3, 4, 3),
+                 lambda m: m.nn.Embedding(10, 5), lambda m: m.nn.GRU(4, 6)):
+        a, b = both(0, lambda m: list(make(m).parameters()))
+        for x, y in zip(a, b):
+            same(x, y)
+    for name in ("xavier_uniform_", "xavier_normal_", "kaiming_normal_", "trunc_normal_"):
+        same(*both(0, lambda m: getattr(m.nn.init, name)(m.empty(16, 9))))
+    same(*both(0, lambda m: m.nn.init.trunc_normal_(m.empty(6, 5), 0.0, 1.0, 0.5, 1.0)))
+    a, b = both(0, lambda m: m.nn.init.orthogonal_(m.empty(5, 8)))
+    np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)     # (LAPACK QR rounding)
+    x = np.ones((4, 50), np.float32)
+    same(*both(0, lambda m: m.nn.Dropout(0.3)(m.tensor(x))))
+    same(*both(0, lambda m: m.nn.functional.dropout2d(m.tensor(x.reshape(4, 5, 10, 1)), 0.5)))
+
+
+def test_multinomial_bernoulli_exponential():
+    p = np.array([[0.1, 0.2, 0.3, 0.4], [0.5, 0.0, 0.25, 0.25]], np.float32)
+    for n, repl in ((1, False), (3, False), (5, True), (1, True)):
+        same(*both(0, lambda m: m.multinomial(m.tensor(p), n, repl)))
+    for d in ("float32", "float64"):
+        pd = p.astype(d)
+        same(*both(1, lambda m: m.bernoulli(m.tensor(pd))))
+        same(*both(1, lambda m: m.empty(30, dtype=getattr(m, d)).bernoulli_(0.3)))
+        same(*both(1, lambda m: m.empty(30, dtype=getattr(m, d)).exponential_(2.5)))
+
+
+def test_data_shuffling():
+    ds = list(range(23))
+    T, D = torch.utils.data, dt.utils.data
+
+    def run(m, M, **kw):
+        m.manual_seed(0)
+        out = [b.tolist() for _ in range(2) for b in M.DataLoader(ds, batch_size=5, **kw)]
+        return out + [m.rand(2).tolist(), [list(s) for s in M.random_split(ds, [10, 13])]]
+    assert run(torch, T, shuffle=True) == run(dt, D, shuffle=True)
+    assert run(torch, T, shuffle=True, generator=torch.Generator().manual_seed(3)) == \
+        run(dt, D, shuffle=True, generator=dt.Generator().manual_seed(3))
+    assert run(torch, T, sampler=T.RandomSampler(ds, replacement=True, num_samples=40)) == \
+        run(dt, D, sampler=D.RandomSampler(ds, replacement=True, num_samples=40))
+    w = [1.0, 2.0, 0.5] * 7 + [1, 1]
+    assert run(torch, T, sampler=T.WeightedRandomSampler(w, 30)) == \
+        run(dt, D, sampler=D.WeightedRandomSampler(w, 30))
+    assert run(torch, T, sampler=T.SubsetRandomSampler(range(4, 20))) == \
+        run(dt, D, sampler=D.SubsetRandomSampler(range(4, 20)))

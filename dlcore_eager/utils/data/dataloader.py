@@ -114,9 +114,13 @@ class DataLoader:
 
     # ---------------------------------------------------------------- iteration
     def __iter__(self):
+        from ...creation import _engine
+        # PyTorch draws the workers' base seed (empty((), int64).random_(generator)) when the
+        # iterator is made, whatever num_workers: the stream then matches PyTorch's
+        base_seed = int(_engine(self.generator).random_full(1, np.int64)[0])
         if self.num_workers == 0:
             return self._serial()
-        return self._threaded()
+        return self._threaded(base_seed)
 
     def _serial(self):
         if self._iterable:
@@ -146,9 +150,7 @@ class DataLoader:
                 return
             yield self.collate_fn(chunk)
 
-    def _threaded(self):
-        from ...creation import _rng
-        base_seed = int(_rng(self.generator).integers(0, 2 ** 63 - 1))
+    def _threaded(self, base_seed: int):
         pool = self._pool
         if pool is None:
             pool = W.WorkerPool(self, base_seed)

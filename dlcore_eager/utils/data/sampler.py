@@ -40,12 +40,22 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        from ...creation import _rng
-        rng = _rng(self.generator)
+        """PyTorch's draws: without a generator, a seed from the default one
+        (``empty((), int64).random_()``) seeds a fresh Generator; then ``randperm(n)`` per pass
+        over the data (or ``randint(n)`` in chunks of 32 with replacement)."""
+        from ...creation import Generator, _engine, randint, randperm
         n = len(self.data_source)
+        gen = self.generator
+        if gen is None:
+            gen = Generator().manual_seed(int(_engine(None).random_full(1, np.int64)[0]))
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
-        return iter(rng.permutation(n).tolist()[:self.num_samples])
+            for _ in range(self.num_samples // 32):
+                yield from randint(0, n, (32,), generator=gen).tolist()
+            yield from randint(0, n, (self.num_samples % 32,), generator=gen).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from randperm(n, generator=gen).tolist()
+            yield from randperm(n, generator=gen).tolist()[:self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -112,11 +122,12 @@ class WeightedRandomSampler(Sampler):
         self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
 
     def __iter__(self):
-        from ...creation import _rng
-        p = self.weights / self.weights.sum()
-        idx = _rng(self.generator).choice(len(p), self.num_samples, replace=self.replacement,
-                                          p=p)
-        return iter(idx.tolist())
+        """``multinomial(weights (float64), num_samples, replacement)``, as PyTorch."""
+        from ..._extra_ops import multinomial
+        from ...creation import tensor
+        idx = multinomial(tensor(self.weights), self.num_samples, self.replacement,
+                          generator=self.generator)
+        yield from idx.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
