@@ -262,22 +262,24 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 def expand(x: Tensor, *sizes) -> Tensor:
     sizes = _shape_arg(sizes)
-    lead = len(sizes) - x.ndim
+    xs = x._buf.shape                           # (read once: x.shape makes a torch.Size)
+    nd = len(xs)
+    lead = len(sizes) - nd
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
-                           f"or equal to the number of dimensions in the tensor ({x.ndim})")
+                           f"or equal to the number of dimensions in the tensor ({nd})")
     for i, s in enumerate(sizes[:lead]):
         if s < 0:
             raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
                                f"leading, non-existing dimension {i}")
-    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    for i in reversed(range(x.ndim)):           # PyTorch reports the last mismatch first
-        d = x.shape[i]
+    shape = tuple(xs[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    for i in reversed(range(nd)):               # PyTorch reports the last mismatch first
+        d = xs[i]
         if d != 1 and d != shape[i + lead]:
             raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
                                f"the existing size ({d}) at non-singleton dimension {i + lead}.  "
-                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
-    if shape == x._buf.shape:
+                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(xs)}")
+    if shape == xs:
         return alias(x, "ExpandBackward0")
     return labelled(_ops.broadcast_to(x, shape), "ExpandBackward0", x)
 
