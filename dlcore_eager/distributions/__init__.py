@@ -21,6 +21,7 @@ from .._host import host as _host
 from .._state import STATE
 from ..creation import _rng, tensor
 from ..tensor import Tensor
+from . import constraints as _C
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_divergence",
@@ -180,7 +181,8 @@ def _host_uniform(shape, like: Tensor) -> Tensor:
 class Normal(Distribution):
     """``N(loc, scale^2)``."""
 
-    arg_constraints = {"loc": "real", "scale": "positive"}
+    arg_constraints = {"loc": _C.real, "scale": _C.positive}  # noqa: RUF012
+    support = _C.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
@@ -243,8 +245,12 @@ class Categorical(Distribution):
     """Classes ``0 .. K-1`` with ``probs`` (normalised over the last axis) or ``logits``
     (normalised as ``logits - logsumexp(logits)``)."""
 
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": _C.simplex, "logits": _C.real_vector}  # noqa: RUF012
     has_enumerate_support = True
+
+    @_C.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return _C.integer_interval(0, self._num_events - 1)
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
@@ -349,7 +355,8 @@ def _clamp_probs(p: Tensor) -> Tensor:
 class Bernoulli(Distribution):
     """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0."""
 
-    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    arg_constraints = {"probs": _C.unit_interval, "logits": _C.real}  # noqa: RUF012
+    support = _C.boolean
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
@@ -415,8 +422,15 @@ class Bernoulli(Distribution):
 class Uniform(Distribution):
     """Uniform on ``[low, high)``."""
 
-    arg_constraints = {"low": "dependent", "high": "dependent"}
     has_rsample = True
+
+    @property
+    def arg_constraints(self):                  # type: ignore[override]
+        return {"low": _C.less_than(self.high), "high": _C.greater_than(self.low)}
+
+    @_C.dependent_property(is_discrete=False, event_dim=0)
+    def support(self):
+        return _C.interval(self.low, self.high)
 
     def __init__(self, low, high, validate_args=None):
         low = _t(low, high)

@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "half_open_interval", "independent", "integer_interval",
            "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
-           "nonnegative", "nonnegative_integer", "positive", "positive_definite",
+           "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
            "positive_integer", "real", "real_vector", "simplex", "unit_interval"]
 
 
@@ -134,6 +134,15 @@ class _IntegerGreaterThan(Constraint):
         return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        is_boolean = ((value == 0) | (value == 1)).all(-1)
+        return is_boolean & (value.sum(-1) == 1)
+
+
 class _Real(Constraint):
     def check(self, value):
         return value == value                   # NaN is the only value outside
@@ -229,6 +238,7 @@ boolean = _Boolean()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 integer_interval = _IntegerInterval
+one_hot = _OneHot()
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)

@@ -26,6 +26,7 @@ from .._host import host as _host
 from ..creation import _rng
 from ..tensor import Tensor
 from . import Categorical, Distribution, _broadcast, _np, _t
+from . import constraints as C
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Exponential", "Independent", "Laplace", "MultivariateNormal", "OneHotCategorical"]
@@ -57,9 +58,18 @@ class Independent(Distribution):
         super().__init__(shape[:len(shape) - event_dim], shape[len(shape) - event_dim:],
                          validate_args)
 
+    arg_constraints: dict = {}  # noqa: RUF012
+
     @property
     def has_rsample(self) -> bool:                  # type: ignore[override]
         return self.base_dist.has_rsample
+
+    @property
+    def support(self):
+        result = self.base_dist.support
+        if self.reinterpreted_batch_ndims:
+            result = C.independent(result, self.reinterpreted_batch_ndims)
+        return result
 
     @property
     def has_enumerate_support(self) -> bool:
@@ -118,10 +128,11 @@ class MultivariateNormal(Distribution):
     """``N(loc, covariance_matrix)``; give one of ``covariance_matrix``, ``precision_matrix``
     or ``scale_tril`` (the lower Cholesky factor)."""
 
-    arg_constraints = {"loc": "real_vector",  # noqa: RUF012
-                       "covariance_matrix": "positive_definite",
-                       "precision_matrix": "positive_definite",
-                       "scale_tril": "lower_cholesky"}
+    arg_constraints = {"loc": C.real_vector,  # noqa: RUF012
+                       "covariance_matrix": C.positive_definite,
+                       "precision_matrix": C.positive_definite,
+                       "scale_tril": C.lower_cholesky}
+    support = C.real_vector
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
@@ -221,7 +232,8 @@ class MultivariateNormal(Distribution):
 class Exponential(Distribution):
     """Density ``rate exp(-rate x)`` on x >= 0."""
 
-    arg_constraints = {"rate": "positive"}  # noqa: RUF012
+    arg_constraints = {"rate": C.positive}  # noqa: RUF012
+    support = C.nonnegative
     has_rsample = True
 
     def __init__(self, rate, validate_args=None):
@@ -268,7 +280,8 @@ class Exponential(Distribution):
 class Laplace(Distribution):
     """Density ``exp(-|x - loc| / scale) / (2 scale)``."""
 
-    arg_constraints = {"loc": "real", "scale": "positive"}  # noqa: RUF012
+    arg_constraints = {"loc": C.real, "scale": C.positive}  # noqa: RUF012
+    support = C.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
@@ -319,7 +332,8 @@ class Laplace(Distribution):
 class OneHotCategorical(Distribution):
     """A Categorical over one-hot vectors of length K (event shape ``(K,)``)."""
 
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}  # noqa: RUF012
+    arg_constraints = {"probs": C.simplex, "logits": C.real_vector}  # noqa: RUF012
+    support = C.one_hot
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):

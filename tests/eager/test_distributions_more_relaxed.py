@@ -100,3 +100,27 @@ def test_errors_match_torch():
                "`component_distribution.batch_shape[-1]` (2)" in str(e.value)
         with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified"):
             D.RelaxedBernoulli(lib.tensor(0.5))
+
+
+def test_support_and_arg_constraints_match_torch():
+    def build(lib):
+        D = lib.distributions
+        z3, o3 = lib.zeros(3), lib.ones(3)
+        return [D.Normal(0.0, 1.0), D.Categorical(logits=z3), D.Bernoulli(0.3),
+                D.Uniform(0.0, 2.0), D.Exponential(1.0), D.Laplace(0.0, 1.0),
+                D.OneHotCategorical(logits=z3), D.Independent(D.Normal(z3, o3), 1),
+                D.MultivariateNormal(z3, lib.eye(3)), D.Gamma(1.0, 1.0), D.Beta(1.0, 2.0),
+                D.Dirichlet(o3), D.Poisson(o3), D.Binomial(4, probs=o3 / 2),
+                D.Geometric(o3 / 2), D.StudentT(o3), D.Cauchy(0.0, 1.0), D.Gumbel(0.0, 1.0),
+                D.HalfNormal(o3), D.HalfCauchy(o3), D.LogNormal(0.0, 1.0), D.Chi2(o3),
+                D.RelaxedBernoulli(lib.tensor(0.5), probs=o3 / 2),
+                D.RelaxedOneHotCategorical(lib.tensor(0.5), probs=o3 / 3),
+                D.LowRankMultivariateNormal(z3, lib.ones(3, 1), o3)]
+    got = [[(type(d).__name__, repr(d.support), {k: repr(v) for k, v in
+                                                  d.arg_constraints.items()})
+            for d in build(lib)] for lib in (torch, dl)]
+    assert got[1] == got[0]
+    C = dl.distributions.constraints
+    assert C.one_hot.check(dl.tensor([[0.0, 1.0], [1.0, 1.0]])).tolist() == [True, False]
+    assert C.positive_definite.check(dl.eye(2)).item()
+    assert C.lower_cholesky.check(dl.tensor([[1.0, 0.0], [2.0, 1.0]])).item()
