@@ -27,6 +27,7 @@ from dlcore.registry import check_rule
 from . import _dispatch as _D
 from . import _shape_ops
 from ._dispatch import _finish
+from ._dispatch import view1 as _view1
 from .tensor import Tensor
 from .tracing import _RECORDERS
 
@@ -72,6 +73,8 @@ def _fast_getitem(general):
                     out = b[key + (Ellipsis,)] if tk is tuple else b[key, ...]
                 else:
                     out = kernel(b, idx=cidx)
+                if type(out) is _ndarray and out.base is not None:
+                    return _view1(getitem_p, x, params, out)        # (_finish's, inline)
                 return _finish(getitem_p, (x,), params, out, x._rg)
         return general(x, key)
 

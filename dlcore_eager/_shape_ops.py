@@ -13,6 +13,7 @@ from dlcore.errors import ShapeError
 
 from . import _dispatch as _D
 from ._dispatch import EagerFrontend, _finish
+from ._dispatch import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import labelled
 from ._view_rebase import mark_multi
@@ -92,7 +93,13 @@ def _fast_view(x: Tensor, shape: tuple):
     params = {"shape": s}
     if ((b.shape, b.dtype), (("shape", s),)) not in _reshape_cache:
         return None                     # (the general path checks the rule, and raises)
-    return labelled(_finish(_reshape_p, (x,), params, b.reshape(s), x._rg), "ViewBackward0", x)
+    out = b.reshape(s)
+    if out.base is None:                # (never for a contiguous buffer, but as _finish asks)
+        return labelled(_finish(_reshape_p, (x,), params, out, x._rg), "ViewBackward0", x)
+    t = _view1(_reshape_p, x, params, out)
+    if t._node is not None:
+        t._node.label = "ViewBackward0"     # (labelled's rename of the node just made)
+    return t
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
