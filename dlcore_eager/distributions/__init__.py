@@ -512,7 +512,11 @@ def _kl_uniform_uniform(p, q):
 
 
 # the long tail, by topic (they import this package's base classes, so they come last)
-from . import constraints, transforms  # noqa: E402
+from . import constraints, transforms, utils  # noqa: E402
+from .multinomial import Multinomial, NegativeBinomial  # noqa: E402
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform,  # noqa: E402
+                         ExpTransform, PowerTransform, SigmoidTransform, SoftmaxTransform,
+                         TanhTransform, Transform)
 from .families import (Binomial, Cauchy, Geometric, Gumbel, HalfCauchy,  # noqa: E402
                        HalfNormal, Poisson, StudentT)
 from .gamma import Beta, Chi2, Dirichlet, Gamma  # noqa: E402
@@ -525,5 +529,8 @@ __all__ += ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNorm
             "StudentT"]
 __all__ += ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
             "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
+__all__ += ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
+            "Multinomial", "NegativeBinomial", "PowerTransform", "SigmoidTransform",
+            "SoftmaxTransform", "TanhTransform", "Transform", "utils"]
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]

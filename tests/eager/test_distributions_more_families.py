@@ -125,3 +125,50 @@ def test_errors_match_torch():
         assert "Expected parameter df" in str(e.value)
         with pytest.raises(NotImplementedError):
             D.Poisson(lib.tensor([1.0])).cdf(lib.tensor([1.0]))
+
+
+def test_multinomial_negative_binomial_against_torch():
+    got = []
+    for lib in (torch, dl):
+        D = lib.distributions
+        f64 = lib.float64
+        lg = lib.tensor([[0.2, -0.5, 1.0], [0.3, 0.1, -0.2]], dtype=f64, requires_grad=True)
+        m = D.Multinomial(4, logits=lg)
+        x = lib.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 4.0]], dtype=f64)
+        out = dict(m_lp=m.log_prob(x), m_mean=m.mean, m_var=m.variance,
+                   mp_lp=D.Multinomial(3, probs=lg.softmax(-1)).log_prob(
+                       lib.tensor([1.0, 1.0, 1.0], dtype=f64)))
+        nb = D.NegativeBinomial(lg[0].exp() * 3, logits=lg[1])
+        k = lib.tensor([0.0, 2.0, 5.0], dtype=f64)
+        out.update(nb_lp=nb.log_prob(k), nb_mean=nb.mean, nb_var=nb.variance, nb_mode=nb.mode,
+                   nbp=D.NegativeBinomial(lib.tensor([2.0, 3.0, 0.5], dtype=f64),
+                                          probs=lg[0].sigmoid()).log_prob(k))
+        sum((o * (i + 1)).sum() for i, o in enumerate(out.values())).backward()
+        # PyTorch takes lgamma(n + 1) of an integer tensor (float32) in the entropy: 3e-8
+        got.append(({k: v.detach().numpy() for k, v in out.items()}, lg.grad.numpy(),
+                    m.entropy().detach().numpy(), repr(m.support),
+                    tuple(m.sample((5,)).shape), tuple(nb.sample((3,)).shape)))
+    (ta, tg, th, *tr), (da, dg, dh, *dr) = got
+    for key in ta:
+        assert ta[key].shape == da[key].shape
+        np.testing.assert_allclose(da[key], ta[key], rtol=1e-10, atol=1e-12, err_msg=key)
+    np.testing.assert_allclose(dg, tg, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dh, th, rtol=1e-7)
+    assert tr == dr
+
+
+def test_multinomial_negative_binomial_samples():
+    dl.manual_seed(0)
+    n = 4000
+    nb = dl.distributions.NegativeBinomial(dl.tensor([2.0, 5.0]), probs=dl.tensor([0.3, 0.6]))
+    s = nb.sample((n,)).numpy()
+    assert np.all(np.abs(s.mean(0) - nb.mean.numpy()) < 5 * np.sqrt(nb.variance.numpy() / n))
+    m = dl.distributions.Multinomial(10, probs=dl.tensor([0.2, 0.3, 0.5]))
+    s = m.sample((n,)).numpy()
+    assert (s.sum(-1) == 10).all()
+    assert np.all(np.abs(s.mean(0) - m.mean.numpy()) < 5 * np.sqrt(m.variance.numpy() / n))
+    u = dl.distributions.utils
+    np.testing.assert_allclose(u.probs_to_logits(dl.tensor([0.2, 0.8]), True).numpy(),
+                               [-1.3862944, 1.3862944], rtol=1e-6)
+    a, b = u.broadcast_all(dl.tensor([1.0, 2.0]), 3.0)
+    assert tuple(b.shape) == (2,) and b.dtype == dl.float32

@@ -1,0 +1,65 @@
+"""``torch.distributions.utils``: the helpers programs import from it (``broadcast_all``,
+``probs_to_logits``, ``logits_to_probs``, ``clamp_probs``, ``lazy_property``), as PyTorch's."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from dlcore.dtypes import finfo
+
+from ..tensor import Tensor
+
+__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
+           "probs_to_logits"]
+
+euler_constant = 0.57721566490153286060
+
+
+def broadcast_all(*values):
+    """Tensors and numbers broadcast to one shape (numbers as tensors of the tensors' dtype,
+    or the default dtype)."""
+    from .. import get_default_dtype, tensor
+    if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
+        raise ValueError("Input arguments must all be instances of numbers.Number, "
+                         "torch.Tensor or objects implementing __torch_function__.")
+    like = next((v for v in values if isinstance(v, Tensor)), None)
+    dtype = like.dtype if like is not None else get_default_dtype()
+    ts = [v if isinstance(v, Tensor) else tensor(v, dtype=dtype) for v in values]
+    shape = np.broadcast_shapes(*(tuple(t.shape) for t in ts))
+    return tuple(t.expand(*shape) if tuple(t.shape) != shape else t for t in ts)
+
+
+def clamp_probs(probs):
+    """``probs`` clamped to ``[eps, 1 - eps]`` of its dtype."""
+    eps = float(finfo(probs._buf.dtype).eps)
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def logits_to_probs(logits, is_binary=False):
+    """``sigmoid(logits)`` if binary, else ``softmax(logits, -1)``."""
+    return logits.sigmoid() if is_binary else logits.softmax(-1)
+
+
+def probs_to_logits(probs, is_binary=False):
+    """``log p - log1p(-p)`` if binary, else ``log p`` (p clamped to ``[eps, 1 - eps]``)."""
+    ps_clamped = clamp_probs(probs)
+    if is_binary:
+        return ps_clamped.log() - (-ps_clamped).log1p()
+    return ps_clamped.log()
+
+
+class lazy_property:
+    """A property computed on first access and then stored on the instance."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+
+    def __get__(self, instance, obj_type=None):
+        if instance is None:
+            return self
+        value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
