@@ -512,18 +512,30 @@ def _kl_uniform_uniform(p, q):
 
 
 # the long tail, by topic (they import this package's base classes, so they come last)
-from . import constraints, transforms, utils  # noqa: E402
-from .multinomial import Multinomial, NegativeBinomial  # noqa: E402
-from .transforms import (AbsTransform, AffineTransform, ComposeTransform,  # noqa: E402
-                         ExpTransform, PowerTransform, SigmoidTransform, SoftmaxTransform,
-                         TanhTransform, Transform)
-from .families import (Binomial, Cauchy, Geometric, Gumbel, HalfCauchy,  # noqa: E402
-                       HalfNormal, Poisson, StudentT)
-from .gamma import Beta, Chi2, Dirichlet, Gamma  # noqa: E402
-from .transforms import LogNormal, TransformedDistribution  # noqa: E402
-from .relaxed import (ExpRelaxedCategorical, LogitRelaxedBernoulli,  # noqa: E402
-                      LowRankMultivariateNormal, MixtureSameFamily, RelaxedBernoulli,
-                      RelaxedOneHotCategorical)
+from . import constraints, transforms, utils
+from .families import Binomial, Cauchy, Geometric, Gumbel, HalfCauchy, HalfNormal, Poisson, StudentT
+from .gamma import Beta, Chi2, Dirichlet, Gamma
+from .multinomial import Multinomial, NegativeBinomial
+from .relaxed import (
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    LowRankMultivariateNormal,
+    MixtureSameFamily,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
+from .transformed import LogNormal, TransformedDistribution
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    TanhTransform,
+    Transform,
+)
 
 __all__ += ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Poisson",
             "StudentT"]

@@ -145,7 +145,7 @@ class _OneHot(Constraint):
 
 class _Real(Constraint):
     def check(self, value):
-        return value == value                   # NaN is the only value outside
+        return value == value  # noqa: PLR0124 (NaN is the only value outside)
 
 
 class _GreaterThan(Constraint):

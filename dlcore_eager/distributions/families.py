@@ -28,7 +28,7 @@ from ..tensor import Tensor
 from . import Normal, _broadcast, _clamp_probs, _full_nan, _no_record, _np, _t
 from . import constraints as C
 from ._common import ConstrainedDistribution, draw
-from .kl import register_kl
+from .kl import kl_divergence, register_kl
 
 __all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
            "Poisson", "StudentT"]
@@ -490,3 +490,15 @@ def _kl_binomial_binomial(p, q):
                           - (-q.probs).log1p())
     inf_idxs = p.total_count > q.total_count
     return kl.masked_fill(inf_idxs, math.inf)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    t2 = (4 * p.scale * q.scale).log()
+    return t1 - t2
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return kl_divergence(p.base_dist, q.base_dist)

@@ -211,8 +211,8 @@ class Beta(ConstrainedDistribution):
     has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
-        from . import _broadcast
         from .. import stack
+        from . import _broadcast
         c1 = _t(concentration1, concentration0 if isinstance(concentration0, Tensor) else None)
         self.concentration1, self.concentration0 = _broadcast(c1, _t(concentration0, c1))
         super().__init__(self.concentration1.shape, (), validate_args)

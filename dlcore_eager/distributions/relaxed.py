@@ -23,7 +23,8 @@ from . import Categorical, Distribution, _clamp_probs, _t
 from . import constraints as C
 from ._common import ConstrainedDistribution, draw
 from .more import MultivariateNormal
-from .transforms import ExpTransform, SigmoidTransform, TransformedDistribution
+from .transformed import TransformedDistribution
+from .transforms import ExpTransform, SigmoidTransform
 
 __all__ = ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
            "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
@@ -39,15 +40,15 @@ class MixtureSameFamily(Distribution):
     """A mixture whose weights are ``mixture_distribution`` (a Categorical over the last batch
     dimension of ``component_distribution``)."""
 
-    arg_constraints: dict = {}
+    arg_constraints: dict = {}  # noqa: RUF012
     has_rsample = False
 
     def __init__(self, mixture_distribution, component_distribution, validate_args=None):
         if not isinstance(mixture_distribution, Categorical):
-            raise ValueError(" The Mixture distribution needs to be an  instance of "
+            raise ValueError(" The Mixture distribution needs to be an  instance of "  # noqa: TRY004
                              "torch.distributions.Categorical")
         if not isinstance(component_distribution, Distribution):
-            raise ValueError("The Component distribution need to be an instance of "
+            raise ValueError("The Component distribution need to be an instance of "  # noqa: TRY004
                              "torch.distributions.Distribution")
         self._mixture_distribution = mixture_distribution
         self._component_distribution = component_distribution

@@ -28,7 +28,7 @@ BUILD = {
     "HalfNormal": (lambda D, l, lib: D.HalfNormal(l.exp()), X + 0.1),
     "HalfCauchy": (lambda D, l, lib: D.HalfCauchy(l.exp()), X + 0.1),
 }
-KL = {"Poisson", "Binomial", "Geometric", "Gumbel"}
+KL = {"Poisson", "Binomial", "Geometric", "Gumbel", "Cauchy", "HalfNormal"}
 
 
 def _outputs(lib, name):
@@ -135,9 +135,9 @@ def test_multinomial_negative_binomial_against_torch():
         lg = lib.tensor([[0.2, -0.5, 1.0], [0.3, 0.1, -0.2]], dtype=f64, requires_grad=True)
         m = D.Multinomial(4, logits=lg)
         x = lib.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 4.0]], dtype=f64)
-        out = dict(m_lp=m.log_prob(x), m_mean=m.mean, m_var=m.variance,
-                   mp_lp=D.Multinomial(3, probs=lg.softmax(-1)).log_prob(
-                       lib.tensor([1.0, 1.0, 1.0], dtype=f64)))
+        out = {"m_lp": m.log_prob(x), "m_mean": m.mean, "m_var": m.variance,
+               "mp_lp": D.Multinomial(3, probs=lg.softmax(-1)).log_prob(
+                   lib.tensor([1.0, 1.0, 1.0], dtype=f64))}
         nb = D.NegativeBinomial(lg[0].exp() * 3, logits=lg[1])
         k = lib.tensor([0.0, 2.0, 5.0], dtype=f64)
         out.update(nb_lp=nb.log_prob(k), nb_mean=nb.mean, nb_var=nb.variance, nb_mode=nb.mode,
@@ -170,5 +170,5 @@ def test_multinomial_negative_binomial_samples():
     u = dl.distributions.utils
     np.testing.assert_allclose(u.probs_to_logits(dl.tensor([0.2, 0.8]), True).numpy(),
                                [-1.3862944, 1.3862944], rtol=1e-6)
-    a, b = u.broadcast_all(dl.tensor([1.0, 2.0]), 3.0)
+    _, b = u.broadcast_all(dl.tensor([1.0, 2.0]), 3.0)
     assert tuple(b.shape) == (2,) and b.dtype == dl.float32
