@@ -1,0 +1,118 @@
+"""Per-operation overhead of dlcore_eager against PyTorch on tiny tensors (issue 19).
+
+    python -m benchmarks.eager_ops_micro                 # every row, pinned to one thread
+    python -m benchmarks.eager_ops_micro view getitem    # rows whose name contains a word
+
+The ops that programs made of thousands of small steps use most (a BiLSTM-CRF, a char-RNN, a
+tree network): elementwise add/mul, mm/matmul, F.linear, cat/stack, indexing (int, slice,
+tensor), view/t, activations, log_softmax, reductions, and the backward of a small chain; on
+shapes 1xH and HxH (H = 32).  Both libraries run in the same process, one thread each (the
+thread policy of ``benchmarks.threads``), interleaved row by row, and each row keeps the best
+of several rounds of CPU time (``time.process_time``: another process on a shared machine adds
+wall time, not CPU time).  Measured, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from .threads import apply_after_imports, apply_before_imports, choose
+
+_POLICY = None
+if __name__ == "__main__":
+    _POLICY = choose(1)
+    apply_before_imports(_POLICY)
+
+import numpy as np  # noqa: E402 - after the thread policy
+
+
+def rows(T, H: int = 32) -> dict:
+    """Row name -> a zero-argument step for library ``T`` (torch or dlcore_eager)."""
+    F = T.nn.functional
+    rng = np.random.default_rng(0)
+
+    def t(*shape, rg=False):
+        x = T.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        return x.requires_grad_(True) if rg else x
+
+    v1, v2 = t(1, H, rg=True), t(1, H, rg=True)
+    W, b, M = t(H, H, rg=True), t(H, rg=True), t(H, H)
+    E = t(100, H, rg=True)
+    idx = T.from_numpy(np.array([1, 3, 5]))
+
+    def chain():
+        T.tanh(F.linear(v1, W, b)).sum().backward()
+
+    return {
+        "add 1xH": lambda: v1 + v2,
+        "mul 1xH": lambda: v1 * v2,
+        "add HxH no grad": lambda: M + M,
+        "mm 1xH @ HxH": lambda: v1.mm(W),
+        "matmul 1xH @ HxH": lambda: T.matmul(v1, W),
+        "F.linear 1xH": lambda: F.linear(v1, W, b),
+        "cat 2 x 1xH": lambda: T.cat([v1, v2], 1),
+        "stack 2 x 1xH": lambda: T.stack([v1, v2]),
+        "getitem int": lambda: E[3],
+        "getitem slice": lambda: E[3:4],
+        "getitem tensor": lambda: E[idx],
+        "view(-1) HxH": lambda: W.view(-1),
+        "t() HxH": lambda: W.t(),
+        "tanh 1xH": lambda: T.tanh(v1),
+        "sigmoid 1xH": lambda: T.sigmoid(v1),
+        "relu 1xH": lambda: T.relu(v1),
+        "log_softmax 1xH": lambda: F.log_softmax(v1, dim=1),
+        "sum 1xH": lambda: v1.sum(),
+        "max(x, 1) 1xH": lambda: v1.max(1),
+        "argmax 1xH": lambda: v1.argmax(),
+        "backward linear-tanh-sum": chain,
+    }
+
+
+def cpu_us(fn, number: int) -> float:
+    c = time.process_time()
+    for _ in range(number):
+        fn()
+    return (time.process_time() - c) / number * 1e6
+
+
+def compare(only=None, number: int = 2000, rounds: int = 5) -> dict:
+    """Row -> (torch us, dlcore us), best of ``rounds`` interleaved rounds."""
+    import torch
+
+    import dlcore_eager
+    if _POLICY is not None:
+        apply_after_imports(_POLICY)
+    else:
+        torch.set_num_threads(1)
+    rt, rd = rows(torch), rows(dlcore_eager)
+    out = {}
+    for name in rt:
+        if only and not any(w in name for w in only):
+            continue
+        ft, fd = rt[name], rd[name]
+        for _ in range(50):                     # warm: compilation, rule caches
+            ft()
+            fd()
+        n = number // 10 if name.startswith("backward") else number
+        bt = bd = float("inf")
+        for _ in range(rounds):
+            bt = min(bt, cpu_us(ft, n))
+            bd = min(bd, cpu_us(fd, n))
+        out[name] = (bt, bd)
+    return out
+
+
+def main() -> None:
+    import os
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; CPU time per call, "
+          "best of 5 interleaved rounds, 1 thread each")
+    if _POLICY is not None:
+        print(_POLICY.describe())
+    for name, (bt, bd) in compare(sys.argv[1:] or None).items():
+        print(f"{name:26s} torch {bt:7.2f} us   dlcore {bd:7.2f} us   ratio {bd / bt:5.2f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
