@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from . import saving_more as _more
 from . import saving_nested as _nested
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -65,6 +66,7 @@ _LAYERS: dict[str, tuple] = {
     "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),
     "Concatenate": ("axis",), "Dot": ("axes", "normalize"),
 }
+_LAYERS.update(_more.LAYERS)          # normalisation, noise, attention, padding, ... layers
 _SAVED = [*_LAYERS, *_nested.RECURRENT, *_nested.WRAPPERS]
 
 
@@ -120,6 +122,8 @@ def layer_config(layer, first: bool = False) -> dict:
     if cls in _LAYERS:
         for k in _LAYERS[cls]:
             cfg[k] = _json_value(getattr(layer, k, None))
+        if cls in _more.LAYERS:
+            _more.fix(layer, cfg)
     else:
         cfg.update(_nested.config(layer, _json_value, layer_config))
     if first:

@@ -93,7 +93,9 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
                 rec = layer_config(ly)
             nodes = []
             for node in kept[ly]:
-                if keras3:
+                if keras3 and type(ly).__name__ == "MultiHeadAttention":   # (q, v[, k])
+                    nodes.append({"args": [k3_tensor(t) for t in node.inputs], "kwargs": {}})
+                elif keras3:
                     arg = k3_tensor(node.inputs[0]) if len(node.inputs) == 1 else \
                         [k3_tensor(t) for t in node.inputs]
                     nodes.append({"args": [arg], "kwargs": {}})
@@ -215,10 +217,11 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             if not isinstance(kwargs, dict):
                 raise error(f"load_model: {where} has malformed call arguments")
             kw = {k: revive(v, where) for k, v in kwargs.items() if v is not None}
-            if len(args) != 1:
+            mha = type(layer).__name__ == "MultiHeadAttention" and len(args) in (2, 3)
+            if len(args) != 1 and not mha:
                 raise error(f"load_model: {where} is called with {len(args)} positional "
                             "arguments; dlcore layers take one (a tensor or a list)")
-            arg = args[0]
+            arg = args if mha else args[0]
         else:
             raise error(f"load_model: {where} has a malformed inbound node")
         if not isinstance(kw, dict):

@@ -92,4 +92,8 @@ def var_groups(layer) -> list[tuple[str, list]]:
                 ("backward_layer/cell/vars", list(layer.backward_layer.weights))]
     if cls == "TimeDistributed":
         return [("layer/" + p, ws) for p, ws in var_groups(layer.layer)]
+    from .saving_more import var_groups as more
+    nested = more(layer)
+    if nested is not None:
+        return nested
     return [("vars", list(getattr(layer, "weights", [])))]
