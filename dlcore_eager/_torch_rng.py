@@ -13,7 +13,8 @@ bulk from ``random_raw`` (no Python loop).  On top of it, PyTorch's CPU transfor
   blocks of 16 (``u1 = 1 - x[i]``, ``u2 = x[i + 8]``, cos into ``i``, sin into ``i + 8``); when
   the size is not a multiple of 16 the last 16 are redrawn and recomputed.  float32 takes the
   AVX2 kernel (PyTorch's CPU capability here is AVX2): float32 cephes polynomials of
-  ``avx_mathfun.h`` (``log256_ps``, ``sincos256_ps``), emulated here step by step in float32;
+  ``avx_mathfun.h`` (``log256_ps``, ``sincos256_ps``), reproduced step by step, with GCC's
+  fused multiply-adds, by the Numba kernel ``dlcore/kernels/cpu/_jit_torch_rng.py``;
   float64 uses libm ``log``/``cos``/``sin`` in double.  Fewer than 16 elements: per element
   ``normal_distribution<double>``: ``u1, u2`` uniform doubles, ``r = sqrt(-2 log1p(-u2))``,
   ``theta = 2 pi u1``, returns ``r cos theta`` and caches ``r sin theta`` for the next call.
@@ -106,7 +107,7 @@ class TorchCPUEngine:
     def random32(self, n: int) -> np.ndarray:
         if n > 0:
             self._fresh = False
-        return self.bg.random_raw(n).astype(np.uint64)
+        return self.bg.random_raw(n)          # uint64 holding the 32-bit draws
 
     def random64(self, n: int) -> np.ndarray:
         a = self.random32(2 * n).reshape(n, 2)
@@ -116,7 +117,18 @@ class TorchCPUEngine:
         """Uniform [0, 1) as PyTorch's ``uniform_real_distribution<dtype>(0, 1)``."""
         if np.dtype(dtype) == np.float64:
             return (self.random64(n) & _U64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
-        return (self.random32(n) & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
+        return self._uniform32(n, 0.0, 1.0)
+
+    def _uniform32(self, n: int, low, high) -> np.ndarray:
+        raw = self.random32(n)
+        out = np.empty(n, np.float32)
+        if n < 64:                     # (no kernel compile for small draws)
+            x = (raw & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
+            out[:] = x if (low, high) == (0.0, 1.0) else _fma32(x, _f32(high) - _f32(low), low)
+            return out
+        from dlcore.kernels.cpu._jit_torch_rng import uniform32
+        uniform32(raw, _f32(low), _f32(high) - _f32(low), out)
+        return out
 
     # ---------------------------------------------------------------- distributions
     def uniform(self, n: int, dtype, low: float = 0.0, high: float = 1.0) -> np.ndarray:
@@ -125,8 +137,7 @@ class TorchCPUEngine:
         dt = np.dtype(dtype)
         if dt == np.float64:          # x * (to - from) + from, fused as GCC compiles it
             return _fma64(self._unit(n, np.float64), float(high) - float(low), float(low))
-        lo, hi = _f32(low), _f32(high)
-        return _fma(self._unit(n, np.float32), hi - lo, lo).astype(dt)
+        return self._uniform32(n, _f32(low), _f32(high)).astype(dt)
 
     def normal(self, n: int, dtype, mean: float = 0.0, std: float = 1.0,
                contiguous: bool = True) -> np.ndarray:
@@ -171,10 +182,11 @@ class TorchCPUEngine:
     def _fill_avx2(self, n: int, mean, std) -> np.ndarray:
         d = self._unit(n, np.float32)
         m = n // 16 * 16
-        d[:m] = _box_muller16_avx2(d[:m].reshape(-1, 16), mean, std).reshape(-1)
+        _box_muller_avx2(d[:m], mean, std)
         if n % 16:
-            tail = self._unit(16, np.float32).reshape(1, 16)
-            d[n - 16:] = _box_muller16_avx2(tail, mean, std).reshape(-1)
+            tail = self._unit(16, np.float32)
+            _box_muller_avx2(tail, mean, std)
+            d[n - 16:] = tail
         return d
 
     def random_from_to(self, n: int, dtype, low: int, high: int) -> np.ndarray:
@@ -223,6 +235,25 @@ class TorchCPUEngine:
         return (-1.0 / float(lambd)) * np.log1p(-u)
 
 
+def _box_muller_avx2(d: np.ndarray, mean, std) -> None:
+    """In place over ``d`` (a multiple of 16 uniforms): the lanes of each block of 16 go to the
+    Numba kernel flattened, the results come back to their places."""
+    from dlcore.kernels.cpu._jit_torch_rng import box_muller_avx2
+    b = d.reshape(-1, 16)
+    u1 = np.float32(1.0) - b[:, :8].ravel()
+    u2 = np.ascontiguousarray(b[:, 8:]).ravel()
+    c, s = np.empty_like(u1), np.empty_like(u1)
+    box_muller_avx2(u1, u2, np.float32(mean), np.float32(std), c, s)
+    b[:, :8] = c.reshape(-1, 8)
+    b[:, 8:] = s.reshape(-1, 8)
+
+
+def _fma32(a: np.ndarray, b, c) -> np.ndarray:
+    """Fused float32 ``a * b + c``: the product is exact in double, the sum rounds there, then
+    to float32 (a double rounding that can differ from one FMA rounding only on ties)."""
+    return (a.astype(np.float64) * float(b) + float(c)).astype(np.float32)
+
+
 def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
     """Fused ``a * b + c`` in float64: Dekker's exact product ``p + e`` then ``p + c`` by
     TwoSum, so only the final addition rounds (exact but for ties of the last bit)."""
@@ -244,8 +275,12 @@ def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
 
 
 def _fisher_yates(perm: np.ndarray, z: np.ndarray) -> None:
-    """Swap ``perm[i]`` and ``perm[i + z[i]]`` in order (a Python loop over lists: ~0.1 s for
-    a million elements)."""
+    """Swap ``perm[i]`` and ``perm[i + z[i]]`` in order: a Python loop over lists below 64
+    elements (no compile), the Numba kernel above."""
+    if perm.size >= 64:
+        from dlcore.kernels.cpu._jit_torch_rng import fisher_yates
+        fisher_yates(perm, z)
+        return
     p = perm.tolist()
     for i, k in enumerate(z.tolist()):
         j = i + k
@@ -259,89 +294,6 @@ def _box_muller16(x: np.ndarray, mean: float, std: float) -> np.ndarray:
     rad = np.sqrt(-2 * np.log(u1))
     th = (2.0 * math.pi) * u2
     return np.concatenate([rad * np.cos(th) * std + mean, rad * np.sin(th) * std + mean], 1)
-
-
-# ------------------------------------------------------------ avx_mathfun.h in float32
-_F = np.float32
-_LOGP = [7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
-         1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
-         3.3333331174E-1]
-
-
-def _fma(a, b, c):
-    """float32 fused multiply-add (GCC contracts the intrinsics' mul + add into FMA): the
-    product is exact in double, one rounding there, then to float32."""
-    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F)
-
-
-def _log256(x: np.ndarray) -> np.ndarray:
-    x = np.maximum(x, np.array(0x00800000, np.int32).view(np.float32))
-    bits = x.view(np.int32)
-    imm0 = (bits.view(np.uint32) >> 23).astype(np.int32) - 0x7f
-    x = ((bits & ~0x7f800000) | np.array(0.5, np.float32).view(np.int32)).view(np.float32)
-    e = imm0.astype(_F) + _F(1)
-    mask = x < _F(0.707106781186547524)
-    tmp = np.where(mask, x, _F(0))
-    x = x - _F(1)
-    e = e - np.where(mask, _F(1), _F(0))
-    x = x + tmp
-    z = x * x
-    y = np.full_like(x, _F(_LOGP[0]))
-    for c in _LOGP[1:]:
-        y = _fma(y, x, _F(c))
-    y = y * x
-    y = _fma(y, z, e * _F(-2.12194440e-4))  # y * z + e * q1: the first product fused
-    y = _fma(-z, _F(0.5), y)
-    x = x + y
-    x = _fma(e, _F(0.693359375), x)
-    return x
-
-
-def _sincos256(x: np.ndarray):
-    sign_sin = np.signbit(x)
-    x = np.abs(x)
-    y = x * _F(1.27323954473516)
-    j = y.astype(np.int32)                 # cvttps: truncation
-    j = (j + 1) & ~1
-    y = j.astype(_F)
-    swap_sin = (j & 4) != 0
-    poly = (j & 2) == 0
-    x = _fma(y, _F(-0.78515625), x)
-    x = _fma(y, _F(-2.4187564849853515625e-4), x)
-    x = _fma(y, _F(-3.77489497744594108e-8), x)
-    sign_cos = ((~(j - 2)) & 4) != 0
-    sign_sin = sign_sin ^ swap_sin
-    z = x * x
-    yc = _fma(_F(2.443315711809948E-005), z, _F(-1.388731625493765E-003))
-    yc = _fma(yc, z, _F(4.166664568298827E-002))
-    yc = yc * z
-    yc = _fma(yc, z, -(z * _F(0.5)))     # (yc * z) * z - z / 2: the first product fused
-    yc = yc + _F(1)
-    ys = _fma(_F(-1.9515295891E-4), z, _F(8.3321608736E-3))
-    ys = _fma(ys, z, _F(-1.6666654611E-1))
-    ys = ys * z
-    ys = _fma(ys, x, x)
-    s = np.where(poly, ys, yc)
-    c = np.where(poly, yc, ys)
-    s = np.where(sign_sin, -s, s)
-    c = np.where(sign_cos, -c, c)
-    return s, c
-
-
-def _box_muller16_avx2(x: np.ndarray, mean, std) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        u1 = _F(1) - x[:, :8]
-        u2 = x[:, 8:]
-        radius = np.sqrt(_F(-2) * _log256(u1))
-        theta = _F(2.0 * math.pi) * u2
-        s, c = _sincos256(theta)
-        n1 = radius * c
-        n2 = radius * s
-        out = np.concatenate([n1, n2], 1)
-        if std == 1 and mean == 0:
-            return out
-        # _mm256_fmadd_ps: one rounding (emulated in double, exact product)
-        return (out.astype(np.float64) * float(std) + float(mean)).astype(_F)
 
 
 def _count(shape) -> tuple[int, tuple]:

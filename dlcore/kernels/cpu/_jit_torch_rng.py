@@ -1,0 +1,144 @@
+"""Numba kernels for PyTorch's CPU random streams (``dlcore_eager/_torch_rng.py``).
+
+``box_muller16_avx2`` reproduces, bit for bit, PyTorch's float32 ``normal_`` on a CPU with the
+AVX2 capability: per block of 16 uniforms ``u1 = 1 - x[j]``, ``u2 = x[j + 8]``,
+``radius = sqrt(-2 log u1)``, ``theta = 2 pi u2``, ``x[j] = radius cos theta * std + mean``,
+``x[j + 8] = radius sin theta * std + mean``, with ``log`` and ``sincos`` the float32 cephes
+polynomials of ATen's ``avx_mathfun.h`` evaluated in its order, and the multiply-adds that GCC
+fuses there (found by matching PyTorch on 64000 draws: every ``a * b + c`` whose first product is
+not also needed elsewhere) fused here too.  Every float32 operation is written as one rounding
+(float32 operands give float32 results in Numba; ``_f`` only pins the type) and a fused
+multiply-add is LLVM's ``llvm.fma.f32`` (one rounding, as the hardware instruction).
+``fisher_yates`` is ``randperm``'s swap loop.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+_KW = dict(nogil=True, cache=True, error_model="numpy")
+
+_LOGP = np.array([7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
+                  1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
+                  3.3333331174E-1], dtype=np.float32)
+_F32C = np.array([0.707106781186547524,            # 0 SQRTHF
+                  -2.12194440e-4, 0.693359375,     # 1, 2 log q1, q2
+                  1.27323954473516,                # 3 4/pi
+                  -0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8,  # 4-6 DP
+                  2.443315711809948E-005, -1.388731625493765E-003, 4.166664568298827E-002,
+                  -1.9515295891E-4, 8.3321608736E-3, -1.6666654611E-1,              # 7-12
+                  2.0 * math.pi, 1.17549435e-38], dtype=np.float32)                   # 13, 14
+
+
+@njit(inline="always", **_KW)
+def _f(x):
+    return np.float32(x)
+
+
+@intrinsic
+def _fma32(typingctx, a, b, c):
+    """LLVM's ``llvm.fma.f32``: a float32 fused multiply-add, one rounding (the FMA3
+    instruction PyTorch's kernel runs, or libm's ``fmaf`` on a CPU without it)."""
+    sig = types.float32(types.float32, types.float32, types.float32)
+
+    def codegen(context, builder, signature, args):
+        f = ir.FloatType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f, [f, f, f]),
+                                            "llvm.fma.f32")
+        return builder.call(fn, args)
+    return sig, codegen
+
+
+@njit(inline="always", **_KW)
+def _fma(a, b, c):
+    return _fma32(np.float32(a), np.float32(b), np.float32(c))
+
+
+@njit(inline="always", **_KW)
+def _log(x, e, K, P):
+    """``log256_ps`` for one lane, from its mantissa ``x`` in [0.5, 1) and exponent ``e``
+    (``x * 2**e`` is the argument, denormals raised to the smallest normal)."""
+    small = x < K[0]
+    tmp = x if small else np.float32(0.0)
+    e = _f(e - (np.float32(1.0) if small else np.float32(0.0)))
+    x = _f(x - np.float32(1.0))
+    x = _f(x + tmp)
+    z = _f(x * x)
+    y = P[0]
+    for k in range(1, 9):
+        y = _fma(y, x, P[k])
+    y = _f(y * x)
+    y = _fma(y, z, _f(e * K[1]))
+    y = _fma(-z, np.float32(0.5), y)
+    x = _f(x + y)
+    return _fma(e, K[2], x)
+
+
+@njit(**_KW)
+def box_muller_avx2(u1, u2, mean, std, out_c, out_s):
+    """PyTorch's AVX2 Box-Muller lanes: ``u1 = 1 - x[j]`` and ``u2 = x[j + 8]`` of every block,
+    flattened (float32, contiguous); ``out_c``/``out_s`` get ``radius cos/sin theta * std +
+    mean``.  Straight-line loops (selects, no branches) so that LLVM vectorises them."""
+    K, P = _F32C, _LOGP
+    n = u1.size
+    m = np.empty(n, np.float32)               # log256_ps's mantissa in [0.5, 1) ...
+    mb = m.view(np.int32)
+    ub = u1.view(np.int32)
+    ex = np.empty(n, np.float32)              # ... and exponent
+    for k in range(n):
+        b = ub[k] if u1[k] >= K[14] else np.int32(0x00800000)    # (denormals: min normal)
+        ex[k] = np.float32(((b >> 23) & 0xff) - 0x7f + 1)
+        mb[k] = (b & ~0x7f800000) | 0x3f000000
+    for k in range(n):
+        lg = _log(m[k], ex[k], K, P)
+        radius = _f(math.sqrt(np.float64(_f(np.float32(-2.0) * lg))))
+        x = _f(K[13] * u2[k])                   # theta >= 0
+        jj = np.int32(_f(x * K[3]))                 # cvttps: truncation
+        jj = (jj + 1) & ~1
+        y = np.float32(jj)
+        sgn_sin = np.float32(1 - 2 * ((jj >> 2) & 1))
+        sgn_cos = np.float32(1 - 2 * (((~(jj - 2)) >> 2) & 1))
+        poly = (jj & 2) == 0
+        x = _fma(y, K[4], x)
+        x = _fma(y, K[5], x)
+        x = _fma(y, K[6], x)
+        z = _f(x * x)
+        yc = _fma(K[7], z, K[8])
+        yc = _fma(yc, z, K[9])
+        yc = _f(yc * z)
+        yc = _fma(yc, z, -_f(z * np.float32(0.5)))
+        yc = _f(yc + np.float32(1.0))
+        ys = _fma(K[10], z, K[11])
+        ys = _fma(ys, z, K[12])
+        ys = _f(ys * z)
+        ys = _fma(ys, x, x)
+        s = _f((ys if poly else yc) * sgn_sin)
+        c = _f((yc if poly else ys) * sgn_cos)
+        out_c[k] = _fma(_f(radius * c), std, mean)
+        out_s[k] = _fma(_f(radius * s), std, mean)
+
+
+@njit(**_KW)
+def fisher_yates(perm, z):
+    """Swap ``perm[i]`` and ``perm[i + z[i]]`` for i in order (``randperm``)."""
+    for i in range(z.size):
+        k = i + z[i]
+        t = perm[i]
+        perm[i] = perm[k]
+        perm[k] = t
+
+
+@njit(**_KW)
+def uniform32(raw, low, span, out):
+    """``out[i] = (raw[i] & (2**24 - 1)) * 2**-24 * span + low`` in float32, the last step fused
+    (PyTorch's ``uniform_real_distribution<float>``; ``span = to - from``)."""
+    scale = np.float32(2.0 ** -24)
+    for i in range(out.size):
+        x = _f(np.float32(raw[i] & np.uint64(0xffffff)) * scale)
+        out[i] = _fma(x, span, low)
