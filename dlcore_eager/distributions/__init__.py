@@ -12,6 +12,7 @@ different numbers than PyTorch, with the same distribution.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,8 @@ class Distribution:
     constraint raise at construction, values outside the support raise in ``log_prob``."""
 
     has_rsample = False
-    arg_constraints: dict = {}
+    support: Any                                 # (each distribution's constraint)
+    arg_constraints: dict = {}  # noqa: RUF012
     _validate_default = True
 
     @staticmethod
@@ -191,7 +193,7 @@ class Normal(Distribution):
         self.loc, self.scale = _broadcast(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
         loc_v = _np(self.loc)
-        self._check_param("loc", loc_v == loc_v, "Real()")
+        self._check_param("loc", loc_v == loc_v, "Real()")  # noqa: PLR0124 (NaN)
         self._check_param("scale", _np(self.scale) > 0, "GreaterThan(lower_bound=0.0)")
 
     @property
@@ -220,7 +222,7 @@ class Normal(Distribution):
     def log_prob(self, value) -> Tensor:
         value = _t(value, self.loc)
         v = _np(value)
-        self._check_value(value, v == v, "Real()")
+        self._check_value(value, v == v, "Real()")  # noqa: PLR0124 (NaN)
         var = self.scale ** 2
         return -((value - self.loc) ** 2) / (2 * var) - self.scale.log() - \
             math.log(math.sqrt(2 * math.pi))

@@ -119,7 +119,7 @@ class Binomial(ConstrainedDistribution):
                                   repr(C.unit_interval))
 
     @property
-    def support(self):
+    def support(self):                           # type: ignore[override]
         return C.integer_interval(0, self.total_count)
 
     @property
@@ -181,6 +181,8 @@ class Geometric(ConstrainedDistribution):
 
     arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
     support = C.nonnegative_integer
+    probs: Tensor
+    logits: Tensor
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._param = _probs_logits(self, probs, logits)

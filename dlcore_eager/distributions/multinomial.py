@@ -46,7 +46,7 @@ class Multinomial(ConstrainedDistribution):
         super().__init__(shape[:-1], shape[-1:], validate_args)
 
     @property
-    def support(self):
+    def support(self):                           # type: ignore[override]
         return _Multinomial(self.total_count)
 
     @property

@@ -143,6 +143,8 @@ class LogitRelaxedBernoulli(ConstrainedDistribution):
     arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
     support = C.real
     has_rsample = True
+    probs: Tensor
+    logits: Tensor
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         from .families import _probs_logits

@@ -8,6 +8,8 @@ them); ``rsample`` applies the transforms to the base's reparameterised draw.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import Distribution, Normal, _t
 from . import constraints as C
 from ._common import sum_rightmost
@@ -82,7 +84,7 @@ class TransformedDistribution(Distribution):
     def log_prob(self, value):
         value = _t(value)
         event_dim = len(self._event_shape)
-        log_prob = 0.0
+        log_prob: Any = 0.0
         y = value
         for t in reversed(self.transforms):
             x = t.inv(y)
@@ -94,7 +96,7 @@ class TransformedDistribution(Distribution):
                                         event_dim - len(self.base_dist.event_shape))
 
     def _monotonize_cdf(self, value):
-        sign = 1
+        sign: Any = 1
         for t in self.transforms:
             sign = sign * t.sign
         if isinstance(sign, int) and sign == 1:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import weakref
+from typing import Any
 
 from dlcore.dtypes import finfo
 
@@ -42,7 +43,7 @@ class Transform:
             raise ValueError("cache_size must be 0 or 1")
         self._cache_size = cache_size
         self._cached_x_y = (None, None)
-        self._inv = None
+        self._inv: Any = None
 
     @property
     def event_dim(self) -> int:
@@ -213,7 +214,7 @@ class ComposeTransform(Transform):
 
     @property
     def sign(self):
-        sign = 1
+        sign: Any = 1
         for p in self.parts:
             sign = sign * p.sign
         return sign
@@ -240,7 +241,7 @@ class ComposeTransform(Transform):
     def log_abs_det_jacobian(self, x, y):
         if not self.parts:
             return x * 0
-        result = 0
+        result: Any = 0
         domain_event_dim = self.domain.event_dim
         for part in self.parts[:-1]:
             y_tmp = part(x)
@@ -412,7 +413,7 @@ class AffineTransform(Transform):
         self.loc, self.scale, self._event_dim = loc, scale, event_dim
 
     @property
-    def event_dim(self):                         # type: ignore[override]
+    def event_dim(self):
         return self._event_dim
 
     @property
