@@ -79,9 +79,11 @@ def _tanh_vjp(g, y, x):
     return (tanh_grad(g, y),)
 
 
-tanh_p = _unary("tanh", "math.tanh({0})", np.tanh, _tanh_vjp, "y = tanh(x);  dx = g (1 - y^2)",
-                simd=True, api={"torch": "tanh", "Tensor": "tanh", "torch.nn.functional": "tanh",
-                                "tf": "tanh", "tf.math": "tanh", "tf.nn": "tanh"})
+# float32 tanh/sigmoid: _fast32's Cephes forms in one Numba pass (transcendental.py, issue 19)
+tanh_p = _unary("tanh", "math.tanh({0})", _cpu_transcendental.tanh, _tanh_vjp,
+                "y = tanh(x);  dx = g (1 - y^2)", simd=True,
+                api={"torch": "tanh", "Tensor": "tanh", "torch.nn.functional": "tanh",
+                     "tf": "tanh", "tf.math": "tanh", "tf.nn": "tanh"})
 
 
 sigmoid_p = _unary(

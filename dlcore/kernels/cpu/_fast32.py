@@ -11,8 +11,9 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
   clamped to [-87.33, 88], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
   ``e^f`` by its degree-7 polynomial, times ``2^k`` built from the exponent bits
   (``_f32_from_bits``, an LLVM bitcast); relative error under 1.2e-7.  NaN stays NaN.
-* ``sigmoid32(x) = 1 / (1 + e)`` for x >= 0, ``e / (1 + e)`` below, with ``e = exp32(-|x|)``:
-  relative error ~2e-7 wherever the result is a normal float32 (below x = -87.33 the result,
+* ``sigmoid32(x) = 1 / (1 + e)`` for x >= 0, ``e / (1 + e)`` below, with ``e = exp32(-|x|)``
+  (one division: e / (1 + e) rather than e * (1 / (1 + e)), max 2.29 rather than 2.64 ulp
+  from float64 over 2M points; torch's float32 sigmoid is 2.31 ulp): relative error ~1.8e-7 wherever the result is a normal float32 (below x = -87.33 the result,
   under 1.2e-38, is that at -87.33 rather than the subnormal e^x).
 * ``tanh32``: Cephes' ``tanhf``: ``x + x^3 P(x^2)`` for |x| < 0.625 (relative error ~1e-7, so
   small arguments keep their digits), else ``sign(x) (1 - 2 / (exp32(2|x|) + 1))``; +-1 beyond
@@ -69,9 +70,8 @@ def exp32(x):
 def sigmoid32(x):
     """``1 / (1 + e^-x)`` of a float32 (see the module docstring)."""
     x = np.float32(x)
-    e = exp32(-abs(x))
-    s = np.float32(1.0) / (np.float32(1.0) + e)
-    return s if x >= np.float32(0.0) or x != x else e * s  # noqa: PLR0124 - NaN
+    e = exp32(-abs(x))                  # NaN -> NaN, so NaN / NaN
+    return (e if x < np.float32(0.0) else np.float32(1.0)) / (np.float32(1.0) + e)
 
 
 @intrinsic

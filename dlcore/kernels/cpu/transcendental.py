@@ -10,6 +10,19 @@ transcendental pass and a Numba loop (which LLVM vectorises: no calls) for the r
     e = exp(-|x|)                       (0 < e <= 1: never overflows)
     y = 1 / (1 + e)    where x >= 0
     y = e / (1 + e)    where x < 0      (keeps full relative precision for very negative x)
+
+float32 (issue 19) takes the Cephes forms of ``_fast32`` (``tanh32``, ``sigmoid32``: plain float32
+arithmetic, so LLVM vectorises the loop) in one Numba pass: CPU time, 1 thread, AVX2 Zen1,
+NumPy 2.4, a (20, 200) float32 array: tanh 30.6 (np.tanh) -> 15.4 us (torch 24.1), sigmoid
+50.1 (exp pass + combine) -> 13.4 us (torch 12.8); (700, 200): tanh 1062 -> 433 us (torch 841),
+sigmoid 2076 -> 424 us (torch 362).  Their error is 1.35e-7 (tanh) and ~2e-7 (sigmoid)
+relative against float64, within 2 ulp of torch's float32 results.  A Numba dispatch costs
+~2 us, so tanh of fewer than ``TANH32_MIN`` elements (np.tanh: 1.1 us for 32 against 3.0, the
+two equal at ~1024) and arrays that are not C-contiguous keep np.tanh.  sigmoid32 clamps its exponent at -87.33, so the rare
+elements below (results under 1.2e-38) are recomputed by the NumPy form above (subnormal
+e^x, 0 below -103.3).  ``tanh_grad`` of float32 (from ``TANH_GRAD32_MIN`` elements) is one
+Numba pass of the same three float32 roundings (no FMA contraction: Numba does not set
+fastmath): (20, 200) 7.4 -> 6.1 us, (700, 200) 143 -> 46 us (torch's tanh_backward 57).
 """
 
 from __future__ import annotations
@@ -19,6 +32,29 @@ import numpy as np
 from .elementwise import _QUIET
 
 _combine_jit = None                  # compiled on first use: importing dlcore loads no Numba
+_f32 = None                          # the float32 loops (_fast32_loops), imported on first use
+TANH32_MIN = 1024                    # fewer float32 elements: np.tanh (no Numba dispatch)
+TANH_GRAD32_MIN = 512                # fewer: NumPy's three operations
+_F32 = np.dtype(np.float32)
+
+
+def _loops():
+    global _f32
+    if _f32 is None:
+        from . import _fast32_loops
+        _f32 = _fast32_loops
+    return _f32
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """tanh of a floating-point (or complex) array: float32 C-contiguous arrays of at least
+    ``TANH32_MIN`` elements through ``_fast32.tanh32`` in one vectorised Numba pass, the rest
+    through np.tanh (NumPy's SIMD ufunc)."""
+    if x.dtype == _F32 and x.size >= TANH32_MIN and x.flags.c_contiguous:
+        out = np.empty_like(x)
+        _loops().tanh32_loop(x.reshape(-1), out.reshape(-1))
+        return out
+    return np.tanh(x)
 
 
 def _sigmoid_combine(x, e, out):
@@ -29,8 +65,20 @@ def _sigmoid_combine(x, e, out):
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Numerically stable logistic sigmoid of a floating-point array, in x's dtype."""
+    """Numerically stable logistic sigmoid of a floating-point array, in x's dtype (float32
+    through ``_fast32.sigmoid32``, see the module docstring)."""
     flat = np.ascontiguousarray(x).reshape(-1)
+    if flat.dtype == _F32 and flat.size:
+        out = np.empty_like(flat)
+        if _loops().sigmoid32_loop(flat, out):          # elements below -87.33
+            low = flat < np.float32(-87.33)
+            out[low] = _sigmoid_np(flat[low])
+        return out.reshape(x.shape)
+    return _sigmoid_np(flat).reshape(x.shape)
+
+
+def _sigmoid_np(flat):
+    """The NumPy-exp form on a flat contiguous array (float64, and float32's far tail)."""
     e = np.abs(flat)
     np.negative(e, out=e)
     np.exp(e, out=e)
@@ -41,7 +89,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
             from numba import njit
             _combine_jit = njit(cache=True, nogil=True)(_sigmoid_combine)
         _combine_jit(flat, e, out)
-    return out.reshape(x.shape)
+    return out
 
 
 def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -49,6 +97,12 @@ def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     arithmetic in the operands' dtype (the weak 1 keeps float32 float32), so the same three
     roundings as the former mul(g, sub(1.0, mul(t, t))); floating-point warnings silenced as
     the elementwise kernels do."""
+    if (type(g) is np.ndarray and type(t) is np.ndarray and g.dtype == _F32
+            and t.dtype == _F32 and g.shape == t.shape and g.size >= TANH_GRAD32_MIN
+            and g.flags.c_contiguous and t.flags.c_contiguous):
+        out = np.empty_like(g)
+        _loops().tanh_grad32_loop(g.reshape(-1), t.reshape(-1), out.reshape(-1))
+        return out
     quiet, loud, ignore = _QUIET
     token = quiet(ignore)
     try:
