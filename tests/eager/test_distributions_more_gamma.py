@@ -141,6 +141,21 @@ def test_standard_gamma_grad_matches_finite_differences():
     np.testing.assert_allclose(g, ref, rtol=1e-3)
 
 
+def test_dirichlet_grad_matches_torch_and_closed_form():
+    """PyTorch's _Dirichlet.backward quantity -(dI/da) / (pdf (1 - x)): equal to torch's
+    approximation where it is accurate, and to Beta(a, 1)'s closed form -x log(x) / a."""
+    from dlcore_eager.distributions.gamma import dirichlet_grad
+    a = np.array([0.3, 2.0, 5.0, 0.8, 0.05])
+    b = np.array([1.2, 3.0, 0.5, 7.0, 0.1])
+    x = np.array([0.2, 0.5, 0.99, 0.01, 1e-9])
+    ref = torch._dirichlet_grad(torch.tensor(x), torch.tensor(a), torch.tensor(a + b)).numpy()
+    np.testing.assert_allclose(dirichlet_grad(x, a, a + b), ref, rtol=1e-9)
+    a1 = np.array([0.3, 2.0, 7.0])
+    x1 = np.array([0.2, 0.7, 0.95])
+    np.testing.assert_allclose(dirichlet_grad(x1, a1, a1 + 1) * (1 - x1),
+                               -x1 * np.log(x1) / a1, rtol=1e-10)
+
+
 def test_rsample_gradient_and_moments():
     """d E[x]/d a through rsample: E[x] = a / rate, so the mean gradient of a batch of
     reparameterised draws is 1 / rate (Gamma) and (b / (a+b)^2) (Beta), within 5 s.e."""
@@ -165,6 +180,13 @@ def test_rsample_gradient_and_moments():
     b.mean(0).sum().backward()
     want = c0.numpy() / (c1.detach().numpy() + c0.numpy()) ** 2
     np.testing.assert_allclose(c1.grad.numpy(), want, rtol=0.15)
+    c = dl.tensor([[0.5, 2.0, 3.0]], dtype=dl.float64, requires_grad=True)
+    y = dl.distributions.Dirichlet(c).rsample((n,))
+    w = np.array([1.0, -2.0, 0.5])
+    (y * dl.tensor(w)).sum(-1).mean().backward()   # d E[w.x] / dc, E[x] = c / sum c
+    cv = c.detach().numpy()[0]
+    want = w @ (np.eye(3) / cv.sum() - cv[:, None] / cv.sum() ** 2)
+    np.testing.assert_allclose(c.grad.numpy()[0], want, atol=0.03)
     dsamp = dl.distributions.Dirichlet(dl.tensor([[1.0, 2.0, 3.0]])).sample((5,))
     assert tuple(dsamp.shape) == (5, 1, 3)
     np.testing.assert_allclose(dsamp.sum(-1).numpy(), 1.0, rtol=1e-6)
