@@ -40,6 +40,7 @@ import numpy as np
 
 from . import saving_more as _more
 from . import saving_nested as _nested
+from . import saving_training as _train
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 KERAS_VERSION = "2.2.4"
@@ -163,9 +164,9 @@ def training_config(model) -> dict | None:
     if opt is None:
         return None
     args = getattr(model, "_compile_args", None) or {"loss": getattr(model, "loss", None)}
-    loss = _names(args.get("loss"))
+    loss = _train.serialize(args.get("loss"), "loss", _json_value)
     if getattr(model, "_compile_args", None) is not None:
-        metrics = _names(args.get("metrics")) or []
+        metrics = _train.serialize(args.get("metrics"), "metric", _json_value) or []
         if isinstance(metrics, list) and len(getattr(model, "outputs", ())) > 1:
             metrics = {n: list(metrics) for n in model.output_names}    # Keras 2 and 3 read it
     else:
@@ -176,22 +177,9 @@ def training_config(model) -> dict | None:
         conf["learning_rate"] = conf.pop("lr")
     if not conf.get("decay"):
         conf.pop("decay", None)
+    conf = _train.optimizer_config(opt, conf, _json_value)     # its arguments and schedule
     return {"optimizer_config": {"class_name": type(opt).__name__, "config": conf},
             "loss": loss, "metrics": metrics, "loss_weights": args.get("loss_weights")}
-
-
-def _names(v: Any) -> Any:
-    """A loss or metrics argument with its functions as their names (None if one has none)."""
-    if isinstance(v, str) or v is None:
-        return v
-    if isinstance(v, dict):
-        out = {k: _names(x) for k, x in v.items()}
-        return None if any(x is None for x in out.values()) else out
-    if isinstance(v, (list, tuple)):
-        items = [_names(x) for x in v]
-        return None if any(x is None for x in items) else items
-    name = getattr(v, "__name__", None)
-    return name if isinstance(name, str) and not name.startswith("<") else None
 
 
 def _make_layer(cls: Any, c: dict, L, input_shape=None):
@@ -260,12 +248,15 @@ def _compile(model, tc: dict | None, classes: dict) -> None:
     conf = dict(oc.get("config") or {})
     if "lr" in conf and "learning_rate" not in conf:
         conf["learning_rate"] = conf.pop("lr")
+    conf = _train.optimizer_kwargs(conf, KerasFileError)
     try:
         opt = cls(**conf)
     except TypeError:
         opt = cls()
+    loss = _train.deserialize(tc["loss"], "loss", KerasFileError)
+    metrics = _train.deserialize(tc.get("metrics"), "metric", KerasFileError)
     try:
-        model.compile(optimizer=opt, loss=tc["loss"], metrics=tc.get("metrics") or None,
+        model.compile(optimizer=opt, loss=loss, metrics=metrics or None,
                       loss_weights=tc.get("loss_weights"))
     except (TypeError, ValueError) as e:
         raise KerasFileError(f"load_model: cannot compile the model with the file's training "

@@ -118,3 +118,48 @@ def test_real_keras3_reads_attention_and_convlstm(tmp_path):
         cfg = json.loads(z.read("config.json"))
     mha = [rec for rec in cfg["config"]["layers"] if rec["class_name"] == "MultiHeadAttention"]
     assert len(mha[0]["inbound_nodes"][0]["args"]) == 2       # query, value: as Keras 3 writes
+
+
+def _compile(kr, m):
+    sched = kr.optimizers.schedules.ExponentialDecay(0.01, decay_steps=10, decay_rate=0.9)
+    m.compile(optimizer=kr.optimizers.AdamW(learning_rate=sched, weight_decay=0.01),
+              loss=kr.losses.MeanSquaredError(),
+              metrics=[kr.metrics.MeanAbsoluteError(), "mae"])
+
+
+def _compile_config(path):
+    with zipfile.ZipFile(path) as z:
+        return json.loads(z.read("config.json"))["compile_config"]
+
+
+def test_training_config_of_loss_metric_classes_adamw_schedule_as_keras3(tmp_path):
+    k3 = _keras3()
+    _fresh()
+    m = keras.models.Sequential([L.Dense(2, input_shape=(3,))])
+    _compile(keras, m)
+    m.save(str(tmp_path / "m.keras"))
+    m.save(str(tmp_path / "m.h5"))
+    r = k3.Sequential([k3.Input((3,)), k3.layers.Dense(2)])
+    _compile(k3, r)
+    r.save(str(tmp_path / "r.keras"))
+    ours, theirs = _compile_config(tmp_path / "m.keras"), _compile_config(tmp_path / "r.keras")
+    assert ours["loss"] == theirs["loss"]
+    assert ours["metrics"] == theirs["metrics"]
+    oo, to = ours["optimizer"], theirs["optimizer"]
+    assert oo["class_name"] == to["class_name"] == "AdamW"
+    assert oo["config"]["learning_rate"] == to["config"]["learning_rate"]    # the schedule
+    for k in ("weight_decay", "beta_1", "beta_2", "epsilon", "amsgrad"):
+        assert oo["config"][k] == to["config"][k], k
+    for ext in ("keras", "h5"):                  # dlcore rebuilds the same objects
+        with tf.Graph().as_default():
+            m2 = keras.models.load_model(str(tmp_path / f"m.{ext}"))
+            opt = m2.optimizer
+            assert type(opt).__name__ == "AdamW" and opt.weight_decay == 0.01
+            assert type(opt._schedule).__name__ == "ExponentialDecay"
+            assert opt._schedule.get_config() == m.optimizer._schedule.get_config()
+            assert type(m2._compile_args["loss"]).__name__ == "MeanSquaredError"
+            assert [type(x).__name__ if not isinstance(x, str) else x
+                    for x in m2._compile_args["metrics"]] == ["MeanAbsoluteError", "mae"]
+    k = k3.models.load_model(str(tmp_path / "m.keras"))       # and Keras 3 reads ours
+    assert type(k.optimizer.learning_rate).__name__ != "float"
+    assert type(k.optimizer).__name__ == "AdamW"
