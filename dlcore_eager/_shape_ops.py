@@ -233,21 +233,28 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 swapaxes = transpose
 
 
+def fast_t(x: Tensor) -> Tensor | None:
+    """``_ops.transpose(x)`` of a CPU matrix whose transpose rule already passed for its shape
+    and dtype (the rule cache): the kernel's view wrapped by _finish's view branch spelled out
+    (view1); None otherwise (autocast, tracing, another kernel, a first call)."""
+    b = x._buf
+    if not _D._AUTOCAST and not _RECORDERS and _transpose_p.kernels["cpu"] is _cpu_transpose \
+            and ((b.shape, b.dtype), (("perm", (1, 0)),)) in _transpose_cache:
+        return _view1(_transpose_p, x, {"perm": (1, 0)}, b.transpose(1, 0))
+    return None
+
+
 def t(x: Tensor) -> Tensor:
     b = x._buf
     if type(b) is np.ndarray and b.ndim == 2:
-        # what _ops.transpose(x) binds for a matrix, applied directly (10.5 -> 5 us); with the
-        # rule already passed for this shape and dtype (its cache), the kernel's view wrapped
-        # by _finish's view branch spelled out (view1): 7.3 -> ~5.5 us
-        params = {"perm": (1, 0)}
-        if not _D._AUTOCAST and not _RECORDERS and \
-                _transpose_p.kernels["cpu"] is _cpu_transpose and \
-                ((b.shape, b.dtype), (("perm", (1, 0)),)) in _transpose_cache:
-            out = _view1(_transpose_p, x, params, b.transpose(1, 0))
-            if out._node is not None:
-                out._node.label = "TBackward0"      # (labelled's rename of the new node)
-            return out
-        return labelled(_apply(_transpose_p, (x,), params), "TBackward0")
+        # what _ops.transpose(x) binds for a matrix, applied directly (10.5 -> 5 us), or once
+        # the rule is cached, fast_t (7.3 -> 4.1 us)
+        out = fast_t(x)
+        if out is None:
+            return labelled(_apply(_transpose_p, (x,), {"perm": (1, 0)}), "TBackward0")
+        if out._node is not None:
+            out._node.label = "TBackward0"          # (labelled's rename of the new node)
+        return out
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
     return labelled(_ops.transpose(x), "TBackward0", x) if x.ndim == 2 else \

@@ -21,7 +21,14 @@ from .. import _shape_ops as S
 from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
+from .._dispatch import EagerFrontend as _EF
 from ..tensor import Tensor
+
+_apply = _EF.apply
+_matmul_p = _ops.linalg.matmul_p
+_add_p = _ops.elementwise.add_p
+_ndarray = np.ndarray
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
 from .layers_extra import alpha_dropout  # noqa: F401 - random, as dropout
 from .embedding_bag import embedding_bag  # noqa: F401 - bags read on the host
@@ -90,8 +97,40 @@ def _reduce(x: Tensor, reduction: str) -> Tensor:
 # dlcore (namespace "torch.nn.functional"; see dlcore_eager._api).
 
 
+def _fast_linear(x, weight, bias):
+    """``linear`` of a CPU (N, K) input and (M, K) weight (and (M,) bias) of one float32 or
+    float64 dtype: the primitives the general path binds (transpose (1, 0), matmul, add; one
+    node each, AddmmBackward0 on the last), applied directly: no torch.Size, argument
+    normalisation or promotion (issue 19; see the commit).  None for anything else."""
+    if type(x) is not Tensor and not isinstance(x, Tensor) or \
+            type(weight) is not Tensor and not isinstance(weight, Tensor):
+        return None
+    xb, wb = x._buf, weight._buf
+    if type(xb) is not _ndarray or type(wb) is not _ndarray or xb.ndim != 2 or wb.ndim != 2:
+        return None
+    d = xb.dtype
+    if (d is not _F32 and d is not _F64) or wb.dtype is not d or xb.shape[1] != wb.shape[1]:
+        return None
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            return None
+        bb = bias._buf
+        if type(bb) is not _ndarray or bb.dtype is not d or bb.shape != (wb.shape[0],):
+            return None
+    wt = S.fast_t(weight)
+    if wt is None:
+        return None
+    y = _apply(_matmul_p, (x, wt), {})
+    if bias is None:
+        return y
+    return _labelled(_apply(_add_p, (y, bias), {}), "AddmmBackward0", x)
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y = x @ weight.T + bias`` (PyTorch stores ``weight`` as (out_features, in_features))."""
+    out = _fast_linear(x, weight, bias)
+    if out is not None:
+        return out
     sx, sw = x.shape, weight.shape
     if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording
         rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
