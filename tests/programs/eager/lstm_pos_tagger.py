@@ -3,36 +3,23 @@ element at a time with its (h, c) state and then run over the whole sequence at 
 torch.cat'ed and viewed as (len, 1, -1)), then the LSTMTagger part-of-speech tagger
 (nn.Embedding, nn.LSTM, Linear, F.log_softmax over dim=1), prepare_sequence with
 torch.tensor(dtype=torch.long), NLLLoss and SGD, the tag scores printed before and after
-training under torch.no_grad().  (torch.randn and the initial weights are NumPy draws so both
-libraries see the same numbers; 60 epochs instead of 300.)"""
+training under torch.no_grad().  As the tutorial writes it: torch.manual_seed(1), torch.randn
+and the default initialisation (dlcore_eager draws PyTorch's CPU stream, so both print the same
+numbers); 60 epochs instead of 300."""
 # ruff: noqa: PLR0402, SIM905, UP008  (written in the tutorial's own style)
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
 
 torch.manual_seed(1)
-rng = np.random.default_rng(1)
-
-
-def randn(*size):
-    return torch.from_numpy(rng.standard_normal(size).astype(np.float32))
-
-
-def init_weights(module):
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-0.4, 0.4, p.shape).astype(np.float32)))
-
 
 lstm = nn.LSTM(3, 3)  # Input dim is 3, output dim is 3
-init_weights(lstm)
-inputs = [randn(1, 3) for _ in range(5)]  # make a sequence of length 5
+inputs = [torch.randn(1, 3) for _ in range(5)]  # make a sequence of length 5
 
 # initialize the hidden state.
-hidden = (randn(1, 1, 3),
-          randn(1, 1, 3))
+hidden = (torch.randn(1, 1, 3),
+          torch.randn(1, 1, 3))
 for i in inputs:
     # Step through the sequence one element at a time.
     # after each step, hidden contains the hidden state.
@@ -45,7 +32,7 @@ print(hidden)
 # the sequence. the second is just the most recent hidden state
 # (compare the last slice of "out" with "hidden" below, they are the same)
 inputs = torch.cat(inputs).view(len(inputs), 1, -1)
-hidden = (randn(1, 1, 3), randn(1, 1, 3))  # clean out hidden state
+hidden = (torch.randn(1, 1, 3), torch.randn(1, 1, 3))  # clean out hidden state
 out, hidden = lstm(inputs, hidden)
 print(out)
 print(hidden)
@@ -101,7 +88,6 @@ class LSTMTagger(nn.Module):
 
 
 model = LSTMTagger(EMBEDDING_DIM, HIDDEN_DIM, len(word_to_ix), len(tag_to_ix))
-init_weights(model)
 loss_function = nn.NLLLoss()
 optimizer = optim.SGD(model.parameters(), lr=0.1)
 
