@@ -4,8 +4,8 @@ torch.cat'ed and viewed as (len, 1, -1)), then the LSTMTagger part-of-speech tag
 (nn.Embedding, nn.LSTM, Linear, F.log_softmax over dim=1), prepare_sequence with
 torch.tensor(dtype=torch.long), NLLLoss and SGD, the tag scores printed before and after
 training under torch.no_grad().  As the tutorial writes it: torch.manual_seed(1), torch.randn
-and the default initialisation (dlcore_eager draws PyTorch's CPU stream, so both print the same
-numbers); 60 epochs instead of 300."""
+and the default initialisation (the renamed library draws PyTorch's CPU stream, so both print
+the same numbers); 60 epochs instead of 300."""
 # ruff: noqa: PLR0402, SIM905, UP008  (written in the tutorial's own style)
 import torch
 import torch.nn as nn
