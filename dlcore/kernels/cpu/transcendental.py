@@ -51,9 +51,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
     ``TANH32_MIN`` elements through ``_fast32.tanh32`` in one vectorised Numba pass, the rest
     through np.tanh (NumPy's SIMD ufunc)."""
     if x.dtype == _F32 and x.size >= TANH32_MIN and x.flags.c_contiguous:
-        out = np.empty_like(x)
-        _loops().tanh32_loop(x.reshape(-1), out.reshape(-1))
-        return out
+        return _loops().tanh32_array(x)
     return np.tanh(x)
 
 
@@ -67,14 +65,14 @@ def _sigmoid_combine(x, e, out):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Numerically stable logistic sigmoid of a floating-point array, in x's dtype (float32
     through ``_fast32.sigmoid32``, see the module docstring)."""
-    flat = np.ascontiguousarray(x).reshape(-1)
-    if flat.dtype == _F32 and flat.size:
-        out = np.empty_like(flat)
-        if _loops().sigmoid32_loop(flat, out):          # elements below -87.33
-            low = flat < np.float32(-87.33)
-            out[low] = _sigmoid_np(flat[low])
-        return out.reshape(x.shape)
-    return _sigmoid_np(flat).reshape(x.shape)
+    if x.dtype == _F32 and x.size:
+        out, low = _loops().sigmoid32_array(x if x.flags.c_contiguous else
+                                            np.ascontiguousarray(x))
+        if low:                                          # elements below -87.33
+            low = x < np.float32(-87.33)
+            out[low] = _sigmoid_np(x[low])
+        return out
+    return _sigmoid_np(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
 
 
 def _sigmoid_np(flat):
@@ -100,9 +98,7 @@ def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     if (type(g) is np.ndarray and type(t) is np.ndarray and g.dtype == _F32
             and t.dtype == _F32 and g.shape == t.shape and g.size >= TANH_GRAD32_MIN
             and g.flags.c_contiguous and t.flags.c_contiguous):
-        out = np.empty_like(g)
-        _loops().tanh_grad32_loop(g.reshape(-1), t.reshape(-1), out.reshape(-1))
-        return out
+        return _loops().tanh_grad32_array(g, t)
     quiet, loud, ignore = _QUIET
     token = quiet(ignore)
     try:
