@@ -515,6 +515,7 @@ def _kl_uniform_uniform(p, q):
 
 # the long tail, by topic (they import this package's base classes, so they come last)
 from . import constraints, transforms, utils
+from .constraint_registry import biject_to, transform_to
 from .families import Binomial, Cauchy, Geometric, Gumbel, HalfCauchy, HalfNormal, Poisson, StudentT
 from .gamma import Beta, Chi2, Dirichlet, Gamma
 from .multinomial import Multinomial, NegativeBinomial
@@ -532,9 +533,12 @@ from .transforms import (
     AffineTransform,
     ComposeTransform,
     ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
     PowerTransform,
     SigmoidTransform,
     SoftmaxTransform,
+    StickBreakingTransform,
     TanhTransform,
     Transform,
 )
@@ -543,8 +547,24 @@ __all__ += ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNorm
             "StudentT"]
 __all__ += ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
             "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
-__all__ += ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
-            "Multinomial", "NegativeBinomial", "PowerTransform", "SigmoidTransform",
-            "SoftmaxTransform", "TanhTransform", "Transform", "utils"]
+__all__ += [
+    "AbsTransform",
+    "AffineTransform",
+    "ComposeTransform",
+    "ExpTransform",
+    "IndependentTransform",
+    "LowerCholeskyTransform",
+    "Multinomial",
+    "NegativeBinomial",
+    "PowerTransform",
+    "SigmoidTransform",
+    "SoftmaxTransform",
+    "StickBreakingTransform",
+    "TanhTransform",
+    "Transform",
+    "biject_to",
+    "transform_to",
+    "utils",
+]
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]
