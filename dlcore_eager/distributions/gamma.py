@@ -235,6 +235,19 @@ class Dirichlet(ConstrainedDistribution):
         return self.concentration / self.concentration.sum(-1, keepdim=True)
 
     @property
+    def mode(self):
+        """PyTorch's: ``(c-1)+ / sum (c-1)+``; where every c < 1 (0/0 there, whose argmax
+        PyTorch takes as the first NaN), the first vertex."""
+        from ..nn.functional import one_hot
+        cm1 = (self.concentration - 1).clamp(min=0.0)
+        mode = cm1 / cm1.sum(-1, keepdim=True)
+        mask = (self.concentration < 1).all(-1, keepdim=True)
+        k = cm1.shape[-1]
+        first = cm1.detach().argmax(-1) * 0              # index 0, long, batch-shaped
+        vertex = one_hot(first, k).to(mode.dtype)
+        return mode.masked_fill(mask, 0.0) + vertex * mask.to(mode.dtype)
+
+    @property
     def variance(self):
         c = self.concentration
         c0 = c.sum(-1, keepdim=True)
@@ -278,6 +291,10 @@ class Beta(ConstrainedDistribution):
     @property
     def mean(self):
         return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        return self._dirichlet.mode[..., 0]
 
     @property
     def variance(self):

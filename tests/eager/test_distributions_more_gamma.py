@@ -55,13 +55,14 @@ def test_values_and_gradients(name):
         if name == "Beta":
             p, q = d.Beta(a, b), d.Beta(b, a)
             return (a, b), [p.log_prob(x), p.entropy(), p.mean, p.variance,
-                            d.kl_divergence(p, q)]
+                            d.kl_divergence(p, q), p.mode]
         if name == "Dirichlet":
-            ca = lib.stack([a, b], 0)
+            ca = lib.stack([a, b, b * 0.5], 0)    # (the last row: every c < 1)
             p, q = d.Dirichlet(ca), d.Dirichlet(ca.flip(0))
-            xs = lib.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]], dtype=lib.float64)
+            xs = lib.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3], [0.1, 0.1, 0.8]],
+                            dtype=lib.float64)
             return (a, b), [p.log_prob(xs), p.entropy(), p.mean, p.variance,
-                            d.kl_divergence(p, q)]
+                            d.kl_divergence(p, q), p.mode]
         if name == "Chi2":
             p = d.Chi2(a)
             return (a,), [p.log_prob(x), p.entropy(), d.Chi2(a.detach()).cdf(x), p.mean,
