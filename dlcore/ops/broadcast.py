@@ -99,6 +99,19 @@ sum_to_p = Primitive(
     kernels={"cpu": _cpu_reduce.sum_to, "cuda": _cuda_reduce.sum_to})
 
 
+_SUM_TO_KERNELS = sum_to_p.kernels
+_SUM_TO_CACHE = sum_to_p._rule_cache
+_cpu_sum_to = _cpu_reduce.sum_to
+
+
 def sum_to(x, ref):
     """Sum ``x`` down to the shape of ``ref`` (a no-op when the static shapes already agree)."""
+    if type(x) is _ndarray and type(ref) is _ndarray:
+        sx, sr = x.shape, ref.shape
+        if sx == sr:
+            return x
+        if (sx, sr, x.dtype, ref.dtype) in _SUM_TO_CACHE and _SUM_TO_KERNELS["cpu"] is _cpu_sum_to:
+            # what bind does for two NumPy buffers whose rule passed (its cache key, rule_key's
+            # four-part one), without its call layers: a bias's gradient in eager backward
+            return _cpu_sum_to(x, ref)
     return bind_like(sum_to_p, x, ref)

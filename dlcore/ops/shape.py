@@ -42,9 +42,19 @@ def _inverse_perm(perm) -> tuple:
     return tuple(inv)
 
 
+def _transpose_back(g, perm):
+    """transpose's vjp: ``g`` with the inverse permutation.  For a NumPy ``g`` (eager backward)
+    and the CPU kernel, what bind would return: the rule passes (``g`` has the output's rank,
+    and the inverse of a permutation is one), so the kernel's view is taken directly."""
+    inv = _inverse_perm(perm)
+    if type(g) is np.ndarray and g.ndim == len(inv) and _TRANSPOSE_KERNELS["cpu"] is _cpu_transpose:
+        return g if inv == tuple(range(len(inv))) else g.transpose(inv)
+    return transpose(g, inv)
+
+
 transpose_p = Primitive(
     "transpose", _transpose_rule,
-    lambda g, y, x, *, perm: (transpose(g, _inverse_perm(perm)),),
+    lambda g, y, x, *, perm: (_transpose_back(g, perm),),
     kind="shape", view=True,
     doc="y = x with axes permuted;  dx = g with the inverse permutation",
     kernels={"cpu": _cpu.transpose, "cuda": _cuda.transpose})
