@@ -68,7 +68,7 @@ _LAYERS: dict[str, tuple] = {
     "Concatenate": ("axis",), "Dot": ("axes", "normalize"),
 }
 _LAYERS.update(_more.LAYERS)          # normalisation, noise, attention, padding, ... layers
-_SAVED = [*_LAYERS, *_nested.RECURRENT, *_nested.WRAPPERS]
+_SAVED = [*_LAYERS, *_nested.RECURRENT, *_nested.WRAPPERS, "RNN"]
 
 
 class KerasFileError(ValueError):

@@ -34,12 +34,15 @@ WRAPPERS = ("Bidirectional", "TimeDistributed")
 
 
 def is_nested_class(cls: str) -> bool:
-    return cls in RECURRENT or cls in WRAPPERS
+    return cls in RECURRENT or cls in WRAPPERS or cls == "RNN"   # RNN: saving_rnn.py
 
 
 def config(layer, json_value: Callable, layer_config: Callable) -> dict:
     """The Keras configuration of a recurrent layer or a wrapper (without name/trainable)."""
     cls = type(layer).__name__
+    if cls == "RNN":
+        from . import saving_rnn
+        return saving_rnn.config(layer, json_value)
     if cls in RECURRENT:
         cfg = {k: json_value(getattr(layer, k)) for k in RECURRENT[cls]}
         cfg.update(stateful=False, unroll=False)
@@ -63,6 +66,9 @@ def make(cls: str, c: dict, make_layer: Callable, layers, kwargs: dict, error) -
     """A recurrent layer or wrapper of class ``cls`` from its configuration ``c``; ``kwargs``
     holds name, trainable and input_shape; ``make_layer(class_name, config)`` builds the
     wrapped layer (and refuses unknown classes)."""
+    if cls == "RNN":
+        from . import saving_rnn
+        return saving_rnn.make(c, layers, kwargs, error)
     if cls in RECURRENT:
         for k in RECURRENT[cls]:
             if k in c:
@@ -85,6 +91,9 @@ def make(cls: str, c: dict, make_layer: Callable, layers, kwargs: dict, error) -
 def var_groups(layer) -> list[tuple[str, list]]:
     """[(path below the layer's group, [variables])] of Keras 3's weights layout."""
     cls = type(layer).__name__
+    if cls == "RNN":
+        from . import saving_rnn
+        return saving_rnn.var_groups(layer)
     if cls in RECURRENT:
         return [("cell/vars", list(layer.weights))]
     if cls == "Bidirectional":

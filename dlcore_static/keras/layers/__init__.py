@@ -36,3 +36,6 @@ from . import conv_recurrent  # noqa: E402
 from .conv_recurrent import ConvLSTM2D  # noqa: E402
 from . import attention  # noqa: E402
 from .attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
+from . import rnn_cells  # noqa: E402 - Keras RNN cells and the generic RNN layer
+from .rnn_cells import (RNN, GRUCell, LSTMCell, SimpleRNNCell,  # noqa: E402
+                        StackedRNNCells)

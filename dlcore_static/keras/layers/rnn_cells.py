@@ -1,0 +1,312 @@
+"""Keras RNN cells and the generic ``RNN`` layer: ``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``,
+``StackedRNNCells`` and ``RNN(cell, return_sequences, return_state, go_backwards, unroll)``.
+
+A cell is a layer with a ``state_size`` (an int, or a list of ints and nested lists) and
+``call(inputs, states) -> (output, new_states)`` for one time step (``inputs`` (batch, features),
+``states`` a list with one entry per ``state_size`` entry, as Keras 3's ``RNN`` passes them).
+``RNN`` builds the cell on the step shape ``(batch, features)`` (the cell's weights become the
+RNN layer's), then runs one ``while_loop`` over the time axis calling ``cell.call`` (Keras's
+``K.rnn``): zero initial states of shape ``(batch, size)`` unless ``initial_state`` is given,
+masked steps keep the previous output and states, ``go_backwards`` reads the sequence from
+the end.  ``return_state`` returns ``[output] + states``, the states flat (Keras 2's order:
+``StackedRNNCells``' cells in stacking order, each cell's states in its order; Keras 3 nests a
+stack's states per cell, here ``[h1, c1], [h2, c2]`` are ``h1, c1, h2, c2``).
+``unroll`` changes nothing in the result (it is a speed hint in Keras; dlcore always loops).
+``stateful=True`` and the cells' ``dropout``/``recurrent_dropout`` are refused.
+
+The built-in cells compute what the fused layers compute (``recurrent.py``), with the same
+weights ``kernel``, ``recurrent_kernel``, ``bias`` (gate orders i, f, c, o and z, r, h; GRU with
+``reset_after=False``) and Keras 2's defaults (``recurrent_activation='hard_sigmoid'``), so
+``RNN(LSTMCell(n))`` with an ``LSTM(n)``'s weights gives that layer's outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from ... import functional_ops as _f
+from ...frontend import constant
+from .. import activations
+from .. import constraints as _constraints
+from ..engine import MASKS, Layer, _accepts
+from .recurrent import _Recurrent, _time_major
+
+__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN"]
+
+
+class _Cell(Layer):
+    _gates = 1
+
+    def __init__(self, units: int, activation="tanh", recurrent_activation="hard_sigmoid",
+                 use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, **kwargs):
+        if dropout or recurrent_dropout:
+            raise NotImplementedError(f"{type(self).__name__}: dropout and recurrent_dropout "
+                                      "are not supported in dlcore's cells (the fused "
+                                      "SimpleRNN/LSTM/GRU layers support them)")
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Received an invalid value for argument `units`, expected a "
+                             f"positive integer, got {units}.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias, self.unit_forget_bias = use_bias, unit_forget_bias
+        self.dropout = self.recurrent_dropout = 0.0
+        self.inits = (kernel_initializer, recurrent_initializer, bias_initializer)
+        self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
+        self.constraints = tuple(_constraints.get(c) for c in (kernel_constraint,
+                                                               recurrent_constraint,
+                                                               bias_constraint))
+
+    build = _Recurrent.build          # kernel (D, g*n), recurrent_kernel (n, g*n), bias (g*n,)
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self) -> int:
+        return self.units
+
+    def _xw(self, inputs):
+        xw = _ops.matmul(inputs, self.kernel)
+        return _ops.add(xw, self.bias) if self.bias is not None else xw
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+
+class SimpleRNNCell(_Cell):
+    """``h' = act(x W + b + h U)``; output and state ``h'``."""
+
+    def __init__(self, units: int, activation="tanh", **kwargs):
+        kwargs.pop("recurrent_activation", None)
+        super().__init__(units, activation, **kwargs)
+
+    def call(self, inputs, states, training=None):
+        h = states[0] if isinstance(states, (list, tuple)) else states
+        out = self.activation(_ops.add(self._xw(inputs), _ops.matmul(h, self.recurrent_kernel)))
+        return out, [out] if isinstance(states, (list, tuple)) else out
+
+
+class LSTMCell(_Cell):
+    """Keras' LSTM step (gates i, f, c, o): states ``[h, c]``, output ``h``."""
+
+    _gates = 4
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def call(self, inputs, states, training=None):
+        h, c = states[0], states[1]
+        z = _ops.add(self._xw(inputs), _ops.matmul(h, self.recurrent_kernel))
+        h2, c2 = _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
+        return h2, [h2, c2]
+
+
+class GRUCell(_Cell):
+    """Keras' GRU step (``reset_after=False``, gates z, r, h); output and state ``h'``."""
+
+    _gates = 3
+
+    def __init__(self, units: int, *args, reset_after: bool = False, **kwargs):
+        if reset_after:
+            raise NotImplementedError("GRUCell: reset_after=True is not supported")
+        super().__init__(units, *args, **kwargs)
+        self.reset_after = False
+
+    def call(self, inputs, states, training=None):
+        h = states[0] if isinstance(states, (list, tuple)) else states
+        out = _seq.keras_gru_cell(self._xw(inputs), h, self.recurrent_kernel, self.activation,
+                                  self.recurrent_activation)
+        return out, [out] if isinstance(states, (list, tuple)) else out
+
+
+def _output_size(cell) -> int:
+    size = getattr(cell, "output_size", None)
+    if size is None:
+        size = cell.state_size
+        while isinstance(size, (list, tuple)):
+            size = size[0]
+    return int(size)
+
+
+def _build(cell, step_shape) -> None:
+    if not getattr(cell, "built", False):
+        with cell_scope(cell):
+            cell.build(tuple(step_shape))
+        cell.built = True
+
+
+def cell_scope(cell):
+    from ...graph import get_default_graph
+    return get_default_graph().name_scope(cell.name)
+
+
+class StackedRNNCells(Layer):
+    """Cells run one after the other at each step (the output of one is the input of the
+    next); ``state_size`` is the list of the cells' state sizes, the states a list with one
+    entry per cell."""
+
+    def __init__(self, cells, **kwargs):
+        for c in cells:
+            if not hasattr(c, "call") or not hasattr(c, "state_size"):
+                raise ValueError(f"All cells must have a `call` method and a `state_size` "
+                                 f"attribute. Received: cells={cells}")
+        super().__init__(**kwargs)
+        self.cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [c.state_size for c in self.cells]
+
+    @property
+    def output_size(self) -> int:
+        return _output_size(self.cells[-1])
+
+    def build(self, input_shape) -> None:
+        shape = tuple(input_shape)
+        for c in self.cells:
+            _build(c, shape)
+            shape = shape[:-1] + (_output_size(c),)
+        self._weights[:] = [w for c in self.cells for w in c.weights]
+        self.built = True
+
+    def call(self, inputs, states, training=None):
+        new_states = []
+        for cell, s in zip(self.cells, states):
+            nested = isinstance(s, (list, tuple))
+            kw = {"training": training} if _accepts(cell.call, "training") else {}
+            inputs, s2 = cell.call(inputs, list(s) if nested else [s], **kw)
+            if not nested and isinstance(s2, (list, tuple)) and len(s2) == 1:
+                s2 = s2[0]
+            new_states.append(s2)
+        return inputs, new_states
+
+
+def _flatten(x) -> list:
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in _flatten(v)]
+    return [x]
+
+
+def _pack(template, flat: list):
+    """``flat`` in the nesting of ``template`` (lists of tensors)."""
+    it = iter(flat)
+
+    def go(t):
+        return [go(v) for v in t] if isinstance(t, (list, tuple)) else next(it)
+    return go(template)
+
+
+class RNN(Layer):
+    """Keras's generic recurrent layer around a cell (see the module docstring)."""
+
+    def __init__(self, cell, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
+                 **kwargs):
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        if not hasattr(cell, "call") or "state_size" not in dir(cell):
+            raise ValueError(f"The RNN cell should have a `call` method and a `state_size` "
+                             f"attribute. Received: cell={cell}")
+        if stateful:
+            raise NotImplementedError("RNN: stateful=True is not supported (the state is not "
+                                      "kept between batches)")
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences, self.return_state = return_sequences, return_state
+        self.go_backwards, self.unroll, self.stateful = go_backwards, unroll, False
+        self.supports_masking = True
+
+    def _sizes(self) -> list:
+        ss = self.cell.state_size
+        if not isinstance(ss, (list, tuple, int)):
+            raise ValueError(f"state_size must be an integer, or a list/tuple of integers "
+                             f"(one for each state tensor). Received: state_size={ss}")
+        return [ss] if isinstance(ss, int) else list(ss)
+
+    def build(self, input_shape) -> None:
+        shape = tuple(input_shape[0] if isinstance(input_shape, list) else input_shape)
+        if len(shape) < 3:
+            raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, ...), "
+                             f"got {shape}")
+        _build(self.cell, (shape[0],) + shape[2:])
+        self._weights[:] = list(self.cell.weights)
+        self.losses.extend(getattr(self.cell, "losses", []))
+        self.built = True
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        initial_state = kwargs.pop("initial_state", args[0] if args else None)
+        kwargs["training"] = training
+        if initial_state is None and isinstance(inputs, (list, tuple)) and len(inputs) > 1:
+            inputs, initial_state = inputs[0], list(inputs[1:])
+        if initial_state is None:
+            return super().__call__(inputs, **kwargs)
+        states = _flatten(initial_state)
+        want = len(_flatten(self._sizes()))
+        if len(states) != want:
+            raise ValueError(f"Layer has {want} states but was passed {len(states)} initial "
+                             "states.")
+        return super().__call__(inputs, states, **kwargs)
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        sizes = self._sizes()
+        n_flat = len(_flatten(sizes))
+        mask = MASKS.get(inputs) if mask is None else mask
+        T = inputs.aval.shape[1]
+        x = _time_major(inputs)                                     # (T, B, ...)
+        m = None if mask is None else _ops.transpose(mask, (1, 0))
+        if self.go_backwards:
+            x = _ops.getitem(x, (slice(None, None, -1),))
+            m = None if m is None else _ops.getitem(m, (slice(None, None, -1),))
+        x0 = _ops.reshape_dynamic(_ops.getitem(x, (0,)), [_ops.dim_size(x, 1), -1])
+
+        def zeros(size):                                     # (batch, size), batch as fed
+            return _ops.mul(_ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1)))),
+                            constant(np.zeros((int(size),), x0.aval.dtype)))
+        states = list(initial_state) if initial_state is not None else \
+            [zeros(s) for s in _flatten(sizes)]
+        out_size = _output_size(self.cell)
+        kw = {"training": training} if _accepts(self.cell.call, "training") else {}
+        seq = [_ops.zeros_like(_ops.mul(_ops.getitem(x, (Ellipsis, slice(0, 1))),
+                                        constant(np.zeros((out_size,), x0.aval.dtype))))] \
+            if self.return_sequences and x.aval.ndim == 3 else []
+        if self.return_sequences and not seq:
+            raise NotImplementedError("RNN(return_sequences=True): inputs of rank 3 only")
+
+        def step(t, vs):
+            old = vs[:n_flat]
+            out, new = self.cell.call(_f.read(x, t), _pack(sizes, old), **kw)
+            new = _flatten(new)
+            if len(new) != n_flat:
+                raise ValueError(f"{self.name}: the cell returned {len(new)} states, its "
+                                 f"state_size has {n_flat}")
+            new = [_ops.cast(a, b.aval.dtype) for a, b in zip(new, old)]
+            if m is not None:
+                keep = _ops.expand_dims(_f.read(m, t), -1)
+                new = [_ops.where(keep, a, b) for a, b in zip(new, old)]
+                out = _ops.where(keep, out, vs[n_flat])
+            res = new + [out]
+            return res + ([_f.write(vs[-1], t, out)] if self.return_sequences else [])
+
+        n = int(T) if T is not None else _ops.cast(_ops.dim_size(x, 0), np.int32)
+        res = _f._loop(n, False, step, states + [zeros(out_size)] + seq, "rnn")
+        final = res[:n_flat]
+        out = _time_major(res[-1]) if self.return_sequences else res[n_flat]
+        return [out] + final if self.return_state else out
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, list):
+            mask = mask[0]
+        out = mask if self.return_sequences else None
+        return [out] + [None] * len(_flatten(self._sizes())) if self.return_state else out
