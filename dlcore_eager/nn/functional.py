@@ -167,9 +167,14 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     if not training:
         out = _act.leaky_relu(x, (lower + upper) / 2)
     else:
-        from ..creation import _rng
-        a = Tensor._wrap(_rng(None).uniform(lower, upper, tuple(input.shape))
-                         .astype(input._buf.dtype))
+        from ..creation import _engine
+        # PyTorch's CPU kernel draws a double uniform(lower, upper) for each element <= 0 only,
+        # in order; the others keep slope 1
+        xv = input.detach().numpy()
+        neg = xv <= 0
+        slope = np.ones(xv.shape)
+        slope[neg] = _engine(None).uniform(int(neg.sum()), np.float64, lower, upper)
+        a = Tensor._wrap(slope.astype(input._buf.dtype))
         if input.is_cuda:
             a = a.cuda()
         out = _ops.where(_ops.greater_equal(x, 0.0), x, _ops.mul(x, a))

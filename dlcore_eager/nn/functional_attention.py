@@ -32,10 +32,12 @@ def _is_float(t: Tensor) -> bool:
 
 
 def _dropout_mask(shape: tuple, p: float, like: Tensor) -> Tensor:
-    """``keep / (1 - p)`` with ``keep ~ Bernoulli(1 - p)`` from the default generator."""
-    from ..creation import _rng
-    u = _rng(None).random(shape)
-    keep = (u >= p) / (1.0 - p) if p < 1.0 else np.zeros(shape)
+    """``keep / (1 - p)`` with ``keep ~ Bernoulli(1 - p)`` from the default generator, drawn as
+    PyTorch's dropout draws it (``bernoulli_(1 - p)``: a double uniform per element)."""
+    from ..creation import _engine
+    n = int(np.prod(shape, dtype=np.int64))
+    u = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(shape)
+    keep = u / (1.0 - p) if p < 1.0 else np.zeros(shape)
     m = Tensor._wrap(keep.astype(like._buf.dtype))
     return m.cuda() if like.is_cuda else m
 

@@ -138,8 +138,9 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         return input
     if p == 1:
         return _ops.mul(input, 0.0)
-    from ..creation import _rng
-    keep = _rng(None).random(tuple(input.shape)) >= p
+    from ..creation import _engine
+    n = math.prod(tuple(input.shape))                          # PyTorch: bernoulli_(1 - p)
+    keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(input.shape))
     k = Tensor._wrap(keep.astype(input._buf.dtype))
     if input.is_cuda:
         k = k.cuda()

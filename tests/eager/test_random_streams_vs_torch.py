@@ -120,3 +120,15 @@ def test_data_shuffling():
         run(dt, D, sampler=D.WeightedRandomSampler(w, 30))
     assert run(torch, T, sampler=T.SubsetRandomSampler(range(4, 20))) == \
         run(dt, D, sampler=D.SubsetRandomSampler(range(4, 20)))
+
+
+def test_noise_of_rrelu_alpha_dropout_and_attention():
+    x = np.random.default_rng(0).standard_normal((4, 30)).astype(np.float32)
+    q = x.reshape(1, 4, 5, 6)
+    for f in (lambda m: m.nn.functional.rrelu(m.tensor(x), training=True),
+              lambda m: m.nn.functional.alpha_dropout(m.tensor(x), 0.3, True),
+              lambda m: m.nn.functional.scaled_dot_product_attention(
+                  m.tensor(q), m.tensor(q), m.tensor(q), dropout_p=0.4)):
+        a, b = both(0, lambda m: (f(m), m.rand(3)))
+        np.testing.assert_allclose(a[0].numpy(), b[0].numpy(), rtol=1e-6, atol=1e-6)
+        same(a[1], b[1])                        # the same number of draws
