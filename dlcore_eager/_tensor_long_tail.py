@@ -334,19 +334,20 @@ def _exponential(self, g, shape, lambd=1.0):
 def _geometric(self, g, shape, p):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return g.geometric(p, shape)
+    return g._e.geometric(builtins.int(np.prod(shape, dtype=np.int64)), p).reshape(shape)
 
 
 def _cauchy(self, g, shape, median=0.0, sigma=1.0):
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    return median + sigma * g.standard_cauchy(shape)
+    n = builtins.int(np.prod(shape, dtype=np.int64))
+    return g._e.cauchy(n, median, sigma).reshape(shape)
 
 
 def _log_normal(self, g, shape, mean=1.0, std=2.0):
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return g.lognormal(mean, std, shape)
+    return g._e.log_normal(builtins.int(np.prod(shape, dtype=np.int64)), mean, std).reshape(shape)
 
 
 def _bernoulli(self, g, shape, p=0.5):

@@ -234,6 +234,22 @@ class TorchCPUEngine:
         u = self._unit(n, np.float64)
         return (-1.0 / float(lambd)) * np.log1p(-u)
 
+    def cauchy(self, n: int, median: float = 0.0, sigma: float = 1.0) -> np.ndarray:
+        """``cauchy_``: ``median + sigma * tan(pi * (u - 0.5))``, u a double uniform."""
+        u = self._unit(n, np.float64)
+        return float(median) + float(sigma) * np.tan(math.pi * (u - 0.5))
+
+    def log_normal(self, n: int, mean: float = 1.0, std: float = 2.0) -> np.ndarray:
+        """``log_normal_``: ``exp`` of ``normal_distribution<double>`` draws (per element, with
+        the cached second value, whatever the size)."""
+        return np.exp(self._normal_double(n, float(mean), float(std)))
+
+    def geometric(self, n: int, p: float) -> np.ndarray:
+        """``geometric_``: ``ceil(log(u) / log1p(-p))``, u a double uniform."""
+        u = self._unit(n, np.float64)
+        with np.errstate(divide="ignore"):
+            return np.ceil(np.log(u) / math.log1p(-float(p)))
+
 
 def _box_muller_avx2(d: np.ndarray, mean, std) -> None:
     """In place over ``d`` (a multiple of 16 uniforms): the lanes of each block of 16 go to the

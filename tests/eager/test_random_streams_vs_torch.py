@@ -100,6 +100,9 @@ def test_multinomial_bernoulli_exponential():
         same(*both(1, lambda m: m.bernoulli(m.tensor(pd))))
         same(*both(1, lambda m: m.empty(30, dtype=getattr(m, d)).bernoulli_(0.3)))
         same(*both(1, lambda m: m.empty(30, dtype=getattr(m, d)).exponential_(2.5)))
+        same(*both(1, lambda m: m.empty(17, dtype=getattr(m, d)).cauchy_(0.5, 2.0)))
+        same(*both(1, lambda m: m.empty(17, dtype=getattr(m, d)).log_normal_(0.2, 0.5)))
+        same(*both(1, lambda m: m.empty(17, dtype=getattr(m, d)).geometric_(0.3)))
 
 
 def test_data_shuffling():
