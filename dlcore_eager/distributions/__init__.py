@@ -528,6 +528,7 @@ from .relaxed import (
     RelaxedOneHotCategorical,
 )
 from .transformed import LogNormal, TransformedDistribution
+from .transformed_families import FisherSnedecor, InverseGamma, Kumaraswamy, Pareto, Weibull
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -568,3 +569,4 @@ __all__ += [
 ]
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]
+__all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"]

@@ -81,8 +81,15 @@ class TransformedDistribution(Distribution):
             x = t(x)
         return x
 
+    def _validate_support(self, value) -> None:
+        if self._validate_args:
+            from . import _np
+            support = self.support
+            self._check_value(value, _np(support.check(value)), repr(support))
+
     def log_prob(self, value):
         value = _t(value)
+        self._validate_support(value)
         event_dim = len(self._event_shape)
         log_prob: Any = 0.0
         y = value
@@ -105,6 +112,7 @@ class TransformedDistribution(Distribution):
 
     def cdf(self, value):
         value = _t(value)
+        self._validate_support(value)
         for t in self.transforms[::-1]:
             value = t.inv(value)
         return self._monotonize_cdf(self.base_dist.cdf(value))
@@ -129,8 +137,12 @@ class TransformedDistribution(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+    def __repr__(self) -> str:                   # PyTorch's: parameters kept as attributes
+        from ..tensor import Tensor
+        parts = [f"{k}: {v if v.numel() == 1 else v.size()}"
+                 for k, v in ((k, self.__dict__.get(k)) for k in self.arg_constraints)
+                 if isinstance(v, Tensor)]
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 class LogNormal(TransformedDistribution):
