@@ -6,14 +6,14 @@ F.one_hot(xs, num_classes=27).float() @ W, counts/probs by hand, -probs[torch.ar
 ys].log().mean() + 0.01*(W**2).mean(), W.grad = None and W.data += -50 * W.grad; then the MLP
 with build_dataset, an embedding table indexed as C[Xtr[ix]], emb.view(-1, 6) @ W1 + b1,
 F.cross_entropy, p.data += -lr * p.grad, loss.log10(), torch.linspace(-3, 0, ...) learning
-rates, the dev loss and sampling with F.softmax.  (torch's Generator streams are replaced by
-NumPy draws behind small helpers -- randn, randint, multinomial -- so both libraries see the
-same numbers; the sizes are smaller: a 2-d embedding of 3 characters, 64 hidden units,
-300 steps.)"""
+rates, the dev loss and sampling with F.softmax.  The random draws are the notebooks' own:
+g = torch.Generator().manual_seed(2147483647), torch.randn(..., generator=g),
+torch.multinomial(p, num_samples=1, replacement=True, generator=g) and torch.randint on the
+default generator, so the sampled names are PyTorch's.  (The sizes are smaller: a 2-d
+embedding of 3 characters, 64 hidden units, 300 steps.)"""
 # ruff: noqa: C414, RUF007, SIM905, UP031  (written in the tutorial's own style)
 import random
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -21,23 +21,6 @@ words = ("emma olivia ava isabella sophia charlotte mia amelia harper evelyn abi
          "elizabeth mila ella avery sofia camila aria scarlett victoria madison luna grace "
          "chloe penelope layla riley zoey nora lily eleanor jackson quinn willow xavier").split()
 print(words[:8], len(words), min(len(w) for w in words), max(len(w) for w in words))
-
-_np = np.random.default_rng(2147483647)
-
-
-def randn(*shape, generator=None, requires_grad=False):  # torch.randn(..., generator=g)
-    t = torch.from_numpy(_np.standard_normal(shape).astype(np.float32))
-    return t.requires_grad_() if requires_grad else t
-
-
-def randint(low, high, size):  # torch.randint(low, high, size)
-    return torch.from_numpy(_np.integers(low, high, size))
-
-
-def multinomial(p, num_samples=1, replacement=True, generator=None):  # torch.multinomial
-    q = p.detach().double().reshape(-1).numpy()
-    return torch.tensor([int(_np.choice(len(q), p=q / q.sum()))])
-
 
 # ---------------------------------------------------------------- part 1: bigram counts
 N = torch.zeros((27, 27), dtype=torch.int32)
@@ -62,13 +45,13 @@ P = (N+1).float()
 P /= P.sum(1, keepdims=True)
 print(P[0].sum(), P.shape)
 
-g = None  # torch.Generator().manual_seed(2147483647)
+g = torch.Generator().manual_seed(2147483647)
 for i in range(5):
     out = []
     ix = 0
     while True:
         p = P[ix]
-        ix = multinomial(p, num_samples=1, replacement=True, generator=g).item()
+        ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
         out.append(itos[ix])
         if ix == 0:
             break
@@ -106,7 +89,8 @@ num = xs.nelement()
 print('number of examples: ', num)
 
 # initialize the 'network'
-W = randn(27, 27, generator=g, requires_grad=True)
+g = torch.Generator().manual_seed(2147483647)
+W = torch.randn((27, 27), generator=g, requires_grad=True)
 
 # gradient descent
 for k in range(30):
@@ -156,11 +140,11 @@ Xtr, Ytr = build_dataset(words[:n1])
 Xdev, Ydev = build_dataset(words[n1:n2])
 Xte, Yte = build_dataset(words[n2:])
 
-C = randn(27, 2, generator=g)
-W1 = randn(6, 64, generator=g)
-b1 = randn(64, generator=g)
-W2 = randn(64, 27, generator=g)
-b2 = randn(27, generator=g)
+C = torch.randn(27, 2, generator=g)
+W1 = torch.randn(6, 64, generator=g)
+b1 = torch.randn(64, generator=g)
+W2 = torch.randn(64, 27, generator=g)
+b2 = torch.randn(27, generator=g)
 parameters = [C, W1, b1, W2, b2]
 print(sum(p.nelement() for p in parameters))  # number of parameters in total
 for p in parameters:
@@ -177,7 +161,7 @@ stepi = []
 for i in range(300):
 
     # minibatch construct
-    ix = randint(0, Xtr.shape[0], (32,))
+    ix = torch.randint(0, Xtr.shape[0], (32,))
 
     # forward pass
     emb = C[Xtr[ix]]  # (32, 3, 2)
@@ -223,7 +207,7 @@ for _ in range(5):
         h = torch.tanh(emb.view(1, -1) @ W1 + b1)
         logits = h @ W2 + b2
         probs = F.softmax(logits, dim=1)
-        ix = multinomial(probs, num_samples=1, generator=g).item()
+        ix = torch.multinomial(probs, num_samples=1, generator=g).item()
         context = context[1:] + [ix]
         out.append(ix)
         if ix == 0:
