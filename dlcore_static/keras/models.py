@@ -176,6 +176,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
                           "Model": Model})
 
 
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
+                recursive=False, **kwargs):
+    """Keras's ``clone_model``: new layers, new weights (see ``keras/cloning.py``)."""
+    from .cloning import clone_model as _clone
+    return _clone(model, input_tensors, clone_function, call_function, recursive, **kwargs)
+
+
 def _classes() -> dict:
     from . import layers, optimizers
     return {"layers": layers, "optimizers": optimizers, "Sequential": Sequential, "Model": Model}

@@ -179,3 +179,44 @@ def test_training_config_of_loss_metric_classes_adamw_schedule_as_keras3(tmp_pat
     k = k3.models.load_model(str(tmp_path / "m.keras"))       # and Keras 3 reads ours
     assert type(k.optimizer.learning_rate).__name__ != "float"
     assert type(k.optimizer).__name__ == "AdamW"
+
+
+@pytest.mark.parametrize("kind", ["att", "2d", "rnn"])
+def test_clone_model_new_layers_and_weights(kind):
+    _fresh()
+    m = MAKE[kind]()
+    want = m.predict(X[kind])
+    c = keras.models.clone_model(m)
+    assert _configs(c) == _configs(m)
+    mine = {id(w) for w in m.weights}
+    assert len(c.weights) == len(m.weights) and not any(id(w) in mine for w in c.weights)
+    c.set_weights(m.get_weights())
+    np.testing.assert_allclose(c.predict(X[kind]), want, rtol=1e-6, atol=1e-6)
+    c.set_weights([w * 0 for w in c.get_weights()])                  # nothing is shared
+    np.testing.assert_allclose(m.predict(X[kind]), want, rtol=1e-6, atol=1e-6)
+
+
+def test_clone_model_clone_function_and_errors():
+    x = keras.Input((3,))
+    y = L.Add()([L.Dense(4)(x), L.Dense(4)(x)])
+    lam = L.Lambda(lambda t: t * 2.0)(y)
+    m = keras.models.Model(x, lam)
+    seen = []
+
+    def clone(layer):
+        seen.append(layer.name)
+        if isinstance(layer, L.Lambda):
+            return L.Lambda(lambda t: t * 3.0, name=layer.name)
+        return layer.__class__(**({"units": 4} if isinstance(layer, L.Dense) else {}),
+                               name=layer.name + "_c")
+    c = keras.models.clone_model(m, clone_function=clone)
+    assert sorted(seen) == sorted(ly.name for ly in m.layers[1:])
+    c.set_weights(m.get_weights())
+    xv = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(c.predict(xv), 1.5 * m.predict(xv), rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="Lambda layer"):
+        keras.models.clone_model(m)                       # the default clone has no config
+    with pytest.raises(ValueError, match="Expected `model` argument to be a `Model` instance"):
+        keras.models.clone_model(L.Dense(2))
+    with pytest.raises(ValueError, match="Expected `clone_function` argument to be a callable"):
+        keras.models.clone_model(m, clone_function=3)
