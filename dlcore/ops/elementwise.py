@@ -86,10 +86,19 @@ tanh_p = _unary("tanh", "math.tanh({0})", _cpu_transcendental.tanh, _tanh_vjp,
                      "tf": "tanh", "tf.math": "tanh", "tf.nn": "tanh"})
 
 
+def _sigmoid_vjp(g, y):
+    # sigmoid_grad: one kernel (TensorFlow's SigmoidGrad, PyTorch's sigmoid_backward) where the
+    # composite is three ops; complex values keep the composite
+    d = y.dtype if type(y) is np.ndarray else aval_of(y).dtype
+    if d.kind == "c":
+        return (mul(g, mul(y, sub(1.0, y))),)
+    return (sigmoid_grad(g, y),)
+
+
 sigmoid_p = _unary(
     "sigmoid",
     "1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0}))",
-    _cpu_transcendental.sigmoid, lambda g, y, x: (mul(g, mul(y, sub(1.0, y))),),
+    _cpu_transcendental.sigmoid, lambda g, y, x: _sigmoid_vjp(g, y),
     "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True,
     api={"torch": "sigmoid", "Tensor": "sigmoid", "torch.nn.functional": "sigmoid",
          "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
@@ -298,6 +307,25 @@ tanh_grad_p = Primitive(
 
 
 def tanh_grad(g, t): return bind(tanh_grad_p, g, t)
+
+
+# sigmoid's vjp as one kernel, as tanh_grad above (issue 19): the same roundings as the three ops
+# it replaces, mul(g, mul(y, sub(1.0, y))).
+def _sigmoid_grad_vjp(c, out, g, y):
+    return (lambda: _sum_to(sigmoid_grad(c, y), g),
+            lambda: _sum_to(mul(mul(c, g), sub(1.0, mul(y, 2.0))), y))
+
+
+sigmoid_grad_p = Primitive(
+    "sigmoid_grad", _binary_rule("sigmoid_grad", float_only=True), _sigmoid_grad_vjp,
+    kind="other",
+    doc="y = g s (1 - s) (s: sigmoid's output);  dg = c s (1 - s),  ds = c g (1 - 2 s)",
+    kernels={"cpu": _cpu_transcendental.sigmoid_grad,
+             "cuda": _cuda_kernel("sigmoid_grad", "{0} * ({1} * (1 - {1}))", 2)},
+    tf_type="SigmoidGrad")
+
+
+def sigmoid_grad(g, y): return bind(sigmoid_grad_p, g, y)
 
 
 def _float_binary(a, b):

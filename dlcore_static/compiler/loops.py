@@ -164,7 +164,8 @@ def fast32_expr(m: Node) -> str | None:
 #: kernel is NumPy arithmetic in the operands' dtype): ``{one}`` is 1 in the value's dtype, so
 #: a float32 value is computed in float32 with the kernel's roundings (tanh's gradient
 #: ``g (1 - t t)``: the three ops it replaced, fused as before, 48d9966)
-LOOP_EXPRS = {"tanh_grad": "{0} * ({one} - {1} * {1})"}
+LOOP_EXPRS = {"tanh_grad": "{0} * ({one} - {1} * {1})",
+              "sigmoid_grad": "{0} * ({1} * ({one} - {1}))"}
 
 
 def loop_expr(n: Node) -> str | None:

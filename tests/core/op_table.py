@@ -177,6 +177,8 @@ ROWS: list[OpRow] = [
        lambda g, r: np.where(r > 0, g, 0).astype(np.result_type(g, r)), ("real", "away0"),
        diff=(0,)),
     _b("tanh_grad", lambda g, t: ops.elementwise.tanh_grad(g, t), lambda g, t: g * (1 - t * t)),
+    _b("sigmoid_grad", lambda g, s: ops.elementwise.sigmoid_grad(g, s),
+       lambda g, s: g * (s * (1 - s))),
     _b("equal", ops.equal, np.equal, diff=()),
     _b("not_equal", ops.not_equal, np.not_equal, diff=()),
     OpRow("where", "where", ops.where, np.where,

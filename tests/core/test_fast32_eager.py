@@ -86,3 +86,51 @@ def test_eager_forward_and_backward_vs_torch():
         yb.sum().backward()
         # (1 - y^2, y (1 - y): cancellation where y is near 1 magnifies the forward's ulps)
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [40, 4096])
+def test_sigmoid_grad_rounds_as_the_three_ops(n):
+    rng = np.random.default_rng(3)
+    g = rng.standard_normal(n).astype(np.float32)
+    y = T.sigmoid((rng.standard_normal(n) * 4).astype(np.float32))
+    assert np.array_equal(T.sigmoid_grad(g, y), g * (y * (1 - y)))
+    y64 = y.astype(np.float64)
+    assert np.array_equal(T.sigmoid_grad(g.astype(np.float64), y64), g * (y64 * (1 - y64)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_first_and_second_derivatives_as_torch(dtype):
+    x = np.random.default_rng(5).standard_normal((3, 5)).astype(dtype) * 3
+    w = np.random.default_rng(6).standard_normal((3, 5)).astype(dtype)
+    res = []
+    for m in (E, torch):
+        a = m.tensor(x, requires_grad=True)
+        (d,) = m.autograd.grad((m.sigmoid(a) * m.tensor(w)).sum(), a, create_graph=True)
+        assert d.grad_fn is not None
+        (dd,) = m.autograd.grad(d.sum(), a)
+        res.append((d.detach().numpy(), dd.numpy()))
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == "float32" else dict(rtol=1e-13, atol=1e-15)
+    for got, want in zip(*res):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, **tol)
+
+
+def test_static_sigmoid_gradient_is_fused_and_equals_the_interpreter():
+    import dlcore_static as tf
+    rng = np.random.default_rng(8)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(np.float32, (5, 24))
+        loss = tf.reduce_sum(tf.sigmoid(x * 1.5) * tf.constant(
+            rng.standard_normal((5, 24)).astype(np.float32)))
+        (dx,) = tf.gradients(loss, [x])
+    assert "SigmoidGrad" in [op.type for op in g.get_operations()]
+    feed = {x: rng.standard_normal((5, 24)).astype(np.float32)}
+    with tf.Session(graph=g, passes=()) as sess:
+        want = sess.run(dx, feed)
+    with tf.Session(graph=g, passes="all") as sess:
+        got = sess.run(dx, feed)
+        rep = sess.plan(dx, feed).compiler
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+    assert not [w for w in rep.codegen["left_to_python"] if "SigmoidGrad" in w]

@@ -48,3 +48,15 @@ def tanh_grad32_array(g, t):
         ti = tf[i]
         of[i] = gf[i] * (one - ti * ti)
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sigmoid_grad32_array(g, y):
+    """g (y (1 - y)) in float32 (same-shape C-contiguous arrays): NumPy's roundings, in order."""
+    out = np.empty_like(g)
+    gf, yf, of = g.reshape(g.size), y.reshape(y.size), out.reshape(out.size)
+    one = np.float32(1.0)
+    for i in range(gf.size):
+        yi = yf[i]
+        of[i] = gf[i] * (yi * (one - yi))
+    return out

@@ -106,3 +106,21 @@ def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     finally:
         loud(token)
     return out if type(out) is np.ndarray else np.asarray(out)
+
+
+def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dx = g (y (1 - y)), y being sigmoid's output: sigmoid's vjp as one kernel call (as
+    TensorFlow's SigmoidGrad, PyTorch's sigmoid_backward).  The same roundings, in the same
+    order, as the former mul(g, mul(y, sub(1.0, y))): NumPy's arithmetic in the operands'
+    dtype, float32 from ``TANH_GRAD32_MIN`` elements in one Numba pass."""
+    if (type(g) is np.ndarray and type(y) is np.ndarray and g.dtype == _F32
+            and y.dtype == _F32 and g.shape == y.shape and g.size >= TANH_GRAD32_MIN
+            and g.flags.c_contiguous and y.flags.c_contiguous):
+        return _loops().sigmoid_grad32_array(g, y)
+    quiet, loud, ignore = _QUIET
+    token = quiet(ignore)
+    try:
+        out = g * (y * (1 - y))
+    finally:
+        loud(token)
+    return out if type(out) is np.ndarray else np.asarray(out)
