@@ -155,7 +155,7 @@ class TorchCPUEngine:
         out = np.empty(n)
         i = 0
         if n and self.next_double is not None:
-            out[0] = self.next_double * std + mean
+            out[0] = _fma64(np.array([self.next_double]), std, mean)[0]
             self.next_double = None
             i = 1
         pairs = (n - i + 1) // 2
@@ -164,7 +164,7 @@ class TorchCPUEngine:
             r = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
             th = 2.0 * math.pi * u[:, 0]
             c, s = r * np.cos(th), r * np.sin(th)
-            inter = np.stack([c * std + mean, s * std + mean], 1).reshape(-1)
+            inter = np.stack([_fma64(c, std, mean), _fma64(s, std, mean)], 1).reshape(-1)
             out[i:] = inter[:n - i]
             if (n - i) % 2:
                 self.next_double = float(s[-1])
@@ -309,7 +309,9 @@ def _box_muller16(x: np.ndarray, mean: float, std: float) -> np.ndarray:
     u2 = x[:, 8:]
     rad = np.sqrt(-2 * np.log(u1))
     th = (2.0 * math.pi) * u2
-    return np.concatenate([rad * np.cos(th) * std + mean, rad * np.sin(th) * std + mean], 1)
+    # radius * cos(theta) * std + mean, the last multiply-add fused as GCC compiles it
+    return np.concatenate([_fma64(rad * np.cos(th), std, mean),
+                           _fma64(rad * np.sin(th), std, mean)], 1)
 
 
 def _count(shape) -> tuple[int, tuple]:

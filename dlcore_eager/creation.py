@@ -349,12 +349,36 @@ def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
                    False)
 
 
-def normal(mean: float, std: float, size, *, generator=None) -> Tensor:
-    shape = tuple(size)
-    dt = D.get_default_dtype().np_dtype
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """``torch.normal``: floats with a ``size``, or tensor ``mean``/``std`` (broadcast), drawn as
+    PyTorch does: ``normal_(0, std)`` then ``+ mean`` for a tensor mean and a float std, else
+    ``normal_(0, 1) * std + mean`` (the tensor forms are not differentiable, as in PyTorch)."""
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (mt or st):
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got "
+                            "(float, float), but expected (float mean, float std, tuple of "
+                            "ints size)")
+        shape = tuple(size)
+        n = int(np.prod(shape, dtype=np.int64))
+        buf = _engine(generator).normal(n, _float_np(dtype), mean, std).reshape(shape)
+        return _finish(buf, None, device, requires_grad)
+    like = mean if mt else std
+    m = like._buf.dtype if not mt or not st else np.result_type(mean._buf.dtype, std._buf.dtype)
+    shape = np.broadcast_shapes(tuple(mean.shape) if mt else (), tuple(std.shape) if st else ())
+    if st and (std.detach().numpy() < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     n = int(np.prod(shape, dtype=np.int64))
-    return _finish(_engine(generator).normal(n, dt, mean, std).reshape(shape), None, None,
-                   False)
+    if mt and not st:
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        out = _engine(generator).normal(n, m, 0.0, std).reshape(shape)
+    else:
+        out = _engine(generator).normal(n, m).reshape(shape) * (std.detach().numpy() if st
+                                                                 else m.type(std))
+    out = (out + (mean.detach().numpy() if mt else m.type(mean))).astype(m)
+    return _finish(out, None, like.device if device is None else device, False)
 
 
 # ----------------------------------------------------------------------------- *_like

@@ -39,6 +39,18 @@ def test_rand_randn_normal(dtype):
                                    m.randn(5, dtype=getattr(m, dtype))])))
 
 
+def test_torch_normal_forms():
+    x = np.random.default_rng(0).standard_normal((3, 7))
+    sd = np.abs(x[0])
+    for d in ("float32", "float64"):
+        xm, sm = x.astype(d), sd.astype(d)
+        for f in (lambda m: m.normal(m.tensor(xm), m.tensor(sm)),
+                  lambda m: m.normal(m.tensor(xm), 2.0), lambda m: m.normal(0.5, m.tensor(sm)),
+                  lambda m: m.normal(2.0, 3.0, (4, 5), dtype=getattr(m, d)),
+                  lambda m: m.normal(2.0, 3.0, (3,), dtype=getattr(m, d))):
+            same(*both(4, f))
+
+
 def test_integers_and_permutations():
     for n in (1, 2, 7, 100, 1000):
         same(*both(n, lambda m: m.randperm(n)))
