@@ -141,6 +141,8 @@ class TorchCPUEngine:
 
     def normal(self, n: int, dtype, mean: float = 0.0, std: float = 1.0,
                contiguous: bool = True) -> np.ndarray:
+        if not std >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {float(std):g}")
         dt = np.dtype(dtype)
         if n >= 16 and contiguous:
             if dt == np.float32:

@@ -371,8 +371,6 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise RuntimeError("normal expects all elements of std >= 0.0")
     n = int(np.prod(shape, dtype=np.int64))
     if mt and not st:
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         out = _engine(generator).normal(n, m, 0.0, std).reshape(shape)
     else:
         out = _engine(generator).normal(n, m).reshape(shape) * (std.detach().numpy() if st

@@ -147,3 +147,17 @@ def test_noise_of_rrelu_alpha_dropout_and_attention():
         a, b = both(0, lambda m: (f(m), m.rand(3)))
         np.testing.assert_allclose(a[0].numpy(), b[0].numpy(), rtol=1e-6, atol=1e-6)
         same(a[1], b[1])                        # the same number of draws
+
+
+def test_bad_std_raises_as_torch_and_draws_nothing():
+    for f in (lambda m: m.normal(m.zeros(3), m.tensor([1.0, -1.0, 1.0])),
+              lambda m: m.normal(m.zeros(3), -1.0), lambda m: m.normal(0.0, -1.0, (3,)),
+              lambda m: m.empty(3).normal_(0, -0.5)):
+        msgs = []
+        for m in (torch, dt):
+            m.manual_seed(0)
+            with pytest.raises(RuntimeError) as err:
+                f(m)
+            msgs.append(str(err.value))
+        assert msgs[0] == msgs[1]
+        same(torch.rand(2), dt.rand(2))
