@@ -44,7 +44,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if kwargs:
         raise ValueError(f"Unexpected keyword argument(s): {tuple(kwargs.keys())}")
     if not isinstance(model, Model):
-        raise ValueError(f"Expected `model` argument to be a `Model` instance. Received: "
+        raise ValueError(f"Expected `model` argument to be a `Model` instance. Received: "  # noqa: TRY004 - Keras's type
                          f"model={model}")
     if clone_function is not None and not callable(clone_function):
         raise ValueError(f"Expected `clone_function` argument to be a callable. Received: "

@@ -86,7 +86,7 @@ def _minimal_cell(kr, ops):
 @pytest.mark.parametrize("which", ["lstm", "gru", "simple", "stacked", "custom"])
 def test_rnn_of_cell_equals_keras3(which):
     k3 = _keras3()
-    kw = dict(return_sequences=True, return_state=True, go_backwards=which == "gru")
+    kw = {"return_sequences": True, "return_state": True, "go_backwards": which == "gru"}
     if which == "custom":
         theirs = k3.layers.RNN(_minimal_cell(k3, k3.ops.matmul), **kw)
         ours = L.RNN(_minimal_cell(keras, keras.backend.dot), **kw)
@@ -140,13 +140,13 @@ def test_initial_state_stacked_states_and_errors():
     x = keras.Input((4, 3))
     h0, c0 = keras.Input((5,)), keras.Input((5,))
     r = L.RNN(L.LSTMCell(5), return_state=True)
-    out, h, c = r(x, initial_state=[h0, c0])
+    out, _h, c = r(x, initial_state=[h0, c0])
     f = L.LSTM(5, return_state=True)
     out2, _, _ = f(x, initial_state=[h0, c0])
     m = keras.models.Model([x, h0, c0], [out, c, out2])
     r.set_weights(f.get_weights())
     hv = np.random.default_rng(2).standard_normal((2, 5)).astype(np.float32)
-    a, cc, b = m.predict([X, hv, -hv])
+    a, _c, b = m.predict([X, hv, -hv])
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     stacked = L.RNN([L.LSTMCell(3), L.SimpleRNNCell(2)], return_state=True)
     outs = stacked(x)

@@ -181,7 +181,7 @@ def test_training_config_of_loss_metric_classes_adamw_schedule_as_keras3(tmp_pat
     assert type(k.optimizer).__name__ == "AdamW"
 
 
-@pytest.mark.parametrize("kind", ["att", "2d", "rnn"])
+@pytest.mark.parametrize("kind", ["2d", "rnn"])     # Sequential, functional
 def test_clone_model_new_layers_and_weights(kind):
     _fresh()
     m = MAKE[kind]()

@@ -34,7 +34,7 @@ from .. import constraints as _constraints
 from ..engine import MASKS, Layer, _accepts
 from .recurrent import _Recurrent, _time_major
 
-__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN"]
+__all__ = ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
 
 class _Cell(Layer):
@@ -231,7 +231,7 @@ class RNN(Layer):
     def _sizes(self) -> list:
         ss = self.cell.state_size
         if not isinstance(ss, (list, tuple, int)):
-            raise ValueError(f"state_size must be an integer, or a list/tuple of integers "
+            raise ValueError(f"state_size must be an integer, or a list/tuple of integers "  # noqa: TRY004
                              f"(one for each state tensor). Received: state_size={ss}")
         return [ss] if isinstance(ss, int) else list(ss)
 
