@@ -47,10 +47,12 @@ def _scalar_key(k):
 
 def _index_tensor(idx: np.ndarray, size: int, like: Tensor) -> Tensor:
     idx = idx.astype(np.int64, copy=False)
-    if idx.size and (idx.max() >= size or idx.min() < -size):
+    lo = idx.min() if idx.size else 0
+    if idx.size and (idx.max() >= size or lo < -size):
         bad = idx[(idx >= size) | (idx < -size)].flat[0]
         raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
-    idx = np.where(idx < 0, idx + size, idx)
+    # (a copy either way, never the caller's buffer; np.where only when an index is negative)
+    idx = np.where(idx < 0, idx + size, idx) if lo < 0 else idx.copy()
     t = Tensor._wrap(idx)
     return t if not like.is_cuda else t.cuda()
 
