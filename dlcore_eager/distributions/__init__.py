@@ -529,6 +529,17 @@ from .relaxed import (
 )
 from .transformed import LogNormal, TransformedDistribution
 from .transformed_families import FisherSnedecor, InverseGamma, Kumaraswamy, Pareto, Weibull
+from .transforms import identity_transform
+from .transforms_extra import (
+    LogisticNormal,
+    OneHotCategoricalStraightThrough,
+    ReshapeTransform,
+    SoftplusTransform,
+)
+
+for _name in ("ReshapeTransform", "SoftplusTransform"):    # (their home in PyTorch)
+    setattr(transforms, _name, globals()[_name])
+    transforms.__all__.append(_name)
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -570,3 +581,5 @@ __all__ += [
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]
 __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"]
+__all__ += ["LogisticNormal", "OneHotCategoricalStraightThrough", "ReshapeTransform",
+            "SoftplusTransform", "identity_transform"]

@@ -8,11 +8,36 @@ validation errors print.
 
 from __future__ import annotations
 
-__all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
-           "greater_than_eq", "half_open_interval", "independent", "integer_interval",
-           "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
-           "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-           "positive_integer", "real", "real_vector", "simplex", "unit_interval"]
+__all__ = [
+    "Constraint",
+    "boolean",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "lower_triangular",
+    "multinomial",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "positive_semidefinite",
+    "real",
+    "real_vector",
+    "simplex",
+    "square",
+    "symmetric",
+    "unit_interval",
+]
 
 
 class Constraint:
@@ -223,6 +248,49 @@ class _LowerCholesky(Constraint):
         return tril & (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
 
 
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        from ..creation import full
+        ok = value.shape[-2] == value.shape[-1]
+        return full(tuple(value.shape[:-2]), ok, dtype=_bool())
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        square_check = super().check(value)
+        if not square_check.all():
+            return square_check
+        close = ((value - value.mT).abs() <= 1e-6 + 1e-6 * value.mT.abs())
+        return close.reshape(*value.shape[:-2], -1).all(-1)
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value):
+        sym_check = super().check(value)
+        if not sym_check.all():
+            return sym_check
+        from .. import linalg
+        return linalg.eigvalsh(value).ge(0).all(-1)
+
+
+class _Multinomial(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, x):
+        return (x >= 0).all(-1) & (x.sum(-1) <= self.upper_bound)
+
+
+def _bool():
+    from .. import _dtype
+    return _dtype.bool_
+
+
 class _PositiveDefinite(Constraint):
     event_dim = 2
 
@@ -253,3 +321,7 @@ simplex = _Simplex()
 lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+multinomial = _Multinomial

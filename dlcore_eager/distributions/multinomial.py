@@ -18,17 +18,6 @@ from ._common import ConstrainedDistribution, draw
 __all__ = ["Multinomial", "NegativeBinomial"]
 
 
-class _Multinomial(C.Constraint):
-    is_discrete = True
-    event_dim = 1
-
-    def __init__(self, upper_bound):
-        self.upper_bound = upper_bound
-
-    def check(self, x):
-        return (x >= 0).all(-1) & (x.sum(-1) <= self.upper_bound)
-
-
 class Multinomial(ConstrainedDistribution):
     """Counts of ``total_count`` draws from a Categorical(probs / logits); event ``(K,)``."""
 
@@ -47,7 +36,7 @@ class Multinomial(ConstrainedDistribution):
 
     @property
     def support(self):                           # type: ignore[override]
-        return _Multinomial(self.total_count)
+        return C.multinomial(self.total_count)
 
     @property
     def probs(self):

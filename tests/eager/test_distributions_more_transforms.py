@@ -148,3 +148,51 @@ def test_transformed_families_samples_and_support():
             lib.distributions.Pareto(lib.tensor([2.0]), lib.tensor([1.0])).cdf(
                 lib.tensor([1.0]))
         assert "to be within the support (GreaterThanEq(lower_bound=" in str(e.value)
+
+
+def _extra(lib):
+    D = lib.distributions
+    T = D.transforms
+    out = {}
+    x = lib.tensor(X, requires_grad=True)
+    t = T.SoftplusTransform()
+    y = t(x)
+    out.update(sp=y, sp_ladj=t.log_abs_det_jacobian(x, y), sp_inv=t.inv(y))
+    r = T.ReshapeTransform((3,), (3, 1))
+    out.update(rs=r(x), rs_ladj=r.log_abs_det_jacobian(x, r(x)), rs_inv=r.inv(r(x)))
+    out["rs shape"] = repr(tuple(r.forward_shape((5, 3))))
+    ln = D.LogisticNormal(x[0], x[1].exp())
+    out["logistic"] = ln.log_prob(lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64))
+    out["logistic shapes"] = repr((tuple(ln.batch_shape), tuple(ln.event_shape),
+                                   tuple(ln.rsample((2,)).shape), repr(ln.support),
+                                   tuple(D.LogisticNormal(0.3, 1.2).event_shape)))
+    total = sum((v * (i + 1)).sum() for i, v in enumerate(out.values())
+                if not isinstance(v, str))
+    total.backward()
+    grads = [x.grad.numpy().copy()]
+    oh = D.OneHotCategoricalStraightThrough(logits=x)
+    s = oh.rsample((3,))
+    out["one-hot"] = repr((tuple(s.shape), float(s.detach().sum())))
+    x.grad = None
+    (s * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum().backward()
+    grads.append(x.grad.numpy())
+    C = D.constraints
+    m = lib.tensor([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 3.0], [3.0, 1.0]],
+                    [[1.0, 0.5], [0.0, 1.0]]])
+    out["constraints"] = repr([c.check(v).tolist() for c, v in (
+        (C.square, m), (C.symmetric, m), (C.positive_semidefinite, m[:2]),
+        (C.multinomial(3), lib.tensor([[1.0, 2.0], [2.0, 2.0]])))])
+    return out, grads
+
+
+def test_softplus_reshape_logistic_normal_straight_through():
+    (ta, tg), (da, dg) = _extra(torch), _extra(dl)
+    assert list(ta) == list(da)
+    for k in ta:
+        if isinstance(ta[k], str):
+            assert da[k] == ta[k], k
+            continue
+        np.testing.assert_allclose(da[k].detach().numpy(), ta[k].detach().numpy(),
+                                   rtol=1e-10, atol=1e-12, err_msg=k)
+    for a, b in zip(tg, dg):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
