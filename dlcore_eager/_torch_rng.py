@@ -58,8 +58,8 @@ class TorchCPUEngine:
         self.seed = int(seed) % 2 ** 64
         self.bg = np.random.MT19937(0)
         self.bg._legacy_seeding(self.seed & 0xffffffff)
-        self.next_double = None       # cached normal_distribution<double> second value
-        self.next_float = None
+        self.next_double: float | None = None     # normal_distribution<double>'s cached value
+        self.next_float: float | None = None
         self._fresh = True            # no draw since seeding (PyTorch's next == 0)
 
     def get_state(self) -> bytes:

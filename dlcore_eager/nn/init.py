@@ -209,14 +209,14 @@ def dirac_(t: Tensor, groups: int = 1) -> Tensor:
 
 
 def sparse_(t: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
-    """Normal(0, std) values with a fraction ``sparsity`` of each column zeroed (2-D)."""
-    import numpy as np
+    """Normal(0, std) values with a fraction ``sparsity`` of each column zeroed (2-D), drawn as
+    PyTorch: ``normal_(0, std)`` then one ``randperm(rows)`` per column."""
     if t.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     from ..creation import randperm
     rows, cols = tuple(t.shape)
     w = t.new_empty((rows, cols)).normal_(0.0, std, generator=generator).numpy()
-    zeros = int(math.ceil(sparsity * rows))
+    zeros = math.ceil(sparsity * rows)
     for c in range(cols):                 # PyTorch draws these from the default generator
         w[randperm(rows).numpy()[:zeros], c] = 0.0
     return _write(t, w)

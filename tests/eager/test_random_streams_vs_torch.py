@@ -28,11 +28,11 @@ def both(seed, fn):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_rand_randn_normal(dtype):
     for n in SIZES:
-        for fn in (lambda m: m.rand(n, dtype=getattr(m, dtype)),
-                   lambda m: m.randn(n, dtype=getattr(m, dtype)),
-                   lambda m: m.randn(3, n, dtype=getattr(m, dtype)),
-                   lambda m: m.empty(n, dtype=getattr(m, dtype)).normal_(0.5, 2.0),
-                   lambda m: m.empty(n, dtype=getattr(m, dtype)).uniform_(-2.0, 3.0)):
+        for fn in (lambda m, n=n: m.rand(n, dtype=getattr(m, dtype)),
+                   lambda m, n=n: m.randn(n, dtype=getattr(m, dtype)),
+                   lambda m, n=n: m.randn(3, n, dtype=getattr(m, dtype)),
+                   lambda m, n=n: m.empty(n, dtype=getattr(m, dtype)).normal_(0.5, 2.0),
+                   lambda m, n=n: m.empty(n, dtype=getattr(m, dtype)).uniform_(-2.0, 3.0)):
             same(*both(n, fn))
     # the cached second normal of normal_distribution<double> carries across calls
     same(*both(3, lambda m: m.cat([m.randn(3, dtype=getattr(m, dtype)),
@@ -44,24 +44,26 @@ def test_torch_normal_forms():
     sd = np.abs(x[0])
     for d in ("float32", "float64"):
         xm, sm = x.astype(d), sd.astype(d)
-        for f in (lambda m: m.normal(m.tensor(xm), m.tensor(sm)),
-                  lambda m: m.normal(m.tensor(xm), 2.0), lambda m: m.normal(0.5, m.tensor(sm)),
-                  lambda m: m.normal(2.0, 3.0, (4, 5), dtype=getattr(m, d)),
-                  lambda m: m.normal(2.0, 3.0, (3,), dtype=getattr(m, d))):
+        for f in (lambda m, sm=sm, xm=xm: m.normal(m.tensor(xm), m.tensor(sm)),
+                  lambda m, xm=xm: m.normal(m.tensor(xm), 2.0),
+                  lambda m, sm=sm: m.normal(0.5, m.tensor(sm)),
+                  lambda m, d=d: m.normal(2.0, 3.0, (4, 5), dtype=getattr(m, d)),
+                  lambda m, d=d: m.normal(2.0, 3.0, (3,), dtype=getattr(m, d))):
             same(*both(4, f))
 
 
 def test_integers_and_permutations():
     for n in (1, 2, 7, 100, 1000):
-        same(*both(n, lambda m: m.randperm(n)))
+        same(*both(n, lambda m, n=n: m.randperm(n)))
     for lo, hi in ((0, 10), (-5, 7), (0, 2 ** 40)):
         for d in ("int64", "int32", "float64"):
             if d == "int32" and hi > 2 ** 31:
                 continue
-            same(*both(1, lambda m: m.randint(lo, hi, (50,), dtype=getattr(m, d))))
+            same(*both(1, lambda m, d=d, hi=hi, lo=lo:
+                       m.randint(lo, hi, (50,), dtype=getattr(m, d))))
     for d in ("int64", "int32", "uint8", "bool", "float32", "float64"):
-        same(*both(2, lambda m: m.empty(40, dtype=getattr(m, d)).random_()))
-        same(*both(2, lambda m: m.empty(40, dtype=getattr(m, d)).random_(0, 2)))
+        same(*both(2, lambda m, d=d: m.empty(40, dtype=getattr(m, d)).random_()))
+        same(*both(2, lambda m, d=d: m.empty(40, dtype=getattr(m, d)).random_(0, 2)))
 
 
 def test_generators_and_state_round_trip():
@@ -71,7 +73,7 @@ def test_generators_and_state_round_trip():
     same(torch.Generator().get_state(), dt.Generator().get_state())
     assert h.initial_seed() == g.initial_seed() == 9
     for k in (0, 3, 623, 624, 625):
-        a, b = both(7, lambda m: (m.rand(k), m.randn(3), m.get_rng_state())[2])
+        a, b = both(7, lambda m, k=k: (m.rand(k), m.randn(3), m.get_rng_state())[2])
         same(a, b)
         assert a.numel() == 5056
     # a state taken from PyTorch continues PyTorch's stream here, and the other way round
@@ -90,12 +92,13 @@ def test_generators_and_state_round_trip():
 def test_modules_init_and_dropout():
     for make in (lambda m: m.nn.Linear(20, 7), lambda m: m.nn.Conv2d(3, 4, 3),
                  lambda m: m.nn.Embedding(10, 5), lambda m: m.nn.GRU(4, 6)):
-        a, b = both(0, lambda m: list(make(m).parameters()))
+        a, b = both(0, lambda m, make=make: list(make(m).parameters()))
         for x, y in zip(a, b):
             same(x, y)
     for name in ("xavier_uniform_", "xavier_normal_", "kaiming_normal_", "trunc_normal_"):
-        same(*both(0, lambda m: getattr(m.nn.init, name)(m.empty(16, 9))))
+        same(*both(0, lambda m, name=name: getattr(m.nn.init, name)(m.empty(16, 9))))
     same(*both(0, lambda m: m.nn.init.trunc_normal_(m.empty(6, 5), 0.0, 1.0, 0.5, 1.0)))
+    same(*both(0, lambda m: m.nn.init.sparse_(m.empty(6, 5), 0.5)))
     a, b = both(0, lambda m: m.nn.init.orthogonal_(m.empty(5, 8)))
     np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)     # (LAPACK QR rounding)
     x = np.ones((4, 50), np.float32)
@@ -106,15 +109,15 @@ def test_modules_init_and_dropout():
 def test_multinomial_bernoulli_exponential():
     p = np.array([[0.1, 0.2, 0.3, 0.4], [0.5, 0.0, 0.25, 0.25]], np.float32)
     for n, repl in ((1, False), (3, False), (5, True), (1, True)):
-        same(*both(0, lambda m: m.multinomial(m.tensor(p), n, repl)))
+        same(*both(0, lambda m, n=n, repl=repl: m.multinomial(m.tensor(p), n, repl)))
     for d in ("float32", "float64"):
         pd = p.astype(d)
-        same(*both(1, lambda m: m.bernoulli(m.tensor(pd))))
-        same(*both(1, lambda m: m.empty(30, dtype=getattr(m, d)).bernoulli_(0.3)))
-        same(*both(1, lambda m: m.empty(30, dtype=getattr(m, d)).exponential_(2.5)))
-        same(*both(1, lambda m: m.empty(17, dtype=getattr(m, d)).cauchy_(0.5, 2.0)))
-        same(*both(1, lambda m: m.empty(17, dtype=getattr(m, d)).log_normal_(0.2, 0.5)))
-        same(*both(1, lambda m: m.empty(17, dtype=getattr(m, d)).geometric_(0.3)))
+        same(*both(1, lambda m, pd=pd: m.bernoulli(m.tensor(pd))))
+        same(*both(1, lambda m, d=d: m.empty(30, dtype=getattr(m, d)).bernoulli_(0.3)))
+        same(*both(1, lambda m, d=d: m.empty(30, dtype=getattr(m, d)).exponential_(2.5)))
+        same(*both(1, lambda m, d=d: m.empty(17, dtype=getattr(m, d)).cauchy_(0.5, 2.0)))
+        same(*both(1, lambda m, d=d: m.empty(17, dtype=getattr(m, d)).log_normal_(0.2, 0.5)))
+        same(*both(1, lambda m, d=d: m.empty(17, dtype=getattr(m, d)).geometric_(0.3)))
 
 
 def test_data_shuffling():
@@ -144,7 +147,7 @@ def test_noise_of_rrelu_alpha_dropout_and_attention():
               lambda m: m.nn.functional.alpha_dropout(m.tensor(x), 0.3, True),
               lambda m: m.nn.functional.scaled_dot_product_attention(
                   m.tensor(q), m.tensor(q), m.tensor(q), dropout_p=0.4)):
-        a, b = both(0, lambda m: (f(m), m.rand(3)))
+        a, b = both(0, lambda m, f=f: (f(m), m.rand(3)))
         np.testing.assert_allclose(a[0].numpy(), b[0].numpy(), rtol=1e-6, atol=1e-6)
         same(a[1], b[1])                        # the same number of draws
 

@@ -22,7 +22,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-_KW = dict(nogil=True, cache=True, error_model="numpy")
+_KW = {"nogil": True, "cache": True, "error_model": "numpy"}
 
 _LOGP = np.array([7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
                   1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
