@@ -102,6 +102,8 @@ sigmoid_p = _unary(
     "y = 1 / (1 + exp(-x));  dx = g y (1 - y)", simd=True,
     api={"torch": "sigmoid", "Tensor": "sigmoid", "torch.nn.functional": "sigmoid",
          "torch.special": "expit", "tf": "sigmoid", "tf.math": "sigmoid", "tf.nn": "sigmoid"})
+for _p, _fn in ((tanh_p, _cpu_transcendental.tanh), (sigmoid_p, _cpu_transcendental.sigmoid)):
+    _p.kernels["cpu"] = _cpu_transcendental.float32_entry(_p.kernels["cpu"], _fn)
 # NaN stays NaN; -inf and -0.0 give +0 (not "x * 0", which is NaN for -inf).
 relu_p = _unary("relu", "{0} if ({0} > 0 or {0} != {0}) else 0", lambda x: np.maximum(x, 0),
                 lambda g, y, x: (relu_grad(g, y),),

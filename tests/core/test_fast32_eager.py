@@ -134,3 +134,15 @@ def test_static_sigmoid_gradient_is_fused_and_equals_the_interpreter():
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
     assert not [w for w in rep.codegen["left_to_python"] if "SigmoidGrad" in w]
+
+
+def test_kernel_entries_keep_shapes_and_dtypes():
+    from dlcore.ops.elementwise import sigmoid_p, tanh_p
+    for k, ref in ((tanh_p.kernels["cpu"], np.tanh), (sigmoid_p.kernels["cpu"], None)):
+        for x in (np.array(-0.0, np.float32), np.zeros((0, 3), np.float32),
+                  np.array([0.5, -2.0]), np.array([1j, 0.5], np.complex64)):
+            y = k(x)
+            assert type(y) is np.ndarray and y.dtype == x.dtype and y.shape == x.shape
+            if ref is not None:
+                np.testing.assert_allclose(y, ref(x), rtol=1e-6)
+    assert np.signbit(tanh_p.kernels["cpu"](np.array(-0.0, np.float32)))

@@ -46,6 +46,24 @@ def _loops():
     return _f32
 
 
+def float32_entry(entry, fn):
+    """The CPU kernel ``entry`` (an elementwise SIMD entry) with float32 NumPy arrays handed
+    straight to ``fn`` (``tanh``/``sigmoid`` here: neither raises floating-point warnings on
+    real input, so the entry's type test and warning silencing, ~1 us a call, are skipped)."""
+    ndarray = np.ndarray
+
+    def kernel(x, **params):
+        if type(x) is ndarray and x.dtype == _F32:
+            y = fn(x)
+            return y if type(y) is ndarray else np.asarray(y)     # (0-d: a NumPy scalar)
+        return entry(x, **params)
+
+    kernel.__name__, kernel.__doc__ = entry.__name__, entry.__doc__
+    for name in ("module", "kernel", "into"):
+        setattr(kernel, name, getattr(entry, name))
+    return kernel
+
+
 def tanh(x: np.ndarray) -> np.ndarray:
     """tanh of a floating-point (or complex) array: float32 C-contiguous arrays of at least
     ``TANH32_MIN`` elements through ``_fast32.tanh32`` in one vectorised Numba pass, the rest
