@@ -97,8 +97,8 @@ def var_groups(layer) -> list[tuple[str, list]]:
     if cls in RECURRENT:
         return [("cell/vars", list(layer.weights))]
     if cls == "Bidirectional":
-        return [("forward_layer/cell/vars", list(layer.forward_layer.weights)),
-                ("backward_layer/cell/vars", list(layer.backward_layer.weights))]
+        return [(f"{side}/{p}", ws) for side in ("forward_layer", "backward_layer")
+                for p, ws in var_groups(getattr(layer, side))]
     if cls == "TimeDistributed":
         return [("layer/" + p, ws) for p, ws in var_groups(layer.layer)]
     from .saving_more import var_groups as more

@@ -136,6 +136,18 @@ def test_gradients_by_finite_differences():
         keras.backend.set_floatx("float32")
 
 
+def test_bidirectional_rnn_of_cell_equals_bidirectional_fused():
+    x = keras.Input((4, 3))
+    a = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True))
+    b = L.Bidirectional(L.RNN(L.GRUCell(3), return_sequences=True, return_state=True))
+    m = keras.models.Model(x, a(x) + b(x))
+    assert len(b.weights) == 6 and b.backward_layer.cell is not b.forward_layer.cell
+    b.set_weights(a.get_weights())
+    got = m.predict(X)
+    for u, v in zip(got[:3], got[3:]):
+        np.testing.assert_allclose(u, v, rtol=1e-6, atol=1e-6)
+
+
 def test_initial_state_stacked_states_and_errors():
     x = keras.Input((4, 3))
     h0, c0 = keras.Input((5,)), keras.Input((5,))

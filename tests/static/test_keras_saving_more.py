@@ -74,6 +74,8 @@ def _seq_1d_3d():
 def _rnn_model():
     x = keras.Input(shape=(4, 3))
     y = L.RNN(L.LSTMCell(3, recurrent_activation="sigmoid"), return_sequences=True)(x)
+    y = L.Bidirectional(L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.GRUCell(
+        2, recurrent_activation="sigmoid")]), return_sequences=True), merge_mode="sum")(y)
     y = L.RNN(L.StackedRNNCells([L.GRUCell(2, recurrent_activation="sigmoid"),
                                  L.SimpleRNNCell(2)]), go_backwards=True)(y)
     return keras.models.Model(x, y)
@@ -128,7 +130,7 @@ def test_real_keras3_reads_attention_and_convlstm(tmp_path):
         cfg = json.loads(z.read("config.json"))
     mha = [rec for rec in cfg["config"]["layers"] if rec["class_name"] == "MultiHeadAttention"]
     assert len(mha[0]["inbound_nodes"][0]["args"]) == 2       # query, value: as Keras 3 writes
-    m = _rnn_model()                         # RNN(LSTMCell), RNN(StackedRNNCells([GRU, Simple]))
+    m = _rnn_model()               # RNN(LSTMCell), Bidirectional(RNN(stack)), RNN(stack)
     want = m.predict(X["rnn"])
     m.save(str(tmp_path / "r.keras"))
     r = k3.models.load_model(str(tmp_path / "r.keras"))

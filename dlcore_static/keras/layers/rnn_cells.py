@@ -13,6 +13,8 @@ the end.  ``return_state`` returns ``[output] + states``, the states flat (Keras
 stack's states per cell, here ``[h1, c1], [h2, c2]`` are ``h1, c1, h2, c2``).
 ``unroll`` changes nothing in the result (it is a speed hint in Keras; dlcore always loops).
 ``stateful=True`` and the cells' ``dropout``/``recurrent_dropout`` are refused.
+``Bidirectional(RNN(cell))`` makes its backward layer with a new cell of the same class and
+arguments (built-in cells and stacks of them; a user's cell needs ``backward_layer=``).
 
 The built-in cells compute what the fused layers compute (``recurrent.py``), with the same
 weights ``kernel``, ``recurrent_kernel``, ``bias`` (gate orders i, f, c, o and z, r, h; GRU with
@@ -51,6 +53,16 @@ class _Cell(Layer):
             raise NotImplementedError(f"{type(self).__name__}: dropout and recurrent_dropout "
                                       "are not supported in dlcore's cells (the fused "
                                       "SimpleRNN/LSTM/GRU layers support them)")
+        self._args = {                            # a copy's arguments (Bidirectional)
+            "units": units, "activation": activation,
+            "recurrent_activation": recurrent_activation, "use_bias": use_bias,
+            "kernel_initializer": kernel_initializer,
+            "recurrent_initializer": recurrent_initializer,
+            "bias_initializer": bias_initializer, "unit_forget_bias": unit_forget_bias,
+            "kernel_regularizer": kernel_regularizer,
+            "recurrent_regularizer": recurrent_regularizer,
+            "bias_regularizer": bias_regularizer, "kernel_constraint": kernel_constraint,
+            "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint}
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a "
@@ -193,6 +205,18 @@ class StackedRNNCells(Layer):
         return inputs, new_states
 
 
+def _copy_cell(cell):
+    """A new cell of the same class and arguments (new weights): Bidirectional's backward
+    cell."""
+    if isinstance(cell, StackedRNNCells):
+        return StackedRNNCells([_copy_cell(c) for c in cell.cells])
+    if isinstance(cell, _Cell):
+        return type(cell)(**cell._args)
+    raise NotImplementedError(f"Bidirectional: dlcore cannot copy the cell {cell.name!r} of "
+                              f"class {type(cell).__name__}; pass backward_layer=RNN("
+                              f"{type(cell).__name__}(...), go_backwards=True)")
+
+
 def _flatten(x) -> list:
     if isinstance(x, (list, tuple)):
         return [t for v in x for t in _flatten(v)]
@@ -227,6 +251,18 @@ class RNN(Layer):
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards, self.unroll, self.stateful = go_backwards, unroll, False
         self.supports_masking = True
+
+    @property
+    def _config(self) -> dict:
+        """The arguments of a copy with a new cell (what Bidirectional makes its backward
+        layer from)."""
+        return {"cell": _copy_cell(self.cell), "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards,
+                "unroll": self.unroll}
+
+    @property
+    def _states(self) -> int:
+        return len(_flatten(self._sizes()))
 
     def _sizes(self) -> list:
         ss = self.cell.state_size
