@@ -146,7 +146,13 @@ def sparse_softmax_cross_entropy(logits, labels):
 
 
 def sigmoid_cross_entropy_with_logits(logits, labels):
-    return add(sub(maximum(logits, 0), mul(logits, labels)), log(add(exp(neg(abs(logits))), 1)))
+    # max(x, 0) and -|x| by a select on x < 0 (as TensorFlow writes them): at x = 0 the
+    # gradient is then sigmoid(0) - z = 0.5 - z (PyTorch's and TensorFlow's), where abs's
+    # sign(0) = 0 gave 1 - z (a zero-initialised logit's first step was wrong)
+    negative = less(logits, 0)
+    relu_logits = where(negative, 0.0, logits)
+    neg_abs_logits = where(negative, logits, neg(logits))
+    return add(sub(relu_logits, mul(logits, labels)), log(add(exp(neg_abs_logits), 1)))
 
 
 def clip(x, lo=None, hi=None):

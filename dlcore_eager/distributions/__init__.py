@@ -520,6 +520,7 @@ from .families import Binomial, Cauchy, Geometric, Gumbel, HalfCauchy, HalfNorma
 from .gamma import Beta, Chi2, Dirichlet, Gamma
 from .multinomial import Multinomial, NegativeBinomial
 from .relaxed import (
+    ContinuousBernoulli,
     ExpRelaxedCategorical,
     LogitRelaxedBernoulli,
     LowRankMultivariateNormal,
@@ -580,6 +581,7 @@ __all__ += [
 ]
 __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistribution",
             "constraints", "transforms"]
+__all__ += ["ContinuousBernoulli"]
 __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"]
 __all__ += ["LogisticNormal", "OneHotCategoricalStraightThrough", "ReshapeTransform",
             "SoftplusTransform", "identity_transform"]

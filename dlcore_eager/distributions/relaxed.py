@@ -10,9 +10,13 @@
                         log p(y) = lgamma(K) + (K-1) log t + sum(s - logsumexp s), s = l - t y
     Relaxed* = the above through sigmoid / exp (so on the unit interval / simplex)
     LowRankMultivariateNormal(mu, W, D): N(mu, W W^T + diag D);  rsample = mu + W e1 + sqrt(D) e2
+    ContinuousBernoulli(p):  log p(x) = x log p + (1-x) log(1-p) + log C(p),
+                        C(p) = 2 atanh(1 - 2p) / (1 - 2p) (a Taylor series near p = 1/2)
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -22,11 +26,12 @@ from ..tensor import Tensor
 from . import Categorical, Distribution, _clamp_probs, _t
 from . import constraints as C
 from ._common import ConstrainedDistribution, draw
+from .kl import register_kl
 from .more import MultivariateNormal
 from .transformed import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
 
-__all__ = ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
+__all__ = ["ContinuousBernoulli", "ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
            "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
 
 
@@ -345,3 +350,123 @@ class LowRankMultivariateNormal(Distribution):
     def __repr__(self) -> str:
         return (f"LowRankMultivariateNormal(loc: {self.loc.size()}, cov_factor: "
                 f"{self.cov_factor.size()}, cov_diag: {self.cov_diag.size()})")
+
+
+# ----------------------------------------------------------------------------- CB
+class ContinuousBernoulli(ConstrainedDistribution):
+    """The continuous Bernoulli on [0, 1] (density ``C(p) p^x (1-p)^(1-x)``), PyTorch's
+    formulas: the normaliser, mean and variance by their Taylor series where ``p`` is within
+    ``lims`` of 1/2; ``rsample`` = ``icdf(u)``."""
+
+    arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
+    support = C.unit_interval
+    has_rsample = True
+
+    def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
+        from . import _np
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            p = _t(probs)
+            if validate_args is not None and not np.all(_np(C.unit_interval.check(p))):
+                raise ValueError("The parameter probs has invalid values")
+            self.probs = _clamp_probs(p)
+            q = _clamp_probs(self.probs)
+            self.logits = q.log() - (-q).log1p()
+            self._param = self.probs
+        else:
+            self.logits = _t(logits)
+            self.probs = _clamp_probs(self.logits.sigmoid())
+            self._param = self.logits
+        self._lims = lims
+        super().__init__(self._param.shape, (), validate_args)
+
+    def _outside_unstable_region(self):
+        return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])
+
+    def _cut_probs(self):
+        return self.probs.where(self._outside_unstable_region(),
+                                self.probs.detach() * 0 + self._lims[0])
+
+    def _cont_bern_log_norm(self):
+        cut = self._cut_probs()
+        below = cut.where(cut <= 0.5, cut * 0)
+        above = cut.where(cut >= 0.5, cut * 0 + 1)
+        log_norm = ((-cut).log1p() - cut.log()).abs().log() - \
+            (-2.0 * below).log1p().where(cut <= 0.5, (2.0 * above - 1.0).log())
+        x = (self.probs - 0.5).pow(2)
+        taylor = math.log(2.0) + (4.0 / 3.0 + 104.0 / 45.0 * x) * x
+        return log_norm.where(self._outside_unstable_region(), taylor)
+
+    @property
+    def mean(self):
+        cut = self._cut_probs()
+        mus = cut / (2.0 * cut - 1.0) + 1.0 / ((-cut).log1p() - cut.log())
+        x = self.probs - 0.5
+        taylor = 0.5 + (1.0 / 3.0 + 16.0 / 45.0 * x.pow(2)) * x
+        return mus.where(self._outside_unstable_region(), taylor)
+
+    @property
+    def variance(self):
+        cut = self._cut_probs()
+        vs = cut * (cut - 1.0) / (1.0 - 2.0 * cut).pow(2) + \
+            1.0 / ((-cut).log1p() - cut.log()).pow(2)
+        x = (self.probs - 0.5).pow(2)
+        taylor = 1.0 / 12.0 - (1.0 / 15.0 - 128.0 / 945.0 * x) * x
+        return vs.where(self._outside_unstable_region(), taylor)
+
+    @property
+    def stddev(self):
+        return self.variance.sqrt()
+
+    def sample(self, sample_shape=()):
+        from . import _no_record
+        with _no_record():
+            return self.rsample(sample_shape).detach()
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        u = draw(shape, self.probs, lambda g, s: g.random(s))
+        return self.icdf(u)
+
+    def log_prob(self, value):
+        from ..nn import functional as F
+        value = _t(value, self.logits)
+        self._validate_sample(value)
+        shape = np.broadcast_shapes(tuple(self.logits.shape), tuple(value.shape))
+        logits, value = self.logits.expand(*shape), value.expand(*shape)
+        return -F.binary_cross_entropy_with_logits(logits, value, reduction="none") + \
+            self._cont_bern_log_norm()
+
+    def cdf(self, value):
+        value = _t(value, self.probs)
+        self._validate_sample(value)
+        cut = self._cut_probs()
+        cdfs = (cut.pow(value) * (1.0 - cut).pow(1.0 - value) + cut - 1.0) / (2.0 * cut - 1.0)
+        unbounded = cdfs.where(self._outside_unstable_region(), value)
+        return (value * 0).where(value <= 0.0, (value * 0 + 1).where(value >= 1.0, unbounded))
+
+    def icdf(self, value):
+        value = _t(value, self.probs)
+        cut = self._cut_probs()
+        inv = (((-cut) + value * (2.0 * cut - 1.0)).log1p() - (-cut).log1p()) / \
+            (cut.log() - (-cut).log1p())
+        return inv.where(self._outside_unstable_region(), value)
+
+    def entropy(self):
+        log_probs0 = (-self.probs).log1p()
+        log_probs1 = self.probs.log()
+        return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
+
+    def __repr__(self) -> str:
+        name = "probs" if self._param is self.probs else "logits"
+        v = self._param
+        return f"ContinuousBernoulli({name}: {v if v.numel() == 1 else v.size()})"
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + (-p.probs).log1p()
+    t3 = -q._cont_bern_log_norm() - (-q.probs).log1p()
+    return t1 + t2 + t3

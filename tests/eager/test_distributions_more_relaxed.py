@@ -124,3 +124,34 @@ def test_support_and_arg_constraints_match_torch():
     assert C.one_hot.check(dl.tensor([[0.0, 1.0], [1.0, 1.0]])).tolist() == [True, False]
     assert C.positive_definite.check(dl.eye(2)).item()
     assert C.lower_cholesky.check(dl.tensor([[1.0, 0.0], [2.0, 1.0]])).item()
+
+
+def _continuous_bernoulli(lib):
+    D = lib.distributions
+    lg = lib.tensor([-2.0, 0.001, 0.003, 1.5, 0.0], dtype=lib.float64, requires_grad=True)
+    x = lib.tensor([0.2, 0.5, 0.9, 0.0, 1.0], dtype=lib.float64)
+    out = {}
+    for tag, d in (("logits", D.ContinuousBernoulli(logits=lg)),
+                   ("probs", D.ContinuousBernoulli(probs=lg.sigmoid()))):
+        out.update({f"{tag} {k}": v for k, v in (
+            ("log_prob", d.log_prob(x)), ("mean", d.mean), ("variance", d.variance),
+            ("cdf", d.cdf(x)), ("icdf", d.icdf(x)), ("entropy", d.entropy()))})
+    out["kl"] = D.kl_divergence(D.ContinuousBernoulli(logits=lg),
+                                D.ContinuousBernoulli(logits=lg * 0.5 + 0.2))
+    # Bernoulli's log_prob at logit 0 (BCE-with-logits' gradient there: sigmoid(0) - z)
+    out["bernoulli"] = D.Bernoulli(logits=lg).log_prob(x.round())
+    sum((v * (i + 1)).sum() for i, v in enumerate(out.values())).backward()
+    shape = tuple(D.ContinuousBernoulli(logits=lg).rsample((3,)).shape)
+    return {k: v.detach().numpy() for k, v in out.items()}, lg.grad.numpy(), shape
+
+
+def test_continuous_bernoulli_against_torch():
+    (ta, tg, ts), (da, dg, ds) = _continuous_bernoulli(torch), _continuous_bernoulli(dl)
+    assert ts == ds == (3, 5)
+    for k in ta:
+        np.testing.assert_allclose(da[k], ta[k], rtol=1e-10, atol=1e-12, err_msg=k)
+    np.testing.assert_allclose(dg, tg, rtol=1e-9, atol=1e-12)
+    x = dl.tensor([0.0, 0.0], requires_grad=True)
+    dl.nn.functional.binary_cross_entropy_with_logits(x, dl.tensor([1.0, 0.0]),
+                                                      reduction="sum").backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-0.5, 0.5])
