@@ -32,6 +32,7 @@ CASES = {
     "max dim": lambda T, x, w, b: T.max(x, 1)[0],
     "max dim keepdim": lambda T, x, w, b: x.max(0, keepdim=True)[0],
     "index tensor": lambda T, x, w, b: x[T.tensor([2, -1, 0])],
+    "expand": lambda T, x, w, b: x[:, :1].expand(3, 5),
 }
 
 
