@@ -487,7 +487,10 @@ def bce_with_logits(x, z, weight=None, pos_weight=None, reduction: str = "mean")
     """``(1 - z) x + (1 + (pw - 1) z) (log1p(exp(-|x|)) + max(-x, 0))`` (PyTorch's stable
     form; ``pw = 1`` without ``pos_weight``)."""
     from .math_unary import log1p
-    tail = add(log1p(exp(neg(abs(x)))), maximum(neg(x), 0.0))
+    # -|x| and max(-x, 0) by a select on x < 0: at x = 0 the gradient of the tail is then
+    # -sigmoid(0) = -0.5, PyTorch's (abs's sign(0) = 0 and maximum's tie gave -1)
+    negative = less(x, 0.0)
+    tail = add(log1p(exp(where(negative, x, neg(x)))), where(negative, neg(x), 0.0))
     lw = 1.0 if pos_weight is None else add(mul(sub(pos_weight, 1.0), z), 1.0)
     loss = add(mul(sub(1.0, z), x), mul(lw, tail))
     if weight is not None:

@@ -155,3 +155,7 @@ def test_continuous_bernoulli_against_torch():
     dl.nn.functional.binary_cross_entropy_with_logits(x, dl.tensor([1.0, 0.0]),
                                                       reduction="sum").backward()
     np.testing.assert_allclose(x.grad.numpy(), [-0.5, 0.5])
+    x.grad = None                                # (pos_weight's form: pw (z - 1) ... at 0)
+    dl.nn.functional.binary_cross_entropy_with_logits(
+        x, dl.tensor([1.0, 0.0]), reduction="sum", pos_weight=dl.tensor([2.0, 2.0])).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-1.0, 0.5])
