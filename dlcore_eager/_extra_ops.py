@@ -498,7 +498,8 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 
 def poisson(input: Tensor, generator=None) -> Tensor:
     """Poisson draws with the rates in ``input``."""
-    return _like(_rng(generator).poisson(_host(input)).astype(_host(input).dtype), input)
+    from .creation import _engine
+    return _like(_engine(generator).poisson(_host(input)).astype(_host(input).dtype), input)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype=None,

@@ -113,6 +113,9 @@ def test_multinomial_bernoulli_exponential():
     for d in ("float32", "float64"):
         pd = p.astype(d)
         same(*both(1, lambda m, pd=pd: m.bernoulli(m.tensor(pd))))
+        rates = np.array([0.5, 3.0, 12.0, 50.0, 0.0, 9.9, 200.0] * 3, d)
+        same(*both(2, lambda m, rates=rates: (m.poisson(m.tensor(rates)), m.rand(2))[1]))
+        same(*both(2, lambda m, rates=rates: m.poisson(m.tensor(rates))))
         same(*both(1, lambda m, d=d: m.empty(30, dtype=getattr(m, d)).bernoulli_(0.3)))
         same(*both(1, lambda m, d=d: m.empty(30, dtype=getattr(m, d)).exponential_(2.5)))
         same(*both(1, lambda m, d=d: m.empty(17, dtype=getattr(m, d)).cauchy_(0.5, 2.0)))
