@@ -171,6 +171,15 @@ class MultivariateNormal(Distribution):
         self.loc = loc.expand(*batch, -1)
         super().__init__(batch, (n,), validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        batch_shape = tuple(batch_shape)
+        new = super().expand(batch_shape, _instance)
+        n = self._event_shape[0]
+        new._given = {k: v.expand(*batch_shape, n, n) for k, v in self._given.items()}
+        new.loc = self.loc.expand(*batch_shape, n)
+        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
+        return new
+
     @property
     def scale_tril(self) -> Tensor:
         if "scale_tril" in self._given:
@@ -340,6 +349,11 @@ class OneHotCategorical(Distribution):
         self._categorical = Categorical(probs, logits, validate_args)
         super().__init__(self._categorical.batch_shape,
                          self._categorical.param_shape[-1:], validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        return new
 
     @property
     def probs(self) -> Tensor:

@@ -73,6 +73,14 @@ class MixtureSameFamily(Distribution):
         self._event_ndims = len(component_distribution.event_shape)
         super().__init__(cdbs, component_distribution.event_shape, validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        batch_shape = tuple(batch_shape)
+        new = super().expand(batch_shape, _instance)
+        new._component_distribution = self._component_distribution.expand(
+            batch_shape + (self._num_component,))
+        new._mixture_distribution = self._mixture_distribution.expand(batch_shape)
+        return new
+
     @property
     def mixture_distribution(self):
         return self._mixture_distribution
@@ -307,6 +315,15 @@ class LowRankMultivariateNormal(Distribution):
             from . import _np
             self._check_param("cov_diag", _np(C.positive.check(cov_diag)),
                               repr(self.arg_constraints["cov_diag"]))
+
+    def expand(self, batch_shape, _instance=None):
+        batch_shape = tuple(batch_shape)
+        n = self._event_shape[0]
+        m = self.cov_factor.shape[-1]
+        return LowRankMultivariateNormal(self.loc.expand(*batch_shape, n),
+                                         self.cov_factor.expand(*batch_shape, n, m),
+                                         self.cov_diag.expand(*batch_shape, n),
+                                         validate_args=False)
 
     @property
     def mean(self):

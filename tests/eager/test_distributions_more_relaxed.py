@@ -159,3 +159,32 @@ def test_continuous_bernoulli_against_torch():
     dl.nn.functional.binary_cross_entropy_with_logits(
         x, dl.tensor([1.0, 0.0]), reduction="sum", pos_weight=dl.tensor([2.0, 2.0])).backward()
     np.testing.assert_allclose(x.grad.numpy(), [-1.0, 0.5])
+
+
+def _expanded(lib):
+    D = lib.distributions
+    f = lib.float64
+    z, o = lib.zeros(3, dtype=f), lib.ones(3, dtype=f)
+    x3 = lib.tensor([0.1, 0.5, -0.3], dtype=f)
+    ds = {"mvn": D.MultivariateNormal(z, covariance_matrix=lib.eye(3, dtype=f) * 2),
+          "onehot": D.OneHotCategorical(logits=x3),
+          "mixture": D.MixtureSameFamily(D.Categorical(logits=x3), D.Normal(x3, o)),
+          "lowrank": D.LowRankMultivariateNormal(z, lib.ones(3, 1, dtype=f), o),
+          "normal": D.Normal(x3, o), "gamma": D.Gamma(o, o * 2), "beta": D.Beta(o, o * 2),
+          "binomial": D.Binomial(4, probs=o / 3), "categorical": D.Categorical(logits=x3),
+          "independent": D.Independent(D.Normal(x3, o), 1), "lognormal": D.LogNormal(x3, o),
+          "dirichlet": D.Dirichlet(o), "studentt": D.StudentT(o * 3),
+          "multinomial": D.Multinomial(3, logits=x3)}
+    out = {}
+    for k, d in ds.items():
+        e = d.expand((2, *tuple(d.batch_shape)))
+        s = e.sample((4,))
+        out[k] = (tuple(e.batch_shape), tuple(e.event_shape), tuple(s.shape),
+                  tuple(e.log_prob(s[0]).shape))
+        if k in ("mvn", "mixture", "lowrank"):
+            out[k + " log_prob"] = e.log_prob(e.mean).numpy().round(12).tolist()
+    return out
+
+
+def test_expand_matches_torch():
+    assert _expanded(dl) == _expanded(torch)
