@@ -219,7 +219,7 @@ def make_tensor(*shape, dtype, device, low=None, high=None,
     docstring for the defaults)."""
     import warnings
 
-    from .creation import _rng
+    from .creation import _engine
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     npd = D.to_numpy_dtype(dtype)
@@ -227,10 +227,14 @@ def make_tensor(*shape, dtype, device, low=None, high=None,
     if requires_grad and D.category(npd) < 2:
         raise ValueError(f"`requires_grad=True` is not supported for boolean and integral "
                          f"dtypes, but got dtype={D.from_numpy_dtype(npd)!r}")
-    g = _rng(None)
+    g = _engine(None)                      # PyTorch's draws: randint / uniform_ in the dtype
+    odd = noncontiguous and math.prod(shape) > 1
+    if odd:                  # PyTorch draws twice the last dimension and keeps its odd entries
+        shape = (*shape[:-1], 2 * shape[-1])
+    n = math.prod(shape)
     host: np.ndarray
     if npd == np.bool_:
-        host = g.integers(0, 2, size=shape).astype(np.bool_)
+        host = g.random_from_to(n, np.bool_, 0, 2).reshape(shape)
     else:
         floating = D.category(npd) == 2
         info = np.finfo(np.float32 if name == "bfloat16" else npd) if floating else np.iinfo(npd)
@@ -246,18 +250,21 @@ def make_tensor(*shape, dtype, device, low=None, high=None,
         elif lo >= hi:
             raise ValueError(f"`low` must be less than `high`, but got {lo} >= {hi}")
         lo, hi = max(lo, float(info.min)), min(hi, float(info.max))
-        if floating:
-            host = g.uniform(lo, hi, size=shape) if lo != hi else np.full(shape, lo)
+        if floating and lo == hi:
+            host = np.full(shape, lo)
+        elif floating and hi - lo >= float(info.max):     # scaled, as PyTorch's
+            host = g.uniform(n, npd, lo / 2, hi / 2).reshape(shape) * 2
+        elif floating:
+            host = g.uniform(n, npd, lo, hi).reshape(shape)
         else:
-            host = g.integers(math.ceil(lo), math.ceil(hi), size=shape)
+            host = g.random_from_to(n, npd, math.ceil(lo), math.ceil(hi)).reshape(shape)
         if exclude_zero:                   # PyTorch: zeros become the smallest normal value
             tiny = float(np.finfo(np.float32 if name == "bfloat16" else npd).tiny) \
                 if floating else 1
             host = np.where(host == 0, tiny, host)
-    arr = np.ascontiguousarray(host.astype(npd))
-    if noncontiguous and arr.size > 1:
-        wide = np.repeat(arr, 2, axis=-1) if arr.ndim else arr
-        arr = wide[..., ::2]
+    arr = np.ascontiguousarray(host.astype(npd)).reshape(np.shape(host))   # (0-d stays 0-d)
+    if odd:
+        arr = arr[..., 1::2]
     t = Tensor._wrap(arr)
     if device is not None and str(device).startswith("cuda"):
         t = t.cuda()

@@ -167,3 +167,16 @@ def test_bad_std_raises_as_torch_and_draws_nothing():
             msgs.append(str(err.value))
         assert msgs[0] == msgs[1]
         same(torch.rand(2), dt.rand(2))
+
+
+def test_testing_make_tensor():
+    for d in ("float32", "float64", "int64", "int32", "uint8", "bool"):
+        for shp, kw in (((3, 7), {}), ((30,), {"noncontiguous": True}), ((), {}),
+                        ((4, 5), {"low": -1, "high": 2, "exclude_zero": True,
+                                  "noncontiguous": True})):
+            if d == "bool" and "low" in kw:
+                continue
+            a, b = both(0, lambda m, d=d, shp=shp, kw=kw: m.testing.make_tensor(
+                *shp, dtype=getattr(m, d), device="cpu", **kw))
+            same(a, b)
+            assert a.is_contiguous() == b.is_contiguous()
