@@ -30,10 +30,13 @@ __all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_
 
 
 def _t(x, like=None) -> Tensor:
+    """``x`` as a tensor (a number takes ``like``'s dtype and device)."""
     if isinstance(x, Tensor):
         return x
-    dtype = like.dtype if isinstance(like, Tensor) else None
-    return tensor(x, dtype=dtype) if dtype is not None else tensor(float(x))
+    if not isinstance(like, Tensor):
+        return tensor(float(x))
+    out = tensor(x, dtype=like.dtype)
+    return out.cuda() if like.is_cuda else out
 
 
 def _size(shape) -> tuple:

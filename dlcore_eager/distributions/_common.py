@@ -80,3 +80,10 @@ class ConstrainedDistribution(Distribution):
     def _expand_params(self):
         return [n for n in self.arg_constraints
                 if isinstance(self.__dict__.get(n), Tensor)]
+
+
+def diag_embed(v: Tensor) -> Tensor:
+    """Square matrices with ``v``'s last axis on the diagonal, on ``v``'s device."""
+    from ..creation import eye
+    e = eye(v.shape[-1], dtype=v.dtype)
+    return v.unsqueeze(-1) * (e.cuda() if v.is_cuda else e)

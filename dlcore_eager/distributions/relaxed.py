@@ -25,7 +25,7 @@ from dlcore.dtypes import finfo
 from ..tensor import Tensor
 from . import Categorical, Distribution, _clamp_probs, _t
 from . import constraints as C
-from ._common import ConstrainedDistribution, draw
+from ._common import ConstrainedDistribution, diag_embed, draw
 from .kl import register_kl
 from .more import MultivariateNormal
 from .transformed import TransformedDistribution
@@ -307,7 +307,7 @@ class LowRankMultivariateNormal(Distribution):
         self.cov_diag = cov_diag.expand(*batch, n)
         self._unbroadcasted_cov_factor = cov_factor
         self._unbroadcasted_cov_diag = cov_diag
-        cov = cov_factor @ cov_factor.transpose(-1, -2) + cov_diag.diag_embed()
+        cov = cov_factor @ cov_factor.transpose(-1, -2) + diag_embed(cov_diag)
         self._mvn = MultivariateNormal(self.loc, scale_tril=linalg.cholesky(cov),
                                        validate_args=False)
         super().__init__(batch, (n,), validate_args)

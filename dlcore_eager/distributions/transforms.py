@@ -24,7 +24,7 @@ from dlcore.dtypes import finfo
 from ..tensor import Tensor
 from . import _t
 from . import constraints as C
-from ._common import sum_rightmost
+from ._common import diag_embed, sum_rightmost
 
 __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
            "IndependentTransform", "LowerCholeskyTransform", "PowerTransform",
@@ -594,7 +594,7 @@ class LowerCholeskyTransform(Transform):
     __hash__ = object.__hash__
 
     def _call(self, x):
-        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
+        return x.tril(-1) + diag_embed(x.diagonal(dim1=-2, dim2=-1).exp())
 
     def _inverse(self, y):
-        return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+        return y.tril(-1) + diag_embed(y.diagonal(dim1=-2, dim2=-1).log())
