@@ -149,11 +149,12 @@ class Distribution:
                              f"the distribution {self!r}, but found invalid values:\n{value}")
 
     def __repr__(self) -> str:
+        """PyTorch's: the parameters held as attributes (a one-element one as its value)."""
         parts = []
         for name in self.arg_constraints:
-            if name in self.__dict__ or isinstance(getattr(type(self), name, None), property):
-                v = getattr(self, name)
-                parts.append(f"{name}: {v.size() if v.numel() != 1 else v.item()}")
+            v = self.__dict__.get(name)
+            if isinstance(v, Tensor):
+                parts.append(f"{name}: {v if v.numel() == 1 else v.size()}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
 

@@ -432,6 +432,9 @@ class _Folded(ConstrainedDistribution):
     def entropy(self):
         return self.base_dist.entropy() - math.log(2)
 
+    def __repr__(self) -> str:                   # (PyTorch keeps scale in its base)
+        return f"{type(self).__name__}()"
+
 
 class HalfNormal(_Folded):
     """|N(0, scale^2)|."""

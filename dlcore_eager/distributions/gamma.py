@@ -304,6 +304,9 @@ class Beta(ConstrainedDistribution):
     def rsample(self, sample_shape=()):
         return self._dirichlet.rsample(sample_shape).select(-1, 0)
 
+    def __repr__(self) -> str:                   # (PyTorch keeps them in its Dirichlet)
+        return "Beta()"
+
     def log_prob(self, value):
         from .. import stack
         value = _t(value, self.concentration1)

@@ -233,8 +233,10 @@ class MultivariateNormal(Distribution):
         H = 0.5 * self._event_shape[0] * (1.0 + math.log(2 * math.pi)) + half_log_det
         return H if not self._batch_shape else H.expand(*self._batch_shape)
 
-    def __repr__(self) -> str:
-        return f"MultivariateNormal(loc: {self.loc.size()})"
+    def __repr__(self) -> str:                   # PyTorch's: loc and the matrix given
+        parts = [f"{k}: {v if v.numel() == 1 else v.size()}"
+                 for k, v in (("loc", self.loc), *self._given.items())]
+        return f"MultivariateNormal({', '.join(parts)})"
 
 
 # ----------------------------------------------------------------------------- Exponential

@@ -94,10 +94,8 @@ class Multinomial(ConstrainedDistribution):
         term2 = (binomial_probs * weights).sum(0).sum(-1)
         return term1 + term2
 
-    def __repr__(self) -> str:
-        v = self._categorical._param
-        name = "probs" if v is self._categorical.probs else "logits"
-        return f"Multinomial({name}: {v if v.numel() == 1 else v.size()})"
+    def __repr__(self) -> str:                   # (PyTorch keeps probs in its Categorical)
+        return "Multinomial()"
 
 
 class NegativeBinomial(ConstrainedDistribution):

@@ -91,7 +91,7 @@ class MixtureSameFamily(Distribution):
 
     @property
     def support(self):
-        return self._component_distribution.support
+        return C.MixtureSameFamilyConstraint(self._component_distribution.support)
 
     def _pad(self, x):
         return x.unsqueeze(-1 - self._event_ndims)

@@ -115,9 +115,13 @@ def test_support_and_arg_constraints_match_torch():
                 D.HalfNormal(o3), D.HalfCauchy(o3), D.LogNormal(0.0, 1.0), D.Chi2(o3),
                 D.RelaxedBernoulli(lib.tensor(0.5), probs=o3 / 2),
                 D.RelaxedOneHotCategorical(lib.tensor(0.5), probs=o3 / 3),
-                D.LowRankMultivariateNormal(z3, lib.ones(3, 1), o3)]
-    got = [[(type(d).__name__, repr(d.support), {k: repr(v) for k, v in
-                                                  d.arg_constraints.items()})
+                D.LowRankMultivariateNormal(z3, lib.ones(3, 1), o3), D.Weibull(o3, o3),
+                D.Pareto(o3, o3), D.Kumaraswamy(o3, o3), D.InverseGamma(o3, o3),
+                D.FisherSnedecor(o3, o3), D.ContinuousBernoulli(o3 / 3),
+                D.Multinomial(3, probs=o3 / 3), D.NegativeBinomial(o3, probs=o3 / 3),
+                D.LogisticNormal(z3, o3), D.Normal(lib.tensor([0.0]), lib.tensor([1.0])),
+                D.MixtureSameFamily(D.Categorical(logits=z3), D.Normal(z3, o3))]
+    got = [[(repr(d), repr(d.support), {k: repr(v) for k, v in d.arg_constraints.items()})
             for d in build(lib)] for lib in (torch, dl)]
     assert got[1] == got[0]
     C = dl.distributions.constraints
