@@ -126,7 +126,8 @@ def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.
     candidates on ``[a, b]`` accepted when ``log U <= log pdf - log peak``."""
     import warnings
 
-    from .. import empty_like, where
+    from .._api import where
+    from ..creation import empty_like
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
