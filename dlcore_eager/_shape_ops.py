@@ -103,10 +103,10 @@ def _fast_view(x: Tensor, shape: tuple):
     out = b.reshape(s)
     if out.base is None:                # (never for a contiguous buffer, but as _finish asks)
         return labelled(_finish(_reshape_p, (x,), params, out, x._rg), "ViewBackward0", x)
-    t = _view1(_reshape_p, x, params, out)
-    if t._node is not None:
-        t._node.label = "ViewBackward0"     # (labelled's rename of the node just made)
-    return t
+    v = _view1(_reshape_p, x, params, out)
+    if v._node is not None:
+        v._node.label = "ViewBackward0"     # (labelled's rename of the node just made)
+    return v
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
@@ -401,8 +401,8 @@ def _fast_stack(tensors: list, dim) -> Tensor | None:
         if type(c) is not _ndarray or c.dtype is not dtype or c.shape != shape:
             return None
         views.append(c)
-    views = [_view1(_expand_dims_p, t, params, c.reshape(new)) for t, c in zip(tensors, views)]
-    return labelled(cat(views, d), "StackBackward0", *tensors)
+    outs = [_view1(_expand_dims_p, t, params, c.reshape(new)) for t, c in zip(tensors, views)]
+    return labelled(cat(outs, d), "StackBackward0", *tensors)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:

@@ -69,7 +69,7 @@ class Tensor:
     _node: Any                         # None, a _graph.Node, CopyNode, FunctionNode ...
     _acc: Any
     _grad: Tensor | None
-    _version: list[builtins.int]
+    _version: list[Any]                # [count, weakrefs of views to remake]: _view_rebase
     _hooks: list | None
     _view: tuple | None                # (base, prim, params, other inputs, ...) of a recorded view
 

@@ -45,7 +45,7 @@ def _cell_record(cell, json_value: Callable) -> dict:
 
 
 def config(layer, json_value: Callable) -> dict:
-    cfg = {k: bool(getattr(layer, k)) for k in _FLAGS}
+    cfg: dict[str, Any] = {k: bool(getattr(layer, k)) for k in _FLAGS}
     cfg["stateful"] = False
     cfg["cell"] = _cell_record(layer.cell, json_value)
     return cfg

@@ -59,13 +59,12 @@ def deserialize(v: Any, kind: str, error) -> Any:
     """The inverse of ``serialize``: records become objects of ``keras.losses`` /
     ``keras.metrics`` classes (names pass through: ``compile`` looks them up)."""
     if isinstance(v, dict) and "class_name" in v and isinstance(v.get("config"), dict):
+        from . import losses, metrics
+        from .loss_classes import Loss
+        from .metric_classes import Metric
         if kind == "loss":
-            from . import losses as mod
-            from .loss_classes import Loss as base
-        else:
-            from . import metrics as mod
-            from .metric_classes import Metric as base
-        return _make(mod, base, v, error)
+            return _make(losses, Loss, v, error)
+        return _make(metrics, Metric, v, error)
     if isinstance(v, dict):
         return {k: deserialize(x, kind, error) for k, x in v.items()}
     if isinstance(v, list):

@@ -24,6 +24,8 @@ weights ``kernel``, ``recurrent_kernel``, ``bias`` (gate orders i, f, c, o and z
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -41,6 +43,9 @@ __all__ = ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
 class _Cell(Layer):
     _gates = 1
+    kernel: Any                       # made by build (_Recurrent.build)
+    recurrent_kernel: Any
+    bias: Any
 
     def __init__(self, units: int, activation="tanh", recurrent_activation="hard_sigmoid",
                  use_bias: bool = True, kernel_initializer="glorot_uniform",
