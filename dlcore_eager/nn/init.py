@@ -126,7 +126,7 @@ def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.
     candidates on ``[a, b]`` accepted when ``log U <= log pdf - log peak``."""
     import warnings
 
-    from .._api import where
+    from .._tensor_ops import where
     from ..creation import empty_like
 
     def cdf(x):
