@@ -536,13 +536,15 @@ from .transformed import LogNormal, TransformedDistribution
 from .transformed_families import FisherSnedecor, InverseGamma, Kumaraswamy, Pareto, Weibull
 from .transforms import identity_transform
 from .transforms_extra import (
+    CumulativeDistributionTransform,
     LogisticNormal,
     OneHotCategoricalStraightThrough,
     ReshapeTransform,
     SoftplusTransform,
 )
 
-for _name in ("ReshapeTransform", "SoftplusTransform"):    # (their home in PyTorch)
+for _name in ("CumulativeDistributionTransform", "ReshapeTransform",  # (their home
+              "SoftplusTransform"):                                  # in PyTorch)
     setattr(transforms, _name, globals()[_name])
     transforms.__all__.append(_name)
 from .transforms import (
@@ -587,5 +589,6 @@ __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistr
             "constraints", "transforms"]
 __all__ += ["ContinuousBernoulli"]
 __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"]
-__all__ += ["LogisticNormal", "OneHotCategoricalStraightThrough", "ReshapeTransform",
+__all__ += ["CumulativeDistributionTransform", "LogisticNormal",
+            "OneHotCategoricalStraightThrough", "ReshapeTransform",
             "SoftplusTransform", "identity_transform"]

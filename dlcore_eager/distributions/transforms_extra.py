@@ -1,4 +1,5 @@
-"""More of ``torch.distributions.transforms`` (``SoftplusTransform``, ``ReshapeTransform``;
+"""More of ``torch.distributions.transforms`` (``SoftplusTransform``, ``ReshapeTransform``,
+``CumulativeDistributionTransform``;
 attached to the ``transforms`` module by the package) and two distributions built on
 transforms: ``LogisticNormal`` (stick-breaking of a Normal) and
 ``OneHotCategoricalStraightThrough`` (one-hot draws with the straight-through gradient
@@ -14,8 +15,8 @@ from .more import OneHotCategorical
 from .transformed import TransformedDistribution
 from .transforms import StickBreakingTransform, Transform
 
-__all__ = ["LogisticNormal", "OneHotCategoricalStraightThrough", "ReshapeTransform",
-           "SoftplusTransform"]
+__all__ = ["CumulativeDistributionTransform", "LogisticNormal",
+           "OneHotCategoricalStraightThrough", "ReshapeTransform", "SoftplusTransform"]
 
 
 class SoftplusTransform(Transform):
@@ -41,6 +42,37 @@ class SoftplusTransform(Transform):
     def log_abs_det_jacobian(self, x, y):
         from ..nn import functional as F
         return -F.softplus(-x)
+
+
+class CumulativeDistributionTransform(Transform):
+    """``y = distribution.cdf(x)`` (to the unit interval); inverse ``icdf``;
+    ``log|J| = distribution.log_prob(x)``."""
+
+    bijective = True
+    codomain = C.unit_interval
+    sign = +1
+
+    def __init__(self, distribution, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    @property
+    def domain(self):                            # type: ignore[override]
+        return self.distribution.support
+
+    def with_cache(self, cache_size: int = 1):
+        if self._cache_size == cache_size:
+            return self
+        return type(self)(self.distribution, cache_size=cache_size)
+
+    def _call(self, x):
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y):
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return self.distribution.log_prob(x)
 
 
 class ReshapeTransform(Transform):

@@ -161,6 +161,9 @@ def _extra(lib):
     r = T.ReshapeTransform((3,), (3, 1))
     out.update(rs=r(x), rs_ladj=r.log_abs_det_jacobian(x, r(x)), rs_inv=r.inv(r(x)))
     out["rs shape"] = repr(tuple(r.forward_shape((5, 3))))
+    cdt = T.CumulativeDistributionTransform(D.Normal(x[0], x[1].exp()))
+    z = lib.tensor([0.1, -0.4, 2.0], dtype=lib.float64)
+    out.update(cdt=cdt(z), cdt_ladj=cdt.log_abs_det_jacobian(z, cdt(z)), cdt_inv=cdt.inv(cdt(z)))
     ln = D.LogisticNormal(x[0], x[1].exp())
     out["logistic"] = ln.log_prob(lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64))
     out["logistic shapes"] = repr((tuple(ln.batch_shape), tuple(ln.event_shape),
