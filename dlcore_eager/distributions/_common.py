@@ -8,8 +8,8 @@ import numpy as np
 
 from ..creation import _rng
 from ..tensor import Tensor
-from . import Distribution, _np, _t
 from . import constraints as C
+from ._base import Distribution, _np, _t
 
 
 def draw(shape, like: Tensor, fn) -> Tensor:

@@ -25,8 +25,8 @@ import numpy as np
 from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
-from . import Normal, _broadcast, _clamp_probs, _full_nan, _no_record, _np, _t
 from . import constraints as C
+from ._base import Normal, _broadcast, _clamp_probs, _full_nan, _no_record, _np, _t
 from ._common import ConstrainedDistribution, draw
 from .kl import kl_divergence, register_kl
 

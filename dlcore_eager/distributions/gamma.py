@@ -35,8 +35,8 @@ import numpy as np
 from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
-from . import _np, _t
 from . import constraints as C
+from ._base import _np, _t
 from ._common import ConstrainedDistribution, draw
 from .kl import register_kl
 
@@ -101,7 +101,7 @@ class _no_grad:
 
 def _standard_gamma(alpha: Tensor, shape) -> Tensor:
     """Draws of Gamma(alpha, 1) broadcast to ``shape``, differentiable in ``alpha``."""
-    from .. import is_grad_enabled
+    from .._state import is_grad_enabled
     a = np.broadcast_to(_host(alpha).astype(np.float64), tuple(shape))
     tiny = float(finfo(alpha._buf.dtype).tiny)
     x = draw(shape, alpha, lambda g, s: np.maximum(g.standard_gamma(a, s), tiny))
@@ -123,7 +123,7 @@ class Gamma(ConstrainedDistribution):
     has_rsample = True
 
     def __init__(self, concentration, rate, validate_args=None):
-        from . import _broadcast
+        from ._base import _broadcast
         c = _t(concentration, rate if isinstance(rate, Tensor) else None)
         self.concentration, self.rate = _broadcast(c, _t(rate, c))
         super().__init__(self.concentration.shape, (), validate_args)
@@ -205,7 +205,7 @@ class Dirichlet(ConstrainedDistribution):
         self._validate_params()
 
     def rsample(self, sample_shape=()):
-        from .. import is_grad_enabled
+        from .._state import is_grad_enabled
         shape = self._extended_shape(sample_shape)
         c = self.concentration
         with _no_grad():
@@ -272,8 +272,8 @@ class Beta(ConstrainedDistribution):
     has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
-        from .. import stack
-        from . import _broadcast
+        from .._shape_ops import stack
+        from ._base import _broadcast
         c1 = _t(concentration1, concentration0 if isinstance(concentration0, Tensor) else None)
         self.concentration1, self.concentration0 = _broadcast(c1, _t(concentration0, c1))
         super().__init__(self.concentration1.shape, (), validate_args)
@@ -282,7 +282,7 @@ class Beta(ConstrainedDistribution):
                                     validate_args=False)
 
     def expand(self, batch_shape, _instance=None):
-        from .. import stack
+        from .._shape_ops import stack
         new = super().expand(batch_shape, _instance)
         new._dirichlet = Dirichlet(stack([new.concentration1, new.concentration0], -1),
                                    validate_args=False)
@@ -308,7 +308,7 @@ class Beta(ConstrainedDistribution):
         return "Beta()"
 
     def log_prob(self, value):
-        from .. import stack
+        from .._shape_ops import stack
         value = _t(value, self.concentration1)
         self._validate_sample(value)
         heads_tails = stack([value, 1.0 - value], -1)

@@ -25,8 +25,8 @@ import numpy as np
 from .._host import host as _host
 from ..creation import _rng
 from ..tensor import Tensor
-from . import Categorical, Distribution, _broadcast, _np, _t
 from . import constraints as C
+from ._base import Categorical, Distribution, _broadcast, _np, _t
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Exponential", "Independent", "Laplace", "MultivariateNormal", "OneHotCategorical"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Categorical, _clamp_probs, _np, _t
 from . import constraints as C
+from ._base import Categorical, _clamp_probs, _np, _t
 from ._common import ConstrainedDistribution, draw
 
 __all__ = ["Multinomial", "NegativeBinomial"]
@@ -106,7 +106,7 @@ class NegativeBinomial(ConstrainedDistribution):
     support = C.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        from . import _broadcast
+        from ._base import _broadcast
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         param = _t(probs if probs is not None else logits)

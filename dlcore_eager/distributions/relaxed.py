@@ -23,8 +23,8 @@ import numpy as np
 from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
-from . import Categorical, Distribution, _clamp_probs, _t
 from . import constraints as C
+from ._base import Categorical, Distribution, _clamp_probs, _t
 from ._common import ConstrainedDistribution, diag_embed, draw
 from .kl import register_kl
 from .more import MultivariateNormal
@@ -129,7 +129,7 @@ class MixtureSameFamily(Distribution):
         return (log_prob_x + log_mix_prob).logsumexp(-1)
 
     def sample(self, sample_shape=()):
-        from . import _no_record
+        from ._base import _no_record
         with _no_record():
             sample_shape = tuple(sample_shape)
             gather_dim = len(sample_shape) + len(self._batch_shape)
@@ -312,7 +312,7 @@ class LowRankMultivariateNormal(Distribution):
                                        validate_args=False)
         super().__init__(batch, (n,), validate_args)
         if self._validate_args:
-            from . import _np
+            from ._base import _np
             self._check_param("cov_diag", _np(C.positive.check(cov_diag)),
                               repr(self.arg_constraints["cov_diag"]))
 
@@ -380,7 +380,7 @@ class ContinuousBernoulli(ConstrainedDistribution):
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        from . import _np
+        from ._base import _np
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
@@ -437,7 +437,7 @@ class ContinuousBernoulli(ConstrainedDistribution):
         return self.variance.sqrt()
 
     def sample(self, sample_shape=()):
-        from . import _no_record
+        from ._base import _no_record
         with _no_record():
             return self.rsample(sample_shape).detach()
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Distribution, Normal, _t
 from . import constraints as C
+from ._base import Distribution, Normal, _t
 from ._common import sum_rightmost
 from .kl import kl_divergence, register_kl
 from .transforms import ComposeTransform, ExpTransform, Transform
@@ -68,7 +68,7 @@ class TransformedDistribution(Distribution):
         return support
 
     def sample(self, sample_shape=()):
-        from . import _no_record
+        from ._base import _no_record
         with _no_record():
             x = self.base_dist.sample(sample_shape)
             for t in self.transforms:
@@ -83,7 +83,7 @@ class TransformedDistribution(Distribution):
 
     def _validate_support(self, value) -> None:
         if self._validate_args:
-            from . import _np
+            from ._base import _np
             support = self.support
             self._check_value(value, _np(support.check(value)), repr(support))
 

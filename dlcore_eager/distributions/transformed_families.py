@@ -20,8 +20,8 @@ import math
 
 from dlcore.dtypes import finfo
 
-from . import Uniform, _broadcast, _t
 from . import constraints as C
+from ._base import Uniform, _broadcast, _t
 from ._common import ConstrainedDistribution
 from .gamma import Gamma
 from .more import Exponential
@@ -40,7 +40,7 @@ def _pair(a, b):
 
 def _check(dist, validate_args, **params) -> None:
     """Positive parameters, checked before the base distribution is built."""
-    from . import Distribution, _np
+    from ._base import Distribution, _np
     dist._validate_args = Distribution._validate_default if validate_args is None \
         else bool(validate_args)
     for name, v in params.items():

@@ -22,8 +22,8 @@ from typing import Any
 from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
-from . import _t
 from . import constraints as C
+from ._base import _t
 from ._common import diag_embed, sum_rightmost
 
 __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",

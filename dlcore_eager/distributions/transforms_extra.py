@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from . import Normal
 from . import constraints as C
+from ._base import Normal
 from .more import OneHotCategorical
 from .transformed import TransformedDistribution
 from .transforms import StickBreakingTransform, Transform

@@ -20,7 +20,8 @@ euler_constant = 0.57721566490153286060
 def broadcast_all(*values):
     """Tensors and numbers broadcast to one shape (numbers as tensors of the tensors' dtype,
     or the default dtype)."""
-    from .. import get_default_dtype, tensor
+    from .._dtype import get_default_dtype
+    from ..creation import tensor
     if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
         raise ValueError("Input arguments must all be instances of numbers.Number, "
                          "torch.Tensor or objects implementing __torch_function__.")

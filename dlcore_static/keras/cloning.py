@@ -36,13 +36,15 @@ def _all_layers(model, out: dict) -> dict:
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
-                recursive=False, **kwargs):
+                recursive=False, *, kinds, **kwargs):
+    """``kinds``: ``(Model, Sequential, classes)`` from ``models.clone_model``, the public
+    name (passed in, so that this module does not import ``models``, which imports it)."""
     from . import saving
     from .engine import InputLayer
-    from .models import Model, Sequential, _classes
     from .saving_functional import build_functional, functional_config, is_functional
     if kwargs:
         raise ValueError(f"Unexpected keyword argument(s): {tuple(kwargs.keys())}")
+    Model, Sequential, classes = kinds
     if not isinstance(model, Model):
         raise ValueError(f"Expected `model` argument to be a `Model` instance. Received: "  # noqa: TRY004 - Keras's type
                          f"model={model}")
@@ -77,4 +79,4 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     def make(cls: Any, c: dict):
         return clone(by_name[c["name"]])
     cfg = functional_config(model, record, keras3=False)
-    return build_functional(cfg, make, _classes(), _Error)
+    return build_functional(cfg, make, classes, _Error)

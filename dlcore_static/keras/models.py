@@ -180,7 +180,8 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                 recursive=False, **kwargs):
     """Keras's ``clone_model``: new layers, new weights (see ``keras/cloning.py``)."""
     from .cloning import clone_model as _clone
-    return _clone(model, input_tensors, clone_function, call_function, recursive, **kwargs)
+    return _clone(model, input_tensors, clone_function, call_function, recursive,
+                  kinds=(Model, Sequential, _classes()), **kwargs)
 
 
 def _classes() -> dict:

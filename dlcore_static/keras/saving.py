@@ -41,6 +41,7 @@ import numpy as np
 from . import saving_more as _more
 from . import saving_nested as _nested
 from . import saving_training as _train
+from ._keras3_names import keras3_paths as _keras3_paths
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 KERAS_VERSION = "2.2.4"
@@ -286,26 +287,6 @@ def _write_keras2(group, model) -> None:
         g.attrs["weight_names"] = np.array([n.encode() for n in names], dtype="S")
         for n, v in zip(names, vals):
             g.create_dataset(n, data=np.asarray(v))
-
-
-def _keras3_paths(layers: list) -> list[str]:
-    """Keras 3 names a container's children by class, not by layer name: ``dense``,
-    ``dense_1``, ``dropout``, ... in order (``saving_lib._save_container_state``)."""
-    import re
-    used: dict[str, int] = {}
-    out = []
-    for ly in layers:
-        cls = type(ly).__name__
-        name = re.sub(r"\W+", "", "Functional" if cls == "Model" else cls)
-        name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-        name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-        if name in used:
-            used[name] += 1
-            name = f"{name}_{used[name]}"
-        else:
-            used[name] = 0
-        out.append(name)
-    return out
 
 
 def _write_keras3(f, model, values: dict | None = None) -> None:

@@ -86,6 +86,6 @@ def var_groups(layer) -> list[tuple[str, list]]:
     cell = layer.cell
     if type(cell).__name__ != "StackedRNNCells":
         return [("cell/vars", list(cell.weights))]
-    from .saving import _keras3_paths
+    from ._keras3_names import keras3_paths
     return [(f"cell/cells/{p}/vars", list(c.weights))
-            for p, c in zip(_keras3_paths(cell.cells), cell.cells)]
+            for p, c in zip(keras3_paths(cell.cells), cell.cells)]
