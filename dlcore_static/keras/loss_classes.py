@@ -163,21 +163,30 @@ class LossFunctionWrapper(Loss):
         return {**super().get_config(), **self._fn_kwargs}
 
 
+def _bind_params(class_name: str, params: tuple, args: tuple, kwargs: dict,
+                 positional_note: str = "") -> dict:
+    """The keyword arguments of a generated wrapper class (here and in ``metric_classes``):
+    ``params``' ``(keyword, default)`` pairs overridden by ``args`` then ``kwargs``."""
+    if len(args) > len(params):
+        raise TypeError(f"{class_name}() takes at most {len(params)} positional arguments"
+                        f"{positional_note}")
+    values = dict(params)
+    for (key, _), v in zip(params, args):
+        values[key] = v
+    for key, v in kwargs.items():
+        if key not in values:
+            raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument "
+                            f"'{key}'")
+        values[key] = v
+    return values
+
+
 def _wrapper(class_name: str, fn, default_name: str, params: tuple = ()):
     """A ``LossFunctionWrapper`` subclass with Keras's signature: ``params`` are
     ``(keyword, default)`` pairs passed on to ``fn``."""
     def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None,
                  **kwargs):
-        if len(args) > len(params):
-            raise TypeError(f"{class_name}() takes at most {len(params)} positional arguments")
-        values = dict(params)
-        for (key, _), v in zip(params, args):
-            values[key] = v
-        for key, v in kwargs.items():
-            if key not in values:
-                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument "
-                                f"'{key}'")
-            values[key] = v
+        values = _bind_params(class_name, params, args, kwargs)
         LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype,
                                      **values)
     return type(class_name, (LossFunctionWrapper,), {"__init__": __init__,

@@ -138,17 +138,7 @@ class MeanMetricWrapper(Metric):
 
 def _wrapper(class_name: str, fn, default_name: str, params: tuple = ()):
     def __init__(self, *args, name=default_name, dtype=None, **kwargs):
-        if len(args) > len(params):
-            raise TypeError(f"{class_name}() takes at most {len(params)} positional arguments "
-                            "besides name and dtype")
-        values = dict(params)
-        for (key, _), v in zip(params, args):
-            values[key] = v
-        for key, v in kwargs.items():
-            if key not in values:
-                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument "
-                                f"'{key}'")
-            values[key] = v
+        values = _lc._bind_params(class_name, params, args, kwargs, " besides name and dtype")
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **values)
     return type(class_name, (MeanMetricWrapper,), {"__init__": __init__,
                                                   "__doc__": f"Keras's ``{class_name}``: the "
