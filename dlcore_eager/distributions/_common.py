@@ -9,7 +9,7 @@ import numpy as np
 from ..creation import _rng
 from ..tensor import Tensor
 from . import constraints as C
-from ._base import Distribution, _np, _t
+from ._base import Distribution, _clamp_probs, _np, _t
 
 
 def draw(shape, like: Tensor, fn) -> Tensor:
@@ -21,6 +21,25 @@ def draw(shape, like: Tensor, fn) -> Tensor:
 
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:
     return value if dim == 0 else value.reshape(*value.shape[:value.dim() - dim], -1).sum(-1)
+
+
+def probs_or_logits(probs, logits) -> Tensor:
+    """The one of ``probs`` / ``logits`` given, as a tensor (PyTorch's error if not exactly one)."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    return _t(probs if probs is not None else logits)
+
+
+def set_binary_probs_logits(dist, param: Tensor, from_probs: bool) -> Tensor:
+    """Set ``dist.probs`` and ``dist.logits`` (Bernoulli-style) from ``param``; returns it."""
+    if from_probs:
+        dist.probs = param
+        p = _clamp_probs(param)
+        dist.logits = p.log() - (-p).log1p()
+    else:
+        dist.logits = param
+        dist.probs = param.sigmoid()
+    return param
 
 
 def as_float(x, like=None) -> Tensor:

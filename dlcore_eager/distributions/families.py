@@ -26,8 +26,8 @@ from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
 from . import constraints as C
-from ._base import Normal, _broadcast, _clamp_probs, _full_nan, _no_record, _np, _t
-from ._common import ConstrainedDistribution, draw
+from ._base import Normal, _broadcast, _full_nan, _no_record, _np, _t
+from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
@@ -36,17 +36,8 @@ __all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNorma
 _EULER = 0.57721566490153286060
 
 
-def _probs_logits(self, probs, logits, what=""):
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-    if probs is not None:
-        self.probs = _t(probs)
-        p = _clamp_probs(self.probs)
-        self.logits = p.log() - (-p).log1p()
-        return self.probs
-    self.logits = _t(logits)
-    self.probs = self.logits.sigmoid()
-    return self.logits
+def _probs_logits(self, probs, logits):
+    return set_binary_probs_logits(self, probs_or_logits(probs, logits), probs is not None)
 
 
 def _full(shape, value, like: Tensor) -> Tensor:
@@ -99,17 +90,10 @@ class Binomial(ConstrainedDistribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        param = _probs_logits(self, probs, logits)
+        param = probs_or_logits(probs, logits)
         n = _t(total_count, param).to(param.dtype)
         self.total_count, param = _broadcast(n, param)
-        if probs is not None:
-            self.probs = param
-            p = _clamp_probs(param)
-            self.logits = p.log() - (-p).log1p()
-        else:
-            self.logits = param
-            self.probs = param.sigmoid()
-        self._param = param
+        self._param = set_binary_probs_logits(self, param, probs is not None)
         super().__init__(param.shape, (), validate_args)
         if self._validate_args:
             self._check_param("total_count", _np(C.nonnegative_integer.check(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints as C
-from ._base import Categorical, _clamp_probs, _np, _t
-from ._common import ConstrainedDistribution, draw
+from ._base import Categorical, _np, _t
+from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
 
 __all__ = ["Multinomial", "NegativeBinomial"]
 
@@ -107,19 +107,10 @@ class NegativeBinomial(ConstrainedDistribution):
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
         from ._base import _broadcast
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        param = _t(probs if probs is not None else logits)
+        param = probs_or_logits(probs, logits)
         n = _t(total_count, param).to(param.dtype)
         self.total_count, param = _broadcast(n, param)
-        if probs is not None:
-            self.probs = param
-            p = _clamp_probs(param)
-            self.logits = p.log() - (-p).log1p()
-        else:
-            self.logits = param
-            self.probs = param.sigmoid()
-        self._param = param
+        self._param = set_binary_probs_logits(self, param, probs is not None)
         super().__init__(param.shape, (), validate_args)
         if self._validate_args:
             self._check_param("total_count", _np(self.total_count) >= 0,
