@@ -371,6 +371,14 @@ def _count(shape) -> tuple[int, tuple]:
     return int(np.prod(shp, dtype=np.int64)), shp
 
 
+def _sized(size, draw, scalar=float):
+    """``draw(n)`` (``n`` values drawn flat) shaped as NumPy's ``size`` argument asks; one
+    Python ``scalar`` when ``size`` is None, as ``numpy.random.Generator`` returns."""
+    n, shp = _count(size)
+    out = draw(n).reshape(shp)
+    return out if size is not None else scalar(out)
+
+
 class NumpyLike:
     """The subset of ``numpy.random.Generator``'s methods that dlcore_eager's samplers call,
     drawn from a :class:`TorchCPUEngine` as PyTorch draws them in float64 (``random``,
@@ -384,32 +392,23 @@ class NumpyLike:
         self._e = engine
 
     def random(self, size=None, dtype=np.float64):
-        n, shp = _count(size)
-        out = self._e._unit(n, dtype).reshape(shp)
-        return out if size is not None else float(out)
+        return _sized(size, lambda n: self._e._unit(n, dtype))
 
     def uniform(self, low=0.0, high=1.0, size=None):
-        n, shp = _count(size)
-        out = self._e.uniform(n, np.float64, low, high).reshape(shp)
-        return out if size is not None else float(out)
+        return _sized(size, lambda n: self._e.uniform(n, np.float64, low, high))
 
     def standard_normal(self, size=None, dtype=np.float64):
-        n, shp = _count(size)
-        out = self._e.normal(n, dtype).reshape(shp)
-        return out if size is not None else float(out)
+        return _sized(size, lambda n: self._e.normal(n, dtype))
 
     def normal(self, loc=0.0, scale=1.0, size=None):
-        n, shp = _count(size)
-        out = self._e.normal(n, np.float64, loc, scale).reshape(shp)
-        return out if size is not None else float(out)
+        return _sized(size, lambda n: self._e.normal(n, np.float64, loc, scale))
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
         if high is None:
             low, high = 0, low
         high = int(high) + (1 if endpoint else 0)
-        n, shp = _count(size)
-        out = self._e.random_from_to(n, np.int64, int(low), high).reshape(shp).astype(dtype)
-        return out if size is not None else int(out)
+        return _sized(size, lambda n: self._e.random_from_to(n, np.int64, int(low), high)
+                      .astype(dtype), int)
 
     def permutation(self, x):
         if np.ndim(x) == 0:
@@ -421,14 +420,10 @@ class NumpyLike:
         x[...] = x[self._e.randperm(len(x))]
 
     def standard_exponential(self, size=None, dtype=np.float64):
-        n, shp = _count(size)
-        out = self._e.exponential(n, 1.0).astype(dtype).reshape(shp)
-        return out if size is not None else float(out)
+        return _sized(size, lambda n: self._e.exponential(n, 1.0).astype(dtype))
 
     def exponential(self, scale=1.0, size=None):
-        n, shp = _count(size)
-        out = self._e.exponential(n, 1.0 / float(scale)).reshape(shp)
-        return out if size is not None else float(out)
+        return _sized(size, lambda n: self._e.exponential(n, 1.0 / float(scale)))
 
     def __getattr__(self, name):
         if name.startswith("_"):
