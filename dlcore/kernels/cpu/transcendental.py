@@ -108,22 +108,34 @@ def _sigmoid_np(flat):
     return out
 
 
+def _f32_pair(g, t) -> bool:
+    """Whether ``g`` and ``t`` are same-shape C-contiguous float32 NumPy arrays of at least
+    ``TANH_GRAD32_MIN`` elements: the operands the float32 gradient loops take."""
+    return (type(g) is np.ndarray and type(t) is np.ndarray and g.dtype == _F32
+            and t.dtype == _F32 and g.shape == t.shape and g.size >= TANH_GRAD32_MIN
+            and g.flags.c_contiguous and t.flags.c_contiguous)
+
+
+def _quiet(compute):
+    """``compute()`` (NumPy arithmetic) with floating-point warnings silenced as the
+    elementwise kernels do; a 0-d result as an array."""
+    quiet, loud, ignore = _QUIET
+    token = quiet(ignore)
+    try:
+        out = compute()
+    finally:
+        loud(token)
+    return out if type(out) is np.ndarray else np.asarray(out)
+
+
 def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     """y = g (1 - t^2), t being tanh's output: tanh's vjp as one kernel call.  NumPy's
     arithmetic in the operands' dtype (the weak 1 keeps float32 float32), so the same three
     roundings as the former mul(g, sub(1.0, mul(t, t))); floating-point warnings silenced as
     the elementwise kernels do."""
-    if (type(g) is np.ndarray and type(t) is np.ndarray and g.dtype == _F32
-            and t.dtype == _F32 and g.shape == t.shape and g.size >= TANH_GRAD32_MIN
-            and g.flags.c_contiguous and t.flags.c_contiguous):
+    if _f32_pair(g, t):
         return _loops().tanh_grad32_array(g, t)
-    quiet, loud, ignore = _QUIET
-    token = quiet(ignore)
-    try:
-        out = g * (1 - t * t)
-    finally:
-        loud(token)
-    return out if type(out) is np.ndarray else np.asarray(out)
+    return _quiet(lambda: g * (1 - t * t))
 
 
 def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -131,14 +143,6 @@ def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     TensorFlow's SigmoidGrad, PyTorch's sigmoid_backward).  The same roundings, in the same
     order, as the former mul(g, mul(y, sub(1.0, y))): NumPy's arithmetic in the operands'
     dtype, float32 from ``TANH_GRAD32_MIN`` elements in one Numba pass."""
-    if (type(g) is np.ndarray and type(y) is np.ndarray and g.dtype == _F32
-            and y.dtype == _F32 and g.shape == y.shape and g.size >= TANH_GRAD32_MIN
-            and g.flags.c_contiguous and y.flags.c_contiguous):
+    if _f32_pair(g, y):
         return _loops().sigmoid_grad32_array(g, y)
-    quiet, loud, ignore = _QUIET
-    token = quiet(ignore)
-    try:
-        out = g * (y * (1 - y))
-    finally:
-        loud(token)
-    return out if type(out) is np.ndarray else np.asarray(out)
+    return _quiet(lambda: g * (y * (1 - y)))
