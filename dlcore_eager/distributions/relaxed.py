@@ -180,16 +180,8 @@ class LogitRelaxedBernoulli(ConstrainedDistribution):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """``sigmoid`` of a LogitRelaxedBernoulli draw: a differentiable Bernoulli surrogate."""
-
-    arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
-    support = C.unit_interval
-    has_rsample = True
-
-    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
-        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
-        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+class _RelaxedParams:
+    """``temperature``, ``logits`` and ``probs`` read from the relaxed base distribution."""
 
     @property
     def temperature(self):
@@ -202,6 +194,18 @@ class RelaxedBernoulli(TransformedDistribution):
     @property
     def probs(self):
         return self.base_dist.probs
+
+
+class RelaxedBernoulli(_RelaxedParams, TransformedDistribution):
+    """``sigmoid`` of a LogitRelaxedBernoulli draw: a differentiable Bernoulli surrogate."""
+
+    arg_constraints = {"probs": C.unit_interval, "logits": C.real}  # noqa: RUF012
+    support = C.unit_interval
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
+        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
 
 class ExpRelaxedCategorical(ConstrainedDistribution):
@@ -251,7 +255,7 @@ class ExpRelaxedCategorical(ConstrainedDistribution):
         return score + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_RelaxedParams, TransformedDistribution):
     """``exp`` of an ExpRelaxedCategorical draw (Gumbel-softmax on the simplex)."""
 
     arg_constraints = {"probs": C.simplex, "logits": C.real_vector}  # noqa: RUF012
@@ -261,18 +265,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
 
 
 # ----------------------------------------------------------------------------- low rank
