@@ -46,16 +46,11 @@ bitwise_right_shift_p = _shift(
      "operator": ("__rshift__", "__rrshift__")})
 
 
-def _int_operands(a, b):
-    a, b = _promote(a, b)
-    return a, b
-
-
 def bitwise_left_shift(a, b):
     """``a << b`` elementwise (integers)."""
-    return bind(bitwise_left_shift_p, *_int_operands(a, b))
+    return bind(bitwise_left_shift_p, *_promote(a, b))
 
 
 def bitwise_right_shift(a, b):
     """``a >> b`` elementwise, arithmetic (integers)."""
-    return bind(bitwise_right_shift_p, *_int_operands(a, b))
+    return bind(bitwise_right_shift_p, *_promote(a, b))
