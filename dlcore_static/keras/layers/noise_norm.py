@@ -97,9 +97,7 @@ class UnitNormalization(Layer):
         self.axis = axis
 
     def call(self, x):
-        a = tuple(self.axis) if isinstance(self.axis, (list, tuple)) else self.axis
-        ss = _ops.sum(_ops.square(x), a, keepdims=True)
-        return _ops.mul(x, _ops.rsqrt(_ops.maximum(ss, 1e-12)))
+        return K.l2_normalize(x, self.axis)          # x * rsqrt(max(sum(x^2, axis), 1e-12))
 
 
 class GaussianNoise(Layer):
