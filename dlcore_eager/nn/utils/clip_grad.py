@@ -23,31 +23,13 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     """Scale all gradients in place so that their joint ``norm_type``-norm is at most
     ``max_norm``; returns the norm before clipping."""
     from ...autograd import no_grad
-    from ...creation import tensor
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
-        return tensor(0.0)
-    norm_type = float(norm_type)
-    with no_grad():
-        if norm_type == math.inf:
-            norms = [_ops.max(_ops.abs(g)) for g in grads]
-            total = norms[0]
-            for n in norms[1:]:
-                total = _ops.maximum(total, n)
-        else:
-            total = None
-            for g in grads:
-                part = _ops.sum(_ops.pow(_ops.abs(g), norm_type))
-                total = part if total is None else _ops.add(total, part)
-            total = _ops.pow(total, 1.0 / norm_type)
-        value = float(total.item())
-        if error_if_nonfinite and not math.isfinite(value):
-            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
-                               "`parameters` is non-finite, so it cannot be clipped. To disable "
-                               "this error and scale the gradients by the non-finite norm "
-                               "anyway, set `error_if_nonfinite=False`")
-        coef = float(max_norm) / (value + 1e-6)
-        if coef < 1.0:
+        return total
+    coef = float(max_norm) / (float(total.item()) + 1e-6)
+    if coef < 1.0:
+        with no_grad():
             for g in grads:
                 g.mul_(coef)
     return total
