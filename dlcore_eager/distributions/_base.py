@@ -168,6 +168,12 @@ def _broadcast(*xs) -> list:
     return [x.expand(*shape) if tuple(x.shape) != shape else x for x in xs]
 
 
+def _loc_scale(loc, scale) -> list:
+    """``loc`` and ``scale`` as tensors of one dtype/device, broadcast to one shape."""
+    loc = _t(loc, scale)
+    return _broadcast(loc, _t(scale, loc))
+
+
 def _host_uniform(shape, like: Tensor) -> Tensor:
     u = Tensor._wrap(_rng(None).random(tuple(shape)).astype(like._buf.dtype
                                                             if like.dtype.is_floating_point
@@ -184,9 +190,7 @@ class Normal(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        loc = _t(loc, scale)
-        scale = _t(scale, loc)
-        self.loc, self.scale = _broadcast(loc, scale)
+        self.loc, self.scale = _loc_scale(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
         loc_v = _np(self.loc)
         self._check_param("loc", loc_v == loc_v, "Real()")  # noqa: PLR0124 (NaN)

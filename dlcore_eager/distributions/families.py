@@ -26,7 +26,7 @@ from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
 from . import constraints as C
-from ._base import Normal, _broadcast, _full_nan, _no_record, _np, _t
+from ._base import Normal, _broadcast, _full_nan, _loc_scale, _no_record, _np, _t
 from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
 from .kl import kl_divergence, register_kl
 
@@ -276,8 +276,7 @@ class Cauchy(ConstrainedDistribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        loc = _t(loc, scale if isinstance(scale, Tensor) else None)
-        self.loc, self.scale = _broadcast(loc, _t(scale, loc))
+        self.loc, self.scale = _loc_scale(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
         self._validate_params()
 
@@ -325,8 +324,7 @@ class Gumbel(ConstrainedDistribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        loc = _t(loc, scale if isinstance(scale, Tensor) else None)
-        self.loc, self.scale = _broadcast(loc, _t(scale, loc))
+        self.loc, self.scale = _loc_scale(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
         self._validate_params()
 

@@ -26,7 +26,7 @@ from .._host import host as _host
 from ..creation import _rng
 from ..tensor import Tensor
 from . import constraints as C
-from ._base import Categorical, Distribution, _broadcast, _np, _t
+from ._base import Categorical, Distribution, _loc_scale, _np, _t
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Exponential", "Independent", "Laplace", "MultivariateNormal", "OneHotCategorical"]
@@ -296,8 +296,7 @@ class Laplace(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        loc = _t(loc, scale)
-        self.loc, self.scale = _broadcast(loc, _t(scale, loc))
+        self.loc, self.scale = _loc_scale(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
         self._check_param("scale", _np(self.scale) > 0, "GreaterThan(lower_bound=0.0)")
 
