@@ -29,6 +29,16 @@ def _local(name: str, dtype) -> Variable:
                     collections=[LOCAL_VARIABLES, METRIC_VARIABLES])
 
 
+def _collect(value, update, metrics_collections, updates_collections):
+    """``(value, update)``, after adding them to the named collections (every metric's tail)."""
+    g = get_default_graph()
+    for c in metrics_collections or []:
+        g.add_to_collection(c, value)
+    for c in updates_collections or []:
+        g.add_to_collection(c, update)
+    return value, update
+
+
 def _safe_div(num, den):
     return _ops.where(_ops.greater(den, 0), _ops.div(num, _ops.maximum(den, 1e-30)),
                       _ops.zeros_like(num))
@@ -55,11 +65,7 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
         value = _safe_div(total.value(), count.value())
         with g.name_scope("update_op"):
             update = _safe_div(up_total, up_count)
-    for c in metrics_collections or []:
-        g.add_to_collection(c, value)
-    for c in updates_collections or []:
-        g.add_to_collection(c, update)
-    return value, update
+    return _collect(value, update, metrics_collections, updates_collections)
 
 
 def accuracy(labels, predictions, weights=None, metrics_collections=None,
@@ -121,11 +127,7 @@ def _counted(name, labels, predictions, weights, first, second, metrics_collecti
         value = _safe_div(na.value(), _ops.add(na.value(), nb.value()))
         with g.name_scope("update_op"):
             update = _safe_div(up_a, _ops.add(up_a, up_b))
-    for c in metrics_collections or []:
-        g.add_to_collection(c, value)
-    for c in updates_collections or []:
-        g.add_to_collection(c, update)
-    return value, update
+    return _collect(value, update, metrics_collections, updates_collections)
 
 
 def true_positives(lb, pr):
@@ -212,8 +214,4 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
         value = area(tp.value(), fn.value(), tn.value(), fp.value())
         with g.name_scope("update_op"):
             update = area(*ups)
-    for c in metrics_collections or []:
-        g.add_to_collection(c, value)
-    for c in updates_collections or []:
-        g.add_to_collection(c, update)
-    return value, update
+    return _collect(value, update, metrics_collections, updates_collections)

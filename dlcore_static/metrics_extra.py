@@ -23,13 +23,7 @@ from .variables import LOCAL_VARIABLES, Variable
 __all__ = ["mean_iou", "root_mean_squared_error", "true_negatives"]
 
 
-def _collect(value, update, metrics_collections, updates_collections):
-    g = get_default_graph()
-    for c in metrics_collections or []:
-        g.add_to_collection(c, value)
-    for c in updates_collections or []:
-        g.add_to_collection(c, update)
-    return value, update
+_collect = _m._collect
 
 
 def root_mean_squared_error(labels, predictions, weights=None, metrics_collections=None,
