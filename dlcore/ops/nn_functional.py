@@ -38,7 +38,7 @@ import math
 from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
-from .activations import softplus
+from .activations import clamp_inner, softplus
 from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (
     abs,
@@ -114,7 +114,6 @@ def mish(x):
          torch_params=(("min_val", -1.0), ("max_val", 1.0)))
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
     """``clamp(x, min_val, max_val)``, its gradient 0 at the bounds (PyTorch's)."""
-    from .activations import clamp_inner
     return clamp_inner(x, min_val, max_val)
 
 
