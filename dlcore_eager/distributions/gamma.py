@@ -36,7 +36,7 @@ from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
 from . import constraints as C
-from ._base import _np, _t
+from ._base import _no_record, _np, _t
 from ._common import ConstrainedDistribution, draw
 from .kl import register_kl
 
@@ -87,16 +87,6 @@ def dirichlet_grad(x: np.ndarray, alpha: np.ndarray, total: np.ndarray) -> np.nd
 
 def _host(t: Tensor) -> np.ndarray:
     return np.asarray(t.detach().cpu()._buf)
-
-
-class _no_grad:
-    def __enter__(self):
-        from .._state import STATE
-        self.prev, STATE.enabled = STATE.enabled, False
-
-    def __exit__(self, *exc):
-        from .._state import STATE
-        STATE.enabled = self.prev
 
 
 def _standard_gamma(alpha: Tensor, shape) -> Tensor:
@@ -208,7 +198,7 @@ class Dirichlet(ConstrainedDistribution):
         from .._state import is_grad_enabled
         shape = self._extended_shape(sample_shape)
         c = self.concentration
-        with _no_grad():
+        with _no_record():
             g = _standard_gamma(c.detach(), shape)
             x = g / g.sum(-1, keepdim=True)
             fi = finfo(x._buf.dtype)
