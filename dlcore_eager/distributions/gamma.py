@@ -50,7 +50,7 @@ def standard_gamma_grad(x: np.ndarray, a: np.ndarray) -> np.ndarray:
     a = np.asarray(a, np.float64)
     x, a = np.broadcast_arrays(x, a)
     x = np.maximum(x, np.finfo(np.float64).tiny)
-    psi = _host(special.digamma(Tensor._wrap(np.ascontiguousarray(a)))) + 1 / a
+    psi = _np(special.digamma(Tensor._wrap(np.ascontiguousarray(a)))) + 1 / a
     logx = np.log(x)
     r = x / a
     total = -r * (logx - psi)
@@ -85,18 +85,14 @@ def dirichlet_grad(x: np.ndarray, alpha: np.ndarray, total: np.ndarray) -> np.nd
     return -d_i / np.exp(log_pdf) / (1 - x)
 
 
-def _host(t: Tensor) -> np.ndarray:
-    return np.asarray(t.detach().cpu()._buf)
-
-
 def _standard_gamma(alpha: Tensor, shape) -> Tensor:
     """Draws of Gamma(alpha, 1) broadcast to ``shape``, differentiable in ``alpha``."""
     from .._state import is_grad_enabled
-    a = np.broadcast_to(_host(alpha).astype(np.float64), tuple(shape))
+    a = np.broadcast_to(_np(alpha).astype(np.float64), tuple(shape))
     tiny = float(finfo(alpha._buf.dtype).tiny)
     x = draw(shape, alpha, lambda g, s: np.maximum(g.standard_gamma(a, s), tiny))
     if alpha.requires_grad and is_grad_enabled():
-        dxda = Tensor._wrap(standard_gamma_grad(_host(x), a).astype(alpha._buf.dtype))
+        dxda = Tensor._wrap(standard_gamma_grad(_np(x), a).astype(alpha._buf.dtype))
         if alpha.is_cuda:
             dxda = dxda.cuda()
         a_t = alpha.expand(*shape) if tuple(alpha.shape) != tuple(shape) else alpha
@@ -205,8 +201,8 @@ class Dirichlet(ConstrainedDistribution):
             x = x.clamp(min=float(fi.tiny), max=1 - float(fi.eps))
         if not (c.requires_grad and is_grad_enabled()):
             return x
-        cb = np.broadcast_to(_host(c).astype(np.float64), tuple(shape))
-        D = Tensor._wrap(dirichlet_grad(_host(x), cb, cb.sum(-1, keepdims=True))
+        cb = np.broadcast_to(_np(c).astype(np.float64), tuple(shape))
+        D = Tensor._wrap(dirichlet_grad(_np(x), cb, cb.sum(-1, keepdims=True))
                          .astype(c._buf.dtype))
         if c.is_cuda:
             D = D.cuda()
