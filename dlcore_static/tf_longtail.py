@@ -75,16 +75,10 @@ def roll(input, shift, axis, name=None):
         total[a] = total.get(a, 0) + s
 
     def f(v):
-        for a, s in total.items():
-            n = v.aval.shape[a]
-            if n is None:
+        for a in total:
+            if v.aval.shape[a] is None:
                 raise ValueError(f"roll: dimension {a} must be known when the graph is built")
-            s %= max(n, 1)
-            if s:
-                lead = (slice(None),) * a
-                v = _ops.concatenate([_ops.getitem(v, lead + (slice(n - s, n),)),
-                                      _ops.getitem(v, lead + (slice(0, n - s),))], a)
-        return v
+        return _ops.roll(v, tuple(total.values()), tuple(total))     # dlcore's roll
     return _scoped("Roll", name, f, x)
 
 
@@ -147,12 +141,6 @@ def ensure_shape(x, shape, name=None):
 def _shape(t):
     from .array_api import shape  # (tf.shape: run-time dimensions too)
     return shape(t)
-
-
-def log_sigmoid(x, name=None):
-    """``log(1 / (1 + exp(-x))) = -softplus(-x)``."""
-    return _scoped("LogSigmoid", name, lambda v: _ops.neg(_ops.softplus(_ops.neg(v))),
-                   _args(x)[0])
 
 
 TABLE_INITIALIZERS = "table_initializer"
@@ -313,8 +301,7 @@ def install(tf) -> None:
     for n in NN:
         if not hasattr(tf.nn, n):
             setattr(tf.nn, n, g[n])
-    if not hasattr(tf.math, "log_sigmoid"):
-        tf.math.log_sigmoid = log_sigmoid
+    # (tf.math.log_sigmoid is dlcore.ops.logsigmoid's binding, dlcore_static/_api.py)
     if not hasattr(tf, "log_sigmoid"):        # (TF 1.x's root alias of tf.math.log_sigmoid)
         tf.log_sigmoid = tf.math.log_sigmoid
     if not hasattr(tf.math, "searchsorted"):   # (TF2's home; TF1.15 has tf.searchsorted)
