@@ -1,7 +1,7 @@
 """Numba kernels for PyTorch's CPU random streams (``dlcore_eager/_torch_rng.py``).
 
-``box_muller_avx2`` (called by ``_box_muller16`` there) reproduces, bit for bit, PyTorch's float32 ``normal_`` on a CPU with the
-AVX2 capability: per block of 16 uniforms ``u1 = 1 - x[j]``, ``u2 = x[j + 8]``,
+``box_muller_avx2`` (called by ``_box_muller16`` there) reproduces, bit for bit, PyTorch's
+float32 ``normal_`` on a CPU with the AVX2 capability: per block of 16 uniforms ``u1 = 1 - x[j]``, ``u2 = x[j + 8]``,
 ``radius = sqrt(-2 log u1)``, ``theta = 2 pi u2``, ``x[j] = radius cos theta * std + mean``,
 ``x[j + 8] = radius sin theta * std + mean``, with ``log`` and ``sincos`` the float32 cephes
 polynomials of ATen's ``avx_mathfun.h`` evaluated in its order, and the multiply-adds that GCC
