@@ -343,9 +343,13 @@ def _int64():
     return _dtype.int64
 
 
-def _full_nan(shape, like: Tensor) -> Tensor:
+def _full(shape, value, like: Tensor) -> Tensor:
     from ..creation import full
-    return full(tuple(shape), float("nan"), dtype=like.dtype)
+    return full(tuple(shape), value, dtype=like.dtype)
+
+
+def _full_nan(shape, like: Tensor) -> Tensor:
+    return _full(shape, float("nan"), like)
 
 
 def _clamp_probs(p: Tensor) -> Tensor:

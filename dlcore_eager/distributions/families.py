@@ -26,7 +26,7 @@ from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
 from . import constraints as C
-from ._base import Normal, _broadcast, _full_nan, _loc_scale, _no_record, _np, _t
+from ._base import Normal, _broadcast, _full, _full_nan, _loc_scale, _no_record, _np, _t
 from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
 from .kl import kl_divergence, register_kl
 
@@ -38,11 +38,6 @@ _EULER = 0.57721566490153286060
 
 def _probs_logits(self, probs, logits):
     return set_binary_probs_logits(self, probs_or_logits(probs, logits), probs is not None)
-
-
-def _full(shape, value, like: Tensor) -> Tensor:
-    from ..creation import full
-    return full(tuple(shape), value, dtype=like.dtype)
 
 
 # ----------------------------------------------------------------------------- Poisson
