@@ -515,28 +515,24 @@ def while_grad_executor(op: Operation, session, device, passes):
                 got = driven(history, consume, seeds, gcaps, tail)
             if got is not None:
                 gvars, gcaps, stacks = got
-                for k, (xs, gs) in stacks.items():
-                    gcaps[k] = stacked_product(xs, gs, cap_vals[cap_index[k]])
-                out = tuple(gvars) + tuple(gcaps)
-                return out[0] if single else out
-
-            def vjp(sv, gvars, gc):
-                ins = sv + gvars + gc + tail
-                fn = vjp_spec.get(_key(ins), ins)[0]
-                r = fn(*ins)
-                new = []
-                for k, (at, how, sop) in enumerate(where):
-                    if how == "sum":
-                        new.append(r[at])
-                        continue
-                    if how == "rows":
-                        scatter_into(gc[k], r[at], r[at + 1], sop)
-                    else:
-                        stacks[k][0].append(r[at])
-                        stacks[k][1].append(r[at + 1])
-                    new.append(gc[k])
-                return list(r[:nfv]), new
-            gvars, gcaps = run_gradient(vjp, history, seeds, gcaps, consume)
+            else:
+                def vjp(sv, gvars, gc):
+                    ins = sv + gvars + gc + tail
+                    fn = vjp_spec.get(_key(ins), ins)[0]
+                    r = fn(*ins)
+                    new = []
+                    for k, (at, how, sop) in enumerate(where):
+                        if how == "sum":
+                            new.append(r[at])
+                            continue
+                        if how == "rows":
+                            scatter_into(gc[k], r[at], r[at + 1], sop)
+                        else:
+                            stacks[k][0].append(r[at])
+                            stacks[k][1].append(r[at + 1])
+                        new.append(gc[k])
+                    return list(r[:nfv]), new
+                gvars, gcaps = run_gradient(vjp, history, seeds, gcaps, consume)
             for k, (xs, gs) in stacks.items():
                 gcaps[k] = stacked_product(xs, gs, cap_vals[cap_index[k]])
         except Unsupported as e:
