@@ -78,10 +78,10 @@ class Metric:
         if sample_weight is None:
             w = _ops.full_like(v, 1.0)
         else:
-            w = _ops.broadcast_like(_f32(K._to_tensor(sample_weight)), v) \
-                if K._to_tensor(sample_weight).aval.ndim <= v.aval.ndim else None
-            if w is None:
+            sw = K._to_tensor(sample_weight)
+            if sw.aval.ndim > v.aval.ndim:
                 raise ValueError(f"{self.name}: sample_weight of rank above the values'")
+            w = _ops.broadcast_like(_f32(sw), v)
         from ..control_flow import group
         return group(total.assign_add(_ops.sum(_ops.mul(v, w))),
                      count.assign_add(_ops.sum(w)))
