@@ -345,7 +345,7 @@ def _int64():
 
 def _full(shape, value, like: Tensor) -> Tensor:
     from ..creation import full
-    return full(tuple(shape), value, dtype=like.dtype)
+    return full(tuple(shape), value, dtype=like.dtype, device=like.device)
 
 
 def _full_nan(shape, like: Tensor) -> Tensor:

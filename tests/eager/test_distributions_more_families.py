@@ -182,3 +182,13 @@ def test_multinomial_negative_binomial_samples():
                                [-1.3862944, 1.3862944], rtol=1e-6)
     _, b = u.broadcast_all(dl.tensor([1.0, 2.0]), 3.0)
     assert tuple(b.shape) == (2,) and b.dtype == dl.float32
+
+
+@pytest.mark.skipif(not dl.cuda.is_available(), reason="no CUDA device (or NUMBA_ENABLE_CUDASIM)")
+def test_constant_moments_stay_on_the_parameters_device():
+    """Cauchy's mean/variance are constant fills (NaN, inf): on the parameters' device, as
+    torch (they were made on the CPU)."""
+    d = dl.distributions.Cauchy(dl.tensor([0.0, 1.0]).cuda(), dl.tensor([1.0, 2.0]).cuda())
+    for m in (d.mean, d.variance):
+        assert m.device == d.loc.device and m.dtype == dl.float32
+    assert np.isnan(d.mean.cpu().numpy()).all() and np.isinf(d.variance.cpu().numpy()).all()
