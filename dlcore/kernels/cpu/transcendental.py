@@ -116,16 +116,24 @@ def _f32_pair(g, t) -> bool:
             and g.flags.c_contiguous and t.flags.c_contiguous)
 
 
-def _quiet(compute):
-    """``compute()`` (NumPy arithmetic) with floating-point warnings silenced as the
+def _quiet(compute, a, b):
+    """``compute(a, b)`` (NumPy arithmetic) with floating-point warnings silenced as the
     elementwise kernels do; a 0-d result as an array."""
     quiet, loud, ignore = _QUIET
     token = quiet(ignore)
     try:
-        out = compute()
+        out = compute(a, b)
     finally:
         loud(token)
     return out if type(out) is np.ndarray else np.asarray(out)
+
+
+def _tanh_grad_np(g, t):
+    return g * (1 - t * t)
+
+
+def _sigmoid_grad_np(g, y):
+    return g * (y * (1 - y))
 
 
 def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -135,7 +143,7 @@ def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     the elementwise kernels do."""
     if _f32_pair(g, t):
         return _loops().tanh_grad32_array(g, t)
-    return _quiet(lambda: g * (1 - t * t))
+    return _quiet(_tanh_grad_np, g, t)
 
 
 def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -145,4 +153,4 @@ def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     dtype, float32 from ``TANH_GRAD32_MIN`` elements in one Numba pass."""
     if _f32_pair(g, y):
         return _loops().sigmoid_grad32_array(g, y)
-    return _quiet(lambda: g * (y * (1 - y)))
+    return _quiet(_sigmoid_grad_np, g, y)
