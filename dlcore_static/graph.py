@@ -45,20 +45,16 @@ _SKIPPED_FILES: dict[str, bool] = {}
 
 def _user_frame() -> str:
     """``file:line`` of the first stack frame outside dlcore and dlcore_static."""
-    f: FrameType | None = sys._getframe(2)
-    while f is not None:
-        fn = f.f_code.co_filename
-        if not fn.startswith(_PKG_DIRS) and "contextlib" not in fn:
-            return _where(fn, f.f_lineno)
-        f = f.f_back
-    return "<unknown>"
+    loc = _user_location(3)             # (from the caller's caller, as _user_location's 2)
+    return loc if type(loc) is str else _where(*loc)
 
 
-def _user_location() -> tuple | str:
-    """``_user_frame()`` of the caller's caller, kept as ``(file, line)`` and formatted only
-    when read (``Operation.defined_at``): every node records it, few are ever named in an error
-    (formatting was a fifth of building a node, issue 19)."""
-    f: FrameType | None = sys._getframe(2)
+def _user_location(depth: int = 2) -> tuple | str:
+    """The first stack frame outside dlcore and dlcore_static from the caller's caller, kept
+    as ``(file, line)`` and formatted only when read (``Operation.defined_at``): every node
+    records it, few are ever named in an error (formatting was a fifth of building a node,
+    issue 19)."""
+    f: FrameType | None = sys._getframe(depth)
     skipped = _SKIPPED_FILES
     while f is not None:
         fn = f.f_code.co_filename
