@@ -36,10 +36,7 @@ def _f32(x):
 def accuracy(y_true, y_pred):
     """1 where ``y_true == y_pred`` exactly (Keras's ``Accuracy``)."""
     p = K._to_tensor(y_pred)
-    t = K._to_tensor(y_true)
-    if t.aval.dtype != p.aval.dtype:
-        t = _ops.cast(t, p.aval.dtype)
-    return _f32(_ops.equal(t, p))
+    return _f32(_ops.equal(_lc._float(y_true, p), p))      # y_true in y_pred's dtype
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
