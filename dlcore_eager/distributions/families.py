@@ -80,6 +80,9 @@ class Poisson(ConstrainedDistribution):
 class Binomial(ConstrainedDistribution):
     """Successes in ``total_count`` trials of probability ``probs`` (or ``sigmoid(logits)``)."""
 
+    probs: Tensor                       # both set by set_binary_probs_logits
+    logits: Tensor
+
     arg_constraints = {"total_count": C.nonnegative_integer,  # noqa: RUF012
                        "probs": C.unit_interval, "logits": C.real}
     has_enumerate_support = True

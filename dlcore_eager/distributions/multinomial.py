@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import Tensor
 from . import constraints as C
 from ._base import Categorical, _np, _t
 from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
@@ -100,6 +101,9 @@ class Multinomial(ConstrainedDistribution):
 
 class NegativeBinomial(ConstrainedDistribution):
     """Successes (probability ``probs``) before ``total_count`` failures."""
+
+    probs: Tensor                       # both set by set_binary_probs_logits
+    logits: Tensor
 
     arg_constraints = {"total_count": C.greater_than_eq(0),  # noqa: RUF012
                        "probs": C.half_open_interval(0.0, 1.0), "logits": C.real}

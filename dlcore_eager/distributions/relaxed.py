@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -182,6 +183,8 @@ class LogitRelaxedBernoulli(ConstrainedDistribution):
 
 class _RelaxedParams:
     """``temperature``, ``logits`` and ``probs`` read from the relaxed base distribution."""
+
+    base_dist: Any                      # set by TransformedDistribution.__init__
 
     @property
     def temperature(self):
