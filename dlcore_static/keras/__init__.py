@@ -6,8 +6,8 @@ predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activat
 ``regularizers``, ``constraints``, ``initializers``, ``activations``, ``summary``.
 """
 
-from . import (activations, backend, callbacks, constraints, initializers, layers, losses,
-               metrics, models, optimizers, preprocessing, regularizers, utils)
+from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
+               losses, metrics, models, optimizers, preprocessing, regularizers, utils)
 from .engine import Input
 from .models import Model, Sequential
 

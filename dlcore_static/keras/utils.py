@@ -104,6 +104,9 @@ def __getattr__(name):
     if name == "pad_sequences":
         from .preprocessing.sequence import pad_sequences
         return pad_sequences
+    if name == "get_file":
+        from ._get_file import get_file
+        return get_file
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
