@@ -264,10 +264,51 @@ def _bool_identity_inplace(args, kwargs):
     return x if x is not None and x._buf.dtype.kind == "b" else None
 
 
+def empty_reduction_error(name: str, shape, dim):
+    """PyTorch's error for ``amax``/``amin``/``aminmax``/``argmax``/``argmin`` over an empty
+    dimension (the primitives raise a ShapeError, TensorFlow's and NumPy's kind), or ``None``.
+    ``amax``/``amin`` name the dim as given, ``aminmax``/``argmax``/``argmin`` wrapped."""
+    nd = len(shape)
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim and name in ("amax", "amin")):
+        if 0 not in shape:
+            return None
+        if name in ("argmax", "argmin"):
+            return IndexError(f"{name}(): Expected reduction dim to be specified for "
+                              "input.numel() == 0.")
+        if name == "aminmax":
+            return RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                                "the operation has no identity.")
+        return RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                            "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                            "argument.")
+    dims = [int(d) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+    for d in dims:                      # (in order, as PyTorch: the first bad dim decides)
+        if not -max(nd, 1) <= d < max(nd, 1):
+            return None                 # (out of range: the binding's own IndexError)
+        if nd and shape[d] == 0:
+            shown = d if name in ("amax", "amin") else d % nd
+            sep = ":" if name == "aminmax" else "():"
+            return IndexError(f"{name}{sep} Expected reduction dim {shown} to have non-zero size.")
+    return None
+
+
+def _dim_arg(args, kwargs):
+    if len(args) > 1:
+        return args[1]
+    return kwargs.get("dim", kwargs.get("axis"))
+
+
 def _bool_via_uint8(orig):
-    """``amax``/``amin``/``aminmax`` of a bool tensor: reduced as uint8, given back as bool."""
+    """``amax``/``amin``/``aminmax`` of a bool tensor: reduced as uint8, given back as bool;
+    over an empty dimension: PyTorch's IndexError/RuntimeError (:func:`empty_reduction_error`)."""
+    name = getattr(orig, "__name__", "")
+
     def f(*args, **kwargs):
         x = _first(args, kwargs)
+        if x is not None and 0 in x._buf.shape:
+            e = empty_reduction_error(name, x._buf.shape, _dim_arg(args, kwargs))
+            if e is not None:
+                raise e
         if x is None or x._buf.dtype.kind != "b" or kwargs.get("out") is not None:
             return orig(*args, **kwargs)
         rest = args[1:] if args and args[0] is x else args

@@ -369,14 +369,25 @@ def argmax(x, dim=None, keepdim=False):
             out = _argmax_p.kernels["cpu"](b, axis=axis, keepdims=kd)
             if type(out) is np.ndarray:
                 return _make(out)
+    if 0 in x._buf.shape:
+        _empty_arg_reduction("argmax", x, dim)
     if dim is None and keepdim:
         return _ops.reshape(_ops.argmax(x), (1,) * x.ndim)
     return _ops.argmax(x, None if dim is None else int(dim), keepdim)
 
 
+def _empty_arg_reduction(name, x, dim):
+    from ._dtype_guards import empty_reduction_error
+    e = empty_reduction_error(name, x._buf.shape, dim)
+    if e is not None:
+        raise e
+
+
 def argmin(x, dim=None, keepdim=False):
     if x._buf.dtype.kind == "b":
         raise RuntimeError("argmin(): does not support bool input")
+    if 0 in x._buf.shape:
+        _empty_arg_reduction("argmin", x, dim)
     if x._buf.dtype.kind == "u":        # (negating an unsigned value wraps: -1 is 255)
         x = _ops.cast(x, np.int64)
     return argmax(_ops.neg(x), dim, keepdim)

@@ -359,6 +359,7 @@ def concatenate(xs, axis=0):
 
 def stack(xs, axis=0):
     xs = list(xs)
-    nd = aval_of(xs[0]).ndim + 1
-    axis = _rules.normalize_axis("stack", int(axis), nd)
+    a0 = aval_of(xs[0])
+    nd = a0.ndim + 1
+    axis = _rules.normalize_axis("stack", int(axis), nd, a0.shape)
     return concatenate([expand_dims(x, axis) for x in xs], axis=axis)

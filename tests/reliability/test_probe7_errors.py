@@ -1,0 +1,52 @@
+"""Probe 7: errors whose TYPE differed from PyTorch 2.13's (helper-D7's differential probe).
+
+``amax``/``amin``/``aminmax``/``argmax``/``argmin`` over an empty dimension raised dlcore's
+ShapeError (a ValueError/RuntimeError, NumPy's and TensorFlow's kind) where PyTorch raises
+IndexError (a dim given) or its own RuntimeError (no dim), so ``except IndexError`` missed it.
+"""
+
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+_CASES = [((2, 0), name, dim)
+          for name in ("amax", "amin", "argmax", "argmin", "aminmax")
+          for dim in (None, 1, -1, (0, 1), [-1, 0])
+          if not (isinstance(dim, (tuple, list)) and name in ("argmax", "argmin", "aminmax"))]
+_CASES += [((0, 2, 0), "amax", (2, 0)), ((0,), "amin", (0, 1)), ((0,), "argmax", 1),
+           ((2, 0), "amax", ())]
+
+
+def _outcome(m, shape, name, dim):
+    x = m.ones(*shape)
+    try:
+        r = getattr(m, name)(x) if dim is None else getattr(m, name)(x, dim=dim)
+    except (IndexError, RuntimeError) as e:
+        kind = IndexError if isinstance(e, IndexError) else RuntimeError
+        return kind, str(e).split(" for '")[0]
+    return "ok", tuple((r[0] if isinstance(r, tuple) else r).shape)
+
+
+@pytest.mark.parametrize("shape,name,dim", _CASES)
+def test_empty_reduction_error_as_torch(shape, name, dim):
+    assert _outcome(dt, shape, name, dim) == _outcome(torch, shape, name, dim)
+
+
+def test_empty_reduction_method_and_bool():
+    e = dt.ones(2, 0)
+    with pytest.raises(IndexError, match=r"^amax\(\): Expected reduction dim 1 to have non-zero"):
+        e.amax(1)
+    with pytest.raises(IndexError, match=r"^argmin\(\): Expected reduction dim 1 to have non-"):
+        e.argmin(-1)
+    with pytest.raises(IndexError, match=r"^amin\(\): Expected reduction dim 1 to have non-zero"):
+        dt.amin(e.bool(), 1)
+    assert dt.amax(e, 0).shape == (0,)          # a non-empty reduced dim stays fine
+
+
+def test_stack_dim_out_of_range_names_the_shapes():
+    a = dt.ones(2, 3)
+    with pytest.raises(IndexError, match=r"^Dimension out of range \(expected to be in range of "
+                       r"\[-3, 2\], but got 5\) for 'stack' with input shapes: \[2,3\]"):
+        dt.stack([a, a], dim=5)
