@@ -200,6 +200,8 @@ class Node(TapeNode):
         if edges is None and self.prim.name == "div" and \
                 getattr(self, "label", "").startswith("MeanBackward"):
             edges = self.parents[0].parents[:1]     # (a mean: the div of a sum of the input)
+        if edges is None and getattr(self, "label", None) == "AddmmBackward0":
+            edges = _addmm_edges(self)
         if edges is None:
             shape = _TORCH_EDGES.get(self.prim.name)
             edges = self.parents if shape is None else shape(self)
@@ -351,6 +353,18 @@ def _by_other(node, name: str) -> str:
     """``name + '1'`` for a tensor second operand, ``'0'`` for a Python number (a 0-d input
     that needs no gradient), as pow's."""
     return name + ("0" if _is_number(node, 1) else "1")
+
+
+def _addmm_edges(node) -> tuple | None:
+    """PyTorch's ``AddmmBackward0`` edges ``(bias, mat1, mat2)`` of an add node labelled so
+    (``linear``/``addmm`` of matrices: the add of a matmul and a bias, in either order), read
+    through the matmul node it hides; None when the node is not that shape."""
+    if node.prim.name != "add" or len(node.parents) != 2:
+        return None
+    for mm, bias in (node.parents, node.parents[::-1]):
+        if isinstance(mm, Node) and mm.prim.name == "matmul" and len(mm.parents) == 2:
+            return (bias, *mm.parents)
+    return None
 
 
 def labelled(out, label: str, *inputs, edges=None, index: int = 0):

@@ -120,10 +120,17 @@ def _fast_linear(x, weight, bias):
     wt = S.fast_t(weight)
     if wt is None:
         return None
+    if wt._node is not None:
+        wt._node.label = "TBackward0"     # (PyTorch's linear: weight.t())
     y = _apply(_matmul_p, (x, wt), {})
     if bias is None:
         return y
     return _labelled(_apply(_add_p, (y, bias), {}), "AddmmBackward0", x)
+
+
+def _weight_t(weight):
+    """``weight.t()`` as PyTorch's linear takes it (its node TBackward0)."""
+    return S.t(weight) if weight.ndim == 2 else _ops.transpose(weight)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -138,9 +145,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{sw[1]}x{sw[0]})")
     if len(sx) == 1:                  # an unbatched input (in_features,) -> (out_features,)
         return _labelled(_ops.squeeze(_ops.linear(_ops.expand_dims(x, 0),
-                                                  _ops.transpose(weight), bias), 0),
+                                                  _weight_t(weight), bias), 0),
                          "SqueezeBackward4" if bias is None else "ViewBackward0", x)
-    out = _ops.linear(x, _ops.transpose(weight), bias)
+    out = _ops.linear(x, _weight_t(weight), bias)
     if bias is None:
         return out                    # (a matmul node: MmBackward0 or UnsafeViewBackward0)
     return _labelled(out, "AddmmBackward0" if len(sx) == 2 else "ViewBackward0", x)

@@ -50,3 +50,33 @@ def test_stack_dim_out_of_range_names_the_shapes():
     with pytest.raises(IndexError, match=r"^Dimension out of range \(expected to be in range of "
                        r"\[-3, 2\], but got 5\) for 'stack' with input shapes: \[2,3\]"):
         dt.stack([a, a], dim=5)
+
+
+def _tree(g):
+    """A grad_fn graph as text: node class names, children in ``next_functions`` order."""
+    if g is None:
+        return "None"
+    name = type(g).__name__
+    kids = ",".join(_tree(f) for f, _ in g.next_functions) if name != "AccumulateGrad" else ""
+    return name + (f"({kids})" if kids else "")
+
+
+@pytest.mark.parametrize("case", ["linear", "linear_nobias", "linear_x_no_grad", "addmm",
+                                  "module"])
+def test_linear_grad_fn_graph_as_torch(case):
+    """F.linear's AddmmBackward0 showed (MmBackward0(x, TransposeBackward0(w)), bias) where
+    PyTorch shows (bias, x, TBackward0(w)); gradients are unchanged."""
+    def build(m):
+        m.manual_seed(0)
+        x = m.ones(2, 3, requires_grad=case != "linear_x_no_grad")
+        w = m.ones(4, 3, requires_grad=True)
+        b = m.ones(4, requires_grad=True)
+        F = m.nn.functional
+        if case == "addmm":
+            return m.addmm(b, x, w.t())
+        if case == "module":
+            return m.nn.Linear(3, 4)(x)
+        return F.linear(x, w) if case == "linear_nobias" else F.linear(x, w, b)
+    ours, ref = build(dt), build(torch)
+    assert _tree(ours.grad_fn) == _tree(ref.grad_fn)
+    ours.sum().backward()                       # (the displayed edges change no gradient)
