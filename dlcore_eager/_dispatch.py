@@ -41,6 +41,7 @@ from ._view_rebase import NO_GRAD as _NO_GRAD
 from ._view_rebase import _prune
 from ._view_rebase import record_view as _record_view
 from .tensor import Tensor, _make
+from .tensor import _new
 
 _ndarray = np.ndarray
 _ref = weakref.ref
@@ -75,42 +76,9 @@ class EagerFrontend:
                     if type(ba) is _ndarray and type(bb) is _ndarray:
                         da, db = ba.dtype, bb.dtype
                         if da is db and not params:
-                            # Arithmetic and comparisons below the parallel threshold: NumPy's
-                            # ufunc itself (what the kernel entry would run, without its tests).
-                            # The rule's outcome is "dtype accepted and shapes broadcast": the
-                            # dtype is looked up in the rule cache, the shapes are left to the
-                            # ufunc, and a ValueError from it is the rule's ShapeError.
-                            try:
-                                small = _SMALL[prim.kernels["cpu"]]
-                            except KeyError:
-                                small = _small_ufunc(prim, prim.kernels["cpu"])
-                            if small and da in small[1] and ba.size < _PT and bb.size < _PT:
-                                cache = prim._rule_cache
-                                if da not in cache:
-                                    check_rule(prim, (ba, bb), params)
-                                    cache[da] = True    # (see check_rule: dtype accepted)
-                                try:
-                                    token = _quiet(_IGNORE)
-                                    try:
-                                        out = small[0](ba, bb)
-                                    finally:
-                                        _loud(token)
-                                except ValueError:
-                                    check_rule(prim, (ba, bb), params)    # its ShapeError
-                                    raise
-                                if type(out) is not _ndarray:       # (0-d operands)
-                                    return _finish(prim, args, params, out, a._rg or b._rg)
-                                if a._rg or b._rg:
-                                    if da in small[2] and STATE.enabled:
-                                        # _finish's node for two tensors, spelled out
-                                        version = [0]
-                                        return _make(out, version, Node(
-                                            prim, params,
-                                            ((a._node or leaf_node(a)) if a._rg else None,
-                                             (b._node or leaf_node(b)) if b._rg else None),
-                                            args, (a._version[0], b._version[0]), out, version))
-                                    return _finish(prim, args, params, out, True)
-                                return _make(out)
+                            out = small_binary(prim, a, b, ba, bb)
+                            if out is not None:
+                                return out
                         if da is _F16 or db is _F16 or da is _BF16 or db is _BF16:
                             return _apply_half(prim, args, params)
                         if params:
@@ -231,6 +199,56 @@ def _small_ufunc(prim, kernel):
         small = (ufunc, dtypes, grad)
     _SMALL[kernel] = small
     return small
+
+
+def small_binary(prim, a, b, ba, bb):
+    """The binary fast lane: ``prim(a, b)`` for two CPU tensors whose buffers ``ba`` and
+    ``bb`` hold one dtype object, without params, when ``prim``'s CPU kernel hands such small
+    operands (below the parallel threshold) to NumPy's ufunc: the ufunc itself, without the
+    kernel entry's tests; None when that does not apply (the caller goes on, to the general
+    path).  The rule's outcome is "dtype accepted and shapes broadcast": the dtype is looked
+    up in the rule cache, the shapes are left to the ufunc, and a ValueError from it is the
+    rule's ShapeError.  A result that needs no tape node is wrapped directly (``_make``'s
+    lines, inline), one that does gets ``_finish``'s node for two tensors.  The one copy of
+    this sequence: ``apply`` and the operators (``_tensor_ops._binary``) both call it; the
+    caller has checked ``_AUTOCAST`` and, outside ``apply``, that no trace is recording."""
+    try:
+        small = _SMALL[prim.kernels["cpu"]]
+    except KeyError:
+        small = _small_ufunc(prim, prim.kernels["cpu"])
+    da = ba.dtype
+    if not small or da not in small[1] or ba.size >= _PT or bb.size >= _PT:
+        return None
+    cache = prim._rule_cache
+    if da not in cache:
+        check_rule(prim, (ba, bb), {})
+        cache[da] = True                    # (see check_rule: dtype accepted)
+    try:
+        token = _quiet(_IGNORE)
+        try:
+            out = small[0](ba, bb)
+        finally:
+            _loud(token)
+    except ValueError:
+        check_rule(prim, (ba, bb), {})      # its ShapeError
+        raise
+    if type(out) is not _ndarray:           # (0-d operands)
+        return _finish(prim, (a, b), {}, out, a._rg or b._rg)
+    if a._rg or b._rg:
+        if da in small[2] and STATE.enabled:
+            # _finish's node for two tensors, spelled out
+            version = [0]
+            return _make(out, version, Node(
+                prim, {}, ((a._node or leaf_node(a)) if a._rg else None,
+                           (b._node or leaf_node(b)) if b._rg else None),
+                (a, b), (a._version[0], b._version[0]), out, version))
+        return _finish(prim, (a, b), {}, out, True)
+    t = _new(Tensor)                        # _make(out), inline
+    t._buf = out
+    t._rg = False
+    t._node = t._acc = t._grad = t._hooks = t._view = None
+    t._version = [0]
+    return t
 
 
 def _apply_general(prim, args, params):
