@@ -29,6 +29,7 @@ from dlcore.registry import bind
 from . import _dtype as D
 from . import _dispatch as _D
 from ._dispatch import EagerFrontend
+from ._dispatch import small_binary as _small_binary
 from ._graph import labelled
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
@@ -108,8 +109,18 @@ def _binary(prim):
     def op(a, b):
         # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number
         if type(b) is Tensor:
-            if a._buf.dtype is not b._buf.dtype:
+            ba, bb = a._buf, b._buf
+            if ba.dtype is not bb.dtype:
                 a, b = _operands(a, b)
+            elif type(ba) is _ndarray and type(bb) is _ndarray and not _D._AUTOCAST and \
+                    not _RECORDERS:
+                # the binary fast lane (what ``_apply`` would call first), one call less
+                try:
+                    out = _small_binary(prim, a, b, ba, bb)
+                except ShapeError:
+                    raise broadcast_error(a, b) from None
+                if out is not None:
+                    return out
         elif type(b) not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
             if slow_check is not None:      # (checked where promotion is needed anyway)
                 slow_check(a, b)
