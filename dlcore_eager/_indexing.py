@@ -66,8 +66,17 @@ def _mask_positions(x: Tensor, mask) -> tuple:
     return np.flatnonzero(m), k
 
 
+def _check_steps(key) -> None:
+    """PyTorch refuses a slice step that is not positive (``x[::-1]``: use ``flip``)."""
+    for k in key if isinstance(key, tuple) else (key,):
+        if type(k) is slice and k.step is not None and _scalar_key(k.step) <= 0:
+            raise ValueError("slice step cannot be zero" if _scalar_key(k.step) == 0 else
+                             "step must be greater than zero")
+
+
 def getitem(x: Tensor, key):
     key = _scalar_key(key)
+    _check_steps(key)
     if type(key) is int and x._buf.ndim and not -x._buf.shape[0] <= key < x._buf.shape[0]:
         raise IndexError(f"index {key} is out of bounds for dimension 0 with size "
                          f"{x._buf.shape[0]}")

@@ -341,7 +341,12 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    _check_elements(tensors)
+    for k, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be "
+                               "concatenated")
     ref = tensors[0]
     d = wrap_dim(dim, ref.ndim)
     for k, t in enumerate(tensors[1:], 1):
@@ -355,6 +360,14 @@ def cat(tensors, dim: int = 0) -> Tensor:
                                    "in the list.")
     tensors = _promoted(tensors)
     return labelled(_ops.concatenate(tensors, axis=d), "CatBackward0", *tensors)
+
+
+def _check_elements(tensors: list) -> None:
+    """PyTorch's TypeError for a list entry that is not a Tensor (cat, stack)."""
+    for k, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 0, but got "
+                            f"{type(t).__name__}")
 
 
 def _promoted(tensors: list) -> list:
@@ -412,12 +425,12 @@ def stack(tensors, dim: int = 0) -> Tensor:
     out = _fast_stack(tensors, dim)
     if out is not None:
         return out
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) > 1:
-        raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                           f"{list(tensors[0].shape)} at entry 0 and "
-                           f"{next(list(t.shape) for t in tensors if tuple(t.shape) != tuple(tensors[0].shape))}"
-                           " at another entry")
+    _check_elements(tensors)
+    first = tuple(tensors[0].shape)
+    for k, t in enumerate(tensors):
+        if tuple(t.shape) != first:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(first)} at entry 0 and {list(t.shape)} at entry {k}")
     tensors = _promoted(tensors)
     return labelled(_ops.stack(tensors, axis=dim), "StackBackward0", *tensors)
 

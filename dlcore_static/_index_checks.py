@@ -84,6 +84,19 @@ def checked_gather_indices(indices: Tensor, params: Tensor, axis: int, name: str
     return op.outputs[0]
 
 
+def checked_write_index(index: Tensor, buf: Tensor, size: int | None) -> Tensor:
+    """A fixed-size TensorArray's write index after TensorFlow's run-time refusal of one
+    outside ``[0, size)`` ("Tried to write to index 3 but array is not resizeable and size is:
+    3"): a ``CheckIndices`` (attribute ``write``) against ``size`` or, known only at run time,
+    the buffer's rows."""
+    g = get_default_graph()
+    inputs = [index] if size is not None else [index, buf]
+    op = Operation(g, "CheckIndices", g.unique_name("CheckWriteIndex"), inputs,
+                   [AVal(index.aval.shape, index.aval.dtype)],
+                   attrs={"n": size, "axis": 0, "write": True})
+    return op.outputs[0]
+
+
 def checked_scatter_indices(indices: Tensor, dims: tuple, name: str,
                             shape: tuple | None = None) -> Tensor:
     """``indices`` (coordinates in the last axis) after a run-time check against ``dims``;
@@ -153,6 +166,7 @@ def _nd_message(v, r, row, what, shape) -> str:
 def _gather_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
     fixed, axis = op.attrs["n"], op.attrs["axis"]
+    write = bool(op.attrs.get("write"))     # a TensorArray's write index: TF's words for it
 
     def run(i, p=None):
         v = np.asarray(i) if on_host else to_host(i)
@@ -160,6 +174,10 @@ def _gather_factory(op: Operation, session, device, *_):
         flat = v.reshape(-1)
         pos = _first_bad(flat, n) if flat.size else -1
         if pos >= 0:
+            if write:
+                raise InvalidArgumentError(
+                    None, op, f"Tried to write to index {flat[pos]} but array is not "
+                    f"resizeable and size is: {n}{node_suffix(op)}")
             raise InvalidArgumentError(
                 None, op, f"indices[{_where(v.shape, pos)}] = {flat[pos]} is not in "
                 f"[0, {n}){node_suffix(op)}")

@@ -36,6 +36,11 @@ index tensor is read as ``take`` reads it (past the end: an error; a negative va
 the end, where TensorFlow raises), so that a read in a compiled loop stays one ``take``.
 ``unstack`` of fewer rows than the size writes rows 0..n-1, as TF1's scatter does.
 
+Writing an index tensor outside a fixed-size array raises TensorFlow's ``InvalidArgumentError``
+("Tried to write to index 3 but array is not resizeable and size is: 3") when it runs (a
+``CheckIndices`` node, compiled inside loops like a gather's); before, the write matched no
+row and was silently dropped.
+
 Differences from TensorFlow, by design of a buffer: reading an index never written gives zeros rather than an
 error; a second write to an index overwrites it (TensorFlow raises); reads do not clear
 (``clear_after_read`` is accepted and ignored).
@@ -50,6 +55,7 @@ from dlcore import ops as _ops
 from . import control_flow as _cf
 from . import dtypes as _dtypes
 from . import host_ops as _host_ops
+from ._index_checks import checked_write_index
 from .frontend import constant, to_tensor
 from .graph import Tensor, TensorShape, get_default_graph
 
@@ -252,6 +258,8 @@ class TensorArray:
                     not 0 <= int(index) < self._size:
                 raise ValueError(f"Tried to write to index {int(index)} but array is not "
                                  f"resizeable and size is: {self._size}")
+            if not isinstance(index, (int, np.integer)):
+                i = checked_write_index(i, buf, self._size)
             hit = _ops.equal(self._row_ids(buf, v.aval.ndim), _ops.cast(i, np.int64))
             return self._after(_ops.where(hit, _ops.expand_dims(v, 0), buf))
 

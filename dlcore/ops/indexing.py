@@ -57,6 +57,9 @@ def _getitem_rule(x: AVal, *, idx) -> AVal:
         if i is None:
             shape.append(1)
             continue
+        if dim >= len(x.shape):
+            raise AxisError("getitem", f"too many indices for tensor of dimension "
+                            f"{len(x.shape)}", [x.shape])
         d = x.shape[dim]
         if isinstance(i, tuple):
             shape.append(None if d is None else len(range(*slice(*i[1:]).indices(d))))

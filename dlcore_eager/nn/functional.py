@@ -17,6 +17,7 @@ from dlcore import ops as _ops
 from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
 
+from .. import _dtype as _D
 from .. import _shape_ops as S
 from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
@@ -128,6 +129,22 @@ def _fast_linear(x, weight, bias):
     return _labelled(_apply(_add_p, (y, bias), {}), "AddmmBackward0", x)
 
 
+def _check_linear_dtypes(x, weight, bias) -> None:
+    """PyTorch's linear promotes nothing: input and weight of one dtype (mm's message), the
+    bias of theirs too (addmm's message, the bias's dtype named first)."""
+    names = _D.C_TYPE_NAMES
+    if isinstance(x, Tensor) and isinstance(weight, Tensor):
+        dx, dw = x._buf.dtype, weight._buf.dtype
+        if dx != dw:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{names.get(dx.name, dx.name)} != {names.get(dw.name, dw.name)}")
+        if isinstance(bias, Tensor) and bias._buf.dtype != dw:
+            db = bias._buf.dtype
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                               f"{_D.from_numpy_dtype(db)._legacy} and "
+                               f"{_D.from_numpy_dtype(dw)._legacy}")
+
+
 def _weight_t(weight):
     """``weight.t()`` as PyTorch's linear takes it (its node TBackward0)."""
     return S.t(weight) if weight.ndim == 2 else _ops.transpose(weight)
@@ -138,6 +155,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     out = _fast_linear(x, weight, bias)
     if out is not None:
         return out
+    _check_linear_dtypes(x, weight, bias)
     sx, sw = x.shape, weight.shape
     if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording
         rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
