@@ -90,6 +90,14 @@ def _ver(t: Any) -> int:
     return t._version[0]
 
 
+def _memory_key(t: Any) -> tuple | None:
+    """(address, shape, strides, dtype) of a non-empty CPU tensor's buffer, else None."""
+    b = getattr(t, "_buf", None)
+    if type(b) is not np.ndarray or not b.size:
+        return None
+    return (b.__array_interface__["data"][0], b.shape, b.strides, b.dtype.str)
+
+
 def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
     """Run ``model(*example_inputs)`` once and return its graph of primitives (``as_ops``:
     module classes recorded as one operation, see the module docstring)."""
@@ -101,18 +109,41 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
     xs = [x.detach() if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
           for x in example_inputs]
     names: dict[int, str] = {}
+    named: list = []
     if hasattr(model, "named_parameters"):
-        names.update({id(p): n for n, p in model.named_parameters()})
+        named += list(model.named_parameters())
     if hasattr(model, "named_buffers"):
-        names.update({id(b): n for n, b in model.named_buffers()})
+        named += list(model.named_buffers())
+    names.update({id(p): n for n, p in named})
     tr = Trace(inputs=[np.array(x.detach().cpu()._buf) for x in xs])
     refs: dict[int, tuple] = {id(x): ("input", i) for i, x in enumerate(xs)}
     keep: list = list(xs)                     # ids stay unique while the trace runs
     versions: dict[int, int] = {id(x): _ver(x) for x in xs}
+    # Tensors made by no primitive application that show a traced tensor's memory as it is
+    # (``alias``: a same-shape ``view``/``reshape``/``expand``/``squeeze`` that changes
+    # nothing, ``detach``): the traced tensor they alias, found by (address, shape, strides,
+    # dtype), so they are not frozen as constants (a function whose first op was such a view
+    # returned its example input's values for every new input)
+    same_memory: dict[tuple, Any] = {}
+
+    def remember(t):
+        k = _memory_key(t)
+        if k is not None:
+            same_memory.setdefault(k, t)
+
+    for t in xs:
+        remember(t)
+    for _, t in named:
+        remember(t)
 
     def ref_of(a, like):
         if isinstance(a, Tensor):
             r = refs.get(id(a))
+            if r is None:
+                orig = same_memory.get(_memory_key(a))
+                if orig is not None and orig is not a:
+                    a = orig
+                    r = refs.get(id(a))
             if r is not None:
                 if r[0] == "node" and _ver(a) != versions.get(id(a)):
                     raise RuntimeError("trace: a traced tensor was modified in place outside "
@@ -152,6 +183,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
                 refs[id(o)] = ("node", len(tr.records) - 1)
                 versions[id(o)] = _ver(o)
                 keep.append(o)
+                remember(o)
         return out
 
     def as_op(forward, describe):
@@ -174,6 +206,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
                 refs[id(o)] = ("node", len(tr.records) - 1)
                 versions[id(o)] = _ver(o)
                 keep.append(o)
+                remember(o)
             return out
         return run
 
@@ -184,6 +217,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
         refs[id(out)] = ("node", len(tr.records) - 1)
         versions[id(out)] = _ver(out)
         keep.append(out)
+        remember(out)
 
     patched: list[tuple[Any, str, Any]] = [(_dispatch.EagerFrontend, "apply", original)]
     forwards = [(cls, "forward", cls.__dict__["forward"], as_op(cls.forward, describe))

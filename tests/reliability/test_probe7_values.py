@@ -1,0 +1,50 @@
+"""Probe 7: silent wrong values (helper-D7's differential probe against PyTorch 2.13).
+
+``jit.trace`` of a function whose first operation was a same-shape view (``x.view(x.shape)``,
+``reshape``, ``expand`` to its own shape, ``squeeze`` of nothing, ``detach``) froze the example
+input: those views make no primitive application, so the recorder saw a tensor it did not know
+and kept it as a constant (the traced function then refused, or answered for, other inputs).
+"""
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+_FUNCS = {
+    "view": lambda x: x.view(2, 3) * 2,
+    "reshape_only": lambda x: x.reshape(2, 3),
+    "expand": lambda x: x.expand(2, 3) + 1,
+    "squeeze": lambda x: x.squeeze() - 1,
+    "detach": lambda x: x.detach() * 3,
+    "view_as_then_sum": lambda x: x.view_as(x).sum(1),
+}
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", sorted(_FUNCS))
+def test_trace_of_a_leading_same_shape_view_follows_new_inputs(name):
+    f = _FUNCS[name]
+    traced = dt.jit.trace(f, dt.ones(2, 3))
+    new = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    ref = torch.jit.trace(f, torch.ones(2, 3))(torch.from_numpy(new))
+    np.testing.assert_allclose(traced(dt.tensor(new)).numpy(), ref.numpy())
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_trace_of_a_module_whose_weight_is_viewed_keeps_it_a_parameter():
+    class M(dt.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = dt.nn.Parameter(dt.ones(3))
+
+        def forward(self, x):
+            return x.view(2, 3) * self.w.detach()
+
+    m = M()
+    traced = dt.jit.trace(m, dt.ones(2, 3))
+    x = dt.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_allclose(traced(x).detach().numpy(), m(x).detach().numpy())
+    assert "w" in dict(traced.named_parameters())
