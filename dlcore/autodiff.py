@@ -169,6 +169,8 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
             g = on_grad(v, g)
         if k in wanted_keys:
             result[k] = g
+            if not any(pk in useful for pk in pks):
+                continue                 # nothing wanted above it: its graph is left intact
         if not ps:
             continue
         in_grads = vjp(v, g)

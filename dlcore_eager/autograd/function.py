@@ -156,8 +156,7 @@ def _run_forward(cls_name: str, ctx, forward, backward, args):
     if not (any(needs) and STATE.enabled):
         return out
     if isinstance(out, tuple):
-        raise NotImplementedError("dlcore_eager: custom Functions with several outputs are not "
-                                  "supported yet; return one tensor")
+        return _attach_several(cls_name, ctx, backward, args, needs, out)
     if not isinstance(out, Tensor):
         raise TypeError("forward of a custom Function must return a Tensor")
     if any(out is a for a in args):           # returned an input: give it its own identity
@@ -171,6 +170,96 @@ def _run_forward(cls_name: str, ctx, forward, backward, args):
     out._node = node
     out._rg = True
     return out
+
+
+class _OutputNode(TapeNode):
+    """grad_fn of one output of a custom Function with several outputs.  All outputs share one
+    hidden ``FunctionNode`` whose value is the flat concatenation of the differentiable outputs;
+    this node's vjp places its cotangent at its offset in that flat vector (zeros elsewhere), so
+    the engine sums the outputs' cotangents there and calls ``backward`` once, with all of them.
+    Both steps are ops, so a backward recorded with ``create_graph`` differentiates again."""
+
+    __slots__ = ("__weakref__", "cls_name", "dtype", "hooks", "offset", "parents", "retain",
+                 "shape")
+
+    def __init__(self, hidden, offset, out, cls_name):
+        self.parents = (hidden,)
+        self.offset = offset
+        self.shape = out._buf.shape
+        self.dtype = out._buf.dtype
+        self.hooks = None
+        self.retain = None
+        self.cls_name = cls_name
+
+    def name(self) -> str:
+        return f"{self.cls_name}Backward"
+
+    def vjp(self, g, retain: bool):
+        from dlcore import ops as _ops
+        hidden = self.parents[0]
+        flat = g.reshape(-1)
+        if flat._buf.dtype != hidden.dtype:
+            flat = flat.to(D.from_numpy_dtype(hidden.dtype))
+        rest = hidden.shape[0] - self.offset - flat.numel()
+        pieces = ([flat.new_zeros(self.offset)] if self.offset else []) + [flat] + \
+            ([flat.new_zeros(rest)] if rest else [])
+        return (_ops.concatenate(pieces, 0) if len(pieces) > 1 else flat,)
+
+
+class _FlatAval:
+    """The shape and dtype of a several-output Function's hidden flat value."""
+
+    def __init__(self, size: int, dtype) -> None:
+        self.shape = (size,)
+        self.dtype = dtype
+
+
+def _attach_several(cls_name: str, ctx, backward, args, needs, outs: tuple) -> tuple:
+    """Outputs of a custom Function that returned a tuple: each floating output not marked
+    non-differentiable gets an ``_OutputNode``; ``backward`` receives one gradient per output
+    (zeros for a tensor no gradient reached, None for a non-tensor), as in PyTorch."""
+    import numpy as np
+    non_diff = getattr(ctx, "_non_diff", ())
+    outs = list(outs)
+    layout: dict = {}               # output index -> (offset, numel)
+    offset = 0
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            continue
+        if any(o is a for a in args):       # returned an input: give it its own identity
+            outs[i] = o = Tensor._wrap(o._buf, o._version)
+        if id(o) not in non_diff and o._buf.dtype.kind in "fc":
+            layout[i] = (offset, o.numel())
+            offset += o.numel()
+    if not layout:
+        return tuple(outs)
+    dtype = np.result_type(*(outs[i]._buf.dtype for i in layout))
+    metas = [(tuple(o.shape), o._buf.dtype) if isinstance(o, Tensor) else None for o in outs]
+
+    def unpack(flat):
+        grads = []
+        for i, meta in enumerate(metas):
+            if meta is None:
+                grads.append(None)
+            elif i in layout:
+                off, n = layout[i]
+                gi = flat[off:off + n].reshape(meta[0])
+                if gi._buf.dtype != meta[1]:
+                    gi = gi.to(D.from_numpy_dtype(meta[1]))
+                grads.append(gi)
+            else:
+                grads.append(flat.detach().new_zeros(meta[0],
+                                                     dtype=D.from_numpy_dtype(meta[1])))
+        return backward(*grads)
+
+    parents = tuple((a._node if a._node is not None else leaf_node(a)) if need else None
+                    for a, need in zip(args, needs))
+    shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
+    hidden = FunctionNode(ctx, unpack, parents, _FlatAval(offset, dtype), cls_name, shapes)
+    for i, (off, _) in layout.items():
+        outs[i]._node = _OutputNode(hidden, off, outs[i], cls_name)
+        outs[i]._rg = True
+    return tuple(outs)
 
 
 class _FunctionMeta(type):
@@ -204,7 +293,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             raise RuntimeError(LEGACY_MESSAGE)
         ctx = FunctionCtx()
         return _run_forward(cls.__name__, ctx, lambda *a: cls.forward(ctx, *a),
-                            lambda g: cls.backward(ctx, g), args)
+                            lambda *g: cls.backward(ctx, *g), args)
 
     def __call__(self, *args):
         cls = type(self)
