@@ -238,8 +238,8 @@ class Model(Network):
         for a, t, nm in zip(arrays, tensors, names):
             a = np.asarray(a, dtype=np.float32 if t.aval.dtype.kind == "f" else t.aval.dtype)
             want = t.aval.shape
-            if targets and a.ndim == len(want) - 1:
-                a = a.reshape(a.shape + (1,))
+            if (targets and a.ndim == len(want) - 1) or (a.ndim == 1 and len(want) == 2):
+                a = a.reshape(a.shape + (1,))   # Keras 2.2.4 expands 1-d arrays (a column)
             if a.ndim != len(want):
                 raise ValueError(f"Error when checking {what}: expected {nm} to have "
                                  f"{len(want)} dimensions, but got array with shape {a.shape}")

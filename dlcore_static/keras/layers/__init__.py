@@ -39,3 +39,6 @@ from .attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa:
 from . import rnn_cells  # noqa: E402 - Keras RNN cells and the generic RNN layer
 from .rnn_cells import (RNN, GRUCell, LSTMCell, SimpleRNNCell,  # noqa: E402
                         StackedRNNCells)
+from . import preprocessing  # noqa: E402 - Keras 3's numeric and image preprocessing layers
+from .preprocessing import (CategoryEncoding, CenterCrop, Discretization,  # noqa: E402
+                            Normalization, RandomContrast, RandomFlip, Resizing)
