@@ -250,6 +250,11 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
         # as the kernel makes it, without the executor's call (1.3 -> ~0.1 us)
         py[n.out()] = f"v{n.id}_0"
         return [f"v{n.id}_0 = {py[n.inputs[0]]}.T"]
+    inline = _gemm_lines(b, n, py, env)
+    if inline is None:
+        inline = _variable_lines(b, n, py, env)
+    if inline is not None:
+        return inline
     fn, params = python_step(n, b.session, b.device, b.passes)
     if params:
         fn = functools.partial(fn, **params)
@@ -265,6 +270,84 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
     if k == 1:
         return [f"{outs[0]} = {name}({args})"]
     return [f"{', '.join(outs)}, = {name}({args})"]
+
+
+def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
+    """The glue's lines for a CPU matmul of two matrices of one float dtype, written inline
+    (issue 19): what ``kernels.cpu.linalg.matmul`` does for them, with its choices made here,
+    at plan build, from the shapes the plan's key fixes: BLAS threads set only when the count
+    must change (``blas_threads.for_gemm``, called when ``_bst[1]`` is not the count a GEMM of
+    this size wants), then NumPy's ``dot`` itself (its C function, past the
+    ``__array_function__`` dispatcher).  Three Python calls a product fewer (``matmul``,
+    ``for_gemm``, the dispatcher): 13 products a control_flow step.  None (the kernel runs as
+    an executor) for anything else: stacks, other dtypes, the K-split shapes, another device
+    or a replaced CPU kernel."""
+    from dlcore.kernels.cpu import blas_threads
+    from dlcore.kernels.cpu import linalg as cpu_linalg
+    if n.kind != "prim" or n.prim.name != "matmul" or n.params or b.device is None or \
+            b.device.type != "cpu" or n.prim.kernels.get("cpu") is not cpu_linalg.matmul:
+        return None
+    a, c = n.inputs
+    sa, sc = a.aval.shape, c.aval.shape
+    dt = a.aval.dtype
+    if len(sa) != 2 or len(sc) != 2 or None in sa or None in sc or dt != c.aval.dtype or \
+            np.dtype(dt) not in cpu_linalg._DOT or sa[1] != sc[0]:
+        return None
+    m, k = (int(d) for d in sa)
+    nn = int(sc[1])
+    if k > cpu_linalg.SPLIT_K and nn >= cpu_linalg.SPLIT_MIN_N and \
+            cpu_linalg.SPLIT_M[0] <= m <= cpu_linalg.SPLIT_M[1] and np.dtype(dt) == np.float32:
+        return None                                 # the K-split product: the kernel's own
+    flops = 2.0 * m * k * nn
+    env["_bst"], env["_fg"], env["_dot"] = blas_threads._state, blas_threads.for_gemm, \
+        np.dot._implementation
+    out = f"v{n.id}_0"
+    py[n.out()] = out
+    threads = f"if _bst[1] != 1: _fg({flops!r})" if flops < blas_threads.SMALL_GEMM_FLOPS \
+        else f"_fg({flops!r})"
+    return [threads, f"{out} = _dot({py[a]}, {py[c]})"]
+
+
+def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
+    """The glue's lines for a CPU ``VariableRead`` or ``Assign`` (issue 19): the common case
+    of its executor (``variables._read_factory``/``_assign_factory``) written inline, the
+    executor ``E<k>`` called for every other case, so its errors are unchanged.  A read: this
+    run's staged value, else the committed one, else the executor (which raises the
+    uninitialized-value error).  An assign of a writeable array of the variable's shape: a
+    read-only view of it staged (committed by the Session when the run succeeds, as before);
+    anything else (another shape, type or a read-only value) through the executor.  Two and
+    three Python calls fewer per variable: 5 reads and 5 assigns a control_flow step."""
+    from .. import plan as _plan_mod
+    from .. import variables as _variables
+    if n.kind != "graph" or n.type not in ("VariableRead", "Assign") or b.device is None or \
+            b.device.type != "cpu":
+        return None
+    op = n.graph_op()
+    factory = {"VariableRead": _variables._read_factory, "Assign": _variables._assign_factory}
+    if op.device or _plan_mod.EXECUTORS.get(op.type) is not factory[op.type]:
+        return None
+    store = b.session.variables
+    shape = tuple(op.attrs["variable"].attrs["shape"])
+    if n.type == "Assign" and (len(n.inputs) != 1 or None in shape):
+        return None
+    fn, params = python_step(n, b.session, b.device, b.passes)
+    name, var, out = f"E{n.id}", f"_V{n.id}", f"v{n.id}_0"
+    env[name], env[var] = fn, op.attrs["variable"]
+    env["_stg"], env["_cv"], env["_nd"] = store.local, store._values, np.ndarray
+    py[n.out()] = out
+    if n.type == "VariableRead":
+        return [f"{out} = _stg.staged.get({var})",
+                f"if {out} is None:",
+                f"    {out} = _cv.get({var})",
+                f"    if {out} is None:",
+                f"        {out} = {name}()"]
+    x = py[n.inputs[0]]
+    return [f"if type({x}) is _nd and {x}.flags.writeable and {x}.shape == {shape!r}:",
+            f"    {out} = {x}.view()",
+            f"    {out}.flags.writeable = False",
+            f"    _stg.staged[{var}] = {out}",
+            "else:",
+            f"    {out} = {name}({x})"]
 
 
 def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict,
