@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
+from dlcore.kernels.cpu.gather import take as _cpu_take
+from dlcore.ops.gather import take_p
 from dlcore.ops.indexing import getitem_p
 from dlcore.ops.shape import concatenate_p
 from dlcore.registry import check_rule
@@ -28,10 +30,11 @@ from . import _dispatch as _D
 from . import _shape_ops
 from ._dispatch import _finish
 from ._dispatch import view1 as _view1
-from .tensor import Tensor
+from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
+_np_take = np.take
 _NONE = type(None)
 
 
@@ -76,12 +79,45 @@ def _fast_getitem(general):
                 if type(out) is _ndarray and out.base is not None:
                     return _view1(getitem_p, x, params, out)        # (_finish's, inline)
                 return _finish(getitem_p, (x,), params, out, x._rg)
+        elif tk is Tensor:
+            out = _take_rows(x, key)
+            if out is not None:
+                return out
         return general(x, key)
 
     getitem.__name__ = getitem.__qualname__ = "__getitem__"
     getitem.__doc__ = general.__doc__
     getitem.__wrapped__ = general               # type: ignore[attr-defined]
     return getitem
+
+
+_I64 = np.dtype(np.int64)
+
+
+def _take_rows(x, key):
+    """``x[idx]`` for a 1-d or wider int64 CPU tensor ``idx`` and a CPU tensor ``x`` of rank
+    >= 1: what the general entry binds (``take(x, idx)``, grad_fn IndexBackward0), with the
+    rule through take's rule cache and NumPy's ``take`` run directly; its bounds check is the
+    only one (an IndexError from it sends the key to the general entry, which raises
+    PyTorch's message).  The index saved for backward is a copy, as the general entry's (an
+    in-place change of ``idx`` afterwards does not change the gradient).  None for anything
+    else (a mask, another dtype, a 0-d index, other devices, autocast, a trace, a replaced
+    kernel)."""
+    kb = key._buf
+    b = x._buf
+    if type(kb) is not _ndarray or kb.dtype is not _I64 or not kb.ndim or \
+            type(b) is not _ndarray or not b.ndim or _D._AUTOCAST or _RECORDERS or \
+            take_p.kernels["cpu"] is not _cpu_take:
+        return None
+    if (b.shape, kb.shape, b.dtype, _I64) not in take_p._rule_cache:
+        check_rule(take_p, (b, kb), {})
+    try:
+        out = _np_take(b, kb, axis=0)
+    except IndexError:
+        return None
+    if x._rg:
+        return _finish(take_p, (x, _make(kb.copy())), {}, out, True)
+    return _make(out)
 
 
 def _canonical_slice(k: slice):

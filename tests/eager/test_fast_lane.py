@@ -1,0 +1,83 @@
+"""The eager fast lanes (``_dispatch.small_binary`` behind the operators, ``x[idx]`` of an
+int64 index tensor in ``_fast_paths``, ``stack`` and ``log_softmax`` of small CPU tensors):
+values, gradients, grad_fn names and error messages against PyTorch, on tiny shapes."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import dlcore_eager as T
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(a: np.ndarray, rg: bool = False):
+    return (T.tensor(a, requires_grad=rg), torch.tensor(a, requires_grad=rg))
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv"])
+@pytest.mark.parametrize("shapes", [((1,), (1,)), ((2, 3), (3,)), ((), (2,))])
+def test_binary_lane_values_and_grads(op, shapes):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shapes[0])
+    b = rng.standard_normal(shapes[1]) + 3.0
+    (da, ta), (db, tb) = _pair(a, True), _pair(b, True)
+    fn = getattr(type(da), f"__{op}__")
+    yd, yt = fn(da, db), getattr(torch.Tensor, f"__{op}__")(ta, tb)
+    assert type(yd.grad_fn).__name__ == type(yt.grad_fn).__name__
+    g = rng.standard_normal(np.broadcast_shapes(*shapes))
+    yd.backward(T.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(yd.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(da.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(db.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+
+
+def test_binary_lane_errors_and_overflow():
+    for M in (T, torch):
+        with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size "
+                           r"of tensor b \(3\) at non-singleton dimension 0"):
+            M.ones(2) + M.ones(3)
+    a = T.tensor([3e38], dtype=T.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no NumPy overflow warning, as PyTorch
+        y = a + a
+    assert np.isinf(y.numpy()).all() and y.dtype == T.float32 and not y.requires_grad
+
+
+def test_take_rows_values_grad_and_name():
+    e = np.arange(15.0).reshape(5, 3)
+    (de, te) = _pair(e, True)
+    idx = np.array([1, -1, 2, 1])
+    yd, yt = de[T.tensor(idx)], te[torch.tensor(idx)]
+    assert type(yd.grad_fn).__name__ == type(yt.grad_fn).__name__ == "IndexBackward0"
+    g = np.arange(12.0).reshape(4, 3)
+    yd.backward(T.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(yd.detach().numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(de.grad.numpy(), te.grad.numpy())
+    i2 = np.array([[0, 4], [2, 3]])
+    np.testing.assert_array_equal(de[T.tensor(i2)].detach().numpy(),
+                                  te[torch.tensor(i2)].detach().numpy())
+    with T.no_grad():
+        assert not de[T.tensor(idx)].requires_grad
+
+
+def test_take_rows_saves_a_copy_of_the_index():
+    de = T.arange(6.0).reshape(3, 2).requires_grad_(True)
+    i = T.tensor([0, 2])
+    y = de[i]
+    i[0] = 1                                    # the gradient still goes to rows 0 and 2
+    y.sum().backward()
+    np.testing.assert_array_equal(de.grad.numpy(), [[1, 1], [0, 0], [1, 1]])
+
+
+@pytest.mark.parametrize("bad", [7, -7])
+def test_take_rows_out_of_bounds(bad):
+    for M in (T, torch):
+        with pytest.raises(IndexError, match=f"index {bad} is out of bounds for dimension 0 "
+                           "with size 5"):
+            M.ones(5, 3)[M.tensor([0, bad])]
