@@ -17,9 +17,26 @@ class GradcheckError(RuntimeError):
 
 
 def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True) -> bool:
+              raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None) -> bool:
     """Compare the analytic gradient of ``fn`` (summed against a random cotangent) with central
-    finite differences.  Inputs should be float64 tensors that require grad."""
+    finite differences.  Inputs should be float64 tensors that require grad.
+
+    The check is PyTorch's ``fast_mode`` in spirit (one random cotangent rather than the whole
+    Jacobian, which it implies), so ``fast_mode`` chooses nothing here; ``nondet_tol``,
+    ``check_undefined_grad``, ``check_grad_dtypes`` and ``masked`` are accepted for PyTorch's
+    signature.  The batched and forward-mode checks are not available and raise."""
+    for flag, name in ((check_batched_grad, "check_batched_grad"),
+                       (check_batched_forward_grad, "check_batched_forward_grad"),
+                       (check_forward_ad, "check_forward_ad")):
+        if flag:
+            raise NotImplementedError(f"dlcore_eager: gradcheck({name}=True) is not supported "
+                                      "(no forward-mode AD / batched-gradient check)")
+    if not check_backward_ad:
+        return True
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     out = fn(*inputs)

@@ -89,3 +89,11 @@ def test_gradcheck_error_is_a_runtime_error_from_its_module():
     with pytest.raises(GradcheckError, match="Jacobian mismatch for output 0 with respect to "
                                              "input 0"):
         dlcore_eager.autograd.gradcheck(lambda x: x.detach() * x, x)
+
+
+def test_gradcheck_takes_pytorchs_keywords():
+    x = dlcore_eager.rand(2, 3, dtype=dlcore_eager.float64, requires_grad=True)
+    assert dlcore_eager.autograd.gradcheck(lambda t: t.sin(), (x,), fast_mode=False,
+                                           nondet_tol=0.0, check_undefined_grad=True)
+    with pytest.raises(NotImplementedError, match="check_forward_ad=True"):
+        dlcore_eager.autograd.gradcheck(lambda t: t.sin(), (x,), check_forward_ad=True)
