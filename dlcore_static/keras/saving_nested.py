@@ -3,7 +3,7 @@
 
 Configurations are Keras's: a recurrent layer writes its ``units``, activations, dropout rates
 and ``return_sequences``/``return_state``/``go_backwards`` (``stateful`` and ``unroll`` are
-always false here, ``GRU`` writes ``reset_after: false`` since Keras 3's default is true); a
+always false here, ``GRU`` writes its ``reset_after``, which Keras 3 defaults to true); a
 wrapper writes the configuration of the layer it wraps under ``layer`` (``Bidirectional`` that
 of the original layer, under its own name, as Keras 2 and 3 do, plus ``merge_mode``), with
 ``"module": "keras.layers"``, without which Keras 3 does not find the wrapped layer's class.
@@ -47,7 +47,7 @@ def config(layer, json_value: Callable, layer_config: Callable) -> dict:
         cfg = {k: json_value(getattr(layer, k)) for k in RECURRENT[cls]}
         cfg.update(stateful=False, unroll=False)
         if cls == "GRU":
-            cfg["reset_after"] = False
+            cfg["reset_after"] = bool(layer.reset_after)
         return cfg
     if cls == "Bidirectional":
         inner = layer.forward_layer
@@ -73,10 +73,12 @@ def make(cls: str, c: dict, make_layer: Callable, layers, kwargs: dict, error) -
         for k in RECURRENT[cls]:
             if k in c:
                 kwargs[k] = c[k]
-        for k in ("stateful", "unroll", "reset_after"):
+        for k in ("stateful", "unroll"):
             if c.get(k):
                 raise error(f"load_model: layer {str(c.get('name'))[:60]!r}: {k}=True is not "
                             "supported by dlcore")
+        if cls == "GRU":
+            kwargs["reset_after"] = bool(c.get("reset_after", False))
         return getattr(layers, cls)(**kwargs)
     rec = c.get("layer")
     if not isinstance(rec, dict) or not isinstance(rec.get("config"), dict):

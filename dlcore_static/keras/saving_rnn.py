@@ -34,7 +34,7 @@ def _cell_record(cell, json_value: Callable) -> dict:
         cfg.update({k: json_value(getattr(cell, k)) for k in CELLS[cls]})
         cfg.update(dropout=0.0, recurrent_dropout=0.0)
         if cls == "GRUCell":
-            cfg["reset_after"] = False
+            cfg["reset_after"] = bool(cell.reset_after)
     else:
         raise NotImplementedError(f"model.save: the RNN cell {cell.name!r} of class {cls} has "
                                   "no saved configuration in dlcore (SimpleRNNCell, LSTMCell, "
@@ -66,9 +66,8 @@ def _make_cell(rec: Any, layers, error):
     if c.get("dropout") or c.get("recurrent_dropout"):
         raise error(f"load_model: cell {str(c.get('name'))[:60]!r}: dropout is not supported "
                     "by dlcore's cells")
-    if cls == "GRUCell" and c.get("reset_after", True):
-        raise error(f"load_model: cell {str(c.get('name'))[:60]!r}: reset_after=True is not "
-                    "supported by dlcore")
+    if cls == "GRUCell":                               # Keras 3's default is True
+        kwargs["reset_after"] = bool(c.get("reset_after", True))
     kwargs.update({k: c[k] for k in CELLS[cls] if k in c})
     return getattr(layers, cls)(**kwargs)
 

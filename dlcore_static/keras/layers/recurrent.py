@@ -6,7 +6,8 @@
 A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
-Keras' gate orders i, f, c, o and z, r, h, ``reset_after=False``, default recurrent activation
+Keras' gate orders i, f, c, o and z, r, h, GRU's ``reset_after`` False unless asked (Keras 2.2's
+default; True: two bias rows, the reset gate after the matmul), default recurrent activation
 ``hard_sigmoid`` as in Keras 2.2 / tf.keras 1.x).  Where a mask says a step is padding, the
 state and the output keep their previous values (Keras' ``K.rnn``).  Masks travel beside the
 tensors (``engine.MASKS``, filled from each layer's ``compute_mask``): ``Embedding(mask_zero=
@@ -178,7 +179,8 @@ class _Recurrent(Layer):
                     b = np.zeros(shape, dtype or np.float32)
                     b[n:2 * n] = 1.0
                     return b
-            self.bias = self.add_weight("bias", (g,), initializer=init,
+            shape = (2, g) if getattr(self, "reset_after", False) else (g,)  # GRU: input, rec
+            self.bias = self.add_weight("bias", shape, initializer=init,
                                         regularizer=self.regs[2], constraint=self.constraints[2])
         self.built = True
 
@@ -257,7 +259,7 @@ class _Recurrent(Layer):
                                    for m, w in zip(in_masks, self._gate_blocks(self.kernel))],
                                   -1)
         if self.bias is not None:
-            xw = _ops.add(xw, self.bias)
+            xw = _ops.add(xw, input_bias(self))
         xw = _ops.reshape_dynamic(xw, [_ops.dim_size(x, 0), _ops.dim_size(x, 1),
                                        self._gates * self.units])
         x0 = _f.read(xw, constant(np.int32(0)))
@@ -319,18 +321,51 @@ class LSTM(_Recurrent):
         return _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
 
 
+def input_bias(layer):
+    """The bias added to ``x W``: all of it, or its first row with GRU's ``reset_after``."""
+    if getattr(layer, "reset_after", False):
+        return _ops.getitem(layer.bias, (0,))
+    return layer.bias
+
+
+def gru_reset_after(xw, h, layer, masks=None):
+    """Keras' GRU with ``reset_after=True`` (Keras 3's default, tf.keras 2's, CuDNN's), from
+    ``xw = x W + b_in``: ``hu = h U + b_rec``, ``z = ra(xw_z + hu_z)``, ``r = ra(xw_r + hu_r)``,
+    ``h~ = act(xw_h + r hu_h)`` (the reset gate after the matmul), ``h' = z h + (1 - z) h~``.
+    With recurrent dropout each gate reads its own masked ``h`` (Keras 2's GRUCell)."""
+    n = layer.units
+    b = None if layer.bias is None else _ops.getitem(layer.bias, (1,))
+    if masks is None:
+        hu = _ops.matmul(h, layer.recurrent_kernel)
+    else:
+        hu = _ops.concatenate([_ops.matmul(_ops.mul(h, m), u) for m, u in
+                               zip(masks, layer._gate_blocks(layer.recurrent_kernel))], -1)
+    if b is not None:
+        hu = _ops.add(hu, b)
+    xz, xr, xh = (_ops.getitem(xw, (Ellipsis, slice(k * n, (k + 1) * n))) for k in range(3))
+    uz, ur, uh = (_ops.getitem(hu, (Ellipsis, slice(k * n, (k + 1) * n))) for k in range(3))
+    ra = layer.recurrent_activation
+    z, r = ra(_ops.add(xz, uz)), ra(_ops.add(xr, ur))
+    hh = layer.activation(_ops.add(xh, _ops.mul(r, uh)))
+    return _ops.add(hh, _ops.mul(z, _ops.sub(h, hh)))
+
+
 class GRU(_Recurrent):
-    """Keras' GRU (``reset_after=False``): gates z, r, h."""
+    """Keras' GRU: gates z, r, h; ``reset_after`` (default False as Keras 2.2; Keras 3 and
+    tf.keras default to True) applies the reset gate after the recurrent matmul and keeps two
+    bias rows ``(2, 3 units)``: the input's and the recurrent one."""
 
     _gates = 3
 
     def __init__(self, units: int, *args, reset_after: bool = False, **kwargs):
-        if reset_after:
-            raise NotImplementedError("GRU: reset_after=True is not supported")
+        self.reset_after = bool(reset_after)
         super().__init__(units, *args, **kwargs)
+        self._config["reset_after"] = self.reset_after
 
     def _step(self, xw_t, states):
         h = states[0]
+        if self.reset_after:
+            return (gru_reset_after(xw_t, h, self, self._rec_masks),)
         if self._rec_masks is None:
             return (_seq.keras_gru_cell(xw_t, h, self.recurrent_kernel, self.activation,
                                         self.recurrent_activation),)

@@ -17,8 +17,8 @@ stack's states per cell, here ``[h1, c1], [h2, c2]`` are ``h1, c1, h2, c2``).
 arguments (built-in cells and stacks of them; a user's cell needs ``backward_layer=``).
 
 The built-in cells compute what the fused layers compute (``recurrent.py``), with the same
-weights ``kernel``, ``recurrent_kernel``, ``bias`` (gate orders i, f, c, o and z, r, h; GRU with
-``reset_after=False``) and Keras 2's defaults (``recurrent_activation='hard_sigmoid'``), so
+weights ``kernel``, ``recurrent_kernel``, ``bias`` (gate orders i, f, c, o and z, r, h; GRU's
+bias ``(2, 3 units)`` with ``reset_after=True``) and Keras 2's defaults (``recurrent_activation='hard_sigmoid'``), so
 ``RNN(LSTMCell(n))`` with an ``LSTM(n)``'s weights gives that layer's outputs.
 """
 
@@ -36,7 +36,7 @@ from ...frontend import constant
 from .. import activations
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer, _accepts
-from .recurrent import _Recurrent, _time_major
+from .recurrent import _Recurrent, _time_major, gru_reset_after, input_bias
 
 __all__ = ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
@@ -95,7 +95,7 @@ class _Cell(Layer):
 
     def _xw(self, inputs):
         xw = _ops.matmul(inputs, self.kernel)
-        return _ops.add(xw, self.bias) if self.bias is not None else xw
+        return _ops.add(xw, input_bias(self)) if self.bias is not None else xw
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.units)
@@ -131,18 +131,20 @@ class LSTMCell(_Cell):
 
 
 class GRUCell(_Cell):
-    """Keras' GRU step (``reset_after=False``, gates z, r, h); output and state ``h'``."""
+    """Keras' GRU step (gates z, r, h; ``reset_after`` as ``GRU``'s); output and state ``h'``."""
 
     _gates = 3
 
     def __init__(self, units: int, *args, reset_after: bool = False, **kwargs):
-        if reset_after:
-            raise NotImplementedError("GRUCell: reset_after=True is not supported")
         super().__init__(units, *args, **kwargs)
-        self.reset_after = False
+        self.reset_after = bool(reset_after)
+        self._args["reset_after"] = self.reset_after
 
     def call(self, inputs, states, training=None):
         h = states[0] if isinstance(states, (list, tuple)) else states
+        if self.reset_after:
+            out = gru_reset_after(self._xw(inputs), h, self)
+            return out, [out] if isinstance(states, (list, tuple)) else out
         out = _seq.keras_gru_cell(self._xw(inputs), h, self.recurrent_kernel, self.activation,
                                   self.recurrent_activation)
         return out, [out] if isinstance(states, (list, tuple)) else out
