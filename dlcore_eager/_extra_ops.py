@@ -238,14 +238,22 @@ def block_diag(*tensors) -> Tensor:
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    """Matrices whose diagonal (``offset``) holds the last dimension of ``input``."""
-    n = input.shape[-1] + abs(offset)
-    sel = np.zeros((input.shape[-1], n, n), np.float32)
-    for i in range(input.shape[-1]):
-        r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
-        sel[i, r, c] = 1.0
-    out = (input.unsqueeze(-1).unsqueeze(-1) *
-           Tensor._wrap(sel).to(input.dtype)).sum(-3)
+    """Matrices whose diagonal (``offset``) holds the last dimension of ``input``: the core's
+    pad-and-reshape composite (zeros that are zeros: an inf stays alone on the diagonal, where
+    ``x * eye`` put NaN beside it; built on ``input``'s device, where a host selection matrix
+    made a CUDA input fail)."""
+    from dlcore.ops.spatial import diag_embed as _diag_embed
+
+    from ._shape_ops import wrap_dim
+    d1, d2 = wrap_dim(dim1, input.dim() + 1), wrap_dim(dim2, input.dim() + 1)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if input.shape[-1] == 0:
+        from .creation import zeros
+        n = abs(offset)
+        out = zeros(*input.shape[:-1], n, n, dtype=input.dtype, device=input.device)
+    else:
+        out = _diag_embed(input, int(offset))
     nd = out.dim()
     d1, d2 = dim1 % nd, dim2 % nd
     if (d1, d2) != (nd - 2, nd - 1):

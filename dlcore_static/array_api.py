@@ -313,10 +313,14 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32,
 
 
 def matrix_diag(diagonal, name: str | None = None) -> Tensor:
-    """Batched: a matrix with ``diagonal`` (last axis) on its diagonal."""
+    """Batched: a matrix with ``diagonal`` (last axis) on its diagonal, zeros elsewhere (the
+    core's pad-and-reshape ``diag_embed``: an inf stays alone on the diagonal, where
+    ``x * eye`` put NaN beside it)."""
+    from dlcore.ops.spatial import diag_embed
+
     def f(x):
-        n = _static(x, "diag", [x.aval.ndim - 1])[-1]
-        return _ops.mul(_ops.expand_dims(x, -1), constant(np.eye(n, dtype=x.aval.dtype)))
+        _static(x, "diag", [x.aval.ndim - 1])
+        return diag_embed(x)
     return _scoped("MatrixDiag", name, f, diagonal)
 
 

@@ -67,11 +67,18 @@ def _clean_tag(name: str) -> str:
     return _INVALID_TAG_CHARACTERS.sub("_", name).lstrip("/")
 
 
-def _scoped(graph: Graph, name: str) -> tuple[str, str]:
+def _scoped(graph: Graph, name: str, family: str | None = None) -> tuple[str, str]:
+    """``(tag, op name)`` as TensorFlow 1's ``summary_op_util.summary_scope``: a name scope
+    ``family/name`` (or ``name``) opened under the current one; the op is named that scope and
+    the tag is it too (``family/`` put in front again when given).  In ``name_scope("Model")``,
+    ``scalar("x", v)`` is op and tag ``Model/x`` (was ``Model/Model/x`` for the op); a second
+    ``scalar("x", v)`` is ``Model/x_1`` for both."""
     name = _clean_tag(name)
-    scope = graph.get_name_scope()
-    tag = f"{scope}/{name}" if scope else name
-    return tag, graph.unique_name(tag, mark_as_used=True)
+    family = _clean_tag(family) if family else None
+    with graph.name_scope(f"{family}/{name}" if family else name) as scope:
+        op_name = scope.rstrip("/")
+    tag = f"{family}/{op_name}" if family else op_name
+    return tag, op_name
 
 
 def _tensor(x) -> Tensor:
@@ -85,14 +92,14 @@ def scalar(name: str, tensor, collections=None, family=None) -> SummaryOp:
     if t.aval.shape not in ((), (1,)) and None not in t.aval.shape:
         raise ValueError(f"tf.summary.scalar {name!r}: tags and values not the same shape: "
                          f"[] != {list(t.aval.shape)} (the value must be a scalar)")
-    tag, op_name = _scoped(t.graph, f"{family}/{name}" if family else name)
+    tag, op_name = _scoped(t.graph, name, family)
     return SummaryOp(t.graph, op_name, [t], lambda v: tb.scalar(tag, v[0]), collections)
 
 
 def histogram(name: str, values, collections=None, family=None) -> SummaryOp:
     """A histogram summary of a tensor of any shape (TensorFlow's default buckets)."""
     t = _tensor(values)
-    tag, op_name = _scoped(t.graph, f"{family}/{name}" if family else name)
+    tag, op_name = _scoped(t.graph, name, family)
     return SummaryOp(t.graph, op_name, [t], lambda v: tb.histogram(tag, v[0]), collections)
 
 
@@ -118,7 +125,7 @@ def image(name: str, tensor, max_outputs: int = 3, collections=None, family=None
     if len(shp) != 4 or shp[3] not in (1, 3, 4, None):
         raise ValueError(f"tf.summary.image {name!r}: expected a 4-D tensor [batch, height, "
                          f"width, channels] with 1, 3 or 4 channels, got shape {list(shp)}")
-    tag, op_name = _scoped(t.graph, f"{family}/{name}" if family else name)
+    tag, op_name = _scoped(t.graph, name, family)
 
     def make(v):
         imgs = _tf1_image_scale(np.asarray(v[0])[:max_outputs])

@@ -231,3 +231,35 @@ def batch_norm(x, mean, var, weight=None, bias=None, eps: float = 1e-5, axis: in
         scale = _e.mul(scale, bc(weight))
     y = _e.mul(_e.sub(x, bc(mean)), scale)
     return y if bias is None else _e.add(y, bc(bias))
+
+
+def diag_embed(x, offset: int = 0):
+    """Matrices ``(..., n, n)``, ``n = k + |offset|``, holding the last axis of ``x`` (length
+    ``k``) on diagonal ``offset`` and zeros elsewhere (PyTorch's ``diag_embed`` on the last two
+    axes, TensorFlow's ``matrix_diag``).  Built from :func:`pad` and ``reshape`` only, so the
+    zeros are real zeros (``x[..., None] * eye`` put NaN beside an inf) and nothing is made on
+    another device: each row ``[x_i, 0 * n]`` (length ``n + 1``), flattened, puts ``x_i`` at
+    ``i*(n+1) = i*n + i``; shifting the flat vector by ``offset`` (or ``-offset * n``) moves it
+    to ``(i, i + offset)`` (or ``(i - offset, i)``); the tail is cut or padded to ``n*n``.
+    ``dx`` comes from pad's and reshape's vjps (the diagonal of ``g``)."""
+    av = aval_of(x)
+    nd, k, lead = av.ndim, av.shape[-1], av.shape[:-1]
+    if k is None:
+        raise ValueError("diag_embed: the last dimension must be known")
+    lead = tuple(-1 if d is None else d for d in lead)
+    if lead.count(-1) > 1:
+        raise ValueError(f"diag_embed: at most one unknown leading dimension, got {av.shape}")
+    n = k + abs(offset)
+    if k == 0:                          # (no element to pad from: zeros of x's dtype)
+        if -1 in lead:
+            raise ValueError(f"diag_embed: an empty last dimension needs a known shape, got "
+                             f"{av.shape}")
+        return const_like(np.zeros(lead + (n, n), av.dtype), x)
+    y = pad(reshape(x, lead + (k, 1)), [(0, 0)] * nd + [(0, n)])      # (..., k, n + 1)
+    y = reshape(y, lead + (k * (n + 1),))
+    pre = offset if offset >= 0 else -offset * n
+    post = n * n - pre - k * (n + 1)
+    y = pad(y, [(0, 0)] * (nd - 1) + [(pre, max(post, 0))])
+    if post < 0:
+        y = getitem(y, (Ellipsis, slice(0, n * n)))
+    return reshape(y, lead + (n, n))
