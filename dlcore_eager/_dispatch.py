@@ -40,8 +40,7 @@ from ._state import STATE
 from ._view_rebase import NO_GRAD as _NO_GRAD
 from ._view_rebase import _prune
 from ._view_rebase import record_view as _record_view
-from .tensor import Tensor, _make
-from .tensor import _new
+from .tensor import Tensor, _make, _new
 
 _ndarray = np.ndarray
 _ref = weakref.ref

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
 from dlcore.kernels.cpu.gather import take as _cpu_take
+from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
 from dlcore.ops.gather import take_p
 from dlcore.ops.indexing import getitem_p
 from dlcore.ops.shape import concatenate_p

@@ -26,8 +26,8 @@ from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
 from dlcore.registry import bind
 
-from . import _dtype as D
 from . import _dispatch as _D
+from . import _dtype as D
 from ._dispatch import EagerFrontend
 from ._dispatch import small_binary as _small_binary
 from ._graph import labelled

@@ -81,3 +81,36 @@ def test_take_rows_out_of_bounds(bad):
         with pytest.raises(IndexError, match=f"index {bad} is out of bounds for dimension 0 "
                            "with size 5"):
             M.ones(5, 3)[M.tensor([0, bad])]
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_stack_values_grads_and_next_functions(dim):
+    rng = np.random.default_rng(1)
+    arrs = [rng.standard_normal((2, 3)) for _ in range(3)]
+    dts = [T.tensor(a, requires_grad=k < 2) for k, a in enumerate(arrs)]
+    tts = [torch.tensor(a, requires_grad=k < 2) for k, a in enumerate(arrs)]
+    yd, yt = T.stack(dts, dim), torch.stack(tts, dim)
+    assert type(yd.grad_fn).__name__ == "StackBackward0"
+    assert [type(n).__name__ if n is not None else None for n, _ in yd.grad_fn.next_functions] \
+        == [type(n).__name__ if n is not None else None for n, _ in yt.grad_fn.next_functions]
+    g = rng.standard_normal(tuple(yt.shape))
+    yd.backward(T.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(yd.detach().numpy(), yt.detach().numpy())
+    for a, b in zip(dts[:2], tts[:2]):
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    with T.no_grad():
+        assert not T.stack(dts, dim).requires_grad
+    ints = T.stack([T.ones(2, dtype=T.int64)] * 2, dim % 2)
+    assert ints.dtype == T.int64 and not ints.requires_grad
+
+
+def test_numpy_keywords_and_autocast_through_one_wrapper():
+    for M in (T, torch):
+        x, y = M.ones(2, 3, dtype=M.bfloat16), M.ones(2, 3)
+        with M.autocast("cpu", dtype=M.bfloat16):
+            got = (M.stack([x, y]).dtype, M.cat([x, y], axis=0).dtype,
+                   M.log_softmax(x, dim=1).dtype)
+        assert got == (M.float32, M.float32, M.bfloat16)
+        assert tuple(M.ones(2, 3).sum(1, keepdims=True).shape) == (2, 1)
+        assert tuple(M.cat([y, y], axis=1).shape) == (2, 6)
