@@ -152,6 +152,9 @@ def setitem(x: Tensor, key, value) -> None:
     if isinstance(key, tuple):
         key = tuple(_scalar_key(k) for k in key)
         if any(_is_advanced(k) for k in key):
+            # an integer beside an advanced index is one too (NumPy's and PyTorch's rule):
+            # x[range(n), 3] = v writes x[i, 3] for each i
+            key = tuple(np.asarray(k, dtype=np.int64) if type(k) is int else k for k in key)
             x._commit(_assign_advanced(x, key, value))
             return
     elif _is_advanced(key):
@@ -195,32 +198,41 @@ def _assign_advanced(x: Tensor, key, value) -> Tensor:
     """``x[key] = value`` for integer-array and mask keys, as a functional op: the value is
     broadcast to ``x[key]``'s shape, repeated positions keep the last value (as PyTorch does on
     the CPU), and the rows are placed with ``where(hit, scatter_add(rows), x)``, so gradients
-    flow to both ``x`` (where not overwritten) and ``value``."""
-    target = getitem(x.detach(), key)        # for its shape (x itself is not saved)
-    tshape = tuple(target.shape)
-    if not isinstance(value, Tensor):
-        value = _ops.full_like(target, value)
-    elif tuple(value.shape) != tshape:
-        value = _ops.broadcast_to(value, tshape)
+    flow to both ``x`` (where not overwritten) and ``value``.  Keys that read rows of the leading
+    axes place whole rows; any other mix of arrays, integers and slices places single elements,
+    at the flat positions NumPy's indexing of ``arange(x.numel())`` gives (the same rules as
+    PyTorch's: ``x[:, [0, 2], 1] = v``, ``x[range(n), y] = v``)."""
     found = _flat_positions(x, key)
     if found is None:
-        adv = [i for i, k in enumerate(key) if _is_advanced(k)]
-        d = adv[0]
-        if len(adv) != 1 or any(k != slice(None) for k in key[:d]):
-            raise NotImplementedError("dlcore_eager: this combination of advanced indices is "
-                                      "not supported in an assignment; assign one axis at a "
-                                      "time")
-        # x[:, idx] = v: move axis d first, assign there, move back (value likewise).
-        perm = (d,) + tuple(i for i in range(x.ndim) if i != d)
-        inv = tuple(int(i) for i in np.argsort(perm))
-        n_idx = target.ndim - (x.ndim - 1)
-        vperm = tuple(range(d, d + n_idx)) + tuple(range(d)) + \
-            tuple(range(d + n_idx, target.ndim))
-        moved = _ops.transpose(x, perm)
-        new = _assign_advanced(moved, (key[d],) + tuple(key[d + 1:]),
-                               _ops.transpose(value, vperm))
-        return _ops.transpose(new, inv)
-    pos, k = found
+        np_key = tuple(_host(k) if isinstance(k, Tensor) else
+                       np.asarray(k) if isinstance(k, (list, range)) else k
+                       for k in (key if isinstance(key, tuple) else (key,)))
+        try:
+            pos = np.arange(x.numel(), dtype=np.int64).reshape(tuple(x.shape))[np_key]
+        except IndexError as e:             # NumPy's words, in PyTorch's ("dimension")
+            raise IndexError(str(e).replace("for axis", "for dimension")) from None
+        flat = _ops.reshape(x, (-1,))
+        return _ops.reshape(_place(flat, pos, 1, _value_for(flat, value, pos.shape)),
+                            tuple(x.shape))
+    target = getitem(x.detach(), key)        # for its shape (x itself is not saved)
+    return _place(x, *found, _value_for(target, value, tuple(target.shape)))
+
+
+def _value_for(like: Tensor, value, shape: tuple) -> Tensor:
+    """The assigned value as a tensor of ``shape`` (a number: in ``like``'s dtype and device)."""
+    if not isinstance(value, Tensor):
+        if tuple(like.shape) == shape:
+            return _ops.full_like(like.detach(), value)
+        filled = Tensor._wrap(np.full(shape, value, dtype=like._buf.dtype))
+        return filled.cuda() if like.is_cuda else filled
+    if tuple(value.shape) != shape:
+        return _ops.broadcast_to(value, shape)
+    return value
+
+
+def _place(x: Tensor, pos: np.ndarray, k: int, value: Tensor) -> Tensor:
+    """``x`` with the rows of ``value`` (leading shape ``pos.shape``) written at the flat
+    positions ``pos`` of its first ``k`` axes; the last of repeated positions wins."""
     rest = tuple(x.shape[k:])
     rows = _ops.reshape(value, (-1,) + rest)
     order = pos.reshape(-1)

@@ -97,3 +97,23 @@ def test_gradcheck_takes_pytorchs_keywords():
                                            nondet_tol=0.0, check_undefined_grad=True)
     with pytest.raises(NotImplementedError, match="check_forward_ad=True"):
         dlcore_eager.autograd.gradcheck(lambda t: t.sin(), (x,), check_forward_ad=True)
+
+
+def test_setitem_integers_beside_advanced_indices():
+    """x[range(n), 3] = v (forward-forward's overlay_y_on_x) recursed without end."""
+    got = []
+    for lib in (dlcore_eager, torch):
+        x = lib.zeros(3, 5)
+        x[range(3), 2] = 7.0
+        x[1, [0, 1]] = 5.0
+        y = lib.zeros(2, 3, 4)
+        y[:, [0, 2], 1] = 3.0
+        y[0, [1, 1], [2, 3]] = lib.tensor([8.0, 9.0])
+        w = lib.arange(12.0).reshape(3, 4).requires_grad_()
+        v = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        z = w * 1
+        z[range(3), lib.tensor([0, 2, 3])] = v * 2
+        (z * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        got.append([x.numpy().tolist(), y.numpy().tolist(), w.grad.numpy().tolist(),
+                    v.grad.numpy().tolist()])
+    assert got[0] == got[1]
