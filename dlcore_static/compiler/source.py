@@ -99,6 +99,7 @@ def _inplace_factory(session, var):
         if len(spares) < 3:
             spares.append(b)
         return b
+    buffer.spares = spares  # type: ignore[attr-defined]  # the glue's inline first try
     return buffer
 
 
@@ -402,7 +403,16 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             var = inplace[n][0]
             fname = f"B{n.id}"
             env[fname] = _inplace_factory(b.session, var)
-            pre.append(f"buf{n.id} = {fname}()")
+            # the factory's first spare when nobody else refers to it (the list and
+            # getrefcount's argument: the test ``buffer`` makes), written inline; else the
+            # factory's own call (the other spares, or a new buffer): a call fewer per update
+            spares = getattr(env[fname], "spares", None)
+            if spares is None:
+                pre.append(f"buf{n.id} = {fname}()")
+            else:
+                env[f"_sp{n.id}"], env["_rc"] = spares, sys.getrefcount
+                pre.append(f"buf{n.id} = _sp{n.id}[0] if _sp{n.id} and "
+                           f"_rc(_sp{n.id}[0]) == 2 else {fname}()")
             a = f"p{len(args)}"
             args.append(a)
             call_args.append(f"buf{n.id}")
