@@ -33,6 +33,7 @@ def _mypy(*args: str) -> tuple[str, str, int]:
         os.chdir(here)
 
 
+@pytest.mark.slow
 def test_mypy_reports_no_errors_in_the_packages():
     stdout, stderr, status = _mypy()
     errors = [ln for ln in stdout.splitlines() if ": error:" in ln]

@@ -50,6 +50,7 @@ _STATIC_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.
                        if p.name not in BREADTH and not p.match(LONG_TAIL))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("passes,files", [
     *[("all", [f"tests/static/{f}" for f in _STATIC_FILES[i::CHUNKS]]) for i in range(CHUNKS)],
     ("prune,constant_folding,simplify,cse,fusion", [f"tests/static/{f}" for f in FUSED_ONLY])],

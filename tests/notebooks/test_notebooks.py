@@ -330,6 +330,7 @@ def _output_kinds(cell) -> set[str]:
     return kinds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path):
     """Each notebook runs afresh, top to bottom; every cell that prints or draws something has

@@ -105,6 +105,7 @@ FLIPS = st.lists(st.tuples(st.integers(0, 1 << 30), st.integers(0, 255)), min_si
                  max_size=8)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(FLIPS)
 def test_graph_file_with_flipped_bytes(flips):
@@ -154,6 +155,7 @@ def _graph_parts():
     return json.loads(arrays.pop("__graph__").tobytes()), arrays
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_graph_file_with_mutated_json(data):
@@ -164,6 +166,7 @@ def test_graph_file_with_mutated_json(data):
     _load_graph(buf.getvalue())
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_eager_file_with_mutated_json(data):

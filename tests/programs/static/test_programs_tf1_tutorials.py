@@ -145,6 +145,7 @@ def test_recurrent_network_static_rnn_basic_lstm(capsys):
     assert numbers(out.splitlines()[-1])[0] == pytest.approx(acc, abs=1e-6) and acc > 0.6
 
 
+@pytest.mark.slow
 def test_tensorboard_advanced_apply_gradients_and_histograms(capsys, tmp_path):
     out, env = run_program("tf_tensorboard_advanced.py", capsys, [str(tmp_path)])
     costs = [numbers(ln)[1] for ln in out.splitlines() if ln.startswith("Epoch:")]
