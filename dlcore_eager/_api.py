@@ -380,6 +380,11 @@ def reduce(export, ns, name):
     return fn_
 
 
+_SOFTMAX_PRIMS = {"softmax": _ops.softmax_prims.softmax_p,
+                  "log_softmax": _ops.softmax_prims.log_softmax_p}
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def _implicit_dim(name: str, ndim: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", UserWarning, stacklevel=4)
@@ -388,12 +393,22 @@ def _implicit_dim(name: str, ndim: int) -> int:
 
 def softmax(export, ns, name):
     fn = export.fn
+    # the primitive the composite binds for a tensor of rank >= 1 (``softmax_prims._bind``),
+    # applied directly to a float32/float64 CPU tensor and an int dim in range (five call
+    # layers, two aval reads and the axis normalisation less); anything else through ``fn``
+    prim = _SOFTMAX_PRIMS.get(export.name)
 
     def run(x, dim, dtype):
         x = x._cast(dtype) if dtype is not None else x
         if dim is None:
             dim = _implicit_dim(name, x.ndim)
-        if not _dt.is_inexact(x._buf.dtype):      # PyTorch refuses (dtype= casts first)
+        b = x._buf
+        if prim is not None and type(dim) is int and type(b) is np.ndarray and \
+                (b.dtype is _F32 or b.dtype is _F64):
+            nd = b.ndim
+            if nd and -nd <= dim < nd:
+                return _apply(prim, (x,), {"axis": dim % nd})
+        if not _dt.is_inexact(b.dtype):             # PyTorch refuses (dtype= casts first)
             raise _softmax_refusal(name, x, int(dim))
         return fn(x, int(dim))
 

@@ -114,3 +114,21 @@ def test_numpy_keywords_and_autocast_through_one_wrapper():
         assert got == (M.float32, M.float32, M.bfloat16)
         assert tuple(M.ones(2, 3).sum(1, keepdims=True).shape) == (2, 1)
         assert tuple(M.cat([y, y], axis=1).shape) == (2, 6)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_lane_vs_torch(name, dim):
+    a = np.random.default_rng(2).standard_normal((2, 3))
+    (d, t) = _pair(a, True)
+    yd = getattr(T.nn.functional, name)(d, dim=dim)
+    yt = getattr(torch.nn.functional, name)(t, dim=dim)
+    assert type(yd.grad_fn).__name__ == type(yt.grad_fn).__name__
+    g = np.arange(6.0).reshape(2, 3)
+    yd.backward(T.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(yd.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-14)
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
+                       r"\[-2, 1\], but got 2\)"):
+        getattr(d, name)(2)

@@ -20,11 +20,20 @@ _jit = jit_module("_jit_softmax")
 _xjit = jit_module("_jit_xent")
 
 
+#: (shape, axis) -> the (outer, n, inner) view shape (the eager loops call with a few shapes)
+_SHAPE3: dict = {}
+
+
 def _run(x, axis, log):
-    out = np.empty(x.shape, x.dtype)
+    s = x.shape
+    out = np.empty(s, x.dtype)
     if x.size:
-        s = x.shape
-        shape3 = (math.prod(s[:axis]), s[axis], math.prod(s[axis + 1:]))
+        shape3 = _SHAPE3.get((s, axis))
+        if shape3 is None:
+            shape3 = (math.prod(s[:axis]), s[axis], math.prod(s[axis + 1:]))
+            if len(_SHAPE3) > 1024:
+                _SHAPE3.clear()
+            _SHAPE3[s, axis] = shape3
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         _jit().softmax3(x.reshape(shape3), out.reshape(shape3), log)
