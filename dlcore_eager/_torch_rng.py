@@ -31,6 +31,11 @@ gaps: float16/bfloat16 ``normal_`` of >= 16 elements differs in the recomputed l
 other blocks match); ``randint`` into float32 with a range >= 2**32 (PyTorch warns there);
 ``Generator("cuda")`` draws this host stream, not PyTorch's CUDA Philox.
 
+Threads: each public method of the engine holds its lock (PyTorch's generator mutex), so
+threads drawing from one generator (the global one, shared as in PyTorch) each get whole runs
+of the stream; before, a ``randn(40)``'s two bulk draws could be split by another thread's and
+two threads could both take one cached normal.
+
 The state (``get_rng_state``) is PyTorch's ``CPUGeneratorImplState``, 5056 bytes: the initial
 seed (u64), ``left`` (i32), ``seeded`` (i32), ``next`` (u64), 624 state words (u64 each), the
 legacy ``normal_x, normal_y, normal_rho`` doubles (``normal_y`` holds the cached double normal),
@@ -41,7 +46,9 @@ scope; dlcore's CUDA tensors draw on the host from this stream and are copied.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 
 import numpy as np
 
@@ -54,13 +61,35 @@ def _f32(x):
     return np.float32(x)
 
 
+def _atomic(method):
+    """``method`` under the engine's lock: PyTorch holds a generator's mutex for a whole op,
+    so threads sharing a generator (the global one) each get a run of the stream that one
+    thread alone would get, and never the same cached normal twice."""
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return locked
+
+
 class TorchCPUEngine:
-    """PyTorch's ``CPUGeneratorImpl``: MT19937 plus the cached normal samples."""
+    """PyTorch's ``CPUGeneratorImpl``: MT19937 plus the cached normal samples.  Each public
+    method is one atomic op (``_atomic``)."""
 
     def __init__(self, seed: int = 67280421310721):
+        self._lock = threading.RLock()
         self.manual_seed(seed)
 
+    def __getstate__(self) -> dict:      # copy.deepcopy(generator): a new lock for the copy
+        with self._lock:
+            return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     # ---------------------------------------------------------------- seeding / state
+    @_atomic
     def manual_seed(self, seed: int) -> None:
         self.seed = int(seed) % 2 ** 64
         self.bg = np.random.MT19937(0)
@@ -69,6 +98,7 @@ class TorchCPUEngine:
         self.next_float: float | None = None
         self._fresh = True            # no draw since seeding (PyTorch's next == 0)
 
+    @_atomic
     def get_state(self) -> bytes:
         st = self.bg.state
         pos = int(st["state"]["pos"])
@@ -90,6 +120,7 @@ class TorchCPUEngine:
         out[off + 36] = int(self.next_float is not None)
         return bytes(out)
 
+    @_atomic
     def set_state(self, b: bytes) -> None:
         """Install a state from :meth:`get_state`'s layout; validated before anything changes."""
         left = int.from_bytes(b[8:12], "little", signed=True)
@@ -111,23 +142,27 @@ class TorchCPUEngine:
                            if b[off + 36] else None)
 
     # ---------------------------------------------------------------- raw draws
-    def random32(self, n: int) -> np.ndarray:
+    # (_raw32/_raw64 unlocked, for the engine's own methods, which hold the lock already)
+    def _raw32(self, n: int) -> np.ndarray:
         if n > 0:
             self._fresh = False
         return self.bg.random_raw(n)          # uint64 holding the 32-bit draws
 
-    def random64(self, n: int) -> np.ndarray:
-        a = self.random32(2 * n).reshape(n, 2)
+    def _raw64(self, n: int) -> np.ndarray:
+        a = self._raw32(2 * n).reshape(n, 2)
         return (a[:, 0] << _U64(32)) | a[:, 1]
+
+    random32 = _atomic(_raw32)
+    random64 = _atomic(_raw64)
 
     def _unit(self, n: int, dtype) -> np.ndarray:
         """Uniform [0, 1) as PyTorch's ``uniform_real_distribution<dtype>(0, 1)``."""
         if np.dtype(dtype) == np.float64:
-            return (self.random64(n) & _U64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+            return (self._raw64(n) & _U64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
         return self._uniform32(n, 0.0, 1.0)
 
     def _uniform32(self, n: int, low, high) -> np.ndarray:
-        raw = self.random32(n)
+        raw = self._raw32(n)
         out = np.empty(n, np.float32)
         if n < 64:                     # (no kernel compile for small draws)
             x = (raw & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
@@ -138,6 +173,7 @@ class TorchCPUEngine:
         return out
 
     # ---------------------------------------------------------------- distributions
+    @_atomic
     def uniform(self, n: int, dtype, low: float = 0.0, high: float = 1.0) -> np.ndarray:
         """``uniform_(low, high)``: float64 in double, every other float dtype in float32 then
         cast (half/bfloat16 draw 24 bits as float does)."""
@@ -146,6 +182,7 @@ class TorchCPUEngine:
             return _fma64(self._unit(n, np.float64), float(high) - float(low), float(low))
         return self._uniform32(n, _f32(low), _f32(high)).astype(dt)
 
+    @_atomic
     def normal(self, n: int, dtype, mean: float = 0.0, std: float = 1.0,
                contiguous: bool = True) -> np.ndarray:
         if not std >= 0.0:
@@ -198,40 +235,45 @@ class TorchCPUEngine:
             d[n - 16:] = tail
         return d
 
+    @_atomic
     def random_from_to(self, n: int, dtype, low: int, high: int) -> np.ndarray:
         """``random_(low, high)`` / ``randint(low, high)``: ``r % (high - low) + low``."""
         rng = int(high) - int(low)
         dt = np.dtype(dtype)
         wide = rng >= 2 ** 32 and dt in (np.int64, np.float64, np.float32)
-        r = self.random64(n) if wide else self.random32(n)
+        r = self._raw64(n) if wide else self._raw32(n)
         v = (r % _U64(rng)).astype(np.int64) + np.int64(low) if rng < 2 ** 63 else \
             np.array([int(x) % rng + int(low) for x in r], dtype=np.int64)
         return v.astype(dt)
 
+    @_atomic
     def random_full(self, n: int, dtype) -> np.ndarray:
         """``random_()`` without bounds: ``[0, 2**mantissa]`` for floats, ``[0, max]`` for ints."""
         dt = np.dtype(dtype)
         if dt == np.bool_:
-            return (self.random32(n) & _U64(1)).astype(np.bool_)
+            return (self._raw32(n) & _U64(1)).astype(np.bool_)
         if dt.kind == "f":
             digits = {8: 53, 4: 24, 2: 11}[dt.itemsize]
-            r = self.random64(n) if dt == np.float64 else self.random32(n)
+            r = self._raw64(n) if dt == np.float64 else self._raw32(n)
             return (r % _U64((1 << digits) + 1)).astype(dt)
         top = int(np.iinfo(dt).max)
-        r = self.random64(n) if dt == np.int64 else self.random32(n)
+        r = self._raw64(n) if dt == np.int64 else self._raw32(n)
         return (r % _U64(top + 1)).astype(dt)
 
+    @_atomic
     def randperm(self, n: int) -> np.ndarray:
         perm = np.arange(n, dtype=np.int64)
         if n < 2:
             return perm
-        z = (self.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+        z = (self._raw32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
         _fisher_yates(perm, z)
         return perm
 
+    @_atomic
     def bernoulli_scalar(self, n: int, p: float) -> np.ndarray:
         return self._unit(n, np.float64) < float(p)
 
+    @_atomic
     def bernoulli_tensor(self, p: np.ndarray) -> np.ndarray:
         """``bernoulli(p_tensor)``: one uniform per element, double for float64 p, float else."""
         flat = np.ascontiguousarray(p).reshape(-1)
@@ -239,10 +281,12 @@ class TorchCPUEngine:
             return (self._unit(flat.size, np.float64) < flat).reshape(p.shape)
         return (self._unit(flat.size, np.float32) < flat.astype(np.float32)).reshape(p.shape)
 
+    @_atomic
     def exponential(self, n: int, lambd: float = 1.0) -> np.ndarray:
         u = self._unit(n, np.float64)
         return (-1.0 / float(lambd)) * np.log1p(-u)
 
+    @_atomic
     def poisson(self, rates: np.ndarray) -> np.ndarray:
         """``torch.poisson``: ATen's ``sample_poisson`` per element in order, a product of
         double uniforms below rate 10, Hoermann's transformed rejection (1993) from 10 (a Python
@@ -284,16 +328,19 @@ class TorchCPUEngine:
             else:
                 return x
 
+    @_atomic
     def cauchy(self, n: int, median: float = 0.0, sigma: float = 1.0) -> np.ndarray:
         """``cauchy_``: ``median + sigma * tan(pi * (u - 0.5))``, u a double uniform."""
         u = self._unit(n, np.float64)
         return float(median) + float(sigma) * np.tan(math.pi * (u - 0.5))
 
+    @_atomic
     def log_normal(self, n: int, mean: float = 1.0, std: float = 2.0) -> np.ndarray:
         """``log_normal_``: ``exp`` of ``normal_distribution<double>`` draws (per element, with
         the cached second value, whatever the size)."""
         return np.exp(self._normal_double(n, float(mean), float(std)))
 
+    @_atomic
     def geometric(self, n: int, p: float) -> np.ndarray:
         """``geometric_``: ``ceil(log(u) / log1p(-p))``, u a double uniform."""
         u = self._unit(n, np.float64)

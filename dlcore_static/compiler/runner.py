@@ -25,6 +25,7 @@ the pipeline's ``optimize`` function.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from .. import runtime as _runtime
@@ -162,6 +163,8 @@ class TieredPlan(Plan):
         self._args = (session, [_Shape(v) for v in feed_values], passes)
         self._optimize = optimize           # the pipeline's optimize(session, plan, ...)
         self._optimized = None
+        # held while optimising: threads reaching the switch together optimise once
+        self._lock = threading.RLock()
         calls = {"n": 0}
         steps, nslots = plan.steps, plan.nslots
         feed_slots, fetch_slots = plan.feed_slots, plan.fetch_slots
@@ -173,14 +176,32 @@ class TieredPlan(Plan):
             trace = current_trace()
             calls["n"] += 1
             if calls["n"] >= after and trace is None:
-                return self.optimized()(*feeds)
+                fn = self._try_optimized()
+                if fn is not None:
+                    return fn(*feeds)
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
         self.steps = [(run_tiered, tuple(range(nfeeds)), slice(nfeeds, nfeeds + nout), {},
                        None)]
 
+    def _try_optimized(self):
+        """The optimised step, optimising now, unless another thread is optimising this plan:
+        then None, and this run is interpreted rather than waiting for (or repeating) the
+        other thread's passes and compilation."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self.optimized()
+        finally:
+            self._lock.release()
+
     def optimized(self):
-        """Optimise now (once); the step function of the optimised plan."""
-        if self._optimized is None:
+        """Optimise now (once, whichever threads ask); the step function of the optimised
+        plan."""
+        if self._optimized is not None:
+            return self._optimized
+        with self._lock:
+            if self._optimized is not None:
+                return self._optimized
             session, shapes, passes = self._args
             plan = self._optimize(session, self.original, shapes, passes)
             self._plan = plan
