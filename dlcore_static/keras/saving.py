@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _activation_files as _act_files
 from . import saving_more as _more
 from . import saving_nested as _nested
 from . import saving_training as _train
@@ -437,6 +438,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         raise FileExistsError(path)
     keras3 = path.endswith(".keras")
     cfg, tc = model_config(model, keras3), training_config(model) if include_optimizer else None
+    cfg = _act_files.for_file(cfg, keras3)      # (hard_sigmoid: Keras 2's or 3's, by name)
     h5py = _h5py()
     if keras3:
         buf = io.BytesIO()
@@ -496,7 +498,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
                 raise KerasFileError(f"load_model: {path!r} is a zip without config.json and "
                                      "model.weights.h5 (not a .keras file)")
             cfg = json_loads(z.read("config.json"), "config.json", KerasFileError)
-        model = _build_model(cfg, classes)
+        model = _build_model(_act_files.from_file(cfg, True), classes)
         load_weights(model, path)
         cc = cfg.get("compile_config") if isinstance(cfg, dict) else None
         if compile and cc:
@@ -512,7 +514,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
         cfg = json_loads(raw if isinstance(raw, bytes) else str(raw).encode(), "model_config",
                          KerasFileError)
         tc_raw = f.attrs.get("training_config")
-        model = _build_model(cfg, classes)
+        k3 = _act_files.is_keras3_version(f.attrs.get("keras_version", ""))
+        model = _build_model(_act_files.from_file(cfg, k3), classes)
         functional = not isinstance(model, classes["Sequential"])
         _read_keras2(f["model_weights"], model, functional, complete=functional)
     if compile and tc_raw is not None:

@@ -1,0 +1,91 @@
+"""``hard_sigmoid`` in Keras model files: one name, two formulas.
+
+Keras 2 (and tf.keras of TensorFlow 1 and 2) define ``hard_sigmoid(x) = clip(0.2 x + 0.5, 0, 1)``
+and make it the default ``recurrent_activation`` of ``LSTM``, ``GRU`` and ``ConvLSTM2D``; that
+is dlcore's ``activations.hard_sigmoid``, what TF1-era programs expect.  Keras 3 redefined the
+name: ``hard_sigmoid(x) = relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)``, and reads the string
+``"hard_sigmoid"`` in every file (its ``.keras`` files and the legacy ``.h5`` ones alike) with
+its own formula.  A model written with the bare name therefore predicted differently in real
+Keras 3 (a default dlcore LSTM: gates ``0.2 z + 0.5`` became ``z / 6 + 0.5``).
+
+So in the files dlcore writes (both formats) the Keras 2 function is a registered function,
+``{"class_name": "function", "config": "dlcore>keras2_hard_sigmoid"}``, which real Keras 3
+refuses to load with its own "Could not locate function" error unless the program passes
+``custom_objects={"dlcore>keras2_hard_sigmoid": fn}`` (never a silently different model), and
+which dlcore reads back as Keras 2's function.  Keras 3's formula, met in a file, is
+:func:`keras3_hard_sigmoid`; it is written as ``"hard_sigmoid"`` in a ``.keras`` file and as the
+registered ``"dlcore>keras3_hard_sigmoid"`` in an ``.h5`` file (whose ``keras_version`` 2.2.4
+makes a bare ``"hard_sigmoid"`` Keras 2's).  Reading, a bare ``"hard_sigmoid"`` is Keras 3's in
+a ``.keras`` file or an ``.h5`` file of ``keras_version`` 3 or later, Keras 2's in an older
+``.h5`` file (a genuine Keras 2 file, or one dlcore wrote before this rule).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlcore import ops as _ops
+
+_KEYS = ("activation", "recurrent_activation")
+K2_NAME = "dlcore>keras2_hard_sigmoid"
+K3_NAME = "dlcore>keras3_hard_sigmoid"
+
+
+def keras3_hard_sigmoid(x):
+    """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6`` (``clip(x / 6 + 0.5, 0, 1)``)."""
+    return _ops.div(_ops.relu6(_ops.add(x, 3.0)), 6.0)
+
+
+def _registered(name: str) -> dict:
+    return {"module": "builtins", "class_name": "function", "config": name,
+            "registered_name": "function"}
+
+
+def for_file(cfg: Any, keras3: bool) -> Any:
+    """``cfg`` (a model configuration from ``layer_config``) with its ``hard_sigmoid`` values
+    written for a ``.keras`` (``keras3``) or ``.h5`` file, as the module docstring says."""
+    if isinstance(cfg, list):
+        return [for_file(v, keras3) for v in cfg]
+    if not isinstance(cfg, dict):
+        return cfg
+    out = {}
+    for k, v in cfg.items():
+        if k in _KEYS and v == "hard_sigmoid":
+            v = _registered(K2_NAME)
+        elif k in _KEYS and v == keras3_hard_sigmoid.__name__:
+            v = "hard_sigmoid" if keras3 else _registered(K3_NAME)
+        else:
+            v = for_file(v, keras3)
+        out[k] = v
+    return out
+
+
+def from_file(cfg: Any, keras3: bool) -> Any:
+    """``cfg`` read from a file, its ``hard_sigmoid`` values made the functions they name:
+    a registered dlcore name, or a bare name read by the file's Keras version (``keras3``)."""
+    from . import activations
+    if isinstance(cfg, list):
+        return [from_file(v, keras3) for v in cfg]
+    if not isinstance(cfg, dict):
+        return cfg
+    out = {}
+    for k, v in cfg.items():
+        if k in _KEYS and v == "hard_sigmoid":
+            v = keras3_hard_sigmoid if keras3 else activations.hard_sigmoid
+        elif k in _KEYS and isinstance(v, dict) and v.get("class_name") == "function" \
+                and v.get("config") in (K2_NAME, K3_NAME):
+            v = activations.hard_sigmoid if v["config"] == K2_NAME else keras3_hard_sigmoid
+        else:
+            v = from_file(v, keras3)
+        out[k] = v
+    return out
+
+
+def is_keras3_version(version: Any) -> bool:
+    """Whether an ``.h5`` file's ``keras_version`` attribute is 3 or later."""
+    if isinstance(version, bytes):
+        version = version.decode("utf-8", "replace")
+    try:
+        return int(str(version).split(".")[0]) >= 3
+    except ValueError:
+        return False
