@@ -11,6 +11,7 @@ configurations: every pass (the static suite but its API-breadth and long-tail f
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,17 +43,33 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
 #: Numba's disk cache warm, 101 s with it cold (their plans compiled; load 9); they run once,
 #: interpreted.
 LONG_TAIL = "test_longtail_*.py"
-#: The rest of the static suite under every pass runs as CHUNKS subprocesses (files dealt
-#: round-robin) that pytest-xdist spreads over its workers (one 67 s subprocess was often the
-#: last test running; each more costs a start-up and a collection, about 8 s).
+#: The rest of the static suite under every pass runs as CHUNKS subprocesses that pytest-xdist
+#: spreads over its workers (one 67 s subprocess was often the last test running; each more
+#: costs a start-up and a collection, about 8 s).
 CHUNKS = 2
 _STATIC_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.py")
                        if p.name not in BREADTH and not p.match(LONG_TAIL))
+#: A file that imports a reference library: real Keras 3 (3.9 s of CPU to import, JAX with it)
+#: or PyTorch (2.5 s).
+_ORACLE = re.compile(r"""^\s*(?:import|from)\s+(?:keras|torch)\b"""
+                     r"""|importorskip\(\s*["'](?:keras|torch)["']""", re.MULTILINE)
+
+
+def _chunks(files: list[str], n: int) -> list[list[str]]:
+    """``files`` in ``n`` parts: those that import Keras or PyTorch together in the first (each
+    subprocess imports a library once; dealt round-robin, both parts imported Keras), the others
+    each to the part with fewest files so far."""
+    oracle = [f for f in files if _ORACLE.search((ROOT / "tests" / "static" / f).read_text())]
+    parts: list[list[str]] = [oracle] + [[] for _ in range(n - 1)]
+    for f in files:
+        if f not in oracle:
+            min(parts, key=len).append(f)
+    return parts
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("passes,files", [
-    *[("all", [f"tests/static/{f}" for f in _STATIC_FILES[i::CHUNKS]]) for i in range(CHUNKS)],
+    *[("all", [f"tests/static/{f}" for f in part]) for part in _chunks(_STATIC_FILES, CHUNKS)],
     ("prune,constant_folding,simplify,cse,fusion", [f"tests/static/{f}" for f in FUSED_ONLY])],
     ids=[*[f"all-{i + 1}of{CHUNKS}" for i in range(CHUNKS)], "fused-interpreter"])
 def test_static_suite_with_passes(passes, files):
