@@ -403,16 +403,18 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             var = inplace[n][0]
             fname = f"B{n.id}"
             env[fname] = _inplace_factory(b.session, var)
-            # the factory's first spare when nobody else refers to it (the list and
-            # getrefcount's argument: the test ``buffer`` makes), written inline; else the
-            # factory's own call (the other spares, or a new buffer): a call fewer per update
+            # the factory's first or second spare when nobody else refers to it (the list
+            # and getrefcount's argument: the test ``buffer`` makes), written inline (the two
+            # alternate: the committed value is a view of the other); else the factory's own
+            # call (a third spare, or a new buffer): a call fewer per update
             spares = getattr(env[fname], "spares", None)
             if spares is None:
                 pre.append(f"buf{n.id} = {fname}()")
             else:
-                env[f"_sp{n.id}"], env["_rc"] = spares, sys.getrefcount
-                pre.append(f"buf{n.id} = _sp{n.id}[0] if _sp{n.id} and "
-                           f"_rc(_sp{n.id}[0]) == 2 else {fname}()")
+                sp = f"_sp{n.id}"
+                env[sp], env["_rc"] = spares, sys.getrefcount
+                pre.append(f"buf{n.id} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
+                           f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())")
             a = f"p{len(args)}"
             args.append(a)
             call_args.append(f"buf{n.id}")
