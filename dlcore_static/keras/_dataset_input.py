@@ -196,6 +196,8 @@ def evaluate(model, ds, y, sample_weight, steps, verbose):
                          "`steps` argument.")
     feeder = Feeder(ds, model)
     sums, total, k = np.zeros(len(model._metric_tensors)), 0, 0
+    from .confusion_metrics import last_for_stateful, reset
+    reset(model)                           # Precision, AUC, ...: counts of this evaluation
     try:
         while steps is None or k < steps:
             el = feeder.get()
@@ -213,7 +215,7 @@ def evaluate(model, ds, y, sample_weight, steps, verbose):
             k += 1
     finally:
         feeder.close()
-    res = (sums / max(total, 1)).tolist()
+    res = last_for_stateful(model, (sums / max(total, 1)).tolist(), out if k else None)
     if verbose:
         print(f"{k}/{k} [==============================] - " + " - ".join(
             f"{name}: {v:.4f}" for name, v in zip(model.metrics_names, res)))

@@ -30,15 +30,21 @@ class BaseLogger(Callback):
     """Accumulates the batch metrics (weighted by batch size) into the epoch's logs."""
 
     def on_epoch_begin(self, epoch, logs=None):
+        from . import confusion_metrics
         self._seen = 0
         self._totals: dict = {}
+        model = getattr(self, "model", None)        # Precision, AUC, ...: counts per epoch,
+        confusion_metrics.reset(model)              # logged after the last batch (Keras's
+        self._last = confusion_metrics.stateful_names(model)   # stateful metrics)
 
     def on_batch_end(self, batch, logs=None):
         logs = logs or {}
         n = logs.get("size", 0)
         self._seen += n
         for k, v in logs.items():
-            if k not in ("batch", "size"):
+            if k in self._last:
+                self._totals[k] = v * self._seen
+            elif k not in ("batch", "size"):
                 self._totals[k] = self._totals.get(k, 0.0) + v * n
 
     def on_epoch_end(self, epoch, logs=None):

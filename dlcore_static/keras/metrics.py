@@ -119,8 +119,22 @@ CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, "categorical_
 
 _TABLE["binary_accuracy"] = binary_accuracy
 
+from .confusion_metrics import (  # noqa: F401 - keras.metrics.Precision, ...
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from .confusion_metrics import compiled as _compiled_confusion
+from .confusion_metrics import is_confusion as _is_confusion
+
 
 def get(identifier):
+    if _is_confusion(identifier):       # counts over the epoch, not a per-sample function
+        return _compiled_confusion(identifier)
     if isinstance(identifier, MeanMetricWrapper):
         return _per_sample(identifier)
     if isinstance(identifier, type) and issubclass(identifier, MeanMetricWrapper):

@@ -3,12 +3,11 @@
 ``compile`` builds, in the model's graph: one target placeholder and one sample-weight
 placeholder per output, each output's loss (the per-sample loss times its weight, divided by
 the mean of the non-zero weights, then averaged, as Keras does; the steps of an output with a
-mask weighted by it), the total loss (weighted sum
-over the outputs plus the layers' regularization losses), the metrics, and the optimizer's
-update op.  ``fit`` runs ``[update, loss, metrics]`` per batch through the graph's Session;
-``evaluate``/``predict`` run without the update, in batches.  ``class_weight`` and
-``sample_weight`` become the fed sample weights; the learning-phase placeholder is fed True
-while training (Dropout).
+mask weighted by it), the total loss (weighted sum over the outputs plus the layers'
+regularization losses), the metrics, and the optimizer's update op.  ``fit`` runs ``[update,
+loss, metrics]`` per batch through the graph's Session; ``evaluate``/``predict`` run without
+the update, in batches.  ``class_weight`` and ``sample_weight`` become the fed sample weights;
+the learning-phase placeholder is fed True while training (Dropout).
 """
 
 from __future__ import annotations
@@ -30,6 +29,8 @@ from . import metrics as _metrics
 from . import optimizers as _optimizers
 from . import subclassing as _sub
 from ._history import HISTORY, to_snake_case, unique_layer_name
+from .confusion_metrics import last_for_stateful as _last
+from .confusion_metrics import reset as _reset_counts
 from .engine import MASKS, InputLayer, Network, Node, _as_list
 
 _FIT_KEYS = {"batch_size", "epochs", "verbose", "callbacks", "validation_split",
@@ -211,7 +212,7 @@ class Model(Network):
                 getattr(loss, "__name__", "") or getattr(loss, "name", ""))   # (Loss objects)
             return m, _metrics.accuracy_for(lname, tuple(out.aval.shape))
         fn = _metrics.get(m)
-        return (m if isinstance(m, str) else fn.__name__), fn
+        return (m if isinstance(m, str) and not hasattr(fn, "confusion") else fn.__name__), fn
 
     def _check_compiled(self) -> None:
         if not self._compiled:
@@ -481,13 +482,14 @@ class Model(Network):
         bs = 32 if batch_size is None else int(batch_size)
         n = len(xs[0])
         sums = np.zeros(len(self._metric_tensors))
+        _reset_counts(self)                   # Precision, AUC, ...: counts of this evaluation
         for s in range(0, n, bs):
             sl = slice(s, s + bs)
             out = self._session.run(self._metric_tensors,
                                     self._feed([a[sl] for a in xs], [a[sl] for a in ys],
                                                [w[sl] for w in sws], False))
             sums += np.array([float(v) for v in out]) * len(xs[0][sl])
-        res = (sums / max(n, 1)).tolist()
+        res = _last(self, (sums / max(n, 1)).tolist(), out if n else None)
         if verbose:
             print(f"{n}/{n} [==============================] - " + " - ".join(
                 f"{k}: {v:.4f}" for k, v in zip(self.metrics_names, res)))
@@ -499,6 +501,7 @@ class Model(Network):
             steps = len(generator)
         it = None if isinstance(generator, Sequence) else iter(generator)
         sums, total = np.zeros(len(self._metric_tensors)), 0
+        _reset_counts(self)
         for s in range(steps):
             item = generator[s] if it is None else next(it)
             r = _as_list(self.test_on_batch(item[0], item[1], sample_weight=item[2]
@@ -506,7 +509,7 @@ class Model(Network):
             k = len(self._standardize(item[0], self.input_names, self.inputs, "input")[0])
             sums += np.array(r) * k
             total += k
-        return _scalar_or_list((sums / max(total, 1)).tolist())
+        return _scalar_or_list(_last(self, (sums / total).tolist(), r) if total else sums.tolist())
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         """The outputs for ``x``, computed in batches (an array, or a list for several)."""

@@ -136,15 +136,25 @@ class Reshape(Layer):
         self.target_shape = tuple(int(d) for d in target_shape)
 
     def call(self, x):
-        return _ops.reshape(x, (-1,) + self.target_shape) if -1 not in self.target_shape else \
-            _ops.reshape(x, (_batch(x),) + self.target_shape)
+        return _ops.reshape(x, (-1,) + _fix_unknown(tuple(x.aval.shape[1:]), self.target_shape))
 
 
-def _batch(x):
-    b = x.aval.shape[0]
-    if b is None:
-        raise ValueError("Reshape with -1 in target_shape needs a known batch size")
-    return b
+def _fix_unknown(rest: tuple, target: tuple) -> tuple:
+    """``target`` with its -1 entry (if any) worked out from the sample shape ``rest``, as
+    Keras's ``Reshape._fix_unknown_dimension`` (the batch stays -1, so it may be unknown)."""
+    if -1 not in target:
+        return target
+    if target.count(-1) > 1:
+        raise ValueError("Can only specify one unknown dimension.")
+    if None in rest:
+        raise ValueError(f"Reshape: target_shape {target} has a -1 entry, which needs a fully "
+                         f"known sample shape, got {rest}")
+    known = int(np.prod([d for d in target if d != -1]))
+    total = int(np.prod(rest))
+    if known == 0 or total % known:
+        raise ValueError(f"total size of new array must be unchanged, input_shape = "
+                         f"{list(rest)}, output_shape = {list(target)}")
+    return tuple(total // known if d == -1 else d for d in target)
 
 
 class Permute(Layer):
