@@ -40,7 +40,7 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
 
 
 def normalize_axis(op: str, axis: int, ndim: int, shape=()) -> int:
-    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
+    if not -max(ndim, 1) <= axis < max(ndim, 1):     # (a 0-d tensor takes 0 and -1)
         n = max(ndim, 1)         # PyTorch's wording (a 0-d tensor counts as 1-d), both front ends
         raise AxisError(op, f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
                             f", but got {axis})", [shape])
@@ -70,6 +70,8 @@ def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
     if isinstance(axis, (int, np.integer)):
         axis = (int(axis),)
     axes = tuple(sorted({normalize_axis(op, int(a), ndim, shape) for a in axis}))
+    if not ndim:                # (a 0-d tensor's dim 0 / -1, checked: nothing to reduce over)
+        axes = ()
     if memo:
         if len(_AXES) > 1024:
             _AXES.clear()

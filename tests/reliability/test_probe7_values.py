@@ -48,3 +48,26 @@ def test_trace_of_a_module_whose_weight_is_viewed_keeps_it_a_parameter():
     x = dt.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
     np.testing.assert_allclose(traced(x).detach().numpy(), m(x).detach().numpy())
     assert "w" in dict(traced.named_parameters())
+
+
+_ZERO_D = {
+    "sum": lambda m, x, d: m.sum(x, d), "mean": lambda m, x, d: m.mean(x, d),
+    "prod": lambda m, x, d: m.prod(x, d), "amax": lambda m, x, d: m.amax(x, d),
+    "any": lambda m, x, d: m.any(x, d), "logsumexp": lambda m, x, d: m.logsumexp(x, d),
+    "nansum": lambda m, x, d: m.nansum(x, d), "norm": lambda m, x, d: m.norm(x, dim=d),
+    "cumsum": lambda m, x, d: m.cumsum(x, d), "softmax": lambda m, x, d: m.softmax(x, d),
+    "flip": lambda m, x, d: m.flip(x, (d,)), "argsort": lambda m, x, d: m.argsort(x, d),
+}
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_a_0d_tensor_takes_dim_0_and_minus_1_as_torch(dim):
+    """A 0-d tensor counts as 1-d for ``dim`` in PyTorch: dim -1 raised 'Dimension out of
+    range' and the reductions over dim 0 failed inside their kernels (numpy's AxisError)."""
+    for name, f in _ZERO_D.items():
+        want = f(torch, torch.tensor(2.5), dim)
+        got = f(dt, dt.tensor(2.5), dim)
+        assert got.shape == want.shape and str(got.dtype) == str(want.dtype), name
+        np.testing.assert_allclose(got.numpy(), want.numpy(), err_msg=name)
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got -2"):
+        dt.sum(dt.tensor(2.5), -2)
