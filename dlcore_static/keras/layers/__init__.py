@@ -42,3 +42,5 @@ from .rnn_cells import (RNN, GRUCell, LSTMCell, SimpleRNNCell,  # noqa: E402
 from . import preprocessing  # noqa: E402 - Keras 3's numeric and image preprocessing layers
 from .preprocessing import (CategoryEncoding, CenterCrop, Discretization,  # noqa: E402
                             Normalization, RandomContrast, RandomFlip, Resizing)
+from . import text_preprocessing  # noqa: E402 - StringLookup, IntegerLookup, TextVectorization
+from .text_preprocessing import IntegerLookup, StringLookup, TextVectorization  # noqa: E402
