@@ -46,6 +46,12 @@ def _random(kind: str, shape, dtype, seed, name, like=None, **params) -> Tensor:
             # as `K.random_normal(shape=(K.shape(z)[0], dim))`): sample like a filled tensor
             return _random(kind, None, dtype, seed, name, like=zeros(shape, dt), **params)
         dims = _shape(shape)
+        if any(d is not None and d < 0 for d in dims):
+            # refused while building, as TensorFlow's shape function does: the node would
+            # fail every run, and a variable initialised by it every later Keras session's
+            # initialisation of the graph's variables
+            raise ValueError(f"{kind}: Shape [{','.join(str(d) for d in dims)}] has negative "
+                             "dimensions")
         inputs = []
     else:
         dims = like.aval.shape

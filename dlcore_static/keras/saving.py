@@ -26,13 +26,18 @@ shared layers, merge layers) use Keras's functional configuration with ``inbound
 ``TimeDistributed``, ...) in ``saving_nested.py``.  Only models of these layers are saved with
 their configuration; others (and models nested as layers) save their weights (``save_weights``) and
 are rebuilt by the code that made them.
+
+Every file is written to a temporary file next to it and moved over it when complete
+(``_replacing``): a save interrupted or failing half-way leaves the previous file whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import threading
 import zipfile
 from typing import Any
 
@@ -401,11 +406,26 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(path)
     h5py = _h5py()
-    with h5py.File(path, "w") as f:
+    with _replacing(path) as tmp, h5py.File(tmp, "w") as f:
         if path.endswith(".weights.h5"):
             _write_keras3(f, model)
         else:
             _write_keras2(f, model)
+
+
+@contextlib.contextmanager
+def _replacing(path: str):
+    """A temporary file next to ``path`` that replaces it (``os.replace``, atomic) once the
+    block has written it: a save that fails or is interrupted half-way (an error reading a
+    weight, Ctrl-C) leaves the file that was there, whole, instead of a truncated one."""
+    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
 
 
 def _open_h5(filepath):
@@ -456,12 +476,12 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
                 "loss": tc["loss"], "loss_weights": tc["loss_weights"],
                 "metrics": tc["metrics"] or None}
         meta = {"keras_version": "3.0.0", "saved_by": "dlcore"}
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with _replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("config.json", json.dumps(k3))
             z.writestr("metadata.json", json.dumps(meta))
             z.writestr("model.weights.h5", buf.getvalue())
         return
-    with h5py.File(path, "w") as f:
+    with _replacing(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["model_config"] = json.dumps(cfg).encode()
         f.attrs["keras_version"] = KERAS_VERSION.encode()
         f.attrs["backend"] = b"tensorflow"

@@ -16,6 +16,8 @@ Dropout on the attention weights is not supported (NotImplementedError for a non
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -130,6 +132,10 @@ class AdditiveAttention(_BaseAttention):
         return _ops.sum(t, -1)
 
 
+def _positive_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
+
+
 class MultiHeadAttention(Layer):
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
@@ -138,6 +144,12 @@ class MultiHeadAttention(Layer):
         if attention_axes is not None or output_shape is not None:
             raise NotImplementedError("MultiHeadAttention: attention_axes and output_shape are "
                                       "not supported")
+        for arg, v in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim)):
+            if (v is not None or arg != "value_dim") and not _positive_int(v):
+                # Keras 3's checks (key_dim=0 raised ZeroDivisionError in the scores' scale)
+                raise ValueError(f"Received an invalid value for argument `{arg}`, expected a "
+                                 f"positive integer{' or `None`' if arg == 'value_dim' else ''}"
+                                 f". Received: {arg}={v}")
         super().__init__(**kwargs)
         self.num_heads, self.key_dim = int(num_heads), int(key_dim)
         self.value_dim = int(value_dim) if value_dim else self.key_dim

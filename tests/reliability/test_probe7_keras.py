@@ -1,0 +1,174 @@
+"""Reliability probe 7, Keras (static front end; helper-R7).
+
+Found by this probe:
+
+* A layer built with a negative size (``Dense(-1)``, ``ConvLSTM2D(-2, 3)``,
+  ``MultiHeadAttention(-1, 4)``) made a ``RandomUniform`` node of a negative shape (the static
+  random ops checked nothing while building); its variable stayed in the graph, and since a
+  Keras session initialises every uninitialised variable of the graph, every model built after
+  it in the process failed with that node's error.  Random ops now refuse a negative shape when
+  built, so nothing is left behind.
+* ``MultiHeadAttention(2, key_dim=0)`` leaked a ``ZeroDivisionError`` and ``num_heads=0`` built
+  an empty layer; both now raise Keras 3's ``ValueError``.
+* ``save_weights``/``model.save`` opened the target file for writing first: an error or a
+  Ctrl-C half-way left a truncated file where a good one was ('a weight file containing 0
+  layers').  Files are now written next to the target and moved over it when complete.
+
+Kept as regression tests (passed when probed): ``fit`` interrupted at sampled lines keeps the
+weights and optimizer slots of a whole number of batches and the next ``fit`` trains.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import dlcore
+import dlcore_eager
+import dlcore_static as tf
+from dlcore_static import keras
+
+pytest.importorskip("h5py")
+
+DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dlcore_eager, tf))
+
+
+def interrupted_at(n, fn) -> int:
+    """Run ``fn`` raising KeyboardInterrupt at the ``n``-th line executed inside dlcore; the
+    number of lines it ran."""
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+            if count[0] == n:
+                raise KeyboardInterrupt
+        return local
+
+    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(DIRS)
+                 else None)
+    try:
+        fn()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    return count[0]
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    keras.backend.clear_session()
+    yield
+    keras.backend.clear_session()
+
+
+def _small():
+    m = keras.Sequential([keras.layers.Dense(3, activation="tanh", input_shape=(4,),
+                                             kernel_initializer="ones"),
+                          keras.layers.Dense(2, kernel_initializer="ones")])
+    m.compile(keras.optimizers.Adam(0.01), "mse")
+    return m
+
+
+@pytest.mark.parametrize("bad", [
+    lambda: keras.layers.Dense(-1)(keras.layers.Input((3,))),
+    lambda: keras.layers.ConvLSTM2D(-2, 3)(keras.layers.Input((2, 4, 4, 1))),
+    lambda: keras.layers.Conv2D(-1, 3)(keras.layers.Input((4, 4, 1))),
+], ids=["Dense", "ConvLSTM2D", "Conv2D"])
+def test_a_layer_of_negative_size_fails_when_built_and_later_models_still_work(bad):
+    with pytest.raises(ValueError, match=r"RandomUniform: Shape \[.*-\d.*\] has negative "
+                                         r"dimensions"):
+        bad()
+    m = _small()                          # the same graph and Keras session as the failure
+    m.fit(np.ones((4, 4), np.float32), np.zeros((4, 2), np.float32), epochs=1, verbose=0)
+    assert m.predict(np.ones((1, 4), np.float32), verbose=0).shape == (1, 2)
+
+
+def test_random_ops_refuse_a_negative_shape_when_built():
+    g = tf.Graph()
+    with g.as_default():
+        for make in (lambda: tf.random_uniform([3, -1]), lambda: tf.random_normal([-2]),
+                     lambda: tf.truncated_normal([2, -2]),
+                     lambda: tf.get_variable("v", [3, -1])):
+            with pytest.raises(ValueError, match="has negative dimensions"):
+                make()
+        assert not tf.global_variables() and not g.get_operations()
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0, 4), "`num_heads`, expected a positive integer. Received: num_heads=0"),
+    ((-1, 4), "`num_heads`, expected a positive integer. Received: num_heads=-1"),
+    ((2, 0), "`key_dim`, expected a positive integer. Received: key_dim=0"),
+    ((2, 4, -3), "`value_dim`, expected a positive integer or `None`. Received: value_dim=-3"),
+])
+def test_multi_head_attention_sizes_are_checked_as_keras3(args, message):
+    with pytest.raises(ValueError, match="Received an invalid value for argument " +
+                       message.replace("(", r"\(")):
+        keras.layers.MultiHeadAttention(*args)
+
+
+X = np.random.default_rng(0).standard_normal((12, 4)).astype(np.float32)
+Y = np.random.default_rng(1).standard_normal((12, 2)).astype(np.float32)
+
+
+def _fit(m, n=12):
+    return m.fit(X[:n], Y[:n], batch_size=4, epochs=1, shuffle=False, verbose=0)
+
+
+def _model_state(m):
+    return [np.copy(w) for w in m.get_weights()] + \
+        [np.copy(w) for w in keras.backend.batch_get_value(m.optimizer.weights)]
+
+
+def test_fit_interrupted_keeps_whole_batches_and_the_next_fit_trains():
+    refs = []
+    for j in range(4):                    # weights and slots after a first fit and j batches
+        keras.backend.clear_session()
+        r = _small()
+        _fit(r)
+        if j:
+            _fit(r, 4 * j)
+        refs.append(_model_state(r))
+    keras.backend.clear_session()
+    m = _small()
+    _fit(m)
+    total = interrupted_at(10 ** 9, lambda: _fit(m))
+    for k in np.linspace(5, total - 5, 6).astype(int):
+        keras.backend.clear_session()
+        m = _small()
+        _fit(m)
+        interrupted_at(int(k), lambda: _fit(m))
+        now = _model_state(m)
+        assert any(all(np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(now, r))
+                   for r in refs), k
+        assert len(_fit(m).history["loss"]) == 1
+        assert np.isfinite(m.predict(X[:2], verbose=0)).all()
+
+
+@pytest.mark.parametrize("name", ["w.h5", "w.weights.h5", "m.h5", "m.keras"])
+def test_save_interrupted_or_failing_leaves_the_previous_file_whole(tmp_path, name, monkeypatch):
+    m = _small()
+    path = str(tmp_path / name)
+    save = m.save if name.startswith("m.") else m.save_weights
+    old = m.get_weights()
+    save(path)
+    m.set_weights([w + 1 for w in old])
+    total = interrupted_at(10 ** 9, lambda: save(str(tmp_path / ("other_" + name))))
+    for k in np.linspace(2, total - 2, 5).astype(int):
+        interrupted_at(int(k), lambda: save(path))
+        back = _small()
+        if name.startswith("m."):
+            back = keras.models.load_model(path)
+        else:
+            back.load_weights(path)
+        assert all(np.array_equal(a, b) for a, b in zip(back.get_weights(), old)), k
+    assert sorted(os.listdir(tmp_path)) == sorted([name, "other_" + name])
+    save(path)                            # and a save that completes replaces it
+    back = keras.models.load_model(path) if name.startswith("m.") else _small()
+    if not name.startswith("m."):
+        back.load_weights(path)
+    assert all(np.array_equal(a, b + 1) for a, b in zip(back.get_weights(), old))
