@@ -300,8 +300,8 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
             cpu_linalg.SPLIT_M[0] <= m <= cpu_linalg.SPLIT_M[1] and np.dtype(dt) == np.float32:
         return None                                 # the K-split product: the kernel's own
     flops = 2.0 * m * k * nn
-    env["_bst"], env["_fg"], env["_dot"] = blas_threads._state, blas_threads.for_gemm, \
-        np.dot._implementation
+    env["_bst"], env["_fg"] = blas_threads._state, blas_threads.for_gemm
+    env["_dot"] = getattr(np.dot, "_implementation", np.dot)      # (past the dispatcher)
     out = f"v{n.id}_0"
     py[n.out()] = out
     threads = f"if _bst[1] != 1: _fg({flops!r})" if flops < blas_threads.SMALL_GEMM_FLOPS \
@@ -332,6 +332,8 @@ def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     if n.type == "Assign" and (len(n.inputs) != 1 or None in shape):
         return None
     fn, params = python_step(n, b.session, b.device, b.passes)
+    if params:
+        return None
     name, var, out = f"E{n.id}", f"_V{n.id}", f"v{n.id}_0"
     env[name], env[var] = fn, op.attrs["variable"]
     env["_stg"], env["_cv"], env["_nd"] = store.local, store._values, np.ndarray

@@ -44,7 +44,7 @@ def test_inline_products_and_updates_match_the_interpreter(dtype):
 
 
 def test_a_compiled_read_of_an_uninitialized_variable_raises_and_commits_nothing():
-    sess, x, xv, w, v, loss, step, copy = _step(np.float32, "all")
+    sess, x, xv, w, v, loss, step, _ = _step(np.float32, "all")
     with sess:
         for _ in range(2):
             sess.run([loss, step], {x: xv})
