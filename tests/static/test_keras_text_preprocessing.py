@@ -93,3 +93,20 @@ def test_text_classifier_trains_on_strings():
     hist = model.fit(texts, y, epochs=3, verbose=0, batch_size=4)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
     assert model.predict(texts).shape == (4, 1)
+
+
+def test_hashing_bins_as_keras_docstring():
+    data = [["A"], ["B"], ["C"], ["D"], ["E"]]
+    np.testing.assert_array_equal(_run(L.Hashing(num_bins=3), data, "string"),
+                                  [[1], [0], [1], [1], [2]])
+    np.testing.assert_array_equal(
+        _run(L.Hashing(num_bins=3, mask_value=""), [["A"], ["B"], [""], ["C"], ["D"]],
+             "string"), [[1], [1], [0], [2], [2]])
+    np.testing.assert_array_equal(_run(L.Hashing(num_bins=3, salt=[133, 137]), data, "string"),
+                                  [[1], [2], [1], [0], [2]])
+    np.testing.assert_array_equal(_run(L.Hashing(num_bins=3, salt=133), data, "string"),
+                                  [[0], [0], [2], [1], [0]])
+    ints = _run(L.Hashing(num_bins=4, output_mode="multi_hot"), [[1, 2], [3, 3]], "int64")
+    assert ints.shape == (2, 4) and set(np.unique(ints)) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="cannot be `None` or non-positive"):
+        L.Hashing(num_bins=0)

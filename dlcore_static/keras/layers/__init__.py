@@ -43,4 +43,5 @@ from . import preprocessing  # noqa: E402 - Keras 3's numeric and image preproce
 from .preprocessing import (CategoryEncoding, CenterCrop, Discretization,  # noqa: E402
                             Normalization, RandomContrast, RandomFlip, Resizing)
 from . import text_preprocessing  # noqa: E402 - StringLookup, IntegerLookup, TextVectorization
-from .text_preprocessing import IntegerLookup, StringLookup, TextVectorization  # noqa: E402
+from .text_preprocessing import (Hashing, IntegerLookup, StringLookup,  # noqa: E402
+                                 TextVectorization)

@@ -1,4 +1,6 @@
-"""Keras 3's vocabulary layers: ``StringLookup``, ``IntegerLookup`` and ``TextVectorization``.
+"""Keras 3's vocabulary layers: ``StringLookup``, ``IntegerLookup``, ``TextVectorization`` and
+``Hashing`` (``Fingerprint64(s) % num_bins``, SipHash keyed by ``salt`` when given, integers
+hashed as their decimal text, ``mask_value`` to 0 and the rest shifted by one: Keras's bins).
 
 A vocabulary (given, or learnt by ``adapt``: the most frequent tokens first, ties broken by the
 token in descending order, as Keras's ``np.lexsort((tokens, counts))[::-1]``) maps tokens to
@@ -32,7 +34,7 @@ from ... import host_ops
 from .. import backend as K
 from ..engine import Layer
 
-__all__ = ["IntegerLookup", "StringLookup", "TextVectorization"]
+__all__ = ["Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
 
 _STRIP = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -79,17 +81,7 @@ def _lookup(x: np.ndarray, state: dict) -> np.ndarray:
         out[:] = [v.encode() for v in vals]
         return out.reshape(x.shape)
     ids = _ids(x, state)
-    mode, depth = state["mode"], state["depth"]
-    if mode == "int":
-        return ids
-    if mode == "one_hot":
-        out = np.zeros(ids.shape + (depth,), np.float32)
-        np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
-        return out[..., 0, :] if ids.ndim > 1 and ids.shape[-1] == 1 else out
-    if ids.ndim <= 1:                             # one sample, as Keras's rank-1 input
-        return _rows([ids.ravel()], mode, depth, state["idf"])[0]
-    flat = ids.reshape(-1, ids.shape[-1])
-    return _rows(list(flat), mode, depth, state["idf"]).reshape(ids.shape[:-1] + (depth,))
+    return ids if state["mode"] == "int" else _lookup_ids(ids, state)
 
 
 host_ops.register("KerasIndexLookup", lambda x, state: _lookup(x, state))
@@ -349,3 +341,74 @@ class TextVectorization(StringLookup):
         return {**super().get_config(), "standardize": self.standardize, "split": self.split,
                 "ngrams": None, "output_sequence_length": self.output_sequence_length,
                 "ragged": False}
+
+
+def _hashing(x: np.ndarray, num_bins: int, mask, salt, mode: str) -> np.ndarray:
+    from ... import string_hash
+    flat = x.ravel().tolist()
+    bins = num_bins - 1 if mask is not None and num_bins > 1 else num_bins
+    h = string_hash.siphash(flat, salt) if salt is not None else string_hash.fingerprint64(flat)
+    ids = string_hash.bucket(h, bins).reshape(x.shape)
+    if mask is not None and num_bins > 1:
+        masked = np.array([_key(v, isinstance(v, (bytes, str))) == mask for v in flat],
+                          bool).reshape(x.shape)
+        ids = np.where(masked, 0, ids + 1)
+    if mode == "int":
+        return ids
+    return _lookup_ids(ids, {"mode": mode, "depth": num_bins, "idf": None})
+
+
+def _lookup_ids(ids: np.ndarray, state: dict) -> np.ndarray:
+    """Encode already computed indices as ``_lookup`` encodes looked-up ones."""
+    mode, depth = state["mode"], state["depth"]
+    if mode == "one_hot":
+        out = np.zeros(ids.shape + (depth,), np.float32)
+        np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
+        return out[..., 0, :] if ids.ndim > 1 and ids.shape[-1] == 1 else out
+    if ids.ndim <= 1:                             # one sample, as Keras's rank-1 input
+        return _rows([ids.ravel()], mode, depth, state["idf"])[0]
+    return _rows(list(ids.reshape(-1, ids.shape[-1])), mode, depth,
+                 state["idf"]).reshape(ids.shape[:-1] + (depth,))
+
+
+host_ops.register("KerasHashing", _hashing)
+
+
+class Hashing(Layer):
+    """Strings or integers -> ``num_bins`` hash bins (or one_hot / multi_hot / count rows)."""
+
+    def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if num_bins is None or num_bins <= 0:
+            raise ValueError(f"The `num_bins` for `Hashing` cannot be `None` or non-positive "
+                             f"values. Received: num_bins={num_bins}.")
+        if output_mode not in ("int", "one_hot", "multi_hot", "count"):
+            raise ValueError(f"Unknown arg for output_mode: {output_mode}")
+        if sparse:
+            raise ValueError("Hashing: sparse=True is not supported by dlcore")
+        if isinstance(salt, (tuple, list)) and len(salt) != 2:
+            raise ValueError(f"The `salt` argument for `Hashing` can only be a tuple of size 2 "
+                             f"integers, or a single integer. Received: salt={salt}.")
+        self.num_bins, self.mask_value, self.output_mode = int(num_bins), mask_value, output_mode
+        self.salt = None if salt is None else (
+            [int(salt), int(salt)] if isinstance(salt, int) else [int(v) for v in salt])
+        self.sparse = False
+
+    def call(self, x):
+        shape = tuple(x.aval.shape)
+        if self.output_mode == "int":
+            aval = (shape, np.int64)
+        elif self.output_mode == "one_hot" and (not shape or shape[-1] != 1):
+            aval = (shape + (self.num_bins,), np.float32)
+        else:
+            aval = ((shape[:-1] if len(shape) > 1 else ()) + (self.num_bins,), np.float32)
+        mask = self.mask_value.decode() if isinstance(self.mask_value, bytes) else self.mask_value
+        return host_ops.host_op("KerasHashing", [x], [aval],
+                                {"num_bins": self.num_bins, "mask": mask, "salt": self.salt,
+                                 "mode": self.output_mode}, name=self.name).outputs[0]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "num_bins": self.num_bins,
+                "mask_value": self.mask_value, "salt": self.salt,
+                "output_mode": self.output_mode, "sparse": False}
