@@ -47,6 +47,26 @@ def import_graph() -> dict[str, set[str]]:
     return {m: set(deps) for m, deps in _parsed_graph().items()}
 
 
+#: The fields of a statement that hold statements (bodies, branches, handlers, match cases).
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(body: list) -> list[ast.AST]:
+    """Every statement in ``body`` and in the statements nested in it (function and class
+    bodies, branches, loops, ``with``, ``try`` and its handlers, ``match`` cases).  An import is
+    a statement, and no expression holds a statement, so this finds every import that
+    ``ast.walk`` finds without visiting the expressions, most of a tree's nodes: walking the
+    ~600 modules took 2.0 s of CPU with ``ast.walk``, 0.1 s this way (parsing them, 4 s)."""
+    out: list[ast.AST] = []
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for field in _BODIES:
+            stack.extend(reversed(getattr(node, field, None) or ()))
+    return out
+
+
 @functools.cache
 def _parsed_graph() -> dict[str, frozenset[str]]:
     mods = _modules()
@@ -55,7 +75,7 @@ def _parsed_graph() -> dict[str, frozenset[str]]:
         is_pkg = path.name == "__init__.py"
         package = mod if is_pkg else mod.rpartition(".")[0]
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
+        for node in _statements(tree.body):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     graph[mod].update(_target(a.name, mods))
@@ -147,6 +167,16 @@ def test_the_checker_finds_a_cycle_and_resolves_relative_imports():
     comps = [c for c in strongly_connected(g) if len(c) > 1]
     assert comps == [["a", "b", "c"]]
     assert _a_cycle(comps[0], g) == ["a", "b", "c", "a"]
+    nested = ast.parse(
+        "import a\nif x:\n    import b\nelse:\n    import c\n"
+        "try:\n    import d\nexcept E:\n    import e\nelse:\n    import f\nfinally:\n"
+        "    import g\nfor i in y:\n    import h\nwhile z:\n    import i\n"
+        "with w:\n    import j\nclass K:\n    def m(self):\n        import k\n"
+        "async def n():\n    async with v:\n        from . import l\n"
+        "match q:\n    case 1:\n        import m\n")
+    found = [a.name for node in _statements(nested.body)
+             if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names]
+    assert sorted(found) == list("abcdefghijklm")
     graph = import_graph()
     # relative, function-level and "from pkg import submodule" imports are all edges
     assert "dlcore_static.graph" in graph["dlcore_static.plan"]
