@@ -12,6 +12,7 @@ host stream and are copied (PyTorch's own CUDA Philox streams are out of scope).
 from __future__ import annotations
 
 import numbers
+import threading
 from typing import cast
 
 import numpy as np
@@ -70,29 +71,39 @@ class Generator:
 
 default_generator = Generator()
 
+# A DataLoader worker thread's own default generator (utils/data/workers.py): PyTorch's workers
+# are processes, each seeding its own global generator with base_seed + worker id, so random
+# ops in a dataset's __getitem__ draw per-worker streams (reproducible, and the main stream is
+# not advanced); every other thread shares ``default_generator``, as PyTorch's threads do.
+_THREAD = threading.local()
+
+
+def _default_generator() -> Generator:
+    return getattr(_THREAD, "generator", None) or default_generator
+
 
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator (used by rand/randn/init/Dropout/DataLoader shuffling)."""
-    return default_generator.manual_seed(seed)
+    return _default_generator().manual_seed(seed)
 
 
 def seed() -> int:
-    return default_generator.seed()
+    return _default_generator().seed()
 
 
 def initial_seed() -> int:
-    return default_generator.initial_seed()
+    return _default_generator().initial_seed()
 
 
 def _rng(generator: Generator | None):
     """The generator's draws behind NumPy's Generator API (``random``, ``standard_normal``,
     ``integers``, ``permutation``, ...: PyTorch's float64/int64 streams; see NumpyLike)."""
-    return (generator or default_generator)._np
+    return (generator or _default_generator())._np
 
 
 def _engine(generator: Generator | None):
     """The generator's :class:`~dlcore_eager._torch_rng.TorchCPUEngine` (dtype-exact draws)."""
-    return (generator or default_generator)._engine
+    return (generator or _default_generator())._engine
 
 
 def _float_np(dtype) -> np.dtype:

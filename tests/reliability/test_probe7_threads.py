@@ -160,3 +160,39 @@ def test_backward_in_threads_into_shared_leaves_accumulates_every_gradient():
             (lin2(dl.full((2, 3), float(k + 1)) @ w2).tanh() ** 2).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), w2.grad.numpy(), rtol=1e-5)
     np.testing.assert_allclose(lin.weight.grad.numpy(), lin2.weight.grad.numpy(), rtol=1e-5)
+
+
+class _Noisy(dl.utils.data.Dataset):
+    """A dataset whose items draw from the default generator (random augmentation)."""
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        return self.lib.rand(2) + i
+
+
+def test_dataloader_workers_draw_their_own_seeded_streams_as_pytorch_workers():
+    """PyTorch's worker w runs torch.manual_seed(base_seed + w) in its own process and gets
+    batches w, w + n, ...: found drawing from the shared main stream in whatever thread was
+    free (not reproducible from run to run, and advancing the main stream)."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    base = int(torch.empty((), dtype=torch.int64).random_().item())
+    gens = [torch.Generator().manual_seed(base + w) for w in range(2)]
+    want = [torch.stack([torch.rand(2, generator=gens[k % 2]) + i for i in range(2 * k, 2 * k + 2)])
+            for k in range(5)]
+    main_after = torch.rand(3)
+    seeds = []
+    for _ in range(2):                    # the same values run after run
+        dl.manual_seed(0)
+        loader = dl.utils.data.DataLoader(
+            _Noisy(dl), batch_size=2, num_workers=2,
+            worker_init_fn=lambda w: seeds.append((w, dl.initial_seed())))
+        got = list(loader)
+        assert [b.tolist() for b in got] == [b.tolist() for b in want]
+        assert dl.rand(3).tolist() == main_after.tolist()
+    assert sorted(set(seeds)) == [(0, base), (1, base + 1)]

@@ -7,6 +7,10 @@ pickles, so its workers are threads of the calling process.  What a program sees
 * ``get_worker_info()`` inside a worker returns ``WorkerInfo(id, num_workers, seed, dataset)``
   (``None`` in the main thread); ``seed`` is ``base_seed + id``, with ``base_seed`` drawn from
   the loader's generator each epoch, as in PyTorch;
+* each worker has its own default generator seeded with that ``seed`` before
+  ``worker_init_fn`` (PyTorch's worker processes call ``torch.manual_seed(seed)``), and batch k
+  goes to worker ``k % num_workers`` (PyTorch's round robin): random ops in ``__getitem__``
+  draw what they draw in PyTorch, run after run, and leave the main stream alone;
 * batches come out in sampler order; up to ``prefetch_factor * num_workers`` are loaded
   ahead; ``persistent_workers=True`` keeps the workers between epochs;
 * an exception in a worker is re-raised in the main thread, naming the worker;
@@ -50,25 +54,33 @@ class WorkerPool:
     def __init__(self, loader, base_seed: int) -> None:
         self.loader = loader
         self.base_seed = base_seed
-        self._ids = itertools.count()
-        self._lock = threading.Lock()
-        self.pool = ThreadPoolExecutor(max_workers=loader.num_workers,
-                                       thread_name_prefix="dlcore-dataloader",
-                                       initializer=self._init)
+        # one thread per worker: batch k goes to worker k % num_workers, as PyTorch's round
+        # robin hands out indices, so what each worker draws from its generator is fixed
+        self.pools = [ThreadPoolExecutor(max_workers=1,
+                                         thread_name_prefix=f"dlcore-dataloader-{wid}",
+                                         initializer=self._init, initargs=(wid,))
+                      for wid in range(loader.num_workers)]
 
-    def _init(self) -> None:
-        with self._lock:
-            wid = next(self._ids)
+    def _init(self, wid: int) -> None:
+        from ...creation import _THREAD, Generator
         loader = self.loader
-        _local.info = WorkerInfo(wid, loader.num_workers, self.base_seed + wid, loader.dataset)
+        seed = self.base_seed + wid
+        _local.info = WorkerInfo(wid, loader.num_workers, seed, loader.dataset)
+        # PyTorch's worker loop: torch.manual_seed(base_seed + id) before worker_init_fn
+        _THREAD.generator = Generator().manual_seed(seed)
         if loader.worker_init_fn is not None:
             loader.worker_init_fn(wid)
+
+    def submit(self, k: int, fn, *args):
+        """Run ``fn(*args)`` on worker ``k % num_workers``."""
+        return self.pools[k % len(self.pools)].submit(fn, *args)
 
     def reseed(self, base_seed: int) -> None:
         self.base_seed = base_seed
 
     def shutdown(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        for p in self.pools:
+            p.shutdown(wait=True, cancel_futures=True)
 
 
 def _wrap_error(e: BaseException) -> BaseException:
@@ -91,15 +103,15 @@ def _load(fetch, idx):
 def map_batches(pool: WorkerPool, batches, fetch, prefetch: int):
     """Yield ``fetch(idx)`` for each batch of indices, in order, ``prefetch`` in flight."""
     pending: deque = deque()
-    it = iter(batches)
-    for idx in itertools.islice(it, prefetch):
-        pending.append(pool.pool.submit(_load, fetch, idx))
+    it = enumerate(batches)
+    for k, idx in itertools.islice(it, prefetch):
+        pending.append(pool.submit(k, _load, fetch, idx))
     while pending:
         fut = pending.popleft()
         result = fut.result()
         nxt = next(it, None)
         if nxt is not None:
-            pending.append(pool.pool.submit(_load, fetch, nxt))
+            pending.append(pool.submit(nxt[0], _load, fetch, nxt[1]))
         yield result
 
 
@@ -128,7 +140,7 @@ def iterable_batches(pool: WorkerPool, make_batches, prefetch: int):
         except BaseException as e:  # noqa: BLE001
             q.put(_wrap_error(e))
 
-    futures = [pool.pool.submit(run, q) for q in queues]
+    futures = [pool.submit(w, run, q) for w, q in enumerate(queues)]
     live = list(range(n))
     try:
         while live:
