@@ -45,3 +45,5 @@ from .preprocessing import (CategoryEncoding, CenterCrop, Discretization,  # noq
 from . import text_preprocessing  # noqa: E402 - StringLookup, IntegerLookup, TextVectorization
 from .text_preprocessing import (Hashing, IntegerLookup, StringLookup,  # noqa: E402
                                  TextVectorization)
+from . import image_augment  # noqa: E402 - RandomRotation, RandomZoom, RandomTranslation
+from .image_augment import RandomRotation, RandomTranslation, RandomZoom  # noqa: E402
