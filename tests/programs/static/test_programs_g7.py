@@ -1,0 +1,96 @@
+"""Keras 2 examples of the G7 batch (in this folder: keras_mnist_transfer_cnn.py,
+keras_babi_memnn.py, keras_deep_dream.py; as written, tiny sizes, synthetic data), run as
+scripts on dlcore_static.keras.  Checked: layer.trainable = False before a second compile freezes
+exactly those layers; the bAbI memory network (Sequential encoders without an input shape,
+dot/add/Permute/concatenate, LSTM) predicts what the same network in real Keras 3 predicts with
+the same weights; deep dream's K.gradients with respect to an input of unknown spatial size
+agrees with central differences, at every octave's size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_programs_keras import keras3, line, numbers, run_program  # noqa: F401
+
+import dlcore_static as tf
+from dlcore_static.keras import backend as K
+
+
+@pytest.fixture(autouse=True)
+def _graph_seed(monkeypatch):
+    clear = K.clear_session
+
+    def clear_and_seed():
+        clear()
+        tf.set_random_seed(1)
+    monkeypatch.setattr(K, "clear_session", clear_and_seed)
+
+
+def test_mnist_transfer_cnn_freezes_the_feature_layers(capsys):
+    out, env = run_program("keras_mnist_transfer_cnn.py", capsys)
+    assert out.count("x_train shape:") == 2
+    assert "Trainable params: 677" in out and "Non-trainable params: 188" in out
+    after_f = [w for lay in env["feature_layers"] for w in lay.get_weights()]
+    after_d = [w for lay in env["classification_layers"] for w in lay.get_weights()]
+    assert all(np.array_equal(a, b) for a, b in zip(after_f, env["features_before"]))
+    assert all(not np.array_equal(a, b) for a, b in zip(after_d, env["dense_before"]))
+    model = env["model"]
+    x = env["x_test_gte5"].reshape(-1, 10, 10, 1).astype("float32") / 255
+    y = env["y_test_gte5"]
+    p = model.predict(x).astype(np.float64)
+    ce = -np.mean(np.log(p[np.arange(len(y)), y]))
+    assert numbers(line(out.split("Training time")[-1], "Test score"))[0] == pytest.approx(
+        ce, abs=1e-4)
+
+
+def test_babi_memnn_matches_keras3(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_babi_memnn.py", capsys)
+    assert "Number of training stories: 240" in out and "Compiling..." in out
+    assert "inputs_train shape: (240, 12)" in out and "queries_train shape: (240, 4)" in out
+    losses = [numbers(ln)[0] for ln in out.splitlines() if ln.startswith(" - ")]
+    assert len(losses) == 6 and losses[-1] < losses[0]
+    L = keras3.layers
+    sl, ql, vs = env["story_maxlen"], env["query_maxlen"], env["vocab_size"]
+    s_in, q_in = keras3.Input((sl,)), keras3.Input((ql,))
+    em, ec, eq = L.Embedding(vs, 16), L.Embedding(vs, ql), L.Embedding(vs, 16)
+    m, c, q = em(s_in), ec(s_in), eq(q_in)
+    match = L.Activation("softmax")(L.dot([m, q], axes=(2, 2)))
+    response = L.Permute((2, 1))(L.add([match, c]))
+    lstm = L.LSTM(8, recurrent_activation=lambda x: keras3.ops.clip(0.2 * x + 0.5, 0.0, 1.0))
+    dense = L.Dense(vs)
+    ans = L.Activation("softmax")(dense(lstm(L.concatenate([response, q]))))
+    ref = keras3.Model([s_in, q_in], ans)
+    for k3, ours in ((em, env["input_encoder_m"].layers[0]), (ec, env["input_encoder_c"].layers[0]),
+                     (eq, env["question_encoder"].layers[0])):
+        k3.set_weights(ours.get_weights())
+    mine = [lay for lay in env["model"].layers if type(lay).__name__ in ("LSTM", "Dense")]
+    lstm.set_weights(mine[0].get_weights())
+    dense.set_weights(mine[1].get_weights())
+    xs = [env["inputs_test"], env["queries_test"]]
+    np.testing.assert_allclose(ref.predict(xs, verbose=0), env["model"].predict(xs), atol=1e-5)
+
+
+def test_deep_dream_gradients_of_an_unknown_size_input(capsys, tmp_path):
+    from PIL import Image
+    base = tmp_path / "base.png"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.uniform(0, 255, (40, 48, 3)).astype("uint8")).save(base)
+    out, env = run_program("keras_deep_dream.py", capsys, [base, tmp_path / "dream"])
+    shapes = [ln for ln in out.splitlines() if ln.startswith("Processing image shape")]
+    assert shapes == ["Processing image shape (20, 24)", "Processing image shape (28, 34)",
+                      "Processing image shape (40, 48)"]
+    for octave in np.array_split(np.array([numbers(ln)[0] for ln in out.splitlines()
+                                           if ln.startswith("..Loss")]), 3):
+        assert np.all(np.diff(octave) > 0)         # gradient ascent raises the loss
+    assert Image.open(tmp_path / "dream.png").size == (48, 40)
+    raw = K.gradients(env["loss"], env["dream"])[0]
+    f = K.function([env["dream"]], [env["loss"], raw, env["grads"]])
+    for size in ((20, 24),):
+        x = rng.uniform(-1, 1, (1,) + size + (3,)).astype(np.float64)
+        _, g, gn = f([x.astype(np.float32)])
+        np.testing.assert_allclose(gn, g / max(np.abs(g).mean(), 1e-7), rtol=1e-5)
+        for idx in [(0, 5, 6, 1), (0, 9, 3, 2)]:
+            e = np.zeros_like(x)
+            e[idx] = 3e-2
+            num = (f([(x + e).astype(np.float32)])[0] - f([(x - e).astype(np.float32)])[0]) / 6e-2
+            assert g[idx] == pytest.approx(num, rel=0.05, abs=2e-5)
