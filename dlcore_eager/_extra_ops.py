@@ -30,8 +30,20 @@ nan = math.nan
 
 
 def _like(arr: np.ndarray, ref) -> Tensor:
-    out = Tensor._wrap(np.ascontiguousarray(arr))
+    out = Tensor._wrap(np.require(arr, requirements="C"))     # (0-d stays 0-d)
     return out.cuda() if isinstance(ref, Tensor) and ref.is_cuda else out
+
+
+def _broadcast_shape(a, b) -> tuple:
+    """The broadcast shape of two operands, or PyTorch's RuntimeError (NumPy raised its
+    ValueError from the host computations below, which ``except RuntimeError`` missed)."""
+    sa = tuple(a.shape) if isinstance(a, Tensor) else ()
+    sb = tuple(b.shape) if isinstance(b, Tensor) else ()
+    try:
+        return tuple(np.broadcast_shapes(sa, sb))
+    except ValueError:
+        from ._tensor_ops import broadcast_error
+        raise broadcast_error(a, b) from None
 
 
 def _seq(tensors) -> list:
@@ -286,7 +298,7 @@ def xlogy(input, other) -> Tensor:
         "XlogyBackward2" if isinstance(input, Tensor) else "XlogyBackward1"
     x = input if isinstance(input, Tensor) else tensor(float(input))
     y = other if isinstance(other, Tensor) else tensor(float(other))
-    shape = tuple(np.broadcast_shapes(tuple(x.shape), tuple(y.shape)))
+    shape = _broadcast_shape(x, y)
     xb = x.expand(*shape) if tuple(x.shape) != shape else x
     yb = y.expand(*shape) if tuple(y.shape) != shape else y
     out = _xlog_torch(xb, yb, _log, 0.0)
@@ -317,7 +329,15 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """The mean of the non-NaN elements."""
+    """The mean of the non-NaN elements (floating or complex input only, as PyTorch: an integer
+    one was averaged; ``dtype`` was ignored)."""
+    k = input._buf.dtype.kind
+    if k not in "fc" and input._buf.dtype.name != "bfloat16":
+        from ._dtype import from_numpy_dtype
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {from_numpy_dtype(input._buf.dtype)._legacy}")
+    if dtype is not None:
+        input = input.to(dtype)
     keep = (~input.isnan()).to(input.dtype)
     return nansum(input, dim, keepdim) / (keep.sum() if dim is None else
                                           keep.sum(dim, keepdim=keepdim))
@@ -327,6 +347,11 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """``|input - other| <= atol + rtol |other|`` elementwise (infinities equal only to
     themselves; NaNs equal with ``equal_nan``)."""
+    if isinstance(other, Tensor) and input._buf.dtype != other._buf.dtype:
+        from ._dtype import from_numpy_dtype as _fd
+        raise RuntimeError(f"{_fd(input._buf.dtype)._legacy} did not match "
+                           f"{_fd(other._buf.dtype)._legacy}")
+    _broadcast_shape(input, other)
     a, b = _host(input), _host(other)
     return _like(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input)
 

@@ -41,7 +41,7 @@ frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[nam
 
 
 def _like(arr, ref) -> Tensor:
-    out = Tensor._wrap(np.ascontiguousarray(arr))
+    out = Tensor._wrap(np.require(arr, requirements="C"))     # (0-d stays 0-d)
     return out.cuda() if isinstance(ref, Tensor) and ref.is_cuda else out
 
 
@@ -114,9 +114,17 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
 
 def nextafter(input: Tensor, other) -> Tensor:
     """The next floating-point value after ``input`` towards ``other`` (not differentiable)."""
-    o = _as_tensor(other, input)
-    dt = np.result_type(input._buf.dtype, o._buf.dtype)
-    return _like(np.nextafter(_host(input).astype(dt), _host(o).astype(dt)), input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"nextafter(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    from ._extra_ops import _broadcast_shape
+    _broadcast_shape(input, other)
+    x, o = O._operands(input, other)    # PyTorch's promotion (NumPy's made float32 + int32
+    dt = x._buf.dtype                   # float64)
+    if not is_floating(dt):             # (PyTorch has no integer kernel; NumPy made a float)
+        raise NotImplementedError(f'"nextafter_cpu" not implemented for '
+                                  f"'{D.from_numpy_dtype(dt)._legacy}'")
+    return _like(np.nextafter(_host(x), _host(o)).astype(dt, copy=False), input)
 
 
 def frexp(input: Tensor):

@@ -479,14 +479,18 @@ def contiguous(x: Tensor, memory_format=None) -> Tensor:
 def chunk(x: Tensor, chunks: int, dim: int = 0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = x.shape[dim]
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    n = x.shape[wrap_dim(dim, x.ndim)]
     size = -(-n // chunks)
     return split(x, size, dim)
 
 
 def split(x: Tensor, split_size, dim: int = 0):
-    n = x.shape[dim]
-    d = dim % x.ndim
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, x.ndim)
+    n = x.shape[d]
     if isinstance(split_size, (list, tuple)):
         label = "SplitWithSizesBackward0"
         sizes = [int(s) for s in split_size]
@@ -512,7 +516,9 @@ def split(x: Tensor, split_size, dim: int = 0):
 
 
 def unbind(x: Tensor, dim: int = 0):
-    d = dim % x.ndim
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = wrap_dim(dim, x.ndim)       # (was dim % ndim: dim 5 of a matrix unbound dim 1)
     out = tuple(labelled(x[(slice(None),) * d + (i,)], "UnbindBackward0", x, index=i)
                 for i in range(x.shape[d]))
     for i, t in enumerate(out):

@@ -37,7 +37,7 @@ histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])  # type: i
 
 
 def _like(arr, ref: Tensor) -> Tensor:
-    out = Tensor._wrap(np.ascontiguousarray(arr))
+    out = Tensor._wrap(np.require(arr, requirements="C"))     # (0-d stays 0-d)
     return out.cuda() if ref.is_cuda else out
 
 

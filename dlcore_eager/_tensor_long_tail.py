@@ -205,7 +205,9 @@ def resize_as_(self, the_template: Tensor, *, memory_format=None) -> Tensor:
 # ----------------------------------------------------------------------------- values
 def _write(self, host: np.ndarray) -> Tensor:
     """Commit host values (this tensor's shape) into the tensor, in place."""
-    src = Tensor._wrap(np.ascontiguousarray(host.astype(self._buf.dtype, copy=False)))
+    # (np.require, not ascontiguousarray: that makes a 0-d array 1-d, and random_ of a 0-d
+    # tensor failed)
+    src = Tensor._wrap(np.require(host.astype(self._buf.dtype, copy=False), requirements="C"))
     return self._commit(src if not self.is_cuda else src.cuda())
 
 

@@ -455,12 +455,15 @@ def _norm(x, p, dim, keepdim):
 
 def all(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
-    return _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim), keepdim), 0)
+    out = _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim), keepdim), 0)
+    # (PyTorch keeps uint8 for a uint8 input, its pre-bool behaviour; bool for all else)
+    return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
 
 
 def any(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
-    return _ops.greater(_ops.sum(b, _dims(dim), keepdim), 0)
+    out = _ops.greater(_ops.sum(b, _dims(dim), keepdim), 0)
+    return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

@@ -50,7 +50,7 @@ def standard_gamma_grad(x: np.ndarray, a: np.ndarray) -> np.ndarray:
     a = np.asarray(a, np.float64)
     x, a = np.broadcast_arrays(x, a)
     x = np.maximum(x, np.finfo(np.float64).tiny)
-    psi = _np(special.digamma(Tensor._wrap(np.ascontiguousarray(a)))) + 1 / a
+    psi = _np(special.digamma(Tensor._wrap(np.require(a, requirements="C")))) + 1 / a
     logx = np.log(x)
     r = x / a
     total = -r * (logx - psi)

@@ -80,3 +80,33 @@ def test_linear_grad_fn_graph_as_torch(case):
     ours, ref = build(dt), build(torch)
     assert _tree(ours.grad_fn) == _tree(ref.grad_fn)
     ours.sum().backward()                       # (the displayed edges change no gradient)
+
+
+def _same_error(f):
+    errs = []
+    for m in (torch, dt):
+        with pytest.raises(Exception) as info:
+            f(m)
+        errs.append(info.value)
+    assert type(errs[1]) is type(errs[0]) or isinstance(errs[1], type(errs[0])), errs
+    assert str(errs[1]).startswith(str(errs[0])), errs
+
+
+@pytest.mark.parametrize("case", ["nextafter_shapes", "nextafter_long", "xlogy_shapes",
+                                  "isclose_shapes", "isclose_dtypes", "nanmean_int",
+                                  "unbind_0d", "split_0d", "chunk_0d"])
+def test_errors_as_torch(case):
+    """NumPy's ValueError leaked from host computations (``except RuntimeError`` missed it),
+    integer inputs were computed where PyTorch refuses, 0-d inputs crashed inside."""
+    f = {"nextafter_shapes": lambda m: m.nextafter(m.ones(0), m.ones(3)),
+         "nextafter_long": lambda m: m.nextafter(m.ones(2, dtype=m.int64),
+                                                 m.ones(2, dtype=m.int64)),
+         "xlogy_shapes": lambda m: m.xlogy(m.ones(2, 1), m.ones(2, 0, 3)),
+         "isclose_shapes": lambda m: m.isclose(m.ones(2, 3), m.ones(3, 2, 2)),
+         "isclose_dtypes": lambda m: m.isclose(m.ones(2, dtype=m.int64),
+                                               m.ones(2, dtype=m.int32)),
+         "nanmean_int": lambda m: m.nanmean(m.ones(2, dtype=m.int32)),
+         "unbind_0d": lambda m: m.unbind(m.tensor(1.0), 0),
+         "split_0d": lambda m: m.split(m.tensor(1.0), 1, 0),
+         "chunk_0d": lambda m: m.chunk(m.tensor(1.0), 1, 0)}[case]
+    _same_error(f)

@@ -71,3 +71,34 @@ def test_a_0d_tensor_takes_dim_0_and_minus_1_as_torch(dim):
         np.testing.assert_allclose(got.numpy(), want.numpy(), err_msg=name)
     with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got -2"):
         dt.sum(dt.tensor(2.5), -2)
+
+
+def test_host_computed_ops_keep_a_0d_shape_and_torch_dtypes():
+    """Ops computed on the host wrapped their result with np.ascontiguousarray, which makes a
+    0-d array 1-d: copysign/signbit/searchsorted of 0-d tensors had shape (1,), and random_,
+    exponential_, cauchy_, geometric_, log_normal_ of a 0-d tensor failed."""
+    x, tx = dt.tensor(-2.0), torch.tensor(-2.0)
+    assert dt.copysign(x, x).shape == torch.copysign(tx, tx).shape == ()
+    assert dt.signbit(x).shape == ()
+    seq = dt.tensor([1.0, 3.0])
+    assert dt.searchsorted(seq, dt.tensor(2.0)).shape == ()
+    for name, args in [("random_", ()), ("exponential_", ()), ("cauchy_", ()),
+                       ("geometric_", (0.5,)), ("log_normal_", ())]:
+        y = dt.tensor(0.5)
+        getattr(y, name)(*args)
+        assert y.shape == (), name
+    u = np.array([[0, 2], [0, 0]], np.uint8)          # any/all of uint8: uint8, as PyTorch
+    for f in (lambda m, t: m.any(t), lambda m, t: m.all(t, 1), lambda m, t: t.any(0)):
+        want, got = f(torch, torch.from_numpy(u)), f(dt, dt.tensor(u))
+        assert str(got.dtype) == str(want.dtype) == "torch.uint8"
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    a, b = dt.ones(2), dt.ones(2, dtype=dt.int32)      # nextafter: PyTorch's promotion
+    assert str(dt.nextafter(a, b).dtype) == "torch.float32"        # (was float64)
+    assert dt.nanmean(dt.tensor([1.0, float("nan")]), dtype=dt.float64).dtype == dt.float64
+
+
+def test_unbind_of_an_out_of_range_dim_raises():
+    """unbind took ``dim % ndim``: dim 5 of a matrix silently unbound dim 1."""
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 5"):
+        dt.unbind(dt.ones(2, 3), 5)
+    assert [t.shape for t in dt.unbind(dt.ones(2, 3), -1)] == [(2,)] * 3
