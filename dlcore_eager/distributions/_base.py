@@ -88,7 +88,13 @@ class Distribution:
         batch_shape = tuple(int(d) for d in batch_shape)
         old = tuple(self._batch_shape)
         nb = len(old)
-        np.broadcast_shapes(old, batch_shape)
+        for i in range(1, min(nb, len(batch_shape)) + 1):     # PyTorch's expand check
+            if old[-i] != 1 and old[-i] != batch_shape[-i]:
+                d = len(batch_shape) - i
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({batch_shape[-i]}) must match the "
+                    f"existing size ({old[-i]}) at non-singleton dimension {d}.  Target sizes: "
+                    f"{list(batch_shape)}.  Tensor sizes: {list(old)}")
         if len(batch_shape) < nb:
             raise RuntimeError(f"The expanded size of the tensor ({batch_shape}) must be at "
                                f"least the number of batch dimensions ({old})")
@@ -164,7 +170,10 @@ class _no_record:
 
 
 def _broadcast(*xs) -> list:
-    shape = np.broadcast_shapes(*(tuple(x.shape) for x in xs))
+    from .utils import _infer_size            # (PyTorch's RuntimeError on a mismatch)
+    shape: tuple = ()
+    for x in xs:
+        shape = _infer_size(shape, tuple(x.shape))
     return [x.expand(*shape) if tuple(x.shape) != shape else x for x in xs]
 
 

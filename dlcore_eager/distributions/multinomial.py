@@ -30,8 +30,9 @@ class Multinomial(ConstrainedDistribution):
         self.total_count = total_count
         self._categorical = Categorical(probs=probs, logits=logits)
         from .families import Binomial
+        # (validated as PyTorch's: a negative total_count is refused by this Binomial)
         self._binomial = Binomial(total_count=total_count, probs=self.probs,
-                                  validate_args=False)
+                                  validate_args=validate_args)
         shape = tuple(self._categorical.param_shape)
         super().__init__(shape[:-1], shape[-1:], validate_args)
 

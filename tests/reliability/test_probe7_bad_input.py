@@ -9,7 +9,10 @@ Found by this probe (each was a crash with an internal message or a silently wro
 reversed where PyTorch refuses a step below 1; ``torch.cat`` of 0-d tensors returned one;
 ``torch.stack([t, 3])`` leaked an AttributeError; ``F.linear`` of float32 input and float64
 weight (or bias) promoted silently; a fixed-size TensorArray written at a tensor index past its
-end dropped the write silently (TensorFlow raises).
+end dropped the write silently (TensorFlow raises); ``Multinomial(-1, probs)`` was accepted
+(PyTorch's inner Binomial refuses it); distributions of parameters that do not broadcast, and
+``expand`` to a shape that does not fit, raised NumPy's ValueError instead of PyTorch's
+RuntimeError.
 """
 
 from __future__ import annotations
@@ -111,3 +114,27 @@ def test_tensor_array_write_at_a_python_int_past_its_end_is_refused_when_built()
                                          "resizeable and size is: 2"):
         ta.write(2, 1.0)
     np.testing.assert_equal(tf.Session().run(ta.write(1, 5.0).stack()), [0.0, 5.0])
+
+
+DISTRIBUTION_CASES = {
+    "multinomial_negative_count": lambda T: T.distributions.Multinomial(-1, T.tensor([0.5, 0.5])),
+    "normal_params_do_not_broadcast": lambda T: T.distributions.Normal(T.zeros(2), T.ones(3)),
+    "laplace_params_do_not_broadcast": lambda T: T.distributions.Laplace(T.zeros(4, 2),
+                                                                         T.ones(3)),
+    "expand_to_a_shape_that_does_not_fit": lambda T: T.distributions.Normal(
+        T.zeros(2), 1.0).expand((3,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DISTRIBUTION_CASES))
+def test_distributions_refuse_as_pytorch(case):
+    validate = torch.distributions.Distribution._validate_args
+    torch.distributions.Distribution.set_default_validate_args(True)
+    try:
+        want_type, want_msg = _outcome(torch, DISTRIBUTION_CASES[case])
+    finally:
+        torch.distributions.Distribution.set_default_validate_args(validate)
+    assert want_type is not None
+    with pytest.raises(want_type) as got:
+        DISTRIBUTION_CASES[case](dl)
+    assert str(got.value).split("\n")[0] == want_msg
