@@ -88,7 +88,14 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
             if interpolation not in methods:
                 raise ValueError(f"Invalid interpolation method {interpolation} specified. "
                                  f"Supported methods are {', '.join(methods)}")
-            img = img.resize(size, methods[interpolation])
+            box = None
+            if keep_aspect_ratio:               # the centred crop of the target's aspect
+                w, h = img.size
+                ch = min(h, (w * size[1]) // size[0])
+                cw = min(w, (h * size[0]) // size[1])
+                top, left = (h - ch) // 2, (w - cw) // 2
+                box = (left, top, left + cw, top + ch)
+            img = img.resize(size, methods[interpolation], box=box)
     return img
 
 

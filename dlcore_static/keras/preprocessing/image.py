@@ -28,6 +28,7 @@ import numpy as np
 from ..utils import Sequence, array_to_img, img_to_array, load_img, save_img  # noqa: F401 - re-exported
 
 __all__ = [
+    "DirectoryIterator",
     "ImageDataGenerator",
     "Iterator",
     "NumpyArrayIterator",
@@ -322,6 +323,11 @@ class NumpyArrayIterator(Iterator):
         return out
 
 
+from .image_directory import make_directory_iterator
+
+DirectoryIterator = make_directory_iterator(Iterator)
+
+
 # ----------------------------------------------------------------------------- the generator
 class ImageDataGenerator:
     """Random augmentation and standardization of image batches (Keras's arguments and
@@ -402,6 +408,22 @@ class ImageDataGenerator:
                                   save_prefix=save_prefix, save_format=save_format,
                                   ignore_class_split=ignore_class_split, subset=subset,
                                   dtype=self.dtype)
+
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32,
+                            shuffle=True, seed=None, save_to_dir=None, save_prefix="",
+                            save_format="png", follow_links=False, subset=None,
+                            interpolation="nearest", keep_aspect_ratio=False):
+        """Augmented batches of the images in ``directory``'s class folders (see
+        ``image_directory.py``)."""
+        return DirectoryIterator(directory, self, target_size=target_size,
+                                 color_mode=color_mode, classes=classes, class_mode=class_mode,
+                                 data_format=self.data_format, batch_size=batch_size,
+                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir,
+                                 save_prefix=save_prefix, save_format=save_format,
+                                 follow_links=follow_links, subset=subset,
+                                 interpolation=interpolation,
+                                 keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype)
 
     def _unfit(self, what: str) -> None:
         warnings.warn(f"This ImageDataGenerator specifies `{what}`, but it hasn't been fit on "
