@@ -94,3 +94,37 @@ def test_deep_dream_gradients_of_an_unknown_size_input(capsys, tmp_path):
             e[idx] = 3e-2
             num = (f([(x + e).astype(np.float32)])[0] - f([(x - e).astype(np.float32)])[0]) / 6e-2
             assert g[idx] == pytest.approx(num, rel=0.05, abs=2e-5)
+
+
+def test_tf1_save_restore_model_resumes_training(capsys, tmp_path):
+    path = str(tmp_path / "model.ckpt")
+    tf.reset_default_graph()
+    out, env = run_program("tf_save_restore_model.py", capsys, [path])
+    assert f"Model saved in file: {path}" in out and f"Model restored from file: {path}" in out
+    for k, v in env["first_values"].items():
+        np.testing.assert_array_equal(env["restored_values"][k], v)      # not the initializer's
+        assert not np.array_equal(env["final_values"][k], v)
+    names = dict(tf.train.list_variables(path))
+    assert names["Variable/Adam"] == [64, 16] and names["beta2_power"] == []   # TF1's names
+    costs = [numbers(ln)[0] for ln in out.splitlines() if ln.startswith("Epoch:")]
+    assert len(costs) == 10 and all(b < a for a, b in zip(costs, costs[1:]))   # resumed
+    w, b = env["final_values"], env["final_biases"]
+    data = env["mnist"].test
+    h = np.maximum(data.images @ w["h1"] + b["b1"], 0)
+    h = np.maximum(h @ w["h2"] + b["b2"], 0)
+    acc = np.mean((h @ w["out"] + b["out"]).argmax(1) == data.labels.argmax(1))
+    assert numbers(out.rsplit("Accuracy:", 1)[1])[0] == pytest.approx(acc)
+
+
+def test_tf1_kmeans_by_hand_reaches_a_fixed_point(capsys):
+    tf.reset_default_graph()
+    out, env = run_program("tf_kmeans_by_hand.py", capsys)
+    c, a = env["final_centroids"], env["final_assignments"]
+    pts = env["points_values"]
+    d = ((pts[None, :, :] - c[:, None, :]) ** 2).sum(-1)
+    np.testing.assert_array_equal(a, d.argmin(0))
+    for k in range(3):
+        np.testing.assert_allclose(c[k], pts[a == k].mean(0), rtol=1e-12)
+    got = sorted(map(tuple, np.round(c)))
+    assert got == [(2.0, 2.0), (5.0, 8.0), (8.0, 3.0)]
+    assert numbers(out)[:2] == pytest.approx(c[0], abs=1e-6)
