@@ -97,6 +97,20 @@ def checked_write_index(index: Tensor, buf: Tensor, size: int | None) -> Tensor:
     return op.outputs[0]
 
 
+def checked_partitions(partitions: Tensor, k: int) -> Tensor:
+    """``tf.dynamic_partition``'s partitions after TensorFlow's run-time refusal of one outside
+    ``[0, k)`` ("partitions[1] = 2 is not in [0, 2)"; such an element was dropped silently)."""
+    from .frontend import constant_value
+    c = constant_value(partitions)
+    if c is not None and (np.size(c) == 0 or (np.min(c) >= 0 and np.max(c) < k)):
+        return partitions
+    g = get_default_graph()
+    op = Operation(g, "CheckIndices", g.unique_name("CheckPartitions"), [partitions],
+                   [AVal(partitions.aval.shape, partitions.aval.dtype)],
+                   attrs={"n": int(k), "axis": 0, "label": "partitions"})
+    return op.outputs[0]
+
+
 def checked_scatter_indices(indices: Tensor, dims: tuple, name: str,
                             shape: tuple | None = None) -> Tensor:
     """``indices`` (coordinates in the last axis) after a run-time check against ``dims``;
@@ -167,6 +181,7 @@ def _gather_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
     fixed, axis = op.attrs["n"], op.attrs["axis"]
     write = bool(op.attrs.get("write"))     # a TensorArray's write index: TF's words for it
+    label = str(op.attrs.get("label", "indices"))   # what TF's message calls the values
 
     def run(i, p=None):
         v = np.asarray(i) if on_host else to_host(i)
@@ -179,7 +194,7 @@ def _gather_factory(op: Operation, session, device, *_):
                     None, op, f"Tried to write to index {flat[pos]} but array is not "
                     f"resizeable and size is: {n}{node_suffix(op)}")
             raise InvalidArgumentError(
-                None, op, f"indices[{_where(v.shape, pos)}] = {flat[pos]} is not in "
+                None, op, f"{label}[{_where(v.shape, pos)}] = {flat[pos]} is not in "
                 f"[0, {n}){node_suffix(op)}")
         return i
     return run, {}

@@ -33,6 +33,7 @@ from dlcore.registry import AVal
 from . import dtypes as _dtypes
 from . import plan as _plan
 from ._convert import _args, _scoped
+from ._index_checks import checked_partitions
 from .array_api import boolean_mask, scatter_nd
 from .errors import InvalidArgumentError, node_suffix
 from .frontend import constant, to_tensor
@@ -195,6 +196,7 @@ def dynamic_partition(data, partitions, num_partitions, name=None) -> list:
     with g.name_scope(name or "DynamicPartition"):
         if p.aval.ndim == 0:
             d, p = _ops.expand_dims(d, 0), _ops.expand_dims(p, 0)
+        p = checked_partitions(p, k)
         return [boolean_mask(d, _ops.equal(p, i), name=f"partition_{i}") for i in range(k)]
 
 

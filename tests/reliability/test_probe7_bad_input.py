@@ -12,7 +12,8 @@ weight (or bias) promoted silently; a fixed-size TensorArray written at a tensor
 end dropped the write silently (TensorFlow raises); ``Multinomial(-1, probs)`` was accepted
 (PyTorch's inner Binomial refuses it); distributions of parameters that do not broadcast, and
 ``expand`` to a shape that does not fit, raised NumPy's ValueError instead of PyTorch's
-RuntimeError.
+RuntimeError; ``tf.dynamic_partition`` dropped an element whose partition was outside
+``[0, num_partitions)`` (TensorFlow raises).
 """
 
 from __future__ import annotations
@@ -138,3 +139,24 @@ def test_distributions_refuse_as_pytorch(case):
     with pytest.raises(want_type) as got:
         DISTRIBUTION_CASES[case](dl)
     assert str(got.value).split("\n")[0] == want_msg
+
+
+@pytest.mark.parametrize("passes", [None, "all"])
+def test_dynamic_partition_refuses_a_partition_out_of_range_in_every_tier(passes):
+    x = tf.placeholder(tf.float32, (3,))
+    p = tf.placeholder(tf.int32, (3,))
+    v = tf.Variable(0.0)
+    up = tf.assign_add(v, tf.reduce_sum(tf.dynamic_partition(x, p, 2)[1]))
+    ones = np.ones(3, np.float32)
+    with tf.Session(passes=passes) as sess:
+        sess.run(v.initializer)
+        for k in range(3):             # interpreted, then compiled
+            if k:
+                sess.run(up, {x: ones, p: [0, 1, 1]})
+            before = sess.run(v)
+            for bad in ([0, 2, 1], [-1, 1, 1]):
+                with pytest.raises(tf.errors.InvalidArgumentError,
+                                   match=rf"partitions\[{1 if bad[1] == 2 else 0}\] = "
+                                         rf"{bad[1] if bad[1] == 2 else -1} is not in \[0, 2\)"):
+                    sess.run(up, {x: ones, p: bad})
+            assert sess.run(v) == before
