@@ -205,9 +205,15 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
         parts = ([prepend] if prepend is not None else []) + [input] + \
             ([append] if append is not None else [])
         input = cat(parts, dim)
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
     for _ in range(n):
         size = input.shape[dim]
-        input = input.narrow(dim, 1, size - 1) - input.narrow(dim, 0, size - 1)
+        if size == 0:                   # (an empty or used-up dim: empty, as PyTorch)
+            break
+        a, b = input.narrow(dim, 1, size - 1), input.narrow(dim, 0, size - 1)
+        # (a bool tensor: PyTorch's logical_xor, since bool subtraction is refused)
+        input = a ^ b if input._buf.dtype == np.bool_ else a - b
     return input
 
 

@@ -107,6 +107,8 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
                         f"{type(values).__name__}")
     if input._buf.dtype != values._buf.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    from ._extra_ops import _broadcast_shape
+    _broadcast_shape(input, values)     # (PyTorch's RuntimeError, not NumPy's ValueError)
     x, v = _host(input), _host(values)
     return _like(np.heaviside(x, v).astype(x.dtype) if is_floating(x.dtype) else
                  np.where(x == 0, v, (x > 0)).astype(x.dtype), input)

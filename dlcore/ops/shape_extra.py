@@ -187,6 +187,8 @@ def roll(x, shifts, dims=None):
 @exports({"torch": "narrow", "Tensor": "narrow"}, "args")
 def narrow(x, axis, start, length):
     """``x`` cut to ``length`` entries from ``start`` along ``axis``."""
+    if not _shape(x):
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _ax("narrow", x, axis)
     n = _shape(x)[d]
     start, length = int(start), int(length)
@@ -211,6 +213,8 @@ def movedim(x, source, destination):
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     src = tuple(_ax("movedim", x, s) for s in src)
     dst = tuple(_ax("movedim", x, s) for s in dst)
+    if nd == 0:                         # (a 0-d tensor's dim 0 / -1 to itself: unchanged)
+        return x
     if len(src) != len(dst):
         raise ShapeError("movedim", "Invalid source or destination dims: source and "
                                     "destination must have the same number of dims",

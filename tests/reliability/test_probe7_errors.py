@@ -94,7 +94,8 @@ def _same_error(f):
 
 @pytest.mark.parametrize("case", ["nextafter_shapes", "nextafter_long", "xlogy_shapes",
                                   "isclose_shapes", "isclose_dtypes", "nanmean_int",
-                                  "unbind_0d", "split_0d", "chunk_0d"])
+                                  "unbind_0d", "split_0d", "chunk_0d", "heaviside_shapes",
+                                  "narrow_0d", "diff_0d"])
 def test_errors_as_torch(case):
     """NumPy's ValueError leaked from host computations (``except RuntimeError`` missed it),
     integer inputs were computed where PyTorch refuses, 0-d inputs crashed inside."""
@@ -108,5 +109,8 @@ def test_errors_as_torch(case):
          "nanmean_int": lambda m: m.nanmean(m.ones(2, dtype=m.int32)),
          "unbind_0d": lambda m: m.unbind(m.tensor(1.0), 0),
          "split_0d": lambda m: m.split(m.tensor(1.0), 1, 0),
-         "chunk_0d": lambda m: m.chunk(m.tensor(1.0), 1, 0)}[case]
+         "chunk_0d": lambda m: m.chunk(m.tensor(1.0), 1, 0),
+         "heaviside_shapes": lambda m: m.heaviside(m.ones(2, 3), m.ones(3, 2, 2)),
+         "narrow_0d": lambda m: m.narrow(m.tensor(1.0), 0, 0, 1),
+         "diff_0d": lambda m: m.diff(m.tensor(1.0))}[case]
     _same_error(f)

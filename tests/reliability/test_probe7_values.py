@@ -102,3 +102,17 @@ def test_unbind_of_an_out_of_range_dim_raises():
     with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 5"):
         dt.unbind(dt.ones(2, 3), 5)
     assert [t.shape for t in dt.unbind(dt.ones(2, 3), -1)] == [(2,)] * 3
+
+
+def test_diff_of_bool_and_used_up_dims_and_movedim_of_0d():
+    """diff of a bool tensor is PyTorch's logical_xor (dlcore refused bool subtraction); an
+    empty dim, or n beyond the length, gives an empty result (dlcore raised); movedim of a 0-d
+    tensor returned an error."""
+    for f in (lambda m: m.diff(m.tensor([True, False, False])),
+              lambda m: m.diff(m.zeros(0, dtype=m.int64)),
+              lambda m: m.diff(m.tensor([1, 3, 7]), n=5),
+              lambda m: m.diff(m.ones(2, 3), n=2, dim=0),
+              lambda m: m.movedim(m.tensor(1.5), 0, -1)):
+        want, got = f(torch), f(dt)
+        assert got.shape == want.shape and str(got.dtype) == str(want.dtype)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
