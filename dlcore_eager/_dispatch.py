@@ -74,7 +74,9 @@ class EagerFrontend:
                     bb = b._buf
                     if type(ba) is _ndarray and type(bb) is _ndarray:
                         da, db = ba.dtype, bb.dtype
-                        if da is db and not params:
+                        # (a kernel known not to be a ufunc's skips the call: mm, matmul)
+                        if da is db and not params and \
+                                _SMALL.get(prim.kernels["cpu"]) is not False:
                             out = small_binary(prim, a, b, ba, bb)
                             if out is not None:
                                 return out

@@ -28,24 +28,28 @@ _ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 def _aliased(f):
     inner = getattr(f, "__autocast_original__", None)
     if inner is not None:
-        # ``f`` is an autocast entry (``_autocast.entry``, installed first): its flag test is
-        # made here, and outside autocast the function it wraps is called directly (one call
-        # layer less on every sum, cat, softmax, ...)
-        from . import _dispatch as _D
-
-        @functools.wraps(f)
-        def numpy_keywords(*args, **kwargs):
-            if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
-                kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
-            if not _D._AUTOCAST:
-                return inner(*args, **kwargs)
-            return f(*args, **kwargs)
-        return numpy_keywords
+        return _aliased_autocast(f, inner)
 
     @functools.wraps(f)
-    def numpy_keywords(*args, **kwargs):  # type: ignore[misc]  # (one of two variants)
+    def numpy_keywords(*args, **kwargs):
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
             kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+        return f(*args, **kwargs)
+    return numpy_keywords
+
+
+def _aliased_autocast(f, inner):
+    """``_aliased`` of an autocast entry ``f`` (``_autocast.entry``, installed first) of
+    ``inner``: the entry's flag test is made here, and outside autocast ``inner`` is called
+    directly (one call layer less on every cat, stack, softmax, ...)."""
+    from . import _dispatch as _D
+
+    @functools.wraps(f)
+    def numpy_keywords(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
+            kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+        if not _D._AUTOCAST:
+            return inner(*args, **kwargs)
         return f(*args, **kwargs)
     return numpy_keywords
 
