@@ -23,6 +23,7 @@ from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
 from .._dispatch import EagerFrontend as _EF
+from .._dispatch import small_binary as _small_binary
 from ..tensor import Tensor
 
 _apply = _EF.apply
@@ -126,7 +127,11 @@ def _fast_linear(x, weight, bias):
     y = _apply(_matmul_p, (x, wt), {})
     if bias is None:
         return y
-    return _labelled(_apply(_add_p, (y, bias), {}), "AddmmBackward0", x)
+    # the binary fast lane first (fast_t has seen no autocast and no trace), then apply
+    out = _small_binary(_add_p, y, bias, y._buf, bias._buf)
+    if out is None:
+        out = _apply(_add_p, (y, bias), {})
+    return _labelled(out, "AddmmBackward0", x)
 
 
 def _check_linear_dtypes(x, weight, bias) -> None:

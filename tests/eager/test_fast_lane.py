@@ -132,3 +132,19 @@ def test_softmax_lane_vs_torch(name, dim):
     with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
                        r"\[-2, 1\], but got 2\)"):
         getattr(d, name)(2)
+
+
+def test_linear_bias_add_through_the_lane():
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)
+    (dx, tx), (dw, tw), (db, tb) = _pair(x, True), _pair(w, True), _pair(b, True)
+    for _ in range(2):                          # (the second call takes the cached rules)
+        yd = T.nn.functional.linear(dx, dw, db)
+        yt = torch.nn.functional.linear(tx, tw, tb)
+    assert type(yd.grad_fn).__name__ == type(yt.grad_fn).__name__ == "AddmmBackward0"
+    g = rng.standard_normal((2, 3))
+    yd.backward(T.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(yd.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    for a, c in ((dx, tx), (dw, tw), (db, tb)):
+        np.testing.assert_allclose(a.grad.numpy(), c.grad.numpy(), rtol=1e-12)
