@@ -88,8 +88,11 @@ class Layer:
         self.name = name or unique_layer_name(to_snake_case(type(self).__name__))
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
+        #: the fixed batch size a first layer gives its model's input (stateful RNNs need it)
+        self._batch_size_arg = batch_size
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape[1:])
+            self._batch_size_arg = batch_input_shape[0]
         self.input_shape_arg = None if input_shape is None else tuple(
             input_shape if isinstance(input_shape, (list, tuple)) else (input_shape,))
         self.trainable = trainable

@@ -63,7 +63,9 @@ class Sequential(Model):
             if shape is None:                       # (add() refuses such a first layer)
                 raise ValueError("The first layer in a Sequential model must get an "
                                  "`input_shape` or `input_dim` argument.")
-            x = Input(batch_shape=(None,) + tuple(shape),
+            batch = first.batch_input_shape[0] if given else \
+                getattr(first, "_batch_size_arg", None)
+            x = Input(batch_shape=(batch,) + tuple(shape),
                       name=first.name if given else f"{first.name}_input")
             out = x
             for layer in self._layers[1:] if given else self._layers:

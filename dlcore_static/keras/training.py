@@ -540,6 +540,12 @@ class Model(Network):
         outs = [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
         return outs[0] if len(outs) == 1 else outs
 
+    def reset_states(self) -> None:
+        """Keras 2's: every stateful layer's states back to zeros."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
         _sub.check_built(self)
         super().summary(line_length, positions, print_fn)

@@ -10,7 +10,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static.keras import backend as K
-from dlcore_static.keras.layers import Dense, RepeatVector
+from dlcore_static.keras.layers import Dense, Input, RepeatVector
 from dlcore_static.keras.layers import recurrent as R
 from dlcore_static.keras.models import Model, Sequential
 
@@ -108,6 +108,6 @@ def test_sequential_lstm_classifier_and_errors():
     assert model.predict(ids).shape == (5, 1)
     with pytest.raises(ValueError, match="Invalid merge mode"):
         R.Bidirectional(R.LSTM(2), merge_mode="max")
-    with pytest.raises(NotImplementedError, match="stateful=True is not supported"):
-        R.LSTM(2, stateful=True)
+    with pytest.raises(ValueError, match="If a RNN is stateful, it needs to know its batch"):
+        R.LSTM(2, stateful=True)(Input((3, 1)))      # the batch size is unknown
     _ = (tf, K)

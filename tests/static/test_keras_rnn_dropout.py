@@ -97,7 +97,6 @@ def test_dropout_is_off_outside_training_and_on_in_fit():
     assert not np.allclose(f([x, 1])[0], plain.predict(x))
 
 
-def test_rates_are_clipped_and_stateful_is_refused():
+def test_rates_are_clipped_and_stateful_is_accepted():
     assert R.GRU(2, dropout=1.5, recurrent_dropout=-1).dropout == 1.0
-    with pytest.raises(NotImplementedError, match="stateful=True is not supported"):
-        R.LSTM(2, stateful=True)
+    assert R.LSTM(2, stateful=True).stateful       # (tests/programs/static: lstm_stateful)

@@ -28,6 +28,7 @@ from .. import activations
 from .. import backend as K
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer
+from . import _stateful
 
 
 def _orthogonal(shape, dtype=None, gain: float = 1.0):
@@ -129,9 +130,7 @@ class _Recurrent(Layer):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, **kwargs):
-        if stateful:
-            raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported "
-                                      "(the state is not kept between batches)")
+        self.stateful = bool(stateful)      # (_stateful.py: states kept between batches)
         self._config = dict(units=units, activation=activation,
                             recurrent_activation=recurrent_activation, use_bias=use_bias,
                             kernel_initializer=kernel_initializer,
@@ -265,6 +264,8 @@ class _Recurrent(Layer):
         x0 = _f.read(xw, constant(np.int32(0)))
         zero = _ops.mul(_ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1)))),
                         constant(np.zeros((self.units,), x0.aval.dtype)))
+        if self.stateful and initial_state is None:
+            initial_state = _stateful.initial_states(self, inputs, self._states)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
         self._rec_masks = self._masks(zero, self.recurrent_dropout, training)
@@ -283,7 +284,12 @@ class _Recurrent(Layer):
         res = _f._loop(n, False, step, states + seq, "while")
         final = res[:self._states]
         out = _time_major(res[-1]) if self.return_sequences else final[0]
-        return [out] + final if self.return_state else out
+        out = [out] + final if self.return_state else out
+        return _stateful.keep_final(self, final, out) if self.stateful else out
+
+    def reset_states(self, states=None) -> None:
+        """Keras 2's: the states of a ``stateful`` layer back to zeros (or to ``states``)."""
+        _stateful.reset_states(self, states)
 
     def compute_mask(self, inputs, mask=None):
         out = mask if self.return_sequences else None

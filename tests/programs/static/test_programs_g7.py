@@ -159,3 +159,43 @@ def test_premade_dnn_classifier_on_iris_columns(capsys, monkeypatch):
     assert res["average_loss"] == pytest.approx(-logp[np.arange(len(y)), y].mean(), rel=1e-4)
     assert f"Test set accuracy: {res['accuracy']:0.3f}" in out
     assert out.count('Prediction is "') == 3 and res["accuracy"] > 0.7
+
+
+def _lstm_dense(weights, xs, carry: bool):
+    """Keras 2's LSTM (hard_sigmoid gates) + Dense over single-step samples, in float64, the
+    states carried from sample to sample (stateful, batch 1) or started at zeros each time."""
+    W, U, b, Wd, bd = (np.asarray(w, np.float64) for w in weights)
+    n = U.shape[0]
+    hs = lambda z: np.clip(0.2 * z + 0.5, 0, 1)      # noqa: E731
+    h, c, out = np.zeros(n), np.zeros(n), []
+    for x in xs:
+        if not carry:
+            h, c = np.zeros(n), np.zeros(n)
+        z = x[0] @ W + h @ U + b
+        i, f, g, o = hs(z[:n]), hs(z[n:2 * n]), np.tanh(z[2 * n:3 * n]), hs(z[3 * n:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        out.append(h @ Wd + bd)
+    return np.array(out)
+
+
+def test_lstm_stateful_carries_states_between_batches(capsys):
+    out, env = run_program("keras_lstm_stateful.py", capsys)
+    assert "STATELESS LSTM WILL NOT CONVERGE" in out and "x_train.shape:  (32, 1, 1)" in out
+    x_test = env["x_test"]
+    m1, m0 = env["model_stateful"], env["model_stateless"]
+    assert len(m1.get_weights()) == 5                  # the states are not weights
+    np.testing.assert_allclose(env["predicted_stateful"],
+                               _lstm_dense(m1.get_weights(), x_test, carry=True), atol=1e-6)
+    np.testing.assert_allclose(env["predicted_stateless"],
+                               _lstm_dense(m0.get_weights(), x_test, carry=False), atol=1e-6)
+    lstm = m1.layers[0]
+    np.testing.assert_allclose(m1.predict(x_test[:1], batch_size=1),      # goes on from the
+                               _lstm_dense(m1.get_weights(), np.concatenate([x_test, x_test[:1]]),
+                                           carry=True)[-1:], atol=1e-6)   # 8 test samples
+    m1.reset_states()
+    assert not np.any(K.get_value(lstm.states[0]))
+    from dlcore_static.keras.layers import LSTM
+    with pytest.raises(ValueError, match="If a RNN is stateful, it needs to know its batch size"):
+        from dlcore_static.keras.models import Sequential
+        Sequential([LSTM(2, input_shape=(1, 1), stateful=True)]).predict(x_test)
