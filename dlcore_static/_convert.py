@@ -43,9 +43,21 @@ def _args(*xs, cast_data: bool = False) -> list:
     """``xs`` as graph operands (see the module docstring); ``cast_data``: integer and bool
     data take the tensors' dtype too (operands that share one dtype in TensorFlow)."""
     hint = _hint(*xs)
+    first = None
+    if hint is None and any(is_python_scalar(x) for x in xs):
+        # no tensor among them: TensorFlow converts the data (a NumPy array, a list) and then
+        # the Python numbers with its dtype (tf.equal(int32_array, 5) is int32 == int32; the
+        # number was made an int64 Const here, a TypeError)
+        k = next((i for i, x in enumerate(xs) if not is_python_scalar(x) and x is not None),
+                 None)
+        if k is not None:
+            first = (k, to_tensor(xs[k], None, None, cast_data=cast_data))
+            hint = first[1].aval.dtype
     out = []
-    for x in xs:
-        if isinstance(x, Tensor):
+    for i, x in enumerate(xs):
+        if first is not None and i == first[0]:
+            out.append(first[1])
+        elif isinstance(x, Tensor):
             out.append(x)
         elif hasattr(x, "_as_graph_element"):
             out.append(x._as_graph_element())

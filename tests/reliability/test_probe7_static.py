@@ -76,3 +76,17 @@ def test_eager_diag_embed_on_cuda_stays_on_cuda():
     want[:, [0, 1], [1, 2]] = [[1.0, 2.0], [3.0, 4.0]]
     np.testing.assert_array_equal(y.detach().cpu().numpy(), want)
     np.testing.assert_array_equal(x.grad.cpu().numpy(), np.ones((2, 2)))
+
+
+def test_a_python_number_takes_the_dtype_of_numpy_data_beside_it():
+    """With no tensor among the operands, a Python number became an int64 Const, so
+    ``tf.equal(int32_array, 5)`` and ``tf.pow(int32_array, 2)`` raised a TypeError where TF1
+    converts the number with the array's dtype."""
+    a = np.array([1, 5], np.int32)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        eq, pw, rev = tf.equal(a, 5), tf.pow(a, 2), tf.equal(5, a)
+        assert pw.dtype == tf.int32 and eq.dtype == tf.bool
+        out = sess.run([eq, pw, rev])
+    np.testing.assert_array_equal(out[0], [False, True])
+    np.testing.assert_array_equal(out[1], np.array([1, 25], np.int32))
+    np.testing.assert_array_equal(out[2], [False, True])
