@@ -32,7 +32,7 @@ def _cell_record(cell, json_value: Callable) -> dict:
     elif cls in CELLS and type(cell).__module__.startswith("dlcore_static.keras."):
         cfg = {"name": cell.name, "trainable": bool(cell.trainable)}
         cfg.update({k: json_value(getattr(cell, k)) for k in CELLS[cls]})
-        cfg.update(dropout=0.0, recurrent_dropout=0.0)
+        cfg.update(dropout=float(cell.dropout), recurrent_dropout=float(cell.recurrent_dropout))
         if cls == "GRUCell":
             cfg["reset_after"] = bool(cell.reset_after)
     else:
@@ -63,9 +63,7 @@ def _make_cell(rec: Any, layers, error):
         return layers.StackedRNNCells([_make_cell(r, layers, error) for r in cells], **kwargs)
     if cls not in CELLS:
         raise error(f"load_model: unknown RNN cell class {str(cls)[:40]!r}")
-    if c.get("dropout") or c.get("recurrent_dropout"):
-        raise error(f"load_model: cell {str(c.get('name'))[:60]!r}: dropout is not supported "
-                    "by dlcore's cells")
+    kwargs.update({k: float(c[k]) for k in ("dropout", "recurrent_dropout") if k in c})
     if cls == "GRUCell":                               # Keras 3's default is True
         kwargs["reset_after"] = bool(c.get("reset_after", True))
     kwargs.update({k: c[k] for k in CELLS[cls] if k in c})

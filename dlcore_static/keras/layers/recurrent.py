@@ -356,6 +356,19 @@ def gru_reset_after(xw, h, layer, masks=None):
     return _ops.add(hh, _ops.mul(z, _ops.sub(h, hh)))
 
 
+def gru_masked_step(xw, h, layer, masks):
+    """Keras 2's GRU step (``reset_after=False``) with recurrent dropout: each gate reads its
+    own masked ``h``."""
+    mz, mr, mh = masks
+    uz, ur, uh = layer._gate_blocks(layer.recurrent_kernel)
+    xz, xr, xh = layer._gate_blocks(xw)
+    ra = layer.recurrent_activation
+    z = ra(_ops.add(xz, _ops.matmul(_ops.mul(h, mz), uz)))
+    r = ra(_ops.add(xr, _ops.matmul(_ops.mul(h, mr), ur)))
+    hh = layer.activation(_ops.add(xh, _ops.matmul(_ops.mul(r, _ops.mul(h, mh)), uh)))
+    return _ops.add(hh, _ops.mul(z, _ops.sub(h, hh)))
+
+
 class GRU(_Recurrent):
     """Keras' GRU: gates z, r, h; ``reset_after`` (default False as Keras 2.2; Keras 3 and
     tf.keras default to True) applies the reset gate after the recurrent matmul and keeps two
@@ -375,15 +388,7 @@ class GRU(_Recurrent):
         if self._rec_masks is None:
             return (_seq.keras_gru_cell(xw_t, h, self.recurrent_kernel, self.activation,
                                         self.recurrent_activation),)
-        # Keras 2's GRUCell with recurrent dropout: each gate reads its own masked h.
-        mz, mr, mh = self._rec_masks
-        uz, ur, uh = self._gate_blocks(self.recurrent_kernel)
-        xz, xr, xh = self._gate_blocks(xw_t)
-        ra = self.recurrent_activation
-        z = ra(_ops.add(xz, _ops.matmul(_ops.mul(h, mz), uz)))
-        r = ra(_ops.add(xr, _ops.matmul(_ops.mul(h, mr), ur)))
-        hh = self.activation(_ops.add(xh, _ops.matmul(_ops.mul(r, _ops.mul(h, mh)), uh)))
-        return (_ops.add(hh, _ops.mul(z, _ops.sub(h, hh))),)
+        return (gru_masked_step(xw_t, h, self, self._rec_masks),)
 
 
 class Bidirectional(Layer):

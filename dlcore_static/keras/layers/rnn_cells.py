@@ -12,7 +12,9 @@ the end.  ``return_state`` returns ``[output] + states``, the states flat (Keras
 ``StackedRNNCells``' cells in stacking order, each cell's states in its order; Keras 3 nests a
 stack's states per cell, here ``[h1, c1], [h2, c2]`` are ``h1, c1, h2, c2``).
 ``unroll`` changes nothing in the result (it is a speed hint in Keras; dlcore always loops).
-``stateful=True`` and the cells' ``dropout``/``recurrent_dropout`` are refused.
+``stateful=True`` is refused.  The built-in cells' ``dropout``/``recurrent_dropout`` draw one mask
+per gate for the inputs and one per gate for the state, the same at every step of a batch and
+new for each batch, while training (Keras 2's cells; ``RNN`` draws them before its loop).
 ``Bidirectional(RNN(cell))`` makes its backward layer with a new cell of the same class and
 arguments (built-in cells and stacks of them; a user's cell needs ``backward_layer=``).
 
@@ -36,7 +38,7 @@ from ...frontend import constant
 from .. import activations
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer, _accepts
-from .recurrent import _Recurrent, _time_major, gru_reset_after, input_bias
+from .recurrent import _Recurrent, _time_major, gru_masked_step, gru_reset_after, input_bias
 
 __all__ = ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
@@ -54,10 +56,6 @@ class _Cell(Layer):
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, **kwargs):
-        if dropout or recurrent_dropout:
-            raise NotImplementedError(f"{type(self).__name__}: dropout and recurrent_dropout "
-                                      "are not supported in dlcore's cells (the fused "
-                                      "SimpleRNN/LSTM/GRU layers support them)")
         self._args = {                            # a copy's arguments (Bidirectional)
             "units": units, "activation": activation,
             "recurrent_activation": recurrent_activation, "use_bias": use_bias,
@@ -67,7 +65,8 @@ class _Cell(Layer):
             "kernel_regularizer": kernel_regularizer,
             "recurrent_regularizer": recurrent_regularizer,
             "bias_regularizer": bias_regularizer, "kernel_constraint": kernel_constraint,
-            "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint}
+            "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint,
+            "dropout": dropout, "recurrent_dropout": recurrent_dropout}
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a "
@@ -76,7 +75,9 @@ class _Cell(Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias, self.unit_forget_bias = use_bias, unit_forget_bias
-        self.dropout = self.recurrent_dropout = 0.0
+        self.dropout = min(1.0, max(0.0, float(dropout)))       # Keras 2: clipped to [0, 1]
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self._in_masks = self._rec_masks = None
         self.inits = (kernel_initializer, recurrent_initializer, bias_initializer)
         self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
         self.constraints = tuple(_constraints.get(c) for c in (kernel_constraint,
@@ -84,6 +85,18 @@ class _Cell(Layer):
                                                                bias_constraint))
 
     build = _Recurrent.build          # kernel (D, g*n), recurrent_kernel (n, g*n), bias (g*n,)
+    _masks = _Recurrent._masks
+    _gate_blocks = _Recurrent._gate_blocks
+    _recurrent_terms = _Recurrent._recurrent_terms
+
+    def begin_masks(self, like_x, like_h, training) -> None:
+        """Draw this batch's dropout masks (one per gate, the same at every step: Keras 2's
+        variational dropout), before ``RNN``'s loop; ``end_masks`` forgets them after it."""
+        self._in_masks = self._masks(like_x, self.dropout, training)
+        self._rec_masks = self._masks(like_h, self.recurrent_dropout, training)
+
+    def end_masks(self) -> None:
+        self._in_masks = self._rec_masks = None
 
     @property
     def state_size(self):
@@ -94,7 +107,11 @@ class _Cell(Layer):
         return self.units
 
     def _xw(self, inputs):
-        xw = _ops.matmul(inputs, self.kernel)
+        if self._in_masks is None:
+            xw = _ops.matmul(inputs, self.kernel)
+        else:                                   # (x m_k) W_k per gate
+            xw = _ops.concatenate([_ops.matmul(_ops.mul(inputs, m), w) for m, w in
+                                   zip(self._in_masks, self._gate_blocks(self.kernel))], -1)
         return _ops.add(xw, input_bias(self)) if self.bias is not None else xw
 
     def compute_output_shape(self, input_shape):
@@ -110,7 +127,8 @@ class SimpleRNNCell(_Cell):
 
     def call(self, inputs, states, training=None):
         h = states[0] if isinstance(states, (list, tuple)) else states
-        out = self.activation(_ops.add(self._xw(inputs), _ops.matmul(h, self.recurrent_kernel)))
+        out = self.activation(_ops.add(self._xw(inputs),
+                                       self._recurrent_terms(h, self._rec_masks)))
         return out, [out] if isinstance(states, (list, tuple)) else out
 
 
@@ -125,7 +143,7 @@ class LSTMCell(_Cell):
 
     def call(self, inputs, states, training=None):
         h, c = states[0], states[1]
-        z = _ops.add(self._xw(inputs), _ops.matmul(h, self.recurrent_kernel))
+        z = _ops.add(self._xw(inputs), self._recurrent_terms(h, self._rec_masks))
         h2, c2 = _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
         return h2, [h2, c2]
 
@@ -143,7 +161,10 @@ class GRUCell(_Cell):
     def call(self, inputs, states, training=None):
         h = states[0] if isinstance(states, (list, tuple)) else states
         if self.reset_after:
-            out = gru_reset_after(self._xw(inputs), h, self)
+            out = gru_reset_after(self._xw(inputs), h, self, self._rec_masks)
+            return out, [out] if isinstance(states, (list, tuple)) else out
+        if self._rec_masks is not None:          # each gate reads its own masked h (Keras 2)
+            out = gru_masked_step(self._xw(inputs), h, self, self._rec_masks)
             return out, [out] if isinstance(states, (list, tuple)) else out
         out = _seq.keras_gru_cell(self._xw(inputs), h, self.recurrent_kernel, self.activation,
                                   self.recurrent_activation)
@@ -342,8 +363,19 @@ class RNN(Layer):
             res = new + [out]
             return res + ([_f.write(vs[-1], t, out)] if self.return_sequences else [])
 
+        cells = self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
+        like = x0
+        for c in cells:                 # dropout masks of this batch, drawn before the loop
+            if getattr(c, "dropout", 0) or getattr(c, "recurrent_dropout", 0):
+                c.begin_masks(like, zeros(c.units), training)
+            like = zeros(_output_size(c))
         n = int(T) if T is not None else _ops.cast(_ops.dim_size(x, 0), np.int32)
-        res = _f._loop(n, False, step, states + [zeros(out_size)] + seq, "rnn")
+        try:
+            res = _f._loop(n, False, step, states + [zeros(out_size)] + seq, "rnn")
+        finally:
+            for c in cells:
+                if hasattr(c, "end_masks"):
+                    c.end_masks()
         final = res[:n_flat]
         out = _time_major(res[-1]) if self.return_sequences else res[n_flat]
         return [out] + final if self.return_state else out
