@@ -461,6 +461,10 @@ class Graph:
             items = [v for v in items if getattr(v, "name", "").startswith(scope)]
         return items
 
+    def get_collection_ref(self, name: str) -> list:
+        """The collection's list itself (made empty if absent), as TensorFlow's."""
+        return self._collections.setdefault(name, [])
+
     def get_all_collection_keys(self) -> list[str]:
         return list(self._collections)
 

@@ -373,7 +373,10 @@ def _keras3_values(f, model) -> list:
 
 
 def _assign(model, file_layers: list, by_name: bool) -> None:
-    lw = [(ly, ws) for ly, ws, _ in _layer_weights(model)]
+    # (the variables only: reading their values here initialised every one, a hostile
+    # config's units=10**9 kernel included, before the file's shapes were checked)
+    _ = model.weights                            # (a Sequential builds its layers here)
+    lw = [(ly, list(getattr(ly, "weights", []))) for ly in _model_layers(model)]
     if by_name:
         mine = {ly.name: ws for ly, ws in lw}
         pairs = [(mine[n], vals) for n, vals in file_layers if n in mine]
@@ -508,7 +511,24 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
     compiled when the file has a training configuration and ``compile`` is true.  ``classes``
     (``layers`` and ``optimizers`` modules, the ``Sequential`` and ``Model`` classes) come from
     the caller, ``keras.models.load_model``, so that this module imports no other Keras module.
-    A functional model's ``.h5`` weights are matched by layer name (all must be there)."""
+    A functional model's ``.h5`` weights are matched by layer name (all must be there).
+
+    A file refused half-way leaves the graph's collections as they were: the variables of the
+    model it was building are dropped from them, so the Keras session never initialises them
+    (a hostile config's ``units=10**9`` made every later model of the graph fail with a
+    MemoryError, initialising the abandoned 4e9-element kernel)."""
+    from ..graph import get_default_graph
+    g = get_default_graph()
+    sizes = {k: len(g.get_collection_ref(k)) for k in g.get_all_collection_keys()}
+    try:
+        return _load_model(filepath, compile, classes)
+    except BaseException:
+        for k in g.get_all_collection_keys():
+            del g.get_collection_ref(k)[sizes.get(k, 0):]
+        raise
+
+
+def _load_model(filepath, compile: bool, classes: dict):
     from dlcore.safe_io import json_loads
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path):

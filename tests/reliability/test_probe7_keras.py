@@ -14,6 +14,12 @@ Found by this probe:
   Ctrl-C half-way left a truncated file where a good one was ('a weight file containing 0
   layers').  Files are now written next to the target and moved over it when complete.
 
+* ``load_model`` of a ``.keras`` file whose config was edited (a Dense layer's ``units`` of
+  10**9) read every variable's value before checking the file's weight shapes, initialising
+  the config's 2 x 10**9 kernel: the process was killed for memory.  The shapes are now checked
+  first, and a file refused half-way leaves the graph's collections as they were (the refused
+  model's variables, left in them, made every later model of the graph initialise them).
+
 Kept as regression tests (passed when probed): ``fit`` interrupted at sampled lines keeps the
 weights and optimizer slots of a whole number of batches and the next ``fit`` trains.
 """
@@ -172,3 +178,36 @@ def test_save_interrupted_or_failing_leaves_the_previous_file_whole(tmp_path, na
     if not name.startswith("m."):
         back.load_weights(path)
     assert all(np.array_equal(a, b + 1) for a, b in zip(back.get_weights(), old))
+
+
+def test_a_hostile_config_is_refused_before_any_variable_is_initialised(tmp_path, monkeypatch):
+    import json
+    import zipfile
+
+    from dlcore_static.keras import _backend_impl
+    from dlcore_static.keras.saving import KerasFileError
+    m = keras.Sequential([keras.layers.Dense(2, input_shape=(4,)), keras.layers.Dense(3)])
+    m.compile("adam", "mse")
+    good = str(tmp_path / "m.keras")
+    m.save(good)
+    want = m.predict(np.ones((1, 4), np.float32), verbose=0)
+    with zipfile.ZipFile(good) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    cfg = parts["config.json"].decode()
+    assert cfg.count('"units": 3') == 1
+    parts["config.json"] = cfg.replace('"units": 3', '"units": 1000000').encode()
+    bad = str(tmp_path / "bad.keras")
+    with zipfile.ZipFile(bad, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    graph = tf.get_default_graph()
+    before = {k: len(graph.get_collection(k)) for k in graph.get_all_collection_keys()}
+    initialised = []
+    real = _backend_impl._initialize_new
+    monkeypatch.setattr(_backend_impl, "_initialize_new",
+                        lambda sess, g: initialised.append(1) or real(sess, g))
+    with pytest.raises(KerasFileError, match=r"has shape \(2, 1000000\), the file has \(2, 3\)"):
+        keras.models.load_model(bad)
+    assert not initialised
+    assert {k: len(graph.get_collection(k)) for k in graph.get_all_collection_keys()} == before
+    np.testing.assert_array_equal(m.predict(np.ones((1, 4), np.float32), verbose=0), want)
