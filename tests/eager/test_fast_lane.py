@@ -148,3 +148,18 @@ def test_linear_bias_add_through_the_lane():
     np.testing.assert_allclose(yd.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
     for a, c in ((dx, tx), (dw, tw), (db, tb)):
         np.testing.assert_allclose(a.grad.numpy(), c.grad.numpy(), rtol=1e-12)
+
+
+def test_lanes_step_aside_for_a_trace():
+    # jit.trace records every primitive through apply: an op taken by a lane would be frozen
+    # into the traced function as a constant
+    idx = T.tensor([2, 0])
+
+    def f(x, y):
+        return T.nn.functional.log_softmax(T.stack([x + y, x * y])[:, idx], dim=-1)
+
+    rng = np.random.default_rng(4)
+    x, y = (T.tensor(rng.standard_normal((3, 4)), dtype=T.float32) for _ in range(2))
+    g = T.jit.trace(f, (x, y))
+    x2, y2 = (T.tensor(rng.standard_normal((3, 4)), dtype=T.float32) for _ in range(2))
+    np.testing.assert_array_equal(g(x2, y2).numpy(), f(x2, y2).numpy())
