@@ -297,13 +297,33 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     return labelled(out, "Rot90Backward0", input, edges=(input,))
 
 
+def _xlogy_operands(input, other):
+    """Both operands as tensors of PyTorch's result dtype: the promotion of the two (a Python
+    number weak, as in any binary op), then an integer or bool result as the default float
+    dtype (a number was made a float32 tensor first: xlogy(float16, 0) was float32, of int32
+    and 2 float64, of 2.5 and an int64 tensor an error)."""
+    from ._tensor_ops import _operands
+    if isinstance(input, Tensor):
+        a, b = _operands(input, other)
+    else:
+        b, a = _operands(other, input)
+    t = next(v for v in (a, b) if isinstance(v, Tensor))._buf.dtype
+    if t.kind not in "fc" and t.name != "bfloat16":
+        from ._dtype import get_default_dtype
+        t = get_default_dtype().np_dtype
+    from ._dtype import from_numpy_dtype
+    ref = a if isinstance(a, Tensor) else b
+    conv = [v.to(from_numpy_dtype(t)) if isinstance(v, Tensor) and v._buf.dtype != t else
+            (v if isinstance(v, Tensor) else _like(np.asarray(v, t), ref)) for v in (a, b)]
+    return conv[0], conv[1]
+
+
 def xlogy(input, other) -> Tensor:
     """``input * log(other)``, 0 where ``input`` is 0 (NaN where ``other`` is NaN)."""
     # PyTorch's node: XlogyBackward0 of two tensors, 1 of a number and a tensor, 2 of the reverse
     label = "XlogyBackward0" if isinstance(input, Tensor) == isinstance(other, Tensor) else \
         "XlogyBackward2" if isinstance(input, Tensor) else "XlogyBackward1"
-    x = input if isinstance(input, Tensor) else tensor(float(input))
-    y = other if isinstance(other, Tensor) else tensor(float(other))
+    x, y = _xlogy_operands(input, other)
     shape = _broadcast_shape(x, y)
     xb = x.expand(*shape) if tuple(x.shape) != shape else x
     yb = y.expand(*shape) if tuple(y.shape) != shape else y

@@ -116,3 +116,16 @@ def test_diff_of_bool_and_used_up_dims_and_movedim_of_0d():
         want, got = f(torch), f(dt)
         assert got.shape == want.shape and str(got.dtype) == str(want.dtype)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_xlogy_result_dtype_as_torch():
+    """A Python number was made a float32 tensor before promotion: xlogy(float16, 0) was
+    float32, xlogy(int32, 2) float64, and xlogy(2.5, int64 tensor) raised a dtype error."""
+    cases = [(lambda m: m.ones(2, dtype=m.float16), 0),
+             (lambda m: m.tensor([0, 2], dtype=m.int32), 2), (2.5, lambda m: m.tensor([1, 3])), (lambda m: m.tensor([True, False]), 3),
+             (lambda m: m.tensor([1, 0], dtype=m.int32), lambda m: m.tensor([2, 3]))]
+    for a, b in cases:
+        args = [[v(m) if callable(v) else v for v in (a, b)] for m in (torch, dt)]
+        want, got = torch.xlogy(*args[0]), dt.xlogy(*args[1])
+        assert str(got.dtype) == str(want.dtype)
+        np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-3)
