@@ -433,14 +433,26 @@ def _fast_stack(tensors: list, dim) -> Tensor | None:
     if not rg or not _STATE.enabled or not is_inexact(dtype):
         return _make(out)
     params = {"axes": (d,)}
-    views = []
+    views, parents, edges = [], [], []
     for t, c in zip(tensors, parts):
         version = t._version
-        views.append(_make(c, version, Node(
-            _expand_dims_p, params, (t._node or leaf_node(t),), (t,), (version[0],), c,
-            version)) if t._rg else _make(c, version))
-    return labelled(_finish(_concatenate_p, tuple(views), cparams, out, True), "StackBackward0",
-                    *tensors, edges=tensors)
+        if t._rg:
+            p = t._node or leaf_node(t)
+            node = Node(_expand_dims_p, params, (p,), (t,), (version[0],), c, version)
+            views.append(_make(c, version, node))
+        else:
+            p = node = None
+            views.append(_make(c, version))
+        parents.append(node)
+        edges.append(p)
+    # the concatenate node _finish records, named and given its edges as ``labelled`` does
+    # (a fresh node: nothing else to check)
+    version = [0]
+    node = Node(_concatenate_p, cparams, tuple(parents), tuple(views),
+                tuple([t._version[0] for t in tensors]), out, version)
+    node.label = "StackBackward0"
+    node.edges = tuple(edges)
+    return _make(out, version, node)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
