@@ -72,3 +72,16 @@ def test_assigning_a_variable_read_keeps_the_committed_value_read_only():
         np.testing.assert_array_equal(sess.run(b), sess.run(a))
         got[...] = 7.0                          # a fetched value is the caller's own
         np.testing.assert_array_equal(sess.run(b), np.arange(6).reshape(2, 3))
+
+
+def test_past_the_inline_bound_the_executors_run_with_the_same_values(monkeypatch):
+    from dlcore_static.compiler import source
+    monkeypatch.setattr(source, "MAX_INLINED", 2)        # the first two nodes inline, no more
+    out = []
+    for passes in ((), "all"):
+        sess, x, xv, w, v, loss, step, _ = _step(np.float32, passes)
+        with sess:
+            losses = [sess.run([loss, step], {x: xv})[0] for _ in range(3)]
+            out.append((losses, sess.run(w), sess.run(v)))
+    for a, b in zip(*out):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=2e-5, atol=1e-6)
