@@ -37,7 +37,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
+_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+           "string"}
+
+
+def _dtype_name(t) -> str:
+    """Keras's name of a tensor's dtype (strings, held as Python objects here: 'string')."""
+    return "string" if t.aval.dtype == object else str(t.aval.dtype)
 
 
 def is_functional(model) -> bool:
@@ -68,7 +74,7 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
     def k3_tensor(t) -> dict:
         return {"class_name": "__keras_tensor__", "config": {
             "shape": [None if d is None else int(d) for d in t.aval.shape],
-            "dtype": str(t.aval.dtype), "keras_history": ref(t)}}
+            "dtype": _dtype_name(t), "keras_history": ref(t)}}
 
     records = []
     for ly in model.layers:
@@ -82,7 +88,7 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             shape = [None if d is None else int(d) for d in ly.batch_input_shape]
             t = ly._nodes[0].outputs[0]
             cfg = {"batch_shape" if keras3 else "batch_input_shape": shape,
-                   "dtype": str(t.aval.dtype), "sparse": False, "name": ly.name}
+                   "dtype": _dtype_name(t), "sparse": False, "name": ly.name}
             rec: dict[str, Any] = {"class_name": "InputLayer", "config": cfg}
             nodes: list = []
         else:

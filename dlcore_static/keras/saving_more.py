@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 _CONVT = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
           "activation", "use_bias")
 _SEP = _CONVT + ("depth_multiplier",)
@@ -59,6 +61,32 @@ LAYERS: dict[str, tuple] = {
     "ELU": ("alpha",), "LeakyReLU": ("alpha",), "ThresholdedReLU": ("theta",),
     "ReLU": ("max_value", "negative_slope", "threshold"), "Softmax": ("axis",),
     "PReLU": ("shared_axes",),
+    # Keras 3's preprocessing layers (layers/preprocessing.py, layers/image_augment.py)
+    "Normalization": ("axis", "invert", "mean", "variance"),
+    "Discretization": ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse"),
+    "CategoryEncoding": ("num_tokens", "output_mode", "sparse"),
+    "Resizing": ("height", "width", "interpolation", "crop_to_aspect_ratio",
+                 "pad_to_aspect_ratio", "fill_mode", "fill_value", "antialias", "data_format"),
+    "CenterCrop": ("height", "width", "data_format"),
+    "RandomFlip": ("mode", "seed", "data_format"),
+    "RandomContrast": ("factor", "value_range", "seed", "data_format"),
+    "RandomRotation": ("factor", "fill_mode", "interpolation", "seed", "fill_value",
+                       "data_format"),
+    "RandomZoom": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed",
+                   "fill_value", "data_format"),
+    "RandomTranslation": ("height_factor", "width_factor", "fill_mode", "interpolation",
+                          "seed", "fill_value", "data_format"),
+    # layers/text_preprocessing.py: the vocabulary is written into the configuration
+    "StringLookup": ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
+                     "idf_weights", "invert", "output_mode", "pad_to_max_tokens", "sparse",
+                     "encoding"),
+    "IntegerLookup": ("max_tokens", "num_oov_indices", "mask_token", "oov_token",
+                      "vocabulary", "vocabulary_dtype", "idf_weights", "invert",
+                      "output_mode", "sparse", "pad_to_max_tokens"),
+    "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode",
+                          "output_sequence_length", "pad_to_max_tokens", "vocabulary",
+                          "idf_weights", "sparse", "ragged", "encoding"),
+    "Hashing": ("num_bins", "mask_value", "salt", "output_mode", "sparse"),
 }
 
 # arguments dlcore accepts one value of only (the layer keeps no attribute for them)
@@ -68,6 +96,8 @@ _FIXED: dict[str, dict[str, Any]] = {
     "ConvLSTM2D": {"data_format": "channels_last", "stateful": False, "dropout": 0.0,
                    "recurrent_dropout": 0.0},
     "ReLU": {"threshold": 0.0},
+    "Resizing": {"pad_to_aspect_ratio": False, "fill_mode": "constant", "fill_value": 0.0,
+                 "antialias": False},
 }
 _ONE_D = {"Cropping1D": "cropping", "ZeroPadding1D": "padding", "UpSampling1D": "size"}
 
@@ -90,6 +120,21 @@ def fix(layer, cfg: dict) -> None:
         out[k] = v[0] if isinstance(v, list) and len(v) == 1 else v
     if cls == "PReLU" and not cfg.get("shared_axes"):
         out["shared_axes"] = None
+    if cls == "Normalization":                     # given values, or None when adapted
+        out["mean"] = None if layer.input_mean is None else np.array(layer.input_mean).tolist()
+        out["variance"] = None if layer.input_variance is None else \
+            np.array(layer.input_variance).tolist()
+    if cls in ("StringLookup", "IntegerLookup", "TextVectorization"):
+        out["vocabulary"] = layer.get_vocabulary(include_special_tokens=False) or None
+        out["idf_weights"] = None if layer._idf_tokens is None else \
+            [float(w) for w in layer._idf_tokens]
+        out.update({"ngrams": None, "ragged": False} if cls == "TextVectorization" else {})
+        if cls == "IntegerLookup":
+            out["vocabulary_dtype"] = "int64"
+            cfg.pop("encoding", None)
+        if cls == "TextVectorization":
+            for k in ("num_oov_indices", "mask_token", "oov_token", "invert"):
+                cfg.pop(k, None)
     if cls == "MultiHeadAttention" and cfg.get("value_dim") is None:
         out["value_dim"] = cfg.get("key_dim")
     cfg.update(out)

@@ -110,3 +110,20 @@ def test_hashing_bins_as_keras_docstring():
     assert ints.shape == (2, 4) and set(np.unique(ints)) <= {0.0, 1.0}
     with pytest.raises(ValueError, match="cannot be `None` or non-positive"):
         L.Hashing(num_bins=0)
+
+
+def test_text_layers_saved_and_loaded(tmp_path):
+    keras.backend.clear_session()
+    vec = L.TextVectorization(max_tokens=10, output_sequence_length=3)
+    vec.adapt(["a b b", "c c c d"])
+    inp = keras.Input(shape=(1,), dtype="string")
+    look = L.StringLookup(vocabulary=["x", "y"], output_mode="multi_hot")
+    hashed = L.Hashing(5, salt=7)
+    model = keras.Model(inp, [vec(inp), look(inp), hashed(inp)])
+    texts = np.array([["c b zebra"], ["y"]])
+    want = model.predict(texts)
+    model.save(str(tmp_path / "t.keras"))
+    back = keras.models.load_model(str(tmp_path / "t.keras"))
+    for a, b in zip(back.predict(texts), want):
+        np.testing.assert_array_equal(a, b)
+    assert back.layers[1].get_vocabulary() == vec.get_vocabulary()

@@ -129,6 +129,8 @@ class Normalization(Layer):
                 var = (var + (mean - new) ** 2) * (1 - w) + (bv + (bm - new) ** 2) * w
                 mean = new
         self._adapted = (mean, var, 0)
+        if self.input_shape_arg is None and len(shape) > 1:   # Keras 3 builds the layer here:
+            self.input_shape_arg = tuple(shape[1:])          # Sequential([norm, ...]) works
         if self.built and self.input_mean is None:
             K.batch_set_value([(self.adapt_mean, mean), (self.adapt_variance, var)])
 
