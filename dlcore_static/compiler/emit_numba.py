@@ -71,6 +71,11 @@ def _macs(a: Val, b: Val) -> int:
     return int(m) * int(k) * int(c)
 
 
+#: Loops read a basic slice of an array from the array itself (``Emitter._sliced_source``);
+#: False keeps the view (for measuring the difference).
+SLICE_OFFSETS = True
+
+
 class Unsupported(Exception):
     """This node cannot be written as Numba code; the message says why."""
 
@@ -187,7 +192,8 @@ class Emitter(IndexEmitter):
             elif v.aval.shape == () or v in self.literals:
                 name_of[v] = ("scalar", text)
             else:
-                name_of[v] = ("array", text)
+                view = self._sliced_source(v) if SLICE_OFFSETS else None
+                name_of[v] = ("offset", view) if view is not None else ("array", text)
         lines = []
         outs = []
         for k, mv in enumerate(outputs):
@@ -209,6 +215,44 @@ class Emitter(IndexEmitter):
             outs.append(text)
             self.names[n.out(k)] = text
         return lines
+
+    def _sliced_source(self, v: Val) -> tuple | None:
+        """``(base name, axes)`` when ``v`` is a basic slice (``getitem`` with unit steps,
+        possibly of another one) of an array this segment names: a loop then reads
+        ``base[axes]`` in its place (``loops.emit``'s ``offset`` operands), where ``axes`` gives
+        per axis of the base ``("ax", k, start)`` (``v``'s axis ``k`` plus ``start``) or
+        ``("int", i)``.  A slice view is typed with unknown strides ('A' layout), so Numba
+        loads its elements one by one; its C-contiguous base lets LLVM vectorise the loop.
+        Measured on the small ResNet's batch-norm gradient segment reading the gradient of
+        ``tf.pad`` (a 32x34x34x16 float32 buffer read at [:, 1:33, 1:33]): 2.9 -> 2.4 ms."""
+        axes = [("ax", k, 0) for k in range(len(v.aval.shape))]
+        cur, found = v, False
+        while cur not in self.literals:
+            n = cur.node
+            if n is None or n.kind != "prim" or n.prim.name != "getitem":
+                break
+            x = n.inputs[0]
+            xs = tuple(x.aval.shape)
+            if x not in self.names or x in self.literals or not xs:
+                break
+            try:
+                parts = self._numpy_index(n.params["idx"], xs).split(", ")
+            except Unsupported:
+                break
+            parts += ["0:"] * (len(xs) - len(parts))
+            if sum(":" in p for p in parts) != len(axes):
+                break
+            new, k = [], 0
+            for p in parts:
+                if ":" in p:
+                    kind, a, off = axes[k]
+                    start = int(p.split(":")[0])
+                    new.append(("int", a + start) if kind == "int" else ("ax", a, off + start))
+                    k += 1
+                else:
+                    new.append(("int", int(p)))
+            axes, cur, found = new, x, True
+        return (self.name(cur), tuple(axes)) if found else None
 
     def _broadcast_source(self, v: Val) -> Val | None:
         """The operand of ``broadcast_to`` value ``v`` when a loop can read it in its place

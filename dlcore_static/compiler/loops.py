@@ -252,8 +252,9 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
     """The statements of a fused loop.
 
     ``name_of`` maps each external input Val to ``('array', name)``, ``('scalar', name)``,
-    ``('literal', text)`` or ``('broadcast', (name, shape))`` (an array of ``shape`` that
-    broadcasts to the value, read in its place); output arrays are named ``name_of[val] = ('out', name)`` by the
+    ``('literal', text)``, ``('broadcast', (name, shape))`` (an array of ``shape`` that
+    broadcasts to the value, read in its place) or ``('offset', (name, axes))`` (a basic slice
+    of array ``name``, read from it: ``Emitter._sliced_source``); output arrays are named ``name_of[val] = ('out', name)`` by the
     caller for the outputs that are arrays (reductions are returned as scalars).  ``fast32``
     (CPU code): float32 sigmoid/tanh as ``FAST32`` calls.
     """
@@ -348,6 +349,19 @@ def _operand(v: Val, local: dict, loads: dict, name_of: dict, loop_shape: tuple,
         name, shape = name
     a = f"{prefix}a{len(loads)}"
     idx = index_expr(shape, loop_shape)
+    if kind == "offset":            # a basic slice of ``base``, read from the base
+        name, axes = name
+        own, parts = idx.split(", "), []
+        for ax in axes:             # ("int", i) or ("ax", k, start): v's index k + start
+            if ax[0] == "int":
+                parts.append(str(ax[1]))
+            elif not ax[2]:
+                parts.append(own[ax[1]])
+            elif own[ax[1]] == "0":
+                parts.append(str(ax[2]))
+            else:
+                parts.append(f"{own[ax[1]]} + {ax[2]}")
+        idx = ", ".join(parts)
     e.body.append(f"{a} = {name}[{idx}]")
     loads[v] = a
     return a
