@@ -81,12 +81,11 @@ def float_power(input, exponent) -> Tensor:
 
 def copysign(input: Tensor, other) -> Tensor:
     """``|input|`` with the sign of ``other`` (-0.0 counts as negative); float result."""
-    x = _float(input)
-    o = _as_tensor(other, x)
-    o_host = _host(o)
-    negative = _like(np.signbit(o_host), x)
-    if x._buf.dtype != o._buf.dtype and is_floating(o._buf.dtype):
-        x = x.to(D.from_numpy_dtype(np.result_type(x._buf.dtype, o._buf.dtype)))
+    # PyTorch's promotion of the two (a 0-d tensor or a number weak: copysign(int32, float16)
+    # is float16 and of a float64 0-d and a float32 vector float32, both were float32/64
+    # here), integers and bools to the default float dtype
+    x = _float(O._operands(input, other)[0])
+    negative = _like(np.signbit(_host(_as_tensor(other, x))), x)
     mag = x.abs()
     return labelled(O.where(negative, -mag, mag), "CopysignBackward0", input,
                     edges=(input, other) if isinstance(other, Tensor) else (input,))

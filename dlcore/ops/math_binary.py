@@ -106,7 +106,9 @@ def fmod(a, b):
     """C's fmod: the sign of ``a``; integers stay integers."""
     a, b = _promote(a, b)
     if _is_int(a, b):
-        r = remainder(abs_(a), abs_(b))
+        # (a Python number stays one, weak: abs_ of it made an int64 tensor, so fmod of an
+        # int32 tensor by 2 was int64, and by True an error)
+        r = remainder(abs_(a), abs(int(b)) if isinstance(b, (bool, int)) else abs_(b))
         return where(less(a, 0), neg(r), r)
     return bind(fmod_p, *_float_binary(a, b))
 

@@ -129,3 +129,22 @@ def test_xlogy_result_dtype_as_torch():
         want, got = torch.xlogy(*args[0]), dt.xlogy(*args[1])
         assert str(got.dtype) == str(want.dtype)
         np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-3)
+
+
+def test_fmod_keeps_the_integer_dtype_and_copysign_promotes_as_torch():
+    """fmod of an int32/int8/uint8 tensor by a Python int was int64 (abs of the number made an
+    int64 tensor), by True an error; copysign(int32, float16) was float32 and copysign of a
+    float64 0-d tensor and a float32 vector float64 (PyTorch: float16, float32)."""
+    for m_args in [(lambda m: m.tensor([5, -7, 0], dtype=m.int32), 2),
+                   (lambda m: m.tensor([5, -7, 0], dtype=m.int8), -3),
+                   (lambda m: m.tensor([5, 7], dtype=m.uint8), True)]:
+        want = torch.fmod(m_args[0](torch), m_args[1])
+        got = dt.fmod(m_args[0](dt), m_args[1])
+        assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+    for a, b in [(lambda m: m.tensor([1, -2], dtype=m.int32),
+                  lambda m: m.tensor([-1.0, 1.0], dtype=m.float16)),
+                 (lambda m: m.tensor(3.0, dtype=m.float64),
+                  lambda m: m.tensor([-1.0, 0.0, -0.0]))]:
+        want, got = torch.copysign(a(torch), b(torch)), dt.copysign(a(dt), b(dt))
+        assert str(got.dtype) == str(want.dtype) and got.shape == want.shape
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
