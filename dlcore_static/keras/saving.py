@@ -39,6 +39,7 @@ import json
 import os
 import threading
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -440,7 +441,26 @@ def _open_h5(filepath):
         raise KerasFileError(f"cannot read HDF5 file {str(filepath)[:200]!r}: {e}") from None
 
 
+@contextlib.contextmanager
+def _read_errors(path):
+    """A damaged file's errors from h5py, zipfile and zlib (KeyError 'Unable to synchronously
+    open object (bad heap free list)', BadZipFile 'Bad CRC-32', zlib.error) as the loader's
+    own ``KerasFileError`` naming the file (a missing file stays FileNotFoundError)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise KerasFileError(f"cannot read Keras file {str(path)[:200]!r}: "
+                             f"{type(e).__name__}: {e}") from e
+
+
 def load_weights(model, filepath, by_name: bool = False) -> None:
+    with _read_errors(filepath):
+        _load_weights(model, filepath, by_name)
+
+
+def _load_weights(model, filepath, by_name: bool) -> None:
     if zipfile.is_zipfile(os.fspath(filepath)):
         with zipfile.ZipFile(os.fspath(filepath)) as z:
             data = io.BytesIO(z.read("model.weights.h5"))
@@ -521,7 +541,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
     g = get_default_graph()
     sizes = {k: len(g.get_collection_ref(k)) for k in g.get_all_collection_keys()}
     try:
-        return _load_model(filepath, compile, classes)
+        with _read_errors(filepath):
+            return _load_model(filepath, compile, classes)
     except BaseException:
         for k in g.get_all_collection_keys():
             del g.get_collection_ref(k)[sizes.get(k, 0):]
