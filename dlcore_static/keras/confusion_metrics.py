@@ -46,6 +46,7 @@ class _Confusion:
     """Counts of the confusion matrix at ``self._thresholds`` (sorted, a 1-d array)."""
 
     _kinds: tuple = _KINDS
+    _thresholds: np.ndarray         # set by each metric's __init__
     _scalar = True                  # one threshold given as a number: a scalar result
 
     def __init__(self, name=None, dtype=None):

@@ -21,6 +21,7 @@ The host op has no gradient: these layers sit on the input, before any weight.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from .preprocessing import _ImageLayer, _per_image_uniform
 
 __all__ = ["RandomRotation", "RandomTranslation", "RandomZoom"]
 
-_PAD = {"nearest": "edge", "reflect": "symmetric", "wrap": "wrap", "constant": "constant"}
+_PAD: dict[str, Any] = {"nearest": "edge", "reflect": "symmetric", "wrap": "wrap", "constant": "constant"}
 
 
 def _transforms(kind: str, params: np.ndarray, h: int, w: int) -> np.ndarray:

@@ -85,9 +85,9 @@ class _Cell(Layer):
                                                                bias_constraint))
 
     build = _Recurrent.build          # kernel (D, g*n), recurrent_kernel (n, g*n), bias (g*n,)
-    _masks = _Recurrent._masks
-    _gate_blocks = _Recurrent._gate_blocks
-    _recurrent_terms = _Recurrent._recurrent_terms
+    _masks: Any = _Recurrent._masks               # (the fused layers' per-gate helpers)
+    _gate_blocks: Any = _Recurrent._gate_blocks
+    _recurrent_terms: Any = _Recurrent._recurrent_terms
 
     def begin_masks(self, like_x, like_h, training) -> None:
         """Draw this batch's dropout masks (one per gate, the same at every step: Keras 2's

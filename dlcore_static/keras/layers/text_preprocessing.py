@@ -285,7 +285,7 @@ def _vectorize(x: np.ndarray, state: dict) -> np.ndarray:
     n = state["length"] or max((len(t) for t in toks), default=0)
     out = np.zeros((len(toks), n), np.int64)
     for row, t in zip(out, toks):
-        ids = _ids(np.array(t[:n], dtype=object), state) if t else []
+        ids: np.ndarray | list = _ids(np.array(t[:n], dtype=object), state) if t else []
         row[:len(ids)] = ids
     return out
 
@@ -329,6 +329,7 @@ class TextVectorization(StringLookup):
             raise ValueError(f"TextVectorization: expected a batch of strings of shape (batch,) "
                              f"or (batch, 1), got {tuple(x.aval.shape)}")
         batch = tuple(x.aval.shape[:1])
+        aval: tuple
         if self.output_mode == "int":
             aval = (batch + (self.output_sequence_length,), np.int64)
         else:
@@ -397,6 +398,7 @@ class Hashing(Layer):
 
     def call(self, x):
         shape = tuple(x.aval.shape)
+        aval: tuple
         if self.output_mode == "int":
             aval = (shape, np.int64)
         elif self.output_mode == "one_hot" and (not shape or shape[-1] != 1):

@@ -46,7 +46,7 @@ def _class_files(directory: str, split, follow_links: bool) -> list:
 def make_directory_iterator(iterator_cls):
     """``DirectoryIterator`` on ``image.Iterator`` (passed in: it lives in ``image.py``)."""
 
-    class DirectoryIterator(iterator_cls):
+    class DirectoryIterator(iterator_cls):  # type: ignore[valid-type,misc]
         allowed_class_modes = CLASS_MODES
         white_list_formats = WHITE_LIST_FORMATS
 
@@ -116,7 +116,7 @@ def make_directory_iterator(iterator_cls):
                 for i, j in enumerate(index_array):
                     array_to_img(batch_x[i], self.data_format, scale=True).save(os.path.join(
                         self.save_to_dir, f"{self.save_prefix}_{j}_"
-                        f"{np.random.randint(1e7)}.{self.save_format}"))
+                        f"{np.random.randint(10_000_000)}.{self.save_format}"))
             if self.class_mode == "input":
                 return batch_x, batch_x.copy()
             if self.class_mode in ("binary", "sparse"):
