@@ -42,7 +42,7 @@ class BaseLogger(Callback):
         n = logs.get("size", 0)
         self._seen += n
         for k, v in logs.items():
-            if k in self._last:
+            if k in getattr(self, "_last", ()):
                 self._totals[k] = v * self._seen
             elif k not in ("batch", "size"):
                 self._totals[k] = self._totals.get(k, 0.0) + v * n
