@@ -98,7 +98,24 @@ def _int_pow_check(a, b):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
-_SLOW_CHECKS = {"pow": _int_pow_check}
+_BOOL = np.dtype(np.bool_)
+_SUB_ONE_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                 "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+_SUB_TWO_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use "
+                  "the `^` or `logical_xor()` operator instead.")
+
+
+def _sub_bool_check(a, b):
+    """PyTorch refuses a subtraction with any bool operand (a tensor or a Python bool), not
+    only of two bool tensors (the primitive's rule): ``int_tensor - mask`` was computed."""
+    ba, bb = getattr(a, "_buf", None), getattr(b, "_buf", None)     # (cheap: on 2 - x)
+    ka = a is True or a is False or (ba is not None and ba.dtype is _BOOL)
+    kb = b is True or b is False or (bb is not None and bb.dtype is _BOOL)
+    if ka or kb:
+        raise RuntimeError(_SUB_TWO_BOOLS if ka and kb else _SUB_ONE_BOOL)
+
+
+_SLOW_CHECKS = {"pow": _int_pow_check, "sub": _sub_bool_check}
 
 
 def _binary(prim):
@@ -111,6 +128,8 @@ def _binary(prim):
         if type(b) is Tensor:
             ba, bb = a._buf, b._buf
             if ba.dtype is not bb.dtype:
+                if slow_check is not None:  # (checked where promotion is needed anyway)
+                    slow_check(a, b)
                 a, b = _operands(a, b)
             elif type(ba) is _ndarray and type(bb) is _ndarray and not _D._AUTOCAST and \
                     not _RECORDERS:
@@ -134,6 +153,8 @@ def _binary(prim):
     rlabel = _RLABELS.get(prim.name)
 
     def rop(a, b):
+        if slow_check is not None:
+            slow_check(b, a)
         a, b = _operands(a, b)
         try:
             out = _apply(prim, (b, a), {})

@@ -114,3 +114,17 @@ def test_errors_as_torch(case):
          "narrow_0d": lambda m: m.narrow(m.tensor(1.0), 0, 0, 1),
          "diff_0d": lambda m: m.diff(m.tensor(1.0))}[case]
     _same_error(f)
+
+
+@pytest.mark.parametrize("case", ["mask_minus_true", "mask_minus_int_tensor", "int_minus_mask",
+                                  "int_minus_true", "two_minus_mask", "rsub"])
+def test_any_subtraction_with_a_bool_operand_is_refused(case):
+    """PyTorch refuses a subtraction with any bool operand; dlcore refused only bool - bool
+    (``int_tensor - mask`` and ``mask - 1.5`` were computed)."""
+    f = {"mask_minus_true": lambda m: m.tensor([True, False]) - True,
+         "mask_minus_int_tensor": lambda m: m.tensor([True, False]) - m.tensor([1, 2]),
+         "int_minus_mask": lambda m: m.tensor([1, 2]) - m.tensor([True, False]),
+         "int_minus_true": lambda m: m.tensor([1, 2]) - True,
+         "two_minus_mask": lambda m: 2 - m.tensor([True, False]),
+         "rsub": lambda m: m.rsub(m.tensor([True, False]), 1)}[case]
+    _same_error(f)
