@@ -5,8 +5,14 @@ PyTorch's parameterisations, shapes and formulas.
 Every density, entropy and divergence is written with dlcore_eager's tensor operations, so
 gradients flow to the parameters through the tape; ``rsample`` (Normal, Uniform) is
 reparameterised (``loc + eps * scale``), ``sample`` draws without recording.  Draws come from
-dlcore's generator (``torch.manual_seed`` repeats them), not PyTorch's: the same seed gives
-different numbers than PyTorch, with the same distribution.
+PyTorch's CPU stream (``_common.torch_draw``, ``multinomial``, ``bernoulli``, ``poisson``), as
+torch's samplers make them: after ``torch.manual_seed(s)`` Normal, Uniform, Bernoulli,
+Categorical, OneHotCategorical, Exponential, Laplace, Cauchy, Gumbel, LogNormal, Half*,
+(LowRank)MultivariateNormal, Geometric, Relaxed*, ContinuousBernoulli, Poisson, Multinomial,
+MixtureSameFamily and the transformed families sample torch 2.13's numbers (bit for bit, or a
+few float32 ulps where log/exp differ).  Not yet: the families drawn by ATen's own samplers
+that are not ported (Binomial; see gamma.py for Gamma/Beta/Dirichlet/Chi2/StudentT) draw
+dlcore's stream: reproducible under ``manual_seed``, other numbers than torch's.
 """
 
 from __future__ import annotations

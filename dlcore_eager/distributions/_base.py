@@ -13,9 +13,8 @@ import numpy as np
 
 from dlcore.dtypes import finfo
 
-from .._host import host as _host
 from .._state import STATE
-from ..creation import _rng, tensor
+from ..creation import tensor
 from ..tensor import Tensor
 from . import constraints as _C
 from .kl import register_kl
@@ -170,7 +169,7 @@ class _no_record:
 
 
 def _broadcast(*xs) -> list:
-    from .utils import _infer_size            # (PyTorch's RuntimeError on a mismatch)
+    from .utils import _infer_size  # (PyTorch's RuntimeError on a mismatch)
     shape: tuple = ()
     for x in xs:
         shape = _infer_size(shape, tuple(x.shape))
@@ -184,10 +183,9 @@ def _loc_scale(loc, scale) -> list:
 
 
 def _host_uniform(shape, like: Tensor) -> Tensor:
-    u = Tensor._wrap(_rng(None).random(tuple(shape)).astype(like._buf.dtype
-                                                            if like.dtype.is_floating_point
-                                                            else np.float32))
-    return u.cuda() if like.is_cuda else u
+    """``torch.rand(shape, dtype=like.dtype)`` on PyTorch's stream (_common.torch_draw)."""
+    from ._common import torch_draw
+    return torch_draw(shape, like, "uniform")
 
 
 # ----------------------------------------------------------------------------- Normal
@@ -223,9 +221,8 @@ class Normal(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        eps = Tensor._wrap(_rng(None).standard_normal(shape).astype(self.loc._buf.dtype))
-        if self.loc.is_cuda:
-            eps = eps.cuda()
+        from ._common import torch_draw  # torch's _standard_normal: normal_()
+        eps = torch_draw(shape, self.loc, "normal")
         return self.loc + eps * self.scale
 
     def log_prob(self, value) -> Tensor:
@@ -304,17 +301,12 @@ class Categorical(Distribution):
         return _full_nan(self._extended_shape(), self.probs)
 
     def sample(self, sample_shape=()):
-        p = _host(self.probs).astype(np.float64)
-        k = p.shape[-1]
-        flat = p.reshape(-1, k)
-        cdf = np.cumsum(flat, -1)
-        cdf /= cdf[:, -1:]
+        # PyTorch's: multinomial(probs_2d, n, True).T (its draws: exponential_ for n == 1)
+        from .._extra_ops import multinomial
+        probs_2d = self.probs.detach().reshape(-1, self._num_events)
         n = int(np.prod(tuple(sample_shape), dtype=np.int64))
-        u = _rng(None).random((n, flat.shape[0], 1))
-        idx = np.minimum((u >= cdf[None]).sum(-1), k - 1)
-        out = Tensor._wrap(idx.reshape(tuple(sample_shape) + tuple(self._batch_shape))
-                           .astype(np.int64))
-        return out.cuda() if self.probs.is_cuda else out
+        samples_2d = multinomial(probs_2d, n, True).t()
+        return samples_2d.reshape(*(tuple(sample_shape) + tuple(self._batch_shape)))
 
     def log_prob(self, value) -> Tensor:
         value = _t(value)

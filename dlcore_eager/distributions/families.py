@@ -27,7 +27,13 @@ from dlcore.dtypes import finfo
 from ..tensor import Tensor
 from . import constraints as C
 from ._base import Normal, _broadcast, _full, _full_nan, _loc_scale, _no_record, _np, _t
-from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
+from ._common import (
+    ConstrainedDistribution,
+    draw,
+    probs_or_logits,
+    set_binary_probs_logits,
+    torch_draw,
+)
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
@@ -66,8 +72,9 @@ class Poisson(ConstrainedDistribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        lam = np.broadcast_to(_np(self.rate).astype(np.float64), shape)
-        return draw(shape, self.rate, lambda g, s: g.poisson(lam, s))
+        from .._extra_ops import poisson            # torch.poisson(rate.expand(shape))
+        with _no_record():
+            return poisson(self.rate.detach().expand(*shape))
 
     def log_prob(self, value):
         value = _t(value, self.rate)
@@ -190,7 +197,7 @@ class Geometric(ConstrainedDistribution):
         shape = self._extended_shape(sample_shape)
         tiny = float(finfo(self.probs._buf.dtype).tiny)
         with _no_record():
-            u = draw(shape, self.probs, lambda g, s: g.uniform(tiny, 1, s))
+            u = torch_draw(shape, self.probs, "uniform", tiny, 1)    # new(shape).uniform_
             return (u.log() / (-self.probs.detach()).log1p()).floor()
 
     def log_prob(self, value):
@@ -243,7 +250,7 @@ class StudentT(ConstrainedDistribution):
     def rsample(self, sample_shape=()):
         from .gamma import Chi2
         shape = self._extended_shape(sample_shape)
-        X = draw(shape, self.df, lambda g, s: g.standard_normal(s))
+        X = torch_draw(shape, self.df, "normal")
         Z = Chi2(self.df, validate_args=False).rsample(sample_shape)
         Y = X * (Z / self.df).rsqrt()
         return self.loc + self.scale * Y
@@ -292,7 +299,7 @@ class Cauchy(ConstrainedDistribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        eps = draw(shape, self.loc, lambda g, s: g.standard_cauchy(s))
+        eps = torch_draw(shape, self.loc, "cauchy")
         return self.loc + eps * self.scale
 
     def log_prob(self, value):
@@ -345,7 +352,10 @@ class Gumbel(ConstrainedDistribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         fi = finfo(self.loc._buf.dtype)
-        u = draw(shape, self.loc, lambda g, s: g.uniform(float(fi.tiny), 1 - float(fi.eps), s))
+        # PyTorch's base Uniform(tiny, 1 - eps).rsample: low + rand * (high - low)
+        low = _full(shape, float(fi.tiny), self.loc)
+        high = _full(shape, 1 - float(fi.eps), self.loc)
+        u = low + torch_draw(shape, self.loc, "uniform") * (high - low)
         return self.loc - self.scale * (-u.log()).log()
 
     def log_prob(self, value):

@@ -23,18 +23,13 @@ import math
 import numpy as np
 
 from .._host import host as _host
-from ..creation import _rng
 from ..tensor import Tensor
 from . import constraints as C
 from ._base import Categorical, Distribution, _loc_scale, _np, _t
+from ._common import torch_draw
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Exponential", "Independent", "Laplace", "MultivariateNormal", "OneHotCategorical"]
-
-
-def _draw(shape, like: Tensor, draw) -> Tensor:
-    eps = Tensor._wrap(np.asarray(draw(_rng(None), tuple(shape))).astype(like._buf.dtype))
-    return eps.cuda() if like.is_cuda else eps
 
 
 def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
@@ -218,7 +213,7 @@ class MultivariateNormal(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        eps = _draw(shape, self.loc, lambda g, s: g.standard_normal(s))
+        eps = torch_draw(shape, self.loc, "normal")
         return self.loc + (self._unbroadcasted_scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
 
     def log_prob(self, value) -> Tensor:
@@ -270,7 +265,7 @@ class Exponential(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        return _draw(shape, self.rate, lambda g, s: g.standard_exponential(s)) / self.rate
+        return torch_draw(shape, self.rate, "exponential") / self.rate
 
     def log_prob(self, value) -> Tensor:
         value = _t(value, self.rate)
@@ -319,7 +314,7 @@ class Laplace(Distribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         eps = float(np.finfo(self.loc._buf.dtype).eps)
-        u = _draw(shape, self.loc, lambda g, s: g.uniform(eps - 1, 1, s))
+        u = torch_draw(shape, self.loc, "uniform", eps - 1, 1)
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value) -> Tensor:

@@ -69,11 +69,15 @@ class Multinomial(ConstrainedDistribution):
         return new
 
     def sample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
-        p = _np(self.probs).astype(np.float64)
-        p = np.broadcast_to(p / p.sum(-1, keepdims=True), shape)
-        return draw(shape, self.probs,
-                    lambda g, s: g.multinomial(self.total_count, p.reshape(s)))
+        # PyTorch's: total_count categorical draws, counted per category by scatter_add
+        from ..creation import ones_like, zeros
+        sample_shape = tuple(sample_shape)
+        samples = self._categorical.sample((int(self.total_count),) + sample_shape)
+        samples = samples.permute(*range(1, samples.dim()), 0)
+        counts = zeros(*self._extended_shape(sample_shape), dtype=samples.dtype,
+                       device=samples.device)
+        counts.scatter_add_(-1, samples, ones_like(samples))
+        return counts.type_as(self.probs)
 
     def log_prob(self, value):
         value = _t(value, self.logits)

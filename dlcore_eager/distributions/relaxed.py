@@ -21,12 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from dlcore.dtypes import finfo
-
 from ..tensor import Tensor
 from . import constraints as C
 from ._base import Categorical, Distribution, _clamp_probs, _t
-from ._common import ConstrainedDistribution, diag_embed, draw
+from ._common import ConstrainedDistribution, diag_embed, torch_draw
 from .kl import register_kl
 from .more import MultivariateNormal
 from .transformed import TransformedDistribution
@@ -34,11 +32,6 @@ from .transforms import ExpTransform, SigmoidTransform
 
 __all__ = ["ContinuousBernoulli", "ExpRelaxedCategorical", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
            "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
-
-
-def _uniform(shape, like: Tensor) -> Tensor:
-    fi = finfo(like._buf.dtype)
-    return draw(shape, like, lambda g, s: g.uniform(float(fi.eps), 1 - float(fi.eps), s))
 
 
 # ----------------------------------------------------------------------------- mixture
@@ -171,7 +164,7 @@ class LogitRelaxedBernoulli(ConstrainedDistribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         probs = _clamp_probs(self.probs.expand(*shape))
-        u = _clamp_probs(_uniform(shape, self.probs))
+        u = _clamp_probs(torch_draw(shape, self.probs, "uniform"))    # torch.rand
         return (u.log() - (-u).log1p() + probs.log() - (-probs).log1p()) / self.temperature
 
     def log_prob(self, value):
@@ -241,7 +234,7 @@ class ExpRelaxedCategorical(ConstrainedDistribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        u = _clamp_probs(_uniform(shape, self.logits))
+        u = _clamp_probs(torch_draw(shape, self.logits, "uniform"))
         gumbels = -((-(u.log())).log())
         scores = (self.logits + gumbels) / self.temperature
         return scores - scores.logsumexp(-1, keepdim=True)
@@ -348,8 +341,8 @@ class LowRankMultivariateNormal(Distribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         w_shape = shape[:-1] + tuple(self.cov_factor.shape[-1:])
-        eps_w = draw(w_shape, self.loc, lambda g, s: g.standard_normal(s))
-        eps_d = draw(shape, self.loc, lambda g, s: g.standard_normal(s))
+        eps_w = torch_draw(w_shape, self.loc, "normal")
+        eps_d = torch_draw(shape, self.loc, "normal")
         Wx = (self._unbroadcasted_cov_factor @ eps_w.unsqueeze(-1)).squeeze(-1)
         return self.loc + Wx + self._unbroadcasted_cov_diag.sqrt() * eps_d
 
@@ -438,7 +431,7 @@ class ContinuousBernoulli(ConstrainedDistribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        u = draw(shape, self.probs, lambda g, s: g.random(s))
+        u = torch_draw(shape, self.probs, "uniform")
         return self.icdf(u)
 
     def log_prob(self, value):
