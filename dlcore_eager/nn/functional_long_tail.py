@@ -548,9 +548,12 @@ threshold_ = _inplace_form("threshold", ", threshold, value",
 
 # ----------------------------------------------------------------------------- gumbel softmax
 def _gumbel_noise(like: Tensor) -> Tensor:
-    """``-log(E)``, E ~ Exponential(1), shaped like ``like`` (the host generator)."""
-    from ..creation import _rng
-    e = _rng(None).standard_exponential(tuple(like.shape)).astype(like._buf.dtype)
+    """``-log(E)``, E ~ Exponential(1), shaped like ``like``: PyTorch's
+    ``-empty_like(logits).exponential_().log()``, on its CPU stream (torch 2.13's numbers after
+    ``manual_seed``; the softmax of them within 1 float32 ulp)."""
+    from ..creation import _engine
+    n = int(np.prod(tuple(like.shape), dtype=np.int64))
+    e = _engine(None).exponential(n, 1.0).astype(like._buf.dtype).reshape(tuple(like.shape))
     g = Tensor._wrap(-np.log(e))
     return g.cuda() if like.is_cuda else g
 

@@ -101,3 +101,13 @@ def test_the_stream_continues_as_torchs_after_sampling():
         lib.distributions.Normal(lib.zeros(3), lib.ones(3)).sample((5,))
         lib.distributions.Categorical(lib.tensor([.5, .5])).sample((7,))
     np.testing.assert_array_equal(dl.rand(4).numpy(), torch.rand(4).numpy())
+
+
+@pytest.mark.parametrize("kw", [{}, {"tau": .5, "hard": True}, {"dim": 0}])
+def test_gumbel_softmax_draws_torchs_noise(kw):
+    def run(lib):
+        lib.manual_seed(0)
+        x = lib.tensor(np.linspace(-1, 1, 40, dtype=np.float32).reshape(4, 10))
+        return [lib.nn.functional.gumbel_softmax(x, **kw).numpy() for _ in range(2)]
+    for w, g in zip(run(torch), run(dl)):
+        np.testing.assert_allclose(g, w, rtol=0, atol=2 * np.finfo(np.float32).eps)
