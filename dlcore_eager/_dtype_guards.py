@@ -333,6 +333,12 @@ def _sign(args, kwargs):
     return x.clone()
 
 
+def _square_bool(args, kwargs):
+    """``square`` of a bool tensor: int64, as PyTorch (``pow(x, 2)`` promotes a bool to the
+    integer type; dlcore's primitive kept bool)."""
+    return _ops.cast(args[0], np.int64)
+
+
 def _sgn(args, kwargs):
     """``sgn``: a bool tensor's values (a copy); z / |z| (0 at 0) for complex z."""
     x = args[0]
@@ -429,6 +435,7 @@ POLICY: dict = {
     "trace": ("biu", _trace),
     "sign": ("bc", _sign),
     "sgn": ("bc", _sgn),
+    "square": ("b", _square_bool),
     "hypot": ("biu", _hypot),
     **{name: ("bfc", _float_shift("lshift_cpu"))
        for name in ("bitwise_left_shift", "__lshift__", "__rlshift__")},

@@ -493,7 +493,10 @@ def chunk(x: Tensor, chunks: int, dim: int = 0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if x.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    n = x.shape[wrap_dim(dim, x.ndim)]
+    d = wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    if n == 0:                          # (PyTorch: ``chunks`` empty pieces, not one)
+        return tuple(x.narrow(d, 0, 0) for _ in range(chunks))
     size = -(-n // chunks)
     return split(x, size, dim)
 

@@ -148,3 +148,13 @@ def test_fmod_keeps_the_integer_dtype_and_copysign_promotes_as_torch():
         want, got = torch.copysign(a(torch), b(torch)), dt.copysign(a(dt), b(dt))
         assert str(got.dtype) == str(want.dtype) and got.shape == want.shape
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_square_of_bool_and_chunk_of_an_empty_dim_as_torch():
+    """square of a bool tensor stayed bool (PyTorch: int64); chunk of an empty dim gave one
+    piece (PyTorch: ``chunks`` empty pieces)."""
+    for m in (torch, dt):
+        b = m.tensor([True, False])
+        assert str(m.square(b).dtype) == str(b.square().dtype) == "torch.int64"
+        assert m.square(b).tolist() == [1, 0]
+        assert [tuple(t.shape) for t in m.chunk(m.ones(2, 0, 3), 2, 1)] == [(2, 0, 3)] * 2
