@@ -16,8 +16,9 @@ def test_loops_read_slices_from_their_base_array(monkeypatch):
     u = x[:, 1:5, 1:6][1:3, :, 2:]                  # a slice of a slice: starts add up
     a = tf.tanh(u * 2.0 + 1.0) * w[1:3, :, 2:5]
     b = x[2, 1:5, 0:5] + 3.0                        # an integer index drops an axis
-    loss = tf.reduce_sum(a * a) + tf.reduce_sum(b * b)
-    fetches = [loss, a, b, *tf.gradients(loss, [x, w])]
+    c = x[:, 2:6][1, 1:3] * 0.5                     # ... inside a chain
+    loss = tf.reduce_sum(a * a) + tf.reduce_sum(b * b) + tf.reduce_sum(c * c)
+    fetches = [loss, a, b, c, *tf.gradients(loss, [x, w])]
     feed = {x: rng.standard_normal((4, 6, 7, 3)).astype(np.float32)}
     got = {}
     for passes, offsets in (((), True), ("all", False), ("all", True)):
@@ -32,3 +33,4 @@ def test_loops_read_slices_from_their_base_array(monkeypatch):
     assert "[i0 + 1, i1 + 1, i2 + 3, i3]" in src      # x[:, 1:5, 1:6][1:3, :, 2:]
     assert "[i0 + 1, i1, i2 + 2, i3]" in src          # w[1:3, :, 2:5]
     assert "[2, i0 + 1, i1, i2]" in src               # x[2, 1:5, 0:5]
+    assert "[1, i0 + 3, i1, i2]" in src               # x[:, 2:6][1, 1:3]
