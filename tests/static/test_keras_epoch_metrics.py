@@ -31,7 +31,10 @@ def test_evaluate_and_fit_count_the_whole_epoch():
     model.compile(keras.optimizers.SGD(learning_rate=0.0), "binary_crossentropy",
                   metrics=[keras.metrics.Precision(), keras.metrics.Recall(),
                            keras.metrics.AUC(), "TruePositives"])
+    model.layers[0].set_weights([np.array([[1.0], [0.6], [-0.4], [0.3]], "float32"),
+                                 np.array([0.1], "float32")])    # mixed predictions
     p = model.predict(X)
+    assert 0 < (p > 0.5).sum() < len(p)
     want = [_real(k3, "Precision", Y, p), _real(k3, "Recall", Y, p), _real(k3, "AUC", Y, p),
             _real(k3, "TruePositives", Y, p)]
     got = model.evaluate(X, Y, batch_size=8, verbose=0)
