@@ -9,10 +9,11 @@ PyTorch's CPU stream (``_common.torch_draw``, ``multinomial``, ``bernoulli``, ``
 torch's samplers make them: after ``torch.manual_seed(s)`` Normal, Uniform, Bernoulli,
 Categorical, OneHotCategorical, Exponential, Laplace, Cauchy, Gumbel, LogNormal, Half*,
 (LowRank)MultivariateNormal, Geometric, Relaxed*, ContinuousBernoulli, Poisson, Multinomial,
-MixtureSameFamily and the transformed families sample torch 2.13's numbers (bit for bit, or a
-few float32 ulps where log/exp differ).  Not yet: the families drawn by ATen's own samplers
-that are not ported (Binomial; see gamma.py for Gamma/Beta/Dirichlet/Chi2/StudentT) draw
-dlcore's stream: reproducible under ``manual_seed``, other numbers than torch's.
+MixtureSameFamily, the transformed families, and through ATen's gamma and Dirichlet samplers
+(``_torch_samplers``) Gamma, Chi2, StudentT, Beta, Dirichlet, NegativeBinomial, FisherSnedecor,
+InverseGamma sample torch 2.13's numbers (bit for bit, or a few float32 ulps where log/exp
+differ).  Not yet: Binomial (ATen's BTRS sampler, not ported) draws from a NumPy generator
+seeded by the stream: reproducible under ``manual_seed``, other numbers than torch's.
 """
 
 from __future__ import annotations

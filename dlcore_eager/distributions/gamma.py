@@ -8,8 +8,9 @@ Densities (all with dlcore's ``lgamma``/``digamma``, so gradients reach the para
     Dirichlet(c):  log p = sum (c-1) log x + lgamma(sum c) - sum lgamma(c)
     Beta(c1, c0) = the first coordinate of Dirichlet([c1, c0]);  Chi2(df) = Gamma(df/2, 1/2)
 
-``rsample`` draws a standard gamma ``x ~ Gamma(a, 1)`` on the host and gives it the implicit
-reparameterisation gradient (as ``torch._standard_gamma``)::
+``rsample`` draws a standard gamma ``x ~ Gamma(a, 1)`` on the host, PyTorch's numbers
+(``_torch_samplers.standard_gamma``/``sample_dirichlet``: ATen's samplers on its stream), and
+gives it the implicit reparameterisation gradient (as ``torch._standard_gamma``)::
 
     dx/da = -(dP(a, x)/da) / p(x; a) = -sum_n r_n (log x - digamma(a + n + 1)),
     r_0 = x / a,  r_n = r_{n-1} x / (a + n)
@@ -37,7 +38,7 @@ from dlcore.dtypes import finfo
 from ..tensor import Tensor
 from . import constraints as C
 from ._base import _no_record, _np, _t
-from ._common import ConstrainedDistribution, draw
+from ._common import ConstrainedDistribution
 from .kl import register_kl
 
 __all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "standard_gamma_grad"]
@@ -88,9 +89,11 @@ def dirichlet_grad(x: np.ndarray, alpha: np.ndarray, total: np.ndarray) -> np.nd
 def _standard_gamma(alpha: Tensor, shape) -> Tensor:
     """Draws of Gamma(alpha, 1) broadcast to ``shape``, differentiable in ``alpha``."""
     from .._state import is_grad_enabled
+    from ._torch_samplers import standard_gamma  # torch._standard_gamma, its stream
     a = np.broadcast_to(_np(alpha).astype(np.float64), tuple(shape))
-    tiny = float(finfo(alpha._buf.dtype).tiny)
-    x = draw(shape, alpha, lambda g, s: np.maximum(g.standard_gamma(a, s), tiny))
+    x = Tensor._wrap(standard_gamma(np.broadcast_to(_np(alpha), tuple(shape)))
+                     .astype(alpha._buf.dtype))
+    x = x.cuda() if alpha.is_cuda else x
     if alpha.requires_grad and is_grad_enabled():
         dxda = Tensor._wrap(standard_gamma_grad(_np(x), a).astype(alpha._buf.dtype))
         if alpha.is_cuda:
@@ -195,10 +198,10 @@ class Dirichlet(ConstrainedDistribution):
         shape = self._extended_shape(sample_shape)
         c = self.concentration
         with _no_record():
-            g = _standard_gamma(c.detach(), shape)
-            x = g / g.sum(-1, keepdim=True)
-            fi = finfo(x._buf.dtype)
-            x = x.clamp(min=float(fi.tiny), max=1 - float(fi.eps))
+            from ._torch_samplers import sample_dirichlet  # torch._sample_dirichlet
+            x = Tensor._wrap(sample_dirichlet(np.broadcast_to(_np(c), tuple(shape)))
+                             .astype(c._buf.dtype))
+            x = x.cuda() if c.is_cuda else x
         if not (c.requires_grad and is_grad_enabled()):
             return x
         cb = np.broadcast_to(_np(c).astype(np.float64), tuple(shape))

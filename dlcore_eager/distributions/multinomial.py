@@ -14,7 +14,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import constraints as C
 from ._base import Categorical, _np, _t
-from ._common import ConstrainedDistribution, draw, probs_or_logits, set_binary_probs_logits
+from ._common import ConstrainedDistribution, probs_or_logits, set_binary_probs_logits
 
 __all__ = ["Multinomial", "NegativeBinomial"]
 
@@ -141,11 +141,14 @@ class NegativeBinomial(ConstrainedDistribution):
         return self.mean / (-self.logits).sigmoid()
 
     def sample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
-        r = np.broadcast_to(_np(self.total_count).astype(np.float64), shape)
-        q = np.broadcast_to(1.0 - _np(self.probs).astype(np.float64), shape)
-        return draw(shape, self.probs, lambda g, s: g.poisson(
-            g.standard_gamma(np.maximum(r, 1e-300), s) * (1 - q) / np.maximum(q, 1e-300)))
+        # PyTorch's: poisson(Gamma(total_count, exp(-logits)).sample(sample_shape))
+        from .._extra_ops import poisson
+        from ._base import _no_record
+        from .gamma import Gamma
+        with _no_record():
+            rate = Gamma(self.total_count.detach(), (-self.logits.detach()).exp(),
+                         validate_args=False).sample(sample_shape)
+            return poisson(rate)
 
     def log_prob(self, value):
         from ..nn import functional as F

@@ -1,6 +1,7 @@
 """torch.distributions samplers on PyTorch's CPU stream: after ``manual_seed(0)`` every family
 built from torch's reproduced draws (normal_, rand/uniform_, exponential_, cauchy_, bernoulli,
-multinomial, poisson) samples the numbers torch 2.13 samples: bit for bit where both run the
+multinomial, poisson) or by ATen's gamma and Dirichlet samplers (ported in
+distributions/_torch_samplers.py) samples the numbers torch 2.13 samples: bit for bit where both run the
 same float operations, else within a few float32 ulps (elementwise log/exp/log1p of SLEEF vs
 NumPy). Tiny shapes; float32 and float64."""
 
@@ -56,20 +57,33 @@ def _family(lib, name):
         "Pareto": lambda: D.Pareto(t([1., 2.]), t([1.5, .5])),
         "Kumaraswamy": lambda: D.Kumaraswamy(t([1., 2.]), t([1.5, .5])),
         "LogisticNormal": lambda: D.LogisticNormal(t([0., 1.]), t([1., .5])),
+        "Gamma": lambda: D.Gamma(t([.5, 3.]), t([1., 2.])),
+        "Gamma64": lambda: D.Gamma(t([.5, 3., 20.], dtype=lib.float64), t(2., dtype=lib.float64)),
+        "Chi2": lambda: D.Chi2(t([.5, 3.])),
+        "StudentT": lambda: D.StudentT(t([3., 5.]), t([0., 1.]), t([1., 2.])),
+        "Beta": lambda: D.Beta(t([.5, 3.]), t([1., 2.])),
+        "Dirichlet": lambda: D.Dirichlet(t([[.5, 3., 1.], [2., 2., .1]])),
+        "Dirichlet64": lambda: D.Dirichlet(t([.5, 3., 1.], dtype=lib.float64)),
+        "NegativeBinomial": lambda: D.NegativeBinomial(10, t([.3, .6])),
+        "FisherSnedecor": lambda: D.FisherSnedecor(t([3., 5.]), t([4., 6.])),
+        "InverseGamma": lambda: D.InverseGamma(t([3., 5.]), t([4., 6.])),
     }[name]()
 
 
 # families whose float32 draws go through log/exp/log1p/logsumexp (a few ulps apart)
 ULPS = {"Laplace": 2, "Gumbel": 2, "LogNormal": 2, "RelaxedBernoulli": 8,
         "RelaxedOneHotCategorical": 8, "TransformedDistribution": 2, "ContinuousBernoulli": 8,
-        "Pareto": 4, "LogisticNormal": 4, "Weibull": 4, "Kumaraswamy": 4}
+        "Pareto": 4, "LogisticNormal": 4, "Weibull": 4, "Kumaraswamy": 4, "StudentT": 4,
+        "Dirichlet64": 2, "FisherSnedecor": 4, "InverseGamma": 4}
 NAMES = ["Normal", "Normal64", "Uniform", "Bernoulli", "BernoulliLogits", "Categorical",
          "CategoricalBatch", "OneHotCategorical", "OneHotCategoricalStraightThrough",
          "Exponential", "Laplace", "Cauchy", "Gumbel", "LogNormal", "HalfNormal", "HalfCauchy",
          "MultivariateNormal", "LowRankMultivariateNormal", "Geometric", "RelaxedBernoulli",
          "RelaxedOneHotCategorical", "Independent", "TransformedDistribution",
          "ContinuousBernoulli", "Poisson", "Multinomial", "MixtureSameFamily", "Weibull",
-         "Pareto", "Kumaraswamy", "LogisticNormal"]
+         "Pareto", "Kumaraswamy", "LogisticNormal", "Gamma", "Gamma64", "Chi2", "StudentT",
+         "Beta", "Dirichlet", "Dirichlet64", "NegativeBinomial", "FisherSnedecor",
+         "InverseGamma"]
 
 
 def _draws(lib, name):
@@ -111,3 +125,23 @@ def test_gumbel_softmax_draws_torchs_noise(kw):
         return [lib.nn.functional.gumbel_softmax(x, **kw).numpy() for _ in range(2)]
     for w, g in zip(run(torch), run(dl)):
         np.testing.assert_allclose(g, w, rtol=0, atol=2 * np.finfo(np.float32).eps)
+
+
+@pytest.mark.parametrize("ahead", [8, 0])       # 0: the kernel runs out of words and resumes
+def test_gamma_and_dirichlet_samplers_are_atens(monkeypatch, ahead):
+    from dlcore_eager.distributions import _torch_samplers as S
+    monkeypatch.setattr(S, "WORDS_PER_DRAW", ahead)
+    a32 = np.array([.5, 3., 1., .1, 20., 1e-3, 0., 2.5] * 5, np.float32)
+    for a in (a32, a32.astype(np.float64)):
+        torch.manual_seed(0)
+        torch.randn(1, dtype=torch.float64)      # a cached double normal the sampler uses
+        want = [torch._standard_gamma(torch.tensor(a)).numpy(),
+                torch._sample_dirichlet(torch.tensor(a.reshape(5, 8)) + 0.01).numpy(),
+                torch.randn(3, dtype=torch.float64).numpy()]
+        dl.manual_seed(0)
+        dl.randn(1, dtype=dl.float64)
+        got = [S.standard_gamma(a), S.sample_dirichlet(a.reshape(5, 8) + a.dtype.type(0.01)),
+               dl.randn(3, dtype=dl.float64).numpy()]
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_allclose(got[1], want[1], rtol=2 * np.finfo(a.dtype).eps)
+        np.testing.assert_array_equal(got[2], want[2])
