@@ -50,6 +50,7 @@ from .transforms_extra import (
     ReshapeTransform,
     SoftplusTransform,
 )
+from .von_mises import VonMises
 
 for _name in ("CumulativeDistributionTransform", "ReshapeTransform",  # (their home
               "SoftplusTransform"):                                  # in PyTorch)
@@ -100,3 +101,4 @@ __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"
 __all__ += ["CumulativeDistributionTransform", "LogisticNormal",
             "OneHotCategoricalStraightThrough", "ReshapeTransform",
             "SoftplusTransform", "identity_transform"]
+__all__ += ["VonMises"]

@@ -1,0 +1,52 @@
+"""torch.distributions VonMises (and the matrix families next to it) against real PyTorch 2.13:
+log_prob, mean, mode, variance (float32 and float64, values and the gradient of log_prob),
+samples after manual_seed (torch's numbers: the uniforms are its stream), validation errors in
+PyTorch's wording."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def _torch_validation_on():
+    prev = torch.distributions.Distribution._validate_args
+    torch.distributions.Distribution.set_default_validate_args(True)
+    yield
+    torch.distributions.Distribution.set_default_validate_args(prev)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_von_mises_values_and_samples_match_torch(dtype):
+    loc, kappa = [0., 1., -2., 3.], [.5, 4., 1e-6, 10.]
+    x = [.3, .2, 3., -3.]
+    res = {}
+    for lib in (torch, dl):
+        dt = getattr(lib, dtype)
+        k = lib.tensor(kappa, dtype=dt, requires_grad=True)
+        d = lib.distributions.VonMises(lib.tensor(loc, dtype=dt), k)
+        lp = d.log_prob(lib.tensor(x, dtype=dt))
+        lp.sum().backward()
+        lib.manual_seed(0)
+        res[lib.__name__] = [lp.detach().numpy(), k.grad.numpy(), d.mean.detach().numpy(),
+                             d.mode.detach().numpy(), d.variance.detach().numpy(),
+                             d.sample((3,)).numpy(), d.sample().numpy(), lib.rand(2).numpy()]
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for w, g in zip(res["torch"], res["dlcore_eager"]):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+
+
+def test_von_mises_errors_and_shapes():
+    d = dl.distributions.VonMises(dl.zeros(2), dl.ones(2))
+    assert d.has_rsample is False
+    assert tuple(d.expand((3, 2)).sample((4,)).shape) == (4, 3, 2)
+    for lib in (torch, dl):
+        with pytest.raises(ValueError, match="concentration") as err:
+            lib.distributions.VonMises(lib.zeros(1), -lib.ones(1))
+        assert "GreaterThan(lower_bound=0.0)" in str(err.value)
