@@ -30,6 +30,7 @@ from . import constraints, transforms, utils
 from .constraint_registry import biject_to, transform_to
 from .families import Binomial, Cauchy, Geometric, Gumbel, HalfCauchy, HalfNormal, Poisson, StudentT
 from .gamma import Beta, Chi2, Dirichlet, Gamma
+from .lkj_cholesky import LKJCholesky
 from .multinomial import Multinomial, NegativeBinomial
 from .relaxed import (
     ContinuousBernoulli,
@@ -101,4 +102,4 @@ __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"
 __all__ += ["CumulativeDistributionTransform", "LogisticNormal",
             "OneHotCategoricalStraightThrough", "ReshapeTransform",
             "SoftplusTransform", "identity_transform"]
-__all__ += ["VonMises"]
+__all__ += ["LKJCholesky", "VonMises"]

@@ -12,6 +12,7 @@ __all__ = [
     "Constraint",
     "MixtureSameFamilyConstraint",
     "boolean",
+    "corr_cholesky",
     "dependent",
     "dependent_property",
     "greater_than",
@@ -274,6 +275,19 @@ class _LowerCholesky(Constraint):
         return tril & (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
 
 
+class _CorrCholesky(Constraint):
+    """Lower-triangular with a positive diagonal and rows of unit norm (within
+    ``10 eps n``, PyTorch's tolerance): Cholesky factors of correlation matrices."""
+    event_dim = 2
+
+    def check(self, value):
+        from dlcore.dtypes import finfo
+        tol = float(finfo(value._buf.dtype).eps) * value.shape[-1] * 10
+        row_norm = (value.detach() ** 2).sum(-1).sqrt()
+        unit = ((row_norm - 1.0).abs() <= tol).reshape(*value.shape[:-2], -1).min(-1)[0]
+        return _LowerCholesky().check(value) & unit
+
+
 class _Square(Constraint):
     event_dim = 2
 
@@ -346,6 +360,7 @@ half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 positive_definite = _PositiveDefinite()
 square = _Square()
 symmetric = _Symmetric()

@@ -50,3 +50,33 @@ def test_von_mises_errors_and_shapes():
         with pytest.raises(ValueError, match="concentration") as err:
             lib.distributions.VonMises(lib.zeros(1), -lib.ones(1))
         assert "GreaterThan(lower_bound=0.0)" in str(err.value)
+
+
+@pytest.mark.parametrize("dim,conc", [(2, 1.0), (3, [0.5, 2.0])])
+def test_lkj_cholesky_matches_torch(dim, conc):
+    res = {}
+    for lib in (torch, dl):
+        c = lib.tensor(conc, requires_grad=True)
+        d = lib.distributions.LKJCholesky(dim, c)
+        lib.manual_seed(0)
+        s = d.sample((2,))
+        lp = d.log_prob(s)
+        lp.sum().backward()
+        res[lib.__name__] = [s.numpy(), lp.detach().numpy(), c.grad.numpy(), lib.rand(2).numpy(),
+                             np.array(d.expand((4,) + tuple(c.shape)).sample().shape),
+                             np.array(d.support.check(s).numpy())]
+        assert repr(d).startswith("LKJCholesky(concentration: ")
+    for w, g in zip(res["torch"], res["dlcore_eager"]):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def test_lkj_cholesky_errors():
+    for lib in (torch, dl):
+        with pytest.raises(ValueError, match="Expected dim to be an integer greater than or "
+                                             "equal to 2. Found dim=1."):
+            lib.distributions.LKJCholesky(1)
+        with pytest.raises(ValueError, match="concentration"):
+            lib.distributions.LKJCholesky(2, lib.tensor(-1.0))
+        with pytest.raises(ValueError, match="CorrCholesky"):
+            lib.distributions.LKJCholesky(2).log_prob(2 * lib.eye(2))
