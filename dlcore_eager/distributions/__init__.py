@@ -52,6 +52,7 @@ from .transforms_extra import (
     SoftplusTransform,
 )
 from .von_mises import VonMises
+from .wishart import Wishart
 
 for _name in ("CumulativeDistributionTransform", "ReshapeTransform",  # (their home
               "SoftplusTransform"):                                  # in PyTorch)
@@ -102,4 +103,4 @@ __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"
 __all__ += ["CumulativeDistributionTransform", "LogisticNormal",
             "OneHotCategoricalStraightThrough", "ReshapeTransform",
             "SoftplusTransform", "identity_transform"]
-__all__ += ["LKJCholesky", "VonMises"]
+__all__ += ["LKJCholesky", "VonMises", "Wishart"]

@@ -80,3 +80,43 @@ def test_lkj_cholesky_errors():
             lib.distributions.LKJCholesky(2, lib.tensor(-1.0))
         with pytest.raises(ValueError, match="CorrCholesky"):
             lib.distributions.LKJCholesky(2).log_prob(2 * lib.eye(2))
+
+
+def _wishart(lib, kind, shape, df):
+    S = lib.tensor([[2., .5, .1], [.5, 1., .2], [.1, .2, 1.5]], dtype=lib.float64)
+    dfv = lib.tensor(df, dtype=lib.float64, requires_grad=True)
+    d = lib.distributions.Wishart(dfv, **{kind: S if kind != "scale_tril"
+                                          else lib.linalg.cholesky(S)})
+    lib.manual_seed(0)
+    with pytest.warns(UserWarning, match="Singular sample detected."):   # (torch 2.13's check)
+        s = d.rsample(shape)
+    lp = d.log_prob(s.detach())
+    lp.sum().backward()
+    return [s.detach().numpy(), lp.detach().numpy(), dfv.grad.numpy(),
+            d.entropy().detach().numpy(), d.mean.detach().numpy(), d.mode.detach().numpy(),
+            d.variance.detach().numpy(), lib.rand(2).numpy(),
+            np.array(d.expand((2,) + tuple(dfv.shape)).sample().shape)]
+
+
+@pytest.mark.parametrize("kind,shape,df", [("covariance_matrix", (2,), 4.),
+                                           ("precision_matrix", (), [4., 5.]),
+                                           ("scale_tril", (2,), 6.)])
+def test_wishart_matches_torch(kind, shape, df):
+    with pytest.warns(UserWarning, match="Singular sample detected."):
+        want, got = _wishart(torch, kind, shape, df), _wishart(dl, kind, shape, df)
+    for w, g in zip(want, got):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+def test_wishart_errors():
+    for lib in (torch, dl):
+        S = lib.eye(2)
+        with pytest.raises(AssertionError, match="Exactly one of covariance_matrix or "
+                                                 "precision_matrix or scale_tril"):
+            lib.distributions.Wishart(3., S, scale_tril=S)
+        with pytest.raises(ValueError, match=r"Value of df=0.5 expected to be greater than "
+                                             r"ndim - 1 = 1."):
+            lib.distributions.Wishart(0.5, S)
+        with pytest.warns(UserWarning, match="Low df values detected"):
+            lib.distributions.Wishart(1.5, S)
