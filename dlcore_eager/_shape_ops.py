@@ -6,6 +6,8 @@ share the input's version counter (see ``_dispatch``).
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -67,10 +69,30 @@ def _check_numel(x: Tensor, shape: tuple) -> None:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
 
 
-def _shape_arg(shape) -> tuple:
+def _shape_arg(shape, what: str = "size") -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(d) for d in shape)
+    return int_sizes(shape, what)
+
+
+def int_sizes(sizes, what: str = "size") -> tuple:
+    """``sizes`` as Python ints, each taken by ``__index__`` (ints, NumPy integers, integer
+    0-d tensors) as PyTorch's argument parser does; a float is PyTorch's TypeError (``int()``
+    truncated it: ``reshape(2.7, 3)`` gave a (2, 3) view, ``zeros(2.5)`` two elements)."""
+    try:
+        return tuple(operator.index(d) for d in sizes)
+    except TypeError:
+        pos, bad = next((i, d) for i, d in enumerate(sizes) if not _is_index(d))
+        raise TypeError(f"argument '{what}' must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__} at pos {pos}") from None
+
+
+def _is_index(d) -> bool:
+    try:
+        operator.index(d)
+    except TypeError:
+        return False
+    return True
 
 
 def _view_label(x: Tensor) -> str:
@@ -212,7 +234,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def permute(x: Tensor, *dims) -> Tensor:
-    dims = _shape_arg(dims)
+    dims = _shape_arg(dims, "dims")
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "

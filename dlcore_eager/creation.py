@@ -144,7 +144,8 @@ def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    size = tuple(int(s) for s in size)
+    from ._shape_ops import int_sizes
+    size = int_sizes(size)            # (a float is PyTorch's TypeError: int() truncated it)
     if size and min(size) < 0:      # (NumPy's ValueError is not PyTorch's RuntimeError)
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
                            f"{list(size)}")

@@ -13,7 +13,9 @@ end dropped the write silently (TensorFlow raises); ``Multinomial(-1, probs)`` w
 (PyTorch's inner Binomial refuses it); distributions of parameters that do not broadcast, and
 ``expand`` to a shape that does not fit, raised NumPy's ValueError instead of PyTorch's
 RuntimeError; ``tf.dynamic_partition`` dropped an element whose partition was outside
-``[0, num_partitions)`` (TensorFlow raises).
+``[0, num_partitions)`` (TensorFlow raises); a float size was truncated by ``int()``
+(``reshape(2.7, 3)`` a (2, 3) view, ``zeros(2.5)`` two elements, ``expand(2, 2.5)``), where
+PyTorch's argument parser raises TypeError.
 """
 
 from __future__ import annotations
@@ -160,3 +162,26 @@ def test_dynamic_partition_refuses_a_partition_out_of_range_in_every_tier(passes
                                          rf"{bad[1] if bad[1] == 2 else -1} is not in \[0, 2\)"):
                     sess.run(up, {x: ones, p: bad})
             assert sess.run(v) == before
+
+
+@pytest.mark.parametrize("make", [
+    lambda T: T.arange(6.0).reshape(2.7, 3), lambda T: T.arange(6.0).reshape((2.0, 3)),
+    lambda T: T.arange(6.0).view(1.5, 4), lambda T: T.zeros(2, 1).expand(2, 2.5),
+    lambda T: T.ones(2, 1.5), lambda T: T.randn(2.0, 3), lambda T: T.zeros(np.float64(2)),
+    lambda T: T.arange(6.0).reshape(2, 3).permute(1.0, 0),
+], ids=["reshape", "reshape_tuple", "view", "expand", "ones", "randn", "zeros_np_float",
+        "permute"])
+def test_float_sizes_are_refused_as_pytorch(make):
+    with pytest.raises(TypeError):
+        make(torch)
+    with pytest.raises(TypeError, match=r"must be tuple of ints, but found element of type "
+                                        r"(float|float64) at pos \d"):
+        make(dl)
+
+
+def test_integer_sizes_of_every_kind_still_work():
+    for T in (dl, torch):
+        x = T.arange(6.0)
+        assert x.view(np.int64(2), 3).shape == (2, 3)
+        assert x.reshape(T.tensor(3), 2).shape == (3, 2)
+        assert T.zeros(np.int32(2), 1).shape == (2, 1) and T.ones(T.Size([1, 2])).shape == (1, 2)
