@@ -138,6 +138,25 @@ def _block(kind, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, 
         _B6(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _block_acc(kind, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc):
+    """One block of the given kind, adding to its output (``out +=``)."""
+    if kind == 0:
+        _B0(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+    elif kind == 1:
+        _B1(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+    elif kind == 2:
+        _B2(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+    elif kind == 3:
+        _B3(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+    elif kind == 4:
+        _B4(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+    elif kind == 5:
+        _B5(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+    else:
+        _B6(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+
+
 @njit(cache=True, nogil=True)
 def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
     """y (N, OH, OW, O) from the padded NHWC xp (N, Hp, Wp, C) and w (KH, KW, C, O), all
@@ -186,6 +205,35 @@ def filter_grad(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
                            n_n, r_hi - r_lo, s_hi - s_lo,
                            of, ((i * kw + j) * c + cb) * o + ob, o)
                 cb += mr
+
+
+@njit(cache=True, nogil=True)
+def filter_grad_images(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
+    """``filter_grad`` one image at a time: every block of image ``n`` adds its pixels to
+    ``out`` (zeroed first) before image ``n + 1`` is read, so one image of ``x`` and ``g``
+    stays in cache across the ``KH KW (C / mr) (O / vw)`` blocks instead of the whole batch
+    streaming through once per block (``mr`` divides ``C``: no block overlaps another, which
+    adding would count twice).  Each ``out`` entry sums the same terms in the same order as
+    ``filter_grad``'s."""
+    n_n, h, w, c = x.shape
+    oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
+    kh, kw = out.shape[0], out.shape[1]
+    xf, gf, of = x.reshape(-1), g.reshape(-1), out.reshape(-1)
+    of[:] = 0
+    for n in range(n_n):
+        for i in range(kh):
+            r_lo, r_hi = _span(oh, sh, ph, i * dh, h)
+            for j in range(kw):
+                s_lo, s_hi = _span(ow, sw, pw, j * dw, w)
+                if r_lo >= r_hi or s_lo >= s_hi:
+                    continue                            # no pixel: adds nothing
+                x0 = ((n * h + r_lo * sh - ph + i * dh) * w + s_lo * sw - pw + j * dw) * c
+                for cb in range(0, c, mr):
+                    for ob in range(0, o, vw):
+                        _block_acc(kind, xf, x0 + cb, 1, h * w * c, sh * w * c, sw * c,
+                                   gf, ((n * oh + r_lo) * ow + s_lo) * o + ob, oh * ow * o,
+                                   ow * o, o, 1, r_hi - r_lo, s_hi - s_lo,
+                                   of, ((i * kw + j) * c + cb) * o + ob, o)
 
 
 @njit(cache=True, nogil=True)
