@@ -43,8 +43,8 @@ class LKJCholesky(ConstrainedDistribution):
         c = _t(concentration)
         self.concentration = c if c.dtype.is_floating_point else c.float()
         marginal = self.concentration + 0.5 * (dim - 2)
-        offset = arange(dim - 1, dtype=self.concentration.dtype)
-        offset = cat([zeros(1, dtype=offset.dtype), offset])
+        offset = arange(dim - 1, dtype=self.concentration.dtype, device=self.concentration.device)
+        offset = cat([zeros(1, dtype=offset.dtype, device=offset.device), offset])
         self._beta = Beta(offset + 0.5, marginal.unsqueeze(-1) - 0.5 * offset)
         super().__init__(self.concentration.shape, (dim, dim), validate_args)
         self._validate_params()
@@ -79,7 +79,7 @@ class LKJCholesky(ConstrainedDistribution):
         value = _t(value, self.concentration)
         self._validate_sample(value)
         diag = value.diagonal(dim1=-1, dim2=-2)[..., 1:]
-        order = arange(2, self.dim + 1)
+        order = arange(2, self.dim + 1, device=self.concentration.device)
         order = 2 * (self.concentration - 1).unsqueeze(-1) + self.dim - order
         unnormalized = (order * diag.log()).sum(-1)
         dm1 = self.dim - 1

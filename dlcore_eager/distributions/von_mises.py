@@ -86,9 +86,9 @@ class VonMises(ConstrainedDistribution):
         from ..creation import empty, rand, zeros
         shape = self._extended_shape(sample_shape)
         with _no_record():
-            loc = self.loc.detach().double()
-            kappa = self.concentration.detach().double()
-            r = self._proposal_r()
+            loc = self.loc.detach().double().cpu()       # (the draws are host draws)
+            kappa = self.concentration.detach().double().cpu()
+            r = self._proposal_r().cpu()
             x = empty(*shape, dtype=loc.dtype)
             done = zeros(*shape) != 0
             while not bool(done.all()):

@@ -38,7 +38,7 @@ _LOG_2 = math.log(2)
 
 def _mvdigamma(x: Tensor, p: int) -> Tensor:
     from ..creation import arange
-    return (x.unsqueeze(-1) - arange(p, dtype=x.dtype).div(2)).digamma().sum(-1)
+    return (x.unsqueeze(-1) - arange(p, dtype=x.dtype, device=x.device).div(2)).digamma().sum(-1)
 
 
 class Wishart(ConstrainedDistribution):
@@ -91,7 +91,8 @@ class Wishart(ConstrainedDistribution):
             from ..creation import eye
             Lf = linalg.cholesky(param.flip(-2, -1))
             L_inv = Lf.flip(-2, -1).transpose(-2, -1)
-            L = linalg.solve_triangular(L_inv, eye(p, dtype=param.dtype).expand(*L_inv.shape),
+            L = linalg.solve_triangular(L_inv, eye(p, dtype=param.dtype, device=param.device)
+                                        .expand(*L_inv.shape),
                                         upper=False)
         self._unbroadcasted_scale_tril = L
         self._set_chi2()
@@ -101,7 +102,7 @@ class Wishart(ConstrainedDistribution):
         from .gamma import Chi2
         L = self._unbroadcasted_scale_tril
         p = self._event_shape[-1]
-        self._dist_chi2 = Chi2(self.df.unsqueeze(-1) - arange(p, dtype=L.dtype)
+        self._dist_chi2 = Chi2(self.df.unsqueeze(-1) - arange(p, dtype=L.dtype, device=L.device)
                                .expand(*self._batch_shape, p))
 
     def _expand_params(self):
@@ -127,7 +128,7 @@ class Wishart(ConstrainedDistribution):
         from .. import cholesky_solve
         from ..creation import eye
         L = self._unbroadcasted_scale_tril
-        return cholesky_solve(eye(self._event_shape[-1], dtype=L.dtype), L).expand(
+        return cholesky_solve(eye(self._event_shape[-1], dtype=L.dtype, device=L.device), L).expand(
             *self._batch_shape, *self._event_shape)
 
     @property

@@ -120,3 +120,22 @@ def test_wishart_errors():
             lib.distributions.Wishart(0.5, S)
         with pytest.warns(UserWarning, match="Low df values detected"):
             lib.distributions.Wishart(1.5, S)
+
+
+@pytest.mark.skipif(not dl.cuda.is_available(), reason="no CUDA device (or NUMBA_ENABLE_CUDASIM)")
+def test_on_cuda_tensors():
+    """CUDA parameters: the draws (host draws of the stream, copied), densities and
+    Tensor.diag_embed (which Wishart's sampler uses) stay on the device."""
+    import warnings
+    D = dl.distributions
+    v = dl.tensor([[1., 2.], [3., float("inf")]]).cuda()
+    e = v.diag_embed()
+    assert e.is_cuda and np.array_equal(e.cpu().numpy()[1], [[3., 0.], [0., np.inf]])
+    dists = [D.VonMises(dl.tensor([1., 2.]).cuda(), dl.tensor([1., 3.]).cuda()),
+             D.LKJCholesky(2, dl.tensor(1.5).cuda())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dists.append(D.Wishart(dl.tensor(3.).cuda(), precision_matrix=dl.eye(2).cuda()))
+        for d in dists:
+            s = d.sample()
+            assert s.is_cuda and d.log_prob(s).is_cuda
