@@ -6,8 +6,6 @@ share the input's version counter (see ``_dispatch``).
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from dlcore import ops as _ops
@@ -23,6 +21,7 @@ from ._dispatch import EagerFrontend, _finish
 from ._dispatch import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import Node, labelled, leaf_node
+from ._sizes import int_sizes
 from ._state import STATE as _STATE
 from ._view_rebase import mark_multi
 from ._views import alias
@@ -73,26 +72,6 @@ def _shape_arg(shape, what: str = "size") -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return int_sizes(shape, what)
-
-
-def int_sizes(sizes, what: str = "size") -> tuple:
-    """``sizes`` as Python ints, each taken by ``__index__`` (ints, NumPy integers, integer
-    0-d tensors) as PyTorch's argument parser does; a float is PyTorch's TypeError (``int()``
-    truncated it: ``reshape(2.7, 3)`` gave a (2, 3) view, ``zeros(2.5)`` two elements)."""
-    try:
-        return tuple(operator.index(d) for d in sizes)
-    except TypeError:
-        pos, bad = next((i, d) for i, d in enumerate(sizes) if not _is_index(d))
-        raise TypeError(f"argument '{what}' must be tuple of ints, but found element of type "
-                        f"{type(bad).__name__} at pos {pos}") from None
-
-
-def _is_index(d) -> bool:
-    try:
-        operator.index(d)
-    except TypeError:
-        return False
-    return True
 
 
 def _view_label(x: Tensor) -> str:

@@ -21,6 +21,7 @@ from dlcore.device import CPU, as_device, to_device
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
+from ._sizes import int_sizes
 from .tensor import Tensor, _fill, _make
 
 
@@ -144,7 +145,6 @@ def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    from ._shape_ops import int_sizes
     size = int_sizes(size)            # (a float is PyTorch's TypeError: int() truncated it)
     if size and min(size) < 0:      # (NumPy's ValueError is not PyTorch's RuntimeError)
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
