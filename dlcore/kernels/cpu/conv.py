@@ -159,6 +159,12 @@ GRID_MIN_IN_CHANNELS = 8
 #: Output planes of at least this many pixels take the filter gradient's batch-folded GEMM;
 #: smaller ones keep one GEMM per image summed over the batch (module docstring).
 FOLDED_FILTER_GRAD_MIN_PIXELS = 100
+#: The channels-last GEMM + col2im input gradient (strided convolutions) runs in chunks of
+#: images of about this many bytes of columns once all of them exceed twice as much: each
+#: chunk's columns are scattered while in cache.  Measured (batch 32, stride 2, one thread,
+#: CPU ms, medians of 15): 16->32 3x3 on 34x34 (4.7 MB of columns) 4.48 -> 3.56; 32->64 3x3
+#: on 18x18 (2.4 MB) 2.74 -> 2.65-2.98 by chunk size (left whole); 1x1 ones (<= 0.5 MB) lose.
+COL2IM_CHUNK_BYTES = 1 << 20
 def _c3():
     """The 3-D kernels (5-D NCDHW buffers), :mod:`.conv3d`."""
     from . import conv3d
@@ -325,10 +331,21 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     if gr == 1 and cg and takes_folded(g, gr):
         # channels-last g, read in place as the (N OH OW, O) matrix it is stored as: the
         # columns per output pixel (taps outer, channels inner) and a scatter-add into NHWC
+        # (in chunks of images when the columns are large: each chunk's columns are
+        # scattered while still in cache, COL2IM_CHUNK_BYTES)
         out = np.zeros((n,) + tuple(hw) + (cg,), g.dtype)
-        dcols = np.matmul(g.transpose(0, 2, 3, 1).reshape(-1, o),
-                          w4.transpose(0, 2, 3, 1).reshape(o, -1))
-        _k("col2im_nhwc", dcols.size)(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+        gm = g.transpose(0, 2, 3, 1).reshape(-1, o)
+        wm = w4.transpose(0, 2, 3, 1).reshape(o, -1)
+        per_img = oh * ow * wm.shape[1] * g.itemsize
+        nb = n if n * per_img <= 2 * COL2IM_CHUNK_BYTES else COL2IM_CHUNK_BYTES // per_img
+        nb = max(1, nb)
+        col2im = _k("col2im_nhwc", gm.shape[0] * wm.shape[1])
+        buf = np.empty((min(n, nb) * oh * ow, wm.shape[1]), g.dtype)
+        for n0 in range(0, n, nb):
+            n1 = min(n, n0 + nb)
+            dcols = buf[:(n1 - n0) * oh * ow]
+            np.matmul(gm[n0 * oh * ow:n1 * oh * ow], wm, out=dcols)
+            col2im(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out[n0:n1])
         return out.transpose(0, 3, 1, 2)
     out = np.zeros((n, cg * gr) + tuple(hw), g.dtype)
     if out.size and g4.size:
