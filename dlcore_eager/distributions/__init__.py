@@ -11,9 +11,9 @@ Categorical, OneHotCategorical, Exponential, Laplace, Cauchy, Gumbel, LogNormal,
 (LowRank)MultivariateNormal, Geometric, Relaxed*, ContinuousBernoulli, Poisson, Multinomial,
 MixtureSameFamily, the transformed families, and through ATen's gamma and Dirichlet samplers
 (``_torch_samplers``) Gamma, Chi2, StudentT, Beta, Dirichlet, NegativeBinomial, FisherSnedecor,
-InverseGamma sample torch 2.13's numbers (bit for bit, or a few float32 ulps where log/exp
-differ).  Not yet: Binomial (ATen's BTRS sampler, not ported) draws from a NumPy generator
-seeded by the stream: reproducible under ``manual_seed``, other numbers than torch's.
+InverseGamma, and through ATen's binomial sampler (inversion / BTRS) Binomial, sample torch
+2.13's numbers (bit for bit, or a few float32 ulps where log/exp differ).  VonMises,
+LKJCholesky and Wishart draw from the same stream as torch's code does.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ the output's row-major order as ATen's ``cpu_serial_kernel`` runs them:
   double; the result is cast and raised to at least the dtype's smallest normal.
 * ``torch._sample_dirichlet`` (Dirichlet, Beta): the same sampler on ``alpha`` as double, the
   gammas normalised in double and clamped to ``[tiny, nexttoward(1, 0)]`` of the dtype.
+* ``torch.binomial`` (Binomial): ``sample_binomial<scalar_t, double>``, inversion (sums of
+  geometric draws) below ``count * p = 10``, Hormann's BTRS from it, ``p > 1/2`` mirrored, with
+  scalar_t's float roundings; a Python loop over uniforms drawn ahead in bulk.
 
 The loop is the Numba kernel ``dlcore/kernels/cpu/_jit_torch_gamma.py`` over words drawn in
 bulk (the state then set back and advanced by the words used); the numbers are torch 2.13's for
@@ -18,6 +21,8 @@ the same seed.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -69,3 +74,99 @@ def sample_dirichlet(alpha: np.ndarray, generator=None) -> np.ndarray:
     g = np.maximum(_gammas(e, flat, False), np.finfo(np.float64).tiny).reshape(alpha.shape)
     x = (g / g.sum(-1, keepdims=True)).astype(dt)
     return np.clip(x, np.finfo(dt).tiny, np.nextafter(dt(1), dt(0)))
+
+
+# ----------------------------------------------------------------------------- binomial
+_TAIL = [0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+         0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+         0.00925546218271273, 0.00833056343336287]
+
+
+def _stirling_tail(k: float) -> float:
+    if k <= 9:
+        return _TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _binomial1(count, prob, unif, s) -> float:
+    """ATen's ``sample_binomial<scalar_t, double>`` (``s`` rounds to scalar_t: np.float32 or
+    float), ``unif()`` its double uniforms: inversion below count * p = 10, BTRS from it."""
+    def inversion(count, prob):
+        logprob = float(np.log1p(s(-prob)))     # compat_log1p(scalar_t)
+        geom_sum, num = 0.0, 0
+        while True:
+            geom_sum += math.ceil(math.log(unif()) / logprob)
+            if geom_sum > count:
+                return float(num)
+            num += 1
+
+    def btrs(count, prob):
+        stddev = float(np.sqrt(s(s(count * prob) * s(1 - prob))))
+        b = 1.15 + 2.53 * stddev
+        a = -0.0873 + 0.0248 * b + 0.01 * prob
+        c = float(s(count * prob)) + 0.5
+        v_r = 0.92 - 4.2 / b
+        r = float(s(s(prob) / s(1 - prob)))
+        alpha = (2.83 + 5.1 / b) * stddev
+        m = math.floor(float(s(s(count + 1) * prob)))
+        while True:
+            U = unif() - 0.5
+            V = unif()
+            us = 0.5 - abs(U)
+            k = float(s(math.floor((2 * a / us + b) * U + c)))
+            if k < 0 or k > count:
+                continue
+            if us >= 0.07 and V <= v_r:
+                return k
+            V = math.log(V * alpha / (a / (us * us) + b))
+            upper = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
+                     + (count + 1) * math.log((count - m + 1) / (count - k + 1))
+                     + (k + 0.5) * math.log(r * (count - k + 1) / (k + 1))
+                     + _stirling_tail(m) + _stirling_tail(count - m)
+                     - _stirling_tail(k) - _stirling_tail(count - k))
+            if V <= upper:
+                return k
+
+    if count <= 0.0 or prob <= 0.0:
+        return 0.0
+    if prob >= 1.0:
+        return count
+    if prob <= 0.5:
+        return btrs(count, prob) if s(count * prob) >= 10.0 else inversion(count, prob)
+    if prob > 0.5:
+        q = float(s(1.0 - prob))
+        return float(s(count - (btrs(count, q) if s(count * q) >= 10.0
+                                else inversion(count, q))))
+    return math.nan
+
+
+def binomial(count: np.ndarray, prob: np.ndarray, generator=None) -> np.ndarray:
+    """``torch.binomial(count, prob)`` (same shape, float32 or float64): ATen's per-element
+    sampler on double uniforms of the stream, drawn ahead in bulk (the state then restored
+    and advanced by the words used)."""
+    from ..creation import _engine
+    e = _engine(generator)
+    dt = np.float64 if count.dtype == np.float64 else np.float32
+    s = float if dt is np.float64 else np.float32
+    cs = np.ascontiguousarray(count, dtype=dt).reshape(-1).tolist()
+    ps = np.ascontiguousarray(prob, dtype=dt).reshape(-1).tolist()
+    out = np.empty(len(cs), dt)
+    with e._lock:
+        state = e.bg.state
+        buf: list = []
+        pos = [0]
+
+        def unif() -> float:
+            if pos[0] == len(buf):
+                w = e.bg.random_raw(2 * (WORDS_PER_DRAW * len(cs) + 32))
+                w = ((w[0::2] << np.uint64(32)) | w[1::2]) & np.uint64((1 << 53) - 1)
+                buf.extend((w.astype(np.float64) * 2.0 ** -53).tolist())
+            pos[0] += 1
+            return buf[pos[0] - 1]
+        for i, (c, p) in enumerate(zip(cs, ps)):
+            out[i] = _binomial1(c, p, unif, s)
+        e.bg.state = state
+        if pos[0]:
+            e._raw32(2 * pos[0])
+    return out.reshape(np.shape(count))

@@ -72,7 +72,7 @@ class Poisson(ConstrainedDistribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        from .._extra_ops import poisson            # torch.poisson(rate.expand(shape))
+        from .._extra_ops import poisson  # torch.poisson(rate.expand(shape))
         with _no_record():
             return poisson(self.rate.detach().expand(*shape))
 
@@ -125,9 +125,11 @@ class Binomial(ConstrainedDistribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        n = np.broadcast_to(_np(self.total_count).astype(np.int64), shape)
-        p = np.broadcast_to(_np(self.probs).astype(np.float64), shape)
-        return draw(shape, self.probs, lambda g, s: g.binomial(n, p, s))
+        from ._torch_samplers import binomial  # torch.binomial: ATen's sampler, its stream
+        dt = self.probs._buf.dtype
+        n = np.broadcast_to(_np(self.total_count).astype(dt), shape)
+        p = np.broadcast_to(_np(self.probs).astype(dt), shape)
+        return draw(shape, self.probs, lambda g, s: binomial(n, p))
 
     def log_prob(self, value):
         value = _t(value, self.logits)

@@ -67,6 +67,8 @@ def _family(lib, name):
         "NegativeBinomial": lambda: D.NegativeBinomial(10, t([.3, .6])),
         "FisherSnedecor": lambda: D.FisherSnedecor(t([3., 5.]), t([4., 6.])),
         "InverseGamma": lambda: D.InverseGamma(t([3., 5.]), t([4., 6.])),
+        "Binomial": lambda: D.Binomial(t([10., 100., 1000., 5.]), t([.3, .2, .7, .97])),
+        "Binomial64": lambda: D.Binomial(50, t([.1, .5, .95], dtype=lib.float64)),
     }[name]()
 
 
@@ -83,7 +85,7 @@ NAMES = ["Normal", "Normal64", "Uniform", "Bernoulli", "BernoulliLogits", "Categ
          "ContinuousBernoulli", "Poisson", "Multinomial", "MixtureSameFamily", "Weibull",
          "Pareto", "Kumaraswamy", "LogisticNormal", "Gamma", "Gamma64", "Chi2", "StudentT",
          "Beta", "Dirichlet", "Dirichlet64", "NegativeBinomial", "FisherSnedecor",
-         "InverseGamma"]
+         "InverseGamma", "Binomial", "Binomial64"]
 
 
 def _draws(lib, name):
