@@ -212,10 +212,11 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
 #: Largest image of ``x`` plus ``g`` (bytes) whose filter gradient runs one image at a time
 #: (``_jit_conv_direct.filter_grad_images``: the image stays in L1/L2 across the blocks), rather
 #: than streaming the whole batch once per block.  Measured (3x3, batch 32, one thread, CPU
-#: time, medians of 11, load ~8; ms whole batch / per image): 64->64 8x8 (32 KB an image)
-#: 5.70 -> 3.74, 32->32 16x16 (64 KB) 4.66 -> 4.03, 16->16 32x32 (128 KB) 4.19 -> 4.38 (kept
-#: on the whole batch).
-IMAGE_TILE_BYTES = 80_000
+#: time, medians of 11, load ~8; ms whole batch -> per image): 64->64 8x8 (32 KB an image)
+#: 5.70 -> 3.74, 32->32 16x16 4.58 -> 3.57, 16->16 32x32 (128 KB) 4.49 -> 4.30, stride 2
+#: 16->32 on 34x34 3.15 -> 2.21 and 32->64 on 18x18 3.57 -> 2.32, 1x1 stride 2 16->32 0.37 ->
+#: 0.28, 3->16 32x32 1.18 / 1.20.  Larger images were not measured.
+IMAGE_TILE_BYTES = 1 << 22
 
 
 def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
