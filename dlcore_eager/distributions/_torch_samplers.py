@@ -170,3 +170,47 @@ def binomial(count: np.ndarray, prob: np.ndarray, generator=None) -> np.ndarray:
         if pos[0]:
             e._raw32(2 * pos[0])
     return out.reshape(np.shape(count))
+
+
+# ----------------------------------------------------------------------------- torch.* names
+def _binomial_op(count, prob, generator=None):
+    """``torch.binomial(count, prob)``: draws of Binomial(count, prob), broadcast, in count's
+    floating dtype (not differentiable)."""
+    from ..creation import tensor as _tensor
+    from ..tensor import Tensor
+    if not count.dtype.is_floating_point:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{count.dtype._legacy.replace('Tensor', '')}")
+    prob = prob if isinstance(prob, Tensor) else _tensor(prob, dtype=count.dtype)
+    shape = np.broadcast_shapes(tuple(count.shape), tuple(prob.shape))
+    dt = count._buf.dtype
+    c = np.broadcast_to(count.detach().cpu().numpy().astype(dt), shape)
+    p = np.broadcast_to(prob.detach().cpu().numpy().astype(dt), shape)
+    out = Tensor._wrap(binomial(c, p, generator).astype(dt))
+    return out.cuda() if count.is_cuda else out
+
+
+def _standard_gamma_op(alpha, generator=None):
+    """``torch._standard_gamma(alpha)``: Gamma(alpha, 1) draws with the reparameterisation
+    gradient in ``alpha`` (see gamma.py)."""
+    from .gamma import _standard_gamma
+    if generator is not None:
+        raise NotImplementedError("_standard_gamma: a generator argument is not supported")
+    return _standard_gamma(alpha, tuple(alpha.shape))
+
+
+def _sample_dirichlet_op(alpha, generator=None):
+    """``torch._sample_dirichlet(alpha)`` (not differentiable, as in PyTorch)."""
+    from ..tensor import Tensor
+    out = Tensor._wrap(sample_dirichlet(alpha.detach().cpu().numpy(), generator)
+                       .astype(alpha._buf.dtype))
+    return out.cuda() if alpha.is_cuda else out
+
+
+def install(module) -> None:
+    """``torch.binomial``, ``torch._standard_gamma``, ``torch._sample_dirichlet`` on
+    ``module`` (dlcore_eager), where not already defined."""
+    for name, fn in (("binomial", _binomial_op), ("_standard_gamma", _standard_gamma_op),
+                     ("_sample_dirichlet", _sample_dirichlet_op)):
+        if not hasattr(module, name):
+            setattr(module, name, fn)

@@ -147,3 +147,20 @@ def test_gamma_and_dirichlet_samplers_are_atens(monkeypatch, ahead):
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_allclose(got[1], want[1], rtol=2 * np.finfo(a.dtype).eps)
         np.testing.assert_array_equal(got[2], want[2])
+
+
+def test_torch_level_samplers_match_torch():
+    res = {}
+    for lib in (torch, dl):
+        lib.manual_seed(0)
+        res[lib.__name__] = [
+            lib.binomial(lib.tensor([3., 40., 100.]), lib.tensor(.4)).numpy(),
+            lib._standard_gamma(lib.tensor([.5, 2.])).numpy(),
+            lib._sample_dirichlet(lib.tensor([[.5, 2.], [1., 3.]])).numpy(),
+            lib.rand(2).numpy()]
+        with pytest.raises(ValueError, match="binomial only supports floating-point dtypes "
+                                             "for count, got: Long"):
+            lib.binomial(lib.tensor([3]), lib.tensor([.5]))
+    for w, g in zip(res["torch"], res["dlcore_eager"]):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
