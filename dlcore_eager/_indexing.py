@@ -163,7 +163,7 @@ def setitem(x: Tensor, key, value) -> None:
     x._commit(_ops.index_update(x, key, value))
 
 
-def _flat_positions(x: Tensor, key):
+def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
     """For a key that reads rows of the leading axes (an integer array, a mask, or integer
     arrays for the first axes): the flat row positions (host int64, broadcast index shape) and
     the number of leading axes they cover; None for other keys."""

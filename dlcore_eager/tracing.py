@@ -140,7 +140,8 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
         if isinstance(a, Tensor):
             r = refs.get(id(a))
             if r is None:
-                orig = same_memory.get(_memory_key(a))
+                key = _memory_key(a)
+                orig = same_memory.get(key) if key is not None else None
                 if orig is not None and orig is not a:
                     a = orig
                     r = refs.get(id(a))

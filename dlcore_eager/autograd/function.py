@@ -214,13 +214,13 @@ class _FlatAval:
         self.dtype = dtype
 
 
-def _attach_several(cls_name: str, ctx, backward, args, needs, outs: tuple) -> tuple:
+def _attach_several(cls_name: str, ctx, backward, args, needs, returned: tuple) -> tuple:
     """Outputs of a custom Function that returned a tuple: each floating output not marked
     non-differentiable gets an ``_OutputNode``; ``backward`` receives one gradient per output
     (zeros for a tensor no gradient reached, None for a non-tensor), as in PyTorch."""
     import numpy as np
     non_diff = getattr(ctx, "_non_diff", ())
-    outs = list(outs)
+    outs = list(returned)
     layout: dict = {}               # output index -> (offset, numel)
     offset = 0
     for i, o in enumerate(outs):
@@ -237,7 +237,7 @@ def _attach_several(cls_name: str, ctx, backward, args, needs, outs: tuple) -> t
     metas = [(tuple(o.shape), o._buf.dtype) if isinstance(o, Tensor) else None for o in outs]
 
     def unpack(flat):
-        grads = []
+        grads: list = []
         for i, meta in enumerate(metas):
             if meta is None:
                 grads.append(None)

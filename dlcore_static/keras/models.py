@@ -63,7 +63,7 @@ class Sequential(Model):
             if shape is None:                       # (add() refuses such a first layer)
                 raise ValueError("The first layer in a Sequential model must get an "
                                  "`input_shape` or `input_dim` argument.")
-            batch = first.batch_input_shape[0] if given else \
+            batch = first.batch_input_shape[0] if isinstance(first, InputLayer) else \
                 getattr(first, "_batch_size_arg", None)
             x = Input(batch_shape=(batch,) + tuple(shape),
                       name=first.name if given else f"{first.name}_input")

@@ -133,7 +133,7 @@ class AdditiveAttention(_BaseAttention):
 
 
 def _positive_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 0
 
 
 class MultiHeadAttention(Layer):
