@@ -45,6 +45,7 @@ from .transformed import LogNormal, TransformedDistribution
 from .transformed_families import FisherSnedecor, InverseGamma, Kumaraswamy, Pareto, Weibull
 from .transforms import identity_transform
 from .transforms_extra import (
+    CorrCholeskyTransform,
     CumulativeDistributionTransform,
     LogisticNormal,
     OneHotCategoricalStraightThrough,
@@ -54,7 +55,8 @@ from .transforms_extra import (
 from .von_mises import VonMises
 from .wishart import Wishart
 
-for _name in ("CumulativeDistributionTransform", "ReshapeTransform",  # (their home
+for _name in ("CorrCholeskyTransform", "CumulativeDistributionTransform",  # (their home
+              "ReshapeTransform",
               "SoftplusTransform"):                                  # in PyTorch)
     setattr(transforms, _name, globals()[_name])
     transforms.__all__.append(_name)
@@ -100,7 +102,7 @@ __all__ += ["Beta", "Chi2", "Dirichlet", "Gamma", "LogNormal", "TransformedDistr
             "constraints", "transforms"]
 __all__ += ["ContinuousBernoulli"]
 __all__ += ["FisherSnedecor", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull"]
-__all__ += ["CumulativeDistributionTransform", "LogisticNormal",
+__all__ += ["CorrCholeskyTransform", "CumulativeDistributionTransform", "LogisticNormal",
             "OneHotCategoricalStraightThrough", "ReshapeTransform",
             "SoftplusTransform", "identity_transform"]
 __all__ += ["LKJCholesky", "VonMises", "Wishart"]

@@ -99,3 +99,12 @@ transform_to.register(C._IndependentConstraint, _independent_transform)
 biject_to.register(C.simplex, lambda c: T.StickBreakingTransform())
 transform_to.register(C.simplex, lambda c: T.SoftmaxTransform())
 transform_to.register(C.lower_cholesky, lambda c: T.LowerCholeskyTransform())
+
+
+def _corr_cholesky(constraint):
+    from .transforms_extra import CorrCholeskyTransform
+    return CorrCholeskyTransform()
+
+
+biject_to.register(C.corr_cholesky, _corr_cholesky)
+transform_to.register(C.corr_cholesky, _corr_cholesky)

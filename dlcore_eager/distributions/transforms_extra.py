@@ -15,7 +15,7 @@ from .more import OneHotCategorical
 from .transformed import TransformedDistribution
 from .transforms import StickBreakingTransform, Transform
 
-__all__ = ["CumulativeDistributionTransform", "LogisticNormal",
+__all__ = ["CorrCholeskyTransform", "CumulativeDistributionTransform", "LogisticNormal",
            "OneHotCategoricalStraightThrough", "ReshapeTransform", "SoftplusTransform"]
 
 
@@ -164,3 +164,61 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
         samples = self.sample(sample_shape)
         probs = self._categorical.probs
         return samples + (probs - probs.detach())
+
+
+class CorrCholeskyTransform(Transform):
+    """Unconstrained vectors of length ``D (D - 1) / 2`` to Cholesky factors of ``D x D``
+    correlation matrices (PyTorch's): ``r = tanh(x)`` (clamped to ``1 - eps``) in the strict
+    lower triangle row by row, each row signed stick-breaking ``y_ij = r_ij sqrt(prod_{k<j}
+    (1 - r_ik^2))`` with the unit diagonal taking the rest; ``log|J|`` of ``x`` and the flattened
+    lower triangle of ``y``."""
+
+    domain = C.real_vector
+    codomain = C.corr_cholesky
+    bijective = True
+
+    def _call(self, x):
+        from dlcore.dtypes import finfo
+
+        from ..creation import eye
+        from ..nn.functional import pad
+        from .utils import vec_to_tril_matrix
+        x = x.tanh()
+        eps = float(finfo(x._buf.dtype).eps)
+        r = vec_to_tril_matrix(x.clamp(min=-1 + eps, max=1 - eps), diag=-1)
+        z1m_cumprod_sqrt = (1 - r ** 2).sqrt().cumprod(-1)
+        r = r + eye(r.shape[-1], dtype=r.dtype, device=r.device)
+        return r * pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
+
+    def _inverse(self, y):
+        from ..nn.functional import pad
+        from .utils import tril_matrix_to_vec
+        y_cumsum = 1 - (y * y).cumsum(-1)
+        shifted = pad(y_cumsum[..., :-1], [1, 0], value=1)
+        t = tril_matrix_to_vec(y, diag=-1) / tril_matrix_to_vec(shifted, diag=-1).sqrt()
+        return (t.log1p() - (-t).log1p()) / 2
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        from ..nn.functional import softplus
+        from .utils import tril_matrix_to_vec
+        y1m_cumsum = 1 - (y * y).cumsum(-1)
+        stick = 0.5 * tril_matrix_to_vec(y1m_cumsum, diag=-2).log().sum(-1)
+        tanh_logdet = -2 * (x + softplus(-2 * x) - math.log(2.0)).sum(-1)
+        return stick + tanh_logdet
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        n = shape[-1]
+        d = round((0.25 + 2 * n) ** 0.5 + 0.5)
+        if d * (d - 1) // 2 != n:
+            raise ValueError("Input is not a flattened lower-diagonal number")
+        return tuple(shape[:-1]) + (d, d)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        d = shape[-1]
+        return tuple(shape[:-2]) + (d * (d - 1) // 2,)

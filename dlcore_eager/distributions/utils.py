@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from dlcore.dtypes import finfo
 
 from ..tensor import Tensor
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
-           "probs_to_logits"]
+           "probs_to_logits", "tril_matrix_to_vec", "vec_to_tril_matrix"]
 
 euler_constant = 0.57721566490153286060
 
@@ -79,3 +81,36 @@ class lazy_property:
         value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def tril_matrix_to_vec(mat, diag: int = 0):
+    """The lower-triangular elements (``j <= i + diag``) of (batched) ``D x D`` matrices, in
+    row order (PyTorch's)."""
+    from ..creation import tensor
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    i, j = np.nonzero(np.arange(n) < np.arange(n).reshape(-1, 1) + (diag + 1))   # row order
+    flat = mat.reshape(*mat.shape[:-2], n * n)
+    return flat.index_select(-1, tensor(i * n + j, device=mat.device))
+
+
+def vec_to_tril_matrix(vec, diag: int = 0):
+    """(Batched) ``D x D`` lower-triangular matrices holding ``vec``'s last axis in row order
+    (PyTorch's)."""
+    from dlcore.dtypes import finfo
+
+    from ..creation import tensor
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1]
+                            + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    if round(n) - n > float(finfo(vec._buf.dtype).eps):
+        raise ValueError(f"The size of last dimension is {vec.shape[-1]} which cannot be "
+                         "expressed as the lower triangular part of a square D x D matrix.")
+    n = round(n)
+    from .._shape_ops import cat
+    i, j = np.nonzero(np.arange(n) < np.arange(n).reshape(-1, 1) + (diag + 1))
+    src = np.zeros(n * n, np.int64)             # position -> 0 (a zero) or 1 + element
+    src[i * n + j] = 1 + np.arange(i.size)
+    padded = cat([vec.new_zeros(tuple(vec.shape[:-1]) + (1,)), vec], -1)
+    return padded.index_select(-1, tensor(src, device=vec.device)).reshape(
+        *vec.shape[:-1], n, n)

@@ -139,3 +139,29 @@ def test_on_cuda_tensors():
         for d in dists:
             s = d.sample()
             assert s.is_cuda and d.log_prob(s).is_cuda
+
+
+def test_corr_cholesky_transform_and_tril_utils_match_torch():
+    res = {}
+    for lib in (torch, dl):
+        D = lib.distributions
+        t = D.biject_to(D.constraints.corr_cholesky)
+        assert type(t).__name__ == "CorrCholeskyTransform"
+        assert type(D.transform_to(D.constraints.corr_cholesky)).__name__ == \
+            "CorrCholeskyTransform"
+        x = lib.tensor([[.3, -1.2, 2.], [0.1, 0.2, -0.3]], dtype=lib.float64,
+                       requires_grad=True)
+        y = t(x)
+        ld = t.log_abs_det_jacobian(x, y)
+        (y.sum() + ld.sum()).backward()
+        res[lib.__name__] = [y.detach().numpy(), ld.detach().numpy(), t.inv(y).detach().numpy(),
+                             x.grad.numpy(), np.array(t.forward_shape((2, 6))),
+                             np.array(t.inverse_shape((4, 4))),
+                             D.constraints.corr_cholesky.check(y).numpy(),
+                             D.utils.tril_matrix_to_vec(y, -1).detach().numpy(),
+                             D.utils.vec_to_tril_matrix(x, 0).detach().numpy()]
+        with pytest.raises(ValueError, match="Input is not a flattened lower-diagonal number"):
+            t.forward_shape((4,))
+    for w, g in zip(res["torch"], res["dlcore_eager"]):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
