@@ -1,7 +1,8 @@
 """Cache-blocked variants of the channels-last convolution gradients (issue 19): the filter
-gradient one image at a time (``conv_direct.IMAGE_TILE_BYTES``) and the strided input gradient's
-GEMM + col2im in chunks of images (``conv.COL2IM_CHUNK_BYTES``), each against PyTorch in float64
-and against the unblocked route on the same float32 data."""
+gradient one image at a time (``conv_direct.IMAGE_TILE_BYTES``), the strided input gradient's
+GEMM + col2im in chunks of images (``conv.COL2IM_CHUNK_BYTES``) and by scatter blocks
+(``conv_direct.conv_transpose_scatter``), against PyTorch in float64 (and the per-image filter
+gradient against the whole-batch loop on the same float32 data)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,33 @@ def test_strided_input_grad_chunks(case, chunk, monkeypatch):
     t = torch.nn.grad.conv2d_input(xs, torch.from_numpy(w).double(),
                                    torch.from_numpy(g).double(), stride=s, padding=p).numpy()
     monkeypatch.setattr(C, "COL2IM_CHUNK_BYTES", chunk)
+    monkeypatch.setattr(D, "ENABLED", False)        # not the scatter blocks (below)
     dx = C.conv_transpose(_cl(g), w, in_size=xs[2:], **geo)
+    assert dx.shape == xs
+    np.testing.assert_allclose(dx, t, rtol=1e-4, atol=1e-4)
+
+
+# (x NCHW, O, kernel, stride, padding, dilation): the scatter blocks' geometry
+SCATTER = [
+    ((2, 8, 7, 7), 16, 3, 2, 1, 1),       # padded: the grid is cropped
+    ((2, 16, 8, 10), 8, 3, 2, 0, 1),      # the last input row/column gets nothing
+    ((1, 32, 7, 6), 24, 2, 3, 1, 2),      # dilated, stride 3, blocks of 2 x 32
+    ((2, 8, 6, 8), 32, 1, 2, 0, 1),       # 1x1
+]
+
+
+@pytest.mark.parametrize("case", SCATTER)
+def test_strided_input_grad_scatter(case):
+    xs, o, k, s, p, d = case
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((o, xs[1], k, k)).astype(np.float32)
+    oh = (xs[2] + 2 * p - d * (k - 1) - 1) // s + 1
+    ow = (xs[3] + 2 * p - d * (k - 1) - 1) // s + 1
+    g = rng.standard_normal((xs[0], o, oh, ow)).astype(np.float32)
+    assert D.takes_transpose_scatter(_cl(g), w.dtype, xs[1], ow, 1)
+    t = torch.nn.grad.conv2d_input(xs, torch.from_numpy(w).double(), torch.from_numpy(g).double(),
+                                   stride=s, padding=p, dilation=d).numpy()
+    dx = C.conv_transpose(_cl(g), w, in_size=xs[2:], strides=(s, s), padding=((p, p), (p, p)),
+                          dilation=(d, d), groups=1)
     assert dx.shape == xs
     np.testing.assert_allclose(dx, t, rtol=1e-4, atol=1e-4)

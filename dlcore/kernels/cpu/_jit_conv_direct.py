@@ -237,6 +237,30 @@ def filter_grad_images(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
 
 
 @njit(cache=True, nogil=True)
+def transpose_scatter(g, w, dx, sh, sw, dh, dw, kind, mr, vw):
+    """dx (N, Hp, Wp, C) += the strided scatter of g (N, OH, OW, O) through w (KH, KW, O, C),
+    ``dx[n, r sh + i dh, s sw + j dw, c] += sum_o g[n, r, s, o] w[i, j, o, c]``, all
+    C-contiguous float32: rows ``m`` are ``mr`` consecutive pixels of a row of ``g`` (written
+    ``sw C`` apart), the loop runs over ``o``; ``mr`` divides OW (no block overlaps another,
+    which adding would count twice), ``vw`` divides C; the caller zeroes ``dx`` and makes it
+    large enough for every write."""
+    n_n, oh, ow, o = g.shape
+    kh, kw, _, c = w.shape
+    hp, wp = dx.shape[1], dx.shape[2]
+    gf, wf, xf = g.reshape(-1), w.reshape(-1), dx.reshape(-1)
+    for n in range(n_n):
+        for r in range(oh):
+            for i in range(kh):
+                for j in range(kw):
+                    x0 = ((n * hp + r * sh + i * dh) * wp + j * dw) * c
+                    for s in range(0, ow, mr):
+                        for cb in range(0, c, vw):
+                            _block_acc(kind, gf, ((n * oh + r) * ow + s) * o, o, 0, 0, 1,
+                                       wf, (i * kw + j) * o * c + cb, 0, 0, c, 1, 1, o,
+                                       xf, x0 + s * sw * c + cb, sw * c)
+
+
+@njit(cache=True, nogil=True)
 def fwd_nchw(xp, w, y, dh, dw, kind, mr, vw):
     """y (N, O, OH, OW) of a stride-1 convolution from the padded NCHW xp (N, C, Hp, Wp) and w
     (O, C, KH, KW), all C-contiguous float32: rows ``m`` are ``mr`` output channels (a

@@ -174,6 +174,47 @@ def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) ->
 
 #: Below this many input channels the filter gradient's block rows run over a window row's
 #: ``(j, c)`` elements (:func:`_jit_conv_direct.filter_grad_rows`) instead of the channels.
+@functools.lru_cache(maxsize=256)
+def _pick_dividing(vec_dim: int, rows: int) -> tuple | None:
+    """The first block of :data:`KINDS` whose columns divide ``vec_dim`` and whose rows divide
+    ``rows`` (blocks that add to their output must not overlap) and which holds at least 4
+    accumulators (fewer lose to the GEMM routes): (kind, MR, columns), or None."""
+    if vec_dim % 8 or rows < 1:
+        return None
+    for k, (mr, nv) in enumerate(KINDS):
+        if (vec_dim // 8) % nv == 0 and rows % mr == 0 and mr * nv >= 4:
+            return k, mr, 8 * nv
+    return None
+
+
+def takes_transpose_scatter(g: np.ndarray, w_dtype, c: int, ow: int, groups: int) -> bool:
+    """Whether a (strided) input gradient takes :func:`conv_transpose_scatter`: one group,
+    float32, a channels-last ``g``, ``C`` a multiple of 8."""
+    return (ENABLED and groups == 1 and g.ndim == 4 and g.dtype == np.float32
+            and w_dtype == np.float32 and g.size > 0 and channels_last(g)
+            and _pick_dividing(c, ow) is not None)
+
+
+def conv_transpose_scatter(g4: np.ndarray, w4: np.ndarray, geom, in_hw: tuple) -> np.ndarray:
+    """dx (N, C, H, W) of a strided convolution, as the NCHW view of an NHWC buffer: every
+    block of ``MR`` pixels of ``g`` times one tap of the filter adds into the zero-padded NHWC
+    grid of ``dx`` (no ``(N OH OW, KH KW C)`` columns and no col2im; module docstring)."""
+    sh, sw, ph, pw, dh, dw = geom[:6]
+    n, o, oh, ow = g4.shape
+    c, kh, kw = w4.shape[1:]
+    kind, mr, vw = _chosen(_pick_dividing(c, ow))
+    hp = max(ph + in_hw[0], (oh - 1) * sh + (kh - 1) * dh + 1)
+    wp = max(pw + in_hw[1], (ow - 1) * sw + (kw - 1) * dw + 1)
+    dx = np.zeros((n, hp, wp, c), np.float32)
+    gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))        # a view when channels-last
+    wt = np.ascontiguousarray(w4.transpose(2, 3, 0, 1))
+    _jit().transpose_scatter(gl, wt, dx, sh, sw, dh, dw, kind, mr, vw)
+    out = dx[:, ph:ph + in_hw[0], pw:pw + in_hw[1]]
+    if out.shape != dx.shape:
+        out = np.ascontiguousarray(out)
+    return out.transpose(0, 3, 1, 2)
+
+
 ROWS_MAX_CHANNELS = 8
 
 
