@@ -170,7 +170,7 @@ class Wishart(ConstrainedDistribution):
         over the batch dimensions."""
         ok = np.asarray(_np(self.support.check(sample)), bool)
         nb = len(self._batch_shape)
-        return ok.reshape(ok.shape[:ok.ndim - nb] + (-1,)).any(-1) if nb else ok
+        return np.asarray(ok.reshape(ok.shape[:ok.ndim - nb] + (-1,)).any(-1) if nb else ok)
 
     def rsample(self, sample_shape=(), max_try_correction=None):
         from .._shape_ops import cat
