@@ -293,13 +293,28 @@ class TorchCPUEngine:
         loop: some microseconds per element)."""
         flat = np.asarray(rates, dtype=np.float64).reshape(-1)
         out = np.empty(flat.size)
+        # the double uniforms are drawn ahead in bulk; then the state is set back and advanced
+        # by the words used (MT19937 has no rewind): the stream moves exactly as ATen's
+        state = self.bg.state
+        buf: list = []
+        pos = [0]
+
+        def u() -> float:
+            if pos[0] == len(buf):
+                w = self.bg.random_raw(2 * (4 * flat.size + 32))
+                w = ((w[0::2] << _U64(32)) | w[1::2]) & _U64((1 << 53) - 1)
+                buf.extend((w.astype(np.float64) * 2.0 ** -53).tolist())
+            pos[0] += 1
+            return buf[pos[0] - 1]
         for i, lam in enumerate(flat.tolist()):
-            out[i] = self._poisson1(lam)
+            out[i] = self._poisson1(lam, u)
+        self.bg.state = state
+        if pos[0]:
+            self._raw32(2 * pos[0])
         return out.reshape(np.shape(rates))
 
-    def _poisson1(self, lam: float) -> int:
-        def u() -> float:
-            return float(self._unit(1, np.float64)[0])
+    @staticmethod
+    def _poisson1(lam: float, u) -> int:
         if lam >= 10:
             slam, loglam = math.sqrt(lam), math.log(lam)
             b = 0.931 + 2.53 * slam
