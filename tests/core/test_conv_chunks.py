@@ -57,8 +57,8 @@ def test_filter_grad_per_image(case, monkeypatch):
 @pytest.mark.parametrize("case", CASES[1:3])
 @pytest.mark.parametrize("chunk", [1, 1 << 30])
 def test_strided_input_grad_chunks(case, chunk, monkeypatch):
-    xs, o, k, s, p = case
-    x, w, g, geo = _data(*case)
+    xs, _, _, s, p = case
+    _, w, g, geo = _data(*case)
     t = torch.nn.grad.conv2d_input(xs, torch.from_numpy(w).double(),
                                    torch.from_numpy(g).double(), stride=s, padding=p).numpy()
     monkeypatch.setattr(C, "COL2IM_CHUNK_BYTES", chunk)

@@ -24,6 +24,11 @@ buffer; the block itself does no bounds checks.
   c] g[n, r, s, o]`` on the unpadded NHWC ``x``: rows ``m`` are ``MR`` input channels, the loop
   runs over ``(n, r, s)``, per tap only over the rows and columns that read inside ``x``.
 
+* ``filter_grad_images``: ``filter_grad`` one image at a time, its blocks adding into ``dw``.
+* ``transpose_scatter``: the strided input gradient, ``dx[n, r sh + i dh, s sw + j dw, c] +=
+  sum_o g[n, r, s, o] w[i, j, o, c]``: rows ``m`` are ``MR`` pixels of a row of ``g`` (written
+  ``sw C`` apart into the padded NHWC ``dx``), the loop runs over ``o``, per tap ``(i, j)``.
+
 ``kind`` picks the block shape (``MR``, ``NV``) from :data:`.conv_direct.KINDS`.
 """
 
