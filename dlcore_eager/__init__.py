@@ -247,9 +247,9 @@ from . import _api_install  # noqa: E402
 
 _api_install.activate()
 _extra_ops.install(_sys.modules[__name__])     # after the generated names: never overrides
-from .distributions import _torch_samplers  # (binomial, _standard_gamma, _sample_dirichlet)
+from .distributions import _torch_sampler_ops  # (binomial, _standard_gamma, _sample_dirichlet)
 
-_torch_samplers.install(_sys.modules[__name__])
+_torch_sampler_ops.install(_sys.modules[__name__])
 from . import _math_extra, _stats_ops, random  # noqa: E402  (statistics, windows, RNG state)
 
 _stats_ops.install(_sys.modules[__name__])

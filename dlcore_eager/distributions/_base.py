@@ -184,7 +184,7 @@ def _loc_scale(loc, scale) -> list:
 
 def _host_uniform(shape, like: Tensor) -> Tensor:
     """``torch.rand(shape, dtype=like.dtype)`` on PyTorch's stream (_common.torch_draw)."""
-    from ._common import torch_draw
+    from ._draws import torch_draw
     return torch_draw(shape, like, "uniform")
 
 
@@ -221,7 +221,7 @@ class Normal(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        from ._common import torch_draw  # torch's _standard_normal: normal_()
+        from ._draws import torch_draw  # torch's _standard_normal: normal_()
         eps = torch_draw(shape, self.loc, "normal")
         return self.loc + eps * self.scale
 

@@ -125,7 +125,7 @@ class Wishart(ConstrainedDistribution):
 
     @cached_property
     def precision_matrix(self) -> Tensor:
-        from .. import cholesky_solve
+        from .._linalg_solve import cholesky_solve
         from ..creation import eye
         L = self._unbroadcasted_scale_tril
         return cholesky_solve(eye(self._event_shape[-1], dtype=L.dtype, device=L.device), L).expand(
@@ -196,7 +196,9 @@ class Wishart(ConstrainedDistribution):
         return sample
 
     def log_prob(self, value):
-        from .. import cholesky_solve, linalg, mvlgamma
+        from .. import linalg
+        from .._linalg_solve import cholesky_solve
+        from ..special import multigammaln as mvlgamma
         value = _t(value, self.df)
         self._validate_sample(value)
         nu = self.df
@@ -208,7 +210,7 @@ class Wishart(ConstrainedDistribution):
                 - cholesky_solve(value, L).diagonal(dim1=-2, dim2=-1).sum(dim=-1) / 2)
 
     def entropy(self):
-        from .. import mvlgamma
+        from ..special import multigammaln as mvlgamma
         nu = self.df
         p = self._event_shape[-1]
         L = self._unbroadcasted_scale_tril
