@@ -77,18 +77,23 @@ SCATTER = [
 ]
 
 
+@pytest.mark.parametrize("layout", ["nhwc", "nchw"])
 @pytest.mark.parametrize("case", SCATTER)
-def test_strided_input_grad_scatter(case):
+def test_strided_input_grad_scatter(case, layout):
     xs, o, k, s, p, d = case
+    if layout == "nchw" and k == 1:
+        pytest.skip("C-contiguous 1x1: the GEMM routes (the copies lose)")
     rng = np.random.default_rng(3)
     w = rng.standard_normal((o, xs[1], k, k)).astype(np.float32)
     oh = (xs[2] + 2 * p - d * (k - 1) - 1) // s + 1
     ow = (xs[3] + 2 * p - d * (k - 1) - 1) // s + 1
     g = rng.standard_normal((xs[0], o, oh, ow)).astype(np.float32)
-    assert D.takes_transpose_scatter(_cl(g), w.dtype, xs[1], ow, 1)
+    ga = _cl(g) if layout == "nhwc" else g
+    assert D.takes_transpose_scatter(ga, w.dtype, xs[1], ow, 1, k * k)
     t = torch.nn.grad.conv2d_input(xs, torch.from_numpy(w).double(), torch.from_numpy(g).double(),
                                    stride=s, padding=p, dilation=d).numpy()
-    dx = C.conv_transpose(_cl(g), w, in_size=xs[2:], strides=(s, s), padding=((p, p), (p, p)),
+    dx = C.conv_transpose(ga, w, in_size=xs[2:], strides=(s, s), padding=((p, p), (p, p)),
                           dilation=(d, d), groups=1)
     assert dx.shape == xs
+    assert dx.flags.c_contiguous == (layout == "nchw")       # NCHW in, NCHW out
     np.testing.assert_allclose(dx, t, rtol=1e-4, atol=1e-4)

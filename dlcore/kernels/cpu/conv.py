@@ -330,8 +330,8 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
         wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(cg, -1)
         cols = _unfold(g4, kh, kw, full, hw[0], hw[1])
         return np.matmul(wf, cols).reshape((n, cg) + tuple(in_size))
-    if o and cg and takes_transpose_scatter(g, w.dtype, cg, ow, gr):
-        return conv_transpose_scatter(g4, w4, geom, hw)   # float32 channels-last, strided
+    if o and cg and takes_transpose_scatter(g, w.dtype, cg, ow, gr, kh * kw):
+        return conv_transpose_scatter(g4, w4, geom, hw)   # float32, strided (conv_direct.py)
     if gr == 1 and cg and takes_folded(g, gr):
         # channels-last g, read in place as the (N OH OW, O) matrix it is stored as: the
         # columns per output pixel (taps outer, channels inner) and a scatter-add into NHWC
