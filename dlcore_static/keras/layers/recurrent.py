@@ -339,17 +339,11 @@ def gru_reset_after(xw, h, layer, masks=None):
     ``xw = x W + b_in``: ``hu = h U + b_rec``, ``z = ra(xw_z + hu_z)``, ``r = ra(xw_r + hu_r)``,
     ``h~ = act(xw_h + r hu_h)`` (the reset gate after the matmul), ``h' = z h + (1 - z) h~``.
     With recurrent dropout each gate reads its own masked ``h`` (Keras 2's GRUCell)."""
-    n = layer.units
-    b = None if layer.bias is None else _ops.getitem(layer.bias, (1,))
-    if masks is None:
-        hu = _ops.matmul(h, layer.recurrent_kernel)
-    else:
-        hu = _ops.concatenate([_ops.matmul(_ops.mul(h, m), u) for m, u in
-                               zip(masks, layer._gate_blocks(layer.recurrent_kernel))], -1)
-    if b is not None:
-        hu = _ops.add(hu, b)
-    xz, xr, xh = (_ops.getitem(xw, (Ellipsis, slice(k * n, (k + 1) * n))) for k in range(3))
-    uz, ur, uh = (_ops.getitem(hu, (Ellipsis, slice(k * n, (k + 1) * n))) for k in range(3))
+    hu = layer._recurrent_terms(h, masks)
+    if layer.bias is not None:
+        hu = _ops.add(hu, _ops.getitem(layer.bias, (1,)))
+    xz, xr, xh = layer._gate_blocks(xw)
+    uz, ur, uh = layer._gate_blocks(hu)
     ra = layer.recurrent_activation
     z, r = ra(_ops.add(xz, uz)), ra(_ops.add(xr, ur))
     hh = layer.activation(_ops.add(xh, _ops.mul(r, uh)))
