@@ -137,9 +137,6 @@ class _Count(_Confusion):
         self._thresholds, self._scalar = _thresholds(thresholds)
         self._kinds = (self._kind,)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        return _Confusion.update_state(self, y_true, y_pred, sample_weight)
-
     def result(self):
         return self._squeeze(self._value(self._kind))
 
