@@ -32,6 +32,17 @@ from .kl import kl_divergence, register_kl
 __all__ = ["Exponential", "Independent", "Laplace", "MultivariateNormal", "OneHotCategorical"]
 
 
+def _precision_to_scale_tril(P: Tensor) -> Tensor:
+    """PyTorch's ``_precision_to_scale_tril``: the lower Cholesky factor of ``P^-1`` (the flipped
+    Cholesky factor of ``P``, inverted) -- MultivariateNormal's and Wishart's."""
+    from .. import linalg
+    from ..creation import eye
+    Lf = linalg.cholesky(P.flip(-2, -1))
+    L_inv = Lf.flip(-2, -1).transpose(-2, -1)
+    return linalg.solve_triangular(
+        L_inv, eye(P.shape[-1], dtype=P.dtype, device=P.device).expand(*L_inv.shape), upper=False)
+
+
 def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
     return value if dim == 0 else value.reshape(*value.shape[:-dim], -1).sum(-1)
 
@@ -156,12 +167,8 @@ class MultivariateNormal(Distribution):
             L = given
         elif covariance_matrix is not None:
             L = linalg.cholesky(given)
-        else:                                   # PyTorch's _precision_to_scale_tril
-            Lf = linalg.cholesky(given.flip(-2, -1))
-            L_inv = Lf.flip(-2, -1).transpose(-2, -1)
-            from ..creation import eye
-            eye_n = eye(n, dtype=given.dtype)
-            L = linalg.solve_triangular(L_inv, eye_n.expand(*L_inv.shape), upper=False)
+        else:
+            L = _precision_to_scale_tril(given)
         self._unbroadcasted_scale_tril = L
         self.loc = loc.expand(*batch, -1)
         super().__init__(batch, (n,), validate_args)

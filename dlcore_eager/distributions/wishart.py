@@ -87,13 +87,9 @@ class Wishart(ConstrainedDistribution):
             L = param
         elif covariance_matrix is not None:
             L = linalg.cholesky(param)
-        else:                                   # PyTorch's _precision_to_scale_tril
-            from ..creation import eye
-            Lf = linalg.cholesky(param.flip(-2, -1))
-            L_inv = Lf.flip(-2, -1).transpose(-2, -1)
-            L = linalg.solve_triangular(L_inv, eye(p, dtype=param.dtype, device=param.device)
-                                        .expand(*L_inv.shape),
-                                        upper=False)
+        else:
+            from .more import _precision_to_scale_tril
+            L = _precision_to_scale_tril(param)
         self._unbroadcasted_scale_tril = L
         self._set_chi2()
 
