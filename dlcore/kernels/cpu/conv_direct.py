@@ -177,8 +177,6 @@ def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) ->
     return conv_direct(g4, wf, full, in_hw)
 
 
-#: Below this many input channels the filter gradient's block rows run over a window row's
-#: ``(j, c)`` elements (:func:`_jit_conv_direct.filter_grad_rows`) instead of the channels.
 @functools.lru_cache(maxsize=256)
 def _pick_dividing(vec_dim: int, rows: int) -> tuple | None:
     """The first block of :data:`KINDS` whose columns divide ``vec_dim`` and whose rows divide
@@ -228,6 +226,8 @@ def conv_transpose_scatter(g4: np.ndarray, w4: np.ndarray, geom, in_hw: tuple) -
     return out.transpose(0, 3, 1, 2)
 
 
+#: Below this many input channels the filter gradient's block rows run over a window row's
+#: ``(j, c)`` elements (:func:`_jit_conv_direct.filter_grad_rows`) instead of the channels.
 ROWS_MAX_CHANNELS = 8
 
 
