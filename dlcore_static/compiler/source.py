@@ -424,14 +424,10 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
             # and getrefcount's argument: the test ``buffer`` makes), written inline (the two
             # alternate: the committed value is a view of the other); else the factory's own
             # call (a third spare, or a new buffer): a call fewer per update
-            spares = getattr(env[fname], "spares", None)
-            if spares is None:
-                pre.append(f"buf{n.id} = {fname}()")
-            else:
-                sp = f"_sp{n.id}"
-                env[sp], env["_rc"] = spares, sys.getrefcount
-                pre.append(f"buf{n.id} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
-                           f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())")
+            sp = f"_sp{n.id}"
+            env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
+            pre.append(f"buf{n.id} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
+                       f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())")
             a = f"p{len(args)}"
             args.append(a)
             call_args.append(f"buf{n.id}")
