@@ -26,6 +26,7 @@ import numpy as np
 
 from dlcore.kernels.cpu.blas_threads import for_gemm as _for_gemm
 from dlcore.kernels.cpu.blas_threads import matmul as _gemm
+from dlcore.kernels.cpu.linalg import _DOT
 
 from ..graph import Operation, Tensor
 from ..runtime import wrap_error
@@ -121,7 +122,7 @@ def stacked_product(xs: list, gs: list, like) -> np.ndarray:
         return np.zeros(np.shape(like), like.dtype)
     x = xs[0] if len(xs) == 1 else _concatenate(xs, 0)
     g = gs[0] if len(gs) == 1 else _concatenate(gs, 0)
-    if x.ndim == 2 and g.ndim == 2 and x.dtype == g.dtype and x.dtype in _DOT_TYPES:
+    if x.ndim == 2 and g.ndim == 2 and x.dtype == g.dtype and x.dtype in _DOT:
         _for_gemm(2.0 * x.shape[1] * x.shape[0] * g.shape[1])
         return _dot(x.T, g)
     return _gemm(x.T, g)
@@ -129,7 +130,6 @@ def stacked_product(xs: list, gs: list, like) -> np.ndarray:
 
 _concatenate = getattr(np.concatenate, "_implementation", np.concatenate)
 _dot = getattr(np.dot, "_implementation", np.dot)
-_DOT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def owned_copy(x) -> np.ndarray:
