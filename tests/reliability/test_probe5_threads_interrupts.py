@@ -12,40 +12,14 @@ regression tests, with tiny graphs).
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 
 import numpy as np
 
-import dlcore
 import dlcore_eager as dl
 import dlcore_static as tf
 from dlcore_static.compiler import Pipeline  # optimised before the first run
-
-DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dl, tf))
-
-
-def _interrupted_at(n, fn) -> bool:
-    """Run ``fn`` raising KeyboardInterrupt at the ``n``-th line executed inside dlcore."""
-    count = [0]
-
-    def local(frame, event, arg):
-        if event == "line":
-            count[0] += 1
-            if count[0] == n:
-                raise KeyboardInterrupt
-        return local
-
-    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(DIRS)
-                 else None)
-    try:
-        fn()
-        return False
-    except KeyboardInterrupt:
-        return True
-    finally:
-        sys.settrace(None)
+from tests.reliability._interrupts import interrupted_at
 
 
 def _train_graph():
@@ -69,7 +43,7 @@ def test_interrupted_compiled_train_step_is_all_or_nothing():
     for n in (1, 3, 7, 15, 30, 60, 100, 140, 400):
         s, step, wb = _train_graph()
         before = s.run(wb)
-        _interrupted_at(n, step)
+        interrupted_at(n, step)
         now = s.run(wb)
         assert all(np.array_equal(a, c) for a, c in zip(now, before)) or \
             all(np.allclose(a, c) for a, c in zip(now, stepped)), n
@@ -82,7 +56,7 @@ def test_interrupted_backward_leaves_grad_mode_on_and_the_next_step_works():
     for n in (1, 5, 20, 60, 150, 300, 600):
         w = dl.ones(3, 2, requires_grad=True)
         y = (dl.ones(4, 3) @ w).relu().sum()
-        _interrupted_at(n, y.backward)
+        interrupted_at(n, y.backward)
         assert dl.is_grad_enabled()
         w2 = dl.ones(3, 2, requires_grad=True)
         (dl.ones(4, 3) @ w2).relu().sum().backward()

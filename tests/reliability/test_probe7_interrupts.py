@@ -16,42 +16,20 @@ the optimising run); kept as regression tests with a few points each.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 
 import numpy as np
 import pytest
 
-import dlcore
-import dlcore_eager
 import dlcore_static as tf
 from dlcore.jitcache import cache_dir
+from tests.reliability._interrupts import LIBRARY_DIRS
+from tests.reliability._interrupts import interrupted_at as _interrupted_at
 
-DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dlcore_eager, tf)) + \
-    (str(cache_dir()),)
+DIRS = LIBRARY_DIRS + (str(cache_dir()),)     # (and the generated drivers' files)
 
 
 def interrupted_at(n, fn) -> int:
-    """Run ``fn`` raising KeyboardInterrupt at the ``n``-th line executed inside dlcore (or
-    its generated files); the number of lines it ran."""
-    count = [0]
-
-    def local(frame, event, arg):
-        if event == "line":
-            count[0] += 1
-            if count[0] == n:
-                raise KeyboardInterrupt
-        return local
-
-    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(DIRS)
-                 else None)
-    try:
-        fn()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sys.settrace(None)
-    return count[0]
+    return _interrupted_at(n, fn, DIRS)
 
 
 def _make(passes):

@@ -32,43 +32,15 @@ weights and optimizer slots of a whole number of batches and the next ``fit`` tr
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import pytest
 
-import dlcore
-import dlcore_eager
 import dlcore_static as tf
 from dlcore_static import keras
+from tests.reliability._interrupts import interrupted_at
 
 pytest.importorskip("h5py")
-
-DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dlcore_eager, tf))
-
-
-def interrupted_at(n, fn) -> int:
-    """Run ``fn`` raising KeyboardInterrupt at the ``n``-th line executed inside dlcore; the
-    number of lines it ran."""
-    count = [0]
-
-    def local(frame, event, arg):
-        if event == "line":
-            count[0] += 1
-            if count[0] == n:
-                raise KeyboardInterrupt
-        return local
-
-    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(DIRS)
-                 else None)
-    try:
-        fn()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sys.settrace(None)
-    return count[0]
-
 
 @pytest.fixture(autouse=True)
 def fresh():
