@@ -27,13 +27,18 @@ _ndarray = np.ndarray
 _TORCH_DTYPE_NAMES = D.C_TYPE_NAMES
 
 
-def _check_matmul(a, b) -> None:
-    """PyTorch's matmul checks: one dtype (no promotion), and the inner sizes of 2-d operands."""
+def check_same_dtype(a, b) -> None:
+    """PyTorch's refusal of matrix operands of two dtypes (matmul, mm, linear: no promotion)."""
     da, db = a._buf.dtype, b._buf.dtype
     if da != db:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_TORCH_DTYPE_NAMES.get(da.name, da.name)} != "
                            f"{_TORCH_DTYPE_NAMES.get(db.name, db.name)}")
+
+
+def _check_matmul(a, b) -> None:
+    """PyTorch's matmul checks: one dtype (no promotion), and the inner sizes of 2-d operands."""
+    check_same_dtype(a, b)
     sa, sb = a._buf.shape, b._buf.shape
     if len(sa) >= 2 and len(sb) == 2 and sa[-1] != sb[0]:
         rows = int(np.prod(sa[:-1]))

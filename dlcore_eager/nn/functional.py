@@ -22,6 +22,7 @@ from .. import _shape_ops as S
 from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
+from .._matmul_ops import check_same_dtype
 from .._dispatch import EagerFrontend as _EF
 from .._dispatch import small_binary as _small_binary
 from ..tensor import Tensor
@@ -137,12 +138,9 @@ def _fast_linear(x, weight, bias):
 def _check_linear_dtypes(x, weight, bias) -> None:
     """PyTorch's linear promotes nothing: input and weight of one dtype (mm's message), the
     bias of theirs too (addmm's message, the bias's dtype named first)."""
-    names = _D.C_TYPE_NAMES
     if isinstance(x, Tensor) and isinstance(weight, Tensor):
-        dx, dw = x._buf.dtype, weight._buf.dtype
-        if dx != dw:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{names.get(dx.name, dx.name)} != {names.get(dw.name, dw.name)}")
+        check_same_dtype(x, weight)
+        dw = weight._buf.dtype
         if isinstance(bias, Tensor) and bias._buf.dtype != dw:
             db = bias._buf.dtype
             raise RuntimeError(f"self and mat2 must have the same dtype, but got "
