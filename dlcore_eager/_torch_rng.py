@@ -292,26 +292,31 @@ class TorchCPUEngine:
         double uniforms below rate 10, Hoermann's transformed rejection (1993) from 10 (a Python
         loop: some microseconds per element)."""
         flat = np.asarray(rates, dtype=np.float64).reshape(-1)
-        out = np.empty(flat.size)
-        # the double uniforms are drawn ahead in bulk; then the state is set back and advanced
-        # by the words used (MT19937 has no rewind): the stream moves exactly as ATen's
+        out = np.array(self._each_on_uniforms(flat.tolist(), self._poisson1, 4), np.float64)
+        return out.reshape(np.shape(rates))
+
+    def _each_on_uniforms(self, items: list, fn, per_item: int) -> list:
+        """``[fn(item, u) for item in items]`` in order, ``u()`` the stream's next double
+        uniform (``uniform_real_distribution<double>(0, 1)``), as ATen's per-element samplers
+        (poisson, binomial) read them.  The uniforms are drawn ahead in bulk (about
+        ``per_item`` each); then the state is set back and advanced by the words used (MT19937
+        has no rewind): the stream moves exactly as ATen's.  The caller holds the lock."""
         state = self.bg.state
         buf: list = []
         pos = [0]
 
         def u() -> float:
             if pos[0] == len(buf):
-                w = self.bg.random_raw(2 * (4 * flat.size + 32))
+                w = self.bg.random_raw(2 * (per_item * len(items) + 32))
                 w = ((w[0::2] << _U64(32)) | w[1::2]) & _U64((1 << 53) - 1)
                 buf.extend((w.astype(np.float64) * 2.0 ** -53).tolist())
             pos[0] += 1
             return buf[pos[0] - 1]
-        for i, lam in enumerate(flat.tolist()):
-            out[i] = self._poisson1(lam, u)
+        out = [fn(item, u) for item in items]
         self.bg.state = state
         if pos[0]:
             self._raw32(2 * pos[0])
-        return out.reshape(np.shape(rates))
+        return out
 
     @staticmethod
     def _poisson1(lam: float, u) -> int:

@@ -151,22 +151,8 @@ def binomial(count: np.ndarray, prob: np.ndarray, generator=None) -> np.ndarray:
     s = float if dt is np.float64 else np.float32
     cs = np.ascontiguousarray(count, dtype=dt).reshape(-1).tolist()
     ps = np.ascontiguousarray(prob, dtype=dt).reshape(-1).tolist()
-    out = np.empty(len(cs), dt)
     with e._lock:
-        state = e.bg.state
-        buf: list = []
-        pos = [0]
-
-        def unif() -> float:
-            if pos[0] == len(buf):
-                w = e.bg.random_raw(2 * (WORDS_PER_DRAW * len(cs) + 32))
-                w = ((w[0::2] << np.uint64(32)) | w[1::2]) & np.uint64((1 << 53) - 1)
-                buf.extend((w.astype(np.float64) * 2.0 ** -53).tolist())
-            pos[0] += 1
-            return buf[pos[0] - 1]
-        for i, (c, p) in enumerate(zip(cs, ps)):
-            out[i] = _binomial1(c, p, unif, s)
-        e.bg.state = state
-        if pos[0]:
-            e._raw32(2 * pos[0])
-    return out.reshape(np.shape(count))
+        out = e._each_on_uniforms(list(zip(cs, ps)),
+                                  lambda cp, unif: _binomial1(cp[0], cp[1], unif, s),
+                                  WORDS_PER_DRAW)
+    return np.array(out, dt).reshape(np.shape(count))
