@@ -3,8 +3,9 @@ theirs) or index computations done on the host: stacking helpers, ``meshgrid``,
 ``searchsorted``/``bucketize``, ``isclose``/``isin``, ``diff``/``kron``/``block_diag``/
 ``diag_embed``/``rot90``, ``xlogy``/``sinc``, ``nanmean``/``nansum``, ``cummax``/``cummin``,
 ``tensor_split``/``hsplit``/``vsplit``, ``take``/``take_along_dim``/``select``, the random
-``multinomial``/``bernoulli``/``poisson``/``randint_like``, and the thread and determinism
-switches.  Installed on ``dlcore_eager`` (and as Tensor methods where PyTorch has them)."""
+``multinomial``/``bernoulli``/``poisson``/``randint_like``, and (from ``_switches``) the thread
+and determinism switches.  Installed on ``dlcore_eager`` (and as Tensor methods where PyTorch
+has them)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ from dlcore.ops.special import xlog_torch as _xlog_torch
 
 from ._graph import labelled
 from ._host import host as _host
+from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
+    are_deterministic_algorithms_enabled,
+    get_num_threads,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 from .creation import _rng, tensor
 from .tensor import Tensor
 
@@ -568,53 +576,6 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype=
         low, high = 0, low
     dt = dtype.np_dtype if dtype is not None else _host(input).dtype
     return _like(_rng(None).integers(low, high, tuple(input.shape)).astype(dt), input)
-
-
-# ----------------------------------------------------------------------------- switches
-_DETERMINISTIC = [False]
-
-
-def set_num_threads(n: int) -> None:
-    """The number of threads of dlcore's parallel CPU kernels (Numba's), and the most that
-    NumPy's BLAS may use for a large GEMM (``dlcore.kernels.cpu.blas_threads``), as
-    ``torch.set_num_threads`` sets PyTorch's intra-op pool and its BLAS."""
-    import numba
-
-    from dlcore.kernels.cpu import blas_threads
-    numba.set_num_threads(int(n))
-    blas_threads.set_ceiling(int(n))
-
-
-def get_num_threads() -> int:
-    """The number of threads of dlcore's parallel CPU kernels."""
-    import numba
-    return int(numba.get_num_threads())
-
-
-def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """Recorded (``are_deterministic_algorithms_enabled``); dlcore's CPU kernels are
-    deterministic already, its CUDA atomics (``scatter_add``, ``index_add``) are not."""
-    _DETERMINISTIC[0] = bool(mode)
-
-
-def are_deterministic_algorithms_enabled() -> bool:
-    """What ``use_deterministic_algorithms`` last set."""
-    return _DETERMINISTIC[0]
-
-
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None) -> None:
-    """Printing options, as NumPy's (which prints dlcore tensors' values)."""
-    kw = {k: v for k, v in dict(precision=precision, threshold=threshold,
-                                edgeitems=edgeitems, linewidth=linewidth).items()
-          if v is not None}
-    if profile == "default":
-        kw = dict(precision=4, threshold=1000, edgeitems=3, linewidth=80)
-    elif profile == "short":
-        kw = dict(precision=2, threshold=1000, edgeitems=2, linewidth=80)
-    elif profile == "full":
-        kw = dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)
-    np.set_printoptions(**kw)
 
 
 FUNCTIONS = ["atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack",
