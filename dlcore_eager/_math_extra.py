@@ -34,7 +34,6 @@ from ._graph import labelled
 from ._host import host as _host
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
-from .creation import default_generator
 from .tensor import Tensor
 
 frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
@@ -308,13 +307,14 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
 
 # ----------------------------------------------------------------------------- random state
 def get_rng_state() -> Tensor:
-    """The default generator's state, a uint8 tensor for ``set_rng_state``."""
-    return _encode(default_generator)
+    """The default generator's state (a DataLoader worker thread's own, as in PyTorch's
+    worker processes), a uint8 tensor for ``set_rng_state``."""
+    return _encode(_creation._default_generator())
 
 
 def set_rng_state(new_state: Tensor) -> None:
     """Restore the default generator's state from ``get_rng_state()``'s tensor."""
-    _decode(default_generator, new_state)
+    _decode(_creation._default_generator(), new_state)
 
 
 FUNCTIONS = ["deg2rad", "rad2deg", "float_power", "copysign", "ldexp", "heaviside",

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._pytree import _flatten, _unflatten
-from .creation import default_generator
+from .creation import _default_generator
 from .tensor import Tensor
 
 _RANDOMNESS = ("error", "different", "same")
@@ -108,7 +108,8 @@ def _sample(x, d, i):
 
 
 def _run(func, leaves, dims, spec, batch, kwargs, randomness) -> list:
-    get_rng_state, set_rng_state = default_generator.get_state, default_generator.set_state
+    gen = _default_generator()                # (a DataLoader worker thread's own)
+    get_rng_state, set_rng_state = gen.get_state, gen.set_state
     start = get_rng_state()
     results = []
     for i in (range(batch) if batch else [None]):

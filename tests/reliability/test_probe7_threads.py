@@ -196,3 +196,21 @@ def test_dataloader_workers_draw_their_own_seeded_streams_as_pytorch_workers():
         assert [b.tolist() for b in got] == [b.tolist() for b in want]
         assert dl.rand(3).tolist() == main_after.tolist()
     assert sorted(set(seeds)) == [(0, base), (1, base + 1)]
+
+
+def test_get_rng_state_in_a_dataloader_worker_is_that_workers_generator():
+    """In PyTorch's worker w, torch.get_rng_state() is its own global generator's state (seeded
+    base_seed + w): found returning the main generator's while manual_seed/initial_seed and the
+    draws used the worker's."""
+    states = {}
+
+    def init(w):
+        states[w] = (dl.initial_seed(), bytes(dl.get_rng_state().tolist()))
+
+    dl.manual_seed(0)
+    list(dl.utils.data.DataLoader(_Noisy(dl), batch_size=5, num_workers=2, worker_init_fn=init))
+    assert sorted(states) == [0, 1]
+    for seed, state in states.values():
+        want = dl.Generator().manual_seed(seed).get_state()
+        assert state == bytes(want.tolist())
+    assert states[0][1] != bytes(dl.get_rng_state().tolist())
