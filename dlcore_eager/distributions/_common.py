@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from . import constraints as C
 from ._base import Distribution, _clamp_probs, _np, _t
-from ._draws import draw, torch_draw  # noqa: F401  (re-exported: the families import them here)
+from ._draws import torch_draw  # noqa: F401  (re-exported: the families import it here)
 
 
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:

@@ -1,20 +1,11 @@
-"""Draws for the distributions' samplers: ``draw`` (dlcore's own NumPy stream) and
-``torch_draw`` (PyTorch's CPU stream, the numbers torch 2.13 draws).  Below ``_base`` and
-``_common``, which both use them."""
+"""Draws for the distributions' samplers: ``torch_draw`` (PyTorch's CPU stream, the numbers
+torch 2.13 draws).  Below ``_base`` and ``_common``, which both use it."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..creation import _rng
 from ..tensor import Tensor
-
-
-def draw(shape, like: Tensor, fn) -> Tensor:
-    """``fn(numpy_generator, shape)`` as a tensor of ``like``'s float dtype and device."""
-    dt = like._buf.dtype if like.dtype.is_floating_point else np.float32
-    out = Tensor._wrap(np.asarray(fn(_rng(None), tuple(shape))).astype(dt))
-    return out.cuda() if like.is_cuda else out
 
 
 def torch_draw(shape, like: Tensor, kind: str, *args) -> Tensor:

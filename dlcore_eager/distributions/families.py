@@ -29,7 +29,6 @@ from . import constraints as C
 from ._base import Normal, _broadcast, _full, _full_nan, _loc_scale, _no_record, _np, _t
 from ._common import (
     ConstrainedDistribution,
-    draw,
     probs_or_logits,
     set_binary_probs_logits,
     torch_draw,
@@ -129,7 +128,9 @@ class Binomial(ConstrainedDistribution):
         dt = self.probs._buf.dtype
         n = np.broadcast_to(_np(self.total_count).astype(dt), shape)
         p = np.broadcast_to(_np(self.probs).astype(dt), shape)
-        return draw(shape, self.probs, lambda g, s: binomial(n, p))
+        out = Tensor._wrap(binomial(n, p).astype(dt if self.probs.dtype.is_floating_point
+                                                 else np.float32))
+        return out.cuda() if self.probs.is_cuda else out
 
     def log_prob(self, value):
         value = _t(value, self.logits)
