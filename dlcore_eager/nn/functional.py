@@ -22,7 +22,7 @@ from .. import _shape_ops as S
 from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
-from .._matmul_ops import check_same_dtype
+from .._matmul_checks import check_same_dtype
 from .._dispatch import EagerFrontend as _EF
 from .._dispatch import small_binary as _small_binary
 from ..tensor import Tensor
