@@ -34,6 +34,8 @@ import re
 import warnings
 from typing import ClassVar
 
+from dlcore.registry import AVal
+
 from .. import _dtype as D
 from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node
 from .._state import STATE
@@ -143,6 +145,14 @@ class FunctionNode(TapeNode):
         return res
 
 
+def _parents_and_shapes(args, needs) -> tuple:
+    """A FunctionNode's parents (the node of each input that needs a gradient, else None) and
+    its inputs' shapes (None for a non-tensor)."""
+    parents = tuple((a._node if a._node is not None else leaf_node(a)) if need else None
+                    for a, need in zip(args, needs))
+    return parents, tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
+
+
 def _run_forward(cls_name: str, ctx, forward, backward, args):
     """Run ``forward`` without recording and attach a FunctionNode to its output(s)."""
     needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
@@ -163,9 +173,7 @@ def _run_forward(cls_name: str, ctx, forward, backward, args):
         out = Tensor._wrap(out._buf, out._version)
     if id(out) in getattr(ctx, "_non_diff", ()):
         return out
-    parents = tuple((a._node if a._node is not None else leaf_node(a)) if need else None
-                    for a, need in zip(args, needs))
-    shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
+    parents, shapes = _parents_and_shapes(args, needs)
     node = FunctionNode(ctx, backward, parents, out._buf, cls_name, shapes)
     out._node = node
     out._rg = True
@@ -206,14 +214,6 @@ class _OutputNode(TapeNode):
         return (_ops.concatenate(pieces, 0) if len(pieces) > 1 else flat,)
 
 
-class _FlatAval:
-    """The shape and dtype of a several-output Function's hidden flat value."""
-
-    def __init__(self, size: int, dtype) -> None:
-        self.shape = (size,)
-        self.dtype = dtype
-
-
 def _attach_several(cls_name: str, ctx, backward, args, needs, returned: tuple) -> tuple:
     """Outputs of a custom Function that returned a tuple: each floating output not marked
     non-differentiable gets an ``_OutputNode``; ``backward`` receives one gradient per output
@@ -252,10 +252,8 @@ def _attach_several(cls_name: str, ctx, backward, args, needs, returned: tuple) 
                                                      dtype=D.from_numpy_dtype(meta[1])))
         return backward(*grads)
 
-    parents = tuple((a._node if a._node is not None else leaf_node(a)) if need else None
-                    for a, need in zip(args, needs))
-    shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
-    hidden = FunctionNode(ctx, unpack, parents, _FlatAval(offset, dtype), cls_name, shapes)
+    parents, shapes = _parents_and_shapes(args, needs)
+    hidden = FunctionNode(ctx, unpack, parents, AVal((offset,), dtype), cls_name, shapes)
     for i, (off, _) in layout.items():
         outs[i]._node = _OutputNode(hidden, off, outs[i], cls_name)
         outs[i]._rg = True
