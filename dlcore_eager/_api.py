@@ -382,7 +382,6 @@ def reduce(export, ns, name):
 
 _SOFTMAX_PRIMS = {"softmax": _ops.softmax_prims.softmax_p,
                   "log_softmax": _ops.softmax_prims.log_softmax_p}
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _implicit_dim(name: str, ndim: int) -> int:
