@@ -24,6 +24,7 @@ from dlcore.dtypes import is_floating
 from dlcore.errors import ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
+from dlcore.ops._rules import BOOL_REFUSALS
 from dlcore.registry import bind
 
 from . import _dispatch as _D
@@ -102,8 +103,7 @@ def _int_pow_check(a, b):
 _BOOL = np.dtype(np.bool_)
 _SUB_ONE_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
                  "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-_SUB_TWO_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use "
-                  "the `^` or `logical_xor()` operator instead.")
+_SUB_TWO_BOOLS = BOOL_REFUSALS["sub"]        # (the primitive's rule's words, one copy)
 
 
 def _sub_bool_check(a, b):
