@@ -29,6 +29,7 @@ from dlcore import ops as _ops
 _KEYS = ("activation", "recurrent_activation")
 K2_NAME = "dlcore>keras2_hard_sigmoid"
 K3_NAME = "dlcore>keras3_hard_sigmoid"
+_KEEP = object()                    # (a converter's "not mine: walk into it")
 
 
 def keras3_hard_sigmoid(x):
@@ -41,44 +42,45 @@ def _registered(name: str) -> dict:
             "registered_name": "function"}
 
 
-def for_file(cfg: Any, keras3: bool) -> Any:
-    """``cfg`` (a model configuration from ``layer_config``) with its ``hard_sigmoid`` values
-    written for a ``.keras`` (``keras3``) or ``.h5`` file, as the module docstring says."""
+def _map_activations(cfg: Any, convert) -> Any:
+    """``cfg`` with each ``activation``/``recurrent_activation`` value ``v`` replaced by
+    ``convert(v)`` where that is not ``_KEEP`` (every other value walked into)."""
     if isinstance(cfg, list):
-        return [for_file(v, keras3) for v in cfg]
+        return [_map_activations(v, convert) for v in cfg]
     if not isinstance(cfg, dict):
         return cfg
     out = {}
     for k, v in cfg.items():
-        if k in _KEYS and v == "hard_sigmoid":
-            v = _registered(K2_NAME)
-        elif k in _KEYS and v == keras3_hard_sigmoid.__name__:
-            v = "hard_sigmoid" if keras3 else _registered(K3_NAME)
-        else:
-            v = for_file(v, keras3)
-        out[k] = v
+        new = convert(v) if k in _KEYS else _KEEP
+        out[k] = _map_activations(v, convert) if new is _KEEP else new
     return out
+
+
+def for_file(cfg: Any, keras3: bool) -> Any:
+    """``cfg`` (a model configuration from ``layer_config``) with its ``hard_sigmoid`` values
+    written for a ``.keras`` (``keras3``) or ``.h5`` file, as the module docstring says."""
+    def convert(v):
+        if v == "hard_sigmoid":
+            return _registered(K2_NAME)
+        if v == keras3_hard_sigmoid.__name__:
+            return "hard_sigmoid" if keras3 else _registered(K3_NAME)
+        return _KEEP
+    return _map_activations(cfg, convert)
 
 
 def from_file(cfg: Any, keras3: bool) -> Any:
     """``cfg`` read from a file, its ``hard_sigmoid`` values made the functions they name:
     a registered dlcore name, or a bare name read by the file's Keras version (``keras3``)."""
     from . import activations
-    if isinstance(cfg, list):
-        return [from_file(v, keras3) for v in cfg]
-    if not isinstance(cfg, dict):
-        return cfg
-    out = {}
-    for k, v in cfg.items():
-        if k in _KEYS and v == "hard_sigmoid":
-            v = keras3_hard_sigmoid if keras3 else activations.hard_sigmoid
-        elif k in _KEYS and isinstance(v, dict) and v.get("class_name") == "function" \
+
+    def convert(v):
+        if v == "hard_sigmoid":
+            return keras3_hard_sigmoid if keras3 else activations.hard_sigmoid
+        if isinstance(v, dict) and v.get("class_name") == "function" \
                 and v.get("config") in (K2_NAME, K3_NAME):
-            v = activations.hard_sigmoid if v["config"] == K2_NAME else keras3_hard_sigmoid
-        else:
-            v = from_file(v, keras3)
-        out[k] = v
-    return out
+            return activations.hard_sigmoid if v["config"] == K2_NAME else keras3_hard_sigmoid
+        return _KEEP
+    return _map_activations(cfg, convert)
 
 
 def is_keras3_version(version: Any) -> bool:
