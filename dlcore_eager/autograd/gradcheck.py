@@ -45,7 +45,7 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     from ..creation import tensor
     v = tensor(cot, dtype=out.dtype)
     analytic = grad([out], diff, [v], allow_unused=True)
-    for t, a in zip(diff, analytic):
+    for i, (t, a) in enumerate(zip(diff, analytic)):   # (i: among the inputs that need grad)
         buf = _host(t)        # the same memory on the CPU: moved in place
         num = np.zeros_like(buf, dtype=np.float64)
         for idx in np.ndindex(buf.shape):
@@ -61,8 +61,8 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
         got = np.zeros_like(num) if a is None else _host(a)
         if not np.allclose(got, num, atol=atol, rtol=rtol):
             if raise_exception:
-                raise GradcheckError(f"Jacobian mismatch for output 0 with respect to input 0,\n"
-                                   f"numerical:{num}\nanalytical:{got}\n")
+                raise GradcheckError(f"Jacobian mismatch for output 0 with respect to input {i},\n"
+                                     f"numerical:{num}\nanalytical:{got}\n")
             return False
     return True
 

@@ -117,3 +117,15 @@ def test_setitem_integers_beside_advanced_indices():
         got.append([x.numpy().tolist(), y.numpy().tolist(), w.grad.numpy().tolist(),
                     v.grad.numpy().tolist()])
     assert got[0] == got[1]
+
+
+def test_gradcheck_names_the_input_whose_jacobian_differs():
+    """The message said 'input 0' whichever input differed; PyTorch counts the inputs that
+    require grad (here y, after x; c needs none)."""
+    msgs = []
+    for lib in (dlcore_eager, torch):
+        x, c, y = (lib.rand(2, dtype=lib.float64, requires_grad=r) for r in (True, False, True))
+        with pytest.raises(RuntimeError) as info:
+            lib.autograd.gradcheck(lambda x, c, y: x * 2 + y.detach() * y + c, (x, c, y))
+        msgs.append(str(info.value).splitlines()[0])
+    assert msgs[0] == msgs[1] == "Jacobian mismatch for output 0 with respect to input 1,"
