@@ -1,6 +1,8 @@
 """TF 1.x Keras's checks of the target arrays given to ``fit``/``evaluate``/``train_on_batch``
 (``training_utils.check_array_lengths`` and ``check_loss_and_target_compatibility``), run on
-the host arrays before anything is fed, so a bad call changes no weight:
+the host arrays before anything is fed, so a bad call changes no weight (and, at the end,
+``sample_weights``: the sample weights fed with the targets, from ``sample_weight`` and
+``class_weight``):
 
 * inputs and targets must have the same number of samples (a longer input was indexed past
   the targets' end: NumPy's IndexError);
@@ -56,3 +58,22 @@ def check(n_inputs: int | None, ys: list, outputs: list, losses: list) -> None:
             bad = y[(y < 0) | (y >= classes) | np.isnan(y)].flat[0]
             raise InvalidArgumentError(None, None, f"Received a label value of {bad:g} which "
                                        f"is outside the valid range of [0, {classes}).")
+
+
+def sample_weights(names: list, ys: list, sample_weight, class_weight) -> list:
+    """The fed sample weights, one float32 vector per target of ``ys`` (output ``names``):
+    ``sample_weight`` (a list, a dict by output name, or one array) times ``class_weight``'s
+    weight of each sample's class (argmax of a one-hot row, else the rounded label)."""
+    sws: list = []
+    for i, (name, y) in enumerate(zip(names, ys)):
+        sw = sample_weight[i] if isinstance(sample_weight, (list, tuple)) else \
+            (sample_weight.get(name) if isinstance(sample_weight, dict) else sample_weight)
+        n = len(y)
+        w = np.ones(n, np.float32) if sw is None else np.asarray(sw, np.float32).reshape(n)
+        cw = class_weight.get(name, class_weight) \
+            if isinstance(class_weight, dict) and name in class_weight else class_weight
+        if cw:
+            cls = y.argmax(-1) if y.shape[-1] > 1 else y.reshape(n).round().astype(int)
+            w = w * np.array([cw.get(int(c), 1.0) for c in cls], np.float32)
+        sws.append(w)
+    return sws

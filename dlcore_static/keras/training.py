@@ -272,22 +272,8 @@ class Model(Network):
         return ys
 
     def _weights_for(self, ys, sample_weight, class_weight) -> list:
-        sws: list = []
-        for i, y in enumerate(ys):
-            name = self._target_names[i]
-            sw = sample_weight[i] if isinstance(sample_weight, (list, tuple)) else \
-                (sample_weight.get(name) if isinstance(sample_weight, dict)
-                 else sample_weight)
-            n = len(y)
-            w = np.ones(n, np.float32) if sw is None else np.asarray(sw, np.float32).reshape(n)
-            cw = class_weight.get(name, class_weight) \
-                if isinstance(class_weight, dict) and name in class_weight \
-                else class_weight
-            if cw:
-                cls = y.argmax(-1) if y.shape[-1] > 1 else y.reshape(n).round().astype(int)
-                w = w * np.array([cw.get(int(c), 1.0) for c in cls], np.float32)
-            sws.append(w)
-        return sws
+        from ._target_checks import sample_weights
+        return sample_weights(self._target_names, ys, sample_weight, class_weight)
 
     def _feed(self, xs, ys=None, sws=None, training=None) -> dict:
         feed = dict(zip(self.inputs, xs))
