@@ -60,6 +60,14 @@ def _rows(id_lists, mode: str, depth: int, idf) -> np.ndarray:
     return out
 
 
+def _encoded_shape(shape: tuple, mode: str, depth: int) -> tuple:
+    """The output shape of a one_hot / multi_hot / count / tf_idf encoding of ``shape``'s ids:
+    one_hot adds an axis (unless the last is 1), the others replace the last axis (Keras)."""
+    if mode == "one_hot" and (not shape or shape[-1] != 1):
+        return shape + (depth,)
+    return (shape[:-1] if len(shape) > 1 else ()) + (depth,)
+
+
 def _ids(x: np.ndarray, state: dict) -> np.ndarray:
     table, oov = state["table"], state["oov_index"]
     ids = np.array([table.get(_key(v, state["strings"]), oov) for v in x.ravel().tolist()],
@@ -221,10 +229,7 @@ class _IndexLookup(Layer):
                 return shape, object if self._strings else np.int64
             return shape, np.int64
         self._state["depth"] = self._depth()
-        if self.output_mode == "one_hot" and (not shape or shape[-1] != 1):
-            return shape + (self._state["depth"],), np.float32
-        lead = shape[:-1] if len(shape) > 1 else ()
-        return lead + (self._state["depth"],), np.float32
+        return _encoded_shape(shape, self.output_mode, self._state["depth"]), np.float32
 
     def call(self, x):
         shape, dt = self._out_aval(tuple(x.aval.shape))
@@ -401,10 +406,8 @@ class Hashing(Layer):
         aval: tuple
         if self.output_mode == "int":
             aval = (shape, np.int64)
-        elif self.output_mode == "one_hot" and (not shape or shape[-1] != 1):
-            aval = (shape + (self.num_bins,), np.float32)
         else:
-            aval = ((shape[:-1] if len(shape) > 1 else ()) + (self.num_bins,), np.float32)
+            aval = (_encoded_shape(shape, self.output_mode, self.num_bins), np.float32)
         mask = self.mask_value.decode() if isinstance(self.mask_value, bytes) else self.mask_value
         return host_ops.host_op("KerasHashing", [x], [aval],
                                 {"num_bins": self.num_bins, "mask": mask, "salt": self.salt,
