@@ -162,12 +162,11 @@ class GRUCell(_Cell):
         h = states[0] if isinstance(states, (list, tuple)) else states
         if self.reset_after:
             out = gru_reset_after(self._xw(inputs), h, self, self._rec_masks)
-            return out, [out] if isinstance(states, (list, tuple)) else out
-        if self._rec_masks is not None:          # each gate reads its own masked h (Keras 2)
+        elif self._rec_masks is not None:        # each gate reads its own masked h (Keras 2)
             out = gru_masked_step(self._xw(inputs), h, self, self._rec_masks)
-            return out, [out] if isinstance(states, (list, tuple)) else out
-        out = _seq.keras_gru_cell(self._xw(inputs), h, self.recurrent_kernel, self.activation,
-                                  self.recurrent_activation)
+        else:
+            out = _seq.keras_gru_cell(self._xw(inputs), h, self.recurrent_kernel,
+                                      self.activation, self.recurrent_activation)
         return out, [out] if isinstance(states, (list, tuple)) else out
 
 
