@@ -33,9 +33,9 @@ class BaseLogger(Callback):
         from . import confusion_metrics
         self._seen = 0
         self._totals: dict = {}
-        model = getattr(self, "model", None)        # Precision, AUC, ...: counts per epoch,
-        confusion_metrics.reset(model)              # logged after the last batch (Keras's
-        self._last = confusion_metrics.stateful_names(model)   # stateful metrics)
+        # Precision, AUC, ...: counts over the epoch (fit resets them as it begins), logged
+        # as they are after the last batch (Keras's stateful metrics)
+        self._last = confusion_metrics.stateful_names(getattr(self, "model", None))
 
     def on_batch_end(self, batch, logs=None):
         logs = logs or {}

@@ -426,6 +426,7 @@ class Model(Network):
         cbl.on_train_begin()
         fetches = [self.train_function] + self._metric_tensors
         for epoch in range(initial_epoch, epochs):
+            _reset_counts(self)               # Precision, AUC, ...: counts of this epoch
             cbl.on_epoch_begin(epoch)
             for b, (bx, by, bw, size) in enumerate(batches(epoch)):
                 cbl.on_batch_begin(b, {"batch": b, "size": size})
