@@ -218,6 +218,7 @@ class AUC(_Confusion):
                                  f"num_thresholds={num_thresholds}")
             inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         self.num_thresholds = len(inner) + 2
+        self._given_thresholds = inner if thresholds is not None else None
         self._thresholds = np.array([0.0 - K.epsilon()] + inner + [1.0 + K.epsilon()])
         self.curve, self.summation_method = str(curve).upper(), str(summation_method).lower()
         self.from_logits = from_logits
@@ -261,9 +262,12 @@ class AUC(_Confusion):
                                  heights))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "num_thresholds": self.num_thresholds,
-                "curve": self.curve, "summation_method": self.summation_method,
-                "multi_label": False, "from_logits": self.from_logits}
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds,
+                  "curve": self.curve, "summation_method": self.summation_method,
+                  "multi_label": False, "from_logits": self.from_logits}
+        if self._given_thresholds is not None:      # (as Keras: explicit thresholds kept)
+            config["thresholds"] = list(self._given_thresholds)
+        return config
 
 
 CLASSES = {c.__name__: c for c in (AUC, FalseNegatives, FalsePositives, Precision, Recall,

@@ -71,8 +71,10 @@ def test_a_keras3_hard_sigmoid_is_read_as_keras3s(tmp_path, name, k3):
     np.testing.assert_allclose(r.predict(X), want, atol=1e-6)
     again = str(tmp_path / ("again_" + name))
     r.save(again)                               # and written back so that Keras 3 agrees
-    np.testing.assert_array_equal(keras.models.load_model(again, compile=False).predict(X),
-                                  r.predict(X))
+    # (to one float32 step: a Session interprets a plan's first run and compiles its second,
+    # and the compiled float32 tanh/sigmoid loops may round the last bit differently)
+    np.testing.assert_allclose(keras.models.load_model(again, compile=False).predict(X),
+                               r.predict(X), rtol=1e-6, atol=1e-7)
     if name.endswith(".keras"):
         np.testing.assert_allclose(k3.models.load_model(again, compile=False).predict(
             X, verbose=0), want, atol=1e-6)

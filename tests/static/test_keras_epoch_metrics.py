@@ -87,3 +87,14 @@ def test_reshape_minus_one_with_unknown_batch():
         L.Reshape((-1, 5))(x)
     with pytest.raises(ValueError, match="Can only specify one unknown dimension"):
         L.Reshape((-1, -1))(x)
+
+
+def test_auc_config_keeps_explicit_thresholds():
+    """Keras writes given thresholds into AUC's config; a copy made from it (compile's copy for a
+    second output) must count at those thresholds, not at evenly spaced ones."""
+    a = keras.metrics.AUC(thresholds=[0.7, 0.3])
+    config = a.get_config()
+    assert config["thresholds"] == [0.3, 0.7] and config["num_thresholds"] == 4
+    again = type(a)(**{k: v for k, v in config.items() if k != "dtype"})
+    np.testing.assert_allclose(again._thresholds[1:-1], [0.3, 0.7])
+    assert "thresholds" not in keras.metrics.AUC(num_thresholds=5).get_config()
