@@ -34,7 +34,11 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
            "test_saving.py", "test_string_hash.py", "test_text_datasets.py", "test_tf_ctc.py",
            "test_tf_gaps2.py", "test_tf_image.py", "test_tf_linalg2.py", "test_tf_long_tail.py",
            "test_tf_long_tail_ops.py", "test_tf_math_api.py", "test_tf_math_special.py",
-           "test_tf_scatter.py", "test_tf_strings.py", "test_tfrecord.py"}
+           "test_tf_scatter.py", "test_tf_strings.py", "test_tfrecord.py",
+           # Keras datasets and preprocessing layers (host-side lookups, resampling, files)
+           "test_keras_datasets.py", "test_keras_flow_from_directory.py",
+           "test_keras_image_augment.py", "test_keras_preprocessing_files.py",
+           "test_keras_preprocessing_layers.py", "test_keras_text_preprocessing.py"}
 #: The long-tail API files (``test_longtail_*.py``: Keras layers, losses, optimizers, image
 #: generator, tf.image colours, metrics, names, ...) are API breadth too: composites of
 #: primitives that each have their op-table rows under every pass (tests/core/
@@ -44,9 +48,10 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
 #: interpreted.
 LONG_TAIL = "test_longtail_*.py"
 #: The rest of the static suite under every pass runs as CHUNKS subprocesses that pytest-xdist
-#: spreads over its workers (one 67 s subprocess was often the last test running; each more
-#: costs a start-up and a collection, about 8 s).
-CHUNKS = 2
+#: spreads over its workers.  One: the slow tests are handed out first (tests/conftest.py), so
+#: the one ~50 s subprocess starts at once instead of ending the run, and a second part cost
+#: another start-up, collection and Keras import (~8 s of CPU).
+CHUNKS = 1
 _STATIC_FILES = sorted(p.name for p in (ROOT / "tests" / "static").glob("test_*.py")
                        if p.name not in BREADTH and not p.match(LONG_TAIL))
 #: A file that imports a reference library: real Keras 3 (3.9 s of CPU to import, JAX with it)

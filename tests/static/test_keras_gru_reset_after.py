@@ -74,4 +74,6 @@ def test_gru_reset_after_trains_and_drops_out():
     model.fit(X, np.ones((2, 1)), epochs=1, verbose=0)
     after = model.layers[0].get_weights()[2]
     assert (np.abs(after - before).max(axis=1) > 0).all()
-    np.testing.assert_allclose(model.predict(X), model.predict(X), rtol=1e-6)  # no dropout
+    # no dropout at predict: equal to one float32 step (the first run is interpreted, the second
+    # compiled, whose float32 sigmoid/tanh loops may round the last bit differently)
+    np.testing.assert_allclose(model.predict(X), model.predict(X), rtol=1e-6, atol=1e-7)
