@@ -8,7 +8,8 @@ graph (an ``Input`` for the first layer's ``input_shape``, then each layer) is b
 
 from __future__ import annotations
 
-from ..graph import get_default_graph
+from ..graph import Tensor, get_default_graph
+from ._history import HISTORY
 from .engine import Input, InputLayer, Layer
 from .training import Model
 
@@ -28,6 +29,12 @@ class Sequential(Model):
             self.add(layer)
 
     def add(self, layer: Layer) -> None:
+        origin = HISTORY.get(layer) if isinstance(layer, Tensor) else None
+        if origin is not None and isinstance(origin[0], InputLayer):
+            layer = origin[0]       # Sequential([keras.Input(shape), ...]): tf.keras's, Keras 3's
+            if self._layers:
+                raise ValueError("An `Input` can only be the first layer of a Sequential model "
+                                 f"(it has {len(self._layers)} layer(s) already).")
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Found: {layer}")
         if not self._layers and layer.input_shape_arg is None:

@@ -149,3 +149,21 @@ def test_string_and_function_losses_and_weights_roundtrip():
 def test_first_layer_needs_an_input_shape():
     with pytest.raises(ValueError, match="input_shape"):
         Sequential([Dense(3)])
+
+
+def test_sequential_takes_a_keras_input_first_as_tf_keras_and_keras3_do(tmp_path):
+    """``Sequential([keras.Input(shape), Dense(...)])`` (tf.keras's and Keras 3's tutorials):
+    the Input's layer becomes the model's input; an Input after the first layer is refused."""
+    from dlcore_static import keras
+    keras.backend.clear_session()
+    m = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, use_bias=False)])
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    got = m.predict(x)
+    w = m.layers[0].get_weights()[0]
+    np.testing.assert_allclose(got, x @ w, rtol=1e-6)
+    assert len(m.layers) == 1 and tuple(m.input_shape) == (None, 4)
+    path = str(tmp_path / "m.keras")
+    m.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x), x @ w, rtol=1e-6)
+    with pytest.raises(ValueError, match="only be the first layer"):
+        keras.Sequential([keras.layers.Dense(2, input_shape=(3,)), keras.Input(shape=(4,))])
