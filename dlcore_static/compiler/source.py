@@ -310,8 +310,7 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
         return None
     m, k = (int(d) for d in sa)
     nn = int(sc[1])
-    if k > cpu_linalg.SPLIT_K and nn >= cpu_linalg.SPLIT_MIN_N and \
-            cpu_linalg.SPLIT_M[0] <= m <= cpu_linalg.SPLIT_M[1] and np.dtype(dt) == np.float32:
+    if cpu_linalg.k_split_shape(m, k, nn) and np.dtype(dt) == np.float32:
         return None                                 # the K-split product: the kernel's own
     flops = 2.0 * m * k * nn
     env["_bst"], env["_fg"] = blas_threads._state, blas_threads.for_gemm

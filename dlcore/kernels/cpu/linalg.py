@@ -40,8 +40,7 @@ def matmul(a, b):
         m, k = a.shape
         n = b.shape[1]
         for_gemm(2.0 * m * k * n)
-        if k > SPLIT_K and n >= SPLIT_MIN_N and SPLIT_M[0] <= m <= SPLIT_M[1] and \
-                a.dtype is _F32 and b.dtype is _F32:
+        if k_split_shape(m, k, n) and a.dtype is _F32 and b.dtype is _F32:
             return _k_split(a, b)
         if a.dtype is b.dtype and a.dtype in _DOT:
             return np.dot(a, b)
@@ -53,6 +52,12 @@ def matmul(a, b):
         out = np.matmul(a.reshape(-1, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + (b.shape[-1],))
     return np.matmul(a, b)
+
+
+def k_split_shape(m: int, k: int, n: int) -> bool:
+    """Whether an (m, k) @ (k, n) float32 product takes the K-split GEMM (``_k_split``); the
+    static compiler's inlined products ask it too, and leave those to ``matmul``."""
+    return k > SPLIT_K and n >= SPLIT_MIN_N and SPLIT_M[0] <= m <= SPLIT_M[1]
 
 
 def _k_split(a, b):
