@@ -14,6 +14,9 @@ both front ends and the graph compiler see ordinary ops and the gradients come f
                                 h' = u h + (1 - u) c~
     gru_cell(x, h, ...)         r, z, n from x W_ih^T + b_ih and h W_hh^T + b_hh (PyTorch order)
                                 n = tanh(x_n + r (h_n));  h' = (1 - z) n + z h
+    gru_gates(xz, hz, h, ...)   that update (reset after the product) from both products, in
+                                PyTorch's gate order or Keras' (``reset_after=True``)
+    keras_gru_cell(xz, h, u)    Keras' ``reset_after=False``: n = act(x_n + (r h) U_n)
 
 The gate order and layout (weights of shape (gates*H, D)) are PyTorch's; the TensorFlow cells
 in dlcore_static reorder their kernels into this form.  A fused cell primitive was not added:
@@ -321,14 +324,19 @@ def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     return lstm_gates(_gates(x, h, w_ih, w_hh, b_ih, b_hh), c)
 
 
-def gru_gates(xz, hz, h):
-    """The GRU update from ``xz = x W_ih^T + b_ih`` and ``hz = h W_hh^T + b_hh`` (B, 3H each,
-    order r, z, n): ``n = tanh(x_n + r h_n)``, ``h' = n + z (h - n)``."""
+def gru_gates(xz, hz, h, activation=tanh, recurrent_activation=sigmoid, order: str = "rz"):
+    """The GRU update with the reset gate after the recurrent product (PyTorch's GRU, cuDNN's,
+    Keras' ``reset_after=True``) from ``xz = x W_ih^T + b_ih`` and ``hz = h W_hh^T + b_hh``
+    (B, 3H each: the two gates, then the candidate; ``order`` "rz" is PyTorch's r, z, n and
+    "zr" Keras' z, r, h): ``[r, z] = ra(xz[:2H] + hz[:2H])``, ``n = act(x_n + r h_n)``,
+    ``h' = n + z (h - n)`` (= ``(1 - z) n + z h``); ``ra`` = sigmoid and ``act`` = tanh unless
+    given (elementwise, so both gates take one ``ra`` call)."""
     two = 2 * (aval_of(xz).shape[-1] // 3)
-    rz = sigmoid(add(getitem(xz, (Ellipsis, slice(0, two))),
-                     getitem(hz, (Ellipsis, slice(0, two)))))
-    r, z = _chunk(rz, 0, 2), _chunk(rz, 1, 2)
-    n = tanh(add(_chunk(xz, 2, 3), mul(r, _chunk(hz, 2, 3))))
+    gates = recurrent_activation(add(getitem(xz, (Ellipsis, slice(0, two))),
+                                     getitem(hz, (Ellipsis, slice(0, two)))))
+    first, second = _chunk(gates, 0, 2), _chunk(gates, 1, 2)
+    r, z = (first, second) if order == "rz" else (second, first)
+    n = activation(add(_chunk(xz, 2, 3), mul(r, _chunk(hz, 2, 3))))
     return add(n, mul(z, sub(h, n)))
 
 
@@ -370,14 +378,23 @@ def keras_lstm_gates(z, c, activation=tanh, recurrent_activation=sigmoid):
     return mul(recurrent_activation(o), activation(c2)), c2
 
 
-def keras_gru_cell(xz, h, u, activation=tanh, recurrent_activation=sigmoid):
+def keras_gru_cell(xz, h, u, activation=tanh, recurrent_activation=sigmoid, masks=None):
     """Keras' GRU (``reset_after=False``, gates z, r, h) from ``xz = x W + b``:
     ``z = ra(x_z + h U_z)``, ``r = ra(x_r + h U_r)``, ``h~ = act(x_h + (r h) U_h)``,
-    ``h' = z h + (1 - z) h~``."""
+    ``h' = z h + (1 - z) h~``.  With recurrent dropout ``masks = (m_z, m_r, m_h)`` each gate
+    reads its own masked state (Keras 2's GRUCell): ``z = ra(x_z + (h m_z) U_z)``,
+    ``r = ra(x_r + (h m_r) U_r)``, ``h~ = act(x_h + (r (h m_h)) U_h)``."""
     n = aval_of(h).shape[-1]
-    hu = matmul(h, getitem(u, (Ellipsis, slice(0, 2 * n))))
-    z = recurrent_activation(add(_chunk(xz, 0, 3), _chunk(hu, 0, 2)))
-    r = recurrent_activation(add(_chunk(xz, 1, 3), _chunk(hu, 1, 2)))
+    if masks is None:
+        hu = matmul(h, getitem(u, (Ellipsis, slice(0, 2 * n))))
+        hu_z, hu_r, h_n = _chunk(hu, 0, 2), _chunk(hu, 1, 2), h
+    else:
+        m_z, m_r, m_h = masks
+        hu_z = matmul(mul(h, m_z), getitem(u, (Ellipsis, slice(0, n))))
+        hu_r = matmul(mul(h, m_r), getitem(u, (Ellipsis, slice(n, 2 * n))))
+        h_n = mul(h, m_h)
+    z = recurrent_activation(add(_chunk(xz, 0, 3), hu_z))
+    r = recurrent_activation(add(_chunk(xz, 1, 3), hu_r))
     hh = activation(add(_chunk(xz, 2, 3),
-                        matmul(mul(r, h), getitem(u, (Ellipsis, slice(2 * n, 3 * n))))))
+                        matmul(mul(r, h_n), getitem(u, (Ellipsis, slice(2 * n, 3 * n))))))
     return add(hh, mul(z, sub(h, hh)))

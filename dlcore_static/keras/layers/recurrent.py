@@ -334,33 +334,18 @@ def input_bias(layer):
     return layer.bias
 
 
-def gru_reset_after(xw, h, layer, masks=None):
-    """Keras' GRU with ``reset_after=True`` (Keras 3's default, tf.keras 2's, CuDNN's), from
-    ``xw = x W + b_in``: ``hu = h U + b_rec``, ``z = ra(xw_z + hu_z)``, ``r = ra(xw_r + hu_r)``,
-    ``h~ = act(xw_h + r hu_h)`` (the reset gate after the matmul), ``h' = z h + (1 - z) h~``.
-    With recurrent dropout each gate reads its own masked ``h`` (Keras 2's GRUCell)."""
-    hu = layer._recurrent_terms(h, masks)
-    if layer.bias is not None:
-        hu = _ops.add(hu, _ops.getitem(layer.bias, (1,)))
-    xz, xr, xh = layer._gate_blocks(xw)
-    uz, ur, uh = layer._gate_blocks(hu)
-    ra = layer.recurrent_activation
-    z, r = ra(_ops.add(xz, uz)), ra(_ops.add(xr, ur))
-    hh = layer.activation(_ops.add(xh, _ops.mul(r, uh)))
-    return _ops.add(hh, _ops.mul(z, _ops.sub(h, hh)))
-
-
-def gru_masked_step(xw, h, layer, masks):
-    """Keras 2's GRU step (``reset_after=False``) with recurrent dropout: each gate reads its
-    own masked ``h``."""
-    mz, mr, mh = masks
-    uz, ur, uh = layer._gate_blocks(layer.recurrent_kernel)
-    xz, xr, xh = layer._gate_blocks(xw)
-    ra = layer.recurrent_activation
-    z = ra(_ops.add(xz, _ops.matmul(_ops.mul(h, mz), uz)))
-    r = ra(_ops.add(xr, _ops.matmul(_ops.mul(h, mr), ur)))
-    hh = layer.activation(_ops.add(xh, _ops.matmul(_ops.mul(r, _ops.mul(h, mh)), uh)))
-    return _ops.add(hh, _ops.mul(z, _ops.sub(h, hh)))
+def gru_step(layer, xw, h, masks=None):
+    """Keras' GRU step (``GRU`` and ``GRUCell``) from ``xw = x W + b_in``; the maths lives in
+    ``dlcore.ops.sequence``: ``reset_after`` (Keras 3's default, tf.keras 2's, CuDNN's, PyTorch's)
+    is ``gru_gates`` in Keras' gate order z, r, h with ``hu = h U + b_rec``; otherwise
+    ``keras_gru_cell``.  With recurrent dropout each gate reads its own masked ``h``."""
+    if layer.reset_after:
+        hu = layer._recurrent_terms(h, masks)
+        if layer.bias is not None:
+            hu = _ops.add(hu, _ops.getitem(layer.bias, (1,)))
+        return _seq.gru_gates(xw, hu, h, layer.activation, layer.recurrent_activation, "zr")
+    return _seq.keras_gru_cell(xw, h, layer.recurrent_kernel, layer.activation,
+                               layer.recurrent_activation, masks)
 
 
 class GRU(_Recurrent):
@@ -376,13 +361,7 @@ class GRU(_Recurrent):
         self._config["reset_after"] = self.reset_after
 
     def _step(self, xw_t, states):
-        h = states[0]
-        if self.reset_after:
-            return (gru_reset_after(xw_t, h, self, self._rec_masks),)
-        if self._rec_masks is None:
-            return (_seq.keras_gru_cell(xw_t, h, self.recurrent_kernel, self.activation,
-                                        self.recurrent_activation),)
-        return (gru_masked_step(xw_t, h, self, self._rec_masks),)
+        return (gru_step(self, xw_t, states[0], self._rec_masks),)
 
 
 class Bidirectional(Layer):

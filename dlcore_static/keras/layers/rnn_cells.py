@@ -38,7 +38,7 @@ from ...frontend import constant
 from .. import activations
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer, _accepts
-from .recurrent import _Recurrent, _time_major, gru_masked_step, gru_reset_after, input_bias
+from .recurrent import _Recurrent, _time_major, gru_step, input_bias
 
 __all__ = ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
@@ -160,13 +160,7 @@ class GRUCell(_Cell):
 
     def call(self, inputs, states, training=None):
         h = states[0] if isinstance(states, (list, tuple)) else states
-        if self.reset_after:
-            out = gru_reset_after(self._xw(inputs), h, self, self._rec_masks)
-        elif self._rec_masks is not None:        # each gate reads its own masked h (Keras 2)
-            out = gru_masked_step(self._xw(inputs), h, self, self._rec_masks)
-        else:
-            out = _seq.keras_gru_cell(self._xw(inputs), h, self.recurrent_kernel,
-                                      self.activation, self.recurrent_activation)
+        out = gru_step(self, self._xw(inputs), h, self._rec_masks)
         return out, [out] if isinstance(states, (list, tuple)) else out
 
 
