@@ -10,7 +10,8 @@ is copied into a small IR (``ir.py``) and rewritten by named passes, each in its
 ``simplify``       algebraic identities: ``x*1``, ``x+0``, ``x**2 -> x*x``, transposes (``simplify.py``)
 ``cse``            merge duplicate pure nodes (``cse.py``)
 ``fusion``         elementwise chains -> one generated kernel each (``fusion.py``, ``loops.py``)
-``compile``        the whole plan -> one generated Numba function on the CPU (``codegen.py``)
+``compile``        the whole plan -> one generated Numba function on the CPU (``codegen.py``);
+                   on CUDA one generated function calling the kernels (``cuda_glue.py``)
 =================  ==========================================================================
 
 Switch them per Session::
@@ -219,7 +220,9 @@ def optimize_program(session, prog: Program, plan, passes, report: Report | None
         if compiled is not None:
             report.compiled = True
             report.codegen = info
-            report.log.append("compile: the whole plan runs as generated Numba code "
+            what = "Numba code" if plan.device.type == "cpu" else \
+                "glue calling its numba.cuda kernels"
+            report.log.append(f"compile: the whole plan runs as generated {what} "
                               f"({info['compiled_nodes']} nodes compiled, "
                               f"{len(info['python_nodes'])} left to Python)")
         else:

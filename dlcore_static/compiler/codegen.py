@@ -1,4 +1,5 @@
-"""Pass ``compile``: the whole plan as one generated Numba function (CPU).
+"""Pass ``compile``: the whole plan as one generated Numba function (CPU), or as one generated
+Python function calling its numba.cuda kernels (a CUDA Session: ``cuda_glue.py``).
 
 After the graph passes the plan is still run by the Session's interpreter: one Python call per
 node, with a list of value slots.  This pass writes the program out as Python source instead,
@@ -85,6 +86,7 @@ _COMPILED_GRAPH_TYPES = ("Cond", "While") + CHECK_TYPES
 
 
 class _Builder:
+    glue: object = None          # the device's part of the glue (cuda_glue.CudaGlue), None: CPU
     segments: list[tuple]        # (source, module) per segment: set by source.py when it writes
     contiguous: set              # glue names of the C-contiguous buffers the glue allocates
 
@@ -387,9 +389,11 @@ def _schedule(prog: Program, compiled: dict, late=frozenset(), first=frozenset()
 def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> tuple:
     """``(run, info)``: the compiled function ``run(*feeds) -> fetched values``, or
     ``(None, why)``."""
-    if prog.device is None or prog.device.type != "cpu":
-        return None, "the compile pass generates CPU code only"
+    if prog.device is None or prog.device.type not in ("cpu", "cuda"):
+        return None, "the compile pass generates code for the CPU and CUDA only"
     b = _Builder(prog, session, passes)
+    if prog.device.type == "cuda":
+        return _compile_cuda(b, lowered)
     compiled = b.classify()
     if not any(compiled.values()) and not IN_SUB_PROGRAM.get():
         # a sub-program (a cond branch of one matmul, a loop body's gradient of two) still
@@ -425,6 +429,28 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
     except Unsupported:
         inplace = {}
         order = _schedule(prog, compiled)
+    return _load(b, order, compiled, inplace, compiled)
+
+
+def _compile_cuda(b: _Builder, lowered: Plan) -> tuple:
+    """A CUDA plan: the same glue, every node a call (``cuda_glue.py``: no segments, the
+    kernels launched from Python, the plan's values on the device)."""
+    from .cuda_glue import CudaGlue
+    prog = b.prog
+    b.glue = glue = CudaGlue(prog, lowered)
+    kernels = {n: glue.runs_kernel(n) for n in prog.nodes}
+    for n in prog.nodes:
+        if not kernels[n] and n.kind in ("prim", "fused"):
+            b.why.append(f"{n.name} ({n.type}): no CUDA kernel")
+    if not any(kernels.values()):
+        return None, "no node runs a CUDA kernel: " + "; ".join(b.why[:3])
+    return _load(b, list(prog.nodes), {}, {}, kernels)
+
+
+def _load(b: _Builder, order: list, compiled: dict, inplace: dict, kernels: dict) -> tuple:
+    """Write and load the glue and its segments; ``(run, info)``.  ``kernels``: {node: True}
+    for the nodes the report counts as compiled (in a segment; on CUDA, a kernel)."""
+    prog = b.prog
     src, env = generate(b, order, compiled, inplace)
     mod = load_generated_module("plan", src)
     seen: dict = {}
@@ -434,8 +460,8 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
     info = {"source": shown + src, "source_path": getattr(mod, "__file__", None),
             "segment_paths": [m.__file__ for _, m in seen.values()],
             "segments": len(b.segments), "distinct_segments": len(seen),
-            "compiled_nodes": sum(1 for v in compiled.values() if v),
-            "python_nodes": [n.name for n in prog.nodes if not compiled.get(n)],
+            "compiled_nodes": sum(1 for v in kernels.values() if v),
+            "python_nodes": [n.name for n in prog.nodes if not kernels.get(n)],
             "inplace": [var.name for var, _ in inplace.values()],
             "left_to_python": list(b.why),
             # cond/while nodes in the glue: their compiled executors' status (control.py)

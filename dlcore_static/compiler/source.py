@@ -188,8 +188,9 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
         else:
             # a segment's rank-0 output is a 0-d array of its dtype already (no second _arr:
             # a compiled loop body's counter and predicate, once per iteration)
-            fetch_texts.append(py[f] if f.aval.shape != () or py[f] in b.rank0
-                               else f"_arr({py[f]}, {_dt(f)})")
+            # (a CUDA plan's values are all device arrays made by kernels or executors)
+            fetch_texts.append(py[f] if f.aval.shape != () or py[f] in b.rank0 or
+                               b.device.type != "cpu" else f"_arr({py[f]}, {_dt(f)})")
     env["_arr"] = np.asarray
     nfeed = len(prog.feeds)
     distinct = len({id(m) for _, m in b.segments})
@@ -243,9 +244,14 @@ def _dt(v: Val) -> str:
 
 
 def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
+    glue = getattr(b, "glue", None)     # the device's part (cuda_glue.CudaGlue), None: CPU
     if n.kind == "const":
         name = f"K{n.id}"
         v = n.value
+        if glue is not None:
+            env[name] = glue.constant(v)
+            py[n.out()] = name
+            return []
         if isinstance(v, np.ndarray) and v.ndim and not v.flags.c_contiguous:
             # a folded constant is often a broadcast view (zeros_like: strides 0); segments
             # take C-contiguous arrays, so copy it once here rather than in every call
@@ -257,7 +263,8 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
         return []
     if n.type == "NoOp":
         return []
-    if n.kind == "prim" and n.prim.name == "transpose" and len(n.inputs) == 1 and \
+    if glue is None and n.kind == "prim" and n.prim.name == "transpose" and \
+            len(n.inputs) == 1 and \
             len(n.inputs[0].aval.shape) == 2 and tuple(n.params.get("perm", ())) == (1, 0):
         # a matrix's transpose the glue makes (codegen: read only by Python nodes): the view
         # as the kernel makes it, without the executor's call (1.3 -> ~0.1 us)
@@ -270,7 +277,8 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
         if inline is not None:
             b.inlined += 1
             return inline
-    fn, params = python_step(n, b.session, b.device, b.passes)
+    fn, params = python_step(n, b.session, b.device, b.passes) if glue is None else \
+        glue.step(n)
     if params:
         fn = functools.partial(fn, **params)
     name = f"E{n.id}"
@@ -323,7 +331,8 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
 
 
 def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
-    """The glue's lines for a CPU ``VariableRead`` or ``Assign`` (issue 19): the common case
+    """The glue's lines for a ``VariableRead`` or ``Assign`` (issue 19; on CUDA, the assign's
+    lines are ``cuda_glue.assign_lines``): the common case
     of its executor (``variables._read_factory``/``_assign_factory``) written inline, the
     executor ``E<k>`` called for every other case, so its errors are unchanged.  A read while
     this run has staged nothing (``_sd``, this thread's staging dict, bound once at the top of
@@ -337,8 +346,9 @@ def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     calls fewer per variable: 5 reads and 5 assigns a control_flow step."""
     from .. import plan as _plan_mod
     from .. import variables as _variables
+    glue = getattr(b, "glue", None)
     if n.kind != "graph" or n.type not in ("VariableRead", "Assign") or b.device is None or \
-            b.device.type != "cpu":
+            b.device.type != ("cpu" if glue is None else glue.device.type):
         return None
     op = n.graph_op()
     factory = {"VariableRead": _variables._read_factory, "Assign": _variables._assign_factory}
@@ -348,7 +358,8 @@ def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     shape = tuple(op.attrs["variable"].attrs["shape"])
     if n.type == "Assign" and (len(n.inputs) != 1 or None in shape):
         return None
-    fn, params = python_step(n, b.session, b.device, b.passes)
+    fn, params = python_step(n, b.session, b.device, b.passes) if glue is None else \
+        glue.step(n)
     if params:
         return None
     name, var, out = f"E{n.id}", f"_V{n.id}", f"v{n.id}_0"
@@ -359,6 +370,9 @@ def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     if n.type == "VariableRead":
         return [f"{out} = _cv[{var}] if not _sd else {name}()"]
     x = py[n.inputs[0]]
+    if glue is not None:                # a device array: staged as it is (cuda_glue.py)
+        from .cuda_glue import assign_lines
+        return assign_lines(x, out, var, name, shape)
     return [f"if type({x}) is _nd and {x}.flags.writeable and {x}.shape == {shape!r}:",
             f"    {out} = {x}.view()",
             f"    {out}.flags.writeable = False",

@@ -112,6 +112,10 @@ def matmul(a, b):
     ashape, bshape_full = tuple(int(d) for d in a.shape), tuple(int(d) for d in b.shape)
     M, K = ashape[-2], ashape[-1]
     N = bshape_full[-1]
+    if bshape_full[-2] != K:    # (a GPU reads past the end silently: NumPy's error instead)
+        raise ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0, with "
+                         "gufunc signature (n?,k),(k,m?)->(n?,m?) (size "
+                         f"{bshape_full[-2]} is different from {K})")
     batch = tuple(int(d) for d in np.broadcast_shapes(ashape[:-2], bshape_full[:-2]))
     dtype = np.dtype(a.dtype)
     out_shape = batch + (M, N)

@@ -1,0 +1,82 @@
+"""The compile pass on a CUDA Session: the plan as one generated Python function calling its
+numba.cuda kernels (the device-specific part of the glue generator, ``source.py``).
+
+On the CPU the compile pass writes Numba segments and a Python glue function that calls them
+(``codegen.py``).  A CUDA kernel is launched from Python, so on a CUDA Session there are no
+segments: every node is a call in the glue, the same glue ``source.generate`` writes for the
+CPU's Python nodes, with this module's choices for a device plan::
+
+    def run(f0, f1):                        # f0, f1: the feeds, already on the device
+        v3 = _cv[_V3] if not _sd else E3()  # a variable read: its device array
+        v5 = E5(f0, v3)                     # a kernel: dlcore.kernels.cuda.linalg.matmul
+        v6 = E6(v5)                         # a fused group: its cuda_fusion kernel
+        ...
+        if type(v12) is not _nd and v12.shape == (3, 5):
+            v13 = v12                       # an assign: staged, committed by the Session
+            _sd[_V2] = v12
+        ...
+        return (v9, None)
+
+* each node's callable is the interpreter's own step for it (``ir.lower``'s: a primitive's
+  CUDA kernel, a fused group's ``cuda_fusion`` kernel, made once; an executor for a graph op),
+  so the glue and the interpreter compute the same values in the same order;
+* device arrays stay on the device between nodes; variables stay resident on the device (the
+  Session's store holds their device arrays); host<->device copies happen only at the feeds
+  and fetches (the Session makes them, ``Session.run``), and constants are copied to the
+  device once, when the glue is built;
+* ``cond`` and ``while_loop`` run by their interpreter executors (as ``control_loops.executor``
+  does on a GPU);
+* writes are staged and committed by the Session only when the run succeeds, and a failing
+  glue call re-runs the steps one by one (``runner.py``), so the error names the node and no
+  variable changes: the same all-or-nothing guarantee as the CPU path.
+
+The report (``compiled_nodes``, ``python_nodes``) counts a node as compiled when it runs a
+numba.cuda kernel (a primitive with a CUDA kernel, a fused group) and as a Python node
+otherwise (variable reads and assigns, constants, control flow, host ops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.device import to_device
+
+from .ir import Node, Program
+
+
+class CudaGlue:
+    """What ``source.generate`` asks of the device when it writes a CUDA plan's glue."""
+
+    def __init__(self, prog: Program, lowered) -> None:
+        self.device = prog.device
+        # ir.lower makes one step per node, in program order: reuse its callables (a fused
+        # group's kernel is generated and loaded once, not again for the glue)
+        self.steps = {n: (fn, params) for n, (fn, _, _, params, _) in
+                      zip(prog.nodes, lowered.steps)}
+
+    def runs_kernel(self, n: Node) -> bool:
+        """Does ``n`` launch a numba.cuda kernel (the report's 'compiled')?"""
+        if n.kind == "fused":
+            return True
+        return n.kind == "prim" and n.prim.kernels.get("cuda") is not None
+
+    def constant(self, value):
+        """A constant as the glue holds it: on the device (strings stay on the host)."""
+        if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+            return value
+        return to_device(np.asarray(value) if np.isscalar(value) else value, self.device)
+
+    def step(self, n: Node) -> tuple:
+        """``(fn, params)`` the glue calls for ``n``: the lowered plan's step."""
+        return self.steps[n]
+
+
+def assign_lines(x: str, out: str, var: str, name: str, shape: tuple) -> list[str]:
+    """The glue's lines for an ``Assign`` of device array ``x`` of the variable's shape: staged
+    as it is (what ``variables._assign_factory`` does with a device array); any other value
+    (a host array, another shape) through the executor ``name``, so its errors are unchanged."""
+    return [f"if type({x}) is not _nd and {x}.shape == {shape!r}:",
+            f"    {out} = {x}",
+            f"    _sd[{var}] = {x}",
+            "else:",
+            f"    {out} = {name}({x})"]
