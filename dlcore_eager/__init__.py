@@ -224,7 +224,7 @@ __version__ = "0.1.0"
 # definition block in dlcore; installing them last lets every module above exist first.
 if _typing.TYPE_CHECKING:
     def __getattr__(name: str): ...    # the installed functions (unannotated: Any)
-from . import linalg, special  # noqa: E402
+from . import linalg, return_types, special  # noqa: E402
 from . import distributions  # noqa: E402
 from . import amp  # noqa: E402
 from . import jit  # noqa: E402

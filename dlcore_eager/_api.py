@@ -26,6 +26,7 @@ from dlcore.ops._rules import normalize_axes
 
 from . import _dtype as D
 from . import _tensor_ops as O
+from . import return_types
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
@@ -515,7 +516,8 @@ def values_indices(export, ns, name):
     inner = args(export, ns, name)
 
     def wrap(result):
-        return O.values_indices(*result) if isinstance(result, tuple) else result
+        return return_types.values_indices(name, *result) if isinstance(result, tuple) \
+            else result
 
     if ns in _METHOD_NAMESPACES:
         def method(self, *a, **kw):
@@ -527,7 +529,7 @@ def values_indices(export, ns, name):
         if out is not None:
             for o, r in zip(out, result):
                 write_out(r, o, name)
-            return O.values_indices(*out)
+            return return_types.values_indices(name, *out)
         return result
     return fn_
 

@@ -4,7 +4,8 @@ program sees what PyTorch 2.13 does on the CPU:
 
 * refused as PyTorch refuses them, with its exception type and words: rounding a bool tensor
   (``"floor_vml_cpu" not implemented for 'Bool'``), ``fmod``/``remainder``/``%`` of two bools,
-  ``hypot``/``frac``/``logcumsumexp`` of integers, ``topk``/``kthvalue``/``median``/``trace`` of
+  ``hypot``/``frac``/``logcumsumexp``/``logaddexp``/``logaddexp2`` of integers or bools,
+  ``searchsorted`` of two bool tensors, ``topk``/``kthvalue``/``median``/``trace`` of
   bools, ``var``/``std`` of integers, a ``lerp`` whose ``end`` or ``weight`` dtype is not
   ``start``'s, and the linear-algebra factorisations, ``cdist``/``pdist``, CTC and 2-d/3-d
   local response normalisation of float16/bfloat16 tensors (PyTorch has no CPU kernel for
@@ -159,6 +160,21 @@ def _hypot(args, kwargs):
         else:
             t = D.promote_with_scalar(a._buf.dtype, b)
         raise _kernel_refusal("hypot_cpu", t)
+
+
+def _promoted_refusal(kernel: str, kinds: str = "biu", keys=("input", "other")):
+    """A binary op PyTorch has no kernel for when the two operands promote to a dtype of
+    ``kinds`` (``logaddexp`` of integers or bools, ``searchsorted`` of two bool tensors): its
+    NotImplementedError, naming the promoted dtype."""
+    def check(args, kwargs):
+        a = args[0] if args else kwargs.get(keys[0])
+        b = args[1] if len(args) > 1 else kwargs.get(keys[1])
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and _kind(a) in kinds \
+                and _kind(b) in kinds:
+            t = D.promote_tensors(a._buf.dtype, a.dim() > 0, b._buf.dtype, b.dim() > 0)
+            if np.dtype(t).kind in kinds:
+                raise _kernel_refusal(kernel, t)
+    return check
 
 
 def _float_shift(kernel: str):
@@ -437,6 +453,7 @@ POLICY: dict = {
     "sgn": ("bc", _sgn),
     "square": ("b", _square_bool),
     "hypot": ("biu", _hypot),
+    "logaddexp": ("biu", _promoted_refusal("logaddexp_cpu")),
     **{name: ("bfc", _float_shift("lshift_cpu"))
        for name in ("bitwise_left_shift", "__lshift__", "__rlshift__")},
     **{name: ("bfc", _float_shift("rshift_cpu"))
@@ -454,6 +471,9 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch", "Tensor"), ("frac",), _float_only("frac_cpu"), True),
         (("torch", "Tensor"), ("logcumsumexp",), _float_only("logcumsumexp_out_cpu"), True),
         (("torch", "Tensor"), ("hypot",), _hypot, True),
+        (("torch", "Tensor"), ("logaddexp2",), _promoted_refusal("logaddexp2_cpu"), False),
+        (("torch", "Tensor"), ("searchsorted",),
+         _promoted_refusal("searchsorted_out_cpu", "b", ("sorted_sequence", "input")), False),
         # (the in-place forms; the functions and operators check in their bindings: POLICY)
         (("torch", "Tensor"), ("fmod",), _int_division("fmod_cpu"), True),
         (("torch", "Tensor"), ("remainder",), _int_division("remainder_cpu"), True),

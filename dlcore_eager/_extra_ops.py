@@ -414,16 +414,16 @@ def _cum_extreme(input: Tensor, dim: int, running):
 def cummax(input: Tensor, dim: int):
     """Running maxima along ``dim`` and their indices (the last of equal maxima; NaN
     propagates)."""
-    from ._tensor_ops import values_indices
+    from .return_types import cummax as result
     v, i = _cum_extreme(input, dim, np.maximum)
-    return values_indices(labelled(v, "CummaxBackward0", input, edges=(input,)), i)
+    return result(labelled(v, "CummaxBackward0", input, edges=(input,)), i)
 
 
 def cummin(input: Tensor, dim: int):
     """Running minima along ``dim`` and their indices."""
-    from ._tensor_ops import values_indices
+    from .return_types import cummin as result
     v, i = _cum_extreme(input, dim, np.minimum)
-    return values_indices(labelled(v, "CumminBackward0", input, edges=(input,)), i)
+    return result(labelled(v, "CumminBackward0", input, edges=(input,)), i)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:

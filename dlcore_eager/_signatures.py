@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import _shape_ops as S
 from . import _tensor_ops as O
+from . import return_types
 from ._api import write_out
 from ._graph import labelled
 
@@ -50,7 +51,7 @@ def _pair_out(result, out, name):
         return write_out(result, out, name)
     for o, r in zip(out, result):
         write_out(r, o, name)
-    return O.values_indices(*out)
+    return return_types.values_indices(name, *out)
 
 
 def max(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001

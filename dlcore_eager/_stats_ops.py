@@ -27,7 +27,7 @@ import numpy as np
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
-from . import _tensor_ops as O
+from . import return_types
 from ._graph import labelled
 from ._host import host as _host
 from .tensor import Tensor
@@ -325,7 +325,8 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         values, indices = values.movedim(-1, d), indices.movedim(-1, d)
     else:
         values, indices = values.squeeze(-1), indices.squeeze(-1)
-    return O.values_indices(labelled(values, "NanmedianBackward1", input, edges=(input,)), indices)
+    return return_types.nanmedian(labelled(values, "NanmedianBackward1", input, edges=(input,)),
+                                  indices)
 
 
 # ----------------------------------------------------------------------------- covariance

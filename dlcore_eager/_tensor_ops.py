@@ -14,8 +14,8 @@ per-operation cost is kept low).
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
-from collections import namedtuple
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from ._dispatch import EagerFrontend
 from ._dispatch import small_binary as _small_binary
 from ._graph import labelled
 from ._matmul_checks import check_matmul as _check_matmul
+from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
@@ -42,7 +43,6 @@ _ndarray = np.ndarray
 _Number = numbers.Number
 _argmax_p = _ops.reduce.argmax_p
 _argmax_cache = _argmax_p._rule_cache
-values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
 # ----------------------------------------------------------------------------- operands
@@ -269,9 +269,40 @@ def expm1(x): return sub_(_ops.exp(_float(x)), 1.0)
 def logical_not(x): return _ops.logical_not(x)
 
 
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t"}
+
+
+def scalar_as(value, dtype: np.dtype):
+    """A Python number as PyTorch converts it to an integer or bool tensor's dtype (a float
+    truncated, a negative number wrapped into an unsigned type as C does, down to -max), a
+    NumPy scalar of ``dtype``; a number that does not fit raises PyTorch's RuntimeError.  A
+    float dtype (or a non-number) is left as it is."""
+    if isinstance(value, Tensor) or not isinstance(value, _Number) or dtype.kind not in "biu":
+        return value
+    if dtype.kind == "b":
+        return np.bool_(bool(value))
+    info = np.iinfo(dtype)
+    v: int
+    if isinstance(value, int):
+        v = int(value)
+    else:
+        f = float(value)  # type: ignore[arg-type]  # (real: complex is refused by where)
+        v = int(f) if math.isfinite(f) and -2.0 ** 63 <= f < 2.0 ** 63 else int(info.max) + 1
+    if v > info.max or v < info.min and not (dtype.kind == "u" and -v <= info.max):
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dtype.name, dtype.name)}"
+                           " without overflow")
+    return np.array(v).astype(dtype)[()]
+
+
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if x._buf.dtype.kind in "iu":       # an int bound keeps the dtype: converted as PyTorch does
+        if isinstance(min, int) and not isinstance(min, bool):
+            min = scalar_as(min, x._buf.dtype)
+        if isinstance(max, int) and not isinstance(max, bool):
+            max = scalar_as(max, x._buf.dtype)
     y = x
     if min is not None:
         y = maximum(y, min)
@@ -304,6 +335,8 @@ def where(condition, x, y):
 def masked_fill(x, mask, value):
     if isinstance(value, Tensor):
         value = value._cast(x.dtype)
+    else:                               # a number in x's dtype, as PyTorch converts it
+        value = scalar_as(value, x._buf.dtype)
     return labelled(_ops.where(mask, value, x), "MaskedFillBackward0", x, edges=(x,))
 
 
@@ -321,12 +354,12 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
         return maximum(x, other) if is_max else minimum(x, other)
     if other is not None:
         dim = other
+    name = "max" if is_max else "min"
     if x._buf.dtype.kind == "b":    # PyTorch takes a bool max/min (the primitives refuse bool)
         r = _reduce_extreme(_ops.cast(x, np.uint8), dim, keepdim, None, is_max)
         if isinstance(r, tuple):
-            return values_indices(_ops.cast(r[0], np.bool_), r[1])
+            return _pair_result(name, _ops.cast(r[0], np.bool_), r[1])
         return _ops.cast(r, np.bool_)
-    name = "max" if is_max else "min"
     if dim is None:
         if x.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
@@ -348,8 +381,8 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     if not (x._rg and nd and is_floating(b.dtype)):
         values = _ops.max_(x, int(dim), keepdim) if is_max else _ops.min_(x, int(dim), keepdim)
-        return values_indices(values, argmax(x, dim, keepdim) if is_max else
-                              argmin(x, dim, keepdim))
+        return _pair_result(name, values, argmax(x, dim, keepdim) if is_max else
+                            argmin(x, dim, keepdim))
     # the values read at the indices, so the gradient goes to that one element, as PyTorch's
     # (a tie: the first; a row holding NaN: its first NaN, where the reduction's evenly shared
     # gradient, TensorFlow's rule, was NaN for the whole row).  Only when a gradient is needed:
@@ -365,8 +398,8 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
             idx = _make(b.reshape(b.shape[:d] + b.shape[d + 1:]), idx._version)
         else:
             idx = _ops.squeeze(idx, d)
-    return values_indices(labelled(values, "MaxBackward0" if is_max else "MinBackward0", x,
-                                   edges=(x,)), idx)
+    return _pair_result(name, labelled(values, "MaxBackward0" if is_max else "MinBackward0",
+                                       x, edges=(x,)), idx)
 
 
 def max(x, dim=None, keepdim=False, *, other=None):
@@ -559,6 +592,9 @@ def bmm(a, b):
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._buf.dtype != b._buf.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{a.dtype._legacy} and {b.dtype._legacy}")
     return labelled(_la.dot(*_operands(a, b)), "DotBackward0", a, b)
 
 
