@@ -1,9 +1,18 @@
 """The base of every learning-rate scheduler (``torch.optim.lr_scheduler.LRScheduler``):
 ``initial_lr`` in each group, ``base_lrs``, ``last_epoch``, the chainable ``step()`` and
-``state_dict()``.  The schedules themselves are in ``lr_scheduler``."""
+``state_dict()``.  The schedules themselves are in ``lr_scheduler``.
+
+Every ``step()`` (the base's and each schedule's own) is all-or-nothing: a ``KeyboardInterrupt``
+or an error raised half-way (a user's ``lr_lambda`` failing at some epoch) puts the scheduler's
+attributes, its sub-schedulers' and the optimizers' param groups back as they were, where the
+step count, ``last_epoch`` and the learning rates used to be left out of step with each other
+(the next ``step()`` then skipped an epoch of the schedule).  The snapshot is a shallow copy of a
+few small dicts (the schedule runs user code, so a Ctrl-C is not held back here).
+"""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 
@@ -11,6 +20,11 @@ class LRScheduler:
     """Base class: ``initial_lr`` in each group, ``base_lrs``, ``last_epoch``, ``step()``."""
 
     _get_lr_called_within_step = False
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _all_or_nothing(cls.__dict__["step"])  # type: ignore[method-assign]
 
     def __init__(self, optimizer, last_epoch: int = -1) -> None:
         if not hasattr(optimizer, "param_groups"):
@@ -69,5 +83,48 @@ class LRScheduler:
     def _lrs(self) -> list:
         return [group["lr"] for group in self.optimizer.param_groups]
 
+
+def _snapshot(sched, seen: dict) -> None:
+    """Record (in ``seen``, by id) shallow copies of ``sched``'s attributes, of its
+    sub-schedulers' and of its optimizer's param groups."""
+    if id(sched) in seen:
+        return
+    attrs = vars(sched)
+    seen[id(sched)] = (attrs, {k: (list(v) if type(v) is list else v) for k, v in attrs.items()})
+    opt = attrs.get("optimizer")
+    if opt is not None and id(opt.param_groups) not in seen:
+        seen[id(opt.param_groups)] = (opt.param_groups, [dict(g) for g in opt.param_groups])
+    for v in attrs.values():
+        if type(v) is list:
+            for x in v:
+                if isinstance(x, LRScheduler):
+                    _snapshot(x, seen)
+
+
+def _restore(seen: dict) -> None:
+    for target, saved in seen.values():
+        if type(target) is dict:                 # a scheduler's attributes
+            target.clear()
+            target.update(saved)
+        else:                                    # param groups: the same dicts, refilled
+            for g, old in zip(target, saved):
+                g.clear()
+                g.update(old)
+
+
+def _all_or_nothing(step):
+    @functools.wraps(step)
+    def wrapped(self, *args, **kwargs):
+        seen: dict = {}
+        _snapshot(self, seen)
+        try:
+            return step(self, *args, **kwargs)
+        except BaseException:
+            _restore(seen)
+            raise
+    return wrapped
+
+
+LRScheduler.step = _all_or_nothing(LRScheduler.step)  # type: ignore[method-assign]
 
 _LRScheduler = LRScheduler

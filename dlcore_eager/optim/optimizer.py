@@ -4,13 +4,16 @@ An optimizer holds *param groups* (a list of parameters plus their hyper-paramet
 per-parameter *state* (momentum buffers, moment estimates, step counts).  ``step()`` updates the
 parameters in place under ``no_grad``, using dlcore ops; parameters whose ``.grad`` is None are
 skipped, those with a zero gradient are stepped (their decay and momentum still act), as in
-PyTorch.  ``state_dict()`` refers to parameters by their index, so it can be saved and loaded
+PyTorch.  A Ctrl-C arriving during the updates is raised once they are all done
+(``dlcore.deferred_interrupt``): no parameter or state is left half-stepped.  ``state_dict()`` refers to parameters by their index, so it can be saved and loaded
 into a fresh optimizer over the same model.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+
+from dlcore.deferred_interrupt import deferred_interrupt
 
 from .._sparse import SparseTensor
 from .._state import STATE
@@ -84,10 +87,11 @@ class Optimizer:
                     elif sparse_only and p._grad is not None:
                         raise RuntimeError(f"{type(self).__name__} does not support dense "
                                            "gradients, please consider Adam instead")
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p._grad is not None:
-                        self._update(p, p._grad, self.state[p], group)
+            with deferred_interrupt():           # a Ctrl-C waits for the whole step
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p._grad is not None:
+                            self._update(p, p._grad, self.state[p], group)
         finally:
             STATE.enabled = prev
         return loss

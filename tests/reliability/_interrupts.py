@@ -34,3 +34,29 @@ def interrupted_at(n, fn, dirs=LIBRARY_DIRS) -> int:
     finally:
         sys.settrace(None)
     return count[0]
+
+
+def signalled_at(n, fn, dirs=LIBRARY_DIRS) -> int:
+    """``interrupted_at`` with a Ctrl-C's own path: at the ``n``-th line the SIGINT handler
+    installed at that moment is called (the default one raises KeyboardInterrupt; one that a
+    ``dlcore.deferred_interrupt`` block installed records it), as Python calls it between two
+    bytecodes when the signal arrives."""
+    import signal
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+            if count[0] == n:
+                signal.getsignal(signal.SIGINT)(signal.SIGINT, frame)
+        return local
+
+    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(dirs)
+                 else None)
+    try:
+        fn()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    return count[0]
