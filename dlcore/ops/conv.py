@@ -194,6 +194,38 @@ def _conv_filter_grad_rule(x: AVal, g: AVal, *, kernel_size, strides, padding, d
     return AVal((g.shape[1], None if c is None else c // groups) + tuple(kernel_size), x.dtype)
 
 
+def known_in_size(in_size, g_shape, w_shape, strides, padding, dilation) -> tuple:
+    """``in_size`` with its unknown (None) entries filled in: a static graph's conv gradient is
+    built before the input's spatial size is known (``Input((None, None, 3))``).  With stride 1
+    the input size is the one whose convolution has g's size, ``o + d (k - 1) - lo - hi``; with
+    a larger stride several input sizes share an output size, so that is an error."""
+    if None not in in_size:
+        return in_size
+    out = []
+    for i, o, k, s, (lo, hi), d in zip(in_size, g_shape[2:], w_shape[2:], strides, padding,
+                                       dilation):
+        if i is None:
+            if s != 1:
+                raise ValueError("conv_transpose: the gradient of a strided convolution needs "
+                                 "the input's spatial size, unknown when the graph was built "
+                                 f"(in_size {list(in_size)}, strides {list(strides)})")
+            i = int(o) + d * (k - 1) - lo - hi
+        out.append(int(i))
+    return tuple(out)
+
+
+def _in_size_known(kernel):
+    """``kernel`` (conv_transpose's, any device) called with ``in_size`` complete: the entries
+    a static graph left unknown are filled in by :func:`known_in_size` from the buffers."""
+    def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
+        if None in in_size:
+            in_size = known_in_size(in_size, tuple(int(d) for d in g.shape),
+                                    tuple(int(d) for d in w.shape), strides, padding, dilation)
+        return kernel(g, w, in_size=in_size, strides=strides, padding=padding,
+                      dilation=dilation, groups=groups)
+    return conv_transpose
+
+
 # ----------------------------------------------------------------------------- vjps
 def _conv_vjp(g, y, x, w, *, strides, padding, dilation, groups):
     p = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
@@ -223,7 +255,8 @@ conv_transpose_p = Primitive(
     "conv_transpose", _conv_transpose_rule, _conv_transpose_vjp, kind="conv",
     doc="y = conv's adjoint in x: y[n,c,q] = sum_{o,p,k: q = p*s-pad+k*d} g[n,o,p] * w[o,c,k];  "
         "dg = conv(c, w),  dw = conv_filter_grad(c, g)",
-    kernels={"cpu": _cpu.conv_transpose, "cuda": _cuda.conv_transpose})
+    kernels={"cpu": _in_size_known(_cpu.conv_transpose),
+             "cuda": _in_size_known(_cuda.conv_transpose)})
 
 conv_filter_grad_p = Primitive(
     "conv_filter_grad", _conv_filter_grad_rule, _conv_filter_grad_vjp, kind="conv",

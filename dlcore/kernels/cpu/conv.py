@@ -267,29 +267,8 @@ def conv(x, w, *, strides, padding, dilation, groups):
     return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
 
 
-def known_in_size(in_size, g_shape, w_shape, strides, padding, dilation) -> tuple:
-    """``in_size`` with its unknown (None) entries filled in: a static graph's conv gradient is
-    built before the input's spatial size is known (``Input((None, None, 3))``).  With stride 1
-    the input size is the one whose convolution has g's size, ``o + d (k - 1) - lo - hi``; with
-    a larger stride several input sizes share an output size, so that is an error."""
-    if None not in in_size:
-        return in_size
-    out = []
-    for i, o, k, s, (lo, hi), d in zip(in_size, g_shape[2:], w_shape[2:], strides, padding,
-                                       dilation):
-        if i is None:
-            if s != 1:
-                raise ValueError("conv_transpose: the gradient of a strided convolution needs "
-                                 "the input's spatial size, unknown when the graph was built "
-                                 f"(in_size {list(in_size)}, strides {list(strides)})")
-            i = int(o) + d * (k - 1) - lo - hi
-        out.append(int(i))
-    return tuple(out)
-
-
 def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     """dx = col2im(W^T @ g): the adjoint of ``conv`` with respect to its input."""
-    in_size = known_in_size(in_size, g.shape, w.shape, strides, padding, dilation)
     if g.ndim == 5:
         return _c3().conv_transpose(g, w, in_size=in_size, strides=strides, padding=padding,
                                     dilation=dilation, groups=groups)

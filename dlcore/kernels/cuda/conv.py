@@ -66,9 +66,6 @@ def conv(x, w, *, strides, padding, dilation, groups):
 
 
 def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
-    from ..cpu.conv import known_in_size  # (unknown sizes of a static graph's gradient)
-    in_size = known_in_size(in_size, tuple(int(d) for d in g.shape),
-                            tuple(int(d) for d in w.shape), strides, padding, dilation)
     if len(g.shape) == 5:
         return _c3().conv_transpose(g, w, in_size=in_size, strides=strides, padding=padding,
                                     dilation=dilation, groups=groups)
