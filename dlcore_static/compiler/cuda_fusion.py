@@ -101,6 +101,8 @@ def cuda_kernel(node: Node):
             kernel[blocks, threads](n, *loop_shape[1:], *outs, *args)
         return outs[0] if single else tuple(outs)
     fused.__name__ = "fused_cuda_kernel"
+    # what the compile pass's glue launches itself (cuda_glue.CudaGlue.lines)
+    fused.launch = (kernel, kinds, loop_shape, dtypes)  # type: ignore[attr-defined]
     return fused, {}
 
 

@@ -70,6 +70,87 @@ class CudaGlue:
         """``(fn, params)`` the glue calls for ``n``: the lowered plan's step."""
         return self.steps[n]
 
+    def lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
+        """The glue's own launch of ``n``'s kernel (a fused group, a matrix product), its
+        sizes, grid and output decided here, at plan build, from the shapes the plan's key
+        fixes; None: the node's step is called."""
+        if n.kind == "fused":
+            return self._fused_lines(n, py, env)
+        if n.kind == "prim" and n.prim.name == "matmul" and not n.params:
+            return self._matmul_lines(n, py, env)
+        return None
+
+    def _fused_lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
+        """What ``cuda_fusion.cuda_kernel``'s ``fused`` does, written out: an output array
+        per member output, one launch of the configured kernel (no launch for an empty loop);
+        a rank-0 operand as a one-element array, a uniform constant folded into the kernel."""
+        launch = getattr(self.steps[n][0], "launch", None)
+        if launch is None:
+            return None
+        kernel, kinds, loop_shape, dtypes = launch
+        from dlcore.kernels.cuda import _support as S
+        outs = [f"v{n.id}_{i}" for i in range(len(dtypes))]
+        lines = [f"{o} = _de({_shape(loop_shape)}, {_dtype(env, dt)})"
+                 for o, dt in zip(outs, dtypes)]
+        size = S.size_of(loop_shape)
+        if size:
+            name = f"L{n.id}"
+            # (the configuration at each launch: the simulator's kernel[config] sets it on
+            # the kernel itself, so a configured kernel cannot be kept)
+            env[name], env[f"G{n.id}"] = kernel, S.launch_1d(size)
+            args = [str(size)] + [str(int(d)) for d in loop_shape[1:]] + outs
+            for v, kind in zip(n.inputs, kinds):
+                if kind == "scalar":
+                    args.append(f"{py[v]}.reshape((1,))")
+                elif kind == "array":
+                    args.append(py[v])
+            lines.append(f"{name}[G{n.id}]({', '.join(args)})")
+        env["_de"] = S.cuda().device_array
+        for i, o in enumerate(outs):
+            py[n.out(i)] = o
+        return lines
+
+    def _matmul_lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
+        """What ``kernels.cuda.linalg.matmul`` does, its launch decided by ``matmul_launch``
+        here: operands passed flat (as they are when C-contiguous, else through ``flat``),
+        a flat output reshaped to the product's shape."""
+        from dlcore.kernels.cuda import _support as S
+        from dlcore.kernels.cuda import linalg
+        from dlcore.kernels.cuda.elementwise import flat
+        a, c = n.inputs
+        if n.prim.kernels.get("cuda") is not linalg.matmul or a.aval.dtype != c.aval.dtype or \
+                len(a.aval.shape) < 2 or len(c.aval.shape) < 2 or \
+                None in a.aval.shape or None in c.aval.shape:
+            return None
+        sa, sc = (tuple(int(d) for d in v.aval.shape) for v in (a, c))
+        try:
+            kernel, config, size, out_shape, dt, tail = linalg.matmul_launch(sa, sc,
+                                                                             a.aval.dtype)
+        except ValueError:
+            return None                       # (the kernel's own call raises it, by the node)
+        if kernel is None:
+            return None
+        name, out = f"L{n.id}", f"v{n.id}_0"
+        env[name], env[f"G{n.id}"] = kernel, config
+        env["_fl"], env["_de"] = flat, S.cuda().device_array
+        ops = [f"({py[v]}.reshape(({S.size_of(s)},)) if {py[v]}.is_c_contiguous() else "
+               f"_fl({py[v]}))" for v, s in ((a, sa), (c, sc))]
+        py[n.out()] = out
+        return [f"{out} = _de(({size},), {_dtype(env, dt)})",
+                f"{name}[G{n.id}]({ops[0]}, {ops[1]}, {out}, {', '.join(repr(t) for t in tail)})",
+                f"{out} = {out}.reshape({_shape(out_shape)})"]
+
+
+def _shape(shape) -> str:
+    return "(" + "".join(f"{int(d)}, " for d in shape) + ")"
+
+
+def _dtype(env: dict, dt) -> str:
+    """The glue's name of dtype ``dt`` (bound in ``env``)."""
+    name = f"_dt_{np.dtype(dt).name}"
+    env[name] = np.dtype(dt)
+    return name
+
 
 def assign_lines(x: str, out: str, var: str, name: str, shape: tuple) -> list[str]:
     """The glue's lines for an ``Assign`` of device array ``x`` of the variable's shape: staged

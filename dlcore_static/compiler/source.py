@@ -274,6 +274,8 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
         inline = _gemm_lines(b, n, py, env)
         if inline is None:
             inline = _variable_lines(b, n, py, env)
+        if inline is None and glue is not None:
+            inline = glue.lines(n, py, env)
         if inline is not None:
             b.inlined += 1
             return inline

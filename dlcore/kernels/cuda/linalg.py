@@ -110,6 +110,25 @@ def matmul(a, b):
     """y = a @ b over the last two axes, leading (batch) axes broadcast."""
     # tuple(): the simulator's shapes refuse negative indices.
     ashape, bshape_full = tuple(int(d) for d in a.shape), tuple(int(d) for d in b.shape)
+    kernel, config, size, out_shape, dtype, tail = matmul_launch(ashape, bshape_full, a.dtype)
+    out = S.empty((size,), dtype)
+    if kernel is not None:
+        kernel[config](flat(a), flat(b), out, *tail)
+    elif size:                                  # an empty sum: zeros
+        from ._kernels import fill
+        blocks, threads = S.launch_1d(size)
+        fill[blocks, threads](out, S.scalar_of(0, dtype), size)
+    return S.view_as(out, out_shape)
+
+
+def matmul_launch(ashape: tuple, bshape_full: tuple, dtype) -> tuple:
+    """What ``matmul`` of operands of these shapes and dtype launches, decided once:
+    ``(kernel, config, size, out_shape, dtype, tail)``, launched as ``kernel[config](flat_a,
+    flat_b, out, *tail)`` on a flat output of ``size`` elements (``kernel`` None: nothing to
+    multiply, the output is empty or, with K == 0, zeros).  The static compiler's CUDA glue
+    calls it at plan build (the plan's key fixes the shapes) and writes the launch inline.
+    (The configuration is applied at each launch: the simulator's ``kernel[config]`` sets it
+    on the kernel itself, so a configured kernel kept for later is not safe there.)"""
     M, K = ashape[-2], ashape[-1]
     N = bshape_full[-1]
     if bshape_full[-2] != K:    # (a GPU reads past the end silently: NumPy's error instead)
@@ -117,17 +136,12 @@ def matmul(a, b):
                          "gufunc signature (n?,k),(k,m?)->(n?,m?) (size "
                          f"{bshape_full[-2]} is different from {K})")
     batch = tuple(int(d) for d in np.broadcast_shapes(ashape[:-2], bshape_full[:-2]))
-    dtype = np.dtype(a.dtype)
+    dtype = np.dtype(dtype)
     out_shape = batch + (M, N)
+    size = S.size_of(out_shape)
     nbatch = S.size_of(batch)
-    out = S.empty((S.size_of(out_shape),), dtype)
-    if S.size_of(out_shape) == 0:
-        return S.view_as(out, out_shape)        # nothing to compute
-    if K == 0:                                  # an empty sum: zeros
-        from ._kernels import fill
-        blocks, threads = S.launch_1d(out.shape[0])
-        fill[blocks, threads](out, S.scalar_of(0, dtype), out.shape[0])
-        return S.view_as(out, out_shape)
+    if size == 0 or K == 0:
+        return None, None, size, out_shape, dtype, ()
     # Batch strides in elements (0 on broadcast dimensions), from each operand's batch shape
     # scaled by its matrix size.
     astr = tuple(s * M * K for s in broadcast_strides(ashape[:-2], batch))
@@ -135,7 +149,5 @@ def matmul(a, b):
     bshape, (astr, bstr) = S.merge_dims(batch, astr, bstr)
     tile = _tile()
     grid = ((N + tile - 1) // tile, (M + tile - 1) // tile, min(nbatch, MAX_GRID_Z))
-    _module(dtype).matmul[grid, (tile, tile)](
-        flat(a), flat(b), out, M, N, K, S.as_tuple(bshape, 1), S.as_tuple(astr, 0),
-        S.as_tuple(bstr, 0), nbatch)
-    return S.view_as(out, out_shape)
+    return _module(dtype).matmul, (grid, (tile, tile)), size, out_shape, dtype, (M, N, K, S.as_tuple(bshape, 1),
+                                            S.as_tuple(astr, 0), S.as_tuple(bstr, 0), nbatch)
