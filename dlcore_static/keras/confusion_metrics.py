@@ -7,7 +7,9 @@ positive when ``y_pred > threshold`` (0.5 unless ``thresholds`` is given), a lab
 non-zero.  ``precision = tp / (tp + fp)``, ``recall = tp / (tp + fn)`` (0 when empty);
 ``AUC`` sums the ROC (or PR) curve over ``num_thresholds`` thresholds ``-eps, 1/(n-1), ...,
 1+eps`` with Keras's Riemann sums (``interpolation``: trapezoids, PR with Davis & Goadrich's
-interpolation; ``minoring``/``majoring``).
+interpolation; ``minoring``/``majoring``).  ``AUC(multi_label=True)`` keeps counts of shape
+``(thresholds, labels)`` and returns the mean of the labels' areas (``label_weights``: their
+weighted mean); without it, ``label_weights`` weight each label's entries in the flattened counts.
 
 In ``model.compile(metrics=[Precision(), AUC()])`` the fetched value is the running result
 after the batch's update; ``fit`` resets the counts when an epoch begins and logs the value
@@ -48,6 +50,9 @@ class _Confusion:
     _kinds: tuple = _KINDS
     _thresholds: np.ndarray         # set by each metric's __init__
     _scalar = True                  # one threshold given as a number: a scalar result
+    _multi_label = False            # AUC(multi_label=True): counts per label, (k, num_labels)
+    _num_labels: int | None = None
+    _label_weights: np.ndarray | None = None
 
     def __init__(self, name=None, dtype=None):
         self.name = name or _lc._snake(type(self).__name__)
@@ -60,7 +65,17 @@ class _Confusion:
             g = get_default_graph()
             n = len(self._thresholds)
             with g.name_scope(self.name + "/"):
-                self._vars = {k: _tf_metrics._local_vec(k, n) for k in self._kinds}
+                if self._multi_label:
+                    if self._num_labels is None:
+                        raise ValueError("AUC(multi_label=True): the number of labels is not "
+                                         "known before the first update_state; pass num_labels")
+                    shape = (n, self._num_labels)
+                    self._vars = {k: _tf_metrics.Variable(
+                        np.zeros(shape, np.float32), trainable=False, name=k,
+                        collections=[_tf_metrics.LOCAL_VARIABLES, _tf_metrics.METRIC_VARIABLES])
+                        for k in self._kinds}
+                else:
+                    self._vars = {k: _tf_metrics._local_vec(k, n) for k in self._kinds}
             _REGISTRY.setdefault(g, []).append(self)
         return self._vars
 
@@ -74,14 +89,28 @@ class _Confusion:
         if self._class_id is not None:
             pick = (Ellipsis, slice(self._class_id, self._class_id + 1))
             p, t = _ops.getitem(p, pick), _ops.getitem(t, pick)
-        p = _ops.reshape(_f32(p), (1, -1))                               # (1, N)
-        label = _ops.reshape(_f32(_ops.not_equal(t, 0)), (1, -1))
-        w = None
-        if sample_weight is not None:
-            w = _ops.reshape(_f32(_ops.broadcast_like(_f32(K._to_tensor(sample_weight)),
-                                                      _f32(K._to_tensor(y_pred)))), (1, -1))
-        thr = self._thresholds.astype(np.float32).reshape(-1, 1)         # (k, 1)
-        pos = _f32(_ops.greater(p, thr))                                 # (k, N)
+        flat: tuple = (1, -1)                                            # (1, N)
+        thr: np.ndarray = self._thresholds.astype(np.float32).reshape(-1, 1)   # (k, 1)
+        if self._multi_label:                    # (1, N, L): one count per label
+            labels = p.aval.shape[-1] if p.aval.shape else None
+            if self._num_labels is None and labels is not None:
+                self._num_labels = int(labels)
+            if labels is None or labels != self._num_labels:
+                raise ValueError(f"AUC(multi_label=True): predictions of shape "
+                                 f"{tuple(p.aval.shape)} for {self._num_labels} labels")
+            flat, thr = (1, -1, self._num_labels), thr.reshape(-1, 1, 1)
+        w = None if sample_weight is None else _f32(K._to_tensor(sample_weight))
+        if w is not None and len(w.aval.shape) == len(p.aval.shape) - 1:
+            w = _ops.expand_dims(w, -1)          # (batch,) weights for (batch, labels): as Keras
+        if self._label_weights is not None and not self._multi_label:
+            lw = self._label_weights.astype(np.float32)
+            w = lw if w is None else _ops.mul(_ops.broadcast_like(w, _f32(p)), lw)
+        p = _ops.reshape(_f32(p), flat)
+        label = _ops.reshape(_f32(_ops.not_equal(t, 0)), flat)
+        if w is not None:
+            w = _ops.reshape(_ops.broadcast_like(_f32(K._to_tensor(w)),
+                                                 _f32(K._to_tensor(y_pred))), flat)
+        pos = _f32(_ops.greater(p, thr))                                 # (k, N[, L])
         neg = _ops.sub(1.0, pos)
         nlabel = _ops.sub(1.0, label)
         pairs = {"true_positives": (pos, label), "false_positives": (pos, nlabel),
@@ -208,8 +237,13 @@ class AUC(_Confusion):
         if str(summation_method).lower() not in ("interpolation", "minoring", "majoring"):
             raise ValueError(f'Invalid AUC summation method value: "{summation_method}". '
                              'Expected values are ["interpolation", "majoring", "minoring"]')
-        if multi_label or label_weights is not None:
-            raise ValueError("AUC: multi_label and label_weights are not supported by dlcore")
+        self.multi_label = self._multi_label = bool(multi_label)
+        self._num_labels = None if num_labels is None else int(num_labels)
+        if label_weights is not None:
+            self._label_weights = np.asarray(label_weights, np.float32).reshape(-1)
+            if (self._label_weights < 0).any():
+                raise ValueError("All values of `label_weights` must be non-negative. Received: "
+                                 f"label_weights={label_weights}")
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
         else:
@@ -245,7 +279,7 @@ class AUC(_Confusion):
                                _ops.ones_like(p1))
             num = _ops.mul(slope, _ops.add(dtp, _ops.mul(intercept, _ops.log(ratio))))
             den = _ops.maximum(_ops.add(_ops.getitem(tp, tail), _ops.getitem(fn, tail)), 0.0)
-            return _ops.sum(div(num, den))
+            return self._total(div(num, den))
         recall = div(tp, _ops.add(tp, fn))
         if self.curve == "ROC":
             x, y = div(fp, _ops.add(fp, tn)), recall
@@ -258,13 +292,27 @@ class AUC(_Confusion):
             heights = _ops.minimum(y0, y1)
         else:
             heights = _ops.maximum(y0, y1)
-        return _ops.sum(_ops.mul(_ops.sub(_ops.getitem(x, head), _ops.getitem(x, tail)),
-                                 heights))
+        return self._total(_ops.mul(_ops.sub(_ops.getitem(x, head), _ops.getitem(x, tail)),
+                                    heights))
+
+    def _total(self, terms):
+        """The sum over thresholds; with ``multi_label`` per label, then their mean (weighted
+        by ``label_weights``: ``sum(auc * w) / sum(w)``, 0 when the weights sum to 0)."""
+        if not self._multi_label:
+            return _ops.sum(terms)
+        by_label = _ops.sum(terms, 0)
+        if self._label_weights is None:
+            return _ops.mean(by_label)
+        lw = self._label_weights
+        total = float(lw.sum())
+        return _ops.mul(_ops.sum(_ops.mul(by_label, lw)), np.float32(1.0 / total if total else 0.0))
 
     def get_config(self) -> dict:
         config = {**super().get_config(), "num_thresholds": self.num_thresholds,
                   "curve": self.curve, "summation_method": self.summation_method,
-                  "multi_label": False, "from_logits": self.from_logits}
+                  "multi_label": self.multi_label, "num_labels": self._num_labels,
+                  "label_weights": None if self._label_weights is None else
+                  self._label_weights.tolist(), "from_logits": self.from_logits}
         if self._given_thresholds is not None:      # (as Keras: explicit thresholds kept)
             config["thresholds"] = list(self._given_thresholds)
         return config
