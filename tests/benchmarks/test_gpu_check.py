@@ -1,0 +1,38 @@
+"""``python -m benchmarks.gpu_check``: exits cleanly without a GPU, and its ``--tiny`` run works
+end to end under Numba's CUDA simulator (the times mean nothing there; the counts do)."""
+
+from __future__ import annotations
+
+import pytest
+
+import dlcore
+from benchmarks import gpu_check
+
+
+def test_without_a_gpu_it_says_so_and_exits_0(monkeypatch, capsys):
+    monkeypatch.setattr(dlcore, "cuda_available", lambda: False)
+    assert gpu_check.main([]) == 0
+    assert "no CUDA GPU here" in capsys.readouterr().out
+    monkeypatch.undo()
+    if dlcore.cuda_simulator():                 # the test suite's setting
+        assert gpu_check.main(["--out", "unused.md"]) == 0
+        assert "run with --tiny" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.cuda
+def test_the_tiny_run_writes_the_three_tables(tmp_path):
+    if not dlcore.cuda_available():
+        pytest.skip("CUDA is not available (no GPU and no simulator)")
+    out = tmp_path / "gpu.md"
+    assert gpu_check.main(["--tiny", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.count("\n## ") == 3 and "failed:" not in text and "skipped:" not in text
+    rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")
+            for line in text.splitlines() if line.startswith("| ")}
+    compiled, interpreted = rows["compiled (every pass)"], rows[
+        "interpreted (every pass but compile)"]
+    # the compiled plan is one interpreter step and makes fewer of dlcore's Python calls
+    assert compiled[4] == "1" and int(interpreted[4]) > 10
+    assert int(compiled[3]) < int(interpreted[3])
+    assert {"4", "8", "seed static step (tiny)", "seed eager step (tiny)"} <= set(rows)
