@@ -304,10 +304,17 @@ class Resizing(_ImageLayer):
         if interpolation not in ("bilinear", "nearest"):
             raise ValueError(f"Resizing: interpolation={interpolation!r} is not supported here "
                              "(bilinear, nearest)")
-        if pad_to_aspect_ratio or antialias:
-            raise ValueError("Resizing: pad_to_aspect_ratio and antialias are not supported here")
+        if antialias:
+            raise ValueError("Resizing: antialias is not supported here")
+        if pad_to_aspect_ratio and crop_to_aspect_ratio:
+            raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
+                             "`True`.")
+        if fill_mode != "constant":
+            raise ValueError(f"Resizing: fill_mode={fill_mode!r} is not supported here "
+                             "(constant)")
         self.height, self.width = int(height), int(width)
         self.interpolation, self.crop_to_aspect_ratio = interpolation, bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio, self.fill_value = bool(pad_to_aspect_ratio), float(fill_value)
 
     def call(self, x):
         x, back = self._nhwc(x)
@@ -317,6 +324,18 @@ class Resizing(_ImageLayer):
             cw = max(min(w, int(float(h * self.width) / self.height)), 1)
             top, left = int(float(h - ch) / 2), int(float(w - cw) / 2)
             x = _ops.getitem(x, (slice(None), slice(top, top + ch), slice(left, left + cw)))
+        elif self.pad_to_aspect_ratio:
+            # as Keras: the same band of fill_value above and below (or left and right)
+            if h is None or w is None:
+                raise ValueError("Resizing(pad_to_aspect_ratio=True) needs a known image size, "
+                                 f"got {x.aval.shape[1:3]}")
+            ph = max(h, int(float(w * self.height) / self.width))
+            pw = max(w, int(float(h * self.width) / self.height))
+            top, left = int(float(ph - h) / 2), int(float(pw - w) / 2)
+            if top > 0:
+                x = _ops.pad(x, ((0, 0), (top, top), (0, 0), (0, 0)), value=self.fill_value)
+            elif left > 0:
+                x = _ops.pad(x, ((0, 0), (0, 0), (left, left), (0, 0)), value=self.fill_value)
         y = _image._resize(x, (self.height, self.width), self.interpolation, False, True,
                            "Resizing", True)
         return back(y)
@@ -331,7 +350,8 @@ class Resizing(_ImageLayer):
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "interpolation": self.interpolation,
                 "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
-                "pad_to_aspect_ratio": False, "fill_mode": "constant", "fill_value": 0.0,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": "constant",
+                "fill_value": self.fill_value,
                 "antialias": False}
 
 
