@@ -375,8 +375,11 @@ class Emitter(IndexEmitter):
             for k, d in enumerate(src[:-1]):
                 lines.append(f"{ind}for i{k} in range({d}):")
                 ind += "    "
-            row = ", ".join([f"i{k}" for k in range(len(src) - 1)] + [":"])
-            lines.append(f"{ind}{acc} += fsum64({xs}[{row}], {src[-1]})")
+            row = ", ".join([f"i{k}" for k in range(len(src) - 1)] + [":"]) if len(src) > 1 \
+                else None
+            # (the row's length not as a literal: see loops.loop_lines)
+            rows = xs if row is None else f"{xs}[{row}]"
+            lines.append(f"{ind}{acc} += fsum64({rows}, {xs}.shape[{len(src) - 1}])")
             lines.append(f"{out} = {loops.np_type(dt)}({acc})" if out_aval.shape == () else
                          f"{out} = np.full({_shape_text(out_aval.shape)}, {acc}, "
                          f"{loops.np_type(dt)})")

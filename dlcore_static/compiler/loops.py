@@ -36,12 +36,16 @@ import functools
 import hashlib
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dlcore.dtypes import is_floating
 
 from .ir import Node, Val
+
+if TYPE_CHECKING:
+    from dlcore.registry import AVal
 
 _NP_TYPES = {"float32": "np.float32", "float64": "np.float64", "float16": "np.float16",
              "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "int64": "np.int64",
@@ -243,8 +247,11 @@ class Emitted:
         # float sums over the innermost axis, as (target, value, row buffer, buffer dtype):
         # ``loop_lines`` writes ``target += value`` per element (a parallel loop), or stores
         # the row in the buffer and adds ``fsum64`` of it to ``target`` after the innermost
-        # loop (a serial one: a vectorised sum, see dlcore/kernels/cpu/_fsum.py)
-        self.row_sums: list[tuple[str, str, str, str]] = []
+        # loop (a serial one: a vectorised sum, see dlcore/kernels/cpu/_fsum.py); a fifth
+        # item, a dtype such as 'np.float32', marks a target assigned the row's sum rounded
+        # to it (``target = dtype(fsum64(...))``: a row sum written to its result directly,
+        # only in loops that run serially, those with a partial reduction)
+        self.row_sums: list[tuple[str, str, str, str, str]] = []
 
 
 def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: dict,
@@ -272,14 +279,29 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             axes = {int(a) % rank for a in m.params["axes"]}
             keep = tuple(1 if k in axes else int(d) for k, d in enumerate(loop_shape))
             kidx = ", ".join("0" if k in axes else f"i{k}" for k in range(rank))
-            e.setup.append(f"{acc} = np.zeros({_shape_text(keep)}, np.float64)")
             x = _operand(v, local, loads, name_of, loop_shape, e, prefix)
+            out_rank = len(m.avals[0].shape)
+            if axes == {rank - 1} and _row_sum_fits(v, loop_shape) and \
+                    out_rank in (rank, rank - 1):
+                # sums of the innermost axis alone: each row's sum is complete after its
+                # inner loop, so ``fsum64`` of the row buffer, rounded, goes straight to the
+                # result (the float64 accumulator held 0.0 + that sum: the same value), and
+                # no accumulator array is made (a cold first step compiled its np.empty)
+                ridx = kidx if out_rank == rank else ", ".join(f"i{k}" for k in range(rank - 1))
+                dt = np_type(m.avals[0].dtype)
+                e.setup.append(f"{res} = np.empty({_shape_text(m.avals[0].shape)}, {dt})")
+                e.row_sums.append((f"{res}[{ridx}]", x, f"{prefix}rb{j}",
+                                   np_type(v.aval.dtype), dt))
+                local[m.out()] = res
+                continue
+            e.setup.extend(_zeroed_lines(acc, keep, f"{prefix}z{j}_"))
             if rank - 1 in axes and _row_sum_fits(v, loop_shape):
-                e.row_sums.append((f"{acc}[{kidx}]", x, f"{prefix}rb{j}", np_type(v.aval.dtype)))
+                e.row_sums.append((f"{acc}[{kidx}]", x, f"{prefix}rb{j}", np_type(v.aval.dtype),
+                                   ""))
             else:
                 e.body.append(f"{acc}[{kidx}] += {x}")
-            e.finish.append(f"{res} = {acc}.astype({np_type(m.avals[0].dtype)})"
-                            f".reshape({_shape_text(m.avals[0].shape)})")
+            e.finish.extend(_rounded_lines(res, acc, keep, axes, m.avals[0],
+                                           f"{prefix}z{j}_"))
             local[m.out()] = res
             continue
         if is_reduction(m):
@@ -289,7 +311,7 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             e.setup.append(f"{acc} = {'0.0' if kind == 'f' else '0'}")
             x = _operand(v, local, loads, name_of, loop_shape, e, prefix)
             if kind == "f" and _row_sum_fits(v, loop_shape):
-                e.row_sums.append((acc, x, f"{prefix}rb{j}", np_type(v.aval.dtype)))
+                e.row_sums.append((acc, x, f"{prefix}rb{j}", np_type(v.aval.dtype), ""))
             else:
                 e.body.append(f"{acc} += {x}")
             e.finish.append(f"{acc} = {np_type(m.avals[0].dtype)}({acc})")
@@ -315,6 +337,43 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
         else:
             e.outputs.append(local[v])
     return e
+
+
+def _zeroed_lines(acc: str, shape: tuple, z: str) -> list[str]:
+    """``acc = np.zeros(shape, np.float64)`` as ``np.empty`` and a loop: Numba's first
+    ``np.zeros`` in a process compiles its overload (~0.37 s of CPU, a cold first step's),
+    the loop costs nothing to type."""
+    lines = [f"{acc} = np.empty({_shape_text(shape)}, np.float64)"]
+    ind = ""
+    for k, d in enumerate(shape):
+        lines.append(f"{ind}for {z}{k} in range({int(d)}):")
+        ind += "    "
+    idx = ", ".join(f"{z}{k}" for k in range(len(shape)))
+    lines.append(f"{ind}{acc}[{idx}] = 0.0")
+    return lines
+
+
+def _rounded_lines(res: str, acc: str, keep: tuple, axes: set, out: AVal, z: str) -> list[str]:
+    """``res = acc.astype(dtype).reshape(out.shape)`` (``keep``: acc's shape, 1 on the summed
+    ``axes``) as ``np.empty`` and a loop where the result keeps either every axis or only the
+    kept ones: the first ``astype``/``reshape`` of a process cost Numba ~0.37 s of CPU to
+    compile (a cold first step's); the values are the same (float64 rounded to the dtype)."""
+    shape = tuple(int(d) for d in out.shape)
+    kept = [k for k in range(len(keep)) if k not in axes]
+    if len(shape) == len(keep):
+        ridx = [f"{z}{k}" if k in kept else "0" for k in range(len(keep))]
+    elif len(shape) == len(kept) and shape:
+        ridx = [f"{z}{k}" for k in kept]
+    else:
+        return [f"{res} = {acc}.astype({np_type(out.dtype)}).reshape({_shape_text(shape)})"]
+    lines = [f"{res} = np.empty({_shape_text(shape)}, {np_type(out.dtype)})"]
+    ind = ""
+    for k in kept:
+        lines.append(f"{ind}for {z}{k} in range({int(keep[k])}):")
+        ind += "    "
+    aidx = ", ".join(f"{z}{k}" if k in kept else "0" for k in range(len(keep)))
+    lines.append(f"{ind}{res}[{', '.join(ridx)}] = {np_type(out.dtype)}({acc}[{aidx}])")
+    return lines
 
 
 def _shape_text(shape) -> str:
@@ -371,7 +430,10 @@ def loop_lines(e: Emitted, bounds: list[str], parallel: bool, indent: str) -> li
     """The whole loop nest, ``indent``-ed: setup, loops over ``bounds``, body, finish."""
     lines = [indent + s for s in e.setup]
     rows = e.row_sums if not parallel and bounds else []
-    lines.extend(f"{indent}{buf} = np.empty({bounds[-1]}, {dt})" for _, _, buf, dt in rows)
+    if not rows and any(r[4] for r in e.row_sums):
+        raise ValueError("loops.loop_lines: a row sum assigned to its result needs a serial "
+                         "loop nest")
+    lines.extend(f"{indent}{buf} = np.empty({bounds[-1]}, {dt})" for _, _, buf, dt, _ in rows)
     ind = indent
     for k, b in enumerate(bounds):
         rng = "prange" if parallel and k == 0 else "range"
@@ -379,14 +441,17 @@ def loop_lines(e: Emitted, bounds: list[str], parallel: bool, indent: str) -> li
         ind += "    "
     body = list(e.body)
     if rows:
-        body.extend(f"{buf}[i{len(bounds) - 1}] = {x}" for _, x, buf, _ in rows)
+        body.extend(f"{buf}[i{len(bounds) - 1}] = {x}" for _, x, buf, _, _ in rows)
     else:
-        body.extend(f"{target} += {x}" for target, x, _, _ in e.row_sums)
+        body.extend(f"{target} += {x}" for target, x, _, _, _ in e.row_sums)
     if not body:
         lines.append(ind + "pass")
     lines.extend(ind + s for s in body)
     after = indent + "    " * (len(bounds) - 1)
-    lines.extend(f"{after}{target} += fsum64({buf}, {bounds[-1]})" for target, _, buf, _ in rows)
+    # (the length as ``buf.size``, not the bound's literal: Numba compiles a function called
+    # with a literal int once per value, and fsum64 took ~0.15 s of CPU per row length)
+    lines.extend(f"{after}{target} = {to}(fsum64({buf}, {buf}.size))" if to else
+                 f"{after}{target} += fsum64({buf}, {buf}.size)" for target, _, buf, _, to in rows)
     lines.extend(indent + s for s in e.finish)
     return lines
 
