@@ -45,7 +45,7 @@ MATMUL_SIZES = (256, 1024, 4096)
 TINY_MATMUL_SIZES = (4, 8)
 #: --tiny's steps: the seed's programs on toy shapes (the simulator runs a Python thread per
 #: CUDA thread, so the shapes are kept to a few elements)
-TINY_MLP = {"N": 2, "D": 3, "H": 2, "lr": 1e-3}
+TINY_N, TINY_D, TINY_H = 2, 3, 2
 #: seconds after which the sections still to run are skipped (the budget is 3 minutes)
 BUDGET_S = 150.0
 
@@ -113,9 +113,10 @@ def _workloads(tiny: bool) -> dict[str, Any]:
     from .workloads import mlp
     if tiny:
         return {"static": mlp.MLPStep("seed_static", "mlp", "seed static step (tiny)",
-                                      D_out=2, loss="mean_rowsum", **TINY_MLP),
-                "eager": mlp.MLPStep("seed_eager", "mlp", "seed eager step (tiny)", D_out=1,
-                                     **TINY_MLP)}
+                                      N=TINY_N, D=TINY_D, H=TINY_H, D_out=2,
+                                      loss="mean_rowsum", lr=1e-3),
+                "eager": mlp.MLPStep("seed_eager", "mlp", "seed eager step (tiny)", N=TINY_N,
+                                     D=TINY_D, H=TINY_H, D_out=1, lr=1e-3)}
     static, eager = mlp.workloads("quick")[:2]
     return {"static": static, "eager": eager}
 
