@@ -132,3 +132,25 @@ def test_an_uninitialized_variable_is_named_and_a_traced_run_lists_the_ops():
     assert "TracedMatMul" in md.executed_ops
     np.testing.assert_allclose(sess.run(y, feed), got)
     assert sess.plan(y, feed).compiled_run is not None
+
+
+def test_cond_and_while_loop_run_by_their_executors_inside_the_glue():
+    x = tf.placeholder(tf.float32, shape=(2, 3))
+    n = tf.placeholder(tf.int32, shape=())
+    w = tf.Variable(np.eye(3, dtype=np.float32) * 0.5, name="w_loop")
+    h = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.matmul(x, w), lambda: x - 1.0)
+    _, h = tf.while_loop(lambda i, h: i < n, lambda i, h: (i + 1, tf.tanh(h)),
+                         [tf.constant(0), h])
+    g, = tf.gradients(tf.reduce_sum(h * h), w)
+    train = w.assign_sub(0.1 * g)
+    feed = {x: np.linspace(-1, 2, 6, dtype=np.float32).reshape(2, 3), n: 2}
+    res = {}
+    for device, passes in (("cpu", ()), ("cuda", "all")):
+        sess = _session(device, passes)
+        sess.run(w.initializer)
+        res[device] = [sess.run([h, g, train], feed) for _ in range(2)]
+    rep = compiler.explain(sess, [h, g, train], feed)
+    assert rep.compiled and {"cond/Cond", "while/While"} <= set(rep.codegen["python_nodes"])
+    for a, b in zip(res["cpu"], res["cuda"]):
+        for u, v in zip(a, b):
+            np.testing.assert_allclose(v, u, rtol=1e-5, atol=1e-6)
