@@ -314,7 +314,8 @@ class Session:
             else:
                 t = self._feed_key(k)
             dt = t.aval.dtype
-            if type(v) is not np.ndarray or v.dtype != dt:
+            if type(v) is not np.ndarray or v.dtype != dt or dt.kind == "O":
+                # (an object array fed to a tf.string tensor may hold str: made bytes there)
                 v = _convert_feed_value(v, t, k)
             fed.append(t)
             vals.append(v)

@@ -12,7 +12,10 @@ indices weighted by the mean weight) over ``vocabulary_size()`` (or ``max_tokens
 ``pad_to_max_tokens``) columns; ``invert=True`` maps indices back to tokens.
 
 ``TextVectorization``: ``standardize='lower_and_strip_punctuation'`` (lower case, then Keras's
-punctuation class removed), ``split='whitespace'``, then the lookup (mask ``''`` at 0 and
+punctuation class removed; or a callable written with ``tf.strings`` ops, run in the graph
+before the lookup and, for ``adapt``, once over all texts in a graph of its own),
+``split='whitespace'``, ``ngrams`` (each width's n-grams joined by a space, after the
+unigrams, as ``tf.strings.ngrams``), then the lookup (mask ``''`` at 0 and
 ``'[UNK]'`` at 1 in ``int`` mode), padded or cut to ``output_sequence_length`` (padded to the
 longest text of the batch when it is None).
 
@@ -269,7 +272,17 @@ class IntegerLookup(_IndexLookup):
                          idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
 
 
-def _standardize_split(doc: str, standardize, split) -> list:
+def _standardize_split(doc: str, standardize, split, ngrams=None) -> list:
+    """``doc``'s tokens (a callable ``standardize`` has been applied to the strings before);
+    with ``ngrams`` (widths), each width's n-grams in order, joined by a space, as Keras's
+    ``tf.strings.ngrams(tokens, ngram_width=ngrams, separator=" ")``."""
+    toks = _split(doc, standardize, split)
+    if not ngrams:
+        return toks
+    return [" ".join(toks[i:i + n]) for n in ngrams for i in range(len(toks) - n + 1)]
+
+
+def _split(doc: str, standardize, split) -> list:
     if standardize in ("lower_and_strip_punctuation", "lower"):
         doc = doc.lower()
     if standardize in ("lower_and_strip_punctuation", "strip_punctuation"):
@@ -283,7 +296,8 @@ def _standardize_split(doc: str, standardize, split) -> list:
 
 def _vectorize(x: np.ndarray, state: dict) -> np.ndarray:
     docs = [_text(v) for v in x.reshape(len(x), -1)[:, 0].tolist()] if x.ndim else [_text(x)]
-    toks = [_standardize_split(d, state["standardize"], state["split"]) for d in docs]
+    toks = [_standardize_split(d, state["standardize"], state["split"], state["ngrams"])
+            for d in docs]
     if state["mode"] != "int":
         return _rows([_ids(np.array(t, dtype=object), state) for t in toks], state["mode"],
                      state["depth"], state["idf"])
@@ -305,14 +319,18 @@ class TextVectorization(StringLookup):
                  split="whitespace", ngrams=None, output_mode="int",
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", **kwargs):
-        if standardize not in (None, "lower_and_strip_punctuation", "lower",
-                               "strip_punctuation"):
+        if not callable(standardize) and standardize not in (
+                None, "lower_and_strip_punctuation", "lower", "strip_punctuation"):
             raise ValueError(f"TextVectorization: standardize={standardize!r} is not supported "
-                             "by dlcore (a callable runs Python on tensors)")
+                             "by dlcore")
         if split not in (None, "whitespace", "character"):
             raise ValueError(f"TextVectorization: split={split!r} is not supported by dlcore")
-        if ngrams is not None or ragged:
-            raise ValueError("TextVectorization: ngrams and ragged are not supported by dlcore")
+        if not (ngrams is None or isinstance(ngrams, int) or isinstance(ngrams, tuple) and
+                all(isinstance(n, int) for n in ngrams)):
+            raise ValueError("`ngrams` must be None, an integer, or a tuple of integers. "
+                             f"Received: ngrams={ngrams}")
+        if ragged:
+            raise ValueError("TextVectorization: ragged is not supported by dlcore")
         if output_sequence_length is not None and output_mode != "int":
             raise ValueError(f"`output_sequence_length` must not be set if `output_mode` is not "
                              f"'int'. Received output_sequence_length={output_sequence_length}.")
@@ -321,19 +339,41 @@ class TextVectorization(StringLookup):
                          oov_token="[UNK]", vocabulary=vocabulary, idf_weights=idf_weights,
                          output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
                          encoding=encoding, **kwargs)
-        self.standardize, self.split = standardize, split
+        self.standardize, self.split, self.ngrams = standardize, split, ngrams
         self.output_sequence_length = output_sequence_length
-        self._state.update(standardize=standardize, split=split, length=output_sequence_length)
+        widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
+        # (a callable standardize runs in the graph, before the host op: see call and adapt)
+        self._state.update(standardize=None if callable(standardize) else standardize,
+                           split=split, length=output_sequence_length, ngrams=widths)
 
     def _tokens_of(self, batch) -> list:
+        s = self._state
         return [t for v in np.asarray(batch, dtype=object).ravel().tolist()
-                for t in _standardize_split(_text(v), self.standardize, self.split)]
+                for t in _standardize_split(_text(v), s["standardize"], s["split"], s["ngrams"])]
+
+    def adapt(self, data, steps=None) -> None:
+        """As StringLookup's, on the texts after a callable ``standardize`` (run once, on all of
+        them, in a graph of its own: it is written with tf.strings ops)."""
+        if callable(self.standardize):
+            from ...frontend import to_tensor
+            from ...graph import Graph
+            from ...session import Session
+            docs = np.asarray([_text(d) for d in np.asarray(self._docs(data), dtype=object)
+                               .reshape(-1).tolist()], dtype=object)
+            g = Graph()
+            with g.as_default():
+                out = self.standardize(to_tensor(docs))
+            with Session(graph=g) as sess:
+                data = np.asarray(sess.run(out), dtype=object)
+        super().adapt(data, steps)
 
     def call(self, x):
         if x.aval.ndim > 2 or (x.aval.ndim == 2 and x.aval.shape[1] != 1):
             raise ValueError(f"TextVectorization: expected a batch of strings of shape (batch,) "
                              f"or (batch, 1), got {tuple(x.aval.shape)}")
         batch = tuple(x.aval.shape[:1])
+        if callable(self.standardize):
+            x = self.standardize(x)
         aval: tuple
         if self.output_mode == "int":
             aval = (batch + (self.output_sequence_length,), np.int64)
@@ -345,7 +385,7 @@ class TextVectorization(StringLookup):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "standardize": self.standardize, "split": self.split,
-                "ngrams": None, "output_sequence_length": self.output_sequence_length,
+                "ngrams": self.ngrams, "output_sequence_length": self.output_sequence_length,
                 "ragged": False}
 
 
