@@ -113,7 +113,8 @@ class CudaGlue:
     def _matmul_lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
         """What ``kernels.cuda.linalg.matmul`` does, its launch decided by ``matmul_launch``
         here: operands passed flat (as they are when C-contiguous, else through ``flat``),
-        a flat output reshaped to the product's shape."""
+        a flat output reshaped to the product's shape.  A product whose shapes do not match
+        (or that has nothing to compute) is left to its kernel's call."""
         from dlcore.kernels.cuda import _support as S
         from dlcore.kernels.cuda import linalg
         from dlcore.kernels.cuda.elementwise import flat
@@ -132,9 +133,10 @@ class CudaGlue:
             return None
         name, out = f"L{n.id}", f"v{n.id}_0"
         env[name], env[f"G{n.id}"] = kernel, config
-        env["_fl"], env["_de"] = flat, S.cuda().device_array
-        ops = [f"({py[v]}.reshape(({S.size_of(s)},)) if {py[v]}.is_c_contiguous() else "
-               f"_fl({py[v]}))" for v, s in ((a, sa), (c, sc))]
+        env["_fl"], env["_de"], env["_nd"] = flat, S.cuda().device_array, np.ndarray
+        # (a host array, which no node of a CUDA plan should make, is copied by ``flat``)
+        ops = [f"({py[v]}.reshape(({S.size_of(s)},)) if type({py[v]}) is not _nd and "
+               f"{py[v]}.is_c_contiguous() else _fl({py[v]}))" for v, s in ((a, sa), (c, sc))]
         py[n.out()] = out
         return [f"{out} = _de(({size},), {_dtype(env, dt)})",
                 f"{name}[G{n.id}]({ops[0]}, {ops[1]}, {out}, {', '.join(repr(t) for t in tail)})",
