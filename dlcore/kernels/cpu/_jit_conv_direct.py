@@ -125,41 +125,24 @@ _B0, _B1, _B2, _B3, _B4, _B5, _B6 = (_make_block(mr, nv) for mr, nv in KINDS)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _block(kind, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc):
-    """One block of the given kind (overwriting its output)."""
+def _block(kind, acc, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc):
+    """One block of the given kind, overwriting its output or, with ``acc``, adding to it
+    (``out +=``).  Every caller passes ``acc`` as a constant, which LLVM folds once the block
+    is inlined (the overwriting block loads nothing from ``out``)."""
     if kind == 0:
-        _B0(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
+        _B0(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     elif kind == 1:
-        _B1(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
+        _B1(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     elif kind == 2:
-        _B2(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
+        _B2(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     elif kind == 3:
-        _B3(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
+        _B3(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     elif kind == 4:
-        _B4(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
+        _B4(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     elif kind == 5:
-        _B5(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
+        _B5(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     else:
-        _B6(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, False)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _block_acc(kind, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc):
-    """One block of the given kind, adding to its output (``out +=``)."""
-    if kind == 0:
-        _B0(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
-    elif kind == 1:
-        _B1(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
-    elif kind == 2:
-        _B2(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
-    elif kind == 3:
-        _B3(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
-    elif kind == 4:
-        _B4(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
-    elif kind == 5:
-        _B5(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
-    else:
-        _B6(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, True)
+        _B6(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
 
 
 @njit(cache=True, nogil=True)
@@ -178,7 +161,7 @@ def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
                 if s + mr > ow:
                     s = ow - mr
                 for ob in range(0, o, vw):
-                    _block(kind, xf, ((n * hp + r * sh) * wp + s * sw) * c, sw * c,
+                    _block(kind, False, xf, ((n * hp + r * sh) * wp + s * sw) * c, sw * c,
                            dh * wp * c, dw * c, 1, wf, ob, kw * c * o, c * o, o, kh, kw, c,
                            yf, ((n * oh + r) * ow + s) * o + ob, o)
                 s += mr
@@ -205,7 +188,7 @@ def filter_grad(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
                 if cb + mr > c:
                     cb = c - mr
                 for ob in range(0, o, vw):
-                    _block(kind, xf, x0 + cb, 1, h * w * c, sh * w * c, sw * c,
+                    _block(kind, False, xf, x0 + cb, 1, h * w * c, sh * w * c, sw * c,
                            gf, (r_lo * ow + s_lo) * o + ob, oh * ow * o, ow * o, o,
                            n_n, r_hi - r_lo, s_hi - s_lo,
                            of, ((i * kw + j) * c + cb) * o + ob, o)
@@ -235,10 +218,10 @@ def filter_grad_images(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
                 x0 = ((n * h + r_lo * sh - ph + i * dh) * w + s_lo * sw - pw + j * dw) * c
                 for cb in range(0, c, mr):
                     for ob in range(0, o, vw):
-                        _block_acc(kind, xf, x0 + cb, 1, h * w * c, sh * w * c, sw * c,
-                                   gf, ((n * oh + r_lo) * ow + s_lo) * o + ob, oh * ow * o,
-                                   ow * o, o, 1, r_hi - r_lo, s_hi - s_lo,
-                                   of, ((i * kw + j) * c + cb) * o + ob, o)
+                        _block(kind, True, xf, x0 + cb, 1, h * w * c, sh * w * c, sw * c,
+                               gf, ((n * oh + r_lo) * ow + s_lo) * o + ob, oh * ow * o,
+                               ow * o, o, 1, r_hi - r_lo, s_hi - s_lo,
+                               of, ((i * kw + j) * c + cb) * o + ob, o)
 
 
 @njit(cache=True, nogil=True)
@@ -260,9 +243,9 @@ def transpose_scatter(g, w, dx, sh, sw, dh, dw, kind, mr, vw):
                     x0 = ((n * hp + r * sh + i * dh) * wp + j * dw) * c
                     for s in range(0, ow, mr):
                         for cb in range(0, c, vw):
-                            _block_acc(kind, gf, ((n * oh + r) * ow + s) * o, o, 0, 0, 1,
-                                       wf, (i * kw + j) * o * c + cb, 0, 0, c, 1, 1, o,
-                                       xf, x0 + s * sw * c + cb, sw * c)
+                            _block(kind, True, gf, ((n * oh + r) * ow + s) * o, o, 0, 0, 1,
+                                   wf, (i * kw + j) * o * c + cb, 0, 0, c, 1, 1, o,
+                                   xf, x0 + s * sw * c + cb, sw * c)
 
 
 @njit(cache=True, nogil=True)
@@ -286,7 +269,7 @@ def fwd_nchw(xp, w, y, dh, dw, kind, mr, vw):
                 while s < ow:
                     if s + vw > ow:
                         s = ow - vw
-                    _block(kind, wf, ob * c * kh * kw, c * kh * kw, kh * kw, kw, 1,
+                    _block(kind, False, wf, ob * c * kh * kw, c * kh * kw, kh * kw, kw, 1,
                            xf, (n * c * hp + r) * wp + s, hp * wp, dh * wp, dw, c, kh, kw,
                            yf, ((n * o + ob) * oh + r) * ow + s, oh * ow)
                     s += vw
@@ -311,7 +294,7 @@ def filter_grad_rows(xp, g, out, sh, sw, dh, kind, mr, vw):
             if m0 + mr > rows:
                 m0 = rows - mr
             for ob in range(0, o, vw):
-                _block(kind, xf, i * dh * wp * c + m0, 1, hp * wp * c, sh * wp * c, sw * c,
+                _block(kind, False, xf, i * dh * wp * c + m0, 1, hp * wp * c, sh * wp * c, sw * c,
                        gf, ob, oh * ow * o, ow * o, o, n_n, oh, ow,
                        of, (i * rows + m0) * o + ob, o)
             m0 += mr
