@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import weakref
+from functools import partial
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from dlcore.device import Device, to_device
 from dlcore.dtypes import is_floating, is_inexact
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
-from dlcore.registry import check_rule, scalar_buffer
+from dlcore.registry import AVal, _rule_aval, check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
 from ._sparse import SparseBuf as _SparseBuf
@@ -40,9 +41,10 @@ from ._state import STATE
 from ._view_rebase import NO_GRAD as _NO_GRAD
 from ._view_rebase import _prune
 from ._view_rebase import record_view as _record_view
-from .tensor import Tensor, _make, _new
+from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
+_asarray = np.asarray
 _ref = weakref.ref
 _MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
           "cuda:0 and cpu!")
@@ -124,6 +126,11 @@ class EagerFrontend:
                     da = ba.dtype
                     if da is _F16 or da is _BF16:
                         return _apply_half(prim, args, params)
+                    # the one-tensor lane (the kernel's small form, the rule once per plan)
+                    out = small_unary(prim, a, tuple(params.items()) if params else None,
+                                      params_items)
+                    if out is not None:
+                        return out
                     if params:
                         # check_rule's key (rule_key with the params), looked up inline
                         try:
@@ -209,9 +216,8 @@ def small_binary(prim, a, b, ba, bb):
     kernel entry's tests; None when that does not apply (the caller goes on, to the general
     path).  The rule's outcome is "dtype accepted and shapes broadcast": the dtype is looked
     up in the rule cache, the shapes are left to the ufunc, and a ValueError from it is the
-    rule's ShapeError.  A result that needs no tape node is wrapped directly (``_make``'s
-    lines, inline), one that does gets ``_finish``'s node for two tensors.  The one copy of
-    this sequence: ``apply`` and the operators (``_tensor_ops._binary``) both call it; the
+    rule's ShapeError.  A result that needs no tape node is wrapped by ``_make``, one
+    that does gets ``_finish``'s node for two tensors.  The one copy of this sequence: ``apply`` and the operators (``_tensor_ops._binary``) both call it; the
     caller has checked ``_AUTOCAST`` and, outside ``apply``, that no trace is recording."""
     try:
         small = _SMALL[prim.kernels["cpu"]]
@@ -233,8 +239,8 @@ def small_binary(prim, a, b, ba, bb):
     except ValueError:
         check_rule(prim, (ba, bb), {})      # its ShapeError
         raise
-    if type(out) is not _ndarray:           # (0-d operands)
-        return _finish(prim, (a, b), {}, out, a._rg or b._rg)
+    if type(out) is not _ndarray:           # (0-d operands: a NumPy scalar)
+        out = _asarray(out)
     if a._rg or b._rg:
         if da in small[2] and STATE.enabled:
             # _finish's node for two tensors, spelled out
@@ -244,12 +250,82 @@ def small_binary(prim, a, b, ba, bb):
                            (b._node or leaf_node(b)) if b._rg else None),
                 (a, b), (a._version[0], b._version[0]), out, version))
         return _finish(prim, (a, b), {}, out, True)
-    t = _new(Tensor)                        # _make(out), inline
-    t._buf = out
-    t._rg = False
-    t._node = t._acc = t._grad = t._hooks = t._view = None
-    t._version = [0]
-    return t
+    return _make(out)
+
+
+#: (prim, its CPU kernel, shape, dtype, the caller's key) -> the lane's plan for one tensor:
+#: (run, params, grad) with ``run(buf) -> out`` the kernel's own small-operand form
+#: (``kernel.small(shape, dtype, **params)``, or the kernel with its params bound), or None
+#: where the lane does not apply (a 16-bit float: the half path).  Bounded; see small_unary.
+_PLANS: dict = {}
+
+
+def small_unary(prim, a, key, params_of):
+    """The one-tensor fast lane (issue 19): ``prim(a, **params)`` for a CPU tensor ``a``
+    outside autocast.  ``key`` is the caller's hashable digest of its arguments
+    (``(dim, keepdim)``, a perm, ``None`` for no params) and ``params_of(buf, key)`` turns it
+    into the primitive's params; both run only on the first call for a (prim, kernel, shape,
+    dtype, key), which checks the rule and makes the plan (``params_of`` returns None for
+    a call the lane never takes).  A later call is one dict lookup,
+    the kernel's small form and the wrapping ``_finish`` would do (a view through ``view1``,
+    the one-tensor node, or ``_make``).  None when the lane does not apply, or the rule (or
+    ``params_of``) fails: the caller's general path then runs, and raises its own error.
+    Outside ``apply``, the caller has checked that no trace is recording (``_lane``)."""
+    b = a._buf
+    if type(b) is not _ndarray or _AUTOCAST:
+        return None
+    kernel = prim.kernels["cpu"]
+    k = (prim, kernel, b.shape, b.dtype, key)
+    try:
+        plan = _PLANS[k]
+    except KeyError:
+        plan = _plan1(prim, kernel, b, key, params_of, k)
+    except TypeError:                       # an unhashable key
+        return None
+    if plan is None:
+        return None
+    run, params, grad = plan
+    out = run(b)
+    if type(out) is _ndarray:
+        if prim.view:
+            if out.base is not None and prim.differentiable:
+                return view1(prim, a, params, out)
+        elif a._rg and grad and STATE.enabled:
+            version = [0]                   # _finish's node for one tensor
+            return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), (a,),
+                                            (a._version[0],), out, version))
+        else:
+            return _make(out)
+    return _finish(prim, (a,), params, out, a._rg)
+
+
+def _plan1(prim, kernel, b, key, params_of, k):
+    if b.dtype in _HALF:
+        plan = None
+    else:
+        try:
+            params = params_of(b, key)
+            if params is not None:          # (the shared rule cache too: other fast paths
+                check_rule(prim, (b,), params)      # look their rules up there)
+            aval = None if params is None else prim.abstract_eval(_rule_aval(b), **params)
+        except Exception:  # noqa: BLE001 - the general path raises its own error
+            return None
+        if type(aval) is not AVal:          # (not for the lane; several outputs)
+            plan = None
+        else:
+            small = getattr(kernel, "small", None)
+            run = small(b.shape, b.dtype, **params) if small is not None else None
+            plan = (run or partial(kernel, **params), params,
+                    prim.differentiable and is_inexact(aval.dtype))
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[k] = plan
+    return plan
+
+
+def params_items(b, key) -> dict:
+    """``small_unary``'s ``params_of`` where the key is the params' items (or None)."""
+    return dict(key) if key else {}
 
 
 def _apply_general(prim, args, params):

@@ -27,7 +27,7 @@ from dlcore.ops.shape import concatenate_p
 from dlcore.registry import check_rule
 
 from . import _dispatch as _D
-from . import _shape_ops
+from . import _lane, _shape_ops
 from ._dispatch import _finish
 from ._dispatch import view1 as _view1
 from .tensor import Tensor, _make
@@ -194,8 +194,10 @@ def _fast_cat(general):
 
 def install() -> None:
     """Put the fast paths in front of ``Tensor.__getitem__`` and ``_shape_ops.cat`` (which
-    ``torch.cat``, ``concat`` and ``concatenate`` call); idempotent."""
+    ``torch.cat``, ``concat`` and ``concatenate`` call), and the one-tensor lane's entries
+    (``_lane``) in front of the reductions, softmaxes and transpose; idempotent."""
     if getattr(Tensor.__getitem__, "__wrapped__", None) is None:
         Tensor.__getitem__ = _fast_getitem(Tensor.__getitem__)
     if getattr(_shape_ops.cat, "__wrapped__", None) is None:
         _shape_ops.cat = _shape_ops.concat = _shape_ops.concatenate = _fast_cat(_shape_ops.cat)
+    _lane.install()

@@ -403,6 +403,12 @@ class _ElementwiseKernel:
         return pshape, inv_perm, cshape, fn, tuple(specs)
 
 
+#: One-input ufuncs that compute exactly the primitive's expression (-x, |x|: no rounding, no
+#: floating-point warnings), used by the eager lane's plans below PARALLEL_THRESHOLD, on these
+#: dtype kinds (complex |x| rounds: not here).
+UFUNC_UNARY = {np.negative: "fi", np.absolute: "fi"}
+
+
 def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = None, *,
                        kind: str | None = None, simd_fn: Callable | None = None) -> Callable:
     """Return the CPU kernel ``f(*buffers, **params) -> ndarray`` for an elementwise primitive.
@@ -446,6 +452,23 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
                 _loud_fp(token)
         return kern(x, **params)
 
+    def small(shape, dtype):
+        """The eager lane's plan (``dlcore_eager._dispatch.small_unary``): on floats,
+        the ufunc with warnings silenced, without the entry's tests."""
+        if not (is_floating(dtype) or dtype.kind == "c"):
+            return None
+        quiet, loud, ignore = _QUIET
+
+        def run(x):
+            token = quiet(ignore)
+            try:
+                out = simd_fn(x)
+            finally:
+                loud(token)
+            return out if type(out) is ndarray else asarray(out)
+        return run
+
+    entry.small = small  # type: ignore[attr-defined]
     return _expose(entry, kern,
                    f"CPU kernel of '{kern.name}': y = {kern.expr} (NumPy SIMD ufunc on floats)")
 
@@ -485,6 +508,38 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
             return out
         return kern._call((x,), params)
 
+    def small(shape, dtype, **params):
+        """The eager lane's plan (``dlcore_eager._dispatch.small_unary``): on a small
+        C-contiguous array, NumPy's ufunc where it computes exactly the expression
+        (``UFUNC_UNARY``: -x, |x|), else the flat serial loop, loaded once (``entry``'s branch
+        without its tests; a 1-d array without the flat views); None for other sizes."""
+        n = math.prod(shape)
+        if not 0 < n < PARALLEL_THRESHOLD:
+            return None
+        c_order = "C_CONTIGUOUS"
+        if kern.np_fn in UFUNC_UNARY and dtype.kind in UFUNC_UNARY[kern.np_fn] and \
+                not params:
+            ufunc = kern.np_fn
+
+            def run_ufunc(x):
+                return ufunc(x) if x.flags[c_order] else kern._call((x,), params)
+            return run_ufunc
+        odt = dtype if same_dtype else kern.out_dtype((empty(0, dtype),), params)
+        fn = kern._flat_serial or kern._load_flat_all()[0]
+        flat = len(shape) == 1
+
+        def run(x):
+            if not x.flags[c_order]:
+                return kern._call((x,), params)
+            out = empty(shape, odt)
+            if flat:
+                fn(out, x)
+            else:
+                fn(out.ravel(), x.ravel())      # (views of C-contiguous arrays)
+            return out
+        return run
+
+    entry.small = small  # type: ignore[attr-defined]
     return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")
 
 

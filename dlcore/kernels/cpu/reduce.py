@@ -177,6 +177,47 @@ def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
     return _reduce(np.asarray(x), tuple(axes), keepdims, "sum")
 
 
+def _rows_small(kind: str):
+    """``kernel.small(shape, dtype, axes, keepdims)`` of the sum/max/min kernels (the eager
+    lane's plan, see ``dlcore_eager._dispatch.small_unary``): for a small float32/float64
+    shape reduced over trailing axes (or all), once Numba is loaded, ``run(buf)`` makes the
+    kernel's own row loop (``_jit_reduce.<kind>_rows``: what ``sum`` runs there, and
+    ``_reduce`` on a contiguous operand) with the output shape and the row view worked out
+    once, not per call; a buffer that is not C-contiguous, or a call before Numba is loaded
+    (``sum`` does not load it), goes to the kernel.  None for any other case (the kernel
+    itself runs)."""
+    def small(shape, dtype, *, axes, keepdims):
+        n = math.prod(shape)
+        nd = len(shape)
+        if not ((dtype is _F32 or dtype is _F64) and axes and 0 < n < SMALL_SUM and
+                axes[-1] == nd - 1 and tuple(axes) == tuple(range(nd - len(axes), nd))):
+            return None
+        kernel = _KERNELS[kind]
+        name = kind + "_rows"
+        kept = shape[:nd - len(axes)]
+        m = math.prod(kept)
+        oshape = kept + (1,) * len(axes) if keepdims else kept
+        rows = (m, n // m)
+        whole = shape == rows               # (a matrix over its last axis: no view)
+        flat = len(oshape) == 1             # (the output is the loop's vector itself)
+        empty, c_order, modules = np.empty, "C_CONTIGUOUS", _MODULES
+        loop = None
+
+        def run(x):
+            nonlocal loop
+            if loop is None:
+                if "numba" not in modules or not x.flags[c_order]:
+                    return kernel(x, axes=axes, keepdims=keepdims)
+                loop = getattr(_jit(), name)
+            if not x.flags[c_order]:
+                return kernel(x, axes=axes, keepdims=keepdims)
+            out = empty(oshape, dtype)
+            loop(x if whole else x.reshape(rows), out if flat else out.reshape(m))
+            return out
+        return run
+    return small
+
+
 def max(x, *, axes, keepdims):  # noqa: A001
     return _reduce(np.asarray(x), tuple(axes), keepdims, "max")
 
@@ -223,3 +264,27 @@ def sum_to_shape(x: np.ndarray, shape: tuple) -> np.ndarray:
         return x.reshape(shape).copy()
     out = _reduce(x, axes, True, "sum")
     return out.reshape(shape)
+
+
+_KERNELS = {"sum": sum, "max": max, "min": min}
+sum.small = _rows_small("sum")  # type: ignore[attr-defined]
+max.small = _rows_small("max")  # type: ignore[attr-defined]
+min.small = _rows_small("min")  # type: ignore[attr-defined]
+
+
+def _arg_small(name: str):
+    """``kernel.small(shape, dtype, axis, keepdims)`` of argmax/argmin: NumPy's method (what
+    the kernel runs below 4096 elements) with the axis bound; None for other sizes/dtypes."""
+    def small(shape, dtype, *, axis, keepdims):
+        if not (0 < math.prod(shape) <= 4096 and dtype.kind in "fiu"):
+            return None
+        ndarray, asarray, kd = np.ndarray, np.asarray, bool(keepdims)
+
+        def run(x):
+            out = getattr(x, name)(axis, keepdims=kd)
+            return out if type(out) is ndarray else asarray(out)
+        return run
+    return small
+
+
+argmax.small = _arg_small("argmax")  # type: ignore[attr-defined]

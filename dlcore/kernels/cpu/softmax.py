@@ -48,6 +48,31 @@ def log_softmax(x, *, axis):
     return _run(x, axis, True)
 
 
+def _small(log: bool):
+    """``kernel.small(shape, dtype, axis)`` (the eager lane's plan, see
+    ``dlcore_eager._dispatch.small_unary``): ``_run`` with the (outer, n, inner) view shape
+    worked out once; a buffer that is not C-contiguous, or an empty one, goes to ``_run``."""
+    def small(shape, dtype, *, axis):
+        if not math.prod(shape):
+            return None
+        shape3 = (math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:]))
+        loop = _jit().softmax3
+        empty, c_order = np.empty, "C_CONTIGUOUS"
+
+        def run(x):
+            if not x.flags[c_order]:
+                return _run(x, axis, log)
+            out = empty(shape, dtype)
+            loop(x.reshape(shape3), out.reshape(shape3), log)
+            return out
+        return run
+    return small
+
+
+softmax.small = _small(False)  # type: ignore[attr-defined]
+log_softmax.small = _small(True)  # type: ignore[attr-defined]
+
+
 def _xent_args(x, labels):
     """The (rows, C) logits and flat int64 labels the row loops take; float32 rows use the
     vectorised exponential (``_jit_xent``), float64 rows ``math.exp``, other floats are
