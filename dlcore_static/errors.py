@@ -35,6 +35,15 @@ class NotFoundError(OpError): code = 5
 class AlreadyExistsError(OpError): code = 6
 class PermissionDeniedError(OpError): code = 7
 class ResourceExhaustedError(OpError): code = 8
+
+
+class _OutOfMemory(ResourceExhaustedError, MemoryError):
+    """What a node that cannot allocate its output raises: TensorFlow's ResourceExhaustedError
+    ('OOM when allocating tensor with shape[...]'), also a ``MemoryError`` for Python code.
+    Tracebacks print TensorFlow's class name."""
+
+
+_OutOfMemory.__name__ = _OutOfMemory.__qualname__ = "ResourceExhaustedError"
 class FailedPreconditionError(OpError): code = 9
 class AbortedError(OpError): code = 10
 class OutOfRangeError(OpError): code = 11

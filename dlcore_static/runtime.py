@@ -28,7 +28,9 @@ import threading
 import time
 from collections.abc import Iterator
 
-from .errors import InvalidArgumentError, OpError, UnimplementedError, node_suffix
+import numpy as np
+
+from .errors import InvalidArgumentError, OpError, UnimplementedError, _OutOfMemory, node_suffix
 
 
 class _Local(threading.local):
@@ -131,7 +133,21 @@ def wrap_error(e: BaseException, op) -> BaseException:
         return e
     if isinstance(e, NotImplementedError):
         return UnimplementedError(None, op, f"{e}{node_suffix(op)}")
+    if isinstance(e, MemoryError):
+        return _OutOfMemory(None, op, f"{_oom_text(e)}{node_suffix(op)}")
     return InvalidArgumentError(None, op, f"{type(e).__name__}: {e}{node_suffix(op)}")
+
+
+def _oom_text(e: MemoryError) -> str:
+    """TensorFlow's words for an allocation that failed ('OOM when allocating tensor with
+    shape[300000,300000] and type float'), with the size NumPy asked for."""
+    shape, dtype = getattr(e, "shape", None), getattr(e, "dtype", None)
+    if shape is None or dtype is None:
+        return f"OOM: {type(e).__name__}: {e}"
+    nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    tf_name = {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)
+    return (f"OOM when allocating tensor with shape[{','.join(map(str, shape))}] and type "
+            f"{tf_name} ({nbytes / 2**30:.1f} GiB) on the host")
 
 
 def is_interrupt(e: BaseException | None) -> bool:

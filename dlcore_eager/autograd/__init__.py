@@ -12,11 +12,11 @@ All gradient rules are dlcore's; the walk over the graph is ``dlcore.autodiff.re
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 from ..tensor import Tensor
 from . import functional  # noqa: F401  (torch.autograd.functional: jacobian, hessian, ...)
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -73,16 +73,6 @@ class Variable(Tensor):
             "len(v) > 0); since PyTorch 0.2 it raises for tensors. Write `if w.grad is not "
             "None:` to ask whether a gradient exists.", FutureWarning, stacklevel=2)
         return len(self) > 0
-
-
-@contextlib.contextmanager
-def detect_anomaly(check_nan: bool = True):
-    """Accepted for compatibility; dlcore_eager's errors already name the failing node."""
-    yield
-
-
-def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
-    """Accepted for compatibility (see detect_anomaly)."""
 
 
 __all__ = [

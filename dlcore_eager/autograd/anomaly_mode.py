@@ -1,8 +1,82 @@
-"""``torch.autograd.anomaly_mode``: the module path of ``detect_anomaly`` and
-``set_detect_anomaly`` (see ``dlcore_eager.autograd``)."""
+"""``torch.autograd.detect_anomaly`` / ``set_detect_anomaly`` (``torch.autograd.anomaly_mode``).
+
+While anomaly detection is on (with ``check_nan``), every backward function's results are
+checked as they are computed, and the first one holding a NaN stops the pass with PyTorch's
+error naming the node: ``RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th
+output.`` (the leaves' ``.grad`` are then untouched by that pass's remaining nodes).  The mode is
+process-wide, as PyTorch's.  (PyTorch also records each node's forward traceback and prints it
+with the error; dlcore does not.)  Without the mode, nothing is checked and nothing is paid.
+"""
 
 from __future__ import annotations
 
-from . import detect_anomaly, set_detect_anomaly
+import numpy as np
+
+MODE = {"enabled": False, "check_nan": True}
+
+
+def is_anomaly_enabled() -> bool:
+    return MODE["enabled"]
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return MODE["check_nan"]
+
+
+class set_detect_anomaly:
+    """Switch anomaly detection on or off now; used as a context manager it is restored at
+    exit (as PyTorch's ``set_detect_anomaly``)."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.prev = (MODE["enabled"], MODE["check_nan"])
+        MODE["enabled"], MODE["check_nan"] = bool(mode), bool(check_nan)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc) -> None:
+        MODE["enabled"], MODE["check_nan"] = self.prev
+
+
+class detect_anomaly:
+    """Context manager (or decorator) turning anomaly detection on inside it."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+        self.prev = (MODE["enabled"], MODE["check_nan"])
+
+    def __enter__(self) -> None:
+        self.prev = (MODE["enabled"], MODE["check_nan"])
+        MODE["enabled"], MODE["check_nan"] = True, bool(self.check_nan)
+
+    def __exit__(self, *exc) -> None:
+        MODE["enabled"], MODE["check_nan"] = self.prev
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapped
+
+
+def checked_vjp(vjp, name_of):
+    """``vjp`` (a ``(node, g) -> results`` function of the engine) raising PyTorch's anomaly
+    error when a result holds a NaN; ``vjp`` itself when the mode is off."""
+    if not (MODE["enabled"] and MODE["check_nan"]):
+        return vjp
+
+    def checked(node, g):
+        res = vjp(node, g)
+        for i, r in enumerate(res):
+            buf = getattr(r, "_buf", r)
+            if type(buf) is np.ndarray and buf.dtype.kind in "fc" and np.isnan(buf).any():
+                raise RuntimeError(f"Function '{name_of(node)}' returned nan values in its "
+                                   f"{i}th output.")
+        return res
+    return checked
+
 
 __all__ = ["detect_anomaly", "set_detect_anomaly"]

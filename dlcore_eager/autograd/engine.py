@@ -40,6 +40,7 @@ from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make, write_buffer
 from ._slice_grad import SliceGrad as _SliceGrad
+from .anomaly_mode import checked_vjp as _checked_vjp
 
 _ndarray = np.ndarray
 _HALF = _dt.HALF
@@ -97,7 +98,8 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     try:                                                #  between the two switches)
         STATE.enabled = True
         _autocast.suspend()
-        return reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=_ops.add,
+        return reverse_pass(roots, seeds, parents=_parents, vjp=_checked_vjp(vjp, _name_of),
+                            add=_ops.add,
                             wanted=wanted, name_of=_name_of,
                             on_grad=_on_grad(accumulate, True, _same, _same))
     finally:
@@ -361,7 +363,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
     try:            # both switches inside: a KeyboardInterrupt at suspend()'s call left grad
         STATE.enabled = False            # mode off for the rest of the program
         _autocast.suspend()              # backward ops keep their forward ops' dtypes
-        res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=vjp, add=add,
+        res = reverse_pass(roots, raw_seeds, parents=_parents,
+                           vjp=_checked_vjp(vjp, _name_of), add=add,
                            wanted=wanted, name_of=_name_of,
                            on_grad=_on_grad(accumulate, False, as_tensor, _unwrap))
     finally:
