@@ -154,3 +154,20 @@ def test_cond_and_while_loop_run_by_their_executors_inside_the_glue():
     for a, b in zip(res["cpu"], res["cuda"]):
         for u, v in zip(a, b):
             np.testing.assert_allclose(v, u, rtol=1e-5, atol=1e-6)
+
+
+def test_strided_views_and_broadcasts_feed_the_glue_launches(caplog):
+    x = tf.placeholder(tf.float32, shape=(3, 6))
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 2) / 7, name="w_views")
+    y = tf.matmul(x[:, ::2], w) + tf.matmul(tf.transpose(x[:2, :3]), tf.ones((2, 2)))
+    s = tf.reduce_sum(tf.broadcast_to(tf.reduce_sum(y, axis=0), (3, 2)) * y)
+    xv = np.arange(18, dtype=np.float32).reshape(3, 6) / 10
+    sess = _session("cuda")
+    sess.run(w.initializer)
+    with caplog.at_level("WARNING", logger="dlcore_static.compiler"):
+        got = [sess.run([y, s], {x: xv}) for _ in range(2)]
+    assert not caplog.records                 # the glue ran (no step-by-step fallback)
+    want_y = xv[:, ::2] @ (np.arange(6).reshape(3, 2) / 7) + xv[:2, :3].T @ np.ones((2, 2))
+    for yv, sv in got:
+        np.testing.assert_allclose(yv, want_y, rtol=1e-5)
+        np.testing.assert_allclose(sv, np.sum(want_y.sum(0) * want_y), rtol=1e-5)
