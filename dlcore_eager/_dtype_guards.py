@@ -5,7 +5,7 @@ program sees what PyTorch 2.13 does on the CPU:
 * refused as PyTorch refuses them, with its exception type and words: rounding a bool tensor
   (``"floor_vml_cpu" not implemented for 'Bool'``), ``fmod``/``remainder``/``%`` of two bools,
   ``hypot``/``frac``/``logcumsumexp``/``logaddexp``/``logaddexp2`` of integers or bools,
-  ``searchsorted`` of two bool tensors, ``topk``/``kthvalue``/``median``/``trace`` of
+  ``searchsorted`` of two bool tensors, ``cross`` of tensors of different ranks, ``topk``/``kthvalue``/``median``/``trace`` of
   bools, ``var``/``std`` of integers, a ``lerp`` whose ``end`` or ``weight`` dtype is not
   ``start``'s, and the linear-algebra factorisations, ``cdist``/``pdist``, CTC and 2-d/3-d
   local response normalisation of float16/bfloat16 tensors (PyTorch has no CPU kernel for
@@ -175,6 +175,15 @@ def _promoted_refusal(kernel: str, kinds: str = "biu", keys=("input", "other")):
             if np.dtype(t).kind in kinds:
                 raise _kernel_refusal(kernel, t)
     return check
+
+
+def _cross_ranks(args, kwargs):
+    """``cross``/``linalg.cross``: PyTorch broadcasts the two inputs only within one rank (the
+    primitive, NumPy's rule, also across ranks)."""
+    a = args[0] if args else kwargs.get("input")
+    b = args[1] if len(args) > 1 else kwargs.get("other")
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dim() != b.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
 
 
 def _float_shift(kernel: str):
@@ -472,6 +481,7 @@ def _checks() -> list[tuple[tuple[str, ...], tuple[str, ...], object, bool]]:
         (("torch", "Tensor"), ("logcumsumexp",), _float_only("logcumsumexp_out_cpu"), True),
         (("torch", "Tensor"), ("hypot",), _hypot, True),
         (("torch", "Tensor"), ("logaddexp2",), _promoted_refusal("logaddexp2_cpu"), False),
+        (("torch", "Tensor", "linalg"), ("cross",), _cross_ranks, False),
         (("torch", "Tensor"), ("searchsorted",),
          _promoted_refusal("searchsorted_out_cpu", "b", ("sorted_sequence", "input")), False),
         # (the in-place forms; the functions and operators check in their bindings: POLICY)

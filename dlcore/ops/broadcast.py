@@ -35,6 +35,11 @@ def bind_like(prim: Primitive, x, ref):
     xa, ra = aval_of(x), aval_of(ref)
     if xa.shape == ra.shape and xa.fully_defined:
         return x
+    if getattr(ref, "_rg", False):
+        # an eager tensor that requires grad: only its shape is read, so the result does not
+        # depend on it (PyTorch's expand/sum_to take sizes: a create_graph gradient of
+        # (x * 3).sum() does not require grad)
+        ref = ref.detach()
     return bind(prim, x, ref)
 
 

@@ -366,8 +366,6 @@ def cross(a, b, axis: int | None = None):
     """The cross product of 3-vectors along ``axis`` (default: the first axis of size 3 for
     ``torch.cross``, -1 for ``torch.linalg.cross``; given explicitly it is used as is)."""
     sa, sb = _shape(a), _shape(b)
-    if len(sa) != len(sb):          # PyTorch's rule (no broadcast across ranks)
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if axis is None:
         axis = next((i for i, d in enumerate(sa) if d == 3), -1)
     nd = max(len(sa), len(sb))

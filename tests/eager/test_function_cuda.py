@@ -111,7 +111,10 @@ def test_once_differentiable():
     np.testing.assert_allclose(g.numpy(), 2.0)
     with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was "
                                            "marked with @once_differentiable"):
-        torch.autograd.grad(Sq.apply(x).sum(), x, create_graph=True)
+        # (the cotangent must depend on x: the gradient of a sum does not, and PyTorch then
+        # returns a gradient that does not require grad; PyTorch raises at the second backward)
+        (g,) = torch.autograd.grad((Sq.apply(x) ** 2).sum(), x, create_graph=True)
+        g.sum().backward()
 
 
 # ----------------------------------------------------------------------------- devices

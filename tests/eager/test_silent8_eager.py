@@ -77,3 +77,28 @@ def test_return_type_out_and_bool():
     r = D.max(D.tensor([[1.0, 2.0], [4.0, 3.0]]), 1, out=(v, i))
     assert type(r).__name__ == "max" and r.values is v and v.tolist() == [2.0, 4.0]
     assert type(D.min(D.tensor([[True, False]]), 1)).__name__ == "min"
+
+
+@pytest.mark.parametrize("form", ["mul_const", "add_broadcast", "mul_broadcast", "square"])
+def test_create_graph_requires_grad_as_torch(form):
+    """A create_graph gradient requires grad only where it depends on an input that does
+    (sum's and broadcasting's gradients read only the shape of the tensor they are
+    broadcast like)."""
+    def grads(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = L.ones(3, 1)
+        z = {"mul_const": lambda: x * 3, "add_broadcast": lambda: x + y,
+             "mul_broadcast": lambda: x * y, "square": lambda: x * x}[form]().sum()
+        g, = L.autograd.grad(z, x, create_graph=True)
+        return g.requires_grad, g.grad_fn is None, g.tolist()
+    assert grads(D) == grads(torch)
+
+
+def test_expand_as_of_a_tensor_requiring_grad():
+    for L in (torch, D):
+        a, b = L.ones(3), L.ones(2, 3, requires_grad=True)
+        assert not a.expand_as(b).requires_grad
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        g, = L.autograd.grad((x * x * L.ones(3, 1)).sum(), x, create_graph=True)
+        g2, = L.autograd.grad(g.sum(), x)
+        assert g2.tolist() == [6.0, 6.0]
