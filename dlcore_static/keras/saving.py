@@ -205,7 +205,9 @@ def _make_layer(cls: Any, c: dict, L, input_shape=None):
     for k in ("name", "trainable"):
         if k in c:
             kwargs[k] = c[k]
-    if input_shape is not None:
+    if c.get("batch_input_shape") and c["batch_input_shape"][0] is not None:
+        kwargs["batch_input_shape"] = tuple(c["batch_input_shape"])
+    elif input_shape is not None:
         kwargs["input_shape"] = tuple(input_shape)
     try:
         if nested:
@@ -240,8 +242,12 @@ def _build_model(config: dict, classes: dict):
             shape = c.get("batch_shape") or c.get("batch_input_shape")
             continue
         bis = c.get("batch_input_shape") or shape
-        built.append(_make_layer(cls, c, L, bis[1:] if not built and bis is not None
-                                 else None))
+        first = not built and bis is not None
+        if first and bis[0] is not None:     # a fixed batch size (a stateful model's): kept
+            c["batch_input_shape"] = list(bis)
+            built.append(_make_layer(cls, c, L))
+            continue
+        built.append(_make_layer(cls, c, L, bis[1:] if first else None))
     return Sequential(built, name=cfg.get("name") if isinstance(cfg, dict) else None)
 
 

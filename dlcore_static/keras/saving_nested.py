@@ -2,8 +2,9 @@
 ``Bidirectional`` and ``TimeDistributed`` (see ``saving.py`` for the file layouts).
 
 Configurations are Keras's: a recurrent layer writes its ``units``, activations, dropout rates
-and ``return_sequences``/``return_state``/``go_backwards`` (``stateful`` and ``unroll`` are
-always false here, ``GRU`` writes its ``reset_after``, which Keras 3 defaults to true); a
+and ``return_sequences``/``return_state``/``go_backwards``/``stateful`` (``unroll`` is
+always false here; a stateful layer's batch size is the model's ``batch_input_shape``);
+``GRU`` writes its ``reset_after``, which Keras 3 defaults to true; a
 wrapper writes the configuration of the layer it wraps under ``layer`` (``Bidirectional`` that
 of the original layer, under its own name, as Keras 2 and 3 do, plus ``merge_mode``), with
 ``"module": "keras.layers"``, without which Keras 3 does not find the wrapped layer's class.
@@ -45,7 +46,7 @@ def config(layer, json_value: Callable, layer_config: Callable) -> dict:
         return saving_rnn.config(layer, json_value)
     if cls in RECURRENT:
         cfg = {k: json_value(getattr(layer, k)) for k in RECURRENT[cls]}
-        cfg.update(stateful=False, unroll=False)
+        cfg.update(stateful=bool(layer.stateful), unroll=False)
         if cls == "GRU":
             cfg["reset_after"] = bool(layer.reset_after)
         return cfg
@@ -73,10 +74,11 @@ def make(cls: str, c: dict, make_layer: Callable, layers, kwargs: dict, error) -
         for k in RECURRENT[cls]:
             if k in c:
                 kwargs[k] = c[k]
-        for k in ("stateful", "unroll"):
-            if c.get(k):
-                raise error(f"load_model: layer {str(c.get('name'))[:60]!r}: {k}=True is not "
-                            "supported by dlcore")
+        if c.get("unroll"):
+            raise error(f"load_model: layer {str(c.get('name'))[:60]!r}: unroll=True is not "
+                        "supported by dlcore")
+        if c.get("stateful"):       # (its batch size: from the model's batch_input_shape)
+            kwargs["stateful"] = True
         if cls == "GRU":
             kwargs["reset_after"] = bool(c.get("reset_after", False))
         return getattr(layers, cls)(**kwargs)
