@@ -242,12 +242,12 @@ def _build_model(config: dict, classes: dict):
             shape = c.get("batch_shape") or c.get("batch_input_shape")
             continue
         bis = c.get("batch_input_shape") or shape
-        first = not built and bis is not None
-        if first and bis[0] is not None:     # a fixed batch size (a stateful model's): kept
-            c["batch_input_shape"] = list(bis)
+        if not built and bis is not None and bis[0] is not None:
+            c["batch_input_shape"] = list(bis)   # a fixed batch size (a stateful model's): kept
             built.append(_make_layer(cls, c, L))
             continue
-        built.append(_make_layer(cls, c, L, bis[1:] if first else None))
+        built.append(_make_layer(cls, c, L, bis[1:] if not built and bis is not None
+                                 else None))
     return Sequential(built, name=cfg.get("name") if isinstance(cfg, dict) else None)
 
 
