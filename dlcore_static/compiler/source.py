@@ -320,8 +320,8 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
         return None
     m, k = (int(d) for d in sa)
     nn = int(sc[1])
-    if cpu_linalg.k_split_shape(m, k, nn) and np.dtype(dt) == np.float32:
-        return None                                 # the K-split product: the kernel's own
+    if cpu_linalg.routed_shape(m, k, nn) and np.dtype(dt) == np.float32:
+        return None                     # the K-split or row-blocked product: the kernel's own
     flops = 2.0 * m * k * nn
     env["_bst"], env["_fg"] = blas_threads._state, blas_threads.for_gemm
     env["_dot"] = getattr(np.dot, "_implementation", np.dot)      # (past the dispatcher)
