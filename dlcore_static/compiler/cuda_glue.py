@@ -53,6 +53,7 @@ class CudaGlue:
         # group's kernel is generated and loaded once, not again for the glue)
         self.steps = {n: (fn, params) for n, (fn, _, _, params, _) in
                       zip(prog.nodes, lowered.steps)}
+        self.folded = _folded_transposes(prog)
 
     def runs_kernel(self, n: Node) -> bool:
         """Does ``n`` launch a numba.cuda kernel (the report's 'compiled')?"""
@@ -74,6 +75,8 @@ class CudaGlue:
         """The glue's own launch of ``n``'s kernel (a fused group, a matrix product), its
         sizes, grid and output decided here, at plan build, from the shapes the plan's key
         fixes; None: the node's step is called."""
+        if n in self.folded:
+            return []                         # read transposed by the products it feeds
         if n.kind == "fused":
             return self._fused_lines(n, py, env)
         if n.kind == "prim" and n.prim.name == "matmul" and not n.params:
@@ -118,19 +121,28 @@ class CudaGlue:
         from dlcore.kernels.cuda import _support as S
         from dlcore.kernels.cuda import linalg
         from dlcore.kernels.cuda.elementwise import flat
-        a, c = n.inputs
-        if n.prim.kernels.get("cuda") is not linalg.matmul or a.aval.dtype != c.aval.dtype or \
-                len(a.aval.shape) < 2 or len(c.aval.shape) < 2 or \
-                None in a.aval.shape or None in c.aval.shape:
+        if not _gemm_node(n):
             return None
+        a, c = n.inputs
         sa, sc = (tuple(int(d) for d in v.aval.shape) for v in (a, c))
+        ta, tb = a.node in self.folded, c.node in self.folded
         try:
-            kernel, config, size, out_shape, dt, tail = linalg.matmul_launch(sa, sc,
-                                                                             a.aval.dtype)
+            kernel, config, size, out_shape, dt, tail = linalg.matmul_launch(
+                sa, sc, a.aval.dtype, ta, tb)
         except ValueError:
+            if ta or tb:                      # (a product folding a transpose must launch)
+                raise
             return None                       # (the kernel's own call raises it, by the node)
         if kernel is None:
+            if ta or tb:
+                raise ValueError(f"{n.name}: an empty product reads a folded transpose")
             return None
+        # a folded transpose's operand: the matrix it transposes, read through swapped strides
+        if ta:
+            a = a.node.inputs[0]
+        if tb:
+            c = c.node.inputs[0]
+        sa, sc = (tuple(int(d) for d in v.aval.shape) for v in (a, c))
         name, out = f"L{n.id}", f"v{n.id}_0"
         env[name], env[f"G{n.id}"] = kernel, config
         env["_fl"], env["_de"], env["_nd"] = flat, S.cuda().device_array, np.ndarray
@@ -141,6 +153,41 @@ class CudaGlue:
         return [f"{out} = _de(({size},), {_dtype(env, dt)})",
                 f"{name}[G{n.id}]({ops[0]}, {ops[1]}, {out}, {', '.join(repr(t) for t in tail)})",
                 f"{out} = {out}.reshape({_shape(out_shape)})"]
+
+
+def _gemm_node(n: Node) -> bool:
+    """Is ``n`` a product the glue launches itself: the CUDA matmul kernel's, of known shapes
+    of at least two dimensions and one dtype?"""
+    from dlcore.kernels.cuda import linalg
+    if n.kind != "prim" or n.prim.name != "matmul" or n.params or \
+            n.prim.kernels.get("cuda") is not linalg.matmul:
+        return False
+    a, c = n.inputs
+    return a.aval.dtype == c.aval.dtype and all(
+        len(v.aval.shape) >= 2 and None not in v.aval.shape for v in (a, c))
+
+
+def _folded_transposes(prog: Program) -> set:
+    """The 2-D transposes (``x^T`` of a weight gradient) that every consumer, a 2-D product
+    the glue launches, reads through swapped strides instead (``matmul_launch``'s ``ta``/
+    ``tb``): no transpose kernel, no copy.  Not one that is fetched or read by anything else,
+    nor an empty product (``matmul_launch`` launches nothing for those)."""
+    consumers = prog.consumers()
+    fetched = {f.node for f in prog.fetches if f is not None}
+    out = set()
+    for t in prog.nodes:
+        if t.kind != "prim" or t.prim.name != "transpose" or len(t.inputs) != 1 or \
+                t in fetched or tuple(t.params.get("perm", ())) != (1, 0) or t.control:
+            continue
+        shape = t.inputs[0].aval.shape
+        cs = consumers.get(t)
+        if len(shape) != 2 or None in shape or 0 in shape or not cs:
+            continue
+        if all(_gemm_node(c) and not c.control and all(
+                len(v.aval.shape) == 2 and 0 not in v.aval.shape for v in c.inputs)
+               for c in cs):
+            out.add(t)
+    return out
 
 
 def _shape(shape) -> str:

@@ -58,7 +58,7 @@ TILE = {TILE}
 {OFFSET}
 
 @cuda.jit(cache=True)
-def matmul(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch):
+def matmul(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch, ars, aks, bks, bcs):
     sa = cuda.shared.array((TILE, TILE), T)
     sb = cuda.shared.array((TILE, TILE), T)
     tx = cuda.threadIdx.x
@@ -73,12 +73,12 @@ def matmul(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch):
         for t in range(ntiles):
             k = t * TILE + tx
             if row < M and k < K:
-                sa[ty, tx] = a[aoff + row * K + k]
+                sa[ty, tx] = a[aoff + row * ars + k * aks]
             else:
                 sa[ty, tx] = T(0)
             k = t * TILE + ty
             if k < K and col < N:
-                sb[ty, tx] = b[boff + k * N + col]
+                sb[ty, tx] = b[boff + k * bks + col * bcs]
             else:
                 sb[ty, tx] = T(0)
             cuda.syncthreads()
@@ -121,12 +121,16 @@ def matmul(a, b):
     return S.view_as(out, out_shape)
 
 
-def matmul_launch(ashape: tuple, bshape_full: tuple, dtype) -> tuple:
+def matmul_launch(ashape: tuple, bshape_full: tuple, dtype, ta: bool = False,
+                  tb: bool = False) -> tuple:
     """What ``matmul`` of operands of these shapes and dtype launches, decided once:
     ``(kernel, config, size, out_shape, dtype, tail)``, launched as ``kernel[config](flat_a,
     flat_b, out, *tail)`` on a flat output of ``size`` elements (``kernel`` None: nothing to
     multiply, the output is empty or, with K == 0, zeros).  The static compiler's CUDA glue
     calls it at plan build (the plan's key fixes the shapes) and writes the launch inline.
+    ``ta`` (``tb``): the first (second) operand is passed as the C-contiguous matrix whose
+    transpose it is (the kernel reads it through swapped strides: no transpose launched);
+    ``ashape`` and ``bshape_full`` are the product's operands' shapes either way.
     (The configuration is applied at each launch: the simulator's ``kernel[config]`` sets it
     on the kernel itself, so a configured kernel kept for later is not safe there.)"""
     M, K = ashape[-2], ashape[-1]
@@ -149,5 +153,7 @@ def matmul_launch(ashape: tuple, bshape_full: tuple, dtype) -> tuple:
     bshape, (astr, bstr) = S.merge_dims(batch, astr, bstr)
     tile = _tile()
     grid = ((N + tile - 1) // tile, (M + tile - 1) // tile, min(nbatch, MAX_GRID_Z))
-    return _module(dtype).matmul, (grid, (tile, tile)), size, out_shape, dtype, (M, N, K, S.as_tuple(bshape, 1),
-                                            S.as_tuple(astr, 0), S.as_tuple(bstr, 0), nbatch)
+    # element strides of a row and of a k step in ``a``, of a k step and of a column in ``b``
+    elem = ((1, M) if ta else (K, 1)) + ((1, K) if tb else (N, 1))
+    return _module(dtype).matmul, (grid, (tile, tile)), size, out_shape, dtype, (
+        M, N, K, S.as_tuple(bshape, 1), S.as_tuple(astr, 0), S.as_tuple(bstr, 0), nbatch) + elem
