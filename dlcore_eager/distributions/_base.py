@@ -281,8 +281,9 @@ class Categorical(Distribution):
         super().__init__(self._param.shape[:-1], (), validate_args)
         if probs is not None:
             pv = _np(self.probs)
-            self._check_param("probs", (pv >= 0) & (np.abs(pv.sum(-1, keepdims=True) - 1)
-                                                    < 1e-6), "Simplex()")
+            # (per event, as PyTorch: an empty probs vector sums to 0, not a simplex)
+            self._check_param("probs", (pv >= 0).all(-1) & (np.abs(pv.sum(-1) - 1) < 1e-6),
+                              "Simplex()")
 
     @property
     def param_shape(self):

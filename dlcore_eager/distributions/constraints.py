@@ -331,11 +331,14 @@ def _bool():
     return _dtype.bool_
 
 
-class _PositiveDefinite(Constraint):
-    event_dim = 2
-
+class _PositiveDefinite(_Symmetric):
+    """Symmetric (PyTorch's check first: Cholesky reads one triangle only) with a Cholesky
+    factor."""
     def check(self, value):
         from .. import linalg
+        sym_check = super().check(value)
+        if not sym_check.all():
+            return sym_check
         return linalg.cholesky_ex(value).info == 0
 
 

@@ -163,6 +163,16 @@ class MultivariateNormal(Distribution):
         batch = tuple(np.broadcast_shapes(tuple(given.shape[:-2]), tuple(loc.shape[:-1])))
         n = loc.shape[-1]
         self._given = {name: given.expand(*batch, -1, -1)}
+        self.loc = loc.expand(*batch, -1)
+        super().__init__(batch, (n,), validate_args)
+        if self._validate_args:         # (before the factorisation, as PyTorch: a ValueError)
+            for k, c in (("loc", C.real_vector), (name, self.arg_constraints[name])):
+                v = self.loc if k == "loc" else self._given[k]
+                if not c.check(v).all():
+                    raise ValueError(
+                        f"Expected parameter {k} ({type(v).__name__} of shape {tuple(v.shape)}) "
+                        f"of distribution {self!r} to satisfy the constraint {c!r}, but found "
+                        f"invalid values:\n{v}")
         if scale_tril is not None:
             L = given
         elif covariance_matrix is not None:
@@ -170,8 +180,6 @@ class MultivariateNormal(Distribution):
         else:
             L = _precision_to_scale_tril(given)
         self._unbroadcasted_scale_tril = L
-        self.loc = loc.expand(*batch, -1)
-        super().__init__(batch, (n,), validate_args)
 
     def expand(self, batch_shape, _instance=None):
         batch_shape = tuple(batch_shape)
