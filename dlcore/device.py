@@ -51,12 +51,23 @@ def as_device(spec) -> Device:
     s = str(spec).strip().lower().lstrip("/")
     if s.startswith("device:"):
         s = s[len("device:"):]
-    kind, _, idx = s.partition(":")
+    kind, colon, idx = s.partition(":")
+    if kind not in ("cpu", "cuda", "gpu"):
+        if not s:
+            raise InvalidDevice("Device string must not be empty")
+        raise InvalidDevice(f"dlcore: unknown device {spec!r}; expected 'cpu', 'cuda' or "
+                            "'cuda:N'")
+    if colon and not (idx.isascii() and idx.isdigit()):   # 'cuda:x', 'cuda:-1', 'cuda:'
+        raise InvalidDevice(f"Invalid device string: {str(spec)!r} (the index must be a "
+                            "non-negative integer)")
     if kind == "cpu":
         return CPU
-    if kind in ("cuda", "gpu"):
-        return Device("cuda", int(idx) if idx else 0)
-    raise ValueError(f"dlcore: unknown device {spec!r}; expected 'cpu', 'cuda' or 'cuda:N'")
+    return Device("cuda", int(idx) if idx else 0)
+
+
+class InvalidDevice(ValueError, RuntimeError):
+    """A device string that names no device: PyTorch raises RuntimeError, TensorFlow and
+    older dlcore a ValueError; this is both."""
 
 
 def cuda_simulator() -> bool:

@@ -46,7 +46,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from dlcore.device import CPU, to_device
+from dlcore.device import CPU, as_device, to_device
 from dlcore.dtypes import is_floating
 from dlcore.io import safetensors_io
 
@@ -230,15 +230,33 @@ class _Reader:
     def tensor(self, obj: dict):
         from .creation import from_numpy
         name = obj["__tensor__"]
-        dev = self.map_location if self.map_location is not None else obj.get("device")
-        if dev is not None and not isinstance(dev, str) and not hasattr(dev, "type"):
-            raise _bad(f"tensor {str(name)[:80]!r} has a bad device {str(dev)[:40]!r}")
+        saved = obj.get("device")
+        if saved is not None and (not isinstance(saved, str) or saved.startswith("/")):
+            raise _bad(f"tensor {str(name)[:80]!r} has a bad device {str(saved)[:40]!r}")
+        try:
+            loc = "cpu" if saved is None else str(as_device(saved))
+        except ValueError:
+            raise _bad(f"tensor {str(name)[:80]!r} has a bad device {str(saved)[:40]!r}") from None
+        ml = self.map_location
+        dev = ml.get(loc, loc) if isinstance(ml, dict) else \
+            loc if ml is None or callable(ml) else ml
         key = (name, str(dev), bool(obj.get("requires_grad")))
         t = self.objs.get(key)
         if t is None:
             t = from_numpy(self.array(name))
-            if dev is not None and str(dev).startswith("cuda"):
-                t = t.cuda()
+            try:                       # the caller's errors are not the file's
+                moved = ml(t, loc) if callable(ml) else None  # PyTorch's (storage, location)
+                if moved is not None and (not isinstance(moved, Tensor) or
+                                          tuple(moved.shape) != tuple(t.shape)):
+                    raise TypeError(f"map_location returned {type(moved).__name__} for tensor "
+                                    f"{str(name)[:80]!r}; expected the tensor it was given, "
+                                    "or it moved to a device, or None")
+                if moved is None and str(dev).startswith("cuda"):
+                    moved = t.cuda()
+            except Exception as e:
+                raise _CallerError(e) from e
+            if moved is not None:
+                t = moved
             if obj.get("requires_grad") is True:
                 if is_floating(np.dtype(t._buf.dtype)):
                     t.requires_grad_(True)
@@ -304,6 +322,7 @@ def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
     """Read a safetensors file (what ``save`` writes, or anyone's), or an old ``dlcore_eager/1``
     file (with a ``DeprecationWarning``).  ``map_location='cpu'`` keeps CUDA tensors on the
     host."""
+    _check_map_location(map_location)
     data = _read_bytes(f)
     if len(data) < 8:
         raise _bad(f"the file is only {len(data)} bytes long (truncated or empty)")
@@ -332,8 +351,33 @@ def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
     reader = _Reader(arrays, map_location)
     try:
         return reader.decode(structure)
+    except _CallerError as e:
+        raise e.args[0] from None
     except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
         raise _bad(f"malformed structure ({type(e).__name__}: {str(e)[:120]})") from None
+
+
+class _CallerError(Exception):
+    """Carries an error of the caller's ``map_location`` (or of moving to its device) past the
+    handler that reports a malformed file."""
+
+
+def _check_map_location(ml) -> None:
+    """PyTorch's forms, checked before the file is read: None, a device (string or object), a
+    dict {saved location: device}, or a function (storage, location) -> storage or None.  A
+    device string naming no device raises as ``torch.device`` does."""
+    if ml is None or (callable(ml) and not isinstance(ml, type)):
+        return
+    if isinstance(ml, dict):
+        for k, v in ml.items():
+            as_device(k)
+            as_device(v)
+        return
+    if isinstance(ml, str) or (hasattr(ml, "type") and hasattr(ml, "index")):
+        as_device(ml)
+        return
+    raise TypeError(f"map_location should be a str, a torch.device, a dict or a callable, "
+                    f"not {type(ml).__name__}")
 
 
 def _load_legacy(data: bytes, n: int, header: dict, map_location: Any) -> Any:
@@ -343,5 +387,7 @@ def _load_legacy(data: bytes, n: int, header: dict, map_location: Any) -> Any:
     reader = _Reader(_LegacyArrays(data, 8 + n, tensors), map_location)
     try:
         return reader.decode(header.get("structure"))
+    except _CallerError as e:
+        raise e.args[0] from None
     except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
         raise _bad(f"malformed structure ({type(e).__name__}: {str(e)[:120]})") from None
