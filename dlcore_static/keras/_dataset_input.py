@@ -106,6 +106,25 @@ class Feeder:
             self._sess.close()
 
 
+def read_all(ds, steps=None) -> list:
+    """The elements of one pass over a dataset (or its first ``steps``) as NumPy structures:
+    what a preprocessing layer's ``adapt`` reads."""
+    if steps is None and _infinite(ds):
+        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
+                         "`steps` argument.")
+    feeder = Feeder(ds)
+    out: list = []
+    try:
+        while steps is None or len(out) < steps:
+            element = feeder.get()
+            if element is None:
+                break
+            out.append(element)
+    finally:
+        feeder.close()
+    return out
+
+
 def unpack(element, need_targets: bool):
     """(x, y, sample_weight) of one element, as tf.keras unpacks it."""
     if isinstance(element, (list, tuple)):
@@ -186,40 +205,33 @@ def fit(model, ds, y, sample_weight, validation_split, epochs, verbose, callback
         feeder.close()
 
 
-def evaluate(model, ds, y, sample_weight, steps, verbose):
-    """The loss and metrics over ``steps`` batches (or the whole dataset), averaged over the
-    samples."""
+def eval_batches(model, ds, y, sample_weight, steps):
+    """The batches ``(xs, ys, sws)`` that ``evaluate`` reads (``_evaluation``): ``steps`` of
+    them, or the whole dataset.  The arguments are checked now, before anything runs; the
+    feeder opens on the first batch and closes when the generator ends or is closed."""
     _refuse(y, sample_weight)
     check_steps(ds, steps, "steps")
     if steps is None and _infinite(ds):
         raise ValueError("When passing an infinitely repeating dataset, you must specify the "
                          "`steps` argument.")
+    return _eval_batches(model, ds, steps)
+
+
+def _eval_batches(model, ds, steps):
     feeder = Feeder(ds, model)
-    sums, total, k = np.zeros(len(model._metric_tensors)), 0, 0
-    from .confusion_metrics import last_for_stateful, reset
-    reset(model)                           # Precision, AUC, ...: counts of this evaluation
+    k = 0
     try:
         while steps is None or k < steps:
             el = feeder.get()
             if el is None:
-                break
+                return
             bx, by, bsw = unpack(el, bool(model.targets))   # x alone: add_loss models
             xs = model._standardize(bx, model.input_names, model.inputs, "input")
             ys = model._targets_of(by)
-            out = model._session.run(model._metric_tensors,
-                                     model._feed(xs, ys, model._weights_for(ys, bsw, None),
-                                                 False))
-            n = len(xs[0])
-            sums += np.array([float(v) for v in out]) * n
-            total += n
+            yield xs, ys, model._weights_for(ys, bsw, None)
             k += 1
     finally:
         feeder.close()
-    res = last_for_stateful(model, (sums / max(total, 1)).tolist(), out if k else None)
-    if verbose:
-        print(f"{k}/{k} [==============================] - " + " - ".join(
-            f"{name}: {v:.4f}" for name, v in zip(model.metrics_names, res)))
-    return res[0] if len(res) == 1 else res
 
 
 def predict(model, ds, steps):

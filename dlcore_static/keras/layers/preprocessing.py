@@ -47,6 +47,9 @@ def _batches(data):
     """``data`` (an array or an iterable of arrays / (x, y) tuples) as a list of arrays."""
     if hasattr(data, "shape"):
         return [np.asarray(data)]
+    from .._dataset_input import is_dataset, read_all
+    if is_dataset(data):                  # a tf.data.Dataset: one pass, read in its graph
+        data = read_all(data)
     out = [np.asarray(b[0] if isinstance(b, tuple) else b) for b in data]
     if not out:
         raise ValueError("adapt() received an empty iterable (no batches). Expected at least one "

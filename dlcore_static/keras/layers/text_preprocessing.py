@@ -187,11 +187,14 @@ class _IndexLookup(Layer):
     def _tokens_of(self, batch) -> list:
         return [_key(v, self._strings) for v in np.asarray(batch, dtype=object).ravel().tolist()]
 
-    def _docs(self, data) -> list:
+    def _docs(self, data, steps=None) -> list:
         """``data`` (an array, a list of values, or an iterable of batches) as documents."""
         if isinstance(data, (np.ndarray, list, tuple)):
             return list(np.asarray(data, dtype=object).reshape(len(data), -1)) if len(data) \
                 else []
+        from .._dataset_input import is_dataset, read_all
+        if is_dataset(data):              # a tf.data.Dataset: one pass, read in its graph
+            data = read_all(data, steps)
         return [doc for batch in data for doc in
                 np.asarray(batch[0] if isinstance(batch, tuple) else batch,
                            dtype=object).reshape(-1, 1)]
@@ -199,7 +202,7 @@ class _IndexLookup(Layer):
     def adapt(self, data, steps=None) -> None:
         counts: Counter = Counter()
         df: Counter = Counter()
-        docs = self._docs(data)
+        docs = self._docs(data, steps)
         for doc in docs:
             toks = self._tokens_of(doc)
             counts.update(toks)
@@ -358,7 +361,7 @@ class TextVectorization(StringLookup):
             from ...frontend import to_tensor
             from ...graph import Graph
             from ...session import Session
-            docs = np.asarray([_text(d) for d in np.asarray(self._docs(data), dtype=object)
+            docs = np.asarray([_text(d) for d in np.asarray(self._docs(data, steps), dtype=object)
                                .reshape(-1).tolist()], dtype=object)
             g = Graph()
             with g.as_default():
