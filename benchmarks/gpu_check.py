@@ -18,7 +18,8 @@ side by side with PyTorch's CUDA build when it is installed::
    (the compile pass's glue, ``dlcore_static/compiler/cuda_glue.py``), with every pass but
    ``compile`` (the optimised plan in the interpreter) and with none: ms per step, the Python
    function calls per step (cProfile: all of them, and those in dlcore's own files and its
-   generated glue) and the steps of the Session's interpreter loop per run.
+   generated glue), the numba.cuda kernel launches per step and the steps of the Session's
+   interpreter loop per run.
 
 Without a GPU (no driver, or the simulator switched on without ``--tiny``) it says so and exits
 with status 0.  ``--tiny`` runs every section on toy sizes under the simulator (switched on
@@ -179,9 +180,19 @@ def _own_files() -> tuple[str, ...]:
     return tuple(roots) + ("_dlcore_gen_",)
 
 
-def python_calls(step: Callable[[], Any], steps: int) -> tuple[float, float]:
-    """Python function calls per step under cProfile (this thread): all, and dlcore's own
-    (its packages' files and its generated glue)."""
+def _is_launch(filename: str, name: str) -> bool:
+    """Is this profiled function numba.cuda's kernel launch (a dispatcher's ``call`` on a GPU,
+    the simulator's kernel ``__call__``)?"""
+    path = filename.replace("\\", "/")
+    if "/cuda/" not in path:
+        return False
+    return (path.endswith("/dispatcher.py") and name == "call") or \
+        (path.endswith("/simulator/kernel.py") and name == "__call__")
+
+
+def python_calls(step: Callable[[], Any], steps: int) -> tuple[float, float, float]:
+    """Python function calls per step under cProfile (this thread): all, dlcore's own (its
+    packages' files and its generated glue), and numba.cuda kernel launches."""
     own = _own_files()
     prof = cProfile.Profile()
     prof.enable()
@@ -189,12 +200,14 @@ def python_calls(step: Callable[[], Any], steps: int) -> tuple[float, float]:
         step()
     prof.disable()
     stats = pstats.Stats(prof).stats                     # type: ignore[attr-defined]
-    total = mine = 0
-    for (filename, _, _), (_, ncalls, *_rest) in stats.items():
+    total = mine = launches = 0
+    for (filename, _, name), (_, ncalls, *_rest) in stats.items():
         total += ncalls
         if any(r in filename for r in own):
             mine += ncalls
-    return total / steps, mine / steps
+        if _is_launch(filename, name):
+            launches += ncalls
+    return total / steps, mine / steps, launches / steps
 
 
 def interpreter_steps(plan) -> int:
@@ -227,10 +240,10 @@ def plan_rows(tiny: bool, reps: int) -> list[list[str]]:
             times[label].append(_median_ms(prep.step, cuda.synchronize, 1))
     rows = []
     for label, sess, prep in preps:
-        total, mine = python_calls(prep.step, 1 if tiny else 5)
+        total, mine, launches = python_calls(prep.step, 1 if tiny else 5)
         plan = _step_plan(sess)
         rows.append([label, f"{statistics.median(times[label]):.3f}", f"{total:.0f}",
-                     f"{mine:.0f}", f"{interpreter_steps(plan)}"])
+                     f"{mine:.0f}", f"{launches:.0f}", f"{interpreter_steps(plan)}"])
     return rows
 
 
@@ -294,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
                                                           "dlcore / torch"])),
         ("the seed static step on CUDA: compiled plan vs interpreted plan",
          lambda: _table(["plan", "ms per step", "Python calls per step",
-                         "of them dlcore's", "interpreter steps per run"],
+                         "of them dlcore's", "kernel launches per step",
+                         "interpreter steps per run"],
                         plan_rows(args.tiny, reps))),
     ]
     for title, make in sections:
