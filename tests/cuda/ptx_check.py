@@ -140,7 +140,8 @@ def check_matmul(failures: list) -> None:
         dt = np.dtype(dt)
         mod = load_generated_module("ptxcheck_matmul", L._TEMPLATE.format(
             dtype=dt.name, T=L.S.numpy_type_name(dt), TILE=L.TILE, OFFSET=L.S.OFFSET_SOURCE))
-        argtypes = [arr(dt), arr(dt), arr(dt), i64, i64, i64, tup(1), tup(1), tup(1), i64]
+        argtypes = [arr(dt), arr(dt), arr(dt), i64, i64, i64, tup(1), tup(1), tup(1), i64,
+                    i64, i64, i64, i64]        # (the element strides: matmul_launch)
         compile_one(f"matmul {dt.name}", mod.matmul.py_func, argtypes, failures)
 
 
