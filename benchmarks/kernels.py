@@ -10,7 +10,8 @@ Sections (each figure is the median of repeats, after warm-up calls that also co
   (4096,)`` and a transposed (strided) add;
 * reductions on 16M float32 (GB/s read): whole-array sum, sum over axis 0 and axis 1 of a
   4096 x 4096 matrix, max over axis 1;
-* matmul GFLOP/s at (64, 1000, 100) and (512, 1024, 1024), float32;
+* matmul GFLOP/s at (64, 1000, 100), (512, 1024, 1024) and the two GEMMs of the MLP at width
+  2048 (64, 1000, 2048) and (1000, 64, 2048), float32, and dlcore's share of one core's peak;
 * dispatch cost of one op on a 1-element array: ``dlcore.ops.add`` on NumPy buffers (the whole
   path: promotion, shape rule, kernel), the bare generated Numba kernel, ``np.add`` and
   ``torch.add``;
@@ -131,14 +132,34 @@ def bench_reductions(reps: int) -> None:
         _row(label, "GB/s", figs)
 
 
+def core_peak_gflops() -> tuple[float, float]:
+    """(GFLOP/s, MHz): float32 peak of one core of this machine's AMD EPYC (Zen 1: two
+    128-bit FMA pipes, 16 float32 FLOP a cycle) at the clock /proc/cpuinfo reports (the
+    nominal one under KVM; a boosted core runs faster, so a GEMM may pass 100%)."""
+    mhz = 0.0
+    try:
+        with open("/proc/cpuinfo") as f:
+            mhz = max(float(line.split(":")[1]) for line in f if line.startswith("cpu MHz"))
+    except (OSError, ValueError):
+        pass
+    return 16 * mhz / 1e3, mhz
+
+
 def bench_matmul(reps: int) -> None:
-    print("\nMatmul, float32 (GFLOP/s; higher is better)")
+    peak, mhz = core_peak_gflops()
+    print(f"\nMatmul, float32 (GFLOP/s; higher is better; peak of one core: 16 FLOP/cycle x "
+          f"{mhz:.0f} MHz = {peak:.1f} GFLOP/s, the last column dlcore's share of it)")
     rng = np.random.default_rng(2)
-    for (mm, k, n) in [(64, 1000, 100), (512, 1024, 1024)]:
+    # the last two: issue 19's MLP at H=2048, forward 64x1000 @ 1000x2048 (linalg._k_split)
+    # and weight gradient x^T @ g, 1000x64 @ 64x2048 with x^T a transposed view
+    # (linalg._small_k)
+    for (mm, k, n) in [(64, 1000, 100), (512, 1024, 1024), (64, 1000, 2048), (1000, 64, 2048)]:
         a = rng.standard_normal((mm, k)).astype(np.float32)
+        if k == 64:
+            a = np.ascontiguousarray(a.T).T
         b = rng.standard_normal((k, n)).astype(np.float32)
         flops = 2.0 * mm * k * n
-        inner = 20 if mm == 64 else 1
+        inner = 20 if mm * n < 10000 else 1
         figs = {"dlcore": flops / median_time(lambda a=a, b=b: ops.matmul(a, b), reps,
                                               inner=inner) / 1e9,
                 "numpy": flops / median_time(lambda a=a, b=b: np.matmul(a, b), reps,
@@ -148,6 +169,9 @@ def bench_matmul(reps: int) -> None:
             ta, tb = _t(a), _t(b)
             figs["torch"] = flops / median_time(lambda ta=ta, tb=tb: torch.mm(ta, tb), reps,
                                                 inner=inner) / 1e9
+        ours = figs["dlcore"]
+        if peak and ours is not None:
+            figs["%peak"] = 100 * ours / peak
         _row(f"({mm},{k})x({k},{n})", "GFLOP/s", figs)
 
 
