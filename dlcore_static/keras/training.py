@@ -22,6 +22,7 @@ from dlcore import ops as _ops
 from ..array_ops import placeholder
 from ..graph import get_default_graph
 from . import _dataset_input as _ds
+from . import _evaluation as _ev
 from . import backend as K
 from . import callbacks as _cb
 from . import losses as _losses
@@ -29,7 +30,6 @@ from . import metrics as _metrics
 from . import optimizers as _optimizers
 from . import subclassing as _sub
 from ._history import HISTORY, to_snake_case, unique_layer_name
-from .confusion_metrics import last_for_stateful as _last
 from .confusion_metrics import reset as _reset_counts
 from .engine import MASKS, InputLayer, Network, Node, _as_list
 
@@ -441,7 +441,8 @@ class Model(Network):
                 if isinstance(val[0], str) and val[0] == "generator":
                     v = self.evaluate_generator(val[1], val[2])
                 elif isinstance(val[0], str) and val[0] == "dataset":
-                    v = _ds.evaluate(self, val[1], None, None, val[2], 0)
+                    v = _ev.evaluate_batches(
+                        self, _ds.eval_batches(self, val[1], None, None, val[2]))
                 else:
                     v = self.evaluate(val[0], val[1], batch_size=bs or 32, verbose=0,
                                       sample_weight=val[2] if len(val) > 2 else None)
@@ -458,45 +459,23 @@ class Model(Network):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
                  steps=None, **kwargs):
-        """The loss and metrics averaged over the samples, in batches."""
+        """The loss and metrics averaged over the samples, in batches (``_evaluation``)."""
         _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):
-            return _ds.evaluate(self, x, y, sample_weight, steps, verbose)
+            return _scalar_or_list(_ev.evaluate_batches(
+                self, _ds.eval_batches(self, x, y, sample_weight, steps), verbose, True))
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, None)
         bs = 32 if batch_size is None else int(batch_size)
-        n = len(xs[0])
-        sums = np.zeros(len(self._metric_tensors))
-        _reset_counts(self)                   # Precision, AUC, ...: counts of this evaluation
-        for s in range(0, n, bs):
-            sl = slice(s, s + bs)
-            out = self._session.run(self._metric_tensors,
-                                    self._feed([a[sl] for a in xs], [a[sl] for a in ys],
-                                               [w[sl] for w in sws], False))
-            sums += np.array([float(v) for v in out]) * len(xs[0][sl])
-        res = _last(self, (sums / max(n, 1)).tolist(), out if n else None)
-        if verbose:
-            print(f"{n}/{n} [==============================] - " + " - ".join(
-                f"{k}: {v:.4f}" for k, v in zip(self.metrics_names, res)))
-        return _scalar_or_list(res)
+        return _scalar_or_list(_ev.evaluate_batches(self, _ev.array_batches(xs, ys, sws, bs),
+                                                    verbose))
 
     def evaluate_generator(self, generator, steps=None, **kwargs):
-        from .utils import Sequence
-        if steps is None:
-            steps = len(generator)
-        it = None if isinstance(generator, Sequence) else iter(generator)
-        sums, total = np.zeros(len(self._metric_tensors)), 0
-        _reset_counts(self)
-        for s in range(steps):
-            item = generator[s] if it is None else next(it)
-            r = _as_list(self.test_on_batch(item[0], item[1], sample_weight=item[2]
-                                            if len(item) > 2 else None))
-            k = len(self._standardize(item[0], self.input_names, self.inputs, "input")[0])
-            sums += np.array(r) * k
-            total += k
-        return _scalar_or_list(_last(self, (sums / total).tolist(), r) if total else sums.tolist())
+        steps = len(generator) if steps is None else steps
+        return _scalar_or_list(_ev.evaluate_batches(
+            self, _ev.generator_batches(self, generator, steps)))
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         """The outputs for ``x``, computed in batches (an array, or a list for several)."""

@@ -1,0 +1,59 @@
+"""Keras' one evaluation loop: ``Model.evaluate`` of arrays or of a dataset,
+``evaluate_generator`` and ``fit``'s validation all read batches ``(xs, ys, sws)`` (inputs,
+targets and sample weights, standardised) and run the compiled loss and metrics on each, in
+the model's Session with the learning phase off.  Each value is averaged over the samples
+(a batch counts by its size), except the confusion metrics (Precision, AUC, ...): their counts
+are zeroed first and their last value is the evaluation's, as Keras 2 does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .confusion_metrics import last_for_stateful, reset
+
+
+def evaluate_batches(model, batches, verbose=0, per_step: bool = False) -> list:
+    """The loss and metrics over ``batches`` (per ``model.metrics_names``); with ``verbose``,
+    Keras' last progress line, counting samples, or steps (``per_step``: a dataset's).  A
+    batch generator is closed at the end, also on an error (a dataset's feeder)."""
+    sums, total, steps, out = np.zeros(len(model._metric_tensors)), 0, 0, None
+    try:
+        reset(model)
+        for xs, ys, sws in batches:
+            out = model._session.run(model._metric_tensors, model._feed(xs, ys, sws, False))
+            sums += np.array([float(v) for v in out]) * len(xs[0])
+            total, steps = total + len(xs[0]), steps + 1
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+    res = last_for_stateful(model, (sums / max(total, 1)).tolist(), out)
+    if verbose:
+        shown = steps if per_step else total
+        print(f"{shown}/{shown} [==============================] - " + " - ".join(
+            f"{name}: {v:.4f}" for name, v in zip(model.metrics_names, res)))
+    return res
+
+
+def array_batches(xs: list, ys: list, sws: list, batch_size: int):
+    """Consecutive batches of ``batch_size`` samples of standardised arrays."""
+    for s in range(0, len(xs[0]), batch_size):
+        sl = slice(s, s + batch_size)
+        yield [a[sl] for a in xs], [a[sl] for a in ys], [w[sl] for w in sws]
+
+
+def generator_batches(model, generator, steps: int):
+    """``steps`` items ``(x, y)`` or ``(x, y, sample_weight)`` of a Python generator or a
+    ``keras.utils.Sequence``, standardised as ``test_on_batch`` does (a subclassed model is
+    built on the first)."""
+    from . import subclassing as _sub
+    from .utils import Sequence
+    it = None if isinstance(generator, Sequence) else iter(generator)
+    for s in range(steps):
+        item = generator[s] if it is None else next(it)
+        _sub.build_on(model, item[0])
+        model._check_compiled()
+        xs = model._standardize(item[0], model.input_names, model.inputs, "input")
+        ys = model._targets_of(item[1])
+        yield xs, ys, model._weights_for(ys, item[2] if len(item) > 2 else None, None)
