@@ -135,14 +135,33 @@ def reduce(export, ns, name):
         kd = bool(keepdims if keepdims is not None else keep_dims)
         ax = M._axis(axis, reduction_indices)
         if export.prim is None:
-            return _scoped(tf_type, name, lambda x: fn(x, ax, kd), input_tensor)
+            return _scoped(tf_type, name, lambda x: fn(_rank0_axes(x, ax), ax, kd),
+                           input_tensor)
         if extreme is not None:
             def g(x):
-                y = _empty_extreme(extreme, x, ax, kd)
+                y = _empty_extreme(extreme, _rank0_axes(x, ax), ax, kd)
                 return fn(x, ax, kd) if y is None else y
             return _named(g, name, input_tensor, op_type=tf_type)
-        return _named(lambda x: fn(x, ax, kd), name, input_tensor, op_type=tf_type)
+        return _named(lambda x: fn(_rank0_axes(x, ax), ax, kd), name, input_tensor,
+                      op_type=tf_type)
     return f
+
+
+def _rank0_axes(x, axis):
+    """``x``, after TensorFlow's check that a 0-d input is reduced over no axis
+    (``tf.reduce_sum(tf.constant(3.0), axis=0)``: "Invalid reduction dimension 0 for input
+    with 0 dimensions"; the shared rule takes 0 and -1 there, as PyTorch does)."""
+    if axis is None or isinstance(axis, Tensor):
+        return x
+    av = getattr(x, "aval", None)
+    if av is None or av.shape is None or len(av.shape) != 0:
+        return x
+    from dlcore.errors import AxisError
+    axes = np.ravel(np.asarray(axis)).tolist()
+    if axes:
+        raise AxisError("reduce", f"Invalid reduction dimension {int(axes[0])} for input with 0 "
+                        "dimensions", [()])
+    return x
 
 
 def _empty_extreme(which, x, axis, keepdims):

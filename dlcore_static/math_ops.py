@@ -90,15 +90,29 @@ def _axis(axis, reduction_indices):
 # reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_logsumexp: generated (_api).
 
 
+def _arg_axis(x, a):
+    """``x``, after TensorFlow's range check of ArgMax's/ArgMin's dimension (a 0-d input has
+    none: "Expected dimension in the range [0, 0), but got 0"; the shared rule takes 0 and -1
+    there, as PyTorch does)."""
+    av = getattr(x, "aval", None)
+    if type(a) is int and av is not None and av.shape is not None:
+        nd = len(av.shape)
+        if not -nd <= a < nd:
+            from dlcore.errors import AxisError
+            raise AxisError("argmax", f"Expected dimension in the range [{-nd}, {nd}), but got "
+                            f"{a}", [av.shape])
+    return x
+
+
 def argmax(input, axis=None, name=None, dimension=None, output_type=_dtypes.int64):
     a = axis if axis is not None else (dimension if dimension is not None else 0)
-    out = _named(lambda x: _ops.argmax(x, a), name, input)
+    out = _named(lambda x: _ops.argmax(_arg_axis(x, a), a), name, input, op_type="ArgMax")
     return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)
 
 
 def argmin(input, axis=None, name=None, output_type=_dtypes.int64):
     a = 0 if axis is None else axis
-    out = _scoped("ArgMin", name, lambda x: _ops.argmax(_ops.neg(x), a), input)
+    out = _scoped("ArgMin", name, lambda x: _ops.argmax(_ops.neg(_arg_axis(x, a)), a), input)
     return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)
 
 
