@@ -1,9 +1,9 @@
 """Where TensorFlow 1 programs find the sequence functions that are not ops (issue 12):
 ``tf.unstack``, ``tf.range``, ``tf.reverse_sequence``, ``tf.scan``, ``tf.map_fn``, ``tf.foldl``,
 ``tf.foldr``; ``tf.nn.rnn_cell``, ``tf.nn.static_rnn``, ``tf.nn.dynamic_rnn``,
-``tf.nn.bidirectional_dynamic_rnn``; and ``tf.contrib.rnn``.  They are front-end functions
-(constants, lists of slices, while_loops, RNN drivers), not ops with a calling convention; the
-ops among the sequence functions (``tf.gather``, ``tf.sequence_mask``, ``tf.one_hot``,
+``tf.nn.bidirectional_dynamic_rnn``, ``tf.nn.raw_rnn``; and ``tf.contrib.rnn``.  They are
+front-end functions (constants, lists of slices, while_loops, RNN drivers), not ops with a
+calling convention; the ops among the sequence functions (``tf.gather``, ``tf.sequence_mask``, ``tf.one_hot``,
 ``tf.nn.embedding_lookup``) take their names from their definition blocks in dlcore
 (``dlcore.api``).  Placed here, after ``nn`` exists, because the RNN modules import ``nn``.  A
 name another module already defines is left alone."""
@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 import types
 
-from . import contrib, nn
+from . import contrib, nn, rnn_cell
 from . import functional_ops as _f
+from . import raw_rnn as _raw
 from . import rnn as _rnn
-from . import rnn_cell
 from . import sequence_ops as _s
 
 _tf = sys.modules[__package__]
@@ -28,7 +28,7 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
     nn: {"rnn_cell": rnn_cell,
          "static_rnn": _rnn.static_rnn, "dynamic_rnn": _rnn.dynamic_rnn,
          "bidirectional_dynamic_rnn": _rnn.bidirectional_dynamic_rnn,
-         "static_bidirectional_rnn": _rnn.static_bidirectional_rnn},
+         "static_bidirectional_rnn": _rnn.static_bidirectional_rnn, "raw_rnn": _raw.raw_rnn},
     contrib: {"rnn": rnn_cell},
 }
 
