@@ -45,13 +45,9 @@ def _like(arr: np.ndarray, ref) -> Tensor:
 def _broadcast_shape(a, b) -> tuple:
     """The broadcast shape of two operands, or PyTorch's RuntimeError (NumPy raised its
     ValueError from the host computations below, which ``except RuntimeError`` missed)."""
-    sa = tuple(a.shape) if isinstance(a, Tensor) else ()
-    sb = tuple(b.shape) if isinstance(b, Tensor) else ()
-    try:
-        return tuple(np.broadcast_shapes(sa, sb))
-    except ValueError:
-        from ._tensor_ops import broadcast_error
-        raise broadcast_error(a, b) from None
+    from ._tensor_ops import infer_size
+    return infer_size(tuple(a.shape) if isinstance(a, Tensor) else (),
+                      tuple(b.shape) if isinstance(b, Tensor) else ())
 
 
 def _seq(tensors) -> list:

@@ -81,15 +81,29 @@ def _operands(a, b):
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
 
 
+def infer_size(sa: tuple, sb: tuple) -> tuple:
+    """PyTorch's broadcast of two shapes (ATen's ``infer_size``): the broadcast shape, or its
+    RuntimeError naming the rightmost dimension where neither size is 1 and they differ."""
+    n = builtins.max(len(sa), len(sb))
+    out = [1] * n
+    for i in range(1, n + 1):
+        da = sa[-i] if i <= len(sa) else 1
+        db = sb[-i] if i <= len(sb) else 1
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b "
+                               f"({db}) at non-singleton dimension {n - i}")
+        out[n - i] = db if da == 1 else da
+    return tuple(out)
+
+
 def broadcast_error(a, b) -> RuntimeError:
-    """PyTorch's wording for operands whose shapes do not broadcast."""
+    """PyTorch's wording (:func:`infer_size`'s) for operands whose shapes do not broadcast."""
     sa = tuple(a.shape) if isinstance(a, Tensor) else ()
     sb = tuple(b.shape) if isinstance(b, Tensor) else ()
-    for i in range(1, builtins.min(len(sa), len(sb)) + 1):
-        if sa[-i] != sb[-i] and 1 not in (sa[-i], sb[-i]):
-            dim = builtins.max(len(sa), len(sb)) - i
-            return RuntimeError(f"The size of tensor a ({sa[-i]}) must match the size of tensor "
-                                f"b ({sb[-i]}) at non-singleton dimension {dim}")
+    try:
+        infer_size(sa, sb)
+    except RuntimeError as e:
+        return e
     return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
 
 

@@ -169,10 +169,10 @@ class _no_record:
 
 
 def _broadcast(*xs) -> list:
-    from .utils import _infer_size  # (PyTorch's RuntimeError on a mismatch)
+    from .._tensor_ops import infer_size  # (PyTorch's RuntimeError on a mismatch)
     shape: tuple = ()
     for x in xs:
-        shape = _infer_size(shape, tuple(x.shape))
+        shape = infer_size(shape, tuple(x.shape))
     return [x.expand(*shape) if tuple(x.shape) != shape else x for x in xs]
 
 

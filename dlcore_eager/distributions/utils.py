@@ -9,6 +9,7 @@ import numpy as np
 
 from dlcore.dtypes import finfo
 
+from .._tensor_ops import infer_size
 from ..tensor import Tensor
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
@@ -30,23 +31,8 @@ def broadcast_all(*values):
     ts = [v if isinstance(v, Tensor) else tensor(v, dtype=dtype) for v in values]
     shape: tuple = ()
     for t in ts:
-        shape = _infer_size(shape, tuple(t.shape))
+        shape = infer_size(shape, tuple(t.shape))
     return tuple(t.expand(*shape) if tuple(t.shape) != shape else t for t in ts)
-
-
-def _infer_size(a: tuple, b: tuple) -> tuple:
-    """The broadcast shape of ``a`` and ``b``, or PyTorch's RuntimeError (ATen's infer_size:
-    the last mismatching dimension) where NumPy's ValueError came out before."""
-    n = max(len(a), len(b))
-    out = []
-    for i in range(n - 1, -1, -1):
-        da = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
-        db = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
-        if da != db and da != 1 and db != 1:
-            raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b "
-                               f"({db}) at non-singleton dimension {i}")
-        out.append(db if da == 1 else da)
-    return tuple(reversed(out))
 
 
 def clamp_probs(probs):
