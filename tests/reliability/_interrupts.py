@@ -48,7 +48,9 @@ def signalled_at(n, fn, dirs=LIBRARY_DIRS) -> int:
         if event == "line":
             count[0] += 1
             if count[0] == n:
-                signal.getsignal(signal.SIGINT)(signal.SIGINT, frame)
+                handler = signal.getsignal(signal.SIGINT)
+                if callable(handler):
+                    handler(signal.SIGINT, frame)
         return local
 
     sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(dirs)

@@ -19,6 +19,7 @@ from dlcore import ops as _ops
 from ... import nn_conv as _nn
 from .. import activations, constraints, regularizers
 from .. import backend as K
+from . import _arg_checks as _checks
 from .core import Layer
 
 
@@ -54,14 +55,18 @@ class _Conv(Layer):
         if kwargs.get("output_padding") is not None:
             raise NotImplementedError(f"{type(self).__name__}: output_padding is not supported")
         kwargs.pop("output_padding", None)
+        n = self.rank
+        filters = _checks.positive_filters(filters)
+        kernel_size = _checks.int_tuple(kernel_size, n, "kernel_size")
+        strides = _checks.int_tuple(strides, n, "strides")
+        dilation_rate = _checks.int_tuple(dilation_rate, n, "dilation_rate")
         super().__init__(**kwargs)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        n = self.rank
-        self.filters, self.kernel_size = int(filters), _tuple(kernel_size, n)
-        self.strides, self.dilation_rate = _tuple(strides, n), _tuple(dilation_rate, n)
+        self.filters, self.kernel_size = filters, kernel_size
+        self.strides, self.dilation_rate = strides, dilation_rate
         self.padding = padding.lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
@@ -146,9 +151,11 @@ class _Pool(Layer):
     kind = "max"
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        pool_size = _checks.int_tuple(pool_size, self.rank, "pool_size")
+        strides = pool_size if strides is None else \
+            _checks.int_tuple(strides, self.rank, "strides")
         super().__init__(**kwargs)
-        self.pool_size = _tuple(pool_size, self.rank)
-        self.strides = self.pool_size if strides is None else _tuple(strides, self.rank)
+        self.pool_size, self.strides = pool_size, strides
         self.padding, self.data_format = padding.lower(), _fmt(data_format)
 
     def call(self, x):

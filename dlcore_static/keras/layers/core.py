@@ -13,6 +13,7 @@ from dlcore import ops as _ops
 from .. import activations, constraints, legacy, regularizers
 from .. import backend as K
 from ..engine import Input, InputLayer, Layer  # noqa: F401 - re-exported
+from . import _arg_checks as _checks
 
 
 class Dense(Layer):
@@ -41,11 +42,12 @@ class Dense(Layer):
         bias_constraint = kwargs.pop("bias_constraint", None)
         if units is None:
             raise TypeError("Dense needs `units`")
+        units = _checks.positive_units(units)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.units = int(units)
+        self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -98,9 +100,10 @@ class Dropout(Layer):
         kwargs = legacy.convert("Dropout", kwargs, {"p": "rate"})
         if "rate" in kwargs:
             rate = kwargs.pop("rate")
+        rate = _checks.rate(rate)
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.rate = float(rate)
+        self.rate = rate
         self.seed = seed
 
     def call(self, x, training=None):
@@ -111,8 +114,9 @@ class Dropout(Layer):
         if training is False or training == 0:
             return x
         u = random_uniform_like(x, seed=self.seed)
-        keep = _ops.div(_ops.cast(_ops.greater_equal(u, self.rate), x.aval.dtype),
-                        1.0 - self.rate)
+        # rate 1 drops everything (Keras: zeros; dividing by 1 - rate made 0/0 = NaN)
+        keep = _ops.mul(_ops.cast(_ops.greater_equal(u, self.rate), x.aval.dtype),
+                        0.0 if self.rate >= 1 else 1.0 / (1.0 - self.rate))
         if training is True or training == 1:
             return _ops.mul(x, keep)
         return _ops.mul(x, _ops.where(training, keep, 1.0))
@@ -132,8 +136,9 @@ class Reshape(Layer):
     """Reshape each sample to ``target_shape`` (one entry may be -1)."""
 
     def __init__(self, target_shape, **kwargs):
+        target_shape = _checks.target_shape(target_shape)
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
+        self.target_shape = target_shape
 
     def call(self, x):
         return _ops.reshape(x, (-1,) + _fix_unknown(tuple(x.aval.shape[1:]), self.target_shape))
