@@ -77,10 +77,12 @@ def resolve_padding(padding, spatial: tuple, kernel: tuple, strides: tuple, dila
         if mode == "VALID":
             return ((0, 0),) * n
         if mode == "SAME":
-            if any(d is None for d in spatial):
-                raise ValueError(f"{op}: padding='SAME' needs known spatial sizes, got "
-                                 f"{list(spatial)}")
-            return tuple(same_padding(i, k, s, d)
+            # at stride 1 the padding, (k - 1) d split with the odd pixel at hi, does not
+            # depend on the size: an unknown size (a [None, None, None, C] placeholder) is fine
+            if any(i is None and s != 1 for i, s in zip(spatial, strides)):
+                raise ValueError(f"{op}: padding='SAME' with strides {list(strides)} needs "
+                                 f"known spatial sizes, got {list(spatial)}")
+            return tuple(same_padding(k if i is None else i, k, s, d)
                          for i, k, s, d in zip(spatial, kernel, strides, dilation))
         raise ValueError(f"{op}: padding must be 'SAME', 'VALID', an int or a list, "
                          f"got {padding!r}")
