@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import builtins
 import weakref
-from functools import partial
 
 import numpy as np
 
@@ -33,7 +32,7 @@ from dlcore.device import Device, to_device
 from dlcore.dtypes import is_floating, is_inexact
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
-from dlcore.registry import AVal, _rule_aval, check_rule, scalar_buffer
+from dlcore.registry import check_rule, scalar_buffer
 
 from ._graph import Node, leaf_node
 from ._sparse import SparseBuf as _SparseBuf
@@ -84,6 +83,13 @@ class EagerFrontend:
                                 return out
                         if da is _F16 or db is _F16 or da is _BF16 or db is _BF16:
                             return _apply_half(prim, args, params)
+                        if params or da is not db:
+                            # the lane for several tensors (the rule once per plan)
+                            out = _small_many(prim, args, (ba, bb),
+                                              tuple(params.items()) if params else None,
+                                              params_items)
+                            if out is not None:
+                                return out
                         if params:
                             check_rule(prim, (ba, bb), params)
                             out = prim.kernels["cpu"](ba, bb, **params)
@@ -126,11 +132,13 @@ class EagerFrontend:
                     da = ba.dtype
                     if da is _F16 or da is _BF16:
                         return _apply_half(prim, args, params)
-                    # the one-tensor lane (the kernel's small form, the rule once per plan)
-                    out = small_unary(prim, a, tuple(params.items()) if params else None,
-                                      params_items)
-                    if out is not None:
-                        return out
+                    # the one-tensor lane, for a kernel with a small-operand form (the rule
+                    # once per plan; tanh's float32 kernel, say, is quicker called below)
+                    if hasattr(prim.kernels["cpu"], "small"):
+                        out = _small_unary(prim, a, tuple(params.items()) if params else None,
+                                           params_items)
+                        if out is not None:
+                            return out
                     if params:
                         # check_rule's key (rule_key with the params), looked up inline
                         try:
@@ -253,74 +261,14 @@ def small_binary(prim, a, b, ba, bb):
     return _make(out)
 
 
-#: (prim, its CPU kernel, shape, dtype, the caller's key) -> the lane's plan for one tensor:
-#: (run, params, grad) with ``run(buf) -> out`` the kernel's own small-operand form
-#: (``kernel.small(shape, dtype, **params)``, or the kernel with its params bound), or None
-#: where the lane does not apply (a 16-bit float: the half path).  Bounded; see small_unary.
-_PLANS: dict = {}
+def _small_unary(prim, a, key, params_of):
+    """The one-tensor lane (``_lane.small_unary``, which replaces this stub on import): None
+    until then, so ``apply`` takes its own path."""
 
 
-def small_unary(prim, a, key, params_of):
-    """The one-tensor fast lane (issue 19): ``prim(a, **params)`` for a CPU tensor ``a``
-    outside autocast.  ``key`` is the caller's hashable digest of its arguments
-    (``(dim, keepdim)``, a perm, ``None`` for no params) and ``params_of(buf, key)`` turns it
-    into the primitive's params; both run only on the first call for a (prim, kernel, shape,
-    dtype, key), which checks the rule and makes the plan (``params_of`` returns None for
-    a call the lane never takes).  A later call is one dict lookup,
-    the kernel's small form and the wrapping ``_finish`` would do (a view through ``view1``,
-    the one-tensor node, or ``_make``).  None when the lane does not apply, or the rule (or
-    ``params_of``) fails: the caller's general path then runs, and raises its own error.
-    Outside ``apply``, the caller has checked that no trace is recording (``_lane``)."""
-    b = a._buf
-    if type(b) is not _ndarray or _AUTOCAST:
-        return None
-    kernel = prim.kernels["cpu"]
-    k = (prim, kernel, b.shape, b.dtype, key)
-    try:
-        plan = _PLANS[k]
-    except KeyError:
-        plan = _plan1(prim, kernel, b, key, params_of, k)
-    except TypeError:                       # an unhashable key
-        return None
-    if plan is None:
-        return None
-    run, params, grad = plan
-    out = run(b)
-    if type(out) is _ndarray:
-        if prim.view:
-            if out.base is not None and prim.differentiable:
-                return view1(prim, a, params, out)
-        elif a._rg and grad and STATE.enabled:
-            version = [0]                   # _finish's node for one tensor
-            return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), (a,),
-                                            (a._version[0],), out, version))
-        else:
-            return _make(out)
-    return _finish(prim, (a,), params, out, a._rg)
-
-
-def _plan1(prim, kernel, b, key, params_of, k):
-    if b.dtype in _HALF:
-        plan = None
-    else:
-        try:
-            params = params_of(b, key)
-            if params is not None:          # (the shared rule cache too: other fast paths
-                check_rule(prim, (b,), params)      # look their rules up there)
-            aval = None if params is None else prim.abstract_eval(_rule_aval(b), **params)
-        except Exception:  # noqa: BLE001 - the general path raises its own error
-            return None
-        if type(aval) is not AVal:          # (not for the lane; several outputs)
-            plan = None
-        else:
-            small = getattr(kernel, "small", None)
-            run = small(b.shape, b.dtype, **params) if small is not None else None
-            plan = (run or partial(kernel, **params), params,
-                    prim.differentiable and is_inexact(aval.dtype))
-    if len(_PLANS) > 4096:
-        _PLANS.clear()
-    _PLANS[k] = plan
-    return plan
+def _small_many(prim, tensors, bufs, key, params_of):
+    """The lane for several tensors (``_lane.small_many``, which replaces this stub on
+    import): None until then."""
 
 
 def params_items(b, key) -> dict:

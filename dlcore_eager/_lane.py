@@ -1,38 +1,46 @@
-"""The entries of the one-tensor fast lane (issue 19): reductions, softmaxes and transpose.
+"""The eager fast lane (issue 19): one path for small ops on CPU tensors.
 
-``_dispatch.small_unary(prim, x, key, params_of)`` is the lane itself: one plan per (primitive,
+``small_unary(prim, x, key, params_of)`` is the lane for one tensor: one plan per (primitive,
 kernel, shape, dtype, key), made on the first call (the rule checked, the params worked out,
 the kernel's small-operand form chosen: ``kernel.small``), then one dict lookup, the kernel's
-small form and the wrapping ``_finish`` would do.  Unary primitives reach it through
-``EagerFrontend.apply``; the entries here put it in front of the PyTorch functions whose
-argument handling costs more than the operation on a small tensor (``x.sum(1)``,
-``x.max(1)``, ``F.log_softmax(x, 1)``, ``x.transpose(0, 1)``).
+small form and the wrapping ``_dispatch._finish`` would do.  ``small_many`` is the same for
+several tensors (``cat``, two-tensor primitives with params).  Unary primitives reach the lane through
+``EagerFrontend.apply`` (this module sets its ``_small_unary`` hook); the entries here put it
+in front of the PyTorch functions whose argument handling costs more than the operation on a
+small tensor (``x.sum(1)``, ``x.max(1)``, ``F.log_softmax(x, 1)``, ``x.transpose(0, 1)``,
+``torch.cat``).
 
 Each entry is the one wrapper ``_entry(general, parse)``: ``parse(args, kw)`` reads the call
 (positional arguments, ``dim``/``keepdim`` keywords) and returns the result through the lane,
 or None for anything it does not take (other keywords, a non-float or CUDA tensor, autocast,
 a trace, a dim out of range, the first call whose rule fails), which goes to ``general``, the
 entry as it was: so results, grad_fn names, errors and devices are the general entry's.  A
-parse per calling convention (reduce, arg-reduce, max/min, softmax, transpose), not per op.
+parse per calling convention (reduce, arg-reduce, max, softmax, transpose, cat), not per
+op.  (``stack`` keeps ``_shape_ops._fast_stack``: through the lane, its reshaped buffers and
+the longer key made it slower, measured 2.6x -> 2.8x torch.)
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.dtypes import is_inexact
 from dlcore.ops._rules import normalize_axes
-from dlcore.registry import scalar_buffer
+from dlcore.registry import AVal, _rule_aval, check_rule, scalar_buffer
 
 from . import _dispatch as _D
-from ._dispatch import small_binary, small_unary
-from ._graph import Node, labelled
+from ._dispatch import _HALF, _finish, small_binary, view1
+from ._graph import Node, labelled, leaf_node
 from ._state import STATE
 from .return_types import values_indices
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _apply = _D.EagerFrontend.apply
+_ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _DIM_KW = frozenset({"dim", "keepdim"})
 _sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
@@ -42,6 +50,142 @@ _log_softmax_p = _ops.softmax_prims.log_softmax_p
 _transpose_p = _ops.shape.transpose_p
 _squeeze_p = _ops.shape.squeeze_p
 _take_along_axis_p = _ops.scan.take_along_axis_p
+_concatenate_p = _ops.shape.concatenate_p
+
+
+#: (prim, its CPU kernel, shape, dtype, the caller's key) -> the lane's plan for one tensor:
+#: (run, params, grad) with ``run(buf) -> out`` the kernel's own small-operand form
+#: (``kernel.small(shape, dtype, **params)``, or the kernel with its params bound), or None
+#: where the lane does not apply (a 16-bit float: the half path).  Bounded; see small_unary.
+_PLANS: dict = {}
+
+
+def small_unary(prim, a, key, params_of):
+    """The one-tensor fast lane (issue 19): ``prim(a, **params)`` for a CPU tensor ``a``
+    outside autocast.  ``key`` is the caller's hashable digest of its arguments
+    (``(dim, keepdim)``, a perm, ``None`` for no params) and ``params_of(buf, key)`` turns it
+    into the primitive's params; both run only on the first call for a (prim, kernel, shape,
+    dtype, key), which checks the rule and makes the plan (``params_of`` returns None for
+    a call the lane never takes).  A later call is one dict lookup,
+    the kernel's small form and the wrapping ``_finish`` would do (a view through ``view1``,
+    the one-tensor node, or ``_make``).  None when the lane does not apply, or the rule (or
+    ``params_of``) fails: the caller's general path then runs, and raises its own error.
+    Outside ``apply``, the caller has checked that no trace is recording (``_lane``)."""
+    b = a._buf
+    if type(b) is not _ndarray or _D._AUTOCAST:
+        return None
+    kernel = prim.kernels["cpu"]
+    k = (prim, kernel, b.shape, b.dtype, key)
+    try:
+        plan = _PLANS[k]
+    except KeyError:
+        plan = _plan1(prim, kernel, b, key, params_of, k)
+    except TypeError:                       # an unhashable key
+        return None
+    if plan is None:
+        return None
+    run, params, grad = plan
+    out = run(b)
+    if type(out) is _ndarray:
+        if prim.view:
+            if out.base is not None and prim.differentiable:
+                return view1(prim, a, params, out)
+        elif a._rg and grad and STATE.enabled:
+            version = [0]                   # _finish's node for one tensor
+            return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), (a,),
+                                            (a._version[0],), out, version))
+        else:
+            return _make(out)
+    return _finish(prim, (a,), params, out, a._rg)
+
+
+def _plan1(prim, kernel, b, key, params_of, k):
+    if b.dtype in _HALF:
+        plan = None
+    else:
+        try:
+            params = params_of(b, key)
+            if params is not None:          # (the shared rule cache too: other fast paths
+                check_rule(prim, (b,), params)      # look their rules up there)
+            aval = None if params is None else prim.abstract_eval(_rule_aval(b), **params)
+        except Exception:  # noqa: BLE001 - the general path raises its own error
+            return None
+        if type(aval) is not AVal:          # (not for the lane; several outputs)
+            plan = None
+        else:
+            small = getattr(kernel, "small", None)
+            run = small(b.shape, b.dtype, **params) if small is not None else None
+            plan = (run or partial(kernel, **params), params,
+                    prim.differentiable and is_inexact(aval.dtype))
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[k] = plan
+    return plan
+
+
+def small_many(prim, tensors, bufs, key, params_of):
+    """The lane for several CPU tensors (``cat``, ``apply``'s two tensors with params or two
+    dtypes): ``small_unary``'s plan, keyed by every buffer's shape and dtype, with
+    ``kernel.small(shapes, dtypes, **params)`` (or the kernel) run on ``bufs``, the buffers
+    of ``tensors``, and ``_finish``'s node over all of them.  None when the lane does not
+    apply (see small_unary; not for views); the caller has checked autocast, traces and that
+    every buffer is a NumPy array."""
+    kernel = prim.kernels["cpu"]
+    sig: list = [prim, kernel, key]
+    for b in bufs:
+        sig.append(b.shape)
+        sig.append(b.dtype)
+    k = tuple(sig)
+    try:
+        plan = _PLANS[k]
+    except KeyError:
+        plan = _plan_many(prim, kernel, bufs, key, params_of, k)
+    except TypeError:                       # an unhashable key
+        return None
+    if plan is None:
+        return None
+    run, params, grad = plan
+    out = run(*bufs)
+    if type(out) is not _ndarray:           # (a NumPy scalar)
+        out = np.asarray(out)
+    if not (grad and STATE.enabled):
+        return _make(out)
+    rg = False
+    for t in tensors:
+        rg = rg or t._rg
+    if not rg:
+        return _make(out)
+    version = [0]
+    return _make(out, version, Node(
+        prim, params, tuple([(t._node or leaf_node(t)) if t._rg else None for t in tensors]),
+        tuple(tensors), tuple([t._version[0] for t in tensors]), out, version))
+
+
+def _plan_many(prim, kernel, bufs, key, params_of, k):
+    if prim.view or any(b.dtype in _HALF for b in bufs):
+        plan = None
+    else:
+        try:
+            params = params_of(bufs, key)
+            if params is not None:
+                check_rule(prim, bufs, params)
+            aval = None if params is None else \
+                prim.abstract_eval(*[_rule_aval(b) for b in bufs], **params)
+        except Exception:  # noqa: BLE001 - the general path raises its own error
+            return None
+        if type(aval) is not AVal:
+            plan = None
+        else:
+            small = getattr(kernel, "small", None)
+            run = small([b.shape for b in bufs], [b.dtype for b in bufs], **params) \
+                if small is not None else None
+            plan = (run or partial(kernel, **params), params,
+                    prim.differentiable and is_inexact(aval.dtype))
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[k] = plan
+    return plan
+
 
 
 def _entry(general, parse):
@@ -123,6 +267,10 @@ def _perm_params(b, key) -> dict | None:
     return {"perm": tuple(perm)}
 
 
+def _take_params(bufs, axis) -> dict:
+    return {"axis": axis}
+
+
 def _squeeze_params(b, axis) -> dict:
     return {"axes": (axis,)}
 
@@ -160,6 +308,8 @@ def _reduce_parse(prim, labels, mean: bool):
 def _arg_parse(prim):
     """argmax over an int dim (dim None flattens first: the general entry)."""
     def parse(args, kw):
+        if len(args) < 2 and "dim" not in kw:
+            return None
         a = _float_args(args, kw)
         if a is None or a[1] is None:
             return None
@@ -188,7 +338,9 @@ def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBac
         if idx is None:
             return None
         d = dim % x._buf.ndim
-        values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
+        values = small_many(_take_along_axis_p, (x, idx), (x._buf, idx._buf), d, _take_params)
+        if values is None:
+            values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
         if not keepdim:
             values = small_unary(_squeeze_p, values, d, _squeeze_params)
             b = idx._buf
@@ -219,6 +371,48 @@ def _transpose_parse(args, kw):
     return small_unary(_transpose_p, args[0], (args[1], args[2]), _perm_params)
 
 
+def _tensors_dim(args, kw):
+    """``(tensors, buffers, dim)`` of a ``(tensors, dim=0)`` call with two or more CPU
+    tensors of one dtype object and an int dim, else None."""
+    n = len(args)
+    if n > 2 or (kw and (n > 1 or "keepdim" in kw)):
+        return None
+    ts = args[0]
+    tt = type(ts)
+    if (tt is not list and tt is not tuple) or len(ts) < 2:
+        return None
+    dim = args[1] if n > 1 else kw.get("dim", 0)
+    if type(dim) is not int:
+        return None
+    bufs = []
+    dtype = None
+    for t in ts:
+        if not isinstance(t, Tensor):
+            return None
+        b = t._buf
+        if type(b) is not _ndarray or (dtype is not None and b.dtype is not dtype):
+            return None
+        dtype = b.dtype
+        bufs.append(b)
+    return ts, bufs, dim
+
+
+def _cat_params(bufs, dim) -> dict | None:
+    nd = bufs[0].ndim
+    if not nd or not -nd <= dim < nd:
+        return None
+    for b in bufs:
+        if b.ndim != nd:
+            return None
+    return {"axis": dim % nd}
+
+
+def _cat_parse(args, kw):
+    """``torch.cat(tensors, dim)``: concatenate (grad_fn CatBackward0, as _graph names it)."""
+    a = _tensors_dim(args, kw)
+    return None if a is None else small_many(_concatenate_p, a[0], a[1], a[2], _cat_params)
+
+
 # ----------------------------------------------------------------------------- install
 _REDUCE_LABELS = {"sum": ("SumBackward0", "SumBackward1"),
                   "mean": ("MeanBackward0", "MeanBackward1")}
@@ -235,6 +429,9 @@ def _parses() -> dict:
         "log_softmax": _softmax_parse(_log_softmax_p),
         "transpose": _transpose_parse,
         "swapaxes": _transpose_parse,
+        "cat": _cat_parse,
+        "concat": _cat_parse,
+        "concatenate": _cat_parse,
     }
 
 
@@ -255,3 +452,7 @@ def install() -> None:
             e = _entry(f, parse)
             e.__lane__ = True
             setattr(target, name, e)
+
+
+_D._small_unary = small_unary                   # (apply's one-tensor branch)
+_D._small_many = small_many                     # (apply's two-tensor branch with params)

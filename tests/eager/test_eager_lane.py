@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dlcore_eager as dl
-from dlcore_eager import _dispatch
+from dlcore_eager import _lane
 
 torch = pytest.importorskip("torch")
 
@@ -77,12 +77,12 @@ def test_values_grads_and_names_are_torchs(name, f, dtype):
 
 @pytest.mark.parametrize("name, f", CALLS, ids=[c[0] for c in CALLS])
 def test_no_grad_results_and_the_plan_is_used(name, f):
-    _dispatch._PLANS.clear()
+    _lane._PLANS.clear()
     x = _pair(dl, "float32")
     with dl.no_grad():
         f(dl, x.requires_grad_(True))
     r = f(dl, _pair(dl, "float32"))
-    assert _dispatch._PLANS, name                       # the lane made (and used) a plan
+    assert _lane._PLANS, name                       # the lane made (and used) a plan
     for t in _outs(r):
         assert not t.requires_grad and t.grad_fn is None
 
@@ -132,3 +132,60 @@ def test_int_and_0d_inputs_take_the_general_entry(expr):
         for a, b in zip(_outs(rt), _outs(rd)):
             assert str(a.dtype) == str(b.dtype)
             np.testing.assert_allclose(b.numpy(), a.numpy())
+
+
+JOINS = [
+    ("cat(1)", lambda T, a, b: T.cat([a, b], 1)),
+    ("cat(dim=0) tuple", lambda T, a, b: T.cat((a, b, a), dim=0)),
+    ("concat(-1)", lambda T, a, b: T.concat([a, b], -1)),
+    ("stack", lambda T, a, b: T.stack([a, b])),
+    ("stack(dim=-1)", lambda T, a, b: T.stack((a, b), dim=-1)),
+    ("stack(1)", lambda T, a, b: T.stack([a, b, a], 1)),
+    ("gather", lambda T, a, b: T.gather(a, 1, T.tensor([[0, 2], [1, 1], [3, 0], [3, 3]]))),
+    ("take_along_dim", lambda T, a, b: T.take_along_dim(b, T.tensor([[1], [0], [2], [3]]), 1)),
+]
+
+
+@pytest.mark.parametrize("name, f", JOINS, ids=[c[0] for c in JOINS])
+@pytest.mark.parametrize("rg", [False, True])
+def test_joins_values_grads_and_names_are_torchs(name, f, rg):
+    pair = [(T.tensor(_X[:, :4].copy()), T.tensor(_X[:, 4:].copy())) for T in (torch, dl)]
+    for a, b in pair:
+        a.requires_grad_(rg)
+        b.requires_grad_(rg)
+    for _ in range(2):
+        rt, rd = f(torch, *pair[0]), f(dl, *pair[1])
+        assert str(rt.dtype) == str(rd.dtype) and tuple(rt.shape) == tuple(rd.shape)
+        np.testing.assert_allclose(rd.detach().numpy(), rt.detach().numpy())
+        assert rt.requires_grad == rd.requires_grad
+        if rg:
+            assert type(rt.grad_fn).__name__ == rd.grad_fn.name()
+    if rg:
+        g = np.random.default_rng(2).standard_normal(tuple(rt.shape))
+        rt.backward(torch.tensor(g))
+        rd.backward(dl.tensor(g))
+        for t, d in zip(pair[0], pair[1]):
+            if t.grad is None:
+                assert d.grad is None
+            else:
+                np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("expr", ["T.cat([a, c], 1)", "T.stack([a, c])", "T.cat([a, b], 2)",
+                                  "T.stack([a, b], 3)", "T.cat([a, T.ones(2)], 0)",
+                                  "T.stack([a, T.ones(4, 5)])"])
+def test_join_promotion_and_errors_are_torchs(expr):
+    out = []
+    for T in (torch, dl):
+        env = {"T": T, "a": T.ones(4, 4), "b": T.ones(4, 4),
+               "c": T.tensor(np.arange(16).reshape(4, 4))}
+        try:
+            r = eval(expr, env)
+            out.append(("value", str(r.dtype), r.numpy()))
+        except (RuntimeError, IndexError) as e:
+            out.append(("error", isinstance(e, IndexError), str(e).split(" for '")[0]))
+    assert out[0][:2] == out[1][:2]
+    if out[0][0] == "value":
+        np.testing.assert_allclose(out[1][2], out[0][2])
+    else:
+        assert out[0][2] == out[1][2]

@@ -103,6 +103,19 @@ def concatenate(*xs, axis):
     return np.concatenate(xs, axis=axis)
 
 
+def _concatenate_small(shapes, dtypes, *, axis):
+    """The eager lane's plan (``dlcore_eager._dispatch.small_many``): NumPy's concatenate
+    with the axis bound."""
+    cat = np.concatenate
+
+    def run(*xs):
+        return cat(xs, axis=axis)
+    return run
+
+
+concatenate.small = _concatenate_small  # type: ignore[attr-defined]
+
+
 def concat_part(g, *xs, axis, index):
     """y = g[..., start:start + n, ...] along axis: start = the sizes of xs[:index], n =
     the size of xs[index] (a view)."""

@@ -59,7 +59,7 @@ def float32_entry(entry, fn):
         return entry(x, **params)
 
     kernel.__name__, kernel.__doc__ = entry.__name__, entry.__doc__
-    for name in ("module", "kernel", "into", "small"):      # (small: the eager lane's plan)
+    for name in ("module", "kernel", "into"):
         setattr(kernel, name, getattr(entry, name))
     return kernel
 
