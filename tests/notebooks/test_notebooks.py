@@ -1,7 +1,8 @@
 """The teaching notebooks run top to bottom, in a fresh kernel, as part of the normal test run.
 
-Each notebook in ``notebooks/`` is executed with nbclient in a new ``python3`` kernel whose working
-directory is ``notebooks/``.  A failing cell fails the test with that cell's source and
+Each notebook in ``notebooks/`` is executed with nbclient in a ``python3`` kernel whose working
+directory is ``notebooks/`` (one kernel for all of them, put back to a new session's state
+before each: see ``ONE_NOTEBOOK_KERNEL``).  A failing cell fails the test with that cell's source and
 traceback.  The kernel inherits this process's environment, so the CUDA simulator switched on by
 ``tests/conftest.py`` (``NUMBA_ENABLE_CUDASIM=1``) is on in the notebooks too, and the repository
 root is put on ``PYTHONPATH`` so the notebooks import this checkout even when it is not installed.
@@ -330,23 +331,93 @@ def _output_kinds(cell) -> set[str]:
     return kinds
 
 
+#: The notebooks run one after another in ONE kernel (one xdist group): a kernel's start and the
+#: imports every notebook makes (ipykernel, dlcore, matplotlib) cost ~2.4 s of CPU per notebook,
+#: a third of what the ten notebooks cost run each in a kernel of its own.  Before each notebook
+#: the kernel is put back as it started (:data:`_FRESH`): an empty namespace and cell counter
+#: (IPython's reset of a new session, so cells are In[1], In[2], ... again and a notebook that
+#: uses a name it never defines fails as in a new kernel), the starting directory, environment,
+#: CPU affinity (the benchmark notebook pins cores), warning filters, no open figures and a new
+#: default static graph.  Modules stay imported: that is the saving.  The first notebook runs in
+#: a kernel that has run nothing else, and ``cell_names_notebook`` above starts one of its own.
+ONE_NOTEBOOK_KERNEL = pytest.mark.xdist_group("notebooks-one-kernel")
+_FRESH = """\
+import os as _os, sys as _sys, warnings as _warnings
+_start = getattr(_sys, "_dlcore_notebook_start", None)
+if _start is None:
+    _cores = _os.sched_getaffinity(0) if hasattr(_os, "sched_getaffinity") else None
+    _start = _sys._dlcore_notebook_start = (_os.getcwd(), dict(_os.environ), _cores,
+                                            list(_warnings.filters))
+_os.chdir(_start[0])
+_os.environ.clear()
+_os.environ.update(_start[1])
+if _start[2] is not None:
+    _os.sched_setaffinity(0, _start[2])
+_warnings.filters[:] = _start[3]
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+if "dlcore_static" in _sys.modules:
+    _sys.modules["dlcore_static"].reset_default_graph()
+get_ipython().reset(new_session=True)
+get_ipython().execution_count = 0     # the cell that runs this counts one: the next is In[1]
+"""
+
+
+class _SharedKernel:
+    """A kernel manager kept across the notebooks of this module; restarted after a failure."""
+
+    def __init__(self) -> None:
+        self.km = None
+
+    def run(self, nb) -> None:
+        kw = {"timeout": CELL_TIMEOUT_S, "kernel_name": "python3", "record_timing": False,
+              "resources": {"metadata": {"path": str(NOTEBOOK_DIR)}}}
+        fresh = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_FRESH)])
+        try:
+            if self.km is None:
+                client = nbclient.NotebookClient(fresh, **kw)
+                client.execute(env=kernel_env(), cleanup_kc=False)
+                self.km = client.km
+            else:
+                nbclient.NotebookClient(fresh, km=self.km, **kw).execute()
+            nbclient.NotebookClient(nb, km=self.km, **kw).execute()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.km is not None:
+            km, self.km = self.km, None
+            nbclient.util.run_sync(km.shutdown_kernel)(now=True)
+
+
+@pytest.fixture(scope="module")
+def shared_kernel():
+    kernel = _SharedKernel()
+    yield kernel
+    kernel.close()
+
+
 @pytest.mark.slow
+@ONE_NOTEBOOK_KERNEL
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path):
-    """Each notebook runs afresh, top to bottom; every cell that prints or draws something has
-    the same kind of output in the committed notebook."""
+def test_notebook_runs(path: Path, shared_kernel):
+    """Each notebook runs afresh, top to bottom, from a new session's state; every cell that
+    prints or draws something has the same kind of output in the committed notebook."""
     committed = nbformat.read(path, as_version=4)
     nb = nbformat.read(path, as_version=4)
     for module in nb.metadata.get("dlcore", {}).get("requires", []):
         pytest.importorskip(module, reason=f"{path.name} needs {module}")
     start = time.perf_counter()
     try:
-        execute(nb, kernel_env())
+        shared_kernel.run(nb)
     except nbclient.exceptions.CellExecutionError as err:
         pytest.fail(f"{path.name}: a cell failed\n{err}", pytrace=False)
     except nbclient.exceptions.CellTimeoutError as err:
         pytest.fail(f"{path.name}: a cell ran longer than {CELL_TIMEOUT_S} s\n{err}",
                     pytrace=False)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    assert counts == list(range(1, len(counts) + 1)), f"not a new session's counts: {counts}"
     print(f"{path.name}: {time.perf_counter() - start:.1f} s")
     if code_hash(committed) != committed.metadata.get("dlcore", {}).get("executed_from"):
         return                                    # test_outputs_are_current says what to do
