@@ -106,9 +106,13 @@ def __float__(self) -> float:
         warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                       "unexpected behavior.\nConsider using tensor.detach() first.",
                       UserWarning, stacklevel=2)
+    if self._buf.size != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
     return float(self.item())
 
 def __int__(self) -> int:
+    if self._buf.size != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
     return int(self.item())
 
 def __index__(self) -> int:

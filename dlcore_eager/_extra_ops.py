@@ -138,6 +138,9 @@ def broadcast_tensors(*tensors):
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     """Split into ``n`` nearly equal parts (the first ``size % n`` one longer) or at indices."""
+    if input.dim() == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
     size = input.shape[dim]
     if isinstance(indices_or_sections, int):
         n = indices_or_sections

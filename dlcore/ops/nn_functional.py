@@ -113,7 +113,13 @@ def mish(x):
 @exports(_f("hardtanh"), "activation", float_only=False,
          torch_params=(("min_val", -1.0), ("max_val", 1.0)))
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
-    """``clamp(x, min_val, max_val)``, its gradient 0 at the bounds (PyTorch's)."""
+    """``clamp(x, min_val, max_val)``, its gradient 0 at the bounds (PyTorch's); an integer
+    tensor stays one (the bounds truncated to integers, as PyTorch converts them)."""
+    kind = aval_of(x).dtype.kind
+    if kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if kind in "iu":
+        min_val, max_val = int(min_val), int(max_val)
     return clamp_inner(x, min_val, max_val)
 
 
@@ -156,6 +162,8 @@ def glu(x, axis: int = -1):
     """The gated linear unit: the first half of ``axis`` times sigmoid of the second."""
     from .indexing import getitem
     s = aval_of(x).shape
+    if not s:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
     a = axis % len(s)
     n = s[a]
     if n % 2:

@@ -246,6 +246,7 @@ def nonzero(x, *, as_tuple: bool = False):
     if not as_tuple:
         return nz
     nd = len(_shape(x))
-    if nd == 0:
-        return (reshape(nz, (-1,)),)
+    if nd == 0:     # PyTorch: one index 0 per non-zero element (tensor(1.5) -> (tensor([0]),))
+        from .reduce import sum as _sum
+        return (_sum(nz, 1),)
     return tuple(getitem(nz, (slice(None), i)) for i in range(nd))

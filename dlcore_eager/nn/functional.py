@@ -348,6 +348,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
+    if input._buf.dtype != target._buf.dtype and {input._buf.dtype.name, target._buf.dtype.name} \
+            == {"float32", "float64"}:      # PyTorch's result has the target's dtype
+        input = input._cast(target._buf.dtype)
     target = target._cast(input.dtype)
     if pos_weight is not None:
         return _labelled(_nnf.bce_with_logits(input, target, weight, pos_weight, r),
