@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..api import exports
-from ..errors import AxisError, DTypeError, ShapeError
+from ..errors import AxisError, DTypeError
 from ..kernels.cpu import indexing as _cpu
 from ..kernels.cuda import indexing as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -41,8 +41,9 @@ def canonical_index(idx, ndim: int) -> tuple:
             raise TypeError(f"dlcore: getitem supports ints, slices, None and ..., not "
                             f"{type(i).__name__} (use where() for masks)")
     if consumed > ndim:
-        raise ShapeError("getitem", f"too many indices ({consumed}) for a tensor of rank {ndim}",
-                         [])
+        # (an IndexError too, as PyTorch's; TensorFlow's ValueError: AxisError is both)
+        raise AxisError("getitem", f"too many indices ({consumed}) for a tensor of rank {ndim}",
+                        [])
     return tuple(out)
 
 

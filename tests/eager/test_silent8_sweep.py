@@ -54,3 +54,12 @@ def test_bce_logits_mixed_dtype_gradient_in_input_dtype():
         L.nn.functional.binary_cross_entropy_with_logits(x, L.tensor([1.0])).backward()
         assert x.grad.dtype == L.float64
         assert x.grad.tolist() == pytest.approx([-0.377540668798])
+
+
+@pytest.mark.parametrize("index", [0, -1, slice(None, None, 2)])
+def test_indexing_a_0d_tensor_is_an_index_error(index):
+    for L in (torch, D):
+        with pytest.raises(IndexError):
+            L.tensor(1.5)[index]
+    with pytest.raises(IndexError, match="too many indices"):
+        D.ones(2)[0, 0]
