@@ -150,7 +150,7 @@ def bench_matmul(reps: int) -> None:
     print(f"\nMatmul, float32 (GFLOP/s; higher is better; peak of one core: 16 FLOP/cycle x "
           f"{mhz:.0f} MHz = {peak:.1f} GFLOP/s, the last column dlcore's share of it)")
     rng = np.random.default_rng(2)
-    # the last two: issue 19's MLP at H=2048, forward 64x1000 @ 1000x2048 (linalg._k_split)
+    # the last two: issue 19's MLP at H=2048, forward 64x1000 @ 1000x2048 (linalg._transposed)
     # and weight gradient x^T @ g, 1000x64 @ 64x2048 with x^T a transposed view
     # (linalg._small_k)
     for (mm, k, n) in [(64, 1000, 100), (512, 1024, 1024), (64, 1000, 2048), (1000, 64, 2048)]:

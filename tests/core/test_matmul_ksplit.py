@@ -1,6 +1,7 @@
-"""The CPU matmul kernel's K-split transposed GEMM (float32, 48-64 rows, K > 512, at least 256
-columns): same values as the whole product (float64 reference), C-contiguous float32 results,
-the direct call for the other shapes, and OpenBLAS primed once before the first GEMM."""
+"""The CPU matmul kernel's transposed GEMM (``linalg.transposed_shape``: float32, 48-64 rows,
+K > 512, at least 256 columns; a K-split product until issue 19's width sweep, hence the file's
+name): same values as the whole product (float64 reference), C-contiguous float32 results, the
+direct call for the other shapes, and OpenBLAS primed once before the first GEMM."""
 
 from __future__ import annotations
 
@@ -27,34 +28,35 @@ def test_split_equals_whole_product(m, k, n, layout):
     np.testing.assert_allclose(out, ref, rtol=0, atol=2e-4 * np.sqrt(k))
 
 
-def _spy(monkeypatch):
-    """Records (function, inner size) of each ``np.matmul`` and ``np.dot`` call: the kernel
-    sends two float matrices of one dtype to ``np.dot`` (less call overhead, same gemm), the
-    K-split slices and the priming product (``blas_threads.prime``) to ``np.matmul``."""
+def _spy(monkeypatch, rows=False):
+    """Records (function, inner size) of each ``np.matmul`` and ``np.dot`` call (with
+    ``rows``, (function, rows of the first operand)): the kernel sends two float matrices of
+    one dtype to ``np.dot`` (less call overhead, same gemm), the priming product
+    (``blas_threads.prime``) goes to ``np.matmul``."""
     calls = []
     for name in ("matmul", "dot"):
         real = getattr(np, name)
 
         def spy(x, y, *args, _real=real, _name=name, **kw):
-            calls.append((_name, x.shape[1]))
+            calls.append((_name, x.shape[0] if rows else x.shape[1]))
             return _real(x, y, *args, **kw)
 
         monkeypatch.setattr(L.np, name, spy)
     return calls
 
 
-def test_split_only_for_wide_outputs(monkeypatch):
+def test_transposed_only_for_wide_outputs(monkeypatch):
     from dlcore.kernels.cpu import blas_threads
     blas_threads.for_gemm(1.0)              # (the priming product, if not made yet)
-    calls = _spy(monkeypatch)
+    calls = _spy(monkeypatch, rows=True)
     a = np.ones((64, 1000), np.float32)
     np.testing.assert_array_equal(L.matmul(a, np.ones((1000, 256), np.float32)),
                                   np.full((64, 256), 1000, np.float32))
-    assert calls == [("matmul", 250)] * 4  # four equal slices of K, at most SPLIT_CHUNK wide
+    assert calls == [("dot", 256)]        # one call, b^T @ a^T: b^T's 256 rows first
     calls.clear()
     np.testing.assert_array_equal(L.matmul(a, np.ones((1000, 100), np.float32)),
                                   np.full((64, 100), 1000, np.float32))
-    assert calls == [("dot", 1000)]      # one direct call
+    assert calls == [("dot", 64)]         # one direct call
 
 
 def test_prime_runs_once_at_the_first_gemm(monkeypatch):

@@ -35,7 +35,7 @@ def matmul(a, b):
     1.4 ms against 0.15 ms for the one call, a transformer's feed-forward layer).  The BLAS
     thread count is chosen for the GEMM's size first (``blas_threads``), whose first call also
     primes OpenBLAS (``blas_threads.prime``).  Two float32 matrices of the shapes of
-    ``k_split_shape`` or ``small_k_shape`` take ``_k_split`` or ``_small_k``; other two
+    ``transposed_shape`` or ``small_k_shape`` take ``_transposed`` or ``_small_k``; other two
     float32/float64 matrices of one dtype ``np.dot`` (see ``_DOT``), other dtypes and stacks
     ``np.matmul``."""
     if a.ndim == 2 and b.ndim == 2:          # two matrices, the common case: 2 m k n flops
@@ -43,8 +43,8 @@ def matmul(a, b):
         n = b.shape[1]
         for_gemm(2.0 * m * k * n)
         if a.dtype is _F32 and b.dtype is _F32:
-            if k_split_shape(m, k, n):
-                return _k_split(a, b)
+            if transposed_shape(m, k, n):
+                return _transposed(a, b)
             if small_k_shape(m, k, n):
                 return _small_k(a, b)
         if a.dtype is b.dtype and a.dtype in _DOT:
@@ -59,9 +59,10 @@ def matmul(a, b):
     return np.matmul(a, b)
 
 
-def k_split_shape(m: int, k: int, n: int) -> bool:
-    """Whether an (m, k) @ (k, n) float32 product takes the K-split GEMM (``_k_split``)."""
-    return k > SPLIT_K and n >= SPLIT_MIN_N and SPLIT_M[0] <= m <= SPLIT_M[1]
+def transposed_shape(m: int, k: int, n: int) -> bool:
+    """Whether an (m, k) @ (k, n) float32 product is computed as its transpose
+    (``_transposed``)."""
+    return k > TRANSPOSED_K and n >= TRANSPOSED_MIN_N and TRANSPOSED_M[0] <= m <= TRANSPOSED_M[1]
 
 
 def small_k_shape(m: int, k: int, n: int) -> bool:
@@ -73,9 +74,9 @@ def small_k_shape(m: int, k: int, n: int) -> bool:
 
 def routed_shape(m: int, k: int, n: int) -> bool:
     """Whether ``matmul`` routes an (m, k) @ (k, n) float32 product to a GEMM of its own
-    (``_k_split`` or ``_small_k``): the static compiler's inlined products
+    (``_transposed`` or ``_small_k``): the static compiler's inlined products
     (``source._gemm_lines``) ask this, and leave those products to ``matmul``."""
-    return k_split_shape(m, k, n) or small_k_shape(m, k, n)
+    return transposed_shape(m, k, n) or small_k_shape(m, k, n)
 
 
 def _small_k(a, b):
@@ -103,27 +104,26 @@ def _small_k(a, b):
     return out
 
 
-def _k_split(a, b):
+def _transposed(a, b):
     """A float32 GEMM with 48-64 rows, at least 256 output columns and K over 512, as its
-    transpose (b^T a^T)^T summed over equal slices of K of at most SPLIT_CHUNK, copied back to
-    C order: 6-9% faster than the direct call at those shapes.  Measured on the 2-core AMD
-    EPYC, 1 thread, CPU time, OpenBLAS primed (``blas_threads.prime``), us (direct vs split):
-    64x1000x256 1187 vs 1113, 64x1024x1024 5305 vs 4830, 64x784x512 1873 vs 1758; it loses
-    with fewer columns or rows (64x1000x100 447 vs 478, 64x1000x128 503 vs 546, 48x1000x200
-    565 vs 634, 32x2000x512 2432 vs 2739), which take the direct call.
+    transpose ``np.dot(b^T, a^T)`` (an n x m product of the same operands read transposed),
+    copied back to C order.  Until issue 19's width sweep this was a K-split product (the same
+    transpose summed over slices of K of at most 256, 6-9% faster than the direct call when
+    measured); the unsplit transpose is faster than the split one at every shape of the rule.
+    Measured on the 2-core AMD EPYC (Zen 1), 1 thread, CPU time, OpenBLAS primed, medians of 7
+    interleaved repeats, two processes, unsplit/split: 64x1000x2048 0.947, 0.939;
+    48x1000x2048 0.953, 0.981; 64x1000x1024 0.922, 0.940; 64x1024x1024 0.934;
+    64x2000x2048 0.950; 64x1000x4096 0.944; 64x1000x512 0.971, 0.895; 64x784x512 0.897,
+    0.946; 64x1000x256 0.853, 0.919; 64x513x256 0.919 (the direct call, against the split:
+    0.82-1.18, faster at 256 columns and at 48 rows, slower elsewhere).  In the compiled static
+    step of the MLP at H=2048, toggled in one process (2 runs): 20.42 -> 20.02 ms and 21.13 ->
+    20.58 ms.
 
     (Before the priming product, a transposed or K-split call was 1.5-2.3x faster than the
     direct one for every float32 GEMM with 16-64 rows, because OpenBLAS ran the direct call
     in its slow state; after it the direct call is the fastest there: 16x1000x100 112 vs 141
     transposed, 64x100x1000 390 vs 489, 64x2000x100 830 vs 949.)"""
-    k = a.shape[1]
-    parts = -(-k // SPLIT_CHUNK)
-    c = -(-k // parts)
-    at, bt = a.T, b.T
-    acc = np.matmul(bt[:, :c], at[:c])
-    for i in range(c, k, c):
-        acc += np.matmul(bt[:, i:i + c], at[i:i + c])
-    return np.ascontiguousarray(acc.T)
+    return np.ascontiguousarray(np.dot(b.T, a.T).T)
 
 
 _F32 = np.dtype(np.float32)
@@ -133,9 +133,9 @@ _F32 = np.dtype(np.float32)
 #: 2.63 -> 2.18, 4x4x4 2.87 -> 2.14, 16x16x16 3.25 -> 2.54, 32x32x32 5.49 -> 4.73, 64x64x64
 #: 19.9 -> 18.6, 20x100x400 55.6 -> 54.4; float64 4x4x4 3.02 -> 2.12; equal from ~128^3 on
 _DOT = (_F32, np.dtype(np.float64))
-#: the K-split GEMM (``_k_split``): float32, rows in SPLIT_M, more than SPLIT_K inner columns,
-#: at least SPLIT_MIN_N output columns, slices of K at most SPLIT_CHUNK wide
-SPLIT_M, SPLIT_K, SPLIT_MIN_N, SPLIT_CHUNK = (48, 64), 512, 256, 256
+#: the transposed GEMM (``_transposed``): float32, rows in TRANSPOSED_M, more than
+#: TRANSPOSED_K inner columns, at least TRANSPOSED_MIN_N output columns
+TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
 #: the row-blocked GEMM (``_small_k``): float32, at most SMALL_K inner columns, outputs of
 #: at least SMALL_K_MIN_OUT elements (6 MB of float32), blocks of SMALL_K_ROWS rows
 SMALL_K, SMALL_K_MIN_OUT, SMALL_K_ROWS = 64, 1_500_000, 128
