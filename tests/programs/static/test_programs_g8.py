@@ -5,7 +5,8 @@ and a global max (tf_cnn_any_image_size.py); keras.io's 'text classification fro
 with a callable standardize, adapt on a dataset and a bigram variant
 (keras_text_classification_from_scratch.py), a multi-label tagger with Resizing
 (pad_to_aspect_ratio) and AUC(multi_label=True) (keras_multi_label_image_tags.py, against
-Keras 3's metric), a stateful LSTM saved and reloaded (keras_stateful_lstm_save_reload.py);
+Keras 3's metric), a stateful LSTM saved and reloaded (keras_stateful_lstm_save_reload.py), a
+hand-written seq2seq with greedy decoding in tf.while_loop (tf_seq2seq_greedy_while_loop.py);
 checked by its printed properties and against NumPy where the values can be
 recomputed."""
 
@@ -88,3 +89,15 @@ def test_stateful_lstm_save_reload(capsys):
         assert f"{name} same predictions: True" in out
     losses = [numbers(ln)[-1] for ln in out.splitlines() if ln.startswith("Epoch")]
     assert len(losses) == 6 and losses[-1] < 0.2 * losses[0]
+
+
+def test_seq2seq_greedy_decoding_with_while_loop(capsys):
+    out, env = run_program("tf_seq2seq_greedy_while_loop.py", capsys)
+    assert "decoded shape (64, 5)" in out
+    assert numbers(line(out, "greedy token accuracy"))[0] > 0.8
+    losses = [numbers(ln)[-1] for ln in out.splitlines() if ln.startswith("step")]
+    assert losses[-1] < 0.3 * losses[0]
+    # the while_loop's tokens are what the teacher-forced graph predicts when fed them back
+    assert "teacher forcing on the greedy tokens gives them back: True" in out
+    dec = env["decoded"]
+    assert dec.shape == (64, 5) and set(np.unique(dec)) <= set(range(10))
