@@ -335,8 +335,10 @@ def diag(diagonal, name: str | None = None) -> Tensor:
 def matrix_diag_part(input, name: str | None = None) -> Tensor:  # noqa: A002
     def f(x):
         n, m = _static(x, "diag_part", [x.aval.ndim - 2, x.aval.ndim - 1])[-2:]
-        return _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -1) \
+        d = _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -1) \
             if n <= m else _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -2)
+        # (a sum of bools counts them, int64: TensorFlow's diagonal keeps the input's dtype)
+        return _ops.cast(d, x.aval.dtype) if x.aval.dtype != d.aval.dtype else d
     return _scoped("MatrixDiagPart", name, f, input)
 
 

@@ -88,8 +88,10 @@ def logical_xor(x, y, name="LogicalXor"):
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """The (biased) variance over ``axis``."""
     def fn(x):
+        from ._api import _rank0_axes  # (TF's 'Invalid reduction dimension' on a 0-d x)
+
         ax = axis if not isinstance(axis, list) else tuple(axis)
-        m = _ops.mean(x, ax, True)
+        m = _ops.mean(_rank0_axes(x, ax), ax, True)
         d = _ops.sub(x, m)
         return _ops.mean(_ops.mul(d, d), ax, keepdims)
     return _scoped("reduce_variance", name, fn, input_tensor)

@@ -38,3 +38,22 @@ def test_arg_extreme_dimension_range(fn):
         r = getattr(tf, fn)(tf.constant([[1.0, 2.0]]), -1)
         with tf.Session() as sess:
             assert sess.run(r).tolist() == ([1] if fn == "argmax" else [0])
+
+
+@pytest.mark.parametrize("fn", ["reduce_std", "reduce_variance"])
+def test_moments_of_a_scalar_over_an_axis(fn):
+    with tf.Graph().as_default(), pytest.raises(
+            ValueError, match="Invalid reduction dimension -1 for input with 0 dimensions"):
+        getattr(tf.math, fn)(tf.constant(1.5), -1)
+
+
+def test_diag_part_keeps_the_dtype():
+    import numpy as np
+    with tf.Graph().as_default():
+        parts = [tf.linalg.diag_part(tf.constant(v)) for v in (
+            np.array([[True, False], [False, True]]), np.arange(6, dtype=np.int32).reshape(3, 2),
+            np.arange(6.0).reshape(2, 3))]
+        with tf.Session() as sess:
+            got = sess.run(parts)
+    assert [(g.dtype.name, g.tolist()) for g in got] == [
+        ("bool", [True, True]), ("int32", [0, 3]), ("float64", [0.0, 4.0])]
