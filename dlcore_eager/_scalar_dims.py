@@ -1,26 +1,42 @@
-"""PyTorch's rule for a dimension argument on a 0-d tensor: the scalar counts as a 1-element
-vector (dims 0 and -1 are valid) and the results are 0-d again.  ``torch.max(torch.tensor(2.5),
-0)`` is ``(2.5, 0)``, ``torch.sort``/``topk``/``cummax``/``var``/``gather``/``index_select`` alike.
+"""PyTorch's rule for a dimension argument on a 0-d tensor (ATen's ``maybe_wrap_dim`` with
+``wrap_scalar``): the scalar counts as a 1-element vector, so dims 0 and -1 are valid, and the
+results are 0-d again.  ``torch.max(torch.tensor(2.5), 0)`` is ``(2.5, 0)``;
+``torch.sort``/``topk``/``cummax``/``var``/``gather``/``index_select`` alike.
 
 The primitives' shape rules index the input's shape by the dim, which a 0-d shape has not, so
-these entries retry a call that failed on a 0-d input with every 0-d tensor argument as a
-1-element vector, and make the results 0-d.  Nothing changes for a call that succeeds (no cost
-but the wrapper's call); a dim out of range still fails, with the 1-element call's error
-(PyTorch's range [-1, 0])."""
+the entries of :data:`DIMS` apply the rule before they bind: a 0-d input with an integer dim
+(given, or the entry's default, -1 for sort/argsort/topk) is called as a 1-element vector, with
+its other 0-d tensor arguments likewise, and the results are made 0-d; a dim out of range is
+the vector's IndexError (PyTorch's range ``[-1, 0]``).  A call on a tensor of rank 1 or more
+costs one check.  The entry sits under the fast lane (``_lane``), which takes its own tiny-
+tensor calls first and passes a 0-d one on."""
 
 from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from .tensor import Tensor
 
-#: The entries (functions on dlcore_eager and Tensor methods) that take a dim and failed on 0-d.
-NAMES = ("max", "min", "argmax", "argmin", "sort", "argsort", "topk", "var", "std", "var_mean",
-         "std_mean", "cummax", "cummin", "gather", "index_select")
+#: The entries (functions on dlcore_eager and Tensor methods) that take a dim on a 0-d input:
+#: the dim's position (the input, or ``self``, first) and its default (None: every dim,
+#: nothing to wrap).
+DIMS = {"max": (1, None), "min": (1, None), "argmax": (1, None), "argmin": (1, None),
+        "var": (1, None), "std": (1, None), "var_mean": (1, None), "std_mean": (1, None),
+        "sort": (1, -1), "argsort": (1, -1), "topk": (2, -1), "cummax": (1, None),
+        "cummin": (1, None), "gather": (1, None), "index_select": (1, None)}
+
+
+def _is_dim(d) -> bool:
+    """An integer dim or a sequence of them (not a bool: ``var(x, True)`` is ``unbiased``)."""
+    if isinstance(d, (tuple, list)):
+        return len(d) > 0 and all(_is_dim(e) for e in d)
+    return isinstance(d, (int, np.integer)) and not isinstance(d, bool)
 
 
 def _as_vector(a):
-    return a.reshape(1) if isinstance(a, Tensor) and a.dim() == 0 else a
+    return a.reshape(1) if isinstance(a, Tensor) and not a._buf.ndim else a
 
 
 def _as_scalar(r):
@@ -32,27 +48,27 @@ def _as_scalar(r):
     return r
 
 
-def scalar_dims(fn):
-    """``fn`` with PyTorch's 0-d rule (see the module docstring)."""
+def scalar_dims(fn, pos: int, default):
+    """``fn`` with PyTorch's 0-d rule (see the module docstring); ``pos`` and ``default``
+    locate its dim argument."""
     @functools.wraps(fn)
-    def scalar_dims_entry(input, *args, **kwargs):
-        try:
-            return fn(input, *args, **kwargs)
-        except (IndexError, ValueError, RuntimeError):
-            if not (isinstance(input, Tensor) and input.dim() == 0):
-                raise
-        out = fn(input.reshape(1), *[_as_vector(a) for a in args],
-                 **{k: _as_vector(v) for k, v in kwargs.items()})
-        return _as_scalar(out)
+    def scalar_dims_entry(*args, **kwargs):
+        x = args[0] if args else kwargs.get("input")
+        if isinstance(x, Tensor) and not x._buf.ndim and _is_dim(
+                kwargs["dim"] if "dim" in kwargs else args[pos] if len(args) > pos else default):
+            return _as_scalar(fn(*[_as_vector(a) for a in args],
+                                 **{k: _as_vector(v) for k, v in kwargs.items()}))
+        return fn(*args, **kwargs)
     return scalar_dims_entry
 
 
 def install(module) -> None:
-    """Wrap ``NAMES`` on ``module`` (dlcore_eager) and on Tensor, where they exist."""
-    for name in NAMES:
+    """Wrap the entries of ``DIMS`` on ``module`` (dlcore_eager) and on Tensor, where they
+    exist."""
+    for name, (pos, default) in DIMS.items():
         fn = getattr(module, name, None)
         if fn is not None:
-            setattr(module, name, scalar_dims(fn))
+            setattr(module, name, scalar_dims(fn, pos, default))
         method = Tensor.__dict__.get(name)
         if method is not None and callable(method):
-            setattr(Tensor, name, scalar_dims(method))
+            setattr(Tensor, name, scalar_dims(method, pos, default))

@@ -72,7 +72,7 @@ def test_no_wrapper_in_front_of_the_binding(where, name):
     # no dtype-guard wrapper: the binding checks the dtype itself.  (A composite whose grad_fn
     # PyTorch names after the function, frac's FracBackward0, keeps its naming wrapper; a
     # reduction keeps _numpy_keywords' axis=/keepdims= renaming, and a dim-taking entry
-    # _scalar_dims' retry of a 0-d input as a 1-element vector, PyTorch's rule for scalars;
+    # _scalar_dims' entry, PyTorch's dim rule for a 0-d input (a 1-element vector, no retry);
     # the fast lane's entry, _lane.lane_entry, in front of argmax/sum/max/softmax/transpose.)
     f = getattr(dl if where == "torch" else dl.Tensor, name)
     while hasattr(f, "__wrapped__"):
