@@ -12,6 +12,9 @@ lookups built on it (``tf.train.latest_checkpoint``, ``get_checkpoint_state``,
 from __future__ import annotations
 
 import os
+import tempfile
+
+from dlcore.io.safetensors_io import UMASK
 
 from . import checkpoint_format
 
@@ -23,10 +26,18 @@ def write_checkpoint_state(directory: str, latest: str, all_paths: list,
             else p
     lines = [f'model_checkpoint_path: "{rel(latest)}"']
     lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
-    tmp = os.path.join(directory, filename + ".tmp")
-    with open(tmp, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, os.path.join(directory, filename))
+    # a unique temporary name (two Savers of one folder in two threads shared 'checkpoint.tmp':
+    # one renamed the other's file away, FileNotFoundError), removed if the write fails
+    fd, tmp = tempfile.mkstemp(prefix=filename + ".", suffix=".tmp", dir=directory or ".")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(tmp, 0o666 & ~UMASK)
+        os.replace(tmp, os.path.join(directory, filename))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 class CheckpointState:

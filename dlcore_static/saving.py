@@ -33,6 +33,7 @@ import numpy as np
 
 from dlcore import dtypes as _core_dtypes
 from dlcore import safe_io
+from dlcore.deferred_interrupt import deferred_interrupt
 from dlcore.registry import PRIMITIVES, AVal
 
 from ._graph_checks import (GraphFileError, _Arrays, _avals_txt, _bad, _check_control,
@@ -527,22 +528,33 @@ class Saver:
                 raise FailedPreconditionError(None, v.op, f"Attempting to use uninitialized "
                                               f"value {v.op.name}")
             arrays[name] = np.asarray(to_host(val))
-        checkpoint_format.write_variables(path, arrays)
-        if write_meta_graph or write_meta_graph is None:
-            try:
-                export_meta_graph(path + ".meta", graph=sess.graph)
-            except (GraphFileError, TypeError, ValueError, NotImplementedError) as e:
-                if write_meta_graph:
-                    raise
-                import warnings
-                warnings.warn(f"Saver.save: the graph was not written to {path}.meta ({e})",
-                              UserWarning, stacklevel=2)
-        self._kept = [k for k in self._kept if k != path] + [path]
-        if self._max_to_keep and len(self._kept) > self._max_to_keep:
-            for old in self._kept[:-self._max_to_keep]:
-                checkpoint_format.remove(old)
-            self._kept = self._kept[-self._max_to_keep:]
-        write_checkpoint_state(os.path.dirname(path) or ".", path, self._kept)
+        # A save that fails or is interrupted before it is registered removes the files it
+        # made (they were left behind, never counted by max_to_keep); the registration (the
+        # kept list, old checkpoints removed, the ``checkpoint`` file) is done as one step.
+        fresh = not checkpoint_format.exists(path) and not os.path.exists(path + ".meta")
+        try:
+            checkpoint_format.write_variables(path, arrays)
+            if write_meta_graph or write_meta_graph is None:
+                try:
+                    export_meta_graph(path + ".meta", graph=sess.graph)
+                except (GraphFileError, TypeError, ValueError, NotImplementedError) as e:
+                    if write_meta_graph:
+                        raise
+                    import warnings
+                    warnings.warn(f"Saver.save: the graph was not written to {path}.meta "
+                                  f"({e})", UserWarning, stacklevel=2)
+            with deferred_interrupt():
+                kept = [k for k in self._kept if k != path] + [path]
+                if self._max_to_keep and len(kept) > self._max_to_keep:
+                    for old in kept[:-self._max_to_keep]:
+                        checkpoint_format.remove(old)
+                    kept = kept[-self._max_to_keep:]
+                write_checkpoint_state(os.path.dirname(path) or ".", path, kept)
+                self._kept = kept
+        except BaseException:
+            if fresh and path not in self._kept:
+                checkpoint_format.remove(path)
+            raise
         return path
 
     @property

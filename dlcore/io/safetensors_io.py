@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import struct
+import tempfile
 from collections.abc import Callable
 from typing import IO
 
@@ -86,16 +87,37 @@ def dumps(arrays: dict[str, np.ndarray], metadata: dict[str, str] | None = None)
 def write(f: str | os.PathLike | IO[bytes], arrays: dict[str, np.ndarray],
           metadata: dict[str, str] | None = None) -> None:
     """Write a safetensors file to a path (atomically: a temporary file, then rename) or to a
-    binary file object."""
+    binary file object.  The temporary file's name is unique (two threads or processes saving
+    to one path each rename a whole file; a shared ``path.tmp`` let one truncate the other's
+    half-written file, or rename it away: a corrupt file or FileNotFoundError), and it is
+    removed when the write fails or is interrupted."""
     blob = dumps(arrays, metadata)
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
+        folder, base = os.path.split(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=base + ".", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.chmod(tmp, 0o666 & ~UMASK)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
     else:
         f.write(blob)
+
+
+def _read_umask() -> int:
+    """The process's umask, read once when this module is imported (mkstemp makes files 0600;
+    a saved file gets the mode open() would give it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
 
 
 def loads(data: bytes, error: ErrorFactory) -> tuple[dict[str, np.ndarray], dict[str, str]]:
