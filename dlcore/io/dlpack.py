@@ -177,11 +177,9 @@ def _peek(capsule) -> DLTensor:
                        ctypes.POINTER(DLManagedTensor)).contents.dl_tensor
 
 
-def _host_view(capsule) -> np.ndarray:
-    """Consume ``capsule``: a writable ndarray over its memory (host memory, or the simulator's
-    "device" memory), which calls the producer's deleter when the last view is collected."""
-    t = _peek(capsule)
-    ptr = _GetPointer(id(capsule), _NAME)
+def _layout(t) -> tuple:
+    """The NumPy dtype, shape and byte strides (None: C-contiguous) of a DLTensor; a dtype
+    NumPy has no form for (vector lanes, sub-byte bits, an unknown code) is a TypeError."""
     kind = _KINDS.get(t.dtype.code)
     if kind is None or t.dtype.lanes != 1 or t.dtype.bits % 8:
         raise TypeError(f"from_dlpack: unsupported DLPack dtype (code {t.dtype.code}, "
@@ -190,6 +188,15 @@ def _host_view(capsule) -> np.ndarray:
     shape = tuple(int(t.shape[i]) for i in range(t.ndim))
     strides = (tuple(int(t.strides[i]) * dt.itemsize for i in range(t.ndim)) if t.strides
                else None)
+    return dt, shape, strides
+
+
+def _host_view(capsule) -> np.ndarray:
+    """Consume ``capsule``: a writable ndarray over its memory (host memory, or the simulator's
+    "device" memory), which calls the producer's deleter when the last view is collected."""
+    t = _peek(capsule)
+    ptr = _GetPointer(id(capsule), _NAME)
+    dt, shape, strides = _layout(t)
     data = (t.data or 0) + t.byte_offset
     _SetName(capsule, _USED)                            # consumed: we own the deleter call
     owner = _Release(ptr)
@@ -211,14 +218,7 @@ def _import_cuda_capsule(capsule):
         return FakeCUDAArray(_host_view(capsule))
     t = _peek(capsule)
     ptr = _GetPointer(id(capsule), _NAME)
-    kind = _KINDS.get(t.dtype.code)
-    if kind is None or t.dtype.lanes != 1 or t.dtype.bits % 8:
-        raise TypeError(f"from_dlpack: unsupported DLPack dtype (code {t.dtype.code}, "
-                        f"{t.dtype.bits} bits, {t.dtype.lanes} lanes)")
-    dt = np.dtype("?" if kind == "b" else f"{kind}{t.dtype.bits // 8}")
-    shape = tuple(int(t.shape[i]) for i in range(t.ndim))
-    strides = (tuple(int(t.strides[i]) * dt.itemsize for i in range(t.ndim)) if t.strides
-               else None)
+    dt, shape, strides = _layout(t)
     desc = {"shape": shape, "typestr": dt.str, "data": ((t.data or 0) + t.byte_offset, False),
             "strides": strides, "version": 3, "stream": None}
     _SetName(capsule, _USED)
