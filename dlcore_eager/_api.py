@@ -540,9 +540,12 @@ def activation(export, ns, name):
     ``inplace=False`` (True: the result is written into ``input``, as PyTorch does)."""
     fn = export.fn
     params = export.option("torch_params", ())
+    kinds, check = _DTYPE_POLICY.get(name, ("", None))  # (F.elu of an int tensor: refused)
 
     def f(input, *a, **kw):
         x = _tensor_arg(input, name)
+        if check is not None and x._buf.dtype.kind in kinds:
+            check((x,), {})
         values, inplace = _api.bind_params(name, params, a, kw, "inplace")
         if inplace:
             x._check_inplace()

@@ -463,6 +463,12 @@ POLICY: dict = {
     "square": ("b", _square_bool),
     "hypot": ("biu", _hypot),
     "logaddexp": ("biu", _promoted_refusal("logaddexp_cpu")),
+    # activations PyTorch computes for floating tensors only (dlcore's made floats of ints)
+    **{name: ("biu", _float_only(kernel)) for name, kernel in (
+        ("elu", "elu_cpu"), ("selu", "elu_cpu"), ("celu", "elu_cpu"),
+        ("leaky_relu", "leaky_relu_cpu"), ("silu", "silu_cpu"), ("mish", "mish_cpu"),
+        ("hardsigmoid", "hardsigmoid_cpu"), ("hardswish", "hardswish_cpu"),
+        ("logsigmoid", "log_sigmoid_cpu"))},
     **{name: ("bfc", _float_shift("lshift_cpu"))
        for name in ("bitwise_left_shift", "__lshift__", "__rlshift__")},
     **{name: ("bfc", _float_shift("rshift_cpu"))

@@ -63,3 +63,15 @@ def test_indexing_a_0d_tensor_is_an_index_error(index):
             L.tensor(1.5)[index]
     with pytest.raises(IndexError, match="too many indices"):
         D.ones(2)[0, 0]
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "leaky_relu", "silu", "mish",
+                                  "hardsigmoid", "hardswish", "logsigmoid"])
+def test_float_only_activations_refuse_integers_as_torch(name):
+    for dtype in ("int64", "bool"):
+        t, d = (_outcome(lambda L: getattr(L.nn.functional, name)(
+            L.tensor([[1, 0]], dtype=getattr(L, dtype))), L) for L in (torch, D))
+        assert d == t
+    t, d = (_outcome(lambda L: getattr(L.nn.functional, name)(L.tensor([-1.0, 2.0])), L)
+            for L in (torch, D))
+    assert d[1][0][:2] == t[1][0][:2] and d[1][0][2] == pytest.approx(t[1][0][2], abs=1e-6)
