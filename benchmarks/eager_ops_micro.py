@@ -6,7 +6,8 @@
 The ops that programs made of thousands of small steps use most (a BiLSTM-CRF, a char-RNN, a
 tree network): elementwise add/mul, mm/matmul, F.linear, cat/stack, indexing (int, slice,
 tensor), view/t, activations, log_softmax, reductions, and the backward of a small chain; on
-shapes 1xH and HxH (H = 32).  Both libraries run in the same process, one thread each (the
+shapes 1xH and HxH (H = 32); then the eager lane's targets on 4x8 tensors without grad
+(reductions, softmaxes, joins, unary ops, transpose/view) and a 10-op chain's backward.  Both libraries run in the same process, one thread each (the
 thread policy of ``benchmarks.threads``), interleaved row by row, and each row keeps the best
 of several rounds of CPU time (``time.process_time``: another process on a shared machine adds
 wall time, not CPU time).  Measured, never asserted in tests.
@@ -44,6 +45,13 @@ def rows(T, H: int = 32) -> dict:
     def chain():
         T.tanh(F.linear(v1, W, b)).sum().backward()
 
+    x, y = t(4, 8), t(4, 8)                     # the lane's targets (issue 19): 4x8, no grad
+    g, h = t(4, 8, rg=True), t(4, 8, rg=True)
+
+    def chain10():                              # ten ops on 4x8 tensors, then backward
+        z = (g * h).exp().neg().relu() + g
+        (z * h).softmax(1).log().mean(0).sum().backward()
+
     return {
         "add 1xH": lambda: v1 + v2,
         "mul 1xH": lambda: v1 * v2,
@@ -66,6 +74,21 @@ def rows(T, H: int = 32) -> dict:
         "max(x, 1) 1xH": lambda: v1.max(1),
         "argmax 1xH": lambda: v1.argmax(),
         "backward linear-tanh-sum": chain,
+        "sum 4x8": lambda: x.sum(),
+        "sum(1) 4x8": lambda: x.sum(1),
+        "mean 4x8": lambda: x.mean(),
+        "max(x, 1) 4x8": lambda: x.max(1),
+        "argmax(1) 4x8": lambda: x.argmax(1),
+        "cat 2 x 4x8": lambda: T.cat([x, y], 1),
+        "stack 2 x 4x8": lambda: T.stack([x, y]),
+        "softmax 4x8": lambda: T.softmax(x, 1),
+        "log_softmax 4x8": lambda: F.log_softmax(x, dim=1),
+        "relu 4x8": lambda: T.relu(x),
+        "exp 4x8": lambda: x.exp(),
+        "neg 4x8": lambda: -x,
+        "transpose 4x8": lambda: x.transpose(0, 1),
+        "view(-1) 4x8": lambda: x.view(-1),
+        "backward 10-op chain 4x8": chain10,
     }
 
 

@@ -306,14 +306,19 @@ def _reduce_parse(prim, labels, mean: bool):
 
 
 def _arg_parse(prim):
-    """argmax over an int dim (dim None flattens first: the general entry)."""
+    """argmax over an int dim, or over the flattened tensor (no dim, no keepdim: as the
+    general entry, ``_tensor_ops.argmax``, binds it, on the buffer viewed as a vector)."""
     def parse(args, kw):
-        if len(args) < 2 and "dim" not in kw:
-            return None
         a = _float_args(args, kw)
-        if a is None or a[1] is None:
+        if a is None:
             return None
-        return small_unary(prim, a[0], (a[1], a[2]), _axis_params)
+        x, dim, keepdim = a
+        if dim is None:
+            if keepdim is not False:
+                return None
+            x = _make(x._buf.reshape(-1))
+            dim = 0
+        return small_unary(prim, x, (dim, keepdim), _axis_params)
     return parse
 
 

@@ -82,7 +82,8 @@ def test_no_grad_results_and_the_plan_is_used(name, f):
     with dl.no_grad():
         f(dl, x.requires_grad_(True))
     r = f(dl, _pair(dl, "float32"))
-    assert _lane._PLANS, name                       # the lane made (and used) a plan
+    if name not in ("neg", "exp", "relu"):          # (no params: apply's own path)
+        assert _lane._PLANS, name                   # the lane made (and used) a plan
     for t in _outs(r):
         assert not t.requires_grad and t.grad_fn is None
 
