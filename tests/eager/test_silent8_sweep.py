@@ -69,8 +69,8 @@ def test_indexing_a_0d_tensor_is_an_index_error(index):
                                   "hardsigmoid", "hardswish", "logsigmoid"])
 def test_float_only_activations_refuse_integers_as_torch(name):
     for dtype in ("int64", "bool"):
-        t, d = (_outcome(lambda L: getattr(L.nn.functional, name)(
-            L.tensor([[1, 0]], dtype=getattr(L, dtype))), L) for L in (torch, D))
+        t, d = (_outcome(lambda L, dt=dtype: getattr(L.nn.functional, name)(
+            L.tensor([[1, 0]], dtype=getattr(L, dt))), L) for L in (torch, D))
         assert d == t
     t, d = (_outcome(lambda L: getattr(L.nn.functional, name)(L.tensor([-1.0, 2.0])), L)
             for L in (torch, D))
