@@ -21,7 +21,14 @@ BoolTensor = CUDA_TYPES[D.bool_]
 
 
 def is_available() -> bool:
-    """True when CUDA kernels can run (a GPU with a driver, or Numba's simulator)."""
+    """True when CUDA kernels can run (a GPU with a driver, or Numba's simulator).
+
+    Decided (helper-D8): under ``NUMBA_ENABLE_CUDASIM=1`` this is True, so a program's
+    ``device = "cuda" if torch.cuda.is_available() else "cpu"`` takes the CUDA path and runs
+    every kernel in the simulator (correct, slow: keep shapes tiny).  The simulator is never on
+    by accident: only that variable, set before numba is imported, turns it on, and
+    ``get_device_name()`` says "Numba CUDA simulator".  Without a GPU or the simulator: False,
+    as PyTorch's CPU build."""
     return dlcore.cuda_available()
 
 
