@@ -406,7 +406,7 @@ class _ElementwiseKernel:
 #: One-input ufuncs that compute exactly the primitive's expression (-x, |x|: no rounding, no
 #: floating-point warnings), used by the one-input entry below PARALLEL_THRESHOLD, on these
 #: dtype kinds (complex |x| rounds: not here).
-UFUNC_UNARY = {np.negative: "fi", np.absolute: "fi"}
+UFUNC_UNARY: dict = {np.negative: "fi", np.absolute: "fi"}
 
 
 def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = None, *,
