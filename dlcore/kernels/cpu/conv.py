@@ -398,30 +398,27 @@ def _pool_args(kernel_size, strides, padding, dilation):
 
 def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
     """y = the maximum of each window (padding never wins)."""
-    if x.ndim == 5:
-        return _c3().max_pool(x, kernel_size=kernel_size, strides=strides, padding=padding,
-                              dilation=dilation, out_size=out_size)
-    x4 = _as2d(x)
-    out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), x.dtype)
-    if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size):
-        _k("max_pool_2x2", out.size * 4)(x4, out, False, _channels_last(x4))
-    elif out.size:
-        _k("max_pool", out.size * math.prod(kernel_size))(
-            x4, *_pool_args(kernel_size, strides, padding, dilation), out)
-    return out.reshape(x.shape[:2] + tuple(out_size))
+    return _max_pool(x, False, kernel_size, strides, padding, dilation, out_size)
 
 
 def max_pool_argmax(x, *, kernel_size, strides, padding, dilation, out_size):
     """i = the flat spatial index of each window's first maximum."""
+    return _max_pool(x, True, kernel_size, strides, padding, dilation, out_size)
+
+
+def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size):
+    """``max_pool``, or with ``argmax`` its ``max_pool_argmax``: one dispatch (3-D, the 2x2
+    kernel, the general window loop) for both."""
     if x.ndim == 5:
-        return _c3().max_pool_argmax(x, kernel_size=kernel_size, strides=strides,
-                                     padding=padding, dilation=dilation, out_size=out_size)
+        return (_c3().max_pool_argmax if argmax else _c3().max_pool)(
+            x, kernel_size=kernel_size, strides=strides, padding=padding, dilation=dilation,
+            out_size=out_size)
     x4 = _as2d(x)
-    out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64)
+    out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64 if argmax else x.dtype)
     if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size):
-        _k("max_pool_2x2", out.size * 4)(x4, out, True, _channels_last(x4))
+        _k("max_pool_2x2", out.size * 4)(x4, out, argmax, _channels_last(x4))
     elif out.size:
-        _k("max_pool_argmax", out.size * math.prod(kernel_size))(
+        _k("max_pool_argmax" if argmax else "max_pool", out.size * math.prod(kernel_size))(
             x4, *_pool_args(kernel_size, strides, padding, dilation), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
 
