@@ -84,5 +84,19 @@ def target_shape(value) -> tuple:
     t = tuple(int(d) for d in t)
     if t.count(-1) > 1:
         raise ValueError("There must be at most one unknown dimension (-1) in `target_shape`. "
-                         f"Received: target_shape={t}.")
+                         f"Received: target_shape={t}. Can only specify one unknown "
+                         "dimension.")                       # Keras 3's words, then Keras 2's
     return t
+
+
+def check_ndim(layer, shape, ndim: int | None = None, min_ndim: int | None = None) -> None:
+    """An input's rank against the layer's input spec, with Keras 3's words ('Input 0 of layer
+    "conv" is incompatible with the layer: expected min_ndim=4, found ndim=2. Full shape
+    received: (None, 3)'), instead of a shape error of an op inside the layer."""
+    shape = tuple(shape)
+    if (ndim is not None and len(shape) != ndim) or \
+            (min_ndim is not None and len(shape) < min_ndim):
+        want = f"ndim={ndim}" if ndim is not None else f"min_ndim={min_ndim}"
+        raise ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: "
+                         f"expected {want}, found ndim={len(shape)}. Full shape received: "
+                         f"{shape}")

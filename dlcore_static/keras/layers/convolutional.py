@@ -80,6 +80,7 @@ class _Conv(Layer):
         return self.data_format == "channels_last"
 
     def build(self, input_shape) -> None:
+        _checks.check_ndim(self, input_shape, min_ndim=self.rank + 2)
         c = input_shape[-1] if self._cl else input_shape[1]
         if c is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
@@ -159,6 +160,7 @@ class _Pool(Layer):
         self.padding, self.data_format = padding.lower(), _fmt(data_format)
 
     def call(self, x):
+        _checks.check_ndim(self, x.aval.shape, ndim=self.rank + 2)
         cl = self.data_format == "channels_last"
         fmt = ("NHWC" if cl else "NCHW") if self.rank == 2 else ("NWC" if cl else "NCW")
         fn = _nn.max_pool if self.kind == "max" else _nn.avg_pool

@@ -148,6 +148,10 @@ def _fix_unknown(rest: tuple, target: tuple) -> tuple:
     """``target`` with its -1 entry (if any) worked out from the sample shape ``rest``, as
     Keras's ``Reshape._fix_unknown_dimension`` (the batch stays -1, so it may be unknown)."""
     if -1 not in target:
+        if None not in rest and int(np.prod(rest)) != int(np.prod(target)):
+            # (it was built, and at run time its batch came out as N * prod(rest) / prod(target))
+            raise ValueError(f"total size of new array must be unchanged, input_shape = "
+                             f"{list(rest)}, output_shape = {list(target)}")
         return target
     if target.count(-1) > 1:
         raise ValueError("Can only specify one unknown dimension.")
