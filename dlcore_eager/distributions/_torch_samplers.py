@@ -149,10 +149,34 @@ def binomial(count: np.ndarray, prob: np.ndarray, generator=None) -> np.ndarray:
     e = _engine(generator)
     dt = np.float64 if count.dtype == np.float64 else np.float32
     s = float if dt is np.float64 else np.float32
-    cs = np.ascontiguousarray(count, dtype=dt).reshape(-1).tolist()
-    ps = np.ascontiguousarray(prob, dtype=dt).reshape(-1).tolist()
-    with e._lock:
-        out = e._each_on_uniforms(list(zip(cs, ps)),
-                                  lambda cp, unif: _binomial1(cp[0], cp[1], unif, s),
-                                  WORDS_PER_DRAW)
-    return np.array(out, dt).reshape(np.shape(count))
+    if _BINOMIAL_IN_PYTHON:
+        cs = np.ascontiguousarray(count, dtype=dt).reshape(-1).tolist()
+        ps = np.ascontiguousarray(prob, dtype=dt).reshape(-1).tolist()
+        with e._lock:
+            out = e._each_on_uniforms(list(zip(cs, ps)),
+                                      lambda cp, unif: _binomial1(cp[0], cp[1], unif, s),
+                                      WORDS_PER_DRAW)
+        return np.array(out, dt).reshape(np.shape(count))
+    from dlcore.kernels.cpu._jit_torch_binomial import binomial_fill
+    c = np.ascontiguousarray(count, dtype=dt).reshape(-1).astype(np.float64)
+    p = np.ascontiguousarray(prob, dtype=dt).reshape(-1).astype(np.float64)
+    res = np.empty(c.size)
+    with e._lock:                   # (words drawn ahead, the state then advanced by the used)
+        state = e.bg.state
+        raw = e.bg.random_raw(2 * (WORDS_PER_DRAW * c.size + 32))
+        used = 0
+        i = 0
+        while True:
+            i, k = binomial_fill(raw, c, p, dt is np.float32, i, res)
+            used += k
+            if i == c.size:
+                break
+            raw = np.concatenate([raw[k:], e.bg.random_raw(2 * (WORDS_PER_DRAW * (c.size - i)
+                                                                 + 32))])
+        e.bg.state = state
+        if used:
+            e._raw32(used)
+    return res.astype(dt).reshape(np.shape(count))
+
+
+_BINOMIAL_IN_PYTHON = False     # (the reference loop above, kept for checking the kernel)
