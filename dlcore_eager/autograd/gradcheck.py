@@ -28,16 +28,18 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     The check is PyTorch's ``fast_mode`` in spirit (one random cotangent rather than the whole
     Jacobian, which it implies), so ``fast_mode`` chooses nothing here; ``nondet_tol``,
     ``check_undefined_grad``, ``check_grad_dtypes`` and ``masked`` are accepted for PyTorch's
-    signature.  The batched and forward-mode checks are not available and raise."""
+    signature.  ``check_forward_ad`` compares forward mode (``forward_ad``) along a random
+    direction with the central difference; the batched checks are not available and raise."""
     for flag, name in ((check_batched_grad, "check_batched_grad"),
-                       (check_batched_forward_grad, "check_batched_forward_grad"),
-                       (check_forward_ad, "check_forward_ad")):
+                       (check_batched_forward_grad, "check_batched_forward_grad")):
         if flag:
             raise NotImplementedError(f"dlcore_eager: gradcheck({name}=True) is not supported "
-                                      "(no forward-mode AD / batched-gradient check)")
+                                      "(no batched-gradient check)")
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if check_forward_ad and not _forward_ok(fn, inputs, eps, atol, rtol, raise_exception):
+        return False
     if not check_backward_ad:
         return True
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     out = fn(*inputs)
     rng = np.random.default_rng(0)
@@ -63,6 +65,38 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
             if raise_exception:
                 raise GradcheckError(f"Jacobian mismatch for output 0 with respect to input {i},\n"
                                      f"numerical:{num}\nanalytical:{got}\n")
+            return False
+    return True
+
+
+def _forward_ok(fn, inputs, eps, atol, rtol, raise_exception) -> bool:
+    """Forward mode: each differentiable input's tangent (a random direction) through
+    ``forward_ad`` against the central difference of ``fn`` along it."""
+    from ..creation import tensor
+    from . import forward_ad as fwAD
+    rng = np.random.default_rng(2)
+    for i, t in enumerate(x for x in inputs if isinstance(x, Tensor) and x.requires_grad):
+        k = next(j for j, x in enumerate(inputs) if x is t)
+        v = rng.standard_normal(tuple(t.shape))
+        with fwAD.dual_level():
+            args = list(inputs)
+            args[k] = fwAD.make_dual(t, tensor(v, dtype=t.dtype))
+            jv = fwAD.unpack_dual(fn(*args)).tangent
+        buf = _host(t)
+        old = buf.copy()
+        with no_grad():
+            buf[...] = old + eps * v
+            fp = _host(fn(*inputs)).astype(np.float64)
+            buf[...] = old - eps * v
+            fm = _host(fn(*inputs)).astype(np.float64)
+            buf[...] = old
+        num = (fp - fm) / (2 * eps)
+        got = np.zeros_like(num) if jv is None else _host(jv)
+        if not np.allclose(got, num, atol=atol, rtol=rtol):
+            if raise_exception:
+                raise GradcheckError(f"Jacobian computed with forward mode mismatch for output 0 "
+                                     f"with respect to input {i},\nnumerical:{num}\n"
+                                     f"analytical:{got}\n")
             return False
     return True
 
