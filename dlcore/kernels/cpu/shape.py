@@ -103,6 +103,40 @@ def concatenate(*xs, axis):
     return np.concatenate(xs, axis=axis)
 
 
+def _transpose_small(shape, dtype, *, perm):
+    """The eager lane's plan (``dlcore_eager._lane.small_unary``) of ``transpose``,
+    ``squeeze`` and ``expand_dims``: the ndarray method with its argument worked out once."""
+    def run(x):
+        return x.transpose(perm)
+    return run
+
+
+def _squeeze_small(shape, dtype, *, axes):
+    def run(x):
+        return x.squeeze(axes)
+    return run
+
+
+def _expand_dims_small(shape, dtype, *, axes):
+    new = list(shape)
+    last = -1
+    for a in axes:
+        if a <= last or a > len(new):
+            return None                     # (the kernel's np.expand_dims case)
+        new.insert(a, 1)
+        last = a
+    out_shape = tuple(new)
+
+    def run(x):
+        return x.reshape(out_shape)
+    return run
+
+
+transpose.small = _transpose_small  # type: ignore[attr-defined]
+squeeze.small = _squeeze_small  # type: ignore[attr-defined]
+expand_dims.small = _expand_dims_small  # type: ignore[attr-defined]
+
+
 def _concatenate_small(shapes, dtypes, *, axis):
     """The eager lane's plan (``dlcore_eager._dispatch.small_many``): NumPy's concatenate
     with the axis bound."""
