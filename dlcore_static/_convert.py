@@ -120,3 +120,19 @@ def _scoped(scope: str, name, fn, *xs, **kw):
                 raise
             reraise_with_node(e, name or scope, scope, args)
     return rename(out, name or scope, first) if name else out
+
+
+def _class_labels(labels, logits):
+    """Sparse class ``labels`` for ``logits`` of shape (..., classes).  Labels of unknown rank
+    (``placeholder(tf.int64, shape=(None))``, Hands-On ML's spelling: ``(None)`` is ``None``)
+    take the logits' leading shape, the first axis read at run time, as TensorFlow's rule
+    ``labels.shape == logits.shape[:-1]`` gives them; others stay as they are."""
+    from dlcore import ops as _ops
+    from dlcore.registry import AVal
+    lb, lg = to_tensor(labels), to_tensor(logits)
+    lead = tuple(lg.aval.shape[:-1])
+    if not lb.op.attrs.get("unknown_rank") or not lead or None in lead[1:]:
+        return lb
+    out = _ops.reshape(lb, (-1,) + lead[1:])
+    out.aval = AVal(lead, out.aval.dtype)
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
-from ._convert import _args
+from ._convert import _args, _class_labels
 from .frontend import to_tensor
 from .graph import get_default_graph
 
@@ -83,7 +83,7 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0,
 def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
                                  loss_collection="losses",
                                  reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
-    labels, logits = to_tensor(labels), to_tensor(logits)
+    labels, logits = _class_labels(labels, logits), to_tensor(logits)
     with get_default_graph().name_scope(scope or "sparse_softmax_cross_entropy_loss"):
         loss = _reduce(_ops.sparse_softmax_cross_entropy(logits, labels), _w(weights),
                        reduction)

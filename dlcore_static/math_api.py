@@ -18,7 +18,7 @@ import numpy as np
 from dlcore import ops as _ops
 
 from . import dtypes as _dtypes
-from ._convert import _args, _same_type, _scoped
+from ._convert import _args, _class_labels, _same_type, _scoped
 from .array_api import nonzero_indices
 from .frontend import to_tensor
 from .graph import Tensor, get_default_graph
@@ -107,7 +107,7 @@ def arg_min(input, dimension=None, name=None, output_type=_dtypes.int64):  # noq
 def in_top_k(predictions, targets, k, name=None) -> Tensor:
     """True where the target class is among the ``k`` largest predictions of its row (ties
     count in its favour, as in TensorFlow)."""
-    p, t = to_tensor(predictions), to_tensor(targets)
+    p, t = to_tensor(predictions), _class_labels(targets, predictions)
     depth = p.aval.shape[-1]
     if depth is None:
         raise ValueError("in_top_k: the number of classes must be known")

@@ -6,7 +6,7 @@ import typing as _typing
 
 from dlcore import ops as _ops
 
-from ._convert import _args, _named, _scoped
+from ._convert import _args, _class_labels, _named, _scoped
 
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
@@ -45,7 +45,8 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named "
                          "arguments (labels=..., logits=..., ...)")
     return _scoped("SparseSoftmaxCrossEntropyWithLogits", name,
-                   lambda lg, lb: _ops.sparse_softmax_cross_entropy(lg, lb), logits, labels)
+                   lambda lg, lb: _ops.sparse_softmax_cross_entropy(lg, lb), logits,
+                   _class_labels(labels, logits))
 
 
 def bias_add(value, bias, data_format=None, name=None):

@@ -155,7 +155,10 @@ class GeneratorDataset(Dataset):
 
     def _iterate(self, ctx: Context):
         spec = self._spec
+        # as TensorFlow's py_func hands them over: NumPy arrays, a 0-d one as its scalar
+        # (a tf.string scalar as bytes, so the generator can hash or decode it)
         args = [ctx.values[a] if isinstance(a, Tensor) else a for a in self._args]
+        args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
         for value in self._generator(*args):
             try:
                 if spec.structure.kind == "leaf":

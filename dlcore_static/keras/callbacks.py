@@ -64,10 +64,15 @@ class _HistoryDict(dict):
     ``'mae'``, ``'accuracy'``).  A missing key that Keras 2.0-2.2 used for the same metric
     (its function's name, ``'val_mean_absolute_error'`` for ``metrics=['mae']``; ``'acc'`` for
     ``'accuracy'``) reads the same list, so programs written for either version run; ``keys()``
-    lists only the compiled names."""
+    lists only the compiled names.  The learning rate that ReduceLROnPlateau and
+    LearningRateScheduler log reads as ``'lr'`` (Keras 2) and ``'learning_rate'`` (Keras 3)."""
 
     def __missing__(self, key):
         from . import metrics as _metrics
+        if key in ("lr", "learning_rate"):
+            other = "learning_rate" if key == "lr" else "lr"
+            if dict.__contains__(self, other):
+                return dict.__getitem__(self, other)
         pre = "val_" if isinstance(key, str) and key.startswith("val_") else ""
         base = key[len(pre):] if isinstance(key, str) else key
         acc = ("acc", "accuracy")
