@@ -96,8 +96,7 @@ _FIXED: dict[str, dict[str, Any]] = {
     "ConvLSTM2D": {"data_format": "channels_last", "stateful": False, "dropout": 0.0,
                    "recurrent_dropout": 0.0},
     "ReLU": {"threshold": 0.0},
-    "Resizing": {"pad_to_aspect_ratio": False, "fill_mode": "constant", "fill_value": 0.0,
-                 "antialias": False},
+    "Resizing": {"fill_mode": "constant", "antialias": False},
 }
 _ONE_D = {"Cropping1D": "cropping", "ZeroPadding1D": "padding", "UpSampling1D": "size"}
 

@@ -1,6 +1,7 @@
 """keras.layers.Resizing(pad_to_aspect_ratio=True, fill_value=...) against real Keras 3.15
 (NumPy backend): a band of fill_value above and below (a wide image) or left and right (a tall
-one), then the resize; its config round-trips; pad and crop together is Keras's ValueError."""
+one), then the resize; its config and a .keras file round-trip (real Keras 3 loads the file
+and predicts the same); pad and crop together is Keras's ValueError."""
 
 from __future__ import annotations
 
@@ -35,3 +36,19 @@ def test_pad_to_aspect_ratio_matches_keras(shape):
     with pytest.raises(ValueError, match="Only one of `pad_to_aspect_ratio` & "
                                          "`crop_to_aspect_ratio` can be `True`"):
         L.Resizing(4, 4, pad_to_aspect_ratio=True, crop_to_aspect_ratio=True)
+
+
+def test_pad_to_aspect_ratio_survives_a_model_file(tmp_path):
+    k3 = keras3()
+    keras.backend.clear_session()
+    model = keras.models.Sequential([L.Resizing(8, 8, pad_to_aspect_ratio=True, fill_value=0.5,
+                                                input_shape=(6, 12, 1))])
+    x = RNG.uniform(0, 1, (2, 6, 12, 1)).astype("float32")
+    want = model.predict(x)
+    path = str(tmp_path / "r.keras")
+    model.save(path)
+    again = keras.models.load_model(path)
+    assert again.layers[0].pad_to_aspect_ratio and again.layers[0].fill_value == 0.5
+    np.testing.assert_allclose(again.predict(x), want, rtol=1e-6)
+    np.testing.assert_allclose(k3.models.load_model(path).predict(x, verbose=0), want,
+                               rtol=1e-5, atol=1e-6)
