@@ -127,7 +127,9 @@ def fix(layer, cfg: dict) -> None:
         out["vocabulary"] = layer.get_vocabulary(include_special_tokens=False) or None
         out["idf_weights"] = None if layer._idf_tokens is None else \
             [float(w) for w in layer._idf_tokens]
-        out.update({"ngrams": None, "ragged": False} if cls == "TextVectorization" else {})
+        if cls == "TextVectorization":
+            n = layer.ngrams
+            out.update({"ngrams": list(n) if isinstance(n, tuple) else n, "ragged": False})
         if cls == "IntegerLookup":
             out["vocabulary_dtype"] = "int64"
             cfg.pop("encoding", None)

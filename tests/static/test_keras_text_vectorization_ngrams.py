@@ -96,3 +96,20 @@ def test_object_array_of_str_is_fed_as_bytes():
     with tf.Session(graph=g) as sess:
         v, k = sess.run([x, n], {x: np.array(["A", "é"], dtype=object)})
     assert v.tolist() == [b"A", "é".encode()] and k.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("ngrams", [2, (1, 3)])
+def test_ngrams_survive_a_model_file(tmp_path, ngrams):
+    keras.backend.clear_session()
+    layer = keras.layers.TextVectorization(ngrams=ngrams, output_sequence_length=6)
+    layer.adapt(TEXTS)
+    inp = keras.Input((1,), dtype="string")
+    model = keras.Model(inp, layer(inp))
+    x = np.array([["the cat sat down"], ["a dog"]])
+    want = model.predict(x)
+    path = str(tmp_path / "t.keras")
+    model.save(path)
+    again = keras.models.load_model(path)
+    tv = next(ly for ly in again.layers if type(ly).__name__ == "TextVectorization")
+    assert tv.ngrams == ngrams
+    np.testing.assert_array_equal(again.predict(x), want)
