@@ -172,3 +172,36 @@ def test_learning_rate_scheduler_and_csv_logger(capsys, tmp_path):
     rows = env["rows"]
     losses = [float(r[rows[0].index("loss")]) for r in rows[1:6]]
     np.testing.assert_allclose(losses, env["history"].history["loss"], rtol=1e-6)
+
+
+def test_seq2seq_greedy_while_loop_agrees_with_teacher_forcing(capsys):
+    out, env = run_program("tf_seq2seq_greedy_attention.py", capsys)
+    assert "greedy [None, 5] alphas [None, 5, 5]" in out
+    assert numbers(line(out, "final loss"))[0] < 0.3 * numbers(line(out, "iter 0 loss"))[0]
+    assert numbers(line(out, "greedy token accuracy"))[0] > 0.8
+    tf, pred = env["tf"], env["pred"]
+    np.testing.assert_allclose(env["att"].sum(-1), 1.0, rtol=1e-5)
+    # the while_loop's greedy tokens are the argmax of the unrolled decoder fed those tokens
+    fed = np.concatenate([np.zeros((len(pred), 1), np.int32), pred[:, :-1]], axis=1)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        g, lg = sess.run([env["greedy"], env["train_logits"]],
+                         {env["src"]: env["test_src"], env["dec_in"]: env["test_dec"]})
+        lg2 = sess.run(env["train_logits"], {env["src"]: env["test_src"], env["dec_in"]:
+                                             np.concatenate([np.zeros((64, 1), np.int32),
+                                                             g[:, :-1]], axis=1)})
+    np.testing.assert_array_equal(lg2.argmax(-1), g)
+    assert fed.shape == pred.shape
+
+
+def test_custom_estimator_model_fn(capsys, tmp_path):
+    out, env = run_program("tf_estimator_model_fn.py", capsys, [tmp_path])
+    res = env["eval_result"]
+    assert res["global_step"] == 60
+    acc = numbers(line(out, "Test set accuracy"))[0]
+    y, probs = env["test_y"], env["probs"].astype(np.float64)
+    assert acc == pytest.approx(float((env["pred_ids"] == y).mean()), abs=1e-3)
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+    ce = -np.mean(np.log(probs[np.arange(len(y)), y]))
+    assert res["loss"] == pytest.approx(ce, rel=1e-3, abs=1e-6)
+    assert len(env["predictions"]) == 60
