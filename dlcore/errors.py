@@ -11,6 +11,7 @@ code and ``except ValueError`` in TensorFlow-style code both catch it::
     ShapeError(ValueError, RuntimeError)
       AxisError(ShapeError, IndexError)       axis/dim/index out of range
     DTypeError(TypeError, RuntimeError)       PyTorch refuses a dtype with RuntimeError
+      DTypeNotImplemented(DTypeError, NotImplementedError)  a kernel without this dtype
       ComplexUnsupported(DTypeError, NotImplementedError)   a complex input to a real-only op
     DeviceError(RuntimeError)
     LinAlgError(RuntimeError)                 a singular matrix where an inverse is needed
@@ -47,10 +48,27 @@ class DTypeError(TypeError, RuntimeError):
     TypeError as TensorFlow's build-time refusal, a RuntimeError as PyTorch's
     (``torch.ones(3, dtype=torch.bool).neg()``, ``"abs_cpu" not implemented for 'Bool'``)."""
 
+    def __new__(cls, *args, exact: bool = False, **kwargs):
+        # A dtype refusal by an op's rule (``"expects integer or bool inputs"``, ``"does not
+        # accept bool inputs"``, ...) is PyTorch's ``"bitwise_and_cpu" not implemented for
+        # 'Float'``, a NotImplementedError (a RuntimeError): such a DTypeError is made a
+        # DTypeNotImplemented, here, for every op at once.  ``exact=True`` messages are
+        # PyTorch's own words for a RuntimeError (``Negation, the `-` operator, on a bool
+        # tensor``) and stay plain; so does an argument-less ``__new__`` (a re-raise copy).
+        made = DTypeNotImplemented if cls is DTypeError and args and not exact else cls
+        return super().__new__(made, *args)
+
     def __init__(self, op: str, message: str, dtypes=(), *, exact: bool = False):
         self.op = op
         names = ", ".join(getattr(d, "name", str(d)) for d in dtypes)
         super().__init__(message if exact else f"{message} for '{op}' (input dtypes: {names})")
+
+
+class DTypeNotImplemented(DTypeError, NotImplementedError):
+    """What ``DTypeError(op, message, dtypes)`` makes (see ``DTypeError.__new__``): an op's rule
+    refusing a dtype, as PyTorch's missing CPU kernel for it (``"elu_cpu" not implemented for
+    'Long'``) raises NotImplementedError; still a TypeError (TensorFlow's build-time error) and
+    a DTypeError, so ``except TypeError``/``except RuntimeError``/``except DTypeError`` catch it."""
 
 
 class ComplexUnsupported(DTypeError, NotImplementedError):
