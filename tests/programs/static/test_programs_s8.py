@@ -205,3 +205,26 @@ def test_custom_estimator_model_fn(capsys, tmp_path):
     ce = -np.mean(np.log(probs[np.arange(len(y)), y]))
     assert res["loss"] == pytest.approx(ce, rel=1e-3, abs=1e-6)
     assert len(env["predictions"]) == 60
+
+
+def test_dlwp_gan_train_on_batch_matches_keras3(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_gan_train_on_batch.py", capsys)
+    assert "gan trainable weights 6 discriminator trainable weights 0" in out
+    assert "gan step left the discriminator unchanged True" in out
+    assert "discriminator trained True" in out
+    assert len([ln for ln in out.splitlines() if ln.startswith("step")]) == 3
+    L = keras3.layers
+    g_in = keras3.Input((4,))
+    x = L.Reshape((4, 4, 8))(L.LeakyReLU(0.3)(L.Dense(128)(g_in)))
+    x = L.LeakyReLU(0.3)(L.Conv2DTranspose(8, 4, strides=2, padding="same")(x))
+    gen = keras3.Model(g_in, L.Conv2D(1, 3, activation="tanh", padding="same")(x))
+    d_in = keras3.Input((8, 8, 1))
+    y = L.Flatten()(L.LeakyReLU(0.3)(L.Conv2D(8, 3)(d_in)))
+    disc = keras3.Model(d_in, L.Dense(1, activation="sigmoid")(L.Dropout(0.4)(y)))
+    gen.set_weights(env["generator"].get_weights())
+    disc.set_weights(env["discriminator"].get_weights())
+    z = np.random.RandomState(1).normal(size=(5, 4)).astype("float32")
+    ours = env["generator"].predict(z)
+    np.testing.assert_allclose(gen.predict(z, verbose=0), ours, atol=1e-5)
+    np.testing.assert_allclose(disc.predict(ours, verbose=0),
+                               env["discriminator"].predict(ours), atol=1e-5)
