@@ -98,6 +98,8 @@ class _Builder:
         self.count = 0
         self.env: dict = {}
         self.why: list[str] = []
+        self.inplace: dict = {}         # in-place updates, and those folded into their GEMM
+        self.folds: dict = {}           # (gemm_fold.py), set by compile_plan
 
     def fresh(self, prefix: str) -> str:
         self.count += 1
@@ -400,6 +402,10 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
         # gets its glue: one call per run instead of the interpreter's loop over its steps
         return None, "no node can be compiled: " + "; ".join(b.why[:3])
     inplace = b.inplace_candidates(compiled)
+    from . import gemm_fold
+    b.inplace, b.folds = inplace, gemm_fold.find(b, compiled, inplace)
+    for u in b.folds:               # the update is one call in the glue (gemm_fold.py)
+        compiled[u] = False
     consumers = prog.consumers()
     for n in prog.nodes:                      # descendants follow control edges too
         for c in n.control:
@@ -428,6 +434,9 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
         order = _schedule(prog, compiled, set(inplace), first)
     except Unsupported:
         inplace = {}
+        for u in b.folds:                   # (folded updates are in-place ones)
+            compiled[u] = True
+        b.inplace, b.folds = inplace, {}
         order = _schedule(prog, compiled)
     return _load(b, order, compiled, inplace, compiled)
 

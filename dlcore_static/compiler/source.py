@@ -263,6 +263,13 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
         return []
     if n.type == "NoOp":
         return []
+    folds = getattr(b, "folds", None)
+    if folds:                           # an SGD update folded into its GEMM (gemm_fold.py)
+        if n in folds:
+            from .gemm_fold import lines
+            return lines(b, n, py, env)
+        if any(n is mm for mm, _ in folds.values()):
+            return []                   # (the product: made by its update's GEMM)
     if glue is None and n.kind == "prim" and n.prim.name == "transpose" and \
             len(n.inputs) == 1 and \
             len(n.inputs[0].aval.shape) == 2 and tuple(n.params.get("perm", ())) == (1, 0):

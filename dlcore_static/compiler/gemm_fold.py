@@ -1,0 +1,121 @@
+"""The SGD update of a weight folded into its gradient GEMM in a compiled CPU plan (issue 19).
+
+An in-place update (``codegen._Builder.inplace_candidates``) that computes ``w - c * m`` where
+``w`` is the variable's read, ``c`` a float32 scalar constant and ``m`` a float32 matrix product
+``a @ b`` that nothing else reads (no other node, fetch or control edge) is written as one call
+in the glue: ``gemm_update.sgemm_update(buf, w, a, b, c)``, i.e. ``w`` copied into the update's
+spare buffer (the one the unfused update loop would have written, ``source._inplace_factory``)
+and ``-c * a @ b`` added into it by one ``sgemm`` with ``beta = 1``.  The product is then not
+computed by its own node, and the update leaves its compiled segment.  The buffer is staged and
+committed like any in-place update, after everything else of the step has run (the update is
+scheduled late, as before), so a failing step changes no variable.
+
+Only at the shapes of ``dlcore.kernels.cpu.linalg.fused_update_shape`` (where it was measured
+faster, see ``dlcore.kernels.cpu.gemm_update``), on the CPU, with the CPU matmul kernel in
+place and NumPy's OpenBLAS ``cblas_sgemm`` found.  ``DLCORE_FOLD_UPDATE_GEMM=0`` turns it off.
+Values: the unfused plan's up to float32 rounding (the product is summed into ``w`` by the
+GEMM instead of rounded on its own first).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from .ir import Node
+
+_F32 = np.dtype(np.float32)
+
+
+def _scalar(v) -> float | None:
+    """The float32 scalar constant ``v`` holds, or None."""
+    n = v.node
+    if n.kind != "const" or v.aval.dtype != _F32:
+        return None
+    x = np.asarray(n.value)
+    if x.size != 1:
+        return None
+    c = float(x.reshape(()))
+    return c if np.isfinite(c) and c != 0.0 else None
+
+
+def _update_parts(u: Node):
+    """(matmul Val, constant, read Val) of an update fused as [mul(m, c), sub(w, that)]."""
+    if u.kind != "fused" or len(u.members) != 2:
+        return None
+    mul, sub = u.members
+    if mul.kind != "prim" or sub.kind != "prim" or mul.prim.name != "mul" or \
+            sub.prim.name != "sub" or mul.params or sub.params or len(mul.inputs) != 2 or \
+            len(sub.inputs) != 2 or sub.inputs[1].node is not mul:
+        return None
+    p, q = mul.inputs
+    c = _scalar(q)
+    m = p
+    if c is None:
+        c, m = _scalar(p), q
+    if c is None or m.node.kind != "prim" or m.node.prim.name != "matmul":
+        return None
+    return m, c, sub.inputs[0]
+
+
+def find(b, compiled: dict, inplace: dict) -> dict:
+    """{update node: (matmul node, constant)} of the in-place updates to fold (see above)."""
+    from dlcore.kernels.cpu import gemm_update
+    from dlcore.kernels.cpu import linalg as cpu_linalg
+    prog = b.prog
+    if os.environ.get("DLCORE_FOLD_UPDATE_GEMM", "1") == "0" or b.device is None or \
+            b.device.type != "cpu" or getattr(b, "glue", None) is not None:
+        return {}
+    consumers = prog.consumers()
+    controls = {c for n in prog.nodes for c in n.control}
+    fetched = {f.node for f in prog.fetches if f is not None}
+    out: dict = {}
+    for u in inplace:
+        parts = _update_parts(u)
+        if parts is None:
+            continue
+        mv, c, wv = parts
+        mm = mv.node
+        if wv.node.type != "VariableRead" or consumers.get(mm) != [u] or mm in fetched or \
+                mm in controls or mm.params or len(mm.inputs) != 2 or \
+                mm.prim.kernels.get("cpu") is not cpu_linalg.matmul:
+            continue
+        sa, sb = (tuple(v.aval.shape) for v in mm.inputs)
+        if len(sa) != 2 or len(sb) != 2 or None in sa + sb or sa[1] != sb[0] or \
+                any(v.aval.dtype != _F32 for v in mm.inputs) or \
+                tuple(wv.aval.shape) != (sa[0], sb[1]) or wv.aval.dtype != _F32 or \
+                tuple(u.avals[0].shape) != (sa[0], sb[1]) or u.avals[0].dtype != _F32:
+            continue
+        if not cpu_linalg.fused_update_shape(int(sa[0]), int(sa[1]), int(sb[1])):
+            continue
+        if not gemm_update.available():
+            return {}
+        out[u] = (mm, c)
+    return out
+
+
+def lines(b, u: Node, py: dict, env: dict) -> list[str]:
+    """The glue's lines for a folded update ``u`` (``b.folds[u]``): the spare buffer as the
+    update loop's segment takes it (``source._segment``), the BLAS threads for the GEMM's
+    size, then the copy and the GEMM."""
+    from dlcore.kernels.cpu import blas_threads, gemm_update
+
+    from .source import _inplace_factory
+    mm, c = b.folds[u]
+    var = b.inplace[u][0]
+    a, g = mm.inputs
+    m, k = (int(d) for d in a.aval.shape)
+    n = int(g.aval.shape[1])
+    fname, sp = f"B{u.id}", f"_sp{u.id}"
+    env[fname] = _inplace_factory(b.session, var)
+    env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
+    env["_fg"], env["_gu"] = blas_threads.for_gemm, gemm_update.sgemm_update
+    out = f"v{u.id}_0"
+    py[u.out()] = out
+    w = _update_parts(u)[2]
+    return [(f"{out} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
+             f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())"),
+            f"_fg({2.0 * m * k * n!r})",
+            f"_gu({out}, {py[w]}, {py[a]}, {py[g]}, {c!r})"]
