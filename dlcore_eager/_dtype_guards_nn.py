@@ -1,0 +1,119 @@
+"""PyTorch 2.13's dtype refusals for losses, norms, distances and random ``*_like`` functions
+of integer and bool tensors (dlcore's composites computed them in float or in the integer
+dtype): installed over the functions by :func:`install`, as :mod:`._dtype_guards` does for the
+element-wise ones, with PyTorch's exception type and words:
+
+* ``F.mse_loss``/``F.smooth_l1_loss``/``F.huber_loss`` of an integer or bool (promoted) dtype:
+  NotImplementedError ``"mse_cpu" not implemented for 'Long'``;
+* ``F.layer_norm``: ``"LayerNormKernelImpl" not implemented for 'Long'``;
+* ``torch.rand_like``/``torch.randn_like`` of an integer or bool result dtype:
+  ``"check_uniform_bounds"`` / ``"normal_kernel_cpu" not implemented for 'Long'``;
+* ``torch.norm``/``Tensor.norm``/``linalg.norm``/``linalg.vector_norm``/``F.normalize``: the
+  RuntimeError ``linalg.vector_norm: Expected a floating point or complex tensor as input. Got
+  Long``; ``torch.cdist``/``F.pdist``: ``cdist only supports floating-point dtypes, X1 got:
+  Long``.
+
+and ``F.gelu``: ``"GeluKernelImpl" not implemented for 'Long'``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
+from .tensor import Tensor
+
+
+def _promoted_loss(kernel: str):
+    """A loss of ``input`` and ``target``: refused when their promoted dtype is not floating."""
+    def check(args, kwargs):
+        a = args[0] if args else kwargs.get("input")
+        b = args[1] if len(args) > 1 else kwargs.get("target")
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            dt = np.result_type(a._buf.dtype, b._buf.dtype)
+            if dt.kind in "biu":
+                raise _kernel_refusal(kernel, dt)
+    return check
+
+
+def _layer_norm(args, kwargs):
+    x = _first(args, kwargs)
+    shape = args[1] if len(args) > 1 else kwargs.get("normalized_shape", ())
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if x is not None and x._buf.dtype.kind in "biu" and shape:   # (an empty shape: its error)
+        raise _kernel_refusal("LayerNormKernelImpl", x._buf.dtype)
+
+
+def _random_like(kernel: str):
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        dtype = kwargs.get("dtype")
+        if x is None:
+            return
+        dt = x._buf.dtype if dtype is None else D.to_numpy_dtype(dtype)
+        if dt.kind in "biu":
+            raise _kernel_refusal(kernel, dt)
+    return check
+
+
+def _vector_norm(args, kwargs):
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype.kind in "biu" and kwargs.get("dtype") is None:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_legacy(x._buf.dtype)}")
+
+
+def _distance(name: str):
+    def check(args, kwargs):
+        for i, key in enumerate(("x1", "x2") if name == "cdist" else ("input",)):
+            x = args[i] if len(args) > i else kwargs.get(key)
+            if isinstance(x, Tensor) and x._buf.dtype.kind in "biu":
+                got = f", X{i + 1} got: {_legacy(x._buf.dtype)}" if name == "cdist" else ""
+                raise RuntimeError(f"{name} only supports floating-point dtypes{got}")
+    return check
+
+
+#: (namespace, name) -> check
+CHECKS = {
+    ("F", "gelu"): _float_only("GeluKernelImpl"),
+    ("F", "mse_loss"): _promoted_loss("mse_cpu"),
+    ("F", "smooth_l1_loss"): _promoted_loss("smooth_l1_cpu"),
+    ("F", "huber_loss"): _promoted_loss("huber_cpu"),
+    ("F", "layer_norm"): _layer_norm,
+    ("torch", "rand_like"): _random_like("check_uniform_bounds"),
+    ("torch", "randn_like"): _random_like("normal_kernel_cpu"),
+    ("torch", "norm"): _vector_norm,
+    ("Tensor", "norm"): _vector_norm,
+    ("linalg", "vector_norm"): _vector_norm,
+    ("F", "normalize"): _vector_norm,
+    ("torch", "cdist"): _distance("cdist"),
+    ("F", "pdist"): _distance("pdist"),
+    ("torch", "pdist"): _distance("pdist"),
+}
+
+
+def _linalg_norm(args, kwargs):
+    """``linalg.norm``: a matrix norm (``ord`` given with two dims, or a string ``ord``) has
+    its own refusal; the vector norms PyTorch's vector_norm one."""
+    x = _first(args, kwargs)
+    if x is None or x._buf.dtype.kind not in "biu":
+        return
+    ord_ = args[1] if len(args) > 1 else kwargs.get("ord")
+    dim = args[2] if len(args) > 2 else kwargs.get("dim")
+    matrix = isinstance(ord_, str) or (ord_ is not None and (
+        (dim is None and x.dim() == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)))
+    if not matrix:
+        _vector_norm((x,), kwargs)
+
+
+CHECKS[("linalg", "norm")] = _linalg_norm
+
+
+def install(torch) -> None:
+    targets = {"torch": torch, "Tensor": Tensor, "linalg": torch.linalg,
+               "F": torch.nn.functional}
+    for (ns, name), check in CHECKS.items():
+        orig = getattr(targets[ns], name, None)
+        if orig is not None:
+            setattr(targets[ns], name, _wrap(orig, check))
