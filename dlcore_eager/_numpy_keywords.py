@@ -6,7 +6,9 @@ whose parameter is ``dims`` (``flip``, ``roll``) do not take them, and neither d
 
 Installed last, over the final ``torch.X`` and ``Tensor.X`` of each name below (the names PyTorch
 2.13 was checked to accept ``axis=`` for): a call with no keywords goes straight through, a call
-with keywords has ``axis``/``keepdims`` renamed first."""
+with keywords has ``axis``/``keepdims`` renamed first.  An alias given with its own name
+(``x.sum(dim=1, axis=1)``) is PyTorch's TypeError ("sum() got an unexpected keyword argument
+'axis'"), not one silently dropped."""
 
 from __future__ import annotations
 
@@ -25,20 +27,30 @@ NAMES = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin
 _ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 
 
-def _aliased(f):
+def _renamed(name: str, kwargs: dict) -> dict:
+    """``kwargs`` with ``axis``/``keepdims`` renamed; PyTorch's TypeError where an alias comes
+    with the name it stands for (torch 2.13 names the first alias: ``axis``, then
+    ``keepdims``)."""
+    if ("dim" in kwargs and "axis" in kwargs) or ("keepdim" in kwargs and "keepdims" in kwargs):
+        alias = "axis" if "axis" in kwargs else "keepdims"
+        raise TypeError(f"{name}() got an unexpected keyword argument '{alias}'")
+    return {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+
+
+def _aliased(f, name: str):
     inner = getattr(f, "__autocast_original__", None)
     if inner is not None:
-        return _aliased_autocast(f, inner)
+        return _aliased_autocast(f, inner, name)
 
     @functools.wraps(f)
     def numpy_keywords(*args, **kwargs):
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
-            kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+            kwargs = _renamed(name, kwargs)
         return f(*args, **kwargs)
     return numpy_keywords
 
 
-def _aliased_autocast(f, inner):
+def _aliased_autocast(f, inner, name: str):
     """``_aliased`` of an autocast entry ``f`` (``_autocast.entry``, installed first) of
     ``inner``: the entry's flag test is made here, and outside autocast ``inner`` is called
     directly (one call layer less on every cat, stack, softmax, ...)."""
@@ -47,7 +59,7 @@ def _aliased_autocast(f, inner):
     @functools.wraps(f)
     def numpy_keywords(*args, **kwargs):
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
-            kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+            kwargs = _renamed(name, kwargs)
         if not _D._AUTOCAST:
             return inner(*args, **kwargs)
         return f(*args, **kwargs)
@@ -59,4 +71,4 @@ def install(torch) -> None:
         for name in NAMES:
             f = target.__dict__.get(name) if target is Tensor else getattr(target, name, None)
             if f is not None and callable(f) and not isinstance(f, (staticmethod, classmethod)):
-                setattr(target, name, _aliased(f))
+                setattr(target, name, _aliased(f, name))
