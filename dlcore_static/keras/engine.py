@@ -297,7 +297,15 @@ class Layer:
         return _shape_of(x[0]) if len(x) == 1 else [_shape_of(t) for t in x]
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras 3's configuration: name, trainable, dtype policy and the constructor
+        arguments of a built-in layer (``_layer_config.py``)."""
+        from ._layer_config import get_config
+        return get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict):
+        from ._layer_config import from_config
+        return from_config(cls, config)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"

@@ -128,9 +128,10 @@ def layer_config(layer, first: bool = False) -> dict:
                                   f"{', '.join(sorted(_SAVED))}); use save_weights and "
                                   "rebuild the model in code")
     cfg: dict[str, Any] = {"name": layer.name, "trainable": bool(layer.trainable)}
-    if cls in _LAYERS:
+    if cls in _LAYERS:        # the values of layer.get_config() (one config per layer)
+        full = layer.get_config()
         for k in _LAYERS[cls]:
-            cfg[k] = _json_value(getattr(layer, k, None))
+            cfg[k] = _json_value(full[k] if k in full else getattr(layer, k, None))
         if cls in _more.LAYERS:
             _more.fix(layer, cfg)
     else:
