@@ -155,7 +155,7 @@ def _variable_scatter(op_name, mode, ref, indices, updates, name, nd: bool):
     if not isinstance(ref, Variable):
         raise TypeError(f"{op_name}: 'ref' must be a Variable, got {type(ref).__name__}")
     with get_default_graph().name_scope(name or op_name):
-        old = ref.value()
+        old = ref._update_read()
         shape = tuple(old.aval.shape)
         if None in shape:
             raise ValueError(f"{op_name}: the variable's shape must be known, got {old.shape}")

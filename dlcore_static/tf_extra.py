@@ -145,7 +145,7 @@ def _scatter(op_name, ref, indices, updates, combine, name):
     with get_default_graph().name_scope(name or op_name):
         (idx, upd) = _args(indices, updates)
         idx = _ops.cast(idx, np.int64) if idx.aval.dtype != np.int64 else idx
-        old = ref.value()
+        old = ref._update_read()
         new = combine(old, idx, upd)
         return ref.assign(new)
 

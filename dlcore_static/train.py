@@ -57,7 +57,7 @@ class MomentumOptimizer(Optimizer):
 
     def _apply(self, grad, var):
         acc = self._slot(var, "momentum")
-        acc_new = acc.assign(_ops.add(_ops.mul(acc.value(), self.momentum), grad))
+        acc_new = acc.assign(_ops.add(_ops.mul(acc._update_read(), self.momentum), grad))
         lr = _lr(self.learning_rate, var)
         if self.use_nesterov:
             step = _ops.mul(_ops.add(grad, _ops.mul(acc_new, self.momentum)), lr)
@@ -92,8 +92,8 @@ class AdamOptimizer(Optimizer):
         lr = _ops.mul(_lr(self.learning_rate, var),
                       _ops.div(_ops.sqrt(_ops.sub(1.0, b2p.value())),
                                _ops.sub(1.0, b1p.value())))
-        m_new = m.assign(_ops.add(_ops.mul(m.value(), b1), _ops.mul(grad, 1.0 - b1)))
-        v_new = v.assign(_ops.add(_ops.mul(v.value(), b2),
+        m_new = m.assign(_ops.add(_ops.mul(m._update_read(), b1), _ops.mul(grad, 1.0 - b1)))
+        v_new = v.assign(_ops.add(_ops.mul(v._update_read(), b2),
                                   _ops.mul(_ops.mul(grad, grad), 1.0 - b2)))
         step = _ops.div(_ops.mul(m_new, _ops.cast(lr, var.aval.dtype)),
                         _ops.add(_ops.sqrt(v_new), self.epsilon))

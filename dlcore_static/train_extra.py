@@ -36,16 +36,16 @@ class RMSPropOptimizer(Optimizer):
         rho = self.decay
         ms = self._slot(var, "rms", 1.0)
         mom = self._slot(var, "momentum")
-        ms_new = ms.assign(_ops.add(_ops.mul(ms.value(), rho),
+        ms_new = ms.assign(_ops.add(_ops.mul(ms._update_read(), rho),
                                     _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
         denom = ms_new
         if self.centered:
             mg = self._slot(var, "mg")
-            mg_new = mg.assign(_ops.add(_ops.mul(mg.value(), rho), _ops.mul(grad, 1.0 - rho)))
+            mg_new = mg.assign(_ops.add(_ops.mul(mg._update_read(), rho), _ops.mul(grad, 1.0 - rho)))
             denom = _ops.sub(ms_new, _ops.mul(mg_new, mg_new))
         step = _ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
                         _ops.sqrt(_ops.add(denom, self.epsilon)))
-        mom_new = mom.assign(_ops.add(_ops.mul(mom.value(), self.momentum), step))
+        mom_new = mom.assign(_ops.add(_ops.mul(mom._update_read(), self.momentum), step))
         return var.assign_sub(mom_new)
 
 
@@ -62,7 +62,7 @@ class AdagradOptimizer(Optimizer):
 
     def _apply(self, grad, var):
         acc = self._slot(var, "", self.init)
-        acc_new = acc.assign(_ops.add(acc.value(), _ops.mul(grad, grad)))
+        acc_new = acc.assign(_ops.add(acc._update_read(), _ops.mul(grad, grad)))
         return var.assign_sub(_ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
                                        _ops.sqrt(acc_new)))
 
@@ -78,11 +78,12 @@ class AdadeltaOptimizer(Optimizer):
     def _apply(self, grad, var):
         rho, eps = self.rho, self.epsilon
         acc, acc_u = self._slot(var, ""), self._slot(var, "_1")
-        acc_new = acc.assign(_ops.add(_ops.mul(acc.value(), rho),
+        acc_new = acc.assign(_ops.add(_ops.mul(acc._update_read(), rho),
                                       _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
-        upd = _ops.mul(_ops.div(_ops.sqrt(_ops.add(acc_u.value(), eps)),
+        acc_u_old = acc_u._update_read()
+        upd = _ops.mul(_ops.div(_ops.sqrt(_ops.add(acc_u_old, eps)),
                                 _ops.sqrt(_ops.add(acc_new, eps))), grad)
-        acc_u_new = acc_u.assign(_ops.add(_ops.mul(acc_u.value(), rho),
+        acc_u_new = acc_u.assign(_ops.add(_ops.mul(acc_u_old, rho),
                                           _ops.mul(_ops.mul(upd, upd), 1.0 - rho)))
         with get_default_graph().control_dependencies([acc_u_new]):
             return var.assign_sub(_ops.mul(upd, _lr(self.learning_rate, var)))
@@ -128,11 +129,11 @@ class FtrlOptimizer(Optimizer):
     def _apply(self, grad, var):
         n, z = self._slot(var, "", self.init), self._slot(var, "_1")
         lr = _lr(self.learning_rate, var)
-        w = var.value()
-        n_new = _ops.add(n.value(), _ops.mul(grad, grad))
-        sigma = _ops.div(_ops.sub(self._root(n_new), self._root(n.value())), lr)
+        w, n_old = var._update_read(), n._update_read()     # (each update's own reads)
+        n_new = _ops.add(n_old, _ops.mul(grad, grad))
+        sigma = _ops.div(_ops.sub(self._root(n_new), self._root(n_old)), lr)
         g = _ops.add(grad, _ops.mul(2.0 * self.shrinkage, w)) if self.shrinkage else grad
-        z_new = z.assign(_ops.sub(_ops.add(z.value(), g), _ops.mul(sigma, w)))
+        z_new = z.assign(_ops.sub(_ops.add(z._update_read(), g), _ops.mul(sigma, w)))
         n_as = n.assign(n_new)
         quad = _ops.add(_ops.div(self._root(n_as), lr), 2.0 * self.l2)
         shrunk = _ops.sub(_ops.mul(_ops.sign(z_new), self.l1), z_new)

@@ -167,11 +167,22 @@ class Variable:
 
     def assign_add(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
         with self.graph.name_scope(name or "AssignAdd"):
-            return self.assign(_ops.add(self.value(), _as(delta, self)))
+            return self.assign(_ops.add(self._update_read(), _as(delta, self)))
 
     def assign_sub(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
         with self.graph.name_scope(name or "AssignSub"):
-            return self.assign(_ops.sub(self.value(), _as(delta, self)))
+            return self.assign(_ops.sub(self._update_read(), _as(delta, self)))
+
+    def _update_read(self) -> Tensor:
+        """The read of a read-modify-write update (``assign_add``, ``scatter_add``, an
+        optimizer's apply): a read of its own, not the shared ``value()``, so that it runs
+        just before its update.  The plan runs ops in creation order (``plan.py``), and an
+        update's read, arithmetic and ``Assign`` are created together, so two updates of one
+        variable in one run apply one after the other, each reading what the one before it
+        staged (TF1: each ``AssignAdd`` reads-modify-writes its variable atomically):
+        ``run([v.assign_add(1), v.assign_add(1)])`` adds 2.  Not in ``_reads``: gradients
+        with respect to the variable do not flow through an update's own read."""
+        return _read_op(self, self.graph.unique_name("read"), control_free=False)
 
     # -- operators: those of its read tensor
     def __getattr__(self, item):
