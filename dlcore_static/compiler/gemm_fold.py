@@ -96,20 +96,19 @@ def find(b, compiled: dict, inplace: dict) -> dict:
     return out
 
 
-def lines(b, u: Node, py: dict, env: dict) -> list[str]:
+def lines(b, u: Node, py: dict, env: dict, inplace_factory) -> list[str]:
     """The glue's lines for a folded update ``u`` (``b.folds[u]``): the spare buffer as the
-    update loop's segment takes it (``source._segment``), the BLAS threads for the GEMM's
-    size, then the copy and the GEMM."""
+    update loop's segment takes it (``source._segment``; ``inplace_factory``:
+    ``source._inplace_factory``), the BLAS threads for the GEMM's size, then the copy and the
+    GEMM."""
     from dlcore.kernels.cpu import blas_threads, gemm_update
-
-    from .source import _inplace_factory
     mm, c = b.folds[u]
     var = b.inplace[u][0]
     a, g = mm.inputs
     m, k = (int(d) for d in a.aval.shape)
     n = int(g.aval.shape[1])
     fname, sp = f"B{u.id}", f"_sp{u.id}"
-    env[fname] = _inplace_factory(b.session, var)
+    env[fname] = inplace_factory(b.session, var)
     env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
     env["_fg"], env["_gu"] = blas_threads.for_gemm, gemm_update.sgemm_update
     out = f"v{u.id}_0"

@@ -267,7 +267,7 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
     if folds:                           # an SGD update folded into its GEMM (gemm_fold.py)
         if n in folds:
             from .gemm_fold import lines
-            return lines(b, n, py, env)
+            return lines(b, n, py, env, _inplace_factory)
         if any(n is mm for mm, _ in folds.values()):
             return []                   # (the product: made by its update's GEMM)
     if glue is None and n.kind == "prim" and n.prim.name == "transpose" and \
