@@ -38,6 +38,8 @@ the same index it reads ``w``, and no fetch or later node can still see the old 
 result is written into the variable's own buffer (the buffer this compiled plan gave the
 variable on an earlier step; the first step allocates it).  The write happens after everything
 else has run, so a failing run still leaves the variables as they were.
+An in-place update ``w - c * (a @ b)`` whose product nothing else reads is, at the shapes of
+``linalg.fused_update_shape``, one GEMM into that buffer (``gemm_fold.py``).
 
 The Session sees one step (``runner.py``); a traced run (``run_metadata``) runs the optimised
 program step by step instead, so per-node timings and executed ops stay meaningful.
