@@ -1,5 +1,6 @@
-"""Fast paths in front of two entries that a recursive network calls hundreds of times a step
-(issue 19): ``x[a:b]`` / ``x[i]`` and ``torch.cat``.
+"""Fast paths in front of an entry that a recursive network calls hundreds of times a step
+(issue 19): ``x[a:b]`` / ``x[i]`` / ``x[idx]``.  (``torch.cat``'s went into the lane,
+``_lane``, whose entry is also in front of ``_shape_ops.cat`` for internal callers.)
 
 Each one handles the common case (CPU tensors, a basic key; tensors of one dtype and rank) by
 doing exactly what the general entry ends up doing (the same primitive, the same parameters, the
@@ -23,11 +24,10 @@ from dlcore.kernels.cpu.gather import take as _cpu_take
 from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
 from dlcore.ops.gather import take_p
 from dlcore.ops.indexing import getitem_p
-from dlcore.ops.shape import concatenate_p
 from dlcore.registry import check_rule
 
 from . import _dispatch as _D
-from . import _lane, _shape_ops
+from . import _lane
 from ._dispatch import _finish
 from ._dispatch import view1 as _view1
 from .tensor import Tensor, _make
@@ -139,65 +139,9 @@ def _canonical_tuple(key: tuple) -> tuple:
     return tuple(out)
 
 
-def _fast_cat(general):
-    """``torch.cat`` of two or more CPU tensors of one dtype and rank that fit together (every
-    size equal except along ``dim``): ``concatenate`` with the normalised axis, as the general
-    entry binds it (grad_fn CatBackward0).  Anything else (one tensor, mixed dtypes, a
-    size mismatch, whose error the general entry raises) goes to ``general``."""
-    kernel_of = concatenate_p.kernels
-    cache = concatenate_p._rule_cache
-
-    def cat(tensors, dim: int = 0) -> Tensor:
-        tt = type(tensors)
-        if (tt is list or tt is tuple) and len(tensors) > 1 and type(dim) is int and \
-                not _D._AUTOCAST and not _RECORDERS:
-            bufs: list = []
-            rg = False
-            dtype = None
-            for t in tensors:
-                if not isinstance(t, Tensor):
-                    break
-                b = t._buf
-                if type(b) is not _ndarray:
-                    break
-                if dtype is None:
-                    dtype = b.dtype
-                    nd = b.ndim
-                    d = dim + nd if dim < 0 else dim
-                    if not 0 <= d < nd:
-                        break
-                    shape = b.shape
-                    head, tail = shape[:d], shape[d + 1:]
-                else:
-                    s = b.shape
-                    if b.dtype is not dtype or len(s) != nd or s[:d] != head or \
-                            s[d + 1:] != tail:
-                        break
-                rg = rg or t._rg
-                bufs.append(b)
-            else:
-                args = tuple(tensors)
-                params = {"axis": d}
-                if len(bufs) != 2 or ((shape, b.shape, dtype, b.dtype), (("axis", d),)) \
-                        not in cache:
-                    check_rule(concatenate_p, bufs, params)
-                out = kernel_of["cpu"](*bufs, axis=d)
-                # (grad_fn CatBackward0: the name _graph gives concatenate's node)
-                return _finish(concatenate_p, args, params, out, rg)
-        return general(tensors, dim)
-
-    cat.__name__ = cat.__qualname__ = "cat"
-    cat.__doc__ = general.__doc__
-    cat.__wrapped__ = general                   # type: ignore[attr-defined]
-    return cat
-
-
 def install() -> None:
-    """Put the fast paths in front of ``Tensor.__getitem__`` and ``_shape_ops.cat`` (which
-    ``torch.cat``, ``concat`` and ``concatenate`` call), and the one-tensor lane's entries
-    (``_lane``) in front of the reductions, softmaxes and transpose; idempotent."""
+    """Put the fast path in front of ``Tensor.__getitem__``, and the lane's entries
+    (``_lane``) in front of the reductions, softmaxes, transpose and cat; idempotent."""
     if getattr(Tensor.__getitem__, "__wrapped__", None) is None:
         Tensor.__getitem__ = _fast_getitem(Tensor.__getitem__)
-    if getattr(_shape_ops.cat, "__wrapped__", None) is None:
-        _shape_ops.cat = _shape_ops.concat = _shape_ops.concatenate = _fast_cat(_shape_ops.cat)
     _lane.install()
