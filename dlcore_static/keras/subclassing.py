@@ -101,10 +101,29 @@ def build_from_shape(model, input_shape) -> None:
 def _build_graph(model, inputs: list) -> None:
     outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
     tracked = tracked_layers(model)
-    model._init_graph(inputs, outputs)
+    try:
+        model._init_graph(inputs, outputs)
+    except ValueError as e:
+        if not str(e).startswith("Output tensors to a Model must be the output of a Keras"):
+            raise
+        _init_raw(model, inputs, outputs)
     model.layers = tracked
     model.input_names = [f"input_{i + 1}" for i in range(len(model.inputs))]
     model.output_names = [f"output_{i + 1}" for i in range(len(model.outputs))]
     args = model.__dict__.pop("_deferred_compile", None)
     if args is not None:
         model.compile(**args)
+
+
+def _init_raw(model, inputs: list, outputs) -> None:
+    """A ``call`` that applies TensorFlow ops between its layers (``x = tf.nn.relu(x)``, as
+    tf.keras allows in subclassed models): no graph of layer nodes can describe it, so the
+    model keeps its symbolic inputs and outputs (fit/evaluate/predict run them as they are),
+    runs ``call`` again when it is called on new tensors (``Model.__call__``), and refuses to
+    be saved as a configuration, as tf.keras refuses HDF5 for subclassed models."""
+    model.inputs = list(inputs)
+    model.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    model.graph = model.inputs[0].graph
+    model._node_order = []
+    model._raw_call = True
+    model._is_graph_network = True

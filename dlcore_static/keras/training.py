@@ -521,6 +521,12 @@ class Model(Network):
         Keras's formats (``keras/saving.py``); other paths: the weights (``save_weights``)."""
         from . import saving as _kfiles
         if _kfiles.is_keras_path(filepath) and not str(filepath).endswith(".weights.h5"):
+            if self.__dict__.get("_raw_call"):
+                raise NotImplementedError(
+                    "Saving the model to HDF5 format requires the model to be a Functional "
+                    "model or a Sequential model. It does not work for subclassed models, "
+                    "because such models are defined via the body of a Python method, which "
+                    "isn't safely serializable. Consider using `save_weights`.")
             return _kfiles.save_model(self, filepath, overwrite, include_optimizer)
         self.save_weights(filepath, overwrite)
 
@@ -538,6 +544,13 @@ class Model(Network):
         if len(xs) != len(self.inputs):
             raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
                              f"received {len(xs)} input tensors.")
+        if self.__dict__.get("_raw_call"):        # a subclassed call() with TF ops in it
+            out = self.call(xs[0] if len(xs) == 1 else xs)
+            outs = list(out) if isinstance(out, (list, tuple)) else [out]
+            self._nodes.append(Node(self, xs, outs))
+            for i, o in enumerate(outs):
+                HISTORY[o] = (self, len(self._nodes) - 1, i)
+            return outs[0] if len(outs) == 1 else outs
         mapping = dict(zip(self.inputs, xs))
         for node in self._node_order:
             if isinstance(node.layer, InputLayer):

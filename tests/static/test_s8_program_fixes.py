@@ -68,3 +68,31 @@ def test_history_learning_rate_under_both_names():
     assert h3["lr"] == [0.2]
     with pytest.raises(KeyError):
         _HistoryDict(loss=[1.0])["learning_rate"]
+
+
+def test_subclassed_call_with_tf_ops_between_layers(tmp_path):
+    from dlcore_static import keras
+
+    class M(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1, self.d2 = keras.layers.Dense(4), keras.layers.Dense(2)
+
+        def call(self, x):
+            return tf.nn.softmax(self.d2(tf.nn.relu(self.d1(x))))
+
+    m = M()
+    m.compile("sgd", "mse")
+    x = np.random.RandomState(0).randn(3, 5).astype("float32")
+    m.fit(x, np.ones((3, 2), "float32"), verbose=0)     # was: ValueError 'Output tensors to
+    w1, b1, w2, b2 = m.get_weights()                    # a Model must be ... Relu:0'
+    z = np.maximum(x @ w1 + b1, 0) @ w2 + b2
+    ref = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    np.testing.assert_allclose(m.predict(x), ref, atol=1e-6)
+    assert [ly.name for ly in m.layers] == [m.d1.name, m.d2.name]
+    inp = keras.Input((5,))                             # called on a new tensor: call() again
+    outer = keras.Model(inp, m(inp))
+    np.testing.assert_allclose(outer.predict(x), ref, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="does not work for subclassed models"):
+        m.save(str(tmp_path / "m.h5"))
+    assert not (tmp_path / "m.h5").exists()
