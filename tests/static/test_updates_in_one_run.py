@@ -168,3 +168,31 @@ def test_failing_run_commits_no_update(mode):
         np.testing.assert_array_equal(s.run(v), [3.0, 4.0])
         s.run([a, bad], {p: [2.0, 2.0]})
         np.testing.assert_array_equal(s.run(v), [6.0, 7.0])
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("passes", [(), "all"])
+def test_cuda_session_applies_both_and_commits_nothing_on_failure(passes):
+    import dlcore
+    from dlcore_static import compiler
+    if not dlcore.cuda_available():
+        pytest.skip("CUDA is not available (no GPU and no simulator)")
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable([9.0, 1.0])
+        a = tf.assign_add(v, [1.0, 2.0])
+        b = tf.assign_add(v, [1.0, 2.0])
+        p = tf.placeholder(tf.float32, (2,))
+        c = tf.debugging.check_numerics(tf.assign_add(v, p), "bad update")
+        init = tf.global_variables_initializer()
+    s = tf.Session(graph=g, device="cuda", pipeline=compiler.Pipeline(passes, after=1))
+    with s:
+        s.run(init)
+        for k in (1, 2):
+            ra, rb = s.run([a, b])
+            assert sorted([ra.tolist(), rb.tolist()]) == [[8.0 + 2 * k, 4.0 * k - 1],
+                                                          [9.0 + 2 * k, 4.0 * k + 1]]
+        with pytest.raises(tf.errors.InvalidArgumentError, match="bad update"):
+            s.run([a, b, c], {p: [np.nan, 0.0]})
+        np.testing.assert_array_equal(s.run(v), [13.0, 9.0])
+        assert (getattr(s.plan([a, b]), "compiled_run", None) is not None) == bool(passes)
