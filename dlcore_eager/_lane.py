@@ -204,14 +204,14 @@ def _entry(general, parse):
     return lane_entry
 
 
-def _float_args(args, kw):
+def _float_args(args, kw, kinds: str = ""):
     """``(x, dim, keepdim)`` of a ``(input, dim=None, keepdim=False)`` call on a float32 or
-    float64 tensor, else None."""
+    float64 tensor (or one whose dtype kind is in ``kinds``), else None."""
     x = args[0]
     if not isinstance(x, Tensor):
         return None
     d = x._buf.dtype
-    if d is not _F32 and d is not _F64:
+    if d is not _F32 and d is not _F64 and d.kind not in kinds:
         return None
     n = len(args)
     if n > 3:
@@ -308,9 +308,10 @@ def _reduce_parse(prim, labels, mean: bool):
 
 def _arg_parse(prim):
     """argmax over an int dim, or over the flattened tensor (no dim, no keepdim: as the
-    general entry, ``_tensor_ops.argmax``, binds it, on the buffer viewed as a vector)."""
+    general entry, ``_tensor_ops.argmax``, binds it, on the buffer viewed as a vector); float
+    and integer tensors (a bool one: the general entry's error)."""
     def parse(args, kw):
-        a = _float_args(args, kw)
+        a = _float_args(args, kw, "iu")
         if a is None:
             return None
         x, dim, keepdim = a

@@ -37,3 +37,18 @@ def _both(fn):
 def test_alias_with_its_name(call):
     t, d = _both(call)
     assert t == d
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.float32, np.float16])
+def test_argmax_through_the_lane(dtype):
+    a = np.array([[3, 1, 4], [1, 5, 9]], dtype=dtype)
+    for call in (lambda x: x.argmax(), lambda x: x.argmax(1), lambda x: x.argmax(0, keepdim=True),
+                 lambda x: x.argmax(dim=-1), lambda x: x.argmax(None, True)):
+        for _ in range(2):                      # the plan made, then used
+            t, d = call(torch.from_numpy(a.copy())), call(dl.from_numpy(a.copy()))
+            assert t.tolist() == d.tolist() and str(t.dtype) == str(d.dtype)
+    for T in (torch, dl):
+        with pytest.raises(RuntimeError, match="argmax\\(\\): does not support bool input"):
+            T.from_numpy(a > 2).argmax(1)
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            T.from_numpy(a.copy()).argmax(2)
