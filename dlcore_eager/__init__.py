@@ -277,6 +277,9 @@ _complex.install(_sys.modules[__name__])
 from . import _dtype_guards  # noqa: E402  (PyTorch's dtype rules where the primitives differ)
 
 _dtype_guards.install(_sys.modules[__name__])
+from . import _dtype_guards_nn  # noqa: E402  (losses, norms, distances, rand_like of ints)
+
+_dtype_guards_nn.install(_sys.modules[__name__])
 from . import _scalar_dims  # noqa: E402  (a dim on a 0-d tensor, as PyTorch reads it)
 
 _scalar_dims.install(_sys.modules[__name__])

@@ -22,6 +22,7 @@ import numpy as np
 from dlcore import api as _api
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import normalize_axes
 
 from . import _dtype as D
@@ -172,12 +173,28 @@ def _binary_pair(export, check=None):
     fn = export.fn
 
     def op(a, b):
-        return fn(*O._operands(a, b))
+        a, b = O._operands(a, b)
+        try:
+            return fn(a, b)
+        except _ShapeError:     # operands that do not broadcast: PyTorch's RuntimeError
+            _broadcast_check(a, b)
+            raise
 
     def rop(a, b):
         a, b = O._operands(a, b)
-        return fn(b, a)
+        try:
+            return fn(b, a)
+        except _ShapeError:
+            _broadcast_check(b, a)
+            raise
     return op, rop
+
+
+def _broadcast_check(a, b):
+    """Raise PyTorch's ``The size of tensor a (3) must match the size of tensor b (4) at
+    non-singleton dimension 0`` when the operands' shapes do not broadcast."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        O.infer_size(tuple(a.shape), tuple(b.shape))
 
 
 def _half_result(a, b):

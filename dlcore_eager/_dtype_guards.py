@@ -575,5 +575,3 @@ def install(torch) -> None:
             if orig is not None:
                 f = _bool_via_uint8(orig)
                 setattr(target, name, _named_aminmax(f) if name == "aminmax" else f)
-    from . import _dtype_guards_nn  # losses, norms, distances, rand_like
-    _dtype_guards_nn.install(torch)

@@ -1,6 +1,7 @@
 """PyTorch 2.13's dtype refusals for losses, norms, distances and random ``*_like`` functions
 of integer and bool tensors (dlcore's composites computed them in float or in the integer
-dtype): installed over the functions by :func:`install`, as :mod:`._dtype_guards` does for the
+dtype): installed over the functions by :func:`install` (called by the package after
+:mod:`._dtype_guards`), as :mod:`._dtype_guards` does for the
 element-wise ones, with PyTorch's exception type and words:
 
 * ``F.mse_loss``/``F.smooth_l1_loss``/``F.huber_loss`` of an integer or bool (promoted) dtype:

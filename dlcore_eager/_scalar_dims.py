@@ -48,14 +48,35 @@ def _as_scalar(r):
     return r
 
 
-def scalar_dims(fn, pos: int, default):
+def _index_to_scalar(args, kwargs):
+    """``index_select`` of a 0-d tensor takes one index, as PyTorch."""
+    index = args[2] if len(args) > 2 else kwargs.get("index")
+    if isinstance(index, Tensor) and index.numel() != 1:
+        raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
+
+
+#: name -> a check of a 0-d input's call (raises PyTorch's error)
+CHECKS = {"index_select": _index_to_scalar}
+
+
+_VAR_FAMILY = ("var", "std", "var_mean", "std_mean")
+
+
+def scalar_dims(fn, pos: int, default, check=None, var: bool = False):
     """``fn`` with PyTorch's 0-d rule (see the module docstring); ``pos`` and ``default``
-    locate its dim argument."""
+    locate its dim argument; ``check(args, kwargs)`` runs first on a 0-d input.  ``var``:
+    PyTorch's older ``var(input, unbiased)`` form is taken too (a bool second argument is
+    ``unbiased``, not dim 0/1; one frame, as the bindings have no wrapper of their own)."""
     @functools.wraps(fn)
     def scalar_dims_entry(*args, **kwargs):
+        if var and len(args) == 2 and type(args[1]) is bool:
+            args, kwargs = args[:1], {**kwargs, "unbiased": args[1]}
         x = args[0] if args else kwargs.get("input")
         if isinstance(x, Tensor) and not x._buf.ndim and _is_dim(
                 kwargs["dim"] if "dim" in kwargs else args[pos] if len(args) > pos else default):
+            if check is not None:
+                check(args, kwargs)
             return _as_scalar(fn(*[_as_vector(a) for a in args],
                                  **{k: _as_vector(v) for k, v in kwargs.items()}))
         return fn(*args, **kwargs)
@@ -66,9 +87,10 @@ def install(module) -> None:
     """Wrap the entries of ``DIMS`` on ``module`` (dlcore_eager) and on Tensor, where they
     exist."""
     for name, (pos, default) in DIMS.items():
+        var = name in _VAR_FAMILY
         fn = getattr(module, name, None)
         if fn is not None:
-            setattr(module, name, scalar_dims(fn, pos, default))
+            setattr(module, name, scalar_dims(fn, pos, default, CHECKS.get(name), var))
         method = Tensor.__dict__.get(name)
         if method is not None and callable(method):
-            setattr(Tensor, name, scalar_dims(method, pos, default))
+            setattr(Tensor, name, scalar_dims(method, pos, default, CHECKS.get(name), var))

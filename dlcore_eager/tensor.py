@@ -56,6 +56,15 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
+def _empty_strides(shape) -> tuple:
+    """PyTorch's contiguous strides of an empty tensor: ``zeros(0, 3).stride()`` is (3, 1)."""
+    st, step = [], 1
+    for n in reversed(shape):
+        st.append(step)
+        step *= max(int(n), 1)
+    return tuple(reversed(st))
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on the CPU or a CUDA device."""
 
@@ -241,6 +250,8 @@ class Tensor:
         b = self._buf
         item = b.dtype.itemsize
         st = tuple(int(s) // item for s in b.strides) if b.ndim else ()
+        if b.size == 0 and not any(st):  # (NumPy gives a new empty array zero steps; PyTorch
+            st = _empty_strides(b.shape)  # its contiguous ones, a size 0 counted as 1)
         if dim is None:
             return st
         if not -max(b.ndim, 1) <= dim < max(b.ndim, 1):

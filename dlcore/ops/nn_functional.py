@@ -299,8 +299,12 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
 @exports(_f("pairwise_distance", **{"torch": "pairwise_distance"}), "args",
          float_only=True)
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdims: bool = False):
-    """``||x1 - x2 + eps||_p`` along the last axis."""
+    """``||x1 - x2 + eps||_p`` along the last axis (an integer ``x2`` takes floating ``x1``'s
+    dtype, as PyTorch's promotion: float32 - int64 is float32)."""
     from .linalg_extra import vector_norm
+    d1, d2 = aval_of(x1).dtype, aval_of(x2).dtype
+    if d2.kind in "biu" and d1.kind == "f":
+        x2 = cast(x2, d1)
     return vector_norm(add(sub(x1, x2), eps), p, -1, keepdims)
 
 
