@@ -52,3 +52,21 @@ def test_argmax_through_the_lane(dtype):
             T.from_numpy(a > 2).argmax(1)
         with pytest.raises(IndexError, match="Dimension out of range"):
             T.from_numpy(a.copy()).argmax(2)
+
+
+def test_t_and_linear_through_the_lane():
+    a = np.arange(6.0).reshape(2, 3)
+    out = []
+    for T in (torch, dl):
+        w = T.tensor(a, requires_grad=True)
+        x = T.tensor(a[:1] + 0.5)
+        for _ in range(2):                      # the plan made, then used
+            wt = w.t()
+        y = T.nn.functional.linear(x, w)
+        (wt * 2).sum().backward()
+        y.sum().backward()
+        z = T.ones(2, 3)
+        z.t().mul_(3)                           # (a view: the base changes)
+        out.append((wt.grad_fn.name(), y.grad_fn.name(), z.tolist(), w.grad.tolist(),
+                    tuple(wt.shape), wt.is_contiguous()))
+    assert out[0] == out[1]
