@@ -202,16 +202,21 @@ def _ema(moving, value, momentum, t, debias):
 
     def gate(new, old):
         return new if t is None else _ops.where(t, new, old)
+
+    def old(var):       # each update's own read (TF1's assign_sub: a layer applied twice and
+        read = getattr(var, "_update_read", None)   # both updates run: both apply)
+        return var if read is None else read()
+    m = old(moving)
     if debias is None:
-        return [moving.assign(gate(_ops.sub(moving, _ops.mul(_ops.sub(moving, value), decay)),
-                                   moving))]
+        return [moving.assign(gate(_ops.sub(m, _ops.mul(_ops.sub(m, value), decay)), m))]
     biased, step = debias
-    new_b = gate(_ops.sub(biased, _ops.mul(_ops.sub(biased, value), decay)), biased)
-    new_s = gate(_ops.add(step, 1.0), step)
+    b, s = old(biased), old(step)
+    new_b = gate(_ops.sub(b, _ops.mul(_ops.sub(b, value), decay)), b)
+    new_s = gate(_ops.add(s, 1.0), s)
     keep = float(f(1.0) - f(decay))
     denom = _ops.sub(1.0, _ops.pow(keep, _ops.maximum(new_s, 1.0)))
-    new_m = _ops.sub(moving, _ops.sub(moving, _ops.div(new_b, denom)))
-    return [biased.assign(new_b), step.assign(new_s), moving.assign(gate(new_m, moving))]
+    new_m = _ops.sub(m, _ops.sub(m, _ops.div(new_b, denom)))
+    return [biased.assign(new_b), step.assign(new_s), moving.assign(gate(new_m, m))]
 
 
 def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, epsilon,

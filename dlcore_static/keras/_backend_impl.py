@@ -498,5 +498,6 @@ def update_sub(x, decrement):
 
 
 def moving_average_update(x, value, momentum):
-    return x.assign(_ops.add(_ops.mul(x.value(), momentum),
+    old = x._update_read() if hasattr(x, "_update_read") else x.value()    # (its own read)
+    return x.assign(_ops.add(_ops.mul(old, momentum),
                              _ops.mul(_to_tensor(value), 1.0 - momentum)))

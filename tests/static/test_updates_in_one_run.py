@@ -196,3 +196,24 @@ def test_cuda_session_applies_both_and_commits_nothing_on_failure(passes):
             s.run([a, b, c], {p: [np.nan, 0.0]})
         np.testing.assert_array_equal(s.run(v), [13.0, 9.0])
         assert (getattr(s.plan([a, b]), "compiled_run", None) is not None) == bool(passes)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_batch_norm_applied_twice_updates_its_moving_mean_twice(mode):
+    rng = np.random.default_rng(1)
+    x1v, x2v = rng.standard_normal((2, 6, 3)).astype(np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        x1, x2 = tf.constant(x1v), tf.constant(x2v)
+        tf.layers.batch_normalization(x1, training=True, momentum=0.5, name="bn")
+        tf.layers.batch_normalization(x2, training=True, momentum=0.5, name="bn", reuse=True)
+        updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+        mean = [v for v in tf.global_variables() if "moving_mean" in v.name][0]
+        init = tf.global_variables_initializer()
+    with _session(g, mode) as s:
+        s.run(init)
+        _run(s, updates, mode=mode)
+        want = np.zeros(3)
+        for xv in (x1v, x2v):               # m -= (m - batch mean) * (1 - momentum), in turn
+            want = want - (want - xv.mean(axis=0)) * 0.5
+        np.testing.assert_allclose(s.run(mean), want, rtol=1e-5, atol=1e-6)
