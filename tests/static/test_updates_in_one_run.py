@@ -208,7 +208,7 @@ def test_batch_norm_applied_twice_updates_its_moving_mean_twice(mode):
         tf.layers.batch_normalization(x1, training=True, momentum=0.5, name="bn")
         tf.layers.batch_normalization(x2, training=True, momentum=0.5, name="bn", reuse=True)
         updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-        mean = [v for v in tf.global_variables() if "moving_mean" in v.name][0]
+        mean = next(v for v in tf.global_variables() if "moving_mean" in v.name)
         init = tf.global_variables_initializer()
     with _session(g, mode) as s:
         s.run(init)
