@@ -26,7 +26,7 @@ __all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_
 
 
 # the long tail, by topic (they import this package's base classes, so they come last)
-from . import constraints, kl_pairs, transforms, utils  # noqa: F401  (kl_pairs: KL across families)
+from . import constraints, kl_cross, kl_pairs, transforms, utils  # noqa: F401  (kl_*: KL across families)
 from .constraint_registry import biject_to, transform_to
 from .families import Binomial, Cauchy, Geometric, Gumbel, HalfCauchy, HalfNormal, Poisson, StudentT
 from .gamma import Beta, Chi2, Dirichlet, Gamma
