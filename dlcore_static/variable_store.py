@@ -10,6 +10,11 @@ them.  A failed run therefore leaves every variable as it was, in every executio
 interpreter, cond branches and loop bodies, the compiled plan, whose in-place updates write
 into a spare buffer that is only committed like any other staged value).
 
+Several updates of one variable in one run all apply (TF1's ``AssignAdd``, ``Scatter*`` and
+``Apply*`` each read-modify-write atomically): each update reads through a read op of its own
+(``Variable._update_read``), which runs just before it (creation order) and so sees what the
+update before it staged; ``run([v.assign_add(1), v.assign_add(1)])`` adds 2.
+
 Threads: staging is per thread, and the Session runs a plan that assigns while holding
 ``store.lock`` from its first read to its commit, so two threads running ``assign_add`` on one
 variable never both read the old value (no lost update); plans that only read run without the
