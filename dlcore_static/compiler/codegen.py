@@ -405,7 +405,7 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
         return None, "no node can be compiled: " + "; ".join(b.why[:3])
     inplace = b.inplace_candidates(compiled)
     from . import gemm_fold
-    b.inplace, b.folds = inplace, gemm_fold.find(b, compiled, inplace)
+    b.inplace, b.folds = inplace, gemm_fold.find(b, inplace)
     for u in b.folds:               # the update is one call in the glue (gemm_fold.py)
         compiled[u] = False
     consumers = prog.consumers()

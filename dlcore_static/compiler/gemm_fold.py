@@ -20,7 +20,6 @@ GEMM instead of rounded on its own first).
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 
@@ -60,8 +59,9 @@ def _update_parts(u: Node):
     return m, c, sub.inputs[0]
 
 
-def find(b, compiled: dict, inplace: dict) -> dict:
-    """{update node: (matmul node, constant)} of the in-place updates to fold (see above)."""
+def find(b, inplace: dict) -> dict:
+    """{update node: (matmul node, constant, read Val)} of the in-place updates to fold (see
+    above)."""
     from dlcore.kernels.cpu import gemm_update
     from dlcore.kernels.cpu import linalg as cpu_linalg
     prog = b.prog
@@ -92,29 +92,23 @@ def find(b, compiled: dict, inplace: dict) -> dict:
             continue
         if not gemm_update.available():
             return {}
-        out[u] = (mm, c)
+        out[u] = (mm, c, wv)
     return out
 
 
-def lines(b, u: Node, py: dict, env: dict, inplace_factory) -> list[str]:
+def lines(b, u: Node, py: dict, env: dict, spare_line) -> list[str]:
     """The glue's lines for a folded update ``u`` (``b.folds[u]``): the spare buffer as the
-    update loop's segment takes it (``source._segment``; ``inplace_factory``:
-    ``source._inplace_factory``), the BLAS threads for the GEMM's size, then the copy and the
-    GEMM."""
+    update loop's segment takes it (``spare_line``: ``source.spare_line``, passed in: this
+    module does not import ``source``, which imports it), the BLAS threads for the GEMM's
+    size, then the copy and the GEMM."""
     from dlcore.kernels.cpu import blas_threads, gemm_update
-    mm, c = b.folds[u]
-    var = b.inplace[u][0]
+    mm, c, w = b.folds[u]
     a, g = mm.inputs
     m, k = (int(d) for d in a.aval.shape)
     n = int(g.aval.shape[1])
-    fname, sp = f"B{u.id}", f"_sp{u.id}"
-    env[fname] = inplace_factory(b.session, var)
-    env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
     env["_fg"], env["_gu"] = blas_threads.for_gemm, gemm_update.sgemm_update
     out = f"v{u.id}_0"
     py[u.out()] = out
-    w = _update_parts(u)[2]
-    return [(f"{out} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
-             f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())"),
+    return [spare_line(b, u, b.inplace[u][0], out, env),
             f"_fg({2.0 * m * k * n!r})",
             f"_gu({out}, {py[w]}, {py[a]}, {py[g]}, {c!r})"]

@@ -111,6 +111,21 @@ def _inplace_factory(session, var):
     return buffer
 
 
+def spare_line(b, n: Node, var, target: str, env: dict) -> str:
+    """The glue's line setting ``target`` to the buffer in-place update ``n`` writes ``var``'s
+    next value into (``_inplace_factory``, bound as ``B<id>``): the factory's first or second
+    spare when nobody else refers to it (the list and getrefcount's argument: the test
+    ``buffer`` makes), written inline (the two alternate: the committed value is a view of the
+    other); else the factory's own call (a third spare, or a new buffer): a call fewer per
+    update.  Used by a segment's update and by an update folded into its GEMM
+    (``gemm_fold.lines``)."""
+    fname, sp = f"B{n.id}", f"_sp{n.id}"
+    env[fname] = _inplace_factory(b.session, var)
+    env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
+    return (f"{target} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
+            f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())")
+
+
 def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, dict]:
     """Source text and the environment its ``make(env)`` needs."""
     prog = b.prog
@@ -267,8 +282,8 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
     if folds:                           # an SGD update folded into its GEMM (gemm_fold.py)
         if n in folds:
             from .gemm_fold import lines
-            return lines(b, n, py, env, _inplace_factory)
-        if any(n is mm for mm, _ in folds.values()):
+            return lines(b, n, py, env, spare_line)
+        if any(n is f[0] for f in folds.values()):
             return []                   # (the product: made by its update's GEMM)
     if glue is None and n.kind == "prim" and n.prim.name == "transpose" and \
             len(n.inputs) == 1 and \
@@ -439,17 +454,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         spare = 0
     for n in nodes:
         if n in inplace:
-            var = inplace[n][0]
-            fname = f"B{n.id}"
-            env[fname] = _inplace_factory(b.session, var)
-            # the factory's first or second spare when nobody else refers to it (the list
-            # and getrefcount's argument: the test ``buffer`` makes), written inline (the two
-            # alternate: the committed value is a view of the other); else the factory's own
-            # call (a third spare, or a new buffer): a call fewer per update
-            sp = f"_sp{n.id}"
-            env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
-            pre.append(f"buf{n.id} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
-                       f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())")
+            pre.append(spare_line(b, n, inplace[n][0], f"buf{n.id}", env))
             a = f"p{len(args)}"
             args.append(a)
             call_args.append(f"buf{n.id}")
