@@ -237,8 +237,8 @@ class ExponentialMovingAverage:
                                                      name=f"{base}/{self._name}")
                 avg = self._averages[v]
                 value = v.value() if isinstance(v, Variable) else _args(v)[0]
-                new = _ops.sub(avg.value(), _ops.mul(_ops.sub(avg.value(), value),
-                                                     _ops.sub(1.0, decay)))
+                old = avg._update_read()        # its own read: two apply()s both count
+                new = _ops.sub(old, _ops.mul(_ops.sub(old, value), _ops.sub(1.0, decay)))
                 updates.append(avg.assign(new))
             return _cf.group(*updates, name="apply")
 

@@ -217,3 +217,18 @@ def test_batch_norm_applied_twice_updates_its_moving_mean_twice(mode):
         for xv in (x1v, x2v):               # m -= (m - batch mean) * (1 - momentum), in turn
             want = want - (want - xv.mean(axis=0)) * 0.5
         np.testing.assert_allclose(s.run(mean), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exponential_moving_average_applied_twice(mode):
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(np.full(3, 10.0, np.float32))
+        ema = tf.train.ExponentialMovingAverage(0.5)
+        u1, u2 = ema.apply([v]), ema.apply([v])
+        init = tf.global_variables_initializer()
+    with _session(g, mode) as s:
+        s.run(init)
+        v.load(np.full(3, 20.0, np.float32), s)
+        s.run([u1, u2])                     # 10 -> 15 -> 17.5
+        np.testing.assert_allclose(s.run(ema.average(v)), np.full(3, 17.5))
