@@ -50,16 +50,22 @@ _state: list = [None, None, None]
 _resolved = [False]
 
 
-def _openblas_functions():
-    """(set, get) of the OpenBLAS that NumPy loaded, or (None, None)."""
+def openblas_paths() -> list[str]:
+    """The OpenBLAS libraries this process has loaded, NumPy's first (SciPy has its own); []
+    when that cannot be read.  ``gemm_update`` takes NumPy's ``cblas_sgemm`` from the same
+    list, so the GEMM it calls runs on the pool whose threads :func:`for_gemm` sets."""
     try:
         with open("/proc/self/maps") as f:
-            paths = sorted({line.split()[-1] for line in f          # NumPy's first (SciPy
-                        if "openblas" in line.lower() and ".so" in line},   # has its own)
-                       key=lambda p: ("numpy" not in p, p))
+            return sorted({line.split()[-1] for line in f
+                           if "openblas" in line.lower() and ".so" in line},
+                          key=lambda p: ("numpy" not in p, p))
     except OSError:
-        return None, None
-    for path in paths:
+        return []
+
+
+def _openblas_functions():
+    """(set, get) of the OpenBLAS that NumPy loaded, or (None, None)."""
+    for path in openblas_paths():
         try:
             lib = ctypes.CDLL(path)
         except OSError:

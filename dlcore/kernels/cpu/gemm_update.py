@@ -28,6 +28,8 @@ import ctypes
 
 import numpy as np
 
+from .blas_threads import openblas_paths
+
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _F32 = np.dtype(np.float32)
 _sgemm: list = []               # [the cblas_sgemm function or None], resolved once
@@ -35,14 +37,7 @@ _sgemm: list = []               # [the cblas_sgemm function or None], resolved o
 
 def _find_sgemm():
     """``cblas_sgemm`` of the OpenBLAS NumPy loaded (64- or 32-bit integers), or None."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = sorted({line.split()[-1] for line in f
-                            if "openblas" in line.lower() and ".so" in line and
-                            "numpy" in line})
-    except OSError:
-        return None
-    for path in paths:
+    for path in (p for p in openblas_paths() if "numpy" in p):
         try:
             lib = ctypes.CDLL(path)
         except OSError:
