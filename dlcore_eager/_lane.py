@@ -55,7 +55,8 @@ _concatenate_p = _ops.shape.concatenate_p
 
 
 #: (prim, its CPU kernel, shape, dtype, the caller's key) -> the lane's plan for one tensor:
-#: (run, params, grad) with ``run(buf) -> out`` the kernel's own small-operand form
+#: (run, arg, params, grad, view) (``run(buf, arg)`` where ``kernel.small`` gave a method
+#: and its argument; view: 0 not a view, 1 a differentiable view, 2 another) with ``run(buf) -> out`` the kernel's own small-operand form
 #: (``kernel.small(shape, dtype, **params)``, or the kernel with its params bound), or None
 #: where the lane does not apply (a 16-bit float: the half path).  Bounded; see small_unary.
 _PLANS: dict = {}
@@ -85,11 +86,11 @@ def small_unary(prim, a, key, params_of):
         return None
     if plan is None:
         return None
-    run, params, grad = plan
-    out = run(b)
+    run, arg, params, grad, view = plan
+    out = run(b) if arg is None else run(b, arg)
     if type(out) is _ndarray:
-        if prim.view:
-            if out.base is not None and prim.differentiable:
+        if view:
+            if out.base is not None and view == 1:
                 return view1(prim, a, params, out)
         elif a._rg and grad and STATE.enabled:
             version = [0]                   # _finish's node for one tensor
@@ -116,8 +117,12 @@ def _plan1(prim, kernel, b, key, params_of, k):
         else:
             small = getattr(kernel, "small", None)
             run = small(b.shape, b.dtype, **params) if small is not None else None
-            plan = (run or partial(kernel, **params), params,
-                    prim.differentiable and is_inexact(aval.dtype))
+            arg = None
+            if type(run) is tuple:          # (an ndarray method and its one argument: no
+                run, arg = run              # Python frame between the lane and NumPy)
+            plan = (run or partial(kernel, **params), arg, params,
+                    prim.differentiable and is_inexact(aval.dtype),
+                    (1 if prim.differentiable else 2) if prim.view else 0)
     if len(_PLANS) > 4096:
         _PLANS.clear()
     _PLANS[k] = plan

@@ -29,7 +29,6 @@ from .tracing import _RECORDERS
 
 _apply = EagerFrontend.apply
 _reshape_p = _ops.shape.reshape_p
-_reshape_cache = _reshape_p._rule_cache
 _ndarray = np.ndarray
 _transpose_p = _ops.shape.transpose_p
 _squeeze_p = _ops.shape.squeeze_p
@@ -79,12 +78,17 @@ def _view_label(x: Tensor) -> str:
         else "ViewBackward0"
 
 
+def _view_params(b, s) -> dict:
+    return {"shape": s}
+
+
 def _fast_view(x: Tensor, shape: tuple):
-    """``view``/``reshape`` of a contiguous CPU tensor to a tuple of Python ints (most calls),
-    as the general path binds it (reshape with these parameters, the rule through reshape's
-    rule cache, NumPy's view, ``_finish``'s node and version counter), without its argument
-    normalisation and dispatch (issue 19: 14 -> ~6 us a view of a 1x32 tensor); None for any
-    other case (the general path then runs).  Steps aside while a trace records primitives."""
+    """``view``/``reshape`` of a contiguous CPU tensor to a tuple of Python ints (most calls)
+    through the eager lane (``_lane.small_unary`` of reshape with these parameters: the rule
+    checked once per shape, NumPy's view, the view ``_finish`` makes), named ViewBackward0,
+    without the general path's argument normalisation (issue 19: 14 -> ~6 us a view of a
+    1x32 tensor); None for any other case (the general path then runs, and raises its own
+    errors).  Steps aside while a trace records primitives."""
     if len(shape) == 1:
         s = shape[0]
         t = type(s)
@@ -95,21 +99,15 @@ def _fast_view(x: Tensor, shape: tuple):
     else:
         s = shape
     b = x._buf
-    if type(b) is not _ndarray or not b.flags.c_contiguous or _D._AUTOCAST or _RECORDERS:
+    if type(b) is not _ndarray or not b.flags.c_contiguous or _RECORDERS:
         return None
     for d in s:
         if type(d) is not int:
             return None
     if s == b.shape:
         return alias(x, "ViewBackward0")
-    params = {"shape": s}
-    if ((b.shape, b.dtype), (("shape", s),)) not in _reshape_cache:
-        return None                     # (the general path checks the rule, and raises)
-    out = b.reshape(s)
-    if out.base is None:                # (never for a contiguous buffer, but as _finish asks)
-        return labelled(_finish(_reshape_p, (x,), params, out, x._rg), "ViewBackward0", x)
-    v = _view1(_reshape_p, x, params, out)
-    if v._node is not None:
+    v = _D._small_unary(_reshape_p, x, s, _view_params)
+    if v is not None and v._node is not None:
         v._node.label = "ViewBackward0"     # (labelled's rename of the node just made)
     return v
 

@@ -70,3 +70,25 @@ def test_t_and_linear_through_the_lane():
         out.append((wt.grad_fn.name(), y.grad_fn.name(), z.tolist(), w.grad.tolist(),
                     tuple(wt.shape), wt.is_contiguous()))
     assert out[0] == out[1]
+
+
+def test_view_reshape_through_the_lane():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    out = []
+    for T in (torch, dl):
+        x = T.tensor(a, requires_grad=True)
+        for _ in range(2):                      # the plan made, then used
+            v, r = x.view(6, 4), x.reshape(-1)
+            s, u = x.transpose(1, 2).reshape(2, 12), x.unsqueeze(1)
+        (v.sum() + r.sum() * 2 + s.sum() * 3 + u.squeeze(1).sum()).backward()
+        names = [t.grad_fn.name() for t in (v, r, s, u)]
+        errs = []
+        for bad in (lambda: x.transpose(1, 2).view(-1), lambda: x.view(5, 5)):
+            with pytest.raises(RuntimeError) as e:
+                bad()
+            errs.append(str(e.value))
+        with T.no_grad():
+            x.view(-1)[0] = 7
+        out.append((names, x.grad.tolist(), errs,
+                    x[0, 0, 0].item()))
+    assert out[0] == out[1]

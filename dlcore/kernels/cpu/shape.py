@@ -105,10 +105,9 @@ def concatenate(*xs, axis):
 
 def _transpose_small(shape, dtype, *, perm):
     """The eager lane's plan (``dlcore_eager._lane.small_unary``) of ``transpose``,
-    ``squeeze`` and ``expand_dims``: the ndarray method with its argument worked out once."""
-    def run(x):
-        return x.transpose(perm)
-    return run
+    ``squeeze`` and ``expand_dims``: the ndarray method and its argument worked out once
+    (a pair: the lane calls ``method(x, arg)``, no Python frame between)."""
+    return _ndarray.transpose, perm
 
 
 def _squeeze_small(shape, dtype, *, axes):
@@ -125,13 +124,16 @@ def _expand_dims_small(shape, dtype, *, axes):
             return None                     # (the kernel's np.expand_dims case)
         new.insert(a, 1)
         last = a
-    out_shape = tuple(new)
-
-    def run(x):
-        return x.reshape(out_shape)
-    return run
+    return _ndarray.reshape, tuple(new)
 
 
+def _reshape_small(in_shape, dtype, /, *, shape):
+    """The eager lane's plan of ``reshape`` (``view``/``reshape`` of an ndarray): the
+    method and the target."""
+    return _ndarray.reshape, shape
+
+
+reshape.small = _reshape_small  # type: ignore[attr-defined]
 transpose.small = _transpose_small  # type: ignore[attr-defined]
 squeeze.small = _squeeze_small  # type: ignore[attr-defined]
 expand_dims.small = _expand_dims_small  # type: ignore[attr-defined]
