@@ -41,10 +41,7 @@ def _copy_loops(dst: str, dst_index: list[str], src: str, src_shape: tuple) -> l
     assignment (``out[:, 1:33] = x``) makes Numba compile its general slice-setting code
     (with a shape-mismatch error path) for every pair of array types, about 1.5 s each,
     which was half of the small ResNet's compile time; a loop nest compiles in milliseconds."""
-    lines, ind = [], ""
-    for k, d in enumerate(src_shape):
-        lines.append(f"{ind}for i{k} in range({d}):")
-        ind += "    "
+    lines, ind = loops.for_nest((f"i{k}", d) for k, d in enumerate(src_shape))
     src_index = ", ".join(f"i{k}" for k in range(len(src_shape)))
     lines.append(f"{ind}{dst}[{', '.join(dst_index)}] = {src}[{src_index}]")
     return lines

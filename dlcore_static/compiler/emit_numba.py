@@ -371,10 +371,8 @@ class Emitter(IndexEmitter):
             # input took 24 us, 4 this way), the same value but where float64 rounding of
             # the partial sums reaches float32's last bit (``loops.loop_lines`` does the same)
             lines.append(f"{acc} = np.float64(0)")
-            ind = ""
-            for k, d in enumerate(src[:-1]):
-                lines.append(f"{ind}for i{k} in range({d}):")
-                ind += "    "
+            nest, ind = loops.for_nest((f"i{k}", d) for k, d in enumerate(src[:-1]))
+            lines.extend(nest)
             row = ", ".join([f"i{k}" for k in range(len(src) - 1)] + [":"]) if len(src) > 1 \
                 else None
             # (the row's length not as a literal: see loops.loop_lines)
@@ -391,10 +389,8 @@ class Emitter(IndexEmitter):
             keep = tuple(1 if k in axes else d for k, d in enumerate(src))
             lines.append(f"{acc} = np.full({_shape_text(keep)}, {init}, {acc_t})")
             target = f"{acc}[{', '.join('0' if k in axes else f'i{k}' for k in range(len(src)))}]"
-        ind = ""
-        for k, d in enumerate(src):
-            lines.append(f"{ind}for i{k} in range({d}):")
-            ind += "    "
+        nest, ind = loops.for_nest((f"i{k}", d) for k, d in enumerate(src))
+        lines.extend(nest)
         lines.append(ind + upd.format(a=target, x=f"{xs}[{idx}]"))
         if out_aval.shape == ():
             lines.append(f"{out} = {loops.np_type(dt)}({acc})" if full else

@@ -339,15 +339,22 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
     return e
 
 
+def for_nest(loops, indent: str = "") -> tuple[list[str], str]:
+    """``for name in range(bound):`` per ``(name, bound)`` of ``loops``, each inside the one
+    before, from ``indent``; and the indent of the innermost body."""
+    lines = []
+    for name, bound in loops:
+        lines.append(f"{indent}for {name} in range({bound}):")
+        indent += "    "
+    return lines, indent
+
+
 def _zeroed_lines(acc: str, shape: tuple, z: str) -> list[str]:
     """``acc = np.zeros(shape, np.float64)`` as ``np.empty`` and a loop: Numba's first
     ``np.zeros`` in a process compiles its overload (~0.37 s of CPU, a cold first step's),
     the loop costs nothing to type."""
-    lines = [f"{acc} = np.empty({_shape_text(shape)}, np.float64)"]
-    ind = ""
-    for k, d in enumerate(shape):
-        lines.append(f"{ind}for {z}{k} in range({int(d)}):")
-        ind += "    "
+    nest, ind = for_nest((f"{z}{k}", int(d)) for k, d in enumerate(shape))
+    lines = [f"{acc} = np.empty({_shape_text(shape)}, np.float64)", *nest]
     idx = ", ".join(f"{z}{k}" for k in range(len(shape)))
     lines.append(f"{ind}{acc}[{idx}] = 0.0")
     return lines
@@ -366,11 +373,8 @@ def _rounded_lines(res: str, acc: str, keep: tuple, axes: set, out: AVal, z: str
         ridx = [f"{z}{k}" for k in kept]
     else:
         return [f"{res} = {acc}.astype({np_type(out.dtype)}).reshape({_shape_text(shape)})"]
-    lines = [f"{res} = np.empty({_shape_text(shape)}, {np_type(out.dtype)})"]
-    ind = ""
-    for k in kept:
-        lines.append(f"{ind}for {z}{k} in range({int(keep[k])}):")
-        ind += "    "
+    nest, ind = for_nest((f"{z}{k}", int(keep[k])) for k in kept)
+    lines = [f"{res} = np.empty({_shape_text(shape)}, {np_type(out.dtype)})", *nest]
     aidx = ", ".join(f"{z}{k}" if k in kept else "0" for k in range(len(keep)))
     lines.append(f"{ind}{res}[{', '.join(ridx)}] = {np_type(out.dtype)}({acc}[{aidx}])")
     return lines
