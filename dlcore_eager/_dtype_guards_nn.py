@@ -7,6 +7,8 @@ element-wise ones, with PyTorch's exception type and words:
 * ``F.mse_loss``/``F.smooth_l1_loss``/``F.huber_loss`` of an integer or bool (promoted) dtype:
   NotImplementedError ``"mse_cpu" not implemented for 'Long'``;
 * ``F.layer_norm``: ``"LayerNormKernelImpl" not implemented for 'Long'``;
+* ``F.l1_loss`` of integers: ``reduction='sum'`` in int64 (a uint8 sum was uint8),
+  ``'mean'`` PyTorch's ``mean(): could not infer output dtype`` RuntimeError;
 * ``torch.rand_like``/``torch.randn_like`` of an integer or bool result dtype:
   ``"check_uniform_bounds"`` / ``"normal_kernel_cpu" not implemented for 'Long'``;
 * ``torch.norm``/``Tensor.norm``/``linalg.norm``/``linalg.vector_norm``/``F.normalize``: the
@@ -36,6 +38,23 @@ def _promoted_loss(kernel: str):
             if dt.kind in "biu":
                 raise _kernel_refusal(kernel, dt)
     return check
+
+
+def _l1_loss(args, kwargs):
+    """``F.l1_loss`` of integer tensors: PyTorch's reductions of the integer ``|a - b|``
+    (``sum`` in int64, ``mean`` refused)."""
+    a = args[0] if args else kwargs.get("input")
+    b = args[1] if len(args) > 1 else kwargs.get("target")
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        return None
+    dt = np.result_type(a._buf.dtype, b._buf.dtype)
+    reduction = kwargs.get("reduction", args[4] if len(args) > 4 else "mean")
+    if dt.kind not in "iu" or reduction not in ("mean", "sum"):
+        return None
+    if reduction == "mean":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_legacy(dt)}")
+    return (a - b).abs().sum()
 
 
 def _layer_norm(args, kwargs):
@@ -81,6 +100,7 @@ CHECKS = {
     ("F", "mse_loss"): _promoted_loss("mse_cpu"),
     ("F", "smooth_l1_loss"): _promoted_loss("smooth_l1_cpu"),
     ("F", "huber_loss"): _promoted_loss("huber_cpu"),
+    ("F", "l1_loss"): _l1_loss,
     ("F", "layer_norm"): _layer_norm,
     ("torch", "rand_like"): _random_like("check_uniform_bounds"),
     ("torch", "randn_like"): _random_like("normal_kernel_cpu"),

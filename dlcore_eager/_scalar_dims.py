@@ -71,7 +71,8 @@ def scalar_dims(fn, pos: int, default, check=None, var: bool = False):
     @functools.wraps(fn)
     def scalar_dims_entry(*args, **kwargs):
         if var and len(args) == 2 and type(args[1]) is bool:
-            args, kwargs = args[:1], {**kwargs, "unbiased": args[1]}
+            kwargs = {**kwargs, "unbiased": args[1]}
+            args = args[:1]
         x = args[0] if args else kwargs.get("input")
         if isinstance(x, Tensor) and not x._buf.ndim and _is_dim(
                 kwargs["dim"] if "dim" in kwargs else args[pos] if len(args) > pos else default):

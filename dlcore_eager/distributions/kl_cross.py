@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from .._tensor_ops import where
 from ..tensor import Tensor
 from ._base import Bernoulli, Normal, Uniform
 from .families import Gumbel, Poisson
@@ -23,13 +24,8 @@ from .transformed_families import Pareto
 _EULER = 0.57721566490153286060
 
 
-def _t():
-    import dlcore_eager
-    return dlcore_eager
-
-
 def _inf_where(mask, result) -> Tensor:
-    return _t().where(mask, math.inf, result)
+    return where(mask, math.inf, result)
 
 
 def _x_log_x(x):

@@ -51,3 +51,19 @@ def test_floating_inputs_still_computed():
         assert d.dtype == D.float32
         assert d.detach().numpy() == pytest.approx(t.detach().numpy(), rel=1e-5, abs=1e-6)
     assert D.rand_like(D.tensor([1, 2]), dtype=D.float64).dtype == D.float64
+
+
+def test_l1_loss_of_integers():
+    for L in (T, D):
+        a, b = L.tensor([1, 200, 3], dtype=L.uint8), L.tensor([1, 2, 3], dtype=L.uint8)
+        s = L.nn.functional.l1_loss(a, b, reduction="sum")
+        assert str(s.dtype).endswith("int64") and s.item() == 198
+        assert L.nn.functional.l1_loss(a, b, reduction="none").tolist() == [0, 198, 0]
+    for dt in ("uint8", "int64"):
+        with pytest.raises(RuntimeError) as te:
+            T.nn.functional.l1_loss(T.tensor([1, 2], dtype=getattr(T, dt)),
+                                    T.tensor([3, 1], dtype=getattr(T, dt)))
+        with pytest.raises(RuntimeError) as de:
+            D.nn.functional.l1_loss(D.tensor([1, 2], dtype=getattr(D, dt)),
+                                    D.tensor([3, 1], dtype=getattr(D, dt)))
+        assert str(de.value) == str(te.value)
