@@ -30,6 +30,46 @@ _KWARG_KEYS: dict[str, tuple] = {
     "Embedding": ("embeddings_initializer", "embeddings_regularizer", "activity_regularizer",
                   "embeddings_constraint"),
 }
+_KWARG_KEYS["_Recurrent"] = ("activity_regularizer",)
+#: constructor arguments of a shared base class that Keras's class of that name does not have
+_NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
+                               "SimpleRNN": ("unit_forget_bias", "recurrent_activation"),
+                               "DepthwiseConv2D": ("filters",)}
+#: Keras 3 arguments dlcore's class has no argument for because it implements only their
+#: default (it behaves as that value): get_config writes it, from_config accepts only it
+_ONLY_DEFAULT: dict[str, dict] = {
+    "Dense": {"quantization_config": None}, "Embedding": {"quantization_config": None},
+    "Conv1D": {"groups": 1}, "Conv2D": {"groups": 1}, "Conv3D": {"groups": 1},
+    "Conv2DTranspose": {"output_padding": None}, "Conv3DTranspose": {"output_padding": None},
+    "LSTM": {"seed": None}, "GRU": {"seed": None},
+    "_Recurrent": {"zero_output_for_mask": False},      # (masked steps repeat the output) "Dropout": {"noise_shape": None},
+    "Flatten": {"data_format": "channels_last"}}
+for _n in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"):
+    _ONLY_DEFAULT[_n] = {"keepdims": False}
+
+
+def _only_default(cls: type) -> dict:
+    out: dict = {}
+    for c in reversed(cls.__mro__):
+        if _builtin(c):
+            out.update(_ONLY_DEFAULT.get(c.__name__, {}))
+    return out
+
+
+#: Keras 3's initializer configurations: the keys, read from dlcore's initializer
+_INIT_KEYS: dict[str, tuple] = {
+    "Zeros": (), "Ones": (), "Identity": (), "Constant": ("value",),
+    "RandomNormal": ("seed", "mean", "stddev"), "TruncatedNormal": ("seed", "mean", "stddev"),
+    "RandomUniform": ("seed", "minval", "maxval"), "Orthogonal": ("seed", "gain"),
+    "VarianceScaling": ("seed", "scale", "mode", "distribution", "input_axes", "output_axes")}
+_VS = ("seed", "input_axes", "output_axes")
+_INIT_KEYS.update({n: _VS for n in ("GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform",
+                                    "LecunNormal", "LecunUniform")})
+#: names Keras's ``initializers.get`` knows that are not the class name in snake case
+_INIT_ALIASES = {"zero": "Zeros", "zeros": "Zeros", "one": "Ones", "ones": "Ones",
+                 "normal": "RandomNormal", "uniform": "RandomUniform",
+                 "identity": "Identity", "orthogonal": "Orthogonal"}
 _MODULES = {"_initializer": "keras.initializers", "_regularizer": "keras.regularizers",
             "_constraint": "keras.constraints"}
 _CACHE: dict[type, list] = {}
@@ -59,7 +99,8 @@ def config_keys(cls: type) -> list:
                     keys.append(p.name)
         keys.extend(_LAYERS.get(c.__name__, ()))
         keys.extend(_KWARG_KEYS.get(c.__name__, ()))
-    out = list(dict.fromkeys(keys))
+    drop = _NOT_KEYS.get(cls.__name__, ())
+    out = [k for k in dict.fromkeys(keys) if k not in drop]
     _CACHE[cls] = out
     return out
 
@@ -67,6 +108,7 @@ def config_keys(cls: type) -> list:
 def _keras_object(v: Any, module: str) -> Any:
     if v is None or isinstance(v, dict):
         return v
+    ident = v
     if module == "keras.initializers":
         from .initializers import get
         v = get(v)
@@ -76,9 +118,18 @@ def _keras_object(v: Any, module: str) -> Any:
     else:
         from .constraints import get
         v = get(v)
-    conf = v.get_config() if hasattr(v, "get_config") else {}
-    return {"module": module, "class_name": type(v).__name__, "config": dict(conf),
-            "registered_name": None}
+    name = type(v).__name__
+    if module == "keras.initializers":
+        conf = {}
+        if isinstance(ident, str):            # 'he_normal' -> Keras's class HeNormal
+            name = _INIT_ALIASES.get(ident) or "".join(
+                w.capitalize() for w in ident.split("_")) if "_" in ident or \
+                ident.islower() else ident
+        for k in _INIT_KEYS.get(name, ()):
+            conf[k] = serialize(k, getattr(v, k, None))
+    else:
+        conf = dict(v.get_config()) if hasattr(v, "get_config") else {}
+    return {"module": module, "class_name": name, "config": conf, "registered_name": None}
 
 
 def serialize(key: str, v: Any) -> Any:
@@ -107,9 +158,16 @@ def get_config(layer) -> dict:
     cfg: dict[str, Any] = {"name": layer.name, "trainable": bool(layer.trainable),
                            "dtype": dtype_policy(layer)}
     cls = type(layer).__name__
+    given = getattr(layer, "_config", None)      # arguments a layer keeps as given
+    given = given if isinstance(given, dict) else {}
     for k in config_keys(type(layer)):
         if hasattr(layer, k):
             cfg[k] = serialize(k, getattr(layer, k))
+        elif k in given:
+            cfg[k] = serialize(k, given[k])
+    for k, v in _only_default(type(layer)).items():
+        if k not in cfg:
+            cfg[k] = v
     from . import saving_more as _more
     if cls in _more.LAYERS:                        # the values Keras writes where they differ
         from .saving import _json_value
@@ -125,16 +183,22 @@ def get_config(layer) -> dict:
     return cfg
 
 
-def _deserialize(key: str, v: Any) -> Any:
+def deserialize(key: str, v: Any) -> Any:
     if not isinstance(v, dict) or "class_name" not in v:
         return v
     name, conf = v["class_name"], dict(v.get("config") or {})
     if key.endswith("_initializer"):
         from . import initializers as I
-        cls = getattr(I, name, None)
-        if cls is None:
+        icls = getattr(I, name, None)
+        if icls is None or name.startswith("_") or not isinstance(icls, type):
             raise ValueError(f"Unknown initializer: {name}")
-        return cls(**conf)
+        params = inspect.signature(icls).parameters
+        for k in [k for k in conf if k not in params]:
+            if conf[k] is not None:               # (input_axes=None: Keras's default)
+                raise ValueError(f"Initializer {name}: argument {k}={conf[k]!r} is not "
+                                 "supported by dlcore")
+            del conf[k]
+        return icls(**conf)
     if key.endswith("_regularizer"):
         from . import regularizers as R
         rcls = getattr(R, name, None)
@@ -142,9 +206,17 @@ def _deserialize(key: str, v: Any) -> Any:
             raise ValueError(f"Unknown regularizer: {name}")
         return rcls(**conf)
     if key.endswith("_constraint"):
-        from .constraints import deserialize
-        return deserialize({"class_name": name, "config": conf})
+        from .constraints import deserialize as constraint
+        return constraint({"class_name": name, "config": conf})
     return v
+
+
+def object_kwargs(cls: type, config: dict, given: dict) -> dict:
+    """The initializers, regularizers and constraints of ``config`` (a layer record of a model
+    file or of ``model.get_config()``) that class ``cls`` takes and ``given`` lacks, as
+    objects (the file loader passes them on; Keras 2's and Keras 3's dicts are read)."""
+    return {k: deserialize(k, config[k]) for k in config_keys(cls)
+            if k in config and k not in given and k.endswith(tuple(_MODULES))}
 
 
 def from_config(cls, config: dict):
@@ -152,8 +224,55 @@ def from_config(cls, config: dict):
     policy, initializers, regularizers, constraints) turned back into objects."""
     if not isinstance(config, dict):
         raise TypeError(f"from_config expects a dict, not {type(config).__name__}")
-    kw = {k: _deserialize(k, v) for k, v in config.items()}
+    kw = {k: deserialize(k, v) for k, v in config.items()}
+    params = inspect.signature(cls).parameters
+    for k, v in _only_default(cls).items():
+        if k in kw and k not in params:
+            if kw[k] != v:
+                raise ValueError(f"{cls.__name__}.from_config: {k}={kw[k]!r} is not supported "
+                                 f"by dlcore (only {k}={v!r})")
+            del kw[k]
     dt = kw.get("dtype")
     if isinstance(dt, dict):
         kw["dtype"] = (dt.get("config") or {}).get("name")
     return cls(**kw)
+
+
+# ------------------------------------------------------------------------------ models
+def model_get_config(model) -> dict:
+    """``model.get_config()`` of a ``Sequential`` or functional model: Keras 3's layout (the
+    ``config`` of a ``.keras`` file's ``config.json``, written by ``saving.py``), each layer's
+    record holding that layer's ``get_config()``."""
+    from . import saving
+    from .saving_functional import is_functional
+    if is_functional(model):
+        cfg = dict(saving.model_config(model, keras3=True)["config"])
+    else:
+        build = getattr(model, "_build", None)
+        if build is not None:
+            build()
+        cfg = dict(saving._sequential_keras3(saving.model_config(model))["config"])
+    by_name = {ly.name: ly for ly in model.layers}
+    for rec in cfg.get("layers", []):
+        c = rec.get("config")
+        ly = by_name.get(c.get("name")) if isinstance(c, dict) else None
+        if ly is not None and type(ly).__name__ != "InputLayer" \
+                and not hasattr(ly, "_init_graph"):
+            rec["config"] = {**c, **ly.get_config()}
+    cfg.setdefault("trainable", bool(model.trainable))
+    return cfg
+
+
+def model_from_config(cls, config: dict):
+    """``Sequential.from_config(config)`` / ``Model.from_config(config)``: a new, untrained
+    model from ``model.get_config()`` (or a file's configuration)."""
+    from .saving import _build_model
+    if not isinstance(config, dict):
+        raise TypeError(f"from_config expects a dict, not {type(config).__name__}")
+    kind = "Functional" if "input_layers" in config else "Sequential"
+    return _build_model({"class_name": kind, "config": config}, MODEL_CLASSES[0]())
+
+
+#: ``models._classes`` (layers and optimizers modules, Sequential and Model), put here by
+#: ``models.py`` when it is imported (this module cannot import it: models imports engine)
+MODEL_CLASSES: list = []

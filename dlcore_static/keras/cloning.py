@@ -23,8 +23,9 @@ class _Error(ValueError):
 def _default_clone(layer):
     from . import layers as L
     from .saving import _make_layer, layer_config
-    rec = layer_config(layer)
-    return _make_layer(rec["class_name"], rec["config"], L)
+    rec = layer_config(layer)          # (refuses the layers model files do not hold)
+    full = layer.get_config() if rec["class_name"] in L.__dict__ else {}
+    return _make_layer(rec["class_name"], {**full, **rec["config"]}, L)   # + initializers...
 
 
 def _all_layers(model, out: dict) -> dict:

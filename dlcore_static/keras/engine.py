@@ -307,6 +307,11 @@ class Layer:
         from ._layer_config import from_config
         return from_config(cls, config)
 
+    @classmethod
+    def _object_kwargs(cls, config: dict, given: dict) -> dict:
+        from ._layer_config import object_kwargs
+        return object_kwargs(cls, config, given)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
@@ -355,6 +360,16 @@ def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, ten
 # ============================================================================ networks
 class Network(Layer):
     """The layers from ``inputs`` to ``outputs`` (see the module docstring)."""
+
+    def get_config(self) -> dict:
+        """Keras 3's model configuration (``_layer_config.model_get_config``)."""
+        from ._layer_config import model_get_config
+        return model_get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from ._layer_config import model_from_config
+        return model_from_config(cls, config)
 
     def _init_graph(self, inputs, outputs, name=None) -> None:
         self.inputs = _as_list(inputs)

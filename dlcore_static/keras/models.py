@@ -9,6 +9,7 @@ graph (an ``Input`` for the first layer's ``input_shape``, then each layer) is b
 from __future__ import annotations
 
 from ..graph import Tensor, get_default_graph
+from . import _layer_config
 from ._history import HISTORY
 from .engine import Input, InputLayer, Layer
 from .training import Model
@@ -196,6 +197,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
 def _classes() -> dict:
     from . import layers, optimizers
     return {"layers": layers, "optimizers": optimizers, "Sequential": Sequential, "Model": Model}
+
+
+_layer_config.MODEL_CLASSES[:] = [_classes]      # Sequential/Model.from_config rebuild with them
 
 
 def model_from_config(config, custom_objects=None):

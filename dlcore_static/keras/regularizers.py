@@ -58,7 +58,8 @@ def l1_l2(l1=0.01, l2=0.01): return L1L2(l1=l1, l2=l2)
 def get(identifier):
     if identifier is None or callable(identifier):
         return identifier
-    table = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "L1": L1, "L2": L2, "L1L2": L1L2}
+    # Keras 3's names: 'l1' and 'l2' are its L1 and L2 classes (get_config {'l2': 0.01})
+    table: dict = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "L1": L1, "L2": L2, "L1L2": L1L2}
     if identifier not in table:
         raise ValueError(f"Unknown regularizer: {identifier}")
     return table[identifier]()

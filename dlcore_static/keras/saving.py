@@ -213,6 +213,8 @@ def _make_layer(cls: Any, c: dict, L, input_shape=None):
     elif input_shape is not None:
         kwargs["input_shape"] = tuple(input_shape)
     try:
+        if not nested:     # initializers, regularizers, constraints of a full get_config()
+            kwargs.update(getattr(L, cls)._object_kwargs(c, kwargs))
         if nested:
             return _nested.make(cls, c, lambda k, ic: _make_layer(k, ic, L), L, kwargs,
                                 KerasFileError)

@@ -139,7 +139,12 @@ class _Recurrent(Layer):
                             unit_forget_bias=unit_forget_bias,
                             return_sequences=return_sequences, return_state=return_state,
                             go_backwards=go_backwards, dropout=dropout,
-                            recurrent_dropout=recurrent_dropout)
+                            recurrent_dropout=recurrent_dropout,
+                            kernel_regularizer=kernel_regularizer,
+                            recurrent_regularizer=recurrent_regularizer,
+                            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                            recurrent_constraint=recurrent_constraint,
+                            bias_constraint=bias_constraint, unroll=unroll)
         super().__init__(**kwargs)
         # Keras 2: rates are clipped to [0, 1]; one mask per gate, the same at every step of a
         # batch (variational dropout, Gal & Ghahramani), drawn anew for each batch.

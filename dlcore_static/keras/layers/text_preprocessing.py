@@ -387,9 +387,12 @@ class TextVectorization(StringLookup):
                                 name=self.name).outputs[0]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "standardize": self.standardize, "split": self.split,
-                "ngrams": self.ngrams, "output_sequence_length": self.output_sequence_length,
-                "ragged": False}
+        cfg = {**super().get_config(), "standardize": self.standardize, "split": self.split,
+               "ngrams": self.ngrams, "output_sequence_length": self.output_sequence_length,
+               "ragged": False}
+        for k in ("num_oov_indices", "mask_token", "oov_token", "invert"):   # not Keras's
+            cfg.pop(k, None)             # arguments of TextVectorization (StringLookup's)
+        return cfg
 
 
 def _hashing(x: np.ndarray, num_bins: int, mask, salt, mode: str) -> np.ndarray:
