@@ -16,7 +16,11 @@ or None for anything it does not take (other keywords, a non-float or CUDA tenso
 a trace, a dim out of range, the first call whose rule fails), which goes to ``general``, the
 entry as it was: so results, grad_fn names, errors and devices are the general entry's.  A
 parse per calling convention (reduce, arg-reduce, max, softmax, transpose, cat), not per
-op.  (``_fast_paths._fast_cat`` went into the lane: its entry is also ``_shape_ops.cat``.)
+op.  The older hand-written paths went into the lane: ``torch.cat``'s (this entry is also
+``_shape_ops.cat``), ``argmax``'s, ``x.t()``'s (``_shape_ops.fast_t``) and ``view``/
+``reshape``'s (``_shape_ops._fast_view``), the last two calling ``small_unary`` directly.
+A kernel's small form may be a Python function ``run(buf)`` or a pair ``(method, arg)``
+run as ``method(buf, arg)`` (the ndarray methods of the shape kernels: no Python frame).
 (``stack`` keeps ``_shape_ops._fast_stack``: through the lane, its reshaped buffers and
 the longer key made it slower, measured 2.6x -> 2.8x torch.)
 """

@@ -83,7 +83,7 @@ def test_view_reshape_through_the_lane():
         (v.sum() + r.sum() * 2 + s.sum() * 3 + u.squeeze(1).sum()).backward()
         names = [t.grad_fn.name() for t in (v, r, s, u)]
         errs = []
-        for bad in (lambda: x.transpose(1, 2).view(-1), lambda: x.view(5, 5)):
+        for bad in (lambda x=x: x.transpose(1, 2).view(-1), lambda x=x: x.view(5, 5)):
             with pytest.raises(RuntimeError) as e:
                 bad()
             errs.append(str(e.value))
