@@ -58,12 +58,19 @@ def test_bad_layer_argument_refused_when_made_as_keras3(case):
 
 
 def test_good_arguments_still_accepted():
-    dk.layers.Dense(np.int64(3))
-    dk.layers.Dense(4.0)                       # Keras 2 took int(units)
-    dk.layers.Conv2D(2, (3, 1), strides=(1, 2), dilation_rate=1)
-    dk.layers.MaxPooling2D((2, 2), strides=1)
-    dk.layers.Reshape((2, -1))
-    dk.layers.Dropout(0.0)
+    # Keras 2 took int(units) (Keras 3 refuses a NumPy integer and a float)
+    for units, want in ((np.int64(3), 3), (4.0, 4)):
+        got = dk.layers.Dense(units).units
+        assert type(got) is int and got == want
+    # the others as Keras 3 makes them (the same normalised sizes, strides and rates)
+    for make, keys in ((lambda k: k.layers.Conv2D(2, (3, 1), strides=(1, 2), dilation_rate=1),
+                        ("kernel_size", "strides", "dilation_rate")),
+                       (lambda k: k.layers.MaxPooling2D((2, 2), strides=1),
+                        ("pool_size", "strides")),
+                       (lambda k: k.layers.Reshape((2, -1)), ("target_shape",)),
+                       (lambda k: k.layers.Dropout(0.0), ("rate",))):
+        a, b = make(dk).get_config(), make(k3).get_config()
+        assert [a[n] for n in keys] == [b[n] for n in keys], keys
 
 
 def test_dropout_rate_one_gives_zeros_in_training():
