@@ -12,6 +12,7 @@ from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
 
 from .._autocast import entry as _autocast_entry
+from .._dtype_guards import _float_only
 from ..creation import full
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -21,6 +22,9 @@ def _F():
     from . import functional          # the installed adapters (inplace=, PyTorch's spelling)
     return functional
 
+
+_GELU_DTYPES = _float_only("GeluKernelImpl")       # integer/bool inputs: PyTorch's refusal
+_SOFTPLUS_DTYPES = _float_only("softplus_cpu")
 
 class _Simple(Module):
     _fn: ClassVar[Callable[[Tensor], Tensor]]        # each subclass's function (a staticmethod)
@@ -112,6 +116,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
+        _GELU_DTYPES((x,), {})          # (PyTorch has no integer GELU kernel)
         return _nnf.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
@@ -126,6 +131,7 @@ class Softplus(Module):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x: Tensor) -> Tensor:
+        _SOFTPLUS_DTYPES((x,), {})
         bx = _ops.mul(x, float(self.beta))
         soft = _ops.div(_act.softplus(bx), float(self.beta))
         return _ops.where(_ops.greater(bx, float(self.threshold)), x, soft)

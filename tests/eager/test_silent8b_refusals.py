@@ -67,3 +67,15 @@ def test_l1_loss_of_integers():
             D.nn.functional.l1_loss(D.tensor([1, 2], dtype=getattr(D, dt)),
                                     D.tensor([3, 1], dtype=getattr(D, dt)))
         assert str(de.value) == str(te.value)
+
+
+@pytest.mark.parametrize("module", ["GELU", "Softplus"])
+def test_activation_modules_refuse_integers(module):
+    with pytest.raises(NotImplementedError) as te:
+        getattr(T.nn, module)()(T.tensor([1, 2]))
+    with pytest.raises(NotImplementedError) as de:
+        getattr(D.nn, module)()(D.tensor([1, 2]))
+    assert str(de.value) == str(te.value)
+    x = [0.5, -1.0, 3.0]
+    t, d = getattr(T.nn, module)()(T.tensor(x)), getattr(D.nn, module)()(D.tensor(x))
+    assert d.detach().numpy() == pytest.approx(t.numpy(), rel=1e-5)
