@@ -20,6 +20,14 @@ padding, as PyTorch).  For ``avg_pool`` the divisor is PyTorch's: with ``count_i
 the window clipped to the padded input (``hi`` padding included, ceil_mode's extra not), else
 the window clipped to the input.  TensorFlow's 'SAME' average pool is count_include_pad=False.
 Layout: channels-first primitives, as :mod:`dlcore.ops.conv` (TF front ends transpose NHWC).
+
+Unknown spatial sizes (a static graph on a ``[None, None, None, C]`` placeholder, as TF1 allows):
+an axis whose size is unknown when the graph is built has ``out_size`` None and, for a strided
+'SAME' pool, ``padding`` the string 'SAME' (its split depends on the size).  :func:`pool_axis`
+is the one size rule: the shape rules call it when the size is known, the kernels (through
+:func:`_sizes_known`) with the buffer's actual size, so the Numba/CUDA kernels always get
+complete sizes.  Gradients of such a pool pass the pool's input as an extra operand of
+``plane_scatter`` / ``avg_pool_grad``, whose shape (only) gives the input size at run time.
 """
 
 from __future__ import annotations
@@ -30,7 +38,88 @@ from ..kernels.cpu import conv as _cpu
 from ..kernels.cuda import conv as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
-from .conv import resolve_padding, tuple_n
+from .conv import resolve_padding, same_padding, tuple_n
+
+
+def pool_axis(i, k: int, s: int, pad, d: int = 1, ceil_mode: bool = False, op: str = "pool",
+              shape=None) -> tuple:
+    """The one size rule of an axis: ``(padding pair, windows)`` for input size ``i``,
+    ``pad`` a ``(lo, hi)`` pair or 'SAME' (TensorFlow's split, the odd pixel at hi).  With
+    ``i`` None (unknown until run time) the windows are None and ``pad`` is returned as given."""
+    if i is None:
+        return pad, None
+    if isinstance(pad, str):
+        pad = same_padding(i, k, s, d)
+    lo, hi = pad
+    span = i + lo + hi - d * (k - 1) - 1
+    o = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (o - 1) * s >= i + lo:
+        o -= 1
+    if o < 1:
+        raise ShapeError(op, f"Output size is too small (kernel {k}, input {i})",
+                         [shape] if shape is not None else [])
+    return pad, o
+
+
+def complete_sizes(in_size: tuple, kernel_size, strides, padding, dilation=None,
+                   op: str = "pool") -> tuple:
+    """``(padding, out_size)`` of a pool over spatial size ``in_size`` (the actual one)."""
+    d = dilation or (1,) * len(kernel_size)
+    pads, outs = [], []
+    for i, k, s, p, dd in zip(in_size, kernel_size, strides, padding, d):
+        pp, o = pool_axis(i, k, s, p, dd, op=op, shape=in_size)
+        pads.append(pp)
+        outs.append(o)
+    return tuple(pads), tuple(outs)
+
+
+def _sizes_known(kernel, avg: bool = False):
+    """``kernel`` (max_pool's, max_pool_argmax's or avg_pool's, any device) called with complete
+    ``padding`` and ``out_size``: the entries a static graph left unknown are worked out from
+    the input buffer by :func:`complete_sizes`.  Known sizes go straight through."""
+    if avg:
+        def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
+            if None in out_size:
+                padding, out_size = complete_sizes(tuple(int(v) for v in x.shape[2:]),
+                                                   kernel_size, strides, padding,
+                                                   op="avg_pool")
+            return kernel(x, kernel_size=kernel_size, strides=strides, padding=padding,
+                          out_size=out_size, count_include_pad=count_include_pad)
+        return avg_pool
+
+    def max_pool(x, *, kernel_size, strides, padding, dilation, out_size):
+        if None in out_size:
+            padding, out_size = complete_sizes(tuple(int(v) for v in x.shape[2:]), kernel_size,
+                                               strides, padding, dilation, op="max_pool")
+        return kernel(x, kernel_size=kernel_size, strides=strides, padding=padding,
+                      dilation=dilation, out_size=out_size)
+    return max_pool
+
+
+def _scatter_sized(kernel):
+    """plane_scatter's kernel; a third operand (the pool's input) gives ``out_size``."""
+    def plane_scatter(g, idx, x=None, *, out_size):
+        if x is not None and None in out_size:
+            out_size = tuple(int(v) for v in x.shape[2:])
+        return kernel(g, idx, out_size=out_size)
+    return plane_scatter
+
+
+def _avg_grad_sized(kernel):
+    """avg_pool_grad's kernel; a second operand (the pool's input) gives ``in_size`` and, with
+    it, a 'SAME' padding left unresolved."""
+    def avg_pool_grad(g, x=None, *, in_size, kernel_size, strides, padding, count_include_pad):
+        if x is not None and None in in_size:
+            in_size = tuple(int(v) for v in x.shape[2:])
+            padding, out = complete_sizes(in_size, kernel_size, strides, padding,
+                                          op="avg_pool_grad")
+            if out != tuple(int(v) for v in g.shape[2:]):
+                raise ShapeError("avg_pool_grad", f"gradient of spatial size "
+                                 f"{list(g.shape[2:])} for an input of size {list(in_size)} "
+                                 f"(expected {list(out)})", [tuple(g.shape), tuple(x.shape)])
+        return kernel(g, in_size=in_size, kernel_size=kernel_size, strides=strides,
+                      padding=padding, count_include_pad=count_include_pad)
+    return avg_pool_grad
 
 
 def _check(op, x: AVal, n: int, float_only: bool = True) -> None:
@@ -41,8 +130,11 @@ def _check(op, x: AVal, n: int, float_only: bool = True) -> None:
 
 
 def _pool_rule(op):
-    def rule(x: AVal, *, kernel_size, strides, padding, out_size, **_) -> AVal:
+    def rule(x: AVal, *, kernel_size, strides, padding, out_size, dilation=None, **_) -> AVal:
         _check(op, x, len(kernel_size))
+        if None in out_size:      # unknown when the graph was built: known now, or still None
+            out_size = complete_sizes(tuple(x.shape[2:]), kernel_size, strides, padding,
+                                      dilation, op)[1]
         return AVal(tuple(x.shape[:2]) + tuple(out_size), x.dtype)
     return rule
 
@@ -66,17 +158,21 @@ def _plane_gather_rule(x: AVal, i: AVal) -> AVal:
     return AVal(tuple(i.shape), x.dtype)
 
 
-def _plane_scatter_rule(g: AVal, i: AVal, *, out_size) -> AVal:
+def _plane_scatter_rule(g: AVal, i: AVal, x: AVal | None = None, *, out_size) -> AVal:
     if i.dtype.kind not in "iu":
         raise DTypeError("plane_scatter", "indices must be integers", [i.dtype])
     if tuple(g.shape) != tuple(i.shape) or g.ndim < 3:
         raise ShapeError("plane_scatter", "values and indices must have the same (N, C, "
                          "*spatial) shape", [g.shape, i.shape])
+    if x is not None and None in out_size:
+        out_size = tuple(x.shape[2:])
     return AVal(tuple(g.shape[:2]) + tuple(out_size), g.dtype)
 
 
-def _avg_pool_grad_rule(g: AVal, *, in_size, kernel_size, **_) -> AVal:
+def _avg_pool_grad_rule(g: AVal, x: AVal | None = None, *, in_size, kernel_size, **_) -> AVal:
     _check("avg_pool_grad", g, len(kernel_size))
+    if x is not None and None in in_size:
+        in_size = tuple(x.shape[2:])
     return AVal(tuple(g.shape[:2]) + tuple(in_size), g.dtype)
 
 
@@ -85,35 +181,45 @@ def _sp(x) -> tuple:
 
 
 def _max_pool_vjp(g, y, x, **p):
-    return (lambda: bind(plane_scatter_p, g, bind(max_pool_argmax_p, x, **p), out_size=_sp(x)),)
+    sp = _sp(x)
+    if None in sp:            # the input size is known at run time only: x's shape gives it
+        return (lambda: bind(plane_scatter_p, g, bind(max_pool_argmax_p, x, **p), x,
+                             out_size=sp),)
+    return (lambda: bind(plane_scatter_p, g, bind(max_pool_argmax_p, x, **p), out_size=sp),)
 
 
 def _plane_gather_vjp(g, y, x, i):
     return (lambda: bind(plane_scatter_p, g, i, out_size=_sp(x)), None)
 
 
-def _plane_scatter_vjp(c, y, g, i, *, out_size):
-    return (lambda: bind(plane_gather_p, c, i), None)
+def _plane_scatter_vjp(c, y, g, i, *x, out_size):
+    return (lambda: bind(plane_gather_p, c, i), None) + (None,) * len(x)
 
 
 def _avg_pool_vjp(g, y, x, *, kernel_size, strides, padding, out_size, count_include_pad):
-    return (lambda: bind(avg_pool_grad_p, g, in_size=_sp(x), kernel_size=kernel_size,
-                         strides=strides, padding=padding, count_include_pad=count_include_pad),)
+    sp = _sp(x)
+    p = {"in_size": sp, "kernel_size": kernel_size, "strides": strides, "padding": padding,
+         "count_include_pad": count_include_pad}
+    if None in sp:            # the input size is known at run time only: x's shape gives it
+        return (lambda: bind(avg_pool_grad_p, g, x, **p),)
+    return (lambda: bind(avg_pool_grad_p, g, **p),)
 
 
-def _avg_pool_grad_vjp(c, y, g, *, in_size, kernel_size, strides, padding, count_include_pad):
+def _avg_pool_grad_vjp(c, y, g, *x, in_size, kernel_size, strides, padding, count_include_pad):
     return (lambda: bind(avg_pool_p, c, kernel_size=kernel_size, strides=strides,
-                         padding=padding, out_size=_sp(g), count_include_pad=count_include_pad),)
+                         padding=padding, out_size=_sp(g), count_include_pad=count_include_pad),
+            ) + (None,) * len(x)
 
 
 max_pool_p = Primitive(
     "max_pool", _pool_rule("max_pool"), _max_pool_vjp, kind="pool",
     doc="y[n,c,p] = max_k x[n,c,p*s-pad+k*d];  dx = plane_scatter(g, max_pool_argmax(x))",
-    kernels={"cpu": _cpu.max_pool, "cuda": _cuda.max_pool})
+    kernels={"cpu": _sizes_known(_cpu.max_pool), "cuda": _sizes_known(_cuda.max_pool)})
 max_pool_argmax_p = Primitive(
     "max_pool_argmax", _argmax_rule, None, differentiable=False, kind="pool",
     doc="i[n,c,p] = flat spatial index of the first maximum of the window;  not differentiable",
-    kernels={"cpu": _cpu.max_pool_argmax, "cuda": _cuda.max_pool_argmax})
+    kernels={"cpu": _sizes_known(_cpu.max_pool_argmax),
+             "cuda": _sizes_known(_cuda.max_pool_argmax)})
 plane_gather_p = Primitive(
     "plane_gather", _plane_gather_rule, _plane_gather_vjp, kind="pool",
     doc="y[n,c,p] = x[n,c,i[n,c,p]];  dx = plane_scatter(g, i)",
@@ -121,15 +227,18 @@ plane_gather_p = Primitive(
 plane_scatter_p = Primitive(
     "plane_scatter", _plane_scatter_rule, _plane_scatter_vjp, kind="pool",
     doc="y = zeros;  y[n,c,i[n,c,p]] += g[n,c,p];  dg = plane_gather(c, i)",
-    kernels={"cpu": _cpu.plane_scatter, "cuda": _cuda.plane_scatter})
+    kernels={"cpu": _scatter_sized(_cpu.plane_scatter),
+             "cuda": _scatter_sized(_cuda.plane_scatter)})
 avg_pool_p = Primitive(
     "avg_pool", _pool_rule("avg_pool"), _avg_pool_vjp, kind="pool",
     doc="y[n,c,p] = sum_k x[n,c,p*s-pad+k] / count(p);  dx = avg_pool_grad(g)",
-    kernels={"cpu": _cpu.avg_pool, "cuda": _cuda.avg_pool})
+    kernels={"cpu": _sizes_known(_cpu.avg_pool, True),
+             "cuda": _sizes_known(_cuda.avg_pool, True)})
 avg_pool_grad_p = Primitive(
     "avg_pool_grad", _avg_pool_grad_rule, _avg_pool_grad_vjp, kind="pool",
     doc="y[n,c,q] = sum_{p: q in window(p)} g[n,c,p] / count(p);  dg = avg_pool(c)",
-    kernels={"cpu": _cpu.avg_pool_grad, "cuda": _cuda.avg_pool_grad})
+    kernels={"cpu": _avg_grad_sized(_cpu.avg_pool_grad),
+             "cuda": _avg_grad_sized(_cuda.avg_pool_grad)})
 
 
 # ----------------------------------------------------------------------------- functional ops
@@ -177,22 +286,23 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
     if min(k) < 1 or min(s) < 1 or min(d) < 1:
         raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got "
                          f"{list(k)}, {list(s)}, {list(d)}")
-    pads = resolve_padding(padding, tuple(xa.shape[2:]), k, s, d, op)
+    sp = tuple(xa.shape[2:])
+    if isinstance(padding, str) and padding.upper() == "SAME" and None in sp:
+        # TF1's pool on an unknown size: the split is worked out at run time (pool_axis)
+        pads = tuple("SAME" if i is None and ss != 1 else same_padding(kk if i is None else i,
+                                                                       kk, ss, dd)
+                     for i, kk, ss, dd in zip(sp, k, s, d))
+    else:
+        pads = resolve_padding(padding, sp, k, s, d, op)
     if not isinstance(padding, str):
-        _check_pads(op, [max(lo, hi) for lo, hi in pads], k, d)
+        _check_pads(op, [max(pp) for pp in pads], k, d)
+    if ceil_mode and None in sp:
+        raise ValueError(f"{op}: ceil_mode needs known spatial sizes, got {list(sp)}")
     outs = []
-    for i, kk, ss, (lo, hi), dd in zip(xa.shape[2:], k, s, pads, d):
-        if i is None:
-            raise ValueError(f"{op}: needs known spatial sizes, got {list(xa.shape[2:])}")
-        span = i + lo + hi - dd * (kk - 1) - 1
-        o = (-(-span // ss) if ceil_mode else span // ss) + 1
-        if ceil_mode and (o - 1) * ss >= i + lo:
-            o -= 1
-        if o < 1:
-            raise ShapeError(op, f"Output size is too small (kernel {kk}, input {i})",
-                             [xa.shape])
-        outs.append(o)
-    return dict(kernel_size=k, strides=s, padding=pads, dilation=d, out_size=tuple(outs))
+    for i, kk, ss, pp, dd in zip(sp, k, s, pads, d):
+        outs.append(pool_axis(i, kk, ss, pp, dd, ceil_mode, op, xa.shape)[1])
+    return {"kernel_size": k, "strides": s, "padding": pads, "dilation": d,
+            "out_size": tuple(outs)}
 
 
 @exports({"torch": ("max_pool1d", "max_pool2d", "max_pool3d"),
