@@ -13,16 +13,16 @@ import dlcore_static
 LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dlcore_eager, dlcore_static))
 
 
-def interrupted_at(n, fn, dirs=LIBRARY_DIRS) -> int:
-    """Run ``fn`` raising KeyboardInterrupt at the ``n``-th line executed in a file under
-    ``dirs`` (dlcore's three packages unless told); the number of such lines it ran."""
+def _traced(n, fn, dirs, hit) -> int:
+    """Run ``fn`` calling ``hit(frame)`` at the ``n``-th line executed in a file under ``dirs``;
+    a KeyboardInterrupt out of ``fn`` ends the run; the number of such lines it ran."""
     count = [0]
 
     def local(frame, event, arg):
         if event == "line":
             count[0] += 1
             if count[0] == n:
-                raise KeyboardInterrupt
+                hit(frame)
         return local
 
     sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(dirs)
@@ -34,6 +34,16 @@ def interrupted_at(n, fn, dirs=LIBRARY_DIRS) -> int:
     finally:
         sys.settrace(None)
     return count[0]
+
+
+def interrupted_at(n, fn, dirs=LIBRARY_DIRS) -> int:
+    """Run ``fn`` raising KeyboardInterrupt at the ``n``-th line executed in a file under
+    ``dirs`` (dlcore's three packages unless told); the number of such lines it ran."""
+
+    def hit(frame):
+        raise KeyboardInterrupt
+
+    return _traced(n, fn, dirs, hit)
 
 
 def signalled_at(n, fn, dirs=LIBRARY_DIRS) -> int:
@@ -42,23 +52,10 @@ def signalled_at(n, fn, dirs=LIBRARY_DIRS) -> int:
     ``dlcore.deferred_interrupt`` block installed records it), as Python calls it between two
     bytecodes when the signal arrives."""
     import signal
-    count = [0]
 
-    def local(frame, event, arg):
-        if event == "line":
-            count[0] += 1
-            if count[0] == n:
-                handler = signal.getsignal(signal.SIGINT)
-                if callable(handler):
-                    handler(signal.SIGINT, frame)
-        return local
+    def hit(frame):
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
 
-    sys.settrace(lambda frame, event, arg: local if frame.f_code.co_filename.startswith(dirs)
-                 else None)
-    try:
-        fn()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sys.settrace(None)
-    return count[0]
+    return _traced(n, fn, dirs, hit)
