@@ -158,6 +158,7 @@ def model_config(model, keras3: bool = False) -> dict:
                                   f"saved with their configuration in dlcore, not "
                                   f"{type(model).__name__}; use save_weights and rebuild the "
                                   "model in code")
+    model._build()            # a Sequential never called yet is saved too, as Keras 3 does
     layers = _model_layers(model)
     recs = [layer_config(ly, i == 0) for i, ly in enumerate(layers)]
     if recs:          # the input shape as an InputLayer record (Keras 2.2.4, tf.keras, Keras 3)

@@ -72,3 +72,14 @@ def test_models_get_config_and_from_config_round_trip():
     fc = f.get_config()
     assert fc["input_layers"] and fc["output_layers"]
     assert dk.Model.from_config(fc).get_config() == fc
+
+
+def test_a_sequential_never_called_is_saved(tmp_path):
+    import numpy as np
+    m = dk.Sequential()
+    m.add(dk.layers.Dense(3, input_shape=(4,), activation="relu"))
+    m.add(dk.layers.Dense(2))
+    m.save(str(tmp_path / "m.keras"))          # was: "Layer dense_1 is not connected"
+    x = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)
+    theirs = keras.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), m.predict(x), atol=1e-6)
