@@ -98,8 +98,9 @@ def mean_absolute_error(labels, predictions, weights=None, metrics_collections=N
 
 
 # ----------------------------------------------------------------------------- binary metrics
-def _local_vec(name: str, n: int) -> Variable:
-    return Variable(np.zeros((n,), np.float32), trainable=False, name=name,
+def _local_vec(name: str, shape: int | tuple) -> Variable:
+    """A float32 local metric variable of zeros (``shape``: a length or a shape)."""
+    return Variable(np.zeros(shape, np.float32), trainable=False, name=name,
                     collections=[LOCAL_VARIABLES, METRIC_VARIABLES])
 
 

@@ -63,19 +63,14 @@ class _Confusion:
     def _counts(self) -> dict:
         if self._vars is None:
             g = get_default_graph()
-            n = len(self._thresholds)
+            shape: int | tuple = len(self._thresholds)
+            if self._multi_label:
+                if self._num_labels is None:
+                    raise ValueError("AUC(multi_label=True): the number of labels is not "
+                                     "known before the first update_state; pass num_labels")
+                shape = (shape, self._num_labels)
             with g.name_scope(self.name + "/"):
-                if self._multi_label:
-                    if self._num_labels is None:
-                        raise ValueError("AUC(multi_label=True): the number of labels is not "
-                                         "known before the first update_state; pass num_labels")
-                    shape = (n, self._num_labels)
-                    self._vars = {k: _tf_metrics.Variable(
-                        np.zeros(shape, np.float32), trainable=False, name=k,
-                        collections=[_tf_metrics.LOCAL_VARIABLES, _tf_metrics.METRIC_VARIABLES])
-                        for k in self._kinds}
-                else:
-                    self._vars = {k: _tf_metrics._local_vec(k, n) for k in self._kinds}
+                self._vars = {k: _tf_metrics._local_vec(k, shape) for k in self._kinds}
             _REGISTRY.setdefault(g, []).append(self)
         return self._vars
 
