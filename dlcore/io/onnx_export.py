@@ -479,23 +479,30 @@ def _spatial(b: _Builder, op: Op) -> None:
     nd = len(op.in_shapes[0]) - 2
     if p.get("layout", "NCHW") not in ("NCHW", "NCW", "NCDHW", None):
         raise NotImplementedError(f"ONNX export: {op.prim} with layout {p.get('layout')!r}")
-    pads = _pads(p["padding"], nd)
+    pads = _pads([(0, 0) if isinstance(pp, str) else pp for pp in p["padding"]]
+                 if op.prim != "conv" else p["padding"], nd)
     strides = list(p["strides"])
     if op.prim == "conv":
         b.node("Conv", op.inputs[:2], op.output, strides=strides, pads=pads,
                dilations=list(p.get("dilation") or [1] * nd), group=int(p.get("groups", 1)))
         return
     k, dil = list(p["kernel_size"]), list(p.get("dilation") or [1] * nd)
-    floor = [(n + pads[i] + pads[nd + i] - dil[i] * (k[i] - 1) - 1) // strides[i] + 1
-             for i, n in enumerate(op.in_shapes[0][2:])]
-    ceil = int(list(op.out_shape[2:]) != floor)          # the primitive computed ceil_mode
+    if None in op.in_shapes[0][2:]:
+        # a pool on a size unknown until run time (dlcore.ops.pool.pool_axis): no ceil_mode;
+        # a strided 'SAME' is ONNX's SAME_UPPER (the odd pixel at the end, as TensorFlow)
+        ceil, same = 0, any(isinstance(pp, str) for pp in p["padding"])
+    else:
+        floor = [(n + pads[i] + pads[nd + i] - dil[i] * (k[i] - 1) - 1) // strides[i] + 1
+                 for i, n in enumerate(op.in_shapes[0][2:])]
+        ceil, same = int(list(op.out_shape[2:]) != floor), False   # the primitive's ceil_mode
+    where = {"auto_pad": "SAME_UPPER"} if same else {"pads": pads}
     if op.prim == "max_pool":
-        b.node("MaxPool", op.inputs[:1], op.output, kernel_shape=k, strides=strides, pads=pads,
-               dilations=dil, ceil_mode=ceil)
+        b.node("MaxPool", op.inputs[:1], op.output, kernel_shape=k, strides=strides,
+               dilations=dil, ceil_mode=ceil, **where)
     else:
         b.node("AveragePool", op.inputs[:1], op.output, kernel_shape=k, strides=strides,
-               pads=pads, ceil_mode=ceil,
-               count_include_pad=int(bool(p.get("count_include_pad", True))))
+               ceil_mode=ceil, count_include_pad=int(bool(p.get("count_include_pad", True))),
+               **where)
 
 
 def _value_info(helper, name, shape, dtype):

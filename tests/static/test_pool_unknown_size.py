@@ -146,3 +146,22 @@ def test_cuda_session_pools_unknown_size():
             want = s_cpu.run(ys + [gx], {x: xv, c: cot})
             for a, b in zip(got, want):
                 np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_onnx_export_of_unknown_size_pools_runs_in_onnxruntime():
+    """A strided 'SAME' pool of unknown size exports as ONNX's auto_pad SAME_UPPER."""
+    ort = pytest.importorskip("onnxruntime")
+    from dlcore_static.onnx_export import export as export_graph
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, None, None, 2], name="x")
+        ys = [_pool("max", x, 3, 2, "SAME"), _pool("avg", x, 3, 2, "SAME"),
+              _pool("max", x, 2, 2, "VALID"), _pool("avg", x, 3, 1, "SAME")]
+        with tf.Session() as sess:
+            proto = export_graph(sess, ys, [x])
+            o = ort.InferenceSession(proto.SerializeToString(),
+                                     providers=["CPUExecutionProvider"])
+            for shape in ((1, 5, 7, 2), (2, 6, 4, 2)):
+                f = np.random.RandomState(3).randn(*shape).astype(np.float32)
+                for got, want in zip(o.run(None, {"x": f}), sess.run(ys, {x: f})):
+                    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
