@@ -12,9 +12,8 @@ lookups built on it (``tf.train.latest_checkpoint``, ``get_checkpoint_state``,
 from __future__ import annotations
 
 import os
-import tempfile
 
-from dlcore.io.safetensors_io import UMASK
+from dlcore.io.safetensors_io import write_file_atomic
 
 from . import checkpoint_format
 
@@ -28,16 +27,7 @@ def write_checkpoint_state(directory: str, latest: str, all_paths: list,
     lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
     # a unique temporary name (two Savers of one folder in two threads shared 'checkpoint.tmp':
     # one renamed the other's file away, FileNotFoundError), removed if the write fails
-    fd, tmp = tempfile.mkstemp(prefix=filename + ".", suffix=".tmp", dir=directory or ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        os.chmod(tmp, 0o666 & ~UMASK)
-        os.replace(tmp, os.path.join(directory, filename))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    write_file_atomic(os.path.join(directory, filename), ("\n".join(lines) + "\n").encode())
 
 
 class CheckpointState:

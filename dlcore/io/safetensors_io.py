@@ -93,20 +93,27 @@ def write(f: str | os.PathLike | IO[bytes], arrays: dict[str, np.ndarray],
     removed when the write fails or is interrupted."""
     blob = dumps(arrays, metadata)
     if isinstance(f, (str, os.PathLike)):
-        path = os.fspath(f)
-        folder, base = os.path.split(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=base + ".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.chmod(tmp, 0o666 & ~UMASK)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        write_file_atomic(f, blob)
     else:
         f.write(blob)
+
+
+def write_file_atomic(path: str | os.PathLike, blob: bytes) -> None:
+    """Write ``blob`` to ``path`` through a uniquely named temporary file in the same folder,
+    then rename it: a reader sees the old file or the new one, whole; the temporary file is
+    removed when the write fails or is interrupted; the file gets the mode ``open()`` would
+    give it."""
+    folder, base = os.path.split(os.path.abspath(os.fspath(path)))
+    fd, tmp = tempfile.mkstemp(prefix=base + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.chmod(tmp, 0o666 & ~UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def _read_umask() -> int:
