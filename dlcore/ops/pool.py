@@ -206,8 +206,11 @@ def _avg_pool_vjp(g, y, x, *, kernel_size, strides, padding, out_size, count_inc
 
 
 def _avg_pool_grad_vjp(c, y, g, *x, in_size, kernel_size, strides, padding, count_include_pad):
+    out = _sp(g)
+    if any(isinstance(pp, str) for pp in padding):      # a 'SAME' split left to run time
+        out = (None,) * len(out)
     return (lambda: bind(avg_pool_p, c, kernel_size=kernel_size, strides=strides,
-                         padding=padding, out_size=_sp(g), count_include_pad=count_include_pad),
+                         padding=padding, out_size=out, count_include_pad=count_include_pad),
             ) + (None,) * len(x)
 
 

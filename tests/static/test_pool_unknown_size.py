@@ -165,3 +165,22 @@ def test_onnx_export_of_unknown_size_pools_runs_in_onnxruntime():
                 f = np.random.RandomState(3).randn(*shape).astype(np.float32)
                 for got, want in zip(o.run(None, {"x": f}), sess.run(ys, {x: f})):
                     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_gradient_of_the_gradient(kind):
+    """The vjps of plane_scatter / avg_pool_grad with the input-size operand (second order)."""
+    rs = np.random.RandomState(4)
+    g = tf.Graph()
+    with g.as_default():
+        outs = {}
+        for key, shape in (("any", [None, None, None, 1]), ("known", [1, 5, 4, 1])):
+            x = tf.placeholder(tf.float64, shape)
+            c = tf.placeholder(tf.float64, [None, None, None, 1])
+            r = tf.placeholder(tf.float64, [None, None, None, 1])
+            gx = tf.gradients(tf.reduce_sum(_pool(kind, x, 3, 2, "SAME") * c), x)[0]
+            outs[key] = x, c, r, tf.gradients(tf.reduce_sum(gx * r), c)[0]
+    xv, cv, rv = rs.randn(1, 5, 4, 1), rs.randn(1, 3, 2, 1), rs.randn(1, 5, 4, 1)
+    with tf.Session(graph=g) as sess:
+        got = [sess.run(gc, {x: xv, c: cv, r: rv}) for x, c, r, gc in outs.values()]
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-12, atol=1e-12)
