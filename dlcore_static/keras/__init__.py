@@ -3,11 +3,12 @@
 ``engine.py`` (layers, Input, the graph of layers), ``training.py`` (compile/fit/evaluate/
 predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activations),
 ``optimizers``, ``losses``, ``metrics``, ``callbacks``, ``backend`` (``K``), ``utils``,
-``regularizers``, ``constraints``, ``initializers``, ``activations``, ``summary``.
+``regularizers``, ``constraints``, ``initializers``, ``activations``, ``summary``, ``saving``
+(model files and ``register_keras_serializable``).
 """
 
 from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
-               losses, metrics, models, optimizers, preprocessing, regularizers, utils)
+               losses, metrics, models, optimizers, preprocessing, regularizers, saving, utils)
 from .engine import Input
 from .models import Model, Sequential
 

@@ -138,7 +138,8 @@ def serialize(key: str, v: Any) -> Any:
         if key.endswith(suffix):
             return _keras_object(v, module)
     if key.endswith("activation") and callable(v):
-        return getattr(v, "__name__", str(v))
+        from .saving_custom import fn_config
+        return fn_config(v)
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, np.ndarray):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..graph import Tensor, get_default_graph
 from . import _layer_config
+from . import saving_custom as _custom_objects
 from ._history import HISTORY
 from .engine import Input, InputLayer, Layer
 from .training import Model
@@ -200,6 +201,7 @@ def _classes() -> dict:
 
 
 _layer_config.MODEL_CLASSES[:] = [_classes]      # Sequential/Model.from_config rebuild with them
+_custom_objects.MODEL_CLASSES[:] = [_classes]     # keras.saving.load_model(path)
 
 
 def model_from_config(config, custom_objects=None):
@@ -208,7 +210,8 @@ def model_from_config(config, custom_objects=None):
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant "
                         "to use `Sequential.from_config(config)`?")
-    return _build_model(config, _classes())
+    with _custom_objects.loading(custom_objects):
+        return _build_model(config, _classes())
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -45,10 +45,12 @@ from typing import Any
 import numpy as np
 
 from . import _activation_files as _act_files
+from . import saving_custom as _custom
 from . import saving_more as _more
 from . import saving_nested as _nested
 from . import saving_training as _train
 from ._keras3_names import keras3_paths as _keras3_paths
+from .saving_custom import *  # (keras.saving's registration API: saving_custom.__all__)
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 KERAS_VERSION = "2.2.4"
@@ -107,7 +109,7 @@ def is_keras_path(filepath: Any) -> bool:
 # ------------------------------------------------------------------------------- configs
 def _json_value(v: Any) -> Any:
     if callable(v):                         # an activation: its name, as Keras serialises it
-        return getattr(v, "__name__", str(v))
+        return _custom.fn_name(v)
     if isinstance(v, tuple):
         return [_json_value(x) for x in v]
     if isinstance(v, np.generic):
@@ -122,6 +124,8 @@ def layer_config(layer, first: bool = False) -> dict:
                                   "function is Python code; dlcore writes no code into model "
                                   "files (and Keras's safe_mode refuses to load it): use "
                                   "save_weights and rebuild the model in code")
+    if _custom.is_custom(layer):                 # a user's class: its get_config()
+        return _custom.layer_record(layer, first)
     if cls not in _LAYERS and not _nested.is_nested_class(cls):
         raise NotImplementedError(f"model.save: layer {layer.name!r} of class {cls} has no "
                                   f"saved configuration in dlcore (supported: "
@@ -194,7 +198,9 @@ def training_config(model) -> dict | None:
 
 def _make_layer(cls: Any, c: dict, L, input_shape=None):
     """One layer of class ``cls`` (a name among ``_LAYERS``; nothing else is looked up) from
-    its configuration ``c``."""
+    its configuration ``c``; a user's class, resolved by ``saving_custom.resolve``."""
+    if isinstance(cls, type):
+        return _custom.make_layer(cls, c, input_shape)
     if cls == "Lambda":
         raise KerasFileError(f"load_model: layer {str(c.get('name'))[:60]!r} is a Lambda layer; "
                              "rebuilding it would run Python code from the file, which dlcore "
@@ -226,6 +232,7 @@ def _make_layer(cls: Any, c: dict, L, input_shape=None):
 
 def _build_model(config: dict, classes: dict):
     L, Sequential = classes["layers"], classes["Sequential"]
+    config = _custom.resolve(config, _SAVED, KerasFileError)      # (users' classes)
     what = config.get("class_name") if isinstance(config, dict) else config
     if what in ("Model", "Functional"):
         from .saving_functional import build_functional
@@ -493,16 +500,13 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         raise FileExistsError(path)
     keras3 = path.endswith(".keras")
     cfg, tc = model_config(model, keras3), training_config(model) if include_optimizer else None
-    cfg = _act_files.for_file(cfg, keras3)      # (hard_sigmoid: Keras 2's or 3's, by name)
+    cfg = _custom.for_file(_act_files.for_file(cfg, keras3), keras3)   # (hard_sigmoid, users')
     h5py = _h5py()
     if keras3:
         buf = io.BytesIO()
         with h5py.File(buf, "w") as f:
             _write_keras3(f, model)
-        if cfg["class_name"] == "Functional":        # already in Keras 3's layout
-            k3 = cfg
-        else:
-            k3 = _sequential_keras3(cfg)
+        k3 = cfg if cfg["class_name"] == "Functional" else _sequential_keras3(cfg)  # Keras 3's
         if tc:
             oc = tc["optimizer_config"]
             k3["compile_config"] = {
@@ -532,13 +536,12 @@ def _sequential_keras3(cfg: dict) -> dict:
         c = dict(rec["config"])
         if "batch_input_shape" in c:
             c["batch_shape"] = c.pop("batch_input_shape")
-        layers.append({"module": "keras.layers", "class_name": rec["class_name"],
-                       "config": c, "registered_name": None})
+        layers.append({"module": "keras.layers", "registered_name": None, **rec, "config": c})
     return {"module": "keras", "class_name": cfg["class_name"],
             "config": {**cfg["config"], "layers": layers}, "registered_name": None}
 
 
-def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: dict):
+def load_model(filepath, custom_objects=None, compile: bool = True, *, classes=None):
     """A model saved by ``model.save`` (``.h5`` or ``.keras``), rebuilt, with its weights, and
     compiled when the file has a training configuration and ``compile`` is true.  ``classes``
     (``layers`` and ``optimizers`` modules, the ``Sequential`` and ``Model`` classes) come from
@@ -553,8 +556,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, *, classes: 
     g = get_default_graph()
     sizes = {k: len(g.get_collection_ref(k)) for k in g.get_all_collection_keys()}
     try:
-        with _read_errors(filepath):
-            return _load_model(filepath, compile, classes)
+        with _read_errors(filepath), _custom.loading(custom_objects):
+            return _load_model(filepath, compile, classes or _custom.model_classes())
     except BaseException:
         for k in g.get_all_collection_keys():
             del g.get_collection_ref(k)[sizes.get(k, 0):]

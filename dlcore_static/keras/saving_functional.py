@@ -110,7 +110,8 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
         if keras3:
             rec = {"module": "keras.src.models.functional" if _is_model(ly) else
                    "keras.layers", **rec,
-                   "registered_name": "Functional" if _is_model(ly) else None}
+                   "registered_name": "Functional" if _is_model(ly) else
+                   rec.get("registered_name")}                   # (a user's class: its own)
         rec["name"] = ly.name
         rec["inbound_nodes"] = nodes
         records.append(rec)

@@ -57,7 +57,10 @@ def serialize(v: Any, kind: str, json_value) -> Any:
 
 def deserialize(v: Any, kind: str, error) -> Any:
     """The inverse of ``serialize``: records become objects of ``keras.losses`` /
-    ``keras.metrics`` classes (names pass through: ``compile`` looks them up)."""
+    ``keras.metrics`` classes (names pass through: ``compile`` looks them up), after the names
+    the custom objects of the load know are made theirs (``saving_custom.resolve_training``)."""
+    from .saving_custom import resolve_training
+    v = resolve_training(v)
     if isinstance(v, dict) and "class_name" in v and isinstance(v.get("config"), dict):
         from . import losses, metrics
         from .loss_classes import Loss

@@ -1,12 +1,23 @@
 """``keras.utils``: ``to_categorical``, ``normalize``, ``Sequence`` (also as ``np_utils``), and
 Keras 2.4+/3's homes of ``pad_sequences``, ``set_random_seed`` and the image helpers
-``img_to_array``, ``array_to_img``, ``load_img``, ``save_img`` (PIL)."""
+``img_to_array``, ``array_to_img``, ``load_img``, ``save_img`` (PIL), and the custom-object
+registration names (``register_keras_serializable``, ``custom_object_scope``, ...: see
+``saving_custom.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+from .saving_custom import (  # noqa: F401 (Keras's names)
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 
 
 def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
