@@ -29,9 +29,14 @@ def unique_layer_name(base: str) -> str:
     return f"{base}_{i}"
 
 
+class NotKerasOutput(ValueError):
+    """A tensor that no Keras layer made (``keras_history``); a subclassed model whose ``call``
+    applies TensorFlow ops between its layers catches it (``subclassing``)."""
+
+
 def keras_history(t: Tensor):
     h = HISTORY.get(t)
     if h is None:
-        raise ValueError(f"Output tensors to a Model must be the output of a Keras `Layer` "
+        raise NotKerasOutput(f"Output tensors to a Model must be the output of a Keras `Layer` "
                          f"(thus holding past layer metadata). Found: {t!r}")
     return h

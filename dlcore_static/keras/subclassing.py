@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dataset_input as _ds
+from ._history import NotKerasOutput
 from .engine import Input, Layer
 
 _PACKAGE = __name__.rsplit(".", 1)[0] + "."
@@ -103,9 +104,7 @@ def _build_graph(model, inputs: list) -> None:
     tracked = tracked_layers(model)
     try:
         model._init_graph(inputs, outputs)
-    except ValueError as e:
-        if not str(e).startswith("Output tensors to a Model must be the output of a Keras"):
-            raise
+    except NotKerasOutput:
         _init_raw(model, inputs, outputs)
     model.layers = tracked
     model.input_names = [f"input_{i + 1}" for i in range(len(model.inputs))]
