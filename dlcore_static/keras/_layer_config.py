@@ -34,7 +34,15 @@ _KWARG_KEYS["_Recurrent"] = ("activity_regularizer",)
 #: constructor arguments of a shared base class that Keras's class of that name does not have
 _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
                                "SimpleRNN": ("unit_forget_bias", "recurrent_activation"),
-                               "DepthwiseConv2D": ("filters",)}
+                               "DepthwiseConv2D": ("filters",),
+                               "Cropping1D": ("data_format",), "UpSampling1D": ("data_format",),
+                               "SpatialDropout1D": ("data_format",),
+                               "Conv3DTranspose": ("groups",)}
+
+
+def _not_keys(cls: type) -> tuple:
+    """``_NOT_KEYS`` of the first built-in class of ``cls`` (itself or a user's base)."""
+    return next((_NOT_KEYS.get(c.__name__, ()) for c in cls.__mro__ if _builtin(c)), ())
 #: Keras 3 arguments dlcore's class has no argument for because it implements only their
 #: default (it behaves as that value): get_config writes it, from_config accepts only it
 _ONLY_DEFAULT: dict[str, dict] = {
@@ -54,7 +62,7 @@ def _only_default(cls: type) -> dict:
     for c in reversed(cls.__mro__):
         if _builtin(c):
             out.update(_ONLY_DEFAULT.get(c.__name__, {}))
-    return out
+    return {k: v for k, v in out.items() if k not in _not_keys(cls)}
 
 
 #: Keras 3's initializer configurations: the keys, read from dlcore's initializer
@@ -99,7 +107,7 @@ def config_keys(cls: type) -> list:
                     keys.append(p.name)
         keys.extend(_LAYERS.get(c.__name__, ()))
         keys.extend(_KWARG_KEYS.get(c.__name__, ()))
-    drop = _NOT_KEYS.get(cls.__name__, ())
+    drop = _not_keys(cls)
     out = [k for k in dict.fromkeys(keys) if k not in drop]
     _CACHE[cls] = out
     return out
