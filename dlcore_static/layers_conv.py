@@ -203,14 +203,13 @@ def _ema(moving, value, momentum, t, debias):
     def gate(new, old):
         return new if t is None else _ops.where(t, new, old)
 
-    def old(var):       # each update's own read (TF1's assign_sub: a layer applied twice and
-        read = getattr(var, "_update_read", None)   # both updates run: both apply)
-        return var if read is None else read()
-    m = old(moving)
+    # each update's own read (TF1's assign_sub: a layer applied twice and both updates run:
+    # both apply)
+    m = moving._update_read()
     if debias is None:
         return [moving.assign(gate(_ops.sub(m, _ops.mul(_ops.sub(m, value), decay)), m))]
     biased, step = debias
-    b, s = old(biased), old(step)
+    b, s = biased._update_read(), step._update_read()
     new_b = gate(_ops.sub(b, _ops.mul(_ops.sub(b, value), decay)), b)
     new_s = gate(_ops.add(s, 1.0), s)
     keep = float(f(1.0) - f(decay))

@@ -498,6 +498,5 @@ def update_sub(x, decrement):
 
 
 def moving_average_update(x, value, momentum):
-    old = x._update_read() if hasattr(x, "_update_read") else x.value()    # (its own read)
-    return x.assign(_ops.add(_ops.mul(old, momentum),
+    return x.assign(_ops.add(_ops.mul(x._update_read(), momentum),    # (its own read)
                              _ops.mul(_to_tensor(value), 1.0 - momentum)))
