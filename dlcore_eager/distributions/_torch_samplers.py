@@ -38,21 +38,30 @@ def _gammas(e, alpha: np.ndarray, f32: bool) -> np.ndarray:
     out = np.empty(a.size)
     with e._lock:
         cache = np.array([0.0 if e.next_double is None else 1.0, e.next_double or 0.0])
-        state = e.bg.state
-        raw = e.bg.random_raw(WORDS_PER_DRAW * a.size + 64)
-        used = 0
-        i = 0
-        while True:
-            i, k = gamma_fill(raw, a, f32, i, out, cache)
-            used += k
-            if i == a.size:
-                break
-            raw = np.concatenate([raw[k:], e.bg.random_raw(WORDS_PER_DRAW * (a.size - i) + 64)])
-        e.bg.state = state
-        if used:
-            e._raw32(used)
+        _fill_ahead(e, a.size, lambda n: WORDS_PER_DRAW * n + 64,
+                    lambda raw, i: gamma_fill(raw, a, f32, i, out, cache))
         e.next_double = float(cache[1]) if cache[0] else None
     return out
+
+
+def _fill_ahead(e, size: int, words, fill) -> None:
+    """Run a kernel ``fill(raw, start) -> (next element, words used)`` over ``size`` elements
+    on words of ``e`` drawn ahead in bulk (``words(n)`` of them for ``n`` elements left, more
+    drawn where they run out), then set the state back and advance it by the words used
+    (MT19937 has no rewind): the stream moves exactly as ATen's.  The caller holds the lock."""
+    state = e.bg.state
+    raw = e.bg.random_raw(words(size))
+    used = 0
+    i = 0
+    while True:
+        i, k = fill(raw, i)
+        used += k
+        if i == size:
+            break
+        raw = np.concatenate([raw[k:], e.bg.random_raw(words(size - i))])
+    e.bg.state = state
+    if used:
+        e._raw32(used)
 
 
 def standard_gamma(alpha: np.ndarray, generator=None) -> np.ndarray:
@@ -161,21 +170,10 @@ def binomial(count: np.ndarray, prob: np.ndarray, generator=None) -> np.ndarray:
     c = np.ascontiguousarray(count, dtype=dt).reshape(-1).astype(np.float64)
     p = np.ascontiguousarray(prob, dtype=dt).reshape(-1).astype(np.float64)
     res = np.empty(c.size)
-    with e._lock:                   # (words drawn ahead, the state then advanced by the used)
-        state = e.bg.state
-        raw = e.bg.random_raw(2 * (WORDS_PER_DRAW * c.size + 32))
-        used = 0
-        i = 0
-        while True:
-            i, k = binomial_fill(raw, c, p, dt is np.float32, i, res)
-            used += k
-            if i == c.size:
-                break
-            raw = np.concatenate([raw[k:], e.bg.random_raw(2 * (WORDS_PER_DRAW * (c.size - i)
-                                                                 + 32))])
-        e.bg.state = state
-        if used:
-            e._raw32(used)
+    f32 = dt is np.float32
+    with e._lock:
+        _fill_ahead(e, c.size, lambda n: 2 * (WORDS_PER_DRAW * n + 32),
+                    lambda raw, i: binomial_fill(raw, c, p, f32, i, res))
     return res.astype(dt).reshape(np.shape(count))
 
 
