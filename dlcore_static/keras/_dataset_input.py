@@ -58,6 +58,13 @@ def _infinite(ds) -> bool:
     return any(_infinite(c) for c in ds._children)
 
 
+def _check_finite(ds, steps, steps_name: str = "steps") -> None:
+    """tf.keras's error when ``ds`` repeats forever and no ``steps`` bound the pass."""
+    if steps is None and _infinite(ds):
+        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
+                         f"`{steps_name}` argument.")
+
+
 class Feeder:
     """The dataset's batches as NumPy structures, read through a Session of its graph."""
 
@@ -109,9 +116,7 @@ class Feeder:
 def read_all(ds, steps=None) -> list:
     """The elements of one pass over a dataset (or its first ``steps``) as NumPy structures:
     what a preprocessing layer's ``adapt`` reads."""
-    if steps is None and _infinite(ds):
-        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
-                         "`steps` argument.")
+    _check_finite(ds, steps)
     feeder = Feeder(ds)
     out: list = []
     try:
@@ -164,9 +169,7 @@ def fit(model, ds, y, sample_weight, validation_split, epochs, verbose, callback
     check_steps(ds, steps_per_epoch, "steps_per_epoch")
     if is_iterator(validation_data):
         check_steps(validation_data, validation_steps, "validation_steps")
-    if steps_per_epoch is None and _infinite(ds):
-        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
-                         "`steps_per_epoch` argument.")
+    _check_finite(ds, steps_per_epoch, "steps_per_epoch")
     feeder = Feeder(ds, model)
     per_epoch = steps_per_epoch is None
     steps = feeder.count() if per_epoch else int(steps_per_epoch)
@@ -211,9 +214,7 @@ def eval_batches(model, ds, y, sample_weight, steps):
     feeder opens on the first batch and closes when the generator ends or is closed."""
     _refuse(y, sample_weight)
     check_steps(ds, steps, "steps")
-    if steps is None and _infinite(ds):
-        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
-                         "`steps` argument.")
+    _check_finite(ds, steps)
     return _eval_batches(model, ds, steps)
 
 
@@ -237,9 +238,7 @@ def _eval_batches(model, ds, steps):
 def predict(model, ds, steps):
     """The outputs for ``steps`` batches (or the whole dataset), concatenated."""
     check_steps(ds, steps, "steps")
-    if steps is None and _infinite(ds):
-        raise ValueError("When passing an infinitely repeating dataset, you must specify the "
-                         "`steps` argument.")
+    _check_finite(ds, steps)
     feeder = Feeder(ds, model)
     parts, k = [], 0
     try:
