@@ -156,6 +156,26 @@ def fn_config(fn) -> Any:
             "registered_name": "function"}
 
 
+def class_record(obj, json_value) -> dict | None:
+    """A loss or metric object of a user's class, as Keras 3 writes it; ``None`` (unsaved:
+    the model loads uncompiled) when its ``get_config()`` is not JSON."""
+    cls = type(obj)
+    try:
+        conf = _json(json_value(obj.get_config()), f"the get_config() of {cls.__name__}")
+    except (TypeError, NotImplementedError):
+        return None
+    return {"module": None if cls.__module__ == "__main__" else cls.__module__,
+            "class_name": cls.__name__, "config": conf,
+            "registered_name": get_registered_name(cls)}
+
+
+def find_class(rec: dict) -> Any:
+    """The user's class of a loss/metric record (registered name, then class name)."""
+    reg, name = rec.get("registered_name"), rec.get("class_name")
+    found = _lookup(reg)
+    return found if found is not None else _lookup(name)
+
+
 def is_custom(layer) -> bool:
     """A layer of a class that is not dlcore's own (nor a subclass of its ``Lambda``)."""
     mro = type(layer).__mro__
@@ -347,8 +367,10 @@ def resolve_training(v: Any) -> Any:
     objects) they name, where the custom objects know them."""
     if isinstance(v, list):
         return [resolve_training(x) for x in v]
+    if isinstance(v, dict) and "class_name" in v and v["class_name"] != "function":
+        return v                                  # an object's record: saving_training's
     if isinstance(v, dict) and v.get("class_name") != "function":
-        return {k: resolve_training(x) for k, x in v.items()}
+        return {k: resolve_training(x) for k, x in v.items()}     # per output
     return _function(v)
 
 

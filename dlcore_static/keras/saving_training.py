@@ -8,9 +8,9 @@ its ``learning_rate`` as ``{"module": "keras.optimizers.schedules", "class_name"
 "ExponentialDecay", "config": {...}, "registered_name": null}``, and an optimizer's arguments
 (``beta_1``, ``beta_2``, ``epsilon``, ``amsgrad``, ``weight_decay``, ...) in its config.  dlcore
 writes the same records, in ``.keras`` and ``.h5`` files alike; a function is written by its
-name, as before, and an object of a class the user defined (not one of
-``dlcore_static.keras``'s) makes the loss or metrics unsaved (``None``: the model is loaded
-uncompiled, as Keras does without ``custom_objects``).
+name (its registered name, see ``saving_custom.py``), and an object of a class the user
+defined as Keras 3 writes it (``module``, ``class_name``, its ``get_config()``,
+``registered_name``), found again through the custom objects of the load.
 
 Reading creates objects of the classes of that name in ``keras.losses``, ``keras.metrics`` and
 ``keras.optimizers.schedules`` only (subclasses of their base classes; nothing is imported or
@@ -50,7 +50,10 @@ def serialize(v: Any, kind: str, json_value) -> Any:
         items = [serialize(x, kind, json_value) for x in v]
         return None if any(x is None for x in items) else items
     if isinstance(v, (Loss, Metric)):
-        return _record(_MODULES[kind], v, json_value) if _ours(v) else None
+        if not _ours(v):                  # a user's class: as Keras 3 (saving_custom.py)
+            from .saving_custom import class_record
+            return class_record(v, json_value)
+        return _record(_MODULES[kind], v, json_value)
     name = getattr(v, "__name__", None)
     return name if isinstance(name, str) and not name.startswith("<") else None
 
@@ -78,6 +81,10 @@ def deserialize(v: Any, kind: str, error) -> Any:
 def _make(mod, base, rec: dict, error):
     name = rec.get("class_name")
     cls = getattr(mod, name, None) if isinstance(name, str) else None
+    if rec.get("registered_name") is not None or "module" in rec and not str(
+            rec["module"]).startswith("keras"):     # a user's class: by registered name
+        from .saving_custom import find_class
+        cls = find_class(rec)
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise error(f"load_model: unknown {base.__name__} class {str(name)[:40]!r} in the "
                     "training configuration; load the model with compile=False")

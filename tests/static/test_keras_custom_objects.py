@@ -182,3 +182,28 @@ def test_model_from_config_with_custom_objects():
     r = keras.models.model_from_config({"class_name": "Functional", "config": cfg},
                                        custom_objects={"Scale": Scale})
     assert [type(ly).__name__ for ly in r.layers][1:3] == ["MyDense", "Scale"]
+
+
+@keras.saving.register_keras_serializable(package="MyLosses")
+class OffsetMSE(keras.losses.Loss):
+    def __init__(self, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+
+    def call(self, y_true, y_pred):
+        return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1) + self.offset
+
+    def get_config(self):
+        return {**super().get_config(), "offset": self.offset}
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_loss_object_of_a_registered_class(tmp_path, ext):
+    m = keras.Sequential([keras.layers.Dense(2, input_shape=(4,))])
+    m.compile("sgd", loss=OffsetMSE(0.25))
+    path = str(tmp_path / f"m{ext}")
+    m.save(path)
+    r = keras.models.load_model(path)
+    assert type(r.loss) is OffsetMSE and r.loss.offset == 0.25
+    y = np.zeros((6, 2), "float32")
+    assert r.evaluate(X, y, verbose=0) == pytest.approx(m.evaluate(X, y, verbose=0), rel=1e-6)
