@@ -281,8 +281,7 @@ def expm1(x): return sub_(_ops.exp(_float(x)), 1.0)
 def logical_not(x): return _ops.logical_not(x)
 
 
-_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t"}
+_C_TYPES = {"int32": "int"}         # (C's name of an integer dtype; else <name>_t)
 
 
 def scalar_as(value, dtype: np.dtype):
@@ -302,8 +301,8 @@ def scalar_as(value, dtype: np.dtype):
         f = float(value)  # type: ignore[arg-type]  # (real: complex is refused by where)
         v = int(f) if math.isfinite(f) and -2.0 ** 63 <= f < 2.0 ** 63 else int(info.max) + 1
     if v > info.max or v < info.min and not (dtype.kind == "u" and -v <= info.max):
-        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dtype.name, dtype.name)}"
-                           " without overflow")
+        c_type = _C_TYPES.get(dtype.name, dtype.name + "_t")
+        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
     return np.array(v).astype(dtype)[()]
 
 
