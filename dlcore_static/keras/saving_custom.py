@@ -239,6 +239,16 @@ def layer_record(layer, first: bool) -> dict:
             f"{', '.join(missing)} in __init__() but does not override get_config(), so they "
             "cannot be saved (dlcore does not record constructor arguments by itself, as "
             "Keras 3 does). Please implement get_config() returning them.")
+    own = {id(w) for w in layer.weights}
+    subs = [k for k, v in vars(layer).items() for ly in (v if isinstance(v, (list, tuple))
+            else [v]) if k != "_model" and hasattr(ly, "_nodes") and hasattr(ly, "weights")
+            and any(id(w) not in own for w in ly.weights)]
+    if subs:                  # (their weights would be missing from the file: refused)
+        raise NotImplementedError(
+            f"model.save: layer {layer.name!r} of class {cls.__name__} holds the layer(s) "
+            f"{', '.join(dict.fromkeys(subs))} whose weights are not in its own weights "
+            "(dlcore does not track a custom layer's sublayers as Keras 3 does); use "
+            "save_weights and rebuild the model in code")
     cfg = _json(raw, where)
     cfg["name"] = layer.name
     if first:

@@ -207,3 +207,20 @@ def test_loss_object_of_a_registered_class(tmp_path, ext):
     assert type(r.loss) is OffsetMSE and r.loss.offset == 0.25
     y = np.zeros((6, 2), "float32")
     assert r.evaluate(X, y, verbose=0) == pytest.approx(m.evaluate(X, y, verbose=0), rel=1e-6)
+
+
+def test_save_refuses_a_custom_layer_with_untracked_sublayers(tmp_path):
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = keras.layers.Dense(3)
+
+        def call(self, x):
+            return tf.nn.relu(self.d(x))
+
+    inp = keras.Input((4,))
+    m = keras.Model(inp, Block()(inp))
+    path = str(tmp_path / "m.keras")
+    with pytest.raises(NotImplementedError, match="holds the layer\\(s\\) d whose weights"):
+        m.save(path)
+    assert not os.path.exists(path)
