@@ -75,8 +75,9 @@ def _forward_ok(fn, inputs, eps, atol, rtol, raise_exception) -> bool:
     from ..creation import tensor
     from . import forward_ad as fwAD
     rng = np.random.default_rng(2)
-    for i, t in enumerate(x for x in inputs if isinstance(x, Tensor) and x.requires_grad):
-        k = next(j for j, x in enumerate(inputs) if x is t)
+    diff = [k for k, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    for i, k in enumerate(diff):                # (i: among the inputs that need grad)
+        t = inputs[k]
         v = rng.standard_normal(tuple(t.shape))
         with fwAD.dual_level():
             args = list(inputs)
