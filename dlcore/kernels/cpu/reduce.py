@@ -179,7 +179,7 @@ def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
 
 def _rows_small(kind: str):
     """``kernel.small(shape, dtype, axes, keepdims)`` of the sum/max/min kernels (the eager
-    lane's plan, see ``dlcore_eager._dispatch.small_unary``): for a small float32/float64
+    lane's plan, see ``dlcore_eager._lane.small_unary``): for a small float32/float64
     shape reduced over trailing axes (or all), once Numba is loaded, ``run(buf)`` makes the
     kernel's own row loop (``_jit_reduce.<kind>_rows``: what ``sum`` runs there, and
     ``_reduce`` on a contiguous operand) with the output shape and the row view worked out

@@ -138,7 +138,7 @@ expand_dims.small = _expand_dims_small  # type: ignore[attr-defined]
 
 
 def _concatenate_small(shapes, dtypes, *, axis):
-    """The eager lane's plan (``dlcore_eager._dispatch.small_many``): NumPy's concatenate
+    """The eager lane's plan (``dlcore_eager._lane.small_many``): NumPy's concatenate
     with the axis bound."""
     cat = np.concatenate
 

@@ -50,7 +50,7 @@ def log_softmax(x, *, axis):
 
 def _small(log: bool):
     """``kernel.small(shape, dtype, axis)`` (the eager lane's plan, see
-    ``dlcore_eager._dispatch.small_unary``): ``_run`` with the (outer, n, inner) view shape
+    ``dlcore_eager._lane.small_unary``): ``_run`` with the (outer, n, inner) view shape
     worked out once; a buffer that is not C-contiguous, or an empty one, goes to ``_run``."""
     def small(shape, dtype, *, axis):
         if not math.prod(shape):
