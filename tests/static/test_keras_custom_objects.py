@@ -224,3 +224,47 @@ def test_save_refuses_a_custom_layer_with_untracked_sublayers(tmp_path):
     with pytest.raises(NotImplementedError, match="holds the layer\\(s\\) d whose weights"):
         m.save(path)
     assert not os.path.exists(path)
+
+
+def test_real_keras3_loads_a_registered_custom_layer(tmp_path):
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    k3 = pytest.importorskip("keras")
+    if k3.backend.backend() != "numpy":
+        pytest.skip("Keras 3 is loaded with another backend")
+    m = _model(True)
+    before = m.predict(X)
+    m.save(str(tmp_path / "m.keras"))
+
+    class MyDense(k3.layers.Layer):   # the same classes (Keras names weights by class)
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units))
+
+        def call(self, x):
+            return k3.ops.matmul(x, self.w)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    class Scale(k3.layers.Layer):
+        def __init__(self, k=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.k = k
+
+        def call(self, x):
+            return x * self.k
+
+        def get_config(self):
+            return {**super().get_config(), "k": self.k}
+
+    def k3_tanh(x):
+        return k3.ops.tanh(x) * 1.5
+
+    objs = {"MyLayers>MyDense": MyDense, "Custom>scaled_tanh": k3_tanh, "Scale": Scale}
+    with k3.saving.custom_object_scope(objs):
+        r = k3.models.load_model(str(tmp_path / "m.keras"), compile=False)
+    np.testing.assert_allclose(np.asarray(r.predict(X, verbose=0)), before, rtol=1e-5,
+                               atol=1e-6)
