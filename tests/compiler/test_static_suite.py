@@ -41,7 +41,16 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
            "test_keras_preprocessing_layers.py", "test_keras_text_preprocessing.py",
            # Keras metrics' multi-label AUC vs Keras 3 (threshold counts: composites of
            # primitives with op-table rows); 16 s of CPU under every pass, 1.5 s interpreted
-           "test_keras_auc_multi_label.py"}
+           "test_keras_auc_multi_label.py",
+           # session 8's: Keras preprocessing (adapt on a dataset, Resizing's padding,
+           # TextVectorization's n-grams), a stateful LSTM's file round trips, build-time
+           # errors of 0-d reductions; and test_updates_in_one_run.py, which runs each check
+           # both interpreted and under every pass itself (its Sessions name their passes, so
+           # DLCORE_PASSES changed nothing there).  11 s of CPU under every pass (Keras's
+           # import included), 6.5 s interpreted
+           "test_keras_adapt_dataset.py", "test_keras_resizing_pad.py",
+           "test_keras_text_vectorization_ngrams.py", "test_keras_stateful_files.py",
+           "test_silent8_static.py", "test_updates_in_one_run.py"}
 #: The long-tail API files (``test_longtail_*.py``: Keras layers, losses, optimizers, image
 #: generator, tf.image colours, metrics, names, ...) are API breadth too: composites of
 #: primitives that each have their op-table rows under every pass (tests/core/
