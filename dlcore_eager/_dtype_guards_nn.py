@@ -29,7 +29,9 @@ from .tensor import Tensor
 
 
 def _promoted_loss(kernel: str):
-    """A loss of ``input`` and ``target``: refused when their promoted dtype is not floating."""
+    """A loss of ``input`` and ``target``: refused when their promoted dtype is not floating.
+    (Not ``_dtype_guards._promoted_refusal``: the loss broadcasts its operands first, so a 0-d
+    one promotes like any other, NumPy's rule: mse_loss(uint8 [2], int64 0-d) names 'Long'.)"""
     def check(args, kwargs):
         a = args[0] if args else kwargs.get("input")
         b = args[1] if len(args) > 1 else kwargs.get("target")
