@@ -57,6 +57,8 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                                   "supported by dlcore")
     clone = clone_function or _default_clone
     if isinstance(model, Sequential):
+        if model._unbuilt():                  # Keras 3: the clone is unbuilt too
+            return Sequential([clone(ly) for ly in model.layers], name=model.name)
         model._build()
         first = model._layers[0]
         new = [clone(ly) for ly in model.layers]

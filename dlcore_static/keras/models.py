@@ -4,11 +4,23 @@
 TensorFlow 1.  A ``Sequential`` model owns a graph of its own: ``add`` collects layers, and the
 graph (an ``Input`` for the first layer's ``input_shape``, then each layer) is built on first use
 (``compile``, ``predict``, ``summary``); training is ``Model``'s.
+
+Deferred build (Keras 2 and 3): when the first layer has no ``input_shape``/``input_dim``, the
+model is *unbuilt* (``built`` False) until ``build(input_shape)`` or its first data
+(``fit``/``evaluate``/``predict``/``*_on_batch``, or a call on a tensor) gives the input shape:
+then an ``InputLayer`` of that shape (batch dimension ``None``; float32, or the array's integer
+dtype) is put first and the graph is built as above, and a ``compile`` made before runs then.
+Unbuilt, it behaves as Keras 3: ``weights`` is ``[]``, ``summary`` lists the layers as
+unbuilt, ``input_shape``/``inputs``/... raise ``AttributeError`` and ``count_params``
+``ValueError``.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..graph import Tensor, get_default_graph
+from . import _dataset_input as _ds
 from . import _layer_config
 from . import saving_custom as _custom_objects
 from ._history import HISTORY
@@ -39,13 +51,11 @@ class Sequential(Model):
                                  f"(it has {len(self._layers)} layer(s) already).")
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Found: {layer}")
-        if not self._layers and layer.input_shape_arg is None:
-            raise ValueError("The first layer in a Sequential model must get an `input_shape` "
-                             "or `input_dim` argument.")
         if self._built_graph:
             raise RuntimeError("dlcore Sequential: add layers before compile()")
         layer._model = self
         self._layers.append(layer)
+        self.built = not self._unbuilt()
 
     def pop(self) -> None:
         if not self._layers:
@@ -53,6 +63,7 @@ class Sequential(Model):
         if self._built_graph:
             raise RuntimeError("dlcore Sequential: pop layers before compile()")
         self._layers.pop()
+        self.built = not self._unbuilt()
 
     @property
     def layers(self) -> list:
@@ -69,13 +80,15 @@ class Sequential(Model):
         given = isinstance(first, InputLayer)      # model.add(InputLayer(input_shape=...))
         with self.graph.as_default():
             shape = first.input_shape_arg
-            if shape is None:                       # (add() refuses such a first layer)
-                raise ValueError("The first layer in a Sequential model must get an "
-                                 "`input_shape` or `input_dim` argument.")
+            if shape is None:                       # unbuilt: no input shape yet
+                raise ValueError("This model has not yet been built. Build the model first by "
+                                 "calling `build()` or by calling the model on a batch of "
+                                 "data.")
             batch = first.batch_input_shape[0] if isinstance(first, InputLayer) else \
                 getattr(first, "_batch_size_arg", None)
-            x = Input(batch_shape=(batch,) + tuple(shape),
-                      name=first.name if given else f"{first.name}_input")
+            x = Input(batch_shape=(batch,) + tuple(shape),   # an InputLayer's dtype kept
+                      name=first.name if given else f"{first.name}_input",
+                      dtype=first._nodes[0].outputs[0].aval.dtype.name if given else None)
             out = x
             for layer in self._layers[1:] if given else self._layers:
                 out = layer(out)
@@ -83,6 +96,112 @@ class Sequential(Model):
         self._built_graph = True
 
     _prepare = _build
+
+    # -- deferred build (see the module docstring)
+    def _unbuilt(self) -> bool:
+        return not self._built_graph and bool(self._layers) and \
+            self._layers[0].input_shape_arg is None
+
+    def _build_for(self, shape, dtype="float32") -> None:
+        """Build an unbuilt model for inputs of ``shape`` (batch dimension first)."""
+        if not self._unbuilt():
+            return
+        with self.graph.as_default():
+            first = InputLayer(batch_input_shape=(None,) + tuple(shape[1:]), dtype=dtype)
+        self._layers.insert(0, first)
+        try:
+            self._build()
+        except Exception:
+            self._layers.remove(first)
+            raise
+        self.built = True
+        pending = self.__dict__.pop("_pending_compile", None)
+        if pending is not None:
+            self.compile(*pending[0], **pending[1])
+
+    def _build_on(self, x) -> None:
+        """``fit``/``evaluate``/``predict``/``*_on_batch``'s hook (``subclassing.build_on``):
+        build an unbuilt model from the first input array's shape and dtype."""
+        from .utils import Sequence
+        if not self._unbuilt() or x is None or _ds.is_dataset(x) or isinstance(x, Sequence):
+            return
+        if isinstance(x, dict):
+            x = next(iter(x.values()))
+        a = x[0] if isinstance(x, (list, tuple)) else x
+        a = a if hasattr(a, "shape") and hasattr(a, "dtype") else np.asarray(a)
+        if len(a.shape) < 1:
+            raise ValueError(f"Model {self.name}: an input array needs a batch dimension, got "
+                             f"shape {tuple(a.shape)}")
+        kind = np.dtype(a.dtype).kind
+        self._build_for(tuple(a.shape), np.dtype(a.dtype).name if kind in "iu" else "float32")
+
+    def build(self, input_shape=None) -> None:
+        """Keras's ``model.build(input_shape)``: ``input_shape`` with its batch dimension
+        first, e.g. ``(None, 4)``."""
+        if input_shape is None:
+            if self._unbuilt():
+                raise ValueError("You must provide an `input_shape` argument.")
+            self._build()
+            return
+        shape = input_shape.as_list() if hasattr(input_shape, "as_list") else input_shape
+        if not isinstance(shape, (tuple, list)) or len(shape) < 2 or \
+                not all(d is None or isinstance(d, (int, np.integer)) for d in shape):
+            raise ValueError(f"Sequential model {self.name}: build expects a shape tuple with "
+                             f"a batch dimension first, e.g. (None, 4), got {input_shape!r}")
+        if self._unbuilt():
+            self._build_for(tuple(None if d is None else int(d) for d in shape))
+        else:
+            self._build()
+
+    def compile(self, *args, **kwargs) -> None:
+        """``Model.compile``; on an unbuilt model it runs when the model is built."""
+        if not self._unbuilt():
+            super().compile(*args, **kwargs)
+            return
+        import inspect
+        bound = inspect.signature(Model.compile).bind(self, *args, **kwargs)
+        if bound.arguments.get("kwargs"):
+            raise TypeError(f"Invalid keyword argument(s) in `compile`: "
+                            f"{sorted(bound.arguments['kwargs'])}")
+        self._pending_compile = (args, kwargs)
+
+    def __call__(self, inputs, *args, **kwargs):
+        if self._unbuilt():
+            from . import backend as K
+            t = K._to_tensor(inputs[0] if isinstance(inputs, (list, tuple)) else inputs)
+            kind = np.dtype(t.aval.dtype).kind
+            self._build_for(tuple(t.aval.shape),
+                            np.dtype(t.aval.dtype).name if kind in "iu" else "float32")
+        return super().__call__(inputs, *args, **kwargs)
+
+    def __getattr__(self, name):
+        # (a property raising AttributeError comes here too: the unbuilt model's messages)
+        if self.__dict__.get("_layers") is not None and self._unbuilt():
+            if name in ("inputs", "outputs", "input_shape", "output_shape"):
+                raise AttributeError(f"Sequential model '{self.name}' has no defined "
+                                     f"{name.replace('_', ' ')} yet.")
+            if name in ("input", "output"):
+                raise AttributeError(f"The layer {self.name} has never been called and thus "
+                                     f"has no defined {name}.")
+        return super().__getattr__(name)
+
+    def _unbuilt_summary(self, print_fn) -> None:
+        """Keras 3's summary of an unbuilt model (its layers, "?" shapes, no parameters), in
+        the Keras 2 layout the built summary uses."""
+        width = 65
+
+        def row(fields):
+            print_fn(fields[0][:28].ljust(29) + fields[1].ljust(26) + fields[2])
+        print_fn(f'Model: "{self.name}"')
+        print_fn("_" * width)
+        row(["Layer (type)", "Output Shape", "Param #"])
+        print_fn("=" * width)
+        for i, layer in enumerate(self.layers):
+            row([f"{layer.name} ({type(layer).__name__})", "?", "0 (unbuilt)"])
+            print_fn(("=" if i == len(self.layers) - 1 else "_") * width)
+        for what in ("Total", "Trainable", "Non-trainable"):
+            print_fn(f"{what} params: 0")
+        print_fn("_" * width)
 
     def _summary_layers(self) -> list:
         return self.layers
@@ -92,18 +211,25 @@ class Sequential(Model):
         return super()._known_tensors()
 
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+        if self._unbuilt():
+            self._unbuilt_summary(print_fn or print)
+            return
         self._build()
         super().summary(line_length, positions, print_fn)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+        self._build_on(x)
         self._build()
         return super().predict(x, batch_size, verbose, steps, **kwargs)
 
     def predict_on_batch(self, x):
+        self._build_on(x)
         self._build()
         return super().predict_on_batch(x)
 
     def get_weights(self) -> list:
+        if self._unbuilt():
+            return []
         self._build()
         return super().get_weights()
 
@@ -113,30 +239,44 @@ class Sequential(Model):
 
     @property
     def weights(self) -> list:
+        if self._unbuilt():
+            return []
         self._build()
         return super().weights
 
     @property
     def output_shape(self):
+        if self._unbuilt():
+            raise AttributeError("unbuilt")         # (__getattr__ gives Keras's message)
         self._build()
         return tuple(self.outputs[0].aval.shape)
 
     @property
     def input_shape(self):
+        if self._unbuilt():
+            raise AttributeError("unbuilt")         # (__getattr__ gives Keras's message)
         self._build()
         return tuple(self.inputs[0].aval.shape)
 
     def count_params(self) -> int:
+        if self._unbuilt():
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             "layer isn't built. You can build it manually via: "
+                             "`layer.build(input_shape)`.")
         self._build()
         return super().count_params()
 
     @property
     def input(self):
+        if self._unbuilt():
+            raise AttributeError("unbuilt")         # (__getattr__ gives Keras's message)
         self._build()
         return super().input
 
     @property
     def output(self):
+        if self._unbuilt():
+            raise AttributeError("unbuilt")         # (__getattr__ gives Keras's message)
         self._build()
         return super().output
 

@@ -62,7 +62,12 @@ def tracked_layers(model) -> list:
 
 
 def build_on(model, x) -> None:
-    """Build an unbuilt subclassed model on the arrays ``x`` (see the module docstring)."""
+    """Build an unbuilt subclassed model on the arrays ``x`` (see the module docstring); an
+    unbuilt ``Sequential`` builds itself (its ``_build_on``)."""
+    hook = getattr(model, "_build_on", None)
+    if hook is not None:
+        hook(x)
+        return
     if x is None or _ds.is_dataset(x) or not is_subclassed(model):
         return
     if isinstance(x, dict):

@@ -146,9 +146,12 @@ def test_string_and_function_losses_and_weights_roundtrip():
     assert set(h.history) == {"loss", "acc"}
 
 
-def test_first_layer_needs_an_input_shape():
-    with pytest.raises(ValueError, match="input_shape"):
-        Sequential([Dense(3)])
+def test_first_layer_without_input_shape_defers_the_build():
+    """As Keras 2 and 3: built on its first data (tests/static/test_keras_deferred_build.py)."""
+    model = Sequential([Dense(3)])
+    assert model.built is False
+    with pytest.raises(ValueError, match="You must provide an `input_shape` argument."):
+        model.build()
 
 
 def test_sequential_takes_a_keras_input_first_as_tf_keras_and_keras3_do(tmp_path):
