@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
+from . import _tracking
 from . import backend as K
 from ._history import HISTORY as _HISTORY
 from ._history import keras_history, to_snake_case, unique_layer_name
@@ -30,6 +32,8 @@ from .summary import print_summary
 #: symbolic tensor -> its Keras mask (bool, (batch, time) for sequences), set by the layers that
 #: make or pass on masks (``compute_mask``) and read by the next layer's ``__call__``.
 MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: every node gets the next number, so a layer's call knows which nodes were made inside it
+_NODE_SEQ = itertools.count()
 
 
 def _as_list(x) -> list:
@@ -52,6 +56,7 @@ class Node:
         self.layer, self.inputs, self.outputs = layer, inputs, outputs
         self.call_args = call_args
         self.extra = extra or {}
+        self.seq = next(_NODE_SEQ)
 
     def call_on(self, tensors: list):
         """Call the node's layer again on ``tensors`` (new tensors for ``inputs``), with the
@@ -104,18 +109,16 @@ class Layer:
         from . import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
-    # -- weights
-    @property
-    def weights(self) -> list:
-        return list(self._weights)
-
-    @property
-    def trainable_weights(self) -> list:
-        return [w for w in self._weights if w.trainable] if self.trainable else []
-
-    @property
-    def non_trainable_weights(self) -> list:
-        return [w for w in self._weights if not (w.trainable and self.trainable)]
+    # -- weights: its own, then its sublayers' (``_tracking.py``)
+    weights = property(lambda self: _tracking.collect(self, "weights"))
+    trainable_weights = property(lambda self: _tracking.collect(self, "trainable_weights"))
+    non_trainable_weights = property(
+        lambda self: _tracking.collect(self, "non_trainable_weights"))
+    variables = property(lambda self: self.weights)
+    trainable_variables = property(lambda self: self.trainable_weights)
+    non_trainable_variables = property(lambda self: self.non_trainable_weights)
+    trainable = property(lambda self: self.__dict__.get("_trainable", True),
+                         lambda self, v: _tracking.set_trainable(self, v))
 
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
                    regularizer=None, trainable=True, constraint=None, **kwargs) -> Variable:
@@ -140,24 +143,26 @@ class Layer:
         return v
 
     def count_params(self) -> int:
-        return int(sum(np.prod(v.aval.shape) for v in self._weights))
+        return int(sum(np.prod(v.aval.shape) for v in self.weights))
 
     def get_weights(self) -> list:
-        if not self._weights:
+        ws = self.weights
+        if not ws:
             return []
-        return K.batch_get_value(self._weights)
+        return K.batch_get_value(ws)
 
     def set_weights(self, weights) -> None:
         weights = list(weights)
-        if len(weights) != len(self._weights):
+        ws = self.weights
+        if len(weights) != len(ws):
             raise ValueError(f"You called `set_weights(weights)` on layer \"{self.name}\" with a "
                              f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(self._weights)} weights.")
-        for v, w in zip(self._weights, weights):
+                             f"expecting {len(ws)} weights.")
+        for v, w in zip(ws, weights):
             if tuple(np.shape(w)) != tuple(v.aval.shape):
                 raise ValueError(f"Layer weight shape {tuple(v.aval.shape)} not compatible with "
                                  f"provided weight shape {np.shape(w)}")
-        K.batch_set_value(list(zip(self._weights, weights)))
+        K.batch_set_value(list(zip(ws, weights)))
 
     # -- building and calling
     def build(self, input_shape) -> None:
@@ -222,6 +227,7 @@ class Layer:
         masks = [MASKS.get(t) for t in xs]
         previous_mask = masks[0] if single else masks
         g = xs[0].graph if xs else get_default_graph()
+        start = next(_NODE_SEQ)
         with g.as_default(), g.name_scope(self.name):
             if not self.built:
                 shapes = _shape_of(xs[0]) if single else [_shape_of(t) for t in xs]
@@ -254,7 +260,10 @@ class Layer:
         node = Node(self, xs, outs, call_args, extra)
         self._nodes.append(node)
         for i, o in enumerate(outs):
-            if o not in _HISTORY:
+            # an output a sublayer made inside this call is this layer's (Keras: the model
+            # sees the outer layer, not the layers it calls)
+            h = _HISTORY.get(o)
+            if h is None or h[0]._nodes[h[1]].seq > start:
                 _HISTORY[o] = (self, len(self._nodes) - 1, i)
         return outs[0] if not isinstance(out, (list, tuple)) else outs
 
@@ -496,7 +505,12 @@ class Network(Layer):
     def losses(self) -> list:
         """The layers' regularization and added losses, then the model's own (add_loss)."""
         own = self.__dict__.get("_added_losses", [])
-        return [loss for layer in self.layers for loss in getattr(layer, "losses", [])] + own
+        out: list = []
+        for layer in self.layers:
+            for loss in _tracking.layer_losses(layer):
+                if not any(loss is x for x in out):
+                    out.append(loss)
+        return out + own
 
     @losses.setter
     def losses(self, value):

@@ -14,7 +14,9 @@ Weights: Keras 2 HDF5 files list every weight of a layer in its group, in the la
 as Keras 3's own saver does: ``<layer>/cell/vars/<i>`` for a recurrent layer,
 ``<layer>/forward_layer/cell/vars`` and ``<layer>/backward_layer/cell/vars`` for
 ``Bidirectional``, ``<layer>/layer/vars`` for ``TimeDistributed`` (and below ``layer/`` whatever
-the wrapped layer nests).  Loading creates layers of these classes only, by name.
+the wrapped layer nests); a custom layer that holds layers (``_tracking.py``) its own in
+``vars`` and each sublayer's below its attribute name (``tracked_var_groups``).  Loading
+creates layers of these classes only, by name.
 """
 
 from __future__ import annotations
@@ -109,4 +111,32 @@ def var_groups(layer) -> list[tuple[str, list]]:
     nested = more(layer)
     if nested is not None:
         return nested
-    return [("vars", list(getattr(layer, "weights", [])))]
+    from .saving_custom import is_custom
+    tracked = tracked_var_groups(layer) if is_custom(layer) else None
+    return tracked or [("vars", list(getattr(layer, "weights", [])))]
+
+
+def tracked_var_groups(layer) -> list | None:
+    """Keras 3's weights layout of a custom layer that holds sublayers: its own variables in
+    ``vars``, a sublayer held in attribute ``a`` under ``a/``, one held in a list or tuple
+    ``a`` under ``a/<its class, snake case>[_k]/`` (and so on down); None when it holds none."""
+    from ._history import to_snake_case
+    from ._tracking import sublayers
+    subs = sublayers(layer)
+    if not subs:
+        return None
+    theirs = {id(w) for s in subs for w in s.weights}
+    out = [("vars", [w for w in layer._weights if id(w) not in theirs])]
+    done: set = set()
+    for k, v in vars(layer).items():
+        several = isinstance(v, (list, tuple))
+        used: dict = {}                 # Keras names list items by class: dense, dense_1, ...
+        for s in (v if several else [v]):
+            if any(s is x for x in subs) and id(s) not in done:
+                done.add(id(s))
+                name = to_snake_case(type(s).__name__)
+                used[name] = used.get(name, -1) + 1
+                name += f"_{used[name]}" if used[name] else ""
+                path = f"{k}/{name}/" if several else f"{k}/"
+                out += [(path + p, ws) for p, ws in var_groups(s)]
+    return out
