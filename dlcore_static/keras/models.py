@@ -245,6 +245,20 @@ class Sequential(Model):
         return super().weights
 
     @property
+    def trainable_weights(self) -> list:
+        if self._unbuilt():
+            return []
+        self._build()               # (its layers are known once built)
+        return super().trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if self._unbuilt():
+            return []
+        self._build()
+        return super().non_trainable_weights
+
+    @property
     def output_shape(self):
         if self._unbuilt():
             raise AttributeError("unbuilt")         # (__getattr__ gives Keras's message)

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _dataset_input as _ds
 from ._history import NotKerasOutput
-from .engine import Input, Layer
+from .engine import Input
 
 _PACKAGE = __name__.rsplit(".", 1)[0] + "."
 
@@ -53,12 +53,9 @@ def check_built(model) -> None:
 
 
 def tracked_layers(model) -> list:
-    out: list = []
-    for v in vars(model).values():
-        for item in (v if isinstance(v, (list, tuple)) else [v]):
-            if isinstance(item, Layer) and item is not model and item not in out:
-                out.append(item)
-    return out
+    """The layers held in the model's attributes: the one rule of ``_tracking.sublayers``."""
+    from ._tracking import sublayers
+    return sublayers(model)
 
 
 def build_on(model, x) -> None:

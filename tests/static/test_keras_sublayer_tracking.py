@@ -112,8 +112,7 @@ def test_training_matches_the_plain_model(kind):
 def test_frozen_outer_layer_keeps_its_sublayers():
     blk = Inner()
     m = keras.Sequential([keras.Input((4,)), blk, keras.layers.Dense(1)])
-    assert len(m.weights) == 4
-    blk.trainable = False
+    blk.trainable = False           # (trainable_weights before weights builds it too)
     assert blk.d.trainable is False
     assert len(m.trainable_weights) == 2 and len(m.non_trainable_weights) == 2
     before = m.get_weights()
@@ -122,6 +121,26 @@ def test_frozen_outer_layer_keeps_its_sublayers():
     after = m.get_weights()
     np.testing.assert_array_equal(before[0], after[0])
     assert not np.allclose(before[2], after[2])
+
+
+def test_subclassed_model_holding_a_block_trains_it():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [Inner()]
+            self.out = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.out(self.blocks[0](x))
+
+    m = Net()
+    m.compile(keras.optimizers.SGD(0.1), "mse")
+    m.fit(X, Y, epochs=1, batch_size=8, verbose=0)
+    assert [type(ly).__name__ for ly in m.layers] == ["Inner", "Dense"]
+    assert len(m.trainable_weights) == 4
+    k = m.blocks[0].d.get_weights()[0].copy()
+    m.fit(X, Y, epochs=1, batch_size=8, verbose=0)
+    assert not np.allclose(k, m.blocks[0].d.get_weights()[0])
 
 
 def test_sublayer_losses_reach_the_model():
