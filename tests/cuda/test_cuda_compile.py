@@ -25,7 +25,9 @@ def _session(device, passes="all"):
 
 
 def _mlp():
-    """The seed's static step, tiny: relu(x @ w1) @ w2, mean of row sums of squares, SGD."""
+    """The seed's static step, tiny: relu(x @ w1) @ w2, mean of row sums of squares, SGD (in a
+    fresh default graph: the tests read node names such as ``w1/read`` and ``MatMul``)."""
+    tf.reset_default_graph()
     x = tf.placeholder(tf.float32, (4, 3))
     y = tf.placeholder(tf.float32, (4, 2))
     w1 = tf.Variable(np.linspace(-1, 1, 15, dtype=np.float32).reshape(3, 5), name="w1")

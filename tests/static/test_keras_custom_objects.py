@@ -19,7 +19,7 @@ h5py = pytest.importorskip("h5py")
 X = np.random.RandomState(0).randn(6, 4).astype("float32")
 
 
-@keras.saving.register_keras_serializable(package="MyLayers")
+@keras.saving.register_keras_serializable(package="CustomObjectsTest")
 class MyDense(keras.layers.Layer):
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
@@ -66,10 +66,10 @@ def _model(functional: bool):
 
 
 def test_registration_api_as_keras():
-    assert keras.saving.get_registered_name(MyDense) == "MyLayers>MyDense"
+    assert keras.saving.get_registered_name(MyDense) == "CustomObjectsTest>MyDense"
     assert keras.utils.get_registered_name(scaled_tanh) == "Custom>scaled_tanh"
     assert keras.saving.get_registered_name(Scale) == "Scale"
-    assert keras.saving.get_registered_object("MyLayers>MyDense") is MyDense
+    assert keras.saving.get_registered_object("CustomObjectsTest>MyDense") is MyDense
     assert keras.saving.get_custom_objects()["Custom>scaled_tanh"] is scaled_tanh
     assert keras.saving.get_registered_object("Scale") is None
     assert keras.saving.get_registered_object("Scale", custom_objects={"Scale": Scale}) is Scale
@@ -115,14 +115,14 @@ def test_records_as_keras3_writes_them(tmp_path):
         recs = json.loads(z.read("config.json"))["config"]["layers"]
     mod = __name__ if __name__ != "__main__" else None
     assert {k: recs[1][k] for k in ("module", "class_name", "registered_name")} == {
-        "module": mod, "class_name": "MyDense", "registered_name": "MyLayers>MyDense"}
+        "module": mod, "class_name": "MyDense", "registered_name": "CustomObjectsTest>MyDense"}
     assert recs[1]["config"]["units"] == 3 and recs[2]["registered_name"] == "Scale"
     assert recs[3]["config"]["activation"] == {"module": "builtins", "class_name": "function",
                                                "config": "Custom>scaled_tanh",
                                                "registered_name": "function"}
     with h5py.File(tmp_path / "m.h5", "r") as f:
         h5 = json.loads(f.attrs["model_config"])["config"]["layers"]
-    assert [r["class_name"] for r in h5[1:3]] == ["MyLayers>MyDense", "Scale"]
+    assert [r["class_name"] for r in h5[1:3]] == ["CustomObjectsTest>MyDense", "Scale"]
     assert "module" not in h5[1] and h5[1]["config"] == recs[1]["config"]
 
 
@@ -264,7 +264,7 @@ def test_real_keras3_loads_a_registered_custom_layer(tmp_path):
     def k3_tanh(x):
         return k3.ops.tanh(x) * 1.5
 
-    objs = {"MyLayers>MyDense": MyDense, "Custom>scaled_tanh": k3_tanh, "Scale": Scale}
+    objs = {"CustomObjectsTest>MyDense": MyDense, "Custom>scaled_tanh": k3_tanh, "Scale": Scale}
     with k3.saving.custom_object_scope(objs):
         r = k3.models.load_model(str(tmp_path / "m.keras"), compile=False)
     np.testing.assert_allclose(np.asarray(r.predict(X, verbose=0)), before, rtol=1e-5,
