@@ -168,6 +168,10 @@ class MPIComm(Communicator):
             sys.stderr.write(f"dlcore.distributed: rank {self.rank} aborts the MPI job "
                              f"({self.broken})\n")
             sys.stderr.flush()
+            # mpiexec (MPICH's hydra) forwards a rank's stderr through its proxy asynchronously,
+            # and MPI_Abort tears the proxies down: without a moment's grace the line above was
+            # sometimes lost (the user saw the job die with no reason)
+            time.sleep(0.25)
         finally:
             self.abort(1)
 

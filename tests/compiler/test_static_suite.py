@@ -50,7 +50,13 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
            # import included), 6.5 s interpreted
            "test_keras_adapt_dataset.py", "test_keras_resizing_pad.py",
            "test_keras_text_vectorization_ngrams.py", "test_keras_stateful_files.py",
-           "test_silent8_static.py", "test_updates_in_one_run.py"}
+           "test_silent8_static.py", "test_updates_in_one_run.py",
+           # and session 8's Keras model plumbing, each compared with Keras 3 (whose import is
+           # most of their cost): layers' get_config/from_config, custom objects in files,
+           # Sequential's deferred build and sublayer tracking (Dense/Input composites whose
+           # primitives have op-table rows under every pass)
+           "test_keras_get_config.py", "test_keras_custom_objects.py",
+           "test_keras_deferred_build.py", "test_keras_sublayer_tracking.py"}
 #: The long-tail API files (``test_longtail_*.py``: Keras layers, losses, optimizers, image
 #: generator, tf.image colours, metrics, names, ...) are API breadth too: composites of
 #: primitives that each have their op-table rows under every pass (tests/core/
