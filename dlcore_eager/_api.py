@@ -32,7 +32,7 @@ from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._graph import Node, labelled
-from ._state import STATE
+from ._out import write_out
 from .tensor import Tensor
 
 _apply = EagerFrontend.apply
@@ -52,24 +52,6 @@ def _tensor_arg(x, op: str, arg: str = "input", pos: int = 1) -> Tensor:
         return x
     raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
                     f"{type(x).__name__}")
-
-
-def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
-    """PyTorch's ``out=``: the result is written into ``out`` (resized if its shape differs)."""
-    if out is None:
-        return result
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    if STATE.enabled and (result.requires_grad or out.requires_grad):
-        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
-    if tuple(out.shape) != tuple(result.shape):
-        if out.numel() != 0:
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out.shape)}, which does not match the required output shape "
-                          f"{list(result.shape)}.", UserWarning, stacklevel=3)
-        out._resize_storage(tuple(result.shape))
-    return out._commit(result)
 
 
 def _maybe_float(x: Tensor, export) -> Tensor:

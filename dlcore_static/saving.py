@@ -25,135 +25,48 @@ like ``tf.train.Saver``.
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
 import numpy as np
 
 from dlcore import dtypes as _core_dtypes
 from dlcore import safe_io
-from dlcore.deferred_interrupt import deferred_interrupt
 from dlcore.registry import PRIMITIVES, AVal
 
-from ._graph_checks import (GraphFileError, _Arrays, _avals_txt, _bad, _check_control,
-                            _check_control_avals, _check_simple, _compatible, _contexts,
-                            _plain, _shape_of)
-from . import checkpoint_format
-from .checkpoint_state import (CheckpointState, checkpoint_exists,  # noqa: F401 - re-exported
-                               get_checkpoint_state, latest_checkpoint,
-                               write_checkpoint_state)
-from .errors import InvalidArgumentError, NotFoundError
-from .graph import Graph, Operation, Tensor, get_default_graph
+from ._graph_checks import (
+    GraphFileError,
+    _Arrays,
+    _avals_txt,
+    _bad,
+    _check_control,
+    _check_control_avals,
+    _check_simple,
+    _compatible,
+    _contexts,
+    _plain,
+    _shape_of,
+)
+from .checkpoint_state import (  # noqa: F401 - re-exported
+    CheckpointState,
+    checkpoint_exists,
+    get_checkpoint_state,
+    latest_checkpoint,
+    write_checkpoint_state,
+)
+from .graph import Graph, Operation, get_default_graph
+from .graph_export import (  # noqa: F401
+    _CONTROL_TYPES,
+    _SIMPLE_TYPES,
+    FORMAT,
+    VERSION,
+    export_meta_graph,
+    graph_to_json,
+)
+from .saver import Saver
 
-FORMAT, VERSION = "dlcore-static-graph", 1
-_SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "VariableRead",
-                 "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform",
-                 "LoopVar", "CheckIndices", "CheckScatterIndices", "CheckDivisor",
-                 "CheckNdIndices", "CheckSegmentIds"}
-_CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 _MAX_OPS = 1_000_000
 _MAX_GRAPH_JSON = 256 << 20          # bytes of the __graph__ record
 _MAX_DEPTH = 64                      # nesting of tagged values
-_MAX_VARIABLE = 16 << 30             # bytes of a variable of partly unknown shape
-
-
-# ============================================================================ encoding
-def _enc(v, index: dict, arrays: dict, key: str, ctxs: dict | None = None):
-    if ctxs is not None and type(v).__name__ == "ControlFlowContext":
-        return {"ctx": ctxs[v]}
-    if isinstance(v, Tensor):
-        return {"tensor": [index[v.op], v.value_index]}
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.dtype):
-        return {"dtype": v.name}
-    if isinstance(v, tuple):
-        return {"tuple": [_enc(x, index, arrays, key, ctxs) for x in v]}
-    if isinstance(v, list):
-        return {"list": [_enc(x, index, arrays, key, ctxs) for x in v]}
-    if isinstance(v, dict):
-        return {"dict": {str(k): _enc(x, index, arrays, key, ctxs) for k, x in v.items()}}
-    if isinstance(v, Operation):
-        return {"op": index[v]}
-    if isinstance(v, np.ndarray):
-        if v.dtype.kind == "O":         # NumPy would pickle an object array: never
-            raise NotImplementedError("saving a graph with tf.string constants is not "
-                                      "supported (NumPy stores object arrays with pickle)")
-        arrays[key] = np.asarray(v, order="C")
-        return {"array": key}
-    raise NotImplementedError(f"cannot save a value of type {type(v).__name__}")
-
-
-def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
-    arrays = {} if arrays is None else arrays
-    index = {op: i for i, op in enumerate(graph._ops)}
-    ctxs: dict = {}
-    contexts: list = []
-
-    def ctx_id(c):
-        if c is None:
-            return None
-        if c not in ctxs:
-            parent = ctx_id(c.parent)
-            ctxs[c] = len(contexts)
-            contexts.append({"parent": parent, "kind": c.kind, "name": c.name})
-        return ctxs[c]
-    ops = []
-    for i, op in enumerate(graph._ops):
-        if op.prim is None and op.type not in _SIMPLE_TYPES | _CONTROL_TYPES:
-            raise NotImplementedError(f"saving a graph with '{op.type}' nodes is not supported "
-                                      f"(node '{op.name}')")
-        for v in op.attrs.values():
-            for c in (v if isinstance(v, tuple) else (v,)):
-                if type(c).__name__ == "ControlFlowContext":
-                    ctx_id(c)
-        ops.append({
-            "name": op.name, "type": op.type, "prim": op.prim.name if op.prim else None,
-            "inputs": [[index[t.op], t.value_index] for t in op.inputs],
-            "control_inputs": [index[c] for c in op.control_inputs],
-            "params": _enc(op.params, index, arrays, f"param/{i}"),
-            "attrs": _enc(op.attrs, index, arrays, f"const/{i}", ctxs),
-            "ctx": ctx_id(op._ctx),
-            "outputs": [{"shape": [d for d in t.aval.shape], "dtype": t.aval.dtype.name}
-                        for t in op.outputs],
-            "device": None if op.device is None else str(op.device),
-        })
-    variables = []
-    for op, var in graph._variables_by_op.items():
-        rec: dict[str, Any] = {"op": index[op], "read": index[var._read.op], "initializer":
-               index[var.initializer], "trainable": bool(var.trainable), "value": None}
-        if sess is not None and op in sess.variables:
-            from dlcore.device import to_host
-            arrays[f"var/{index[op]}"] = np.asarray(to_host(sess.variables.get(op)))
-            rec["value"] = f"var/{index[op]}"
-        variables.append(rec)
-    collections = {}
-    for k, items in graph._collections.items():
-        enc = []
-        for it in items:
-            if isinstance(it, Tensor):
-                enc.append({"tensor": it.name})
-            elif isinstance(it, Operation):
-                enc.append({"operation": it.name})
-            elif hasattr(it, "_reads"):
-                enc.append({"variable": it.op.name})
-        collections[k] = enc
-    return {"format": FORMAT, "version": VERSION, "contexts": contexts, "ops": ops,
-            "variables": variables, "collections": collections}
-
-
-def export_meta_graph(filename, graph: Graph | None = None, sess=None, **_ignored) -> dict:
-    """Write the graph (and, with ``sess``, its variables' values) to ``filename``."""
-    graph = graph or (sess.graph if sess is not None else get_default_graph())
-    arrays: dict = {}
-    doc = graph_to_json(graph, arrays, sess)
-    payload = np.frombuffer(json.dumps(doc).encode(), dtype=np.uint8)
-    with open(filename, "wb") as f:
-        np.savez(f, __graph__=payload, **arrays)
-    return doc
 
 
 # ============================================================================ decoding
@@ -483,125 +396,3 @@ def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_sc
         values = {name[cut:]: arr for name, arr in values.items()}
     saver._embedded = values
     return saver
-
-
-# ============================================================================ Saver
-class Saver:
-    """Save and restore variable values (``save_path + '.safetensors'``, see
-    ``checkpoint_format``; no pickle)."""
-
-    def __init__(self, var_list=None, max_to_keep: int = 5, **_ignored):
-        self._max_to_keep = max_to_keep
-        self._kept: list[str] = []
-        if var_list is None:
-            from .variables import global_variables
-            var_list = global_variables()
-        if isinstance(var_list, dict):
-            self._vars = dict(var_list)
-        else:
-            self._vars = {v.op.name: v for v in var_list}
-        self._embedded: dict = {}
-
-    @staticmethod
-    def _file(path: str) -> str:
-        path = os.fspath(path)
-        return path if path.endswith(".npz") else path + ".npz"
-
-    def save(self, sess, save_path, global_step=None, write_meta_graph: bool | None = None,
-             **_ignored) -> str:
-        """Write the variables to ``save_path[-global_step]``; also the graph to ``.meta``
-        (TensorFlow's default; a graph that cannot be written is skipped with a warning unless
-        ``write_meta_graph=True`` was asked for explicitly)."""
-        from dlcore.device import to_host
-        path = os.fspath(save_path)
-        parent = os.path.dirname(path)
-        if parent and not os.path.isdir(parent):       # TensorFlow 1's check and message
-            raise ValueError(f"Parent directory of {path} doesn't exist, can't save.")
-        if global_step is not None:
-            step = global_step if isinstance(global_step, int) else int(sess.run(global_step))
-            path = f"{path}-{step}"
-        arrays = {}
-        for name, v in self._vars.items():
-            val = sess.variables.get(v.op)
-            if val is None:
-                from .errors import FailedPreconditionError
-                raise FailedPreconditionError(None, v.op, f"Attempting to use uninitialized "
-                                              f"value {v.op.name}")
-            arrays[name] = np.asarray(to_host(val))
-        # A save that fails or is interrupted before it is registered removes the files it
-        # made (they were left behind, never counted by max_to_keep); the registration (the
-        # kept list, old checkpoints removed, the ``checkpoint`` file) is done as one step.
-        fresh = not checkpoint_format.exists(path) and not os.path.exists(path + ".meta")
-        try:
-            checkpoint_format.write_variables(path, arrays)
-            if write_meta_graph or write_meta_graph is None:
-                try:
-                    export_meta_graph(path + ".meta", graph=sess.graph)
-                except (GraphFileError, TypeError, ValueError, NotImplementedError) as e:
-                    if write_meta_graph:
-                        raise
-                    import warnings
-                    warnings.warn(f"Saver.save: the graph was not written to {path}.meta "
-                                  f"({e})", UserWarning, stacklevel=2)
-            with deferred_interrupt():
-                kept = [k for k in self._kept if k != path] + [path]
-                if self._max_to_keep and len(kept) > self._max_to_keep:
-                    for old in kept[:-self._max_to_keep]:
-                        checkpoint_format.remove(old)
-                    kept = kept[-self._max_to_keep:]
-                write_checkpoint_state(os.path.dirname(path) or ".", path, kept)
-                self._kept = kept
-        except BaseException:
-            if fresh and path not in self._kept:
-                checkpoint_format.remove(path)
-            raise
-        return path
-
-    @property
-    def last_checkpoints(self) -> list:
-        return list(self._kept)
-
-    def recover_last_checkpoints(self, checkpoint_paths) -> None:
-        """Take over the checkpoints an earlier Saver kept (those that still exist), so that
-        ``max_to_keep`` and the ``checkpoint`` file count them too."""
-        self._kept = [os.fspath(p) for p in checkpoint_paths if checkpoint_format.exists(p)]
-
-    def restore(self, sess, save_path=None) -> None:
-        """Load every variable's value, all-or-nothing: each key is checked (present, same
-        dtype, compatible shape) before any variable changes, and only the members this
-        Saver needs are decompressed, each bounded by its variable's size."""
-        members = None
-        if save_path is not None:
-            label = f"checkpoint {os.fspath(save_path)!r}"
-            members = checkpoint_format.open_variables(save_path, label, GraphFileError)
-        staged = []
-        for name, v in self._vars.items():
-            if members is None:
-                arr = self._embedded.get(name)
-            else:
-                arr = _read_checked(members, name, v) if name in members else None
-            if arr is None:
-                raise NotFoundError(None, v.op, f"Key {name} not found in checkpoint")
-            if arr.dtype != v.aval.dtype:
-                raise InvalidArgumentError(
-                    None, v.op, f"tensor_name = {name}; expected dtype {v.aval.dtype.name} "
-                    f"does not equal original dtype {arr.dtype.name}")
-            if not _compatible(tuple(v.aval.shape), arr.shape):
-                from dlcore.errors import format_shape
-                raise InvalidArgumentError(
-                    None, v.op, f"Restoring from checkpoint failed: the shape of variable "
-                    f"{name} ({format_shape(v.aval.shape)}) does not match the shape stored in "
-                    f"the checkpoint ({format_shape(arr.shape)})")
-            staged.append((v, arr))
-        for v, arr in staged:                  # every check passed: now apply
-            v.load(arr, sess)
-
-
-def _read_checked(members: safe_io.NpzMembers, name: str, v) -> np.ndarray:
-    """A checkpoint member read with its variable's size as the bound (a dtype that differs
-    is read, still bounded, only to be reported)."""
-    if None in v.aval.shape:
-        limit = _MAX_VARIABLE
-    else:
-        limit = int(np.prod(v.aval.shape, dtype=np.int64)) * 8
-    return members.read(name, limit, allowed_dtypes=_core_dtypes.SUPPORTED)

@@ -33,13 +33,10 @@ Every file is written to a temporary file next to it and moved over it when comp
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import threading
 import zipfile
-import zlib
 from typing import Any
 
 import numpy as np
@@ -49,6 +46,7 @@ from . import saving_custom as _custom
 from . import saving_more as _more
 from . import saving_nested as _nested
 from . import saving_training as _train
+from ._files import KerasFileError, _h5py, _open_h5, _read_errors, _replacing
 from ._keras3_names import keras3_paths as _keras3_paths
 from .saving_custom import *  # (keras.saving's registration API: saving_custom.__all__)
 
@@ -79,19 +77,6 @@ _LAYERS: dict[str, tuple] = {
 }
 _LAYERS.update(_more.LAYERS)          # normalisation, noise, attention, padding, ... layers
 _SAVED = [*_LAYERS, *_nested.RECURRENT, *_nested.WRAPPERS, "RNN"]
-
-
-class KerasFileError(ValueError):
-    """A Keras file that is malformed or does not fit the model."""
-
-
-def _h5py():
-    try:
-        import h5py
-    except ImportError as e:
-        raise ImportError("Keras .h5/.keras files need h5py: pip install 'dlcore[keras-files]'"
-                          ) from e
-    return h5py
 
 
 def is_keras_path(filepath: Any) -> bool:
@@ -434,44 +419,6 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
             _write_keras3(f, model)
         else:
             _write_keras2(f, model)
-
-
-@contextlib.contextmanager
-def _replacing(path: str):
-    """A temporary file next to ``path`` that replaces it (``os.replace``, atomic) once the
-    block has written it: a save that fails or is interrupted half-way (an error reading a
-    weight, Ctrl-C) leaves the file that was there, whole, instead of a truncated one."""
-    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-
-
-def _open_h5(filepath):
-    h5py = _h5py()
-    try:
-        return h5py.File(os.fspath(filepath) if not isinstance(filepath, io.BytesIO)
-                         else filepath, "r")
-    except OSError as e:
-        raise KerasFileError(f"cannot read HDF5 file {str(filepath)[:200]!r}: {e}") from None
-
-
-@contextlib.contextmanager
-def _read_errors(path):
-    """A damaged file's errors from h5py, zipfile and zlib (KeyError 'Unable to synchronously
-    open object (bad heap free list)', BadZipFile 'Bad CRC-32', zlib.error) as the loader's
-    own ``KerasFileError`` naming the file (a missing file stays FileNotFoundError)."""
-    try:
-        yield
-    except FileNotFoundError:
-        raise
-    except (KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
-        raise KerasFileError(f"cannot read Keras file {str(path)[:200]!r}: "
-                             f"{type(e).__name__}: {e}") from e
 
 
 def load_weights(model, filepath, by_name: bool = False) -> None:
