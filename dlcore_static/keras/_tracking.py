@@ -1,6 +1,7 @@
 """Keras's tracking of the layers a layer holds (its *sublayers*).
 
-A ``Layer`` assigned to an attribute of another layer (or held in an attribute list or tuple) is
+A ``Layer`` assigned to an attribute of another layer (or held in an attribute list, tuple or
+dict, or a list of dicts, ...) is
 one of its sublayers, in assignment order, by the same rule as a subclassed model's ``layers``
 (``subclassing.tracked_layers``).  Keras 3's weight-file layout of such a layer is
 ``saving_nested.tracked_var_groups``.  (This module imports no other dlcore module: ``engine``
@@ -18,15 +19,33 @@ def _is_layer(x) -> bool:
     return hasattr(x, "_nodes") and hasattr(x, "_weights")
 
 
+def held(value, _seen=None) -> list:
+    """The layers in one attribute value: the value itself, or the items of a list, tuple or
+    dict (its values, in insertion order), and so on down (Keras 3 tracks a list of dicts of
+    layers too), each once."""
+    if _is_layer(value):
+        return [value]
+    if not isinstance(value, (list, tuple, dict)):
+        return []
+    seen = set() if _seen is None else _seen
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    out: list = []
+    for item in (value.values() if isinstance(value, dict) else value):
+        out.extend(held(item, seen))
+    return out
+
+
 def sublayers(layer) -> list:
-    """The layers in ``layer``'s attributes (and attribute lists and tuples), in assignment
-    order, each once (the rule of ``subclassing.tracked_layers``), less its ``_model``."""
+    """The layers in ``layer``'s attributes (and attribute lists, tuples and dicts, nested),
+    in assignment order, each once (the rule of ``subclassing.tracked_layers``), less its
+    ``_model``."""
     model = layer.__dict__.get("_model")
     out: list = []
     for v in vars(layer).values():
-        for item in (v if isinstance(v, (list, tuple)) else [v]):
-            if _is_layer(item) and item is not layer and item is not model and \
-                    not any(item is x for x in out):
+        for item in held(v):
+            if item is not layer and item is not model and not any(item is x for x in out):
                 out.append(item)
     return out
 

@@ -118,25 +118,48 @@ def var_groups(layer) -> list[tuple[str, list]]:
 
 def tracked_var_groups(layer) -> list | None:
     """Keras 3's weights layout of a custom layer that holds sublayers: its own variables in
-    ``vars``, a sublayer held in attribute ``a`` under ``a/``, one held in a list or tuple
-    ``a`` under ``a/<its class, snake case>[_k]/`` (and so on down); None when it holds none."""
-    from ._history import to_snake_case
-    from ._tracking import sublayers
+    ``vars``, a sublayer held in attribute ``a`` under ``a/``, one held in a list, tuple or
+    dict ``a`` under ``a/<its class, snake case>[_k]/``, a container inside one under
+    ``a/container[_k]/`` (Keras 3's ``_save_container_state``), and so on down; None when it
+    holds none."""
+    from ._tracking import _is_layer, sublayers
     subs = sublayers(layer)
     if not subs:
         return None
     theirs = {id(w) for s in subs for w in s.weights}
     out = [("vars", [w for w in layer._weights if id(w) not in theirs])]
-    done: set = set()
+    done: set = {id(s) for s in subs}
     for k, v in vars(layer).items():
-        several = isinstance(v, (list, tuple))
-        used: dict = {}                 # Keras names list items by class: dense, dense_1, ...
-        for s in (v if several else [v]):
-            if any(s is x for x in subs) and id(s) not in done:
-                done.add(id(s))
-                name = to_snake_case(type(s).__name__)
-                used[name] = used.get(name, -1) + 1
-                name += f"_{used[name]}" if used[name] else ""
-                path = f"{k}/{name}/" if several else f"{k}/"
-                out += [(path + p, ws) for p, ws in var_groups(s)]
+        if _is_layer(v):
+            if id(v) in done:
+                done.discard(id(v))
+                out += [(f"{k}/{p}", ws) for p, ws in var_groups(v)]
+        elif isinstance(v, (list, tuple, dict)):
+            out += _container_groups(v, k + "/", done, set())
+    return out
+
+
+def _container_groups(container, path: str, todo: set, seen: set) -> list:
+    """Keras 3's layout of the layers in a list/tuple/dict (see ``tracked_var_groups``)."""
+    from ._history import to_snake_case
+    from ._tracking import _is_layer
+    if id(container) in seen:
+        return []
+    seen.add(id(container))
+    out: list = []
+    used: dict = {}
+    for s in (container.values() if isinstance(container, dict) else container):
+        if _is_layer(s):
+            name = to_snake_case(type(s).__name__)
+        elif isinstance(s, (list, tuple, dict)):
+            name = "container"
+        else:
+            continue
+        used[name] = used.get(name, -1) + 1
+        name += f"_{used[name]}" if used[name] else ""
+        if not _is_layer(s):
+            out += _container_groups(s, f"{path}{name}/", todo, seen)
+        elif id(s) in todo:
+            todo.discard(id(s))
+            out += [(f"{path}{name}/{p}", ws) for p, ws in var_groups(s)]
     return out
