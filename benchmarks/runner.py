@@ -6,8 +6,10 @@ Method (the same for every workload and engine):
 2. **First step** is timed on its own: it holds compilation (Numba kernels, XLA, TorchInductor,
    the static compiler) and first-touch costs.  Its loss is kept to check that engines agree.
 3. **Warm-up**: more steps, at least ``min_warmup`` (whole input cycles) and ``warmup_s`` seconds,
-   which also estimates the step time.  From it, ``inner`` = steps per sample, so one sample takes
-   about ``sample_s`` seconds (a whole number of cycles).
+   then whole cycles for ``CALIBRATE_S`` (``_calibrate``), which estimate the step time (the
+   lower of the two averages: a step that compiled in the warm-up is no steady-state step).
+   From it, ``inner`` = steps per sample, so one sample takes about ``sample_s`` seconds (a
+   whole number of cycles).
 4. **Rounds**: in each round every engine takes one sample, in an order rotated by one each round,
    so slow drifts of the machine (heat, other processes) hit all engines alike.  The garbage
    collector is collected before and paused during a sample, as ``timeit`` does; the objects
@@ -61,6 +63,8 @@ SPREAD_LIMIT = 0.25
 MIN_LIMIT = 0.5
 #: (max - min) / median at or below this after ``Config.min_rounds`` samples: settled.
 SETTLED_LIMIT = 0.10
+#: the steps timed after the warm-up to size the samples run at least this long (``_calibrate``)
+CALIBRATE_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,22 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     t0 = now()
     out = fn()
     return now() - t0, out
+
+
+def _calibrate(step: Callable[[], Any], cycle: int) -> float:
+    """Seconds per step over whole cycles run right after the warm-up, for at least
+    ``CALIBRATE_S`` (at least one cycle).  ``inner`` is sized from the lower of this and the
+    warm-up's average: a warm-up whose step compiled (a dlcore Session optimises and compiles
+    a plan on its second run, which falls in the warm-up) overestimates the step time by the
+    compilation, and --quick's samples of the batch-16 step were then 1-2 steps long, each
+    right after a ``gc.collect()`` and the other engines' samples (cold caches): static+passes
+    measured 519 us there against NumPy's 348 us over 87-step samples (issue 19)."""
+    count, t0 = 0, now()
+    while count == 0 or now() - t0 < CALIBRATE_S:
+        for _ in range(cycle):
+            step()
+        count += cycle
+    return (now() - t0) / count
 
 
 def _sample(step: Callable[[], Any], inner: int) -> tuple[float, float | None]:
@@ -246,7 +266,7 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
             while count < max(cfg.min_warmup, 1) * wl.cycle or now() - t0 < cfg.warmup_s:
                 prep.step()
                 count += 1
-            per = (now() - t0) / count
+            per = min((now() - t0) / count, _calibrate(prep.step, wl.cycle))
             cycles = max(1, math.ceil(cfg.sample_s / max(per * wl.cycle, 1e-9)))
             inner[name] = by_name[name].inner = cycles * wl.cycle
         except Exception as exc:
