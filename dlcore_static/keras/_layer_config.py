@@ -166,6 +166,12 @@ def get_config(layer) -> dict:
     """``layer.get_config()`` of a built-in layer (see the module docstring)."""
     cfg: dict[str, Any] = {"name": layer.name, "trainable": bool(layer.trainable),
                            "dtype": dtype_policy(layer)}
+    if getattr(layer, "activity_regularizer", None) is not None:     # (Keras 3's Layer)
+        cfg["activity_regularizer"] = serialize("activity_regularizer",
+                                                layer.activity_regularizer)
+    from . import _auto_config
+    if _auto_config.applies(type(layer)):       # a user's class without its own get_config
+        return _auto_config.get_config(layer, cfg)
     cls = type(layer).__name__
     given = getattr(layer, "_config", None)      # arguments a layer keeps as given
     given = given if isinstance(given, dict) else {}

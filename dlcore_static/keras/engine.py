@@ -25,6 +25,7 @@ from ..graph import Tensor, get_default_graph
 from ..variables import Variable
 from . import _tracking
 from . import backend as K
+from ._auto_config import AutoConfig
 from ._history import HISTORY as _HISTORY
 from ._history import keras_history, to_snake_case, unique_layer_name
 from .summary import print_summary
@@ -76,7 +77,7 @@ class Node:
         return self.layer(*args)
 
 
-class Layer:
+class Layer(AutoConfig):
     """Base class of Keras layers: override ``build``, ``call`` and (for shape inference
     without running) ``compute_output_shape``; create weights with ``add_weight``."""
 

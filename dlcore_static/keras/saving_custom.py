@@ -7,7 +7,8 @@ it; ``custom_object_scope({...})`` (``CustomObjectScope``) adds names for the du
 ``with`` block (per thread); ``load_model(..., custom_objects={...})`` adds them for one load.
 
 Writing (``saving.layer_config``): a layer whose class is not dlcore's is written with its
-``get_config()`` (which must hold every constructor argument), as Keras 3 writes it: in a
+``get_config()`` (Keras 3's automatic one, ``_auto_config.py``, when its class has none), as
+Keras 3 writes it: in a
 ``.keras`` file ``{"module": <its module, None for __main__>, "class_name": "MyDense",
 "config": {...}, "registered_name": "MyLayers>MyDense"}`` (the class name when unregistered);
 in an ``.h5`` file (Keras 2's layout, which Keras 3 reads the same way) ``{"class_name":
@@ -202,26 +203,6 @@ def _json(v: Any, where: str) -> Any:
                     f"{type(v).__name__} {str(v)[:60]}")
 
 
-def _unrecorded(layer, cfg: dict) -> list:
-    """Constructor arguments of the user's classes that ``get_config`` does not write, when
-    no user class overrides ``get_config`` (Keras 3 records them itself; dlcore cannot)."""
-    for c in type(layer).__mro__:
-        if c.__module__.startswith("dlcore_static."):
-            break
-        if "get_config" in vars(c):
-            return []
-    missing = []
-    for c in type(layer).__mro__:
-        if c.__module__.startswith("dlcore_static."):
-            break
-        init = vars(c).get("__init__")
-        if init is None:
-            continue
-        for p in inspect.signature(init).parameters.values():
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name != "self" \
-                    and p.name not in cfg:
-                missing.append(p.name)
-    return missing
 
 
 def layer_record(layer, first: bool) -> dict:
@@ -232,23 +213,6 @@ def layer_record(layer, first: bool) -> dict:
     if not isinstance(raw, dict):
         raise TypeError(f"The `get_config()` method of {layer} should return a dict. It "
                         f"returned: {str(raw)[:80]}")
-    missing = _unrecorded(layer, raw)
-    if missing:
-        raise NotImplementedError(
-            f"model.save: layer {layer.name!r} of class {cls.__name__} takes the argument(s) "
-            f"{', '.join(missing)} in __init__() but does not override get_config(), so they "
-            "cannot be saved (dlcore does not record constructor arguments by itself, as "
-            "Keras 3 does). Please implement get_config() returning them.")
-    own = {id(w) for w in layer.weights}
-    subs = [k for k, v in vars(layer).items() for ly in (v if isinstance(v, (list, tuple))
-            else [v]) if k != "_model" and hasattr(ly, "_nodes") and hasattr(ly, "weights")
-            and any(id(w) not in own for w in ly.weights)]
-    if subs:                  # (their weights would be missing from the file: refused)
-        raise NotImplementedError(
-            f"model.save: layer {layer.name!r} of class {cls.__name__} holds the layer(s) "
-            f"{', '.join(dict.fromkeys(subs))} whose weights are not in its own weights "
-            "(dlcore does not track a custom layer's sublayers as Keras 3 does); use "
-            "save_weights and rebuild the model in code")
     cfg = _json(raw, where)
     cfg["name"] = layer.name
     if first:

@@ -158,8 +158,8 @@ def test_nothing_named_by_the_file_is_imported(tmp_path):
                                                            my_loss})
 
 
-def test_save_refuses_unrecorded_constructor_arguments(tmp_path):
-    class NoConfig(keras.layers.Layer):
+def test_save_records_constructor_arguments_as_keras3(tmp_path):
+    class NoConfig(keras.layers.Layer):       # (Keras 3's automatic get_config: _auto_config)
         def __init__(self, k=2.0, **kwargs):
             super().__init__(**kwargs)
             self.k = k
@@ -169,9 +169,9 @@ def test_save_refuses_unrecorded_constructor_arguments(tmp_path):
 
     m = keras.Sequential([NoConfig(5.0, input_shape=(4,))])
     path = str(tmp_path / "m.keras")
-    with pytest.raises(NotImplementedError, match="takes the argument\\(s\\) k in __init__"):
-        m.save(path)
-    assert not os.path.exists(path)
+    m.save(path)
+    r = keras.models.load_model(path, custom_objects={"NoConfig": NoConfig})
+    assert r.layers[0].k == 5.0
 
 
 def test_model_from_config_with_custom_objects():

@@ -1,0 +1,146 @@
+"""Keras 3's automatic ``get_config()`` of a user's layer class that does not write its own.
+
+Keras 3 (``keras/src/ops/operation.py``, ``Operation.__new__`` and ``get_config``) records the
+arguments each layer was constructed with: ``__init__``'s signature bound to them with the
+defaults filled in, ``**kwargs`` spread out, ``self`` and ``name`` left out.  When every value
+is a ``str``, ``int``, ``float``, ``bool`` or ``None`` (also inside lists, tuples and dicts) and
+no class of the user's overrides ``get_config``, a layer whose nearest built-in base is the
+base ``Layer`` has the configuration ``{'name', **arguments, 'trainable', 'dtype'}`` (plus
+``activity_regularizer`` when set); ``name`` is left out when ``__init__`` takes neither
+``name`` nor a ``**kwargs`` so named, since ``cls(**config)`` could not take it back.
+Otherwise ``get_config()`` (and so ``model.save``) raises Keras 3's ``NotImplementedError``:
+"non-serializable argument values", or "positional only or variadic positional arguments"
+when ``__init__`` has positional-only parameters or was given ``*args``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from typing import Any
+
+_SIMPLE = (str, int, float, bool, type(None))
+_EXAMPLE = """
+            class CustomLayer(keras.layers.Layer):
+                def __init__(self, arg1, arg2, **kwargs):
+                    super().__init__(**kwargs)
+                    self.arg1 = arg1
+                    self.arg2 = arg2
+
+                def get_config(self):
+                    config = super().get_config()
+                    config.update({
+                        "arg1": self.arg1,
+                        "arg2": self.arg2,
+                    })
+                    return config
+            """
+
+
+def _builtin(c: type) -> bool:
+    return c.__module__.startswith("dlcore_static.")
+
+
+def _flat(v: Any) -> list:
+    if isinstance(v, dict):
+        return [x for i in v.values() for x in _flat(i)]
+    if isinstance(v, (list, tuple)):
+        return [x for i in v for x in _flat(i)]
+    return [v]
+
+
+def _init(cls: type) -> Any:
+    """``cls.__init__`` (the nearest class's in the MRO that defines one)."""
+    return next((vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c)),
+                object.__init__)
+
+
+class AutoConfig:
+    """Mixin of ``engine.Layer``: records a user's layer's constructor arguments (Keras 3's
+    ``Operation.__new__``); built-in layers record nothing (they have their own config)."""
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        if not _builtin(cls):
+            record(obj, cls, args, kwargs)
+        return obj
+
+
+def record(obj, cls: type, args: tuple, kwargs: dict) -> None:
+    auto, positional = True, False
+    init = _init(cls)
+    try:
+        sig = inspect.signature(init)
+        spec = inspect.getfullargspec(init)
+        bound = sig.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return _store(obj, None, False)
+    if any(p.kind == p.POSITIONAL_ONLY for n, p in sig.parameters.items()
+           if n != spec.args[0]):
+        return _store(obj, None, True)
+    conf: dict = {}
+    if auto:
+        bound.apply_defaults()
+        conf = dict(bound.arguments)
+        if spec.varkw is not None:
+            conf.update(conf.pop(spec.varkw, {}))
+        conf.pop(spec.args[0], None)
+        conf.pop("name", None)
+        if spec.varargs is not None and len(conf.pop(spec.varargs, ())) > 0:
+            auto, positional = False, True
+        if auto and not all(isinstance(v, _SIMPLE) for v in _flat(conf)):
+            auto = False
+    _store(obj, conf if auto else None, positional)
+
+
+def _store(obj, conf: dict | None, positional: bool) -> None:
+    obj.__dict__["_auto_config"] = conf
+    obj.__dict__["_auto_config_error_args"] = positional
+
+
+def applies(cls: type) -> bool:
+    """True when ``cls``'s ``get_config`` is the base ``Layer``'s: no class of the user's
+    overrides it and the nearest built-in base is ``engine.Layer`` itself."""
+    for c in cls.__mro__:
+        if _builtin(c):
+            return c.__name__ == "Layer" and c.__module__.endswith(".engine")
+        if "get_config" in vars(c):
+            return False
+    return False
+
+
+def get_config(layer, base: dict) -> dict:
+    """Keras 3's automatic configuration of ``layer`` (``base``: name, trainable, dtype and the
+    activity regularizer, as the base ``Layer`` writes them)."""
+    auto = layer.__dict__.get("_auto_config")
+    cls = type(layer).__name__
+    if auto is None:
+        if layer.__dict__.get("_auto_config_error_args", False):
+            raise NotImplementedError(textwrap.dedent(f"""
+            Object {cls} was created by passing
+            positional only or variadic positional arguments (e.g.,
+            `*args`) to `__init__()`, which is not supported by the
+            automatic config generation. Please remove all positional
+            only and variadic arguments from `__init__()`
+            or override `get_config()` and `from_config()` to make
+            the object serializatble.
+
+            Example:
+
+            {_EXAMPLE}"""))
+        raise NotImplementedError(textwrap.dedent(f"""
+            Object {cls} was created by passing
+            non-serializable argument values in `__init__()`,
+            and therefore the object must override `get_config()` in
+            order to be serializable. Please implement `get_config()`.
+
+            Example:
+
+            {_EXAMPLE}"""))
+    cfg = {"name": base["name"], **auto}
+    cfg.update({k: v for k, v in base.items() if k != "name"})
+    params = inspect.signature(_init(type(layer))).parameters
+    kw = params.get("kwargs")
+    if "name" not in params and not (kw is not None and kw.kind == kw.VAR_KEYWORD):
+        cfg.pop("name", None)
+    return cfg
