@@ -3,6 +3,8 @@ that share their first dimension."""
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from ...tensor import Tensor
@@ -50,18 +52,37 @@ class Subset(Dataset):
 
 
 class ConcatDataset(Dataset):
+    """Datasets one after the other; ``cumulative_sizes[k]`` is the length of the first k + 1
+    (PyTorch's attribute, read by user code and samplers)."""
+
+    @staticmethod
+    def cumsum(sequence) -> list[int]:
+        out, total = [], 0
+        for e in sequence:
+            total += len(e)
+            out.append(total)
+        return out
+
     def __init__(self, datasets) -> None:
         self.datasets = list(datasets)
-        self.cumulative = np.cumsum([len(d) for d in self.datasets]).tolist()
+        if len(self.datasets) == 0:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError(  # noqa: TRY004  (PyTorch raises this type)
+                    "ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = self.cumsum(self.datasets)
 
     def __len__(self) -> int:
-        return self.cumulative[-1] if self.cumulative else 0
+        return self.cumulative_sizes[-1]
 
     def __getitem__(self, idx: int):
         if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
             idx += len(self)
-        k = int(np.searchsorted(self.cumulative, idx, side="right"))
-        start = 0 if k == 0 else self.cumulative[k - 1]
+        k = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = 0 if k == 0 else self.cumulative_sizes[k - 1]
         return self.datasets[k][idx - start]
 
 
