@@ -23,7 +23,7 @@ from dlcore import api as _api
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.errors import ShapeError as _ShapeError
-from dlcore.ops._rules import normalize_axes
+from dlcore.ops._rules import as_dim, normalize_axes
 
 from . import _dtype as D
 from . import _tensor_ops as O
@@ -408,8 +408,8 @@ def softmax(export, ns, name):
             if nd and -nd <= dim < nd:
                 return _apply(prim, (x,), {"axis": dim % nd})
         if not _dt.is_inexact(b.dtype):             # PyTorch refuses (dtype= casts first)
-            raise _softmax_refusal(name, x, int(dim))
-        return fn(x, int(dim))
+            raise _softmax_refusal(name, x, as_dim(dim, name))
+        return fn(x, as_dim(dim, name))
 
     if ns == "Tensor":
         def method(self, dim, dtype=None):
@@ -497,7 +497,7 @@ def scan(export, ns, name):
             x = x._cast(dtype)
         elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
             x = _ops.cast(x, np.int64)
-        return fn(_maybe_float(x, export), int(dim))
+        return fn(_maybe_float(x, export), as_dim(dim, name))
 
     if ns in _METHOD_NAMESPACES:
         def method(self, dim, *, dtype=None):

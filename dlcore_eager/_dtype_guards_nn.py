@@ -81,9 +81,25 @@ def _random_like(kernel: str):
 
 def _vector_norm(args, kwargs):
     x = _first(args, kwargs)
-    if x is not None and x._buf.dtype.kind in "biu" and kwargs.get("dtype") is None:
+    if x is not None and x._buf.dtype.kind in "biu":    # (also with dtype=, as PyTorch)
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_legacy(x._buf.dtype)}")
+    if x is not None and kwargs.get("dtype") is not None:
+        _norm_dtype(x._buf.dtype, D.to_numpy_dtype(kwargs["dtype"]))
+
+
+def _norm_dtype(have, want) -> None:
+    """PyTorch's checks of vector_norm's ``dtype=``: floating or complex, complex exactly for
+    complex input, and no narrowing (float64 -> float32 or float32 -> bfloat16 refused)."""
+    head, got = "linalg.vector_norm: ", _legacy(want)
+    if want.kind not in "fc" and want.name != "bfloat16":
+        raise RuntimeError(f"{head}dtype should be floating point or complex, but got {got}")
+    if (want.kind == "c") != (have.kind == "c"):
+        kind = "complex" if have.kind == "c" else "real"
+        raise RuntimeError(f"{head}dtype should be {kind} for {kind} inputs, but got {got}")
+    if have != want and D.promote_tensors(have, True, want, True) != want:
+        raise RuntimeError(f"{head}the dtype of the input ({_legacy(have)}) should be "
+                           f"convertible without narrowing to the specified dtype ({got})")
 
 
 def _distance(name: str):

@@ -355,8 +355,9 @@ def sinc(input: Tensor) -> Tensor:
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The sum, NaNs counted as 0 (their gradient 0; +-inf keep theirs, which nan_to_num
-    zeroed)."""
-    x = input.masked_fill(input.isnan(), 0.0) if input.is_floating_point() else input
+    zeroed); ``dtype`` casts first, as PyTorch's (it was ignored)."""
+    x = input if dtype is None else input.to(dtype)
+    x = x.masked_fill(x.isnan(), 0.0) if x.is_floating_point() else x
     return labelled(x.sum() if dim is None else x.sum(dim, keepdim=keepdim), "NansumBackward0",
                     input, edges=(input,))
 

@@ -78,16 +78,36 @@ def float_power(input, exponent) -> Tensor:
     return x ** (exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent))
 
 
-def copysign(input: Tensor, other) -> Tensor:
+_COPYSIGN_SIG = ("copysign() received an invalid combination of arguments - got ({}), but "
+                 "expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                 " * (Tensor input, Number other, *, Tensor out = None)\n")
+
+
+def copysign(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
     """``|input|`` with the sign of ``other`` (-0.0 counts as negative); float result."""
+    if not isinstance(input, Tensor) or not isinstance(other, (Tensor, int, float, complex,
+                                                               np.number)):
+        # (a list other was read as an array: a float64 result where PyTorch refuses)
+        raise TypeError(_COPYSIGN_SIG.format(", ".join(
+            "Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in (input, other))))
+    from ._extra_ops import _broadcast_shape
+    from ._out import write_out
+    _broadcast_shape(input, other)      # (PyTorch's RuntimeError; was 'where''s ShapeError)
     # PyTorch's promotion of the two (a 0-d tensor or a number weak: copysign(int32, float16)
     # is float16 and of a float64 0-d and a float32 vector float32, both were float32/64
     # here), integers and bools to the default float dtype
     x = _float(O._operands(input, other)[0])
+    if x._buf.dtype.kind == "c" or isinstance(other, complex) or (
+            isinstance(other, Tensor) and other._buf.dtype.kind == "c"):
+        if x._buf.dtype.kind != "c":
+            x = O._operands(other, x)[0] if isinstance(other, Tensor) else x.to(
+                D.complex128 if x._buf.dtype == np.float64 else D.complex64)
+        raise NotImplementedError(f'"copysign_cpu" not implemented for \'{_dtype_name(x)}\'')
     negative = _like(np.signbit(_host(_as_tensor(other, x))), x)
     mag = x.abs()
-    return labelled(O.where(negative, -mag, mag), "CopysignBackward0", input,
-                    edges=(input, other) if isinstance(other, Tensor) else (input,))
+    return write_out(labelled(O.where(negative, -mag, mag), "CopysignBackward0", input,
+                              edges=(input, other) if isinstance(other, Tensor) else (input,)),
+                     out, "copysign")
 
 
 def ldexp(input: Tensor, other) -> Tensor:
@@ -339,7 +359,10 @@ def _inplace(name: str):
                                f"{_dtype_name(self).replace('Tensor', '')} but the operation's "
                                "result requires dtype Double")
         self._check_inplace()
-        return self._commit(fn(self._original(args, kwargs), *args, **kwargs))
+        result = fn(self._original(args, kwargs), *args, **kwargs)
+        from ._api_install import _check_cast  # (a float result into an int tensor: refused)
+        _check_cast(result, self)
+        return self._commit(result)
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"In-place ``{name}``: the result is written into this tensor."
     return method

@@ -14,6 +14,8 @@ def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    from ._api_install import _check_cast  # (a float result into an int out: refused)
+    _check_cast(result, out)
     if STATE.enabled and (result.requires_grad or out.requires_grad):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")

@@ -356,8 +356,8 @@ def _dims(dim):
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
-        return tuple(int(d) for d in dim)
-    return int(dim)
+        return tuple(_ops._rules.as_dim(d) for d in dim)    # (int(0.5) was 0: amax(x, 0.5)
+    return _ops._rules.as_dim(dim)                          # reduced dim 0, torch refuses)
 
 
 def _reduce_extreme(x, dim, keepdim, other, is_max):
@@ -434,7 +434,7 @@ def argmax(x, dim=None, keepdim=False):
         _empty_arg_reduction("argmax", x, dim)
     if dim is None and keepdim:
         return _ops.reshape(_ops.argmax(x), (1,) * x.ndim)
-    return _ops.argmax(x, None if dim is None else int(dim), keepdim)
+    return _ops.argmax(x, None if dim is None else _ops._rules.as_dim(dim, "argmax"), keepdim)
 
 
 def _empty_arg_reduction(name, x, dim):

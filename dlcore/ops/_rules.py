@@ -3,6 +3,8 @@ normalisation and dtype checks.  Every primitive's shape rule is built from thes
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..dtypes import is_floating
@@ -39,6 +41,20 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
     return tuple(out)
 
 
+def as_dim(dim, op: str | None = None, arg: str = "dim") -> int:
+    """An axis as an int: an int, a NumPy integer or a one-element integer tensor
+    (``__index__``); a float, a float tensor or a string is PyTorch's and NumPy's TypeError
+    (``int(0.5)`` silently made ``amax(x, 0.5)`` reduce dim 0 and ``tile(x, 0.5)`` empty)."""
+    if type(dim) is int:
+        return dim
+    try:
+        return operator.index(dim)
+    except TypeError:
+        pass
+    where = f"{op}(): argument '{arg}'" if op else f"argument '{arg}'"
+    raise TypeError(f"{where} must be int or tuple of ints, not {type(dim).__name__}")
+
+
 def normalize_axis(op: str, axis: int, ndim: int, shape=()) -> int:
     if not -max(ndim, 1) <= axis < max(ndim, 1):     # (a 0-d tensor takes 0 and -1)
         n = max(ndim, 1)         # PyTorch's wording (a 0-d tensor counts as 1-d), both front ends
@@ -69,7 +85,9 @@ def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
         axis = (int(axis),)
-    axes = tuple(sorted({normalize_axis(op, int(a), ndim, shape) for a in axis}))
+    elif isinstance(axis, (float, str)):
+        as_dim(axis, op)
+    axes = tuple(sorted({normalize_axis(op, as_dim(a, op), ndim, shape) for a in axis}))
     if not ndim:                # (a 0-d tensor's dim 0 / -1, checked: nothing to reduce over)
         axes = ()
     if memo:

@@ -64,10 +64,13 @@ def aminmax(x, *, axis=None, keepdims: bool = False):
 
 
 @exports({"torch.linalg": "vector_norm"}, "args", float_only=True)
-def vector_norm(x, ord=2, axis=None, keepdims: bool = False):  # noqa: A002 - PyTorch's name
+def vector_norm(x, ord=2, axis=None, keepdims: bool = False, *, dtype=None):
     """The vector p-norm over ``axis`` (all elements when None).  Its gradient at a zero norm
     is 0, and for p < 1 a zero element gets 0, as PyTorch's (``sqrt``/``pow`` alone would
-    give 0 * inf = NaN there): the root is taken of ``where(s == 0, 1, s)``."""
+    give 0 * inf = NaN there): the root is taken of ``where(s == 0, 1, s)``.  ``dtype``
+    (PyTorch's): ``x`` is cast to it first (a complex dtype gives its real counterpart)."""
+    if dtype is not None:
+        x = cast(x, dtype)
     if isinstance(axis, list):
         axis = tuple(axis)
     if aval_of(x).dtype.kind == "c":        # complex: the norms of the moduli (real results)

@@ -111,7 +111,7 @@ cumprod_p = Primitive(
 
 def _axis(name, x, axis) -> int:
     av = aval_of(x)
-    return _rules.normalize_axis(name, int(axis), av.ndim, av.shape)
+    return _rules.normalize_axis(name, _rules.as_dim(axis, name), av.ndim, av.shape)
 
 
 def _as_line(x):

@@ -36,7 +36,7 @@ def _shape(x) -> tuple:
 
 
 def _ax(op, x, d) -> int:
-    return _rules.normalize_axis(op, int(d), len(_shape(x)), _shape(x))
+    return _rules.normalize_axis(op, _rules.as_dim(d, op), len(_shape(x)), _shape(x))
 
 
 def _to_front(x, d):
@@ -55,7 +55,7 @@ def _sizes(sizes) -> tuple:
     if len(sizes) == 1 and isinstance(sizes[0], (Sequence, np.ndarray)) and \
             not isinstance(sizes[0], str):
         sizes = tuple(sizes[0])
-    return tuple(int(s) for s in sizes)
+    return tuple(_rules.as_dim(s, arg="size") for s in sizes)   # (int(0.5) was 0)
 
 
 @exports({"torch": "index_select", "Tensor": "index_select"}, "args")

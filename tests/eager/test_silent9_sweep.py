@@ -1,0 +1,146 @@
+"""Findings of session 9's differential sweep (dlcore_eager vs torch 2.13, ~1,100 names x
+~36 calls): wrong dtypes, missing ``out=``, float dims read as ``int(0.5) == 0``, copysign's
+leniency and wording, ``linalg.vector_norm(dtype=)``.  Values, dtypes and errors vs torch."""
+
+import numpy as np
+import pytest
+import torch as T
+from error_of import error_of
+
+import dlcore_eager as D
+
+BASE = [[0.5, -1.25, 2.0], [3.0, -0.5, 0.25]]
+
+
+def _same(t, d):
+    assert str(d.dtype) == str(t.dtype) and tuple(d.shape) == tuple(t.shape)
+    np.testing.assert_allclose(d.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+def _same_error(f):
+    te, de = error_of(lambda: f(T)), error_of(lambda: f(D))
+    assert te is not None and de is not None, (te, de)
+    assert issubclass(de[0], te[0]), (te, de)
+    assert de[1] == te[1]
+
+
+# ----------------------------------------------------------------------------- copysign
+@pytest.mark.parametrize("case", ["list", "str", "none", "complex", "complex_scalar",
+                                  "broadcast", "inplace_int", "out_int"])
+def test_copysign_refusals_as_torch(case):
+    f = {"list": lambda L: L.copysign(L.ones(2), [1.0, -1.0]),     # (was a float64 result)
+         "str": lambda L: L.copysign(L.ones(2), "a"),
+         "none": lambda L: L.copysign(L.ones(2), None),
+         "complex": lambda L: L.copysign(L.ones(2), L.tensor([1j, 1j])),   # (was 0 or NumPy's)
+         "complex_scalar": lambda L: L.copysign(L.ones(2), 1j),
+         "broadcast": lambda L: L.copysign(L.ones(2), L.ones(3)),        # (named 'where')
+         "inplace_int": lambda L: L.ones(2, dtype=L.int64).copysign_(L.tensor([-1.0, 1.0])),
+         "out_int": lambda L: L.copysign(L.ones(2), L.tensor([-1.0, 1.0]),
+                                         out=L.empty(2, dtype=L.int64))}[case]
+    _same_error(f)
+
+
+def test_copysign_out_and_values():
+    for L in (T, D):
+        o = L.empty(0, dtype=L.float64)
+        r = L.copysign(L.tensor([1.0, -2.0, 3.0]), L.tensor([-0.0, 1.0, -1.0]), out=o)
+        assert r is o and o.tolist() == [-1.0, 2.0, -3.0] and o.dtype == L.float64
+    _same(T.copysign(T.tensor([1, 2]), -2), D.copysign(D.tensor([1, 2]), -2))
+
+
+# ----------------------------------------------------------------------------- out=
+OUT_CASES = {
+    "deg2rad": lambda L, x: L.deg2rad(x, out=L.empty(0)),
+    "diff": lambda L, x: L.diff(x, out=L.empty(0)),
+    "kron": lambda L, x: L.kron(x, x, out=L.empty(0)),
+    "inner": lambda L, x: L.inner(x, x, out=L.empty(0)),
+    "nansum": lambda L, x: L.nansum(x, 1, out=L.empty(0)),
+    "nanmean": lambda L, x: L.nanmean(x, out=L.empty(0)),
+    "xlogy": lambda L, x: L.xlogy(x.abs(), x.abs(), out=L.empty(0)),
+    "fmax": lambda L, x: L.fmax(x, -x, out=L.empty(0)),
+    "clamp_min": lambda L, x: L.clamp_min(x, 0.1, out=L.empty(0)),
+    "histc": lambda L, x: L.histc(x, 4, out=L.empty(0)),
+    "sinc": lambda L, x: L.sinc(x, out=L.empty(0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_CASES))
+def test_out_argument(name):
+    # PyTorch's torch.X takes out=; dlcore's raised "unexpected keyword argument 'out'"
+    _same(OUT_CASES[name](T, T.tensor(BASE)), OUT_CASES[name](D, D.tensor(BASE)))
+
+
+def test_methods_take_no_out():
+    for L in (T, D):
+        with pytest.raises(TypeError):
+            L.tensor(BASE).diff(out=L.empty(0))
+
+
+def test_nansum_dtype():
+    # dtype= was ignored: float32 and int64 results where torch gives float64
+    for x in (BASE, [[1, 2], [3, 4]]):
+        _same(T.nansum(T.tensor(x), dtype=T.float64), D.nansum(D.tensor(x), dtype=D.float64))
+        _same(T.tensor(x).nansum(0, dtype=T.float64), D.tensor(x).nansum(0, dtype=D.float64))
+
+
+# ----------------------------------------------------------------------------- float dims
+FLOAT_DIM = {
+    "amax": lambda L, x: L.amax(x, 0.5), "sum": lambda L, x: L.sum(x, 0.5),
+    "sum_tuple": lambda L, x: x.sum((0.5,)), "cumsum": lambda L, x: L.cumsum(x, 0.5),
+    "softmax": lambda L, x: L.softmax(x, 0.5), "argmax": lambda L, x: L.argmax(x, 0.5),
+    "max": lambda L, x: L.max(x, 0.5), "mean": lambda L, x: x.mean(0.5),
+    "tile": lambda L, x: L.tile(x, (0.5,)), "flip": lambda L, x: L.flip(x, (0.5,)),
+    "sort": lambda L, x: L.sort(x, 0.5), "logsumexp": lambda L, x: L.logsumexp(x, 0.5),
+    "float_tensor": lambda L, x: L.sum(x, L.tensor(1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT_DIM))
+def test_float_dims_refused(name):
+    # int(0.5) == 0 made amax(x, 0.5) reduce dim 0 and tile(x, (0.5,)) an empty tensor
+    for L in (T, D):
+        with pytest.raises(TypeError):
+            FLOAT_DIM[name](L, L.tensor(BASE))
+
+
+def test_integer_dims_still_taken():
+    for L in (T, D):
+        x = L.tensor(BASE)
+        assert x.sum(L.tensor(1)).tolist() == pytest.approx([1.25, 2.75])
+        assert x.amax(np.int64(-1)).tolist() == [2.0, 3.0]
+        assert tuple(L.tile(x, (2,)).shape) == (2, 6)
+
+
+# ----------------------------------------------------------------------------- vector_norm
+@pytest.mark.parametrize("case", ["f32_f64", "c64_c128", "f16_f32", "keepdim"])
+def test_vector_norm_dtype(case):
+    x, dt, kw = {"f32_f64": ([3.0, 4.0], "float64", {}),
+                 "c64_c128": ([3 + 4j, 1j], "complex128", {}),
+                 "f16_f32": ([3.0, 4.0], "float32", {}),
+                 "keepdim": (BASE, "float64", {"ord": 3, "dim": -1, "keepdim": True})}[case]
+    src = "float16" if case == "f16_f32" else None
+    t = T.linalg.vector_norm(T.tensor(x, dtype=getattr(T, src) if src else None),
+                             dtype=getattr(T, dt), **kw)
+    d = D.linalg.vector_norm(D.tensor(x, dtype=getattr(D, src) if src else None),
+                             dtype=getattr(D, dt), **kw)
+    _same(t, d)
+
+
+@pytest.mark.parametrize("case", ["int_input", "narrowing", "bf16", "real_to_complex",
+                                  "complex_to_real", "int_dtype"])
+def test_vector_norm_dtype_refusals(case):
+    x, dt = {"int_input": ([3, 4], "float64"), "narrowing": ([3.0], "float16"),
+             "bf16": ([3.0], "bfloat16"), "real_to_complex": ([3.0], "complex64"),
+             "complex_to_real": ([1j], "float64"), "int_dtype": ([3.0], "int64")}[case]
+    src = "float64" if case == "narrowing" else None
+    _same_error(lambda L: L.linalg.vector_norm(
+        L.tensor(x, dtype=getattr(L, src) if src else None), dtype=getattr(L, dt)))
+
+
+def test_vector_norm_dtype_gradient():
+    g = []
+    for L in (T, D):
+        x = L.tensor([3.0, 4.0], requires_grad=True)
+        L.linalg.vector_norm(x, dtype=L.float64).backward()
+        g.append((str(x.grad.dtype), x.grad.tolist()))
+    assert g[0] == (g[1][0], pytest.approx(g[1][1]))
