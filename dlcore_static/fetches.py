@@ -37,14 +37,25 @@ def _resolve(graph: Graph, f):
     return el
 
 
+def _same(values: list) -> list:
+    return values
+
+
 class FetchMapper:
     """``leaves``: unique Tensors/Operations in first-seen order; ``rebuild(values)``: the
-    user's structure filled with ``values[i]`` for leaf ``i``."""
+    user's structure filled with ``values[i]`` for leaf ``i`` (``values`` itself for a list of
+    distinct leaves: pass a list the caller does not keep)."""
 
     def __init__(self, graph: Graph, fetches):
         self.leaves: list = []
         self._index: dict = {}
         self.rebuild: Callable = self._build(graph, fetches)
+        if type(fetches) is list and len(self.leaves) == len(fetches) and \
+                all(not isinstance(f, (list, tuple, dict)) and
+                    getattr(f, "_dlcore_fetch", None) is None for f in fetches):
+            # a list of distinct leaves (``sess.run([loss, train_op])``): the values list,
+            # in leaf order, is the result itself; the Session hands a fresh list each run
+            self.rebuild = _same
 
     def _leaf(self, graph: Graph, f) -> int:
         el = _resolve(graph, f)

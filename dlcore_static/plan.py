@@ -34,6 +34,9 @@ Plan fields, for tools (the graph compiler, pictures, tests):
     plan.fed          the fed Tensors;  plan.fetches  the fetched leaves
     plan.writes_state True if the plan may assign variables (also inside a cond or loop); such
                       a run holds the Session's variable lock (``variable_store.py``)
+    plan.one_step     True for the compiler's plans (``compiler/runner.py``): one step that
+                      takes the feeds in order and returns every fetched leaf's value (None
+                      for an Operation), which ``Session.run`` calls without a slot list
     plan.device       the Session's default device
 """
 
@@ -77,6 +80,7 @@ class Plan:
         self.fed: tuple = ()
         self.fetches: tuple = ()
         self.writes_state = False
+        self.one_step = False           # see the module docstring
         self.feeds_inside = False       # a fed tensor inside a cond branch (not compiled)
         self.device = CPU
         self.ctx = None

@@ -236,6 +236,17 @@ class Session:
             if fkey is not None:
                 self._cache[(fkey, feed_key)] = entry
         plan, mapper = entry
+        if plan.one_step and run_metadata is None and self.device is CPU:
+            # a compiled (or tiered) plan: one step, the feeds in, the fetched values out
+            # (plan.py), called without the slot list and the interpreter loop (issue 19)
+            if plan.writes_state:
+                with self.variables.lock:
+                    res = _call_one_step(plan.steps[0][0], vals, self.variables)
+            else:
+                res = _call_one_step(plan.steps[0][0], vals, self.variables)
+            if mapper is None:
+                return _host_value(res[0])
+            return mapper.rebuild([_host_value(v) for v in res])
         slots = [None] * plan.nslots
         if self.device.type == "cpu":
             for s, v in zip(plan.feed_slots, vals):
@@ -314,7 +325,8 @@ class Session:
             else:
                 t = self._feed_key(k)
             dt = t.aval.dtype
-            if type(v) is not np.ndarray or v.dtype != dt or dt.kind == "O":
+            if type(v) is not np.ndarray or v.dtype is not dt and v.dtype != dt or \
+                    dt.kind == "O":
                 # (an object array fed to a tf.string tensor may hold str: made bytes there)
                 v = _convert_feed_value(v, t, k)
             fed.append(t)
@@ -374,6 +386,39 @@ class InteractiveSession(Session):
         if self in session_stack():
             session_stack().remove(self)
         super().close()
+
+
+def _call_one_step(fn, vals, store: VariableStore) -> tuple:
+    """``fn(*vals)`` of a one-step plan, as ``Session._execute`` runs any plan: the step's
+    error as ``runtime.run_steps`` raises it, the staged variable writes committed only when
+    it succeeded."""
+    try:
+        try:
+            res = fn(*vals)
+        except BaseException as e:  # noqa: BLE001 - re-raised as run_steps does
+            raise wrap_error(e, None) from None
+        store.commit()
+    except BaseException:
+        store.discard()
+        raise
+    return res
+
+
+def _host_value(v):
+    """A fetched value as ``Session.run`` returns it: a 0-d array as a NumPy scalar, a
+    read-only array copied, a CUDA array copied to the host."""
+    if type(v) is np.ndarray:
+        if v.ndim == 0:
+            return v[()]
+        if not v.flags.writeable:
+            return v.copy()
+        return v
+    if v is None or isinstance(v, np.generic):
+        return v
+    if is_cuda_array(v):
+        v = to_device(v, CPU)
+        return v[()] if v.ndim == 0 else v
+    return v
 
 
 def run_subplan(session: Session, plan, captured_values) -> list:

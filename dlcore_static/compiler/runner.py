@@ -104,6 +104,7 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
     new.steps = [(run_program, tuple(range(nfeeds)), slice(nfeeds, nfeeds + nout), {}, None)]
     new.fetch_slots = tuple(None if s is None else nfeeds + k for k, s in enumerate(fetch_slots))
     new.slot_of = {}
+    new.one_step = True             # the Session calls run_program(*feeds) directly
     new.optimized_steps = steps
     new.compiled_run = compiled     # the generated glue itself (None: the interpreter runs)
     return new
@@ -159,6 +160,7 @@ class TieredPlan(Plan):
         self.fetch_slots = tuple(None if s is None else nfeeds + k
                                  for k, s in enumerate(plan.fetch_slots))
         self.slot_of = {}
+        self.one_step = True            # the Session calls steps[0][0](*feeds) directly
         self.original = plan
         self._args = (session, [_Shape(v) for v in feed_values], passes)
         self._optimize = optimize           # the pipeline's optimize(session, plan, ...)
