@@ -26,7 +26,7 @@ from dlcore.errors import DTypeError, ShapeError, format_shape
 from dlcore.registry import AVal, Primitive
 
 from . import dtypes as _dtypes
-from .graph import Graph, Operation, Tensor, get_default_graph
+from .graph import Graph, Operation, Tensor, _user_location, get_default_graph, new_op, setup_op
 
 # TensorFlow's op type names for the core's primitives (used for node names and errors).
 
@@ -87,19 +87,26 @@ class StaticFrontend:
         name = graph.unique_name(op_type)
         key = _rule_key(prim, avals, params)
         out = _RULE_OUTPUTS.get(key) if key is not None else None
-        if out is not None:
-            return _add_op(graph, op_type, name, inputs, out, prim, params, unknown)
-        try:
-            out = prim.abstract_eval(*avals, **params)
-        except ShapeError as e:
-            raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
-        except DTypeError as e:
-            raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
-        if key is not None:
-            if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
-                _RULE_OUTPUTS.clear()
-            _RULE_OUTPUTS[key] = out
-        return _add_op(graph, op_type, name, inputs, out, prim, params, unknown)
+        if out is None:
+            try:
+                out = prim.abstract_eval(*avals, **params)
+            except ShapeError as e:
+                raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
+            except DTypeError as e:
+                raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
+            if key is not None:
+                if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
+                    _RULE_OUTPUTS.clear()
+                _RULE_OUTPUTS[key] = out
+        # The location walk starts at bind's caller: this method is called only by
+        # dlcore.registry.bind, so neither frame can be the user's, and not materialising
+        # them is most of a walk's cost (issue 19).
+        op = new_op(Operation)
+        setup_op(op, graph, op_type, name, inputs, (out,), prim, params, None,
+                 _user_location(3))
+        if unknown and out.ndim == 0 and prim.kind != "reduce":
+            op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
+        return op.outputs[0]
 
 
 def _lift(args) -> list:
@@ -114,13 +121,6 @@ def _lift(args) -> list:
     return [a if type(a) is Tensor else to_tensor(a, graph, other) for a in args]
 
 
-def _add_op(graph, op_type, name, inputs, out, prim, params, unknown) -> Tensor:
-    op = Operation(graph, op_type, name, inputs, [out], prim=prim, params=params)
-    if unknown and out.ndim == 0 and prim.kind != "reduce":
-        op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
-    return op.outputs[0]
-
-
 # The shape rules' results, by (primitive, input avals, parameters): a rule is a function of
 # these alone (the eager dispatch caches that a rule passed on the same key, registry.bind),
 # and a graph built per batch (issue 19) asks the same few questions hundreds of times.  Only
@@ -133,6 +133,8 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 def _rule_key(prim: Primitive, avals: list, params: dict):
     """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain."""
+    if not params:
+        return (prim, tuple(avals), ())
     items = []
     for k, v in params.items():
         t = type(v)

@@ -18,6 +18,7 @@ Control-flow nodes (Cond, While) have sub-graphs instead of a primitive; their a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from dlcore import ops as _ops
@@ -27,7 +28,14 @@ from dlcore.dtypes import is_floating
 from . import _gc_pause
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
 from .frontend import to_tensor
-from .graph import Tensor, get_default_graph
+from .graph import (
+    Tensor,
+    _user_location,
+    fixed_location,
+    get_default_graph,
+    in_package,
+    restore_location,
+)
 
 # op type -> rule(op, output_tensor, g) -> one cotangent (or None, or a thunk) per op input.
 GRAD_RULES: dict[str, Callable] = {
@@ -50,10 +58,48 @@ def op_parents(t: Tensor):
 def op_vjp(t: Tensor, g):
     op = t.op
     if has_override(op):
-        return override_vjp(t, g)
-    if op.prim is not None:
-        return op.prim.vjp(g, t, *op.inputs, **op.params)
-    return GRAD_RULES[op.type](op, t, g)
+        return _unfixed(override_vjp, t, g)
+    prim = op.prim
+    if prim is not None:
+        vjp = prim.vjp
+        if vjp in _PKG_RULES or _in_package(vjp):
+            return vjp(g, t, *op.inputs, **op.params)
+        return _unfixed_all(_unfixed(vjp, g, t, *op.inputs, **op.params))
+    rule = GRAD_RULES[op.type]
+    if rule in _PKG_RULES or _in_package(rule):
+        return rule(op, t, g)
+    return _unfixed_all(_unfixed(rule, op, t, g))
+
+
+# The vjp and gradient rules defined in dlcore and dlcore_static: they build their nodes
+# under the location ``gradients`` fixed (graph.fixed_location); any other rule (a primitive
+# or a gradient rule defined in the user's code) and custom gradients run with it unfixed, so
+# their nodes are located in the user's code as before.
+_PKG_RULES: set = set()
+
+
+def _in_package(fn) -> bool:
+    if in_package(fn):
+        if len(_PKG_RULES) < 4096:
+            _PKG_RULES.add(fn)
+        return True
+    return False
+
+
+def _unfixed(fn, *args, **kwargs):
+    old = fixed_location(None)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        restore_location(old)
+
+
+def _unfixed_all(res):
+    """A user rule's result, its deferred cotangents (zero-argument callables) unfixed too."""
+    if not isinstance(res, (tuple, list)):
+        return res
+    return tuple(functools.partial(_unfixed, r) if callable(r) and not isinstance(r, Tensor)
+                 else r for r in res)
 
 
 def _is_float(t) -> bool:
@@ -97,6 +143,15 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
         else:
             raise TypeError(f"tf.gradients: xs must be Tensors or Variables, not {x!r}")
     stops = {id(to_tensor(s)) for s in _as_list(stop_gradients)} if stop_gradients else set()
+    # every node below is built by dlcore's code on behalf of this call: located once
+    old = fixed_location(_user_location(1))
+    try:
+        return _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops)
+    finally:
+        restore_location(old)
+
+
+def _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops) -> list:
     with g.name_scope(name):
         if grad_ys is None:
             seeds = [_ops.ones_like(y) if _is_float(y) else None for y in ys_l]

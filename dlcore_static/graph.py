@@ -54,6 +54,9 @@ def _user_location(depth: int = 2) -> tuple | str:
     as ``(file, line)`` and formatted only when read (``Operation.defined_at``): every node
     records it, few are ever named in an error (formatting was a fifth of building a node,
     issue 19)."""
+    fixed = _local.__dict__.get("location")
+    if fixed is not None:               # inside tf.gradients (see fixed_location)
+        return fixed
     f: FrameType | None = sys._getframe(depth)
     skipped = _SKIPPED_FILES
     while f is not None:
@@ -65,6 +68,37 @@ def _user_location(depth: int = 2) -> tuple | str:
             return (fn, f.f_lineno)
         f = f.f_back
     return "<unknown>"
+
+
+def in_package(fn) -> bool:
+    """Is ``fn`` a plain function defined in dlcore or dlcore_static (a vjp rule, a gradient
+    rule)?  Anything else (a user's function, a class, a ``partial``) may run user code."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    name = code.co_filename
+    skip = _SKIPPED_FILES.get(name)
+    if skip is None:
+        skip = _SKIPPED_FILES[name] = name.startswith(_PKG_DIRS) or "contextlib" in name
+    return skip
+
+
+def fixed_location(loc) -> object:
+    """Make ``loc`` (``_user_location``'s result) the location of every op this thread builds
+    until ``restore_location(previous)``, which takes what this returns.  ``tf.gradients`` sets
+    the location of its call once (issue 19: walking the stack past a vjp rule's frames was a
+    sixth of building a gradient node); an op built under a fixed location gets the very
+    location the walk would find, since only dlcore's own frames lie between it and that call
+    (``gradients.op_vjp`` calls user code, custom gradients and vjps defined outside dlcore,
+    with the location unfixed: ``fixed_location(None)``)."""
+    d = _local.__dict__
+    old = d.get("location")
+    d["location"] = loc
+    return old
+
+
+def restore_location(old) -> None:
+    _local.__dict__["location"] = old
 
 
 def _where(filename: str, line: int) -> str:
@@ -99,36 +133,25 @@ class Operation:
         "prim",
         "type",
     )
+    # (set by setup_op, declared for type checkers)
+    graph: Graph
+    type: str
+    name: str
+    prim: Any
+    inputs: tuple
+    params: dict
+    attrs: dict
+    _defined_at: Any
+    device: Any
+    _ctx: Any
+    control_inputs: list
+    outputs: list
+    _id: int
 
     def __init__(self, graph: Graph, op_type: str, name: str, inputs=(), avals=(), *,
                  prim=None, params=None, attrs=None, defined_at: str | None = None):
-        graph._check_not_finalized()
-        self.graph = graph
-        self.type = op_type
-        self.name = name
-        self.prim = prim
-        self.inputs = tuple(inputs)
-        self.params = params or {}
-        self.attrs = attrs or {}
-        self._defined_at = defined_at or _user_location()
-        stack = graph._device_stack
-        self.device = stack[-1] if stack else None
-        stack = graph._ctx_stack
-        ctx = stack[-1] if stack else None
-        self._ctx = ctx
-        for t in self.inputs:
-            top = t.op
-            if top.graph is not graph:
-                raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
-                                 f"'{name}' being created.")
-            if top._ctx is not ctx:
-                _check_visible(t, ctx, name)
-        self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
-            if graph._control_stack else []
-        self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
-        self._id = len(graph._ops)
-        graph._ops.append(self)
-        graph._ops_by_name[name] = self
+        setup_op(self, graph, op_type, name, inputs, avals, prim, params, attrs,
+                 defined_at or _user_location())
 
     @property
     def defined_at(self) -> str:
@@ -164,6 +187,51 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"<tf.Operation '{self.name}' type={self.type}>"
+
+
+new_op = object.__new__      # ``setup_op(new_op(Operation), ...)``: ``Operation(...)`` for hot paths
+
+
+def setup_op(self: Operation, graph: Graph, op_type: str, name: str, inputs, avals, prim,
+             params, attrs, defined_at) -> None:
+    """``Operation.__init__``'s work, with every argument positional: the static front end's
+    hot path makes a node as ``setup_op(new_op(Operation), ...)`` (a call of the class with
+    keyword arguments cost more than the rest of it, issue 19)."""
+    if graph._finalized:
+        graph._check_not_finalized()
+    self.graph = graph
+    self.type = op_type
+    self.name = name
+    self.prim = prim
+    self.inputs = inputs if type(inputs) is tuple else tuple(inputs)
+    self.params = params or {}
+    self.attrs = attrs or {}
+    self._defined_at = defined_at
+    stack = graph._device_stack
+    self.device = stack[-1] if stack else None
+    stack = graph._ctx_stack
+    ctx = stack[-1] if stack else None
+    self._ctx = ctx
+    for t in self.inputs:
+        top = t.op
+        if top.graph is not graph:
+            raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
+                             f"'{name}' being created.")
+        if top._ctx is not ctx:
+            _check_visible(t, ctx, name)
+    self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
+        if graph._control_stack else []
+    if len(avals) == 1:
+        t = new_op(Tensor)               # Tensor(self, 0, avals[0]), without the call
+        t.op = self
+        t.value_index = 0
+        t.aval = avals[0]
+        self.outputs = [t]
+    else:
+        self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
+    self._id = len(graph._ops)
+    graph._ops.append(self)
+    graph._ops_by_name[name] = self
 
 
 def _check_visible(t: Tensor, ctx, name: str) -> None:
@@ -311,23 +379,24 @@ class Graph:
 
     # -- names
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
-        full = f"{self._scope}/{name}" if self._scope else name
+        scope = self._scope
+        full = f"{scope}/{name}" if scope else name
+        names = self._names_in_use
         key = full.lower()
-        i = self._names_in_use.get(key, 0)
-        if mark_as_used:
-            self._names_in_use[key] = i + 1
-        if i > 0:
-            base = full
-            while True:
-                candidate = f"{base}_{i}"
-                if candidate.lower() not in self._names_in_use:
-                    break
-                i += 1
+        i = names.get(key, 0)
+        if i == 0:
             if mark_as_used:
-                self._names_in_use[candidate.lower()] = 1
-                self._names_in_use[key] = i + 1
-            full = candidate
-        return full
+                names[key] = 1
+            return full
+        while True:                     # (lower() of f"{full}_{i}", without the call)
+            candidate = f"{key}_{i}"
+            if candidate not in names:
+                break
+            i += 1
+        if mark_as_used:
+            names[candidate] = 1
+            names[key] = i + 1
+        return f"{full}_{i}"
 
     @contextlib.contextmanager
     def name_scope(self, name: str | None) -> Iterator[str]:

@@ -244,8 +244,17 @@ minimum_p = _binary("minimum", "{0} if ({0} <= {1} or {0} != {0}) else {1}", np.
 
 def _promote(a, b):
     """Cast two operands to their common dtype (NumPy promotion; Python scalars are weak)."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
-        return a, b              # the common case, first (dispatch cost)
+    ta = type(a)
+    if ta is type(b):
+        if ta is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b      # the common case, first (dispatch cost)
+        elif ta is not float and ta is not int:
+            # two front-end values of one kind (graph tensors: a static graph's gradient nodes,
+            # issue 19) whose dtypes are one object: nothing to cast
+            get = getattr(ta, "__dlcore_aval__", None)
+            if get is not None and get(a).dtype is get(b).dtype:
+                return a, b
     if (type(b) is float or type(b) is int) and not _dt.is_python_scalar(a) and \
             aval_of(a).dtype in _dt.FLOAT32_64:
         return a, b              # a float array and a weak Python number: nothing to cast

@@ -1,0 +1,134 @@
+"""Building a graph per batch at eager speed (issue 19, session 9): what the fast paths of node
+construction must keep exactly as before.
+
+* ``tf.gradients`` locates its nodes once, at its caller's line, instead of walking the stack
+  for each node; a custom gradient's ``grad_fn`` and a vjp rule defined outside dlcore still
+  locate their nodes in the user's code, as the walk does.
+* ``Graph.unique_name`` makes the same names as TensorFlow (case-insensitive, a taken
+  ``Add_1`` skipped).
+* The shape rules' cache gives each new input shape its own result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore.ops import elementwise as _ew
+from dlcore.registry import AVal, Primitive, forget
+
+HERE = "test_build_fast_paths.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    with tf.Graph().as_default() as g:
+        yield g
+
+
+def _line(fn, offset: int) -> str:
+    return f"{HERE}:{fn.__code__.co_firstlineno + offset}"
+
+
+def test_gradient_nodes_are_located_at_the_gradients_call(fresh_graph):
+    x = tf.placeholder(tf.float32, (2, 3))
+    w = tf.placeholder(tf.float32, (3, 4))
+    y = tf.reduce_sum(tf.tanh(tf.matmul(x, w)))
+    first = len(fresh_graph.get_operations())
+    gw, = tf.gradients(y, [w])
+    where = _line(test_gradient_nodes_are_located_at_the_gradients_call, 5)
+    new = fresh_graph.get_operations()[first:]
+    assert len(new) > 5 and {op.defined_at for op in new} == {where}
+    z = tf.tanh(x)                      # after the call, the walk again
+    assert z.op.defined_at == _line(test_gradient_nodes_are_located_at_the_gradients_call, 9)
+    with tf.Session() as s:             # and the values are the gradient's
+        xv = np.arange(6, dtype=np.float32).reshape(2, 3) / 10
+        wv = np.ones((3, 4), np.float32) / 3
+        got = s.run(gw, {x: xv, w: wv})
+    t = np.tanh(xv @ wv)
+    np.testing.assert_allclose(got, xv.T @ (1 - t * t), rtol=1e-5)
+
+
+def test_custom_gradient_nodes_keep_the_grad_fn_line(fresh_graph):
+    @tf.custom_gradient
+    def clip(v):
+        def grad(dy):
+            return tf.clip_by_value(dy, -0.1, 0.1)
+        return tf.identity(v), grad
+
+    x = tf.placeholder(tf.float32, (3,))
+    y = clip(x * 2.0)
+    first = len(fresh_graph.get_operations())
+    g, = tf.gradients(tf.reduce_sum(y), [x])
+    new = fresh_graph.get_operations()[first:]
+    grad_line = _line(test_custom_gradient_nodes_keep_the_grad_fn_line, 4)
+    call_line = _line(test_custom_gradient_nodes_keep_the_grad_fn_line, 10)
+    where = {op.defined_at for op in new}
+    assert grad_line in where and call_line in where and where <= {grad_line, call_line}
+    with tf.Session() as s:
+        np.testing.assert_allclose(s.run(g, {x: np.ones(3, np.float32)}), [0.2, 0.2, 0.2])
+
+
+def _user_vjp(g, y, a):
+    return (tf.multiply(g, 3.0),)       # a vjp rule written in the user's file
+
+
+def test_a_user_primitives_vjp_nodes_keep_its_line():
+    triple = Primitive("s9_triple", lambda a: AVal(a.shape, a.dtype), _user_vjp,
+                       kernels={"cpu": lambda a: a * 3})
+    try:
+        x = tf.placeholder(tf.float32, (2,))
+        y = triple.bind(x)
+        g, = tf.gradients(y, [x])
+        assert g.op.defined_at == _line(_user_vjp, 1)
+        with tf.Session() as s:
+            np.testing.assert_allclose(s.run(g, {x: np.ones(2, np.float32)}), [3.0, 3.0])
+    finally:
+        forget("s9_triple")
+
+
+def test_a_shape_error_in_a_gradient_names_the_gradients_call():
+    x = tf.placeholder(tf.float32, (2, 3))
+    with pytest.raises(TypeError, match="xs must be Tensors"):
+        tf.gradients(tf.reduce_sum(x), [3.0])
+    # the location was restored after the error: later nodes are located by the walk again
+    y = tf.tanh(x)
+    assert y.op.defined_at == _line(test_a_shape_error_in_a_gradient_names_the_gradients_call,
+                                    5)
+
+
+def test_unique_names_as_tensorflow(fresh_graph):
+    a = tf.placeholder(tf.float32, (2,), name="a")
+    tf.identity(a, name="Add_1")        # a taken name is skipped
+    names = [(a + a).op.name for _ in range(3)]
+    assert names == ["Add", "Add_2", "Add_3"]
+    assert tf.identity(a, name="add").op.name == "add_4"      # case-insensitive, as TF
+    assert fresh_graph.unique_name("Add", mark_as_used=False) == "Add_5"
+    assert fresh_graph.unique_name("Add", mark_as_used=False) == "Add_5"
+    with tf.name_scope("s"):
+        assert (a * a).op.name == "s/Mul" and (a * a).op.name == "s/Mul_1"
+    all_names = [op.name for op in fresh_graph.get_operations()]
+    assert len(all_names) == len(set(all_names))
+
+
+def test_the_rule_cache_follows_input_shapes():
+    for n in (2, 3, 2, 5):
+        a = tf.placeholder(tf.float32, (1, n))
+        b = tf.placeholder(tf.float32, (n, 4))
+        assert tf.matmul(a, b).shape.as_list() == [1, 4]
+        assert (a + a).shape.as_list() == [1, n]
+        assert tf.concat([a, a], 1).shape.as_list() == [1, 2 * n]
+    with pytest.raises(ValueError, match=r"Dimensions must be equal, but are 5 and 3"):
+        tf.matmul(tf.placeholder(tf.float32, (1, 5)), tf.placeholder(tf.float32, (3, 4)))
+
+
+def test_promote_keeps_dtypes_apart():
+    a = tf.placeholder(tf.float32, (2,))
+    b = tf.placeholder(tf.float64, (2,))
+    x, y = _ew._promote(a, a)
+    assert x is a and y is a
+    x, y = _ew._promote(a, b)            # the core promotes (tf.add refuses, TypeError)
+    assert x.dtype == tf.float64 and y is b
+    with pytest.raises(TypeError):
+        tf.add(a, b)
