@@ -135,7 +135,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = float(K.get_value(self.model.optimizer.lr))
+            logs["learning_rate"] = float(K.get_value(self.model.optimizer.lr))
 
 
 class ReduceLROnPlateau(Callback):
@@ -165,7 +165,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        logs["lr"] = float(K.get_value(self.model.optimizer.lr))
+        logs["learning_rate"] = float(K.get_value(self.model.optimizer.lr))
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Reduce LR on plateau conditioned on metric `{self.monitor}` which "

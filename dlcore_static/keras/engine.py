@@ -256,8 +256,9 @@ class Layer(AutoConfig):
             if m is not None and not isinstance(m, (list, tuple)):
                 MASKS[o] = m
         if self.activity_regularizer is not None:
+            from .regularizers import activity_loss     # (divided by the batch size)
             with g.as_default(), g.name_scope(self.name + "/activity_regularizer/"):
-                self.losses.extend(self.activity_regularizer(o) for o in outs)
+                self.losses.extend(activity_loss(self.activity_regularizer, o) for o in outs)
         node = Node(self, xs, outs, call_args, extra)
         self._nodes.append(node)
         for i, o in enumerate(outs):

@@ -55,6 +55,18 @@ def l2(l=0.01): return L1L2(l2=l)  # noqa: E741
 def l1_l2(l1=0.01, l2=0.01): return L1L2(l1=l1, l2=l2)
 
 
+def activity_loss(regularizer, x):
+    """The loss a layer's ``activity_regularizer`` adds for its output ``x``: the penalty
+    divided by the batch size ``shape(x)[0]`` (0 for an empty batch), as Keras 3's
+    ``Layer.__call__`` (and tf.keras 2) do; a 0-d output's penalty as it is."""
+    loss = regularizer(x)
+    if len(x.aval.shape) == 0:
+        return loss
+    from ..array_api import shape
+    from ..math_long_tail import divide_no_nan
+    return divide_no_nan(loss, _ops.cast(shape(x)[0], loss.aval.dtype))
+
+
 def get(identifier):
     if identifier is None or callable(identifier):
         return identifier

@@ -68,6 +68,11 @@ class Model(Network):
         if inputs is not None and outputs is not None:
             self._init_graph(inputs, outputs, name)
 
+    # Keras 3's Functional.input_shape/output_shape: its own inputs'/outputs' shapes (a list
+    # when several), called as a layer or not (Layer's read its first call's node)
+    input_shape = property(lambda self: _shapes(self._own("input")))
+    output_shape = property(lambda self: _shapes(self._own("output")))
+
     def build(self, input_shape=None) -> None:
         if _sub.is_subclassed(self):            # tf.keras: call() on inputs of these shapes
             _sub.build_from_shape(self, input_shape)
@@ -577,6 +582,10 @@ def _masked(score, mask):
 def _scalar_or_list(vals):
     vals = [float(v) for v in vals]
     return vals[0] if len(vals) == 1 else vals
+
+
+def _shapes(t):
+    return [tuple(x.aval.shape) for x in t] if isinstance(t, list) else tuple(t.aval.shape)
 
 
 def _model_name(cls: str) -> str:

@@ -276,8 +276,9 @@ def test_callbacks(tmp_path):
     assert h.epoch == [1, 2, 3] and [e for e, _ in seen] == [1, 2, 3]
     np.testing.assert_allclose(lrs, [0.025, 0.0125, 0.00625])
     rows = list(csv.reader(open(tmp_path / "log.csv")))
-    assert rows[0] == ["epoch", "loss", "lr"] and [r[0] for r in rows[1:]] == ["1", "2", "3"]
-    assert float(rows[1][1]) == pytest.approx(h.history["loss"][0])
+    assert rows[0] == ["epoch", "learning_rate", "loss"]        # (Keras 3's key)
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3"]
+    assert float(rows[1][2]) == pytest.approx(h.history["loss"][0])
     saved = sorted(p.name for p in tmp_path.glob("w-*.npz"))
     assert saved[0] == "w-02.npz"
     m2 = Sequential([L.Dense(1, input_dim=3)])

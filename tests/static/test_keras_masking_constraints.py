@@ -172,8 +172,8 @@ def test_activity_regularizer_adds_to_the_loss():
     w1, b1, w2, b2 = model.get_weights()
     h = x @ w1 + b1
     y = h @ w2 + b2
-    want = np.mean((y - t) ** 2) + 0.1 * np.sum(h ** 2) + 0.01 * np.sum(np.abs(y)) + \
-        0.05 * np.sum(w2 ** 2)
+    want = np.mean((y - t) ** 2) + (0.1 * np.sum(h ** 2) + 0.01 * np.sum(np.abs(y))) / 6 + \
+        0.05 * np.sum(w2 ** 2)            # (activity penalties per sample, as Keras 3)
     np.testing.assert_allclose(model.evaluate(x, t, verbose=0), want, rtol=1e-5)
     from dlcore_static.keras.layers import Conv1D
     conv = Conv1D(2, 2, kernel_regularizer="l2", activity_regularizer="l1",

@@ -151,7 +151,7 @@ def test_sublayer_losses_reach_the_model():
     sess = keras.backend.get_session()
     h = keras.backend.function([inp], [b.d.output])([X])[0]
     np.testing.assert_allclose(sess.run(m.losses[0], {inp: X}),
-                               0.5 * np.sum(h ** 2), rtol=1e-5)
+                               0.5 * np.sum(h ** 2) / len(X), rtol=1e-5)   # (per sample)
 
 
 def test_get_set_weights_and_layer_errors():
