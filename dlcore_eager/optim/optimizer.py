@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from dlcore.deferred_interrupt import deferred_interrupt
 
 from .._sparse import SparseTensor
@@ -111,7 +113,7 @@ class Optimizer:
                 ids.append(index[id(p)])
             packed["params"] = ids
             groups.append(packed)
-        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        state = {index[id(p)]: _public_state(s) for p, s in self.state.items() if id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -122,8 +124,7 @@ class Optimizer:
         new_state: dict = defaultdict(dict)
         for i, s in state_dict["state"].items():
             p = params[i]
-            new_state[p] = {k: (v.to(p.device) if isinstance(v, Tensor) else v)
-                            for k, v in s.items()}
+            new_state[p] = {k: _own_state_value(k, v, p) for k, v in s.items()}
         for own, saved in zip(self.param_groups, groups):       # apply: nothing can fail now
             own.update(saved)
         self.state = new_state
@@ -149,6 +150,26 @@ def require(cond: bool, msg: str) -> None:
         raise ValueError(msg)
 
 
+
+
+def _public_state(s: dict) -> dict:
+    """A parameter's state as PyTorch's ``state_dict()`` shows it: the step count, an int
+    here, is a float32 0-d tensor there (``tensor(12.)``, what checkpoints print and hold)."""
+    out = dict(s)
+    step = out.get("step")
+    if type(step) is int:
+        out["step"] = Tensor(np.array(step, np.float32))
+    return out
+
+
+def _own_state_value(key: str, v, p: Tensor):
+    """A loaded state value as the optimizer keeps it: tensors on the parameter's device, the
+    step count (a 0-d tensor in PyTorch's and ``state_dict()``'s form) back to an int."""
+    if isinstance(v, Tensor):
+        if key == "step" and v.dim() == 0:
+            return int(v.item())
+        return v.to(p.device)
+    return v
 
 
 def _check_state_dict(sd, own_groups: list, state_shape=None) -> tuple[list, dict]:
