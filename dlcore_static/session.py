@@ -10,7 +10,9 @@
    (``plan.py``: prune, order, allocate, compile steps);
 3. runs the plan's steps (``runtime.run_steps``, the one loop every execution path uses) over
    a flat list of value slots, so each tensor has exactly one value per run (a random op with
-   two consumers gives both the same sample);
+   two consumers gives both the same sample); a compiled plan (``plan.one_step``: one step that
+   takes the feeds and returns the fetched values) is called directly, without the slot list
+   and the loop (``_call_one_step``: 11.0 -> 7.6 us for a one-op graph, issue 19);
 4. commits the run's variable writes (assign ops stage their values, reads consult the staged
    values first, and the staged values are committed only when the whole run succeeded: a
    failed or interrupted run leaves every variable as it was; ``variable_store.py``);
