@@ -73,6 +73,9 @@ def binary(export, ns, name):
     division = export.prim is not None and export.prim.name in _INT_DIVISIONS
 
     def f(x, y, name=None):
+        if name is None and not division and type(x) is Tensor and type(y) is Tensor and \
+                x.aval.dtype is y.aval.dtype:
+            return fn(x, y)         # two graph tensors of one dtype: nothing to convert
         first = len(M.get_default_graph()._ops)
         args = _same_type(tf_type, x, y)
         if division:

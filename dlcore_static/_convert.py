@@ -19,6 +19,8 @@ functional op (which adds the nodes through ``bind``):
 
 from __future__ import annotations
 
+from typing import Any
+
 from dlcore.dtypes import is_python_scalar
 from dlcore.errors import ShapeError
 from dlcore.registry import PRIMITIVES
@@ -89,11 +91,11 @@ def _same_type(op_type: str, *xs) -> list:
 def _named(fn, name, *xs, op_type: str | None = None, **kw):
     """One primitive's node: its operands share a dtype (TF's check, naming ``op_type`` in its
     message), then the user's ``name=``."""
-    first = len(get_default_graph()._ops)
-    if len(xs) > 1:
-        if op_type is None:
-            prim = PRIMITIVES.get(fn.__name__)
-            op_type = type_name(prim) if prim is not None else fn.__name__
+    first = len(get_default_graph()._ops) if name is not None else 0
+    if _plain_operands(xs):             # graph tensors of one dtype: nothing to convert
+        args: Any = xs
+    elif len(xs) > 1:
+        op_type = _op_type(fn, op_type)
         args = _same_type(op_type, *xs)
     else:
         args = _args(*xs)
@@ -102,9 +104,31 @@ def _named(fn, name, *xs, op_type: str | None = None, **kw):
     except ShapeError as e:
         if "\n(node '" in str(e):
             raise
+        if len(xs) > 1:
+            op_type = _op_type(fn, op_type)
         node: str = name or op_type or str(getattr(fn, "__name__", "op"))
-        reraise_with_node(e, node, op_type or node, args)
-    return rename(out, name, first)
+        reraise_with_node(e, node, op_type or node, list(args))
+    return out if name is None else rename(out, name, first)
+
+
+def _plain_operands(xs) -> bool:
+    """One graph tensor, or two of one dtype object: ``_args``/``_same_type`` would return
+    them as they are (the common case of building a graph, issue 19)."""
+    n = len(xs)
+    if n == 1:
+        return type(xs[0]) is Tensor
+    if n == 2:
+        a, b = xs
+        return type(a) is Tensor and type(b) is Tensor and a.aval.dtype is b.aval.dtype
+    return False
+
+
+def _op_type(fn, op_type: str | None) -> str:
+    """The op type named in a two-operand op's messages: given, else the primitive's."""
+    if op_type is None:
+        prim = PRIMITIVES.get(fn.__name__)
+        op_type = type_name(prim) if prim is not None else fn.__name__
+    return op_type
 
 
 def _scoped(scope: str, name, fn, *xs, **kw):

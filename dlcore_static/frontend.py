@@ -71,11 +71,15 @@ class StaticFrontend:
         else:                               # all graph tensors: the common case
             inputs = args
             graph = args[0].op.graph
-        avals = [t.aval for t in inputs]
-        for a in avals:
+        avals = []
+        unknown = False                     # an input of unknown rank (see _unknown_rank)
+        for t in inputs:
+            a = t.aval
             if a.dtype.kind == "O":
                 return _string_apply(prim, inputs, params)
-        unknown = _unknown_rank(inputs)
+            if t.op.attrs.get("unknown_rank"):
+                unknown = True
+            avals.append(a)
         if unknown and prim.kind == "reduce" and params.get("axes") == () and \
                 inputs[0].aval.ndim == 0 and inputs[0].op.attrs.get("unknown_rank"):
             # A reduction over "all axes" of a tensor of unknown rank: flatten it at run time.
@@ -85,7 +89,7 @@ class StaticFrontend:
             return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
         op_type = type_name(prim)
         name = graph.unique_name(op_type)
-        key = _rule_key(prim, avals, params)
+        key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
         out = _RULE_OUTPUTS.get(key) if key is not None else None
         if out is None:
             try:
