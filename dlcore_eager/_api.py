@@ -89,8 +89,8 @@ def unary(export, ns, name):
     op = name if ns != "Tensor" else f"Tensor.{name}"
     # the primitive itself, taking any dtype: applied with no wrapper in between (relu 4.7 ->
     # 4.2 us on one element)
-    prim = export.prim if export.prim is not None and export.fn == export.prim.bind and \
-        not export.option("float_only") else None
+    bare = export.prim if export.prim is not None and export.fn == export.prim.bind else None
+    prim = bare if not export.option("float_only") else None
 
     if ns in _METHOD_NAMESPACES:
         if prim is not None:
@@ -112,6 +112,8 @@ def unary(export, ns, name):
                 r = check((self,), {})
                 if r is not None:
                     return r
+            if bare is not None and self._buf.dtype in (_F32, _F64):     # (exp: no wrapper)
+                return _apply(bare, (self,), {})
             return call(_maybe_float(self, export))
         return method
     if ns == "torch.nn.functional" and export.option("inplace_arg"):

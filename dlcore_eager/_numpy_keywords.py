@@ -67,8 +67,11 @@ def _aliased_autocast(f, inner, name: str):
 
 
 def install(torch) -> None:
+    """Rename the aliases in front of each name; where the entry is the eager lane's
+    (``_lane``), the lane's parse goes in front of the renaming again (``_lane.in_front``)."""
+    from ._lane import in_front
     for target in (torch, Tensor):
         for name in NAMES:
             f = target.__dict__.get(name) if target is Tensor else getattr(target, name, None)
             if f is not None and callable(f) and not isinstance(f, (staticmethod, classmethod)):
-                setattr(target, name, _aliased(f, name))
+                setattr(target, name, in_front(_aliased(f, name)))

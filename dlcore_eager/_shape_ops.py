@@ -9,22 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.dtypes import is_inexact
 from dlcore.errors import ShapeError
-from dlcore.kernels.cpu.shape import concatenate as _cpu_concatenate
-from dlcore.kernels.cpu.shape import expand_dims as _cpu_expand_dims
-from dlcore.registry import check_rule
 
 from . import _dispatch as _D
 from ._dispatch import EagerFrontend, _finish
 from ._dispatch import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
-from ._graph import Node, labelled, leaf_node
+from ._graph import labelled
 from ._sizes import int_sizes
-from ._state import STATE as _STATE
 from ._view_rebase import mark_multi
 from ._views import alias
-from .tensor import Tensor, _make
+from .tensor import Tensor
 from .tracing import _RECORDERS
 
 _apply = EagerFrontend.apply
@@ -32,12 +27,8 @@ _reshape_p = _ops.shape.reshape_p
 _ndarray = np.ndarray
 _transpose_p = _ops.shape.transpose_p
 _squeeze_p = _ops.shape.squeeze_p
-_expand_dims_p = _ops.shape.expand_dims_p
 _broadcast_to_p = _ops.broadcast.broadcast_to_p
 _broadcast_cache = _broadcast_to_p._rule_cache
-_expand_dims_cache = _expand_dims_p._rule_cache
-_concatenate_p = _ops.shape.concatenate_p
-_concatenate_cache = _concatenate_p._rule_cache
 
 
 def wrap_dim(dim, nd: int) -> int:
@@ -387,79 +378,10 @@ concat = cat
 concatenate = cat
 
 
-def _fast_stack(tensors: list, dim) -> Tensor | None:
-    """``stack`` of two or more CPU tensors of one shape and dtype object: what the general
-    path binds (one expand_dims view per tensor, then concatenate, renamed StackBackward0)
-    run directly: the rules through expand_dims's and concatenate's rule caches, NumPy's
-    reshape views and the concatenate kernel; the tape gets the same nodes (an expand_dims
-    node per input that requires grad, sharing its version counter, and the concatenate node
-    over them), but the views, used only by that node, are not registered for view rebasing
-    (no one else holds them).  None for anything else (84 -> ~35 -> ~15 us for two 1x32
-    tensors requiring grad)."""
-    if len(tensors) < 2 or type(dim) is not int or _D._AUTOCAST or _RECORDERS or \
-            _expand_dims_p.kernels["cpu"] is not _cpu_expand_dims or \
-            _concatenate_p.kernels["cpu"] is not _cpu_concatenate:
-        return None
-    first = tensors[0]
-    if not isinstance(first, Tensor):
-        return None
-    b = first._buf
-    if type(b) is not _ndarray:
-        return None
-    shape, dtype = b.shape, b.dtype
-    nd = len(shape) + 1
-    if not -nd <= dim < nd:
-        return None
-    d = dim % nd
-    if ((shape, dtype), (("axes", (d,)),)) not in _expand_dims_cache:
-        return None
-    new = shape[:d] + (1,) + shape[d:]
-    parts = []
-    rg = False
-    for t in tensors:
-        if not isinstance(t, Tensor):
-            return None
-        c = t._buf
-        if type(c) is not _ndarray or c.dtype is not dtype or c.shape != shape:
-            return None
-        rg = rg or t._rg
-        parts.append(c.reshape(new))
-    cparams = {"axis": d}
-    if len(parts) != 2 or ((new, new, dtype, dtype), (("axis", d),)) not in _concatenate_cache:
-        check_rule(_concatenate_p, parts, cparams)
-    out = _cpu_concatenate(*parts, axis=d)
-    if not rg or not _STATE.enabled or not is_inexact(dtype):
-        return _make(out)
-    params = {"axes": (d,)}
-    views, parents, edges = [], [], []
-    for t, c in zip(tensors, parts):
-        version = t._version
-        if t._rg:
-            p = t._node or leaf_node(t)
-            node = Node(_expand_dims_p, params, (p,), (t,), (version[0],), c, version)
-            views.append(_make(c, version, node))
-        else:
-            p = node = None
-            views.append(_make(c, version))
-        parents.append(node)
-        edges.append(p)
-    # the concatenate node _finish records, named and given its edges as ``labelled`` does
-    # (a fresh node: nothing else to check)
-    version = [0]
-    node = Node(_concatenate_p, cparams, tuple(parents), tuple(views),
-                tuple([t._version[0] for t in tensors]), out, version)
-    node.label = "StackBackward0"
-    node.edges = tuple(edges)
-    return _make(out, version, node)
-
-
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
-    out = _fast_stack(tensors, dim)
-    if out is not None:
-        return out
     _check_elements(tensors)
     first = tuple(tensors[0].shape)
     for k, t in enumerate(tensors):

@@ -40,3 +40,10 @@ def softmax3(x, out, log):
                 r = 1.0 / s
                 for k in range(n):
                     out[a, k, c] = e[k] * r
+
+
+@njit(cache=True, nogil=True)
+def softmax_nd(x, out, o, n, inner, log):
+    """``softmax3`` of C-contiguous ``x`` and ``out`` of any rank viewed here as
+    ``(o, n, inner)`` (the small-operand form: the two views cost more outside than inside)."""
+    softmax3(x.reshape((o, n, inner)), out.reshape((o, n, inner)), log)

@@ -51,19 +51,21 @@ def log_softmax(x, *, axis):
 def _small(log: bool):
     """``kernel.small(shape, dtype, axis)`` (the eager lane's plan, see
     ``dlcore_eager._lane.small_unary``): ``_run`` with the (outer, n, inner) view shape
-    worked out once; a buffer that is not C-contiguous, or an empty one, goes to ``_run``."""
+    worked out once and the two views taken inside the loop's own call (``softmax_nd``:
+    softmax of 4x8 float32 3.7 -> ~2.7 us a call); a buffer that is not C-contiguous, or an
+    empty one, goes to ``_run``."""
     def small(shape, dtype, *, axis):
         if not math.prod(shape):
             return None
-        shape3 = (math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:]))
-        loop = _jit().softmax3
-        empty, c_order = np.empty, "C_CONTIGUOUS"
+        o, n, inner = (math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:]))
+        loop = _jit().softmax_nd
+        empty = np.empty
 
         def run(x):
-            if not x.flags[c_order]:
+            if not x.flags.c_contiguous:
                 return _run(x, axis, log)
             out = empty(shape, dtype)
-            loop(x.reshape(shape3), out.reshape(shape3), log)
+            loop(x, out, o, n, inner, log)
             return out
         return run
     return small

@@ -1,0 +1,146 @@
+"""The eager lane's small forms (issue 19, session 9): relu as NumPy's maximum with a 0-d zero,
+exp and the other SIMD ufunc entries, softmax's loop taking its (outer, n, inner) views itself,
+stack through the lane (was ``_shape_ops._fast_stack``), and the lane's parse in front of the
+``axis=`` renaming.  Values, gradients, grad_fn names, dtypes and errors against PyTorch 2.13
+and the kernels' own Numba expressions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dlcore_eager as T
+from dlcore import ops
+
+torch = pytest.importorskip("torch")
+
+_rng = np.random.default_rng(9)
+
+
+def test_relu_small_form_is_the_expression_bit_for_bit():
+    """maximum(x, +0) keeps NaN and gives +0.0 for -0.0, as ``x if (x > 0 or x != x) else 0``
+    (the Numba loop: a parallel-size array still runs it)."""
+    x = np.array([-0.0, 0.0, np.nan, -1.5, 2.0, -np.inf, np.inf] * 5, np.float32)
+    kernel = ops.elementwise.relu_p.kernels["cpu"]
+    small = kernel(x)
+    loop = kernel.kernel._call((x,), {})
+    assert small.dtype == np.float32
+    np.testing.assert_array_equal(small, loop)
+    assert not np.signbit(small).any()
+    for dt in (np.int64, np.int32, np.uint8, np.float64):
+        v = np.arange(-3, 4).astype(dt).reshape(7, 1)
+        np.testing.assert_array_equal(kernel(v), torch.relu(torch.from_numpy(v)).numpy())
+        assert kernel(v).dtype == dt
+
+
+@pytest.mark.parametrize("name", ["relu", "exp", "tanh"])
+def test_unary_values_grads_and_dtypes_vs_torch(name):
+    a = _rng.standard_normal((3, 4))
+    for dt in ("float32", "float64"):
+        x = T.tensor(a.astype(dt), requires_grad=True)
+        tx = torch.tensor(a.astype(dt), requires_grad=True)
+        y, ty = getattr(x, name)(), getattr(tx, name)()
+        assert str(y.dtype) == str(ty.dtype)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        g = _rng.standard_normal((3, 4)).astype(dt)
+        y.backward(T.tensor(g))
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    # an integer tensor: exp/tanh compute in the default float dtype, relu keeps the int
+    xi = T.tensor([[-2, 0, 3]])
+    ti = torch.tensor([[-2, 0, 3]])
+    yi, tyi = getattr(xi, name)(), getattr(ti, name)()
+    assert str(yi.dtype) == str(tyi.dtype)
+    np.testing.assert_allclose(yi.numpy(), tyi.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), 0), ((3, 4), -1), ((2, 3, 4), 1)])
+def test_softmax_small_form_values_and_grads(shape, dim):
+    a = _rng.standard_normal(shape)
+    x = T.tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    for f in ("softmax", "log_softmax"):
+        y = getattr(T, f)(x, dim)
+        ty = getattr(torch, f)(tx, dim)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        g = _rng.standard_normal(shape)
+        (y * T.tensor(g)).sum().backward()
+        (ty * torch.tensor(g)).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    # a transposed (non-contiguous) buffer of a planned shape, float32
+    b = _rng.standard_normal((4, 3)).astype(np.float32)
+    xt = T.from_numpy(b).t()
+    np.testing.assert_allclose(T.softmax(xt, 1).numpy(),
+                               torch.softmax(torch.from_numpy(b).t(), 1).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_stack_through_the_lane_vs_torch(shape):
+    a = [_rng.standard_normal(shape) for _ in range(3)]
+    for dim in range(-len(shape) - 1, len(shape) + 1):
+        xs = [T.tensor(v, requires_grad=k != 1) for k, v in enumerate(a)]
+        ts = [torch.tensor(v, requires_grad=k != 1) for k, v in enumerate(a)]
+        y, ty = T.stack(xs, dim), torch.stack(ts, dim)
+        assert y.shape == tuple(ty.shape)
+        assert y.grad_fn.name() == ty.grad_fn.name() == "StackBackward0"
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+        g = _rng.standard_normal(tuple(ty.shape))
+        (y * T.tensor(g)).sum().backward()
+        (ty * torch.tensor(g)).sum().backward()
+        for u, v in zip(xs, ts):
+            assert (u.grad is None) == (v.grad is None)
+            if v.grad is not None:
+                np.testing.assert_array_equal(u.grad.numpy(), v.grad.numpy())
+        plain = T.stack([T.tensor(v) for v in a], dim=dim)
+        assert plain.grad_fn is None and not plain.requires_grad
+        np.testing.assert_array_equal(plain.numpy(), ty.detach().numpy())
+
+
+def test_stack_dtypes_errors_and_keywords_vs_torch():
+    x, tx = T.zeros(2, 3), torch.zeros(2, 3)
+    for dt in ("float32", "float64", "int64", "uint8"):
+        u = T.stack([T.ones(2, dtype=getattr(T, dt)), T.zeros(2, dtype=getattr(T, dt))], 1)
+        tu = torch.stack([torch.ones(2, dtype=getattr(torch, dt)),
+                          torch.zeros(2, dtype=getattr(torch, dt))], 1)
+        assert str(u.dtype) == str(tu.dtype)
+        np.testing.assert_array_equal(u.numpy(), tu.numpy())
+    mixed = T.stack([x, T.zeros(2, 3, dtype=T.float64)])
+    assert str(mixed.dtype) == str(torch.stack([tx, torch.zeros(2, 3, dtype=torch.float64)]).dtype)
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got "
+                                           r"\[2, 3\] at entry 0 and \[3, 2\] at entry 1"):
+        T.stack([x, T.zeros(3, 2)])
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
+                                         r"\[-3, 2\], but got 3\)"):
+        T.stack([x, x], 3)
+    stack: Any = T.stack                        # (torch.stack: axis= and out= too)
+    assert stack([x, x], axis=1).shape == tuple(torch.stack([tx, tx], axis=1).shape)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'axis'"):
+        stack([x, x], dim=1, axis=1)
+    out = T.empty(2, 2, 3)
+    assert stack([x, x + 1], out=out) is out
+    np.testing.assert_array_equal(out.numpy()[1], np.ones((2, 3)))
+    # a view of a stacked input still sees an in-place change of the input's version
+    a = T.ones(2, requires_grad=True)
+    y = T.stack([a * 1, a * 2])
+    assert y._version[0] == 0
+
+
+def test_the_lane_in_front_of_axis_renaming_and_autocast():
+    x = T.tensor(_rng.standard_normal((3, 4)).astype(np.float32))
+    tx = torch.from_numpy(x.numpy())
+    np.testing.assert_allclose(T.softmax(x, 1).numpy(), torch.softmax(tx, 1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.sum(axis=1, keepdims=True).numpy(),
+                               tx.sum(axis=1, keepdims=True).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(x.max(1)[1].numpy(), tx.max(1)[1].numpy())
+    with pytest.raises(TypeError, match="unexpected keyword argument 'axis'"):
+        x.sum(dim=1, axis=1)
+    with T.autocast("cpu", dtype=T.bfloat16):
+        c = T.cat([x, x], 1)
+        s = T.stack([x, x])
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        tc = torch.cat([tx, tx], 1)
+        ts = torch.stack([tx, tx])
+    assert str(c.dtype) == str(tc.dtype) and str(s.dtype) == str(ts.dtype)
