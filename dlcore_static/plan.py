@@ -42,6 +42,7 @@ Plan fields, for tools (the graph compiler, pictures, tests):
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -126,12 +127,23 @@ def prune(fetch_tensors, target_ops, fed: set, ctx=None) -> list[Operation]:
     while stack:
         op = stack.pop()
         for t in op.inputs:
-            need_tensor(t)
+            # need_tensor(t), its common case inline (one call less per edge, issue 19)
+            top = t.op
+            if top in needed or t in fed:
+                continue
+            if top._ctx is ctx:
+                needed.add(top)
+                stack.append(top)
+            else:
+                need_tensor(t)          # (raises)
         for c in op.control_inputs:
             if c not in needed and c._ctx is ctx:
                 needed.add(c)
                 stack.append(c)
-    return sorted(needed, key=lambda o: o._id)
+    return sorted(needed, key=_op_id)
+
+
+_op_id = operator.attrgetter("_id")
 
 
 def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Plan:
@@ -164,12 +176,14 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     steps: list[tuple] = []
     # Device checks only when something is placed off the CPU (the common case pays nothing).
     mixed = session.device != CPU or any(op.device not in (None, CPU) for op in ops)
+    sdev = session.device
+    sdev_type = sdev.type
     for op in ops:
-        dev = op.device or session.device
-        ins = []
-        for t in op.inputs:
-            s = slot_of[t]
-            if mixed:
+        dev = op.device or sdev
+        if mixed:
+            ins = []
+            for t in op.inputs:
+                s = slot_of[t]
                 src = slot_dev[s]
                 if src is not None and src != dev:
                     key = (t, dev)
@@ -179,22 +193,37 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
                         slot_dev.append(dev)
                         steps.append((_copier(dev), (s,), c, {}, None))
                     s = c
-            ins.append(s)
+                ins.append(s)
+        else:
+            ins = [slot_of[t] for t in op.inputs]
         inner = _feeds_inside(op, inside) if inside else ()
+        prim = op.prim
         if inner:                       # a fed tensor in this cond's branches: its value too
             ins += [slot_of[t] for t in inner]
             fn, params = EXECUTORS[op.type](op, session, dev, inner)
             plan.feeds_inside = True
+        elif prim is not None and dev is sdev:
+            # executor_for's primitive case inline (one call less per node, issue 19)
+            fn = prim.kernels.get(sdev_type)
+            if fn is None:
+                fn = prim.impl
+            params = op.params
         else:
             fn, params = executor_for(op, session, dev)
-        n = len(op.outputs)
+        outputs = op.outputs
         start = len(slot_dev)
-        for t in op.outputs:
-            slot_of[t] = len(slot_dev)
+        if len(outputs) == 1:
+            slot_of[outputs[0]] = start
             slot_dev.append(dev)
-        out = start if n == 1 else slice(start, start + n)
+            out = start
+        else:
+            for t in outputs:
+                slot_of[t] = len(slot_dev)
+                slot_dev.append(dev)
+            out = slice(start, start + len(outputs))
         steps.append((fn, tuple(ins), out, params, op))
-        if op.type in STATEFUL_TYPES or (op.type in CONTROL_TYPES and _assigns_inside(op)):
+        typ = op.type
+        if typ in STATEFUL_TYPES or (typ in CONTROL_TYPES and _assigns_inside(op)):
             plan.writes_state = True
     plan.steps = steps
     plan.nslots = len(slot_dev)
