@@ -264,9 +264,12 @@ def model_get_config(model) -> dict:
         cfg = dict(saving.model_config(model, keras3=True)["config"])
     else:
         build = getattr(model, "_build", None)
-        if build is not None:
+        if build is not None and not model._unbuilt():    # (unbuilt: no InputLayer, Keras 3)
             build()
         cfg = dict(saving._sequential_keras3(saving.model_config(model))["config"])
+        cfg["dtype"] = dtype_policy(model)
+        if not model._unbuilt():                    # Keras 3's Sequential writes both
+            cfg["build_input_shape"] = tuple(model.inputs[0].aval.shape)
     by_name = {ly.name: ly for ly in model.layers}
     for rec in cfg.get("layers", []):
         c = rec.get("config")
@@ -285,7 +288,11 @@ def model_from_config(cls, config: dict):
     if not isinstance(config, dict):
         raise TypeError(f"from_config expects a dict, not {type(config).__name__}")
     kind = "Functional" if "input_layers" in config else "Sequential"
-    return _build_model({"class_name": kind, "config": config}, MODEL_CLASSES[0]())
+    model = _build_model({"class_name": kind, "config": config}, MODEL_CLASSES[0]())
+    shape = config.get("build_input_shape")
+    if kind == "Sequential" and shape is not None and model._unbuilt():
+        model.build(tuple(shape))       # (Keras 3's Sequential.from_config builds it too)
+    return model
 
 
 #: ``models._classes`` (layers and optimizers modules, Sequential and Model), put here by

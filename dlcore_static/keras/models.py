@@ -123,8 +123,25 @@ class Sequential(Model):
         """``fit``/``evaluate``/``predict``/``*_on_batch``'s hook (``subclassing.build_on``):
         build an unbuilt model from the first input array's shape and dtype."""
         from .utils import Sequence
-        if not self._unbuilt() or x is None or _ds.is_dataset(x) or isinstance(x, Sequence):
+        if not self._unbuilt() or x is None:
             return
+        if _ds.is_dataset(x):           # Keras 3: from the dataset's input spec
+            shapes, types = x.output_shapes, x.output_types
+            if isinstance(shapes, tuple) and len(shapes) in (2, 3):     # (x, y[, weights])
+                shapes, types = shapes[0], types[0]
+            if isinstance(shapes, dict):
+                shapes, types = next(iter(shapes.values())), next(iter(types.values()))
+            elif isinstance(shapes, tuple):
+                shapes, types = shapes[0], types[0]
+            dims = shapes.as_list() if shapes.ndims is not None else None
+            if dims:
+                kind = np.dtype(types.as_numpy_dtype).kind
+                self._build_for(tuple(dims), types.name if kind in "iu" else "float32")
+            return
+        if isinstance(x, Sequence):     # (Keras 3's PyDataset: its first batch)
+            if len(x) == 0:
+                return
+            x = _ds.unpack(x[0], False)[0]
         if isinstance(x, dict):
             x = next(iter(x.values()))
         a = x[0] if isinstance(x, (list, tuple)) else x
@@ -271,6 +288,13 @@ class Sequential(Model):
             raise AttributeError("unbuilt")         # (__getattr__ gives Keras's message)
         self._build()
         return tuple(self.inputs[0].aval.shape)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        if self._unbuilt():
+            raise ValueError("You are saving a model that has not yet been built. Try building "
+                             "the model first by calling it on some data or by using "
+                             "`build()`.")
+        super().save_weights(filepath, overwrite)
 
     def count_params(self) -> int:
         if self._unbuilt():

@@ -147,10 +147,12 @@ def model_config(model, keras3: bool = False) -> dict:
                                   f"saved with their configuration in dlcore, not "
                                   f"{type(model).__name__}; use save_weights and rebuild the "
                                   "model in code")
-    model._build()            # a Sequential never called yet is saved too, as Keras 3 does
+    unbuilt = model._unbuilt()      # no input shape yet: saved without one, as Keras 3
+    if not unbuilt:
+        model._build()        # a Sequential never called yet is saved too, as Keras 3 does
     layers = _model_layers(model)
-    recs = [layer_config(ly, i == 0) for i, ly in enumerate(layers)]
-    if recs:          # the input shape as an InputLayer record (Keras 2.2.4, tf.keras, Keras 3)
+    recs = [layer_config(ly, i == 0 and not unbuilt) for i, ly in enumerate(layers)]
+    if recs and not unbuilt:  # the input shape as an InputLayer record (Keras 2.2.4, 3)
         c = recs[0]["config"]
         recs.insert(0, {"class_name": "InputLayer", "config": {
             "batch_input_shape": c.pop("batch_input_shape"), "dtype": c.pop("dtype"),
@@ -380,6 +382,9 @@ def _keras3_values(f, model) -> list:
 def _assign(model, file_layers: list, by_name: bool) -> None:
     # (the variables only: reading their values here initialised every one, a hostile
     # config's units=10**9 kernel included, before the file's shapes were checked)
+    unbuilt = getattr(model, "_unbuilt", None)
+    if unbuilt is not None and unbuilt() and not any(v for _, v in file_layers):
+        return                     # an unbuilt Sequential's file (Keras 3 saves it: no weights)
     _ = model.weights                            # (a Sequential builds its layers here)
     lw = [(ly, list(getattr(ly, "weights", []))) for ly in _model_layers(model)]
     if by_name:
