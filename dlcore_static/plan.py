@@ -212,6 +212,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
             fn, params = executor_for(op, session, dev)
         outputs = op.outputs
         start = len(slot_dev)
+        out: int | slice
         if len(outputs) == 1:
             slot_of[outputs[0]] = start
             slot_dev.append(dev)
