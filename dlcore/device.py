@@ -53,6 +53,12 @@ def as_device(spec) -> Device:
         s = s[len("device:"):]
     kind, colon, idx = s.partition(":")
     if kind not in ("cpu", "cuda", "gpu"):
+        if kind == "meta":
+            raise NoMetaDevice(
+                "dlcore has no 'meta' device (PyTorch's tensors with a shape and dtype but no "
+                "data; torch.device('meta'), .to('meta'), empty(..., device='meta')): create "
+                "the tensors or the model on 'cpu', or build a dlcore_static graph, whose "
+                "tensors have shapes and no data until a Session runs them")
         if not s:
             raise InvalidDevice("Device string must not be empty")
         raise InvalidDevice(f"dlcore: unknown device {spec!r}; expected 'cpu', 'cuda' or "
@@ -68,6 +74,12 @@ def as_device(spec) -> Device:
 class InvalidDevice(ValueError, RuntimeError):
     """A device string that names no device: PyTorch raises RuntimeError, TensorFlow and
     older dlcore a ValueError; this is both."""
+
+
+class NoMetaDevice(InvalidDevice, NotImplementedError):
+    """PyTorch's 'meta' device, which dlcore does not have (a NotImplementedError, so also a
+    RuntimeError): refused where it is named rather than computing with data it should not
+    have."""
 
 
 def cuda_simulator() -> bool:

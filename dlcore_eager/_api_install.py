@@ -15,6 +15,7 @@ from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTION
 from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
+from ._out import check_cast as _check_cast
 from ._views import alias
 from .tensor import Tensor
 
@@ -29,16 +30,6 @@ def _target(ns):
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 
 
-def _check_cast(result, self) -> None:
-    """PyTorch's can_cast for in-place results: a float result into an integer tensor (or an
-    integer one into bool, a complex one into a real one) is an error, not a truncation."""
-    rd, sd = getattr(result, "_buf", None), self._buf
-    if rd is None or rd.dtype == sd.dtype:
-        return
-    from ._dtype import category, from_numpy_dtype
-    if category(rd.dtype) > category(sd.dtype):
-        raise RuntimeError(f"result type {from_numpy_dtype(rd.dtype)._legacy} can't be cast to "
-                           f"the desired output type {from_numpy_dtype(sd.dtype)._legacy}")
 
 
 def _inplace(method, name, prim=None):

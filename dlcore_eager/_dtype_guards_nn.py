@@ -112,9 +112,30 @@ def _distance(name: str):
     return check
 
 
+def _rrelu(args, kwargs):
+    """rrelu's kernel: the noise sampler in training, leaky_relu's otherwise (both refuse)."""
+    training = args[3] if len(args) > 3 else kwargs.get("training", False)
+    _float_only("rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")(args, kwargs)
+
+
+def _dropout(args, kwargs):
+    """Dropout of an integer or bool tensor in training (p > 0): PyTorch's in-place scaling
+    refuses the float result (dlcore returned a float32 tensor)."""
+    x = _first(args, kwargs)
+    p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+    training = args[2] if len(args) > 2 else kwargs.get("training", True)
+    if x is not None and x._buf.dtype.kind in "biu" and training and p > 0:
+        raise RuntimeError("result type Float can't be cast to the desired output type "
+                           f"{_legacy(x._buf.dtype)}")
+
+
 #: (namespace, name) -> check
 CHECKS = {
     ("F", "gelu"): _float_only("GeluKernelImpl"),
+    ("F", "softshrink"): _float_only("softshrink_check"),   # (these three made floats of ints)
+    ("F", "glu"): _float_only("glu_cpu"),
+    ("F", "rrelu"): _rrelu,
+    **{("F", name): _dropout for name in ("dropout", "dropout1d", "dropout2d", "dropout3d")},
     ("F", "mse_loss"): _promoted_loss("mse_cpu"),
     ("F", "smooth_l1_loss"): _promoted_loss("smooth_l1_cpu"),
     ("F", "huber_loss"): _promoted_loss("huber_cpu"),

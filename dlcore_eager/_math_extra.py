@@ -32,6 +32,7 @@ from . import _tensor_ops as O
 from . import creation as _creation
 from ._graph import labelled
 from ._host import host as _host
+from ._out import check_cast
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
 from .tensor import Tensor
@@ -360,8 +361,7 @@ def _inplace(name: str):
                                "result requires dtype Double")
         self._check_inplace()
         result = fn(self._original(args, kwargs), *args, **kwargs)
-        from ._api_install import _check_cast  # (a float result into an int tensor: refused)
-        _check_cast(result, self)
+        check_cast(result, self)        # (a float result into an int tensor: refused)
         return self._commit(result)
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"In-place ``{name}``: the result is written into this tensor."

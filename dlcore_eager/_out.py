@@ -8,14 +8,26 @@ from ._state import STATE
 from .tensor import Tensor
 
 
+def check_cast(result, self) -> None:
+    """PyTorch's can_cast for in-place results and ``out=``: a float result into an integer
+    tensor (or an integer one into bool, a complex one into a real one) is an error, not a
+    truncation."""
+    rd, sd = getattr(result, "_buf", None), self._buf
+    if rd is None or rd.dtype == sd.dtype:
+        return
+    from ._dtype import category, from_numpy_dtype
+    if category(rd.dtype) > category(sd.dtype):
+        raise RuntimeError(f"result type {from_numpy_dtype(rd.dtype)._legacy} can't be cast to "
+                           f"the desired output type {from_numpy_dtype(sd.dtype)._legacy}")
+
+
 def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
     """PyTorch's ``out=``: the result is written into ``out`` (resized if its shape differs)."""
     if out is None:
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    from ._api_install import _check_cast  # (a float result into an int out: refused)
-    _check_cast(result, out)
+    check_cast(result, out)         # (a float result into an int out: refused)
     if STATE.enabled and (result.requires_grad or out.requires_grad):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")

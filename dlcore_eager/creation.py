@@ -25,6 +25,32 @@ from ._sizes import int_sizes
 from .tensor import Tensor, _fill, _make
 
 
+class CPUAllocationError(RuntimeError, MemoryError):
+    """PyTorch's error for a CPU allocation that fails (a RuntimeError there; still a
+    MemoryError here, which NumPy raised: code that catches either keeps working)."""
+
+
+def _oom(fn):
+    """A factory whose allocation fails raises PyTorch's error and words (``DefaultCPUAllocator:
+    can't allocate memory: you tried to allocate N bytes``) instead of NumPy's
+    ``Unable to allocate 4.00 PiB for an array with shape ...``."""
+    def factory(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MemoryError as e:
+            if isinstance(e, CPUAllocationError):
+                raise
+            n = getattr(e, "_total_size", None)
+            raise CPUAllocationError(
+                "DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+                f"{n if n is not None else 'too many'} bytes. Error code 12 (Cannot allocate "
+                "memory)") from None
+    factory.__name__ = factory.__qualname__ = fn.__name__
+    factory.__doc__ = fn.__doc__
+    factory.__wrapped__ = fn       # type: ignore[attr-defined]
+    return factory
+
+
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
@@ -267,21 +293,25 @@ def _size_arg(name: str, sizes: tuple, size) -> tuple:
     return _size(sizes)
 
 
+@_oom
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _finish(np.zeros(_size_arg("zeros", sizes, size), _default(dtype)), None, device,
                    requires_grad)
 
 
+@_oom
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _finish(np.ones(_size_arg("ones", sizes, size), _default(dtype)), None, device,
                    requires_grad)
 
 
+@_oom
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _finish(np.empty(_size_arg("empty", sizes, size), _default(dtype)), None, device,
                    requires_grad)
 
 
+@_oom
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
         dtype = D.bool_ if isinstance(fill_value, bool) else (
@@ -290,6 +320,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
                    requires_grad)
 
 
+@_oom
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
     for name, v in (("n", n), ("m", m)):
@@ -298,6 +329,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None,
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
+@_oom
 def arange(start, end=None, step=1, *, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     if end is None:
@@ -324,6 +356,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
 
 
 # ----------------------------------------------------------------------------- random
+@_oom
 def rand(*sizes, size=None, generator=None, dtype=None, device=None,
          requires_grad=False) -> Tensor:
     shape = _size_arg("rand", sizes, size)
@@ -332,6 +365,7 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None,
     return _finish(buf, None, device, requires_grad)
 
 
+@_oom
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     shape = _size_arg("randn", sizes, size)
@@ -340,6 +374,7 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
     return _finish(buf, None, device, requires_grad)
 
 
+@_oom
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
     if size is None and isinstance(high, (tuple, list)):     # randint(high, size)
         low, high, size = 0, low, high

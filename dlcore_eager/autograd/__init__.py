@@ -15,7 +15,9 @@ from __future__ import annotations
 import warnings
 
 from ..tensor import Tensor
-from . import functional  # noqa: F401  (torch.autograd.functional: jacobian, hessian, ...)
+
+# (torch.autograd.forward_ad and .functional: jacobian, hessian, ... are attributes in PyTorch)
+from . import forward_ad, functional  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable

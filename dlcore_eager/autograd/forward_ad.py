@@ -17,10 +17,11 @@ the level switches off the eager fast paths the same way a running ``tracing`` t
 references to it, as tracing does).  The tangent is itself differentiable where it depends on
 a primal that requires grad (forward-over-reverse).
 
-Differences from PyTorch: a custom ``autograd.Function``'s ``jvp`` staticmethod is not called:
-the primitives its ``forward`` applies are differentiated like any others (the same tangent
-when ``jvp`` is right; none for work done outside dlcore's primitives, e.g. in NumPy).  An
-in-place change of a dual tensor is refused (RuntimeError) when its tangent is next read,
+A custom ``autograd.Function`` given a dual input runs its ``forward`` on the primals and
+takes its outputs' tangents from its ``jvp`` staticmethod (``ctx.save_for_forward``), as
+PyTorch; without ``jvp`` it is PyTorch's NotImplementedError (``autograd/function.py``).
+
+Differences from PyTorch: an in-place change of a dual tensor is refused (RuntimeError) when its tangent is next read,
 instead of updating the tangent.  One level at a time (PyTorch also refuses nesting).  Whether
 a tangent requires grad follows its real dependence on the primals (PyTorch's zero tangents
 can make it require grad where it does not depend on them).

@@ -40,6 +40,7 @@ from .. import _dtype as D
 from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node
 from .._state import STATE
 from ..tensor import Tensor, stale_tensor
+from . import forward_ad as _forward_ad
 
 LEGACY_MESSAGE = (
     "Legacy autograd function with non-static forward method is deprecated. Please use "
@@ -71,6 +72,14 @@ class FunctionCtx:
         return tuple(out)
 
     saved_variables = saved_tensors
+
+    def save_for_forward(self, *tensors) -> None:
+        """Tensors the ``jvp`` staticmethod reads back as ``ctx.saved_tensors``."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_forward expects all arguments to be tensors; you "
+                                "should save non-tensors as attributes on ctx.")
+        self._saved_forward = tuple(tensors)
 
     def mark_dirty(self, *tensors) -> None:
         self._dirty = tensors
@@ -285,11 +294,19 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         raise NotImplementedError("You must implement either the backward or vjp method for "
                                   "your custom autograd.Function to use it with backward mode AD.")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
     @classmethod
     def apply(cls, *args):
         if cls._is_legacy:
             raise RuntimeError(LEGACY_MESSAGE)
         ctx = FunctionCtx()
+        if _forward_ad._LEVEL and any(isinstance(a, Tensor) and _forward_ad._tangent_of(a)
+                                      is not None for a in args):
+            return _with_jvp(cls, ctx, args)
         return _run_forward(cls.__name__, ctx, lambda *a: cls.forward(ctx, *a),
                             lambda *g: cls.backward(ctx, *g), args)
 
@@ -350,3 +367,50 @@ class once_differentiable:
                                    "with @once_differentiable")
             return fn(ctx, *grads)
         return wrapper
+
+
+def _with_jvp(cls, ctx, args):
+    """``cls.apply`` with a dual input at the open forward-AD level, as PyTorch: ``forward``
+    runs on the primals (its operations carry no tangent) and the outputs' tangents are what
+    the class's ``jvp(ctx, *tangents)`` returns (a tensor input without one: zeros; other
+    inputs: None; ``ctx.saved_tensors`` are those of ``ctx.save_for_forward``).  Before, the
+    operations inside ``forward`` were differentiated instead: no tangent for work done in
+    NumPy, and no refusal for a class without ``jvp``."""
+    if cls.jvp is Function.jvp:
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+    from ..creation import zeros_like
+    tangents = [None if not isinstance(a, Tensor) else
+                (_forward_ad._tangent_of(a) if _forward_ad._tangent_of(a) is not None else
+                 zeros_like(a)) for a in args]
+    _forward_ad._INSIDE.append(True)
+    try:
+        out = _run_forward(cls.__name__, ctx, lambda *a: cls.forward(ctx, *a),
+                           lambda *g: cls.backward(ctx, *g), args)
+        saved = ctx.__dict__.get("_saved"), ctx.__dict__.get("_saved_versions")
+        fwd = ctx.__dict__.get("_saved_forward", ())
+        ctx._saved = fwd
+        ctx._saved_versions = tuple(None if t is None else t._version[0] for t in fwd)
+        try:
+            result = cls.jvp(ctx, *tangents)
+        finally:
+            ctx._saved, ctx._saved_versions = saved
+            if saved[0] is None and saved[1] is None:
+                del ctx._saved, ctx._saved_versions
+    finally:
+        _forward_ad._INSIDE.pop()
+    outs = out if isinstance(out, tuple) else (out,)
+    grads = result if isinstance(result, tuple) else (result,)
+    if len(grads) != len(outs):
+        raise RuntimeError("Function's jvp returned an invalid number of forward gradients "
+                           f"(expected {len(outs)} but got {len(grads)})")
+    for o, g in zip(outs, grads):
+        if isinstance(o, Tensor) and g is not None:
+            if tuple(o.shape) != tuple(g.shape):
+                raise RuntimeError(
+                    "Trying to set a forward gradient that has a different size than that of "
+                    f"the original Tensor, this is not supported. Tensor is of size "
+                    f"{list(o.shape)} while the given forward gradient is of size "
+                    f"{list(g.shape)}.")
+            _forward_ad._remember(o, g)
+    return out

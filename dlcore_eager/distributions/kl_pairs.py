@@ -7,6 +7,9 @@
   Bregman divergence; the same value):
   KL = nq/2 (logdet Sq - logdet Sp) + np/2 (tr(Sq^-1 Sp) - d) + lmvgamma_d(nq/2)
        - lmvgamma_d(np/2) + (np - nq)/2 mvdigamma_d(np/2).
+* ``LowRankMultivariateNormal`` with ``MultivariateNormal`` (either order) and with itself:
+  the Gaussian KL of the full covariances (a LowRankMultivariateNormal holds the Cholesky
+  factor of W W^T + D); PyTorch's Woodbury-identity forms give the same value.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from ._base import Bernoulli, Normal, Uniform
 from .families import Binomial, Gumbel, Poisson
 from .gamma import Beta, Gamma
 from .kl import register_kl
-from .more import Exponential, Laplace
-from .relaxed import ContinuousBernoulli
+from .more import Exponential, Laplace, MultivariateNormal, _kl_mvn_mvn
+from .relaxed import ContinuousBernoulli, LowRankMultivariateNormal
 from .transformed_families import Pareto
 from .wishart import Wishart, _mvdigamma
 
@@ -63,3 +66,22 @@ def _kl_wishart_wishart(p, q) -> Tensor:
     return (nu_q / 2 * (logdet_q - logdet_p) + nu_p / 2 * (trace - d)
             + multigammaln(nu_q / 2, d) - multigammaln(nu_p / 2, d)
             + (nu_p - nu_q) / 2 * _mvdigamma(nu_p / 2, d))
+
+
+#: PyTorch 2.13's message, with the spaces of its source's line continuation
+_EVENT_SHAPES = ("KL-divergence between two {}Multivariate Normals with" + " " * 26
+                 + "different event shapes cannot be computed")
+
+
+def _low_rank(both: bool):
+    def kl(p, q) -> Tensor:
+        if p.event_shape != q.event_shape:
+            raise ValueError(_EVENT_SHAPES.format("Low Rank " if both else "(Low Rank) "))
+        full = [d._mvn if isinstance(d, LowRankMultivariateNormal) else d for d in (p, q)]
+        return _kl_mvn_mvn(*full)
+    return kl
+
+
+register_kl(LowRankMultivariateNormal, MultivariateNormal)(_low_rank(False))
+register_kl(MultivariateNormal, LowRankMultivariateNormal)(_low_rank(False))
+register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)(_low_rank(True))

@@ -37,6 +37,8 @@ class _Simple(Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.inplace and self._inplace_name:
             return getattr(_F(), self._inplace_name)(x, inplace=True)
+        if self._inplace_name and x._buf.dtype.kind in "biu":   # F's dtype refusal (PyTorch's:
+            return getattr(_F(), self._inplace_name)(x)          # Hardsigmoid made floats of ints)
         return type(self)._fn(x)
 
     def extra_repr(self) -> str:
@@ -189,6 +191,8 @@ class GLU(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        if x._buf.dtype.kind in "biu":                  # F's refusal (PyTorch's glu_cpu)
+            return _F().glu(x, self.dim)
         return _nnf.glu(x, self.dim)
 
     def extra_repr(self) -> str:

@@ -144,3 +144,50 @@ def test_vector_norm_dtype_gradient():
         L.linalg.vector_norm(x, dtype=L.float64).backward()
         g.append((str(x.grad.dtype), x.grad.tolist()))
     assert g[0] == (g[1][0], pytest.approx(g[1][1]))
+
+
+# ----------------------------------------------------------------------------- activations
+ACT_MODULES = {"Hardsigmoid": lambda L: L.nn.Hardsigmoid(), "Softshrink": lambda L: L.nn.Softshrink(),
+               "RReLU": lambda L: L.nn.RReLU(), "GLU": lambda L: L.nn.GLU(),
+               "Dropout": lambda L: L.nn.Dropout(), "F.glu": lambda L: L.nn.functional.glu,
+               "F.softshrink": lambda L: L.nn.functional.softshrink,
+               "F.rrelu": lambda L: L.nn.functional.rrelu,
+               "F.dropout": lambda L: L.nn.functional.dropout}
+
+
+@pytest.mark.parametrize("name", sorted(ACT_MODULES))
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_float_only_activations_refuse_integers(name, dtype):
+    # nn.Hardsigmoid (the module: F's refusal was bypassed), softshrink, glu, rrelu made floats
+    # of integer tensors; dropout a float32 tensor
+    x = [[1, 0, 3, 1], [0, 5, 4, 1]]
+    _same_error(lambda L: ACT_MODULES[name](L)(L.tensor(x, dtype=getattr(L, dtype))))
+
+
+def test_integer_dropout_outside_training_is_the_input():
+    for L in (T, D):
+        x = L.tensor([1, 2, 3])
+        for r in (L.nn.functional.dropout(x, training=False), L.nn.functional.dropout(x, 0.0)):
+            assert r.dtype == L.int64 and r.tolist() == [1, 2, 3]
+    _same(T.nn.Hardsigmoid()(T.tensor(BASE)), D.nn.Hardsigmoid()(D.tensor(BASE)))
+
+
+# ----------------------------------------------------------------------------- devices, memory
+@pytest.mark.parametrize("case", ["device", "empty", "to", "module"])
+def test_meta_device_is_refused_clearly(case):
+    # dlcore has no data-less tensors: a NotImplementedError (so a RuntimeError) naming 'meta'
+    f = {"device": lambda: D.device("meta"), "empty": lambda: D.empty(2, 3, device="meta"),
+         "to": lambda: D.ones(2).to("meta"), "module": lambda: D.nn.Linear(2, 3, device="meta")}
+    with pytest.raises(NotImplementedError, match="dlcore has no 'meta' device"):
+        f[case]()
+
+
+@pytest.mark.parametrize("make", ["zeros", "empty", "full", "zeros_like"])
+def test_cpu_out_of_memory_words_as_torch(make):
+    f = {"zeros": lambda L: L.zeros(2 ** 38), "empty": lambda L: L.empty(2 ** 40, 2 ** 10),
+         "full": lambda L: L.full((2 ** 38,), 1.0),
+         "zeros_like": lambda L: L.zeros_like(L.ones(1).expand(2 ** 38))}[make]
+    te, de = error_of(lambda: f(T)), error_of(lambda: f(D))
+    assert issubclass(de[0], RuntimeError) and issubclass(de[0], MemoryError)
+    tail = "DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+    assert te[1][te[1].index(tail):] == de[1]
