@@ -20,6 +20,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from .._graph import labelled
 from ..autograd import no_grad
 from ..creation import empty
 from ..tensor import Tensor
@@ -114,9 +115,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     # sparse COO tensor (one entry per looked-up index), as PyTorch's embedding_bag makes it
     take = _sparse_take(pad) if sparse and weight.requires_grad else _ops.take
     if mode == "max" and keep.any():
-        return _bag_max(_ops.take(weight, flat), bags, keep, weight)
-    return _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights, take)  # max of
-    # nothing but empty bags: zeros, still connected to weight (a zero gradient, as PyTorch)
+        out = _bag_max(_ops.take(weight, flat), bags, keep, weight)
+    else:   # (max of nothing but empty bags: zeros, still connected to weight, as PyTorch)
+        out = _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights, take)
+    return labelled(out, "EmbeddingBagBackward0", weight, edges=(weight, per_sample_weights))
 
 
 def _device(arr: np.ndarray, like: Tensor) -> Tensor:

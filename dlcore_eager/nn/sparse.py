@@ -1,12 +1,13 @@
-"""Embeddings: ``nn.Embedding`` (``padding_idx``, ``max_norm``, ``from_pretrained``),
-``F.embedding`` and ``F.one_hot``, with PyTorch's semantics.
+"""Embeddings: ``nn.Embedding`` (``padding_idx``, ``max_norm``, ``scale_grad_by_freq``,
+``from_pretrained``), ``F.embedding`` and ``F.one_hot``, with PyTorch's semantics.
 
 A lookup is dlcore's ``embedding`` composite (``take`` on the weight's rows; the gradient is a
 scatter-add into a dense weight gradient; the ``padding_idx`` row gets none).  With
 ``sparse=True`` the weight's gradient is a sparse COO tensor instead (``_sparse``), one entry
 per looked-up index, as PyTorch makes it.  ``max_norm``
 renormalises the looked-up rows of the weight *in place*, without recording, before the lookup,
-as PyTorch does.
+as PyTorch does.  ``scale_grad_by_freq`` divides each position's gradient by its index's
+count in the batch (``_scale_grad_by_freq``: the same values, a rescaled gradient).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
+from .._graph import labelled
 from ..autograd import Function, no_grad
 from ..creation import empty
 from ..tensor import Tensor
@@ -72,8 +74,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     input = _index_tensor(input)
     if weight.dim() != 2:
         raise RuntimeError(f"'weight' must be 2-D, got {weight.dim()}-D")
-    if scale_grad_by_freq:
-        raise NotImplementedError("F.embedding: scale_grad_by_freq is not supported")
     padding_idx = _padding(padding_idx, weight.shape[0])
     idx = input._buf
     if isinstance(idx, np.ndarray) and idx.size and (idx.min() < 0 or
@@ -82,8 +82,24 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
     if sparse and weight.requires_grad:
-        return _SparseEmbedding.apply(weight, input, padding_idx)
-    return _seq.embedding(input, weight, padding_idx)
+        out = _SparseEmbedding.apply(weight, input, padding_idx, scale_grad_by_freq)
+    else:
+        out = _seq.embedding(input, weight, padding_idx)
+    if scale_grad_by_freq and out.requires_grad:
+        out = labelled(_scale_grad_by_freq(out, input), "EmbeddingBackward0", weight,
+                       edges=(weight,))
+    return out
+
+
+def _scale_grad_by_freq(out: Tensor, input: Tensor) -> Tensor:
+    """``out`` with the same values whose gradient is divided, at each position, by how often
+    that position's index occurs in the whole ``input`` (PyTorch's ``scale_grad_by_freq``):
+    ``out.detach() + (out - out.detach()) * (1 / count)``, exact in value (``x + 0``)."""
+    host = np.asarray(input.cpu()._buf)
+    _, where, counts = np.unique(host.reshape(-1), return_inverse=True, return_counts=True)
+    inv = (1.0 / counts[where]).reshape(host.shape + (1,)).astype(out._buf.dtype)
+    frozen = out.detach()
+    return frozen + (out - frozen) * Tensor._wrap(inv).to(out.device)
 
 
 class _SparseEmbedding(Function):
@@ -92,19 +108,24 @@ class _SparseEmbedding(Function):
     ``padding_idx`` entries left out; uncoalesced, as PyTorch's embedding backward makes it."""
 
     @staticmethod
-    def forward(ctx, weight, input, padding_idx):
+    def forward(ctx, weight, input, padding_idx, scale_grad_by_freq=False):
         ctx.input, ctx.padding_idx, ctx.shape = input, padding_idx, tuple(weight.shape)
+        ctx.scale_grad_by_freq = scale_grad_by_freq
         return _seq.embedding(input, weight, padding_idx)
 
     @staticmethod
     def backward(ctx, g):
         from .._sparse import _sparse
+        if ctx.scale_grad_by_freq:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with "
+                               "sparse gradients")
         idx = np.asarray(ctx.input.cpu()._buf).reshape(-1).astype(np.int64)
         vals = np.asarray(g.detach().cpu()._buf).reshape(idx.size, ctx.shape[1])
         if ctx.padding_idx is not None:
             keep = idx != ctx.padding_idx
             idx, vals = idx[keep], vals[keep]
-        return _sparse(idx[None, :], np.array(vals), ctx.shape, idx.size <= 1), None, None
+        return _sparse(idx[None, :], np.array(vals), ctx.shape, idx.size <= 1), None, None, \
+            None
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -166,6 +187,12 @@ class Embedding(Module):
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse is not False:
+            s += ", sparse=True"
         return s
 
     @classmethod
