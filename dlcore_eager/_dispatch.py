@@ -463,18 +463,19 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     return _make(out, version, Node(prim, params, parents, inputs, versions, out, version))
 
 
-def view1(prim, a, params, out) -> Tensor:
+def view1(prim, a, params, out, inexact=None) -> Tensor:
     """``_finish(prim, (a,), params, out, a._rg)`` spelled out for a differentiable one-input
     view primitive whose CPU kernel returned a view (``out.base is not None``) of ``a``'s
     buffer: the fast paths' slices and reshapes (issue 19: two calls and the general tests
     less, ~1 us of a 3 us slice).  The same node, recipe and weak reference as ``_finish``
-    and ``_view_rebase.record_view``/``register`` make."""
+    and ``_view_rebase.record_view``/``register`` make.  ``inexact``: whether ``out``'s dtype
+    is (the lane's plan knows it), None to look."""
     version = a._version
     t = _make(out, version)
     if not STATE.enabled:
         t._view = (a, prim, params, (), _NO_GRAD)
         return t
-    if out.dtype.kind in "fc" or is_inexact(out.dtype):
+    if inexact if inexact is not None else (out.dtype.kind in "fc" or is_inexact(out.dtype)):
         if a._rg:
             t._rg = True
             t._node = Node(prim, params, (a._node or leaf_node(a),), (a,), (version[0],), out,

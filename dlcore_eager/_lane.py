@@ -95,7 +95,7 @@ def small_unary(prim, a, key, params_of):
     if type(out) is _ndarray:
         if view:
             if out.base is not None and view == 1:
-                return view1(prim, a, params, out)
+                return view1(prim, a, params, out, grad)    # (grad: out's dtype inexact)
         elif a._rg and grad and STATE.enabled:
             version = [0]                   # _finish's node for one tensor
             return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), (a,),
@@ -370,8 +370,7 @@ def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBac
             values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
         if not keepdim:
             values = small_unary(_squeeze_p, values, d, _squeeze_params)
-            b = idx._buf
-            idx = _make(b.reshape(b.shape[:d] + b.shape[d + 1:]), idx._version)
+            idx = _make(idx._buf.squeeze(d), idx._version)
         return values_indices(name, labelled(values, label, x, edges=(x,)), idx)
     return parse
 

@@ -144,3 +144,32 @@ def test_the_lane_in_front_of_axis_renaming_and_autocast():
         tc = torch.cat([tx, tx], 1)
         ts = torch.stack([tx, tx])
     assert str(c.dtype) == str(tc.dtype) and str(s.dtype) == str(ts.dtype)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(1, False), (0, True), (-1, True)])
+def test_max_dim_with_grad_through_the_gather_small_form(dim, keepdim):
+    a = _rng.standard_normal((3, 5))
+    a[1, 2] = a[1, 4] = a[1].max() + 1            # a tie: the first index, as torch
+    x, tx = T.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    for _ in range(2):                             # (the second call: the lane's plan)
+        v, i = x.max(dim, keepdim)
+        tv, ti = tx.max(dim, keepdim)
+        assert v.grad_fn.name() == tv.grad_fn.name() == "MaxBackward0"
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())
+        np.testing.assert_array_equal(v.detach().numpy(), tv.detach().numpy())
+        g = _rng.standard_normal(tuple(tv.shape))
+        v.backward(T.tensor(g))
+        tv.backward(torch.tensor(g))
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_take_along_axis_small_form_indices_and_errors():
+    kernel = ops.scan.take_along_axis_p.kernels["cpu"]
+    x = np.arange(12.0).reshape(3, 4)
+    for axis, i in ((1, np.array([[0], [-1], [2]])), (0, np.array([[2, 0, -3, 1]]))):
+        run = kernel.small([x.shape, i.shape], [x.dtype, i.dtype], axis=axis)
+        np.testing.assert_array_equal(run(x, i), np.take_along_axis(x, i % x.shape[axis],
+                                                                    axis=axis))
+    run = kernel.small([x.shape, (3, 1)], [x.dtype, np.dtype(np.int64)], axis=1)
+    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension with size 4"):
+        run(x, np.array([[0], [4], [1]]))

@@ -82,6 +82,28 @@ def take_along_axis(x, i, *, axis):
     return np.take_along_axis(x, i, axis=axis)
 
 
+def _take_along_axis_small(shapes, dtypes, *, axis):
+    """``kernel.small`` (the eager lane's plan, ``dlcore_eager._lane.small_many``) of
+    ``take_along_axis`` for a matrix and an integer index matrix: the fancy indexing above
+    with its ``arange`` made once per plan (``x.max(1)`` with a gradient gathers its values
+    here: 5.2 -> ~2.5 us at 1x32); anything it refuses (an index out of range) goes to the
+    kernel, whose error is raised."""
+    xs, js = shapes
+    if len(xs) != 2 or len(js) != 2 or dtypes[1].kind not in "iu":
+        return None
+    rows = np.arange(xs[0])[:, None] if axis == 1 else np.arange(xs[1])
+
+    def run(x, i):
+        try:
+            return x[rows, i] if axis == 1 else x[i, rows]
+        except IndexError:
+            return take_along_axis(x, i, axis=axis)
+    return run
+
+
+take_along_axis.small = _take_along_axis_small  # type: ignore[attr-defined]
+
+
 def scatter_add_along_axis(v, i, ref, *, axis):
     from ._jit_scan import scatter_add3
     out = np.zeros(ref.shape, v.dtype)
