@@ -146,20 +146,27 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return now() - t0, out
 
 
-def _calibrate(step: Callable[[], Any], cycle: int) -> float:
-    """Seconds per step over whole cycles run right after the warm-up, for at least
-    ``CALIBRATE_S`` (at least one cycle).  ``inner`` is sized from the lower of this and the
-    warm-up's average: a warm-up whose step compiled (a dlcore Session optimises and compiles
-    a plan on its second run, which falls in the warm-up) overestimates the step time by the
-    compilation, and --quick's samples of the batch-16 step were then 1-2 steps long, each
-    right after a ``gc.collect()`` and the other engines' samples (cold caches): static+passes
-    measured 519 us there against NumPy's 348 us over 87-step samples (issue 19)."""
-    count, t0 = 0, now()
-    while count == 0 or now() - t0 < CALIBRATE_S:
+def _calibrate(step: Callable[[], Any], cycle: int, sample_s: float) -> float:
+    """Seconds per step right after the warm-up: the median over whole cycles, run for at
+    least ``CALIBRATE_S`` and 3 cycles, or until ``sample_s`` has passed (steps that slow make
+    samples of a cycle or two whatever the estimate).  ``inner`` is sized from the lower of
+    this and the warm-up's average: a warm-up whose step compiled (a dlcore Session optimises
+    and compiles a plan on its second run, which falls in the warm-up) overestimates the step
+    time by the compilation, and --quick's samples of the batch-16 step were then 1-2 steps
+    long, each right after a ``gc.collect()`` and the other engines' samples (cold caches):
+    static+passes measured 519 us there against NumPy's 348 us over 87-step samples (issue
+    19).  The median keeps one descheduled cycle (a busy machine) from shrinking the samples
+    again."""
+    times: list[float] = []
+    t0 = now()
+    while True:
+        c0 = now()
         for _ in range(cycle):
             step()
-        count += cycle
-    return (now() - t0) / count
+        times.append(now() - c0)
+        spent = now() - t0
+        if spent >= CALIBRATE_S and (len(times) >= 3 or spent >= sample_s):
+            return statistics.median(times) / cycle
 
 
 def _sample(step: Callable[[], Any], inner: int) -> tuple[float, float | None]:
@@ -266,7 +273,7 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
             while count < max(cfg.min_warmup, 1) * wl.cycle or now() - t0 < cfg.warmup_s:
                 prep.step()
                 count += 1
-            per = min((now() - t0) / count, _calibrate(prep.step, wl.cycle))
+            per = min((now() - t0) / count, _calibrate(prep.step, wl.cycle, cfg.sample_s))
             cycles = max(1, math.ceil(cfg.sample_s / max(per * wl.cycle, 1e-9)))
             inner[name] = by_name[name].inner = cycles * wl.cycle
         except Exception as exc:

@@ -21,6 +21,8 @@ def _compiling_engine(calls: list):
         calls.append(None)
         if len(calls) == 2:                 # the second run compiles (as a dlcore Session)
             time.sleep(0.06)
+        elif len(calls) == 3:               # and the next is descheduled (a busy machine)
+            time.sleep(0.02)
         return 1.0
     return SimpleNamespace(NAME="jit", LABEL="jit",
                            setup=lambda wl, device: Prepared(step))
@@ -39,8 +41,18 @@ def test_a_compiling_warm_up_step_does_not_size_the_samples(monkeypatch):
     assert inner is not None and inner >= 100 * wl.cycle and inner % wl.cycle == 0
 
 
-def test_calibrate_runs_whole_cycles_and_at_least_one():
-    n = []
-    per = runner._calibrate(lambda: n.append(1), 3)
-    assert len(n) >= 3 and len(n) % 3 == 0
+def test_calibrate_runs_whole_cycles_at_least_three_of_quick_steps():
+    n: list = []
+    per = runner._calibrate(lambda: n.append(1), 3, 0.03)
+    assert len(n) >= 9 and len(n) % 3 == 0
     assert 0 < per < runner.CALIBRATE_S
+
+
+def test_calibrate_takes_one_cycle_of_a_slow_step():
+    n: list = []
+
+    def slow() -> None:
+        n.append(1)
+        time.sleep(0.011)
+    per = runner._calibrate(slow, 1, 0.01)
+    assert len(n) == 1 and per >= 0.011
