@@ -286,8 +286,7 @@ class Pipeline:
     def __call__(self, session, plan, fetches, fed, vals):
         passes = resolve_passes(self.option)
         note_plan_built(session, fetches, fed, vals, passes)
-        if not passes or not plan.steps or any(op is None for *_, op in plan.steps) or \
-                plan.feeds_inside:
+        if not passes or not plan.steps or _has_copies(plan.steps) or plan.feeds_inside:
             return plan     # nothing to do, values copied between devices, or a fed branch
         after = self.after
         if after is None:                   # the default: optimise a plan on its 2nd run
@@ -295,6 +294,14 @@ class Pipeline:
         if after > 1:
             return TieredPlan(session, plan, vals, passes, after, optimize)
         return optimize(session, plan, vals, passes)
+
+
+def _has_copies(steps) -> bool:
+    """Does the plan copy values between devices (a step without an op)?"""
+    for step in steps:
+        if step[4] is None:
+            return True
+    return False
 
 
 def session_hook(session, plan, fetches, fed, vals):

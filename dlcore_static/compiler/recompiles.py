@@ -38,7 +38,11 @@ def enabled() -> bool:
 
 
 def _name(x) -> str:
-    return getattr(x, "name", repr(x))
+    name = getattr(x, "name", _NO_NAME)        # (repr only when there is no name: a tensor's
+    return repr(x) if name is _NO_NAME else str(name)  # repr formats its shape, issue 19)
+
+
+_NO_NAME = object()
 
 
 def _key(fetches, fed, vals, passes) -> dict:
