@@ -131,12 +131,12 @@ def _strides_allow(b: np.ndarray, shape: tuple) -> bool:
 
 
 def view(x: Tensor, *shape) -> Tensor:
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
-        return _view_dtype(x, shape[0])
-    if shape:
+    if shape:                       # (first: _fast_view takes ints and a tuple, not a dtype)
         out = _fast_view(x, shape)
         if out is not None:
             return out
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+        return _view_dtype(x, shape[0])
     shape = _shape_arg(shape)
     b = x._buf
     if shape == b.shape:
