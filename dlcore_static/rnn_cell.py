@@ -1,6 +1,6 @@
 """TensorFlow 1's RNN cells (``tf.nn.rnn_cell``, ``tf.contrib.rnn``): ``BasicRNNCell``,
-``BasicLSTMCell``, ``LSTMCell``, ``GRUCell``, ``MultiRNNCell``, ``DropoutWrapper`` and
-``LSTMStateTuple``.
+``BasicLSTMCell``, ``LSTMCell``, ``GRUCell``, ``MultiRNNCell``, ``DropoutWrapper``,
+``OutputProjectionWrapper`` (contrib's) and ``LSTMStateTuple``.
 
 A cell is a callable ``cell(inputs, state) -> (output, new_state)`` that creates its variables
 (``kernel`` of shape (input depth + num_units, gates * num_units), ``bias``) with
@@ -346,5 +346,56 @@ class DropoutWrapper(RNNCell):
         return self._drop(out, self._keep[1]), new
 
 
-__all__ = ["RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
-           "DropoutWrapper", "LSTMStateTuple"]
+class OutputProjectionWrapper(RNNCell):
+    """``tf.contrib.rnn.OutputProjectionWrapper``: the wrapped cell's output projected by a dense
+    layer, ``y = act(out W + b)`` (``W``: (cell output size, ``output_size``), glorot-uniform as
+    ``get_variable``'s default; ``b`` zeros), the state passed through.  Variables under the
+    scope ``output_projection_wrapper``: the cell's own in it, then ``kernel`` and ``bias``."""
+
+    _default_name = "output_projection_wrapper"
+
+    def __init__(self, cell, output_size: int, activation=None, reuse=None) -> None:
+        super().__init__(0, reuse=reuse)
+        if not callable(cell) or not hasattr(cell, "state_size"):
+            raise TypeError("The parameter cell is not RNNCell.")
+        if output_size < 1:
+            raise ValueError(f"Parameter output_size must be > 0: {output_size}.")
+        self._cell = cell
+        self._output_size = int(output_size)
+        self._projection_activation = activation
+
+    @property
+    def state_size(self):
+        return self._cell.state_size
+
+    @property
+    def output_size(self) -> int:
+        return self._output_size
+
+    @property
+    def trainable_variables(self) -> list:
+        return self._cell.trainable_variables + list(self._vars or ())
+
+    variables = weights = trainable_weights = trainable_variables
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+    def call(self, inputs, state):
+        with variable_scope(self._name or self._default_name, reuse=self._reuse):
+            output, res_state = self._cell(inputs, state)
+            if self._vars is None:
+                self._vars = [
+                    get_variable("kernel", shape=(_depth(output), self._output_size),
+                                 dtype=output.dtype),
+                    get_variable("bias", shape=(self._output_size,), dtype=output.dtype,
+                                 initializer=_init.zeros_initializer())]
+        w, b = self._vars
+        projected = _seq._affine_t(output, w, b)
+        if self._projection_activation is not None:
+            projected = self._projection_activation(projected)
+        return projected, res_state
+
+
+__all__ = ["BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
+           "LSTMStateTuple", "MultiRNNCell", "OutputProjectionWrapper", "RNNCell"]
