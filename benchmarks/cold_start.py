@@ -1,34 +1,53 @@
-"""``python -m benchmarks.cold_start``: the first training step of the seed programs, timed from
-process start, with an empty kernel cache (a first run) and then with the cache it filled.
+"""``python -m benchmarks.cold_start``: real programs' first training step, timed from process
+start, with an empty kernel cache (a first run) and then with the cache it filled.
 
 Each program runs in a fresh Python process whose ``DLCORE_CACHE_DIR`` is a new temporary
 folder (so the shared per-user cache is neither read nor touched): ``cold`` is the first
-process, ``warm`` a second one on the cache the first wrote.  Two programs, as the seed notes
-write them:
+process, ``warm`` a second one on the cache the first wrote.  The programs
+(:mod:`benchmarks.cold_start_programs`), as the seed notes and the PyTorch/Keras tutorials write
+them:
 
-* eager: ``import dlcore_eager as torch``; the two-layer ``nn.Sequential`` MLP (64, 1000, 100,
-  10), summed MSE and Adam: one step (forward, backward, ``optimizer.step()``, ``loss.item()``);
-* static: ``import dlcore_static as tf``; the seed's MLP (64, 1000, 100, 1000) with
-  ``GradientDescentOptimizer(1e-5).minimize`` in a ``Session(passes="all")`` (the compiled
-  engine): one ``sess.run([loss, updates])``.  A Session optimises a plan on its second run;
-  the process runs with ``DLCORE_OPTIMIZE_AFTER=1`` so that this first step is the compiled
-  one (passes, code generation and Numba's compilation or cache load included).
+* ``eager``: the seed's two-layer ``nn.Sequential`` MLP (64, 1000, 100, 10), summed MSE, Adam;
+* ``static``: the seed's MLP (64, 1000, 100, 1000), ``GradientDescentOptimizer.minimize`` in a
+  ``Session(passes="all")``;
+* ``lenet_eager``: LeNet-5 as PyTorch's "Neural Networks" tutorial writes it (conv 5x5, relu,
+  max-pool, three Linear layers, ``CrossEntropyLoss``, SGD with momentum), a batch of 16 32x32;
+* ``lenet_static``: the same LeNet-5 as a ``keras.Sequential`` (``Conv2D``/``MaxPooling2D``/
+  ``Flatten``/``Dense``), sparse categorical cross-entropy from logits, SGD with momentum,
+  ``train_on_batch``;
+* ``lstm_eager``: ``nn.LSTM(16, 32, batch_first=True)`` and a ``Linear`` on the last step,
+  cross-entropy, Adam (batch 16, 20 steps);
+* ``lstm_static``: ``keras.Sequential([LSTM(32), Dense(4)])``, Adam, ``train_on_batch``.
 
-Printed per program and cache state: wall and CPU time (the process's own, user + system) from
-the interpreter's start to the first step's result, and how much of it was the import.  CPU
-time is the figure to compare on a shared machine (wall time then includes waiting for a core).
-Targets (issue 17): eager under 1.5 s, static under 4 s.
+One step is forward, backward, the optimizer's update and the loss read back.  The processes run
+with ``DLCORE_OPTIMIZE_AFTER=1`` (a static plan, the Keras ones included, is optimised and
+compiled before its first run instead of its second, so the first step is the compiled engine's:
+passes, code generation and Numba's compilation or cache load included) and with every thread
+pool at one thread (``--threads``).
+
+Printed per program and cache state, as CPU time of the process (user + system; the figure to
+compare on a shared machine, where wall time includes waiting for a core) from the interpreter's
+start: the whole first step (and its wall time), then its parts: ``import`` (the framework),
+``build`` (model, optimizer, data; the graph for the static programs), ``step`` (the first
+training step), and, overlapping those, the Numba dispatcher signatures *compiled* and *loaded*
+from the disk cache, with the CPU time spent in each (a dispatcher's own time, without the
+nested compilations of what it calls; Numba's one-time start-up, its typing and lowering
+registries, falls in the first one).  ``--detail N`` lists the N costliest signatures of each run.
+Targets: every program's warm first step within 1.0 s; with an empty cache, the seed programs
+within 1.5 s (eager) and 4 s (static) (issue 17).
 
 Python's own bytecode cache counts too: with ``PYTHONDONTWRITEBYTECODE`` set (as on the
 sandboxes where dlcore is developed) no ``.pyc`` is written for an editable checkout, and every
 import compiles dlcore's modules from source again: 0.42 s of the eager import's CPU time.  The
 run says so; an installed package (pip writes the ``.pyc`` files) or
-``PYTHONPYCACHEPREFIX=/some/folder`` without that setting measures what users get.
+``PYTHONPYCACHEPREFIX=/some/folder`` without that setting (run once first to fill it) measures
+what users get.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -36,89 +55,87 @@ import tempfile
 import time
 from pathlib import Path
 
+from .cold_start_programs import PRELUDE, PROGRAMS, WARM_TARGET_S
+
 ROOT = Path(__file__).resolve().parent.parent
-
-_CLOCK = """
-import os, time
-def _since_start():
-    t = os.times()
-    return time.time() - START, t.user + t.system
-"""
-
-EAGER = _CLOCK + """
-import dlcore_eager as torch
-w0, c0 = _since_start()
-N, D_in, H, D_out = 64, 1000, 100, 10
-x, y = torch.randn(N, D_in), torch.randn(N, D_out)
-model = torch.nn.Sequential(torch.nn.Linear(D_in, H), torch.nn.ReLU(), torch.nn.Linear(H, D_out))
-loss_fn = torch.nn.MSELoss(reduction="sum")
-optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-loss = loss_fn(model(x), y)
-optimizer.zero_grad()
-loss.backward()
-optimizer.step()
-loss.item()
-w1, c1 = _since_start()
-print(w0, c0, w1, c1)
-"""
-
-STATIC = _CLOCK + """
-import numpy as np
-import dlcore_static as tf
-w0, c0 = _since_start()
-N, D, H = 64, 1000, 100
-x = tf.placeholder(tf.float32, shape=(N, D))
-y = tf.placeholder(tf.float32, shape=(N, D))
-w1 = tf.Variable(tf.random_normal((D, H)))
-w2 = tf.Variable(tf.random_normal((H, D)))
-h = tf.maximum(tf.matmul(x, w1), 0)
-diff = tf.matmul(h, w2) - y
-loss = tf.reduce_mean(tf.reduce_sum(diff * diff, axis=1))
-updates = tf.train.GradientDescentOptimizer(1e-5).minimize(loss)
-sess = tf.Session(passes="all")
-sess.run(tf.global_variables_initializer())
-sess.run([loss, updates], feed_dict={x: np.random.randn(N, D), y: np.random.randn(N, D)})
-w1, c1 = _since_start()
-print(w0, c0, w1, c1)
-"""
-
-PROGRAMS = {"eager": (EAGER, 1.5), "static": (STATIC, 4.0)}
+POOL_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
-def run_once(source: str, cache: str) -> tuple[float, float, float, float]:
-    """(import wall, import CPU, total wall, total CPU) of one fresh process, in seconds."""
+def run_once(source: str, cache: str, threads: int = 1) -> dict:
+    """Run ``PRELUDE + source`` in a fresh process on the kernel cache folder ``cache``; returns
+    its report: ``marks`` (name -> [wall, CPU] seconds since the process started) and ``jit``
+    (one ``[kind, function, signature, own CPU seconds]`` per dispatcher signature)."""
     env = dict(os.environ, DLCORE_CACHE_DIR=cache, DLCORE_OPTIMIZE_AFTER="1",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.update({k: str(threads) for k in POOL_VARS})
     env.pop("NUMBA_CACHE_DIR", None)                  # would bypass the dlcore cache folder
     start = time.time()
-    code = f"START = {start!r}\n" + source
+    code = f"START = {start!r}\n" + PRELUDE + source
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=600, check=False)
+                         timeout=900, check=False)
     if out.returncode:
         raise RuntimeError(f"the program failed:\n{out.stderr[-2000:]}")
-    w0, c0, w1, c1 = (float(v) for v in out.stdout.split()[-4:])
-    return w0, c0, w1, c1
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("COLD_START ")]
+    if not lines:
+        raise RuntimeError(f"the program printed no report:\n{out.stdout[-2000:]}")
+    return json.loads(lines[-1][len("COLD_START "):])
+
+
+def summary(report: dict) -> dict:
+    """The table's figures of one run's report (seconds, counts)."""
+    m = report["marks"]
+    row = {"wall": m["step"][0], "cpu": m["step"][1], "import": m["import"][1],
+           "build": m["built"][1] - m["import"][1], "step": m["step"][1] - m["built"][1]}
+    for kind in ("compiled", "loaded"):
+        own = [j[3] for j in report["jit"] if j[0] == kind]
+        row[kind] = len(own)
+        row[kind + "_s"] = sum(own)
+    return row
+
+
+HEADER = (f"{'program':13s} {'cache':5s} {'CPU':>6s} {'wall':>6s} {'import':>6s} {'build':>6s}"
+          f" {'step':>6s} {'compiled n/CPU':>15s} {'loaded n/CPU':>13s}  target")
+
+
+def format_row(name: str, state: str, r: dict, target: float | None) -> str:
+    return (f"{name:13s} {state:5s} {r['cpu']:6.2f} {r['wall']:6.2f} {r['import']:6.2f}"
+            f" {r['build']:6.2f} {r['step']:6.2f} {r['compiled']:6d}/{r['compiled_s']:6.2f} s"
+            f" {r['loaded']:4d}/{r['loaded_s']:5.2f} s  "
+            + (f"{target} s" if target is not None else "-"))
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.cold_start",
                                 description=__doc__.split("\n")[0])
-    p.add_argument("--programs", default="eager,static", help="comma-separated: eager, static")
+    p.add_argument("--programs", default=",".join(PROGRAMS),
+                   help=f"comma-separated, of: {', '.join(PROGRAMS)}")
     p.add_argument("--repeat", type=int, default=1, help="cold/warm pairs per program")
+    p.add_argument("--warm", type=int, default=1, help="warm runs after each cold one")
+    p.add_argument("--threads", type=int, default=1, help="threads of every pool (default 1)")
+    p.add_argument("--detail", type=int, default=0, metavar="N",
+                   help="list the N costliest dispatcher signatures of each run")
     args = p.parse_args(argv)
+    names = args.programs.split(",")
+    unknown = [n for n in names if n not in PROGRAMS]
+    if unknown:
+        p.error(f"unknown program(s) {', '.join(unknown)}; known: {', '.join(PROGRAMS)}")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE is set: unless .pyc files exist, each import "
               "compiles dlcore from source (see the module docstring)")
-    print(f"{'program':8s} {'cache':5s} {'import wall/CPU':>17s} {'to 1st step wall/CPU':>21s}"
-          f"  target")
-    for name in args.programs.split(","):
-        source, target = PROGRAMS[name]
+    print("CPU seconds from process start (wall for 'wall'); compiled/loaded: Numba dispatcher "
+          "signatures and their own CPU time")
+    print(HEADER)
+    for name in names:
+        source, cold_target = PROGRAMS[name]
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="dlcore-cold-") as cache:
-                for state in ("cold", "warm"):
-                    w0, c0, w1, c1 = run_once(source, cache)
-                    print(f"{name:8s} {state:5s} {w0:8.2f}/{c0:5.2f} s {w1:10.2f}/{c1:5.2f} s"
-                          f"  {target} s", flush=True)
+                for state in ["cold"] + ["warm"] * args.warm:
+                    report = run_once(source, cache, args.threads)
+                    target = cold_target if state == "cold" else WARM_TARGET_S
+                    print(format_row(name, state, summary(report), target), flush=True)
+                    for kind, fn, sig, own in sorted(report["jit"], key=lambda j: -j[3])[
+                            :args.detail]:
+                        print(f"    {own:6.3f} s {kind:8s} {fn}{sig}")
     return 0
 
 

@@ -25,6 +25,12 @@ _import_guard.install()
 from . import kernel_cache as _kernel_cache  # noqa: E402
 _kernel_cache.install()
 
+# Numba's first kernel, compiled or loaded, probes for BLAS by importing scipy.linalg (0.3-0.45 s)
+# although dlcore's kernels call no BLAS in Numba: answered from the files (runtime.py).
+from .kernels.cpu import runtime as _runtime
+
+_runtime.install_import_hooks()
+
 # In Jupyter/IPython, a warning raised from a cell names the cell ("Cell In[3], line 6"), not the
 # kernel's temporary file; nothing changes elsewhere (see _ipython.py).
 from . import _ipython  # noqa: E402

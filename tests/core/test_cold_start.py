@@ -30,13 +30,17 @@ def test_importing_either_front_end_loads_no_heavy_module():
 
 
 def test_the_first_kernel_does_not_import_scipy_linalg_but_blas_in_numba_still_works():
+    """The probe is deferred when ``numba.np.linalg`` is imported, whatever compiles first: here
+    a function of the program's own, before any dlcore kernel (so before configure_threads)."""
     code = """
 import sys
 import numpy as np
+import dlcore
+from numba import njit
+njit(lambda a: a * 2)(np.arange(3.0))
 from dlcore import ops
 ops.relu(np.arange(-3.0, 3.0, dtype=np.float32))
 print("scipy.linalg" in sys.modules)
-from numba import njit
 @njit
 def dot(a, b):
     return np.dot(a, b)

@@ -95,9 +95,25 @@ def defer_numba_blas_check() -> bool:
     call BLAS (``np.dot`` in Numba, ``DLCORE_NUMBA_MATMUL=1``).  It does nothing once
     ``numba.np.arraymath`` or ``scipy.linalg`` is loaded, with ``DLCORE_NUMBA_BLAS_CHECK=eager``,
     or when the extension is not found (Numba then probes as usual).  Returns True if the probe
-    was deferred."""
+    was deferred.  :func:`install_import_hooks` (run by ``import dlcore``) does the same the
+    moment ``numba.np.linalg`` is imported, whichever module imports Numba first (a kernel
+    module that does not call :func:`configure_threads`, or the user's own ``@njit``)."""
+    if "numba.np.arraymath" in sys.modules:
+        return False
+    try:
+        from numba.np import linalg as nb_linalg
+    except (ImportError, AttributeError):
+        return False
+    return _defer_blas_probe(nb_linalg)
+
+
+def _defer_blas_probe(nb_linalg) -> bool:
+    """Replace ``nb_linalg.ensure_blas`` by one whose first call is answered from the files."""
     if os.environ.get("DLCORE_NUMBA_BLAS_CHECK", "").lower() == "eager" or \
-            "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+            "scipy.linalg" in sys.modules:
+        return False
+    real = getattr(nb_linalg, "ensure_blas", None)
+    if real is None or getattr(real, "_dlcore_deferred", False):
         return False
     import importlib.util
     try:
@@ -108,11 +124,9 @@ def defer_numba_blas_check() -> bool:
         found = any(
             f.startswith("cython_blas.") and f.endswith((".so", ".pyd"))
             for f in os.listdir(folder))
-        from numba.np import linalg as nb_linalg
     except (ImportError, OSError, AttributeError, TypeError, ValueError):
         return False
-    real = getattr(nb_linalg, "ensure_blas", None)
-    if not found or real is None:
+    if not found:
         return False
     state = {"probed": False}
 
@@ -123,8 +137,17 @@ def defer_numba_blas_check() -> bool:
             return
         real()                          # a kernel really calls BLAS: SciPy is imported now
 
+    ensure_blas._dlcore_deferred = True         # type: ignore[attr-defined]
     nb_linalg.ensure_blas = ensure_blas
     return True
+
+
+def install_import_hooks() -> None:
+    """Defer Numba's BLAS probe as soon as ``numba.np.linalg`` is imported (before
+    ``numba.np.arraymath`` binds ``ensure_blas``), through :mod:`dlcore._import_guard`; nothing
+    is imported here."""
+    from ... import _import_guard
+    _import_guard.after_import("numba.np.linalg", _defer_blas_probe)
 
 
 def configure_threads() -> None:
