@@ -44,6 +44,8 @@ def _hint(*xs):
 def _args(*xs, cast_data: bool = False) -> list:
     """``xs`` as graph operands (see the module docstring); ``cast_data``: integer and bool
     data take the tensors' dtype too (operands that share one dtype in TensorFlow)."""
+    if len(xs) == 1 and type(xs[0]) is Tensor:
+        return [xs[0]]                  # one graph tensor: as it is (the common case)
     hint = _hint(*xs)
     first = None
     if hint is None and any(is_python_scalar(x) for x in xs):
