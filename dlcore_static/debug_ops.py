@@ -26,7 +26,7 @@ from .errors import InvalidArgumentError, node_suffix
 from .frontend import to_tensor
 from .graph import Operation, Tensor, get_default_graph
 
-__all__ = ["Print", "print", "Assert", "assert_equal", "assert_none_equal", "assert_less",
+__all__ = ["add_check_numerics_ops", "Print", "print", "Assert", "assert_equal", "assert_none_equal", "assert_less",
            "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
            "assert_negative", "assert_non_negative", "assert_non_positive", "assert_rank",
            "assert_type", "assert_near", "assert_all_finite", "case", "debugging",
@@ -229,6 +229,27 @@ def check_numerics(tensor, message, name=None) -> Tensor:
         chk = Assert(ok, [f"{message} : Tensor had NaN or Inf values"])
         with g.control_dependencies([chk]):
             return _ops.identity(t)
+
+
+def add_check_numerics_ops() -> Operation:
+    """TF1's ``tf.add_check_numerics_ops()``: a ``check_numerics`` on every float output of
+    the default graph's ops so far (message ``'<op name>:<output index>'``), each after the
+    previous one (producers are checked before their consumers), and a group of the last.
+    A graph holding ``tf.cond`` or ``tf.while_loop`` is TensorFlow's ValueError."""
+    from .control_flow import group
+    g = get_default_graph()
+    ops = list(g.get_operations())
+    if any(op.type in ("Cond", "While") for op in ops):     # (their branches' ops are listed)
+        raise ValueError("`tf.add_check_numerics_ops() is not compatible with TensorFlow "
+                         "control flow operations such as `tf.cond()` or `tf.while_loop()`.")
+    check: list = []
+    for op in ops:
+        for i, out in enumerate(op.outputs):
+            if not is_floating(np.dtype(out.aval.dtype)):
+                continue
+            with g.control_dependencies(check):
+                check = [check_numerics(out, message=f"{op.name}:{i}")]
+    return group(*check)
 
 
 # ============================================================================ case

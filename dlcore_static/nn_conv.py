@@ -14,7 +14,10 @@ is transposed to OIHW; each is a visible ``transpose`` node in the graph.
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlcore import ops as _ops
+from dlcore.ops import pool as _pool_ops
 
 from .frontend import to_tensor
 from .graph import get_default_graph
@@ -160,6 +163,41 @@ def max_pool(value=None, ksize=None, strides=None, padding=None, data_format="NH
              input=None):
     x = input if value is None else value
     return _pool("max", x, ksize, strides, padding, data_format, name, to_tensor(x).aval.ndim - 2)
+
+
+def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC", Targmax=None,
+                         name=None, output_dtype=None, include_batch_in_index=False):
+    """TF1's ``(output, argmax)`` of a 2-D max pool of NHWC ``input``: ``argmax`` holds each
+    maximum's flat index ``(y * W + x) * C + c`` (plus ``b * H * W * C`` with
+    ``include_batch_in_index``), int64 unless ``Targmax``/``output_dtype`` says int32; the
+    first maximum of a window wins; ``output`` is differentiable, ``argmax`` is not.  From the
+    core's channels-first pool with PyTorch's per-plane indices ``y * W + x``."""
+    op = "MaxPoolWithArgmax"
+    if data_format != "NHWC":
+        raise ValueError(f"{op}: only the NHWC data_format is supported, got {data_format!r}")
+    dt = Targmax if Targmax is not None else output_dtype
+    dt = np.dtype(getattr(dt, "as_numpy_dtype", dt) if dt is not None else np.int64)
+    g = get_default_graph()
+    with g.name_scope(name or op):
+        x = to_tensor(input, g)
+        shape = x.aval.shape
+        if len(shape) != 4:
+            raise ValueError(f"{op}: input must be 4-dimensional (NHWC), got shape "
+                             f"{list(shape)}")
+        if None in shape[1:]:
+            raise ValueError(f"{op}: the height, width and channels must be known, got "
+                             f"{list(shape)}")
+        _, h, w, c = shape
+        k = _spatial(ksize, 2, "ksize", True, op)
+        s = _spatial(strides, 2, "strides", True, op)
+        values, idx = _pool_ops.max_pool_with_argmax(_to_first(x, 4), k, s, _padding(padding, op))
+        idx = _ops.cast(idx, np.int64)
+        flat = _ops.add(_ops.mul(idx, c), _ops.reshape(_ops.cast(
+            _ops.arange(0, c, 1, np.int64), np.int64), (1, c, 1, 1)))
+        if include_batch_in_index:        # the batch index by a running count (N may be None)
+            b = _ops.sub(_ops.cumsum(_ops.full_like(flat, 1), 0), 1)
+            flat = _ops.add(flat, _ops.mul(b, h * w * c))
+        return _to_last(values, 4), _to_last(_ops.cast(flat, dt), 4)
 
 
 def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,

@@ -56,6 +56,7 @@ ALIASES = {
         "matrix_band_part": "array_api:matrix_band_part", "where": "math_api:where",
         "matrix_transpose": "linalg_solve:matrix_transpose",
         "Print": "debug_ops:Print", "print": "debug_ops:print",
+        "add_check_numerics_ops": "debug_ops:add_check_numerics_ops",
     },
     "dlcore_static.image": {
         "adjust_brightness": "image_adjust:adjust_brightness",
@@ -93,6 +94,7 @@ ALIASES = {
     "dlcore_static.nn": {
         "top_k": "tf_extra:top_k",
         "in_top_k": "math_api:in_top_k", "l2_normalize": "nn_extra:l2_normalize",
+        "max_pool_with_argmax": "nn_conv:max_pool_with_argmax",
         "weighted_cross_entropy_with_logits": "nn_extra:weighted_cross_entropy_with_logits",
         "log_softmax": "dlcore_static.nn:log_softmax", "relu_layer": "nn_extra:relu_layer",
         "xw_plus_b": "nn_extra:xw_plus_b", "crelu": "nn_extra:crelu",

@@ -13,6 +13,8 @@ core's ops, like any other graph:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -57,7 +59,10 @@ class MomentumOptimizer(Optimizer):
 
     def _apply(self, grad, var):
         acc = self._slot(var, "momentum")
-        acc_new = acc.assign(_ops.add(_ops.mul(acc._update_read(), self.momentum), grad))
+        # the update of w reads the new accumulator itself (the value assigned), so the
+        # compiler fuses both updates into one loop per variable
+        acc_new = _ops.add(_ops.mul(acc._update_read(), self.momentum), grad)
+        acc.assign(acc_new)
         lr = _lr(self.learning_rate, var)
         if self.use_nesterov:
             step = _ops.mul(_ops.add(grad, _ops.mul(acc_new, self.momentum)), lr)
@@ -76,6 +81,7 @@ class AdamOptimizer(Optimizer):
             learning_rate, beta1, beta2, epsilon
         self._b1p: Variable | None = None
         self._b2p: Variable | None = None
+        self._correction: Any = None
 
     def _prepare(self) -> None:
         if self._b1p is None:
@@ -83,20 +89,28 @@ class AdamOptimizer(Optimizer):
             with g.name_scope(None), g.control_dependencies(None):
                 self._b1p = Variable(float(self.beta1), trainable=False, name="beta1_power")
                 self._b2p = Variable(float(self.beta2), trainable=False, name="beta2_power")
+        # sqrt(1 - beta2^t) / (1 - beta1^t) from the powers' one read (TF1's snapshot
+        # ``beta1_power/read``), shared by every variable's update of this apply_gradients:
+        # inside tf.control_dependencies (minimize under UPDATE_OPS) value() made a fresh read
+        # and the same arithmetic per variable (2 reads and 5 ops each)
+        assert self._b1p is not None and self._b2p is not None
+        b1p, b2p = self._b1p._read, self._b2p._read
+        self._correction = _ops.div(_ops.sqrt(_ops.sub(1.0, b2p)), _ops.sub(1.0, b1p))
 
     def _apply(self, grad, var):
         m, v = self._slot(var, ""), self._slot(var, "_1")
         b1, b2 = self.beta1, self.beta2
-        b1p, b2p = self._b1p, self._b2p
-        assert b1p is not None and b2p is not None      # made by _prepare, before any update
-        lr = _ops.mul(_lr(self.learning_rate, var),
-                      _ops.div(_ops.sqrt(_ops.sub(1.0, b2p.value())),
-                               _ops.sub(1.0, b1p.value())))
-        m_new = m.assign(_ops.add(_ops.mul(m._update_read(), b1), _ops.mul(grad, 1.0 - b1)))
-        v_new = v.assign(_ops.add(_ops.mul(v._update_read(), b2),
-                                  _ops.mul(_ops.mul(grad, grad), 1.0 - b2)))
-        step = _ops.div(_ops.mul(m_new, _ops.cast(lr, var.aval.dtype)),
-                        _ops.add(_ops.sqrt(v_new), self.epsilon))
+        lr = _ops.mul(_lr(self.learning_rate, var), self._correction)    # (made by _prepare)
+        # TF1's ApplyAdam kernel: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+        # w -= lr_t m / (sqrt(v) + eps).  The update of w reads the new m and v themselves
+        # (the values assigned), so the compiler fuses the three into one loop per variable
+        m_read, v_read = m._update_read(), v._update_read()
+        v_t = _ops.add(v_read, _ops.mul(_ops.sub(_ops.mul(grad, grad), v_read), 1.0 - b2))
+        v.assign(v_t)
+        m_t = _ops.add(m_read, _ops.mul(_ops.sub(grad, m_read), 1.0 - b1))
+        m.assign(m_t)
+        step = _ops.div(_ops.mul(m_t, _ops.cast(lr, var.aval.dtype)),
+                        _ops.add(_ops.sqrt(v_t), self.epsilon))
         return var.assign_sub(step)
 
     def _finish(self, updates) -> list:

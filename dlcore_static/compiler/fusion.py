@@ -19,7 +19,10 @@ depends on the group through nodes outside it).  A ``sum`` over every axis may c
 ``sum`` over some of the axes (batch norm's per-channel sums, accumulated per kept index: the
 statistics and the gradient sums are made in the pass that makes their operand, with no
 temporary; such a loop runs serially).  A group holds at
-most ``MAX_GROUP`` members (bounded compile time for very deep chains).  A group exposes as
+most ``MAX_GROUP`` members (bounded compile time for very deep chains).  A value larger than
+the host's memory is never fused: unfused, TensorFlow and the interpreter fail to allocate it
+(ResourceExhaustedError naming the node); fused into a reduction it would be computed without
+being stored, a run of hours where the unoptimised plan raised at once.  A group exposes as
 outputs the member values used outside it.  Groups of one node stay ordinary primitive nodes.
 
 On the CPU the kernels are ``@njit(cache=True)`` functions written to a real file in the cache
@@ -28,6 +31,8 @@ same member list.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -42,6 +47,24 @@ MAX_RANK = 4
 # members per fused group: a 10,000-deep elementwise chain becomes many loops of bounded size,
 # so Numba's compile time grows linearly with depth (issue 15 #7)
 MAX_GROUP = 64
+
+
+def _host_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):     # (no sysconf: no limit known)
+        return 1 << 62
+
+
+HOST_BYTES = _host_bytes()
+
+
+def _beyond_memory(aval) -> bool:
+    """Would storing ``aval`` take more than the host's physical memory?"""
+    n = aval.dtype.itemsize
+    for d in aval.shape:
+        n *= d
+    return n > HOST_BYTES
 
 
 def _elementwise(n: Node, on_cuda: bool = False) -> bool:
@@ -125,8 +148,8 @@ def run(prog: Program) -> int:
         ew, red = _elementwise(n, on_cuda), (_full_sum(n) or _partial_sum(n)) and not on_cuda
         if ew and not on_cuda and loops.runs_as_ufunc(n):
             continue                                 # NumPy's SIMD ufunc (loops.py)
-        if not (ew or red):
-            continue
+        if not (ew or red) or (ew and not on_cuda and _beyond_memory(n.avals[0])):
+            continue                                 # (too big: its allocation fails, as TF's)
         shape = tuple(n.inputs[0].aval.shape) if red else tuple(n.avals[0].shape)
         joined = False
         for v in n.inputs:
