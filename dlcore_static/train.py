@@ -20,6 +20,7 @@ import numpy as np
 from dlcore import ops as _ops
 
 from . import saving as _saving
+from .control_flow import group
 from .graph import get_default_graph
 from .optimizer import Optimizer, _lr
 from .train_extra import (  # noqa: F401
@@ -62,13 +63,13 @@ class MomentumOptimizer(Optimizer):
         # the update of w reads the new accumulator itself (the value assigned), so the
         # compiler fuses both updates into one loop per variable
         acc_new = _ops.add(_ops.mul(acc._update_read(), self.momentum), grad)
-        acc.assign(acc_new)
+        acc_op = acc.assign(acc_new)
         lr = _lr(self.learning_rate, var)
         if self.use_nesterov:
             step = _ops.mul(_ops.add(grad, _ops.mul(acc_new, self.momentum)), lr)
         else:
             step = _ops.mul(acc_new, lr)
-        return var.assign_sub(step)
+        return group(acc_op, var.assign_sub(step))
 
 
 class AdamOptimizer(Optimizer):
@@ -106,12 +107,12 @@ class AdamOptimizer(Optimizer):
         # (the values assigned), so the compiler fuses the three into one loop per variable
         m_read, v_read = m._update_read(), v._update_read()
         v_t = _ops.add(v_read, _ops.mul(_ops.sub(_ops.mul(grad, grad), v_read), 1.0 - b2))
-        v.assign(v_t)
+        v_op = v.assign(v_t)
         m_t = _ops.add(m_read, _ops.mul(_ops.sub(grad, m_read), 1.0 - b1))
-        m.assign(m_t)
+        m_op = m.assign(m_t)
         step = _ops.div(_ops.mul(m_t, _ops.cast(lr, var.aval.dtype)),
                         _ops.add(_ops.sqrt(v_t), self.epsilon))
-        return var.assign_sub(step)
+        return group(m_op, v_op, var.assign_sub(step))
 
     def _finish(self, updates) -> list:
         g = get_default_graph()

@@ -136,6 +136,35 @@ class _Groups:
         return True
 
 
+def _external_inputs(group: list, other: list) -> list:
+    """The nodes ``group``'s members read (or wait for) that neither group holds."""
+    members = set(group) | set(other)
+    return [v.node for m in group for v in m.inputs if v.node not in members] + \
+        [c for m in group for c in m.control]
+
+
+def _merge_producers(gs: _Groups, groups: list, shape_of: dict, n: Node, g: list) -> None:
+    """``n`` joined ``g``; merge into ``g`` every other group of its loop shape that makes an
+    input of ``n`` when no path joins the two through nodes outside both (a cycle), neither
+    holds a reduction and the sum stays within ``MAX_GROUP``.  Adam's update of a weight reads
+    the new ``m`` and the new ``v``, each its own chain from the gradient: merged, the three
+    updates are one loop that reads the gradient, the slots and the weight once (issue 19)."""
+    for v in n.inputs:
+        h = gs.group_of.get(v.node)
+        if h is None or h is g or shape_of[id(h)] != shape_of[id(g)] or \
+                len(g) + len(h) > MAX_GROUP or \
+                any(loops.is_reduction(m) for m in g + h):
+            continue
+        if any(gs.depends_on(x, h) for x in _external_inputs(g, h)) or \
+                any(gs.depends_on(x, g) for x in _external_inputs(h, g)):
+            continue
+        g.extend(h)
+        g.sort(key=gs.index.__getitem__)
+        for m in h:
+            gs.group_of[m] = g
+        groups.remove(h)
+
+
 def run(prog: Program) -> int:
     """Form the groups and rewrite them into fused nodes; return the number of fused nodes."""
     gs = _Groups(prog)
@@ -160,6 +189,8 @@ def run(prog: Program) -> int:
                 g.append(n)
                 gs.group_of[n] = g
                 joined = True
+                if ew:
+                    _merge_producers(gs, groups, shape_of, n, g)
                 break
         if not joined and ew:
             g = [n]
