@@ -4,7 +4,10 @@ from the registry, and never over a name that already exists.
 
 A function PyTorch's top-level form gives ``out=`` (``TAKES_OUT``) and whose Python definition
 does not take it itself is installed wrapped in PyTorch's out rule (``_out.write_out``); the
-Tensor method stays unwrapped, as PyTorch's methods take no ``out``."""
+Tensor method stays unwrapped, as PyTorch's methods take no ``out``.  A function whose first
+parameter is ``input`` refuses anything but a Tensor there with PyTorch's TypeError (an int or a
+list gave AttributeError: 'int' object has no attribute '_buf'), except the three PyTorch
+gives a number overload (``SCALAR_INPUT``)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,28 @@ from .tensor import Tensor
 TAKES_OUT = frozenset({"clamp_max", "clamp_min", "deg2rad", "rad2deg", "diff", "fmax", "fmin",
                        "heaviside", "histc", "inner", "kron", "ldexp", "logaddexp2", "msort",
                        "nanmean", "nansum", "nextafter", "sinc", "xlogy"})
+
+
+#: functions whose torch form also takes a Python number as ``input``
+SCALAR_INPUT = frozenset({"xlogy", "bucketize", "float_power"})
+
+
+def _tensor_input(fn, name: str):
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        x = args[0] if args else kwargs.get("input", checked)
+        if not isinstance(x, Tensor) and x is not checked:
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(x).__name__}")
+        return fn(*args, **kwargs)
+    return checked
+
+
+def _first_is_input(fn) -> bool:
+    try:
+        return next(iter(inspect.signature(fn).parameters), None) == "input"
+    except (TypeError, ValueError):
+        return False
 
 
 def _with_out(fn, name: str):
@@ -39,6 +64,8 @@ def install_names(module, namespace: dict, functions, methods) -> None:
     for name in functions:
         if not hasattr(module, name):
             fn = namespace[name]
+            if name not in SCALAR_INPUT and _first_is_input(fn):
+                fn = _tensor_input(fn, name)
             if name in TAKES_OUT and not _takes_out(fn):
                 fn = _with_out(fn, name)
             setattr(module, name, fn)

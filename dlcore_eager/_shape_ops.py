@@ -334,6 +334,9 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
+    if isinstance(tensors, Tensor):     # (its rows were concatenated: cat(x, dim=1) gave x)
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -379,6 +382,9 @@ concatenate = cat
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
+    if isinstance(tensors, Tensor):     # (its rows were stacked)
+        raise TypeError("stack(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

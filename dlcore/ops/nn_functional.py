@@ -38,6 +38,7 @@ import math
 from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
+from . import _rules
 from .activations import clamp_inner, softplus
 from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (
@@ -164,8 +165,8 @@ def glu(x, axis: int = -1):
     s = aval_of(x).shape
     if not s:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    a = axis % len(s)
-    n = s[a]
+    a = _rules.normalize_axis("glu", axis, len(s), s)      # (axis % rank took glu(x, dim=2)
+    n = s[a]                                                # of a matrix as dim 0)
     if n % 2:
         raise ShapeError("glu", f"Halving dimension must be even, but dimension {a} is size "
                          f"{n}", [s])

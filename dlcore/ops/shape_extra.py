@@ -153,6 +153,10 @@ def repeat_interleave(x, repeats, axis=None, *, output_size=None):
 def flip(x, *dims, **kw):
     """``x`` reversed along ``dims`` (a list, or PyTorch's ``Tensor.flip(0, 1)``)."""
     nd = len(_shape(x))
+    for key in kw:              # (any keyword's value was taken as dims: flip(x, dim=1) flipped)
+        if key != "dims":
+            raise TypeError("flip() got an unexpected keyword argument "
+                            f"'{'dim' if key == 'axis' else key}'")      # (eager's dim -> axis)
     given = [_ax("flip", x, d) for d in _sizes(dims + tuple(kw.values()))]
     axes = set(given)
     if len(axes) != len(given):

@@ -191,3 +191,50 @@ def test_cpu_out_of_memory_words_as_torch(make):
     assert issubclass(de[0], RuntimeError) and issubclass(de[0], MemoryError)
     tail = "DefaultCPUAllocator: can't allocate memory: you tried to allocate "
     assert te[1][te[1].index(tail):] == de[1]
+
+
+# ----------------------------------------------------------------------------- hidden misuse
+@pytest.mark.parametrize("case", ["cat_tensor", "stack_tensor", "flip_dim_kw", "flip_typo",
+                                  "glu_dim"])
+def test_misuse_refused_not_reinterpreted(case):
+    # cat/stack of one tensor concatenated its rows; flip took any keyword's value as dims
+    # (flip(x, dim=1) flipped dim 1); glu's dim was taken modulo the rank
+    f = {"cat_tensor": lambda L, x: L.cat(x, dim=1), "stack_tensor": lambda L, x: L.stack(x),
+         "flip_dim_kw": lambda L, x: L.flip(x, dim=1), "flip_typo": lambda L, x: x.flip(dimz=1),
+         "glu_dim": lambda L, x: L.nn.functional.glu(x, 2)}[case]
+    te = error_of(lambda: f(T, T.ones(2, 4)))
+    de = error_of(lambda: f(D, D.ones(2, 4)))
+    assert te is not None and de is not None and issubclass(de[0], te[0]), (te, de)
+    if case in ("cat_tensor", "stack_tensor"):
+        assert de[1] == te[1]
+    if case == "glu_dim":
+        assert de[1].startswith(te[1])
+
+
+INDEX_DTYPE = {
+    "take_float": lambda L, x: L.take(x, L.tensor([0.7, 2.2])),     # (read elements 0 and 2)
+    "take_int32": lambda L, x: x.take(L.tensor([0, 2], dtype=L.int32)),
+    "take_along_dim_float": lambda L, x: L.take_along_dim(x, L.tensor([[0.0], [1.0]]), 1),
+    "masked_select_float": lambda L, x: L.masked_select(x, x * 0 + 1),   # (nonzero = True)
+    "masked_select_uint8": lambda L, x: x.masked_select(L.ones(3, dtype=L.uint8)),
+    "tensor_split_float": lambda L, x: L.tensor_split(x, L.tensor([1.0]), 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INDEX_DTYPE))
+def test_index_tensors_of_the_wrong_dtype(case):
+    _same_error(lambda L: INDEX_DTYPE[case](L, L.tensor(BASE)))
+
+
+def test_index_tensors_of_the_right_dtype():
+    for f in (lambda L, x: L.take(x, L.tensor([0, 5])),
+              lambda L, x: L.take_along_dim(x, L.tensor([[0], [2]]), 1),
+              lambda L, x: x.masked_select(x > 0), lambda L, x: L.tensor_split(x, 2, 1)[1]):
+        _same(f(T, T.tensor(BASE)), f(D, D.tensor(BASE)))
+
+
+@pytest.mark.parametrize("name", ["deg2rad", "nansum", "diff", "msort", "histc", "sinc"])
+@pytest.mark.parametrize("value", [2, [1.0, 2.0]])
+def test_long_tail_input_must_be_a_tensor(name, value):
+    # (AttributeError "'int' object has no attribute '_buf'" before)
+    _same_error(lambda L: getattr(L, name)(value))
