@@ -4,11 +4,14 @@ once the file or a dlcore module it imports changes."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from dlcore import kernel_cache
 
@@ -55,6 +58,30 @@ def test_the_stamp_does_not_depend_on_where_the_checkout_is(tmp_path):
     assert _stamp(tmp_path / "one", "dlcore/a.py") == _stamp(tmp_path / "two", "dlcore/a.py")
 
 
+def test_parsed_imports_are_kept_on_disk_and_reused_by_content(tmp_path, monkeypatch):
+    """A process reads the import statements it parsed before from <cache>/numba/imports.json
+    (keyed by path and source digest) instead of parsing them again; an edited file is parsed."""
+    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path / "cache"))
+
+    def fresh_process():
+        monkeypatch.setattr(kernel_cache, "_parsed", {})
+        monkeypatch.setattr(kernel_cache, "_parsed_state", {"loaded": False, "new": 0})
+    fresh_process()
+    _tree(tmp_path, {"dlcore/__init__.py": "", "dlcore/a.py": "from . import b\n",
+                     "dlcore/b.py": "X = 1\n"})
+    first = _stamp(tmp_path, "dlcore/a.py")
+    saved = json.loads((tmp_path / "cache" / "numba" / "imports.json").read_text())["imports"]
+    assert sorted(k.split(":")[0] for k in saved) == ["dlcore/a.py", "dlcore/b.py"]
+    assert saved[next(k for k in saved if k.startswith("dlcore/a.py"))] == [["dlcore.b", "dlcore"]]
+    fresh_process()
+    real = kernel_cache._import_names
+    monkeypatch.setattr(kernel_cache, "_import_names", lambda *a: pytest.fail("parsed again"))
+    assert _stamp(tmp_path, "dlcore/a.py") == first
+    (tmp_path / "dlcore/b.py").write_text("from . import a\n")
+    monkeypatch.setattr(kernel_cache, "_import_names", real)
+    assert _stamp(tmp_path, "dlcore/a.py") != first
+
+
 def test_only_dlcore_files_are_claimed_and_only_without_numba_cache_dir(monkeypatch):
     def f():
         return 1
@@ -76,18 +103,20 @@ PROGRAM = textwrap.dedent("""
     hits = sum(sum(f.stats.cache_hits.values()) for f in vars(m).values() if hasattr(f, "stats"))
     misses = sum(sum(f.stats.cache_misses.values()) for f in vars(m).values()
                  if hasattr(f, "stats"))
-    print(hits, misses, dlcore.__file__)
+    import sys                  # loading (not compiling) leaves Numba's registries unloaded
+    print(hits, misses, "numba.np.arraymath" in sys.modules, dlcore.__file__)
 """)
 
 
 def _run(checkout, cache):
     full = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     full.update(DLCORE_CACHE_DIR=str(cache), PYTHONPATH=str(checkout))
-    r = subprocess.run([sys.executable, "-c", PROGRAM], env=full, capture_output=True,
+    r = subprocess.run([sys.executable, "-c", PROGRAM], env=full, capture_output=True, check=False,
                        text=True, timeout=300, cwd=str(checkout))
     assert r.returncode == 0, r.stderr
-    hits, misses, path = r.stdout.split()
+    hits, misses, registries, path = r.stdout.split()
     assert path.startswith(str(checkout))
+    assert registries == str(misses != "0")                 # the light load (module docstring)
     return int(hits), int(misses)
 
 
@@ -104,6 +133,6 @@ def test_a_second_checkout_loads_what_the_first_compiled(tmp_path):
     src = tmp_path / "two" / "dlcore" / "kernels" / "cpu" / "_jit_reduce.py"
     deps = kernel_cache._imports(str(tmp_path / "two"), str(src))
     assert deps
-    with open(sorted(deps)[0], "a") as f:
+    with open(min(deps), "a") as f:
         f.write("\n# edited\n")
     assert _run(tmp_path / "two", cache) == (0, 1)
