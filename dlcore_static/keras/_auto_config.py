@@ -63,7 +63,35 @@ class AutoConfig:
         obj = super().__new__(cls)
         if not _builtin(cls):
             record(obj, cls, args, kwargs)
+        else:               # the arguments as given, read by _layer_config.get_config
+            try:
+                bound = inspect.signature(_init(cls)).bind(None, *args, **kwargs)
+            except (TypeError, ValueError):
+                return obj                      # (__init__ raises its own error)
+            bound.apply_defaults()
+            given = dict(bound.arguments)
+            for p in inspect.signature(_init(cls)).parameters.values():
+                if p.kind == p.VAR_KEYWORD:
+                    given.update(given.pop(p.name, {}))
+                elif p.kind == p.VAR_POSITIONAL:
+                    given.pop(p.name, None)
+            given.pop(next(iter(bound.signature.parameters)), None)
+            obj.__dict__["_init_args"] = InitArgs(given)
         return obj
+
+
+class InitArgs:
+    """A built-in layer's constructor arguments as given (not a dict, so that the layers
+    among them, a wrapper's ``layer``, are not taken for held sublayers by ``_tracking``)."""
+
+    def __init__(self, given: dict):
+        self._given = given
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._given.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._given
 
 
 def record(obj, cls: type, args: tuple, kwargs: dict) -> None:

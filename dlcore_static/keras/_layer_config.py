@@ -31,9 +31,13 @@ _KWARG_KEYS: dict[str, tuple] = {
                   "embeddings_constraint"),
 }
 _KWARG_KEYS["_Recurrent"] = ("activity_regularizer",)
+for _n in ("_Conv", "_SeparableConv", "MultiHeadAttention"):
+    _KWARG_KEYS[_n] = ("activity_regularizer",)
 #: constructor arguments of a shared base class that Keras's class of that name does not have
 _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
                                "SimpleRNN": ("unit_forget_bias", "recurrent_activation"),
+                               "GRUCell": ("unit_forget_bias",),
+                               "SimpleRNNCell": ("unit_forget_bias", "recurrent_activation"),
                                "DepthwiseConv2D": ("filters",),
                                "Cropping1D": ("data_format",), "UpSampling1D": ("data_format",),
                                "SpatialDropout1D": ("data_format",),
@@ -50,8 +54,16 @@ _ONLY_DEFAULT: dict[str, dict] = {
     "Conv1D": {"groups": 1}, "Conv2D": {"groups": 1}, "Conv3D": {"groups": 1},
     "Conv2DTranspose": {"output_padding": None}, "Conv3DTranspose": {"output_padding": None},
     "LSTM": {"seed": None}, "GRU": {"seed": None},
-    "_Recurrent": {"zero_output_for_mask": False},      # (masked steps repeat the output) "Dropout": {"noise_shape": None},
-    "Flatten": {"data_format": "channels_last"}}
+    "_Recurrent": {"zero_output_for_mask": False},      # (masked steps repeat the output)
+    "Flatten": {"data_format": "channels_last"},
+    "BatchNormalization": {"renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
+                           "synchronized": False},
+    "LayerNormalization": {"rms_scaling": False},
+    "MultiHeadAttention": {"kernel_regularizer": None, "bias_regularizer": None,
+                           "kernel_constraint": None, "bias_constraint": None, "seed": None,
+                           "use_gate": False, "sliding_window": None},
+    "ConvLSTM2D": {"seed": None, "unroll": False, "zero_output_for_mask": False},
+    "_Cell": {"seed": None}, "AdditiveAttention": {"seed": None}}
 for _n in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"):
     _ONLY_DEFAULT[_n] = {"keepdims": False}
@@ -173,13 +185,16 @@ def get_config(layer) -> dict:
     if _auto_config.applies(type(layer)):       # a user's class without its own get_config
         return _auto_config.get_config(layer, cfg)
     cls = type(layer).__name__
-    given = getattr(layer, "_config", None)      # arguments a layer keeps as given
+    given = getattr(layer, "_config", None) or getattr(layer, "_args", None)  # (as given)
     given = given if isinstance(given, dict) else {}
+    args = layer.__dict__.get("_init_args")         # (the constructor's, _auto_config)
     for k in config_keys(type(layer)):
         if hasattr(layer, k):
             cfg[k] = serialize(k, getattr(layer, k))
         elif k in given:
             cfg[k] = serialize(k, given[k])
+        elif args is not None and k in args:
+            cfg[k] = serialize(k, args.get(k))
     for k, v in _only_default(type(layer)).items():
         if k not in cfg:
             cfg[k] = v
@@ -195,7 +210,30 @@ def get_config(layer) -> dict:
                 cfg[k] = v
         if "trainable" not in j:
             cfg.pop("trainable", None)
+    _keras3_forms(layer, cfg)
     return cfg
+
+
+def _keras3_forms(layer, cfg: dict) -> None:
+    """The few values Keras 3's ``get_config`` writes in another form than the attribute."""
+    cls = type(layer).__name__
+    args = layer.__dict__.get("_init_args")
+    if cls == "ActivityRegularization":           # (its l1/l2 say it)
+        cfg.pop("activity_regularizer", None)
+    elif cls in ("Cropping1D", "ZeroPadding1D"):
+        k = "cropping" if cls == "Cropping1D" else "padding"
+        if isinstance(cfg.get(k), list):
+            cfg[k] = tuple(cfg[k])
+    elif cls == "Lambda":                         # (Keras 3 writes them when set)
+        for k in ("mask", "output_shape"):
+            if cfg.get(k) is None:
+                cfg.pop(k, None)
+    elif cls.startswith("SpatialDropout") or cls == "Discretization":
+        cfg["dtype"] = cfg["dtype"]["config"]["name"]     # Keras 3's: dtype's name,
+        cfg.pop("trainable", None)                        # no trainable
+    elif cls == "LayerNormalization" and args is not None:
+        axis = args.get("axis")
+        cfg["axis"] = list(axis) if isinstance(axis, (list, tuple)) else axis
 
 
 def deserialize(key: str, v: Any) -> Any:

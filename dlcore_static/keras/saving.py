@@ -197,6 +197,8 @@ def _make_layer(cls: Any, c: dict, L, input_shape=None):
     if cls not in _LAYERS and not nested:
         raise KerasFileError(f"load_model: unknown layer class {str(cls)[:40]!r}")
     kwargs = {k: c[k] for k in _LAYERS[cls] if k in c} if not nested else {}
+    if cls == "LeakyReLU" and "alpha" in c and "negative_slope" not in c:
+        kwargs["negative_slope"] = c["alpha"]          # (a Keras 2 file's name)
     if cls == "TextVectorization" and isinstance(kwargs.get("ngrams"), list):
         kwargs["ngrams"] = tuple(kwargs["ngrams"])      # (JSON's list, as Keras's from_config)
     for k in ("name", "trainable"):

@@ -58,7 +58,7 @@ LAYERS: dict[str, tuple] = {
     "UpSampling1D": ("size",), "UpSampling2D": ("size", "data_format", "interpolation"),
     "UpSampling3D": ("size", "data_format"),
     "Masking": ("mask_value",),
-    "ELU": ("alpha",), "LeakyReLU": ("alpha",), "ThresholdedReLU": ("theta",),
+    "ELU": ("alpha",), "LeakyReLU": ("negative_slope",), "ThresholdedReLU": ("theta",),
     "ReLU": ("max_value", "negative_slope", "threshold"), "Softmax": ("axis",),
     "PReLU": ("shared_axes",),
     # Keras 3's preprocessing layers (layers/preprocessing.py, layers/image_augment.py)

@@ -3,19 +3,31 @@ unit), ``ELU``, ``ThresholdedReLU``, ``ReLU``, ``Softmax``."""
 
 from __future__ import annotations
 
+import warnings
+
 from dlcore import ops as _ops
 
 from ..engine import Layer
 
 
 class LeakyReLU(Layer):
-    def __init__(self, alpha=0.3, **kwargs):
+    """Keras 3's: ``negative_slope`` (Keras 2's ``alpha`` is taken with Keras 3's warning)."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.",
+                          stacklevel=2)
         super().__init__(**kwargs)
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError("The negative_slope value of a Leaky ReLU layer cannot be None "
+                             "or negative value. Expected a float. Received: "
+                             f"negative_slope={negative_slope}")
         self.supports_masking = True
-        self.alpha = float(alpha)
+        self.negative_slope = float(negative_slope)
 
     def call(self, x):
-        return _ops.leaky_relu(x, self.alpha)
+        return _ops.leaky_relu(x, self.negative_slope)
 
 
 class PReLU(Layer):

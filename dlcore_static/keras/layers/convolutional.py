@@ -312,8 +312,10 @@ class BatchNormalization(Layer):
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
-        for k in ("renorm", "fused"):
-            kwargs.pop(k, None)
+        if kwargs.pop("renorm", False):         # (was silently ignored)
+            raise NotImplementedError("BatchNormalization: renorm=True is not supported by "
+                                      "dlcore")
+        kwargs.pop("fused", None)
         super().__init__(**kwargs)
         self.supports_masking = True
         self._regs = (regularizers.get(gamma_regularizer), regularizers.get(beta_regularizer))

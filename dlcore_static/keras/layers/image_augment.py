@@ -148,7 +148,7 @@ class RandomRotation(_Affine):
         return [self.factor]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": list(self.factor)}
+        return {**super().get_config(), "factor": tuple(self.factor)}     # (Keras 3's)
 
 
 class RandomZoom(_Affine):
@@ -158,6 +158,7 @@ class RandomZoom(_Affine):
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
                  **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self._given = (height_factor, width_factor)        # (get_config: Keras 3 writes them)
         self.height_factor = _factor(height_factor, "height_factor")
         self.width_factor = None if width_factor is None else _factor(width_factor,
                                                                       "width_factor")
@@ -173,8 +174,8 @@ class RandomZoom(_Affine):
         return [h, (1.0 + self.width_factor[0], 1.0 + self.width_factor[1])]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "height_factor": list(self.height_factor),
-                "width_factor": None if self.width_factor is None else list(self.width_factor)}
+        return {**super().get_config(), "height_factor": self._given[0],
+                "width_factor": self._given[1]}
 
 
 class RandomTranslation(_Affine):
@@ -184,6 +185,7 @@ class RandomTranslation(_Affine):
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
                  **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self._given = (height_factor, width_factor)        # (get_config: Keras 3 writes them)
         self.height_factor = _factor(height_factor, "height_factor")
         self.width_factor = _factor(width_factor, "width_factor")
 
@@ -191,5 +193,5 @@ class RandomTranslation(_Affine):
         return [self.height_factor, self.width_factor]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "height_factor": list(self.height_factor),
-                "width_factor": list(self.width_factor)}
+        return {**super().get_config(), "height_factor": self._given[0],
+                "width_factor": self._given[1]}

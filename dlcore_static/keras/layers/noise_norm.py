@@ -137,6 +137,8 @@ class GaussianDropout(Layer):
 
 class AlphaDropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        if noise_shape is not None:             # (was silently ignored)
+            raise NotImplementedError("AlphaDropout: noise_shape is not supported by dlcore")
         super().__init__(**kwargs)
         self.rate, self.seed = float(rate), seed
         self.supports_masking = True
