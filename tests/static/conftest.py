@@ -60,7 +60,12 @@ BREADTH = {"test_candidate_sampling.py", "test_conv3d_static.py", "test_ctc_beam
            # sublayer tracking (Dense/Input composites whose primitives have op-table rows
            # under every pass)
            "test_keras_get_config.py", "test_keras_custom_objects.py",
-           "test_keras_deferred_build.py", "test_keras_sublayer_tracking.py"}
+           "test_keras_deferred_build.py", "test_keras_sublayer_tracking.py",
+           # session 9's Keras 3 comparisons (configs, auto get_config, dict tracking,
+           # unbuilt Sequential, logs/shapes/activity regularizer): the same kind of plumbing
+           "test_keras3_layer_configs.py", "test_keras3_auto_config.py",
+           "test_keras3_dict_tracking.py", "test_keras3_unbuilt_sequential.py",
+           "test_keras3_logs_shapes.py"}
 #: The long-tail API files (Keras layers, losses, optimizers, image generator, tf.image colours,
 #: metrics, names, ...) are API breadth too: composites of primitives that each have op-table
 #: rows under every pass (tests/core/test_completeness.py requires one per primitive), most
