@@ -7,7 +7,8 @@ The ops that programs made of thousands of small steps use most (a BiLSTM-CRF, a
 tree network): elementwise add/mul, mm/matmul, F.linear, cat/stack, indexing (int, slice,
 tensor), view/t, activations, log_softmax, reductions, and the backward of a small chain; on
 shapes 1xH and HxH (H = 32); then the eager lane's targets on 4x8 tensors without grad
-(reductions, softmaxes, joins, unary ops, transpose/view) and a 10-op chain's backward.  Both libraries run in the same process, one thread each (the
+(reductions, softmaxes, joins, unary ops, transpose/view/reshape), some of them again on
+tensors that require grad, and a 10-op chain's backward.  Both libraries run in the same process, one thread each (the
 thread policy of ``benchmarks.threads``), interleaved row by row, and each row keeps the best
 of several rounds of CPU time (``time.process_time``: another process on a shared machine adds
 wall time, not CPU time).  Measured, never asserted in tests.
@@ -88,6 +89,16 @@ def rows(T, H: int = 32) -> dict:
         "neg 4x8": lambda: -x,
         "transpose 4x8": lambda: x.transpose(0, 1),
         "view(-1) 4x8": lambda: x.view(-1),
+        "reshape(-1) 4x8": lambda: x.reshape(-1),
+        # the same targets on 4x8 tensors that require grad (the tape node recorded)
+        "sum(1) 4x8 grad": lambda: g.sum(1),
+        "max(x, 1) 4x8 grad": lambda: g.max(1),
+        "cat 2 x 4x8 grad": lambda: T.cat([g, h], 1),
+        "stack 2 x 4x8 grad": lambda: T.stack([g, h]),
+        "softmax 4x8 grad": lambda: T.softmax(g, 1),
+        "relu 4x8 grad": lambda: T.relu(g),
+        "exp 4x8 grad": lambda: g.exp(),
+        "view(-1) 4x8 grad": lambda: g.view(-1),
         "backward 10-op chain 4x8": chain10,
     }
 
