@@ -1,13 +1,21 @@
 """TF1 and Keras programs of the G9 batch (in this folder, as written; tiny sizes, synthetic
 data), run as scripts on dlcore_static: Hands-On ML's time-series RNN with
 tf.contrib.rnn.OutputProjectionWrapper and its stacked-dense variant
-(tf_rnn_time_series_projection.py); checked by their printed properties and against NumPy
-where the values can be recomputed."""
+(tf_rnn_time_series_projection.py), its stacked LSTMs with DropoutWrapper and a
+placeholder_with_default keep_prob (tf_stacked_lstm_dropout.py); keras.io's (Keras 3 API)
+conv-LSTM next-frame prediction (keras_conv_lstm_next_frame.py) and transformer text
+classification with keras.ops in layer subclasses (keras_transformer_text_classification.py);
+checked by their printed properties, against NumPy where the values can be recomputed and
+against Keras 3's predictions with the same weights."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
-from test_programs_keras import line, numbers, run_program
+import pytest
+from test_programs_keras import keras3, line, numbers, run_program  # noqa: F401
 
 
 def test_time_series_rnn_with_output_projection(capsys):
@@ -23,3 +31,70 @@ def test_time_series_rnn_with_output_projection(capsys):
     assert "stacked (?, 32) (?, 12, 1)" in out
     assert "stacked variant held-out MSE below the start: True" in out
     assert np.asarray(env["sequence"]).shape == (32,)
+
+
+def test_stacked_lstm_with_dropout_wrappers(capsys):
+    out, _ = run_program("tf_stacked_lstm_dropout.py", capsys)
+    assert "state structure 3 LSTMStateTuple (?, 12)" in out
+    assert "'rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel:0'" in out
+    accs = [numbers(ln) for ln in out.splitlines() if "Train accuracy:" in ln]
+    assert len(accs) == 6 and accs[-1][0] > 0.85 and accs[-1][1] > 0.8
+    assert "eval deterministic: True" in out and "dropout changes the logits: True" in out
+    assert "zeros past the length: True final h is the last valid output: True" in out
+    assert ("('rnn/lstm_cell/w_f_diag:0', [12]), ('rnn/lstm_cell/w_i_diag:0', [12]), "
+            "('rnn/lstm_cell/w_o_diag:0', [12])") in out
+
+
+def test_conv_lstm_next_frame_matches_keras3(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_conv_lstm_next_frame.py", capsys)
+    assert "Training Dataset Shapes: (18, 5, 8, 8, 1), (18, 5, 8, 8, 1)" in out
+    assert "output shape (None, None, 8, 8, 1) parameters 3417" in out
+    first, last = numbers(line(out, "loss "))
+    assert last < 0.7 * first
+    assert numbers(line(out, "next-frame pixel accuracy"))[0] > 0.8
+    # the same network in Keras 3, same weights; dlcore's Keras keeps Keras 2's default
+    # recurrent_activation, hard_sigmoid = clip(0.2 x + 0.5, 0, 1) (Keras 3's is sigmoid)
+    L = keras3.layers
+    rec = {"recurrent_activation": lambda z: keras3.ops.clip(0.2 * z + 0.5, 0.0, 1.0)}
+    inp = keras3.Input((None, 8, 8, 1))
+    x = L.ConvLSTM2D(8, (3, 3), padding="same", return_sequences=True, activation="relu",
+                     **rec)(inp)
+    x = L.BatchNormalization()(x)
+    x = L.ConvLSTM2D(8, (1, 1), padding="same", return_sequences=True, activation="relu",
+                     **rec)(x)
+    x = L.Conv3D(1, (3, 3, 3), activation="sigmoid", padding="same")(x)
+    ref = keras3.Model(inp, x)
+    assert ref.count_params() == 3417
+    ref.set_weights(env["model"].get_weights())
+    np.testing.assert_allclose(env["model"].predict(env["x_val"], verbose=0),
+                               ref.predict(env["x_val"], verbose=0), rtol=1e-4, atol=1e-5)
+
+
+def test_transformer_text_classification_matches_keras3(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_transformer_text_classification.py", capsys)
+    assert "(160, 12) int32" in out and "parameters 3822 sublayer weights 16" in out
+    first, last = numbers(line(out, "loss "))
+    assert last < 0.2 * first
+    loss, acc = numbers(line(out, "evaluate"))
+    assert acc > 0.9 and "rows sum to 1: True" in out
+    assert acc == pytest.approx(numbers(line(out, "val_accuracy"))[0], abs=1e-4)
+    # the program's own layer classes, run by Keras 3 with the trained weights
+    src = Path(env["__file__"]).read_text()
+    classes = src[src.index("class TransformerBlock"):src.index("vocab_size = ")]
+    ns = {"keras": keras3, "layers": keras3.layers, "ops": keras3.ops}
+    exec(compile(classes, "keras_transformer_text_classification.py", "exec"), ns)  # noqa: S102
+    L = keras3.layers                  # built by an eager call (its symbolic build feeds
+    ref = keras3.Sequential([          # the Embedding garbage indices on the NumPy backend)
+        ns["TokenAndPositionEmbedding"](12, 30, 16), ns["TransformerBlock"](16, 2, 16),
+        L.GlobalAveragePooling1D(), L.Dropout(0.1), L.Dense(20, activation="relu"),
+        L.Dropout(0.1), L.Dense(2, activation="softmax")])
+    ref(env["x_val"][:2])
+    weights = env["model"].get_weights()
+    assert [w.shape for w in ref.get_weights()] == [w.shape for w in weights]
+    ref.set_weights(weights)
+    x_val = env["x_val"]
+    probs = env["model"].predict(x_val, verbose=0)
+    np.testing.assert_allclose(ref.predict(x_val, verbose=0), probs, rtol=1e-4, atol=1e-5)
+    assert loss == pytest.approx(
+        -np.mean(np.log(probs[np.arange(len(x_val)), env["y_val"]])), abs=1e-4)
+    assert re.search(r"predict \(40, 2\)", out)

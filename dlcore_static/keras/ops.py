@@ -1,0 +1,228 @@
+"""``keras.ops``: the Keras 3 operations that keras.io's layer subclasses call inside
+``call()`` (``ops.shape(x)[-1]``, ``ops.arange``, ``ops.mean``, ...), with Keras 3's
+signatures and defaults, built on the static engine's ops (graph tensors in, graph tensors
+out), as Keras 3's TensorFlow backend builds them:
+
+- ``shape(x)``: a tuple; a dimension known when the graph is built is an int, an unknown one
+  the scalar tensor ``tf.shape(x)[i]``.
+- ``arange(start, stop=None, step=1, dtype=None)``: int32 when start, stop and step are ints,
+  else float32 (Keras 3's default float type).
+- reductions ``sum/mean/max/min(x, axis=None, keepdims=False)``; ``argmax/argmin(x,
+  axis=None, keepdims=False)`` are int32 (``axis=None``: over the flattened tensor).
+- ``concatenate(xs, axis=0)`` and ``stack(x, axis=0)``: axis 0 by default (NumPy's, not
+  Keras 2 backend's -1); ``zeros/ones(shape, dtype=None)`` float32 by default.
+
+Only the names below exist: a Keras 3 op not listed raises AttributeError rather than
+behave otherwise.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+from ..graph import Tensor
+
+__all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concatenate",
+           "convert_to_tensor", "divide", "exp", "expand_dims", "log", "log_softmax", "matmul",
+           "max", "maximum", "mean", "min", "minimum", "multiply", "one_hot", "ones", "relu",
+           "reshape", "shape", "sigmoid", "softmax", "sqrt", "square", "squeeze", "stack",
+           "subtract", "sum", "tanh", "transpose", "where", "zeros"]
+
+_FLOATX = "float32"
+
+
+def _tf():
+    """The ``tf`` namespace (its registry-generated ops are installed when the package has
+    been imported, which imported this module: read at call time, not imported here)."""
+    return sys.modules["dlcore_static"]
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else _tf().convert_to_tensor(x)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None):
+    """A graph tensor of ``x`` (cast to ``dtype`` when given)."""
+    if isinstance(x, Tensor):
+        return x if dtype is None else _tf().cast(x, dtype)
+    return _tf().convert_to_tensor(x, dtype=dtype)
+
+
+def shape(x) -> tuple:
+    """Static dimensions as ints, unknown ones as scalar int32 tensors (Keras 3's TF
+    backend)."""
+    x = _t(x)
+    static = x.shape.as_list()
+    if builtins.all(d is not None for d in static):
+        return tuple(static)
+    dynamic = _tf().shape(x)
+    return tuple(d if d is not None else dynamic[i] for i, d in enumerate(static))
+
+
+def cast(x, dtype):
+    return _tf().cast(_t(x), dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if dtype is None:
+        ints = builtins.all(isinstance(v, int) for v in (start, stop, step) if v is not None)
+        dtype = "int32" if ints else _FLOATX
+    if stop is None:
+        start, stop = 0, start
+    return _tf().range(start, stop, step, dtype=_tf().as_dtype(dtype))
+
+
+def _reduce(fn, x, axis, keepdims):
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return fn(_t(x), axis=axis, keepdims=bool(keepdims))
+
+
+def sum(x, axis=None, keepdims=False):
+    return _reduce(_tf().reduce_sum, x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return _reduce(_tf().reduce_mean, x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False, initial=None):
+    if initial is not None:
+        raise NotImplementedError("keras.ops.max: initial= is not supported")
+    return _reduce(_tf().reduce_max, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False, initial=None):
+    if initial is not None:
+        raise NotImplementedError("keras.ops.min: initial= is not supported")
+    return _reduce(_tf().reduce_min, x, axis, keepdims)
+
+
+def _arg(fn, x, axis, keepdims):
+    x = _t(x)
+    if axis is None:
+        out = fn(_tf().reshape(x, [-1]), axis=0, output_type=_tf().int32)
+        if keepdims:
+            out = _tf().reshape(out, [1] * len(x.shape.as_list()))
+        return out
+    out = fn(x, axis=axis, output_type=_tf().int32)
+    return _tf().expand_dims(out, axis) if keepdims else out
+
+
+def argmax(x, axis=None, keepdims=False):
+    return _arg(_tf().argmax, x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return _arg(_tf().argmin, x, axis, keepdims)
+
+
+def concatenate(xs, axis=0):
+    return _tf().concat([_t(x) for x in xs], axis=axis)
+
+
+def stack(x, axis=0):
+    return _tf().stack([_t(v) for v in x], axis=axis)
+
+
+def reshape(x, newshape):
+    return _tf().reshape(_t(x), newshape)
+
+
+def transpose(x, axes=None):
+    return _tf().transpose(_t(x), perm=axes)
+
+
+def expand_dims(x, axis):
+    return _tf().expand_dims(_t(x), axis)
+
+
+def squeeze(x, axis=None):
+    return _tf().squeeze(_t(x), axis=axis)
+
+
+def zeros(shape, dtype=None):
+    return _tf().zeros(shape, dtype=_tf().as_dtype(dtype or _FLOATX))
+
+
+def ones(shape, dtype=None):
+    return _tf().ones(shape, dtype=_tf().as_dtype(dtype or _FLOATX))
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    if sparse:
+        raise NotImplementedError("keras.ops.one_hot: sparse=True is not supported")
+    return _tf().one_hot(_t(x), num_classes, axis=axis, dtype=_tf().as_dtype(dtype or _FLOATX))
+
+
+def clip(x, x_min, x_max):
+    return _tf().clip_by_value(_t(x), x_min, x_max)
+
+
+def where(condition, x1=None, x2=None):
+    if (x1 is None) != (x2 is None):
+        raise ValueError("`x1` and `x2` either both should be `None` or both should have "
+                         "non-None value.")
+    if x1 is None:                 # NumPy's nonzero: a tuple of int64 index vectors
+        condition = _t(condition)
+        rank = len(condition.shape.as_list())
+        found = _tf().where(_tf().cast(condition, "bool"))
+        return tuple(_tf().unstack(found, rank, axis=1))
+    return _tf().where(_t(condition), _t(x1), _t(x2))
+
+
+def softmax(x, axis=-1):
+    return _tf().nn.softmax(_t(x), axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return _tf().nn.log_softmax(_t(x), axis=axis)
+
+
+def matmul(x1, x2):
+    return _tf().matmul(_t(x1), _t(x2))
+
+
+def _binary(name: str, tf_name: str):
+    def op(x1, x2):
+        return getattr(_tf(), tf_name)(_t(x1), _t(x2))
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+add, subtract = _binary("add", "add"), _binary("subtract", "subtract")
+multiply, divide = _binary("multiply", "multiply"), _binary("divide", "divide")
+maximum, minimum = _binary("maximum", "maximum"), _binary("minimum", "minimum")
+
+
+def abs(x):
+    return _tf().abs(_t(x))
+
+
+def square(x):
+    return _tf().square(_t(x))
+
+
+def sqrt(x):
+    return _tf().sqrt(_t(x))
+
+
+def exp(x):
+    return _tf().exp(_t(x))
+
+
+def log(x):
+    return _tf().log(_t(x))
+
+
+def tanh(x):
+    return _tf().tanh(_t(x))
+
+
+def sigmoid(x):
+    return _tf().sigmoid(_t(x))
+
+
+def relu(x):
+    return _tf().nn.relu(_t(x))
