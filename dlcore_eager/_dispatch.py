@@ -529,6 +529,9 @@ def _convert_plain(bufs, ctx, dev) -> None:
             b = np.asarray(a)
         elif _dt.is_python_scalar(a):
             b = np.asarray(a, dtype=_dt.scalar_dtype(a, ctx))
+            if dev is False:
+                bufs[i] = _device_scalar(a, b)
+                continue
         elif hasattr(a, "copy_to_host"):
             continue
         else:
@@ -537,6 +540,22 @@ def _convert_plain(bufs, ctx, dev) -> None:
         if dev is False:
             b = to_device(b, Device("cuda", 0))
         bufs[i] = b
+
+
+#: Python numbers' 0-d device arrays, by (value, dtype): ``w - lr * w.grad`` on CUDA copies
+#: ``lr`` to the device once, not at every step (an allocation and a host->device copy each).
+#: Only kernels read them (an op's output never aliases an operand that is not a tensor).
+_DEVICE_SCALARS: dict = {}
+
+
+def _device_scalar(value, host: np.ndarray):
+    key = (value, host.dtype.str, str(value) if not value else "")    # (-0.0 is not 0.0)
+    d = _DEVICE_SCALARS.get(key)
+    if d is None:
+        if len(_DEVICE_SCALARS) >= 256:
+            _DEVICE_SCALARS.clear()
+        d = _DEVICE_SCALARS[key] = to_device(host, Device("cuda", 0))
+    return d
 
 
 def _resolve_devices(args, bufs):

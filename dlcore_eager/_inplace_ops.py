@@ -107,7 +107,9 @@ def _into(self, prim, into, other) -> builtins.bool:
     nothing, when any of that does not hold: the caller then takes the general path (and
     its errors)."""
     b = self._buf
-    if type(b) is not _ndarray or b.dtype in _dt.HALF:   # (16-bit floats: see _apply_half)
+    if type(b) is not _ndarray:
+        return _into_cuda(self, prim, other)
+    if b.dtype in _dt.HALF:                          # (16-bit floats: see _apply_half)
         return False
     recipe = getattr(self, "_view", None)
     if recipe is not None and recipe[4] is NO_GRAD and STATE.enabled:
@@ -130,6 +132,50 @@ def _into(self, prim, into, other) -> builtins.bool:
         return False
     if not into(b, b, ob):
         return False
+    self._version[0] += 1
+    return True
+
+
+def _into_cuda(self, prim, other) -> builtins.bool:
+    """``_into`` for a CUDA tensor: the primitive's CUDA kernel writes into this tensor's
+    device array (``kernel.into``: no result array, no device-to-device copy; a Python number
+    travels as a kernel argument, not copied to the device), under the same conditions as on
+    the CPU (nothing recorded, one dtype, this tensor's shape); False, having changed
+    nothing, otherwise."""
+    into = getattr(prim.kernels.get("cuda"), "into", None)
+    b = self._buf
+    if into is None or not hasattr(b, "copy_to_host") or b.dtype in _dt.HALF:
+        return False
+    recipe = getattr(self, "_view", None)
+    if recipe is not None and recipe[4] is NO_GRAD and STATE.enabled:
+        return False
+    if isinstance(other, Tensor):
+        if STATE.enabled and (self._rg or other._rg):
+            return False
+        ob = other._buf
+        if type(ob) is _ndarray or ob.dtype != b.dtype:
+            return False
+    elif type(other) in (float, int) and is_floating(b.dtype):
+        if STATE.enabled and self._rg:
+            return False
+        ob = scalar_buffer(other, b.dtype)
+    else:
+        return False
+    if not into(b, b, ob):
+        return False
+    self._version[0] += 1
+    return True
+
+
+def _fill_cuda(self, value) -> builtins.bool:
+    """``fill_``/``zero_`` of a CUDA tensor not recorded: one fill kernel into its device
+    array (no new array, no copy); False when it is not a C-contiguous device array."""
+    b = self._buf
+    if type(b) is _ndarray or not hasattr(b, "copy_to_host") or not b.is_c_contiguous() or \
+            (self._rg and STATE.enabled) or b.dtype in _dt.HALF:
+        return False
+    from dlcore.kernels.cuda import inplace
+    inplace.fill(b, value)
     self._version[0] += 1
     return True
 
@@ -158,6 +204,8 @@ def zero_(self) -> Tensor:
     if type(b) is _ndarray and b.flags.writeable:   # in place, no new buffer
         b.fill(0)
         self._version[0] += 1
+        return self
+    if _fill_cuda(self, 0):
         return self
     return self._commit(_ops.zeros_like(self))
 

@@ -235,6 +235,11 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
                 _loud(token)
             old._version[0] += 1
             return
+    elif type(ob) is not _ndarray and type(gb) is not _ndarray and ob.dtype not in _HALF and \
+            getattr(_add_p.kernels.get("cuda"), "into", None) is not None and \
+            _add_p.kernels["cuda"].into(ob, ob, gb):
+        old._version[0] += 1                 # (a CUDA .grad: the add kernel writes into it)
+        return
     new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \
         type(gb) is not _ndarray or ob.dtype in _HALF else _ops.add(ob, gb)
     write_buffer(ob, new)

@@ -56,6 +56,8 @@ class Adam(Optimizer):
         if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
             self._update_host(p, grad, state, group)
             return
+        if self._update_cuda(p, grad, state, group):
+            return
         old = state if state else _zero_state(p.detach(), group["amsgrad"], zeros_like)
         g = -grad if group["maximize"] else grad
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
@@ -115,6 +117,37 @@ class Adam(Optimizer):
         if wd != 0 and self._decoupled:
             np.multiply(pb, 1 - lr * wd, out=pb)
         np.subtract(pb, step, out=pb)
+
+
+    def _update_cuda(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
+        """``_update`` of a CUDA parameter in one kernel (``dlcore.kernels.cuda.inplace``):
+        the parameter and its moments written in place (no device allocation after the
+        first step, which makes the state); False, having changed nothing, when the buffers
+        are not C-contiguous device arrays of one shape and float dtype."""
+        pb = p._buf
+        if type(pb) is _ndarray or not hasattr(pb, "copy_to_host"):
+            return False
+        from dlcore.kernels.cuda import inplace
+        ams = group["amsgrad"]
+        old = state if state else _zero_state(p.detach(), ams, zeros_like)
+        names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if ams else ())
+        if not all(isinstance(old.get(k), Tensor) for k in names) or \
+                not inplace.flat_same(pb, grad._buf, *(old[k]._buf for k in names)):
+            return False
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        t = old["step"] + 1
+        if not state:
+            state.update(old)                   # atomic: see the module docstring
+        inplace.adam_step(pb, grad._buf, old["exp_avg"]._buf, old["exp_avg_sq"]._buf,
+                          old["max_exp_avg_sq"]._buf if ams else None,
+                          step_size=lr / (1 - b1 ** t), beta1=b1, beta2=b2,
+                          bc2_sqrt=math.sqrt(1 - b2 ** t), eps=eps,
+                          l2=0.0 if self._decoupled else wd,
+                          decay=1 - lr * wd if self._decoupled else 1.0,
+                          maximize=group["maximize"])
+        state["step"] = t
+        p._version[0] += 1
+        return True
 
 
 def _zero_state(like, amsgrad: bool, zeros) -> dict:

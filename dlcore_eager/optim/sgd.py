@@ -63,6 +63,8 @@ class SGD(Optimizer):
         if _contiguous_host(p, grad, state):
             self._update_host(p, grad, state, group)
             return
+        if _update_cuda(p, grad, state, group):
+            return
         g = -grad if group["maximize"] else grad
         wd, mom = group["weight_decay"], group["momentum"]
         if wd != 0:
@@ -92,3 +94,31 @@ class SGD(Optimizer):
                    _f32(-group["lr"]), bool(group["nesterov"]), bool(group["maximize"]), first)
         if first and mom != 0:
             state["momentum_buffer"] = Tensor._wrap(b)
+
+
+def _update_cuda(p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
+    """``_update`` of a CUDA parameter in one kernel (``dlcore.kernels.cuda.inplace``): the
+    parameter and its momentum buffer written in place (no device allocation after the
+    first step, which makes the buffer); False when the buffers are not C-contiguous device
+    arrays of one shape and float dtype (the tensor operations then run)."""
+    pb = p._buf
+    if type(pb) is np.ndarray or not hasattr(pb, "copy_to_host"):
+        return False
+    from dlcore.kernels.cuda import inplace
+    mom = group["momentum"]
+    buf = state.get("momentum_buffer")
+    first = buf is None
+    if mom != 0 and first:
+        from ..creation import zeros_like
+        buf = zeros_like(p.detach())
+    bufs = (pb, grad._buf) + ((buf._buf,) if mom != 0 and buf is not None else ())
+    if not inplace.flat_same(*bufs):
+        return False
+    inplace.sgd_step(pb, grad._buf, bufs[2] if mom != 0 else None, lr=group["lr"],
+                     momentum=mom, dampening=group["dampening"],
+                     weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                     maximize=group["maximize"], first=first)
+    if mom != 0 and first:
+        state["momentum_buffer"] = buf
+    p._version[0] += 1
+    return True

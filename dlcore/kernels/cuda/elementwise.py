@@ -227,9 +227,11 @@ def _prepare(name: str, code: str, inputs: list, out_shape: tuple, out_dtype) ->
     return _Launch(kernel, n, out_shape, out_dtype, tuple(feeds), tuple(extra), S.launch_1d(n))
 
 
-def _execute(launch: _Launch, inputs) -> object:
-    """Allocate the output and launch the planned kernel on these inputs."""
-    out = S.empty((launch.n,), launch.out_dtype)
+def _execute(launch: _Launch, inputs, out=None) -> object:
+    """Allocate the output (or take ``out``: a flat C-contiguous device array of ``n``
+    elements) and launch the planned kernel on these inputs."""
+    if out is None:
+        out = S.empty((launch.n,), launch.out_dtype)
     if launch.kernel is not None:
         args: list = [out, launch.n]
         for x, feed in zip(inputs, launch.feeds):
@@ -278,6 +280,23 @@ def flat(x):
     return x if x.shape == (n,) else x.reshape((n,))
 
 
+def _overlaps(b, out) -> bool:
+    """Might device arrays ``b`` and ``out`` share memory (other than ``b`` being ``out``
+    element for element)?  By their device pointers' byte ranges (the simulator's wrapped
+    NumPy arrays by ``np.shares_memory``'s cheap bound)."""
+    core = getattr(b, "_ary", None)
+    if core is not None:
+        oc = out._ary
+        if core.shape == oc.shape and core.strides == oc.strides and \
+                core.__array_interface__["data"][0] == oc.__array_interface__["data"][0]:
+            return False
+        return bool(np.may_share_memory(core, oc))
+    pb, po = b.device_ctypes_pointer.value, out.device_ctypes_pointer.value
+    if pb == po and tuple(b.shape) == tuple(out.shape) and b.strides == out.strides:
+        return False
+    return pb < po + out.alloc_size and po < pb + b.alloc_size
+
+
 def elementwise_kernel(name: str, expr: str, nin: int):
     """Return the CUDA kernel ``f(*device_arrays, **params) -> device_array`` of a primitive.
 
@@ -303,6 +322,34 @@ def elementwise_kernel(name: str, expr: str, nin: int):
             plans[key] = launch
         return _execute(launch, bufs)
 
+    def into(out, *bufs) -> bool:
+        """``kernel(*bufs)`` written into the device array ``out`` (``x (op)= y`` in place:
+        no output buffer, no copy): only when ``out`` is C-contiguous, of the result's shape
+        and dtype, and no input other than ``out`` itself overlaps it (only the same element
+        is read before it is written); False, having launched nothing, otherwise."""
+        if len(bufs) != nin or isinstance(out, (np.ndarray, np.generic)) or \
+                not out.is_c_contiguous():
+            return False
+        key = tuple(_layout_key(b) for b in bufs)
+        launch = plans.get(key)
+        if launch is None:
+            from ...registry import PRIMITIVES, aval_of
+            out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs))
+            launch = _prepare(name, scalar_code(expr, nin), list(bufs), out_aval.shape,
+                              out_aval.dtype)
+            if len(plans) >= MAX_PLANS:
+                plans.clear()
+            plans[key] = launch
+        if launch.out_shape != tuple(out.shape) or launch.out_dtype != out.dtype:
+            return False
+        for b in bufs:
+            if b is not out and not S.is_host_scalar(b) and _overlaps(b, out):
+                return False
+        if launch.n:
+            _execute(launch, bufs, out.reshape((launch.n,)) if len(out.shape) != 1 else out)
+        return True
+
+    kernel.into = into                                  # type: ignore[attr-defined]
     kernel.__name__ = f"cuda_{name}"
     kernel.__qualname__ = f"cuda_{name}"
     kernel.__doc__ = f"CUDA kernel of '{name}': out = {expr} elementwise, with broadcasting."
