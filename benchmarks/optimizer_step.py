@@ -10,27 +10,34 @@ step (64, 1000, 100, 1000) with the mean row-sum loss and its eager step (64, 10
 the sum loss; weights N(0, 1/fan_in).
 
     python -m benchmarks.optimizer_step [--rounds 7] [--steps 20] [--opt adam,momentum]
+        [--shape static,eager,wide] [--nofold] [--no-torch]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
 from functools import partial
+from typing import Any
 
 from .threads import apply_after_imports, apply_before_imports, choose
 
-SHAPES = {"static": (64, 1000, 100, 1000, "mean_rowsum"), "eager": (64, 1000, 100, 10, "sum")}
+SHAPES = {"static": (64, 1000, 100, 1000, "mean_rowsum"), "eager": (64, 1000, 100, 10, "sum"),
+          "wide": (64, 1000, 2048, 10, "sum")}
 OPTS = ("momentum", "nesterov", "adam", "decay", "fed")
 LR = {"momentum": 0.01, "nesterov": 0.01, "adam": 1e-3, "decay": 0.01, "fed": 0.01}
 
 
 def _lr(shape, opt) -> float:
-    """The learning rate; divided by N under the sum loss (Adam excepted) so no run diverges."""
-    return LR[opt] if opt == "adam" or shape[4] == "mean_rowsum" else LR[opt] / shape[0]
+    """The learning rate; divided by N under the sum loss and by H/100 (Adam excepted) so no
+    run diverges."""
+    if opt == "adam":
+        return LR[opt]
+    return LR[opt] * 100 / shape[2] / (1 if shape[4] == "mean_rowsum" else shape[0])
 
 
 def _arrays(shape):
@@ -96,6 +103,7 @@ def torch_step(shape, opt):
     x, y, w1, w2 = (torch.from_numpy(a.copy()) for a in _arrays(shape))
     ws = [w1.requires_grad_(), w2.requires_grad_()]
     mean = shape[4] == "mean_rowsum"
+    o: Any
     if opt in ("momentum", "nesterov"):
         o = torch.optim.SGD(ws, lr=_lr(shape, opt), momentum=0.9, nesterov=opt == "nesterov")
     elif opt == "adam":
@@ -117,7 +125,8 @@ def torch_step(shape, opt):
     return step
 
 
-def dlcore_step(shape, opt, passes="all"):
+def dlcore_step(shape, opt, passes="all", fold=True):
+    """The compiled step; ``fold=False``: compiled with ``DLCORE_FOLD_UPDATE_GEMM=0``."""
     import dlcore_static as tf
     x_, y_, w1_, w2_ = _arrays(shape)
     g = tf.Graph()
@@ -130,6 +139,7 @@ def dlcore_step(shape, opt, passes="all"):
         loss = tf.reduce_mean(sq) if shape[4] == "mean_rowsum" else tf.reduce_sum(sq)
         feed = {x: x_, y: y_}
         gs = None
+        o: Any
         if opt in ("momentum", "nesterov"):
             o = tf.train.MomentumOptimizer(_lr(shape, opt), 0.9, use_nesterov=opt == "nesterov")
         elif opt == "adam":
@@ -148,6 +158,16 @@ def dlcore_step(shape, opt, passes="all"):
 
     def step():
         return float(sess.run([loss, train], feed_dict=feed)[0])
+    old = os.environ.get("DLCORE_FOLD_UPDATE_GEMM")
+    os.environ["DLCORE_FOLD_UPDATE_GEMM"] = "1" if fold else "0"
+    try:
+        for _ in range(3):              # compiled here (the plan is compiled on a later run)
+            step()
+    finally:
+        if old is None:
+            del os.environ["DLCORE_FOLD_UPDATE_GEMM"]
+        else:
+            os.environ["DLCORE_FOLD_UPDATE_GEMM"] = old
     return step
 
 
@@ -178,6 +198,8 @@ def main(argv=None) -> int:
     ap.add_argument("--opt", default=",".join(OPTS))
     ap.add_argument("--shape", default="static,eager")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--nofold", action="store_true",
+                    help="also time the step compiled with DLCORE_FOLD_UPDATE_GEMM=0")
     args = ap.parse_args(argv)
     policy = choose(1)
     apply_before_imports(policy)
@@ -197,10 +219,14 @@ def main(argv=None) -> int:
                       "dlcore": partial(dlcore_step, shape, opt)}
             if not args.no_torch:
                 makers["torch"] = partial(torch_step, shape, opt)
+            if args.nofold:
+                makers["nofold"] = partial(dlcore_step, shape, opt, fold=False)
             r = measure(makers, args.rounds, args.steps)
             tt = r.get("torch", float("nan"))
             print(f"{sname:7} {opt:9} {r['numpy']:9.0f} {tt:9.0f} {r['dlcore']:10.0f} "
-                  f"{r['dlcore'] / r['numpy']:7.2f} {r['dlcore'] / tt:7.2f}", flush=True)
+                  f"{r['dlcore'] / r['numpy']:7.2f} {r['dlcore'] / tt:7.2f}" +
+                  (f"  (no fold {r['nofold']:.0f} us, {r['nofold'] / r['numpy']:.2f})"
+                   if "nofold" in r else ""), flush=True)
     return 0
 
 

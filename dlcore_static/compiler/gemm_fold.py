@@ -1,7 +1,9 @@
 """The SGD update of a weight folded into its gradient GEMM in a compiled CPU plan (issue 19).
 
 An in-place update (``codegen._Builder.inplace_candidates``) that computes ``w - c * m`` where
-``w`` is the variable's read, ``c`` a float32 scalar constant and ``m`` a float32 matrix product
+``w`` is the variable's read, ``c`` a float32 scalar (a constant, or a 0-d value computed or fed
+at run time: a decayed or fed learning rate, read once in the glue) and ``m`` a float32 matrix
+product
 ``a @ b`` that nothing else reads (no other node, fetch or control edge) is written as one call
 in the glue: ``gemm_update.sgemm_update(buf, w, a, b, c)``, i.e. ``w`` copied into the update's
 spare buffer (the one the unfused update loop would have written, ``source._inplace_factory``)
@@ -40,8 +42,17 @@ def _scalar(v) -> float | None:
     return c if np.isfinite(c) and c != 0.0 else None
 
 
+def _rate(v):
+    """``v`` when it is a float32 0-d value computed or fed at run time (a decayed or a fed
+    learning rate), else None."""
+    if v.node.kind == "const" or v.aval.dtype != _F32 or tuple(v.aval.shape) != ():
+        return None
+    return v
+
+
 def _update_parts(u: Node):
-    """(matmul Val, constant, read Val) of an update fused as [mul(m, c), sub(w, that)]."""
+    """(matmul Val, constant or 0-d Val, read Val) of an update fused as [mul(m, c),
+    sub(w, that)]."""
     if u.kind != "fused" or len(u.members) != 2:
         return None
     mul, sub = u.members
@@ -50,10 +61,10 @@ def _update_parts(u: Node):
             len(sub.inputs) != 2 or sub.inputs[1].node is not mul:
         return None
     p, q = mul.inputs
-    c = _scalar(q)
+    c = _scalar(q) or _rate(q)
     m = p
     if c is None:
-        c, m = _scalar(p), q
+        c, m = _scalar(p) or _rate(p), q
     if c is None or m.node.kind != "prim" or m.node.prim.name != "matmul":
         return None
     return m, c, sub.inputs[0]
@@ -106,9 +117,13 @@ def lines(b, u: Node, py: dict, env: dict, spare_line) -> list[str]:
     a, g = mm.inputs
     m, k = (int(d) for d in a.aval.shape)
     n = int(g.aval.shape[1])
-    env["_fg"], env["_gu"] = blas_threads.for_gemm, gemm_update.sgemm_update
+    env["_fg"] = blas_threads.for_gemm
     out = f"v{u.id}_0"
+    if isinstance(c, float):
+        env["_gu"] = gemm_update.sgemm_update
+        call = f"_gu({out}, {py[w]}, {py[a]}, {py[g]}, {c!r})"
+    else:                               # a rate computed or fed at run time: read once here
+        env["_gur"] = gemm_update.sgemm_update_rate
+        call = f"_gur({out}, {py[w]}, {py[a]}, {py[g]}, {py[c]})"
     py[u.out()] = out
-    return [spare_line(b, u, b.inplace[u][0], out, env),
-            f"_fg({2.0 * m * k * n!r})",
-            f"_gu({out}, {py[w]}, {py[a]}, {py[g]}, {c!r})"]
+    return [spare_line(b, u, b.inplace[u][0], out, env), f"_fg({2.0 * m * k * n!r})", call]

@@ -42,7 +42,9 @@ def test_gradient_under_control_dependencies_is_fused_and_equal():
                 # every elementwise primitive joined a fused group (18 of them kept control
                 # inputs, and stayed unfused, before the control edges were sunk)
                 assert not [n.type for n in nodes if n.kind == "prim" and n.prim.expr]
-                assert sum(n.kind == "fused" for n in nodes) >= 4
+                # (3 loops: the moving mean's 0.9 * mean and 0.1 * mean(h) chains are one
+                # since fusion merges producer groups, fusion._merge_producers)
+                assert sum(n.kind == "fused" for n in nodes) >= 3
                 rep = compiler.explain(sess, [loss, train], feed)
                 assert rep.compiled
     (v0, w0, m0), (v1, w1, m1) = results[()], results["all"]

@@ -11,6 +11,8 @@ One graph holds every optimizer's copy of a tiny ReLU MLP, so one plan is compil
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import dlcore_static as tf
@@ -43,6 +45,7 @@ def _graph():
             with tf.variable_scope(name):
                 w1, w2 = tf.Variable(w1_, name="w1"), tf.Variable(w2_, name="w2")
                 loss = tf.reduce_sum((tf.matmul(tf.nn.relu(tf.matmul(x, w1)), w2) - y) ** 2)
+                opt: Any
                 if name in ("momentum", "nesterov"):
                     opt = tf.train.MomentumOptimizer(0.05, 0.9, use_nesterov=name == "nesterov")
                 elif name == "adam":
@@ -120,7 +123,7 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     # one loop per variable makes the new weight together with its new slots: Adam's three
     # assigned values come out of one fused node, momentum's two
     assert fused is not None
-    updates = {}
+    updates: dict = {}
     for n in fused:
         for v in n.params["outputs"]:
             scope = v.node.name.split("/")[0]

@@ -25,6 +25,7 @@ change the committed value before the step is known to succeed.)
 from __future__ import annotations
 
 import ctypes
+import math
 
 import numpy as np
 
@@ -86,3 +87,17 @@ def sgemm_update(out, w, a, b, lr: float):
     _sgemm[0](_ROW_MAJOR, ta, tb, m, n, k, -lr, a.ctypes.data, lda, b.ctypes.data, ldb, 1.0,
               out.ctypes.data, n)
     return out
+
+
+def sgemm_update_rate(out, w, a, b, lr):
+    """``sgemm_update`` with a learning rate that is a float32 0-d array or scalar computed at
+    run time (a decayed or fed rate).  A rate of 0 or not finite is computed as the unfused
+    plan computes it, ``w - (a @ b) * lr`` in float32 (the GEMM would skip the product for
+    ``alpha = 0`` and scale ``a`` by an infinite alpha before the sum, giving other NaNs)."""
+    c = float(lr)
+    if c != 0.0 and math.isfinite(c):
+        return sgemm_update(out, w, a, b, c)
+    p = np.dot(a, b)
+    with np.errstate(invalid="ignore", over="ignore"):     # (the compiled loop is silent)
+        np.multiply(p, np.float32(c), out=p)
+        return np.subtract(w, p, out=out)
