@@ -85,6 +85,34 @@ def record(prim: Any, params: dict, inputs: list, out: Tensor) -> None:
     _RECORDERS[-1](prim, params, inputs, out)
 
 
+def patch_apply(new: Any) -> list[tuple[Any, str, Any]]:
+    """Put ``new`` in place of ``EagerFrontend.apply`` and of every ``dlcore_eager`` module's
+    own reference to it (a module that imported the function itself), so that every eager
+    primitive goes through ``new``; return what :func:`restore_apply` puts back.  A trace
+    and a forward-AD level (``autograd/forward_ad.py``) both wrap the apply this way."""
+    import sys
+
+    from . import _dispatch
+    cls = _dispatch.EagerFrontend
+    entry = cls.__dict__["apply"]
+    current = entry.__func__ if isinstance(entry, staticmethod) else entry
+    saved: list[tuple[Any, str, Any]] = [(cls, "apply", entry)]
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "__name__", "").startswith("dlcore_eager") and mod is not _dispatch:
+            for k, v in list(vars(mod).items()):
+                if v is current:
+                    saved.append((mod, k, v))
+    for obj, k, _ in saved:
+        setattr(obj, k, staticmethod(new) if obj is cls else new)
+    return saved
+
+
+def restore_apply(saved: list[tuple[Any, str, Any]]) -> None:
+    """Put back what :func:`patch_apply` replaced (``saved``: its answer)."""
+    for obj, k, v in reversed(saved):
+        setattr(obj, k, v)
+
+
 def _ver(t: Any) -> int:
     """A tensor's version counter (in-place changes bump it)."""
     return t._version[0]
@@ -101,8 +129,6 @@ def _memory_key(t: Any) -> tuple | None:
 def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
     """Run ``model(*example_inputs)`` once and return its graph of primitives (``as_ops``:
     module classes recorded as one operation, see the module docstring)."""
-    import sys
-
     from . import _dispatch
     if isinstance(example_inputs, Tensor) or not isinstance(example_inputs, (list, tuple)):
         example_inputs = (example_inputs,)
@@ -220,28 +246,19 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
         keep.append(out)
         remember(out)
 
-    patched: list[tuple[Any, str, Any]] = [(_dispatch.EagerFrontend, "apply", original)]
     forwards = [(cls, "forward", cls.__dict__["forward"], as_op(cls.forward, describe))
                 for cls, describe in as_ops]
-    for mod in list(sys.modules.values()):
-        if getattr(mod, "__name__", "").startswith("dlcore_eager") and mod is not _dispatch:
-            for k, v in list(vars(mod).items()):
-                if v is original:
-                    patched.append((mod, k, v))
+    patched = patch_apply(recording_apply)
     _NOTES.append({})
     _RECORDERS.append(record_op)
     try:
-        for obj, k, _ in patched:
-            setattr(obj, k, staticmethod(recording_apply) if obj is _dispatch.EagerFrontend
-                    else recording_apply)
         for cls, k, _, wrapped in forwards:
             setattr(cls, k, wrapped)
         out = model(*xs)
     finally:
         _NOTES.pop()
         _RECORDERS.pop()
-        for obj, k, v in patched:
-            setattr(obj, k, staticmethod(v) if obj is _dispatch.EagerFrontend else v)
+        restore_apply(patched)
         for cls, k, v, _ in forwards:
             setattr(cls, k, v)
     outs: list = []

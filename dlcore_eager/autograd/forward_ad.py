@@ -29,7 +29,6 @@ can make it require grad where it does not depend on them).
 
 from __future__ import annotations
 
-import sys
 import weakref
 from collections import namedtuple
 from typing import Any
@@ -56,20 +55,12 @@ def enter_dual_level() -> int:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     from .. import _dispatch
     from .. import tracing as _tracing
-    original = _dispatch.EagerFrontend.__dict__["apply"]
-    fn = original.__func__ if isinstance(original, staticmethod) else original
+    fn = _dispatch.EagerFrontend.apply
 
     def apply(prim, args, params):
         return _apply(fn, prim, args, params)
-    # the class attribute and the modules' own references to it (as tracing patches them)
-    _SAVED.append((_dispatch.EagerFrontend, "apply", original))
-    for mod in list(sys.modules.values()):
-        if getattr(mod, "__name__", "").startswith("dlcore_eager") and mod is not _dispatch:
-            for k, v in list(vars(mod).items()):
-                if v is fn:
-                    _SAVED.append((mod, k, v))
-    for obj, k, _ in _SAVED:
-        setattr(obj, k, staticmethod(apply) if obj is _dispatch.EagerFrontend else apply)
+    # the class attribute and the modules' own references to it, as a trace patches them
+    _SAVED.extend(_tracing.patch_apply(apply))
     _tracing._RECORDERS.append(_marker)
     _LEVEL.append(0)
     return 0
@@ -81,9 +72,8 @@ def exit_dual_level(*, level: int | None = None) -> None:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that "
                            "was created. This is not supported.")
     from .. import tracing as _tracing
-    while _SAVED:
-        obj, k, v = _SAVED.pop()
-        setattr(obj, k, v)
+    _tracing.restore_apply(_SAVED)
+    _SAVED.clear()
     _tracing._RECORDERS.remove(_marker)
     _LEVEL.pop()
     _TANGENTS.clear()
