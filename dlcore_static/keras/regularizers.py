@@ -1,4 +1,5 @@
-"""``keras.regularizers``: ``l1(0.01)``, ``l2(0.01)``, ``l1_l2(l1, l2)`` -> ``f(weight)``, the
+"""``keras.regularizers``: ``l1(0.01)``, ``l2(0.01)``, ``l1_l2(l1, l2)`` (Keras 3's aliases of
+``L1``, ``L2``, ``L1L2``) -> ``f(weight)``, the
 penalty a layer adds to the model's loss."""
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-def l1(l=0.01): return L1L2(l1=l)  # noqa: E741
-def l2(l=0.01): return L1L2(l2=l)  # noqa: E741
-def l1_l2(l1=0.01, l2=0.01): return L1L2(l1=l1, l2=l2)
+# Keras 3's aliases: l1 is L1, l2 is L2 and l1_l2 is L1L2 (whose defaults are 0.0, not Keras
+# 2's l1_l2(0.01, 0.01): l1_l2(l1=0.1) adds no L2 penalty)
+l1, l2, l1_l2 = L1, L2, L1L2
 
 
 def activity_loss(regularizer, x):
@@ -71,7 +72,8 @@ def get(identifier):
     if identifier is None or callable(identifier):
         return identifier
     # Keras 3's names: 'l1' and 'l2' are its L1 and L2 classes (get_config {'l2': 0.01})
-    table: dict = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "L1": L1, "L2": L2, "L1L2": L1L2}
+    table: dict = {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01),  # (Keras 3 refuses
+                   "L1": L1, "L2": L2, "L1L2": L1L2}             # it; tf.keras 2's)
     if identifier not in table:
         raise ValueError(f"Unknown regularizer: {identifier}")
     return table[identifier]()

@@ -87,3 +87,17 @@ def test_activity_regularizer_loss_is_per_sample():
     y = X @ m3.get_weights()[0] + m3.get_weights()[1]
     np.testing.assert_allclose(got, 0.1 * np.sum(y ** 2) / 6, rtol=1e-5)
     assert sess.run(m.losses[0], {m.inputs[0]: X[:0]}) == 0.0
+
+
+def test_regularizer_functions_are_keras3_aliases():
+    k3 = _keras3()
+    for name, args, kw in (("l1", (0.1,), {}), ("l2", (0.2,), {}), ("l1_l2", (), {"l1": 0.1}),
+                           ("l1_l2", (), {})):
+        ours = getattr(keras.regularizers, name)(*args, **kw)
+        theirs = getattr(k3.regularizers, name)(*args, **kw)
+        assert type(ours).__name__ == type(theirs).__name__
+        assert ours.get_config() == pytest.approx(theirs.get_config())
+    w = np.array([1.0, -2.0], "float32")        # l1_l2(l1=0.1): no L2 term (Keras 2: 0.01)
+    got = keras.backend.get_session().run(keras.regularizers.l1_l2(l1=0.1)(
+        keras.backend.constant(w)))
+    np.testing.assert_allclose(got, 0.3, rtol=1e-6)
