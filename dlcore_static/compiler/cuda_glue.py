@@ -36,6 +36,10 @@ CPU's Python nodes, with this module's choices for a device plan::
   device once, when the glue is built;
 * ``cond`` and ``while_loop`` run by their interpreter executors (as ``control_loops.executor``
   does on a GPU);
+* an update ``w.assign(w - lr * g)`` (an optimizer's apply) that is a fused group is written
+  into the variable's own device array (``_inplace_updates``: the weights get no new device
+  array at any step and keep their array object) when nothing fetched or run after it reads
+  the old values and nothing after it can fail; other assigns stage the new array;
 * writes are staged and committed by the Session only when the run succeeds, and a failing
   glue call re-runs the steps one by one (``runner.py``), so the error names the node and no
   variable changes: the same all-or-nothing guarantee as the CPU path.
@@ -69,6 +73,7 @@ class CudaGlue:
         self.steps = {n: (fn, params) for n, (fn, _, _, params, _) in
                       zip(prog.nodes, lowered.steps)}
         self.folded = _folded_transposes(prog)
+        self.inplace = _inplace_updates(prog, self)
 
     def runs_kernel(self, n: Node) -> bool:
         """Does ``n`` launch a numba.cuda kernel (the report's 'compiled')?"""
@@ -110,6 +115,15 @@ class CudaGlue:
         outs = [f"v{n.id}_{i}" for i in range(len(dtypes))]
         lines = [f"{o} = _de({_shape(loop_shape)}, {_dtype(env, dt)})"
                  for o, dt in zip(outs, dtypes)]
+        if n in self.inplace and "_cv" in env:
+            # an update written into the variable's own device array (``_inplace_updates``)
+            # when the operand is the committed array (``_cv``: the Session's store, bound by
+            # the variable reads' lines; not a value staged by this run)
+            read, var = self.inplace[n]
+            vname = f"_V{n.id}_w"
+            env[vname] = var
+            lines = [(f"{outs[0]} = {py[read]} if {py[read]} is _cv[{vname}] else "
+                      f"_de({_shape(loop_shape)}, {_dtype(env, dtypes[0])})")]
         size = S.size_of(loop_shape)
         if size:
             name = f"L{n.id}"
@@ -168,6 +182,84 @@ class CudaGlue:
         return [f"{out} = _de(({size},), {_dtype(env, dt)})",
                 f"{name}[G{n.id}]({ops[0]}, {ops[1]}, {out}, {', '.join(repr(t) for t in tail)})",
                 f"{out} = {out}.reshape({_shape(out_shape)})"]
+
+
+#: graph nodes the glue runs after an update written in place: none of them can fail on its
+#: data (the glue's own lines, or a variable's read/assign), so the run cannot fail once a
+#: variable has been written, and the staging's all-or-nothing guarantee holds
+_SAFE_AFTER = ("VariableRead", "Assign", "NoOp")
+
+
+def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
+    """{fused group: (its variable-read operand, the variable)} for the updates the glue
+    writes into the variable's existing device array (``w.assign(w - lr * g)``, an
+    optimizer's apply): no new device array for the weights at any step, and the variable's
+    array stays the same object.  As TensorFlow's ``ApplyGradientDescent``, the kernel reads
+    ``w[i]`` and writes ``w[i]`` in one thread.  Only when
+
+    * the group is elementwise over the variable's shape and dtype, has one output, and that
+      output is read only by one ``Assign`` of that variable, the plan's one assign of it;
+    * it reads the variable through a read of it (an "array" operand of the loop's shape);
+    * no read of the variable (or a view of one: anything but a fresh kernel output) is
+      fetched or read by a node after the group (they would see the new values);
+    * every node after the group is a launch of the glue's own (a fused group, a matrix
+      product), a variable read or assign, a constant or a folded transpose: nothing can
+      fail after the write, so a run that fails has written nothing."""
+    consumers = prog.consumers()
+    pos = {n: i for i, n in enumerate(prog.nodes)}
+    fetched = {f.node for f in prog.fetches if f is not None}
+    assigns: dict = {}
+    reads: dict = {}
+    for n in prog.nodes:
+        if n.kind == "graph" and n.type in ("Assign", "VariableRead"):
+            var = n.graph_op().attrs.get("variable")
+            if var is not None:
+                (assigns if n.type == "Assign" else reads).setdefault(var, []).append(n)
+
+    def safe(n: Node) -> bool:
+        return n.kind == "const" or n in glue.folded or _gemm_node(n) or \
+            (n.kind == "fused" and getattr(glue.steps[n][0], "launch", None) is not None) or \
+            (n.kind == "graph" and n.type in _SAFE_AFTER)
+
+    out: dict = {}
+    for var, (a, *more) in assigns.items():
+        u = a.inputs[0].node if len(a.inputs) == 1 else None
+        if more or u is None or u.kind != "fused" or len(u.avals) != 1 or \
+                consumers.get(u) != [a] or u in fetched:
+            continue
+        launch = getattr(glue.steps[u][0], "launch", None)
+        if launch is None:
+            continue
+        _, kinds, loop_shape, dtypes = launch
+        shape = tuple(int(d) for d in var.attrs["shape"]) if None not in \
+            tuple(var.attrs["shape"]) else None
+        if shape is None or tuple(loop_shape) != shape or \
+                np.dtype(dtypes[0]) != np.dtype(var.attrs["dtype"]):
+            continue
+        direct = [v for v, k in zip(u.inputs, kinds)
+                  if v.node in reads.get(var, ()) and k == "array"]
+        if not direct:
+            continue
+        # the reads and every view of them: none fetched, none read after the group
+        seen, stack, ok = set(), list(reads.get(var, ())), True
+        while stack and ok:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            if x in fetched:
+                ok = False
+            for c in consumers.get(x, ()):
+                if c is u:
+                    ok = ok and (x in reads.get(var, ()))
+                elif pos.get(c, -1) > pos[u]:
+                    ok = False
+                elif not (c.kind == "fused" or _gemm_node(c)):
+                    stack.append(c)           # (may return a view of its input)
+        if not ok or not all(safe(n) for n in prog.nodes[pos[u] + 1:]):
+            continue
+        out[u] = (direct[0], var)
+    return out
 
 
 def _gemm_node(n: Node) -> bool:

@@ -1,0 +1,86 @@
+"""A compiled CUDA Session plan writes each variable's update into the variable's existing
+device array (issue 19, ``cuda_glue._inplace_updates``): the same values as the CPU plan, the
+same device array objects after every step, no device allocation for the weights; a fetched
+read of a variable that the run updates keeps the value from before the update."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore
+import dlcore_static as tf
+from dlcore_static import compiler
+
+pytestmark = pytest.mark.cuda
+
+
+@pytest.fixture(autouse=True)
+def _need_sim():
+    if not dlcore.cuda_simulator():
+        pytest.skip("the counts are taken under Numba's CUDA simulator")
+
+
+def _mlp():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, (2, 3))
+    y = tf.placeholder(tf.float32, (2, 2))
+    w1 = tf.Variable(np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2), name="w1")
+    w2 = tf.Variable(np.linspace(1, -1, 4, dtype=np.float32).reshape(2, 2), name="w2")
+    diff = tf.matmul(tf.nn.relu(tf.matmul(x, w1)), w2) - y
+    loss = tf.reduce_mean(tf.reduce_sum(diff ** 2, axis=1))
+    train = tf.train.GradientDescentOptimizer(0.05).minimize(loss)
+    rng = np.random.default_rng(3)
+    feed = {x: rng.standard_normal((2, 3)).astype(np.float32),
+            y: rng.standard_normal((2, 2)).astype(np.float32)}
+    return (w1, w2), loss, train, feed
+
+
+def _session(device):
+    return tf.Session(device=device, pipeline=compiler.Pipeline("all", after=1))
+
+
+def test_updates_write_into_the_variables_device_arrays():
+    from benchmarks.cuda_counts import CudaCounts
+    (w1, w2), loss, train, feed = _mlp()
+    res = {}
+    for device in ("cpu", "cuda"):
+        sess = _session(device)
+        sess.run(tf.global_variables_initializer())
+        sess.run([loss, train], feed)                   # builds and compiles the plan
+        arrays = list(sess.variables._values.values())
+        with CudaCounts() as c:
+            losses = [sess.run([loss, train], feed)[0] for _ in range(2)]
+        if device == "cuda":
+            assert compiler.explain(sess, [loss, train], feed).compiled
+            after = list(sess.variables._values.values())
+            assert len(after) == 2 and all(a is b for a, b in zip(arrays, after))
+            per = c.per(2)
+            # the feeds in, the loss out, no device-to-device copy; the allocations left are
+            # the step's temporaries (products, fused outputs, reductions): 14, was 16
+            assert (per["h2d"], per["d2h"], per["d2d"]) == (2, 1, 0), per
+            assert per["alloc"] == 14, per
+        res[device] = (losses, sess.run([w1, w2]))
+    np.testing.assert_allclose(res["cuda"][0], res["cpu"][0], rtol=1e-5)
+    for a, b in zip(res["cuda"][1], res["cpu"][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_fetched_read_of_an_updated_variable_keeps_the_old_value():
+    """Fetching ``w`` with the train op: the update is not written in place (the fetched read
+    would see it), the fetched value is the one before the update, as on the CPU."""
+    tf.reset_default_graph()
+    w = tf.Variable(np.array([1.0, 2.0, 3.0], np.float32), name="w")
+    train = tf.assign(w, w * 0.5 + 1.0)
+    out = {}
+    for device in ("cpu", "cuda"):
+        sess = _session(device)
+        sess.run(tf.global_variables_initializer())
+        fetches = [w.read_value() if hasattr(w, "read_value") else w.value(), train]
+        seen = [sess.run(fetches) for _ in range(3)]
+        assert compiler.explain(sess, fetches, {}).compiled
+        out[device] = ([np.asarray(s[0]) for s in seen], sess.run(w))
+    for a, b in zip(out["cuda"][0], out["cpu"][0]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(out["cuda"][1], out["cpu"][1])
+    np.testing.assert_array_equal(out["cpu"][0][0], [1.0, 2.0, 3.0])
