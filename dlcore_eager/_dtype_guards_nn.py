@@ -157,7 +157,7 @@ def _linalg_norm(args, kwargs):
     """``linalg.norm``: a matrix norm (``ord`` given with two dims, or a string ``ord``) has
     its own refusal; the vector norms PyTorch's vector_norm one."""
     x = _first(args, kwargs)
-    if x is None or x._buf.dtype.kind not in "biu":
+    if x is None or (x._buf.dtype.kind not in "biu" and kwargs.get("dtype") is None):
         return
     ord_ = args[1] if len(args) > 1 else kwargs.get("ord")
     dim = args[2] if len(args) > 2 else kwargs.get("dim")

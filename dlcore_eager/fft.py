@@ -88,7 +88,7 @@ def _dims_and_sizes(x: Tensor, s, dim, default_all: bool):
     if dim is not None and not isinstance(dim, (list, tuple)):
         dim = (dim,)
     if s is not None:
-        s = tuple(s)
+        s = (s,) if isinstance(s, int) else tuple(s)    # (fftn(x, 4): PyTorch's one size)
         if dim is not None and len(dim) != len(s):
             raise RuntimeError("When given, dim and shape arguments must have the same length")
         if len(s) > nd:

@@ -167,9 +167,13 @@ def svdvals(x):
 
 # ----------------------------------------------------------------------------- matrix norms
 @exports({"torch.linalg": "norm"}, "args", float_only=True)
-def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
+def norm(x, ord=None, axis=None, keepdims: bool = False, *, dtype=None):  # noqa: A002
     """``torch.linalg.norm``: a vector norm (over one axis, or all of a tensor with ord None),
-    or a matrix norm (two axes; a 2-D tensor with ord given; see ``matrix_norm``)."""
+    or a matrix norm (two axes; a 2-D tensor with ord given; see ``matrix_norm``); ``x`` cast
+    to ``dtype`` first when given (PyTorch's; it was refused)."""
+    if dtype is not None:
+        from .elementwise import cast
+        x = cast(x, dtype)
     if isinstance(axis, list):
         axis = tuple(axis)
     nd = aval_of(x).ndim

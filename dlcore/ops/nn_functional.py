@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 
+from .. import dtypes as _dt
 from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of
@@ -248,6 +249,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
 def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean"):
+    # both in PyTorch's result dtype (the wider float; the default float for two integer
+    # tensors): an int64 target times a float32 input was float64 (NumPy's promotion)
+    floats = [d for d in (aval_of(input).dtype, aval_of(target).dtype) if d.kind == "f"]
+    want = max(floats, key=lambda d: d.itemsize) if floats else _dt.default_float
+    input, target = cast(input, want), cast(target, want)
     if log_input:
         loss = sub(exp(input), mul(target, input))
     else:

@@ -348,8 +348,13 @@ def xlog_torch(x, y, log_fn, pole: float):
 @exports({"torch.special": "xlog1py"}, "binary")
 def xlog1py(x, y):
     """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is not NaN; PyTorch's gradient
-    (:func:`xlog_torch`)."""
+    (:func:`xlog_torch`).  A number operand takes the tensor's dtype (it was an int64 or
+    float64 array: xlog1py(x, 2) failed, xlog1py(2, x) was float64)."""
     x, y = _float_binary(x, y)
+    if _dt.is_python_scalar(x):
+        x = full_like(y, float(x))
+    elif _dt.is_python_scalar(y):
+        y = full_like(x, float(y))
     shape = np.broadcast_shapes(tuple(aval_of(x).shape), tuple(aval_of(y).shape))
     x, y = broadcast_to(x, shape), broadcast_to(y, shape)
     return xlog_torch(x, y, log1p, -1.0)

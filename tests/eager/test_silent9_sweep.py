@@ -238,3 +238,29 @@ def test_index_tensors_of_the_right_dtype():
 def test_long_tail_input_must_be_a_tensor(name, value):
     # (AttributeError "'int' object has no attribute '_buf'" before)
     _same_error(lambda L: getattr(L, name)(value))
+
+
+# ----------------------------------------------------------------------------- dtypes of results
+DTYPE_CASES = {
+    # a number operand was an int64/float64 array: xlog1py(x, 2) failed, (2, x) was float64
+    "xlog1py_x_2": lambda L: L.special.xlog1py(L.tensor([0.5, 1.0]), 2),
+    "xlog1py_2_x": lambda L: L.special.xlog1py(2, L.tensor([0.5, 1.0])),
+    "xlog1py_int_2": lambda L: L.special.xlog1py(L.tensor([1, 2]), 2),
+    # an int64 target made the loss float64 (NumPy's promotion in the composite)
+    "poisson_nll_int_target": lambda L: L.nn.functional.poisson_nll_loss(
+        L.tensor(BASE), L.tensor([[3, 1, 2], [0, 5, 4]])),
+    "poisson_nll_ints": lambda L: L.nn.functional.poisson_nll_loss(
+        L.tensor([[3, 1, 2], [0, 5, 4]]), L.tensor([[3, 1, 2], [0, 5, 4]]), full=True),
+    "fftn_int_size": lambda L: L.fft.fftn(L.tensor(BASE), 4),       # (was 'int' not iterable)
+    "linalg_norm_dtype": lambda L: L.linalg.norm(L.tensor(BASE), dtype=L.float64),
+    "linalg_norm_vector_dtype": lambda L: L.linalg.norm(L.tensor([3.0, 4.0]), 2, dtype=L.float64),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DTYPE_CASES))
+def test_result_dtypes_as_torch(case):
+    _same(DTYPE_CASES[case](T), DTYPE_CASES[case](D))
+
+
+def test_linalg_norm_dtype_narrowing_refused():
+    _same_error(lambda L: L.linalg.norm(L.tensor([3.0, 4.0], dtype=L.float64), dtype=L.float32))
