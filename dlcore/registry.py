@@ -17,6 +17,9 @@ them belongs to a front end (its type has a ``__dlcore_frontend__`` attribute), 
 ``apply(prim, args, params)`` decides what "applying an op" means: the eager front end runs the
 kernel now and records a tape entry, the static front end adds a node to the graph.  Plain
 buffers (NumPy arrays, CUDA device arrays, Python scalars) are computed directly.
+A front end may also define ``shape_only(x)``: ``x`` as an operand of which only the shape is
+read (the reference of ``broadcast_like``/``sum_to``/``reshape_like``), so that the result does
+not depend on it (the eager front end detaches a tensor that requires grad).
 This is the "interpreters" idea of JAX's autodidax, cut down to what two front ends need.
 """
 

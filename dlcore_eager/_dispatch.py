@@ -53,6 +53,13 @@ class EagerFrontend:
     """The eager interpretation of dlcore primitives (see the module docstring)."""
 
     @staticmethod
+    def shape_only(x):
+        """``x`` where an op reads only its shape (``dlcore.ops.broadcast.bind_like``): a
+        tensor that requires grad is detached, as PyTorch's expand/sum_to take sizes (a
+        create_graph gradient of ``(x * 3).sum()`` does not require grad)."""
+        return x.detach() if x._rg else x
+
+    @staticmethod
     def apply(prim, args, params):
         if _AUTOCAST:                       # some thread has an autocast region open
             out = _autocast_hook(prim, args, params)

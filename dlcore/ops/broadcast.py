@@ -35,11 +35,13 @@ def bind_like(prim: Primitive, x, ref):
     xa, ra = aval_of(x), aval_of(ref)
     if xa.shape == ra.shape and xa.fully_defined:
         return x
-    if getattr(ref, "_rg", False):
-        # an eager tensor that requires grad: only its shape is read, so the result does not
-        # depend on it (PyTorch's expand/sum_to take sizes: a create_graph gradient of
-        # (x * 3).sum() does not require grad)
-        ref = ref.detach()
+    fe = getattr(type(ref), "__dlcore_frontend__", None)
+    if fe is not None:
+        # only ref's shape is read: a front end that tracks gradients (``shape_only``, see
+        # registry) gives a value the result does not depend on
+        shape_only = getattr(fe, "shape_only", None)
+        if shape_only is not None:
+            ref = shape_only(ref)
     return bind(prim, x, ref)
 
 
