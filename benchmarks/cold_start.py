@@ -36,6 +36,29 @@ registries, falls in the first one).  ``--detail N`` lists the N costliest signa
 Targets: every program's warm first step within 1.0 s; with an empty cache, the seed programs
 within 1.5 s (eager) and 4 s (static) (issue 17).
 
+Measured on the 2-core shared machine (session 9, CPU seconds to the first step's result, one
+run each; wall time was 3-4x CPU there, the machine being busy), before and after session 9's
+cuts (Numba's BLAS probe deferred whichever module imports Numba first; a cache load that
+initialises Numba's runtime only, not every typing/lowering registry; the stamps' parsed imports
+kept on disk)::
+
+    program        cold before  cold after   warm before  warm after   signatures (cold)
+    eager              5.14        4.28          1.66         1.02          7
+    static             3.41        3.36          1.23         1.01         10
+    lenet_eager       21.11       21.14          1.97         1.19         27
+    lenet_static      31.56       27.75          1.78         1.35         53
+    lstm_eager        14.58       12.94          1.70         1.04         26
+    lstm_static       24.25       15.96          1.51         1.17         37
+
+The import is 0.44-0.50 s of each (Python 0.08, NumPy 0.14, a front end 0.27), Numba's own import
+0.33 s of the rest, and a warm load 9-14 ms per signature.  With an empty cache nearly all of it
+is Numba compiling, 0.15 s for a trivial loop and 0.5-2.5 s for a kernel: by ``--detail``, the
+2x2 max pool's two signatures (values, indices) 2.5 s each, the direct convolutions and filter
+gradients 1.2-2 s each, PyTorch's bit-exact Box-Muller 2 s, the cross-entropy's six dispatchers
+3 s; ``inline="always"`` helpers cost Numba an IR copy per call site (3 s of LeNet-5's 21).
+(lstm_static's and lenet_static's cold figures moved with other changes to the Keras RNN and
+compiler code made at the same time, not only these.)
+
 Python's own bytecode cache counts too: with ``PYTHONDONTWRITEBYTECODE`` set (as on the
 sandboxes where dlcore is developed) no ``.pyc`` is written for an editable checkout, and every
 import compiles dlcore's modules from source again: 0.42 s of the eager import's CPU time.  The

@@ -15,6 +15,11 @@ import os as _os
 # Numba's OpenMP workers spin after a parallel region and steal the cores that BLAS needs next;
 # make them sleep instead (see DESIGN.md, Threads).  Users can override before importing dlcore.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Numba formats every failed overload attempt of its type inference with colorama (two stream
+# wrappers per message, thousands per kernel) even in its default no-colour theme: 3-5% of each
+# kernel's compile time (LeNet-5's 2x2 max pool: 2.41 -> 2.23 s CPU).  Its messages lose only the
+# bold escape codes.  Users can override before importing dlcore.
+_os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
 
 # Numba is imported lazily (first kernel call); make an interrupted import recoverable.
 from . import _import_guard  # noqa: E402
