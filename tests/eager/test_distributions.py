@@ -119,17 +119,7 @@ def test_reinforce_policy_gradient_as_the_tutorial_writes_it():
     assert np.mean(rewards_seen[-10:]) > 0.9 > np.mean(rewards_seen[:5])
 
 
-@pytest.fixture
-def torch_validation_on():
-    """torch.compile (run by the benchmark tests in the same worker) turns torch's default
-    argument validation off, process-wide; these comparisons need torch's own default."""
-    prev = TD.Distribution._validate_args
-    TD.Distribution.set_default_validate_args(True)
-    yield
-    TD.Distribution.set_default_validate_args(prev)
-
-
-def test_errors_as_torch(torch_validation_on):
+def test_errors_as_torch():  # torch validation on: tests/eager/conftest.py
     with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified"):
         D.Categorical()
     with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented"):

@@ -13,13 +13,6 @@ import dlcore_eager as dl
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _torch_validation_on():
-    prev = torch.distributions.Distribution._validate_args
-    torch.distributions.Distribution.set_default_validate_args(True)
-    yield
-    torch.distributions.Distribution.set_default_validate_args(prev)
-
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_von_mises_values_and_samples_match_torch(dtype):

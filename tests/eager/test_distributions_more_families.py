@@ -13,15 +13,6 @@ import dlcore_eager as dl
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _torch_validation_on():
-    """torch.compile (run by the benchmark tests in the same worker) turns torch's default
-    argument validation off, process-wide; the error comparisons need torch's own default."""
-    prev = torch.distributions.Distribution._validate_args
-    torch.distributions.Distribution.set_default_validate_args(True)
-    yield
-    torch.distributions.Distribution.set_default_validate_args(prev)
-
 L = np.array([0.55, 1.8, 0.05])
 X = np.array([0.0, 2.0, 3.0])
 P = np.array([0.3, 0.6, 0.9])

@@ -15,15 +15,6 @@ import dlcore_eager as dl
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _torch_validation_on():
-    """torch.compile (run by the benchmark tests in the same worker) turns torch's default
-    argument validation off, process-wide; the error comparisons need torch's own default."""
-    prev = torch.distributions.Distribution._validate_args
-    torch.distributions.Distribution.set_default_validate_args(True)
-    yield
-    torch.distributions.Distribution.set_default_validate_args(prev)
-
 C1 = np.array([0.5, 2.0, 3.0])
 C0 = np.array([1.5, 1.0, 0.7])
 X = np.array([0.2, 0.3, 0.45])

@@ -14,15 +14,6 @@ import dlcore_eager as dl
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _torch_validation_on():
-    """torch.compile (run by the benchmark tests in the same worker) turns torch's default
-    argument validation off, process-wide; the error comparisons need torch's own default."""
-    prev = torch.distributions.Distribution._validate_args
-    torch.distributions.Distribution.set_default_validate_args(True)
-    yield
-    torch.distributions.Distribution.set_default_validate_args(prev)
-
 X = np.array([[0.3, -1.2, 0.5], [2.0, 0.1, -0.4]])
 
 
