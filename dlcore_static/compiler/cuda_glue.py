@@ -24,7 +24,8 @@ CPU's Python nodes, with this module's choices for a device plan::
 * each node's callable is the interpreter's own step for it (``ir.lower``'s: a primitive's
   CUDA kernel, a fused group's ``cuda_fusion`` kernel, made once; an executor for a graph op),
   so the glue and the interpreter compute the same values in the same order;
-* matrix products and fused groups are launched by the glue itself, their sizes, grids and
+* matrix products, fused groups, elementwise primitives and reductions (sum, max, prod)
+  are launched by the glue itself, their sizes, grids and
   outputs decided at plan build from the shapes the plan's key fixes
   (``kernels.cuda.linalg.matmul_launch``, the fused kernel's ``launch``): what their wrappers
   recompute on every call (shapes, strides, grids: ~30 Python calls a product) is done once;
@@ -47,7 +48,11 @@ CPU's Python nodes, with this module's choices for a device plan::
 Measured on the seed's static step (tiny shapes, Numba's CUDA simulator: counts, not times),
 per step: the interpreter with no pass 42 steps, 29 kernel launches, 1,006 Python calls in
 dlcore's files; with every pass but ``compile`` 27 steps, 16 launches, 706 calls; compiled one
-glue call, 13 launches, 180 calls (``python -m benchmarks.gpu_check --tiny``).
+glue call, 13 launches, 180 calls (``python -m benchmarks.gpu_check --tiny``); with the
+elementwise kernels and reductions launched by the glue (their launches planned at build:
+``elementwise_kernel``'s ``plan``, ``reduce.launch_plan``; the kernel's call when an operand
+is not a C-contiguous device array) 28 calls, and 14 device allocations instead of 16 with
+the updates written in place (``python -m benchmarks.cuda_counts``).
 
 The report (``compiled_nodes``, ``python_nodes``) counts a node as compiled when it runs a
 numba.cuda kernel (a primitive with a CUDA kernel, a fused group) and as a Python node
@@ -55,6 +60,8 @@ otherwise (variable reads and assigns, constants, control flow, host ops).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -101,7 +108,83 @@ class CudaGlue:
             return self._fused_lines(n, py, env)
         if n.kind == "prim" and n.prim.name == "matmul" and not n.params:
             return self._matmul_lines(n, py, env)
+        if n.kind == "prim" and len(n.avals) == 1 and not n.control and all(
+                None not in v.aval.shape for v in n.inputs) and \
+                None not in n.avals[0].shape:
+            kernel = n.prim.kernels.get("cuda")
+            if getattr(kernel, "plan", None) is not None:
+                return self._elementwise_lines(n, kernel, py, env)
+            if kernel in _reductions():
+                return self._reduce_lines(n, py, env)
         return None
+
+    def _guarded(self, n: Node, py: dict, env: dict, lines: list[str]) -> list[str]:
+        """``lines`` when every operand is a C-contiguous device array (what the launch was
+        planned for; the glue's constants are), else the node's step: its kernel's call."""
+        fn, params = self.steps[n]
+        name = f"E{n.id}"
+        env[name] = functools.partial(fn, **params) if params else fn
+        env["_nd"] = np.ndarray
+        tests = [f"type({py[v]}) is not _nd and {py[v]}.is_c_contiguous()" for v in n.inputs
+                 if v.node.kind != "const"]
+        call = f"v{n.id}_0 = {name}({', '.join(py[v] for v in n.inputs)})"
+        if not tests:
+            return lines
+        return [f"if {' and '.join(dict.fromkeys(tests))}:"] + \
+            ["    " + line for line in lines] + ["else:", "    " + call]
+
+    def _elementwise_lines(self, n: Node, kernel, py: dict, env: dict) -> list[str] | None:
+        """A primitive's elementwise kernel launched by the glue, its launch (the layout
+        pattern's generated kernel, sizes, strides, grid) planned here, at plan build, by
+        ``kernel.plan``: what the kernel's wrapper decides on every call (~15 Python calls)."""
+        from dlcore.kernels.cuda import _support as S
+        out_aval = n.avals[0]
+        try:
+            launch = kernel.plan(tuple(out_aval.shape), out_aval.dtype,
+                                 [tuple(v.aval.shape) for v in n.inputs])
+        except Exception:                    # noqa: BLE001 - the kernel's call raises it
+            return None
+        if any(f[0] != "flat" for f in launch.feeds):
+            return None                       # (planned for contiguous device operands only)
+        out = f"v{n.id}_0"
+        py[n.out()] = out
+        lines = [f"{out} = _de(({launch.n},), {_dtype(env, launch.out_dtype)})"]
+        env["_de"] = S.cuda().device_array
+        if launch.kernel is not None:
+            args = [out, str(launch.n)]
+            for v, f in zip(n.inputs, launch.feeds):
+                shape = tuple(int(d) for d in v.aval.shape)
+                args.append(py[v] if len(shape) == 1 else f"{py[v]}.reshape(({f[1]},))")
+            args += [str(int(e)) for e in launch.extra]
+            env[f"L{n.id}"], env[f"G{n.id}"] = launch.kernel, launch.grid
+            lines.append(f"L{n.id}[G{n.id}]({', '.join(args)})")
+        if tuple(launch.out_shape) != (launch.n,):
+            lines.append(f"{out} = {out}.reshape({_shape(launch.out_shape)})")
+        return self._guarded(n, py, env, lines)
+
+    def _reduce_lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
+        """A reduction (sum, max, ...) launched by the glue, its launch planned here
+        (``reduce.launch_plan``) instead of in its wrapper at every call (~35 Python calls)."""
+        from dlcore.kernels.cuda import _support as S
+        from dlcore.kernels.cuda import reduce
+        (x,) = n.inputs
+        shape = tuple(int(d) for d in x.aval.shape)
+        p = n.params
+        planned = reduce.launch_plan(n.prim.name, shape, p.get("axes", ()),
+                                     bool(p.get("keepdims", False)), n.avals[0].dtype)
+        if planned is None or S.size_of(shape) == 0:
+            return None
+        kernel, grid, m, out_shape, args = planned
+        out = f"v{n.id}_0"
+        py[n.out()] = out
+        env[f"L{n.id}"], env[f"G{n.id}"] = kernel, grid
+        env["_de"] = S.cuda().device_array
+        xf = py[x] if len(shape) == 1 else f"{py[x]}.reshape(({S.size_of(shape)},))"
+        lines = [f"{out} = _de(({m},), {_dtype(env, n.avals[0].dtype)})",
+                 f"L{n.id}[G{n.id}]({xf}, {out}, {', '.join(repr(a) for a in args)})"]
+        if tuple(out_shape) != (m,):
+            lines.append(f"{out} = {out}.reshape({_shape(out_shape)})")
+        return self._guarded(n, py, env, lines)
 
     def _fused_lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
         """What ``cuda_fusion.cuda_kernel``'s ``fused`` does, written out: an output array
@@ -260,6 +343,11 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
             continue
         out[u] = (direct[0], var)
     return out
+
+
+def _reductions() -> tuple:
+    from dlcore.kernels.cuda import reduce
+    return (reduce.sum, reduce.max, reduce.prod)
 
 
 def _gemm_node(n: Node) -> bool:

@@ -280,6 +280,19 @@ def flat(x):
     return x if x.shape == (n,) else x.reshape((n,))
 
 
+class _Contiguous:
+    """A C-contiguous device array's layout, without the array (what ``_prepare`` reads)."""
+
+    def __init__(self, shape) -> None:
+        self.shape = tuple(int(d) for d in shape)
+
+    def reshape(self, shape) -> _Contiguous:
+        return _Contiguous(shape)
+
+    def is_c_contiguous(self) -> bool:
+        return True
+
+
 def _overlaps(b, out) -> bool:
     """Might device arrays ``b`` and ``out`` share memory (other than ``b`` being ``out``
     element for element)?  By their device pointers' byte ranges (the simulator's wrapped
@@ -349,7 +362,14 @@ def elementwise_kernel(name: str, expr: str, nin: int):
             _execute(launch, bufs, out.reshape((launch.n,)) if len(out.shape) != 1 else out)
         return True
 
+    def plan(out_shape, out_dtype, in_shapes) -> _Launch:
+        """The launch of this kernel on C-contiguous device arrays of ``in_shapes`` (decided
+        once, at a compiled plan's build: ``dlcore_static/compiler/cuda_glue.py``)."""
+        return _prepare(name, scalar_code(expr, nin), [_Contiguous(s) for s in in_shapes],
+                        out_shape, out_dtype)
+
     kernel.into = into                                  # type: ignore[attr-defined]
+    kernel.plan = plan                                  # type: ignore[attr-defined]
     kernel.__name__ = f"cuda_{name}"
     kernel.__qualname__ = f"cuda_{name}"
     kernel.__doc__ = f"CUDA kernel of '{name}': out = {expr} elementwise, with broadcasting."

@@ -313,6 +313,40 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
     return S.view_as(out, out_shape)
 
 
+def launch_plan(op: str, shape, axes, keepdims: bool, out_dtype):
+    """A reduction's launch on a C-contiguous device array of ``shape``, decided once (at a
+    compiled plan's build, ``dlcore_static/compiler/cuda_glue.py``): ``(kernel, grid, M,
+    out_shape, args)`` with ``kernel[grid](x_flat, out, *args)`` writing the ``M`` results
+    into a flat ``out``; None for what ``_launch`` does otherwise (no output, an empty axis,
+    a reduction split in chunks)."""
+    shape = tuple(int(d) for d in shape)
+    axes = tuple(sorted(int(a) for a in axes))
+    out_shape = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keepdims else \
+        tuple(d for i, d in enumerate(shape) if i not in axes)
+    M = S.size_of(out_shape)
+    R = S.size_of(shape[a] for a in axes)
+    if M == 0 or R == 0 or op not in _COMBINE:
+        return None
+    kshape, kstrides, rshape, rstrides = _split(shape, axes)
+    rows = M == 1 or (len(rstrides) > 0 and rstrides[-1] == 1)
+    mod = _module(op, np.dtype(out_dtype))
+    kargs = (S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), S.as_tuple(rshape, 1),
+             S.as_tuple(rstrides, 0), R, M)
+    if rows:
+        if _nchunks(R, M) != 1:
+            return None
+        grid = (builtins.min(M, S.max_blocks()), S.pow2_threads(R))
+        return mod.reduce_rows, grid, M, out_shape, kargs + (1, R)
+    sim = S.cuda_simulator()
+    bx = _pow2_at_most(M, 2 * S.SIM_GRANULE if sim else COLS_X)
+    nxblocks = -(-M // bx)
+    if _nchunks(R, nxblocks) != 1:
+        return None
+    by = _pow2_at_most(R, S.SIM_GRANULE if sim else COLS_Y)
+    return mod.reduce_cols, (builtins.min(nxblocks, S.max_blocks()), (bx, by)), M, \
+        out_shape, kargs + (1, R)
+
+
 def sum(x, *, axes, keepdims):
     """y = sum of x over axes (int64 for bool x)."""
     out_dtype = _dt.int64 if np.dtype(x.dtype) == np.bool_ else np.dtype(x.dtype)
