@@ -4,7 +4,9 @@ tf.contrib.rnn.OutputProjectionWrapper and its stacked-dense variant
 (tf_rnn_time_series_projection.py), its stacked LSTMs with DropoutWrapper and a
 placeholder_with_default keep_prob (tf_stacked_lstm_dropout.py); keras.io's (Keras 3 API)
 conv-LSTM next-frame prediction (keras_conv_lstm_next_frame.py) and transformer text
-classification with keras.ops in layer subclasses (keras_transformer_text_classification.py);
+classification with keras.ops in layer subclasses (keras_transformer_text_classification.py),
+image classification from scratch with augmentation layers in the model
+(keras_image_classification_augmentation.py);
 checked by their printed properties, against NumPy where the values can be recomputed and
 against Keras 3's predictions with the same weights."""
 
@@ -52,10 +54,9 @@ def test_conv_lstm_next_frame_matches_keras3(capsys, keras3):  # noqa: F811
     first, last = numbers(line(out, "loss "))
     assert last < 0.7 * first
     assert numbers(line(out, "next-frame pixel accuracy"))[0] > 0.8
-    # the same network in Keras 3, same weights; dlcore's Keras keeps Keras 2's default
-    # recurrent_activation, hard_sigmoid = clip(0.2 x + 0.5, 0, 1) (Keras 3's is sigmoid)
+    # the same network in Keras 3, same weights, both libraries' defaults
     L = keras3.layers
-    rec = {"recurrent_activation": lambda z: keras3.ops.clip(0.2 * z + 0.5, 0.0, 1.0)}
+    rec: dict = {}
     inp = keras3.Input((None, 8, 8, 1))
     x = L.ConvLSTM2D(8, (3, 3), padding="same", return_sequences=True, activation="relu",
                      **rec)(inp)
@@ -98,3 +99,25 @@ def test_transformer_text_classification_matches_keras3(capsys, keras3):  # noqa
     assert loss == pytest.approx(
         -np.mean(np.log(probs[np.arange(len(x_val)), env["y_val"]])), abs=1e-4)
     assert re.search(r"predict \(40, 2\)", out)
+
+
+def test_image_classification_with_augmentation_matches_keras3(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_image_classification_augmentation.py", capsys)
+    assert "augmented (4, 16, 16, 3)" in out and "parameters 5497 output (None, 1)" in out
+    first, last = numbers(line(out, "loss "))
+    assert last < 0.3 * first and numbers(line(out, "val_acc"))[0] > 0.75
+    assert "inference is deterministic (no augmentation): True" in out
+    assert numbers(line(out, "accuracy from predict"))[0] > 0.75
+    # the program's own make_model, run by Keras 3 with the trained weights (inference: the
+    # augmentation layers pass images through)
+    src = Path(env["__file__"]).read_text()
+    code = (src[src.index("data_augmentation_layers = ["):src.index("augmented = ")] +
+            src[src.index("def make_model"):src.index("model = make_model")])
+    ns = {"keras": keras3, "layers": keras3.layers}
+    exec(compile(code, "keras_image_classification_augmentation.py", "exec"), ns)  # noqa: S102
+    ref = ns["make_model"]((16, 16, 3), 2)
+    assert ref.count_params() == 5497
+    ref.set_weights(env["model"].get_weights())
+    x_val = env["x_val"]
+    np.testing.assert_allclose(ref.predict(x_val, verbose=0),
+                               env["model"].predict(x_val, verbose=0), rtol=1e-4, atol=1e-4)
