@@ -46,17 +46,10 @@ class DTypeError(TypeError, RuntimeError):
     """An op got dtypes it does not accept; the message names the op and the dtypes (or is
     ``message`` as it stands, ``exact=True``: PyTorch's own words for a common mistake).  A
     TypeError as TensorFlow's build-time refusal, a RuntimeError as PyTorch's
-    (``torch.ones(3, dtype=torch.bool).neg()``, ``"abs_cpu" not implemented for 'Bool'``)."""
-
-    def __new__(cls, *args, exact: bool = False, **kwargs):
-        # A dtype refusal by an op's rule (``"expects integer or bool inputs"``, ``"does not
-        # accept bool inputs"``, ...) is PyTorch's ``"bitwise_and_cpu" not implemented for
-        # 'Float'``, a NotImplementedError (a RuntimeError): such a DTypeError is made a
-        # DTypeNotImplemented, here, for every op at once.  ``exact=True`` messages are
-        # PyTorch's own words for a RuntimeError (``Negation, the `-` operator, on a bool
-        # tensor``) and stay plain; so does an argument-less ``__new__`` (a re-raise copy).
-        made = DTypeNotImplemented if cls is DTypeError and args and not exact else cls
-        return super().__new__(made, *args)
+    (``torch.ones(3, dtype=torch.bool).neg()``: ``Negation, the `-` operator, on a bool
+    tensor``).  An op's rule refusing a dtype raises the subclass ``DTypeNotImplemented``
+    (PyTorch's NotImplementedError); a plain ``DTypeError`` is raised with ``exact=True``
+    only, where PyTorch's own words are a RuntimeError."""
 
     def __init__(self, op: str, message: str, dtypes=(), *, exact: bool = False):
         self.op = op
@@ -65,10 +58,11 @@ class DTypeError(TypeError, RuntimeError):
 
 
 class DTypeNotImplemented(DTypeError, NotImplementedError):
-    """What ``DTypeError(op, message, dtypes)`` makes (see ``DTypeError.__new__``): an op's rule
-    refusing a dtype, as PyTorch's missing CPU kernel for it (``"elu_cpu" not implemented for
-    'Long'``) raises NotImplementedError; still a TypeError (TensorFlow's build-time error) and
-    a DTypeError, so ``except TypeError``/``except RuntimeError``/``except DTypeError`` catch it."""
+    """An op's rule refusing a dtype (``DTypeNotImplemented(op, message, dtypes)``: ``"does not
+    accept bool inputs"``, ``"expects integer inputs"``, ...), as PyTorch's missing CPU kernel
+    for it (``"elu_cpu" not implemented for 'Long'``) raises NotImplementedError; still a
+    TypeError (TensorFlow's build-time error) and a DTypeError, so ``except TypeError``/``except
+    RuntimeError``/``except DTypeError`` catch it."""
 
 
 class ComplexUnsupported(DTypeError, NotImplementedError):

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..dtypes import is_floating
-from ..errors import AxisError, DTypeError, ShapeError
+from ..errors import AxisError, DTypeError, DTypeNotImplemented, ShapeError
 from ..registry import AVal
 
 
@@ -104,15 +104,16 @@ def same_dtype(op: str, *avals: AVal) -> np.dtype:
     d = avals[0].dtype
     for a in avals[1:]:
         if a.dtype != d:
-            raise DTypeError(op, "inputs must have the same dtype (cast one of them first)",
-                             [x.dtype for x in avals])
+            raise DTypeNotImplemented(
+                op, "inputs must have the same dtype (cast one of them first)",
+                [x.dtype for x in avals])
     return d
 
 
 def require_float(op: str, *avals: AVal) -> None:
     for a in avals:
         if not is_floating(a.dtype):
-            raise DTypeError(op, "expects floating-point inputs", [x.dtype for x in avals])
+            raise DTypeNotImplemented(op, "expects floating-point inputs", [x.dtype for x in avals])
 
 
 #: PyTorch's words where a user meets the refusal most: ``-mask`` and ``mask_a - mask_b``
@@ -129,4 +130,4 @@ def require_numeric(op: str, *avals: AVal) -> None:
         if a.dtype.kind == "b":
             if op in BOOL_REFUSALS:
                 raise DTypeError(op, BOOL_REFUSALS[op], [x.dtype for x in avals], exact=True)
-            raise DTypeError(op, "does not accept bool inputs", [x.dtype for x in avals])
+            raise DTypeNotImplemented(op, "does not accept bool inputs", [x.dtype for x in avals])

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import batch_norm as _cpu
 from ..kernels.cuda import batch_norm as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -55,8 +55,9 @@ def _same(a, b) -> bool:
 
 def _check_x(name, x: AVal) -> None:
     if x.dtype.kind != "f":
-        raise DTypeError(name, f"{name}: expected a floating-point input, got {x.dtype.name}",
-                         [x.dtype])
+        raise DTypeNotImplemented(
+            name, f"{name}: expected a floating-point input, got {x.dtype.name}",
+            [x.dtype])
     if x.ndim < 2:
         raise ShapeError(name, f"{name}: expected an input of rank >= 2 (N, C, ...), got shape "
                          f"{list(x.shape)}", [x.shape])
@@ -64,8 +65,8 @@ def _check_x(name, x: AVal) -> None:
 
 def _check_like(name, x: AVal, o: AVal, shape, label) -> None:
     if o.dtype != x.dtype:
-        raise DTypeError(name, f"{name}: {label} has dtype {o.dtype.name}, the input "
-                         f"{x.dtype.name}", [x.dtype, o.dtype])
+        raise DTypeNotImplemented(name, f"{name}: {label} has dtype {o.dtype.name}, the input "
+                                  f"{x.dtype.name}", [x.dtype, o.dtype])
     if not _same(o.shape, shape):
         raise ShapeError(name, f"{name}: {label} must have shape {list(shape)}, got "
                          f"{list(o.shape)}", [x.shape, o.shape])

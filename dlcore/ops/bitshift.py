@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DTypeError
+from ..errors import DTypeNotImplemented
 from ..registry import AVal, bind
 from . import _rules
 from .elementwise import _elementwise, _promote
@@ -23,7 +23,7 @@ def _shift_rule(name):
     def rule(a: AVal, b: AVal) -> AVal:
         dtype = _rules.same_dtype(name, a, b)
         if dtype.kind not in "iu":
-            raise DTypeError(name, "expects integer inputs", [a.dtype, b.dtype])
+            raise DTypeNotImplemented(name, "expects integer inputs", [a.dtype, b.dtype])
         return AVal(_rules.broadcast_shapes(name, a.shape, b.shape), dtype)
     return rule
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cuda import complex_ops as _cuda
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
 from . import _rules
@@ -56,8 +56,8 @@ def _widen_rule(name, rule):
         if any(a.dtype.kind == "c" for a in avals):
             d = avals[0].dtype
             if any(a.dtype != d for a in avals):
-                raise DTypeError(name, "inputs must have the same dtype",
-                                 [a.dtype for a in avals])
+                raise DTypeNotImplemented(name, "inputs must have the same dtype",
+                                          [a.dtype for a in avals])
             shape = _rules.broadcast_shapes(name, *(a.shape for a in avals))
             return AVal(shape, d)
         return rule(*avals, **params)
@@ -167,8 +167,9 @@ def _is_complex(x) -> bool:
 
 def _complex_input(op: str, z: AVal) -> None:
     if z.dtype.kind != "c":
-        raise DTypeError(op, f"{op} expects a complex input tensor, but got {z.dtype.name}",
-                         [z.dtype])
+        raise DTypeNotImplemented(
+            op, f"{op} expects a complex input tensor, but got {z.dtype.name}",
+            [z.dtype])
 
 
 # ----------------------------------------------------------------------------- real, imag, conj
@@ -221,15 +222,16 @@ def conj(z):
 def _complex_rule(re: AVal, im: AVal) -> AVal:
     if re.dtype != im.dtype:
         names = {"float32": "Float", "float64": "Double", "float16": "Half"}
-        raise DTypeError("complex", f"Expected object of scalar type "
-                         f"{names.get(re.dtype.name, re.dtype.name)} but got scalar type "
-                         f"{names.get(im.dtype.name, im.dtype.name)} for second argument",
-                         [re.dtype, im.dtype])
+        raise DTypeNotImplemented("complex", f"Expected object of scalar type "
+                                  f"{names.get(re.dtype.name, re.dtype.name)} but got scalar type "
+                                  f"{names.get(im.dtype.name, im.dtype.name)} for second argument",
+                                  [re.dtype, im.dtype])
     if re.dtype not in (_dt.float32, _dt.float64):
         names = {"int64": "Long", "int32": "Int", "bool": "Bool", "float16": "Half"}
         n = names.get(re.dtype.name, re.dtype.name)
-        raise DTypeError("complex", f"Expected both inputs to be Half, Float or Double tensors "
-                         f"but got {n} and {n}", [re.dtype, im.dtype])
+        raise DTypeNotImplemented(
+            "complex", f"Expected both inputs to be Half, Float or Double tensors "
+            f"but got {n} and {n}", [re.dtype, im.dtype])
     return AVal(_rules.broadcast_shapes("complex", re.shape, im.shape), _dt.to_complex(re.dtype))
 
 
@@ -295,17 +297,19 @@ def angle(z):
 # ----------------------------------------------------------------------------- views
 def _view_as_real_rule(z: AVal) -> AVal:
     if z.dtype.kind != "c":
-        raise DTypeError("view_as_real", "view_as_real is only supported for complex tensors",
-                         [z.dtype])
+        raise DTypeNotImplemented(
+            "view_as_real", "view_as_real is only supported for complex tensors",
+            [z.dtype])
     return AVal(tuple(z.shape) + (2,), _dt.to_real(z.dtype))
 
 
 def _view_as_complex_rule(x: AVal) -> AVal:
     if x.dtype not in (_dt.float32, _dt.float64):
         names = {"int64": "Long", "int32": "Int", "float16": "Half", "bool": "Bool"}
-        raise DTypeError("view_as_complex", "view_as_complex is only supported for float and "
-                         f"double tensors, but got a tensor of scalar type: "
-                         f"{names.get(x.dtype.name, x.dtype.name)}", [x.dtype])
+        raise DTypeNotImplemented(
+            "view_as_complex", "view_as_complex is only supported for float and "
+            f"double tensors, but got a tensor of scalar type: "
+            f"{names.get(x.dtype.name, x.dtype.name)}", [x.dtype])
     if not x.shape or x.shape[-1] != 2:
         raise ShapeError("view_as_complex", "Tensor must have a last dimension of size 2",
                          [x.shape])

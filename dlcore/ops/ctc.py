@@ -31,7 +31,7 @@ on the host and checked before a kernel runs.
 from __future__ import annotations
 
 from ..dtypes import is_floating
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import ctc as _cpu
 from ..kernels.cuda import ctc as _cuda
 from ..registry import AVal, Primitive, bind
@@ -41,11 +41,11 @@ def _ctc_rule(lp: AVal, targets: AVal, il: AVal, tl: AVal, *, blank: int,
               zero_infinity: bool = False, merge_repeated: bool = True) -> AVal:
     shapes = [lp.shape, targets.shape, il.shape, tl.shape]
     if not is_floating(lp.dtype):
-        raise DTypeError("ctc_loss", "log_probs must be floating point", [lp.dtype])
+        raise DTypeNotImplemented("ctc_loss", "log_probs must be floating point", [lp.dtype])
     for a in (targets, il, tl):
         if a.dtype.kind not in "iu":
-            raise DTypeError("ctc_loss", "targets and lengths must be integers",
-                             [targets.dtype, il.dtype, tl.dtype])
+            raise DTypeNotImplemented("ctc_loss", "targets and lengths must be integers",
+                                      [targets.dtype, il.dtype, tl.dtype])
     if lp.ndim != 3:
         raise ShapeError("ctc_loss", "log_probs must be (T, N, C)", shapes)
     t, n, c = lp.shape

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from ..api import exports
 from ..dtypes import is_floating
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import decompositions as _cpu
 from ..kernels.cuda import decompositions as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -37,8 +37,8 @@ from .shape import expand_dims, matrix_transpose
 
 def _float_matrices(op: str, x: AVal) -> None:
     if not is_floating(x.dtype):
-        raise DTypeError(op, f"{op}: Expected a floating point tensor as input. Got "
-                             f"{x.dtype.name}", [x.dtype])
+        raise DTypeNotImplemented(op, f"{op}: Expected a floating point tensor as input. Got "
+                                      f"{x.dtype.name}", [x.dtype])
     if x.ndim < 2:
         raise ShapeError(op, f"{op}: The input tensor A must have at least 2 dimensions.",
                          [x.shape])

@@ -403,8 +403,9 @@ def logical_not(x): return equal(x, False)
 # ----------------------------------------------------------------------------- where
 def _where_rule(c: AVal, a: AVal, b: AVal) -> AVal:
     if c.dtype != _dt.bool_:
-        from ..errors import DTypeError
-        raise DTypeError("where", "the condition must be bool", [c.dtype, a.dtype, b.dtype])
+        from ..errors import DTypeNotImplemented
+        raise DTypeNotImplemented(
+            "where", "the condition must be bool", [c.dtype, a.dtype, b.dtype])
     dtype = _rules.same_dtype("where", a, b)
     return AVal(_rules.broadcast_shapes("where", c.shape, a.shape, b.shape), dtype)
 

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cuda import fft as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from .broadcast import broadcast_to
@@ -69,7 +69,7 @@ def _check_axes(op: str, x: AVal, axes: tuple, norm: str) -> None:
 # ----------------------------------------------------------------------------- c2c
 def _c2c_rule(x: AVal, *, axes, forward, norm) -> AVal:
     if x.dtype.kind != "c":
-        raise DTypeError("fft_c2c", "expects a complex input", [x.dtype])
+        raise DTypeNotImplemented("fft_c2c", "expects a complex input", [x.dtype])
     _check_axes("fft_c2c", x, axes, norm)
     return AVal(tuple(x.shape), x.dtype)
 
@@ -99,7 +99,7 @@ def fft_c2c(x, axes, forward, norm="none"):
 # ----------------------------------------------------------------------------- r2c
 def _r2c_rule(x: AVal, *, axes, norm, onesided) -> AVal:
     if x.dtype not in (_dt.float32, _dt.float64):
-        raise DTypeError("fft_r2c", "expects a float32 or float64 input", [x.dtype])
+        raise DTypeNotImplemented("fft_r2c", "expects a float32 or float64 input", [x.dtype])
     _check_axes("fft_r2c", x, axes, norm)
     shape = list(x.shape)
     if onesided and shape[axes[-1]] is not None:
@@ -136,7 +136,7 @@ def fft_r2c(x, axes, norm="none", onesided=True):
 # ----------------------------------------------------------------------------- c2r
 def _c2r_rule(x: AVal, *, axes, norm, n) -> AVal:
     if x.dtype.kind != "c":
-        raise DTypeError("fft_c2r", "expects a complex input", [x.dtype])
+        raise DTypeNotImplemented("fft_c2r", "expects a complex input", [x.dtype])
     _check_axes("fft_c2r", x, axes, norm)
     m = x.shape[axes[-1]]
     if n < 1 or (m is not None and m != n // 2 + 1):

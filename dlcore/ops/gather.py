@@ -12,7 +12,7 @@ kernel runs, since their values are data.
 
 from __future__ import annotations
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import gather as _cpu
 from ..kernels.cuda import gather as _cuda
 from ..registry import AVal, Primitive, bind
@@ -20,7 +20,7 @@ from ..registry import AVal, Primitive, bind
 
 def _check_indices(op: str, i: AVal) -> None:
     if i.dtype.kind not in "iu":
-        raise DTypeError(op, "indices must be integers", [i.dtype])
+        raise DTypeNotImplemented(op, "indices must be integers", [i.dtype])
 
 
 def _take_rule(x: AVal, i: AVal) -> AVal:

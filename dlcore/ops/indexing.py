@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..api import exports
-from ..errors import AxisError, DTypeError
+from ..errors import AxisError, DTypeNotImplemented
 from ..kernels.cpu import indexing as _cpu
 from ..kernels.cuda import indexing as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -103,8 +103,8 @@ def slice_scatter(v, ref, idx):
 
 def _index_update_rule(x: AVal, v: AVal, *, idx) -> AVal:
     if v.dtype != x.dtype:
-        raise DTypeError("index_update", "the value must have the tensor's dtype",
-                         [x.dtype, v.dtype])
+        raise DTypeNotImplemented("index_update", "the value must have the tensor's dtype",
+                                  [x.dtype, v.dtype])
     return AVal(x.shape, x.dtype)
 
 
@@ -133,7 +133,7 @@ def _is_canonical(idx) -> bool:
 # ----------------------------------------------------------------------------- one_hot
 def _one_hot_rule(x: AVal, *, depth, dtype) -> AVal:
     if x.dtype.kind not in "iu":
-        raise DTypeError("one_hot", "indices must be integers", [x.dtype])
+        raise DTypeNotImplemented("one_hot", "indices must be integers", [x.dtype])
     return AVal(x.shape + (depth,), _dt.as_dtype(dtype))
 
 

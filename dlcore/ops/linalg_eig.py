@@ -25,14 +25,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..registry import AVal, Primitive, aval_of, bind
 
 
 def _eig_rule(x: AVal, *, part) -> AVal:
     if not (_dt.is_floating(x.dtype) or x.dtype.kind == "c") or x.dtype in _dt.HALF:
-        raise DTypeError("linalg.eig", "linalg.eig: Expected a floating point or complex tensor "
-                                       f"as input. Got {x.dtype.name}", [x.dtype])
+        raise DTypeNotImplemented(
+            "linalg.eig", "linalg.eig: Expected a floating point or complex tensor "
+            f"as input. Got {x.dtype.name}", [x.dtype])
     if x.ndim < 2:
         raise ShapeError("linalg.eig", "linalg.eig: The input tensor A must have at least 2 "
                                        "dimensions.", [x.shape])

@@ -32,7 +32,7 @@ infinities there); ``det``'s is 0 there, as PyTorch's.
 from __future__ import annotations
 
 from ..api import exports
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import linalg_solve as _cpu
 from ..kernels.cuda import linalg_solve as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -71,8 +71,8 @@ def _system_rule(op: str, a: AVal, b: AVal, equation: str = "AX = B") -> AVal:
     _square(op, a)
     _float_matrices(op, b)
     if a.dtype != b.dtype:
-        raise DTypeError(op, f"{op}: Expected A and B to have the same dtype",
-                         [a.dtype, b.dtype])
+        raise DTypeNotImplemented(op, f"{op}: Expected A and B to have the same dtype",
+                                  [a.dtype, b.dtype])
     batch = _same_batch(op, a, b)
     n, rows = a.shape[-1], b.shape[-2]
     if n is not None and rows is not None and n != rows:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..dtypes import is_floating
-from ..errors import DTypeError
+from ..errors import DTypeNotImplemented
 from ..registry import AVal, aval_of, bind
 from . import _rules
 from .elementwise import (_binary, _elementwise, _float_binary, _promote, _sum_to, add, div,
@@ -119,9 +119,9 @@ def _int_rule(name, allow_float=False, allow_bool=True):
         dtype = _rules.same_dtype(name, a, b)
         kinds = "iu" + ("b" if allow_bool else "") + ("f" if allow_float else "")
         if dtype.kind not in kinds:
-            raise DTypeError(name, "expects integer" + (" or floating" if allow_float else
-                                                        " or bool") + " inputs",
-                             [a.dtype, b.dtype])
+            raise DTypeNotImplemented(name, "expects integer" + (" or floating" if allow_float else
+                                                                 " or bool") + " inputs",
+                                      [a.dtype, b.dtype])
         return AVal(_rules.broadcast_shapes(name, a.shape, b.shape), dtype)
     return rule
 
@@ -168,8 +168,8 @@ def bitwise_xor(a, b): return bind(bitwise_xor_p, *_promote(a, b))
 
 def _invert_rule(x: AVal) -> AVal:
     if x.dtype.kind not in "iu":
-        raise DTypeError("bitwise_not", "expects integer inputs (booleans: logical_not)",
-                         [x.dtype])
+        raise DTypeNotImplemented("bitwise_not", "expects integer inputs (booleans: logical_not)",
+                                  [x.dtype])
     return AVal(x.shape, x.dtype)
 
 
@@ -192,8 +192,9 @@ def bitwise_not(x):
 def _classify_rule(name):
     def rule(x: AVal) -> AVal:
         if not is_floating(x.dtype):
-            raise DTypeError(name, "expects floating-point inputs (integers are always finite)",
-                             [x.dtype])
+            raise DTypeNotImplemented(
+                name, "expects floating-point inputs (integers are always finite)",
+                [x.dtype])
         return AVal(x.shape, _dt.bool_)
     return rule
 

@@ -29,7 +29,7 @@ and these primitives, so second (and higher) derivatives work.
 
 from __future__ import annotations
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import layer_norm as _cpu
 from ..kernels.cuda import layer_norm as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -44,16 +44,17 @@ def _same(a, b) -> bool:
 
 def _check(name, x: AVal, k, others=(), labels=()) -> None:
     if x.dtype.kind != "f":
-        raise DTypeError(name, f"{name}: expected a floating-point input, got {x.dtype.name}",
-                         [x.dtype])
+        raise DTypeNotImplemented(
+            name, f"{name}: expected a floating-point input, got {x.dtype.name}",
+            [x.dtype])
     if not 1 <= k <= x.ndim:
         raise ShapeError(name, f"{name}: {k} normalised axes for an input of rank {x.ndim}",
                          [x.shape])
     tail = x.shape[x.ndim - k:]
     for o, label in zip(others, labels):
         if o.dtype != x.dtype:
-            raise DTypeError(name, f"{name}: {label} has dtype {o.dtype.name}, the input "
-                             f"{x.dtype.name}", [x.dtype, o.dtype])
+            raise DTypeNotImplemented(name, f"{name}: {label} has dtype {o.dtype.name}, the input "
+                                      f"{x.dtype.name}", [x.dtype, o.dtype])
         if not _same(o.shape, tail):
             raise ShapeError(name, f"{name}: {label} must have the normalised shape "
                              f"{list(tail)}, got {list(o.shape)}", [x.shape, o.shape])

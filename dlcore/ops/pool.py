@@ -33,7 +33,7 @@ complete sizes.  Gradients of such a pool pass the pool's input as an extra oper
 from __future__ import annotations
 
 from ..api import exports
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import conv as _cpu
 from ..kernels.cuda import conv as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -151,7 +151,7 @@ def _int64():
 
 def _plane_gather_rule(x: AVal, i: AVal) -> AVal:
     if i.dtype.kind not in "iu":
-        raise DTypeError("plane_gather", "indices must be integers", [i.dtype])
+        raise DTypeNotImplemented("plane_gather", "indices must be integers", [i.dtype])
     if x.ndim < 3 or i.ndim < 3 or tuple(x.shape[:2]) != tuple(i.shape[:2]):
         raise ShapeError("plane_gather", "expected (N, C, *spatial) values and indices with the "
                          "same N and C", [x.shape, i.shape])
@@ -160,7 +160,7 @@ def _plane_gather_rule(x: AVal, i: AVal) -> AVal:
 
 def _plane_scatter_rule(g: AVal, i: AVal, x: AVal | None = None, *, out_size) -> AVal:
     if i.dtype.kind not in "iu":
-        raise DTypeError("plane_scatter", "indices must be integers", [i.dtype])
+        raise DTypeNotImplemented("plane_scatter", "indices must be integers", [i.dtype])
     if tuple(g.shape) != tuple(i.shape) or g.ndim < 3:
         raise ShapeError("plane_scatter", "values and indices must have the same (N, C, "
                          "*spatial) shape", [g.shape, i.shape])

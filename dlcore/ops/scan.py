@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..api import exports
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import scan as _cpu
 from ..kernels.cuda import scan as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -257,7 +257,7 @@ def _nan_first(x, a, v, i, keepdims):
 # ----------------------------------------------------------------------------- gather / scatter
 def _index_rule(name, x: AVal, i: AVal, axis) -> None:
     if i.dtype.kind not in "iu":
-        raise DTypeError(name, "indices must be integers", [x.dtype, i.dtype])
+        raise DTypeNotImplemented(name, "indices must be integers", [x.dtype, i.dtype])
     if x.ndim != i.ndim:
         raise ShapeError(name, "index tensor must have the same number of dimensions as the "
                                "input", [x.shape, i.shape])
@@ -280,7 +280,7 @@ def _scatter_along_rule(v: AVal, i: AVal, ref: AVal, *, axis) -> AVal:
         raise ShapeError("scatter_add_along_axis", "values and indices must have one shape",
                          [v.shape, i.shape, ref.shape])
     if v.dtype.kind == "b":
-        raise DTypeError("scatter_add_along_axis", "cannot add booleans", [v.dtype])
+        raise DTypeNotImplemented("scatter_add_along_axis", "cannot add booleans", [v.dtype])
     return AVal(tuple(ref.shape), v.dtype)
 
 

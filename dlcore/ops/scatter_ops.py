@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..dtypes import is_floating
-from ..errors import DTypeError
+from ..errors import DTypeNotImplemented
 from ..kernels.cpu import scatter as _cpu
 from ..kernels.cuda import scatter as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -62,7 +62,8 @@ def _rule(name, x: AVal, v: AVal, i: AVal, axis) -> AVal:
         raise ShapeError(name, "values and indices must have one shape",
                          [x.shape, v.shape, i.shape])
     if v.dtype != x.dtype:
-        raise DTypeError(name, "the values must have the tensor's dtype", [x.dtype, v.dtype])
+        raise DTypeNotImplemented(
+            name, "the values must have the tensor's dtype", [x.dtype, v.dtype])
     return AVal(tuple(x.shape), x.dtype)
 
 
@@ -74,7 +75,7 @@ def _combine_rule(x: AVal, v: AVal, i: AVal, *, axis, reduce) -> AVal:
     if reduce not in REDUCTIONS:
         raise ValueError(f"scatter_combine: reduce must be one of {REDUCTIONS}, got {reduce!r}")
     if not (x.dtype.kind in "iu" or is_floating(x.dtype)):
-        raise DTypeError("scatter_combine", f"reduce={reduce!r} needs numbers", [x.dtype])
+        raise DTypeNotImplemented("scatter_combine", f"reduce={reduce!r} needs numbers", [x.dtype])
     return _rule("scatter_combine", x, v, i, axis)
 
 

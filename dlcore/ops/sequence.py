@@ -46,7 +46,7 @@ from .. import dtypes as _dt
 from ..api import exports
 from ..device import const_like
 from ..dtypes import is_floating
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
 from ..registry import AVal, Primitive, aval_of, bind
@@ -136,8 +136,8 @@ def _lstm_gates_rule(z: AVal, c: AVal) -> AVal:
         raise ShapeError("lstm_gates", "expects z (batch, 4*hidden) and c (batch, hidden)",
                          [z.shape, c.shape])
     if not is_floating(z.dtype) or c.dtype != z.dtype:
-        raise DTypeError("lstm_gates", "z and c must have the same floating dtype",
-                         [z.dtype, c.dtype])
+        raise DTypeNotImplemented("lstm_gates", "z and c must have the same floating dtype",
+                                  [z.dtype, c.dtype])
     return AVal((z.shape[0], None if c.shape[1] is None else 2 * c.shape[1]), z.dtype)
 
 
@@ -191,8 +191,8 @@ def _lstm_seq_rule(xw: AVal, u: AVal, h0: AVal, c0: AVal) -> AVal:
     if xw.shape[0] == 0:
         raise ShapeError("lstm_seq", "expects at least one time step", [xw.shape])
     if not is_floating(xw.dtype) or any(a.dtype != xw.dtype for a in (u, h0, c0)):
-        raise DTypeError("lstm_seq", "xw, u, h0 and c0 must have the same floating dtype",
-                         [xw.dtype, u.dtype, h0.dtype, c0.dtype])
+        raise DTypeNotImplemented("lstm_seq", "xw, u, h0 and c0 must have the same floating dtype",
+                                  [xw.dtype, u.dtype, h0.dtype, c0.dtype])
     return AVal((xw.shape[0], xw.shape[1], None if n is None else 2 * n), xw.dtype)
 
 
@@ -260,8 +260,8 @@ def _lstm_step_rule(x: AVal, h: AVal, c: AVal, w_ih: AVal, w_hh: AVal, b_ih: AVa
                          "(4*hidden,)", [x.shape, h.shape, c.shape, w_ih.shape, w_hh.shape,
                                          b_ih.shape, b_hh.shape])
     if any(a.dtype != x.dtype for a in (w_ih, w_hh, b_ih, b_hh)):
-        raise DTypeError("lstm_step", "all operands must have the same floating dtype",
-                         [a.dtype for a in (x, h, c, w_ih, w_hh, b_ih, b_hh)])
+        raise DTypeNotImplemented("lstm_step", "all operands must have the same floating dtype",
+                                  [a.dtype for a in (x, h, c, w_ih, w_hh, b_ih, b_hh)])
     return _lstm_gates_rule(AVal((x.shape[0], n4), x.dtype), c)
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dtypes import is_floating
-from ..errors import DTypeError
+from ..errors import DTypeNotImplemented
 from ..kernels.cpu import softmax as _cpu
 from ..kernels.cuda import softmax as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -47,8 +47,8 @@ from .shape import expand_dims
 def _rule(name):
     def rule(x: AVal, *, axis) -> AVal:
         if not is_floating(x.dtype):
-            raise DTypeError(name, f"{name}: expected a floating-point input, got "
-                             f"{x.dtype.name}", [x.dtype])
+            raise DTypeNotImplemented(name, f"{name}: expected a floating-point input, got "
+                                      f"{x.dtype.name}", [x.dtype])
         if not 0 <= axis < max(x.ndim, 1):
             from ..errors import ShapeError
             raise ShapeError(name, f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
@@ -92,11 +92,12 @@ log_softmax_p = Primitive(
 def _xent_rule(x: AVal, k: AVal) -> AVal:
     from ..errors import ShapeError
     if not is_floating(x.dtype):
-        raise DTypeError("sparse_softmax_cross_entropy", f"logits must be floating point, got "
-                         f"{x.dtype.name}", [x.dtype])
+        raise DTypeNotImplemented(
+            "sparse_softmax_cross_entropy", f"logits must be floating point, got "
+            f"{x.dtype.name}", [x.dtype])
     if k.dtype.kind not in "iu":
-        raise DTypeError("sparse_softmax_cross_entropy", f"labels must be integers, got "
-                         f"{k.dtype.name}", [k.dtype])
+        raise DTypeNotImplemented("sparse_softmax_cross_entropy", f"labels must be integers, got "
+                                  f"{k.dtype.name}", [k.dtype])
     lead = x.shape[:-1]
     if x.ndim < 1 or len(lead) != k.ndim or any(
             a is not None and b is not None and a != b for a, b in zip(lead, k.shape)):
