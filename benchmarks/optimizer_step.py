@@ -3,7 +3,8 @@ compiled Session (``passes="all"``) against the same maths written by hand in Nu
 PyTorch eager (``torch.optim``), CPU time, 1 thread, interleaved repeats in one process.
 
 Optimizers: ``momentum`` (MomentumOptimizer(0.01, 0.9) / SGD(momentum=0.9)), ``nesterov``,
-``adam`` (AdamOptimizer(1e-3) / Adam), ``decay`` (GradientDescent with
+``adam`` (AdamOptimizer(1e-3) / Adam), ``rmsprop`` (RMSPropOptimizer(1e-3, 0.9, 0.9) /
+RMSprop(alpha=0.9, momentum=0.9)), ``decay`` (GradientDescent with
 ``exponential_decay(0.01, global_step, 100, 0.96)``, the step counted by ``minimize``) and ``fed``
 (GradientDescent with a placeholder learning rate fed each step).  Shapes: the seed's static
 step (64, 1000, 100, 1000) with the mean row-sum loss and its eager step (64, 1000, 100, 10) with
@@ -28,14 +29,15 @@ from .threads import apply_after_imports, apply_before_imports, choose
 
 SHAPES = {"static": (64, 1000, 100, 1000, "mean_rowsum"), "eager": (64, 1000, 100, 10, "sum"),
           "wide": (64, 1000, 2048, 10, "sum")}
-OPTS = ("momentum", "nesterov", "adam", "decay", "fed")
-LR = {"momentum": 0.01, "nesterov": 0.01, "adam": 1e-3, "decay": 0.01, "fed": 0.01}
+OPTS = ("momentum", "nesterov", "adam", "rmsprop", "decay", "fed")
+LR = {"momentum": 0.01, "nesterov": 0.01, "adam": 1e-3, "rmsprop": 1e-3, "decay": 0.01,
+      "fed": 0.01}
 
 
 def _lr(shape, opt) -> float:
     """The learning rate; divided by N under the sum loss and by H/100 (Adam excepted) so no
     run diverges."""
-    if opt == "adam":
+    if opt in ("adam", "rmsprop"):
         return LR[opt]
     return LR[opt] * 100 / shape[2] / (1 if shape[4] == "mean_rowsum" else shape[0])
 
@@ -57,7 +59,7 @@ def numpy_step(shape, opt):
     scale = np.float32(1.0 / shape[0] if shape[4] == "mean_rowsum" else 1.0)
     ws = [w1, w2]
     s1 = [np.zeros_like(w) for w in ws]
-    s2 = [np.zeros_like(w) for w in ws]
+    s2 = [np.zeros_like(w) if opt != "rmsprop" else np.ones_like(w) for w in ws]
     st = {"t": 0, "b1p": 1.0, "b2p": 1.0}
 
     def step():
@@ -88,6 +90,12 @@ def numpy_step(shape, opt):
                 b *= np.float32(0.999)
                 b += np.float32(0.001) * (g * g)
                 w -= lr_t * a / (np.sqrt(b) + np.float32(1e-8))
+            elif opt == "rmsprop":          # TF1: ms from 1, mom = 0.9 mom + lr g/sqrt(ms+eps)
+                b *= np.float32(0.9)
+                b += np.float32(0.1) * (g * g)
+                a *= np.float32(0.9)
+                a += np.float32(_lr(shape, opt)) * g / np.sqrt(b + np.float32(1e-10))
+                w -= a
             else:
                 lr = _lr(shape, opt) * 0.96 ** (t / 100) if opt == "decay" else _lr(shape, opt)
                 w -= np.float32(lr) * g
@@ -108,6 +116,8 @@ def torch_step(shape, opt):
         o = torch.optim.SGD(ws, lr=_lr(shape, opt), momentum=0.9, nesterov=opt == "nesterov")
     elif opt == "adam":
         o = torch.optim.Adam(ws, lr=_lr(shape, opt))
+    elif opt == "rmsprop":
+        o = torch.optim.RMSprop(ws, lr=_lr(shape, opt), alpha=0.9, momentum=0.9)
     else:
         o = torch.optim.SGD(ws, lr=_lr(shape, opt))
     st = {"t": 0}
@@ -144,6 +154,8 @@ def dlcore_step(shape, opt, passes="all", fold=True):
             o = tf.train.MomentumOptimizer(_lr(shape, opt), 0.9, use_nesterov=opt == "nesterov")
         elif opt == "adam":
             o = tf.train.AdamOptimizer(_lr(shape, opt))
+        elif opt == "rmsprop":
+            o = tf.train.RMSPropOptimizer(_lr(shape, opt), decay=0.9, momentum=0.9)
         elif opt == "decay":
             gs = tf.train.get_or_create_global_step()
             o = tf.train.GradientDescentOptimizer(

@@ -20,6 +20,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from .control_flow import group
 from .frontend import to_tensor
 from .graph import get_default_graph
 from .optimizer import Optimizer, _lr
@@ -36,17 +37,23 @@ class RMSPropOptimizer(Optimizer):
         rho = self.decay
         ms = self._slot(var, "rms", 1.0)
         mom = self._slot(var, "momentum")
-        ms_new = ms.assign(_ops.add(_ops.mul(ms._update_read(), rho),
-                                    _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
+        # each update reads the new slot values themselves (the values assigned), not the
+        # assigns' outputs, so the compiler fuses the slots' and the weight's updates into one
+        # loop per variable (train.py's Momentum and Adam, issue 19)
+        ms_new = _ops.add(_ops.mul(ms._update_read(), rho),
+                          _ops.mul(_ops.mul(grad, grad), 1.0 - rho))
+        assigns = [ms.assign(ms_new)]
         denom = ms_new
         if self.centered:
             mg = self._slot(var, "mg")
-            mg_new = mg.assign(_ops.add(_ops.mul(mg._update_read(), rho), _ops.mul(grad, 1.0 - rho)))
+            mg_new = _ops.add(_ops.mul(mg._update_read(), rho), _ops.mul(grad, 1.0 - rho))
+            assigns.append(mg.assign(mg_new))
             denom = _ops.sub(ms_new, _ops.mul(mg_new, mg_new))
         step = _ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
                         _ops.sqrt(_ops.add(denom, self.epsilon)))
-        mom_new = mom.assign(_ops.add(_ops.mul(mom._update_read(), self.momentum), step))
-        return var.assign_sub(mom_new)
+        mom_new = _ops.add(_ops.mul(mom._update_read(), self.momentum), step)
+        assigns.append(mom.assign(mom_new))
+        return group(*assigns, var.assign_sub(mom_new))
 
 
 class AdagradOptimizer(Optimizer):
@@ -62,9 +69,10 @@ class AdagradOptimizer(Optimizer):
 
     def _apply(self, grad, var):
         acc = self._slot(var, "", self.init)
-        acc_new = acc.assign(_ops.add(acc._update_read(), _ops.mul(grad, grad)))
-        return var.assign_sub(_ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
-                                       _ops.sqrt(acc_new)))
+        acc_new = _ops.add(acc._update_read(), _ops.mul(grad, grad))
+        acc_op = acc.assign(acc_new)              # (read by the update itself: one loop)
+        return group(acc_op, var.assign_sub(_ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
+                                                     _ops.sqrt(acc_new))))
 
 
 class AdadeltaOptimizer(Optimizer):

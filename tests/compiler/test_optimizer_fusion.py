@@ -4,8 +4,8 @@
 TF1's ApplyMomentum/ApplyAdam kernels compute them, the update of the weight reading the new
 slot values themselves; the fusion pass merges the slot chains and the weight's chain into one
 loop per variable (``fusion._merge_producers``), which reads the gradient, the slots and the
-weight once.  GradientDescent with a decayed or a fed learning rate reads it once per step.
-The values equal the interpreter's (to float32 rounding) and NumPy's maths by hand in float64.
+weight once; so do RMSProp (centered, with momentum) and Adagrad.  GradientDescent with a
+decayed or a fed learning rate reads it once per step.  The values equal the interpreter's (to float32 rounding) and NumPy's maths by hand in float64.
 One graph holds every optimizer's copy of a tiny ReLU MLP, so one plan is compiled.
 """
 
@@ -19,6 +19,7 @@ import dlcore_static as tf
 
 SHAPE = (4, 6, 5, 3)            # N, D, H, D_out
 OPTS = ("momentum", "nesterov", "adam", "decay", "fed")
+MORE = ("rmsprop", "adagrad")     # (checked against the interpreter; NumPy: test_tf_train_extra)
 STEPS = 3
 
 
@@ -41,7 +42,7 @@ def _graph():
         lr = tf.placeholder(tf.float32, ())
         step = tf.train.get_or_create_global_step()
         made, trains = {}, []
-        for name in OPTS:
+        for name in OPTS + MORE:
             with tf.variable_scope(name):
                 w1, w2 = tf.Variable(w1_, name="w1"), tf.Variable(w2_, name="w2")
                 loss = tf.reduce_sum((tf.matmul(tf.nn.relu(tf.matmul(x, w1)), w2) - y) ** 2)
@@ -50,6 +51,10 @@ def _graph():
                     opt = tf.train.MomentumOptimizer(0.05, 0.9, use_nesterov=name == "nesterov")
                 elif name == "adam":
                     opt = tf.train.AdamOptimizer(0.01)
+                elif name == "rmsprop":
+                    opt = tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True)
+                elif name == "adagrad":
+                    opt = tf.train.AdagradOptimizer(0.05)
                 elif name == "decay":
                     opt = tf.train.GradientDescentOptimizer(
                         tf.train.exponential_decay(0.05, step, 2, 0.5))
@@ -115,6 +120,10 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     plain, _ = _run(())
     compiled, fused = _run("all")
     ref = _by_hand()
+    for name in MORE:
+        assert len(compiled[name]) == len(plain[name]) > 2, name
+        for a, b in zip(plain[name], compiled[name]):
+            np.testing.assert_allclose(b, a, rtol=2e-6, atol=1e-6, err_msg=name)
     for name in OPTS:
         assert len(compiled[name]) == len(ref[name]), name
         for a, b, r in zip(plain[name], compiled[name], ref[name]):
@@ -127,7 +136,7 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     for n in fused:
         for v in n.params["outputs"]:
             scope = v.node.name.split("/")[0]
-            if "update_" in v.node.name and scope in OPTS:
+            if "update_" in v.node.name and scope in OPTS + MORE:
                 updates.setdefault((scope, n), 0)
                 updates[(scope, n)] += 1
     per_opt: dict = {}
@@ -136,3 +145,5 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     assert sorted(per_opt["adam"]) == [3, 3], per_opt
     assert sorted(per_opt["momentum"]) == [2, 2], per_opt
     assert sorted(per_opt["nesterov"]) == [2, 2], per_opt
+    assert sorted(per_opt["rmsprop"]) == [4, 4], per_opt         # ms, mg, mom, w
+    assert sorted(per_opt["adagrad"]) == [2, 2], per_opt
