@@ -5,10 +5,9 @@ against NumPy references written from the sources they follow:
   with channels on axis 1 or 3 runs TF's fused kernel, whose batch variance is the unbiased
   one (``n / (n - 1)``, n values per channel) and whose epsilon is at least 1.001e-5; other
   ranks (or ``fused=False``) average the biased variance.
-- Keras 2.2.4 (TensorFlow backend, CPU): ``BatchNormalization.call`` multiplies the batch
-  variance by ``n / (n - (1 + epsilon))``; for 4-D channels-last inputs the backend's
-  ``normalize_batch_in_training`` is the fused kernel (so ``n / (n - 1)`` too); and the
-  backend's ``moving_average_update`` is ``assign_moving_average(zero_debias=True)``.
+- Keras 3's ``BatchNormalization`` (checked against Keras 3.15 itself, NumPy backend):
+  ``moving = moving * momentum + batch * (1 - momentum)`` with the batch's biased variance,
+  whatever the rank (Keras 2.2.4's n/(n-1-eps) factor and zero-debiasing are gone).
 """
 
 from __future__ import annotations
@@ -34,20 +33,6 @@ def _tf1_reference(batches, axis, momentum, fused):
             var = var * n / max(n - 1, 1)
         mm = mm - (mm - mean) * (1 - momentum)
         mv = mv - (mv - var) * (1 - momentum)
-    return mm, mv
-
-
-def _keras_reference(batches, axis, momentum, eps, fused):
-    c = batches[0].shape[axis]
-    bm, bv = np.zeros(c), np.zeros(c)
-    for t, x in enumerate(batches, 1):
-        mean, var, n = _moments(x, axis)
-        if fused:
-            var = var * n / (n - 1)
-        var = var * n / (n - (1.0 + eps))
-        bm = bm - (bm - mean) * (1 - momentum)
-        bv = bv - (bv - var) * (1 - momentum)
-        mm, mv = bm / (1 - momentum ** t), bv / (1 - momentum ** t)
     return mm, mv
 
 
@@ -109,44 +94,46 @@ def test_tf_layers_fused_epsilon_floor():
                                        atol=1e-5)
 
 
-@pytest.mark.parametrize("input_shape,axis,fused", [
-    ((6,), -1, False),                  # 2-D: the layer's factor only
-    ((3, 2, 4), -1, True),              # 4-D channels-last: fused kernel's n/(n-1) as well
-    ((4, 3, 2), 1, False),              # 4-D channels-first on CPU: broadcast path
-])
-def test_keras_moving_statistics_follow_keras_2_2_4(input_shape, axis, fused):
+@pytest.mark.parametrize("input_shape,axis", [((6,), -1), ((3, 2, 4), -1), ((4, 3, 2), 1)])
+def test_keras_moving_statistics_match_keras3(input_shape, axis):
+    """Three training steps (train_on_batch here; the layer called with training=True in
+    Keras 3, whose NumPy backend does not train): the same moving statistics within 1e-6, the
+    same inference outputs."""
+    from dlcore_static.initializers import Constant
     from dlcore_static.keras import backend as K
     from dlcore_static.keras.layers import BatchNormalization
     from dlcore_static.keras.models import Sequential
+    from tests.io.real_keras import keras3
+    k3 = keras3()
     K.clear_session()
-    m = Sequential([BatchNormalization(axis=axis, momentum=0.8, epsilon=0.01,
+    kw = {"axis": axis, "momentum": 0.8, "epsilon": 0.01}
+    m = Sequential([BatchNormalization(**kw, moving_mean_initializer=Constant(0.5),
+                                       moving_variance_initializer=Constant(2.0),
                                        input_shape=input_shape)])
     m.compile("sgd", "mse")
     bn = m.layers[0]
+    kbn = k3.layers.BatchNormalization(**kw, moving_mean_initializer=k3.initializers.Constant(
+        0.5), moving_variance_initializer=k3.initializers.Constant(2.0))
+    kbn.build((None,) + input_shape)
     batches = _batches((4,) + input_shape, seed=1)
     for x in batches:
         m.train_on_batch(x, np.zeros_like(x))
-    want_m, want_v = _keras_reference(batches, axis, 0.8, 0.01, fused)
+        kbn(x, training=True)
     gamma, beta, mm, mv = bn.get_weights()
-    np.testing.assert_allclose(mm, want_m, rtol=2e-5, atol=1e-6)
-    np.testing.assert_allclose(mv, want_v, rtol=2e-5, atol=1e-6)
-    out = m.predict(batches[0])                          # inference: the moving statistics
-    shape = [1] * (len(input_shape) + 1)
-    shape[axis] = -1
-    ref = ((batches[0] - mm.reshape(shape)) / np.sqrt(mv.reshape(shape) + 0.01)
-           * gamma.reshape(shape) + beta.reshape(shape))
-    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(mm, np.asarray(kbn.moving_mean), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(mv, np.asarray(kbn.moving_variance), rtol=1e-6, atol=1e-6)
+    kbn.set_weights([gamma, beta, mm, mv])
+    np.testing.assert_allclose(m.predict(batches[0]), np.asarray(kbn(batches[0])), rtol=1e-5,
+                               atol=1e-5)
     np.testing.assert_array_equal(bn.get_weights()[3], mv)  # predict moved nothing
-    assert len(bn.weights) == 4                              # the debias state is not a weight
-    names = {v.name for v in m.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)}
-    base = bn.name + "/moving_variance/"
-    assert {base + "biased:0", base + "local_step:0"} <= names
+    assert len(bn.weights) == 4
+    assert bn.get_config()["momentum"] == 0.8
 
 
-def test_keras_issue_10443_values():
-    """keras-team/keras#10443 (Keras 2.2.0, TensorFlow): momentum 0 and zero initial moving
-    statistics on [1, 2, 3, 4] give moving_mean 2.5 and moving_variance 1.6672224
-    (1.25 * 4 / (4 - 1.001)), not the biased 1.25."""
+def test_keras_issue_10443_values_are_keras3s():
+    """keras-team/keras#10443's case (momentum 0, zero initial moving statistics, [1, 2, 3,
+    4]): Keras 3 gives moving_mean 2.5 and the biased moving_variance 1.25 (Keras 2.2.0 gave
+    1.6672224, 1.25 * 4 / (4 - 1.001))."""
     from dlcore_static.initializers import Constant
     from dlcore_static.keras import backend as K
     from dlcore_static.keras.layers import BatchNormalization
@@ -160,13 +147,12 @@ def test_keras_issue_10443_values():
     m.fit(x, 2 * x, batch_size=4, epochs=1, verbose=0)
     w = m.layers[0].get_weights()
     np.testing.assert_allclose(w[2], [2.5], rtol=1e-6)
-    np.testing.assert_allclose(w[3], [1.6672224], rtol=1e-6)
+    np.testing.assert_allclose(w[3], [1.25], rtol=1e-6)
 
 
-def test_keras_zero_debias_forgets_the_initial_moving_values_and_fused_epsilon():
-    """After one step the debiased average is the batch statistic itself whatever the initial
-    moving values (momentum 0.9 without debiasing would give 0.9 * init + 0.1 * batch); a
-    4-D channels-last training output uses epsilon >= 1.001e-5, as the fused kernel."""
+def test_keras_initial_moving_values_count_and_epsilon_as_given():
+    """No zero-debiasing: after one step the average is 0.9 * init + 0.1 * batch; a 4-D
+    channels-last training output uses epsilon as given (1e-6, no fused 1.001e-5 floor)."""
     from dlcore_static.initializers import Constant
     from dlcore_static.keras import backend as K
     from dlcore_static.keras.layers import BatchNormalization, Input
@@ -178,9 +164,8 @@ def test_keras_zero_debias_forgets_the_initial_moving_values_and_fused_epsilon()
     model = Model(inp, bn(inp, training=True))
     x = _batches((4, 3, 3, 2), k=1, scale=0.01)[0]
     out = model.predict(x)
-    mean, var, n = _moments(x, -1)
-    np.testing.assert_allclose(out, (x - mean) / np.sqrt(var + 1.001e-5), rtol=1e-4, atol=1e-5)
+    mean, var, _ = _moments(x, -1)
+    np.testing.assert_allclose(out, (x - mean) / np.sqrt(var + 1e-6), rtol=1e-4, atol=1e-5)
     mm, mv = bn.get_weights()[2:]
-    np.testing.assert_allclose(mm, mean, rtol=1e-5, atol=1e-7)
-    # 7 - (7 - 1e-4) in float32, as TensorFlow computes it: absolute error ~ulp(7)
-    np.testing.assert_allclose(mv, var * n / (n - 1) * n / (n - (1 + 1e-6)), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(mm, 0.9 * 5.0 + 0.1 * mean, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(mv, 0.9 * 7.0 + 0.1 * var, rtol=1e-6, atol=1e-6)

@@ -12,8 +12,6 @@ are control dependencies of it), so ``fit`` needs no update list.
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcore import ops as _ops
 
 from ... import nn_conv as _nn
@@ -296,15 +294,12 @@ class BatchNormalization(Layer):
     """Normalise over every axis but ``axis`` with the batch's moments while training (the
     learning phase), with the moving averages otherwise.
 
-    The moving statistics follow Keras 2.2.4 on its TensorFlow backend (CPU):
-    ``BatchNormalization.call`` multiplies the batch variance by ``n / (n - (1 + epsilon))``
-    (n values per channel) before averaging it; for a 4-D channels-last input the backend's
-    ``normalize_batch_in_training`` is ``tf.nn.fused_batch_norm``, whose variance is already
-    the unbiased ``n / (n - 1)`` one, so both factors apply (and epsilon is at least 1.001e-5
-    there); and the backend's ``moving_average_update`` is ``assign_moving_average(...,
-    zero_debias=True)``: after t training steps ``moving = biased / (1 - momentum ** t)``
-    with ``biased`` an average started at zeros, so the initial moving values stop counting
-    after the first step.  (Keras 2.3 / tf.keras 2 dropped the factor and the debiasing.)
+    The moving statistics are Keras 3's: ``moving = moving * momentum + batch * (1 -
+    momentum)`` with the batch's mean and its biased variance, and the training output uses
+    ``epsilon`` as given (no fused kernel's floor).  (Keras 2.2.4 on TensorFlow multiplied the
+    variance by ``n / (n - 1)`` for 4-D channels-last inputs and ``n / (n - (1 + epsilon))``
+    always, and zero-debiased both averages; tf.keras 2 and Keras 3 dropped all three.
+    TF1's ``tf.layers.batch_normalization`` keeps its fused kernel's unbiased variance.)
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -346,33 +341,13 @@ class BatchNormalization(Layer):
         from ...graph import get_default_graph
         from ...layers_conv import batch_norm_graph
         training = K.learning_phase() if training is None else training
-        nd = x.aval.ndim
-        fused = nd == 4 and self.axis % nd == 3
-        debias = None
-        if not (training is False or training == 0):
-            debias = (self._debias_pair(self.moving_mean), self._debias_pair(self.moving_variance))
         y, updates = batch_norm_graph(x, self.gamma, self.beta, self.moving_mean,
                                       self.moving_variance, self.axis, self.momentum,
-                                      self.epsilon, training, fused=fused,
-                                      keras_epsilon=self.epsilon, debias=debias)
+                                      self.epsilon, training)
         if not updates:
             return y
         with get_default_graph().control_dependencies(updates):
             return _ops.identity(y)
-
-    def _debias_pair(self, moving):
-        """TF's zero-debias state of one moving average, ``<moving>/biased`` (zeros) and
-        ``<moving>/local_step`` (0.0): graph variables, not layer weights, as TensorFlow makes
-        them (one pair per call of the layer)."""
-        from ...graph import get_default_graph
-        from ...variables import Variable
-        base = moving.name.split(":")[0]
-        shape, dt = tuple(moving.aval.shape), moving.aval.dtype
-        g = get_default_graph()
-        with g.name_scope(None), g.name_scope(base + "/"):
-            biased = Variable(lambda: np.zeros(shape, dt), name="biased", trainable=False)
-            step = Variable(lambda: np.zeros((), dt), name="local_step", trainable=False)
-        return biased, step
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
