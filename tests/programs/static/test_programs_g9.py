@@ -1,7 +1,8 @@
 """TF1 and Keras programs of the G9 batch (in this folder, as written; tiny sizes, synthetic
 data), run as scripts on dlcore_static: Hands-On ML's time-series RNN with
 tf.contrib.rnn.OutputProjectionWrapper and its stacked-dense variant
-(tf_rnn_time_series_projection.py), its stacked LSTMs with DropoutWrapper and a
+(tf_rnn_time_series_projection.py), chapter 15's tied-weights autoencoder
+(tf_tied_weights_autoencoder.py), chapter 14's stacked LSTMs with DropoutWrapper and a
 placeholder_with_default keep_prob (tf_stacked_lstm_dropout.py); keras.io's (Keras 3 API)
 conv-LSTM next-frame prediction (keras_conv_lstm_next_frame.py) and transformer text
 classification with keras.ops in layer subclasses (keras_transformer_text_classification.py),
@@ -121,3 +122,15 @@ def test_image_classification_with_augmentation_matches_keras3(capsys, keras3): 
     x_val = env["x_val"]
     np.testing.assert_allclose(ref.predict(x_val, verbose=0),
                                env["model"].predict(x_val, verbose=0), rtol=1e-4, atol=1e-4)
+
+
+def test_tied_weights_autoencoder(capsys):
+    out, env = run_program("tf_tied_weights_autoencoder.py", capsys)
+    assert ("trainable ['weights1:0', 'weights2:0', 'biases1:0', 'biases2:0', 'biases3:0', "
+            "'biases4:0']") in out
+    assert "tied shapes (3, 8) (8, 12)" in out
+    before, after = numbers(line(out, "held-out MSE"))
+    assert after < 0.1 * before
+    assert "regularizer is l2_reg * sum(w^2) / 2: True" in out
+    assert "decoder is the encoder transposed: True" in out
+    assert env["codings"].shape == (64, 3)
