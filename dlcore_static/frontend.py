@@ -92,12 +92,7 @@ class StaticFrontend:
         key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
         out = _RULE_OUTPUTS.get(key) if key is not None else None
         if out is None:
-            try:
-                out = prim.abstract_eval(*avals, **params)
-            except ShapeError as e:
-                raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
-            except DTypeError as e:
-                raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
+            out = _checked_eval(prim, avals, params, name)
             if key is not None:
                 if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
                     _RULE_OUTPUTS.clear()
@@ -188,12 +183,7 @@ def _string_apply(prim: Primitive, inputs, params) -> Tensor:
     graph = inputs[0].graph
     name = graph.unique_name(type_name(prim))
     avals = [t.aval for t in inputs]
-    try:
-        out = prim.abstract_eval(*avals, **params)
-    except ShapeError as e:
-        raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
-    except DTypeError as e:
-        raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
+    out = _checked_eval(prim, avals, params, name)
     op = Operation(graph, type_name(prim), name, inputs, [out], prim=prim, params=params)
     op.device = CPU                     # strings live on the host, whatever the Session's device
     if _unknown_rank(inputs) and out.ndim == 0:
@@ -211,6 +201,17 @@ def _unknown_rank(inputs) -> bool:
 
 
 Tensor._dlcore_unknown_rank = property(lambda t: bool(t.op.attrs.get("unknown_rank")))
+
+
+def _checked_eval(prim, avals, params, name: str):
+    """``prim``'s shape rule on ``avals``; a ShapeError/DTypeError is TensorFlow's build-time
+    ValueError/TypeError naming the node ``name``."""
+    try:
+        return prim.abstract_eval(*avals, **params)
+    except ShapeError as e:
+        raise ValueError(_node_message(e, e.op, name, prim, avals)) from None
+    except DTypeError as e:
+        raise TypeError(_node_message(e, e.op, name, prim, avals)) from None
 
 
 def _node_message(err, core_op: str, name: str, prim: Primitive, avals) -> str:
