@@ -199,14 +199,20 @@ class CudaGlue:
         lines = [f"{o} = _de({_shape(loop_shape)}, {_dtype(env, dt)})"
                  for o, dt in zip(outs, dtypes)]
         if n in self.inplace and "_cv" in env:
-            # an update written into the variable's own device array (``_inplace_updates``)
+            # updates written into the variables' own device arrays (``_inplace_updates``)
             # when the operand is the committed array (``_cv``: the Session's store, bound by
             # the variable reads' lines; not a value staged by this run)
-            read, var = self.inplace[n]
-            vname = f"_V{n.id}_w"
-            env[vname] = var
-            lines = [(f"{outs[0]} = {py[read]} if {py[read]} is _cv[{vname}] else "
-                      f"_de({_shape(loop_shape)}, {_dtype(env, dtypes[0])})")]
+            # and nothing else holds it: its references are the store's, the glue's locals
+            # of the plan's reads of it before this group, and getrefcount's argument (another
+            # variable, a constant or a fetch holding the same array makes more: not in place)
+            import sys
+            env["_rc"] = sys.getrefcount
+            for i, (read, var, holders) in self.inplace[n].items():
+                vname = f"_V{n.id}_w{i}"
+                env[vname] = var
+                lines[i] = (f"{outs[i]} = {py[read]} if {py[read]} is _cv[{vname}] and "
+                            f"_rc({py[read]}) == {holders + 2} else "
+                            f"_de({_shape(loop_shape)}, {_dtype(env, dtypes[i])})")
         size = S.size_of(loop_shape)
         if size:
             name = f"L{n.id}"
@@ -274,21 +280,29 @@ _SAFE_AFTER = ("VariableRead", "Assign", "NoOp")
 
 
 def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
-    """{fused group: (its variable-read operand, the variable)} for the updates the glue
-    writes into the variable's existing device array (``w.assign(w - lr * g)``, an
-    optimizer's apply): no new device array for the weights at any step, and the variable's
+    """{fused group: {output index: (its variable-read operand, the variable, the plan's reads
+    of it before the group)}} for the
+    updates the glue writes into the variables' existing device arrays (``w.assign(w - lr *
+    g)``, an optimizer's apply): no new device array for the weights at any step, and the variable's
     array stays the same object.  As TensorFlow's ``ApplyGradientDescent``, the kernel reads
     ``w[i]`` and writes ``w[i]`` in one thread.  Only when
 
-    * the group is elementwise over the variable's shape and dtype, has one output, and that
-      output is read only by one ``Assign`` of that variable, the plan's one assign of it;
+    * the group is elementwise over the variable's shape and dtype, and its output is read
+      only by one ``Assign`` of that variable, the plan's one assign of it (a group may update
+      several variables: a momentum's accumulator and weight); the kernel reads all its
+      operands before it writes an output;
     * it reads the variable through a read of it (an "array" operand of the loop's shape);
     * no read of the variable (or a view of one: anything but a fresh kernel output) is
       fetched or read by a node after the group (they would see the new values);
     * every node after the group is a launch of the glue's own (a fused group, a matrix
-      product), a variable read or assign, a constant or a folded transpose: nothing can
+      product, a float elementwise primitive or reduction), a variable read or assign, a
+      constant or a folded transpose: nothing can
       fail after the write, so a run that fails has written nothing."""
     consumers = prog.consumers()
+    users: dict = {}
+    for n in prog.nodes:
+        for v in n.inputs:
+            users.setdefault(v, []).append(n)
     pos = {n: i for i, n in enumerate(prog.nodes)}
     fetched = {f.node for f in prog.fetches if f is not None}
     assigns: dict = {}
@@ -300,49 +314,72 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
                 (assigns if n.type == "Assign" else reads).setdefault(var, []).append(n)
 
     def safe(n: Node) -> bool:
+        if n.kind == "prim" and n.avals and all(a.dtype.kind == "f" for a in n.avals):
+            k = n.prim.kernels.get("cuda")         # (float arithmetic raises nothing)
+            if getattr(k, "plan", None) is not None or k in _reductions():
+                return True
         return n.kind == "const" or n in glue.folded or _gemm_node(n) or \
             (n.kind == "fused" and getattr(glue.steps[n][0], "launch", None) is not None) or \
             (n.kind == "graph" and n.type in _SAFE_AFTER)
 
-    out: dict = {}
-    for var, (a, *more) in assigns.items():
-        u = a.inputs[0].node if len(a.inputs) == 1 else None
-        if more or u is None or u.kind != "fused" or len(u.avals) != 1 or \
-                consumers.get(u) != [a] or u in fetched:
-            continue
-        launch = getattr(glue.steps[u][0], "launch", None)
-        if launch is None:
-            continue
-        _, kinds, loop_shape, dtypes = launch
-        shape = tuple(int(d) for d in var.attrs["shape"]) if None not in \
-            tuple(var.attrs["shape"]) else None
-        if shape is None or tuple(loop_shape) != shape or \
-                np.dtype(dtypes[0]) != np.dtype(var.attrs["dtype"]):
-            continue
-        direct = [v for v, k in zip(u.inputs, kinds)
-                  if v.node in reads.get(var, ()) and k == "array"]
-        if not direct:
-            continue
-        # the reads and every view of them: none fetched, none read after the group
-        seen, stack, ok = set(), list(reads.get(var, ())), True
-        while stack and ok:
+    def unread_after(var, u: Node) -> bool:
+        """No read of ``var`` (or a view of one) is fetched or read after ``u``, and ``u``
+        reads the variable only through its reads."""
+        seen, stack = set(), list(reads.get(var, ()))
+        while stack:
             x = stack.pop()
             if x in seen:
                 continue
             seen.add(x)
             if x in fetched:
-                ok = False
+                return False
             for c in consumers.get(x, ()):
                 if c is u:
-                    ok = ok and (x in reads.get(var, ()))
+                    if x not in reads.get(var, ()):
+                        return False
                 elif pos.get(c, -1) > pos[u]:
-                    ok = False
+                    return False
                 elif not (c.kind == "fused" or _gemm_node(c)):
                     stack.append(c)           # (may return a view of its input)
-        if not ok or not all(safe(n) for n in prog.nodes[pos[u] + 1:]):
+        return True
+
+    out: dict = {}
+    for u in prog.nodes:
+        launch = getattr(glue.steps[u][0], "launch", None) if u.kind == "fused" else None
+        if launch is None or u in fetched:
             continue
-        out[u] = (direct[0], var)
+        _, kinds, loop_shape, dtypes = launch
+        found = {}
+        for i in range(len(u.avals)):
+            a = users.get(u.out(i), [])
+            if len(a) != 1 or a[0].kind != "graph" or a[0].type != "Assign":
+                continue
+            var = a[0].graph_op().attrs.get("variable")
+            if var is None or len(assigns.get(var, ())) != 1 or \
+                    tuple(var.attrs["shape"]) != tuple(loop_shape) or \
+                    np.dtype(dtypes[i]) != np.dtype(var.attrs["dtype"]):
+                continue
+            direct = [v for v, k in zip(u.inputs, kinds)
+                      if v.node in reads.get(var, ()) and k == "array"]
+            if direct and unread_after(var, u):
+                holders = sum(1 for r in reads[var] if pos[r] < pos[u])
+                found[i] = (direct[0], var, holders)
+        if found and _loads_before_stores(u) and \
+                all(safe(n) for n in prog.nodes[pos[u] + 1:]):
+            out[u] = found
     return out
+
+
+def _loads_before_stores(u: Node) -> bool:
+    """Does the fused kernel read all its operands before it writes any output (so an output
+    written over an operand's array changes nothing the thread reads)?"""
+    import re
+
+    from .cuda_fusion import kernel_source
+    src = kernel_source(u)[0].splitlines()
+    loads = [k for k, line in enumerate(src) if re.search(r"= x\d+\[", line)]
+    stores = [k for k, line in enumerate(src) if re.match(r"\s+o\d+\[", line)]
+    return bool(stores) and (not loads or max(loads) < min(stores))
 
 
 def _reductions() -> tuple:

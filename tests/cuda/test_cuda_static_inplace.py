@@ -6,6 +6,8 @@ read of a variable that the run updates keeps the value from before the update."
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -42,20 +44,24 @@ def _session(device):
 
 
 def test_updates_write_into_the_variables_device_arrays():
-    from benchmarks.cuda_counts import CudaCounts, own_calls
+    from benchmarks.cuda_counts import CudaCounts, install, own_calls
+    install()                           # (before any glue binds numba.cuda's functions)
     (w1, w2), loss, train, feed = _mlp()
     res = {}
     for device in ("cpu", "cuda"):
         sess = _session(device)
         sess.run(tf.global_variables_initializer())
         sess.run([loss, train], feed)                   # builds and compiles the plan
-        arrays = list(sess.variables._values.values())
+        # (weak references: a test holding the arrays would itself keep them from being
+        # written in place, as any other holder does)
+        arrays = [weakref.ref(v) for v in sess.variables._values.values()]
         with CudaCounts() as c:
             losses = [sess.run([loss, train], feed)[0] for _ in range(2)]
         if device == "cuda":
             assert compiler.explain(sess, [loss, train], feed).compiled
             after = list(sess.variables._values.values())
-            assert len(after) == 2 and all(a is b for a, b in zip(arrays, after))
+            assert len(after) == 2 and all(a() is b for a, b in zip(arrays, after))
+            del after
             per = c.per(2)
             # the feeds in, the loss out, no device-to-device copy; the allocations left are
             # the step's temporaries (products, fused outputs, reductions): 14, was 16
@@ -90,3 +96,32 @@ def test_a_fetched_read_of_an_updated_variable_keeps_the_old_value():
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(out["cuda"][1], out["cpu"][1])
     np.testing.assert_array_equal(out["cpu"][0][0], [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("make", [lambda: tf.train.MomentumOptimizer(0.05, 0.9),
+                                  lambda: tf.train.AdamOptimizer(0.05)],
+                         ids=["momentum", "adam"])
+def test_optimizer_slots_are_updated_in_place(make):
+    """Momentum's accumulator and weight (one fused group with two outputs), Adam's weight
+    and moments: the same device arrays after each step, values as on the CPU plan."""
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, (2, 3))
+    w = tf.Variable(np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2), name="w")
+    loss = tf.reduce_mean(tf.matmul(x, w) ** 2)
+    train = make().minimize(loss)
+    feed = {x: np.array([[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]], np.float32)}
+    res = {}
+    for device in ("cpu", "cuda"):
+        sess = _session(device)
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, feed)
+        before = {k: weakref.ref(v) for k, v in sess.variables._values.items()
+                  if len(v.shape) == 2}
+        for _ in range(2):
+            sess.run(train, feed)
+        if device == "cuda":
+            assert len(before) == (2 if "Momentum" in type(make()).__name__ else 3)
+            for k, v in before.items():
+                assert sess.variables._values[k] is v(), k
+        res[device] = sess.run(w)
+    np.testing.assert_allclose(res["cuda"], res["cpu"], rtol=1e-5, atol=1e-6)
