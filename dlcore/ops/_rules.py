@@ -100,6 +100,12 @@ def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
 _AXES: dict = {}
 
 
+def same_shape(a: tuple, b: tuple) -> bool:
+    """Shapes ``a`` and ``b`` can be equal: same rank, and each dimension equal or unknown
+    (``None``) in one of them."""
+    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in zip(a, b))
+
+
 def same_dtype(op: str, *avals: AVal) -> np.dtype:
     d = avals[0].dtype
     for a in avals[1:]:

@@ -42,15 +42,12 @@ from ..kernels.cpu import batch_norm as _cpu
 from ..kernels.cuda import batch_norm as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import composites as _c
+from ._rules import same_shape
 from .elementwise import add, mul, sub
 from .indexing import getitem
 from .math_unary import rsqrt
 from .reduce import sum as _sum
 from .shape import reshape, stack
-
-
-def _same(a, b) -> bool:
-    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in zip(a, b))
 
 
 def _check_x(name, x: AVal) -> None:
@@ -67,7 +64,7 @@ def _check_like(name, x: AVal, o: AVal, shape, label) -> None:
     if o.dtype != x.dtype:
         raise DTypeNotImplemented(name, f"{name}: {label} has dtype {o.dtype.name}, the input "
                                   f"{x.dtype.name}", [x.dtype, o.dtype])
-    if not _same(o.shape, shape):
+    if not same_shape(o.shape, shape):
         raise ShapeError(name, f"{name}: {label} must have shape {list(shape)}, got "
                          f"{list(o.shape)}", [x.shape, o.shape])
 

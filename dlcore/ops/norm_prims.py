@@ -33,13 +33,10 @@ from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import layer_norm as _cpu
 from ..kernels.cuda import layer_norm as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
+from ._rules import same_shape
 from .elementwise import add, mul, sub
 from .math_unary import rsqrt
 from .reduce import sum as _sum
-
-
-def _same(a, b) -> bool:
-    return all(p is None or q is None or p == q for p, q in zip(a, b)) and len(a) == len(b)
 
 
 def _check(name, x: AVal, k, others=(), labels=()) -> None:
@@ -55,7 +52,7 @@ def _check(name, x: AVal, k, others=(), labels=()) -> None:
         if o.dtype != x.dtype:
             raise DTypeNotImplemented(name, f"{name}: {label} has dtype {o.dtype.name}, the input "
                                       f"{x.dtype.name}", [x.dtype, o.dtype])
-        if not _same(o.shape, tail):
+        if not same_shape(o.shape, tail):
             raise ShapeError(name, f"{name}: {label} must have the normalised shape "
                              f"{list(tail)}, got {list(o.shape)}", [x.shape, o.shape])
 
@@ -67,7 +64,7 @@ def _ln_rule(x: AVal, *wb: AVal, k, eps, affine) -> AVal:
 
 def _grad_rule(a: AVal, x: AVal, *w: AVal, k, eps, affine) -> AVal:
     _check("layer_norm_grad", x, k, w, ["weight"] * len(w))
-    if not _same(a.shape, x.shape) or a.dtype != x.dtype:
+    if not same_shape(a.shape, x.shape) or a.dtype != x.dtype:
         raise ShapeError("layer_norm_grad", "the cotangent must have the input's shape and "
                          "dtype", [a.shape, x.shape])
     return AVal(x.shape, x.dtype)
@@ -75,7 +72,7 @@ def _grad_rule(a: AVal, x: AVal, *w: AVal, k, eps, affine) -> AVal:
 
 def _wgrad_rule(g: AVal, x: AVal, *, k, eps) -> AVal:
     _check("layer_norm_wgrad", x, k)
-    if not _same(g.shape, x.shape) or g.dtype != x.dtype:
+    if not same_shape(g.shape, x.shape) or g.dtype != x.dtype:
         raise ShapeError("layer_norm_wgrad", "the cotangent must have the input's shape and "
                          "dtype", [g.shape, x.shape])
     return AVal(x.shape[x.ndim - k:], x.dtype)
