@@ -119,3 +119,22 @@ def test_inplace_kernel_declines_an_overlapping_operand():
         res[device] = (a.cpu().numpy(), b.cpu().numpy())
     np.testing.assert_array_equal(res["cuda"][0], res["cpu"][0])
     np.testing.assert_array_equal(res["cuda"][1], res["cpu"][1])
+
+
+def test_zero_grad_without_set_to_none_keeps_the_gradient_array():
+    """``zero_grad(set_to_none=False)`` fills ``.grad`` in place and backward accumulates into
+    it: one gradient device array for the whole run, values as on the CPU."""
+    out = {}
+    for device in ("cpu", "cuda"):
+        w = torch.tensor(W0, device=device, requires_grad=True)
+        x = torch.tensor(X, device=device)
+        opt = torch.optim.Adam([w], lr=0.05)
+        grads = set()
+        for _ in range(3):
+            opt.zero_grad(set_to_none=False)
+            ((x @ w) ** 2).sum().backward()
+            grads.add(id(w.grad._buf))
+            opt.step()
+        assert len(grads) == 1
+        out[device] = w.detach().cpu().numpy()
+    np.testing.assert_allclose(out["cuda"], out["cpu"], rtol=2e-6, atol=1e-6)
