@@ -2,57 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
+from .. import _erfinv_scalar as S
 from .runtime import configure_threads
 
 configure_threads()
 
-
-@njit(cache=True, nogil=True)
-def erfinv_scalar(x):
-    """erfinv of one value (see the module docstring of special.py)."""
-    if x != x or x < -1.0 or x > 1.0:
-        return math.nan
-    if x == 1.0:
-        return math.inf
-    if x == -1.0:
-        return -math.inf
-    w = -math.log((1.0 - x) * (1.0 + x))
-    if w < 5.0:
-        w = w - 2.5
-        p = 2.81022636e-08
-        p = 3.43273939e-07 + p * w
-        p = -3.5233877e-06 + p * w
-        p = -4.39150654e-06 + p * w
-        p = 0.00021858087 + p * w
-        p = -0.00125372503 + p * w
-        p = -0.00417768164 + p * w
-        p = 0.246640727 + p * w
-        p = 1.50140941 + p * w
-    else:
-        w = math.sqrt(w) - 3.0
-        p = -0.000200214257
-        p = 0.000100950558 + p * w
-        p = 0.00134934322 + p * w
-        p = -0.00367342844 + p * w
-        p = 0.00573950773 + p * w
-        p = -0.0076224613 + p * w
-        p = 0.00943887047 + p * w
-        p = 1.00167406 + p * w
-        p = 2.83297682 + p * w
-    y = p * x
-    for _ in range(2):
-        d = 1.1283791670955126 * math.exp(-y * y)
-        if d == 0.0:
-            break
-        y = y - (math.erf(y) - x) / d
-    return y
+_jit = njit(cache=True, nogil=True)
+erfinv_scalar = _jit(S.erfinv)
 
 
-@njit(cache=True, nogil=True)
+@_jit
 def erfinv_flat(x, out):
     for i in range(x.shape[0]):
         out[i] = erfinv_scalar(x[i])
