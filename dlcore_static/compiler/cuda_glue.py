@@ -148,19 +148,37 @@ class CudaGlue:
             return None                       # (planned for contiguous device operands only)
         out = f"v{n.id}_0"
         py[n.out()] = out
-        lines = [f"{out} = _de(({launch.n},), {_dtype(env, launch.out_dtype)})"]
+        full = tuple(launch.out_shape)
+        lines = [f"{out} = _de({_shape(full)}, {_dtype(env, launch.out_dtype)})"]
+        if n in self.inplace and "_cv" in env:
+            lines = [self._inplace_line(n, 0, out, py, env, full, launch.out_dtype)]
         env["_de"] = S.cuda().device_array
         if launch.kernel is not None:
-            args = [out, str(launch.n)]
+            args = [out if full == (launch.n,) else f"{out}.reshape(({launch.n},))",
+                    str(launch.n)]
             for v, f in zip(n.inputs, launch.feeds):
                 shape = tuple(int(d) for d in v.aval.shape)
                 args.append(py[v] if len(shape) == 1 else f"{py[v]}.reshape(({f[1]},))")
             args += [str(int(e)) for e in launch.extra]
             env[f"L{n.id}"], env[f"G{n.id}"] = launch.kernel, launch.grid
             lines.append(f"L{n.id}[G{n.id}]({', '.join(args)})")
-        if tuple(launch.out_shape) != (launch.n,):
-            lines.append(f"{out} = {out}.reshape({_shape(launch.out_shape)})")
         return self._guarded(n, py, env, lines)
+
+    def _inplace_line(self, n: Node, i: int, out: str, py: dict, env: dict, shape,
+                      dtype) -> str:
+        """The line giving output ``i`` of ``n`` the variable's own device array when the
+        operand read from it is the committed array (``_cv``: the Session's store, bound by
+        the variable reads' lines; not a value staged by this run) and nothing else holds it
+        (its references: the store's, the glue's locals of the plan's reads of it before
+        ``n``, getrefcount's argument; another variable, a constant or a caller holding the
+        same array makes more), else a new array (``_inplace_updates``)."""
+        import sys
+        read, var, holders = self.inplace[n][i]
+        vname = f"_V{n.id}_w{i}"
+        env[vname], env["_rc"] = var, sys.getrefcount
+        r = py[read]
+        return (f"{out} = {r} if {r} is _cv[{vname}] and _rc({r}) == {holders + 2} else "
+                f"_de({_shape(shape)}, {_dtype(env, dtype)})")
 
     def _reduce_lines(self, n: Node, py: dict, env: dict) -> list[str] | None:
         """A reduction (sum, max, ...) launched by the glue, its launch planned here
@@ -202,17 +220,8 @@ class CudaGlue:
             # updates written into the variables' own device arrays (``_inplace_updates``)
             # when the operand is the committed array (``_cv``: the Session's store, bound by
             # the variable reads' lines; not a value staged by this run)
-            # and nothing else holds it: its references are the store's, the glue's locals
-            # of the plan's reads of it before this group, and getrefcount's argument (another
-            # variable, a constant or a fetch holding the same array makes more: not in place)
-            import sys
-            env["_rc"] = sys.getrefcount
-            for i, (read, var, holders) in self.inplace[n].items():
-                vname = f"_V{n.id}_w{i}"
-                env[vname] = var
-                lines[i] = (f"{outs[i]} = {py[read]} if {py[read]} is _cv[{vname}] and "
-                            f"_rc({py[read]}) == {holders + 2} else "
-                            f"_de({_shape(loop_shape)}, {_dtype(env, dtypes[i])})")
+            for i in self.inplace[n]:
+                lines[i] = self._inplace_line(n, i, outs[i], py, env, loop_shape, dtypes[i])
         size = S.size_of(loop_shape)
         if size:
             name = f"L{n.id}"
@@ -296,8 +305,11 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
       fetched or read by a node after the group (they would see the new values);
     * every node after the group is a launch of the glue's own (a fused group, a matrix
       product, a float elementwise primitive or reduction), a variable read or assign, a
-      constant or a folded transpose: nothing can
-      fail after the write, so a run that fails has written nothing."""
+      constant or a folded transpose, its launch valid for the plan's shapes
+      (``_launched_by_glue``): nothing can
+      fail after the write, so a run that fails has written nothing (an interrupt, Ctrl-C,
+      between two in-place groups can still leave the first one's write: as TensorFlow's
+      own in-place apply ops)."""
     consumers = prog.consumers()
     users: dict = {}
     for n in prog.nodes:
@@ -314,11 +326,7 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
                 (assigns if n.type == "Assign" else reads).setdefault(var, []).append(n)
 
     def safe(n: Node) -> bool:
-        if n.kind == "prim" and n.avals and all(a.dtype.kind == "f" for a in n.avals):
-            k = n.prim.kernels.get("cuda")         # (float arithmetic raises nothing)
-            if getattr(k, "plan", None) is not None or k in _reductions():
-                return True
-        return n.kind == "const" or n in glue.folded or _gemm_node(n) or \
+        return n.kind == "const" or n in glue.folded or _launched_by_glue(n) or \
             (n.kind == "fused" and getattr(glue.steps[n][0], "launch", None) is not None) or \
             (n.kind == "graph" and n.type in _SAFE_AFTER)
 
@@ -346,6 +354,13 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
     out: dict = {}
     for u in prog.nodes:
         launch = getattr(glue.steps[u][0], "launch", None) if u.kind == "fused" else None
+        if launch is None and u.kind == "prim" and len(u.avals) == 1 and not u.control and \
+                getattr(u.prim.kernels.get("cuda"), "plan", None) is not None and \
+                None not in u.avals[0].shape:
+            # one elementwise primitive (``_elementwise_lines``: ``out[i] = f(x0[i], ...)``)
+            shape = tuple(u.avals[0].shape)
+            launch = (None, ["array" if tuple(v.aval.shape) == shape else "other"
+                             for v in u.inputs], shape, [u.avals[0].dtype])
         if launch is None or u in fetched:
             continue
         _, kinds, loop_shape, dtypes = launch
@@ -364,10 +379,39 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
             if direct and unread_after(var, u):
                 holders = sum(1 for r in reads[var] if pos[r] < pos[u])
                 found[i] = (direct[0], var, holders)
-        if found and _loads_before_stores(u) and \
+        if found and (u.kind == "prim" or _loads_before_stores(u)) and \
                 all(safe(n) for n in prog.nodes[pos[u] + 1:]):
             out[u] = found
     return out
+
+
+def _launched_by_glue(n: Node) -> bool:
+    """Is ``n`` a product, a float elementwise primitive or a float reduction whose launch
+    the glue plans at build (so nothing about its operands is checked at run time, and a
+    kernel raises nothing: float arithmetic gives inf or NaN)?  Not one whose shapes its
+    kernel's call would refuse (``BadMatMul``'s core dimensions)."""
+    from dlcore.kernels.cuda import linalg, reduce
+    if n.kind != "prim" or n.control or len(n.avals) != 1 or \
+            n.avals[0].dtype.kind != "f" or None in n.avals[0].shape or \
+            any(None in v.aval.shape for v in n.inputs):
+        return False
+    shapes = [tuple(int(d) for d in v.aval.shape) for v in n.inputs]
+    k = n.prim.kernels.get("cuda")
+    try:
+        if _gemm_node(n):
+            return linalg.matmul_launch(shapes[0], shapes[1], n.inputs[0].aval.dtype,
+                                        False, False)[0] is not None
+        if getattr(k, "plan", None) is not None:
+            launch = k.plan(tuple(n.avals[0].shape), n.avals[0].dtype, shapes)
+            return all(f[0] == "flat" for f in launch.feeds)
+        if k in _reductions():
+            p = n.params
+            return reduce.launch_plan(n.prim.name, shapes[0], p.get("axes", ()),
+                                      bool(p.get("keepdims", False)),
+                                      n.avals[0].dtype) is not None
+    except Exception:                          # noqa: BLE001 - its call would raise
+        return False
+    return False
 
 
 def _loads_before_stores(u: Node) -> bool:
