@@ -79,14 +79,6 @@ class ConstrainedDistribution(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    def __repr__(self) -> str:                   # PyTorch's: parameters kept as attributes
-        parts = []
-        for name in self.arg_constraints:
-            v = self.__dict__.get(name)
-            if isinstance(v, Tensor):
-                parts.append(f"{name}: {v if v.numel() == 1 else v.size()}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
     def _expand_params(self):
         return [n for n in self.arg_constraints
                 if isinstance(self.__dict__.get(n), Tensor)]
