@@ -103,12 +103,18 @@ def _into(self, prim, into, other) -> builtins.bool:
     """``self (op)= other`` written by a binary elementwise kernel straight into this
     tensor's memory (``kernel.into``: no result buffer, no copy) when nothing is recorded,
     both are CPU buffers of this tensor's dtype (or ``other`` a Python number and this a
-    float tensor) and the result has this tensor's shape.  Returns False, having changed
-    nothing, when any of that does not hold: the caller then takes the general path (and
-    its errors)."""
+    float tensor) and the result has this tensor's shape.  For a CUDA tensor the same
+    conditions hold with device arrays, and the primitive's CUDA kernel's ``into`` writes
+    into this tensor's device array (no result array, no device-to-device copy; a Python
+    number travels as a kernel argument; the shape checked by ``into`` itself).  Returns
+    False, having changed nothing, when any of that does not hold: the caller then takes the
+    general path (and its errors)."""
     b = self._buf
-    if type(b) is not _ndarray:
-        return _into_cuda(self, prim, other)
+    cpu = type(b) is _ndarray
+    if not cpu:
+        into = getattr(prim.kernels.get("cuda"), "into", None)
+        if into is None or not hasattr(b, "copy_to_host"):
+            return False
     if b.dtype in _dt.HALF:                          # (16-bit floats: see _apply_half)
         return False
     recipe = getattr(self, "_view", None)
@@ -118,49 +124,19 @@ def _into(self, prim, into, other) -> builtins.bool:
         if STATE.enabled and (self._rg or other._rg):
             return False
         ob = other._buf
-        if type(ob) is not _ndarray or ob.dtype != b.dtype:
-            return False
+        if (type(ob) is _ndarray) is not cpu or ob.dtype != b.dtype:
+            return False        # (other on the other device, or of another dtype)
     elif type(other) in (float, int) and is_floating(b.dtype):
         if STATE.enabled and self._rg:
             return False
         ob = scalar_buffer(other, b.dtype)
     else:
         return False
-    try:
-        check_rule(prim, (b, ob), {})
-    except Exception:
-        return False
-    if not into(b, b, ob):
-        return False
-    self._version[0] += 1
-    return True
-
-
-def _into_cuda(self, prim, other) -> builtins.bool:
-    """``_into`` for a CUDA tensor: the primitive's CUDA kernel writes into this tensor's
-    device array (``kernel.into``: no result array, no device-to-device copy; a Python number
-    travels as a kernel argument, not copied to the device), under the same conditions as on
-    the CPU (nothing recorded, one dtype, this tensor's shape); False, having changed
-    nothing, otherwise."""
-    into = getattr(prim.kernels.get("cuda"), "into", None)
-    b = self._buf
-    if into is None or not hasattr(b, "copy_to_host") or b.dtype in _dt.HALF:
-        return False
-    recipe = getattr(self, "_view", None)
-    if recipe is not None and recipe[4] is NO_GRAD and STATE.enabled:
-        return False
-    if isinstance(other, Tensor):
-        if STATE.enabled and (self._rg or other._rg):
+    if cpu:
+        try:
+            check_rule(prim, (b, ob), {})
+        except Exception:
             return False
-        ob = other._buf
-        if type(ob) is _ndarray or ob.dtype != b.dtype:
-            return False
-    elif type(other) in (float, int) and is_floating(b.dtype):
-        if STATE.enabled and self._rg:
-            return False
-        ob = scalar_buffer(other, b.dtype)
-    else:
-        return False
     if not into(b, b, ob):
         return False
     self._version[0] += 1
