@@ -123,9 +123,17 @@ def test_stack_dtypes_errors_and_keywords_vs_torch():
     assert stack([x, x + 1], out=out) is out
     np.testing.assert_array_equal(out.numpy()[1], np.ones((2, 3)))
     # a view of a stacked input still sees an in-place change of the input's version
+    # (stack's backward reads no input, so changing one after the stack is allowed, as in
+    # torch: the expand_dims views share its counter, the stack's node must not refuse)
     a = T.ones(2, requires_grad=True)
-    y = T.stack([a * 1, a * 2])
+    b = a * 1
+    y = T.stack([b, a * 2])
     assert y._version[0] == 0
+    b.add_(1)
+    assert b._version[0] == 1 and y._version[0] == 0
+    np.testing.assert_array_equal(y.detach().numpy(), [[1, 1], [2, 2]])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [3, 3])      # (torch's: [3., 3.])
 
 
 def test_the_lane_in_front_of_axis_renaming_and_autocast():
