@@ -167,6 +167,39 @@ def serialize(key: str, v: Any) -> Any:
     return v
 
 
+_FLOATS = ("float16", "bfloat16", "float32", "float64", "half", "double")
+
+
+def check_dtype(cls: str, dtype) -> None:
+    """Refuse a layer's ``dtype=`` that Keras 3 would compute in but dlcore would not: a
+    floating dtype other than ``floatx()`` or a mixed-precision policy (``'mixed_float16'``)
+    (Keras 3 makes the weights and outputs that dtype and casts the inputs; dlcore's layers
+    compute in floatx and used to ignore the argument).  None, floatx, or its ``DTypePolicy``
+    (a config dict or an object with ``.name``) pass; other dtypes are left as before."""
+    from . import backend as K
+    if dtype is None:
+        return
+    name = dtype
+    if isinstance(dtype, dict):
+        name = (dtype.get("config") or {}).get("name")
+    elif not isinstance(dtype, (str, type, np.dtype)) and isinstance(
+            getattr(dtype, "name", None), str):
+        name = dtype.name
+    if not isinstance(name, str):
+        try:
+            name = np.dtype(name).name
+        except TypeError:
+            return
+    if name.startswith("mixed_"):
+        raise NotImplementedError(f"{cls}: the dtype policy {name!r} (mixed precision) is not "
+                                  f"supported by dlcore; its layers compute in floatx() "
+                                  f"({K.floatx()})")
+    if name in _FLOATS and {"half": "float16", "double": "float64"}.get(name, name) != \
+            np.dtype(K.floatx()).name:
+        raise NotImplementedError(f"{cls}: dtype={name!r} is not supported by dlcore: its "
+                                  f"layers compute in floatx() ({K.floatx()})")
+
+
 def dtype_policy(layer) -> dict:
     from . import backend as K
     name = getattr(layer, "_dtype_policy_name", None) or K.floatx()

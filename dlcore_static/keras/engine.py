@@ -28,6 +28,7 @@ from . import backend as K
 from ._auto_config import AutoConfig
 from ._history import HISTORY as _HISTORY
 from ._history import keras_history, to_snake_case, unique_layer_name
+from ._layer_config import check_dtype
 from .summary import print_summary
 
 #: symbolic tensor -> its Keras mask (bool, (batch, time) for sequences), set by the layers that
@@ -91,6 +92,7 @@ class Layer(AutoConfig):
             kwargs.pop(k, None)
         if kwargs:
             raise TypeError(f"Keyword argument not understood: {', '.join(sorted(kwargs))}")
+        check_dtype(type(self).__name__, dtype)
         self.name = name or unique_layer_name(to_snake_case(type(self).__name__))
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
