@@ -170,28 +170,28 @@ def _linalg_norm(args, kwargs):
 CHECKS[("linalg", "norm")] = _linalg_norm
 
 
-def _index_dtype(pos: int, key: str, allowed: str, message: str):
-    """PyTorch's refusal of an index tensor of the wrong dtype (``message`` with the dtype's
-    name): dlcore truncated float indices (take(x, [0.7, 2.2]) read elements 0 and 2) and
-    took a float mask's nonzeros."""
+def _index_dtype(key: str, allowed: str, message: str):
+    """PyTorch's refusal of an index tensor (the second argument, or ``key``) whose dtype is
+    not ``allowed`` (``message`` with the dtype's name): dlcore truncated float indices
+    (take(x, [0.7, 2.2]) read elements 0 and 2) and took a float mask's nonzeros."""
     def check(args, kwargs):
-        t = args[pos] if len(args) > pos else kwargs.get(key)
-        if isinstance(t, Tensor) and t._buf.dtype.kind + t._buf.dtype.name[-2:] not in allowed:
+        t = args[1] if len(args) > 1 else kwargs.get(key)
+        if isinstance(t, Tensor) and t._buf.dtype.name != allowed:
             raise RuntimeError(message.format(_legacy(t._buf.dtype)))
     return check
 
 
-for _ns, _pos in (("torch", 1), ("Tensor", 1)):
-    CHECKS[(_ns, "take")] = _index_dtype(_pos, "index", "i64",
+for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index)
+    CHECKS[(_ns, "take")] = _index_dtype("index", "int64",
                                          "take(): Expected a long tensor for index, but got {}")
     CHECKS[(_ns, "take_along_dim")] = _index_dtype(
-        _pos, "indices", "i64", "torch.take_along_dim(): dtype of indices should be Long but "
+        "indices", "int64", "torch.take_along_dim(): dtype of indices should be Long but "
         "got {}")
     CHECKS[(_ns, "tensor_split")] = _index_dtype(
-        _pos, "indices_or_sections", "i64", "tensor_split expected tensor_indices_or_sections "
+        "indices_or_sections", "int64", "tensor_split expected tensor_indices_or_sections "
         "to have dtype of long, but got {}")
     CHECKS[(_ns, "masked_select")] = _index_dtype(
-        _pos, "mask", "bol", "masked_select: expected BoolTensor for mask")
+        "mask", "bool", "masked_select: expected BoolTensor for mask")
 
 
 def install(torch) -> None:
