@@ -467,20 +467,18 @@ def _stack_parse(args, kw):
         plan = _stack_plan(kernel, bufs, dim, k)
     if plan is None:
         return None
-    run, full, new, cparams, grad = plan
-    out = run(*bufs).reshape(full) if new is None else run(*[b.reshape(new) for b in bufs])
+    run, full, view, last, cparams, grad = plan
+    out = run(*[b.reshape(view) for b in bufs]) if last else run(*bufs).reshape(full)
     rg = False
     if grad and STATE.enabled:
         for t in ts:
             rg = rg or t._rg
     if not rg:
         return _make(out)
-    d = cparams["axis"]
-    new = full[:d] + (1,) + full[d + 1:]
-    eparams = {"axes": (d,)}
+    eparams = {"axes": (cparams["axis"],)}
     views, parents, edges = [], [], []
     for t in ts:
-        c = t._buf.reshape(new)
+        c = t._buf.reshape(view)
         version = t._version
         if t._rg:
             p = t._node or leaf_node(t)
@@ -500,8 +498,9 @@ def _stack_parse(args, kw):
 
 
 def _stack_plan(kernel, bufs, dim, k):
-    """``(run, full shape, each buffer's view shape or None, concatenate's params, grad)``;
-    None where the lane does not take the call (the general entry raises its errors)."""
+    """``(run, full shape, expand_dims's view shape, last: the new axis is the last (run
+    takes the views), concatenate's params, grad)``; None where the lane does not take the
+    call (the general entry raises its errors)."""
     b = bufs[0]
     shape, dtype = b.shape, b.dtype
     nd = len(shape) + 1
@@ -518,9 +517,9 @@ def _stack_plan(kernel, bufs, dim, k):
         aval = _concatenate_p.abstract_eval(*[e] * n, axis=d)
     except Exception:  # noqa: BLE001 - the general path raises its own error
         return None
-    new = None if d < nd - 1 else e.shape
-    run = small([shape if new is None else new] * n, [dtype] * n, axis=d)
-    plan = (run, aval.shape, new, {"axis": d}, is_inexact(dtype))
+    last = d == nd - 1
+    run = small([e.shape if last else shape] * n, [dtype] * n, axis=d)
+    plan = (run, aval.shape, e.shape, last, {"axis": d}, is_inexact(dtype))
     if len(_PLANS) > 4096:
         _PLANS.clear()
     _PLANS[k] = plan
