@@ -30,8 +30,6 @@ def _target(ns):
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 
 
-
-
 def _inplace(method, name, prim=None):
     # A binary elementwise primitive first tries Tensor._into (the kernel writes into self).
     into = getattr(prim.kernels.get("cpu"), "into", None) \
