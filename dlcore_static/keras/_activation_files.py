@@ -1,23 +1,23 @@
 """``hard_sigmoid`` in Keras model files: one name, two formulas.
 
 Keras 2 (and tf.keras of TensorFlow 1 and 2) define ``hard_sigmoid(x) = clip(0.2 x + 0.5, 0, 1)``
-and make it the default ``recurrent_activation`` of ``LSTM``, ``GRU`` and ``ConvLSTM2D``; that
-is dlcore's ``activations.hard_sigmoid``, what TF1-era programs expect.  Keras 3 redefined the
-name: ``hard_sigmoid(x) = relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)``, and reads the string
-``"hard_sigmoid"`` in every file (its ``.keras`` files and the legacy ``.h5`` ones alike) with
-its own formula.  A model written with the bare name therefore predicted differently in real
-Keras 3 (a default dlcore LSTM: gates ``0.2 z + 0.5`` became ``z / 6 + 0.5``).
+and made it the default ``recurrent_activation`` of ``LSTM``, ``GRU`` and ``ConvLSTM2D``.  Keras 3
+redefined the name: ``hard_sigmoid(x) = relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)``, and reads
+the string ``"hard_sigmoid"`` in every file (its ``.keras`` files and the legacy ``.h5`` ones
+alike) with its own formula.  dlcore's ``activations.hard_sigmoid`` is Keras 3's (and the
+recurrent layers default to Keras 3's ``sigmoid``); Keras 2's formula is :func:`keras2_hard_sigmoid`,
+what a Keras 2 file's bare ``"hard_sigmoid"`` means.
 
-So in the files dlcore writes (both formats) the Keras 2 function is a registered function,
-``{"class_name": "function", "config": "dlcore>keras2_hard_sigmoid"}``, which real Keras 3
-refuses to load with its own "Could not locate function" error unless the program passes
-``custom_objects={"dlcore>keras2_hard_sigmoid": fn}`` (never a silently different model), and
-which dlcore reads back as Keras 2's function.  Keras 3's formula, met in a file, is
-:func:`keras3_hard_sigmoid`; it is written as ``"hard_sigmoid"`` in a ``.keras`` file and as the
-registered ``"dlcore>keras3_hard_sigmoid"`` in an ``.h5`` file (whose ``keras_version`` 2.2.4
-makes a bare ``"hard_sigmoid"`` Keras 2's).  Reading, a bare ``"hard_sigmoid"`` is Keras 3's in
-a ``.keras`` file or an ``.h5`` file of ``keras_version`` 3 or later, Keras 2's in an older
-``.h5`` file (a genuine Keras 2 file, or one dlcore wrote before this rule).
+Writing, Keras 2's function is a registered function,
+``{"class_name": "function", "config": "dlcore>keras2_hard_sigmoid"}``, in both formats: real
+Keras 3 refuses to load it with its own "Could not locate function" error unless the program
+passes ``custom_objects={"dlcore>keras2_hard_sigmoid": fn}`` (never a silently different
+model), and dlcore reads it back as Keras 2's function.  Keras 3's is written as
+``"hard_sigmoid"`` in a ``.keras`` file and as the registered ``"dlcore>keras3_hard_sigmoid"`` in
+an ``.h5`` file (whose ``keras_version`` 2.2.4 makes a bare ``"hard_sigmoid"`` Keras 2's).
+Reading, a bare ``"hard_sigmoid"`` is Keras 3's in a ``.keras`` file or an ``.h5`` file of
+``keras_version`` 3 or later, Keras 2's in an older ``.h5`` file (a genuine Keras 2 file, or one
+dlcore wrote before this rule).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ K3_NAME = "dlcore>keras3_hard_sigmoid"
 _KEEP = object()                    # (a converter's "not mine: walk into it")
 
 
-def keras3_hard_sigmoid(x):
-    """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6`` (``clip(x / 6 + 0.5, 0, 1)``)."""
-    return _ops.div(_ops.relu6(_ops.add(x, 3.0)), 6.0)
+def keras2_hard_sigmoid(x):
+    """Keras 2's (and tf.keras's) ``hard_sigmoid``: ``clip(0.2 x + 0.5, 0, 1)``."""
+    return _ops.minimum(_ops.maximum(_ops.add(_ops.mul(x, 0.2), 0.5), 0.0), 1.0)
 
 
 def _registered(name: str) -> dict:
@@ -60,9 +60,9 @@ def for_file(cfg: Any, keras3: bool) -> Any:
     """``cfg`` (a model configuration from ``layer_config``) with its ``hard_sigmoid`` values
     written for a ``.keras`` (``keras3``) or ``.h5`` file, as the module docstring says."""
     def convert(v):
-        if v == "hard_sigmoid":
+        if v == keras2_hard_sigmoid.__name__:
             return _registered(K2_NAME)
-        if v == keras3_hard_sigmoid.__name__:
+        if v == "hard_sigmoid":
             return "hard_sigmoid" if keras3 else _registered(K3_NAME)
         return _KEEP
     return _map_activations(cfg, convert)
@@ -75,10 +75,10 @@ def from_file(cfg: Any, keras3: bool) -> Any:
 
     def convert(v):
         if v == "hard_sigmoid":
-            return keras3_hard_sigmoid if keras3 else activations.hard_sigmoid
+            return activations.hard_sigmoid if keras3 else keras2_hard_sigmoid
         if isinstance(v, dict) and v.get("class_name") == "function" \
                 and v.get("config") in (K2_NAME, K3_NAME):
-            return activations.hard_sigmoid if v["config"] == K2_NAME else keras3_hard_sigmoid
+            return keras2_hard_sigmoid if v["config"] == K2_NAME else activations.hard_sigmoid
         return _KEEP
     return _map_activations(cfg, convert)
 

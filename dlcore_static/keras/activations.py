@@ -27,8 +27,10 @@ def exponential(x): return _ops.exp(x)
 
 
 def hard_sigmoid(x):
-    """``clip(0.2 x + 0.5, 0, 1)``."""
-    return _ops.minimum(_ops.maximum(_ops.add(_ops.mul(x, 0.2), 0.5), 0.0), 1.0)
+    """Keras 3's ``relu6(x + 3) / 6`` (``clip(x / 6 + 0.5, 0, 1)``).  Keras 2 and tf.keras
+    named ``clip(0.2 x + 0.5, 0, 1)`` so; their model files are read with that formula
+    (``_activation_files.keras2_hard_sigmoid``)."""
+    return _ops.div(_ops.relu6(_ops.add(x, 3.0)), 6.0)
 
 
 def softmax(x, axis=-1):

@@ -81,7 +81,8 @@ def make(cls: str, c: dict, make_layer: Callable, layers, kwargs: dict, error) -
                         "supported by dlcore")
         if c.get("stateful"):       # (its batch size: from the model's batch_input_shape)
             kwargs["stateful"] = True
-        if cls == "GRU":
+        if cls == "GRU":        # (no key: an old Keras 2 file, whose GRU had no reset_after:
+            #                        False; Keras 3 files and dlcore's always write it)
             kwargs["reset_after"] = bool(c.get("reset_after", False))
         return getattr(layers, cls)(**kwargs)
     rec = c.get("layer")

@@ -63,12 +63,12 @@ def test_keras3_weights_layout_of_recurrent_layers(tmp_path, keras3):
         f.visititems(lambda n, o: shapes.__setitem__(n, o.shape)
                      if isinstance(o, h5py.Dataset) else None)
     assert shapes["layers/lstm/cell/vars/0"] == (4, 16)
-    assert shapes["layers/gru/cell/vars/2"] == (12,)
+    assert shapes["layers/gru/cell/vars/2"] == (2, 12)        # Keras 3's reset_after=True
     assert shapes["layers/bidirectional/backward_layer/cell/vars/1"] == (3, 3)
     assert shapes["layers/time_distributed/layer/vars/0"] == (3, 5)
     L3 = keras3.layers
     k = keras3.Sequential([keras3.Input((3, 4)), L3.LSTM(4), L3.RepeatVector(2),
-                           L3.GRU(4, return_sequences=True, reset_after=False),
+                           L3.GRU(4, return_sequences=True),
                            L3.Bidirectional(L3.SimpleRNN(3, return_sequences=True),
                                             merge_mode="sum"),
                            L3.TimeDistributed(L3.Dense(5, activation="softmax"))])

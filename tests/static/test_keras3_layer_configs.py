@@ -26,10 +26,9 @@ EXCEPTIONS = {
     "CategoryEncoding": "dlcore writes sparse=False, Keras 3 writes no sparse key",
     "Discretization": "dlcore writes bin_boundaries as a list, Keras 3 as given (a tuple)",
 }
-#: classes whose *default* configs differ: dlcore keeps Keras 2's recurrent defaults
-#: (recurrent_activation 'hard_sigmoid', GRU reset_after False; Keras 3: 'sigmoid', True);
-#: compared with those arguments given (NON_DEFAULT)
-KERAS2_DEFAULTS = {"GRU", "LSTM", "GRUCell", "LSTMCell", "ConvLSTM2D"}
+#: classes whose *default* configs differ (none since the recurrent layers took Keras 3's
+#: recurrent_activation 'sigmoid' and GRU reset_after True; Keras 2's are in NON_DEFAULT)
+KERAS2_DEFAULTS: set[str] = set()
 A = {"Activation": ("relu",), "AlphaDropout": (0.1,), "GaussianDropout": (0.1,),
      "GaussianNoise": (0.1,), "SpatialDropout1D": (0.1,), "SpatialDropout2D": (0.1,),
      "SpatialDropout3D": (0.1,), "Dropout": (0.1,), "CenterCrop": (4, 4), "Resizing": (4, 4),

@@ -136,7 +136,8 @@ def test_custom_layer_with_backend_lambda_and_merges():
     want = [sv + lv, sv * lv, (sv + lv) / 2, np.maximum(sv, lv), sv - lv,
             (sv * lv).sum(1, keepdims=True), x.reshape(5, 2, 2),
             x.reshape(5, 2, 2).transpose(0, 2, 1), np.where(x > 0, x, 0.1 * x),
-            np.where(x > 0, x, 0.5 * np.expm1(x)), x, np.clip(0.2 * x + 0.5, 0, 1),
+            np.where(x > 0, x, 0.5 * np.expm1(x)), x,
+            np.clip(x / 6 + 0.5, 0, 1),                         # Keras 3's hard_sigmoid
             1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)),
             np.exp(e) / np.exp(e).sum(1, keepdims=True), np.repeat(x[:, None], 3, 1)]
     for g, w in zip(got, want):

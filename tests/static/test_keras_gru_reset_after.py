@@ -28,22 +28,28 @@ def test_gru_reset_after_same_outputs_as_keras3():
     keras.backend.clear_session()
     x = keras.Input((5, 3))
     m = L.Masking(0.0)(x)
-    layers = [L.GRU(4, reset_after=True, recurrent_activation="sigmoid", return_sequences=True),
-              L.GRU(4, reset_after=True, recurrent_activation="sigmoid", go_backwards=True),
-              L.RNN(L.GRUCell(4, reset_after=True, recurrent_activation="sigmoid"),
-                    return_sequences=True)]
-    model = keras.Model(x, [layers[0](m), layers[1](m), layers[2](x)])
-    for ly in layers:
+    # both libraries' defaults (Keras 3: reset_after=True, recurrent_activation='sigmoid'), and
+    # Keras 2's GRU asked for explicitly (reset_after=False: one bias row)
+    k2 = {"reset_after": False, "recurrent_activation": "sigmoid"}
+    layers = [L.GRU(4, return_sequences=True), L.GRU(4, go_backwards=True),
+              L.RNN(L.GRUCell(4), return_sequences=True), L.GRU(4, **k2)]
+    model = keras.Model(x, [layers[0](m), layers[1](m), layers[2](x), layers[3](m)])
+    w2 = [w[0], w[1], w[2][0] + w[2][1]]
+    for ly in layers[:3]:
         assert [v.shape for v in ly.get_weights()] == [(3, 12), (4, 12), (2, 12)]
         ly.set_weights(w)
+    layers[3].set_weights(w2)
+    assert layers[0].get_config()["reset_after"] is True
+    assert layers[0].get_config()["recurrent_activation"] == "sigmoid"
     got = model.predict(X)
     kx = k3.Input((5, 3))
     km = k3.layers.Masking(0.0)(kx)
     kl = [k3.layers.GRU(4, return_sequences=True), k3.layers.GRU(4, go_backwards=True),
-          k3.layers.RNN(k3.layers.GRUCell(4), return_sequences=True)]
-    kmodel = k3.Model(kx, [kl[0](km), kl[1](km), kl[2](kx)])
-    for ly in kl:
+          k3.layers.RNN(k3.layers.GRUCell(4), return_sequences=True), k3.layers.GRU(4, **k2)]
+    kmodel = k3.Model(kx, [kl[0](km), kl[1](km), kl[2](kx), kl[3](km)])
+    for ly in kl[:3]:
         ly.set_weights(w)
+    kl[3].set_weights(w2)
     for a, b in zip(got, kmodel.predict(X, verbose=0)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 

@@ -15,13 +15,27 @@ from dlcore_static.keras.layers import recurrent as R
 from dlcore_static.keras.models import Model, Sequential
 
 
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 def _hsig(x):
+    """Keras 2's ``hard_sigmoid`` (what the explicit Keras 2 arguments below ask for)."""
     return np.clip(0.2 * x + 0.5, 0, 1)
 
 
-def _np_keras(kind, x, w, mask=None, backwards=False):
-    """x (B, T, D); returns (sequence outputs, final states) as Keras computes them."""
+def _keras2_hard_sigmoid(x):
+    return K.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def _np_keras(kind, x, w, mask=None, backwards=False, gate=_sig):
+    """x (B, T, D); returns (sequence outputs, final states) as Keras computes them, with
+    recurrent activation ``gate`` (Keras 3's default sigmoid) and, for a GRU whose bias has
+    two rows, Keras 3's default ``reset_after=True`` (the reset gate after the matmul)."""
     k, u, b = w
+    rb = None
+    if b.ndim == 2:                                     # GRU reset_after: input, recurrent
+        b, rb = b
     B, T, _ = x.shape
     n = u.shape[0]
     h = np.zeros((B, n))
@@ -33,12 +47,18 @@ def _np_keras(kind, x, w, mask=None, backwards=False):
         if kind == "LSTM":
             z = xw + h @ u
             i, f, g, o = np.split(z, 4, -1)
-            c2 = _hsig(f) * c + _hsig(i) * np.tanh(g)
-            h2 = _hsig(o) * np.tanh(c2)
+            c2 = gate(f) * c + gate(i) * np.tanh(g)
+            h2 = gate(o) * np.tanh(c2)
+        elif kind == "GRU" and rb is not None:
+            xz, xr, xh = np.split(xw, 3, -1)
+            hz, hr, hu = np.split(h @ u + rb, 3, -1)
+            zt, r = gate(xz + hz), gate(xr + hr)
+            hh = np.tanh(xh + r * hu)
+            h2, c2 = zt * h + (1 - zt) * hh, c
         elif kind == "GRU":
             xz, xr, xh = np.split(xw, 3, -1)
-            zt = _hsig(xz + h @ u[:, :n])
-            r = _hsig(xr + h @ u[:, n:2 * n])
+            zt = gate(xz + h @ u[:, :n])
+            r = gate(xr + h @ u[:, n:2 * n])
             hh = np.tanh(xh + (r * h) @ u[:, 2 * n:])
             h2, c2 = zt * h + (1 - zt) * hh, c
         else:
@@ -51,21 +71,30 @@ def _np_keras(kind, x, w, mask=None, backwards=False):
     return np.stack(outs, 1), (h, c)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
-@pytest.mark.parametrize("backwards", [False, True])
-def test_recurrent_layer_with_mask_matches_numpy(kind, backwards):
+@pytest.mark.parametrize("kind,backwards,keras2", [
+    ("LSTM", False, False), ("GRU", False, False), ("SimpleRNN", False, False),
+    ("LSTM", True, False), ("GRU", True, False), ("SimpleRNN", True, False),
+    ("LSTM", False, True), ("GRU", True, True)])     # Keras 2's defaults, asked for explicitly
+def test_recurrent_layer_with_mask_matches_numpy(kind, backwards, keras2):
     ids = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])
     from dlcore_static.keras import Input
     inp = Input(shape=(5,), dtype="int32")
     emb = R.Embedding(10, 3, mask_zero=True)
+    kw = {}
+    if keras2:
+        kw = {"recurrent_activation": _keras2_hard_sigmoid}
+        if kind == "GRU":
+            kw["reset_after"] = False
     layer = getattr(R, kind)(4, return_sequences=True, return_state=True,
-                             go_backwards=backwards)
+                             go_backwards=backwards, **kw)
     outs = layer(emb(inp))
     model = Model(inp, outs)
     got = model.predict(ids)
     E = emb.get_weights()[0]
     w = layer.get_weights()
-    ref, (h, c) = _np_keras(kind, E[ids], w, ids != 0, backwards)
+    if kind == "GRU":
+        assert w[2].shape == ((3 * 4,) if keras2 else (2, 3 * 4))
+    ref, (h, c) = _np_keras(kind, E[ids], w, ids != 0, backwards, _hsig if keras2 else _sig)
     np.testing.assert_allclose(got[0], ref, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got[1], h, rtol=1e-5, atol=1e-6)
     if kind == "LSTM":

@@ -11,7 +11,7 @@ recurrent one stride 1, ``'same'``) and Keras's gate order i, f, c, o::
 
 The input convolution of every step is one batched conv before the loop (time folded into the
 batch); the loop is the ``while_loop`` the other recurrent layers use.  ``recurrent_activation``
-defaults to ``hard_sigmoid`` as Keras 2's (Keras 3 uses ``sigmoid``), ``unit_forget_bias``
+defaults to ``sigmoid`` as Keras 3's (Keras 2's was ``hard_sigmoid``), ``unit_forget_bias``
 starts the forget gate's bias at 1.  Not supported: ``channels_first``, ``stateful``, dropout
 (NotImplementedError rather than a different layer).
 """
@@ -43,7 +43,7 @@ def _pair(v, what):
 class ConvLSTM2D(Layer):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1), activation="tanh",
-                 recurrent_activation="hard_sigmoid", use_bias=True,
+                 recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,

@@ -6,12 +6,12 @@
 A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
-Keras' gate orders i, f, c, o and z, r, h, GRU's ``reset_after`` False unless asked (Keras 2.2's
-default; True: two bias rows, the reset gate after the matmul), default recurrent activation
-``hard_sigmoid`` as in Keras 2.2 / tf.keras 1.x).  Where a mask says a step is padding, the
-state and the output keep their previous values (Keras' ``K.rnn``).  Masks travel beside the
-tensors (``engine.MASKS``, filled from each layer's ``compute_mask``): ``Embedding(mask_zero=
-True)`` and ``Masking`` make them, layers that support masking pass them on, the recurrent
+Keras' gate orders i, f, c, o and z, r, h; Keras 3's defaults: GRU's ``reset_after`` True
+(two bias rows, the reset gate after the matmul; False is Keras 2.2's GRU), recurrent
+activation ``sigmoid`` (Keras 2.2 / tf.keras 1.x defaulted to their ``hard_sigmoid``)).
+Where a mask says a step is padding, the state and the output keep their previous values
+(Keras' ``K.rnn``).  Masks travel beside the tensors (``engine.MASKS``, filled from each
+layer's ``compute_mask``): ``Embedding(mask_zero=True)`` and ``Masking`` make them, layers that support masking pass them on, the recurrent
 layers read them (and pass them on with ``return_sequences``).
 """
 
@@ -121,7 +121,7 @@ class _Recurrent(Layer):
     _gates = 1
     _states = 1
 
-    def __init__(self, units: int, activation="tanh", recurrent_activation="hard_sigmoid",
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
                  use_bias: bool = True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias: bool = True, kernel_regularizer=None,
@@ -354,13 +354,13 @@ def gru_step(layer, xw, h, masks=None):
 
 
 class GRU(_Recurrent):
-    """Keras' GRU: gates z, r, h; ``reset_after`` (default False as Keras 2.2; Keras 3 and
-    tf.keras default to True) applies the reset gate after the recurrent matmul and keeps two
+    """Keras' GRU: gates z, r, h; ``reset_after`` (default True as Keras 3 and tf.keras 2;
+    Keras 2.2's was False) applies the reset gate after the recurrent matmul and keeps two
     bias rows ``(2, 3 units)``: the input's and the recurrent one."""
 
     _gates = 3
 
-    def __init__(self, units: int, *args, reset_after: bool = False, **kwargs):
+    def __init__(self, units: int, *args, reset_after: bool = True, **kwargs):
         self.reset_after = bool(reset_after)
         super().__init__(units, *args, **kwargs)
         self._config["reset_after"] = self.reset_after

@@ -20,7 +20,8 @@ arguments (built-in cells and stacks of them; a user's cell needs ``backward_lay
 
 The built-in cells compute what the fused layers compute (``recurrent.py``), with the same
 weights ``kernel``, ``recurrent_kernel``, ``bias`` (gate orders i, f, c, o and z, r, h; GRU's
-bias ``(2, 3 units)`` with ``reset_after=True``) and Keras 2's defaults (``recurrent_activation='hard_sigmoid'``), so
+bias ``(2, 3 units)`` with ``reset_after=True``) and Keras 3's defaults (``recurrent_activation=
+'sigmoid'``, ``reset_after=True``), so
 ``RNN(LSTMCell(n))`` with an ``LSTM(n)``'s weights gives that layer's outputs.
 """
 
@@ -49,7 +50,7 @@ class _Cell(Layer):
     recurrent_kernel: Any
     bias: Any
 
-    def __init__(self, units: int, activation="tanh", recurrent_activation="hard_sigmoid",
+    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
                  use_bias: bool = True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias: bool = True, kernel_regularizer=None,
@@ -153,7 +154,7 @@ class GRUCell(_Cell):
 
     _gates = 3
 
-    def __init__(self, units: int, *args, reset_after: bool = False, **kwargs):
+    def __init__(self, units: int, *args, reset_after: bool = True, **kwargs):
         super().__init__(units, *args, **kwargs)
         self.reset_after = bool(reset_after)
         self._args["reset_after"] = self.reset_after

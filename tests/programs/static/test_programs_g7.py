@@ -56,7 +56,7 @@ def test_babi_memnn_matches_keras3(capsys, keras3):  # noqa: F811
     m, c, q = em(s_in), ec(s_in), eq(q_in)
     match = L.Activation("softmax")(L.dot([m, q], axes=(2, 2)))
     response = L.Permute((2, 1))(L.add([match, c]))
-    lstm = L.LSTM(8, recurrent_activation=lambda x: keras3.ops.clip(0.2 * x + 0.5, 0.0, 1.0))
+    lstm = L.LSTM(8)
     dense = L.Dense(vs)
     ans = L.Activation("softmax")(dense(lstm(L.concatenate([response, q]))))
     ref = keras3.Model([s_in, q_in], ans)
@@ -162,11 +162,11 @@ def test_premade_dnn_classifier_on_iris_columns(capsys, monkeypatch):
 
 
 def _lstm_dense(weights, xs, carry: bool):
-    """Keras 2's LSTM (hard_sigmoid gates) + Dense over single-step samples, in float64, the
+    """Keras 3's LSTM (sigmoid gates) + Dense over single-step samples, in float64, the
     states carried from sample to sample (stateful, batch 1) or started at zeros each time."""
     W, U, b, Wd, bd = (np.asarray(w, np.float64) for w in weights)
     n = U.shape[0]
-    hs = lambda z: np.clip(0.2 * z + 0.5, 0, 1)      # noqa: E731
+    hs = lambda z: 1.0 / (1.0 + np.exp(-z))
     h, c, out = np.zeros(n), np.zeros(n), []
     for x in xs:
         if not carry:

@@ -3,8 +3,8 @@ mnist_irnn, mnist_hierarchical_rnn) and "Deep Learning with Python"'s Boston hou
 regression, in this folder as keras_*.py / dlwp_*.py (as written; tiny sizes, synthetic data),
 run as scripts on dlcore_static.keras.  Each trained model is rebuilt in real Keras 3 (NumPy
 backend: inference only) with the same weights: predictions and evaluate()'s loss must agree
-with dlcore's, and the printed test scores with both.  Keras 2's LSTM defaults to
-recurrent_activation='hard_sigmoid' = clip(0.2 x + 0.5, 0, 1), given to the Keras 3 twins."""
+with dlcore's, and the printed test scores with both (both libraries run their recurrent
+defaults: Keras 3's recurrent_activation='sigmoid' and GRU reset_after=True)."""
 
 from __future__ import annotations
 
@@ -121,10 +121,9 @@ def test_mnist_hierarchical_rnn_time_distributed_lstm(capsys, keras3):  # noqa: 
     model = env["model"]
     assert tuple(model.layers[1].output_shape) == (None, 5, 8)
     L = keras3.layers
-    k2 = lambda t: keras3.ops.clip(0.2 * t + 0.5, 0.0, 1.0)
     inp = keras3.Input((5, 5, 1))
-    h = L.TimeDistributed(L.LSTM(8, recurrent_activation=k2))(inp)
-    h = L.LSTM(8, recurrent_activation=k2)(h)
+    h = L.TimeDistributed(L.LSTM(8))(inp)
+    h = L.LSTM(8)(h)
     ref = keras3.Model(inp, L.Dense(4, activation="softmax")(h))
     _same_as_keras3(ref, model, env["x_test"], env["y_test"], out)
 
@@ -160,9 +159,7 @@ def test_dlwp_temperature_gru_fit_generator_recurrent_dropout(capsys, keras3):  
     assert tuple(model.layers[0].input_shape) == (None, None, 4)
     L = keras3.layers
     ref = keras3.Sequential([keras3.Input((None, 4)),
-                             L.GRU(16, reset_after=False,       # Keras 2's GRU
-                                   recurrent_activation=lambda t: keras3.ops.clip(
-                                       0.2 * t + 0.5, 0.0, 1.0)),
+                             L.GRU(16),
                              L.Dense(1)])
     ref.set_weights(model.get_weights())
     test_gen = gen(env["float_data"], lookback=60, delay=6, min_index=1001, max_index=None,
