@@ -66,6 +66,14 @@ _concatenate_p = _ops.shape.concatenate_p
 _PLANS: dict = {}
 
 
+def _keep(k, plan):
+    """``plan`` stored under ``k`` in ``_PLANS`` (cleared when it passes 4096 plans)."""
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[k] = plan
+    return plan
+
+
 def small_unary(prim, a, key, params_of):
     """The one-tensor fast lane (issue 19): ``prim(a, **params)`` for a CPU tensor ``a``
     outside autocast.  ``key`` is the caller's hashable digest of its arguments
@@ -127,10 +135,7 @@ def _plan1(prim, kernel, b, key, params_of, k):
             plan = (run or partial(kernel, **params), arg, params,
                     prim.differentiable and is_inexact(aval.dtype),
                     (1 if prim.differentiable else 2) if prim.view else 0)
-    if len(_PLANS) > 4096:
-        _PLANS.clear()
-    _PLANS[k] = plan
-    return plan
+    return _keep(k, plan)
 
 
 def small_many(prim, tensors, bufs, key, params_of):
@@ -191,10 +196,7 @@ def _plan_many(prim, kernel, bufs, key, params_of, k):
                 if small is not None else None
             plan = (run or partial(kernel, **params), params,
                     prim.differentiable and is_inexact(aval.dtype))
-    if len(_PLANS) > 4096:
-        _PLANS.clear()
-    _PLANS[k] = plan
-    return plan
+    return _keep(k, plan)
 
 
 
@@ -520,10 +522,7 @@ def _stack_plan(kernel, bufs, dim, k):
     last = d == nd - 1
     run = small([e.shape if last else shape] * n, [dtype] * n, axis=d)
     plan = (run, aval.shape, e.shape, last, {"axis": d}, is_inexact(dtype))
-    if len(_PLANS) > 4096:
-        _PLANS.clear()
-    _PLANS[k] = plan
-    return plan
+    return _keep(k, plan)
 
 
 # ----------------------------------------------------------------------------- install
