@@ -2,9 +2,8 @@
 imdb_cnn_lstm, mnist_siamese, variational_autoencoder; in this folder as keras_*.py, tiny
 sizes, synthetic data), run as scripts on dlcore_static.keras.  Their printed results are
 checked against NumPy recomputations, and the trained recurrent models against real Keras 3
-(NumPy backend, inference only) given the same weights.  Keras 2's recurrent layers default to
-recurrent_activation='hard_sigmoid', clip(0.2 x + 0.5, 0, 1), which Keras 3 renamed: its
-hard_sigmoid is clip(x / 6 + 0.5, 0, 1), so the Keras 3 twins are given Keras 2's function."""
+(NumPy backend, inference only) given the same weights; both libraries run their defaults
+(Keras 3's recurrent_activation='sigmoid')."""
 
 from __future__ import annotations
 
@@ -16,10 +15,6 @@ import pytest
 from test_programs_keras import keras3, line, numbers, run_program  # noqa: F401
 
 HERE = os.path.dirname(__file__)
-
-
-def _hard_sigmoid_k2(k3):
-    return lambda x: k3.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
 def _losses(out: str) -> np.ndarray:
@@ -44,11 +39,10 @@ def test_addition_rnn_seq2seq_saved_and_loaded(capsys, tmp_path, keras3):  # noq
         guess = ctable.decode(model.predict(ctable.encode(q[::-1], 3)[None])[0])
         assert ln.endswith((" OK " if guess == t else " .. ") + guess)
     assert "max |restored - model|: 0.00e+00" in out
-    k2 = _hard_sigmoid_k2(keras3)
     L = keras3.layers
-    ref = keras3.Sequential([keras3.Input((3, 12)), L.LSTM(32, recurrent_activation=k2),
+    ref = keras3.Sequential([keras3.Input((3, 12)), L.LSTM(32),
                              L.RepeatVector(2),
-                             L.LSTM(32, return_sequences=True, recurrent_activation=k2),
+                             L.LSTM(32, return_sequences=True),
                              L.TimeDistributed(L.Dense(12, activation="softmax"))])
     ref.set_weights(model.get_weights())
     np.testing.assert_allclose(ref.predict(x_val.astype("float32"), verbose=0), p, atol=1e-5)
@@ -67,7 +61,7 @@ def test_lstm_text_generation_samples_from_predict(capsys, keras3):  # noqa: F81
     model, x = env["model"], env["x"]
     L = keras3.layers
     ref = keras3.Sequential([keras3.Input(x.shape[1:]),
-                             L.LSTM(32, recurrent_activation=_hard_sigmoid_k2(keras3)),
+                             L.LSTM(32),
                              L.Dense(x.shape[2], activation="softmax")])
     ref.set_weights(model.get_weights())
     p = model.predict(x)
@@ -86,7 +80,7 @@ def test_imdb_cnn_lstm(capsys, keras3):  # noqa: F811
     L = keras3.layers
     ref = keras3.Sequential([keras3.Input((24,)), L.Embedding(20, 8), L.Dropout(0.25),
                              L.Conv1D(8, 3, activation="relu"), L.MaxPooling1D(2),
-                             L.LSTM(8, recurrent_activation=_hard_sigmoid_k2(keras3)),
+                             L.LSTM(8),
                              L.Dense(1), L.Activation("sigmoid")])
     ref.set_weights(model.get_weights())
     p = ref.predict(x_test, verbose=0)[:, 0].astype(np.float64)
@@ -170,11 +164,10 @@ def test_lstm_seq2seq_initial_state_and_inference_models(capsys, keras3):  # noq
     assert last < 0.2 * first
     assert int(re.search(r"decoded correctly: (\d)/8", out).group(1)) >= 6
     model, enc_in, dec_in = env["model"], env["encoder_input_data"], env["decoder_input_data"]
-    k2 = _hard_sigmoid_k2(keras3)
     L = keras3.layers
     a, b = keras3.Input((None, enc_in.shape[2])), keras3.Input((None, dec_in.shape[2]))
-    _, h, c = L.LSTM(32, return_state=True, recurrent_activation=k2)(a)
-    y = L.LSTM(32, return_sequences=True, recurrent_activation=k2)(b, initial_state=[h, c])
+    _, h, c = L.LSTM(32, return_state=True)(a)
+    y = L.LSTM(32, return_sequences=True)(b, initial_state=[h, c])
     ref = keras3.Model([a, b], L.Dense(dec_in.shape[2], activation="softmax")(y))
     ref.set_weights(model.get_weights())
     np.testing.assert_allclose(ref.predict([enc_in[:16], dec_in[:16]], verbose=0),
