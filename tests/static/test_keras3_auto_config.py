@@ -12,14 +12,7 @@ import numpy as np
 import pytest
 
 from dlcore_static import keras
-
-
-def _keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
+from tests.io.real_keras import keras3
 
 
 def _classes(K: Any) -> dict:
@@ -61,7 +54,7 @@ def _norm(cfg: dict) -> dict:
 
 @pytest.mark.parametrize("cls,args,kw", CASES)
 def test_auto_config_equals_keras3(cls, args, kw):
-    k3 = _keras3()
+    k3 = keras3()
     ours = _classes(keras)[cls](*args, **kw).get_config()
     theirs = _classes(k3)[cls](*args, **kw).get_config()
     assert _norm(ours) == _norm(theirs)
@@ -69,7 +62,7 @@ def test_auto_config_equals_keras3(cls, args, kw):
 
 @pytest.mark.parametrize("cls,args", [("C", (np.zeros(2),)), ("D", (1,))])
 def test_not_automatic_raises_keras3_error(cls, args, tmp_path):
-    k3 = _keras3()
+    k3 = keras3()
     with pytest.raises(NotImplementedError) as theirs:
         _classes(k3)[cls](*args).get_config()
     with pytest.raises(NotImplementedError) as ours:

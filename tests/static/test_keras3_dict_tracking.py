@@ -6,25 +6,17 @@ and real Keras 3 loads dlcore's file and predicts the same."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 import pytest
 
 from dlcore_static import keras
+from tests.io.real_keras import keras3
 
 h5py = pytest.importorskip("h5py")
 X = np.random.RandomState(0).rand(8, 4).astype("float32")
 Y = np.random.RandomState(1).rand(8, 1).astype("float32")
-
-
-def _keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
 
 
 def _block_class(K: Any):
@@ -51,7 +43,7 @@ def _model(K: Any):
 
 
 def test_dict_sublayers_are_weights_as_keras3():
-    k3 = _keras3()
+    k3 = keras3()
     got = {}
     for name, K in (("dlcore", keras), ("keras", k3)):
         m = _model(K)
@@ -76,7 +68,7 @@ def test_fit_trains_the_layers_in_a_dict():
 
 
 def test_keras3_reads_dlcore_weights_file_with_dicts(tmp_path):
-    k3 = _keras3()
+    k3 = keras3()
     m = _model(keras)
     m.set_weights([np.random.RandomState(i).rand(*w.aval.shape).astype("float32")
                    for i, w in enumerate(m.weights)])

@@ -7,22 +7,14 @@ by the batch size (Keras 3's ``Layer.__call__``)."""
 from __future__ import annotations
 
 import csv
-import os
 
 import numpy as np
 import pytest
 
 from dlcore_static import keras
+from tests.io.real_keras import keras3
 
 X = np.random.RandomState(0).rand(6, 3).astype("float32")
-
-
-def _keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
 
 
 def _functional(K, reg=None):
@@ -32,7 +24,7 @@ def _functional(K, reg=None):
 
 
 def test_learning_rate_callbacks_log_keras3_key(tmp_path):
-    k3 = _keras3()
+    k3 = keras3()
     keys = {}
     for name, K in (("dlcore", keras), ("keras", k3)):
         m = _functional(K)[0]
@@ -63,7 +55,7 @@ def test_learning_rate_callbacks_log_keras3_key(tmp_path):
 
 
 def test_functional_model_shapes_as_keras3():
-    k3 = _keras3()
+    k3 = keras3()
     got = {}
     for name, K in (("dlcore", keras), ("keras", k3)):
         one, two = _functional(K)
@@ -75,7 +67,7 @@ def test_functional_model_shapes_as_keras3():
 
 
 def test_activity_regularizer_loss_is_per_sample():
-    k3 = _keras3()
+    k3 = keras3()
     m3 = _functional(k3, k3.regularizers.L2(0.1))[0]
     m3(X)
     want = float(m3.losses[0])
@@ -90,7 +82,7 @@ def test_activity_regularizer_loss_is_per_sample():
 
 
 def test_regularizer_functions_are_keras3_aliases():
-    k3 = _keras3()
+    k3 = keras3()
     for name, args, kw in (("l1", (0.1,), {}), ("l2", (0.2,), {}), ("l1_l2", (), {"l1": 0.1}),
                            ("l1_l2", (), {})):
         ours = getattr(keras.regularizers, name)(*args, **kw)

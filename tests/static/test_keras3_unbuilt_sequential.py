@@ -12,17 +12,10 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import keras
+from tests.io.real_keras import keras3
 
 X = np.random.RandomState(0).rand(8, 4).astype("float32")
 Y = np.random.RandomState(1).rand(8, 1).astype("float32")
-
-
-def _keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
 
 
 def _unbuilt(K):
@@ -38,7 +31,7 @@ def _no_names(cfg: dict) -> dict:
 
 
 def test_unbuilt_get_config_equals_keras3():
-    k3 = _keras3()
+    k3 = keras3()
     ours, theirs = _unbuilt(keras).get_config(), _unbuilt(k3).get_config()
     assert _no_names(ours) == _no_names(theirs)
     again = keras.Sequential.from_config(ours)
@@ -57,12 +50,12 @@ def test_unbuilt_save_and_load(tmp_path, suffix):
     assert m.built is False and [type(ly).__name__ for ly in m.layers] == ["Dense", "Dense"]
     assert m.predict(X, verbose=0).shape == (8, 1) and m.built
     if suffix == ".keras":
-        k = _keras3().models.load_model(path)
+        k = keras3().models.load_model(path)
         assert k.built is False and [ly.units for ly in k.layers] == [3, 1]
 
 
 def test_unbuilt_save_weights_refused_as_keras3(tmp_path):
-    k3 = _keras3()
+    k3 = keras3()
     with pytest.raises(ValueError) as theirs:
         _unbuilt(k3).save_weights(str(tmp_path / "k.weights.h5"))
     for name in ("m.weights.h5", "m.h5", "m.npz"):
