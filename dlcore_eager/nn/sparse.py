@@ -94,12 +94,19 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 def _scale_grad_by_freq(out: Tensor, input: Tensor) -> Tensor:
     """``out`` with the same values whose gradient is divided, at each position, by how often
     that position's index occurs in the whole ``input`` (PyTorch's ``scale_grad_by_freq``):
-    ``out.detach() + (out - out.detach()) * (1 / count)``, exact in value (``x + 0``)."""
+    ``out.detach() + (out - out.detach()) * (1 / count)``, whose backward multiplies by
+    ``1 / count`` whatever the values; its values are then ``out``'s own, written over the sum
+    (which is ``out`` except where ``out`` is inf, inf - inf = nan, or -0.0, -0.0 + 0.0 = 0.0)."""
     host = np.asarray(input.cpu()._buf)
     _, where, counts = np.unique(host.reshape(-1), return_inverse=True, return_counts=True)
     inv = (1.0 / counts[where]).reshape(host.shape + (1,)).astype(out._buf.dtype)
     frozen = out.detach()
-    return frozen + (out - frozen) * Tensor._wrap(inv).to(out.device)
+    res = frozen + (out - frozen) * Tensor._wrap(inv).to(out.device)
+    if isinstance(res._buf, np.ndarray):    # (the add's backward reads no values: safe)
+        res._buf[...] = out._buf
+    else:
+        res._buf.copy_to_device(out._buf)
+    return res
 
 
 class _SparseEmbedding(Function):

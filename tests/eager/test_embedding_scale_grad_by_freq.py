@@ -55,3 +55,20 @@ def test_embedding_bag_grad_fn_is_torchs(mode, psw):
         names.append((type(y.grad_fn).__name__,
                       [type(f).__name__ for f, _ in y.grad_fn.next_functions]))
     assert names[0] == names[1]
+
+
+def test_values_pass_through_exactly_inf_and_negative_zero():
+    # the output is the weight's rows as they are (torch: inf stays inf, -0.0 stays -0.0);
+    # the gradient is still divided by each index's count
+    got = []
+    for lib in (dt, torch):
+        w = lib.tensor([[float("inf"), -0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        out = lib.nn.functional.embedding(lib.tensor([[0, 1, 1], [2, 1, 0]]), w,
+                                          scale_grad_by_freq=True)
+        (out * lib.arange(12.0).reshape(2, 3, 2)).sum().backward()
+        v = out.detach().numpy()
+        got.append((v, np.signbit(v), w.grad.numpy(), out.grad_fn.name()))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    np.testing.assert_array_equal(got[0][1], got[1][1])
+    np.testing.assert_allclose(got[0][2], got[1][2], rtol=1e-6)
+    assert got[0][3] == got[1][3] == "EmbeddingBackward0"
