@@ -1,7 +1,9 @@
 """Keras 2's ``dropout`` and ``recurrent_dropout`` on LSTM, GRU and SimpleRNN (the IMDB LSTM
 example uses both): one mask per gate, the same at every time step of a batch, applied to the
 input and to the previous output before their matmuls; off outside training.  Checked against
-NumPy written from Keras 2.2's cells, with the uniform noise replaced by known arrays."""
+NumPy written from Keras 2.2's cells (their recurrent_activation hard_sigmoid and GRU
+reset_after=False given explicitly: Keras 3's defaults differ), with the uniform noise replaced
+by known arrays."""
 
 from __future__ import annotations
 
@@ -19,6 +21,11 @@ from dlcore_static.keras.models import Model, Sequential
 
 def _hsig(x):
     return np.clip(0.2 * x + 0.5, 0, 1)
+
+
+def _keras2_hard_sigmoid(x):
+    return K.clip(0.2 * x + 0.5, 0.0, 1.0)
+
 
 B, T, D, N = 3, 4, 5, 2
 RATE, REC_RATE = 0.3, 0.4
@@ -63,7 +70,9 @@ def test_dropout_masks_per_gate_constant_over_time_match_numpy(kind, monkeypatch
     monkeypatch.setattr(random_ops, "random_uniform_like", known_uniform)
     x = rng.standard_normal((B, T, D)).astype(np.float32)
     inp = Input(shape=(T, D))
-    layer = getattr(R, kind)(N, dropout=RATE, recurrent_dropout=REC_RATE)
+    k2 = {"LSTM": {"recurrent_activation": _keras2_hard_sigmoid},
+          "GRU": {"recurrent_activation": _keras2_hard_sigmoid, "reset_after": False}}
+    layer = getattr(R, kind)(N, dropout=RATE, recurrent_dropout=REC_RATE, **k2.get(kind, {}))
     model = Model(inp, layer(inp, training=True))
     got = model.predict(x)
     gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[kind]
