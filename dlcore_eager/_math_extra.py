@@ -28,6 +28,7 @@ import numpy as np
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
+from . import _host_grad as _hg
 from . import _tensor_ops as O
 from . import creation as _creation
 from ._graph import labelled
@@ -129,8 +130,9 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     from ._extra_ops import _broadcast_shape
     _broadcast_shape(input, values)     # (PyTorch's RuntimeError, not NumPy's ValueError)
     x, v = _host(input), _host(values)
-    return _like(np.heaviside(x, v).astype(x.dtype) if is_floating(x.dtype) else
-                 np.where(x == 0, v, (x > 0)).astype(x.dtype), input)
+    out = _like(np.heaviside(x, v).astype(x.dtype) if is_floating(x.dtype) else
+                np.where(x == 0, v, (x > 0)).astype(x.dtype), input)
+    return _hg.attach(out, "NotImplemented", (input, values), _hg.not_implemented("heaviside"))
 
 
 def nextafter(input: Tensor, other) -> Tensor:
@@ -145,7 +147,10 @@ def nextafter(input: Tensor, other) -> Tensor:
     if not is_floating(dt):             # (PyTorch has no integer kernel; NumPy made a float)
         raise NotImplementedError(f'"nextafter_cpu" not implemented for '
                                   f"'{D.from_numpy_dtype(dt)._legacy}'")
-    return _like(np.nextafter(_host(x), _host(o)).astype(dt, copy=False), input)
+    out = _like(np.nextafter(_host(x), _host(o)).astype(dt, copy=False), input)
+    # PyTorch's NextafterBackward0: the gradient passes to ``input``, zero to ``other``
+    return _hg.attach(out, "NextafterBackward0", (input, other),
+                      lambda g: (g.sum_to_size(input.shape), _creation.zeros_like(other)))
 
 
 def frexp(input: Tensor):
@@ -154,7 +159,10 @@ def frexp(input: Tensor):
     if not is_floating(input._buf.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     m, e = np.frexp(_host(input))
-    return frexp_result(_like(m, input), _like(e.astype(np.int32), input))
+    scale = _like(np.ldexp(np.ones((), m.dtype), -e).astype(m.dtype), input)
+    # PyTorch's FrexpBackward0: mantissa = input * 2^-exponent, so g * 2^-exponent
+    mantissa = _hg.attach(_like(m, input), "FrexpBackward0", (input,), lambda g: (g * scale,))
+    return frexp_result(mantissa, _like(e.astype(np.int32), input))
 
 
 def signbit(input: Tensor) -> Tensor:

@@ -27,6 +27,7 @@ import numpy as np
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
+from . import _host_grad as _hg
 from . import return_types
 from ._graph import labelled
 from ._host import host as _host
@@ -139,7 +140,11 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
     if density and hist.size:
         total = hist.sum()
         hist = (hist / (total * np.diff(edges))).astype(dt)
-    return histogram_result(_like(hist, input), _like(edges, input))
+    # PyTorch marks both results as needing grad, with a NotImplemented backward
+    ins = (input, bins, weight)
+    bw = _hg.not_implemented("histogram")
+    return histogram_result(_hg.attach(_like(hist, input), "NotImplemented", ins, bw),
+                            _hg.attach(_like(edges, input), "NotImplemented", ins, bw))
 
 
 def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: bool = False):
