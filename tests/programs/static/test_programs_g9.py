@@ -57,13 +57,10 @@ def test_conv_lstm_next_frame_matches_keras3(capsys, keras3):  # noqa: F811
     assert numbers(line(out, "next-frame pixel accuracy"))[0] > 0.8
     # the same network in Keras 3, same weights, both libraries' defaults
     L = keras3.layers
-    rec: dict = {}
     inp = keras3.Input((None, 8, 8, 1))
-    x = L.ConvLSTM2D(8, (3, 3), padding="same", return_sequences=True, activation="relu",
-                     **rec)(inp)
+    x = L.ConvLSTM2D(8, (3, 3), padding="same", return_sequences=True, activation="relu")(inp)
     x = L.BatchNormalization()(x)
-    x = L.ConvLSTM2D(8, (1, 1), padding="same", return_sequences=True, activation="relu",
-                     **rec)(x)
+    x = L.ConvLSTM2D(8, (1, 1), padding="same", return_sequences=True, activation="relu")(x)
     x = L.Conv3D(1, (3, 3, 3), activation="sigmoid", padding="same")(x)
     ref = keras3.Model(inp, x)
     assert ref.count_params() == 3417
