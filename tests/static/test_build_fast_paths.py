@@ -21,12 +21,6 @@ from dlcore.registry import AVal, Primitive, forget
 HERE = "test_build_fast_paths.py"
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    with tf.Graph().as_default() as g:
-        yield g
-
-
 def _line(fn, offset: int) -> str:
     return f"{HERE}:{fn.__code__.co_firstlineno + offset}"
 
