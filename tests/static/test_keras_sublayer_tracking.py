@@ -6,7 +6,6 @@ hold them in Keras 3's layout (real Keras 3 reads dlcore's file)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import keras
+from tests.io.real_keras import keras3
 
 h5py = pytest.importorskip("h5py")
 X = np.random.RandomState(0).rand(16, 4).astype("float32")
@@ -53,16 +53,8 @@ def _shapes(ws):
             for w in ws]
 
 
-def _keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
-
-
 def test_weights_order_and_freezing_as_keras3():
-    k3 = _keras3()
+    k3 = keras3()
     got = {}
     for name, K in (("dlcore", keras), ("keras", k3)):
         b = _block_class(K)()
@@ -186,7 +178,7 @@ def test_files_round_trip(tmp_path, suffix):
 
 
 def test_keras3_reads_the_weights_file(tmp_path):
-    k3 = _keras3()
+    k3 = keras3()
     inp = keras.Input((4,))
     m = keras.Model(inp, keras.layers.Dense(1)(_block_class(keras)()(inp)))
     m.set_weights([np.random.RandomState(i).rand(*w.aval.shape).astype("float32")
