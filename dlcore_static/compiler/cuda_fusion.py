@@ -68,7 +68,7 @@ def kernel_source(node: Node) -> tuple[str, list[str], tuple[int, ...]]:
     e = loops.emit(node.members, member_outs, loop_shape, name_of)
     args = ["n"] + [f"n{k}" for k in range(1, rank)] + [f"o{k}" for k in range(len(member_outs))] \
         + [f"x{j}" for j, k in enumerate(kinds) if k != "literal"]
-    lines = [_HEADER.format(doc="\n".join(f"  {m.name}: {m.prim.name}" for m in node.members)),
+    lines = [_HEADER.format(doc="\n".join(f"  {m.prim.name}" for m in node.members)),
              "@cuda.jit(cache=True)", f"def kernel({', '.join(args)}):",
              "    start = cuda.grid(1)", "    step = cuda.gridsize(1)",
              "    for i in range(start, n, step):", "        r = i"]

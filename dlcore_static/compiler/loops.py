@@ -505,7 +505,10 @@ def kernel_source(node: Node, rank: int) -> tuple[str, list, list]:
         [f"x{j}" for j, (_, kind) in enumerate(in_kinds) if kind != "literal"]
     reds = [e.outputs[k] for k in range(len(member_outs)) if k not in arr_outs]
     ret = "return (" + "".join(f"{r}, " for r in reds) + ")"
-    doc = "\n".join(f"  {m.name}: {m.prim.name}  {loop_expr(m) or ''}" for m in node.members)
+    # the members' primitives and expressions only, never their graph names: the file is named
+    # by a hash of its text, and a name (dense_26/Add) depends on what else the process built,
+    # so a named header made a new file, and a new Numba compile, in every run (issue T9b)
+    doc = "\n".join(f"  {m.prim.name}  {loop_expr(m) or ''}" for m in node.members)
     src = [_HEADER.format(doc=doc)]
     for par in (False, True):
         deco = "@njit(cache=True, nogil=True, parallel=True, error_model='numpy')" if par else \
