@@ -307,9 +307,9 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
       product, a float elementwise primitive or reduction), a variable read or assign, a
       constant or a folded transpose, its launch valid for the plan's shapes
       (``_launched_by_glue``): nothing can
-      fail after the write, so a run that fails has written nothing (an interrupt, Ctrl-C,
-      between two in-place groups can still leave the first one's write: as TensorFlow's
-      own in-place apply ops)."""
+      fail after the write, so a run that fails has written nothing; from the first write
+      a Ctrl-C is held back until the glue has committed the run's writes (``source._held``),
+      so an interrupt leaves all of them or none."""
     consumers = prog.consumers()
     users: dict = {}
     for n in prog.nodes:

@@ -190,8 +190,12 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     b.segments = []                             # (source, module) per segment, in call order
     b.contiguous = set()                        # glue names of C-contiguous arrays it holds
     b.rank0 = set()                             # glue names of 0-d arrays made by ``_arr``
+    held = getattr(getattr(b, "glue", None), "inplace", ())     # (CUDA) see ``_held``
+    hold = None                                 # where the first of them begins in ``glue``
     for kind, item in kinds:
         if kind == "py":
+            if hold is None and item in held:
+                hold = len(glue)
             glue += _python_node(b, item, py, env)
         else:
             k = item
@@ -221,6 +225,10 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     # impossible too, but CPython fills each missing one by a dict lookup per call: 30 of them
     # 1.9 us a call against 0.55 us as positional defaults)
     env["_END"] = _END
+    body = ["        " + s for s in glue] + \
+        ["        return (" + "".join(t + ", " for t in fetch_texts) + ")"]
+    if hold is not None and "_cv" in env:
+        body = _held(b, env, body, hold)
     params = [f"f{j}" for j in range(nfeed)] + ["_end=env['_END']"] + \
         [f"{name}=env[{name!r}]" for name in sorted(env)]
     src.append(f"    def run({', '.join(params)}):")
@@ -229,10 +237,24 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
                "argument(s) (the fed values) but more were given')")
     if b.staging:
         src.append("        _sd = _stg.staged")
-    src += ["        " + s for s in glue]
-    src.append("        return (" + "".join(t + ", " for t in fetch_texts) + ")")
+    src += body
     src.append("    return run")
     return "\n".join(src) + "\n", env
+
+
+def _held(b, env: dict, body: list[str], hold: int) -> list[str]:
+    """A CUDA glue's ``body`` with its updates written into the variables' own device arrays
+    (``cuda_glue._inplace_updates``, from line ``hold`` on) made one change a Ctrl-C cannot
+    split: from the first of them an interrupt is held back (``deferred_interrupt``), the run's
+    staged writes are committed by the glue itself (nothing after the first can fail: the
+    Session's own commit then finds nothing), and a held interrupt is raised after that."""
+    from dlcore.deferred_interrupt import deferred_interrupt
+    env["_DI"], env["_commit"] = deferred_interrupt, b.session.variables.commit
+    tail = body[hold:]
+    return body[:hold] + ["        _dh = _DI()", "        _dh.__enter__()", "        try:"] + \
+        ["    " + s for s in tail[:-1]] + ["            _commit()", "    " + tail[-1],
+                                          "        finally:",
+                                          "            _dh.__exit__(None, None, None)"]
 
 
 class _End:

@@ -126,3 +126,62 @@ def test_optimizer_slots_are_updated_in_place(make):
                 assert sess.variables._values[k] is v(), k
         res[device] = sess.run(w)
     np.testing.assert_allclose(res["cuda"], res["cpu"], rtol=1e-5, atol=1e-6)
+
+
+def test_a_ctrl_c_during_the_in_place_updates_leaves_all_of_them_or_none():
+    """A SIGINT arriving after any of the step's last kernel launches (the in-place update
+    groups of w1 and of w2, each with its momentum accumulator) is raised once the run's
+    writes are all committed, or before any: never w1's update without w2's."""
+    import signal
+
+    from numba.cuda.simulator import kernel as sim
+
+    def build():
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, (2, 3))
+        w1 = tf.Variable(np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2), name="w1")
+        w2 = tf.Variable(np.linspace(1, -1, 4, dtype=np.float32).reshape(2, 2), name="w2")
+        loss = tf.reduce_sum(tf.matmul(tf.matmul(x, w1), w2) ** 2)
+        train = tf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)
+        sess = _session("cuda")
+        sess.run(tf.global_variables_initializer())
+        feed = {x: np.arange(6, dtype=np.float32).reshape(2, 3) / 6}
+        for _ in range(2):                      # (compiled on the second run)
+            sess.run(train, feed)
+        return sess, train, feed
+
+    def state(sess):
+        return [np.asarray(sess.run(v)) for v in tf.global_variables()]
+
+    call = sim.FakeCUDAKernel.__call__
+    seen = [0]
+
+    def counted(self, *a, **k):
+        out = call(self, *a, **k)
+        seen[0] += 1
+        if seen[0] == at:
+            signal.raise_signal(signal.SIGINT)
+        return out
+
+    sess, train, feed = build()
+    before = state(sess)
+    at = -1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sim.FakeCUDAKernel, "__call__", counted)
+        sess.run(train, feed)
+    after, launches = state(sess), seen[0]
+    outcomes = set()
+    for at in range(launches - 5, launches + 1):
+        sess, train, feed = build()
+        seen[0] = 0
+        with pytest.MonkeyPatch.context() as mp, pytest.raises(KeyboardInterrupt):
+            mp.setattr(sim.FakeCUDAKernel, "__call__", counted)
+            sess.run(train, feed)
+        got = state(sess)
+        if all(np.array_equal(a, b) for a, b in zip(got, before)):
+            outcomes.add("none")
+        else:
+            for a, b in zip(got, after):
+                np.testing.assert_allclose(a, b, rtol=1e-6)
+            outcomes.add("all")
+    assert outcomes == {"none", "all"}
