@@ -196,32 +196,15 @@ multiply, divide = _binary("multiply", "multiply"), _binary("divide", "divide")
 maximum, minimum = _binary("maximum", "maximum"), _binary("minimum", "minimum")
 
 
-def abs(x):
-    return _tf().abs(_t(x))
+def _unary(name: str):
+    def op(x):
+        return getattr(_tf(), name)(_t(x))
+    op.__name__ = op.__qualname__ = name
+    return op
 
 
-def square(x):
-    return _tf().square(_t(x))
-
-
-def sqrt(x):
-    return _tf().sqrt(_t(x))
-
-
-def exp(x):
-    return _tf().exp(_t(x))
-
-
-def log(x):
-    return _tf().log(_t(x))
-
-
-def tanh(x):
-    return _tf().tanh(_t(x))
-
-
-def sigmoid(x):
-    return _tf().sigmoid(_t(x))
+abs, square, sqrt = _unary("abs"), _unary("square"), _unary("sqrt")
+exp, log, tanh, sigmoid = _unary("exp"), _unary("log"), _unary("tanh"), _unary("sigmoid")
 
 
 def relu(x):
