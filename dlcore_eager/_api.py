@@ -26,8 +26,8 @@ from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import as_dim, normalize_axes
 
 from . import _dtype as D
+from . import _host_grad, return_types
 from . import _tensor_ops as O
-from . import return_types
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
@@ -207,6 +207,8 @@ def _up(x):
 
 def binary(export, ns, name):
     op, rop = _binary_pair(export, _DTYPE_POLICY.get(name, (None, None))[1])
+    if name in ("floor_divide", "__floordiv__", "__rfloordiv__"):   # (PyTorch: requires_grad,
+        op, rop = _host_grad.not_implemented_pair(op, rop, "floor_divide")  # no derivative)
     if name.startswith("__r") and name not in ("__rshift__",):
         return rop
     if name.startswith("__"):

@@ -47,14 +47,27 @@ def not_implemented(name: str):
 def attach(out: Tensor, label: str, inputs, fn) -> Tensor:
     """``out`` (a fresh floating result) with a ``label`` node over the tensors of ``inputs``
     (None or numbers: no edge) when one of them requires grad and grad mode is on;
-    ``fn(g)`` returns one cotangent per input (None for one without a gradient)."""
-    ins = [t if isinstance(t, Tensor) else None for t in inputs]
-    if not (STATE.enabled and any(t is not None and t._rg for t in ins)):
+    ``fn(g)`` returns one cotangent per tensor input (None for one without a gradient)."""
+    ins = [t for t in inputs if isinstance(t, Tensor)]
+    if not (isinstance(out, Tensor) and STATE.enabled and any(t._rg for t in ins)):
         return out
     if out._buf.dtype.kind not in "fc":
         return out
     parents = tuple((t._node if t._node is not None else leaf_node(t))
-                    if t is not None and t._rg else None for t in ins)
+                    if t._rg else None for t in ins)
     out._node = HostNode(label, fn, parents, out._buf)
     out._rg = True
     return out
+
+
+def not_implemented_pair(op, rop, aten: str):
+    """The binary operator pair ``(op, rop)`` (``rop(a, b)`` is ``b op a``) whose floating
+    results get PyTorch's NotImplemented node of ``aten::<aten>`` (``//``: floor_divide)."""
+    bw = not_implemented(aten)
+
+    def op_recorded(a, b):
+        return attach(op(a, b), "NotImplemented", (a, b), bw)
+
+    def rop_recorded(a, b):
+        return attach(rop(a, b), "NotImplemented", (b, a), bw)
+    return op_recorded, rop_recorded

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import namedtuple
 
@@ -36,6 +37,7 @@ from ._host import host as _host
 from ._out import check_cast
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
+from ._state import STATE
 from .tensor import Tensor
 
 frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
@@ -394,3 +396,25 @@ def install(module) -> None:
     for alias, target in SPECIAL_ALIASES.items():
         if not hasattr(special, alias) and hasattr(module, target):
             setattr(special, alias, getattr(module, target))
+    for name in _NO_GRAD_SPECIAL:
+        fn = getattr(special, name, None)
+        if fn is not None and not hasattr(fn, "__wrapped__"):
+            setattr(special, name, _without_grad(fn))
+
+
+#: torch.special names PyTorch 2.13 defines no derivative for, so their results never require
+#: grad (dlcore computes them with differentiable ops: i0/i1, and j0's sin(x)/x)
+_NO_GRAD_SPECIAL = ("modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0")
+
+
+def _without_grad(fn):
+    """``fn`` computed in no-grad mode (its result does not require grad)."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            STATE.enabled = prev
+    return call

@@ -45,3 +45,47 @@ def test_no_grad_mode_records_nothing(name):
         r = CASES[name](dt, x, dt.tensor([1.0, 2.0]))
     r = r[0] if isinstance(r, tuple) else r
     assert not r.requires_grad and r.grad_fn is None
+
+
+FLOOR = {
+    "function": lambda L, x, y: L.floor_divide(x, y),
+    "operator": lambda L, x, y: x // y,
+    "number": lambda L, x, y: x // 2,
+    "rnumber": lambda L, x, y: 9 // x,
+    "method": lambda L, x, y: x.floor_divide(y),
+    "div_floor": lambda L, x, y: L.div(x, y, rounding_mode="floor"),
+}
+
+
+def _floor(L, f):
+    x = L.tensor([7.5, -2.0], requires_grad=True)
+    y = L.tensor([2.0, 3.0], requires_grad=True)
+    r = f(L, x, y)
+    edges = [None if e[0] is None else type(e[0]).__name__ for e in r.grad_fn.next_functions]
+    try:
+        r.sum().backward()
+        err = None
+    except RuntimeError as e:
+        err = str(e)
+    return r.tolist(), r.requires_grad, type(r.grad_fn).__name__, edges, err
+
+
+@pytest.mark.parametrize("form", sorted(FLOOR))
+def test_floor_divide_records_not_implemented(form):
+    assert _floor(dt, FLOOR[form]) == _floor(torch, FLOOR[form])
+
+
+def test_floor_divide_integers_need_no_grad():
+    assert not (dt.tensor([7, 2]) // 2).requires_grad
+
+
+@pytest.mark.parametrize("name", ["modified_bessel_i0", "modified_bessel_i1",
+                                  "spherical_bessel_j0"])
+def test_special_without_derivative_does_not_require_grad(name):
+    x = dt.tensor([1.0, 2.0], requires_grad=True)
+    r = getattr(dt.special, name)(x)
+    t = getattr(torch.special, name)(torch.tensor([1.0, 2.0], requires_grad=True))
+    assert r.requires_grad is t.requires_grad is False
+    assert r.tolist() == pytest.approx(t.tolist(), rel=1e-6)
+    assert dt.is_grad_enabled()
+    assert dt.special.i0(x).requires_grad            # (i0 itself is differentiable)
