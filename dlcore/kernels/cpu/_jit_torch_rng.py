@@ -36,7 +36,7 @@ _F32C = np.array([0.707106781186547524,            # 0 SQRTHF
                   2.0 * math.pi, 1.17549435e-38], dtype=np.float32)                   # 13, 14
 
 
-@njit(inline="always", **_KW)
+@njit(**_KW)
 def _f(x):
     return np.float32(x)
 
@@ -55,7 +55,7 @@ def _fma32(typingctx, a, b, c):
     return sig, codegen
 
 
-@njit(inline="always", **_KW)
+@njit(**_KW)
 def _fma(a, b, c):
     return _fma32(np.float32(a), np.float32(b), np.float32(c))
 
