@@ -50,6 +50,7 @@ import os
 import sys
 import tempfile
 import threading
+from typing import TypeGuard
 
 _PACKAGES = ("dlcore", "dlcore_static", "dlcore_eager")
 #: The folder holding the dlcore packages (the repository root in a checkout).
@@ -140,11 +141,22 @@ def _save_parsed() -> None:
             pass
         merged.update(_parsed)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"imports": merged}, f)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"imports": merged}, f)
+            os.replace(tmp, path)              # (two processes: the last whole file wins)
+        except BaseException:
+            os.unlink(tmp)                     # (a full disk, an interrupt: no stray .tmp)
+            raise
     except OSError:                                # a read-only cache: parse again next time
         pass
+
+
+def _well_formed(names) -> TypeGuard[list]:
+    """Is ``names`` what ``_import_names`` returns: a list of [module, fallback] strings?"""
+    return isinstance(names, list) and all(
+        type(p) is list and len(p) == 2 and type(p[0]) is str and type(p[1]) is str
+        for p in names)
 
 
 def _imports(root: str, path: str, source: bytes | None = None) -> frozenset:
@@ -159,7 +171,7 @@ def _imports(root: str, path: str, source: bytes | None = None) -> frozenset:
     key = f"{rel.replace(os.sep, '/')}:{hashlib.sha1(source).hexdigest()}"
     _load_parsed()
     names = _parsed.get(key)
-    if not isinstance(names, list):
+    if not _well_formed(names):                   # (none, or a damaged file's: parse again)
         names = _parsed[key] = _import_names(rel, source, path)
         _parsed_state["new"] += 1
     found = set()

@@ -82,6 +82,27 @@ def test_parsed_imports_are_kept_on_disk_and_reused_by_content(tmp_path, monkeyp
     assert _stamp(tmp_path, "dlcore/a.py") != first
 
 
+def test_a_damaged_parse_entry_is_parsed_again_and_a_save_leaves_no_temporary(tmp_path,
+                                                                               monkeypatch):
+    """An entry of imports.json that is not [module, fallback] pairs (another writer's, a
+    damaged file's) is parsed again, not trusted: the same stamp as a fresh parse."""
+    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(kernel_cache, "_parsed", {})
+    monkeypatch.setattr(kernel_cache, "_parsed_state", {"loaded": False, "new": 0})
+    _tree(tmp_path, {"dlcore/__init__.py": "", "dlcore/a.py": "from . import b\n",
+                     "dlcore/b.py": "X = 1\n"})
+    first = _stamp(tmp_path, "dlcore/a.py")
+    folder = tmp_path / "cache" / "numba"
+    assert [p.name for p in folder.iterdir()] == ["imports.json"]        # no stray .tmp
+    saved = json.loads((folder / "imports.json").read_text())
+    for k in saved["imports"]:
+        saved["imports"][k] = [["dlcore.b"]] if k.startswith("dlcore/a.py") else "x"
+    (folder / "imports.json").write_text(json.dumps(saved))
+    monkeypatch.setattr(kernel_cache, "_parsed", {})
+    monkeypatch.setattr(kernel_cache, "_parsed_state", {"loaded": False, "new": 0})
+    assert _stamp(tmp_path, "dlcore/a.py") == first
+
+
 def test_only_dlcore_files_are_claimed_and_only_without_numba_cache_dir(monkeypatch):
     def f():
         return 1
