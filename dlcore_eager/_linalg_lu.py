@@ -87,8 +87,10 @@ def _lu_input(A, op: str, pivot: bool) -> Tensor:
 
 
 def lu(A, *, pivot: bool = True, out=None):
-    """``torch.linalg.lu``: ``(P, L, U)`` with ``A = P L U``."""
-    return linalg_lu(*_ops_lu().lu(_lu_input(A, "linalg.lu", pivot)))
+    """``torch.linalg.lu``: ``(P, L, U)`` with ``A = P L U``; P (a permutation) does not
+    require grad, as PyTorch's."""
+    P, L, U = _ops_lu().lu(_lu_input(A, "linalg.lu", pivot))
+    return linalg_lu(P.detach(), L, U)
 
 
 def _ops_lu():

@@ -27,6 +27,7 @@ from dlcore.ops import linalg_factor as _factor
 from dlcore.ops import linalg_systems as _solve
 
 from . import _dtype as D
+from . import _host_grad
 from ._host import host as _host
 from .tensor import Tensor
 
@@ -309,13 +310,16 @@ def lstsq(A, B, rcond=None, *, driver=None):
     empty = A.new_zeros((0,))
     rank = _factor.lstsq_rank(A, rcond) if driver != "gels" else \
         A.new_zeros((0,), dtype=D.int64)
-    svals = _ops.svdvals(A) if driver in ("gelsd", "gelss") else empty
-    residuals = empty
+    # (singular values: no gradient in PyTorch's lstsq)
+    svals = _ops.svdvals(A).detach() if driver in ("gelsd", "gelss") else empty
     full_rank = driver == "gels" or bool((rank == n).all())
     if driver != "gelsy" and m > n and full_rank:
         res = _ops.sub(_ops.matmul(A, x), b2)
         residuals = _ops.sum(_ops.mul(res, res), -2)
         residuals = _ops.squeeze(residuals, -1) if vec else residuals
+    else:       # (PyTorch's empty residuals are LinalgLstsqBackward0's output too; no gradient)
+        residuals = _host_grad.attach(A.new_zeros((0,)), "LinalgLstsqBackward0", (A, B),
+                                      lambda g: (None, None))
     return linalg_lstsq(_ops.squeeze(x, -1) if vec else x, residuals, rank, svals)
 
 

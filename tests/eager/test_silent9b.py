@@ -89,3 +89,20 @@ def test_special_without_derivative_does_not_require_grad(name):
     assert r.tolist() == pytest.approx(t.tolist(), rel=1e-6)
     assert dt.is_grad_enabled()
     assert dt.special.i0(x).requires_grad            # (i0 itself is differentiable)
+
+
+def _lstsq_lu(L, driver):
+    A = L.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], requires_grad=True)
+    B = L.tensor([[1.0], [2.0], [4.0]], requires_grad=True)
+    r = L.linalg.lstsq(A, B, driver=driver)
+    flags = [(t.requires_grad, type(t.grad_fn).__name__, tuple(t.shape)) for t in r]
+    r[1].sum().backward()
+    grads = [None if t.grad is None else [round(v, 5) for v in t.grad.reshape(-1).tolist()]
+             for t in (A, B)]
+    P = L.linalg.lu(A)[0]
+    return flags, grads, P.requires_grad, P.grad_fn is None
+
+
+@pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gels"])
+def test_lstsq_outputs_and_lu_permutation_flags(driver):
+    assert _lstsq_lu(dt, driver) == _lstsq_lu(torch, driver)
