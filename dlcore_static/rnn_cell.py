@@ -76,7 +76,12 @@ class RNNCell:
     def trainable_variables(self) -> list:
         return list(self._vars or ())
 
-    variables = weights = trainable_weights = trainable_variables
+    @property
+    def variables(self) -> list:
+        """``trainable_variables`` (as a subclass defines it: a wrapper's include its cell's)."""
+        return self.trainable_variables
+
+    weights = trainable_weights = variables
 
     def zero_state(self, batch_size, dtype):
         """Zeros shaped like the state, for a batch of ``batch_size`` (a Python int)."""
@@ -298,7 +303,29 @@ class MultiRNNCell(RNNCell):
         return x, tuple(new)
 
 
-class DropoutWrapper(RNNCell):
+class _Wrapper(RNNCell):
+    """A cell around ``self._cell``: its state, output size, zero state and variables (then
+    the wrapper's own, if any)."""
+
+    _cell: RNNCell
+
+    @property
+    def state_size(self):
+        return self._cell.state_size
+
+    @property
+    def output_size(self) -> int:
+        return self._cell.output_size
+
+    @property
+    def trainable_variables(self) -> list:
+        return self._cell.trainable_variables + list(self._vars or ())
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+
+class DropoutWrapper(_Wrapper):
     """Dropout on a cell's inputs, outputs and state (keep probabilities)."""
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
@@ -314,21 +341,6 @@ class DropoutWrapper(RNNCell):
         self._cell = cell
         self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
         self._seed = seed
-
-    @property
-    def state_size(self):
-        return self._cell.state_size
-
-    @property
-    def output_size(self) -> int:
-        return self._cell.output_size
-
-    @property
-    def trainable_variables(self) -> list:
-        return self._cell.trainable_variables
-
-    def zero_state(self, batch_size, dtype):
-        return self._cell.zero_state(batch_size, dtype)
 
     def _drop(self, x, keep):
         if isinstance(keep, (int, float)) and keep == 1:
@@ -346,7 +358,7 @@ class DropoutWrapper(RNNCell):
         return self._drop(out, self._keep[1]), new
 
 
-class OutputProjectionWrapper(RNNCell):
+class OutputProjectionWrapper(_Wrapper):
     """``tf.contrib.rnn.OutputProjectionWrapper``: the wrapped cell's output projected by a dense
     layer, ``y = act(out W + b)`` (``W``: (cell output size, ``output_size``), glorot-uniform as
     ``get_variable``'s default; ``b`` zeros), the state passed through.  Variables under the
@@ -365,21 +377,8 @@ class OutputProjectionWrapper(RNNCell):
         self._projection_activation = activation
 
     @property
-    def state_size(self):
-        return self._cell.state_size
-
-    @property
     def output_size(self) -> int:
         return self._output_size
-
-    @property
-    def trainable_variables(self) -> list:
-        return self._cell.trainable_variables + list(self._vars or ())
-
-    variables = weights = trainable_weights = trainable_variables
-
-    def zero_state(self, batch_size, dtype):
-        return self._cell.zero_state(batch_size, dtype)
 
     def call(self, inputs, state):
         with variable_scope(self._name or self._default_name, reuse=self._reuse):
