@@ -61,6 +61,16 @@ def _c_order(u, t_len):
     return u
 
 
+def _like_state(c0, nb, n, dt):
+    """``c0`` copied into the right half of a (B, 2H) buffer, so that the gate kernels see it
+    with the layout of the later steps' cell states (the views ``y[t, :, H:]``): one compiled
+    signature per kernel instead of two (the first step's C-contiguous ``c0`` and the views),
+    about 1 s of Numba compile CPU per kernel in a first run; the copy is B x H."""
+    buf = np.empty((nb, 2 * n), dt)
+    buf[:, n:] = c0
+    return buf[:, n:]
+
+
 def lstm_seq(xw, u, h0, c0):
     """A whole LSTM layer (``lstm_seq``): per step one GEMM ``h u`` (BLAS) plus ``xw_t`` and
     the fused gate loop writing ``[h_t, c_t]`` straight into ``y[t]``."""
@@ -69,7 +79,7 @@ def lstm_seq(xw, u, h0, c0):
     dt = xw.dtype
     y = np.empty((t_len, nb, 2 * n), dt)
     z = np.empty((nb, n4), dt)
-    h, c = h0.astype(dt, copy=False), c0.astype(dt, copy=False)
+    h, c = h0.astype(dt, copy=False), _like_state(c0, nb, n, dt)
     u = _c_order(u, t_len)
     for t in range(t_len):
         _gemm(h, u, out=z)
@@ -100,10 +110,11 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
     gy = np.empty((nb, 2 * n), dt)
     ut = u.T
     g = g.astype(dt, copy=False)
+    c0 = _like_state(c0, nb, n, dt)
     for t in range(t_len - 1, -1, -1):
         cp = y[t - 1, :, n:] if t else c0
         np.add(g[t], dhc, out=gy)
-        _bwd(gy, z[t], cp.astype(dt, copy=False), out[t], dhc[:, n:])
+        _bwd(gy, z[t], cp, out[t], dhc[:, n:])
         dhc[:, :n] = _gemm(out[t], ut)
     return out
 
