@@ -106,3 +106,23 @@ def _lstsq_lu(L, driver):
 @pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gels"])
 def test_lstsq_outputs_and_lu_permutation_flags(driver):
     assert _lstsq_lu(dt, driver) == _lstsq_lu(torch, driver)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_svd_matches_torch_up_to_singular_vector_signs(dtype):
+    # (PyTorch documents no sign convention: only U S V^T, S and |U|, |V| are compared)
+    import numpy as np
+    x = (np.arange(6.0).reshape(2, 3) * 0.7 - 1.3).astype(dtype)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for name in ("svd", "linalg.svd"):
+        f_dt = dt.svd if name == "svd" else dt.linalg.svd
+        f_t = torch.svd if name == "svd" else torch.linalg.svd
+        U, S, V = (t.numpy() for t in f_dt(dt.tensor(x)))
+        Ut, St, Vt = (t.numpy() for t in f_t(torch.tensor(x)))
+        assert U.dtype == Ut.dtype and [U.shape, S.shape, V.shape] == [Ut.shape, St.shape, Vt.shape]
+        k = S.shape[-1]
+        Vh = V.T if name == "svd" else V
+        np.testing.assert_allclose((U[:, :k] * S) @ Vh[:k], x, atol=tol * 10)
+        np.testing.assert_allclose(S, St, rtol=tol)
+        np.testing.assert_allclose(np.abs(U), np.abs(Ut), atol=tol * 10)
+        np.testing.assert_allclose(np.abs(V), np.abs(Vt), atol=tol * 10)
