@@ -330,7 +330,16 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
 
 
 def broadcast_to(x: Tensor, shape) -> Tensor:
+    """``torch.broadcast_to(x, shape)``: ``shape`` a sequence (PyTorch refuses a bare int)."""
+    if not hasattr(shape, "__iter__"):
+        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, "
+                        f"not {type(shape).__name__}")
     return expand(x, tuple(shape))
+
+
+def broadcast_to_method(x: Tensor, *size) -> Tensor:
+    """``Tensor.broadcast_to(*size)``: sizes as ``expand``'s (``x.broadcast_to(2)``)."""
+    return expand(x, *size)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:

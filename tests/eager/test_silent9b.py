@@ -126,3 +126,20 @@ def test_svd_matches_torch_up_to_singular_vector_signs(dtype):
         np.testing.assert_allclose(S, St, rtol=tol)
         np.testing.assert_allclose(np.abs(U), np.abs(Ut), atol=tol * 10)
         np.testing.assert_allclose(np.abs(V), np.abs(Vt), atol=tol * 10)
+
+
+BROADCAST = [lambda L, x: L.broadcast_to(x, 2), lambda L, x: x.broadcast_to(2),
+             lambda L, x: x.broadcast_to(2, 3), lambda L, x: x.broadcast_to((2, 3)),
+             lambda L, x: L.broadcast_to(x, [2, 3])]
+
+
+@pytest.mark.parametrize("k", range(len(BROADCAST)))
+def test_broadcast_to_int_size(k):
+    def run(L):
+        x = L.tensor(1.5, requires_grad=True)
+        try:
+            r = BROADCAST[k](L, x)
+        except TypeError as e:
+            return str(e)
+        return tuple(r.shape), type(r.grad_fn).__name__
+    assert run(dt) == run(torch)
