@@ -64,19 +64,9 @@ class AutoConfig:
         if not _builtin(cls):
             record(obj, cls, args, kwargs)
         else:               # the arguments as given, read by _layer_config.get_config
-            try:
-                bound = inspect.signature(_init(cls)).bind(None, *args, **kwargs)
-            except (TypeError, ValueError):
-                return obj                      # (__init__ raises its own error)
-            bound.apply_defaults()
-            given = dict(bound.arguments)
-            for p in inspect.signature(_init(cls)).parameters.values():
-                if p.kind == p.VAR_KEYWORD:
-                    given.update(given.pop(p.name, {}))
-                elif p.kind == p.VAR_POSITIONAL:
-                    given.pop(p.name, None)
-            given.pop(next(iter(bound.signature.parameters)), None)
-            obj.__dict__["_init_args"] = InitArgs(given)
+            got = _bound(_init(cls), args, kwargs)
+            if got is not None:                 # (else __init__ raises its own error)
+                obj.__dict__["_init_args"] = InitArgs(got[0])
         return obj
 
 
@@ -94,31 +84,37 @@ class InitArgs:
         return key in self._given
 
 
-def record(obj, cls: type, args: tuple, kwargs: dict) -> None:
-    auto, positional = True, False
-    init = _init(cls)
+def _bound(init: Any, args: tuple, kwargs: dict) -> tuple[dict, tuple] | None:
+    """``init``'s parameters bound to ``(self, *args, **kwargs)``, defaults filled in,
+    ``**kwargs`` spread out and ``self`` left out, with the ``*args`` given apart; None when
+    they do not bind."""
     try:
         sig = inspect.signature(init)
-        spec = inspect.getfullargspec(init)
         bound = sig.bind(None, *args, **kwargs)
     except (TypeError, ValueError):
+        return None
+    bound.apply_defaults()
+    given, extra = dict(bound.arguments), ()
+    for p in sig.parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            extra = given.pop(p.name, ())
+        elif p.kind == p.VAR_KEYWORD:
+            given.update(given.pop(p.name, {}))
+    given.pop(next(iter(sig.parameters)), None)
+    return given, extra
+
+
+def record(obj, cls: type, args: tuple, kwargs: dict) -> None:
+    init = _init(cls)
+    got = _bound(init, args, kwargs)
+    if got is None:
         return _store(obj, None, False)
-    if any(p.kind == p.POSITIONAL_ONLY for n, p in sig.parameters.items()
-           if n != spec.args[0]):
+    conf, extra = got
+    params = list(inspect.signature(init).parameters.values())[1:]
+    if extra or any(p.kind == p.POSITIONAL_ONLY for p in params):
         return _store(obj, None, True)
-    conf: dict = {}
-    if auto:
-        bound.apply_defaults()
-        conf = dict(bound.arguments)
-        if spec.varkw is not None:
-            conf.update(conf.pop(spec.varkw, {}))
-        conf.pop(spec.args[0], None)
-        conf.pop("name", None)
-        if spec.varargs is not None and len(conf.pop(spec.varargs, ())) > 0:
-            auto, positional = False, True
-        if auto and not all(isinstance(v, _SIMPLE) for v in _flat(conf)):
-            auto = False
-    _store(obj, conf if auto else None, positional)
+    conf.pop("name", None)
+    _store(obj, conf if all(isinstance(v, _SIMPLE) for v in _flat(conf)) else None, False)
 
 
 def _store(obj, conf: dict | None, positional: bool) -> None:
