@@ -26,9 +26,7 @@ shapes under the simulator, and the simulator's CPU time per step.
 
 from __future__ import annotations
 
-import cProfile
 import os
-import pstats
 import sys
 import time
 from collections import Counter
@@ -114,19 +112,8 @@ class CudaCounts:
 
 def own_calls(step, steps: int) -> float:
     """dlcore's own Python calls per step (its packages' files and generated glue)."""
-    import dlcore
-    import dlcore_eager
-    import dlcore_static
-    roots = tuple(os.path.dirname(m.__file__ or "") for m in (dlcore, dlcore_static,
-                                                              dlcore_eager)) + ("_dlcore_gen_",)
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(steps):
-        step()
-    prof.disable()
-    stats = pstats.Stats(prof).stats                     # type: ignore[attr-defined]
-    mine = sum(nc for (fn, _, _), (_, nc, *_r) in stats.items() if any(r in fn for r in roots))
-    return mine / steps
+    from .gpu_check import python_calls
+    return python_calls(step, steps)[1]
 
 
 def measure(step, warm: int = 2, steps: int = 3) -> dict[str, float]:

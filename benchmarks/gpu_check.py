@@ -175,8 +175,9 @@ def seed_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
 
 def _own_files() -> tuple[str, ...]:
     import dlcore
+    import dlcore_eager
     import dlcore_static
-    roots = [os.path.dirname(m.__file__ or "") for m in (dlcore, dlcore_static)]
+    roots = [os.path.dirname(m.__file__ or "") for m in (dlcore, dlcore_static, dlcore_eager)]
     return tuple(roots) + ("_dlcore_gen_",)
 
 
