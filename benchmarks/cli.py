@@ -58,14 +58,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def gpu_present() -> tuple[bool, str]:
     """A real CUDA GPU for any engine (the simulator does not count)."""
     reasons = []
-    try:
+    # torch is asked only when a torch engine of this run has imported it (its import is
+    # 2-4 s of CPU that a numpy/dlcore-only run does not need)
+    if importlib.util.find_spec("torch") is None:
+        reasons.append("torch not installed")
+    elif "torch" not in sys.modules:
+        reasons.append("no torch engine in this run")
+    else:
         import torch
 
         if torch.cuda.is_available():
             return True, "torch sees a GPU"
         reasons.append("torch.cuda.is_available() is False")
-    except ImportError:
-        reasons.append("torch not installed")
     try:
         import dlcore
 
@@ -93,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.workloads.split(","))
         workloads = [w for w in workloads if w.name in wanted or w.group in wanted]
     engines = engine_registry.load_all(args.engines.split(",") if args.engines else None)
-    availability = {e.NAME: e.available() for e in engines}
+    from .engines import base
+    base.FIND_ONLY[0] = args.list        # --list: packages found and versions read, not imported
+    try:
+        availability = {e.NAME: e.available() for e in engines}
+    finally:
+        base.FIND_ONLY[0] = False
     skipped = {n: why for n, (ok, why) in availability.items() if not ok}
     if size != "full" and not args.engines:
         for name, why in QUICK_EXCLUDE.items():
