@@ -203,8 +203,6 @@ def _json(v: Any, where: str) -> Any:
                     f"{type(v).__name__} {str(v)[:60]}")
 
 
-
-
 def layer_record(layer, first: bool) -> dict:
     """A custom layer's record (Keras 3's form; ``for_file`` makes it Keras 2's for .h5)."""
     cls = type(layer)
