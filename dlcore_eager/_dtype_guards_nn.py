@@ -181,12 +181,31 @@ def _index_dtype(key: str, allowed: str, message: str):
     return check
 
 
+def _take_along_dim(ns: str):
+    """``take_along_dim``'s index dtype, as PyTorch 2.13: with ``dim``, int64 only; without,
+    it is ``gather`` of the flattened tensors, which takes int32/int64 indices and any empty
+    index (computed here as an empty int64 one)."""
+    def check(args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        t = args[1] if len(args) > 1 else kwargs.get("indices")
+        if not isinstance(t, Tensor) or t._buf.dtype.name == "int64":
+            return None
+        if (args[2] if len(args) > 2 else kwargs.get("dim")) is not None:
+            raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but "
+                               f"got {_legacy(t._buf.dtype)}")
+        if t._buf.dtype.name == "int32" or t._buf.size == 0:
+            return _ORIG[(ns, "take_along_dim")](x, t.long())
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    return check
+
+
+_ORIG: dict = {}     # (namespace, name) -> the function a check wraps (set by install)
+
+
 for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index)
     CHECKS[(_ns, "take")] = _index_dtype("index", "int64",
                                          "take(): Expected a long tensor for index, but got {}")
-    CHECKS[(_ns, "take_along_dim")] = _index_dtype(
-        "indices", "int64", "torch.take_along_dim(): dtype of indices should be Long but "
-        "got {}")
+    CHECKS[(_ns, "take_along_dim")] = _take_along_dim(_ns)
     CHECKS[(_ns, "tensor_split")] = _index_dtype(
         "indices_or_sections", "int64", "tensor_split expected tensor_indices_or_sections "
         "to have dtype of long, but got {}")
@@ -199,5 +218,6 @@ def install(torch) -> None:
                "F": torch.nn.functional}
     for (ns, name), check in CHECKS.items():
         orig = getattr(targets[ns], name, None)
+        _ORIG[(ns, name)] = orig
         if orig is not None:
             setattr(targets[ns], name, _wrap(orig, check))

@@ -58,7 +58,7 @@ for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", 
               "swapaxes", "t", "unsqueeze", "squeeze", "expand", "expand_as", "broadcast_to",
               "clone", "contiguous", "chunk", "split", "unbind"]:
     setattr(Tensor, _name, getattr(S, _name))
-Tensor.broadcast_to = S.broadcast_to_method     # (varargs: x.broadcast_to(2), as PyTorch's)
+Tensor.broadcast_to = S.broadcast_to_method  # type: ignore[attr-defined]  # (x.broadcast_to(2))
 Tensor.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
 # (mT, with PyTorch's check of the number of dimensions: _tensor_long_tail)
 

@@ -143,3 +143,23 @@ def test_broadcast_to_int_size(k):
             return str(e)
         return tuple(r.shape), type(r.grad_fn).__name__
     assert run(dt) == run(torch)
+
+
+TAKE = [lambda L, x, e: L.take_along_dim(e, e),
+        lambda L, x, e: L.take_along_dim(e, e, dim=0),
+        lambda L, x, e: L.take_along_dim(x, L.zeros(2, 3)),
+        lambda L, x, e: x.take_along_dim(L.tensor([0, 4], dtype=L.int32)),
+        lambda L, x, e: x.take_along_dim(L.tensor([[0], [1]], dtype=L.int32), 1),
+        lambda L, x, e: x.take_along_dim(L.zeros(0))]
+
+
+@pytest.mark.parametrize("k", range(len(TAKE)))
+def test_take_along_dim_index_dtypes(k):
+    def run(L):
+        x = L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        try:
+            r = TAKE[k](L, x, L.zeros(0, 3))
+        except RuntimeError as e:
+            return str(e)
+        return r.tolist(), str(r.dtype), r.requires_grad
+    assert run(dt) == run(torch)
