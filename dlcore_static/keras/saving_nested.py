@@ -129,14 +129,14 @@ def tracked_var_groups(layer) -> list | None:
         return None
     theirs = {id(w) for s in subs for w in s.weights}
     out = [("vars", [w for w in layer._weights if id(w) not in theirs])]
-    done: set = {id(s) for s in subs}
+    todo: set = {id(s) for s in subs}      # (each sublayer written once, where first met)
     for k, v in vars(layer).items():
         if _is_layer(v):
-            if id(v) in done:
-                done.discard(id(v))
+            if id(v) in todo:
+                todo.discard(id(v))
                 out += [(f"{k}/{p}", ws) for p, ws in var_groups(v)]
         elif isinstance(v, (list, tuple, dict)):
-            out += _container_groups(v, k + "/", done, set())
+            out += _container_groups(v, k + "/", todo, set())
     return out
 
 
