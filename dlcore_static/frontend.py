@@ -131,9 +131,8 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
 def _rule_key(prim: Primitive, avals: list, params: dict):
-    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain."""
-    if not params:
-        return (prim, tuple(avals), ())
+    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain
+    (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
     items = []
     for k, v in params.items():
         t = type(v)
