@@ -59,6 +59,14 @@ gradients 1.2-2 s each, PyTorch's bit-exact Box-Muller 2 s, the cross-entropy's 
 (lstm_static's and lenet_static's cold figures moved with other changes to the Keras RNN and
 compiler code made at the same time, not only these.)
 
+Then (helper-C9b, same machine, one run each, CPU s cold/warm): the 2x2 max pool compiles one
+signature for values and indices (was two of ~2.2 s), the LSTM gate kernels one layout each
+(``c0`` passed with the later steps' layout), Box-Muller's ``_f``/``_fma`` not inlined by Numba:
+lenet_eager 17.5/1.09 (29 signatures), lenet_static 24.3/1.35 (52), lstm_eager 10.9/0.99,
+lstm_static 15.7/1.19, eager 3.93/0.98, static 3.13/0.97.  Left: the direct convolutions and
+their gradients (~7 s of LeNet-5's cold step, ``inline="always"`` block kernels whose constant
+``acc`` LLVM folds), the cross-entropy's dispatchers (~3 s).
+
 Python's own bytecode cache counts too: with ``PYTHONDONTWRITEBYTECODE`` set (as on the
 sandboxes where dlcore is developed) no ``.pyc`` is written for an editable checkout, and every
 import compiles dlcore's modules from source again: 0.42 s of the eager import's CPU time.  The
