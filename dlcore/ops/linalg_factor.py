@@ -210,6 +210,11 @@ def _cutoff(s_max, atol, rtol):
     return cut
 
 
+def _no_spectrum(x) -> bool:
+    """True for matrices with no singular values (a zero in one of the last two dims)."""
+    return 0 in tuple(aval_of(x).shape[-2:])
+
+
 def _spectrum(x, hermitian):
     """(left, values, right^T, |values|) with x = left diag(values) right^T."""
     if hermitian:
@@ -224,6 +229,8 @@ def _spectrum(x, hermitian):
 def pinv(x, atol=None, rtol=None, hermitian: bool = False):
     """The Moore-Penrose pseudo-inverse: singular values (|eigenvalues| with ``hermitian``)
     at or below ``max(atol, rtol * largest)`` are treated as zero."""
+    if _no_spectrum(x):                 # (an empty matrix: its pseudo-inverse is empty too,
+        return matrix_transpose(mul(x, 0.0))    # n x m, as PyTorch's)
     rtol = _eps_rtol(x, atol, rtol)
     out = _pinv(x, atol, rtol, False)
     if not hermitian:
@@ -251,6 +258,8 @@ def matrix_rank(x, atol=None, rtol=None, hermitian: bool = False):
     else:
         from .decompositions import svdvals
         mag = svdvals(x)
+    if _no_spectrum(x):                 # (rank 0, as PyTorch's; the largest value is undefined)
+        return sum(cast(mag, np.int64), -1)
     rtol = _eps_rtol(x, atol, rtol)
     keep = greater(mag, _cutoff(max_(mag, -1, keepdims=True), atol, rtol))
     return sum(cast(keep, np.int64), -1)

@@ -163,3 +163,12 @@ def test_take_along_dim_index_dtypes(k):
             return str(e)
         return r.tolist(), str(r.dtype), r.requires_grad
     assert run(dt) == run(torch)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (2, 0, 0)])
+def test_pinv_rank_lstsq_of_empty_matrices(shape):
+    def run(L):
+        e = L.ones(*shape)
+        rs = [L.linalg.pinv(e), e.pinverse(), L.linalg.matrix_rank(e), *L.linalg.lstsq(e, e)]
+        return [(tuple(t.shape), str(t.dtype), t.tolist()) for t in rs]
+    assert run(dt) == run(torch)
