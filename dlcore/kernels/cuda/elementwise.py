@@ -319,6 +319,18 @@ def elementwise_kernel(name: str, expr: str, nin: int):
     """
     plans: dict[tuple, _Launch] = {}
 
+    def planned(key: tuple, bufs, params) -> _Launch:
+        """The launch for these operands' layout pattern (``key``), made on its first use and
+        kept in ``plans`` (bounded)."""
+        from ...registry import PRIMITIVES, aval_of
+        out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs), **params)
+        launch = _prepare(name, scalar_code(expr, nin), list(bufs), out_aval.shape,
+                          out_aval.dtype)
+        if len(plans) >= MAX_PLANS:
+            plans.clear()
+        plans[key] = launch
+        return launch
+
     def kernel(*bufs, **params):
         if len(bufs) != nin:
             raise TypeError(f"dlcore: the CUDA kernel for '{name}' takes {nin} inputs, "
@@ -326,13 +338,7 @@ def elementwise_kernel(name: str, expr: str, nin: int):
         key = tuple(_layout_key(b) for b in bufs) + tuple(params.items())
         launch = plans.get(key)
         if launch is None:
-            from ...registry import PRIMITIVES, aval_of
-            out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs), **params)
-            launch = _prepare(name, scalar_code(expr, nin), list(bufs), out_aval.shape,
-                              out_aval.dtype)
-            if len(plans) >= MAX_PLANS:
-                plans.clear()
-            plans[key] = launch
+            launch = planned(key, bufs, params)
         return _execute(launch, bufs)
 
     def into(out, *bufs) -> bool:
@@ -346,13 +352,7 @@ def elementwise_kernel(name: str, expr: str, nin: int):
         key = tuple(_layout_key(b) for b in bufs)
         launch = plans.get(key)
         if launch is None:
-            from ...registry import PRIMITIVES, aval_of
-            out_aval = PRIMITIVES[name].shape_rule(*(aval_of(b) for b in bufs))
-            launch = _prepare(name, scalar_code(expr, nin), list(bufs), out_aval.shape,
-                              out_aval.dtype)
-            if len(plans) >= MAX_PLANS:
-                plans.clear()
-            plans[key] = launch
+            launch = planned(key, bufs, {})
         if launch.out_shape != tuple(out.shape) or launch.out_dtype != out.dtype:
             return False
         for b in bufs:
