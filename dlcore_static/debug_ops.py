@@ -26,11 +26,11 @@ from .errors import InvalidArgumentError, node_suffix
 from .frontend import to_tensor
 from .graph import Operation, Tensor, get_default_graph
 
-__all__ = ["add_check_numerics_ops", "Print", "print", "Assert", "assert_equal", "assert_none_equal", "assert_less",
-           "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
-           "assert_negative", "assert_non_negative", "assert_non_positive", "assert_rank",
-           "assert_type", "assert_near", "assert_all_finite", "case", "debugging",
-           "check_numerics"]
+__all__ = ["add_check_numerics_ops", "Print", "print", "Assert", "assert_equal",
+           "assert_none_equal", "assert_less", "assert_less_equal", "assert_greater",
+           "assert_greater_equal", "assert_positive", "assert_negative", "assert_non_negative",
+           "assert_non_positive", "assert_rank", "assert_type", "assert_near", "assert_all_finite",
+           "case", "debugging", "check_numerics"]
 
 
 def _fmt(v, summarize) -> str:
