@@ -102,6 +102,8 @@ def _lu_info(lu_packed) -> np.ndarray:
     """LAPACK's info: the 1-based index of the first zero on U's diagonal (0: none)."""
     d = np.diagonal(np.asarray(_host(lu_packed)), 0, -2, -1)
     zero = d == 0
+    if zero.shape[-1] == 0:                 # (an empty matrix: no zero pivot)
+        return np.zeros(zero.shape[:-1], np.int32)
     return np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
 
 

@@ -172,3 +172,12 @@ def test_pinv_rank_lstsq_of_empty_matrices(shape):
         rs = [L.linalg.pinv(e), e.pinverse(), L.linalg.matrix_rank(e), *L.linalg.lstsq(e, e)]
         return [(tuple(t.shape), str(t.dtype), t.tolist()) for t in rs]
     assert run(dt) == run(torch)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (2, 0, 0)])
+def test_lu_of_empty_matrices(shape):
+    def run(L):
+        e = L.ones(*shape)
+        rs = [*L.linalg.lu(e), *L.linalg.lu_factor(e), *L.linalg.lu_factor_ex(e)]
+        return [(tuple(t.shape), str(t.dtype), t.tolist()) for t in rs]
+    assert run(dt) == run(torch)

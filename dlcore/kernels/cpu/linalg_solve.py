@@ -180,8 +180,9 @@ def lu(x, *, part):
     m, n = x.shape[-2:]
     k = min(m, n)
     out = _lu_out(x, part)
-    flat_out = out.reshape((-1,) + out.shape[x.ndim - 2:])
-    mats = x.reshape((-1, m, n))
+    b = int(np.prod(x.shape[:-2], dtype=np.int64))     # (not -1: ambiguous for 0 x n)
+    flat_out = out.reshape((b,) + out.shape[x.ndim - 2:])
+    mats = x.reshape((b, m, n))
     for i in range(mats.shape[0]):
         if k == 0:
             lu_, piv = np.zeros((m, n), x.dtype), np.zeros(0, np.int32)
