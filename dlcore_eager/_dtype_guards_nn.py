@@ -165,6 +165,9 @@ def _linalg_norm(args, kwargs):
         (dim is None and x.dim() == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)))
     if not matrix:
         _vector_norm((x,), kwargs)
+    elif x.dim() >= 2:                  # (dlcore computed it: 5.4772 for [[1, 2], [3, 4]])
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {_legacy(x._buf.dtype)}")
 
 
 CHECKS[("linalg", "norm")] = _linalg_norm

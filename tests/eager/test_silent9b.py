@@ -181,3 +181,16 @@ def test_lu_of_empty_matrices(shape):
         rs = [*L.linalg.lu(e), *L.linalg.lu_factor(e), *L.linalg.lu_factor_ex(e)]
         return [(tuple(t.shape), str(t.dtype), t.tolist()) for t in rs]
     assert run(dt) == run(torch)
+
+
+@pytest.mark.parametrize("k", range(4))
+def test_linalg_norm_of_integer_matrix_refused(k):
+    def run(L):
+        x = L.tensor([[1, 2], [3, 4]])
+        f = [lambda: L.linalg.norm(x, "fro"), lambda: L.linalg.norm(x, "nuc"),
+             lambda: L.linalg.norm(x, 2, (0, 1)), lambda: L.linalg.norm(x.float(), "fro")][k]
+        try:
+            return round(float(f()), 4)
+        except RuntimeError as e:
+            return str(e)
+    assert run(dt) == run(torch)
