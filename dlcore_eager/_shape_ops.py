@@ -130,7 +130,12 @@ def _strides_allow(b: np.ndarray, shape: tuple) -> bool:
     return True
 
 
-def view(x: Tensor, *shape) -> Tensor:
+def view(x: Tensor, *shape, **kwargs) -> Tensor:
+    if kwargs:                      # (x.view(dtype=...) / x.view(size=...), as PyTorch's)
+        if shape or len(kwargs) != 1 or not ({"dtype", "size"} & set(kwargs)):
+            raise TypeError(f"view() received an invalid combination of arguments - got "
+                            f"{len(shape)} positional and {sorted(kwargs)} keyword arguments")
+        return view(x, *kwargs.values())
     if shape:                       # (first: _fast_view takes ints and a tuple, not a dtype)
         out = _fast_view(x, shape)
         if out is not None:

@@ -194,3 +194,18 @@ def test_linalg_norm_of_integer_matrix_refused(k):
         except RuntimeError as e:
             return str(e)
     assert run(dt) == run(torch)
+
+
+@pytest.mark.parametrize("k", range(5))
+def test_view_keywords(k):
+    def run(L):
+        x = L.tensor([[1, 2], [3, 4]])
+        f = [lambda: x.view(dtype=L.float64), lambda: x.view(size=(4,)),
+             lambda: x.view(dtype=L.int32), lambda: x.view(bogus=1),
+             lambda: x.view(4, dtype=L.int32)][k]
+        try:
+            r = f()
+        except TypeError as e:
+            return str(e)[:52]
+        return r.tolist(), str(r.dtype)
+    assert run(dt) == run(torch)
