@@ -11,9 +11,11 @@ host stream and are copied (PyTorch's own CUDA Philox streams are out of scope).
 
 from __future__ import annotations
 
+import functools
 import numbers
 import threading
-from typing import cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -24,13 +26,15 @@ from . import _dtype as D
 from ._sizes import int_sizes
 from .tensor import Tensor, _fill, _make
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class CPUAllocationError(RuntimeError, MemoryError):
     """PyTorch's error for a CPU allocation that fails (a RuntimeError there; still a
     MemoryError here, which NumPy raised: code that catches either keeps working)."""
 
 
-def _oom(fn):
+def _oom(fn: _F) -> _F:
     """A factory whose allocation fails raises PyTorch's error and words (``DefaultCPUAllocator:
     can't allocate memory: you tried to allocate N bytes``) instead of NumPy's
     ``Unable to allocate 4.00 PiB for an array with shape ...``."""
@@ -45,10 +49,7 @@ def _oom(fn):
                 "DefaultCPUAllocator: can't allocate memory: you tried to allocate "
                 f"{n if n is not None else 'too many'} bytes. Error code 12 (Cannot allocate "
                 "memory)") from None
-    factory.__name__ = factory.__qualname__ = fn.__name__
-    factory.__doc__ = fn.__doc__
-    factory.__wrapped__ = fn       # type: ignore[attr-defined]
-    return factory
+    return cast(_F, functools.wraps(fn)(factory))     # (typed as the factory it wraps)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,

@@ -128,3 +128,14 @@ def _own_generator_per_test(request):
     finally:
         for name, value in saved.items():
             setattr(module, name, value)
+
+
+@pytest.fixture(autouse=True)
+def _no_default_graph_left_entered():
+    """A test that leaves a graph entered as default (a ``with g.as_default()`` generator that
+    was never closed) would make every later ``tf.reset_default_graph()`` on the same worker
+    raise; the stack is emptied after each test so one test's leak cannot fail the next."""
+    yield
+    graph = sys.modules.get("dlcore_static.graph")
+    if graph is not None:
+        graph._stack().clear()

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from .blas_threads import openblas_paths
+from .blas_threads import for_gemm, openblas_paths
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _F32 = np.dtype(np.float32)
@@ -97,6 +97,7 @@ def sgemm_update_rate(out, w, a, b, lr):
     c = float(lr)
     if c != 0.0 and math.isfinite(c):
         return sgemm_update(out, w, a, b, c)
+    for_gemm(2.0 * a.shape[0] * a.shape[1] * b.shape[1])
     p = np.dot(a, b)
     with np.errstate(invalid="ignore", over="ignore"):     # (the compiled loop is silent)
         np.multiply(p, np.float32(c), out=p)
