@@ -557,25 +557,10 @@ def activation(export, ns, name):
     return f
 
 
-def linalg(export, ns, name):
-    """Decompositions (inv, svd, svdvals, matrix_norm): PyTorch's functions in
-    ``_linalg_decomp`` (torch.svd and torch.linalg.svd differ in defaults and results)."""
+def _linalg_convention(export, ns, name):
+    """Decompositions: PyTorch's functions in ``_linalg_decomp`` (``convention``)."""
     from . import _linalg_decomp
-    fn = _linalg_decomp.adapter(export.name, ns, name)
-    if ns in _METHOD_NAMESPACES:
-        return fn
-
-    def f(*a, out=None, **kw):
-        result = fn(*a, **kw)
-        if out is None:
-            return result
-        if isinstance(result, tuple):               # (U, S, Vh): out is a tuple of three
-            for o, r in zip(out, result):
-                write_out(r, o, name)
-            return type(result)(*out)
-        return write_out(result, out, name)
-    f.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.signature shows fn's
-    return f
+    return _linalg_decomp.convention(export, ns, name)
 
 
 #: The adapter factory of each calling convention (see dlcore.api).  A convention that only
@@ -593,7 +578,7 @@ CONVENTIONS = {
     "values_indices": values_indices,
     "plain": plain,
     "activation": activation,
-    "linalg": linalg,
+    "linalg": _linalg_convention,
     "conv": _api.library("dlcore_eager.nn.functional_conv"),
     "sequence": _api.library("dlcore_eager.nn.sparse"),
     "attention": _api.library("dlcore_eager.nn.functional_attention"),

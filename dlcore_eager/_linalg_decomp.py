@@ -15,6 +15,7 @@ from collections import namedtuple
 from dlcore import ops as _ops
 
 from ._linalg_solve import _float
+from ._out import write_out
 from .tensor import Tensor
 
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
@@ -92,3 +93,24 @@ def adapter(op: str, ns: str, name: str):
     except KeyError:
         raise NotImplementedError(f"dlcore_eager: no PyTorch adapter for {ns}.{name} "
                                   f"(op '{op}') in _linalg_decomp") from None
+
+
+def convention(export, ns, name):
+    """The ``linalg`` calling convention's adapter (inv, svd, svdvals, matrix_norm): PyTorch's
+    functions here (torch.svd and torch.linalg.svd differ in defaults and results), with
+    ``out=`` (a tuple of three for ``(U, S, Vh)``) for the module-level names."""
+    fn = adapter(export.name, ns, name)
+    if ns in ("Tensor", "operator"):                # (methods take no out=)
+        return fn
+
+    def f(*a, out=None, **kw):
+        result = fn(*a, **kw)
+        if out is None:
+            return result
+        if isinstance(result, tuple):               # (U, S, Vh): out is a tuple of three
+            for o, r in zip(out, result):
+                write_out(r, o, name)
+            return type(result)(*out)
+        return write_out(result, out, name)
+    f.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.signature shows fn's
+    return f

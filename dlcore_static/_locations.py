@@ -1,0 +1,90 @@
+"""Where a graph node was built: the first stack frame outside dlcore and dlcore_static, kept
+as ``(file, line)`` per node and formatted only when an error names it (``file:line``, or
+IPython's ``Cell In[N], line L``); ``tf.gradients`` fixes the location of its call once for
+every node it builds (``fixed_location``/``restore_location``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from types import FrameType
+
+_local = threading.local()          # this thread's fixed location (see fixed_location)
+
+_PKG_DIRS = tuple(os.path.dirname(str(m.__file__)) + os.sep for m in (
+    sys.modules["dlcore"], sys.modules[__name__.rsplit(".", 1)[0]]))
+
+
+# file name -> True for dlcore's, dlcore_static's and contextlib's own files (skipped frames)
+_SKIPPED_FILES: dict[str, bool] = {}
+
+
+def _user_frame() -> str:
+    """``file:line`` of the first stack frame outside dlcore and dlcore_static."""
+    loc = _user_location(3)             # (from the caller's caller, as _user_location's 2)
+    return loc if type(loc) is str else _where(*loc)
+
+
+def _user_location(depth: int = 2) -> tuple | str:
+    """The first stack frame outside dlcore and dlcore_static from the caller's caller, kept
+    as ``(file, line)`` and formatted only when read (``Operation.defined_at``): every node
+    records it, few are ever named in an error (formatting was a fifth of building a node,
+    issue 19)."""
+    fixed = _local.__dict__.get("location")
+    if fixed is not None:               # inside tf.gradients (see fixed_location)
+        return fixed
+    f: FrameType | None = sys._getframe(depth)
+    skipped = _SKIPPED_FILES
+    while f is not None:
+        fn = f.f_code.co_filename
+        skip = skipped.get(fn)
+        if skip is None:
+            skip = skipped[fn] = fn.startswith(_PKG_DIRS) or "contextlib" in fn
+        if not skip:
+            return (fn, f.f_lineno)
+        f = f.f_back
+    return "<unknown>"
+
+
+def in_package(fn) -> bool:
+    """Is ``fn`` a plain function defined in dlcore or dlcore_static (a vjp rule, a gradient
+    rule)?  Anything else (a user's function, a class, a ``partial``) may run user code."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    name = code.co_filename
+    skip = _SKIPPED_FILES.get(name)
+    if skip is None:
+        skip = _SKIPPED_FILES[name] = name.startswith(_PKG_DIRS) or "contextlib" in name
+    return skip
+
+
+def fixed_location(loc) -> object:
+    """Make ``loc`` (``_user_location``'s result) the location of every op this thread builds
+    until ``restore_location(previous)``, which takes what this returns.  ``tf.gradients`` sets
+    the location of its call once (issue 19: walking the stack past a vjp rule's frames was a
+    sixth of building a gradient node); an op built under a fixed location gets the very
+    location the walk would find, since only dlcore's own frames lie between it and that call
+    (``gradients.op_vjp`` calls user code, custom gradients and vjps defined outside dlcore,
+    with the location unfixed: ``fixed_location(None)``)."""
+    d = _local.__dict__
+    old = d.get("location")
+    d["location"] = loc
+    return old
+
+
+def restore_location(old) -> None:
+    _local.__dict__["location"] = old
+
+
+def _where(filename: str, line: int) -> str:
+    """``file:line``; for code typed in a Jupyter/IPython cell, IPython's own ``Cell In[N], line L``
+    (the cell's temporary file name, such as ``2115151730.py``, means nothing to its author)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    name_of = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    cell = name_of(filename) if name_of is not None else None
+    if cell is not None:
+        return f"{cell[0]} {cell[1]}, line {line}"
+    return f"{os.path.basename(filename)}:{line}"
