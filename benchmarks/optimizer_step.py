@@ -4,7 +4,8 @@ PyTorch eager (``torch.optim``), CPU time, 1 thread, interleaved repeats in one 
 
 Optimizers: ``momentum`` (MomentumOptimizer(0.01, 0.9) / SGD(momentum=0.9)), ``nesterov``,
 ``adam`` (AdamOptimizer(1e-3) / Adam), ``rmsprop`` (RMSPropOptimizer(1e-3, 0.9, 0.9) /
-RMSprop(alpha=0.9, momentum=0.9)), ``decay`` (GradientDescent with
+RMSprop(alpha=0.9, momentum=0.9)), ``adadelta`` (AdadeltaOptimizer(1.0) / Adadelta(rho=0.95,
+eps=1e-8)), ``ftrl`` (FtrlOptimizer(0.1); torch has none), ``decay`` (GradientDescent with
 ``exponential_decay(0.01, global_step, 100, 0.96)``, the step counted by ``minimize``) and ``fed``
 (GradientDescent with a placeholder learning rate fed each step).  Shapes: the seed's static
 step (64, 1000, 100, 1000) with the mean row-sum loss and its eager step (64, 1000, 100, 10) with
@@ -29,15 +30,16 @@ from .threads import apply_after_imports, apply_before_imports, choose
 
 SHAPES = {"static": (64, 1000, 100, 1000, "mean_rowsum"), "eager": (64, 1000, 100, 10, "sum"),
           "wide": (64, 1000, 2048, 10, "sum")}
-OPTS = ("momentum", "nesterov", "adam", "rmsprop", "decay", "fed")
-LR = {"momentum": 0.01, "nesterov": 0.01, "adam": 1e-3, "rmsprop": 1e-3, "decay": 0.01,
-      "fed": 0.01}
+OPTS = ("momentum", "nesterov", "adam", "rmsprop", "adadelta", "ftrl", "decay", "fed")
+LR = {"momentum": 0.01, "nesterov": 0.01, "adam": 1e-3, "rmsprop": 1e-3, "adadelta": 1.0,
+      "ftrl": 0.1, "decay": 0.01, "fed": 0.01}
+ADAPTIVE = ("adam", "rmsprop", "adadelta", "ftrl")      # learning rates not scaled (``_lr``)
 
 
 def _lr(shape, opt) -> float:
-    """The learning rate; divided by N under the sum loss and by H/100 (Adam excepted) so no
+    """The learning rate; divided by N under the sum loss and by H/100 (the ADAPTIVE ones excepted) so no
     run diverges."""
-    if opt in ("adam", "rmsprop"):
+    if opt in ADAPTIVE:
         return LR[opt]
     return LR[opt] * 100 / shape[2] / (1 if shape[4] == "mean_rowsum" else shape[0])
 
@@ -59,6 +61,7 @@ def numpy_step(shape, opt):
     scale = np.float32(1.0 / shape[0] if shape[4] == "mean_rowsum" else 1.0)
     ws = [w1, w2]
     s1 = [np.zeros_like(w) for w in ws]
+    s1 = [np.full_like(w, 0.1) for w in ws] if opt == "ftrl" else s1       # (n starts at 0.1)
     s2 = [np.zeros_like(w) if opt != "rmsprop" else np.ones_like(w) for w in ws]
     st = {"t": 0, "b1p": 1.0, "b2p": 1.0}
 
@@ -96,6 +99,20 @@ def numpy_step(shape, opt):
                 a *= np.float32(0.9)
                 a += np.float32(_lr(shape, opt)) * g / np.sqrt(b + np.float32(1e-10))
                 w -= a
+            elif opt == "adadelta":         # a: accum, b: accum_update (rho 0.95, eps 1e-8)
+                a *= np.float32(0.95)
+                a += np.float32(0.05) * (g * g)
+                u = np.sqrt(b + np.float32(1e-8)) / np.sqrt(a + np.float32(1e-8)) * g
+                b *= np.float32(0.95)
+                b += np.float32(0.05) * (u * u)
+                w -= np.float32(_lr(shape, opt)) * u
+            elif opt == "ftrl":             # a: n (from 0.1), b: z; l1 = l2 = 0
+                lr = np.float32(_lr(shape, opt))
+                root_old = np.sqrt(a)
+                a += g * g
+                root = np.sqrt(a)
+                b += g - (root - root_old) / lr * w
+                w[...] = np.where(b != 0, -b / (root / lr), np.float32(0))
             else:
                 lr = _lr(shape, opt) * 0.96 ** (t / 100) if opt == "decay" else _lr(shape, opt)
                 w -= np.float32(lr) * g
@@ -118,6 +135,8 @@ def torch_step(shape, opt):
         o = torch.optim.Adam(ws, lr=_lr(shape, opt))
     elif opt == "rmsprop":
         o = torch.optim.RMSprop(ws, lr=_lr(shape, opt), alpha=0.9, momentum=0.9)
+    elif opt == "adadelta":
+        o = torch.optim.Adadelta(ws, lr=_lr(shape, opt), rho=0.95, eps=1e-8)
     else:
         o = torch.optim.SGD(ws, lr=_lr(shape, opt))
     st = {"t": 0}
@@ -156,6 +175,10 @@ def dlcore_step(shape, opt, passes="all", fold=True):
             o = tf.train.AdamOptimizer(_lr(shape, opt))
         elif opt == "rmsprop":
             o = tf.train.RMSPropOptimizer(_lr(shape, opt), decay=0.9, momentum=0.9)
+        elif opt == "adadelta":
+            o = tf.train.AdadeltaOptimizer(_lr(shape, opt), rho=0.95, epsilon=1e-8)
+        elif opt == "ftrl":
+            o = tf.train.FtrlOptimizer(_lr(shape, opt))
         elif opt == "decay":
             gs = tf.train.get_or_create_global_step()
             o = tf.train.GradientDescentOptimizer(
@@ -229,7 +252,7 @@ def main(argv=None) -> int:
         for opt in args.opt.split(","):
             makers = {"numpy": partial(numpy_step, shape, opt),
                       "dlcore": partial(dlcore_step, shape, opt)}
-            if not args.no_torch:
+            if not args.no_torch and opt != "ftrl":      # (torch.optim has no FTRL)
                 makers["torch"] = partial(torch_step, shape, opt)
             if args.nofold:
                 makers["nofold"] = partial(dlcore_step, shape, opt, fold=False)

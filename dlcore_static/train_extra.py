@@ -86,15 +86,17 @@ class AdadeltaOptimizer(Optimizer):
     def _apply(self, grad, var):
         rho, eps = self.rho, self.epsilon
         acc, acc_u = self._slot(var, ""), self._slot(var, "_1")
-        acc_new = acc.assign(_ops.add(_ops.mul(acc._update_read(), rho),
-                                      _ops.mul(_ops.mul(grad, grad), 1.0 - rho)))
+        # each update reads the new slot values themselves (the values assigned), with no
+        # control dependency between them, so the compiler fuses the three updates into one
+        # loop per variable (RMSProp's, Adam's, issue 19)
+        acc_new = _ops.add(_ops.mul(acc._update_read(), rho),
+                           _ops.mul(_ops.mul(grad, grad), 1.0 - rho))
         acc_u_old = acc_u._update_read()
         upd = _ops.mul(_ops.div(_ops.sqrt(_ops.add(acc_u_old, eps)),
                                 _ops.sqrt(_ops.add(acc_new, eps))), grad)
-        acc_u_new = acc_u.assign(_ops.add(_ops.mul(acc_u_old, rho),
-                                          _ops.mul(_ops.mul(upd, upd), 1.0 - rho)))
-        with get_default_graph().control_dependencies([acc_u_new]):
-            return var.assign_sub(_ops.mul(upd, _lr(self.learning_rate, var)))
+        acc_u_new = _ops.add(_ops.mul(acc_u_old, rho), _ops.mul(_ops.mul(upd, upd), 1.0 - rho))
+        return group(acc.assign(acc_new), acc_u.assign(acc_u_new),
+                     var.assign_sub(_ops.mul(upd, _lr(self.learning_rate, var))))
 
 
 class FtrlOptimizer(Optimizer):
@@ -141,13 +143,13 @@ class FtrlOptimizer(Optimizer):
         n_new = _ops.add(n_old, _ops.mul(grad, grad))
         sigma = _ops.div(_ops.sub(self._root(n_new), self._root(n_old)), lr)
         g = _ops.add(grad, _ops.mul(2.0 * self.shrinkage, w)) if self.shrinkage else grad
-        z_new = z.assign(_ops.sub(_ops.add(z._update_read(), g), _ops.mul(sigma, w)))
-        n_as = n.assign(n_new)
-        quad = _ops.add(_ops.div(self._root(n_as), lr), 2.0 * self.l2)
+        z_new = _ops.sub(_ops.add(z._update_read(), g), _ops.mul(sigma, w))
+        quad = _ops.add(_ops.div(self._root(n_new), lr), 2.0 * self.l2)
         shrunk = _ops.sub(_ops.mul(_ops.sign(z_new), self.l1), z_new)
         new_w = _ops.where(_ops.greater(_ops.abs(z_new), self.l1), _ops.div(shrunk, quad),
                            _ops.zeros_like(w))
-        return var.assign(new_w)
+        # the new slot values themselves, not their assigns' outputs: one loop per variable
+        return group(z.assign(z_new), n.assign(n_new), var.assign(new_w))
 
 
 # ============================================================================ schedules

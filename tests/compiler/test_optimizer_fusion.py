@@ -4,7 +4,7 @@
 TF1's ApplyMomentum/ApplyAdam kernels compute them, the update of the weight reading the new
 slot values themselves; the fusion pass merges the slot chains and the weight's chain into one
 loop per variable (``fusion._merge_producers``), which reads the gradient, the slots and the
-weight once; so do RMSProp (centered, with momentum) and Adagrad.  GradientDescent with a
+weight once; so do RMSProp (centered, with momentum), Adagrad, Adadelta and Ftrl.  GradientDescent with a
 decayed or a fed learning rate reads it once per step.  The values equal the interpreter's (to float32 rounding) and NumPy's maths by hand in float64.
 One graph holds every optimizer's copy of a tiny ReLU MLP, so one plan is compiled.
 """
@@ -19,7 +19,7 @@ import dlcore_static as tf
 
 SHAPE = (4, 6, 5, 3)            # N, D, H, D_out
 OPTS = ("momentum", "nesterov", "adam", "decay", "fed")
-MORE = ("rmsprop", "adagrad")     # (checked against the interpreter; NumPy: test_tf_train_extra)
+MORE = ("rmsprop", "adagrad", "adadelta", "ftrl")     # (checked against the interpreter; NumPy: test_tf_train_extra)
 STEPS = 3
 
 
@@ -55,6 +55,10 @@ def _graph():
                     opt = tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True)
                 elif name == "adagrad":
                     opt = tf.train.AdagradOptimizer(0.05)
+                elif name == "adadelta":
+                    opt = tf.train.AdadeltaOptimizer(1.0)
+                elif name == "ftrl":
+                    opt = tf.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01)
                 elif name == "decay":
                     opt = tf.train.GradientDescentOptimizer(
                         tf.train.exponential_decay(0.05, step, 2, 0.5))
@@ -147,3 +151,5 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     assert sorted(per_opt["nesterov"]) == [2, 2], per_opt
     assert sorted(per_opt["rmsprop"]) == [4, 4], per_opt         # ms, mg, mom, w
     assert sorted(per_opt["adagrad"]) == [2, 2], per_opt
+    assert sorted(per_opt["adadelta"]) == [3, 3], per_opt        # accum, accum_update, w
+    assert sorted(per_opt["ftrl"]) == [3, 3], per_opt            # linear (z), accum (n), w
