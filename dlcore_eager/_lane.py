@@ -54,6 +54,7 @@ _softmax_p = _ops.softmax_prims.softmax_p
 _log_softmax_p = _ops.softmax_prims.log_softmax_p
 _transpose_p = _ops.shape.transpose_p
 _squeeze_p = _ops.shape.squeeze_p
+_reshape_p = _ops.shape.reshape_p
 _take_along_axis_p = _ops.scan.take_along_axis_p
 _concatenate_p = _ops.shape.concatenate_p
 
@@ -146,11 +147,15 @@ def small_many(prim, tensors, bufs, key, params_of):
     apply (see small_unary; not for views); the caller has checked autocast, traces and that
     every buffer is a NumPy array."""
     kernel = prim.kernels["cpu"]
-    sig: list = [prim, kernel, key]
-    for b in bufs:
-        sig.append(b.shape)
-        sig.append(b.dtype)
-    k = tuple(sig)
+    if len(bufs) == 2:                      # (most calls: no loop, issue 19)
+        b0, b1 = bufs
+        k: tuple = (prim, kernel, key, b0.shape, b0.dtype, b1.shape, b1.dtype)
+    else:
+        sig: list = [prim, kernel, key]
+        for b in bufs:
+            sig.append(b.shape)
+            sig.append(b.dtype)
+        k = tuple(sig)
     try:
         plan = _PLANS[k]
     except KeyError:
@@ -165,15 +170,31 @@ def small_many(prim, tensors, bufs, key, params_of):
         out = np.asarray(out)
     if not (grad and STATE.enabled):
         return _make(out)
-    rg = False
-    for t in tensors:
-        rg = rg or t._rg
-    if not rg:
-        return _make(out)
+    return _node_many(prim, params, tensors, out)
+
+
+def _node_many(prim, params, tensors, out):
+    """``out`` wrapped with ``_finish``'s node over ``tensors`` (those requiring grad are its
+    parents), or without a node when none requires grad."""
+    if len(tensors) == 2:                   # (unrolled: no comprehension frames)
+        t0, t1 = tensors
+        r0, r1 = t0._rg, t1._rg
+        if not (r0 or r1):
+            return _make(out)
+        parents: tuple = ((t0._node or leaf_node(t0)) if r0 else None,
+                          (t1._node or leaf_node(t1)) if r1 else None)
+        versions: tuple = (t0._version[0], t1._version[0])
+    else:
+        rg = False
+        for t in tensors:
+            rg = rg or t._rg
+        if not rg:
+            return _make(out)
+        parents = tuple([(t._node or leaf_node(t)) if t._rg else None for t in tensors])
+        versions = tuple([t._version[0] for t in tensors])
     version = [0]
-    return _make(out, version, Node(
-        prim, params, tuple([(t._node or leaf_node(t)) if t._rg else None for t in tensors]),
-        tuple(tensors), tuple([t._version[0] for t in tensors]), out, version))
+    return _make(out, version, Node(prim, params, parents, tuple(tensors), versions, out,
+                                    version))
 
 
 def _plan_many(prim, kernel, bufs, key, params_of, k):
@@ -412,6 +433,14 @@ def _tensors_dim(args, kw):
     dim = args[1] if n > 1 else kw.get("dim", 0)
     if type(dim) is not int:
         return None
+    if len(ts) == 2:                            # (most calls: no loop, issue 19)
+        t0, t1 = ts
+        if not (isinstance(t0, Tensor) and isinstance(t1, Tensor)):
+            return None
+        b0, b1 = t0._buf, t1._buf
+        if type(b0) is not _ndarray or type(b1) is not _ndarray or b0.dtype is not b1.dtype:
+            return None
+        return ts, (b0, b1), dim
     bufs = []
     dtype = None
     for t in ts:
@@ -451,32 +480,59 @@ def _stack_parse(args, kw):
     dtype, dim) in the lane's table (both rules checked on the plan's avals) and run as the
     concatenate kernel's small form on the buffers themselves, the result then viewed with
     the new axis (concatenating along ``dim`` and splitting that axis into (n, size) is the
-    stack; the last new axis: each buffer viewed first).  Tape: the general entry's nodes
-    (an expand_dims node per tensor requiring grad, sharing its version counter, and the
-    concatenate node named StackBackward0 over them); the views only that node holds are
-    not registered for rebasing.  (Was ``_shape_ops._fast_stack``.)"""
+    stack; the last new axis: each buffer viewed first; the first: the small form of size-1
+    blocks along axis 0 takes the buffers as they are and makes the stack itself).  Tape: the
+    general entry's nodes (an expand_dims node per tensor requiring grad, sharing its version
+    counter, and the concatenate node named StackBackward0 over them); the views only that
+    node holds are not registered for rebasing.  (Was ``_shape_ops._fast_stack``.)"""
     a = _tensors_dim(args, kw)
     if a is None:
         return None
     ts, bufs, dim = a
     kernel = _concatenate_p.kernels["cpu"]
-    sig: list = [_STACK, kernel, dim, bufs[0].dtype]
-    for b in bufs:
-        sig.append(b.shape)
-    k = tuple(sig)
+    if len(bufs) == 2:                          # (most calls: no loop)
+        b0, b1 = bufs
+        k: tuple = (_STACK, kernel, dim, b0.dtype, b0.shape, b1.shape)
+    else:
+        sig: list = [_STACK, kernel, dim, bufs[0].dtype]
+        for b in bufs:
+            sig.append(b.shape)
+        k = tuple(sig)
     plan = _PLANS.get(k, False)
     if plan is False:
         plan = _stack_plan(kernel, bufs, dim, k)
     if plan is None:
         return None
-    run, full, view, last, cparams, grad = plan
-    out = run(*[b.reshape(view) for b in bufs]) if last else run(*bufs).reshape(full)
-    rg = False
+    run, full, view, mode, cparams, grad = plan
+    if mode == 0:
+        out = run(*bufs)
+    elif mode == 1:
+        out = run(*bufs).reshape(full)
+    else:
+        out = run(*[b.reshape(view) for b in bufs])
     if grad and STATE.enabled:
         for t in ts:
-            rg = rg or t._rg
-    if not rg:
-        return _make(out)
+            if t._rg:
+                return _stack_node(ts, out, view, cparams, mode)
+    return _make(out)
+
+
+def _stack_node(ts, out, view, cparams, mode):
+    """``out`` with its tape over ``ts``: before the last axis (mode 0, 1) the concatenate
+    node over the tensors themselves and a reshape node splitting its axis (two nodes for any
+    number of tensors; 4.7 -> 3.x us two 4x8 tensors); along the last axis the general
+    entry's (an expand_dims node per tensor, the concatenate node over them); the last node
+    named StackBackward0, its edges the tensors' nodes."""
+    if mode != 2:
+        d = cparams["axis"]
+        shape = out.shape
+        cat = _node_many(_concatenate_p, cparams, ts, out.reshape(shape[:d] + (-1,) +
+                                                                  shape[d + 2:]))
+        version = cat._version
+        node = Node(_reshape_p, {"shape": shape}, (cat._node,), (cat,), (0,), out, version)
+        node.label = "StackBackward0"
+        node.edges = cat._node.parents
+        return _make(out, version, node)
     eparams = {"axes": (cparams["axis"],)}
     views, parents, edges = [], [], []
     for t in ts:
@@ -500,9 +556,10 @@ def _stack_parse(args, kw):
 
 
 def _stack_plan(kernel, bufs, dim, k):
-    """``(run, full shape, expand_dims's view shape, last: the new axis is the last (run
-    takes the views), concatenate's params, grad)``; None where the lane does not take the
-    call (the general entry raises its errors)."""
+    """``(run, full shape, expand_dims's view shape, mode: 0 run on the buffers makes the
+    stack, 1 its result is viewed as the stack, 2 run takes the views, concatenate's params,
+    grad)``; None where the lane does not take the call (the general entry raises its
+    errors)."""
     b = bufs[0]
     shape, dtype = b.shape, b.dtype
     nd = len(shape) + 1
@@ -519,9 +576,13 @@ def _stack_plan(kernel, bufs, dim, k):
         aval = _concatenate_p.abstract_eval(*[e] * n, axis=d)
     except Exception:  # noqa: BLE001 - the general path raises its own error
         return None
-    last = d == nd - 1
-    run = small([e.shape if last else shape] * n, [dtype] * n, axis=d)
-    plan = (run, aval.shape, e.shape, last, {"axis": d}, is_inexact(dtype))
+    mode = 2 if d == nd - 1 else 1
+    run = small([e.shape if mode == 2 else shape] * n, [dtype] * n, axis=d)
+    if d == 0:
+        run0 = small([e.shape] * n, [dtype] * n, axis=0)
+        if getattr(run0, "rows", False):    # (the size-1 blocks' form: o[i] = x)
+            run, mode = run0, 0
+    plan = (run, aval.shape, e.shape, mode, {"axis": d}, is_inexact(dtype))
     return _keep(k, plan)
 
 

@@ -139,8 +139,23 @@ expand_dims.small = _expand_dims_small  # type: ignore[attr-defined]
 
 def _concatenate_small(shapes, dtypes, *, axis):
     """The eager lane's plan (``dlcore_eager._lane.small_many``): NumPy's concatenate
-    with the axis bound."""
+    with the axis bound; two blocks of one dtype along axis 0 written into a fresh C-ordered
+    array instead (0.60 -> 0.50 us two 4x8 blocks, 0.45 us where each block is one row
+    along axis 0, ``torch.stack``'s: ``o[i] = x``, which takes x with or without that axis)."""
     cat = np.concatenate
+    if axis == 0 and len(shapes) == 2 and dtypes[0] == dtypes[1] and len(shapes[0]) >= 2 \
+            and tuple(shapes[0][1:]) == tuple(shapes[1][1:]):
+        n0, n1 = shapes[0][0], shapes[1][0]
+        out, dtype, empty = (n0 + n1,) + tuple(shapes[0][1:]), dtypes[0], np.empty
+        i0, i1 = (0, 1) if n0 == n1 == 1 else (slice(0, n0), slice(n0, n0 + n1))
+
+        def run2(a, b):
+            o = empty(out, dtype)
+            o[i0] = a
+            o[i1] = b
+            return o
+        run2.rows = n0 == n1 == 1  # type: ignore[attr-defined]  # (x with or without axis 0)
+        return run2
 
     def run(*xs):
         return cat(xs, axis=axis)
