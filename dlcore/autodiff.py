@@ -104,7 +104,7 @@ def _check(value, g, node, name_of) -> None:
 def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Callable,
                  add: Callable, wanted: Iterable | None = None, key: Callable = id,
                  stop: Callable | None = None, on_grad: Callable | None = None,
-                 name_of: Callable | None = None) -> dict:
+                 name_of: Callable | None = None, add_n: Callable | None = None) -> dict:
     """Accumulate cotangents from ``roots`` (seeded with ``seeds``) back to the ``wanted`` values.
 
     Args:
@@ -120,6 +120,10 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
       on_grad: ``on_grad(v, g)`` -> g, called once ``v``'s cotangent is complete (eager hooks,
         retain_grad); it may return a replacement.
       name_of: for error messages, ``name_of(v)`` describing the node.
+      add_n: ``add_n(terms)`` -> their sum: with it a value's cotangents are gathered and
+        summed once, when the value is reached (TensorFlow's AddN: one sum of several terms in
+        their arrival order, which a front end may build as fewer nodes than a chain of
+        ``add``); without it they are summed pairwise as they arrive.
 
     Returns:
       ``{key(v): cotangent}`` for the wanted values reached.  Unreached values are absent.
@@ -165,6 +169,8 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
         g = grads.pop(k, None)
         if g is None:                    # no cotangent reached it
             continue
+        if type(g) is _Terms:
+            g = add_n(g)                 # (only made when add_n is given)
         if on_grad is not None:
             g = on_grad(v, g)
         if k in wanted_keys:
@@ -192,7 +198,20 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
             else:
                 _check(p, pg, v, name_of)
             if pk in grads:
-                grads[pk] = add(grads[pk], pg)
+                if add_n is None:
+                    grads[pk] = add(grads[pk], pg)
+                else:
+                    terms = grads[pk]
+                    if type(terms) is _Terms:
+                        terms.append(pg)
+                    else:
+                        grads[pk] = _Terms((terms, pg))
             else:
                 grads[pk] = pg
     return result
+
+
+class _Terms(list):
+    """The cotangents gathered for one value when ``reverse_pass`` is given ``add_n``."""
+
+    __slots__ = ()

@@ -21,13 +21,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+import numpy as np
+
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 from dlcore.dtypes import is_floating
+from dlcore.ops.gather import scatter_add as _scatter_add
+from dlcore.ops.indexing import getitem_p, slice_scatter
+from dlcore.registry import AVal
 
 from . import _gc_pause
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
-from .frontend import to_tensor
+from .frontend import constant, to_tensor
 from .graph import (
     Tensor,
     _user_location,
@@ -57,10 +62,16 @@ def op_parents(t: Tensor):
 
 def op_vjp(t: Tensor, g):
     op = t.op
+    if type(g) is RowSlices:
+        g = g.dense()
     if has_override(op):
         return _unfixed(override_vjp, t, g)
     prim = op.prim
     if prim is not None:
+        if prim is getitem_p:
+            rows = _row_range(op)
+            if rows is not None:            # x[a:b]: its gradient stays rows until summed
+                return (RowSlices([g], rows, op.inputs[0], op.params["idx"]),)
         vjp = prim.vjp
         if vjp in _PKG_RULES or _in_package(vjp):
             return vjp(g, t, *op.inputs, **op.params)
@@ -112,8 +123,77 @@ def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
     """reverse_pass over graph tensors; integer tensors are constants."""
     def stop_fn(t):
         return not _is_float(t) or (stop is not None and stop(t))
-    return reverse_pass(ys, seeds, parents=op_parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
-                        stop=stop_fn, name_of=lambda t: f"node '{t.op.name}'")
+    res = reverse_pass(ys, seeds, parents=op_parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
+                       stop=stop_fn, name_of=lambda t: f"node '{t.op.name}'", add_n=add_n)
+    for k, g in res.items():
+        if type(g) is RowSlices:
+            res[k] = g.dense()
+    return res
+
+
+# ============================================================================ sums of cotangents
+# A value read by several slices (an embedding's rows ``E[w:w+1]`` in a graph built per batch,
+# issue 19) gets one cotangent per slice, each a dense ``SliceScatter`` of the whole value:
+# summed, n slices made n scatters and n - 1 adds of full-size arrays.  As TensorFlow's
+# IndexedSlices, the gradient of a slice of rows stays its rows (``RowSlices``) until it is
+# summed or used: the rows of several slices become one ``scatter_add`` of their concatenated
+# values, in the order they arrived (each element sums its terms as the chain of adds did, so
+# the result is the same), and a single slice is its ``SliceScatter``, as before.
+class RowSlices:
+    """The cotangent of ``ref``: ``values[i]`` (a tensor) added at rows ``rows[i]`` (a
+    ``range`` of ``ref``'s first axis); ``idx`` is the one slice's index (for ``dense``)."""
+
+    __slots__ = ("values", "rows", "ref", "idx")
+
+    def __init__(self, values: list, rows: list | range, ref: Tensor, idx):
+        self.values, self.rows, self.ref, self.idx = values, rows, ref, idx
+
+    def __dlcore_aval__(self) -> AVal:
+        return AVal(self.ref.aval.shape, self.values[0].aval.dtype)
+
+    def dense(self) -> Tensor:
+        if len(self.values) == 1:
+            return slice_scatter(self.values[0], self.ref, self.idx)
+        rows = np.fromiter(self.rows, np.int64, len(self.rows))
+        index = constant(rows.astype(np.int32), name="indices", graph=self.ref.graph)
+        return _scatter_add(_ops.concatenate(self.values, 0), index, self.ref)
+
+
+def _row_range(op) -> range | None:
+    """The rows ``x[a:b]`` reads (a slice of the first axis with step 1, the others whole),
+    or None for any other index."""
+    idx = op.params["idx"]
+    first = idx[0] if idx else None
+    if type(first) is not tuple or first[3] not in (None, 1):
+        return None
+    for e in idx[1:]:
+        if e != _WHOLE:
+            return None
+    shape = op.inputs[0].aval.shape
+    if not shape or shape[0] is None:
+        return None
+    return range(*slice(first[1], first[2]).indices(shape[0]))
+
+
+_WHOLE = ("slice", None, None, None)
+
+
+def add_n(terms: list):
+    """The sum of one value's cotangents, in their order: rows of slices stay rows (one
+    ``RowSlices``) when every term is; otherwise a chain of adds."""
+    if all(type(t) is RowSlices and t.ref is terms[0].ref for t in terms):
+        values: list = []
+        rows: list = []
+        for t in terms:
+            values += t.values
+            rows += t.rows
+        return RowSlices(values, rows, terms[0].ref, None)
+    total = None
+    for t in terms:
+        if type(t) is RowSlices:
+            t = t.dense()
+        total = t if total is None else _ops.add(total, t)
+    return total
 
 
 def _as_list(x) -> list:

@@ -126,3 +126,47 @@ def test_promote_keeps_dtypes_apart():
     assert x.dtype == tf.float64 and y is b
     with pytest.raises(TypeError):
         tf.add(a, b)
+
+
+def _types(graph, first: int) -> list[str]:
+    return [op.type for op in graph.get_operations()[first:]]
+
+
+def test_row_slices_gradients_sum_as_one_scatter(fresh_graph):
+    """Slices of rows (an embedding read per leaf, a graph built per batch) keep their
+    gradient as rows until summed: one ScatterAdd instead of a SliceScatter and a dense add per
+    slice; repeated and negative rows add up as before."""
+    e = tf.placeholder(tf.float32, (6, 3))
+    w = np.arange(1, 10, dtype=np.float32).reshape(3, 3)
+    parts = [e[1:2], e[4:6], e[-2:-1], e[1:2], e[0:3]]
+    y = tf.add_n([tf.reduce_sum(p * w[:p.shape[0]] * (k + 1)) for k, p in enumerate(parts)])
+    first = len(fresh_graph.get_operations())
+    g, = tf.gradients(y, [e])
+    kinds = _types(fresh_graph, first)
+    assert kinds.count("ScatterAdd") == 1 and "SliceScatter" not in kinds
+    want = np.zeros((6, 3), np.float32)
+    for k, rows in enumerate([[1], [4, 5], [4], [1], [0, 1, 2]]):
+        want[rows] += w[:len(rows)] * (k + 1)
+    ev = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    with tf.Session() as s:
+        np.testing.assert_allclose(s.run(g, {e: ev}), want, rtol=1e-6)
+
+
+def test_row_slices_gradients_with_dense_terms_and_second_order(fresh_graph):
+    e = tf.placeholder(tf.float32, (4, 2))
+    one = tf.reduce_sum(tf.square(e[1:3]))           # one slice: its SliceScatter, as before
+    first = len(fresh_graph.get_operations())
+    g1, = tf.gradients(one, [e])
+    assert "SliceScatter" in _types(fresh_graph, first)
+    y = tf.reduce_sum(tf.square(e[0:2])) + tf.reduce_sum(tf.square(e[1:4])) + \
+        tf.reduce_sum(e * 3.0)                         # slices and a dense term
+    g, = tf.gradients(y, [e])
+    gg, = tf.gradients(tf.reduce_sum(tf.square(tf.gradients(
+        tf.reduce_sum(tf.square(e[0:2])) + tf.reduce_sum(tf.square(e[1:4])), [e])[0])), [e])
+    ev = np.arange(8, dtype=np.float32).reshape(4, 2) / 4
+    count = np.array([1, 2, 1, 1], np.float32)[:, None]
+    with tf.Session() as s:
+        got1, got, got2 = s.run([g1, g, gg], {e: ev})
+    np.testing.assert_allclose(got1, 2 * ev * np.array([0, 1, 1, 0], np.float32)[:, None])
+    np.testing.assert_allclose(got, 2 * ev * count + 3.0, rtol=1e-6)
+    np.testing.assert_allclose(got2, 8 * ev * count ** 2, rtol=1e-6)  # d/de sum (2 e c)^2
