@@ -27,7 +27,7 @@ from dlcore.ops.indexing import getitem_p
 from dlcore.registry import check_rule
 
 from . import _dispatch as _D
-from . import _lane
+from . import _lane, _lane_joins  # noqa: F401 - (the joins' parses: _lane.JOINS)
 from ._dispatch import _finish
 from ._dispatch import view1 as _view1
 from .tensor import Tensor, _make

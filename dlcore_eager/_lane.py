@@ -21,8 +21,7 @@ op.  The older hand-written paths went into the lane: ``torch.cat``'s (this entr
 ``reshape``'s (``_shape_ops._fast_view``), the last two calling ``small_unary`` directly.
 A kernel's small form may be a Python function ``run(buf)`` or a pair ``(method, arg)``
 run as ``method(buf, arg)`` (the ndarray methods of the shape kernels: no Python frame).
-``stack`` is the lane's too (``_stack_parse``: one plan per shapes, dtype and dim, the
-concatenate kernel's small form on the buffers themselves, then one view with the new axis).
+``cat`` and ``stack`` live in ``_lane_joins`` (their parses put in ``JOINS`` on import).
 """
 
 from __future__ import annotations
@@ -54,9 +53,7 @@ _softmax_p = _ops.softmax_prims.softmax_p
 _log_softmax_p = _ops.softmax_prims.log_softmax_p
 _transpose_p = _ops.shape.transpose_p
 _squeeze_p = _ops.shape.squeeze_p
-_reshape_p = _ops.shape.reshape_p
 _take_along_axis_p = _ops.scan.take_along_axis_p
-_concatenate_p = _ops.shape.concatenate_p
 
 
 #: (prim, its CPU kernel, shape, dtype, the caller's key) -> the lane's plan for one tensor:
@@ -420,173 +417,9 @@ def _transpose_parse(args, kw):
     return small_unary(_transpose_p, args[0], (args[1], args[2]), _perm_params)
 
 
-def _tensors_dim(args, kw):
-    """``(tensors, buffers, dim)`` of a ``(tensors, dim=0)`` call with two or more CPU
-    tensors of one dtype object and an int dim, else None."""
-    n = len(args)
-    if n > 2 or (kw and (n > 1 or "keepdim" in kw)):
-        return None
-    ts = args[0]
-    tt = type(ts)
-    if (tt is not list and tt is not tuple) or len(ts) < 2:
-        return None
-    dim = args[1] if n > 1 else kw.get("dim", 0)
-    if type(dim) is not int:
-        return None
-    if len(ts) == 2:                            # (most calls: no loop, issue 19)
-        t0, t1 = ts
-        if not (isinstance(t0, Tensor) and isinstance(t1, Tensor)):
-            return None
-        b0, b1 = t0._buf, t1._buf
-        if type(b0) is not _ndarray or type(b1) is not _ndarray or b0.dtype is not b1.dtype:
-            return None
-        return ts, (b0, b1), dim
-    bufs = []
-    dtype = None
-    for t in ts:
-        if not isinstance(t, Tensor):
-            return None
-        b = t._buf
-        if type(b) is not _ndarray or (dtype is not None and b.dtype is not dtype):
-            return None
-        dtype = b.dtype
-        bufs.append(b)
-    return ts, bufs, dim
-
-
-def _cat_params(bufs, dim) -> dict | None:
-    nd = bufs[0].ndim
-    if not nd or not -nd <= dim < nd:
-        return None
-    for b in bufs:
-        if b.ndim != nd:
-            return None
-    return {"axis": dim % nd}
-
-
-def _cat_parse(args, kw):
-    """``torch.cat(tensors, dim)``: concatenate (grad_fn CatBackward0, as _graph names it)."""
-    a = _tensors_dim(args, kw)
-    return None if a is None else small_many(_concatenate_p, a[0], a[1], a[2], _cat_params)
-
-
-_expand_dims_p = _ops.shape.expand_dims_p
-_STACK = "stack"
-
-
-def _stack_parse(args, kw):
-    """``torch.stack(tensors, dim)`` of CPU tensors of one shape and dtype object: the general
-    entry's ``concatenate`` of one ``expand_dims`` per tensor, planned once per (shapes,
-    dtype, dim) in the lane's table (both rules checked on the plan's avals) and run as the
-    concatenate kernel's small form on the buffers themselves, the result then viewed with
-    the new axis (concatenating along ``dim`` and splitting that axis into (n, size) is the
-    stack; the last new axis: each buffer viewed first; the first: the small form of size-1
-    blocks along axis 0 takes the buffers as they are and makes the stack itself).  Tape: the
-    general entry's nodes (an expand_dims node per tensor requiring grad, sharing its version
-    counter, and the concatenate node named StackBackward0 over them); the views only that
-    node holds are not registered for rebasing.  (Was ``_shape_ops._fast_stack``.)"""
-    a = _tensors_dim(args, kw)
-    if a is None:
-        return None
-    ts, bufs, dim = a
-    kernel = _concatenate_p.kernels["cpu"]
-    if len(bufs) == 2:                          # (most calls: no loop)
-        b0, b1 = bufs
-        k: tuple = (_STACK, kernel, dim, b0.dtype, b0.shape, b1.shape)
-    else:
-        sig: list = [_STACK, kernel, dim, bufs[0].dtype]
-        for b in bufs:
-            sig.append(b.shape)
-        k = tuple(sig)
-    plan = _PLANS.get(k, False)
-    if plan is False:
-        plan = _stack_plan(kernel, bufs, dim, k)
-    if plan is None:
-        return None
-    run, full, view, mode, cparams, grad = plan
-    if mode == 0:
-        out = run(*bufs)
-    elif mode == 1:
-        out = run(*bufs).reshape(full)
-    else:
-        out = run(*[b.reshape(view) for b in bufs])
-    if grad and STATE.enabled:
-        for t in ts:
-            if t._rg:
-                return _stack_node(ts, out, view, cparams, mode)
-    return _make(out)
-
-
-def _stack_node(ts, out, view, cparams, mode):
-    """``out`` with its tape over ``ts``: before the last axis (mode 0, 1) the concatenate
-    node over the tensors themselves and a reshape node splitting its axis (two nodes for any
-    number of tensors; 4.7 -> 3.x us two 4x8 tensors); along the last axis the general
-    entry's (an expand_dims node per tensor, the concatenate node over them); the last node
-    named StackBackward0, its edges the tensors' nodes."""
-    if mode != 2:
-        d = cparams["axis"]
-        shape = out.shape
-        cat = _node_many(_concatenate_p, cparams, ts, out.reshape(shape[:d] + (-1,) +
-                                                                  shape[d + 2:]))
-        version = cat._version
-        node = Node(_reshape_p, {"shape": shape}, (cat._node,), (cat,), (0,), out, version)
-        node.label = "StackBackward0"
-        node.edges = cat._node.parents
-        return _make(out, version, node)
-    eparams = {"axes": (cparams["axis"],)}
-    views, parents, edges = [], [], []
-    for t in ts:
-        c = t._buf.reshape(view)
-        version = t._version
-        if t._rg:
-            p = t._node or leaf_node(t)
-            node = Node(_expand_dims_p, eparams, (p,), (t,), (version[0],), c, version)
-            views.append(_make(c, version, node))
-        else:
-            p = node = None
-            views.append(_make(c, version))
-        parents.append(node)
-        edges.append(p)
-    version = [0]
-    node = Node(_concatenate_p, cparams, tuple(parents), tuple(views),
-                tuple([t._version[0] for t in ts]), out, version)
-    node.label = "StackBackward0"
-    node.edges = tuple(edges)
-    return _make(out, version, node)
-
-
-def _stack_plan(kernel, bufs, dim, k):
-    """``(run, full shape, expand_dims's view shape, mode: 0 run on the buffers makes the
-    stack, 1 its result is viewed as the stack, 2 run takes the views, concatenate's params,
-    grad)``; None where the lane does not take the call (the general entry raises its
-    errors)."""
-    b = bufs[0]
-    shape, dtype = b.shape, b.dtype
-    nd = len(shape) + 1
-    small = getattr(kernel, "small", None)
-    if dtype in _HALF or small is None or not -nd <= dim < nd:
-        return None
-    for c in bufs:
-        if c.shape != shape:
-            return None
-    d = dim % nd
-    n = len(bufs)
-    try:
-        e = _expand_dims_p.abstract_eval(AVal(shape, dtype), axes=(d,))
-        aval = _concatenate_p.abstract_eval(*[e] * n, axis=d)
-    except Exception:  # noqa: BLE001 - the general path raises its own error
-        return None
-    mode = 2 if d == nd - 1 else 1
-    run = small([e.shape if mode == 2 else shape] * n, [dtype] * n, axis=d)
-    if d == 0:
-        run0 = small([e.shape] * n, [dtype] * n, axis=0)
-        if getattr(run0, "rows", False):    # (the size-1 blocks' form: o[i] = x)
-            run, mode = run0, 0
-    plan = (run, aval.shape, e.shape, mode, {"axis": d}, is_inexact(dtype))
-    return _keep(k, plan)
-
-
 # ----------------------------------------------------------------------------- install
+#: name -> parse of the joins (cat, stack: ``_lane_joins``, which fills it on import)
+JOINS: dict = {}
 _REDUCE_LABELS = {"sum": ("SumBackward0", "SumBackward1"),
                   "mean": ("MeanBackward0", "MeanBackward1")}
 
@@ -602,10 +435,7 @@ def _parses() -> dict:
         "log_softmax": _softmax_parse(_log_softmax_p),
         "transpose": _transpose_parse,
         "swapaxes": _transpose_parse,
-        "cat": _cat_parse,
-        "concat": _cat_parse,
-        "concatenate": _cat_parse,
-        "stack": _stack_parse,
+        **JOINS,
     }
 
 
@@ -626,10 +456,11 @@ def install() -> None:
                     getattr(f, "__lane__", False):
                 continue
             setattr(target, name, _entry(f, parse))
+    cat, stack = JOINS["cat"], JOINS["stack"]
     if not getattr(S.cat, "__lane__", False):  # cat for internal callers (S.cat, cat(out=))
-        S.cat = S.concat = S.concatenate = _entry(S.cat, _cat_parse)
+        S.cat = S.concat = S.concatenate = _entry(S.cat, cat)
     if not getattr(S.stack, "__lane__", False):        # (the same for stack)
-        S.stack = _entry(S.stack, _stack_parse)
+        S.stack = _entry(S.stack, stack)
 
 
 _D._small_unary = small_unary                   # (apply's one-tensor branch)
