@@ -17,15 +17,18 @@ equally.  Steps whose ``op`` is None (device copies, the compiler's one-step wra
 reported.  The trace is per thread, so a traced run in one thread does not trace another's.
 
 Errors: a kernel's exception becomes TensorFlow's executor error naming the node and the line
-that created it (``wrap_error``); ``OpError``s and non-``Exception``s (``KeyboardInterrupt``)
-pass through unchanged.
+that created it (``wrap_error``); ``OpError``s, non-``Exception``s (``KeyboardInterrupt``) and
+what a Python signal handler raised (``from_signal_handler``: a user's SIGINT handler raising its
+own exception, which Python runs between any two bytecodes) pass through unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
+import types
 from collections.abc import Iterator
 
 import numpy as np
@@ -129,7 +132,7 @@ def run_plan(plan, inputs) -> list:
 
 def wrap_error(e: BaseException, op) -> BaseException:
     """Kernel errors become TensorFlow executor errors naming the node and where it was made."""
-    if isinstance(e, OpError) or not isinstance(e, Exception):
+    if isinstance(e, OpError) or not isinstance(e, Exception) or from_signal_handler(e):
         return e
     if isinstance(e, NotImplementedError):
         return UnimplementedError(None, op, f"{e}{node_suffix(op)}")
@@ -160,3 +163,47 @@ def is_interrupt(e: BaseException | None) -> bool:
         e = e.__cause__ or e.__context__
         seen += 1
     return False
+
+
+def from_signal_handler(e: BaseException) -> bool:
+    """True when ``e`` was raised by a Python-level signal handler installed now (a user's
+    SIGINT handler raising its own exception), or by a function it called, also when a C
+    extension (Numba's dispatcher) turned it into a ``SystemError``: its traceback passes
+    through the handler's code.  Python runs a handler between any two bytecodes, so such an
+    exception says nothing of the code it interrupted: neither a kernel's error to name a node
+    by nor a failure of a compiled plan to re-run step by step (which applied the run's
+    updates and lost the exception, and after a CUDA glue's in-place updates applied them
+    twice).  Asked on error paths only (about 20 us: every signal's handler is looked up)."""
+    codes = set()
+    for s in signal.valid_signals():
+        try:
+            code = _code_of(signal.getsignal(s))
+        except (ValueError, OSError, RuntimeError):
+            continue
+        if code is not None:
+            codes.add(code)
+    seen = 0
+    while codes and e is not None and seen < 8:
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code in codes:
+                return True
+            tb = tb.tb_next
+        e = (e.__cause__ or e.__context__) if isinstance(e, SystemError) else None
+        seen += 1
+    return False
+
+
+def _code_of(handler) -> types.CodeType | None:
+    """The code object a signal handler runs: a function's, a bound method's, a
+    ``functools.partial``'s or a callable object's ``__call__``; None for the builtin handlers
+    (``default_int_handler``), ``SIG_DFL``/``SIG_IGN`` and ``None``."""
+    for _ in range(4):
+        if handler is None or isinstance(handler, int):
+            return None
+        code = getattr(handler, "__code__", None)
+        if isinstance(code, types.CodeType):
+            return code
+        inner = getattr(handler, "__func__", None) or getattr(handler, "func", None)
+        handler = inner if inner is not None else getattr(type(handler), "__call__", None)
+    return None

@@ -53,6 +53,7 @@ import numpy as np
 from dlcore.registry import AVal
 
 from .. import _gc_pause
+from ..runtime import from_signal_handler
 from . import constant_folding, cse, fusion, prune, simplify
 from . import control as _control
 from .ir import Program, from_plan, lower
@@ -215,6 +216,8 @@ def optimize_program(session, prog: Program, plan, passes, report: Report | None
         try:
             compiled, info = codegen.compile_plan(prog, lowered, session, passes)
         except Exception as e:                     # noqa: BLE001 - the interpreter still works
+            if from_signal_handler(e):
+                raise                       # (a user's handler: the run stops, nothing ran)
             compiled, info = None, f"code generation failed: {type(e).__name__}: {e}"
         report.seconds["compile"] = time.perf_counter() - t0
         if compiled is not None:

@@ -55,6 +55,7 @@ import numpy as np
 from dlcore.jitcache import load_generated_module
 
 from ..plan import Plan
+from ..runtime import from_signal_handler
 from .emit_index import CHECK_TYPES
 from .emit_numba import IN_SUB_PROGRAM, Emitter, Unsupported
 from .ir import Node, Program, Val
@@ -145,6 +146,8 @@ class _Builder:
                 out[n] = False
                 self.why.append(f"{n.name} ({n.type}): {e}")
             except Exception as e:                      # noqa: BLE001 - keep the plan running
+                if from_signal_handler(e):
+                    raise                   # (a user's signal handler: not the node's)
                 out[n] = False
                 self.why.append(f"{n.name} ({n.type}): {type(e).__name__}: {e}")
         self._transposes_for_python(out)

@@ -16,7 +16,11 @@ outputs are the fetched values.  Inside it:
   marked (``runtime.replay``) so that an iterator's get_next gives the element it gave the
   failed attempt instead of advancing again;
 * a ``KeyboardInterrupt`` (which Numba's dispatcher may hand back as a ``SystemError``) is
-  raised as ``KeyboardInterrupt`` and the compiled code stays in use.
+  raised as ``KeyboardInterrupt`` and the compiled code stays in use; so is, as it was raised,
+  an exception a user's signal handler raised (``runtime.from_signal_handler``): no re-run
+  (it would apply the run's updates and lose the exception; after a CUDA glue's in-place
+  updates, committed whole before a held interrupt is delivered, apply them twice), the
+  Session discards what the run staged.
 
 The runner imports neither the Session nor the compiler's pipeline: ``TieredPlan`` is handed
 the pipeline's ``optimize`` function.
@@ -30,7 +34,7 @@ import time
 
 from .. import runtime as _runtime
 from ..plan import Plan
-from ..runtime import current_trace, is_interrupt, replay, run_steps
+from ..runtime import current_trace, from_signal_handler, is_interrupt, replay, run_steps
 
 logger = logging.getLogger("dlcore_static.compiler")
 
@@ -83,6 +87,8 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
                 # Ctrl-C while Numba's dispatcher ran comes back as a SystemError: it is an
                 # interrupt, not a failure of the compiled code (which stays in use)
                 raise KeyboardInterrupt from None
+            if from_signal_handler(e):
+                raise               # (between two bytecodes: not the compiled code's failure)
             # find (and raise) the error of the node that failed; if the step-by-step run
             # succeeds, its result is as good as the compiled one, and the compiled code
             # (which failed where the interpreter does not) is not used again

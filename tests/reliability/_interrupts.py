@@ -13,14 +13,17 @@ import dlcore_static
 LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) for m in (dlcore, dlcore_eager, dlcore_static))
 
 
-def _traced(n, fn, dirs, hit) -> int:
-    """Run ``fn`` calling ``hit(frame)`` at the ``n``-th line executed in a file under ``dirs``;
-    a KeyboardInterrupt out of ``fn`` ends the run; the number of such lines it ran."""
+def _traced(n, fn, dirs, hit, watch=None) -> int:
+    """Run ``fn`` calling ``hit(frame)`` at the ``n``-th line executed in a file under ``dirs``
+    (and ``watch(k, frame)`` at each, the k-th, when given); a KeyboardInterrupt out of ``fn``
+    ends the run; the number of such lines it ran."""
     count = [0]
 
     def local(frame, event, arg):
         if event == "line":
             count[0] += 1
+            if watch is not None:
+                watch(count[0], frame)
             if count[0] == n:
                 hit(frame)
         return local
@@ -46,11 +49,11 @@ def interrupted_at(n, fn, dirs=LIBRARY_DIRS) -> int:
     return _traced(n, fn, dirs, hit)
 
 
-def signalled_at(n, fn, dirs=LIBRARY_DIRS) -> int:
+def signalled_at(n, fn, dirs=LIBRARY_DIRS, watch=None) -> int:
     """``interrupted_at`` with a Ctrl-C's own path: at the ``n``-th line the SIGINT handler
     installed at that moment is called (the default one raises KeyboardInterrupt; one that a
     ``dlcore.deferred_interrupt`` block installed records it), as Python calls it between two
-    bytecodes when the signal arrives."""
+    bytecodes when the signal arrives; ``watch``: see ``_traced``."""
     import signal
 
     def hit(frame):
@@ -58,4 +61,4 @@ def signalled_at(n, fn, dirs=LIBRARY_DIRS) -> int:
         if callable(handler):
             handler(signal.SIGINT, frame)
 
-    return _traced(n, fn, dirs, hit)
+    return _traced(n, fn, dirs, hit, watch)
