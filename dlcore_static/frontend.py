@@ -17,12 +17,15 @@ No arithmetic and no shape or gradient rule lives here: the primitive knows them
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from dlcore import dtypes as _core_dtypes
 from dlcore.device import CPU
 from dlcore.dtypes import is_floating
 from dlcore.errors import DTypeError, ShapeError, format_shape
+from dlcore.ops.shape import transpose_p as _TRANSPOSE
 from dlcore.registry import AVal, Primitive
 
 from . import dtypes as _dtypes
@@ -87,6 +90,10 @@ class StaticFrontend:
             flat = _ops.reshape(inputs[0], (-1,))
             flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
             return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
+        if prim is _TRANSPOSE:
+            shared = _SHARED.__dict__.get("nodes")
+            if shared is not None and not graph._control_stack:
+                return _shared_transpose(shared, graph, inputs[0], params)
         op_type = type_name(prim)
         name = graph.unique_name(op_type)
         key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
@@ -106,6 +113,39 @@ class StaticFrontend:
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
         return op.outputs[0]
+
+
+# Transposes shared within one ``tf.gradients`` call (``share_transposes``): the matmul vjp
+# transposes the weight for every product it appears in (a weight used at each node of a
+# recursive net, a graph built per batch: issue 19); one node per (tensor, permutation,
+# control-flow context, device) does.  Only dlcore's own vjp rules build under it: a user's
+# gradient function runs with it off (``gradients._unfixed``), so its named nodes stay its own.
+_SHARED = threading.local()
+
+
+def share_transposes(nodes: dict | None) -> dict | None:
+    """Share the transposes this thread builds in ``nodes`` (a new dict: from now on; None:
+    stop); returns the previous setting, for the caller to restore."""
+    d = _SHARED.__dict__
+    old = d.get("nodes")
+    d["nodes"] = nodes
+    return old
+
+
+def _shared_transpose(shared: dict, graph: Graph, x: Tensor, params: dict) -> Tensor:
+    ctx = graph._ctx_stack[-1] if graph._ctx_stack else None
+    dev = graph._device_stack[-1] if graph._device_stack else None
+    key = (id(x), params.get("perm"), id(ctx), id(dev))
+    hit = shared.get(key)           # (the entry keeps x, ctx and dev alive: ids stay theirs)
+    if hit is not None:
+        return hit[0]
+    share_transposes(None)
+    try:
+        out = _TRANSPOSE.bind(x, **params)
+    finally:
+        share_transposes(shared)
+    shared[key] = (out, x, ctx, dev)
+    return out
 
 
 def _lift(args) -> list:

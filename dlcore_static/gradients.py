@@ -32,7 +32,7 @@ from dlcore.registry import AVal
 
 from . import _gc_pause
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
-from .frontend import constant, to_tensor
+from .frontend import constant, share_transposes, to_tensor
 from .graph import (
     Tensor,
     _user_location,
@@ -99,10 +99,12 @@ def _in_package(fn) -> bool:
 
 def _unfixed(fn, *args, **kwargs):
     old = fixed_location(None)
+    shared = share_transposes(None)
     try:
         return fn(*args, **kwargs)
     finally:
         restore_location(old)
+        share_transposes(shared)
 
 
 def _unfixed_all(res):
@@ -225,10 +227,12 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
     stops = {id(to_tensor(s)) for s in _as_list(stop_gradients)} if stop_gradients else set()
     # every node below is built by dlcore's code on behalf of this call: located once
     old = fixed_location(_user_location(1))
+    shared = share_transposes({})           # (frontend.share_transposes)
     try:
         return _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops)
     finally:
         restore_location(old)
+        share_transposes(shared)
 
 
 def _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops) -> list:

@@ -170,3 +170,43 @@ def test_row_slices_gradients_with_dense_terms_and_second_order(fresh_graph):
     np.testing.assert_allclose(got1, 2 * ev * np.array([0, 1, 1, 0], np.float32)[:, None])
     np.testing.assert_allclose(got, 2 * ev * count + 3.0, rtol=1e-6)
     np.testing.assert_allclose(got2, 8 * ev * count ** 2, rtol=1e-6)  # d/de sum (2 e c)^2
+
+
+def test_a_weight_is_transposed_once_per_gradients_call(fresh_graph):
+    """The matmul vjp's transpose of a weight used by several products is one node per
+    tf.gradients call (a graph built per batch); a user's gradient function keeps its own."""
+    x = tf.placeholder(tf.float32, (2, 3))
+    w = tf.placeholder(tf.float32, (3, 3))
+    h = x
+    for _ in range(3):
+        h = tf.tanh(tf.matmul(h, w))
+
+    @tf.custom_gradient
+    def twice(v):
+        def grad(dy):
+            a, b = tf.transpose(dy, name="mine"), tf.transpose(dy, name="mine")
+            return tf.transpose(a + b) * 0.5
+        return tf.identity(v), grad
+
+    y = tf.reduce_sum(twice(h))
+    gx, gw = tf.gradients(y, [x, w])
+    gx2, = tf.gradients(y, [x])
+    ops = fresh_graph.get_operations()
+    of_w = [op for op in ops if op.type == "Transpose" and op.inputs[0] is w]
+    assert len(of_w) == 2                       # one per gradients call
+    assert sum(op.name.rsplit("/", 1)[-1].startswith("mine") for op in ops) == 4
+    rng = np.random.default_rng(1)
+    xv, wv = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
+    hs = [xv]
+    for _ in range(3):
+        hs.append(np.tanh(hs[-1] @ wv))
+    g, want_w = np.ones((2, 3)), np.zeros((3, 3))
+    for k in range(3, 0, -1):
+        d = g * (1 - hs[k] ** 2)
+        want_w += hs[k - 1].T @ d
+        g = d @ wv.T
+    with tf.Session() as s:
+        got = s.run([gx, gw, gx2], {x: xv.astype(np.float32), w: wv.astype(np.float32)})
+    np.testing.assert_allclose(got[0], g, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got[1], want_w, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got[2], g, rtol=1e-4, atol=1e-6)
