@@ -94,7 +94,7 @@ def _named(fn, name, *xs, op_type: str | None = None, **kw):
     """One primitive's node: its operands share a dtype (TF's check, naming ``op_type`` in its
     message), then the user's ``name=``."""
     first = len(get_default_graph()._ops) if name is not None else 0
-    if _plain_operands(xs):             # graph tensors of one dtype: nothing to convert
+    if _one_dtype(xs):                  # graph tensors of one dtype: nothing to convert
         args: Any = xs
     elif len(xs) > 1:
         op_type = _op_type(fn, op_type)
@@ -113,16 +113,21 @@ def _named(fn, name, *xs, op_type: str | None = None, **kw):
     return out if name is None else rename(out, name, first)
 
 
-def _plain_operands(xs) -> bool:
-    """One graph tensor, or two of one dtype object: ``_args``/``_same_type`` would return
-    them as they are (the common case of building a graph, issue 19)."""
-    n = len(xs)
-    if n == 1:
-        return type(xs[0]) is Tensor
-    if n == 2:
-        a, b = xs
-        return type(a) is Tensor and type(b) is Tensor and a.aval.dtype is b.aval.dtype
-    return False
+def _one_dtype(values) -> bool:
+    """A list or tuple of graph tensors of one dtype object: ``_args``/``_same_type`` would
+    return them as they are (the common case of building a graph, issue 19: ``_named``'s
+    operands, ``concat``'s values)."""
+    if type(values) is not list and type(values) is not tuple or not values:
+        return False
+    d = None
+    for v in values:
+        if type(v) is not Tensor:
+            return False
+        if d is None:
+            d = v.aval.dtype
+        elif v.aval.dtype is not d:
+            return False
+    return True
 
 
 def _op_type(fn, op_type: str | None) -> str:

@@ -14,7 +14,7 @@ from dlcore.errors import ShapeError
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
-from ._convert import _args, _named, _same_type, _scoped
+from ._convert import _args, _named, _one_dtype, _same_type, _scoped
 from .errors import reraise_with_node
 from .frontend import constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
@@ -118,22 +118,6 @@ def concat(values, axis, name: str = "concat") -> Tensor:
     xs = list(values) if _one_dtype(values) else _same_type("ConcatV2", *values)
     first = len(get_default_graph()._ops)
     return rename(_ops.concatenate(xs, int(axis)), name, first)
-
-
-def _one_dtype(values) -> bool:
-    """A list or tuple of graph tensors of one dtype object (``_same_type`` would return them
-    as they are)."""
-    if type(values) is not list and type(values) is not tuple or not values:
-        return False
-    d = None
-    for v in values:
-        if type(v) is not Tensor:
-            return False
-        if d is None:
-            d = v.aval.dtype
-        elif v.aval.dtype is not d:
-            return False
-    return True
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:

@@ -41,6 +41,7 @@ tree order, so they can differ from the CPU's (float64-accumulated) sums in the 
 from __future__ import annotations
 
 import builtins  # this module defines sum, max and min itself
+import functools
 
 import numpy as np
 
@@ -293,43 +294,62 @@ def _reduce_flat(mod, xf, kshape, kstrides, rshape, rstrides, R: int, M: int, ro
 def _launch(op: str, x, axes, keepdims: bool, out_dtype):
     shape = tuple(int(d) for d in x.shape)
     axes = tuple(sorted(int(a) for a in axes))
-    out_shape = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keepdims else \
-        tuple(d for i, d in enumerate(shape) if i not in axes)
-    M = S.size_of(out_shape)
+    planned = _launch_plan(op, shape, axes, bool(keepdims), np.dtype(out_dtype))
+    if planned is not None:                         # the common case: one launch, planned once
+        kernel, grid, M, out_shape, args = planned
+        out = S.empty((M,), out_dtype)
+        kernel[grid](flat(x), out, *args)
+        return S.view_as(out, out_shape)
+    out_shape, M, R, split, rows = _geometry(shape, axes, bool(keepdims))
     if M == 0:
         return S.view_as(S.empty((0,), out_dtype), out_shape)   # no outputs: launch nothing
-    R = S.size_of(shape[a] for a in axes)
     if R == 0:                                       # sum over an empty axis: zeros
         from ._kernels import fill
         out = S.empty((M,), out_dtype)
         blocks, threads = S.launch_1d(M)
         fill[blocks, threads](out, S.scalar_of(1 if op == "prod" else 0, out_dtype), M)
         return S.view_as(out, out_shape)
-    kshape, kstrides, rshape, rstrides = _split(shape, axes)
-    # Rows when the stride-1 dimension (the innermost one longer than 1) is reduced.
-    rows = M == 1 or (len(rstrides) > 0 and rstrides[-1] == 1)
-    out = _reduce_flat(_module(op, np.dtype(out_dtype)), flat(x), kshape, kstrides, rshape,
-                       rstrides, R, M, rows, out_dtype)
+    out = _reduce_flat(_module(op, np.dtype(out_dtype)), flat(x), *split, R, M, rows, out_dtype)
     return S.view_as(out, out_shape)
 
 
-def launch_plan(op: str, shape, axes, keepdims: bool, out_dtype):
-    """A reduction's launch on a C-contiguous device array of ``shape``, decided once (at a
-    compiled plan's build, ``dlcore_static/compiler/cuda_glue.py``): ``(kernel, grid, M,
-    out_shape, args)`` with ``kernel[grid](x_flat, out, *args)`` writing the ``M`` results
-    into a flat ``out``; None for what ``_launch`` does otherwise (no output, an empty axis,
-    a reduction split in chunks)."""
-    shape = tuple(int(d) for d in shape)
-    axes = tuple(sorted(int(a) for a in axes))
+@functools.lru_cache(maxsize=1024)
+def _geometry(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    """``(out_shape, M, R, (kshape, kstrides, rshape, rstrides), rows)`` of a reduction of a
+    C-contiguous array of ``shape`` over the sorted ``axes``: ``M`` outputs of ``R`` items
+    each, rows when the stride-1 dimension (the innermost one longer than 1) is reduced (the
+    split is None when ``M`` or ``R`` is 0).  Decided once per shapes."""
     out_shape = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keepdims else \
         tuple(d for i, d in enumerate(shape) if i not in axes)
     M = S.size_of(out_shape)
     R = S.size_of(shape[a] for a in axes)
-    if M == 0 or R == 0 or op not in _COMBINE:
+    if M == 0 or R == 0:
+        return out_shape, M, R, None, False
+    split = _split(shape, axes)
+    rstrides = split[3]
+    return out_shape, M, R, split, M == 1 or (len(rstrides) > 0 and rstrides[-1] == 1)
+
+
+def launch_plan(op: str, shape, axes, keepdims: bool, out_dtype):
+    """A reduction's launch on a C-contiguous device array of ``shape``, decided once per
+    shapes (a compiled plan's build asks it for each reduction, ``dlcore_static/compiler/
+    cuda_glue.py``, and so does every call of ``_launch``): ``(kernel, grid, M, out_shape,
+    args)`` with ``kernel[grid](x_flat, out, *args)`` writing the ``M`` results into a flat
+    ``out``; None for what ``_launch`` does otherwise (no output, an empty axis, a reduction
+    split in chunks)."""
+    return _launch_plan(op, tuple(int(d) for d in shape), tuple(sorted(int(a) for a in axes)),
+                        bool(keepdims), np.dtype(out_dtype))
+
+
+@functools.lru_cache(maxsize=1024)
+def _launch_plan(op: str, shape: tuple, axes: tuple, keepdims: bool, out_dtype):
+    """``launch_plan`` of normalised arguments (cached: the device's block and SM counts
+    and the simulator's presence, which the plan reads, do not change in a process)."""
+    out_shape, M, R, split, rows = _geometry(shape, axes, keepdims)
+    if split is None or op not in _COMBINE:
         return None
-    kshape, kstrides, rshape, rstrides = _split(shape, axes)
-    rows = M == 1 or (len(rstrides) > 0 and rstrides[-1] == 1)
-    mod = _module(op, np.dtype(out_dtype))
+    mod = _module(op, out_dtype)
+    kshape, kstrides, rshape, rstrides = split
     kargs = (S.as_tuple(kshape, 1), S.as_tuple(kstrides, 0), S.as_tuple(rshape, 1),
              S.as_tuple(rstrides, 0), R, M)
     if rows:
