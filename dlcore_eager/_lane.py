@@ -37,7 +37,7 @@ from dlcore.registry import AVal, _rule_aval, check_rule, scalar_buffer
 
 from . import _dispatch as _D
 from ._dispatch import _HALF, _finish, small_binary, view1
-from ._graph import Node, labelled, leaf_node
+from ._graph import Node, leaf_node
 from ._state import STATE
 from .return_types import values_indices
 from .tensor import Tensor, _make
@@ -368,8 +368,8 @@ def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBac
     """``max(x, dim)`` with an int dim: ``(values, indices)`` as the general entry
     (``_tensor_ops._reduce_extreme``) makes them: without a gradient the reduction and the
     arg-reduction; with one, the values gathered at the indices (the gradient goes to that
-    element), squeezed, named MaxBackward0, and the indices a fresh tensor sharing the
-    gather's saved version counter.  (min takes argmax of -x there: not in the lane.)"""
+    element), squeezed (no view: see below), named MaxBackward0, and the indices a fresh
+    tensor sharing the gather's saved version counter.  (min takes argmax of -x there: not in the lane.)"""
     def parse(args, kw):
         a = _float_args(args, kw)
         if a is None or type(a[1]) is not int:
@@ -388,10 +388,22 @@ def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBac
         values = small_many(_take_along_axis_p, (x, idx), (x._buf, idx._buf), d, _take_params)
         if values is None:
             values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
+        node = values._node
+        if type(node) is not Node:
+            return None
         if not keepdim:
-            values = small_unary(_squeeze_p, values, d, _squeeze_params)
+            # the squeeze node over the gather's result, which only that node holds: the
+            # values are no view (as PyTorch's: changed in place, their grad_fn is the
+            # in-place op's over MaxBackward0), the squeeze's rule needs no check (one
+            # size-1 axis)
+            out = values._buf.squeeze(d)
+            version = [0]                       # (its own counter: not a view)
+            node = Node(_squeeze_p, {"axes": (d,)}, (node,), (values,), (0,), out, version)
+            values = _make(out, version, node)
             idx = _make(idx._buf.squeeze(d), idx._version)
-        return values_indices(name, labelled(values, label, x, edges=(x,)), idx)
+        node.label = label                      # (labelled's: the node is the values')
+        node.edges = (x._node or leaf_node(x),)
+        return values_indices(name, values, idx)
     return parse
 
 

@@ -128,7 +128,7 @@ def _stack_node(ts, out, view, cparams, mode):
         shape = out.shape
         cat = _node_many(_concatenate_p, cparams, ts, out.reshape(shape[:d] + (-1,) +
                                                                   shape[d + 2:]))
-        version = cat._version
+        version = [0]                           # (its own counter: the stack is no view)
         node = Node(_reshape_p, {"shape": shape}, (cat._node,), (cat,), (0,), out, version)
         node.label = "StackBackward0"
         node.edges = cat._node.parents
