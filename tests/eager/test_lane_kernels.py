@@ -181,3 +181,35 @@ def test_take_along_axis_small_form_indices_and_errors():
     run = kernel.small([x.shape, (3, 1)], [x.dtype, np.dtype(np.int64)], axis=1)
     with pytest.raises(IndexError, match="index 4 is out of bounds for dimension with size 4"):
         run(x, np.array([[0], [4], [1]]))
+
+
+@pytest.mark.parametrize("make", [lambda M, x: x.max(1)[0], lambda M, x: M.stack([x, x * 2]),
+                                  lambda M, x: M.stack([x, x * 2], 1)])
+def test_inplace_on_max_values_and_stack_is_no_view_inplace_as_torch(make):
+    # max(dim)'s values and stack's result are no views in torch: changed in place, their
+    # grad_fn is the in-place op's over MaxBackward0/StackBackward0 (the lane records both
+    # without a view registration)
+    a = _rng.standard_normal((3, 4))
+    x, tx = T.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    for _ in range(2):                             # (the second call: the lane's plan)
+        y, ty = make(T, x), make(torch, tx)
+        y.mul_(3)
+        ty.mul_(3)
+        assert y.grad_fn.name() == ty.grad_fn.name() == "MulBackward0"
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+        g = _rng.standard_normal(tuple(ty.shape))
+        y.backward(T.tensor(g))
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_concatenate_small_form_along_axis_0():
+    kernel = ops.shape.concatenate_p.kernels["cpu"]
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(9.0).reshape(3, 3)
+    run = kernel.small([a.shape, b.shape], [a.dtype, b.dtype], axis=0)
+    np.testing.assert_array_equal(run(a, b), np.concatenate([a, b]))
+    r1 = a[None, 0], b[None, 1]                    # size-1 blocks (stack's): with the axis
+    run = kernel.small([r1[0].shape, r1[1].shape], [a.dtype, b.dtype], axis=0)
+    np.testing.assert_array_equal(run(*r1), np.concatenate(r1))
+    np.testing.assert_array_equal(run(a[0], b[1]), np.stack([a[0], b[1]]))     # or without
+    assert run(*r1).flags.c_contiguous
