@@ -44,7 +44,11 @@ class LRScheduler:
 
     def _initial_step(self) -> None:
         self._step_count = 0
-        self.step()
+        self._is_initial = True          # PyTorch's flag, False (and in state_dict()) after
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list:
         raise NotImplementedError
@@ -82,6 +86,14 @@ class LRScheduler:
 
     def _lrs(self) -> list:
         return [group["lr"] for group in self.optimizer.param_groups]
+
+
+def _per_group(value, n: int, name: str) -> list:
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
+        return list(value)
+    return [value] * n
 
 
 def _snapshot(sched, seen: dict) -> None:

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .._sparse import SparseTensor, _sparse, add_dense, add_into_, add_sparse
+from ._state_scalars import scalar_tensor, step_count
 
 
 def is_sparse(g) -> bool:
@@ -82,7 +83,7 @@ def _host(t) -> np.ndarray:
 
 def adagrad(p, grad, state: dict, group: dict) -> None:
     g = -grad if group["maximize"] else grad
-    step = state["step"] + 1
+    step = step_count(state) + 1
     clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
     rows, vals = _rows(g)
     s = _host(state["sum"])
@@ -91,7 +92,7 @@ def adagrad(p, grad, state: dict, group: dict) -> None:
     upd = _sparse(np.stack(rows), vals / std, g.shape, True)
     s[rows] = new_rows                        # (everything computed: now the state changes)
     state["sum"]._version[0] += 1
-    state["step"] = step
+    state["step"] = scalar_tensor(step)
     add_into_(p, upd, -clr)
 
 
@@ -102,8 +103,9 @@ def sparse_adam(p, grad, state: dict, group: dict) -> None:
     if vals.shape[0] == 0:
         return
     if not state:
-        state.update(step=0, exp_avg=zeros_like(p.detach()), exp_avg_sq=zeros_like(p.detach()))
-    step = state["step"] + 1
+        state.update(step=scalar_tensor(0), exp_avg=zeros_like(p.detach()),
+                     exp_avg_sq=zeros_like(p.detach()))
+    step = step_count(state) + 1
     b1, b2 = group["betas"]
     eps = group["eps"]
     m, v = _host(state["exp_avg"]), _host(state["exp_avg_sq"])
@@ -121,5 +123,5 @@ def sparse_adam(p, grad, state: dict, group: dict) -> None:
     v[rows] = new_v
     state["exp_avg"]._version[0] += 1
     state["exp_avg_sq"]._version[0] += 1
-    state["step"] = step
+    state["step"] = scalar_tensor(step)
     add_into_(p, _sparse(np.stack(rows), upd, g.shape, True))

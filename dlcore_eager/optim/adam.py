@@ -28,29 +28,31 @@ import numpy as np
 
 from dlcore import ops as _ops
 
-from .. import _tensor_ops as O
 from ..creation import zeros_like
 from ..tensor import Tensor
-from .optimizer import Optimizer, require
+from ._state_scalars import scalar_tensor, step_count
+from .optimizer import Optimizer, check_flags, require
 
 _ndarray = np.ndarray
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Adam(Optimizer):
-    _decoupled = False
-
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, foreach: bool | None = None,
-                 maximize: bool = False):
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False):
         require(lr >= 0.0, f"Invalid learning rate: {lr}")
         require(eps >= 0.0, f"Invalid epsilon value: {eps}")
         require(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         require(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
         require(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
-                                      "weight_decay": weight_decay, "amsgrad": amsgrad,
-                                      "maximize": maximize})
+        check_flags(foreach, fused, differentiable)
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay, "amsgrad": amsgrad,
+                                  "maximize": maximize, "foreach": foreach,
+                                  "capturable": capturable, "differentiable": differentiable,
+                                  "fused": fused, "decoupled_weight_decay": decoupled_weight_decay})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
@@ -61,12 +63,13 @@ class Adam(Optimizer):
         old = state if state else _zero_state(p.detach(), group["amsgrad"], zeros_like)
         g = -grad if group["maximize"] else grad
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        t = old["step"] + 1
-        if wd != 0 and not self._decoupled:
+        t = step_count(old) + 1
+        decoupled = group["decoupled_weight_decay"]
+        if wd != 0 and not decoupled:
             g = g + wd * p.detach()
         m = old["exp_avg"] * b1 + g * (1 - b1)
         v = old["exp_avg_sq"] * b2 + g * g * (1 - b2)
-        new = {"step": t, "exp_avg": m, "exp_avg_sq": v}
+        new = {"step": scalar_tensor(t), "exp_avg": m, "exp_avg_sq": v}
         if group["amsgrad"]:
             v = new["max_exp_avg_sq"] = old["max_exp_avg_sq"].maximum(v)
         bc1 = 1 - b1 ** t
@@ -74,7 +77,7 @@ class Adam(Optimizer):
         denom = v.sqrt() / bc2_sqrt + eps
         upd = (lr / bc1) * (m / denom)
         state.update(new)                       # atomic: see the module docstring
-        if wd != 0 and self._decoupled:
+        if wd != 0 and decoupled:
             p.data *= 1 - lr * wd
         p.data -= upd
 
@@ -92,8 +95,9 @@ class Adam(Optimizer):
         if group["maximize"]:
             g = np.negative(g)
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        t = old["step"] + 1
-        if wd != 0 and not self._decoupled:
+        t = step_count(old) + 1
+        decoupled = group["decoupled_weight_decay"]
+        if wd != 0 and not decoupled:
             g = g + wd * pb
         m = old["exp_avg"]._buf * b1
         tmp = g * (1 - b1)
@@ -102,7 +106,8 @@ class Adam(Optimizer):
         gg = np.multiply(g, g, out=tmp)
         gg *= 1 - b2
         v += gg
-        new = {"step": t, "exp_avg": Tensor._wrap(m), "exp_avg_sq": Tensor._wrap(v)}
+        new = {"step": scalar_tensor(t), "exp_avg": Tensor._wrap(m),
+               "exp_avg_sq": Tensor._wrap(v)}
         if group["amsgrad"]:
             v = _ops.maximum(old["max_exp_avg_sq"]._buf, v)    # dlcore's NaN rule
             new["max_exp_avg_sq"] = Tensor._wrap(v)
@@ -114,7 +119,7 @@ class Adam(Optimizer):
         step = np.divide(m, denom, out=denom)
         step *= lr / bc1
         state.update(new)                       # atomic: see the module docstring
-        if wd != 0 and self._decoupled:
+        if wd != 0 and decoupled:
             np.multiply(pb, 1 - lr * wd, out=pb)
         np.subtract(pb, step, out=pb)
 
@@ -135,24 +140,25 @@ class Adam(Optimizer):
                 not inplace.flat_same(pb, grad._buf, *(old[k]._buf for k in names)):
             return False
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        t = old["step"] + 1
+        t = step_count(old) + 1
+        decoupled = group["decoupled_weight_decay"]
         if not state:
             state.update(old)                   # atomic: see the module docstring
         inplace.adam_step(pb, grad._buf, old["exp_avg"]._buf, old["exp_avg_sq"]._buf,
                           old["max_exp_avg_sq"]._buf if ams else None,
                           step_size=lr / (1 - b1 ** t), beta1=b1, beta2=b2,
                           bc2_sqrt=math.sqrt(1 - b2 ** t), eps=eps,
-                          l2=0.0 if self._decoupled else wd,
-                          decay=1 - lr * wd if self._decoupled else 1.0,
+                          l2=0.0 if decoupled else wd,
+                          decay=1 - lr * wd if decoupled else 1.0,
                           maximize=group["maximize"])
-        state["step"] = t
+        state["step"] = scalar_tensor(t)
         p._version[0] += 1
         return True
 
 
 def _zero_state(like, amsgrad: bool, zeros) -> dict:
     """A fresh Adam state (step 0, zero moments), built aside and installed in one go."""
-    s = {"step": 0, "exp_avg": zeros(like), "exp_avg_sq": zeros(like)}
+    s = {"step": scalar_tensor(0), "exp_avg": zeros(like), "exp_avg_sq": zeros(like)}
     if amsgrad:
         s["max_exp_avg_sq"] = zeros(like)
     return s
@@ -180,25 +186,31 @@ def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
 class AdamW(Adam):
     """Adam with decoupled weight decay (``p *= 1 - lr * weight_decay``), default 1e-2."""
 
-    _decoupled = True
-
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
 
 class RMSprop(Optimizer):
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 foreach: bool | None = None, maximize: bool = False):
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
         require(lr >= 0.0, f"Invalid learning rate: {lr}")
         require(eps >= 0.0, f"Invalid epsilon value: {eps}")
         require(momentum >= 0.0, f"Invalid momentum value: {momentum}")
         require(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
         require(alpha >= 0.0, f"Invalid alpha value: {alpha}")
-        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
-                                      "momentum": momentum, "centered": centered, "maximize": maximize})
+        check_flags(foreach, None, differentiable)
+        super().__init__(params, {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                                  "centered": centered, "weight_decay": weight_decay,
+                                  "capturable": capturable, "foreach": foreach,
+                                  "maximize": maximize, "differentiable": differentiable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         g = -grad if group["maximize"] else grad
@@ -206,7 +218,7 @@ class RMSprop(Optimizer):
             group["momentum"]
         old = state
         if not state:
-            old = {"step": 0, "square_avg": zeros_like(p.detach())}
+            old = {"step": scalar_tensor(0), "square_avg": zeros_like(p.detach())}
             if mom > 0:
                 old["momentum_buffer"] = zeros_like(p.detach())
             if group["centered"]:
@@ -214,7 +226,7 @@ class RMSprop(Optimizer):
         if wd != 0:
             g = g + wd * p.detach()
         sq = old["square_avg"] * alpha + g * g * (1 - alpha)
-        new = {"step": old["step"] + 1, "square_avg": sq}
+        new = {"step": scalar_tensor(step_count(old) + 1), "square_avg": sq}
         if group["centered"]:
             ga = new["grad_avg"] = old["grad_avg"] * alpha + g * (1 - alpha)
             avg = (sq - ga * ga).sqrt() + eps

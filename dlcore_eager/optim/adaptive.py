@@ -27,11 +27,11 @@ import math
 
 from dlcore import ops as _ops
 
-from .. import _dtype as D
 from ..creation import full_like, zeros_like
 from ..tensor import Tensor
 from . import _sparse_steps
-from .optimizer import Optimizer, require
+from ._state_scalars import scalar_dtype, scalar_tensor, state_value, step_count
+from .optimizer import Optimizer, check_flags, require
 
 
 def _check(lr, eps=None, wd=0.0, betas=None):
@@ -60,50 +60,56 @@ def _lerp(start: Tensor, end: Tensor, w: float) -> Tensor:
 
 
 class Adagrad(Optimizer):
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach=None, *, maximize: bool = False,
                  differentiable: bool = False, fused=None):
         _check(lr, eps, weight_decay)
         require(lr_decay >= 0.0, f"Invalid lr_decay value: {lr_decay}")
         require(initial_accumulator_value >= 0.0,
                 f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        check_flags(foreach, fused, differentiable)
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "eps": eps,
                                   "weight_decay": weight_decay,
                                   "initial_accumulator_value": initial_accumulator_value,
-                                  "maximize": maximize})
+                                  "foreach": foreach, "maximize": maximize,
+                                  "differentiable": differentiable, "fused": fused})
         for group in self.param_groups:          # PyTorch creates the state at construction
             for p in group["params"]:
-                self.state[p] = {"step": 0, "sum": full_like(
+                self.state[p] = {"step": scalar_tensor(0), "sum": full_like(
                     p.detach(), group["initial_accumulator_value"])}
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, sum=full_like(p.detach(), group["initial_accumulator_value"]))
+            state.update(step=scalar_tensor(0),
+                         sum=full_like(p.detach(), group["initial_accumulator_value"]))
         if _sparse_steps.is_sparse(grad):
             _sparse_steps.adagrad(p, grad, state, group)
             return
         g = _grad(grad, p, group)
-        step = state["step"] + 1
+        step = step_count(state) + 1
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         s = state["sum"] + g * g
         upd = g / (s.sqrt() + group["eps"])
-        state.update(step=step, sum=s)
+        state.update(step=scalar_tensor(step), sum=s)
         p.data -= clr * upd
 
 
 class Adadelta(Optimizer):
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0, foreach=None, *, capturable: bool = False,
+                 weight_decay: float = 0, foreach=None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False):
         _check(lr, eps, weight_decay)
         require(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
+        check_flags(foreach, None, differentiable)
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
-                                  "weight_decay": weight_decay, "maximize": maximize})
+                                  "weight_decay": weight_decay, "maximize": maximize,
+                                  "capturable": capturable, "foreach": foreach,
+                                  "differentiable": differentiable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, square_avg=zeros_like(p.detach()),
+            state.update(step=scalar_tensor(0), square_avg=zeros_like(p.detach()),
                          acc_delta=zeros_like(p.detach()))
         g = _grad(grad, p, group)
         rho, eps = group["rho"], group["eps"]
@@ -111,65 +117,71 @@ class Adadelta(Optimizer):
         std = (v + eps).sqrt()
         delta = (state["acc_delta"] + eps).sqrt() / std * g
         u = state["acc_delta"] * rho + delta * delta * (1 - rho)
-        state.update(step=state["step"] + 1, square_avg=v, acc_delta=u)
+        state.update(step=scalar_tensor(step_count(state) + 1), square_avg=v, acc_delta=u)
         p.data -= group["lr"] * delta
 
 
 class Adamax(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, foreach=None, *, maximize: bool = False,
+                 weight_decay: float = 0, foreach=None, *, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False):
         _check(lr, eps, weight_decay, betas)
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
-                                  "weight_decay": weight_decay, "maximize": maximize})
+        check_flags(foreach, None, differentiable)
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay, "foreach": foreach,
+                                  "maximize": maximize, "differentiable": differentiable,
+                                  "capturable": capturable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, exp_avg=zeros_like(p.detach()),
+            state.update(step=scalar_tensor(0), exp_avg=zeros_like(p.detach()),
                          exp_inf=zeros_like(p.detach()))
         g = _grad(grad, p, group)
         b1, b2 = group["betas"]
-        step = state["step"] + 1
+        step = step_count(state) + 1
         m = _lerp(state["exp_avg"], g, 1 - b1)
         u = _ops.maximum(state["exp_inf"] * b2, g.abs() + group["eps"])
         clr = group["lr"] / (1 - b1 ** step)
-        state.update(step=step, exp_avg=m, exp_inf=u)
+        state.update(step=scalar_tensor(step), exp_avg=m, exp_inf=u)
         p.data -= clr * (m / u)
 
 
 class NAdam(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False):
         _check(lr, eps, weight_decay, betas)
         require(momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
+        check_flags(foreach, None, differentiable)
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
                                   "weight_decay": weight_decay, "momentum_decay": momentum_decay,
                                   "decoupled_weight_decay": decoupled_weight_decay,
-                                  "maximize": maximize})
+                                  "maximize": maximize, "foreach": foreach,
+                                  "capturable": capturable, "differentiable": differentiable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, mu_product=1.0, exp_avg=zeros_like(p.detach()),
-                         exp_avg_sq=zeros_like(p.detach()))
+            state.update(step=scalar_tensor(0), mu_product=scalar_tensor(1.0),
+                         exp_avg=zeros_like(p.detach()), exp_avg_sq=zeros_like(p.detach()))
         lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
         b1, b2 = group["betas"]
         decoupled = group["decoupled_weight_decay"]
         g = _grad(grad, p, group, decoupled)
-        step = state["step"] + 1
+        step = step_count(state) + 1
         bc2 = 1 - b2 ** step
         psi = group["momentum_decay"]
         mu = b1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-        scalar = D.get_default_dtype().np_dtype.type      # PyTorch's scalar-state dtype
-        mu_product = float(scalar(state["mu_product"]) * scalar(mu))
+        scalar = scalar_dtype()                           # PyTorch's scalar-state dtype
+        mu_product = float(scalar(state_value(state["mu_product"])) * scalar(mu))
         m = _lerp(state["exp_avg"], g, 1 - b1)
         v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
         denom = (v / bc2).sqrt() + eps
         mu_product_next = mu_product * mu_next
-        state.update(step=step, mu_product=mu_product, exp_avg=m, exp_avg_sq=v)
+        state.update(step=scalar_tensor(step), mu_product=scalar_tensor(mu_product), exp_avg=m,
+                     exp_avg_sq=v)
         if wd != 0 and decoupled:
             p.data *= 1 - lr * wd
         p.data += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
@@ -178,24 +190,26 @@ class NAdam(Optimizer):
 
 class RAdam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False):
         _check(lr, eps, weight_decay, betas)
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
-                                  "weight_decay": weight_decay,
+        check_flags(foreach, None, differentiable)
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay, "maximize": maximize,
+                                  "foreach": foreach, "capturable": capturable,
                                   "decoupled_weight_decay": decoupled_weight_decay,
-                                  "maximize": maximize})
+                                  "differentiable": differentiable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, exp_avg=zeros_like(p.detach()),
+            state.update(step=scalar_tensor(0), exp_avg=zeros_like(p.detach()),
                          exp_avg_sq=zeros_like(p.detach()))
         lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
         b1, b2 = group["betas"]
         decoupled = group["decoupled_weight_decay"]
         g = _grad(grad, p, group, decoupled)
-        step = state["step"] + 1
+        step = step_count(state) + 1
         m = _lerp(state["exp_avg"], g, 1 - b1)
         v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
         bc1, bc2 = 1 - b1 ** step, 1 - b2 ** step
@@ -209,7 +223,7 @@ class RAdam(Optimizer):
             upd = m_hat * lr * adaptive * rect
         else:
             upd = m_hat * lr
-        state.update(step=step, exp_avg=m, exp_avg_sq=v)
+        state.update(step=scalar_tensor(step), exp_avg=m, exp_avg_sq=v)
         if wd != 0 and decoupled:
             p.data *= 1 - lr * wd
         p.data -= upd

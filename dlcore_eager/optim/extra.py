@@ -24,24 +24,15 @@ a failing step changes nothing.
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcore.dtypes import finfo
 
-from .. import _dtype as D
 from .._tensor_ops import where as _where
 from ..creation import full_like, zeros, zeros_like
 from ..tensor import Tensor
 from . import _sparse_steps
+from ._state_scalars import scalar_tensor, state_value, step_count
 from .adaptive import _lerp
-from .optimizer import Optimizer, require
-
-
-def _scalar(x: float) -> float:
-    """``x`` rounded as PyTorch's 0-d state tensors round it: float64 when that is the default
-    dtype, float32 otherwise."""
-    wide = D.get_default_dtype().np_dtype == np.float64
-    return float(np.float64(x) if wide else np.float32(x))
+from .optimizer import Optimizer, check_flags, require
 
 
 class Rprop(Optimizer):
@@ -50,13 +41,14 @@ class Rprop(Optimizer):
                  differentiable: bool = False):
         require(0.0 <= lr, f"Invalid learning rate: {lr}")
         require(0.0 < etas[0] < 1.0 < etas[1], f"Invalid eta values: {etas[0]}, {etas[1]}")
+        check_flags(foreach, None, differentiable)
         super().__init__(params, {"lr": lr, "etas": etas, "step_sizes": step_sizes,
                                   "foreach": foreach, "maximize": maximize,
                                   "differentiable": differentiable, "capturable": capturable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, prev=zeros_like(p.detach()),
+            state.update(step=scalar_tensor(0), prev=zeros_like(p.detach()),
                          step_size=full_like(grad, group["lr"]))
         g = -grad if group["maximize"] else grad
         etaminus, etaplus = group["etas"]
@@ -67,7 +59,8 @@ class Rprop(Optimizer):
         step_size = (state["step_size"] * factor).clamp(smin, smax)
         g = _where(s < 0, 0.0, g)
         upd = g.sign() * step_size
-        state.update(step=state["step"] + 1, prev=g.clone(), step_size=step_size)
+        state.update(step=scalar_tensor(step_count(state) + 1), prev=g.clone(),
+                     step_size=step_size)
         p.data -= upd
 
 
@@ -78,6 +71,7 @@ class ASGD(Optimizer):
                  capturable: bool = False):
         require(0.0 <= lr, f"Invalid learning rate: {lr}")
         require(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        check_flags(foreach, None, differentiable)
         super().__init__(params, {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                                   "weight_decay": weight_decay, "foreach": foreach,
                                   "maximize": maximize, "differentiable": differentiable,
@@ -85,18 +79,19 @@ class ASGD(Optimizer):
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state.update(step=0, eta=_scalar(group["lr"]), mu=1.0, ax=zeros_like(p.detach()))
+            state.update(step=scalar_tensor(0), eta=scalar_tensor(group["lr"]),
+                         mu=scalar_tensor(1.0), ax=zeros_like(p.detach()))
         g = -grad if group["maximize"] else grad
         lr, lambd, wd = group["lr"], group["lambd"], group["weight_decay"]
-        step = state["step"] + 1
+        step = step_count(state) + 1
         if wd != 0:
             g = g + wd * p.detach()
-        eta, mu = state["eta"], state["mu"]
+        eta, mu = state_value(state["eta"]), state_value(state["mu"])
         new_p = p.detach() * (1 - lambd * eta) - eta * g
         ax = state["ax"] + (new_p - state["ax"]) * mu if mu != 1 else new_p.clone()
-        state.update(step=step, ax=ax,
-                     eta=_scalar(lr / ((1 + lambd * lr * step) ** group["alpha"])),
-                     mu=_scalar(1 / max(1, step - group["t0"])))
+        state.update(step=scalar_tensor(step), ax=ax,
+                     eta=scalar_tensor(lr / ((1 + lambd * lr * step) ** group["alpha"])),
+                     mu=scalar_tensor(1 / max(1, step - group["t0"])))
         p.data.copy_(new_p)
 
 
@@ -124,7 +119,7 @@ class Adafactor(Optimizer):
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if not state:
-            state["step"] = 0
+            state["step"] = scalar_tensor(0)
             if grad.dim() > 1:
                 state["row_var"] = zeros(*grad.shape[:-1], 1, dtype=grad.dtype,
                                          device=grad.device)
@@ -137,11 +132,11 @@ class Adafactor(Optimizer):
         eps1, eps2 = group["eps"]
         if eps1 is None:
             eps1 = float(finfo(p.dtype.np_dtype).eps)
-        step = state["step"] + 1
+        step = step_count(state) + 1
         w = float(step) ** group["beta2_decay"]
         rho = min(lr, 1 / (float(step) ** 0.5))
         alpha = max(eps2, p.detach().norm(2).item() / (p.numel() ** 0.5)) * rho
-        new: dict = {"step": step}
+        new: dict = {"step": scalar_tensor(step)}
         if g.dim() > 1:
             row = _lerp(state["row_var"], g.norm(dim=-1, keepdim=True).square() / g.shape[-1], w)
             col = _lerp(state["col_var"], g.norm(dim=-2, keepdim=True).square() / g.shape[-2], w)

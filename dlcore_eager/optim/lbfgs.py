@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._host import host as _host
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -128,6 +129,10 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
         self._dtype = _host(self._params[0]).dtype
 
+    def _state_shape(self, p: Tensor, key: str) -> tuple:
+        """The flat direction and gradient (``d``, ``prev_flat_grad``) span all parameters."""
+        return (sum(q.numel() for q in self._params),)
+
     # ---------------------------------------------------------------- flat vectors
     def _gather_flat_grad(self) -> np.ndarray:
         parts = []
@@ -193,10 +198,12 @@ class LBFGS(Optimizer):
         if np.abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
 
-        d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
-        H_diag = state.get("H_diag")
-        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+        d, t = _from_state(state.get("d")), state.get("t")
+        old_dirs, old_stps = _from_state(state.get("old_dirs")), _from_state(state.get("old_stps"))
+        ro, H_diag = _from_state(state.get("ro")), _from_state(state.get("H_diag"))
+        prev_flat_grad, prev_loss = _from_state(state.get("prev_flat_grad")), state.get("prev_loss")
+        if "al" in state:
+            state["al"] = _from_state(state["al"])
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
@@ -263,6 +270,33 @@ class LBFGS(Optimizer):
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        # kept as PyTorch keeps them (tensors, lists of tensors; t and prev_loss numbers)
+        if "al" in state:
+            state["al"] = _as_tensors(state["al"])
+        state.update(_as_tensors(dict(d=d, t=float(t) if isinstance(t, np.generic) else t,
+                                      old_dirs=old_dirs, old_stps=old_stps, ro=ro,
+                                      H_diag=H_diag, prev_flat_grad=prev_flat_grad,
+                                      prev_loss=prev_loss)))
         return orig_loss
+
+
+def _as_tensors(x):
+    """NumPy arrays and scalars (also inside lists and dicts) as dlcore tensors."""
+    if isinstance(x, dict):
+        return {k: _as_tensors(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_as_tensors(v) for v in x]
+    if isinstance(x, (np.ndarray, np.generic)):
+        return Tensor._wrap(np.array(x))
+    return x
+
+
+def _from_state(x):
+    """``_as_tensors`` undone: the state's tensors (a loaded one may be a CUDA tensor) as
+    NumPy arrays (0-d ones as NumPy scalars)."""
+    if isinstance(x, list):
+        return [_from_state(v) for v in x]
+    if isinstance(x, Tensor):
+        a = _host(x)
+        return a[()] if a.ndim == 0 else a
+    return x

@@ -51,7 +51,8 @@ __all__ = [
 ]
 
 
-from ._lr_base import LRScheduler, _LRScheduler  # noqa: F401 - the base class
+from ._lr_base import LRScheduler, _LRScheduler, _per_group  # noqa: F401 - the base class
+from ._plateau import ReduceLROnPlateau
 
 
 class LambdaLR(LRScheduler):
@@ -265,9 +266,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             else:
                 self.T_i = self.T_0
                 self.T_cur = epoch
-        self.last_epoch = math.floor(epoch)
-        self._step_count = getattr(self, "_step_count", 0) + 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self.last_epoch = math.floor(epoch)       # (PyTorch's _step_count stays 0 here)
+        self._get_lr_called_within_step = True
+        try:
+            lrs = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = self._lrs()
 
@@ -311,7 +316,6 @@ class OneCycleLR(LRScheduler):
                              f"{anneal_strategy}")
         self.optimizer = optimizer
         self.total_steps = total_steps
-        self._anneal_func_type = anneal_strategy
         self._schedule_phases: list[dict[str, Any]]
         if three_phase:
             self._schedule_phases = [
@@ -330,6 +334,7 @@ class OneCycleLR(LRScheduler):
                  "end_momentum": "base_momentum"},
                 {"end_step": total_steps - 1, "start_lr": "max_lr", "end_lr": "min_lr",
                  "start_momentum": "base_momentum", "end_momentum": "max_momentum"}]
+        self._anneal_func_type = anneal_strategy
         n = len(optimizer.param_groups)
         max_lrs = _per_group(max_lr, n, "max_lr")
         if last_epoch == -1:
@@ -381,14 +386,6 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-def _per_group(value, n: int, name: str) -> list:
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * n
-
-
 class CyclicLR(LRScheduler):
     def __init__(self, optimizer, base_lr, max_lr, step_size_up: int = 2000,
                  step_size_down: int | None = None, mode: str = "triangular",
@@ -416,6 +413,7 @@ class CyclicLR(LRScheduler):
         else:
             self._scale_fn_ref = scale_fn
             self.scale_mode = scale_mode
+        self._scale_fn_custom = scale_fn
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.use_beta1 = _Momentum.uses_beta1(optimizer, "CyclicLR")
@@ -450,8 +448,21 @@ class CyclicLR(LRScheduler):
         return lrs
 
     def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()
-                if k not in ("optimizer", "_scale_fn_ref")}
+        """PyTorch's: the attributes, the scale function as ``_scale_fn_custom`` (the
+        attributes of a callable object, None for a function or a built-in mode)."""
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_scale_fn_ref", "_scale_fn_custom")}
+        fn = self._scale_fn_custom
+        state["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) \
+            else dict(fn.__dict__)
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state_dict = dict(state_dict)
+        fn = state_dict.pop("_scale_fn_custom", None)
+        super().load_state_dict(state_dict)
+        if fn is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(fn)
 
 
 class SequentialLR(LRScheduler):
@@ -523,61 +534,3 @@ class ChainedScheduler(LRScheduler):
 
     state_dict = SequentialLR.state_dict
     load_state_dict = SequentialLR.load_state_dict
-
-
-class ReduceLROnPlateau(LRScheduler):
-    """Multiply the rate by ``factor`` once a metric has not improved for ``patience`` epochs."""
-
-    def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
-                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
-                 min_lr=0, eps: float = 1e-8) -> None:
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
-        self.optimizer = optimizer
-        self.min_lrs = _per_group(min_lr, len(optimizer.param_groups), "min_lr")
-        self.factor, self.patience, self.cooldown = factor, patience, cooldown
-        self.mode, self.threshold, self.threshold_mode, self.eps = (mode, threshold,
-                                                                    threshold_mode, eps)
-        self.cooldown_counter = 0
-        self.last_epoch = 0
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self._last_lr = self._lrs()
-
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
-
-    def is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
-
-    def step(self, metrics, epoch=None) -> None:  # type: ignore[override]  # PyTorch's
-        current = float(metrics)
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if self.is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            for i, group in enumerate(self.optimizer.param_groups):
-                old = float(group["lr"])
-                new = max(old * self.factor, self.min_lrs[i])
-                if old - new > self.eps:
-                    group["lr"] = new
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._lrs()

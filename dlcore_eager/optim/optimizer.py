@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
-
 from dlcore.deferred_interrupt import deferred_interrupt
 
 from .._sparse import SparseTensor
 from .._state import STATE
 from ..tensor import Tensor
 from ._sparse_steps import check_sparse
+from ._state_scalars import scalar_tensor
 
 
 class Optimizer:
@@ -89,11 +88,21 @@ class Optimizer:
                     elif sparse_only and p._grad is not None:
                         raise RuntimeError(f"{type(self).__name__} does not support dense "
                                            "gradients, please consider Adam instead")
+            state = self.state
             with deferred_interrupt():           # a Ctrl-C waits for the whole step
                 for group in self.param_groups:
                     for p in group["params"]:
                         if p._grad is not None:
-                            self._update(p, p._grad, self.state[p], group)
+                            # a state stays absent until an update fills it (PyTorch's SGD
+                            # without momentum keeps none: its state_dict()['state'] is {})
+                            s = state.get(p)
+                            if s is None:
+                                s = {}
+                                self._update(p, p._grad, s, group)
+                                if s:
+                                    state[p] = s
+                            else:
+                                self._update(p, p._grad, s, group)
         finally:
             STATE.enabled = prev
         return loss
@@ -113,7 +122,8 @@ class Optimizer:
                 ids.append(index[id(p)])
             packed["params"] = ids
             groups.append(packed)
-        state = {index[id(p)]: _public_state(s) for p, s in self.state.items() if id(p) in index}
+        # PyTorch's: each parameter's live state dict, keyed by the parameter's index
+        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -150,24 +160,33 @@ def require(cond: bool, msg: str) -> None:
         raise ValueError(msg)
 
 
+def check_flags(foreach=None, fused=None, differentiable: bool = False) -> None:
+    """PyTorch's checks of the loop-variant flags; ``differentiable=True`` (an update recorded
+    by autograd) is refused, since dlcore's updates are not recorded."""
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if differentiable:
+        raise NotImplementedError("differentiable=True is not supported: dlcore_eager's "
+                                  "optimizer updates are not recorded by autograd")
 
 
-def _public_state(s: dict) -> dict:
-    """A parameter's state as PyTorch's ``state_dict()`` shows it: the step count, an int
-    here, is a float32 0-d tensor there (``tensor(12.)``, what checkpoints print and hold)."""
-    out = dict(s)
-    step = out.get("step")
-    if type(step) is int:
-        out["step"] = Tensor(np.array(step, np.float32))
-    return out
+_SCALAR_STATE = ("step", "mu_product", "eta", "mu")
 
 
 def _own_state_value(key: str, v, p: Tensor):
-    """A loaded state value as the optimizer keeps it: tensors on the parameter's device, the
-    step count (a 0-d tensor in PyTorch's and ``state_dict()``'s form) back to an int."""
+    """A loaded state value as PyTorch's ``load_state_dict`` keeps it: the step count (and
+    the other 0-d scalars: NAdam's ``mu_product``, ASGD's ``eta``, ``mu``) a 0-d tensor, numbers
+    from older checkpoints made tensors; other tensors cast to a floating parameter's dtype and
+    moved to its device."""
+    if key in _SCALAR_STATE and (isinstance(v, (int, float)) and not isinstance(v, bool)):
+        return scalar_tensor(v)
     if isinstance(v, Tensor):
-        if key == "step" and v.dim() == 0:
-            return int(v.item())
+        if key == "step":
+            return v
+        if p.dtype.is_floating_point:
+            return v.to(device=p.device, dtype=p.dtype)
         return v.to(p.device)
     return v
 

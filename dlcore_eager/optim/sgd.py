@@ -25,7 +25,7 @@ from ..tensor import Tensor
 from . import _sparse_steps
 from ._sparse_steps import is_sparse
 from .adam import _on_host
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer, check_flags, require
 
 _F32 = np.dtype(np.float32)
 
@@ -44,17 +44,20 @@ def _contiguous_host(p: Tensor, grad: Tensor, state: dict) -> bool:
 
 
 class SGD(Optimizer):
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None):
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None):
         require(lr >= 0.0, f"Invalid learning rate: {lr}")
         require(momentum >= 0.0, f"Invalid momentum value: {momentum}")
         require(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        check_flags(foreach, fused, differentiable)
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                                      "weight_decay": weight_decay, "nesterov": nesterov,
-                                      "maximize": maximize})
+                                  "weight_decay": weight_decay, "nesterov": nesterov,
+                                  "maximize": maximize, "foreach": foreach,
+                                  "differentiable": differentiable, "fused": fused})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         if is_sparse(grad):

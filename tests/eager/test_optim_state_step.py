@@ -59,3 +59,105 @@ def test_resuming_from_torchs_or_a_saved_state_dict_continues_the_run(name):
     assert again.state[p]["step"] == 2
     _run(dt, name, p, 2, again)
     np.testing.assert_allclose(p.detach().numpy(), p_t.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- structure, every optimizer
+def _desc(v):
+    """A state or hyper-parameter value's kind: tensors by dtype and shape, lists and dicts
+    element-wise, anything else by type and value."""
+    if isinstance(v, (torch.Tensor, dt.Tensor)):
+        return ("tensor", str(v.dtype).split(".")[-1], tuple(v.shape))
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, [_desc(x) for x in v])
+    if isinstance(v, dict):
+        return {k: _desc(x) for k, x in v.items()}
+    return (type(v).__name__, v if isinstance(v, (bool, int, str, type(None))) else None)
+
+
+OPTIMS = [("ASGD", {}), ("Adadelta", {}), ("Adafactor", {}), ("Adagrad", {}), ("Adam", {}),
+          ("Adam", {"amsgrad": True, "weight_decay": 0.1}), ("AdamW", {}), ("Adamax", {}),
+          ("LBFGS", {"max_iter": 3}), ("NAdam", {}), ("RAdam", {}), ("RMSprop", {}),
+          ("RMSprop", {"centered": True, "momentum": 0.5}), ("Rprop", {}), ("SGD", {}),
+          ("SGD", {"momentum": 0.9}), ("SparseAdam", {})]
+
+
+def _stepped(lib, name, kw, steps=2):
+    p = lib.tensor([[0.5, -1.0], [2.0, 0.3]], requires_grad=True)
+    opt = getattr(lib.optim, name)([p], lr=0.01, **kw)
+    for _ in range(steps if name != "SparseAdam" else 0):
+        def closure():
+            opt.zero_grad()
+            loss = (p ** 3).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+    return opt, p
+
+
+@pytest.mark.parametrize("name,kw", OPTIMS)
+def test_defaults_groups_state_and_state_dict_are_torchs(name, kw):
+    """``defaults`` and the param groups (foreach, maximize, capturable, differentiable,
+    fused: as torch's, in torch's order, 0 not 0.0), the live state (``step`` a float32 0-d
+    tensor; NAdam's mu_product, ASGD's eta and mu tensors; LBFGS's lists of tensors) and
+    ``state_dict()`` (the state's own dicts, SGD without momentum keeping none)."""
+    (got, p), (want, q) = _stepped(dt, name, kw), _stepped(torch, name, kw)
+    assert _desc(got.defaults) == _desc(want.defaults)
+    strip = [{k: v for k, v in g.items() if k != "params"} for g in want.param_groups]
+    assert _desc([{k: v for k, v in g.items() if k != "params"} for g in got.param_groups]) \
+        == _desc(strip)
+    assert _desc(dict(got.state).get(p)) == _desc(dict(want.state).get(q))
+    sd_got, sd_want = got.state_dict(), want.state_dict()
+    assert _desc(sd_got) == _desc(sd_want)
+    if sd_got["state"]:
+        assert sd_got["state"][0] is got.state[p]
+
+
+def test_step_dtype_follows_the_default_dtype_and_old_int_steps_load():
+    prev = dt.get_default_dtype()
+    dt.set_default_dtype(dt.float64)
+    try:
+        opt, p = _stepped(dt, "NAdam", {})
+        assert opt.state[p]["step"].dtype == opt.state[p]["mu_product"].dtype == dt.float64
+    finally:
+        dt.set_default_dtype(prev)
+    opt, p = _stepped(dt, "ASGD", {})
+    sd = opt.state_dict()
+    sd["state"][0].update(step=2, eta=0.01, mu=1.0)       # an older checkpoint's numbers
+    again = dt.optim.ASGD([p], lr=0.01)
+    again.load_state_dict(sd)
+    assert [repr(again.state[p][k]) for k in ("step", "eta", "mu")] == \
+        ["tensor(2.)", "tensor(0.0100)", "tensor(1.)"]
+
+
+@pytest.mark.parametrize("kw,err,msg", [
+    ({"fused": True, "foreach": True}, RuntimeError, "`fused` and `foreach` cannot be `True`"),
+    ({"fused": True, "differentiable": True}, RuntimeError, "`fused` does not support"),
+    ({"differentiable": True}, NotImplementedError, "differentiable=True is not supported")])
+def test_loop_flags_refused_as_torch(kw, err, msg):
+    if err is RuntimeError:
+        with pytest.raises(err, match=msg):
+            torch.optim.Adam([torch.zeros(2, requires_grad=True)], **kw)
+    with pytest.raises(err, match=msg):
+        dt.optim.Adam([dt.zeros(2, requires_grad=True)], **kw)
+
+
+SCHEDULERS = [("StepLR", {"step_size": 2}), ("CosineAnnealingWarmRestarts", {"T_0": 3}),
+              ("ReduceLROnPlateau", {"patience": 0}), ("OneCycleLR", {"max_lr": 0.1,
+                                                                      "total_steps": 10}),
+              ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1})]
+
+
+@pytest.mark.parametrize("name,kw", SCHEDULERS)
+def test_scheduler_state_dict_is_torchs(name, kw):
+    """Keys in torch's order (``_is_initial``, ``default_min_lr``, ``mode_worse``,
+    ``_scale_fn_custom``), values as torch's after three steps."""
+    sds = []
+    for lib in (torch, dt):
+        opt = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.05, momentum=0.9)
+        sched = getattr(lib.optim.lr_scheduler, name)(opt, **kw)
+        for _ in range(3):
+            opt.step()
+            sched.step(1.0) if name == "ReduceLROnPlateau" else sched.step()
+        sds.append(sched.state_dict())
+    assert list(sds[1]) == list(sds[0])
+    assert repr(sds[1]) == repr(sds[0])

@@ -1,0 +1,41 @@
+"""The 0-d entries of an optimizer's per-parameter state as PyTorch keeps them: the step count
+(``state['step']``, ``tensor(12.)`` in a checkpoint), NAdam's ``mu_product`` and ASGD's ``eta``
+and ``mu`` are 0-d tensors of the default scalar dtype (``torch.optim.optimizer.
+_get_scalar_dtype``); the updates read them as Python numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from ..tensor import Tensor
+
+
+def scalar_dtype() -> type:
+    """The dtype of PyTorch's 0-d optimizer state (``step``, NAdam's ``mu_product``, ASGD's
+    ``eta`` and ``mu``): float64 when that is the default dtype, float32 otherwise."""
+    return np.float64 if D.get_default_dtype().np_dtype == np.float64 else np.float32
+
+
+def scalar_tensor(x: float) -> Tensor:
+    """A 0-d state tensor of ``scalar_dtype()`` on the host (PyTorch's ``state['step']``)."""
+    return Tensor._wrap(np.array(x, scalar_dtype()))
+
+
+def state_value(x) -> float:
+    """A 0-d state entry's value (a tensor, or a number from an older checkpoint)."""
+    return float(x.item()) if isinstance(x, Tensor) else float(x)
+
+
+def step_count(state: dict) -> int:
+    """The number of steps a parameter's state has taken (0 for a fresh state)."""
+    s = state.get("step")
+    if s is None:
+        return 0
+    b = getattr(s, "_buf", None)
+    if type(b) is np.ndarray:             # the usual host tensor: no item() round trip
+        return int(b)
+    return int(state_value(s))
+
+
+__all__ = ["scalar_dtype", "scalar_tensor", "state_value", "step_count"]
