@@ -26,6 +26,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
 from dlcore.dtypes import is_floating
+from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
 from dlcore.registry import AVal
@@ -182,20 +183,29 @@ _WHOLE = ("slice", None, None, None)
 
 def add_n(terms: list):
     """The sum of one value's cotangents, in their order: rows of slices stay rows (one
-    ``RowSlices``) when every term is; otherwise a chain of adds."""
-    if all(type(t) is RowSlices and t.ref is terms[0].ref for t in terms):
+    ``RowSlices``) when every term is; else one ``AddN`` node (``dlcore.ops.accumulate``) of
+    terms of one shape and floating dtype outside cond branches and loop bodies (whose compiled
+    forms look for the chains of adds); else a chain of adds."""
+    first = terms[0]
+    if all(type(t) is RowSlices and t.ref is first.ref for t in terms):
         values: list = []
         rows: list = []
         for t in terms:
             values += t.values
             rows += t.rows
-        return RowSlices(values, rows, terms[0].ref, None)
-    total = None
-    for t in terms:
-        if type(t) is RowSlices:
-            t = t.dense()
-        total = t if total is None else _ops.add(total, t)
+        return RowSlices(values, rows, first.ref, None)
+    dense = [t.dense() if type(t) is RowSlices else t for t in terms]
+    aval = dense[0].aval
+    if aval.dtype in _ADD_N_DTYPES and not dense[0].graph._ctx_stack and \
+            all(type(t) is Tensor and t.aval == aval for t in dense):
+        return _add_n(dense)
+    total = dense[0]
+    for t in dense[1:]:
+        total = _ops.add(total, t)
     return total
+
+
+_ADD_N_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _as_list(x) -> list:

@@ -11,6 +11,7 @@ rule, vjp, kernels) lives in the module of its family:
     shape.py        transpose, reshape, expand_dims, squeeze, concatenate
     indexing.py     getitem, slice_scatter, index_update, one_hot
     gather.py       take, scatter_add (integer-array indexing along axis 0)
+    accumulate.py   add_n (TF's AddN: tf.gradients sums a value's cotangents with it)
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
     math_unary.py   sin ... atanh, erf, erfc, erfinv, log1p, expm1, log2, log10, exp2, rounding
     math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
@@ -97,6 +98,7 @@ from .shape_extra import (flip, index_add, index_select, masked_select, movedim,
 from . import nn_functional
 from . import nn_long_tail, nn_losses_extra  # noqa: E402, I001  (F.* long tail, margin losses)
 from . import attention
+from . import accumulate  # noqa: E402, F401  (add_n)
 from .math_composites import (frac, lerp, logical_and, logical_or, logical_xor, nan_to_num,
                               round_)
 from .special import (betainc, digamma, entr, erfcx, i0, i0e, i1, i1e, igamma, igammac, lbeta,

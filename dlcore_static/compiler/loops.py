@@ -181,13 +181,23 @@ def loop_expr(n: Node) -> str | None:
     expr = n.prim.expr
     if expr is not None:
         return expr
-    t = LOOP_EXPRS.get(n.prim.name)
+    name = n.prim.name
+    t = _sum_expr(len(n.inputs)) if name == "add_n" else LOOP_EXPRS.get(name)
     if t is None or len(n.avals) != 1:
         return None
     dt = n.avals[0].dtype
     if dt not in (np.float32, np.float64) or any(v.aval.dtype != dt for v in n.inputs):
         return None
     return t.replace("{one}", f"{np_type(dt)}(1.0)")
+
+
+def _sum_expr(k: int) -> str:
+    """``add_n``'s template: its ``k`` inputs summed left to right, as the chain of adds it
+    stands for (``dlcore.ops.accumulate``)."""
+    expr = "{0}"
+    for i in range(1, k):
+        expr = f"({expr} + {{{i}}})"
+    return expr
 
 
 def runs_as_ufunc(n: Node) -> bool:

@@ -321,6 +321,9 @@ if hasattr(ops, "take"):
               (((5, 3), (4,)), ((5,), (2, 3))), ("real", "int5"), (0,)),
         OpRow("scatter_add", "scatter_add", ops.scatter_add, _np_scatter_add,
               (((4, 3), (4,), (5, 3)),), ("real", "int5", "real"), (0,)),
+        OpRow("add_n", "add_n", lambda a, b, c: ops.accumulate.add_n([a, b, c]),
+              lambda a, b, c: (a + b) + c, (((4, 3), (4, 3), (4, 3)), ((), (), ())),
+              ("real", "real", "real"), (0, 1, 2)),
     ]
 
 try:                                    # the rows of dlcore/ops/math_*.py, in their own file
