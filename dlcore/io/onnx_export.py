@@ -199,6 +199,8 @@ def _convert(b: _Builder, op: Op) -> None:
             raise NotImplementedError(f"ONNX export: {name} of {np.dtype(op.out_dtype)} needs "
                                       f"opset_version >= 12 (floats only before), got {b.opset}")
         b.node(_BINARY[name], ins[:2], out)
+    elif name == "add_n":                 # (tf.gradients' sums of cotangents)
+        b.node("Sum", list(ins), out)
     elif name == "not_equal":
         b.node("Not", [b.node("Equal", ins[:2])], out)
     elif name == "rsqrt":

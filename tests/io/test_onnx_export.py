@@ -166,3 +166,19 @@ def test_import_runs_exported_models_and_trains():
         [helper.make_tensor_value_info("b", 1, [])]))
     with pytest.raises(NotImplementedError, match="operators \\['Einsum'\\] are not supported"):
         dlcore_eager.onnx.load_model(bad)
+
+
+def test_static_gradient_with_add_n_exports():
+    """tf.gradients sums the cotangents of a tensor read three times with one AddN (ONNX Sum)."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [2, 3], name="x")
+        y = tf.reduce_sum(x * x + x * 3.0 + tf.exp(x))
+        gx, = tf.gradients(y, [x])
+        assert "AddN" in [op.type for op in g.get_operations()]
+        feed = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+        with tf.Session() as sess:
+            want = sess.run(gx, {x: feed})
+            proto = export_graph(sess, fetches=[gx], feeds=[x])
+    np.testing.assert_allclose(want, 2 * feed + 3.0 + np.exp(feed), rtol=1e-5)
+    np.testing.assert_allclose(_run(proto, {"x": feed})[0], want, rtol=1e-5, atol=1e-6)
