@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any, NamedTuple
 
 logger = logging.getLogger("dlcore_static.compiler")
 _enabled: bool | None = None
@@ -43,6 +44,13 @@ def _name(x) -> str:
 
 
 _NO_NAME = object()
+
+
+class _Fed(NamedTuple):
+    """A fed value's shape and dtype (a kept key holds no array)."""
+
+    shape: tuple
+    dtype: Any
 
 
 def _key(fetches, fed, vals, passes) -> dict:
@@ -83,13 +91,19 @@ def diff(old: dict, new: dict) -> list[str]:
 
 
 def note_plan_built(session, fetches, fed, vals, passes) -> str:
-    """Record (and, when enabled, log) why this plan was built."""
-    key = _key(fetches, fed, vals, passes)
+    """Record (and, when enabled, log) why this plan was built.  A Session's first key is
+    kept as its parts and written out only when a second plan is built (a Session that builds
+    one plan, e.g. one per graph built per batch, never reads it: issue 19)."""
     history = session.__dict__.setdefault("_plan_keys", [])
     log = session.__dict__.setdefault("recompile_log", [])
     if not history:
+        kept = list(fetches) if isinstance(fetches, (list, tuple)) else fetches
+        key: Any = (kept, tuple(fed), [_Fed(v.shape, v.dtype) for v in vals], passes)
         reason = "first plan of this Session"
     else:
+        if type(history[0]) is tuple:       # the first key, still in parts
+            history[0] = _key(*history[0])
+        key = _key(fetches, fed, vals, passes)
         best = min(history, key=lambda k: len(diff(k, key)))
         parts = diff(best, key)
         reason = "; ".join(parts) if parts else "same key as an earlier plan (cache cleared?)"
