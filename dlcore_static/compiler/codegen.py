@@ -37,7 +37,11 @@ In-place updates: when an elementwise node computes ``w - lr * g`` for ``w.assig
 the same index it reads ``w``, and no fetch or later node can still see the old buffer, the
 result is written into the variable's own buffer (the buffer this compiled plan gave the
 variable on an earlier step; the first step allocates it).  The write happens after everything
-else has run, so a failing run still leaves the variables as they were.
+else has run, so a failing run still leaves the variables as they were.  A fused optimizer
+update makes several such values in one loop (Adam's m, v and weight), each written into a
+spare of its own variable: no new array per step for any of them (before, such a loop
+allocated its outputs on every step; Adadelta and Ftrl, fused since, made it lose the
+in-place writes their separate loops had).
 An in-place update ``w - c * (a @ b)`` whose product nothing else reads is, at the shapes of
 ``linalg.fused_update_shape``, one GEMM into that buffer (``gemm_fold.py``).
 
@@ -175,7 +179,10 @@ class _Builder:
 
     # -- in-place updates
     def inplace_candidates(self, compiled: dict) -> dict:
-        """{update node: variable op} for elementwise updates that may write in place."""
+        """{update node: {output index: (variable op, reads of it)}} for the elementwise
+        updates that may write in place: each output of a loop that only its variable's assign
+        reads (a fused optimizer update makes several: Adam's m, v and weight, each written
+        into its own spare buffer, ``source._inplace_factory``)."""
         prog = self.prog
         consumers = prog.consumers()
         reads: dict = {}
@@ -187,13 +194,13 @@ class _Builder:
             if a.type != "Assign":
                 continue
             var = a.graph_op().attrs["variable"]
-            u = a.inputs[0].node
-            if not compiled.get(u) or not _is_loop_node(u) or len(u.avals) != 1:
+            val = a.inputs[0]
+            u = val.node
+            if not compiled.get(u) or not _is_loop_node(u) or \
+                    any(val in c.inputs for c in consumers.get(u, []) if c is not a):
                 continue
-            if consumers.get(u) != [a]:
-                continue
-            shape = tuple(u.avals[0].shape)
-            if tuple(var.attrs["shape"]) != shape or u.avals[0].dtype != var.attrs["dtype"]:
+            shape = tuple(val.aval.shape)
+            if tuple(var.attrs["shape"]) != shape or val.aval.dtype != var.attrs["dtype"]:
                 continue
             alias = set()
             stack = [r for r in reads.get(var, [])]
@@ -222,7 +229,7 @@ class _Builder:
                             v.node.type != "VariableRead" or tuple(v.aval.shape) != shape):
                         ok = False
             if ok:
-                result[u] = (var, alias)
+                result.setdefault(u, {})[val.index] = (var, alias)
         return result
 
 
@@ -476,7 +483,7 @@ def _load(b: _Builder, order: list, compiled: dict, inplace: dict, kernels: dict
             "segments": len(b.segments), "distinct_segments": len(seen),
             "compiled_nodes": sum(1 for v in kernels.values() if v),
             "python_nodes": [n.name for n in prog.nodes if not kernels.get(n)],
-            "inplace": [var.name for var, _ in inplace.values()],
+            "inplace": [var.name for outs in inplace.values() for var, _ in outs.values()],
             "left_to_python": list(b.why),
             # cond/while nodes in the glue: their compiled executors' status (control.py)
             "control": {n.name: env[f"E{n.id}"].status for n in prog.nodes

@@ -84,7 +84,7 @@ def find(b, inplace: dict) -> dict:
     fetched = {f.node for f in prog.fetches if f is not None}
     out: dict = {}
     for u in inplace:
-        parts = _update_parts(u)
+        parts = _update_parts(u) if len(u.avals) == 1 else None
         if parts is None:
             continue
         mv, c, wv = parts
@@ -126,4 +126,4 @@ def lines(b, u: Node, py: dict, env: dict, spare_line) -> list[str]:
         env["_gur"] = gemm_update.sgemm_update_rate
         call = f"_gur({out}, {py[w]}, {py[a]}, {py[g]}, {py[c]})"
     py[u.out()] = out
-    return [spare_line(b, u, b.inplace[u][0], out, env), f"_fg({2.0 * m * k * n!r})", call]
+    return [spare_line(b, u, b.inplace[u][0][0], out, env), f"_fg({2.0 * m * k * n!r})", call]

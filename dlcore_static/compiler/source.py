@@ -111,15 +111,16 @@ def _inplace_factory(session, var):
     return buffer
 
 
-def spare_line(b, n: Node, var, target: str, env: dict) -> str:
+def spare_line(b, n: Node, var, target: str, env: dict, i: int = 0) -> str:
     """The glue's line setting ``target`` to the buffer in-place update ``n`` writes ``var``'s
     next value into (``_inplace_factory``, bound as ``B<id>``): the factory's first or second
     spare when nobody else refers to it (the list and getrefcount's argument: the test
     ``buffer`` makes), written inline (the two alternate: the committed value is a view of the
     other); else the factory's own call (a third spare, or a new buffer): a call fewer per
     update.  Used by a segment's update and by an update folded into its GEMM
-    (``gemm_fold.lines``)."""
-    fname, sp = f"B{n.id}", f"_sp{n.id}"
+    (``gemm_fold.lines``); ``i``: which output of ``n`` (a fused update writing several)."""
+    key = f"{n.id}" if i == 0 else f"{n.id}_{i}"
+    fname, sp = f"B{key}", f"_sp{key}"
     env[fname] = _inplace_factory(b.session, var)
     env[sp], env["_rc"] = env[fname].spares, sys.getrefcount
     return (f"{target} = {sp}[0] if {sp} and _rc({sp}[0]) == 2 else "
@@ -141,7 +142,7 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
             w = len(n.members) if n.kind == "fused" else 1
             w += loops.FAST32_WEIGHT * loops.fast32_calls(n.members or [n])
             ext = {v for v in _reads(n) if v.node not in inside and v not in outside}
-            nargs = len(outside) + len(ext) + (n in inplace)
+            nargs = len(outside) + len(ext) + len(inplace.get(n, ()))
             if cur and (weight + w > MAX_SEGMENT_WEIGHT or nargs > MAX_SEGMENT_ARGS):
                 segments.append(cur)                            # bounded generated functions
                 kinds.append(("seg", len(segments) - 1))
@@ -151,7 +152,7 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
             inside.add(n)
             outside |= ext
             if n in inplace:
-                outside.add(("buffer", n))
+                outside.update(("buffer", n, i) for i in inplace[n])
             weight += w
         else:
             if cur:
@@ -470,18 +471,20 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     passed: dict = {}               # Val -> the glue's name of the buffer the segment fills
     for n in nodes:
         walk_inputs(n)
-    spare = MAX_SEGMENT_ARGS - len(args) - sum(1 for n in nodes if n in inplace)
+    spare = MAX_SEGMENT_ARGS - len(args) - sum(len(inplace[n]) for n in nodes if n in inplace)
     read_inside = {v for n in nodes for v in _reads(n)}
     if len(nodes) > 1:          # (see _loop_outputs: measured slower inside a larger segment)
         spare = 0
     for n in nodes:
         if n in inplace:
-            pre.append(spare_line(b, n, inplace[n][0], f"buf{n.id}", env))
-            a = f"p{len(args)}"
-            args.append(a)
-            call_args.append(f"buf{n.id}")
-            em.inplace[n.out()] = a
-            passed[n.out()] = f"buf{n.id}"
+            for i, (var, _) in sorted(inplace[n].items()):     # (its other outputs: returned)
+                buf = f"buf{n.id}" if i == 0 else f"buf{n.id}_{i}"
+                pre.append(spare_line(b, n, var, buf, env, i))
+                a = f"p{len(args)}"
+                args.append(a)
+                call_args.append(buf)
+                em.inplace[n.out(i)] = a
+                passed[n.out(i)] = buf
         else:
             # a loop's escaping array output is allocated by the glue and filled in place
             # rather than returned: Numba boxes a returned array through a Python call

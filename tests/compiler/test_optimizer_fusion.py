@@ -4,9 +4,11 @@
 TF1's ApplyMomentum/ApplyAdam kernels compute them, the update of the weight reading the new
 slot values themselves; the fusion pass merges the slot chains and the weight's chain into one
 loop per variable (``fusion._merge_producers``), which reads the gradient, the slots and the
-weight once; so do RMSProp (centered, with momentum), Adagrad, Adadelta and Ftrl.  GradientDescent with a
-decayed or a fed learning rate reads it once per step.  The values equal the interpreter's (to float32 rounding) and NumPy's maths by hand in float64.
-One graph holds every optimizer's copy of a tiny ReLU MLP, so one plan is compiled.
+weight once and writes each new value into a spare buffer of its variable (``codegen``'s
+in-place updates, no new array per step); so do RMSProp (centered, with momentum), Adagrad,
+Adadelta and Ftrl.  GradientDescent with a decayed or a fed learning rate reads it once per
+step.  The values equal the interpreter's (to float32 rounding) and NumPy's maths by hand in
+float64.  One graph holds every optimizer's copy of a tiny ReLU MLP, so one plan is compiled.
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ def _run(passes):
             out[name] = sess.run([w1, w2, *slots])
         fused = None
         if passes:
-            fused = [n for n in sess.plan(train, feed).compiler.programs["fusion"].nodes
-                     if n.kind == "fused"]
+            report = sess.plan(train, feed).compiler
+            fused = [n for n in report.programs["fusion"].nodes if n.kind == "fused"]
+            fused.append(report.codegen["inplace"])         # (last: the variables in place)
     return out, fused
 
 
@@ -136,6 +139,7 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     # one loop per variable makes the new weight together with its new slots: Adam's three
     # assigned values come out of one fused node, momentum's two
     assert fused is not None
+    inplace = fused.pop()
     updates: dict = {}
     for n in fused:
         for v in n.params["outputs"]:
@@ -153,3 +157,7 @@ def test_compiled_updates_equal_the_interpreter_and_numpy():
     assert sorted(per_opt["adagrad"]) == [2, 2], per_opt
     assert sorted(per_opt["adadelta"]) == [3, 3], per_opt        # accum, accum_update, w
     assert sorted(per_opt["ftrl"]) == [3, 3], per_opt            # linear (z), accum (n), w
+    # ... and writes each of them into a spare buffer of its variable, not a new array
+    for scope, ks in per_opt.items():
+        if scope not in ("decay", "fed"):       # (their updates are folded into the GEMM)
+            assert sum(name.split("/")[0] == scope for name in inplace) == sum(ks), scope
