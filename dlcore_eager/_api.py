@@ -116,13 +116,16 @@ def unary(export, ns, name):
                 return _apply(bare, (self,), {})
             return call(_maybe_float(self, export))
         return method
+    # (a float-only primitive on a float32/float64 tensor: applied as it is, as the method's;
+    # torch.sigmoid of 1x32 2.7 -> ~2.2 us)
+    direct = prim if prim is not None else bare
     if ns == "torch.nn.functional" and export.option("inplace_arg"):
         def f(input, inplace=False):
             x = _tensor_arg(input, name)
             if inplace:
                 return getattr(x, name + "_")()
-            if prim is not None:
-                return _apply(prim, (x,), {})
+            if prim is not None or (direct is not None and x._buf.dtype in (_F32, _F64)):
+                return _apply(direct, (x,), {})
             return call(_maybe_float(x, export))
         return f
 
@@ -132,8 +135,9 @@ def unary(export, ns, name):
             r = check((x,), {})
             if r is not None:
                 return r if out is None else write_out(r, out, op)
-        if prim is not None and out is None:
-            return _apply(prim, (x,), {})
+        if out is None and (prim is not None or
+                            (direct is not None and x._buf.dtype in (_F32, _F64))):
+            return _apply(direct, (x,), {})
         return write_out(call(_maybe_float(x, export)), out, op)
     return fn
 
