@@ -178,10 +178,11 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     mixed = session.device != CPU or any(op.device not in (None, CPU) for op in ops)
     sdev = session.device
     sdev_type = sdev.type
+    slot_index = slot_of.__getitem__
     for op in ops:
         dev = op.device or sdev
         if mixed:
-            ins = []
+            moved = []
             for t in op.inputs:
                 s = slot_of[t]
                 src = slot_dev[s]
@@ -193,13 +194,14 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
                         slot_dev.append(dev)
                         steps.append((_copier(dev), (s,), c, {}, None))
                     s = c
-                ins.append(s)
+                moved.append(s)
+            ins = tuple(moved)
         else:
-            ins = [slot_of[t] for t in op.inputs]
+            ins = tuple(map(slot_index, op.inputs))
         inner = _feeds_inside(op, inside) if inside else ()
         prim = op.prim
         if inner:                       # a fed tensor in this cond's branches: its value too
-            ins += [slot_of[t] for t in inner]
+            ins = (*ins, *(slot_of[t] for t in inner))
             fn, params = EXECUTORS[op.type](op, session, dev, inner)
             plan.feeds_inside = True
         elif prim is not None and dev is sdev:
@@ -222,7 +224,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
                 slot_of[t] = len(slot_dev)
                 slot_dev.append(dev)
             out = slice(start, start + len(outputs))
-        steps.append((fn, tuple(ins), out, params, op))
+        steps.append((fn, ins, out, params, op))
         typ = op.type
         if typ in STATEFUL_TYPES or (typ in CONTROL_TYPES and _assigns_inside(op)):
             plan.writes_state = True
