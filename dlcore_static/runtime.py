@@ -165,7 +165,7 @@ def is_interrupt(e: BaseException | None) -> bool:
     return False
 
 
-def from_signal_handler(e: BaseException) -> bool:
+def from_signal_handler(e: BaseException | None) -> bool:
     """True when ``e`` was raised by a Python-level signal handler installed now (a user's
     SIGINT handler raising its own exception), or by a function it called, also when a C
     extension (Numba's dispatcher) turned it into a ``SystemError``: its traceback passes

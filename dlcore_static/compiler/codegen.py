@@ -189,7 +189,7 @@ class _Builder:
         for n in prog.nodes:
             if n.type == "VariableRead":
                 reads.setdefault(n.graph_op().attrs["variable"], []).append(n)
-        result = {}
+        result: dict = {}
         for a in prog.nodes:
             if a.type != "Assign":
                 continue

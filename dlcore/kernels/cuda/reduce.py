@@ -309,7 +309,9 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
         blocks, threads = S.launch_1d(M)
         fill[blocks, threads](out, S.scalar_of(1 if op == "prod" else 0, out_dtype), M)
         return S.view_as(out, out_shape)
-    out = _reduce_flat(_module(op, np.dtype(out_dtype)), flat(x), *split, R, M, rows, out_dtype)
+    kshape, kstrides, rshape, rstrides = split
+    out = _reduce_flat(_module(op, np.dtype(out_dtype)), flat(x), kshape, kstrides, rshape,
+                       rstrides, R, M, rows, out_dtype)
     return S.view_as(out, out_shape)
 
 
