@@ -45,6 +45,7 @@ from .control_flow import cond, group, no_op, while_loop
 from .control_flow import tuple_ as tuple
 from .dtypes import DType, as_dtype, bool, double, float16, float32, float64, int32, int64
 from .frontend import constant, convert_to_tensor
+from .gradient_tape import GradientTape
 from .gradients import gradients
 from .graph import (Graph, Operation, Tensor, TensorShape, control_dependencies, device,
                     get_default_graph, name_scope, reset_default_graph)

@@ -125,8 +125,9 @@ def _sample(rng: np.random.Generator, kind: str, shape: tuple, dt: np.dtype, p: 
             out[bad] = rng.standard_normal(int(bad.sum()))
             bad = np.abs(out) > 2
         out = out * p["stddev"] + p["mean"]
-    elif dt.kind in "iu":
-        out = rng.integers(p["minval"], p["maxval"], size=shape)
+    elif dt.kind in "iu":           # (keras.random.randint draws in its dtype, as Keras 3)
+        out = rng.integers(p["minval"], p["maxval"], size=shape,
+                           **({"dtype": dt} if p.get("keras") else {}))
     else:
         out = rng.uniform(p["minval"], p["maxval"], size=shape)
     return np.asarray(out, dtype=dt)
@@ -134,6 +135,8 @@ def _sample(rng: np.random.Generator, kind: str, shape: tuple, dt: np.dtype, p: 
 
 def _rng_for(op: Operation, session) -> np.random.Generator:
     gseed, oseed = op.graph.seed, op.attrs["seed"]
+    if op.attrs.get("stateless"):       # keras.random with an int seed: the same draw each run
+        return np.random.default_rng([int(oseed), 0])           # (Keras 3's NumPy backend)
     if gseed is None and oseed is None:                # the Session-wide, OS-seeded stream
         return session.random_stream(op, lambda: session.random_stream(
             None, np.random.default_rng))

@@ -8,8 +8,8 @@ predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activat
 """
 
 from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
-               losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving,
-               utils)
+               losses, metrics, models, ops, optimizers, preprocessing, random, regularizers,
+               saving, utils)
 from .engine import Input
 from .models import Model, Sequential
 

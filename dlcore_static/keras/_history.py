@@ -34,6 +34,25 @@ class NotKerasOutput(ValueError):
     applies TensorFlow ops between its layers catches it (``subclassing``)."""
 
 
+def output_list(outputs) -> tuple[list, list | None]:
+    """A model's ``outputs`` as a list, and their names when given as a dict (Keras 3's
+    ``Model(inputs, outputs={"name": tensor, ...})``: the outputs' names are the keys, and
+    ``predict`` returns a dict; ``structured`` below), in the order of the sorted keys, as
+    Keras 3 flattens a dict (its layers' and weights' order follows it)."""
+    if isinstance(outputs, dict):
+        keys = sorted(outputs)
+        return [outputs[k] for k in keys], [str(k) for k in keys]
+    return (list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]), None
+
+
+def structured(model, outs: list):
+    """``predict``'s result: one array, a list, or a dict keyed by the output names."""
+    keys = model.__dict__.get("_output_keys")
+    if keys:
+        return dict(zip(keys, outs))
+    return outs[0] if len(outs) == 1 else outs
+
+
 def keras_history(t: Tensor):
     h = HISTORY.get(t)
     if h is None:

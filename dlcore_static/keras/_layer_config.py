@@ -35,7 +35,7 @@ for _n in ("_Conv", "_SeparableConv", "MultiHeadAttention"):
     _KWARG_KEYS[_n] = ("activity_regularizer",)
 #: constructor arguments of a shared base class that Keras's class of that name does not have
 _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
-                               "SimpleRNN": ("unit_forget_bias", "recurrent_activation"),
+                               "SimpleRNN": ("unit_forget_bias", "recurrent_activation", "seed"),
                                "GRUCell": ("unit_forget_bias",),
                                "SimpleRNNCell": ("unit_forget_bias", "recurrent_activation"),
                                "DepthwiseConv2D": ("filters",),
@@ -53,20 +53,13 @@ _ONLY_DEFAULT: dict[str, dict] = {
     "Dense": {"quantization_config": None}, "Embedding": {"quantization_config": None},
     "Conv1D": {"groups": 1}, "Conv2D": {"groups": 1}, "Conv3D": {"groups": 1},
     "Conv2DTranspose": {"output_padding": None}, "Conv3DTranspose": {"output_padding": None},
-    "LSTM": {"seed": None}, "GRU": {"seed": None},
     "_Recurrent": {"zero_output_for_mask": False},      # (masked steps repeat the output)
-    "Flatten": {"data_format": "channels_last"},
     "BatchNormalization": {"renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
                            "synchronized": False},
     "LayerNormalization": {"rms_scaling": False},
-    "MultiHeadAttention": {"kernel_regularizer": None, "bias_regularizer": None,
-                           "kernel_constraint": None, "bias_constraint": None, "seed": None,
-                           "use_gate": False, "sliding_window": None},
+    "MultiHeadAttention": {"use_gate": False, "sliding_window": None},
     "ConvLSTM2D": {"seed": None, "unroll": False, "zero_output_for_mask": False},
-    "_Cell": {"seed": None}, "AdditiveAttention": {"seed": None}}
-for _n in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"):
-    _ONLY_DEFAULT[_n] = {"keepdims": False}
+}
 
 
 def _only_default(cls: type) -> dict:

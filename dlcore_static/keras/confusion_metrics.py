@@ -355,7 +355,8 @@ def stateful_names(model) -> set:
     the epoch's, not an average)."""
     names = {m.name for m in _of(model)}
     return {k for k in getattr(model, "metrics_names", []) or []
-            if k in names or any(k.endswith("_" + n) for n in names)}
+            if k in names or any(k.endswith("_" + n) for n in names)} | \
+        set(model.__dict__.get("_stateful_logs", ()) if model is not None else ())
 
 
 def last_for_stateful(model, averaged: list, last) -> list:

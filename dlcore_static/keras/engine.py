@@ -23,11 +23,11 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
-from . import _tracking
+from . import _keras3_args, _tracking
 from . import backend as K
 from ._auto_config import AutoConfig
 from ._history import HISTORY as _HISTORY
-from ._history import keras_history, to_snake_case, unique_layer_name
+from ._history import keras_history, output_list, to_snake_case, unique_layer_name
 from ._layer_config import check_dtype
 from .summary import print_summary
 
@@ -88,8 +88,7 @@ class Layer(AutoConfig):
                  batch_input_shape=None, batch_size=None, trainable: bool = True, dtype=None,
                  **kwargs):
         activity_regularizer = kwargs.pop("activity_regularizer", None)
-        for k in ("weights", "input_length"):
-            kwargs.pop(k, None)
+        kwargs = _keras3_args.absorb(self, kwargs)  # Keras 3 arguments at values it honours
         if kwargs:
             raise TypeError(f"Keyword argument not understood: {', '.join(sorted(kwargs))}")
         check_dtype(type(self).__name__, dtype)
@@ -235,7 +234,7 @@ class Layer(AutoConfig):
             if not self.built:
                 shapes = _shape_of(xs[0]) if single else [_shape_of(t) for t in xs]
                 self.build(shapes)
-                self.built = True
+                _keras3_args.after_build(self)          # built; weights= given if any
             arg = xs[0] if single else xs
             if training is not None and _accepts(self.call, "training"):
                 kwargs["training"] = training
@@ -341,8 +340,10 @@ class InputLayer(Layer):
     """The layer that produces a model's input placeholder."""
 
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None, dtype=None,
-                 input_tensor=None, sparse=False, name=None, **kwargs):
+                 input_tensor=None, sparse=False, name=None, shape=None, batch_shape=None,
+                 **kwargs):                 # (shape, batch_shape: Keras 3's names)
         super().__init__(name=name or unique_layer_name("input"), **kwargs)
+        input_shape, batch_input_shape = input_shape or shape, batch_input_shape or batch_shape
         if batch_input_shape is None:
             if input_shape is None and input_tensor is None:
                 raise ValueError("An Input layer should be passed either a `batch_input_shape` "
@@ -350,8 +351,7 @@ class InputLayer(Layer):
             batch_input_shape = (batch_size,) + tuple(input_shape or ())
         from ..array_ops import placeholder
         if input_tensor is None:
-            g = get_default_graph()
-            with g.name_scope(None):
+            with get_default_graph().name_scope(None):
                 input_tensor = placeholder(dtype or K.floatx(), tuple(batch_input_shape),
                                            name=self.name)
         self.built = True
@@ -386,7 +386,7 @@ class Network(Layer):
 
     def _init_graph(self, inputs, outputs, name=None) -> None:
         self.inputs = _as_list(inputs)
-        self.outputs = _as_list(outputs)
+        self.outputs, self._output_keys = output_list(outputs)      # (a dict: Keras 3's)
         for t in self.inputs:
             layer, _, _ = keras_history(t)
             if not isinstance(layer, InputLayer):
@@ -395,7 +395,7 @@ class Network(Layer):
         self.graph = self.inputs[0].graph
         self.layers = self._topological_layers()
         self.input_names = [keras_history(t)[0].name for t in self.inputs]
-        self.output_names = [keras_history(t)[0].name for t in self.outputs]
+        self.output_names = self._output_keys or [keras_history(t)[0].name for t in self.outputs]
         self._is_graph_network = True
 
     def _own(self, what: str):
@@ -460,10 +460,7 @@ class Network(Layer):
                 src = keras_history(x)
                 inb = src[0]._nodes[src[1]]
                 node_depth[id(inb)] = max(node_depth.get(id(inb), 0), d + 1)
-        for t in self.inputs:
-            if keras_history(t)[0] not in layer_depth:
-                raise ValueError(f"Graph disconnected: input {t.name} does not reach the "
-                                 "outputs.")
+        # (an input that reaches no output is kept and fed, unused: Keras 3 accepts it)
         order = sorted(layer_depth, key=lambda lay: (-layer_depth[lay], layer_index[lay]))
         ins = [keras_history(t)[0] for t in self.inputs]     # Keras lists inputs first
         self._node_order = post         # for calling the network on new tensors

@@ -113,6 +113,9 @@ class Optimizer:
             raise ValueError("An operation has `None` for gradient. Please make sure that all "
                              "of your ops have a gradient defined (i.e. are differentiable). "
                              "Common ops without gradient: K.argmax, K.round, K.eval.")
+        return self._clipped(grads)
+
+    def _clipped(self, grads: list) -> list:
         if self.clipnorm is not None and self.clipnorm > 0:
             from ..math_api import clip_by_global_norm
             grads, _ = clip_by_global_norm(grads, float(self.clipnorm))
@@ -141,7 +144,22 @@ class Optimizer:
 
     def get_updates(self, loss, params) -> list:
         self._create()
-        grads = self.get_gradients(loss, params)
+        return self._apply_updates(self.get_gradients(loss, params), params)
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras 3 / tf.keras: update each variable by its gradient (clipped by ``clipnorm``
+        / ``clipvalue``), one step; on the static engine the op of the updates (a custom
+        ``train_step`` runs it, see ``_custom_step.py``).  A None gradient is refused."""
+        pairs = list(grads_and_vars)
+        if any(g is None for g, _ in pairs):
+            missing = [getattr(v, "name", v) for g, v in pairs if g is None]
+            raise ValueError(f"apply_gradients: no gradient for the variables {missing}")
+        from ..control_flow import group
+        self._create()
+        params = [v for _, v in pairs]
+        return group(*self._apply_updates(self._clipped([g for g, _ in pairs]), params))
+
+    def _apply_updates(self, grads, params) -> list:
         updates = []
         for p, g in zip(params, grads):
             updates += self._update(p, g)
@@ -341,12 +359,11 @@ class Nadam(Optimizer):
                          schedule_decay=schedule_decay), **kw)
         self._m_schedule: Variable | None = None
 
-    def get_updates(self, loss, params) -> list:
-        self._create()
+    def _apply_updates(self, grads, params) -> list:
         g = get_default_graph()
         with g.name_scope(None), g.name_scope("Nadam"):
             self._m_schedule = Variable(np.float32(1.0), trainable=False, name="m_schedule")
-        ups = super().get_updates(loss, params)
+        ups = super()._apply_updates(grads, params)
         return ups + [self._m_schedule.assign(self._ms_new)]
 
     def _update(self, p, g):

@@ -39,7 +39,8 @@ def is_subclassed(model) -> bool:
 
 def defer_compile(model, args: dict) -> bool:
     """``compile`` of an unbuilt subclassed model: record the arguments (True), else False."""
-    if not is_subclassed(model):
+    from ._custom_step import overridden
+    if not is_subclassed(model) and not overridden(model):      # (train_step: no loss needed)
         return False
     model._deferred_compile = args
     return True

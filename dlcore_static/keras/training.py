@@ -21,6 +21,7 @@ from dlcore import ops as _ops
 
 from ..array_ops import placeholder
 from ..graph import get_default_graph
+from . import _custom_step as _step
 from . import _dataset_input as _ds
 from . import _evaluation as _ev
 from . import backend as K
@@ -29,7 +30,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from . import subclassing as _sub
-from ._history import HISTORY, to_snake_case, unique_layer_name
+from ._history import HISTORY, structured, to_snake_case, unique_layer_name
 from .confusion_metrics import reset as _reset_counts
 from .engine import MASKS, InputLayer, Network, Node, _as_list
 
@@ -80,7 +81,7 @@ class Model(Network):
             super().build(input_shape)
 
     def __getattr__(self, name):
-        if name == "layers" and _sub.is_subclassed(self):    # Keras tracks them on assignment
+        if name == "layers" and (_sub.is_subclassed(self) or _step.overridden(self)):  # tracked
             return _sub.tracked_layers(self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -334,6 +335,9 @@ class Model(Network):
         unknown = {k: v for k, v in kwargs.items() if k not in _FIT_KEYS}
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments: {unknown}")
+        if _step.overridden(self):                 # Keras 3's custom train_step
+            return _step.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                             validation_data, shuffle, sample_weight, initial_epoch)
         _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):                      # tf.data batches (tf.keras 1.15)
@@ -496,7 +500,7 @@ class Model(Network):
         outs = [np.concatenate([p[i] for p in parts]) if parts else
                 np.zeros((0,) + tuple(d or 0 for d in o.aval.shape[1:]), np.float32)
                 for i, o in enumerate(self.outputs)]
-        return outs[0] if len(outs) == 1 else outs
+        return structured(self, outs)                  # (a dict for Keras 3's dict outputs)
 
     def predict_generator(self, generator, steps=None, **kwargs):
         from .utils import Sequence

@@ -59,6 +59,31 @@ def int_tuple(value, n: int, arg: str, allow_zero: bool = False) -> tuple:
     return t
 
 
+def data_format(value) -> str:
+    """``data_format`` (None: ``keras.backend.image_data_format()``), Keras 3's check."""
+    from .. import backend as K
+    f = value or K.image_data_format()
+    if f not in ("channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of \"channels_first\", "
+                         f"\"channels_last\". Received: {f}")
+    return f
+
+
+def noise_shape(value) -> tuple | None:
+    """Dropout's ``noise_shape``: None, or one entry per input dim, each None (that dim of
+    the input), 1 (one draw shared along it) or the dim itself."""
+    if value is None:
+        return None
+    try:
+        t = tuple(value)
+    except TypeError:
+        t = ("?",)
+    if not all(d is None or (_integral(d) and d > 0) for d in t):
+        raise ValueError(f"Dropout: `noise_shape` must be a tuple of positive integers or "
+                         f"None. Received: noise_shape={value}")
+    return tuple(None if d is None else int(d) for d in t)
+
+
 def rate(value) -> float:
     """A dropout rate in [0, 1) (Keras 3: 'Invalid value received for argument `rate`. Expected
     a float value between 0 and 1. Received: rate=1.5')."""

@@ -11,7 +11,8 @@
                        A_h = softmax(Q_h K_h^T / sqrt(key_dim)); out = sum_h (A_h V_h) W_o[h] + b_o
                        (``attention_mask`` (B, T, S): 0 entries are masked)
 
-Dropout on the attention weights is not supported (NotImplementedError for a non-zero rate).
+``dropout`` drops attention weights while training (Keras 3: Attention/AdditiveAttention
+return the weights after dropout, MultiHeadAttention before), with the layer's ``seed``.
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from .. import constraints, regularizers
 from ..engine import Layer
+from . import _arg_checks as _checks
+from .core import dropout
 
 __all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
-
-
-def _no_dropout(dropout, name):
-    if dropout:
-        raise NotImplementedError(f"{name}: dropout on the attention weights is not supported")
 
 
 def _bt(x):
@@ -38,7 +37,7 @@ def _bt(x):
     return _ops.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def _apply(scores, v, q_mask, v_mask, causal, return_scores):
+def _apply(layer, scores, v, q_mask, v_mask, causal, return_scores, training):
     big = 65504.0 if scores.aval.dtype == np.float16 else 1e9
     keep = None
     if v_mask is not None:
@@ -50,7 +49,7 @@ def _apply(scores, v, q_mask, v_mask, causal, return_scores):
     if keep is not None:
         pad = _ops.cast(_ops.logical_not(keep), scores.aval.dtype)
         scores = _ops.sub(scores, _ops.mul(pad, big))
-    w = _ops.softmax(scores, -1)
+    w = dropout(_ops.softmax(scores, -1), layer.dropout, layer.seed, training)
     out = _ops.matmul(w, v)
     if q_mask is not None:
         out = _ops.mul(out, _ops.expand_dims(_ops.cast(q_mask, out.aval.dtype), -1))
@@ -58,10 +57,10 @@ def _apply(scores, v, q_mask, v_mask, causal, return_scores):
 
 
 class _BaseAttention(Layer):
-    def __init__(self, use_scale=False, dropout=0.0, **kwargs):
-        _no_dropout(dropout, type(self).__name__)
+    def __init__(self, use_scale=False, dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.use_scale = use_scale
+        self.dropout, self.seed = _checks.rate(dropout), seed
         self.supports_masking = True
 
     def _scores(self, q, k):
@@ -80,8 +79,8 @@ class _BaseAttention(Layer):
     def call(self, inputs, mask=None, return_attention_scores=False, use_causal_mask=False,
              training=None):
         q, v, k, q_mask, v_mask = self._split(inputs, mask)
-        return _apply(self._scores(q, k), v, q_mask, v_mask, use_causal_mask,
-                      return_attention_scores)
+        return _apply(self, self._scores(q, k), v, q_mask, v_mask, use_causal_mask,
+                      return_attention_scores, training)
 
     def compute_mask(self, inputs, mask=None):
         return mask[0] if isinstance(mask, (list, tuple)) else None
@@ -92,7 +91,7 @@ class Attention(_BaseAttention):
         if score_mode not in ("dot", "concat"):
             raise ValueError(f"Invalid value for argument score_mode. Expected one of {{'dot', "
                              f"'concat'}}. Received: score_mode={score_mode}")
-        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+        super().__init__(use_scale=use_scale, dropout=dropout, seed=seed, **kwargs)
         self.score_mode = score_mode
 
     def build(self, input_shape) -> None:
@@ -139,8 +138,8 @@ def _positive_int(v) -> bool:
 class MultiHeadAttention(Layer):
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
-        _no_dropout(dropout, "MultiHeadAttention")
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
         if attention_axes is not None or output_shape is not None:
             raise NotImplementedError("MultiHeadAttention: attention_axes and output_shape are "
                                       "not supported")
@@ -155,12 +154,23 @@ class MultiHeadAttention(Layer):
         self.value_dim = int(value_dim) if value_dim else self.key_dim
         self.use_bias = use_bias
         self._inits = (kernel_initializer, bias_initializer)
+        self.kernel_regularizer, self.bias_regularizer = (regularizers.get(kernel_regularizer),
+                                                          regularizers.get(bias_regularizer))
+        self.kernel_constraint, self.bias_constraint = (constraints.get(kernel_constraint),
+                                                        constraints.get(bias_constraint))
+        self.dropout, self.seed = _checks.rate(dropout), seed
+
+    def _weight(self, name, shape, kind):
+        k = kind == "kernel"
+        return self.add_weight(name, shape, initializer=self._inits[0 if k else 1],
+                               regularizer=self.kernel_regularizer if k else
+                               self.bias_regularizer,
+                               constraint=self.kernel_constraint if k else self.bias_constraint)
 
     def _proj(self, name, d_in, per_head):
         h = self.num_heads
-        w = self.add_weight(f"{name}/kernel", (d_in, h, per_head), initializer=self._inits[0])
-        b = self.add_weight(f"{name}/bias", (h, per_head), initializer=self._inits[1]) \
-            if self.use_bias else None
+        w = self._weight(f"{name}/kernel", (d_in, h, per_head), "kernel")
+        b = self._weight(f"{name}/bias", (h, per_head), "bias") if self.use_bias else None
         return w, b
 
     def build(self, input_shape) -> None:
@@ -169,11 +179,10 @@ class MultiHeadAttention(Layer):
         self.query_dense = self._proj("query", int(qs[-1]), self.key_dim)
         self.key_dense = self._proj("key", int(ks[-1]), self.key_dim)
         self.value_dense = self._proj("value", int(vs[-1]), self.value_dim)
-        self.output_kernel = self.add_weight("attention_output/kernel",
-                                             (self.num_heads, self.value_dim, int(qs[-1])),
-                                             initializer=self._inits[0])
-        self.output_bias = self.add_weight("attention_output/bias", (int(qs[-1]),),
-                                           initializer=self._inits[1]) if self.use_bias else None
+        self.output_kernel = self._weight("attention_output/kernel",
+                                          (self.num_heads, self.value_dim, int(qs[-1])), "kernel")
+        self.output_bias = self._weight("attention_output/bias", (int(qs[-1]),), "bias") \
+            if self.use_bias else None
         self.built = True
 
     @staticmethod
@@ -217,7 +226,8 @@ class MultiHeadAttention(Layer):
         if keep is not None:
             scores = _ops.where(keep, scores, _ops.full_like(scores, -1e9))
         w = _ops.softmax(scores, -1)
-        ctx = _ops.transpose(_ops.matmul(w, vh), (0, 2, 1, 3))                 # (B, T, H, Dv)
+        wd = dropout(w, self.dropout, self.seed, training)     # (the scores returned: w)
+        ctx = _ops.transpose(_ops.matmul(wd, vh), (0, 2, 1, 3))                 # (B, T, H, Dv)
         out = tensordot(ctx, self.output_kernel, [[2, 3], [0, 1]])
         if self.output_bias is not None:
             out = _ops.add(out, self.output_bias)

@@ -25,12 +25,7 @@ def _tuple(v, n):
     return (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
 
 
-def _fmt(data_format):
-    f = data_format or K.image_data_format()
-    if f not in ("channels_last", "channels_first"):
-        raise ValueError(f"The `data_format` argument must be one of \"channels_first\", "
-                         f"\"channels_last\". Received: {f}")
-    return f
+_fmt = _checks.data_format
 
 
 def _out_len(n, k, s, padding, d=1):
@@ -196,18 +191,23 @@ class _GlobalPool(Layer):
     rank = 2
     kind = "avg"
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = _fmt(data_format)
+        self.keepdims = bool(keepdims)
+
+    def _axes(self, nd: int) -> tuple:
+        return tuple(range(1, nd - 1)) if self.data_format == "channels_last" \
+            else tuple(range(2, nd))
 
     def call(self, x):
-        nd = x.aval.ndim
-        axes = tuple(range(1, nd - 1)) if self.data_format == "channels_last" \
-            else tuple(range(2, nd))
-        return _ops.mean(x, axes) if self.kind == "avg" else _ops.max(x, axes)
+        axes = self._axes(x.aval.ndim)
+        return (_ops.mean if self.kind == "avg" else _ops.max)(x, axes, keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape):
         s = tuple(input_shape)
+        if self.keepdims:
+            return tuple(1 if i in self._axes(len(s)) else d for i, d in enumerate(s))
         return (s[0], s[-1] if self.data_format == "channels_last" else s[1])
 
 
@@ -216,8 +216,8 @@ class GlobalAveragePooling1D(_GlobalPool):
 
     rank = 1
 
-    def __init__(self, data_format=None, **kwargs):
-        super().__init__(data_format, **kwargs)
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
         self.supports_masking = True
 
     def call(self, x, mask=None):
@@ -226,7 +226,8 @@ class GlobalAveragePooling1D(_GlobalPool):
         steps = 1 if self.data_format == "channels_last" else 2
         m = _ops.cast(mask, x.aval.dtype)
         m = _ops.expand_dims(m, 2 if steps == 1 else 1)
-        return _ops.div(_ops.sum(_ops.mul(x, m), steps), _ops.sum(m, steps))
+        return _ops.div(_ops.sum(_ops.mul(x, m), steps, keepdims=self.keepdims),
+                        _ops.sum(m, steps, keepdims=self.keepdims))
 
     def compute_mask(self, inputs, mask=None):
         return None

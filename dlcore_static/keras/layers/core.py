@@ -105,31 +105,63 @@ class Dropout(Layer):
         self.supports_masking = True
         self.rate = rate
         self.seed = seed
+        self.noise_shape = _checks.noise_shape(noise_shape)     # (was silently ignored)
 
     def call(self, x, training=None):
-        from ...random_ops import random_uniform_like
-        if self.rate == 0:
-            return x
-        training = K.learning_phase() if training is None else training
-        if training is False or training == 0:
-            return x
-        u = random_uniform_like(x, seed=self.seed)
-        # rate 1 drops everything (Keras: zeros; dividing by 1 - rate made 0/0 = NaN)
-        keep = _ops.mul(_ops.cast(_ops.greater_equal(u, self.rate), x.aval.dtype),
-                        0.0 if self.rate >= 1 else 1.0 / (1.0 - self.rate))
-        if training is True or training == 1:
-            return _ops.mul(x, keep)
-        return _ops.mul(x, _ops.where(training, keep, 1.0))
+        return dropout(x, self.rate, self.seed, training, self.noise_shape)
+
+
+def dropout(x, rate: float, seed, training, noise_shape=None):
+    """Keras's dropout of ``x`` while training (``training`` None: the learning phase; a
+    tensor: chosen at run time); one draw per element of ``noise_shape`` (None entries: x's
+    dims), broadcast over the rest.  Also the attention layers' dropout of their weights."""
+    from ...random_ops import random_uniform_like
+    if rate == 0:
+        return x
+    training = K.learning_phase() if training is None else training
+    if training is False or training == 0:
+        return x
+    like = x
+    if noise_shape is not None:
+        shape = tuple(x.aval.shape)
+        if len(noise_shape) != len(shape) or any(
+                d not in (None, 1) and shape[i] is not None and d != shape[i]
+                for i, d in enumerate(noise_shape)):
+            raise ValueError(f"Dropout: noise_shape {noise_shape} does not broadcast to the "
+                             f"input's shape {shape}")
+        idx = tuple(slice(0, 1) if d == 1 else slice(None) for d in noise_shape)
+        like = _ops.getitem(x, idx)
+    u = random_uniform_like(like, seed=seed)
+    # rate 1 drops everything (Keras: zeros; dividing by 1 - rate made 0/0 = NaN)
+    keep = _ops.mul(_ops.cast(_ops.greater_equal(u, rate), x.aval.dtype),
+                    0.0 if rate >= 1 else 1.0 / (1.0 - rate))
+    if training is True or training == 1:
+        return _ops.mul(x, keep)
+    return _ops.mul(x, _ops.where(training, keep, 1.0))
 
 
 class Flatten(Layer):
+    """Each sample as a vector; ``channels_first`` inputs are moved to channels-last first
+    (Keras 3), so the order of the values does not depend on the format."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _checks.data_format(data_format)
+
     def call(self, x):
+        if self.data_format == "channels_first" and x.aval.ndim > 2:
+            nd = x.aval.ndim
+            x = _ops.transpose(x, (0, *range(2, nd), 1))
         rest = x.aval.shape[1:]
         if None in rest:
             raise ValueError(f"The shape of the input to \"Flatten\" is not fully defined (got "
                              f"{tuple(rest)}). Make sure to pass a complete \"input_shape\" or "
                              "\"batch_input_shape\" argument to the first layer in your model.")
         return _ops.reshape(x, (-1, int(np.prod(rest))))
+
+    def compute_output_shape(self, input_shape):
+        rest = tuple(input_shape)[1:]
+        return (input_shape[0], None if None in rest else int(np.prod(rest)))
 
 
 class Reshape(Layer):

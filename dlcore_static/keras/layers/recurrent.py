@@ -129,7 +129,7 @@ class _Recurrent(Layer):
                  recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
-                 unroll: bool = False, **kwargs):
+                 unroll: bool = False, seed=None, **kwargs):
         self.stateful = bool(stateful)      # (_stateful.py: states kept between batches)
         self._config = dict(units=units, activation=activation,
                             recurrent_activation=recurrent_activation, use_bias=use_bias,
@@ -144,8 +144,9 @@ class _Recurrent(Layer):
                             recurrent_regularizer=recurrent_regularizer,
                             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
                             recurrent_constraint=recurrent_constraint,
-                            bias_constraint=bias_constraint, unroll=unroll)
+                            bias_constraint=bias_constraint, unroll=unroll, seed=seed)
         super().__init__(**kwargs)
+        self.seed = seed                    # the dropout masks' (one op seed per mask)
         # Keras 2: rates are clipped to [0, 1]; one mask per gate, the same at every step of a
         # batch (variational dropout, Gal & Ghahramani), drawn anew for each batch.
         self.dropout = min(1.0, max(0.0, float(dropout)))
@@ -191,9 +192,11 @@ class _Recurrent(Layer):
     def _step(self, xw_t, states):
         raise NotImplementedError
 
-    def _masks(self, like, rate, training):
+    def _masks(self, like, rate, training, salt: int = 0):
         """``self._gates`` dropout masks shaped like ``like`` (scaled by 1 / (1 - rate)) while
-        training, or None (Keras' ``_generate_dropout_mask``: ``K.in_train_phase``)."""
+        training, or None (Keras' ``_generate_dropout_mask``: ``K.in_train_phase``).  With a
+        ``seed``, mask k of the input (``salt`` 0) or recurrent (1) ones has the op seed
+        ``seed + salt * gates + k``: repeatable, and no two masks alike."""
         if not 0 < rate < 1:
             return None
         training = K.learning_phase() if training is None else training
@@ -202,8 +205,11 @@ class _Recurrent(Layer):
         from ...random_ops import random_uniform_like
         ones = _ops.ones_like(like)
         masks = []
-        for _ in range(self._gates):
-            keep = _ops.div(_ops.cast(_ops.greater_equal(random_uniform_like(ones), rate),
+        seed = self.__dict__.get("seed")
+        for k in range(self._gates):
+            u = random_uniform_like(ones, seed=None if seed is None else
+                                    int(seed) + salt * self._gates + k)
+            keep = _ops.div(_ops.cast(_ops.greater_equal(u, rate),
                                       ones.aval.dtype), 1.0 - rate)
             masks.append(keep if training is True or training == 1 else
                          _ops.where(training, keep, 1.0))
@@ -273,7 +279,7 @@ class _Recurrent(Layer):
             initial_state = _stateful.initial_states(self, inputs, self._states)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
-        self._rec_masks = self._masks(zero, self.recurrent_dropout, training)
+        self._rec_masks = self._masks(zero, self.recurrent_dropout, training, 1)
         seq = [_ops.zeros_like(_ops.getitem(xw, (Ellipsis, slice(0, self.units))))] \
             if self.return_sequences else []
 

@@ -56,7 +56,7 @@ class _Cell(Layer):
                  unit_forget_bias: bool = True, kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
-                 recurrent_dropout: float = 0.0, **kwargs):
+                 recurrent_dropout: float = 0.0, seed=None, **kwargs):
         self._args = {                            # a copy's arguments (Bidirectional)
             "units": units, "activation": activation,
             "recurrent_activation": recurrent_activation, "use_bias": use_bias,
@@ -67,7 +67,7 @@ class _Cell(Layer):
             "recurrent_regularizer": recurrent_regularizer,
             "bias_regularizer": bias_regularizer, "kernel_constraint": kernel_constraint,
             "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint,
-            "dropout": dropout, "recurrent_dropout": recurrent_dropout}
+            "dropout": dropout, "recurrent_dropout": recurrent_dropout, "seed": seed}
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a "
@@ -79,6 +79,7 @@ class _Cell(Layer):
         self.dropout = min(1.0, max(0.0, float(dropout)))       # Keras 2: clipped to [0, 1]
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self._in_masks = self._rec_masks = None
+        self.seed = seed                          # the dropout masks' (_Recurrent._masks)
         self.inits = (kernel_initializer, recurrent_initializer, bias_initializer)
         self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
         self.constraints = tuple(_constraints.get(c) for c in (kernel_constraint,
@@ -94,7 +95,7 @@ class _Cell(Layer):
         """Draw this batch's dropout masks (one per gate, the same at every step: Keras 2's
         variational dropout), before ``RNN``'s loop; ``end_masks`` forgets them after it."""
         self._in_masks = self._masks(like_x, self.dropout, training)
-        self._rec_masks = self._masks(like_h, self.recurrent_dropout, training)
+        self._rec_masks = self._masks(like_h, self.recurrent_dropout, training, 1)
 
     def end_masks(self) -> None:
         self._in_masks = self._rec_masks = None

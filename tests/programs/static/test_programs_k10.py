@@ -1,0 +1,78 @@
+"""keras.io programs of the Keras 3 API (in this folder as keras3_*.py; tiny sizes, synthetic
+data) run as scripts on dlcore_static.keras: the "Variational AutoEncoder" example (a
+subclassed Model whose train_step uses tf.GradientTape, apply_gradients and Mean trackers;
+keras.random.normal with a SeedGenerator), the Functional API guide's ticket model (dict
+outputs, dict losses and loss weights, named dict inputs, a feature-extraction model).
+Checked by their printed properties, against NumPy, and against real Keras 3 (NumPy backend,
+inference only) given the same weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_programs_keras import keras3, run_program  # noqa: F401
+
+
+def _vae_parts(k):
+    L = k.layers
+    inp = k.Input((8, 8, 1))
+    x = L.Conv2D(8, 3, activation="relu", strides=2, padding="same")(inp)
+    x = L.Conv2D(16, 3, activation="relu", strides=2, padding="same")(x)
+    x = L.Dense(16, activation="relu")(L.Flatten()(x))
+    enc = k.Model(inp, [L.Dense(2)(x), L.Dense(2)(x)])
+    lat = k.Input((2,))
+    y = L.Reshape((2, 2, 16))(L.Dense(64, activation="relu")(lat))
+    y = L.Conv2DTranspose(16, 3, activation="relu", strides=2, padding="same")(y)
+    y = L.Conv2DTranspose(8, 3, activation="relu", strides=2, padding="same")(y)
+    return enc, k.Model(lat, L.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(y))
+
+
+def test_keras3_vae_custom_train_step(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras3_vae_train_step.py", capsys)
+    assert "history keys: ['kl_loss', 'loss', 'reconstruction_loss']" in out
+    h = env["history"].history
+    loss = np.array(h["loss"])
+    assert len(loss) == 6 and loss[-1] < loss[0] - 3
+    np.testing.assert_allclose(loss, np.add(h["reconstruction_loss"], h["kl_loss"]), rtol=1e-4)
+    vae, x = env["vae"], env["mnist_digits"]
+    from dlcore_static.keras import backend as K
+    t = vae.total_loss_tracker                  # the epoch's running mean over its 6 batches
+    assert K.eval(t._count) == 6 and K.eval(t.result()) == pytest.approx(loss[-1], rel=1e-5)
+    enc, dec = _vae_parts(keras3)               # the trained encoder/decoder in Keras 3
+    enc.set_weights(env["encoder"].get_weights())
+    dec.set_weights(env["decoder"].get_weights())
+    zm = env["z_mean_test"]
+    np.testing.assert_allclose(enc.predict(x[:16], verbose=0)[0], zm, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(dec.predict(zm, verbose=0), env["x_decoded"], atol=1e-5)
+
+
+def test_functional_api_ticket_model_dict_outputs(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras3_functional_api_tickets.py", capsys)
+    assert "history keys: ['department_loss', 'loss', 'priority_loss']" in out
+    assert "prediction keys: ['department', 'priority']" in out
+    assert "feature shapes: [(4, 16), (4, 8)]" in out
+    h = env["history"].history
+    assert h["loss"][-1] < h["loss"][0] - 0.1
+    np.testing.assert_allclose(h["loss"], np.add(h["priority_loss"],
+                                                 0.2 * np.array(h["department_loss"])),
+                               rtol=1e-4)
+    model = env["model"]
+    L = keras3.layers
+    ins = [keras3.Input((None,)), keras3.Input((None,)), keras3.Input((6,))]
+    a = L.LSTM(16)(L.Embedding(50, 8)(ins[0]))
+    b = L.LSTM(8)(L.Embedding(50, 8)(ins[1]))
+    x = L.concatenate([a, b, ins[2]])
+    ref = keras3.Model(ins, {"priority": L.Dense(1)(x), "department": L.Dense(3)(x)})
+    ref.set_weights(model.get_weights())
+    data = [env["title_data"][:32], env["body_data"][:32], env["tags_data"][:32]]
+    want = ref.predict(data, verbose=0)
+    got = env["preds"]
+    for k in ("priority", "department"):
+        np.testing.assert_allclose(got[k], want[k], atol=1e-5)
+    z = want["priority"][:, 0].astype(np.float64)             # BCE from logits, by hand
+    t = env["priority_targets"][:32, 0]
+    bce = np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))
+    ev = dict(zip(model.metrics_names, model.evaluate(data, {
+        "priority": env["priority_targets"][:32],
+        "department": env["dept_targets"][:32]}, verbose=0)))
+    assert ev["priority_loss"] == pytest.approx(bce, abs=1e-5)
