@@ -165,28 +165,23 @@ def small_many(prim, tensors, bufs, key, params_of):
     out = run(*bufs)
     if type(out) is not _ndarray:           # (a NumPy scalar)
         out = np.asarray(out)
-    if not (grad and STATE.enabled):
-        return _make(out)
-    return _node_many(prim, params, tensors, out)
+    if grad and STATE.enabled:
+        for t in tensors:
+            if t._rg:
+                return _node_many(prim, params, tensors, out)
+    return _make(out)
 
 
 def _node_many(prim, params, tensors, out):
-    """``out`` wrapped with ``_finish``'s node over ``tensors`` (those requiring grad are its
-    parents), or without a node when none requires grad."""
+    """``out`` wrapped with ``_finish``'s node over ``tensors``, one of which requires grad
+    (those that do are its parents)."""
     if len(tensors) == 2:                   # (unrolled: no comprehension frames)
         t0, t1 = tensors
         r0, r1 = t0._rg, t1._rg
-        if not (r0 or r1):
-            return _make(out)
         parents: tuple = ((t0._node or leaf_node(t0)) if r0 else None,
                           (t1._node or leaf_node(t1)) if r1 else None)
         versions: tuple = (t0._version[0], t1._version[0])
     else:
-        rg = False
-        for t in tensors:
-            rg = rg or t._rg
-        if not rg:
-            return _make(out)
         parents = tuple([(t._node or leaf_node(t)) if t._rg else None for t in tensors])
         versions = tuple([t._version[0] for t in tensors])
     version = [0]

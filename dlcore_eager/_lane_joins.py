@@ -67,7 +67,10 @@ def _cat_params(bufs, dim) -> dict | None:
 def _cat_parse(args, kw):
     """``torch.cat(tensors, dim)``: concatenate (grad_fn CatBackward0, as _graph names it)."""
     a = _tensors_dim(args, kw)
-    return None if a is None else small_many(_concatenate_p, a[0], a[1], a[2], _cat_params)
+    if a is None:
+        return None
+    ts, bufs, dim = a
+    return small_many(_concatenate_p, ts, bufs, dim, _cat_params)
 
 
 _expand_dims_p = _ops.shape.expand_dims_p
