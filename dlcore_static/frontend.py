@@ -34,20 +34,20 @@ from .graph import Graph, Operation, Tensor, _user_location, get_default_graph, 
 # TensorFlow's op type names for the core's primitives (used for node names and errors).
 
 
-_TYPE_NAMES: dict = {}      # (primitive, its tf_type option) -> type name, made once
+_TYPE_NAMES: dict = {}      # primitive -> (its tf_type option, type name), made once
 
 
 def type_name(prim: Primitive) -> str:
     """TensorFlow's op type of a primitive: ``tf_type`` in its definition block, else its name
     in CamelCase (``less_equal`` -> ``LessEqual``)."""
     tf_type = prim.options.get("tf_type")
-    key = (prim, tf_type)
-    n = _TYPE_NAMES.get(key)
+    hit = _TYPE_NAMES.get(prim)
+    if hit is not None and hit[0] == tf_type:
+        return hit[1]
+    n = tf_type
     if n is None:
-        n = tf_type
-        if n is None:
-            n = "".join(p.capitalize() for p in prim.name.split("_"))
-        _TYPE_NAMES[key] = n
+        n = "".join(p.capitalize() for p in prim.name.split("_"))
+    _TYPE_NAMES[prim] = (tf_type, n)
     return n
 
 

@@ -124,10 +124,12 @@ def _is_float(t) -> bool:
 
 def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
     """reverse_pass over graph tensors; integer tensors are constants."""
-    def stop_fn(t):
-        return not _is_float(t) or (stop is not None and stop(t))
-    res = reverse_pass(ys, seeds, parents=op_parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
-                       stop=stop_fn, name_of=lambda t: f"node '{t.op.name}'", add_n=add_n)
+    def parents(t):                 # (reverse_pass's ``stop``, without its extra call)
+        if not _is_float(t) or (stop is not None and stop(t)):
+            return ()
+        return op_parents(t)
+    res = reverse_pass(ys, seeds, parents=parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
+                       name_of=lambda t: f"node '{t.op.name}'", add_n=add_n)
     for k, g in res.items():
         if type(g) is RowSlices:
             res[k] = g.dense()

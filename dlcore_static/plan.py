@@ -144,6 +144,7 @@ def prune(fetch_tensors, target_ops, fed: set, ctx=None) -> list[Operation]:
 
 
 _op_id = operator.attrgetter("_id")
+_HOST = frozenset({None, CPU})      # an op's device that needs no copy on a CPU Session
 
 
 def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Plan:
@@ -175,7 +176,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     inside = [t for t in list(fed_tensors) + list(captured) if _strictly_inside(t.op._ctx, ctx)]
     steps: list[tuple] = []
     # Device checks only when something is placed off the CPU (the common case pays nothing).
-    mixed = session.device != CPU or any(op.device not in (None, CPU) for op in ops)
+    mixed = session.device != CPU or not {op.device for op in ops} <= _HOST
     sdev = session.device
     sdev_type = sdev.type
     slot_index = slot_of.__getitem__
