@@ -28,7 +28,7 @@ from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
     set_printoptions,
     use_deterministic_algorithms,
 )
-from .creation import _rng, tensor
+from .creation import _rng
 from .tensor import Tensor
 
 pi = math.pi
@@ -430,8 +430,9 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum over the last dimensions of both (a scalar product for vectors)."""
     if input.dim() == 0 or other.dim() == 0:
         return input * other
-    return (input.reshape(tuple(input.shape[:-1]) + (1,) * (other.dim() - 1) +
-                          (input.shape[-1],)) * other).sum(-1)
+    return labelled((input.reshape(tuple(input.shape[:-1]) + (1,) * (other.dim() - 1) +
+                                   (input.shape[-1],)) * other).sum(-1),
+                    "ViewBackward0", input, other)          # (PyTorch's: a view of a matmul)
 
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:

@@ -91,7 +91,30 @@ def _linalg_norm_label(args, kwargs):
 
 
 def _matrix_norm_label(args, kwargs):
-    return "LinalgVectorNormBackward0" if _arg(args, kwargs, 1, "ord", "fro") == "fro" else None
+    """PyTorch's matrix norms end in a vector norm (Frobenius), a sum of the singular values
+    (nuclear), else an amax (positive ord) or amin (negative)."""
+    o = _arg(args, kwargs, 1, "ord", "fro")
+    if o == "fro":
+        return "LinalgVectorNormBackward0"
+    if o == "nuc":
+        return "SumBackward1"
+    return None if isinstance(o, str) else "AmaxBackward0" if o > 0 else "AminBackward0"
+
+
+def _linalg_norm_matrix_label(args, kwargs):
+    """torch.linalg.norm: the vector norms, else the matrix norm's name."""
+    vec = _linalg_norm_label(args, kwargs)
+    o = _arg(args, kwargs, 1, "ord")
+    return vec if vec is not None or o is None else _matrix_norm_label((None, o), {})
+
+
+def _cond_label(args, kwargs):
+    """torch.linalg.cond: a squeeze of the singular-value ratio (None, 2, -2), a nan_to_num of
+    the norms' product (fro, 1, inf), a mul (nuc)."""
+    p = _arg(args, kwargs, 1, "p")
+    if p is None or p in (2, -2):
+        return "SqueezeBackward1"
+    return "MulBackward0" if p == "nuc" else "NanToNumBackward0"
 
 
 def _zeta_label(args, kwargs):
@@ -141,7 +164,10 @@ LABELS = {
     "matrix_exp": "LinalgMatrixExpBackward0", "cholesky_inverse": "CholeskyInverseBackward0",
     "lu_factor": "LinalgLuFactorExBackward0", "lu_factor_ex": "LinalgLuFactorExBackward0",
     "vector_norm": "LinalgVectorNormBackward0", "matrix_norm": _matrix_norm_label,
-    ("torch.linalg", "norm"): _linalg_norm_label,
+    ("torch.linalg", "norm"): _linalg_norm_matrix_label, ("torch.linalg", "cond"): _cond_label,
+    ("torch.linalg", "lu"): "LinalgLuBackward0", "lu_solve": "LinalgLuSolveBackward0",
+    "lu_unpack": "LuUnpackBackward0", "ormqr": "OrmqrBackward0", "tensordot": "ViewBackward0",
+    "tensorsolve": "ViewBackward0", "tensorinv": "ReshapeAliasBackward0",
     ("torch", "cholesky"): "CholeskyBackward0", ("Tensor", "cholesky"): "CholeskyBackward0",
     "hinge_embedding_loss": _reduced_at(5), "multilabel_soft_margin_loss": _reduced_at(5),
     "poisson_nll_loss": _poisson_label, "zeta": _zeta_label,

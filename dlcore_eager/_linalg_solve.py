@@ -151,7 +151,10 @@ def cholesky(A, *, upper: bool = False, out=None):
 
 
 def cholesky_legacy(input, upper: bool = False):
-    """``torch.cholesky`` / ``Tensor.cholesky`` (deprecated in PyTorch, still used)."""
+    """``torch.cholesky`` / ``Tensor.cholesky`` (deprecated in PyTorch, still used); an empty
+    input (any shape, any dtype) comes back as an empty tensor of its shape, as PyTorch's."""
+    if isinstance(input, Tensor) and input.dim() >= 2 and input.numel() == 0:
+        return input.clone()
     x = _square(input, "cholesky")
     return _renamed(lambda: _ops.cholesky(x, bool(upper)), "linalg.cholesky", "cholesky")
 
@@ -161,7 +164,7 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False, out=None)
     else the order of the first leading minor that is not positive-definite, and L is what
     LAPACK's potrf left (not differentiable then)."""
     op = "linalg.cholesky_ex"
-    A = _square(A, op)
+    A = _square(A, "linalg.cholesky")                      # (PyTorch's name in its errors)
     try:
         lo = _ops.cholesky(A, bool(upper))
     except LinAlgError as e:
@@ -349,7 +352,8 @@ def multi_dot(tensors, *, out=None):
             sa, sb = list(a.shape), list(b.shape)
             raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {sa} and {sb} "
                                "cannot be multiplied")
-    return _ops.multi_dot(tensors)
+    from ._graph import labelled         # PyTorch's ends in a view of the last product
+    return labelled(_ops.multi_dot(tensors), "ViewBackward0", *tensors)
 
 
 _FUNCTIONS = {

@@ -94,6 +94,12 @@ def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     x = input if dtype is None else input.to(dtype)
+    if isinstance(p, str) and (p != "fro" or not (dim is None or isinstance(dim, int) or
+                                                  len(dim) <= 2)):
+        # PyTorch's: the nuclear norm (or matrix_norm's error) over dim, default all dims
+        from .linalg import matrix_norm
+        dims = tuple(range(x.dim())) if dim is None else dim
+        return write_out(matrix_norm(x, p, dims, keepdim), out, "norm")
     return write_out(O.norm(x, 2 if p in ("fro", None) else p, dim, keepdim), out, "norm")
 
 

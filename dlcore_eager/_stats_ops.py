@@ -377,7 +377,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
     xw = xc if w is None else xc * w
     c = xw.matmul(xc.t())
     c = c / norm if norm != 0 else c * math.inf
-    return c.reshape(()) if x.shape[0] == 1 else c
+    return labelled(c.reshape(()) if x.shape[0] == 1 else c, "SqueezeBackward0", input)
 
 
 def _check_weights(name: str, w: Tensor, n_obs: int) -> None:

@@ -54,9 +54,26 @@ def _oom(fn: _F) -> _F:
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    """``base ** linspace(start, end, steps)``."""
-    return _finish(np.logspace(start, end, steps, base=base).astype(_default(dtype)), None,
-                   device, requires_grad)
+    """``base ** linspace(start, end, steps)``, as PyTorch's CPU kernel: the exponents
+    ``start + step i`` (first half) and ``end - step (steps - 1 - i)`` in float64 from the
+    dtype's ``start``, ``end`` and ``end - start``, then a float64 ``pow``.  (Its float64
+    results can differ from PyTorch's in the last bit: PyTorch's ``pow`` is not glibc's.)"""
+    npd = _default(dtype)
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if steps <= 1 or npd.kind == "c":
+        return _finish(np.logspace(start, end, steps, base=base).astype(npd), None, device,
+                       requires_grad)
+    cast = npd.type if npd.kind in "fV" else (lambda v: int(v))
+    s, e = cast(start), cast(end)
+    step = float(cast(e - s)) / (steps - 1)
+    i = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    ex = np.concatenate([float(s) + step * i[:half], float(e) - step * (steps - 1 - i[half:])])
+    return _finish(np.power(np.float64(base), ex).astype(npd), None, device, requires_grad)
 
 
 # ----------------------------------------------------------------------------- random state
@@ -352,8 +369,61 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
 
 def linspace(start, end, steps: int, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    return _finish(np.linspace(start, end, steps).astype(_default(dtype)), None, device,
+    """``steps`` values from ``start`` to ``end``, bit for bit as PyTorch's CPU kernel."""
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    return _finish(_linspace(start, end, int(steps), _default(dtype)), None, device,
                    requires_grad)
+
+
+def _linspace(start, end, n: int, npd: np.dtype) -> np.ndarray:
+    """PyTorch's kernel: ``step = (end - start) / (n - 1)``; the first ``n // 2`` values
+    ``start + step i``, the others ``end - step (n - 1 - i)``, each a fused multiply-add of
+    the dtype (float32, float64; integers: in float64, then truncated); float16 and bfloat16
+    round the counts, the product and the sum to the dtype."""
+    if n <= 1 or npd.kind == "c":
+        return np.linspace(start, end, n).astype(npd)
+    i = np.arange(n)
+    half = n // 2
+    low, high = i[:half].astype(np.float64), (n - 1 - i[half:]).astype(np.float64)
+    if npd.kind in "fV" and npd.itemsize == 2:               # float16, bfloat16 ('V')
+        s, e = npd.type(start), npd.type(end)
+        step = npd.type((e - s) / npd.type(n - 1))
+        f32 = np.float32                 # (the counts, too, rounded to the dtype)
+        return np.concatenate([s + (f32(step) * low.astype(npd).astype(f32)).astype(npd),
+                               e - (f32(step) * high.astype(npd).astype(f32)).astype(npd)]
+                              ).astype(npd)
+    if npd.kind == "f":
+        calc = npd.type
+        s, e = float(calc(start)), float(calc(end))
+        step = float(calc(calc(e) - calc(s)) / calc(n - 1))
+    else:                                                    # integers: steps in float64
+        s, e = float(int(start)), float(int(end))
+        step = (e - s) / (n - 1)
+    if npd == np.float32:            # a float32 fma: the float64 product is exact
+        out = np.concatenate([s + step * low, e - step * high])
+    else:
+        out = np.concatenate([_fma(step, low, s), _fma(-step, high, e)])
+    return out.astype(npd)
+
+
+def _fma(a: float, b: np.ndarray, c: float) -> np.ndarray:
+    """``a b + c`` rounded once (float64; Dekker's exact product, then Knuth's sum)."""
+    def split(x):
+        t = 134217729.0 * x                       # 2^27 + 1
+        hi = t - (t - x)
+        return hi, x - hi
+    p = a * b
+    ah, al = split(np.float64(a))
+    bh, bl = split(b)
+    p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    s_err = (p - (s - bb)) + (c - bb)
+    return s + (p_err + s_err)
 
 
 # ----------------------------------------------------------------------------- random

@@ -192,21 +192,34 @@ def eigvalsh(x, lower: bool = True):
 
 # ----------------------------------------------------------------------------- pinv, rank
 def _eps_rtol(x, atol, rtol):
-    """PyTorch's default: rtol = eps max(m, n) when atol is not given (or zero), else 0."""
+    """PyTorch's default: rtol = eps max(m, n) when atol is not given (or zero), else 0 (a
+    tensor atol: elementwise, eps max(m, n) where atol <= 0)."""
     if rtol is not None:
         return rtol
+    m, n = aval_of(x).shape[-2:]
+    default = float(finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
     if atol is None or (isinstance(atol, (int, float)) and atol == 0):
-        m, n = aval_of(x).shape[-2:]
-        return float(finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
-    return 0.0
+        return default
+    if isinstance(atol, (int, float)):
+        return 0.0
+    zero = full_like(cast(atol, aval_of(x).dtype), 0.0)
+    return where(greater(atol, 0.0), zero, add(zero, default))
 
 
 def _cutoff(s_max, atol, rtol):
-    """max(atol, rtol * s_max), keeping the batch dims of s_max (.., 1)."""
-    cut = mul(s_max, rtol) if rtol else mul(s_max, 0.0)
+    """max(atol, rtol * s_max), keeping the batch dims of s_max (.., 1); tensor tolerances
+    broadcast against the batch dims (PyTorch's ``atol.unsqueeze(-1)``)."""
+    dtype = aval_of(s_max).dtype
+
+    def column(t):
+        return expand_dims(cast(t, dtype), -1)
+    if isinstance(rtol, (int, float)):
+        cut = mul(s_max, rtol) if rtol else mul(s_max, 0.0)
+    else:
+        cut = mul(s_max, column(rtol))
     if atol is not None:
-        cut = maximum(cut, cast(atol, aval_of(s_max).dtype) if not isinstance(
-            atol, (int, float)) else full_like(s_max, float(atol)))
+        cut = maximum(cut, full_like(s_max, float(atol)) if isinstance(atol, (int, float))
+                      else column(atol))
     return cut
 
 

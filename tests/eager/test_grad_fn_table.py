@@ -134,6 +134,15 @@ EXPRS = [f"x[{k}]" for k in INDEX] + [
     "F.hinge_embedding_loss(x, x.sign().detach())",
     "F.multilabel_soft_margin_loss(x[0], x[0].sigmoid().detach(), reduction='sum')",
     "F.poisson_nll_loss(x, x.exp().detach())",
+    "torch.linalg.lu(m)[2]", "torch.linalg.lu_solve(*torch.linalg.lu_factor(m), m)",
+    "torch.lu_solve(m, *torch.linalg.lu_factor(m))", "torch.lu_unpack(*torch.lu(m))[1]",
+    "torch.linalg.matrix_norm(m, 'nuc')", "torch.linalg.matrix_norm(x, 2)",
+    "torch.linalg.matrix_norm(m, -1)", "torch.linalg.norm(m, float('inf'))",
+    "torch.linalg.norm(m, 'nuc')", "torch.norm(m, 'nuc')", "torch.linalg.cond(m)",
+    "torch.linalg.cond(m, 'fro')", "torch.linalg.cond(m, 'nuc')",
+    "torch.linalg.multi_dot([m, m, m])", "torch.tensordot(x, w, 1)", "torch.inner(x, w)",
+    "torch.cov(m)", "torch.linalg.tensorsolve(m, v)", "torch.linalg.tensorinv(m, 1)",
+    "torch.ormqr(m, m[:, 0], m)",
 ]
 
 

@@ -150,6 +150,58 @@ def test_pinv_rank(shape):
     _compare(lambda m, x: m.linalg.pinv(x), low, rtol=1e-7, grad=False)
 
 
+TOLERANCES = [   # atol / rtol as tensors: broadcast against the batch (atol.unsqueeze(-1))
+    {"atol": [0.1, 2.5]}, {"atol": [0.0, -1.0]}, {"rtol": [0.5, 0.01]},
+    {"atol": 0.5, "rtol": [0.3, 0.9]}, {"atol": [[0.1], [3.0]]}, {"rtol": 0.4}]
+
+
+@pytest.mark.parametrize("kw", TOLERANCES)
+@pytest.mark.parametrize("hermitian", [False, True])
+def test_pinv_rank_tensor_tolerances(kw, hermitian):
+    a = _spd((2, 3, 3)) - 3.5 * np.eye(3) if hermitian else RNG.standard_normal((2, 3, 3))
+    a[1, 2] = a[1, 0] + 1e-9 if not hermitian else a[1, 2]
+    for f in (lambda m, x: m.linalg.pinv(x, hermitian=hermitian, **{
+                  k: m.tensor(v) for k, v in kw.items()}),
+              lambda m, x: m.linalg.matrix_rank(x, hermitian=hermitian, **{
+                  k: m.tensor(v) for k, v in kw.items()})):
+        _compare(f, a, rtol=1e-6, atol=1e-6, grad=False)
+
+
+def test_cholesky_of_empty_inputs():
+    """Empty batches factor to empty results; the legacy torch.cholesky returns any empty
+    input's shape (0x3 included: no square check), linalg.cholesky refuses it."""
+    for shape in [(0, 3, 3), (2, 0, 0), (0, 0)]:
+        _compare(lambda m, x: m.linalg.cholesky(x), np.zeros(shape), grad=False)
+        _compare(lambda m, x: m.linalg.cholesky_ex(x), np.zeros(shape), grad=False)
+    for shape in [(0, 3), (3, 0), (2, 0, 3)]:
+        _compare(lambda m, x: m.cholesky(x), np.zeros(shape), grad=False)
+        assert dt.zeros(shape, dtype=dt.int64).cholesky().dtype == dt.int64
+
+
+LINSPACE = [(0, 1, 10), (-3.3, 7.1, 17), (1e-3, 5, 100), (2, -5, 33), (-1, 1, 1000),
+            (0.1, 7.3, 9), (0.5, 10.7, 4), (-9208, 572, 137), (3, 3, 1), (0, 1, 0)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int64",
+                                   "uint8"])
+def test_linspace_logspace_bit_for_bit(dtype):
+    """PyTorch's kernel: the second half counted back from ``end``, fused multiply-adds."""
+    for start, end, n in LINSPACE:
+        if dtype == "uint8" and min(start, end) < 0:
+            continue
+        want = torch.linspace(start, end, n, dtype=getattr(torch, dtype)).float().numpy()
+        got = dt.linspace(start, end, n, dtype=getattr(dt, dtype)).float().numpy()
+        np.testing.assert_array_equal(got, want, err_msg=f"linspace{start, end, n}")
+        if dtype in ("float32", "float16", "bfloat16") and max(abs(start), abs(end)) < 10:
+            want = torch.logspace(start, end, n, 2.0, dtype=getattr(torch, dtype)).numpy(
+                ) if dtype == "float32" else torch.logspace(start, end, n, 2.0, dtype=getattr(
+                    torch, dtype)).float().numpy()
+            got = dt.logspace(start, end, n, 2.0, dtype=getattr(dt, dtype)).float().numpy()
+            np.testing.assert_array_equal(got, want, err_msg=f"logspace{start, end, n}")
+    with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
+        dt.linspace(0, 1, -1)
+
+
 @pytest.mark.parametrize("driver", [None, "gelsd", "gels"])
 def test_lstsq(driver):
     a, b = RNG.standard_normal((2, 5, 3)), RNG.standard_normal((2, 5, 2))
@@ -344,6 +396,11 @@ ERRORS = [
     lambda m, T: m.linalg.cond(T(np.ones((2, 3))), "fro"),
     lambda m, T: m.linalg.tensorinv(T(np.ones((6, 2, 2))), ind=1),
     lambda m, T: m.linalg.vander(T(np.ones(3)), N=1),
+    lambda m, T: m.linalg.cholesky(T(np.ones((0, 3)))),
+    lambda m, T: m.linalg.cholesky_ex(T(np.ones((0, 3)))),
+    lambda m, T: m.linalg.cholesky_ex(T(np.ones(3))),
+    lambda m, T: m.norm(T(np.ones((2, 2, 2))), "nuc"),
+    lambda m, T: m.linspace(0, 1, -2),
 ]
 
 
