@@ -94,8 +94,8 @@ def _check(value, g, node, name_of) -> None:
         if va.shape == g.shape and va.dtype == g.dtype:
             return
     else:
-        va = getattr(value, "aval", None)    # a graph tensor's own (no call): equal, or
-        if va is not None and va == getattr(g, "aval", None):   # the full check below
+        own = getattr(value, "aval", None)   # a graph tensor's own (no call): equal, or
+        if own is not None and own == getattr(g, "aval", None):  # the full check below
             return
         va = aval_of(value)
         ga = aval_of(g)
@@ -172,7 +172,7 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
         g = grads.pop(k, None)
         if g is None:                    # no cotangent reached it
             continue
-        if type(g) is _Terms:
+        if type(g) is _Terms and add_n is not None:
             g = add_n(g)                 # (only made when add_n is given)
         if on_grad is not None:
             g = on_grad(v, g)
