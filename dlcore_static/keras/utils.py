@@ -165,3 +165,43 @@ def img_to_array(img, data_format=None, dtype=None):
     elif x.ndim != 3:
         raise ValueError(f"Unsupported image shape: {x.shape}")
     return x.transpose(2, 0, 1) if _data_format(data_format) == "channels_first" else x
+
+
+def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
+                                  sampling_rate=1, batch_size=128, shuffle=False, seed=None,
+                                  start_index=None, end_index=None):
+    """Keras 3's sliding windows over ``data[start_index:end_index]``: window i holds the rows
+    ``p_i + k * sampling_rate`` (k < ``sequence_length``, ``p_i = i * sequence_stride``) and,
+    with ``targets``, the target row ``p_i`` of ``targets[start_index:end_index]``; batched
+    into a ``tf.data.Dataset`` (``batch_size`` None: one window per element).  ``shuffle``
+    permutes the windows with ``np.random.RandomState(seed)`` as Keras 3 does, without its
+    further buffer shuffle (the order then differs from Keras 3's; the windows do not)."""
+    from ..data import Dataset
+    n = len(data)
+    for arg, v in (("sampling_rate", sampling_rate), ("sequence_stride", sequence_stride)):
+        if v <= 0:
+            raise ValueError(f"`{arg}` must be higher than 0. Received: {arg}={v}")
+        if v >= n:
+            raise ValueError(f"`{arg}` must be lower than the length of the data. Received: "
+                             f"{arg}={v}, for data of length {n}")
+    if start_index and not 0 <= start_index < n:
+        raise ValueError(f"`start_index` must be 0 or greater and lower than the length of "
+                         f"the data. Received: start_index={start_index}, for data of length "
+                         f"{n}")
+    if end_index and not (start_index or 0) < end_index < n:
+        raise ValueError(f"`end_index` must be higher than `start_index` and lower than the "
+                         f"length of the data. Received: start_index={start_index}, and "
+                         f"end_index={end_index}, for data of length {n}")
+    start = start_index or 0
+    end = n if end_index is None else end_index
+    num = end - start - (sequence_length - 1) * sampling_rate
+    if targets is not None:
+        num = min(num, len(targets))
+    pos = np.arange(0, max(num, 0), sequence_stride)
+    if shuffle:
+        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(pos)
+    arr = np.asarray(data)[start:end]
+    windows = arr[pos[:, None] + np.arange(sequence_length) * sampling_rate]
+    ds = Dataset.from_tensor_slices(windows if targets is None else
+                                    (windows, np.asarray(targets)[start:end][pos]))
+    return ds if batch_size is None else ds.batch(batch_size)

@@ -4,6 +4,7 @@ model sees their data: ``sequence`` (``pad_sequences``, ``skipgrams``, ``make_sa
 (``Tokenizer``, ``text_to_word_sequence``, ``one_hot``, ``hashing_trick``), with the semantics of
 Keras 2 (``keras_preprocessing`` 1.1).  Nothing here builds a graph."""
 
+from ..utils import timeseries_dataset_from_array
 from . import image, sequence, text
 
-__all__ = ["image", "sequence", "text"]
+__all__ = ["image", "sequence", "text", "timeseries_dataset_from_array"]

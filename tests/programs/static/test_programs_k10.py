@@ -76,3 +76,51 @@ def test_functional_api_ticket_model_dict_outputs(capsys, keras3):  # noqa: F811
         "priority": env["priority_targets"][:32],
         "department": env["dept_targets"][:32]}, verbose=0)))
     assert ev["priority_loss"] == pytest.approx(bce, abs=1e-5)
+
+
+def test_timeseries_weather_forecasting(capsys, tmp_path, keras3):  # noqa: F811
+    out, env = run_program("keras3_timeseries_weather.py", capsys, [tmp_path])
+    assert "Input shape: (64, 12, 7)" in out and "Target shape: (64, 1)" in out
+    h = env["history"].history
+    assert len(h["loss"]) == 6 and h["loss"][-1] < 0.2 * h["loss"][0]
+    x_train, y_train, feats = env["x_train"], env["y_train"], env["features"]
+    first = env["inputs_np"]                     # window i: rows i + 6k; target row 84 + i
+    np.testing.assert_array_equal(first, x_train[np.arange(64)[:, None] + 6 * np.arange(12)])
+    y, x = env["y"], env["x"]
+    np.testing.assert_array_equal(y[:, 0], feats[env["label_start"]:][:64, 1])
+    ckpt = tmp_path / "model_checkpoint.weights.h5"
+    best = int(np.argmin(h["val_loss"])) + 1
+    assert ckpt.exists() and f"Epoch {best:05d}: val_loss improved" in out
+    model = env["model"]
+    model.load_weights(str(ckpt))                  # the best epoch's weights, in Keras 3 too
+    L = keras3.layers
+    inp = keras3.Input((12, 7))
+    ref = keras3.Model(inp, L.Dense(1)(L.LSTM(8)(inp)))
+    ref.load_weights(str(ckpt))
+    p = ref.predict(x, verbose=0)
+    np.testing.assert_allclose(model.predict(x), p, atol=1e-5)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(np.mean((p - y) ** 2), rel=1e-4)
+
+
+def test_timeseries_dataset_from_array_windows():
+    import dlcore_static as tf
+    from dlcore_static import keras
+    d = np.arange(40, dtype="float32").reshape(20, 2)
+    ds = keras.utils.timeseries_dataset_from_array(d, np.arange(20) * 10, 3, sequence_stride=2,
+                                                   sampling_rate=2, batch_size=None,
+                                                   start_index=1, end_index=15)
+    nxt = tf.data.make_one_shot_iterator(ds).get_next()
+    got = []
+    with tf.Session() as s:
+        try:
+            while True:
+                got.append(s.run(nxt))
+        except tf.errors.OutOfRangeError:
+            pass
+    pos = np.arange(0, 14 - 4, 2)                   # Keras 3: end - start - (3 - 1) * 2
+    assert len(got) == len(pos)
+    for (w, t), p in zip(got, pos):
+        np.testing.assert_array_equal(w, d[1 + p + np.arange(3) * 2])
+        assert t == 10 * (1 + p)
+    with pytest.raises(ValueError, match="`sampling_rate` must be higher than 0"):
+        keras.utils.timeseries_dataset_from_array(d, None, 3, sampling_rate=0)
