@@ -137,18 +137,21 @@ def _stack_node(ts, out, view, cparams, mode):
         node.edges = cat._node.parents
         return _make(out, version, node)
     eparams = {"axes": (cparams["axis"],)}
-    views, parents, edges = [], [], []
+    views: list = []
+    parents: list = []
+    edges: list = []
     for t in ts:
         c = t._buf.reshape(view)
         version = t._version
         if t._rg:
             p = t._node or leaf_node(t)
-            node = Node(_expand_dims_p, eparams, (p,), (t,), (version[0],), c, version)
-            views.append(_make(c, version, node))
+            en = Node(_expand_dims_p, eparams, (p,), (t,), (version[0],), c, version)
+            views.append(_make(c, version, en))
+            parents.append(en)
         else:
-            p = node = None
+            p = None
             views.append(_make(c, version))
-        parents.append(node)
+            parents.append(None)
         edges.append(p)
     version = [0]
     node = Node(_concatenate_p, cparams, tuple(parents), tuple(views),
