@@ -69,7 +69,7 @@ def op_vjp(t: Tensor, g):
         return _unfixed(override_vjp, t, g)
     prim = op.prim
     if prim is not None:
-        if prim is getitem_p:
+        if prim is getitem_p and not op.graph._ctx_stack:
             rows = _row_range(op)
             if rows is not None:            # x[a:b]: its gradient stays rows until summed
                 return (RowSlices([g], rows, op.inputs[0], op.params["idx"]),)
@@ -143,7 +143,8 @@ def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
 # IndexedSlices, the gradient of a slice of rows stays its rows (``RowSlices``) until it is
 # summed or used: the rows of several slices become one ``scatter_add`` of their concatenated
 # values, in the order they arrived (each element sums its terms as the chain of adds did, so
-# the result is the same), and a single slice is its ``SliceScatter``, as before.
+# the result is the same), and a single slice is its ``SliceScatter``, as before.  Outside
+# cond branches and loop bodies only: their compiled forms keep the scatters they know.
 class RowSlices:
     """The cotangent of ``ref``: ``values[i]`` (a tensor) added at rows ``rows[i]`` (a
     ``range`` of ``ref``'s first axis); ``idx`` is the one slice's index (for ``dense``)."""
@@ -186,8 +187,8 @@ _WHOLE = ("slice", None, None, None)
 def add_n(terms: list):
     """The sum of one value's cotangents, in their order: rows of slices stay rows (one
     ``RowSlices``) when every term is; else one ``AddN`` node (``dlcore.ops.accumulate``) of
-    terms of one shape and floating dtype outside cond branches and loop bodies (whose compiled
-    forms look for the chains of adds); else a chain of adds."""
+    three or more terms of one shape and floating dtype outside cond branches and loop bodies
+    (whose compiled forms look for the chains of adds); else adds, as before."""
     first = terms[0]
     if all(type(t) is RowSlices and t.ref is first.ref for t in terms):
         values: list = []
@@ -198,7 +199,7 @@ def add_n(terms: list):
         return RowSlices(values, rows, first.ref, None)
     dense = [t.dense() if type(t) is RowSlices else t for t in terms]
     aval = dense[0].aval
-    if aval.dtype in _ADD_N_DTYPES and not dense[0].graph._ctx_stack and \
+    if len(dense) > 2 and aval.dtype in _ADD_N_DTYPES and not dense[0].graph._ctx_stack and \
             all(type(t) is Tensor and t.aval == aval for t in dense):
         return _add_n(dense)
     total = dense[0]

@@ -210,3 +210,22 @@ def test_a_weight_is_transposed_once_per_gradients_call(fresh_graph):
     np.testing.assert_allclose(got[0], g, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got[1], want_w, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got[2], g, rtol=1e-4, atol=1e-6)
+
+
+def test_cotangents_of_three_or_more_uses_sum_in_one_addn(fresh_graph):
+    x = tf.placeholder(tf.float32, (2, 3))
+    two = tf.reduce_sum(tf.sin(x) + x)                  # two uses: one Add, as before
+    first = len(fresh_graph.get_operations())
+    g2, = tf.gradients(two, [x])
+    kinds = _types(fresh_graph, first)
+    assert "AddN" not in kinds and "Add" in kinds
+    y = tf.reduce_sum(tf.sin(x) * 2.0 + tf.exp(x) + x * 3.0)
+    first = len(fresh_graph.get_operations())
+    g3, = tf.gradients(y, [x])
+    kinds = _types(fresh_graph, first)
+    assert kinds.count("AddN") == 1 and "Add" not in kinds
+    xv = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    with tf.Session() as s:
+        got2, got3 = s.run([g2, g3], {x: xv})
+    np.testing.assert_allclose(got2, np.cos(xv) + 1, rtol=1e-6)
+    np.testing.assert_allclose(got3, 2 * np.cos(xv) + np.exp(xv) + 3, rtol=1e-6)
