@@ -27,7 +27,7 @@ def _flatten(x) -> tuple[list, object]:
         def rebuild(vals, parts=parts):
             out, i = {}, 0
             for k, (lv, rb) in zip(keys, parts):
-                out[k] = rb(vals[i:i + len(lv)])  # type: ignore[operator]
+                out[k] = rb(vals[i:i + len(lv)])
                 i += len(lv)
             return out
         return leaves, rebuild
@@ -38,7 +38,7 @@ def _flatten(x) -> tuple[list, object]:
         def rebuild_seq(vals, parts=parts, kind=type(x)):
             out, i = [], 0
             for lv, rb in parts:
-                out.append(rb(vals[i:i + len(lv)]))  # type: ignore[operator]
+                out.append(rb(vals[i:i + len(lv)]))
                 i += len(lv)
             return kind(out) if kind in (list, tuple) else kind(*out)
         return leaves, rebuild_seq

@@ -126,8 +126,8 @@ def _sample(rng: np.random.Generator, kind: str, shape: tuple, dt: np.dtype, p: 
             bad = np.abs(out) > 2
         out = out * p["stddev"] + p["mean"]
     elif dt.kind in "iu":           # (keras.random.randint draws in its dtype, as Keras 3)
-        out = rng.integers(p["minval"], p["maxval"], size=shape,
-                           **({"dtype": dt} if p.get("keras") else {}))
+        out = rng.integers(p["minval"], p["maxval"], size=shape, dtype=dt) if p.get("keras") \
+            else rng.integers(p["minval"], p["maxval"], size=shape)
     else:
         out = rng.uniform(p["minval"], p["maxval"], size=shape)
     return np.asarray(out, dtype=dt)

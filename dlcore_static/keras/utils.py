@@ -199,7 +199,7 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         num = min(num, len(targets))
     pos = np.arange(0, max(num, 0), sequence_stride)
     if shuffle:
-        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(pos)
+        np.random.RandomState(np.random.randint(10 ** 6) if seed is None else seed).shuffle(pos)
     arr = np.asarray(data)[start:end]
     windows = arr[pos[:, None] + np.arange(sequence_length) * sampling_rate]
     ds = Dataset.from_tensor_slices(windows if targets is None else
