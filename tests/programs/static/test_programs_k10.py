@@ -124,3 +124,24 @@ def test_timeseries_dataset_from_array_windows():
         assert t == 10 * (1 + p)
     with pytest.raises(ValueError, match="`sampling_rate` must be higher than 0"):
         keras.utils.timeseries_dataset_from_array(d, None, 3, sampling_rate=0)
+
+
+def test_simple_mnist_convnet(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras3_mnist_convnet.py", capsys)
+    assert "x_train shape: (300, 14, 14, 1)" in out and "Total params: 1,573" in out
+    h = env["history"].history
+    assert sorted(h) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert h["loss"][-1] < h["loss"][0] and h["val_accuracy"][-1] > 0.5
+    model, x, y = env["model"], env["x_test"], env["y_test"]
+    L = keras3.layers
+    ref = keras3.Sequential([keras3.Input((14, 14, 1)), L.Conv2D(8, 3, activation="relu"),
+                             L.MaxPooling2D(2), L.Conv2D(16, 3, activation="relu"),
+                             L.MaxPooling2D(2), L.Flatten(), L.Dropout(0.5),
+                             L.Dense(5, activation="softmax")])
+    ref.set_weights(model.get_weights())
+    p = ref.predict(x, verbose=0).astype(np.float64)
+    np.testing.assert_allclose(model.predict(x), p, atol=1e-5)
+    loss, acc = env["score"]
+    assert loss == pytest.approx(-np.mean(np.sum(y * np.log(p), 1)), abs=1e-4)
+    assert acc == pytest.approx(np.mean(p.argmax(1) == y.argmax(1)), abs=1e-6)
+    assert f"Test accuracy: {acc}" in out
