@@ -22,6 +22,20 @@ def scalar_tensor(x: float) -> Tensor:
     return Tensor._wrap(np.array(x, scalar_dtype()))
 
 
+def advance_step(state: dict, t: int) -> None:
+    """``state['step'] = t`` as PyTorch's ``step_t += 1``: the step tensor already in the state
+    (a host 0-d tensor) is written in place, so a reference to it sees the new count and an
+    update that keeps every other state buffer in place allocates nothing; anything else (no
+    step yet, a number from an older checkpoint) gets a new 0-d tensor."""
+    s = state.get("step")
+    b = getattr(s, "_buf", None)
+    if type(b) is np.ndarray and b.shape == () and b.flags.writeable:
+        b[()] = t
+        s._version[0] += 1
+    else:
+        state["step"] = scalar_tensor(t)
+
+
 def state_value(x) -> float:
     """A 0-d state entry's value (a tensor, or a number from an older checkpoint)."""
     return float(x.item()) if isinstance(x, Tensor) else float(x)
@@ -38,4 +52,4 @@ def step_count(state: dict) -> int:
     return int(state_value(s))
 
 
-__all__ = ["scalar_dtype", "scalar_tensor", "state_value", "step_count"]
+__all__ = ["advance_step", "scalar_dtype", "scalar_tensor", "state_value", "step_count"]

@@ -30,7 +30,7 @@ from dlcore import ops as _ops
 
 from ..creation import zeros_like
 from ..tensor import Tensor
-from ._state_scalars import scalar_tensor, step_count
+from ._state_scalars import advance_step, scalar_tensor, step_count
 from .optimizer import Optimizer, check_flags, require
 
 _ndarray = np.ndarray
@@ -151,7 +151,7 @@ class Adam(Optimizer):
                           l2=0.0 if decoupled else wd,
                           decay=1 - lr * wd if decoupled else 1.0,
                           maximize=group["maximize"])
-        state["step"] = scalar_tensor(t)
+        advance_step(state, t)
         p._version[0] += 1
         return True
 
