@@ -32,7 +32,7 @@ past = 72
 future = 12
 learning_rate = 0.01
 batch_size = 64
-epochs = 6
+epochs = 4
 
 
 def normalize(data, train_split):

@@ -101,7 +101,7 @@ mnist_digits = np.abs(digits - (rng.random(digits.shape) < 0.05)).astype("float3
 
 vae = VAE(encoder, decoder)
 vae.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01))
-history = vae.fit(mnist_digits, epochs=6, batch_size=32, verbose=2)
+history = vae.fit(mnist_digits, epochs=4, batch_size=48, verbose=2)
 print("history keys:", sorted(history.history))
 print("loss:", " ".join(f"{v:.4f}" for v in history.history["loss"]))
 
