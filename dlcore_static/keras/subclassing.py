@@ -66,6 +66,13 @@ def build_on(model, x) -> None:
     if hook is not None:
         hook(x)
         return
+    from ._custom_step import overridden
+    if overridden(model) and not is_subclassed(model) and \
+            not getattr(model, "_is_graph_network", False):
+        raise NotImplementedError(f"{type(model).__name__} has a custom train_step and no "
+                                  "call(): only fit runs it; evaluate, predict and the "
+                                  "*_on_batch methods need a call() (Keras 3: test_step/"
+                                  "predict_step), not supported by dlcore")
     if x is None or _ds.is_dataset(x) or not is_subclassed(model):
         return
     if isinstance(x, dict):

@@ -284,6 +284,8 @@ def test_custom_train_step_one_sgd_step_by_hand():
     assert h.history["loss"] == pytest.approx([np.mean(raws[:2]), np.mean(raws[2:])], rel=1e-5)
     with pytest.raises(NotImplementedError, match="validation is not supported"):
         model.fit(x, y, validation_split=0.5, verbose=0)
+    with pytest.raises(NotImplementedError, match="custom train_step and no call"):
+        model.predict(x)
 
 
 def test_gradient_tape_watch_persistent_and_structure():

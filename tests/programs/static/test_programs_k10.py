@@ -83,7 +83,7 @@ def test_timeseries_weather_forecasting(capsys, tmp_path, keras3):  # noqa: F811
     assert "Input shape: (64, 12, 7)" in out and "Target shape: (64, 1)" in out
     h = env["history"].history
     assert len(h["loss"]) == 4 and h["loss"][-1] < 0.2 * h["loss"][0]
-    x_train, y_train, feats = env["x_train"], env["y_train"], env["features"]
+    x_train, feats = env["x_train"], env["features"]
     first = env["inputs_np"]                     # window i: rows i + 6k; target row 84 + i
     np.testing.assert_array_equal(first, x_train[np.arange(64)[:, None] + 6 * np.arange(12)])
     y, x = env["y"], env["x"]
