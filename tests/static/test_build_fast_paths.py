@@ -229,3 +229,17 @@ def test_cotangents_of_three_or_more_uses_sum_in_one_addn(fresh_graph):
         got2, got3 = s.run([g2, g3], {x: xv})
     np.testing.assert_allclose(got2, np.cos(xv) + 1, rtol=1e-6)
     np.testing.assert_allclose(got3, 2 * np.cos(xv) + np.exp(xv) + 3, rtol=1e-6)
+
+
+def test_ops_without_control_inputs_share_one_unchangeable_empty_list(fresh_graph):
+    a = tf.placeholder(tf.float32, (2,))
+    b = a + 1.0
+    assert b.op.control_inputs == [] and isinstance(b.op.control_inputs, list)
+    with pytest.raises(TypeError, match="cannot be changed in place"):
+        b.op.control_inputs.append(a.op)
+    assert a.op.control_inputs == [] and b.op.control_inputs == []
+    with tf.control_dependencies([b]):
+        c = a * 2.0
+    b.op._add_control_inputs([a.op])          # an op gets its own list
+    assert c.op.control_inputs == [b.op] and b.op.control_inputs == [a.op]
+    assert a.op.control_inputs == [] and (a - 1.0).op.control_inputs == []
