@@ -31,6 +31,7 @@ from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
+from ._alpha import checked_alpha
 from ._graph import Node, labelled
 from ._out import write_out
 from .tensor import Tensor
@@ -220,6 +221,8 @@ def binary(export, ns, name):
     alpha = export.option("alpha")
 
     def call(a, b, al):
+        if type(al) is not int or al != 1:
+            al = checked_alpha(a, b, al)
         if al != 1:
             half = _half_result(a, b) if isinstance(b, Tensor) else None
             if half is not None:    # a op alpha b in float32, rounded once (alpha rounded to

@@ -129,6 +129,72 @@ def _dropout(args, kwargs):
                            f"{_legacy(x._buf.dtype)}")
 
 
+def _loss_operands(args, kwargs):
+    a = args[0] if args else kwargs.get("input")
+    b = args[1] if len(args) > 1 else kwargs.get("target")
+    return (a, b) if isinstance(a, Tensor) and isinstance(b, Tensor) else (None, None)
+
+
+def _sized(check=None):
+    """``check``, then PyTorch's warning for a target whose shape is not the input's (the loss
+    then broadcasts: F.l1_loss, smooth_l1_loss, huber_loss warn as mse_loss does)."""
+    def run(args, kwargs):
+        if check is not None:
+            check(args, kwargs)
+        a, b = _loss_operands(args, kwargs)
+        if a is not None:
+            from .nn.functional import warn_target_size
+            warn_target_size(a, b, stacklevel=4)
+    return run
+
+
+def _kl_div(args, kwargs):
+    """PyTorch's warning for ``reduction='mean'`` (its default)."""
+    red = args[4] if len(args) > 4 else kwargs.get("reduction", "mean")
+    if red == "mean" and (args[2] if len(args) > 2 else kwargs.get("size_average")) is None \
+            and (args[3] if len(args) > 3 else kwargs.get("reduce")) is None:
+        import warnings
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=3)
+
+
+def _soft_margin(args, kwargs):
+    """PyTorch computes in place into the input's shape: a target that broadcasts it larger
+    is refused (dlcore returned the loss of the broadcast pair)."""
+    a, b = _loss_operands(args, kwargs)
+    if a is not None:
+        from ._tensor_ops import infer_size
+        shape = infer_size(tuple(a.shape), tuple(b.shape))
+        if tuple(shape) != tuple(a.shape):
+            raise RuntimeError(f"output with shape {list(a.shape)} doesn't match the broadcast "
+                               f"shape {list(shape)}")
+
+
+def _bool_clamp(inplace: bool):
+    """clamp of a bool tensor with number bounds: bool bounds have no kernel; in place, the
+    promoted result (Long, Float) cannot go back into the bool tensor (dlcore clamped in
+    bool)."""
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is None or x._buf.dtype.kind != "b":
+            return
+        lo = args[1] if len(args) > 1 else kwargs.get("min")
+        hi = args[2] if len(args) > 2 else kwargs.get("max")
+        bounds = [v for v in (lo, hi) if v is not None]
+        if not bounds or not all(isinstance(v, (bool, int, float)) for v in bounds):
+            return
+        if all(isinstance(v, bool) for v in bounds):      # (the kernel of the bounds given)
+            which = "" if len(bounds) == 2 else "_min" if lo is not None else "_max"
+            raise _kernel_refusal(f"clamp{which}_scalar_cpu", x._buf.dtype)
+        if inplace:
+            from ._long_tail import _result_dtype
+            raise RuntimeError(f"result type {_legacy(_result_dtype((x, *bounds)))} can't be "
+                               "cast to the desired output type bool")
+    return check
+
+
 #: (namespace, name) -> check
 CHECKS = {
     ("F", "gelu"): _float_only("GeluKernelImpl"),
@@ -137,9 +203,13 @@ CHECKS = {
     ("F", "rrelu"): _rrelu,
     **{("F", name): _dropout for name in ("dropout", "dropout1d", "dropout2d", "dropout3d")},
     ("F", "mse_loss"): _promoted_loss("mse_cpu"),
-    ("F", "smooth_l1_loss"): _promoted_loss("smooth_l1_cpu"),
-    ("F", "huber_loss"): _promoted_loss("huber_cpu"),
-    ("F", "l1_loss"): _l1_loss,
+    ("F", "smooth_l1_loss"): _sized(_promoted_loss("smooth_l1_cpu")),
+    ("F", "huber_loss"): _sized(_promoted_loss("huber_cpu")),
+    ("F", "l1_loss"): _sized(_l1_loss),
+    ("F", "kl_div"): _kl_div,
+    **{(ns, name): _bool_clamp(name.endswith("_")) for ns in ("torch", "Tensor")
+       for name in ("clamp", "clip", "clamp_", "clip_")},
+    ("F", "soft_margin_loss"): _soft_margin,
     ("F", "layer_norm"): _layer_norm,
     ("torch", "rand_like"): _random_like("check_uniform_bounds"),
     ("torch", "randn_like"): _random_like("normal_kernel_cpu"),

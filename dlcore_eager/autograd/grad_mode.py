@@ -18,10 +18,9 @@ class _GradModeContext:
 
     _target: bool = True
 
-    def __enter__(self):
+    def __enter__(self) -> None:                 # (PyTorch's return None: ``as g`` is None)
         self._prev = STATE.enabled
         STATE.enabled = self._target
-        return self
 
     def __exit__(self, *exc) -> Literal[False]:
         STATE.enabled = self._prev
@@ -74,8 +73,8 @@ class set_grad_enabled(_GradModeContext):
         self._target = bool(mode)
         STATE.enabled = self._target
 
-    def __enter__(self):
-        return self
+    def __enter__(self) -> None:
+        return None
 
     def __call__(self, fn):
         target = self._target

@@ -242,14 +242,19 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean") -> Tensor:
     r = _reduction(size_average, reduce, reduction)
+    warn_target_size(input, target)
+    input, target = O._operands(input, target)
+    return _labelled(_ops.mse(input, target, r), "MseLossBackward0", input, target,
+                     edges=(input, target))
+
+
+def warn_target_size(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
+    """PyTorch's warning when a loss broadcasts a target of another shape than the input."""
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", UserWarning,
-                      stacklevel=2)
-    input, target = O._operands(input, target)
-    return _labelled(_ops.mse(input, target, r), "MseLossBackward0", input, target,
-                     edges=(input, target))
+                      stacklevel=stacklevel)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -380,6 +385,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     ``log(1 - x) - log x`` for the target; float16/bfloat16 keep the op-by-op formula (its
     roundings are PyTorch's), whose gradients differ from those only within 1e-12 of 0 or 1."""
     r = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
     x = input._buf
     if isinstance(x, np.ndarray) and x.size and not (x.min() >= 0 and x.max() <= 1):
         raise RuntimeError("all elements of input should be between 0 and 1")  # NaN too
