@@ -139,12 +139,11 @@ def _sized(check=None):
     """``check``, then PyTorch's warning for a target whose shape is not the input's (the loss
     then broadcasts: F.l1_loss, smooth_l1_loss, huber_loss warn as mse_loss does)."""
     def run(args, kwargs):
-        if check is not None:
-            check(args, kwargs)
         a, b = _loss_operands(args, kwargs)
         if a is not None:
             from .nn.functional import warn_target_size
             warn_target_size(a, b, stacklevel=4)
+        return None if check is None else check(args, kwargs)   # (its result, if any)
     return run
 
 
