@@ -144,7 +144,8 @@ def test_loop_flags_refused_as_torch(kw, err, msg):
 SCHEDULERS = [("StepLR", {"step_size": 2}), ("CosineAnnealingWarmRestarts", {"T_0": 3}),
               ("ReduceLROnPlateau", {"patience": 0}), ("OneCycleLR", {"max_lr": 0.1,
                                                                       "total_steps": 10}),
-              ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1})]
+              ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1}),
+              ("SWALR", {"swa_lr": 0.05, "anneal_epochs": 3, "anneal_strategy": "linear"})]
 
 
 @pytest.mark.parametrize("name,kw", SCHEDULERS)
@@ -154,7 +155,8 @@ def test_scheduler_state_dict_is_torchs(name, kw):
     sds = []
     for lib in (torch, dt):
         opt = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.05, momentum=0.9)
-        sched = getattr(lib.optim.lr_scheduler, name)(opt, **kw)
+        sched = getattr(lib.optim.swa_utils if name == "SWALR" else lib.optim.lr_scheduler,
+                        name)(opt, **kw)
         for _ in range(3):
             opt.step()
             sched.step(1.0) if name == "ReduceLROnPlateau" else sched.step()
