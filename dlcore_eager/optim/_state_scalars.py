@@ -28,8 +28,8 @@ def advance_step(state: dict, t: int) -> None:
     update that keeps every other state buffer in place allocates nothing; anything else (no
     step yet, a number from an older checkpoint) gets a new 0-d tensor."""
     s = state.get("step")
-    b = getattr(s, "_buf", None)
-    if type(b) is np.ndarray and b.shape == () and b.flags.writeable:
+    b = s._buf if isinstance(s, Tensor) else None
+    if s is not None and type(b) is np.ndarray and b.shape == () and b.flags.writeable:
         b[()] = t
         s._version[0] += 1
     else:
