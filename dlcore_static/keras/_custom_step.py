@@ -11,9 +11,16 @@ its ``tf.GradientTape`` gradients, ``optimizer.apply_gradients`` updates and
    (computed before the updates, as in Keras 3, by the graph's dependencies);
 2. the returned values that read only state (``tracker.result()``), after the updates.
 
-The returned dict's values are the batch's logs; as in Keras 3 the epoch's logs are the last
+The returned dict's values are the batch's logs (a dict value, as ``compile_metrics``'s
+result, is spread into them, as Keras 3 does); as in Keras 3 the epoch's logs are the last
 batch's (not an average), and ``model.metrics`` are reset as each epoch begins.  Not
 supported (NotImplementedError): validation (it needs ``test_step``), datasets, generators.
+
+The compiled loss and metrics, as Keras 3's "Customizing what happens in fit" guide uses them
+(``compile(optimizer, loss, metrics)`` recorded, nothing built): ``model.compute_loss(x, y,
+y_pred, sample_weight)`` is the compiled loss (each output's mean loss times its weight, plus
+the layers' losses), and ``model.metrics`` is ``[Mean(name="loss"), compile_metrics]``, the
+latter updating every compiled metric from ``update_state(y, y_pred)`` and giving a dict.
 """
 
 from __future__ import annotations
@@ -78,6 +85,118 @@ def _ancestors_hit(t, targets: set) -> bool:
     return False
 
 
+def not_compiled(model) -> Exception:
+    """The error of evaluate/train_on_batch/... on a model that is not compiled; a compiled
+    model with a custom train_step is only fit (Keras 3's test_step is not supported)."""
+    if overridden(model) and model.__dict__.get("_deferred_compile") is not None:
+        return NotImplementedError(f"{type(model).__name__} has a custom train_step: only fit "
+                                   "runs it; evaluate and the *_on_batch methods (Keras 3's "
+                                   "test_step) are not supported by dlcore")
+    return RuntimeError("You must compile your model before training/testing. Use "
+                        "`model.compile(optimizer, loss)`.")
+
+
+def _spread(logs: Mapping) -> dict:
+    out: dict = {}
+    for k, v in logs.items():
+        out.update(_spread(v) if isinstance(v, Mapping) else {k: v})
+    return out
+
+
+def _compiled(model) -> dict:
+    args = model.__dict__.get("_deferred_compile")
+    if args is None:
+        raise RuntimeError("You must call `compile()` before using the model.")
+    return args
+
+
+def _pairs(model, y, y_pred) -> list:
+    """(output name, y, y_pred) per output, y and y_pred given as one tensor, a list or a
+    dict keyed by the output names."""
+    names = list(getattr(model, "output_names", None) or ["output"])
+    if isinstance(y_pred, Mapping):
+        return [(k, y[k] if isinstance(y, Mapping) else y, y_pred[k]) for k in y_pred]
+    if isinstance(y_pred, (list, tuple)):
+        return [(names[i] if i < len(names) else str(i), y[i], p)
+                for i, p in enumerate(y_pred)]
+    return [(names[0], y, y_pred)]
+
+
+def compute_loss(model, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    """Keras 3's ``Model.compute_loss``: the compiled loss of ``y_pred`` against ``y``."""
+    from dlcore import ops as _ops
+
+    from . import backend as K
+    from . import losses as _losses
+    args = _compiled(model)
+    loss, weights = args.get("loss"), args.get("loss_weights")
+    total = None
+    for name, yt, yp in _pairs(model, y, y_pred):
+        fn = loss.get(name) if isinstance(loss, Mapping) else loss
+        if fn is None:
+            continue
+        per = _losses.get(fn)(K._to_tensor(yt), K._to_tensor(yp))
+        if sample_weight is not None:
+            per = _ops.mul(per, K._to_tensor(sample_weight))
+        term = _ops.mean(per)
+        w = weights.get(name, 1.0) if isinstance(weights, Mapping) else 1.0
+        term = _ops.mul(term, float(w)) if w != 1.0 else term
+        total = term if total is None else _ops.add(total, term)
+    for extra in getattr(model, "losses", None) or []:
+        extra = _ops.mean(extra) if extra.aval.ndim else extra
+        total = extra if total is None else _ops.add(total, extra)
+    if total is None:
+        raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+    return total
+
+
+class CompileMetrics:
+    """Keras 3's ``compile_metrics``: the compiled metrics as one metric (result: a dict)."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model, metrics):
+        self._model, self._given = model, list(metrics)
+        self._made: list = []
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        from ..control_flow import group
+        from . import metric_classes as _mc
+        ups = []
+        loss = _compiled(self._model).get("loss")
+        for i, (name, yt, yp) in enumerate(_pairs(self._model, y_true, y_pred)):
+            for j, m in enumerate(self._given):
+                if len(self._made) <= i * len(self._given) + j:
+                    label, fn = type(self._model)._metric_fn(m, loss, yp)
+                    self._made.append(_mc.MeanMetricWrapper(fn, name=label))
+                ups.append(self._made[i * len(self._given) + j].update_state(
+                    yt, yp, sample_weight=sample_weight))
+        return group(*ups)
+
+    def result(self) -> dict:
+        return {m.name: m.result() for m in self._made}
+
+    def reset_state(self) -> None:
+        for m in self._made:
+            m.reset_state()
+
+
+def metrics(model) -> list:
+    """``model.metrics`` of a compiled model with a custom train_step: Keras 3's loss tracker
+    and, with compiled metrics, ``compile_metrics``."""
+    args = model.__dict__.get("_deferred_compile")
+    if args is None:
+        return []
+    made = model.__dict__.get("_step_metrics")
+    if made is None:
+        from . import metric_classes as _mc
+        made = [_mc.Mean(name="loss")]
+        if args.get("metrics"):
+            made.append(CompileMetrics(model, args["metrics"]))
+        model.__dict__["_step_metrics"] = made
+    return list(made)
+
+
 class _Step:
     """The graph of one ``train_step`` and its two runs per batch."""
 
@@ -93,6 +212,7 @@ class _Step:
             if not isinstance(logs, Mapping):
                 raise TypeError("train_step must return a dict of logs (name -> value), got "
                                 f"{type(logs).__name__}")
+            logs = _spread(logs)
             new = g.get_operations()[first:]
             used = {i.op for op in new for i in op.inputs} | \
                 {c for op in new for c in op.control_inputs}

@@ -159,6 +159,10 @@ class Optimizer:
         params = [v for _, v in pairs]
         return group(*self._apply_updates(self._clipped([g for g, _ in pairs]), params))
 
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's ``optimizer.apply(grads, variables)``: ``apply_gradients``."""
+        return self.apply_gradients(zip(grads, trainable_variables))
+
     def _apply_updates(self, grads, params) -> list:
         updates = []
         for p, g in zip(params, grads):

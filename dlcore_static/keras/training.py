@@ -180,9 +180,9 @@ class Model(Network):
         self._compiled = True
         self._session  # noqa: B018 - creates the session, initialises new variables
 
-    @property
-    def metrics(self) -> list:
-        return self.metrics_names[1:] if self._compiled else []
+    metrics = property(lambda self: _step.metrics(self) if _step.overridden(self) else (
+        self.metrics_names[1:] if self._compiled else []))     # (train_step: Keras 3's)
+    compute_loss = _step.compute_loss               # Keras 3's, for a custom train_step
 
     def _prepare(self) -> None:
         """Hook: Sequential builds its graph here."""
@@ -222,8 +222,7 @@ class Model(Network):
 
     def _check_compiled(self) -> None:
         if not self._compiled:
-            raise RuntimeError("You must compile your model before training/testing. Use "
-                               "`model.compile(optimizer, loss)`.")
+            raise _step.not_compiled(self)
 
     # -- data
     def _standardize(self, data, names, tensors, what: str, targets: bool = False) -> list:

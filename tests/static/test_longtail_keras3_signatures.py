@@ -305,3 +305,46 @@ def test_gradient_tape_watch_persistent_and_structure():
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())
         assert s.run(g) == {"v": 12.0, "c": [9.0]}
+
+
+def test_custom_train_step_with_compiled_loss_and_metrics():
+    """Keras 3's guide "Customizing what happens in fit": compute_loss, self.metrics (the
+    loss tracker and compile_metrics, whose dict result is spread into the logs)."""
+    import dlcore_static as tf
+
+    class CustomModel(dk.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+            trainable_vars = self.trainable_variables
+            gradients = tape.gradient(loss, trainable_vars)
+            self.optimizer.apply(gradients, trainable_vars)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = dk.Input(shape=(3,))
+    model = CustomModel(inputs, dk.layers.Dense(1, kernel_initializer="ones")(inputs))
+    model.compile(optimizer=dk.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    x = np.array([[1, 0, 2], [0, 1, 1], [1, 1, 0], [2, 0, 0]], "float32")
+    y = np.array([[1.0], [0.0], [3.0], [1.0]], "float32")
+    h = model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+    assert sorted(h.history) == ["loss", "mae"] and [m.name for m in model.metrics] == \
+        ["loss", "compile_metrics"]
+    w, b, mse, mae = np.ones((3, 1)), 0.0, [], []
+    for _ in range(2):
+        r = x @ w + b - y
+        mse.append(np.mean(r ** 2))
+        mae.append(np.mean(np.abs(r)))
+        w, b = w - 0.05 * 2 * x.T @ r / 4, b - 0.05 * 2 * r.mean()
+    assert h.history["loss"] == pytest.approx(mse, rel=1e-5)
+    assert h.history["mae"] == pytest.approx(mae, rel=1e-5)
+    np.testing.assert_allclose(model.get_weights()[0], w, rtol=1e-5)
+    np.testing.assert_allclose(model.predict(x), x @ w + b, rtol=1e-5)      # (it has a graph)
+    with pytest.raises(NotImplementedError, match="only fit runs it; evaluate"):
+        model.evaluate(x, y, verbose=0)
