@@ -53,13 +53,19 @@ y_train = features[start:end][:, [1]]
 
 sequence_length = int(past / step)
 
-dataset_train = keras.preprocessing.timeseries_dataset_from_array(
-    x_train,
-    y_train,
-    sequence_length=sequence_length,
-    sampling_rate=step,
-    batch_size=batch_size,
-)
+
+
+def windows(x, y):      # (keras.io writes this call out twice, for the two splits)
+    return keras.preprocessing.timeseries_dataset_from_array(
+        x,
+        y,
+        sequence_length=sequence_length,
+        sampling_rate=step,
+        batch_size=batch_size,
+    )
+
+
+dataset_train = windows(x_train, y_train)
 
 x_end = len(val_data) - past - future
 label_start = train_split + past + future
@@ -67,13 +73,7 @@ label_start = train_split + past + future
 x_val = val_data[:x_end][:, :7]
 y_val = features[label_start:][:, [1]]
 
-dataset_val = keras.preprocessing.timeseries_dataset_from_array(
-    x_val,
-    y_val,
-    sequence_length=sequence_length,
-    sampling_rate=step,
-    batch_size=batch_size,
-)
+dataset_val = windows(x_val, y_val)
 
 first = tf.data.make_one_shot_iterator(dataset_train.take(1)).get_next()
 with tf.Session() as sess:
