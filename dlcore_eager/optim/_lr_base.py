@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 
 
 class LRScheduler:
@@ -40,6 +41,7 @@ class LRScheduler:
                                    "when resuming an optimizer")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _track_step_called(optimizer)
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -58,6 +60,8 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch=None) -> None:
+        if self._step_count == 1:          # the first step after construction: PyTorch's checks
+            _warn_if_optimizer_not_stepped(self.optimizer)
         self._step_count += 1
         self._get_lr_called_within_step = True
         try:
@@ -94,6 +98,41 @@ def _per_group(value, n: int, name: str) -> list:
             raise ValueError(f"expected {n} values for {name}, got {len(value)}")
         return list(value)
     return [value] * n
+
+
+def _track_step_called(opt) -> None:
+    """PyTorch's ``patch_track_step_called``: the optimizer's ``step`` (once) marks the
+    optimizer ``_opt_called``, so the scheduler's first ``step()`` can warn when it ran first."""
+    step = getattr(opt, "step", None)
+    func = getattr(step, "__func__", None)
+    if func is None or getattr(step, "_wrapped_by_lr_sched", False):
+        return
+    opt_ref = weakref.ref(opt)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        o = opt_ref()
+        o._opt_called = True               # type: ignore[union-attr]
+        return func.__get__(o, o.__class__)(*args, **kwargs)
+    wrapper._wrapped_by_lr_sched = True    # type: ignore[attr-defined]
+    opt.step = wrapper
+
+
+def _warn_if_optimizer_not_stepped(opt) -> None:
+    if not hasattr(opt.step, "_wrapped_by_lr_sched"):
+        warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
+                      "scheduler initialization. Please, make sure to call `optimizer.step()` "
+                      "before `lr_scheduler.step()`. See more details at "
+                      "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                      UserWarning, stacklevel=4)
+    elif not getattr(opt, "_opt_called", False):
+        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
+                      "PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                      "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
+                      "result in PyTorch skipping the first value of the learning rate schedule. "
+                      "See more details at "
+                      "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                      UserWarning, stacklevel=4)
 
 
 def _snapshot(sched, seen: dict) -> None:

@@ -163,3 +163,25 @@ def test_scheduler_state_dict_is_torchs(name, kw):
         sds.append(sched.state_dict())
     assert list(sds[1]) == list(sds[0])
     assert repr(sds[1]) == repr(sds[0])
+
+
+@pytest.mark.parametrize("order", ["os", "so", "s"])
+@pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingWarmRestarts"])
+def test_scheduler_stepped_before_the_optimizer_warns_as_torch(order, name):
+    """PyTorch's 'Detected call of `lr_scheduler.step()` before `optimizer.step()`' on the
+    scheduler's first step (a GradScaler skipping the first update shows it); none when the
+    optimizer stepped first, none for CosineAnnealingWarmRestarts (its own step())."""
+    import warnings
+    seen = []
+    for lib in (torch, dt):
+        opt = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1)
+        kw = {"step_size": 2} if name == "StepLR" else {"T_0": 2}
+        sched = getattr(lib.optim.lr_scheduler, name)(opt, **kw)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                for a in order:
+                    opt.step() if a == "o" else sched.step()
+        seen.append(([str(x.message) for x in w], opt.param_groups[0]["lr"]))
+    assert seen[1] == seen[0]
+    assert (len(seen[0][0]) == 1) == (order != "os" and name == "StepLR")
