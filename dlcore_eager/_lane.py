@@ -147,6 +147,9 @@ def small_many(prim, tensors, bufs, key, params_of):
     if len(bufs) == 2:                      # (most calls: no loop, issue 19)
         b0, b1 = bufs
         k: tuple = (prim, kernel, key, b0.shape, b0.dtype, b1.shape, b1.dtype)
+    elif len(bufs) == 3:                    # (addmm)
+        b0, b1, b2 = bufs
+        k = (prim, kernel, key, b0.shape, b0.dtype, b1.shape, b1.dtype, b2.shape, b2.dtype)
     else:
         sig: list = [prim, kernel, key]
         for b in bufs:
@@ -181,6 +184,12 @@ def _node_many(prim, params, tensors, out):
         parents: tuple = ((t0._node or leaf_node(t0)) if r0 else None,
                           (t1._node or leaf_node(t1)) if r1 else None)
         versions: tuple = (t0._version[0], t1._version[0])
+    elif len(tensors) == 3:                 # (addmm: F.linear with a bias)
+        t0, t1, t2 = tensors
+        parents = ((t0._node or leaf_node(t0)) if t0._rg else None,
+                   (t1._node or leaf_node(t1)) if t1._rg else None,
+                   (t2._node or leaf_node(t2)) if t2._rg else None)
+        versions = (t0._version[0], t1._version[0], t2._version[0])
     else:
         parents = tuple([(t._node or leaf_node(t)) if t._rg else None for t in tensors])
         versions = tuple([t._version[0] for t in tensors])

@@ -199,6 +199,8 @@ def _convert(b: _Builder, op: Op) -> None:
             raise NotImplementedError(f"ONNX export: {name} of {np.dtype(op.out_dtype)} needs "
                                       f"opset_version >= 12 (floats only before), got {b.opset}")
         b.node(_BINARY[name], ins[:2], out)
+    elif name == "addmm":                 # (linear, addmm: bias + a @ b)
+        b.node("Add", [ins[0], b.node("MatMul", list(ins[1:3]))], out)
     elif name == "add_n":                 # (tf.gradients' sums of cotangents)
         b.node("Sum", list(ins), out)
     elif name == "not_equal":

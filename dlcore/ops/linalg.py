@@ -5,6 +5,14 @@
 
 Both cotangents are returned as thunks, so an eager backward that needs only ``db`` (the usual
 ``x @ w`` with data ``x``) never pays for ``da``.
+
+    addmm(c, a, b)  y = c + a @ b   (a (M, K), b (K, N), c broadcast to (M, N): a linear layer's
+                    bias);  dc = sum_to(g, c),  da = g @ b^T,  db = a^T @ g
+
+``addmm`` is PyTorch's one node for ``linear``/``addmm`` with a bias (``AddmmBackward0``, its
+inputs in PyTorch's order: bias, mat1, mat2): the eager front end records it instead of a matmul
+node and an add node (issue 19: 6.9 -> see the commit, F.linear of 1x32 @ 32x32 with grad).
+Real floats only; the composites (``ops.linear``, ``ops.addmm``) keep matmul + add elsewhere.
 """
 
 from __future__ import annotations
@@ -78,6 +86,37 @@ def matmul(a, b):
     # import machinery on every call, ~1 us, in every matmul and every matmul vjp)
     a, b = _ew._promote(a, b)
     return bind(matmul_p, a, b)
+
+
+def _addmm_rule(c: AVal, a: AVal, b: AVal) -> AVal:
+    mm = _matmul_rule(a, b)
+    if a.ndim != 2 or b.ndim != 2 or c.ndim > 2:
+        raise ShapeError("addmm", "expected matrices a, b and a bias of rank <= 2",
+                         [c.shape, a.shape, b.shape])
+    _rules.same_dtype("addmm", c, a)
+    if _rules.broadcast_shapes("addmm", c.shape, mm.shape) != mm.shape:
+        raise ShapeError("addmm", f"the bias {c.shape} does not broadcast to {mm.shape}",
+                         [c.shape, a.shape, b.shape])
+    return mm
+
+
+def _addmm_vjp(g, y, c, a, b):
+    return (lambda: _reduce.sum_to(g, c), lambda: matmul(g, _shape.matrix_transpose(b)),
+            lambda: matmul(_shape.matrix_transpose(a), g))
+
+
+def _cpu_addmm(c, a, b):
+    out = _MATMUL_KERNELS["cpu"](a, b)
+    return np.add(c, out, out=out)      # (the product is a fresh array, its dtype c's)
+
+
+def _cuda_addmm(c, a, b):
+    return _ew.add_p.kernels["cuda"](c, _MATMUL_KERNELS["cuda"](a, b))
+
+
+addmm_p = Primitive("addmm", _addmm_rule, _addmm_vjp,
+                    doc="y = c + a @ b;  dc = sum_to(g, c),  da = g @ b^T,  db = a^T @ g",
+                    kernels={"cpu": _cpu_addmm, "cuda": _cuda_addmm})
 
 
 def dot(a, b):

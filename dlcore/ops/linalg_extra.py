@@ -29,7 +29,7 @@ from . import _rules
 from .elementwise import (abs, add, cast, equal, full_like, greater_equal, less_equal, mul,
                           not_equal, pow, sub, where)
 from .indexing import getitem
-from .linalg import matmul
+from .linalg import addmm_p, matmul
 from .reduce import max_, min_, sum
 from .scan import cumsum, scatter_add_along_axis
 from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
@@ -118,10 +118,29 @@ def cdist(a, b, p=2.0):
 # ----------------------------------------------------------------------------- products
 @exports({"torch": "addmm", "Tensor": "addmm"}, "args")
 def addmm(c, a, b, *, beta=1, alpha=1):
-    """``beta c + alpha a @ b``."""
+    """``beta c + alpha a @ b``: the ``addmm`` primitive (one node, PyTorch's) for float
+    matrices of one dtype and a bias that broadcasts to the product, else matmul, mul, add."""
+    vc, va, vb = aval_of(c), aval_of(a), aval_of(b)
+    if va.ndim == 2 and vb.ndim == 2 and None not in va.shape + vb.shape:
+        (m, k), (k2, n) = va.shape, vb.shape
+        if k != k2:                             # (PyTorch's words)
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m}x{k} and "
+                               f"{k2}x{n})")
+        if None not in vc.shape:
+            _expand_check(c, (m, n))
+        if beta == 1 and alpha == 1 and vc.ndim <= 2 and va.dtype.kind == "f" and \
+                vc.dtype == va.dtype == vb.dtype and _broadcasts(vc.shape, (m, n)):
+            return addmm_p.bind(c, a, b)
     ab = matmul(a, b)
     ab = ab if alpha == 1 else mul(ab, alpha)
     return add(c if beta == 1 else mul(c, beta), ab) if beta != 0 else ab
+
+
+def _broadcasts(s: tuple, target: tuple) -> bool:
+    """Does shape ``s`` broadcast to ``target`` (known sizes only)?"""
+    if None in s or None in target or len(s) > len(target):
+        return False
+    return all(d == 1 or d == t for d, t in zip(s[::-1], target[::-1]))
 
 
 @exports({"torch": "baddbmm", "Tensor": "baddbmm"}, "args")

@@ -24,12 +24,13 @@ from .._graph import labelled as _labelled
 from .._host import host as _host
 from .._matmul_checks import check_same_dtype
 from .._dispatch import EagerFrontend as _EF
-from .._dispatch import small_binary as _small_binary
+from .. import _dispatch as _Dp
+from dlcore.ops.linalg_extra import _expand_check
 from ..tensor import Tensor
 
 _apply = _EF.apply
 _matmul_p = _ops.linalg.matmul_p
-_add_p = _ops.elementwise.add_p
+_addmm_p = _ops.linalg.addmm_p
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
@@ -102,9 +103,10 @@ def _reduce(x: Tensor, reduction: str) -> Tensor:
 
 def _fast_linear(x, weight, bias):
     """``linear`` of a CPU (N, K) input and (M, K) weight (and (M,) bias) of one float32 or
-    float64 dtype: the primitives the general path binds (transpose (1, 0), matmul, add; one
-    node each, AddmmBackward0 on the last), applied directly: no torch.Size, argument
-    normalisation or promotion (issue 19; see the commit).  None for anything else."""
+    float64 dtype: PyTorch's nodes (TBackward0 of the weight, then MmBackward0, or with a bias
+    one ``addmm`` node, AddmmBackward0), the transpose and the addmm through the eager lane:
+    no torch.Size, argument normalisation or promotion (issue 19; see the commits).  None for
+    anything else."""
     if type(x) is not Tensor and not isinstance(x, Tensor) or \
             type(weight) is not Tensor and not isinstance(weight, Tensor):
         return None
@@ -125,14 +127,12 @@ def _fast_linear(x, weight, bias):
         return None
     if wt._node is not None:
         wt._node.label = "TBackward0"     # (PyTorch's linear: weight.t())
-    y = _apply(_matmul_p, (x, wt), {})
     if bias is None:
-        return y
-    # the binary fast lane first (fast_t has seen no autocast and no trace), then apply
-    out = _small_binary(_add_p, y, bias, y._buf, bias._buf)
-    if out is None:
-        out = _apply(_add_p, (y, bias), {})
-    return _labelled(out, "AddmmBackward0", x)
+        return _apply(_matmul_p, (x, wt), {})
+    # the lane (fast_t has seen no autocast and no trace), then apply
+    out = _Dp._small_many(_addmm_p, (bias, x, wt), (bias._buf, xb, wt._buf), None,
+                          _Dp.params_items)
+    return out if out is not None else _apply(_addmm_p, (bias, x, wt), {})
 
 
 def _check_linear_dtypes(x, weight, bias) -> None:
@@ -164,14 +164,26 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
                            f"{sw[1]}x{sw[0]})")
-    if len(sx) == 1:                  # an unbatched input (in_features,) -> (out_features,)
-        return _labelled(_ops.squeeze(_ops.linear(_ops.expand_dims(x, 0),
-                                                  _weight_t(weight), bias), 0),
-                         "SqueezeBackward4" if bias is None else "ViewBackward0", x)
-    out = _ops.linear(x, _weight_t(weight), bias)
+    if len(sx) == 1 and bias is None:  # an unbatched input (in_features,) -> (out_features,)
+        return _labelled(_ops.squeeze(_ops.linear(_ops.expand_dims(x, 0), _weight_t(weight)),
+                                      0), "SqueezeBackward4", x)
+    # PyTorch's nodes: a bias (the input a matrix, or a contiguous stack flattened to one:
+    # ViewBackward0) one addmm node; no bias one mm node (a stack's UnsafeViewBackward0 of it);
+    # a bias and a strided stack a matmul and an add (AddBackward0)
+    if len(sw) != 2 or not len(sx) or bias is not None and len(sx) > 2 and \
+            not x.is_contiguous():
+        return _ops.linear(x, _weight_t(weight), bias)
+    rows = int(np.prod(sx[:-1]))
+    x2 = x if len(sx) == 2 else _ops.reshape(x, (rows, sx[-1]))
     if bias is None:
-        return out                    # (a matmul node: MmBackward0 or UnsafeViewBackward0)
-    return _labelled(out, "AddmmBackward0" if len(sx) == 2 else "ViewBackward0", x)
+        out = _ops.matmul(x2, _weight_t(weight))
+    else:
+        _expand_check(bias, (rows, sw[0]))    # (PyTorch's words for a bias of another size)
+        out = _apply(_addmm_p, (bias, x2, _weight_t(weight)), {})
+    if len(sx) == 2:
+        return out
+    return _labelled(_ops.reshape(out, tuple(sx[:-1]) + (sw[0],)),
+                     "ViewBackward0" if bias is not None else "UnsafeViewBackward0", x)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

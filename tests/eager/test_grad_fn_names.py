@@ -4,6 +4,8 @@ never renames a node it did not make.  Checked against torch 2.13 where installe
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,61 @@ def test_an_entry_that_returns_its_input_renames_nothing():
 def test_leaky_relu_repr_shows_inplace_as_torch():
     assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
     assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+
+
+def _graph(fn, depth: int) -> str:
+    """The grad_fn names ``depth`` levels down: ``AddmmBackward0(AccumulateGrad(),None,..)``."""
+    if fn is None or depth == 0:
+        return str(fn and type(fn).__name__)
+    return type(fn).__name__ + "(" + ",".join(_graph(n[0], depth - 1)
+                                              for n in fn.next_functions) + ")"
+
+
+# (x's shape, how x and the weight are made, bias?, graph depth compared): PyTorch's linear
+# records one AddmmBackward0 node (a matrix, or a contiguous stack viewed as one), MmBackward0
+# without a bias, an add after a matmul for a strided stack (whose matmul nodes differ: depth 1)
+LINEAR_CASES = [((2, 3), "", True, 3), ((1, 3), "", True, 3), ((2, 3), "", False, 3),
+                ((3, 2), "x.t()", True, 3), ((2, 3), "w.t()", True, 3), ((2, 2, 3), "", True, 3),
+                ((2, 2, 3), "", False, 3), ((2, 2, 2, 3), "", True, 3), ((3,), "", True, 3),
+                ((2, 2, 3), "x.transpose(0, 1)", True, 1)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,view,bias,depth", LINEAR_CASES)
+def test_linear_nodes_values_and_grads_are_torchs(shape, view, bias, depth, dtype):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+    rng = np.random.default_rng(len(shape) + len(view))
+    xa = rng.standard_normal(shape).astype(dtype)
+    wa = rng.standard_normal((3, 4) if view == "w.t()" else (4, 3)).astype(dtype)
+    ba = rng.standard_normal(4).astype(dtype)
+    got = []
+    for lib, F in ((torch, TF), (dl, DF)):
+        x, w, b = (lib.tensor(a.copy(), requires_grad=True) for a in (xa, wa, ba))
+        xv = x.t() if view == "x.t()" else x.transpose(0, 1) if view.startswith("x.tr") else x
+        y = F.linear(xv, w.t() if view == "w.t()" else w, b if bias else None)
+        (y * y).sum().backward()
+        got.append((_graph(y.grad_fn, depth), y.detach().numpy(), x.grad.numpy(),
+                    w.grad.numpy(), b.grad.numpy() if bias else None))
+    (tg, *tv), (dg, *dv) = got
+    assert dg == tg
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for t, d in zip(tv, dv):
+        if t is not None:
+            assert d.dtype == t.dtype
+            np.testing.assert_allclose(d, t, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("lib_call", [
+    lambda m, F: F.linear(m.ones(2, 3), m.ones(5, 4)),
+    lambda m, F: F.linear(m.ones(2, 4), m.ones(5, 4), m.ones(3)),
+    lambda m, F: F.linear(m.ones(7, 2, 3), m.ones(5, 4), m.ones(5)),
+    lambda m, F: m.addmm(m.ones(3), m.ones(2, 4), m.ones(4, 5)),
+    lambda m, F: m.addmm(m.ones(2, 5), m.ones(2, 4), m.ones(3, 5))])
+def test_linear_and_addmm_refuse_shapes_in_torchs_words(lib_call):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+    with pytest.raises(RuntimeError) as want:
+        lib_call(torch, TF)
+    with pytest.raises(RuntimeError, match="^" + re.escape(str(want.value)) + "$"):
+        lib_call(dl, DF)

@@ -86,7 +86,7 @@ def test_trace_matches_torch_and_runs_other_batch_sizes(kind):
     _close(td(dt.from_numpy(x5)), tt(torch.from_numpy(x5)))
     assert td.fc1.weight is dm.fc1.weight if kind == "mlp" else td.fc.weight is dm.fc.weight
     assert sorted(td.state_dict()) == sorted(tt.state_dict())
-    assert "matmul" in str(td.graph) and "def forward(self" in td.code
+    assert "addmm" in str(td.graph) and "def forward(self" in td.code    # (linear: one node)
     assert repr(td).startswith(f"{type(dm).__name__}(\n  original_name=")
 
 

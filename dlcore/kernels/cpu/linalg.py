@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import blas_threads as _bt
 from .blas_threads import for_gemm
 
 
@@ -41,7 +42,16 @@ def matmul(a, b):
     if a.ndim == 2 and b.ndim == 2:          # two matrices, the common case: 2 m k n flops
         m, k = a.shape
         n = b.shape[1]
-        for_gemm(2.0 * m * k * n)
+        d = a.dtype
+        mkn = m * k * n
+        if mkn < TINY_MKN and d is b.dtype and (d is _F32 or d is _F64) and \
+                2.0 * mkn < _bt.SMALL_GEMM_FLOPS:
+            # a tiny product (no routed shape is this small): np.dot on one BLAS thread,
+            # without the routing's calls (issue 19: 1.03 -> 0.9 us a 1x32 @ 32x32 kernel)
+            if _bt._state[1] != 1:
+                for_gemm(2.0 * mkn)
+            return np.dot(a, b)
+        for_gemm(2.0 * mkn)
         if a.dtype is _F32 and b.dtype is _F32:
             if transposed_shape(m, k, n):
                 return _transposed(a, b)
@@ -140,7 +150,11 @@ _F32 = np.dtype(np.float32)
 #: (matmul's gufunc dispatch): 1 thread, CPU time, us, matmul -> dot: float32 (3,1)@(1,4)
 #: 2.63 -> 2.18, 4x4x4 2.87 -> 2.14, 16x16x16 3.25 -> 2.54, 32x32x32 5.49 -> 4.73, 64x64x64
 #: 19.9 -> 18.6, 20x100x400 55.6 -> 54.4; float64 4x4x4 3.02 -> 2.12; equal from ~128^3 on
-_DOT = (_F32, np.dtype(np.float64))
+_F64 = np.dtype(np.float64)
+_DOT = (_F32, _F64)
+#: below this m k n a float product goes straight to ``np.dot`` (one BLAS thread): the routed
+#: GEMMs (``transposed_shape``, ``small_k_shape``) need far larger products
+TINY_MKN = 1 << 16
 #: the transposed GEMM (``_transposed``): float32, rows in TRANSPOSED_M, more than
 #: TRANSPOSED_K inner columns, at least TRANSPOSED_MIN_N output columns
 TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
