@@ -185,3 +185,22 @@ def test_scheduler_stepped_before_the_optimizer_warns_as_torch(order, name):
         seen.append(([str(x.message) for x in w], opt.param_groups[0]["lr"]))
     assert seen[1] == seen[0]
     assert (len(seen[0][0]) == 1) == (order != "os" and name == "StepLR")
+
+
+def test_named_parameters_give_torchs_param_names():
+    """``optim.SGD(model.named_parameters())`` (PyTorch 2.13): the group keeps ``param_names``
+    (first in state_dict()'s groups); named and unnamed groups or params do not mix."""
+    got = []
+    for lib in (torch, dt):
+        lin = lib.nn.Linear(2, 1)
+        opt = lib.optim.SGD(lin.named_parameters(), lr=0.1)
+        out = [list(opt.state_dict()["param_groups"][0]), opt.param_groups[0]["param_names"]]
+        for bad in ([("w", lin.weight), lin.bias], [lib.zeros(1, requires_grad=True)]):
+            with pytest.raises(ValueError) as e:
+                if isinstance(bad[0], tuple):
+                    lib.optim.SGD(bad, lr=0.1)
+                else:
+                    opt.add_param_group({"params": bad})
+            out.append(str(e.value))
+        got.append(out)
+    assert got[1] == got[0]
