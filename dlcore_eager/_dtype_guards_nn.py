@@ -135,14 +135,20 @@ def _loss_operands(args, kwargs):
     return (a, b) if isinstance(a, Tensor) and isinstance(b, Tensor) else (None, None)
 
 
-def _sized(check=None):
-    """``check``, then PyTorch's warning for a target whose shape is not the input's (the loss
-    then broadcasts: F.l1_loss, smooth_l1_loss, huber_loss warn as mse_loss does)."""
+def _sized(check=None, warn: bool = True, target_first: bool = False):
+    """PyTorch's warning for a target whose shape is not the input's (the loss then
+    broadcasts: F.l1_loss, smooth_l1_loss, huber_loss warn as mse_loss does), its broadcast
+    error for shapes that do not broadcast (tensor a the input, or the target where PyTorch's
+    formula starts from it), then ``check``."""
     def run(args, kwargs):
         a, b = _loss_operands(args, kwargs)
         if a is not None:
-            from .nn.functional import warn_target_size
-            warn_target_size(a, b, stacklevel=4)
+            from ._tensor_ops import infer_size
+            if warn:
+                from .nn.functional import warn_target_size
+                warn_target_size(a, b, stacklevel=4)
+            infer_size(*((tuple(b.shape), tuple(a.shape)) if target_first else
+                         (tuple(a.shape), tuple(b.shape))))
         return None if check is None else check(args, kwargs)   # (its result, if any)
     return run
 
@@ -201,11 +207,13 @@ CHECKS = {
     ("F", "glu"): _float_only("glu_cpu"),
     ("F", "rrelu"): _rrelu,
     **{("F", name): _dropout for name in ("dropout", "dropout1d", "dropout2d", "dropout3d")},
-    ("F", "mse_loss"): _promoted_loss("mse_cpu"),
+    ("F", "mse_loss"): _sized(_promoted_loss("mse_cpu"), warn=False),
+    ("F", "poisson_nll_loss"): _sized(warn=False, target_first=True),
+    ("F", "multilabel_soft_margin_loss"): _sized(warn=False, target_first=True),
     ("F", "smooth_l1_loss"): _sized(_promoted_loss("smooth_l1_cpu")),
     ("F", "huber_loss"): _sized(_promoted_loss("huber_cpu")),
     ("F", "l1_loss"): _sized(_l1_loss),
-    ("F", "kl_div"): _kl_div,
+    ("F", "kl_div"): _sized(_kl_div, warn=False, target_first=True),
     **{(ns, name): _bool_clamp(name.endswith("_")) for ns in ("torch", "Tensor")
        for name in ("clamp", "clip", "clamp_", "clip_")},
     ("F", "soft_margin_loss"): _soft_margin,

@@ -113,6 +113,9 @@ CALLS = [
     lambda L: L.nn.functional.soft_margin_loss(L.ones(3), L.ones(3, 1)),
     lambda L: L.nn.functional.soft_margin_loss(L.ones(2, 3), L.ones(3), reduction="sum"),
     lambda L: L.no_grad().__enter__(), lambda L: L.set_grad_enabled(True).__enter__(),
+    lambda L: L.nn.functional.mse_loss(L.ones(3), L.ones(4)),
+    lambda L: L.nn.functional.kl_div(L.ones(3), L.ones(4), reduction="sum"),
+    lambda L: L.nn.functional.poisson_nll_loss(L.ones(3), L.ones(4)),
 ]
 
 
