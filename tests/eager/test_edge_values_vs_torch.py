@@ -66,6 +66,15 @@ BINARY = [
 ]
 
 
+#: PyTorch's AVX-512 CPU kernels (``torch.backends.cpu.get_cpu_capability()``) differ from its
+#: AVX2 and scalar ones at a few edges, so what PyTorch gives there depends on the machine:
+#: elu/selu/celu/hardswish pass the cotangent through at NaN (their AVX2 kernels give NaN, as
+#: dlcore does); float32 gelu gives NaN at inf and inf at the largest finite float (dlcore: inf
+#: and the input, as the AVX2 kernels).
+_AVX512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
+_AVX512_NAN_GRAD = ("grad", lambda d, x: _AVX512 & np.isnan(x),
+                    "PyTorch's AVX-512 kernel passes the cotangent through at NaN")
+
 # op -> [(part ("fwd", "grad" or "both"), predicate(dtype, *inputs) -> mask, reason)]
 KNOWN = {
     "relu": [("grad", lambda d, x: np.isnan(x), ("PyTorch passes the gradient at NaN; relu is "
@@ -113,18 +122,21 @@ KNOWN = {
                 "PyTorch's g * (2 x) overflows to inf where g 2 x is finite")],
     "nn.functional.elu": [("grad", lambda d, x: x < -20,
                            ("dlcore's gradient g (y + 1) of expm1 cancels below -20 (float32: 0 "
-                           "where PyTorch's g exp(x) is 1e-13)"))],
-    "nn.functional.selu": [("grad", lambda d, x: x < -20, "as elu")],
-    "nn.functional.celu": [("grad", lambda d, x: x < -20, "as elu")],
+                           "where PyTorch's g exp(x) is 1e-13)")), _AVX512_NAN_GRAD],
+    "nn.functional.selu": [("grad", lambda d, x: x < -20, "as elu"), _AVX512_NAN_GRAD],
+    "nn.functional.celu": [("grad", lambda d, x: x < -20, "as elu"), _AVX512_NAN_GRAD],
     "nn.functional.gelu": [("fwd", lambda d, x: (d == np.float32) & ((x < -3) | (x == 0)),
                             "float32 tail and the sign of 0: PyTorch's vectorised erf"),
-                           ("grad", lambda d, x: x < -1e30, "x * pdf(x) at -huge: NaN here")],
+                           ("grad", lambda d, x: x < -1e30, "x * pdf(x) at -huge: NaN here"),
+                           ("both", lambda d, x: _AVX512 & (d == np.float32) & (np.abs(x) > 1e38),
+                            "PyTorch's AVX-512 float32 gelu: NaN at inf, inf at 3.4e38")],
     "nn.functional.silu": [("grad", lambda d, x: x < -1e30, "x sigmoid'(x) at -huge: NaN here")],
     "nn.functional.mish": [("grad", lambda d, x: x < -1e30, "at -huge: NaN here")],
     "nn.functional.hardsigmoid": [("grad", lambda d, x: np.ones_like(x, bool),
                                    "PyTorch's gradient uses a float32 1/6 in float64 too")],
     "nn.functional.hardswish": [("fwd", lambda d, x: x > 1e30,
-                                 "PyTorch's x (x + 3) overflows to inf at huge x")],
+                                 "PyTorch's x (x + 3) overflows to inf at huge x"),
+                                _AVX512_NAN_GRAD],
     "nn.functional.logsigmoid": [("fwd", lambda d, x: (x > 50) & np.isfinite(x),
                                   "subnormal tail exp(-x) rounding")],
     "fmod": [("fwd", lambda d, a, b: np.abs(a) > 1e30, "PyTorch: NaN for fmod(huge, b)")],
