@@ -77,6 +77,10 @@ ULPS = {"Laplace": 2, "Gumbel": 2, "LogNormal": 2, "RelaxedBernoulli": 8,
         "RelaxedOneHotCategorical": 8, "TransformedDistribution": 2, "ContinuousBernoulli": 8,
         "Pareto": 4, "LogisticNormal": 4, "Weibull": 4, "Kumaraswamy": 4, "StudentT": 4,
         "Dirichlet64": 2, "FisherSnedecor": 4, "InverseGamma": 4}
+if torch.backends.cpu.get_cpu_capability() == "AVX512":
+    # PyTorch's AVX-512 float64 normal_ takes log/cos from SLEEF: last-bit differences from
+    # libm now and then (tests/eager/test_random_streams_vs_torch.py)
+    ULPS["Normal64"] = 2
 NAMES = ["Normal", "Normal64", "Uniform", "Bernoulli", "BernoulliLogits", "Categorical",
          "CategoricalBatch", "OneHotCategorical", "OneHotCategoricalStraightThrough",
          "Exponential", "Laplace", "Cauchy", "Gumbel", "LogNormal", "HalfNormal", "HalfCauchy",

@@ -11,10 +11,20 @@ import dlcore_eager as dt
 SIZES = (1, 7, 15, 16, 17, 100, 1000)
 
 
+#: On a CPU where PyTorch runs its AVX-512 kernels, its float64 ``normal_`` (16 or more values)
+#: and ``exponential_`` take log/cos from its vectorised (SLEEF) maths, which differ from libm in
+#: the last bit now and then (1 of 400 values); the draws underneath are the same, so float64
+#: results are compared to 2 ulp there, and bit for bit everywhere else.
+AVX512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
+
+
 def same(a, b):
     a = a.detach().numpy() if hasattr(a, "detach") else np.asarray(a)
     b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
     assert a.dtype == b.dtype and a.shape == b.shape
+    if AVX512 and a.dtype == np.float64:
+        np.testing.assert_array_max_ulp(a, b, maxulp=2)
+        return
     assert a.tobytes() == b.tobytes(), (a.ravel()[:8], b.ravel()[:8])
 
 
