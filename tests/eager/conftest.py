@@ -23,3 +23,19 @@ def _torch_validation_on():
     distributions.Distribution.set_default_validate_args(True)
     yield
     distributions.Distribution.set_default_validate_args(prev)
+
+
+@pytest.fixture(autouse=True)
+def _grad_mode_left_on():
+    """A test that leaves grad mode off (a bare ``no_grad().__enter__()``, dlcore's or torch's)
+    fails here, by name, with grad mode put back on: such a leak once made every later eager test
+    on its worker fail (630 of them) far from its cause."""
+    yield
+    import dlcore_eager
+    torch = sys.modules.get("torch")
+    left = [name for name, lib in (("dlcore_eager", dlcore_eager), ("torch", torch))
+            if lib is not None and not lib.is_grad_enabled()]
+    for name in left:
+        (dlcore_eager if name == "dlcore_eager" else torch).set_grad_enabled(True)
+    if left:
+        pytest.fail(f"the test left grad mode off in {', '.join(left)}")
