@@ -67,14 +67,51 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(cores, 8))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--tier", choices=("quick", "extended", "all"), default=None,
+        help="which tier of the suite to run: 'quick' (the README's command: every unit, "
+             "every op-table row, the seed programs, the short real programs), 'extended' (the "
+             "rest: the static suite re-run under every graph pass, the longest real programs "
+             "and workloads; CI runs it after the quick tier) or 'all'.  Default: 'quick' when "
+             "the run names no path (the whole suite), 'all' when it names files or folders.")
+
+
+def _tier(config) -> str:
+    chosen = config.getoption("--tier")
+    if chosen:
+        return chosen
+    tests = os.path.join(str(config.rootpath), "tests")
+    named = [os.path.abspath(str(a).split("::")[0]) for a in config.args]
+    return "quick" if all(a in (tests, str(config.rootpath)) for a in named) else "all"
+
+
+def _extended(item) -> bool:
+    """The extended tier: tests marked ``extended`` (the longest real programs and workloads,
+    several seconds each) and the reruns of tests/static under the graph passes
+    (``static_passes`` other than ``default``, tests/static/conftest.py)."""
+    if item.get_closest_marker("extended") is not None:
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("static_passes", "default") != "default"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``slow`` (several seconds each: mypy, the static suite under the passes, the
+    """The tier first (``--tier``; the README's command runs the quick one, CI both): the other
+    tier's tests are deselected.  Then tests marked ``slow`` (several seconds each: mypy, the
     notebooks, ...) are collected first, in their order, ahead of everything else.  With
     ``--dist loadgroup``, pytest-xdist hands out the ``xdist_group`` groups first (the larger
     first), then single tests in collection order; so the long ones start early and the short
     ones even out the workers' ends.  Collected in file order, mypy's 22 s (tests/test_typing.py)
     started on one worker near the end while the other finished: a tail of about 15 s of the
     README's run."""
+    tier = _tier(config)
+    if tier != "all":
+        keep = [item for item in items if _extended(item) == (tier == "extended")]
+        if len(keep) != len(items):
+            kept = set(map(id, keep))
+            config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
+            items[:] = keep
     items[:] = sorted(items, key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -88,10 +125,20 @@ def pytest_runtest_setup(item):
     five pytest runs at the end of a session) took 14.6 s of the 215 s of CPU.  Frozen objects
     are still freed by reference counting; only cycles among them stay (they lived until the
     end anyway).  The benchmark runner's ``gc.unfreeze()`` (benchmarks/runner.py) puts them
-    back, so a test that finds nothing frozen freezes again."""
-    if gc.get_freeze_count() == 0:
+    back, so the first test of each module freezes again (what was made since: cheap).
+
+    Not ``gc.get_freeze_count() == 0`` before each test: it counts the frozen objects one by one,
+    22 ms a call with the libraries loaded; once per test, that was about 250 s of the README
+    run's 1,590 s of CPU (a third of the eager tests' time)."""
+    global _frozen_module
+    module = getattr(item, "module", None)
+    if module is not _frozen_module:
+        _frozen_module = module
         gc.collect()
         gc.freeze()
+
+
+_frozen_module = None
 
 
 @pytest.fixture(autouse=True)
