@@ -67,51 +67,14 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(cores, 8))
 
 
-def pytest_addoption(parser):
-    parser.addoption(
-        "--tier", choices=("quick", "extended", "all"), default=None,
-        help="which tier of the suite to run: 'quick' (the README's command: every unit, "
-             "every op-table row, the seed programs, the short real programs), 'extended' (the "
-             "rest: the static suite re-run under every graph pass, the longest real programs "
-             "and workloads; CI runs it after the quick tier) or 'all'.  Default: 'quick' when "
-             "the run names no path (the whole suite), 'all' when it names files or folders.")
-
-
-def _tier(config) -> str:
-    chosen = config.getoption("--tier")
-    if chosen:
-        return chosen
-    tests = os.path.join(str(config.rootpath), "tests")
-    named = [os.path.abspath(str(a).split("::")[0]) for a in config.args]
-    return "quick" if all(a in (tests, str(config.rootpath)) for a in named) else "all"
-
-
-def _extended(item) -> bool:
-    """The extended tier: tests marked ``extended`` (the longest real programs and workloads,
-    several seconds each) and the reruns of tests/static under the graph passes
-    (``static_passes`` other than ``default``, tests/static/conftest.py)."""
-    if item.get_closest_marker("extended") is not None:
-        return True
-    callspec = getattr(item, "callspec", None)
-    return callspec is not None and callspec.params.get("static_passes", "default") != "default"
-
-
 def pytest_collection_modifyitems(config, items):
-    """The tier first (``--tier``; the README's command runs the quick one, CI both): the other
-    tier's tests are deselected.  Then tests marked ``slow`` (several seconds each: mypy, the
+    """Tests marked ``slow`` (several seconds each: mypy, the static suite under the passes, the
     notebooks, ...) are collected first, in their order, ahead of everything else.  With
     ``--dist loadgroup``, pytest-xdist hands out the ``xdist_group`` groups first (the larger
     first), then single tests in collection order; so the long ones start early and the short
     ones even out the workers' ends.  Collected in file order, mypy's 22 s (tests/test_typing.py)
     started on one worker near the end while the other finished: a tail of about 15 s of the
     README's run."""
-    tier = _tier(config)
-    if tier != "all":
-        keep = [item for item in items if _extended(item) == (tier == "extended")]
-        if len(keep) != len(items):
-            kept = set(map(id, keep))
-            config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
-            items[:] = keep
     items[:] = sorted(items, key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -128,8 +91,9 @@ def pytest_runtest_setup(item):
     back, so the first test of each module freezes again (what was made since: cheap).
 
     Not ``gc.get_freeze_count() == 0`` before each test: it counts the frozen objects one by one,
-    22 ms a call with the libraries loaded; once per test, that was about 250 s of the README
-    run's 1,590 s of CPU (a third of the eager tests' time)."""
+    22 ms or more a call with the libraries loaded (it grows with the heap); once per test, it
+    was most of the README run's CPU: 1,593 s of user CPU and 14 min 14 s of wall time before,
+    257 s and 2 min 38 s after (11,012 tests, 2026-12-02, tenth session)."""
     global _frozen_module
     module = getattr(item, "module", None)
     if module is not _frozen_module:
