@@ -22,6 +22,8 @@ operator of the graph and of its subgraphs is checked when the module is built.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import numpy as np
@@ -246,6 +248,7 @@ def _build_ops() -> dict:
         "Greater": "gt", "LessOrEqual": "le", "GreaterOrEqual": "ge"}.items()})
     ops.update({
         "Identity": lambda a, x: x,
+        "Sum": lambda a, *xs: functools.reduce(operator.add, xs),    # left to right, as add_n
         "Constant": _constant,
         "Not": lambda a, x: x.logical_not(),
         "Or": lambda a, x, y: x.logical_or(y),

@@ -145,7 +145,7 @@ def test_eager_summary_writer(tmp_path):
     nodes = {n.name: n for n in acc.Graph().node}
     assert {"input/input.0", "params/0.weight", "params/2.bias", "output/output.0"} <= set(nodes)
     ops = [n.op for n in acc.Graph().node]
-    assert ops.count("Matmul") == 2 and "Relu" in ops
+    assert ops.count("Addmm") == 2 and "Relu" in ops          # F.linear: one addmm node
     relu = next(n for n in acc.Graph().node if n.op == "Relu")
     assert [d.size for d in relu.attr["_output_shapes"].list.shape[0].dim] == [5, 4]
 
