@@ -23,7 +23,8 @@ from importlib import metadata
 from typing import Any
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-               "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "JAX_PLATFORMS")
+               "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "JAX_PLATFORMS",
+               "OPENBLAS_CORETYPE")      # (a machine that forces OpenBLAS's kernels: GEMM speed)
 PACKAGES = ("numpy", "numba", "scipy", "dlcore", "torch", "jax", "jaxlib", "tensorflow",
             "scikit-learn", "matplotlib", "threadpoolctl")
 
