@@ -142,6 +142,19 @@ def _own_generator_per_test(request):
 
 
 @pytest.fixture(autouse=True)
+def _sigint_handler_kept():
+    """A test whose library leaves SIGINT ignored (seen on fresh-machine runs: after it, on the
+    same worker, ``_thread.interrupt_main()`` raised nothing and deferred_interrupt had no handler
+    to defer; PyTorch's Inductor compile workers set SIG_IGN) gets Python's handler put back, so
+    the interrupt tests that follow see the process as a user's program would."""
+    import signal
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    if callable(before) and not callable(signal.getsignal(signal.SIGINT)):
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.fixture(autouse=True)
 def _no_default_graph_left_entered():
     """A test that leaves a graph entered as default (a ``with g.as_default()`` generator that
     was never closed) would make every later ``tf.reset_default_graph()`` on the same worker
