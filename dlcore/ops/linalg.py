@@ -11,7 +11,8 @@ Both cotangents are returned as thunks, so an eager backward that needs only ``d
 
 ``addmm`` is PyTorch's one node for ``linear``/``addmm`` with a bias (``AddmmBackward0``, its
 inputs in PyTorch's order: bias, mat1, mat2): the eager front end records it instead of a matmul
-node and an add node (issue 19: 6.9 -> see the commit, F.linear of 1x32 @ 32x32 with grad).
+node and an add node (issue 19: F.linear of 1x32 @ 32x32 with grad, 6.71 -> 5.49 us, 2.23x ->
+1.67x PyTorch in ``python -m benchmarks.eager_ops_micro linear``).
 Real floats only; the composites (``ops.linear``, ``ops.addmm``) keep matmul + add elsewhere.
 """
 
