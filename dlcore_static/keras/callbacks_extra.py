@@ -1,10 +1,12 @@
-"""Keras 2 callbacks that steer training: EarlyStopping, ModelCheckpoint,
-LearningRateScheduler, ReduceLROnPlateau, CSVLogger, LambdaCallback, TerminateOnNaN."""
+"""Keras callbacks that steer training: EarlyStopping, ModelCheckpoint,
+LearningRateScheduler, ReduceLROnPlateau (Keras 3's rules and messages), CSVLogger,
+LambdaCallback, TerminateOnNaN."""
 
 from __future__ import annotations
 
 import csv
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -13,72 +15,114 @@ from . import backend as K
 from .callback_base import Callback
 
 
-def _monitor_op(mode: str, monitor: str):
-    if mode not in ("auto", "min", "max"):
-        warnings.warn(f"Mode {mode} is unknown, fallback to auto mode.", RuntimeWarning,
-                      stacklevel=3)
-        mode = "auto"
-    if mode == "min" or (mode == "auto" and "acc" not in monitor):
-        return np.less
-    return np.greater
+def _print_msg(message: str) -> None:
+    """Keras 3's ``io_utils.print_msg``: the message and a newline, to stdout, flushed."""
+    sys.stdout.write(f"{message}\n")
+    sys.stdout.flush()
 
 
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+class _MonitorCallback(Callback):
+    """Keras 3's ``MonitorCallback``: ``monitor``, ``mode``, ``best`` (``None``: the first
+    value is an improvement) and ``min_delta``; ``_is_improvement(current, reference)``.
+    ``mode="auto"`` minimises a loss and any metric that is not an accuracy (Keras 3 asks the
+    metric for its direction; dlcore's accuracies, AUC, precision and recall go up)."""
+
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto "
+                          "mode.", stacklevel=3)
+            mode = "auto"
+        self.monitor, self.mode, self.best = monitor, mode, baseline
+        name = monitor.removeprefix("val_")
+        up = mode == "max" or (mode == "auto" and name != "loss" and any(
+            k in name for k in ("acc", "auc", "precision", "recall")))
+        self.monitor_op = np.greater if up else np.less
+        self.min_delta = abs(min_delta) if up else -abs(min_delta)
+
+    def _is_improvement(self, monitor_value, reference_value) -> bool:
+        if reference_value is None:
+            return True
+        return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))
+
+
+class EarlyStopping(_MonitorCallback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs
+    (counted from ``start_from_epoch``); with ``restore_best_weights`` the best epoch's
+    weights are put back when training ends.  Keras 3's rules and messages (verbose=1):
+    ``Epoch 7: early stopping``, ``Restoring model weights from the end of the best epoch: 5.``"""
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False):
-        super().__init__()
-        self.monitor, self.patience, self.verbose = monitor, patience, verbose
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__(monitor, mode, min_delta=min_delta)
+        self.patience, self.verbose = patience, verbose
         self.baseline, self.restore_best_weights = baseline, restore_best_weights
-        self.monitor_op = _monitor_op(mode, monitor)
-        self.min_delta = abs(min_delta) if self.monitor_op == np.greater else -abs(min_delta)
-        self.stopped_epoch = 0
+        self.start_from_epoch = start_from_epoch
+        self.wait = self.stopped_epoch = self.best_epoch = 0
+        self.best_weights = None
 
     def on_train_begin(self, logs=None):
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.best = self.baseline if self.baseline is not None else (
-            np.inf if self.monitor_op == np.less else -np.inf)
+        self.wait = self.stopped_epoch = self.best_epoch = 0
+        self.best = None
         self.best_weights = None
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
-        if current is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(logs or {})}",
-                          RuntimeWarning, stacklevel=2)
+        current = self.get_monitor_value(logs)
+        if current is None or epoch < self.start_from_epoch:
             return
-        if self.monitor_op(current - self.min_delta, self.best):
-            self.best = current
-            self.wait = 0
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-        else:
-            self.wait += 1
-            if self.wait >= self.patience:
-                self.stopped_epoch = epoch
-                self.model.stop_training = True
-                if self.restore_best_weights and self.best_weights is not None:
-                    self.model.set_weights(self.best_weights)
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1:05d}: early stopping")
+            _print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                _print_msg("Restoring model weights from the end of the best epoch: "
+                           f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+    def get_monitor_value(self, logs):
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(list(logs.keys()))}",
+                          stacklevel=3)
+        return value
 
 
-class ModelCheckpoint(Callback):
-    """Save the model (its weights) after each epoch to ``filepath.format(epoch=..., **logs)``;
-    with ``save_best_only`` only when ``monitor`` improved."""
+class ModelCheckpoint(_MonitorCallback):
+    """Save the model (or its weights) after each epoch to
+    ``filepath.format(epoch=..., **logs)``; with ``save_best_only`` only when ``monitor``
+    improved on the best so far (``initial_value_threshold`` at first).  Keras 3's messages
+    (verbose=1): ``\nEpoch 3: val_loss improved from 0.51234 to 0.49876, saving model to
+    m.keras``, then ``\nEpoch 3: finished saving model to m.keras``; ``\nEpoch 4: val_loss did
+    not improve from 0.49876``; ``\nEpoch 1: saving model to m.keras``.  ``period`` (Keras 2: save every that many epochs) still works."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", period=1):
-        super().__init__()
-        self.filepath, self.monitor, self.verbose = filepath, monitor, verbose
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None, period=1):
+        super().__init__(monitor, mode, initial_value_threshold)
+        if save_freq != "epoch":
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. dlcore saves once an "
+                             "epoch: save_freq='epoch' (an integer, every that many batches, "
+                             "is not supported)")
+        self.filepath, self.verbose, self.save_freq = os.fspath(filepath), verbose, save_freq
         self.save_best_only, self.save_weights_only, self.period = (save_best_only,
                                                                     save_weights_only, period)
-        self.monitor_op = _monitor_op(mode, monitor)
-        self.best = np.inf if self.monitor_op == np.less else -np.inf
         self.epochs_since_last_save = 0
 
     def on_epoch_end(self, epoch, logs=None):
@@ -87,33 +131,56 @@ class ModelCheckpoint(Callback):
         if self.epochs_since_last_save < self.period:
             return
         self.epochs_since_last_save = 0
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                warnings.warn(f"Can save best model only with {self.monitor} available, "
-                              "skipping.", RuntimeWarning, stacklevel=2)
-                return
-            if not self.monitor_op(current, self.best):
-                if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1:05d}: {self.monitor} did not improve from "
-                          f"{self.best:0.5f}")
-                return
-            if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
-                      f"to {current:0.5f}, saving model to {path}")
-            self.best = current
-        elif self.verbose > 0:
-            print(f"\nEpoch {epoch + 1:05d}: saving model to {path}")
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as e:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
+                           f"Reason: {e}") from None
+        if not self._should_save_model(epoch, logs, path):
+            return
+        if os.path.isdir(path):
+            raise OSError("Please specify a non-directory filepath for ModelCheckpoint. "
+                          f"Filepath used is an existing directory: {path}")
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
         else:
             self.model.save(path, overwrite=True)
+        if self.verbose > 0:
+            _print_msg(f"\nEpoch {epoch + 1}: finished saving model to {path}")
+
+    def _should_save_model(self, epoch, logs, filepath) -> bool:
+        if not self.save_best_only:
+            if self.verbose > 0:
+                _print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            return True
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.",
+                          stacklevel=3)
+            return True
+        if isinstance(current, np.ndarray) and current.ndim > 0:
+            warnings.warn("Can save best model only when `monitor` is a scalar value. "
+                          f"Received: {current}. Falling back to `save_best_only=False`.",
+                          stacklevel=3)
+            return True
+        best_str = "None" if self.best is None else f"{self.best:.5f}"
+        if self._is_improvement(current, self.best):
+            if self.verbose > 0:
+                _print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to "
+                           f"{current:.5f}, saving model to {filepath}")
+            self.best = current
+            return True
+        if self.verbose > 0:
+            _print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
+        return False
 
 
 class LearningRateScheduler(Callback):
-    """Set the optimizer's learning rate to ``schedule(epoch)`` (or ``schedule(epoch, lr)``) at
-    the start of each epoch."""
+    """Set the optimizer's learning rate to ``schedule(epoch, lr)`` (or ``schedule(epoch)``)
+    at the start of each epoch; verbose=1 prints Keras 3's
+    ``\nEpoch 2: LearningRateScheduler setting learning rate to 0.05.``"""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -126,68 +193,70 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch, lr)
         except TypeError:
             lr = self.schedule(epoch)
-        if not isinstance(lr, (float, np.floating, int)):
-            raise ValueError('The output of the "schedule" function should be float.')
+        if not isinstance(lr, (float, np.float32, np.float64)):
+            raise ValueError("The output of the `schedule` function should be a float. "
+                             f"Got: {lr}")
         K.set_value(opt.lr, float(lr))
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1:05d}: LearningRateScheduler setting learning rate to "
-                  f"{lr}.")
+            _print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                       f"{lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(K.get_value(self.model.optimizer.lr))
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(_MonitorCallback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalled for ``patience``
-    epochs (not below ``min_lr``; then wait ``cooldown`` epochs)."""
+    epochs (not below ``min_lr``; then wait ``cooldown`` epochs).  verbose=1 prints Keras 3's
+    ``\nEpoch 6: ReduceLROnPlateau reducing learning rate to 0.0005000000237487257.``"""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0, **kwargs):
-        super().__init__()
-        if "epsilon" in kwargs:
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        if "epsilon" in kwargs:                    # Keras 2's name for min_delta
             min_delta = kwargs.pop("epsilon")
             warnings.warn("`epsilon` argument is deprecated and will be removed, use "
                           "`min_delta` instead.", UserWarning, stacklevel=2)
+        super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0.")
-        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, \
-            verbose
-        self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
-        op = _monitor_op(mode, monitor)
-        self.monitor_op = (lambda a, b: np.less(a, b - self.min_delta)) if op == np.less \
-            else (lambda a, b: np.greater(a, b + self.min_delta))
-        self._minimize = op == np.less
+            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "
+                             f"Received factor={factor}")
+        self.factor, self.patience, self.verbose = factor, patience, verbose
+        self.cooldown, self.min_lr = cooldown, min_lr
+        self.wait = self.cooldown_counter = 0
 
     def on_train_begin(self, logs=None):
-        self.best = np.inf if self._minimize else -np.inf
+        self.best = None
         self.wait = self.cooldown_counter = 0
+
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(K.get_value(self.model.optimizer.lr))
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"Reduce LR on plateau conditioned on metric `{self.monitor}` which "
-                          f"is not available. Available metrics are: {','.join(logs)}",
-                          RuntimeWarning, stacklevel=2)
+            warnings.warn("Learning rate reduction is conditioned on metric "
+                          f"`{self.monitor}` which is not available. Available metrics are: "
+                          f"{','.join(list(logs.keys()))}.", stacklevel=2)
             return
-        if self.cooldown_counter > 0:
+        if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
-        if self.monitor_op(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.wait = 0
-        elif self.cooldown_counter <= 0:
+        elif not self.in_cooldown():
             self.wait += 1
             if self.wait >= self.patience:
                 old = float(K.get_value(self.model.optimizer.lr))
-                if old > self.min_lr:
+                if old > np.float32(self.min_lr):
                     new = max(old * self.factor, self.min_lr)
                     K.set_value(self.model.optimizer.lr, new)
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1:05d}: ReduceLROnPlateau reducing learning "
-                              f"rate to {new}.")
+                        _print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning "
+                                   f"rate to {new}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 
@@ -242,5 +311,5 @@ class TerminateOnNaN(Callback):
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and (np.isnan(loss) or np.isinf(loss)):
-            print(f"Batch {batch}: Invalid loss, terminating training")
+            _print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

@@ -97,9 +97,9 @@ def test_cnn_with_early_stopping_checkpoint_and_load_model(capsys, tmp_path, ker
     val = numbers(line(out, "val_loss:"))
     best = int(np.argmin(val))
     assert n == len(val) < 25 and n == best + 3             # patience 2 after the best epoch
-    assert f"Epoch {n:05d}: early stopping" in out
-    assert f"Epoch {best + 1:05d}: val_loss improved" in out
-    assert f"Epoch {n:05d}: val_loss did not improve" in out
+    assert f"Epoch {n}: early stopping" in out
+    assert f"Epoch {best + 1}: val_loss improved" in out
+    assert f"Epoch {n}: val_loss did not improve" in out
     model, x_test, y_test = env["model"], env["x_test"], env["y_test"]
     probs = model.predict(x_test).astype(np.float64)
     test_loss = numbers(line(out, "Test loss"))[0]
