@@ -102,6 +102,37 @@ def sparse_xent(x, labels):
     return out
 
 
+def _xent_small(shapes, dtypes):
+    """``kernel.small(shapes, dtypes)`` of :func:`sparse_xent` (the eager lane's plan, see
+    ``dlcore_eager._lane.small_many``): for (N, C) float32/float64 logits and N int64 labels
+    (N, C > 0), ``run(x, labels)`` calls the row loop directly, without ``_xent_args``'s
+    conversions (each operand C-contiguous, else the kernel itself); the same loop, result
+    and label error as :func:`sparse_xent`.  None for any other case (the kernel runs)."""
+    (xs, ks), (xd, kd) = shapes, dtypes
+    if len(xs) != 2 or len(ks) != 1 or xs[0] != ks[0] or not xs[0] or not xs[1] or \
+            (xd is not _F32 and xd is not _F64) or kd is not _I64:
+        return None
+    n, c = xs
+    fast = xd is _F32
+    empty = np.empty
+    loop = None
+
+    def run(x, labels):
+        nonlocal loop
+        if not (x.flags.c_contiguous and labels.flags.c_contiguous):
+            return sparse_xent(x, labels)
+        if loop is None:
+            loop = _xjit().xent_rows
+        out = empty(n, xd)
+        if loop(x, labels, out, fast) >= 0:
+            _raise_label(labels, c)
+        return out
+    return run
+
+
+sparse_xent.small = _xent_small  # type: ignore[attr-defined]
+
+
 def sparse_xent_grad(g, x, labels):
     """``(softmax(x) - one_hot(labels)) g[..., None]`` over the last axis, one pass of
     exponentials per row (the vjp of :func:`sparse_xent`).
