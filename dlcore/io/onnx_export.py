@@ -446,20 +446,21 @@ def _batch_norm_train(b: _Builder, op: Op) -> None:
 
 def _lstm_step(b: _Builder, op: Op) -> None:
     """The fused LSTMCell step: ``z = (x w_ih^T + b_ih) + (h w_hh^T + b_hh)`` (MatMul,
-    Transpose, Add), then the gates as ``lstm_gates``."""
+    Transpose, Add), then the gates as ``lstm_gates``; y = [h', c', z] (the step keeps z)."""
     x, h, c, w_ih, w_hh, b_ih, b_hh = op.inputs[:7]
     zx = b.node("Add", [b.node("MatMul", [x, b.node("Transpose", [w_ih], perm=[1, 0])]), b_ih])
     zh = b.node("Add", [b.node("MatMul", [h, b.node("Transpose", [w_hh], perm=[1, 0])]), b_hh])
-    _lstm_update(b, b.node("Add", [zx, zh]), c, op.in_shapes[2][1], op.output)
+    z = b.node("Add", [zx, zh])
+    _lstm_update(b, z, c, op.in_shapes[2][1], op.output, keep_z=True)
 
 
 def _lstm_gates(b: _Builder, op: Op) -> None:
     _lstm_update(b, op.inputs[0], op.inputs[1], op.in_shapes[1][1], op.output)
 
 
-def _lstm_update(b: _Builder, z, c, hid, output) -> None:
+def _lstm_update(b: _Builder, z, c, hid, output, keep_z: bool = False) -> None:
     """PyTorch's gate order: i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);
-    c' = f c + i g;  y = [o tanh(c'), c']."""
+    c' = f c + i g;  y = [o tanh(c'), c'] (and z after them with ``keep_z``)."""
     if hid is None:
         raise NotImplementedError("ONNX export: lstm_gates with an unknown hidden size")
     part = [b.node("Slice", [z, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])])
@@ -468,7 +469,7 @@ def _lstm_update(b: _Builder, z, c, hid, output) -> None:
     g = b.node("Tanh", [part[2]])
     c2 = b.node("Add", [b.node("Mul", [f, c]), b.node("Mul", [i, g])])
     h2 = b.node("Mul", [o, b.node("Tanh", [c2])])
-    b.node("Concat", [h2, c2], output, axis=1)
+    b.node("Concat", [h2, c2, z] if keep_z else [h2, c2], output, axis=1)
 
 
 def _pads(padding, nd: int) -> list[int]:

@@ -14,7 +14,8 @@ right for any inputs, not only those of an actual forward pass)::
     gates_grad(gy, z, c):   i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);  th = tanh(f c + i g)
                             d = gy_c + gy_h o (1 - th^2)
                             [dz, dc] = [d g i(1-i), d c f(1-f), d i (1-g^2), gy_h th o(1-o), d f]
-    step_grad(g, x, h, c, W_ih, W_hh, b_ih, b_hh) = gates_grad(g, x W_ih^T + b_ih + h W_hh^T + b_hh, c)
+    step_grad(g, y, c):     y = [h', c', z] (lstm_step's output);  [dz, dc] = gates_grad(g[:, :2H], z, c)
+                            with g[:, 2H:] added to dz
     seq_grad(g, y, xw, u, h0, c0):   for t = T-1 .. 0, [h_p, c_p] = y[t-1] (h0, c0 at t = 0):
                             [dz_t, dc] = gates_grad(g[t] + [dh, dc], xw_t + h_p u, c_p);  dh = dz_t u^T
                             out = [dz_0 .. dz_{T-1}, [dh, dc, 0]]
@@ -63,19 +64,16 @@ def lstm_gates_grad_vjp(w, out, gy, z, c):
     return composite_vjp(lambda a, b, e: gates_grad(a, b, e, n), (gy, z, c), _split5(w, n))
 
 
-def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
-    return add(add(matmul(x, matrix_transpose(w_ih)), b_ih),
-               add(matmul(h, matrix_transpose(w_hh)), b_hh))
-
-
-def lstm_step_grad_vjp(w, out, g, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """vjp of ``lstm_step_grad(g, x, h, c, w_ih, w_hh, b_ih, b_hh)`` with cotangent ``w``."""
+def lstm_step_grad_vjp(w, out, g, y, c):
+    """vjp of ``lstm_step_grad(g, y, c)`` (``y = [h', c', z]``, the step's output) with
+    cotangent ``w``."""
     n = aval_of(c).shape[-1]
 
-    def fn(g, x, h, c, w_ih, w_hh, b_ih, b_hh):
-        return gates_grad(g, _step_z(x, h, w_ih, w_hh, b_ih, b_hh), c, n)
+    def fn(g, y, c):
+        dz = gates_grad(_cols(g, 0, 2 * n), _cols(y, 2 * n, 6 * n), c, n)
+        return (*(add(dz[k], _cols(g, (2 + k) * n, (3 + k) * n)) for k in range(4)), dz[4])
 
-    return composite_vjp(fn, (g, x, h, c, w_ih, w_hh, b_ih, b_hh), _split5(w, n))
+    return composite_vjp(fn, (g, y, c), _split5(w, n))
 
 
 def lstm_seq_grad_vjp(w, out, g, y, xw, u, h0, c0):

@@ -100,9 +100,18 @@ def test_lstm_seq_grad_vjp_finite_differences():
 
 def test_lstm_step_grad_vjp_finite_differences():
     rng = np.random.default_rng(5)
-    B, D, H = 2, 3, 2
-    shapes = [(B, 2 * H), (B, D), (B, H), (B, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)]
+    B, H = 2, 2
+    shapes = [(B, 6 * H), (B, 6 * H), (B, H)]        # g, y = [h', c', z], c
     _fd_check(seq.lstm_step_grad_p, [rng.standard_normal(s) for s in shapes], rng)
+
+
+def test_lstm_step_vjp_finite_differences():
+    """The step's whole output [h', c', z] (z kept for the gradient): a random cotangent on
+    the z columns too, which the gradient adds to dz."""
+    rng = np.random.default_rng(6)
+    B, D, H = 2, 3, 2
+    shapes = [(B, D), (B, H), (B, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)]
+    _fd_check(seq.lstm_step_p, [rng.standard_normal(s) for s in shapes], rng)
 
 
 def test_first_order_backward_records_nothing_for_double_backward():

@@ -130,18 +130,24 @@ def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
 
 
 def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One LSTM step (``lstm_step``): the two GEMMs, the biases and the fused gates."""
+    """One LSTM step (``lstm_step``): the two GEMMs, the biases and the fused gates; out =
+    ``[h', c', z]`` (B, 6H), z kept for the gradient."""
     z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh)
-    out = np.empty((c.shape[0], 2 * c.shape[1]), dtype=z.dtype)
-    _fwd(z, c.astype(z.dtype, copy=False), out)
+    n = c.shape[1]
+    out = np.empty((c.shape[0], 6 * n), dtype=z.dtype)
+    out[:, 2 * n:] = z
+    _fwd(z, c.astype(z.dtype, copy=False), out[:, :2 * n])
     return out
 
 
-def lstm_step_grad(g, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """``[dz, dc]`` of one LSTM step, ``z`` recomputed (two GEMMs)."""
-    z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh)
+def lstm_step_grad(g, y, c):
+    """``[dz, dc]`` of one LSTM step from its output ``y = [h', c', z]``: the fused gate
+    gradient at the saved ``z`` (no GEMM), then ``g``'s z columns added to dz."""
     n = c.shape[1]
-    out = np.empty((c.shape[0], 5 * n), dtype=z.dtype)
-    _bwd(g.astype(z.dtype, copy=False), z, c.astype(z.dtype, copy=False), out[:, :4 * n],
-         out[:, 4 * n:])
+    dt = y.dtype
+    out = np.empty((c.shape[0], 5 * n), dtype=dt)
+    dz = out[:, :4 * n]
+    g = g.astype(dt, copy=False)
+    _bwd(g[:, :2 * n], y[:, 2 * n:], c.astype(dt, copy=False), dz, out[:, 4 * n:])
+    dz += g[:, 2 * n:]
     return out

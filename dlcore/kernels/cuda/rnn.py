@@ -76,9 +76,20 @@ def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
 
 
 def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """``lstm_step`` on the device: the device matmul/add kernels, then ``lstm_gates``."""
-    return lstm_gates(_step_z(x, h, w_ih, w_hh, b_ih, b_hh), c)
+    """``lstm_step`` on the device: the device matmul/add kernels, then ``lstm_gates``; out =
+    ``[h', c', z]``."""
+    from ...ops import concatenate
+    z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh)
+    return concatenate([lstm_gates(z, c), z], 1)
 
 
-def lstm_step_grad(g, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    return lstm_gates_grad(g, _step_z(x, h, w_ih, w_hh, b_ih, b_hh), c)
+def lstm_step_grad(g, y, c):
+    """``[dz, dc]`` from the step's output ``y = [h', c', z]``: ``lstm_gates_grad`` at the
+    saved z, g's z columns added to dz (the device getitem/add/concatenate kernels)."""
+    from ...ops import add, concatenate, getitem
+    n = int(c.shape[1])
+    d = lstm_gates_grad(getitem(g, (slice(None), slice(0, 2 * n))),
+                        getitem(y, (slice(None), slice(2 * n, None))), c)
+    dz = add(getitem(d, (slice(None), slice(0, 4 * n))),
+             getitem(g, (slice(None), slice(2 * n, None))))
+    return concatenate([dz, getitem(d, (slice(None), slice(4 * n, None)))], 1)
