@@ -153,8 +153,11 @@ _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _DOT = (_F32, _F64)
 #: below this m k n a float product goes straight to ``np.dot`` (one BLAS thread): the routed
-#: GEMMs (``transposed_shape``, ``small_k_shape``) need far larger products
-TINY_MKN = 1 << 16
+#: GEMMs need larger products (``small_k_shape`` an output of SMALL_K_MIN_OUT = 1.5M elements,
+#: ``transposed_shape`` 48 x 513 x 256 = 6.3M), and 2 m k n stays under SMALL_GEMM_FLOPS (a
+#: test the tiny path makes too).  Issue 19: 2^16 -> 2^20 takes the digits MLP's products
+#: (32x64 @ 64x64: 131k) there, 3.93 -> ~3.4 us a kernel call (np.dot itself 3.36).
+TINY_MKN = 1 << 20
 #: the transposed GEMM (``_transposed``): float32, rows in TRANSPOSED_M, more than
 #: TRANSPOSED_K inner columns, at least TRANSPOSED_MIN_N output columns
 TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
