@@ -582,8 +582,7 @@ class Network(Layer):
         return json.dumps(cfg, **kwargs)
 
     # -- summary
-    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
-        print_summary(self, line_length, positions, print_fn or print)
+    summary = print_summary       # Keras 3's model.summary(line_length, ..., layer_range)
 
     def _summary_layers(self) -> list:
         return list(self.layers)

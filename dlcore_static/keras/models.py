@@ -202,24 +202,6 @@ class Sequential(Model):
                                      f"has no defined {name}.")
         return super().__getattr__(name)
 
-    def _unbuilt_summary(self, print_fn) -> None:
-        """Keras 3's summary of an unbuilt model (its layers, "?" shapes, no parameters), in
-        the Keras 2 layout the built summary uses."""
-        width = 65
-
-        def row(fields):
-            print_fn(fields[0][:28].ljust(29) + fields[1].ljust(26) + fields[2])
-        print_fn(f'Model: "{self.name}"')
-        print_fn("_" * width)
-        row(["Layer (type)", "Output Shape", "Param #"])
-        print_fn("=" * width)
-        for i, layer in enumerate(self.layers):
-            row([f"{layer.name} ({type(layer).__name__})", "?", "0 (unbuilt)"])
-            print_fn(("=" if i == len(self.layers) - 1 else "_") * width)
-        for what in ("Total", "Trainable", "Non-trainable"):
-            print_fn(f"{what} params: 0")
-        print_fn("_" * width)
-
     def _summary_layers(self) -> list:
         return self.layers
 
@@ -227,12 +209,14 @@ class Sequential(Model):
         self._build()
         return super()._known_tensors()
 
-    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
-        if self._unbuilt():
-            self._unbuilt_summary(print_fn or print)
-            return
-        self._build()
-        super().summary(line_length, positions, print_fn)
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> None:
+        """Keras 3's summary; an unbuilt model lists its layers with "?" shapes and
+        "0 (unbuilt)" parameters."""
+        if not self._unbuilt():
+            self._build()
+        super().summary(line_length, positions, print_fn, expand_nested, show_trainable,
+                        layer_range)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
         self._build_on(x)

@@ -520,9 +520,9 @@ class Model(Network):
             if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
                 layer.reset_states()
 
-    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+    def summary(self, *args, **kwargs) -> None:
         _sub.check_built(self)
-        super().summary(line_length, positions, print_fn)
+        super().summary(*args, **kwargs)
 
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """``.h5``/``.hdf5``/``.keras``: configuration, weights and training configuration in

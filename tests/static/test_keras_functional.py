@@ -331,17 +331,18 @@ def test_batch_methods_generators_and_validation():
         m.predict(np.zeros((2, 4)))
 
 
-def test_summary_as_keras_2(capsys):
+def test_summary_as_keras_3(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")            # Keras 3 narrows the table to the terminal
     m = Sequential([L.Dense(4, input_dim=3, name="d1"), L.Activation("relu", name="act"),
                     L.Dense(2, name="d2")])
     m.summary()
     out = capsys.readouterr().out.splitlines()
-    assert out[1] == "_" * 65
-    assert out[2].rstrip() == "Layer (type)                 Output Shape              Param #"
-    assert out[4].rstrip() == "d1 (Dense)                   (None, 4)                 16"
-    assert out[-4:] == ["Total params: 26", "Trainable params: 26", "Non-trainable params: 0",
-                        "_" * 65]
-    assert re.fullmatch(r"=+", out[-5])
+    assert out[0] == f'Model: "{m.name}"'
+    assert out[2] == "┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃"
+    assert out[4] == "│ d1 (Dense)                      │ (None, 4)              │            16 │"
+    assert out[-3:] == [" Total params: 26 (104.00 B)", " Trainable params: 26 (104.00 B)",
+                        " Non-trainable params: 0 (0.00 B)"]
+    assert re.fullmatch(r"└─+┴─+┴─+┘", out[-4]) and len(out[-4]) == 76
 
 
 def test_sequential_with_an_input_layer_and_keras1_model_arguments():
