@@ -412,6 +412,12 @@ UFUNC_UNARY: dict = {np.negative: "fi", np.absolute: "fi"}
 #: for bit (NaN kept; -0.0 gives the second operand, +0.0, as the expression; checked by
 #: tests/eager/test_lane_kernels.py).  relu of 4x8 float32: 3.5 -> ~1.3 us a call.
 UFUNC_UNARY_CONST: dict = {"relu": (np.maximum, 0, "fiu")}
+#: The constant is given as an array of x's shape (a read-only view of one zero-filled buffer
+#: per dtype) up to this many elements, as a 0-d array above: NumPy's maximum runs its SIMD loop
+#: only on two full operands, and a scalar loop where one is broadcast (measured, NumPy 2.4,
+#: float32, us a call, 0-d -> full: 2048 elements 1.06 -> 0.45, 16384 5.76 -> 1.51; the same at
+#: 32); larger operands take the Numba loop (65536: 22.2 0-d, 3.9 full, 2.9 the loop).
+CONST_FULL = 1 << 14
 
 
 def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = None, *,
@@ -491,19 +497,25 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
     ufunc = kern.np_fn if kern.np_fn in UFUNC_UNARY else None
     kinds = UFUNC_UNARY.get(kern.np_fn, "") if ufunc is not None else ""
     const = UFUNC_UNARY_CONST.get(kern.name)
-    consts: dict = {}                   # dtype -> the constant as a 0-d array of it
+    # dtype -> {shape: the constant as an array of that shape} (views of one read-only buffer
+    # of CONST_FULL elements; None for a dtype the constant's ufunc does not take)
+    consts: dict = {}
 
     def entry(x, **params):
         if type(x) is ndarray and x.flags.c_contiguous:
             if ufunc is not None and x.dtype.kind in kinds and x.ndim and \
                     x.size < PARALLEL_THRESHOLD and not params:
                 return ufunc(x)             # (an array: x is not 0-d)
-            if const is not None and x.ndim and x.size < PARALLEL_THRESHOLD and not params:
+            if const is not None and x.ndim and x.size <= CONST_FULL and not params:
                 d = x.dtype
-                c = consts.get(d)
-                if c is None and d.kind in const[2]:
-                    c = consts[d] = np.array(const[1], d)
-                if c is not None:
+                shapes = consts.get(d)
+                if shapes is None:
+                    shapes = consts[d] = {} if d.kind in const[2] else False
+                if shapes is not False:
+                    s = x.shape
+                    c = shapes.get(s)
+                    if c is None:
+                        c = _const_like(shapes, s, d, const[1])
                     return const[0](x, c)   # (an array: x is not 0-d)
             out = empty(x.shape, x.dtype if same_dtype else kern.out_dtype((x,), params))
             n = out.size
@@ -520,6 +532,21 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
         return kern._call((x,), params)
 
     return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")
+
+
+def _const_like(shapes: dict, shape: tuple, dtype, value):
+    """The constant ``value`` as a read-only array of ``shape`` and ``dtype`` (at most
+    CONST_FULL elements): a view of the zero-filled buffer ``shapes`` keeps under the key None,
+    stored in ``shapes`` under ``shape`` (at most 256 shapes: cleared past that)."""
+    buf = shapes.get(None)
+    if buf is None:
+        buf = np.full(CONST_FULL, value, dtype)
+        buf.setflags(write=False)
+    if len(shapes) > 256:
+        shapes.clear()
+    shapes[None] = buf
+    c = shapes[shape] = buf[:math.prod(shape)].reshape(shape)
+    return c
 
 
 def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Callable:
