@@ -24,9 +24,10 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
-from dlcore.autodiff import reverse_pass
+from dlcore.autodiff import _check, reverse_pass
 from dlcore.kernels.cpu import indexing as _cpu_indexing
 from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
@@ -217,6 +218,20 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
         return
     ob = old._buf
     gb = g._buf if isinstance(g, Tensor) else g
+    if type(ob) is _ndarray and type(gb) is _ndarray and gb.dtype is ob.dtype and \
+            (gb.dtype is _F32 or gb.dtype is _F64) and gb.shape == ob.shape and \
+            ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
+        # the common case of both branches below (add's rule holds: one shape, one float
+        # dtype): what the add kernel's ``into`` runs below its parallel threshold, or NumPy's
+        # add into .grad for other layouts, without their tests (NumPy reads overlapping
+        # operands as copies: the same values as the computed-then-copied path)
+        token = _quiet(_IGNORE)
+        try:
+            np.add(ob, gb, out=ob)
+        finally:
+            _loud(token)
+        old._version[0] += 1
+        return
     if type(ob) is _ndarray and type(gb) is _ndarray and ob.dtype not in _HALF:
         check_rule(_add_p, (ob, gb), {})
         if _add_into(ob, ob, gb):
@@ -368,16 +383,144 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
     try:            # both switches inside: a KeyboardInterrupt at suspend()'s call left grad
         STATE.enabled = False            # mode off for the rest of the program
         _autocast.suspend()              # backward ops keep their forward ops' dtypes
-        res = reverse_pass(roots, raw_seeds, parents=_parents,
-                           vjp=_checked_vjp(vjp, _name_of), add=add,
-                           wanted=wanted, name_of=_name_of,
-                           on_grad=_on_grad(accumulate, False, as_tensor, _unwrap))
+        checked = _checked_vjp(vjp, _name_of)
+        on_grad = _on_grad(accumulate, False, as_tensor, _unwrap)
+        if wanted is None and accumulate and checked is vjp:
+            # backward() of every leaf, anomaly mode off: reverse_pass's loop with its
+            # callbacks' common cases inline (_buffer_pass)
+            res = _buffer_pass(roots, raw_seeds, retain, vjp, add, on_grad, as_tensor)
+        else:
+            res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=checked, add=add,
+                               wanted=wanted, name_of=_name_of, on_grad=on_grad)
     finally:
         STATE.enabled = prev
         _autocast.resume(depth)
     if accumulate:                       # backward(): the results are not used
         return res
     return {k: as_tensor(g) for k, g in res.items()}
+
+
+def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
+    """``reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=add, on_grad=on_grad)`` for
+    ``backward()`` without ``inputs`` (every leaf wanted) on buffers: the same nodes visited in
+    the same order, the same sums in the same order and the same checks, with the common case
+    of each callback written inline: a primitive's node on float32/float64 CPU buffers with no
+    hooks, ``retain_grad`` or in-place change (``vjp``'s first branch), a leaf without hooks
+    (``on_grad``'s); anything else calls the callback itself.  It returns nothing (``backward``
+    uses no result).
+
+    The sort is reverse_pass's depth-first one (``autodiff._sort``), keyed by the nodes
+    themselves (their identity), with each node's usefulness (a leaf, or a useful parent)
+    decided as it is emitted: a node from which no leaf is reachable is left out of the order,
+    and when none is (nearly always) the loop skips the test per input."""
+    order: list = []
+    useful: set = set()
+    seen: set = set()
+    dropped = False
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, it = stack[-1]
+            for p in it:
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    stack.append((p, iter(p.parents)))
+                    break
+            else:
+                stack.pop()
+                ps = node.parents
+                if ps:
+                    for p in ps:
+                        if p is not None and p in useful:
+                            break
+                    else:
+                        dropped = True       # no leaf above it: never visited
+                        continue
+                useful.add(node)
+                order.append(node)
+
+    grads: dict = {}
+    for r, s in zip(roots, seeds):
+        if s is None or r not in useful:
+            continue
+        grads[r] = s if r not in grads else add(grads[r], s)
+
+    pop = grads.pop
+    for node in reversed(order):
+        g = pop(node, None)
+        if g is None:                    # no cotangent reached it
+            continue
+        cls = type(node)
+        if cls is LeafNode:
+            t = node.tensor
+            if type(g) is _ndarray and not t._hooks:
+                _accumulate(t, g, False, as_tensor)
+            else:
+                on_grad(node, g)
+            continue
+        ps = node.parents
+        in_grads = None
+        if cls is Node or isinstance(node, Node):
+            if type(g) is not _ndarray or node.hooks or node.retain is not None:
+                g = on_grad(node, g)
+            if not ps:
+                continue
+            ins = node.inputs
+            out = node.out_buf
+            if ins is not None and type(g) is _ndarray and type(out) is _ndarray and \
+                    node.out_version[0] == node.out_ver0:
+                # vjp's common case: every buffer float32/float64 on the CPU, none changed in
+                # place since it was saved (vjp itself raises PyTorch's error for those)
+                d = out.dtype
+                if (d is _F32 or d is _F64) and node.prim is not _getitem_p:
+                    bufs = []
+                    for t, v in zip(ins, node.versions):
+                        b = t._buf
+                        if t._version[0] != v or type(b) is not _ndarray:
+                            break
+                        d = b.dtype
+                        if d is not _F32 and d is not _F64:
+                            break
+                        bufs.append(b)
+                    else:
+                        params = node.params
+                        in_grads = node.prim.vjp(g, out, *bufs, **params) if params else \
+                            node.prim.vjp(g, out, *bufs)
+                        if not retain:
+                            node.inputs = None
+                            node.out_buf = None
+        else:
+            g = on_grad(node, g)
+            if not ps:
+                continue
+        if in_grads is None:
+            in_grads = vjp(node, g)
+        if len(in_grads) != len(ps):
+            raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
+                                 f"{len(ps)} inputs")
+        for p, pg in zip(ps, in_grads):
+            if pg is None or p is None or (dropped and p not in useful):
+                continue
+            if type(pg) is not _ndarray:
+                if callable(pg):
+                    pg = pg()       # a thunk: computed only because this input needs it
+                    if pg is None:
+                        continue
+                if type(pg) is not _ndarray:
+                    _check(p, pg, node, _name_of)
+            if type(pg) is _ndarray:    # (reverse_pass's check of a tape node's shape, inline)
+                shape = p.shape
+                if type(shape) is not tuple or shape != pg.shape or \
+                        (p.dtype is not pg.dtype and p.dtype != pg.dtype):
+                    _check(p, pg, node, _name_of)
+            if p in grads:
+                grads[p] = add(grads[p], pg)
+            else:
+                grads[p] = pg
+    return {}
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
