@@ -29,7 +29,16 @@ from dlcore.ops.shape import transpose_p as _TRANSPOSE
 from dlcore.registry import AVal, Primitive
 
 from . import dtypes as _dtypes
-from .graph import Graph, Operation, Tensor, _user_location, get_default_graph, new_op, setup_op
+from .graph import (
+    NO_CONTROL_INPUTS,
+    Graph,
+    Operation,
+    Tensor,
+    _check_visible,
+    _user_location,
+    get_default_graph,
+    new_op,
+)
 
 # TensorFlow's op type names for the core's primitives (used for node names and errors).
 
@@ -94,7 +103,9 @@ class StaticFrontend:
             shared = _SHARED.__dict__.get("nodes")
             if shared is not None and not graph._control_stack:
                 return _shared_transpose(shared, graph, inputs[0], params)
-        op_type = type_name(prim)
+        hit = _TYPE_NAMES.get(prim)         # type_name(prim), its common case inline
+        op_type = hit[1] if hit is not None and hit[0] == prim.options.get("tf_type") else \
+            type_name(prim)
         name = graph.unique_name(op_type)
         key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
         out = _RULE_OUTPUTS.get(key) if key is not None else None
@@ -104,15 +115,47 @@ class StaticFrontend:
                 if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
                     _RULE_OUTPUTS.clear()
                 _RULE_OUTPUTS[key] = out
-        # The location walk starts at bind's caller: this method is called only by
-        # dlcore.registry.bind, so neither frame can be the user's, and not materialising
-        # them is most of a walk's cost (issue 19).
+        # setup_op(new_op(Operation), graph, op_type, name, inputs, (out,), prim, params, None,
+        # location) written out (a call less per node, issue 19).  The location walk starts
+        # at bind's caller: this method is called only by dlcore.registry.bind, so neither
+        # frame can be the user's, and not materialising them is most of a walk's cost.
+        if graph._finalized:
+            graph._check_not_finalized()
         op = new_op(Operation)
-        setup_op(op, graph, op_type, name, inputs, (out,), prim, params, None,
-                 _user_location(3))
+        op.graph = graph
+        op.type = op_type
+        op.name = name
+        op.prim = prim
+        ins: tuple = inputs if type(inputs) is tuple else tuple(inputs)
+        op.inputs = ins
+        op.params = params                  # (bind's own **params dict)
+        op.attrs = {}
+        op._defined_at = _user_location(3)
+        stack = graph._device_stack
+        op.device = stack[-1] if stack else None
+        stack = graph._ctx_stack
+        ctx = stack[-1] if stack else None
+        op._ctx = ctx
+        for t in ins:
+            top = t.op
+            if top.graph is not graph:
+                raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
+                                 f"'{name}' being created.")
+            if top._ctx is not ctx:
+                _check_visible(t, ctx, name)
+        op.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
+            if graph._control_stack else NO_CONTROL_INPUTS
+        t = new_op(Tensor)
+        t.op = op
+        t.value_index = 0
+        t.aval = out
+        op.outputs = [t]
+        op._id = len(graph._ops)
+        graph._ops.append(op)
+        graph._ops_by_name[name] = op
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
-        return op.outputs[0]
+        return t
 
 
 # Transposes shared within one ``tf.gradients`` call (``share_transposes``): the matmul vjp

@@ -32,6 +32,8 @@ from dlcore.ops.indexing import getitem_p, slice_scatter
 from dlcore.registry import AVal
 
 from . import _gc_pause
+from . import custom_gradient as _cg
+from .custom_gradient import ATTR as _ATTR
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
 from .frontend import constant, share_transposes, to_tensor
 from .graph import (
@@ -65,7 +67,7 @@ def op_vjp(t: Tensor, g):
     op = t.op
     if type(g) is RowSlices:
         g = g.dense()
-    if has_override(op):
+    if _ATTR in op.attrs or op.type in _cg._NOT_DIFFERENTIABLE:     # has_override(op)
         return _unfixed(override_vjp, t, g)
     prim = op.prim
     if prim is not None:
@@ -116,6 +118,10 @@ def _unfixed_all(res):
                  else r for r in res)
 
 
+# dtype -> can a gradient flow through a tensor of it (``_is_float``): backprop's test, by dtype
+_FLOWS: dict = {}
+
+
 def _is_float(t) -> bool:
     """Can a gradient flow through ``t``: floating, or complex (a complex intermediate between
     real tensors, e.g. an FFT's output, carries one in PyTorch's convention)."""
@@ -125,8 +131,16 @@ def _is_float(t) -> bool:
 def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
     """reverse_pass over graph tensors; integer tensors are constants."""
     def parents(t):                 # (reverse_pass's ``stop``, without its extra call)
-        if not _is_float(t) or (stop is not None and stop(t)):
+        d = t.aval.dtype
+        flows = _FLOWS.get(d)       # _is_float(t), by dtype
+        if flows is None:
+            flows = _FLOWS[d] = is_floating(d) or d.kind == "c"
+        if not flows or (stop is not None and stop(t)):
             return ()
+        op = t.op                   # op_parents(t), its common case inline (issue 19)
+        prim = op.prim
+        if prim is not None and _ATTR not in op.attrs and op.type not in _cg._NOT_DIFFERENTIABLE:
+            return op.inputs if prim.differentiable else ()
         return op_parents(t)
     res = reverse_pass(ys, seeds, parents=parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
                        name_of=lambda t: f"node '{t.op.name}'", add_n=add_n)
