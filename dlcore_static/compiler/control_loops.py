@@ -149,16 +149,68 @@ class Prologue:
             self.as_is = [bool(cs) and all(op.prim is not None and op.prim.name == "matmul"
                                            for op in cs)
                           for cs in (t.consumers() for t in frontier)]
+            # ... unless a loop of several iterations reads it as the right operand (``g @
+            # W^T``) and the BLAS packs a transposed right operand slowly (``copy_b``)
+            self.as_b = [keep and all(op.inputs[1] is t and op.inputs[0] is not t
+                                      for op in t.consumers())
+                         for keep, t in zip(self.as_is, frontier)]
 
-    def __call__(self, args: list) -> list:
+    def __call__(self, args: list, copy_b: bool = False) -> list:
+        """The invariants for ``args``; ``copy_b``: those read only as a matmul's right
+        operand C-contiguous too (see ``transposed_b_slow``)."""
         if self.spec is None:
             return []
+        keeps = self.as_is if not copy_b else \
+            [keep and not b for keep, b in zip(self.as_is, self.as_b)]
         if self.direct is not None:
             return [args[i].T if keep or args[i].T.flags.c_contiguous else
-                    np.ascontiguousarray(args[i].T) for i, keep in zip(self.direct, self.as_is)]
+                    np.ascontiguousarray(args[i].T) for i, keep in zip(self.direct, keeps)]
         fn = self.spec.get(_key(args), args)[0]
         return [v if keep or type(v) is not np.ndarray or v.flags.c_contiguous
-                else np.ascontiguousarray(v) for v, keep in zip(fn(*args), self.as_is)]
+                else np.ascontiguousarray(v) for v, keep in zip(fn(*args), keeps)]
+
+
+#: OpenBLAS cores (``openblas_get_corename``, lower case) whose float32 GEMM is slower with
+#: a transposed right operand (``a @ w.T``, a gradient body's ``g @ W^T``) than with a
+#: C-contiguous one: their AVX-512 kernels.  OpenBLAS 0.3.31, 1 thread, CPU time, us, NN
+#: against NT: SkylakeX 64x128x128 11.5 vs 15.9, 64x256x128 22.1 vs 31.0, 128x256x128 42.6
+#: vs 49.9; Haswell (``OPENBLAS_CORETYPE=Haswell``) 20.0 vs 20.1, 39.0 vs 39.0, 75.6 vs 75.5.
+SLOW_TRANSPOSED_B = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
+#: a WhileGrad of at least this many iterations makes such an invariant C-contiguous once
+#: (a (128, 128) transposed copy: 6.5-6.8 us, against about 4 us saved per iteration)
+COPY_B_MIN_ITERATIONS = 2
+_CORE: list = []
+
+
+def transposed_b_slow() -> bool:
+    """Whether NumPy's OpenBLAS runs a core of ``SLOW_TRANSPOSED_B`` (asked once; False
+    when it cannot be asked: another BLAS, no ``/proc``)."""
+    if not _CORE:
+        _CORE.append(_openblas_core() in SLOW_TRANSPOSED_B)
+    return _CORE[0]
+
+
+def _openblas_core() -> str:
+    import ctypes
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f
+                           if "openblas" in line.lower() and ".so" in line})
+    except OSError:
+        return ""
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for sym in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                    "openblas_get_corename64_", "openblas_get_corename"):
+            fn = getattr(lib, sym, None)
+            if fn is not None:
+                fn.restype = ctypes.c_char_p
+                name = fn()
+                return name.decode().lower() if name else ""
+    return ""
 
 
 # ============================================================================ drivers
@@ -509,7 +561,8 @@ def while_grad_executor(op: Operation, session, device, passes):
                                                 enumerate(where) if how == "mm"}
         try:
             tail = contiguous(cap_vals + list(args[n + ncap + nfv:]))
-            tail += prologue(tail)
+            tail += prologue(tail, len(history) >= COPY_B_MIN_ITERATIONS and
+                             transposed_b_slow())
             got = None
             if type(history) is UniformHistory and history:
                 got = driven(history, consume, seeds, gcaps, tail)

@@ -473,7 +473,11 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         walk_inputs(n)
     spare = MAX_SEGMENT_ARGS - len(args) - sum(len(inplace[n]) for n in nodes if n in inplace)
     read_inside = {v for n in nodes for v in _reads(n)}
-    if len(nodes) > 1:          # (see _loop_outputs: measured slower inside a larger segment)
+    # (see _loop_outputs: measured slower inside a larger segment; nodes of rank-0 values
+    # only, a loop body's counter and predicate, do not count: the body ``h = tanh(h @ w)``
+    # of a counted while_loop then fills the glue's array rather than boxing a new one, once
+    # per iteration)
+    if sum(1 for n in nodes if any(a.shape != () for a in n.avals)) > 1:
         spare = 0
     for n in nodes:
         if n in inplace:
