@@ -144,11 +144,14 @@ def getitem(x, idx) -> Tensor:
     """``x[idx]`` with ints, slices, None and Ellipsis, and scalar integer tensors (``x[i]``
     in a ``while_loop`` body: TensorFlow's strided slice with a computed begin), which pick
     along their axis as ``tf.gather`` does, negative values counting from the end."""
-    t = _args(x)[0]
-    items = idx if isinstance(idx, tuple) else (idx,)
-    if not any(isinstance(i, Tensor) for i in items):
+    t = x if type(x) is Tensor else _args(x)[0]
+    if type(idx) is slice or type(idx) is int:      # x[a:b], x[i]: no tensor index (issue 19)
         return _ops.getitem(t, idx)
-    return _tensor_getitem(t, items)
+    items = idx if isinstance(idx, tuple) else (idx,)
+    for i in items:
+        if isinstance(i, Tensor):
+            return _tensor_getitem(t, items)
+    return _ops.getitem(t, idx)
 
 
 def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:

@@ -57,6 +57,9 @@ def add_n(inputs, name=None):
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
+    if not transpose_a and not transpose_b:
+        return _named(_ops.matmul, name, a, b)      # (no closure made per call, issue 19)
+
     def matmul(x, y):
         if transpose_a:
             x = _ops.matrix_transpose(x)

@@ -306,8 +306,9 @@ class Session:
             mapper = FetchMapper(self.graph, fetches)
             leaves = mapper.leaves
         for t, v in zip(fed, vals):
-            # shape=None (unknown rank) takes any array: see frontend.StaticFrontend.apply
-            if not t.shape.is_compatible_with(v.shape):
+            # shape=None (unknown rank) takes any array: see frontend.StaticFrontend.apply;
+            # a value of the tensor's very (known) shape is compatible (no TensorShape built)
+            if t.aval.shape != v.shape and not t.shape.is_compatible_with(v.shape):
                 raise ValueError(f"Cannot feed value of shape {v.shape!r} for Tensor "
                                  f"{t.name!r}, which has shape {str(t.shape)!r}")
             if t.op.attrs.get("unfeedable") or _in_loop_body(t.op):
