@@ -7,17 +7,12 @@ callers)."""
 from __future__ import annotations
 
 from dlcore import ops as _ops
-from dlcore.dtypes import is_inexact
-from dlcore.registry import AVal
+from dlcore.ops.stacking import stack_p as _stack_p
 
-from ._dispatch import _HALF
-from ._graph import Node, leaf_node
-from ._lane import JOINS, _PLANS, _keep, _ndarray, _node_many, small_many
-from ._state import STATE
-from .tensor import Tensor, _make
+from ._lane import JOINS, _ndarray, small_many
+from .tensor import Tensor
 
 _concatenate_p = _ops.shape.concatenate_p
-_reshape_p = _ops.shape.reshape_p
 
 
 def _tensors_dim(args, kw):
@@ -73,123 +68,22 @@ def _cat_parse(args, kw):
     return small_many(_concatenate_p, ts, bufs, dim, _cat_params)
 
 
-_expand_dims_p = _ops.shape.expand_dims_p
-_STACK = "stack"
+def _stack_params(bufs, dim) -> dict | None:
+    nd = bufs[0].ndim + 1
+    if not -nd <= dim < nd:
+        return None
+    return {"axis": dim % nd}
 
 
 def _stack_parse(args, kw):
-    """``torch.stack(tensors, dim)`` of CPU tensors of one shape and dtype object: the general
-    entry's ``concatenate`` of one ``expand_dims`` per tensor, planned once per (shapes,
-    dtype, dim) in the lane's table (both rules checked on the plan's avals) and run as the
-    concatenate kernel's small form on the buffers themselves, the result then viewed with
-    the new axis (concatenating along ``dim`` and splitting that axis into (n, size) is the
-    stack; the last new axis: each buffer viewed first; the first: the small form of size-1
-    blocks along axis 0 takes the buffers as they are and makes the stack itself).  Tape: the
-    general entry's nodes (an expand_dims node per tensor requiring grad, sharing its version
-    counter, and the concatenate node named StackBackward0 over them); the views only that
-    node holds are not registered for rebasing.  (Was ``_shape_ops._fast_stack``.)"""
+    """``torch.stack(tensors, dim)`` of CPU tensors of one dtype object: the ``stack``
+    primitive through ``small_many`` (its plan checks the rule: one shape), one node
+    (StackBackward0, its parents the tensors' nodes, as PyTorch's)."""
     a = _tensors_dim(args, kw)
     if a is None:
         return None
     ts, bufs, dim = a
-    kernel = _concatenate_p.kernels["cpu"]
-    if len(bufs) == 2:                          # (most calls: no loop)
-        b0, b1 = bufs
-        k: tuple = (_STACK, kernel, dim, b0.dtype, b0.shape, b1.shape)
-    else:
-        sig: list = [_STACK, kernel, dim, bufs[0].dtype]
-        for b in bufs:
-            sig.append(b.shape)
-        k = tuple(sig)
-    plan = _PLANS.get(k, False)
-    if plan is False:
-        plan = _stack_plan(kernel, bufs, dim, k)
-    if plan is None:
-        return None
-    run, full, view, mode, cparams, grad = plan
-    if mode == 0:
-        out = run(*bufs)
-    elif mode == 1:
-        out = run(*bufs).reshape(full)
-    else:
-        out = run(*[b.reshape(view) for b in bufs])
-    if grad and STATE.enabled:
-        for t in ts:
-            if t._rg:
-                return _stack_node(ts, out, view, cparams, mode)
-    return _make(out)
-
-
-def _stack_node(ts, out, view, cparams, mode):
-    """``out`` with its tape over ``ts``: before the last axis (mode 0, 1) the concatenate
-    node over the tensors themselves and a reshape node splitting its axis (two nodes for any
-    number of tensors; 4.7 -> 3.x us two 4x8 tensors); along the last axis the general
-    entry's (an expand_dims node per tensor, the concatenate node over them); the last node
-    named StackBackward0, its edges the tensors' nodes."""
-    if mode != 2:
-        d = cparams["axis"]
-        shape = out.shape
-        cat = _node_many(_concatenate_p, cparams, ts, out.reshape(shape[:d] + (-1,) +
-                                                                  shape[d + 2:]))
-        version = [0]                           # (its own counter: the stack is no view)
-        node = Node(_reshape_p, {"shape": shape}, (cat._node,), (cat,), (0,), out, version)
-        node.label = "StackBackward0"
-        node.edges = cat._node.parents
-        return _make(out, version, node)
-    eparams = {"axes": (cparams["axis"],)}
-    views: list = []
-    parents: list = []
-    edges: list = []
-    for t in ts:
-        c = t._buf.reshape(view)
-        version = t._version
-        if t._rg:
-            p = t._node or leaf_node(t)
-            en = Node(_expand_dims_p, eparams, (p,), (t,), (version[0],), c, version)
-            views.append(_make(c, version, en))
-            parents.append(en)
-        else:
-            p = None
-            views.append(_make(c, version))
-            parents.append(None)
-        edges.append(p)
-    version = [0]
-    node = Node(_concatenate_p, cparams, tuple(parents), tuple(views),
-                tuple([t._version[0] for t in ts]), out, version)
-    node.label = "StackBackward0"
-    node.edges = tuple(edges)
-    return _make(out, version, node)
-
-
-def _stack_plan(kernel, bufs, dim, k):
-    """``(run, full shape, expand_dims's view shape, mode: 0 run on the buffers makes the
-    stack, 1 its result is viewed as the stack, 2 run takes the views, concatenate's params,
-    grad)``; None where the lane does not take the call (the general entry raises its
-    errors)."""
-    b = bufs[0]
-    shape, dtype = b.shape, b.dtype
-    nd = len(shape) + 1
-    small = getattr(kernel, "small", None)
-    if dtype in _HALF or small is None or not -nd <= dim < nd:
-        return None
-    for c in bufs:
-        if c.shape != shape:
-            return None
-    d = dim % nd
-    n = len(bufs)
-    try:
-        e = _expand_dims_p.abstract_eval(AVal(shape, dtype), axes=(d,))
-        aval = _concatenate_p.abstract_eval(*[e] * n, axis=d)
-    except Exception:  # noqa: BLE001 - the general path raises its own error
-        return None
-    mode = 2 if d == nd - 1 else 1
-    run = small([e.shape if mode == 2 else shape] * n, [dtype] * n, axis=d)
-    if d == 0:
-        run0 = small([e.shape] * n, [dtype] * n, axis=0)
-        if getattr(run0, "rows", False):    # (the size-1 blocks' form: o[i] = x)
-            run, mode = run0, 0
-    plan = (run, aval.shape, e.shape, mode, {"axis": d}, is_inexact(dtype))
-    return _keep(k, plan)
+    return small_many(_stack_p, ts, bufs, dim, _stack_params)
 
 
 JOINS.update(cat=_cat_parse, concat=_cat_parse, concatenate=_cat_parse, stack=_stack_parse)

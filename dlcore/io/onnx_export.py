@@ -261,6 +261,9 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("Transpose", ins[:1], out, perm=list(p["perm"]))
     elif name == "concatenate":
         b.node("Concat", ins, out, axis=int(p["axis"]))
+    elif name == "stack":                        # each input unsqueezed, then one Concat
+        axis = int(p["axis"])
+        b.node("Concat", [b.node("Unsqueeze", [x], axes=[axis]) for x in ins], out, axis=axis)
     elif name == "expand_dims":
         b.node("Unsqueeze", ins[:1], out, axes=list(p["axes"]))
     elif name == "squeeze":

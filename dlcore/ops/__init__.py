@@ -9,6 +9,7 @@ rule, vjp, kernels) lives in the module of its family:
     reduce.py       sum, max, min, argmax
     linalg.py       matmul
     shape.py        transpose, reshape, expand_dims, squeeze, concatenate
+    stacking.py     stack (one primitive: one node, one kernel, a vjp that slices g)
     indexing.py     getitem, slice_scatter, index_update, one_hot
     gather.py       take, scatter_add (integer-array indexing along axis 0)
     accumulate.py   add_n (TF's AddN: tf.gradients sums a value's cotangents with it)

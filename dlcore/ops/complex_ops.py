@@ -44,7 +44,7 @@ from .elementwise import add, div, equal, mul, neg, where, zeros_like
 COMPLEX_PRIMITIVES = (
     "add", "sub", "mul", "div", "neg", "exp", "matmul", "sum", "sum_to", "equal", "not_equal",
     "broadcast_to", "broadcast_like", "reshape", "reshape_like", "transpose", "expand_dims",
-    "squeeze", "getitem", "concatenate", "concat_part", "where", "cast", "full_like",
+    "squeeze", "getitem", "concatenate", "concat_part", "stack", "where", "cast", "full_like",
     "identity", "stop_gradient", "slice_scatter", "index_update", "take", "cumsum",
 )
 

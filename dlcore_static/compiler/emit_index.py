@@ -2,7 +2,7 @@
 
 These are what a recurrent loop body is made of besides matmuls and elementwise maths:
 ``take`` (reading step ``t`` of the inputs), ``scatter_add`` (writing step ``t`` of the
-outputs, and the gradient of ``take``), ``concatenate`` (``[x, h]`` of a cell),
+outputs, and the gradient of ``take``), ``concatenate`` (``[x, h]`` of a cell), ``stack``,
 ``getitem`` (the gates' slices) and ``slice_scatter`` (their gradient).  With them a loop body
 compiles into a few segments around its matmuls instead of one Python call per op.
 
@@ -48,8 +48,8 @@ def _copy_loops(dst: str, dst_index: list[str], src: str, src_shape: tuple) -> l
 
 
 class IndexEmitter:
-    """``prim_take``, ``prim_scatter_add``, ``prim_concatenate``, ``prim_getitem``,
-    ``prim_slice_scatter`` (see the module docstring)."""
+    """``prim_take``, ``prim_scatter_add``, ``prim_concatenate``, ``prim_stack``,
+    ``prim_getitem``, ``prim_slice_scatter`` (see the module docstring)."""
 
     if TYPE_CHECKING:          # what the Emitter this mixes into provides (emit_numba.py)
         names: dict
@@ -166,6 +166,25 @@ class IndexEmitter:
             dst = [f"i{k}" if k != axis else f"i{k} + {start}" for k in range(len(shape))]
             lines += _copy_loops(out, dst, self.name(x), xs)
             start += xs[axis]
+        return lines
+
+    def prim_stack(self, n: Node) -> list[str]:
+        """Each input copied into its index along the new axis (a 0-d input, a plain scalar
+        here, written as one element)."""
+        axis = int(n.params["axis"])
+        shape = tuple(n.avals[0].shape)
+        out = self.fresh("st")
+        self.names[n.out()] = out
+        dt = loops.np_type(n.avals[0].dtype)
+        lines = [f"{out} = np.empty({_shape_text(shape)}, {dt})"]
+        for j, x in enumerate(n.inputs):
+            xs = tuple(int(d) for d in x.aval.shape)
+            if not xs:
+                lines.append(f"{out}[{j}] = {self.name(x)}")
+                continue
+            dst = [f"i{k}" for k in range(axis)] + [str(j)] + \
+                [f"i{k}" for k in range(axis, len(xs))]
+            lines += _copy_loops(out, dst, self.name(x), xs)
         return lines
 
     def _numpy_index(self, idx: tuple, shape: tuple) -> str:

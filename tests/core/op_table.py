@@ -251,8 +251,10 @@ ROWS: list[OpRow] = [
           lambda a, b: np.concatenate([a, b], 1), (((3, 2), (3, 4)),), ("real", "real"),
           (0, 1)),
     OpRow("stack", "stack", lambda a, b: ops.stack([a, b], 0), lambda a, b: np.stack([a, b]),
-          (((3, 2), (3, 2)),), ("real", "real"), (0, 1),
-          primitives=("concatenate", "expand_dims")),
+          (((3, 2), (3, 2)),), ("real", "real"), (0, 1)),
+    OpRow("stack[axis=-1,3]", "stack", lambda a, b, c: ops.stack([a, b, c], -1),
+          lambda a, b, c: np.stack([a, b, c], -1), (((3, 2), (3, 2), (3, 2)),),
+          ("real", "real", "real"), (0, 1, 2)),
     # --------------------------------------------------------------- indexing
     OpRow("getitem", "getitem", lambda x: ops.getitem(x, (slice(1, 3), 0)),
           lambda x: x[1:3, 0], (((4, 3),), ((4, 3, 2),)), ("real",), (0,)),

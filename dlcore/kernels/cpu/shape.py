@@ -165,6 +165,49 @@ def _concatenate_small(shapes, dtypes, *, axis):
 concatenate.small = _concatenate_small  # type: ignore[attr-defined]
 
 
+def stack(*xs, axis):
+    """y = the xs joined along a new axis ``axis``: y[..., i, ...] = xs[i] (one copy each)."""
+    x0 = xs[0]
+    out = np.empty(x0.shape[:axis] + (len(xs),) + x0.shape[axis:], x0.dtype)
+    lead = (slice(None),) * axis
+    for i, x in enumerate(xs):
+        out[lead + (i,)] = x
+    return out
+
+
+def _stack_small(shapes, dtypes, *, axis):
+    """The eager lane's plan (``dlcore_eager._lane_joins``): the output allocated and each
+    block written at its index, the indices worked out once (two 1x32 blocks along axis 0:
+    about 0.45 us, ``np.stack`` 2.3 us).  None (the kernel itself) for one tensor (the
+    one-tensor lane's call: a shape and a dtype) and for mixed dtypes."""
+    if type(shapes) is tuple or any(d != dtypes[0] for d in dtypes):
+        return None
+    shape = tuple(shapes[0])
+    full = shape[:axis] + (len(shapes),) + shape[axis:]
+    dtype, empty = dtypes[0], np.empty
+    if len(shapes) == 2:
+        i0, i1 = ((0, 1) if axis == 0 else
+                  tuple((slice(None),) * axis + (i,) for i in range(2)))
+
+        def run2(a, b):
+            o = empty(full, dtype)
+            o[i0] = a
+            o[i1] = b
+            return o
+        return run2
+    idx = [(slice(None),) * axis + (i,) for i in range(len(shapes))]
+
+    def run(*xs):
+        o = empty(full, dtype)
+        for i, x in zip(idx, xs):
+            o[i] = x
+        return o
+    return run
+
+
+stack.small = _stack_small  # type: ignore[attr-defined]
+
+
 def concat_part(g, *xs, axis, index):
     """y = g[..., start:start + n, ...] along axis: start = the sizes of xs[:index], n =
     the size of xs[index] (a view)."""

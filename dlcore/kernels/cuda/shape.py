@@ -131,3 +131,11 @@ def concatenate(*xs, axis):
                                   S.c_strides(shape), shape)
             start += shape[axis]
     return S.view_as(out, out_shape)
+
+
+def stack(*xs, axis):
+    """The inputs viewed with the new axis (zero-copy reshapes of contiguous buffers), then
+    one strided copy each into the output (``concatenate``)."""
+    shape = tuple(xs[0].shape)
+    view = shape[:axis] + (1,) + shape[axis:]
+    return concatenate(*[reshape(x, shape=view) for x in xs], axis=axis)
