@@ -31,6 +31,7 @@ from dlcore import dtypes as _dt
 from dlcore.device import Device, to_device
 from dlcore.dtypes import is_floating, is_inexact
 from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu.elementwise import row_op as _row_op
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
 from dlcore.registry import check_rule, scalar_buffer
 
@@ -243,7 +244,7 @@ def _small_ufunc(prim, kernel):
         # primitive, an inexact output, which for these ufuncs has the operands' dtype)
         grad = tuple(d for d in dtypes if prim.differentiable and is_inexact(d) and
                      prim.kind != "compare")
-        small = (ufunc, dtypes, grad)
+        small = (ufunc, dtypes, grad, _row_op(ufunc))
     _SMALL[kernel] = small
     return small
 
@@ -269,17 +270,22 @@ def small_binary(prim, a, b, ba, bb):
     if da not in cache:
         check_rule(prim, (ba, bb), {})
         cache[da] = True                    # (see check_rule: dtype accepted)
-    try:
-        token = _quiet(_IGNORE)
+    rows = small[3]
+    if rows is not None and bb.ndim == 1 and ba.ndim == 2 and (da is _F32 or da is _F64) and \
+            ba.shape[1] == bb.shape[0] and ba.flags.c_contiguous and bb.flags.c_contiguous:
+        out = rows(ba, bb)                  # (a bias add: the kernel entry's row loop)
+    else:
         try:
-            out = small[0](ba, bb)
-        finally:
-            _loud(token)
-    except ValueError:
-        check_rule(prim, (ba, bb), {})      # its ShapeError
-        raise
-    if type(out) is not _ndarray:           # (0-d operands: a NumPy scalar)
-        out = _asarray(out)
+            token = _quiet(_IGNORE)
+            try:
+                out = small[0](ba, bb)
+            finally:
+                _loud(token)
+        except ValueError:
+            check_rule(prim, (ba, bb), {})      # its ShapeError
+            raise
+        if type(out) is not _ndarray:           # (0-d operands: a NumPy scalar)
+            out = _asarray(out)
     if a._rg or b._rg:
         if da in small[2] and STATE.enabled:
             # _finish's node for two tensors, spelled out

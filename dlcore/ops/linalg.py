@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
+from ..kernels.cpu import jit_module as _jit_module
 from ..kernels.cpu import linalg as _cpu
 from ..kernels.cuda import linalg as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -106,8 +107,19 @@ def _addmm_vjp(g, y, c, a, b):
             lambda: matmul(_shape.matrix_transpose(a), g))
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_rows = _jit_module("_jit_rows")
+
+
 def _cpu_addmm(c, a, b):
     out = _MATMUL_KERNELS["cpu"](a, b)
+    d = out.dtype
+    if c.ndim == 1 and out.ndim == 2 and c.dtype is d and (d is _F32 or d is _F64) and \
+            out.shape[1] == c.shape[0] and out.flags.c_contiguous and c.flags.c_contiguous:
+        # a bias vector: ``c[j] + out[i, j]`` in place by _jit_rows' loop, the same values as
+        # np.add below without its broadcasting iterator (F.linear 32x64 @ 64x64: ~0.8 us less)
+        _rows().add_row_into(out, c)
+        return out
     return np.add(c, out, out=out)      # (the product is a fresh array, its dtype c's)
 
 
