@@ -106,15 +106,20 @@ class StaticFrontend:
         hit = _TYPE_NAMES.get(prim)         # type_name(prim), its common case inline
         op_type = hit[1] if hit is not None and hit[0] == prim.options.get("tf_type") else \
             type_name(prim)
-        name = graph.unique_name(op_type)
         key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
         out = _RULE_OUTPUTS.get(key) if key is not None else None
         if out is None:
-            out = _checked_eval(prim, avals, params, name)
+            # the rule runs: its errors name the node, so the name is made now (a known
+            # rule's outcome leaves it to the graph: Graph._defer_name, issue 19)
+            made = graph.unique_name(op_type)
+            name: str | None = made
+            out = _checked_eval(prim, avals, params, made)
             if key is not None:
                 if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
                     _RULE_OUTPUTS.clear()
                 _RULE_OUTPUTS[key] = out
+        else:
+            name = None
         # setup_op(new_op(Operation), graph, op_type, name, inputs, (out,), prim, params, None,
         # location) written out (a call less per node, issue 19).  The location walk starts
         # at bind's caller: this method is called only by dlcore.registry.bind, so neither
@@ -124,7 +129,6 @@ class StaticFrontend:
         op = new_op(Operation)
         op.graph = graph
         op.type = op_type
-        op.name = name
         op.prim = prim
         ins: tuple = inputs if type(inputs) is tuple else tuple(inputs)
         op.inputs = ins
@@ -138,10 +142,12 @@ class StaticFrontend:
         op._ctx = ctx
         for t in ins:
             top = t.op
-            if top.graph is not graph:
-                raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
-                                 f"'{name}' being created.")
-            if top._ctx is not ctx:
+            if top.graph is not graph or top._ctx is not ctx:
+                if name is None:
+                    name = graph.unique_name(op_type)   # (named in the error)
+                if top.graph is not graph:
+                    raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
+                                     f"'{name}' being created.")
                 _check_visible(t, ctx, name)
         op.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
             if graph._control_stack else NO_CONTROL_INPUTS
@@ -152,7 +158,13 @@ class StaticFrontend:
         op.outputs = [t]
         op._id = len(graph._ops)
         graph._ops.append(op)
-        graph._ops_by_name[name] = op
+        if name is None:                    # graph._defer_name(op), inline
+            op._name = None
+            graph._pending.append(op)
+            graph._pending_scopes.append(graph._scope)
+        else:
+            op._name = name
+            graph._by_name[name] = op
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
         return t

@@ -54,8 +54,8 @@ class Operation:
         "control_inputs",
         "device",
         "graph",
+        "_name",
         "inputs",
-        "name",
         "outputs",
         "params",
         "prim",
@@ -64,7 +64,7 @@ class Operation:
     # (set by setup_op, declared for type checkers)
     graph: Graph
     type: str
-    name: str
+    _name: str | None               # None until the graph makes it (Graph._flush_names)
     prim: Any
     inputs: tuple
     params: dict
@@ -80,6 +80,19 @@ class Operation:
                  prim=None, params=None, attrs=None, defined_at: str | None = None):
         setup_op(self, graph, op_type, name, inputs, avals, prim, params, attrs,
                  defined_at or _user_location())
+
+    @property
+    def name(self) -> str:
+        """The op's unique name (``MatMul_6``, ``layer1/MatMul``)."""
+        n = self._name
+        if n is None:                   # made lazily, in creation order (Graph._flush_names)
+            self.graph._flush_names()
+            n = self._name
+        return n  # type: ignore[return-value]
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
 
     @property
     def defined_at(self) -> str:
@@ -150,7 +163,7 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str, inputs, ava
         graph._check_not_finalized()
     self.graph = graph
     self.type = op_type
-    self.name = name
+    self._name = name
     self.prim = prim
     self.inputs = inputs if type(inputs) is tuple else tuple(inputs)
     self.params = params or {}
@@ -180,7 +193,7 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str, inputs, ava
         self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
     self._id = len(graph._ops)
     graph._ops.append(self)
-    graph._ops_by_name[name] = self
+    graph._by_name[name] = self
 
 
 def _check_visible(t: Tensor, ctx, name: str) -> None:
@@ -306,8 +319,12 @@ class Graph:
 
     def __init__(self):
         self._ops: list[Operation] = []
-        self._ops_by_name: dict[str, Operation] = {}
-        self._names_in_use: dict[str, int] = {}
+        self._by_name: dict[str, Operation] = {}      # (read through _ops_by_name)
+        self._names: dict[str, int] = {}              # (read through _names_in_use)
+        # The ops the static front end made without their names yet, with the name scope
+        # each was made in (see _flush_names).
+        self._pending: list[Operation] = []
+        self._pending_scopes: list[str] = []
         self._scope = ""
         self._control_stack: list[list] = []
         self._device_stack: list = []
@@ -327,10 +344,47 @@ class Graph:
             _stack().pop()
 
     # -- names
+    # A node made by the front end's hot path (``frontend.StaticFrontend.apply``) gets its
+    # unique name only when something asks for a name: its own (``op.name``), a lookup by
+    # name, or another name being made, which makes the pending ones first, in creation
+    # order, with the scope each was made in, so every op gets the very name it would have
+    # got at once.  A graph built per batch and run once never names most of its nodes
+    # (issue 19: unique_name was about a tenth of making a node).
+    @property
+    def _ops_by_name(self) -> dict[str, Operation]:
+        if self._pending:
+            self._flush_names()
+        return self._by_name
+
+    @property
+    def _names_in_use(self) -> dict[str, int]:
+        if self._pending:
+            self._flush_names()
+        return self._names
+
+    def _defer_name(self, op: Operation) -> None:
+        """Name ``op`` (of type ``op.type``, made in the current scope) when a name is asked
+        for (see above)."""
+        op._name = None
+        self._pending.append(op)
+        self._pending_scopes.append(self._scope)
+
+    def _flush_names(self) -> None:
+        ops, scopes = self._pending, self._pending_scopes
+        self._pending, self._pending_scopes = [], []
+        by_name = self._by_name
+        for op, scope in zip(ops, scopes):
+            name = op._name = self._unique(scope, op.type, True)
+            by_name[name] = op
+
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
-        scope = self._scope
+        if self._pending:
+            self._flush_names()
+        return self._unique(self._scope, name, mark_as_used)
+
+    def _unique(self, scope: str, name: str, mark_as_used: bool) -> str:
         full = f"{scope}/{name}" if scope else name
-        names = self._names_in_use
+        names = self._names
         key = full.lower()
         i = names.get(key, 0)
         if i == 0:
