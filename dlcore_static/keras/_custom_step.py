@@ -1,5 +1,6 @@
 """``fit`` of a model whose class overrides Keras 3's ``train_step(data)`` (keras.io's
-"Variational AutoEncoder", "Customizing what happens in fit"), on the static engine.
+"Variational AutoEncoder", "Customizing what happens in fit"), or ``test_step`` or
+``predict_step``, on the static engine.
 
 ``train_step`` is called once, on placeholders shaped like a batch (``data`` as Keras 3 packs
 it: ``x`` alone, ``(x, y)`` or ``(x, y, sample_weight)``), and builds one step in the graph:
@@ -13,8 +14,10 @@ its ``tf.GradientTape`` gradients, ``optimizer.apply_gradients`` updates and
 
 The returned dict's values are the batch's logs (a dict value, as ``compile_metrics``'s
 result, is spread into them, as Keras 3 does); as in Keras 3 the epoch's logs are the last
-batch's (not an average), and ``model.metrics`` are reset as each epoch begins.  Not
-supported (NotImplementedError): validation (it needs ``test_step``), datasets, generators.
+batch's (not an average), and ``model.metrics`` are reset as each epoch begins.  Validation
+runs ``test_step`` (``_custom_eval``, with evaluate, predict and the ``*_on_batch`` methods;
+a step the class does not override is Keras 3's default).  Not supported
+(NotImplementedError): datasets and generators.
 
 The compiled loss and metrics, as Keras 3's "Customizing what happens in fit" guide uses them
 (``compile(optimizer, loss, metrics)`` recorded, nothing built): ``model.compute_loss(x, y,
@@ -35,10 +38,20 @@ from ..graph import get_default_graph
 _BUILTIN = "dlcore_static."
 
 
-def overridden(model) -> bool:
-    """Whether a user's class of ``model`` defines ``train_step``."""
-    return any("train_step" in vars(c) for c in type(model).__mro__
-               if not c.__module__.startswith(_BUILTIN))
+STEPS = ("train_step", "test_step", "predict_step")
+
+
+def overridden(model, names=STEPS) -> bool:
+    """Whether a user's class of ``model`` defines one of ``names`` (any step by default:
+    such a model is compiled as Keras 3 compiles, and its loops run through the steps)."""
+    return any(n in vars(c) for c in type(model).__mro__
+               if not c.__module__.startswith(_BUILTIN) for n in names)
+
+
+def step_fn(model, name: str):
+    """The user's ``train_step``/``test_step``/``predict_step``, or Keras 3's default (the
+    ``Model`` methods, which an override can call with ``super()``)."""
+    return getattr(model, name)
 
 
 def _arrays(v, what: str):
@@ -53,12 +66,20 @@ def _arrays(v, what: str):
     return np.asarray(v)
 
 
+def _signature(v):
+    if isinstance(v, dict):
+        return tuple((k, _signature(a)) for k, a in v.items())
+    if isinstance(v, list):
+        return tuple(_signature(a) for a in v)
+    return None if v is None else (v.shape[1:], v.dtype.str)
+
+
 def _leaves(v) -> list:
     if isinstance(v, dict):
         return [a for k in v for a in _leaves(v[k])]
     if isinstance(v, list):
         return [a for x in v for a in _leaves(x)]
-    return [v]
+    return [] if v is None else [v]
 
 
 def _like(v, phs: list):
@@ -67,6 +88,8 @@ def _like(v, phs: list):
         return {k: _like(a, phs) for k, a in v.items()}
     if isinstance(v, list):
         return [_like(a, phs) for a in v]
+    if v is None:
+        return None
     dt = "float32" if v.dtype.kind == "f" else v.dtype
     phs.append(placeholder(dt, (None,) + v.shape[1:], name=f"train_step_data_{len(phs)}"))
     return phs[-1]
@@ -86,12 +109,13 @@ def _ancestors_hit(t, targets: set) -> bool:
 
 
 def not_compiled(model) -> Exception:
-    """The error of evaluate/train_on_batch/... on a model that is not compiled; a compiled
-    model with a custom train_step is only fit (Keras 3's test_step is not supported)."""
+    """The error of a loop on a model that is not compiled; a compiled model with custom
+    steps runs fit, evaluate, predict and the *_on_batch methods through them, not the
+    Keras 2 generator loops."""
     if overridden(model) and model.__dict__.get("_deferred_compile") is not None:
-        return NotImplementedError(f"{type(model).__name__} has a custom train_step: only fit "
-                                   "runs it; evaluate and the *_on_batch methods (Keras 3's "
-                                   "test_step) are not supported by dlcore")
+        return NotImplementedError(f"{type(model).__name__} has custom steps: fit, evaluate, "
+                                   "predict and the *_on_batch methods run them; the Keras 2 "
+                                   "generator loops (fit_generator, ...) are not supported")
     return RuntimeError("You must compile your model before training/testing. Use "
                         "`model.compile(optimizer, loss)`.")
 
@@ -122,6 +146,20 @@ def _pairs(model, y, y_pred) -> list:
     return [(names[0], y, y_pred)]
 
 
+def _same_rank(a, b):
+    """Keras 3's ``squeeze_or_expand_to_same_rank``: ranks one apart meet by squeezing a
+    last axis of size 1 of the larger, else expanding the smaller."""
+    from dlcore import ops as _ops
+    ra, rb = a.aval.ndim, b.aval.ndim
+    if ra == rb + 1:
+        return (_ops.squeeze(a, -1), b) if a.aval.shape[-1] == 1 else \
+            (a, _ops.expand_dims(b, -1))
+    if rb == ra + 1:
+        return (a, _ops.squeeze(b, -1)) if b.aval.shape[-1] == 1 else \
+            (_ops.expand_dims(a, -1), b)
+    return a, b
+
+
 def compute_loss(model, x=None, y=None, y_pred=None, sample_weight=None, training=True):
     """Keras 3's ``Model.compute_loss``: the compiled loss of ``y_pred`` against ``y``."""
     from dlcore import ops as _ops
@@ -137,7 +175,8 @@ def compute_loss(model, x=None, y=None, y_pred=None, sample_weight=None, trainin
             continue
         per = _losses.get(fn)(K._to_tensor(yt), K._to_tensor(yp))
         if sample_weight is not None:
-            per = _ops.mul(per, K._to_tensor(sample_weight))
+            per, sw = _same_rank(per, K._to_tensor(sample_weight))
+            per = _ops.mul(per, sw)
         term = _ops.mean(per)
         w = weights.get(name, 1.0) if isinstance(weights, Mapping) else 1.0
         term = _ops.mul(term, float(w)) if w != 1.0 else term
@@ -197,28 +236,65 @@ def metrics(model) -> list:
     return list(made)
 
 
-class _Step:
-    """The graph of one ``train_step`` and its two runs per batch."""
+def _pack(parts: list, mode: str):
+    """``data`` as Keras 3 hands it to a step: ``"drop"`` (fit, evaluate, predict) the given
+    parts, ``x`` alone when only it; ``"full"`` (``*_on_batch``) ``(x, y, sample_weight)``
+    with None where not given; ``"x"`` (``predict_on_batch``) ``(x,)``."""
+    if mode == "full":
+        return tuple(parts)
+    if mode == "x":
+        return (parts[0],)
+    given = tuple(p for p in parts if p is not None)
+    return given[0] if len(given) == 1 else given
 
-    def __init__(self, model, data):
+
+def _flat(out) -> tuple[list, object]:
+    """The tensors of a predict step's result and its structure (to rebuild it)."""
+    if isinstance(out, Mapping):
+        keys = list(out)
+        return [out[k] for k in keys], ("dict", keys)
+    if isinstance(out, (list, tuple)):
+        return list(out), (type(out).__name__, len(out))
+    return [out], None
+
+
+def rebuild(values: list, structure):
+    if structure is None:
+        return values[0]
+    kind, info = structure
+    if kind == "dict":
+        return dict(zip(info, values))
+    return tuple(values) if kind == "tuple" else list(values)
+
+
+class _Step:
+    """The graph of one ``train_step``/``test_step``/``predict_step`` and its two runs per
+    batch (``data``: x, y and sample weights, None where not given; ``mode``: ``_pack``'s)."""
+
+    def __init__(self, model, data: list, name: str = "train_step", mode: str = "drop"):
         from ..control_flow import group
         from . import backend as K
         g = get_default_graph()
         first = len(g.get_operations())
         phs: list = []
+        self.structure = None
         with g.as_default():
-            packed = tuple(_like(d, phs) for d in data)
-            logs = model.train_step(packed[0] if len(packed) == 1 else packed)
-            if not isinstance(logs, Mapping):
-                raise TypeError("train_step must return a dict of logs (name -> value), got "
-                                f"{type(logs).__name__}")
-            logs = _spread(logs)
+            out = step_fn(model, name)(_pack([_like(d, phs) for d in data], mode))
+            if name == "predict_step":
+                self.names: list | None = None
+                vals, self.structure = _flat(out)
+                vals = [K._to_tensor(v) for v in vals]
+            else:
+                if not isinstance(out, Mapping):
+                    raise TypeError(f"{name} must return a dict of logs (name -> value), got "
+                                    f"{type(out).__name__}")
+                logs = _spread(out)
+                self.names = list(logs)
+                vals = [K._to_tensor(v) for v in logs.values()]
             new = g.get_operations()[first:]
             used = {i.op for op in new for i in op.inputs} | \
                 {c for op in new for c in op.control_inputs}
             inits = {v.initializer for v in g._variables_by_op.values()}
-            self.names = list(logs)
-            vals = [K._to_tensor(v) for v in logs.values()]
             out_ops = {t.op for t in vals}
             updates = [op for op in new if op not in used and op not in inits and
                        op not in out_ops]
@@ -228,54 +304,93 @@ class _Step:
         self.after = [i for i in range(len(vals)) if i not in self.first]
         self.vals, self.phs, self.graph = vals, phs, g
 
-    def run(self, sess, batch: list) -> list:
+    def run_arrays(self, sess, batch: list) -> list:
+        """The step's values for one batch (the leaves of ``data``, in ``_leaves`` order)."""
         feed = dict(zip(self.phs, batch))
         got = sess.run([self.update] + [self.vals[i] for i in self.first], feed)[1:]
         later = sess.run([self.vals[i] for i in self.after]) if self.after else []
         out: list = [None] * len(self.vals)
-        for i, v in zip(self.first, got):
-            out[i] = float(np.mean(v))
-        for i, v in zip(self.after, later):
-            out[i] = float(np.mean(v))
+        for i, v in zip(self.first + self.after, list(got) + list(later)):
+            out[i] = v
         return out
+
+    def run(self, sess, batch: list) -> list:
+        return [float(np.mean(v)) for v in self.run_arrays(sess, batch)]
+
+
+def step_for(model, data: list, name: str, mode: str = "drop") -> _Step:
+    """The step built for data of this structure, shapes and dtypes (built once, kept)."""
+    steps = model.__dict__.setdefault("_custom_steps", {})
+    key = (name, mode, tuple(_signature(d) for d in data))
+    if key not in steps:
+        steps[key] = _Step(model, data, name, mode)
+    return steps[key]
+
+
+def optimizer_of(model):
+    if model.optimizer is None:
+        from . import optimizers as _optimizers
+        model.optimizer = _optimizers.get(_compiled(model)["optimizer"])
+    return model.optimizer
+
+
+def arrays(x, y, sample_weight) -> list:
+    """``[x, y, sample_weight]`` as arrays (None where not given)."""
+    return [None if v is None else _arrays(v, n)
+            for v, n in ((x, "x"), (y, "y"), (sample_weight, "sample_weight"))]
+
+
+def _split(data: list, validation_split, validation_data):
+    """The training data and the validation data (None) as Keras 3 takes them: the last
+    ``validation_split`` of the samples, unshuffled, or ``validation_data``."""
+    if validation_data is not None:
+        parts = list(validation_data) if isinstance(validation_data, tuple) else \
+            [validation_data]
+        return data, arrays(*(parts + [None] * (3 - len(parts)))[:3])
+    if not validation_split:
+        return data, None
+    n = len(_leaves(data[0])[0])
+    at = int(n * (1.0 - validation_split))
+
+    def cut(v, sl):
+        if isinstance(v, dict):
+            return {k: cut(a, sl) for k, a in v.items()}
+        if isinstance(v, list):
+            return [cut(a, sl) for a in v]
+        return None if v is None else v[sl]
+    return [cut(d, slice(0, at)) for d in data], [cut(d, slice(at, None)) for d in data]
+
+
+def batches(data: list, batch_size, shuffle: bool = False):
+    """The leaves of ``data`` in batches: (arrays, size)."""
+    flat = [a for d in data for a in _leaves(d)]
+    n = len(flat[0])
+    bs = 32 if batch_size is None else int(batch_size)
+    order = np.random.permutation(n) if shuffle else np.arange(n)
+    for start in range(0, n, bs):
+        idx = order[start:start + bs]
+        yield [a[idx] for a in flat], len(idx)
 
 
 def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
         shuffle, sample_weight, initial_epoch):
-    """``model.fit`` through the user's ``train_step`` (see the module docstring)."""
+    """``model.fit`` through ``train_step`` (the user's or Keras 3's), with validation through
+    ``test_step`` (see the module docstring)."""
+    from . import _custom_eval
     from . import backend as K
     from . import callbacks as _cb
-    from . import optimizers as _optimizers
-    if validation_data is not None or validation_split:
-        raise NotImplementedError("fit with a custom train_step: validation is not supported "
-                                  "by dlcore (it needs test_step)")
-    data = [_arrays(v, n) for v, n in ((x, "x"), (y, "y"), (sample_weight, "sample_weight"))
-            if v is not None]
-    if model.optimizer is None:
-        args = getattr(model, "_deferred_compile", None)
-        if args is None:
-            raise RuntimeError("You must call `compile()` before using the model.")
-        model.optimizer = _optimizers.get(args["optimizer"])
-    step = model.__dict__.get("_custom_step")
-    if step is None:
-        step = model._custom_step = _Step(model, data)
+    data, val = _split(arrays(x, y, sample_weight), validation_split, validation_data)
+    optimizer_of(model)
+    step = step_for(model, data, "train_step")
     sess = K._session_for(step.graph)                  # (initialises the step's variables)
-    flat = [a for d in data for a in _leaves(d)]
-    n = len(flat[0])
+    n = len(_leaves(data[0])[0])
     bs = 32 if batch_size is None else int(batch_size)
-    model.metrics_names = list(step.names)
-    model._stateful_logs = set(step.names)            # (the epoch logs the last batch's)
-
-    def batches(epoch):
-        order = np.random.permutation(n) if shuffle else np.arange(n)
-        for start in range(0, n, bs):
-            idx = order[start:start + bs]
-            yield [a[idx] for a in flat], len(idx)
+    model.metrics_names = list(step.names or [])
+    model._stateful_logs = set(step.names or [])       # (the epoch logs the last batch's)
 
     class _Reset(_cb.Callback):
         def on_epoch_begin(self, epoch, logs=None):
-            for m in getattr(model, "metrics", None) or []:
-                m.reset_state()
+            _custom_eval.reset_metrics(model)
 
     history = _cb.History()
     cbs: list = [_Reset(), _cb.BaseLogger()]
@@ -283,21 +398,24 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         cbs.append(_cb.ProgbarLogger(verbose, count_mode="samples"))
     cbl = _cb.CallbackList(cbs + list(callbacks or []) + [history])
     params = {"batch_size": bs, "epochs": epochs, "steps": -(-n // bs), "samples": n,
-              "verbose": verbose, "do_validation": False, "metrics": list(step.names)}
+              "verbose": verbose, "do_validation": val is not None,
+              "metrics": list(step.names or [])}
     cbl.set_model(model)
     cbl.set_params(params)
     model.stop_training = False
     cbl.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         cbl.on_epoch_begin(epoch)
-        for b, (batch, size) in enumerate(batches(epoch)):
+        for b, (batch, size) in enumerate(batches(data, bs, shuffle)):
             cbl.on_batch_begin(b, {"batch": b, "size": size})
-            logs: dict = dict(zip(step.names, step.run(sess, batch)))
+            logs: dict = dict(zip(step.names or [], step.run(sess, batch)))
             logs.update(batch=b, size=size)
             cbl.on_batch_end(b, logs)
             if model.stop_training:
                 break
-        cbl.on_epoch_end(epoch, {})
+        val_logs = {} if val is None else {
+            "val_" + k: v for k, v in _custom_eval.run_test(model, val, bs).items()}
+        cbl.on_epoch_end(epoch, val_logs)
         if model.stop_training:
             break
     cbl.on_train_end()

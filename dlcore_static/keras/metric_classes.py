@@ -76,6 +76,8 @@ class Metric:
             w = _ops.full_like(v, 1.0)
         else:
             sw = K._to_tensor(sample_weight)
+            if sw.aval.ndim == v.aval.ndim + 1 and sw.aval.shape[-1] == 1:
+                sw = _ops.squeeze(sw, -1)          # (n, 1) weights of per-sample values
             if sw.aval.ndim > v.aval.ndim:
                 raise ValueError(f"{self.name}: sample_weight of rank above the values'")
             w = _ops.broadcast_like(_f32(sw), v)

@@ -70,9 +70,9 @@ def build_on(model, x) -> None:
     if overridden(model) and not is_subclassed(model) and \
             not getattr(model, "_is_graph_network", False):
         raise NotImplementedError(f"{type(model).__name__} has a custom train_step and no "
-                                  "call(): only fit runs it; evaluate, predict and the "
-                                  "*_on_batch methods need a call() (Keras 3: test_step/"
-                                  "predict_step), not supported by dlcore")
+                                  "call(): Keras 3's default test_step and predict_step call "
+                                  "the model; override test_step (evaluate, validation) or "
+                                  "predict_step (predict) to use them")
     if x is None or _ds.is_dataset(x) or not is_subclassed(model):
         return
     if isinstance(x, dict):

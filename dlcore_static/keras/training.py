@@ -21,6 +21,7 @@ from dlcore import ops as _ops
 
 from ..array_ops import placeholder
 from ..graph import get_default_graph
+from . import _custom_eval as _ce
 from . import _custom_step as _step
 from . import _dataset_input as _ds
 from . import _evaluation as _ev
@@ -183,7 +184,14 @@ class Model(ArrayFeeds, Network):
 
     metrics = property(lambda self: _step.metrics(self) if _step.overridden(self) else (
         self.metrics_names[1:] if self._compiled else []))     # (train_step: Keras 3's)
-    compute_loss = _step.compute_loss               # Keras 3's, for a custom train_step
+    compute_loss = _step.compute_loss               # Keras 3's, for custom steps (_custom_eval)
+    train_step = _ce.default_train_step              # Keras 3's steps, each a method
+    test_step = _ce.default_test_step
+    predict_step = _ce.default_predict_step
+    compute_metrics = _ce.compute_metrics
+    get_metrics_result = _ce.get_metrics_result
+    compiled_metrics = property(_ce.compiled_metrics)
+    compiled_loss = _ce.compiled_loss
 
     def _prepare(self) -> None:
         """Hook: Sequential builds its graph here."""
@@ -226,7 +234,9 @@ class Model(ArrayFeeds, Network):
             raise _step.not_compiled(self)
 
     # -- batches
-    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, **kw):
+        if _step.overridden(self):                 # Keras 3's train_step
+            return _ce.on_batch(self, "train_step", x, y, sample_weight, **kw)
         _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
@@ -236,7 +246,9 @@ class Model(ArrayFeeds, Network):
                                 self._feed(xs, ys, sws, True))[1:]
         return _scalar_or_list(out)
 
-    def test_on_batch(self, x, y, sample_weight=None):
+    def test_on_batch(self, x, y=None, sample_weight=None, **kw):
+        if _step.overridden(self):                 # Keras 3's test_step
+            return _ce.on_batch(self, "test_step", x, y, sample_weight, **kw)
         _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
@@ -246,6 +258,8 @@ class Model(ArrayFeeds, Network):
                                                  self._feed(xs, ys, sws, False)))
 
     def predict_on_batch(self, x):
+        if _step.overridden(self, ("predict_step",)):
+            return _ce.on_batch(self, "predict_step", x)
         _sub.build_on(self, x)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         out = self._session.run(list(self.outputs), self._feed(xs, training=False))
@@ -396,7 +410,10 @@ class Model(ArrayFeeds, Network):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
                  steps=None, **kwargs):
-        """The loss and metrics averaged over the samples, in batches (``_evaluation``)."""
+        """The loss and metrics averaged over the samples, in batches (``_evaluation``);
+        through Keras 3's ``test_step`` for a model with custom steps (``_custom_eval``)."""
+        if _step.overridden(self):
+            return _ce.evaluate(self, x, y, batch_size, sample_weight, **kwargs)
         _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):
@@ -415,7 +432,10 @@ class Model(ArrayFeeds, Network):
             self, _ev.generator_batches(self, generator, steps)))
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
-        """The outputs for ``x``, computed in batches (an array, or a list for several)."""
+        """The outputs for ``x``, computed in batches (an array, or a list for several);
+        through ``predict_step`` where the model's class overrides it (``_custom_eval``)."""
+        if _step.overridden(self, ("predict_step",)):
+            return _ce.predict(self, x, batch_size)
         _sub.build_on(self, x)
         if _ds.is_dataset(x):
             return _ds.predict(self, x, steps)

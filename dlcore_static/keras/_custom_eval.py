@@ -1,0 +1,223 @@
+"""Keras 3's evaluation and prediction through the model's steps, and its default steps.
+
+A model whose class overrides ``train_step``, ``test_step`` or ``predict_step`` (keras.io's
+"Customizing what happens in fit()" and "... in evaluate()") is compiled as Keras 3 compiles
+(``_custom_step``: ``compute_loss``, ``metrics`` = the loss tracker and ``compile_metrics``)
+and its loops run the steps, built once per structure of data in the graph (``_Step``):
+
+- ``evaluate`` resets the metrics, runs ``test_step`` on each batch, and returns the last
+  batch's logs: a dict with ``return_dict=True``, else a list in the order of
+  ``model.metrics`` (a ``compile_metrics``' metrics in their order) then the other names
+  sorted, a single value alone (Keras 3's ``_flatten_metrics_in_order``);
+- ``predict`` runs ``predict_step`` on each batch and concatenates what it returns (an array,
+  a list, tuple or dict of them);
+- ``test_on_batch``, ``train_on_batch`` (data ``(x, y, sample_weight)``) and
+  ``predict_on_batch`` (data ``(x,)``), as Keras 3 calls the steps; the metrics are not reset;
+- ``fit``'s validation (``validation_data``/``validation_split``) is ``evaluate`` on the
+  validation data after each epoch, logged as ``val_<name>``.
+
+The steps a class does not override are Keras 3's: ``train_step`` (the loss under a
+``GradientTape``, ``optimizer.apply`` of its gradients), ``test_step`` (the compiled loss into
+the loss tracker, weighted by the batch size, then ``compute_metrics``), ``predict_step``
+(``self(x, training=False)``).  ``verbose`` prints nothing in these loops.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+
+from dlcore import ops as _ops
+
+from . import _custom_step as _cs
+from . import subclassing as _sub
+
+
+def _unpack(data):
+    """Keras 3's ``unpack_x_y_sample_weight``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found: {data}")
+
+
+def _call(model, x, training: bool):
+    if not _sub.is_subclassed(model) and not getattr(model, "_is_graph_network", False):
+        raise NotImplementedError(
+            f"{type(model).__name__} has a custom train_step and no call(): Keras 3's default "
+            "test_step and predict_step call the model; override test_step (evaluate, "
+            "validation) or predict_step (predict) to use them")
+    return model(x, training=training)
+
+
+def _batch_size(x):
+    first = x
+    while isinstance(first, (list, tuple, Mapping)):
+        first = list(first.values())[0] if isinstance(first, Mapping) else first[0]
+    from . import backend as K
+    return _ops.cast(_ops.shape_of(K._to_tensor(first))[0], np.float32)
+
+
+def default_train_step(model, data):
+    from ..gradient_tape import GradientTape
+    x, y, sample_weight = _unpack(data)
+    with GradientTape() as tape:
+        y_pred = _call(model, x, True)
+        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+    variables = list(model.trainable_weights)
+    model.optimizer.apply(tape.gradient(loss, variables), variables)
+    loss_tracker(model).update_state(loss, sample_weight=_batch_size(x))
+    return compute_metrics(model, x, y, y_pred, sample_weight)
+
+
+def default_test_step(model, data):
+    x, y, sample_weight = _unpack(data)
+    y_pred = _call(model, x, False)
+    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                              training=False)
+    loss_tracker(model).update_state(loss, sample_weight=_batch_size(x))
+    return compute_metrics(model, x, y, y_pred, sample_weight)
+
+
+def default_predict_step(model, data):
+    x, _, _ = _unpack(data)
+    return _call(model, x, False)
+
+
+def loss_tracker(model):
+    return _cs.metrics(model)[0]
+
+
+def compute_metrics(model, x, y, y_pred, sample_weight=None):
+    """Keras 3's ``Model.compute_metrics``: update the compiled metrics, then their results
+    (``get_metrics_result``)."""
+    for m in _cs.metrics(model):
+        if isinstance(m, _cs.CompileMetrics):      # (an op the step runs before the results)
+            m.update_state(y, y_pred, sample_weight)
+    return get_metrics_result(model)
+
+
+def get_metrics_result(model) -> dict:
+    """Keras 3's: each of ``model.metrics``' results by name (a dict result spread)."""
+    out: dict = {}
+    for m in model.metrics:
+        r = m.result()
+        if isinstance(r, Mapping):
+            out.update(r)
+        else:
+            out[m.name] = r
+    return out
+
+
+class _CompiledMetrics:
+    """Keras 3's ``model.compiled_metrics`` (TensorFlow backend's shim for tf.keras code):
+    ``update_state(y, y_pred)`` updates each of ``model.metrics``, a ``Mean`` (the loss
+    tracker too) with ``y_pred``, the others with ``(y, y_pred)``; it warns."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        from . import metric_classes as _mc
+        warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n```\n"
+                      "for metric in self.metrics:\n    metric.update_state(y, y_pred)\n```\n",
+                      stacklevel=2)
+        for m in self._model.metrics:
+            if isinstance(m, _mc.Mean):
+                m.update_state(y_pred, sample_weight=sample_weight)
+            else:
+                m.update_state(y, y_pred, sample_weight=sample_weight)
+
+
+def compiled_metrics(model) -> _CompiledMetrics:
+    return _CompiledMetrics(model)
+
+
+def compiled_loss(model, y, y_pred, sample_weight=None, regularization_losses=None):
+    """Keras 3's ``model.compiled_loss`` shim: ``compute_loss`` (the layers' losses are in
+    it already; ``regularization_losses`` is not used), with its warning."""
+    warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                  "`model.compute_loss(x, y, y_pred, sample_weight, training)`.", stacklevel=2)
+    return model.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+
+def reset_metrics(model) -> None:
+    for m in getattr(model, "metrics", None) or []:
+        if hasattr(m, "reset_state"):
+            m.reset_state()
+
+
+def flatten_in_order(model, logs: dict):
+    """Keras 3's ``_flatten_metrics_in_order``."""
+    names: list = []
+    for m in model.metrics:
+        if isinstance(m, _cs.CompileMetrics):
+            names += [s.name for s in m._made]
+        else:
+            names.append(m.name)
+    out = [logs[k] for k in names if k in logs] + \
+        [logs[k] for k in sorted(logs) if k not in names]
+    return out[0] if len(out) == 1 else out
+
+
+def _session(step):
+    from . import backend as K
+    return K._session_for(step.graph)
+
+
+def run_test(model, data: list, batch_size=None) -> dict:
+    """The logs of ``evaluate`` (after resetting the metrics) over ``data``."""
+    step = _cs.step_for(model, data, "test_step")
+    sess = _session(step)
+    reset_metrics(model)
+    logs: dict = {}
+    for batch, _ in _cs.batches(data, batch_size):
+        logs = dict(zip(step.names or [], step.run(sess, batch)))
+    return logs
+
+
+def evaluate(model, x, y, batch_size, sample_weight, return_dict: bool = False,
+             callbacks=None, **kwargs):
+    if kwargs:
+        raise ValueError(f"Arguments not recognized: {kwargs}")
+    if callbacks:
+        raise NotImplementedError("evaluate(callbacks=...) with custom steps: dlcore's "
+                                  "callbacks have no on_test_* events")
+    _cs._compiled(model)
+    logs = run_test(model, _cs.arrays(x, y, sample_weight), batch_size)
+    return logs if return_dict else flatten_in_order(model, logs)
+
+
+def predict(model, x, batch_size=None):
+    data = _cs.arrays(x, None, None)
+    step = _cs.step_for(model, data, "predict_step")
+    sess = _session(step)
+    parts = [step.run_arrays(sess, batch) for batch, _ in _cs.batches(data, batch_size)]
+    values = [np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(step.vals))]
+    return _cs.rebuild(values, step.structure)
+
+
+def on_batch(model, name: str, x, y=None, sample_weight=None, return_dict: bool = False):
+    """``train_on_batch``/``test_on_batch``/``predict_on_batch`` through the step."""
+    if name != "predict_step":
+        _cs._compiled(model)
+    if name == "train_step":
+        _cs.optimizer_of(model)
+    data = _cs.arrays(x, y, sample_weight)
+    step = _cs.step_for(model, data, name, "x" if name == "predict_step" else "full")
+    batch = [a for d in data for a in _cs._leaves(d)]
+    if name == "predict_step":
+        return _cs.rebuild([np.asarray(v) for v in step.run_arrays(_session(step), batch)],
+                           step.structure)
+    logs = dict(zip(step.names or [], step.run(_session(step), batch)))
+    return logs if return_dict else flatten_in_order(model, logs)
