@@ -453,6 +453,18 @@ def while_executor(op: Operation, session, device, passes):
 
 
 # ============================================================================ WhileGrad
+_PLACEHOLDERS: dict = {}
+
+
+def _placeholder(dtype) -> np.ndarray:
+    """A read-only 0-d zero of ``dtype``, shared (a WhileGrad's unread running sum)."""
+    got = _PLACEHOLDERS.get(dtype)
+    if got is None:
+        got = _PLACEHOLDERS[dtype] = np.zeros((), dtype)
+        got.flags.writeable = False
+    return got
+
+
 def while_grad_executor(op: Operation, session, device, passes):
     p = _cf.grad_parts(op)
     fwd, n, ctx = p["fwd"], p["n"], p["ctx"]
@@ -553,12 +565,12 @@ def while_grad_executor(op: Operation, session, device, passes):
         seeds = contiguous(list(args[n + ncap:n + ncap + nfv]))
         history, consume = _cf.history_for(p, state, args, forward)
         # a capture whose gradient is one stacked matmul after the loop has no running sum:
-        # the body's program is handed a 0-d placeholder it never reads
-        gcaps = [np.zeros((), cap_vals[i].dtype) if how == "mm" else
+        # the body's program is handed a 0-d placeholder it never reads (one per dtype, made
+        # once: nothing writes into it)
+        gcaps = [_placeholder(cap_vals[i].dtype) if how == "mm" else
                  np.zeros(np.shape(cap_vals[i]), cap_vals[i].dtype)
                  for i, (_, how, _) in zip(cap_index, where)]
-        stacks: dict[int, tuple[list, list]] = {k: ([], []) for k, (_, how, _) in
-                                                enumerate(where) if how == "mm"}
+        stacks: dict[int, tuple[list, list]] = {}
         try:
             tail = contiguous(cap_vals + list(args[n + ncap + nfv:]))
             tail += prologue(tail, len(history) >= COPY_B_MIN_ITERATIONS and
@@ -569,6 +581,8 @@ def while_grad_executor(op: Operation, session, device, passes):
             if got is not None:
                 gvars, gcaps, stacks = got
             else:
+                stacks = {k: ([], []) for k, (_, how, _) in enumerate(where) if how == "mm"}
+
                 def vjp(sv, gvars, gc):
                     ins = sv + gvars + gc + tail
                     fn = vjp_spec.get(_key(ins), ins)[0]
