@@ -543,10 +543,14 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                 if type(shape) is not tuple or shape != pg.shape or \
                         (p.dtype is not pg.dtype and p.dtype != pg.dtype):
                     _check(p, pg, node, _name_of)
-            if p in grads:
-                grads[p] = add(grads[p], pg)
-            else:
+            prev = grads.get(p)
+            if prev is None:
                 grads[p] = pg
+            elif type(prev) is _ndarray and type(pg) is _ndarray and prev.dtype is pg.dtype \
+                    and (pg.dtype is _F32 or pg.dtype is _F64):
+                grads[p] = _add_kernel(prev, pg)     # (add's first case: both checked above)
+            else:
+                grads[p] = add(prev, pg)
     return {}
 
 
