@@ -119,9 +119,10 @@ def lstm_seq_grad(g, y, xw, u, h0, c0):
     return out
 
 
-def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
-    """(x w_ih^T + b_ih) + (h w_hh^T + b_hh), summed in the composite's order."""
-    z = _gemm(x, w_ih.T)
+def _step_z(x, h, w_ih, w_hh, b_ih, b_hh, out=None):
+    """(x w_ih^T + b_ih) + (h w_hh^T + b_hh), summed in the composite's order (into ``out``
+    when given: BLAS writes a row-strided view directly)."""
+    z = _gemm(x, w_ih.T, out=out)
     z += b_ih
     zh = _gemm(h, w_hh.T)
     zh += b_hh
@@ -132,10 +133,9 @@ def _step_z(x, h, w_ih, w_hh, b_ih, b_hh):
 def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
     """One LSTM step (``lstm_step``): the two GEMMs, the biases and the fused gates; out =
     ``[h', c', z]`` (B, 6H), z kept for the gradient."""
-    z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh)
     n = c.shape[1]
-    out = np.empty((c.shape[0], 6 * n), dtype=z.dtype)
-    out[:, 2 * n:] = z
+    out = np.empty((c.shape[0], 6 * n), dtype=x.dtype)
+    z = _step_z(x, h, w_ih, w_hh, b_ih, b_hh, out[:, 2 * n:])
     _fwd(z, c.astype(z.dtype, copy=False), out[:, :2 * n])
     return out
 
