@@ -4,8 +4,10 @@ Programs written for Keras 3 pass its newer arguments, often at their defaults
 (``Conv2D(8, 3, groups=1)``, ``LSTM(8, use_cudnn="auto")``, ``Dense(4, lora_rank=None)``);
 those were refused as unknown keywords.  Each entry of ``ARGS`` names the layer classes (by
 name, anywhere in the layer's class hierarchy) whose Keras 3 signature has the argument, the
-values dlcore computes exactly as Keras 3 does, and those values in words.  Any other value
-raises ``NotImplementedError`` naming the layer and the argument, never silently ignored.
+values dlcore computes exactly as Keras 3 does, those values in words, and the value Keras 3's
+``get_config`` writes for it (``_layer_config`` reads it: one table for the constructors and
+the configurations).  Any other value raises ``NotImplementedError`` naming the layer and the
+argument, never silently ignored.
 
 ``weights=`` (Keras 2 on every layer; Keras 3's ``Embedding``) is kept as the layer's initial
 weights, set right after the layer is built (``after_build``).
@@ -14,44 +16,82 @@ weights, set right after the layer is built (``after_build``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 _NONE: tuple[Callable[[Any], bool], str] = (lambda v: v is None, "None")
+_FALSE: tuple[Callable[[Any], bool], str] = (lambda v: v is False, "False")
 _ANY_BOOL: tuple[Callable[[Any], bool], str] = (lambda v: v in (True, False), "True or False")
+_ANY: tuple[Callable[[Any], bool], str] = (lambda v: True, "any value")
 _CONV = ("Conv1D", "Conv2D", "Conv3D")
 _LORA = ("Dense", "Embedding")
 _BN = ("BatchNormalization",)
 _MHA = ("MultiHeadAttention",)
 _RNN = ("RNN", "LSTM", "GRU", "SimpleRNN")
 _LOOKUP = ("StringLookup", "IntegerLookup")
+#: ``Arg.written`` of an argument Keras 3's ``get_config`` does not write
+UNWRITTEN: Any = type("Unwritten", (), {"__repr__": lambda self: "UNWRITTEN"})()
 
-#: argument -> (layer classes with it, accepted value test, the accepted values in words)
-ARGS: dict[str, tuple[tuple[str, ...], Callable[[Any], bool], str]] = {
-    "groups": (_CONV, lambda v: v == 1, "1"),
-    "lora_rank": (_LORA, *_NONE),
-    "lora_alpha": (_LORA, *_NONE),
-    "quantization_config": (_LORA, *_NONE),
-    "renorm_clipping": (_BN, *_NONE),
+
+class Arg(NamedTuple):
+    """A Keras 3 argument dlcore's layers honour only at some values: the layer classes that
+    have it (class names), the test of an accepted value, those values in words, and the value
+    ``get_config`` writes for it (``UNWRITTEN``: Keras 3 does not write it)."""
+
+    owners: tuple[str, ...]
+    ok: Callable[[Any], bool]
+    words: str
+    written: Any = UNWRITTEN
+
+
+#: argument -> ``Arg``: the one table of them, read by ``absorb`` (constructors) and by
+#: ``_layer_config`` (``get_config`` writes ``written``, ``from_config`` accepts only it); a
+#: class whose constructor takes the argument itself (BatchNormalization's ``renorm``, the
+#: transposed convolutions' ``output_padding``) checks it there with its own message
+ARGS: dict[str, Arg] = {
+    "groups": Arg(_CONV, lambda v: v == 1, "1", 1),
+    "lora_rank": Arg(_LORA, *_NONE),
+    "lora_alpha": Arg(_LORA, *_NONE),
+    "quantization_config": Arg(_LORA, *_NONE, None),
+    "output_padding": Arg(("Conv2DTranspose", "Conv3DTranspose"), *_NONE, None),
+    "renorm": Arg(_BN, *_FALSE, False),
+    "renorm_clipping": Arg(_BN, *_NONE, None),
     # meaningful only with renorm=True, which BatchNormalization refuses itself
-    "renorm_momentum": (_BN, lambda v: True, "any value"),
+    "renorm_momentum": Arg(_BN, *_ANY, 0.99),
     # one device: the batch's statistics are the global batch's (Keras 3 reads it on TF only)
-    "synchronized": (_BN, *_ANY_BOOL),
+    "synchronized": Arg(_BN, *_ANY_BOOL, False),
+    "rms_scaling": Arg(("LayerNormalization",), *_FALSE, False),
     # the same computation either way; True demands cuDNN (Keras 3 raises without it)
-    "use_cudnn": (("LSTM", "GRU"), lambda v: v in ("auto", False), "'auto' or False"),
+    "use_cudnn": Arg(("LSTM", "GRU"), lambda v: v in ("auto", False), "'auto' or False"),
     # dlcore has no mixed-precision policy, so a layer never casts its inputs either way
-    "autocast": (("Layer",), *_ANY_BOOL),
-    "sliding_window": (_MHA, *_NONE),
-    "flash_attention": (_MHA, lambda v: v in (None, False), "None or False"),
-    "use_gate": (_MHA, lambda v: v is False, "False"),
+    "autocast": Arg(("Layer",), *_ANY_BOOL),
+    "use_gate": Arg(_MHA, *_FALSE, False),
+    "sliding_window": Arg(_MHA, *_NONE, None),
+    "flash_attention": Arg(_MHA, lambda v: v in (None, False), "None or False"),
     # masked steps repeat the previous output (Keras 3's default)
-    "zero_output_for_mask": (_RNN, lambda v: v is False, "False"),
-    "salt": (_LOOKUP, *_NONE),
-    "oov_method": (_LOOKUP, lambda v: v == "floormod", "'floormod'"),
+    "zero_output_for_mask": Arg(_RNN + ("ConvLSTM2D",), *_FALSE, False),
+    "salt": Arg(_LOOKUP, *_NONE),
+    "oov_method": Arg(_LOOKUP, lambda v: v == "floormod", "'floormod'"),
     # ConvLSTM2D refuses dropout, so its seed draws nothing (as Keras 3's at rate 0)
-    "seed": (("ConvLSTM2D",), lambda v: True, "any value"),
-    "ragged": (("InputLayer",), lambda v: v in (None, False), "None or False"),
-    "optional": (("InputLayer",), lambda v: v is False, "False"),
+    "seed": Arg(("ConvLSTM2D",), *_ANY, None),
+    "unroll": Arg(("ConvLSTM2D",), *_FALSE, False),
+    "ragged": Arg(("InputLayer",), lambda v: v in (None, False), "None or False"),
+    "optional": Arg(("InputLayer",), *_FALSE),
 }
+
+
+def written(class_names: set) -> dict:
+    """The arguments ``get_config`` writes for a layer whose built-in classes have these
+    names: argument -> the value written (and the only one ``from_config`` accepts)."""
+    return {a: spec.written for a, spec in ARGS.items()
+            if spec.written is not UNWRITTEN and class_names & set(spec.owners)}
+
+
+def check(cls: str, arg: str, value) -> None:
+    """Refuse ``value`` of ``arg`` where ``ARGS`` does not accept it (NotImplementedError)."""
+    spec = ARGS[arg]
+    if not spec.ok(value):
+        raise NotImplementedError(f"{cls}: `{arg}={value!r}` is not supported by dlcore "
+                                  f"(only {spec.words}, which computes as Keras 3)")
 
 
 def absorb(layer, kwargs: dict) -> dict:
@@ -61,11 +101,8 @@ def absorb(layer, kwargs: dict) -> dict:
     names = {c.__name__ for c in type(layer).__mro__}
     cls = type(layer).__name__
     for arg in [a for a in kwargs if a in ARGS and names & set(ARGS[a][0])]:
-        _, ok, words = ARGS[arg]
         value = kwargs.pop(arg)
-        if not ok(value):
-            raise NotImplementedError(f"{cls}: `{arg}={value!r}` is not supported by dlcore "
-                                      f"(only {words}, which computes as Keras 3)")
+        check(cls, arg, value)
     weights = kwargs.pop("weights", None)
     if weights is not None:
         layer._initial_weights = list(weights)

@@ -47,26 +47,11 @@ _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
 def _not_keys(cls: type) -> tuple:
     """``_NOT_KEYS`` of the first built-in class of ``cls`` (itself or a user's base)."""
     return next((_NOT_KEYS.get(c.__name__, ()) for c in cls.__mro__ if _builtin(c)), ())
-#: Keras 3 arguments dlcore's class has no argument for because it implements only their
-#: default (it behaves as that value): get_config writes it, from_config accepts only it
-_ONLY_DEFAULT: dict[str, dict] = {
-    "Dense": {"quantization_config": None}, "Embedding": {"quantization_config": None},
-    "Conv1D": {"groups": 1}, "Conv2D": {"groups": 1}, "Conv3D": {"groups": 1},
-    "Conv2DTranspose": {"output_padding": None}, "Conv3DTranspose": {"output_padding": None},
-    "_Recurrent": {"zero_output_for_mask": False},      # (masked steps repeat the output)
-    "BatchNormalization": {"renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
-                           "synchronized": False},
-    "LayerNormalization": {"rms_scaling": False},
-    "MultiHeadAttention": {"use_gate": False, "sliding_window": None},
-    "ConvLSTM2D": {"seed": None, "unroll": False, "zero_output_for_mask": False},
-}
-
-
 def _only_default(cls: type) -> dict:
-    out: dict = {}
-    for c in reversed(cls.__mro__):
-        if _builtin(c):
-            out.update(_ONLY_DEFAULT.get(c.__name__, {}))
+    """The Keras 3 arguments dlcore's class ``cls`` implements only at one value, with that
+    value (``_keras3_args.ARGS``): get_config writes it, from_config accepts only it."""
+    from ._keras3_args import written
+    out = written({c.__name__ for c in cls.__mro__ if _builtin(c)})
     return {k: v for k, v in out.items() if k not in _not_keys(cls)}
 
 

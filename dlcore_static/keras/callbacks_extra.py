@@ -108,9 +108,10 @@ class ModelCheckpoint(_MonitorCallback):
     """Save the model (or its weights) after each epoch to
     ``filepath.format(epoch=..., **logs)``; with ``save_best_only`` only when ``monitor``
     improved on the best so far (``initial_value_threshold`` at first).  Keras 3's messages
-    (verbose=1): ``\nEpoch 3: val_loss improved from 0.51234 to 0.49876, saving model to
-    m.keras``, then ``\nEpoch 3: finished saving model to m.keras``; ``\nEpoch 4: val_loss did
-    not improve from 0.49876``; ``\nEpoch 1: saving model to m.keras``.  ``period`` (Keras 2: save every that many epochs) still works."""
+    (verbose=1), each after a blank line: ``Epoch 3: val_loss improved from 0.51234 to
+    0.49876, saving model to m.keras`` then ``Epoch 3: finished saving model to m.keras``;
+    ``Epoch 4: val_loss did not improve from 0.49876``; ``Epoch 1: saving model to m.keras``.
+    ``period`` (Keras 2: save every that many epochs) still works."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
@@ -179,8 +180,8 @@ class ModelCheckpoint(_MonitorCallback):
 
 class LearningRateScheduler(Callback):
     """Set the optimizer's learning rate to ``schedule(epoch, lr)`` (or ``schedule(epoch)``)
-    at the start of each epoch; verbose=1 prints Keras 3's
-    ``\nEpoch 2: LearningRateScheduler setting learning rate to 0.05.``"""
+    at the start of each epoch; verbose=1 prints Keras 3's (after a blank line)
+    ``Epoch 2: LearningRateScheduler setting learning rate to 0.05.``"""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -209,7 +210,7 @@ class LearningRateScheduler(Callback):
 class ReduceLROnPlateau(_MonitorCallback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalled for ``patience``
     epochs (not below ``min_lr``; then wait ``cooldown`` epochs).  verbose=1 prints Keras 3's
-    ``\nEpoch 6: ReduceLROnPlateau reducing learning rate to 0.0005000000237487257.``"""
+    (after a blank line) ``Epoch 6: ReduceLROnPlateau reducing learning rate to 0.0005...``"""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):

@@ -71,13 +71,14 @@ def test_every_keras3_argument_accepted_at_its_default():
     dk.layers.Conv2D(8, 3, groups=1)                    # the report's case
 
 
-DEFAULT_ONLY = sorted((name, arg) for name in CLASSES for arg, (owners, _, _) in ARGS.items()
+DEFAULT_ONLY = sorted((name, arg) for name in CLASSES for arg, (owners, *_) in ARGS.items()
                       if arg in {p.name for p in _params(name)}
                       and {c.__name__ for c in getattr(dk.layers, name).__mro__} & set(owners))
 _OTHER = {"groups": 2, "lora_rank": 4, "lora_alpha": 8.0, "quantization_config": "int8",
           "renorm_clipping": {"rmax": 3}, "use_cudnn": True, "sliding_window": 4,
           "flash_attention": True, "use_gate": True, "zero_output_for_mask": True,
-          "salt": 7, "oov_method": "farmhash", "ragged": True, "optional": True}
+          "salt": 7, "oov_method": "farmhash", "ragged": True, "optional": True,
+          "output_padding": 1, "renorm": True}
 
 
 def test_unsupported_values_raise_naming_layer_and_argument():
@@ -349,3 +350,23 @@ def test_custom_train_step_with_compiled_loss_and_metrics():
     r = x @ w + b - y                          # evaluate: Keras 3's default test_step
     assert model.evaluate(x, y, verbose=0) == pytest.approx(
         [np.mean(r ** 2), np.mean(np.abs(r))], rel=1e-5)
+
+
+def test_one_table_for_constructors_and_configurations():
+    """``ARGS`` is the one table: the value a constructor accepts is the one get_config writes
+    and from_config accepts (``_layer_config`` reads it)."""
+    from dlcore_static.keras import _layer_config
+    assert not hasattr(_layer_config, "_ONLY_DEFAULT")
+    assert _layer_config._only_default(dk.layers.Conv2D) == {"groups": 1}
+    assert _layer_config._only_default(dk.layers.BatchNormalization) == {
+        "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99, "synchronized": False}
+    assert _layer_config._only_default(dk.layers.ConvLSTM2D) == {
+        "zero_output_for_mask": False, "seed": None, "unroll": False}
+    ln = dk.layers.LayerNormalization(rms_scaling=False)       # accepted at what it writes
+    assert ln.get_config()["rms_scaling"] is False
+    with pytest.raises(NotImplementedError, match=r"^LayerNormalization: `rms_scaling=True` is "
+                                                  r"not supported by dlcore \(only False"):
+        dk.layers.LayerNormalization(rms_scaling=True)
+    with pytest.raises(ValueError, match=r"rms_scaling=True is not supported by dlcore"):
+        dk.layers.LayerNormalization.from_config({**ln.get_config(), "rms_scaling": True})
+    dk.layers.ConvLSTM2D(2, 3, unroll=False)

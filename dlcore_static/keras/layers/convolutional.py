@@ -15,7 +15,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from ... import nn_conv as _nn
-from .. import activations, constraints, regularizers
+from .. import _keras3_args, activations, constraints, regularizers
 from .. import backend as K
 from . import _arg_checks as _checks
 from .core import Layer
@@ -45,9 +45,8 @@ class _Conv(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
-        if kwargs.get("output_padding") is not None:
-            raise NotImplementedError(f"{type(self).__name__}: output_padding is not supported")
-        kwargs.pop("output_padding", None)
+        if "output_padding" in kwargs:             # (the transposed ones' Keras argument)
+            _keras3_args.check(type(self).__name__, "output_padding", kwargs.pop("output_padding"))
         n = self.rank
         filters = _checks.positive_filters(filters)
         kernel_size = _checks.int_tuple(kernel_size, n, "kernel_size")
@@ -308,9 +307,7 @@ class BatchNormalization(Layer):
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
-        if kwargs.pop("renorm", False):         # (was silently ignored)
-            raise NotImplementedError("BatchNormalization: renorm=True is not supported by "
-                                      "dlcore")
+        _keras3_args.check("BatchNormalization", "renorm", kwargs.pop("renorm", False))
         kwargs.pop("fused", None)
         super().__init__(**kwargs)
         self.supports_masking = True
