@@ -128,3 +128,30 @@ def test_a_counted_tanh_body_fills_the_glues_array():
         segment = src[src.index("def segment"):]
         assert "np.empty" not in segment, segment     # the tanh writes the glue's array
         assert "_empty((8, 64), " in src or "_empty((8, 64, ), " in src, src
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("shape", [(128, 128), (3, 5), (1, 7), (7, 1), (0, 4), (96, 256)])
+def test_transposed_copy_is_a_c_contiguous_transpose(dtype, shape):
+    x = (RNG.standard_normal(shape) * 100).astype(dtype)
+    y = control_loops.transposed_copy(x)
+    assert y.flags.c_contiguous and y.dtype == x.dtype and y.shape == shape[::-1]
+    np.testing.assert_array_equal(y, x.T)
+    assert np.shares_memory(x, y) == (x.T.flags.c_contiguous and x.size > 0)
+
+
+def test_transposed_copy_of_a_view_and_of_special_values():
+    x = RNG.standard_normal((6, 8)).astype(np.float32)[:, ::2]       # not C-contiguous
+    np.testing.assert_array_equal(control_loops.transposed_copy(x), x.T)
+    s = np.array([[np.nan, -0.0, np.inf], [-np.inf, 0.0, 1e-45]], np.float32)
+    y = control_loops.transposed_copy(s)
+    np.testing.assert_array_equal(y, s.T)
+    assert np.signbit(y[1, 0]) and not np.signbit(y[1, 1])
+
+
+def test_transposed_copy_without_omatcopy_falls_back_to_numpy(monkeypatch):
+    monkeypatch.setattr(control_loops, "_OMATCOPY", {np.dtype(np.float32): None})
+    x = RNG.standard_normal((4, 3)).astype(np.float32)
+    y = control_loops.transposed_copy(x)
+    assert y.flags.c_contiguous
+    np.testing.assert_array_equal(y, x.T)
