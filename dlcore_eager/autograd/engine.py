@@ -499,26 +499,29 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
             out = node.out_buf
             if ins is not None and type(g) is _ndarray and type(out) is _ndarray and \
                     node.out_version[0] == node.out_ver0:
-                # vjp's common case: every buffer float32/float64 on the CPU, none changed in
-                # place since it was saved (vjp itself raises PyTorch's error for those)
+                # vjp's common case: a float32/float64 output, CPU buffers, none changed in
+                # place since it was saved (vjp itself raises PyTorch's error for those), no
+                # 16-bit float input (integer ones, indices and targets, are fine)
                 d = out.dtype
                 if (d is _F32 or d is _F64) and node.prim is not _getitem_p:
                     bufs = []
+                    wide = True
                     for t, v in zip(ins, node.versions):
                         b = t._buf
                         if t._version[0] != v or type(b) is not _ndarray:
                             break
                         d = b.dtype
                         if d is not _F32 and d is not _F64:
-                            break
+                            wide = False
                         bufs.append(b)
                     else:
-                        params = node.params
-                        in_grads = node.prim.vjp(g, out, *bufs, **params) if params else \
-                            node.prim.vjp(g, out, *bufs)
-                        if not retain:
-                            node.inputs = None
-                            node.out_buf = None
+                        if wide or not has_half(out, bufs):      # (else vjp's half_vjp)
+                            params = node.params
+                            in_grads = node.prim.vjp(g, out, *bufs, **params) if params else \
+                                node.prim.vjp(g, out, *bufs)
+                            if not retain:
+                                node.inputs = None
+                                node.out_buf = None
         else:
             g = on_grad(node, g)
             if not ps:
