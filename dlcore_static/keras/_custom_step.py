@@ -60,7 +60,7 @@ def _arrays(v, what: str):
     if isinstance(v, (list, tuple)):
         return [_arrays(a, what) for a in v]
     if v is None or not hasattr(v, "__len__"):
-        raise NotImplementedError(f"fit with a custom train_step: `{what}` must be arrays "
+        raise NotImplementedError(f"a model with custom steps: `{what}` must be arrays "
                                   f"(or lists/dicts of arrays); datasets and generators are "
                                   f"not supported, got {type(v).__name__}")
     return np.asarray(v)
@@ -344,8 +344,8 @@ def _split(data: list, validation_split, validation_data):
     """The training data and the validation data (None) as Keras 3 takes them: the last
     ``validation_split`` of the samples, unshuffled, or ``validation_data``."""
     if validation_data is not None:
-        parts = list(validation_data) if isinstance(validation_data, tuple) else \
-            [validation_data]
+        parts = list(validation_data) if isinstance(validation_data, (tuple, list)) else \
+            [validation_data]                      # (Keras 3 reads a list as a tuple)
         return data, arrays(*(parts + [None] * (3 - len(parts)))[:3])
     if not validation_split:
         return data, None
@@ -372,13 +372,32 @@ def batches(data: list, batch_size, shuffle: bool = False):
         yield [a[idx] for a in flat], len(idx)
 
 
+def _class_weights(y, sample_weight, class_weight):
+    """Keras 3's ``class_weight`` as the sample weights of ``y``'s classes (its argmax, or
+    its rounded value for one column)."""
+    if class_weight is None:
+        return sample_weight
+    if sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    if not isinstance(y, np.ndarray):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    cls = np.argmax(y, -1) if y.ndim > 1 and y.shape[-1] > 1 else \
+        np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
+    table = np.zeros(max(max(class_weight) + 1, int(cls.max()) + 1), np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    return table[cls]
+
+
 def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-        shuffle, sample_weight, initial_epoch):
+        shuffle, sample_weight, initial_epoch, class_weight=None):
     """``model.fit`` through ``train_step`` (the user's or Keras 3's), with validation through
     ``test_step`` (see the module docstring)."""
     from . import _custom_eval
     from . import backend as K
     from . import callbacks as _cb
+    sample_weight = _class_weights(None if y is None else np.asarray(y) if not isinstance(
+        y, (list, dict)) else y, sample_weight, class_weight)
     data, val = _split(arrays(x, y, sample_weight), validation_split, validation_data)
     optimizer_of(model)
     step = step_for(model, data, "train_step")

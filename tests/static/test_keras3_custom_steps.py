@@ -307,3 +307,23 @@ def test_evaluate_refuses_unknown_arguments_as_keras3():
     x, y = _data(4)
     with pytest.raises(ValueError, match="Arguments not recognized: {'nope': 1}"):
         model.evaluate(x, y, nope=1)
+
+
+def test_class_weight_is_keras3s_sample_weight_of_each_class():
+    x, _ = _data(40)
+    y = (np.arange(40) % 2).astype("float32")[:, None]
+    runs, start = [], None
+    for kw in ({"class_weight": {0: 0.5, 1: 2.0}},
+               {"sample_weight": np.where(y[:, 0] > 0, 2.0, 0.5).astype("float32")}):
+        model = _guide_weighted_train_model(keras, tf.GradientTape)
+        start = model.get_weights() if start is None else start
+        model.set_weights(start)
+        h = model.fit(x, y, batch_size=20, epochs=2, shuffle=False, verbose=0,
+                      validation_data=[x[:10], y[:10]], **kw)   # (a list reads as a tuple)
+        runs.append((model.get_weights(), h.history))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert runs[0][1] == pytest.approx(runs[1][1])
+    with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight` at the "
+                                         "same time."):
+        model.fit(x, y, class_weight={0: 1.0}, sample_weight=np.ones(40), verbose=0)
