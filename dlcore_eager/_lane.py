@@ -362,7 +362,13 @@ def _arg_parse(prim):
         if dim is None:
             if keepdim is not False:
                 return None
-            x = _make(x._buf.reshape(-1))
+            fb = x._buf.reshape(-1)
+            plan = _PLANS.get((prim, prim.kernels["cpu"], fb.shape, fb.dtype, (0, False)))
+            if plan and plan[1] is None and not plan[3] and not plan[4]:
+                out = plan[0](fb)               # (small_unary's steps on the flat buffer,
+                if type(out) is _ndarray:       # no Tensor around it: an index has no node)
+                    return _make(out)
+            x = _make(fb)
             dim = 0
         return small_unary(prim, x, (dim, keepdim), _axis_params)
     return parse
@@ -385,16 +391,37 @@ def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBac
                 return None
             idx = small_unary(arg_prim, x, (dim, keepdim), _axis_params)
             return None if idx is None else values_indices(name, values, idx)
-        idx = small_unary(arg_prim, x, (dim, True), _axis_params)
-        if idx is None:
-            return None
-        d = dim % x._buf.ndim
-        values = small_many(_take_along_axis_p, (x, idx), (x._buf, idx._buf), d, _take_params)
-        if values is None:
-            values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
-        node = values._node
-        if type(node) is not Node:
-            return None
+        b = x._buf
+        pk = (_MAX_GRAD, arg_prim, arg_prim.kernels["cpu"], _take_along_axis_p.kernels["cpu"],
+              b.shape, b.dtype, dim)
+        plan = _PLANS.get(pk, False)
+        if plan:
+            # the two plans below run as one (issue 19: one lookup, no call layers; the same
+            # kernels, node and tensors): the index with keepdims, the values gathered there
+            arun, d, tparams, trun = plan
+            ib = arun(b)
+            vb = trun(b, ib)
+            if type(vb) is not _ndarray:
+                vb = np.asarray(vb)
+            idx = _make(ib)
+            version = [0]
+            values = _make(vb, version, Node(_take_along_axis_p, tparams,
+                                             (x._node or leaf_node(x), None), (x, idx),
+                                             (x._version[0], 0), vb, version))
+            node = values._node
+        else:
+            idx = small_unary(arg_prim, x, (dim, True), _axis_params)
+            if idx is None:
+                return None
+            d = dim % b.ndim
+            values = small_many(_take_along_axis_p, (x, idx), (b, idx._buf), d, _take_params)
+            if values is None:
+                values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
+            node = values._node
+            if type(node) is not Node:
+                return None
+            if plan is False:
+                _max_grad_plan(pk, arg_prim, b, idx._buf, dim, d)
         if not keepdim:
             # the squeeze node over the gather's result, which only that node holds: the
             # values are no view (as PyTorch's: changed in place, their grad_fn is the
@@ -409,6 +436,23 @@ def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBac
         node.edges = (x._node or leaf_node(x),)
         return values_indices(name, values, idx)
     return parse
+
+
+_MAX_GRAD = "max with grad"
+
+
+def _max_grad_plan(pk, arg_prim, b, ib, dim, d) -> None:
+    """The fused plan of ``max(x, dim)`` with a gradient, from the two plans its first call
+    made (argmax with keepdims through ``small_unary``, take_along_axis through
+    ``small_many``): ``(argmax's run, d, take's params, take's run)``; None (the two-plan
+    path for good) where either is not a plain run."""
+    ap = _PLANS.get((arg_prim, arg_prim.kernels["cpu"], b.shape, b.dtype, (dim, True)))
+    tk = _take_along_axis_p.kernels["cpu"]
+    tp = _PLANS.get((_take_along_axis_p, tk, d, b.shape, b.dtype, ib.shape, ib.dtype))
+    plan = None
+    if ap and tp and ap[1] is None and not ap[3] and not ap[4] and tp[2]:
+        plan = (ap[0], d, tp[1], tp[0])
+    _keep(pk, plan)
 
 
 def _softmax_parse(prim):
