@@ -413,8 +413,9 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
     the same order, the same sums in the same order and the same checks, with the common case
     of each callback written inline: a primitive's node on float32/float64 CPU buffers with no
     hooks, ``retain_grad`` or in-place change (``vjp``'s first branch), a leaf without hooks
-    (``on_grad``'s); anything else calls the callback itself.  It returns nothing (``backward``
-    uses no result).
+    (``on_grad``'s); anything else calls the callback itself.  It returns an empty dict
+    (``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
+    reverse_pass's gradients bit for bit.
 
     The sort is reverse_pass's depth-first one (``autodiff._sort``), keyed by the nodes
     themselves (their identity), with each node's usefulness (a leaf, or a useful parent)
