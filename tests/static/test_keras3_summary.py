@@ -56,6 +56,14 @@ def _graph(K):
     return K.Model(i, [c, d], name="two_outputs")
 
 
+def _shared(K):
+    L = K.layers
+    a, b = K.Input((4,), name="a"), K.Input((4,), name="b")
+    d = L.Dense(3, name="shared")                 # called twice: node indices 0 and 1
+    o = L.Concatenate(name="cat")([d(a), d(b)])
+    return K.Model([a, b], L.Dense(1, name="out")(o), name="siamese")
+
+
 def _nested(K):
     L = K.layers
     inner = K.Sequential([K.Input((3,)), L.Dense(5, name="inner_dense"),
@@ -123,6 +131,7 @@ CASES = {
     "trainable": (_seq, {"show_trainable": True}),
     "graph": (_graph, {}),
     "graph_trainable": (_graph, {"show_trainable": True, "line_length": 100}),
+    "shared": (_shared, {}),
     "nested": (_nested, {}),
     "nested_expanded": (_nested, {"expand_nested": True, "show_trainable": True}),
 }
