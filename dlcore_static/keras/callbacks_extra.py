@@ -309,8 +309,19 @@ class LambdaCallback(Callback):
 
 
 class TerminateOnNaN(Callback):
+    """Stop when a batch's loss is NaN or infinite: ``model.stop_training`` and Keras 3's
+    ``Batch 3: Invalid loss, terminating training``, or with ``raise_error`` a RuntimeError
+    at once (the other callbacks' ``on_train_end`` do not run)."""
+
+    def __init__(self, raise_error: bool = False):
+        super().__init__()
+        self.raise_error = raise_error
+
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and (np.isnan(loss) or np.isinf(loss)):
+            if self.raise_error:
+                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
+                                   f"{loss}. Terminating training immediately.")
             _print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

@@ -144,3 +144,19 @@ def test_reduce_lr_uses_the_float32_rate_as_keras3():
         _drive(cb, m, [1.0, 2.0, 3.0, 4.0])
     np.testing.assert_allclose(float(keras.backend.get_value(ours.optimizer.lr)),
                                float(np.asarray(ref.optimizer.learning_rate)), rtol=1e-6)
+
+
+def test_terminate_on_nan_as_keras3():
+    m = _ours_model()
+    cb = keras.callbacks.TerminateOnNaN()
+    cb.set_model(m)
+    m.stop_training = False
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cb.on_batch_end(3, {"loss": float("nan")})
+    assert out.getvalue() == "Batch 3: Invalid loss, terminating training\n" and m.stop_training
+    strict = keras.callbacks.TerminateOnNaN(raise_error=True)
+    strict.set_model(m)
+    with pytest.raises(RuntimeError, match=r"^NaN or Inf loss encountered at batch 2\. Loss "
+                                           r"value: inf\. Terminating training immediately\.$"):
+        strict.on_batch_end(2, {"loss": float("inf")})
