@@ -305,6 +305,19 @@ def _maybe_half(out, bufs) -> bool:
     return has_half(out, bufs)
 
 
+def _getitem_rule(node, g, out, bufs):
+    """getitem's rule on buffers (``g`` of the output's shape, float32/float64 or no 16-bit
+    type): slice_scatter(g, x, idx) of a slice of at most a quarter of x with its zeros left
+    unwritten (_slice_grad); g copied now, as the kernel would read it now (a larger slice,
+    whose copy would cost about what the zeros save, takes the kernel)."""
+    d = out.dtype
+    if d is g.dtype and g.size * 4 <= bufs[0].size and \
+            _slice_scatter_p.kernels["cpu"] is _cpu_scatter:
+        return (_SliceGrad(bufs[0].shape, d, _numpy_index(node.params["idx"]) + (Ellipsis,),
+                           g.copy()),)
+    return node.prim.vjp(g, out, *bufs, **node.params)
+
+
 def _run_raw(roots, seeds, wanted, retain, accumulate):
     # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
     seed_of = {}
@@ -347,15 +360,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
                     if (not wide or (d is not _F32 and d is not _F64)) and \
                             _maybe_half(out, bufs):
                         res = half_vjp(prim, g, out, bufs, node.params, bufs)
-                    elif prim is _getitem_p and d is g.dtype and \
-                            g.size * 4 <= bufs[0].size and \
-                            _slice_scatter_p.kernels["cpu"] is _cpu_scatter:
-                        # slice_scatter(g, x, idx) of a slice of at most a quarter of x, its
-                        # zeros left unwritten (_slice_grad); g copied now, as the kernel
-                        # would read it now (a larger slice, whose copy would cost about what
-                        # the zeros save, takes the kernel)
-                        res = (_SliceGrad(bufs[0].shape, d, _numpy_index(
-                            node.params["idx"]) + (Ellipsis,), g.copy()),)
+                    elif prim is _getitem_p:
+                        res = _getitem_rule(node, g, out, bufs)
                     elif node.params:
                         res = prim.vjp(g, out, *bufs, **node.params)
                     else:
@@ -504,7 +510,7 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                 # place since it was saved (vjp itself raises PyTorch's error for those), no
                 # 16-bit float input (integer ones, indices and targets, are fine)
                 d = out.dtype
-                if (d is _F32 or d is _F64) and node.prim is not _getitem_p:
+                if d is _F32 or d is _F64:
                     bufs = []
                     wide = True
                     for t, v in zip(ins, node.versions):
@@ -517,9 +523,14 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                         bufs.append(b)
                     else:
                         if wide or not has_half(out, bufs):      # (else vjp's half_vjp)
+                            prim = node.prim
                             params = node.params
-                            in_grads = node.prim.vjp(g, out, *bufs, **params) if params else \
-                                node.prim.vjp(g, out, *bufs)
+                            if prim is _getitem_p:
+                                in_grads = _getitem_rule(node, g, out, bufs)
+                            elif params:
+                                in_grads = prim.vjp(g, out, *bufs, **params)
+                            else:
+                                in_grads = prim.vjp(g, out, *bufs)
                             if not retain:
                                 node.inputs = None
                                 node.out_buf = None
