@@ -415,7 +415,11 @@ def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     py[n.out()] = out
     b.staging = True                    # (``generate`` binds ``_sd`` first thing in run)
     if n.type == "VariableRead":
-        return [f"{out} = _cv[{var}] if not _sd else {name}()"]
+        # after a staged write (the step's first update), this run's staged value first, as
+        # the read's executor does, without calling it (4 reads a control_flow step)
+        del env[name]
+        return [f"{out} = _cv[{var}] if not _sd else "
+                f"(_sd[{var}] if {var} in _sd else _cv[{var}])"]
     x = py[n.inputs[0]]
     if glue is not None:                # a device array: staged as it is (cuda_glue.py)
         from .cuda_glue import assign_lines
