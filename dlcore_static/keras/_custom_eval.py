@@ -221,3 +221,73 @@ def on_batch(model, name: str, x, y=None, sample_weight=None, return_dict: bool 
                            step.structure)
     logs = dict(zip(step.names or [], step.run(_session(step), batch)))
     return logs if return_dict else flatten_in_order(model, logs)
+
+
+def _class_weights(y, sample_weight, class_weight):
+    """Keras 3's ``class_weight`` as the sample weights of ``y``'s classes (its argmax, or
+    its rounded value for one column)."""
+    if class_weight is None:
+        return sample_weight
+    if sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    if not isinstance(y, np.ndarray):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    cls = np.argmax(y, -1) if y.ndim > 1 and y.shape[-1] > 1 else \
+        np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
+    table = np.zeros(max(max(class_weight) + 1, int(cls.max()) + 1), np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    return table[cls]
+
+
+def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+        shuffle, sample_weight, initial_epoch, class_weight=None):
+    """``model.fit`` through ``train_step`` (the user's or Keras 3's), with validation through
+    ``test_step`` (see the module docstring)."""
+    from . import backend as K
+    from . import callbacks as _cb
+    sample_weight = _class_weights(None if y is None else np.asarray(y) if not isinstance(
+        y, (list, dict)) else y, sample_weight, class_weight)
+    data, val = _cs._split(_cs.arrays(x, y, sample_weight), validation_split, validation_data)
+    _cs.optimizer_of(model)
+    step = _cs.step_for(model, data, "train_step")
+    sess = K._session_for(step.graph)                  # (initialises the step's variables)
+    n = len(_cs._leaves(data[0])[0])
+    bs = 32 if batch_size is None else int(batch_size)
+    model.metrics_names = list(step.names or [])
+    model._stateful_logs = set(step.names or [])       # (the epoch logs the last batch's)
+
+    class _Reset(_cb.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            reset_metrics(model)
+
+    history = _cb.History()
+    cbs: list = [_Reset(), _cb.BaseLogger()]
+    if verbose:
+        cbs.append(_cb.ProgbarLogger(verbose, count_mode="samples"))
+    cbl = _cb.CallbackList(cbs + list(callbacks or []) + [history])
+    params = {"batch_size": bs, "epochs": epochs, "steps": -(-n // bs), "samples": n,
+              "verbose": verbose, "do_validation": val is not None,
+              "metrics": list(step.names or [])}
+    cbl.set_model(model)
+    cbl.set_params(params)
+    model.stop_training = False
+    cbl.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        cbl.on_epoch_begin(epoch)
+        for b, (batch, size) in enumerate(_cs.batches(data, bs, shuffle)):
+            cbl.on_batch_begin(b, {"batch": b, "size": size})
+            logs: dict = dict(zip(step.names or [], step.run(sess, batch)))
+            logs.update(batch=b, size=size)
+            cbl.on_batch_end(b, logs)
+            if model.stop_training:
+                break
+        val_logs = {} if val is None else {
+            "val_" + k: v for k, v in run_test(model, val, bs).items()}
+        cbl.on_epoch_end(epoch, val_logs)
+        if model.stop_training:
+            break
+    cbl.on_train_end()
+    history.params, history.model = params, model
+    model.history = history
+    return history

@@ -278,8 +278,8 @@ class Model(ArrayFeeds, Network):
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments: {unknown}")
         if _step.overridden(self):                 # Keras 3's custom train_step
-            return _step.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                             validation_data, shuffle, sample_weight, initial_epoch, class_weight)
+            return _ce.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                           validation_data, shuffle, sample_weight, initial_epoch, class_weight)
         _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):                      # tf.data batches (tf.keras 1.15)
