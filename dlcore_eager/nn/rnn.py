@@ -352,6 +352,19 @@ class RNNCellBase(Module):
         return s
 
     def _prepare(self, input: Tensor, hx, n_states: int):
+        hs = hx if type(hx) is tuple else (hx,) if n_states == 1 and type(hx) is Tensor else ()
+        if type(input) is Tensor and len(hs) == n_states:
+            # a batch and its states as Tensors (every step of a cell loop): the checks below
+            # on the buffers' shapes (no Size objects; issue 19: 1.7 -> 0.5 us), anything
+            # else (and every error) below
+            shape = input._buf.shape
+            if len(shape) == 2 and shape[1] == self.input_size:
+                want = (shape[0], self.hidden_size)
+                for st in hs:
+                    if type(st) is not Tensor or st._buf.shape != want:
+                        break
+                else:
+                    return input, hs, True
         if input.dim() not in (1, 2):
             raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
                              f"{input.dim()}D instead")
