@@ -322,6 +322,29 @@ def matrix_product(prim, a, b, ba, bb):
     return _finish(prim, (a, b), {}, out, a._rg or b._rg)
 
 
+def matrix_product3(prim, c, a, b, bc, ba, bb):
+    """``matrix_product`` for a three-tensor primitive (``addmm(c, a, b)``: F.linear with a
+    bias, ``nn.functional._fast_linear``): the same tests made by the caller, the rule cache's
+    three-buffer key, the kernel, and ``_finish``'s node over the three (issue 19: the lane's
+    plan lookup and its nine-part key less)."""
+    d = ba.dtype
+    if (bc.shape, ba.shape, bb.shape, d, d, d) not in prim._rule_cache:
+        check_rule(prim, (bc, ba, bb), {})
+    out = prim.kernels["cpu"](bc, ba, bb)
+    if type(out) is _ndarray:
+        rc, ra, rb = c._rg, a._rg, b._rg
+        if not (rc or ra or rb):
+            return _make(out)
+        if STATE.enabled and prim.differentiable and out.dtype.kind in "fc":
+            version = [0]
+            return _make(out, version, Node(
+                prim, {}, ((c._node or leaf_node(c)) if rc else None,
+                           (a._node or leaf_node(a)) if ra else None,
+                           (b._node or leaf_node(b)) if rb else None),
+                (c, a, b), (c._version[0], a._version[0], b._version[0]), out, version))
+    return _finish(prim, (c, a, b), {}, out, c._rg or a._rg or b._rg)
+
+
 #: CPU kernel -> whether it has a small-operand form (``kernel.small``) for the lane
 _HAS_SMALL: dict = {}
 

@@ -134,11 +134,9 @@ def _fast_linear(x, weight, bias):
     if wt._node is not None:
         wt._node.label = "TBackward0"     # (PyTorch's linear: weight.t())
     if bias is None:
-        return _apply(_matmul_p, (x, wt), {})
-    # the lane (fast_t has seen no autocast and no trace), then apply
-    out = _Dp._small_many(_addmm_p, (bias, x, wt), (bias._buf, xb, wt._buf), None,
-                          _Dp.params_items)
-    return out if out is not None else _apply(_addmm_p, (bias, x, wt), {})
+        return _Dp.matrix_product(_matmul_p, x, wt, xb, wt._buf)
+    # apply's work for three tensors (fast_t has seen no autocast and no trace)
+    return _Dp.matrix_product3(_addmm_p, bias, x, wt, bias._buf, xb, wt._buf)
 
 
 def _check_linear_dtypes(x, weight, bias) -> None:
