@@ -234,3 +234,23 @@ def test_grad_mode_restored_after_an_error():
         z.sum().backward()
     assert dl.is_grad_enabled()
     assert (x * 2).requires_grad
+
+
+def test_anomaly_mode_inputs_and_create_graph_take_the_generic_routine(monkeypatch):
+    def refuse(*a):
+        raise AssertionError("the buffer pass ran")
+
+    monkeypatch.setattr(engine, "_buffer_pass", refuse)
+    x = dl.tensor(np.array([-1.0, 4.0], np.float32), requires_grad=True)
+    with dl.autograd.detect_anomaly():
+        y = x.sqrt()
+        with pytest.raises(RuntimeError, match=r"Function 'SqrtBackward0' returned nan values "
+                           r"in its 0th output\."):
+            y.sum().backward()
+    w = dl.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    (w * w).sum().backward(inputs=[w])
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+    (gw,) = dl.autograd.grad((w * w * w).sum(), [w], create_graph=True)
+    monkeypatch.undo()                   # a plain backward through the gradient's graph
+    gw.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0 + 6.0, 4.0 + 12.0])
