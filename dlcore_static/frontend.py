@@ -446,5 +446,8 @@ def rename(t: Tensor, name: str | None, first_new_id: int) -> Tensor:
     """Give the op that made ``t`` the user's ``name=`` if this call created it."""
     if name is None or not isinstance(t, Tensor) or t.op._id < first_new_id:
         return t
-    t.op.graph.rename_op(t.op, name)
+    op = t.op
+    if op._name is None and op.graph._rename_pending(op, name):
+        return t                        # (named when a name is asked for: graph.py)
+    op.graph.rename_op(op, name)
     return t

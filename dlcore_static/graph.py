@@ -325,6 +325,12 @@ class Graph:
         # each was made in (see _flush_names).
         self._pending: list[Operation] = []
         self._pending_scopes: list[str] = []
+        # a pending op's name= (rename_op deferred): the scope it was given in, and the name
+        self._pending_given: dict[Operation, tuple[str, str]] = {}
+        # the lower-case last parts of the names the pending ops will reserve, for the first
+        # _segs_seen of them (see _may_clash)
+        self._pending_segs: set[str] = set()
+        self._segs_seen = 0
         self._scope = ""
         self._control_stack: list[list] = []
         self._device_stack: list = []
@@ -370,15 +376,61 @@ class Graph:
         self._pending_scopes.append(self._scope)
 
     def _flush_names(self) -> None:
-        ops, scopes = self._pending, self._pending_scopes
+        ops, scopes, given = self._pending, self._pending_scopes, self._pending_given
         self._pending, self._pending_scopes = [], []
+        self._pending_segs = set()
+        self._segs_seen = 0
         by_name = self._by_name
+        if given:
+            self._pending_given = {}
+            for op, scope in zip(ops, scopes):
+                name = self._unique(scope, op.type, True)
+                renamed = given.get(op)
+                if renamed is not None:         # its type's name, then the one it was given
+                    name = self._unique(renamed[0], renamed[1], True)
+                op._name = name
+                by_name[name] = op
+            return
         for op, scope in zip(ops, scopes):
             name = op._name = self._unique(scope, op.type, True)
             by_name[name] = op
 
+    def _rename_pending(self, op: Operation, name: str) -> bool:
+        """``rename_op(op, name)`` without making names, when ``op`` is the last op made and
+        still unnamed (``tf.concat``'s ``concat``): in its turn it reserves its type's name and
+        then takes ``name`` made unique in the scope current now, as ``rename_op`` would have
+        done at once; False (nothing done) otherwise."""
+        pending = self._pending
+        if not pending or pending[-1] is not op or self._ops[-1] is not op or \
+                op in self._pending_given:
+            return False
+        self._pending_given[op] = (self._scope, name)
+        self._pending_segs.add(name.rsplit("/", 1)[-1].lower())
+        return True
+
+    def _may_clash(self, name: str) -> bool:
+        """Could making ``name`` now give a pending op another name than it would get in its
+        turn (or ``name`` another one)?  Two names interact only through equal keys or a key
+        and its ``_N`` suffixed forms, so only when the last parts of their lower-case keys
+        are equal or one is the other plus ``_...``: a Const, a placeholder or a name scope
+        made amid pending MatMul and Tanh nodes leaves them pending."""
+        pending = self._pending
+        segs = self._pending_segs
+        n = len(pending)
+        if self._segs_seen < n:
+            for i in range(self._segs_seen, n):
+                segs.add(pending[i].type.lower())
+            self._segs_seen = n
+        seg = name.rsplit("/", 1)[-1].lower()
+        if seg in segs:
+            return True
+        for b in segs:
+            if seg.startswith(b + "_") or b.startswith(seg + "_"):
+                return True
+        return False
+
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
-        if self._pending:
+        if self._pending and self._may_clash(name):
             self._flush_names()
         return self._unique(self._scope, name, mark_as_used)
 

@@ -66,3 +66,52 @@ def test_a_shape_error_names_its_node_after_lazy_ones():
         assert tf.tanh(x).op.name == "Tanh"
         assert [op.name for op in g.get_operations()] == [
             "Placeholder", "Placeholder_1", "MatMul", "Tanh"]
+
+
+def _named_ops():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (7, 13))     # shapes no other test builds
+        t = tf.transpose(x)                         # renamed "transpose" after "Transpose"
+        tf.concat([x, x], 0)
+        tf.concat([x, x], 0, name="concat")
+        tf.matmul(x, t, name="mm")
+        with tf.name_scope("q"):
+            tf.concat([x, x], 1)
+        tf.add_n([x, x, x], name="total")
+        tf.tanh(x, name="Tanh")
+        tf.tanh(x)
+    return [op.name for op in g.get_operations()]
+
+
+def test_names_do_not_depend_on_the_rule_cache():
+    first = _named_ops()                # the shape rules run (names made at once) ...
+    assert _named_ops() == first        # ... then their outcomes are cached (names deferred)
+    assert first[:6] == ["Placeholder", "transpose_1", "concat", "concat_1", "mm", "q/concat"]
+    assert first[-2:] == ["Tanh_1", "Tanh_2"]      # (the named one reserved "Tanh" first)
+
+
+def test_names_made_amid_pending_ones_that_could_clash():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (3,))
+        tf.tanh(tf.tanh(x))
+        with tf.name_scope("Tanh"):                 # a scope named like the pending ops
+            tf.tanh(x)
+        tf.constant(1.0, name="tanh_2")             # a pending op's suffixed name
+        tf.tanh(x)
+        f = tf.constant(2.0)                        # no clash: the pending ops stay so
+        h = tf.tanh(x) + f
+        with tf.name_scope("add"):
+            tf.tanh(h)
+        with tf.name_scope("s"):
+            tf.identity(tf.tanh(x), name="q/r")
+        tf.placeholder(tf.float32, (3,), name="Add_1")
+        tf.concat([x, x], 0)
+        tf.concat([x, x], 0, name="ConcatV2")
+        tf.concat([x, x], 0, name="concat_1")
+        tf.concat([x, x], 0)
+    assert [op.name for op in g.get_operations()] == [
+        "Placeholder", "Tanh", "Tanh_1", "Tanh_2/Tanh", "tanh_2_1", "Tanh_3", "Const", "Tanh_4",
+        "Add", "add_1/Tanh", "s/Tanh", "s/q/r", "Add_1_1", "concat", "ConcatV2_2", "concat_1",
+        "concat_2"]
