@@ -160,8 +160,7 @@ class StaticFrontend:
         graph._ops.append(op)
         if name is None:                    # graph._defer_name(op), inline
             op._name = None
-            graph._pending.append(op)
-            graph._pending_scopes.append(graph._scope)
+            graph._pending.extend((op, graph._scope))
         else:
             op._name = name
             graph._by_name[name] = op

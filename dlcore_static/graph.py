@@ -323,8 +323,10 @@ class Graph:
         self._names: dict[str, int] = {}              # (read through _names_in_use)
         # The ops the static front end made without their names yet, with the name scope
         # each was made in (see _flush_names).
-        self._pending: list[Operation] = []
-        self._pending_scopes: list[str] = []
+        # (op, scope, op, scope, ...): one extend per op, so that a flush in another thread
+        # (a Session's error naming a node) never sees an op without its scope
+        self._pending: list = []
+        self._names_lock = threading.Lock()     # one flush at a time
         # a pending op's name= (rename_op deferred): the scope it was given in, and the name
         self._pending_given: dict[Operation, tuple[str, str]] = {}
         # the lower-case last parts of the names the pending ops will reserve, for the first
@@ -372,28 +374,24 @@ class Graph:
         """Name ``op`` (of type ``op.type``, made in the current scope) when a name is asked
         for (see above)."""
         op._name = None
-        self._pending.append(op)
-        self._pending_scopes.append(self._scope)
+        self._pending.extend((op, self._scope))
 
     def _flush_names(self) -> None:
-        ops, scopes, given = self._pending, self._pending_scopes, self._pending_given
-        self._pending, self._pending_scopes = [], []
-        self._pending_segs = set()
-        self._segs_seen = 0
-        by_name = self._by_name
-        if given:
-            self._pending_given = {}
-            for op, scope in zip(ops, scopes):
+        with self._names_lock:
+            pending, given, by_name = self._pending, self._pending_given, self._by_name
+            i = 0
+            while i < len(pending):         # (ops another thread adds meanwhile too)
+                op, scope = pending[i], pending[i + 1]
+                i += 2
                 name = self._unique(scope, op.type, True)
-                renamed = given.get(op)
-                if renamed is not None:         # its type's name, then the one it was given
+                renamed = given.pop(op, None) if given else None
+                if renamed is not None:     # its type's name, then the one it was given
                     name = self._unique(renamed[0], renamed[1], True)
                 op._name = name
                 by_name[name] = op
-            return
-        for op, scope in zip(ops, scopes):
-            name = op._name = self._unique(scope, op.type, True)
-            by_name[name] = op
+            del pending[:i]
+            self._pending_segs = set()
+            self._segs_seen = 0
 
     def _rename_pending(self, op: Operation, name: str) -> bool:
         """``rename_op(op, name)`` without making names, when ``op`` is the last op made and
@@ -401,7 +399,7 @@ class Graph:
         then takes ``name`` made unique in the scope current now, as ``rename_op`` would have
         done at once; False (nothing done) otherwise."""
         pending = self._pending
-        if not pending or pending[-1] is not op or self._ops[-1] is not op or \
+        if len(pending) < 2 or pending[-2] is not op or self._ops[-1] is not op or \
                 op in self._pending_given:
             return False
         self._pending_given[op] = (self._scope, name)
@@ -418,7 +416,7 @@ class Graph:
         segs = self._pending_segs
         n = len(pending)
         if self._segs_seen < n:
-            for i in range(self._segs_seen, n):
+            for i in range(self._segs_seen, n, 2):
                 segs.add(pending[i].type.lower())
             self._segs_seen = n
         seg = name.rsplit("/", 1)[-1].lower()

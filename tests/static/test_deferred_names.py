@@ -115,3 +115,26 @@ def test_names_made_amid_pending_ones_that_could_clash():
         "Placeholder", "Tanh", "Tanh_1", "Tanh_2/Tanh", "tanh_2_1", "Tanh_3", "Const", "Tanh_4",
         "Add", "add_1/Tanh", "s/Tanh", "s/q/r", "Add_1_1", "concat", "ConcatV2_2", "concat_1",
         "concat_2"]
+
+
+def test_threads_asking_for_names_at_once_get_them_all():
+    import threading
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (3,))
+        ts = [tf.tanh(x) for _ in range(2000)]
+    seen: list = [None, None]
+    start = threading.Barrier(2)
+
+    def read(k):
+        start.wait()
+        seen[k] = [t.op.name for t in reversed(ts)]
+
+    threads = [threading.Thread(target=read, args=(k,)) for k in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    expected = ["Tanh"] + [f"Tanh_{i}" for i in range(1, 2000)]
+    assert seen[0] == seen[1] == expected[::-1]
