@@ -77,9 +77,6 @@ def stack(xs, axis=0):
     a0 = aval_of(xs[0])
     nd = a0.ndim + 1
     axis = _rules.normalize_axis("stack", int(axis), nd, a0.shape)
-    if len(xs) == 1:                        # (the composite's form: one view, no copy)
-        from .shape import expand_dims
-        return expand_dims(xs[0], axis)
     dts = {aval_of(x).dtype for x in xs}
     if len(dts) > 1:
         t = _dt.result_type(*dts)

@@ -319,8 +319,10 @@ def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
 def _check_targets(input: Tensor, target: Tensor, ignore_index: int = -100) -> bool:
     """Raise PyTorch's IndexError for a target outside [0, C) that is not ``ignore_index``;
     return whether ``ignore_index`` occurs among the targets."""
-    if target._buf.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    d = target._buf.dtype
+    if d != np.int64 and d != np.uint8:          # PyTorch takes only these (int32 raises)
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{target.dtype._legacy}")
     t = _host(target)
     if not t.size:
         return False
@@ -348,7 +350,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")
-    if target.is_floating_point():
+    if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
         if input.ndim == 1:
             input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
         return _labelled(_nnf.soft_cross_entropy(input, target, weight, r, label_smoothing),

@@ -128,3 +128,33 @@ def test_spatial_target_size_error():
         T.nn.functional.cross_entropy(T.zeros((2, 3, 4)), T.tensor([0, 1]))
     out = T.nn.functional.cross_entropy(T.zeros((2, 3, 4)), T.zeros((2, 4), dtype=T.int64))
     np.testing.assert_allclose(out.item(), np.log(3.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype,name", [("int32", "Int"), ("int16", "Short"), ("int8", "Char"),
+                                        ("bool", "Bool"), ("float32", "Float"),
+                                        ("float64", "Double")])
+def test_target_dtypes_other_than_long_or_byte_are_refused_as_pytorch(dtype, name):
+    # PyTorch 2.13: cross_entropy and nll_loss take int64 or uint8 class indices only; a
+    # float target of another shape than the input's is class indices too, not probabilities
+    x = T.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32))
+    t = T.tensor(np.array([0, 1, 1, 1]).astype(dtype))
+    msg = f"expected target dtype to be Long or Byte, but got {name}"
+    with pytest.raises(RuntimeError, match=msg):
+        FM.cross_entropy(x, t)
+    with pytest.raises(RuntimeError, match=msg):
+        FM.nll_loss(FM.log_softmax(x, 1), t)
+    with pytest.raises(RuntimeError, match=msg):
+        T.nn.CrossEntropyLoss()(x, t)
+
+
+def test_byte_targets_equal_long_targets():
+    x = T.tensor(np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32))
+    lab = np.array([0, 3, 1, 2, 3])
+    a = FM.cross_entropy(x, T.tensor(lab.astype(np.uint8)))
+    b = FM.cross_entropy(x, T.tensor(lab.astype(np.int64)))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    p = T.softmax(T.tensor(np.full((5, 4), 0.25, np.float32)), 1)   # probabilities: same shape
+    np.testing.assert_allclose(FM.cross_entropy(x, p).numpy(),
+                               np.mean(-np.log(np.exp(x.numpy()) /
+                                               np.exp(x.numpy()).sum(1, keepdims=True)).mean(1)),
+                               rtol=1e-6)
