@@ -19,7 +19,7 @@ and its loops run the steps, built once per structure of data in the graph (``_S
 The steps a class does not override are Keras 3's: ``train_step`` (the loss under a
 ``GradientTape``, ``optimizer.apply`` of its gradients), ``test_step`` (the compiled loss into
 the loss tracker, weighted by the batch size, then ``compute_metrics``), ``predict_step``
-(``self(x, training=False)``).  ``verbose`` prints nothing in these loops.
+(``self(x, training=False)``).  ``verbose`` prints Keras 3's progress bar (``_progbar``).
 """
 
 from __future__ import annotations
@@ -175,34 +175,54 @@ def _session(step):
     return K._session_for(step.graph)
 
 
-def run_test(model, data: list, batch_size=None) -> dict:
-    """The logs of ``evaluate`` (after resetting the metrics) over ``data``."""
+def _steps(data: list, batch_size) -> int:
+    bs = 32 if batch_size is None else int(batch_size)
+    return -(-len(_cs._leaves(data[0])[0]) // bs)
+
+
+def run_test(model, data: list, batch_size=None, verbose=0) -> dict:
+    """The logs of ``evaluate`` (after resetting the metrics) over ``data``; with
+    ``verbose``, Keras 3's progress bar (``_progbar``)."""
+    from ._progbar import StepBar
     step = _cs.step_for(model, data, "test_step")
     sess = _session(step)
     reset_metrics(model)
+    bar = StepBar(verbose, _steps(data, batch_size)) if verbose else None
     logs: dict = {}
     for batch, _ in _cs.batches(data, batch_size):
         logs = dict(zip(step.names or [], step.run(sess, batch)))
+        if bar is not None:
+            bar.step(logs)
+    if bar is not None:
+        bar.end(logs)
     return logs
 
 
 def evaluate(model, x, y, batch_size, sample_weight, return_dict: bool = False,
-             callbacks=None, **kwargs):
+             callbacks=None, verbose="auto", **kwargs):
     if kwargs:
         raise ValueError(f"Arguments not recognized: {kwargs}")
     if callbacks:
         raise NotImplementedError("evaluate(callbacks=...) with custom steps: dlcore's "
                                   "callbacks have no on_test_* events")
     _cs._compiled(model)
-    logs = run_test(model, _cs.arrays(x, y, sample_weight), batch_size)
+    logs = run_test(model, _cs.arrays(x, y, sample_weight), batch_size, verbose)
     return logs if return_dict else flatten_in_order(model, logs)
 
 
-def predict(model, x, batch_size=None):
+def predict(model, x, batch_size=None, verbose="auto"):
+    from ._progbar import StepBar
     data = _cs.arrays(x, None, None)
     step = _cs.step_for(model, data, "predict_step")
     sess = _session(step)
-    parts = [step.run_arrays(sess, batch) for batch, _ in _cs.batches(data, batch_size)]
+    bar = StepBar(verbose, _steps(data, batch_size)) if verbose else None
+    parts = []
+    for batch, _ in _cs.batches(data, batch_size):
+        parts.append(step.run_arrays(sess, batch))
+        if bar is not None:
+            bar.step()
+    if bar is not None:
+        bar.end()
     values = [np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(len(step.vals))]
     return _cs.rebuild(values, step.structure)
 
@@ -262,10 +282,10 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
             reset_metrics(model)
 
     history = _cb.History()
-    cbs: list = [_Reset(), _cb.BaseLogger()]
+    cbs: list = [_Reset(), _cb.BaseLogger()] + list(callbacks or []) + [history]
     if verbose:
-        cbs.append(_cb.ProgbarLogger(verbose, count_mode="samples"))
-    cbl = _cb.CallbackList(cbs + list(callbacks or []) + [history])
+        cbs.append(_cb.ProgbarLogger())                # (Keras 3's order: the bar last)
+    cbl = _cb.CallbackList(cbs)
     params = {"batch_size": bs, "epochs": epochs, "steps": -(-n // bs), "samples": n,
               "verbose": verbose, "do_validation": val is not None,
               "metrics": list(step.names or [])}

@@ -235,11 +235,14 @@ def _eval_batches(model, ds, steps):
         feeder.close()
 
 
-def predict(model, ds, steps):
-    """The outputs for ``steps`` batches (or the whole dataset), concatenated."""
+def predict(model, ds, steps, verbose=0):
+    """The outputs for ``steps`` batches (or the whole dataset), concatenated; with
+    ``verbose``, Keras 3's progress bar."""
+    from ._progbar import StepBar
     check_steps(ds, steps, "steps")
     _check_finite(ds, steps)
     feeder = Feeder(ds, model)
+    bar = StepBar(verbose, steps) if verbose else None
     parts, k = [], 0
     try:
         while steps is None or k < steps:
@@ -251,8 +254,12 @@ def predict(model, ds, steps):
             parts.append(model._session.run(list(model.outputs), model._feed(xs,
                                                                               training=False)))
             k += 1
+            if bar is not None:
+                bar.step()
     finally:
         feeder.close()
+    if bar is not None:
+        bar.end()
     outs = [np.concatenate([p[i] for p in parts]) if parts else
             np.zeros((0,) + tuple(d or 0 for d in o.aval.shape[1:]), np.float32)
             for i, o in enumerate(model.outputs)]

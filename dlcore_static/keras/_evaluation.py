@@ -10,29 +10,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from .confusion_metrics import last_for_stateful, reset
+from .confusion_metrics import last_for_stateful, reset, stateful_names
 
 
-def evaluate_batches(model, batches, verbose=0, per_step: bool = False) -> list:
+def evaluate_batches(model, batches, verbose=0, steps=None) -> list:
     """The loss and metrics over ``batches`` (per ``model.metrics_names``); with ``verbose``,
-    Keras' last progress line, counting samples, or steps (``per_step``: a dataset's).  A
+    Keras 3's progress bar over the ``steps`` batches (``None``: counted as they come).  A
     batch generator is closed at the end, also on an error (a dataset's feeder)."""
-    sums, total, steps, out = np.zeros(len(model._metric_tensors)), 0, 0, None
+    from ._progbar import StepBar
+    sums, total, out = np.zeros(len(model._metric_tensors)), 0, None
+    bar = StepBar(verbose, steps) if verbose else None
+    stateful = stateful_names(model) if verbose else set()
     try:
         reset(model)
         for xs, ys, sws in batches:
             out = model._session.run(model._metric_tensors, model._feed(xs, ys, sws, False))
             sums += np.array([float(v) for v in out]) * len(xs[0])
-            total, steps = total + len(xs[0]), steps + 1
+            total += len(xs[0])
+            if bar is not None:
+                bar.step({k: float(v) if k in stateful else s / total
+                          for k, v, s in zip(model.metrics_names, out, sums)})
     finally:
         close = getattr(batches, "close", None)
         if close is not None:
             close()
     res = last_for_stateful(model, (sums / max(total, 1)).tolist(), out)
-    if verbose:
-        shown = steps if per_step else total
-        print(f"{shown}/{shown} [==============================] - " + " - ".join(
-            f"{name}: {v:.4f}" for name, v in zip(model.metrics_names, res)))
+    if bar is not None:
+        bar.end(dict(zip(model.metrics_names, res)))
     return res
 
 

@@ -10,9 +10,7 @@ averages of the batch metrics into the epoch's logs.
 
 from __future__ import annotations
 
-import sys
-import time
-
+from . import _progbar
 from .callback_base import Callback, CallbackList  # noqa: F401
 from .callbacks_extra import (  # noqa: F401
     CSVLogger,
@@ -103,64 +101,74 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
 
 
-def _fmt(logs: dict) -> str:
-    return "".join(f" - {k}: {v:.4f}" for k, v in logs.items())
-
-
 class ProgbarLogger(Callback):
-    """verbose=1: a bar redrawn after each batch; verbose=2: one line per epoch."""
+    """Keras 3's: prints ``Epoch 2/5`` (when fit runs more than one epoch) and the bar of
+    ``_progbar.Progbar`` over the epoch's steps (verbose=1: redrawn as the batches go, the
+    running averages of the metrics; verbose=2: one line at the end of each epoch); the final
+    line shows the epoch's logs (fit's sorted by name, as Keras 3's are; what the user's
+    callbacks add after them), validation included.  fit adds it last, as Keras 3."""
 
-    def __init__(self, verbose: int = 1, stream=None, count_mode: str = "samples"):
+    def __init__(self):
         super().__init__()
-        if count_mode not in ("samples", "steps"):
-            raise ValueError(f"Unknown `count_mode`: {count_mode}")
-        self.verbose = verbose
-        self.stream = stream
-        self.count_mode = count_mode
+        self.seen = 0
+        self.progbar: _progbar.Progbar | None = None
+        self.target: int | None = None
+        self.verbose = 1
+        self.epochs = 1
 
-    def _out(self):
-        return self.stream or sys.stdout
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._seen = 0
-        self._t0 = time.perf_counter()
-        self._batch_logs: dict = {}
-        self._out().write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
+        from . import confusion_metrics
+        self.seen, self.progbar = 0, None
+        self._maybe_init_progbar()
+        self._sums: dict = {}
+        self._stateful = confusion_metrics.stateful_names(getattr(self, "model", None))
+        if self.verbose and self.epochs > 1:
+            _progbar.print_msg(f"Epoch {epoch + 1}/{self.epochs}")
+
+    def _maybe_init_progbar(self) -> _progbar.Progbar:
+        if self.progbar is None:
+            self.progbar = _progbar.Progbar(target=self.target, verbose=self.verbose,
+                                            unit_name="step", stateless_metrics=set())
+        return self.progbar
 
     def on_batch_end(self, batch, logs=None):
+        # Keras 3's batch logs are the metrics' running values: the average so far (weighted
+        # by batch size) of dlcore's per-batch values, the confusion metrics' own
         logs = dict(logs or {})
-        n = logs.pop("size", 0)
+        n = logs.pop("size", 0) or 1
         logs.pop("batch", None)
-        self._seen += n if self.count_mode == "samples" else 1
-        n = n or 1
+        shown = {}
         for k, v in logs.items():
-            s, c = self._batch_logs.get(k, (0.0, 0))
-            self._batch_logs[k] = (s + v * n, c + n)
+            if k in self._stateful:
+                shown[k] = v
+            else:
+                s, c = self._sums.get(k, (0.0, 0))
+                self._sums[k] = (s + v * n, c + n)
+                shown[k] = self._sums[k][0] / self._sums[k][1]
+        bar = self._maybe_init_progbar()
+        self.seen = batch + 1
         if self.verbose == 1:
-            self._bar({k: s / max(c, 1) for k, (s, c) in self._batch_logs.items()}, end="")
-
-    def _bar(self, logs: dict, end: str) -> None:
-        total = self.params["samples"] if self.count_mode == "samples" else \
-            self.params["steps"]
-        width = 30
-        done = int(width * self._seen / max(total, 1))
-        bar = "=" * max(done - 1, 0) + (">" if done < width else "=") + "." * (width - done)
-        if done == width:
-            bar = "=" * width
-        el = time.perf_counter() - self._t0
-        steps = self._seen if self.count_mode == "steps" else \
-            max(1, -(-self._seen // max(self.params.get("batch_size") or 1, 1)))
-        per = el / steps
-        per_txt = f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
-        digits = len(str(total))
-        self._out().write(f"\r{self._seen:>{digits}}/{total} [{bar}] - {el:.0f}s {per_txt}"
-                          f"{_fmt(logs)}{end}")
-        self._out().flush()
+            bar.update(self.seen, sorted(shown.items()), finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.verbose == 1:
-            self._bar(logs or {}, end="\n")
-        else:
-            el = time.perf_counter() - self._t0
-            self._out().write(f" - {el:.0f}s{_fmt(logs or {})}\n")
+        bar = self._maybe_init_progbar()
+        if self.target is None:
+            self.target = self.seen
+            bar.target = self.target
+        bar.update(self.target, self._keras3_order(bar, logs or {}), finalize=True)
 
+    def _keras3_order(self, bar: _progbar.Progbar, logs: dict) -> list:
+        """Keras 3 sorts the epoch's logs before the callbacks see them, and the bar is the
+        last callback: fit's own entries (training and validation metrics) by name, then what
+        the user's callbacks added (``lr``, ...), in the order they added it."""
+        own = set(self.params.get("metrics") or []) | set(bar._values_order)
+        own |= {"val_" + k for k in own}
+        return sorted((k, v) for k, v in logs.items() if k in own) + \
+            [(k, v) for k, v in logs.items() if k not in own]

@@ -218,7 +218,7 @@ class Sequential(Model):
         super().summary(line_length, positions, print_fn, expand_nested, show_trainable,
                         layer_range)
 
-    def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, **kwargs):
         self._build_on(x)
         self._build()
         return super().predict(x, batch_size, verbose, steps, **kwargs)

@@ -46,13 +46,6 @@ def defer_compile(model, args: dict) -> bool:
     return True
 
 
-def check_built(model) -> None:
-    if is_subclassed(model):
-        raise ValueError("This model has not yet been built. Build the model first by calling "
-                         "build() or calling fit() with some data. Or specify input_shape or "
-                         "batch_input_shape in the first layer for automatic build. ")
-
-
 def tracked_layers(model) -> list:
     """The layers held in the model's attributes: the one rule of ``_tracking.sublayers``."""
     from ._tracking import sublayers

@@ -77,7 +77,11 @@ def _class_name(layer) -> str:
 
 
 def _params(layer) -> str:
-    if getattr(layer, "built", True) is False and not layer.weights:
+    from .engine import Layer
+    # Keras 3 marks a layer whose class has no build() of its own built as it is made
+    # (Dropout, Flatten, ...): only the others read "0 (unbuilt)"
+    if getattr(layer, "built", True) is False and not layer.weights and \
+            getattr(type(layer), "build", None) is not Layer.build:
         return "0 (unbuilt)"
     return f"{layer.count_params():,}"
 

@@ -12,7 +12,6 @@ the learning-phase placeholder is fed True while training (Dropout).
 
 from __future__ import annotations
 
-import sys
 import warnings
 
 import numpy as np
@@ -266,7 +265,7 @@ class Model(ArrayFeeds, Network):
         return out[0] if len(out) == 1 else list(out)
 
     # -- loops
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             **kwargs):
@@ -360,12 +359,11 @@ class Model(ArrayFeeds, Network):
     def _loop(self, batches, n, bs, steps, epochs, verbose, callbacks, val, initial_epoch,
               count_mode):
         history = _cb.History()
-        # Keras' order: BaseLogger, the progress bar, the user's callbacks, History last (so
-        # it records what the others add to the logs, such as "lr").
-        cbs: list = [_cb.BaseLogger()]
+        # Keras 3's order: (BaseLogger,) the user's callbacks, History, the progress bar last
+        # (History and the bar see what the others add to the logs, such as "lr").
+        cbs: list = [_cb.BaseLogger()] + list(callbacks or []) + [history]
         if verbose:
-            cbs.append(_cb.ProgbarLogger(verbose, sys.stdout, count_mode=count_mode))
-        cbs += list(callbacks or []) + [history]
+            cbs.append(_cb.ProgbarLogger())
         cbl = _cb.CallbackList(cbs)
         params = {"batch_size": bs, "epochs": epochs, "steps": steps, "samples": n,
                   "verbose": verbose, "do_validation": val is not None,
@@ -408,43 +406,51 @@ class Model(ArrayFeeds, Network):
         self.history = history
         return history
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, **kwargs):
         """The loss and metrics averaged over the samples, in batches (``_evaluation``);
         through Keras 3's ``test_step`` for a model with custom steps (``_custom_eval``)."""
         if _step.overridden(self):
-            return _ce.evaluate(self, x, y, batch_size, sample_weight, **kwargs)
+            return _ce.evaluate(self, x, y, batch_size, sample_weight, verbose=verbose, **kwargs)
         _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):
             return _scalar_or_list(_ev.evaluate_batches(
-                self, _ds.eval_batches(self, x, y, sample_weight, steps), verbose, True))
+                self, _ds.eval_batches(self, x, y, sample_weight, steps), verbose, steps))
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, None)
         bs = 32 if batch_size is None else int(batch_size)
         return _scalar_or_list(_ev.evaluate_batches(self, _ev.array_batches(xs, ys, sws, bs),
-                                                    verbose))
+                                                    verbose, -(-len(xs[0]) // bs)))
 
     def evaluate_generator(self, generator, steps=None, **kwargs):
         steps = len(generator) if steps is None else steps
         return _scalar_or_list(_ev.evaluate_batches(
             self, _ev.generator_batches(self, generator, steps)))
 
-    def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, **kwargs):
         """The outputs for ``x``, computed in batches (an array, or a list for several);
-        through ``predict_step`` where the model's class overrides it (``_custom_eval``)."""
+        through ``predict_step`` where the model's class overrides it (``_custom_eval``).
+        Prints Keras 3's progress bar unless ``verbose=0`` (``"auto"`` is 1, as Keras 3)."""
+        from ._progbar import StepBar
         if _step.overridden(self, ("predict_step",)):
-            return _ce.predict(self, x, batch_size)
+            return _ce.predict(self, x, batch_size, verbose)
         _sub.build_on(self, x)
         if _ds.is_dataset(x):
-            return _ds.predict(self, x, steps)
+            return _ds.predict(self, x, steps, verbose)
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         bs = 32 if batch_size is None else int(batch_size)
         n = len(xs[0])
-        parts = [self._session.run(list(self.outputs),
-                                   self._feed([a[s:s + bs] for a in xs], training=False))
-                 for s in range(0, n, bs)]
+        bar = StepBar(verbose, -(-n // bs)) if verbose else None
+        parts = []
+        for s in range(0, n, bs):
+            parts.append(self._session.run(list(self.outputs), self._feed(
+                [a[s:s + bs] for a in xs], training=False)))
+            if bar is not None:
+                bar.step()
+        if bar is not None:
+            bar.end()
         outs = [np.concatenate([p[i] for p in parts]) if parts else
                 np.zeros((0,) + tuple(d or 0 for d in o.aval.shape[1:]), np.float32)
                 for i, o in enumerate(self.outputs)]
@@ -470,7 +476,8 @@ class Model(ArrayFeeds, Network):
                 layer.reset_states()
 
     def summary(self, *args, **kwargs) -> None:
-        _sub.check_built(self)
+        # (an unbuilt subclassed model prints its tracked layers, '?' and '0 (unbuilt)', as
+        # Keras 3 does)
         super().summary(*args, **kwargs)
 
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:

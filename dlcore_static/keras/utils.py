@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._progbar import Progbar  # noqa: F401 (Keras 3's keras.utils.Progbar)
 from .saving_custom import (  # noqa: F401 (Keras's names)
     CustomObjectScope,
     custom_object_scope,

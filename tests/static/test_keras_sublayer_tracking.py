@@ -91,6 +91,11 @@ def test_training_matches_the_plain_model(kind):
     inp = keras.Input((4,))
     ref = keras.Model(inp, keras.layers.Dense(1)(keras.layers.Dense(3, activation="relu")(inp)))
     assert len(m.weights) == 4 and len(m.trainable_weights) == 4
+    # seeded weights with a positive hidden kernel: every ReLU is live on X (>= 0), so the
+    # inner Dense's kernel must move (an unseeded draw sometimes left all three dead)
+    rng = np.random.RandomState(2)
+    m.set_weights([rng.uniform(0.1, 0.6, (4, 3)).astype("float32"), np.zeros(3, "float32"),
+                   rng.uniform(-0.5, 0.5, (3, 1)).astype("float32"), np.zeros(1, "float32")])
     ref.set_weights(m.get_weights())
     w0 = blk.d.get_weights()[0].copy()
     for model in (m, ref):
