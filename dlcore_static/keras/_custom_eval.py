@@ -187,7 +187,7 @@ def run_test(model, data: list, batch_size=None, verbose=0) -> dict:
     step = _cs.step_for(model, data, "test_step")
     sess = _session(step)
     reset_metrics(model)
-    bar = StepBar(verbose, _steps(data, batch_size)) if verbose else None
+    bar = StepBar(verbose, _steps(data, batch_size), step.shown) if verbose else None
     logs: dict = {}
     for batch, _ in _cs.batches(data, batch_size):
         logs = dict(zip(step.names or [], step.run(sess, batch)))
@@ -276,6 +276,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     bs = 32 if batch_size is None else int(batch_size)
     model.metrics_names = list(step.names or [])
     model._stateful_logs = set(step.names or [])       # (the epoch logs the last batch's)
+    model._log_order = tuple(step.shown)                     # (the progress bar's, Keras 3's)
 
     class _Reset(_cb.Callback):
         def on_epoch_begin(self, epoch, logs=None):

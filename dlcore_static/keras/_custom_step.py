@@ -127,6 +127,17 @@ def _spread(logs: Mapping) -> dict:
     return out
 
 
+def _keras3_order(logs: Mapping) -> list:
+    """The log names in the order Keras 3's ``pythonify_logs`` leaves them: sorted keys, a
+    nested dict (``compile_metrics``) spread where its key sorts."""
+    out: list = []
+    for k in sorted(logs):
+        for name in (_keras3_order(logs[k]) if isinstance(logs[k], Mapping) else [k]):
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def _compiled(model) -> dict:
     args = model.__dict__.get("_deferred_compile")
     if args is None:
@@ -278,6 +289,7 @@ class _Step:
         first = len(g.get_operations())
         phs: list = []
         self.structure = None
+        self.shown: list = []
         with g.as_default():
             out = step_fn(model, name)(_pack([_like(d, phs) for d in data], mode))
             if name == "predict_step":
@@ -290,6 +302,7 @@ class _Step:
                                     f"{type(out).__name__}")
                 logs = _spread(out)
                 self.names = list(logs)
+                self.shown = _keras3_order(out)     # (the order Keras 3's progress bar shows)
                 vals = [K._to_tensor(v) for v in logs.values()]
             new = g.get_operations()[first:]
             used = {i.op for op in new for i in op.inputs} | \

@@ -186,20 +186,31 @@ class StepBar:
     ``steps`` batches; ``None`` until the end when unknown): ``step(logs)`` after each batch,
     ``end(logs)`` once, with the final logs (sorted by name, as Keras 3's logs are)."""
 
-    def __init__(self, verbose, steps=None):
+    def __init__(self, verbose, steps=None, order=None):
         self.verbose = 1 if verbose == "auto" else verbose
-        self.target, self.seen = steps, 0
+        self.target, self.seen, self.order = steps, 0, order
         self.bar = Progbar(steps, verbose=self.verbose, stateless_metrics=set()) \
             if self.verbose else None
 
     def step(self, logs=None) -> None:
         self.seen += 1
         if self.bar is not None and self.verbose == 1:
-            self.bar.update(self.seen, sorted((logs or {}).items()), finalize=False)
+            self.bar.update(self.seen, keras3_sorted(logs or {}, self.order), finalize=False)
 
     def end(self, logs=None) -> None:
         if self.bar is None:
             return
         if self.target is None:
             self.target = self.bar.target = self.seen
+        # (the final logs are the metrics' results, flat: sorted by name; a redrawn bar
+        # keeps the order its first step showed)
         self.bar.update(self.target, sorted((logs or {}).items()), finalize=True)
+
+
+def keras3_sorted(logs: dict, order=None) -> list:
+    """``logs``' items as Keras 3 hands them over: sorted by name, or in ``order`` (a custom
+    step's: its nested ``compile_metrics`` spread where that key sorts), the rest after."""
+    if not order:
+        return sorted(logs.items())
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(logs.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))

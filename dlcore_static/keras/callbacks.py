@@ -155,7 +155,8 @@ class ProgbarLogger(Callback):
         bar = self._maybe_init_progbar()
         self.seen = batch + 1
         if self.verbose == 1:
-            bar.update(self.seen, sorted(shown.items()), finalize=False)
+            bar.update(self.seen, _progbar.keras3_sorted(
+                shown, getattr(self.model, "_log_order", None)), finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
         bar = self._maybe_init_progbar()

@@ -248,3 +248,20 @@ def test_progbar_argument_error_is_keras3s():
     with pytest.raises(ValueError, match="Only one of `stateful_metrics` or "
                                          "`stateless_metrics` can be provided"):
         keras.utils.Progbar(3, stateful_metrics=["a"], stateless_metrics=["b"])
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_custom_step_evaluate_and_predict_print_keras3s_text(verbose, frozen_clock):
+    """keras.io's 'Providing your own evaluation step' model (a custom test_step): evaluate
+    and predict print what Keras 3 prints for it (they printed nothing)."""
+    from tests.static.test_keras3_custom_steps import _guide_eval_model
+    k3 = keras3()
+    rng = np.random.RandomState(3)
+    x, y = rng.randn(100, 32).astype("float32"), rng.randn(100, 1).astype("float32")
+    ours, ref = _guide_eval_model(keras), _guide_eval_model(k3)
+    ref.set_weights(ours.get_weights())
+    for call, args in (("evaluate", (x, y)), ("predict", (x,))):
+        want = _printed(getattr(ref, call), *args, batch_size=16, verbose=verbose)
+        got = _printed(getattr(ours, call), *args, batch_size=16, verbose=verbose)
+        assert got == want, call
+        assert got.endswith("\n") and "7/7" in got
