@@ -186,6 +186,25 @@ def _strays(b, p) -> bool:
         (pf.f_contiguous and not pf.c_contiguous and not b.flags.f_contiguous)
 
 
+def _add_in_place(old: Tensor, ob, gb) -> bool:
+    """``old.grad += g`` for the common case of ``_accumulate`` (add's rule holds: one shape,
+    one float dtype, CPU buffers): what the add kernel's ``into`` runs below its parallel
+    threshold, or NumPy's add into .grad for other layouts, without their tests (NumPy reads
+    overlapping operands as copies: the same values as the computed-then-copied path).
+    False, nothing done, for anything else."""
+    if type(ob) is _ndarray and type(gb) is _ndarray and gb.dtype is ob.dtype and \
+            (gb.dtype is _F32 or gb.dtype is _F64) and gb.shape == ob.shape and \
+            ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
+        token = _quiet(_IGNORE)
+        try:
+            np.add(ob, gb, out=ob)
+        finally:
+            _loud(token)
+        old._version[0] += 1
+        return True
+    return False
+
+
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
     unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
@@ -225,19 +244,7 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
         return
     ob = old._buf
     gb = g._buf if isinstance(g, Tensor) else g
-    if type(ob) is _ndarray and type(gb) is _ndarray and gb.dtype is ob.dtype and \
-            (gb.dtype is _F32 or gb.dtype is _F64) and gb.shape == ob.shape and \
-            ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
-        # the common case of both branches below (add's rule holds: one shape, one float
-        # dtype): what the add kernel's ``into`` runs below its parallel threshold, or NumPy's
-        # add into .grad for other layouts, without their tests (NumPy reads overlapping
-        # operands as copies: the same values as the computed-then-copied path)
-        token = _quiet(_IGNORE)
-        try:
-            np.add(ob, gb, out=ob)
-        finally:
-            _loud(token)
-        old._version[0] += 1
+    if _add_in_place(old, ob, gb):
         return
     if type(ob) is _ndarray and type(gb) is _ndarray and ob.dtype not in _HALF:
         check_rule(_add_p, (ob, gb), {})
@@ -477,20 +484,8 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
             t = node.tensor
             if type(g) is _ndarray and not t._hooks:
                 old = t._grad
-                if old is not None and not old._rg:
-                    # _accumulate's common case (its first test, inline): one shape, one
-                    # float dtype, added into .grad
-                    ob = old._buf
-                    if type(ob) is _ndarray and g.dtype is ob.dtype and \
-                            (ob.dtype is _F32 or ob.dtype is _F64) and g.shape == ob.shape and \
-                            ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
-                        token = _quiet(_IGNORE)
-                        try:
-                            np.add(ob, g, out=ob)
-                        finally:
-                            _loud(token)
-                        old._version[0] += 1
-                        continue
+                if old is not None and not old._rg and _add_in_place(old, old._buf, g):
+                    continue             # (_accumulate's common case, without its tests)
                 _accumulate(t, g, False, as_tensor)
             else:
                 on_grad(node, g)
