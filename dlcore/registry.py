@@ -55,11 +55,17 @@ class AVal(NamedTuple):
 
 _tuple_new = tuple.__new__
 
+# Value types whose ``__dlcore_aval__()`` is their ``aval`` attribute (a static graph's Tensor,
+# added by its front end): aval_of, and the vjp rules' bind_like, read it without the call.
+AVAL_ATTR_TYPES: set = set()
+
 
 def aval_of(x) -> AVal:
     """The abstract value of a front-end value, a buffer or a Python scalar."""
     if type(x) is np.ndarray:    # the common case, first (dispatch cost): no __new__ call
         return _tuple_new(AVal, (x.shape, x.dtype))
+    if type(x) in AVAL_ATTR_TYPES:
+        return x.aval
     get = getattr(x, "__dlcore_aval__", None)
     if get is not None:
         return get()

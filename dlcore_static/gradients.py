@@ -29,7 +29,7 @@ from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
-from dlcore.registry import AVal
+from dlcore.registry import AVAL_ATTR_TYPES, AVal
 
 from . import _gc_pause
 from . import custom_gradient as _cg
@@ -44,6 +44,10 @@ from .graph import (
     in_package,
     restore_location,
 )
+
+# a graph tensor's __dlcore_aval__() is its ``aval``: read directly by aval_of and bind_like
+# (each gradient node's vjp rule asks for several)
+AVAL_ATTR_TYPES.add(Tensor)
 
 # op type -> rule(op, output_tensor, g) -> one cotangent (or None, or a thunk) per op input.
 GRAD_RULES: dict[str, Callable] = {

@@ -21,7 +21,7 @@ from ..kernels.cpu import reduce as _cpu_reduce
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import reduce as _cuda_reduce
 from ..kernels.cuda import shape as _cuda
-from ..registry import AVal, Primitive, aval_of, bind
+from ..registry import AVAL_ATTR_TYPES, AVal, Primitive, aval_of, bind
 from . import _rules
 
 _ndarray = np.ndarray
@@ -32,6 +32,11 @@ def bind_like(prim: Primitive, x, ref):
     when the static shapes already agree (the ``*_like`` ops and ``sum_to``)."""
     if type(x) is _ndarray and type(ref) is _ndarray and x.shape == ref.shape:
         return x                 # eager backward's common case: no AVal built
+    t = type(x)
+    if t in AVAL_ATTR_TYPES and type(ref) is t:  # two graph tensors: their own AVals
+        xs = x.aval[0]           # (tf.gradients' common case: a gradient node's shape
+        if xs == ref.aval[0] and None not in xs:      # equals its input's)
+            return x
     xa, ra = aval_of(x), aval_of(ref)
     if xa.shape == ra.shape and xa.fully_defined:
         return x
