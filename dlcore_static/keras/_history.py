@@ -3,7 +3,7 @@ layers (``engine``), the backend (``clear_session``, ``is_keras_tensor``) and ``
 
 ``HISTORY`` maps an output tensor to ``(layer, node index, tensor index)``: the call of a layer
 that made it, so a model can walk from its outputs back to its inputs.  ``COUNTS`` numbers the
-default layer names per base (``dense_1``, ``dense_2``); ``clear_session`` resets it.
+default layer names per base (Keras 3's ``dense``, ``dense_1``); ``clear_session`` resets it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ def to_snake_case(name: str) -> str:
 
 
 def unique_layer_name(base: str) -> str:
+    """Keras 3's default names: ``dense`` first, then ``dense_1``, ``dense_2``, ... (one
+    counter per base, reset by ``clear_session``)."""
     i = COUNTS.get(base, 0) + 1
     COUNTS[base] = i
-    return f"{base}_{i}"
+    return base if i == 1 else f"{base}_{i - 1}"
 
 
 class NotKerasOutput(ValueError):

@@ -8,6 +8,7 @@ import csv
 import os
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,8 @@ def _print_msg(message: str) -> None:
 class _MonitorCallback(Callback):
     """Keras 3's ``MonitorCallback``: ``monitor``, ``mode``, ``best`` (``None``: the first
     value is an improvement) and ``min_delta``; ``_is_improvement(current, reference)``.
-    ``mode="auto"`` minimises a loss and any metric that is not an accuracy (Keras 3 asks the
-    metric for its direction; dlcore's accuracies, AUC, precision and recall go up)."""
+    ``mode="auto"`` minimises a loss and asks the compiled metric of that name for its
+    direction, and raises Keras 3's ValueError where there is none (``_set_monitor_op``)."""
 
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
@@ -34,16 +35,89 @@ class _MonitorCallback(Callback):
                           "mode.", stacklevel=3)
             mode = "auto"
         self.monitor, self.mode, self.best = monitor, mode, baseline
-        name = monitor.removeprefix("val_")
-        up = mode == "max" or (mode == "auto" and name != "loss" and any(
-            k in name for k in ("acc", "auc", "precision", "recall")))
+        self.min_delta = abs(min_delta)
+        self.monitor_op: Any = None              # (set at the first comparison, as Keras 3)
+
+    def _set_monitor_op(self) -> None:
+        """Keras 3's: ``min``/``max``; ``auto``: down for ``loss``, else the direction of the
+        compiled metric of that name (accuracies, AUC, ... up; errors, crossentropies down),
+        and Keras 3's ValueError where it cannot tell (a metric function of the user's, a
+        per-output loss, a name no compiled metric has)."""
+        up = None
+        if self.mode in ("min", "max"):
+            up = self.mode == "max"
+        else:
+            name = self.monitor.removeprefix("val_")
+            up = False if name == "loss" else None
+            specs = _compiled_metric_specs(getattr(self, "model", None))
+            if name in specs and _direction(specs[name]) is not None:
+                up = _direction(specs[name])
+            if up is None:
+                raise ValueError(
+                    f"{type(self).__name__} callback received monitor={self.monitor}, but "
+                    "Keras isn't able to automatically determine whether that metric should "
+                    "be maximized or minimized. Pass `mode='max'` in order to monitor based "
+                    "on the highest metric value, or pass `mode='min'` in order to use the "
+                    "lowest value.")
         self.monitor_op = np.greater if up else np.less
-        self.min_delta = abs(min_delta) if up else -abs(min_delta)
+        if not up:
+            self.min_delta *= -1
 
     def _is_improvement(self, monitor_value, reference_value) -> bool:
+        if self.monitor_op is None:
+            self._set_monitor_op()
         if reference_value is None:
             return True
         return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))
+
+
+# Keras 3's metric directions (Metric._direction), by compile string and by class
+_UP_NAMES = {"accuracy", "acc", "auc", "precision", "recall", "cosine_similarity", "r2_score",
+             "f1_score", "fbeta_score"}
+_DOWN_NAMES = {"mse", "mae", "mape", "msle", "kl_divergence", "poisson", "hinge",
+               "squared_hinge", "categorical_hinge"}
+_UP_CLASSES = {"AUC", "Accuracy", "BinaryAccuracy", "BinaryIoU", "CategoricalAccuracy",
+               "ConcordanceCorrelation", "CosineSimilarity", "F1Score", "FBetaScore", "IoU",
+               "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "Precision",
+               "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision",
+               "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
+               "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
+               "TopKCategoricalAccuracy"}
+_DOWN_CLASSES = {"BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Hinge",
+                 "KLDivergence", "LogCoshError", "MeanAbsoluteError",
+                 "MeanAbsolutePercentageError", "MeanSquaredError",
+                 "MeanSquaredLogarithmicError", "Poisson", "RootMeanSquaredError",
+                 "SparseCategoricalCrossentropy", "SquaredHinge"}
+
+
+def _direction(spec):
+    """True (up), False (down) or None (Keras 3 cannot tell) for a compiled metric."""
+    if isinstance(spec, str):
+        if spec in _UP_NAMES or spec.endswith("accuracy"):
+            return True
+        if spec in _DOWN_NAMES or spec.endswith(("_error", "crossentropy")):
+            return False
+        return None
+    if callable(spec) and not isinstance(spec, type) and hasattr(spec, "__name__"):
+        from . import losses as _losses     # a loss function as a metric: down (Keras 3)
+        return False if getattr(_losses, spec.__name__, None) is spec else None
+    cls = type(spec).__name__
+    return True if cls in _UP_CLASSES else False if cls in _DOWN_CLASSES else None
+
+
+def _compiled_metric_specs(model) -> dict:
+    """The metrics compile got, by the name the logs use."""
+    if model is None:
+        return {}
+    specs = dict(model.__dict__.get("_metric_specs") or {})
+    args = model.__dict__.get("_deferred_compile") or {}
+    ms = args.get("metrics") if isinstance(args, dict) else None
+    for m in (ms if isinstance(ms, (list, tuple)) else [ms] if ms else []):
+        name = m if isinstance(m, str) else getattr(m, "name", None) or \
+            getattr(m, "__name__", None)
+        if name:
+            specs.setdefault(name, m)
+    return specs
 
 
 class EarlyStopping(_MonitorCallback):
@@ -67,6 +141,8 @@ class EarlyStopping(_MonitorCallback):
         self.best_weights = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:              # (Keras 3: once the metrics are built)
+            self._set_monitor_op()
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -127,6 +203,8 @@ class ModelCheckpoint(_MonitorCallback):
         self.epochs_since_last_save = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
         logs = logs or {}
         self.epochs_since_last_save += 1
         if self.epochs_since_last_save < self.period:
@@ -234,6 +312,8 @@ class ReduceLROnPlateau(_MonitorCallback):
         return self.cooldown_counter > 0
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(K.get_value(self.model.optimizer.lr))
         current = logs.get(self.monitor)

@@ -342,7 +342,7 @@ class InputLayer(Layer):
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None, dtype=None,
                  input_tensor=None, sparse=False, name=None, shape=None, batch_shape=None,
                  **kwargs):                 # (shape, batch_shape: Keras 3's names)
-        super().__init__(name=name or unique_layer_name("input"), **kwargs)
+        super().__init__(name=name or unique_layer_name("input_layer"), **kwargs)
         input_shape, batch_input_shape = input_shape or shape, batch_input_shape or batch_shape
         if batch_input_shape is None:
             if input_shape is None and input_tensor is None:

@@ -76,12 +76,20 @@ def _class_name(layer) -> str:
         else name
 
 
+def _own_build(layer) -> bool:
+    """Whether the layer's class has a build() of its own, below the base Layer."""
+    for cls in type(layer).__mro__:
+        if cls.__name__ == "Layer" and cls.__module__.endswith("keras.engine"):
+            return False
+        if "build" in vars(cls):
+            return True
+    return False
+
+
 def _params(layer) -> str:
-    from .engine import Layer
     # Keras 3 marks a layer whose class has no build() of its own built as it is made
     # (Dropout, Flatten, ...): only the others read "0 (unbuilt)"
-    if getattr(layer, "built", True) is False and not layer.weights and \
-            getattr(type(layer), "build", None) is not Layer.build:
+    if getattr(layer, "built", True) is False and not layer.weights and _own_build(layer):
         return "0 (unbuilt)"
     return f"{layer.count_params():,}"
 

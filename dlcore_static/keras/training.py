@@ -156,6 +156,7 @@ class Model(ArrayFeeds, Network):
                     total = reg if total is None else _ops.add(total, reg)
             self.total_loss = total
             self.metrics_names = ["loss"]
+            self._metric_specs: dict = {}          # name -> what compile got (callbacks' mode)
             self._metric_tensors = [total]
             if n > 1 and out_losses:
                 for name, t in zip(self._target_names, out_losses):
@@ -175,6 +176,7 @@ class Model(ArrayFeeds, Network):
                                               MASKS.get(self.outputs[i])))
                     self.metrics_names.append(label if n == 1 else
                                               f"{self.output_names[i]}_{label}")
+                    self._metric_specs[self.metrics_names[-1]] = m
                     self._metric_tensors.append(t)
             with g.name_scope("training/"):
                 self.train_function = self.optimizer.minimize(total, self.trainable_weights)
@@ -548,7 +550,8 @@ def _shapes(t):
 
 
 def _model_name(cls: str) -> str:
-    return unique_layer_name(to_snake_case(cls))
+    # (Keras 3: keras.Model(inputs, outputs) is a Functional, named "functional")
+    return unique_layer_name("functional" if cls == "Model" else to_snake_case(cls))
 
 
 def _default_graph():

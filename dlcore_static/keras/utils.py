@@ -67,6 +67,13 @@ class _NpUtils:
 np_utils = _NpUtils()
 
 
+def clear_session(free_memory: bool = True) -> None:
+    """Keras 3's ``keras.utils.clear_session``: ``keras.backend.clear_session()`` (a new
+    default graph; the default layer names count from ``dense`` again)."""
+    from ._backend_impl import clear_session as _clear
+    _clear()
+
+
 def set_random_seed(seed) -> None:
     """Seed Python's ``random``, NumPy's global generator and the graph-level seed."""
     import random

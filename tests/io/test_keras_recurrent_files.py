@@ -100,5 +100,5 @@ def test_stateful_in_a_file_is_refused(tmp_path):
         cfg = f.attrs["model_config"]
         cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
         f.attrs["model_config"] = cfg.replace('"unroll": false', '"unroll": true', 1)
-    with pytest.raises(KerasFileError, match="layer 'lstm_1': unroll=True is not supported"):
+    with pytest.raises(KerasFileError, match="layer 'lstm': unroll=True is not supported"):
         keras.models.load_model(str(tmp_path / "m.h5"))

@@ -48,12 +48,12 @@ class TwoInputs(keras.Model):
 
 def test_layers_before_build_then_build_summary_weights_and_fit(capsys):
     m = MyModel()
-    assert [ly.name for ly in m.layers] == ["dense_1", "dense_2"]
+    assert [ly.name for ly in m.layers] == ["dense", "dense_1"]        # (Keras 3's names)
     assert not m.layers[0].weights                        # nothing built yet
     m.build((None, 16))
     m.summary()
     out = capsys.readouterr().out
-    assert summary_rows(out)[0] == ["dense_1 (Dense)", "(None, 8)", "136"]
+    assert summary_rows(out)[0] == ["dense (Dense)", "(None, 8)", "136"]
     assert "Total params: 172" in out
     assert [w.shape for w in m.get_weights()] == [(16, 8), (8,), (8, 4), (4,)]
     m.compile("sgd", "categorical_crossentropy")
@@ -84,7 +84,7 @@ def test_build_errors_in_tf_keras_words():
         m.build(("a", 3))
     with pytest.raises(AttributeError, match="'MyModel' object has no attribute 'nope'"):
         m.nope                                             # noqa: B018
-    assert [ly.name for ly in m.layers] == ["dense_1", "dense_2"] and not m.get_weights()
+    assert [ly.name for ly in m.layers] == ["dense", "dense_1"] and not m.get_weights()
 
 
 def test_keras3_agrees_on_layers_and_weights_after_build():

@@ -30,15 +30,6 @@ def _names(lib):
     return [(b.name, b.forward_layer.name, b.backward_layer.name) for b in (b1, b2, b3)]
 
 
-def _keras2_counter(name: str) -> str:
-    """Keras 3 numbers automatic names ``lstm``, ``lstm_1``, ...; Keras 2 (dlcore_static's
-    convention for every layer) ``lstm_1``, ``lstm_2``, ...: the same name one step on."""
-    base, _, n = name.rpartition("_")
-    if base and n.isdigit():
-        return f"{base}_{int(n) + 1}"
-    return f"{name}_1"
-
-
 def test_bidirectional_names_as_keras():
     k3 = _keras3()
     k3.backend.clear_session()
@@ -47,11 +38,7 @@ def test_bidirectional_names_as_keras():
                     ("bidirectional_1", "forward_g", "backward_g"),
                     ("mine", "forward_lstm_1", "backward_lstm_1")]
     K.clear_session()
-    got = _names(dkeras)
-    auto = {"bidirectional", "bidirectional_1", "forward_lstm", "backward_lstm",
-            "forward_lstm_1", "backward_lstm_1"}
-    assert got == [tuple(_keras2_counter(n) if n in auto else n for n in row) for row in want]
-    assert got[0] == ("bidirectional_1", "forward_lstm_1", "backward_lstm_1")
+    assert _names(dkeras) == want                  # Keras 3's counters: lstm, lstm_1, ...
 
 
 def test_every_keras_initializer_name_resolves():

@@ -26,7 +26,7 @@ def test_addition_rnn_seq2seq_saved_and_loaded(capsys, tmp_path, keras3):  # noq
     out, env = run_program("keras_addition_rnn.py", capsys, [tmp_path])
     assert "Training Data: (360, 3, 12) (360, 2, 12)" in out
     assert "Total params: 14,476" in out
-    assert ["time_distributed_1 (TimeDistributed)", "(None, 2, 12)", "396"] in \
+    assert ["time_distributed (TimeDistributed)", "(None, 2, 12)", "396"] in \
         summary_rows(out)                                                 # Keras 2's name
     losses = _losses(out)
     assert len(losses) == 15 and losses[-1] < 0.7 * losses[0]
@@ -75,7 +75,7 @@ def test_lstm_text_generation_samples_from_predict(capsys, keras3):  # noqa: F81
 def test_imdb_cnn_lstm(capsys, keras3):  # noqa: F811
     out, env = run_program("keras_imdb_cnn_lstm.py", capsys)
     assert "x_train shape: (256, 24)" in out and "Total params: 913" in out
-    assert ["max_pooling1d_1 (MaxPooling1D)", "(None, 11, 8)", "0"] in summary_rows(out)
+    assert ["max_pooling1d (MaxPooling1D)", "(None, 11, 8)", "0"] in summary_rows(out)
     losses = _losses(out)
     assert len(losses) == 15 and np.all(np.diff(losses) < 0)
     model, x_test, y_test = env["model"], env["x_test"], env["y_test"]
@@ -139,7 +139,7 @@ def test_variational_autoencoder_add_loss(capsys, tmp_path):
 
 def test_denoising_autoencoder_conv2d_transpose(capsys, keras3):  # noqa: F811
     out, env = run_program("keras_denoising_autoencoder.py", capsys)
-    assert ["conv2d_transpose_1 (Conv2DTranspose)", "(None, 4, 4, 8)", "584"] in \
+    assert ["conv2d_transpose (Conv2DTranspose)", "(None, 4, 4, 8)", "584"] in \
         summary_rows(out, "decoder")
     assert ["decoder (Functional)", "(None, 8, 8, 1)", "1,201"] in summary_rows(out, "autoencoder")
     losses, val = _losses(out), np.array(numbers(line(out, "val_loss:")))

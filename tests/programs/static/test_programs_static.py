@@ -118,8 +118,8 @@ def test_variable_sharing_with_auto_reuse(capsys):
 def test_keras_functional_model_with_two_inputs(capsys):
     out = run_program("keras_functional_two_inputs.py", capsys)
     assert "Connected to" in out
-    assert ["concatenate_1 (Concatenate)", "(None, 21)", "0",
-            "dense_1[0][0], aux_input[0][0]"] in summary_rows(out)
+    assert ["concatenate (Concatenate)", "(None, 21)", "0",
+            "dense[0][0], aux_input[0][0]"] in summary_rows(out)
     assert "Total params: 562" in out
     first, last = [numbers(ln) for ln in out.splitlines() if ln.startswith("epoch")]
     assert last[0] < first[0] and last[2] < first[2] and last[1] > 0.8
@@ -131,7 +131,7 @@ def test_keras_functional_model_with_two_inputs(capsys):
 
 def test_keras_custom_layer_with_the_backend(capsys):
     out = run_program("keras_custom_layer.py", capsys)
-    assert ["my_layer_1 (MyLayer)", "(None, 3)", "12"] in summary_rows(out)
+    assert ["my_layer (MyLayer)", "(None, 3)", "12"] in summary_rows(out)
     losses = numbers([ln for ln in out.splitlines() if ln.startswith("losses:")][0])
     assert losses[0] > losses[1] > losses[2]
     acc = numbers([ln for ln in out.splitlines() if ln.startswith("final accuracy")][0])[0]
