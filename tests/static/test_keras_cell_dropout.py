@@ -19,7 +19,10 @@ X = np.random.default_rng(1).normal(size=(3, 5, 2)).astype("float32")
 def test_cell_dropout_only_while_training(cell, fused):
     keras.backend.clear_session()
     x = keras.Input((5, 2))
-    rnn = L.RNN(getattr(L, cell)(3, dropout=0.4, recurrent_dropout=0.4), return_sequences=True)
+    # a seeded cell: its masks are a fixed sequence of draws (op seeds from seed), so the test
+    # is the same every run; each predict still draws new masks (the stream moves on)
+    rnn = L.RNN(getattr(L, cell)(3, dropout=0.4, recurrent_dropout=0.4, seed=11),
+                return_sequences=True)
     plain = getattr(L, fused)(3, return_sequences=True)
     train_out = rnn(x, training=True)
     model = keras.Model(x, [rnn(x), plain(x), train_out])
@@ -29,6 +32,8 @@ def test_cell_dropout_only_while_training(cell, fused):
     assert np.abs(t - a).max() > 1e-3                           # training: masked
     t2 = model.predict(X)[2]                                    # new masks per batch
     assert t2.shape == t.shape and np.abs(t2 - t).max() > 1e-3 and np.abs(t2 - a).max() > 1e-3
+    t3 = model.predict(X)[2]
+    assert np.abs(t3 - t2).max() > 1e-3 and np.abs(t3 - t).max() > 1e-3
 
 
 def test_stacked_cells_train_and_save_with_rates(tmp_path):
