@@ -187,7 +187,12 @@ class ModelCheckpoint(_MonitorCallback):
     (verbose=1), each after a blank line: ``Epoch 3: val_loss improved from 0.51234 to
     0.49876, saving model to m.keras`` then ``Epoch 3: finished saving model to m.keras``;
     ``Epoch 4: val_loss did not improve from 0.49876``; ``Epoch 1: saving model to m.keras``.
-    ``period`` (Keras 2: save every that many epochs) still works."""
+    ``period`` (Keras 2: save every that many epochs) still works.
+
+    The file's extension, checked as Keras 3 checks it (its ValueError and words): a model
+    file ends in ``.keras`` or ``.h5`` (and Keras 2's ``.hdf5``), a weights file
+    (``save_weights_only``) in ``.weights.h5``, or in a format dlcore's ``save_weights``
+    documents for Keras 2 programs (``.h5``, ``.hdf5``, ``.npz``)."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
@@ -198,6 +203,14 @@ class ModelCheckpoint(_MonitorCallback):
                              "epoch: save_freq='epoch' (an integer, every that many batches, "
                              "is not supported)")
         self.filepath, self.verbose, self.save_freq = os.fspath(filepath), verbose, save_freq
+        if save_weights_only:
+            if not self.filepath.endswith((".weights.h5", ".h5", ".hdf5", ".npz")):
+                raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, "
+                                 "the filepath provided must end in `.weights.h5` (Keras "
+                                 f"weights format). Received: filepath={self.filepath}")
+        elif not self.filepath.endswith((".keras", ".h5", ".hdf5")):
+            raise ValueError("The filepath provided must end in `.keras` (Keras model "
+                             f"format). Received: filepath={self.filepath}")
         self.save_best_only, self.save_weights_only, self.period = (save_best_only,
                                                                     save_weights_only, period)
         self.epochs_since_last_save = 0

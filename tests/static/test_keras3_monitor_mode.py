@@ -72,3 +72,27 @@ def test_explicit_mode_and_fit_raise_at_the_first_epoch_end():
               callbacks=[keras.callbacks.EarlyStopping(monitor="my_metric")])
     assert _outcome(keras, "accuracy", "val_accuracy") == "up"
     assert _outcome(keras, "mae", "val_loss") == "down"
+
+
+@pytest.mark.parametrize("path,weights_only", [
+    ("m.ckpt", False), ("m", False), ("m.keras", True),
+    ("m.ckpt", True), ("w-{epoch:02d}", True)])
+def test_checkpoint_extension_errors_are_keras3s(path, weights_only):
+    k3 = keras3()
+    msgs = []
+    for K in (k3, keras):
+        with pytest.raises(ValueError) as e:
+            K.callbacks.ModelCheckpoint(path, save_weights_only=weights_only)
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("path,weights_only", [
+    ("m.keras", False), ("m.h5", False), ("m.weights.h5", True)])
+def test_checkpoint_extensions_keras3_accepts(path, weights_only):
+    k3 = keras3()
+    for K in (k3, keras):
+        K.callbacks.ModelCheckpoint(path, save_weights_only=weights_only)
+    # Keras 2's and dlcore's documented formats stay accepted (Keras 3 refuses them)
+    for p, w in (("m.hdf5", False), ("w.h5", True), ("w.hdf5", True), ("w.npz", True)):
+        keras.callbacks.ModelCheckpoint(p, save_weights_only=w)
