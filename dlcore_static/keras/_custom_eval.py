@@ -284,7 +284,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
 
     history = _cb.History()
     cbs: list = [_Reset(), _cb.BaseLogger()] + list(callbacks or []) + [history]
-    if verbose:
+    if verbose and not any(isinstance(c, _cb.ProgbarLogger) for c in cbs):
         cbs.append(_cb.ProgbarLogger())                # (Keras 3's order: the bar last)
     cbl = _cb.CallbackList(cbs)
     params = {"batch_size": bs, "epochs": epochs, "steps": -(-n // bs), "samples": n,

@@ -364,8 +364,8 @@ class Model(ArrayFeeds, Network):
         # Keras 3's order: (BaseLogger,) the user's callbacks, History, the progress bar last
         # (History and the bar see what the others add to the logs, such as "lr").
         cbs: list = [_cb.BaseLogger()] + list(callbacks or []) + [history]
-        if verbose:
-            cbs.append(_cb.ProgbarLogger())
+        if verbose and not any(isinstance(c, _cb.ProgbarLogger) for c in cbs):
+            cbs.append(_cb.ProgbarLogger())       # (one the user gave stays where it is)
         cbl = _cb.CallbackList(cbs)
         params = {"batch_size": bs, "epochs": epochs, "steps": steps, "samples": n,
                   "verbose": verbose, "do_validation": val is not None,

@@ -265,3 +265,13 @@ def test_custom_step_evaluate_and_predict_print_keras3s_text(verbose, frozen_clo
         got = _printed(getattr(ours, call), *args, batch_size=16, verbose=verbose)
         assert got == want, call
         assert got.endswith("\n") and "7/7" in got
+
+
+def test_a_progbar_logger_the_user_gives_is_the_only_one(frozen_clock):
+    """Keras 3 adds its ProgbarLogger only where the callbacks hold none; keras.callbacks.
+    ProgbarLogger() takes Keras 3's (no) arguments and reads verbose from fit."""
+    x, y = _data()
+    m = _model(keras)
+    text = _printed(m.fit, x, y, batch_size=35, epochs=2, verbose=2,
+                    callbacks=[keras.callbacks.ProgbarLogger()])
+    assert text.count("Epoch 1/2") == 1 and text.count("2/2 - 0s - 0s/step") == 2
