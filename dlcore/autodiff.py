@@ -152,14 +152,10 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
         wanted_keys = {key(v) for v in wanted}
     # Keep only nodes from which a wanted value is reachable.
     useful: set = set()
-    for k, pks in zip(keys, pkeys):      # parents come first
-        if k in wanted_keys:
+    isdisjoint = useful.isdisjoint
+    for k, pks in zip(keys, pkeys):      # parents come first; None is never in useful
+        if k in wanted_keys or not isdisjoint(pks):
             useful.add(k)
-            continue
-        for pk in pks:
-            if pk in useful:             # (None is never in useful)
-                useful.add(k)
-                break
 
     grads: dict = {}
     for r, s in zip(roots, seeds):
@@ -183,7 +179,7 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
             g = on_grad(v, g)
         if k in wanted_keys:
             result[k] = g
-            if not any(pk in useful for pk in pks):
+            if isdisjoint(pks):
                 continue                 # nothing wanted above it: its graph is left intact
         if not ps:
             continue
