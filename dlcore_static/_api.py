@@ -40,9 +40,20 @@ def _tf_type(export) -> str:
 # ----------------------------------------------------------------------------- conventions
 def unary(export, ns, name):
     fn = export.fn
+    tf_type = _tf_type(export)
+
     def f(x, name=None):            # (a composite's last node takes the name, as tf.square)
+        if name is None:
+            first = len(x.op.graph._ops) if type(x) is Tensor else None
+            out = _named(fn, None, x)
+            if first is not None and type(out) is Tensor and out.op.type != tf_type:
+                return M.rename(out, tf_type, first)    # TF1's one op: its type's name
+            return out
         return _named(fn, name, x)
     if ns == "operator":
+        tf_name = OPERATOR_NAMES.get(name)
+        if tf_name is not None:             # ~x: LogicalNot, whatever the op that computes it
+            return lambda self: f(self, tf_name)
         return lambda self: f(self)
     return f
 
@@ -71,35 +82,82 @@ def binary(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
     division = export.prim is not None and export.prim.name in _INT_DIVISIONS
+    default = _WRAPPER_NAMES.get(name) if ns != "operator" else None
 
     def f(x, y, name=None):
+        if name is None and default is not None:
+            name = default
         if name is None and not division and type(x) is Tensor and type(y) is Tensor and \
                 x.aval.dtype is y.aval.dtype:
-            return fn(x, y)         # two graph tensors of one dtype: nothing to convert
+            first = len(x.op.graph._ops)
+            out = fn(x, y)          # two graph tensors of one dtype: nothing to convert
+            if type(out) is Tensor and out.op.type != tf_type:
+                return M.rename(out, tf_type, first)    # TF1's one op: its type's name
+            return out
         first = len(M.get_default_graph()._ops)
         args = _same_type(tf_type, x, y)
         if division:
             args = _checked_int_division(args)
-        return M.rename(fn(*args), name, first)
+        out = fn(*args)
+        if name is None and type(out) is Tensor and out.op.type != tf_type:
+            name = tf_type
+        return M.rename(out, name, first)
 
     if ns == "operator":
-        if name.startswith("__r") and name != "__rshift__":
-            return lambda self, other: f(other, self)
-        return lambda self, other: f(self, other)
+        reflected = name.startswith("__r") and name != "__rshift__"
+        tf_name = OPERATOR_NAMES.get("__" + name[3:] if reflected else name)
+        if tf_name is None:
+            if reflected:
+                return lambda self, other: f(other, self)
+            return lambda self, other: f(self, other)
+
+        def operator(x, y):
+            if not division and type(x) is Tensor and type(y) is Tensor and \
+                    x.aval.dtype is y.aval.dtype:
+                g = x.op.graph
+                first = len(g._ops)
+                out = fn(x, y)
+                op = out.op             # (M.rename's common case inline: a graph built per
+                if op._id == first and op._name is None and \
+                        g._rename_pending(op, tf_name):     # batch makes many, issue 19)
+                    return out
+                return M.rename(out, tf_name, first)
+            return f(x, y, tf_name)
+        if reflected:
+            return lambda self, other: operator(other, self)
+        return operator
     return f
+
+
+# The names TensorFlow 1 gives the ops of Python's operators on tensors: ``x + y`` is ``add``
+# (``tf.add(x, y)``: ``Add``), math_ops.py's ``_OverrideBinaryOperatorHelper(gen_math_ops.add,
+# "add")`` and so on, which build the op as ``with name_scope(None, "add", [x, y]) as name:
+# ... add(x, y, name=name)``; ``<``, ``-x``, ``abs(x)`` keep their ops' names (``Less``).
+OPERATOR_NAMES = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__div__": "div",
+                  "__truediv__": "truediv", "__floordiv__": "floordiv", "__mod__": "mod",
+                  "__pow__": "pow", "__and__": "and", "__or__": "or", "__xor__": "xor",
+                  "__matmul__": "matmul", "__invert__": "LogicalNot"}
 
 
 def div(export, ns, name):
     if ns == "operator":
         if name.startswith("__r"):
-            return lambda self, other: M.divide(other, self)
-        return lambda self, other: M.divide(self, other)
+            return lambda self, other: M.divide(other, self, "truediv")
+        return lambda self, other: M.divide(self, other, "truediv")
+
+    # TF1's default names: tf.divide(x, y) is x / y, truediv's "truediv"; tf.div "div";
+    # tf.realdiv the generated op's RealDiv
+    default = _WRAPPER_NAMES.get(name)
 
     def f(x, y, name=None):
-        return M.divide(x, y, name)
+        return M.divide(x, y, name or default)
     if name == "div" and ns == "tf":
-        return _div_python2
+        return lambda x, y, name=None: _div_python2(x, y, name or "div")
     return f
+
+
+_WRAPPER_NAMES = {"divide": "truediv", "truediv": "truediv", "div": "div",
+                  "floordiv": "floordiv"}     # (math_ops.py's name_scope(name, "floordiv"))
 
 
 def _div_python2(x, y, name=None):
@@ -218,7 +276,11 @@ def activation(export, ns, name):
 
     def f(features, *a, **kw):
         values, node_name = _api.bind_params(name, params, a, kw, "name")
-        return _named(lambda x: fn(x, *values), node_name, features, op_type=tf_type)
+        first = len(M.get_default_graph()._ops)
+        out = _named(lambda x: fn(x, *values), node_name, features, op_type=tf_type)
+        if node_name is None and type(out) is Tensor and out.op.type != tf_type:
+            return M.rename(out, tf_type, first)        # TF1's one op: its type's name
+        return out
     return f
 
 

@@ -138,19 +138,23 @@ def _op_type(fn, op_type: str | None) -> str:
     return op_type
 
 
-def _scoped(scope: str, name, fn, *xs, **kw):
-    """A composite (several primitives) under a name scope; the last node gets the name."""
+def _scoped(scope: str, name, fn, *xs, name_last: bool = True, **kw):
+    """A composite (several primitives) under a name scope; the last node takes the scope's
+    own name, as TensorFlow's ``with name_scope(name, scope) as name: ... op(..., name=name)``
+    makes it (``tf.stack``'s ``stack``, a second one's ``stack_1``; its other nodes are
+    ``stack/...``); ``name_last=False``: it keeps its ``scope/Type`` name (a wrapper whose
+    last op TensorFlow names so, ``tf.boolean_mask``'s ``boolean_mask/GatherV2``)."""
     g = get_default_graph()
     first = len(g._ops)
     args = _args(*xs)
-    with g.name_scope(name or scope):
+    with g.name_scope(name or scope) as made:
         try:
             out = fn(*args, **kw)
         except ShapeError as e:
             if "\n(node '" in str(e):
                 raise
             reraise_with_node(e, name or scope, scope, args)
-    return rename(out, name or scope, first) if name else out
+    return rename(out, made[:-1], first, False) if name_last else out
 
 
 def _class_labels(labels, logits):

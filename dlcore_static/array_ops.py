@@ -73,13 +73,14 @@ def fill(dims, value, name: str | None = None) -> Tensor:
 
 
 def zeros_like(tensor, dtype=None, name: str | None = None) -> Tensor:
+    # (TF1: name_scope(name, "zeros_like"), the op takes the scope's name)
     return _named(lambda x: _ops.zeros_like(x, None if dtype is None else _dtypes.as_np(dtype)),
-                  name, tensor)
+                  name or "zeros_like", tensor)
 
 
 def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
     return _named(lambda x: _ops.ones_like(x, None if dtype is None else _dtypes.as_np(dtype)),
-                  name, tensor)
+                  name or "ones_like", tensor)
 
 
 def identity(input, name: str | None = None) -> Tensor:
@@ -111,7 +112,8 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
         reraise_with_node(e, name, "Transpose", [x])
     if out is x:
         out = _ops.identity(x)
-    return rename(out, name, first)
+    # (TF1: name_scope(name, "transpose"): name=None is transpose too)
+    return rename(out, name or "transpose", first)
 
 
 def concat(values, axis, name: str = "concat") -> Tensor:
@@ -121,6 +123,9 @@ def concat(values, axis, name: str = "concat") -> Tensor:
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
+    if name is None:                    # TF1 passes None to the Pack op: Pack
+        return _named(lambda *xs: _ops.stack(list(xs), axis), None,
+                      *_args(*values, cast_data=True))
     return _scoped("stack", name, lambda *xs: _ops.stack(list(xs), axis),
                    *_args(*values, cast_data=True))
 
@@ -145,13 +150,15 @@ def getitem(x, idx) -> Tensor:
     in a ``while_loop`` body: TensorFlow's strided slice with a computed begin), which pick
     along their axis as ``tf.gather`` does, negative values counting from the end."""
     t = x if type(x) is Tensor else _args(x)[0]
+    first = len(t.op.graph._ops)
+    # (named as TensorFlow's _slice_helper names it: ``strided_slice``)
     if type(idx) is slice or type(idx) is int:      # x[a:b], x[i]: no tensor index (issue 19)
-        return _ops.getitem(t, idx)
+        return rename(_ops.getitem(t, idx), "strided_slice", first)
     items = idx if isinstance(idx, tuple) else (idx,)
     for i in items:
         if isinstance(i, Tensor):
             return _tensor_getitem(t, items)
-    return _ops.getitem(t, idx)
+    return rename(_ops.getitem(t, idx), "strided_slice", first)
 
 
 def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:

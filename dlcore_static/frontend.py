@@ -367,7 +367,7 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
             arr = arr.reshape(shape)
     arr = np.array(arr, copy=True)
     arr.flags.writeable = False
-    op = Operation(graph, "Const", graph.unique_name(name),
+    op = Operation(graph, "Const", graph.unique_name(name or "Const"),
                    avals=[AVal(arr.shape, arr.dtype)], attrs={"value": arr})
     return op.outputs[0]
 
@@ -441,12 +441,15 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
     return constant(value, dtype if dtype is not None else preferred_dtype, name=name or "Const")
 
 
-def rename(t: Tensor, name: str | None, first_new_id: int) -> Tensor:
-    """Give the op that made ``t`` the user's ``name=`` if this call created it."""
+def rename(t: Tensor, name: str | None, first_new_id: int, unique: bool = True) -> Tensor:
+    """Give the op that made ``t`` the user's ``name=`` if this call created it: the name
+    TensorFlow creates it with, made unique as its own (``tf.transpose(x)``'s ``transpose``;
+    the type's name it had is not kept reserved), or exactly ``name`` with ``unique=False``
+    (a name scope's name, the op TensorFlow's ``with name_scope(...) as name`` makes)."""
     if name is None or not isinstance(t, Tensor) or t.op._id < first_new_id:
         return t
     op = t.op
-    if op._name is None and op.graph._rename_pending(op, name):
+    if op._name is None and op.graph._rename_pending(op, name, unique):
         return t                        # (named when a name is asked for: graph.py)
-    op.graph.rename_op(op, name)
+    op.graph.rename_op(op, name, unique)
     return t

@@ -324,16 +324,18 @@ class Graph:
         # The ops the static front end made without their names yet, with the name scope
         # each was made in (see _flush_names).
         # (op, scope, op, scope, ...): one extend per op, so that a flush in another thread
-        # (a Session's error naming a node) never sees an op without its scope
+        # (a Session's error naming a node) never sees an op without its scope; a scope
+        # entry (scope, name) names the op ``name`` instead of its type (_rename_pending)
         self._pending: list = []
         self._names_lock = threading.Lock()     # one flush at a time
         # a pending op's name= (rename_op deferred): the scope it was given in, and the name
-        self._pending_given: dict[Operation, tuple[str, str]] = {}
+        self._pending_given: dict[Operation, tuple[str, str, bool]] = {}
         # the lower-case last parts of the names the pending ops will reserve, for the first
         # _segs_seen of them (see _may_clash)
         self._pending_segs: set[str] = set()
         self._segs_seen = 0
         self._scope = ""
+        self._last_made: str | None = None      # the last name reserved (_unreserve_type_name)
         self._control_stack: list[list] = []
         self._device_stack: list = []
         self._ctx_stack: list = []
@@ -383,27 +385,40 @@ class Graph:
             while i < len(pending):         # (ops another thread adds meanwhile too)
                 op, scope = pending[i], pending[i + 1]
                 i += 2
-                name = self._unique(scope, op.type, True)
                 renamed = given.pop(op, None) if given else None
-                if renamed is not None:     # its type's name, then the one it was given
-                    name = self._unique(renamed[0], renamed[1], True)
+                if renamed is None:
+                    name = self._unique(scope, op.type, True) if type(scope) is str else \
+                        self._unique(scope[0], scope[1], True)  # (its name=: _rename_pending)
+                elif renamed[2]:            # the name it was given, made unique (TensorFlow
+                    name = self._unique(renamed[0], renamed[1], True)   # makes no other)
+                else:                       # a name scope's own name, already reserved
+                    name = renamed[1]
                 op._name = name
                 by_name[name] = op
             del pending[:i]
             self._pending_segs = set()
             self._segs_seen = 0
 
-    def _rename_pending(self, op: Operation, name: str) -> bool:
-        """``rename_op(op, name)`` without making names, when ``op`` is the last op made and
-        still unnamed (``tf.concat``'s ``concat``): in its turn it reserves its type's name and
-        then takes ``name`` made unique in the scope current now, as ``rename_op`` would have
-        done at once; False (nothing done) otherwise."""
+    def _rename_pending(self, op: Operation, name: str, unique: bool = True) -> bool:
+        """``rename_op(op, name, unique)`` without making names, when ``op`` is the last op
+        made and still unnamed (``tf.concat``'s ``concat``): in its turn it takes ``name``
+        made unique in the scope current now (or exactly ``name``, already reserved, with
+        ``unique=False``) instead of its type's name, as ``rename_op`` would have done at
+        once; False (nothing done) otherwise."""
         pending = self._pending
         if len(pending) < 2 or pending[-2] is not op or self._ops[-1] is not op or \
-                op in self._pending_given:
+                (self._pending_given and op in self._pending_given):
             return False
-        self._pending_given[op] = (self._scope, name)
-        self._pending_segs.add(name.rsplit("/", 1)[-1].lower())
+        scope = pending[-1]
+        if unique and type(scope) is str and scope == self._scope and "/" not in name:
+            # (the common case, a wrapper naming the op it has just made in its own scope:
+            # the entry holds the name to make in place of the type's)
+            pending[-1] = (scope, name)
+            self._pending_segs.add(name.lower())
+            return True
+        self._pending_given[op] = (self._scope, name, unique)
+        if unique:
+            self._pending_segs.add(name.rsplit("/", 1)[-1].lower())
         return True
 
     def _may_clash(self, name: str) -> bool:
@@ -440,6 +455,7 @@ class Graph:
         if i == 0:
             if mark_as_used:
                 names[key] = 1
+                self._last_made = full
             return full
         while True:                     # (lower() of f"{full}_{i}", without the call)
             candidate = f"{key}_{i}"
@@ -449,7 +465,33 @@ class Graph:
         if mark_as_used:
             names[candidate] = 1
             names[key] = i + 1
+            self._last_made = f"{full}_{i}"
         return f"{full}_{i}"
+
+    def _unreserve_type_name(self, op: Operation) -> None:
+        """Take back the name ``op`` got from its type (``Transpose``, ``s/Pack_2``) when it
+        is the last name made, before ``op`` takes another: TensorFlow creates the op with
+        that other name and never reserves the type's (``tf.transpose(x)`` is ``transpose``,
+        not ``transpose_1``).  Only the last name made can be taken back exactly: later ones
+        may have been made unique against it, and then it stays reserved.  Ops still waiting
+        for their names (``_flush_names``) do not count: ``op``'s name was made without them,
+        since it could not interact with theirs (``_may_clash``)."""
+        name = op._name
+        if name is None or name != self._last_made:
+            return
+        scope, _, last = name.rpartition("/")
+        base = f"{scope}/{op.type}" if scope else op.type
+        names = self._names
+        if last == op.type:                             # its first use: as if never made
+            names.pop(name.lower(), None)
+        elif name.startswith(base + "_") and name[len(base) + 1:].isdigit() and \
+                names.get(base.lower()) == int(name[len(base) + 1:]) + 1:
+            i = int(name[len(base) + 1:])               # base_i: base's next try is i again
+            names.pop(name.lower(), None)
+            names[base.lower()] = i
+        else:
+            return
+        self._last_made = None
 
     @contextlib.contextmanager
     def name_scope(self, name: str | None) -> Iterator[str]:
@@ -523,6 +565,8 @@ class Graph:
     def rename_op(self, op: Operation, name: str, unique: bool = True) -> str:
         """Give ``op`` the name made unique from ``name`` (``unique_name``), or exactly ``name``
         with ``unique=False`` (a name already reserved, e.g. a name scope's); returns it."""
+        if op._name is not None:        # (before pending ops are named: see the method)
+            self._unreserve_type_name(op)
         if self._ops_by_name.get(op.name) is op:
             del self._ops_by_name[op.name]
         op.name = self.unique_name(name) if unique else name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
-from .frontend import to_tensor
+from .frontend import rename, to_tensor
 from .graph import get_default_graph
 from .layer_scope import layer_scope
 from .variable_scopes import (  # noqa: F401
@@ -46,7 +46,8 @@ class Dense:
         with layer_scope(self, "dense", (d_in, self.units), self.units, x.dtype):
             y = _ops.matmul(x, self.kernel)
             if self.bias is not None:
-                y = _ops.add(y, self.bias)
+                first = len(g._ops)       # (TF1: nn.bias_add's BiasAdd, dense/BiasAdd)
+                y = rename(_ops.add(y, self.bias), "BiasAdd", first)
             if self.activation is not None:
                 y = self.activation(y)
         return y
@@ -73,7 +74,8 @@ def flatten(inputs, name=None):
         if d is None:
             raise ValueError("flatten needs the non-batch dimensions to be known")
         rest *= d
-    return reshape(x, (-1, rest), name=name)
+    with get_default_graph().name_scope(name or "flatten"):    # TF1: flatten/Reshape
+        return reshape(x, (-1, rest))
 
 
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):

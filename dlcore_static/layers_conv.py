@@ -23,7 +23,7 @@ from dlcore import ops as _ops
 from . import initializers as _init
 from . import nn_conv as _nn
 from . import nn_conv3d as _nn3
-from .frontend import to_tensor
+from .frontend import rename, to_tensor
 from .graph import get_default_graph
 from .layer_scope import layer_scope
 from .variable_scopes import get_variable, variable_scope
@@ -69,7 +69,8 @@ class Conv:
             y = self._conv(x, cl)
             if self.bias is not None:
                 b = self.bias if cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
-                y = _ops.add(y, b)
+                first = len(g._ops)       # (TF1: nn.bias_add's BiasAdd, conv2d/BiasAdd)
+                y = rename(_ops.add(y, b), "BiasAdd", first)
             if self.activation is not None:
                 y = self.activation(y)
         return y
@@ -139,7 +140,9 @@ def _pool(kind, inputs, pool_size, strides, padding, data_format, name, rank):
     cl = _fmt(data_format) == "NHWC"
     fmt = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}[rank][0 if cl else 1]
     fn = _nn.max_pool if kind == "max" else _nn.avg_pool
-    return fn(inputs, k, s, padding.upper(), data_format=fmt, name=name)
+    # TF1's layer: a scope of the layer's name, its op inside (max_pooling2d/MaxPool)
+    with get_default_graph().name_scope(name or f"{kind}_pooling{rank}d"):
+        return fn(inputs, k, s, padding.upper(), data_format=fmt)
 
 
 def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",

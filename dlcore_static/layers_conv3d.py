@@ -15,7 +15,7 @@ from dlcore import ops as _ops
 
 from . import initializers as _init
 from . import nn_conv3d as _nn3
-from .frontend import to_tensor
+from .frontend import rename, to_tensor
 from .graph import get_default_graph
 from .layers_conv import Conv, _fmt, _pair, _pool
 from .variables import Variable
@@ -110,7 +110,8 @@ class SeparableConv:
                 y = _ops.squeeze(y, 1 if cl else 2)
             if self.bias is not None:
                 b = self.bias if cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
-                y = _ops.add(y, b)
+                first = len(y.op.graph._ops)      # (TF1: nn.bias_add's BiasAdd)
+                y = rename(_ops.add(y, b), "BiasAdd", first)
             if self.activation is not None:
                 y = self.activation(y)
         return y

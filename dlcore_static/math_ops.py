@@ -120,17 +120,12 @@ def argmin(input, axis=None, name=None, output_type=_dtypes.int64):
 
 
 # ============================================================================ operators
-def _r(fn):
-    return lambda self, other: fn(other, self)
-
-
 def _install_operators(cls) -> None:
     """The operators with no single primitive's convention; ``+``, ``-``, ``<``, ... are
     generated from the registry (dlcore_static._api)."""
-    cls.__matmul__ = lambda s, o: matmul(s, o)
-    cls.__rmatmul__ = _r(matmul)
-
-    cls.__getitem__ = lambda s, idx: _getitem(s, idx)
+    cls.__matmul__ = lambda s, o: matmul(s, o, name="matmul")     # (TF1's names: _api)
+    cls.__rmatmul__ = lambda s, o: matmul(o, s, name="matmul")
+    cls.__getitem__ = _getitem      # (``strided_slice``: array_ops.getitem)
 
 
 _install_operators(Tensor)

@@ -7,6 +7,7 @@ import typing as _typing
 from dlcore import ops as _ops
 
 from ._convert import _args, _class_labels, _named, _scoped
+from .frontend import rename
 
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
@@ -44,9 +45,12 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     if _sentinel is not None or labels is None or logits is None:
         raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named "
                          "arguments (labels=..., logits=..., ...)")
-    return _scoped("SparseSoftmaxCrossEntropyWithLogits", name,
-                   lambda lg, lb: _ops.sparse_softmax_cross_entropy(lg, lb), logits,
-                   _class_labels(labels, logits))
+    def f(lg, lb):      # TF1's cost is scope/SparseSoftmaxCrossEntropyWithLogits (nn_ops.py)
+        first = len(lg.op.graph._ops)
+        return rename(_ops.sparse_softmax_cross_entropy(lg, lb),
+                      "SparseSoftmaxCrossEntropyWithLogits", first)
+    return _scoped("SparseSoftmaxCrossEntropyWithLogits", name, f, logits,
+                   _class_labels(labels, logits), name_last=False)
 
 
 def bias_add(value, bias, data_format=None, name=None):

@@ -19,7 +19,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import pool as _pool_ops
 
-from .frontend import to_tensor
+from .frontend import rename, to_tensor
 from .graph import get_default_graph
 
 
@@ -82,11 +82,14 @@ def _hwio_to_oihw(w, nd: int):
 
 def _run(name, scope, x, fn, channels_last, nd):
     g = get_default_graph()
-    with g.name_scope(name or scope):
+    first = len(g._ops)
+    with g.name_scope(name or scope) as made:
         x = to_tensor(x, g)
         xf = _to_first(x, nd) if channels_last else x
         y = fn(xf)
-        return _to_last(y, nd) if channels_last else y
+        out = _to_last(y, nd) if channels_last else y
+    # TF1's one op (Conv2D, MaxPool, ...): the result takes the scope's own name
+    return rename(out, made[:-1], first, False)
 
 
 def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,
@@ -248,7 +251,8 @@ def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.
     """
     from dlcore.ops.nn_long_tail import lrn as _lrn
     g = get_default_graph()
-    with g.name_scope(name or "LRN"):
+    first = len(g._ops)
+    with g.name_scope(name or "LRN") as made:
         x = to_tensor(input, g)
         shape = list(x.aval.shape)
         if len(shape) != 4:
@@ -259,7 +263,8 @@ def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.
             raise ValueError("local_response_normalization: the depth (last) dimension must be "
                              "known when the graph is built")
         r = int(depth_radius)
-        return _lrn(x, -1, r, r, float(bias), float(alpha), float(beta))
+        out = _lrn(x, -1, r, r, float(bias), float(alpha), float(beta))
+    return rename(out, made[:-1], first, False)        # (TF1's one op, LRN)
 
 
 lrn = local_response_normalization

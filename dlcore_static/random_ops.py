@@ -79,12 +79,13 @@ def _scaled(kind, shape, mean, stddev, dtype, seed, name) -> Tensor:
             _ops.mul(z, float(stddev))
         out = _ops.add(out, to_tensor(mean, g, dt)) if _is_tensor(mean) else \
             _ops.add(out, float(mean))
-    g.rename_op(out.op, scope[:-1])
+    g.rename_op(out.op, scope[:-1], unique=False)      # (the scope's own name)
     return out
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
                   name=None) -> Tensor:
+    name = name or "random_normal"      # (TF1: the result is its name scope's, random_ops.py)
     if _is_tensor(mean) or _is_tensor(stddev):
         return _scaled("RandomStandardNormal", shape, mean, stddev, dtype, seed, name)
     return _random("RandomStandardNormal", shape, dtype, seed, name, mean=float(mean),
@@ -93,6 +94,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None,
                      name=None) -> Tensor:
+    name = name or "truncated_normal"
     if _is_tensor(mean) or _is_tensor(stddev):
         return _scaled("TruncatedNormal", shape, mean, stddev, dtype, seed, name)
     return _random("TruncatedNormal", shape, dtype, seed, name, mean=float(mean),
@@ -106,7 +108,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=Non
         if dt.is_integer:
             raise ValueError(f"Must specify maxval for integer dtype {dt!r}")
         maxval = 1.0
-    return _random("RandomUniform", shape, dtype, seed, name, minval=minval, maxval=maxval)
+    return _random("RandomUniform", shape, dtype, seed, name or "random_uniform", minval=minval, maxval=maxval)
 
 
 def random_uniform_like(ref: Tensor, minval=0.0, maxval=1.0, seed=None, name=None) -> Tensor:

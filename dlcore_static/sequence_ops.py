@@ -27,8 +27,8 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
             dtype=_dtypes.float32, name: str | None = None) -> Tensor:
     if on_value is not None or off_value is not None or axis not in (None, -1):
         raise NotImplementedError("one_hot: on_value, off_value and axis are not supported")
-    return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dtype)), name, indices,
-                  op_type="OneHot")
+    return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dtype)), name or "one_hot",
+                  indices, op_type="OneHot")         # (TF1: name_scope(name, "one_hot"))
 
 
 def gather(params, indices, validate_indices=None, name: str | None = None, axis=None,
@@ -108,7 +108,8 @@ def range(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor
         except ValueError as e:
             msg = str(e).split(":")[0] if d == 0 else str(e)
             raise ShapeError("range", msg, [(), (), ()]) from None
-        return constant(np.add(np.multiply(np.arange(n, dtype=dt), d), s).astype(dt), name=name)
+        return constant(np.add(np.multiply(np.arange(n, dtype=dt), d), s).astype(dt),
+                        name=name or "Range")       # (TF1's name_scope(None, "Range"))
     ts = [_args(v)[0] if _is_tensor(v) else None for v in vals]
     if dtype is None:
         given = [t.aval.dtype for t in ts if t is not None]

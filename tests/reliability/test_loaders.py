@@ -63,7 +63,7 @@ def test_edited_read_shape_is_refused_before_anything_runs(tmp_path, shape):
     _refused(tmp_path / "bad.npz", "w/read")
 
 
-@pytest.mark.parametrize("op_name, shape", [("Mul", [1, 3]), ("Exp", [2, 2]), ("y", [1]),
+@pytest.mark.parametrize("op_name, shape", [("mul", [1, 3]), ("Exp", [2, 2]), ("y", [1]),
                                             ("w/Assign", [2, 1]), ("ones", [1, 2, 1])])
 def test_every_declared_output_must_match_its_rule(tmp_path, op_name, shape):
     doc, arrays = _export(tmp_path / "g.npz")

@@ -95,13 +95,14 @@ def test_a_shape_error_in_a_gradient_names_the_gradients_call():
 def test_unique_names_as_tensorflow(fresh_graph):
     a = tf.placeholder(tf.float32, (2,), name="a")
     tf.identity(a, name="Add_1")        # a taken name is skipped
-    names = [(a + a).op.name for _ in range(3)]
+    names = [tf.add(a, a).op.name for _ in range(3)]
     assert names == ["Add", "Add_2", "Add_3"]
     assert tf.identity(a, name="add").op.name == "add_4"      # case-insensitive, as TF
     assert fresh_graph.unique_name("Add", mark_as_used=False) == "Add_5"
     assert fresh_graph.unique_name("Add", mark_as_used=False) == "Add_5"
     with tf.name_scope("s"):
-        assert (a * a).op.name == "s/Mul" and (a * a).op.name == "s/Mul_1"
+        # (TF1 names the operator's op "mul": math_ops' _OverrideBinaryOperatorHelper)
+        assert (a * a).op.name == "s/mul" and (a * a).op.name == "s/mul_1"
     all_names = [op.name for op in fresh_graph.get_operations()]
     assert len(all_names) == len(set(all_names))
 

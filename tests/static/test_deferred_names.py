@@ -28,8 +28,9 @@ def _build():
     return g
 
 
-EXPECTED = ["Placeholder", "Tanh", "s/Tanh", "s/Tanh_1", "s/Add", "Tanh_1", "Tanh_2",
-            "s_1/Tanh", "s_1/t/concat", "s_1/t/StridedSlice", "Tanh_3", "Exp"]
+# (TF1's names: ``+`` is ``add``, ``x[0:1]`` is array_ops._slice_helper's ``strided_slice``)
+EXPECTED = ["Placeholder", "Tanh", "s/Tanh", "s/Tanh_1", "s/add", "Tanh_1", "Tanh_2",
+            "s_1/Tanh", "s_1/t/concat", "s_1/t/strided_slice", "Tanh_3", "Exp"]
 
 
 def test_names_are_the_creation_order_ones():
@@ -40,7 +41,7 @@ def test_names_are_the_creation_order_ones():
 def test_a_lookup_by_name_names_the_pending_ops_first():
     g = _build()
     assert g.get_operation_by_name("Tanh_2") is g.get_operations()[6]
-    assert g.get_tensor_by_name("s_1/t/StridedSlice:0").op is g.get_operations()[9]
+    assert g.get_tensor_by_name("s_1/t/strided_slice:0").op is g.get_operations()[9]
     with pytest.raises(KeyError, match="Tanh_4"):
         g.get_operation_by_name("Tanh_4")
 
@@ -72,7 +73,7 @@ def _named_ops():
     g = tf.Graph()
     with g.as_default():
         x = tf.placeholder(tf.float32, (7, 13))     # shapes no other test builds
-        t = tf.transpose(x)                         # renamed "transpose" after "Transpose"
+        t = tf.transpose(x)                         # "transpose" (no "Transpose" kept)
         tf.concat([x, x], 0)
         tf.concat([x, x], 0, name="concat")
         tf.matmul(x, t, name="mm")
@@ -87,8 +88,10 @@ def _named_ops():
 def test_names_do_not_depend_on_the_rule_cache():
     first = _named_ops()                # the shape rules run (names made at once) ...
     assert _named_ops() == first        # ... then their outcomes are cached (names deferred)
-    assert first[:6] == ["Placeholder", "transpose_1", "concat", "concat_1", "mm", "q/concat"]
-    assert first[-2:] == ["Tanh_1", "Tanh_2"]      # (the named one reserved "Tanh" first)
+    # TF1 creates each op with its given name, never its type's first: transpose (not
+    # transpose_1 after Transpose), and the op named "Tanh" is Tanh
+    assert first[:6] == ["Placeholder", "transpose", "concat", "concat_1", "mm", "q/concat"]
+    assert first[-3:] == ["total", "Tanh", "Tanh_1"]
 
 
 def test_names_made_amid_pending_ones_that_could_clash():
@@ -113,8 +116,8 @@ def test_names_made_amid_pending_ones_that_could_clash():
         tf.concat([x, x], 0)
     assert [op.name for op in g.get_operations()] == [
         "Placeholder", "Tanh", "Tanh_1", "Tanh_2/Tanh", "tanh_2_1", "Tanh_3", "Const", "Tanh_4",
-        "Add", "add_1/Tanh", "s/Tanh", "s/q/r", "Add_1_1", "concat", "ConcatV2_2", "concat_1",
-        "concat_2"]
+        "add", "add_1/Tanh", "s/Tanh", "s/q/r", "Add_1_1", "concat", "ConcatV2", "concat_1",
+        "concat_2"]     # (TF1: "+" is add; a concat named ConcatV2 is ConcatV2, never reserved)
 
 
 def test_threads_asking_for_names_at_once_get_them_all():

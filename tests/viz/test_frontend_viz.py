@@ -213,7 +213,7 @@ def test_large_gradient_graph_folds_name_scopes(seed_graph):
     assert block.label == f"gradients\n[{len(scoped)} ops]"
     assert block.kind == "gradient" and block.highlight == "gradient"   # holds the results
     assert not scoped & set(folded.nodes)
-    assert ("Sub", "scope:gradients") in {(e.src, e.dst) for e in folded.edges}
+    assert ("sub", "scope:gradients") in {(e.src, e.dst) for e in folded.edges}
     auto = sviz.graph_diagram(graph=seed_graph["g"])          # over AUTO_COLLAPSE: folded
     assert len(sviz.graph_diagram(graph=seed_graph["g"], collapse=False).nodes) > \
         sviz.AUTO_COLLAPSE >= len(auto.nodes)

@@ -1,0 +1,267 @@
+"""Op names as TensorFlow 1 makes them: programs fetch tensors by name (``"transpose:0"``,
+``sess.run("add:0")``), checkpoints and exported graphs carry them.
+
+Each case builds one public op in a fresh graph three ways: without ``name=`` (TF1's default
+name: the name its Python wrapper passes, e.g. ``tf.transpose``'s
+``with ops.name_scope(name, "transpose", [a]) as name: ... transpose(a, perm, name=name)``, a
+generated op's type ``MatMul``, an operator's ``add``), with ``name=`` (exactly that name), and
+twice in one graph (the second is ``<default>_1``).  The expected names are read from
+TensorFlow 1.15's Python sources (array_ops.py, math_ops.py, nn_ops.py, random_ops.py,
+control_flow_ops.py, the generated gen_*_ops wrappers, whose op takes ``name`` or its type).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def _x(shape=(2, 3), dtype=None):
+    return tf.placeholder(dtype or tf.float32, shape, name="x")
+
+
+# (id, builder(**name) -> tensor or op, TF1's default name of the op that makes the result)
+CASES = [
+    # math: generated ops take their type's name
+    ("add", lambda **k: tf.add(_x(), _x(), **k), "Add"),
+    ("subtract", lambda **k: tf.subtract(_x(), _x(), **k), "Sub"),
+    ("multiply", lambda **k: tf.multiply(_x(), _x(), **k), "Mul"),
+    ("maximum", lambda **k: tf.maximum(_x(), _x(), **k), "Maximum"),
+    ("pow", lambda **k: tf.pow(_x(), _x(), **k), "Pow"),
+    ("matmul", lambda **k: tf.matmul(_x(), _x((3, 2)), **k), "MatMul"),
+    ("matmul_tb", lambda **k: tf.matmul(_x(), _x(), transpose_b=True, **k), "MatMul"),
+    ("exp", lambda **k: tf.exp(_x(), **k), "Exp"),
+    ("tanh", lambda **k: tf.tanh(_x(), **k), "Tanh"),
+    ("sigmoid", lambda **k: tf.sigmoid(_x(), **k), "Sigmoid"),
+    ("square", lambda **k: tf.square(_x(), **k), "Square"),
+    ("sqrt", lambda **k: tf.sqrt(_x(), **k), "Sqrt"),
+    ("rsqrt", lambda **k: tf.rsqrt(_x(), **k), "Rsqrt"),
+    ("abs", lambda **k: tf.abs(_x(), **k), "Abs"),
+    ("negative", lambda **k: tf.negative(_x(), **k), "Neg"),
+    ("log", lambda **k: tf.log(_x(), **k), "Log"),
+    ("cast", lambda **k: tf.cast(_x(), tf.int32, **k), "Cast"),
+    ("equal", lambda **k: tf.equal(_x(), _x(), **k), "Equal"),
+    ("less", lambda **k: tf.less(_x(), _x(), **k), "Less"),
+    ("logical_and", lambda **k: tf.logical_and(_x(dtype=tf.bool), _x(dtype=tf.bool), **k),
+     "LogicalAnd"),
+    ("where", lambda **k: tf.where(_x(dtype=tf.bool), _x(), _x(), **k), "Select"),
+    ("add_n", lambda **k: tf.add_n([_x(), _x(), _x()], **k), "AddN"),
+    ("squared_difference", lambda **k: tf.squared_difference(_x(), _x(), **k),
+     "SquaredDifference"),
+    ("reduce_sum", lambda **k: tf.reduce_sum(_x(), 1, **k), "Sum"),
+    ("reduce_mean", lambda **k: tf.reduce_mean(_x(), **k), "Mean"),
+    ("reduce_max", lambda **k: tf.reduce_max(_x(), 0, **k), "Max"),
+    ("argmax", lambda **k: tf.argmax(_x(), 1, **k), "ArgMax"),
+    ("divide", lambda **k: tf.divide(_x(), _x(), **k), "truediv"),     # (x / y)
+    ("truediv", lambda **k: tf.truediv(_x(), _x(), **k), "truediv"),
+    ("div", lambda **k: tf.div(_x(), _x(), **k), "div"),
+    ("div_int", lambda **k: tf.div(_x(dtype=tf.int32), _x(dtype=tf.int32), **k), "div"),
+    ("floordiv", lambda **k: tf.floordiv(_x(), _x(), **k), "floordiv"),
+    ("realdiv", lambda **k: tf.realdiv(_x(), _x(), **k), "RealDiv"),
+    ("clip_by_value", lambda **k: tf.clip_by_value(_x(), 0.0, 1.0, **k), "clip_by_value"),
+    # array
+    ("identity", lambda **k: tf.identity(_x(), **k), "Identity"),
+    ("transpose", lambda **k: tf.transpose(_x(), **k), "transpose"),
+    ("transpose_perm", lambda **k: tf.transpose(_x(), [1, 0], **k), "transpose"),
+    ("reshape", lambda **k: tf.reshape(_x(), (3, 2), **k), "Reshape"),
+    ("concat", lambda **k: tf.concat([_x(), _x()], 0, **k), "concat"),
+    ("stack", lambda **k: tf.stack([_x(), _x()], **k), "stack"),
+    ("expand_dims", lambda **k: tf.expand_dims(_x(), 0, **k), "ExpandDims"),
+    ("squeeze", lambda **k: tf.squeeze(_x((2, 1)), **k), "Squeeze"),
+    ("tile", lambda **k: tf.tile(_x(), [2, 1], **k), "Tile"),
+    ("pad", lambda **k: tf.pad(_x(), [[1, 1], [0, 0]], **k), "Pad"),
+    ("slice", lambda **k: tf.slice(_x(), [0, 0], [1, 2], **k), "Slice"),
+    ("strided_slice", lambda **k: tf.strided_slice(_x(), [0, 0], [1, 2], **k),
+     "StridedSlice"),
+    ("gather", lambda **k: tf.gather(_x(), [1, 0], **k), "GatherV2"),
+    ("reverse", lambda **k: tf.reverse(_x(), [0], **k), "ReverseV2"),
+    ("zeros_like", lambda **k: tf.zeros_like(_x(), **k), "zeros_like"),
+    ("ones_like", lambda **k: tf.ones_like(_x(), **k), "ones_like"),
+    ("zeros", lambda **k: tf.zeros((2, 3), **k), "zeros"),
+    ("ones", lambda **k: tf.ones((2, 3), **k), "ones"),
+    ("fill", lambda **k: tf.fill((2, 3), 1.0, **k), "Fill"),
+    ("one_hot", lambda **k: tf.one_hot(_x((2,), tf.int32), 3, **k), "one_hot"),
+    ("range", lambda **k: tf.range(5, **k), "range"),
+    ("constant", lambda **k: tf.constant([1.0], **k), "Const"),
+    ("placeholder", lambda **k: tf.placeholder(tf.float32, (2,), **k), "Placeholder"),
+    # nn
+    ("relu", lambda **k: tf.nn.relu(_x(), **k), "Relu"),
+    ("relu6", lambda **k: tf.nn.relu6(_x(), **k), "Relu6"),
+    ("elu", lambda **k: tf.nn.elu(_x(), **k), "Elu"),
+    ("softplus", lambda **k: tf.nn.softplus(_x(), **k), "Softplus"),
+    ("softmax", lambda **k: tf.nn.softmax(_x(), **k), "Softmax"),
+    ("log_softmax", lambda **k: tf.nn.log_softmax(_x(), **k), "LogSoftmax"),
+    ("bias_add", lambda **k: tf.nn.bias_add(_x(), _x((3,)), **k), "BiasAdd"),
+    ("l2_loss", lambda **k: tf.nn.l2_loss(_x(), **k), "L2Loss"),
+    ("l2_normalize", lambda **k: tf.nn.l2_normalize(_x(), 1, **k), "l2_normalize"),
+    ("sigmoid_xent", lambda **k: tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=_x(), logits=_x(), **k), "logistic_loss"),
+    ("conv2d", lambda **k: tf.nn.conv2d(_x((1, 4, 4, 1)), _x((2, 2, 1, 1)), [1, 1, 1, 1],
+                                      "SAME", **k), "Conv2D"),
+    ("max_pool", lambda **k: tf.nn.max_pool(_x((1, 4, 4, 1)), [1, 2, 2, 1], [1, 2, 2, 1],
+                                          "VALID", **k), "MaxPool"),
+    ("avg_pool", lambda **k: tf.nn.avg_pool(_x((1, 4, 4, 1)), [1, 2, 2, 1], [1, 2, 2, 1],
+                                          "VALID", **k), "AvgPool"),
+    # random (random_ops.py: the scope's name is the result's)
+    ("random_normal", lambda **k: tf.random_normal((2, 3), **k), "random_normal"),
+    ("random_uniform", lambda **k: tf.random_uniform((2, 3), **k), "random_uniform"),
+    ("truncated_normal", lambda **k: tf.truncated_normal((2, 3), **k), "truncated_normal"),
+    # control flow
+    ("no_op", lambda **k: tf.no_op(**k), "NoOp"),
+    ("group", lambda **k: tf.group(tf.no_op(), tf.no_op(), **k), "group_deps"),
+]
+
+
+def _op(out):
+    return out if isinstance(out, tf.Operation) else out.op
+
+
+@pytest.mark.parametrize("build,default", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_default_given_and_repeated_names(build, default):
+    g = tf.Graph()
+    with g.as_default():
+        first = _op(build())
+        second = _op(build())
+        given = _op(build(name="given"))
+    assert first.name == default
+    assert second.name == default + "_1"
+    assert given.name == "given"
+    assert g.get_operation_by_name(default) is first
+    if first.outputs:
+        assert g.get_tensor_by_name(default + ":0") is first.outputs[0]
+
+
+@pytest.mark.parametrize("build,default", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_names_inside_a_scope(build, default):
+    g = tf.Graph()
+    with g.as_default(), tf.name_scope("s"):
+        first = _op(build())
+        given = _op(build(name="given"))
+    assert first.name == "s/" + default
+    assert given.name == "s/given"
+
+
+# Python's operators: math_ops.py's _OverrideBinaryOperatorHelper(gen_math_ops.add, "add"),
+# ... ("sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor"; "matmul" for @);
+# <, <=, >, >= are the generated ops (Less ...); -x Neg, abs(x) Abs, ~x LogicalNot;
+# x[...] is array_ops._slice_helper's strided_slice.
+OPERATORS = [
+    ("+", lambda a, b: a + b, "add"), ("-", lambda a, b: a - b, "sub"),
+    ("*", lambda a, b: a * b, "mul"), ("/", lambda a, b: a / b, "truediv"),
+    ("//", lambda a, b: a // b, "floordiv"), ("%", lambda a, b: a % b, "mod"),
+    ("**", lambda a, b: a ** b, "pow"), ("@", lambda a, b: a @ b, "matmul"),
+    ("<", lambda a, b: a < b, "Less"), (">=", lambda a, b: a >= b, "GreaterEqual"),
+    ("neg", lambda a, b: -a, "Neg"), ("abs", lambda a, b: abs(a), "Abs"),
+    ("getitem", lambda a, b: a[0], "strided_slice"),
+    ("getitem_slices", lambda a, b: a[0:1, ..., 1], "strided_slice"),
+]
+
+
+@pytest.mark.parametrize("fn,default", [o[1:] for o in OPERATORS], ids=[o[0] for o in OPERATORS])
+def test_operator_names(fn, default):
+    g = tf.Graph()
+    with g.as_default():
+        a, b = _x((2, 2)), _x((2, 2))
+        first, second = fn(a, b), fn(a, b)
+        with tf.name_scope("s"):
+            third = fn(a, b)
+    assert [first.op.name, second.op.name, third.op.name] == [
+        default, default + "_1", "s/" + default]
+
+
+def test_logical_operators():
+    g = tf.Graph()
+    with g.as_default():
+        p, q = _x((2,), tf.bool), _x((2,), tf.bool)
+        outs = [p & q, p | q, p ^ q, ~p, p & q, ~p]
+    assert [t.name for t in outs] == ["and:0", "or:0", "xor:0", "LogicalNot:0", "and_1:0",
+                                      "LogicalNot_1:0"]
+
+
+def test_fetch_by_tf1_names_runs():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (2, 3), name="x")
+        tf.transpose(x)
+        tf.stack([x, x])
+        tf.add_n([x, x], name="an")
+        x + x
+        with tf.Session() as sess:
+            xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+            t, s, an, add = sess.run(["transpose:0", "stack:0", "an:0", "add:0"], {x: xv})
+    np.testing.assert_array_equal(t, xv.T)
+    np.testing.assert_array_equal(s, np.stack([xv, xv]))
+    np.testing.assert_array_equal(an, 2 * xv)
+    np.testing.assert_array_equal(add, 2 * xv)
+
+
+def test_a_scope_named_composite_names_its_inner_ops_under_it():
+    g = tf.Graph()
+    with g.as_default():
+        x = _x()
+        out = tf.add_n([x, x, x])            # chained adds: AddN/..., the last is AddN
+        again = tf.add_n([x, x, x])
+    assert out.op.name == "AddN" and again.op.name == "AddN_1"
+    inner = [op.name for op in g.get_operations() if op.name.startswith("AddN/")]
+    assert inner and all(n.count("/") == 1 for n in inner)
+
+
+def test_a_type_name_taken_back_only_when_it_is_the_last_one_made():
+    g = tf.Graph()
+    with g.as_default():
+        x = _x()
+        tf.transpose(x, name="Transpose")    # TF1: the op is created as "Transpose"
+        assert tf.transpose(x).op.name == "transpose_1"      # (keys are lower-case in TF1)
+        assert tf.identity(x).op.name == "Identity"
+        assert g.unique_name("Transpose", mark_as_used=False) == "Transpose_2"
+
+
+def test_sparse_softmax_cross_entropy_names_its_cost_as_tf1():
+    # nn_ops.py: the op is created inside the scope without the scope's name:
+    # SparseSoftmaxCrossEntropyWithLogits/SparseSoftmaxCrossEntropyWithLogits:0
+    g = tf.Graph()
+    with g.as_default():
+        lg = _x((2, 3))
+        lb = tf.placeholder(tf.int64, (2,))
+        c = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=lb, logits=lg)
+        d = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=lb, logits=lg, name="xent")
+    assert c.name == ("SparseSoftmaxCrossEntropyWithLogits/"
+                      "SparseSoftmaxCrossEntropyWithLogits:0")
+    assert d.name == "xent/SparseSoftmaxCrossEntropyWithLogits:0"
+
+
+def test_name_none_is_the_generated_ops_name():
+    # name=None where the wrapper's default is a string: TF1 passes None on to the op
+    # (tf.concat -> gen_array_ops.concat_v2(..., name=None): ConcatV2; tf.stack: Pack;
+    # tf.range's name_scope(None, "Range"): Range), or to a name scope (tf.transpose's
+    # name_scope(None, "transpose"): transpose); tf.constant(name=None): its type, Const
+    g = tf.Graph()
+    with g.as_default():
+        x = _x()
+        outs = [tf.concat([x, x], 0, name=None), tf.stack([x, x], name=None),
+                tf.range(3, name=None), tf.transpose(x, name=None),
+                tf.constant(1.0, name=None)]
+    assert [t.op.name for t in outs] == ["ConcatV2", "Pack", "Range", "transpose", "Const"]
+
+
+def test_tf_layers_names():
+    # tf.layers: the layer's scope (dense, dense_1, ...), TF1's ops inside it: MatMul,
+    # nn.bias_add's BiasAdd, the activation's; Conv2D; MaxPool; flatten's Reshape
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (None, 6, 6, 2))
+        c = tf.layers.conv2d(x, 3, 3)
+        c2 = tf.layers.conv2d(c, 3, 3, activation=tf.nn.relu, name="c")
+        p = tf.layers.max_pooling2d(c2, 2, 2)
+        a = tf.layers.average_pooling2d(c2, 2, 2, name="ap")
+        f = tf.layers.flatten(p)
+        d = tf.layers.dense(f, 4)
+        d2 = tf.layers.dense(d, 2, activation=tf.nn.relu)
+    assert [t.name for t in (c, c2, p, a, f, d, d2)] == [
+        "conv2d/BiasAdd:0", "c/Relu:0", "max_pooling2d/MaxPool:0", "ap/AvgPool:0",
+        "flatten/Reshape:0", "dense/BiasAdd:0", "dense_1/Relu:0"]
+    names = {op.name for op in g.get_operations()}
+    assert {"conv2d/Conv2D", "c/Conv2D", "c/BiasAdd", "dense/MatMul", "dense_1/BiasAdd",
+            "dense/kernel", "dense/bias"} <= names
