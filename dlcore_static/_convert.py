@@ -138,12 +138,14 @@ def _op_type(fn, op_type: str | None) -> str:
     return op_type
 
 
-def _scoped(scope: str, name, fn, *xs, name_last: bool = True, **kw):
+def _scoped(scope: str, name, fn, *xs, name_last: bool = True, inner: str | None = None,
+            **kw):
     """A composite (several primitives) under a name scope; the last node takes the scope's
     own name, as TensorFlow's ``with name_scope(name, scope) as name: ... op(..., name=name)``
     makes it (``tf.stack``'s ``stack``, a second one's ``stack_1``; its other nodes are
     ``stack/...``); ``name_last=False``: it keeps its ``scope/Type`` name (a wrapper whose
-    last op TensorFlow names so, ``tf.boolean_mask``'s ``boolean_mask/GatherV2``)."""
+    last op TensorFlow names so, ``tf.boolean_mask``'s ``boolean_mask/GatherV2``);
+    ``inner``: it is ``scope/inner`` (``matrix_transpose/transpose``)."""
     g = get_default_graph()
     first = len(g._ops)
     args = _args(*xs)
@@ -154,6 +156,8 @@ def _scoped(scope: str, name, fn, *xs, name_last: bool = True, **kw):
             if "\n(node '" in str(e):
                 raise
             reraise_with_node(e, name or scope, scope, args)
+        if inner is not None:
+            return rename(out, inner, first)
     return rename(out, made[:-1], first, False) if name_last else out
 
 

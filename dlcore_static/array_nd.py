@@ -257,7 +257,7 @@ def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
             out = _ops.transpose(out, tuple(list(range(1, axis + 1)) + [0] +
                                             list(range(axis + 1, out.aval.ndim))))
         return out
-    return _scoped(name, None, f, x, m, name_last=False)   # (boolean_mask/GatherV2)
+    return _scoped(name, None, f, x, m, inner="GatherV2")   # (TF1: boolean_mask/GatherV2)
 
 
 # ============================================================================ constructors

@@ -188,7 +188,8 @@ def expm(input, name: str | None = None):
 def matrix_transpose(a, name: str = "matrix_transpose", conjugate: bool = False):
     """``tf.linalg.matrix_transpose`` / ``tf.matrix_transpose``: the last two axes swapped
     (real tensors: ``conjugate`` changes nothing)."""
-    return _scoped("matrix_transpose", name, _ops.matrix_transpose, a)
+    return _scoped("matrix_transpose", name, _ops.matrix_transpose, a,
+                   inner="transpose")      # (TF1: matrix_transpose/transpose, array_ops.py)
 
 
 def adjoint(matrix, name: str | None = None):

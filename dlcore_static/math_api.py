@@ -20,7 +20,7 @@ from dlcore import ops as _ops
 from . import dtypes as _dtypes
 from ._convert import _args, _class_labels, _same_type, _scoped
 from .array_api import nonzero_indices
-from .frontend import to_tensor
+from .frontend import rename, to_tensor
 from .graph import Tensor, get_default_graph
 from .math_ops import argmax, argmin, cast
 
@@ -67,8 +67,9 @@ def global_norm(t_list, name=None) -> Tensor:
         for x in xs:
             s = _ops.sum(_ops.mul(x, x))
             total = s if total is None else _ops.add(total, s)
-        return _ops.sqrt(total)
-    return _scoped("global_norm", name, f, *ts)
+        first = len(total.op.graph._ops)    # TF1: global_norm/global_norm (clip_ops.py)
+        return rename(_ops.sqrt(total), "global_norm", first)
+    return _scoped("global_norm", name, f, *ts, name_last=False)
 
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
@@ -116,8 +117,9 @@ def in_top_k(predictions, targets, k, name=None) -> Tensor:
         hit = _ops.one_hot(_ops.cast(tv, _dtypes.int64.np), depth, pv.aval.dtype)
         target = _ops.sum(_ops.mul(pv, hit), -1, keepdims=True)
         above = _ops.sum(_ops.cast(_ops.greater(pv, target), _dtypes.int32.np), -1)
-        return _ops.less(above, int(k))
-    return _scoped("in_top_k", name, f, p, t)
+        first = len(above.op.graph._ops)    # TF1: in_top_k/InTopKV2 (the op gets no name=)
+        return rename(_ops.less(above, int(k)), "InTopKV2", first)
+    return _scoped("in_top_k", name, f, p, t, name_last=False)
 
 
 def where(condition, x=None, y=None, name=None) -> Tensor:
@@ -149,6 +151,6 @@ def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=_dtypes.int64, n
     ax = axis if axis is not None else reduction_indices
     kd = bool(keepdims if keepdims is not None else keep_dims)
     dt = _dtypes.as_np(dtype)
-    return _scoped("count_nonzero", name, lambda v: _ops.cast(
+    return _scoped("count_nonzero", name, lambda v: _ops.cast(     # (TF1: count_nonzero/Sum)
         _ops.sum(_ops.not_equal(v, False if v.aval.dtype == np.bool_ else 0), ax, kd), dt),
-        input_tensor)
+        input_tensor, name_last=False)

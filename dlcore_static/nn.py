@@ -94,10 +94,14 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
 def moments(x, axes, keepdims=False, name=None):
     from .frontend import to_tensor
     x = to_tensor(x)
-    with x.graph.name_scope(name or "moments"):
-        m = _ops.mean(x, tuple(axes), keepdims=True)
+    g = x.graph
+    with g.name_scope(name or "moments"):  # TF1's names: moments/mean, moments/variance,
+        first = len(g._ops)                 # moments/Squeeze, moments/Squeeze_1 (nn_impl.py)
+        m = rename(_ops.mean(x, tuple(axes), keepdims=True), "mean", first)
         d = _ops.sub(x, _ops.stop_gradient(m))
-        v = _ops.mean(_ops.mul(d, d), tuple(axes), keepdims=keepdims)
+        first = len(g._ops)
+        v = rename(_ops.mean(_ops.mul(d, d), tuple(axes), keepdims=True), "variance", first)
         if not keepdims:
             m = _ops.squeeze(m, tuple(axes))
+            v = _ops.squeeze(v, tuple(axes))
         return m, v

@@ -181,8 +181,8 @@ def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name: str | None = N
     if maxlen is None and x.op.type == "Const":
         maxlen = int(np.max(x.op.attrs["value"]))
     if maxlen is not None and not _is_tensor(maxlen):
-        return _scoped("SequenceMask", name,
-                       lambda n: _seq.sequence_mask(n, int(maxlen), dt), x)
+        return _scoped("SequenceMask", name,        # (TF1: SequenceMask/Less, no name=)
+                       lambda n: _seq.sequence_mask(n, int(maxlen), dt), x, name_last=False)
 
     def build(n, *m):
         top = _ops.max(n) if not m else _ops.cast(m[0], n.aval.dtype)
@@ -191,7 +191,7 @@ def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name: str | None = N
         mask = _ops.less(steps, _ops.expand_dims(n, -1))
         return mask if np.dtype(dt) == np.bool_ else _ops.cast(mask, dt)
     extra = () if maxlen is None else (maxlen,)
-    return _scoped("SequenceMask", name, build, x, *extra)
+    return _scoped("SequenceMask", name, build, x, *extra, name_last=False)
 
 
 def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,

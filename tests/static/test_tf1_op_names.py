@@ -265,3 +265,43 @@ def test_tf_layers_names():
     names = {op.name for op in g.get_operations()}
     assert {"conv2d/Conv2D", "c/Conv2D", "c/BiasAdd", "dense/MatMul", "dense_1/BiasAdd",
             "dense/kernel", "dense/bias"} <= names
+
+
+def test_ops_named_inside_their_scope_as_tf1():
+    # nn_impl.moments: reduce_mean(name="mean"/"variance"), then squeeze (keepdims=False);
+    # clip_ops.global_norm: sqrt(..., name="global_norm") in its scope; nn_ops.in_top_k:
+    # in_top_kv2(...) in name_scope(name, "in_top_k") without the scope's name
+    g = tf.Graph()
+    with g.as_default():
+        x = _x((4, 6))
+        t = tf.placeholder(tf.int32, (4,))
+        m, v = tf.nn.moments(x, [0])
+        mk, vk = tf.nn.moments(x, [0], keepdims=True, name="mk")
+        outs = [m, v, mk, vk, tf.global_norm([x, x]), tf.nn.in_top_k(x, t, 2),
+                tf.nn.in_top_k(x, t, 2, name="k")]
+        xv = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+        with tf.Session() as sess:
+            mv, vv, gn = sess.run([m, v, outs[4]], {x: xv})
+    assert [o.name for o in outs] == [
+        "moments/Squeeze:0", "moments/Squeeze_1:0", "mk/mean:0", "mk/variance:0",
+        "global_norm/global_norm:0", "in_top_k/InTopKV2:0", "k/InTopKV2:0"]
+    np.testing.assert_allclose(mv, xv.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(vv, xv.var(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(gn, np.sqrt(2 * (xv ** 2).sum()), rtol=1e-5)
+
+
+def test_wrappers_whose_last_op_keeps_its_type_name_in_the_scope():
+    # TF1 wrappers that open name_scope(name, default) without passing the scope's name to
+    # their last op: array_ops.sequence_mask (SequenceMask/Less), math_ops.count_nonzero
+    # (count_nonzero/Sum: the int64 cast of an int64 sum is the sum), boolean_mask
+    # (boolean_mask/GatherV2); matrix_transpose's transpose(...) in its scope
+    g = tf.Graph()
+    with g.as_default():
+        lengths = tf.placeholder(tf.int32, (3,))
+        x = _x((2, 3))
+        outs = [tf.sequence_mask(lengths, 5), tf.sequence_mask(lengths, 5),
+                tf.count_nonzero(x), tf.boolean_mask(x, tf.placeholder(tf.bool, (2,))),
+                tf.matrix_transpose(x), tf.matrix_transpose(x, name="mt")]
+    assert [t.name for t in outs] == [
+        "SequenceMask/Less:0", "SequenceMask_1/Less:0", "count_nonzero/Sum:0",
+        "boolean_mask/GatherV2:0", "matrix_transpose/transpose:0", "mt/transpose:0"]
