@@ -91,7 +91,7 @@ def slogdet(input, name: str | None = None):
 def logdet(matrix, name: str | None = None):
     """log det of Hermitian positive-definite matrices (through their Cholesky factor)."""
     from dlcore.ops.linalg_systems import logdet_pd
-    return _scoped("logdet", name, logdet_pd, matrix)
+    return _scoped("logdet", name, logdet_pd, matrix, inner="mul")     # (TF1: logdet/mul)
 
 
 def matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast: bool = True,
@@ -117,7 +117,7 @@ def pinv(a, rcond=None, validate_args: bool = False, name: str | None = None):
             m, n = aval_of(x).shape[-2:]
             r = 10.0 * float(np.finfo(aval_of(x).dtype).eps) * max(m or 1, n or 1)
         return _ops.pinv(x, None, r)
-    return _scoped("pinv", name, f, a)
+    return _scoped("pinv", name, f, a, name_last=False)
 
 
 def lu(input, output_idx_type=None, name: str | None = None):

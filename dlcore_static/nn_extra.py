@@ -69,7 +69,8 @@ def relu_layer(x, weights, biases, name=None):
 
 def crelu(features, name=None, axis=-1):
     return _scoped("CRelu", name, lambda x: _ops.concatenate(
-        [_ops.relu(x), _ops.relu(_ops.neg(x))], int(axis) % max(x.aval.ndim, 1)), features)
+        [_ops.relu(x), _ops.relu(_ops.neg(x))], int(axis) % max(x.aval.ndim, 1)), features,
+        inner="Relu")               # (TF1: relu(concat(...)): CRelu/Relu)
 
 
 

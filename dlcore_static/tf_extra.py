@@ -39,7 +39,7 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
         raise ValueError(f'Unknown direction: {direction}. Must be one of ("ASCENDING", '
                          '"DESCENDING").')
     return _scoped("sort", name, lambda x: _ops.sort(x, axis, direction == "DESCENDING",
-                                                     True)[0], values)
+                                                     True)[0], values, name_last=False)
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
@@ -48,7 +48,8 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
         raise ValueError(f'Unknown direction: {direction}. Must be one of ("ASCENDING", '
                          '"DESCENDING").')
     return _scoped("argsort", name, lambda x: _ops.cast(
-        _ops.argsort(x, axis, direction == "DESCENDING", True), np.int32), values)
+        _ops.argsort(x, axis, direction == "DESCENDING", True), np.int32), values,
+        name_last=False)
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002
@@ -70,7 +71,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
         o = 2 if ord == "euclidean" else ord
         ax = None if axis is None else (axis if isinstance(axis, int) else tuple(axis))
         return _ops.vector_norm(x, o, ax, keep)
-    return _scoped("norm", name, fn, tensor)
+    return _scoped("norm", name, fn, tensor, name_last=False)      # (TF1: norm/Squeeze ...)
 
 
 def trace(x, name=None):
@@ -94,13 +95,13 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         m = _ops.mean(_rank0_axes(x, ax), ax, True)
         d = _ops.sub(x, m)
         return _ops.mean(_ops.mul(d, d), ax, keepdims)
-    return _scoped("reduce_variance", name, fn, input_tensor)
+    return _scoped("reduce_variance", name, fn, input_tensor, name_last=False)
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """The square root of ``reduce_variance``."""
     return _scoped("reduce_std", name, lambda x: _ops.sqrt(
-        reduce_variance(x, axis, keepdims)), input_tensor)
+        reduce_variance(x, axis, keepdims)), input_tensor, name_last=False)   # (reduce_std/Sqrt)
 
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
@@ -193,7 +194,7 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
         ref = constant(np.zeros((n * n,), dt))
         return _ops.reshape(_ops.scatter_add(vals, flat, ref), (n, n))
     args = (lab, pred) + ((w,) if w is not None else ())
-    return _scoped("confusion_matrix", name, fn, *args)
+    return _scoped("confusion_matrix", name, fn, *args, name_last=False)
 
 
 # ----------------------------------------------------------------------------- training

@@ -157,7 +157,8 @@ def tables_initializer(name="init_all_tables"):
 def zero_fraction(value, name=None):
     """The fraction of zeros in ``value`` (float32)."""
     return _scoped("zero_fraction", name, lambda v: _ops.mean(
-        _ops.cast(_ops.equal(v, _ops.zeros_like(v)), np.float32)), _args(value)[0])
+        _ops.cast(_ops.equal(v, _ops.zeros_like(v)), np.float32)), _args(value)[0],
+        inner="fraction")           # (TF1: identity(..., "fraction") in its scope)
 
 
 def _red(v, axes, keepdims):
@@ -227,7 +228,7 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
             out = _ops.add(out, _ops.where(_ops.greater(tv, 1.0), stirling,
                                            _ops.zeros_like(tv)))
         return out
-    return _scoped("log_poisson_loss", name, f, lg, t)
+    return _scoped("log_poisson_loss", name, f, lg, t, inner="sub")    # (TF1: ".../sub")
 
 
 def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
