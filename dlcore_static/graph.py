@@ -469,9 +469,9 @@ class Graph:
         return f"{full}_{i}"
 
     def _unreserve_type_name(self, op: Operation) -> None:
-        """Take back the name ``op`` got from its type (``Transpose``, ``s/Pack_2``) when it
-        is the last name made, before ``op`` takes another: TensorFlow creates the op with
-        that other name and never reserves the type's (``tf.transpose(x)`` is ``transpose``,
+        """Take back the name ``op`` got first (its type's: ``Transpose``, ``s/Pack_2``) when
+        it is the last name made, before ``op`` takes another: TensorFlow creates the op with
+        that other name and never reserves the first (``tf.transpose(x)`` is ``transpose``,
         not ``transpose_1``).  Only the last name made can be taken back exactly: later ones
         may have been made unique against it, and then it stays reserved.  Ops still waiting
         for their names (``_flush_names``) do not count: ``op``'s name was made without them,
@@ -479,18 +479,11 @@ class Graph:
         name = op._name
         if name is None or name != self._last_made:
             return
-        scope, _, last = name.rpartition("/")
-        base = f"{scope}/{op.type}" if scope else op.type
         names = self._names
-        if last == op.type:                             # its first use: as if never made
-            names.pop(name.lower(), None)
-        elif name.startswith(base + "_") and name[len(base) + 1:].isdigit() and \
-                names.get(base.lower()) == int(name[len(base) + 1:]) + 1:
-            i = int(name[len(base) + 1:])               # base_i: base's next try is i again
-            names.pop(name.lower(), None)
-            names[base.lower()] = i
-        else:
-            return
+        names.pop(name.lower(), None)
+        base, sep, num = name.rpartition("_")
+        if sep and num.isdigit() and names.get(base.lower()) == int(num) + 1:
+            names[base.lower()] = int(num)      # base_i made by _unique: base's next try is i
         self._last_made = None
 
     @contextlib.contextmanager

@@ -67,9 +67,9 @@ def global_norm(t_list, name=None) -> Tensor:
         for x in xs:
             s = _ops.sum(_ops.mul(x, x))
             total = s if total is None else _ops.add(total, s)
-        first = len(total.op.graph._ops)    # TF1: global_norm/global_norm (clip_ops.py)
-        return rename(_ops.sqrt(total), "global_norm", first)
-    return _scoped("global_norm", name, f, *ts, name_last=False)
+        return _ops.sqrt(total)
+    # (TF1: sqrt(..., name="global_norm") in its scope, clip_ops.py: global_norm/global_norm)
+    return _scoped("global_norm", name, f, *ts, inner="global_norm")
 
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):

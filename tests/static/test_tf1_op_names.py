@@ -305,3 +305,16 @@ def test_wrappers_whose_last_op_keeps_its_type_name_in_the_scope():
     assert [t.name for t in outs] == [
         "SequenceMask/Less:0", "SequenceMask_1/Less:0", "count_nonzero/Sum:0",
         "boolean_mask/GatherV2:0", "matrix_transpose/transpose:0", "mt/transpose:0"]
+
+
+def test_string_ops_named_as_tf1():
+    # the host string ops are named when made (another path than the numeric ops'): s + s is
+    # still add (then add_1), a given name exactly that
+    g = tf.Graph()
+    with g.as_default():
+        s = tf.placeholder(tf.string, (2,))
+        outs = [s + s, s + s, tf.strings.join([s, s], name="j"), tf.strings.join([s, s])]
+        with tf.Session() as sess:
+            got = sess.run("add_1:0", {s: [b"a", b"b"]})
+    assert [t.name for t in outs] == ["add:0", "add_1:0", "j:0", "StringJoin:0"]
+    assert list(got) == [b"aa", b"bb"]
