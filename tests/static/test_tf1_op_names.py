@@ -318,3 +318,26 @@ def test_string_ops_named_as_tf1():
             got = sess.run("add_1:0", {s: [b"a", b"b"]})
     assert [t.name for t in outs] == ["add:0", "add_1:0", "j:0", "StringJoin:0"]
     assert list(got) == [b"aa", b"bb"]
+
+
+def _operator_graph(shape):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, shape)
+        y = x + x
+        tf.add(y, x, name="add")                # a given name equal to an operator's
+        z = tf.transpose(y * x)
+        with tf.name_scope("add"):              # a scope named like the pending ones
+            z - x[0]
+        tf.concat([z, z], 0)
+        tf.identity(z, name="Add")
+        x + x
+    return [op.name for op in g.get_operations()]
+
+
+def test_operator_names_do_not_depend_on_the_rule_cache():
+    cold = _operator_graph((11, 11))            # shapes no other test builds: rules run
+    warm = _operator_graph((11, 11))            # outcomes cached: names made lazily
+    assert cold == warm == [
+        "Placeholder", "add", "add_1", "mul", "transpose", "add_2/strided_slice", "add_2/sub",
+        "concat", "Add_3", "add_4"]
