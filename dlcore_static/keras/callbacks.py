@@ -10,6 +10,8 @@ averages of the batch metrics into the epoch's logs.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _progbar
 from .callback_base import Callback, CallbackList  # noqa: F401
 from .callbacks_extra import (  # noqa: F401
@@ -46,15 +48,23 @@ class BaseLogger(Callback):
                 self._totals[k] = self._totals.get(k, 0.0) + v * n
 
     def on_epoch_end(self, epoch, logs=None):
+        # Keras 3's epoch logs (CallbackList's pythonify_logs): the training and validation
+        # results together, sorted by name ('accuracy', 'loss', 'val_accuracy', 'val_loss'),
+        # Python floats; what later callbacks add (ReduceLROnPlateau's 'learning_rate') after.
         if logs is not None:
-            rest = dict(logs)                      # validation results: after the training ones
+            got = {k: v / max(self._seen, 1) for k, v in self._totals.items()}
+            got.update(logs)                       # (the validation results)
             logs.clear()
-            for k in self.params.get("metrics", []):
-                if k in self._totals:
-                    logs[k] = self._totals[k] / max(self._seen, 1)
-            for k, v in self._totals.items():      # metrics not listed in params
-                logs.setdefault(k, v / max(self._seen, 1))
-            logs.update(rest)
+            for k in sorted(got):
+                logs[k] = _pythonify(got[k])
+
+
+def _pythonify(value):
+    """Keras 3's ``pythonify_logs`` for one value: ``float(value)`` where that works."""
+    try:
+        return float(value) if np.ndim(value) == 0 else value
+    except (TypeError, ValueError):
+        return value
 
 
 class _HistoryDict(dict):

@@ -43,7 +43,9 @@ def test_evaluate_and_fit_count_the_whole_epoch():
                           for s in range(0, 40, 8)])
     assert abs(batch_mean - want[0]) > 1e-3            # the number a batch average would give
     hist = model.fit(X, Y, batch_size=8, epochs=2, verbose=0, validation_data=(X, Y)).history
-    assert list(hist)[:5] == ["loss", "precision", "recall", "auc", "true_positives"]
+    # Keras 3's order: sorted by name, the validation results among them
+    assert list(hist) == ["auc", "loss", "precision", "recall", "true_positives", "val_auc",
+                          "val_loss", "val_precision", "val_recall", "val_true_positives"]
     for key, w in zip(("precision", "recall", "auc", "true_positives"), want):
         np.testing.assert_allclose(hist[key], [w, w], rtol=1e-5, atol=1e-6)   # reset per epoch
         np.testing.assert_allclose(hist["val_" + key], [w, w], rtol=1e-5, atol=1e-6)
