@@ -325,6 +325,43 @@ def _getitem_rule(node, g, out, bufs):
     return node.prim.vjp(g, out, *bufs, **node.params)
 
 
+def _saved_vjp(node, g, retain: bool, half: bool):
+    """A primitive node's vjp on its saved CPU buffers, the raw passes' common case: ``g`` and
+    the output NumPy arrays, no input or output changed in place since it was saved (``vjp``
+    then raises PyTorch's error through the node's Tensor path).  16-bit floats go to
+    ``half_vjp`` when ``half``, else (the buffer pass) this returns None, as it does for any
+    other case; the node's buffers are released unless ``retain``."""
+    out = node.out_buf
+    if type(out) is not _ndarray or node.out_version[0] != node.out_ver0:
+        return None
+    bufs = []
+    wide = True                          # every buffer float32/float64 (_maybe_half's test)
+    for t, v in zip(node.inputs, node.versions):
+        b = t._buf
+        if t._version[0] != v or type(b) is not _ndarray:
+            return None
+        d = b.dtype
+        if d is not _F32 and d is not _F64:
+            wide = False
+        bufs.append(b)
+    d = out.dtype
+    prim = node.prim
+    if (not wide or (d is not _F32 and d is not _F64)) and _maybe_half(out, bufs):
+        if not half:
+            return None
+        res = half_vjp(prim, g, out, bufs, node.params, bufs)
+    elif prim is _getitem_p:
+        res = _getitem_rule(node, g, out, bufs)
+    elif node.params:
+        res = prim.vjp(g, out, *bufs, **node.params)
+    else:
+        res = prim.vjp(g, out, *bufs)
+    if not retain:
+        node.inputs = None
+        node.out_buf = None
+    return res
+
+
 def _run_raw(roots, seeds, wanted, retain, accumulate):
     # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
     seed_of = {}
@@ -346,37 +383,11 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
 
     def vjp(node, g):
         if (type(node) is Node or isinstance(node, Node)) and type(g) is _ndarray:
-            ins = node.inputs
-            if ins is None:
+            if node.inputs is None:
                 raise RuntimeError(ERR_BACKWARD_TWICE)
-            out = node.out_buf
-            if type(out) is _ndarray and node.out_version[0] == node.out_ver0:
-                bufs = []
-                wide = True                  # every buffer float32/float64 (_maybe_half's test)
-                for t, v in zip(ins, node.versions):
-                    b = t._buf
-                    if t._version[0] != v or type(b) is not _ndarray:
-                        break
-                    d = b.dtype
-                    if d is not _F32 and d is not _F64:
-                        wide = False
-                    bufs.append(b)
-                else:
-                    d = out.dtype
-                    prim = node.prim
-                    if (not wide or (d is not _F32 and d is not _F64)) and \
-                            _maybe_half(out, bufs):
-                        res = half_vjp(prim, g, out, bufs, node.params, bufs)
-                    elif prim is _getitem_p:
-                        res = _getitem_rule(node, g, out, bufs)
-                    elif node.params:
-                        res = prim.vjp(g, out, *bufs, **node.params)
-                    else:
-                        res = prim.vjp(g, out, *bufs)
-                    if not retain:
-                        node.inputs = None
-                        node.out_buf = None
-                    return res
+            res = _saved_vjp(node, g, retain, True)
+            if res is not None:
+                return res
         res = node.vjp(g if isinstance(g, Tensor) else as_tensor(g), retain)
         return tuple(_unwrap(r) for r in res)
 
@@ -497,38 +508,10 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                 g = on_grad(node, g)
             if not ps:
                 continue
-            ins = node.inputs
-            out = node.out_buf
-            if ins is not None and type(g) is _ndarray and type(out) is _ndarray and \
-                    node.out_version[0] == node.out_ver0:
-                # vjp's common case: a float32/float64 output, CPU buffers, none changed in
-                # place since it was saved (vjp itself raises PyTorch's error for those), no
-                # 16-bit float input (integer ones, indices and targets, are fine)
-                d = out.dtype
-                if d is _F32 or d is _F64:
-                    bufs = []
-                    wide = True
-                    for t, v in zip(ins, node.versions):
-                        b = t._buf
-                        if t._version[0] != v or type(b) is not _ndarray:
-                            break
-                        d = b.dtype
-                        if d is not _F32 and d is not _F64:
-                            wide = False
-                        bufs.append(b)
-                    else:
-                        if wide or not has_half(out, bufs):      # (else vjp's half_vjp)
-                            prim = node.prim
-                            params = node.params
-                            if prim is _getitem_p:
-                                in_grads = _getitem_rule(node, g, out, bufs)
-                            elif params:
-                                in_grads = prim.vjp(g, out, *bufs, **params)
-                            else:
-                                in_grads = prim.vjp(g, out, *bufs)
-                            if not retain:
-                                node.inputs = None
-                                node.out_buf = None
+            if node.inputs is not None and type(g) is _ndarray:
+                # vjp's common case (16-bit floats and buffers changed in place: vjp itself,
+                # which raises PyTorch's error for the latter)
+                in_grads = _saved_vjp(node, g, retain, False)
         else:
             g = on_grad(node, g)
             if not ps:
