@@ -82,10 +82,11 @@ def split(value, num_or_size_splits, axis=0, num=None, name: str = "split") -> l
                              f"along split_dim if not fully specified.  Got: {sum(sizes)} vs {n}")
     g = get_default_graph()
     out, start = [], 0
-    with g.name_scope(name):
+    with g.name_scope(name or "split") as scope:
         for s in sizes:
             out.append(_ops.getitem(x, _along(axis, nd, builtins.slice(start, start + s))))
             start += s
+    g.alias_outputs(scope[:-1], out)    # TF1's one Split op: split:0, split:1, ...
     return out
 
 

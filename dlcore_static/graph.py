@@ -343,6 +343,9 @@ class Graph:
         self._finalized = False
         self.seed = None
         self._variables_by_op: dict = {}
+        # "split:1" -> the tensor TF1's one multi-output op gives there, where ours are
+        # several ops (tf.split, tf.unstack, tf.nn.top_k: see alias_outputs)
+        self._output_aliases: dict[str, Tensor] = {}
 
     # -- default graph
     @contextlib.contextmanager
@@ -566,6 +569,14 @@ class Graph:
         self._ops_by_name[op.name] = op
         return op.name
 
+    def alias_outputs(self, name: str, tensors) -> None:
+        """Make ``get_tensor_by_name(f"{name}:{i}")`` give ``tensors[i]``: TF1 makes one op
+        ``name`` with these outputs (``split:0``, ``split:1``; ``TopKV2:1``) where ours are
+        several ops, each with a name of its own (``split/StridedSlice_1:0``).  ``name`` is a
+        name scope's own name, reserved, so no op can take it."""
+        for i, t in enumerate(tensors):
+            self._output_aliases[f"{name}:{i}"] = t
+
     def get_operations(self) -> list[Operation]:
         return list(self._ops)
 
@@ -582,6 +593,9 @@ class Graph:
                              "name (tensor names are of the form \"<op_name>:<output_index>\").")
         op = self._ops_by_name.get(m.group(1))
         if op is None:
+            t = self._output_aliases.get(name) if self._output_aliases else None
+            if t is not None:
+                return t
             raise KeyError(f"The name '{name}' refers to a Tensor which does not exist. The "
                            f"operation, '{m.group(1)}', does not exist in the graph.")
         var = self._variables_by_op.get(op)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from ._convert import _args, _class_labels
-from .frontend import to_tensor
+from .frontend import rename, to_tensor
 from .graph import get_default_graph
 
 
@@ -30,6 +30,13 @@ def _reduce(losses, weights, reduction):
     total = _ops.sum(weighted)
     if reduction == Reduction.SUM:
         return total
+    # TF1's losses_impl._safe_mean: div_no_nan(total, num_present, name="value"), so the loss
+    # of tf.losses.mean_squared_error is mean_squared_error/value
+    first = len(get_default_graph()._ops)
+    return rename(_mean(losses, w, weighted, total, reduction), "value", first)
+
+
+def _mean(losses, w, weighted, total, reduction):
     if isinstance(w, (int, float)):
         if reduction == Reduction.MEAN:
             return _ops.div(total, float(w)) if w != 0 else total

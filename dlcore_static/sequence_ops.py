@@ -20,7 +20,7 @@ from . import dtypes as _dtypes
 from ._convert import _args, _named, _scoped
 from ._index_checks import checked_gather_indices
 from .frontend import constant
-from .graph import Tensor
+from .graph import Tensor, get_default_graph
 
 
 def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
@@ -75,7 +75,11 @@ def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:
     if n is None:
         raise ValueError(f"Cannot infer num from shape {x.shape}")
     g_idx = [(slice(None),) * a + (k,) for k in builtins.range(int(n))]
-    return [_scoped(name, None, lambda v, i=i: _ops.getitem(v, i), x) for i in g_idx]
+    g = get_default_graph()
+    with g.name_scope(name or "unstack") as scope:
+        out = [_ops.getitem(x, i) for i in g_idx]
+    g.alias_outputs(scope[:-1], out)    # TF1's one Unpack op: unstack:0, unstack:1, ...
+    return out
 
 
 _RANGE_DTYPES = (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32),

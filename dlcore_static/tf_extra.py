@@ -28,9 +28,12 @@ def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
     n = x.aval.shape[-1]
     if isinstance(k, int) and n is not None and k > n:
         raise ValueError(f"input must have at least k columns. Had {n}, needed {k}")
-    with get_default_graph().name_scope(name or "TopKV2"):
+    g = get_default_graph()
+    with g.name_scope(name or "TopKV2") as scope:
         values, indices = _ops.topk(x, int(k), -1, True, True)
-        return TopKV2(values, _ops.cast(indices, np.int32))
+        out = TopKV2(values, _ops.cast(indices, np.int32))
+    g.alias_outputs(scope[:-1], out)    # TF1's one TopKV2 op: TopKV2:0 values, TopKV2:1 indices
+    return out
 
 
 def sort(values, axis=-1, direction="ASCENDING", name=None):

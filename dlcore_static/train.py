@@ -48,7 +48,9 @@ class GradientDescentOptimizer(Optimizer):
         self.learning_rate = learning_rate
 
     def _apply(self, grad, var):
-        return var.assign_sub(_ops.mul(grad, _lr(self.learning_rate, var)))
+        # TF1's op: update_w/ApplyGradientDescent (here its read, sub and Assign)
+        return var.assign_sub(_ops.mul(grad, _lr(self.learning_rate, var)),
+                              name="ApplyGradientDescent")
 
 
 class MomentumOptimizer(Optimizer):
@@ -69,7 +71,7 @@ class MomentumOptimizer(Optimizer):
             step = _ops.mul(_ops.add(grad, _ops.mul(acc_new, self.momentum)), lr)
         else:
             step = _ops.mul(acc_new, lr)
-        return group(acc_op, var.assign_sub(step))
+        return group(acc_op, var.assign_sub(step), name="ApplyMomentum")
 
 
 class AdamOptimizer(Optimizer):
@@ -112,7 +114,7 @@ class AdamOptimizer(Optimizer):
         m_op = m.assign(m_t)
         step = _ops.div(_ops.mul(m_t, _ops.cast(lr, var.aval.dtype)),
                         _ops.add(_ops.sqrt(v_t), self.epsilon))
-        return group(m_op, v_op, var.assign_sub(step))
+        return group(m_op, v_op, var.assign_sub(step), name="ApplyAdam")
 
     def _finish(self, updates) -> list:
         g = get_default_graph()

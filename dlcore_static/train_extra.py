@@ -53,7 +53,8 @@ class RMSPropOptimizer(Optimizer):
                         _ops.sqrt(_ops.add(denom, self.epsilon)))
         mom_new = _ops.add(_ops.mul(mom._update_read(), self.momentum), step)
         assigns.append(mom.assign(mom_new))
-        return group(*assigns, var.assign_sub(mom_new))
+        return group(*assigns, var.assign_sub(mom_new),
+                     name="ApplyCenteredRMSProp" if self.centered else "ApplyRMSProp")
 
 
 class AdagradOptimizer(Optimizer):
@@ -72,7 +73,7 @@ class AdagradOptimizer(Optimizer):
         acc_new = _ops.add(acc._update_read(), _ops.mul(grad, grad))
         acc_op = acc.assign(acc_new)              # (read by the update itself: one loop)
         return group(acc_op, var.assign_sub(_ops.div(_ops.mul(grad, _lr(self.learning_rate, var)),
-                                                     _ops.sqrt(acc_new))))
+                                                     _ops.sqrt(acc_new))), name="ApplyAdagrad")
 
 
 class AdadeltaOptimizer(Optimizer):
@@ -96,7 +97,8 @@ class AdadeltaOptimizer(Optimizer):
                                 _ops.sqrt(_ops.add(acc_new, eps))), grad)
         acc_u_new = _ops.add(_ops.mul(acc_u_old, rho), _ops.mul(_ops.mul(upd, upd), 1.0 - rho))
         return group(acc.assign(acc_new), acc_u.assign(acc_u_new),
-                     var.assign_sub(_ops.mul(upd, _lr(self.learning_rate, var))))
+                     var.assign_sub(_ops.mul(upd, _lr(self.learning_rate, var))),
+                     name="ApplyAdadelta")
 
 
 class FtrlOptimizer(Optimizer):
@@ -149,7 +151,8 @@ class FtrlOptimizer(Optimizer):
         new_w = _ops.where(_ops.greater(_ops.abs(z_new), self.l1), _ops.div(shrunk, quad),
                            _ops.zeros_like(w))
         # the new slot values themselves, not their assigns' outputs: one loop per variable
-        return group(z.assign(z_new), n.assign(n_new), var.assign(new_w))
+        return group(z.assign(z_new), n.assign(n_new), var.assign(new_w),
+                     name="ApplyFtrlV2" if self.shrinkage else "ApplyFtrl")
 
 
 # ============================================================================ schedules

@@ -29,7 +29,7 @@ from . import dtypes as _dtypes
 from . import fetches as _fetches
 from . import plan as _plan
 from .errors import FailedPreconditionError, node_suffix
-from .frontend import StaticFrontend, to_tensor
+from .frontend import StaticFrontend, rename, to_tensor
 from .graph import Graph, Operation, Tensor, TensorShape, get_default_graph, get_default_session
 
 GLOBAL_VARIABLES = "variables"
@@ -74,8 +74,12 @@ class Variable:
         with g.name_scope(name or "Variable") as scope:
             base = scope[:-1]
             if callable(initial_value) and not isinstance(initial_value, Tensor):
-                initial_value = initial_value()
+                with g.name_scope("Initializer"):       # TF1: w/Initializer/zeros
+                    initial_value = initial_value()
+            first = len(g._ops)
             init = to_tensor(initial_value, g, None if dtype is None else _dtypes.as_np(dtype))
+            if init.op._id >= first and init.op.type == "Const":
+                rename(init, "initial_value", first)    # TF1's name of the value it converts
             if dtype is not None and init.aval.dtype != _dtypes.as_np(dtype):
                 init = _ops.cast(init, _dtypes.as_np(dtype))
             self._initial_value = init
@@ -153,6 +157,11 @@ class Variable:
     # -- assignment (only builds nodes)
     def assign(self, value, use_locking: bool = False, name: str | None = None,
                read_value: bool = True) -> Tensor:
+        return self._assign(value, name or "Assign", True)
+
+    def _assign(self, value, name: str, unique: bool) -> Tensor:
+        """The ``Assign`` node of ``value``, named ``name`` made unique, or exactly ``name``
+        with ``unique=False`` (a name scope's own name, reserved: ``AssignAdd``)."""
         g = self.graph
         value = to_tensor(value, g, self.aval.dtype)
         if value.aval.dtype != self.aval.dtype:
@@ -161,17 +170,22 @@ class Variable:
         if not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
             raise ValueError(f"Dimension mismatch: shapes {self.shape} and {value.shape} are "
                              f"incompatible for the assignment to '{self.op.name}'")
-        op = Operation(g, "Assign", g.unique_name(name or "Assign"), [value], [self.aval],
+        op = Operation(g, "Assign", g.unique_name(name) if unique else name, [value], [self.aval],
                        attrs={"variable": self.op})
         return op.outputs[0]
 
+    # TF1's one AssignAdd (AssignSub) op is our read, add and Assign: the Assign takes the
+    # name scope's own name (``AssignAdd``, ``AssignAdd_1``; ``update_w/ApplyGradientDescent``),
+    # the others are inside it (``AssignAdd/read``, ``AssignAdd/add``)
     def assign_add(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
-        with self.graph.name_scope(name or "AssignAdd"):
-            return self.assign(_ops.add(self._update_read(), _as(delta, self)))
+        with self.graph.name_scope(name or "AssignAdd") as scope:
+            new = _ops.add(self._update_read(), _as(delta, self))
+        return self._assign(new, scope[:-1], False)
 
     def assign_sub(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
-        with self.graph.name_scope(name or "AssignSub"):
-            return self.assign(_ops.sub(self._update_read(), _as(delta, self)))
+        with self.graph.name_scope(name or "AssignSub") as scope:
+            new = _ops.sub(self._update_read(), _as(delta, self))
+        return self._assign(new, scope[:-1], False)
 
     def _update_read(self) -> Tensor:
         """The read of a read-modify-write update (``assign_add``, ``scatter_add``, an
@@ -298,7 +312,7 @@ initialize_all_variables = global_variables_initializer
 
 
 def local_variables_initializer() -> Operation:
-    return variables_initializer(local_variables(), name="init_local")
+    return variables_initializer(local_variables())     # TF1's name: init (init_1 after init)
 
 
 def is_variable_initialized(variable: Variable) -> bool:

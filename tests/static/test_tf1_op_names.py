@@ -341,3 +341,145 @@ def test_operator_names_do_not_depend_on_the_rule_cache():
     assert cold == warm == [
         "Placeholder", "add", "add_1", "mul", "transpose", "add_2/strided_slice", "add_2/sub",
         "concat", "Add_3", "add_4"]
+
+
+# -- multi-output ops (H12).  TF1 makes one op with several outputs: tf.split's Split (or
+# SplitV) op ``split`` with split:0, split:1, ...; tf.unstack's Unpack ``unstack:i``;
+# tf.nn.top_k's TopKV2 (values :0, indices :1).  Ours are several ops under that name's scope
+# (split/StridedSlice_1), so the graph maps TF1's tensor names to them (Graph.alias_outputs).
+def test_multi_output_ops_fetch_by_tf1_names():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (4, 6), name="x")
+        s = tf.split(x, 2)
+        sv = tf.split(x, [1, -1, 2], axis=1)
+        u = tf.unstack(x)
+        u1 = tf.unstack(x, axis=1, name="cols")
+        u2 = tf.unstack(x)
+        v, i = tf.nn.top_k(x, 3)
+        kv = tf.nn.top_k(x, 2, name="best")
+        with tf.name_scope("s"):
+            ss = tf.split(x, 2)
+        xv = np.random.default_rng(1).permutation(24).reshape(4, 6).astype(np.float32)
+        with tf.Session() as sess:
+            got = sess.run(["split:1", "split_1:0", "split_1:1", "split_1:2", "unstack:3",
+                            "cols:5", "unstack_1:0", "TopKV2:0", "TopKV2:1", "best:1",
+                            "s/split:0"], {x: xv})
+    for name, t in [("split:0", s[0]), ("split:1", s[1]), ("split_1:2", sv[2]),
+                    ("unstack:0", u[0]), ("unstack:3", u[3]), ("cols:5", u1[5]),
+                    ("unstack_1:2", u2[2]), ("TopKV2:0", v), ("TopKV2:1", i),
+                    ("best:0", kv.values), ("best:1", kv.indices), ("s/split:1", ss[1])]:
+        assert g.get_tensor_by_name(name) is t, name
+        assert g.as_graph_element(name) is t, name
+    order = np.argsort(-xv, axis=1, kind="stable")
+    want = [xv[2:], xv[:, :1], xv[:, 1:4], xv[:, 4:], xv[3], xv[:, 5], xv[0],
+            np.take_along_axis(xv, order[:, :3], 1), order[:, :3], order[:, :2], xv[:2]]
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert i.dtype == tf.int32
+    with pytest.raises(KeyError, match="does not exist"):
+        g.get_tensor_by_name("split_2:0")
+
+
+def test_variable_updates_and_initializers_named_as_tf1():
+    # state_ops.assign_add/assign_sub: one AssignAdd (AssignSub) op; variables.py
+    # _init_from_args: an initializer function runs in name_scope("Initializer"), a value is
+    # converted with name="initial_value"; local_variables_initializer() is
+    # variables_initializer(local_variables()), whose name is "init"
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(np.zeros(3, np.float32), name="v")
+        w = tf.get_variable("w", (3,), initializer=tf.zeros_initializer())
+        k = tf.get_variable("k", (2, 3))
+        c = tf.get_variable("c", (3,), initializer=tf.constant_initializer(2.0))
+        lv = tf.Variable(lambda: tf.ones(3), name="lv", collections=[tf.GraphKeys.LOCAL_VARIABLES])
+        ups = [v.assign_add(tf.ones(3)), v.assign_add(tf.ones(3)), v.assign_sub(tf.ones(3)),
+               tf.assign_add(v, tf.ones(3), name="up"), v.assign(tf.ones(3))]
+        init, local = tf.global_variables_initializer(), tf.local_variables_initializer()
+        with tf.Session() as sess:
+            sess.run([init, local])
+            sess.run("AssignAdd:0")
+            sess.run(["AssignAdd_1", "AssignSub"])      # (ordered: +1 +1 then -1)
+            got = sess.run([v, w, c, lv])
+    assert [t.name for t in ups] == ["AssignAdd:0", "AssignAdd_1:0", "AssignSub:0", "up:0",
+                                     "Assign:0"]
+    assert [t.op.type for t in ups] == ["Assign"] * 5
+    assert [v.initial_value.name, w.initial_value.name, k.initial_value.name,
+            c.initial_value.name, lv.initial_value.name] == [
+        "v/initial_value:0", "w/Initializer/zeros:0", "k/Initializer/random_uniform:0",
+        "c/Initializer/Const:0", "lv/Initializer/ones:0"]
+    assert [init.name, local.name] == ["init", "init_1"]
+    np.testing.assert_array_equal(got[0], [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(got[1], [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(got[2], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(got[3], [1.0, 1.0, 1.0])
+
+
+OPTIMIZERS = [
+    ("sgd", lambda: tf.train.GradientDescentOptimizer(0.1), "GradientDescent",
+     "ApplyGradientDescent"),
+    ("momentum", lambda: tf.train.MomentumOptimizer(0.1, 0.9), "Momentum", "ApplyMomentum"),
+    ("adam", lambda: tf.train.AdamOptimizer(0.1), "Adam", "ApplyAdam"),
+    ("rmsprop", lambda: tf.train.RMSPropOptimizer(0.1), "RMSProp", "ApplyRMSProp"),
+    ("rmsprop_c", lambda: tf.train.RMSPropOptimizer(0.1, centered=True), "RMSProp",
+     "ApplyCenteredRMSProp"),
+    ("adagrad", lambda: tf.train.AdagradOptimizer(0.1), "Adagrad", "ApplyAdagrad"),
+    ("adadelta", lambda: tf.train.AdadeltaOptimizer(0.1), "Adadelta", "ApplyAdadelta"),
+    ("ftrl", lambda: tf.train.FtrlOptimizer(0.1), "Ftrl", "ApplyFtrl"),
+]
+
+
+@pytest.mark.parametrize("make,scope,apply", [o[1:] for o in OPTIMIZERS],
+                         ids=[o[0] for o in OPTIMIZERS])
+def test_optimizer_update_ops_named_as_tf1(make, scope, apply):
+    # optimizer.py: name_scope(name, self._name); per variable name_scope("update_" + var's
+    # op name); training_ops.apply_*(...) in it: <scope>/update_w/ApplyGradientDescent; the
+    # returned op is the group named by the scope itself
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (4, 3))
+        with tf.variable_scope("layer"):
+            w = tf.get_variable("w", (3, 2), initializer=tf.constant_initializer(0.5))
+        loss = tf.reduce_mean(tf.square(tf.matmul(x, w)))
+        train = make().minimize(loss)
+        train2 = make().minimize(loss)
+        xv = np.ones((4, 3), np.float32)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            before = sess.run(loss, {x: xv})
+            sess.run(f"{scope}/update_layer_w/{apply}", {x: xv})
+            after = sess.run(loss, {x: xv})
+    assert train.name == scope and train2.name == scope + "_1"
+    names = {op.name for op in g.get_operations()}
+    assert f"{scope}/update_layer_w/{apply}" in names
+    assert f"{scope}_1/update_layer_w/{apply}" in names
+    assert after < before
+
+
+def test_losses_end_in_value_as_tf1():
+    # losses_impl.compute_weighted_loss -> _safe_mean: div_no_nan(..., name="value");
+    # Reduction.SUM's reduce_sum stays Sum, NONE the weighted losses
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (4, 3))
+        y = tf.placeholder(tf.float32, (4, 3))
+        wt = tf.placeholder(tf.float32, (4, 3))
+        outs = [tf.losses.mean_squared_error(x, y), tf.losses.absolute_difference(x, y),
+                tf.losses.mean_squared_error(x, y, weights=wt),
+                tf.losses.huber_loss(x, y, scope="hub"),
+                tf.losses.softmax_cross_entropy(x, y), tf.losses.sigmoid_cross_entropy(x, y),
+                tf.losses.compute_weighted_loss(x),
+                tf.losses.mean_squared_error(x, y, reduction=tf.losses.Reduction.SUM)]
+        xv = np.arange(12, dtype=np.float32).reshape(4, 3)
+        yv = xv[::-1].copy()
+        wv = np.array([[0, 1, 1]] * 4, np.float32)
+        with tf.Session() as sess:
+            mse, wmse = sess.run(["mean_squared_error/value:0",
+                                  "mean_squared_error_1/value:0"], {x: xv, y: yv, wt: wv})
+    assert [t.name for t in outs] == [
+        "mean_squared_error/value:0", "absolute_difference/value:0",
+        "mean_squared_error_1/value:0", "hub/value:0", "softmax_cross_entropy_loss/value:0",
+        "sigmoid_cross_entropy_loss/value:0", "weighted_loss/value:0",
+        "mean_squared_error_2/Sum:0"]
+    np.testing.assert_allclose(mse, ((xv - yv) ** 2).mean(), rtol=1e-6)
+    np.testing.assert_allclose(wmse, ((xv - yv) ** 2 * wv).sum() / 8, rtol=1e-6)
