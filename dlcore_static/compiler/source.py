@@ -193,14 +193,31 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     b.rank0 = set()                             # glue names of 0-d arrays made by ``_arr``
     held = getattr(getattr(b, "glue", None), "inplace", ())     # (CUDA) see ``_held``
     hold = None                                 # where the first of them begins in ``glue``
-    for kind, item in kinds:
+    skipped: set = set()                        # assigns written by ``_zero_update``
+    for at, (kind, item) in enumerate(kinds):
         if kind == "py":
+            if item in skipped:
+                continue
             if hold is None and item in held:
                 hold = len(glue)
             glue += _python_node(b, item, py, env)
         else:
             k = item
-            glue += _segment(b, k, segments[k], py, env, used_later, inplace)
+            nxt = kinds[at + 1][1] if at + 1 < len(kinds) and kinds[at + 1][0] == "py" \
+                else None
+            test = None
+            if nxt is not None and not held and getattr(b, "glue", None) is None:
+                test = _zero_update(b, segments[k], nxt, py, env, used_later)
+            if test is None or nxt is None:
+                glue += _segment(b, k, segments[k], py, env, used_later, inplace)
+                continue
+            # names the skipped lines make C-contiguous are not known to be so after them
+            known = set(b.contiguous)
+            lines = _segment(b, k, segments[k], py, env, used_later, inplace) + \
+                _python_node(b, nxt, py, env)
+            b.contiguous = known
+            skipped.add(nxt)
+            glue += [f"if not ({test}):"] + ["    " + x for x in lines]
     fetch_texts = []
     for f in prog.fetches:
         if f is None:
@@ -241,6 +258,65 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     src += body
     src.append("    return run")
     return "\n".join(src) + "\n", env
+
+
+def _zero_update(b, seg: list[Node], assign: Node, py: dict, env: dict, used_later: dict
+                 ) -> str | None:
+    """The glue's test that the SGD update of ``seg`` (one fused ``w - c * g``, ``c`` a
+    finite constant >= 0) and ``assign`` (its Assign to ``w``'s variable) change nothing this
+    run: ``g`` is an output of a ``Cond`` (a cond's gradient) that is ``zeros_like`` in one
+    branch, and that branch is taken.  Then ``w - c * 0 == w`` bit for bit (``c * 0`` is
+    +0.0, and ``w - 0.0`` is ``w``, -0.0 and NaN included), so the glue skips the segment and
+    the staged write (issue 19: the weight of the branch not taken, 4-5 us a control_flow
+    step).  None for anything else (a negative, NaN or infinite ``c``: ``w - c * 0`` may
+    differ from ``w``; an assign whose value is read later; other devices)."""
+    from ..loop_history import HOST_TYPES, truthy, unwrap_identity
+    if len(seg) != 1 or b.device is None or b.device.type != "cpu":
+        return None
+    f = seg[0]
+    if f.kind != "fused" or len(f.members) != 2 or assign.kind != "graph" or \
+            assign.type != "Assign" or len(assign.inputs) != 1 or \
+            assign.inputs[0] != f.out(0) or len(f.avals) != 1 or \
+            assign.out() in used_later or f.out(0) in b.prog.fetches or \
+            any(v == f.out(0) for n in b.prog.nodes if n is not assign for v in n.inputs):
+        return None
+    mul, sub = f.members
+    if mul.prim is None or mul.prim.name != "mul" or sub.prim is None or \
+            sub.prim.name != "sub" or len(mul.inputs) != 2 or len(sub.inputs) != 2 or \
+            sub.inputs[1].node is not mul or sub.inputs[0].node in f.members:
+        return None
+    w = sub.inputs[0]
+    consts = [v for v in mul.inputs if v.node.kind == "const"]
+    grads = [v for v in mul.inputs if v.node.kind != "const"]
+    if len(consts) != 1 or len(grads) != 1 or grads[0].node in f.members:
+        return None
+    g, c = grads[0], loops.uniform_const(consts[0])
+    if c is None or not np.issubdtype(np.asarray(c).dtype, np.floating) or \
+            not (np.isfinite(c) and c >= 0):
+        return None
+    shape = tuple(w.aval.shape)
+    if w.node.kind != "graph" or w.node.type != "VariableRead" or None in shape or \
+            tuple(g.aval.shape) != shape or tuple(f.avals[0].shape) != shape or \
+            np.dtype(w.aval.dtype).kind != "f" or \
+            w.node.graph_op().attrs.get("variable") is not \
+            assign.graph_op().attrs.get("variable"):
+        return None
+    cn = g.node
+    if cn.kind != "graph" or cn.type != "Cond" or cn.op is None or not cn.inputs:
+        return None
+    zero = []
+    for outs in cn.op.attrs.get("branch_outputs", ()):
+        t = unwrap_identity(outs[g.index]) if g.index < len(outs) else None
+        p = t.op.prim if t is not None else None
+        zero.append(t is not None and not t.op.control_inputs and p is not None and
+                    ((p.name == "full_like" and t.op.params.get("value") == 0 and
+                      t.op.params.get("dtype") is None) or p.name == "zeros_like"))
+    if len(zero) != 2 or zero[0] == zero[1] or cn.inputs[0] not in py:
+        return None
+    env["_host"], env["_truthy"] = HOST_TYPES, truthy
+    pred = py[cn.inputs[0]]
+    taken = f"(bool({pred}) if type({pred}) in _host else _truthy({pred}))"
+    return taken if zero[0] else f"not {taken}"
 
 
 def _held(b, env: dict, body: list[str], hold: int) -> list[str]:
