@@ -158,7 +158,15 @@ def _scoped(scope: str, name, fn, *xs, name_last: bool = True, inner: str | None
             reraise_with_node(e, name or scope, scope, args)
         if inner is not None:
             return rename(out, inner, first)
-    return rename(out, made[:-1], first, False) if name_last else out
+    if not name_last:
+        return out
+    if type(out) is not Tensor and isinstance(out, tuple) and out and \
+            all(isinstance(t, Tensor) for t in out):
+        # TF1's one op with several outputs (Unique, Qr, Svd, SelfAdjointEigV2): its
+        # tensors by TF1's names, Unique:0, Unique:1 (graph.alias_outputs)
+        g.alias_outputs(made[:-1], out)
+        return out
+    return rename(out, made[:-1], first, False)
 
 
 def _class_labels(labels, logits):

@@ -193,11 +193,13 @@ def dynamic_partition(data, partitions, num_partitions, name=None) -> list:
         raise ValueError(f"data.shape must start with partitions.shape, got data.shape = "
                          f"{_list_shape(d)}, partitions.shape = {_list_shape(p)}")
     g = get_default_graph()
-    with g.name_scope(name or "DynamicPartition"):
+    with g.name_scope(name or "DynamicPartition") as scope:
         if p.aval.ndim == 0:
             d, p = _ops.expand_dims(d, 0), _ops.expand_dims(p, 0)
         p = checked_partitions(p, k)
-        return [boolean_mask(d, _ops.equal(p, i), name=f"partition_{i}") for i in range(k)]
+        out = [boolean_mask(d, _ops.equal(p, i), name=f"partition_{i}") for i in range(k)]
+    g.alias_outputs(scope[:-1], out)    # TF1's one op: DynamicPartition:0, :1, ...
+    return out
 
 
 # ============================================================================ host nodes

@@ -181,7 +181,7 @@ def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC", Tar
     dt = Targmax if Targmax is not None else output_dtype
     dt = np.dtype(getattr(dt, "as_numpy_dtype", dt) if dt is not None else np.int64)
     g = get_default_graph()
-    with g.name_scope(name or op):
+    with g.name_scope(name or op) as scope:
         x = to_tensor(input, g)
         shape = x.aval.shape
         if len(shape) != 4:
@@ -200,7 +200,9 @@ def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC", Tar
         if include_batch_in_index:        # the batch index by a running count (N may be None)
             b = _ops.sub(_ops.cumsum(_ops.full_like(flat, 1), 0), 1)
             flat = _ops.add(flat, _ops.mul(b, h * w * c))
-        return _to_last(values, 4), _to_last(_ops.cast(flat, dt), 4)
+        out = _to_last(values, 4), _to_last(_ops.cast(flat, dt), 4)
+    g.alias_outputs(scope[:-1], out)    # TF1's one op: MaxPoolWithArgmax:0 output, :1 argmax
+    return out
 
 
 def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,

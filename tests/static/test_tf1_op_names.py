@@ -483,3 +483,35 @@ def test_losses_end_in_value_as_tf1():
         "mean_squared_error_2/Sum:0"]
     np.testing.assert_allclose(mse, ((xv - yv) ** 2).mean(), rtol=1e-6)
     np.testing.assert_allclose(wmse, ((xv - yv) ** 2 * wv).sum() / 8, rtol=1e-6)
+
+
+def test_more_multi_output_ops_fetch_by_tf1_names():
+    # gen_array_ops.unique (Unique: y, idx), unique_with_counts, dynamic_partition
+    # (DynamicPartition:i), gen_linalg_ops qr (Qr: q, r), self_adjoint_eig_v2 (e, v),
+    # log_matrix_determinant (sign, log_abs_det), svd (Svd: s, u, v), gen_nn_ops
+    # max_pool_with_argmax (output, argmax)
+    g = tf.Graph()
+    with g.as_default():
+        iv = tf.placeholder(tf.int32, (6,))
+        a = tf.placeholder(tf.float32, (3, 3))
+        img = tf.placeholder(tf.float32, (1, 4, 4, 1))
+        outs = {"Unique": tf.unique(iv), "UniqueWithCounts": tf.unique_with_counts(iv),
+                "DynamicPartition": tf.dynamic_partition(iv, iv[:6] % 2, 2),
+                "Qr": tf.linalg.qr(a), "SelfAdjointEigV2": tf.linalg.eigh(a),
+                "LogMatrixDeterminant": tf.linalg.slogdet(a), "Svd": tf.linalg.svd(a),
+                "MaxPoolWithArgmax": tf.nn.max_pool_with_argmax(img, [1, 2, 2, 1],
+                                                                [1, 2, 2, 1], "VALID"),
+                "u": tf.unique(iv, name="u")}
+        rng = np.random.default_rng(2)
+        m = rng.standard_normal((3, 3)).astype(np.float32)
+        feed = {iv: [4, 1, 4, 7, 1, 4], a: m @ m.T + np.eye(3, dtype=np.float32),
+                img: rng.standard_normal((1, 4, 4, 1)).astype(np.float32)}
+        names = [f"{k}:{i}" for k, ts in outs.items() for i in range(len(ts))]
+        with tf.Session() as sess:
+            by_name = sess.run(names, feed)
+            direct = sess.run([t for ts in outs.values() for t in ts], feed)
+    for name, t in zip(names, [t for ts in outs.values() for t in ts]):
+        assert g.get_tensor_by_name(name) is t, name
+    for n, x, y in zip(names, by_name, direct):
+        np.testing.assert_array_equal(x, y, err_msg=n)
+    assert by_name[:2][0].tolist() == [4, 1, 7] and by_name[1].tolist() == [0, 1, 0, 2, 1, 0]
