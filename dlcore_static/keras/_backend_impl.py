@@ -37,10 +37,17 @@ def backend() -> str: return "tensorflow"
 
 
 def set_floatx(value: str) -> None:
+    """Keras 3's ``set_floatx`` (also ``keras.config.set_floatx``): its accepted values and
+    ValueError; 'bfloat16', which Keras 3 accepts, is refused (dlcore's layers do not compute
+    in it)."""
     global _FLOATX
-    if value not in ("float16", "float32", "float64"):
-        raise ValueError(f"Unknown floatx type: {value}")
-    _FLOATX = value
+    accepted = {"bfloat16", "float16", "float32", "float64"}
+    if value not in accepted:
+        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {accepted}")
+    if value == "bfloat16":
+        raise NotImplementedError("set_floatx('bfloat16') is not supported by dlcore: its "
+                                  "layers compute in float16, float32 or float64")
+    _FLOATX = str(value)
 
 
 def set_epsilon(e: float) -> None:
@@ -49,9 +56,13 @@ def set_epsilon(e: float) -> None:
 
 
 def set_image_data_format(data_format: str) -> None:
+    """Keras 3's: the value lower-cased, its ValueError for anything else."""
     global _IMAGE_DATA_FORMAT
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"Unknown data_format: {data_format}")
+    data_format = str(data_format).lower()
+    if data_format not in {"channels_first", "channels_last"}:
+        raise ValueError("The `data_format` argument must be one of "
+                         "{'channels_first', 'channels_last'}. "
+                         f"Received: data_format={data_format}")
     _IMAGE_DATA_FORMAT = data_format
 
 

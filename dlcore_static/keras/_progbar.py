@@ -18,6 +18,7 @@ The text is Keras 3.15's, character for character (its ``keras/src/utils/progbar
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -25,12 +26,35 @@ import time
 
 import numpy as np
 
-__all__ = ["Progbar", "print_msg"]
+__all__ = ["Progbar", "print_msg", "enable_interactive_logging", "disable_interactive_logging",
+           "is_interactive_logging_enabled"]
+
+
+_INTERACTIVE = {"on": True}          # keras.config.enable/disable_interactive_logging
+
+
+def enable_interactive_logging() -> None:
+    """Keras 3's: progress bars and callbacks' messages go to stdout (the default)."""
+    _INTERACTIVE["on"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Keras 3's: progress bars and callbacks' messages go to ``logging.info`` of the
+    ``absl`` logger (where Keras 3's ``absl.logging`` writes) instead of stdout."""
+    _INTERACTIVE["on"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    return _INTERACTIVE["on"]
 
 
 def print_msg(message, line_break: bool = True) -> None:
-    """Keras 3's ``io_utils.print_msg`` (interactive logging): to the current ``sys.stdout``."""
+    """Keras 3's ``io_utils.print_msg``: to the current ``sys.stdout`` while interactive
+    logging is on, else to ``logging.getLogger('absl').info`` (Keras 3's ``absl.logging``)."""
     message = str(message)
+    if not _INTERACTIVE["on"]:
+        logging.getLogger("absl").info(message)
+        return
     message = f"{message}\n" if line_break else message
     try:
         sys.stdout.write(message)

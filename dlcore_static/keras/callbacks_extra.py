@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
+from . import _progbar
 from . import backend as K
 from .callback_base import Callback
 
 
 def _print_msg(message: str) -> None:
-    """Keras 3's ``io_utils.print_msg``: the message and a newline, to stdout, flushed."""
-    sys.stdout.write(f"{message}\n")
-    sys.stdout.flush()
+    """Keras 3's ``io_utils.print_msg``: the message and a newline, to stdout, flushed (to
+    logging while ``keras.config.disable_interactive_logging()`` holds)."""
+    _progbar.print_msg(message)
 
 
 class _MonitorCallback(Callback):

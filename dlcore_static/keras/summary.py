@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _text_table
+from . import _progbar, _text_table
 from ._history import keras_history
 
 
@@ -220,7 +220,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
                   show_trainable=False, layer_range=None) -> None:
     text = summary_text(model, line_length, positions, expand_nested, show_trainable,
                         layer_range)
-    if print_fn is None:
+    if print_fn is None and not _progbar.is_interactive_logging_enabled():
+        _progbar.print_msg(text, line_break=False)     # (Keras 3: to logging, in one call)
+    elif print_fn is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:

@@ -26,6 +26,7 @@ from . import _dataset_input as _ds
 from . import _evaluation as _ev
 from . import backend as K
 from . import callbacks as _cb
+from . import config as _config
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
@@ -278,6 +279,7 @@ class Model(ArrayFeeds, Network):
         unknown = {k: v for k, v in kwargs.items() if k not in _FIT_KEYS}
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments: {unknown}")
+        epochs = _config.limit_epochs(epochs)      # keras.config.set_max_epochs
         if _step.overridden(self):                 # Keras 3's custom train_step
             return _ce.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                            validation_data, shuffle, sample_weight, initial_epoch, class_weight)

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from ._progbar import Progbar  # noqa: F401 (Keras 3's keras.utils.Progbar)
+from ._progbar import (  # noqa: F401 (Keras 3's keras.utils names, as keras.config's)
+    disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 from .saving_custom import (  # noqa: F401 (Keras's names)
     CustomObjectScope,
     custom_object_scope,
