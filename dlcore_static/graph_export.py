@@ -101,8 +101,14 @@ def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
             elif hasattr(it, "_reads"):
                 enc.append({"variable": it.op.name})
         collections[k] = enc
-    return {"format": FORMAT, "version": VERSION, "contexts": contexts, "ops": ops,
-            "variables": variables, "collections": collections}
+    doc = {"format": FORMAT, "version": VERSION, "contexts": contexts, "ops": ops,
+           "variables": variables, "collections": collections}
+    # TF1's names of the outputs of ops made here as several (split:1: Graph.alias_outputs)
+    aliases = {n: [index[t.op], t.value_index] for n, t in graph._output_aliases.items()
+               if t.op in index}
+    if aliases:
+        doc["aliases"] = aliases
+    return doc
 
 
 def export_meta_graph(filename, graph: Graph | None = None, sess=None, **_ignored) -> dict:

@@ -340,7 +340,28 @@ def _restore_variables_unchecked(doc: dict, arrays: _Arrays, graph: Graph, built
                     graph.add_to_collection(k, by_name[nm])
             except (KeyError, ValueError):
                 _bad(f"collection {k!r} names a missing element {nm!r}")
+    _restore_aliases(doc, graph, built)
     return values
+
+
+def _restore_aliases(doc: dict, graph: Graph, built: dict) -> None:
+    """TF1's tensor names of several ops' outputs (``split:1``, graph.alias_outputs), each
+    ``name:i`` of an op output in the file; ``name`` is reserved as the name scope was."""
+    aliases = doc.get("aliases", {})
+    if not isinstance(aliases, dict):
+        _bad("malformed output aliases")
+    for nm, ref in aliases.items():
+        base, sep, num = nm.rpartition(":") if isinstance(nm, str) else ("", "", "")
+        if not base or not num.isdigit() or len(nm) > 1000 or not isinstance(ref, list) or \
+                len(ref) != 2 or not all(type(x) is int for x in ref):
+            _bad(f"malformed output alias {str(nm)[:80]!r}")
+        op = built.get(ref[0])
+        if op is None or not 0 <= ref[1] < len(op.outputs):
+            _bad(f"output alias {nm!r} refers to a missing op output")
+        if base in graph._ops_by_name:
+            _bad(f"output alias {nm!r} clashes with an op of the graph")
+        graph._output_aliases[nm] = op.outputs[ref[1]]
+        graph._names_in_use.setdefault(base.lower(), 1)
 
 
 def _with_scope(doc: dict, scope: str) -> dict:
@@ -354,6 +375,9 @@ def _with_scope(doc: dict, scope: str) -> dict:
         if isinstance(recs, list):
             out[key] = [dict(r, name=pre(r["name"])) if isinstance(r, dict) and
                         isinstance(r.get("name"), str) and r["name"] else r for r in recs]
+    aliases = doc.get("aliases")
+    if isinstance(aliases, dict):
+        out["aliases"] = {pre(k): v for k, v in aliases.items()}
     colls = doc.get("collections")
     if isinstance(colls, dict):
         out["collections"] = {k: [{kind: pre(nm) for kind, nm in it.items()}

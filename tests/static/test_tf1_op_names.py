@@ -515,3 +515,42 @@ def test_more_multi_output_ops_fetch_by_tf1_names():
     for n, x, y in zip(names, by_name, direct):
         np.testing.assert_array_equal(x, y, err_msg=n)
     assert by_name[:2][0].tolist() == [4, 1, 7] and by_name[1].tolist() == [0, 1, 0, 2, 1, 0]
+
+
+def test_multi_output_names_survive_export_and_import(tmp_path):
+    # a program that exports its graph and fetches split:0 after import_meta_graph (with and
+    # without import_scope); the imported name is reserved as TF1's op would be (parts_1)
+    import json
+
+    from dlcore_static.saving import GraphFileError
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (4, 6), name="x")
+        tf.split(x, 2, name="parts")
+        tf.nn.top_k(x, 2)
+        path = str(tmp_path / "m.meta")
+        tf.train.export_meta_graph(path)
+    xv = np.arange(24, dtype=np.float32).reshape(4, 6)
+    for scope, p in ((None, ""), ("imp", "imp/")):
+        g2 = tf.Graph()
+        with g2.as_default():
+            tf.train.import_meta_graph(path, import_scope=scope)
+            with tf.Session() as sess:
+                parts1, idx = sess.run([p + "parts:1", p + "TopKV2:1"], {p + "x:0": xv})
+            again = tf.split(g2.get_tensor_by_name(p + "x:0"), 2, name=p + "parts")
+        np.testing.assert_array_equal(parts1, xv[2:])
+        np.testing.assert_array_equal(idx, [[5, 4]] * 4)
+        assert again[0].name == p + "parts_1/StridedSlice:0"
+    # a file whose alias points nowhere is refused before anything is added
+    data = dict(np.load(path))
+    doc = json.loads(bytes(data["__graph__"]).decode())
+    doc["aliases"]["parts:0"] = [10 ** 6, 0]
+    data["__graph__"] = np.frombuffer(json.dumps(doc).encode(), dtype=np.uint8)
+    bad = str(tmp_path / "bad.meta")
+    with open(bad, "wb") as f:
+        np.savez(f, **data)
+    g3 = tf.Graph()
+    with g3.as_default(), pytest.raises(GraphFileError, match="alias 'parts:0' refers to a "
+                                                               "missing op output"):
+        tf.train.import_meta_graph(bad)
+    assert g3.get_operations() == []
