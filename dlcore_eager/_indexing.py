@@ -147,7 +147,8 @@ def setitem(x: Tensor, key, value) -> None:
         mask = key
         if mask.ndim < x.ndim:
             mask = _ops.reshape(mask, tuple(mask.shape) + (1,) * (x.ndim - mask.ndim))
-        x._commit(_ops.where(mask, value, x))
+        x._commit(labelled(_ops.where(mask, value, x), "IndexPutBackward0", x,
+                           *((value,) if isinstance(value, Tensor) else ())))
         return
     if isinstance(key, tuple):
         key = tuple(_scalar_key(k) for k in key)
@@ -160,7 +161,9 @@ def setitem(x: Tensor, key, value) -> None:
     elif _is_advanced(key):
         x._commit(_assign_advanced(x, key, value))
         return
-    x._commit(_ops.index_update(x, key, value))
+    # PyTorch's node of a basic-index write into a tensor with a history: CopySlices
+    x._commit(labelled(_ops.index_update(x, key, value), "CopySlices", x,
+                       *((value,) if isinstance(value, Tensor) else ())))
 
 
 def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
@@ -195,6 +198,12 @@ def _ravel(arrays: Sequence[np.ndarray], lead: tuple) -> np.ndarray:
 
 
 def _assign_advanced(x: Tensor, key, value) -> Tensor:
+    """``_assign_into``'s result named as PyTorch's ``index_put_`` node (IndexPutBackward0)."""
+    out = _assign_into(x, key, value)
+    return labelled(out, "IndexPutBackward0", x, *((value,) if isinstance(value, Tensor) else ()))
+
+
+def _assign_into(x: Tensor, key, value) -> Tensor:
     """``x[key] = value`` for integer-array and mask keys, as a functional op: the value is
     broadcast to ``x[key]``'s shape, repeated positions keep the last value (as PyTorch does on
     the CPU), and the rows are placed with ``where(hit, scatter_add(rows), x)``, so gradients
@@ -226,6 +235,12 @@ def _value_for(like: Tensor, value, shape: tuple) -> Tensor:
         filled = Tensor._wrap(np.full(shape, value, dtype=like._buf.dtype))
         return filled.cuda() if like.is_cuda else filled
     if tuple(value.shape) != shape:
+        try:
+            np.broadcast_shapes(tuple(value.shape), shape)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} "
+                               f"cannot be broadcast to indexing result of shape "
+                               f"{list(shape)}") from None
         return _ops.broadcast_to(value, shape)
     return value
 

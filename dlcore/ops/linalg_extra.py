@@ -121,6 +121,12 @@ def addmm(c, a, b, *, beta=1, alpha=1):
     """``beta c + alpha a @ b``: the ``addmm`` primitive (one node, PyTorch's) for float
     matrices of one dtype and a bias that broadcasts to the product, else matmul, mul, add."""
     vc, va, vb = aval_of(c), aval_of(a), aval_of(b)
+    # PyTorch checks the dtypes first (no promotion: self against mat2, then mat1 against mat2)
+    for who, v in (("self", vc), ("mat1", va)):
+        if v.dtype != vb.dtype and not _dt.is_python_scalar(c if who == "self" else a):
+            raise RuntimeError(f"{who} and mat2 must have the same dtype, but got "
+                               f"{_SCALAR_NAMES.get(v.dtype.name, v.dtype.name)} and "
+                               f"{_SCALAR_NAMES.get(vb.dtype.name, vb.dtype.name)}")
     if va.ndim == 2 and vb.ndim == 2 and None not in va.shape + vb.shape:
         (m, k), (k2, n) = va.shape, vb.shape
         if k != k2:                             # (PyTorch's words)

@@ -140,16 +140,20 @@ def _fast_linear(x, weight, bias):
 
 
 def _check_linear_dtypes(x, weight, bias) -> None:
-    """PyTorch's linear promotes nothing: input and weight of one dtype (mm's message), the
-    bias of theirs too (addmm's message, the bias's dtype named first)."""
+    """PyTorch's linear promotes nothing.  With a bias it is addmm's check, in addmm's order and
+    words: the bias against the weight ("self and mat2"), then the input against the weight
+    ("mat1 and mat2"); without one, mm's message."""
     if isinstance(x, Tensor) and isinstance(weight, Tensor):
-        check_same_dtype(x, weight)
+        if not isinstance(bias, Tensor):
+            check_same_dtype(x, weight)
+            return
         dw = weight._buf.dtype
-        if isinstance(bias, Tensor) and bias._buf.dtype != dw:
-            db = bias._buf.dtype
-            raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                               f"{_D.from_numpy_dtype(db)._legacy} and "
-                               f"{_D.from_numpy_dtype(dw)._legacy}")
+        for who, t in (("self", bias), ("mat1", x)):
+            d = t._buf.dtype
+            if d != dw:
+                raise RuntimeError(f"{who} and mat2 must have the same dtype, but got "
+                                   f"{_D.from_numpy_dtype(d)._legacy} and "
+                                   f"{_D.from_numpy_dtype(dw)._legacy}")
 
 
 def _weight_t(weight):
