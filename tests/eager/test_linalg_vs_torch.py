@@ -192,12 +192,13 @@ def test_linspace_logspace_bit_for_bit(dtype):
         want = torch.linspace(start, end, n, dtype=getattr(torch, dtype)).float().numpy()
         got = dt.linspace(start, end, n, dtype=getattr(dt, dtype)).float().numpy()
         np.testing.assert_array_equal(got, want, err_msg=f"linspace{start, end, n}")
-        if dtype in ("float32", "float16", "bfloat16") and max(abs(start), abs(end)) < 10:
-            want = torch.logspace(start, end, n, 2.0, dtype=getattr(torch, dtype)).numpy(
-                ) if dtype == "float32" else torch.logspace(start, end, n, 2.0, dtype=getattr(
-                    torch, dtype)).float().numpy()
-            got = dt.logspace(start, end, n, 2.0, dtype=getattr(dt, dtype)).float().numpy()
-            np.testing.assert_array_equal(got, want, err_msg=f"logspace{start, end, n}")
+        if dtype in ("float32", "float64", "float16", "bfloat16") and \
+                max(abs(start), abs(end)) < 10:
+            for base in (2.0, 10.0):         # (float64: the C library's pow, as torch's)
+                want = torch.logspace(start, end, n, base, dtype=getattr(torch, dtype))
+                got = dt.logspace(start, end, n, base, dtype=getattr(dt, dtype))
+                np.testing.assert_array_equal(got.double().numpy(), want.double().numpy(),
+                                              err_msg=f"logspace{start, end, n, base}")
     with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
         dt.linspace(0, 1, -1)
 
