@@ -363,9 +363,10 @@ def _arg_parse(prim):
             if keepdim is not False:
                 return None
             fb = x._buf.reshape(-1)
-            plan = _PLANS.get((prim, prim.kernels["cpu"], fb.shape, fb.dtype, (0, False)))
-            if plan and plan[1] is None and not plan[3] and not plan[4]:
-                out = plan[0](fb)               # (small_unary's steps on the flat buffer,
+            run = _bare_run(_PLANS.get((prim, prim.kernels["cpu"], fb.shape, fb.dtype,
+                                        (0, False))))
+            if run is not None:
+                out = run(fb)                   # (small_unary's steps on the flat buffer,
                 if type(out) is _ndarray:       # no Tensor around it: an index has no node)
                     return _make(out)
             x = _make(fb)
@@ -446,13 +447,22 @@ def _max_grad_plan(pk, arg_prim, b, ib, dim, d) -> None:
     made (argmax with keepdims through ``small_unary``, take_along_axis through
     ``small_many``): ``(argmax's run, d, take's params, take's run)``; None (the two-plan
     path for good) where either is not a plain run."""
-    ap = _PLANS.get((arg_prim, arg_prim.kernels["cpu"], b.shape, b.dtype, (dim, True)))
+    arun = _bare_run(_PLANS.get((arg_prim, arg_prim.kernels["cpu"], b.shape, b.dtype,
+                                 (dim, True))))
     tk = _take_along_axis_p.kernels["cpu"]
     tp = _PLANS.get((_take_along_axis_p, tk, d, b.shape, b.dtype, ib.shape, ib.dtype))
     plan = None
-    if ap and tp and ap[1] is None and not ap[3] and not ap[4] and tp[2]:
-        plan = (ap[0], d, tp[1], tp[0])
+    if arun is not None and tp and tp[2]:
+        plan = (arun, d, tp[1], tp[0])
     _keep(pk, plan)
+
+
+def _bare_run(plan):
+    """A one-tensor plan's ``run(buf) -> out`` where the plan is nothing more (no argument, no
+    gradient, not a view: its output needs no node), else None."""
+    if plan and plan[1] is None and not plan[3] and not plan[4]:
+        return plan[0]
+    return None
 
 
 def _softmax_parse(prim):
