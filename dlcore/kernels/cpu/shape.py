@@ -137,6 +137,19 @@ squeeze.small = _squeeze_small  # type: ignore[attr-defined]
 expand_dims.small = _expand_dims_small  # type: ignore[attr-defined]
 
 
+def _two_blocks(shape: tuple, dtype, i0, i1):
+    """``run2(a, b)``: a fresh C-ordered ``shape`` array with ``a`` written at index ``i0`` and
+    ``b`` at ``i1`` (the small forms of concatenate and stack for two blocks)."""
+    empty = np.empty
+
+    def run2(a, b):
+        o = empty(shape, dtype)
+        o[i0] = a
+        o[i1] = b
+        return o
+    return run2
+
+
 def _concatenate_small(shapes, dtypes, *, axis):
     """The eager lane's plan (``dlcore_eager._lane.small_many``): NumPy's concatenate
     with the axis bound; two blocks of one dtype and rank, equal but along ``axis``, written
@@ -151,17 +164,11 @@ def _concatenate_small(shapes, dtypes, *, axis):
     if len(shapes) == 2 and dtypes[0] == dtypes[1] and len(s0) == len(s1) > axis and \
             s0[:axis] == s1[:axis] and s0[axis + 1:] == s1[axis + 1:]:
         n0, n1 = s0[axis], s1[axis]
-        out, dtype, empty = s0[:axis] + (n0 + n1,) + s0[axis + 1:], dtypes[0], np.empty
+        out, dtype = s0[:axis] + (n0 + n1,) + s0[axis + 1:], dtypes[0]
         lead = (slice(None),) * axis
         i0, i1 = ((0, 1) if axis == 0 and n0 == n1 == 1 and len(s0) >= 2 else
                   (lead + (slice(0, n0),), lead + (slice(n0, n0 + n1),)))
-
-        def run2(a, b):
-            o = empty(out, dtype)
-            o[i0] = a
-            o[i1] = b
-            return o
-        return run2
+        return _two_blocks(out, dtype, i0, i1)
 
     def run(*xs):
         return cat(xs, axis=axis)
@@ -194,13 +201,7 @@ def _stack_small(shapes, dtypes, *, axis):
     if len(shapes) == 2:
         i0, i1 = ((0, 1) if axis == 0 else
                   tuple((slice(None),) * axis + (i,) for i in range(2)))
-
-        def run2(a, b):
-            o = empty(full, dtype)
-            o[i0] = a
-            o[i1] = b
-            return o
-        return run2
+        return _two_blocks(full, dtype, i0, i1)
     idx = [(slice(None),) * axis + (i,) for i in range(len(shapes))]
 
     def run(*xs):
