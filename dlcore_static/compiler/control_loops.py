@@ -13,7 +13,7 @@ sub-program, and handed to every iteration as inputs, C-contiguous: at an LSTM's
 (OpenBLAS, one thread, (20,800)x(800,400)).  Ops that may raise at run time (gathers) are not
 moved, so a loop that runs no iteration raises nothing it would not raise otherwise.  A
 prologue whose invariants are all transposed input matrices takes them as views, with no
-sub-program.
+sub-program.  The invariants' search and the ``Prologue`` live in ``loop_invariants.py``.
 
 Drivers (issue 19): the per-iteration glue is generated Python, one module per loop shape
 (``forward_driver``, ``gradient_driver``; files in the cache folder like the plans' glue): the
@@ -33,12 +33,11 @@ import logging
 import numpy as np
 
 from dlcore.jitcache import load_generated_module
-from dlcore.kernels.cpu.blas_threads import openblas_paths
 from dlcore.ops.elementwise import add_p
 
 from .. import control_flow as _cf
 from .. import loop_history
-from ..graph import Operation, Tensor
+from ..graph import Operation
 from ..loop_history import (
     HOST_TYPES,
     UniformHistory,
@@ -71,6 +70,12 @@ from .control import (
     contiguous,
 )
 from .emit_numba import Unsupported
+from .loop_invariants import (
+    COPY_B_MIN_ITERATIONS,
+    Prologue,
+    invariant_frontier,
+    transposed_b_slow,
+)
 
 logger = logging.getLogger("dlcore_static.compiler")
 
@@ -82,187 +87,6 @@ def _same_shapes(avals: list, args) -> bool:
 
 def _loops_with_gradients(graph) -> set:
     return {op.attrs["forward"] for op in graph._ops if op.type == "WhileGrad"}
-
-
-def invariant_frontier(outputs: list, ctx, inputs: list, variant: set,
-                       skip_control=None) -> list[Tensor]:
-    """The loop-invariant tensors an iteration reads: values of ops of ``ctx`` that depend only
-    on the loop's invariant inputs (``inputs`` minus ``variant``) and constants, used by an op
-    that is not invariant (or fetched).  Computed once per loop (see the module docstring)."""
-    ops = _prune(outputs, set(inputs), ctx, skip_control)
-    inv: set = set()
-    for op in ops:
-        if op.prim is None or op.control_inputs or \
-                (op.prim.kind == "index" and op.prim.name != "getitem"):
-            continue
-        if all(t not in variant and (t.op._ctx is not ctx or t.op in inv or
-                                     t.op.type == "Const" or t in inputs)
-               for t in op.inputs) and any(t.op.type != "Const" for t in op.inputs):
-            inv.add(op)
-    frontier: list = []
-    for op in ops:
-        if op in inv:
-            continue
-        for t in op.inputs:
-            if t.op in inv and t not in frontier:
-                frontier.append(t)
-    for t in outputs:
-        if t.op in inv and t not in frontier:
-            frontier.append(t)
-    return frontier
-
-
-def _input_transposes(frontier: list, inputs: list) -> list | None:
-    """For a frontier of ``transpose(x, (1, 0))`` of 2-D inputs ``x``: their positions in
-    ``inputs``, else None."""
-    where = {id(t): k for k, t in enumerate(inputs)}
-    out = []
-    for t in frontier:
-        op = t.op
-        if op.prim is None or op.prim.name != "transpose" or op.control_inputs or \
-                tuple(op.params.get("perm", ())) != (1, 0) or op.inputs[0].aval.ndim != 2 or \
-                id(op.inputs[0]) not in where:
-            return None
-        out.append(where[id(op.inputs[0])])
-    return out
-
-
-class Prologue:
-    """The invariant values of one loop program: a compiled sub-program of the captures."""
-
-    def __init__(self, session, passes, ctx, inputs: list, frontier: list,
-                 status: ControlStatus, what: str, skip_control=None):
-        self.frontier = frontier
-        self.spec = None
-        # invariants that are all transposed input matrices (a weight's ``W^T`` in a gradient
-        # body): taken as views here, with no sub-program (whose segment returns new boxed
-        # views) in between
-        self.direct = _input_transposes(frontier, inputs)
-        if frontier:
-            def build(avals):
-                sub = SubProgram(session.device, ctx, inputs, avals)
-                sub.finish(sub.add(frontier, skip_control=skip_control))
-                return sub, frontier
-            self.spec = Specialised(session, passes, build, what, status)
-            # an invariant read only by matmuls (a transposed weight in a gradient body) is
-            # passed as it is: BLAS reads a transposed view, so a C-contiguous copy per run
-            # is wasted (the glue makes a segment's arguments contiguous itself)
-            self.as_is = [bool(cs) and all(op.prim is not None and op.prim.name == "matmul"
-                                           for op in cs)
-                          for cs in (t.consumers() for t in frontier)]
-            # ... unless a loop of several iterations reads it as the right operand (``g @
-            # W^T``) and the BLAS packs a transposed right operand slowly (``copy_b``)
-            self.as_b = [keep and all(op.inputs[1] is t and op.inputs[0] is not t
-                                      for op in t.consumers())
-                         for keep, t in zip(self.as_is, frontier)]
-
-    def __call__(self, args: list, copy_b: bool = False) -> list:
-        """The invariants for ``args``; ``copy_b``: those read only as a matmul's right
-        operand C-contiguous too (see ``transposed_b_slow``)."""
-        if self.spec is None:
-            return []
-        keeps = self.as_is if not copy_b else \
-            [keep and not b for keep, b in zip(self.as_is, self.as_b)]
-        if self.direct is not None:
-            return [args[i].T if keep or args[i].T.flags.c_contiguous else
-                    transposed_copy(args[i]) for i, keep in zip(self.direct, keeps)]
-        fn = self.spec.get(_key(args), args)[0]
-        return [v if keep or type(v) is not np.ndarray or v.flags.c_contiguous
-                else np.ascontiguousarray(v) for v, keep in zip(fn(*args), keeps)]
-
-
-#: OpenBLAS cores (``openblas_get_corename``, lower case) whose float32 GEMM is slower with
-#: a transposed right operand (``a @ w.T``, a gradient body's ``g @ W^T``) than with a
-#: C-contiguous one: their AVX-512 kernels.  OpenBLAS 0.3.31, 1 thread, CPU time, us, NN
-#: against NT: SkylakeX 64x128x128 11.5 vs 15.9, 64x256x128 22.1 vs 31.0, 128x256x128 42.6
-#: vs 49.9; Haswell (``OPENBLAS_CORETYPE=Haswell``) 20.0 vs 20.1, 39.0 vs 39.0, 75.6 vs 75.5.
-SLOW_TRANSPOSED_B = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
-#: a WhileGrad of at least this many iterations makes such an invariant C-contiguous once
-#: (a (128, 128) transposed copy, ``transposed_copy``: 4.8 us, against about 4 us saved per
-#: iteration)
-COPY_B_MIN_ITERATIONS = 2
-_CORE: list = []
-
-
-def transposed_b_slow() -> bool:
-    """Whether NumPy's OpenBLAS runs a core of ``SLOW_TRANSPOSED_B`` (asked once; False
-    when it cannot be asked: another BLAS, no ``/proc``)."""
-    if not _CORE:
-        _CORE.append(_openblas_core() in SLOW_TRANSPOSED_B)
-    return _CORE[0]
-
-
-def _numpy_openblas():
-    """The OpenBLAS NumPy loaded (``ctypes.CDLL``), or None."""
-    import ctypes
-    for path in (p for p in openblas_paths() if "numpy" in p):
-        try:
-            return ctypes.CDLL(path)
-        except OSError:
-            continue
-    return None
-
-
-def _openblas_core() -> str:
-    """``openblas_get_corename()`` of NumPy's OpenBLAS in lower case, or ""."""
-    import ctypes
-    lib = _numpy_openblas()
-    for sym in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                "openblas_get_corename64_", "openblas_get_corename"):
-        fn = getattr(lib, sym, None) if lib is not None else None
-        if fn is not None:
-            fn.restype = ctypes.c_char_p
-            name = fn()
-            return name.decode().lower() if name else ""
-    return ""
-
-
-_OMATCOPY: dict = {}
-_ROW_MAJOR, _TRANS = 101, 112
-
-
-def _omatcopy(dtype):
-    """``cblas_somatcopy``/``cblas_domatcopy`` of NumPy's OpenBLAS for ``dtype`` (float32,
-    float64), or None (another dtype or BLAS).  Resolved once per dtype."""
-    if dtype in _OMATCOPY:
-        return _OMATCOPY[dtype]
-    import ctypes
-    fn = None
-    letter = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(np.dtype(dtype))
-    lib = _numpy_openblas() if letter else None
-    if lib is not None:
-        for name, int_t in ((f"scipy_cblas_{letter}omatcopy64_", ctypes.c_int64),
-                            (f"cblas_{letter}omatcopy64_", ctypes.c_int64),
-                            (f"scipy_cblas_{letter}omatcopy", ctypes.c_int),
-                            (f"cblas_{letter}omatcopy", ctypes.c_int)):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                real = ctypes.c_float if letter == "s" else ctypes.c_double
-                fn.argtypes = [ctypes.c_int, ctypes.c_int, int_t, int_t, real, ctypes.c_void_p,
-                               int_t, ctypes.c_void_p, int_t]
-                fn.restype = None
-                break
-    _OMATCOPY[dtype] = fn
-    return fn
-
-
-def transposed_copy(x) -> np.ndarray:
-    """``x.T`` C-contiguous (a view when it is one already, as ``np.ascontiguousarray``
-    gives): a new array by OpenBLAS's ``omatcopy`` for a C-contiguous
-    float32/float64 matrix (a blocked transpose), else ``np.ascontiguousarray(x.T)``.  NumPy's
-    strided copy of a transposed view is slow where rows are a power of two apart (cache-set
-    conflicts): 1 thread, CPU time, us, numpy vs omatcopy: (128, 128) 6.7 vs 4.8, (200, 800)
-    48.9 vs 17.9, (400, 800) 116 vs 39.5, (800, 400) 173 vs 41.8; the same values."""
-    if type(x) is not np.ndarray or x.ndim != 2 or x.size == 0 or not x.flags.c_contiguous \
-            or x.T.flags.c_contiguous:
-        return np.ascontiguousarray(x.T)
-    fn = _omatcopy(x.dtype)
-    if fn is None:
-        return np.ascontiguousarray(x.T)
-    r, c = x.shape
-    out = np.empty((c, r), x.dtype)
-    fn(_ROW_MAJOR, _TRANS, r, c, 1.0, x.ctypes.data, c, out.ctypes.data, r)
-    return out
 
 
 # ============================================================================ drivers

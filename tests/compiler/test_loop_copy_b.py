@@ -12,7 +12,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import compiler
-from dlcore_static.compiler import control_loops
+from dlcore_static.compiler import loop_invariants
 
 RNG = np.random.default_rng(19)
 N, H = 8, 64           # (8, 64) @ (64, 64): above SMALL_MATMUL, so BLAS in the glue
@@ -45,15 +45,15 @@ def _graph(dtype=tf.float64):
 
 @pytest.mark.parametrize("slow", [True, False])
 def test_values_and_gradients_with_and_without_the_copy(monkeypatch, slow):
-    monkeypatch.setattr(control_loops, "_CORE", [slow])
+    monkeypatch.setattr(loop_invariants, "_CORE", [slow])
     layouts: list = []
-    real = control_loops.Prologue.__call__
+    real = loop_invariants.Prologue.__call__
 
     def spy(self, args, copy_b=False):
         out = real(self, args, copy_b)
         layouts.append((copy_b, [v.flags.c_contiguous for v in out]))
         return out
-    monkeypatch.setattr(control_loops.Prologue, "__call__", spy)
+    monkeypatch.setattr(loop_invariants.Prologue, "__call__", spy)
     x, n, w, loss, grads = _graph()
     x0 = RNG.standard_normal((N, H))
     with tf.Session(passes="all") as sess:
@@ -75,10 +75,10 @@ def test_values_and_gradients_with_and_without_the_copy(monkeypatch, slow):
 
 
 def test_copy_b_needs_a_loop_of_several_iterations(monkeypatch):
-    monkeypatch.setattr(control_loops, "_CORE", [True])
+    monkeypatch.setattr(loop_invariants, "_CORE", [True])
     seen: list = []
-    real = control_loops.Prologue.__call__
-    monkeypatch.setattr(control_loops.Prologue, "__call__",
+    real = loop_invariants.Prologue.__call__
+    monkeypatch.setattr(loop_invariants.Prologue, "__call__",
                         lambda self, args, copy_b=False: seen.append(copy_b) or
                         real(self, args, copy_b))
     x, n, w, loss, grads = _graph()
@@ -88,25 +88,25 @@ def test_copy_b_needs_a_loop_of_several_iterations(monkeypatch):
         for k in (1, 1, 1):
             sess.run(grads, {x: x0, n: k})
         assert True not in seen
-        sess.run(grads, {x: x0, n: control_loops.COPY_B_MIN_ITERATIONS})
+        sess.run(grads, {x: x0, n: loop_invariants.COPY_B_MIN_ITERATIONS})
         assert seen[-1] is True
 
 
 def test_openblas_core_is_asked_once_and_is_a_bool(monkeypatch):
-    monkeypatch.setattr(control_loops, "_CORE", [])
+    monkeypatch.setattr(loop_invariants, "_CORE", [])
     calls: list = []
-    monkeypatch.setattr(control_loops, "_openblas_core",
+    monkeypatch.setattr(loop_invariants, "_openblas_core",
                         lambda: calls.append(1) or "skylakex")
-    assert control_loops.transposed_b_slow() is True
-    assert control_loops.transposed_b_slow() is True
+    assert loop_invariants.transposed_b_slow() is True
+    assert loop_invariants.transposed_b_slow() is True
     assert calls == [1]
-    monkeypatch.setattr(control_loops, "_CORE", [])
-    monkeypatch.setattr(control_loops, "_openblas_core", lambda: "haswell")
-    assert control_loops.transposed_b_slow() is False
+    monkeypatch.setattr(loop_invariants, "_CORE", [])
+    monkeypatch.setattr(loop_invariants, "_openblas_core", lambda: "haswell")
+    assert loop_invariants.transposed_b_slow() is False
 
 
 def test_the_real_core_name_is_a_string():
-    name = control_loops._openblas_core()
+    name = loop_invariants._openblas_core()
     assert isinstance(name, str) and name == name.lower()
 
 
@@ -134,7 +134,7 @@ def test_a_counted_tanh_body_fills_the_glues_array():
 @pytest.mark.parametrize("shape", [(128, 128), (3, 5), (1, 7), (7, 1), (0, 4), (96, 256)])
 def test_transposed_copy_is_a_c_contiguous_transpose(dtype, shape):
     x = (RNG.standard_normal(shape) * 100).astype(dtype)
-    y = control_loops.transposed_copy(x)
+    y = loop_invariants.transposed_copy(x)
     assert y.flags.c_contiguous and y.dtype == x.dtype and y.shape == shape[::-1]
     np.testing.assert_array_equal(y, x.T)
     assert np.shares_memory(x, y) == (x.T.flags.c_contiguous and x.size > 0)
@@ -142,16 +142,16 @@ def test_transposed_copy_is_a_c_contiguous_transpose(dtype, shape):
 
 def test_transposed_copy_of_a_view_and_of_special_values():
     x = RNG.standard_normal((6, 8)).astype(np.float32)[:, ::2]       # not C-contiguous
-    np.testing.assert_array_equal(control_loops.transposed_copy(x), x.T)
+    np.testing.assert_array_equal(loop_invariants.transposed_copy(x), x.T)
     s = np.array([[np.nan, -0.0, np.inf], [-np.inf, 0.0, 1e-45]], np.float32)
-    y = control_loops.transposed_copy(s)
+    y = loop_invariants.transposed_copy(s)
     np.testing.assert_array_equal(y, s.T)
     assert np.signbit(y[1, 0]) and not np.signbit(y[1, 1])
 
 
 def test_transposed_copy_without_omatcopy_falls_back_to_numpy(monkeypatch):
-    monkeypatch.setattr(control_loops, "_OMATCOPY", {np.dtype(np.float32): None})
+    monkeypatch.setattr(loop_invariants, "_OMATCOPY", {np.dtype(np.float32): None})
     x = RNG.standard_normal((4, 3)).astype(np.float32)
-    y = control_loops.transposed_copy(x)
+    y = loop_invariants.transposed_copy(x)
     assert y.flags.c_contiguous
     np.testing.assert_array_equal(y, x.T)
