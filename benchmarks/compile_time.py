@@ -101,9 +101,11 @@ from dlcore_static.compiler import codegen, ir
 
 workload, n = sys.argv[1], int(sys.argv[2])
 for kv in sys.argv[3:]:                 # experiments: source.NAME=value
-    from dlcore_static.compiler import source
+    from dlcore_static.compiler import segments, source
     k, v = kv.split("=")
-    setattr(source, k.split(".")[1], int(v))
+    for mod in (source, segments):      # (segments.py holds MAX_SEGMENT_ARGS too)
+        if hasattr(mod, k.split(".")[1]):
+            setattr(mod, k.split(".")[1], int(v))
 T = {"ir": 0.0, "passes": 0.0, "codegen": 0.0}
 clock = time.process_time
 
@@ -184,7 +186,7 @@ def main(argv=None) -> None:
     ap.add_argument("--workloads", nargs="+", default=["ew", "train"], choices=["ew", "train"])
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--set", nargs="*", default=[], metavar="source.NAME=N",
-                    help="override a bound of compiler/source.py (experiments)")
+                    help="override a bound of compiler/source.py or segments.py (experiments)")
     args = ap.parse_args(argv)
     print("CPU seconds per phase (process_time), one thread, fresh DLCORE_CACHE_DIR per row")
     head = f"{'workload':8s} {'N':>6s} {'cache':5s} " + " ".join(f"{p:>8s}" for p in PHASES) + \
