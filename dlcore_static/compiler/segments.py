@@ -42,22 +42,15 @@ from numba import njit, prange
 '''
 
 
-def _c(x):
-    """A C-contiguous array for Numba (a view or a copy), or a scalar for a rank-0 value."""
-    if x.ndim == 0:
-        return x[()]
-    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
-
-
 def _arg_text(v: Val, name: str, contiguous: set, pre: list) -> str:
     """The glue's expression passing value ``v`` (glue name ``name``) to a segment.
 
     As it is when the glue knows it is a C-contiguous array (``contiguous``: its own buffers,
     folded constants, segment outputs returned C-contiguous, see ``_segment``, and names
-    already made so); else what ``_c`` does, written inline for the value's known rank: a
+    already made so); else, written inline for the value's known rank, a C-contiguous array: a
     rank-0 value as a scalar (``x[()]``), an array tested once, before the call (``pre``), and
     rebound to a C-contiguous copy if it is not one, so the glue's later uses (another
-    segment reading it) pass it as it is.  A Python call of ``_c`` per argument cost about
+    segment reading it) pass it as it is.  A Python call per argument (a helper) cost about
     0.35 us (an LSTM LM step made ~495 of them), the inline test about 0.1 us."""
     if name in contiguous:
         return name
