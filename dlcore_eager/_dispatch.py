@@ -12,6 +12,13 @@ runs for every operation:
 4. when grad mode is on and an input requires grad, record a ``Node`` (the tape entry) that
    saves the inputs and the output for the primitive's vjp rule.
 
+This module holds ``apply`` with its fast paths for one or two CPU tensors, the binary ufunc
+lane (``small_binary``), the matrix products (``matrix_product``/``matrix_product3``) and the
+module state the other lanes read here at call time (``_AUTOCAST``, ``_autocast_hook``,
+``_small_unary``, ``_small_many``).  The general path (any arguments or device, float16 and
+bfloat16 computed in float32, sparse tensors) is in ``_dispatch_general``; wrapping the output
+and recording the tape node (``_finish``, ``view1``) in ``_dispatch_finish``.
+
 While some thread has an autocast region open (the ``_AUTOCAST`` flag: one test otherwise),
 ``_autocast.dispatch_hook`` first casts a listed primitive's inputs, as PyTorch's dispatcher
 does per op (``torch.autocast``; the lists and the thread-local state are in ``_autocast``).
@@ -22,32 +29,23 @@ counter when the kernel returned a view, so an in-place change through either is
 
 from __future__ import annotations
 
-import builtins
-import weakref
-
 import numpy as np
 
 from dlcore import dtypes as _dt
-from dlcore.device import Device, to_device
-from dlcore.dtypes import is_floating, is_inexact
+from dlcore.dtypes import is_inexact
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.elementwise import row_op as _row_op
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
 from dlcore.registry import check_rule, scalar_buffer
 
+from ._dispatch_finish import _finish
+from ._dispatch_general import _apply_general, _apply_half
 from ._graph import Node, leaf_node
-from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
-from ._view_rebase import NO_GRAD as _NO_GRAD
-from ._view_rebase import _prune
-from ._view_rebase import record_view as _record_view
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
 _asarray = np.asarray
-_ref = weakref.ref
-_MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
-          "cuda:0 and cpu!")
 
 
 class EagerFrontend:
@@ -211,10 +209,6 @@ _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on 
 _F16 = _dt.float16
 _BF16 = _dt.bfloat16            # None without ml_dtypes: no array has it then
 _HALF = _dt.HALF
-#: Ops whose PyTorch CPU kernels read a Python scalar operand at float32 precision; the others
-#: (add, sub, pow, ...) see it rounded to the float16/bfloat16 tensor's dtype first (measured
-#: on 2.13, the same for both).
-_F32_SCALAR_OPS = frozenset({"mul", "div"})
 _F32 = _dt.float32
 _F64 = _dt.float64
 
@@ -362,289 +356,6 @@ def _small_many(prim, tensors, bufs, key, params_of):
 def params_items(b, key) -> dict:
     """``small_unary``'s ``params_of`` where the key is the params' items (or None)."""
     return dict(key) if key else {}
-
-
-def _apply_general(prim, args, params):
-    for a in args:
-        if isinstance(a, Tensor):
-            if a._buf.dtype in _HALF:
-                return _apply_half(prim, args, params)
-            if type(a._buf) is _SparseBuf:        # a sparse COO tensor (``_sparse``)
-                from ._sparse import apply
-                return apply(prim, args, params)
-    return _apply_buffers(prim, args, params)
-
-
-def _apply_half(prim, args, params):
-    """An op with float16 or bfloat16 operands, as PyTorch's CPU kernels compute it: in
-    float32, the result rounded to the 16-bit type once (Numba, dlcore's CPU compiler, has no
-    16-bit float arithmetic).  This is the one place where the storage floats are cast up for
-    a primitive; its kernels never see them.  A Python scalar is rounded to the tensor's 16-bit
-    type first, except by mul and div (PyTorch's kernels read it at float32 precision there).
-    A float32 result is rounded back only when every floating operand had that one 16-bit type
-    (``half + float`` is float, and ``half + bfloat16`` is float32, as in PyTorch).  One tape
-    node is recorded, with the 16-bit operands and result, and its vjp computes in float32 too
-    (``_graph.half_vjp``), as PyTorch's backward kernels do.  Shape ops and slicing (NumPy's
-    own: views stay views) and the casts run on the 16-bit buffers themselves."""
-    if prim.kind == "shape" or prim.name == "getitem" or prim is _cast_prim():
-        return _apply_buffers(prim, args, params)
-    from dlcore.ops import cast
-    wider = needs = False
-    half = None
-    for a in args:
-        if isinstance(a, Tensor) and a._buf.dtype in _HALF:
-            if half is not None and a._buf.dtype != half:
-                wider = True                  # float16 with bfloat16: float32
-            half = a._buf.dtype
-    up: list = []
-    saved: list = []
-    for a in args:
-        if isinstance(a, Tensor):
-            needs = needs or a._rg
-            d = a._buf.dtype
-            if d in _HALF:                    # (exact; NumPy's own cast on the CPU)
-                b = a._buf
-                up.append(Tensor._wrap(b.astype(_F32)) if type(b) is _ndarray else
-                          cast(Tensor._wrap(b), _F32))
-            else:
-                wider = wider or is_floating(d)
-                up.append(Tensor._wrap(a._buf))
-            saved.append(None)
-        else:
-            if type(a) in _NUM and prim.name not in _F32_SCALAR_OPS:
-                # PyTorch rounds the scalar to the tensor's 16-bit type first
-                a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
-            saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)
-            if type(a) is _ndarray and a.dtype in _HALF:
-                a = a.astype(_F32)          # a 16-bit constant of a composite (resize matrix)
-            up.append(a)
-    prev = STATE.enabled
-    STATE.enabled = False
-    try:
-        out = prim.bind(*up, **params)
-        if not wider and out._buf.dtype == _F32:
-            b = out._buf
-            if type(b) is not _ndarray:
-                out = cast(out, half)
-            elif half is _F16:
-                with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
-                    out = Tensor._wrap(b.astype(half))
-            else:
-                out = Tensor._wrap(b.astype(half))
-    finally:
-        STATE.enabled = prev
-    return _finish(prim, args, params, out._buf, needs, saved)
-
-
-def _cast_prim():
-    from dlcore.ops.elementwise import cast_p
-    return cast_p
-
-
-def _apply_buffers(prim, args, params):
-    bufs = []
-    needs = False
-    ctx = None
-    dev = None
-    plain = False
-    mixed = False
-    for a in args:
-        if isinstance(a, Tensor):
-            b = a._buf
-            if a._rg:
-                needs = True
-            if ctx is None:
-                ctx = b.dtype
-            d = type(b) is _ndarray
-            if dev is None:
-                dev = d
-            elif dev is not d:
-                mixed = True
-            bufs.append(b)
-        else:
-            plain = True
-            bufs.append(a)
-    if mixed:
-        bufs, dev = _resolve_devices(args, bufs)
-    if plain:
-        _convert_plain(bufs, ctx, dev)
-    check_rule(prim, bufs, params)
-    if dev and prim is _cast_prim() and (bufs[0].dtype in _HALF or params["dtype"] in _HALF):
-        return _finish(prim, args, params, bufs[0].astype(params["dtype"]), needs, bufs)
-    kernel = prim.kernels.get("cpu" if dev else "cuda")
-    if kernel is None:
-        raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "
-                                  f"{'cpu' if dev else 'cuda'} kernel")
-    out = kernel(*bufs, **params)
-    return _finish(prim, args, params, out, needs, bufs)
-
-
-def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
-    """Wrap a kernel's output (a new Tensor, through ``tensor._make``); record a tape node when
-    a gradient will be needed.  ``bufs`` (the input buffers) is needed only when an argument
-    is not a Tensor (a Python scalar's buffer becomes a saved input)."""
-    if type(out) is not _ndarray and isinstance(out, np.generic):
-        out = np.asarray(out)               # a NumPy scalar from a kernel (``x[0]``)
-    version = None
-    if prim.view and isinstance(args[0], Tensor) and \
-            type(out) is _ndarray and out.base is not None:
-        version = args[0]._version          # a view shares its base's version counter
-        if needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype):
-            # recorded, with its recipe (its node is remade when its base changes in place)
-            if len(args) == 1:              # (most views; ``args[0]`` requires grad)
-                a = args[0]
-                node = Node(prim, params, (a._node or leaf_node(a),), args, (a._version[0],),
-                            out, version)
-            else:
-                parents, inputs, versions = _tape_inputs(args, bufs)
-                node = Node(prim, params, parents, inputs, versions, out, version)
-            return _record_view(prim, params, out, version, node)
-        # its recipe (an in-place op with an operand that requires grad writes CopySlices
-        # into its base: ``buf[0].copy_(h)``) and, when it can get a history later (its base
-        # or another view changed in place by a recorded op), its weak reference; see
-        # _view_rebase
-        t = _make(out, version)
-        a = args[0]
-        if not STATE.enabled:               # (made in no_grad mode: not remade later)
-            t._view = (a, prim, params, (), _NO_GRAD)
-        elif prim.differentiable and (len(args) == 1 or _all_tensors(args)) and \
-                (out.dtype.kind in "fc" or is_inexact(out.dtype)):
-            t._view = (a, prim, params, args[1:], _NO_GRAD if a._rg else None)
-            n = len(version)                # (``_view_rebase.register``, inline)
-            if n >= 16 and not n & (n - 1):
-                _prune(version)
-            version.append(_ref(t))
-        else:
-            t._view = (a, prim, params, (), _NO_GRAD if a._rg else None)
-        return t
-    if not (needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype)):
-        return _make(out, version)
-    if version is None:
-        version = [0]
-    n = len(args)
-    if n == 2:                              # the common cases, spelled out
-        a, b = args
-        if isinstance(a, Tensor):
-            if isinstance(b, Tensor):
-                return _make(out, version, Node(
-                    prim, params, ((a._node or leaf_node(a)) if a._rg else None,
-                                   (b._node or leaf_node(b)) if b._rg else None),
-                    args, (a._version[0], b._version[0]), out, version))
-            if bufs is not None:            # a tensor and a Python number (``x * 0.5``)
-                return _make(out, version, Node(
-                    prim, params, ((a._node or leaf_node(a)) if a._rg else None, None),
-                    (a, _make(bufs[1])), (a._version[0], 0), out, version))
-    elif n == 1:
-        a = args[0]
-        if isinstance(a, Tensor):           # (it requires grad: ``needs``)
-            return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), args,
-                                            (a._version[0],), out, version))
-    parents, inputs, versions = _tape_inputs(args, bufs)
-    return _make(out, version, Node(prim, params, parents, inputs, versions, out, version))
-
-
-def view1(prim, a, params, out, inexact=None) -> Tensor:
-    """``_finish(prim, (a,), params, out, a._rg)`` spelled out for a differentiable one-input
-    view primitive whose CPU kernel returned a view (``out.base is not None``) of ``a``'s
-    buffer: the fast paths' slices and reshapes (issue 19: two calls and the general tests
-    less, ~1 us of a 3 us slice).  The same node, recipe and weak reference as ``_finish``
-    and ``_view_rebase.record_view``/``register`` make.  ``inexact``: whether ``out``'s dtype
-    is (the lane's plan knows it), None to look."""
-    version = a._version
-    t = _make(out, version)
-    if not STATE.enabled:
-        t._view = (a, prim, params, (), _NO_GRAD)
-        return t
-    if inexact if inexact is not None else (out.dtype.kind in "fc" or is_inexact(out.dtype)):
-        if a._rg:
-            t._rg = True
-            t._node = Node(prim, params, (a._node or leaf_node(a),), (a,), (version[0],), out,
-                           version)
-        t._view = (a, prim, params, (), None)
-        n = len(version)
-        if n >= 16 and not n & (n - 1):
-            _prune(version)
-        version.append(_ref(t))
-        return t
-    t._view = (a, prim, params, (), _NO_GRAD if a._rg else None)
-    return t
-
-
-def _all_tensors(args) -> bool:
-    for a in args:
-        if not isinstance(a, Tensor):
-            return False
-    return True
-
-
-def _tape_inputs(args, bufs) -> tuple[tuple, tuple, tuple]:
-    """A Node's parents, inputs and input versions for ``prim(*args)``: a Tensor is kept (its
-    node, or its accumulator, as parent when it requires grad); a number becomes a 0-d input
-    of its buffer ``bufs[i]`` (no parent, version 0)."""
-    parents: list = []
-    inputs: list = []
-    versions: list = []
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            if a._rg:
-                p = a._node
-                parents.append(p if p is not None else leaf_node(a))
-            else:
-                parents.append(None)
-            inputs.append(a)
-            versions.append(a._version[0])
-        else:
-            parents.append(None)
-            inputs.append(_make(bufs[i]))
-            versions.append(0)
-    return tuple(parents), tuple(inputs), tuple(versions)
-
-
-def _convert_plain(bufs, ctx, dev) -> None:
-    """Python scalars -> 0-d buffers of the context dtype; NumPy values -> arrays."""
-    for i, a in enumerate(bufs):
-        if isinstance(a, _ndarray):
-            b = a
-        elif isinstance(a, np.generic):
-            b = np.asarray(a)
-        elif _dt.is_python_scalar(a):
-            b = np.asarray(a, dtype=_dt.scalar_dtype(a, ctx))
-            if dev is False:
-                bufs[i] = _device_scalar(a, b)
-                continue
-        elif hasattr(a, "copy_to_host"):
-            continue
-        else:
-            raise TypeError(f"dlcore_eager: cannot use a value of type {type(a).__name__} in an "
-                            "operation on tensors")
-        if dev is False:
-            b = to_device(b, Device("cuda", 0))
-        bufs[i] = b
-
-
-#: Python numbers' 0-d device arrays, by (value, dtype): ``w - lr * w.grad`` on CUDA copies
-#: ``lr`` to the device once, not at every step (an allocation and a host->device copy each).
-#: Only kernels read them (an op's output never aliases an operand that is not a tensor).
-_DEVICE_SCALARS: dict = {}
-
-
-def _device_scalar(value, host: np.ndarray):
-    key = (value, host.dtype.str, str(value) if not value else "")    # (-0.0 is not 0.0)
-    d = _DEVICE_SCALARS.get(key)
-    if d is None:
-        if len(_DEVICE_SCALARS) >= 256:
-            _DEVICE_SCALARS.clear()
-        d = _DEVICE_SCALARS[key] = to_device(host, Device("cuda", 0))
-    return d
-
-
-def _resolve_devices(args, bufs):
-    """PyTorch allows a 0-d CPU tensor in an op on CUDA tensors; anything else is an error."""
-    for a, b in zip(args, bufs):
-        if isinstance(a, Tensor) and type(b) is _ndarray and b.ndim != 0:
-            raise RuntimeError(_MIXED)
-    out = [to_device(b, Device("cuda", 0)) if isinstance(b, _ndarray) else b for b in bufs]
-    return out, False
 
 
 Tensor.__dlcore_frontend__ = EagerFrontend

@@ -28,8 +28,8 @@ from dlcore.registry import check_rule
 
 from . import _dispatch as _D
 from . import _lane, _lane_joins  # noqa: F401 - (the joins' parses: _lane.JOINS)
-from ._dispatch import _finish
-from ._dispatch import view1 as _view1
+from ._dispatch_finish import _finish
+from ._dispatch_finish import view1 as _view1
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 

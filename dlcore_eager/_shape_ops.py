@@ -12,8 +12,9 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 
 from . import _dispatch as _D
-from ._dispatch import EagerFrontend, _finish
-from ._dispatch import view1 as _view1
+from ._dispatch import EagerFrontend
+from ._dispatch_finish import _finish
+from ._dispatch_finish import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import labelled
 from ._sizes import int_sizes
@@ -422,7 +423,7 @@ def contiguous(x: Tensor, memory_format=None) -> Tensor:
         return x
     from dlcore.ops.elementwise import identity_p
 
-    from ._dispatch import _finish
+    from ._dispatch_finish import _finish
     return _finish(identity_p, (x,), {}, np.ascontiguousarray(x._buf), x._rg)
 
 

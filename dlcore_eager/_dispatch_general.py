@@ -1,0 +1,203 @@
+"""``apply``'s general path: any arguments, any device, 16-bit floats, sparse tensors.
+
+``_dispatch.apply`` handles one or two CPU tensors (and a float tensor with a Python number)
+itself; everything else comes here (``_apply_general``):
+
+* ``_apply_half``: float16/bfloat16 operands computed in float32, as PyTorch's CPU kernels do,
+  the result rounded to the 16-bit type once;
+* ``_apply_buffers``: collect the buffers and the device; Python scalars become 0-d buffers of
+  the tensors' dtype (weak scalars, as in PyTorch: ``float32_tensor * 2.0`` stays float32;
+  ``_convert_plain``, ``_device_scalar``), a 0-d CPU tensor among CUDA ones is moved
+  (``_resolve_devices``), the rule is checked and the device's kernel run; ``_finish``
+  (``_dispatch_finish``) wraps the output and records the tape node.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from dlcore import dtypes as _dt
+from dlcore.device import Device, to_device
+from dlcore.dtypes import is_floating
+from dlcore.registry import check_rule
+
+from ._dispatch_finish import _finish
+from ._sparse import SparseBuf as _SparseBuf
+from ._state import STATE
+from .tensor import Tensor
+
+_ndarray = np.ndarray
+_MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
+          "cuda:0 and cpu!")
+_NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
+_HALF = _dt.HALF
+#: Ops whose PyTorch CPU kernels read a Python scalar operand at float32 precision; the others
+#: (add, sub, pow, ...) see it rounded to the float16/bfloat16 tensor's dtype first (measured
+#: on 2.13, the same for both).
+_F32_SCALAR_OPS = frozenset({"mul", "div"})
+_F32 = _dt.float32
+_F16 = _dt.float16
+
+
+def _apply_general(prim, args, params):
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._buf.dtype in _HALF:
+                return _apply_half(prim, args, params)
+            if type(a._buf) is _SparseBuf:        # a sparse COO tensor (``_sparse``)
+                from ._sparse import apply
+                return apply(prim, args, params)
+    return _apply_buffers(prim, args, params)
+
+
+def _apply_half(prim, args, params):
+    """An op with float16 or bfloat16 operands, as PyTorch's CPU kernels compute it: in
+    float32, the result rounded to the 16-bit type once (Numba, dlcore's CPU compiler, has no
+    16-bit float arithmetic).  This is the one place where the storage floats are cast up for
+    a primitive; its kernels never see them.  A Python scalar is rounded to the tensor's 16-bit
+    type first, except by mul and div (PyTorch's kernels read it at float32 precision there).
+    A float32 result is rounded back only when every floating operand had that one 16-bit type
+    (``half + float`` is float, and ``half + bfloat16`` is float32, as in PyTorch).  One tape
+    node is recorded, with the 16-bit operands and result, and its vjp computes in float32 too
+    (``_graph.half_vjp``), as PyTorch's backward kernels do.  Shape ops and slicing (NumPy's
+    own: views stay views) and the casts run on the 16-bit buffers themselves."""
+    if prim.kind == "shape" or prim.name == "getitem" or prim is _cast_prim():
+        return _apply_buffers(prim, args, params)
+    from dlcore.ops import cast
+    wider = needs = False
+    half = None
+    for a in args:
+        if isinstance(a, Tensor) and a._buf.dtype in _HALF:
+            if half is not None and a._buf.dtype != half:
+                wider = True                  # float16 with bfloat16: float32
+            half = a._buf.dtype
+    up: list = []
+    saved: list = []
+    for a in args:
+        if isinstance(a, Tensor):
+            needs = needs or a._rg
+            d = a._buf.dtype
+            if d in _HALF:                    # (exact; NumPy's own cast on the CPU)
+                b = a._buf
+                up.append(Tensor._wrap(b.astype(_F32)) if type(b) is _ndarray else
+                          cast(Tensor._wrap(b), _F32))
+            else:
+                wider = wider or is_floating(d)
+                up.append(Tensor._wrap(a._buf))
+            saved.append(None)
+        else:
+            if type(a) in _NUM and prim.name not in _F32_SCALAR_OPS:
+                # PyTorch rounds the scalar to the tensor's 16-bit type first
+                a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
+            saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)
+            if type(a) is _ndarray and a.dtype in _HALF:
+                a = a.astype(_F32)          # a 16-bit constant of a composite (resize matrix)
+            up.append(a)
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        out = prim.bind(*up, **params)
+        if not wider and out._buf.dtype == _F32:
+            b = out._buf
+            if type(b) is not _ndarray:
+                out = cast(out, half)
+            elif half is _F16:
+                with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
+                    out = Tensor._wrap(b.astype(half))
+            else:
+                out = Tensor._wrap(b.astype(half))
+    finally:
+        STATE.enabled = prev
+    return _finish(prim, args, params, out._buf, needs, saved)
+
+
+def _cast_prim():
+    from dlcore.ops.elementwise import cast_p
+    return cast_p
+
+
+def _apply_buffers(prim, args, params):
+    bufs = []
+    needs = False
+    ctx = None
+    dev = None
+    plain = False
+    mixed = False
+    for a in args:
+        if isinstance(a, Tensor):
+            b = a._buf
+            if a._rg:
+                needs = True
+            if ctx is None:
+                ctx = b.dtype
+            d = type(b) is _ndarray
+            if dev is None:
+                dev = d
+            elif dev is not d:
+                mixed = True
+            bufs.append(b)
+        else:
+            plain = True
+            bufs.append(a)
+    if mixed:
+        bufs, dev = _resolve_devices(args, bufs)
+    if plain:
+        _convert_plain(bufs, ctx, dev)
+    check_rule(prim, bufs, params)
+    if dev and prim is _cast_prim() and (bufs[0].dtype in _HALF or params["dtype"] in _HALF):
+        return _finish(prim, args, params, bufs[0].astype(params["dtype"]), needs, bufs)
+    kernel = prim.kernels.get("cpu" if dev else "cuda")
+    if kernel is None:
+        raise NotImplementedError(f"dlcore: primitive '{prim.name}' has no "
+                                  f"{'cpu' if dev else 'cuda'} kernel")
+    out = kernel(*bufs, **params)
+    return _finish(prim, args, params, out, needs, bufs)
+
+
+def _convert_plain(bufs, ctx, dev) -> None:
+    """Python scalars -> 0-d buffers of the context dtype; NumPy values -> arrays."""
+    for i, a in enumerate(bufs):
+        if isinstance(a, _ndarray):
+            b = a
+        elif isinstance(a, np.generic):
+            b = np.asarray(a)
+        elif _dt.is_python_scalar(a):
+            b = np.asarray(a, dtype=_dt.scalar_dtype(a, ctx))
+            if dev is False:
+                bufs[i] = _device_scalar(a, b)
+                continue
+        elif hasattr(a, "copy_to_host"):
+            continue
+        else:
+            raise TypeError(f"dlcore_eager: cannot use a value of type {type(a).__name__} in an "
+                            "operation on tensors")
+        if dev is False:
+            b = to_device(b, Device("cuda", 0))
+        bufs[i] = b
+
+
+#: Python numbers' 0-d device arrays, by (value, dtype): ``w - lr * w.grad`` on CUDA copies
+#: ``lr`` to the device once, not at every step (an allocation and a host->device copy each).
+#: Only kernels read them (an op's output never aliases an operand that is not a tensor).
+_DEVICE_SCALARS: dict = {}
+
+
+def _device_scalar(value, host: np.ndarray):
+    key = (value, host.dtype.str, str(value) if not value else "")    # (-0.0 is not 0.0)
+    d = _DEVICE_SCALARS.get(key)
+    if d is None:
+        if len(_DEVICE_SCALARS) >= 256:
+            _DEVICE_SCALARS.clear()
+        d = _DEVICE_SCALARS[key] = to_device(host, Device("cuda", 0))
+    return d
+
+
+def _resolve_devices(args, bufs):
+    """PyTorch allows a 0-d CPU tensor in an op on CUDA tensors; anything else is an error."""
+    for a, b in zip(args, bufs):
+        if isinstance(a, Tensor) and type(b) is _ndarray and b.ndim != 0:
+            raise RuntimeError(_MIXED)
+    out = [to_device(b, Device("cuda", 0)) if isinstance(b, _ndarray) else b for b in bufs]
+    return out, False
