@@ -143,7 +143,7 @@ def _sized(check=None, warn: bool = True, target_first: bool = False):
     def run(args, kwargs):
         a, b = _loss_operands(args, kwargs)
         if a is not None:
-            from ._tensor_ops import infer_size
+            from ._operand_rules import infer_size
             if warn:
                 from .nn.functional import warn_target_size
                 warn_target_size(a, b, stacklevel=4)
@@ -170,7 +170,7 @@ def _soft_margin(args, kwargs):
     is refused (dlcore returned the loss of the broadcast pair)."""
     a, b = _loss_operands(args, kwargs)
     if a is not None:
-        from ._tensor_ops import infer_size
+        from ._operand_rules import infer_size
         shape = infer_size(tuple(a.shape), tuple(b.shape))
         if tuple(shape) != tuple(a.shape):
             raise RuntimeError(f"output with shape {list(a.shape)} doesn't match the broadcast "

@@ -45,7 +45,7 @@ def _like(arr: np.ndarray, ref) -> Tensor:
 def _broadcast_shape(a, b) -> tuple:
     """The broadcast shape of two operands, or PyTorch's RuntimeError (NumPy raised its
     ValueError from the host computations below, which ``except RuntimeError`` missed)."""
-    from ._tensor_ops import infer_size
+    from ._operand_rules import infer_size
     return infer_size(tuple(a.shape) if isinstance(a, Tensor) else (),
                       tuple(b.shape) if isinstance(b, Tensor) else ())
 
@@ -309,7 +309,7 @@ def _xlogy_operands(input, other):
     number weak, as in any binary op), then an integer or bool result as the default float
     dtype (a number was made a float32 tensor first: xlogy(float16, 0) was float32, of int32
     and 2 float64, of 2.5 and an int64 tensor an error)."""
-    from ._tensor_ops import _operands
+    from ._operand_rules import _operands
     if isinstance(input, Tensor):
         a, b = _operands(input, other)
     else:

@@ -169,7 +169,7 @@ class _no_record:
 
 
 def _broadcast(*xs) -> list:
-    from .._tensor_ops import infer_size  # (PyTorch's RuntimeError on a mismatch)
+    from .._operand_rules import infer_size  # (PyTorch's RuntimeError on a mismatch)
     shape: tuple = ()
     for x in xs:
         shape = infer_size(shape, tuple(x.shape))

@@ -9,7 +9,7 @@ import numpy as np
 
 from dlcore.dtypes import finfo
 
-from .._tensor_ops import infer_size
+from .._operand_rules import infer_size
 from ..tensor import Tensor
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",

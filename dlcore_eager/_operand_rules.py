@@ -1,0 +1,135 @@
+"""PyTorch's conventions for a tensor operation's operands (``_tensor_ops`` and its users).
+
+* promotion: ``_operands(a, b)`` brings a tensor and a tensor, Python number or array to
+  PyTorch's result dtype (the rules are in ``_dtype``); ``as_tensor_like`` makes a NumPy value
+  or a list a tensor on the other operand's device;
+* broadcasting: ``infer_size`` (ATen's) and ``broadcast_error``, PyTorch's wording for shapes
+  that do not broadcast;
+* refusals the primitives' rules do not make: an integer tensor to a negative integer power
+  (``_int_pow_check``), a subtraction with any bool operand (``_sub_bool_check``);
+* ``scalar_as``: a Python number converted to an integer or bool tensor's dtype as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops._rules import BOOL_REFUSALS
+
+from . import _dtype as D
+from .tensor import Tensor
+
+_ndarray = np.ndarray
+_Number = numbers.Number
+
+
+def as_tensor_like(x, ref: Tensor) -> Tensor:
+    """A NumPy value or a list as a tensor on ``ref``'s device (no autograd history)."""
+    if isinstance(x, Tensor):
+        return x
+    from .creation import tensor as _tensor
+    t = _tensor(x)
+    return t if t.device == ref.device else t.to(ref.device)
+
+
+def _promote_pair(a: Tensor, b: Tensor):
+    da, db = a._buf.dtype, b._buf.dtype
+    t = D.promote_tensors(da, a._buf.ndim > 0, db, b._buf.ndim > 0)
+    return (a if da == t else _ops.cast(a, t)), (b if db == t else _ops.cast(b, t))
+
+
+
+def _operands(a, b):
+    """Bring ``a`` (a Tensor) and ``b`` (a Tensor, scalar or array) to PyTorch's result dtype."""
+    if isinstance(b, Tensor):
+        da, db = a._buf.dtype, b._buf.dtype
+        if da is db or da == db:
+            return a, b
+        return _promote_pair(a, b)
+    if isinstance(b, _Number) and not isinstance(b, np.generic):
+        da = a._buf.dtype
+        t = D.promote_with_scalar(da, b)
+        return (a if t == da else _ops.cast(a, t)), b
+    if isinstance(b, (_ndarray, np.generic, list, tuple)):
+        return _operands(a, as_tensor_like(np.asarray(b), a))
+    raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
+
+
+def infer_size(sa: tuple, sb: tuple) -> tuple:
+    """PyTorch's broadcast of two shapes (ATen's ``infer_size``): the broadcast shape, or its
+    RuntimeError naming the rightmost dimension where neither size is 1 and they differ."""
+    n = builtins.max(len(sa), len(sb))
+    out = [1] * n
+    for i in range(1, n + 1):
+        da = sa[-i] if i <= len(sa) else 1
+        db = sb[-i] if i <= len(sb) else 1
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b "
+                               f"({db}) at non-singleton dimension {n - i}")
+        out[n - i] = db if da == 1 else da
+    return tuple(out)
+
+
+def broadcast_error(a, b) -> RuntimeError:
+    """PyTorch's wording (:func:`infer_size`'s) for operands whose shapes do not broadcast."""
+    sa = tuple(a.shape) if isinstance(a, Tensor) else ()
+    sb = tuple(b.shape) if isinstance(b, Tensor) else ()
+    try:
+        infer_size(sa, sb)
+    except RuntimeError as e:
+        return e
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
+def _int_pow_check(a, b):
+    """An integer or bool tensor to a negative Python integer power: PyTorch's RuntimeError
+    (dlcore's kernel, as NumPy's, gives 0; a tensor exponent gives 0, 1 or -1 as in PyTorch)."""
+    if type(b) is int and b < 0 and isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+_BOOL = np.dtype(np.bool_)
+_SUB_ONE_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                 "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+_SUB_TWO_BOOLS = BOOL_REFUSALS["sub"]        # (the primitive's rule's words, one copy)
+
+
+def _sub_bool_check(a, b):
+    """PyTorch refuses a subtraction with any bool operand (a tensor or a Python bool), not
+    only of two bool tensors (the primitive's rule): ``int_tensor - mask`` was computed."""
+    ba, bb = getattr(a, "_buf", None), getattr(b, "_buf", None)     # (cheap: on 2 - x)
+    ka = a is True or a is False or (ba is not None and ba.dtype is _BOOL)
+    kb = b is True or b is False or (bb is not None and bb.dtype is _BOOL)
+    if ka or kb:
+        raise RuntimeError(_SUB_TWO_BOOLS if ka and kb else _SUB_ONE_BOOL)
+
+
+
+_C_TYPES = {"int32": "int"}         # (C's name of an integer dtype; else <name>_t)
+
+
+def scalar_as(value, dtype: np.dtype):
+    """A Python number as PyTorch converts it to an integer or bool tensor's dtype (a float
+    truncated, a negative number wrapped into an unsigned type as C does, down to -max), a
+    NumPy scalar of ``dtype``; a number that does not fit raises PyTorch's RuntimeError.  A
+    float dtype (or a non-number) is left as it is."""
+    if isinstance(value, Tensor) or not isinstance(value, _Number) or dtype.kind not in "biu":
+        return value
+    if dtype.kind == "b":
+        return np.bool_(bool(value))
+    info = np.iinfo(dtype)
+    v: int
+    if isinstance(value, int):
+        v = int(value)
+    else:
+        f = float(value)  # type: ignore[arg-type]  # (real: complex is refused by where)
+        v = int(f) if math.isfinite(f) and -2.0 ** 63 <= f < 2.0 ** 63 else int(info.max) + 1
+    if v > info.max or v < info.min and not (dtype.kind == "u" and -v <= info.max):
+        c_type = _C_TYPES.get(dtype.name, dtype.name + "_t")
+        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+    return np.array(v).astype(dtype)[()]
