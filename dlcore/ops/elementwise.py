@@ -9,24 +9,28 @@ exactly once.
 Broadcasting is part of the binary primitives (their kernels read broadcast inputs without
 copying them), and every vjp ends with ``sum_to(g, x)``, which sums a cotangent back to the
 shape of the input it belongs to: gradient shapes are right by construction.
+
+The primitive factory (``_elementwise``) and the primitives that need no arithmetic (``cast``,
+``full_like``/``zeros_like``/``ones_like``, ``identity``, ``stop_gradient``) are in
+:mod:`dlcore.ops.elementwise_cast`, below this module; they are re-exported here.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import dtypes as _dt
-from ..dtypes import is_floating
-from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
-from ..kernels.cpu import indexing as _cpu_indexing
 from ..kernels.cpu import transcendental as _cpu_transcendental
-from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind, scalar_buffer
 from . import _rules
 from .broadcast import sum_to as _sum_to
+from .elementwise_cast import _elementwise, cast, full_like, zeros_like
+# (re-exported: many modules import these from here)
+from .elementwise_cast import cast_p as cast_p, full_like_p as full_like_p
+from .elementwise_cast import identity as identity, identity_p as identity_p
+from .elementwise_cast import ones_like as ones_like
+from .elementwise_cast import stop_gradient as stop_gradient, stop_gradient_p as stop_gradient_p
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -46,15 +50,6 @@ def _plain(g, *xs) -> bool:
         if type(x) is not np.ndarray or x.dtype is not d or (x.shape != shape and x.shape):
             return False
     return True
-
-
-def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False, **names):
-    """``names``: the public names and convention (``api=``, ``convention=``, options; see
-    dlcore.api) and ``differentiable=False`` where there is no vjp."""
-    return Primitive(name, shape_rule, vjp, doc=doc, expr=expr, kind=kind, kernels={
-        "cpu": _cpu_kernel(name, expr, nin, np_fn, kind=kind, simd_fn=np_fn if simd else None),
-        "cuda": _cuda_kernel(name, expr, nin),
-    }, **names)
 
 
 # ----------------------------------------------------------------------------- unary
@@ -493,57 +488,6 @@ def _scalar_like(value, other):
     return full_like(other, value, _dt.scalar_dtype(value, aval_of(other).dtype))
 
 
-# ----------------------------------------------------------------------------- cast & co.
-def _cast_rule(x: AVal, *, dtype) -> AVal:
-    return AVal(x.shape, _dt.as_dtype(dtype))
-
-
-def _cast_vjp(g, y, x, *, dtype):
-    xd, gd = aval_of(x).dtype, aval_of(g).dtype
-    if not _dt.is_inexact(xd) or not _dt.is_inexact(gd):
-        return (None,)
-    if gd.kind == "c" and xd.kind != "c":        # real -> complex: the real part flows back
-        return (cast(bind(PRIMITIVES["real"], g), xd),)
-    return (cast(g, xd),)
-
-
-cast_p = _elementwise("cast", "{0}", 1, lambda x, dtype: x.astype(dtype), _cast_rule,
-                      _cast_vjp, "y = x as dtype;  dx = g as x.dtype (floating x only)", "cast",
-                      convention="cast", api={"tf": "cast", "tf.math": "cast"})
-
-
-_cast_cpu = cast_p.kernels["cpu"]
-
-
-def _cast_cpu_half(x, *, dtype):
-    """Conversions to and from float16 and bfloat16 by NumPy and ml_dtypes (Numba, behind the
-    other kernels, has neither; the front ends compute their ops in float32)."""
-    if x.dtype.kind == "c" or dtype.kind == "c":
-        with np.errstate(over="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)   # (real part kept)
-            return x.astype(dtype)
-    if dtype in _dt.HALF or x.dtype in _dt.HALF:
-        with np.errstate(over="ignore"):    # (no warnings filter to set: 3x cheaper)
-            return x.astype(dtype)                # (70000 -> inf, silently, as PyTorch)
-    return _cast_cpu(x, dtype=dtype)
-
-
-cast_p.kernels["cpu"] = _cast_cpu_half
-_cast_cuda = cast_p.kernels["cuda"]
-
-
-def _cast_cuda_bf16(x, *, dtype):
-    """bfloat16 conversions on CUDA by their own bit kernels (numba.cuda has no bfloat16)."""
-    bf16 = _dt.bfloat16
-    if bf16 is not None and (dtype == bf16 or x.dtype == bf16):
-        from ..kernels.cuda import bfloat16 as _cuda_bf16
-        return _cuda_bf16.cast(x, dtype, _cast_cuda)
-    return _cast_cuda(x, dtype=dtype)
-
-
-cast_p.kernels["cuda"] = _cast_cuda_bf16
-
-
 def _conj(x):
     """``x`` for real values; its complex conjugate (:func:`dlcore.ops.complex_ops.conj`) for
     complex ones: the vjps of mul, div, exp and matmul conjugate, as PyTorch's do (for a real
@@ -563,44 +507,3 @@ def _conj(x):
         if d.kind != "c":
             return x
     return bind(PRIMITIVES["conj"], x)      # (complex_ops.conj_p: no import, no cycle)
-
-
-def cast(x, dtype):
-    dtype = _dt.as_dtype(dtype)
-    if not _dt.is_python_scalar(x) and aval_of(x).dtype == dtype:
-        return x
-    return bind(cast_p, x, dtype=dtype)
-
-
-def _full_like_rule(x: AVal, *, value, dtype) -> AVal:
-    return AVal(x.shape, _dt.as_dtype(dtype) if dtype is not None else x.dtype)
-
-
-full_like_p = Primitive(
-    "full_like", _full_like_rule, None, kind="fill", differentiable=False, tf_type="Fill",
-    doc="y = full(shape(x), value);  not differentiable (does not depend on x's values)",
-    kernels={"cpu": _cpu_indexing.full_like, "cuda": _cuda_indexing.full_like})
-
-
-def full_like(x, value, dtype=None):
-    return bind(full_like_p, x, value=value,
-                dtype=None if dtype is None else _dt.as_dtype(dtype))
-
-
-def zeros_like(x, dtype=None): return full_like(x, 0, dtype)
-def ones_like(x, dtype=None): return full_like(x, 1, dtype)
-
-
-identity_p = _elementwise("identity", "{0}", 1, lambda x: x.copy(),
-                          lambda x: AVal(x.shape, x.dtype), lambda g, y, x: (g,),
-                          "y = x;  dx = g", "unary", convention="unary",
-                          api={"tf": "identity"})
-stop_gradient_p = _elementwise("stop_gradient", "{0}", 1, lambda x: x,
-                               lambda x: AVal(x.shape, x.dtype), None,
-                               "y = x;  no gradient flows through", "unary",
-                               differentiable=False, view=True, convention="unary",
-                               api={"tf": "stop_gradient"})
-
-
-def identity(x): return bind(identity_p, x)
-def stop_gradient(x): return bind(stop_gradient_p, x)

@@ -1,0 +1,122 @@
+"""Cast & co.: the elementwise primitive factory and the primitives that need no arithmetic.
+
+``_elementwise`` builds an elementwise primitive from its scalar expression (the CPU and CUDA
+kernel factories compile from it); ``cast`` (with its float16/bfloat16/complex conversions),
+``full_like``/``zeros_like``/``ones_like``, ``identity`` and ``stop_gradient`` are defined here,
+below :mod:`dlcore.ops.elementwise`, whose arithmetic casts (``_promote``) and fills (``where``,
+``sign``'s vjp) with them: no import cycle.  :mod:`dlcore.ops.elementwise` re-exports them.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
+from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
+from ..kernels.cpu import indexing as _cpu_indexing
+from ..kernels.cuda import indexing as _cuda_indexing
+from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
+
+
+def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False, **names):
+    """``names``: the public names and convention (``api=``, ``convention=``, options; see
+    dlcore.api) and ``differentiable=False`` where there is no vjp."""
+    return Primitive(name, shape_rule, vjp, doc=doc, expr=expr, kind=kind, kernels={
+        "cpu": _cpu_kernel(name, expr, nin, np_fn, kind=kind, simd_fn=np_fn if simd else None),
+        "cuda": _cuda_kernel(name, expr, nin),
+    }, **names)
+
+
+# ----------------------------------------------------------------------------- cast & co.
+def _cast_rule(x: AVal, *, dtype) -> AVal:
+    return AVal(x.shape, _dt.as_dtype(dtype))
+
+
+def _cast_vjp(g, y, x, *, dtype):
+    xd, gd = aval_of(x).dtype, aval_of(g).dtype
+    if not _dt.is_inexact(xd) or not _dt.is_inexact(gd):
+        return (None,)
+    if gd.kind == "c" and xd.kind != "c":        # real -> complex: the real part flows back
+        return (cast(bind(PRIMITIVES["real"], g), xd),)
+    return (cast(g, xd),)
+
+
+cast_p = _elementwise("cast", "{0}", 1, lambda x, dtype: x.astype(dtype), _cast_rule,
+                      _cast_vjp, "y = x as dtype;  dx = g as x.dtype (floating x only)", "cast",
+                      convention="cast", api={"tf": "cast", "tf.math": "cast"})
+
+
+_cast_cpu = cast_p.kernels["cpu"]
+
+
+def _cast_cpu_half(x, *, dtype):
+    """Conversions to and from float16 and bfloat16 by NumPy and ml_dtypes (Numba, behind the
+    other kernels, has neither; the front ends compute their ops in float32)."""
+    if x.dtype.kind == "c" or dtype.kind == "c":
+        with np.errstate(over="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)   # (real part kept)
+            return x.astype(dtype)
+    if dtype in _dt.HALF or x.dtype in _dt.HALF:
+        with np.errstate(over="ignore"):    # (no warnings filter to set: 3x cheaper)
+            return x.astype(dtype)                # (70000 -> inf, silently, as PyTorch)
+    return _cast_cpu(x, dtype=dtype)
+
+
+cast_p.kernels["cpu"] = _cast_cpu_half
+_cast_cuda = cast_p.kernels["cuda"]
+
+
+def _cast_cuda_bf16(x, *, dtype):
+    """bfloat16 conversions on CUDA by their own bit kernels (numba.cuda has no bfloat16)."""
+    bf16 = _dt.bfloat16
+    if bf16 is not None and (dtype == bf16 or x.dtype == bf16):
+        from ..kernels.cuda import bfloat16 as _cuda_bf16
+        return _cuda_bf16.cast(x, dtype, _cast_cuda)
+    return _cast_cuda(x, dtype=dtype)
+
+
+cast_p.kernels["cuda"] = _cast_cuda_bf16
+
+
+def cast(x, dtype):
+    dtype = _dt.as_dtype(dtype)
+    if not _dt.is_python_scalar(x) and aval_of(x).dtype == dtype:
+        return x
+    return bind(cast_p, x, dtype=dtype)
+
+
+def _full_like_rule(x: AVal, *, value, dtype) -> AVal:
+    return AVal(x.shape, _dt.as_dtype(dtype) if dtype is not None else x.dtype)
+
+
+full_like_p = Primitive(
+    "full_like", _full_like_rule, None, kind="fill", differentiable=False, tf_type="Fill",
+    doc="y = full(shape(x), value);  not differentiable (does not depend on x's values)",
+    kernels={"cpu": _cpu_indexing.full_like, "cuda": _cuda_indexing.full_like})
+
+
+def full_like(x, value, dtype=None):
+    return bind(full_like_p, x, value=value,
+                dtype=None if dtype is None else _dt.as_dtype(dtype))
+
+
+def zeros_like(x, dtype=None): return full_like(x, 0, dtype)
+def ones_like(x, dtype=None): return full_like(x, 1, dtype)
+
+
+identity_p = _elementwise("identity", "{0}", 1, lambda x: x.copy(),
+                          lambda x: AVal(x.shape, x.dtype), lambda g, y, x: (g,),
+                          "y = x;  dx = g", "unary", convention="unary",
+                          api={"tf": "identity"})
+stop_gradient_p = _elementwise("stop_gradient", "{0}", 1, lambda x: x,
+                               lambda x: AVal(x.shape, x.dtype), None,
+                               "y = x;  no gradient flows through", "unary",
+                               differentiable=False, view=True, convention="unary",
+                               api={"tf": "stop_gradient"})
+
+
+def identity(x): return bind(identity_p, x)
+def stop_gradient(x): return bind(stop_gradient_p, x)
