@@ -13,44 +13,41 @@ new is recorded.  With ``create_graph=True`` the vjp rules' own operations are r
 gradients have a ``grad_fn`` and can be differentiated again.  Unless ``retain_graph`` is true,
 each node drops its saved tensors once used: the forward pass's memory is freed, and a second
 backward through the same graph raises PyTorch's error.
+
+Here: ``backward``, ``grad``, the seeds, the ``create_graph`` pass and the pass on raw buffers
+(``_run_raw``) with the one ``on_grad``.  Moved out by concept: the buffer pass and its helpers
+(``_buffer_pass.py``: ``_buffer_pass``, ``_saved_vjp``, ``_unwrap``, the tape callbacks
+``_parents``/``_name_of``) and the accumulation into ``.grad`` (``_accumulation.py``:
+``_accumulate``, ``_add_in_place``); ``engine`` imports them under the same names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
-from dlcore.autodiff import _check, reverse_pass
-from dlcore.kernels.cpu import indexing as _cpu_indexing
-from dlcore.kernels.cpu.elementwise import _QUIET
-from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
+from dlcore.autodiff import reverse_pass
 from dlcore.ops.elementwise import add_p as _add_p
-from dlcore.ops.indexing import getitem_p as _getitem_p
-from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
-from dlcore.registry import check_rule
 
 from .. import _autocast
-from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, half_vjp, has_half, leaf_node
-from .._sparse import SparseBuf, SparseTensor, accumulate_sparse, add_any
+from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
+from .._sparse import SparseBuf, SparseTensor, add_any
 from .._state import STATE
 from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
-from ..tensor import Tensor, _make, write_buffer
+from ..tensor import Tensor, _make
+from ._accumulation import _accumulate
+from ._buffer_pass import _buffer_pass, _name_of, _parents, _saved_vjp, _unwrap
 from ._slice_grad import SliceGrad as _SliceGrad
 from .anomaly_mode import checked_vjp as _checked_vjp
 
 _ndarray = np.ndarray
 _HALF = _dt.HALF
 _F32, _F64 = _dt.float32, _dt.float64
-_quiet, _loud, _IGNORE = _QUIET
 _add_kernel = _add_p.kernels["cpu"]
-_add_into = _add_kernel.into
-_cpu_scatter = _cpu_indexing.slice_scatter
-_numpy_index = _cpu_indexing.numpy_index
 
 
 def _node_of(t: Tensor):
@@ -164,203 +161,10 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
     return on_grad
 
 
-def _order_of(p) -> Literal["C", "F", "K"]:
-    """The memory order a new ``.grad`` takes: the parameter's (C or Fortran), else NumPy's
-    "K" (the gradient's own)."""
-    if type(p) is _ndarray:
-        fl = p.flags
-        if fl.c_contiguous:
-            return "C"
-        if fl.f_contiguous:
-            return "F"
-    return "K"
-
-
-def _strays(b, p) -> bool:
-    """Whether the gradient buffer ``b`` is laid out otherwise than a dense parameter ``p`` (a
-    Fortran-ordered gradient of a C-ordered 2-D weight, or the reverse)."""
-    if b.ndim < 2 or type(p) is not _ndarray:
-        return False
-    pf = p.flags
-    return (pf.c_contiguous and not b.flags.c_contiguous) or \
-        (pf.f_contiguous and not pf.c_contiguous and not b.flags.f_contiguous)
-
-
-def _add_in_place(old: Tensor, ob, gb) -> bool:
-    """``old.grad += g`` for the common case of ``_accumulate`` (add's rule holds: one shape,
-    one float dtype, CPU buffers): what the add kernel's ``into`` runs below its parallel
-    threshold, or NumPy's add into .grad for other layouts, without their tests (NumPy reads
-    overlapping operands as copies: the same values as the computed-then-copied path).
-    False, nothing done, for anything else."""
-    if type(ob) is _ndarray and type(gb) is _ndarray and gb.dtype is ob.dtype and \
-            (gb.dtype is _F32 or gb.dtype is _F64) and gb.shape == ob.shape and \
-            ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
-        token = _quiet(_IGNORE)
-        try:
-            np.add(ob, gb, out=ob)
-        finally:
-            _loud(token)
-        old._version[0] += 1
-        return True
-    return False
-
-
-def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
-    """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
-    unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
-    PyTorch does: ``.data`` aliases see it), by the add kernel writing straight into it where
-    the layout allows (``kernel.into``), else computed and copied in."""
-    old = leaf._grad
-    if type(g._buf if isinstance(g, Tensor) else g) is SparseBuf or \
-            (old is not None and type(old._buf) is SparseBuf):
-        accumulate_sparse(leaf, as_tensor(g))     # sparse gradients (nn.Embedding(sparse=True))
-        return
-    if old is None:
-        if create_graph:
-            leaf._grad = as_tensor(g)
-            return
-        if isinstance(g, Tensor):
-            g = g.detach()
-            b = g._buf
-        else:
-            b = g
-        if type(b) is _ndarray and (b.base is not None or not b.flags.writeable or
-                                    _strays(b, leaf._buf)):
-            fl = b.flags
-            # A dense view (a reshape) or a gradient in another memory order than the
-            # parameter's (a transposed matmul result: a Linear/LSTM weight's) is copied by
-            # NumPy's copy into the parameter's order, as PyTorch's AccumulateGrad keeps
-            # .grad's strides those of the parameter (clone_obey_contract): a C-ordered weight
-            # gets a C-ordered gradient (weight.grad.is_contiguous(), and the optimizers' one
-            # pass over contiguous buffers); anything else (broadcast views) by the kernel.
-            b = b.copy(order=_order_of(leaf._buf)) if fl.c_contiguous or fl.f_contiguous or \
-                b.dtype in _HALF else _ops.identity(b)
-            leaf._grad = _make(b)
-            return
-        leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
-        return
-    if create_graph or old._rg:
-        leaf._grad = old + as_tensor(g)
-        return
-    ob = old._buf
-    gb = g._buf if isinstance(g, Tensor) else g
-    if _add_in_place(old, ob, gb):
-        return
-    if type(ob) is _ndarray and type(gb) is _ndarray and ob.dtype not in _HALF:
-        check_rule(_add_p, (ob, gb), {})
-        if _add_into(ob, ob, gb):
-            old._version[0] += 1
-            return
-        if gb.shape == ob.shape and gb.dtype is ob.dtype and (gb.dtype is _F32 or
-                                                             gb.dtype is _F64) and \
-                ob.flags.writeable and not np.may_share_memory(ob, gb):
-            # layouts the flat loop does not take (a transposed matmul gradient added into a
-            # C-ordered .grad): NumPy's add writes into .grad directly, the same sums without
-            # a temporary and its copy (2000x100 float32: 234 -> 182 us, 1 thread CPU time)
-            token = _quiet(_IGNORE)          # (inf + -inf: NaN without a NumPy warning)
-            try:
-                np.add(ob, gb, out=ob)
-            finally:
-                _loud(token)
-            old._version[0] += 1
-            return
-    elif type(ob) is not _ndarray and type(gb) is not _ndarray and ob.dtype not in _HALF and \
-            getattr(_add_p.kernels.get("cuda"), "into", None) is not None and \
-            _add_p.kernels["cuda"].into(ob, ob, gb):
-        old._version[0] += 1                 # (a CUDA .grad: the add kernel writes into it)
-        return
-    new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \
-        type(gb) is not _ndarray or ob.dtype in _HALF else _ops.add(ob, gb)
-    write_buffer(ob, new)
-    old._version[0] += 1
-
-
-def _parents(node):
-    return node.parents
-
-
-def _name_of(node) -> str:
-    return node.name()
-
-
 # ----------------------------------------------------------------------------- raw buffers
-# Without ``create_graph`` nothing that backward computes is recorded, so a Tensor around each
-# intermediate cotangent buys nothing: the pass runs the vjp rules on the buffers themselves
-# (``bind`` computes directly on plain buffers, through the same kernels), and a Tensor is made
-# only where a user can see the gradient: hooks, ``retain_grad``, the leaves' ``.grad`` and the
-# results of ``grad()``.  A node whose rule needs the Tensor path (a custom Function, a copy
-# between devices, a CUDA node, a saved tensor changed in place, whose error is raised only when
-# the rule reads it) gets Tensors, and its results are unwrapped again.
-
-def _unwrap(r):
-    if isinstance(r, Tensor):
-        return r._buf
-    if callable(r):
-        return lambda: _unwrap(r())
-    return r
-
-
-def _maybe_half(out, bufs) -> bool:
-    """``has_half`` with float32/float64 buffers (nearly all) recognised by identity first."""
-    d = out.dtype
-    if d is _F32 or d is _F64:
-        for b in bufs:
-            d = b.dtype
-            if d is not _F32 and d is not _F64:
-                return has_half(out, bufs)
-        return False
-    return has_half(out, bufs)
-
-
-def _getitem_rule(node, g, out, bufs):
-    """getitem's rule on buffers (``g`` of the output's shape, float32/float64 or no 16-bit
-    type): slice_scatter(g, x, idx) of a slice of at most a quarter of x with its zeros left
-    unwritten (_slice_grad); g copied now, as the kernel would read it now (a larger slice,
-    whose copy would cost about what the zeros save, takes the kernel)."""
-    d = out.dtype
-    if d is g.dtype and g.size * 4 <= bufs[0].size and \
-            _slice_scatter_p.kernels["cpu"] is _cpu_scatter:
-        return (_SliceGrad(bufs[0].shape, d, _numpy_index(node.params["idx"]) + (Ellipsis,),
-                           g.copy()),)
-    return node.prim.vjp(g, out, *bufs, **node.params)
-
-
-def _saved_vjp(node, g, retain: bool, half: bool):
-    """A primitive node's vjp on its saved CPU buffers, the raw passes' common case: ``g`` and
-    the output NumPy arrays, no input or output changed in place since it was saved (``vjp``
-    then raises PyTorch's error through the node's Tensor path).  16-bit floats go to
-    ``half_vjp`` when ``half``, else (the buffer pass) this returns None, as it does for any
-    other case; the node's buffers are released unless ``retain``."""
-    out = node.out_buf
-    if type(out) is not _ndarray or node.out_version[0] != node.out_ver0:
-        return None
-    bufs = []
-    wide = True                          # every buffer float32/float64 (_maybe_half's test)
-    for t, v in zip(node.inputs, node.versions):
-        b = t._buf
-        if t._version[0] != v or type(b) is not _ndarray:
-            return None
-        d = b.dtype
-        if d is not _F32 and d is not _F64:
-            wide = False
-        bufs.append(b)
-    d = out.dtype
-    prim = node.prim
-    if (not wide or (d is not _F32 and d is not _F64)) and _maybe_half(out, bufs):
-        if not half:
-            return None
-        res = half_vjp(prim, g, out, bufs, node.params, bufs)
-    elif prim is _getitem_p:
-        res = _getitem_rule(node, g, out, bufs)
-    elif node.params:
-        res = prim.vjp(g, out, *bufs, **node.params)
-    else:
-        res = prim.vjp(g, out, *bufs)
-    if not retain:
-        node.inputs = None
-        node.out_buf = None
-    return res
-
+# Without ``create_graph`` the pass runs the vjp rules on the buffers themselves, and makes a
+# Tensor only where a user can see the gradient (_buffer_pass.py's docstring; that module holds
+# the buffer pass and the helpers _run_raw shares with it).
 
 def _run_raw(roots, seeds, wanted, retain, accumulate):
     # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
@@ -429,122 +233,6 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
     if accumulate:                       # backward(): the results are not used
         return res
     return {k: as_tensor(g) for k, g in res.items()}
-
-
-def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
-    """``reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=add, on_grad=on_grad)`` for
-    ``backward()`` without ``inputs`` (every leaf wanted) on buffers: the same nodes visited in
-    the same order, the same sums in the same order and the same checks, with the common case
-    of each callback written inline: a primitive's node on float32/float64 CPU buffers with no
-    hooks, ``retain_grad`` or in-place change (``vjp``'s first branch), a leaf without hooks
-    (``on_grad``'s); anything else calls the callback itself.  It returns an empty dict
-    (``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
-    reverse_pass's gradients bit for bit.
-
-    The sort is reverse_pass's depth-first one (``autodiff._sort``), keyed by the nodes
-    themselves (their identity), with each node's usefulness (a leaf, or a useful parent)
-    decided as it is emitted: a node from which no leaf is reachable is left out of the order,
-    and when none is (nearly always) the loop skips the test per input."""
-    order: list = []
-    useful: set = set()
-    seen: set = set()
-    dropped = False
-    for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, it = stack[-1]
-            for p in it:
-                if p is not None and p not in seen:
-                    seen.add(p)
-                    pps = p.parents
-                    if not pps:          # a leaf: emitted at once, as its push and pop would
-                        useful.add(p)
-                        order.append(p)
-                        continue
-                    stack.append((p, iter(pps)))
-                    break
-            else:
-                stack.pop()
-                ps = node.parents
-                if ps:
-                    for p in ps:
-                        if p is not None and p in useful:
-                            break
-                    else:
-                        dropped = True       # no leaf above it: never visited
-                        continue
-                useful.add(node)
-                order.append(node)
-
-    grads: dict = {}
-    for r, s in zip(roots, seeds):
-        if s is None or r not in useful:
-            continue
-        grads[r] = s if r not in grads else add(grads[r], s)
-
-    pop = grads.pop
-    for node in reversed(order):
-        g = pop(node, None)
-        if g is None:                    # no cotangent reached it
-            continue
-        cls = type(node)
-        if cls is LeafNode:
-            t = node.tensor
-            if type(g) is _ndarray and not t._hooks:
-                old = t._grad
-                if old is not None and not old._rg and _add_in_place(old, old._buf, g):
-                    continue             # (_accumulate's common case, without its tests)
-                _accumulate(t, g, False, as_tensor)
-            else:
-                on_grad(node, g)
-            continue
-        ps = node.parents
-        in_grads = None
-        if cls is Node or isinstance(node, Node):
-            if type(g) is not _ndarray or node.hooks or node.retain is not None:
-                g = on_grad(node, g)
-            if not ps:
-                continue
-            if node.inputs is not None and type(g) is _ndarray:
-                # vjp's common case (16-bit floats and buffers changed in place: vjp itself,
-                # which raises PyTorch's error for the latter)
-                in_grads = _saved_vjp(node, g, retain, False)
-        else:
-            g = on_grad(node, g)
-            if not ps:
-                continue
-        if in_grads is None:
-            in_grads = vjp(node, g)
-        if len(in_grads) != len(ps):
-            raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
-                                 f"{len(ps)} inputs")
-        for p, pg in zip(ps, in_grads):
-            if pg is None or p is None or (dropped and p not in useful):
-                continue
-            if type(pg) is not _ndarray:
-                if callable(pg):
-                    pg = pg()       # a thunk: computed only because this input needs it
-                    if pg is None:
-                        continue
-                if type(pg) is not _ndarray:
-                    _check(p, pg, node, _name_of)
-            if type(pg) is _ndarray:    # (reverse_pass's check of a tape node's shape, inline)
-                shape = p.shape
-                if type(shape) is not tuple or shape != pg.shape or \
-                        (p.dtype is not pg.dtype and p.dtype != pg.dtype):
-                    _check(p, pg, node, _name_of)
-            prev = grads.get(p)
-            if prev is None:
-                grads[p] = pg
-            elif type(prev) is _ndarray and type(pg) is _ndarray and prev.dtype is pg.dtype \
-                    and (pg.dtype is _F32 or pg.dtype is _F64):
-                grads[p] = _add_kernel(prev, pg)     # (add's first case: both checked above)
-            else:
-                grads[p] = add(prev, pg)
-    return {}
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,

@@ -1,0 +1,234 @@
+"""The eager engine's passes on raw buffers (no ``create_graph``): the buffer pass
+``_buffer_pass`` and the helpers it shares with ``engine._run_raw``.
+
+Without ``create_graph`` nothing that backward computes is recorded, so a Tensor around each
+intermediate cotangent buys nothing: the pass runs the vjp rules on the buffers themselves
+(``bind`` computes directly on plain buffers, through the same kernels), and a Tensor is made
+only where a user can see the gradient: hooks, ``retain_grad``, the leaves' ``.grad`` and the
+results of ``grad()``.  A node whose rule needs the Tensor path (a custom Function, a copy
+between devices, a CUDA node, a saved tensor changed in place, whose error is raised only when
+the rule reads it) gets Tensors, and its results are unwrapped again.
+
+Here: the tape callbacks ``reverse_pass`` gets (``_parents``, ``_name_of``), ``_unwrap``, a
+primitive node's vjp on its saved CPU buffers (``_saved_vjp``, with ``_maybe_half`` and
+getitem's slice rule ``_getitem_rule``), and ``_buffer_pass``: ``reverse_pass``'s loop with its
+callbacks' common cases inline, which ``engine._run_raw`` calls for ``backward()`` of every leaf
+(through ``engine``'s global ``_buffer_pass``: tests/eager/test_backward_buffer_pass.py
+replaces it there).  Moved out of ``engine.py`` unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import dtypes as _dt
+from dlcore.autodiff import _check
+from dlcore.kernels.cpu import indexing as _cpu_indexing
+from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.ops.indexing import getitem_p as _getitem_p
+from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
+
+from .._graph import LeafNode, Node, half_vjp, has_half
+from ..tensor import Tensor
+from ._accumulation import _accumulate, _add_in_place
+from ._slice_grad import SliceGrad as _SliceGrad
+
+_ndarray = np.ndarray
+_F32, _F64 = _dt.float32, _dt.float64
+_add_kernel = _add_p.kernels["cpu"]
+_cpu_scatter = _cpu_indexing.slice_scatter
+_numpy_index = _cpu_indexing.numpy_index
+
+
+def _parents(node):
+    return node.parents
+
+
+def _name_of(node) -> str:
+    return node.name()
+
+
+def _unwrap(r):
+    if isinstance(r, Tensor):
+        return r._buf
+    if callable(r):
+        return lambda: _unwrap(r())
+    return r
+
+
+def _maybe_half(out, bufs) -> bool:
+    """``has_half`` with float32/float64 buffers (nearly all) recognised by identity first."""
+    d = out.dtype
+    if d is _F32 or d is _F64:
+        for b in bufs:
+            d = b.dtype
+            if d is not _F32 and d is not _F64:
+                return has_half(out, bufs)
+        return False
+    return has_half(out, bufs)
+
+
+def _getitem_rule(node, g, out, bufs):
+    """getitem's rule on buffers (``g`` of the output's shape, float32/float64 or no 16-bit
+    type): slice_scatter(g, x, idx) of a slice of at most a quarter of x with its zeros left
+    unwritten (_slice_grad); g copied now, as the kernel would read it now (a larger slice,
+    whose copy would cost about what the zeros save, takes the kernel)."""
+    d = out.dtype
+    if d is g.dtype and g.size * 4 <= bufs[0].size and \
+            _slice_scatter_p.kernels["cpu"] is _cpu_scatter:
+        return (_SliceGrad(bufs[0].shape, d, _numpy_index(node.params["idx"]) + (Ellipsis,),
+                           g.copy()),)
+    return node.prim.vjp(g, out, *bufs, **node.params)
+
+
+def _saved_vjp(node, g, retain: bool, half: bool):
+    """A primitive node's vjp on its saved CPU buffers, the raw passes' common case: ``g`` and
+    the output NumPy arrays, no input or output changed in place since it was saved (``vjp``
+    then raises PyTorch's error through the node's Tensor path).  16-bit floats go to
+    ``half_vjp`` when ``half``, else (the buffer pass) this returns None, as it does for any
+    other case; the node's buffers are released unless ``retain``."""
+    out = node.out_buf
+    if type(out) is not _ndarray or node.out_version[0] != node.out_ver0:
+        return None
+    bufs = []
+    wide = True                          # every buffer float32/float64 (_maybe_half's test)
+    for t, v in zip(node.inputs, node.versions):
+        b = t._buf
+        if t._version[0] != v or type(b) is not _ndarray:
+            return None
+        d = b.dtype
+        if d is not _F32 and d is not _F64:
+            wide = False
+        bufs.append(b)
+    d = out.dtype
+    prim = node.prim
+    if (not wide or (d is not _F32 and d is not _F64)) and _maybe_half(out, bufs):
+        if not half:
+            return None
+        res = half_vjp(prim, g, out, bufs, node.params, bufs)
+    elif prim is _getitem_p:
+        res = _getitem_rule(node, g, out, bufs)
+    elif node.params:
+        res = prim.vjp(g, out, *bufs, **node.params)
+    else:
+        res = prim.vjp(g, out, *bufs)
+    if not retain:
+        node.inputs = None
+        node.out_buf = None
+    return res
+
+
+def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
+    """``reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=add, on_grad=on_grad)`` for
+    ``backward()`` without ``inputs`` (every leaf wanted) on buffers: the same nodes visited in
+    the same order, the same sums in the same order and the same checks, with the common case
+    of each callback written inline: a primitive's node on float32/float64 CPU buffers with no
+    hooks, ``retain_grad`` or in-place change (``vjp``'s first branch), a leaf without hooks
+    (``on_grad``'s); anything else calls the callback itself.  It returns an empty dict
+    (``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
+    reverse_pass's gradients bit for bit.
+
+    The sort is reverse_pass's depth-first one (``autodiff._sort``), keyed by the nodes
+    themselves (their identity), with each node's usefulness (a leaf, or a useful parent)
+    decided as it is emitted: a node from which no leaf is reachable is left out of the order,
+    and when none is (nearly always) the loop skips the test per input."""
+    order: list = []
+    useful: set = set()
+    seen: set = set()
+    dropped = False
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, it = stack[-1]
+            for p in it:
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    pps = p.parents
+                    if not pps:          # a leaf: emitted at once, as its push and pop would
+                        useful.add(p)
+                        order.append(p)
+                        continue
+                    stack.append((p, iter(pps)))
+                    break
+            else:
+                stack.pop()
+                ps = node.parents
+                if ps:
+                    for p in ps:
+                        if p is not None and p in useful:
+                            break
+                    else:
+                        dropped = True       # no leaf above it: never visited
+                        continue
+                useful.add(node)
+                order.append(node)
+
+    grads: dict = {}
+    for r, s in zip(roots, seeds):
+        if s is None or r not in useful:
+            continue
+        grads[r] = s if r not in grads else add(grads[r], s)
+
+    pop = grads.pop
+    for node in reversed(order):
+        g = pop(node, None)
+        if g is None:                    # no cotangent reached it
+            continue
+        cls = type(node)
+        if cls is LeafNode:
+            t = node.tensor
+            if type(g) is _ndarray and not t._hooks:
+                old = t._grad
+                if old is not None and not old._rg and _add_in_place(old, old._buf, g):
+                    continue             # (_accumulate's common case, without its tests)
+                _accumulate(t, g, False, as_tensor)
+            else:
+                on_grad(node, g)
+            continue
+        ps = node.parents
+        in_grads = None
+        if cls is Node or isinstance(node, Node):
+            if type(g) is not _ndarray or node.hooks or node.retain is not None:
+                g = on_grad(node, g)
+            if not ps:
+                continue
+            if node.inputs is not None and type(g) is _ndarray:
+                # vjp's common case (16-bit floats and buffers changed in place: vjp itself,
+                # which raises PyTorch's error for the latter)
+                in_grads = _saved_vjp(node, g, retain, False)
+        else:
+            g = on_grad(node, g)
+            if not ps:
+                continue
+        if in_grads is None:
+            in_grads = vjp(node, g)
+        if len(in_grads) != len(ps):
+            raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
+                                 f"{len(ps)} inputs")
+        for p, pg in zip(ps, in_grads):
+            if pg is None or p is None or (dropped and p not in useful):
+                continue
+            if type(pg) is not _ndarray:
+                if callable(pg):
+                    pg = pg()       # a thunk: computed only because this input needs it
+                    if pg is None:
+                        continue
+                if type(pg) is not _ndarray:
+                    _check(p, pg, node, _name_of)
+            if type(pg) is _ndarray:    # (reverse_pass's check of a tape node's shape, inline)
+                shape = p.shape
+                if type(shape) is not tuple or shape != pg.shape or \
+                        (p.dtype is not pg.dtype and p.dtype != pg.dtype):
+                    _check(p, pg, node, _name_of)
+            prev = grads.get(p)
+            if prev is None:
+                grads[p] = pg
+            elif type(prev) is _ndarray and type(pg) is _ndarray and prev.dtype is pg.dtype \
+                    and (pg.dtype is _F32 or pg.dtype is _F64):
+                grads[p] = _add_kernel(prev, pg)     # (add's first case: both checked above)
+            else:
+                grads[p] = add(prev, pg)
+    return {}
