@@ -29,16 +29,7 @@ from dlcore.ops.shape import transpose_p as _TRANSPOSE
 from dlcore.registry import AVal, Primitive
 
 from . import dtypes as _dtypes
-from .graph import (
-    NO_CONTROL_INPUTS,
-    Graph,
-    Operation,
-    Tensor,
-    _check_visible,
-    _user_location,
-    get_default_graph,
-    new_op,
-)
+from .graph import Graph, Operation, Tensor, _user_location, get_default_graph, new_op, setup_op
 
 # TensorFlow's op type names for the core's primitives (used for node names and errors).
 
@@ -120,53 +111,15 @@ class StaticFrontend:
                 _RULE_OUTPUTS[key] = out
         else:
             name = None
-        # setup_op(new_op(Operation), graph, op_type, name, inputs, (out,), prim, params, None,
-        # location) written out (a call less per node, issue 19).  The location walk starts
-        # at bind's caller: this method is called only by dlcore.registry.bind, so neither
-        # frame can be the user's, and not materialising them is most of a walk's cost.
-        if graph._finalized:
-            graph._check_not_finalized()
+        # The location walk starts at bind's caller: this method is called only by
+        # dlcore.registry.bind, so neither frame can be the user's, and not materialising
+        # them is most of a walk's cost (issue 19).
         op = new_op(Operation)
-        op.graph = graph
-        op.type = op_type
-        op.prim = prim
-        ins: tuple = inputs if type(inputs) is tuple else tuple(inputs)
-        op.inputs = ins
-        op.params = params                  # (bind's own **params dict)
-        op.attrs = {}
-        op._defined_at = _user_location(3)
-        stack = graph._device_stack
-        op.device = stack[-1] if stack else None
-        stack = graph._ctx_stack
-        ctx = stack[-1] if stack else None
-        op._ctx = ctx
-        for t in ins:
-            top = t.op
-            if top.graph is not graph or top._ctx is not ctx:
-                if name is None:
-                    name = graph.unique_name(op_type)   # (named in the error)
-                if top.graph is not graph:
-                    raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
-                                     f"'{name}' being created.")
-                _check_visible(t, ctx, name)
-        op.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
-            if graph._control_stack else NO_CONTROL_INPUTS
-        t = new_op(Tensor)
-        t.op = op
-        t.value_index = 0
-        t.aval = out
-        op.outputs = [t]
-        op._id = len(graph._ops)
-        graph._ops.append(op)
-        if name is None:                    # graph._defer_name(op), inline
-            op._name = None
-            graph._pending.extend((op, graph._scope))
-        else:
-            op._name = name
-            graph._by_name[name] = op
+        setup_op(op, graph, op_type, name, inputs, (out,), prim, params, None,
+                 _user_location(3))
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
-        return t
+        return op.outputs[0]
 
 
 # Transposes shared within one ``tf.gradients`` call (``share_transposes``): the matmul vjp

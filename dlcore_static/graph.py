@@ -158,11 +158,12 @@ class _NoControlInputs(list):
 NO_CONTROL_INPUTS = _NoControlInputs()
 
 
-def setup_op(self: Operation, graph: Graph, op_type: str, name: str, inputs, avals, prim,
-             params, attrs, defined_at) -> None:
+def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inputs, avals,
+             prim, params, attrs, defined_at) -> None:
     """``Operation.__init__``'s work, with every argument positional: the static front end's
     hot path makes a node as ``setup_op(new_op(Operation), ...)`` (a call of the class with
-    keyword arguments cost more than the rest of it, issue 19)."""
+    keyword arguments cost more than the rest of it, issue 19).  ``name`` None: the op is
+    named when a name is asked for (``_defer_name``), or now if an error must name it."""
     if graph._finalized:
         graph._check_not_finalized()
     self.graph = graph
@@ -180,10 +181,12 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str, inputs, ava
     self._ctx = ctx
     for t in self.inputs:
         top = t.op
-        if top.graph is not graph:
-            raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
-                             f"'{name}' being created.")
-        if top._ctx is not ctx:
+        if top.graph is not graph or top._ctx is not ctx:
+            if name is None:
+                name = graph.unique_name(op_type)   # (named in the error)
+            if top.graph is not graph:
+                raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
+                                 f"'{name}' being created.")
             _check_visible(t, ctx, name)
     self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
         if graph._control_stack else NO_CONTROL_INPUTS
@@ -197,7 +200,11 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str, inputs, ava
         self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
     self._id = len(graph._ops)
     graph._ops.append(self)
-    graph._by_name[name] = self
+    if name is None:
+        graph._defer_name(self)
+    else:
+        self._name = name                # (made above where an input needed it named)
+        graph._by_name[name] = self
 
 
 def _check_visible(t: Tensor, ctx, name: str) -> None:
