@@ -84,9 +84,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """Numerically stable logistic sigmoid of a floating-point array, in x's dtype (float32
     through ``_fast32.sigmoid32``, see the module docstring)."""
     if x.dtype == _F32 and x.size:
-        out, low = _loops().sigmoid32_array(x if x.flags.c_contiguous else
-                                            np.ascontiguousarray(x))
-        if low:                                          # elements below -87.33
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        out = np.empty_like(x)
+        if _loops().sigmoid32_into(x, out):          # elements below -87.33
             low = x < np.float32(-87.33)
             out[low] = _sigmoid_np(x[low])
         return out
