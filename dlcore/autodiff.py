@@ -19,10 +19,11 @@ The topological sort is iterative (a 10,000-deep chain is fine), only nodes on a
 roots to the wanted values are visited, and every cotangent is checked against its value's shape
 and dtype before it is used.
 
-The eager front end's ``backward()`` on plain buffers (no ``inputs``, ``create_graph`` or anomaly
-mode) runs this loop specialised to its tape, with its callbacks' common cases inline
-(``dlcore_eager.autograd.engine._buffer_pass``: same order, same sums, same checks; its tests
-compare the two bit for bit): a Python call per callback was most of a small node's cost.
+The eager front end's ``backward()`` and ``grad()`` on plain buffers (no ``create_graph`` or
+anomaly mode; ``wanted`` included) run this loop specialised to its tape, with its callbacks'
+common cases inline (``dlcore_eager.autograd._buffer_pass``: same order, same sums, same checks;
+its tests compare the two bit for bit): a Python call per callback was most of a small node's
+cost.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ the rule reads it) gets Tensors, and its results are unwrapped again.
 Here: the tape callbacks ``reverse_pass`` gets (``_parents``, ``_name_of``), ``_unwrap``, a
 primitive node's vjp on its saved CPU buffers (``_saved_vjp``, with ``_maybe_half`` and
 getitem's slice rule ``_getitem_rule``), and ``_buffer_pass``: ``reverse_pass``'s loop with its
-callbacks' common cases inline, which ``engine._run_raw`` calls for ``backward()`` of every leaf
-(through ``engine``'s global ``_buffer_pass``: tests/eager/test_backward_buffer_pass.py
-replaces it there).  Moved out of ``engine.py`` unchanged.
+callbacks' common cases inline, which ``engine._run_raw`` calls for ``backward()`` (of every leaf
+or of ``inputs``) and ``grad()`` without anomaly mode (through ``engine``'s global
+``_buffer_pass``: tests/eager/test_backward_buffer_pass.py and test_grad_buffer_pass.py replace
+it there), with its depth-first order ``_order``.
 """
 
 from __future__ import annotations
@@ -118,24 +119,18 @@ def _saved_vjp(node, g, retain: bool, half: bool):
     return res
 
 
-def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
-    """``reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=add, on_grad=on_grad)`` for
-    ``backward()`` without ``inputs`` (every leaf wanted) on buffers: the same nodes visited in
-    the same order, the same sums in the same order and the same checks, with the common case
-    of each callback written inline: a primitive's node on float32/float64 CPU buffers with no
-    hooks, ``retain_grad`` or in-place change (``vjp``'s first branch), a leaf without hooks
-    (``on_grad``'s); anything else calls the callback itself.  It returns an empty dict
-    (``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
-    reverse_pass's gradients bit for bit.
-
-    The sort is reverse_pass's depth-first one (``autodiff._sort``), keyed by the nodes
-    themselves (their identity), with each node's usefulness (a leaf, or a useful parent)
-    decided as it is emitted: a node from which no leaf is reachable is left out of the order,
-    and when none is (nearly always) the loop skips the test per input."""
+def _order(roots, wanted):
+    """reverse_pass's depth-first sort (``autodiff._sort``) of the nodes reachable from
+    ``roots``, keyed by the nodes themselves (their identity), with each node's usefulness
+    decided as it is emitted: a wanted node (every leaf when ``wanted`` is None), or one with a
+    useful parent.  A node from which nothing wanted is reachable is left out of the order;
+    ``dropped`` says whether any was (nearly never for ``backward()`` of every leaf: the pass
+    then skips the test per input)."""
     order: list = []
     useful: set = set()
     seen: set = set()
     dropped = False
+    every_leaf = wanted is None
     for root in roots:
         if root in seen:
             continue
@@ -148,23 +143,45 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                     seen.add(p)
                     pps = p.parents
                     if not pps:          # a leaf: emitted at once, as its push and pop would
-                        useful.add(p)
-                        order.append(p)
+                        if every_leaf or p in wanted:
+                            useful.add(p)
+                            order.append(p)
+                        else:
+                            dropped = True
                         continue
                     stack.append((p, iter(pps)))
                     break
             else:
                 stack.pop()
-                ps = node.parents
-                if ps:
-                    for p in ps:
-                        if p is not None and p in useful:
-                            break
-                    else:
-                        dropped = True       # no leaf above it: never visited
-                        continue
+                if every_leaf or node not in wanted:
+                    ps = node.parents
+                    if ps or not every_leaf:
+                        for p in ps:
+                            if p is not None and p in useful:
+                                break
+                        else:
+                            dropped = True       # nothing wanted above it: never visited
+                            continue
                 useful.add(node)
                 order.append(node)
+    return order, useful, dropped
+
+
+def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None,
+                 accumulate=True) -> dict:
+    """``reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=add, wanted=wanted,
+    on_grad=on_grad, name_of=_name_of)`` on buffers: the same nodes visited in the same order,
+    the same sums in the same order and the same checks, with the common case of each callback
+    written inline: a primitive's node on float32/float64 CPU buffers with no hooks,
+    ``retain_grad`` or in-place change (``vjp``'s first branch), a leaf without hooks
+    (``on_grad``'s, which accumulates into ``.grad`` when ``accumulate``: ``backward()``);
+    anything else calls the callback itself.  ``wanted``: a set of nodes (``grad()``'s inputs,
+    ``backward(inputs=...)``), or None for every leaf.  It returns reverse_pass's
+    ``{id(node): cotangent}`` of the wanted nodes reached (empty when ``wanted`` is None:
+    ``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
+    reverse_pass's gradients bit for bit.  The order: ``_order``."""
+    order, useful, dropped = _order(roots, wanted)
+    result: dict = {}
 
     grads: dict = {}
     for r, s in zip(roots, seeds):
@@ -180,19 +197,28 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
         cls = type(node)
         if cls is LeafNode:
             t = node.tensor
-            if type(g) is _ndarray and not t._hooks:
+            if accumulate and type(g) is _ndarray and not t._hooks:
                 old = t._grad
                 if old is not None and not old._rg and _add_in_place(old, old._buf, g):
                     continue             # (_accumulate's common case, without its tests)
                 _accumulate(t, g, False, as_tensor)
             else:
-                on_grad(node, g)
+                g = on_grad(node, g)
+                if wanted is not None:   # (a leaf is useful only when wanted)
+                    result[id(node)] = g
             continue
         ps = node.parents
         in_grads = None
         if cls is Node or isinstance(node, Node):
             if type(g) is not _ndarray or node.hooks or node.retain is not None:
                 g = on_grad(node, g)
+            if wanted is not None and node in wanted:
+                result[id(node)] = g
+                for p in ps:
+                    if p is not None and p in useful:
+                        break
+                else:
+                    continue             # nothing wanted above it: its graph is left intact
             if not ps:
                 continue
             if node.inputs is not None and type(g) is _ndarray:
@@ -201,6 +227,13 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                 in_grads = _saved_vjp(node, g, retain, False)
         else:
             g = on_grad(node, g)
+            if wanted is not None and node in wanted:
+                result[id(node)] = g
+                for p in ps:
+                    if p is not None and p in useful:
+                        break
+                else:
+                    continue
             if not ps:
                 continue
         if in_grads is None:
@@ -231,4 +264,4 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor) -> dict:
                 grads[p] = _add_kernel(prev, pg)     # (add's first case: both checked above)
             else:
                 grads[p] = add(prev, pg)
-    return {}
+    return result

@@ -220,10 +220,11 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         _autocast.suspend()              # backward ops keep their forward ops' dtypes
         checked = _checked_vjp(vjp, _name_of)
         on_grad = _on_grad(accumulate, False, as_tensor, _unwrap)
-        if wanted is None and accumulate and checked is vjp:
-            # backward() of every leaf, anomaly mode off: reverse_pass's loop with its
-            # callbacks' common cases inline (_buffer_pass)
-            res = _buffer_pass(roots, raw_seeds, retain, vjp, add, on_grad, as_tensor)
+        if checked is vjp:
+            # anomaly mode off: reverse_pass's loop with its callbacks' common cases inline
+            # (_buffer_pass), for backward() (of every leaf or of ``inputs``) and grad()
+            res = _buffer_pass(roots, raw_seeds, retain, vjp, add, on_grad, as_tensor,
+                               None if wanted is None else set(wanted), accumulate)
         else:
             res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=checked, add=add,
                                wanted=wanted, name_of=_name_of, on_grad=on_grad)
