@@ -25,6 +25,7 @@ from .._host import host as _host
 from .._matmul_checks import check_same_dtype
 from .._dispatch import EagerFrontend as _EF
 from .. import _dispatch as _Dp
+from .._dense_lane import linear as _linear_tiny
 from dlcore.ops.linalg_extra import _expand_check
 from ..tensor import Tensor, _make
 from .._lane import _axes_params
@@ -111,8 +112,8 @@ def _fast_linear(x, weight, bias):
     """``linear`` of a CPU (N, K) input and (M, K) weight (and (M,) bias) of one float32 or
     float64 dtype: PyTorch's nodes (TBackward0 of the weight, then MmBackward0, or with a bias
     one ``addmm`` node, AddmmBackward0), the transpose and the addmm through the eager lane:
-    no torch.Size, argument normalisation or promotion (issue 19; see the commits).  None for
-    anything else."""
+    no torch.Size, argument normalisation or promotion (issue 19; see the commits; a tiny
+    product takes ``_dense_lane.linear`` before).  None for anything else."""
     if type(x) is not Tensor and not isinstance(x, Tensor) or \
             type(weight) is not Tensor and not isinstance(weight, Tensor):
         return None
@@ -122,6 +123,7 @@ def _fast_linear(x, weight, bias):
     d = xb.dtype
     if (d is not _F32 and d is not _F64) or wb.dtype is not d or xb.shape[1] != wb.shape[1]:
         return None
+    bb = None
     if bias is not None:
         if not isinstance(bias, Tensor):
             return None
@@ -136,7 +138,7 @@ def _fast_linear(x, weight, bias):
     if bias is None:
         return _Dp.matrix_product(_matmul_p, x, wt, xb, wt._buf)
     # apply's work for three tensors (fast_t has seen no autocast and no trace)
-    return _Dp.matrix_product3(_addmm_p, bias, x, wt, bias._buf, xb, wt._buf)
+    return _Dp.matrix_product3(_addmm_p, bias, x, wt, bb, xb, wt._buf)
 
 
 def _check_linear_dtypes(x, weight, bias) -> None:
@@ -163,6 +165,9 @@ def _weight_t(weight):
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y = x @ weight.T + bias`` (PyTorch stores ``weight`` as (out_features, in_features))."""
+    out = _linear_tiny(x, weight, bias)
+    if out is not None:
+        return out
     out = _fast_linear(x, weight, bias)
     if out is not None:
         return out
