@@ -80,7 +80,7 @@ class StaticFrontend:
             a = t.aval
             if a.dtype.kind == "O":
                 return _string_apply(prim, inputs, params)
-            if t.op.attrs.get("unknown_rank"):
+            if not a.shape and t.op.attrs.get("unknown_rank"):   # (its stand-in is 0-d)
                 unknown = True
             avals.append(a)
         if unknown and prim.kind == "reduce" and params.get("axes") == () and \
@@ -90,10 +90,15 @@ class StaticFrontend:
             flat = _ops.reshape(inputs[0], (-1,))
             flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
             return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
+        share = None
         if prim is _TRANSPOSE:
             shared = _SHARED.__dict__.get("nodes")
             if shared is not None and not graph._control_stack:
-                return _shared_transpose(shared, graph, inputs[0], params)
+                tkey, ctx, dev = _transpose_key(graph, inputs[0], params)
+                hit = shared.get(tkey)
+                if hit is not None:
+                    return hit[0]
+                share = (shared, tkey, ctx, dev)    # (made below, then kept)
         hit = _TYPE_NAMES.get(prim)         # type_name(prim), its common case inline
         op_type = hit[1] if hit is not None and hit[0] == prim.options.get("tf_type") else \
             type_name(prim)
@@ -119,6 +124,8 @@ class StaticFrontend:
                  _user_location(3))
         if unknown and out.ndim == 0 and prim.kind != "reduce":
             op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
+        if share is not None:               # (the entry keeps x, ctx and dev alive: the
+            share[0][share[1]] = (op.outputs[0], inputs[0], share[2], share[3])  # ids stay)
         return op.outputs[0]
 
 
@@ -139,20 +146,12 @@ def share_transposes(nodes: dict | None) -> dict | None:
     return old
 
 
-def _shared_transpose(shared: dict, graph: Graph, x: Tensor, params: dict) -> Tensor:
+def _transpose_key(graph: Graph, x: Tensor, params: dict) -> tuple:
+    """The key of ``x``'s transpose by ``params`` among the shared ones, (tensor, permutation,
+    control-flow context, device) by identity, with that context and device."""
     ctx = graph._ctx_stack[-1] if graph._ctx_stack else None
     dev = graph._device_stack[-1] if graph._device_stack else None
-    key = (id(x), params.get("perm"), id(ctx), id(dev))
-    hit = shared.get(key)           # (the entry keeps x, ctx and dev alive: ids stay theirs)
-    if hit is not None:
-        return hit[0]
-    share_transposes(None)
-    try:
-        out = _TRANSPOSE.bind(x, **params)
-    finally:
-        share_transposes(shared)
-    shared[key] = (out, x, ctx, dev)
-    return out
+    return (id(x), params.get("perm"), id(ctx), id(dev)), ctx, dev
 
 
 def _lift(args) -> list:

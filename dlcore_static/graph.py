@@ -200,8 +200,8 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
         self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
     self._id = len(graph._ops)
     graph._ops.append(self)
-    if name is None:
-        graph._defer_name(self)
+    if name is None:                     # graph._defer_name(self), inline
+        graph._pending.extend((self, graph._scope))
     else:
         self._name = name                # (made above where an input needed it named)
         graph._by_name[name] = self
