@@ -272,3 +272,25 @@ def test_sigmoid_float32_boundaries(case):
     for g, w in zip(*res):
         assert g.shape == w.shape and g.dtype == w.dtype
         np.testing.assert_allclose(g, w, rtol=3e-7 * 8, atol=1e-38)   # (torch flushes e^-95)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", [((1, 32), 1), ((4, 8), -1), ((4, 8, 1), 1), ((3, 4, 5), 2),
+                                       ((3, 4, 5), 1), ((6,), 0), ((2, 3), 0)])
+@pytest.mark.parametrize("strided", [False, True])
+def test_softmax_last_axis_loop(fn, shape, dim, strided):
+    """The two-argument loop of the last axis (``_jit_softmax.softmax_last``) against the
+    kernel's general view and against PyTorch; other axes, trailing size-1 axes and strided
+    inputs keep the general loop."""
+    from dlcore.kernels.cpu import softmax as _sm
+    rng = np.random.default_rng(4)
+    full = rng.standard_normal(shape[:-1] + (shape[-1] * 2,)).astype(np.float32)
+    x = full[..., ::2] if strided else np.ascontiguousarray(full[..., :shape[-1]])
+    got = getattr(torch.nn.functional, fn)(torch.from_numpy(x), dim=dim).numpy()
+    want = getattr(T.nn.functional, fn)(T.from_numpy(x), dim=dim).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    axis = dim % len(shape)
+    general = _sm._run(x, axis, fn == "log_softmax")
+    plan = getattr(_sm, fn).small(shape, x.dtype, axis=axis)
+    assert plan.__name__ == ("run_last" if axis == len(shape) - 1 else "run")
+    np.testing.assert_array_equal(got, general)

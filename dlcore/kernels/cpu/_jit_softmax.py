@@ -47,3 +47,20 @@ def softmax_nd(x, out, o, n, inner, log):
     """``softmax3`` of C-contiguous ``x`` and ``out`` of any rank viewed here as
     ``(o, n, inner)`` (the small-operand form: the two views cost more outside than inside)."""
     softmax3(x.reshape((o, n, inner)), out.reshape((o, n, inner)), log)
+
+
+@njit(cache=True, nogil=True)
+def softmax_last(x, out):
+    """``softmax_nd`` over the last axis of C-contiguous non-empty ``x`` and ``out`` (the view
+    shape worked out here: two arguments, not six, to type at each call, ~0.25 us less)."""
+    n = x.shape[-1]
+    o = x.size // n
+    softmax3(x.reshape((o, n, 1)), out.reshape((o, n, 1)), False)
+
+
+@njit(cache=True, nogil=True)
+def log_softmax_last(x, out):
+    """``softmax_last`` with the logarithm (``softmax_nd``'s ``log``)."""
+    n = x.shape[-1]
+    o = x.size // n
+    softmax3(x.reshape((o, n, 1)), out.reshape((o, n, 1)), True)

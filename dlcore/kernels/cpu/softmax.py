@@ -60,6 +60,16 @@ def _small(log: bool):
         o, n, inner = (math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:]))
         loop = _jit().softmax_nd
         empty = np.empty
+        if axis == len(shape) - 1:          # the last axis: the loop of two arguments
+            last = _jit().log_softmax_last if log else _jit().softmax_last
+
+            def run_last(x):
+                if not x.flags.c_contiguous:
+                    return _run(x, axis, log)
+                out = empty(shape, dtype)
+                last(x, out)
+                return out
+            return run_last
 
         def run(x):
             if not x.flags.c_contiguous:
