@@ -17,11 +17,15 @@ The primitive factory (``_elementwise``) and the primitives that need no arithme
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from .. import dtypes as _dt
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
 from ..kernels.cpu import transcendental as _cpu_transcendental
+from ..kernels.cpu.elementwise import _QUIET
+from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind, scalar_buffer
 from . import _rules
 from .broadcast import sum_to as _sum_to
@@ -52,6 +56,29 @@ def _plain(g, *xs) -> bool:
     return True
 
 
+# NumPy's floating-point error state: a context variable (NumPy >= 2), read by ``_ufunc_now``
+_errstate_now: Callable[[], object]
+try:
+    from numpy._core import umath as _umath
+    _errstate_now = _umath._extobj_contextvar.get
+except (ImportError, AttributeError):      # pragma: no cover - NumPy 1.x: never silenced here
+    def _errstate_now() -> object:
+        return False
+_SILENCED = _QUIET[2]
+
+
+def _ufunc_now(g) -> bool:
+    """For a ``_plain`` rule: may it call NumPy's ufunc (add, sub, mul, true_divide, negative)
+    itself rather than the CPU kernel?  Yes where the kernel's entry would run that ufunc on
+    these float arrays (below PARALLEL_THRESHOLD; an exact IEEE operation per element, so the
+    Numba loops it runs otherwise give the same bits too) and NumPy's floating-point warnings
+    are already silenced, as the kernel silences them for each call: eager backward's buffer
+    pass silences them once for its whole loop (issue 19: the kernel entry's tests and its
+    silencing cost ~1 us of a 4x8 multiply's 1.8).  ``g`` not 0-d: a ufunc of 0-d arrays gives
+    a NumPy scalar."""
+    return _errstate_now() is _SILENCED and g.ndim != 0 and g.size < _PARALLEL_THRESHOLD
+
+
 # ----------------------------------------------------------------------------- unary
 def _unary_rule(name, float_only):
     def rule(x: AVal) -> AVal:
@@ -66,11 +93,15 @@ def _unary(name, expr, np_fn, vjp, doc, float_only=True, simd=False, **names):
 
 
 def _neg_vjp(g, y, x):
-    return (neg_p.kernels["cpu"](g),) if _plain(g) else (neg(g),)
+    if _plain(g):
+        return (np.negative(g) if _ufunc_now(g) else neg_p.kernels["cpu"](g),)
+    return (neg(g),)
 
 
 def _log_vjp(g, y, x):
-    return (div_p.kernels["cpu"](g, x),) if _plain(g, x) else (div(g, x),)
+    if _plain(g, x):
+        return (np.true_divide(g, x) if _ufunc_now(g) else div_p.kernels["cpu"](g, x),)
+    return (div(g, x),)
 
 
 def _relu_vjp(g, y, x):
@@ -85,7 +116,7 @@ neg_p = _unary("neg", "-{0}", np.negative, _neg_vjp,
 # dlcore/kernels/cpu/transcendental.py for why and for the measurements.
 def _exp_vjp(g, y, x):
     if _plain(g, y):
-        return (mul_p.kernels["cpu"](g, y),)
+        return (np.multiply(g, y) if _ufunc_now(g) else mul_p.kernels["cpu"](g, y),)
     return (mul(g, _conj(y)),)
 
 
@@ -202,15 +233,22 @@ add_p = _binary("add", "{0} + {1}", np.add,
                 "y = a + b;  da = g,  db = g  (each summed back to its input's shape)",
                 api={"torch": "add", "Tensor": "add", "operator": ("__add__", "__radd__"),
                      "tf": "add", "tf.math": "add"}, alpha=True, tf_type="Add")
-sub_p = _binary("sub", "{0} - {1}", np.subtract,
-                lambda g, y, a, b: (lambda: _sum_to(g, a), lambda: _sum_to(neg(g), b)),
+def _sub_vjp(g, y, a, b):
+    def db():
+        if _plain(g, b) and b.shape == g.shape:
+            return np.negative(g) if _ufunc_now(g) else neg_p.kernels["cpu"](g)
+        return _sum_to(neg(g), b)
+    return (lambda: _sum_to(g, a), db)
+
+
+sub_p = _binary("sub", "{0} - {1}", np.subtract, _sub_vjp,
                 "y = a - b;  da = g,  db = -g",
                 api={"torch": ("sub", "subtract"), "Tensor": ("sub", "subtract"),
                      "operator": ("__sub__", "__rsub__"), "tf": ("subtract", "sub"),
                      "tf.math": "subtract"}, alpha=True, tf_type="Sub")
 def _mul_vjp(g, y, a, b):
     if _plain(g, a, b) and a.shape == b.shape:
-        k = mul_p.kernels["cpu"]
+        k = np.multiply if _ufunc_now(g) else mul_p.kernels["cpu"]
         return (lambda: k(g, b), lambda: k(g, a))
     return (lambda: _sum_to(mul(g, _conj(b)), a), lambda: _sum_to(mul(g, _conj(a)), b))
 
@@ -222,8 +260,8 @@ mul_p = _binary("mul", "{0} * {1}", np.multiply, _mul_vjp,
                      "tf.math": "multiply"}, tf_type="Mul")
 def _div_vjp(g, y, a, b):
     def da():
-        if _plain(g, a, b) and a.shape == g.shape:
-            return div_p.kernels["cpu"](g, b)     # (a mean's g / count)
+        if _plain(g, a, b) and a.shape == g.shape:     # (a mean's g / count)
+            return np.true_divide(g, b) if _ufunc_now(g) else div_p.kernels["cpu"](g, b)
         return _sum_to(div(g, _conj(b)), a)
     return (da, lambda: _sum_to(neg(mul(g, _conj(div(y, b)))), b))
 
@@ -245,6 +283,10 @@ def _pow_vjp(g, y, a, b):
             # The square with its exponent known now (eager, raw buffers): g (a + a), one add
             # and one multiply, no pow; a + a is 2 a exactly, so the value is the general
             # rule's g (2 a^1) bit for bit.
+            if _plain(g, a, b) and a.shape == g.shape:     # (their kernels, or ufuncs)
+                if _ufunc_now(g):
+                    return np.multiply(g, np.add(a, a))
+                return mul_p.kernels["cpu"](g, add_p.kernels["cpu"](a, a))
             return _sum_to(mul(g, add(a, a)), a)
         return _sum_to(mul(g, mul(b, pow(a, sub(b, 1)))), a)
 

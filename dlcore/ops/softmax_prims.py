@@ -34,7 +34,7 @@ from ..kernels.cpu import softmax as _cpu
 from ..kernels.cuda import softmax as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
-from .elementwise import exp, exp_p, mul, mul_p, sub, sub_p
+from .elementwise import _ufunc_now, exp, exp_p, mul, mul_p, sub, sub_p
 from .indexing import one_hot
 from .reduce import sum as _sum
 from .reduce import sum_p
@@ -62,9 +62,13 @@ def _softmax_vjp(g, y, x, *, axis):
         # eager backward's NumPy buffers: the CPU kernels bind would call (as log_softmax's
         # below; every rule holds), without the op wrappers and bind's layers (issue 19:
         # softmax of 4x8 in a 10-op chain's backward, ~2 us a call)
-        mul_k = mul_p.kernels["cpu"]
+        # (mul and sub: NumPy's ufuncs themselves where _ufunc_now allows; the sum's kernel)
+        if _ufunc_now(g):
+            mul_k, sub_k = np.multiply, np.subtract
+        else:
+            mul_k, sub_k = mul_p.kernels["cpu"], sub_p.kernels["cpu"]
         s = sum_p.kernels["cpu"](mul_k(g, y), axes=(axis,), keepdims=True)
-        return (mul_k(y, sub_p.kernels["cpu"](g, s)),)
+        return (mul_k(y, sub_k(g, s)),)
     return (mul(y, sub(g, _sum(mul(g, y), axis, keepdims=True))),)
 
 
@@ -75,7 +79,10 @@ def _log_softmax_vjp(g, y, x, *, axis):
         # rule holds: g and y share a float shape and dtype, the sum keeps the axis), without
         # bind's layers (issue 19: ~64 -> ~25 us for a 1x59 line)
         s = sum_p.kernels["cpu"](g, axes=(axis,), keepdims=True)
-        return (sub_p.kernels["cpu"](g, mul_p.kernels["cpu"](exp_p.kernels["cpu"](y), s)),)
+        e = exp_p.kernels["cpu"](y)
+        if _ufunc_now(g):
+            return (np.subtract(g, np.multiply(e, s)),)
+        return (sub_p.kernels["cpu"](g, mul_p.kernels["cpu"](e, s)),)
     return (sub(g, mul(exp(y), _sum(g, axis, keepdims=True))),)
 
 

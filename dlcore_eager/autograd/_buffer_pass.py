@@ -25,6 +25,8 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore.autodiff import _check
 from dlcore.kernels.cpu import indexing as _cpu_indexing
+from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
@@ -39,6 +41,24 @@ _F32, _F64 = _dt.float32, _dt.float64
 _add_kernel = _add_p.kernels["cpu"]
 _cpu_scatter = _cpu_indexing.slice_scatter
 _numpy_index = _cpu_indexing.numpy_index
+_quiet, _loud, _SILENCED = _QUIET
+try:                                        # NumPy's floating-point error state now
+    from numpy._core.umath import _extobj_contextvar
+    _errstate_now = _extobj_contextvar.get
+except ImportError:                         # pragma: no cover - NumPy 1.x: never silenced
+    _SILENCED = None
+
+
+def _as_user(fn, state, node, g):
+    """``fn(node, g)`` (a callback that may run user code: hooks, a custom Function's
+    backward) under the caller's NumPy error state ``state``, not the pass's silenced one."""
+    if state is _SILENCED:
+        return fn(node, g)
+    token = _quiet(state)
+    try:
+        return fn(node, g)
+    finally:
+        _loud(token)
 
 
 def _parents(node):
@@ -181,6 +201,26 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
     ``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
     reverse_pass's gradients bit for bit.  The order: ``_order``."""
     order, useful, dropped = _order(roots, wanted)
+    if _SILENCED is None:                   # (NumPy 1.x: the vjp rules call the kernels)
+        return _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad,
+                     as_tensor, wanted, accumulate, None)
+    # NumPy's floating-point warnings silenced for the whole loop, as each CPU kernel silences
+    # them for its call: the vjp rules then call NumPy's ufuncs themselves (``_ufunc_now``),
+    # and the cotangents' sums too; hooks and custom Functions run under the caller's state.
+    user = _errstate_now()
+    token = _quiet(_SILENCED)
+    try:
+        return _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad,
+                     as_tensor, wanted, accumulate, user)
+    finally:
+        _loud(token)
+
+
+def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted,
+          accumulate, user) -> dict:
+    """``_buffer_pass``'s loop over ``order`` (``user``: the caller's NumPy error state, None
+    when the pass does not silence it)."""
+    silenced = user is not None
     result: dict = {}
 
     grads: dict = {}
@@ -202,8 +242,10 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
                 if old is not None and not old._rg and _add_in_place(old, old._buf, g):
                     continue             # (_accumulate's common case, without its tests)
                 _accumulate(t, g, False, as_tensor)
+            elif not accumulate and type(g) is _ndarray and not t._hooks:
+                result[id(node)] = g     # (on_grad's leaf without hooks: g itself)
             else:
-                g = on_grad(node, g)
+                g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
                 if wanted is not None:   # (a leaf is useful only when wanted)
                     result[id(node)] = g
             continue
@@ -211,7 +253,7 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
         in_grads = None
         if cls is Node or isinstance(node, Node):
             if type(g) is not _ndarray or node.hooks or node.retain is not None:
-                g = on_grad(node, g)
+                g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
             if wanted is not None and node in wanted:
                 result[id(node)] = g
                 for p in ps:
@@ -226,7 +268,7 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
                 # which raises PyTorch's error for the latter)
                 in_grads = _saved_vjp(node, g, retain, False)
         else:
-            g = on_grad(node, g)
+            g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
             if wanted is not None and node in wanted:
                 result[id(node)] = g
                 for p in ps:
@@ -237,7 +279,7 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
             if not ps:
                 continue
         if in_grads is None:
-            in_grads = vjp(node, g)
+            in_grads = _as_user(vjp, user, node, g) if silenced else vjp(node, g)
         if len(in_grads) != len(ps):
             raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
                                  f"{len(ps)} inputs")
@@ -261,7 +303,10 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
                 grads[p] = pg
             elif type(prev) is _ndarray and type(pg) is _ndarray and prev.dtype is pg.dtype \
                     and (pg.dtype is _F32 or pg.dtype is _F64):
-                grads[p] = _add_kernel(prev, pg)     # (add's first case: both checked above)
+                # (add's first case: both checked above; NumPy's add itself where the kernel's
+                # entry would run it, the warnings silenced: _ufunc_now's case)
+                grads[p] = np.add(prev, pg) if silenced and pg.ndim and \
+                    pg.size < _PARALLEL_THRESHOLD else _add_kernel(prev, pg)
             else:
                 grads[p] = add(prev, pg)
     return result

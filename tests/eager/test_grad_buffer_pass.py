@@ -260,3 +260,38 @@ def test_anomaly_mode_and_create_graph_keep_the_generic_routine(monkeypatch):
         (w * w).sum().backward(inputs=[w])
     np.testing.assert_array_equal(gw.numpy(), [2.0, 4.0])
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+
+
+def test_numpy_error_state_silenced_in_the_pass_and_the_callers_in_hooks():
+    """The buffer pass silences NumPy's floating-point warnings for its loop (as every CPU
+    kernel does for its call: the vjp rules then call NumPy's ufuncs themselves); hooks and a
+    custom Function's backward still run under the caller's error state."""
+    class Scale(dl.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            np.multiply(g.numpy(), np.float32(1e38))       # overflows: the caller's state
+            return g
+
+    big = np.full((2, 3), 3e38, np.float32)
+    x = dl.tensor(big, requires_grad=True)
+    w = dl.tensor(big, requires_grad=True)
+    with np.errstate(all="raise"):
+        (x * w * w).sum().backward()                     # inf cotangents, no error
+        (gx,) = dl.autograd.grad((x * w * w).sum(), [x])
+    assert np.isinf(x.grad.numpy()).all() and np.isinf(gx.numpy()).all()
+    with np.errstate(all="raise"), dl.autograd.detect_anomaly():    # (the generic routine:
+        (gx,) = dl.autograd.grad((x * w * w).sum(), [x])            # the rules' kernels)
+    assert np.isinf(gx.numpy()).all()
+    y = x * 1.0
+    y.register_hook(lambda g: np.multiply(g.numpy(), np.float32(1e38)) and None)
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        (y * 1e38).sum().backward()
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        dl.autograd.grad((Scale.apply(x) * 1e38).sum(), [x])
+    with np.errstate(over="ignore"):                      # (and nothing leaks out of a pass)
+        (Scale.apply(x) * 1e38).sum().backward()
+    assert np.geterr()["over"] == "warn"
