@@ -349,7 +349,8 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     py[n.out()] = out
     threads = f"if _bst[1] != 1: _fg({flops!r})" if flops < blas_threads.SMALL_GEMM_FLOPS \
         else f"_fg({flops!r})"
-    return [threads, f"{out} = _dot({py[a]}, {py[c]})"]
+    from .transpose import copy_b_text
+    return [threads, f"{out} = _dot({py[a]}, {copy_b_text(c, py, env, m, k, nn) or py[c]})"]
 
 
 def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:

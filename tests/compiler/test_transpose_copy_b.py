@@ -1,0 +1,138 @@
+"""``transpose.transpose32`` (8x8 register tiles) and its two users (issue 19, the control-flow
+step): a loop gradient's invariant ``W^T`` (``loop_invariants.transposed_copy``) and a cond
+branch's gradient ``g @ W^T`` in a compiled sub-program, copied for a BLAS slow with a
+transposed right operand (``transpose.copy_b_text``).  Values against NumPy and, bit for bit,
+against the interpreter and the view form, with the BLAS taken as slow and as not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore_static import compiler
+from dlcore_static.compiler import loop_invariants, transpose
+
+RNG = np.random.default_rng(1919)
+
+
+@pytest.mark.parametrize("shape", [(128, 128), (8, 8), (1, 1), (3, 5), (9, 17), (16, 3),
+                                   (100, 10), (10, 128), (256, 64), (0, 5), (5, 0), (7, 64)])
+def test_transpose32_is_the_c_contiguous_transpose(shape):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    y = transpose.transpose32(x)
+    assert y.flags.c_contiguous and y.dtype == np.float32 and y.shape == shape[::-1]
+    np.testing.assert_array_equal(y, x.T)
+    assert not np.shares_memory(x, y)
+
+
+def test_transpose32_moves_special_values_bit_for_bit():
+    x = RNG.standard_normal((24, 40)).astype(np.float32)
+    x[3, 5], x[7, 9], x[20, 39], x[0, 0] = np.nan, -0.0, np.inf, 1e-45
+    y = transpose.transpose32(x)
+    assert (y.view(np.int32) == np.ascontiguousarray(x.T).view(np.int32)).all()
+
+
+def test_transposed_copy_of_float32_uses_the_tiles(monkeypatch):
+    calls: list = []
+    real = transpose.transpose32
+
+    def spy(x):
+        calls.append(x.shape)
+        return real(x)
+    monkeypatch.setattr(loop_invariants, "transpose32", spy)
+    x = RNG.standard_normal((64, 48)).astype(np.float32)
+    np.testing.assert_array_equal(loop_invariants.transposed_copy(x), x.T)
+    np.testing.assert_array_equal(loop_invariants.transposed_copy(x.astype(np.float64)), x.T)
+    assert calls == [(64, 48)]                     # float64 still goes to omatcopy
+
+
+def _cond_step(w_fed: bool):
+    """A cond whose gradient holds g @ W^T at 64x128x128 (above COPY_B_MIN_MACS)."""
+    x = tf.placeholder(tf.float32, (64, 128))
+    wa: Any
+    if w_fed:
+        wa = tf.placeholder(tf.float32, (128, 128))
+    else:
+        wa = tf.Variable((RNG.standard_normal((128, 128)) / 12).astype(np.float32))
+    wb = tf.Variable((RNG.standard_normal((128, 128)) / 12).astype(np.float32))
+    h = tf.cond(tf.reduce_mean(x) > 0, lambda: tf.matmul(x, wa), lambda: tf.matmul(x, wb))
+    loss = tf.reduce_sum(tf.tanh(h) ** 2)
+    return x, wa, wb, loss, tf.gradients(loss, [x, wa, wb])
+
+
+def _ref(x, wa, wb):
+    x, wa, wb = (v.astype(np.float64) for v in (x, wa, wb))
+    w = wa if x.mean() > 0 else wb
+    t = np.tanh(x @ w)
+    g = 2 * t * (1 - t * t)
+    gw = x.T @ g
+    zero = np.zeros_like(gw)
+    return (t ** 2).sum(), g @ w.T, gw if x.mean() > 0 else zero, zero if x.mean() > 0 else gw
+
+
+def _run(passes, slow, monkeypatch, w_fed=False, views=False):
+    monkeypatch.setattr(loop_invariants, "_CORE", [slow])
+    g = tf.Graph()
+    with g.as_default():
+        x, wa, wb, loss, grads = _cond_step(w_fed)
+        init = tf.global_variables_initializer()
+    out = []
+    with tf.Session(graph=g, passes=passes) as sess:
+        sess.run(init)
+        wb0 = sess.run(wb)
+        wa0 = (RNG.standard_normal((128, 128)) / 12).astype(np.float32) if w_fed else \
+            sess.run(wa)
+        for k in range(4):
+            x0 = (RNG.standard_normal((64, 128)) + (0.5 if k % 2 else -0.5)).astype(np.float32)
+            feed = {x: x0}
+            if w_fed:
+                # a C-contiguous weight, or (views) a transposed view: the copy, or the view
+                feed[wa] = np.ascontiguousarray(wa0.T).T if views and k >= 2 else wa0
+            got = sess.run([loss] + grads, feed)
+            for a, r in zip(got, _ref(x0, wa0, wb0)):
+                np.testing.assert_allclose(a, r, rtol=2e-4, atol=2e-4)
+            out.append(got)
+        src = "".join(r.codegen.get("source", "") for st in
+                      compiler.explain(sess, [loss] + grads, feed).codegen.get(
+                          "control", {}).values() for r in st.programs.values())
+    return out, src
+
+
+@pytest.mark.parametrize("w_fed,views", [(False, False), (True, False), (True, True)])
+def test_cond_gradient_copy_matches_the_view_and_the_interpreter(monkeypatch, w_fed, views):
+    RNG.bit_generator.state = np.random.default_rng(7).bit_generator.state
+    plain, _ = _run((), True, monkeypatch, w_fed, views)
+    RNG.bit_generator.state = np.random.default_rng(7).bit_generator.state
+    copied, src = _run("all", True, monkeypatch, w_fed, views)
+    RNG.bit_generator.state = np.random.default_rng(7).bit_generator.state
+    viewed, src_view = _run("all", False, monkeypatch, w_fed, views)
+    assert "_t32(" in src and "_t32(" not in src_view
+    for a, b, c in zip(plain, copied, viewed):
+        for u, v, w in zip(a, b, c):
+            np.testing.assert_array_equal(v, u)          # the interpreter's values, bit for bit
+            np.testing.assert_array_equal(v, w)
+
+
+@pytest.mark.parametrize("m,k,n,want", [(64, 128, 128, True), (16, 256, 256, True),
+                                        (8, 128, 128, False), (64, 64, 64, False),
+                                        (64, 512, 512, False)])
+def test_copy_b_sizes(monkeypatch, m, k, n, want):
+    monkeypatch.setattr(loop_invariants, "_CORE", [True])
+    from dlcore.ops.shape import transpose_p
+    from dlcore.registry import AVal
+    from dlcore_static.compiler.emit_numba import IN_SUB_PROGRAM
+    from dlcore_static.compiler.ir import Node
+    w = Node("feed", "w", "Feed", avals=[AVal((n, k), np.dtype(np.float32))])
+    t = Node("prim", "t", "transpose", prim=transpose_p, inputs=[w.out()], params={"perm": (1, 0)},
+             avals=[AVal((k, n), np.dtype(np.float32))])
+    py = {w.out(): "f0", t.out(): "v1_0"}
+    token = IN_SUB_PROGRAM.set(True)
+    try:
+        got = transpose.copy_b_text(t.out(), py, {}, m, k, n)
+    finally:
+        IN_SUB_PROGRAM.reset(token)
+    assert (got is not None) == want
+    assert transpose.copy_b_text(t.out(), py, {}, m, k, n) is None    # not in a sub-program
