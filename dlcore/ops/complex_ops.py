@@ -102,16 +102,31 @@ HOLOMORPHIC = {
 _CPU_ALREADY_COMPLEX = frozenset({"log", "tanh", "pow"})
 
 
+_NDARRAY, _F32 = np.ndarray, np.dtype(np.float32)
+
+
 def _cpu_complex_or(real_kernel, np_fn):
     """The CPU kernel of a unary primitive: NumPy's complex function for complex input (one
     dtype test in front of the real kernel, whose entry and attributes stay as they were; no
-    argument packing: about 0.1 us on the real path)."""
-    def kernel(x):
-        if x.dtype.kind == "c":
-            with np.errstate(all="ignore"):
-                return np.asarray(np_fn(x)).astype(x.dtype, copy=False)
-        return real_kernel(x)
-    for attr in ("module", "kernel", "into"):
+    argument packing: about 0.1 us on the real path).  A real kernel with a ``float32`` form
+    (``kernels.cpu.transcendental.float32_entry``: sigmoid) gets float32 arrays first, one
+    call layer less (a (1, 32) sigmoid kernel ~0.86 -> ~0.55 us)."""
+    f32 = getattr(real_kernel, "float32", None)
+    if f32 is not None:
+        def kernel(x):
+            if type(x) is _NDARRAY and x.dtype is _F32:
+                return f32(x)
+            if x.dtype.kind == "c":
+                with np.errstate(all="ignore"):
+                    return np.asarray(np_fn(x)).astype(x.dtype, copy=False)
+            return real_kernel(x)
+    else:
+        def kernel(x):
+            if x.dtype.kind == "c":
+                with np.errstate(all="ignore"):
+                    return np.asarray(np_fn(x)).astype(x.dtype, copy=False)
+            return real_kernel(x)
+    for attr in ("module", "kernel", "into", "float32"):
         if hasattr(real_kernel, attr):
             setattr(kernel, attr, getattr(real_kernel, attr))
     kernel.__name__ = getattr(real_kernel, "__name__", "kernel")

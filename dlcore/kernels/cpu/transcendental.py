@@ -49,7 +49,10 @@ def _loops():
 def float32_entry(entry, fn):
     """The CPU kernel ``entry`` (an elementwise SIMD entry) with float32 NumPy arrays handed
     straight to ``fn`` (``tanh``/``sigmoid`` here: neither raises floating-point warnings on
-    real input, so the entry's type test and warning silencing, ~1 us a call, are skipped)."""
+    real input, so the entry's type test and warning silencing, ~1 us a call, are skipped).
+    ``fn.float32`` (where set: ``sigmoid32``), ``fn``'s form for a float32 ndarray without
+    its dtype test, is kept as the kernel's ``float32`` for a wrapper in front
+    (``ops.complex_ops``)."""
     ndarray = np.ndarray
 
     def kernel(x, **params):
@@ -61,6 +64,9 @@ def float32_entry(entry, fn):
     kernel.__name__, kernel.__doc__ = entry.__name__, entry.__doc__
     for name in ("module", "kernel", "into"):
         setattr(kernel, name, getattr(entry, name))
+    f32 = getattr(fn, "float32", None)
+    if f32 is not None:
+        kernel.float32 = f32  # type: ignore[attr-defined]
     return kernel
 
 
@@ -84,14 +90,22 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """Numerically stable logistic sigmoid of a floating-point array, in x's dtype (float32
     through ``_fast32.sigmoid32``, see the module docstring)."""
     if x.dtype == _F32 and x.size:
-        if not x.flags.c_contiguous:
-            x = np.ascontiguousarray(x)
-        out = np.empty_like(x)
-        if _loops().sigmoid32_into(x, out):          # elements below -87.33
-            low = x < np.float32(-87.33)
-            out[low] = _sigmoid_np(x[low])
-        return out
+        return sigmoid32(x)
     return _sigmoid_np(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+
+
+def sigmoid32(x: np.ndarray) -> np.ndarray:
+    """``sigmoid`` of a float32 ndarray (its dtype not tested again)."""
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    if (_f32 or _loops()).sigmoid32_into(x, out):          # elements below -87.33
+        low = x < np.float32(-87.33)
+        out[low] = _sigmoid_np(x[low])
+    return out
+
+
+sigmoid.float32 = sigmoid32  # type: ignore[attr-defined]
 
 
 def _sigmoid_np(flat):
