@@ -50,15 +50,20 @@ def _strays(b, p) -> bool:
         (pf.f_contiguous and not pf.c_contiguous and not b.flags.f_contiguous)
 
 
-def _add_in_place(old: Tensor, ob, gb) -> bool:
+def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
     """``old.grad += g`` for the common case of ``_accumulate`` (add's rule holds: one shape,
     one float dtype, CPU buffers): what the add kernel's ``into`` runs below its parallel
     threshold, or NumPy's add into .grad for other layouts, without their tests (NumPy reads
     overlapping operands as copies: the same values as the computed-then-copied path).
-    False, nothing done, for anything else."""
+    False, nothing done, for anything else.  ``silenced``: NumPy's floating-point warnings
+    are silenced already (the buffer pass's loop), so NumPy's add runs as it is."""
     if type(ob) is _ndarray and type(gb) is _ndarray and gb.dtype is ob.dtype and \
             (gb.dtype is _F32 or gb.dtype is _F64) and gb.shape == ob.shape and \
             ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
+        if silenced:
+            np.add(ob, gb, out=ob)
+            old._version[0] += 1
+            return True
         token = _quiet(_IGNORE)
         try:
             np.add(ob, gb, out=ob)

@@ -239,7 +239,8 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
             t = node.tensor
             if accumulate and type(g) is _ndarray and not t._hooks:
                 old = t._grad
-                if old is not None and not old._rg and _add_in_place(old, old._buf, g):
+                if old is not None and not old._rg and \
+                        _add_in_place(old, old._buf, g, silenced):
                     continue             # (_accumulate's common case, without its tests)
                 _accumulate(t, g, False, as_tensor)
             elif not accumulate and type(g) is _ndarray and not t._hooks:
