@@ -295,3 +295,23 @@ def test_numpy_error_state_silenced_in_the_pass_and_the_callers_in_hooks():
     with np.errstate(over="ignore"):                      # (and nothing leaks out of a pass)
         (Scale.apply(x) * 1e38).sum().backward()
     assert np.geterr()["over"] == "warn"
+
+
+def test_hooks_off_the_path_to_the_inputs_do_not_run(monkeypatch):
+    def program(lib):
+        seen: list = []
+        x = lib.tensor(np.array([0.5, -1.0], np.float32), requires_grad=True)
+        w = lib.tensor(np.array([2.0, 3.0], np.float32), requires_grad=True)
+        x.register_hook(lambda g: seen.append("x"))
+        w.register_hook(lambda g: seen.append("w"))
+        y = (x * w).exp()
+        y.register_hook(lambda g: seen.append("y"))
+        z = y * 2
+        z.register_hook(lambda g: seen.append("z"))
+        z.sum().backward(inputs=[w])
+        (gy,) = lib.autograd.grad((y * y).sum(), [y])
+        return [_np(x.grad), _np(w.grad), _np(gy), np.array([ord(s[0]) for s in seen])]
+
+    fast = _both(program, monkeypatch)
+    assert fast[0] is None and "".join(map(chr, fast[3])) == "zywy"
+    _vs_torch(program, fast)
