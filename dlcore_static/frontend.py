@@ -179,6 +179,15 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 def _rule_key(prim: Primitive, avals: list, params: dict):
     """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain
     (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
+    if len(params) == 1:                # (the common case: idx, axis, perm, axes; no list)
+        for k, v in params.items():
+            t = type(v)
+            if t is tuple:
+                if not _plain_tuple(v):
+                    return None
+            elif t not in _PLAIN and not isinstance(v, np.dtype):
+                return None
+            return (prim, tuple(avals), ((k, t, v),))
     items = []
     for k, v in params.items():
         t = type(v)
@@ -193,12 +202,20 @@ def _rule_key(prim: Primitive, avals: list, params: dict):
 
 def _plain_tuple(v: tuple) -> bool:
     """Ints, None, strings and such tuples only (no bool, which equals 0 or 1): axes, shapes,
-    permutations, a canonical index (its slices are ``('s', start, stop, step)`` tuples)."""
+    permutations, a canonical index (its slices are ``('s', start, stop, step)`` tuples,
+    checked here without a call each)."""
     for e in v:
         t = type(e)
         if t is int or e is None or t is str:
             continue
-        if t is tuple and _plain_tuple(e):
+        if t is tuple:
+            for f in e:
+                u = type(f)
+                if u is int or f is None or u is str:
+                    continue
+                if u is tuple and _plain_tuple(f):
+                    continue
+                return False
             continue
         return False
     return True

@@ -180,6 +180,12 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     sdev = session.device
     sdev_type = sdev.type
     slot_index = slot_of.__getitem__
+    if not mixed and not inside:
+        # every op on the Session's device and no fed tensor inside a cond branch (a graph
+        # built per batch, issue 19): the loop below without its device copies, with one slot
+        # per output counted instead of its device listed
+        plan.nslots = _plain_steps(plan, ops, steps, slot_of, len(slot_dev), session)
+        return _finish(plan, steps, fed_tensors, fetch_leaves)
     for op in ops:
         dev = op.device or sdev
         if mixed:
@@ -229,12 +235,57 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
         typ = op.type
         if typ in STATEFUL_TYPES or (typ in CONTROL_TYPES and _assigns_inside(op)):
             plan.writes_state = True
-    plan.steps = steps
     plan.nslots = len(slot_dev)
+    return _finish(plan, steps, fed_tensors, fetch_leaves)
+
+
+def _finish(plan: Plan, steps: list, fed_tensors, fetch_leaves) -> Plan:
+    slot_of = plan.slot_of
+    plan.steps = steps
     plan.fed = tuple(fed_tensors)
     plan.fetches = tuple(fetch_leaves)
     plan.fetch_slots = tuple(slot_of[f] if isinstance(f, Tensor) else None for f in fetch_leaves)
     return plan
+
+
+def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
+                 session) -> int:
+    """``build_plan``'s loop when no op needs a device copy and no fed tensor is inside a
+    cond branch (see there): the same steps and slots, one slot per output counted from
+    ``nslots`` (returned: the plan's slot count) instead of its device listed."""
+    sdev = session.device
+    sdev_type = sdev.type
+    slot_index = slot_of.__getitem__
+    append = steps.append
+    writes = False
+    for op in ops:
+        ins = tuple(map(slot_index, op.inputs))
+        prim = op.prim
+        dev = op.device or sdev
+        if prim is not None and dev is sdev:
+            fn = prim.kernels.get(sdev_type)
+            if fn is None:
+                fn = prim.impl
+            params = op.params
+        else:
+            fn, params = executor_for(op, session, dev)
+        outputs = op.outputs
+        out: int | slice
+        if len(outputs) == 1:
+            slot_of[outputs[0]] = out = nslots
+            nslots += 1
+        else:
+            out = slice(nslots, nslots + len(outputs))
+            for t in outputs:
+                slot_of[t] = nslots
+                nslots += 1
+        append((fn, ins, out, params, op))
+        typ = op.type
+        if typ in STATEFUL_TYPES or (typ in CONTROL_TYPES and _assigns_inside(op)):
+            writes = True
+    if writes:
+        plan.writes_state = True
+    return nslots
 
 
 def _hoist(ops: list, fed: set, ctx) -> list:
