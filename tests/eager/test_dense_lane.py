@@ -151,6 +151,27 @@ def test_linear_weight_changed_in_place_fails_at_backward():
             y.sum().backward()
 
 
+def test_linear_non_leaf_weight_changed_in_place():
+    """The weight's transpose view shares its version counter (the inline view1): a non-leaf
+    weight changed in place after linear makes backward fail, and a fresh linear works."""
+    x, w, b = _arrays(2, 4, 3)
+    grads = []
+    for lib in (torch, T):
+        wl = lib.from_numpy(w.copy()).requires_grad_()
+        xt = lib.from_numpy(x).requires_grad_()
+        for bias in (None, lib.from_numpy(b)):
+            wn = wl * 1.0
+            y = lib.nn.functional.linear(xt, wn, bias)
+            wn.add_(1.0)
+            with pytest.raises(RuntimeError, match=r"modified by an inplace operation: "
+                                                   r"\[torch.FloatTensor \[4, 3\]\]"):
+                y.sum().backward()
+        y = lib.nn.functional.linear(xt, wn, lib.from_numpy(b))
+        y.sum().backward()
+        grads.append(wl.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
 @pytest.mark.parametrize("case", ["dtypes", "bias_dtype", "inner", "bias_shape", "rank1",
                                   "rank3", "int"])
 def test_linear_boundary_cases_take_the_general_path(case):
