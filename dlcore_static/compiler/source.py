@@ -349,7 +349,7 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     py[n.out()] = out
     threads = f"if _bst[1] != 1: _fg({flops!r})" if flops < blas_threads.SMALL_GEMM_FLOPS \
         else f"_fg({flops!r})"
-    from .transpose import copy_b_text
+    from .loop_invariants import copy_b_text
     return [threads, f"{out} = _dot({py[a]}, {copy_b_text(c, py, env, m, k, nn) or py[c]})"]
 
 

@@ -95,34 +95,3 @@ def transpose32(x: np.ndarray) -> np.ndarray:
     _transpose_into(x, out)
     return out
 
-
-#: A sub-program's ``g @ x^T`` (a cond branch's gradient: ``g @ W_b^T``) gets ``x^T`` as a
-#: ``transpose32`` copy when the BLAS is slow with a transposed right operand and the product
-#: has at least COPY_B_MIN_MACS and at most COPY_B_MAX_MACS multiply-adds and COPY_B_MIN_ROWS
-#: rows.  OpenBLAS 0.3.31 SkylakeX, 1 thread, CPU time, us, (m, k, n) of ``g @ x^T``,
-#: transposed view against copy + C-contiguous: 64x128x128 15.9 vs 14.3, 64x256x128 30.5 vs
-#: 28.4, 64x128x256 30.8 vs 28.7, 128x128x128 25.7 vs 24.5, 16x128x128 8.9 vs 5.6; no gain
-#: at 64x512x512 (244 vs 246).  At or below 1e6 multiply-adds OpenBLAS's small-matrix kernels
-#: run, and the two forms may differ in the last bit (142 of 448 shapes from 16x32x32 to
-#: 128x256x256); above it they were bit-identical on all 214 shapes tried up to 2^24.
-COPY_B_MIN_MACS, COPY_B_MAX_MACS, COPY_B_MIN_ROWS = 1_000_000, 1 << 22, 16
-
-
-def copy_b_text(c, py: dict, env: dict, m: int, k: int, n: int) -> str | None:
-    """The glue's text for the right operand ``c`` of an (m, k) @ (k, n) float32 product in a
-    sub-program (``control.py``) when ``c`` is the transpose of a matrix the glue holds and
-    the copy pays (see COPY_B_MIN_MACS): ``x^T`` copied by ``transpose32`` when ``x`` is a
-    C-contiguous array (else the view, as before).  None: the view as it is."""
-    from .emit_numba import IN_SUB_PROGRAM
-    from .loop_invariants import transposed_b_slow
-    node = c.node
-    if not IN_SUB_PROGRAM.get() or node.kind != "prim" or node.prim.name != "transpose" or \
-            tuple(node.params.get("perm", ())) != (1, 0) or len(node.inputs) != 1 or \
-            c.aval.dtype != _F32 or not COPY_B_MIN_MACS < m * k * n <= COPY_B_MAX_MACS or \
-            m < COPY_B_MIN_ROWS or not transposed_b_slow():
-        return None
-    x = py.get(node.inputs[0])
-    if x is None or node.inputs[0].aval.dtype != _F32:
-        return None
-    env["_t32"], env["_nd"] = transpose32, np.ndarray
-    return f"(_t32({x}) if type({x}) is _nd and {x}.flags.c_contiguous else {py[c]})"

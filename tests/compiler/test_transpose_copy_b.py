@@ -1,8 +1,8 @@
 """``transpose.transpose32`` (8x8 register tiles) and its two users (issue 19, the control-flow
 step): a loop gradient's invariant ``W^T`` (``loop_invariants.transposed_copy``) and a cond
 branch's gradient ``g @ W^T`` in a compiled sub-program, copied for a BLAS slow with a
-transposed right operand (``transpose.copy_b_text``).  Values against NumPy and, bit for bit,
-against the interpreter and the view form, with the BLAS taken as slow and as not."""
+transposed right operand (``loop_invariants.copy_b_text``).  Values against NumPy and, bit
+for bit, against the interpreter and the view form, with the BLAS taken as slow and as not."""
 
 from __future__ import annotations
 
@@ -131,8 +131,8 @@ def test_copy_b_sizes(monkeypatch, m, k, n, want):
     py = {w.out(): "f0", t.out(): "v1_0"}
     token = IN_SUB_PROGRAM.set(True)
     try:
-        got = transpose.copy_b_text(t.out(), py, {}, m, k, n)
+        got = loop_invariants.copy_b_text(t.out(), py, {}, m, k, n)
     finally:
         IN_SUB_PROGRAM.reset(token)
     assert (got is not None) == want
-    assert transpose.copy_b_text(t.out(), py, {}, m, k, n) is None    # not in a sub-program
+    assert loop_invariants.copy_b_text(t.out(), py, {}, m, k, n) is None    # not in a sub-program
