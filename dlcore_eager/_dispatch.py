@@ -77,7 +77,52 @@ class EagerFrontend:
         # directly (what ``_finish`` would do).
         # A float16 or bfloat16 operand takes the half path (computed in float32, see
         # _apply_half); the scalar fast paths take float32/float64, which the kernels compute.
-        if n == 2:
+        if n == 1:
+            a = args[0]
+            if isinstance(a, Tensor):
+                ba = a._buf
+                if type(ba) is _ndarray:
+                    da = ba.dtype
+                    if da is _F16 or da is _BF16:
+                        return _apply_half(prim, args, params)
+                    if params:
+                        # the one-tensor lane, for a kernel with a small-operand form (the
+                        # rule and the params' key once per plan); without params the path
+                        # below is as quick (measured: exp, tanh, relu of 4x8)
+                        kernel = prim.kernels["cpu"]
+                        small = _HAS_SMALL.get(kernel)
+                        if small is None:
+                            small = _HAS_SMALL[kernel] = hasattr(kernel, "small")
+                        if small:
+                            out = _small_unary(prim, a, tuple(params.items()), params_items)
+                            if out is not None:
+                                return out
+                        # check_rule's key (rule_key with the params), looked up inline
+                        try:
+                            hit = ((ba.shape, da), tuple(params.items())) in prim._rule_cache
+                        except TypeError:           # an unhashable parameter
+                            hit = False
+                        if not hit:
+                            check_rule(prim, (ba,), params)
+                        out = prim.kernels["cpu"](ba, **params)
+                    else:
+                        if (da if prim.elementwise else (ba.shape, da)) not in prim._rule_cache:
+                            check_rule(prim, (ba,), params)
+                        out = prim.kernels["cpu"](ba)
+                    if prim.view or type(out) is not _ndarray:
+                        return _finish(prim, args, params, out, a._rg)
+                    if a._rg:
+                        od = out.dtype
+                        if (od is _F32 or od is _F64 or od.kind in "fc") and \
+                                prim.differentiable and STATE.enabled:
+                            # _finish's node for one tensor, spelled out
+                            version = [0]
+                            return _make(out, version, Node(
+                                prim, params, (a._node or leaf_node(a),), args,
+                                (a._version[0],), out, version))
+                        return _finish(prim, args, params, out, True)
+                    return _make(out)
+        elif n == 2:
             a, b = args
             if isinstance(a, Tensor):
                 ba = a._buf
@@ -153,49 +198,6 @@ class EagerFrontend:
                     out = prim.kernels["cpu"](*bufs, **params)
                     if b._rg or prim.view or type(out) is not _ndarray:
                         return _finish(prim, args, params, out, b._rg, bufs)
-                    return _make(out)
-        elif n == 1:
-            a = args[0]
-            if isinstance(a, Tensor):
-                ba = a._buf
-                if type(ba) is _ndarray:
-                    da = ba.dtype
-                    if da is _F16 or da is _BF16:
-                        return _apply_half(prim, args, params)
-                    if params:
-                        # the one-tensor lane, for a kernel with a small-operand form (the
-                        # rule and the params' key once per plan); without params the path
-                        # below is as quick (measured: exp, tanh, relu of 4x8)
-                        kernel = prim.kernels["cpu"]
-                        small = _HAS_SMALL.get(kernel)
-                        if small is None:
-                            small = _HAS_SMALL[kernel] = hasattr(kernel, "small")
-                        if small:
-                            out = _small_unary(prim, a, tuple(params.items()), params_items)
-                            if out is not None:
-                                return out
-                        # check_rule's key (rule_key with the params), looked up inline
-                        try:
-                            hit = ((ba.shape, da), tuple(params.items())) in prim._rule_cache
-                        except TypeError:           # an unhashable parameter
-                            hit = False
-                        if not hit:
-                            check_rule(prim, (ba,), params)
-                        out = prim.kernels["cpu"](ba, **params)
-                    else:
-                        if (da if prim.elementwise else (ba.shape, da)) not in prim._rule_cache:
-                            check_rule(prim, (ba,), params)
-                        out = prim.kernels["cpu"](ba)
-                    if prim.view or type(out) is not _ndarray:
-                        return _finish(prim, args, params, out, a._rg)
-                    if a._rg:
-                        if out.dtype.kind in "fc" and prim.differentiable and STATE.enabled:
-                            # _finish's node for one tensor, spelled out
-                            version = [0]
-                            return _make(out, version, Node(
-                                prim, params, (a._node or leaf_node(a),), args,
-                                (a._version[0],), out, version))
-                        return _finish(prim, args, params, out, True)
                     return _make(out)
         return _apply_general(prim, args, params)
 
