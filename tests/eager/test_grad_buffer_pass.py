@@ -315,3 +315,17 @@ def test_hooks_off_the_path_to_the_inputs_do_not_run(monkeypatch):
     fast = _both(program, monkeypatch)
     assert fast[0] is None and "".join(map(chr, fast[3])) == "zywy"
     _vs_torch(program, fast)
+
+
+@pytest.mark.parametrize("shape", [(4, 8), (3,), (2, 0, 3)])
+def test_a_whole_sums_cotangent_is_broadcast_likes_view(shape):
+    """sum's vjp of a 0-d cotangent (a loss) makes broadcast_like's read-only view at once."""
+    from dlcore.kernels.cpu.shape import broadcast_like
+    from dlcore.ops.reduce import _sum_vjp
+    g = np.array(2.5, np.float32)
+    x = np.ones(shape, np.float32)
+    (got,) = _sum_vjp(g, None, x, axes=tuple(range(len(shape))), keepdims=False)
+    want = broadcast_like(g, x)
+    assert got.shape == want.shape and got.strides == want.strides and got.dtype == want.dtype
+    assert not got.flags.writeable and got.base is g
+    np.testing.assert_array_equal(got, want)
