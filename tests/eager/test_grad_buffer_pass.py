@@ -226,6 +226,8 @@ def test_second_pass_and_in_place_errors_under_grad(monkeypatch):
                 else:
                     lib.autograd.grad(b.sum(), [x])
         assert x.grad is None
+        assert np.geterr() == {"divide": "warn", "over": "warn", "under": "ignore",
+                               "invalid": "warn"}    # (the pass's silencing undone)
         return [_np(g1)]
 
     _vs_torch(program, _both(program, monkeypatch))
