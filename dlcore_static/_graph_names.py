@@ -122,9 +122,9 @@ class GraphNames:
         pending = self._pending
         segs = self._pending_segs
         n = len(pending)
-        if self._segs_seen < n:
-            for i in range(self._segs_seen, n, 2):
-                segs.add(pending[i].type.lower())
+        if self._segs_seen < n:         # (the types first: a graph has few of them)
+            for t in {op.type for op in pending[self._segs_seen:n:2]}:
+                segs.add(t.lower())
             self._segs_seen = n
         seg = name.rsplit("/", 1)[-1].lower()
         if seg in segs:

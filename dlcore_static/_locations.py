@@ -22,29 +22,51 @@ _SKIPPED_FILES: dict[str, bool] = {}
 
 def _user_frame() -> str:
     """``file:line`` of the first stack frame outside dlcore and dlcore_static."""
-    loc = _user_location(3)             # (from the caller's caller, as _user_location's 2)
-    return loc if type(loc) is str else _where(*loc)
+    return format_location(_user_location(3))  # (from the caller's caller, as its 2)
 
 
 def _user_location(depth: int = 2) -> tuple | str:
     """The first stack frame outside dlcore and dlcore_static from the caller's caller, kept
-    as ``(file, line)`` and formatted only when read (``Operation.defined_at``): every node
+    as ``(code, offset)`` (its code object and the offset of its current instruction) and
+    formatted only when read (``format_location``: ``Operation.defined_at``): every node
     records it, few are ever named in an error (formatting was a fifth of building a node,
-    issue 19)."""
+    and a frame's line number, looked up in its code's line table up to that offset, cost
+    more than the rest of the walk in a long function or notebook cell: issue 19)."""
     fixed = _local.__dict__.get("location")
     if fixed is not None:               # inside tf.gradients (see fixed_location)
         return fixed
     f: FrameType | None = sys._getframe(depth)
     skipped = _SKIPPED_FILES
     while f is not None:
-        fn = f.f_code.co_filename
+        code = f.f_code
+        fn = code.co_filename
         skip = skipped.get(fn)
         if skip is None:
             skip = skipped[fn] = fn.startswith(_PKG_DIRS) or "contextlib" in fn
         if not skip:
-            return (fn, f.f_lineno)
+            return (code, f.f_lasti)
         f = f.f_back
     return "<unknown>"
+
+
+def format_location(loc) -> str:
+    """``_user_location``'s result as ``file:line`` (``_where``); a string as it is."""
+    if type(loc) is not tuple:
+        return str(loc)
+    code, offset = loc
+    return _where(code.co_filename, line_at(code, offset))
+
+
+def line_at(code, offset: int):
+    """The line of the instruction at byte ``offset`` of ``code``, as the frame's ``f_lineno``
+    gives it (CPython's ``PyCode_Addr2Line``: the code's line table; None for an instruction
+    without a line)."""
+    if offset < 0:
+        return code.co_firstlineno
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
 
 
 def in_package(fn) -> bool:

@@ -39,6 +39,7 @@ from ._locations import (  # noqa: F401 - the names the front end and errors imp
     _user_location,
     _where,
     fixed_location,
+    format_location,
     in_package,
     restore_location,
 )
@@ -103,7 +104,7 @@ class Operation:
         """``file:line`` of the user code that created this op (or ``<loaded>``, ...)."""
         d = self._defined_at
         if type(d) is tuple:
-            d = self._defined_at = _where(*d)
+            d = self._defined_at = format_location(d)
         return str(d)
 
     @defined_at.setter
