@@ -116,7 +116,7 @@ class Prologue:
 #: vs 49.9; Haswell (``OPENBLAS_CORETYPE=Haswell``) 20.0 vs 20.1, 39.0 vs 39.0, 75.6 vs 75.5.
 SLOW_TRANSPOSED_B = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
 #: a WhileGrad of at least this many iterations makes such an invariant C-contiguous once
-#: (a (128, 128) transposed copy, ``transposed_copy``: 2.7 us in float32, 4.8 us in float64,
+#: (a (128, 128) transposed copy, ``transposed_copy``: 2.4 us in float32, 4.8 us in float64,
 #: against about 4 us saved per iteration)
 COPY_B_MIN_ITERATIONS = 2
 _CORE: list = []
@@ -191,8 +191,8 @@ def transposed_copy(x) -> np.ndarray:
     strided copy of a transposed view is slow where rows are a power of two apart (cache-set
     conflicts): 1 thread, CPU time, us, numpy vs omatcopy: (128, 128) 6.7 vs 4.8, (200, 800)
     48.9 vs 17.9, (400, 800) 116 vs 39.5, (800, 400) 173 vs 41.8; the same values.  A float32
-    matrix goes to ``transpose.transpose32`` (8x8 register tiles): (128, 128) 2.7 us against
-    omatcopy's 5.1."""
+    matrix goes to ``transpose.transpose32`` (16x16 register tiles): (128, 128) 2.35 us with
+    its allocation, against omatcopy's 5.1."""
     if type(x) is not np.ndarray or x.ndim != 2 or x.size == 0 or not x.flags.c_contiguous \
             or x.T.flags.c_contiguous:
         return np.ascontiguousarray(x.T)

@@ -1,4 +1,4 @@
-"""``transpose.transpose32`` (8x8 register tiles) and its two users (issue 19, the control-flow
+"""``transpose.transpose32`` (16x16 register tiles) and its two users (issue 19, the control-flow
 step): a loop gradient's invariant ``W^T`` (``loop_invariants.transposed_copy``) and a cond
 branch's gradient ``g @ W^T`` in a compiled sub-program, copied for a BLAS slow with a
 transposed right operand (``loop_invariants.copy_b_text``).  Values against NumPy and, bit
@@ -19,7 +19,8 @@ RNG = np.random.default_rng(1919)
 
 
 @pytest.mark.parametrize("shape", [(128, 128), (8, 8), (1, 1), (3, 5), (9, 17), (16, 3),
-                                   (100, 10), (10, 128), (256, 64), (0, 5), (5, 0), (7, 64)])
+                                   (100, 10), (10, 128), (256, 64), (0, 5), (5, 0), (7, 64),
+                                   (32, 48), (48, 32), (33, 17), (16, 16), (31, 129)])
 def test_transpose32_is_the_c_contiguous_transpose(shape):
     x = RNG.standard_normal(shape).astype(np.float32)
     y = transpose.transpose32(x)
