@@ -46,6 +46,9 @@ def _transpose_back(g, perm):
     """transpose's vjp: ``g`` with the inverse permutation.  For a NumPy ``g`` (eager backward)
     and the CPU kernel, what bind would return: the rule passes (``g`` has the output's rank,
     and the inverse of a permutation is one), so the kernel's view is taken directly."""
+    if perm == _SWAP and type(g) is np.ndarray and g.ndim == 2 and \
+            _TRANSPOSE_KERNELS["cpu"] is _cpu_transpose:
+        return g.transpose(_SWAP)        # (a matrix's .t(), every linear layer's: its own inverse)
     inv = _inverse_perm(perm)
     if type(g) is np.ndarray and g.ndim == len(inv) and _TRANSPOSE_KERNELS["cpu"] is _cpu_transpose:
         return g if inv == tuple(range(len(inv))) else g.transpose(inv)
