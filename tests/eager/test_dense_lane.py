@@ -315,3 +315,38 @@ def test_softmax_last_axis_loop(fn, shape, dim, strided):
     plan = getattr(_sm, fn).small(shape, x.dtype, axis=axis)
     assert plan.__name__ == ("run_last" if axis == len(shape) - 1 else "run")
     np.testing.assert_array_equal(got, general)
+
+
+def test_binary_lane_quiet_in_threads():
+    """The binary lane's ufunc runs in a per-thread context whose NumPy error state ignores
+    floating-point errors: no warning (as torch), the caller's error state unchanged, and
+    threads calling it at once (a large ufunc releases the GIL) each in their own context."""
+    import threading
+    import warnings
+    big = np.full((4, 8), 3e38, np.float32)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        got = (torch.from_numpy(big) + torch.from_numpy(big)).numpy()
+        want = (T.from_numpy(big) + T.from_numpy(big)).numpy()
+        np.testing.assert_array_equal(got, want)                       # inf, no warning
+        assert np.geterr()["over"] == "raise"
+        with pytest.raises(FloatingPointError):
+            np.add(big, big)
+    errors: list = []
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(300_000).astype(np.float32)
+    b = rng.standard_normal(300_000).astype(np.float32)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+
+    def work():
+        try:
+            for _ in range(20):
+                np.testing.assert_array_equal((ta * tb).numpy(), a * b)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
