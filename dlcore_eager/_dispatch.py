@@ -226,15 +226,15 @@ _quiet, _loud, _IGNORE = _QUIET
 
 
 class _QuietRun(threading.local):
-    """``run(f, *args)``: ``f(*args)`` in this thread's own copy of its context, where NumPy's
-    error state ignores floating-point errors (NumPy >= 2 keeps that state in a context
+    """``run(f, *args)``: ``f(*args)`` in this thread's own context, where NumPy's error state
+    ignores floating-point errors (NumPy >= 2 keeps that state in a context
     variable, ``kernels.cpu.elementwise._QUIET``): one C call in and out, ~0.1 us less than
     setting and resetting the variable around the call (issue 19: 1x32 + 1x32 with grad).
     One context per thread, made on its first use: a context can be entered by one thread
     at a time (a ufunc on larger arrays releases the GIL), and only once."""
 
     def __init__(self):
-        ctx = contextvars.copy_context()
+        ctx = contextvars.Context()         # (empty: it holds NumPy's error state only)
         ctx.run(_quiet, _IGNORE)
         self.run = ctx.run
 
