@@ -267,6 +267,22 @@ def test_matmul_boundary_errors_and_strides(case):
         np.testing.assert_allclose(res[0], res[1], rtol=1e-6)
 
 
+def test_sigmoid_kernel_float32_form_and_other_dtypes():
+    """The sigmoid CPU kernel hands a float32 ndarray to its float32 form first
+    (``transcendental.sigmoid32``, through the complex wrapper); float64 and complex64 take
+    the other paths, as torch computes them."""
+    from dlcore.kernels.cpu import transcendental as _tr
+    from dlcore.ops.elementwise import sigmoid_p
+    assert sigmoid_p.kernels["cpu"].float32 is _tr.sigmoid32
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 5)) * 4
+    for arr in (x.astype(np.float64), (x + 1j * x[::-1]).astype(np.complex64)):
+        got = torch.sigmoid(torch.from_numpy(arr)).numpy()
+        want = T.sigmoid(T.from_numpy(arr)).numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize("case", ["tail", "strided", "0d", "empty", "grad"])
 def test_sigmoid_float32_boundaries(case):
     rng = np.random.default_rng(3)
