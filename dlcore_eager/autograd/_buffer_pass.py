@@ -49,16 +49,21 @@ except ImportError:                         # pragma: no cover - NumPy 1.x: neve
     _SILENCED = None
 
 
-def _as_user(fn, state, node, g):
+def _as_user(fn, user: list, node, g):
     """``fn(node, g)`` (a callback that may run user code: hooks, a custom Function's
-    backward) under the caller's NumPy error state ``state``, not the pass's silenced one."""
-    if state is _SILENCED:
-        return fn(node, g)
+    backward) under the caller's NumPy error state ``user[0]``, not the pass's silenced one.
+    A state the callback sets (``np.seterr`` in a hook) becomes ``user[0]``: the pass ends in
+    it, as it would have without the silencing."""
+    state = user[0]
     token = _quiet(state)
     try:
         return fn(node, g)
     finally:
+        now = _errstate_now()
         _loud(token)
+        if now is not state:
+            user[0] = now
+            user[1] = True
 
 
 def _parents(node):
@@ -207,19 +212,21 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
     # NumPy's floating-point warnings silenced for the whole loop, as each CPU kernel silences
     # them for its call: the vjp rules then call NumPy's ufuncs themselves (``_ufunc_now``),
     # and the cotangents' sums too; hooks and custom Functions run under the caller's state.
-    user = _errstate_now()
+    user = [_errstate_now(), False]      # (the caller's state; whether a callback set one)
     token = _quiet(_SILENCED)
     try:
         return _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad,
                      as_tensor, wanted, accumulate, user)
     finally:
         _loud(token)
+        if user[1]:
+            _quiet(user[0])
 
 
 def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted,
           accumulate, user) -> dict:
-    """``_buffer_pass``'s loop over ``order`` (``user``: the caller's NumPy error state, None
-    when the pass does not silence it)."""
+    """``_buffer_pass``'s loop over ``order`` (``user``: ``_as_user``'s record of the caller's
+    NumPy error state, None when the pass does not silence it)."""
     silenced = user is not None
     result: dict = {}
 

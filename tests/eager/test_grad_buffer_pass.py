@@ -331,3 +331,23 @@ def test_a_whole_sums_cotangent_is_broadcast_likes_view(shape):
     assert got.shape == want.shape and got.strides == want.strides and got.dtype == want.dtype
     assert not got.flags.writeable and got.base is g
     np.testing.assert_array_equal(got, want)
+
+
+def test_an_error_state_a_hook_sets_outlives_the_pass(monkeypatch):
+    """``np.seterr`` in a hook lasts after backward, as it would with no silencing (the
+    generic routine's behaviour)."""
+    def program(lib):
+        before = np.geterr()
+        try:
+            x = lib.tensor(np.ones(3, np.float32), requires_grad=True)
+            y = x * 2
+            y.register_hook(lambda g: np.seterr(over="raise") and None)
+            (y * y).sum().backward()
+            after = np.geterr()
+        finally:
+            np.seterr(**before)
+        return [_np(x.grad), np.array([after["over"] == "raise", after["divide"] == "warn"])]
+
+    fast = _both(program, monkeypatch)
+    assert fast[1].all()
+    _vs_torch(program, fast)
