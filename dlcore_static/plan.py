@@ -159,10 +159,15 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     ops = prune(fetch_tensors, target_ops, fed, ctx)
     if HOISTED_TYPES:
         ops = _hoist(ops, fed, ctx)
-    if ctx is None:
-        for op in ops:
-            if op.type == "Placeholder":
-                raise InvalidArgumentError(None, op, missing_feed_message(op))
+    # an unfed placeholder is an error; device checks only when something is placed off the
+    # CPU (the common case pays nothing): one pass for both
+    mixed = session.device != CPU
+    host = _HOST
+    for op in ops:
+        if op.type == "Placeholder" and ctx is None:
+            raise InvalidArgumentError(None, op, missing_feed_message(op))
+        if not mixed and op.device not in host:
+            mixed = True
     plan.ops = ops
     slot_of = plan.slot_of
     slot_dev: list = []
@@ -175,8 +180,6 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     # them: the branch uses the fed value); a loop body's tensors may not be fed (Session)
     inside = [t for t in list(fed_tensors) + list(captured) if _strictly_inside(t.op._ctx, ctx)]
     steps: list[tuple] = []
-    # Device checks only when something is placed off the CPU (the common case pays nothing).
-    mixed = session.device != CPU or not {op.device for op in ops} <= _HOST
     sdev = session.device
     sdev_type = sdev.type
     slot_index = slot_of.__getitem__
