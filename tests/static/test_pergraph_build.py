@@ -1,0 +1,192 @@
+"""A graph built per batch (issue 19, the tree net's "new graph per batch" row): the fast paths
+of building nodes and of a Session's first plan must give what the general paths give.
+
+* ``plan._plain_steps`` (no device copies, no fed tensor in a cond branch) makes the same steps,
+  slots and fields as ``build_plan``'s general loop;
+* the shape-rule cache key of a one-parameter call (``frontend._rule_key``) is the general
+  loop's key, and ``_plain_tuple`` refuses what it refused (bools, floats, NumPy ints);
+* a shared transpose of ``tf.gradients`` is made in the same ``apply`` call (same names, one
+  node per weight and call, the same values);
+* a node's location is kept as (code, offset) and formatted with the line ``f_lineno`` gives.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore.ops.indexing import getitem_p
+from dlcore.registry import AVal
+from dlcore_static import frontend as _fe
+from dlcore_static import plan as _plan
+from dlcore_static._locations import format_location, line_at
+
+HERE = "test_pergraph_build.py"
+
+
+def _same_steps(a: list, b: list) -> bool:
+    """Steps equal, an executor's closure (made per plan) compared by its code."""
+    def norm(steps):
+        return [(getattr(fn, "__code__", fn), ins, out, params, op)
+                for fn, ins, out, params, op in steps]
+    return norm(a) == norm(b)
+
+
+def _tree_graph():
+    """A small tree net's loss and gradients (as the benchmark's graph per batch)."""
+    rng = np.random.default_rng(0)
+    ph = {k: tf.placeholder(tf.float32, s, name=k)
+          for k, s in (("E", (10, 4)), ("W", (8, 4)), ("b", (1, 4)), ("w_out", (4, 1)))}
+
+    def encode(node):
+        if isinstance(node, int):
+            return ph["E"][node:node + 1]
+        h = tf.concat([encode(node[0]), encode(node[1])], 1)
+        return tf.tanh(tf.matmul(h, ph["W"]) + ph["b"])
+
+    roots = tf.concat([encode(((1, 2), 3)), encode((4, (5, (6, 1))))], 0)
+    loss = tf.reduce_mean(tf.square(tf.matmul(roots, ph["w_out"]) - tf.constant([[0.5], [-1.0]])))
+    grads = tf.gradients(loss, [ph[k] for k in ("E", "W", "b", "w_out")])
+    feed = {ph["E"]: rng.standard_normal((10, 4)).astype(np.float32),
+            ph["W"]: rng.standard_normal((8, 4)).astype(np.float32),
+            ph["b"]: rng.standard_normal((1, 4)).astype(np.float32),
+            ph["w_out"]: rng.standard_normal((4, 1)).astype(np.float32)}
+    return loss, grads, feed
+
+
+def test_plain_steps_are_the_general_loops_steps(fresh_graph, monkeypatch):
+    loss, grads, feed = _tree_graph()
+    leaves, fed = [loss, *grads], list(feed)
+    with tf.Session() as s:
+        fast = _plan.build_plan(s, leaves, fed)
+        monkeypatch.setattr(_plan, "_HOST", frozenset())     # every op "off the host":
+        general = _plan.build_plan(s, leaves, fed)            # the general loop
+        monkeypatch.undo()
+        assert _same_steps(fast.steps, general.steps)
+        assert (fast.nslots, fast.feed_slots, fast.fetch_slots, fast.writes_state) == \
+            (general.nslots, general.feed_slots, general.fetch_slots, general.writes_state)
+        assert fast.slot_of == general.slot_of and fast.ops == general.ops
+        want = s.run(leaves, feed)
+    from dlcore_static.runtime import run_plan
+    for plan in (fast, general):
+        got = run_plan(plan, [feed[t] for t in fed])
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_plain_steps_with_an_assign_and_a_multi_output_op(fresh_graph, monkeypatch):
+    v = tf.Variable(np.ones((2, 3), np.float32))
+    x = tf.placeholder(tf.float32, (2, 3))
+    a, b = tf.split(x, 2, axis=0) if hasattr(tf, "split") else (x[:1], x[1:])
+    upd = tf.assign(v, v * 2.0 + tf.concat([a, b], 0))
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        fast = _plan.build_plan(s, [upd], [x])
+        monkeypatch.setattr(_plan, "_HOST", frozenset())
+        general = _plan.build_plan(s, [upd], [x])
+        monkeypatch.undo()
+        assert _same_steps(fast.steps, general.steps) and fast.nslots == general.nslots
+        assert fast.writes_state and general.writes_state
+        got = s.run(upd, {x: np.full((2, 3), 0.5, np.float32)})
+    np.testing.assert_array_equal(got, np.full((2, 3), 2.5, np.float32))
+
+
+def test_an_unfed_placeholder_is_named_before_anything_runs(fresh_graph):
+    x = tf.placeholder(tf.float32, (2,), name="first")
+    y = tf.placeholder(tf.float32, (2,), name="second")
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="placeholder tensor 'first'"):
+            s.run(x + y)
+        np.testing.assert_array_equal(s.run(x + y, {x: np.ones(2, np.float32), y: np.ones(
+            2, np.float32)}), np.full(2, 2, np.float32))
+
+
+@pytest.mark.parametrize("params", [
+    {"idx": (("slice", 0, 1, None),)},
+    {"idx": (("slice", None, None, None), ("slice", 0, 32, None))},
+    {"idx": (0, None, ("slice", 1, None, 2))},
+    {"axis": 1}, {"axis": 1.0}, {"axis": True}, {"perm": (1, 0)}, {"name": "x"},
+    {"axes": (0,), "keepdims": True}, {"axes": (0,), "keepdims": 1},
+])
+def test_one_parameter_keys_are_the_general_keys(params):
+    a = AVal((1, 64), np.dtype(np.float32))
+    key = _fe._rule_key(getitem_p, [a], params)
+    items = tuple((k, type(v), v) for k, v in params.items())
+    assert key == (getitem_p, (a,), items)
+    assert [t for _, t, _ in key[2]] == [type(v) for v in params.values()]
+
+
+def test_keys_tell_1_true_and_1_0_apart_and_refuse_what_is_not_plain():
+    a = AVal((2, 2), np.dtype(np.float32))
+    keys = {_fe._rule_key(getitem_p, [a], {"axis": v}) for v in (1, True, 1.0)}
+    assert len(keys) == 3
+    for bad in ((("slice", True, 1, None),), ((1, (2, (3, 1.0))),), (np.int64(1),),
+                (("slice", 0, np.int32(1), None),), ([1, 2],)):
+        assert not _fe._plain_tuple(bad)
+        assert _fe._rule_key(getitem_p, [a], {"idx": bad}) is None
+        assert _fe._rule_key(getitem_p, [a], {"idx": bad, "other": 1}) is None
+    assert _fe._plain_tuple(((1, (2, (3, None))), "s", None, ("slice", -1, None, None)))
+    assert _fe._rule_key(getitem_p, [a], {"dtype": np.dtype(np.float32)}) is not None
+    assert _fe._rule_key(getitem_p, [a], {"value": np.ones(2)}) is None
+
+
+def test_shared_transposes_are_named_and_counted_as_before(fresh_graph):
+    x = tf.placeholder(tf.float32, (2, 3))
+    w = tf.placeholder(tf.float32, (3, 3))
+    h = x
+    for _ in range(3):
+        h = tf.tanh(tf.matmul(h, w))
+    y = tf.reduce_sum(h)
+    first = len(fresh_graph.get_operations())
+    gx, gw = tf.gradients(y, [x, w])
+    new = fresh_graph.get_operations()[first:]
+    of_w = [op for op in new if op.type == "Transpose" and op.inputs[0] is w]
+    assert len(of_w) == 1
+    names = [op.name for op in new if op.type == "Transpose"]
+    assert names == ["gradients/Transpose"] + [f"gradients/Transpose_{i}" for i in
+                                               range(1, len(names))]
+    assert of_w[0].name == "gradients/Transpose"
+    rng = np.random.default_rng(2)
+    xv, wv = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
+    hs = [xv]
+    for _ in range(3):
+        hs.append(np.tanh(hs[-1] @ wv))
+    g, want_w = np.ones((2, 3)), np.zeros((3, 3))
+    for k in range(3, 0, -1):
+        d = g * (1 - hs[k] ** 2)
+        want_w += hs[k - 1].T @ d
+        g = d @ wv.T
+    with tf.Session() as s:
+        got = s.run([gx, gw], {x: xv.astype(np.float32), w: wv.astype(np.float32)})
+    np.testing.assert_allclose(got[0], g, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got[1], want_w, rtol=1e-4, atol=1e-6)
+
+
+def test_a_location_is_formatted_with_the_frames_line(fresh_graph):
+    x = tf.placeholder(tf.float32, (2,))
+    line = sys._getframe().f_lineno + 1
+    y = tf.tanh(
+        x)                                   # (the call's instruction is on the first line)
+    assert y.op.defined_at == f"{HERE}:{line}"
+    assert type(y.op._defined_at) is str     # formatted once, then kept
+    frame = sys._getframe()
+    assert line_at(frame.f_code, frame.f_lasti) == frame.f_lineno
+    assert format_location("<loaded>") == "<loaded>"
+    assert format_location((frame.f_code, frame.f_lasti)) == f"{HERE}:{frame.f_lineno}"
+    with pytest.raises(ValueError, match=rf"defined at {HERE}:\d+"):
+        tf.matmul(tf.placeholder(tf.float32, (2, 3)), tf.placeholder(tf.float32, (4, 5)))
+
+
+def test_unknown_rank_still_flows_through_elementwise_ops(fresh_graph):
+    x = tf.placeholder(tf.float32)                      # unknown rank: a 0-d stand-in
+    y = tf.tanh(x) * 2.0
+    assert y.shape.ndims is None
+    z = tf.reduce_sum(y)
+    w = tf.placeholder(tf.float32, (2, 2))
+    assert (w + 1.0).shape.as_list() == [2, 2]
+    with tf.Session() as s:
+        xv = np.arange(6, dtype=np.float32).reshape(2, 3) / 10
+        np.testing.assert_allclose(s.run(z, {x: xv}), (np.tanh(xv) * 2).sum(), rtol=1e-6)
