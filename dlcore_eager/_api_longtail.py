@@ -24,6 +24,7 @@ from dlcore.device import as_device
 from . import _dtype as D
 from . import creation as C
 from ._graph import labelled
+from ._matmul_checks import check_vector_dtypes
 from .tensor import Tensor
 
 _MATMUL_PRECISION = ["highest"]
@@ -200,9 +201,7 @@ def _vdot(self, other: Tensor) -> Tensor:
     if self.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D "
                            f"tensors")
-    if self.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_legacy(self.dtype)} and {_legacy(other.dtype)}")
+    check_vector_dtypes(self, other)
     return (self.conj() if self.is_complex() else self).dot(other)
 
 

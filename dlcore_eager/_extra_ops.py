@@ -21,6 +21,7 @@ from dlcore.ops.special import xlog_torch as _xlog_torch
 
 from ._graph import labelled
 from ._host import host as _host
+from ._matmul_checks import check_vector_dtypes
 from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
     are_deterministic_algorithms_enabled,
     get_num_threads,
@@ -440,6 +441,7 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
     if input.dim() != 1 or other.dim() != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
                            "tensors")
+    check_vector_dtypes(input, other)
     return (input * other).sum()
 
 

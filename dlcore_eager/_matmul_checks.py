@@ -22,6 +22,13 @@ def check_same_dtype(a, b) -> None:
                            f"{_TORCH_DTYPE_NAMES.get(db.name, db.name)}")
 
 
+def check_vector_dtypes(a, b) -> None:
+    """PyTorch's refusal of dot/vdot operands of two dtypes (no promotion)."""
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{a.dtype._legacy} and {b.dtype._legacy}")
+
+
 def check_matmul(a, b) -> None:
     """PyTorch's matmul checks: one dtype (no promotion), and the inner sizes of 2-d operands."""
     check_same_dtype(a, b)

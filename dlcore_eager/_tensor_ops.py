@@ -34,6 +34,8 @@ from ._dispatch import matrix_product as _matrix_product
 from ._dispatch import small_binary as _small_binary
 from ._graph import labelled
 from ._matmul_checks import check_matmul as _check_matmul
+from ._matmul_checks import check_same_dtype as _check_same_dtype
+from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
@@ -471,7 +473,10 @@ def mm(a, b):
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x"
                            f"{sa[1]} and {sb[0]}x{sb[1]})")
-    if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or a._buf.dtype is not b._buf.dtype:
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        a, b = _operands(a, b)
+    elif a._buf.dtype is not b._buf.dtype:
+        _check_same_dtype(a, b)                  # (PyTorch's mm promotes nothing)
         a, b = _operands(a, b)
     else:
         ba, bb = a._buf, b._buf
@@ -497,9 +502,8 @@ def bmm(a, b):
 def dot(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._buf.dtype != b._buf.dtype:
-        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
-                           f"{a.dtype._legacy} and {b.dtype._legacy}")
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_vector_dtypes(a, b)
     return labelled(_la.dot(*_operands(a, b)), "DotBackward0", a, b)
 
 

@@ -303,6 +303,10 @@ def mv(a, v):
     (n, m), (k,) = _shape(a), _shape(v)
     if None not in (m, k) and m != k:
         raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({k})")
+    if aval_of(a).dtype != aval_of(v).dtype:     # (PyTorch's mv is addmv into a vec-typed out)
+        na, nv = _scalar_name(a), _scalar_name(v)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {nv}, {na}, "
+                           f"and {nv}")
     return reshape(matmul(a, expand_dims(v, 1)), (-1,))
 
 

@@ -133,3 +133,27 @@ def test_alpha_bool_clamp_and_loss_shapes_as_torch(case):
     ValueError (dlcore broadcast (3,) with (3, 1)), the target-size and kl_div 'mean' warnings,
     soft_margin_loss's in-place broadcast error, grad-mode ``__enter__`` returning None."""
     assert _outcome(CALLS[case], D) == _outcome(CALLS[case], T)
+
+
+_PRODUCT_DTYPES = ("float32", "float64", "int64", "float16")
+
+
+@pytest.mark.parametrize("name, sa, sb", [("mm", (2, 3), (3, 2)), ("mv", (2, 3), (3,)),
+                                          ("dot", (3,), (3,)), ("vdot", (3,), (3,))])
+@pytest.mark.parametrize("da", _PRODUCT_DTYPES)
+@pytest.mark.parametrize("db", _PRODUCT_DTYPES)
+def test_matrix_and_vector_products_promote_nothing_as_torch(name, sa, sb, da, db):
+    """torch.mm/mv/dot/vdot and their Tensor methods refuse two dtypes in PyTorch's words
+    (mm and mv promoted, and torch.vdot promoted while Tensor.vdot refused, before)."""
+    seen = {}
+    for lib in (T, D):
+        a, b = lib.ones(sa, dtype=getattr(lib, da)), lib.ones(sb, dtype=getattr(lib, db))
+        out = []
+        for f in (getattr(lib, name), getattr(lib.Tensor, name)):
+            try:
+                out.append(str(f(a, b).dtype))
+            except RuntimeError as e:
+                out.append(f"RuntimeError: {e}")
+        seen[lib.__name__] = out
+    assert seen["dlcore_eager"] == seen["torch"]
+    assert (da == db) == ("RuntimeError" not in seen["torch"][0])
