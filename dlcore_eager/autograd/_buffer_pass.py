@@ -193,7 +193,7 @@ def _order(roots, wanted):
 
 
 def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None,
-                 accumulate=True) -> dict:
+                 accumulate=True, silence=True) -> dict:
     """``reverse_pass(roots, seeds, parents=_parents, vjp=vjp, add=add, wanted=wanted,
     on_grad=on_grad, name_of=_name_of)`` on buffers: the same nodes visited in the same order,
     the same sums in the same order and the same checks, with the common case of each callback
@@ -203,10 +203,12 @@ def _buffer_pass(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None
     anything else calls the callback itself.  ``wanted``: a set of nodes (``grad()``'s inputs,
     ``backward(inputs=...)``), or None for every leaf.  It returns reverse_pass's
     ``{id(node): cotangent}`` of the wanted nodes reached (empty when ``wanted`` is None:
-    ``backward`` uses no result).  tests/eager/test_backward_buffer_pass.py holds it to
+    ``backward`` uses no result).  With ``create_graph`` (``silence`` False) the cotangents are
+    Tensors, the vjp rules' ops recorded: every node takes the callbacks, nothing is silenced.
+    tests/eager/test_backward_buffer_pass.py and test_grad_buffer_pass.py hold it to
     reverse_pass's gradients bit for bit.  The order: ``_order``."""
     order, useful, dropped = _order(roots, wanted)
-    if _SILENCED is None:                   # (NumPy 1.x: the vjp rules call the kernels)
+    if _SILENCED is None or not silence:    # (NumPy 1.x: the vjp rules call the kernels)
         return _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad,
                      as_tensor, wanted, accumulate, None)
     # NumPy's floating-point warnings silenced for the whole loop, as each CPU kernel silences
@@ -299,7 +301,11 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                     pg = pg()       # a thunk: computed only because this input needs it
                     if pg is None:
                         continue
-                if type(pg) is not _ndarray:
+                if type(pg) is Tensor:    # (create_graph: _check's AVal test on its buffer)
+                    b = pg._buf
+                    if type(b) is not _ndarray or b.shape != p.shape or b.dtype != p.dtype:
+                        _check(p, pg, node, _name_of)
+                elif type(pg) is not _ndarray:
                     _check(p, pg, node, _name_of)
             if type(pg) is _ndarray:    # (reverse_pass's check of a tape node's shape, inline)
                 shape = p.shape

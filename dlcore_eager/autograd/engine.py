@@ -103,10 +103,17 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     try:                                                #  between the two switches)
         STATE.enabled = True
         _autocast.suspend()
-        return reverse_pass(roots, seeds, parents=_parents, vjp=_checked_vjp(vjp, _name_of),
-                            add=_ops.add,
-                            wanted=wanted, name_of=_name_of,
-                            on_grad=_on_grad(accumulate, True, _same, _same))
+        checked = _checked_vjp(vjp, _name_of)
+        on_grad = _on_grad(accumulate, True, _same, _same)
+        if checked is vjp:
+            # anomaly mode off: reverse_pass's loop with its callbacks inline (_buffer_pass;
+            # every cotangent a Tensor here, so each takes the callbacks: the vjp rules' own
+            # ops are recorded), NumPy's error state left as it is
+            return _buffer_pass(roots, seeds, retain_graph, vjp, _ops.add, on_grad, _same,
+                                None if wanted is None else set(wanted), accumulate,
+                                silence=False)
+        return reverse_pass(roots, seeds, parents=_parents, vjp=checked, add=_ops.add,
+                            wanted=wanted, name_of=_name_of, on_grad=on_grad)
     finally:
         STATE.enabled = prev
         _autocast.resume(depth)

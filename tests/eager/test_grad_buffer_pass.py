@@ -21,7 +21,8 @@ from dlcore.autodiff import reverse_pass
 from dlcore_eager.autograd import engine
 
 
-def _generic(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None, accumulate=True):
+def _generic(roots, seeds, retain, vjp, add, on_grad, as_tensor, wanted=None, accumulate=True,
+             silence=True):
     return reverse_pass(roots, seeds, parents=engine._parents, vjp=vjp, add=add, wanted=wanted,
                         name_of=engine._name_of, on_grad=on_grad)
 
@@ -32,9 +33,9 @@ def _both(program, monkeypatch):
     calls = []
     real = engine._buffer_pass
 
-    def spy(*a):
+    def spy(*a, **k):
         calls.append(1)
-        return real(*a)
+        return real(*a, **k)
 
     monkeypatch.setattr(engine, "_buffer_pass", spy)
     fast = program(dl)
@@ -248,20 +249,86 @@ def test_grad_outputs_several_outputs_and_slices(monkeypatch):
     _vs_torch(program, _both(program, monkeypatch))
 
 
-def test_anomaly_mode_and_create_graph_keep_the_generic_routine(monkeypatch):
-    def refuse(*a):
+def test_anomaly_mode_keeps_the_generic_routine(monkeypatch):
+    def refuse(*a, **k):
         raise AssertionError("the buffer pass ran")
 
     monkeypatch.setattr(engine, "_buffer_pass", refuse)
     w = dl.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
-    (gw,) = dl.autograd.grad((w * w * w).sum(), [w], create_graph=True)
+    with dl.autograd.detect_anomaly():
+        (gw,) = dl.autograd.grad((w * w * w).sum(), [w], create_graph=True)
+        (gw2,) = dl.autograd.grad((w * w).sum(), [w])
+        (w * w).sum().backward(inputs=[w])
     np.testing.assert_array_equal(gw.detach().numpy(), [3.0, 12.0])
     assert gw.grad_fn is not None
-    with dl.autograd.detect_anomaly():
-        (gw,) = dl.autograd.grad((w * w).sum(), [w])
-        (w * w).sum().backward(inputs=[w])
-    np.testing.assert_array_equal(gw.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(gw2.numpy(), [2.0, 4.0])
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+
+
+def _names(t):
+    """The grad_fn names of a gradient's graph, depth first (None: no grad_fn)."""
+    out, stack, seen = [], [t.grad_fn], set()
+    while stack:
+        f = stack.pop()
+        if f is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        out.append(type(f).__name__)
+        stack.extend(n for n, _ in f.next_functions)
+    return out
+
+
+def test_create_graph_gradient_penalty(monkeypatch):
+    """grad(..., create_graph=True) of an MLP's output with respect to its input, then the
+    backward of a gradient penalty through it (WGAN-GP): values, .grad, the gradient's grad_fn
+    names."""
+    def program(lib):
+        F = lib.nn.functional
+        rng = np.random.default_rng(13)
+        W1, b1 = _leaf(lib, rng, (6, 4)), _leaf(lib, rng, (6,))
+        W2, b2 = _leaf(lib, rng, (1, 6)), _leaf(lib, rng, (1,))
+        x = _leaf(lib, rng, (5, 4))
+        h = lib.tanh(F.linear(x, W1, b1))
+        out = F.linear(h * h.sigmoid(), W2, b2)
+        (gx,) = lib.autograd.grad(out.sum(), [x], create_graph=True)
+        pen = ((gx * gx).sum(1).sqrt() - 1).pow(2).mean()
+        pen.backward()
+        names = np.array([hash(n) for n in _names(gx)]) if lib is dl else None
+        return [_np(gx), _np(pen)] + [_np(p.grad) for p in (W1, b1, W2, b2, x)] + [names]
+
+    fast = _both(program, monkeypatch)
+    assert fast[-1] is not None and len(fast[-1]) > 5
+    _vs_torch(lambda lib: program(lib)[:-1], fast[:-1])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_create_graph_on_random_graphs(monkeypatch, seed):
+    def program(lib):
+        leaves, bias, vals, loss = _random_graph(lib, seed, np.float64)
+        gs = lib.autograd.grad(loss, [leaves[0], vals[4], bias], create_graph=True)
+        second = sum((g * g).sum() for g in gs)
+        second.backward()
+        return [_np(g) for g in gs] + [_np(t.grad) for t in leaves + [bias]]
+
+    _vs_torch(program, _both(program, monkeypatch))
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_create_graph_backward_then_grad_of_grad_with_hooks(monkeypatch):
+    def program(lib):
+        seen: list = []
+        rng = np.random.default_rng(14)
+        x, w = _leaf(lib, rng, (3, 3)), _leaf(lib, rng, (3, 3))
+        y = (x.mm(w)).exp()
+        y.register_hook(lambda g: seen.append(_np(g)))
+        z = y * x
+        z.retain_grad()
+        (z.sum() + y.sum()).backward(create_graph=True)
+        gx = x.grad
+        (gw,) = lib.autograd.grad((gx * gx).sum(), [w], allow_unused=True)
+        return [_np(x.grad), _np(w.grad), _np(z.grad), _np(gw)] + seen
+
+    _vs_torch(program, _both(program, monkeypatch))
 
 
 def test_numpy_error_state_silenced_in_the_pass_and_the_callers_in_hooks():
