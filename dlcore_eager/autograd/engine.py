@@ -1,6 +1,8 @@
 """``backward`` and ``grad``: the eager front end's use of dlcore's one reverse-mode routine.
 
-Both call ``dlcore.autodiff.reverse_pass`` on the tape, with:
+Both run ``dlcore.autodiff.reverse_pass`` on the tape (in anomaly mode that routine itself,
+else ``_buffer_pass``: its loop with the callbacks' common cases inline, the same order, sums
+and checks), with:
 
 * values  = tape nodes (``grad_fn`` of non-leaf tensors, the accumulator of leaves);
 * parents = ``node.parents``; vjp = ``node.vjp(g)``, which calls the primitive's vjp rule on the
