@@ -11,7 +11,9 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.errors import ShapeError
+from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.registry import AVal
+from dlcore.registry import bind as _bind
 
 from . import dtypes as _dtypes
 from ._convert import _args, _named, _one_dtype, _same_type, _scoped
@@ -152,7 +154,15 @@ def getitem(x, idx) -> Tensor:
     t = x if type(x) is Tensor else _args(x)[0]
     first = len(t.op.graph._ops)
     # (named as TensorFlow's _slice_helper names it: ``strided_slice``)
-    if type(idx) is slice or type(idx) is int:      # x[a:b], x[i]: no tensor index (issue 19)
+    if type(idx) is slice:              # x[a:b]: no tensor index (issue 19)
+        a, b, c = idx.start, idx.stop, idx.step
+        if (a is None or type(a) is int) and (b is None or type(b) is int) and \
+                (c is None or type(c) is int) and t.aval.shape:
+            # its canonical index written out (what canonical_index makes of it)
+            return rename(_bind(_getitem_p, t, idx=(("slice", a, b, c),)), "strided_slice",
+                          first)
+        return rename(_ops.getitem(t, idx), "strided_slice", first)
+    if type(idx) is int:                # x[i]
         return rename(_ops.getitem(t, idx), "strided_slice", first)
     items = idx if isinstance(idx, tuple) else (idx,)
     for i in items:

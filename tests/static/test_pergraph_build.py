@@ -190,3 +190,27 @@ def test_unknown_rank_still_flows_through_elementwise_ops(fresh_graph):
     with tf.Session() as s:
         xv = np.arange(6, dtype=np.float32).reshape(2, 3) / 10
         np.testing.assert_allclose(s.run(z, {x: xv}), (np.tanh(xv) * 2).sum(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("idx", [slice(1, 3), slice(None, 2), slice(None, None, 2), slice(-2, None),
+                                 slice(0, 1), slice(1, 3, 1), slice(np.int64(1), 3),
+                                 slice(True, 2), slice(None)])
+def test_a_slice_of_ints_is_the_general_paths_slice(fresh_graph, idx):
+    from dlcore import ops as _ops
+    x = tf.placeholder(tf.float32, (5, 3))
+    fast = x[idx]                                       # (array_ops.getitem's fast path)
+    general = _ops.getitem(x, idx)
+    assert fast.op.type == general.op.type == "StridedSlice"
+    assert fast.op.params == general.op.params and fast.shape == general.shape
+    assert fast.op.name.startswith("strided_slice")
+    xv = np.arange(15, dtype=np.float32).reshape(5, 3)
+    with tf.Session() as s:
+        a, b = s.run([fast, general], {x: xv})
+    np.testing.assert_array_equal(a, xv[idx])
+    np.testing.assert_array_equal(b, xv[idx])
+
+
+def test_a_slice_of_a_scalar_is_refused_as_before(fresh_graph):
+    z = tf.placeholder(tf.float32, ())
+    with pytest.raises(IndexError, match="too many indices"):
+        z[0:1]
