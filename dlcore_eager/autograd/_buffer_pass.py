@@ -252,7 +252,8 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                         _add_in_place(old, old._buf, g, silenced):
                     continue             # (_accumulate's common case, without its tests)
                 _accumulate(t, g, False, as_tensor)
-            elif not accumulate and type(g) is _ndarray and not t._hooks:
+            elif not accumulate and (type(g) is _ndarray or type(g) is Tensor) and \
+                    not t._hooks:
                 result[id(node)] = g     # (on_grad's leaf without hooks: g itself)
             else:
                 g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
@@ -262,7 +263,9 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
         ps = node.parents
         in_grads = None
         if cls is Node or isinstance(node, Node):
-            if type(g) is not _ndarray or node.hooks or node.retain is not None:
+            if (type(g) is not _ndarray and type(g) is not Tensor) or node.hooks or \
+                    node.retain is not None:
+                # (on_grad returns any other g as it is: a Tensor is create_graph's)
                 g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
             if wanted is not None and node in wanted:
                 result[id(node)] = g
