@@ -12,6 +12,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 from dlcore.ops.indexing import getitem_p as _getitem_p
+from dlcore.ops.shape import concatenate_p as _concatenate_p
 from dlcore.registry import AVal
 from dlcore.registry import bind as _bind
 
@@ -119,7 +120,15 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
 
 
 def concat(values, axis, name: str = "concat") -> Tensor:
-    xs = list(values) if _one_dtype(values) else _same_type("ConcatV2", *values)
+    if _one_dtype(values):
+        xs = list(values)
+        if len(xs) > 1 and type(axis) is int and 0 <= axis < len(xs[0].aval.shape):
+            # graph tensors of one dtype and an axis in range (issue 19): what
+            # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly
+            first = len(get_default_graph()._ops)
+            return rename(_bind(_concatenate_p, *xs, axis=axis), name, first)
+    else:
+        xs = _same_type("ConcatV2", *values)
     first = len(get_default_graph()._ops)
     return rename(_ops.concatenate(xs, int(axis)), name, first)
 

@@ -214,3 +214,30 @@ def test_a_slice_of_a_scalar_is_refused_as_before(fresh_graph):
     z = tf.placeholder(tf.float32, ())
     with pytest.raises(IndexError, match="too many indices"):
         z[0:1]
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, -2, np.int64(1), 1.0])
+def test_a_concat_of_one_dtype_is_the_general_paths_concat(fresh_graph, axis):
+    from dlcore import ops as _ops
+    a = tf.placeholder(tf.float32, (2, 3))
+    b = tf.placeholder(tf.float32, (2, 3))
+    fast = tf.concat([a, b], axis)                      # (array_ops.concat's fast path)
+    general = _ops.concatenate([a, b], int(axis))
+    assert fast.op.type == general.op.type == "ConcatV2"
+    assert fast.op.params == general.op.params and fast.shape == general.shape
+    assert fast.op.name.startswith("concat")
+    av = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with tf.Session() as s:
+        got, want = s.run([fast, general], {a: av, b: av + 10})
+    np.testing.assert_array_equal(got, np.concatenate([av, av + 10], int(axis)))
+    np.testing.assert_array_equal(want, got)
+
+
+def test_concat_refusals_and_one_input_are_as_before(fresh_graph):
+    a = tf.placeholder(tf.float32, (2, 3))
+    assert tf.concat([a], 1) is a                        # (one input: the general path)
+    with pytest.raises((ValueError, IndexError), match="out of range"):
+        tf.concat([a, a], 2)
+    i = tf.placeholder(tf.int32, (2, 3))
+    mixed = tf.concat([a, tf.cast(i, tf.float32)], 0)
+    assert mixed.shape.as_list() == [4, 3]
