@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops.linalg import matmul_p as _matmul_p
+from dlcore.registry import bind as _bind
 
 from . import dtypes as _dtypes
 from ._convert import _args, _named, _scoped
@@ -58,6 +60,11 @@ def add_n(inputs, name=None):
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     if not transpose_a and not transpose_b:
+        if name is None and type(a) is Tensor and type(b) is Tensor and \
+                a.aval.dtype is b.aval.dtype:
+            # two graph tensors of one dtype object: what _named(_ops.matmul, ...) does there
+            # (nothing to convert or promote; the rule's errors are bind's own), bound directly
+            return _bind(_matmul_p, a, b)
         return _named(_ops.matmul, name, a, b)      # (no closure made per call, issue 19)
 
     def matmul(x, y):

@@ -241,3 +241,25 @@ def test_concat_refusals_and_one_input_are_as_before(fresh_graph):
     i = tf.placeholder(tf.int32, (2, 3))
     mixed = tf.concat([a, tf.cast(i, tf.float32)], 0)
     assert mixed.shape.as_list() == [4, 3]
+
+
+def test_a_matmul_of_one_dtype_is_the_general_paths_matmul(fresh_graph):
+    from dlcore import ops as _ops
+    a = tf.placeholder(tf.float32, (2, 3))
+    w = tf.placeholder(tf.float32, (3, 4))
+    fast = tf.matmul(a, w)                          # (math_ops.matmul's fast path)
+    general = _ops.matmul(a, w)
+    assert fast.op.type == general.op.type == "MatMul" and fast.op.name == "MatMul"
+    assert fast.op.params == general.op.params and fast.shape == general.shape
+    assert tf.matmul(a, w, name="mine").op.name == "mine"
+    with pytest.raises(ValueError, match=r"Dimensions must be equal.*'MatMul_\d+'"):
+        tf.matmul(a, a)
+    d = tf.placeholder(tf.float64, (3, 4))
+    with pytest.raises(TypeError):
+        tf.matmul(a, d)
+    av = np.arange(6, dtype=np.float32).reshape(2, 3)
+    wv = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+    with tf.Session() as s:
+        got, want = s.run([fast, general], {a: av, w: wv})
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(got, av @ wv, rtol=1e-6)
