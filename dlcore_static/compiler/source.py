@@ -349,8 +349,18 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     py[n.out()] = out
     threads = f"if _bst[1] != 1: _fg({flops!r})" if flops < blas_threads.SMALL_GEMM_FLOPS \
         else f"_fg({flops!r})"
+    from . import gemm_direct
     from .loop_invariants import copy_b_text
-    return [threads, f"{out} = _dot({py[a]}, {copy_b_text(c, py, env, m, k, nn) or py[c]})"]
+    lines = [threads]
+    rhs = py[c]
+    copy = copy_b_text(c, py, env, m, k, nn)
+    if copy is not None:                 # W^T copied for a BLAS slow with a transposed B
+        rhs = f"{out}_b"
+        lines.append(f"{rhs} = {copy}")
+    if np.dtype(dt) == np.float32 and gemm_direct.direct_shape(m, k, nn) and \
+            gemm_direct.available():
+        return lines + [f"{out} = {gemm_direct.gemm_text(py[a], rhs, env)}"]
+    return lines + [f"{out} = _dot({py[a]}, {rhs})"]
 
 
 def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:

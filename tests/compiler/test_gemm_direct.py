@@ -1,0 +1,111 @@
+"""``gemm_direct``: OpenBLAS's unpacked SkylakeX float32 GEMM for the glue's small products
+(issue 19, the control-flow step).  The kernel against ``np.dot`` bit for bit on the shapes
+of its rule (where NumPy's OpenBLAS runs its SkylakeX kernels; skipped elsewhere), the rule
+itself, and the glue: the kernel for C-contiguous operands of direct shapes, ``np.dot`` for a
+view fed at run time, for other shapes and where the kernel is not there; a compiled plan's
+values bit for bit against the interpreter's and NumPy's either way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore_static import compiler
+from dlcore_static.compiler import gemm_direct
+
+RNG = np.random.default_rng(2026)
+
+needs_kernel = pytest.mark.skipif(not gemm_direct.available(),
+                                  reason="NumPy's OpenBLAS does not run its SkylakeX kernels")
+
+
+@pytest.mark.parametrize("m,k,n,want", [
+    (64, 128, 128, True), (64, 256, 128, True), (128, 64, 128, True), (32, 384, 64, False),
+    (64, 128, 10, False), (64, 128, 100, False), (16, 128, 128, False), (8, 64, 64, False),
+    (128, 128, 256, False), (64, 512, 64, False), (64, 64, 64, False), (256, 64, 64, True)])
+def test_direct_shape_rule(m, k, n, want):
+    assert gemm_direct.direct_shape(m, k, n) == want
+
+
+@needs_kernel
+@pytest.mark.parametrize("m,k,n", [(64, 128, 128), (64, 256, 128), (128, 64, 128),
+                                   (256, 64, 64), (32, 256, 128), (48, 384, 64),
+                                   (33, 200, 144), (100, 97, 160)])
+def test_kernel_is_np_dot_bit_for_bit(m, k, n):
+    for scale in (1.0, 1e-30, 1e30):
+        a = (RNG.standard_normal((m, k)) * scale).astype(np.float32)
+        b = RNG.standard_normal((k, n)).astype(np.float32)
+        got = gemm_direct._gemm(a, b)
+        assert got.flags.c_contiguous and got.dtype == np.float32
+        np.testing.assert_array_equal(got, np.dot(a, b))
+
+
+@needs_kernel
+def test_kernel_on_read_only_operands_and_special_values():
+    a = RNG.standard_normal((64, 128)).astype(np.float32)
+    b = RNG.standard_normal((128, 128)).astype(np.float32)
+    a[3, 7], a[10, 0], b[5, 9] = np.nan, np.inf, -0.0
+    a.flags.writeable = False
+    np.testing.assert_array_equal(gemm_direct._gemm(a, b), np.dot(a, b))
+
+
+def _plan(feed_view: bool):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (64, 128))
+        w = tf.Variable((RNG.standard_normal((128, 128)) / 11).astype(np.float32))
+        v = tf.placeholder(tf.float32, (128, 128))
+        loss = tf.reduce_sum(tf.tanh(tf.matmul(tf.matmul(x, w), v)))
+        grads = tf.gradients(loss, [x, w])
+        init = tf.global_variables_initializer()
+    x0 = RNG.standard_normal((64, 128)).astype(np.float32)
+    v0 = (RNG.standard_normal((128, 128)) / 11).astype(np.float32)
+    fv = np.asfortranarray(v0) if feed_view else v0
+    out = {}
+    for passes in ((), "all"):
+        with tf.Session(graph=g, passes=passes) as sess:
+            sess.run(init)
+            for _ in range(3):                     # compiled on the second run
+                got = sess.run([loss] + grads, {x: x0, v: fv})
+            src = compiler.explain(sess, [loss] + grads, {x: x0, v: fv}).codegen.get(
+                "source", "")
+            out[passes] = (got, src, sess.run(w))
+    return out, x0, v0
+
+
+def _check(out, x0, v0):
+    (plain, _, w0), (comp, src, _) = out[()], out["all"]
+    for a, b in zip(plain, comp):
+        np.testing.assert_array_equal(b, a)
+    h = x0.astype(np.float64) @ w0 @ v0
+    np.testing.assert_allclose(comp[0], np.tanh(h).sum(), rtol=1e-4)
+    return src
+
+
+@pytest.mark.parametrize("feed_view", [False, True])
+def test_glue_uses_the_kernel_where_it_applies(monkeypatch, feed_view):
+    calls: list = []
+    real = gemm_direct._gemm if gemm_direct.available() else \
+        (lambda a, b: np.dot(a, b))          # (a stand-in where the kernel is not there)
+
+    def spy(a, b):
+        calls.append((a.shape, b.shape))
+        return real(a, b)
+    monkeypatch.setattr(gemm_direct, "_STATE", [True])
+    monkeypatch.setattr(gemm_direct, "_gemm", spy)
+    out, x0, v0 = _plan(feed_view)
+    src = _check(out, x0, v0)
+    assert "_gd(" in src
+    if feed_view:        # (64,128) @ v: v fed Fortran-ordered, so np.dot for that product
+        assert ((64, 128), (128, 128)) in calls and len(calls) >= 1
+        assert "_dot(" in src
+    else:
+        assert len(calls) >= 2
+
+
+def test_without_the_kernel_the_glue_calls_np_dot(monkeypatch):
+    monkeypatch.setattr(gemm_direct, "_STATE", [False])
+    out, x0, v0 = _plan(False)
+    src = _check(out, x0, v0)
+    assert "_gd(" not in src and "_dot(" in src
