@@ -21,12 +21,14 @@ op.  The older hand-written paths went into the lane: ``torch.cat``'s (this entr
 ``reshape``'s (``_shape_ops._fast_view``), the last two calling ``small_unary`` directly.
 A kernel's small form may be a Python function ``run(buf)`` or a pair ``(method, arg)``
 run as ``method(buf, arg)`` (the ndarray methods of the shape kernels: no Python frame).
-``cat`` and ``stack`` live in ``_lane_joins`` (their parses put in ``JOINS`` on import).
+``cat`` and ``stack`` live in ``_lane_joins`` (their parses put in ``JOINS`` on import), with
+their own entry (``parse.entry``: two tensors taken in the entry itself, one lookup).
 """
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -224,19 +226,26 @@ def _plan_many(prim, kernel, bufs, key, params_of, k):
 
 
 def _entry(general, parse):
-    """``general`` with ``parse`` in front (see the module docstring)."""
-    def lane_entry(*args, **kw):
-        if args and not _RECORDERS and not _D._AUTOCAST and (not kw or kw.keys() <= _DIM_KW):
-            out = parse(args, kw)
-            if out is not None:
-                return out
-        return general(*args, **kw)
+    """``general`` with ``parse`` in front (see the module docstring); where the parse has its
+    own entry maker (``parse.entry(general, parse)``: the joins' two-tensor entry), that."""
+    make = getattr(parse, "entry", None)
+    lane_entry: Any
+    if make is not None:
+        lane_entry = make(general, parse)
+    else:
+        def lane_entry(*args, **kw):
+            if args and not _RECORDERS and not _D._AUTOCAST and \
+                    (not kw or kw.keys() <= _DIM_KW):
+                out = parse(args, kw)
+                if out is not None:
+                    return out
+            return general(*args, **kw)
 
     lane_entry.__name__ = lane_entry.__qualname__ = general.__name__
     lane_entry.__doc__ = general.__doc__
-    lane_entry.__wrapped__ = general            # type: ignore[attr-defined]
-    lane_entry.__lane__ = True                  # type: ignore[attr-defined]
-    lane_entry.__lane_parse__ = parse           # type: ignore[attr-defined]
+    lane_entry.__wrapped__ = general
+    lane_entry.__lane__ = True
+    lane_entry.__lane_parse__ = parse
     return lane_entry
 
 

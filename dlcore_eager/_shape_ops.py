@@ -17,9 +17,13 @@ from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import labelled
+from ._lane import _PLANS
 from ._sizes import int_sizes
+from ._state import STATE
 from ._view_rebase import mark_multi
-from ._views import alias
+from ._views import VIEWS as _VIEWS
+from ._views import alias, view_of
+from ._views import ints as _ints
 from .tensor import Tensor
 from .tracing import _RECORDERS
 
@@ -74,13 +78,19 @@ def _view_params(b, s) -> dict:
     return {"shape": s}
 
 
+_reshape_kernels = _reshape_p.kernels
+_np_reshape = _ndarray.reshape
+_views_get = _VIEWS.get
+
+
 def _fast_view(x: Tensor, shape: tuple):
     """``view``/``reshape`` of a contiguous CPU tensor to a tuple of Python ints (most calls)
     through the eager lane (``_lane.small_unary`` of reshape with these parameters: the rule
     checked once per shape, NumPy's view, the view ``_finish`` makes), named ViewBackward0,
     without the general path's argument normalisation (issue 19: 14 -> ~6 us a view of a
     1x32 tensor); None for any other case (the general path then runs, and raises its own
-    errors).  Steps aside while a trace records primitives."""
+    errors).  Steps aside while a trace records primitives.  A plan the lane made for a view
+    is kept in ``_VIEWS`` under the call's arguments, for the entries' first lines."""
     if len(shape) == 1:
         s = shape[0]
         t = type(s)
@@ -99,10 +109,36 @@ def _fast_view(x: Tensor, shape: tuple):
     if s == b.shape:
         return alias(x, "ViewBackward0")
     # (its node, a reshape's, is named ViewBackward0 by _graph's table: no label to set)
-    return _D._small_unary(_reshape_p, x, s, _view_params)
+    out = _D._small_unary(_reshape_p, x, s, _view_params)
+    if out is not None:
+        kernel = _reshape_kernels["cpu"]
+        plan = _PLANS.get((_reshape_p, kernel, b.shape, b.dtype, s))
+        if plan and plan[0] is _np_reshape and plan[1] is not None and plan[4] == 1 and \
+                out._buf.base is not None:
+            if len(_VIEWS) > 4096:
+                _VIEWS.clear()
+            _VIEWS[(b.shape, b.dtype, shape)] = (kernel, plan[1], plan[2], plan[3])
+    return out
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
+    b = x._buf
+    if type(b) is _ndarray and not _RECORDERS:
+        # a call seen before (``_VIEWS``): the lane's view, without its steps (issue 19)
+        try:
+            plan = _views_get((b.shape, b.dtype, shape))
+        except TypeError:                   # (a list among the sizes)
+            plan = None
+        if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST and \
+                b.flags.c_contiguous:
+            for d in shape:                 # (Python ints, or one tuple of them)
+                if type(d) is not int and not _ints(shape):
+                    break
+            else:
+                out = _np_reshape(b, plan[1])       # (of a C-contiguous array: a view)
+                if plan[3] and STATE.enabled:
+                    return view_of(x, _reshape_p, plan[2], out)
+                return _view1(_reshape_p, x, plan[2], out, plan[3])
     if shape:
         out = _fast_view(x, shape)
         if out is not None:
@@ -130,6 +166,23 @@ def _strides_allow(b: np.ndarray, shape: tuple) -> bool:
 
 
 def view(x: Tensor, *shape, **kwargs) -> Tensor:
+    b = x._buf
+    if not kwargs and type(b) is _ndarray and not _RECORDERS:
+        # (reshape's first lines: a call seen before)
+        try:
+            plan = _views_get((b.shape, b.dtype, shape))
+        except TypeError:
+            plan = None
+        if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST and \
+                b.flags.c_contiguous:
+            for d in shape:                 # (Python ints, or one tuple of them)
+                if type(d) is not int and not _ints(shape):
+                    break
+            else:
+                out = _np_reshape(b, plan[1])       # (of a C-contiguous array: a view)
+                if plan[3] and STATE.enabled:
+                    return view_of(x, _reshape_p, plan[2], out)
+                return _view1(_reshape_p, x, plan[2], out, plan[3])
     if kwargs:                      # (x.view(dtype=...) / x.view(size=...), as PyTorch's)
         if shape or len(kwargs) != 1 or not ({"dtype", "size"} & set(kwargs)):
             raise TypeError(f"view() received an invalid combination of arguments - got "
@@ -246,8 +299,26 @@ def fast_t(x: Tensor) -> Tensor | None:
     return _D._small_unary(_transpose_p, x, (0, 1), _t_params)
 
 
+#: (shape, dtype) -> (transpose's CPU kernel, params, inexact) of a matrix whose ``x.t()``
+#: went through the lane (``fast_t``): ``t``'s one lookup (issue 19); bounded.
+_TS: dict = {}
+_transpose_kernels = _transpose_p.kernels
+_np_transpose = _ndarray.transpose
+_PERM10 = (1, 0)
+
+
 def t(x: Tensor) -> Tensor:
     b = x._buf
+    if type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST:
+        plan = _TS.get((b.shape, b.dtype))          # (a matrix's, seen before)
+        if plan is not None and plan[0] is _transpose_kernels["cpu"]:
+            tb = _np_transpose(b, _PERM10)
+            if plan[2] and STATE.enabled:
+                return view_of(x, _transpose_p, plan[1], tb, "TBackward0")
+            r = _view1(_transpose_p, x, plan[1], tb, plan[2])
+            if r._node is not None:
+                r._node.label = "TBackward0"
+            return r
     if type(b) is np.ndarray and b.ndim == 2:
         # what _ops.transpose(x) binds for a matrix, through the lane (fast_t), else apply
         out = fast_t(x)
@@ -255,6 +326,13 @@ def t(x: Tensor) -> Tensor:
             return labelled(_apply(_transpose_p, (x,), {"perm": (1, 0)}), "TBackward0")
         if out._node is not None:
             out._node.label = "TBackward0"          # (labelled's rename of the new node)
+        kernel = _transpose_kernels["cpu"]
+        plan = _PLANS.get((_transpose_p, kernel, b.shape, b.dtype, (0, 1)))
+        if plan and plan[0] is _np_transpose and plan[1] == _PERM10 and plan[4] == 1 and \
+                out._buf.base is not None:
+            if len(_TS) > 4096:
+                _TS.clear()
+            _TS[(b.shape, b.dtype)] = (kernel, plan[2], plan[3])
         return out
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")

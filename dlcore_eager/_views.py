@@ -9,9 +9,15 @@ dlcore's shape functions return their operand unchanged in these cases (what a s
 wants), so the eager front end makes the view here: a new ndarray object over the same buffer
 and, when a gradient is needed, one same-shape ``reshape`` node whose vjp passes the
 cotangent through.
+
+``view_of`` wraps a view a fast entry took (``x.view(-1)``, ``x.t()``, ``x[3]``, ``x[1:3]``:
+issue 19) as ``_dispatch_finish.view1`` does in grad mode for an inexact dtype, in one frame;
+``VIEWS`` is the table of ``view``/``reshape`` calls seen before (``_shape_ops``).
 """
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
@@ -19,10 +25,59 @@ from dlcore.ops.shape import reshape_p
 
 from ._graph import Node, leaf_node
 from ._state import STATE
-from ._view_rebase import NO_GRAD, register
-from .tensor import Tensor, _make
+from ._view_rebase import NO_GRAD, _prune, register
+from .tensor import Tensor, _make, _new
 
 _ndarray = np.ndarray
+_ref = weakref.ref
+
+#: (shape, dtype, the call's size arguments) -> (reshape's CPU kernel, target, params,
+#: inexact) of a ``view``/``reshape`` of a contiguous CPU tensor that went through the lane
+#: (``_shape_ops._fast_view``): the entries' one lookup; bounded (cleared past 4096).
+VIEWS: dict = {}
+
+
+def ints(shape: tuple) -> bool:
+    """Whether ``shape`` (a call's size arguments) is Python ints, or one tuple of them (the
+    keys of ``VIEWS``: 32.0, True or np.int64(32) compare equal to 32, and must find no
+    plan)."""
+    if len(shape) == 1 and type(shape[0]) is tuple:
+        shape = shape[0]
+    for d in shape:
+        if type(d) is not int:
+            return False
+    return True
+
+
+def view_of(x: Tensor, prim, params: dict, out, label: str | None = None) -> Tensor:
+    """``view1(prim, x, params, out, True)`` in grad mode (the caller checked
+    ``STATE.enabled`` and that ``out``'s dtype is inexact): ``out``, a NumPy view of ``x``'s
+    buffer made by the differentiable view primitive ``prim`` with ``params``, wrapped with
+    ``x``'s version counter, its node when ``x`` requires grad, its recipe and its weak
+    reference (``_view_rebase``); ``tensor._make``'s fields set here (one frame).  ``label``:
+    the node's grad_fn name where it is not the primitive's (``labelled``'s rename)."""
+    version = x._version
+    t = _new(Tensor)
+    t._buf = out
+    t._acc = None
+    t._grad = None
+    t._version = version
+    t._hooks = None
+    if x._rg:
+        t._rg = True
+        t._node = node = Node(prim, params, (x._node or leaf_node(x),), (x,), (version[0],),
+                              out, version)
+        if label is not None:
+            node.label = label
+    else:
+        t._rg = False
+        t._node = None
+    t._view = (x, prim, params, (), None)
+    n = len(version)
+    if n >= 16 and not n & (n - 1):
+        _prune(version)
+    version.append(_ref(t))
+    return t
 
 
 def alias(x: Tensor, label: str) -> Tensor:
