@@ -129,8 +129,14 @@ log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else
 # sqrt too: correctly rounded in NumPy as in the loop, so the same values; NumPy's was faster
 # at every size measured (float32, CPU time: 1.2 vs 4.2 us at 100 elements, 53 vs 59 us at
 # 100k) and compiles nothing (the first Adam step compiled two sqrt loops, 0.35 s).
+def _sqrt_vjp(g, y, x):
+    if _plain(g, y) and _ufunc_now(g):
+        return (np.true_divide(g, np.multiply(y, 2.0)),)   # (the two ops' ufuncs: _ufunc_now)
+    return (div(g, mul(y, 2.0)),)
+
+
 sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
-                lambda g, y, x: (div(g, mul(y, 2.0)),), "y = sqrt(x);  dx = g / (2 y)",
+                _sqrt_vjp, "y = sqrt(x);  dx = g / (2 y)",
                 simd=True,
                 api={"torch": "sqrt", "Tensor": "sqrt", "tf": "sqrt", "tf.math": "sqrt"})
 def _tanh_vjp(g, y, x):
@@ -394,6 +400,10 @@ def relu_grad(g, y): return bind(relu_grad_p, g, y)
 # same roundings as the three ops), which a fused loop compiled from an expression would not
 # keep (a literal 1 makes Numba compute float32 in float64).
 def _tanh_grad_vjp(c, out, g, t):
+    if _plain(c, g, t) and g.shape == t.shape == c.shape and _ufunc_now(c):
+        # (double backward on buffers: the kernel, and the three products' ufuncs)
+        return (lambda: tanh_grad_p.kernels["cpu"](c, t),
+                lambda: np.multiply(np.multiply(c, g), np.multiply(t, -2.0)))
     return (lambda: _sum_to(tanh_grad(c, t), g),
             lambda: _sum_to(mul(mul(c, g), mul(t, -2.0)), t))
 
@@ -499,10 +509,17 @@ def _where_rule(c: AVal, a: AVal, b: AVal) -> AVal:
     return AVal(_rules.broadcast_shapes("where", c.shape, a.shape, b.shape), dtype)
 
 
+def _where_vjp(g, y, c, a, b):
+    if _plain(g, a, b) and type(c) is np.ndarray and c.shape == g.shape == a.shape == b.shape \
+            and g.size < _PARALLEL_THRESHOLD:
+        # eager backward's buffers, no broadcasting: NumPy's select (exact, as the kernel's
+        # loop: g, or the weak 0 as +0.0 of g's dtype), without where's scalar buffer and bind
+        return (None, lambda: np.where(c, g, 0), lambda: np.where(c, 0, g))
+    return (None, lambda: _sum_to(where(c, g, 0), a), lambda: _sum_to(where(c, 0, g), b))
+
+
 where_p = _elementwise(
-    "where", "{1} if {0} else {2}", 3, np.where, _where_rule,
-    lambda g, y, c, a, b: (None, lambda: _sum_to(where(c, g, 0), a),
-                           lambda: _sum_to(where(c, 0, g), b)),
+    "where", "{1} if {0} else {2}", 3, np.where, _where_rule, _where_vjp,
     "y = c ? a : b;  da = g [c],  db = g [not c]", "where", convention="where", tf_type="Select",
     api={"torch": "where", "Tensor": "where", "tf": "where", "tf.math": "where"})
 

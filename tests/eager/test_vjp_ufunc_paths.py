@@ -1,0 +1,113 @@
+"""The vjp rules' NumPy-ufunc paths (issue 19) against their kernel/op paths, bit for bit.
+
+Eager backward's buffer pass silences NumPy's floating-point warnings for its loop; inside it
+the ``_plain`` vjp rules call NumPy's ufuncs themselves (``elementwise._ufunc_now``), and
+``where``'s rule NumPy's select, where the kernels would run the same IEEE operations.  Each
+rule runs here on the same buffers (with inf, nan, -0.0 and values that overflow) inside the
+silenced state and outside it (the kernels' path, or the ops' path for ``where``), and the
+results must be the same bits, dtypes and shapes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.ops import elementwise as ew
+from dlcore.ops import softmax_prims as sp
+
+_quiet, _loud, _SILENCED = _QUIET
+
+
+def _values(rng, shape, dtype):
+    x = rng.standard_normal(shape).astype(dtype) * 3
+    flat = x.reshape(-1)
+    flat[:4] = [np.inf, -np.inf, np.nan, -0.0]
+    flat[4:6] = [np.finfo(dtype).max, np.finfo(dtype).tiny]
+    return x
+
+
+def _force(res):
+    return [r() if callable(r) else r for r in res]
+
+
+def _both_ways(rule, *args, **params):
+    token = _quiet(_SILENCED)
+    try:
+        fast = _force(rule(*args, **params))
+    finally:
+        _loud(token)
+    with np.errstate(all="ignore"):            # (not the silenced state: the kernels' path)
+        assert not ew._ufunc_now(args[0])
+        slow = _force(rule(*args, **params))
+    return fast, slow
+
+
+def _same(fast, slow):
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow):
+        if a is None or b is None:
+            assert a is None and b is None
+            continue
+        assert type(a) is np.ndarray and type(b) is np.ndarray
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 8), (7,), (2, 3, 5)])
+def test_elementwise_rules_ufunc_vs_kernel(dtype, shape):
+    rng = np.random.default_rng(0)
+    g, x, y = (_values(rng, shape, dtype) for _ in range(3))
+    pos = np.abs(x) + dtype(0.5)
+    two = np.array(2.0, dtype)
+    with np.errstate(all="ignore"):
+        cases = _cases(g, x, y, pos, two)
+    for rule, args in cases:
+        fast, slow = _both_ways(rule, *args)
+        if rule is ew.pow_p.vjp:
+            fast, slow = fast[:1], slow[:1]      # (the exponent's: the general ops, both)
+        _same(fast, slow)
+
+
+def _cases(g, x, y, pos, two):
+    return [
+        (ew.neg_p.vjp, (g, -x, x)),
+        (ew.log_p.vjp, (g, np.log(pos), pos)),
+        (ew.exp_p.vjp, (g, y, x)),
+        (ew.sqrt_p.vjp, (g, np.sqrt(pos), pos)),
+        (ew.mul_p.vjp, (g, x * y, x, y)),
+        (ew.div_p.vjp, (g, x / pos, x, pos)),
+        (ew.sub_p.vjp, (g, x - y, x, y)),
+        (ew.pow_p.vjp, (g, x * x, x, two)),
+        (ew.tanh_grad_p.vjp, (g, x, y, np.tanh(x))),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_softmax_rules_ufunc_vs_kernel(dtype, axis):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 8)).astype(dtype)
+    g = _values(rng, (4, 8), dtype)
+    e = np.exp(x - x.max(axis, keepdims=True))   # (y: a softmax)
+    y = e / e.sum(axis, keepdims=True)
+    _same(*_both_ways(sp.softmax_p.vjp, g, y, x, axis=axis))
+    _same(*_both_ways(sp.log_softmax_p.vjp, g, np.log(y), x, axis=axis))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_where_rule_select_vs_ops(dtype):
+    rng = np.random.default_rng(2)
+    g = _values(rng, (3, 5), dtype)
+    c = rng.standard_normal((3, 5)) > 0
+    a, b = rng.standard_normal((2, 3, 5)).astype(dtype)
+    fast = _force(ew.where_p.vjp(g, None, c, a, b))
+    slow = [None, ew.where(c, g, 0), ew.where(c, 0, g)]
+    _same(fast, slow)
+    assert not np.signbit(fast[1][~c]).any() and not np.signbit(fast[2][c]).any()
+    # broadcasting (a 0-d branch) keeps the general rule, summed back to the branch's shape
+    with np.errstate(all="ignore"):
+        (_, da, db) = _force(ew.where_p.vjp(g, None, c, a, np.array(1.0, dtype)))
+    assert db.shape == () and da.shape == (3, 5)
