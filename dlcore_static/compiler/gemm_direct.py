@@ -37,9 +37,10 @@ _F32 = np.dtype(np.float32)
 #: of 5): 64x128x128 12.8 vs 11.2, 64x256x128 23.7 vs 22.2, 128x64x128 12.3 vs 9.8, 256x64x64
 #: 12.3 vs 9.5, 32x256x128 15.7 vs 11.6, 64x384x64 18.2 vs 14.0; slower with small products
 #: (8x64x64 0.70 vs 1.05, 32x64x64 1.5 vs 1.9, 64x128x10 2.3 vs 4.9) and outputs past 64 KB
-#: (128x128x256 44 vs 49, 256x128x256 81 vs 97): hence m >= 32, m * n <= 16384 and
-#: 1e6 <= m * k * n < 2^22 (single-threaded, under ``blas_threads.SMALL_GEMM_FLOPS``).
-DIRECT_MIN_M, DIRECT_MAX_K, DIRECT_MAX_OUT = 32, 384, 16384
+#: of 256 columns (128x128x256 44 vs 49, 256x128x256 81 vs 97; 256x64x128 21.6 vs 18.4 was
+#: faster): hence m >= 32, n <= 128 or m * n <= 16384, and 1e6 <= m * k * n < 2^22
+#: (single-threaded, under ``blas_threads.SMALL_GEMM_FLOPS``).
+DIRECT_MIN_M, DIRECT_MAX_K, DIRECT_MAX_N, DIRECT_MAX_OUT = 32, 384, 128, 16384
 DIRECT_MIN_MNK, DIRECT_MAX_MNK = 1_000_000, 1 << 22
 _STATE: list = []           # [True/False]: the symbol registered (asked once)
 
@@ -70,7 +71,29 @@ def available() -> bool:
 def direct_shape(m: int, k: int, n: int) -> bool:
     """Whether an (m, k) @ (k, n) float32 product goes to the direct kernel (see above)."""
     return n % 16 == 0 and m >= DIRECT_MIN_M and 1 <= k <= DIRECT_MAX_K and \
-        m * n <= DIRECT_MAX_OUT and DIRECT_MIN_MNK <= m * k * n < DIRECT_MAX_MNK
+        (n <= DIRECT_MAX_N or m * n <= DIRECT_MAX_OUT) and \
+        DIRECT_MIN_MNK <= m * k * n < DIRECT_MAX_MNK
+
+
+def transposed_a_text(a, py: dict, env: dict) -> str | None:
+    """The glue's text for the left operand ``a`` of a direct-shaped product when ``a`` is
+    the transpose of a matrix ``x`` the glue holds (a weight gradient's ``x^T @ g``): ``x^T``
+    copied C-contiguous by ``transpose.transpose32`` when ``x`` is a C-contiguous float32
+    array, else the view (and NumPy's ``dot``).  OpenBLAS reads a transposed left operand at
+    about the speed of a plain one, so the copy pays through the direct kernel only: 1 thread,
+    CPU time, us, np.dot of the view vs copy + kernel, 256x64x128 22.6 vs 20.7, 128x64x128
+    12.4 vs 10.9; the same bits.  None: not such a transpose."""
+    node = a.node
+    if node.kind != "prim" or node.prim.name != "transpose" or len(node.inputs) != 1 or \
+            tuple(node.params.get("perm", ())) != (1, 0) or a.aval.dtype != _F32 or \
+            node.inputs[0].aval.dtype != _F32:
+        return None
+    x = py.get(node.inputs[0])
+    if x is None:
+        return None
+    from .transpose import transpose32
+    env["_t32"], env["_nd"] = transpose32, np.ndarray
+    return f"(_t32({x}) if type({x}) is _nd and {x}.flags.c_contiguous else {py[a]})"
 
 
 def gemm_text(a: str, b: str, env: dict) -> str:

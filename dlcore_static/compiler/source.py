@@ -359,7 +359,12 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
         lines.append(f"{rhs} = {copy}")
     if np.dtype(dt) == np.float32 and gemm_direct.direct_shape(m, k, nn) and \
             gemm_direct.available():
-        return lines + [f"{out} = {gemm_direct.gemm_text(py[a], rhs, env)}"]
+        lhs = py[a]
+        copy = gemm_direct.transposed_a_text(a, py, env)
+        if copy is not None:             # x^T copied for the kernel (a weight gradient)
+            lhs = f"{out}_a"
+            lines.append(f"{lhs} = {copy}")
+        return lines + [f"{out} = {gemm_direct.gemm_text(lhs, rhs, env)}"]
     return lines + [f"{out} = _dot({py[a]}, {rhs})"]
 
 

@@ -23,7 +23,8 @@ needs_kernel = pytest.mark.skipif(not gemm_direct.available(),
 @pytest.mark.parametrize("m,k,n,want", [
     (64, 128, 128, True), (64, 256, 128, True), (128, 64, 128, True), (32, 384, 64, False),
     (64, 128, 10, False), (64, 128, 100, False), (16, 128, 128, False), (8, 64, 64, False),
-    (128, 128, 256, False), (64, 512, 64, False), (64, 64, 64, False), (256, 64, 64, True)])
+    (128, 128, 256, False), (64, 512, 64, False), (64, 64, 64, False), (256, 64, 64, True),
+    (256, 64, 128, True), (512, 64, 64, True), (64, 128, 256, True), (128, 256, 128, False)])
 def test_direct_shape_rule(m, k, n, want):
     assert gemm_direct.direct_shape(m, k, n) == want
 

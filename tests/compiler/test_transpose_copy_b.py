@@ -110,7 +110,7 @@ def test_cond_gradient_copy_matches_the_view_and_the_interpreter(monkeypatch, w_
     copied, src = _run("all", True, monkeypatch, w_fed, views)
     RNG.bit_generator.state = np.random.default_rng(7).bit_generator.state
     viewed, src_view = _run("all", False, monkeypatch, w_fed, views)
-    assert "_t32(" in src and "_t32(" not in src_view
+    assert "_b = (_t32(" in src and "_b = (_t32(" not in src_view    # (W^T: the right operand)
     for a, b, c in zip(plain, copied, viewed):
         for u, v, w in zip(a, b, c):
             np.testing.assert_array_equal(v, u)          # the interpreter's values, bit for bit
