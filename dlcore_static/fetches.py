@@ -49,7 +49,15 @@ class FetchMapper:
     def __init__(self, graph: Graph, fetches):
         self.leaves: list = []
         self._index: dict = {}
-        self.rebuild: Callable = self._build(graph, fetches)
+        self.rebuild: Callable
+        if type(fetches) is list and _distinct_elements(graph, fetches, self._index):
+            # a list of distinct Tensors and Operations of this graph (``sess.run([loss] +
+            # grads)``, issue 19): what the loop below makes of it, without its calls
+            self.leaves = list(fetches)
+            self.rebuild = _same
+            return
+        self._index.clear()
+        self.rebuild = self._build(graph, fetches)
         if type(fetches) is list and len(self.leaves) == len(fetches) and \
                 all(not isinstance(f, (list, tuple, dict)) and
                     getattr(f, "_dlcore_fetch", None) is None for f in fetches):
@@ -91,6 +99,22 @@ class FetchMapper:
             return lambda vals: finish(part(vals))
         i = self._leaf(graph, f)
         return lambda vals: vals[i]
+
+
+def _distinct_elements(graph: Graph, fetches: list, index: dict) -> bool:
+    """Are ``fetches`` distinct Tensors and Operations (exactly those types) of ``graph``?
+    ``index`` gets each one's position (FetchMapper's ``_index``) meanwhile."""
+    for i, f in enumerate(fetches):
+        t = type(f)
+        if t is Tensor:
+            if f.op.graph is not graph:
+                return False
+        elif t is not Operation or f.graph is not graph:
+            return False
+        if f in index:
+            return False
+        index[f] = i
+    return True
 
 
 LEAF_TYPES: set = {Tensor, Operation, str}   # variables.py adds Variable

@@ -263,3 +263,27 @@ def test_a_matmul_of_one_dtype_is_the_general_paths_matmul(fresh_graph):
         got, want = s.run([fast, general], {a: av, w: wv})
     np.testing.assert_array_equal(got, want)
     np.testing.assert_allclose(got, av @ wv, rtol=1e-6)
+
+
+def test_a_list_of_distinct_fetches_maps_as_the_general_path(fresh_graph):
+    from dlcore_static import fetches as _f
+    x = tf.placeholder(tf.float32, (2,))
+    y, z = x * 2.0, x + 1.0
+    noop = tf.no_op()
+    for fetches in ([y, z, noop], [y], [], [y, z, y], [y, "add:0"], [y, [z]], [noop, noop]):
+        fast = _f.FetchMapper(fresh_graph, fetches)
+        general = _f.FetchMapper.__new__(_f.FetchMapper)
+        general.leaves, general._index = [], {}
+        general.rebuild = general._build(fresh_graph, fetches)
+        assert fast.leaves == general.leaves and fast._index == general._index
+        vals = list(range(len(fast.leaves)))
+        assert fast.rebuild(list(vals)) == general.rebuild(list(vals))
+    with tf.Graph().as_default():
+        other = tf.constant(1.0)
+    with pytest.raises(ValueError, match="is not an element of this graph"):
+        _f.FetchMapper(fresh_graph, [y, other])
+    with tf.Session() as s:
+        got = s.run([y, z, noop], {x: np.ones(2, np.float32)})
+    assert got[2] is None
+    np.testing.assert_array_equal(got[0], [2, 2])
+    np.testing.assert_array_equal(got[1], [2, 2])
