@@ -403,7 +403,7 @@ class LeafNode(TapeNode):
 
     __slots__ = ("__weakref__", "dtype", "shape", "tensor")
 
-    def __init__(self, tensor):
+    def __init__(self, tensor):            # (``leaf_node`` makes them without it, inline)
         self.tensor = tensor
         self.shape = tensor._buf.shape
         self.dtype = tensor._buf.dtype
@@ -424,13 +424,25 @@ class LeafNode(TapeNode):
 LeafNode.__name__ = LeafNode.__qualname__ = "AccumulateGrad"     # PyTorch's class name
 
 
+_leaf_new = LeafNode.__new__
+_weakref = weakref.ref
+
+
 def leaf_node(t) -> LeafNode:
-    """The accumulator node of leaf ``t``, created on first use and shared while alive."""
+    """The accumulator node of leaf ``t``, created on first use and shared while alive.
+    (``LeafNode.__init__``'s stores inline, without the class call: a graph dropped after
+    each op makes a node per leaf per op; ``add`` of two 1x32 leaves 1.86 -> 1.80 us.)"""
     ref = t._acc
-    node = ref() if ref is not None else None
-    if node is None:
-        node = LeafNode(t)
-        t._acc = weakref.ref(node)
+    if ref is not None:
+        node = ref()
+        if node is not None:
+            return node
+    node = _leaf_new(LeafNode)
+    node.tensor = t
+    b = t._buf
+    node.shape = b.shape
+    node.dtype = b.dtype
+    t._acc = _weakref(node)
     return node
 
 
