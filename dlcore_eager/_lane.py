@@ -103,14 +103,18 @@ def small_unary(prim, a, key, params_of):
     out = run(b) if arg is None else run(b, arg)
     if type(out) is _ndarray:
         if view:
-            if out.base is not None and view == 1:
-                return view1(prim, a, params, out, grad)    # (grad: out's dtype inexact)
-        elif a._rg and grad and STATE.enabled:
+            ob = out.base
+            if ob is b or (ob is not None and ob is b.base):    # a view of ``b``'s memory
+                if view == 1:
+                    return view1(prim, a, params, out, grad)    # (grad: out's dtype inexact)
+                return _finish(prim, (a,), params, out, a._rg)
+            # else a new array: NumPy's reshape of a non-contiguous array is a view of a
+            # fresh copy (its base that copy, not ``b``'s): no shared version counter
+        if a._rg and grad and STATE.enabled:
             version = [0]                   # _finish's node for one tensor
             return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), (a,),
                                             (a._version[0],), out, version))
-        else:
-            return _make(out)
+        return _make(out)
     return _finish(prim, (a,), params, out, a._rg)
 
 

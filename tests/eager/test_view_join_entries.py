@@ -383,3 +383,27 @@ def test_joins_under_autocast_and_a_replaced_kernel(monkeypatch):
     np.testing.assert_array_equal(dl.cat([x, x], 1).numpy(), torch.cat([tx, tx], 1).numpy())
     np.testing.assert_array_equal(dl.stack([x, x]).numpy(), torch.stack([tx, tx]).numpy())
     assert seen == ["concatenate", "stack"]
+
+
+@pytest.mark.parametrize("op", [lambda x: x.reshape(-1), lambda x: x.reshape(2, 16),
+                                lambda x: x.flatten(), lambda x: x.contiguous().view(-1)],
+                         ids=["reshape(-1)", "reshape(2, 16)", "flatten", "contiguous.view"])
+def test_reshape_copy_of_a_non_contiguous_tensor_is_no_view(op):
+    """NumPy's reshape of a non-contiguous array is a view of a fresh copy (its ``base`` that
+    copy): not a view of the input, so no shared version counter, and an in-place change of
+    it is no change of its input (was: CopySlices into the input and a wrong gradient)."""
+    a = np.arange(32, dtype=np.float32).reshape(8, 4) / 10
+    res = []
+    for T in (dl, torch):
+        x = T.from_numpy(a.copy()).requires_grad_(True)
+        n = x.t() * 1.0                     # non-leaf, non-contiguous
+        for _ in range(2):                  # (the second call: the lane's plan)
+            r = op(n)
+        v0 = n._version if T is torch else n._version[0]
+        r.mul_(2)
+        v1 = n._version if T is torch else n._version[0]
+        ((n * 3).sum() + r.sum()).backward()
+        name = r.grad_fn.name() if T is dl else type(r.grad_fn).__name__
+        nname = n.grad_fn.name() if T is dl else type(n.grad_fn).__name__
+        res.append((v1 - v0, name, nname, x.grad.numpy().tolist(), r.detach().numpy().tolist()))
+    assert res[0] == res[1]
