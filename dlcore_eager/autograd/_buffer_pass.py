@@ -231,6 +231,7 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
     NumPy error state, None when the pass does not silence it)."""
     silenced = user is not None
     result: dict = {}
+    fresh: dict = {}                     # node -> the sum of its cotangents this loop made
 
     grads: dict = {}
     for r, s in zip(roots, seeds):
@@ -321,9 +322,16 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
             elif type(prev) is _ndarray and type(pg) is _ndarray and prev.dtype is pg.dtype \
                     and (pg.dtype is _F32 or pg.dtype is _F64):
                 # (add's first case: both checked above; NumPy's add itself where the kernel's
-                # entry would run it, the warnings silenced: _ufunc_now's case)
-                grads[p] = np.add(prev, pg) if silenced and pg.ndim and \
-                    pg.size < _PARALLEL_THRESHOLD else _add_kernel(prev, pg)
+                # entry would run it, the warnings silenced: _ufunc_now's case, and into a sum
+                # this loop made for ``p``, which nothing else holds: a weight used at every
+                # step of an RNN)
+                if silenced and pg.ndim and pg.size < _PARALLEL_THRESHOLD:
+                    if fresh.get(p) is prev:
+                        np.add(prev, pg, out=prev)
+                    else:
+                        grads[p] = fresh[p] = np.add(prev, pg)
+                else:
+                    grads[p] = _add_kernel(prev, pg)
             else:
                 grads[p] = add(prev, pg)
     return result

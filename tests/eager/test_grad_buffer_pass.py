@@ -418,3 +418,28 @@ def test_an_error_state_a_hook_sets_outlives_the_pass(monkeypatch):
     fast = _both(program, monkeypatch)
     assert fast[1].all()
     _vs_torch(program, fast)
+
+
+def test_a_weight_used_at_every_step_sums_in_place_bit_for_bit(monkeypatch):
+    """A recurrent weight's cotangents (one per step) are summed into the sum the pass made
+    for it, in place: the same bits as the generic routine's pairwise sums; a branch that
+    shares one cotangent (add's vjp hands the same buffer to both inputs) is not written."""
+    def program(lib):
+        F = lib.nn.functional
+        rng = np.random.default_rng(15)
+        f8 = np.float64                 # (float32's roundings differ from torch's over steps)
+        Wx, Wh, b = _leaf(lib, rng, (8, 4), f8), _leaf(lib, rng, (8, 8), f8), \
+            _leaf(lib, rng, (8,), f8)
+        h = lib.zeros(2, 8, dtype=lib.float64)
+        seen: list = []
+        for k in range(6):
+            x = lib.tensor(rng.standard_normal((2, 4)))
+            a = F.linear(x, Wx) + F.linear(h, Wh, b)
+            if k == 3:
+                a.register_hook(lambda g: seen.append(_np(g)))
+            h = lib.tanh(a) + a * 0.5
+        (gWh, gb) = lib.autograd.grad(h.sum(), [Wh, b], retain_graph=True)
+        h.sum().backward()
+        return [_np(gWh), _np(gb), _np(Wx.grad), _np(Wh.grad), _np(b.grad)] + seen
+
+    _vs_torch(program, _both(program, monkeypatch))
