@@ -1,0 +1,151 @@
+"""torch.matmul/mm/bmm's own entries (the op directly outside autocast and without ``out=``,
+the autocast entry of the general function otherwise) against that general entry and the
+installed torch; and the leaf accumulator nodes ``leaf_node`` makes inline (shared while a
+graph uses them, freed with it, holding their leaf) against ``LeafNode``'s constructor and
+torch's AccumulateGrad."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore_eager
+from dlcore_eager import _signatures as S
+from dlcore_eager._graph import LeafNode, leaf_node
+
+T: Any = dlcore_eager                      # (the public functions as the user calls them)
+
+RNG = np.random.default_rng(7)
+SHAPES: dict[str, list] = {"matmul": [((1, 5), (5, 3)), ((4,), (4, 2)), ((2, 3, 4), (4, 5)), ((3,), (3,))],
+          "mm": [((1, 5), (5, 3)), ((3, 4), (4, 2))],
+          "bmm": [((2, 3, 4), (2, 4, 5))]}
+CASES = [(name, sa, sb, dt) for name, pairs in SHAPES.items() for sa, sb in pairs
+         for dt in (np.float32, np.float64)]
+
+
+def _pair(lib, a, b, rg=True):
+    return (lib.from_numpy(a.copy()).requires_grad_(rg), lib.from_numpy(b.copy()).requires_grad_(rg))
+
+
+def _run(fn, lib, a, b, **kw):
+    x, y = _pair(lib, a, b)
+    out = fn(x, y, **kw)
+    out.sum().backward()
+    return out, x.grad, y.grad
+
+
+@pytest.mark.parametrize("name,sa,sb,dt", CASES)
+def test_entry_vs_general_vs_torch(name, sa, sb, dt):
+    a, b = RNG.standard_normal(sa).astype(dt), RNG.standard_normal(sb).astype(dt)
+    general = getattr(S, f"_{name}_entry")
+    fast = getattr(T, name)
+    assert fast is getattr(S, name)
+    res = {"fast": _run(fast, T, a, b), "general": _run(general, T, a, b),
+           "kw": _run(lambda x, y: fast(x, y, out=None), T, a, b)}
+    ref = _run(getattr(torch, name), torch, a, b)
+    for out, gx, gy in res.values():
+        np.testing.assert_allclose(out.detach().numpy(), ref[0].detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+        np.testing.assert_allclose(gx.numpy(), ref[1].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(gy.numpy(), ref[2].numpy(), rtol=1e-5, atol=1e-6)
+        assert type(out.grad_fn).__name__ == type(ref[0].grad_fn).__name__
+        assert out.dtype == res["general"][0].dtype
+    np.testing.assert_array_equal(res["fast"][0].detach().numpy(),
+                                  res["general"][0].detach().numpy())
+
+
+def test_keywords_out_and_errors_as_general_and_torch():
+    a, b = RNG.standard_normal((2, 3)).astype(np.float32), RNG.standard_normal((3, 4)).astype(
+        np.float32)
+    x, y = T.from_numpy(a), T.from_numpy(b)
+    np.testing.assert_array_equal(T.matmul(input=x, other=y).numpy(), (x @ y).numpy())
+    np.testing.assert_array_equal(T.mm(input=x, mat2=y).numpy(), (x @ y).numpy())
+    for lib in (T, torch):                 # out=: written, returned, no autograd
+        o = lib.empty(2, 4)
+        r = lib.matmul(lib.from_numpy(a), lib.from_numpy(b), out=o)
+        assert r is o
+        np.testing.assert_allclose(o.numpy(), a @ b, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        T.mm(x.requires_grad_(), y, out=T.empty(2, 4))
+    with pytest.raises(RuntimeError) as ref:
+        torch.mm(torch.from_numpy(a), torch.from_numpy(a))
+    for f in (T.mm, S._mm_entry):
+        with pytest.raises(RuntimeError) as got:
+            f(T.from_numpy(a), T.from_numpy(a))
+        assert str(got.value) == str(ref.value)
+    for f in (T.matmul, S._matmul_entry):
+        with pytest.raises(RuntimeError, match="cannot be multiplied"):
+            f(T.from_numpy(a), T.from_numpy(a))
+    with pytest.raises(TypeError, match=r"matmul\(\) missing 1 required positional"):
+        T.matmul(x)
+
+
+def test_autocast_region_as_torch():
+    a, b = RNG.standard_normal((2, 3)).astype(np.float32), RNG.standard_normal((3, 4)).astype(
+        np.float32)
+    for name in ("matmul", "mm"):
+        with torch.autocast("cpu"):
+            ref = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b))
+        with T.autocast("cpu"):
+            got = getattr(T, name)(T.from_numpy(a), T.from_numpy(b))
+            gen = getattr(S, f"_{name}_entry")(T.from_numpy(a), T.from_numpy(b))
+        assert str(got.dtype) == str(ref.dtype) == str(gen.dtype) == "torch.bfloat16"
+        np.testing.assert_array_equal(got.float().numpy(), ref.float().numpy())
+        with T.autocast("cpu"):           # out= is never autocast, as in PyTorch
+            o = T.empty(2, 4)
+            T.matmul(T.from_numpy(a), T.from_numpy(b), out=o)
+        assert o.dtype == T.float32
+
+
+def test_leaf_node_shared_while_a_graph_uses_it():
+    x = T.ones(3, requires_grad=True)
+    y = x * 2
+    z = x + 1
+    acc = y.grad_fn.next_functions[0][0]
+    assert acc is z.grad_fn.next_functions[0][0] is leaf_node(x)
+    assert type(acc).__name__ == "AccumulateGrad" and acc.variable is x
+    ref = LeafNode(x)                      # the constructor's fields, as leaf_node's
+    assert (acc.shape, acc.dtype, acc.tensor) == (ref.shape, ref.dtype, ref.tensor)
+    assert acc.name() == ref.name() and acc.next_functions == () == ref.next_functions
+    tx = torch.ones(3, requires_grad=True)
+    ty, tz = tx * 2, tx + 1
+    ny: Any = ty.grad_fn
+    nz: Any = tz.grad_fn
+    assert ny.next_functions[0][0] is nz.next_functions[0][0]
+    assert type(ny.next_functions[0][0]).__name__ == type(acc).__name__
+
+
+def test_leaf_node_freed_with_its_graph_and_made_again():
+    x = T.ones(2, 3, requires_grad=True)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        y = x * 2
+        acc = weakref.ref(y.grad_fn.next_functions[0][0])
+        node = weakref.ref(y.grad_fn)
+        del y
+        assert acc() is None and node() is None        # freed by reference counts alone
+        y = x * 3
+        again = y.grad_fn.next_functions[0][0]
+        assert again.variable is x and again.shape == (2, 3)
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 3, np.float32))
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_a_dropped_leaf_still_gets_its_hooks_run():
+    for lib in (T, torch):
+        seen: list = []
+        x = lib.ones(2, requires_grad=True)
+        x.register_hook(lambda g, seen=seen: seen.append(g.numpy().tolist()))
+        loss = (x * 2).sum()
+        del x
+        loss.backward()
+        assert seen == [[2.0, 2.0]]
