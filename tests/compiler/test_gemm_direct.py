@@ -110,3 +110,22 @@ def test_without_the_kernel_the_glue_calls_np_dot(monkeypatch):
     out, x0, v0 = _plan(False)
     src = _check(out, x0, v0)
     assert "_gd(" not in src and "_dot(" in src
+
+
+@pytest.mark.parametrize("pairs", [1, 2, 3])
+def test_stacked_product_is_the_stacked_dot_bit_for_bit(monkeypatch, pairs):
+    from dlcore_static.compiler import accumulators
+    calls: list = []
+    real = accumulators._direct if gemm_direct.available() else (lambda a, b: np.dot(a, b))
+
+    def spy(a, b):
+        calls.append(a.shape)
+        assert a.flags.c_contiguous
+        return real(a, b)
+    monkeypatch.setattr(accumulators, "_direct", spy)
+    monkeypatch.setattr(accumulators, "available", lambda: True)
+    xs = [RNG.standard_normal((64, 128)).astype(np.float32) for _ in range(pairs)]
+    gs = [RNG.standard_normal((64, 128)).astype(np.float32) for _ in range(pairs)]
+    got = accumulators.stacked_product(xs, gs, xs[0])
+    np.testing.assert_array_equal(got, np.dot(np.concatenate(xs).T, np.concatenate(gs)))
+    assert calls == ([(128, 64 * pairs)] if 64 * pairs <= accumulators.DIRECT_STACK_K else [])
