@@ -149,3 +149,25 @@ def test_a_dropped_leaf_still_gets_its_hooks_run():
         del x
         loss.backward()
         assert seen == [[2.0, 2.0]]
+
+
+@pytest.mark.parametrize("sa,sb,da,db", [
+    ((2, 3, 4), (3, 4, 5), np.float32, np.float32),     # batch dimensions that do not broadcast
+    ((2, 3), (4, 5), np.float32, np.float32),           # inner sizes differ
+    ((2, 3), (3, 5), np.float32, np.float64),           # two dtypes
+    ((3,), (4,), np.float32, np.float32),               # vectors
+    ((2, 3, 4), (2, 4), np.float64, np.float64),        # a stack and a matrix
+    ((2, 3, 4), (4, 5), np.float64, np.float64),
+    ((1, 4), (4, 2), np.int64, np.int64)])
+def test_matmul_boundaries_as_torch(sa, sb, da, db):
+    """The cases around _tensor_ops.matmul's matrix lane: the same result or error as torch."""
+    got: list = []
+    for lib in (torch, T):
+        a = lib.from_numpy(np.arange(np.prod(sa)).reshape(sa).astype(da))
+        b = lib.from_numpy(np.arange(np.prod(sb)).reshape(sb).astype(db))
+        try:
+            r = lib.matmul(a, b)
+            got.append(("ok", tuple(r.shape), str(r.dtype), r.numpy().tolist()))
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            got.append((type(e).__name__, str(e)))
+    assert got[0] == got[1]
