@@ -103,7 +103,16 @@ def _addmm_rule(c: AVal, a: AVal, b: AVal) -> AVal:
 
 
 def _addmm_vjp(g, y, c, a, b):
-    return (lambda: _reduce.sum_to(g, c), lambda: matmul(g, _shape.matrix_transpose(b)),
+    if type(g) is _ndarray and type(c) is _ndarray and c.ndim == 1 and g.shape[0] == 1 and \
+            c.shape[0] == g.shape[1] and g.dtype is c.dtype:
+        # eager backward, a batch of one (an RNN's step): the bias's sum over one row is the
+        # row itself (exact, as sum_to's kernel computes it: one term), copied as it copies
+        def dc():
+            return g.reshape(c.shape).copy()
+    else:
+        def dc():
+            return _reduce.sum_to(g, c)
+    return (dc, lambda: matmul(g, _shape.matrix_transpose(b)),
             lambda: matmul(_shape.matrix_transpose(a), g))
 
 
