@@ -83,6 +83,24 @@ _np_reshape = _ndarray.reshape
 _views_get = _VIEWS.get
 
 
+def _view_key(b, shape: tuple) -> tuple:
+    """The key of ``_VIEWS`` for the size arguments ``shape`` of a view/reshape of ``b``: one
+    Python int as itself (the entries' first test), anything else as the tuple."""
+    if len(shape) == 1 and type(shape[0]) is int:
+        return (b.shape, b.dtype, shape[0])
+    return (b.shape, b.dtype, shape)
+
+
+def _view_plan(b, shape: tuple):
+    """``_VIEWS``' plan for size arguments other than one int: Python ints or one tuple of
+    them only (32.0, True or np.int64(32) compare equal to 32, and must find no plan)."""
+    try:
+        plan = _views_get((b.shape, b.dtype, shape))
+    except TypeError:                       # (a list among the sizes)
+        return None
+    return plan if plan is not None and _ints(shape) else None
+
+
 def _fast_view(x: Tensor, shape: tuple):
     """``view``/``reshape`` of a contiguous CPU tensor to a tuple of Python ints (most calls)
     through the eager lane (``_lane.small_unary`` of reshape with these parameters: the rule
@@ -117,7 +135,7 @@ def _fast_view(x: Tensor, shape: tuple):
                 out._buf.base is not None:
             if len(_VIEWS) > 4096:
                 _VIEWS.clear()
-            _VIEWS[(b.shape, b.dtype, shape)] = (kernel, plan[1], plan[2], plan[3])
+            _VIEWS[_view_key(b, shape)] = (kernel, plan[1], plan[2], plan[3])
     return out
 
 
@@ -125,20 +143,16 @@ def reshape(x: Tensor, *shape) -> Tensor:
     b = x._buf
     if type(b) is _ndarray and not _RECORDERS:
         # a call seen before (``_VIEWS``): the lane's view, without its steps (issue 19)
-        try:
-            plan = _views_get((b.shape, b.dtype, shape))
-        except TypeError:                   # (a list among the sizes)
-            plan = None
+        if len(shape) == 1 and type(shape[0]) is int:   # (most calls: x.reshape(-1))
+            plan = _views_get((b.shape, b.dtype, shape[0]))
+        else:
+            plan = _view_plan(b, shape)
         if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST and \
                 b.flags.c_contiguous:
-            for d in shape:                 # (Python ints, or one tuple of them)
-                if type(d) is not int and not _ints(shape):
-                    break
-            else:
-                out = _np_reshape(b, plan[1])       # (of a C-contiguous array: a view)
-                if plan[3] and STATE.enabled:
-                    return view_of(x, _reshape_p, plan[2], out)
-                return _view1(_reshape_p, x, plan[2], out, plan[3])
+            out = _np_reshape(b, plan[1])           # (of a C-contiguous array: a view)
+            if plan[3] and STATE.enabled:
+                return view_of(x, _reshape_p, plan[2], out)
+            return _view1(_reshape_p, x, plan[2], out, plan[3])
     if shape:
         out = _fast_view(x, shape)
         if out is not None:
@@ -169,20 +183,16 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
     b = x._buf
     if not kwargs and type(b) is _ndarray and not _RECORDERS:
         # (reshape's first lines: a call seen before)
-        try:
-            plan = _views_get((b.shape, b.dtype, shape))
-        except TypeError:
-            plan = None
+        if len(shape) == 1 and type(shape[0]) is int:
+            plan = _views_get((b.shape, b.dtype, shape[0]))
+        else:
+            plan = _view_plan(b, shape)
         if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST and \
                 b.flags.c_contiguous:
-            for d in shape:                 # (Python ints, or one tuple of them)
-                if type(d) is not int and not _ints(shape):
-                    break
-            else:
-                out = _np_reshape(b, plan[1])       # (of a C-contiguous array: a view)
-                if plan[3] and STATE.enabled:
-                    return view_of(x, _reshape_p, plan[2], out)
-                return _view1(_reshape_p, x, plan[2], out, plan[3])
+            out = _np_reshape(b, plan[1])           # (of a C-contiguous array: a view)
+            if plan[3] and STATE.enabled:
+                return view_of(x, _reshape_p, plan[2], out)
+            return _view1(_reshape_p, x, plan[2], out, plan[3])
     if kwargs:                      # (x.view(dtype=...) / x.view(size=...), as PyTorch's)
         if shape or len(kwargs) != 1 or not ({"dtype", "size"} & set(kwargs)):
             raise TypeError(f"view() received an invalid combination of arguments - got "

@@ -31,9 +31,10 @@ from .tensor import Tensor, _make, _new
 _ndarray = np.ndarray
 _ref = weakref.ref
 
-#: (shape, dtype, the call's size arguments) -> (reshape's CPU kernel, target, params,
-#: inexact) of a ``view``/``reshape`` of a contiguous CPU tensor that went through the lane
-#: (``_shape_ops._fast_view``): the entries' one lookup; bounded (cleared past 4096).
+#: (shape, dtype, the call's size arguments: one int as itself, else the tuple) ->
+#: (reshape's CPU kernel, target, params, inexact) of a ``view``/``reshape`` of a contiguous
+#: CPU tensor that went through the lane (``_shape_ops._fast_view``): the entries' one
+#: lookup; bounded (cleared past 4096).
 VIEWS: dict = {}
 
 
