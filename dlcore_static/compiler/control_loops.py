@@ -71,7 +71,6 @@ from .control import (
 )
 from .emit_numba import Unsupported
 from .loop_invariants import (
-    COPY_B_MIN_ITERATIONS,
     Prologue,
     invariant_frontier,
     transposed_b_slow,
@@ -449,7 +448,7 @@ def while_grad_executor(op: Operation, session, device, passes):
         stacks: dict[int, tuple[list, list]] = {}
         try:
             tail = contiguous(cap_vals + list(args[n + ncap + nfv:]))
-            tail += prologue(tail, len(history) >= COPY_B_MIN_ITERATIONS and
+            tail += prologue(tail, len(history) >= prologue.copy_b_min_iterations and
                              transposed_b_slow())
             got = None
             if type(history) is UniformHistory and history:

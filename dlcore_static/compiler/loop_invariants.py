@@ -93,6 +93,17 @@ class Prologue:
             self.as_b = [keep and all(op.inputs[1] is t and op.inputs[0] is not t
                                       for op in t.consumers())
                          for keep, t in zip(self.as_is, frontier)]
+            # ... or of one iteration, when every such product is a float32 one that the
+            # unpacked kernel then runs (``gemm_direct``): copy + kernel 12.5 us against 16.0
+            # for the transposed view at 64x128x128
+            self.b_once = any(self.as_b) and all(
+                _direct_product(op) for b, t in zip(self.as_b, frontier) if b
+                for op in t.consumers())
+
+    @property
+    def copy_b_min_iterations(self) -> int:
+        """The fewest iterations for which ``copy_b`` pays (``COPY_B_MIN_ITERATIONS``, or 1)."""
+        return 1 if self.spec is not None and self.b_once else COPY_B_MIN_ITERATIONS
 
     def __call__(self, args: list, copy_b: bool = False) -> list:
         """The invariants for ``args``; ``copy_b``: those read only as a matmul's right
@@ -218,6 +229,19 @@ def transposed_copy(x) -> np.ndarray:
 #: 448 shapes from 16x32x32 to 128x256x256); above it they were bit-identical on all 214
 #: shapes tried up to 2^24.
 COPY_B_MIN_MACS, COPY_B_MAX_MACS, COPY_B_MIN_ROWS = 1_000_000, 1 << 22, 16
+
+
+def _direct_product(op) -> bool:
+    """Is graph matmul ``op`` a float32 product of known shapes that ``gemm_direct`` runs
+    once its right operand is C-contiguous?"""
+    from . import gemm_direct
+    a, b = op.inputs
+    sa, sb = tuple(a.aval.shape), tuple(b.aval.shape)
+    if len(sa) != 2 or len(sb) != 2 or None in sa + sb or a.aval.dtype != _F32 or \
+            b.aval.dtype != _F32 or op.params:
+        return False
+    return gemm_direct.direct_shape(int(sa[0]), int(sa[1]), int(sb[1])) and \
+        gemm_direct.available()
 
 
 def copy_b_text(c, py: dict, env: dict, m: int, k: int, n: int) -> str | None:

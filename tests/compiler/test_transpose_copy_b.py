@@ -137,3 +137,43 @@ def test_copy_b_sizes(monkeypatch, m, k, n, want):
         IN_SUB_PROGRAM.reset(token)
     assert (got is not None) == want
     assert loop_invariants.copy_b_text(t.out(), py, {}, m, k, n) is None    # not in a sub-program
+
+
+@pytest.mark.parametrize("n,h,once", [(64, 128, True), (8, 64, False)])
+def test_a_loop_of_one_iteration_copies_w_t_where_the_kernel_runs_it(monkeypatch, n, h, once):
+    from dlcore_static.compiler import gemm_direct
+    monkeypatch.setattr(loop_invariants, "_CORE", [True])
+    monkeypatch.setattr(gemm_direct, "_STATE", [True])
+    if not gemm_direct._find():                     # (a stand-in for the kernel)
+        from dlcore_static.compiler import accumulators
+        monkeypatch.setattr(gemm_direct, "_gemm", lambda a, b: np.dot(a, b))
+        monkeypatch.setattr(accumulators, "_direct", lambda a, b: np.dot(a, b))
+    seen: list = []
+    real = loop_invariants.Prologue.__call__
+
+    def spy(self, args, copy_b=False):
+        seen.append(copy_b)
+        return real(self, args, copy_b)
+    monkeypatch.setattr(loop_invariants.Prologue, "__call__", spy)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (n, h))
+        k = tf.placeholder(tf.int32, ())
+        w0 = (RNG.standard_normal((h, h)) * h ** -0.5).astype(np.float32)
+        w = tf.Variable(w0)
+        _, out = tf.while_loop(lambda i, v: i < k,
+                               lambda i, v: (i + 1, tf.tanh(tf.matmul(v, w))),
+                               [tf.constant(0), x])
+        loss = tf.reduce_sum(out ** 2)
+        grads = tf.gradients(loss, [w, x])
+        init = tf.global_variables_initializer()
+    x0 = RNG.standard_normal((n, h)).astype(np.float32)
+    with tf.Session(graph=g, passes="all") as sess:
+        sess.run(init)
+        for _ in range(3):
+            got = sess.run([loss] + grads, {x: x0, k: 1})
+    y = np.tanh(x0.astype(np.float64) @ w0)
+    gz = 2 * y * (1 - y * y)
+    for a, r in zip(got, ((y ** 2).sum(), x0.T @ gz, gz @ w0.T)):
+        np.testing.assert_allclose(a, r, rtol=2e-4, atol=2e-4)
+    assert seen and seen[-1] is once
