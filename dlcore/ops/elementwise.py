@@ -28,6 +28,7 @@ from ..kernels.cpu.elementwise import _QUIET
 from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind, scalar_buffer
 from . import _rules
+from .broadcast import _SUM_TO_KERNELS, _cpu_sum_to
 from .broadcast import sum_to as _sum_to
 from .elementwise_cast import _elementwise, cast, full_like, zeros_like
 # (re-exported: many modules import these from here)
@@ -234,8 +235,22 @@ def _binary(name, expr, np_fn, vjp, doc, float_only=False, **names):
                         **names)
 
 
+def _sum_back(g, a):
+    """``sum_to(g, a)`` of a vjp, with eager backward's batch of one first: ``g`` of ``a``'s
+    shape behind leading axes of one (a bias added to one row) sums one term per element, so
+    sum_to's kernel gives the values themselves, copied: that copy without its dispatch."""
+    if type(g) is np.ndarray and type(a) is np.ndarray:
+        sa = a.shape
+        d = g.dtype
+        if g.size == a.size and g.shape[g.ndim - len(sa):] == sa and g.shape != sa and \
+                (d is _F32 or d is _F64) and a.dtype is d and \
+                _SUM_TO_KERNELS["cpu"] is _cpu_sum_to:
+            return g.reshape(sa).copy()
+    return _sum_to(g, a)
+
+
 add_p = _binary("add", "{0} + {1}", np.add,
-                lambda g, y, a, b: (lambda: _sum_to(g, a), lambda: _sum_to(g, b)),
+                lambda g, y, a, b: (lambda: _sum_back(g, a), lambda: _sum_back(g, b)),
                 "y = a + b;  da = g,  db = g  (each summed back to its input's shape)",
                 api={"torch": "add", "Tensor": "add", "operator": ("__add__", "__radd__"),
                      "tf": "add", "tf.math": "add"}, alpha=True, tf_type="Add")
@@ -244,7 +259,7 @@ def _sub_vjp(g, y, a, b):
         if _plain(g, b) and b.shape == g.shape:
             return np.negative(g) if _ufunc_now(g) else neg_p.kernels["cpu"](g)
         return _sum_to(neg(g), b)
-    return (lambda: _sum_to(g, a), db)
+    return (lambda: _sum_back(g, a), db)
 
 
 sub_p = _binary("sub", "{0} - {1}", np.subtract, _sub_vjp,

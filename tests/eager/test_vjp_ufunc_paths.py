@@ -133,3 +133,25 @@ def test_addmm_bias_cotangent_of_a_batch_of_one(dtype, rows):
         assert got[0].base is None and got[0].flags.writeable
     np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
     np.testing.assert_allclose(got[2], want[2], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("gshape, ashape", [((1, 6), (6,)), ((1, 1, 6), (1, 6)), ((1,), ()),
+                                            ((3, 6), (6,)), ((2, 1, 6), (1, 6)),
+                                            ((1, 6), (1, 6))])
+def test_add_and_sub_cotangents_summed_back_as_sum_to(dtype, gshape, ashape):
+    """add's and sub's first cotangent: a batch of one (leading axes of one) is the values
+    themselves, copied; anything else sum_to's own path; the same bits either way."""
+    from dlcore.ops.broadcast import sum_to
+    rng = np.random.default_rng(4)
+    g = _values(rng, gshape, dtype) if int(np.prod(gshape)) >= 6 else \
+        np.full(gshape, -0.0, dtype)
+    a = np.ones(ashape, dtype)
+    b = np.ones(gshape, dtype)
+    with np.errstate(all="ignore"):
+        want = sum_to(g, a)
+        for rule in (ew.add_p.vjp, ew.sub_p.vjp):
+            got = _force(rule(g, None, a, b))[0]
+            assert got.shape == want.shape and got.dtype == want.dtype
+            assert got.tobytes() == want.tobytes()
+            assert got is g if gshape == ashape else not np.shares_memory(got, g)
