@@ -46,6 +46,16 @@ def _matmul_rule(a: AVal, b: AVal) -> AVal:
 
 
 def _matmul_vjp(g, y, a, b):
+    if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray and \
+            g.ndim == 2 and a.ndim == 2 and b.ndim == 2:
+        d = g.dtype
+        if (d is _F32 or d is _F64) and a.dtype is d and b.dtype is d and \
+                _MATMUL_KERNELS["cpu"] is _cpu_matmul and \
+                _shape._TRANSPOSE_KERNELS["cpu"] is _shape._cpu_transpose:
+            # eager backward's float matrices of one dtype: the CPU kernel on the transposed
+            # views, what the general rule below runs for them (real: no conjugate; each
+            # product already its input's shape: no sum), without its op layers
+            return (lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
     _conj = _ew._conj                            # (complex: da = g b^H, db = a^H g)
     return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
             lambda: _db(g, _conj(a), b))

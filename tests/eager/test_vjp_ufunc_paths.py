@@ -155,3 +155,24 @@ def test_add_and_sub_cotangents_summed_back_as_sum_to(dtype, gshape, ashape):
             assert got.shape == want.shape and got.dtype == want.dtype
             assert got.tobytes() == want.tobytes()
             assert got is g if gshape == ashape else not np.shares_memory(got, g)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mkn", [(1, 32, 32), (8, 16, 32), (3, 1, 5), (2, 7, 1)])
+def test_matmul_rule_on_matrices_as_its_ops(dtype, mkn):
+    """matmul's vjp on two float matrices (the kernel on transposed views) against the ops'
+    path it stands for, bit for bit; a stack takes the ops' path."""
+    from dlcore.ops import shape as sh
+    from dlcore.ops.linalg import matmul, matmul_p
+    m, k, n = mkn
+    rng = np.random.default_rng(5)
+    g = _values(rng, (m, n), dtype) if m * n >= 6 else rng.standard_normal((m, n)).astype(dtype)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    with np.errstate(all="ignore"):
+        got = _force(matmul_p.vjp(g, None, a, b))
+        want = [matmul(g, sh.matrix_transpose(b)), matmul(sh.matrix_transpose(a), g)]
+    _same(got, want)
+    g3, a3 = np.stack([g, g]), np.stack([a, a])
+    with np.errstate(all="ignore"):
+        da3, db3 = _force(matmul_p.vjp(g3, None, a3, b))
+    assert da3.shape == (2, m, k) and db3.shape == (k, n)
