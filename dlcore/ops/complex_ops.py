@@ -36,7 +36,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cuda import complex_ops as _cuda
-from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
+from ..registry import AVAL_ATTR_TYPES, PRIMITIVES, AVal, Primitive, aval_of, bind
 from . import _rules
 from .elementwise import add, div, equal, mul, neg, where, zeros_like
 
@@ -148,6 +148,8 @@ def _conj_vjp(vjp):
 def _is_complex_fast(x) -> bool:
     if type(x) is np.ndarray:
         return x.dtype.kind == "c"
+    if type(x) in AVAL_ATTR_TYPES:  # (a static graph's Tensor: no _buf to look for)
+        return x.aval.dtype.kind == "c"
     try:
         buf = getattr(x, "_buf", None)
     except RuntimeError:        # (an eager tensor changed in place since it was saved: its
