@@ -31,6 +31,8 @@ from . import _dispatch as _D
 from . import _lane, _lane_joins  # noqa: F401 - (the joins' parses: _lane.JOINS)
 from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
+from ._state import STATE
+from ._views import view_of
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
@@ -74,6 +76,8 @@ def _fast_getitem(general):
                 if plan is not None and kernel_of["cpu"] is _numpy_getitem:
                     out = b[key, ...]
                     if out.base is not None:
+                        if plan[1] and STATE.enabled:
+                            return view_of(x, getitem_p, plan[0], out)  # (view1's, inline)
                         return _view1(getitem_p, x, plan[0], out, plan[1])
                     return _finish(getitem_p, (x,), plan[0], out, x._rg)
                 if tk is slice:
