@@ -45,17 +45,24 @@ def _matmul_rule(a: AVal, b: AVal) -> AVal:
     return AVal(batch + (a.shape[-2], b.shape[-1]), dtype)
 
 
-def _matmul_vjp(g, y, a, b):
+def _plain_matrices(g, a, b) -> bool:
+    """Eager backward's common case for matmul's and addmm's vjps: three float NumPy matrices
+    of one dtype and the stock CPU matmul and transpose kernels, so that ``g @ b^T`` and
+    ``a^T @ g`` are the matmul kernel on the transposed views (what the general rules run for
+    them: no conjugate for real values, no sum as each product has its input's shape),
+    without their op layers."""
     if type(g) is _ndarray and type(a) is _ndarray and type(b) is _ndarray and \
             g.ndim == 2 and a.ndim == 2 and b.ndim == 2:
         d = g.dtype
-        if (d is _F32 or d is _F64) and a.dtype is d and b.dtype is d and \
-                _MATMUL_KERNELS["cpu"] is _cpu_matmul and \
-                _shape._TRANSPOSE_KERNELS["cpu"] is _shape._cpu_transpose:
-            # eager backward's float matrices of one dtype: the CPU kernel on the transposed
-            # views, what the general rule below runs for them (real: no conjugate; each
-            # product already its input's shape: no sum), without its op layers
-            return (lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
+        return (d is _F32 or d is _F64) and a.dtype is d and b.dtype is d and \
+            _MATMUL_KERNELS["cpu"] is _cpu_matmul and \
+            _shape._TRANSPOSE_KERNELS["cpu"] is _shape._cpu_transpose
+    return False
+
+
+def _matmul_vjp(g, y, a, b):
+    if _plain_matrices(g, a, b):
+        return (lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
     _conj = _ew._conj                            # (complex: da = g b^H, db = a^H g)
     return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
             lambda: _db(g, _conj(a), b))
@@ -122,6 +129,8 @@ def _addmm_vjp(g, y, c, a, b):
     else:
         def dc():
             return _reduce.sum_to(g, c)
+    if _plain_matrices(g, a, b):         # (as matmul's vjp: the kernel on transposed views)
+        return (dc, lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
     return (dc, lambda: matmul(g, _shape.matrix_transpose(b)),
             lambda: matmul(_shape.matrix_transpose(a), g))
 
