@@ -240,11 +240,12 @@ def _sum_back(g, a):
     shape behind leading axes of one (a bias added to one row) sums one term per element, so
     sum_to's kernel gives the values themselves, copied: that copy without its dispatch."""
     if type(g) is np.ndarray and type(a) is np.ndarray:
-        sa = a.shape
+        sa, sg = a.shape, g.shape
+        if sg == sa:
+            return g                     # (sum_to's own first case)
         d = g.dtype
-        if g.size == a.size and g.shape[g.ndim - len(sa):] == sa and g.shape != sa and \
-                (d is _F32 or d is _F64) and a.dtype is d and \
-                _SUM_TO_KERNELS["cpu"] is _cpu_sum_to:
+        if g.size == a.size and sg[len(sg) - len(sa):] == sa and (d is _F32 or d is _F64) and \
+                a.dtype is d and _SUM_TO_KERNELS["cpu"] is _cpu_sum_to:
             return g.reshape(sa).copy()
     return _sum_to(g, a)
 
