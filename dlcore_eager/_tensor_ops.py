@@ -63,8 +63,13 @@ def _binary(prim):
     slow_check = _SLOW_CHECKS.get(prim.name)
 
     def op(a, b):
-        # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number
-        if type(b) is Tensor:
+        # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number.
+        # A Tensor subclass (nn.Parameter: ``h + bias``) takes the tensors' branch too, where
+        # no check runs before promotion (what _operands and _apply did with it; 1x32 + a
+        # Parameter with grad 2.42 -> ~1.9 us)
+        tb = type(b)
+        if tb is Tensor or (tb not in _FLOAT_INT and slow_check is None and
+                            isinstance(b, Tensor)):
             ba, bb = a._buf, b._buf
             if ba.dtype is not bb.dtype:
                 if slow_check is not None:  # (checked where promotion is needed anyway)
@@ -79,7 +84,7 @@ def _binary(prim):
                     raise broadcast_error(a, b) from None
                 if out is not None:
                     return out
-        elif type(b) not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
+        elif tb not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
             if slow_check is not None:      # (checked where promotion is needed anyway)
                 slow_check(a, b)
             a, b = _operands(a, b)
