@@ -42,6 +42,7 @@ from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
 from ._state import STATE
 
 _ndarray = np.ndarray
+_BY_NP = D._BY_NP                  # NumPy dtype -> dtype object (the table from_numpy_dtype reads)
 _CUDA0 = Device("cuda", 0)
 _tuple_new = tuple.__new__
 
@@ -206,7 +207,9 @@ class Tensor:
 
     @property
     def dtype(self) -> D.dtype:
-        return D.from_numpy_dtype(self._buf.dtype)
+        # the table's lookup inline (0.175 -> ~0.08 us); an unsupported dtype: its TypeError
+        d = _BY_NP.get(self._buf.dtype)
+        return d if d is not None else D.from_numpy_dtype(self._buf.dtype)
 
     @property
     def device(self) -> Device:

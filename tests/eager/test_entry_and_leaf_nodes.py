@@ -205,3 +205,21 @@ def test_tensor_op_parameter_as_torch(op, sa, sb, da, db):
         except Exception as e:  # noqa: BLE001 - compared with torch's
             got.append((type(e).__name__, str(e)))
     assert got[0] == got[1]
+
+
+def test_tensor_dtype_property_as_from_numpy_dtype():
+    """Tensor.dtype's inline table lookup against _dtype.from_numpy_dtype and torch."""
+    from dlcore_eager import _dtype as D
+    from dlcore_eager.tensor import Tensor
+    for d in D.ALL:
+        t = Tensor._wrap(np.zeros(2, d.np_dtype))
+        assert t.dtype is D.from_numpy_dtype(d.np_dtype) is d
+    for np_d in (np.float32, np.float64, np.int64, np.bool_, np.complex64, np.uint8):
+        assert str(T.from_numpy(np.zeros(2, np_d)).dtype) == str(
+            torch.from_numpy(np.zeros(2, np_d)).dtype)
+    for odd in (np.zeros(2, ">f4"), np.zeros(2, "U1")):       # not in the table
+        with pytest.raises(TypeError) as want:
+            D.from_numpy_dtype(odd.dtype)
+        with pytest.raises(TypeError) as got:
+            Tensor._wrap(odd).dtype
+        assert str(got.value) == str(want.value)
