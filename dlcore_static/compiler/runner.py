@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 
 from .. import runtime as _runtime
 from ..plan import Plan
@@ -177,14 +178,23 @@ class TieredPlan(Plan):
         steps, nslots = plan.steps, plan.nslots
         feed_slots, fetch_slots = plan.feed_slots, plan.fetch_slots
 
+        # run_tiered reaches the plan through a weak reference: the plan holds run_tiered (in
+        # steps), so a strong one would make every plan a reference cycle, left for the cyclic
+        # garbage collector when its Session closes (a graph built per batch drops one plan
+        # per step).  The Session holds the plan while it calls the step; a step called after
+        # its plan is gone (nobody does) runs as built.
+        me = weakref.ref(self)
+
         def run_tiered(*feeds):
-            opt = self._optimized
-            if opt is not None:
-                return opt(*feeds)
+            plan = me()
+            if plan is not None:
+                opt = plan._optimized
+                if opt is not None:
+                    return opt(*feeds)
             trace = current_trace()
             calls["n"] += 1
-            if calls["n"] >= after and trace is None:
-                fn = self._try_optimized()
+            if calls["n"] >= after and trace is None and plan is not None:
+                fn = plan._try_optimized()
                 if fn is not None:
                     return fn(*feeds)
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)

@@ -107,3 +107,34 @@ def test_a_training_loop_gives_the_interpreters_values_across_the_switch(optimiz
     assert len(optimized) == 1                          # the "all" training plan, once
     for a, b in zip(runs["all"], runs[()]):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_a_closed_sessions_plan_is_freed_without_the_cyclic_collector(optimized):
+    """A TieredPlan's step reaches its plan by a weak reference, so a graph built per batch does
+    not leave one plan cycle per step for the garbage collector; the plan still optimises on
+    its second run while its Session holds it."""
+    import gc
+    import weakref
+
+    from dlcore_static.compiler.runner import TieredPlan
+    x, w, fetches = _net()
+    feed = _feed(x, w)
+    sess = tf.Session(passes="all")
+    first = sess.run(fetches, feed)
+    plan = sess.plan(fetches, feed)
+    assert isinstance(plan, TieredPlan) and optimized == []
+    second = sess.run(fetches, feed)
+    assert len(optimized) == 1                          # the weak reference still optimises
+    for a, b in zip(first, second):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    sess2 = tf.Session(passes="all")
+    sess2.run(fetches, feed)
+    ref = weakref.ref(sess2.plan(fetches, feed))
+    step = sess2.plan(fetches, feed).steps[0][0]
+    gc.disable()
+    try:
+        sess2.close()
+        assert ref() is None                            # freed by reference counting alone
+    finally:
+        gc.enable()
+    np.testing.assert_allclose(step(*[feed[x], feed[w]])[0], first[0], rtol=1e-5)
