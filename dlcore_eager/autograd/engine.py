@@ -288,12 +288,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     wanted = [_node_of(t) for t in inputs_t]
     res = _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=False)
     out = []
-    for t, n in zip(inputs_t, wanted):
+    for i, (t, n) in enumerate(zip(inputs_t, wanted)):
         g = res.get(id(n))
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
             if materialize_grads:
                 g = _ops.zeros_like(t.detach())
