@@ -221,5 +221,64 @@ def test_tensor_dtype_property_as_from_numpy_dtype():
         with pytest.raises(TypeError) as want:
             D.from_numpy_dtype(odd.dtype)
         with pytest.raises(TypeError) as got:
-            Tensor._wrap(odd).dtype
+            _ = Tensor._wrap(odd).dtype
         assert str(got.value) == str(want.value)
+
+
+def _autocast_entries() -> list:
+    import inspect
+    import sys
+    out: dict = {}
+    for mod in list(sys.modules.values()):
+        if mod is None or not getattr(mod, "__name__", "").startswith("dlcore_eager"):
+            continue
+        for v in list(vars(mod).values()):
+            code = getattr(v, "__code__", None)
+            if code is not None and code.co_filename.startswith("<autocast entry") and \
+                    inspect.isfunction(v):
+                out[id(v)] = v
+    return list(out.values())
+
+
+def test_same_signature_autocast_entries_refuse_calls_as_their_functions():
+    """``_autocast._same_signature``'s wrappers: the function's signature, and a call with
+    missing, extra or unknown arguments fails with the function's own TypeError."""
+    import inspect
+    entries = _autocast_entries()
+    assert len(entries) > 20
+    names = {f.__name__ for f in entries}
+    assert {"linear", "cross_entropy"} <= names
+    for w in entries:
+        fn = w.__autocast_original__
+        assert inspect.signature(w) == inspect.signature(fn)
+        assert w.__defaults__ == fn.__defaults__ and w.__kwdefaults__ == fn.__kwdefaults__
+        n = fn.__code__.co_argcount
+        for args, kw in (((), {}), ((None,) * (n + 1), {}), ((), {"_no_such_kw": 1})):
+            msgs = []
+            for f in (fn, w):
+                with pytest.raises(TypeError) as e:
+                    f(*args, **kw)
+                msgs.append(str(e.value))
+            assert msgs[0] == msgs[1], (fn.__qualname__, msgs)
+
+
+@pytest.mark.parametrize("call", ["positional", "keywords"])
+def test_same_signature_autocast_entry_as_torch(call):
+    a = RNG.standard_normal((2, 4)).astype(np.float32)
+    w = RNG.standard_normal((3, 4)).astype(np.float32)
+    b = RNG.standard_normal(3).astype(np.float32)
+    got = {}
+    for lib in (torch, T):
+        x, W, bias = (lib.from_numpy(v.copy()).requires_grad_() for v in (a, w, b))
+        F = lib.nn.functional
+        with lib.autocast("cpu"):
+            y = F.linear(x, W, bias) if call == "positional" else \
+                F.linear(x, weight=W, bias=bias)
+            loss = F.mse_loss(y.float(), lib.zeros(2, 3)) if call == "positional" else \
+                F.mse_loss(input=y.float(), target=lib.zeros(2, 3), reduction="sum")
+        loss.backward()
+        got[lib] = (str(y.dtype), type(y.grad_fn).__name__, y.float().detach().numpy(),
+                    W.grad.numpy())
+    assert got[torch][:2] == got[T][:2]
+    np.testing.assert_allclose(got[T][2], got[torch][2], rtol=1e-2, atol=1e-2)
+    np.testing.assert_allclose(got[T][3], got[torch][3], rtol=1e-2, atol=5e-2)
