@@ -8,7 +8,7 @@ For the products of the control-flow step it is faster and gives the same bits (
 is the same sequence of fused multiply-adds over K): see ``DIRECT_*`` below.
 
 Used by the compiled glue (``source._gemm_lines``) for a float32 ``a @ b`` of two 2-D
-operands when NumPy's OpenBLAS runs its SkylakeX kernels (``loop_invariants._openblas_core``),
+operands when NumPy's OpenBLAS runs its SkylakeX kernels (``blas_threads.openblas_core``),
 the symbol is there, the shapes are in the measured range (``direct_shape``) and, at run time,
 both operands are C-contiguous (else ``np.dot``, as before).  The kernel is reached
 from Numba through an LLVM external symbol, registered (``llvmlite``'s ``add_symbol``) when
@@ -26,6 +26,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from dlcore.kernels.cpu.blas_threads import numpy_openblas, openblas_core
 
 _SYMBOL = "dlcore_sgemm_direct_skylakex"
 _F32 = np.dtype(np.float32)
@@ -48,10 +50,9 @@ _STATE: list = []           # [True/False]: the symbol registered (asked once)
 def _find():
     """The address of ``sgemm_direct_SKYLAKEX`` in NumPy's OpenBLAS when that library runs
     its SkylakeX kernels, else None."""
-    from .loop_invariants import _numpy_openblas, _openblas_core
-    if _openblas_core() != "skylakex":
+    if openblas_core() != "skylakex":
         return None
-    lib = _numpy_openblas()
+    lib = numpy_openblas()
     fn = getattr(lib, "sgemm_direct_SKYLAKEX", None) if lib is not None else None
     if fn is None:
         return None

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcore.kernels.cpu.blas_threads import openblas_paths
+from dlcore.kernels.cpu.blas_threads import numpy_openblas as _numpy_openblas
+from dlcore.kernels.cpu.blas_threads import openblas_core as _openblas_core
 
 from ..graph import Tensor
 from .control import ControlStatus, Specialised, SubProgram, _key, _prune
@@ -139,31 +140,6 @@ def transposed_b_slow() -> bool:
     if not _CORE:
         _CORE.append(_openblas_core() in SLOW_TRANSPOSED_B)
     return _CORE[0]
-
-
-def _numpy_openblas():
-    """The OpenBLAS NumPy loaded (``ctypes.CDLL``), or None."""
-    import ctypes
-    for path in (p for p in openblas_paths() if "numpy" in p):
-        try:
-            return ctypes.CDLL(path)
-        except OSError:
-            continue
-    return None
-
-
-def _openblas_core() -> str:
-    """``openblas_get_corename()`` of NumPy's OpenBLAS in lower case, or ""."""
-    import ctypes
-    lib = _numpy_openblas()
-    for sym in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                "openblas_get_corename64_", "openblas_get_corename"):
-        fn = getattr(lib, sym, None) if lib is not None else None
-        if fn is not None:
-            fn.restype = ctypes.c_char_p
-            name = fn()
-            return name.decode().lower() if name else ""
-    return ""
 
 
 _OMATCOPY: dict = {}

@@ -63,6 +63,29 @@ def openblas_paths() -> list[str]:
         return []
 
 
+def numpy_openblas():
+    """The OpenBLAS NumPy loaded (``ctypes.CDLL``), or None."""
+    for path in (p for p in openblas_paths() if "numpy" in p):
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
+    return None
+
+
+def openblas_core() -> str:
+    """``openblas_get_corename()`` of NumPy's OpenBLAS in lower case, or ""."""
+    lib = numpy_openblas()
+    for sym in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                "openblas_get_corename64_", "openblas_get_corename"):
+        fn = getattr(lib, sym, None) if lib is not None else None
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            name = fn()
+            return name.decode().lower() if name else ""
+    return ""
+
+
 def _openblas_functions():
     """(set, get) of the OpenBLAS that NumPy loaded, or (None, None)."""
     for path in openblas_paths():
