@@ -327,7 +327,7 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                 # step of an RNN)
                 if silenced and pg.ndim and pg.size < _PARALLEL_THRESHOLD:
                     if fresh.get(p) is prev:
-                        np.add(prev, pg, out=prev)
+                        np.add(prev, pg, out=prev)  # type: ignore[arg-type]
                     else:
                         grads[p] = fresh[p] = np.add(prev, pg)
                 else:
