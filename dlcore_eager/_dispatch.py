@@ -48,7 +48,7 @@ from ._dispatch_finish import _finish
 from ._dispatch_general import _apply_general, _apply_half
 from ._graph import Node, leaf_node
 from ._state import STATE
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, _StaleTensor
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -62,7 +62,13 @@ class EagerFrontend:
     def shape_only(x):
         """``x`` where an op reads only its shape (``dlcore.ops.broadcast.bind_like``): a
         tensor that requires grad is detached, as PyTorch's expand/sum_to take sizes (a
-        create_graph gradient of ``(x * 3).sum()`` does not require grad)."""
+        create_graph gradient of ``(x * 3).sum()`` does not require grad).  A saved tensor
+        changed in place since (``tensor._StaleTensor``, whose values raise PyTorch's in-place
+        error) gives a zero-stride stand-in of its shape and dtype: PyTorch saves only the
+        sizes there, so ``y.sum()`` then ``y.mul_(2)`` still has a gradient."""
+        if type(x) is _StaleTensor:
+            aval = x.__dlcore_aval__()
+            return _make(np.broadcast_to(np.zeros((), aval.dtype), aval.shape))
         return x.detach() if x._rg else x
 
     @staticmethod

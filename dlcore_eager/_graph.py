@@ -231,6 +231,7 @@ class Node(TapeNode):
         vers = self.versions
         args = []
         view = self.prim.view
+        stale = False
         for i, t in enumerate(ins):
             if t._version[0] != vers[i]:
                 if view:        # (a view's vjp reads only its inputs' shapes: PyTorch saves
@@ -238,15 +239,21 @@ class Node(TapeNode):
                     continue
                 p = self.parents[i]
                 t = stale_tensor(t, vers[i], p if isinstance(p, Node) else None, current=True)
+                stale = True
             args.append(t)
         out = make(self.out_buf, self.out_version, self)
         if self.out_version[0] != self.out_ver0:
             out = stale_tensor(out, self.out_ver0, self)
+            stale = True
         if has_half(self.out_buf, ins):          # (the recorded tensors: a stale one raises)
             res = half_vjp(self.prim, g, out, args, self.params, ins)
         else:
             res = self.prim.vjp(g, out, *args, **self.params)
-        if not retain:
+        # A stale saved tensor raises when a thunk of ``res`` reads it, after this returns:
+        # the saved tensors are then kept, so that a second backward raises PyTorch's in-place
+        # error again (PyTorch checks versions as it unpacks, before it frees anything), not
+        # "backward through the graph a second time".
+        if not retain and not stale:
             self.inputs = None
             self.out_buf = None
         return res

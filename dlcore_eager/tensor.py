@@ -557,17 +557,27 @@ class _StaleTensor(Tensor):
         return self._aval
 
 
+def _version_error_name(node) -> str:
+    """How PyTorch 2.13's in-place error names a node: its name without ``Backward<n>``
+    (``Exp``, ``Add``, a custom Function ``F``), CopySlices by its C++ name."""
+    name = node.name()
+    if name == "CopySlices":
+        return "torch::autograd::CopySlices"
+    base = name.rstrip("0123456789")
+    return base[:-8] if base.endswith("Backward") and len(base) > 8 else name
+
+
 def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tensor:
     aval = t.__dlcore_aval__()
     if current:            # a saved input: name the grad_fn it has now, as PyTorch does
         node = t._node if isinstance(t._node, Node) else None
     shape = ", ".join(str(d) for d in aval.shape)
-    which = f", which is output 0 of {node.name()}," if node is not None else ""
+    which = f", which is output 0 of {_version_error_name(node)}," if node is not None else ""
     msg = ("one of the variables needed for gradient computation has been modified by an "
            f"inplace operation: [{tensor_type_name(t)} [{shape}]]{which} is at version "
            f"{t._version[0]}; expected version {expected} instead. Hint: enable anomaly detection "
            "to find the operation that failed to compute its gradient, with "
-           "torch.autograd.set_detect_anomaly(True).")
+           "torch.autograd.set_detect_anomaly(True, check_nan=False).")
     s = cast(_StaleTensor, _make(None, t._version, cls=_StaleTensor))
     s._msg = msg
     s._aval = aval

@@ -67,7 +67,10 @@ class FunctionCtx:
         out = []
         for t, v in zip(saved, getattr(self, "_saved_versions", ())):
             if t is not None and t._version[0] != v:
-                raise RuntimeError(stale_tensor(t, v, None, current=True)._msg)
+                # (a saved output is named by this Function's node, an input by its grad_fn
+                # now: PyTorch's words)
+                owner = getattr(self, "_owners", {}).get(id(t))
+                raise RuntimeError(stale_tensor(t, v, owner, current=owner is None)._msg)
             out.append(t)
         return tuple(out)
 
@@ -186,6 +189,8 @@ def _run_forward(cls_name: str, ctx, forward, backward, args):
     node = FunctionNode(ctx, backward, parents, out._buf, cls_name, shapes)
     out._node = node
     out._rg = True
+    if any(t is out for t in getattr(ctx, "_saved", None) or ()):
+        ctx._owners = {id(out): node}
     return out
 
 
@@ -263,9 +268,12 @@ def _attach_several(cls_name: str, ctx, backward, args, needs, returned: tuple) 
 
     parents, shapes = _parents_and_shapes(args, needs)
     hidden = FunctionNode(ctx, unpack, parents, AVal((offset,), dtype), cls_name, shapes)
+    saved = getattr(ctx, "_saved", None) or ()
     for i, (off, _) in layout.items():
         outs[i]._node = _OutputNode(hidden, off, outs[i], cls_name)
         outs[i]._rg = True
+        if any(t is outs[i] for t in saved):
+            ctx.__dict__.setdefault("_owners", {})[id(outs[i])] = outs[i]._node
     return tuple(outs)
 
 

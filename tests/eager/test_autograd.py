@@ -252,9 +252,10 @@ def test_version_counter_saved_output():
         y.sum().backward()
     assert str(e.value) == (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        "operation: [torch.FloatTensor [3]], which is output 0 of ExpBackward0, is at version 1; "
+        "operation: [torch.FloatTensor [3]], which is output 0 of Exp, is at version 1; "
         "expected version 0 instead. Hint: enable anomaly detection to find the operation that "
-        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False).")                # (PyTorch 2.13's words)
 
 
 def test_version_counter_saved_leaf():
