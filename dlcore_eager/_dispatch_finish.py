@@ -35,8 +35,11 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     if type(out) is not _ndarray and isinstance(out, np.generic):
         out = np.asarray(out)               # a NumPy scalar from a kernel (``x[0]``)
     version = None
-    if prim.view and isinstance(args[0], Tensor) and \
-            type(out) is _ndarray and out.base is not None:
+    # a view of args[0]'s memory (a reshape that had to copy returns a view of its fresh copy:
+    # that is no view of the input, and must not share its version counter)
+    if prim.view and isinstance(args[0], Tensor) and type(out) is _ndarray and \
+            out.base is not None and (out.base is args[0]._buf or
+                                      out.base is getattr(args[0]._buf, "base", None)):
         version = args[0]._version          # a view shares its base's version counter
         if needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype):
             # recorded, with its recipe (its node is remade when its base changes in place)

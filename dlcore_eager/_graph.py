@@ -45,7 +45,10 @@ _F32 = _dt.float32
 
 
 def _dtype_of(x):
-    b = getattr(x, "_buf", x)
+    try:
+        b = getattr(x, "_buf", x)
+    except RuntimeError:                    # (a stale saved tensor: its dtype is known)
+        return x.__dlcore_aval__().dtype
     return getattr(b, "dtype", None)
 
 
@@ -68,7 +71,11 @@ def half_vjp(prim, g, out, args, params, recorded):
     dtypes = [_dtype_of(t) for t in recorded]
 
     def up(x, d):
-        return cast(x, _F32) if d in _HALF else x
+        if d not in _HALF:
+            return x
+        if hasattr(x, "_stale_recast"):      # (changed in place: raises only when read)
+            return x._stale_recast(_F32)
+        return cast(x, _F32)
 
     def down(r, d):
         if r is None:

@@ -556,6 +556,14 @@ class _StaleTensor(Tensor):
     def __dlcore_aval__(self) -> AVal:
         return self._aval
 
+    def _stale_recast(self, dtype) -> _StaleTensor:
+        """This stale tensor as one of ``dtype`` (a 16-bit vjp's float32 operands: still
+        raising only when its values are read)."""
+        s = cast(_StaleTensor, _make(None, self._version, cls=_StaleTensor))
+        s._msg = self._msg
+        s._aval = AVal(self._aval.shape, np.dtype(dtype))
+        return s
+
 
 def _version_error_name(node) -> str:
     """How PyTorch 2.13's in-place error names a node: its name without ``Backward<n>``
