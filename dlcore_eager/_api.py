@@ -231,6 +231,12 @@ def binary(export, ns, name):
             b = O.mul_(b, al) if isinstance(b, Tensor) else b * al
         return op(a, b) if isinstance(a, Tensor) else rop(b, a)
 
+    if name == "pow":       # torch's keyword name: x.pow(exponent=2), torch.pow(input, exponent)
+        def pow_method(self, exponent):
+            return call(self, exponent, 1)
+        def pow_fn(input, exponent, *, out=None):
+            return write_out(call(input, exponent, 1), out, name)
+        return pow_method if ns == "Tensor" else pow_fn
     if ns == "Tensor":
         if alpha:
             def method(self, other, *, alpha=1):
@@ -268,8 +274,8 @@ def div(export, ns, name):
 def compare(export, ns, name):
     prim = export.prim
 
-    def op(a, b):
-        a, b = O._operands(a, b)
+    def op(self, other):         # (torch's keyword names: x.eq(other=y))
+        a, b = O._operands(self, other)
         try:
             return _apply(prim, (a, b), {}) if prim is not None else export.fn(a, b)
         except Exception as e:

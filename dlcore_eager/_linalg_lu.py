@@ -162,9 +162,9 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=Non
     return _ops_lu().lu_solve(LU, perm, B, bool(left), bool(adjoint))
 
 
-def lu_solve_legacy(b, LU_data, LU_pivots):
+def lu_solve_legacy(input, LU_data, LU_pivots):
     """``torch.lu_solve(b, LU_data, LU_pivots)`` (deprecated in PyTorch)."""
-    return lu_solve(LU_data, LU_pivots, b)
+    return lu_solve(LU_data, LU_pivots, input)
 
 
 def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True,

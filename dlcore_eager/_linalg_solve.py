@@ -126,15 +126,15 @@ def solve_triangular(A, B, *, upper, left: bool = True, unitriangular: bool = Fa
     return _ops.solve_triangular(A, B, bool(upper), bool(left), bool(unitriangular))
 
 
-def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
+def triangular_solve(input, A, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False):
     """``torch.triangular_solve(b, A)`` (deprecated in PyTorch): ``(solution, A's copy)``;
     ``transpose``: solve ``A^T X = b``."""
     op = "linalg.solve_triangular"
     A = _square(A, op)
-    b = _matrix(b, op, "B")
+    input = _matrix(input, op, "B")
     coef = _ops.matrix_transpose(A) if transpose else A
-    x = solve_triangular(coef, b, upper=bool(upper) != bool(transpose),
+    x = solve_triangular(coef, input, upper=bool(upper) != bool(transpose),
                          unitriangular=unitriangular)
     return triangular_solve_result(x, A.clone())
 
@@ -180,25 +180,25 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False, out=None)
     return linalg_cholesky_ex(lo, A.new_zeros(tuple(A.shape[:-2]), dtype=D.int32))
 
 
-def cholesky_solve(B, L, upper: bool = False):
+def cholesky_solve(input, input2, upper: bool = False):
     """``torch.cholesky_solve(B, L, upper=False)``: X with ``L L^T X = B``."""
-    L = _square(L, "cholesky_solve")
-    B = _matrix(B, "cholesky_solve", "B")
-    n = L.shape[-1]
-    if B.shape[-2] != n:
+    input2 = _square(input2, "cholesky_solve")
+    input = _matrix(input, "cholesky_solve", "B")
+    n = input2.shape[-1]
+    if input.shape[-2] != n:
         raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {n} "
-                           f"by {n} but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
-    _same_dtype(L, B, "cholesky_solve")
-    return _ops.cholesky_solve(B, L, bool(upper))
+                           f"by {n} but each b matrix is {input.shape[-2]} by {input.shape[-1]}")
+    _same_dtype(input2, input, "cholesky_solve")
+    return _ops.cholesky_solve(input, input2, bool(upper))
 
 
-def tensor_cholesky_solve(self, L, upper: bool = False):
-    return cholesky_solve(self, L, upper)
+def tensor_cholesky_solve(self, input2, upper: bool = False):
+    return cholesky_solve(self, input2, upper)
 
 
-def cholesky_inverse(L, upper: bool = False):
+def cholesky_inverse(input, upper: bool = False):
     """``torch.cholesky_inverse``: ``A^-1`` from ``A``'s Cholesky factor."""
-    return _ops.cholesky_inverse(_square(L, "cholesky_inverse"), bool(upper))
+    return _ops.cholesky_inverse(_square(input, "cholesky_inverse"), bool(upper))
 
 
 # ----------------------------------------------------------------------------- determinants

@@ -422,22 +422,23 @@ def any(x, dim=None, keepdim=False):
     return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    a, b = _operands(a, b)
-    a, b = _float(a), _float(b)
-    diff = _ops.abs(sub_(a, b))
-    return bool(all(_ops.less_equal(diff, add_(mul_(_ops.abs(b), rtol), atol))).item())
+def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    self, other = _operands(self, other)
+    self, other = _float(self), _float(other)
+    diff = _ops.abs(sub_(self, other))
+    return bool(all(_ops.less_equal(diff, add_(mul_(_ops.abs(other), rtol), atol))).item())
 
 
-def equal(a, b) -> bool:
-    return tuple(a.shape) == tuple(b.shape) and bool(all(_ops.equal(*_operands(a, b))).item())
+def equal(self, other) -> bool:
+    return tuple(self.shape) == tuple(other.shape) and \
+        bool(all(_ops.equal(*_operands(self, other))).item())
 
 
 # ----------------------------------------------------------------------------- linear algebra
 # (PyTorch's checks and messages: _matmul_checks)
-def matmul(a, b):
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        ba, bb = a._buf, b._buf
+def matmul(self, other):
+    if isinstance(self, Tensor) and isinstance(other, Tensor):
+        ba, bb = self._buf, other._buf
         if type(ba) is _ndarray and type(bb) is _ndarray:
             d = ba.dtype
             sa, sb = ba.shape, bb.shape
@@ -448,31 +449,32 @@ def matmul(a, b):
                 # once: 1x32 @ 32x32 with grad ~0.04 us less)
                 if len(sa) == 2 and len(sb) == 2 and (d is _F32 or d is _F64) and \
                         not _D._AUTOCAST and not _RECORDERS:
-                    return _matrix_product(_matmul_p, a, b, ba, bb)
+                    return _matrix_product(_matmul_p, self, other, ba, bb)
                 try:
-                    return _apply(_la.matmul_p, (a, b), {})
+                    return _apply(_la.matmul_p, (self, other), {})
                 except ShapeError:              # batch dimensions that do not broadcast
-                    _check_matmul(a, b)
+                    _check_matmul(self, other)
                     raise
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and (
-            a._buf.dtype != b._buf.dtype or a._buf.shape[-1:] != b._buf.shape[-2:-1]
-            if b._buf.ndim >= 2 else a._buf.dtype != b._buf.dtype or a._buf.ndim == 1 or
-            a._buf.shape[-1:] != b._buf.shape):
-        _check_matmul(a, b)
-    a, b = _operands(a, b)
-    if a.ndim == 1 or b.ndim == 1:
-        na, nb = a.ndim, b.ndim         # PyTorch's grad_fn for each pair of ranks
-        return labelled(_la.dot(a, b), "DotBackward0" if na == nb else "MvBackward0" if na == 2
-                        else "SqueezeBackward4" if na == 1 and nb == 2 else "UnsafeViewBackward0",
-                        a, b)
-    return bind(_la.matmul_p, a, b)
+    if isinstance(self, Tensor) and isinstance(other, Tensor) and (
+            self._buf.dtype != other._buf.dtype or
+            self._buf.shape[-1:] != other._buf.shape[-2:-1]
+            if other._buf.ndim >= 2 else self._buf.dtype != other._buf.dtype or
+            self._buf.ndim == 1 or self._buf.shape[-1:] != other._buf.shape):
+        _check_matmul(self, other)
+    self, other = _operands(self, other)
+    if self.ndim == 1 or other.ndim == 1:
+        na, nb = self.ndim, other.ndim         # PyTorch's grad_fn for each pair of ranks
+        return labelled(_la.dot(self, other), "DotBackward0" if na == nb else "MvBackward0"
+                        if na == 2 else "SqueezeBackward4" if na == 1 and nb == 2
+                        else "UnsafeViewBackward0", self, other)
+    return bind(_la.matmul_p, self, other)
 
 
-def mm(a, b):
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        sa, sb = a._buf.shape, b._buf.shape      # (no Size objects: dispatch cost)
+def mm(self, mat2):
+    if isinstance(self, Tensor) and isinstance(mat2, Tensor):
+        sa, sb = self._buf.shape, mat2._buf.shape      # (no Size objects: dispatch cost)
     else:
-        sa, sb = tuple(a.shape), tuple(b.shape)
+        sa, sb = tuple(self.shape), tuple(mat2.shape)
     if len(sa) != 2:
         raise RuntimeError("self must be a matrix")
     if len(sb) != 2:
@@ -480,42 +482,42 @@ def mm(a, b):
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x"
                            f"{sa[1]} and {sb[0]}x{sb[1]})")
-    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
-        a, b = _operands(a, b)
-    elif a._buf.dtype is not b._buf.dtype:
-        _check_same_dtype(a, b)                  # (PyTorch's mm promotes nothing)
-        a, b = _operands(a, b)
+    if not (isinstance(self, Tensor) and isinstance(mat2, Tensor)):
+        self, mat2 = _operands(self, mat2)
+    elif self._buf.dtype is not mat2._buf.dtype:
+        _check_same_dtype(self, mat2)                  # (PyTorch's mm promotes nothing)
+        self, mat2 = _operands(self, mat2)
     else:
-        ba, bb = a._buf, b._buf
+        ba, bb = self._buf, mat2._buf
         d = ba.dtype
         if type(ba) is _ndarray and type(bb) is _ndarray and (d is _F32 or d is _F64) and \
                 not _D._AUTOCAST and not _RECORDERS:
-            return _matrix_product(_matmul_p, a, b, ba, bb)
-    return _apply(_matmul_p, (a, b), {})
+            return _matrix_product(_matmul_p, self, mat2, ba, bb)
+    return _apply(_matmul_p, (self, mat2), {})
 
 
-def bmm(a, b):
-    if a.ndim != 3:
+def bmm(self, mat2):
+    if self.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
-    if b.ndim != 3:
+    if mat2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    sa, sb = a.shape, b.shape
+    sa, sb = self.shape, mat2.shape
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
-    return labelled(matmul(a, b), "BmmBackward0", a, b)
+    return labelled(matmul(self, mat2), "BmmBackward0", self, mat2)
 
 
-def dot(a, b):
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        _check_vector_dtypes(a, b)
-    return labelled(_la.dot(*_operands(a, b)), "DotBackward0", a, b)
+def dot(self, tensor):
+    if self.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {tensor.ndim}D tensors")
+    if isinstance(self, Tensor) and isinstance(tensor, Tensor):
+        _check_vector_dtypes(self, tensor)
+    return labelled(_la.dot(*_operands(self, tensor)), "DotBackward0", self, tensor)
 
 
-def outer(a, b):
-    for name, v in (("self", a), ("vec2", b)):
+def outer(self, vec2):
+    for name, v in (("self", self), ("vec2", vec2)):
         if getattr(v, "ndim", 1) != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
-    return mul_(_ops.expand_dims(a, 1), _ops.expand_dims(b, 0))
+    return mul_(_ops.expand_dims(self, 1), _ops.expand_dims(vec2, 0))

@@ -504,8 +504,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
 # ----------------------------------------------------------------------------- *_like
 def _like(fn):
-    def like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return fn(*t.shape, dtype=dtype or t.dtype, device=device or t.device,
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return fn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
                   requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     return like
@@ -518,10 +518,10 @@ rand_like = _like(rand)
 randn_like = _like(randn)
 
 
-def full_like(t: Tensor, fill_value, *, dtype=None, device=None,
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
               requires_grad: bool = False) -> Tensor:
-    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device,
-                requires_grad=requires_grad)
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
+                device=device or input.device, requires_grad=requires_grad)
 
 
 def _tensor_init(self: Tensor, *args, **kwargs) -> None:

@@ -87,9 +87,9 @@ _tensor_type.__name__ = _tensor_type.__qualname__ = "type"
 Tensor.type = _tensor_type       # legacy types sit above tensor.py, which does not import them
 
 
-def _tensor_type_as(self: Tensor, tensor: Tensor):
+def _tensor_type_as(self: Tensor, other: Tensor):
     """``self.type(tensor.type())``: ``tensor``'s dtype and device (this one when they match)."""
-    return self.type(legacy_type_name(tensor))
+    return self.type(legacy_type_name(other))
 
 
 _tensor_type_as.__name__ = _tensor_type_as.__qualname__ = "type_as"

@@ -163,31 +163,31 @@ def _weight_t(weight):
     return S.t(weight) if weight.ndim == 2 else _ops.transpose(weight)
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y = x @ weight.T + bias`` (PyTorch stores ``weight`` as (out_features, in_features))."""
-    out = _linear_tiny(x, weight, bias)
+    out = _linear_tiny(input, weight, bias)
     if out is not None:
         return out
-    out = _fast_linear(x, weight, bias)
+    out = _fast_linear(input, weight, bias)
     if out is not None:
         return out
-    _check_linear_dtypes(x, weight, bias)
-    sx, sw = x.shape, weight.shape
+    _check_linear_dtypes(input, weight, bias)
+    sx, sw = input.shape, weight.shape
     if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording
         rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
                            f"{sw[1]}x{sw[0]})")
     if len(sx) == 1 and bias is None:  # an unbatched input (in_features,) -> (out_features,)
-        return _labelled(_ops.squeeze(_ops.linear(_ops.expand_dims(x, 0), _weight_t(weight)),
-                                      0), "SqueezeBackward4", x)
+        return _labelled(_ops.squeeze(_ops.linear(_ops.expand_dims(input, 0), _weight_t(weight)),
+                                      0), "SqueezeBackward4", input)
     # PyTorch's nodes: a bias (the input a matrix, or a contiguous stack flattened to one:
     # ViewBackward0) one addmm node; no bias one mm node (a stack's UnsafeViewBackward0 of it);
     # a bias and a strided stack a matmul and an add (AddBackward0)
     if len(sw) != 2 or not len(sx) or bias is not None and len(sx) > 2 and \
-            not x.is_contiguous():
-        return _ops.linear(x, _weight_t(weight), bias)
+            not input.is_contiguous():
+        return _ops.linear(input, _weight_t(weight), bias)
     rows = int(np.prod(sx[:-1]))
-    x2 = x if len(sx) == 2 else _ops.reshape(x, (rows, sx[-1]))
+    x2 = input if len(sx) == 2 else _ops.reshape(input, (rows, sx[-1]))
     if bias is None:
         out = _ops.matmul(x2, _weight_t(weight))
     else:
@@ -196,7 +196,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if len(sx) == 2:
         return out
     return _labelled(_ops.reshape(out, tuple(sx[:-1]) + (sw[0],)),
-                     "ViewBackward0" if bias is not None else "UnsafeViewBackward0", x)
+                     "ViewBackward0" if bias is not None else "UnsafeViewBackward0", input)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -243,24 +243,24 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     return rrelu(input, lower, upper, training, True)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     if p < 0 or p > 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
-        return x
+        return input
     if p == 1:
-        return O.mul_(x, 0.0)
+        return O.mul_(input, 0.0)
     from ..creation import _engine
     # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p) (a double uniform < 1 - p
     # per element, _torch_rng), noise / (1 - p), x * noise; keeping and scaling are dlcore ops.
-    n = int(np.prod(tuple(x.shape), dtype=np.int64))
-    keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(x.shape))
-    u = Tensor._wrap(keep.astype(x._buf.dtype))
-    if x.is_cuda:
+    n = int(np.prod(tuple(input.shape), dtype=np.int64))
+    keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(input.shape))
+    u = Tensor._wrap(keep.astype(input._buf.dtype))
+    if input.is_cuda:
         u = u.cuda()
     scale = _ops.div(u, 1.0 - p)
-    out = O.mul_(x, scale)
-    return x._commit(out) if inplace else out
+    out = O.mul_(input, scale)
+    return input._commit(out) if inplace else out
 
 
 # ----------------------------------------------------------------------------- losses

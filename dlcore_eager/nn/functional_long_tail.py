@@ -524,9 +524,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
 
 # ----------------------------------------------------------------------------- in-place forms
 def _inplace_form(name: str, params: str, fn, example: str = ""):
-    def f(input: Tensor, *args) -> Tensor:
+    def f(input: Tensor, *args, **kwargs) -> Tensor:   # (kwargs: torch's names, alpha=...)
         input._check_inplace()
-        return input._commit(fn(input._original(), *args))
+        return input._commit(fn(input._original(), *args, **kwargs))
     f.__name__ = f.__qualname__ = name + "_"
     f.__doc__ = (f"``{name}(input{params}, inplace=True)``: the result written into ``input``, "
                  f"which is returned.\n\nExample::\n\n    >>> x = torch.randn(2, 3)\n"
@@ -539,11 +539,12 @@ elu_ = _inplace_form("elu", ", alpha=1.0", lambda x, alpha=1.0: _act.elu(x, alph
 celu_ = _inplace_form("celu", ", alpha=1.0", lambda x, alpha=1.0: _nnf.celu(x, alpha))
 selu_ = _inplace_form("selu", "", _act.selu)
 leaky_relu_ = _inplace_form("leaky_relu", ", negative_slope=0.01",
-                            lambda x, slope=0.01: _act.leaky_relu(x, slope))
+                            lambda x, negative_slope=0.01: _act.leaky_relu(x, negative_slope))
 hardtanh_ = _inplace_form("hardtanh", ", min_val=-1.0, max_val=1.0",
-                          lambda x, lo=-1.0, hi=1.0: _nnf.hardtanh(x, lo, hi))
+                          lambda x, min_val=-1.0, max_val=1.0: _nnf.hardtanh(x, min_val, max_val))
 threshold_ = _inplace_form("threshold", ", threshold, value",
-                           lambda x, t, v: _nnf.threshold(x, t, v), ", 0.1, 20.0")
+                           lambda x, threshold, value: _nnf.threshold(x, threshold, value),
+                           ", 0.1, 20.0")
 
 
 # ----------------------------------------------------------------------------- gumbel softmax

@@ -135,11 +135,11 @@ class _SparseEmbedding(Function):
             None
 
 
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     """Int64 one-hot encoding along a new last axis (``num_classes=-1``: max value + 1)."""
-    if not isinstance(tensor, Tensor) or tensor._buf.dtype != np.int64:
+    if not isinstance(input, Tensor) or input._buf.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    host = np.asarray(tensor.cpu()._buf)
+    host = np.asarray(input.cpu()._buf)
     if host.size and host.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
@@ -148,7 +148,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         num_classes = int(host.max()) + 1
     elif host.size and host.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return _ops.one_hot(tensor, num_classes, np.int64)
+    return _ops.one_hot(input, num_classes, np.int64)
 
 
 class Embedding(Module):

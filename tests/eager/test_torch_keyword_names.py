@@ -1,0 +1,204 @@
+"""PyTorch's keyword names: each call below passes its arguments by the names torch 2.13 takes
+(``F.linear(input=x, weight=w)``, ``x.matmul(other=y)``, ``x.pow(exponent=2)``, ...) to both
+the installed torch and dlcore_eager, and compares the values. A keyword dlcore named otherwise
+(``x``, ``a``/``b``, ``t``) was a TypeError here.
+
+Not covered yet (their parameters are still named otherwise, or are ``*args``): ``torch.clone``/
+``torch.broadcast_to``/``torch.swapaxes`` (``input``, ``size``, ``axis0``), ``Tensor.reshape(shape=)``,
+``Tensor.permute(dims=)``, ``Tensor.expand(size=)``, ``Tensor.broadcast_to(size=)``,
+``Tensor.swapaxes(axis0=)``, ``Tensor.new_zeros(size=)``, ``Tensor.sum_to_size(size=)``,
+``torch.det(input=)``/``torch.matrix_exp(input=)`` (shared with ``torch.linalg``'s ``A``),
+``torch.tensor_split``/``hsplit``/``vsplit``/``dsplit`` (``sections=``/``indices=``)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import dlcore_eager  # noqa: E402
+
+T: Any = dlcore_eager
+
+RNG = np.random.default_rng(11)
+A33 = RNG.standard_normal((3, 3)).astype(np.float32)
+B33 = RNG.standard_normal((3, 3)).astype(np.float32)
+A34 = RNG.standard_normal((3, 4)).astype(np.float32)
+V3 = RNG.standard_normal(3).astype(np.float32)
+W3 = RNG.standard_normal(3).astype(np.float32)
+B234 = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+B245 = RNG.standard_normal((2, 4, 5)).astype(np.float32)
+W54 = RNG.standard_normal((5, 4)).astype(np.float32)
+IMG = RNG.standard_normal((2, 3, 6, 6)).astype(np.float32)
+K = RNG.standard_normal((4, 3, 3, 3)).astype(np.float32)
+TGT = np.array([0, 2, 1], dtype=np.int64)
+SPD = (A33 @ A33.T + 3 * np.eye(3)).astype(np.float32)
+LOWER = np.tril(A33) + 4 * np.eye(3, dtype=np.float32)
+
+
+def t(lib, a, grad=False):
+    """A fresh tensor of ``a`` in ``lib`` (torch or dlcore_eager)."""
+    out = lib.from_numpy(np.array(a, copy=True))
+    return out.requires_grad_() if grad else out
+
+
+def F(lib):
+    return lib.nn.functional
+
+
+# name -> fn(lib) calling the op with torch's keyword names
+CASES: dict[str, Callable[[Any], Any]] = {
+    # ---- torch.*
+    "torch.matmul": lambda L: L.matmul(input=t(L, A34.T), other=t(L, A33)),
+    "torch.mm": lambda L: L.mm(input=t(L, A33), mat2=t(L, A34)),
+    "torch.bmm": lambda L: L.bmm(input=t(L, B234), mat2=t(L, B245)),
+    "torch.dot": lambda L: L.dot(input=t(L, V3), tensor=t(L, W3)),
+    "torch.outer": lambda L: L.outer(input=t(L, V3), vec2=t(L, W3)),
+    "torch.cat": lambda L: L.cat(tensors=[t(L, A33), t(L, B33)], dim=1),
+    "torch.stack": lambda L: L.stack(tensors=[t(L, A33), t(L, B33)], dim=0),
+    "torch.sum": lambda L: L.sum(input=t(L, A34), dim=1, keepdim=True),
+    "torch.mean": lambda L: L.mean(input=t(L, A34), dim=0),
+    "torch.max(dim)": lambda L: tuple(L.max(input=t(L, A34), dim=1, keepdim=False)),
+    "torch.max(other)": lambda L: L.max(input=t(L, A33), other=t(L, B33)),
+    "torch.transpose": lambda L: L.transpose(input=t(L, A34), dim0=0, dim1=1),
+    "torch.permute": lambda L: L.permute(input=t(L, B234), dims=(2, 0, 1)),
+    "torch.reshape": lambda L: L.reshape(input=t(L, A34), shape=(4, 3)),
+    "torch.softmax": lambda L: L.softmax(input=t(L, A34), dim=1),
+    "torch.log_softmax": lambda L: L.log_softmax(input=t(L, A34), dim=0),
+    "torch.pow": lambda L: L.pow(input=t(L, A33), exponent=2),
+    "torch.pow(scalar base)": lambda L: L.pow(2, exponent=t(L, V3)),
+    "torch.eq": lambda L: L.eq(input=t(L, A33), other=t(L, B33)),
+    "torch.lt": lambda L: L.lt(input=t(L, A33), other=0.0),
+    "torch.zeros_like": lambda L: L.zeros_like(input=t(L, A34)),
+    "torch.ones_like": lambda L: L.ones_like(input=t(L, A34), dtype=L.float64),
+    "torch.empty_like(shape)": lambda L: tuple(L.empty_like(input=t(L, A34)).shape),
+    "torch.full_like": lambda L: L.full_like(input=t(L, A34), fill_value=2.5),
+    "torch.allclose": lambda L: L.allclose(input=t(L, A33), other=t(L, A33) + 1e-9),
+    "torch.equal": lambda L: L.equal(input=t(L, A33), other=t(L, B33)),
+    "torch.cholesky_solve": lambda L: L.cholesky_solve(
+        input=t(L, B33), input2=L.linalg.cholesky(t(L, SPD))),
+    "torch.cholesky_inverse": lambda L: L.cholesky_inverse(
+        input=L.linalg.cholesky(t(L, SPD))),
+    "torch.triangular_solve": lambda L: tuple(L.triangular_solve(
+        input=t(L, B33), A=t(L, LOWER), upper=False)),
+    "torch.lu_solve": lambda L: L.lu_solve(
+        input=t(L, B33), LU_data=L.linalg.lu_factor(t(L, SPD))[0],
+        LU_pivots=L.linalg.lu_factor(t(L, SPD))[1]),
+    "torch.relu": lambda L: L.relu(input=t(L, A33)),
+    # ---- torch.nn.functional
+    "F.linear": lambda L: F(L).linear(input=t(L, B234), weight=t(L, W54),
+                                      bias=t(L, W54[:, 0].copy())),
+    "F.linear(no bias)": lambda L: F(L).linear(input=t(L, A34), weight=t(L, W54)),
+    "F.relu": lambda L: F(L).relu(input=t(L, A33)),
+    "F.softmax": lambda L: F(L).softmax(input=t(L, A34), dim=1),
+    "F.log_softmax": lambda L: F(L).log_softmax(input=t(L, A34), dim=1),
+    "F.cross_entropy": lambda L: F(L).cross_entropy(input=t(L, A33), target=t(L, TGT)),
+    "F.nll_loss": lambda L: F(L).nll_loss(input=t(L, A33), target=t(L, TGT)),
+    "F.mse_loss": lambda L: F(L).mse_loss(input=t(L, A33), target=t(L, B33)),
+    "F.dropout(p=0)": lambda L: F(L).dropout(input=t(L, A33), p=0.0),
+    "F.dropout(eval)": lambda L: F(L).dropout(input=t(L, A33), p=0.5, training=False),
+    "F.conv2d": lambda L: F(L).conv2d(input=t(L, IMG), weight=t(L, K), bias=t(L, V3[:1].repeat(4)),
+                                      stride=1, padding=1),
+    "F.max_pool2d": lambda L: F(L).max_pool2d(input=t(L, IMG), kernel_size=2, stride=2),
+    "F.embedding": lambda L: F(L).embedding(input=t(L, TGT), weight=t(L, A34)),
+    "F.layer_norm": lambda L: F(L).layer_norm(input=t(L, A34), normalized_shape=(4,),
+                                              weight=t(L, A34[0]), bias=t(L, A34[1])),
+    "F.batch_norm": lambda L: F(L).batch_norm(input=t(L, A34.T), running_mean=t(L, V3),
+                                              running_var=t(L, np.abs(W3) + 1), weight=t(L, V3),
+                                              bias=t(L, W3), training=False),
+    "F.one_hot": lambda L: F(L).one_hot(input=t(L, TGT), num_classes=4),
+    "F.elu_": lambda L: F(L).elu_(t(L, A33), alpha=0.5),
+    "F.celu_": lambda L: F(L).celu_(t(L, A33), alpha=0.5),
+    "F.leaky_relu_": lambda L: F(L).leaky_relu_(t(L, A33), negative_slope=0.2),
+    "F.hardtanh_": lambda L: F(L).hardtanh_(t(L, A33), min_val=-0.5, max_val=0.25),
+    "F.threshold_": lambda L: F(L).threshold_(t(L, A33), threshold=0.1, value=20.0),
+    # ---- Tensor methods
+    "Tensor.matmul": lambda L: t(L, A33).matmul(other=t(L, A34)),
+    "Tensor.matmul(vector)": lambda L: t(L, A33).matmul(other=t(L, V3)),
+    "Tensor.mm": lambda L: t(L, A33).mm(mat2=t(L, A34)),
+    "Tensor.bmm": lambda L: t(L, B234).bmm(mat2=t(L, B245)),
+    "Tensor.dot": lambda L: t(L, V3).dot(tensor=t(L, W3)),
+    "Tensor.outer": lambda L: t(L, V3).outer(vec2=t(L, W3)),
+    "Tensor.sum": lambda L: t(L, A34).sum(dim=0, keepdim=True),
+    "Tensor.mean": lambda L: t(L, A34).mean(dim=1),
+    "Tensor.max(dim)": lambda L: tuple(t(L, A34).max(dim=0)),
+    "Tensor.max(other)": lambda L: t(L, A33).max(other=t(L, B33)),
+    "Tensor.view": lambda L: t(L, A34).view(size=(4, 3)),
+    "Tensor.transpose": lambda L: t(L, A34).transpose(dim0=1, dim1=0),
+    "Tensor.softmax": lambda L: t(L, A34).softmax(dim=1),
+    "Tensor.log_softmax": lambda L: t(L, A34).log_softmax(dim=1),
+    "Tensor.pow": lambda L: t(L, A33).pow(exponent=3),
+    "Tensor.allclose": lambda L: t(L, A33).allclose(other=t(L, B33)),
+    "Tensor.equal": lambda L: t(L, A33).equal(other=t(L, A33)),
+    "Tensor.type_as": lambda L: t(L, A33).type_as(other=t(L, TGT)),
+    "Tensor.cholesky_solve": lambda L: t(L, B33).cholesky_solve(
+        input2=L.linalg.cholesky(t(L, SPD))),
+    **{f"Tensor.{name}": (lambda name: lambda L: getattr(t(L, A33), name)(other=t(L, B33)))(name)
+       for name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+                    "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor")},
+}
+
+
+def _values(out):
+    if isinstance(out, (tuple, list)):
+        return [_values(o) for o in out]
+    if hasattr(out, "detach"):
+        return out.detach().cpu().numpy()
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_torch_keyword_names(name):
+    fn = CASES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # (torch.lu_solve, triangular_solve: deprecated)
+        want = _values(fn(torch))
+        got = _values(fn(T))
+
+    def check(g, w):
+        if isinstance(w, list):
+            assert isinstance(g, list) and len(g) == len(w)
+            for gi, wi in zip(g, w):
+                check(gi, wi)
+        elif isinstance(w, np.ndarray):
+            assert isinstance(g, np.ndarray) and g.dtype == w.dtype and g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=2e-6, atol=2e-6)
+        else:
+            assert g == w
+    check(got, want)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: F(L).dropout(x=t(L, A34)),
+    lambda L: t(L, A33).matmul(b=t(L, B33)),
+    lambda L: t(L, A33).mm(b=t(L, B33)),
+    lambda L: t(L, A33).eq(b=t(L, B33)),
+    lambda L: t(L, A33).pow(other=2),
+    lambda L: L.zeros_like(t=t(L, A33)),
+    lambda L: F(L).one_hot(tensor=t(L, TGT)),
+])
+def test_old_names_refused_as_torch_does(call):
+    """The names dlcore used before (not torch's) are a TypeError in both. (Not ``x=`` for
+    a builtin's ``input``: torch's argument parser takes ``x``/``a``/``x1`` for ``input`` and
+    ``x2`` for ``other``, NumPy's names, which dlcore does not yet.)"""
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError):
+        call(T)
+
+
+def test_signatures_name_torch_parameters():
+    """inspect.signature (what the autocast entries build their wrappers from) shows torch's
+    names."""
+    import inspect
+    f = T.nn.functional
+    assert list(inspect.signature(f.linear).parameters)[:3] == ["input", "weight", "bias"]
+    assert list(inspect.signature(f.dropout).parameters)[0] == "input"
+    assert list(inspect.signature(T.Tensor.mm).parameters) == ["self", "mat2"]
+    assert list(inspect.signature(T.Tensor.matmul).parameters) == ["self", "other"]
+    assert list(inspect.signature(T.Tensor.pow).parameters) == ["self", "exponent"]
+    assert list(inspect.signature(T.pow).parameters)[:2] == ["input", "exponent"]
