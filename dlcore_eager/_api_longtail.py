@@ -251,7 +251,7 @@ def _inplace(name: str, compute):
     return method
 
 
-def _false(self) -> builtins.bool:
+def _false(input) -> builtins.bool:
     """False: dlcore tensors are dense, unquantised, never negated views, and live on the
     CPU or a CUDA device (no meta, MPS, XPU, IPU, ... backends)."""
     return False

@@ -190,10 +190,10 @@ def _eig_input(A, op: str) -> Tensor:
     return x
 
 
-def eig(A, *, out=None):
+def eig(input, *, out=None):
     """``(eigenvalues, eigenvectors)`` of general square matrices, both complex."""
     from collections import namedtuple
-    x = _eig_input(A, "eig")
+    x = _eig_input(input, "eig")
     res = namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])(*_ops.eig(x))
     if out is not None:
         from ._api import write_out
@@ -203,9 +203,9 @@ def eig(A, *, out=None):
     return res
 
 
-def eigvals(A, *, out=None):
+def eigvals(input, *, out=None):
     from ._api import write_out
-    return write_out(_ops.eigvals(_eig_input(A, "eigvals")), out, "linalg.eigvals")
+    return write_out(_ops.eigvals(_eig_input(input, "eigvals")), out, "linalg.eigvals")
 
 
 def install_linalg(linalg) -> None:

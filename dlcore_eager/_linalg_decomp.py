@@ -63,10 +63,10 @@ def svdvals(A, *, driver=None):
     return _ops.svdvals(_float(A, "linalg.svdvals"))
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *,  # noqa: A002
+def matrix_norm(input, ord="fro", dim=(-2, -1), keepdim: bool = False, *,  # noqa: A002
                 dtype=None):
     """``torch.linalg.matrix_norm``: 'fro', 'nuc', 1, -1, 2, -2, inf or -inf."""
-    x = A._cast(dtype) if dtype is not None and isinstance(A, Tensor) else A
+    x = input._cast(dtype) if dtype is not None and isinstance(input, Tensor) else input
     x = _float(x, "linalg.matrix_norm")
     return _ops.matrix_norm(x, ord, dim, keepdim)
 

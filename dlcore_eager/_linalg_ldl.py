@@ -44,11 +44,11 @@ def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False, out
     return linalg_ldl_factor_ex(ld, piv, info)
 
 
-def ldl_factor(A, *, hermitian: bool = False, out=None):
+def ldl_factor(input, *, hermitian: bool = False, out=None):
     """``(LD, pivots)``; a zero pivot block raises (``ldl_factor_ex`` reports it in info).
     (PyTorch 2.13 raises an internal assertion there; dlcore says what happened.)"""
-    ld, piv, info = _factor(A, "torch.linalg.ldl_factor_ex")
-    _raise_singular(info, A.dim() > 2)
+    ld, piv, info = _factor(input, "torch.linalg.ldl_factor_ex")
+    _raise_singular(info, input.dim() > 2)
     return linalg_ldl_factor(ld, piv)
 
 

@@ -60,19 +60,19 @@ def inv_ex(A, *, check_errors: bool = False, out=None):
     return linalg_inv_ex(inverse, A.new_zeros(tuple(A.shape[:-2]), dtype=D.int32))
 
 
-def matrix_exp(A):
+def matrix_exp(input):
     """``torch.linalg.matrix_exp`` / ``torch.matrix_exp`` / ``Tensor.matrix_exp``: scaling
     and squaring with the number of squarings taken from the largest 1-norm in the batch."""
     from dlcore.ops.linalg_systems import PADE13_THETA
-    A = _square(A, "linalg.matrix_exp")
-    if A.numel() == 0:
-        return A.clone()
-    a = np.abs(np.asarray(_host(A), np.float64))
+    input = _square(input, "linalg.matrix_exp")
+    if input.numel() == 0:
+        return input.clone()
+    a = np.abs(np.asarray(_host(input), np.float64))
     norm = float(a.sum(axis=-2).max()) if a.size else 0.0
     s = 0
     if np.isfinite(norm) and norm > PADE13_THETA:
         s = int(np.ceil(np.log2(norm / PADE13_THETA)))
-    return _solve.matrix_exp(A, s)
+    return _solve.matrix_exp(input, s)
 
 
 def _lu_input(A, op: str, pivot: bool) -> Tensor:
@@ -233,19 +233,20 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False, out=None):
     return linalg_solve_ex(x, A.new_zeros(tuple(x.shape[:A.dim() - 2]), dtype=D.int32))
 
 
-def cond(A, p=None, *, out=None):
+def cond(input, p=None, *, out=None):
     """``torch.linalg.cond``: singular values for p None/2/-2, else norms of A and A^-1 (inf
     for a singular matrix, as PyTorch)."""
-    A = _matrix(A, "linalg.cond")
+    input = _matrix(input, "linalg.cond")
     if p in (None, 2, -2):
-        return _solve.cond(A, p)
-    A = _square(A, f"linalg.cond(ord={p})")
-    _, info = _host_lu_info(A)
+        return _solve.cond(input, p)
+    input = _square(input, f"linalg.cond(ord={p})")
+    _, info = _host_lu_info(input)
     if not info.any():
-        return _solve.cond(A, p)
-    bad = A.new_tensor(info != 0, dtype=D.bool_)
-    eye = _ops.broadcast_like(A.new_tensor(np.eye(A.shape[-1], dtype=A._buf.dtype)), A)
-    safe = _ops.where(_ops.expand_dims(bad, (-2, -1)), eye, A)
+        return _solve.cond(input, p)
+    bad = input.new_tensor(info != 0, dtype=D.bool_)
+    eye = _ops.broadcast_like(
+        input.new_tensor(np.eye(input.shape[-1], dtype=input._buf.dtype)), input)
+    safe = _ops.where(_ops.expand_dims(bad, (-2, -1)), eye, input)
     value = _solve.cond(safe, p)
     return _ops.where(bad, _ops.full_like(value, float("inf")), value)
 

@@ -145,9 +145,9 @@ def tensor_triangular_solve(self, A, upper: bool = True, transpose: bool = False
 
 
 # ----------------------------------------------------------------------------- cholesky
-def cholesky(A, *, upper: bool = False, out=None):
+def cholesky(input, *, upper: bool = False, out=None):
     """``torch.linalg.cholesky``."""
-    return _ops.cholesky(_square(A, "linalg.cholesky"), bool(upper))
+    return _ops.cholesky(_square(input, "linalg.cholesky"), bool(upper))
 
 
 def cholesky_legacy(input, upper: bool = False):
@@ -159,25 +159,25 @@ def cholesky_legacy(input, upper: bool = False):
     return _renamed(lambda: _ops.cholesky(x, bool(upper)), "linalg.cholesky", "cholesky")
 
 
-def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False, out=None):
+def cholesky_ex(input, *, upper: bool = False, check_errors: bool = False, out=None):
     """``torch.linalg.cholesky_ex``: ``(L, info)``; info 0 where the factorization succeeded,
     else the order of the first leading minor that is not positive-definite, and L is what
     LAPACK's potrf left (not differentiable then)."""
     op = "linalg.cholesky_ex"
-    A = _square(A, "linalg.cholesky")                      # (PyTorch's name in its errors)
+    input = _square(input, "linalg.cholesky")          # (PyTorch's name in its errors)
     try:
-        lo = _ops.cholesky(A, bool(upper))
+        lo = _ops.cholesky(input, bool(upper))
     except LinAlgError as e:
         if check_errors:
             msg = str(e)
             raise LinAlgError(op + msg[len("linalg.cholesky"):]) from None
         from dlcore.kernels.cpu.linalg_solve import cholesky_info
-        part, info = cholesky_info(np.asarray(_host(A)))
+        part, info = cholesky_info(np.asarray(_host(input)))
         if upper:
             part = np.swapaxes(part, -1, -2).copy()
-        lo = A.new_tensor(part)
-        return linalg_cholesky_ex(lo, A.new_tensor(info, dtype=D.int32))
-    return linalg_cholesky_ex(lo, A.new_zeros(tuple(A.shape[:-2]), dtype=D.int32))
+        lo = input.new_tensor(part)
+        return linalg_cholesky_ex(lo, input.new_tensor(info, dtype=D.int32))
+    return linalg_cholesky_ex(lo, input.new_zeros(tuple(input.shape[:-2]), dtype=D.int32))
 
 
 def cholesky_solve(input, input2, upper: bool = False):
@@ -204,6 +204,11 @@ def cholesky_inverse(input, upper: bool = False):
 # ----------------------------------------------------------------------------- determinants
 def det(A, *, out=None):
     return _ops.det(_square(A, "linalg.det"))
+
+
+def det_input(input):
+    """``torch.det(input)`` / ``Tensor.det()``: ``linalg.det`` under torch's parameter name."""
+    return _ops.det(_square(input, "linalg.det"))
 
 
 def slogdet(A, *, out=None):
@@ -241,15 +246,15 @@ def _uplo(UPLO: str) -> bool:
     return UPLO == "L"
 
 
-def eigh(A, UPLO: str = "L", *, out=None):
+def eigh(input, UPLO: str = "L", *, out=None):
     """``torch.linalg.eigh``: ``(eigenvalues, eigenvectors)``, eigenvalues ascending."""
     lower = _uplo(UPLO)
-    return linalg_eigh(*_ops.eigh(_square(A, "linalg.eigh"), lower))
+    return linalg_eigh(*_ops.eigh(_square(input, "linalg.eigh"), lower))
 
 
-def eigvalsh(A, UPLO: str = "L", *, out=None):
+def eigvalsh(input, UPLO: str = "L", *, out=None):
     lower = _uplo(UPLO)
-    return _ops.eigvalsh(_square(A, "linalg.eigvalsh"), lower)
+    return _ops.eigvalsh(_square(input, "linalg.eigvalsh"), lower)
 
 
 # ----------------------------------------------------------------------------- pinv & co
@@ -257,16 +262,16 @@ def _tol(x):
     return x.item() if isinstance(x, Tensor) and x.dim() == 0 else x
 
 
-def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None, out=None):
+def pinv(input, rcond=None, hermitian: bool = False, *, atol=None, rtol=None, out=None):
     """``torch.linalg.pinv`` (``rcond``: PyTorch's legacy name of ``rtol``)."""
-    A = _float(A, "linalg.pinv")
-    if A.dim() < 2:
-        raise RuntimeError(f"linalg.pinv({D.from_numpy_dtype(A._buf.dtype)._legacy}"
-                           f"{{{list(A.shape)}}}): expected a tensor with 2 or more dimensions "
+    input = _float(input, "linalg.pinv")
+    if input.dim() < 2:
+        raise RuntimeError(f"linalg.pinv({D.from_numpy_dtype(input._buf.dtype)._legacy}"
+                           f"{{{list(input.shape)}}}): expected a tensor with 2 or more dimensions "
                            "of float, double, cfloat or cdouble types")
     if rcond is not None:
         rtol = rcond
-    return _ops.pinv(A, _tol(atol), _tol(rtol), bool(hermitian))
+    return _ops.pinv(input, _tol(atol), _tol(rtol), bool(hermitian))
 
 
 def pinverse(input, rcond: float = 1e-15):
@@ -275,15 +280,15 @@ def pinverse(input, rcond: float = 1e-15):
     return pinv(input, rtol=rcond)
 
 
-def matrix_rank(A, tol=None, hermitian: bool = False, *, atol=None, rtol=None, out=None):
+def matrix_rank(input, tol=None, hermitian: bool = False, *, atol=None, rtol=None, out=None):
     """``torch.linalg.matrix_rank`` (``tol``: the legacy absolute tolerance)."""
-    A = _float(A, "torch.linalg.matrix_rank")
-    if A.dim() < 2:
+    input = _float(input, "torch.linalg.matrix_rank")
+    if input.dim() < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at "
                            "least 2 dimensions.")
     if tol is not None:
         atol, rtol = tol, 0.0
-    return _ops.matrix_rank(A, _tol(atol), _tol(rtol), bool(hermitian))
+    return _ops.matrix_rank(input, _tol(atol), _tol(rtol), bool(hermitian))
 
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -370,8 +375,8 @@ _FUNCTIONS = {
     ("cholesky_inverse", "torch", "cholesky_inverse"): cholesky_inverse,
     ("cholesky_inverse", "Tensor", "cholesky_inverse"): cholesky_inverse,
     ("det", "torch.linalg", "det"): det,
-    ("det", "torch", "det"): det,
-    ("det", "Tensor", "det"): det,
+    ("det", "torch", "det"): det_input,
+    ("det", "Tensor", "det"): det_input,
     ("slogdet", "torch.linalg", "slogdet"): slogdet,
     ("slogdet", "torch", "slogdet"): slogdet_legacy,
     ("slogdet", "Tensor", "slogdet"): slogdet_legacy,

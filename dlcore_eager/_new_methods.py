@@ -22,16 +22,28 @@ def _kw(self, dtype, device):
             "device": self.device if device is None else device}
 
 
-def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return C.zeros(*_size(size), requires_grad=requires_grad, **_kw(self, dtype, device))
+def _sizes(name, sizes, size):
+    """``x.new_zeros(2, 3)``, ``x.new_zeros((2, 3))`` or PyTorch's keyword ``size=(2, 3)``."""
+    if size is None:
+        return _size(sizes)
+    if sizes:
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    return tuple(size)
 
 
-def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return C.ones(*_size(size), requires_grad=requires_grad, **_kw(self, dtype, device))
+def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return C.zeros(*_sizes("new_zeros", sizes, size), requires_grad=requires_grad,
+                   **_kw(self, dtype, device))
 
 
-def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return C.empty(*_size(size), requires_grad=requires_grad, **_kw(self, dtype, device))
+def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return C.ones(*_sizes("new_ones", sizes, size), requires_grad=requires_grad,
+                  **_kw(self, dtype, device))
+
+
+def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return C.empty(*_sizes("new_empty", sizes, size), requires_grad=requires_grad,
+                   **_kw(self, dtype, device))
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None,

@@ -332,11 +332,12 @@ def add_into_(d: Tensor, s: SparseTensor, alpha: float = 1.0) -> None:
     d._version[0] += 1
 
 
-def mask(d: Tensor, s: SparseTensor) -> SparseTensor:
-    """``d.sparse_mask(s)``: ``d``'s values at ``s``'s (coalesced) indices."""
-    s = s.coalesce()
+def mask(self: Tensor, mask: SparseTensor) -> SparseTensor:
+    """``self.sparse_mask(mask)``: this dense tensor's values at ``mask``'s (coalesced)
+    indices."""
+    s = mask.coalesce()
     b = s._buf
-    vals = np.asarray(d.detach().cpu()._buf)[tuple(b.indices)]
+    vals = np.asarray(self.detach().cpu()._buf)[tuple(b.indices)]
     return _sparse(b.indices, np.array(vals), b.shape, True)
 
 

@@ -129,9 +129,16 @@ def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int
     return Tensor._wrap(windows(self._buf), self._version)
 
 
-def sum_to_size(self, *size) -> Tensor:
-    """The sum of this tensor down to ``size``, which must be expandable to its shape."""
-    size = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], builtins.int) else size
+def sum_to_size(self, *sizes, size=None) -> Tensor:
+    """The sum of this tensor down to ``size`` (``2, 3``, ``(2, 3)`` or ``size=(2, 3)``), which
+    must be expandable to its shape."""
+    if size is not None:
+        if sizes:
+            raise TypeError("sum_to_size() got multiple values for argument 'size'")
+        size = tuple(size)
+    else:
+        size = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], builtins.int) \
+            else sizes
     shape = tuple(self.shape)
     lead = len(shape) - len(size)
     if lead < 0 or any(s != 1 and s != n for s, n in zip(size, shape[lead:])):

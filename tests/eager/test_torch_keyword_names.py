@@ -3,12 +3,13 @@
 the installed torch and dlcore_eager, and compares the values. A keyword dlcore named otherwise
 (``x``, ``a``/``b``, ``t``) was a TypeError here.
 
-Not covered yet (their parameters are still named otherwise, or are ``*args``): ``torch.clone``/
-``torch.broadcast_to``/``torch.swapaxes`` (``input``, ``size``, ``axis0``), ``Tensor.reshape(shape=)``,
-``Tensor.permute(dims=)``, ``Tensor.expand(size=)``, ``Tensor.broadcast_to(size=)``,
-``Tensor.swapaxes(axis0=)``, ``Tensor.new_zeros(size=)``, ``Tensor.sum_to_size(size=)``,
-``torch.det(input=)``/``torch.matrix_exp(input=)`` (shared with ``torch.linalg``'s ``A``),
-``torch.tensor_split``/``hsplit``/``vsplit``/``dsplit`` (``sections=``/``indices=``)."""
+Not covered yet (their parameters are still named otherwise, or are ``*args``):
+``torch.clone``/``torch.broadcast_to``/``torch.swapaxes`` (``input``, ``size``, ``axis0``),
+``Tensor.reshape(shape=)``, ``Tensor.permute(dims=)``, ``Tensor.expand(size=)``,
+``Tensor.broadcast_to(size=)``, ``Tensor.swapaxes(axis0=)``, ``torch.tensor_split``/``hsplit``/
+``vsplit``/``dsplit`` (``sections=``/``indices=``), ``torch.special.airy_ai`` and three Bessel
+functions (torch's ``x``), and torch's NumPy aliases of ``input`` (``x``, ``a``, ``x1``) and
+``other`` (``x2``) on its builtins."""
 
 from __future__ import annotations
 
@@ -135,6 +136,33 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "Tensor.allclose": lambda L: t(L, A33).allclose(other=t(L, B33)),
     "Tensor.equal": lambda L: t(L, A33).equal(other=t(L, A33)),
     "Tensor.type_as": lambda L: t(L, A33).type_as(other=t(L, TGT)),
+    "Tensor.new_zeros": lambda L: t(L, A33).new_zeros(size=(2, 3)),
+    "Tensor.new_ones": lambda L: t(L, A33).new_ones(size=[4], dtype=L.float64),
+    "Tensor.new_empty(shape)": lambda L: tuple(t(L, A33).new_empty(size=(2, 1)).shape),
+    "Tensor.new_zeros(varargs)": lambda L: t(L, A33).new_zeros(2, 3),
+    "Tensor.sum_to_size": lambda L: t(L, A34).sum_to_size(size=(1, 4)),
+    "Tensor.sum_to_size(varargs)": lambda L: t(L, A34).sum_to_size(3, 1),
+    "Tensor.sparse_mask": lambda L: t(L, A33).sparse_mask(mask=t(L, np.eye(3, dtype=np.float32))
+                                                            .to_sparse()).to_dense(),
+    "Tensor.det": lambda L: t(L, SPD).det(),
+    "torch.det": lambda L: L.det(input=t(L, SPD)),
+    "torch.linalg.det": lambda L: L.linalg.det(A=t(L, SPD)),
+    "torch.matrix_exp": lambda L: L.matrix_exp(input=t(L, A33 / 4)),
+    "torch.linalg.matrix_exp": lambda L: L.linalg.matrix_exp(input=t(L, A33 / 4)),
+    "torch.is_neg": lambda L: L.is_neg(input=t(L, A33)),
+    # torch.linalg: A= where its schema says A, input= where it says self
+    "linalg.cholesky": lambda L: L.linalg.cholesky(input=t(L, SPD)),
+    "linalg.cholesky_ex": lambda L: tuple(L.linalg.cholesky_ex(input=t(L, SPD))),
+    "linalg.eigvalsh": lambda L: L.linalg.eigvalsh(input=t(L, SPD)),
+    "linalg.eigh(values)": lambda L: L.linalg.eigh(input=t(L, SPD))[0],
+    "linalg.eigvals": lambda L: L.linalg.eigvals(input=t(L, SPD.astype(np.float64))).abs(),
+    "linalg.pinv": lambda L: L.linalg.pinv(input=t(L, SPD)),
+    "linalg.matrix_rank": lambda L: L.linalg.matrix_rank(input=t(L, SPD)),
+    "linalg.matrix_norm": lambda L: L.linalg.matrix_norm(input=t(L, A34), ord="fro"),
+    "linalg.cond": lambda L: L.linalg.cond(input=t(L, SPD)),
+    "linalg.ldl_factor(shape)": lambda L: tuple(L.linalg.ldl_factor(input=t(L, SPD))[0].shape),
+    "linalg.inv": lambda L: L.linalg.inv(A=t(L, SPD)),
+    "linalg.solve": lambda L: L.linalg.solve(A=t(L, SPD), B=t(L, B33)),
     "Tensor.cholesky_solve": lambda L: t(L, B33).cholesky_solve(
         input2=L.linalg.cholesky(t(L, SPD))),
     **{f"Tensor.{name}": (lambda name: lambda L: getattr(t(L, A33), name)(other=t(L, B33)))(name)
@@ -180,6 +208,11 @@ def test_torch_keyword_names(name):
     lambda L: t(L, A33).pow(other=2),
     lambda L: L.zeros_like(t=t(L, A33)),
     lambda L: F(L).one_hot(tensor=t(L, TGT)),
+    lambda L: L.det(A=t(L, SPD)),
+    lambda L: L.linalg.cholesky(A=t(L, SPD)),
+    lambda L: L.linalg.matrix_exp(A=t(L, SPD)),
+    lambda L: t(L, A33).new_zeros(2, size=(3,)),
+    lambda L: t(L, A33).sum_to_size(1, size=(1, 3)),
 ])
 def test_old_names_refused_as_torch_does(call):
     """The names dlcore used before (not torch's) are a TypeError in both. (Not ``x=`` for
