@@ -33,6 +33,7 @@ from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
 from ._graph import Node, labelled
+from ._keyword_names import keywords_for
 from ._out import write_out
 from .tensor import Tensor
 
@@ -442,17 +443,15 @@ def softmax(export, ns, name):
     return fn_
 
 
-_TORCH_KEYWORDS = {"dim": "axis", "keepdim": "keepdims"}
-
-
 def args(export, ns, name):
     """A composite whose functional signature already reads as PyTorch's, after ``dim`` ->
     ``axis`` and ``keepdim`` -> ``keepdims`` (``round(x, decimals=2)``, ``lerp(a, b, w)``,
     ``cumsum(x, dim)``): ``input`` first, the rest passed through, ``out=`` supported."""
     fn = export.fn
+    names = keywords_for(name)      # torch's keyword names -> the core's (dim -> axis, ...)
 
     def call(x, a, kw):
-        kw = {_TORCH_KEYWORDS.get(k, k): v for k, v in kw.items()}
+        kw = {names.get(k, k): v for k, v in kw.items()}
         return fn(_maybe_float(x, export), *a, **kw)
 
     if name == "round":             # PyTorch's grad_fn: its round and round.decimals overloads

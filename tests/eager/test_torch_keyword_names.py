@@ -8,7 +8,8 @@ Not covered yet (their parameters are still named otherwise, or are ``*args``):
 ``Tensor.reshape(shape=)``, ``Tensor.permute(dims=)``, ``Tensor.expand(size=)``,
 ``Tensor.broadcast_to(size=)``, ``Tensor.swapaxes(axis0=)``, ``torch.tensor_split``/``hsplit``/
 ``vsplit``/``dsplit`` (``sections=``/``indices=``), ``torch.special.airy_ai`` and three Bessel
-functions (torch's ``x``), and torch's NumPy aliases of ``input`` (``x``, ``a``, ``x1``) and
+functions (torch's ``x``), ``Tensor.repeat(repeats=)``, ``torch.cdist(x1=)``,
+``F.bilinear(input1=)``, and torch's NumPy aliases of ``input`` (``x``, ``a``, ``x1``) and
 ``other`` (``x2``) on its builtins."""
 
 from __future__ import annotations
@@ -150,6 +151,21 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "torch.matrix_exp": lambda L: L.matrix_exp(input=t(L, A33 / 4)),
     "torch.linalg.matrix_exp": lambda L: L.linalg.matrix_exp(input=t(L, A33 / 4)),
     "torch.is_neg": lambda L: L.is_neg(input=t(L, A33)),
+    # composites whose core functions name them otherwise (_keyword_names)
+    "torch.addmm": lambda L: L.addmm(t(L, A33), mat1=t(L, A33), mat2=t(L, B33), beta=0.5),
+    "Tensor.addmm": lambda L: t(L, A33).addmm(mat1=t(L, A33), mat2=t(L, B33)),
+    "Tensor.addmm_": lambda L: t(L, A33).addmm_(mat1=t(L, A33), mat2=t(L, B33), alpha=2),
+    "torch.baddbmm": lambda L: L.baddbmm(t(L, B234[:, :, :3].copy()), batch1=t(L, B234),
+                                         batch2=t(L, B234.transpose(0, 2, 1)[:, :, :3].copy())),
+    "torch.cross": lambda L: L.cross(t(L, A33), other=t(L, B33), dim=1),
+    "Tensor.cross": lambda L: t(L, A33).cross(other=t(L, B33), dim=0),
+    "torch.dist": lambda L: L.dist(t(L, A33), other=t(L, B33), p=3),
+    "torch.mv": lambda L: L.mv(t(L, A33), vec=t(L, V3)),
+    "Tensor.mv": lambda L: t(L, A34.T.copy()).mv(vec=t(L, V3)),
+    "torch.cdist": lambda L: L.cdist(t(L, A34), x2=t(L, A34[::-1].copy())),
+    "F.bilinear": lambda L: F(L).bilinear(t(L, A33), input2=t(L, B33),
+                                          weight=t(L, B234[:, :, :3].copy())),
+    "torch.orgqr": lambda L: L.orgqr(L.geqrf(t(L, SPD))[0], input2=L.geqrf(t(L, SPD))[1]),
     # torch.linalg: A= where its schema says A, input= where it says self
     "linalg.cholesky": lambda L: L.linalg.cholesky(input=t(L, SPD)),
     "linalg.cholesky_ex": lambda L: tuple(L.linalg.cholesky_ex(input=t(L, SPD))),
