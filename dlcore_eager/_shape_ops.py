@@ -351,6 +351,8 @@ def t(x: Tensor) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    if type(dim) is not int:
+        dim = _ops._rules.as_dim(dim, "unsqueeze")  # (TypeError for a bool or a float)
     nd = x.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "

@@ -11,7 +11,10 @@ def int_sizes(sizes, what: str = "size") -> tuple:
     0-d tensors) as PyTorch's argument parser does; a float is PyTorch's TypeError (``int()``
     truncated it: ``reshape(2.7, 3)`` gave a (2, 3) view, ``zeros(2.5)`` two elements)."""
     try:
-        return tuple(operator.index(d) for d in sizes)
+        out = tuple(operator.index(d) for d in sizes)
+        if True in (type(d) is bool for d in sizes):       # (PyTorch's parser refuses them)
+            raise TypeError
+        return out
     except TypeError:
         pos, bad = next((i, d) for i, d in enumerate(sizes) if not _is_index(d))
         raise TypeError(f"argument '{what}' must be tuple of ints, but found element of type "
@@ -19,6 +22,8 @@ def int_sizes(sizes, what: str = "size") -> tuple:
 
 
 def _is_index(d) -> bool:
+    if type(d) is bool:
+        return False
     try:
         operator.index(d)
     except TypeError:

@@ -47,11 +47,13 @@ def as_dim(dim, op: str | None = None, arg: str = "dim") -> int:
     (``int(0.5)`` silently made ``amax(x, 0.5)`` reduce dim 0 and ``tile(x, 0.5)`` empty)."""
     if type(dim) is int:
         return dim
+    where = f"{op}(): argument '{arg}'" if op else f"argument '{arg}'"
+    if type(dim) is bool or type(dim) is np.bool_:  # (an int to Python, not to PyTorch/NumPy)
+        raise TypeError(f"{where} must be int, not bool")
     try:
         return operator.index(dim)
     except TypeError:
         pass
-    where = f"{op}(): argument '{arg}'" if op else f"argument '{arg}'"
     raise TypeError(f"{where} must be int or tuple of ints, not {type(dim).__name__}")
 
 
@@ -84,7 +86,7 @@ def normalize_axes(op: str, axis, ndim: int, shape=()) -> tuple:
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
-        axis = (int(axis),)
+        axis = (as_dim(axis, op),)
     elif isinstance(axis, (float, str)):
         as_dim(axis, op)
     axes = tuple(sorted({normalize_axis(op, as_dim(a, op), ndim, shape) for a in axis}))

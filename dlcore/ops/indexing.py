@@ -8,6 +8,8 @@ Boolean-mask assignment (the seed's ``grad_h[h < 0] = 0``) is ``where(mask, valu
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -48,7 +50,13 @@ def canonical_index(idx, ndim: int) -> tuple:
 
 
 def _int_or_none(v):
-    return None if v is None else int(v)
+    if v is None or type(v) is int:
+        return v
+    try:                                 # (int(1.5) truncated: x[1.5:3] was x[1:3])
+        return operator.index(v)
+    except TypeError:
+        pass
+    raise TypeError("slice indices must be integers or None or have an __index__ method")
 
 
 def _getitem_rule(x: AVal, *, idx) -> AVal:
