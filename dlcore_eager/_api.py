@@ -33,7 +33,7 @@ from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
 from ._graph import Node, labelled
-from ._keyword_names import keywords_for
+from ._keyword_names import X_NAMED, keywords_for, x_named
 from ._out import write_out
 from .tensor import Tensor
 
@@ -141,7 +141,7 @@ def unary(export, ns, name):
                             (direct is not None and x._buf.dtype in (_F32, _F64))):
             return _apply(direct, (x,), {})
         return write_out(call(_maybe_float(x, export)), out, op)
-    return fn
+    return x_named(fn) if ns == "torch.special" and name in X_NAMED else fn
 
 
 def _binary_pair(export, check=None):

@@ -23,3 +23,18 @@ _BY_NAME = {
 def keywords_for(name: str) -> dict[str, str]:
     """torch's keyword -> the core function's, for the op ``name`` (or its in-place form)."""
     return {**_COMMON, **_BY_NAME.get(name.rstrip("_"), {})}
+
+
+# torch.special functions whose one tensor parameter torch names ``x`` (their schemas do), not
+# ``input``: torch.special.airy_ai(x=t); torch refuses input= there
+X_NAMED = frozenset({"airy_ai", "spherical_bessel_j0", "scaled_modified_bessel_k0",
+                     "scaled_modified_bessel_k1"})
+
+
+def x_named(fn):
+    """``fn(input, *, out=None)`` as ``f(x, *, out=None)``."""
+    def f(x, *, out=None):
+        return fn(x, out=out)
+    f.__name__ = f.__qualname__ = fn.__name__
+    f.__doc__ = fn.__doc__
+    return f

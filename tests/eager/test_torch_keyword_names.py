@@ -7,10 +7,9 @@ Not covered yet (their parameters are still named otherwise, or are ``*args``):
 ``torch.clone``/``torch.broadcast_to``/``torch.swapaxes`` (``input``, ``size``, ``axis0``),
 ``Tensor.reshape(shape=)``, ``Tensor.permute(dims=)``, ``Tensor.expand(size=)``,
 ``Tensor.broadcast_to(size=)``, ``Tensor.swapaxes(axis0=)``, ``torch.tensor_split``/``hsplit``/
-``vsplit``/``dsplit`` (``sections=``/``indices=``), ``torch.special.airy_ai`` and three Bessel
-functions (torch's ``x``), ``Tensor.repeat(repeats=)``, ``torch.cdist(x1=)``,
-``F.bilinear(input1=)``, and torch's NumPy aliases of ``input`` (``x``, ``a``, ``x1``) and
-``other`` (``x2``) on its builtins."""
+``vsplit``/``dsplit`` (``sections=``/``indices=``), ``Tensor.repeat(repeats=)``,
+``torch.cdist(x1=)``, ``F.bilinear(input1=)``, and torch's NumPy aliases of ``input`` (``x``,
+``a``, ``x1``) and ``other`` (``x2``) on its builtins."""
 
 from __future__ import annotations
 
@@ -166,6 +165,13 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "F.bilinear": lambda L: F(L).bilinear(t(L, A33), input2=t(L, B33),
                                           weight=t(L, B234[:, :, :3].copy())),
     "torch.orgqr": lambda L: L.orgqr(L.geqrf(t(L, SPD))[0], input2=L.geqrf(t(L, SPD))[1]),
+    "special.airy_ai": lambda L: L.special.airy_ai(x=t(L, A33)),
+    "special.spherical_bessel_j0": lambda L: L.special.spherical_bessel_j0(x=t(L, A33)),
+    "special.scaled_modified_bessel_k0": lambda L: L.special.scaled_modified_bessel_k0(
+        x=t(L, np.abs(A33) + 0.1)),
+    "special.scaled_modified_bessel_k1(out)": lambda L: L.special.scaled_modified_bessel_k1(
+        t(L, np.abs(A33) + 0.1), out=L.empty(3, 3)),
+    "special.bessel_j0": lambda L: L.special.bessel_j0(input=t(L, A33)),
     # torch.linalg: A= where its schema says A, input= where it says self
     "linalg.cholesky": lambda L: L.linalg.cholesky(input=t(L, SPD)),
     "linalg.cholesky_ex": lambda L: tuple(L.linalg.cholesky_ex(input=t(L, SPD))),
@@ -227,6 +233,7 @@ def test_torch_keyword_names(name):
     lambda L: L.det(A=t(L, SPD)),
     lambda L: L.linalg.cholesky(A=t(L, SPD)),
     lambda L: L.linalg.matrix_exp(A=t(L, SPD)),
+    lambda L: L.special.airy_ai(input=t(L, SPD)),
     lambda L: t(L, A33).new_zeros(2, size=(3,)),
     lambda L: t(L, A33).sum_to_size(1, size=(1, 3)),
 ])
