@@ -145,10 +145,13 @@ def _int_pow(args, kwargs):
     out-of-place forms check in ``_tensor_ops._binary``'s promotion branch (no cost for a
     float tensor)."""
     b = args[1] if len(args) > 1 else kwargs.get("exponent")
+    a = args[0] if args else kwargs.get("input")
     if type(b) is int and b < 0:
-        a = args[0] if args else kwargs.get("input")
         if isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a._buf.dtype.kind == "b" and \
+            b._buf.dtype.kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
 def _hypot(args, kwargs):

@@ -91,6 +91,9 @@ def _int_pow_check(a, b):
     (dlcore's kernel, as NumPy's, gives 0; a tensor exponent gives 0, 1 or -1 as in PyTorch)."""
     if type(b) is int and b < 0 and isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._buf.dtype is _BOOL and \
+            b._buf.dtype is _BOOL:          # (a bool tensor to a Python number is computed)
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
 _BOOL = np.dtype(np.bool_)

@@ -54,6 +54,7 @@ _F32, _F64 = _F32_F64
 
 
 # ----------------------------------------------------------------------------- operators
+_BOOL_DT = np.dtype(np.bool_)
 _SLOW_CHECKS = {"pow": _int_pow_check, "sub": _sub_bool_check}
 
 
@@ -75,6 +76,8 @@ def _binary(prim):
                 if slow_check is not None:  # (checked where promotion is needed anyway)
                     slow_check(a, b)
                 a, b = _operands(a, b)
+            elif slow_check is not None and ba.dtype is _BOOL_DT:
+                slow_check(a, b)            # (pow of two masks: PyTorch's NotImplementedError)
             elif type(ba) is _ndarray and type(bb) is _ndarray and not _D._AUTOCAST and \
                     not _RECORDERS:
                 # the binary fast lane (what ``_apply`` would call first), one call less

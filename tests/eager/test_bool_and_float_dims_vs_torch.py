@@ -61,3 +61,17 @@ def test_static_slices_take_ints_and_refuse_floats():
         np.testing.assert_array_equal(sess.run(x[np.int64(1):4]), [1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="slice indices must be integers"):
         x[1.5:3]
+
+
+@pytest.mark.parametrize("call", [lambda L, b: b ** b, lambda L, b: L.pow(b, b),
+                                  lambda L, b: b.pow_(b), lambda L, b: b ** 2,
+                                  lambda L, b: 2 ** b, lambda L, b: b ** True])
+def test_pow_of_two_masks_is_refused_and_a_mask_to_a_number_computed_as_torch(call):
+    out = []
+    for L in (T, D):
+        try:
+            r = call(L, L.tensor([True, False]))
+            out.append((str(r.dtype), r.tolist()))
+        except NotImplementedError as e:
+            out.append(("NotImplementedError", str(e)))
+    assert out[0] == out[1]
