@@ -41,6 +41,7 @@ from . import _dispatch as _D
 from ._dispatch import _HALF, small_binary
 from ._dispatch_finish import _finish, view1
 from ._graph import Node, leaf_node
+from ._lane_plans import PLANS
 from ._state import STATE
 from .return_types import values_indices
 from .tensor import Tensor, _make
@@ -59,12 +60,7 @@ _squeeze_p = _ops.shape.squeeze_p
 _take_along_axis_p = _ops.scan.take_along_axis_p
 
 
-#: (prim, its CPU kernel, shape, dtype, the caller's key) -> the lane's plan for one tensor:
-#: (run, arg, params, grad, view) (``run(buf, arg)`` where ``kernel.small`` gave a method
-#: and its argument; view: 0 not a view, 1 a differentiable view, 2 another) with ``run(buf) -> out`` the kernel's own small-operand form
-#: (``kernel.small(shape, dtype, **params)``, or the kernel with its params bound), or None
-#: where the lane does not apply (a 16-bit float: the half path).  Bounded; see small_unary.
-_PLANS: dict = {}
+_PLANS = PLANS          # (the plan table: _lane_plans' docstring)
 
 
 def _keep(k, plan):

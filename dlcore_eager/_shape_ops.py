@@ -17,7 +17,7 @@ from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import labelled
-from ._lane import _PLANS
+from ._lane_plans import PLANS as _PLANS
 from ._sizes import int_sizes
 from ._state import STATE
 from ._view_rebase import mark_multi
