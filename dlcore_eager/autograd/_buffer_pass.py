@@ -144,6 +144,15 @@ def _saved_vjp(node, g, retain: bool, half: bool):
     return res
 
 
+def _nothing_wanted_above(parents, useful) -> bool:
+    """Whether none of a wanted node's parents leads to a wanted node (grad()/inputs=: the
+    pass stops there, as reverse_pass does)."""
+    for p in parents:
+        if p is not None and p in useful:
+            return False
+    return True
+
+
 def _order(roots, wanted):
     """reverse_pass's depth-first sort (``autodiff._sort``) of the nodes reachable from
     ``roots``, keyed by the nodes themselves (their identity), with each node's usefulness
@@ -270,11 +279,8 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                 g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
             if wanted is not None and node in wanted:
                 result[id(node)] = g
-                for p in ps:
-                    if p is not None and p in useful:
-                        break
-                else:
-                    continue             # nothing wanted above it: its graph is left intact
+                if _nothing_wanted_above(ps, useful):
+                    continue             # its graph is left intact
             if not ps:
                 continue
             if node.inputs is not None and type(g) is _ndarray:
@@ -285,10 +291,7 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
             g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
             if wanted is not None and node in wanted:
                 result[id(node)] = g
-                for p in ps:
-                    if p is not None and p in useful:
-                        break
-                else:
+                if _nothing_wanted_above(ps, useful):
                     continue
             if not ps:
                 continue
