@@ -213,3 +213,39 @@ def test_concatenate_small_form_along_axis_0():
     np.testing.assert_array_equal(run(*r1), np.concatenate(r1))
     np.testing.assert_array_equal(run(a[0], b[1]), np.stack([a[0], b[1]]))     # or without
     assert run(*r1).flags.c_contiguous
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dims,keep", [((4, 8), (0,), False), ((4, 8), (0,), True),
+                                             ((2, 3, 4), (0, 1), False), ((2, 3, 4), (1,), True),
+                                             ((2, 3, 4), (0, 2), False), ((4, 8), (1,), False),
+                                             ((4, 8), (0, 1), False)])
+def test_sum_small_form_over_leading_axes_is_the_kernel_bit_for_bit(dt, shape, dims, keep):
+    """sum's small form over axes that are not the trailing ones (``x.sum(0)``, ``mean(0)``):
+    ``_reduce``'s float64 add.reduce rounded once, the kernel's own result bit for bit on C- and
+    non-C-contiguous buffers; the lane's sum/mean with grad as the general entry and torch."""
+    kernel = ops.reduce.sum_p.kernels["cpu"]
+    a = (_rng.standard_normal(shape) * 1e3).astype(dt)
+    small = kernel.small(shape, np.dtype(dt), axes=dims, keepdims=keep)
+    for buf in (a, np.asfortranarray(a)):
+        want = kernel(buf, axes=dims, keepdims=keep)
+        got = small(buf) if small is not None else want
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    d = dims[0] if len(dims) == 1 else dims
+    for name in ("sum", "mean"):
+        x = T.tensor(a, requires_grad=True)
+        tx = torch.tensor(a, requires_grad=True)
+        y = getattr(x, name)(d, keep)
+        ty = getattr(tx, name)(d, keep)
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        general = getattr(T.Tensor, name).__wrapped__ if hasattr(
+            getattr(T.Tensor, name), "__wrapped__") else None
+        if general is not None:
+            np.testing.assert_array_equal(y.detach().numpy(),
+                                          general(x.detach(), d, keep).numpy())
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5)
+        g = _rng.standard_normal(tuple(ty.shape)).astype(dt)
+        y.backward(T.tensor(g))
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)

@@ -189,9 +189,16 @@ def _rows_small(kind: str):
     def small(shape, dtype, *, axes, keepdims):
         n = math.prod(shape)
         nd = len(shape)
-        if not ((dtype is _F32 or dtype is _F64) and axes and 0 < n < SMALL_SUM and
-                axes[-1] == nd - 1 and tuple(axes) == tuple(range(nd - len(axes), nd))):
+        if not ((dtype is _F32 or dtype is _F64) and axes and 0 < n < SMALL_SUM):
             return None
+        if not (axes[-1] == nd - 1 and tuple(axes) == tuple(range(nd - len(axes), nd))):
+            if kind != "sum" or len(axes) >= nd:
+                return None
+            # other axes (``x.sum(0)``, a mean over the batch): ``sum`` sends them to
+            # ``_reduce``, whose small float case is this float64 ``add.reduce`` rounded
+            # once, run here without the two calls and their tests (4x8 over dim 0 with grad:
+            # 3.4 -> 2.7 us)
+            return _sum_other(tuple(axes), keepdims, dtype)
         kernel = _KERNELS[kind]
         name = kind + "_rows"
         kept = shape[:nd - len(axes)]
@@ -216,6 +223,20 @@ def _rows_small(kind: str):
             return out
         return run
     return small
+
+
+def _sum_other(axes: tuple, keepdims: bool, dtype):
+    """``_reduce``'s small float sum over ``axes`` (not every axis: the result an array) as
+    one closure (see ``_rows_small``)."""
+    reduce, f64 = np.add.reduce, _F64
+
+    if dtype is _F64:
+        def run(x):
+            return reduce(x, axes, f64, None, keepdims)
+    else:
+        def run(x):
+            return reduce(x, axes, f64, None, keepdims).astype(dtype)
+    return run
 
 
 def max(x, *, axes, keepdims):  # noqa: A001
