@@ -232,10 +232,10 @@ def _sum_other(axes: tuple, keepdims: bool, dtype):
 
     if dtype is _F64:
         def run(x):
-            return reduce(x, axes, f64, None, keepdims)
+            return reduce(x, axes, f64, None, keepdims)  # type: ignore[call-overload]
     else:
         def run(x):
-            return reduce(x, axes, f64, None, keepdims).astype(dtype)
+            return reduce(x, axes, f64, None, keepdims).astype(dtype)  # type: ignore[call-overload]
     return run
 
 
