@@ -339,6 +339,17 @@ def _reduce_parse(prim, labels, mean: bool):
         if a is None:
             return None
         x, dim, keepdim = a
+        if mean:
+            b = x._buf
+            try:
+                mp = _PLANS.get((_MEAN, b.shape, b.dtype, dim, keepdim)) \
+                    if type(b) is _ndarray and not _D._AUTOCAST else None
+            except TypeError:                   # (an unhashable dim: the general entry's)
+                mp = None
+            if mp is not None:
+                out = _mean_run(mp, x, b, labels[dim is not None])
+                if out is not None:
+                    return out
         out = small_unary(prim, x, (dim, keepdim), _axes_params)
         if out is None:
             return None
@@ -352,12 +363,49 @@ def _reduce_parse(prim, labels, mean: bool):
             ob = out._buf
             cb = scalar_buffer(float(count), ob.dtype)
             q = small_binary(_div_p, out, _make(cb), ob, cb)
+            if q is not None:
+                _mean_plan(prim, b, dim, keepdim, cb)
             out = q if q is not None else _apply(_div_p, (out, float(count)), {})
         node = out._node
         if type(node) is Node:
             node.label = labels[dim is not None]
         return out
     return parse
+
+
+_MEAN = "mean"      # (the plan key's tag: (_MEAN, shape, dtype, dim, keepdim))
+
+
+def _mean_plan(prim, b, dim, keepdim, cb) -> None:
+    """After a mean through both lanes: their plans as one (``_mean_run``: one lookup, no
+    lane calls; the same kernels, nodes and tensors)."""
+    plan = _PLANS.get((prim, prim.kernels["cpu"], b.shape, b.dtype, (dim, keepdim)))
+    small = _D._SMALL.get(_div_p.kernels["cpu"])
+    if plan and small and not plan[4] and plan[3] and cb.dtype in small[2] and \
+            _D._QUIET_RUN is not None:          # (NumPy 1.x: the two lanes, as they were)
+        _keep((_MEAN, b.shape, b.dtype, dim, keepdim), (plan[0], plan[1], plan[2], cb,
+                                                          small[0], prim))
+
+
+def _mean_run(mp, x, b, label):
+    """``sum / count`` as ``small_unary`` then ``small_binary`` make it (the div's node, over
+    the sum's and the count, named ``label``); None where the sum gives no array."""
+    run, arg, params, cb, div, prim = mp
+    ob = run(b) if arg is None else run(b, arg)
+    if type(ob) is not _ndarray:
+        return None
+    q = _D._QUIET_RUN.run(div, ob, cb)  # type: ignore[union-attr]  # (as small_binary)
+    if type(q) is not _ndarray:                 # (0-d operands: a NumPy scalar)
+        q = np.asarray(q)
+    if x._rg and STATE.enabled:
+        v = [0]
+        s = _make(ob, v, Node(prim, params, (x._node or leaf_node(x),), (x,),
+                              (x._version[0],), ob, v))
+        v = [0]
+        node = Node(_div_p, {}, (s._node, None), (s, _make(cb)), (0, 0), q, v)
+        node.label = label
+        return _make(q, v, node)
+    return _make(q)
 
 
 def _arg_parse(prim):

@@ -249,3 +249,38 @@ def test_sum_small_form_over_leading_axes_is_the_kernel_bit_for_bit(dt, shape, d
         y.backward(T.tensor(g))
         ty.backward(torch.tensor(g))
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dim,keep", [((4, 8), 0, False), ((4, 8), 1, True),
+                                            ((4, 8), None, False), ((2, 3, 4), (0, 2), True),
+                                            ((5,), 0, False), ((), None, False)])
+def test_mean_plan_is_the_two_lanes(dt, shape, dim, keep):
+    """mean's one-plan run (``_lane._mean_run``, from the second call of a shape) gives what the
+    first call (the sum lane then the div lane) gave and what torch gives: values bit for bit,
+    grad_fn name and edges, gradients, no node under no_grad."""
+    a = (_rng.standard_normal(shape) * 10).astype(dt)
+    tx = torch.tensor(a, requires_grad=True)
+    ty = tx.mean() if dim is None else tx.mean(dim, keep)
+    g = _rng.standard_normal(tuple(ty.shape)).astype(dt)
+    ty.backward(torch.tensor(g))
+    results = []
+    for _ in range(3):                          # first call: the two lanes; then the plan
+        x = T.tensor(a, requires_grad=True)
+        y = x.mean() if dim is None else x.mean(dim, keep)
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        assert y.grad_fn.next_functions[0][0] is x.grad_fn or \
+            type(y.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
+        assert y.requires_grad and y._version[0] == 0
+        y.backward(T.tensor(g))
+        results.append((y.detach().numpy().copy(), x.grad.numpy().copy()))
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5)
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+        with T.no_grad():
+            z = x.mean() if dim is None else x.mean(dim, keep)
+        assert z.grad_fn is None and not z.requires_grad
+        np.testing.assert_array_equal(z.numpy(), y.detach().numpy())
+    for v, gr in results[1:]:
+        assert v.dtype == results[0][0].dtype and v.shape == results[0][0].shape
+        np.testing.assert_array_equal(v, results[0][0])
+        np.testing.assert_array_equal(gr, results[0][1])
