@@ -284,3 +284,25 @@ def test_mean_plan_is_the_two_lanes(dt, shape, dim, keep):
         assert v.dtype == results[0][0].dtype and v.shape == results[0][0].shape
         np.testing.assert_array_equal(v, results[0][0])
         np.testing.assert_array_equal(gr, results[0][1])
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dims,keep", [((1, 32), (0, 1), False), ((4, 8), (1,), True),
+                                             ((8,), (0,), False), ((2, 3, 4), (1, 2), False)])
+def test_sum_small_form_without_numba_is_the_kernel_bit_for_bit(monkeypatch, dt, shape, dims,
+                                                                 keep):
+    """sum's small form where ``sum`` would not run the Numba loop (Numba not loaded yet, a
+    buffer that is not C-contiguous): ``_reduce``'s small float case, the kernel's own result
+    bit for bit (dtype, shape, 0-d for every axis)."""
+    from dlcore.kernels.cpu import reduce as R
+    kernel = ops.reduce.sum_p.kernels["cpu"]
+    a = (_rng.standard_normal(shape) * 1e3).astype(dt)
+    for modules in ({}, dict(R._MODULES, numba=True)):     # without Numba, then with it
+        monkeypatch.setattr(R, "_MODULES", modules)
+        small = kernel.small(shape, np.dtype(dt), axes=dims, keepdims=keep)
+        for buf in (a, np.asfortranarray(a), a[..., ::-1]):
+            want = kernel(buf, axes=dims, keepdims=keep)
+            got = small(buf)
+            assert type(got) is np.ndarray and got.dtype == want.dtype
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got, want)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import sys
+from functools import partial
 
 import numpy as np
 
@@ -209,15 +210,20 @@ def _rows_small(kind: str):
         flat = len(oshape) == 1             # (the output is the loop's vector itself)
         empty, c_order, modules = np.empty, "C_CONTIGUOUS", _MODULES
         loop = None
+        # where ``sum`` itself would not run the loop (Numba not loaded yet, a buffer not
+        # C-contiguous) it goes to ``_reduce``'s small float case: that case, without the two
+        # calls (1x32 .sum() with grad before Numba is loaded: 3.3 -> 2.7 us)
+        other = _sum_small(tuple(axes), keepdims, dtype) if kind == "sum" else \
+            partial(kernel, axes=axes, keepdims=keepdims)
 
         def run(x):
             nonlocal loop
             if loop is None:
                 if "numba" not in modules or not x.flags[c_order]:
-                    return kernel(x, axes=axes, keepdims=keepdims)
+                    return other(x)
                 loop = getattr(_jit(), name)
             if not x.flags[c_order]:
-                return kernel(x, axes=axes, keepdims=keepdims)
+                return other(x)
             out = empty(oshape, dtype)
             loop(x if whole else x.reshape(rows), out if flat else out.reshape(m))
             return out
@@ -236,6 +242,18 @@ def _sum_other(axes: tuple, keepdims: bool, dtype):
     else:
         def run(x):
             return reduce(x, axes, f64, None, keepdims).astype(dtype)  # type: ignore[call-overload]
+    return run
+
+
+def _sum_small(axes: tuple, keepdims: bool, dtype):
+    """``_reduce``'s small float sum (float64 ``add.reduce`` rounded once) as one closure."""
+    reduce, f64, ndarray, array = np.add.reduce, _F64, np.ndarray, np.array
+
+    def run(x):
+        acc = reduce(x, axes, f64, None, keepdims)  # type: ignore[call-overload]
+        if type(acc) is not ndarray:            # every axis: a NumPy scalar
+            return array(acc, dtype)
+        return acc if dtype is f64 else acc.astype(dtype)
     return run
 
 
