@@ -77,8 +77,6 @@ from ._shape_ops import (
     concat,
     concatenate,
     flatten,
-    permute,
-    reshape,
     split,
     squeeze,
     stack,

@@ -61,6 +61,14 @@ def _check_numel(x: Tensor, shape: tuple) -> None:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
 
 
+def _one_keyword(op: str, name: str, positional: tuple, value) -> tuple:
+    """The size/dims arguments of ``op`` given as the keyword ``name`` (PyTorch's), as the
+    positional form takes them; both at once is PyTorch's TypeError."""
+    if positional:
+        raise TypeError(f"{op}() got multiple values for argument '{name}'")
+    return (value,)
+
+
 def _shape_arg(shape, what: str = "size") -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -139,7 +147,10 @@ def _fast_view(x: Tensor, shape: tuple):
     return out
 
 
-def reshape(x: Tensor, *shape) -> Tensor:
+def reshape(x: Tensor, *sizes, shape=None) -> Tensor:
+    if shape is not None:                   # (x.reshape(shape=...), PyTorch's keyword)
+        sizes = _one_keyword("reshape", "shape", sizes, shape)
+    shape = sizes
     b = x._buf
     if type(b) is _ndarray and not _RECORDERS:
         # a call seen before (``_VIEWS``): the lane's view, without its steps (issue 19)
@@ -266,8 +277,10 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return labelled(_ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:]), _view_label(x), x)
 
 
-def permute(x: Tensor, *dims) -> Tensor:
-    dims = _shape_arg(dims, "dims")
+def permute(x: Tensor, *order, dims=None) -> Tensor:
+    if dims is not None:                    # (x.permute(dims=...), PyTorch's keyword)
+        order = _one_keyword("permute", "dims", order, dims)
+    dims = _shape_arg(order, "dims")
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
@@ -293,7 +306,9 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     return _ops.transpose(x, tuple(perm))
 
 
-swapaxes = transpose
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``transpose`` under NumPy's name, with PyTorch's argument names for it."""
+    return transpose(input, axis0, axis1)
 
 
 def _t_params(b, key) -> dict:
@@ -381,7 +396,9 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     return labelled(_ops.squeeze(x, keep), label, x) if keep else alias(x, label)
 
 
-def expand(x: Tensor, *sizes) -> Tensor:
+def expand(x: Tensor, *sizes, size=None) -> Tensor:
+    if size is not None:                    # (x.expand(size=...), PyTorch's keyword)
+        sizes = _one_keyword("expand", "size", sizes, size)
     sizes = _shape_arg(sizes)
     xs = x._buf.shape                           # (read once: x.shape makes a torch.Size)
     nd = len(xs)
@@ -423,17 +440,17 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return expand(x, tuple(other.shape))
 
 
-def broadcast_to(x: Tensor, shape) -> Tensor:
-    """``torch.broadcast_to(x, shape)``: ``shape`` a sequence (PyTorch refuses a bare int)."""
-    if not hasattr(shape, "__iter__"):
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """``torch.broadcast_to(input, size)``: ``size`` a sequence (PyTorch refuses a bare int)."""
+    if not hasattr(size, "__iter__"):
         raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, "
-                        f"not {type(shape).__name__}")
-    return expand(x, tuple(shape))
+                        f"not {type(size).__name__}")
+    return expand(input, tuple(size))
 
 
-def broadcast_to_method(x: Tensor, *size) -> Tensor:
+def broadcast_to_method(x: Tensor, *sizes, size=None) -> Tensor:
     """``Tensor.broadcast_to(*size)``: sizes as ``expand``'s (``x.broadcast_to(2)``)."""
-    return expand(x, *size)
+    return expand(x, *sizes, size=size)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -501,8 +518,8 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return labelled(_ops.stack(tensors, axis=dim), "StackBackward0", *tensors, edges=tensors)
 
 
-def clone(x: Tensor, *, memory_format=None) -> Tensor:
-    return labelled(_ops.identity(x), "CloneBackward0", x)
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return labelled(_ops.identity(input), "CloneBackward0", input)
 
 
 def contiguous(x: Tensor, memory_format=None) -> Tensor:

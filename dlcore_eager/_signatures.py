@@ -192,7 +192,12 @@ def transpose(input, dim0, dim1):
     return S.transpose(input, dim0, dim1)
 
 
-swapaxes = swapdims = transpose
+def swapaxes(input, axis0, axis1):
+    return S.transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    return S.transpose(input, dim0, dim1)
 
 
 def reshape(input, shape):

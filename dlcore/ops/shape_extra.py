@@ -112,8 +112,13 @@ def tile(x, dims):
     return y
 
 
-def repeat(x, *sizes):
-    """``Tensor.repeat(*sizes)``: tile, with at least ``x.ndim`` sizes."""
+def repeat(x, *sizes, repeats=None):
+    """``Tensor.repeat(*sizes)``: tile, with at least ``x.ndim`` sizes (or the keyword
+    ``repeats=``, PyTorch's name)."""
+    if repeats is not None:
+        if sizes:
+            raise TypeError("repeat() got multiple values for argument 'repeats'")
+        sizes = (repeats,)
     reps = _sizes(sizes)
     if len(reps) < len(_shape(x)):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "

@@ -258,3 +258,42 @@ def test_signatures_name_torch_parameters():
     assert list(inspect.signature(T.Tensor.matmul).parameters) == ["self", "other"]
     assert list(inspect.signature(T.Tensor.pow).parameters) == ["self", "exponent"]
     assert list(inspect.signature(T.pow).parameters)[:2] == ["input", "exponent"]
+
+
+SHAPE_KEYWORDS = {
+    "x.permute(dims=)": lambda L, x: x.permute(dims=(1, 0)),
+    "x.reshape(shape=)": lambda L, x: x.reshape(shape=(3, 2)),
+    "x.expand(size=)": lambda L, x: x.expand(size=(2, 2, 3)),
+    "x.broadcast_to(size=)": lambda L, x: x.broadcast_to(size=(2, 2, 3)),
+    "x.repeat(repeats=)": lambda L, x: x.repeat(repeats=(2, 1)),
+    "torch.clone(input=)": lambda L, x: L.clone(input=x),
+    "torch.broadcast_to(input=, size=)": lambda L, x: L.broadcast_to(input=x, size=(2, 2, 3)),
+    "torch.swapaxes(axis0=, axis1=)": lambda L, x: L.swapaxes(x, axis0=0, axis1=1),
+    "x.swapaxes(axis0=, axis1=)": lambda L, x: x.swapaxes(axis0=0, axis1=1),
+    "torch.swapdims(dim0=, dim1=)": lambda L, x: L.swapdims(x, dim0=0, dim1=1),
+    "x.permute(1, 0)": lambda L, x: x.permute(1, 0),
+    "x.reshape(3, 2)": lambda L, x: x.reshape(3, 2),
+    "x.repeat(2, 1)": lambda L, x: x.repeat(2, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_KEYWORDS))
+def test_shape_functions_take_torchs_keywords(name):
+    """The varargs shape methods take their sizes as torch's keyword too (positional forms
+    unchanged), with the same values and grad_fn."""
+    out = []
+    for L in (torch, T):
+        x = L.arange(6.0).reshape(2, 3).requires_grad_()
+        r = SHAPE_KEYWORDS[name](L, x)
+        out.append((tuple(r.shape), r.detach().numpy().tolist(), type(r.grad_fn).__name__))
+    assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("call", [lambda L, x: x.reshape(2, shape=(3, 2)),
+                                  lambda L, x: x.permute(1, dims=(1, 0)),
+                                  lambda L, x: x.expand(2, size=(2, 3)),
+                                  lambda L, x: x.repeat(2, repeats=(1, 1))])
+def test_a_size_given_twice_is_a_type_error(call):
+    for L in (torch, T):
+        with pytest.raises(TypeError, match="got multiple values for argument"):
+            call(L, L.ones(2, 3))
