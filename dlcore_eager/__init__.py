@@ -69,6 +69,13 @@ from ._dtype import (
 
 if hasattr(_dtype, "bfloat16"):             # ml_dtypes installed (see dlcore.dtypes)
     bfloat16 = _dtype.bfloat16
+from ._memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from ._shape_ops import (
     broadcast_to,
     cat,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _memory_format
 from . import _shape_ops as S
 from . import _tensor_ops as O
 from .tensor import Tensor
@@ -59,6 +60,7 @@ for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", 
               "clone", "contiguous", "chunk", "split", "unbind"]:
     setattr(Tensor, _name, getattr(S, _name))
 Tensor.broadcast_to = S.broadcast_to_method  # type: ignore[attr-defined]  # (x.broadcast_to(2))
+Tensor.is_contiguous = _memory_format.is_contiguous  # type: ignore[method-assign]
 Tensor.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
 # (mT, with PyTorch's check of the number of dimensions: _tensor_long_tail)
 

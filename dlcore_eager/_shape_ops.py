@@ -17,6 +17,7 @@ from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
 from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
 from ._graph import labelled
+from . import _memory_format as _mf
 from ._lane_plans import PLANS as _PLANS
 from ._sizes import int_sizes
 from ._state import STATE
@@ -519,13 +520,21 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    if memory_format is not None:      # (a format other than preserve_format: _memory_format)
+        out = _mf.relaid(input, memory_format, "clone", True)
+        if out is not None:
+            return out
     return labelled(_ops.identity(input), "CloneBackward0", input)
 
 
 def contiguous(x: Tensor, memory_format=None) -> Tensor:
     """``x`` itself when it is C-contiguous, else a C-ordered copy recorded as an identity (the
     identity kernel keeps its input's layout, as ``clone`` must: a transposed tensor's clone is
-    transposed too)."""
+    transposed too); ``memory_format``: ``_memory_format``."""
+    if memory_format is not None:
+        out = _mf.relaid(x, memory_format, "contiguous", False)
+        if out is not None or memory_format is _mf.preserve_format:
+            return x if out is None else out
     if x.is_contiguous():
         return x
     from dlcore.ops.elementwise import identity_p

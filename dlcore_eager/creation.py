@@ -24,6 +24,7 @@ from dlcore.device import CPU, as_device, to_device
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
+from . import _memory_format as _mf
 from ._sizes import int_sizes
 from .tensor import Tensor, _fill, _make
 
@@ -504,7 +505,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
 # ----------------------------------------------------------------------------- *_like
 def _like(fn):
-    def like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
+             memory_format=None) -> Tensor:
+        order = _mf.like_order(input, memory_format, like.__name__)
+        if order is not None and device is None:
+            return _mf.made_like(lambda *s: fn(*s, dtype=dtype or input.dtype),
+                                 input, order, requires_grad)
         return fn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
                   requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
@@ -519,7 +525,11 @@ randn_like = _like(randn)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    order = _mf.like_order(input, memory_format, "full_like")
+    if order is not None and device is None:
+        return _mf.made_like(lambda *s: full(s, fill_value, dtype=dtype or input.dtype),
+                             input, order, requires_grad)
     return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
                 device=device or input.device, requires_grad=requires_grad)
 

@@ -405,6 +405,7 @@ class Tensor:
         dt = kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
+        fmt = kwargs.pop("memory_format", None)         # (_memory_format)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -421,7 +422,7 @@ class Tensor:
             out = out._to_device(as_device(dev))
         if copy and out is self:
             out = out.clone()
-        return out
+        return out if fmt is None else out.contiguous(memory_format=fmt)
 
     def _to_device(self, dev: Device) -> Tensor:
         if dev == self.device:
