@@ -8,9 +8,8 @@ kernels would do for a *tiny* product (``kernels.cpu.linalg.matmul``'s ``np.dot`
 ``_dispatch.matrix_product``), written out:
 
 * ``transpose(weight, perm=(1, 0))``: the stock kernel's ``ndarray.transpose`` view, wrapped as
-  the lane (``_shape_ops.fast_t``) wraps it, by ``_dispatch_finish.view1``'s lines written out
-  in grad mode (the node, the recipe and the weak reference in the weight's version counter: a
-  change to view1 must be made there too);
+  the lane (``_shape_ops.fast_t``) wraps it: ``_views.view_of`` in grad mode (view1's node,
+  recipe and weak reference in one frame), ``_dispatch_finish.view1`` otherwise;
 * ``matmul``/``addmm``: ``np.dot`` on one BLAS thread, then the bias added by ``addmm``'s own
   row loop (``_jit_rows.add_row_into``, or ``np.add(c, out, out=out)`` for a strided bias);
   the same values, bit for bit;
@@ -26,8 +25,6 @@ the addmm kernel) 4.87 us, this one 3.55-3.7 us (torch 2.85-3.1 us).
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from dlcore.kernels.cpu import blas_threads as _bt
@@ -41,16 +38,15 @@ from dlcore.ops.shape import transpose_p as _transpose_p
 
 from . import _dispatch as _D
 from ._dispatch_finish import view1 as _view1
-from ._view_rebase import _prune
 from ._graph import Node, leaf_node
 from ._state import STATE
+from ._views import view_of as _view_of
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _dot = np.dot
-_ref = weakref.ref
 _add = np.add
 _KT, _KM, _KA = _transpose_p.kernels, _matmul_p.kernels, _addmm_p.kernels
 _cpu_transpose = _KT["cpu"]            # (the stock kernel: x.transpose(perm))
@@ -98,22 +94,9 @@ def linear(x, weight, bias):
     wtb = wb.transpose(_PERM10)
     enabled = STATE.enabled
     if enabled:
-        # weight.t(): ``_dispatch_finish.view1``'s view of a float matrix, inline (its node,
-        # recipe and weak reference in the weight's version counter)
-        wv = weight._version
+        # weight.t(): view1's view of a float matrix in one frame (PyTorch's linear names it)
+        wt = _view_of(weight, _transpose_p, _T_PARAMS, wtb, "TBackward0")
         rw = weight._rg
-        if rw:
-            node = Node(_transpose_p, _T_PARAMS, (weight._node or leaf_node(weight),),
-                        (weight,), (wv[0],), wtb, wv)
-            node.label = "TBackward0"       # (PyTorch's linear: weight.t())
-            wt = _make(wtb, wv, node)
-        else:
-            wt = _make(wtb, wv)
-        wt._view = (weight, _transpose_p, _T_PARAMS, (), None)
-        nv = len(wv)
-        if nv >= 16 and not nv & (nv - 1):
-            _prune(wv)
-        wv.append(_ref(wt))
     else:
         wt = _view1(_transpose_p, weight, _T_PARAMS, wtb, True)
         rw = False
