@@ -29,6 +29,7 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 
 from . import _dtype as D
+from ._operand_rules import _int_pow_check
 from .tensor import Tensor
 
 _INPUT_KEYS = ("input", "A", "x1", "log_probs", "LU", "self")
@@ -140,18 +141,11 @@ def _int_division(kernel):
 
 
 def _int_pow(args, kwargs):
-    """``pow_``/``**=``: an integer or bool tensor to a negative Python integer power raises
-    PyTorch's RuntimeError (a tensor exponent gives 0, 1 or -1 elementwise, as PyTorch).  The
-    out-of-place forms check in ``_tensor_ops._binary``'s promotion branch (no cost for a
-    float tensor)."""
+    """``pow_``/``**=``: ``_tensor_ops``' pow checks (``_operand_rules._int_pow_check``: an
+    integer or bool tensor to a negative Python integer power, two bool tensors) on the
+    in-place forms' arguments."""
     b = args[1] if len(args) > 1 else kwargs.get("exponent")
-    a = args[0] if args else kwargs.get("input")
-    if type(b) is int and b < 0:
-        if isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a._buf.dtype.kind == "b" and \
-            b._buf.dtype.kind == "b":
-        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    _int_pow_check(args[0] if args else kwargs.get("input"), b)
 
 
 def _hypot(args, kwargs):

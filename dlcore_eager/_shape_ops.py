@@ -532,9 +532,11 @@ def contiguous(x: Tensor, memory_format=None) -> Tensor:
     identity kernel keeps its input's layout, as ``clone`` must: a transposed tensor's clone is
     transposed too); ``memory_format``: ``_memory_format``."""
     if memory_format is not None:
+        if _mf.check(memory_format, "contiguous") is _mf.preserve_format:
+            return x
         out = _mf.relaid(x, memory_format, "contiguous", False)
-        if out is not None or memory_format is _mf.preserve_format:
-            return x if out is None else out
+        if out is not None:
+            return out
     if x.is_contiguous():
         return x
     from dlcore.ops.elementwise import identity_p

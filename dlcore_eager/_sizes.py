@@ -11,8 +11,8 @@ def int_sizes(sizes, what: str = "size") -> tuple:
     0-d tensors) as PyTorch's argument parser does; a float is PyTorch's TypeError (``int()``
     truncated it: ``reshape(2.7, 3)`` gave a (2, 3) view, ``zeros(2.5)`` two elements)."""
     try:
-        out = tuple(operator.index(d) for d in sizes)
-        if True in (type(d) is bool for d in sizes):       # (PyTorch's parser refuses them)
+        out = tuple(map(operator.index, sizes))
+        if bool in map(type, sizes):                # (PyTorch's parser refuses them)
             raise TypeError
         return out
     except TypeError:
