@@ -199,7 +199,7 @@ def _rows_small(kind: str):
             # ``_reduce``, whose small float case is this float64 ``add.reduce`` rounded
             # once, run here without the two calls and their tests (4x8 over dim 0 with grad:
             # 3.4 -> 2.7 us)
-            return _sum_other(tuple(axes), keepdims, dtype)
+            return _sum_small(tuple(axes), keepdims, dtype)
         kernel = _KERNELS[kind]
         name = kind + "_rows"
         kept = shape[:nd - len(axes)]
@@ -229,20 +229,6 @@ def _rows_small(kind: str):
             return out
         return run
     return small
-
-
-def _sum_other(axes: tuple, keepdims: bool, dtype):
-    """``_reduce``'s small float sum over ``axes`` (not every axis: the result an array) as
-    one closure (see ``_rows_small``)."""
-    reduce, f64 = np.add.reduce, _F64
-
-    if dtype is _F64:
-        def run(x):
-            return reduce(x, axes, f64, None, keepdims)  # type: ignore[call-overload]
-    else:
-        def run(x):
-            return reduce(x, axes, f64, None, keepdims).astype(dtype)  # type: ignore[call-overload]
-    return run
 
 
 def _sum_small(axes: tuple, keepdims: bool, dtype):
