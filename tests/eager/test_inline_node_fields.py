@@ -1,0 +1,121 @@
+"""The view and join entries build their node and tensor with ``Node.__init__``'s and
+``tensor._make``'s stores written inline (issue 19: no class call per op).  These tests keep
+them in step: every slot of the node and of the tensor is set as ``Node(...)`` and ``_make``
+set them (a field added to either must be added to the entries too), and the results are
+PyTorch's (values, grad_fn names, versions after an in-place change, gradients)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+from dlcore.ops import shape as _shape
+from dlcore.ops.stacking import stack_p
+from dlcore_eager import _views
+from dlcore_eager._graph import Node, leaf_node
+from dlcore_eager.tensor import Tensor, _make
+
+torch = pytest.importorskip("torch")
+
+_A = np.random.default_rng(1).standard_normal((4, 8)).astype(np.float32)
+_UNSET = object()
+
+
+def _slots(cls) -> list:
+    out = []
+    for k in cls.__mro__:
+        out += [s for s in getattr(k, "__slots__", ()) if s != "__weakref__"]
+    return out
+
+
+def _same_fields(a, b, cls, skip=()) -> None:
+    """Every slot of ``cls`` set on ``a`` exactly where it is set on ``b``, to an equal value
+    (arrays by value, lists and Tensors by identity)."""
+    for s in _slots(cls):
+        if s in skip:
+            continue
+        va, vb = getattr(a, s, _UNSET), getattr(b, s, _UNSET)
+        assert (va is _UNSET) == (vb is _UNSET), s
+        if isinstance(va, np.ndarray):
+            np.testing.assert_array_equal(va, vb)
+            assert va.dtype == vb.dtype and va.shape == vb.shape
+        elif isinstance(va, (list, Tensor)) or s == "_view":
+            assert va is vb or (s == "_view" and va[0] is vb[0] and va[1:] == vb[1:]), s
+        else:
+            assert va == vb, s
+
+
+@pytest.mark.parametrize("version", [0, 3])
+def test_view_of_node_has_node_init_fields(version):
+    x = dl.from_numpy(_A.copy()).requires_grad_(True)
+    x._version[0] = version
+    params = {"shape": (-1,)}
+    out = x._buf.reshape(-1)
+    t = _views.view_of(x, _shape.reshape_p, params, out)
+    ref = Node(_shape.reshape_p, params, (leaf_node(x),), (x,), (version,), out, x._version)
+    _same_fields(t._node, ref, Node)
+    assert t._node.parents[0] is ref.parents[0]
+    assert type(t._node.versions) is tuple and t._node.versions == (version,)
+    labelled = _views.view_of(x, _shape.reshape_p, params, out, "TBackward0")
+    assert labelled._node.label == "TBackward0" and labelled.grad_fn.name() == "TBackward0"
+
+
+@pytest.mark.parametrize("op", ["cat", "stack"])
+@pytest.mark.parametrize("rg", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("version", [0, 2])
+def test_join_entry_node_and_tensor_have_the_constructors_fields(op, rg, version):
+    a = dl.from_numpy(_A.copy()).requires_grad_(rg[0])
+    b = dl.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
+    b._version[0] = version
+    f = getattr(dl, op)
+    f([a, b], 1)                            # (the plan made)
+    y = f([a, b], 1)
+    prim = _shape.concatenate_p if op == "cat" else stack_p
+    params = {"axis": 1}
+    ref_node = Node(prim, params, (leaf_node(a) if rg[0] else None,
+                                   leaf_node(b) if rg[1] else None),
+                    (a, b), (0, version), y._buf, y._version)
+    _same_fields(y._node, ref_node, Node)
+    ref = _make(y._buf, y._version, y._node)
+    _same_fields(y, ref, Tensor)
+    assert y.grad_fn.name() == ("CatBackward0" if op == "cat" else "StackBackward0")
+
+
+@pytest.mark.parametrize("op", ["cat", "stack"])
+def test_join_entry_gradients_and_versions_are_torchs(op):
+    da, ta = dl.from_numpy(_A.copy()).requires_grad_(True), \
+        torch.from_numpy(_A.copy()).requires_grad_(True)
+    db, tb = dl.from_numpy(_A.copy() * 2), torch.from_numpy(_A.copy() * 2)
+    db.add_(1.0)
+    tb.add_(1.0)                            # (an input at version 1)
+    w = np.arange(64, dtype=np.float32).reshape((4, 16) if op == "cat" else (4, 2, 8))
+    for _ in range(2):                      # (the plan's first call, then the entry's)
+        yd = getattr(dl, op)([da, db], 1)
+        yt = getattr(torch, op)([ta, tb], 1)
+        np.testing.assert_array_equal(yd.detach().numpy(), yt.detach().numpy())
+        assert yd._version[0] == yt._version == 0
+        (yd * dl.from_numpy(w)).sum().backward()
+        (yt * torch.from_numpy(w)).sum().backward()
+        np.testing.assert_array_equal(da.grad.numpy(), ta.grad.numpy())
+    yd = getattr(dl, op)([da, db], 1)
+    yt = getattr(torch, op)([ta, tb], 1)
+    db.add_(1.0)                            # (a non-saved input changed: backward still runs)
+    tb.add_(1.0)
+    yd.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(da.grad.numpy(), ta.grad.numpy())
+
+
+def test_view_of_a_viewed_leaf_changed_in_place_is_torchs():
+    xd, xt = dl.from_numpy(_A.copy()).requires_grad_(True), \
+        torch.from_numpy(_A.copy()).requires_grad_(True)
+    for x in (xd, xt):
+        with (dl if x is xd else torch).no_grad():
+            x.mul_(2.0)                     # (the leaf at version 1)
+    vd, vt = xd.view(-1), xt.view(-1)
+    assert vd._version[0] == vt._version == 1
+    assert vd.grad_fn.name() == type(vt.grad_fn).__name__ == "ViewBackward0"
+    (vd * vd).sum().backward()
+    (vt * vt).sum().backward()
+    np.testing.assert_array_equal(xd.grad.numpy(), xt.grad.numpy())
