@@ -33,7 +33,7 @@ from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
 from ._graph import Node, labelled
-from ._keyword_names import X_NAMED, keywords_for, x_named
+from ._keyword_names import X_NAMED, first_named, keywords_for, x_named
 from ._out import write_out
 from .tensor import Tensor
 
@@ -468,7 +468,7 @@ def args(export, ns, name):
 
     def fn_(input, *a, out=None, **kw):
         return write_out(call(_tensor_arg(input, name), a, kw), out, name)
-    return fn_
+    return first_named(name, fn_)
 
 
 def plain(export, ns, name):

@@ -287,7 +287,7 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
                                          "take(): Expected a long tensor for index, but got {}")
     CHECKS[(_ns, "take_along_dim")] = _take_along_dim(_ns)
     CHECKS[(_ns, "tensor_split")] = _index_dtype(
-        "indices_or_sections", "int64", "tensor_split expected tensor_indices_or_sections "
+        "tensor_indices_or_sections", "int64", "tensor_split expected tensor_indices_or_sections "
         "to have dtype of long, but got {}")
     CHECKS[(_ns, "masked_select")] = _index_dtype(
         "mask", "bool", "masked_select: expected BoolTensor for mask")

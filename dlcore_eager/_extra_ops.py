@@ -21,6 +21,7 @@ from dlcore.ops.special import xlog_torch as _xlog_torch
 
 from ._graph import labelled
 from ._host import host as _host
+from ._keyword_names import split_overloads
 from ._matmul_checks import check_vector_dtypes
 from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
     are_deterministic_algorithms_enabled,
@@ -32,10 +33,7 @@ from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
 from .creation import _rng
 from .tensor import Tensor
 
-pi = math.pi
-e = math.e
-inf = math.inf
-nan = math.nan
+pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
 
 
 def _like(arr: np.ndarray, ref) -> Tensor:
@@ -137,6 +135,7 @@ def broadcast_tensors(*tensors):
     return tuple(t.expand(*shape) for t in tensors)
 
 
+@split_overloads
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     """Split into ``n`` nearly equal parts (the first ``size % n`` one longer) or at indices."""
     if input.dim() == 0:
@@ -166,7 +165,7 @@ def _split_dir(name, dim_fn):
         return tensor_split(input, indices_or_sections, dim)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``tensor_split`` along dimension {name[0]} (sections must divide evenly)."
-    return fn
+    return split_overloads(fn, ("sections", "indices"))
 
 
 hsplit = _split_dir("hsplit", lambda t: 0 if t.dim() == 1 else 1)

@@ -193,7 +193,10 @@ def fill_(self, value) -> Tensor:
     return self._commit(_ops.full_like(self, value))
 
 
-def copy_(self, src: Tensor) -> Tensor:
+def copy_(self, other: Tensor, non_blocking: bool = False) -> Tensor:
+    """``self`` given ``other``'s values (broadcast, cast); torch's keyword is ``other``
+    (its docs say ``src``, which torch 2.13 refuses)."""
+    src = other
     self._check_inplace()
     if not isinstance(src, Tensor):
         src = _make(np.asarray(src))

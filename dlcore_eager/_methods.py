@@ -13,6 +13,7 @@ import numpy as np
 from . import _memory_format
 from . import _shape_ops as S
 from . import _tensor_ops as O
+from ._keyword_names import from_to
 from .tensor import Tensor
 
 # ----------------------------------------------------------------------------- operators
@@ -93,6 +94,7 @@ def _random_fill(sampler):
         from .creation import _engine
         self._check_inplace()
         n = int(np.prod(tuple(self.shape), dtype=np.int64))
+        args, kwargs = from_to("uniform_", args, kwargs)    # (normal_ has no from/to)
         host = sampler(_engine(generator), self, n, *args, **kwargs)
         src = Tensor._wrap(host.reshape(tuple(self.shape)).astype(self._buf.dtype))
         return self._commit(src if not self.is_cuda else src.cuda())
@@ -100,7 +102,7 @@ def _random_fill(sampler):
 
 
 Tensor.uniform_ = _random_fill(
-    lambda e, t, n, a=0.0, b=1.0: e.uniform(n, t._buf.dtype, a, b))
+    lambda e, t, n, a=0.0, b=1.0, /: e.uniform(n, t._buf.dtype, a, b))
 Tensor.normal_ = _random_fill(
     lambda e, t, n, mean=0.0, std=1.0: e.normal(n, t._buf.dtype, mean, std, t.is_contiguous()))
 from . import (

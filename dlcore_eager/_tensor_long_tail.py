@@ -28,6 +28,7 @@ from dlcore.device import CPU, to_device
 
 from . import _dtype as D
 from ._host import host as _host
+from ._keyword_names import from_to
 from ._long_tail import _storage, strided
 from ._state import STATE
 from .tensor import Tensor, _make
@@ -177,9 +178,14 @@ def _squeeze(x, dim=None):
     return x.squeeze() if dim is None else x.squeeze(dim)
 
 
-def resize_(self, *sizes, memory_format=None) -> Tensor:
-    """Give the tensor the shape ``sizes``: the first elements of its storage are kept (the
-    same memory when it is large enough), new ones are uninitialised."""
+def resize_(self, *sizes, size=None, memory_format=None) -> Tensor:
+    """Give the tensor the shape ``sizes`` (or ``size=``): the first elements of its storage
+    are kept (the same memory when it is large enough), new ones are uninitialised."""
+    if size is not None:
+        if sizes or isinstance(size, builtins.int):
+            raise TypeError(f"resize_(): argument 'size' must be tuple of ints, not "
+                            f"{type(size if not sizes else sizes[0]).__name__}")
+        sizes = (size,)
     shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], builtins.int) \
         else tuple(sizes)
     if self._rg:
@@ -327,6 +333,8 @@ def _sampler(name: str, draw, floating_only: str | None = None):
                                           f"'{D.from_numpy_dtype(d)._legacy}'")
             raise RuntimeError(f"{kind} distribution is a continuous probability distribution."
                                f" dtype must be a floating point but you specified {label}")
+        if name == "random_":
+            args, kwargs = from_to(name, args, kwargs)
         host = draw(self, _rng(generator), tuple(self.shape), *args, **kwargs)
         self._check_inplace()
         return _write(self, host)
