@@ -7,7 +7,7 @@ policy_net(state).max(1).indices.view(1, 1), optimize_model's non-final mask
 target's max(1).values under torch.no_grad(), nn.SmoothL1Loss, optim.AdamW(amsgrad=True),
 torch.nn.utils.clip_grad_value_ and the soft target update through both state_dicts and
 load_state_dict.  Python's random module is seeded, so both libraries act the same."""
-# ruff: noqa: PLR0402, UP008  (written in the tutorial's own style)
+# ruff: noqa: PLR0402, UP004, UP008, C417  (written in the tutorial's own style)
 import math
 import random
 from collections import deque, namedtuple
