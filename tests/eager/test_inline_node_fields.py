@@ -62,15 +62,24 @@ def test_view_of_node_has_node_init_fields(version):
 
 
 @pytest.mark.parametrize("op", ["cat", "stack"])
-@pytest.mark.parametrize("rg", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("rg", [(True, True), (True, False), (False, True), (False, False),
+                                "no_grad"])
 @pytest.mark.parametrize("version", [0, 2])
 def test_join_entry_node_and_tensor_have_the_constructors_fields(op, rg, version):
+    grad_mode = rg != "no_grad"
+    rg = rg if grad_mode else (True, True)
     a = dl.from_numpy(_A.copy()).requires_grad_(rg[0])
     b = dl.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
     b._version[0] = version
     f = getattr(dl, op)
-    f([a, b], 1)                            # (the plan made)
-    y = f([a, b], 1)
+    with dl.set_grad_enabled(grad_mode):
+        f([a, b], 1)                        # (the plan made)
+        y = f((a, b), 1)
+    if not (grad_mode and any(rg)):
+        _same_fields(y, _make(y._buf), Tensor, skip=("_version",))
+        assert y._version == [0] and y._version is not a._version and y.grad_fn is None
+        assert not y.requires_grad
+        return
     prim = _shape.concatenate_p if op == "cat" else stack_p
     params = {"axis": 1}
     ref_node = Node(prim, params, (leaf_node(a) if rg[0] else None,
