@@ -22,7 +22,10 @@ op.  The older hand-written paths went into the lane: ``torch.cat``'s (this entr
 A kernel's small form may be a Python function ``run(buf)`` or a pair ``(method, arg)``
 run as ``method(buf, arg)`` (the ndarray methods of the shape kernels: no Python frame).
 ``cat`` and ``stack`` live in ``_lane_joins`` (their parses put in ``JOINS`` on import), with
-their own entry (``parse.entry``: two tensors taken in the entry itself, one lookup).
+their own entry (``parse.entry``: two tensors taken in the entry itself, one lookup); max's
+parse and fused plan in ``_lane_max``; the one-frame entries of sum, argmax, max and the
+softmaxes (the plan this module's parse made, looked up and run in the entry) in
+``_lane_entries``.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ from ._dispatch_finish import _finish, view1
 from ._graph import Node, leaf_node
 from ._lane_plans import PLANS
 from ._state import STATE
-from .return_types import values_indices
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
@@ -274,6 +276,10 @@ def _float_args(args, kw, kinds: str = ""):
     keepdim = args[2] if n > 2 else kw.get("keepdim", False)
     if (n > 1 and "dim" in kw) or (n > 2 and "keepdim" in kw):
         return None                             # (the general entry's TypeError)
+    td = type(dim)
+    if type(keepdim) is not bool or not (dim is None or td is int or (
+            td is tuple and all(type(d) is int for d in dim))):
+        return None     # (True == 1, 0 == False as plan keys: not for a plan of an int dim)
     return x, dim, keepdim
 
 
@@ -433,88 +439,6 @@ def _arg_parse(prim):
     return parse
 
 
-def _max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBackward0"):
-    """``max(x, dim)`` with an int dim: ``(values, indices)`` as the general entry
-    (``_tensor_ops._reduce_extreme``) makes them: without a gradient the reduction and the
-    arg-reduction; with one, the values gathered at the indices (the gradient goes to that
-    element), squeezed (no view: see below), named MaxBackward0, and the indices a fresh
-    tensor sharing the gather's saved version counter.  (min takes argmax of -x there: not in the lane.)"""
-    def parse(args, kw):
-        a = _float_args(args, kw)
-        if a is None or type(a[1]) is not int:
-            return None
-        x, dim, keepdim = a
-        if not (x._rg and STATE.enabled):
-            values = small_unary(prim, x, (dim, keepdim), _extreme_params)
-            if values is None:
-                return None
-            idx = small_unary(arg_prim, x, (dim, keepdim), _axis_params)
-            return None if idx is None else values_indices(name, values, idx)
-        b = x._buf
-        pk = (_MAX_GRAD, arg_prim, arg_prim.kernels["cpu"], _take_along_axis_p.kernels["cpu"],
-              b.shape, b.dtype, dim)
-        plan = _PLANS.get(pk, False)
-        if plan:
-            # the two plans below run as one (issue 19: one lookup, no call layers; the same
-            # kernels, node and tensors): the index with keepdims, the values gathered there
-            arun, d, tparams, trun = plan
-            ib = arun(b)
-            vb = trun(b, ib)
-            if type(vb) is not _ndarray:
-                vb = np.asarray(vb)
-            idx = _make(ib)
-            version = [0]
-            values = _make(vb, version, Node(_take_along_axis_p, tparams,
-                                             (x._node or leaf_node(x), None), (x, idx),
-                                             (x._version[0], 0), vb, version))
-            node = values._node
-        else:
-            idx = small_unary(arg_prim, x, (dim, True), _axis_params)
-            if idx is None:
-                return None
-            d = dim % b.ndim
-            values = small_many(_take_along_axis_p, (x, idx), (b, idx._buf), d, _take_params)
-            if values is None:
-                values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
-            node = values._node
-            if type(node) is not Node:
-                return None
-            if plan is False:
-                _max_grad_plan(pk, arg_prim, b, idx._buf, dim, d)
-        if not keepdim:
-            # the squeeze node over the gather's result, which only that node holds: the
-            # values are no view (as PyTorch's: changed in place, their grad_fn is the
-            # in-place op's over MaxBackward0), the squeeze's rule needs no check (one
-            # size-1 axis)
-            out = values._buf.squeeze(d)
-            version = [0]                       # (its own counter: not a view)
-            node = Node(_squeeze_p, {"axes": (d,)}, (node,), (values,), (0,), out, version)
-            values = _make(out, version, node)
-            idx = _make(idx._buf.squeeze(d), idx._version)
-        node.label = label                      # (labelled's: the node is the values')
-        node.edges = (x._node or leaf_node(x),)
-        return values_indices(name, values, idx)
-    return parse
-
-
-_MAX_GRAD = "max with grad"
-
-
-def _max_grad_plan(pk, arg_prim, b, ib, dim, d) -> None:
-    """The fused plan of ``max(x, dim)`` with a gradient, from the two plans its first call
-    made (argmax with keepdims through ``small_unary``, take_along_axis through
-    ``small_many``): ``(argmax's run, d, take's params, take's run)``; None (the two-plan
-    path for good) where either is not a plain run."""
-    arun = _bare_run(_PLANS.get((arg_prim, arg_prim.kernels["cpu"], b.shape, b.dtype,
-                                 (dim, True))))
-    tk = _take_along_axis_p.kernels["cpu"]
-    tp = _PLANS.get((_take_along_axis_p, tk, d, b.shape, b.dtype, ib.shape, ib.dtype))
-    plan = None
-    if arun is not None and tp and tp[2]:
-        plan = (arun, d, tp[1], tp[0])
-    _keep(pk, plan)
-
-
 def _bare_run(plan):
     """A one-tensor plan's ``run(buf) -> out`` where the plan is nothing more (no argument, no
     gradient, not a view: its output needs no node), else None."""
@@ -532,15 +456,16 @@ def _softmax_parse(prim):
         if not isinstance(x, Tensor):
             return None
         d = x._buf.dtype
-        if d is not _F32 and d is not _F64:
+        dim = args[1] if len(args) > 1 else kw.get("dim")
+        if (d is not _F32 and d is not _F64) or type(dim) is not int:
             return None
-        return small_unary(prim, x, args[1] if len(args) > 1 else kw.get("dim"),
-                           _softmax_params)
+        return small_unary(prim, x, dim, _softmax_params)
     return parse
 
 
 def _transpose_parse(args, kw):
-    if kw or len(args) != 3 or not isinstance(args[0], Tensor):
+    if kw or len(args) != 3 or not isinstance(args[0], Tensor) or \
+            type(args[1]) is not int or type(args[2]) is not int:
         return None
     return small_unary(_transpose_p, args[0], (args[1], args[2]), _perm_params)
 
@@ -548,23 +473,31 @@ def _transpose_parse(args, kw):
 # ----------------------------------------------------------------------------- install
 #: name -> parse of the joins (cat, stack: ``_lane_joins``, which fills it on import)
 JOINS: dict = {}
+#: name -> parse of the lane's other modules (max: ``_lane_max``, which fills it on import)
+MORE: dict = {}
+#: name -> ``parse.entry``, the one-frame entry maker (``_lane_entries``, on import)
+ENTRIES: dict = {}
 _REDUCE_LABELS = {"sum": ("SumBackward0", "SumBackward1"),
                   "mean": ("MeanBackward0", "MeanBackward1")}
 
 
 def _parses() -> dict:
-    """name -> parse: the entries the lane goes in front of."""
-    return {
+    """name -> parse: the entries the lane goes in front of (with the one-frame entries of
+    ``_lane_entries``: ``ENTRIES``)."""
+    parses = {
         "sum": _reduce_parse(_sum_p, _REDUCE_LABELS["sum"], False),
         "mean": _reduce_parse(_sum_p, _REDUCE_LABELS["mean"], True),
         "argmax": _arg_parse(_argmax_p),
-        "max": _max_parse(),
         "softmax": _softmax_parse(_softmax_p),
         "log_softmax": _softmax_parse(_log_softmax_p),
         "transpose": _transpose_parse,
         "swapaxes": _transpose_parse,
         **JOINS,
+        **MORE,
     }
+    for name, make in ENTRIES.items():
+        parses[name].entry = make
+    return parses
 
 
 def install() -> None:

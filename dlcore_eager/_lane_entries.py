@@ -1,0 +1,200 @@
+"""The eager lane's one-frame entries (issue 19): ``F.log_softmax(x, dim=1)``, ``x.sum()``,
+``x.sum(1)``, ``x.argmax()``, ``x.max(1)`` of a small CPU tensor taken in the entry itself.
+
+``_lane._entry(general, parse)`` puts a parse in front of the general entry; the parse reads
+the call and runs ``small_unary`` (or the max's fused plan): three frames before the kernel
+runs, ~0.3 us of a ~2 us call.  The entries here (``parse.entry``, as ``_lane_joins``'
+two-tensor entries) take the common forms of the call (a ``Tensor``, an int dim given
+positionally, or as ``dim=`` for the softmaxes) in one frame: the lookup of the plan the
+parse made (``_lane._PLANS``, under ``small_unary``'s key: only a call the parse took has one,
+so a dtype, dim or shape the lane refuses never finds one; the key holds the current CPU
+kernel), its run and the wrapping ``small_unary`` would do.  Everything else (the first
+call, other arguments, a trace, autocast, a CUDA tensor, a Tensor subclass, a plan that is
+more than a run) goes through ``parse`` and then ``general``, as ``_lane._entry``'s, so
+results, grad_fn names and errors are theirs.  A dim is taken only as an ``int`` (``True``
+and ``1.0`` hash as ``1``: they go to the parse).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dispatch as _D
+from . import _lane as L
+from . import _lane_max as M
+from ._graph import Node, leaf_node
+from ._state import STATE
+from .return_types import values_indices
+from .tensor import Tensor, _make
+from .tracing import _RECORDERS
+
+_ndarray = np.ndarray
+_PLANS = L._PLANS
+
+
+def _fallback(general, parse, args, kw):
+    """``_lane._entry``'s own entry: ``parse`` where it may take the call, else ``general``."""
+    if args and not _RECORDERS and not _D._AUTOCAST and (not kw or kw.keys() <= L._DIM_KW):
+        out = parse(args, kw)
+        if out is not None:
+            return out
+    return general(*args, **kw)
+
+
+def _run1(prim, plan, x, b, label=None):
+    """``small_unary``'s steps after its lookup for its plan ``plan`` of ``x``'s buffer ``b``
+    where that plan is a run and nothing more (no argument, no view), the node named
+    ``label`` where given (the parse's renaming); None for any other plan, or a run that
+    gives no array."""
+    if not plan or plan[1] is not None or plan[4]:
+        return None
+    out = plan[0](b)
+    if type(out) is not _ndarray:
+        return None
+    if x._rg and plan[3] and STATE.enabled:
+        version = [0]
+        node = Node(prim, plan[2], (x._node or leaf_node(x),), (x,), (x._version[0],), out,
+                    version)
+        if label is not None:
+            node.label = label
+        return _make(out, version, node)
+    return _make(out)
+
+
+def softmax_entry(prim):
+    """``parse.entry`` of softmax/log_softmax: ``(x, dim)`` or ``(x, dim=d)``."""
+    kernels = prim.kernels
+
+    def make(general, parse):
+        def lane_entry(*args, **kw):
+            n = len(args)
+            if n == 2 and not kw:
+                x, dim = args
+            elif n == 1 and len(kw) == 1 and "dim" in kw:
+                x = args[0]
+                dim = kw["dim"]
+            else:
+                x = dim = None
+            if type(x) is Tensor and type(dim) is int and not _RECORDERS and \
+                    not _D._AUTOCAST:
+                b = x._buf
+                if type(b) is _ndarray:
+                    out = _run1(prim, _PLANS.get((prim, kernels["cpu"], b.shape, b.dtype, dim)),
+                                x, b)
+                    if out is not None:
+                        return out
+            return _fallback(general, parse, args, kw)
+        return lane_entry
+    return make
+
+
+def _dim_call(args, kw):
+    """``(x, dim)`` of ``f(x)`` (dim None) or ``f(x, d)`` with an int ``d`` on a ``Tensor``
+    with a CPU buffer, outside traces and autocast; else None."""
+    if kw or _RECORDERS or _D._AUTOCAST:
+        return None
+    n = len(args)
+    if n == 1:
+        x = args[0]
+        dim = None
+    elif n == 2:
+        x, dim = args
+        if type(dim) is not int:
+            return None
+    else:
+        return None
+    if type(x) is not Tensor or type(x._buf) is not _ndarray:
+        return None
+    return x, dim
+
+
+def sum_entry(prim, labels):
+    """``parse.entry`` of sum: ``x.sum()`` and ``x.sum(d)`` (``keepdim`` False), the node
+    named as the parse names it."""
+    kernels = prim.kernels
+
+    def make(general, parse):
+        def lane_entry(*args, **kw):
+            c = _dim_call(args, kw)
+            if c is not None:
+                x, dim = c
+                b = x._buf
+                out = _run1(prim, _PLANS.get((prim, kernels["cpu"], b.shape, b.dtype,
+                                              (dim, False))), x, b, labels[dim is not None])
+                if out is not None:
+                    return out
+            return _fallback(general, parse, args, kw)
+        return lane_entry
+    return make
+
+
+def argmax_entry(prim):
+    """``parse.entry`` of argmax: ``x.argmax()`` (over the flattened buffer: the parse's plan
+    for ``(size,)``, run on ``ravel``, the parse's ``reshape(-1)``) and ``x.argmax(d)``; an
+    index has no node (``_lane._bare_run``)."""
+    kernels = prim.kernels
+
+    def make(general, parse):
+        def lane_entry(*args, **kw):
+            c = _dim_call(args, kw)
+            if c is not None:
+                x, dim = c
+                b = x._buf
+                if dim is None:
+                    run = L._bare_run(_PLANS.get((prim, kernels["cpu"], (b.size,), b.dtype,
+                                                  (0, False))))
+                    b = b.ravel()
+                else:
+                    run = L._bare_run(_PLANS.get((prim, kernels["cpu"], b.shape, b.dtype,
+                                                  (dim, False))))
+                if run is not None:
+                    out = run(b)
+                    if type(out) is _ndarray:
+                        return _make(out)
+            return _fallback(general, parse, args, kw)
+        return lane_entry
+    return make
+
+
+def max_entry(name, prim, arg_prim):
+    """``parse.entry`` of max: ``x.max(d)``, with a gradient through ``_lane_max``'s fused
+    plan, without one the two plans (values, index) the parse made; every other call
+    through the parse."""
+    kernels = prim.kernels
+    ak = arg_prim.kernels
+    tk = L._take_along_axis_p.kernels
+
+    def make(general, parse):
+        def lane_entry(*args, **kw):
+            if len(args) == 2 and not kw:
+                x, dim = args
+                if type(x) is Tensor and type(dim) is int and not _RECORDERS and \
+                        not _D._AUTOCAST:
+                    b = x._buf
+                    if type(b) is _ndarray:
+                        if x._rg and STATE.enabled:
+                            plan = _PLANS.get((M._MAX_GRAD, arg_prim, ak["cpu"], tk["cpu"],
+                                               b.shape, b.dtype, dim))
+                            if plan:
+                                return M._max_grad_run(plan, name, x, b, False)
+                        else:
+                            key = (dim, False)
+                            run = L._bare_run(_PLANS.get((arg_prim, ak["cpu"], b.shape,
+                                                          b.dtype, key)))
+                            if run is not None:
+                                values = _run1(prim, _PLANS.get((prim, kernels["cpu"],
+                                                                 b.shape, b.dtype, key)), x, b)
+                                if values is not None:
+                                    idx = run(b)
+                                    if type(idx) is _ndarray:
+                                        return values_indices(name, values, _make(idx))
+            return _fallback(general, parse, args, kw)
+        return lane_entry
+    return make
+
+
+L.ENTRIES.update(sum=sum_entry(L._sum_p, L._REDUCE_LABELS["sum"]),
+                 argmax=argmax_entry(L._argmax_p),
+                 max=max_entry("max", L._max_p, L._argmax_p),
+                 softmax=softmax_entry(L._softmax_p),
+                 log_softmax=softmax_entry(L._log_softmax_p))
