@@ -288,16 +288,22 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
 
 @exports(_f("cosine_similarity", **{"torch": "cosine_similarity"}), "args", float_only=True)
 def cosine_similarity(x1, x2, axis: int = 1, eps: float = 1e-8):
-    """``x1 . x2 / max(||x1|| ||x2||, eps)`` along ``axis`` (PyTorch clamps each norm)."""
-    n1 = maximum(sqrt(sum(mul(x1, x1), axis)), eps)
-    n2 = maximum(sqrt(sum(mul(x2, x2), axis)), eps)
-    return div(sum(mul(x1, x2), axis), mul(n1, n2))
+    """``sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps))`` along ``axis``, as ATen: each
+    input divided by its clamped norm first, a sum last (so the result is no saved output:
+    ``cos.masked_fill_(mask, v)`` before backward is fine, as in SimCLR's InfoNCE loss)."""
+    # (the clamp inside the sqrt: no inf * 0 gradient at a zero vector, as ATen's norm)
+    n1 = sqrt(maximum(sum(mul(x1, x1), axis, True), eps * eps))
+    n2 = sqrt(maximum(sum(mul(x2, x2), axis, True), eps * eps))
+    return sum(mul(div(x1, n1), div(x2, n2)), axis)
 
 
 @exports(_f("cosine_embedding_loss"), "args", float_only=True)
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
                           reduce=None, reduction: str = "mean"):
-    cos = cosine_similarity(input1, input2, -1, 1e-12)
+    """ATen's: ``cos = x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))`` along the last axis."""
+    sq1 = add(sum(mul(input1, input1), -1), 1e-12)
+    sq2 = add(sum(mul(input2, input2), -1), 1e-12)
+    cos = div(sum(mul(input1, input2), -1), sqrt(mul(sq1, sq2)))
     from .elementwise import equal
     loss = where(equal(target, 1), sub(1.0, cos), maximum(sub(cos, margin), 0.0))
     return _reduce(loss, _check(reduction))
