@@ -140,6 +140,15 @@ def prune(fetch_tensors, target_ops, fed: set, ctx=None) -> list[Operation]:
             if c not in needed and c._ctx is ctx:
                 needed.add(c)
                 stack.append(c)
+    if len(needed) > 64:
+        # creation order is the graph's list of ops (an op's ``_id`` is its index there): when
+        # the fetches need much of the graph (a graph built per batch needs all of it, issue
+        # 19), the ops of that list that are needed, in one pass, instead of a keyed sort
+        every = next(iter(needed)).graph._ops
+        if len(needed) * 4 >= len(every):
+            out = [op for op in every if op in needed]
+            if len(out) == len(needed):         # (all of one graph: always)
+                return out
     return sorted(needed, key=_op_id)
 
 
@@ -261,6 +270,7 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
     slot_index = slot_of.__getitem__
     append = steps.append
     writes = False
+    stateful, control = STATEFUL_TYPES, CONTROL_TYPES
     for op in ops:
         ins = tuple(map(slot_index, op.inputs))
         prim = op.prim
@@ -284,7 +294,7 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
                 nslots += 1
         append((fn, ins, out, params, op))
         typ = op.type
-        if typ in STATEFUL_TYPES or (typ in CONTROL_TYPES and _assigns_inside(op)):
+        if typ in stateful or (typ in control and _assigns_inside(op)):
             writes = True
     if writes:
         plan.writes_state = True

@@ -89,10 +89,16 @@ def run_steps(steps, vals: list, trace: list | None = None) -> None:
         try:
             for fn, ins, out, params, op in steps:
                 # Arity-specialised calls: no argument list is built for the common cases.
+                n = len(ins)
                 if params:
-                    vals[out] = fn(*[vals[i] for i in ins], **params)
+                    # (a slice's index, a concatenation's axis: no argument list either)
+                    if n == 1:
+                        vals[out] = fn(vals[ins[0]], **params)
+                    elif n == 2:
+                        vals[out] = fn(vals[ins[0]], vals[ins[1]], **params)
+                    else:
+                        vals[out] = fn(*[vals[i] for i in ins], **params)
                 else:
-                    n = len(ins)
                     if n == 2:
                         vals[out] = fn(vals[ins[0]], vals[ins[1]])
                     elif n == 1:
