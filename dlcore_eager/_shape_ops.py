@@ -199,12 +199,12 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
             plan = _views_get((b.shape, b.dtype, shape[0]))
         else:
             plan = _view_plan(b, shape)
-        if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST and \
-                b.flags.c_contiguous:
-            out = _np_reshape(b, plan[1])           # (of a C-contiguous array: a view)
-            if plan[3] and STATE.enabled:
-                return view_of(x, _reshape_p, plan[2], out)
-            return _view1(_reshape_p, x, plan[2], out, plan[3])
+        if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST:
+            out = _np_reshape(b, plan[1])   # a view where out.base is b (no flags object:
+            if out.base is b or b.flags.c_contiguous:   # -0.05 us), else a copy: general path
+                if plan[3] and STATE.enabled:
+                    return view_of(x, _reshape_p, plan[2], out)
+                return _view1(_reshape_p, x, plan[2], out, plan[3])
     if kwargs:                      # (x.view(dtype=...) / x.view(size=...), as PyTorch's)
         if shape or len(kwargs) != 1 or not ({"dtype", "size"} & set(kwargs)):
             raise TypeError(f"view() received an invalid combination of arguments - got "

@@ -128,3 +128,39 @@ def test_view_of_a_viewed_leaf_changed_in_place_is_torchs():
     (vd * vd).sum().backward()
     (vt * vt).sum().backward()
     np.testing.assert_array_equal(xd.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("args", [(4, 8, 1), (1, 4, 8), (2, 2, 8), (-1,)])
+def test_view_of_a_non_contiguous_array_that_owns_its_memory_is_torchs(args):
+    """``view``'s first lines take NumPy's reshape where its result's base is the buffer (a
+    view of an array that owns its memory), contiguous or not: a Fortran-ordered leaf, once
+    the call's plan exists, views as PyTorch's where the strides allow, and raises its error
+    where they do not."""
+    c = dl.from_numpy(_A.copy()).requires_grad_(True)
+    for _ in range(2):
+        c.view(*args)                       # (the plan made on a contiguous (4, 8) tensor)
+    fa = np.asfortranarray(_A)
+    assert fa.base is None and not fa.flags.c_contiguous
+    xd = dl.from_numpy(fa.copy(order="F")).requires_grad_(True)
+    xt = torch.from_numpy(fa.copy(order="F")).requires_grad_(True)
+    try:
+        vt = xt.view(*args)
+    except RuntimeError as e:
+        with pytest.raises(RuntimeError) as ed:
+            xd.view(*args)
+        assert str(ed.value) == str(e)
+        return
+    vd = xd.view(*args)
+    np.testing.assert_array_equal(vd.detach().numpy(), vt.detach().numpy())
+    assert vd.grad_fn.name() == type(vt.grad_fn).__name__
+    assert np.shares_memory(vd._buf, xd._buf) and vd._version is xd._version
+    w = np.arange(32, dtype=np.float32).reshape(vt.shape)
+    (vd * dl.from_numpy(w)).sum().backward()
+    (vt * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_array_equal(xd.grad.numpy(), xt.grad.numpy())
+    with dl.no_grad():
+        vd.mul_(3.0)
+    with torch.no_grad():
+        vt.mul_(3.0)
+    np.testing.assert_array_equal(xd.detach().numpy(), xt.detach().numpy())
+    assert xd._version[0] == xt._version
