@@ -66,67 +66,105 @@ class StaticFrontend:
 
     @staticmethod
     def apply(prim: Primitive, args, params) -> Tensor:
-        for a in args:
-            if type(a) is not Tensor:       # a scalar, an array, a Variable: lift it
-                inputs = _lift(args)
-                graph = inputs[0].op.graph
-                break
-        else:                               # all graph tensors: the common case
-            inputs = args
-            graph = args[0].op.graph
-        avals = []
-        unknown = False                     # an input of unknown rank (see _unknown_rank)
-        for t in inputs:
-            a = t.aval
-            if a.dtype.kind == "O":
-                return _string_apply(prim, inputs, params)
-            if not a.shape and t.op.attrs.get("unknown_rank"):   # (its stand-in is 0-d)
-                unknown = True
-            avals.append(a)
-        if unknown and prim.kind == "reduce" and params.get("axes") == () and \
-                inputs[0].aval.ndim == 0 and inputs[0].op.attrs.get("unknown_rank"):
-            # A reduction over "all axes" of a tensor of unknown rank: flatten it at run time.
-            from dlcore import ops as _ops
-            flat = _ops.reshape(inputs[0], (-1,))
-            flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
-            return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
-        share = None
-        if prim is _TRANSPOSE:
-            shared = _SHARED.__dict__.get("nodes")
-            if shared is not None and not graph._control_stack:
-                tkey, ctx, dev = _transpose_key(graph, inputs[0], params)
-                hit = shared.get(tkey)
-                if hit is not None:
-                    return hit[0]
-                share = (shared, tkey, ctx, dev)    # (made below, then kept)
-        hit = _TYPE_NAMES.get(prim)         # type_name(prim), its common case inline
-        op_type = hit[1] if hit is not None and hit[0] == prim.options.get("tf_type") else \
-            type_name(prim)
-        key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
-        out = _RULE_OUTPUTS.get(key) if key is not None else None
-        if out is None:
-            # the rule runs: its errors name the node, so the name is made now (a known
-            # rule's outcome leaves it to the graph: Graph._defer_name, issue 19)
-            made = graph.unique_name(op_type)
-            name: str | None = made
-            out = _checked_eval(prim, avals, params, made)
-            if key is not None:
-                if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
-                    _RULE_OUTPUTS.clear()
-                _RULE_OUTPUTS[key] = out
+        # The common case inline (a graph built per batch makes hundreds of nodes a step, issue
+        # 19): graph tensors only, whose shape rule's outcome is known (_RULE_OUTPUTS: the
+        # output, the op's type, and whether an input is 0-d, so of unknown rank maybe), and no
+        # transpose to share.  Anything else: _apply.
+        n = len(args)
+        if n == 2:
+            x, y = args
+            if type(x) is not Tensor or type(y) is not Tensor:
+                return _apply(prim, args, params, 4)
+            avals: tuple = (x.aval, y.aval)
+        elif n == 1:
+            x = args[0]
+            if type(x) is not Tensor:
+                return _apply(prim, args, params, 4)
+            avals = (x.aval,)
         else:
-            name = None
+            for x in args:
+                if type(x) is not Tensor:
+                    return _apply(prim, args, params, 4)
+            if not args:
+                return _apply(prim, args, params, 4)
+            avals = tuple([x.aval for x in args])
+        hit = _RULE_OUTPUTS.get(_rule_key(prim, avals, params) if params else (prim, avals, ()))
+        if hit is None or hit[2] or \
+                prim is _TRANSPOSE and _SHARED.__dict__.get("nodes") is not None:
+            return _apply(prim, args, params, 4)
         # The location walk starts at bind's caller: this method is called only by
         # dlcore.registry.bind, so neither frame can be the user's, and not materialising
         # them is most of a walk's cost (issue 19).
         op = new_op(Operation)
-        setup_op(op, graph, op_type, name, inputs, (out,), prim, params, None,
+        setup_op(op, args[0].op.graph, hit[1], None, args, (hit[0],), prim, params, None,
                  _user_location(3))
-        if unknown and out.ndim == 0 and prim.kind != "reduce":
-            op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
-        if share is not None:               # (the entry keeps x, ctx and dev alive: the
-            share[0][share[1]] = (op.outputs[0], inputs[0], share[2], share[3])  # ids stay)
         return op.outputs[0]
+
+
+def _apply(prim: Primitive, args, params, depth: int) -> Tensor:
+    """``StaticFrontend.apply``'s general case: scalars, arrays and Variables lifted to graph
+    tensors, string tensors, inputs of unknown rank, shared transposes, a shape rule to run.
+    ``depth``: the frame of ``bind``'s caller, as ``_user_location`` counts from here."""
+    for a in args:
+        if type(a) is not Tensor:       # a scalar, an array, a Variable: lift it
+            inputs = _lift(args)
+            graph = inputs[0].op.graph
+            break
+    else:                               # all graph tensors
+        inputs = args
+        graph = args[0].op.graph
+    avals = []
+    unknown = False                     # an input of unknown rank (see _unknown_rank)
+    for t in inputs:
+        a = t.aval
+        if a.dtype.kind == "O":
+            return _string_apply(prim, inputs, params)
+        if not a.shape and t.op.attrs.get("unknown_rank"):   # (its stand-in is 0-d)
+            unknown = True
+        avals.append(a)
+    if unknown and prim.kind == "reduce" and params.get("axes") == () and \
+            inputs[0].aval.ndim == 0 and inputs[0].op.attrs.get("unknown_rank"):
+        # A reduction over "all axes" of a tensor of unknown rank: flatten it at run time.
+        from dlcore import ops as _ops
+        flat = _ops.reshape(inputs[0], (-1,))
+        flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
+        return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
+    share = None
+    if prim is _TRANSPOSE:
+        shared = _SHARED.__dict__.get("nodes")
+        if shared is not None and not graph._control_stack:
+            tkey, ctx, dev = _transpose_key(graph, inputs[0], params)
+            hit = shared.get(tkey)
+            if hit is not None:
+                return hit[0]
+            share = (shared, tkey, ctx, dev)    # (made below, then kept)
+    key = _rule_key(prim, avals, params) if params else (prim, tuple(avals), ())
+    hit = _RULE_OUTPUTS.get(key) if key is not None else None
+    if hit is None:
+        # the rule runs: its errors name the node, so the name is made now (a known
+        # rule's outcome leaves it to the graph: Graph._defer_name, issue 19)
+        op_type = type_name(prim)
+        made = graph.unique_name(op_type)
+        name: str | None = made
+        out = _checked_eval(prim, avals, params, made)
+        if key is not None:
+            if len(_RULE_OUTPUTS) >= _RULE_OUTPUTS_MAX:
+                _RULE_OUTPUTS.clear()
+            zero_d = False
+            for a in avals:
+                if not a.shape:
+                    zero_d = True
+            _RULE_OUTPUTS[key] = (out, op_type, zero_d)
+    else:
+        out, op_type, name = hit[0], hit[1], None
+    op = new_op(Operation)
+    setup_op(op, graph, op_type, name, inputs, (out,), prim, params, None,
+             _user_location(depth))
+    if unknown and out.ndim == 0 and prim.kind != "reduce":
+        op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
+    if share is not None:               # (the entry keeps x, ctx and dev alive: the
+        share[0][share[1]] = (op.outputs[0], inputs[0], share[2], share[3])  # ids stay)
+    return op.outputs[0]
 
 
 # Transposes shared within one ``tf.gradients`` call (``share_transposes``): the matmul vjp
@@ -171,12 +209,14 @@ def _lift(args) -> list:
 # and a graph built per batch (issue 19) asks the same few questions hundreds of times.  Only
 # parameters of plain types are keyed, each with its type (1, 1.0 and True are equal keys but
 # may give other dtypes); results only, never errors; cleared when it grows past the bound.
+# Each entry: (the output's aval, the op's type, whether an input is 0-d: a stand-in for an
+# unknown rank maybe, which only _apply handles).
 _RULE_OUTPUTS: dict = {}
 _RULE_OUTPUTS_MAX = 4096
 _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
-def _rule_key(prim: Primitive, avals: list, params: dict):
+def _rule_key(prim: Primitive, avals, params: dict):
     """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain
     (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
     if len(params) == 1:                # (the common case: idx, axis, perm, axes; no list)

@@ -43,6 +43,7 @@ from ._locations import (  # noqa: F401 - the names the front end and errors imp
     in_package,
     restore_location,
 )
+from ._op_empties import NO_CONTROL_INPUTS, NO_PARAMS
 from .tensor_shape import Dimension, TensorShape, dimension_value  # noqa: F401 - re-exported
 
 
@@ -140,46 +141,33 @@ class Operation:
 new_op = object.__new__      # ``setup_op(new_op(Operation), ...)``: ``Operation(...)`` for hot paths
 
 
-class _NoControlInputs(list):
-    """The control inputs of every op built without any: one shared empty list that cannot be
-    changed (``Operation._add_control_inputs`` gives an op its own list first).  A graph built
-    per batch makes hundreds of ops per step, and an empty list each was a sixth of the objects
-    the cyclic collector walked (issue 19)."""
-
-    __slots__ = ()
-
-    def _refuse(self, *args, **kwargs):
-        raise TypeError("an Operation's control_inputs cannot be changed in place; build the op "
-                        "inside tf.control_dependencies(...)")
-
-    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
-
-
-NO_CONTROL_INPUTS = _NoControlInputs()
-
-
 def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inputs, avals,
              prim, params, attrs, defined_at) -> None:
     """``Operation.__init__``'s work, with every argument positional: the static front end's
     hot path makes a node as ``setup_op(new_op(Operation), ...)`` (a call of the class with
     keyword arguments cost more than the rest of it, issue 19).  ``name`` None: the op is
     named when a name is asked for (``_defer_name``), or now if an error must name it."""
-    if graph._finalized:
-        graph._check_not_finalized()
     self.graph = graph
     self.type = op_type
     self._name = name
     self.prim = prim
     self.inputs = inputs if type(inputs) is tuple else tuple(inputs)
-    self.params = params or {}
+    self.params = params or NO_PARAMS
     self.attrs = attrs or {}
     self._defined_at = defined_at
-    stack = graph._device_stack
-    self.device = stack[-1] if stack else None
-    stack = graph._ctx_stack
-    ctx = stack[-1] if stack else None
-    self._ctx = ctx
+    if graph._plain:                    # no device scope, control-flow context, control
+        self.device = None              # dependencies, finalize(): the common case
+        self._ctx = ctx = None
+        self.control_inputs = NO_CONTROL_INPUTS
+    else:
+        if graph._finalized:
+            graph._check_not_finalized()
+        stack = graph._device_stack
+        self.device = stack[-1] if stack else None
+        stack = graph._ctx_stack
+        self._ctx = ctx = stack[-1] if stack else None
+        self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
+            if graph._control_stack else NO_CONTROL_INPUTS
     for t in self.inputs:
         top = t.op
         if top.graph is not graph or top._ctx is not ctx:
@@ -189,8 +177,6 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
                 raise ValueError(f"Tensor {t!r} must be from the same graph as the op "
                                  f"'{name}' being created.")
             _check_visible(t, ctx, name)
-    self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
-        if graph._control_stack else NO_CONTROL_INPUTS
     if len(avals) == 1:
         t = new_op(Tensor)               # Tensor(self, 0, avals[0]), without the call
         t.op = self
@@ -199,8 +185,9 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
         self.outputs = [t]
     else:
         self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
-    self._id = len(graph._ops)
-    graph._ops.append(self)
+    ops = graph._ops
+    self._id = len(ops)
+    ops.append(self)
     if name is None:                     # graph._defer_name(self), inline
         graph._pending.extend((self, graph._scope))
     else:
@@ -353,6 +340,9 @@ class Graph(GraphNames):
         self._ctx_stack: list = []
         self._collections: dict[str, list] = {}
         self._finalized = False
+        # no device scope, control-flow context or control dependencies, not finalized: what
+        # setup_op reads of the four (kept by _replain whenever one changes)
+        self._plain = True
         self.seed = None
         self._variables_by_op: dict = {}
         # "split:1" -> the tensor TF1's one multi-output op gives there, where ours are
@@ -378,10 +368,12 @@ class Graph(GraphNames):
         ``control_dependencies(None)`` clears the outer ones."""
         if control_inputs is None:
             saved, self._control_stack = self._control_stack, []
+            self._replain()
             try:
                 yield
             finally:
                 self._control_stack = saved
+                self._replain()
             return
         ops = []
         for c in control_inputs:
@@ -389,10 +381,12 @@ class Graph(GraphNames):
             if c is not None:
                 ops.append(c)
         self._control_stack.append(ops)
+        self._plain = False
         try:
             yield
         finally:
             self._control_stack.pop()
+            self._replain()
 
     def _current_control_inputs(self) -> list:
         if not self._control_stack:
@@ -406,19 +400,28 @@ class Graph(GraphNames):
     def device(self, spec) -> Iterator[None]:
         from dlcore.device import as_device
         self._device_stack.append(None if spec is None else as_device(spec))
+        self._plain = False
         try:
             yield
         finally:
             self._device_stack.pop()
+            self._replain()
 
     # -- control-flow contexts (cond branches, loop bodies)
     @contextlib.contextmanager
     def _enter_context(self, ctx) -> Iterator[None]:
         self._ctx_stack.append(ctx)
+        self._plain = False
         try:
             yield
         finally:
             self._ctx_stack.pop()
+            self._replain()
+
+    def _replain(self) -> None:
+        """``_plain`` again, after a device scope, context or control dependencies changed."""
+        self._plain = not (self._device_stack or self._ctx_stack or self._control_stack or
+                           self._finalized)
 
     # -- lookup
     def get_operations(self) -> list[Operation]:
@@ -488,6 +491,7 @@ class Graph(GraphNames):
     # -- finalize
     def finalize(self) -> None:
         self._finalized = True
+        self._plain = False
 
     @property
     def finalized(self) -> bool:
