@@ -192,3 +192,77 @@ def test_row_gather_is_the_kernels(shape, dtype):
         want = np.take_along_axis(b, i, 1)
         assert got.shape == want.shape and got.dtype == want.dtype
         assert got.tobytes() == want.tobytes()
+
+
+UNARY = [("sigmoid", lambda T: T.sigmoid), ("relu", lambda T: T.relu),
+         ("x.sigmoid", lambda T: T.Tensor.sigmoid), ("x.relu", lambda T: T.Tensor.relu),
+         ("F.sigmoid", lambda T: T.nn.functional.sigmoid),
+         ("F.relu", lambda T: T.nn.functional.relu)]
+
+
+@pytest.mark.parametrize("name, op", UNARY, ids=[u[0] for u in UNARY])
+@pytest.mark.parametrize("shape", [(1, 32), (4, 8), (), (0, 3), (3, 4, 2)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unary_entry_is_the_general_entry_and_torchs(name, op, shape, dtype):
+    """sigmoid/relu through the unary entry (second and third calls) against the general
+    entry bit for bit, and torch: values (NaN, infinities, -0.0, the far tail sigmoid
+    clamps), dtype, grad_fn name, gradient; C-ordered and transposed buffers."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal(shape) * 40
+    if a.size >= 6:
+        a.flat[:6] = [np.nan, np.inf, -np.inf, -0.0, -95.0, 0.0]
+    for transposed in (False, True) if len(shape) == 2 else (False,):
+        def make(T):
+            x = T.tensor(a.T.copy(), dtype=getattr(T, dtype)).t() if transposed else \
+                T.tensor(a, dtype=getattr(T, dtype))
+            return x.requires_grad_(True)
+        general = inspect.unwrap(op(dl))
+        assert general is not op(dl)
+        xg = make(dl)
+        want = general(xg)
+        for _ in range(3):
+            xd = make(dl)
+            got = op(dl)(xd)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert got.detach().numpy().tobytes() == want.detach().numpy().tobytes()
+            assert got.grad_fn.name() == want.grad_fn.name()
+            got.sum().backward()
+        want.sum().backward()
+        assert xd.grad.numpy().tobytes() == xg.grad.numpy().tobytes()
+        xt = make(torch)
+        rt = op(torch)(xt)
+        assert type(rt.grad_fn).__name__ == got.grad_fn.name()
+        np.testing.assert_allclose(got.detach().numpy(), rt.detach().numpy(), rtol=3e-7,
+                                   atol=1e-37)
+        rt.sum().backward()
+        ok = ~np.isnan(xt.detach().numpy())     # (relu's gradient at NaN: 1 in torch, 0 here,
+        np.testing.assert_allclose(xd.grad.numpy()[ok], xt.grad.numpy()[ok],   # general too)
+                                   rtol=1e-6, atol=1e-30)
+
+
+def test_unary_entry_other_calls_are_the_general_entrys():
+    """Other dtypes, keywords (out=, inplace=), no_grad, a Parameter: the general entry's."""
+    for dt in ("int64", "bool", "float16"):
+        for f in (dl.sigmoid, dl.relu):
+            xd = dl.tensor([[1, 0, 3]]).to(getattr(dl, dt))
+            xt = torch.tensor([[1, 0, 3]]).to(getattr(torch, dt))
+            try:
+                rt = getattr(torch, f.__name__)(xt)
+            except Exception as e:  # noqa: BLE001
+                with pytest.raises(type(e)):
+                    f(xd)
+                continue
+            rd = f(xd)
+            assert str(rd.dtype) == str(rt.dtype)
+            np.testing.assert_allclose(rd.numpy().astype(float), rt.numpy().astype(float),
+                                       rtol=1e-3)
+    x = dl.tensor([[-1.0, 2.0]], requires_grad=True)
+    out = dl.empty(1, 2)
+    with dl.no_grad():
+        dl.sigmoid(x.detach(), out=out)
+        assert dl.sigmoid(x).grad_fn is None and not dl.relu(x).requires_grad
+    assert out.numpy().tobytes() == dl.sigmoid(x).detach().numpy().tobytes()
+    y = x.detach().clone()
+    assert dl.nn.functional.relu(y, inplace=True) is y and y.numpy().tolist() == [[0.0, 2.0]]
+    p = dl.nn.Parameter(dl.ones(2, 3))
+    assert dl.sigmoid(p).grad_fn.name() == "SigmoidBackward0"
