@@ -201,6 +201,16 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
 
 
 # ----------------------------------------------------------------------------- training
+def _zeros_of(t):
+    """Zeros of tensor ``t``'s static shape and dtype (``zeros_like`` when it is not fully
+    known: that one reads ``t``'s shape at run time, as TF's zeros slot does)."""
+    from .frontend import constant
+    shape = t.get_shape()
+    if shape.is_fully_defined():
+        return constant(np.zeros(shape.as_list(), t.dtype.as_numpy_dtype))
+    return _ops.zeros_like(t)
+
+
 class ExponentialMovingAverage:
     """Shadow variables that follow ``decay * shadow + (1 - decay) * value`` each time the op
     from ``apply`` runs (with ``num_updates``, the decay is ``min(decay, (1 + n) / (10 +
@@ -235,8 +245,11 @@ class ExponentialMovingAverage:
                     base = v.op.name if isinstance(v, Variable) else v.name.split(":")[0]
                     # created outside any control dependencies (TF's init_scope): the
                     # shadow's initializer must not wait for the ops the update follows
+                    # (a tensor's shadow starts at zeros, TF's create_zeros_slot: its
+                    # initializer must not need the tensor's feeds)
                     with g.name_scope(None), g.control_dependencies(None):
-                        init = v.initial_value if isinstance(v, Variable) else v
+                        init = v.initial_value if isinstance(v, Variable) else \
+                            _zeros_of(v)
                         self._averages[v] = Variable(init, trainable=False,
                                                      name=f"{base}/{self._name}")
                 avg = self._averages[v]
