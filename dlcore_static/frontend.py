@@ -95,10 +95,8 @@ class StaticFrontend:
         # The location walk starts at bind's caller: this method is called only by
         # dlcore.registry.bind, so neither frame can be the user's, and not materialising
         # them is most of a walk's cost (issue 19).
-        op = new_op(Operation)
-        setup_op(op, args[0].op.graph, hit[1], None, args, (hit[0],), prim, params, None,
-                 _user_location(3))
-        return op.outputs[0]
+        return setup_op(new_op(Operation), args[0].op.graph, hit[1], None, args, (hit[0],),
+                        prim, params, None, _user_location(3))
 
 
 def _apply(prim: Primitive, args, params, depth: int) -> Tensor:
@@ -157,14 +155,13 @@ def _apply(prim: Primitive, args, params, depth: int) -> Tensor:
             _RULE_OUTPUTS[key] = (out, op_type, zero_d)
     else:
         out, op_type, name = hit[0], hit[1], None
-    op = new_op(Operation)
-    setup_op(op, graph, op_type, name, inputs, (out,), prim, params, None,
-             _user_location(depth))
+    t = setup_op(new_op(Operation), graph, op_type, name, inputs, (out,), prim, params, None,
+                 _user_location(depth))
     if unknown and out.ndim == 0 and prim.kind != "reduce":
-        op.attrs["unknown_rank"] = True     # still of unknown rank (elementwise of it)
+        t.op.attrs["unknown_rank"] = True   # still of unknown rank (elementwise of it)
     if share is not None:               # (the entry keeps x, ctx and dev alive: the
-        share[0][share[1]] = (op.outputs[0], inputs[0], share[2], share[3])  # ids stay)
-    return op.outputs[0]
+        share[0][share[1]] = (t, inputs[0], share[2], share[3])     # ids stay)
+    return t
 
 
 # Transposes shared within one ``tf.gradients`` call (``share_transposes``): the matmul vjp

@@ -62,7 +62,7 @@ class Operation:
         "graph",
         "_name",
         "inputs",
-        "outputs",
+        "_outputs",
         "params",
         "prim",
         "type",
@@ -79,7 +79,7 @@ class Operation:
     device: Any
     _ctx: Any
     control_inputs: list
-    outputs: list
+    _outputs: Any                   # the Tensor of a single-output op, else a tuple of them
     _id: int
 
     def __init__(self, graph: Graph, op_type: str, name: str, inputs=(), avals=(), *,
@@ -99,6 +99,13 @@ class Operation:
     @name.setter
     def name(self, value: str) -> None:
         self._name = value
+
+    @property
+    def outputs(self) -> list:
+        """The op's output tensors (a new list each time: an op keeps its one output without a
+        list, one object less per node for the cyclic collector to walk, issue 19)."""
+        o = self._outputs
+        return [o] if type(o) is Tensor else list(o)
 
     @property
     def defined_at(self) -> str:
@@ -142,11 +149,12 @@ new_op = object.__new__      # ``setup_op(new_op(Operation), ...)``: ``Operation
 
 
 def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inputs, avals,
-             prim, params, attrs, defined_at) -> None:
+             prim, params, attrs, defined_at) -> Any:
     """``Operation.__init__``'s work, with every argument positional: the static front end's
     hot path makes a node as ``setup_op(new_op(Operation), ...)`` (a call of the class with
     keyword arguments cost more than the rest of it, issue 19).  ``name`` None: the op is
-    named when a name is asked for (``_defer_name``), or now if an error must name it."""
+    named when a name is asked for (``_defer_name``), or now if an error must name it.
+    Returns the op's first output (None if it has none)."""
     self.graph = graph
     self.type = op_type
     self._name = name
@@ -182,9 +190,10 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
         t.op = self
         t.value_index = 0
         t.aval = avals[0]
-        self.outputs = [t]
+        self._outputs = t
     else:
-        self.outputs = [Tensor(self, i, a) for i, a in enumerate(avals)]
+        self._outputs = outs = tuple([Tensor(self, i, a) for i, a in enumerate(avals)])
+        t = outs[0] if outs else None
     ops = graph._ops
     self._id = len(ops)
     ops.append(self)
@@ -193,6 +202,7 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
     else:
         self._name = name                # (made above where an input needed it named)
         graph._by_name[name] = self
+    return t
 
 
 def _check_visible(t: Tensor, ctx, name: str) -> None:
