@@ -26,6 +26,7 @@ from dlcore.ops.gather import take
 
 from ._graph import labelled
 from ._host import host as _host
+from ._index_general import broadcast_error, has_bool, key_type_error, mask_check, two_step
 from ._views import alias
 from .tensor import Tensor
 
@@ -59,11 +60,8 @@ def _index_tensor(idx: np.ndarray, size: int, like: Tensor) -> Tensor:
 
 def _mask_positions(x: Tensor, mask) -> tuple:
     m = _host(mask)
-    k = m.ndim
-    if tuple(m.shape) != tuple(x.shape[:k]):
-        raise IndexError(f"The shape of the mask {list(m.shape)} at index 0 does not match the "
-                         f"shape of the indexed tensor {list(x.shape[:k])} at index 0")
-    return np.flatnonzero(m), k
+    mask_check(tuple(x.shape), m.shape, 0)
+    return np.flatnonzero(m), m.ndim
 
 
 def _check_steps(key) -> None:
@@ -74,22 +72,38 @@ def _check_steps(key) -> None:
                              "step must be greater than zero")
 
 
+def _basic(x: Tensor, key):
+    """``dlcore.ops.getitem``; an index of a type PyTorch does not take: its IndexError."""
+    try:
+        return _ops.getitem(x, key)
+    except TypeError:
+        key_type_error(key)
+        raise
+
+
 def getitem(x: Tensor, key):
     key = _scalar_key(key)
     _check_steps(key)
     if type(key) is int and x._buf.ndim and not -x._buf.shape[0] <= key < x._buf.shape[0]:
         raise IndexError(f"index {key} is out of bounds for dimension 0 with size "
                          f"{x._buf.shape[0]}")
+    if type(key) is bool:                   # x[True]: a new dimension of size 1 (0: False)
+        return two_step(x, (key,))
     if isinstance(key, tuple):
         key = tuple(_scalar_key(k) for k in key)
+        if has_bool(key):
+            return two_step(x, key)
         adv = [i for i, k in enumerate(key) if _is_advanced(k)]
         if not adv:
-            return _ops.getitem(x, key)
-        return labelled(_advanced_tuple(x, key, adv), "IndexBackward0", x, edges=(x,))
+            return _basic(x, key)
+        out = _advanced_tuple(x, key, adv)
+        if out is None:                     # (another mix: the basic indices first)
+            return two_step(x, key)
+        return labelled(out, "IndexBackward0", x, edges=(x,))
     if not _is_advanced(key):
         if key is Ellipsis:                 # a new view of all of x, as PyTorch's
             return alias(x, "AliasBackward0")
-        return _ops.getitem(x, key)
+        return _basic(x, key)
     m = _host(key)
     if m.dtype == np.bool_:
         pos, k = _mask_positions(x, key)
@@ -105,9 +119,11 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
     if adv == list(range(len(adv))):                 # x[rows, cols, ...]: leading axes
         arrays = [_host(key[i]) for i in adv]
         if any(a.dtype == np.bool_ for a in arrays):
-            raise NotImplementedError("dlcore_eager: boolean masks combined with other indices "
-                                      "are not supported")
-        arrays = list(np.broadcast_arrays(*arrays))
+            return None                     # (a mask beside other indices: two_step)
+        try:
+            arrays = list(np.broadcast_arrays(*arrays))
+        except ValueError:
+            broadcast_error([a.shape for a in arrays])
         flat_idx = _ravel(arrays, tuple(x.shape[:len(adv)]))
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[len(adv):]))
         out = take(flat, _index_tensor(flat_idx, flat.shape[0], x))
@@ -125,8 +141,7 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
         out = _ops.transpose(picked, back)
         rest = key[d + 1:]
         return getitem(out, (slice(None),) * (d + n_idx) + rest) if rest else out
-    raise NotImplementedError("dlcore_eager: this combination of advanced indices is not "
-                              "supported; index one axis at a time")
+    return None                             # (any other mix: two_step)
 
 
 def setitem(x: Tensor, key, value) -> None:
