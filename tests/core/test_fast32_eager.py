@@ -146,3 +146,16 @@ def test_kernel_entries_keep_shapes_and_dtypes():
             if ref is not None:
                 np.testing.assert_allclose(y, ref(x), rtol=1e-6)
     assert np.signbit(tanh_p.kernels["cpu"](np.array(-0.0, np.float32)))
+
+
+def test_float32_loop_results_carry_numpys_canonical_dtype_object():
+    """The eager fast paths test ``dtype is float32``; an array boxed by Numba carries an equal
+    but distinct dtype object, which sent every op after a tanh to the general path."""
+    from dlcore.kernels.cpu import transcendental as T
+    x = np.random.default_rng(0).standard_normal((64, 128)).astype(np.float32)
+    for out, want in ((T.tanh(x), np.tanh(x)),
+                      (T.tanh_grad(x, x), x * (1 - x * x)),
+                      (T.sigmoid_grad(x, x), x * (x * (1 - x))),
+                      (T.sigmoid(x), 1 / (1 + np.exp(-x.astype(np.float64))))):
+        assert out.dtype is np.dtype(np.float32)
+        np.testing.assert_allclose(out, want, rtol=2e-6, atol=1e-7)

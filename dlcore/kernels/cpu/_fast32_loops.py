@@ -1,8 +1,9 @@
 """float32 loops over ``_fast32``'s scalar forms, for the tanh/sigmoid/tanh_grad CPU kernels
 (``transcendental``; measurements there).  Each takes C-contiguous arrays of any rank and
 flattens them in Numba (a (1, 32) sigmoid: 4.1 us with both arrays flattened in Python, 2.5 us
-so); the others allocate their result in Numba, sigmoid32_into writes into one allocated
-outside (boxing a Numba-made array costs ~0.6-0.9 us a call).  ``error_model='numpy'``: with Python's, each division
+so) and writes into an output the caller allocated: boxing a Numba-made array costs ~0.6-0.9 us
+a call, and the boxed array's dtype is an equal but not the canonical ``np.dtype(np.float32)``
+object, so every later ``dtype is float32`` fast test downstream missed it.  ``error_model='numpy'``: with Python's, each division
 carries a zero check that keeps LLVM from vectorising the loop (measured 58 -> 15 us for a
 (20, 200) tanh).  Imported on first use, so importing dlcore compiles nothing."""
 
@@ -15,13 +16,12 @@ from ._fast32 import sigmoid32, tanh32
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def tanh32_array(x):
-    """tanh32 of every element of the C-contiguous float32 array ``x``."""
-    out = np.empty_like(x)
+def tanh32_into(x, out):
+    """tanh32 of every element of the C-contiguous float32 array ``x``, into ``out`` (C-
+    contiguous, x's shape)."""
     xf, of = x.reshape(x.size), out.reshape(out.size)
     for i in range(xf.size):
         of[i] = tanh32(xf[i])
-    return out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -40,25 +40,22 @@ def sigmoid32_into(x, out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def tanh_grad32_array(g, t):
-    """g (1 - t t) in float32 (same-shape C-contiguous arrays): the same three roundings as
-    NumPy's g * (1 - t * t)."""
-    out = np.empty_like(g)
+def tanh_grad32_into(g, t, out):
+    """g (1 - t t) in float32 into ``out`` (same-shape C-contiguous arrays): the same three
+    roundings as NumPy's g * (1 - t * t)."""
     gf, tf, of = g.reshape(g.size), t.reshape(t.size), out.reshape(out.size)
     one = np.float32(1.0)
     for i in range(gf.size):
         ti = tf[i]
         of[i] = gf[i] * (one - ti * ti)
-    return out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def sigmoid_grad32_array(g, y):
-    """g (y (1 - y)) in float32 (same-shape C-contiguous arrays): NumPy's roundings, in order."""
-    out = np.empty_like(g)
+def sigmoid_grad32_into(g, y, out):
+    """g (y (1 - y)) in float32 into ``out`` (same-shape C-contiguous arrays): NumPy's
+    roundings, in order."""
     gf, yf, of = g.reshape(g.size), y.reshape(y.size), out.reshape(out.size)
     one = np.float32(1.0)
     for i in range(gf.size):
         yi = yf[i]
         of[i] = gf[i] * (yi * (one - yi))
-    return out

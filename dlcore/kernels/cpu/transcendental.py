@@ -75,7 +75,9 @@ def tanh(x: np.ndarray) -> np.ndarray:
     ``TANH32_MIN`` elements through ``_fast32.tanh32`` in one vectorised Numba pass, the rest
     through np.tanh (NumPy's SIMD ufunc)."""
     if x.dtype == _F32 and x.size >= TANH32_MIN and x.flags.c_contiguous:
-        return _loops().tanh32_array(x)
+        out = np.empty_like(x)
+        _loops().tanh32_into(x, out)
+        return out
     return np.tanh(x)
 
 
@@ -157,7 +159,9 @@ def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     roundings as the former mul(g, sub(1.0, mul(t, t))); floating-point warnings silenced as
     the elementwise kernels do."""
     if _f32_pair(g, t):
-        return _loops().tanh_grad32_array(g, t)
+        out = np.empty_like(g)
+        _loops().tanh_grad32_into(g, t, out)
+        return out
     return _quiet(_tanh_grad_np, g, t)
 
 
@@ -167,5 +171,7 @@ def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     order, as the former mul(g, mul(y, sub(1.0, y))): NumPy's arithmetic in the operands'
     dtype, float32 from ``TANH_GRAD32_MIN`` elements in one Numba pass."""
     if _f32_pair(g, y):
-        return _loops().sigmoid_grad32_array(g, y)
+        out = np.empty_like(g)
+        _loops().sigmoid_grad32_into(g, y, out)
+        return out
     return _quiet(_sigmoid_grad_np, g, y)
