@@ -17,7 +17,9 @@ each node drops its saved tensors once used: the forward pass's memory is freed,
 backward through the same graph raises PyTorch's error.
 
 Here: ``backward``, ``grad``, the seeds, the ``create_graph`` pass and the pass on raw buffers
-(``_run_raw``) with the one ``on_grad``.  Moved out by concept: the buffer pass and its helpers
+(``_run_raw``) with the one ``on_grad``; ``t.backward()``'s common call goes straight to the
+raw pass with its seed as a buffer (``_backward_implicit``: no seed Tensor, no callbacks made
+per call), and ``grad()``'s raw results come detached from ``_grad_raw``.  Moved out by concept: the buffer pass and its helpers
 (``_buffer_pass.py``: ``_buffer_pass``, ``_saved_vjp``, ``_unwrap``, the tape callbacks
 ``_parents``/``_name_of``) and the accumulation into ``.grad`` (``_accumulation.py``:
 ``_accumulate``, ``_add_in_place``); ``engine`` imports them under the same names.
@@ -175,25 +177,17 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
 # Tensor only where a user can see the gradient (_buffer_pass.py's docstring; that module holds
 # the buffer pass and the helpers _run_raw shares with it).
 
-def _run_raw(roots, seeds, wanted, retain, accumulate):
-    # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was given.
-    seed_of = {}
-    raw_seeds: list = []
-    for s in seeds:
-        if s is None:
-            raw_seeds.append(None)
-        else:
-            seed_of[id(s._buf)] = s
-            raw_seeds.append(s._buf)
+def _as_tensor_plain(g):
+    """``_run_raw``'s ``as_tensor`` without seed Tensors (backward()'s implicit seed): a Tensor
+    around the buffer ``g``."""
+    if type(g) is SparseBuf:
+        return _make(g, cls=SparseTensor)
+    return Tensor._wrap(g)
 
-    def as_tensor(g):
-        t = seed_of.get(id(g))
-        if t is not None and t._buf is g:
-            return t
-        if type(g) is SparseBuf:
-            return _make(g, cls=SparseTensor)
-        return Tensor._wrap(g)
 
+def _raw_callbacks(as_tensor, retain):
+    """The raw pass's ``vjp`` and ``add`` for ``as_tensor`` (called only off the buffer pass's
+    inline common cases)."""
     def vjp(node, g):
         if (type(node) is Node or isinstance(node, Node)) and type(g) is _ndarray:
             if node.inputs is None:
@@ -222,13 +216,50 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
         if type(a) is SparseBuf or type(b) is SparseBuf:
             return _unwrap(add_any(as_tensor(a), as_tensor(b)))
         return _unwrap(_ops.add(as_tensor(a), as_tensor(b)))
+    return vjp, add
+
+
+# backward()'s implicit seeds need no seed Tensor: their callbacks are made once, by retain and
+# accumulate (no closures built per call)
+_PLAIN_CALLBACKS = {r: _raw_callbacks(_as_tensor_plain, r) for r in (False, True)}
+_PLAIN_ON_GRAD = {a: _on_grad(a, False, _as_tensor_plain, _unwrap) for a in (False, True)}
+
+
+def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
+    """The pass on buffers; ``raw_seeds``: the seeds' buffers themselves, given instead of
+    ``seeds`` (``_backward_implicit``'s ones, no Tensor made)."""
+    if raw_seeds is None:
+        # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was
+        # given.
+        seed_of = {}
+        raw_seeds = []
+        for s in seeds:
+            if s is None:
+                raw_seeds.append(None)
+            else:
+                seed_of[id(s._buf)] = s
+                raw_seeds.append(s._buf)
+
+        def as_tensor(g):
+            t = seed_of.get(id(g))
+            if t is not None and t._buf is g:
+                return t
+            if type(g) is SparseBuf:
+                return _make(g, cls=SparseTensor)
+            return Tensor._wrap(g)
+
+        vjp, add = _raw_callbacks(as_tensor, retain)
+        on_grad = _on_grad(accumulate, False, as_tensor, _unwrap)
+    else:
+        as_tensor = _as_tensor_plain
+        vjp, add = _PLAIN_CALLBACKS[bool(retain)]
+        on_grad = _PLAIN_ON_GRAD[bool(accumulate)]
 
     prev, depth = STATE.enabled, _autocast.TLS.depth
     try:            # both switches inside: a KeyboardInterrupt at suspend()'s call left grad
         STATE.enabled = False            # mode off for the rest of the program
         _autocast.suspend()              # backward ops keep their forward ops' dtypes
         checked = _checked_vjp(vjp, _name_of)
-        on_grad = _on_grad(accumulate, False, as_tensor, _unwrap)
         if checked is vjp:
             # anomaly mode off: reverse_pass's loop with its callbacks' common cases inline
             # (_buffer_pass), for backward() (of every leaf or of ``inputs``) and grad()
@@ -243,6 +274,35 @@ def _run_raw(roots, seeds, wanted, retain, accumulate):
     if accumulate:                       # backward(): the results are not used
         return res
     return {k: as_tensor(g) for k, g in res.items()}
+
+
+def _grad_raw(roots, seeds, wanted, retain_graph) -> dict:
+    """``grad()``'s results without ``create_graph``, detached: a buffer the pass made gets
+    one new Tensor (what ``.detach()`` of its wrapper would give), a seed's own Tensor or any
+    other result ``.detach()``."""
+    res = _run_raw(roots, seeds, wanted, retain_graph, False)
+    given = {id(s) for s in seeds}
+    for k, t in res.items():
+        if type(t) is not Tensor or t._rg or t._node is not None or \
+                type(t._buf) is not _ndarray or id(t) in given:
+            res[k] = t.detach()
+    return res
+
+
+def _backward_implicit(t: Tensor, retain_graph) -> None:
+    """``backward([t], None, retain_graph)`` (``t.backward()``'s common call: no gradient, no
+    ``inputs``, no ``create_graph``), its one-element NumPy seed passed as a buffer."""
+    _autocast.drop_cache()
+    b = t._buf
+    if not t._rg or type(b) is not _ndarray or b.size != 1 or b.dtype.kind == "c":
+        backward([t], None, retain_graph)       # (its errors, or a seed made otherwise)
+        return
+    one = _ONES.get((b.shape, b.dtype))
+    if one is None:
+        one = _ONES[(b.shape, b.dtype)] = np.ones(b.shape, b.dtype)
+        one.flags.writeable = False
+    _run_raw([t._node if t._node is not None else leaf_node(t)], None, None,
+             False if retain_graph is None else retain_graph, True, [one.copy()])
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
@@ -286,7 +346,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, seeds = _roots(outputs, grad_outputs, create_graph)
     wanted = [_node_of(t) for t in inputs_t]
-    res = _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=False)
+    if create_graph:
+        res = _run(roots, seeds, wanted, retain_graph, True, accumulate=False)
+    else:                               # (already detached)
+        res = _grad_raw(roots, seeds, wanted, retain_graph)
     out = []
     for i, (t, n) in enumerate(zip(inputs_t, wanted)):
         g = res.get(id(n))
@@ -297,8 +360,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                                    "desired behavior.")
             if materialize_grads:
                 g = _ops.zeros_like(t.detach())
-        elif not create_graph:
-            g = g.detach()
         out.append(g)
     return tuple(out)
 
@@ -310,6 +371,9 @@ def roots_require_grad(tensors: Sequence[Tensor]) -> bool:
 def _tensor_backward(self: Tensor, gradient=None, retain_graph=None, create_graph=False,
                      inputs=None) -> None:
     """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
+    if gradient is None and inputs is None and not create_graph:
+        _backward_implicit(self, retain_graph)
+        return
     if isinstance(gradient, Tensor) and gradient._buf.dtype != self._buf.dtype:
         gradient = gradient.to(self.dtype)          # PyTorch casts a gradient's dtype
     backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
