@@ -280,8 +280,13 @@ def _grad_raw(roots, seeds, wanted, retain_graph) -> dict:
     """``grad()``'s results without ``create_graph``, detached: a buffer the pass made gets
     one new Tensor (what ``.detach()`` of its wrapper would give), a seed's own Tensor or any
     other result ``.detach()``."""
-    res = _run_raw(roots, seeds, wanted, retain_graph, False)
-    given = {id(s) for s in seeds}
+    return _detached(_run_raw(roots, seeds, wanted, retain_graph, False),
+                     {id(s) for s in seeds})
+
+
+def _detached(res: dict, given) -> dict:
+    """``res`` with each Tensor ``.detach()``ed, but for a NumPy Tensor the pass itself made
+    (not one of the ``given`` seeds'), which nothing else holds: it is its own detached copy."""
     for k, t in res.items():
         if type(t) is not Tensor or t._rg or t._node is not None or \
                 type(t._buf) is not _ndarray or id(t) in given:
@@ -289,20 +294,37 @@ def _grad_raw(roots, seeds, wanted, retain_graph) -> dict:
     return res
 
 
-def _backward_implicit(t: Tensor, retain_graph) -> None:
-    """``backward([t], None, retain_graph)`` (``t.backward()``'s common call: no gradient, no
-    ``inputs``, no ``create_graph``), its one-element NumPy seed passed as a buffer."""
-    _autocast.drop_cache()
+def _implicit_seed(t: Tensor):
+    """The buffer of ``_seed``'s implicit seed of ``t`` (a copy of a cached one-element array
+    of ones) where ``t`` requires grad and is a one-element real NumPy tensor, else None (the
+    caller then takes the general path, which raises the errors)."""
     b = t._buf
     if not t._rg or type(b) is not _ndarray or b.size != 1 or b.dtype.kind == "c":
-        backward([t], None, retain_graph)       # (its errors, or a seed made otherwise)
-        return
+        return None
     one = _ONES.get((b.shape, b.dtype))
     if one is None:
         one = _ONES[(b.shape, b.dtype)] = np.ones(b.shape, b.dtype)
         one.flags.writeable = False
-    _run_raw([t._node if t._node is not None else leaf_node(t)], None, None,
-             False if retain_graph is None else retain_graph, True, [one.copy()])
+    return one.copy()
+
+
+def _backward_implicit(t: Tensor, retain_graph, inputs=None) -> None:
+    """``backward([t], None, retain_graph, inputs=inputs)`` (``t.backward()``'s common call: no
+    gradient, no ``create_graph``), its one-element NumPy seed passed as a buffer."""
+    _autocast.drop_cache()
+    seed = _implicit_seed(t)
+    if seed is None:
+        backward([t], None, retain_graph, inputs=inputs)   # (its errors, or another seed)
+        return
+    wanted = None
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        wanted = [_node_of(i) for i in inputs]
+        for i in inputs:
+            if i._node is not None:
+                i.retain_grad()
+    _run_raw([t._node if t._node is not None else leaf_node(t)], None, wanted,
+             False if retain_graph is None else retain_graph, True, [seed])
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
@@ -344,12 +366,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     for t in inputs_t:
         if not t._rg:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    roots, seeds = _roots(outputs, grad_outputs, create_graph)
     wanted = [_node_of(t) for t in inputs_t]
+    if grad_outputs is None and not create_graph and len(outputs) == 1:
+        seed = _implicit_seed(outputs[0])
+        if seed is not None:                # (the common call: its seed a buffer)
+            res = _detached(_run_raw([_node_of(outputs[0])], None, wanted, retain_graph, False,
+                                     [seed]), ())
+            return _grad_results(res, inputs_t, wanted, allow_unused, materialize_grads)
+    roots, seeds = _roots(outputs, grad_outputs, create_graph)
     if create_graph:
         res = _run(roots, seeds, wanted, retain_graph, True, accumulate=False)
     else:                               # (already detached)
         res = _grad_raw(roots, seeds, wanted, retain_graph)
+    return _grad_results(res, inputs_t, wanted, allow_unused, materialize_grads)
+
+
+def _grad_results(res, inputs_t, wanted, allow_unused, materialize_grads) -> tuple:
+    """``grad()``'s tuple from the pass's ``{id(node): Tensor}`` (detached already)."""
     out = []
     for i, (t, n) in enumerate(zip(inputs_t, wanted)):
         g = res.get(id(n))
@@ -371,8 +404,8 @@ def roots_require_grad(tensors: Sequence[Tensor]) -> bool:
 def _tensor_backward(self: Tensor, gradient=None, retain_graph=None, create_graph=False,
                      inputs=None) -> None:
     """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
-    if gradient is None and inputs is None and not create_graph:
-        _backward_implicit(self, retain_graph)
+    if gradient is None and not create_graph:
+        _backward_implicit(self, retain_graph, inputs)
         return
     if isinstance(gradient, Tensor) and gradient._buf.dtype != self._buf.dtype:
         gradient = gradient.to(self.dtype)          # PyTorch casts a gradient's dtype
