@@ -73,18 +73,17 @@ def check_basic(x: Tensor, key: tuple) -> None:
             dim += _spans(k)
 
 
-def two_step(x: Tensor, key: tuple) -> Tensor:
-    """``x[key]`` as PyTorch's ``applySlicing`` then ``index`` read it: the basic indices (ints,
-    slices, None, ``...``, each bool a new dimension) as one view, then the advanced ones (the
-    bools' ``[0]`` or empty index, integer arrays, masks) on that view (``advanced``), named
-    IndexBackward0 over the view.  For a tuple holding bools (``has_bool``), and for mixes
-    ``_indexing`` has no shorter path for (``x[0, :, idx]``: the int selects first)."""
+def split_key(x: Tensor, key: tuple) -> tuple:
+    """``key`` as PyTorch's ``applySlicing`` then ``index`` read it: ``(basic, advanced)``, the
+    basic indices (ints, slices, None, ``...``, each bool a new dimension: None) for one view
+    of ``x``, and the advanced ones on that view (the bools' ``[0]`` or empty index, integer
+    arrays, masks, full slices between them)."""
     key = tuple(bool(k.item()) if isinstance(k, Tensor) and k._buf.ndim == 0 and
                 k._buf.dtype == np.bool_ else k for k in key)
     check_basic(x, key)
     spec = sum(_spans(k) for k in key)
     basic: list = []
-    adv: list = []                          # the key on the view: (position, index)
+    adv: list = []                          # (position on the view, index)
     dim = 0
     for k in key:
         if type(k) is bool:
@@ -104,14 +103,23 @@ def two_step(x: Tensor, key: tuple) -> Tensor:
             dim += n
         else:                               # an int, or a key PyTorch refuses (its error)
             basic.append(k)
-    view = x[tuple(basic)]
     vkey: list = []
     dim = 0
     for d, k in adv:                        # (full slices between: a mask spans its dims)
         vkey += [slice(None)] * (d - dim)
         vkey.append(k)
         dim = d + _spans(k)
-    return labelled(advanced(view, tuple(vkey)), "IndexBackward0", view, edges=(view,))
+    return tuple(basic), tuple(vkey)
+
+
+def two_step(x: Tensor, key: tuple) -> Tensor:
+    """``x[key]`` through ``split_key``: the basic indices' view, then the advanced ones on it
+    (``advanced``), named IndexBackward0 over the view.  For a tuple holding bools
+    (``has_bool``), and for the mixes ``_indexing`` has no shorter path for (``x[0, :, idx]``:
+    the int selects first)."""
+    basic, vkey = split_key(x, key)
+    view = x[basic]
+    return labelled(advanced(view, vkey), "IndexBackward0", view, edges=(view,))
 
 
 def advanced(x: Tensor, key: tuple) -> Tensor:
@@ -170,6 +178,49 @@ def broadcast_error(shapes) -> None:
     """PyTorch's IndexError for index tensors of ``shapes`` that do not broadcast together."""
     raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
                      "shapes " + ", ".join(str(list(s)) for s in shapes))
+
+
+def makes_view(x: Tensor, key) -> bool:
+    """Whether PyTorch's ``applySlicing`` of ``key`` on ``x`` makes a view rather than give
+    ``x`` itself (an int, None, a bool or a slice that is not all of its dimension)."""
+    key = key if type(key) is tuple else (key,)
+    spec = sum(_spans(k) for k in key)
+    dim = 0
+    for k in key:
+        if k is Ellipsis:
+            dim += x.ndim - spec
+        elif type(k) is slice:
+            n = x.shape[dim] if dim < x.ndim else 0
+            if k.start not in (None, 0) or k.step not in (None, 1) or \
+                    (k.stop is not None and k.stop < n):
+                return True
+            dim += 1
+        elif k is None or type(k) is bool or type(k) is int:
+            return True
+        else:
+            dim += _spans(k)
+    return False
+
+
+def expand_error(target: tuple, value: Tensor) -> None:
+    """PyTorch's error where ``value`` does not expand to ``target`` (``copy_`` into a basic
+    index's view, its leading 1s dropped first), if it is one of those."""
+    shape = tuple(value.shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    if len(shape) > len(target):
+        from ._dtype import from_numpy_dtype
+        raise RuntimeError(f"expand(torch.{from_numpy_dtype(value._buf.dtype)._legacy}Tensor"
+                           f"{{{list(shape)}}}, size={list(target)}): the number of sizes "
+                           f"provided ({len(target)}) must be greater or equal to the number "
+                           f"of dimensions in the tensor ({len(shape)})")
+    for i in range(len(target) - 1, -1, -1):
+        j = len(shape) - len(target) + i
+        n = shape[j] if j >= 0 else 1
+        if n != target[i] and n != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({target[i]}) must match the "
+                               f"existing size ({n}) at non-singleton dimension {i}.  Target "
+                               f"sizes: {list(target)}.  Tensor sizes: {list(shape)}")
 
 
 def key_type_error(key) -> None:

@@ -26,7 +26,8 @@ from dlcore.ops.gather import take
 
 from ._graph import labelled
 from ._host import host as _host
-from ._index_general import broadcast_error, has_bool, key_type_error, mask_check, two_step
+from ._index_general import (broadcast_error, expand_error, has_bool, key_type_error,
+                             makes_view, mask_check, split_key, two_step)
 from ._views import alias
 from .tensor import Tensor
 
@@ -145,8 +146,24 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
 
 
 def setitem(x: Tensor, key, value) -> None:
-    x._check_inplace()
     key = _scalar_key(key)
+    if type(key) is bool:                   # PyTorch's: x[False] = v does nothing at all,
+        if key:                             # x[True] = v is x[None] = v
+            setitem(x, None, value)
+        return
+    if type(key) is tuple and has_bool(key):
+        # PyTorch's: the basic indices' view (a bool a new dimension), then the bools' index
+        # put into it (x's grad_fn then CopySlices, its errors those of a view's in-place)
+        basic, vkey = split_key(x, key)
+        x[basic][vkey] = value
+        return
+    try:
+        x._check_inplace()
+    except RuntimeError as e:               # (PyTorch writes into the key's view of a leaf)
+        if str(e).startswith("a leaf Variable") and makes_view(x, key):
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.") from None
+        raise
     if isinstance(value, Tensor):
         if value.device != x.device:
             value = value.to(x.device)
@@ -177,8 +194,13 @@ def setitem(x: Tensor, key, value) -> None:
         x._commit(_assign_advanced(x, key, value))
         return
     # PyTorch's node of a basic-index write into a tensor with a history: CopySlices
-    x._commit(labelled(_ops.index_update(x, key, value), "CopySlices", x,
-                       *((value,) if isinstance(value, Tensor) else ())))
+    try:
+        out = _ops.index_update(x, key, value)
+    except ValueError:                      # (NumPy's words: PyTorch's copy_ into the view)
+        if isinstance(value, Tensor):
+            expand_error(tuple(getitem(x.detach(), key).shape), value)
+        raise
+    x._commit(labelled(out, "CopySlices", x, *((value,) if isinstance(value, Tensor) else ())))
 
 
 def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
@@ -251,7 +273,8 @@ def _value_for(like: Tensor, value, shape: tuple) -> Tensor:
         return filled.cuda() if like.is_cuda else filled
     if tuple(value.shape) != shape:
         try:
-            np.broadcast_shapes(tuple(value.shape), shape)
+            if np.broadcast_shapes(tuple(value.shape), shape) != shape:
+                raise ValueError        # (it must broadcast *to* the result's shape)
         except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} "
                                f"cannot be broadcast to indexing result of shape "

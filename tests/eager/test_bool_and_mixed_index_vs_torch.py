@@ -141,3 +141,85 @@ def test_errors_are_torchs(name):
         xd[ERRORS[name](dl)]
     assert type(ed.value) is type(et.value), (ed.value, et.value)
     assert str(ed.value) == str(et.value).split("\n")[0]
+
+
+SET_KEYS = {
+    "True": lambda T: True,
+    "False": lambda T: False,
+    "None, True": lambda T: (None, True),
+    "0, True": lambda T: (0, True),
+    "True, 0": lambda T: (True, 0),
+    ":, True": lambda T: (_S, True),
+    "True, idx": lambda T: (True, T.tensor([0])),
+    "False, 0": lambda T: (False, 0),
+    "True, True": lambda T: (True, True),
+    "..., True": lambda T: (Ellipsis, True),
+    "True, :, idx": lambda T: (True, _S, T.tensor([1, 2])),
+    "True, 5": lambda T: (True, 5),
+    "t(True), 1": lambda T: (T.tensor(True), 1),
+}
+SET_VALUES = {
+    "row": lambda T, v: v * 1,
+    "number": lambda T, v: 5.0,
+    "2x2": lambda T, v: T.ones(2, 2) * v.sum(),
+    "3": lambda T, v: T.ones(3) * v.sum(),
+}
+
+
+def _set(T, key, value):
+    """``y[key] = value`` on a tensor with a history, then a weighted sum's backward: what
+    happened (grad_fn name, version, values, both gradients) or the error."""
+    x = T.ones(2, 3, requires_grad=True)
+    y = x * 1
+    v = T.arange(3.0).requires_grad_(True)
+    try:
+        y[key(T)] = value(T, v)
+        (y * T.arange(6.0).reshape(2, 3)).sum().backward()
+    except Exception as e:  # noqa: BLE001 - compared with torch's
+        return type(e).__name__, str(e).split("\n")[0]
+    name = type(y.grad_fn).__name__ if T is torch else y.grad_fn.name()
+    version = y._version if T is torch else y._version[0]
+    return (name, version, y.detach().numpy().tolist(),
+            None if x.grad is None else x.grad.numpy().tolist(),
+            None if v.grad is None else v.grad.numpy().tolist())
+
+
+@pytest.mark.parametrize("value", list(SET_VALUES))
+@pytest.mark.parametrize("key", list(SET_KEYS))
+def test_write_is_torchs(key, value):
+    """PyTorch's writes: x[False] = v does nothing (no version, no node, no error), x[True] = v
+    is x[None] = v (copy_ into the view: CopySlices, copy_'s expand error), a tuple holding a
+    bool puts the bools' index into the basic indices' view."""
+    assert _set(dl, SET_KEYS[key], SET_VALUES[value]) == \
+        _set(torch, SET_KEYS[key], SET_VALUES[value])
+
+
+@pytest.mark.parametrize("key", ["True", "(0, True)", "False", "0", "None", "slice(None)",
+                                 "(slice(None), 0)", "Ellipsis", "slice(0, 5)", "slice(1, None)",
+                                 "T.tensor([0])", "(0, T.tensor([0]))"])
+def test_write_into_a_leaf_is_torchs(key):
+    """A write into a leaf that requires grad: PyTorch's error names a view of it where the
+    key's basic indices make one (an int, None, a bool, a slice short of the dimension)."""
+    out = []
+    for T in (torch, dl):
+        x = T.ones(2, 3, requires_grad=True)
+        try:
+            x[eval(key, {"T": T})] = 1.0
+            out.append("no error")
+        except RuntimeError as e:
+            out.append(str(e))
+    assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("key", ["None", "0", "slice(None)", "(0, slice(None))"])
+@pytest.mark.parametrize("shape", [(2, 2), (4,), (3, 3), (1, 2, 2), (1, 1, 3), (1, 1, 2, 2)])
+def test_basic_write_of_a_value_that_does_not_expand_is_torchs(key, shape):
+    out = []
+    for T in (torch, dl):
+        x = T.ones(2, 3)
+        try:
+            x[eval(key)] = T.ones(*shape)
+            out.append(("no error", x.numpy().tolist()))
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            out.append((type(e).__name__, str(e).split("\n")[0]))
+    assert out[0] == out[1]
