@@ -45,34 +45,39 @@ def _sort(roots: Iterable, parents: Callable, key: Callable):
     keys: list = []
     pars: list = []
     pkeys: list = []
-    state: dict = {}            # key -> 1 while on the stack, 2 when emitted
+    seen: set = set()           # keys met (on the stack or emitted)
+    see = seen.add
     for root in roots:
-        rk = key(root)
-        if rk in state:
+        k = key(root)
+        if k in seen:
             continue
-        ps = parents(root)
-        stack: list[tuple] = [(root, rk, ps, [], iter(ps))]
-        state[rk] = 1
-        while stack:
-            node, k, ps, pks, it = stack[-1]
+        see(k)
+        # a depth-first walk; the value being walked is held in locals, the ones below it on
+        # ``stack`` (pushed when a new parent is entered, popped when it is emitted)
+        node, ps, pks = root, parents(root), []
+        it = iter(ps)
+        stack: list[tuple] = []
+        while True:
             for p in it:
                 if p is None:
                     pks.append(None)
                     continue
                 pk = key(p)
                 pks.append(pk)
-                if pk not in state:
-                    state[pk] = 1
-                    pps = parents(p)
-                    stack.append((p, pk, pps, [], iter(pps)))
+                if pk not in seen:
+                    see(pk)
+                    stack.append((node, k, ps, pks, it))
+                    node, k, ps, pks = p, pk, parents(p), []
+                    it = iter(ps)
                     break
             else:
-                stack.pop()
-                state[k] = 2
                 order.append(node)
                 keys.append(k)
                 pars.append(ps)
                 pkeys.append(pks)
+                if not stack:
+                    break
+                node, k, ps, pks, it = stack.pop()
     return order, keys, pars, pkeys
 
 
@@ -169,10 +174,9 @@ def reverse_pass(roots: Sequence, seeds: Sequence, *, parents: Callable, vjp: Ca
 
     result: dict = {}
     for v, k, ps, pks in zip(reversed(order), reversed(keys), reversed(pars), reversed(pkeys)):
-        if k not in useful:
-            continue
+        # (only useful values get cotangents: the seeds and the inputs' below are filtered)
         g = grads.pop(k, None)
-        if g is None:                    # no cotangent reached it
+        if g is None:                    # not useful, or no cotangent reached it
             continue
         if type(g) is _Terms and add_n is not None:
             g = add_n(g)                 # (only made when add_n is given)

@@ -29,7 +29,7 @@ from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
-from dlcore.registry import AVAL_ATTR_TYPES, AVal
+from dlcore.registry import AVAL_ATTR_TYPES, AVal, aval_of
 
 from . import _gc_pause
 from . import custom_gradient as _cg
@@ -167,13 +167,17 @@ class RowSlices:
     """The cotangent of ``ref``: ``values[i]`` (a tensor) added at rows ``rows[i]`` (a
     ``range`` of ``ref``'s first axis); ``idx`` is the one slice's index (for ``dense``)."""
 
-    __slots__ = ("values", "rows", "ref", "idx")
+    __slots__ = ("values", "rows", "ref", "idx", "aval")
 
     def __init__(self, values: list, rows: list | range, ref: Tensor, idx):
         self.values, self.rows, self.ref, self.idx = values, rows, ref, idx
+        # its AVal as an attribute, as a graph tensor's: reverse_pass's check of a cotangent
+        # against its value compares the two without a call (ref's own when the dtypes agree)
+        ra, d = ref.aval, aval_of(values[0]).dtype
+        self.aval = ra if ra.dtype is d else AVal(ra.shape, d)
 
     def __dlcore_aval__(self) -> AVal:
-        return AVal(self.ref.aval.shape, self.values[0].aval.dtype)
+        return self.aval
 
     def dense(self) -> Tensor:
         if len(self.values) == 1:
