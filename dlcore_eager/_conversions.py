@@ -10,6 +10,7 @@ import numpy as np
 
 from dlcore.device import CPU, to_device
 
+from ._state import STATE
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -100,8 +101,9 @@ _FLOAT_WARNED = [False]
 
 
 def __float__(self) -> float:
-    if self._rg and not _FLOAT_WARNED[0]:   # PyTorch 2.13 warns once a process, for float()
-        _FLOAT_WARNED[0] = True             # only (not item() or int())
+    if self._rg and not _FLOAT_WARNED[0] and STATE.enabled:   # PyTorch 2.13 warns once a
+        _FLOAT_WARNED[0] = True             # process, for float() only (not item() or int()),
+        # and not under no_grad (LBFGS.step's float(closure()))
         import warnings
         warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                       "unexpected behavior.\nConsider using tensor.detach() first.",

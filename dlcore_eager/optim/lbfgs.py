@@ -175,11 +175,17 @@ class LBFGS(Optimizer):
             return closure()
 
     # ---------------------------------------------------------------- step
-    def step(self, closure):  # type: ignore[override]  # noqa: C901 - PyTorch's: closure needed
+    def step(self, closure):  # type: ignore[override]
         """One L-BFGS step (up to ``max_iter`` iterations); ``closure`` clears the gradients,
-        computes the loss, calls ``backward()`` and returns the loss."""
+        computes the loss, calls ``backward()`` and returns the loss.  Under no_grad, as
+        PyTorch's (the closure under enable_grad): float(loss) there does not warn."""
         if closure is None:
             raise RuntimeError("LBFGS requires a closure that re-evaluates the model")
+        from ..autograd import no_grad
+        with no_grad():
+            return self._step(closure)
+
+    def _step(self, closure):  # noqa: C901 - PyTorch's
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
