@@ -70,7 +70,7 @@ def view_of(x: Tensor, prim, params: dict, out, label: str | None = None) -> Ten
         t._rg = True
         # ``Node(prim, params, (parent,), (x,), (v,), out, version)``'s stores, inline (no
         # class call: view(-1) of a 4x8 leaf 1.39 -> 1.29 us, x[3] 1.28 -> 1.14 us); a field
-        # added to ``Node.__init__`` must be added here too (test_views_fast asserts it)
+        # added to ``Node.__init__`` must be added here too (test_inline_node_fields checks)
         t._node = node = _node_new(Node)
         v = version[0]
         node.prim = prim
