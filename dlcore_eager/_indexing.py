@@ -26,8 +26,8 @@ from dlcore.ops.gather import take
 
 from ._graph import labelled
 from ._host import host as _host
-from ._index_general import (broadcast_error, expand_error, has_bool, key_type_error,
-                             makes_view, mask_check, split_key, two_step)
+from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
+                             key_type_error, makes_view, mask_check, split_key, two_step)
 from ._views import alias
 from .tensor import Tensor
 
@@ -172,6 +172,7 @@ def setitem(x: Tensor, key, value) -> None:
         from .creation import tensor as _tensor
         value = _tensor(np.asarray(value, dtype=x._buf.dtype), device=x.device)
     if isinstance(key, Tensor) and key._buf.dtype == np.bool_:
+        mask_check(tuple(x.shape), tuple(key.shape), 0)
         if isinstance(value, Tensor) and value.ndim > 0 and \
                 tuple(value.shape) != tuple(x.shape):
             x._commit(_assign_advanced(x, key, value))     # x[mask] = the selected values
@@ -196,6 +197,12 @@ def setitem(x: Tensor, key, value) -> None:
     # PyTorch's node of a basic-index write into a tensor with a history: CopySlices
     try:
         out = _ops.index_update(x, key, value)
+    except IndexError:                      # (PyTorch's words: too many, out of bounds)
+        check_basic(x, key if type(key) is tuple else (key,))
+        raise
+    except TypeError:
+        key_type_error(key)
+        raise
     except ValueError:                      # (NumPy's words: PyTorch's copy_ into the view)
         if isinstance(value, Tensor):
             expand_error(tuple(getitem(x.detach(), key).shape), value)
@@ -218,17 +225,21 @@ def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
         return pos.astype(np.int64), k
     if any(a.dtype.kind not in "iu" for a in arrays):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    return _ravel(np.broadcast_arrays(*arrays), tuple(x.shape[:len(adv)])), len(adv)
+    try:
+        arrays = np.broadcast_arrays(*arrays)
+    except ValueError:
+        broadcast_error([a.shape for a in arrays])
+    return _ravel(arrays, tuple(x.shape[:len(adv)])), len(adv)
 
 
 def _ravel(arrays: Sequence[np.ndarray], lead: tuple) -> np.ndarray:
     """Row-major flat positions (int64) of the integer index ``arrays`` (broadcast together)
     into the leading axes ``lead``; negative indices count from the end, as PyTorch's
     IndexError says when one is out of bounds."""
-    for a, n in zip(arrays, lead):
+    for j, (a, n) in enumerate(zip(arrays, lead)):
         if a.size and (a.max() >= n or a.min() < -n):
             bad = a[(a >= n) | (a < -n)].flat[0]
-            raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
+            raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {n}")
     norm = [np.where(a < 0, a + n, a) for a, n in zip(arrays, lead)]
     flat = np.ravel_multi_index(norm, lead) if norm[0].size else norm[0]
     return np.asarray(flat, dtype=np.int64)

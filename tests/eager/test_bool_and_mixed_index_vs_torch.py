@@ -223,3 +223,45 @@ def test_basic_write_of_a_value_that_does_not_expand_is_torchs(key, shape):
         except Exception as e:  # noqa: BLE001 - compared with torch's
             out.append((type(e).__name__, str(e).split("\n")[0]))
     assert out[0] == out[1]
+
+
+WRITE_ERRORS = {
+    "short mask": ("T.tensor([True])", "1.0"),
+    "long mask": ("T.tensor([True, False, True])", "1.0"),
+    "index out": ("T.tensor([5])", "1.0"),
+    "second index out": ("(T.tensor([0]), T.tensor([9]))", "1.0"),
+    "indices that do not broadcast": ("(T.tensor([0, 1]), T.tensor([0, 1, 2]))", "1.0"),
+    "int out": ("(0, 5)", "1.0"),
+    "int out after None": ("(None, 5)", "1.0"),
+    "int out after ...": ("(Ellipsis, 9)", "1.0"),
+    "too many": ("(0, 0, 0)", "1.0"),
+    "float key": ("1.5", "1.0"),
+    "mask, fitting values": ("T.tensor([True, False])", "T.ones(3)"),
+    "2-d mask": ("T.tensor([[True, False, True], [True, True, True]])", "5.0"),
+    "0-d mask": ("T.tensor(True)", "2.0"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITE_ERRORS))
+def test_write_errors_and_masks_are_torchs(name):
+    """Writes PyTorch refuses raise its error (a mask that does not fit was written whole
+    before), and the ones it takes write what it writes."""
+    key, value = WRITE_ERRORS[name]
+    out = []
+    for T in (torch, dl):
+        x = T.zeros(2, 3)
+        try:
+            x[eval(key, {"T": T})] = eval(value, {"T": T})
+            out.append(("no error", x.numpy().tolist()))
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            out.append((type(e).__name__, str(e).split("\n")[0]))
+    assert out[0] == out[1]
+
+
+def test_leading_index_out_of_bounds_read_names_its_dimension():
+    xd, xt = dl.zeros(2, 3), torch.zeros(2, 3)
+    with pytest.raises(IndexError) as ed:
+        xd[dl.tensor([0]), dl.tensor([9])]
+    with pytest.raises(IndexError) as et:
+        xt[torch.tensor([0]), torch.tensor([9])]
+    assert str(ed.value) == str(et.value)
