@@ -282,9 +282,12 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
             params = op.params
         else:
             fn, params = executor_for(op, session, dev)
-        outputs = op.outputs
+        outputs = op._outputs       # (op.outputs without its list: the one Tensor, or a tuple)
         out: int | slice
-        if len(outputs) == 1:
+        if type(outputs) is Tensor:
+            slot_of[outputs] = out = nslots
+            nslots += 1
+        elif len(outputs) == 1:
             slot_of[outputs[0]] = out = nslots
             nslots += 1
         else:
