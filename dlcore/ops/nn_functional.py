@@ -199,9 +199,11 @@ def prelu(x, weight):
 
 
 # ----------------------------------------------------------------------------- losses
-def _check(reduction):
+def _check(reduction, message="{} is not a valid value for reduction"):
+    """``reduction``, or PyTorch's ValueError (``message``: gaussian_nll_loss's and
+    multilabel_soft_margin_loss's say ``{} is not valid``)."""
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        raise ValueError(message.format(reduction))
     return reduction
 
 
@@ -276,7 +278,7 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     loss = mul(add(log(v), div(mul(d, d), v)), 0.5)
     if full:
         loss = add(loss, 0.5 * math.log(2 * math.pi))
-    return _reduce(loss, _check(reduction))
+    return _reduce(loss, _check(reduction, "{} is not valid"))
 
 
 @exports(_f("margin_ranking_loss"), "args", float_only=True)
@@ -340,7 +342,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     if weight is not None:
         loss = mul(loss, weight)
     loss = mean(loss, -1)
-    return _reduce(loss, _check(reduction))
+    return _reduce(loss, _check(reduction, "{} is not valid"))
 
 
 # ----------------------------------------------------------------------------- normalisation

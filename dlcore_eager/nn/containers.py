@@ -3,6 +3,7 @@ hold, so ``parameters()``, ``state_dict()`` and ``to()`` find it."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from ..tensor import Tensor
@@ -101,6 +102,9 @@ class ParameterList(Module):
     def __iter__(self):
         return (self._parameters[str(i)] for i in range(self._size))
 
+    def extra_repr(self) -> str:
+        return _parameter_lines(enumerate(self), lambda p: str(p.dtype))
+
 
 class ParameterDict(Module):
     """A dict of parameters, registered under their keys."""
@@ -138,6 +142,28 @@ class ParameterDict(Module):
         return self._parameters.values()
 
     def update(self, parameters) -> None:
-        items = parameters.items() if isinstance(parameters, Mapping) else parameters
+        # (PyTorch: a plain mapping's items in sorted key order; an OrderedDict's or a
+        # ParameterDict's in theirs)
+        items = parameters.items() if isinstance(parameters, (OrderedDict, ParameterDict)) \
+            else sorted(parameters.items()) if isinstance(parameters, Mapping) else parameters
         for key, v in items:
             self[key] = v
+
+    def extra_repr(self) -> str:
+        from .. import typename
+        return _parameter_lines(self.items(), typename)
+
+
+def _parameter_lines(items, kind) -> str:
+    """PyTorch's ParameterList/ParameterDict extra_repr: ``  (k): Parameter containing:
+    [torch.float32 of size 3x2]`` a line (``kind``: the dtype, or the dict's typename)."""
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            size = "x".join(str(d) for d in p.size())
+            dev = f" ({p.device})" if p.device.type == "cuda" else ""
+            what = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {what} containing: [{kind(p)} of size {size}{dev}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)

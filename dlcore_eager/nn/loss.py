@@ -13,15 +13,12 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
+        # (no check here: PyTorch refuses a bad reduction in forward, and its losses' repr
+        # shows no options: MSELoss(reduction='sum') prints as MSELoss())
         if size_average is not None or reduce is not None:
             self.reduction = F.legacy_get_string(size_average, reduce)
         else:
-            if reduction not in ("mean", "sum", "none"):
-                raise ValueError(f"{reduction} is not a valid value for reduction")
             self.reduction = reduction
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction}"
 
 
 class MSELoss(_Loss):

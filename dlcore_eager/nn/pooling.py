@@ -69,6 +69,14 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool1d(_AvgPoolNd):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        # (PyTorch keeps AvgPool1d's sizes as 1-tuples: kernel_size=(3,) in its repr)
+        self.kernel_size, self.stride, self.padding = (
+            (v,) if isinstance(v, int) else tuple(v)
+            for v in (self.kernel_size, self.stride, self.padding))
+
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)

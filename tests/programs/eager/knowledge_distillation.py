@@ -6,7 +6,7 @@ torch.no_grad() with torch.max(outputs.data, 1), train_knowledge_distillation's 
 (soft_targets.log() - soft_prob)) / soft_prob.size()[0] * (T**2)) mixed with the hard
 CrossEntropyLoss, and the cosine-loss variant (nn.CosineEmbeddingLoss on avg_pool1d'd hidden
 representations, target torch.ones); mismatched hidden sizes raise a RuntimeError (only
-its type is printed: dlcore's message differs, see /tmp/team/requests.md).  Weights come
+its type is printed: the message is checked elsewhere).  Weights come
 from torch.manual_seed in each library's identical default stream."""
 # ruff: noqa: PLR0402, UP008, UP032  (written in the tutorial's own style)
 import torch
