@@ -15,8 +15,10 @@ from . import _dispatch as _D
 from ._dispatch import EagerFrontend
 from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
-from ._dtype import from_numpy_dtype, promote_tensors, to_numpy_dtype
+from ._dtype import from_numpy_dtype, to_numpy_dtype
+from ._dims import wrap_dim
 from ._graph import labelled
+from ._joins import cat, concat, concatenate, stack  # noqa: F401 - (re-exported)
 from . import _memory_format as _mf
 from ._lane_plans import PLANS as _PLANS
 from ._sizes import int_sizes
@@ -35,16 +37,6 @@ _transpose_p = _ops.shape.transpose_p
 _squeeze_p = _ops.shape.squeeze_p
 _broadcast_to_p = _ops.broadcast.broadcast_to_p
 _broadcast_cache = _broadcast_to_p._rule_cache
-
-
-def wrap_dim(dim, nd: int) -> int:
-    """PyTorch's dim check: ``dim`` in [-nd, nd-1] (a 0-d tensor counts as 1-d) or IndexError."""
-    n = nd if nd > 0 else 1
-    d = dim if type(dim) is int else _ops._rules.as_dim(dim)    # (int(0.5) was 0)
-    if not -n <= d < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {d})")
-    return d % n
 
 
 def _check_numel(x: Tensor, shape: tuple) -> None:
@@ -452,71 +444,6 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 def broadcast_to_method(x: Tensor, *sizes, size=None) -> Tensor:
     """``Tensor.broadcast_to(*size)``: sizes as ``expand``'s (``x.broadcast_to(2)``)."""
     return expand(x, *sizes, size=size)
-
-
-def cat(tensors, dim: int = 0) -> Tensor:
-    if isinstance(tensors, Tensor):     # (its rows were concatenated: cat(x, dim=1) gave x)
-        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        "not Tensor")
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    _check_elements(tensors)
-    for k, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be "
-                               "concatenated")
-    ref = tensors[0]
-    d = wrap_dim(dim, ref.ndim)
-    for k, t in enumerate(tensors[1:], 1):
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
-                               f"and {t.ndim}")
-        for i, (a, b) in enumerate(zip(ref.shape, t.shape)):
-            if i != d and a != b:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {a} but got size {b} for tensor number {k} "
-                                   "in the list.")
-    tensors = _promoted(tensors)
-    return labelled(_ops.concatenate(tensors, axis=d), "CatBackward0", *tensors)
-
-
-def _check_elements(tensors: list) -> None:
-    """PyTorch's TypeError for a list entry that is not a Tensor (cat, stack)."""
-    for k, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {k} in argument 0, but got "
-                            f"{type(t).__name__}")
-
-
-def _promoted(tensors: list) -> list:
-    """``tensors`` in PyTorch's result_type of them all (cat and stack: float32 with int64 is
-    float32, not NumPy's float64)."""
-    want = tensors[0]._buf.dtype
-    for t in tensors[1:]:
-        want = promote_tensors(want, True, t._buf.dtype, True)
-    return [t if t._buf.dtype == want else t.to(from_numpy_dtype(want)) for t in tensors]
-
-
-concat = cat
-concatenate = cat
-
-
-def stack(tensors, dim: int = 0) -> Tensor:
-    if isinstance(tensors, Tensor):     # (its rows were stacked)
-        raise TypeError("stack(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        "not Tensor")
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    _check_elements(tensors)
-    first = tuple(tensors[0].shape)
-    for k, t in enumerate(tensors):
-        if tuple(t.shape) != first:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(first)} at entry 0 and {list(t.shape)} at entry {k}")
-    tensors = _promoted(tensors)
-    return labelled(_ops.stack(tensors, axis=dim), "StackBackward0", *tensors, edges=tensors)
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
