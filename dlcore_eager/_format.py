@@ -12,6 +12,8 @@ are laid out by NumPy with PyTorch's number format.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from dlcore import dtypes as _dt
@@ -24,6 +26,10 @@ _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "tor
                  np.dtype(np.complex128): "torch.complex128"}
 if _dt.bfloat16 is not None:
     _SHOWN_DTYPES[_dt.bfloat16] = "torch.bfloat16"
+
+#: PyTorch's PRINT_OPTS (torch.set_printoptions sets them; NumPy's own options untouched)
+PRINT_OPTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
+              "sci_mode": None}
 
 
 def _part_formatter(values: np.ndarray):
@@ -51,17 +57,18 @@ def _complex_body(buf: np.ndarray, prefix: str) -> str:
         sign = "-" if (z.imag < 0 or (z.imag == 0 and np.signbit(z.imag))) else "+"
         return fr(z.real).rjust(wr) + sign + fi(abs(z.imag)) + "j"
 
+    t = PRINT_OPTS["threshold"]
     return np.array2string(buf, separator=", ", prefix=prefix, max_line_width=81,
-                           formatter={"complex_kind": fmt})
+                           formatter={"complex_kind": fmt}, edgeitems=PRINT_OPTS["edgeitems"],
+                           threshold=t if t != np.inf else sys.maxsize)
 
 
 def _summarized(buf: np.ndarray) -> np.ndarray:
     """The entries a summarized print shows (the first and last ``edge`` along each axis),
     over which PyTorch sizes its format, as its get_summarized_data."""
-    opts = np.get_printoptions()
-    if buf.size <= opts["threshold"]:
+    if buf.size <= PRINT_OPTS["threshold"]:
         return buf
-    edge = int(opts["edgeitems"])
+    edge = int(PRINT_OPTS["edgeitems"])
     for axis, n in enumerate(buf.shape):
         if n > 2 * edge:
             buf = np.take(buf, list(range(edge)) + list(range(n - edge, n)), axis=axis)
@@ -70,32 +77,35 @@ def _summarized(buf: np.ndarray) -> np.ndarray:
 
 def _float_formatter(buf: np.ndarray):
     """PyTorch's ``_Formatter`` for real floating values, read from the finite non-zero
-    values: all integral -> '3.' (scientific when max/min > 1000 or max > 1e8), else four
-    decimals (scientific when max/min > 1000, max > 1e8 or min < 1e-4); every entry right-
-    aligned to the widest, so zeros, -0., nan and inf take the width of the others."""
+    values: all integral -> '3.' (scientific when max/min > 1000 or max > 1e8), else
+    ``precision`` decimals (scientific when max/min > 1000, max > 1e8 or min < 1e-4; a set
+    ``sci_mode`` decides instead); every entry right-aligned to the widest, so zeros, -0.,
+    nan and inf take the width of the others."""
     flat = _summarized(buf).reshape(-1).astype(np.float64)     # (1e8 overflows float16)
     nz = flat[np.isfinite(flat) & (flat != 0)]
+    p = PRINT_OPTS["precision"]
     width, int_mode, sci = 1, True, False
     if nz.size:
         a = np.abs(nz)
         lo, hi = a.min(), a.max()
         int_mode = bool(np.all(nz == np.ceil(nz)))
-        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
+        sci = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) \
+            if PRINT_OPTS["sci_mode"] is None else PRINT_OPTS["sci_mode"]
         if sci:
-            width = max(len(f"{v:.4e}") for v in nz)
+            width = max(len(f"{v:.{p}e}") for v in nz)
         elif int_mode:
             width = max(len(f"{v:.0f}") for v in nz) + 1
         else:
-            width = max(len(f"{v:.4f}") for v in nz)
+            width = max(len(f"{v:.{p}f}") for v in nz)
 
     def fmt(v) -> str:
         v = float(v)
         if sci:
-            ret = f"{v:{width}.4e}"
+            ret = f"{v:{width}.{p}e}"
         elif int_mode:
             ret = f"{v:.0f}" + ("." if np.isfinite(v) else "")
         else:
-            ret = f"{v:.4f}"
+            ret = f"{v:.{p}f}"
         return ret.rjust(width)
     return fmt, width
 
@@ -108,9 +118,9 @@ def _plain_formatter(buf: np.ndarray):
 
 def _vector_str(vec: np.ndarray, indent: int, summarize: bool, fmt, width: int,
                 edge: int) -> str:
-    """PyTorch's ``_vector_str``: floor((80 - indent) / (width + 2)) entries a line, the
+    """PyTorch's ``_vector_str``: floor((linewidth - indent) / (width + 2)) entries a line, the
     summary ' ...' counted as one of them."""
-    per_line = max(1, (80 - indent) // (width + 2))
+    per_line = max(1, int((PRINT_OPTS["linewidth"] - indent) // (width + 2)))
     if summarize and vec.shape[0] > 2 * edge:
         data = [fmt(v) for v in vec[:edge]] + [" ..."] + [fmt(v) for v in vec[-edge:]]
     else:
@@ -150,9 +160,8 @@ def tensor_repr(t) -> str:
         body = np.array2string(buf, separator=", ", prefix=prefix)
     else:                   # PyTorch's layout (threshold and edge items as set_printoptions')
         fmt, width = _float_formatter(buf) if is_floating(buf.dtype) else _plain_formatter(buf)
-        opts = np.get_printoptions()
-        body = _tensor_str(buf, len(prefix), buf.size > opts["threshold"], fmt, width,
-                           int(opts["edgeitems"]))
+        body = _tensor_str(buf, len(prefix), buf.size > PRINT_OPTS["threshold"], fmt, width,
+                           int(PRINT_OPTS["edgeitems"]))
     extras = []
     if t.is_cuda:
         extras.append("device='cuda:0'")
@@ -175,7 +184,7 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
     parts = [text]
     last = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last + len(suffix) + 2 > 80:
+        if last + len(suffix) + 2 > PRINT_OPTS["linewidth"]:
             parts.append(",\n" + " " * indent + suffix)
             last = indent + len(suffix)
         else:

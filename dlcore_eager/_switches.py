@@ -39,14 +39,14 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None) -> None:
-    """Printing options, as NumPy's (which prints dlcore tensors' values)."""
-    kw = {k: v for k, v in dict(precision=precision, threshold=threshold,
-                                edgeitems=edgeitems, linewidth=linewidth).items()
-          if v is not None}
-    if profile == "default":
-        kw = dict(precision=4, threshold=1000, edgeitems=3, linewidth=80)
-    elif profile == "short":
-        kw = dict(precision=2, threshold=1000, edgeitems=2, linewidth=80)
-    elif profile == "full":
-        kw = dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)
-    np.set_printoptions(**kw)
+    """PyTorch's printing options (``_format.PRINT_OPTS``, read by Tensor's repr): a
+    profile first, then the options given; ``sci_mode`` always set (None: automatic)."""
+    from ._format import PRINT_OPTS
+    if profile is not None:
+        PRINT_OPTS.update({"default": dict(precision=4, threshold=1000, edgeitems=3),
+                           "short": dict(precision=2, threshold=1000, edgeitems=2),
+                           "full": dict(precision=4, threshold=np.inf, edgeitems=3),
+                           }.get(profile, {}), linewidth=80)
+    PRINT_OPTS.update({k: v for k, v in dict(precision=precision, threshold=threshold,
+                                             edgeitems=edgeitems, linewidth=linewidth).items()
+                       if v is not None}, sci_mode=sci_mode)
