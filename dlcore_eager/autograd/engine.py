@@ -19,8 +19,8 @@ backward through the same graph raises PyTorch's error.
 Here: ``backward``, ``grad``, the seeds, the ``create_graph`` pass and the pass on raw buffers
 (``_run_raw``) with the one ``on_grad``; ``t.backward()``'s common call goes straight to the
 raw pass with its seed as a buffer (``_backward_implicit``: no seed Tensor, no callbacks made
-per call), and ``grad()``'s raw results come detached from ``_grad_raw``.  Moved out by concept: the buffer pass and its helpers
-(``_buffer_pass.py``: ``_buffer_pass``, ``_saved_vjp``, ``_unwrap``, the tape callbacks
+per call), and ``grad()``'s raw results come detached from ``_grad_raw``.  Moved out by
+concept: the buffer pass and its helpers (``_buffer_pass.py``: ``_buffer_pass``, ``_saved_vjp``, ``_unwrap``, the tape callbacks
 ``_parents``/``_name_of``) and the accumulation into ``.grad`` (``_accumulation.py``:
 ``_accumulate``, ``_add_in_place``); ``engine`` imports them under the same names.
 """
@@ -276,20 +276,29 @@ def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
     return {k: as_tensor(g) for k, g in res.items()}
 
 
-def _grad_raw(roots, seeds, wanted, retain_graph) -> dict:
+def _grad_raw(roots, seeds, wanted, retain_graph, grad_outputs) -> dict:
     """``grad()``'s results without ``create_graph``, detached: a buffer the pass made gets
-    one new Tensor (what ``.detach()`` of its wrapper would give), a seed's own Tensor or any
-    other result ``.detach()``."""
-    return _detached(_run_raw(roots, seeds, wanted, retain_graph, False),
-                     {id(s) for s in seeds})
+    one new Tensor (what ``.detach()`` of its wrapper would give), any other result
+    ``.detach()``; an input's gradient that is a ``grad_outputs`` Tensor as it was given (an
+    output differentiated with respect to itself: PyTorch returns that very tensor, even one
+    that requires grad)."""
+    given = {}
+    for i, s in enumerate(seeds):
+        if s is not None:
+            o = grad_outputs[i] if grad_outputs is not None else None
+            given[id(s)] = o if isinstance(o, Tensor) and o._buf is s._buf else s.detach()
+    return _detached(_run_raw(roots, seeds, wanted, retain_graph, False), given)
 
 
-def _detached(res: dict, given) -> dict:
+def _detached(res: dict, given: dict) -> dict:
     """``res`` with each Tensor ``.detach()``ed, but for a NumPy Tensor the pass itself made
-    (not one of the ``given`` seeds'), which nothing else holds: it is its own detached copy."""
+    (not one of the seeds' in ``given``: what to return for each), which nothing else holds:
+    it is its own detached copy."""
     for k, t in res.items():
-        if type(t) is not Tensor or t._rg or t._node is not None or \
-                type(t._buf) is not _ndarray or id(t) in given:
+        if id(t) in given:
+            res[k] = given[id(t)]
+        elif type(t) is not Tensor or t._rg or t._node is not None or \
+                type(t._buf) is not _ndarray:
             res[k] = t.detach()
     return res
 
@@ -371,13 +380,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         seed = _implicit_seed(outputs[0])
         if seed is not None:                # (the common call: its seed a buffer)
             res = _detached(_run_raw([_node_of(outputs[0])], None, wanted, retain_graph, False,
-                                     [seed]), ())
+                                     [seed]), {})
             return _grad_results(res, inputs_t, wanted, allow_unused, materialize_grads)
     roots, seeds = _roots(outputs, grad_outputs, create_graph)
     if create_graph:
         res = _run(roots, seeds, wanted, retain_graph, True, accumulate=False)
     else:                               # (already detached)
-        res = _grad_raw(roots, seeds, wanted, retain_graph)
+        res = _grad_raw(roots, seeds, wanted, retain_graph, grad_outputs)
     return _grad_results(res, inputs_t, wanted, allow_unused, materialize_grads)
 
 

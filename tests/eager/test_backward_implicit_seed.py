@@ -122,3 +122,33 @@ def test_grad_of_an_input_seeded_directly_shares_the_seed_values():
         r, = L.autograd.grad(x, x, v)
         assert r.tolist() == [3.0, 4.0] and not r.requires_grad
         assert r.data_ptr() == v.data_ptr()
+
+
+@pytest.mark.parametrize("case", ["leaf", "requires_grad", "non_leaf", "create_graph", "twice",
+                                  "output", "hook", "two_outputs", "implicit"])
+def test_output_differentiated_by_itself_returns_what_torch_returns(case):
+    """PyTorch returns the very grad_outputs tensor for an output differentiated with respect
+    to itself (even one that requires grad), unless a hook or a sum made a new one."""
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        v = L.tensor([3.0, 4.0], requires_grad=case in ("requires_grad", "non_leaf",
+                                                          "create_graph"))
+        if case == "non_leaf" or case == "create_graph":
+            v = v * 2
+        if case == "hook":
+            x.register_hook(lambda g: g * 10)
+        if case == "twice":
+            rs = L.autograd.grad(x, [x, x], v)
+        elif case == "output":
+            y = x * 1
+            rs = L.autograd.grad(y, y, v)
+        elif case == "two_outputs":
+            rs = L.autograd.grad([x * 2, x], [x], [v, v])
+        elif case == "implicit":
+            s = L.tensor(2.0, requires_grad=True)
+            rs = L.autograd.grad(s, s)
+            v = None
+        else:
+            rs = L.autograd.grad(x, x, v, create_graph=case == "create_graph")
+        return [(r is v, r.requires_grad, r.grad_fn is not None, r.tolist()) for r in rs]
+    assert run(T) == run(torch)
