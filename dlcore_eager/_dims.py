@@ -1,5 +1,6 @@
-"""PyTorch's dim argument check, shared by the shape operations (``_shape_ops``) and the
-joins (``_joins``), below both."""
+"""PyTorch's dim argument check and its ``expand`` size-count error, shared by the shape
+operations (``_shape_ops``), the joins (``_joins``) and indexing writes (``_index_general``),
+below them all."""
 
 from __future__ import annotations
 
@@ -14,3 +15,13 @@ def wrap_dim(dim, nd: int) -> int:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {d})")
     return d % n
+
+
+def expand_count_error(shape: tuple, dtype, sizes: tuple) -> RuntimeError:
+    """PyTorch's error for an ``expand`` of a tensor of ``shape`` and NumPy ``dtype`` to fewer
+    ``sizes`` than its dimensions."""
+    from ._dtype import from_numpy_dtype
+    return RuntimeError(f"expand(torch.{from_numpy_dtype(dtype)._legacy}Tensor{{{list(shape)}}}, "
+                        f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must "
+                        f"be greater or equal to the number of dimensions in the tensor "
+                        f"({len(shape)})")

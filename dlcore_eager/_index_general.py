@@ -20,6 +20,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops.gather import take
 
+from ._dims import expand_count_error
 from ._graph import labelled
 from ._host import host as _host
 from .tensor import Tensor
@@ -209,11 +210,7 @@ def expand_error(target: tuple, value: Tensor) -> None:
     while shape and shape[0] == 1:
         shape = shape[1:]
     if len(shape) > len(target):
-        from ._dtype import from_numpy_dtype
-        raise RuntimeError(f"expand(torch.{from_numpy_dtype(value._buf.dtype)._legacy}Tensor"
-                           f"{{{list(shape)}}}, size={list(target)}): the number of sizes "
-                           f"provided ({len(target)}) must be greater or equal to the number "
-                           f"of dimensions in the tensor ({len(shape)})")
+        raise expand_count_error(shape, value._buf.dtype, target)
     for i in range(len(target) - 1, -1, -1):
         j = len(shape) - len(target) + i
         n = shape[j] if j >= 0 else 1

@@ -9,14 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.errors import ShapeError
 
 from . import _dispatch as _D
 from ._dispatch import EagerFrontend
 from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
 from ._dtype import from_numpy_dtype, to_numpy_dtype
-from ._dims import wrap_dim
+from ._dims import expand_count_error, wrap_dim
 from ._graph import labelled
 from ._joins import cat, concat, concatenate, stack  # noqa: F401 - (re-exported)
 from . import _memory_format as _mf
@@ -40,18 +39,27 @@ _broadcast_cache = _broadcast_to_p._rule_cache
 
 
 def _check_numel(x: Tensor, shape: tuple) -> None:
-    """PyTorch's reshape/view check: at most one -1, and the sizes must hold every element."""
+    """PyTorch's reshape/view check (``infer_size``, in its order): at most one -1, no other
+    negative size, and the sizes must hold every element."""
     numel = x.numel()
+    infer = None
     known = 1
-    for d in shape:
-        if d != -1:
+    for i, d in enumerate(shape):
+        if d == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif d >= 0:
             known *= d
-    bad = shape.count(-1) > 1 or any(d < -1 for d in shape) or (
-        known != numel if -1 not in shape else (known == 0 or numel % known))
-    if bad:
-        if shape.count(-1) > 1:
-            raise RuntimeError("only one dimension can be inferred")
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        else:
+            raise RuntimeError(f"invalid shape dimension {d} at index {i} of shape {list(shape)}")
+    if numel == known or (infer is not None and known > 0 and numel % known == 0):
+        if infer is not None and known == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               "because the unspecified dimension size -1 can be any value and "
+                               "is ambiguous")
+        return
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
 
 
 def _one_keyword(op: str, name: str, positional: tuple, value) -> tuple:
@@ -123,7 +131,7 @@ def _fast_view(x: Tensor, shape: tuple):
     if type(b) is not _ndarray or not b.flags.c_contiguous or _RECORDERS:
         return None
     for d in s:
-        if type(d) is not int:
+        if type(d) is not int or d < -1:    # (-2: the general path's error)
             return None
     if s == b.shape:
         return alias(x, "ViewBackward0")
@@ -166,7 +174,7 @@ def reshape(x: Tensor, *sizes, shape=None) -> Tensor:
         return alias(x, "ViewBackward0")
     try:
         return labelled(_ops.reshape(x, shape), _view_label(x), x)
-    except ShapeError:                 # checked only on failure: no cost on the hot path
+    except ValueError:                 # checked only on failure: no cost on the hot path
         _check_numel(x, shape)         # raises PyTorch's RuntimeError where it applies
         raise
 
@@ -214,12 +222,13 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
         return alias(x, "ViewBackward0")
     if type(b) is np.ndarray and not b.flags.c_contiguous and b.size > 1 and \
             tuple(shape) != tuple(b.shape) and not _strides_allow(b, shape):
+        _check_numel(x, shape)      # (PyTorch checks the sizes first)
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
     try:
         return labelled(_ops.reshape(x, shape), "ViewBackward0", x)
-    except ShapeError:
+    except ValueError:                 # (a ShapeError, or NumPy's for two -1s)
         _check_numel(x, shape)
         raise
 
@@ -397,8 +406,7 @@ def expand(x: Tensor, *sizes, size=None) -> Tensor:
     nd = len(xs)
     lead = len(sizes) - nd
     if lead < 0:
-        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
-                           f"or equal to the number of dimensions in the tensor ({nd})")
+        raise expand_count_error(xs, x._buf.dtype, sizes)
     for i, s in enumerate(sizes[:lead]):
         if s < 0:
             raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
