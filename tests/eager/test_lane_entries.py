@@ -266,3 +266,29 @@ def test_unary_entry_other_calls_are_the_general_entrys():
     assert dl.nn.functional.relu(y, inplace=True) is y and y.numpy().tolist() == [[0.0, 2.0]]
     p = dl.nn.Parameter(dl.ones(2, 3))
     assert dl.sigmoid(p).grad_fn.name() == "SigmoidBackward0"
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_small_form_compiled_call(log, dtype):
+    """The last-axis small form's compiled call (``_entry_point``, after its first call) gives
+    the kernel's bits on C-contiguous buffers, and read-only, unaligned and F-ordered buffers
+    (which take the typed call or the kernel) do too; NaN and infinite lines included."""
+    from dlcore.kernels.cpu import softmax as S
+    kernel = S.log_softmax if log else S.softmax
+    shape = (3, 7)
+    run = kernel.small(shape, np.dtype(dtype), axis=1)
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape).astype(dtype) * 30
+    x[1, 2] = np.nan
+    x[2, 0] = np.inf
+    want = kernel(x, axis=1)
+    raw = np.zeros(x.nbytes + 1, np.uint8)
+    unaligned = np.frombuffer(raw.data, dtype, x.size, offset=1).reshape(shape)
+    unaligned[...] = x
+    ro = x.copy()
+    ro.setflags(write=False)
+    for b in (x, x, ro, unaligned, np.asfortranarray(x), x, x.copy()):
+        got = run(b)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()

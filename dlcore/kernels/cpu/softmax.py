@@ -62,12 +62,23 @@ def _small(log: bool):
         empty = np.empty
         if axis == len(shape) - 1:          # the last axis: the loop of two arguments
             last = _jit().log_softmax_last if log else _jit().softmax_last
+            fast = None                     # (its compiled form: ``_entry_point``)
 
             def run_last(x):
+                nonlocal fast
+                if fast and x.flags.carray:
+                    # C-contiguous, aligned and writeable: the array type the compiled form
+                    # was made for (the output, made here, the same); no typing of the two
+                    # arguments (log_softmax 1x32 with grad ~1.98 -> ~1.84 us)
+                    out = empty(shape, dtype)
+                    fast(x, out)
+                    return out
                 if not x.flags.c_contiguous:
                     return _run(x, axis, log)
                 out = empty(shape, dtype)
                 last(x, out)
+                if fast is None and x.flags.carray:
+                    fast = _entry_point(last, x, out) or False
                 return out
             return run_last
 
@@ -79,6 +90,16 @@ def _small(log: bool):
             return out
         return run
     return small
+
+
+def _entry_point(loop, *args):
+    """The compiled form of the Numba function ``loop`` for the types of ``args`` (whose
+    call through ``loop`` has compiled or loaded it), which runs without the dispatcher's
+    typing of each argument: the caller passes arguments of those types only.  None where
+    ``loop`` holds no such form."""
+    from numba import typeof
+    cres = loop.overloads.get(tuple(typeof(a) for a in args))
+    return getattr(cres, "entry_point", None)
 
 
 softmax.small = _small(False)  # type: ignore[attr-defined]
