@@ -10,16 +10,15 @@ RuntimeError (the core's shape rule raises a TypeError, TensorFlow's error for i
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from dlcore import ops as _ops
 
 from ._linalg_solve import _float
 from ._out import write_out
+from .return_types import structseq
 from .tensor import Tensor
 
-linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
-svd_result = namedtuple("svd", ["U", "S", "V"])  # type: ignore[name-match]  # torch's repr: svd(U=..)
+linalg_svd = structseq("linalg_svd", ["U", "S", "Vh"])
+svd_result = structseq("svd", ["U", "S", "V"])  # type: ignore[name-match]  # torch's repr: svd(U=..)
 
 
 def inv(A):

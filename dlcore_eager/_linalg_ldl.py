@@ -5,8 +5,6 @@ in ``FUNCTIONS``.  No derivative, as in PyTorch."""
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 from dlcore.errors import LinAlgError
@@ -15,10 +13,11 @@ from dlcore.ops import ldl as _ldl
 from . import _dtype as D
 from ._host import host as _host
 from ._linalg_solve import _float, _square
+from .return_types import structseq
 from .tensor import Tensor
 
-linalg_ldl_factor = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
-linalg_ldl_factor_ex = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
+linalg_ldl_factor = structseq("linalg_ldl_factor", ["LD", "pivots"])
+linalg_ldl_factor_ex = structseq("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
 
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 

@@ -9,8 +9,6 @@ and ``matmul``.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 from dlcore import ops as _ops
@@ -20,14 +18,15 @@ from dlcore.ops import linalg_systems as _solve
 from . import _dtype as D
 from ._host import host as _host
 from ._linalg_solve import _float, _matrix, _same_dtype, _square, solve
+from .return_types import structseq
 from .tensor import Tensor
 
-linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
-linalg_solve_ex = namedtuple("linalg_solve_ex", ["result", "info"])
-linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])
-lu_unpack_result = namedtuple("lu_unpack", ["P", "L", "U"])  # type: ignore[name-match]
-linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
-linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+linalg_inv_ex = structseq("linalg_inv_ex", ["inverse", "info"])
+linalg_solve_ex = structseq("linalg_solve_ex", ["result", "info"])
+linalg_lu = structseq("linalg_lu", ["P", "L", "U"])
+lu_unpack_result = structseq("lu_unpack", ["P", "L", "U"])  # type: ignore[name-match]
+linalg_lu_factor = structseq("linalg_lu_factor", ["LU", "pivots"])
+linalg_lu_factor_ex = structseq("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 
 
 def inv_ex(A, *, check_errors: bool = False, out=None):

@@ -16,8 +16,6 @@ helpers are in :mod:`dlcore_eager._linalg_lu`.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 from dlcore import ops as _ops
@@ -29,16 +27,17 @@ from dlcore.ops import linalg_systems as _solve
 from . import _dtype as D
 from . import _host_grad
 from ._host import host as _host
+from .return_types import structseq
 from .tensor import Tensor
 
-linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
-linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
-qr_result = namedtuple("qr", ["Q", "R"])  # type: ignore[name-match]  # torch's repr: qr(Q=..)
-linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
-linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
-triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]
+linalg_cholesky_ex = structseq("linalg_cholesky_ex", ["L", "info"])
+linalg_qr = structseq("linalg_qr", ["Q", "R"])
+qr_result = structseq("qr", ["Q", "R"])  # type: ignore[name-match]  # torch's repr: qr(Q=..)
+linalg_eigh = structseq("linalg_eigh", ["eigenvalues", "eigenvectors"])
+linalg_slogdet = structseq("linalg_slogdet", ["sign", "logabsdet"])
+slogdet_result = structseq("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
+linalg_lstsq = structseq("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+triangular_solve_result = structseq("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]
 
 
 def _float(x, op: str) -> Tensor:

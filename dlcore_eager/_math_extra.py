@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import namedtuple
 
 import numpy as np
 
@@ -38,9 +37,10 @@ from ._out import check_cast
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
 from ._state import STATE
+from .return_types import structseq
 from .tensor import Tensor
 
-frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
+frexp_result = structseq("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
 
 
 def _like(arr, ref) -> Tensor:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import namedtuple
 
 import numpy as np
 
@@ -31,10 +30,11 @@ from . import _host_grad as _hg
 from . import return_types
 from ._graph import labelled
 from ._host import host as _host
+from .return_types import structseq
 from .tensor import Tensor
 
-histogram_result = namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
-histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])  # type: ignore[name-match]
+histogram_result = structseq("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
+histogramdd_result = structseq("histogramdd", ["hist", "bin_edges"])  # type: ignore[name-match]
 
 
 def _like(arr, ref: Tensor) -> Tensor:

@@ -9,16 +9,30 @@ tuples (``v, i = torch.sort(x)``, ``r[0]``, ``r.values``), like PyTorch's.
 
 from __future__ import annotations
 
+import sys
 from collections import namedtuple
 
 __all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "nanmedian", "sort",
-           "topk", "values_indices"]
+           "structseq", "topk", "values_indices"]
+
+
+def _structseq_repr(self) -> str:
+    """PyTorch's structseq repr: ``torch.return_types.max(\nvalues=...,\nindices=...)``."""
+    body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+    return f"torch.return_types.{type(self).__name__}(\n{body})"
+
+
+def structseq(name: str, fields):
+    """A named tuple type ``name`` printed as PyTorch prints its torch.return_types (each
+    field on its own line); its module is the caller's, as ``namedtuple``'s."""
+    t = namedtuple(name, fields)  # type: ignore[misc]  # one type per op
+    t.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)
+    t.__repr__ = _structseq_repr  # type: ignore[method-assign]
+    return t
 
 
 def _pair(name: str):
-    t = namedtuple(name, ["values", "indices"])  # type: ignore[misc]  # one type per op
-    t.__module__ = __name__
-    return t
+    return structseq(name, ["values", "indices"])
 
 
 max = _pair("max")
@@ -42,4 +56,4 @@ def values_indices(name: str, values, indices):
     return _BY_NAME.get(name, _values_indices)(values, indices)
 
 
-_values_indices = namedtuple("values_indices", ["values", "indices"])  # type: ignore[name-match]
+_values_indices = structseq("values_indices", ["values", "indices"])

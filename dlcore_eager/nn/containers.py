@@ -150,8 +150,7 @@ class ParameterDict(Module):
             self[key] = v
 
     def extra_repr(self) -> str:
-        from .. import typename
-        return _parameter_lines(self.items(), typename)
+        return _parameter_lines(self.items(), lambda p: p.type())     # (torch.typename)
 
 
 def _parameter_lines(items, kind) -> str:
