@@ -10,6 +10,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.ops.stacking import stack_p as _stack_p
+from dlcore.registry import _rule_aval
 
 from . import _dispatch as _D
 from ._graph import Node, leaf_node
@@ -113,9 +114,11 @@ def _two_entry(prim, params_of):
             _plan_many(prim, kernel, (b0, b1), dim, params_of, kp)
         if plan is None:
             return None
+        # the result's shape and dtype (its rule's; the node's, one tuple for every call)
+        aval = prim.abstract_eval(_rule_aval(b0), _rule_aval(b1), **plan[1])
         if len(plans) > 1024:
             plans.clear()
-        plan = plans[k] = (kernel,) + plan
+        plan = plans[k] = (kernel,) + plan + (tuple(aval.shape), aval.dtype)
         return plan
 
     def make(general, parse):
@@ -175,8 +178,8 @@ def _two_entry(prim, params_of):
                             node.out_buf = out
                             node.out_version = version
                             node.out_ver0 = 0
-                            node.shape = out.shape
-                            node.dtype = out.dtype
+                            node.shape = plan[4]
+                            node.dtype = plan[5]
                             node.hooks = None
                             node.retain = None
                         else:
