@@ -37,14 +37,17 @@ def default_collate(batch):
     if isinstance(elem, (numbers.Number, np.generic)):
         return tensor(np.asarray(batch))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch                               # (PyTorch: the strings as they come)
     if isinstance(elem, dict):
         return {k: default_collate([b[k] for b in batch]) for k in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):        # a namedtuple
+        return type(elem)(*(default_collate(f) for f in zip(*batch)))
     if isinstance(elem, (tuple, list)):
         if any(len(b) != len(elem) for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        out = [default_collate(list(f)) for f in zip(*batch)]
-        return tuple(out) if isinstance(elem, tuple) else out
+        # PyTorch: a list for samples that are tuples (so (x, y) samples give [X, Y]), the
+        # samples' own list type otherwise
+        return [default_collate(f) for f in zip(*batch)]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                     f"or lists; found {type(elem).__name__}")
 
@@ -178,7 +181,7 @@ class DataLoader:
         memory, like PyTorch's collate)."""
         key = np.asarray(idx, dtype=np.int64)
         try:
-            return tuple(t[key] for t in self.dataset.tensors)
+            return [t[key] for t in self.dataset.tensors]    # (a list, as default_collate)
         except NotImplementedError:       # a device without a gather kernel: stack samples
             return self.collate_fn([self.dataset[i] for i in idx])
 
