@@ -162,14 +162,13 @@ class Optimizer:
         return tuple(p.shape)
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        """PyTorch's: each group after a newline, each option line ending in one (so a blank
+        line between groups)."""
+        out = f"{type(self).__name__} ("
         for i, g in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for k in sorted(g):
-                if k != "params":
-                    lines.append(f"    {k}: {g[k]}")
-        lines.append(")")
-        return "\n".join(lines)
+            out += f"\nParameter Group {i}\n"
+            out += "".join(f"    {k}: {g[k]}\n" for k in sorted(g) if k != "params")
+        return out + ")"
 
 
 def require(cond: bool, msg: str) -> None:
