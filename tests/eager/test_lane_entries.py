@@ -271,7 +271,7 @@ def test_unary_entry_other_calls_are_the_general_entrys():
 @pytest.mark.parametrize("log", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_small_form_compiled_call(log, dtype):
-    """The last-axis small form's compiled call (``_entry_point``, after its first call) gives
+    """The last-axis small form's compiled call (``compiled_form``, after its first call) gives
     the kernel's bits on C-contiguous buffers, and read-only, unaligned and F-ordered buffers
     (which take the typed call or the kernel) do too; NaN and infinite lines included."""
     from dlcore.kernels.cpu import softmax as S
@@ -292,3 +292,38 @@ def test_softmax_small_form_compiled_call(log, dtype):
         got = run(b)
         assert got.dtype == want.dtype and got.shape == want.shape
         assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("kind", ["sum", "max", "min"])
+@pytest.mark.parametrize("shape, axes", [((1, 32), (0, 1)), ((4, 8), (1,)), ((2, 3, 4), (1, 2)),
+                                         ((5,), (0,))])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_reduce_small_form_compiled_call(kind, shape, axes, keepdims, dtype):
+    """The row reductions' small form with its compiled call (``compiled_form``, after the
+    first call) against the kernel bit for bit, on C-contiguous, read-only, unaligned and
+    F-ordered buffers, NaN and infinities included."""
+    import numba  # noqa: F401 - (the small form runs the loop once Numba is loaded)
+
+    from dlcore.kernels.cpu import reduce as R
+    kernel = getattr(R, kind)
+    run = kernel.small(shape, np.dtype(dtype), axes=axes, keepdims=keepdims)
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 10).astype(dtype)
+    x.flat[3] = np.inf
+    want = kernel(x, axes=axes, keepdims=keepdims)
+    xn = x.copy()
+    xn.flat[1] = np.nan
+    want_n = kernel(xn, axes=axes, keepdims=keepdims)
+    raw = np.zeros(x.nbytes + 1, np.uint8)
+    unaligned = np.frombuffer(raw.data, dtype, x.size, offset=1).reshape(shape)
+    unaligned[...] = x
+    ro = x.copy()
+    ro.setflags(write=False)
+    for b, w in ((x, want), (x, want), (ro, want), (unaligned, want),
+                 (np.asfortranarray(x), None), (xn, want_n), (x.copy(), want)):
+        if w is None:                       # (another layout: the kernel's own order)
+            w = kernel(b, axes=axes, keepdims=keepdims)
+        got = run(b)
+        assert got.dtype == w.dtype and got.shape == w.shape
+        assert got.tobytes() == w.tobytes()

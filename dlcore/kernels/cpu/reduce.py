@@ -26,7 +26,7 @@ from functools import partial
 import numpy as np
 
 from ...dtypes import is_floating
-from . import jit_module
+from . import compiled_form, jit_module
 from .runtime import PARALLEL_THRESHOLD
 
 # Below this many elements a sum runs as NumPy's add.reduce with a float64 (int64) accumulator:
@@ -216,8 +216,16 @@ def _rows_small(kind: str):
         other = _sum_small(tuple(axes), keepdims, dtype) if kind == "sum" else \
             partial(kernel, axes=axes, keepdims=keepdims)
 
+        fast = None                         # (the loop's compiled form: ``compiled_form``)
+
         def run(x):
-            nonlocal loop
+            nonlocal loop, fast
+            if fast and x.flags.carray:
+                # C-contiguous, aligned, writeable: the array types the compiled form was
+                # made for (no typing of the two arguments: 1x32 .sum() ~0.06 us less)
+                out = empty(oshape, dtype)
+                fast(x if whole else x.reshape(rows), out if flat else out.reshape(m))
+                return out
             if loop is None:
                 if "numba" not in modules or not x.flags[c_order]:
                     return other(x)
@@ -225,7 +233,10 @@ def _rows_small(kind: str):
             if not x.flags[c_order]:
                 return other(x)
             out = empty(oshape, dtype)
-            loop(x if whole else x.reshape(rows), out if flat else out.reshape(m))
+            xr, orow = x if whole else x.reshape(rows), out if flat else out.reshape(m)
+            loop(xr, orow)
+            if fast is None and x.flags.carray:
+                fast = compiled_form(loop, xr, orow) or False
             return out
         return run
     return small

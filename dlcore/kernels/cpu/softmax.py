@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import jit_module
+from . import compiled_form, jit_module
 
 _F32, _F64, _I64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
 _jit = jit_module("_jit_softmax")
@@ -62,7 +62,7 @@ def _small(log: bool):
         empty = np.empty
         if axis == len(shape) - 1:          # the last axis: the loop of two arguments
             last = _jit().log_softmax_last if log else _jit().softmax_last
-            fast = None                     # (its compiled form: ``_entry_point``)
+            fast = None                     # (its compiled form: ``compiled_form``)
 
             def run_last(x):
                 nonlocal fast
@@ -78,7 +78,7 @@ def _small(log: bool):
                 out = empty(shape, dtype)
                 last(x, out)
                 if fast is None and x.flags.carray:
-                    fast = _entry_point(last, x, out) or False
+                    fast = compiled_form(last, x, out) or False
                 return out
             return run_last
 
@@ -90,16 +90,6 @@ def _small(log: bool):
             return out
         return run
     return small
-
-
-def _entry_point(loop, *args):
-    """The compiled form of the Numba function ``loop`` for the types of ``args`` (whose
-    call through ``loop`` has compiled or loaded it), which runs without the dispatcher's
-    typing of each argument: the caller passes arguments of those types only.  None where
-    ``loop`` holds no such form."""
-    from numba import typeof
-    cres = loop.overloads.get(tuple(typeof(a) for a in args))
-    return getattr(cres, "entry_point", None)
 
 
 softmax.small = _small(False)  # type: ignore[attr-defined]
