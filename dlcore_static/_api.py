@@ -21,12 +21,17 @@ import importlib
 import numpy as np
 
 from dlcore import api as _api
+from dlcore.registry import bind as _bind
 
 from . import math_api
 from . import math_ops as M
 from ._convert import _named, _same_type, _scoped
+from .frontend import StaticFrontend
 from .graph import Tensor
 
+# A node of graph tensors, as ``bind`` makes it, without its frame (the front end's location
+# walk starts at its caller's caller either way: the user's line, issue 19).
+_node = StaticFrontend.apply
 _MODULES = {"tf": "dlcore_static", "tf.math": "dlcore_static.math",
             "tf.nn": "dlcore_static.nn", "tf.linalg": "dlcore_static.linalg",
             "keras.backend": "dlcore_static.keras.backend"}
@@ -38,12 +43,31 @@ def _tf_type(export) -> str:
 
 
 # ----------------------------------------------------------------------------- conventions
+def _bound_prim(export):
+    """The primitive whose node ``export.fn`` makes as it is (its own ``bind``), else None (a
+    composite, a function of its own)."""
+    prim = export.prim
+    fn = export.fn
+    if prim is not None and getattr(fn, "__self__", None) is prim and \
+            getattr(fn, "__func__", None) is _bind:
+        return prim
+    return None
+
+
 def unary(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
+    prim = _bound_prim(export)
 
     def f(x, name=None):            # (a composite's last node takes the name, as tf.square)
         if name is None:
+            if prim is not None and type(x) is Tensor:
+                # what _named(fn, None, x) does for a graph tensor, without its three frames
+                first = len(x.op.graph._ops)
+                out = _node(prim, (x,), {})
+                if out.op.type != tf_type:
+                    return M.rename(out, tf_type, first)
+                return out
             first = len(x.op.graph._ops) if type(x) is Tensor else None
             out = _named(fn, None, x)
             if first is not None and type(out) is Tensor and out.op.type != tf_type:
@@ -83,6 +107,7 @@ def binary(export, ns, name):
     tf_type = _tf_type(export)
     division = export.prim is not None and export.prim.name in _INT_DIVISIONS
     default = _WRAPPER_NAMES.get(name) if ns != "operator" else None
+    prim = _bound_prim(export)
 
     def f(x, y, name=None):
         if name is None and default is not None:
@@ -116,7 +141,7 @@ def binary(export, ns, name):
                     x.aval.dtype is y.aval.dtype:
                 g = x.op.graph
                 first = len(g._ops)
-                out = fn(x, y)
+                out = fn(x, y) if prim is None else _node(prim, (x, y), {})
                 op = out.op             # (M.rename's common case inline: a graph built per
                 if op._id == first and op._name is None and \
                         g._rename_pending(op, tf_name):     # batch makes many, issue 19)

@@ -14,14 +14,17 @@ from dlcore.errors import ShapeError
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.shape import concatenate_p as _concatenate_p
 from dlcore.registry import AVal
-from dlcore.registry import bind as _bind
 
 from . import dtypes as _dtypes
 from ._convert import _args, _named, _one_dtype, _same_type, _scoped
 from .errors import reraise_with_node
-from .frontend import constant, rename, to_tensor
+from .frontend import StaticFrontend, constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .run_time_shapes import _fill_at_run_time, _run_time_shape
+
+# A node of graph tensors, as ``dlcore.registry.bind`` makes it, without its frame (the front
+# end's location walk starts at the caller's caller either way: the user's line, issue 19).
+_node = StaticFrontend.apply
 
 
 def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
@@ -126,7 +129,7 @@ def concat(values, axis, name: str = "concat") -> Tensor:
             # graph tensors of one dtype and an axis in range (issue 19): what
             # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly
             first = len(get_default_graph()._ops)
-            return rename(_bind(_concatenate_p, *xs, axis=axis), name, first)
+            return rename(_node(_concatenate_p, tuple(xs), {"axis": axis}), name, first)
     else:
         xs = _same_type("ConcatV2", *values)
     first = len(get_default_graph()._ops)
@@ -168,7 +171,7 @@ def getitem(x, idx) -> Tensor:
         if (a is None or type(a) is int) and (b is None or type(b) is int) and \
                 (c is None or type(c) is int) and t.aval.shape:
             # its canonical index written out (what canonical_index makes of it)
-            return rename(_bind(_getitem_p, t, idx=(("slice", a, b, c),)), "strided_slice",
+            return rename(_node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}), "strided_slice",
                           first)
         return rename(_ops.getitem(t, idx), "strided_slice", first)
     if type(idx) is int:                # x[i]

@@ -12,12 +12,11 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.ops.linalg import matmul_p as _matmul_p
-from dlcore.registry import bind as _bind
 
 from . import dtypes as _dtypes
 from ._convert import _args, _named, _scoped
 from .array_ops import getitem as _getitem
-from .frontend import rename
+from .frontend import StaticFrontend, rename
 from .graph import Tensor, get_default_graph
 
 
@@ -64,7 +63,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
                 a.aval.dtype is b.aval.dtype:
             # two graph tensors of one dtype object: what _named(_ops.matmul, ...) does there
             # (nothing to convert or promote; the rule's errors are bind's own), bound directly
-            return _bind(_matmul_p, a, b)
+            return StaticFrontend.apply(_matmul_p, (a, b), {})   # (bind's, without its frame)
         return _named(_ops.matmul, name, a, b)      # (no closure made per call, issue 19)
 
     def matmul(x, y):
