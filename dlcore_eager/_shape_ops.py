@@ -214,6 +214,9 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
         out = _fast_view(x, shape)
         if out is not None:
             return out
+    _view_args_check(shape)
+    if len(shape) == 1 and isinstance(shape[0], Tensor):    # (a one-element integer tensor)
+        shape = (int(shape[0].item()),)
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _view_dtype(x, shape[0])
     shape = _shape_arg(shape)
@@ -231,6 +234,48 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
     except ValueError:                 # (a ShapeError, or NumPy's for two -1s)
         _check_numel(x, shape)
         raise
+
+
+def _tname(a) -> str:
+    return "Tensor" if isinstance(a, Tensor) else type(a).__name__
+
+
+def _view_args_check(args: tuple) -> None:
+    """PyTorch's argument-parser TypeError for ``view``'s arguments that are neither a dtype
+    nor sizes (a float, None, a string, a bool first, a float tensor), in its words: a bad
+    first size names the overloads, a later one the position it failed to unpack."""
+    def bad(a) -> bool:
+        return a is None or isinstance(a, (float, str, bool)) or \
+            (isinstance(a, Tensor) and (a._buf.dtype.kind not in "iu" or a._buf.size != 1))
+
+    def later(a) -> bool:
+        return a is None or isinstance(a, (float, str))
+    head = "view() received an invalid combination of arguments - got ({}), but expected one of:" \
+        "\n * (torch.dtype dtype)\n"
+    sizes = args
+    if len(args) == 1:
+        a = args[0]
+        if isinstance(a, (tuple, list)):
+            sizes = a
+            if a and later(a[0]):
+                inner = ", ".join(map(_tname, a))
+                comma = "," if len(a) == 1 else ""          # (Python's repr of a 1-tuple)
+                what: tuple | None = (_tname(a), f"tuple of ({inner}{comma})"
+                                      if isinstance(a, tuple) else f"list of [{inner}]")
+            else:
+                what = None
+        else:
+            what = (_tname(a), _tname(a)) if bad(a) else None
+        if what is not None:
+            why = f"      didn't match because some of the arguments have invalid types: " \
+                f"(!{what[1]}!)\n"
+            raise TypeError(head.format(what[0]) + why + " * (tuple of ints size)\n" + why)
+    elif args and (bad(args[0]) or isinstance(args[0], (tuple, list))):
+        raise TypeError(head.format(", ".join(map(_tname, args))) + " * (tuple of ints size)\n")
+    for i, a in enumerate(sizes[1:], 2):
+        if later(a):
+            raise TypeError(f"view(): argument 'size' failed to unpack the object at pos {i} "
+                            f"with error \"type must be tuple of ints,but got {_tname(a)}\"")
 
 
 def _view_dtype(x: Tensor, dtype) -> Tensor:

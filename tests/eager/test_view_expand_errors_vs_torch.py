@@ -5,6 +5,7 @@ tensor's legacy type name)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import dlcore_eager as dl
@@ -37,3 +38,29 @@ def _run(T, expr):
 @pytest.mark.parametrize("expr", CASES)
 def test_size_errors_are_torchs(expr):
     assert _run(dl, expr) == _run(torch, expr)
+
+
+VIEW_ARGS = [
+    "a.view(2.0, 3)", "a.view((2.0, 3))", "a.view([2.0, 3])", "a.view(2, 3.0)", "a.view(None)",
+    "a.view('a')", "a.view(2, None)", "a.view(np.int64(6))", "a.view(T.tensor(6))",
+    "a.view(True, 6)", "a.view(2.0)", "a.view(True)", "a.view(T.tensor([6]))",
+    "a.view(T.Size([6]))", "a.view([6])", "a.view((6,))", "a.view(T.tensor(6.0))",
+    "a.view(6, T.tensor(1))", "a.view(2.0, 3.0)", "a.view(T.float32)", "a.view(T.int32)",
+    "a.view(size=(3, 2))", "a.view(dtype=T.float32)", "a.view((2, 3),)", "a.view((2, None))",
+    "a.view([2, 'a'])", "a.view((None,))", "a.view([None])", "a.view(6, 1, 1.5)",
+]
+
+
+@pytest.mark.parametrize("expr", VIEW_ARGS)
+def test_view_arguments_are_torchs(expr):
+    """view's arguments as PyTorch's parser takes them (a one-element integer tensor is a
+    size; view(None) was a view of the tensor) and its TypeError's whole text."""
+    out = []
+    for T in (torch, dl):
+        env = {"T": T, "np": np, "a": T.ones(2, 3)}
+        try:
+            y = eval(expr, env)
+            out.append(("ok", tuple(y.shape), str(y.dtype).replace("dlcore_eager", "torch")))
+        except Exception as ex:  # noqa: BLE001 - compared with torch's
+            out.append((type(ex).__name__, str(ex)))
+    assert out[0] == out[1]
