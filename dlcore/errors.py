@@ -38,6 +38,11 @@ class ShapeError(ValueError, RuntimeError):
         super().__init__(f"{message} for '{op}' with input shapes: {shapes_txt}.")
 
 
+class BroadcastError(ShapeError):
+    """Operand shapes that do not broadcast together (``shapes`` holds them, in operand order):
+    TensorFlow's wording; the eager front end words it as PyTorch does."""
+
+
 class AxisError(ShapeError, IndexError):
     """An axis, dim or index outside the valid range of a tensor."""
 

@@ -42,11 +42,12 @@ from dlcore.kernels.cpu import blas_threads as _bt
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
-from dlcore.registry import check_rule, scalar_buffer
+from dlcore.registry import scalar_buffer
 
 from ._dispatch_finish import _finish
 from ._dispatch_general import _apply_general, _apply_half
 from ._graph import Node, leaf_node
+from ._operand_rules import check_rule
 from ._state import STATE
 from .tensor import Tensor, _make, _StaleTensor
 

@@ -21,9 +21,9 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore.device import Device, to_device
 from dlcore.dtypes import is_floating
-from dlcore.registry import check_rule
 
 from ._dispatch_finish import _finish
+from ._operand_rules import check_rule
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
 from .tensor import Tensor

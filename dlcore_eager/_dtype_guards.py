@@ -29,7 +29,7 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 
 from . import _dtype as D
-from ._operand_rules import _int_pow_check
+from ._operand_rules import _int_pow_check, infer_sizes
 from .tensor import Tensor
 
 _INPUT_KEYS = ("input", "A", "x1", "log_probs", "LU", "self")
@@ -279,6 +279,7 @@ def _lerp(args, kwargs):
     if d.kind in "biu":
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         raise _kernel_refusal(kernel, d)
+    infer_sizes(start, end, weight)        # PyTorch's broadcast error, its operands' order
 
 
 def _bool_identity_inplace(args, kwargs):

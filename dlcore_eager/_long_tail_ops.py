@@ -13,6 +13,7 @@ import warnings
 from . import _dtype as D
 from ._graph import labelled
 from ._long_tail import _result_dtype
+from ._operand_rules import infer_sizes
 from .tensor import Tensor
 
 
@@ -29,6 +30,7 @@ def _pointwise3(name: str, input, tensor1, tensor2, value):
             raise TypeError(f"{name}(): argument 'input', 'tensor1' and 'tensor2' must be "
                             f"Tensor, not {type(v).__name__}")
     dt = _result_dtype((input, tensor1, tensor2))
+    infer_sizes(input, tensor1, tensor2)    # PyTorch's broadcast error, its operands' order
     if isinstance(value, Tensor):
         value = value.item()
     if D.category(dt) < 2 and not isinstance(value, numbers.Integral):

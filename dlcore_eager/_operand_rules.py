@@ -19,7 +19,9 @@ import numbers
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import BroadcastError
 from dlcore.ops._rules import BOOL_REFUSALS
+from dlcore.registry import check_rule as _check_rule
 
 from . import _dtype as D
 from .tensor import Tensor
@@ -73,6 +75,30 @@ def infer_size(sa: tuple, sb: tuple) -> tuple:
                                f"({db}) at non-singleton dimension {n - i}")
         out[n - i] = db if da == 1 else da
     return tuple(out)
+
+
+def check_rule(prim, bufs, params) -> None:
+    """The registry's ``check_rule`` (the dispatchers call it when a rule outcome is not cached)
+    with operands that do not broadcast worded as PyTorch words them: the operands' shapes
+    folded left to right by :func:`infer_size` (ATen's TensorIterator), so a composite such as
+    ``F.cosine_similarity`` or ``torch.where`` raises ``The size of tensor a (3) must match the
+    size of tensor b (4) at non-singleton dimension 1``, not TensorFlow's text."""
+    try:
+        _check_rule(prim, bufs, params)
+    except BroadcastError as e:
+        infer_sizes(*e.shapes)
+        raise
+
+
+def infer_sizes(*shapes) -> tuple:
+    """The broadcast of ``shapes`` folded left to right by :func:`infer_size`, as ATen's
+    TensorIterator does for an op's operands (so its error names the same sizes as
+    PyTorch's); tensors stand for their shapes, numbers for ()."""
+    out: tuple = ()
+    for s in shapes:
+        out = infer_size(out, tuple(s.shape) if isinstance(s, Tensor) else
+                         tuple(s) if isinstance(s, (tuple, list)) else ())
+    return out
 
 
 def broadcast_error(a, b) -> RuntimeError:

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..dtypes import is_floating
-from ..errors import AxisError, DTypeError, DTypeNotImplemented, ShapeError
+from ..errors import AxisError, BroadcastError, DTypeError, DTypeNotImplemented
 from ..registry import AVal
 
 
@@ -36,7 +36,8 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
                 dim = d
             else:
                 known = [x[i] for x in shapes if -i <= len(x) and x[i] not in (None, 1)]
-                raise ShapeError(op, f"Dimensions must be equal, but are {known[0]} and {d}", shapes)
+                raise BroadcastError(op, f"Dimensions must be equal, but are {known[0]} and {d}",
+                                     shapes)
         out.append(dim)
     return tuple(out)
 
