@@ -47,3 +47,32 @@ def test_result_and_gradient_dtype_is_numpys_float32_object(name):
     assert y.detach().numpy().dtype is F32, name
     y.sum().backward()
     assert x.grad.numpy().dtype is F32, name
+
+
+MODULES = {
+    "Conv2d": (lambda: t.nn.Conv2d(3, 4, 3), (2, 3, 8, 8)),
+    "ConvTranspose2d": (lambda: t.nn.ConvTranspose2d(3, 4, 3, stride=2), (2, 3, 8, 8)),
+    "Conv1d": (lambda: t.nn.Conv1d(3, 4, 3), (2, 3, 16)),
+    "BatchNorm2d": (lambda: t.nn.BatchNorm2d(3), (2, 3, 8, 8)),
+    "GroupNorm": (lambda: t.nn.GroupNorm(1, 3), (2, 3, 4, 4)),
+    "LayerNorm": (lambda: t.nn.LayerNorm(8), (2, 3, 8)),
+    "LSTM": (lambda: t.nn.LSTM(8, 16, batch_first=True), (2, 5, 8)),
+    "GRU": (lambda: t.nn.GRU(8, 16), (5, 2, 8)),
+    "RNN": (lambda: t.nn.RNN(8, 16), (5, 2, 8)),
+    "PReLU": (lambda: t.nn.PReLU(), (2, 8)),
+    "TransformerEncoderLayer": (lambda: t.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0),
+                                (5, 2, 8)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module_output_and_parameter_gradients_dtype_is_numpys_float32_object(name):
+    t.manual_seed(0)
+    make, shape = MODULES[name]
+    m = make()
+    y = m(t.randn(*shape))
+    y = y[0] if isinstance(y, tuple) else y
+    assert y.detach().numpy().dtype is F32
+    y.sum().backward()
+    for pname, p in m.named_parameters():
+        assert p.grad.numpy().dtype is F32, pname
