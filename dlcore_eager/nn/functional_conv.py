@@ -46,8 +46,42 @@ def _add_bias(y: Tensor, bias: Tensor | None) -> Tensor:
     return O.add_(y, _ops.reshape(bias, (-1,) + (1,) * (y.ndim - 2)))
 
 
+def _conv_checks(input, weight, padding, dilation, groups, nsp, op) -> None:
+    """ATen's messages: the input's rank, its channels against weight's, and a (dilated)
+    kernel larger than the padded input."""
+    if input.ndim not in (nsp + 1, nsp + 2):
+        raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to "
+                           f"{op}, but got input of size: {list(input.shape)}")
+    if weight.ndim != nsp + 2:
+        return
+    shape = list(input.shape) if input.ndim == nsp + 2 else [1] + list(input.shape)
+    if op.startswith("conv_transpose"):
+        if shape[1] != weight.shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, "
+                               f"expected input{shape} to have {weight.shape[0]} channels, "
+                               f"but got {shape[1]} channels instead")
+        return
+    if shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
+                           f"expected input{shape} to have {weight.shape[1] * groups} "
+                           f"channels, but got {shape[1]} channels instead")
+    if isinstance(padding, str) and padding != "valid":
+        return
+    pad = (0,) * nsp if isinstance(padding, str) else \
+        tuple(padding) * (nsp if len(tuple(padding)) == 1 else 1) \
+        if isinstance(padding, (tuple, list)) else (padding,) * nsp
+    dil = tuple(dilation) * (nsp if len(tuple(dilation)) == 1 else 1) \
+        if isinstance(dilation, (tuple, list)) else (dilation,) * nsp
+    padded = [int(shape[2 + i] + 2 * pad[i]) for i in range(nsp)]
+    kernel = [int(dil[i] * (weight.shape[2 + i] - 1) + 1) for i in range(nsp)]
+    if any(k > n for k, n in zip(kernel, padded)):
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(map(str, padded))}). Kernel size: "
+                           f"({' x '.join(map(str, kernel))}). Kernel size can't be greater "
+                           f"than actual input size")
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
-    x, sq = _batched(input, nsp, op)
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ValueError(f"Invalid padding string {padding!r}, should be one of "
@@ -55,9 +89,14 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
         if padding == "same" and any(s != 1 for s in np.atleast_1d(stride)):
             raise ValueError("padding='same' is not supported for strided convolutions")
     try:
+        x, sq = _batched(input, nsp, op)
         y = _ops.conv(x, weight, stride, padding, dilation, groups)
-    except ValueError as e:
+    except ValueError as e:             # (ATen's message where it has one, checked only
+        _conv_checks(input, weight, padding, dilation, groups, nsp, op)     # on failure)
         raise RuntimeError(str(e)) from None
+    except RuntimeError:
+        _conv_checks(input, weight, padding, dilation, groups, nsp, op)
+        raise
     return _unbatch(_add_bias(y, bias), sq)
 
 
@@ -78,12 +117,16 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, nsp, op,
             output_size=None):
-    x, sq = _batched(input, nsp, op)
     try:
+        x, sq = _batched(input, nsp, op)
         y = _ops.conv_transpose(x, weight, stride, padding, output_padding, dilation, groups,
                                 output_size=output_size)
-    except ValueError as e:
+    except ValueError as e:             # (ATen's message where it has one, checked only
+        _conv_checks(input, weight, padding, dilation, groups, nsp, op)     # on failure)
         raise RuntimeError(str(e)) from None
+    except RuntimeError:
+        _conv_checks(input, weight, padding, dilation, groups, nsp, op)
+        raise
     return _unbatch(_add_bias(y, bias), sq)
 
 
@@ -336,11 +379,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not isinstance(momentum, numbers.Real):         # None too: PyTorch's TypeError
         raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
                         f"{type(momentum).__name__}")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and input.ndim > 1 and t.numel() != input.shape[1]:
+            raise RuntimeError(f"{name} should contain {input.shape[1]} elements not "
+                               f"{t.numel()}")
     if training:
         n = math.prod([input.shape[a] for a in axes])
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {list(input.shape)}")
+                             f"size {input.shape}")
         if _fused_ok(input, weight, bias):
             # the fused primitives (dlcore/ops/batch_norm_prims.py): statistics, then the
             # normalisation with them; the backward is two kernels

@@ -216,9 +216,9 @@ class RNNBase(Module):
             if sorted_idx is not None:
                 h0 = _seq.gather(h0, sorted_idx, 1)
                 c0 = _seq.gather(c0, sorted_idx, 1) if c0 is not None else None
-            self._check_hidden(h0, shape)
-            if c0 is not None:
-                self._check_hidden(c0, shape, "cell")
+            self._check_hidden(h0, shape, "hidden[0]" if lstm else "hidden")   # (torch's
+            if c0 is not None:                                                 # names)
+                self._check_hidden(c0, shape, "hidden[1]")
         if h0 is None:
             h0 = zeros(*shape, dtype=x.dtype, device=x.device)
         if lstm and c0 is None:

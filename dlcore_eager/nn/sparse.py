@@ -31,7 +31,7 @@ def _index_tensor(input) -> Tensor:
                         f"{type(input).__name__}")
     if input._buf.dtype.kind not in "iu":
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
-                           f"following scalar types: Long, Int; but got {input.dtype} instead "
+                           f"following scalar types: Long, Int; but got {input.type()} instead "
                            "(while checking arguments for embedding)")
     return input
 

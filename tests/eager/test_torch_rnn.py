@@ -5,7 +5,6 @@ input, the initial states and every parameter."""
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
@@ -155,7 +154,8 @@ def test_input_errors_match_pytorch():
         m(dt.randn(2, 1, 5))
     with pytest.raises(ValueError, match="LSTM: Expected input to be 2D or 3D, got 4D"):
         m(dt.randn(2, 1, 1, 3))
-    with pytest.raises(RuntimeError, match="Expected hidden size \\(1, 2, 4\\), got \\[1, 3, 4\\]"):
+    with pytest.raises(RuntimeError,
+                       match="Expected hidden\\[0\\] size \\(1, 2, 4\\), got \\[1, 3, 4\\]"):
         m(dt.randn(2, 2, 3), (dt.zeros(1, 3, 4), dt.zeros(1, 3, 4)))
     with pytest.raises(RuntimeError, match="must be sorted in decreasing order"):
         nn_utils.pack_padded_sequence(dt.randn(3, 2, 1), [1, 3])
