@@ -5,7 +5,6 @@ input, the initial states and every parameter."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
