@@ -63,6 +63,11 @@ def _plain_matrices(g, a, b) -> bool:
 def _matmul_vjp(g, y, a, b):
     if _plain_matrices(g, a, b):
         return (lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
+    if aval_of(a).dtype.kind != "c" and aval_of(b).dtype.kind != "c":
+        # real operands (a static graph's gradient nodes): _conj below is the identity on
+        # both, so it is not called in each cotangent
+        return (lambda: _reduce.sum_to(matmul(g, _shape.matrix_transpose(b)), a),
+                lambda: _db(g, a, b))
     _conj = _ew._conj                            # (complex: da = g b^H, db = a^H g)
     return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
             lambda: _db(g, _conj(a), b))
