@@ -327,13 +327,25 @@ def _backward_implicit(t: Tensor, retain_graph, inputs=None) -> None:
         return
     wanted = None
     if inputs is not None:
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        inputs = _backward_inputs(inputs)
         wanted = [_node_of(i) for i in inputs]
-        for i in inputs:
-            if i._node is not None:
-                i.retain_grad()
     _run_raw([t._node if t._node is not None else leaf_node(t)], None, wanted,
              False if retain_graph is None else retain_graph, True, [seed])
+
+
+ERR_NO_INPUTS = "`inputs` argument to `{}()` cannot be empty."
+
+
+def _backward_inputs(inputs) -> list:
+    """backward()'s ``inputs`` as a list, checked as PyTorch does once the seeds are made: not
+    empty, and each kept by ``retain_grad`` (which raises PyTorch's error for a tensor that
+    does not require grad; a leaf's is a no-op)."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError(ERR_NO_INPUTS.format("backward"))
+    for t in inputs:
+        t.retain_grad()
+    return inputs
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
@@ -347,14 +359,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         grad_tensors = [grad_tensors]
     if retain_graph is None:
         retain_graph = create_graph
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError(ERR_NO_INPUTS.format("backward"))
     roots, seeds = _roots(list(tensors), grad_tensors, create_graph)
     wanted = None
     if inputs is not None:
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        inputs = _backward_inputs(inputs)
         wanted = [_node_of(t) for t in inputs]
-        for t in inputs:
-            if t._node is not None:
-                t.retain_grad()
     _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=True)
 
 
@@ -366,6 +379,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)
     inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs_t:
+        raise RuntimeError(ERR_NO_INPUTS.format("grad"))
     if isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     if retain_graph is None:

@@ -152,3 +152,47 @@ def test_output_differentiated_by_itself_returns_what_torch_returns(case):
             rs = L.autograd.grad(x, x, v, create_graph=case == "create_graph")
         return [(r is v, r.requires_grad, r.grad_fn is not None, r.tolist()) for r in rs]
     assert run(T) == run(torch)
+
+
+def _outcome(fn):
+    try:
+        fn()
+        return "ok"
+    except Exception as e:          # noqa: BLE001 - the type and message are compared
+        return f"{type(e).__name__}: {e}"
+
+
+_INPUT_CASES = {
+    "non_grad_input": lambda L, x, c: L.autograd.backward((x * c).sum(), inputs=[c]),
+    "non_grad_single": lambda L, x, c: L.autograd.backward((x * c).sum(), inputs=c),
+    "empty_list": lambda L, x, c: L.autograd.backward((x * c).sum(), inputs=[]),
+    "empty_method": lambda L, x, c: (x * c).sum().backward(inputs=()),
+    "empty_with_gradient": lambda L, x, c: (x * c).sum().backward(L.tensor(1.0), inputs=[]),
+    "mixed": lambda L, x, c: (x * c).sum().backward(inputs=[x, c]),
+    "grad_empty": lambda L, x, c: L.autograd.grad((x * c).sum(), []),
+    "no_grad_root_empty": lambda L, x, c: L.tensor(1.0).backward(inputs=[]),
+    "no_grad_root": lambda L, x, c: L.tensor(1.0).backward(inputs=[c]),
+    "non_scalar_root": lambda L, x, c: (x * 2).backward(inputs=[c]),
+    "non_scalar_root_empty": lambda L, x, c: (x * 2).backward(inputs=[]),
+    "grad_no_grad_output_empty": lambda L, x, c: L.autograd.grad(L.tensor(1.0), []),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_INPUT_CASES))
+def test_backward_inputs_checks_match_torch(case):
+    """backward(inputs=...)/grad(inputs) checks and their order, as PyTorch's: an empty
+    ``inputs`` first, then the seeds' errors, then retain_grad's on each input."""
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        c = L.tensor([1.0, 2.0])
+        return _outcome(lambda: _INPUT_CASES[case](L, x, c)), x.grad is None
+    assert run(T) == run(torch)
+
+
+def test_backward_inputs_non_leaf_and_leaf():
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.sum().backward(inputs=[y, x])
+        return y.grad.tolist(), x.grad.tolist()
+    assert run(T) == run(torch)
