@@ -76,11 +76,13 @@ def _shape_arg(shape, what: str = "size") -> tuple:
     return int_sizes(shape, what)
 
 
-def _view_label(x: Tensor) -> str:
-    """PyTorch's grad_fn of a reshape: a view of contiguous memory, else a copy's view."""
+def _view_label(x: Tensor, shape: tuple) -> str:
+    """PyTorch's grad_fn of a reshape to ``shape``: a view of contiguous memory, of other
+    memory where the strides allow ``_reshape_alias``'s, else a copy's view."""
     b = x._buf
-    return "UnsafeViewBackward0" if type(b) is np.ndarray and not b.flags.c_contiguous \
-        else "ViewBackward0"
+    if type(b) is np.ndarray and not b.flags.c_contiguous:
+        return "ReshapeAliasBackward0" if _strides_allow(b, shape) else "UnsafeViewBackward0"
+    return "ViewBackward0"
 
 
 def _view_params(b, s) -> dict:
@@ -171,9 +173,9 @@ def reshape(x: Tensor, *sizes, shape=None) -> Tensor:
             return out
     shape = _shape_arg(shape)
     if shape == x._buf.shape:
-        return alias(x, "ViewBackward0")
+        return alias(x, _view_label(x, shape))
     try:
-        return labelled(_ops.reshape(x, shape), _view_label(x), x)
+        return labelled(_ops.reshape(x, shape), _view_label(x, shape), x)
     except ValueError:                 # checked only on failure: no cost on the hot path
         _check_numel(x, shape)         # raises PyTorch's RuntimeError where it applies
         raise
@@ -321,7 +323,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s == e:                          # PyTorch returns the tensor itself
         return x
     shape = tuple(x.shape)
-    return labelled(_ops.reshape(x, shape[:s] + (-1,) + shape[e + 1:]), _view_label(x), x)
+    shape = shape[:s] + (-1,) + shape[e + 1:]
+    return labelled(_ops.reshape(x, shape), _view_label(x, shape), x)
 
 
 def permute(x: Tensor, *order, dims=None) -> Tensor:

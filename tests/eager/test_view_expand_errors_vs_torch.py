@@ -64,3 +64,32 @@ def test_view_arguments_are_torchs(expr):
         except Exception as ex:  # noqa: BLE001 - compared with torch's
             out.append((type(ex).__name__, str(ex)))
     assert out[0] == out[1]
+
+
+RESHAPES = [
+    "b[:, :3].reshape(2, 2, 3)", "b[:, :3].reshape(-1)", "b.t().reshape(-1)",
+    "b.t().reshape(6, 2, 2)", "b[:, :3].view(2, 2, 3)", "b.t().flatten()", "b[:, :3].flatten()",
+    "b[::2].reshape(-1)", "b[::2].reshape(2, 3, 2)", "b.t().reshape(6, 4)",
+    "c[:, :, :2].flatten(0, 1)", "c[:, :, :2].flatten(1)", "c[:, :, :2].reshape(6, 2)",
+    "b.reshape(4, 6)", "b.reshape(-1)", "b[1:3].reshape(-1)", "b[:, :3].reshape(4, 3)",
+    "b[:, :3].reshape_as(b[:, :3])", "b.t().contiguous().reshape(-1)",
+]
+
+
+@pytest.mark.parametrize("expr", RESHAPES)
+def test_reshape_grad_fn_and_aliasing_are_torchs(expr):
+    """reshape's node as PyTorch names it: ViewBackward0 of contiguous memory,
+    ReshapeAliasBackward0 where other strides allow a view (a view here too), else
+    UnsafeViewBackward0 of a copy; values and gradients."""
+    out = []
+    for T in (torch, dl):
+        b = T.arange(24.0).reshape(4, 6).requires_grad_(True)
+        c = T.arange(24.0).reshape(2, 3, 4).requires_grad_(True)
+        y = eval(expr, {"b": b * 1, "c": c * 1})
+        name = type(y.grad_fn).__name__ if T is torch else y.grad_fn.name()
+        aliased = (y._base is not None) if T is torch else (y._view is not None)
+        w = T.arange(float(y.numel())).reshape(tuple(y.shape))
+        (y * w).sum().backward()
+        out.append((name, aliased, y.detach().numpy().tolist(),
+                    *(g.grad.numpy().tolist() if g.grad is not None else None for g in (b, c))))
+    assert out[0] == out[1]
