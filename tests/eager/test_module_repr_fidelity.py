@@ -1,7 +1,8 @@
 """print(model) as PyTorch 2.13 prints it, for the modules whose repr differed: loss modules
 show no options (MSELoss(reduction='sum') prints MSELoss(), and a bad reduction is refused in
 forward, not at construction), AvgPool1d keeps its sizes as 1-tuples, ParameterList and
-ParameterDict list their parameters; plus gaussian_nll_loss / multilabel_soft_margin_loss's
+ParameterDict list their parameters, ModuleList compresses runs of identical entries
+(``(0-1): 2 x Linear(...)``); plus gaussian_nll_loss / multilabel_soft_margin_loss's
 "<r> is not valid" message.  Each repr is compared with torch's."""
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ CASES = {
     "ParameterList empty": lambda L: L.nn.ParameterList(),
     "ParameterDict": lambda L: L.nn.ParameterDict(
         {"w": L.ones(2), "b": L.nn.Parameter(L.zeros(1, 2, dtype=L.float16))}),
+    "ModuleList runs": lambda L: L.nn.ModuleList(
+        [L.nn.Linear(1, 2), L.nn.Linear(1, 2), L.nn.ReLU(), L.nn.Sequential(L.nn.Linear(1, 1)),
+         L.nn.Sequential(L.nn.Linear(1, 1)), L.nn.ReLU()]),
+    "ModuleList empty": lambda L: L.nn.ModuleList(),
+    "ModuleList nested": lambda L: L.nn.Sequential(
+        L.nn.ModuleList([L.nn.Tanh() for _ in range(3)]), L.nn.ReLU()),
     "nested one-line": lambda L: L.nn.Sequential(
         L.nn.ParameterList([L.nn.Parameter(L.ones(2))]), L.nn.MSELoss()),
 }
