@@ -108,9 +108,12 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             return
         leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
         return
-    if create_graph or old._rg:
+    if create_graph:
         leaf._grad = old + as_tensor(g)
         return
+    # (without create_graph grad mode is off: PyTorch's AccumulateGrad adds in place into the
+    # existing .grad even when that requires grad (a create_graph backward's result): the same
+    # tensor object, still requiring grad, its version bumped)
     ob = old._buf
     gb = g._buf if isinstance(g, Tensor) else g
     if _add_in_place(old, ob, gb):

@@ -196,3 +196,20 @@ def test_backward_inputs_non_leaf_and_leaf():
         y.sum().backward(inputs=[y, x])
         return y.grad.tolist(), x.grad.tolist()
     assert run(T) == run(torch)
+
+
+def test_plain_backward_adds_in_place_into_a_grad_that_requires_grad():
+    """After a create_graph backward, .grad requires grad; a plain backward then adds into that
+    same tensor in place (PyTorch's AccumulateGrad with grad mode off), which keeps requiring
+    grad and can still be differentiated."""
+    def run(L):
+        a = L.tensor([1.0, 2.0], requires_grad=True)
+        (a * a).sum().backward(create_graph=True)
+        g0 = a.grad
+        (a * a * a).sum().backward()
+        same = a.grad is g0
+        vals = a.grad.tolist()
+        rg = a.grad.requires_grad
+        g0.sum().backward()
+        return same, vals, rg, a.grad.tolist()
+    assert run(T) == run(torch)
