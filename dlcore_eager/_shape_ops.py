@@ -442,6 +442,9 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     label = "SqueezeBackward2" if many else "SqueezeBackward1"
     nd = x.ndim
     dims = tuple(wrap_dim(d, nd) for d in (dim if many else (dim,)))
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     keep = tuple(d for d in dims if nd and x.shape[d] == 1)
     return labelled(_ops.squeeze(x, keep), label, x) if keep else alias(x, label)
 

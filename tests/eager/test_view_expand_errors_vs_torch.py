@@ -93,3 +93,15 @@ def test_reshape_grad_fn_and_aliasing_are_torchs(expr):
         out.append((name, aliased, y.detach().numpy().tolist(),
                     *(g.grad.numpy().tolist() if g.grad is not None else None for g in (b, c))))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("dims", [(1, 1), (0, -3), (1, -2), (0, 2, 0), (5, 5), (1, 0), (-2,)])
+def test_squeeze_of_repeated_dims_is_torchs(dims):
+    out = []
+    for T in (torch, dl):
+        try:
+            y = T.ones(2, 1, 3).squeeze(dims)
+            out.append(("ok", tuple(y.shape)))
+        except Exception as ex:  # noqa: BLE001 - compared with torch's
+            out.append((type(ex).__name__, str(ex)))
+    assert out[0] == out[1]
