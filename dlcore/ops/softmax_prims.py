@@ -116,6 +116,11 @@ def _xent_rule(x: AVal, k: AVal) -> AVal:
 
 
 def _xent_vjp(g, y, x, k):
+    if type(g) is _ndarray and type(x) is _ndarray and type(k) is _ndarray and \
+            g.dtype is x.dtype and g.shape == x.shape[:-1] and k.shape == g.shape:
+        # eager backward's NumPy buffers: the rule holds (the loss's shape and dtype), so the
+        # CPU kernel bind would call, without bind's layers (~1.2 us of a (16, 10) step)
+        return (_cpu.sparse_xent_grad(g, x, k), None)
     return (bind(sparse_xent_grad_p, g, x, k), None)
 
 
