@@ -124,6 +124,39 @@ class TapeNode:
     def next_functions(self) -> tuple:
         return tuple((public(p) if p is not None else None, 0) for p in self.parents)
 
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before this node's backward (after the output tensor's hooks
+        and ``retain_grad``); it may return replacement grad_outputs.  A handle to remove it."""
+        return self._node_hook(fn, True)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after this node's backward; it may return
+        replacement grad_inputs.  A handle to remove it."""
+        return self._node_hook(fn, False)
+
+    def _node_hook(self, fn, pre: bool):
+        from .tensor import _HookHandle     # (tensor.py imports this module)
+        if type(self) is LeafNode:
+            raise RuntimeError("hooks on AccumulateGrad nodes are not supported; register them "
+                               "on the leaf tensor instead")
+        if self.hooks is None:
+            self.hooks = []
+        hook = NodeHook(fn, pre)
+        self.hooks.append(hook)
+        return _HookHandle(self.hooks, hook)
+
+
+class NodeHook:
+    """A grad_fn's own hook (``register_prehook``: ``pre``; ``register_hook``), kept in the
+    node's ``hooks`` list beside its output tensor's hooks (which the engine reads only when
+    the list is not empty, so nodes without hooks pay nothing)."""
+
+    __slots__ = ("fn", "pre")
+
+    def __init__(self, fn, pre: bool):
+        self.fn = fn
+        self.pre = pre
+
 
 _CLASSES: dict = {}
 

@@ -283,9 +283,9 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                     continue             # its graph is left intact
             if not ps:
                 continue
-            if node.inputs is not None and type(g) is _ndarray:
+            if node.inputs is not None and type(g) is _ndarray and not node.hooks:
                 # vjp's common case (16-bit floats and buffers changed in place: vjp itself,
-                # which raises PyTorch's error for the latter)
+                # which raises PyTorch's error for the latter; a node's own hooks: vjp's)
                 in_grads = _saved_vjp(node, g, retain, False)
         else:
             g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)

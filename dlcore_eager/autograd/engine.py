@@ -37,7 +37,7 @@ from dlcore.autodiff import reverse_pass
 from dlcore.ops.elementwise import add_p as _add_p
 
 from .. import _autocast
-from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, leaf_node
+from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, NodeHook, leaf_node
 from .._sparse import SparseBuf, SparseTensor, add_any
 from .._state import STATE
 from ..creation import tensor as _tensor
@@ -101,7 +101,8 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
         return _run_raw(roots, seeds, wanted, retain_graph, accumulate)
 
     def vjp(node, g):
-        return node.vjp(g, retain_graph)
+        res = node.vjp(g, retain_graph)
+        return _post_hooks(node, res, g, _same, _same) if node.hooks else res
 
     prev, depth = STATE.enabled, _autocast.TLS.depth    # (restored even if interrupted
     try:                                                #  between the two switches)
@@ -152,7 +153,7 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
         gt = as_tensor(g)
         if hooks:
             for h in list(hooks):
-                if type(h) is _PostHook:
+                if type(h) is _PostHook or type(h) is NodeHook:
                     continue
                 r = h(gt)
                 if r is not None:
@@ -163,13 +164,44 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
                 for h in list(hooks):
                     if type(h) is _PostHook:
                         h.fn(node.tensor)
-        elif node.retain is not None:
-            t = node.retain()
-            if t is not None:
-                gg = gt if create_graph else gt.detach()
-                t._grad = gg if t._grad is None else t._grad + gg
+        else:
+            if node.retain is not None:
+                t = node.retain()
+                if t is not None:
+                    gg = gt if create_graph else gt.detach()
+                    t._grad = gg if t._grad is None else t._grad + gg
+            if hooks:                   # the node's pre-hooks, after the tensor's (PyTorch)
+                for h in list(hooks):
+                    if type(h) is NodeHook and h.pre:
+                        r = h.fn((gt,))
+                        if r is not None:
+                            gt = r[0]
         return unwrap(gt)
     return on_grad
+
+
+def _post_hooks(node, res, g, as_tensor, unwrap):
+    """``res`` (a node's vjp results) after the node's post-hooks ``fn(grad_inputs,
+    grad_outputs)``, which may replace grad_inputs (None where an input needs no gradient,
+    thunks computed first); ``res`` itself when the node has none."""
+    posts = [h for h in node.hooks if type(h) is NodeHook and not h.pre]
+    if not posts:
+        return res
+    gi = []
+    for p, r in zip(node.parents, res):
+        if r is not None and type(r) is not _ndarray and not isinstance(r, Tensor) and \
+                callable(r):
+            r = r()
+        if type(r) is _SliceGrad:
+            r = r.dense()
+        gi.append(None if p is None or r is None else as_tensor(r))
+    gi = tuple(gi)
+    go = (as_tensor(g),)
+    for h in posts:
+        r = h.fn(gi, go)
+        if r is not None:
+            gi = tuple(r)
+    return tuple(None if x is None else unwrap(x) for x in gi)
 
 
 # ----------------------------------------------------------------------------- raw buffers
@@ -194,9 +226,10 @@ def _raw_callbacks(as_tensor, retain):
                 raise RuntimeError(ERR_BACKWARD_TWICE)
             res = _saved_vjp(node, g, retain, True)
             if res is not None:
-                return res
+                return _post_hooks(node, res, g, as_tensor, _unwrap) if node.hooks else res
         res = node.vjp(g if isinstance(g, Tensor) else as_tensor(g), retain)
-        return tuple(_unwrap(r) for r in res)
+        res = tuple(_unwrap(r) for r in res)
+        return _post_hooks(node, res, g, as_tensor, _unwrap) if node.hooks else res
 
     def add(a, b):
         if type(a) is _SliceGrad:
