@@ -54,7 +54,8 @@ def _sort(roots: Iterable, parents: Callable, key: Callable):
         see(k)
         # a depth-first walk; the value being walked is held in locals, the ones below it on
         # ``stack`` (pushed when a new parent is entered, popped when it is emitted)
-        node, ps, pks = root, parents(root), []
+        node, ps = root, parents(root)
+        pks: list = []
         it = iter(ps)
         stack: list[tuple] = []
         while True:

@@ -13,6 +13,7 @@ are laid out by NumPy with PyTorch's number format.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ if _dt.bfloat16 is not None:
     _SHOWN_DTYPES[_dt.bfloat16] = "torch.bfloat16"
 
 #: PyTorch's PRINT_OPTS (torch.set_printoptions sets them; NumPy's own options untouched)
-PRINT_OPTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
+PRINT_OPTS: dict[str, Any] = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
               "sci_mode": None}
 
 

@@ -18,7 +18,7 @@ from .return_types import structseq
 from .tensor import Tensor
 
 linalg_svd = structseq("linalg_svd", ["U", "S", "Vh"])
-svd_result = structseq("svd", ["U", "S", "V"])  # type: ignore[name-match]  # torch's repr: svd(U=..)
+svd_result = structseq("svd", ["U", "S", "V"])  # torch's repr: svd(U=..)
 
 
 def inv(A):

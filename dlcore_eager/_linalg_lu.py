@@ -24,7 +24,7 @@ from .tensor import Tensor
 linalg_inv_ex = structseq("linalg_inv_ex", ["inverse", "info"])
 linalg_solve_ex = structseq("linalg_solve_ex", ["result", "info"])
 linalg_lu = structseq("linalg_lu", ["P", "L", "U"])
-lu_unpack_result = structseq("lu_unpack", ["P", "L", "U"])  # type: ignore[name-match]
+lu_unpack_result = structseq("lu_unpack", ["P", "L", "U"])
 linalg_lu_factor = structseq("linalg_lu_factor", ["LU", "pivots"])
 linalg_lu_factor_ex = structseq("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 

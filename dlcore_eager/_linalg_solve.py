@@ -32,12 +32,12 @@ from .tensor import Tensor
 
 linalg_cholesky_ex = structseq("linalg_cholesky_ex", ["L", "info"])
 linalg_qr = structseq("linalg_qr", ["Q", "R"])
-qr_result = structseq("qr", ["Q", "R"])  # type: ignore[name-match]  # torch's repr: qr(Q=..)
+qr_result = structseq("qr", ["Q", "R"])  # torch's repr: qr(Q=..)
 linalg_eigh = structseq("linalg_eigh", ["eigenvalues", "eigenvectors"])
 linalg_slogdet = structseq("linalg_slogdet", ["sign", "logabsdet"])
-slogdet_result = structseq("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
+slogdet_result = structseq("slogdet", ["sign", "logabsdet"])
 linalg_lstsq = structseq("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
-triangular_solve_result = structseq("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]
+triangular_solve_result = structseq("triangular_solve", ["solution", "cloned_coefficient"])
 
 
 def _float(x, op: str) -> Tensor:

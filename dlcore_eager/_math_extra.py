@@ -40,7 +40,7 @@ from ._state import STATE
 from .return_types import structseq
 from .tensor import Tensor
 
-frexp_result = structseq("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
+frexp_result = structseq("frexp", ["mantissa", "exponent"])
 
 
 def _like(arr, ref) -> Tensor:

@@ -33,8 +33,8 @@ from ._host import host as _host
 from .return_types import structseq
 from .tensor import Tensor
 
-histogram_result = structseq("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
-histogramdd_result = structseq("histogramdd", ["hist", "bin_edges"])  # type: ignore[name-match]
+histogram_result = structseq("histogram", ["hist", "bin_edges"])
+histogramdd_result = structseq("histogramdd", ["hist", "bin_edges"])
 
 
 def _like(arr, ref: Tensor) -> Tensor:

@@ -43,10 +43,10 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     profile first, then the options given; ``sci_mode`` always set (None: automatic)."""
     from ._format import PRINT_OPTS
     if profile is not None:
-        PRINT_OPTS.update({"default": dict(precision=4, threshold=1000, edgeitems=3),
-                           "short": dict(precision=2, threshold=1000, edgeitems=2),
-                           "full": dict(precision=4, threshold=np.inf, edgeitems=3),
-                           }.get(profile, {}), linewidth=80)
+        profiles: dict[str, dict] = {"default": dict(precision=4, threshold=1000, edgeitems=3),
+                                     "short": dict(precision=2, threshold=1000, edgeitems=2),
+                                     "full": dict(precision=4, threshold=np.inf, edgeitems=3)}
+        PRINT_OPTS.update(profiles.get(profile, {}), linewidth=80)
     PRINT_OPTS.update({k: v for k, v in dict(precision=precision, threshold=threshold,
                                              edgeitems=edgeitems, linewidth=linewidth).items()
                        if v is not None}, sci_mode=sci_mode)
