@@ -139,23 +139,45 @@ class TapeNode:
         if type(self) is LeafNode:
             raise RuntimeError("hooks on AccumulateGrad nodes are not supported; register them "
                                "on the leaf tensor instead")
+        hook = NodeHook(fn, pre, None if pre else _edge_index(self))
         if self.hooks is None:
             self.hooks = []
-        hook = NodeHook(fn, pre)
         self.hooks.append(hook)
         return _HookHandle(self.hooks, hook)
+
+
+def _edge_index(node):
+    """Which of ``node``'s parents are PyTorch's edges (``next_functions``), for a post-hook's
+    grad_inputs: None when they are all of them, else their indices (a Python number's input
+    dropped, as RsubBackward1's).  A composite whose edges are not its last primitive's inputs
+    (mean, whose MeanBackward0 edge is the sum's input) is refused: its grad_inputs are
+    gradients this node does not compute."""
+    nf = [e for e, _ in node.next_functions]
+    ps = [None if p is None else public(p) for p in node.parents]
+    if len(nf) == len(ps) and all(a is b for a, b in zip(nf, ps)):
+        return None
+    keep, j = [], 0
+    for i, p in enumerate(ps):
+        if j < len(nf) and nf[j] is p:
+            keep.append(i)
+            j += 1
+    if j != len(nf):
+        raise NotImplementedError(f"register_hook on {node.name()}: a post-hook on this "
+                                  "composite's node is not supported")
+    return tuple(keep)
 
 
 class NodeHook:
     """A grad_fn's own hook (``register_prehook``: ``pre``; ``register_hook``), kept in the
     node's ``hooks`` list beside its output tensor's hooks (which the engine reads only when
-    the list is not empty, so nodes without hooks pay nothing)."""
+    the list is not empty, so nodes without hooks pay nothing).  ``keep``: ``_edge_index``."""
 
-    __slots__ = ("fn", "pre")
+    __slots__ = ("fn", "keep", "pre")
 
-    def __init__(self, fn, pre: bool):
+    def __init__(self, fn, pre: bool, keep):
         self.fn = fn
         self.pre = pre
+        self.keep = keep
 
 
 _CLASSES: dict = {}

@@ -195,12 +195,17 @@ def _post_hooks(node, res, g, as_tensor, unwrap):
         if type(r) is _SliceGrad:
             r = r.dense()
         gi.append(None if p is None or r is None else as_tensor(r))
-    gi = tuple(gi)
     go = (as_tensor(g),)
     for h in posts:
-        r = h.fn(gi, go)
+        keep = h.keep                   # (PyTorch's edges: _graph._edge_index)
+        r = h.fn(tuple(gi) if keep is None else tuple(gi[i] for i in keep), go)
         if r is not None:
-            gi = tuple(r)
+            r = tuple(r)
+            if keep is None:
+                gi = list(r)
+            else:
+                for i, x in zip(keep, r):
+                    gi[i] = x
     return tuple(None if x is None else unwrap(x) for x in gi)
 
 

@@ -70,3 +70,41 @@ def test_hook_on_accumulate_grad_node_is_refused():
     acc = (x * 2).grad_fn.next_functions[0][0]
     with pytest.raises(RuntimeError):
         acc.register_hook(lambda gi, go: None)
+
+
+_OPS = {
+    "mul_number": lambda L, x: x * 3,
+    "add_number": lambda L, x: x + 1,
+    "rsub_number": lambda L, x: 1 - x,
+    "mul_self": lambda L, x: x * x,
+    "relu": lambda L, x: x.relu(),
+    "linear": lambda L, x: L.nn.functional.linear(
+        x[None], L.ones(3, 2, requires_grad=True), L.ones(3, requires_grad=True)),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_OPS))
+def test_post_hook_grad_inputs_are_torchs_edges(op):
+    """grad_inputs has one entry per next_functions edge (a Python number's dropped where
+    PyTorch's node has no edge for it), and a replacement flows on."""
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = _OPS[op](L, x)
+        seen = []
+        y.grad_fn.register_hook(
+            lambda gi, go: seen.append([None if g is None else g.tolist() for g in gi])
+            or tuple(None if g is None else g * 2 for g in gi))
+        y.sum().backward()
+        return seen, x.grad.tolist()
+    assert run(T) == run(torch)
+
+
+def test_post_hook_on_a_composite_node_is_refused_not_wrong():
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError):
+        x.mean().grad_fn.register_hook(lambda gi, go: None)
+    seen = []
+    y = x.mean()
+    y.grad_fn.register_prehook(lambda go: seen.append(go[0].tolist()))
+    y.backward()
+    assert seen == [1.0] and x.grad.tolist() == [0.5, 0.5]
