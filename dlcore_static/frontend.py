@@ -214,28 +214,19 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
 def _rule_key(prim: Primitive, avals, params: dict):
-    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain
-    (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
-    if len(params) == 1:                # (the common case: idx, axis, perm, axes; no list)
-        for k, v in params.items():
-            if not _plain_value(v):
-                return None
-            return (prim, tuple(avals), ((k, type(v), v),))
+    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain: a
+    plain scalar, a NumPy dtype, or a tuple of plain values (``_plain_tuple``), each kept with
+    its type (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
     items = []
     for k, v in params.items():
-        if not _plain_value(v):
+        t = type(v)
+        if t is tuple:
+            if not _plain_tuple(v):
+                return None
+        elif t not in _PLAIN and not isinstance(v, np.dtype):
             return None
-        items.append((k, type(v), v))
+        items.append((k, t, v))
     return (prim, tuple(avals), tuple(items))
-
-
-def _plain_value(v) -> bool:
-    """A parameter value a rule-cache key can hold: a plain scalar, a NumPy dtype, or a tuple
-    of them (nested tuples too)."""
-    t = type(v)
-    if t is tuple:
-        return _plain_tuple(v)
-    return t in _PLAIN or isinstance(v, np.dtype)
 
 
 def _plain_tuple(v: tuple) -> bool:
