@@ -37,7 +37,7 @@ from typing import ClassVar
 from dlcore.registry import AVal
 
 from .. import _dtype as D
-from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node
+from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node, public
 from .._state import STATE
 from ..tensor import Tensor, stale_tensor
 from . import forward_ad as _forward_ad
@@ -123,6 +123,13 @@ class FunctionNode(TapeNode):
 
     def name(self) -> str:
         return f"{self.cls_name}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """One edge per Tensor argument of ``forward`` (PyTorch's: a Python number or other
+        non-Tensor argument has none)."""
+        return tuple((public(p) if p is not None else None, 0)
+                     for p, shape in zip(self.parents, self.arg_shapes) if shape is not None)
 
     def vjp(self, g, retain: bool):
         ctx = self.ctx

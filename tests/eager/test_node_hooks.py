@@ -108,3 +108,31 @@ def test_post_hook_on_a_composite_node_is_refused_not_wrong():
     y.grad_fn.register_prehook(lambda go: seen.append(go[0].tolist()))
     y.backward()
     assert seen == [1.0] and x.grad.tolist() == [0.5, 0.5]
+
+
+def test_custom_function_edges_and_hooks_match_torch():
+    """A custom Function's node has an edge per Tensor argument only (a Python number has
+    none), and its post-hook's grad_inputs follow them."""
+    def run(L):
+        class Sq(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, k, c):
+                ctx.save_for_backward(a)
+                return a * a * k * c
+
+            @staticmethod
+            def backward(ctx, g):
+                a, = ctx.saved_tensors
+                return g * 2 * a, None, None
+
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        c = L.tensor([1.0, 1.0])
+        y = Sq.apply(x, 3.0, c)
+        seen = []
+        y.grad_fn.register_hook(
+            lambda gi, go: seen.append([None if g is None else g.tolist() for g in gi]))
+        y.grad_fn.register_prehook(lambda go: seen.append(("pre", go[0].tolist())))
+        y.sum().backward()
+        edges = [type(f[0]).__name__ for f in y.grad_fn.next_functions]
+        return seen, x.grad.tolist(), edges
+    assert run(T) == run(torch)
