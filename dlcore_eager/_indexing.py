@@ -80,6 +80,9 @@ def _basic(x: Tensor, key):
     except TypeError:
         key_type_error(key)
         raise
+    except IndexError:                      # (PyTorch's words: the int's position in the key)
+        check_basic(x, key if type(key) is tuple else (key,))
+        raise
 
 
 def getitem(x: Tensor, key):

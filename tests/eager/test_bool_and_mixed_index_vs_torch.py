@@ -80,6 +80,12 @@ ERRORS = {
     "numpy bool": lambda T: np.True_,
     "numpy bool, 0": lambda T: (np.True_, 0),
     "float index tensor": lambda T: (_S, T.tensor([0.5])),
+    # basic keys: an int out of bounds names its position in the key (PyTorch's real_dim)
+    "0, 5": lambda T: (0, 5),
+    "None, 5": lambda T: (None, 5),
+    "..., 9": lambda T: (Ellipsis, 9),
+    ":, -4": lambda T: (_S, -4),
+    "0, 0, 0, 0": lambda T: (0, 0, 0, 0),
 }
 
 
