@@ -29,10 +29,13 @@ def format_shape(shape) -> str:
 
 
 class ShapeError(ValueError, RuntimeError):
-    """Incompatible shapes for an op; the message names the op and every input shape."""
+    """Incompatible shapes for an op; the message names the op and every input shape
+    (``reason`` keeps the message without them: PyTorch's words where the rule uses them, which
+    the eager front end re-raises as PyTorch's exception)."""
 
     def __init__(self, op: str, message: str, shapes=()):
         self.op = op
+        self.reason = message
         self.shapes = tuple(shapes)
         shapes_txt = ", ".join(format_shape(s) for s in shapes)
         super().__init__(f"{message} for '{op}' with input shapes: {shapes_txt}.")

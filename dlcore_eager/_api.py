@@ -33,6 +33,8 @@ from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
 from ._graph import Node, labelled
+from ._operand_rules import check_operands as _check_operands
+from ._operand_rules import torch_error as _torch_error
 from ._keyword_names import X_NAMED, first_named, keywords_for, x_named
 from ._out import write_out
 from .tensor import Tensor
@@ -344,40 +346,43 @@ def reduce(export, ns, name):
     labels = _REDUCE_GRAD_FN.get(name)     # PyTorch's grad_fn names: (no dim, a dim)
 
     def run(x, dim, keepdim, dtype):
-        if (prim is not None or mean) and dtype is None:
-            b = x._buf
-            if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
-                nd = b.ndim
-                axes = _ALL_AXES[nd] if dim is None else \
-                    normalize_axes(op_name, O._dims(dim), nd, b.shape)
-                params = {"axes": axes, "keepdims": bool(keepdim)}
-                if not mean:
-                    out = _apply(prim, (x,), params)
-                else:
-                    shape = b.shape
-                    n = 1
-                    for a in axes:
-                        n *= shape[a]
-                    out = _apply(_div_p, (_apply(_sum_p, (x,), params), float(n)), {})
-                if labels is not None:
-                    node = out._node             # (a node made here, or None without grad)
-                    if type(node) is Node:
-                        node.label = labels[dim is not None]
-                return out
-        if dtype is not None:
-            x = x._cast(dtype)
-        elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
-            x = _ops.cast(x, np.int64)
-        elif float_only and not _dt.is_inexact(x._buf.dtype):
-            x = _ops.cast(x, D.get_default_dtype().np_dtype)
-        if float_required and not _dt.is_inexact(x._buf.dtype):
-            got = D.from_numpy_dtype(x._buf.dtype)._legacy
-            raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
-                               f"either a floating point or complex dtype. Got: {got}")
-        if labels is not None:
-            return labelled(fn(x, O._dims(dim), bool(keepdim)), labels[dim is not None], x,
-                            edges=(x,))
-        return fn(x, O._dims(dim), bool(keepdim))
+        try:
+            if (prim is not None or mean) and dtype is None:
+                b = x._buf
+                if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
+                    nd = b.ndim
+                    axes = _ALL_AXES[nd] if dim is None else \
+                        normalize_axes(op_name, O._dims(dim), nd, b.shape)
+                    params = {"axes": axes, "keepdims": bool(keepdim)}
+                    if not mean:
+                        out = _apply(prim, (x,), params)
+                    else:
+                        shape = b.shape
+                        n = 1
+                        for a in axes:
+                            n *= shape[a]
+                        out = _apply(_div_p, (_apply(_sum_p, (x,), params), float(n)), {})
+                    if labels is not None:
+                        node = out._node             # (a node made here, or None without grad)
+                        if type(node) is Node:
+                            node.label = labels[dim is not None]
+                    return out
+            if dtype is not None:
+                x = x._cast(dtype)
+            elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
+                x = _ops.cast(x, np.int64)
+            elif float_only and not _dt.is_inexact(x._buf.dtype):
+                x = _ops.cast(x, D.get_default_dtype().np_dtype)
+            if float_required and not _dt.is_inexact(x._buf.dtype):
+                got = D.from_numpy_dtype(x._buf.dtype)._legacy
+                raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
+                                   f"either a floating point or complex dtype. Got: {got}")
+            if labels is not None:
+                return labelled(fn(x, O._dims(dim), bool(keepdim)), labels[dim is not None], x,
+                                edges=(x,))
+            return fn(x, O._dims(dim), bool(keepdim))
+        except _ShapeError as e:     # (PyTorch's exception and words)
+            raise _torch_error(e) from None
 
     if dim_required:
         if ns == "Tensor":
@@ -416,18 +421,21 @@ def softmax(export, ns, name):
     prim = _SOFTMAX_PRIMS.get(export.name)
 
     def run(x, dim, dtype):
-        x = x._cast(dtype) if dtype is not None else x
-        if dim is None:
-            dim = _implicit_dim(name, x.ndim)
-        b = x._buf
-        if prim is not None and type(dim) is int and type(b) is np.ndarray and \
-                (b.dtype is _F32 or b.dtype is _F64):
-            nd = b.ndim
-            if nd and -nd <= dim < nd:
-                return _apply(prim, (x,), {"axis": dim % nd})
-        if not _dt.is_inexact(b.dtype):             # PyTorch refuses (dtype= casts first)
-            raise _softmax_refusal(name, x, as_dim(dim, name))
-        return fn(x, as_dim(dim, name))
+        try:
+            x = x._cast(dtype) if dtype is not None else x
+            if dim is None:
+                dim = _implicit_dim(name, x.ndim)
+            b = x._buf
+            if prim is not None and type(dim) is int and type(b) is np.ndarray and \
+                    (b.dtype is _F32 or b.dtype is _F64):
+                nd = b.ndim
+                if nd and -nd <= dim < nd:
+                    return _apply(prim, (x,), {"axis": dim % nd})
+            if not _dt.is_inexact(b.dtype):             # PyTorch refuses (dtype= casts first)
+                raise _softmax_refusal(name, x, as_dim(dim, name))
+            return fn(x, as_dim(dim, name))
+        except _ShapeError as e:     # (PyTorch's exception and words)
+            raise _torch_error(e) from None
 
     if ns == "Tensor":
         def method(self, dim, dtype=None):
@@ -451,8 +459,11 @@ def args(export, ns, name):
     names = keywords_for(name)      # torch's keyword names -> the core's (dim -> axis, ...)
 
     def call(x, a, kw):
-        kw = {names.get(k, k): v for k, v in kw.items()}
-        return fn(_maybe_float(x, export), *a, **kw)
+        try:
+            kw = {names.get(k, k): v for k, v in kw.items()}
+            return fn(_maybe_float(x, export), *a, **kw)
+        except _ShapeError as e:     # (PyTorch's exception and words)
+            raise _torch_error(e) from None
 
     if name == "round":             # PyTorch's grad_fn: its round and round.decimals overloads
         unlabelled = call
@@ -484,24 +495,6 @@ def plain(export, ns, name):
     return fn_
 
 
-def _check_operands(operands) -> None:
-    """PyTorch's checks on the tensor operands of ``einsum(equation, *operands)``: all
-    tensors, one dtype (no promotion)."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = operands[0]
-    for i, x in enumerate(operands):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
-                            f"{type(x).__name__}")
-    if operands:
-        first = operands[0]._buf.dtype
-        for x in operands[1:]:
-            if x._buf.dtype != first:
-                raise RuntimeError(f"expected scalar type "
-                                   f"{D.from_numpy_dtype(first)._legacy} but found "
-                                   f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
-
-
 def scan(export, ns, name):
     """``cumsum(input, dim, *, dtype=None, out=None)``: integer and bool input accumulate in
     int64 (``int_to_int64``), float-only scans compute in the default float."""
@@ -509,11 +502,14 @@ def scan(export, ns, name):
     int64 = export.option("int_to_int64")
 
     def run(x, dim, dtype):
-        if dtype is not None:
-            x = x._cast(dtype)
-        elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
-            x = _ops.cast(x, np.int64)
-        return fn(_maybe_float(x, export), as_dim(dim, name))
+        try:
+            if dtype is not None:
+                x = x._cast(dtype)
+            elif int64 and x._buf.dtype.kind in "iub" and x._buf.dtype != np.int64:
+                x = _ops.cast(x, np.int64)
+            return fn(_maybe_float(x, export), as_dim(dim, name))
+        except _ShapeError as e:     # (PyTorch's exception and words)
+            raise _torch_error(e) from None
 
     if ns in _METHOD_NAMESPACES:
         def method(self, dim, *, dtype=None):

@@ -25,13 +25,13 @@ from dlcore.kernels.cpu.gather import take as _cpu_take
 from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
 from dlcore.ops.gather import take_p
 from dlcore.ops.indexing import getitem_p
-from dlcore.registry import check_rule
 
 from . import _dispatch as _D
 from . import _lane, _lane_joins  # noqa: F401 - (the joins' parses: _lane.JOINS)
 from . import _lane_entries, _lane_max  # noqa: F401 - (_lane.MORE, _lane.ENTRIES)
 from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
+from ._operand_rules import check_rule
 from ._state import STATE
 from ._views import view_of
 from .tensor import Tensor, _make

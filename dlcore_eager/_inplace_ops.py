@@ -14,7 +14,9 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
-from dlcore.registry import check_rule, scalar_buffer
+from dlcore.registry import scalar_buffer
+
+from ._operand_rules import check_rule
 
 from ._graph import Node
 from ._state import STATE

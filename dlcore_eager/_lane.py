@@ -38,13 +38,14 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.dtypes import is_inexact
 from dlcore.ops._rules import normalize_axes
-from dlcore.registry import AVal, _rule_aval, check_rule, scalar_buffer
+from dlcore.registry import AVal, _rule_aval, scalar_buffer
 
 from . import _dispatch as _D
 from ._dispatch import _HALF, small_binary
 from ._dispatch_finish import _finish, view1
 from ._graph import Node, leaf_node
 from ._lane_plans import PLANS
+from ._operand_rules import check_rule
 from ._state import STATE
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS

@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.errors import BroadcastError
+from dlcore.errors import AxisError, BroadcastError, ShapeError
 from dlcore.ops._rules import BOOL_REFUSALS
 from dlcore.registry import check_rule as _check_rule
 
@@ -82,12 +82,26 @@ def check_rule(prim, bufs, params) -> None:
     with operands that do not broadcast worded as PyTorch words them: the operands' shapes
     folded left to right by :func:`infer_size` (ATen's TensorIterator), so a composite such as
     ``F.cosine_similarity`` or ``torch.where`` raises ``The size of tensor a (3) must match the
-    size of tensor b (4) at non-singleton dimension 1``, not TensorFlow's text."""
+    size of tensor b (4) at non-singleton dimension 1``, not TensorFlow's text; an index or
+    axis out of range PyTorch's IndexError with the rule's own words (``reason``, without the
+    op and shapes TensorFlow's text appends).  Other shape clashes stay ShapeErrors (the
+    callers' ``except ValueError`` add PyTorch's words; ``torch_error`` at the API's edge)."""
     try:
         _check_rule(prim, bufs, params)
-    except BroadcastError as e:
+    except (BroadcastError, AxisError) as e:
+        raise torch_error(e) from None
+
+
+def torch_error(e: ShapeError) -> Exception:
+    """PyTorch's exception for the core's ShapeError ``e``: operands that do not broadcast
+    worded by :func:`infer_sizes` (raised here), an axis out of range PyTorch's IndexError, any
+    other shape clash its RuntimeError, with the rule's words (``e.reason``)."""
+    if isinstance(e, BroadcastError):
         infer_sizes(*e.shapes)
-        raise
+        return e
+    if isinstance(e, AxisError):
+        return IndexError(e.reason)
+    return RuntimeError(e.reason)
 
 
 def infer_sizes(*shapes) -> tuple:
@@ -99,6 +113,24 @@ def infer_sizes(*shapes) -> tuple:
         out = infer_size(out, tuple(s.shape) if isinstance(s, Tensor) else
                          tuple(s) if isinstance(s, (tuple, list)) else ())
     return out
+
+
+def check_operands(operands) -> None:
+    """PyTorch's checks on the tensor operands of ``einsum(equation, *operands)``: all
+    tensors, one dtype (no promotion)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    for i, x in enumerate(operands):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(x).__name__}")
+    if operands:
+        first = operands[0]._buf.dtype
+        for x in operands[1:]:
+            if x._buf.dtype != first:
+                raise RuntimeError(f"expected scalar type "
+                                   f"{D.from_numpy_dtype(first)._legacy} but found "
+                                   f"{D.from_numpy_dtype(x._buf.dtype)._legacy}")
 
 
 def broadcast_error(a, b) -> RuntimeError:

@@ -22,7 +22,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
-from dlcore.errors import ShapeError
+from dlcore.errors import AxisError, ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
 from dlcore.registry import bind
@@ -39,6 +39,7 @@ from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
+from ._operand_rules import torch_error
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
@@ -343,7 +344,10 @@ def argmax(x, dim=None, keepdim=False):
         _empty_arg_reduction("argmax", x, dim)
     if dim is None and keepdim:
         return _ops.reshape(_ops.argmax(x), (1,) * x.ndim)
-    return _ops.argmax(x, None if dim is None else _ops._rules.as_dim(dim, "argmax"), keepdim)
+    try:
+        return _ops.argmax(x, None if dim is None else _ops._rules.as_dim(dim, "argmax"), keepdim)
+    except AxisError as e:          # (PyTorch's IndexError and words)
+        raise torch_error(e) from None
 
 
 def _empty_arg_reduction(name, x, dim):
@@ -393,7 +397,11 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 
 def norm(x, p=2, dim=None, keepdim=False):
-    return labelled(_norm(x, p, dim, keepdim), "LinalgVectorNormBackward0", x, edges=(x,))
+    try:
+        out = _norm(x, p, dim, keepdim)
+    except AxisError as e:          # (PyTorch's IndexError and words)
+        raise torch_error(e) from None
+    return labelled(out, "LinalgVectorNormBackward0", x, edges=(x,))
 
 
 def _norm(x, p, dim, keepdim):

@@ -73,8 +73,8 @@ def _getitem_rule(x: AVal, *, idx) -> AVal:
         if isinstance(i, tuple):
             shape.append(None if d is None else len(range(*slice(*i[1:]).indices(d))))
         elif d is not None and not -d <= i < d:
-            raise AxisError("getitem", f"index {i} is out of bounds for axis {dim} with size "
-                             f"{d}", [x.shape])
+            raise AxisError("getitem", f"index {i} is out of bounds for dimension {dim} with "
+                             f"size {d}", [x.shape])
         dim += 1
     shape.extend(x.shape[dim:])
     return AVal(tuple(shape), x.dtype)

@@ -259,8 +259,8 @@ def _index_rule(name, x: AVal, i: AVal, axis) -> None:
     if i.dtype.kind not in "iu":
         raise DTypeNotImplemented(name, "indices must be integers", [x.dtype, i.dtype])
     if x.ndim != i.ndim:
-        raise ShapeError(name, "index tensor must have the same number of dimensions as the "
-                               "input", [x.shape, i.shape])
+        raise ShapeError(name, "Index tensor must have the same number of dimensions as "
+                               "input tensor", [x.shape, i.shape])     # (PyTorch's words)
     if not 0 <= axis < max(x.ndim, 1):
         raise ShapeError(name, f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
     for d, (a, b) in enumerate(zip(x.shape, i.shape)):

@@ -1,0 +1,104 @@
+"""The errors a PyTorch user meets most (a dim out of range, mismatched shapes for mm/cat/view,
+an index out of range, a module fed the wrong input) raise PyTorch's exception type with
+PyTorch's exact message: no TensorFlow-style " for 'op' with input shapes: ..." suffix, no
+NumPy wording.  Each case runs under torch 2.13 and dlcore_eager and compares (type, text)."""
+
+import pytest
+
+import dlcore_eager as dl
+from error_of import error_of
+
+torch = pytest.importorskip("torch")
+
+CASES = {
+    # a dim out of range: PyTorch's IndexError
+    "softmax dim": lambda T: T.ones(2, 3).softmax(dim=2),
+    "log_softmax dim": lambda T: T.nn.functional.log_softmax(T.ones(3, 3), dim=5),
+    "sum dim": lambda T: T.ones(2).sum(dim=1),
+    "amax dim": lambda T: T.ones(2, 3).amax(3),
+    "max dim": lambda T: T.ones(2, 3).max(3),
+    "mean dim": lambda T: T.ones(2, 3).mean(3),
+    "prod dim": lambda T: T.ones(2, 3).prod(3),
+    "logsumexp dim": lambda T: T.ones(2, 3).logsumexp(3),
+    "argmax dim": lambda T: T.ones(2, 3).argmax(dim=3),
+    "argmin dim": lambda T: T.ones(2, 3).argmin(dim=3),
+    "norm dim": lambda T: T.ones(3).norm(dim=2),
+    "vector_norm dim": lambda T: T.linalg.vector_norm(T.ones(3), dim=2),
+    "cumsum dim": lambda T: T.ones(3).cumsum(1),
+    "sort dim": lambda T: T.ones(3).sort(dim=1),
+    "roll dims": lambda T: T.ones(3).roll(1, dims=2),
+    "flip dims": lambda T: T.ones(3).flip(2),
+    "median dim": lambda T: T.ones(2, 3).median(3),
+    "transpose dim": lambda T: T.ones(2, 3).transpose(0, 2),
+    "unsqueeze dim": lambda T: T.ones(2, 3).unsqueeze(4),
+    "cat dim": lambda T: T.cat([T.ones(2, 3), T.ones(2, 3)], dim=2),
+    "stack dim": lambda T: T.stack([T.ones(2, 3), T.ones(2, 3)], dim=4),
+    # indexing
+    "int index out of bounds": lambda T: T.ones(2, 3)[0, 5],
+    "int index out of bounds 1-d": lambda T: T.ones(3)[5],
+    "too many indices": lambda T: T.ones(3)[0, 0],
+    # shapes that do not fit
+    "mm": lambda T: T.mm(T.ones(2, 3), T.ones(2, 3)),
+    "matmul": lambda T: T.matmul(T.ones(2, 3), T.ones(4, 5)),
+    "matmul batch": lambda T: T.matmul(T.ones(2, 2, 3), T.ones(3, 3, 4)),
+    "@": lambda T: T.ones(2, 3) @ T.ones(2, 3),
+    "bmm": lambda T: T.bmm(T.ones(2, 2, 3), T.ones(2, 4, 3)),
+    "cat sizes": lambda T: T.cat([T.ones(2, 3), T.ones(3, 2)]),
+    "cat ranks": lambda T: T.cat([T.ones(2, 3), T.ones(3)]),
+    "stack sizes": lambda T: T.stack([T.ones(2, 3), T.ones(3, 2)]),
+    "view numel": lambda T: T.ones(2, 3).view(4, 2),
+    "view non-contiguous": lambda T: T.ones(2, 3).t().view(6),
+    "reshape numel": lambda T: T.ones(2, 3).reshape(5),
+    "expand": lambda T: T.ones(2, 3).expand(4, 3),
+    "mv": lambda T: T.mv(T.ones(2, 3), T.ones(4)),
+    "gather ranks": lambda T: T.ones(2, 3).gather(1, T.zeros(2, dtype=T.long)),
+    # modules and losses fed the wrong input
+    "Linear in_features": lambda T: T.nn.Linear(4, 2)(T.ones(3, 5)),
+    "Conv2d channels": lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 2, 5, 5)),
+    "Conv2d input too small": lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 3, 2, 2)),
+    "LSTM input size": lambda T: T.nn.LSTM(4, 8)(T.ones(5, 2, 3)),
+    "GRU input size": lambda T: T.nn.GRU(4, 8)(T.ones(5, 2, 3)),
+    "BatchNorm1d channels": lambda T: T.nn.BatchNorm1d(4)(T.ones(3, 5)),
+    "BatchNorm2d channels": lambda T: T.nn.BatchNorm2d(4)(T.ones(2, 3, 5, 5)),
+    "BatchNorm2d rank": lambda T: T.nn.BatchNorm2d(4)(T.ones(2, 4, 5)),
+    "BatchNorm one value": lambda T: T.nn.BatchNorm1d(4)(T.ones(1, 4)),
+    "LayerNorm": lambda T: T.nn.LayerNorm(4)(T.ones(3, 5)),
+    "Embedding index": lambda T: T.nn.Embedding(10, 3)(T.tensor([10])),
+    "cross_entropy target shape": lambda T: T.nn.functional.cross_entropy(
+        T.ones(4, 3), T.zeros(5, dtype=T.long)),
+    "cross_entropy target class": lambda T: T.nn.functional.cross_entropy(
+        T.ones(4, 3), T.tensor([0, 1, 2, 3])),
+    "nll_loss target shape": lambda T: T.nn.functional.nll_loss(
+        T.ones(4, 3), T.zeros(4, 2, dtype=T.long)),
+    "mse_loss shapes": lambda T: T.nn.functional.mse_loss(T.ones(3, 2), T.ones(3, 4)),
+    "binary_cross_entropy shapes": lambda T: T.nn.functional.binary_cross_entropy(
+        T.ones(3, 2) * 0.5, T.ones(3)),
+    "bce_with_logits shapes": lambda T: T.nn.functional.binary_cross_entropy_with_logits(
+        T.ones(3, 2), T.ones(3)),
+    # autograd and conversions
+    "item of many": lambda T: T.ones(3).item(),
+    "numpy of requires_grad": lambda T: T.ones(3, requires_grad=True).numpy(),
+    "backward twice": lambda T: (lambda y: (y.backward(), y.backward()))(
+        (T.ones(3, requires_grad=True) * 2).exp().sum()),
+    "in-place on a leaf": lambda T: T.ones(3, requires_grad=True).add_(1),
+    "backward of non-scalar": lambda T: (T.ones(3, requires_grad=True) * 2).backward(),
+    "backward without grad": lambda T: T.ones(3).sum().backward(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_error_as_torch(name):
+    want = error_of(lambda: CASES[name](torch))
+    assert want is not None, "torch raises here"
+    assert error_of(lambda: CASES[name](dl)) == want
+
+
+def test_static_front_end_keeps_the_core_suffix():
+    """The static front end's errors still name the op and shapes (TensorFlow's form)."""
+    import numpy as np
+
+    import dlcore_static as tf
+    from dlcore.errors import AxisError
+    with tf.Graph().as_default():
+        with pytest.raises(AxisError, match=r"with input shapes: \[2,3\]"):
+            tf.nn.softmax(tf.constant(np.ones((2, 3), np.float32)), axis=2)
