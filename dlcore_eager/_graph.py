@@ -365,6 +365,7 @@ _TORCH_NAMES: dict = {
     "squeeze": lambda node: "SqueezeBackward1" if len(node.params["axes"]) == 1 else
     "SqueezeBackward2",
     "log1p": "Log1PBackward0",
+    "leaky_relu_grad": "LeakyReluBackwardBackward0",
     "identity": "CloneBackward0",               # (clone, and contiguous's copy)
     "conv": "ConvolutionBackward0",
     "conv_transpose": "ConvolutionBackward0",

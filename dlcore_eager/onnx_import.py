@@ -248,6 +248,7 @@ def _build_ops() -> dict:
         "Greater": "gt", "LessOrEqual": "le", "GreaterOrEqual": "ge"}.items()})
     ops.update({
         "Identity": lambda a, x: x,
+        "LeakyRelu": lambda a, x: F.leaky_relu(x, float(a.get("alpha", 0.01))),
         "Sum": lambda a, *xs: functools.reduce(operator.add, xs),    # left to right, as add_n
         "Constant": _constant,
         "Not": lambda a, x: x.logical_not(),

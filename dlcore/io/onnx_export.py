@@ -25,7 +25,7 @@ concatenated with the known entries.  Two pseudo-primitives make run-time consta
 (``params`` ``dim`` and ``shape``: the size as a tensor of that shape and of the op's dtype).
 
 Covered primitives (ONNX operator in brackets): elementwise unary (Exp, Log, Neg, Abs, Sqrt,
-Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Floor, Ceil, Sign, Round; rsqrt as
+Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, LeakyRelu, Erf, Floor, Ceil, Sign, Round; rsqrt as
 Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, Div, Pow, Max,
 Min, comparisons, Where; the remainder of floats as Mod with fmod=1 and a sign fix), MatMul,
 reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd; ``axes=()`` means all axes), ArgMax,
@@ -191,6 +191,8 @@ def _convert(b: _Builder, op: Op) -> None:
     name = op.prim
     if name in _UNARY:
         b.node(_UNARY[name], ins[:1], out)
+    elif name == "leaky_relu":
+        b.node("LeakyRelu", ins[:1], out, alpha=float(p["alpha"]))
     elif name == "remainder" and is_floating(np.dtype(op.out_dtype)):
         _float_remainder(b, ins[:2], out, op.out_dtype)
     elif name in _BINARY:

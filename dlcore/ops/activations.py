@@ -8,7 +8,13 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
     selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
     leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
 
-The gradients come from the primitives (``where`` routes ``g`` to the branch taken), so the
+leaky_relu is one primitive (``leaky_relu_p``, PyTorch's ``leaky_relu`` and TensorFlow's
+``LeakyRelu``), its vjp another (``leaky_relu_grad_p``: ``g if x > 0 else g a``, PyTorch's
+``leaky_relu_backward``, TensorFlow's ``LeakyReluGrad``), whose own vjp is itself: one node per
+layer in backward and in double backward, where the composite ``where(x > 0, x, x a)`` made
+three forward and more backward (issue 19).
+
+The other gradients come from the primitives (``where`` routes ``g`` to the branch taken), so the
 derivative at a kink is the one of the branch ``where`` selects there: 0 below, as TensorFlow.
 
 The activations with parameters or PyTorch's ``inplace=`` use the ``activation`` convention:
@@ -20,13 +26,21 @@ adapters bind them.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..api import exports
 from ..dtypes import is_floating
-from ..registry import aval_of
+from ..kernels.cpu import leaky_relu as _cpu_leaky
+from ..kernels.cuda import leaky_relu as _cuda_leaky
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
+from .broadcast import sum_to as _sum_to
 from .composites import _via_float32
 from .elementwise import (
+    _plain,
     abs,
     add,
+    cast,
     div,
     exp,
     greater,
@@ -100,9 +114,55 @@ def elu(x, alpha: float = 1.0):
     return where(greater(x, 0.0), x, neg)
 
 
+def _leaky_rule(x: AVal, a: AVal | None = None, *, alpha: float = 0.0) -> AVal:
+    # (``a``: the CUDA kernel's slope, a host scalar operand)
+    _rules.require_float("leaky_relu", x)
+    return AVal(x.shape, x.dtype)
+
+
+def _leaky_grad_rule(g: AVal, x: AVal, a: AVal | None = None, *, alpha: float = 0.0) -> AVal:
+    _rules.require_float("leaky_relu_grad", g)
+    _rules.require_float("leaky_relu_grad", x)
+    return AVal(_rules.broadcast_shapes("leaky_relu_grad", g.shape, x.shape), g.dtype)
+
+
+def _leaky_vjp(g, y, x, *, alpha):
+    if _plain(g, x) and g.shape == x.shape:
+        return (_cpu_leaky.leaky_relu_grad(g, x, alpha=alpha),)
+    return (leaky_relu_grad(g, x, alpha),)
+
+
+def _leaky_grad_vjp(c, out, g, x, *, alpha):
+    # piecewise linear in g, piecewise constant in x: dg = leaky_relu_grad(c, x), dx = 0
+    if _plain(c, g, x) and c.shape == g.shape == x.shape:
+        return (lambda: _cpu_leaky.leaky_relu_grad(c, x, alpha=alpha), None)
+    return (lambda: _sum_to(leaky_relu_grad(c, x, alpha), g), None)
+
+
+leaky_relu_p = Primitive(
+    "leaky_relu", _leaky_rule, _leaky_vjp, kind="other", tf_type="LeakyRelu",
+    doc="y = x if x > 0 else x alpha (NaN: x alpha);  dx = leaky_relu_grad(g, x, alpha)",
+    kernels={"cpu": _cpu_leaky.leaky_relu, "cuda": _cuda_leaky.leaky_relu})
+leaky_relu_grad_p = Primitive(
+    "leaky_relu_grad", _leaky_grad_rule, _leaky_grad_vjp, kind="other", tf_type="LeakyReluGrad",
+    doc="y = g if x > 0 else g alpha;  dg = leaky_relu_grad(c, x, alpha), dx = 0 "
+        "(piecewise constant)",
+    kernels={"cpu": _cpu_leaky.leaky_relu_grad, "cuda": _cuda_leaky.leaky_relu_grad})
+
+
+def leaky_relu_grad(g, x, alpha: float):
+    return bind(leaky_relu_grad_p, g, x, alpha=float(alpha))
+
+
 @exports({"torch.nn.functional": "leaky_relu", "tf.nn": "leaky_relu"}, "activation",
          float_only=False, tf_type="LeakyRelu", torch_params=(("negative_slope", 0.01),),
          tf_params=(("alpha", 0.2),))
 def leaky_relu(x, alpha: float = 0.2):
-    """``x`` where positive, ``alpha x`` elsewhere."""
-    return where(greater(x, 0.0), x, mul(x, float(alpha)))
+    """``x`` where positive, ``alpha x`` elsewhere (an integer ``x``: as float32, as
+    TensorFlow's ``tf.nn.leaky_relu``; PyTorch's front end refuses it first)."""
+    if isinstance(alpha, np.ndarray):                   # (TF: ``alpha.item()``)
+        alpha = alpha.item()
+    d = aval_of(x).dtype
+    if d.kind in "iu":
+        x = cast(x, np.float32)
+    return bind(leaky_relu_p, x, alpha=float(alpha))

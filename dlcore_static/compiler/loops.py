@@ -173,7 +173,10 @@ def fast32_expr(m: Node) -> str | None:
 #: a float32 value is computed in float32 with the kernel's roundings (tanh's gradient
 #: ``g (1 - t t)``: the three ops it replaced, fused as before, 48d9966)
 LOOP_EXPRS = {"tanh_grad": "{0} * ({one} - {1} * {1})",
-              "sigmoid_grad": "{0} * ({1} * ({one} - {1}))"}
+              "sigmoid_grad": "{0} * ({1} * ({one} - {1}))",
+              # (``{alpha}``: the node's slope in the value's dtype, the kernels' one rounding)
+              "leaky_relu": "({0} if {0} > 0 else {0} * {alpha})",
+              "leaky_relu_grad": "({0} if {1} > 0 else {0} * {alpha})"}
 
 
 def loop_expr(n: Node) -> str | None:
@@ -188,6 +191,8 @@ def loop_expr(n: Node) -> str | None:
     dt = n.avals[0].dtype
     if dt not in (np.float32, np.float64) or any(v.aval.dtype != dt for v in n.inputs):
         return None
+    if "{alpha}" in t:
+        t = t.replace("{alpha}", literal(n.params["alpha"], dt))
     return t.replace("{one}", f"{np_type(dt)}(1.0)")
 
 

@@ -37,8 +37,9 @@ def tf_rows(OpRow, U, B) -> list:
         u("selu", ops.selu, lambda x: (1.0507009873554805 * _np_elu(x, 1.6732632423543772))
           .astype(x.dtype), primitives=("expm1", "where", "mul")),
         u("leaky_relu", lambda x: ops.leaky_relu(x, 0.1),
-          lambda x: np.where(x > 0, x, 0.1 * x).astype(x.dtype),
-          primitives=("where", "greater", "mul")),
+          lambda x: np.where(x > 0, x, 0.1 * x).astype(x.dtype), primitives=("leaky_relu",)),
+        OpRow("leaky_relu[negative]", "leaky_relu", lambda x: ops.leaky_relu(x, -0.3),
+              lambda x: np.where(x > 0, x, -0.3 * x).astype(x.dtype), U, ("away0",), (0,)),
         OpRow("prod[all]", "prod", lambda x: ops.prod(x), lambda x: np.prod(x), R3,
               ("away0",), (0,), rtol=1e-4),
         OpRow("prod[axis=1,keepdims]", "prod", lambda x: ops.prod(x, 1, True),

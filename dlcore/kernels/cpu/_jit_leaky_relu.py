@@ -1,0 +1,24 @@
+"""Numba loops of leaky_relu and its gradient on flat float32/float64 arrays (imported on first
+use by :mod:`dlcore.kernels.cpu.leaky_relu`).  ``a`` is the slope in the arrays' dtype, so a
+float32 product is rounded to float32 once, as PyTorch's ``x > 0 ? x : x * negval``."""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .runtime import configure_threads
+
+configure_threads()
+
+
+@njit(cache=True, nogil=True)
+def leaky_relu(x, out, a):
+    for i in range(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else v * a
+
+
+@njit(cache=True, nogil=True)
+def leaky_relu_grad(g, x, out, a):
+    for i in range(x.size):
+        out[i] = g[i] if x[i] > 0 else g[i] * a
