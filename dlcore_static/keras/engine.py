@@ -384,7 +384,8 @@ class Network(Layer):
         from ._layer_config import model_from_config
         return model_from_config(cls, config)
 
-    def _init_graph(self, inputs, outputs, name=None) -> None:
+    def _init_graph(self, inputs, outputs, name=None, ops: bool = True) -> None:
+        from ._op_layers import attach, is_op_layer
         self.inputs = _as_list(inputs)
         self.outputs, self._output_keys = output_list(outputs)      # (a dict: Keras 3's)
         for t in self.inputs:
@@ -393,7 +394,10 @@ class Network(Layer):
                 raise ValueError("Input tensors to a Model must come from `keras.layers.Input`. "
                                  f"Received: {t!r} (missing previous layer metadata).")
         self.graph = self.inputs[0].graph
-        self.layers = self._topological_layers()
+        if ops:                         # ``x + y`` between layers: operation nodes
+            attach(self.outputs, self.inputs)
+        self._operations = self._topological_layers()      # (Keras 3: ops in summary only)
+        self.layers = [ly for ly in self._operations if not is_op_layer(ly)]
         self.input_names = [keras_history(t)[0].name for t in self.inputs]
         self.output_names = self._output_keys or [keras_history(t)[0].name for t in self.outputs]
         self._is_graph_network = True
@@ -585,11 +589,11 @@ class Network(Layer):
     summary = print_summary       # Keras 3's model.summary(line_length, ..., layer_range)
 
     def _summary_layers(self) -> list:
-        return list(self.layers)
+        return list(self.__dict__.get("_operations", self.layers))
 
     def _known_tensors(self) -> set:
         known = set(self.inputs)
-        for layer in self.layers:
+        for layer in self._summary_layers():
             for n in layer._nodes:
                 if all(t in known for t in n.inputs) or type(layer).__name__ == "InputLayer":
                     known.update(n.outputs)

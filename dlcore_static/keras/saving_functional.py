@@ -54,7 +54,12 @@ def is_functional(model) -> bool:
 def _kept_nodes(model) -> dict:
     """layer -> the layer's nodes (calls) that belong to ``model``, in call order."""
     mine = {id(n) for n in model._node_order}
-    return {ly: [n for n in ly._nodes if id(n) in mine] for ly in model.layers}
+    return {ly: [n for n in ly._nodes if id(n) in mine] for ly in _operations(model)}
+
+
+def _operations(model) -> list:
+    """The model's layers and its operation nodes (``x + y``: ``_op_layers``), in order."""
+    return list(model.__dict__.get("_operations", model.layers))
 
 
 def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
@@ -77,7 +82,7 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             "dtype": _dtype_name(t), "keras_history": ref(t)}}
 
     records = []
-    for ly in model.layers:
+    for ly in _operations(model):
         if _is_model(ly) and not is_functional(ly):
             raise NotImplementedError(f"model.save: model {model.name!r} uses the "
                                       f"{type(ly).__name__} model {ly.name!r} as a layer; "
@@ -92,7 +97,9 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             rec: dict[str, Any] = {"class_name": "InputLayer", "config": cfg}
             nodes: list = []
         else:
-            if _is_model(ly):                        # a functional model used as a layer
+            if type(ly).__name__ == "OpLayer":       # x + y between layers: data, no code
+                rec = {"class_name": "OpLayer", "config": ly.get_config()}
+            elif _is_model(ly):                      # a functional model used as a layer
                 inner = functional_config(ly, layer_config, keras3)
                 rec = {"class_name": inner["class_name"], "config": inner["config"]}
             else:
@@ -109,6 +116,7 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
                     nodes.append([ref(t) + [{}] for t in node.inputs])
         if keras3:
             rec = {"module": "keras.src.models.functional" if _is_model(ly) else
+                   "dlcore_static.keras" if rec["class_name"] == "OpLayer" else
                    "keras.layers", **rec,
                    "registered_name": "Functional" if _is_model(ly) else
                    rec.get("registered_name")}                   # (a user's class: its own)
@@ -171,7 +179,10 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
                             f"{str(dtype)[:40]!r}")
             created[name] = L.InputLayer(batch_input_shape=shape, dtype=dtype, name=name)
             continue
-        if cls in ("Model", "Functional"):          # a functional model used as a layer
+        if cls == "OpLayer":                        # an operation node, as data
+            from ._op_layers import revive_op
+            created[name] = revive_op(c, error)
+        elif cls in ("Model", "Functional"):        # a functional model used as a layer
             created[name] = build_functional({"class_name": cls, "config": c}, make_layer,
                                              classes, error)
         else:

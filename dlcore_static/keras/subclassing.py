@@ -106,10 +106,11 @@ def _build_graph(model, inputs: list) -> None:
     outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
     tracked = tracked_layers(model)
     try:
-        model._init_graph(inputs, outputs)
+        model._init_graph(inputs, outputs, ops=False)
     except NotKerasOutput:
         _init_raw(model, inputs, outputs)
     model.layers = tracked
+    model.__dict__.pop("_operations", None)        # (its tracked layers are its summary)
     model.input_names = [f"input_{i + 1}" for i in range(len(model.inputs))]
     model.output_names = [f"output_{i + 1}" for i in range(len(model.outputs))]
     args = model.__dict__.pop("_deferred_compile", None)

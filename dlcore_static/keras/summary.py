@@ -41,12 +41,12 @@ def _layer_shape(layer) -> str:
 def _sequential_like(model) -> bool:
     if type(model).__name__ == "Sequential" or not getattr(model, "_is_graph_network", False):
         return True
-    for layer in model.layers:
+    for layer in model._summary_layers():
         nodes = [n for n in layer._nodes if _in_model(model, n)]
         if len(nodes) > 1 or any(len(n.inputs) > 1 for n in nodes):
             return False
     users: dict = {}
-    for layer in model.layers:
+    for layer in model._summary_layers():
         for n in layer._nodes:
             if _in_model(model, n) and type(layer).__name__ != "InputLayer":
                 for t in n.inputs:
@@ -71,7 +71,7 @@ def _connections(model, layer) -> str:
 
 def _class_name(layer) -> str:
     """The class Keras 3 names: ``keras.Model(inputs, outputs)`` makes a ``Functional``."""
-    name = type(layer).__name__
+    name = getattr(layer, "op_class", None) or type(layer).__name__   # (Keras 3's operations)
     return "Functional" if name == "Model" and getattr(layer, "_is_graph_network", False) \
         else name
 

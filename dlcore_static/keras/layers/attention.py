@@ -183,6 +183,9 @@ class MultiHeadAttention(Layer):
                                           (self.num_heads, self.value_dim, int(qs[-1])), "kernel")
         self.output_bias = self._weight("attention_output/bias", (int(qs[-1]),), "bias") \
             if self.use_bias else None
+        from .._history import unique_layer_name     # Keras 3 builds a Softmax and a Dropout
+        unique_layer_name("softmax")                 # layer here: they take these names
+        unique_layer_name("dropout")
         self.built = True
 
     @staticmethod

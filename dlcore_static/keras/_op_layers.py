@@ -1,0 +1,278 @@
+"""Operations between layers in a functional model: ``x + inputs``, ``x * mask``, ``x[:, 0]``,
+``keras.ops.mean(x, axis=1)``, ``tf.reduce_mean(x, 1)`` applied to the symbolic outputs of
+layers (keras.io's residual and transformer blocks).
+
+Keras 3 records such an operation as a node of the functional graph (``add (Add)`` in
+``summary()``; tf.keras as a ``TFOpLambda`` layer).  Here the operators and functions build
+graph ops at once (the static engine's tensors are the symbolic tensors), so ``Model(inputs,
+outputs)`` gives them their history afterwards (``attach``): walking back from the outputs, each
+tensor that no layer made becomes the output of an ``OpLayer`` node whose inputs are the tensors
+it reads.  An op function that builds several graph ops under its name scope (``reduce_mean``:
+``Mean/Sum``, ``Mean``) is one node.  The original graph ops stay the model's (training and
+gradients run through them as built); the node keeps a *program* to build them again on new
+tensors (calling the model, cloning, loading):
+
+    {"inputs": n, "constants": [{"dtype", "value"}], "steps": [[primitive name, params, args]],
+     "output": [step, value index]}
+
+with each step argument ``["in", i]``, ``["const", j]`` or ``["step", s, value index]``.  It is
+data only: loading looks each primitive up by name in dlcore's registry, nothing is executed.
+``Model.layers`` leaves these nodes out (as Keras 3 does); ``summary()`` and the saved
+configuration list them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from ..graph import Tensor
+from ._history import HISTORY, unique_layer_name
+from .engine import Layer, Node
+
+# graph op type (or a function's name scope) -> Keras 3's operation class
+_KERAS3 = {"Add": "Add", "AddV2": "Add", "Sub": "Subtract", "Mul": "Multiply",
+           "RealDiv": "TrueDivide", "Div": "TrueDivide", "FloorDiv": "FloorDivide",
+           "FloorMod": "Mod", "Neg": "Negative", "StridedSlice": "GetItem", "MatMul": "Matmul",
+           "BatchMatMul": "Matmul", "BatchMatMulV2": "Matmul", "Pow": "Power",
+           "Abs": "Absolute", "Mean": "Mean", "Sum": "Sum", "Max": "Max", "Min": "Min",
+           "Square": "Square", "Sqrt": "Sqrt", "Exp": "Exp", "Log": "Log", "Relu": "Relu",
+           "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Softmax": "Softmax", "Reshape": "Reshape",
+           "Transpose": "Transpose", "ConcatV2": "Concatenate", "Concat": "Concatenate",
+           "Cast": "Cast", "Maximum": "Maximum", "Minimum": "Minimum",
+           "ExpandDims": "ExpandDims", "Squeeze": "Squeeze", "Pack": "Stack",
+           "ArgMax": "Argmax", "ArgMin": "Argmin", "LogSoftmax": "LogSoftmax"}
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+class OpLayer(Layer):
+    """One operation between layers (see the module docstring): no weights; ``op_class`` is
+    the class name Keras 3 shows (``Add``, ``GetItem``, ``Mean``)."""
+
+    def __init__(self, program: dict, op_class: str = "Op", name: str | None = None,
+                 **kwargs):
+        super().__init__(name=name or unique_layer_name(_snake(op_class)), **kwargs)
+        self.program, self.op_class = program, op_class
+        self.built = True
+
+    def call(self, inputs):
+        xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        return run_program(self.program, xs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(self._nodes[0].outputs[0].aval.shape)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "op_class": self.op_class, "program": self.program}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
+def revive_op(config: dict, error) -> OpLayer:
+    """An ``OpLayer`` from a saved record (``saving_functional``), its program checked to be
+    the data ``run_program`` reads (malformed: ``error``)."""
+    from dlcore.registry import PRIMITIVES
+    p = config.get("program")
+    ok = isinstance(p, dict) and isinstance(p.get("inputs"), int) and \
+        isinstance(p.get("constants"), list) and isinstance(p.get("steps"), list) and \
+        bool(p["steps"]) and isinstance(p.get("output"), list) and len(p["output"]) == 2
+    for c in (p.get("constants", []) if ok else []):
+        ok = ok and isinstance(c, dict) and c.get("dtype") in _CONST_DTYPES
+    for i, st in enumerate(p["steps"] if ok else []):
+        ok = ok and isinstance(st, list) and len(st) == 3 and st[0] in PRIMITIVES and \
+            isinstance(st[1], dict) and isinstance(st[2], list) and \
+            all(_ref_ok(a, p, i) for a in st[2])
+    if not ok or not isinstance(config.get("op_class", "Op"), str):
+        raise error(f"load_model: operation node {str(config.get('name'))[:60]!r} has a "
+                    "malformed program")
+    return OpLayer(p, config.get("op_class", "Op"), name=config["name"])
+
+
+_CONST_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                 "bool"}
+
+
+def _ref_ok(a, p: dict, step: int) -> bool:
+    """A step argument: ``["in", i]``, ``["const", j]``, ``["step", s, k]`` with s < step."""
+    if not isinstance(a, list) or not a or \
+            not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in a[1:]):
+        return False
+    if a[0] == "in":
+        return len(a) == 2 and a[1] < p["inputs"]
+    if a[0] == "const":
+        return len(a) == 2 and a[1] < len(p["constants"])
+    return a[0] == "step" and len(a) == 3 and a[1] < step
+
+
+def run_program(program: dict, xs: list):
+    """Build the program's graph ops on the tensors ``xs`` (the node's inputs)."""
+    from dlcore.registry import PRIMITIVES
+
+    import dlcore_static as tf
+    consts = [tf.constant(np.asarray(c["value"], dtype=c["dtype"]))
+              for c in program["constants"]]
+    done: list = []
+    for prim_name, params, args in program["steps"]:
+        prim = PRIMITIVES.get(prim_name)
+        if prim is None:
+            raise ValueError(f"operation node: unknown primitive {str(prim_name)[:40]!r}")
+        vals = []
+        for a in args:
+            if a[0] == "in":
+                vals.append(xs[a[1]])
+            elif a[0] == "const":
+                vals.append(consts[a[1]])
+            else:
+                out = done[a[1]]
+                vals.append(out if isinstance(out, Tensor) else out[a[2]])
+        done.append(prim.bind(*vals, **decode(params)))
+    s, i = program["output"]
+    out = done[s]
+    return out if isinstance(out, Tensor) else out[i]
+
+
+# -- params as JSON data (tuples as lists, dtypes and Ellipsis marked) and back
+def encode(v: Any):
+    if isinstance(v, dict):
+        return {str(k): encode(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [encode(x) for x in v]
+    if v is Ellipsis:
+        return {"__ellipsis__": True}
+    if isinstance(v, np.dtype) or type(v).__name__ == "DType":
+        return {"__dtype__": str(np.dtype(getattr(v, "np", v)))}
+    if isinstance(v, (np.integer, np.floating, np.bool_)):
+        return v.item()
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    raise NotImplementedError(f"operation node: parameter {v!r} cannot be saved as data")
+
+
+def decode(v: Any):
+    if isinstance(v, dict):
+        if "__dtype__" in v:
+            return np.dtype(v["__dtype__"])
+        if "__ellipsis__" in v:
+            return Ellipsis
+        return {k: decode(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return tuple(decode(x) for x in v)
+    return v
+
+
+# -- giving the tensors between layers their history
+def _group(op, stop) -> list | None:
+    """The graph ops of one operation node ending at ``op`` (``op`` and the ops under its name
+    scope that it reads), inputs first; None if it reads something that is neither a layer's
+    tensor, a constant nor a computed op (a placeholder or variable of its own)."""
+    prefix = op.name + "/"
+    ops, seen = [], set()
+
+    def visit(o) -> bool:
+        if id(o) in seen:
+            return True
+        seen.add(id(o))
+        for t in o.inputs:
+            if stop(t) or t.op.type == "Const":
+                continue
+            if t.op.name.startswith(prefix):
+                if not visit(t.op):
+                    return False
+            elif t.op.prim is None:
+                return False
+        ops.append(o)
+        return True
+    return ops if visit(op) else None
+
+
+def _program(t: Tensor, stop):
+    """The operation node that would make ``t``: ``(inputs, op_class, program)``, or None
+    when it cannot be one (``t`` keeps no history)."""
+    ops = _group(t.op, stop)
+    if ops is None or any(o.prim is None for o in ops):
+        return None
+    index = {id(o): i for i, o in enumerate(ops)}
+    inputs: list = []
+    consts: list = []
+    steps = []
+    try:
+        for o in ops:
+            args: list = []
+            for x in o.inputs:
+                if id(x.op) in index and not stop(x):
+                    args.append(["step", index[id(x.op)], x.value_index])
+                elif x.op.type == "Const" and not stop(x):
+                    v = np.asarray(x.op.attrs["value"])
+                    if v.dtype == object:
+                        return None
+                    consts.append({"dtype": str(v.dtype), "value": v.tolist()})
+                    args.append(["const", len(consts) - 1])
+                else:           # (an argument given twice, x + x, is two inputs as in Keras)
+                    k = next((i for i, y in enumerate(inputs) if y is x and
+                              ["in", i] not in args), None)
+                    if k is None:
+                        inputs.append(x)
+                        k = len(inputs) - 1
+                    args.append(["in", k])
+            steps.append([o.prim.name, encode(o.params), args])
+    except NotImplementedError:
+        return None
+    if not inputs:
+        return None
+    if len(ops) == 1:
+        kind = t.op.type
+    else:                                   # a function's name scope: Mean_1 -> Mean
+        kind = re.sub(r"_\d+$", "", t.op.name.rsplit("/", 1)[-1])
+    op_class = _KERAS3.get(kind) or _KERAS3.get(t.op.type) or \
+        "".join(p[:1].upper() + p[1:] for p in kind.split("_"))
+    program = {"inputs": len(inputs), "constants": consts, "steps": steps,
+               "output": [len(steps) - 1, t.value_index]}
+    return inputs, op_class, program
+
+
+def attach(outputs: list, inputs: list) -> None:
+    """Give every tensor between ``inputs`` and ``outputs`` that no layer made an operation
+    node (see the module docstring), named in the order the ops were built (Keras 3 names an
+    operation when it is applied); tensors that cannot have one are left as they are (the
+    model then reports them as before)."""
+    model_inputs = set(inputs)
+    seen: set = set()
+    made: dict = {}
+
+    def stop(t) -> bool:
+        return t in model_inputs or t in HISTORY or t in made
+
+    todo = list(outputs)
+    while todo:
+        t = todo.pop()
+        if not isinstance(t, Tensor) or t in seen:
+            continue
+        seen.add(t)
+        if t in model_inputs:
+            continue
+        h = HISTORY.get(t)
+        if h is not None:
+            if type(h[0]).__name__ != "InputLayer":
+                todo.extend(h[0]._nodes[h[1]].inputs)
+            continue
+        node = _program(t, stop)
+        if node is not None:
+            made[t] = node
+            todo.extend(node[0])
+    for t in sorted(made, key=lambda t: (t.op._id, t.value_index)):
+        ins, op_class, program = made[t]
+        layer = OpLayer(program, op_class)
+        layer._nodes.append(Node(layer, ins, [t]))
+        HISTORY[t] = (layer, 0, 0)
+
+
+def is_op_layer(layer) -> bool:
+    return isinstance(layer, OpLayer)
