@@ -40,6 +40,11 @@ class Device:
 CPU = Device("cpu")
 
 
+#: the device types PyTorch 2.13 names when it refuses a device string (dlcore has cpu and cuda)
+_TORCH_DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, "
+                       "xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone")
+
+
 def as_device(spec) -> Device:
     """Parse 'cpu', 'cuda', 'cuda:0', '/gpu:0', '/cpu:0' or a Device."""
     if isinstance(spec, Device):
@@ -61,8 +66,9 @@ def as_device(spec) -> Device:
                 "tensors have shapes and no data until a Session runs them")
         if not s:
             raise InvalidDevice("Device string must not be empty")
-        raise InvalidDevice(f"dlcore: unknown device {spec!r}; expected 'cpu', 'cuda' or "
-                            "'cuda:N'")
+        given = str(spec).strip().lstrip("/").partition(":")[0]     # (PyTorch's words)
+        raise InvalidDevice(f"Expected one of {_TORCH_DEVICE_TYPES} device type at start of "
+                            f"device string: {given}")
     if colon and not (idx.isascii() and idx.isdigit()):   # 'cuda:x', 'cuda:-1', 'cuda:'
         raise InvalidDevice(f"Invalid device string: {str(spec)!r} (the index must be a "
                             "non-negative integer)")

@@ -188,8 +188,17 @@ def _finish(buf: np.ndarray, dtype, device, requires_grad: bool) -> Tensor:
         buf = to_device(buf, as_device(device))
     t = _make(buf)
     if requires_grad:
-        t.requires_grad_(True)
+        factory_requires_grad(t)
     return t
+
+
+def factory_requires_grad(t: Tensor) -> Tensor:
+    """``t.requires_grad_(True)`` for a factory's ``requires_grad=True`` (and
+    ``nn.Parameter``): an integer or bool ``t`` refused in PyTorch's words for a factory."""
+    if not (is_floating(t._buf.dtype) or t._buf.dtype.kind == "c"):     # (requires_grad_()'s
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")     # words are "only ... floating point dtype ...")
+    return t.requires_grad_(True)
 
 
 def _size(size) -> tuple:

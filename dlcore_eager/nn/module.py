@@ -33,7 +33,8 @@ class Parameter(Tensor):
         p._version = data._version
         p._hooks = None
         if requires_grad:
-            p.requires_grad_(True)
+            from ..creation import factory_requires_grad
+            factory_requires_grad(p)
         return p
 
     def __init__(self, *args, **kwargs):

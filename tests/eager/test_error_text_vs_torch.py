@@ -75,6 +75,13 @@ CASES = {
         T.ones(3, 2) * 0.5, T.ones(3)),
     "bce_with_logits shapes": lambda T: T.nn.functional.binary_cross_entropy_with_logits(
         T.ones(3, 2), T.ones(3)),
+    # requires_grad of an integer tensor: a factory's words and requires_grad_()'s
+    "factory requires_grad": lambda T: T.ones(2, dtype=T.long, requires_grad=True),
+    "tensor requires_grad": lambda T: T.tensor([1, 2], requires_grad=True),
+    "zeros_like requires_grad": lambda T: T.zeros_like(T.ones(2, dtype=T.long),
+                                                      requires_grad=True),
+    "Parameter of integers": lambda T: T.nn.Parameter(T.ones(2, dtype=T.long)),
+    "requires_grad_()": lambda T: T.ones(2, dtype=T.long).requires_grad_(),
     # autograd and conversions
     "item of many": lambda T: T.ones(3).item(),
     "numpy of requires_grad": lambda T: T.ones(3, requires_grad=True).numpy(),
@@ -91,6 +98,16 @@ def test_error_as_torch(name):
     want = error_of(lambda: CASES[name](torch))
     assert want is not None, "torch raises here"
     assert error_of(lambda: CASES[name](dl)) == want
+
+
+@pytest.mark.parametrize("spec", ["tpu", "TPU:0"])
+def test_unknown_device_string(spec):
+    """PyTorch's RuntimeError and list of device types (dlcore's class is also a ValueError,
+    TensorFlow's type)."""
+    want = error_of(lambda: torch.ones(1).to(spec))
+    got_type, got_text = error_of(lambda: dl.ones(1).to(spec))
+    assert issubclass(got_type, want[0]) and got_text == want[1]
+    assert error_of(lambda: dl.device(spec))[1] == want[1]
 
 
 def test_static_front_end_keeps_the_core_suffix():

@@ -55,8 +55,8 @@ def test_map_location_function_sees_each_tensor_and_location():
 
 
 @pytest.mark.parametrize("ml, exc, pattern", [
-    ("tpu", RuntimeError, "unknown device 'tpu'"),
-    ({"cpu": "tpu"}, RuntimeError, "unknown device 'tpu'"),
+    ("tpu", RuntimeError, "device type at start of device string: tpu$"),
+    ({"cpu": "tpu"}, RuntimeError, "device type at start of device string: tpu$"),
     ("cuda:x", RuntimeError, r"Invalid device string: 'cuda:x'"),
     (5, TypeError, "map_location should be a str, a torch.device, a dict or a callable, not int"),
     (lambda s, loc: 3, TypeError, "map_location returned int for tensor 'a'"),
