@@ -272,10 +272,37 @@ def _host_data(data):
     return data
 
 
+def _ragged_check(data) -> None:
+    """PyTorch's error for nested sequences whose lengths differ from the first element's at
+    the same depth (``tensor([[1, 2], [3]])``: "expected sequence of length 2 at dim 1 (got
+    1)"), or a number where a sequence is expected ("not a sequence")."""
+    sizes, first = [], data
+    while isinstance(first, (list, tuple)):
+        sizes.append(len(first))
+        if not first:
+            return                  # (PyTorch does not check past an empty first sequence)
+        first = first[0]
+
+    def walk(x, d):
+        if d == len(sizes):
+            return
+        if not isinstance(x, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(x) != sizes[d]:
+            raise ValueError(f"expected sequence of length {sizes[d]} at dim {d} (got {len(x)})")
+        for v in x:
+            walk(v, d + 1)
+    walk(data, 0)
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor that copies ``data`` (a scalar, nested lists, an array or a tensor)."""
     host = _host_data(data)
-    arr = np.array(host, copy=True)
+    try:
+        arr = np.array(host, copy=True)
+    except ValueError:
+        _ragged_check(host)         # (PyTorch's words for nested lists of uneven lengths)
+        raise
     npd = D.to_numpy_dtype(dtype) if dtype is not None else _infer_dtype(arr, host)
     return _finish(np.asarray(arr, dtype=npd, order="C"), None, device, requires_grad)
 

@@ -82,6 +82,10 @@ CASES = {
                                                       requires_grad=True),
     "Parameter of integers": lambda T: T.nn.Parameter(T.ones(2, dtype=T.long)),
     "requires_grad_()": lambda T: T.ones(2, dtype=T.long).requires_grad_(),
+    # nested lists of uneven lengths
+    "ragged lists": lambda T: T.tensor([[1, 2], [3]]),
+    "ragged lists deeper": lambda T: T.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]]),
+    "a number among lists": lambda T: T.tensor([[1, 2], 3]),
     # autograd and conversions
     "item of many": lambda T: T.ones(3).item(),
     "numpy of requires_grad": lambda T: T.ones(3, requires_grad=True).numpy(),
