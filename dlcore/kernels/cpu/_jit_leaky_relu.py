@@ -22,3 +22,12 @@ def leaky_relu(x, out, a):
 def leaky_relu_grad(g, x, out, a):
     for i in range(x.size):
         out[i] = g[i] if x[i] > 0 else g[i] * a
+
+
+@njit(cache=True, nogil=True)
+def leaky_relu_grad_fill(gv, x, out, a):
+    """``leaky_relu_grad`` of one cotangent value ``gv`` everywhere (a sum's broadcast
+    cotangent: the first backward of ``leaky_relu(x).sum()``)."""
+    ga = gv * a
+    for i in range(x.size):
+        out[i] = gv if x[i] > 0 else ga

@@ -5,17 +5,21 @@
 
 PyTorch's ``leaky_relu`` / ``leaky_relu_backward`` and TensorFlow's ``LeakyRelu`` /
 ``LeakyReluGrad``: the product in the operands' dtype (a float32 slope for float32), one
-rounding.  float32/float64 arrays with one memory order run one Numba pass (its loops are
-compiled on first use, cached on disk); other layouts, broadcasting gradients and the half
-types (computed in float32, PyTorch's opmath, then rounded) take NumPy.
+rounding.  float32/float64 arrays run one Numba pass (its loops are compiled on first use,
+cached on disk) in their memory order (C or Fortran; another layout is copied C-ordered
+first; a cotangent of one value broadcast, a sum's, is read as that value); broadcasting
+gradients and the half types (computed in float32, PyTorch's opmath, then rounded) take
+NumPy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ... import dtypes as _dt
+
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_HALF_KINDS = ("float16", "bfloat16")
+_HALF = (np.dtype(np.float16), _dt.bfloat16 or np.dtype(np.float16))
 _jit = None
 
 
@@ -36,34 +40,47 @@ def _flat(x):
     return None
 
 
+def _dense(x):
+    """``(flat view, order)`` of ``x``, a C-ordered copy where its layout has none."""
+    f = _flat(x)
+    return f if f is not None else (np.ascontiguousarray(x).reshape(-1), "C")
+
+
+def _out(shape, d, order):
+    """A new array and its flat view in ``order``."""
+    out = np.empty(shape, d, order=order)
+    return out, (out.reshape(-1) if order == "C" else out.T.reshape(-1))
+
+
 def leaky_relu(x, *, alpha):
     d = x.dtype
     if d is _F32 or d is _F64:
-        f = _flat(x)
-        if f is not None:
-            out = np.empty(x.shape, d, order=f[1])
-            _loops().leaky_relu(f[0], out.reshape(-1) if f[1] == "C" else out.T.reshape(-1),
-                                d.type(alpha))
-            return out
+        f, order = _dense(x)
+        out, flat = _out(x.shape, d, order)
+        _loops().leaky_relu(f, flat, d.type(alpha))
+        return out
+    x32 = x.astype(_F32) if d == _HALF[0] or d == _HALF[1] else x
     with np.errstate(all="ignore"):
-        if d.name in _HALF_KINDS:
-            x32 = x.astype(_F32)
-            return np.where(x32 > 0, x32, x32 * np.float32(alpha)).astype(d)
-        return np.where(x > 0, x, x * d.type(alpha))
+        y = np.where(x32 > 0, x32, x32 * x32.dtype.type(alpha))
+    return y.astype(d) if x32 is not x else y
 
 
 def leaky_relu_grad(g, x, *, alpha):
     d = g.dtype
     if (d is _F32 or d is _F64) and x.dtype is d and g.shape == x.shape:
-        fg, fx = _flat(g), _flat(x)
-        if fg is not None and fx is not None and fg[1] == fx[1]:
-            out = np.empty(x.shape, d, order=fx[1])
-            _loops().leaky_relu_grad(fg[0], fx[0],
-                                     out.reshape(-1) if fx[1] == "C" else out.T.reshape(-1),
-                                     d.type(alpha))
+        fx, order = _dense(x)
+        out, flat = _out(x.shape, d, order)
+        if g.size and not any(g.strides):       # (one value broadcast: a sum's cotangent)
+            _loops().leaky_relu_grad_fill(g.reshape(-1)[0], fx, flat, d.type(alpha))
             return out
+        fg = _flat(g)
+        if fg is None or fg[1] != order:
+            fg = (np.asarray(g, order=order).reshape(-1) if order == "C"
+                  else np.asarray(g, order="F").T.reshape(-1), order)
+        _loops().leaky_relu_grad(fg[0], fx, flat, d.type(alpha))
+        return out
+    half = d == _HALF[0] or d == _HALF[1]
+    g32 = g.astype(_F32) if half else g
     with np.errstate(all="ignore"):
-        if d.name in _HALF_KINDS:
-            g32 = g.astype(_F32)
-            return np.where(x > 0, g32, g32 * np.float32(alpha)).astype(d)
-        return np.where(x > 0, g, g * d.type(alpha))
+        y = np.where(x > 0, g32, g32 * g32.dtype.type(alpha))
+    return y.astype(d) if half else y
