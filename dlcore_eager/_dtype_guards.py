@@ -21,7 +21,6 @@ PyTorch's rules, so they live here, at the eager entry.
 
 from __future__ import annotations
 
-from collections import namedtuple
 
 import numpy as np
 
@@ -30,6 +29,8 @@ from dlcore import ops as _ops
 
 from . import _dtype as D
 from ._operand_rules import _int_pow_check, infer_sizes
+from ._host_grad import legacy_scatter_reduce
+from .return_types import aminmax  # PyTorch's result type (torch.return_types.aminmax)
 from .tensor import Tensor
 
 _INPUT_KEYS = ("input", "A", "x1", "log_probs", "LU", "self")
@@ -398,8 +399,6 @@ def _softmin(orig):
     return softmin
 
 
-#: PyTorch's result type of ``aminmax`` (``torch.return_types.aminmax``: fields min, max)
-aminmax = namedtuple("aminmax", ["min", "max"])
 _AMINMAX = aminmax          # (the wrapper below is named aminmax too)
 
 
@@ -573,3 +572,6 @@ def install(torch) -> None:
             if orig is not None:
                 f = _bool_via_uint8(orig)
                 setattr(target, name, _named_aminmax(f) if name == "aminmax" else f)
+    for target, name in ((torch, "scatter_reduce"), (Tensor, "scatter_reduce"),
+                         (Tensor, "scatter_reduce_")):
+        setattr(target, name, legacy_scatter_reduce(getattr(target, name), name[-1] == "_"))

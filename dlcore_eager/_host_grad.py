@@ -71,3 +71,38 @@ def not_implemented_pair(op, rop, aten: str):
     def rop_recorded(a, b):
         return attach(rop(a, b), "NotImplemented", (b, a), bw)
     return op_recorded, rop_recorded
+
+
+_LEGACY_REDUCES = {"max": "amax", "min": "amin"}
+
+
+def legacy_scatter_reduce(orig, inplace: bool = False):
+    """``scatter_reduce`` accepting the legacy ``reduce='max'``/``'min'`` as PyTorch 2.13 does:
+    computed as ``'amax'``/``'amin'``, but the result's backward raises PyTorch's error (its
+    ScatterReduceBackward0 knows only the new names).  An in-place form is mapped only when
+    nothing requires grad (else the core's refusal stands)."""
+    def scatter_reduce(*args, **kwargs):
+        r = kwargs.get("reduce", args[4] if len(args) > 4 else None)
+        if type(r) is not str or r not in _LEGACY_REDUCES:
+            return orig(*args, **kwargs)
+        tensors = [t for t in (*args, *kwargs.values()) if isinstance(t, Tensor)]
+        grad = STATE.enabled and any(t._rg for t in tensors)
+        if inplace and grad:
+            return orig(*args, **kwargs)
+        if "reduce" in kwargs:
+            kwargs = {**kwargs, "reduce": _LEGACY_REDUCES[r]}
+        else:
+            args = (*args[:4], _LEGACY_REDUCES[r], *args[5:])
+        if not grad:
+            return orig(*args, **kwargs)
+        from .autograd import no_grad
+        with no_grad():
+            out = orig(*args, **kwargs)
+
+        def fn(g):
+            raise RuntimeError("Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
+                               f"'amin' but got {r}.")
+        return attach(out, "ScatterReduceBackward0", tensors, fn)
+    scatter_reduce.__doc__ = getattr(orig, "__doc__", None)
+    scatter_reduce.__wrapped__ = orig  # type: ignore[attr-defined]
+    return scatter_reduce

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from collections import namedtuple
 
-__all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "nanmedian", "sort",
-           "structseq", "topk", "values_indices"]
+__all__ = ["aminmax", "cummax", "cummin", "kthvalue", "max", "median", "min", "mode",
+           "nanmedian", "sort", "structseq", "topk", "values_indices"]
 
 
 def _structseq_repr(self) -> str:
@@ -45,6 +45,7 @@ median = _pair("median")
 nanmedian = _pair("nanmedian")
 cummax = _pair("cummax")
 cummin = _pair("cummin")
+aminmax = structseq("aminmax", ["min", "max"])
 
 _BY_NAME = {t.__name__: t for t in (max, min, sort, topk, kthvalue, mode, median, nanmedian,
                                      cummax, cummin)}
