@@ -169,12 +169,16 @@ def decode(v: Any):
 
 
 # -- giving the tensors between layers their history
-def _group(op, stop) -> list | None:
+def _group(op, stop, first: int | None = None) -> list | None:
     """The graph ops of one operation node ending at ``op`` (``op`` and the ops under its name
-    scope that it reads), inputs first; None if it reads something that is neither a layer's
-    tensor, a constant nor a computed op (a placeholder or variable of its own)."""
+    scope that it reads, or with ``first``, the ops from number ``first`` on: those one
+    ``keras.ops`` call built), inputs first; None if it reads something that is neither a
+    layer's tensor, a constant nor a computed op (a placeholder or variable of its own)."""
     prefix = op.name + "/"
     ops, seen = [], set()
+
+    def inside(o) -> bool:
+        return o._id >= first if first is not None else o.name.startswith(prefix)
 
     def visit(o) -> bool:
         if id(o) in seen:
@@ -183,7 +187,7 @@ def _group(op, stop) -> list | None:
         for t in o.inputs:
             if stop(t) or t.op.type == "Const":
                 continue
-            if t.op.name.startswith(prefix):
+            if inside(t.op):
                 if not visit(t.op):
                     return False
             elif t.op.prim is None:
@@ -196,7 +200,9 @@ def _group(op, stop) -> list | None:
 def _program(t: Tensor, stop):
     """The operation node that would make ``t``: ``(inputs, op_class, program)``, or None
     when it cannot be one (``t`` keeps no history)."""
-    ops = _group(t.op, stop)
+    from .ops import CALLS
+    call = CALLS.get(t)
+    ops = _group(t.op, stop, call[1] if call else None)
     if ops is None or any(o.prim is None for o in ops):
         return None
     index = {id(o): i for i, o in enumerate(ops)}
@@ -227,11 +233,14 @@ def _program(t: Tensor, stop):
         return None
     if not inputs:
         return None
-    if len(ops) == 1:
+    if call is not None:                    # a keras.ops call: its Keras 3 class
+        kind = call[0]
+    elif len(ops) == 1:
         kind = t.op.type
     else:                                   # a function's name scope: Mean_1 -> Mean
         kind = re.sub(r"_\d+$", "", t.op.name.rsplit("/", 1)[-1])
-    op_class = _KERAS3.get(kind) or _KERAS3.get(t.op.type) or \
+    op_class = call[0] if call is not None else \
+        _KERAS3.get(kind) or _KERAS3.get(t.op.type) or \
         "".join(p[:1].upper() + p[1:] for p in kind.split("_"))
     program = {"inputs": len(inputs), "constants": consts, "steps": steps,
                "output": [len(steps) - 1, t.value_index]}

@@ -19,9 +19,11 @@ behave otherwise.
 from __future__ import annotations
 
 import builtins
+import functools
 import sys
+import weakref
 
-from ..graph import Tensor
+from ..graph import Tensor, get_default_graph
 
 __all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concatenate",
            "convert_to_tensor", "divide", "exp", "expand_dims", "log", "log_softmax", "matmul",
@@ -209,3 +211,28 @@ exp, log, tanh, sigmoid = _unary("exp"), _unary("log"), _unary("tanh"), _unary("
 
 def relu(x):
     return _tf().nn.relu(_t(x))
+
+
+# -- each call that builds graph ops remembers its output: a functional model makes it one
+# operation node named as Keras 3 names it (``_op_layers``: ``ops.clip`` -> ``clip (Clip)``)
+#: output tensor -> (Keras 3's operation class, the graph's op count before the call)
+CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CLASSES = {"abs": "Absolute", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
+            "expand_dims": "ExpandDims"}
+
+
+def _recorded(fn, cls: str):
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        g = get_default_graph()
+        first = len(g._ops)
+        out = fn(*args, **kwargs)
+        if isinstance(out, Tensor) and out.op.graph is g and out.op._id >= first:
+            CALLS[out] = (cls, first)
+        return out
+    return op
+
+
+for _name in __all__:
+    if _name not in ("arange", "convert_to_tensor", "ones", "shape", "zeros"):
+        globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _name.capitalize()))

@@ -78,6 +78,27 @@ def test_summary_text_is_keras3s(keras3, monkeypatch):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+def _keras_ops_model(k):
+    ops = k.ops
+    x = k.Input((5, 4))
+    return k.Model(x, [ops.abs(x), ops.clip(x, -1, 1), ops.one_hot(ops.argmax(x, axis=-1), 4),
+                       ops.log_softmax(x), ops.square(x), ops.where(x > 0, x, 0.0),
+                       ops.divide(x, 2.0), ops.expand_dims(x, 1), ops.add(x, x), ops.relu(x),
+                       ops.concatenate([x, x], axis=1), ops.stack([x, x], axis=1),
+                       ops.max(x, axis=1), ops.sum(x, axis=-1, keepdims=True)])
+
+
+def test_keras_ops_calls_are_keras3s_operations(keras3):
+    mine = _keras_ops_model(keras)
+    keras3.backend.clear_session()
+    ref = _keras_ops_model(keras3)
+    assert [(ly.name, getattr(ly, "op_class", type(ly).__name__))
+            for ly in mine._summary_layers()] == \
+        [(op.name, type(op).__name__) for op in ref._operations]
+    for g, w in zip(mine.predict(X, verbose=0), ref.predict(X, verbose=0)):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
 def test_tf_functions_on_keras_tensors_are_one_node_each():
     x = keras.Input((5, 4))
     h = layers.Dense(3)(x)
