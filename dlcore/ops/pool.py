@@ -50,15 +50,37 @@ def pool_axis(i, k: int, s: int, pad, d: int = 1, ceil_mode: bool = False, op: s
         return pad, None
     if isinstance(pad, str):
         pad = same_padding(i, k, s, d)
+    o = _windows(i, k, s, pad, d, ceil_mode)
+    if o < 1:
+        raise ShapeError(op, f"Output size is too small (kernel {k}, input {i})",
+                         [shape] if shape is not None else [])
+    return pad, o
+
+
+def _windows(i: int, k: int, s: int, pad, d: int, ceil_mode: bool) -> int:
+    """The number of windows of an axis of size ``i`` (``pad`` a ``(lo, hi)`` pair), < 1 when
+    the input is too small."""
     lo, hi = pad
     span = i + lo + hi - d * (k - 1) - 1
     o = (-(-span // s) if ceil_mode else span // s) + 1
     if ceil_mode and (o - 1) * s >= i + lo:
         o -= 1
-    if o < 1:
-        raise ShapeError(op, f"Output size is too small (kernel {k}, input {i})",
-                         [shape] if shape is not None else [])
-    return pad, o
+    return o
+
+
+def _too_small(op, shape, k, s, pads, d, ceil_mode) -> ShapeError:
+    """The error of a pool whose output would be empty, in PyTorch's words (``Given input
+    size: (1x1x1). Calculated output size: (1x0x0). Output size is too small``); ``in_size``
+    and ``out_size`` hold the (C, *spatial) sizes for a front end's own wording."""
+    c = "?" if shape[1] is None else shape[1]
+    sp = tuple(shape[2:])
+    outs = tuple(_windows(i, kk, ss, pp, dd, ceil_mode)
+                 for i, kk, ss, pp, dd in zip(sp, k, s, pads, d))
+    err = ShapeError(op, f"Given input size: ({'x'.join(map(str, (c,) + sp))}). Calculated "
+                         f"output size: ({'x'.join(map(str, (c,) + outs))}). Output size is "
+                         "too small", [shape])
+    err.in_size, err.out_size, err.kernel = (c,) + sp, (c,) + outs, tuple(k)
+    return err
 
 
 def complete_sizes(in_size: tuple, kernel_size, strides, padding, dilation=None,
@@ -302,8 +324,11 @@ def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=F
     if ceil_mode and None in sp:
         raise ValueError(f"{op}: ceil_mode needs known spatial sizes, got {list(sp)}")
     outs = []
-    for i, kk, ss, pp, dd in zip(sp, k, s, pads, d):
-        outs.append(pool_axis(i, kk, ss, pp, dd, ceil_mode, op, xa.shape)[1])
+    try:
+        for i, kk, ss, pp, dd in zip(sp, k, s, pads, d):
+            outs.append(pool_axis(i, kk, ss, pp, dd, ceil_mode, op, xa.shape)[1])
+    except ShapeError:
+        raise _too_small(op, xa.shape, k, s, pads, d, ceil_mode) from None
     return {"kernel_size": k, "strides": s, "padding": pads, "dilation": d,
             "out_size": tuple(outs)}
 

@@ -19,10 +19,12 @@ import warnings
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.errors import ShapeError
 from dlcore.ops import batch_norm_prims as _bn
 
 from .. import _tensor_ops as O
 from .._graph import labelled
+from .._operand_rules import torch_error
 from .._state import STATE
 from ..tensor import Tensor
 
@@ -154,12 +156,32 @@ def _stride(stride):
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nsp, op):
     x, sq = _batched(input, nsp, op)
-    if return_indices:
-        y, idx = _ops.max_pool_with_argmax(x, kernel_size, _stride(stride), padding, dilation,
-                                           ceil_mode)
-        return _unbatch(y, sq), _unbatch(idx, sq)
-    return _unbatch(_ops.max_pool(x, kernel_size, _stride(stride), padding, dilation, ceil_mode),
-                    sq)
+    try:
+        if return_indices:
+            y, idx = _ops.max_pool_with_argmax(x, kernel_size, _stride(stride), padding,
+                                               dilation, ceil_mode)
+            return _unbatch(y, sq), _unbatch(idx, sq)
+        return _unbatch(_ops.max_pool(x, kernel_size, _stride(stride), padding, dilation,
+                                      ceil_mode), sq)
+    except ShapeError as e:
+        raise _pool_error(e, op) from None
+
+
+def _pool_error(e, op):
+    """PyTorch's RuntimeError for a pool whose output would be empty (the core's words are
+    those of max_pool2d; max_pool1d, avg_pool1d and avg_pool3d word it their own way)."""
+    i, o, k = getattr(e, "in_size", None), getattr(e, "out_size", None), getattr(e, "kernel", ())
+    if o is None:
+        return torch_error(e)
+    if op == "max_pool1d":
+        return RuntimeError(f"max_pool1d() Invalid computed output size: {o[1]}")
+    if op == "avg_pool1d":
+        return RuntimeError(f"Given input size: ({i[0]}x1x{i[1]}). Calculated output size: "
+                            f"({o[0]}x1x{o[1]}). Output size is too small")
+    if op == "avg_pool3d":
+        return RuntimeError(f"input image (T: {i[1]} H: {i[2]} W: {i[3]}) smaller than kernel "
+                            f"size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+    return torch_error(e)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -204,13 +226,19 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                              divisor_override, nsp, op)
     x, sq = _batched(input, nsp, op)
     if divisor_override is None:
-        return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
-                                      count_include_pad), sq)
+        try:
+            return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
+                                          count_include_pad), sq)
+        except ShapeError as e:
+            raise _pool_error(e, op) from None
     # window sum / divisor = the count_include_pad average * (its per-window count / divisor):
     # the counts are constants of the geometry (PyTorch's padded window, clipped at hi padding)
     from dlcore.device import const_like
     from dlcore.ops.pool import pool_params
-    p = pool_params(x, kernel_size, _stride(stride), padding, 1, ceil_mode, op="avg_pool")
+    try:
+        p = pool_params(x, kernel_size, _stride(stride), padding, 1, ceil_mode, op="avg_pool")
+    except ShapeError as e:
+        raise _pool_error(e, op) from None
     y = _ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode, True)
     cnt = np.ones((), np.float64)
     for a, (n, k, s, (lo, hi), o) in enumerate(zip(x.shape[2:], p["kernel_size"], p["strides"],

@@ -82,6 +82,18 @@ CASES = {
                                                       requires_grad=True),
     "Parameter of integers": lambda T: T.nn.Parameter(T.ones(2, dtype=T.long)),
     "requires_grad_()": lambda T: T.ones(2, dtype=T.long).requires_grad_(),
+    # a pool whose output would be empty
+    "MaxPool2d too small": lambda T: T.nn.MaxPool2d(2)(T.ones(1, 1, 1, 1)),
+    "max_pool2d too small, batch": lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 1, 5), 2),
+    "max_pool2d indices": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 1, 1), 2,
+                                                               return_indices=True),
+    "max_pool3d too small": lambda T: T.nn.functional.max_pool3d(T.ones(1, 1, 1, 4, 4), 2),
+    "MaxPool1d too small": lambda T: T.nn.MaxPool1d(3)(T.ones(2, 4, 2)),
+    "avg_pool2d too small": lambda T: T.nn.AvgPool2d(3)(T.ones(1, 1, 2, 2)),
+    "avg_pool2d divisor": lambda T: T.nn.functional.avg_pool2d(T.ones(1, 1, 2, 2), 3,
+                                                               divisor_override=2),
+    "avg_pool1d too small": lambda T: T.nn.functional.avg_pool1d(T.ones(1, 1, 2), 5, stride=1),
+    "avg_pool3d too small": lambda T: T.nn.functional.avg_pool3d(T.ones(1, 1, 2, 2, 2), 3),
     # nested lists of uneven lengths
     "ragged lists": lambda T: T.tensor([[1, 2], [3]]),
     "ragged lists deeper": lambda T: T.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]]),
