@@ -87,17 +87,42 @@ def test_inplace_forms_match_torch():
         ut, ud = t * 1, d * 1
         rt, rd = TF.leaky_relu(ut, slope, inplace=True), F.leaky_relu(ud, slope, inplace=True)
         assert rt is ut and rd is ud and _bits(ut) == _bits(ud)
+        assert type(rd.grad_fn).__name__ == type(rt.grad_fn).__name__ == "LeakyReluBackward1"
         ut.sum().backward()
         ud.sum().backward()
         assert _bits(t.grad) == _bits(d.grad)
         mt, md = torch.nn.LeakyReLU(slope, inplace=True), dt.nn.LeakyReLU(slope, inplace=True)
         vt, vd = torch.tensor(a), dt.tensor(a)
         assert mt(vt) is vt and md(vd) is vd and _bits(vt) == _bits(vd)
+        vt, vd = torch.tensor(a), dt.tensor(a)             # (keywords, positional)
+        assert TF.leaky_relu(vt, inplace=True, negative_slope=slope) is vt
+        assert F.leaky_relu(vd, inplace=True, negative_slope=slope) is vd
+        assert F.leaky_relu(vd, slope, True) is vd and _bits(vd) == _bits(
+            TF.leaky_relu(vt, slope, True))
+        wt, wd = torch.tensor(a, requires_grad=True), dt.tensor(a, requires_grad=True)
+        yt, yd = mt(wt * 2), md(wd * 2)
+        assert type(yd.grad_fn).__name__ == type(yt.grad_fn).__name__ == "LeakyReluBackward1"
+        (yt * yt).sum().backward()
+        (yd * yd).sum().backward()
+        assert _bits(wt.grad) == _bits(wd.grad)
     for lib in (torch, dt):
         leaf = lib.tensor(a, requires_grad=True)
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being "
                                                "used in an in-place operation"):
             lib.nn.functional.leaky_relu(leaf, 0.2, inplace=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being "
+                                               "used in an in-place operation"):
+            lib.nn.LeakyReLU(inplace=True)(leaf)
+
+
+def test_argument_errors_match_python_calls():
+    x = dt.tensor([1.0, -1.0])
+    with pytest.raises(TypeError, match="multiple values for argument 'negative_slope'"):
+        F.leaky_relu(x, 0.1, negative_slope=0.2)
+    with pytest.raises(TypeError, match="multiple values for argument 'inplace'"):
+        F.leaky_relu(x, 0.1, False, inplace=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'slope'"):
+        F.leaky_relu(x, slope=0.1)
 
 
 @pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
