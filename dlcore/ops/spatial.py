@@ -27,6 +27,7 @@ import numpy as np
 
 from ..api import exports
 from ..device import const_like
+from ..errors import ShapeError
 from ..registry import aval_of
 from . import composites as _c
 from . import elementwise as _e
@@ -57,6 +58,13 @@ def pad(x, pads, mode: str = "constant", value=0.0):
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
                          f"got {mode!r}")
+    for axis in reversed(range(av.ndim)) if mode == "reflect" else ():    # (PyTorch's order:
+        (lo, hi), n = pairs[axis], av.shape[axis]                            # the last first)
+        if n is not None and (lo or hi) and (lo >= n or hi >= n):
+            raise ShapeError("pad", f"Argument #{4 + 2 * (av.ndim - 1 - axis)}: Padding size "
+                             "should be less than the corresponding input dimension, but got: "
+                             f"padding ({lo}, {hi}) at dimension {axis} of input "
+                             f"{list(av.shape)}", [av.shape])
     for axis, (lo, hi) in enumerate(pairs):
         if lo < 0 or hi < 0:
             raise ValueError(f"pad: negative padding is not supported, got {(lo, hi)}")
@@ -68,14 +76,11 @@ def pad(x, pads, mode: str = "constant", value=0.0):
                      for width in (lo, hi)]
             x = concatenate([p for p in (parts[0], x, parts[1]) if p is not None], axis)
             continue
-        if mode == "reflect" and (lo >= n or hi >= n):
-            raise ValueError(f"pad: padding size should be less than the corresponding input "
-                             f"dimension, but got padding {(lo, hi)} at dimension {axis} of "
-                             f"input {list(av.shape)}")
         pre = (slice(None),) * axis
         if mode == "circular":
             if lo > n or hi > n:
-                raise ValueError("Padding value causes wrapping around more than once.")
+                raise ShapeError("pad", "Padding value causes wrapping around more than once.",
+                                 [av.shape])
             left = getitem(x, pre + (slice(n - lo, n),)) if lo else None
             right = getitem(x, pre + (slice(0, hi),)) if hi else None
         elif mode == "reflect":

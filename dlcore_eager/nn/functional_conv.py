@@ -451,7 +451,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate."""
-    out = _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
+    try:
+        out = _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
+    except ShapeError as e:         # (a reflection wider than the input: PyTorch's error)
+        raise torch_error(e) from None
     label = _PAD_GRAD_FN.get(mode)
     return out if label is None else labelled(out, label.format(len(pad) // 2), input,
                                               edges=(input,))

@@ -94,6 +94,12 @@ CASES = {
                                                                divisor_override=2),
     "avg_pool1d too small": lambda T: T.nn.functional.avg_pool1d(T.ones(1, 1, 2), 5, stride=1),
     "avg_pool3d too small": lambda T: T.nn.functional.avg_pool3d(T.ones(1, 1, 2, 2, 2), 3),
+    # a reflection or wrap wider than the input
+    "reflect pad 1-d": lambda T: T.nn.functional.pad(T.ones(1, 1, 2), (3, 3), mode="reflect"),
+    "reflect pad height": lambda T: T.nn.functional.pad(T.ones(1, 2, 2, 2), (1, 1, 3, 3),
+                                                        mode="reflect"),
+    "ReflectionPad2d": lambda T: T.nn.ReflectionPad2d(2)(T.ones(1, 1, 2, 2)),
+    "circular pad": lambda T: T.nn.functional.pad(T.ones(1, 1, 2), (3, 3), mode="circular"),
     # nested lists of uneven lengths
     "ragged lists": lambda T: T.tensor([[1, 2], [3]]),
     "ragged lists deeper": lambda T: T.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]]),
