@@ -20,6 +20,8 @@ PyTorch's argument parser raises TypeError.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -172,11 +174,15 @@ def test_dynamic_partition_refuses_a_partition_out_of_range_in_every_tier(passes
 ], ids=["reshape", "reshape_tuple", "view", "expand", "ones", "randn", "zeros_np_float",
         "permute"])
 def test_float_sizes_are_refused_as_pytorch(make):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as want:
         make(torch)
-    with pytest.raises(TypeError, match=r"must be tuple of ints, but found element of type "
-                                        r"(float|float64) at pos \d"):
+    with pytest.raises(TypeError) as got:
         make(dl)
+    if "invalid combination of arguments" in str(got.value):    # view's parser: its words
+        assert str(got.value) == str(want.value)
+    else:
+        assert re.search(r"must be tuple of ints, but found element of type (float|float64) "
+                         r"at pos \d", str(got.value))
 
 
 def test_integer_sizes_of_every_kind_still_work():
