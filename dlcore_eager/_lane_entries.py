@@ -300,7 +300,7 @@ def leaky_entry(prim):
                             x._check_inplace()
                             src = x._original()
                             return x._commit(_leaky_run(prim, kernels, src, src._buf, params,
-                                                        "LeakyReluBackward1"))
+                                                        "LeakyReluBackward1", True))
                         return _leaky_run(prim, kernels, x, b, params, None)
             return general(*args, **kw)
         return lane_entry
@@ -310,14 +310,15 @@ def leaky_entry(prim):
 _LEAKY_KW = frozenset(("negative_slope", "inplace"))
 
 
-def _leaky_run(prim, kernels, x, b, params, label):
+def _leaky_run(prim, kernels, x, b, params, label, inplace=False):
     """leaky_relu of ``x`` (buffer ``b``) by the CPU kernel, recorded where ``x`` requires
-    grad (its node named ``label`` where given)."""
+    grad (its node named ``label`` where given; in place, the vjp's ``inplace`` param: its
+    backward refuses a negative slope, as PyTorch's)."""
     out = kernels["cpu"](b, **params)
     if x._rg and STATE.enabled:
         version = [0]
-        node = Node(prim, params, (x._node or leaf_node(x),), (x,), (x._version[0],), out,
-                    version)
+        node = Node(prim, {**params, "inplace": True} if inplace else params,
+                    (x._node or leaf_node(x),), (x,), (x._version[0],), out, version)
         if label is not None:
             node.label = label
         return _make(out, version, node)

@@ -126,7 +126,19 @@ def _leaky_grad_rule(g: AVal, x: AVal, a: AVal | None = None, *, alpha: float = 
     return AVal(_rules.broadcast_shapes("leaky_relu_grad", g.shape, x.shape), g.dtype)
 
 
-def _leaky_vjp(g, y, x, *, alpha):
+_INPLACE_NEGATIVE = (
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not "
+    "supported. This is caused by calling in-place forward function with a negative slope, "
+    "please call out-of-place version instead. File an issue at "
+    "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+    "backward calculation with negative slope")
+
+
+def _leaky_vjp(g, y, x, *, alpha, inplace=False):
+    # ``inplace``: set on the node of PyTorch's in-place form (only there), whose backward
+    # PyTorch computes from the result and so refuses a negative slope, with its message
+    if inplace and alpha < 0:
+        raise RuntimeError(_INPLACE_NEGATIVE)
     if _plain(g, x) and g.shape == x.shape:
         return (_cpu_leaky.leaky_relu_grad(g, x, alpha=alpha),)
     return (leaky_relu_grad(g, x, alpha),)

@@ -140,3 +140,19 @@ def test_integer_and_bool_inputs_are_refused_as_torch(dtype, inplace):
 def test_float16_matches_torch():
     a = _sample(np.float16, (4, 4))
     assert _bits(TF.leaky_relu(torch.tensor(a), 0.1)) == _bits(F.leaky_relu(dt.tensor(a), 0.1))
+
+
+@pytest.mark.parametrize("slope", [-0.5, 0.0, 0.3])
+def test_inplace_backward_refuses_a_negative_slope_as_torch(slope):
+    a = np.array([-1.0, 2.0, -3.0], np.float32)
+    out = []
+    for lib in (torch, dt):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.nn.functional.leaky_relu(x * 1, slope, inplace=True)
+        try:
+            y.sum().backward()
+            out.append(x.grad.numpy().tobytes())
+        except RuntimeError as e:
+            out.append(str(e))
+    assert out[0] == out[1]
+    assert (slope < 0) == (out[1][:7] == "In-place")
