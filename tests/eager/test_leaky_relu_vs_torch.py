@@ -155,4 +155,4 @@ def test_inplace_backward_refuses_a_negative_slope_as_torch(slope):
         except RuntimeError as e:
             out.append(str(e))
     assert out[0] == out[1]
-    assert (slope < 0) == (out[1][:7] == "In-place")
+    assert (slope < 0) == (out[1][:8] == "In-place")
