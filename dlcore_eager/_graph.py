@@ -110,6 +110,7 @@ class TapeNode:
     if TYPE_CHECKING:                      # what the subclasses define
         parents: tuple
         shape: tuple
+        hooks: list[NodeHook] | None
         dtype: np.dtype
 
         def name(self) -> str: ...
@@ -135,7 +136,6 @@ class TapeNode:
         return self._node_hook(fn, False)
 
     def _node_hook(self, fn, pre: bool):
-        from .tensor import _HookHandle     # (tensor.py imports this module)
         if type(self) is LeafNode:
             raise RuntimeError("hooks on AccumulateGrad nodes are not supported; register them "
                                "on the leaf tensor instead")
@@ -144,6 +144,17 @@ class TapeNode:
             self.hooks = []
         self.hooks.append(hook)
         return _HookHandle(self.hooks, hook)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def _edge_index(node):

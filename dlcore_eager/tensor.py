@@ -38,7 +38,7 @@ from dlcore.registry import AVal
 
 from . import _dtype as D
 from . import _graph as _graph_module
-from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, leaf_node  # noqa: F401
+from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, _HookHandle, leaf_node  # noqa: F401
 from ._state import STATE
 
 _ndarray = np.ndarray
@@ -518,17 +518,6 @@ class PostAccumulateGradHook:
 
     def __init__(self, fn):
         self.fn = fn
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 # ----------------------------------------------------------------------------- stale saved tensors
