@@ -178,7 +178,8 @@ def _group(op, stop, first: int | None = None) -> list | None:
     ops, seen = [], set()
 
     def inside(o) -> bool:
-        return o._id >= first if first is not None else o.name.startswith(prefix)
+        mine = o._id >= first if first is not None else o.name.startswith(prefix)
+        return mine or _constant(o, stop, {})
 
     def visit(o) -> bool:
         if id(o) in seen:
@@ -195,6 +196,19 @@ def _group(op, stop, first: int | None = None) -> list | None:
         ops.append(o)
         return True
     return ops if visit(op) else None
+
+
+def _constant(o, stop, memo: dict) -> bool:
+    """Whether op ``o`` computes from constants alone (``tf.range(6)``, ``tf.ones_like`` of a
+    constant): it joins the node that reads it, as Keras 3 takes such a value as an argument."""
+    hit = memo.get(id(o))
+    if hit is None:
+        memo[id(o)] = False                 # (no cycles in a graph; guards the recursion)
+        hit = o.prim is not None and bool(o.inputs) and all(
+            not stop(t) and (t.op.type == "Const" or _constant(t.op, stop, memo))
+            for t in o.inputs) or o.prim is not None and not o.inputs
+        memo[id(o)] = hit
+    return hit
 
 
 def _program(t: Tensor, stop):

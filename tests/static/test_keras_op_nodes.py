@@ -226,6 +226,24 @@ def test_gradients_through_operator_nodes_match_layers_and_differences():
             assert step[i].flat[j] == pytest.approx(numeric, rel=1e-3, abs=1e-5)
 
 
+def test_values_computed_from_constants_join_the_node_that_reads_them(tmp_path):
+    x = keras.Input((5, 4))
+    h = layers.Dense(4)(x)
+    m = keras.Model(x, [h + tf.cast(tf.range(4), tf.float32) * 0.5,
+                        keras.ops.add(h, tf.ones_like(tf.range(4.0)))])
+    assert [ly.name for ly in m._summary_layers()] == ["input_layer", "dense", "add", "add_1"]
+    w, b = m.get_weights()
+    hh = X @ w + b
+    want = [hh + np.arange(4) * 0.5, hh + 1]
+    for g, v in zip(m.predict(X, verbose=0), want):
+        np.testing.assert_allclose(g, v, rtol=1e-5, atol=1e-6)
+    m.save(str(tmp_path / "c.keras"))
+    K.clear_session()
+    back = keras.models.load_model(str(tmp_path / "c.keras"))
+    for g, v in zip(back.predict(X, verbose=0), want):
+        np.testing.assert_allclose(g, v, rtol=1e-5, atol=1e-6)
+
+
 def test_an_op_on_a_tensor_from_outside_the_model_is_still_refused():
     x = keras.Input((3,))
     p = tf.placeholder(tf.float32, (None, 3))
