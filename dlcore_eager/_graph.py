@@ -140,10 +140,12 @@ class TapeNode:
             raise RuntimeError("hooks on AccumulateGrad nodes are not supported; register them "
                                "on the leaf tensor instead")
         hook = NodeHook(fn, pre, None if pre else _edge_index(self))
-        if self.hooks is None:
-            self.hooks = []
-        self.hooks.append(hook)
-        return _HookHandle(self.hooks, hook)
+        hooks = self.hooks
+        if hooks is None:
+            hooks = []
+            setattr(self, "hooks", hooks)   # (a slot of every subclass, not of TapeNode)
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
 
 
 class _HookHandle:

@@ -229,7 +229,7 @@ def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
     if any(a.dtype.kind not in "iu" for a in arrays):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     try:
-        arrays = np.broadcast_arrays(*arrays)
+        arrays = list(np.broadcast_arrays(*arrays))
     except ValueError:
         broadcast_error([a.shape for a in arrays])
     return _ravel(arrays, tuple(x.shape[:len(adv)])), len(adv)

@@ -254,7 +254,7 @@ def _view_args_check(args: tuple) -> None:
         return a is None or isinstance(a, (float, str))
     head = "view() received an invalid combination of arguments - got ({}), but expected one of:" \
         "\n * (torch.dtype dtype)\n"
-    sizes = args
+    sizes: tuple | list = args
     if len(args) == 1:
         a = args[0]
         if isinstance(a, (tuple, list)):

@@ -68,10 +68,10 @@ def unary(export, ns, name):
                 if out.op.type != tf_type:
                     return M.rename(out, tf_type, first)
                 return out
-            first = len(x.op.graph._ops) if type(x) is Tensor else None
+            start = len(x.op.graph._ops) if type(x) is Tensor else None
             out = _named(fn, None, x)
-            if first is not None and type(out) is Tensor and out.op.type != tf_type:
-                return M.rename(out, tf_type, first)    # TF1's one op: its type's name
+            if start is not None and type(out) is Tensor and out.op.type != tf_type:
+                return M.rename(out, tf_type, start)    # TF1's one op: its type's name
             return out
         return _named(fn, name, x)
     if ns == "operator":
