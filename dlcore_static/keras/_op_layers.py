@@ -297,5 +297,18 @@ def attach(outputs: list, inputs: list) -> None:
         HISTORY[t] = (layer, 0, 0)
 
 
+def unique_names(operations: list) -> list:
+    """``operations``, checked as Keras 3's ``Functional`` checks its layers' and operations'
+    names (a user's layer named ``add`` and ``x + y``'s node both "add": ValueError)."""
+    seen: set = set()
+    for op in operations:
+        if op.name in seen:
+            raise ValueError(f'The name "{op.name}" is used '
+                             f"{sum(o.name == op.name for o in operations)} times in the "
+                             "model. All operation names should be unique.")
+        seen.add(op.name)
+    return operations
+
+
 def is_op_layer(layer) -> bool:
     return isinstance(layer, OpLayer)

@@ -385,7 +385,7 @@ class Network(Layer):
         return model_from_config(cls, config)
 
     def _init_graph(self, inputs, outputs, name=None, ops: bool = True) -> None:
-        from ._op_layers import attach, is_op_layer
+        from ._op_layers import attach, is_op_layer, unique_names
         self.inputs = _as_list(inputs)
         self.outputs, self._output_keys = output_list(outputs)      # (a dict: Keras 3's)
         for t in self.inputs:
@@ -396,7 +396,7 @@ class Network(Layer):
         self.graph = self.inputs[0].graph
         if ops:                         # ``x + y`` between layers: operation nodes
             attach(self.outputs, self.inputs)
-        self._operations = self._topological_layers()      # (Keras 3: ops in summary only)
+        self._operations = unique_names(self._topological_layers())  # (Keras 3: ops: summary)
         self.layers = [ly for ly in self._operations if not is_op_layer(ly)]
         self.input_names = [keras_history(t)[0].name for t in self.inputs]
         self.output_names = self._output_keys or [keras_history(t)[0].name for t in self.outputs]

@@ -244,6 +244,14 @@ def test_values_computed_from_constants_join_the_node_that_reads_them(tmp_path):
         np.testing.assert_allclose(g, v, rtol=1e-5, atol=1e-6)
 
 
+def test_names_must_be_unique_as_in_keras3():
+    x = keras.Input((3,))
+    y = layers.Dense(2, name="add")(x)
+    with pytest.raises(ValueError, match='The name "add" is used 2 times in the model. All '
+                                         "operation names should be unique."):
+        keras.Model(x, y + y)
+
+
 def test_an_op_on_a_tensor_from_outside_the_model_is_still_refused():
     x = keras.Input((3,))
     p = tf.placeholder(tf.float32, (None, 3))
