@@ -29,6 +29,7 @@ from dlcore import ops as _ops
 
 from . import _dtype as D
 from ._operand_rules import _int_pow_check, infer_sizes
+from . import _index_errors
 from ._host_grad import legacy_scatter_reduce
 from .return_types import aminmax  # PyTorch's result type (torch.return_types.aminmax)
 from .tensor import Tensor
@@ -572,6 +573,8 @@ def install(torch) -> None:
             if orig is not None:
                 f = _bool_via_uint8(orig)
                 setattr(target, name, _named_aminmax(f) if name == "aminmax" else f)
+    for target in (torch, Tensor):
+        target.index_select = _index_errors.wrap(target.index_select)
     for target, name in ((torch, "scatter_reduce"), (Tensor, "scatter_reduce"),
                          (Tensor, "scatter_reduce_")):
         setattr(target, name, legacy_scatter_reduce(getattr(target, name), name[-1] == "_"))

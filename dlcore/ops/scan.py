@@ -190,8 +190,7 @@ def topk(x, k: int, axis=-1, largest: bool = True, sorted: bool = True):  # noqa
     a = _axis("topk", x, axis)
     n = av.shape[a] if av.ndim else 1
     if n is not None and not 0 <= k <= n:
-        raise ShapeError("topk", f"k ({k}) is out of range for a dimension of size {n}",
-                         [av.shape])
+        raise ShapeError("topk", "selected index k out of range", [av.shape])  # (PyTorch's)
     i = _first(argsort(x, a, descending=largest), a, k) if av.ndim else argsort(x, a, largest)
     return take_along_axis(x, i, a), i
 
@@ -203,8 +202,8 @@ def kthvalue(x, k: int, axis=-1, keepdims: bool = False):
     a = _axis("kthvalue", x, axis)
     n = av.shape[a] if av.ndim else 1
     if n is not None and not 1 <= k <= n:
-        raise ShapeError("kthvalue", f"k ({k}) is out of range for a dimension of size {n}",
-                         [av.shape])
+        raise ShapeError("kthvalue", "kthvalue(): selected number k out of range for "
+                         f"dimension {a}", [av.shape])      # (PyTorch's words)
     if av.ndim == 0:
         return x, _zero_index(x)
     i = getitem(argsort(x, a), tuple([slice(None)] * a + [slice(k - 1, k)]))

@@ -179,7 +179,7 @@ def test_take_along_axis_small_form_indices_and_errors():
         np.testing.assert_array_equal(run(x, i), np.take_along_axis(x, i % x.shape[axis],
                                                                     axis=axis))
     run = kernel.small([x.shape, (3, 1)], [x.dtype, np.dtype(np.int64)], axis=1)
-    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension with size 4"):
+    with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 1 with size 4"):
         run(x, np.array([[0], [4], [1]]))
 
 

@@ -51,13 +51,13 @@ def argsort(x, *, axis, descending):
     return out
 
 
-def _check(i: np.ndarray, n: int, op: str) -> np.ndarray:
+def _check(i: np.ndarray, n: int, axis: int) -> np.ndarray:
     if i.size and i.min() >= 0 and i.max() < n:
         return i                    # (the common case: no negative index to wrap)
     if i.size and (i.max() >= n or i.min() < -n):
         bad = i[(i >= n) | (i < -n)].flat[0]
-        from ...errors import IndexOutOfBounds
-        raise IndexOutOfBounds(f"{op}: index {bad} is out of bounds for dimension with size "
+        from ...errors import IndexOutOfBounds      # (PyTorch's words for gather/scatter)
+        raise IndexOutOfBounds(f"index {bad} is out of bounds for dimension {axis} with size "
                                f"{n}")
     return np.where(i < 0, i + n, i)
 
@@ -78,7 +78,7 @@ def take_along_axis(x, i, *, axis):
             return x[i, np.arange(x.shape[1])]
         except IndexError:
             pass
-    i = _check(i, x.shape[axis], "gather")
+    i = _check(i, x.shape[axis], axis)
     return np.take_along_axis(x, i, axis=axis)
 
 
@@ -107,7 +107,7 @@ take_along_axis.small = _take_along_axis_small  # type: ignore[attr-defined]
 def scatter_add_along_axis(v, i, ref, *, axis):
     from ._jit_scan import scatter_add3
     out = np.zeros(ref.shape, v.dtype)
-    i = _check(np.asarray(i), ref.shape[axis], "scatter_add")
+    i = _check(np.asarray(i), ref.shape[axis], axis)
     if v.size:
         o, k, inner = lines(i.shape, axis)
         scatter_add3(np.ascontiguousarray(v).reshape(o, k, inner),
