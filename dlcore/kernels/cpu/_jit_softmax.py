@@ -12,34 +12,56 @@ from .runtime import configure_threads
 configure_threads()
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _line_max(x, a, c, n):
+    """The maximum of line (a, :, c), or its first NaN."""
+    m = -math.inf
+    for k in range(n):
+        v = x[a, k, c]
+        if v > m or v != v:
+            m = v
+            if v != v:
+                break
+    return m
+
+
 @njit(cache=True, nogil=True)
 def softmax3(x, out, log):
     """Softmax (or log-softmax with ``log``) of each line along axis 1 of ``(outer, n, inner)``
     arrays; the exponentials summed in float64."""
+    if log:
+        _log_softmax3(x, out)
+        return
     o, n, inner = x.shape
     e = np.empty(n)                 # the line's exponentials, float64: one exp per element
     for a in range(o):
         for c in range(inner):
-            m = -math.inf
-            for k in range(n):
-                v = x[a, k, c]
-                if v > m or v != v:
-                    m = v
-                    if v != v:
-                        break
+            m = _line_max(x, a, c, n)
             s = 0.0
             for k in range(n):
                 ek = math.exp(float(x[a, k, c]) - float(m))
                 e[k] = ek
                 s += ek
-            if log:
-                ls = math.log(s)
-                for k in range(n):
-                    out[a, k, c] = float(x[a, k, c]) - float(m) - ls
-            else:
-                r = 1.0 / s
-                for k in range(n):
-                    out[a, k, c] = e[k] * r
+            r = 1.0 / s
+            for k in range(n):
+                out[a, k, c] = e[k] * r
+
+
+@njit(cache=True, nogil=True)
+def _log_softmax3(x, out):
+    """``softmax3``'s log form: the same maximum, float64 sum of the same exponentials in the
+    same order and the same subtraction (so the same bits), without the line's scratch array
+    (log_softmax of 1x32: 0.455 -> 0.403 us a call)."""
+    o, n, inner = x.shape
+    for a in range(o):
+        for c in range(inner):
+            m = _line_max(x, a, c, n)
+            s = 0.0
+            for k in range(n):
+                s += math.exp(float(x[a, k, c]) - float(m))
+            ls = math.log(s)
+            for k in range(n):
+                out[a, k, c] = float(x[a, k, c]) - float(m) - ls
 
 
 @njit(cache=True, nogil=True)
@@ -63,4 +85,4 @@ def log_softmax_last(x, out):
     """``softmax_last`` with the logarithm (``softmax_nd``'s ``log``)."""
     n = x.shape[-1]
     o = x.size // n
-    softmax3(x.reshape((o, n, 1)), out.reshape((o, n, 1)), True)
+    _log_softmax3(x.reshape((o, n, 1)), out.reshape((o, n, 1)))
