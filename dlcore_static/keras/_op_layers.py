@@ -311,4 +311,5 @@ def unique_names(operations: list) -> list:
 
 
 def is_op_layer(layer) -> bool:
-    return isinstance(layer, OpLayer)
+    from ._keras3_ops import Keras3Op
+    return isinstance(layer, (OpLayer, Keras3Op))

@@ -265,6 +265,8 @@ def _class_for(rec: dict, builtin: set, KerasFileError) -> Any:
     cls, reg = rec.get("class_name"), rec.get("registered_name")
     if not isinstance(cls, str):
         return None
+    if str(rec.get("module") or "").startswith("keras.src.ops"):
+        return None                 # a Keras 3 operation node (x + y): _keras3_ops
     if "module" in rec:                                   # Keras 3 (.keras, get_config)
         keras_module = str(rec.get("module") or "").startswith("keras")
         if reg in (None, "Functional") and (cls in builtin or keras_module):

@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import _keras3_ops as _k3ops
+
 _DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
            "string"}
 
@@ -99,6 +101,16 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
         else:
             if type(ly).__name__ == "OpLayer":       # x + y between layers: data, no code
                 rec = {"class_name": "OpLayer", "config": ly.get_config()}
+            elif isinstance(ly, _k3ops.Keras3Op):     # read from a Keras 3 file: as it was
+                if not keras3:
+                    raise NotImplementedError(
+                        f"model.save: operation {ly.name!r} came from a Keras 3 file; save "
+                        "the model as .keras")
+                records.append({"module": ly.op_module, "class_name": ly.op_class,
+                                "config": ly.get_config(), "registered_name": ly.op_class,
+                                "name": ly.name, "inbound_nodes": [
+                                    {"args": ly.keras3_args(k3_tensor), "kwargs": {}}]})
+                continue
             elif _is_model(ly):                      # a functional model used as a layer
                 inner = functional_config(ly, layer_config, keras3)
                 rec = {"class_name": inner["class_name"], "config": inner["config"]}
@@ -182,6 +194,9 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
         if cls == "OpLayer":                        # an operation node, as data
             from ._op_layers import revive_op
             created[name] = revive_op(c, error)
+        elif _k3ops.is_keras3_op(rec):              # one Keras 3 wrote (x + y: Add)
+            created[name] = _k3ops.Keras3Op(cls, c, error)
+            created[name].op_module = rec["module"]
         elif cls in ("Model", "Functional"):        # a functional model used as a layer
             created[name] = build_functional({"class_name": cls, "config": c}, make_layer,
                                              classes, error)
@@ -216,6 +231,8 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             return tensor(hist, where)
         if isinstance(x, list):
             return [revive(v, where) for v in x]
+        if isinstance(x, dict) and _k3ops.revive_argument(x) is not None:
+            return _k3ops.revive_argument(x)     # (a slice or ... of GetItem's key)
         if isinstance(x, dict):
             raise error(f"load_model: {where} has an argument dlcore cannot rebuild: "
                         f"{str(x)[:80]}")
@@ -229,6 +246,10 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             ins = [tensor(r, where) for r in node]
             kw = node[-1][3] if len(node[-1]) == 4 else {}
             arg = ins[0] if len(ins) == 1 else ins
+        elif isinstance(layer, _k3ops.Keras3Op) and isinstance(node, dict) and \
+                isinstance(node.get("args"), list):
+            xs = layer.set_arguments(revive(node["args"], where))
+            arg, kw = (xs[0] if len(xs) == 1 else xs), {}
         elif isinstance(node, dict) and isinstance(node.get("args"), list):     # Keras 3
             args = revive(node["args"], where)
             kwargs = node.get("kwargs") or {}

@@ -273,3 +273,59 @@ def test_subclassed_model_with_tf_ops_keeps_running_call():
     net.build((None, 3))
     assert getattr(net, "_raw_call", False)
     assert [ly.name for ly in net.layers] == [net.d.name]
+
+
+def _k3_ops_file_model(k):
+    x = k.Input((5, 4))
+    y = k.layers.Dense(2)(x + x)
+    return k.Model(x, [y[:, 0, :], k.ops.mean(y, axis=1), -y, y * 2, 1 - y, y / 2,
+                       y[..., None], k.ops.sum(y, axis=-1, keepdims=True)])
+
+
+def test_keras3_files_with_operation_nodes_load_and_save_back(keras3, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    keras3.backend.clear_session()
+    ref = _k3_ops_file_model(keras3)
+    ref.save(str(tmp_path / "k3.keras"))
+    want = ref.predict(X, verbose=0)
+    mine = keras.models.load_model(str(tmp_path / "k3.keras"))
+    assert _text(mine) == _text(ref)
+    for g, w in zip(mine.predict(X, verbose=0), want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    mine.save(str(tmp_path / "back.keras"))                # Keras 3's records, as read
+    again = keras3.models.load_model(str(tmp_path / "back.keras"))
+    for g, w in zip(again.predict(X, verbose=0), want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="came from a Keras 3 file; save the model "
+                                                  "as .keras"):
+        mine.save(str(tmp_path / "back.h5"))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r.update(class_name="Einsum"), "Keras 3 operation 'Einsum' is not one dlcore "
+                                              "rebuilds"),
+    (lambda r: r["config"].update(axis=1, weights="x"), "Keras 3 operation Add has settings "
+                                                         "dlcore does not rebuild: axis, "
+                                                         "weights"),
+])
+def test_unknown_keras3_operations_are_refused(tmp_path, change, message):
+    x = keras.Input((3,))
+    m = keras.Model(x, layers.Dense(2)(x) + 1.0)
+    m.save(str(tmp_path / "m.keras"))
+    with zipfile.ZipFile(str(tmp_path / "m.keras")) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    cfg = json.loads(items["config.json"])
+    rec = next(r for r in cfg["config"]["layers"] if r["name"] == "add")
+    dense = cfg["config"]["layers"][1]["inbound_nodes"][0]["args"][0]
+    tensor = {"class_name": "__keras_tensor__", "config": {
+        "shape": [None, 2], "dtype": "float32", "keras_history": ["dense", 0, 0]}}
+    assert dense["config"]["keras_history"][0] == "input_layer"
+    rec.update(module="keras.src.ops.numpy", class_name="Add", config={"name": "add"},
+               registered_name="Add", inbound_nodes=[{"args": [tensor, 1.0], "kwargs": {}}])
+    change(rec)
+    items["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(str(tmp_path / "bad.keras"), "w") as z:
+        for n, data in items.items():
+            z.writestr(n, data)
+    with pytest.raises(ValueError, match=message):
+        keras.models.load_model(str(tmp_path / "bad.keras"))

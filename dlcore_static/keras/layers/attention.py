@@ -140,7 +140,9 @@ class MultiHeadAttention(Layer):
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
-        if attention_axes is not None or output_shape is not None:
+        if attention_axes in (1, [1], (1,), -2, [-2], (-2,)):
+            attention_axes = None       # (the default over a (batch, time, features) query,
+        if attention_axes is not None or output_shape is not None:  # Keras 3 files' [1])
             raise NotImplementedError("MultiHeadAttention: attention_axes and output_shape are "
                                       "not supported")
         for arg, v in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim)):

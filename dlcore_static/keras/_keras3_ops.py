@@ -1,0 +1,141 @@
+"""Keras 3's operation nodes in a ``.keras`` file that Keras 3 wrote: ``x + res`` is the record
+``{"module": "keras.src.ops.numpy", "class_name": "Add", "config": {"name": "add"}}`` called
+with ``{"args": [tensor, tensor], "kwargs": {}}`` (``GetItem``'s key as ``__slice__`` and
+``__ellipsis__`` records, ``Mean``'s ``axis``/``keepdims`` in its config).
+
+``Keras3Op`` rebuilds one such node from data: the class name picks a function from the table
+below (no other name is accepted, nothing from the file is executed), its config gives the
+keyword arguments the table allows, and the node's arguments are kept as a template whose
+tensors are the node's inputs.  ``model.save`` writes it back as Keras 3 wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..graph import Tensor
+from . import ops as _ops
+from .engine import Layer
+
+
+def _tf():
+    import dlcore_static
+    return dlcore_static
+
+
+def _getitem(x, key):
+    return x[tuple(key) if isinstance(key, list) else key]
+
+
+def _reduce(fn):
+    return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
+
+
+# class name -> (function of the node's positional arguments and config, config keys taken)
+_TABLE: dict[str, tuple[Any, tuple]] = {
+    # (operators: a Python number beside a tensor takes the tensor's dtype, as in Keras 3)
+    "Add": (lambda x, y: x + y, ()), "Subtract": (lambda x, y: x - y, ()),
+    "Multiply": (lambda x, y: x * y, ()), "TrueDivide": (lambda x, y: x / y, ()),
+    "Divide": (lambda x, y: x / y, ()), "Matmul": (lambda x, y: x @ y, ()),
+    "Maximum": (lambda x, y: _tf().maximum(x, y), ()),
+    "Minimum": (lambda x, y: _tf().minimum(x, y), ()),
+    "Negative": (lambda x: -x, ()), "Absolute": (_ops.abs, ()), "Exp": (_ops.exp, ()),
+    "Log": (_ops.log, ()), "Sqrt": (_ops.sqrt, ()), "Square": (_ops.square, ()),
+    "Tanh": (_ops.tanh, ()), "Sigmoid": (_ops.sigmoid, ()), "Relu": (_ops.relu, ()),
+    "Power": (lambda x, y: x ** y, ()),
+    "Mean": (_reduce(_ops.mean), ("axis", "keepdims")),
+    "Sum": (_reduce(_ops.sum), ("axis", "keepdims")),
+    "Max": (_reduce(_ops.max), ("axis", "keepdims")),
+    "Min": (_reduce(_ops.min), ("axis", "keepdims")),
+    "GetItem": (_getitem, ()),
+    "Reshape": (_ops.reshape, ("newshape",)), "Transpose": (_ops.transpose, ("axes",)),
+    "ExpandDims": (_ops.expand_dims, ("axis",)), "Squeeze": (_ops.squeeze, ("axis",)),
+    "Concatenate": (_ops.concatenate, ("axis",)), "Stack": (_ops.stack, ("axis",)),
+    "Softmax": (_ops.softmax, ("axis",)), "LogSoftmax": (_ops.log_softmax, ("axis",)),
+}
+
+
+def is_keras3_op(rec: dict) -> bool:
+    return str(rec.get("module") or "").startswith("keras.src.ops")
+
+
+class Keras3Op(Layer):
+    """One Keras 3 operation node read from a file (see the module docstring)."""
+
+    def __init__(self, op_class: str, config: dict, error):
+        if op_class not in _TABLE:
+            raise error(f"load_model: Keras 3 operation {str(op_class)[:40]!r} is not one "
+                        f"dlcore rebuilds (supported: {', '.join(sorted(_TABLE))})")
+        fn, keys = _TABLE[op_class]
+        extra = set(config) - set(keys) - {"name"}
+        if extra:
+            raise error(f"load_model: Keras 3 operation {op_class} has settings dlcore does "
+                        f"not rebuild: {', '.join(sorted(extra))[:80]}")
+        super().__init__(name=config.get("name"))
+        self.op_class, self.op_config = op_class, dict(config)
+        self._fn, self._kwargs = fn, {k: _plain(config[k]) for k in keys if k in config}
+        self._template: list = []
+        self.built = True
+
+    def set_arguments(self, args: list) -> list:
+        """Keep the node's arguments with each tensor marked; returns the tensors, in order."""
+        tensors: list = []
+
+        def mark(v):
+            if isinstance(v, Tensor):
+                tensors.append(v)
+                return ("__tensor__", len(tensors) - 1)
+            if isinstance(v, list):
+                return [mark(u) for u in v]
+            return v
+        self._template = [mark(a) for a in args]
+        return tensors
+
+    def call(self, inputs):
+        xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+
+        def fill(v):
+            if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
+                return xs[v[1]]
+            if isinstance(v, list):
+                return [fill(u) for u in v]
+            return v
+        return self._fn(*[fill(a) for a in self._template], **self._kwargs)
+
+    def keras3_args(self, tensor_record) -> list:
+        """The node's arguments as Keras 3 writes them (``tensor_record(t)`` for a tensor)."""
+        xs = self._nodes[0].inputs
+
+        def out(v):
+            if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
+                return tensor_record(xs[v[1]])
+            if isinstance(v, list):
+                return [out(u) for u in v]
+            if isinstance(v, slice):
+                return {"class_name": "__slice__",
+                        "config": {"start": v.start, "stop": v.stop, "step": v.step}}
+            if v is Ellipsis:
+                return {"class_name": "__ellipsis__", "config": {}}
+            return v
+        return [out(a) for a in self._template]
+
+    def get_config(self) -> dict:
+        return dict(self.op_config)
+
+
+def _plain(v):
+    return tuple(_plain(u) for u in v) if isinstance(v, list) else v
+
+
+def revive_argument(x):
+    """A Keras 3 node argument that is not a tensor: a slice, ``...``, or a plain value;
+    None for a record it does not know."""
+    if isinstance(x, dict):
+        c = x.get("config") or {}
+        if x.get("class_name") == "__slice__" and isinstance(c, dict) and \
+                all(isinstance(c.get(k), (int, type(None))) for k in ("start", "stop", "step")):
+            return slice(c.get("start"), c.get("stop"), c.get("step"))
+        if x.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        return None
+    return x
