@@ -35,6 +35,7 @@ from ._alpha import checked_alpha
 from ._graph import Node, labelled
 from ._operand_rules import check_operands as _check_operands
 from ._operand_rules import torch_error as _torch_error
+from ._operand_rules import torch_errors as _torch_errors
 from ._keyword_names import X_NAMED, first_named, keywords_for, x_named
 from ._out import write_out
 from .tensor import Tensor
@@ -71,7 +72,7 @@ def _direct_call(export):
     prim = export.prim
     if prim is not None and export.fn == prim.bind:
         return lambda *xs: _apply(prim, xs, {})
-    return export.fn
+    return _torch_errors(export.fn)     # (a composite: the core's ShapeError as PyTorch's)
 
 
 def _int_identity(call):
@@ -485,7 +486,7 @@ def args(export, ns, name):
 def plain(export, ns, name):
     """The functional op as it is, plus ``out=`` (``einsum(equation, *operands)``: the first
     argument is not a tensor)."""
-    fn = export.fn
+    fn = _torch_errors(export.fn)
     same_dtype = export.option("same_dtype")
 
     def fn_(*a, out=None, **kw):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dlcore import ops as _ops
 
 from ._linalg_solve import _float
+from ._operand_rules import torch_errors
 from ._out import write_out
 from .return_types import structseq
 from .tensor import Tensor
@@ -98,7 +99,7 @@ def convention(export, ns, name):
     """The ``linalg`` calling convention's adapter (inv, svd, svdvals, matrix_norm): PyTorch's
     functions here (torch.svd and torch.linalg.svd differ in defaults and results), with
     ``out=`` (a tuple of three for ``(U, S, Vh)``) for the module-level names."""
-    fn = adapter(export.name, ns, name)
+    fn = torch_errors(adapter(export.name, ns, name))   # (the core's ShapeError as PyTorch's)
     if ns in ("Tensor", "operator"):                # (methods take no out=)
         return fn
 

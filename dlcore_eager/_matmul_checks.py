@@ -31,8 +31,11 @@ def check_vector_dtypes(a, b) -> None:
 
 def check_matmul(a, b) -> None:
     """PyTorch's matmul checks: one dtype (no promotion), and the inner sizes of 2-d operands."""
-    check_same_dtype(a, b)
     sa, sb = a._buf.shape, b._buf.shape
+    if not sa or not sb:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{len(sa)}D and {len(sb)}D")
+    check_same_dtype(a, b)
     if len(sa) >= 2 and len(sb) == 2 and sa[-1] != sb[0]:
         rows = int(np.prod(sa[:-1]))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "

@@ -104,6 +104,19 @@ def torch_error(e: ShapeError) -> Exception:
     return RuntimeError(e.reason)
 
 
+def torch_errors(fn):
+    """``fn`` (a composite of the core's ops) raising :func:`torch_error` for a ShapeError."""
+    def composite(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ShapeError as e:     # (PyTorch's exception and words)
+            raise torch_error(e) from None
+    composite.__name__ = getattr(fn, "__name__", "composite")
+    composite.__doc__ = getattr(fn, "__doc__", None)
+    composite.__wrapped__ = fn  # type: ignore[attr-defined]
+    return composite
+
+
 def infer_sizes(*shapes) -> tuple:
     """The broadcast of ``shapes`` folded left to right by :func:`infer_size`, as ATen's
     TensorIterator does for an op's operands (so its error names the same sizes as

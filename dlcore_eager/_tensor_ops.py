@@ -39,7 +39,7 @@ from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
-from ._operand_rules import torch_error
+from ._operand_rules import torch_error, torch_errors
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
@@ -253,8 +253,20 @@ def where(condition, x, y):
     return _ops.where(condition, x, y)
 
 
+#: C's names of mask dtypes in PyTorch's masked_fill refusal
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
+
 def masked_fill(x, mask, value):
+    if isinstance(mask, Tensor) and mask._buf.dtype is not _BOOL_DT:
+        d = mask._buf.dtype.name
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_C_NAMES.get(d, d)}")
     if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
         value = value._cast(x.dtype)
     else:                               # a number in x's dtype, as PyTorch converts it
         value = scalar_as(value, x._buf.dtype)
@@ -382,7 +394,10 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
                         "VarBackward0", x, edges=(x,))
     corr = (1 if unbiased else 0) if correction is None else correction
     x = _float(x)
-    d = sub_(x, _ops.mean(x, _dims(dim), True))
+    try:
+        d = sub_(x, _ops.mean(x, _dims(dim), True))
+    except AxisError as e:          # (PyTorch's IndexError and words)
+        raise torch_error(e) from None
     n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
@@ -420,6 +435,7 @@ def _norm(x, p, dim, keepdim):
     return pow_(_ops.sum(pow_(_ops.abs(x), p), _dims(dim), keepdim), 1.0 / p)
 
 
+@torch_errors       # (a dim out of range: PyTorch's IndexError and words)
 def all(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
     out = _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim), keepdim), 0)
@@ -427,6 +443,7 @@ def all(x, dim=None, keepdim=False):
     return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
 
 
+@torch_errors
 def any(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
     out = _ops.greater(_ops.sum(b, _dims(dim), keepdim), 0)
@@ -524,6 +541,8 @@ def dot(self, tensor):
         raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {tensor.ndim}D tensors")
     if isinstance(self, Tensor) and isinstance(tensor, Tensor):
         _check_vector_dtypes(self, tensor)
+        if self.shape[0] != tensor.shape[0]:      # (PyTorch's words, matmul's for two vectors)
+            _check_matmul(self, tensor)
     return labelled(_la.dot(*_operands(self, tensor)), "DotBackward0", self, tensor)
 
 

@@ -342,7 +342,7 @@ def diag(x, diagonal: int = 0):
     if nd == 2:
         return _diagonal(x, diagonal)
     if nd != 1:
-        raise ShapeError("diag", "expects a 1-D or 2-D tensor", [_shape(x)])
+        raise ShapeError("diag", f"diag(): Supports 1D or 2D tensors. Got {nd}D", [_shape(x)])
     n, k = _shape(x)[0], diagonal
     size = n + (k if k >= 0 else -k)
     if n == 0:
@@ -360,15 +360,16 @@ def diag(x, diagonal: int = 0):
 def trace(x):
     """The sum of the main diagonal of a matrix."""
     if _ndim(x) != 2:
-        raise ShapeError("trace", "expects a matrix", [_shape(x)])
+        raise ShapeError("trace", f"trace: expected a matrix, but got tensor with dim "
+                                  f"{_ndim(x)}", [_shape(x)])
     return sum(_diagonal(x))
 
 
 def _tri(x, k, lower):
     s = _shape(x)
     if len(s) < 2:
-        raise ShapeError("tril" if lower else "triu", "expects a tensor with at least 2 "
-                                                      "dimensions", [s])
+        op = "tril" if lower else "triu"
+        raise ShapeError(op, f"{op}: input tensor must have at least 2 dimensions", [s])
     row, col = _grid(x)
     off = sub(col, row)
     return where(less_equal(off, k) if lower else greater_equal(off, k), x, full_like(x, 0))
@@ -399,11 +400,15 @@ def cross(a, b, axis: int | None = None):
     ``torch.cross``, -1 for ``torch.linalg.cross``; given explicitly it is used as is)."""
     sa, sb = _shape(a), _shape(b)
     if axis is None:
-        axis = next((i for i, d in enumerate(sa) if d == 3), -1)
+        axis = next((i for i, d in enumerate(sa) if d == 3), None)
+        if axis is None:
+            raise ShapeError("cross", "no dimension of size 3 in input", [sa, sb])
     nd = max(len(sa), len(sb))
     ax = _rules.normalize_axis("cross", axis, nd, sa)
     if (sa[ax - nd + len(sa)] if len(sa) == nd else 3) != 3:
-        raise ShapeError("cross", f"dimension {axis} does not have size 3", [sa, sb])
+        got = [s[ax - nd + len(s)] if len(s) == nd else 1 for s in (sa, sb)]
+        raise ShapeError("cross", f"linalg.cross: inputs dimension {axis} must have length 3. "
+                                  f"Got {got[0]} and {got[1]}", [sa, sb])     # (PyTorch's)
 
     def comp(x, i):
         idx = [slice(None)] * _ndim(x)

@@ -180,7 +180,8 @@ def roll(x, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
-        raise ShapeError("roll", "shifts and dimensions must align", [_shape(x)])
+        raise ShapeError("roll", f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                                 f"dims:{len(dims)}", [_shape(x)])     # (PyTorch's words)
     for s, d in zip(shifts, dims):
         d = _ax("roll", x, d)
         n = _shape(x)[d]
