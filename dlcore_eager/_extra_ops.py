@@ -23,6 +23,7 @@ from ._graph import labelled
 from ._host import host as _host
 from ._keyword_names import split_overloads
 from ._matmul_checks import check_vector_dtypes
+from ._operand_rules import wrap_dim
 from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
     are_deterministic_algorithms_enabled,
     get_num_threads,
@@ -141,7 +142,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     if input.dim() == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
                            "tensor with 0 dims")
-    size = input.shape[dim]
+    size = input.shape[wrap_dim(dim, input.ndim)]
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
         if n <= 0:
@@ -175,7 +176,7 @@ dsplit = _split_dir("dsplit", lambda t: 2)
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """``input[..., index, ...]`` along ``dim`` (that dimension removed)."""
-    n = input.shape[dim]
+    n = input.shape[(dim := wrap_dim(dim, input.ndim))]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {dim}")
@@ -215,7 +216,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     if input.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     for _ in range(n):
-        size = input.shape[dim]
+        size = input.shape[wrap_dim(dim, input.ndim)]
         if size == 0:                   # (an empty or used-up dim: empty, as PyTorch)
             break
         a, b = input.narrow(dim, 1, size - 1), input.narrow(dim, 0, size - 1)
@@ -400,7 +401,7 @@ def _cum_extreme(input: Tensor, dim: int, running):
     """Running extremes (``running``: ``np.maximum`` or ``np.minimum``, which propagate NaN)
     and their indices: each position's index is the last one so far whose value is the running
     extreme (or a NaN), as PyTorch's; both by NumPy's ``accumulate``, no Python loop."""
-    x = np.moveaxis(_host(input), dim, -1)
+    x = np.moveaxis(_host(input), wrap_dim(dim, max(input.ndim, 1)), -1)
     best = running.accumulate(x, axis=-1)
     hit = x == best
     if is_floating(x.dtype):

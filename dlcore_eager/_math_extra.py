@@ -33,6 +33,7 @@ from . import _tensor_ops as O
 from . import creation as _creation
 from ._graph import labelled
 from ._host import host as _host
+from ._operand_rules import wrap_dim
 from ._out import check_cast
 from ._rng_state import decode as _decode
 from ._rng_state import encode as _encode
@@ -267,7 +268,7 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
-    d = dim % max(input.dim(), 1)
+    d = wrap_dim(dim, input.dim())      # (dim % ndim renormed a dim out of range)
     others = [i for i in range(input.dim()) if i != d]
     x = _float(input)
     norm = (x.abs() ** p).sum(others, keepdim=True) ** (1.0 / p) if others else x.abs()

@@ -104,6 +104,16 @@ def torch_error(e: ShapeError) -> Exception:
     return RuntimeError(e.reason)
 
 
+def wrap_dim(dim: int, ndim: int) -> int:
+    """``dim`` of a tensor of rank ``ndim`` >= 1 made non-negative (ATen's maybe_wrap_dim), or
+    PyTorch's IndexError ``Dimension out of range (expected to be in range of [-2, 1], but got
+    3)``."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return dim % ndim
+
+
 def torch_errors(fn):
     """``fn`` (a composite of the core's ops) raising :func:`torch_error` for a ShapeError."""
     def composite(*args, **kwargs):

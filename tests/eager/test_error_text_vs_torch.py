@@ -82,6 +82,13 @@ CASES = {
     "var dim": lambda T: T.ones(2, 3).var(3),
     "any dim": lambda T: T.ones(2, 3).any(3),
     "all dim": lambda T: T.ones(2, 3).all(3),
+    "select dim": lambda T: T.ones(2, 3).select(3, 0),
+    "select index": lambda T: T.ones(2, 3).select(-1, 5),
+    "diff dim": lambda T: T.ones(2, 3).diff(dim=3),
+    "tensor_split dim": lambda T: T.ones(2, 3).tensor_split(2, dim=3),
+    "cummax dim": lambda T: T.ones(2, 3).cummax(3),
+    "cummin dim": lambda T: T.ones(2, 3).cummin(-3),
+    "renorm dim": lambda T: T.ones(2, 3).renorm(2, 3, 1.),
     # modules and losses fed the wrong input
     "Linear in_features": lambda T: T.nn.Linear(4, 2)(T.ones(3, 5)),
     "Conv2d channels": lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 2, 5, 5)),
