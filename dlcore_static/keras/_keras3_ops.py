@@ -42,7 +42,9 @@ _TABLE: dict[str, tuple[Any, tuple]] = {
     "Negative": (lambda x: -x, ()), "Absolute": (_ops.abs, ()), "Exp": (_ops.exp, ()),
     "Log": (_ops.log, ()), "Sqrt": (_ops.sqrt, ()), "Square": (_ops.square, ()),
     "Tanh": (_ops.tanh, ()), "Sigmoid": (_ops.sigmoid, ()), "Relu": (_ops.relu, ()),
-    "Power": (lambda x, y: x ** y, ()),
+    "Power": (lambda x, y: x ** y, ()), "Greater": (lambda x, y: x > y, ()),
+    "GreaterEqual": (lambda x, y: x >= y, ()), "Less": (lambda x, y: x < y, ()),
+    "LessEqual": (lambda x, y: x <= y, ()),
     "Mean": (_reduce(_ops.mean), ("axis", "keepdims")),
     "Sum": (_reduce(_ops.sum), ("axis", "keepdims")),
     "Max": (_reduce(_ops.max), ("axis", "keepdims")),
@@ -52,6 +54,9 @@ _TABLE: dict[str, tuple[Any, tuple]] = {
     "ExpandDims": (_ops.expand_dims, ("axis",)), "Squeeze": (_ops.squeeze, ("axis",)),
     "Concatenate": (_ops.concatenate, ("axis",)), "Stack": (_ops.stack, ("axis",)),
     "Softmax": (_ops.softmax, ("axis",)), "LogSoftmax": (_ops.log_softmax, ("axis",)),
+    "Clip": (_ops.clip, ("x_min", "x_max")), "Cast": (_ops.cast, ("dtype",)),
+    "Argmax": (_ops.argmax, ("axis", "keepdims")), "Argmin": (_ops.argmin, ("axis", "keepdims")),
+    "Where": (_ops.where, ()), "OneHot": (_ops.one_hot, ("num_classes", "axis", "dtype", "sparse")),
 }
 
 
@@ -104,20 +109,7 @@ class Keras3Op(Layer):
 
     def keras3_args(self, tensor_record) -> list:
         """The node's arguments as Keras 3 writes them (``tensor_record(t)`` for a tensor)."""
-        xs = self._nodes[0].inputs
-
-        def out(v):
-            if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-                return tensor_record(xs[v[1]])
-            if isinstance(v, list):
-                return [out(u) for u in v]
-            if isinstance(v, slice):
-                return {"class_name": "__slice__",
-                        "config": {"start": v.start, "stop": v.stop, "step": v.step}}
-            if v is Ellipsis:
-                return {"class_name": "__ellipsis__", "config": {}}
-            return v
-        return [out(a) for a in self._template]
+        return write_args(self._template, self._nodes[0].inputs, tensor_record)
 
     def get_config(self) -> dict:
         return dict(self.op_config)
@@ -139,3 +131,120 @@ def revive_argument(x):
             return Ellipsis
         return None
     return x
+
+
+# -- dlcore's own operation nodes written as Keras 3 records (so Keras 3 reads the file)
+_MODULES = {"Relu": "keras.src.ops.nn", "Sigmoid": "keras.src.ops.nn",
+            "Softmax": "keras.src.ops.nn", "LogSoftmax": "keras.src.ops.nn",
+            "OneHot": "keras.src.ops.nn", "Cast": "keras.src.ops.core"}
+_JSON = (bool, int, float, str, type(None))
+_PRIMS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "div": "TrueDivide",
+          "matmul": "Matmul", "neg": "Negative", "getitem": "GetItem", "pow": "Power",
+          "greater": "Greater", "greater_equal": "GreaterEqual", "less": "Less",
+          "less_equal": "LessEqual"}
+
+
+def _record(cls: str, config: dict, template: list) -> dict:
+    return {"module": _MODULES.get(cls, "keras.src.ops.numpy"), "class_name": cls,
+            "config": config, "template": template}
+
+
+def call_spec(call, inputs: list) -> dict | None:
+    """A ``keras.ops`` call (``ops.CALLS``) as Keras 3 records it, or None."""
+    import inspect
+    cls, _, fn, args, kwargs = call
+    if cls not in _TABLE:
+        return None
+    keys = _TABLE[cls][1]
+    try:
+        bound = inspect.signature(inspect.unwrap(fn)).bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    config, template = {}, []
+    for k, v in bound.arguments.items():
+        if k in keys:
+            v = list(v) if isinstance(v, tuple) else v
+            if not (isinstance(v, _JSON) or isinstance(v, list) and
+                    all(isinstance(u, _JSON) for u in v)):
+                return None                 # (a dtype object: dlcore's own record instead)
+            config[k] = v
+        elif k in ("initial", "sparse", "dtype") and v is None or k == "sparse" and not v:
+            continue
+        else:
+            template.append(v)
+    template = _marked(template, inputs)
+    return None if template is None else _record(cls, config, template)
+
+
+def program_spec(op_class: str, program: dict, consts: list, inputs: list) -> dict | None:
+    """A one-primitive node (``x + y``, ``-x``, ``x[:, 0]``, ``2 * x``) as Keras 3 records the
+    operator, or None."""
+    prim, params, args = program["steps"][0]
+    cls = _PRIMS.get(prim)
+    if cls is None or cls != op_class:
+        return None
+    template: list = []
+    for a in args:
+        if a[0] == "in":
+            template.append(("__tensor__", a[1]))
+        elif a[0] == "const" and isinstance(consts[a[1]]["value"], (int, float)):
+            template.append(consts[a[1]]["value"])
+        else:
+            return None
+    if cls == "GetItem":
+        key = []
+        for k in params.get("idx", []):
+            if isinstance(k, list) and k and k[0] == "slice":
+                key.append(slice(*k[1:]))
+            elif isinstance(k, dict) and "__ellipsis__" in k:
+                key.append(Ellipsis)
+            elif k is None or isinstance(k, int):
+                key.append(k)
+            else:
+                return None
+        template.append(key)
+    elif params:
+        return None
+    if cls == "Negative" and len(template) != 1 or cls != "Negative" and len(template) != 2:
+        return None
+    return _record(cls, {}, template)
+
+
+def _marked(values: list, inputs: list):
+    """``values`` with each tensor as ``("__tensor__", its index in inputs)``; None when one
+    is not an input of the node."""
+    out = []
+    for v in values:
+        if isinstance(v, Tensor):
+            k = next((i for i, x in enumerate(inputs) if x is v), None)
+            if k is None:
+                return None
+            out.append(("__tensor__", k))
+        elif isinstance(v, (list, tuple)) and any(isinstance(u, Tensor) for u in v):
+            inner = _marked(list(v), inputs)
+            if inner is None:
+                return None
+            out.append(inner)
+        elif v is None or isinstance(v, (bool, int, float, str)) or \
+                isinstance(v, (list, tuple)) and all(isinstance(u, (int, type(None))) for u in v):
+            out.append(list(v) if isinstance(v, tuple) else v)
+        else:
+            return None
+    return out
+
+
+def write_args(template: list, inputs: list, tensor_record) -> list:
+    """A template's arguments as Keras 3 writes them (tensors as ``tensor_record``)."""
+    def out(v):
+        if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
+            return tensor_record(inputs[v[1]])
+        if isinstance(v, list):
+            return [out(u) for u in v]
+        if isinstance(v, slice):
+            return {"class_name": "__slice__",
+                    "config": {"start": v.start, "stop": v.stop, "step": v.step}}
+        if v is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
+        return v
+    return [out(a) for a in template]

@@ -43,7 +43,8 @@ _KERAS3 = {"Add": "Add", "AddV2": "Add", "Sub": "Subtract", "Mul": "Multiply",
            "Transpose": "Transpose", "ConcatV2": "Concatenate", "Concat": "Concatenate",
            "Cast": "Cast", "Maximum": "Maximum", "Minimum": "Minimum",
            "ExpandDims": "ExpandDims", "Squeeze": "Squeeze", "Pack": "Stack",
-           "ArgMax": "Argmax", "ArgMin": "Argmin", "LogSoftmax": "LogSoftmax"}
+           "ArgMax": "Argmax", "ArgMin": "Argmin", "LogSoftmax": "LogSoftmax",
+           "GreaterEqual": "GreaterEqual", "LessEqual": "LessEqual"}
 
 
 def _snake(name: str) -> str:
@@ -258,7 +259,10 @@ def _program(t: Tensor, stop):
         "".join(p[:1].upper() + p[1:] for p in kind.split("_"))
     program = {"inputs": len(inputs), "constants": consts, "steps": steps,
                "output": [len(steps) - 1, t.value_index]}
-    return inputs, op_class, program
+    from ._keras3_ops import call_spec, program_spec
+    spec = call_spec(call, inputs) if call is not None else \
+        program_spec(op_class, program, consts, inputs) if len(steps) == 1 else None
+    return inputs, op_class, program, spec
 
 
 def attach(outputs: list, inputs: list) -> None:
@@ -291,8 +295,9 @@ def attach(outputs: list, inputs: list) -> None:
             made[t] = node
             todo.extend(node[0])
     for t in sorted(made, key=lambda t: (t.op._id, t.value_index)):
-        ins, op_class, program = made[t]
+        ins, op_class, program, spec = made[t]
         layer = OpLayer(program, op_class)
+        layer.keras3 = spec         # (Keras 3's record of it, when it has one: _keras3_ops)
         layer._nodes.append(Node(layer, ins, [t]))
         HISTORY[t] = (layer, 0, 0)
 

@@ -215,7 +215,8 @@ def relu(x):
 
 # -- each call that builds graph ops remembers its output: a functional model makes it one
 # operation node named as Keras 3 names it (``_op_layers``: ``ops.clip`` -> ``clip (Clip)``)
-#: output tensor -> (Keras 3's operation class, the graph's op count before the call)
+#: output tensor -> (Keras 3's operation class, the graph's op count before the call, the
+#: function, its arguments): ``_keras3_ops.call_spec`` writes the node as Keras 3 does
 CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CLASSES = {"abs": "Absolute", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
             "expand_dims": "ExpandDims"}
@@ -228,7 +229,7 @@ def _recorded(fn, cls: str):
         first = len(g._ops)
         out = fn(*args, **kwargs)
         if isinstance(out, Tensor) and out.op.graph is g and out.op._id >= first:
-            CALLS[out] = (cls, first)
+            CALLS[out] = (cls, first, fn, args, kwargs)
         return out
     return op
 

@@ -99,6 +99,15 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             rec: dict[str, Any] = {"class_name": "InputLayer", "config": cfg}
             nodes: list = []
         else:
+            spec = getattr(ly, "keras3", None) if keras3 else None
+            if spec is not None:                     # x + y as Keras 3 writes it
+                records.append({"module": spec["module"], "class_name": spec["class_name"],
+                                "config": {"name": ly.name, **spec["config"]},
+                                "registered_name": spec["class_name"], "name": ly.name,
+                                "inbound_nodes": [{"args": _k3ops.write_args(
+                                    spec["template"], ly._nodes[0].inputs, k3_tensor),
+                                    "kwargs": {}}]})
+                continue
             if type(ly).__name__ == "OpLayer":       # x + y between layers: data, no code
                 rec = {"class_name": "OpLayer", "config": ly.get_config()}
             elif isinstance(ly, _k3ops.Keras3Op):     # read from a Keras 3 file: as it was

@@ -139,22 +139,41 @@ def test_save_and_load_round_trip(tmp_path, suffix):
     assert _text(back) == before
     for g, w in zip(back.predict(X, verbose=0), want):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
-    if suffix == ".keras":                      # an op node is data: primitive names
+    if suffix == ".keras":                      # Keras 3's records of its operations
         with zipfile.ZipFile(path) as z:
             cfg = json.loads(z.read("config.json"))
         rec = next(r for r in cfg["config"]["layers"] if r["name"] == "get_item")
-        assert rec["class_name"] == "OpLayer" and rec["config"]["op_class"] == "GetItem"
-        assert rec["config"]["program"]["steps"][0][0] == "getitem"
+        assert (rec["module"], rec["class_name"]) == ("keras.src.ops.numpy", "GetItem")
+        slc = {"class_name": "__slice__", "config": {"start": None, "stop": None, "step": None}}
+        assert rec["inbound_nodes"][0]["args"][1] == [slc, 0, slc]
+        rec = next(r for r in cfg["config"]["layers"] if r["name"] == "mean")
+        assert rec["config"] == {"name": "mean", "axis": 1, "keepdims": False}
+
+
+def test_ops_keras3_has_no_record_for_are_saved_as_data(tmp_path):
+    x = keras.Input((5, 4))
+    m = keras.Model(x, tf.nn.l2_normalize(layers.Dense(2)(x), -1))
+    want = m.predict(X, verbose=0)
+    m.save(str(tmp_path / "m.keras"))
+    with zipfile.ZipFile(str(tmp_path / "m.keras")) as z:
+        cfg = json.loads(z.read("config.json"))
+    rec = cfg["config"]["layers"][-1]
+    assert rec["class_name"] == "OpLayer" and rec["module"] == "dlcore_static.keras"
+    assert [st[0] for st in rec["config"]["program"]["steps"]][-1] == "mul"
+    K.clear_session()
+    np.testing.assert_allclose(keras.models.load_model(str(tmp_path / "m.keras"))
+                               .predict(X, verbose=0), want, rtol=1e-6, atol=1e-6)
 
 
 def _tampered(tmp_path, change):
-    m = _ops_model(keras)
+    x = keras.Input((5, 4))
+    m = keras.Model(x, tf.reduce_mean(layers.Dense(2)(x), 1))
     path = str(tmp_path / "m.keras")
     m.save(path)
     with zipfile.ZipFile(path) as z:
         items = {n: z.read(n) for n in z.namelist()}
     cfg = json.loads(items["config.json"])
-    rec = next(r for r in cfg["config"]["layers"] if r["name"] == "add")
+    rec = next(r for r in cfg["config"]["layers"] if r["name"] == "mean")
     change(rec["config"]["program"])
     items["config.json"] = json.dumps(cfg).encode()
     bad = str(tmp_path / "bad.keras")
@@ -166,14 +185,14 @@ def _tampered(tmp_path, change):
 
 @pytest.mark.parametrize("change", [
     lambda p: p["steps"][0].__setitem__(0, "os.system"),         # not a primitive
+    lambda p: p["steps"][1][2].__setitem__(0, ["step", 1, 0]),    # reads itself
     lambda p: p["steps"][0][2].__setitem__(0, ["in", 7]),         # no such input
-    lambda p: p["steps"][0][2].__setitem__(0, ["step", 0, 0]),    # reads itself
     lambda p: p.__setitem__("steps", "add"),
 ])
 def test_a_malformed_program_is_refused(tmp_path, change):
     bad = _tampered(tmp_path, change)
     K.clear_session()
-    with pytest.raises(ValueError, match="operation node 'add' has a malformed program"):
+    with pytest.raises(ValueError, match="operation node 'mean' has a malformed program"):
         keras.models.load_model(bad)
 
 
@@ -299,6 +318,22 @@ def test_keras3_files_with_operation_nodes_load_and_save_back(keras3, tmp_path, 
     with pytest.raises(NotImplementedError, match="came from a Keras 3 file; save the model "
                                                   "as .keras"):
         mine.save(str(tmp_path / "back.h5"))
+
+
+def test_keras3_loads_dlcore_files_with_operation_nodes(keras3, tmp_path):
+    m = _keras_ops_model(keras)
+    want = m.predict(X, verbose=0)
+    m.save(str(tmp_path / "dl.keras"))
+    keras3.backend.clear_session()
+    ref = keras3.models.load_model(str(tmp_path / "dl.keras"))
+    for g, w in zip(ref.predict(X, verbose=0), want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+    m2 = _k3_ops_file_model(keras)      # (y @ a constant array has dlcore's record only)
+    want = m2.predict(X, verbose=0)
+    m2.save(str(tmp_path / "dl2.keras"))
+    ref = keras3.models.load_model(str(tmp_path / "dl2.keras"))
+    for g, w in zip(ref.predict(X, verbose=0), want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -94,6 +94,14 @@ def test_models_match_keras3(name, keras3, columns, tmp_path):
     for g, w in zip(back if isinstance(back, list) else [back],
                     want if isinstance(want, list) else [want]):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    # and Keras 3 reads dlcore's file (the operation nodes written as Keras 3 records)
+    mine.save(os.path.join(str(tmp_path), "dl.keras"))
+    keras3.backend.clear_session()
+    theirs = keras3.models.load_model(os.path.join(str(tmp_path), "dl.keras"))
+    back = theirs.predict(x, verbose=0)
+    for g, w in zip(back if isinstance(back, list) else [back],
+                    want if isinstance(want, list) else [want]):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
     if name != "build_masked":
         # (the transformer's dropout makes a training step random; the ResNet's ReLUs and
         # max-pooling put kinks within any finite difference of many weights: its gradients
