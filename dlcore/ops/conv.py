@@ -101,7 +101,7 @@ def resolve_padding(padding, spatial: tuple, kernel: tuple, strides: tuple, dila
             if len(pads) != n:
                 raise ValueError(f"{op}: expected {n} (lo, hi) padding pairs, got {items}")
     if any(p < 0 for pair in pads for p in pair):
-        raise ValueError(f"{op}: negative padding is not supported, got {list(pads)}")
+        raise ValueError("negative padding is not supported")     # (PyTorch's words)
     return pads
 
 

@@ -33,9 +33,24 @@ def _batched(x: Tensor, nsp: int, op: str) -> tuple[Tensor, bool]:
     if x.ndim == nsp + 1:
         return _ops.expand_dims(x, 0), True
     if x.ndim != nsp + 2:
-        raise RuntimeError(f"{op}: Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) "
-                           f"input, but got input of size: {list(x.shape)}")
+        words = _POOL_RANK.get(op, "{op}: Expected {a}D (unbatched) or {b}D (batched) input, but "
+                                   "got input of size: {shape}")
+        raise RuntimeError(words.format(op=op, a=nsp + 1, b=nsp + 2, n=x.ndim,
+                                        shape=list(x.shape)))
     return x, False
+
+
+#: ATen's words for a pool's input of another rank (one text per kernel)
+_POOL_RANK = {
+    "max_pool1d": "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
+                  "size for input, but got:{shape}",
+    "max_pool2d": "non-empty 3D or 4D (batch mode) tensor expected for input",
+    "max_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input",
+    "avg_pool1d": "Expected 2 to 3 dimensions, but got {n}-dimensional tensor for argument #1 "
+                  "'self' (while checking arguments for avg_pool1d)",
+    "avg_pool2d": "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+                  "input, but got:{shape}",
+    "avg_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input"}
 
 
 def _unbatch(y: Tensor, squeeze: bool) -> Tensor:
@@ -54,6 +69,8 @@ def _conv_checks(input, weight, padding, dilation, groups, nsp, op) -> None:
     if input.ndim not in (nsp + 1, nsp + 2):
         raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to "
                            f"{op}, but got input of size: {list(input.shape)}")
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
     if weight.ndim != nsp + 2:
         return
     shape = list(input.shape) if input.ndim == nsp + 2 else [1] + list(input.shape)
@@ -518,7 +535,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     PyTorch."""
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined")
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
     need = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}.get(mode)
     known = ("nearest", "nearest-exact", "area", "linear", "bilinear", "trilinear", "bicubic")
     if not 1 <= nsp <= 3 or mode not in known or (mode == "bicubic" and nsp != 2):

@@ -191,8 +191,8 @@ class RNNBase(Module):
             x = data
         else:
             if input.dim() not in (2, 3):
-                raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got "
-                                 f"{input.dim()}D tensor instead")
+                raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got "   # (only
+                                 f"{input.dim()}D{' tensor' * (self._name() == 'RNN')} instead")
             unbatched = input.dim() == 2
             x = input.unsqueeze(1) if unbatched else input
             if self.batch_first and not unbatched:

@@ -119,6 +119,17 @@ CASES = {
                                                       requires_grad=True),
     "Parameter of integers": lambda T: T.nn.Parameter(T.ones(2, dtype=T.long)),
     "requires_grad_()": lambda T: T.ones(2, dtype=T.long).requires_grad_(),
+    "LSTM 4-d input": lambda T: T.nn.LSTM(4, 8)(T.ones(5, 2, 3, 4)),
+    "RNN 4-d input": lambda T: T.nn.RNN(4, 8)(T.ones(5, 2, 3, 4)),
+    "GroupNorm groups": lambda T: T.nn.GroupNorm(3, 4),
+    "interpolate without size": lambda T: T.nn.functional.interpolate(T.ones(1, 1, 4)),
+    "conv1d 2-d weight": lambda T: T.nn.functional.conv1d(T.ones(1, 1, 4), T.ones(1, 4)),
+    "conv2d negative padding": lambda T: T.nn.functional.conv2d(
+        T.ones(1, 1, 3, 3), T.ones(1, 1, 1, 1), padding=-1),
+    "max_pool1d 4-d": lambda T: T.nn.functional.max_pool1d(T.ones(1, 1, 1, 4), 2),
+    "max_pool2d 5-d": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 1, 1, 1), 1),
+    "avg_pool1d 4-d": lambda T: T.nn.functional.avg_pool1d(T.ones(1, 1, 1, 4), 1),
+    "avg_pool2d 5-d": lambda T: T.nn.functional.avg_pool2d(T.ones(1, 1, 1, 1, 1), 1),
     # a pool whose output would be empty
     "MaxPool2d too small": lambda T: T.nn.MaxPool2d(2)(T.ones(1, 1, 1, 1)),
     "max_pool2d too small, batch": lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 1, 5), 2),
