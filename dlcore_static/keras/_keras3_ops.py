@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..graph import Tensor
 from . import ops as _ops
 from .engine import Layer
@@ -129,6 +131,12 @@ def revive_argument(x):
             return slice(c.get("start"), c.get("stop"), c.get("step"))
         if x.get("class_name") == "__ellipsis__":
             return Ellipsis
+        if x.get("class_name") == "__tensor__" and isinstance(c, dict) and \
+                c.get("dtype") in _DTYPES and isinstance(c.get("value"), (list, int, float)):
+            try:                            # a constant argument (x @ ops.ones((2, 3)))
+                return np.asarray(c["value"], dtype=c["dtype"])
+            except (TypeError, ValueError):
+                return None
         return None
     return x
 
@@ -138,6 +146,7 @@ _MODULES = {"Relu": "keras.src.ops.nn", "Sigmoid": "keras.src.ops.nn",
             "Softmax": "keras.src.ops.nn", "LogSoftmax": "keras.src.ops.nn",
             "OneHot": "keras.src.ops.nn", "Cast": "keras.src.ops.core"}
 _JSON = (bool, int, float, str, type(None))
+_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 _PRIMS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "div": "TrueDivide",
           "matmul": "Matmul", "neg": "Negative", "getitem": "GetItem", "pow": "Power",
           "greater": "Greater", "greater_equal": "GreaterEqual", "less": "Less",
@@ -190,6 +199,8 @@ def program_spec(op_class: str, program: dict, consts: list, inputs: list) -> di
             template.append(("__tensor__", a[1]))
         elif a[0] == "const" and isinstance(consts[a[1]]["value"], (int, float)):
             template.append(consts[a[1]]["value"])
+        elif a[0] == "const":
+            template.append(np.asarray(consts[a[1]]["value"], dtype=consts[a[1]]["dtype"]))
         else:
             return None
     if cls == "GetItem":
@@ -246,5 +257,8 @@ def write_args(template: list, inputs: list, tensor_record) -> list:
                     "config": {"start": v.start, "stop": v.stop, "step": v.step}}
         if v is Ellipsis:
             return {"class_name": "__ellipsis__", "config": {}}
+        if isinstance(v, np.ndarray):
+            return {"class_name": "__tensor__",
+                    "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
         return v
     return [out(a) for a in template]

@@ -298,7 +298,8 @@ def _k3_ops_file_model(k):
     x = k.Input((5, 4))
     y = k.layers.Dense(2)(x + x)
     return k.Model(x, [y[:, 0, :], k.ops.mean(y, axis=1), -y, y * 2, 1 - y, y / 2,
-                       y[..., None], k.ops.sum(y, axis=-1, keepdims=True)])
+                       y[..., None], k.ops.sum(y, axis=-1, keepdims=True),
+                       y @ np.ones((2, 3), "float32")])
 
 
 def test_keras3_files_with_operation_nodes_load_and_save_back(keras3, tmp_path, monkeypatch):
@@ -328,7 +329,7 @@ def test_keras3_loads_dlcore_files_with_operation_nodes(keras3, tmp_path):
     ref = keras3.models.load_model(str(tmp_path / "dl.keras"))
     for g, w in zip(ref.predict(X, verbose=0), want):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
-    m2 = _k3_ops_file_model(keras)      # (y @ a constant array has dlcore's record only)
+    m2 = _ops_model(keras)              # (y @ a constant array: a __tensor__ argument)
     want = m2.predict(X, verbose=0)
     m2.save(str(tmp_path / "dl2.keras"))
     ref = keras3.models.load_model(str(tmp_path / "dl2.keras"))
