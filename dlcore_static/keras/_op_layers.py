@@ -17,6 +17,8 @@ tensors (calling the model, cloning, loading):
 
 with each step argument ``["in", i]``, ``["const", j]`` or ``["step", s, value index]``.  It is
 data only: loading looks each primitive up by name in dlcore's registry, nothing is executed.
+A node Keras 3 has a record for (``x + y``, ``x[:, 0]``, ``keras.ops.mean(x, axis=1)``) is
+written as Keras 3 writes it instead (``_keras3_ops``), so Keras 3 reads the file too.
 ``Model.layers`` leaves these nodes out (as Keras 3 does); ``summary()`` and the saved
 configuration list them.
 """

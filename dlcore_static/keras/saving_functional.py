@@ -26,7 +26,9 @@ Sequential model used as a layer is refused (dlcore cannot call one inside anoth
 forms are read.  Weights are stored by layer name (``.h5``) or by Keras 3's class-based
 paths (``.keras``), see ``saving.py``.
 
-Rebuilding creates each layer from its class name among ``dlcore_static.keras.layers`` (data
+Operations between layers (``x + y``) are records of their own: Keras 3's
+(``keras.src.ops.numpy`` ``Add`` ..., ``_keras3_ops``) or dlcore's ``OpLayer`` program
+(``_op_layers``), both data.  Rebuilding creates each layer from its class name among ``dlcore_static.keras.layers`` (data
 only: nothing from the file is imported, unpickled or executed; a ``Lambda`` layer is refused as
 Keras's ``safe_mode`` refuses it), then calls the layers on their inbound tensors in the order
 that Keras uses (a node waits until the tensors it reads exist), in the current default graph.
