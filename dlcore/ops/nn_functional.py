@@ -210,6 +210,8 @@ def _check(reduction, message="{} is not a valid value for reduction"):
 @exports(_f("smooth_l1_loss"), "args", float_only=True)
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0):
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = abs(sub(input, target))
     if beta == 0:
         return _reduce(d, _check(reduction))
@@ -224,6 +226,8 @@ def _less(a, b):
 
 @exports(_f("huber_loss"), "args", float_only=True)
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = abs(sub(input, target))
     loss = where(_less(d, delta), mul(mul(d, d), 0.5), mul(sub(d, 0.5 * delta), delta))
     return _reduce(loss, _check(reduction))

@@ -23,6 +23,7 @@ from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
 from .._matmul_checks import check_same_dtype
+from .._operand_rules import _SUB_TWO_BOOLS
 from .._dispatch import EagerFrontend as _EF
 from .. import _dispatch as _Dp
 from .._dense_lane import linear as _linear_tiny
@@ -436,6 +437,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
+    if target._buf.dtype.kind in "biu":     # (PyTorch's words: the cast of the result, or the
+        raise RuntimeError(_SUB_TWO_BOOLS if target._buf.dtype.kind == "b" else  # 1 - y of masks)
+                           f"result type {input.dtype._legacy} can't be cast to the desired "
+                           f"output type {target.dtype._legacy}")
     if input._buf.dtype != target._buf.dtype and {input._buf.dtype.name, target._buf.dtype.name} \
             == {"float32", "float64"}:      # PyTorch's result has the target's dtype
         input = input._cast(target._buf.dtype)
@@ -472,6 +477,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
+    if target._buf.dtype != input._buf.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype._legacy} but expected "
+                           f"{input.dtype._legacy}")
     x = input._buf
     if isinstance(x, np.ndarray) and x.size and not (x.min() >= 0 and x.max() <= 1):
         raise RuntimeError("all elements of input should be between 0 and 1")  # NaN too

@@ -130,6 +130,17 @@ CASES = {
     "max_pool2d 5-d": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 1, 1, 1), 1),
     "avg_pool1d 4-d": lambda T: T.nn.functional.avg_pool1d(T.ones(1, 1, 1, 4), 1),
     "avg_pool2d 5-d": lambda T: T.nn.functional.avg_pool2d(T.ones(1, 1, 1, 1, 1), 1),
+    "binary_cross_entropy long target": lambda T: T.nn.functional.binary_cross_entropy(
+        T.ones(3) * 0.5, T.ones(3, dtype=T.long)),
+    "BCELoss double target": lambda T: T.nn.BCELoss()(T.ones(3) * 0.5,
+                                                      T.ones(3, dtype=T.float64)),
+    "bce_with_logits long target": lambda T: T.nn.functional.binary_cross_entropy_with_logits(
+        T.ones(3), T.ones(3, dtype=T.long)),
+    "bce_with_logits bool target": lambda T: T.nn.functional.binary_cross_entropy_with_logits(
+        T.ones(3), T.ones(3, dtype=T.bool)),
+    "smooth_l1_loss negative beta": lambda T: T.nn.functional.smooth_l1_loss(
+        T.ones(2), T.ones(2), beta=-1),
+    "HuberLoss zero delta": lambda T: T.nn.HuberLoss(delta=0.)(T.ones(2), T.ones(2)),
     # a pool whose output would be empty
     "MaxPool2d too small": lambda T: T.nn.MaxPool2d(2)(T.ones(1, 1, 1, 1)),
     "max_pool2d too small, batch": lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 1, 5), 2),
