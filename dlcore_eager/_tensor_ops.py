@@ -253,9 +253,10 @@ def where(condition, x, y):
     return _ops.where(condition, x, y)
 
 
-#: C's names of mask dtypes in PyTorch's masked_fill refusal
+#: C's names of dtypes in PyTorch's messages (masked_fill's mask, conv's bias)
 _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool"}
 
 
 def masked_fill(x, mask, value):

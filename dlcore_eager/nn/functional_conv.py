@@ -100,7 +100,23 @@ def _conv_checks(input, weight, padding, dilation, groups, nsp, op) -> None:
                            f"than actual input size")
 
 
+def _dtypes_check(input, weight, bias) -> None:
+    """PyTorch refuses operands of different dtypes (dlcore promoted them): a bias first (not
+    for a transposed convolution: pass None), then the weight."""
+    d = input._buf.dtype
+    if bias is not None and bias._buf.dtype != d:
+        c, cb = (O._C_NAMES.get(t.name, t.name) for t in (d, bias._buf.dtype))
+        raise RuntimeError(f"Input type ({c}) and bias type ({cb}) should be the same")
+    if weight._buf.dtype != d:
+        raise RuntimeError(f"expected scalar type {input.dtype._legacy} but found "
+                           f"{weight.dtype._legacy}")
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and (
+            input._buf.dtype != weight._buf.dtype or bias is not None and
+            isinstance(bias, Tensor) and bias._buf.dtype != input._buf.dtype):
+        _dtypes_check(input, weight, bias)
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ValueError(f"Invalid padding string {padding!r}, should be one of "
@@ -136,6 +152,9 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, nsp, op,
             output_size=None):
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and \
+            input._buf.dtype != weight._buf.dtype:
+        _dtypes_check(input, weight, None)
     try:
         x, sq = _batched(input, nsp, op)
         y = _ops.conv_transpose(x, weight, stride, padding, output_padding, dilation, groups,

@@ -141,6 +141,13 @@ CASES = {
     "smooth_l1_loss negative beta": lambda T: T.nn.functional.smooth_l1_loss(
         T.ones(2), T.ones(2), beta=-1),
     "HuberLoss zero delta": lambda T: T.nn.HuberLoss(delta=0.)(T.ones(2), T.ones(2)),
+    "Conv2d double input": lambda T: T.nn.Conv2d(1, 1, 1)(T.ones(1, 1, 2, 2, dtype=T.float64)),
+    "Conv2d half bias": lambda T: T.nn.Conv2d(1, 1, 1).half()(T.ones(1, 1, 2, 2)),
+    "conv2d double weight": lambda T: T.nn.functional.conv2d(
+        T.ones(1, 1, 2, 2), T.ones(1, 1, 1, 1, dtype=T.float64)),
+    "Conv1d long input": lambda T: T.nn.Conv1d(1, 1, 1)(T.ones(1, 1, 2, dtype=T.long)),
+    "ConvTranspose2d double input": lambda T: T.nn.ConvTranspose2d(1, 1, 1)(
+        T.ones(1, 1, 2, 2, dtype=T.float64)),
     # a pool whose output would be empty
     "MaxPool2d too small": lambda T: T.nn.MaxPool2d(2)(T.ones(1, 1, 1, 1)),
     "max_pool2d too small, batch": lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 1, 5), 2),
