@@ -25,6 +25,7 @@ from dlcore.ops import batch_norm_prims as _bn
 from .. import _tensor_ops as O
 from .._graph import labelled
 from .._operand_rules import torch_error
+from ._conv_pool_errors import POOL_RANK, dtypes_check, pool_error
 from .._state import STATE
 from ..tensor import Tensor
 
@@ -33,24 +34,11 @@ def _batched(x: Tensor, nsp: int, op: str) -> tuple[Tensor, bool]:
     if x.ndim == nsp + 1:
         return _ops.expand_dims(x, 0), True
     if x.ndim != nsp + 2:
-        words = _POOL_RANK.get(op, "{op}: Expected {a}D (unbatched) or {b}D (batched) input, but "
+        words = POOL_RANK.get(op, "{op}: Expected {a}D (unbatched) or {b}D (batched) input, but "
                                    "got input of size: {shape}")
         raise RuntimeError(words.format(op=op, a=nsp + 1, b=nsp + 2, n=x.ndim,
                                         shape=list(x.shape)))
     return x, False
-
-
-#: ATen's words for a pool's input of another rank (one text per kernel)
-_POOL_RANK = {
-    "max_pool1d": "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
-                  "size for input, but got:{shape}",
-    "max_pool2d": "non-empty 3D or 4D (batch mode) tensor expected for input",
-    "max_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input",
-    "avg_pool1d": "Expected 2 to 3 dimensions, but got {n}-dimensional tensor for argument #1 "
-                  "'self' (while checking arguments for avg_pool1d)",
-    "avg_pool2d": "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
-                  "input, but got:{shape}",
-    "avg_pool3d": "non-empty 4D or 5D (batch mode) tensor expected for input"}
 
 
 def _unbatch(y: Tensor, squeeze: bool) -> Tensor:
@@ -100,23 +88,11 @@ def _conv_checks(input, weight, padding, dilation, groups, nsp, op) -> None:
                            f"than actual input size")
 
 
-def _dtypes_check(input, weight, bias) -> None:
-    """PyTorch refuses operands of different dtypes (dlcore promoted them): a bias first (not
-    for a transposed convolution: pass None), then the weight."""
-    d = input._buf.dtype
-    if bias is not None and bias._buf.dtype != d:
-        c, cb = (O._C_NAMES.get(t.name, t.name) for t in (d, bias._buf.dtype))
-        raise RuntimeError(f"Input type ({c}) and bias type ({cb}) should be the same")
-    if weight._buf.dtype != d:
-        raise RuntimeError(f"expected scalar type {input.dtype._legacy} but found "
-                           f"{weight.dtype._legacy}")
-
-
 def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
     if isinstance(input, Tensor) and isinstance(weight, Tensor) and (
             input._buf.dtype != weight._buf.dtype or bias is not None and
             isinstance(bias, Tensor) and bias._buf.dtype != input._buf.dtype):
-        _dtypes_check(input, weight, bias)
+        dtypes_check(input, weight, bias)
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ValueError(f"Invalid padding string {padding!r}, should be one of "
@@ -154,7 +130,7 @@ def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilati
             output_size=None):
     if isinstance(input, Tensor) and isinstance(weight, Tensor) and \
             input._buf.dtype != weight._buf.dtype:
-        _dtypes_check(input, weight, None)
+        dtypes_check(input, weight, None)
     try:
         x, sq = _batched(input, nsp, op)
         y = _ops.conv_transpose(x, weight, stride, padding, output_padding, dilation, groups,
@@ -200,24 +176,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
         return _unbatch(_ops.max_pool(x, kernel_size, _stride(stride), padding, dilation,
                                       ceil_mode), sq)
     except ShapeError as e:
-        raise _pool_error(e, op) from None
-
-
-def _pool_error(e, op):
-    """PyTorch's RuntimeError for a pool whose output would be empty (the core's words are
-    those of max_pool2d; max_pool1d, avg_pool1d and avg_pool3d word it their own way)."""
-    i, o, k = getattr(e, "in_size", None), getattr(e, "out_size", None), getattr(e, "kernel", ())
-    if o is None:
-        return torch_error(e)
-    if op == "max_pool1d":
-        return RuntimeError(f"max_pool1d() Invalid computed output size: {o[1]}")
-    if op == "avg_pool1d":
-        return RuntimeError(f"Given input size: ({i[0]}x1x{i[1]}). Calculated output size: "
-                            f"({o[0]}x1x{o[1]}). Output size is too small")
-    if op == "avg_pool3d":
-        return RuntimeError(f"input image (T: {i[1]} H: {i[2]} W: {i[3]}) smaller than kernel "
-                            f"size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
-    return torch_error(e)
+        raise pool_error(e, op) from None
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -266,7 +225,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
             return _unbatch(_ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode,
                                           count_include_pad), sq)
         except ShapeError as e:
-            raise _pool_error(e, op) from None
+            raise pool_error(e, op) from None
     # window sum / divisor = the count_include_pad average * (its per-window count / divisor):
     # the counts are constants of the geometry (PyTorch's padded window, clipped at hi padding)
     from dlcore.device import const_like
@@ -274,7 +233,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     try:
         p = pool_params(x, kernel_size, _stride(stride), padding, 1, ceil_mode, op="avg_pool")
     except ShapeError as e:
-        raise _pool_error(e, op) from None
+        raise pool_error(e, op) from None
     y = _ops.avg_pool(x, kernel_size, _stride(stride), padding, ceil_mode, True)
     cnt = np.ones((), np.float64)
     for a, (n, k, s, (lo, hi), o) in enumerate(zip(x.shape[2:], p["kernel_size"], p["strides"],
