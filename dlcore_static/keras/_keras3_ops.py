@@ -11,6 +11,7 @@ tensors are the node's inputs.  ``model.save`` writes it back as Keras 3 wrote i
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,9 @@ from .engine import Layer
 
 
 def _tf():
-    import dlcore_static
-    return dlcore_static
+    """The ``tf`` namespace, read at call time (as ``keras.ops._tf``: the package imported
+    this module, so importing it here would be a cycle)."""
+    return sys.modules["dlcore_static"]
 
 
 def _getitem(x, key):

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..graph import Tensor
 from ._history import HISTORY, unique_layer_name
+from . import engine as _engine
 from .engine import Layer, Node
 
 # graph op type (or a function's name scope) -> Keras 3's operation class
@@ -119,8 +120,8 @@ def run_program(program: dict, xs: list):
     """Build the program's graph ops on the tensors ``xs`` (the node's inputs)."""
     from dlcore.registry import PRIMITIVES
 
-    import dlcore_static as tf
-    consts = [tf.constant(np.asarray(c["value"], dtype=c["dtype"]))
+    from ..frontend import constant
+    consts = [constant(np.asarray(c["value"], dtype=c["dtype"]))
               for c in program["constants"]]
     done: list = []
     for prim_name, params, args in program["steps"]:
@@ -320,3 +321,6 @@ def unique_names(operations: list) -> list:
 def is_op_layer(layer) -> bool:
     from ._keras3_ops import Keras3Op
     return isinstance(layer, (OpLayer, Keras3Op))
+
+
+_engine.OP_NODES = (attach, is_op_layer, unique_names)     # (engine does not import this module)

@@ -4,13 +4,12 @@
   through ``add_weight``) on its first call, and called on symbolic tensors of the default graph
   (or of its model's graph).  Each call records a *node*: the input tensors and the outputs, so
   ``layer.input``/``layer.output`` work and a model can walk from its outputs back to its inputs.
-  A layer called twice shares its weights (a shared layer).
-* ``Input(shape)`` makes a placeholder produced by an ``InputLayer``.
+  A layer called twice shares its weights (a shared layer).  ``Input(shape)``: a placeholder.
 * ``Network``: the layers between ``inputs`` and ``outputs`` in topological order, with the
   weight list, ``get_weights``/``set_weights`` (Keras' layout: each layer's weights in creation
   order), ``save_weights``/``load_weights`` (an ``.npz`` of named arrays, no pickle) and
-  ``summary()`` as Keras 2 prints it.  Training is in ``training.py``.
-"""
+  ``summary()`` as Keras 2 prints it.  Training is in ``training.py``; operations between
+  layers (``x + y``) are ``_op_layers``' nodes, which it installs as ``OP_NODES`` here."""
 
 from __future__ import annotations
 
@@ -36,6 +35,7 @@ from .summary import print_summary
 MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: every node gets the next number, so a layer's call knows which nodes were made inside it
 _NODE_SEQ = itertools.count()
+OP_NODES: tuple = ()      # (attach, is_op_layer, unique_names): set by _op_layers
 
 
 def _as_list(x) -> list:
@@ -385,7 +385,7 @@ class Network(Layer):
         return model_from_config(cls, config)
 
     def _init_graph(self, inputs, outputs, name=None, ops: bool = True) -> None:
-        from ._op_layers import attach, is_op_layer, unique_names
+        attach, is_op_layer, unique_names = OP_NODES
         self.inputs = _as_list(inputs)
         self.outputs, self._output_keys = output_list(outputs)      # (a dict: Keras 3's)
         for t in self.inputs:

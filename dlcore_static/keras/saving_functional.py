@@ -36,10 +36,16 @@ that Keras uses (a node waits until the tensors it reads exist), in the current 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import _keras3_ops as _k3ops
+
+def _k3ops():
+    """``_keras3_ops``, loaded by the keras package (an import here would close a cycle:
+    engine -> _layer_config -> this module -> _keras3_ops -> engine)."""
+    return sys.modules[__package__ + "._keras3_ops"]
+
 
 _DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
            "string"}
@@ -106,13 +112,13 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
                 records.append({"module": spec["module"], "class_name": spec["class_name"],
                                 "config": {"name": ly.name, **spec["config"]},
                                 "registered_name": spec["class_name"], "name": ly.name,
-                                "inbound_nodes": [{"args": _k3ops.write_args(
+                                "inbound_nodes": [{"args": _k3ops().write_args(
                                     spec["template"], ly._nodes[0].inputs, k3_tensor),
                                     "kwargs": {}}]})
                 continue
             if type(ly).__name__ == "OpLayer":       # x + y between layers: data, no code
                 rec = {"class_name": "OpLayer", "config": ly.get_config()}
-            elif isinstance(ly, _k3ops.Keras3Op):     # read from a Keras 3 file: as it was
+            elif isinstance(ly, _k3ops().Keras3Op):     # read from a Keras 3 file: as it was
                 if not keras3:
                     raise NotImplementedError(
                         f"model.save: operation {ly.name!r} came from a Keras 3 file; save "
@@ -203,10 +209,10 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             created[name] = L.InputLayer(batch_input_shape=shape, dtype=dtype, name=name)
             continue
         if cls == "OpLayer":                        # an operation node, as data
-            from ._op_layers import revive_op
+            revive_op = sys.modules[__package__ + "._op_layers"].revive_op
             created[name] = revive_op(c, error)
-        elif _k3ops.is_keras3_op(rec):              # one Keras 3 wrote (x + y: Add)
-            created[name] = _k3ops.Keras3Op(cls, c, error)
+        elif _k3ops().is_keras3_op(rec):              # one Keras 3 wrote (x + y: Add)
+            created[name] = _k3ops().Keras3Op(cls, c, error)
             created[name].op_module = rec["module"]
         elif cls in ("Model", "Functional"):        # a functional model used as a layer
             created[name] = build_functional({"class_name": cls, "config": c}, make_layer,
@@ -242,8 +248,8 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             return tensor(hist, where)
         if isinstance(x, list):
             return [revive(v, where) for v in x]
-        if isinstance(x, dict) and _k3ops.revive_argument(x) is not None:
-            return _k3ops.revive_argument(x)     # (a slice or ... of GetItem's key)
+        if isinstance(x, dict) and _k3ops().revive_argument(x) is not None:
+            return _k3ops().revive_argument(x)     # (a slice or ... of GetItem's key)
         if isinstance(x, dict):
             raise error(f"load_model: {where} has an argument dlcore cannot rebuild: "
                         f"{str(x)[:80]}")
@@ -257,7 +263,7 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             ins = [tensor(r, where) for r in node]
             kw = node[-1][3] if len(node[-1]) == 4 else {}
             arg = ins[0] if len(ins) == 1 else ins
-        elif isinstance(layer, _k3ops.Keras3Op) and isinstance(node, dict) and \
+        elif isinstance(layer, _k3ops().Keras3Op) and isinstance(node, dict) and \
                 isinstance(node.get("args"), list):
             xs = layer.set_arguments(revive(node["args"], where))
             arg, kw = (xs[0] if len(xs) == 1 else xs), {}
