@@ -29,3 +29,21 @@ def _is_index(d) -> bool:
     except TypeError:
         return False
     return True
+
+
+def size_type_error(name: str, sizes: tuple, keyword: bool) -> TypeError:
+    """PyTorch's argument parser's words for a size that is not integers: one value, a list,
+    a tuple or several values (they differ)."""
+    one = sizes[0] if len(sizes) == 1 else None
+    items = one if isinstance(one, (tuple, list)) else sizes
+    i, bad = next(((i, d) for i, d in enumerate(items) if not _is_index(d)), (0, one))
+    t = type(bad).__name__
+    if keyword:
+        return TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                         f"{type(one).__name__}")
+    if len(sizes) == 1 and not isinstance(one, tuple):
+        return TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, " + (
+            f"but found element of type {t} at pos {i}" if isinstance(one, (tuple, list))
+            else f"not {t}"))
+    return TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} "
+                     f"with error \"type must be tuple of ints,but got {t}\"")

@@ -25,7 +25,7 @@ from dlcore.dtypes import is_floating
 
 from . import _dtype as D
 from . import _memory_format as _mf
-from ._sizes import int_sizes
+from ._sizes import int_sizes, size_type_error
 from .tensor import Tensor, _fill, _make
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -350,7 +350,10 @@ def _size_arg(name: str, sizes: tuple, size) -> tuple:
         if sizes:
             raise TypeError(f"{name}() got multiple values for argument 'size'")
         sizes = (size,)
-    return _size(sizes)
+    try:
+        return _size(sizes)
+    except TypeError:
+        raise size_type_error(name, sizes, size is not None) from None
 
 
 @_oom

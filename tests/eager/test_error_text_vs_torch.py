@@ -166,6 +166,12 @@ CASES = {
                                                         mode="reflect"),
     "ReflectionPad2d": lambda T: T.nn.ReflectionPad2d(2)(T.ones(1, 1, 2, 2)),
     "circular pad": lambda T: T.nn.functional.pad(T.ones(1, 1, 2), (3, 3), mode="circular"),
+    # sizes that are not integers (PyTorch's argument parser words each form its own way)
+    "zeros(2.5)": lambda T: T.zeros(2.5),
+    "zeros(2, 2.5)": lambda T: T.zeros(2, 2.5),
+    "zeros((2, 2.5))": lambda T: T.zeros((2, 2.5)),
+    "ones([2.5])": lambda T: T.ones([2.5]),
+    "zeros(size=2.5)": lambda T: T.zeros(size=2.5),
     # nested lists of uneven lengths
     "ragged lists": lambda T: T.tensor([[1, 2], [3]]),
     "ragged lists deeper": lambda T: T.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]]),
