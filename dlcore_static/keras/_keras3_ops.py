@@ -206,7 +206,7 @@ def program_spec(op_class: str, program: dict, consts: list, inputs: list) -> di
         else:
             return None
     if cls == "GetItem":
-        key = []
+        key: list = []
         for k in params.get("idx", []):
             if isinstance(k, list) and k and k[0] == "slice":
                 key.append(slice(*k[1:]))
@@ -227,7 +227,7 @@ def program_spec(op_class: str, program: dict, consts: list, inputs: list) -> di
 def _marked(values: list, inputs: list):
     """``values`` with each tensor as ``("__tensor__", its index in inputs)``; None when one
     is not an input of the node."""
-    out = []
+    out: list = []
     for v in values:
         if isinstance(v, Tensor):
             k = next((i for i, x in enumerate(inputs) if x is v), None)

@@ -63,6 +63,7 @@ class OpLayer(Layer):
                  **kwargs):
         super().__init__(name=name or unique_layer_name(_snake(op_class)), **kwargs)
         self.program, self.op_class = program, op_class
+        self.keras3: Any = None     # Keras 3's record of it, when it has one (_keras3_ops)
         self.built = True
 
     def call(self, inputs):
@@ -84,7 +85,7 @@ def revive_op(config: dict, error) -> OpLayer:
     """An ``OpLayer`` from a saved record (``saving_functional``), its program checked to be
     the data ``run_program`` reads (malformed: ``error``)."""
     from dlcore.registry import PRIMITIVES
-    p = config.get("program")
+    p: Any = config.get("program")
     ok = isinstance(p, dict) and isinstance(p.get("inputs"), int) and \
         isinstance(p.get("constants"), list) and isinstance(p.get("steps"), list) and \
         bool(p["steps"]) and isinstance(p.get("output"), list) and len(p["output"]) == 2
@@ -300,7 +301,7 @@ def attach(outputs: list, inputs: list) -> None:
     for t in sorted(made, key=lambda t: (t.op._id, t.value_index)):
         ins, op_class, program, spec = made[t]
         layer = OpLayer(program, op_class)
-        layer.keras3 = spec         # (Keras 3's record of it, when it has one: _keras3_ops)
+        layer.keras3 = spec
         layer._nodes.append(Node(layer, ins, [t]))
         HISTORY[t] = (layer, 0, 0)
 
