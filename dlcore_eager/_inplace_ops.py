@@ -16,7 +16,7 @@ from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 from dlcore.registry import scalar_buffer
 
-from ._operand_rules import check_rule
+from ._operand_rules import check_rule, infer_size
 
 from ._graph import Node
 from ._state import STATE
@@ -191,6 +191,9 @@ def zero_(self) -> Tensor:
 def fill_(self, value) -> Tensor:
     self._check_inplace()
     if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
         value = value.item()
     return self._commit(_ops.full_like(self, value))
 
@@ -204,6 +207,10 @@ def copy_(self, other: Tensor, non_blocking: bool = False) -> Tensor:
         src = _make(np.asarray(src))
     src = src.to(self.device)._cast(self.dtype)
     if tuple(src._buf.shape) != tuple(self._buf.shape):
+        to = infer_size(tuple(self._buf.shape), tuple(src._buf.shape))  # (torch's words)
+        if to != tuple(self._buf.shape):
+            raise RuntimeError(f"output with shape {list(self._buf.shape)} doesn't match the "
+                               f"broadcast shape {list(to)}")
         src = _ops.broadcast_to(src, self._buf.shape)
     return self._commit(_ops.identity(src) if src._rg else src)
 

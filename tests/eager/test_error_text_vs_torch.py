@@ -176,6 +176,10 @@ CASES = {
     "ragged lists": lambda T: T.tensor([[1, 2], [3]]),
     "ragged lists deeper": lambda T: T.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]]),
     "a number among lists": lambda T: T.tensor([[1, 2], 3]),
+    # in-place copies and fills
+    "copy_ sizes": lambda T: T.ones(2, 3).copy_(T.ones(4)),
+    "copy_ of a larger shape": lambda T: T.ones(3).copy_(T.ones(2, 3)),
+    "fill_ with a 1-d tensor": lambda T: T.ones(3).fill_(T.ones(2)),
     # autograd and conversions
     "item of many": lambda T: T.ones(3).item(),
     "numpy of requires_grad": lambda T: T.ones(3, requires_grad=True).numpy(),
