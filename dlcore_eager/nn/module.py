@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor_type_name
 from .buffer import buffer_persistent
 
 
@@ -161,6 +161,9 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                            "(torch.nn.Parameter or None required)")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -175,6 +178,8 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
         self._modules[name] = module
 
     register_module = add_module
@@ -571,3 +576,12 @@ class Module:
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) |
                       set(self._buffers))
+
+
+def _typename(obj) -> str:
+    """torch.typename: a tensor's type name ('torch.FloatTensor'), else the class's qualified
+    name ('int' for a builtin)."""
+    if isinstance(obj, Tensor):
+        return tensor_type_name(obj)
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"

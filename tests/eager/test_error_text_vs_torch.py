@@ -180,6 +180,11 @@ CASES = {
     "copy_ sizes": lambda T: T.ones(2, 3).copy_(T.ones(4)),
     "copy_ of a larger shape": lambda T: T.ones(3).copy_(T.ones(2, 3)),
     "fill_ with a 1-d tensor": lambda T: T.ones(3).fill_(T.ones(2)),
+    # building modules
+    "ModuleList.append of a non-module": lambda T: T.nn.ModuleList().append(3),
+    "Sequential of a non-module": lambda T: T.nn.Sequential(3),
+    "register_parameter of a tensor": lambda T: T.nn.Module().register_parameter("w",
+                                                                                 T.ones(2)),
     # autograd and conversions
     "item of many": lambda T: T.ones(3).item(),
     "numpy of requires_grad": lambda T: T.ones(3, requires_grad=True).numpy(),
