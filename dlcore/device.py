@@ -16,6 +16,7 @@ Whether CUDA can be used, and whether Numba's CUDA simulator is on, is one call 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -66,12 +67,13 @@ def as_device(spec) -> Device:
                 "tensors have shapes and no data until a Session runs them")
         if not s:
             raise InvalidDevice("Device string must not be empty")
-        given = str(spec).strip().lstrip("/").partition(":")[0]     # (PyTorch's words)
+        given = str(spec).strip().lstrip("/")                       # (PyTorch's words)
+        if not re.fullmatch(r"[a-zA-Z_]+(:(0|[1-9][0-9]*))?", given):
+            raise InvalidDevice(f"Invalid device string: {str(spec)!r}")
         raise InvalidDevice(f"Expected one of {_TORCH_DEVICE_TYPES} device type at start of "
-                            f"device string: {given}")
-    if colon and not (idx.isascii() and idx.isdigit()):   # 'cuda:x', 'cuda:-1', 'cuda:'
-        raise InvalidDevice(f"Invalid device string: {str(spec)!r} (the index must be a "
-                            "non-negative integer)")
+                            f"device string: {given.partition(':')[0]}")
+    if colon and not (idx.isascii() and idx.isdigit() and (idx == "0" or idx[0] != "0")):
+        raise InvalidDevice(f"Invalid device string: {str(spec)!r}")
     if kind == "cpu":
         return CPU
     return Device("cuda", int(idx) if idx else 0)

@@ -212,7 +212,7 @@ def test_error_as_torch(name):
         assert got == want
 
 
-@pytest.mark.parametrize("spec", ["tpu", "TPU:0"])
+@pytest.mark.parametrize("spec", ["tpu", "TPU:0", "float32", "cuda:x", "cuda:-1", "cuda:01"])
 def test_unknown_device_string(spec):
     """PyTorch's RuntimeError and list of device types (dlcore's class is also a ValueError,
     TensorFlow's type)."""
