@@ -221,14 +221,19 @@ def movedim(x, source, destination):
     nd = len(_shape(x))
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):            # (PyTorch's checks and words, in its order)
+        raise ShapeError("movedim", f"movedim: Invalid source or destination dims: source "
+                         f"({list(src)} dims) should contain the same number of dims as "
+                         f"destination ({list(dst)} dims)", [_shape(x)])
+    given = src, dst
     src = tuple(_ax("movedim", x, s) for s in src)
     dst = tuple(_ax("movedim", x, s) for s in dst)
+    for name, dims, g in (("source", src, given[0]), ("destination", dst, given[1])):
+        if len(set(dims)) != len(dims):
+            raise ShapeError("movedim", f"movedim: repeated dim in `{name}` ({list(g)})",
+                             [_shape(x)])
     if nd == 0:                         # (a 0-d tensor's dim 0 / -1 to itself: unchanged)
         return x
-    if len(src) != len(dst):
-        raise ShapeError("movedim", "Invalid source or destination dims: source and "
-                                    "destination must have the same number of dims",
-                         [_shape(x)])
     order = [i for i in range(nd) if i not in src]
     chosen: list[int | None] = [None] * nd
     for s, t in zip(src, dst):
@@ -243,6 +248,12 @@ def unflatten(x, axis, sizes):
     """Axis ``axis`` split into ``sizes`` (one may be -1)."""
     d = _ax("unflatten", x, axis)
     s = _shape(x)
+    n = 1
+    for v in sizes:
+        n *= int(v)
+    if -1 not in sizes and s[d] is not None and n != s[d]:
+        raise ShapeError("unflatten", f"unflatten: Provided sizes {list(sizes)} don't multiply "
+                         f"up to the size of dim {d} ({s[d]}) in the input tensor", [s])
     return reshape(x, s[:d] + tuple(int(v) for v in sizes) + s[d + 1:])
 
 

@@ -9,7 +9,6 @@ cumulative average when ``momentum=None``), used in evaluation mode.
 
 from __future__ import annotations
 
-from .. import _shape_ops as S
 from ..creation import ones, tensor, zeros
 from ..tensor import Tensor
 from . import functional_conv as F
@@ -117,9 +116,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        d = self.dim % x.ndim
-        shape = tuple(x.shape[:d]) + self.unflattened_size + tuple(x.shape[d + 1:])
-        return S.reshape(x, shape)
+        return x.unflatten(self.dim, self.unflattened_size)     # (torch's checks and words)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -89,6 +89,11 @@ CASES = {
     "cummax dim": lambda T: T.ones(2, 3).cummax(3),
     "cummin dim": lambda T: T.ones(2, 3).cummin(-3),
     "renorm dim": lambda T: T.ones(2, 3).renorm(2, 3, 1.),
+    "movedim repeated source": lambda T: T.ones(2, 3).movedim((0, 0), (0, 1)),
+    "movedim repeated destination": lambda T: T.ones(2, 3).movedim((0, 1), (1, 1)),
+    "movedim lengths": lambda T: T.ones(2, 3).movedim((0,), (0, 1)),
+    "unflatten sizes": lambda T: T.ones(2, 6).unflatten(-1, (4, 2)),
+    "nn.Unflatten sizes": lambda T: T.nn.Unflatten(1, (4, 2))(T.ones(2, 6)),
     # modules and losses fed the wrong input
     "Linear in_features": lambda T: T.nn.Linear(4, 2)(T.ones(3, 5)),
     "Conv2d channels": lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 2, 5, 5)),
