@@ -431,6 +431,12 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
         raise ShapeError("group_norm", f"Expected number of channels in input to be divisible "
                          f"by num_groups, but got input of shape {list(s)} and num_groups="
                          f"{num_groups}", [s])
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(aval_of(t).shape) != (c,):
+            shown = aval_of(weight).shape if weight is not None else [0]   # (ATen prints the
+            raise ShapeError("group_norm", f"Expected {name} to be a vector of size equal to "  # weight's)
+                             f"the number of channels in input, but got {name} of shape "
+                             f"{list(shown)} and input of shape {list(s)}", [s])
     g = reshape(x, (n, num_groups, -1))
     m = mean(g, 2, True)
     d = sub(g, m)

@@ -11,6 +11,7 @@ from dlcore.ops import nn_functional as _nnf_ops
 
 from .._autocast import View
 from .._graph import labelled
+from .._operand_rules import torch_errors
 from ..creation import empty, ones, zeros
 from ..tensor import Tensor
 from . import init
@@ -19,6 +20,7 @@ from .module import Module, Parameter
 # the norms with their autocast class (a 16-bit input with float32 weights keeps its dtype, as
 # PyTorch's mixed-dtype kernels: see dlcore_eager._autocast)
 _nnf = View(_nnf_ops, norm="layer_norm group_norm")
+_group_norm = torch_errors(_nnf.group_norm)     # (the core's ShapeError as PyTorch's)
 
 
 class LayerNorm(Module):
@@ -73,7 +75,7 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        return labelled(_nnf.group_norm(x, self.num_groups, self.weight, self.bias, self.eps),
+        return labelled(_group_norm(x, self.num_groups, self.weight, self.bias, self.eps),
                         "NativeGroupNormBackward0", x)
 
     def extra_repr(self) -> str:

@@ -105,6 +105,9 @@ CASES = {
     "BatchNorm2d rank": lambda T: T.nn.BatchNorm2d(4)(T.ones(2, 4, 5)),
     "BatchNorm one value": lambda T: T.nn.BatchNorm1d(4)(T.ones(1, 4)),
     "LayerNorm": lambda T: T.nn.LayerNorm(4)(T.ones(3, 5)),
+    "GroupNorm channels": lambda T: T.nn.GroupNorm(2, 4)(T.ones(2, 6, 3)),
+    "group_norm bias": lambda T: T.nn.functional.group_norm(T.ones(2, 6, 3), 2, None,
+                                                            T.ones(4)),
     "Embedding index": lambda T: T.nn.Embedding(10, 3)(T.tensor([10])),
     "cross_entropy target shape": lambda T: T.nn.functional.cross_entropy(
         T.ones(4, 3), T.zeros(5, dtype=T.long)),
