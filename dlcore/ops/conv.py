@@ -121,9 +121,10 @@ def conv_params(x, w, strides=1, padding=0, dilation=1, groups: int = 1, op: str
                          "filter of the same rank", [xa.shape, wa.shape])
     st = tuple_n("stride", strides, n, op)
     dl = tuple_n("dilation", dilation, n, op)
-    if min(st) < 1 or min(dl) < 1:
-        raise ValueError(f"{op}: stride and dilation must be positive, got {list(st)} and "
-                         f"{list(dl)}")
+    if min(st) < 1:                     # (PyTorch's words)
+        raise ValueError("non-positive stride is not supported")
+    if min(dl) < 1:
+        raise ValueError(f"dilation should be greater than zero, but got {list(dl)}")
     pads = resolve_padding(padding, tuple(xa.shape[2:]), tuple(wa.shape[2:]), st, dl, op)
     return dict(strides=st, padding=pads, dilation=dl, groups=int(groups))
 

@@ -251,6 +251,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1:
         return O.mul_(input, 0.0)
+    if inplace:                         # (a leaf that requires grad: PyTorch's refusal)
+        input._check_inplace()
     from ..creation import _engine
     # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p) (a double uniform < 1 - p
     # per element, _torch_rng), noise / (1 - p), x * noise; keeping and scaling are dlcore ops.

@@ -156,6 +156,12 @@ CASES = {
     "Conv1d long input": lambda T: T.nn.Conv1d(1, 1, 1)(T.ones(1, 1, 2, dtype=T.long)),
     "ConvTranspose2d double input": lambda T: T.nn.ConvTranspose2d(1, 1, 1)(
         T.ones(1, 1, 2, 2, dtype=T.float64)),
+    "conv2d stride 0": lambda T: T.nn.functional.conv2d(T.ones(1, 1, 3, 3), T.ones(1, 1, 1, 1),
+                                                        stride=0),
+    "conv2d dilation 0": lambda T: T.nn.functional.conv2d(
+        T.ones(1, 1, 3, 3), T.ones(1, 1, 1, 1), dilation=0),
+    "Dropout(inplace=True) on a leaf": lambda T: T.nn.Dropout(inplace=True)(
+        T.ones(3, requires_grad=True)),
     # a pool whose output would be empty
     "MaxPool2d too small": lambda T: T.nn.MaxPool2d(2)(T.ones(1, 1, 1, 1)),
     "max_pool2d too small, batch": lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 1, 5), 2),
