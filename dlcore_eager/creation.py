@@ -260,8 +260,23 @@ def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
         return np.dtype(np.bool_)
     if arr.dtype.kind == "c":          # an array keeps its complex type; Python complex: default
         return arr.dtype if isinstance(data, np.ndarray) else D.default_complex()
+    if not isinstance(data, np.ndarray):    # (Python data: PyTorch's words for what it holds)
+        _unsupported_data(data)
     raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
                     "are: float64, float32, int64, int32, and bool.")
+
+
+def _unsupported_data(data) -> None:
+    """PyTorch's error for Python data holding a string or something that is not a number."""
+    items = list(data) if isinstance(data, (list, tuple)) else [data]
+    while items:
+        v = items.pop(0)
+        if isinstance(v, (list, tuple)):
+            items[:0] = list(v)
+        elif isinstance(v, str):
+            raise TypeError("new(): invalid data type 'str'")
+        elif not isinstance(v, (int, float, complex, bool, np.generic, Tensor)):
+            raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
 
 
 def _host_data(data):

@@ -199,6 +199,10 @@ CASES = {
     "Sequential of a non-module": lambda T: T.nn.Sequential(3),
     "register_parameter of a tensor": lambda T: T.nn.Module().register_parameter("w",
                                                                                  T.ones(2)),
+    "tensor(None)": lambda T: T.tensor(None),
+    "tensor of a dict": lambda T: T.tensor({1: 2}),
+    "tensor of strings": lambda T: T.tensor([1, "a"]),
+    "tensor with a None inside": lambda T: T.tensor([[1], [None]]),
     # autograd and conversions
     "item of many": lambda T: T.ones(3).item(),
     "numpy of requires_grad": lambda T: T.ones(3, requires_grad=True).numpy(),
