@@ -359,6 +359,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
         if out is not None:
             return out
     r = _reduction(size_average, reduce, reduction)
+    if input._buf.dtype.kind in "biu":    # (PyTorch's log_softmax kernels refuse, by name)
+        kernel = "log_softmax_" + ("lastdim_" if input.ndim <= 2 else "") + "kernel_impl"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype._legacy}\'')
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")

@@ -113,6 +113,10 @@ CASES = {
         T.ones(4, 3), T.zeros(5, dtype=T.long)),
     "cross_entropy target class": lambda T: T.nn.functional.cross_entropy(
         T.ones(4, 3), T.tensor([0, 1, 2, 3])),
+    "cross_entropy of long logits": lambda T: T.nn.functional.cross_entropy(
+        T.ones(4, 3, dtype=T.long), T.zeros(4, dtype=T.long)),
+    "cross_entropy of long 3-d logits": lambda T: T.nn.functional.cross_entropy(
+        T.ones(4, 3, 2, dtype=T.long), T.zeros(4, 2, dtype=T.long)),
     "nll_loss target shape": lambda T: T.nn.functional.nll_loss(
         T.ones(4, 3), T.zeros(4, 2, dtype=T.long)),
     "mse_loss shapes": lambda T: T.nn.functional.mse_loss(T.ones(3, 2), T.ones(3, 4)),
