@@ -55,8 +55,9 @@ _METHOD_NAMESPACES = ("Tensor", "operator")
 def _tensor_arg(x, op: str, arg: str = "input", pos: int = 1) -> Tensor:
     if isinstance(x, Tensor):
         return x
-    raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                    f"{type(x).__name__}")
+    t = type(x)                     # (PyTorch's type name: numpy.ndarray, int)
+    raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not " + (
+        t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"))
 
 
 def _maybe_float(x: Tensor, export) -> Tensor:

@@ -23,6 +23,7 @@ from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
 from .._matmul_checks import check_same_dtype
+from .._api import _tensor_arg
 from .._operand_rules import _SUB_TWO_BOOLS
 from .._dispatch import EagerFrontend as _EF
 from .. import _dispatch as _Dp
@@ -172,6 +173,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     out = _fast_linear(input, weight, bias)
     if out is not None:
         return out
+    if not isinstance(input, Tensor):           # (a NumPy array was multiplied as it was)
+        _tensor_arg(input, "linear")
     _check_linear_dtypes(input, weight, bias)
     sx, sw = input.shape, weight.shape
     if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording

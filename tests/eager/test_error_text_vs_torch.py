@@ -3,6 +3,7 @@ an index out of range, a module fed the wrong input) raise PyTorch's exception t
 PyTorch's exact message: no TensorFlow-style " for 'op' with input shapes: ..." suffix, no
 NumPy wording.  Each case runs under torch 2.13 and dlcore_eager and compares (type, text)."""
 
+import numpy as np
 import pytest
 
 import dlcore_eager as dl
@@ -95,6 +96,9 @@ CASES = {
     "unflatten sizes": lambda T: T.ones(2, 6).unflatten(-1, (4, 2)),
     "nn.Unflatten sizes": lambda T: T.nn.Unflatten(1, (4, 2))(T.ones(2, 6)),
     # modules and losses fed the wrong input
+    "Linear of a NumPy array": lambda T: T.nn.Linear(2, 2)(np.ones((1, 2), np.float32)),
+    "relu of a NumPy array": lambda T: T.relu(np.ones(2)),
+    "sum of a list": lambda T: T.sum([1., 2.]),
     "Linear in_features": lambda T: T.nn.Linear(4, 2)(T.ones(3, 5)),
     "Conv2d channels": lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 2, 5, 5)),
     "Conv2d input too small": lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 3, 2, 2)),
