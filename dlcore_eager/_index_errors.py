@@ -48,17 +48,48 @@ def torch_error(x, dim, index) -> Exception | None:
     return RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} axis_dim={n}")
 
 
+def _negative(index) -> bool:
+    """Whether a CPU integer index tensor holds a negative entry: the core's take and
+    take_along_axis wrap one as NumPy does, where PyTorch's index_select and gather refuse it
+    (a silent wrong result before)."""
+    b = index._buf if isinstance(index, Tensor) else None
+    return type(b) is np.ndarray and b.dtype.kind == "i" and b.size > 0 and bool(b.min() < 0)
+
+
 def wrap(orig):
     """``orig`` (an index_select) raising PyTorch's errors."""
     def index_select(*args, **kwargs):
+        a = list(args) + [kwargs.get(k) for k in ("input", "dim", "index")[len(args):]]
         try:
-            return orig(*args, **kwargs)
+            out = orig(*args, **kwargs)
         except (RuntimeError, IndexError, TypeError, ValueError):
-            a = list(args) + [kwargs.get(k) for k in ("input", "dim", "index")[len(args):]]
             err = torch_error(*a[:3])
             if err is None:
                 raise
             raise err from None
+        if _negative(a[2]):
+            err = torch_error(*a[:3])
+            if err is not None:
+                raise err
+        return out
     index_select.__doc__ = getattr(orig, "__doc__", None)
     index_select.__wrapped__ = orig  # type: ignore[attr-defined]
     return index_select
+
+
+def wrap_gather(orig):
+    """``orig`` (a gather) refusing a negative index as PyTorch does: RuntimeError ``index -1
+    is out of bounds for dimension 1 with size 3`` (the core's take_along_axis wraps it)."""
+    def gather(*args, **kwargs):
+        out = orig(*args, **kwargs)
+        a = list(args) + [kwargs.get(k) for k in ("input", "dim", "index")[len(args):]]
+        x, dim, index = a[:3]
+        if _negative(index):
+            b = index._buf
+            d = int(dim) % max(x.ndim, 1)
+            raise RuntimeError(f"index {int(b[b < 0].flat[0])} is out of bounds for dimension "
+                               f"{d} with size {x.shape[d] if x.ndim else 1}")
+        return out
+    gather.__doc__ = getattr(orig, "__doc__", None)
+    gather.__wrapped__ = orig  # type: ignore[attr-defined]
+    return gather

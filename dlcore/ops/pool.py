@@ -79,7 +79,9 @@ def _too_small(op, shape, k, s, pads, d, ceil_mode) -> ShapeError:
     err = ShapeError(op, f"Given input size: ({'x'.join(map(str, (c,) + sp))}). Calculated "
                          f"output size: ({'x'.join(map(str, (c,) + outs))}). Output size is "
                          "too small", [shape])
-    err.in_size, err.out_size, err.kernel = (c,) + sp, (c,) + outs, tuple(k)
+    setattr(err, "in_size", (c,) + sp)       # (read with getattr by the front ends)
+    setattr(err, "out_size", (c,) + outs)
+    setattr(err, "kernel", tuple(k))
     return err
 
 

@@ -4,6 +4,8 @@ different dtypes, a pool's input of another rank, a pool whose output would be e
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _tensor_ops as O
 from .._operand_rules import torch_error
 
@@ -36,7 +38,9 @@ def dtypes_check(input, weight, bias) -> None:
 def pool_error(e, op):
     """PyTorch's RuntimeError for a pool whose output would be empty (the core's words are
     those of max_pool2d; max_pool1d, avg_pool1d and avg_pool3d word it their own way)."""
-    i, o, k = getattr(e, "in_size", None), getattr(e, "out_size", None), getattr(e, "kernel", ())
+    i: Any = getattr(e, "in_size", None)
+    o: Any = getattr(e, "out_size", None)
+    k: Any = getattr(e, "kernel", ())
     if o is None:
         return torch_error(e)
     if op == "max_pool1d":
