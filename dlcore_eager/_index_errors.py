@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._dims import wrap_dim
 from .tensor import Tensor
 
 _INT32_64 = (np.dtype(np.int32), np.dtype(np.int64))
@@ -31,12 +32,9 @@ def torch_error(x, dim, index) -> Exception | None:
         return RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     if ib.ndim > 1:
         return IndexError("index_select(): Index is supposed to be a vector")
-    nd = max(x.ndim, 1)
     try:
-        d = int(dim) % nd if -nd <= int(dim) < nd else None
-    except TypeError:
-        return None
-    if d is None:
+        d = wrap_dim(dim, x.ndim)
+    except (IndexError, TypeError, ValueError):     # (the call's own error stands)
         return None
     n = x.shape[d] if x.ndim else 1
     bad = np.asarray(ib).reshape(-1)
@@ -86,7 +84,7 @@ def wrap_gather(orig):
         x, dim, index = a[:3]
         if _negative(index):
             b = index._buf
-            d = int(dim) % max(x.ndim, 1)
+            d = wrap_dim(dim, x.ndim)
             raise RuntimeError(f"index {int(b[b < 0].flat[0])} is out of bounds for dimension "
                                f"{d} with size {x.shape[d] if x.ndim else 1}")
         return out

@@ -228,6 +228,16 @@ def _plan_many(prim, kernel, bufs, key, params_of, k):
 
 
 
+def fallback(general, parse, args, kw):
+    """The default entry's body (``_entry``, written inline there: one frame less): ``parse``
+    where it may take the call, else ``general``; the entry makers' own entries end in it."""
+    if args and not _RECORDERS and not _D._AUTOCAST and (not kw or kw.keys() <= _DIM_KW):
+        out = parse(args, kw)
+        if out is not None:
+            return out
+    return general(*args, **kw)
+
+
 def _entry(general, parse):
     """``general`` with ``parse`` in front (see the module docstring); where the parse has its
     own entry maker (``parse.entry(general, parse)``: the joins' two-tensor entry), that."""

@@ -36,13 +36,7 @@ _PLANS = L._PLANS
 _F32, _F64 = L._F32, L._F64
 
 
-def _fallback(general, parse, args, kw):
-    """``_lane._entry``'s own entry: ``parse`` where it may take the call, else ``general``."""
-    if args and not _RECORDERS and not _D._AUTOCAST and (not kw or kw.keys() <= L._DIM_KW):
-        out = parse(args, kw)
-        if out is not None:
-            return out
-    return general(*args, **kw)
+_fallback = L.fallback
 
 
 def _run1(prim, plan, x, b, label=None):

@@ -126,6 +126,4 @@ def _row_take(shape):
     return run
 
 
-
-
 MORE["max"] = max_parse()

@@ -207,7 +207,7 @@ def det(A, *, out=None):
 
 def det_input(input):
     """``torch.det(input)`` / ``Tensor.det()``: ``linalg.det`` under torch's parameter name."""
-    return _ops.det(_square(input, "linalg.det"))
+    return det(input)
 
 
 def slogdet(A, *, out=None):

@@ -253,17 +253,11 @@ def where(condition, x, y):
     return _ops.where(condition, x, y)
 
 
-#: C's names of dtypes in PyTorch's messages (masked_fill's mask, conv's bias)
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool"}
-
-
 def masked_fill(x, mask, value):
     if isinstance(mask, Tensor) and mask._buf.dtype is not _BOOL_DT:
         d = mask._buf.dtype.name
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_C_NAMES.get(d, d)}")
+                           f"{D.C_TYPE_NAMES.get(d, d)}")
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "

@@ -61,15 +61,11 @@ def unary(export, ns, name):
 
     def f(x, name=None):            # (a composite's last node takes the name, as tf.square)
         if name is None:
-            if prim is not None and type(x) is Tensor:
-                # what _named(fn, None, x) does for a graph tensor, without its three frames
-                first = len(x.op.graph._ops)
-                out = _node(prim, (x,), {})
-                if out.op.type != tf_type:
-                    return M.rename(out, tf_type, first)
-                return out
             start = len(x.op.graph._ops) if type(x) is Tensor else None
-            out = _named(fn, None, x)
+            # a graph tensor through the primitive's node directly: what _named(fn, None, x)
+            # does, without its three frames
+            out = _node(prim, (x,), {}) if prim is not None and start is not None else \
+                _named(fn, None, x)
             if start is not None and type(out) is Tensor and out.op.type != tf_type:
                 return M.rename(out, tf_type, start)    # TF1's one op: its type's name
             return out

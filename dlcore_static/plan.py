@@ -284,11 +284,8 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
             fn, params = executor_for(op, session, dev)
         outputs = op._outputs       # (op.outputs without its list: the one Tensor, or a tuple)
         out: int | slice
-        if type(outputs) is Tensor:
+        if type(outputs) is Tensor:     # (setup_op keeps one output bare, never a 1-tuple)
             slot_of[outputs] = out = nslots
-            nslots += 1
-        elif len(outputs) == 1:
-            slot_of[outputs[0]] = out = nslots
             nslots += 1
         else:
             out = slice(nslots, nslots + len(outputs))

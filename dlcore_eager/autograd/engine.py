@@ -282,9 +282,7 @@ def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
             t = seed_of.get(id(g))
             if t is not None and t._buf is g:
                 return t
-            if type(g) is SparseBuf:
-                return _make(g, cls=SparseTensor)
-            return Tensor._wrap(g)
+            return _as_tensor_plain(g)
 
         vjp, add = _raw_callbacks(as_tensor, retain)
         on_grad = _on_grad(accumulate, False, as_tensor, _unwrap)

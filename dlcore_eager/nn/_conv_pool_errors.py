@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _tensor_ops as O
+from .. import _dtype as D
 from .._operand_rules import torch_error
 
 
@@ -28,7 +28,7 @@ def dtypes_check(input, weight, bias) -> None:
     for a transposed convolution: pass None), then the weight."""
     d = input._buf.dtype
     if bias is not None and bias._buf.dtype != d:
-        c, cb = (O._C_NAMES.get(t.name, t.name) for t in (d, bias._buf.dtype))
+        c, cb = (D.C_TYPE_NAMES.get(t.name, t.name) for t in (d, bias._buf.dtype))
         raise RuntimeError(f"Input type ({c}) and bias type ({cb}) should be the same")
     if weight._buf.dtype != d:
         raise RuntimeError(f"expected scalar type {input.dtype._legacy} but found "

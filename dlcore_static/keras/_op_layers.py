@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Tensor
-from ._history import HISTORY, unique_layer_name
+from ._history import HISTORY, to_snake_case, unique_layer_name
 from . import engine as _engine
 from .engine import Layer, Node
 
@@ -50,18 +50,13 @@ _KERAS3 = {"Add": "Add", "AddV2": "Add", "Sub": "Subtract", "Mul": "Multiply",
            "GreaterEqual": "GreaterEqual", "LessEqual": "LessEqual"}
 
 
-def _snake(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
 class OpLayer(Layer):
     """One operation between layers (see the module docstring): no weights; ``op_class`` is
     the class name Keras 3 shows (``Add``, ``GetItem``, ``Mean``)."""
 
     def __init__(self, program: dict, op_class: str = "Op", name: str | None = None,
                  **kwargs):
-        super().__init__(name=name or unique_layer_name(_snake(op_class)), **kwargs)
+        super().__init__(name=name or unique_layer_name(to_snake_case(op_class)), **kwargs)
         self.program, self.op_class = program, op_class
         self.keras3: Any = None     # Keras 3's record of it, when it has one (_keras3_ops)
         self.built = True

@@ -64,12 +64,7 @@ def is_functional(model) -> bool:
 def _kept_nodes(model) -> dict:
     """layer -> the layer's nodes (calls) that belong to ``model``, in call order."""
     mine = {id(n) for n in model._node_order}
-    return {ly: [n for n in ly._nodes if id(n) in mine] for ly in _operations(model)}
-
-
-def _operations(model) -> list:
-    """The model's layers and its operation nodes (``x + y``: ``_op_layers``), in order."""
-    return list(model.__dict__.get("_operations", model.layers))
+    return {ly: [n for n in ly._nodes if id(n) in mine] for ly in model._summary_layers()}
 
 
 def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
@@ -92,7 +87,7 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             "dtype": _dtype_name(t), "keras_history": ref(t)}}
 
     records = []
-    for ly in _operations(model):
+    for ly in model._summary_layers():
         if _is_model(ly) and not is_functional(ly):
             raise NotImplementedError(f"model.save: model {model.name!r} uses the "
                                       f"{type(ly).__name__} model {ly.name!r} as a layer; "

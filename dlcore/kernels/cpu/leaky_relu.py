@@ -19,7 +19,6 @@ import numpy as np
 from ... import dtypes as _dt
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_HALF = (np.dtype(np.float16), _dt.bfloat16 or np.dtype(np.float16))
 _jit = None
 
 
@@ -59,7 +58,7 @@ def leaky_relu(x, *, alpha):
         out, flat = _out(x.shape, d, order)
         _loops().leaky_relu(f, flat, d.type(alpha))
         return out
-    x32 = x.astype(_F32) if d == _HALF[0] or d == _HALF[1] else x
+    x32 = x.astype(_F32) if _dt.is_half(d) else x
     with np.errstate(all="ignore"):
         y = np.where(x32 > 0, x32, x32 * x32.dtype.type(alpha))
     return y.astype(d) if x32 is not x else y
@@ -79,7 +78,7 @@ def leaky_relu_grad(g, x, *, alpha):
                   else np.asarray(g, order="F").T.reshape(-1), order)
         _loops().leaky_relu_grad(fg[0], fx, flat, d.type(alpha))
         return out
-    half = d == _HALF[0] or d == _HALF[1]
+    half = _dt.is_half(d)
     g32 = g.astype(_F32) if half else g
     with np.errstate(all="ignore"):
         y = np.where(x > 0, g32, g32 * g32.dtype.type(alpha))
