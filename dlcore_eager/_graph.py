@@ -36,6 +36,9 @@ ERR_BACKWARD_TWICE = (
     "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling "
     "backward.")
+#: PyTorch's error for an in-place write through a view of a leaf that requires grad
+ERR_VIEW_OF_LEAF = ("a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation.")
 
 
 _NAMES: dict = {}

@@ -24,7 +24,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops.gather import take
 
-from ._graph import labelled
+from ._graph import ERR_VIEW_OF_LEAF, labelled
 from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
                              key_type_error, makes_view, mask_check, split_key, two_step)
@@ -164,8 +164,7 @@ def setitem(x: Tensor, key, value) -> None:
         x._check_inplace()
     except RuntimeError as e:               # (PyTorch writes into the key's view of a leaf)
         if str(e).startswith("a leaf Variable") and makes_view(x, key):
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.") from None
+            raise RuntimeError(ERR_VIEW_OF_LEAF) from None
         raise
     if isinstance(value, Tensor):
         if value.device != x.device:

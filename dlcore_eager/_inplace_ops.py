@@ -18,7 +18,7 @@ from dlcore.registry import scalar_buffer
 
 from ._operand_rules import check_rule, infer_size
 
-from ._graph import Node
+from ._graph import ERR_VIEW_OF_LEAF, Node
 from ._state import STATE
 from ._view_rebase import (
     ERR_NO_GRAD,
@@ -51,8 +51,7 @@ def _check_inplace(self) -> None:
             node.inputs[0]._version is self._version:
         base = node.inputs[0]
         if base._rg and base._node is None:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.")
+            raise RuntimeError(ERR_VIEW_OF_LEAF)
         raise RuntimeError("dlcore_eager: an in-place operation on a view of a tensor that "
                            "requires grad is not supported (PyTorch rewrites the base "
                            "tensor's history here); apply it out of place, or to a .clone() "

@@ -30,6 +30,7 @@ from . import _dtype as D
 from ._host import host as _host
 from ._keyword_names import from_to
 from ._long_tail import _storage, strided
+from ._graph import ERR_VIEW_OF_LEAF
 from ._state import STATE
 from .tensor import Tensor, _make
 
@@ -235,8 +236,7 @@ def fill_diagonal_(self, fill_value, wrap: builtins.bool = False) -> Tensor:
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if self._rg and self._node is None and STATE.enabled:    # (PyTorch writes through a view)
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
+        raise RuntimeError(ERR_VIEW_OF_LEAF)
     self._check_inplace()
     n = builtins.int(np.prod(shape))
     step = builtins.int(sum(np.cumprod((1,) + shape[:0:-1])))      # sum of C strides

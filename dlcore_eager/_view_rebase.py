@@ -51,7 +51,7 @@ from dlcore import ops as _ops
 from dlcore.ops.indexing import getitem_p, index_update
 from dlcore.ops.shape import expand_dims_p, reshape_p, squeeze_p, transpose_p
 
-from ._graph import Node, TapeNode, leaf_node
+from ._graph import ERR_VIEW_OF_LEAF, Node, TapeNode, leaf_node
 from .tensor import _make
 
 _ref = weakref.ref
@@ -165,8 +165,7 @@ def check_view_inplace(t) -> None:
     while recipe is not None:
         base, prim, multi = recipe[0], recipe[1], recipe[4]
         if base._rg and base._node is None:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.")
+            raise RuntimeError(ERR_VIEW_OF_LEAF)
         if multi is NO_GRAD:
             raise RuntimeError(ERR_NO_GRAD)
         if multi is not None:
