@@ -4,8 +4,7 @@ kernel for every slope; a float32 product stays float32, as on the CPU)."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from ...registry import scalar_buffer
 from .elementwise import elementwise_kernel
 
 _forward = elementwise_kernel("leaky_relu", "{0} if {0} > 0 else {0} * {1}", 2)
@@ -13,8 +12,8 @@ _grad = elementwise_kernel("leaky_relu_grad", "{0} if {1} > 0 else {0} * {2}", 3
 
 
 def leaky_relu(x, *, alpha):
-    return _forward(x, np.asarray(alpha, dtype=x.dtype))
+    return _forward(x, scalar_buffer(float(alpha), x.dtype))
 
 
 def leaky_relu_grad(g, x, *, alpha):
-    return _grad(g, x, np.asarray(alpha, dtype=g.dtype))
+    return _grad(g, x, scalar_buffer(float(alpha), g.dtype))
