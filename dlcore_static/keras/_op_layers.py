@@ -59,21 +59,51 @@ class OpLayer(Layer):
         super().__init__(name=name or unique_layer_name(to_snake_case(op_class)), **kwargs)
         self.program, self.op_class = program, op_class
         self.keras3: Any = None     # Keras 3's record of it, when it has one (_keras3_ops)
+        self.captures: list = []    # tensors that depend on no input (``["cap", k]``)
         self.built = True
 
     def call(self, inputs):
         xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        return run_program(self.program, xs)
+        return run_program(self.program, xs, self.captures)
 
     def compute_output_shape(self, input_shape):
         return tuple(self._nodes[0].outputs[0].aval.shape)
 
     def get_config(self) -> dict:
-        return {"name": self.name, "op_class": self.op_class, "program": self.program}
+        return {"name": self.name, "op_class": self.op_class, "program": self._frozen()}
+
+    def _frozen(self) -> dict:
+        """The program with each captured tensor's present value as a constant (as Keras
+        writes a concrete tensor argument of an operation: its value)."""
+        if not self.captures:
+            return self.program
+        from .backend import batch_get_value
+        p = self.program
+        n = len(p["constants"])
+        consts = list(p["constants"]) + [
+            {"dtype": str(np.asarray(v).dtype), "value": np.asarray(v).tolist()}
+            for v in batch_get_value(self.captures)]
+        steps = [[name, params, [["const", n + a[1]] if a[0] == "cap" else a for a in args]]
+                 for name, params, args in p["steps"]]
+        return {**p, "constants": consts, "steps": steps}
 
     @classmethod
     def from_config(cls, config: dict):
         return cls(**config)
+
+
+class Captured(OpLayer):
+    """A tensor that depends on no input given to a layer of the model (``Add()([x,
+    Dense(4)(tf.ones((1, 4)))])``): Keras 3 takes it as a concrete argument of the layer's call,
+    so it is no layer, no operation and no line of ``summary()`` (``unique_names`` leaves it
+    out); calling the model again reads the same tensor."""
+
+    def __init__(self, t: Tensor):
+        super().__init__({}, "Captured", name=f"captured_{t.op._id}")
+        self.captures = [t]
+
+    def call(self, inputs):
+        return self.captures[0]
 
 
 def revive_op(config: dict, error) -> OpLayer:
@@ -112,8 +142,10 @@ def _ref_ok(a, p: dict, step: int) -> bool:
     return a[0] == "step" and len(a) == 3 and a[1] < step
 
 
-def run_program(program: dict, xs: list):
-    """Build the program's graph ops on the tensors ``xs`` (the node's inputs)."""
+def run_program(program: dict, xs: list, captures: list | None = None):
+    """Build the program's graph ops on the tensors ``xs`` (the node's inputs; ``captures``:
+    the tensors it reads that depend on no input, a ``tf.Variable`` or a layer applied to a
+    constant)."""
     from dlcore.registry import PRIMITIVES
 
     from ..frontend import constant
@@ -130,6 +162,8 @@ def run_program(program: dict, xs: list):
                 vals.append(xs[a[1]])
             elif a[0] == "const":
                 vals.append(consts[a[1]])
+            elif a[0] == "cap":
+                vals.append((captures or [])[a[1]])
             else:
                 out = done[a[1]]
                 vals.append(out if isinstance(out, Tensor) else out[a[2]])
@@ -169,7 +203,7 @@ def decode(v: Any):
 
 
 # -- giving the tensors between layers their history
-def _group(op, stop, first: int | None = None) -> list | None:
+def _group(op, stop, first: int | None = None, free=None) -> list | None:
     """The graph ops of one operation node ending at ``op`` (``op`` and the ops under its name
     scope that it reads, or with ``first``, the ops from number ``first`` on: those one
     ``keras.ops`` call built), inputs first; None if it reads something that is neither a
@@ -191,7 +225,7 @@ def _group(op, stop, first: int | None = None) -> list | None:
             if inside(t.op):
                 if not visit(t.op):
                     return False
-            elif t.op.prim is None:
+            elif t.op.prim is None and not (free and free(t)):
                 return False
         ops.append(o)
         return True
@@ -211,17 +245,41 @@ def _constant(o, stop, memo: dict) -> bool:
     return hit
 
 
-def _program(t: Tensor, stop):
-    """The operation node that would make ``t``: ``(inputs, op_class, program)``, or None
-    when it cannot be one (``t`` keeps no history)."""
+def independent(memo: dict):
+    """``free(t)``: whether tensor ``t`` depends on no placeholder (a ``tf.Variable``, a layer
+    applied to ``tf.range(n)``): an operation node captures it, as Keras 3 takes a concrete
+    tensor as an argument (``x * tf.Variable(...)``, ``x + Embedding(...)(positions)``)."""
+    def free(t) -> bool:
+        hit = memo.get(id(t.op))
+        if hit is None:
+            stack, order = [t.op], []
+            while stack:                    # (iterative: deep graphs)
+                o = stack.pop()
+                if id(o) in memo:
+                    continue
+                memo[id(o)] = None
+                order.append(o)
+                stack.extend(x.op for x in o.inputs if id(x.op) not in memo)
+            for o in sorted(order, key=lambda o: o._id):    # (inputs are built first)
+                memo[id(o)] = "Placeholder" not in o.type and \
+                    all(memo.get(id(x.op)) is not False for x in o.inputs)
+            hit = memo[id(t.op)]
+        return bool(hit)
+    return free
+
+
+def _program(t: Tensor, stop, free=None):
+    """The operation node that would make ``t``: ``(inputs, op_class, program, spec,
+    captures)``, or None when it cannot be one (``t`` keeps no history)."""
     from .ops import CALLS
     call = CALLS.get(t)
-    ops = _group(t.op, stop, call[1] if call else None)
+    ops = _group(t.op, stop, call[1] if call else None, free)
     if ops is None or any(o.prim is None for o in ops):
         return None
     index = {id(o): i for i, o in enumerate(ops)}
     inputs: list = []
     consts: list = []
+    caps: list = []
     steps = []
     try:
         for o in ops:
@@ -235,6 +293,10 @@ def _program(t: Tensor, stop):
                         return None
                     consts.append({"dtype": str(v.dtype), "value": v.tolist()})
                     args.append(["const", len(consts) - 1])
+                elif free is not None and free(x):
+                    if x not in caps:
+                        caps.append(x)
+                    args.append(["cap", caps.index(x)])
                 else:           # (an argument given twice, x + x, is two inputs as in Keras)
                     k = next((i for i, y in enumerate(inputs) if y is x and
                               ["in", i] not in args), None)
@@ -261,7 +323,7 @@ def _program(t: Tensor, stop):
     from ._keras3_ops import call_spec, program_spec
     spec = call_spec(call, inputs) if call is not None else \
         program_spec(op_class, program, consts, inputs) if len(steps) == 1 else None
-    return inputs, op_class, program, spec
+    return inputs, op_class, program, spec, caps
 
 
 def attach(outputs: list, inputs: list) -> None:
@@ -272,9 +334,10 @@ def attach(outputs: list, inputs: list) -> None:
     model_inputs = set(inputs)
     seen: set = set()
     made: dict = {}
+    free = independent({})
 
     def stop(t) -> bool:
-        return t in model_inputs or t in HISTORY or t in made
+        return t in model_inputs or (t in HISTORY or t in made) and not free(t)
 
     todo = list(outputs)
     while todo:
@@ -287,16 +350,22 @@ def attach(outputs: list, inputs: list) -> None:
         h = HISTORY.get(t)
         if h is not None:
             if type(h[0]).__name__ != "InputLayer":
-                todo.extend(h[0]._nodes[h[1]].inputs)
+                for x in h[0]._nodes[h[1]].inputs:
+                    if isinstance(x, Tensor) and x not in model_inputs and free(x) and \
+                            not isinstance(HISTORY.get(x, (None,))[0], Captured):
+                        c = Captured(x)
+                        c._nodes.append(Node(c, [], [x]))
+                        HISTORY[x] = (c, 0, 0)
+                    todo.append(x)
             continue
-        node = _program(t, stop)
+        node = _program(t, stop, free)
         if node is not None:
             made[t] = node
             todo.extend(node[0])
     for t in sorted(made, key=lambda t: (t.op._id, t.value_index)):
-        ins, op_class, program, spec = made[t]
+        ins, op_class, program, spec, caps = made[t]
         layer = OpLayer(program, op_class)
-        layer.keras3 = spec
+        layer.keras3, layer.captures = spec, caps
         layer._nodes.append(Node(layer, ins, [t]))
         HISTORY[t] = (layer, 0, 0)
 
@@ -305,6 +374,7 @@ def unique_names(operations: list) -> list:
     """``operations``, checked as Keras 3's ``Functional`` checks its layers' and operations'
     names (a user's layer named ``add`` and ``x + y``'s node both "add": ValueError)."""
     seen: set = set()
+    operations = [op for op in operations if not isinstance(op, Captured)]
     for op in operations:
         if op.name in seen:
             raise ValueError(f'The name "{op.name}" is used '

@@ -40,6 +40,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 
 def _k3ops():
     """``_keras3_ops``, loaded by the keras package (an import here would close a cycle:
@@ -76,12 +78,20 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
 
     def ref(t, ends: bool = False) -> list:
         layer, ni, ti = keras_history(t)
+        if type(layer).__name__ == "Captured":
+            raise NotImplementedError(f"model.save: model {model.name!r} gives a layer a tensor "
+                                      "that depends on no input; save the model as .keras")
         index = kept[layer].index(layer._nodes[ni])
         if _is_model(layer) and (ends or not keras3):
             index += 1          # Keras counts a nested model's own node first (see below)
         return [layer.name, index, ti]
 
     def k3_tensor(t) -> dict:
+        if type(keras_history(t)[0]).__name__ == "Captured":   # Keras 3: its value
+            from .backend import batch_get_value
+            v = np.asarray(batch_get_value([t])[0])
+            return {"class_name": "__tensor__",
+                    "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
         return {"class_name": "__keras_tensor__", "config": {
             "shape": [None if d is None else int(d) for d in t.aval.shape],
             "dtype": _dtype_name(t), "keras_history": ref(t)}}
