@@ -306,7 +306,7 @@ def resolve(config: Any, saved: list, error) -> Any:
     """A model configuration with its custom layer records' ``class_name`` replaced by the
     class (see the module docstring) and custom function names by the functions; ``saved``:
     the names of dlcore's saved layer classes, ``error``: the loader's ``KerasFileError``."""
-    builtin = set(saved) | set(_MODELS) | {"OpLayer"}      # (+ operation nodes)
+    builtin = set(saved) | set(_MODELS) | {"OpLayer", "TFOpLambda", "SlicingOpLambda"}  # (ops)
     if not isinstance(config, dict):
         return config
     inner = config.get("config")

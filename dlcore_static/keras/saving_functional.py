@@ -43,6 +43,10 @@ from typing import Any
 import numpy as np
 
 
+def _tfop():
+    return sys.modules[__package__ + "._tf_op_lambda"]
+
+
 def _k3ops():
     """``_keras3_ops``, loaded by the keras package (an import here would close a cycle:
     engine -> _layer_config -> this module -> _keras3_ops -> engine)."""
@@ -133,6 +137,14 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
                                 "name": ly.name, "inbound_nodes": [
                                     {"args": ly.keras3_args(k3_tensor), "kwargs": {}}]})
                 continue
+            elif isinstance(ly, _tfop().TFOpLambda):    # read from a tf.keras 2 file
+                if keras3:
+                    raise NotImplementedError(
+                        f"model.save: layer {ly.name!r} is a tf.keras 2 TFOpLambda; save the "
+                        "model as .h5")
+                records.append({"class_name": ly.class_name, "config": ly.get_config(),
+                                "name": ly.name, "inbound_nodes": [ly.keras2_node(ref)]})
+                continue
             elif _is_model(ly):                      # a functional model used as a layer
                 inner = functional_config(ly, layer_config, keras3)
                 rec = {"class_name": inner["class_name"], "config": inner["config"]}
@@ -216,6 +228,8 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
         if cls == "OpLayer":                        # an operation node, as data
             revive_op = sys.modules[__package__ + "._op_layers"].revive_op
             created[name] = revive_op(c, error)
+        elif cls in _tfop().CLASSES:                # one tf.keras 2 wrote (tf.math.multiply)
+            created[name] = _tfop().make(cls, c, error)
         elif _k3ops().is_keras3_op(rec):              # one Keras 3 wrote (x + y: Add)
             created[name] = _k3ops().Keras3Op(cls, c, error)
             created[name].op_module = rec["module"]
@@ -262,7 +276,10 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
 
     def call(layer, node) -> None:
         where = f"layer {layer.name!r}"
-        if isinstance(node, list):                               # Keras 2
+        if isinstance(layer, _tfop().TFOpLambda) and isinstance(node, list) and node:
+            xs = layer.set_node(node, lambda r: tensor(r, where))
+            arg, kw = (xs[0] if len(xs) == 1 else xs), {}
+        elif isinstance(node, list):                             # Keras 2
             if not node:
                 raise error(f"load_model: {where} has an empty inbound node")
             ins = [tensor(r, where) for r in node]
