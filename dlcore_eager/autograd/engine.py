@@ -44,6 +44,7 @@ from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make
 from ._accumulation import _accumulate
+from ._cg_rules import cg_vjp as _cg_vjp
 from ._buffer_pass import _buffer_pass, _name_of, _parents, _saved_vjp, _unwrap
 from ._slice_grad import SliceGrad as _SliceGrad
 from .anomaly_mode import checked_vjp as _checked_vjp
@@ -101,7 +102,9 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
         return _run_raw(roots, seeds, wanted, retain_graph, accumulate)
 
     def vjp(node, g):
-        res = node.vjp(g, retain_graph)
+        res = _cg_vjp(node, g, retain_graph) if isinstance(node, Node) else None
+        if res is None:
+            res = node.vjp(g, retain_graph)
         return _post_hooks(node, res, g, _same, _same) if node.hooks else res
 
     prev, depth = STATE.enabled, _autocast.TLS.depth    # (restored even if interrupted
