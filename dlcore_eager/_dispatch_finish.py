@@ -58,7 +58,8 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         t = _make(out, version)
         a = args[0]
         if not STATE.enabled:               # (made in no_grad mode: not remade later)
-            t._view = (a, prim, params, (), _NO_GRAD)
+            t._view = (a, prim, params, (), _NO_GRAD, version[0])
+            t._rg = a._rg                   # (PyTorch's: a view requires grad as its base)
         elif prim.differentiable and (len(args) == 1 or _all_tensors(args)) and \
                 (out.dtype.kind in "fc" or is_inexact(out.dtype)):
             t._view = (a, prim, params, args[1:], _NO_GRAD if a._rg else None)
@@ -105,7 +106,8 @@ def view1(prim, a, params, out, inexact=None) -> Tensor:
     version = a._version
     t = _make(out, version)
     if not STATE.enabled:
-        t._view = (a, prim, params, (), _NO_GRAD)
+        t._view = (a, prim, params, (), _NO_GRAD, version[0])
+        t._rg = a._rg
         return t
     if inexact if inexact is not None else (out.dtype.kind in "fc" or is_inexact(out.dtype)):
         if a._rg:

@@ -42,6 +42,9 @@ def _check_inplace(self) -> None:
         return
     node = self._node
     if node is None:
+        recipe = getattr(self, "_view", None)
+        if recipe is not None and recipe[4] is NO_GRAD:
+            raise RuntimeError(ERR_NO_GRAD)     # (a leaf made in no_grad mode, as PyTorch's)
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     if getattr(self, "_view", None) is not None:

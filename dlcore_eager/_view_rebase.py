@@ -27,10 +27,13 @@ view):
   (``y = zeros(2, 3); v = y.t(); y.add_(w)``: v's gradient reaches ``w``).  A view made in
   no_grad mode is not registered: PyTorch refuses its later use in grad mode once its base got
   a history, so no program that runs under PyTorch reads the node it would get (here it keeps
-  none).  The last item of a recipe is PyTorch's creation meta: None, ``NO_GRAD`` (made in
+  none).  The fifth item of a recipe is PyTorch's creation meta: None, ``NO_GRAD`` (made in
   no_grad mode: an in-place op on it that is recorded, or on it while a base of it requires
   grad, raises ``ERR_NO_GRAD``), or the ``(function, index, recorded)`` of one output of
-  ``unbind``/``split``;
+  ``unbind``/``split``.  A view made in no_grad mode requires grad as its base does, is a
+  leaf, and has a sixth item, the version of its memory then: ``no_grad_parent`` (its edge in
+  a recorded operation is None, as PyTorch's) and ``check_no_grad_view`` raise PyTorch's error
+  once that memory changed in place;
 * ``after_inplace``: run by ``Tensor._commit`` when it recorded an in-place result into a
   tensor whose counter holds views: each base up the chain of the changed view gets the
   recorded ``CopySlices`` value (``index_update`` of the old history with the new part for an
@@ -43,6 +46,7 @@ view):
 
 from __future__ import annotations
 
+import re
 import weakref
 
 import numpy as np
@@ -157,11 +161,47 @@ def _recipe(t):
     return getattr(t, "_view", None)
 
 
+def no_grad_parent(t) -> None:
+    """The tape parent of ``t``, a view made in no_grad mode (its recipe's creation meta is
+    ``NO_GRAD``), used by an operation recorded in grad mode: None (PyTorch's next_functions
+    ``(None, 0)``: no gradient reaches it or its base); raises PyTorch's error when its memory
+    was changed in place since it was made (by it, its base or another view)."""
+    check_no_grad_view(t)
+    return None
+
+
+def check_no_grad_view(t) -> None:
+    """PyTorch's error on the use (``grad_fn``, ``is_leaf``, a recorded operation) of ``t``, a
+    view made in no_grad mode, once its memory changed in place while a base of it requires
+    grad (PyTorch regenerates a view's grad_fn then and refuses to for such a view)."""
+    recipe = t._view
+    if recipe is not None and recipe[4] is NO_GRAD and len(recipe) > 5 and \
+            recipe[5] != t._version[0] and base_requires_grad(t):
+        raise RuntimeError(ERR_NO_GRAD_REBASE)
+
+
+def _no_grad_ancestor(t) -> bool:
+    recipe = _recipe(t)
+    while recipe is not None:
+        if recipe[4] is NO_GRAD:
+            return True
+        recipe = _recipe(recipe[0])
+    return False
+
+
 def check_view_inplace(t) -> None:
     """PyTorch's errors for an in-place operation on view ``t`` (recorded); returns when it can
     be written back into its bases."""
     cur = t
     recipe = _recipe(cur)
+    if recipe is not None and _no_grad_ancestor(t):
+        # (made in no_grad mode, or a view of such a view: PyTorch's creation meta is inherited)
+        node = t._node
+        if recipe[4] is NO_GRAD or node is None:
+            raise RuntimeError(ERR_NO_GRAD)
+        name = re.sub(r"Backward\d*$", "", node.name())
+        raise RuntimeError(ERR_NO_GRAD.replace(
+            "A view was created", f"Output 0 of {name} is a view of a view which was created"))
     while recipe is not None:
         base, prim, multi = recipe[0], recipe[1], recipe[4]
         if base._rg and base._node is None:

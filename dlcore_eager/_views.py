@@ -118,6 +118,7 @@ def alias(x: Tensor, label: str) -> Tensor:
         if STATE.enabled:
             register(t, x, reshape_p, {"shape": b.shape})
         else:
-            t._view = (x, reshape_p, {"shape": b.shape}, (), NO_GRAD)
+            t._view = (x, reshape_p, {"shape": b.shape}, (), NO_GRAD, version[0])
+            t._rg = x._rg
         return t
     return _make(out, version)

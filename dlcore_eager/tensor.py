@@ -24,6 +24,7 @@ indexing (``_indexing``), the constructor (``creation``), ``backward`` (``autogr
 from __future__ import annotations
 
 import builtins
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
@@ -282,6 +283,9 @@ class Tensor:
                     "doesn't require differentiation use var_no_grad = var.detach()."))
         if flag and not (is_floating(self._buf.dtype) or self._buf.dtype.kind == "c"):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if not flag and getattr(self, "_view", None) is not None and \
+                _rebase().base_requires_grad(self):
+            return      # (a view made in no_grad mode requires grad as its base: PyTorch's)
         self._rg = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -290,11 +294,18 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self._node is None
+        if self._node is None:
+            if getattr(self, "_view", None) is not None:
+                # (a view made in no_grad mode: PyTorch's error once its memory changed)
+                _rebase().check_no_grad_view(self)
+            return True
+        return False
 
     @property
     def grad_fn(self):
         node = self._node
+        if node is None and getattr(self, "_view", None) is not None:
+            _rebase().check_no_grad_view(self)
         # (the node's class named after its backward, as PyTorch's: _graph.public)
         return node if node is None or node._named else _graph_module.public(node)
 
@@ -583,6 +594,11 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
 
 
 _graph_module._TENSOR[:] = [_make, stale_tensor]
+
+
+def _rebase():
+    """``_view_rebase`` (it imports this module: reached at call time)."""
+    return sys.modules["dlcore_eager._view_rebase"]
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
 
 __all__ = ["Size", "Tensor", "dlcore"]

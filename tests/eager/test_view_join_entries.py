@@ -95,14 +95,15 @@ def test_views_seen_before_are_torchs(name, f, rg):
 @pytest.mark.parametrize("name, f", VIEW_CALLS, ids=[c[0] for c in VIEW_CALLS])
 def test_views_seen_before_in_no_grad_mode_and_of_int_tensors(name, f):
     # (in no_grad mode PyTorch's view of a tensor that requires grad has requires_grad=True
-    # and no grad_fn; dlcore's general path says False: compared with values and sharing)
+    # and no grad_fn, a leaf, as dlcore's)
     xd, xt = _pair()
     f(xd)
     f(xd)
     with dl.no_grad(), torch.no_grad():
         yd, yt = f(xd), f(xt)
-        np.testing.assert_array_equal(yd.numpy(), yt.detach().numpy())
+        np.testing.assert_array_equal(yd.detach().numpy(), yt.detach().numpy())
         assert yd.grad_fn is None and yt.grad_fn is None
+        assert yd.requires_grad == yt.requires_grad and yd.is_leaf == yt.is_leaf
         assert yd._version is xd._version
     a = np.arange(32, dtype=np.int64).reshape(4, 8)
     xd, xt = _pair(a, rg=False)
