@@ -6,7 +6,8 @@ functions (``mul``, ``sum_to``, ``expand_dims`` ...), whose argument handling (p
 AVals, axis normalisation, ``bind``'s search for the front end) cost two to three times the
 operation itself on small tensors: a gradient penalty's backward ran at ~2x PyTorch's.
 
-Here, for the primitives that such graphs are made of (mul, div, add, sub, pow, sum, tanh) on
+Here, for the primitives that such graphs are made of (mul, div, add, sub, pow, sum, tanh,
+a matrix's transpose, matmul and addmm: their rules in ops/elementwise, reduce, shape, linalg) on
 float32/float64 CPU Tensors of one dtype whose saved tensors are unchanged, the same
 operations are applied directly: ``small_binary`` (the binary lane), else ``apply`` itself,
 which is what ``bind`` calls for Tensors.  The same primitives, parameters, operands and
@@ -22,9 +23,12 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
+from dlcore.ops.broadcast import sum_to_p as _sum_to_p
 from dlcore.ops.elementwise import add_p, div_p, mul_p, neg_p, pow_p, sub_p, tanh_grad_p, tanh_p
+from dlcore.ops.linalg import addmm_p, matmul_p
 from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
+from dlcore.ops.shape import transpose_p
 
 from .. import _dispatch as _D
 from ..tensor import _make
@@ -109,8 +113,45 @@ def _tanh(node, g, ins):
     return (_bin(tanh_grad_p, g, y),)
 
 
+_SWAP = {"perm": (1, 0)}
+
+
+def _t(x):
+    """``matrix_transpose(x)`` of a matrix: bind(transpose_p, x, perm=(1, 0))."""
+    return _apply(transpose_p, (x,), _SWAP)
+
+
+def _mm(a, b):
+    return _apply(matmul_p, (a, b), {})
+
+
+def _transpose(node, g, ins):
+    if node.params["perm"] != (1, 0) or g._buf.ndim != 2:
+        return None
+    return (_t(g),)                         # (the inverse of (1, 0): itself)
+
+
+def _matmul(node, g, ins):
+    a, b = ins
+    if a._buf.ndim != 2 or b._buf.ndim != 2:
+        return None                         # (matmul's rule: g b^T, a^T g; no sums for matrices)
+    return (lambda: _mm(g, _t(b)), lambda: _mm(_t(a), g))
+
+
+def _addmm(node, g, ins):
+    c, a, b = ins
+    if a._buf.ndim != 2 or b._buf.ndim != 2:
+        return None
+
+    def dc():                               # (sum_to(g, c): reads only c's shape)
+        if c._buf.shape == g._buf.shape:
+            return g
+        return _apply(_sum_to_p, (g, c.detach() if c._rg else c), {})
+    return (dc, lambda: _mm(g, _t(b)), lambda: _mm(_t(a), g))
+
+
 _RULES = {mul_p: _mul, div_p: _div, add_p: _add, sub_p: _sub, pow_p: _pow, sum_p: _sum,
-          tanh_p: _tanh}
+          tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm}
 
 
 def cg_vjp(node, g, retain: bool):

@@ -31,6 +31,11 @@ CASES = {
     "sum_axis": lambda T, x, w: (x.sum(1) ** 2).sum() + (w.sum(0, keepdim=True) * 2.0).sum(),
     "tanh": lambda T, x, w: (T.tanh(x * w) ** 2).mean(),
     "broadcast": lambda T, x, w: (x * w[:1] + w[0, 0]).sum(),       # (falls back: sum_to)
+    "linear": lambda T, x, w: T.tanh(T.nn.functional.linear(x, w, w[:, 0])).pow(2).sum(),
+    "linear_nobias": lambda T, x, w: (T.nn.functional.linear(x, w) ** 2).mean(),
+    "mm": lambda T, x, w: (x.t().mm(w) * x.mm(w.t())[0, 0]).sum(),
+    "mlp": lambda T, x, w: ((T.nn.functional.linear(T.tanh(T.nn.functional.linear(
+        x.t(), w.t(), w[0])), w, w[:, 1]) - 1.0) ** 2).mean(),
 }
 
 
