@@ -78,6 +78,18 @@ def laid_out(buf: np.ndarray, fmt) -> np.ndarray:
     return np.array(buf.transpose(order), order="C", copy=True).transpose(back)
 
 
+def empty(shape: tuple, dtype, fmt) -> np.ndarray:
+    """``np.empty(shape, dtype)`` laid out as memory format ``fmt`` (``torch.empty``'s)."""
+    fmt = check(fmt, "empty")
+    if fmt is preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    order = _order(fmt, len(shape))
+    if order is None:
+        return np.empty(shape, dtype)
+    back = tuple(int(i) for i in np.argsort(order))
+    return np.empty(tuple(shape[i] for i in order), dtype).transpose(back)
+
+
 def is_contiguous(self, memory_format=None) -> bool:
     """``Tensor.is_contiguous(memory_format=torch.contiguous_format)``."""
     b = self._buf
@@ -103,6 +115,18 @@ def relaid(x, fmt, op: str, always: bool):
 
     from ._dispatch_finish import _finish
     return _finish(identity_p, (x,), {}, laid_out(b, fmt), x._rg)
+
+
+def follow(input, out):
+    """``out`` laid out channels-last where ``input`` is and ``out`` is not (PyTorch's
+    batch_norm, avg_pool and interpolate keep a channels-last input's layout), else ``out``."""
+    b = input._buf
+    if type(b) is not np.ndarray or b.ndim not in (4, 5) or b.flags.c_contiguous:
+        return out
+    fmt = channels_last if b.ndim == 4 else channels_last_3d
+    if not is_in(b, fmt) or is_in(out._buf, fmt) or out._buf.ndim != b.ndim:
+        return out
+    return relaid(out, fmt, "contiguous", False)
 
 
 def like_order(input, fmt, op: str) -> tuple | None:

@@ -384,9 +384,10 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False
 
 
 @_oom
-def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(_size_arg("empty", sizes, size), _default(dtype)), None, device,
-                   requires_grad)
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False,
+          memory_format=None) -> Tensor:
+    return _finish(_mf.empty(_size_arg("empty", sizes, size), _default(dtype), memory_format),
+                   None, device, requires_grad)
 
 
 @_oom
@@ -506,11 +507,11 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
 
 
 @_oom
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
     if size is None and isinstance(high, (tuple, list)):     # randint(high, size)
         low, high, size = 0, low, high
-    if high is None:
-        low, high = 0, low
+    low, high = (0, low) if high is None else (low, high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
@@ -518,7 +519,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     dt = np.dtype(D.to_numpy_dtype(dtype) if dtype else np.int64)
     n = int(np.prod(shape, dtype=np.int64))
     buf = _engine(generator).random_from_to(n, dt, int(low), int(high)).reshape(shape)
-    return _finish(buf, None, device, False)
+    return _finish(buf, None, device, requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:

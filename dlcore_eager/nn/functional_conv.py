@@ -22,6 +22,7 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 from dlcore.ops import batch_norm_prims as _bn
 
+from .. import _memory_format as _mf
 from .. import _tensor_ops as O
 from .._graph import labelled
 from .._operand_rules import torch_error
@@ -297,8 +298,8 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, 2, "avg_pool2d")
+    return _mf.follow(input, _avg_pool(input, kernel_size, stride, padding, ceil_mode,
+                                       count_include_pad, divisor_override, 2, "avg_pool2d"))
 
 
 def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -419,7 +420,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     not _update_running_host(running_mean, running_var, st._buf, momentum, n):
                 _update_running(running_mean, running_var, _ops.getitem(st, 0),
                                 _ops.getitem(st, 1), momentum, n)
-            return _bn.batch_norm_train(input, st, weight, bias, eps)
+            return _mf.follow(input, _bn.batch_norm_train(input, st, weight, bias, eps))
         # The batch moments with their axes kept, and x - mean computed once for both the
         # variance and the output: the same values as moments() + _ops.batch_norm, with fewer
         # ops to record and differentiate (no squeeze/reshape of the statistics, no second
@@ -561,5 +562,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nsp - 1](
             input, out)
     label = {"nearest-exact": "NearestExact"}.get(mode, mode.capitalize())
-    return labelled(_ops.interpolate(input, out, mode, bool(align_corners), scales),
-                    f"Upsample{label}{nsp}DBackward0", input, edges=(input,))
+    return _mf.follow(input, labelled(_ops.interpolate(input, out, mode, bool(align_corners),
+                                                       scales),
+                                      f"Upsample{label}{nsp}DBackward0", input, edges=(input,)))

@@ -398,6 +398,9 @@ class Module:
         from .._dtype import dtype as _dtype_cls
 
         def convert(t: Tensor) -> Tensor:
+            if "memory_format" in kwargs and t.dim() not in (4, 5):    # (as PyTorch's: only
+                return t.to(*args, **{k: v for k, v in kwargs.items()     # the 4-d and 5-d
+                                      if k != "memory_format"})            # ones are relaid)
             if t.is_floating_point():
                 return t.to(*args, **kwargs)
             return t.to(*[a for a in args if not isinstance(a, _dtype_cls)],

@@ -153,6 +153,21 @@ class SummaryWriter:
                  walltime: float | None = None) -> None:
         self._w.add_summary(tb.text(tag, text_string), global_step, walltime)
 
+    def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete=None,
+                    run_name: str | None = None, global_step: int | None = None) -> None:
+        """Hyperparameters and their metrics for the HParams tab, in the sub-directory
+        ``<log_dir>/<run_name>`` (default: the time), as PyTorch writes them."""
+        if type(hparam_dict) is not dict or type(metric_dict) is not dict:
+            raise TypeError("hparam_dict and metric_dict should be dictionary.")
+        from ._tensorboard_hparams import hparams
+        summaries = hparams(hparam_dict, metric_dict, hparam_domain_discrete)
+        with SummaryWriter(log_dir=os.path.join(self.log_dir, run_name or str(time.time()))) \
+                as w_hp:
+            for s in summaries:
+                w_hp._w.add_summary(s, global_step)
+            for k, v in metric_dict.items():
+                w_hp.add_scalar(k, v, global_step)
+
     def add_graph(self, model: Any, input_to_model: Any = None, verbose: bool = False,
                   use_strict_trace: bool = True) -> None:
         """Trace ``model`` on ``input_to_model`` and write its graph for the graph tab."""
