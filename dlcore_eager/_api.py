@@ -407,6 +407,7 @@ def reduce(export, ns, name):
 
 _SOFTMAX_PRIMS = {"softmax": _ops.softmax_prims.softmax_p,
                   "log_softmax": _ops.softmax_prims.log_softmax_p}
+_SOFTMAX_LABELS = {"softmax": "SoftmaxBackward0", "log_softmax": "LogSoftmaxBackward0"}
 
 
 def _implicit_dim(name: str, ndim: int) -> int:
@@ -433,6 +434,8 @@ def softmax(export, ns, name):
                 nd = b.ndim
                 if nd and -nd <= dim < nd:
                     return _apply(prim, (x,), {"axis": dim % nd})
+                if not nd and dim in (0, -1):       # (the core's composite: a reshape last)
+                    return labelled(fn(x, 0), _SOFTMAX_LABELS[export.name], x, edges=(x,))
             if not _dt.is_inexact(b.dtype):             # PyTorch refuses (dtype= casts first)
                 raise _softmax_refusal(name, x, as_dim(dim, name))
             return fn(x, as_dim(dim, name))

@@ -19,6 +19,7 @@ from dlcore.ops.elementwise import log as _log
 from dlcore.ops.elementwise import where as _where
 from dlcore.ops.special import xlog_torch as _xlog_torch
 
+from . import _arg_checks as _checks
 from ._graph import labelled
 from ._host import host as _host
 from ._keyword_names import split_overloads
@@ -290,8 +291,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the
     second)."""
-    if len(dims) != 2:
-        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    _checks.rot90(input.dim(), dims)
     d0, d1 = dims
     k %= 4
     if k == 1:
@@ -488,20 +488,17 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False,
                  right: bool = False, side: str | None = None, sorter=None) -> Tensor:
     """Where each value would be inserted in the (last dimension of the) sorted sequence."""
-    if side is not None:
-        right = side == "right"
     seq = _host(sorted_sequence)
     vals = _host(input)
+    _checks.searchsorted(seq, vals, right, side, None if sorter is None else _host(sorter))
+    if side is not None:
+        right = side == "right"
     if sorter is not None:
         seq = np.take_along_axis(seq, _host(sorter), -1)
     s: Literal["left", "right"] = "right" if right else "left"
     if seq.ndim == 1:
         res = np.searchsorted(seq, vals, side=s)
     else:
-        if seq.shape[:-1] != vals.shape[:-1]:
-            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension "
-                               "or the first N-1 dimensions of boundaries tensor and input "
-                               "value tensor must match")
         flat_s = seq.reshape(-1, seq.shape[-1])
         flat_v = vals.reshape(-1, vals.shape[-1])
         res = np.stack([np.searchsorted(a, b, side=s) for a, b in zip(flat_s, flat_v)]) \
@@ -556,6 +553,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 draws with the probabilities in ``input`` (or ``p``)."""
     from .creation import _engine
+    _checks.bernoulli(_host(input), p)
     eng = _engine(generator)
     if p is None:        # PyTorch: a uniform per element, double for float64 input, float else
         drawn = eng.bernoulli_tensor(_host(input))

@@ -204,7 +204,12 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._buf.shape)
-        return self._buf.shape[dim]
+        shape = self._buf.shape
+        if type(dim) is not int:
+            _int_dim("size", dim)
+        if not shape or not -len(shape) <= dim < len(shape):
+            raise IndexError(_dim_error(len(shape), dim))
+        return shape[dim]
 
     @property
     def dtype(self) -> D.dtype:
@@ -258,10 +263,11 @@ class Tensor:
             st = _empty_strides(b.shape)  # its contiguous ones, a size 0 counted as 1)
         if dim is None:
             return st
-        if not -max(b.ndim, 1) <= dim < max(b.ndim, 1):
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-max(b.ndim, 1)}, {max(b.ndim, 1) - 1}], but got {dim})")
-        return st[dim] if b.ndim else 1
+        if type(dim) is not int:
+            _int_dim("stride", dim)
+        if not b.ndim or not -b.ndim <= dim < b.ndim:
+            raise IndexError(_dim_error(b.ndim, dim))
+        return st[dim]
 
     def data_ptr(self) -> int:
         b = self._buf
@@ -594,6 +600,22 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
 
 
 _graph_module._TENSOR[:] = [_make, stale_tensor]
+
+
+def _dim_error(ndim: int, dim) -> str:
+    """PyTorch's words for ``dim`` out of range of an ``ndim``-dimensional tensor."""
+    if ndim == 0:
+        return f"Dimension specified as {dim} but tensor has no dimensions"
+    return f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got " \
+        f"{dim})"
+
+
+def _int_dim(name: str, dim):
+    """``dim`` for ``size``/``stride`` as an int (a NumPy integer, a 0-d integer tensor), or
+    PyTorch's TypeError."""
+    if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not "
+                        f"{type(dim).__name__}")
 
 
 def _rebase():

@@ -1,0 +1,96 @@
+"""Calls run through dlcore_eager and torch 2.13 side by side (found by the differential fuzzer
+in /tmp/torchdiff): the same value, dtype, shape, requires_grad and grad_fn name, or the same
+exception type and words.  One row per call: ``(id, f)`` with ``f(lib)`` the call on ``lib``
+(``dlcore_eager`` or ``torch``)."""
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+
+torch = pytest.importorskip("torch")
+
+
+def _run(f, lib):
+    try:
+        r = f(lib)
+    except Exception as e:                  # noqa: BLE001 (compared with PyTorch's)
+        return ("raises", type(e).__name__, str(e))
+    return ("value", _describe(r))
+
+
+def _describe(r):
+    if isinstance(r, (tuple, list)):
+        return tuple(_describe(v) for v in r)
+    if hasattr(r, "grad_fn") and hasattr(r, "dtype"):
+        g = r.grad_fn
+        return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad,
+                None if g is None else type(g).__name__,
+                np.asarray(r.detach().tolist()).round(5).tolist())
+    return r
+
+
+def _x(lib, *shape, rg=False):
+    return lib.arange(1.0, 1.0 + int(np.prod(shape))).reshape(shape).requires_grad_(rg)
+
+
+ROWS = [
+    # size / stride of a dimension out of range, or not an int
+    ("size5", lambda t: t.ones(2, 3).size(5)),
+    ("size-5", lambda t: t.ones(2, 3).size(-5)),
+    ("size0d", lambda t: t.ones(()).size(0)),
+    ("size_float", lambda t: t.ones(2).size(2.0)),
+    ("size_bool", lambda t: t.ones(2).size(True)),
+    ("stride0d", lambda t: t.ones(()).stride(-1)),
+    ("stride5", lambda t: t.ones(2, 3).stride(5)),
+    # rot90's dims
+    ("rot90_same", lambda t: t.rot90(t.ones(2, 3), 1, [0, 0])),
+    ("rot90_wrapped_same", lambda t: t.rot90(t.ones(2, 3), 1, [0, -2])),
+    ("rot90_three", lambda t: t.rot90(t.ones(2, 3), 1, [0, 1, 2])),
+    ("rot90_oob", lambda t: t.rot90(t.ones(2, 3), 1, [0, 2])),
+    ("rot90_1d", lambda t: t.rot90(t.ones(3), 1, [0, 1])),
+    ("rot90_ok", lambda t: t.rot90(_x(t, 2, 3, rg=True), 1, [1, 0])),
+    # searchsorted's checks
+    ("ss_dims", lambda t: t.searchsorted(t.ones(2, 3), t.ones(3, 1))),
+    ("ss_0d", lambda t: t.searchsorted(t.tensor(1.0), t.tensor([1.0]))),
+    ("ss_side", lambda t: t.searchsorted(t.tensor([1.0]), t.tensor([1.0]), side="x")),
+    ("ss_opposite", lambda t: t.searchsorted(t.tensor([1.0, 2]), t.tensor([1.0]), side="left",
+                                             right=True)),
+    ("ss_sorter_size", lambda t: t.searchsorted(t.tensor([1.0, 2]), t.tensor([1.0]),
+                                                sorter=t.tensor([0]))),
+    ("ss_sorter_dtype", lambda t: t.searchsorted(t.tensor([1.0, 2]), t.tensor([1.0]),
+                                                 sorter=t.tensor([0, 1], dtype=t.int32))),
+    ("ss_sorter_range", lambda t: t.searchsorted(t.tensor([1.0, 2]), t.tensor([1.0]),
+                                                 sorter=t.tensor([0, 2]))),
+    ("ss_scalar_2d", lambda t: t.searchsorted(t.ones(2, 3), t.tensor(1.0))),
+    ("ss_ok", lambda t: t.searchsorted(t.tensor([1.0, 2, 3]), t.tensor([2.5, 0.0]),
+                                       side="right")),
+    # bernoulli's probabilities
+    ("bern_gt1", lambda t: t.bernoulli(t.tensor([1.5]))),
+    ("bern_lt0", lambda t: t.bernoulli(t.tensor([-0.5]))),
+    ("bern_nan", lambda t: t.bernoulli(t.tensor([float("nan")]))),
+    ("bern_p", lambda t: t.bernoulli(t.tensor([0.5]), p=1.5)),
+    ("bern_long", lambda t: t.bernoulli(t.tensor([1]))),
+    ("bern_bool", lambda t: t.bernoulli(t.tensor([True]))),
+    ("bern_ones", lambda t: t.bernoulli(t.ones(3))),
+    # softmax / log_softmax of a 0-d tensor
+    ("softmax0d", lambda t: t.softmax(t.tensor(2.0, requires_grad=True), 0)),
+    ("softmax0d_F", lambda t: t.nn.functional.softmax(t.tensor(2.0, requires_grad=True), -1)),
+    ("log_softmax0d", lambda t: t.log_softmax(t.tensor(2.0, requires_grad=True), 0)),
+    ("softmax0d_method", lambda t: t.tensor(2.0, requires_grad=True).softmax(-1)),
+    ("softmax0d_dim1", lambda t: t.softmax(t.tensor(2.0), 1)),
+]
+
+
+@pytest.mark.parametrize("f", [r[1] for r in ROWS], ids=[r[0] for r in ROWS])
+def test_same_as_torch(f):
+    assert _run(f, dl) == _run(f, torch)
+
+
+def test_softmax_of_0d_gradient():
+    def case(lib):
+        s = lib.tensor(2.0, requires_grad=True)
+        y = lib.log_softmax(s, 0) + lib.softmax(s, -1)
+        y.backward()
+        return s.grad.item(), [n is None for n, _ in y.grad_fn.next_functions]
+    assert case(dl) == case(torch)
