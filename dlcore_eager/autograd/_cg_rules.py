@@ -7,12 +7,14 @@ AVals, axis normalisation, ``bind``'s search for the front end) cost two to thre
 operation itself on small tensors: a gradient penalty's backward ran at ~2x PyTorch's.
 
 Here, for the primitives that such graphs are made of (mul, div, add, sub, pow, sum, tanh,
-a matrix's transpose, matmul and addmm: their rules in ops/elementwise, reduce, shape, linalg) on
+a matrix's transpose, matmul and addmm, softmax and log_softmax: their rules in
+ops/elementwise, reduce, shape, linalg, softmax_prims) on
 float32/float64 CPU Tensors of one dtype whose saved tensors are unchanged, the same
 operations are applied directly: ``small_binary`` (the binary lane), else ``apply`` itself,
 which is what ``bind`` calls for Tensors.  The same primitives, parameters, operands and
 kernels, so the same values and the same recorded nodes as the rule's: only the layers in
-between are left out.  A case a rule here does not take (broadcast operands that need a
+between are left out (one exception: a whole sum's 0-d cotangent is broadcast by one
+``broadcast_to``, PyTorch's ExpandBackward0, where the rule makes two views).  A case a rule here does not take (broadcast operands that need a
 ``sum_to``, another dtype, a trace, autocast) returns None and the node's own ``vjp`` runs.
 ``cg_vjp`` is called by ``engine``'s create_graph pass for a primitive's node.
 """
@@ -23,12 +25,15 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
+from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops.broadcast import sum_to_p as _sum_to_p
-from dlcore.ops.elementwise import add_p, div_p, mul_p, neg_p, pow_p, sub_p, tanh_grad_p, tanh_p
+from dlcore.ops.elementwise import (add_p, div_p, exp_p, mul_p, neg_p, pow_p, sub_p, tanh_grad_p,
+                                   tanh_p)
 from dlcore.ops.linalg import addmm_p, matmul_p
 from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
 from dlcore.ops.shape import transpose_p
+from dlcore.ops.softmax_prims import log_softmax_p, softmax_p
 
 from .. import _dispatch as _D
 from ..tensor import _make
@@ -99,6 +104,12 @@ def _sum(node, g, ins):
     x, = ins
     params = node.params
     axes = params["axes"]
+    xs = x._buf.shape
+    if not g._buf.ndim and xs:
+        # a whole reduction's 0-d cotangent: one broadcast_to (PyTorch's ExpandBackward0, as
+        # its sum_backward expands it) where the rule unsqueezes it to x's rank and then
+        # broadcasts that: the same values, the view the buffer pass makes of it
+        return (_apply(_broadcast_to_p, (g,), {"shape": xs}),)
     if not params["keepdims"] and axes:     # (sum's axes are normalised for x's rank)
         g = _apply(_expand_dims_p, (g,), {"axes": axes})
     if g._buf.shape != x._buf.shape:        # (broadcast_like reads only x's shape)
@@ -111,6 +122,23 @@ def _tanh(node, g, ins):
     if y._buf.shape != g._buf.shape:
         return None
     return (_bin(tanh_grad_p, g, y),)
+
+
+def _softmax(node, g, ins):
+    y = _make(node.out_buf, node.out_version, node)
+    if y._buf.shape != g._buf.shape:
+        return None                         # (the rule's y (g - sum(g y)), sum kept)
+    s = _apply(sum_p, (_bin(mul_p, g, y),), {"axes": (node.params["axis"],), "keepdims": True})
+    return (_bin(mul_p, y, _bin(sub_p, g, s)),)
+
+
+def _log_softmax(node, g, ins):
+    y = _make(node.out_buf, node.out_version, node)
+    if y._buf.shape != g._buf.shape:
+        return None                         # (the rule's g - exp(y) sum(g), sum kept)
+    e = _apply(exp_p, (y,), {})
+    s = _apply(sum_p, (g,), {"axes": (node.params["axis"],), "keepdims": True})
+    return (_bin(sub_p, g, _bin(mul_p, e, s)),)
 
 
 _SWAP = {"perm": (1, 0)}
@@ -151,7 +179,8 @@ def _addmm(node, g, ins):
 
 
 _RULES = {mul_p: _mul, div_p: _div, add_p: _add, sub_p: _sub, pow_p: _pow, sum_p: _sum,
-          tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm}
+          tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm,
+          softmax_p: _softmax, log_softmax_p: _log_softmax}
 
 
 def cg_vjp(node, g, retain: bool):

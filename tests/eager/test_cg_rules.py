@@ -2,6 +2,8 @@
 rules: the same first and second derivatives bit for bit, the same recorded graph (grad_fn
 names along next_functions), and PyTorch's values where torch is installed."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -9,16 +11,22 @@ import dlcore_eager as T
 from dlcore_eager.autograd import engine
 
 
-def _names(fn, depth=3):
-    out = []
+#: a whole sum's cotangent: one broadcast_to here (PyTorch's ExpandBackward0), two views in
+#: the rule (expand_dims, then broadcast_like)
+_BROADCASTS = {"ExpandBackward0", "UnsqueezeBackward0", "BroadcastLikeBackward0"}
 
-    def rec(f, d):
-        if f is None or d > depth:
-            return
-        out.append((d, type(f).__name__))
-        for n, _ in f.next_functions:
-            rec(n, d + 1)
-    rec(fn, 0)
+
+def _names(fn):
+    """The grad_fn names of the graph behind ``fn``, each node once, less the broadcasts."""
+    out, seen, todo = Counter(), set(), [fn]
+    while todo:
+        f = todo.pop()
+        if f is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        if type(f).__name__ not in _BROADCASTS:
+            out[type(f).__name__] += 1
+        todo.extend(n for n, _ in f.next_functions)
     return out
 
 
@@ -33,6 +41,9 @@ CASES = {
     "broadcast": lambda T, x, w: (x * w[:1] + w[0, 0]).sum(),       # (falls back: sum_to)
     "linear": lambda T, x, w: T.tanh(T.nn.functional.linear(x, w, w[:, 0])).pow(2).sum(),
     "linear_nobias": lambda T, x, w: (T.nn.functional.linear(x, w) ** 2).mean(),
+    "softmax": lambda T, x, w: (T.softmax(x * w, 1) ** 2).sum() + (T.softmax(x, 0) * w).sum(),
+    "log_softmax": lambda T, x, w: (T.log_softmax(x * w, 1) ** 2).mean() + (
+        T.nn.functional.log_softmax(x, 0) * w).sum(),
     "mm": lambda T, x, w: (x.t().mm(w) * x.mm(w.t())[0, 0]).sum(),
     "mlp": lambda T, x, w: ((T.nn.functional.linear(T.tanh(T.nn.functional.linear(
         x.t(), w.t(), w[0])), w, w[:, 1]) - 1.0) ** 2).mean(),
@@ -81,3 +92,12 @@ def test_lean_rule_sees_an_in_place_change():
     y.mul_(3.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         T.autograd.grad(z.sum(), x, create_graph=True)
+
+
+def test_whole_sum_cotangent_is_expand_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (T, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        g, = lib.autograd.grad(x.sum() ** 2, x, create_graph=True)
+        assert type(g.grad_fn).__name__ == "ExpandBackward0"
+        assert type(g.grad_fn.next_functions[0][0]).__name__ == "MulBackward0"
