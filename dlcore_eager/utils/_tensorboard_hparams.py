@@ -17,7 +17,7 @@ def _discrete_values(struct_pb2, field: str, values: list) -> Any:
 def hparams(hparam_dict: Any, metric_dict: Any, hparam_domain_discrete: Any = None) -> tuple:
     """(experiment, session-start, session-end) ``Summary`` protos, or PyTorch's errors."""
     pb = tb.protos()
-    from google.protobuf import struct_pb2
+    from google.protobuf import struct_pb2  # type: ignore[import-untyped]
     from tensorboard.plugins.hparams import metadata as md
     from tensorboard.plugins.hparams.api_pb2 import (DataType, Experiment, HParamInfo,
                                                      MetricInfo, MetricName, Status)
