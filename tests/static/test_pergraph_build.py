@@ -57,21 +57,49 @@ def _tree_graph():
     return loss, grads, feed
 
 
+def _by_tensor(plan) -> list:
+    """A plan's steps with each slot replaced by the tensor(s) it holds (the sweep numbers
+    slots in another order than the passes), an executor's closure by its code."""
+    of = {s: t for t, s in plan.slot_of.items()}
+
+    def at(out):
+        return tuple(of[s] for s in range(out.start, out.stop)) if type(out) is slice \
+            else of[out]
+    return [(getattr(fn, "__code__", fn), tuple(of[s] for s in ins), at(out), params, op)
+            for fn, ins, out, params, op in plan.steps]
+
+
+def _three_plans(s, leaves, fed, monkeypatch) -> tuple:
+    """The plan of the sweep (``_swept``), of prune + ``_plain_steps``, of the general loop."""
+    swept = _plan.build_plan(s, leaves, fed)
+    monkeypatch.setattr(_plan, "_swept", lambda *a: False)
+    plain = _plan.build_plan(s, leaves, fed)
+    monkeypatch.setattr(_plan, "_HOST", frozenset())     # every op "off the host":
+    general = _plan.build_plan(s, leaves, fed)            # the general loop
+    monkeypatch.undo()
+    for other in (plain, general):
+        assert _by_tensor(swept) == _by_tensor(other)
+        assert swept.ops == other.ops and swept.writes_state == other.writes_state
+        assert (swept.nslots, swept.fed, swept.fetches) == \
+            (other.nslots, other.fed, other.fetches)
+        assert [swept.slot_of.get(t) for t in leaves] == list(swept.fetch_slots)
+        assert [swept.slot_of[t] for t in fed] == list(swept.feed_slots)
+        assert set(swept.feed_slots) == set(range(len(set(fed))))     # (fed first)
+    return swept, plain, general
+
+
 def test_plain_steps_are_the_general_loops_steps(fresh_graph, monkeypatch):
     loss, grads, feed = _tree_graph()
     leaves, fed = [loss, *grads], list(feed)
     with tf.Session() as s:
-        fast = _plan.build_plan(s, leaves, fed)
-        monkeypatch.setattr(_plan, "_HOST", frozenset())     # every op "off the host":
-        general = _plan.build_plan(s, leaves, fed)            # the general loop
-        monkeypatch.undo()
+        swept, fast, general = _three_plans(s, leaves, fed, monkeypatch)
         assert _same_steps(fast.steps, general.steps)
         assert (fast.nslots, fast.feed_slots, fast.fetch_slots, fast.writes_state) == \
             (general.nslots, general.feed_slots, general.fetch_slots, general.writes_state)
         assert fast.slot_of == general.slot_of and fast.ops == general.ops
         want = s.run(leaves, feed)
     from dlcore_static.runtime import run_plan
-    for plan in (fast, general):
+    for plan in (swept, fast, general):
         got = run_plan(plan, [feed[t] for t in fed])
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
@@ -84,14 +112,51 @@ def test_plain_steps_with_an_assign_and_a_multi_output_op(fresh_graph, monkeypat
     upd = tf.assign(v, v * 2.0 + tf.concat([a, b], 0))
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())
-        fast = _plan.build_plan(s, [upd], [x])
-        monkeypatch.setattr(_plan, "_HOST", frozenset())
-        general = _plan.build_plan(s, [upd], [x])
-        monkeypatch.undo()
+        swept, fast, general = _three_plans(s, [upd], [x], monkeypatch)
         assert _same_steps(fast.steps, general.steps) and fast.nslots == general.nslots
-        assert fast.writes_state and general.writes_state
+        assert swept.writes_state and fast.writes_state and general.writes_state
         got = s.run(upd, {x: np.full((2, 3), 0.5, np.float32)})
     np.testing.assert_array_equal(got, np.full((2, 3), 2.5, np.float32))
+
+
+def test_the_sweep_with_targets_control_inputs_and_unused_outputs(fresh_graph, monkeypatch):
+    """Fetched ops and a fed tensor fetched, a control input, a multi-output op with one output
+    used (its slots stay consecutive), a tensor fed twice, a Const (an executor, made in
+    creation order), an op that is not needed."""
+    x = tf.placeholder(tf.float32, (4, 3), name="x")
+    _, plus = tf.py_func(lambda v: (v * 2, v + 1), [x], [tf.float32, tf.float32])
+    pyfunc = plus.op.inputs[0].op
+    c = tf.constant(np.full((1, 3), 2.0, np.float32))
+    side = tf.reduce_sum(x, name="side")
+    with tf.control_dependencies([side.op]):
+        y = tf.multiply(plus, c, name="y")
+    tf.tanh(x, name="unneeded")
+    leaves = [y, y.op, x, x[3:4], side.op]
+    with tf.Session() as s:
+        swept, _, _ = _three_plans(s, leaves, [x, x], monkeypatch)
+        assert "unneeded" not in [op.name for op in swept.ops]
+        out = [st for st in swept.steps if st[4] is pyfunc][0][2]
+        assert len(pyfunc.outputs) == 2 and out == slice(out.start, out.start + 2)
+        xv = np.arange(12, dtype=np.float32).reshape(4, 3)
+        got = s.run(leaves, {x: xv})
+    np.testing.assert_array_equal(got[0], (xv + 1) * 2)
+    assert got[1] is None and got[4] is None
+    np.testing.assert_array_equal(got[2], xv)
+    np.testing.assert_array_equal(got[3], xv[3:4])
+
+
+def test_the_sweep_leaves_control_flow_and_devices_to_the_general_path(fresh_graph):
+    x = tf.placeholder(tf.float32, (), name="x")
+    y = tf.cond(x > 0, lambda: x * 2.0, lambda: x - 1.0)
+    with tf.device("/cpu:0"):
+        z = tf.identity(y + 1.0)
+    i, v = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0),
+                         [tf.constant(0), x])
+    with tf.Session() as s:
+        assert s.run(z, {x: 3.0}) == 7.0 and s.run(z, {x: -3.0}) == -3.0
+        assert s.run([i, v], {x: 1.5}) == [3, 12.0]
+        plan = _plan.build_plan(s, [z], [x])
+        assert [op.type for op in plan.ops][-1] == z.op.type
 
 
 def test_an_unfed_placeholder_is_named_before_anything_runs(fresh_graph):
@@ -133,7 +198,9 @@ def test_keys_tell_1_true_and_1_0_apart_and_refuse_what_is_not_plain():
     assert _fe._rule_key(getitem_p, [a], {"value": np.ones(2)}) is None
 
 
-def test_shared_transposes_are_named_and_counted_as_before(fresh_graph):
+def test_matmul_gradients_are_matmuls_with_transpose_flags(fresh_graph):
+    # TensorFlow's _MatMulGrad: g @ w^T and h^T @ g are MatMuls with transpose_b / transpose_a
+    # set, no Transpose node; the values as NumPy's
     x = tf.placeholder(tf.float32, (2, 3))
     w = tf.placeholder(tf.float32, (3, 3))
     h = x
@@ -143,12 +210,13 @@ def test_shared_transposes_are_named_and_counted_as_before(fresh_graph):
     first = len(fresh_graph.get_operations())
     gx, gw = tf.gradients(y, [x, w])
     new = fresh_graph.get_operations()[first:]
-    of_w = [op for op in new if op.type == "Transpose" and op.inputs[0] is w]
-    assert len(of_w) == 1
-    names = [op.name for op in new if op.type == "Transpose"]
-    assert names == ["gradients/Transpose"] + [f"gradients/Transpose_{i}" for i in
-                                               range(1, len(names))]
-    assert of_w[0].name == "gradients/Transpose"
+    assert not [op for op in new if op.type == "Transpose"]
+    mms = [op for op in new if op.type == "MatMul"]
+    assert len(mms) == 6
+    assert [op.params for op in mms[:2]] == [{"transpose_a": False, "transpose_b": True},
+                                             {"transpose_a": True, "transpose_b": False}]
+    assert mms[0].inputs[1] is w and mms[0].name == "gradients/MatMul"
+    assert gx.op is mms[-2] and gx.op.params["transpose_b"]
     rng = np.random.default_rng(2)
     xv, wv = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
     hs = [xv]
