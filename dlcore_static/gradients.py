@@ -29,6 +29,7 @@ from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
+from dlcore.ops.linalg import matmul_grads, matmul_p
 from dlcore.registry import AVAL_ATTR_TYPES, AVal, aval_of
 
 from . import _gc_pause
@@ -79,6 +80,16 @@ def op_vjp(t: Tensor, g):
             rows = _row_range(op)
             if rows is not None:            # x[a:b]: its gradient stays rows until summed
                 return (RowSlices([g], rows, op.inputs[0], op.params["idx"]),)
+        if prim is matmul_p and not op.params and not op.graph._ctx_stack:
+            a, b = op.inputs
+            sa, sb = a.aval, b.aval
+            if len(sa.shape) == 2 and len(sb.shape) == 2 and sa.dtype.kind != "c" and \
+                    sb.dtype.kind != "c":
+                # TensorFlow's _MatMulGrad: g @ b^T and a^T @ g as MatMuls with transpose
+                # flags, no Transpose nodes (issue 19: 23 of a tree batch's 141 gradient
+                # nodes).  Outside cond branches and loop bodies, whose compiled forms look
+                # for the transposes (compiler.accumulators)
+                return matmul_grads(g, a, b)
         vjp = prim.vjp
         if vjp in _PKG_RULES or _in_package(vjp):
             return vjp(g, t, *op.inputs, **op.params)

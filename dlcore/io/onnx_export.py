@@ -195,6 +195,15 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("LeakyRelu", ins[:1], out, alpha=float(p["alpha"]))
     elif name == "remainder" and is_floating(np.dtype(op.out_dtype)):
         _float_remainder(b, ins[:2], out, op.out_dtype)
+    elif name == "matmul" and (p.get("transpose_a") or p.get("transpose_b")):
+        # TensorFlow's flags (tf.gradients' products): a Transpose of the last two axes per
+        # flag, then MatMul
+        mm = list(ins[:2])
+        for i, flag in enumerate((p.get("transpose_a"), p.get("transpose_b"))):
+            if flag:
+                r = len(op.in_shapes[i])
+                mm[i] = b.node("Transpose", [mm[i]], perm=list(range(r - 2)) + [r - 1, r - 2])
+        b.node("MatMul", mm, out)
     elif name in _BINARY:
         if name in ("maximum", "minimum", "pow") and b.opset < 12 and \
                 not is_floating(np.dtype(op.out_dtype)):

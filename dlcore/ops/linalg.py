@@ -31,18 +31,20 @@ from . import reduce as _reduce
 from . import shape as _shape
 
 
-def _matmul_rule(a: AVal, b: AVal) -> AVal:
+def _matmul_rule(a: AVal, b: AVal, transpose_a: bool = False,
+                 transpose_b: bool = False) -> AVal:
     if a.ndim < 2 or b.ndim < 2:
         raise ShapeError("matmul", "Shape must be rank >= 2 (use expand_dims for vectors)",
                          [a.shape, b.shape])
     dtype = _rules.same_dtype("matmul", a, b)
     _rules.require_numeric("matmul", a, b)
-    k1, k2 = a.shape[-1], b.shape[-2]
+    m, k1 = (a.shape[-1], a.shape[-2]) if transpose_a else (a.shape[-2], a.shape[-1])
+    k2, n = (b.shape[-1], b.shape[-2]) if transpose_b else (b.shape[-2], b.shape[-1])
     if k1 is not None and k2 is not None and k1 != k2:
         raise ShapeError("matmul", f"Dimensions must be equal, but are {k1} and {k2}",
                          [a.shape, b.shape])
     batch = _rules.broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
-    return AVal(batch + (a.shape[-2], b.shape[-1]), dtype)
+    return AVal(batch + (m, n), dtype)
 
 
 def _plain_matrices(g, a, b) -> bool:
@@ -60,7 +62,9 @@ def _plain_matrices(g, a, b) -> bool:
     return False
 
 
-def _matmul_vjp(g, y, a, b):
+def _matmul_vjp(g, y, a, b, transpose_a: bool = False, transpose_b: bool = False):
+    if transpose_a or transpose_b:
+        return _flagged_vjp(g, a, b, transpose_a, transpose_b)
     if _plain_matrices(g, a, b):
         return (lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
     if aval_of(a).dtype.kind != "c" and aval_of(b).dtype.kind != "c":
@@ -88,8 +92,43 @@ def _db(g, a, b):
     return _reduce.sum_to(matmul(_shape.matrix_transpose(a), g), b)
 
 
+def _flagged_vjp(g, a, b, ta: bool, tb: bool):
+    """The vjp of ``op(a) @ op(b)`` (``op`` a transpose where its flag is set): TensorFlow's
+    ``_MatMulGrad``, the transposes as flags, for real matrices; otherwise the plain vjp of
+    the transposed operands, its cotangents transposed back."""
+    if aval_of(a).ndim == 2 and aval_of(b).ndim == 2 and aval_of(a).dtype.kind != "c" and \
+            aval_of(b).dtype.kind != "c":
+        return matmul_grads(g, a, b, ta, tb)
+    A = _shape.matrix_transpose(a) if ta else a
+    B = _shape.matrix_transpose(b) if tb else b
+    da, db = _matmul_vjp(g, None, A, B)
+    return ((lambda: _shape.matrix_transpose(da())) if ta else da,
+            (lambda: _shape.matrix_transpose(db())) if tb else db)
+
+
+def matmul_grads(g, a, b, ta: bool = False, tb: bool = False) -> tuple:
+    """The cotangents (thunks) of real matrices ``a`` and ``b`` in ``op(a) @ op(b)``, as
+    TensorFlow's ``_MatMulGrad`` builds them: products whose transposes are flags
+    (``transpose_a``/``transpose_b``), no Transpose node (``tf.gradients``, issue 19)."""
+    if not ta and not tb:               # y = a b:      da = g b^T,    db = a^T g
+        return (lambda: _flag_mm(g, b, False, True), lambda: _flag_mm(a, g, True, False))
+    if not ta:                          # y = a b^T:    da = g b,      db = g^T a
+        return (lambda: _flag_mm(g, b, False, False), lambda: _flag_mm(g, a, True, False))
+    if not tb:                          # y = a^T b:    da = b g^T,    db = a g
+        return (lambda: _flag_mm(b, g, False, True), lambda: _flag_mm(a, g, False, False))
+    return (lambda: _flag_mm(b, g, True, True),          # y = a^T b^T:  da = b^T g^T,
+            lambda: _flag_mm(g, a, True, True))          # db = g^T a^T
+
+
+def _flag_mm(a, b, ta: bool, tb: bool):
+    if ta or tb:
+        return bind(matmul_p, a, b, transpose_a=ta, transpose_b=tb)
+    return bind(matmul_p, a, b)
+
+
 matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul", tf_type="MatMul",
-                     doc="y = a @ b;  da = g @ b^T,  db = a^T @ g",
+                     doc="y = op(a) @ op(b), op a transpose of the last two axes where "
+                         "transpose_a/transpose_b is set;  da = g @ b^T,  db = a^T @ g",
                      kernels={"cpu": _cpu.matmul, "cuda": _cuda.matmul})
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)

@@ -101,7 +101,7 @@ class SubProgram:
         for op in ops:
             if op.type in STATEFUL_TYPES:
                 raise Unsupported(f"'{op.name}' assigns a variable inside the branch or body")
-            self.prog.nodes.append(node_from_op(op, val_of, node_of))
+            self.prog.nodes.append(node_from_op(op, val_of, node_of, self.prog.nodes))
             self.ops.append(op)
         return [val_of[t] for t in outputs]
 

@@ -272,8 +272,9 @@ class Emitter(IndexEmitter):
     # -- linear algebra and shapes
     def prim_matmul(self, n: Node) -> list[str]:
         a, b = n.inputs
-        if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or not is_floating(a.aval.dtype):
-            raise Unsupported("matmul other than 2-D float @ 2-D float")
+        if len(a.aval.shape) != 2 or len(b.aval.shape) != 2 or not is_floating(a.aval.dtype) \
+                or n.params:
+            raise Unsupported("matmul other than 2-D float @ 2-D float (no transpose flags)")
         if not MATMUL_IN_NUMBA:
             if IN_SUB_PROGRAM.get() and _macs(a, b) <= SMALL_MATMUL and \
                     a.aval.dtype == b.aval.dtype:

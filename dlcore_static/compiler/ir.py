@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dlcore.ops.shape import transpose_p
 from dlcore.registry import AVal
 
 from .. import plan as _plan
@@ -202,12 +203,16 @@ class Program:
 
 
 # ============================================================================ from a plan
-def node_from_op(op: Operation, val_of: dict, node_of: dict) -> Node:
+def node_from_op(op: Operation, val_of: dict, node_of: dict, before: list | None = None) -> Node:
     """The Node for graph op ``op`` (a primitive, a constant, or a graph op left to Python),
     its inputs read from ``val_of``; records it in ``node_of`` and its outputs in ``val_of``.
-    Control edges to ops outside ``node_of`` (not in this program) are dropped."""
+    Control edges to ops outside ``node_of`` (not in this program) are dropped.  With
+    ``before`` (the caller's node list), a MatMul with transpose flags appends a Transpose node
+    per flag there and returns a plain matmul node (``_flagged_matmul``)."""
     if op.prim is not None:
         kind = "prim"
+        if op.params and before is not None and op.prim.name == "matmul":
+            return _flagged_matmul(op, val_of, node_of, before)
     elif op.type == "Const":
         kind = "const"
     else:
@@ -216,6 +221,34 @@ def node_from_op(op: Operation, val_of: dict, node_of: dict) -> Node:
              inputs=[val_of[t] for t in op.inputs], avals=[t.aval for t in op.outputs],
              control=[node_of[c] for c in op.control_inputs if c in node_of],
              value=op.attrs.get("value") if kind == "const" else None,
+             defined_at=op.defined_at)
+    node_of[op] = n
+    for t in op.outputs:
+        val_of[t] = n.out(t.value_index)
+    return n
+
+
+def _flagged_matmul(op: Operation, val_of: dict, node_of: dict, before: list) -> Node:
+    """A MatMul with ``transpose_a``/``transpose_b`` set (``tf.gradients``' products, as
+    TensorFlow's) as a Transpose node per flag (appended to ``before``) and a plain matmul
+    node: the form the passes know (fusion, CSE, the glue's ``x.T`` views and GEMM choices,
+    a weight gradient's transposed copy), so nothing downstream reads the flags."""
+    ins = [val_of[t] for t in op.inputs]
+    flags = (op.params.get("transpose_a"), op.params.get("transpose_b"))
+    for i, flag in enumerate(flags):
+        if flag:
+            v = ins[i]
+            sh = v.aval.shape
+            perm = tuple(range(len(sh) - 2)) + (len(sh) - 1, len(sh) - 2)
+            t = Node("prim", f"{op.name}/transpose_{'ab'[i]}", "Transpose", prim=transpose_p,
+                     params={"perm": perm}, inputs=[v],
+                     avals=[AVal(sh[:-2] + (sh[-1], sh[-2]), v.aval.dtype)],
+                     defined_at=op.defined_at)
+            before.append(t)
+            ins[i] = t.out()
+    n = Node("prim", op.name, op.type, op=op, prim=op.prim, params={}, inputs=ins,
+             avals=[t.aval for t in op.outputs],
+             control=[node_of[c] for c in op.control_inputs if c in node_of],
              defined_at=op.defined_at)
     node_of[op] = n
     for t in op.outputs:
@@ -234,7 +267,7 @@ def from_plan(plan, feed_values) -> Program:
         prog.feeds.append(n)
         val_of[t] = n.out()
     for op in plan.ops:
-        prog.nodes.append(node_from_op(op, val_of, node_of))
+        prog.nodes.append(node_from_op(op, val_of, node_of, prog.nodes))
     for f in plan.fetches:
         if isinstance(f, Tensor):
             prog.fetches.append(val_of[f])

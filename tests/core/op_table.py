@@ -137,6 +137,10 @@ def _np_scatter_add(v, i, ref):
 U = (((3, 4),), ((5,),), ((),), ((2, 3, 2),))             # unary samples, incl. 0-d
 B = (((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1)))
 C = B                                                         # comparisons: same samples
+def _mm_t(a, b, ta: bool, tb: bool):
+    return ops.linalg.matmul_p.bind(a, b, transpose_a=ta, transpose_b=tb)
+
+
 S1 = (((3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 2)), ((1, 3, 4), (2, 4, 3)))
 
 
@@ -226,6 +230,17 @@ ROWS: list[OpRow] = [
     # --------------------------------------------------------------- matmul
     OpRow("matmul", "matmul", ops.matmul, np.matmul, S1, ("real", "real"), (0, 1),
           rtol=1e-4, atol=1e-5),
+    # TensorFlow's MatMul flags (tf.gradients' products): op(a) @ op(b), op a swap of the
+    # last two axes; the vjp of each combination (a batched one: the plain rule's path)
+    OpRow("matmul[transpose_a]", "matmul", lambda a, b_: _mm_t(a, b_, True, False),
+          lambda a, b_: np.swapaxes(a, -1, -2) @ b_, (((4, 3), (4, 5)),), ("real", "real"),
+          (0, 1), rtol=1e-4, atol=1e-5),
+    OpRow("matmul[transpose_b]", "matmul", lambda a, b_: _mm_t(a, b_, False, True),
+          lambda a, b_: a @ np.swapaxes(b_, -1, -2), (((3, 4), (5, 4)), ((2, 3, 4), (5, 4))),
+          ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
+    OpRow("matmul[transpose_a,b]", "matmul", lambda a, b_: _mm_t(a, b_, True, True),
+          lambda a, b_: np.swapaxes(a, -1, -2) @ np.swapaxes(b_, -1, -2),
+          (((4, 3), (5, 4)),), ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
     # --------------------------------------------------------------- shape
     OpRow("transpose", "transpose", lambda x: ops.transpose(x, (1, 0, 2)),
           lambda x: np.transpose(x, (1, 0, 2)), (((2, 3, 4),),), ("real",), (0,)),

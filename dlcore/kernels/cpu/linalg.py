@@ -28,8 +28,10 @@ from . import blas_threads as _bt
 from .blas_threads import for_gemm
 
 
-def matmul(a, b):
-    """y = a @ b (NumPy broadcasting of batch dimensions).
+def matmul(a, b, transpose_a=False, transpose_b=False):
+    """y = op(a) @ op(b) (NumPy broadcasting of batch dimensions; ``op`` swaps the last two
+    axes, a view, where ``transpose_a``/``transpose_b`` is set: TensorFlow's MatMul flags,
+    which ``tf.gradients`` sets instead of building Transpose nodes, issue 19).
 
     A stack times one matrix, (..., M, K) @ (K, N), is one (prod(...) M, K) @ (K, N) gemm:
     ``np.matmul`` would call BLAS once per matrix of the stack (32 calls of 16x64x256 took
@@ -39,6 +41,11 @@ def matmul(a, b):
     ``transposed_shape`` or ``small_k_shape`` take ``_transposed`` or ``_small_k``; other two
     float32/float64 matrices of one dtype ``np.dot`` (see ``_DOT``), other dtypes and stacks
     ``np.matmul``."""
+    if transpose_a or transpose_b:
+        if transpose_a:
+            a = a.swapaxes(-1, -2)
+        if transpose_b:
+            b = b.swapaxes(-1, -2)
     if a.ndim == 2 and b.ndim == 2:          # two matrices, the common case: 2 m k n flops
         m, k = a.shape
         n = b.shape[1]

@@ -106,11 +106,18 @@ def _module(dtype: np.dtype):
     return mod
 
 
-def matmul(a, b):
-    """y = a @ b over the last two axes, leading (batch) axes broadcast."""
+def matmul(a, b, transpose_a=False, transpose_b=False):
+    """y = op(a) @ op(b) over the last two axes, leading (batch) axes broadcast; ``op`` swaps
+    the last two axes where its flag is set (the kernel reads the operand through swapped
+    strides, ``matmul_launch``'s ``ta``/``tb``)."""
     # tuple(): the simulator's shapes refuse negative indices.
     ashape, bshape_full = tuple(int(d) for d in a.shape), tuple(int(d) for d in b.shape)
-    kernel, config, size, out_shape, dtype, tail = matmul_launch(ashape, bshape_full, a.dtype)
+    if transpose_a:
+        ashape = ashape[:-2] + (ashape[-1], ashape[-2])
+    if transpose_b:
+        bshape_full = bshape_full[:-2] + (bshape_full[-1], bshape_full[-2])
+    kernel, config, size, out_shape, dtype, tail = matmul_launch(
+        ashape, bshape_full, a.dtype, bool(transpose_a), bool(transpose_b))
     out = S.empty((size,), dtype)
     if kernel is not None:
         kernel[config](flat(a), flat(b), out, *tail)
