@@ -34,12 +34,13 @@ class _Simple(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         if self.inplace and self._inplace_name:
-            return getattr(_F(), self._inplace_name)(x, inplace=True)
-        if self._inplace_name and x._buf.dtype.kind in "biu":   # F's dtype refusal (PyTorch's:
-            return getattr(_F(), self._inplace_name)(x)          # Hardsigmoid made floats of ints)
-        return type(self)._fn(x)
+            return getattr(_F(), self._inplace_name)(input, inplace=True)
+        if self._inplace_name and input._buf.dtype.kind in "biu":   # F's dtype refusal
+            return getattr(_F(), self._inplace_name)(input)   # (PyTorch's: Hardsigmoid made
+                                                              # floats of ints)
+        return type(self)._fn(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace and self._shows_inplace else ""
@@ -96,20 +97,20 @@ class ELU(Module):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
-            return getattr(_F(), type(self).__name__.lower())(x, self.alpha, inplace=True)
-        return _act.elu(x, self.alpha)
+            return getattr(_F(), type(self).__name__.lower())(input, self.alpha, inplace=True)
+        return _act.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class CELU(ELU):
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
-            return _F().celu(x, self.alpha, inplace=True)
-        return _nnf.celu(x, self.alpha)
+            return _F().celu(input, self.alpha, inplace=True)
+        return _nnf.celu(input, self.alpha)
 
 
 class GELU(Module):
@@ -117,9 +118,9 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, x: Tensor) -> Tensor:
-        _GELU_DTYPES((x,), {})          # (PyTorch has no integer GELU kernel)
-        return _nnf.gelu(x, self.approximate)
+    def forward(self, input: Tensor) -> Tensor:
+        _GELU_DTYPES((input,), {})          # (PyTorch has no integer GELU kernel)
+        return _nnf.gelu(input, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -132,11 +133,11 @@ class Softplus(Module):
         super().__init__()
         self.beta, self.threshold = beta, threshold
 
-    def forward(self, x: Tensor) -> Tensor:
-        _SOFTPLUS_DTYPES((x,), {})
-        bx = _ops.mul(x, float(self.beta))
+    def forward(self, input: Tensor) -> Tensor:
+        _SOFTPLUS_DTYPES((input,), {})
+        bx = _ops.mul(input, float(self.beta))
         soft = _ops.div(_act.softplus(bx), float(self.beta))
-        return _ops.where(_ops.greater(bx, float(self.threshold)), x, soft)
+        return _ops.where(_ops.greater(bx, float(self.threshold)), input, soft)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -148,10 +149,10 @@ class Hardtanh(Module):
         super().__init__()
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
-            return _F().hardtanh(x, self.min_val, self.max_val, inplace=True)
-        return _nnf.hardtanh(x, self.min_val, self.max_val)
+            return _F().hardtanh(input, self.min_val, self.max_val, inplace=True)
+        return _nnf.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + \
@@ -163,10 +164,10 @@ class Threshold(Module):
         super().__init__()
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
-            return _F().threshold(x, self.threshold, self.value, inplace=True)
-        return _nnf.threshold(x, self.threshold, self.value)
+            return _F().threshold(input, self.threshold, self.value, inplace=True)
+        return _nnf.threshold(input, self.threshold, self.value)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + \
@@ -178,8 +179,8 @@ class Softmin(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _nnf.softmin(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return _nnf.softmin(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -190,10 +191,10 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        if x._buf.dtype.kind in "biu":                  # F's refusal (PyTorch's glu_cpu)
-            return _F().glu(x, self.dim)
-        return _nnf.glu(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:
+        if input._buf.dtype.kind in "biu":                  # F's refusal (PyTorch's glu_cpu)
+            return _F().glu(input, self.dim)
+        return _nnf.glu(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -211,8 +212,8 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=device))
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _prelu(x, self.weight)
+    def forward(self, input: Tensor) -> Tensor:
+        return _prelu(input, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -227,8 +228,8 @@ class RReLU(Module):
         super().__init__()
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _F().rrelu(x, self.lower, self.upper, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return _F().rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + \

@@ -95,25 +95,25 @@ class _ConvNd(Module):
 class Conv1d(_ConvNd):
     _n = 1
 
-    def forward(self, x: Tensor) -> Tensor:
-        x, p = self._padded(x)
-        return F.conv1d(x, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
+    def forward(self, input: Tensor) -> Tensor:
+        input, p = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
     _n = 2
 
-    def forward(self, x: Tensor) -> Tensor:
-        x, p = self._padded(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
+    def forward(self, input: Tensor) -> Tensor:
+        input, p = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
 
 
 class Conv3d(_ConvNd):
     _n = 3
 
-    def forward(self, x: Tensor) -> Tensor:
-        x, p = self._padded(x)
-        return F.conv3d(x, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
+    def forward(self, input: Tensor) -> Tensor:
+        input, p = self._padded(input)
+        return F.conv3d(input, self.weight, self.bias, self.stride, p, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -137,8 +137,8 @@ class _ConvTransposeNd(_ConvNd):
 class ConvTranspose1d(_ConvTransposeNd):
     _n = 1
 
-    def forward(self, x: Tensor, output_size=None) -> Tensor:
-        return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return F._conv_t(input, self.weight, self.bias, self.stride, self.padding,
                          self.output_padding, self.groups, self.dilation, 1, "conv_transpose1d",
                          output_size)
 
@@ -146,8 +146,8 @@ class ConvTranspose1d(_ConvTransposeNd):
 class ConvTranspose2d(_ConvTransposeNd):
     _n = 2
 
-    def forward(self, x: Tensor, output_size=None) -> Tensor:
-        return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return F._conv_t(input, self.weight, self.bias, self.stride, self.padding,
                          self.output_padding, self.groups, self.dilation, 2, "conv_transpose2d",
                          output_size)
 
@@ -155,7 +155,7 @@ class ConvTranspose2d(_ConvTransposeNd):
 class ConvTranspose3d(_ConvTransposeNd):
     _n = 3
 
-    def forward(self, x: Tensor, output_size=None) -> Tensor:
-        return F._conv_t(x, self.weight, self.bias, self.stride, self.padding,
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return F._conv_t(input, self.weight, self.bias, self.stride, self.padding,
                          self.output_padding, self.groups, self.dilation, 3, "conv_transpose3d",
                          output_size)

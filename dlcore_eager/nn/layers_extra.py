@@ -42,12 +42,12 @@ class LayerNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def forward(self, x: Tensor) -> Tensor:
-        if tuple(x.shape[x.ndim - len(self.normalized_shape):]) != self.normalized_shape:
+    def forward(self, input: Tensor) -> Tensor:
+        if tuple(input.shape[input.ndim - len(self.normalized_shape):]) != self.normalized_shape:
             raise RuntimeError(f"Given normalized_shape={list(self.normalized_shape)}, expected "
                                f"input with shape [*, {', '.join(map(str, self.normalized_shape))}"
-                               f"], but got input of size{list(x.shape)}")
-        return _nnf.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+                               f"], but got input of size{list(input.shape)}")
+        return _nnf.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -74,9 +74,9 @@ class GroupNorm(Module):
         else:
             self.register_parameter("bias", None)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return labelled(_group_norm(x, self.num_groups, self.weight, self.bias, self.eps),
-                        "NativeGroupNormBackward0", x)
+    def forward(self, input: Tensor) -> Tensor:
+        return labelled(_group_norm(input, self.num_groups, self.weight, self.bias, self.eps),
+                        "NativeGroupNormBackward0", input)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
@@ -102,8 +102,8 @@ class Bilinear(Module):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
-        return _nnf.bilinear(x1, x2, self.weight, self.bias)
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return _nnf.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
@@ -161,8 +161,8 @@ class AlphaDropout(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return alpha_dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return alpha_dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -206,13 +206,13 @@ class ChannelShuffle(Module):
 
 # ----------------------------------------------------------------------------- dropout, resize
 class Dropout1d(Dropout2d):
-    def forward(self, x: Tensor) -> Tensor:
-        return _flt.dropout1d(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return _flt.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(Dropout2d):
-    def forward(self, x: Tensor) -> Tensor:
-        return _flt.dropout3d(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return _flt.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class UpsamplingNearest2d(Upsample):

@@ -67,19 +67,19 @@ class SyncBatchNorm(_BatchNorm):
         if x.dim() < 2:
             raise ValueError(f"expected at least 2D input (got {x.dim()}D input)")
 
-    def forward(self, x: Tensor) -> Tensor:
-        self._check_input_dim(x)
-        if x.size(1) == 0:
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        if input.size(1) == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
         if not (self.training and _world_size() > 1):
-            return super().forward(x)
+            return super().forward(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.track_running_stats:
             with no_grad():
                 self.num_batches_tracked.add_(1)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.item())
-        return self._synced(x, factor)
+        return self._synced(input, factor)
 
     def _synced(self, x: Tensor, factor: float) -> Tensor:
         from .. import distributed as dist
@@ -184,8 +184,8 @@ class CrossMapLRN2d(Module):
         super().__init__()
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _CrossMapLRN2dFn.apply(x, self.size, self.alpha, self.beta, self.k)
+    def forward(self, input: Tensor) -> Tensor:
+        return _CrossMapLRN2dFn.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

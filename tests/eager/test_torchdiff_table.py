@@ -79,6 +79,23 @@ ROWS = [
     ("log_softmax0d", lambda t: t.log_softmax(t.tensor(2.0, requires_grad=True), 0)),
     ("softmax0d_method", lambda t: t.tensor(2.0, requires_grad=True).softmax(-1)),
     ("softmax0d_dim1", lambda t: t.softmax(t.tensor(2.0), 1)),
+    # modules called with their forward's keyword names (PyTorch's: input, input1/input2)
+    ("Linear_input", lambda t: t.nn.Linear(3, 2)(input=t.ones(1, 3)).shape),
+    ("Linear_x", lambda t: t.nn.Linear(3, 2)(x=t.ones(1, 3))),
+    ("Linear_none", lambda t: t.nn.Linear(3, 2)()),
+    ("ReLU_input", lambda t: t.nn.ReLU()(input=_x(t, 3) - 2)),
+    ("Conv1d_input", lambda t: t.nn.Conv1d(1, 1, 1)(input=t.ones(1, 1, 3)).shape),
+    ("Seq_input", lambda t: t.nn.Sequential(t.nn.ReLU())(input=_x(t, 3))),
+    ("BN_input", lambda t: t.nn.BatchNorm1d(3)(input=_x(t, 2, 3))),
+    ("Softmax_input", lambda t: t.nn.Softmax(0)(input=_x(t, 3))),
+    ("Flatten_input", lambda t: t.nn.Flatten()(input=_x(t, 2, 3))),
+    ("Identity_input", lambda t: t.nn.Identity()(input=_x(t, 3))),
+    ("LayerNorm_input", lambda t: t.nn.LayerNorm(3)(input=_x(t, 3))),
+    ("LayerNorm_bad", lambda t: t.nn.LayerNorm(3)(input=_x(t, 4))),
+    ("MaxPool_input", lambda t: t.nn.MaxPool1d(2)(input=_x(t, 1, 1, 4))),
+    ("Bilinear_inputs", lambda t: t.nn.Bilinear(2, 2, 1)(input1=t.ones(1, 2),
+                                                          input2=t.ones(1, 2)).shape),
+    ("Dropout_eval", lambda t: t.nn.Dropout().eval()(input=_x(t, 3))),
 ]
 
 
