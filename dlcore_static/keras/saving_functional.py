@@ -276,6 +276,7 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
 
     def call(layer, node) -> None:
         where = f"layer {layer.name!r}"
+        kw: Any
         if isinstance(layer, _tfop().TFOpLambda) and isinstance(node, list) and node:
             xs = layer.set_node(node, lambda r: tensor(r, where))
             arg, kw = (xs[0] if len(xs) == 1 else xs), {}
