@@ -16,6 +16,7 @@ from ..graph import Tensor
 # output Tensor -> (layer, node index, tensor index): the Keras history of a symbolic tensor.
 HISTORY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 COUNTS: dict = {}
+BEFORE_NAME: list = []      # _op_layers.flush: operation nodes built so far are named first
 
 
 def to_snake_case(name: str) -> str:
@@ -26,6 +27,8 @@ def to_snake_case(name: str) -> str:
 def unique_layer_name(base: str) -> str:
     """Keras 3's default names: ``dense`` first, then ``dense_1``, ``dense_2``, ... (one
     counter per base, reset by ``clear_session``)."""
+    for f in BEFORE_NAME:
+        f()
     i = COUNTS.get(base, 0) + 1
     COUNTS[base] = i
     return base if i == 1 else f"{base}_{i - 1}"

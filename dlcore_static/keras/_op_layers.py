@@ -26,11 +26,14 @@ configuration list them.
 from __future__ import annotations
 
 import re
+import sys
+import weakref
 from typing import Any
 
 import numpy as np
 
 from ..graph import Tensor
+from . import _history
 from ._history import HISTORY, to_snake_case, unique_layer_name
 from . import engine as _engine
 from .engine import Layer, Node
@@ -331,10 +334,12 @@ def attach(outputs: list, inputs: list) -> None:
     node (see the module docstring), named in the order the ops were built (Keras 3 names an
     operation when it is applied); tensors that cannot have one are left as they are (the
     model then reports them as before)."""
+    if inputs:
+        flush(inputs[0].graph)              # (ops built since the last layer: named first)
     model_inputs = set(inputs)
     seen: set = set()
     made: dict = {}
-    free = independent({})
+    free = independent(_MEMO.setdefault(inputs[0].graph, {}) if inputs else {})
 
     def stop(t) -> bool:
         return t in model_inputs or (t in HISTORY or t in made) and not free(t)
@@ -364,10 +369,90 @@ def attach(outputs: list, inputs: list) -> None:
             todo.extend(node[0])
     for t in sorted(made, key=lambda t: (t.op._id, t.value_index)):
         ins, op_class, program, spec, caps = made[t]
-        layer = OpLayer(program, op_class)
+        layer = OpLayer(program, op_class, name=NAMED.get(t))
         layer.keras3, layer.captures = spec, caps
         layer._nodes.append(Node(layer, ins, [t]))
         HISTORY[t] = (layer, 0, 0)
+
+
+# -- naming operation nodes when they are built, as Keras 3 names an operation when it is
+# applied (``a = x + 1`` is "add" before ``layers.Add()`` is "add_1", used in a model or not)
+NAMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # tensor -> its node's name
+_DONE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # graph -> ops looked at
+_DEPTH = [0]                    # > 0 inside a layer's or a model's call
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # graph -> independent's memo
+
+
+def flush(graph=None) -> None:
+    """Name the operation nodes built in ``graph`` since the last look, in the order they were
+    built: each op outside any layer's call and name scope that reads a Keras tensor (a
+    layer's output, an input, an earlier node) and the ops its node takes in (a function's
+    name scope, a ``keras.ops`` call).  Runs before each default layer name is taken and when
+    a model is made; names the nodes ``attach`` then makes."""
+    if _DEPTH[0]:
+        return
+    if graph is None:
+        from ..graph import get_default_graph
+        graph = get_default_graph()
+    ops = graph._ops
+    start, end = _DONE.get(graph, 0), len(ops)
+    if start >= end:
+        return
+    _DONE[graph] = end
+    from .ops import CALLS
+
+    def keras(t) -> bool:
+        return t in HISTORY or t in NAMED
+
+    todo: set = set()                   # ops that read Keras tensors, through others or not
+    for o in ops[start:end]:
+        if o.prim is not None and any(keras(x) or id(x.op) in todo for x in o.inputs):
+            todo.add(id(o))
+    if not todo:
+        return
+    free = independent(_MEMO.setdefault(graph, {}))
+
+    def stop(t) -> bool:
+        return keras(t) and not free(t)
+
+    heads: list = []
+    taken: set = set()
+    for o in reversed(ops[start:end]):     # (a node's last op takes in the ones before it)
+        if id(o) not in todo or id(o) in taken or not o.outputs or "/" in o.name:
+            continue
+        t = o.outputs[0]
+        if t in HISTORY:
+            continue
+        call = CALLS.get(t)
+        group = _group(o, stop, call[1] if call else None, free)
+        if group is None or not any(id(g) in todo for g in group):
+            continue
+        taken.update(id(g) for g in group)
+        heads.append(t)
+    for t in reversed(heads):
+        node = _program(t, stop, free)
+        if node is not None and any(keras(x) for x in node[0]):
+            NAMED[t] = unique_layer_name(to_snake_case(node[1]))
+
+
+def _outside(call):
+    """``Layer.__call__``/``Model.__call__`` with the ops they build left unnamed (a layer's
+    own ops, a model's nodes built again on new tensors)."""
+    def wrapped(self, *args, **kwargs):
+        if not _DEPTH[0]:
+            flush()
+        _DEPTH[0] += 1
+        try:
+            return call(self, *args, **kwargs)
+        finally:
+            _DEPTH[0] -= 1
+            if not _DEPTH[0]:
+                from ..graph import get_default_graph
+                g = get_default_graph()
+                _DONE[g] = len(g._ops)
+    wrapped.__wrapped__ = call      # type: ignore[attr-defined]
+    wrapped.__doc__ = call.__doc__
+    return wrapped
 
 
 def unique_names(operations: list) -> list:
@@ -390,3 +475,7 @@ def is_op_layer(layer) -> bool:
 
 
 _engine.OP_NODES = (attach, is_op_layer, unique_names)     # (engine does not import this module)
+_engine.Layer.__call__ = _outside(_engine.Layer.__call__)   # type: ignore[method-assign]
+_training = sys.modules[__package__ + ".training"]             # (loaded by the package first)
+_training.Model.__call__ = _outside(_training.Model.__call__)
+_history.BEFORE_NAME.append(flush)

@@ -125,3 +125,30 @@ def test_position_embedding_on_range_matches_keras3(keras3):
     inp2 = keras.Input((5,), dtype="int32")
     again = keras.Model(inp2, mine(inp2))
     np.testing.assert_allclose(again.predict(TOK, verbose=0), got, rtol=1e-6)
+
+
+def _named_at_call(k, mean):
+    inp = k.Input((4,))
+    _unused = inp * 3.0                     # (named too: Keras 3 names an op when applied)
+    a = inp + 1.0
+    b = k.layers.Dense(4)(a)
+    c = k.layers.Add()([a, b])              # "add_1": the op above took "add"
+    e = c - 1.0
+    f = mean(k.layers.Multiply()([e, e]))
+    g = k.layers.Dense(2)(e * 2.0)
+    first = k.Model(inp, [f, g])
+    second = k.Model(inp, a * 5.0)          # a keeps its name; a * 5.0 is multiply_3
+    return first, second
+
+
+def test_operations_are_named_when_applied_as_keras3(keras3):
+    mine = _named_at_call(keras, lambda x: tf.reduce_mean(x, 1))
+    keras3.backend.clear_session()
+    ref = _named_at_call(keras3, lambda x: keras3.ops.mean(x, axis=1))
+    for m, r in zip(mine, ref):
+        assert [op.name for op in m._operations] == [op.name for op in r.operations]
+    assert [op.name for op in mine[1]._operations] == ["input_layer", "add", "multiply_3"]
+    # a model called on new tensors names nothing new
+    mine[0](keras.Input((4,)))
+    ref[0](keras3.Input((4,)))
+    assert keras.layers.Add().name == keras3.layers.Add().name == "add_2"
