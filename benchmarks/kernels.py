@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 
 import dlcore  # noqa: E402
 from dlcore import ops  # noqa: E402
+from dlcore.kernels.cpu import blas_threads as _blas  # noqa: E402
 from dlcore.kernels.cpu import elementwise as _ew  # noqa: E402
 
 torch = None     # PyTorch, an optional peer: imported by main() after the thread sections,
@@ -52,6 +53,7 @@ N_ELEM = 1 << 24          # 16M float32 = 64 MB per array
 
 
 _STAT = np.median           # --best switches to np.min (least-disturbed run on a busy machine)
+_CLOCK = time.perf_counter  # --cpu-time: time.process_time (a shared machine; one-thread pools)
 
 
 def median_time(f: Callable, repeats: int, warmup: int = 2, inner: int = 1) -> float:
@@ -61,10 +63,10 @@ def median_time(f: Callable, repeats: int, warmup: int = 2, inner: int = 1) -> f
         f()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = _CLOCK()
         for _ in range(inner):
             f()
-        times.append((time.perf_counter() - t0) / inner)
+        times.append((_CLOCK() - t0) / inner)
     return float(_STAT(times))
 
 
@@ -132,23 +134,91 @@ def bench_reductions(reps: int) -> None:
         _row(label, "GB/s", figs)
 
 
-def core_peak_gflops() -> tuple[float, float]:
-    """(GFLOP/s, MHz): float32 peak of one core of this machine's AMD EPYC (Zen 1: two
-    128-bit FMA pipes, 16 float32 FLOP a cycle) at the clock /proc/cpuinfo reports (the
-    nominal one under KVM; a boosted core runs faster, so a GEMM may pass 100%)."""
+def _cpu_id() -> tuple[str, int, int, set[str], float]:
+    """(vendor, family, model, flags, max MHz) of this machine from /proc/cpuinfo."""
+    info: dict[str, str] = {}
     mhz = 0.0
     try:
         with open("/proc/cpuinfo") as f:
-            mhz = max(float(line.split(":")[1]) for line in f if line.startswith("cpu MHz"))
+            for line in f:
+                key, _, val = line.partition(":")
+                key, val = key.strip(), val.strip()
+                if key == "cpu MHz":
+                    mhz = max(mhz, float(val))
+                else:
+                    info.setdefault(key, val)
     except (OSError, ValueError):
         pass
-    return 16 * mhz / 1e3, mhz
+    try:
+        family, model = int(info.get("cpu family", "0")), int(info.get("model", "0"))
+    except ValueError:
+        family, model = 0, 0
+    return info.get("vendor_id", ""), family, model, set(info.get("flags", "").split()), mhz
+
+
+def flop_per_cycle(vendor: str, family: int, model: int, flags: set[str]) -> tuple[int, str]:
+    """float32 FLOP one core can issue a cycle (FMA pipes x vector lanes x 2), and the
+    microarchitecture assumed: AMD Zen 5 (family 0x1A) two 512-bit FMA pipes (64), Zen 4 (0x19
+    with AVX-512: 512-bit ops on 256-bit pipes) and Zen 2/3 two 256-bit pipes (32), Zen 1 two
+    128-bit (16); Intel with AVX-512 two 512-bit FMA ports (64; a part with one has 32), with
+    AVX2+FMA two 256-bit (32)."""
+    if vendor == "AuthenticAMD" or (not vendor and family >= 0x17):
+        if family >= 0x1A:
+            return 64, "Zen 5 (2 x 512-bit FMA)"
+        if family == 0x19 or (family == 0x17 and model >= 0x30):
+            return 32, "Zen 2-4 (2 x 256-bit FMA)"
+        if family == 0x17:
+            return 16, "Zen 1 (2 x 128-bit FMA)"
+    if "avx512f" in flags:
+        return 64, "AVX-512 (2 x 512-bit FMA)"
+    if "fma" in flags and "avx2" in flags:
+        return 32, "AVX2 (2 x 256-bit FMA)"
+    return (16, "AVX (no FMA)") if "avx" in flags else (8, "SSE")
+
+
+def measured_mhz(n: int = 100_000_000) -> float:
+    """The clock this core runs at now, in MHz: a dependent chain ``x += x >> 7`` (one shift
+    and one add, 1 cycle each on every x86-64 core: 2 cycles an iteration, which LLVM cannot
+    shorten), timed in CPU time, median of 5.  /proc/cpuinfo gives the nominal clock under
+    KVM (2596 MHz on the Zen 5 EPYC, which boosts to ~4200: its single-thread sgemm ran at
+    152% of the nominal peak)."""
+    from numba import njit
+
+    @njit(cache=False)
+    def chain(k, x):
+        for _ in range(k):
+            x = x + (x >> 7)
+        return x
+
+    chain(10, 3)
+    times = []
+    for _ in range(5):
+        t0 = time.process_time()
+        chain(n, 3)
+        times.append(time.process_time() - t0)
+    return 2 * n / float(np.median(times)) / 1e6
+
+
+def core_peak_gflops() -> tuple[float, float, int, str]:
+    """(GFLOP/s, MHz, FLOP/cycle, microarchitecture): float32 peak of one core of this machine
+    at its measured clock (:func:`measured_mhz`; /proc/cpuinfo's when that fails).  Was
+    16 FLOP/cycle (Zen 1) x the /proc/cpuinfo clock whatever the machine: on the Zen 5 EPYC
+    (family 26, AVX-512) 41.5 GFLOP/s, where the peak is 64 x ~4200 MHz = ~270."""
+    vendor, family, model, flags, mhz = _cpu_id()
+    try:
+        mhz = measured_mhz()
+    except Exception:            # noqa: BLE001 - a benchmark's estimate; keep the nominal one
+        pass
+    per_cycle, arch = flop_per_cycle(vendor, family, model, flags)
+    return per_cycle * mhz / 1e3, mhz, per_cycle, arch
 
 
 def bench_matmul(reps: int) -> None:
-    peak, mhz = core_peak_gflops()
-    print(f"\nMatmul, float32 (GFLOP/s; higher is better; peak of one core: 16 FLOP/cycle x "
-          f"{mhz:.0f} MHz = {peak:.1f} GFLOP/s, the last column dlcore's share of it)")
+    peak, mhz, per_cycle, arch = core_peak_gflops()
+    print(f"\nMatmul, float32 (GFLOP/s; higher is better; peak of one core: {per_cycle} "
+          f"FLOP/cycle ({arch}) x {mhz:.0f} MHz measured = {peak:.1f} GFLOP/s, the last column "
+          f"dlcore's share of it; BLAS threads {_blas.current()}, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')})")
     rng = np.random.default_rng(2)
     # the last two: issue 19's MLP at H=2048, forward 64x1000 @ 1000x2048 (linalg._transposed)
     # and weight gradient x^T @ g, 1000x64 @ 64x2048 with x^T a transposed view
@@ -236,16 +306,22 @@ def main(argv=None) -> None:
     parser.add_argument("--best", action="store_true",
                         help="report the fastest repeat instead of the median (for a machine "
                         "shared with other work; label figures accordingly)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with the process's CPU time instead of wall time (a shared "
+                        "machine: run with one-thread pools, e.g. OPENBLAS_NUM_THREADS=1, "
+                        "under taskset; a multi-threaded call sums its threads)")
     args = parser.parse_args(argv)
     reps = 5 if args.quick else 15
-    global _STAT
+    global _STAT, _CLOCK
     _STAT = np.min if args.best else np.median
+    _CLOCK = time.process_time if args.cpu_time else time.perf_counter
     sections = {"elementwise": bench_elementwise, "reductions": bench_reductions,
                 "matmul": bench_matmul, "dispatch": bench_dispatch,
                 "threshold": bench_threshold, "alternation": bench_alternation}
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(sections)
     print("dlcore kernel benchmark" + (" (fastest of repeats)" if args.best else
-                                       " (median of repeats)"))
+                                       " (median of repeats)")
+          + (", CPU time" if args.cpu_time else ", wall time"))
     ops.add(np.ones(1 << 20, np.float32), 1.0)          # start Numba's thread pool first
     for k, v in dlcore.runtime_info().items():
         print(f"  {k}: {v}")
