@@ -547,6 +547,9 @@ def _stack() -> list:
     return s
 
 
+graph_stack = _stack        # this thread's stack of default graphs (``Graph.as_default`` pushes)
+
+
 def get_default_graph() -> Graph:
     s = _stack()
     return s[-1] if s else _global_default

@@ -40,8 +40,6 @@ Seeing what ran: pass ``run_metadata=tf.RunMetadata()`` and read ``run_metadata.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from dlcore.device import CPU, as_device, is_cuda_array, to_device
@@ -51,7 +49,8 @@ from . import dtypes as _dtypes
 from . import plan as _plan
 from .errors import InvalidArgumentError
 from .fetches import FetchMapper, fetch_key
-from .graph import Graph, Operation, Tensor, get_default_graph, get_default_session, session_stack
+from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session, graph_stack,
+                    session_stack)
 from .runtime import run_plan, run_steps, traced, wrap_error
 from .variable_store import VariableStore
 
@@ -178,19 +177,22 @@ class Session:
         self.variables = VariableStore()
         self._rngs: dict = {}
         self._cache: dict = {}
-        self._default_ctx: contextlib.AbstractContextManager | None = None
+        self._default_ctx = False        # this Session's graph pushed as the default one
 
     # -- context manager / default session
     def __enter__(self) -> Session:
-        self._default_ctx = self.graph.as_default()
-        self._default_ctx.__enter__()
+        # graph.as_default()'s push and pop without its generator (a Session per graph built
+        # per batch, issue 19)
+        graph_stack().append(self.graph)
+        self._default_ctx = True
         session_stack().append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         session_stack().pop()
-        if self._default_ctx is not None:
-            self._default_ctx.__exit__(*exc)
+        if self._default_ctx:
+            self._default_ctx = False
+            graph_stack().pop()
         self.close()
 
     def as_default(self):
