@@ -100,6 +100,9 @@ if _core.bfloat16 is not None:
 TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",
             "bool": "bool", "float16": "half", "bfloat16": "bfloat16", "object": "string"}
 _warned: set = set()
+# TensorFlow's DataType enum (types.proto: DT_FLOAT = 1, ...), as TF1's tf.as_dtype reads it
+_ENUM = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8",
+         7: "string", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 19: "float16"}
 
 
 def as_dtype(dtype) -> DType:
@@ -110,6 +113,8 @@ def as_dtype(dtype) -> DType:
         return float16
     if dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):
         return string
+    if type(dtype) is int and dtype in _ENUM:    # TF's DataType numbers: dtype=1 is float32
+        return as_dtype(_ENUM[dtype])
     try:
         d = np.dtype(dtype) if not hasattr(dtype, "as_numpy_dtype") else \
             np.dtype(dtype.as_numpy_dtype)
