@@ -20,6 +20,8 @@ it there), with its depth-first order ``_order``.
 
 from __future__ import annotations
 
+from sys import getrefcount as _refcount
+
 import numpy as np
 
 from dlcore import dtypes as _dt
@@ -28,8 +30,10 @@ from dlcore.kernels.cpu import indexing as _cpu_indexing
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.ops.elementwise import div_p as _div_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
+from dlcore.ops.reduce import sum_p as _sum_p
 
 from .._graph import LeafNode, Node, half_vjp, has_half
 from ..tensor import Tensor
@@ -142,6 +146,44 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         node.inputs = None
         node.out_buf = None
     return res
+
+
+def _whole_mean(node, g, retain: bool, wanted, grads):
+    """A div node of a whole sum by a number (a mean's ``MeanBackward0``, a loss's 'mean'
+    reduction) and its sum node in one step, when this div is the sum's one consumer, the buffer pass's common case (a loss's
+    mean): ``g`` (0-d) divided by the count as the div's rule computes it (NumPy's
+    true_divide of the 0-d buffers: the CPU kernel's entry runs it, the loop has silenced
+    the warnings), then the sum's rule for a 0-d cotangent, its stride-0 view of x's shape.
+    Returns ``(the sum's parents, (that view,))`` for the loop to deliver, both nodes' saved
+    tensors released unless ``retain`` (the sum node is then never reached: no cotangent is
+    left for it), or None where any of that does not hold (the nodes go their own way)."""
+    p = node.parents[0]
+    if node.parents[1] is not None or type(p) is not Node and not isinstance(p, Node) or \
+            p.prim is not _sum_p or p.hooks or p.retain is not None or p in grads or \
+            (wanted is not None and p in wanted) or p.inputs is None:
+        return None
+    (s, c), (x,) = node.inputs, p.inputs
+    if _refcount(s) > 3:
+        # the sum's Tensor is held elsewhere than by this div node (and here: the tuple, the
+        # name s, the call's argument): the user's name for it, or another op's node, whose
+        # cotangent for the sum may be yet to come; with no other holder, and no cotangent
+        # for it yet, this div is the sum's one consumer (a mean's, a loss's 'mean')
+        return None
+    cb, xb, d = c._buf, x._buf, g.dtype
+    if type(cb) is not _ndarray or type(xb) is not _ndarray or cb.dtype is not d or \
+            cb.ndim or xb.dtype is not d or not xb.ndim or (d is not _F32 and d is not _F64) or \
+            s._version[0] != node.versions[0] or c._version[0] != node.versions[1] or \
+            node.out_version[0] != node.out_ver0 or x._version[0] != p.versions[0] or \
+            p.out_version[0] != p.out_ver0:
+        return None
+    q = np.true_divide(g, cb)
+    if type(q) is not _ndarray:
+        q = np.asarray(q)
+    view = np.ndarray(xb.shape, d, q, 0, (0,) * xb.ndim)
+    view.flags.writeable = False
+    if not retain:
+        node.inputs = node.out_buf = p.inputs = p.out_buf = None
+    return p.parents, (view,)
 
 
 def _nothing_wanted_above(parents, useful) -> bool:
@@ -284,9 +326,15 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
             if not ps:
                 continue
             if node.inputs is not None and type(g) is _ndarray and not node.hooks:
-                # vjp's common case (16-bit floats and buffers changed in place: vjp itself,
-                # which raises PyTorch's error for the latter; a node's own hooks: vjp's)
-                in_grads = _saved_vjp(node, g, retain, False)
+                if node.prim is _div_p and silenced and not g.ndim:
+                    mean = _whole_mean(node, g, retain, wanted, grads)
+                    if mean is not None:         # (the sum's node done here, with the div's)
+                        ps, in_grads = mean
+                if in_grads is None:
+                    # vjp's common case (16-bit floats and buffers changed in place: vjp
+                    # itself, which raises PyTorch's error for the latter; a node's own hooks:
+                    # vjp's)
+                    in_grads = _saved_vjp(node, g, retain, False)
         else:
             g = _as_user(on_grad, user, node, g) if silenced else on_grad(node, g)
             if wanted is not None and node in wanted:

@@ -1,0 +1,79 @@
+"""The buffer pass's one step for a whole mean (autograd/_buffer_pass._whole_mean: the div of
+an internal sum by the count and the sum's node together): the same gradients as the two
+nodes' rules (engine's reverse_pass in anomaly mode runs them one by one), and the cases where
+the sum has another consumer, a holder, a hook or a changed input go the nodes' own way."""
+
+import numpy as np
+import pytest
+
+import dlcore_eager as T
+
+
+def _grads(fn, *shapes, anomaly=False, dtype=np.float32):
+    rng = np.random.default_rng(5)
+    xs = [T.from_numpy(rng.standard_normal(s).astype(dtype)).requires_grad_(True)
+          for s in shapes]
+    with T.autograd.set_detect_anomaly(anomaly):
+        fn(*xs).backward()
+    return [x.grad.numpy() for x in xs]
+
+
+CASES = {
+    "mean": (lambda x: x.mean(), [(3, 4)]),
+    "mean_of_product": (lambda x, w: (x * w).mean(), [(5, 2), (5, 2)]),
+    "sum_over_number": (lambda x: x.sum() / 7.0, [(6,)]),
+    "xent": (lambda x: T.nn.functional.cross_entropy(x, T.tensor([0, 2, 1])), [(3, 4)]),
+    "mse": (lambda x, y: T.nn.functional.mse_loss(x, y), [(4, 3), (4, 3)]),
+    "sum_twice": (lambda x: (lambda s: s / 4.0 + s * 3.0)(x.sum()), [(2, 3)]),
+    "sum_twice_other_order": (lambda x: (lambda s: s * 3.0 + s / 4.0)(x.sum()), [(2, 3)]),
+    "two_means": (lambda x: x.mean() * x.mean() + x.tanh().mean(), [(3, 3)]),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_same_gradients_as_the_rules(case, dtype):
+    fn, shapes = CASES[case]
+    fast = _grads(fn, *shapes, dtype=dtype)
+    slow = _grads(fn, *shapes, anomaly=True, dtype=dtype)
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_vs_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (T, torch):
+        x = lib.tensor([[1.0, 2.0], [3.0, 5.0]], requires_grad=True)
+        s = x.sum()
+        (s / 4.0).backward(retain_graph=True)
+        (s * s).backward()
+        lib_grad = x.grad.numpy()
+        if lib is T:
+            ours = lib_grad
+    np.testing.assert_allclose(ours, lib_grad)
+
+
+def test_retain_graph_twice_and_hook_on_the_sum_node():
+    x = T.ones(2, 3, requires_grad=True)
+    y = x.mean()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 2 / 6))
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    seen = []
+    z = (x * 2.0).mean()
+    z.grad_fn.register_prehook(lambda go: seen.append(go[0].item()))
+    z.backward()
+    assert seen == [1.0]
+
+
+def test_grad_of_the_mean_and_an_in_place_change():
+    x = T.ones(4, requires_grad=True)
+    (g,) = T.autograd.grad(x.mean(), x)
+    np.testing.assert_allclose(g.numpy(), np.full(4, 0.25))
+    h = x * 1.0
+    m = h.mean()
+    h.add_(1.0)                          # (sum reads only h's shape: no error, as PyTorch)
+    m.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(4, 0.25))
