@@ -73,6 +73,12 @@ import compiles dlcore's modules from source again: 0.42 s of the eager import's
 run says so; an installed package (pip writes the ``.pyc`` files) or
 ``PYTHONPYCACHEPREFIX=/some/folder`` without that setting (run once first to fill it) measures
 what users get.
+
+Re-measured by helper verify19 on the Zen 5 EPYC (family 26), ``--programs eager,static
+--repeat 3 --warm 2`` under ``taskset -c 1``, load 1.5-3, CPU s from process start (import
+0.9-1.0 of each, bytecode not cached): eager cold 2.18-2.33, warm 1.11-1.19 (0.19-0.23 after
+the import: issue 19's "first eager step under 2 s once Numba's cache is warm"); static cold
+1.92-1.99 (the compiled first step 0.93-1.01; issue 19's 4 s), warm 1.16-1.46.
 """
 
 from __future__ import annotations
