@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import dtypes as _dt
+from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops.broadcast import sum_to_p as _sum_to_p
@@ -37,6 +38,7 @@ from dlcore.ops.softmax_prims import log_softmax_p, softmax_p
 
 from .. import _dispatch as _D
 from ..tensor import _make
+from .._views import view_of as _view_of
 from ..tracing import _RECORDERS
 
 _ndarray = np.ndarray
@@ -142,10 +144,16 @@ def _log_softmax(node, g, ins):
 
 
 _SWAP = {"perm": (1, 0)}
+_PERM = (1, 0)
+_T_KERNELS = transpose_p.kernels
 
 
 def _t(x):
-    """``matrix_transpose(x)`` of a matrix: bind(transpose_p, x, perm=(1, 0))."""
+    """``matrix_transpose(x)`` of a matrix: bind(transpose_p, x, perm=(1, 0)); with the stock
+    CPU kernel (a NumPy transposed view) ``view1``'s view in grad mode made in one frame
+    (``_views.view_of``, as F.linear's weight.t()): the same view, version counter and node."""
+    if _T_KERNELS["cpu"] is _cpu_transpose:
+        return _view_of(x, transpose_p, _SWAP, x._buf.transpose(_PERM))
     return _apply(transpose_p, (x,), _SWAP)
 
 
