@@ -25,6 +25,7 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import as_dim, normalize_axes
 
+from . import _arg_checks as _checks
 from . import _dtype as D
 from . import _host_grad, return_types
 from . import _tensor_ops as O
@@ -55,9 +56,7 @@ _METHOD_NAMESPACES = ("Tensor", "operator")
 def _tensor_arg(x, op: str, arg: str = "input", pos: int = 1) -> Tensor:
     if isinstance(x, Tensor):
         return x
-    t = type(x)                     # (PyTorch's type name: numpy.ndarray, int)
-    raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not " + (
-        t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"))
+    raise _checks.not_tensor(op, arg, pos, x)   # (PyTorch's type name: numpy.ndarray, int)
 
 
 def _maybe_float(x: Tensor, export) -> Tensor:
@@ -159,7 +158,6 @@ def _binary_pair(export, check=None):
         def op_checked(a, b):
             check((a, b), {})
             return op0(a, b)
-
         def rop_checked(a, b):
             check((b, a), {})
             return rop0(a, b)
@@ -224,8 +222,10 @@ def binary(export, ns, name):
     if name.startswith("__"):
         return op
     alpha = export.option("alpha")
+    operands = _checks.binary_operands(name, ns == "Tensor")  # (not pow: its own words)
 
     def call(a, b, al):
+        operands(a, b)
         if type(al) is not int or al != 1:
             al = checked_alpha(a, b, al)
         if al != 1:
@@ -581,7 +581,7 @@ def _linalg_convention(export, ns, name):
 CONVENTIONS = {
     "unary": unary,
     "binary": binary,
-    "div": div,
+    "div": _checks.div_convention(div),
     "compare": compare,
     "where": where,
     "reduce": reduce,

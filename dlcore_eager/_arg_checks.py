@@ -1,14 +1,17 @@
 """PyTorch's argument checks, in its words, for functions defined elsewhere in the eager front
-end (``_extra_ops``: rot90, searchsorted, bernoulli), compared with torch 2.13 in
-tests/eager/test_torchdiff_table.py."""
+end (``_extra_ops``: rot90, searchsorted, bernoulli; ``_api``: the operands of torch.add,
+maximum, ...), compared with torch 2.13 in tests/eager/test_torchdiff_table.py."""
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
 from dlcore.dtypes import is_floating
 
 from . import _dtype as D
+from .tensor import Tensor
 
 
 def _sizes(shape) -> str:
@@ -80,3 +83,100 @@ def bernoulli(probs: np.ndarray, p) -> None:
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
                            "this error message be improved?  If so, please report an "
                            "enhancement request to PyTorch.)")
+
+
+#: torch functions of two tensors that take no Python number for either
+_TENSOR_ONLY = frozenset({"atan2", "arctan2", "hypot", "igamma", "igammac", "logaddexp",
+                          "maximum", "minimum"})
+_NUMBERS = (numbers.Number, np.generic)
+
+
+def type_name(x) -> str:
+    """PyTorch's name of ``x``'s type in its argument errors (``numpy.ndarray``, ``list``)."""
+    t = type(x)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def not_tensor(op: str, arg: str, pos: int, x) -> TypeError:
+    return TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                     f"{type_name(x)}")
+
+
+def binary_operands(name: str, method: bool):
+    """``check(a, b)`` of ``torch.<name>(a, b)`` (``a.<name>(b)`` when ``method``): PyTorch's
+    TypeError for an operand that is neither a Tensor nor a number (a NumPy array, a list: dlcore
+    computed with them), or a number where PyTorch takes only tensors (maximum, atan2, ...)."""
+    if name == "pow":                   # (its own words: 'invalid combination of arguments')
+        return _no_check
+    numbers_too = name not in _TENSOR_ONLY
+    shift = 1 if method else 0
+
+    overloaded = name in _OVERLOADED
+
+    def check(a, b) -> None:
+        if type(a) is Tensor and type(b) is Tensor:
+            return
+        for arg, pos, v in (("input", 1, a), ("other", 2, b)):
+            if not (isinstance(v, Tensor) or numbers_too and isinstance(v, _NUMBERS)):
+                if overloaded:
+                    raise _invalid_combination(name, (a, b)[shift:])
+                raise not_tensor(name, arg, pos - shift, v)
+    return check
+
+
+#: PyTorch's binary functions whose refusal lists their overloads (fmod's Tensor and Number)
+_OVERLOADED = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+                         "bitwise_right_shift", "floor_divide", "fmod", "remainder",
+                         "multiply", "subtract"})
+
+
+def _invalid_combination(name: str, args: tuple) -> TypeError:
+    """PyTorch's 'invalid combination of arguments' TypeError: its first line exact, then the
+    tensor and number overloads (PyTorch's list varies by function)."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type_name(a) for a in args)
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                     "but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = "
+                     "None)\n * (Tensor input, Number other, *, Tensor out = None)\n")
+
+
+def _no_check(a, b) -> None:
+    return None
+
+
+def tensors(op: str, method: bool, names: tuple, values: tuple) -> None:
+    """PyTorch's TypeError for the first of ``values`` (the arguments ``names`` of
+    ``torch.<op>``; of ``Tensor.<op>`` without ``self`` when ``method``) that is no Tensor."""
+    for i, v in enumerate(values):
+        if not isinstance(v, Tensor):
+            raise not_tensor(op, names[i + method], i + 1, v)
+
+
+def method_of_tensors(fn, op: str, arg: str):
+    """``Tensor.<op>(other)`` as ``fn`` (shared with an operator that takes arrays: ``@``)
+    refusing an ``other`` that is no Tensor, in PyTorch's words."""
+    def method(self, *args, **kw):
+        other = args[0] if len(args) == 1 else kw.get(arg, fn) if len(kw) == 1 else fn
+        if not isinstance(other, Tensor) and other is not fn:
+            raise not_tensor(op, arg, 1, other)
+        return fn(self, *args, **kw)
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def div_convention(build):
+    """``_api``'s ``div`` convention with ``torch.div(a, b)``/``a.div(b)`` refusing an operand
+    that is neither a Tensor nor a number (divide/true_divide: PyTorch's words differ)."""
+    def convention(export, ns, name):
+        f = build(export, ns, name)
+        if name != "div":
+            return f
+        check = binary_operands(name, ns == "Tensor")
+
+        def div(input, other, **kw):
+            check(input, other)
+            return f(input, other, **kw)
+        div.__doc__ = f.__doc__
+        div.__wrapped__ = f         # type: ignore[attr-defined]  # (inspect.signature: f's)
+        return div
+    return convention

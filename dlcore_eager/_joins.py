@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from ._arg_checks import type_name as _type_name
 from ._dims import wrap_dim
 from ._dtype import from_numpy_dtype, promote_tensors
 from ._graph import labelled
@@ -65,7 +66,7 @@ def _check_elements(tensors: list) -> None:
     for k, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {k} in argument 0, but got "
-                            f"{type(t).__name__}")
+                            f"{_type_name(t)}")
 
 
 def _promoted(tensors: list) -> list:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _arg_checks
 from . import _memory_format
 from . import _shape_ops as S
 from . import _tensor_ops as O
@@ -55,6 +56,9 @@ for _name in ["matmul", "mm", "bmm", "dot", "outer", "rsqrt", "reciprocal", "log
               "clamp", "clip", "masked_fill", "max", "min", "argmax", "argmin", "var", "std",
               "norm", "all", "any", "allclose", "equal"]:
     setattr(Tensor, _name, getattr(O, _name))
+for _name, _arg in (("matmul", "other"), ("mm", "mat2"), ("bmm", "mat2"), ("dot", "tensor"),
+                    ("outer", "vec2")):     # (NumPy arrays refused; ``@`` takes them: O.matmul)
+    setattr(Tensor, _name, _arg_checks.method_of_tensors(getattr(O, _name), _name, _arg))
 
 for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", "transpose",
               "swapaxes", "t", "unsqueeze", "squeeze", "expand", "expand_as", "broadcast_to",

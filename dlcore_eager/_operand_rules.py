@@ -24,6 +24,7 @@ from dlcore.ops._rules import BOOL_REFUSALS
 from dlcore.registry import check_rule as _check_rule
 
 from . import _dtype as D
+from ._arg_checks import type_name as _type_name
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -146,7 +147,7 @@ def check_operands(operands) -> None:
     for i, x in enumerate(operands):
         if not isinstance(x, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
-                            f"{type(x).__name__}")
+                            f"{_type_name(x)}")
     if operands:
         first = operands[0]._buf.dtype
         for x in operands[1:]:

@@ -7,6 +7,7 @@ calling the fast functions directly."""
 
 from __future__ import annotations
 
+from . import _arg_checks as _checks
 from . import _dispatch as _D
 from . import _shape_ops as S
 from . import _tensor_ops as O
@@ -14,6 +15,7 @@ from . import return_types
 from ._api import write_out
 from ._autocast import entry
 from ._graph import labelled
+from .tensor import Tensor
 
 
 # torch.matmul, torch.mm and torch.bmm test autocast's flag themselves: outside autocast and
@@ -38,18 +40,24 @@ _matmul_entry, _mm_entry, _bmm_entry = (entry(_matmul, "lower"), entry(_mm, "low
 
 
 def matmul(input, other, *, out=None):
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        _checks.tensors("matmul", False, ("input", "other"), (input, other))
     if out is None and not _D._AUTOCAST:
         return O.matmul(input, other)
     return _matmul_entry(input, other, out=out)
 
 
 def mm(input, mat2, *, out=None):
+    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):
+        _checks.tensors("mm", False, ("input", "mat2"), (input, mat2))
     if out is None and not _D._AUTOCAST:
         return O.mm(input, mat2)
     return _mm_entry(input, mat2, out=out)
 
 
 def bmm(input, mat2, *, out=None):
+    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):
+        _checks.tensors("bmm", False, ("input", "mat2"), (input, mat2))
     if out is None and not _D._AUTOCAST:
         return O.bmm(input, mat2)
     return _bmm_entry(input, mat2, out=out)
@@ -61,10 +69,12 @@ bmm.__autocast_original__ = _bmm            # type: ignore[attr-defined]
 
 
 def dot(input, tensor, *, out=None):
+    _checks.tensors("dot", False, ("input", "tensor"), (input, tensor))
     return write_out(O.dot(input, tensor), out, "dot")
 
 
 def outer(input, vec2, *, out=None):
+    _checks.tensors("outer", False, ("input", "vec2"), (input, vec2))
     return write_out(O.outer(input, vec2), out, "outer")
 
 

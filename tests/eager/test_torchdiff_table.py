@@ -96,6 +96,40 @@ ROWS = [
     ("Bilinear_inputs", lambda t: t.nn.Bilinear(2, 2, 1)(input1=t.ones(1, 2),
                                                           input2=t.ones(1, 2)).shape),
     ("Dropout_eval", lambda t: t.nn.Dropout().eval()(input=_x(t, 3))),
+    # a NumPy array or list where PyTorch takes a Tensor (or a number)
+    ("add_np", lambda t: t.add(t.ones(2), np.ones(2))),
+    ("add_np_first", lambda t: t.add(np.ones(2), t.ones(2))),
+    ("add_np0d", lambda t: t.add(t.ones(2), np.array(2.0))),
+    ("add_list", lambda t: t.add(t.ones(2), [1, 2])),
+    ("add_None", lambda t: t.add(t.ones(2), None)),
+    ("add_npf64", lambda t: t.add(t.ones(2), np.float64(2.0))),
+    ("add_2_x", lambda t: t.add(2, t.ones(2))),
+    ("sub_alpha_np", lambda t: t.sub(t.ones(2), np.ones(2), alpha=2)),
+    ("method_add_np", lambda t: t.ones(2).add(np.ones(2))),
+    ("method_mul_list", lambda t: t.ones(2).mul([1.0, 2.0])),
+    ("maximum_np", lambda t: t.maximum(t.ones(2), np.ones(2))),
+    ("maximum_int", lambda t: t.maximum(t.ones(2), 2)),
+    ("minimum_np_first", lambda t: t.minimum(np.ones(2), t.ones(2))),
+    ("atan2_float", lambda t: t.atan2(t.ones(2), 2.0)),
+    ("div_np", lambda t: t.div(t.ones(2), np.ones(2))),
+    ("method_div_np", lambda t: t.ones(2).div(np.ones(2))),
+    ("div_floor", lambda t: t.div(_x(t, 3), 2, rounding_mode="floor")),
+    ("mm_np", lambda t: t.mm(t.ones(1, 2), np.ones((2, 1)))),
+    ("mm_np_first", lambda t: t.mm(np.ones((1, 2)), t.ones(2, 1))),
+    ("mm_int", lambda t: t.mm(t.ones(1, 2), 3)),
+    ("method_mm_np", lambda t: t.ones(1, 2).mm(np.ones((2, 1)))),
+    ("method_mm_kw", lambda t: t.ones(1, 2).mm(mat2=t.ones(2, 1))),
+    ("matmul_np", lambda t: t.matmul(t.ones(2), np.ones(2))),
+    ("method_matmul_list", lambda t: t.ones(2).matmul([1.0, 2.0])),
+    ("matmul_op_np", lambda t: t.ones(2, 2) @ np.ones(2)),
+    ("bmm_np", lambda t: t.bmm(t.ones(1, 1, 2), np.ones((1, 2, 1)))),
+    ("method_bmm_np", lambda t: t.ones(1, 1, 2).bmm(np.ones((1, 2, 1)))),
+    ("dot_np", lambda t: t.dot(t.ones(2), np.ones(2))),
+    ("method_dot_np", lambda t: t.ones(2).dot(np.ones(2))),
+    ("outer_np", lambda t: t.outer(np.ones(2), t.ones(2))),
+    ("method_outer_np", lambda t: t.ones(2).outer(np.ones(2))),
+    ("cat_np", lambda t: t.cat([t.ones(2), np.ones(2)])),
+    ("stack_np", lambda t: t.stack([t.ones(2), np.ones(2)])),
 ]
 
 
@@ -111,3 +145,13 @@ def test_softmax_of_0d_gradient():
         y.backward()
         return s.grad.item(), [n is None for n, _ in y.grad_fn.next_functions]
     assert case(dl) == case(torch)
+
+
+@pytest.mark.parametrize("f", [
+    lambda t: t.fmod(t.ones(2), np.ones(2)), lambda t: t.ones(2).remainder(np.ones(2)),
+    lambda t: t.bitwise_and(t.ones(2, dtype=t.int64), [1, 2])])
+def test_overloaded_refusal_first_line_as_torch(f):
+    # (PyTorch then lists the function's overloads, which dlcore words generically)
+    d, t = _run(f, dl), _run(f, torch)
+    assert d[:2] == t[:2] == ("raises", "TypeError")
+    assert d[2].split("\n")[0] == t[2].split("\n")[0]
