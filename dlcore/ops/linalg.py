@@ -111,7 +111,9 @@ def matmul_grads(g, a, b, ta: bool = False, tb: bool = False) -> tuple:
     TensorFlow's ``_MatMulGrad`` builds them: products whose transposes are flags
     (``transpose_a``/``transpose_b``), no Transpose node (``tf.gradients``, issue 19)."""
     if not ta and not tb:               # y = a b:      da = g b^T,    db = a^T g
-        return (lambda: _flag_mm(g, b, False, True), lambda: _flag_mm(a, g, True, False))
+        # (tf.gradients' common case: bound directly)
+        return (lambda: bind(matmul_p, g, b, transpose_a=False, transpose_b=True),
+                lambda: bind(matmul_p, a, g, transpose_a=True, transpose_b=False))
     if not ta:                          # y = a b^T:    da = g b,      db = g^T a
         return (lambda: _flag_mm(g, b, False, False), lambda: _flag_mm(g, a, True, False))
     if not tb:                          # y = a^T b:    da = b g^T,    db = a g

@@ -18,7 +18,7 @@ from ..kernels.cpu import shape as _cpu
 from ..kernels.cpu.indexing import getitem as _cpu_getitem
 from ..kernels.cuda import indexing as _cuda_indexing
 from ..kernels.cuda import shape as _cuda
-from ..registry import AVal, Primitive, aval_of, bind
+from ..registry import AVAL_ATTR_TYPES, AVal, Primitive, aval_of, bind
 from . import _rules
 from .broadcast import bind_like, broadcast_like, broadcast_to  # noqa: F401 - re-exported
 from .elementwise import cast
@@ -289,6 +289,15 @@ def _concat_vjp(g, y, *xs, axis):
             out.append(g[lead + (slice(start, stop), Ellipsis)])
             start = stop
         return tuple(out)
+    if len(xs) == 2 and type(xs[0]) in AVAL_ATTR_TYPES and type(xs[1]) in AVAL_ATTR_TYPES:
+        # two graph tensors (a tree network's backward: one concatenate per inner node, issue
+        # 19): the loop below for them, their avals read directly
+        n0, n1 = xs[0].aval.shape[axis], xs[1].aval.shape[axis]
+        if n0 is not None and n1 is not None:
+            lead = (_FULL,) * axis
+            n0 = int(n0)
+            return (bind(getitem_p, g, idx=lead + (("slice", 0, n0, None),)),
+                    bind(getitem_p, g, idx=lead + (("slice", n0, n0 + int(n1), None),)))
     sizes = [aval_of(x).shape[axis] for x in xs]
     if None in sizes:            # a size known only at run time: slice by run-time sizes
         return tuple(bind(concat_part_p, g, *xs, axis=axis, index=i) for i in range(len(xs)))

@@ -41,11 +41,11 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     ``transposed_shape`` or ``small_k_shape`` take ``_transposed`` or ``_small_k``; other two
     float32/float64 matrices of one dtype ``np.dot`` (see ``_DOT``), other dtypes and stacks
     ``np.matmul``."""
-    if transpose_a or transpose_b:
+    if transpose_a or transpose_b:          # (.T: a matrix's view, cheaper than swapaxes)
         if transpose_a:
-            a = a.swapaxes(-1, -2)
+            a = a.T if a.ndim == 2 else a.swapaxes(-1, -2)
         if transpose_b:
-            b = b.swapaxes(-1, -2)
+            b = b.T if b.ndim == 2 else b.swapaxes(-1, -2)
     if a.ndim == 2 and b.ndim == 2:          # two matrices, the common case: 2 m k n flops
         m, k = a.shape
         n = b.shape[1]
