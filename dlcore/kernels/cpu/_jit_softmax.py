@@ -1,12 +1,21 @@
-"""Numba loops behind :mod:`dlcore.kernels.cpu.softmax` (imported on first use)."""
+"""Numba loops behind :mod:`dlcore.kernels.cpu.softmax` (imported on first use).
+
+Float32 lines along the last axis (``inner == 1``, the usual softmax over classes or a
+vocabulary) go through :func:`softmax_rows32`: the vectorised row maximum and float32
+exponential of :mod:`._jit_exp_rows` (``exp32``, relative error under 1.2e-7; 0 below e^-87, as
+PyTorch's vectorised ``exp`` flushes), the sum in float32 blocks added in float64.  Other
+lines and dtypes keep one ``math.exp`` in float64 per element.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
+from ._jit_exp_rows import _exp_row32, _row_max, _sum_exp32
 from .runtime import configure_threads
 
 configure_threads()
@@ -65,9 +74,47 @@ def _log_softmax3(x, out):
 
 
 @njit(cache=True, nogil=True)
+def softmax_rows32(x, out, log):
+    """Softmax (or log-softmax) of each row of C-contiguous float32 ``(rows, n)`` arrays
+    (see the module docstring); a row holding a NaN, or whose maximum is infinite, is NaN
+    throughout, as in :func:`softmax3`."""
+    n = x.shape[1]
+    for r in range(x.shape[0]):
+        row = x[r]
+        o = out[r]
+        m = _row_max(row)               # (NaNs skipped: one reaches the sum, which it makes NaN)
+        if not math.isfinite(m):
+            o[:] = np.nan
+            continue
+        fm = float(m)
+        if log:
+            ls = math.log(_sum_exp32(row, m))
+            for k in range(n):
+                o[k] = float(row[k]) - fm - ls
+        else:
+            inv = 1.0 / _exp_row32(row, m, o)
+            for k in range(n):
+                o[k] = float(o[k]) * inv
+
+
+def _is_f32(x):
+    """Whether ``x`` is a float32 array (a constant of the compiled function's types)."""
+    return False
+
+
+@overload(_is_f32, inline="always")
+def _is_f32_typed(x):
+    is_f32 = isinstance(x, types.Array) and x.dtype == types.float32
+    return lambda x: is_f32
+
+
+@njit(cache=True, nogil=True)
 def softmax_nd(x, out, o, n, inner, log):
     """``softmax3`` of C-contiguous ``x`` and ``out`` of any rank viewed here as
     ``(o, n, inner)`` (the small-operand form: the two views cost more outside than inside)."""
+    if inner == 1 and _is_f32(x):
+        softmax_rows32(x.reshape((o, n)), out.reshape((o, n)), log)
+        return
     softmax3(x.reshape((o, n, inner)), out.reshape((o, n, inner)), log)
 
 
@@ -77,6 +124,9 @@ def softmax_last(x, out):
     shape worked out here: two arguments, not six, to type at each call, ~0.25 us less)."""
     n = x.shape[-1]
     o = x.size // n
+    if _is_f32(x):
+        softmax_rows32(x.reshape((o, n)), out.reshape((o, n)), False)
+        return
     softmax3(x.reshape((o, n, 1)), out.reshape((o, n, 1)), False)
 
 
@@ -85,4 +135,7 @@ def log_softmax_last(x, out):
     """``softmax_last`` with the logarithm (``softmax_nd``'s ``log``)."""
     n = x.shape[-1]
     o = x.size // n
+    if _is_f32(x):
+        softmax_rows32(x.reshape((o, n)), out.reshape((o, n)), True)
+        return
     _log_softmax3(x.reshape((o, n, 1)), out.reshape((o, n, 1)))

@@ -1,24 +1,7 @@
 """Numba loops of the sparse softmax cross-entropy and its gradient (imported on first use by
 :mod:`dlcore.kernels.cpu.softmax`).
 
-Each row makes two passes: its maximum ``m``, then ``e_j = exp(x_j - m)`` with their sum ``s``
-(float64; float32 rows add blocks of ``SUM_BLOCK`` terms in float32 first, then the blocks in
-float64: no conversion per term, error against float64 unchanged).  The exponential is the cost (a vocabulary-sized row per example): Numba has no
-vectorised ``exp`` here (no SVML), and a scalar ``math.exp`` per element cost about twice
-NumPy's SIMD ``exp``.  So float32 rows use :func:`_exp_row32` / :func:`_sum_exp32`, one loop
-of ``_fast32.exp32`` (a Cephes-style ``expf`` as plain arithmetic, ``2^k`` by an LLVM bitcast)
-that LLVM vectorises: relative error under 1.2e-7, and exactly 0 below ``e^-87`` (where float32
-would be subnormal; PyTorch's vectorised ``exp`` flushes those too).  One pass per row and no
-int32 scratch (the earlier form built ``2^k`` in a second pass through an int32 array view):
-(200, 2000) float32 forward 1922 -> 1153 us, gradient 1954 -> 1232 us (CPU time, one thread).
-Other dtypes keep ``math.exp`` in float64.
-
-The row maximum (:func:`_row_max`) is a select reduction into eight running maxima, which LLVM
-vectorises (a single running maximum with a NaN test and an exit in the loop did not):
-(200, 2000) float32 maxima 280 -> 95 us (CPU time, one thread, same process).  It skips NaNs
-(``v > m`` is false for them), so a NaN reaches the sum instead: ``exp(NaN - m)`` is NaN (the
-float32 form takes it to ``exp32``, which keeps it; only ``r < -87`` is flushed to 0), and the
-row's result is NaN.
+The row loops (maximum, exponentials, sums) are :mod:`._jit_exp_rows`'s, shared with the softmax.
 
 A row holding a NaN, or whose maximum is infinite (+inf, or a row of -inf), is NaN throughout,
 as ``exp(x - max)`` makes it in PyTorch; a label outside [0, C) stops the loop and is reported
@@ -32,84 +15,10 @@ import math
 import numpy as np
 from numba import njit
 
-from ._fast32 import exp32
+from ._jit_exp_rows import SUM_BLOCK, _exp_row32, _exp_row64, _row_max, _sum_exp32  # noqa: F401
 from .runtime import configure_threads
 
 configure_threads()
-
-_FAST = {"reassoc", "contract"}      # reorder the sum (vector lanes); no NaN/inf assumptions
-SUM_BLOCK = 256                      # terms per float32 partial sum of the forward (_sum_exp32)
-
-
-@njit(fastmath=_FAST, cache=True, nogil=True)
-def _exp_row32(x, m, e):
-    """``e[j] = exp(x[j] - m)`` (float32, ``m`` = the finite row maximum, 0 below e^-87);
-    returns sum(e): float32 partial sums over blocks of ``SUM_BLOCK``, added in float64 (as
-    ``_sum_exp32``)."""
-    s = 0.0
-    n = x.shape[0]
-    for b in range(0, n, SUM_BLOCK):
-        p = np.float32(0.0)
-        for j in range(b, min(b + SUM_BLOCK, n)):
-            r = x[j] - m
-            v = exp32(r) if not r < np.float32(-87.0) else np.float32(0.0)    # NaN: kept
-            e[j] = v
-            p += v
-        s += float(p)
-    return s
-
-
-@njit(fastmath=_FAST, cache=True, nogil=True)
-def _sum_exp32(x, m):
-    """``sum(exp(x - m))`` as ``_exp_row32`` without storing the exponentials (the forward):
-    float32 partial sums over blocks of ``SUM_BLOCK`` terms (each in [0, 1]; the vector lanes
-    add a few dozen each), the blocks added in float64.  (200, 2000): 729 -> 571 us against
-    a float64 running sum (a conversion per term)."""
-    s = 0.0
-    n = x.shape[0]
-    for b in range(0, n, SUM_BLOCK):
-        p = np.float32(0.0)
-        for j in range(b, min(b + SUM_BLOCK, n)):
-            r = x[j] - m
-            p += exp32(r) if not r < np.float32(-87.0) else np.float32(0.0)  # NaN: kept
-        s += float(p)
-    return s
-
-
-@njit(cache=True, nogil=True)
-def _exp_row64(x, m, e):
-    s = 0.0
-    for j in range(x.shape[0]):
-        v = math.exp(float(x[j]) - float(m))
-        e[j] = v
-        s += v
-    return s
-
-
-@njit(cache=True, nogil=True)
-def _row_max(x):
-    """The row's maximum over its non-NaN values (-inf if none): eight running maxima, so that
-    LLVM vectorises the loop (see the module docstring); a NaN in the row is left to the sum of
-    the exponentials, which it makes NaN."""
-    n = x.shape[0]
-    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x.dtype.type(-np.inf)
-    n8 = n - n % 8
-    for j in range(0, n8, 8):
-        v0, v1, v2, v3 = x[j], x[j + 1], x[j + 2], x[j + 3]
-        v4, v5, v6, v7 = x[j + 4], x[j + 5], x[j + 6], x[j + 7]
-        m0 = v0 if v0 > m0 else m0  # noqa: FURB136 - NaN skipped, a select
-        m1 = v1 if v1 > m1 else m1  # noqa: FURB136 - NaN skipped, a select
-        m2 = v2 if v2 > m2 else m2  # noqa: FURB136 - NaN skipped, a select
-        m3 = v3 if v3 > m3 else m3  # noqa: FURB136 - NaN skipped, a select
-        m4 = v4 if v4 > m4 else m4  # noqa: FURB136 - NaN skipped, a select
-        m5 = v5 if v5 > m5 else m5  # noqa: FURB136 - NaN skipped, a select
-        m6 = v6 if v6 > m6 else m6  # noqa: FURB136 - NaN skipped, a select
-        m7 = v7 if v7 > m7 else m7  # noqa: FURB136 - NaN skipped, a select
-    m = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
-    for j in range(n8, n):
-        v = x[j]
-        m = v if v > m else m  # noqa: FURB136
-    return m
 
 
 @njit(cache=True, nogil=True)

@@ -3,7 +3,8 @@
 The operand is viewed as ``(outer, n, inner)`` around the normalised axis (a C-contiguous copy
 where it is not contiguous) and a Numba loop (:mod:`._jit_softmax`, imported on first use) makes
 two passes over each line: the maximum, then ``sum(exp(x - max))`` accumulated in float64, and
-writes ``exp(x - max) / sum`` or ``x - max - log(sum)`` in the input's dtype.  A line whose
+writes ``exp(x - max) / sum`` or ``x - max - log(sum)`` in the input's dtype (float32 lines
+along the last axis: a vectorised float32 ``exp``, see ``_jit_softmax``).  A line whose
 maximum is infinite gives NaN, as ``exp(x - max)`` does in PyTorch.
 """
 
@@ -36,7 +37,10 @@ def _run(x, axis, log):
             _SHAPE3[s, axis] = shape3
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
-        _jit().softmax3(x.reshape(shape3), out.reshape(shape3), log)
+        if shape3[2] == 1 and x.dtype is _F32:      # float32 along the last axis
+            _jit().softmax_rows32(x.reshape(shape3[:2]), out.reshape(shape3[:2]), log)
+        else:
+            _jit().softmax3(x.reshape(shape3), out.reshape(shape3), log)
     return out
 
 
