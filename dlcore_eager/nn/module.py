@@ -410,6 +410,14 @@ class Module:
     def cuda(self, device=None) -> Module:
         return self._apply(lambda t: t.cuda(device))
 
+    def share_memory(self) -> Module:
+        """Every parameter, gradient and buffer in shared memory (``Tensor.share_memory_``:
+        processes forked afterwards update them in place, as Hogwild training needs)."""
+        for t in [*self.parameters(), *[p.grad for p in self.parameters()], *self.buffers()]:
+            if t is not None:
+                t.share_memory_()
+        return self
+
     def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 

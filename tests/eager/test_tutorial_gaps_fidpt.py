@@ -82,3 +82,18 @@ def test_add_hparams_is_read_by_tensorboard(tmp_path):
     assert start.hparams["name"].string_value == "a"
     assert start.hparams["flag"].number_value == 1.0           # (a bool is an int there too)
     assert "skip" not in start.hparams
+
+
+def _add_rank(rank, t):
+    t.add_(rank + 1)
+
+
+def test_module_share_memory_and_multiprocessing_spawn():
+    import dlcore_eager.multiprocessing as mp
+    m = dnn.Linear(3, 2)
+    assert m.share_memory() is m and all(p.is_shared() for p in m.parameters())
+    w = m.weight.detach().clone()
+    mp.spawn(_add_rank, args=(m.weight.data,), nprocs=2, start_method="fork")
+    np.testing.assert_allclose(m.weight.detach().numpy(), (w + 3).numpy())
+    assert mp.get_sharing_strategy() in mp.get_all_sharing_strategies()
+    assert mp.Process is __import__("multiprocessing").Process
