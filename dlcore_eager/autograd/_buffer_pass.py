@@ -149,14 +149,15 @@ def _saved_vjp(node, g, retain: bool, half: bool):
 
 
 def _whole_mean(node, g, retain: bool, wanted, grads):
-    """A div node of a whole sum by a number (a mean's ``MeanBackward0``, a loss's 'mean'
-    reduction) and its sum node in one step, when this div is the sum's one consumer, the buffer pass's common case (a loss's
-    mean): ``g`` (0-d) divided by the count as the div's rule computes it (NumPy's
-    true_divide of the 0-d buffers: the CPU kernel's entry runs it, the loop has silenced
-    the warnings), then the sum's rule for a 0-d cotangent, its stride-0 view of x's shape.
-    Returns ``(the sum's parents, (that view,))`` for the loop to deliver, both nodes' saved
-    tensors released unless ``retain`` (the sum node is then never reached: no cotangent is
-    left for it), or None where any of that does not hold (the nodes go their own way)."""
+    """A div node of a sum by a number (a mean's ``MeanBackward0/1``, a loss's 'mean'
+    reduction) and its sum node in one step, when this div is the sum's one consumer (the
+    buffer pass's common case): ``g`` divided by the count as the div's rule computes it
+    (NumPy's true_divide, as the rule or the CPU kernel's entry runs it, the warnings silenced
+    by the loop; the kernel itself above its parallel threshold), then the sum's rule (for a
+    0-d cotangent, as there, its stride-0 view of x's shape).  Returns ``(the sum's parents,
+    (that cotangent,))`` for the loop to deliver, both nodes' saved tensors released unless
+    ``retain`` (the sum node is then never reached: no cotangent is left for it), or None
+    where any of that does not hold (the nodes go their own way)."""
     p = node.parents[0]
     if node.parents[1] is not None or type(p) is not Node and not isinstance(p, Node) or \
             p.prim is not _sum_p or p.hooks or p.retain is not None or p in grads or \
@@ -176,14 +177,20 @@ def _whole_mean(node, g, retain: bool, wanted, grads):
             node.out_version[0] != node.out_ver0 or x._version[0] != p.versions[0] or \
             p.out_version[0] != p.out_ver0:
         return None
-    q = np.true_divide(g, cb)
-    if type(q) is not _ndarray:
-        q = np.asarray(q)
-    view = np.ndarray(xb.shape, d, q, 0, (0,) * xb.ndim)
-    view.flags.writeable = False
+    if g.ndim and g.size >= _PARALLEL_THRESHOLD:
+        q = _div_p.kernels["cpu"](g, cb)     # (the rule's kernel call: _ufunc_now declines)
+    else:
+        q = np.true_divide(g, cb)
+        if type(q) is not _ndarray:
+            q = np.asarray(q)
+    if g.ndim:                               # (a mean over some axes: the sum's own rule)
+        dx = p.prim.vjp(q, p.out_buf, xb, **p.params)[0]
+    else:
+        dx = np.ndarray(xb.shape, d, q, 0, (0,) * xb.ndim)
+        dx.flags.writeable = False
     if not retain:
         node.inputs = node.out_buf = p.inputs = p.out_buf = None
-    return p.parents, (view,)
+    return p.parents, (dx,)
 
 
 def _nothing_wanted_above(parents, useful) -> bool:
@@ -326,7 +333,7 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
             if not ps:
                 continue
             if node.inputs is not None and type(g) is _ndarray and not node.hooks:
-                if node.prim is _div_p and silenced and not g.ndim:
+                if node.prim is _div_p and silenced:
                     mean = _whole_mean(node, g, retain, wanted, grads)
                     if mean is not None:         # (the sum's node done here, with the div's)
                         ps, in_grads = mean

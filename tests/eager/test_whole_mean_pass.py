@@ -27,6 +27,10 @@ CASES = {
     "sum_twice": (lambda x: (lambda s: s / 4.0 + s * 3.0)(x.sum()), [(2, 3)]),
     "sum_twice_other_order": (lambda x: (lambda s: s * 3.0 + s / 4.0)(x.sum()), [(2, 3)]),
     "two_means": (lambda x: x.mean() * x.mean() + x.tanh().mean(), [(3, 3)]),
+    "mean_axis": (lambda x: (x.mean(0) * x.mean(1, keepdim=True)).sum(), [(3, 5)]),
+    "mean_axes_large": (lambda x: x.exp().mean((0, 2)).sum(), [(40, 30, 50)]),
+    "chain10": (lambda x, w: ((x * w).exp().neg().relu() + x).mul(w).softmax(1).log()
+                .mean(0).sum(), [(4, 8), (4, 8)]),
 }
 
 
