@@ -8,7 +8,8 @@ tree network): elementwise add/mul, mm/matmul, F.linear, cat/stack, indexing (in
 tensor), view/t, activations, log_softmax, reductions, and the backward of a small chain; on
 shapes 1xH and HxH (H = 32); then the eager lane's targets on 4x8 tensors without grad
 (reductions, softmaxes, joins, unary ops, transpose/view/reshape), some of them again on
-tensors that require grad, and a 10-op chain's backward.  Both libraries run in the same process, one thread each (the
+tensors that require grad, and a 10-op chain's backward; then backward-only rows (a mean, a
+cross-entropy, grad() of a small layer) and create_graph gradients.  Both libraries run in the same process, one thread each (the
 thread policy of ``benchmarks.threads``), interleaved row by row, and each row keeps the best
 of several rounds of CPU time (``time.process_time``: another process on a shared machine adds
 wall time, not CPU time).  Measured, never asserted in tests.
@@ -52,6 +53,17 @@ def rows(T, H: int = 32) -> dict:
     def chain10():                              # ten ops on 4x8 tensors, then backward
         z = (g * h).exp().neg().relu() + g
         (z * h).softmax(1).log().mean(0).sum().backward()
+
+    tgt = T.from_numpy(np.array([1, 0, 7, 3]))
+
+    def grad_linear():                          # grad() of a small layer's loss (no .grad)
+        T.autograd.grad(T.tanh(F.linear(v1, W, b)).sum(), (W, b))
+
+    def cg_square_mean():                       # create_graph: a gradient penalty's pattern
+        T.autograd.grad((g * g).mean(), g, create_graph=True)
+
+    def cg_softmax():
+        T.autograd.grad(T.softmax(g, 1).pow(2).sum(), g, create_graph=True)
 
     return {
         "add 1xH": lambda: v1 + v2,
@@ -100,6 +112,12 @@ def rows(T, H: int = 32) -> dict:
         "exp 4x8 grad": lambda: g.exp(),
         "view(-1) 4x8 grad": lambda: g.view(-1),
         "backward 10-op chain 4x8": chain10,
+        # backward-only cases (the forward is one or two ops) and create_graph's
+        "backward mean 4x8": lambda: g.mean().backward(),
+        "backward cross_entropy 4x8": lambda: F.cross_entropy(g, tgt).backward(),
+        "backward grad() linear-tanh-sum": grad_linear,
+        "backward create_graph (x*x).mean() 4x8": cg_square_mean,
+        "backward create_graph softmax 4x8": cg_softmax,
     }
 
 
@@ -144,7 +162,7 @@ def main() -> None:
     if _POLICY is not None:
         print(_POLICY.describe())
     for name, (bt, bd) in compare(sys.argv[1:] or None).items():
-        print(f"{name:26s} torch {bt:7.2f} us   dlcore {bd:7.2f} us   ratio {bd / bt:5.2f}",
+        print(f"{name:38s} torch {bt:7.2f} us   dlcore {bd:7.2f} us   ratio {bd / bt:5.2f}",
               flush=True)
 
 
