@@ -16,7 +16,8 @@ kernels, so the same values and the same recorded nodes as the rule's: only the 
 between are left out (one exception: a whole sum's 0-d cotangent is broadcast by one
 ``broadcast_to``, PyTorch's ExpandBackward0, where the rule makes two views).  A case a rule here does not take (broadcast operands that need a
 ``sum_to``, another dtype, a trace, autocast) returns None and the node's own ``vjp`` runs.
-``cg_vjp`` is called by ``engine``'s create_graph pass for a primitive's node.
+``cg_vjp`` is called by ``engine``'s create_graph pass for a primitive's node, ``cg_add`` sums
+two cotangents of one node there (``ops.add``'s bind, as directly).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import dtypes as _dt
+from dlcore import ops as _ops
 from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
@@ -37,7 +39,7 @@ from dlcore.ops.shape import transpose_p
 from dlcore.ops.softmax_prims import log_softmax_p, softmax_p
 
 from .. import _dispatch as _D
-from ..tensor import _make
+from ..tensor import Tensor, _make
 from .._views import view_of as _view_of
 from ..tracing import _RECORDERS
 
@@ -45,6 +47,7 @@ _ndarray = np.ndarray
 _F32, _F64 = _dt.float32, _dt.float64
 _apply = _D.EagerFrontend.apply
 _small_binary = _D.small_binary
+_ops_add = _ops.add
 
 
 def _bin(prim, a, b):
@@ -189,6 +192,17 @@ def _addmm(node, g, ins):
 _RULES = {mul_p: _mul, div_p: _div, add_p: _add, sub_p: _sub, pow_p: _pow, sum_p: _sum,
           tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm,
           softmax_p: _softmax, log_softmax_p: _log_softmax}
+
+
+def cg_add(a, b):
+    """The create_graph pass's sum of two cotangents of a node, ``ops.add(a, b)``: two Tensors
+    with NumPy buffers of one dtype object go to ``_bin`` (what ops.add's bind calls for
+    them: nothing to promote), anything else to ops.add itself."""
+    if type(a) is Tensor and type(b) is Tensor and not _D._AUTOCAST and not _RECORDERS:
+        ba, bb = a._buf, b._buf
+        if type(ba) is _ndarray and type(bb) is _ndarray and ba.dtype is bb.dtype:
+            return _bin(add_p, a, b)
+    return _ops_add(a, b)
 
 
 def cg_vjp(node, g, retain: bool):

@@ -44,6 +44,7 @@ from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make
 from ._accumulation import _accumulate
+from ._cg_rules import cg_add as _cg_add
 from ._cg_rules import cg_vjp as _cg_vjp
 from ._buffer_pass import _buffer_pass, _name_of, _parents, _saved_vjp, _unwrap
 from ._slice_grad import SliceGrad as _SliceGrad
@@ -101,23 +102,18 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     if not create_graph:
         return _run_raw(roots, seeds, wanted, retain_graph, accumulate)
 
-    def vjp(node, g):
-        res = _cg_vjp(node, g, retain_graph) if isinstance(node, Node) else None
-        if res is None:
-            res = node.vjp(g, retain_graph)
-        return _post_hooks(node, res, g, _same, _same) if node.hooks else res
-
+    vjp = _CG_VJP[bool(retain_graph)]          # (made once: no closures per call)
     prev, depth = STATE.enabled, _autocast.TLS.depth    # (restored even if interrupted
     try:                                                #  between the two switches)
         STATE.enabled = True
         _autocast.suspend()
         checked = _checked_vjp(vjp, _name_of)
-        on_grad = _on_grad(accumulate, True, _same, _same)
+        on_grad = _CG_ON_GRAD[bool(accumulate)]
         if checked is vjp:
             # anomaly mode off: reverse_pass's loop with its callbacks inline (_buffer_pass;
             # every cotangent a Tensor here, so each takes the callbacks: the vjp rules' own
             # ops are recorded), NumPy's error state left as it is
-            return _buffer_pass(roots, seeds, retain_graph, vjp, _ops.add, on_grad, _same,
+            return _buffer_pass(roots, seeds, retain_graph, vjp, _cg_add, on_grad, _same,
                                 None if wanted is None else set(wanted), accumulate,
                                 silence=False)
         return reverse_pass(roots, seeds, parents=_parents, vjp=checked, add=_ops.add,
@@ -210,6 +206,21 @@ def _post_hooks(node, res, g, as_tensor, unwrap):
                 for i, x in zip(keep, r):
                     gi[i] = x
     return tuple(None if x is None else unwrap(x) for x in gi)
+
+
+def _cg_vjp_of(retain: bool):
+    """The create_graph pass's ``vjp`` callback: a primitive's node through ``_cg_rules``
+    where a lean rule takes it, else the node's own vjp; then the node's post-hooks."""
+    def vjp(node, g):
+        res = _cg_vjp(node, g, retain) if isinstance(node, Node) else None
+        if res is None:
+            res = node.vjp(g, retain)
+        return _post_hooks(node, res, g, _same, _same) if node.hooks else res
+    return vjp
+
+
+_CG_VJP = {r: _cg_vjp_of(r) for r in (False, True)}
+_CG_ON_GRAD = {a: _on_grad(a, True, _same, _same) for a in (False, True)}
 
 
 # ----------------------------------------------------------------------------- raw buffers
