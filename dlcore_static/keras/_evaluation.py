@@ -13,18 +13,26 @@ import numpy as np
 from .confusion_metrics import last_for_stateful, reset, stateful_names
 
 
-def evaluate_batches(model, batches, verbose=0, steps=None) -> list:
+def evaluate_batches(model, batches, verbose=0, steps=None, cbl=None) -> list:
     """The loss and metrics over ``batches`` (per ``model.metrics_names``); with ``verbose``,
     Keras 3's progress bar over the ``steps`` batches (``None``: counted as they come).  A
-    batch generator is closed at the end, also on an error (a dataset's feeder)."""
+    batch generator is closed at the end, also on an error (a dataset's feeder).  ``cbl``: the
+    ``CallbackList`` of ``evaluate(callbacks=...)`` or of fit's validation (``on_test_*``)."""
     from ._progbar import StepBar
     sums, total, out = np.zeros(len(model._metric_tensors)), 0, None
     bar = StepBar(verbose, steps) if verbose else None
     stateful = stateful_names(model) if verbose else set()
+    if cbl is not None:
+        cbl.on_test_begin()
     try:
         reset(model)
-        for xs, ys, sws in batches:
+        for b, (xs, ys, sws) in enumerate(batches):
+            if cbl is not None:
+                cbl.on_test_batch_begin(b)
             out = model._session.run(model._metric_tensors, model._feed(xs, ys, sws, False))
+            if cbl is not None:
+                cbl.on_test_batch_end(b, dict(zip(model.metrics_names, (float(v) for v in out)),
+                                              size=len(xs[0])))
             sums += np.array([float(v) for v in out]) * len(xs[0])
             total += len(xs[0])
             if bar is not None:
@@ -37,6 +45,8 @@ def evaluate_batches(model, batches, verbose=0, steps=None) -> list:
     res = last_for_stateful(model, (sums / max(total, 1)).tolist(), out)
     if bar is not None:
         bar.end(dict(zip(model.metrics_names, res)))
+    if cbl is not None:
+        cbl.on_test_end(dict(zip(model.metrics_names, res)))
     return res
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _progbar
-from .callback_base import Callback, CallbackList  # noqa: F401
+from .callback_base import Callback, CallbackList, callback_list  # noqa: F401
 from .callbacks_extra import (  # noqa: F401
     CSVLogger,
     EarlyStopping,
@@ -28,6 +28,8 @@ from .tensorboard_callback import TensorBoard  # noqa: F401
 
 class BaseLogger(Callback):
     """Accumulates the batch metrics (weighted by batch size) into the epoch's logs."""
+
+    _RAW = True         # (the loop's batch logs: each batch's values, its size)
 
     def on_epoch_begin(self, epoch, logs=None):
         from . import confusion_metrics
@@ -117,6 +119,8 @@ class ProgbarLogger(Callback):
     running averages of the metrics; verbose=2: one line at the end of each epoch); the final
     line shows the epoch's logs (fit's sorted by name, as Keras 3's are; what the user's
     callbacks add after them), validation included.  fit adds it last, as Keras 3."""
+
+    _RAW = True
 
     def __init__(self):
         super().__init__()

@@ -25,7 +25,7 @@ import numpy as np
 from dlcore import ops as _ops
 
 from .. import train as _train
-from ..graph import get_default_graph
+from ..graph import Tensor, get_default_graph
 from ..variables import Variable
 from . import backend as K
 from . import legacy
@@ -65,7 +65,8 @@ class Optimizer:
         self.iterations: Variable | None = None
         self.weights: list = []
 
-    # -- learning rate (a float until compiled, then a variable)
+    # -- learning rate (a float until compiled, then a variable: its value read as Keras 3's,
+    # float(np.array(optimizer.learning_rate)))
     @property
     def lr(self):
         return self._lr_var if self._lr_var is not None else self._lr0
@@ -76,6 +77,8 @@ class Optimizer:
             raise TypeError("This optimizer was created with a `LearningRateSchedule` object "
                             "as its `learning_rate` constructor argument, hence its learning "
                             "rate is not settable.")
+        if isinstance(value, (Variable, Tensor)):     # (optimizer.learning_rate itself: its value)
+            value = K.get_value(value)
         if self._lr_var is not None:
             K.set_value(self._lr_var, value)
         else:
@@ -95,7 +98,7 @@ class Optimizer:
             self.iterations = Variable(np.int64(0), trainable=False, name="iterations")
             # K.variable(lr): in floatx, as Keras (a float32 0.1 set float64 models off by
             # 1.5e-8 a step, which cancellation grew past 1e-6 in a nesterov test)
-            self._lr_var = Variable(np.asarray(self._lr0, K.floatx()), trainable=False,
+            self._lr_var = KerasVariable(np.asarray(self._lr0, K.floatx()), trainable=False,
                                     name="lr")
 
     def _slot(self, p, value=0.0, name="slot"):
@@ -411,7 +414,18 @@ sgd, rmsprop, adagrad, adadelta, adam, adamax, nadam = (SGD, RMSprop, Adagrad, A
                                                         Adamax, Nadam)
 _TABLE = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
           "adam": Adam, "adamax": Adamax, "nadam": Nadam, "adamw": AdamW}
-from . import lr_schedules as schedules  # noqa: F401 - keras.optimizers.schedules
+class KerasVariable(Variable):
+    """A Keras variable that NumPy and ``float`` read as its value in the Keras session, as
+    Keras 3's ``np.array(optimizer.learning_rate)``."""
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(K.get_value(self), dtype=dtype)
+
+    def __float__(self):
+        return float(K.get_value(self))
+
+
+from . import lr_schedules as schedules  # noqa: F401,E402 - keras.optimizers.schedules
 
 
 def get(identifier) -> Optimizer:

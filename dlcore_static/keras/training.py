@@ -378,13 +378,14 @@ class Model(ArrayFeeds, Network):
         self.stop_training = False
         cbl.on_train_begin()
         fetches = [self.train_function] + self._metric_tensors
+        logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             _reset_counts(self)               # Precision, AUC, ...: counts of this epoch
             cbl.on_epoch_begin(epoch)
             for b, (bx, by, bw, size) in enumerate(batches(epoch)):
                 cbl.on_batch_begin(b, {"batch": b, "size": size})
                 out = self._session.run(fetches, self._feed(bx, by, bw, True))[1:]
-                logs: dict = dict(zip(self.metrics_names, (float(v) for v in out)))
+                logs = dict(zip(self.metrics_names, (float(v) for v in out)))
                 logs.update(batch=b, size=size)
                 cbl.on_batch_end(b, logs)
                 if self.stop_training:
@@ -398,13 +399,14 @@ class Model(ArrayFeeds, Network):
                         self, _ds.eval_batches(self, val[1], None, None, val[2]))
                 else:
                     v = self.evaluate(val[0], val[1], batch_size=bs or 32, verbose=0,
-                                      sample_weight=val[2] if len(val) > 2 else None)
+                                      sample_weight=val[2] if len(val) > 2 else None,
+                                      callbacks=cbl)
                 for k, vv in zip(self.metrics_names, _as_list(v)):
                     logs[f"val_{k}"] = vv
             cbl.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        cbl.on_train_end()
+        cbl.on_train_end(logs)              # (Keras 3: the last epoch's logs)
         history.params = params
         history.model = self
         self.history = history
@@ -426,7 +428,8 @@ class Model(ArrayFeeds, Network):
         sws = self._weights_for(ys, sample_weight, None)
         bs = 32 if batch_size is None else int(batch_size)
         return _scalar_or_list(_ev.evaluate_batches(self, _ev.array_batches(xs, ys, sws, bs),
-                                                    verbose, -(-len(xs[0]) // bs)))
+                                                    verbose, -(-len(xs[0]) // bs), _cb.callback_list(
+                                                        self, kwargs.get("callbacks"))))
 
     def evaluate_generator(self, generator, steps=None, **kwargs):
         steps = len(generator) if steps is None else steps
@@ -447,12 +450,21 @@ class Model(ArrayFeeds, Network):
         bs = 32 if batch_size is None else int(batch_size)
         n = len(xs[0])
         bar = StepBar(verbose, -(-n // bs)) if verbose else None
+        cbl = _cb.callback_list(self, kwargs.get("callbacks"))
+        if cbl is not None:
+            cbl.on_predict_begin()
         parts = []
         for s in range(0, n, bs):
+            if cbl is not None:
+                cbl.on_predict_batch_begin(s // bs)
             parts.append(self._session.run(list(self.outputs), self._feed(
                 [a[s:s + bs] for a in xs], training=False)))
+            if cbl is not None:
+                cbl.on_predict_batch_end(s // bs, {"outputs": structured(self, parts[-1])})
             if bar is not None:
                 bar.step()
+        if cbl is not None:
+            cbl.on_predict_end()
         if bar is not None:
             bar.end()
         outs = [np.concatenate([p[i] for p in parts]) if parts else

@@ -3,7 +3,11 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
 
 * tf_pde_raindrops.py: TF1's "Partial Differential Equations" tutorial (InteractiveSession,
   depthwise_conv2d Laplacian, tf.group of assigns, Operation.run(feed), Variable.eval,
-  ``tf.constant(a, dtype=1)``: TF's DataType number)."""
+  ``tf.constant(a, dtype=1)``: TF's DataType number).
+* keras_writing_callbacks.py: keras.io's "Writing your own callbacks" (every hook and the keys
+  of its logs, running averages per batch, early stopping via model.stop_training, a schedule
+  setting optimizer.learning_rate): the printed hook/learning-rate lines equal Keras 3's (3.15,
+  JAX backend; NumPy's cannot fit) recorded below."""
 
 from __future__ import annotations
 
@@ -61,3 +65,53 @@ def test_pde_raindrops_matches_numpy(capsys):
     np.testing.assert_allclose(got, sums, rtol=1e-4)
     np.testing.assert_allclose(env["final_u"], u, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(env["final_ut"], ut, rtol=1e-4, atol=1e-5)
+
+
+# Keras 3's lines for keras_writing_callbacks.py (KERAS_BACKEND=jax, import keras), the
+# average-loss lines left out (their numbers depend on the initial weights)
+KERAS3_CALLBACK_LINES = """\
+Starting training; got log keys: []
+Start epoch 0 of training; got log keys: []
+...Training: start of batch 0; got log keys: []
+...Training: end of batch 0; got log keys: ['loss', 'mean_absolute_error']
+Start testing; got log keys: []
+...Evaluating: start of batch 0; got log keys: []
+...Evaluating: end of batch 0; got log keys: ['loss', 'mean_absolute_error']
+Stop testing; got log keys: ['loss', 'mean_absolute_error']
+End epoch 0 of training; got log keys: ['loss', 'mean_absolute_error', 'val_loss', 'val_mean_absolute_error']
+Stop training; got log keys: ['loss', 'mean_absolute_error', 'val_loss', 'val_mean_absolute_error']
+Start testing; got log keys: []
+...Evaluating: start of batch 0; got log keys: []
+...Evaluating: end of batch 0; got log keys: ['loss', 'mean_absolute_error']
+Stop testing; got log keys: ['loss', 'mean_absolute_error']
+Start predicting; got log keys: []
+...Predicting: start of batch 0; got log keys: []
+...Predicting: end of batch 0; got log keys: ['outputs']
+Stop predicting; got log keys: []
+Restoring model weights from the end of the best epoch.
+Epoch 3: early stopping
+Epoch 0: Learning rate is 0.10000000149011612.
+Epoch 1: Learning rate is 0.10000000149011612.
+Epoch 2: Learning rate is 0.10000000149011612.
+Epoch 3: Learning rate is 0.05.
+Epoch 4: Learning rate is 0.05000000074505806.
+Epoch 5: Learning rate is 0.05000000074505806.
+Epoch 6: Learning rate is 0.01.
+Epoch 7: Learning rate is 0.009999999776482582.
+Epoch 8: Learning rate is 0.009999999776482582.
+Epoch 9: Learning rate is 0.005.
+Epoch 10: Learning rate is 0.004999999888241291.
+Epoch 11: Learning rate is 0.004999999888241291.
+Epoch 12: Learning rate is 0.001.
+Epoch 13: Learning rate is 0.0010000000474974513.
+Epoch 14: Learning rate is 0.0010000000474974513.
+"""
+
+
+def test_writing_callbacks_prints_keras3s_hooks(capsys):
+    out, env = run_program("keras_writing_callbacks.py", capsys)
+    got = [ln for ln in out.splitlines() if ln and "average loss" not in ln]
+    assert got == KERAS3_CALLBACK_LINES.splitlines()
+    avg = [numbers(ln) for ln in out.splitlines() if ln.startswith("Up to batch")]
+    assert all(np.isfinite(v[1]) for v in avg)
+    assert env["early"].stopped_epoch > 0 and env["final_lr"] == pytest.approx(0.001)
