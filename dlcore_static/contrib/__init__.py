@@ -1,4 +1,5 @@
 """``tf.contrib``: the pieces of TensorFlow 1's contrib that TF1 programs use: ``layers``
-(with ``optimize_loss``), ``framework`` (``arg_scope``) and ``slim`` (the two together)."""
+(with ``optimize_loss``), ``framework`` (``arg_scope``), ``slim`` (the two together) and
+``seq2seq`` (``sequence_loss``)."""
 
-from . import framework, layers, slim
+from . import framework, layers, seq2seq, slim
