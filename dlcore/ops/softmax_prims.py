@@ -96,6 +96,53 @@ log_softmax_p = Primitive(
     kernels={"cpu": _cpu.log_softmax, "cuda": _cuda.log_softmax})
 
 
+# ----------------------------------------------------------------------------- softmax's vjp
+def _sm_grad_rule(g: AVal, y: AVal, *, axis) -> AVal:
+    from ..errors import ShapeError
+    _rule("softmax_backward_data")(y, axis=axis)
+    if g.dtype != y.dtype or g.ndim != y.ndim or any(
+            a is not None and b is not None and a != b for a, b in zip(g.shape, y.shape)):
+        raise ShapeError("softmax_backward_data", f"g must have y's shape {list(y.shape)} and "
+                         f"dtype {y.dtype.name}, got {list(g.shape)} {g.dtype.name}",
+                         [g.shape, y.shape])
+    return AVal(y.shape, y.dtype)
+
+
+def _sm_grad_kernel(device: str):
+    """softmax's vjp in one call: ``y (g - sum(g y))``, by the mul, sum and sub kernels of
+    ``device`` in the order the composite rule (``_softmax_vjp``) binds them, so the same
+    values."""
+    def kernel(g, y, *, axis):
+        mul_k, sub_k = mul_p.kernels[device], sub_p.kernels[device]
+        return mul_k(y, sub_k(g, sum_p.kernels[device](mul_k(g, y), axes=(axis,),
+                                                         keepdims=True)))
+    return kernel
+
+
+def _sm_grad_vjp(c, z, g, y, *, axis):
+    """``z = y (g - s)``, ``s = sum(g y)``: ``dg = y (c - sum(c y))`` (softmax's vjp of c
+    again), ``dy = c (g - s) - g sum(c y)``."""
+    return (lambda: softmax_backward_data(c, y, axis),
+            lambda: sub(mul(c, sub(g, _sum(mul(g, y), axis, keepdims=True))),
+                        mul(g, _sum(mul(c, y), axis, keepdims=True))))
+
+
+#: softmax's vjp as one primitive, PyTorch's ``_softmax_backward_data``
+#: (``SoftmaxBackwardDataBackward0``): a create_graph gradient through a softmax records one
+#: node where the composite rule records four (eager autograd/_cg_rules.py binds it).
+softmax_backward_data_p = Primitive(
+    "softmax_backward_data", _sm_grad_rule, _sm_grad_vjp,
+    doc="z = y (g - sum(g y)) along axis (softmax's vjp, y its output);  dg = y (c - sum(c y)), "
+        "dy = c (g - sum(g y)) - g sum(c y)",
+    kernels={"cpu": _sm_grad_kernel("cpu"), "cuda": _sm_grad_kernel("cuda")})
+
+
+def softmax_backward_data(g, y, axis):
+    """softmax's vjp ``y (g - sum(g y))`` of the cotangent ``g`` and softmax's output ``y``
+    (``axis`` normalised) as one node."""
+    return bind(softmax_backward_data_p, g, y, axis=axis)
+
+
 def _xent_rule(x: AVal, k: AVal) -> AVal:
     from ..errors import ShapeError
     if not is_floating(x.dtype):

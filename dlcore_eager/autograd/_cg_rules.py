@@ -36,7 +36,7 @@ from dlcore.ops.linalg import addmm_p, matmul_p
 from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
 from dlcore.ops.shape import transpose_p
-from dlcore.ops.softmax_prims import log_softmax_p, softmax_p
+from dlcore.ops.softmax_prims import log_softmax_p, softmax_backward_data_p, softmax_p
 
 from .. import _dispatch as _D
 from ..tensor import Tensor, _make
@@ -132,9 +132,10 @@ def _tanh(node, g, ins):
 def _softmax(node, g, ins):
     y = _make(node.out_buf, node.out_version, node)
     if y._buf.shape != g._buf.shape:
-        return None                         # (the rule's y (g - sum(g y)), sum kept)
-    s = _apply(sum_p, (_bin(mul_p, g, y),), {"axes": (node.params["axis"],), "keepdims": True})
-    return (_bin(mul_p, y, _bin(sub_p, g, s)),)
+        return None
+    # the rule's y (g - sum(g y)) as one node (PyTorch's SoftmaxBackwardDataBackward0), its
+    # kernel the rule's kernels in the rule's order: the same values
+    return (_apply(softmax_backward_data_p, (g, y), {"axis": node.params["axis"]}),)
 
 
 def _log_softmax(node, g, ins):

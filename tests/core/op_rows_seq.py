@@ -8,7 +8,7 @@ import numpy as np
 
 from dlcore import ops
 from dlcore.ops import sequence as seq
-from dlcore.ops.softmax_prims import sparse_xent_grad_p
+from dlcore.ops.softmax_prims import softmax_backward_data_p, sparse_xent_grad_p
 
 
 def _sig(x):
@@ -80,6 +80,10 @@ def _np_lstm_step_grad(g, y, c):
     out = _np_lstm_gates_grad(g[:, :2 * n], y[:, 2 * n:], c)
     out[:, :4 * n] += g[:, 2 * n:]
     return out
+
+
+def _np_softmax_grad(g, y, axis):
+    return y * (g - np.sum(g * y, axis=axis, keepdims=True))
 
 
 def _np_xent_grad(g, x, k):
@@ -169,6 +173,12 @@ def seq_rows(OpRow, U, B) -> list:
               (((B3, 3 * H), (B3, H), (H, 3 * H)),), ("real",) * 3, (0, 1, 2),
               rtol=1e-4, atol=1e-5, primitives=cell + ("sub",)),
         # the language models' loss: the cross-entropy's fused gradient and its own vjp
+        # softmax's vjp as one node (create_graph gradients in eager: PyTorch's
+        # _softmax_backward_data), y a softmax's output
+        OpRow("softmax_backward_data[axis=1]", "softmax_backward_data",
+              lambda g, y: seq.bind(softmax_backward_data_p, g, y, axis=1),
+              lambda g, y: _np_softmax_grad(g, y, 1), (((3, 5), (3, 5)), ((2, 4, 3), (2, 4, 3))),
+              ("real", "unit"), (0, 1)),
         OpRow("sparse_softmax_xent_grad", "sparse_softmax_xent_grad",
               lambda g, x, k: seq.bind(sparse_xent_grad_p, g, x, k), _np_xent_grad,
               (((4,), (4, 5), (4,)), ((2, 3), (2, 3, 5), (2, 3))), ("real", "real", "int5"),
