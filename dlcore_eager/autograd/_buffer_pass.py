@@ -33,6 +33,7 @@ from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import div_p as _div_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
+from dlcore.ops.reduce import _sum_vjp
 from dlcore.ops.reduce import sum_p as _sum_p
 
 from .._graph import LeafNode, Node, half_vjp, has_half
@@ -184,7 +185,7 @@ def _whole_mean(node, g, retain: bool, wanted, grads):
         if type(q) is not _ndarray:
             q = np.asarray(q)
     if g.ndim:                               # (a mean over some axes: the sum's own rule)
-        dx = p.prim.vjp(q, p.out_buf, xb, **p.params)[0]
+        dx = _sum_vjp(q, p.out_buf, xb, **p.params)[0]
     else:
         dx = np.ndarray(xb.shape, d, q, 0, (0,) * xb.ndim)
         dx.flags.writeable = False
