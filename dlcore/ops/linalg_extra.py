@@ -24,12 +24,13 @@ from __future__ import annotations
 from .. import dtypes as _dt
 from ..api import exports
 from ..errors import ShapeError
-from ..registry import aval_of
+from ..registry import aval_of, bind
 from . import _rules
 from .elementwise import (abs, add, cast, equal, full_like, greater_equal, less_equal, mul,
                           not_equal, pow, sub, where)
 from .indexing import getitem
 from .linalg import addmm_p, matmul
+from .norm2 import norm2_p
 from .reduce import max_, min_, sum
 from .scan import cumsum, scatter_add_along_axis
 from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
@@ -75,18 +76,22 @@ def vector_norm(x, ord=2, axis=None, keepdims: bool = False, *, dtype=None):
         axis = tuple(axis)
     if aval_of(x).dtype.kind == "c":        # complex: the norms of the moduli (real results)
         x = abs(x)
+    if ord == 2:
+        if aval_of(x).dtype.kind == "f":    # one primitive (norm2.py): y and its gradient
+            return bind(norm2_p, x, axes=_rules.normalize_axes("sum", axis, _ndim(x),
+                                                               _shape(x)),
+                        keepdims=bool(keepdims))
+        from .elementwise import sqrt
+        return _root(sum(mul(x, x), axis, keepdims), sqrt)
+    if ord == 0:
+        return sum(cast(not_equal(x, 0), aval_of(x).dtype), axis, keepdims)
     a = abs(x)
     if ord == float("inf"):
         return max_(a, axis, keepdims)
     if ord == -float("inf"):
         return min_(a, axis, keepdims)
-    if ord == 0:
-        return sum(cast(not_equal(x, 0), aval_of(x).dtype), axis, keepdims)
     if ord == 1:
         return sum(a, axis, keepdims)
-    if ord == 2:
-        from .elementwise import sqrt
-        return _root(sum(mul(x, x), axis, keepdims), sqrt)
     p = float(ord)
     if p < 1:                   # |0|^p is 0 (p > 0) or inf (p < 0), its gradient taken as 0
         nz = not_equal(a, 0)

@@ -410,5 +410,11 @@ except ImportError:
     from op_rows_complex import complex_rows
 ROWS += complex_rows(OpRow)
 
+try:                                    # the 2-norm and its gradient primitives
+    from .op_rows_norm2 import norm2_rows
+except ImportError:
+    from op_rows_norm2 import norm2_rows
+ROWS += norm2_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"
