@@ -37,6 +37,7 @@ _F32, _F64 = L._F32, L._F64
 
 
 _fallback = L.fallback
+_node_new = Node.__new__
 
 
 def _run1(prim, plan, x, b, label=None):
@@ -51,8 +52,22 @@ def _run1(prim, plan, x, b, label=None):
         return None
     if x._rg and plan[3] and STATE.enabled:
         version = [0]
-        node = Node(prim, plan[2], (x._node or leaf_node(x),), (x,), (x._version[0],), out,
-                    version)
+        # ``Node(prim, plan[2], (parent,), (x,), (v,), out, version)``'s stores inline (no
+        # class call, as _views.view_of: log_softmax of 1x32 with grad ~0.1 us less); a field
+        # added to ``Node.__init__`` must be added here too
+        node = _node_new(Node)
+        node.prim = prim
+        node.params = plan[2]
+        node.parents = (x._node or leaf_node(x),)
+        node.inputs = (x,)
+        node.versions = (x._version[0],)
+        node.out_buf = out
+        node.out_version = version
+        node.out_ver0 = 0
+        node.shape = out.shape
+        node.dtype = out.dtype
+        node.hooks = None
+        node.retain = None
         if label is not None:
             node.label = label
         return _make(out, version, node)
