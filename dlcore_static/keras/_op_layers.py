@@ -479,3 +479,18 @@ _engine.Layer.__call__ = _outside(_engine.Layer.__call__)   # type: ignore[metho
 _training = sys.modules[__package__ + ".training"]             # (loaded by the package first)
 _training.Model.__call__ = _outside(_training.Model.__call__)
 _history.BEFORE_NAME.append(flush)
+
+
+def _get_mask(t):
+    return _engine.MASKS.get(t)
+
+
+def _set_mask(t, mask):
+    if mask is None:
+        _engine.MASKS.pop(t, None)
+    else:
+        _engine.MASKS[t] = mask
+
+
+# Keras 3's ``x._keras_mask`` (a tensor's mask, set by the layer that made it, or by hand)
+Tensor._keras_mask = property(_get_mask, _set_mask)      # type: ignore[attr-defined]

@@ -23,13 +23,17 @@ import functools
 import sys
 import weakref
 
+import numpy as np
+
 from ..graph import Tensor, get_default_graph
 
 __all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concatenate",
-           "convert_to_tensor", "divide", "exp", "expand_dims", "log", "log_softmax", "matmul",
-           "max", "maximum", "mean", "min", "minimum", "multiply", "one_hot", "ones", "relu",
-           "reshape", "shape", "sigmoid", "softmax", "sqrt", "square", "squeeze", "stack",
-           "subtract", "sum", "tanh", "transpose", "where", "zeros"]
+           "convert_to_numpy", "convert_to_tensor", "divide", "equal", "exp", "expand_dims",
+           "greater", "less", "log", "log_softmax", "logical_and", "logical_not", "logical_or",
+           "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "not_equal",
+           "one_hot", "ones", "ones_like", "relu", "reshape", "shape", "sigmoid", "softmax",
+           "split", "sqrt", "square", "squeeze", "stack", "subtract", "sum", "take", "tanh",
+           "tensordot", "transpose", "tril", "triu", "where", "zeros", "zeros_like"]
 
 _FLOATX = "float32"
 
@@ -213,13 +217,68 @@ def relu(x):
     return _tf().nn.relu(_t(x))
 
 
+def convert_to_numpy(x):
+    """The value of ``x`` as a NumPy array (a graph tensor is run in the Keras session)."""
+    if not isinstance(x, Tensor) and not hasattr(x, "op"):
+        return np.asarray(x)
+    from .backend import batch_get_value
+    return np.asarray(batch_get_value([x])[0])
+
+
+equal, not_equal = _binary("equal", "equal"), _binary("not_equal", "not_equal")
+greater, less = _binary("greater", "greater"), _binary("less", "less")
+logical_and, logical_or = _binary("logical_and", "logical_and"), \
+    _binary("logical_or", "logical_or")
+logical_not = _unary("logical_not")
+ones_like, zeros_like = _unary("ones_like"), _unary("zeros_like")
+
+
+def split(x, indices_or_sections, axis=0):
+    """NumPy's split: a number of equal sections, or the indices where to cut."""
+    x = _t(x)
+    if isinstance(indices_or_sections, int):
+        return _tf().split(x, indices_or_sections, axis=axis)
+    n = x.shape.as_list()[axis]
+    cuts = [0] + [int(i) for i in indices_or_sections] + [n]
+    return _tf().split(x, [b - a for a, b in zip(cuts[:-1], cuts[1:])], axis=axis)
+
+
+def take(x, indices, axis=None):
+    """NumPy's take: ``axis=None`` indexes the flattened ``x``."""
+    x = _t(x)
+    if axis is None:
+        x, axis = _tf().reshape(x, [-1]), 0
+    return _tf().gather(x, _t(indices), axis=axis)
+
+
+def tensordot(x1, x2, axes=2):
+    return _tf().tensordot(_t(x1), _t(x2), axes)
+
+
+def _band(x, k: int, lower: bool):
+    x = _t(x)
+    n, m = x.shape.as_list()[-2:]
+    keep = np.tril(np.ones((n, m), bool), k) if lower else np.triu(np.ones((n, m), bool), k)
+    return _tf().where(np.broadcast_to(keep, x.shape.as_list()), x, _tf().zeros_like(x))
+
+
+def tril(x, k=0):
+    return _band(x, k, True)
+
+
+def triu(x, k=0):
+    return _band(x, k, False)
+
+
 # -- each call that builds graph ops remembers its output: a functional model makes it one
 # operation node named as Keras 3 names it (``_op_layers``: ``ops.clip`` -> ``clip (Clip)``)
 #: output tensor -> (Keras 3's operation class, the graph's op count before the call, the
 #: function, its arguments): ``_keras3_ops.call_spec`` writes the node as Keras 3 does
 CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CLASSES = {"abs": "Absolute", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
-            "expand_dims": "ExpandDims"}
+            "expand_dims": "ExpandDims", "not_equal": "NotEqual", "logical_and": "LogicalAnd",
+            "logical_or": "LogicalOr", "logical_not": "LogicalNot", "ones_like": "OnesLike",
+            "zeros_like": "ZerosLike"}
 
 
 def _recorded(fn, cls: str):
@@ -235,5 +294,6 @@ def _recorded(fn, cls: str):
 
 
 for _name in __all__:
-    if _name not in ("arange", "convert_to_tensor", "ones", "shape", "zeros"):
+    if _name not in ("arange", "convert_to_numpy", "convert_to_tensor", "ones", "shape",
+                     "zeros"):
         globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _name.capitalize()))

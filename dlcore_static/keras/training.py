@@ -513,8 +513,9 @@ class Model(ArrayFeeds, Network):
     def __call__(self, inputs, *args, training=None, **kwargs):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
-        one layer.  Its inputs come as one tensor or one list."""
-        if args:
+        one layer.  Its inputs come as one tensor or one list (then Keras 3's ``training``
+        and ``mask``, which it takes positionally too)."""
+        if len(args) > 2:
             raise TypeError(f"Model {self.name} takes its inputs as one tensor or one list, "
                             f"got {1 + len(args)} positional arguments")
         build = getattr(self, "_build", None)

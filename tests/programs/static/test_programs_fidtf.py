@@ -12,7 +12,13 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
   DropoutWrapper, contrib.seq2seq.sequence_loss, clip_by_global_norm, the learning rate as a
   Variable assigned each epoch, a validation model reusing the variables): TF1's variable names,
   the learning rates, and the last validation perplexity recomputed in NumPy from the trained
-  variables."""
+  variables.
+* keras_masking_and_padding.py: keras.io's "Understanding masking & padding" (pad_sequences,
+  Embedding mask_zero, Masking, compute_mask, supports_masking, a layer reading its mask; new:
+  keras.ops.convert_to_numpy/split/take/not_equal/..., ``tensor._keras_mask``, a model called
+  with Keras 3's positional ``training``): masks vs NumPy, the masked LSTM vs the LSTM run on
+  each row's unmasked steps alone, the temporal softmax 1 where unmasked, NaN (0/0) where
+  masked, as in Keras 3."""
 
 from __future__ import annotations
 
@@ -165,3 +171,27 @@ def test_ptb_word_lm_valid_perplexity_matches_numpy(capsys):
     got = [numbers(ln)[1] for ln in out.splitlines() if "Valid Perplexity" in ln]
     assert got[-1] == pytest.approx(want, rel=1e-4)
     assert got[-1] < cfg.vocab_size                  # (learnt something: uniform is 30)
+
+
+def test_masking_and_padding_guide(capsys):
+    from dlcore_static.keras import ops
+    out, env = run_program("keras_masking_and_padding.py", capsys)
+    padded = env["padded_inputs"]
+    np.testing.assert_array_equal(padded, [[711, 632, 71, 0, 0, 0], [73, 8, 3215, 55, 927, 0],
+                                           [83, 91, 1, 645, 1253, 927]])
+    np.testing.assert_array_equal(env["embedding_mask"], padded != 0)
+    np.testing.assert_array_equal(env["masking_mask"], padded != 0)
+    np.testing.assert_array_equal(ops.convert_to_numpy(env["first_half"]._keras_mask),
+                                  padded[:, :3] != 0)
+    np.testing.assert_array_equal(env["custom_mask"], env["custom_x"] != 0)
+    assert env["custom_y"].shape == (3, 10)     # (Keras 3's ops.take: of the flattened table)
+    assert env["y"].shape.as_list() == [32, 100, 1] and "Mask found: <tf.Tensor" in out
+    soft = env["softmax_out"]
+    assert np.all(soft[np.isfinite(soft)] == pytest.approx(1.0))
+    # the LSTM given the mask by hand skips the masked steps: each row as its steps alone
+    layer, x = env["my_layer"], env["my_layer_x"]
+    got = ops.convert_to_numpy(env["my_layer_out"])
+    for row in range(3):
+        keep = x[row][x[row] != 0][None]
+        alone = ops.convert_to_numpy(layer.lstm(layer.embedding(keep)))
+        np.testing.assert_allclose(got[row], alone[0], rtol=1e-5, atol=1e-6)
