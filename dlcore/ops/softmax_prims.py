@@ -31,6 +31,8 @@ import numpy as np
 from ..dtypes import is_floating
 from ..errors import DTypeNotImplemented
 from ..kernels.cpu import softmax as _cpu
+from ..kernels.cpu.elementwise import _QUIET
+from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from ..kernels.cuda import softmax as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
@@ -40,6 +42,7 @@ from .reduce import sum as _sum
 from .reduce import sum_p
 
 _ndarray = np.ndarray
+_quiet, _loud, _IGNORE = _QUIET
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 from .shape import expand_dims
 
@@ -111,8 +114,19 @@ def _sm_grad_rule(g: AVal, y: AVal, *, axis) -> AVal:
 def _sm_grad_kernel(device: str):
     """softmax's vjp in one call: ``y (g - sum(g y))``, by the mul, sum and sub kernels of
     ``device`` in the order the composite rule (``_softmax_vjp``) binds them, so the same
-    values."""
+    values; on the CPU, below the parallel threshold, NumPy's multiply and subtract under one
+    silencing of its warnings, which the kernels' entries run there (each silencing per
+    call)."""
     def kernel(g, y, *, axis):
+        if device == "cpu" and type(g) is _ndarray and type(y) is _ndarray and \
+                g.dtype is y.dtype and g.shape == y.shape and g.ndim and \
+                g.size < _PARALLEL_THRESHOLD:
+            token = _quiet(_IGNORE)
+            try:
+                s = sum_p.kernels["cpu"](np.multiply(g, y), axes=(axis,), keepdims=True)
+                return np.multiply(y, np.subtract(g, s))
+            finally:
+                _loud(token)
         mul_k, sub_k = mul_p.kernels[device], sub_p.kernels[device]
         return mul_k(y, sub_k(g, sum_p.kernels[device](mul_k(g, y), axes=(axis,),
                                                          keepdims=True)))
