@@ -37,10 +37,11 @@ from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
 from dlcore.ops.shape import transpose_p
 from dlcore.ops.softmax_prims import log_softmax_p, softmax_backward_data_p, softmax_p
+from dlcore.registry import scalar_buffer as _scalar_buffer
 
 from .. import _dispatch as _D
-from ..tensor import Tensor, _make
 from .._views import view_of as _view_of
+from ..tensor import Tensor, _make
 from ..tracing import _RECORDERS
 
 _ndarray = np.ndarray
@@ -48,6 +49,7 @@ _F32, _F64 = _dt.float32, _dt.float64
 _apply = _D.EagerFrontend.apply
 _small_binary = _D.small_binary
 _ops_add = _ops.add
+_SUB_KERNELS = sub_p.kernels
 
 
 def _bin(prim, a, b):
@@ -100,7 +102,9 @@ def _pow(node, g, ins):
         return None                         # (x ** number: the number needs no gradient)
 
     def da():                               # (the rule's g (b a^(b - 1)))
-        c = _apply(sub_p, (b, 1), {})
+        # b - 1 of the exponent (no gradient): apply's kernel call for a tensor and a number
+        c = _SUB_KERNELS["cpu"](b._buf, _scalar_buffer(1, b._buf.dtype))
+        c = _make(c) if type(c) is _ndarray else _apply(sub_p, (b, 1), {})
         return _bin(mul_p, g, _bin(mul_p, b, _bin(pow_p, a, c)))
     return (da, None)
 
