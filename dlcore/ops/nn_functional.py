@@ -179,7 +179,8 @@ def glu(x, axis: int = -1):
 @exports(_f("threshold", **{"torch": "threshold"}), "activation", float_only=False,
          torch_params=(("threshold", REQUIRED), ("value", REQUIRED)))
 def threshold(x, threshold: float, value: float):  # noqa: A002
-    return where(greater(x, threshold), x, value)
+    """PyTorch's ``x <= threshold ? value : x`` (NaN kept, its gradient passing)."""
+    return where(less_equal(x, threshold), value, x)
 
 
 @exports(_f("tanhshrink"), "unary", float_only=True)

@@ -76,7 +76,8 @@ class SELU(_Simple):
 
 
 class ReLU6(_Simple):
-    _fn = staticmethod(_act.relu6)
+    # (through F.relu6: grad_fn HardtanhBackward0, as PyTorch's)
+    _fn = staticmethod(lambda x: _F().relu6(x))
     _inplace_name = "relu6"
 
 
