@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
+from ._tensor_ops import norm2_lane
 from .tensor import Tensor
 
 
@@ -86,6 +87,22 @@ def _vector_norm(args, kwargs):
                            f"input. Got {_legacy(x._buf.dtype)}")
     if x is not None and kwargs.get("dtype") is not None:
         _norm_dtype(x._buf.dtype, D.to_numpy_dtype(kwargs["dtype"]))
+
+
+_VNORM_KW = frozenset({"ord", "dim", "keepdim"})
+
+
+def _vector_norm_lane(args, kwargs):
+    """``linalg.vector_norm``'s check, which also takes its 2-norm of a float32/float64 CPU
+    tensor through the lane (``_tensor_ops.norm2_lane``: the result, not None, is used)."""
+    if 0 < len(args) <= 4 and (not kwargs or kwargs.keys() <= _VNORM_KW):
+        n = len(args)
+        out = norm2_lane(args[0], args[1] if n > 1 else kwargs.get("ord", 2),
+                         args[2] if n > 2 else kwargs.get("dim"),
+                         args[3] if n > 3 else kwargs.get("keepdim", False))
+        if out is not None:
+            return out
+    return _vector_norm(args, kwargs)
 
 
 def _norm_dtype(have, want) -> None:
@@ -222,7 +239,7 @@ CHECKS = {
     ("torch", "randn_like"): _random_like("normal_kernel_cpu"),
     ("torch", "norm"): _vector_norm,
     ("Tensor", "norm"): _vector_norm,
-    ("linalg", "vector_norm"): _vector_norm,
+    ("linalg", "vector_norm"): _vector_norm_lane,
     ("F", "normalize"): _vector_norm,
     ("torch", "cdist"): _distance("cdist"),
     ("F", "pdist"): _distance("pdist"),

@@ -406,12 +406,43 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
                     "StdBackward0", x, edges=(x,))
 
 
+def norm2_lane(x, p, dim, keepdim):
+    """The 2-norm primitive (``dlcore.ops.norm2``) through the one-tensor lane, labelled as
+    PyTorch's; None where the lane does not take the call (the plan once per shape, dim and
+    keepdim: None for a half, complex or CUDA tensor, a bad dim, autocast, a trace)."""
+    if p == 2 and type(p) in (int, float) and isinstance(x, Tensor) and not _RECORDERS:
+        out = _D._small_unary(_norm2_p(), x, (dim if type(dim) is not list else tuple(dim),
+                                              keepdim), _norm2_params)
+        if out is not None:
+            return labelled(out, "LinalgVectorNormBackward0", x, edges=(x,))
+    return None
+
+
 def norm(x, p=2, dim=None, keepdim=False):
+    out = norm2_lane(x, p, dim, keepdim)
+    if out is not None:
+        return out
     try:
         out = _norm(x, p, dim, keepdim)
     except AxisError as e:          # (PyTorch's IndexError and words)
         raise torch_error(e) from None
     return labelled(out, "LinalgVectorNormBackward0", x, edges=(x,))
+
+
+def _norm2_p():
+    from dlcore.ops.norm2 import norm2_p
+    return norm2_p
+
+
+def _norm2_params(b, key) -> dict | None:
+    """norm2's params of the lane's key ``(dim, keepdim)`` for a float32/float64 buffer."""
+    dim, keepdim = key
+    if b.dtype.kind != "f" or type(keepdim) is not bool or not (
+            dim is None or type(dim) is int or (type(dim) is tuple and dim and
+                                               all(type(d) is int for d in dim))):
+        return None
+    from dlcore.ops._rules import normalize_axes
+    return {"axes": normalize_axes("sum", dim, b.ndim, b.shape), "keepdims": keepdim}
 
 
 def _norm(x, p, dim, keepdim):

@@ -28,7 +28,8 @@ Covered primitives (ONNX operator in brackets): elementwise unary (Exp, Log, Neg
 Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, LeakyRelu, Erf, Floor, Ceil, Sign, Round; rsqrt as
 Reciprocal(Sqrt), log1p/expm1 as Log/Exp with Add/Sub), binary (Add, Sub, Mul, Div, Pow, Max,
 Min, comparisons, Where; the remainder of floats as Mod with fmod=1 and a sign fix), MatMul,
-reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd; ``axes=()`` means all axes), ArgMax,
+reductions (ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL2 of norm2; ``axes=()``
+means all axes), ArgMax,
 Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Identity
 (identity, stop_gradient), Slice/Squeeze/Unsqueeze (basic indexing with getitem: slices,
 integers and None), Gather (take), ScatterND with reduction add (scatter_add),
@@ -113,12 +114,13 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
            "maximum": "Max", "minimum": "Min", "matmul": "MatMul", "equal": "Equal",
            "less": "Less", "greater": "Greater", "less_equal": "LessOrEqual",
            "greater_equal": "GreaterOrEqual", "remainder": "Mod"}
-_REDUCE = {"max": "ReduceMax", "min": "ReduceMin", "prod": "ReduceProd"}
+_REDUCE = {"max": "ReduceMax", "min": "ReduceMin", "prod": "ReduceProd", "norm2": "ReduceL2"}
 
 
 # ``axes`` is an attribute before the opset given here and an input from it on
 _AXES_INPUT = {"ReduceSum": 13, "Squeeze": 13, "Unsqueeze": 13, "ReduceMax": 18,
-               "ReduceMin": 18, "ReduceProd": 18, "ReduceMean": 18, "ReduceLogSumExp": 18}
+               "ReduceMin": 18, "ReduceProd": 18, "ReduceMean": 18, "ReduceLogSumExp": 18,
+               "ReduceL2": 18}
 MIN_OPSET = 11      # Slice/Pad with inputs (10, 11), Range, GatherElements, Equal of floats
 
 

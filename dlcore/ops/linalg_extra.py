@@ -74,12 +74,13 @@ def vector_norm(x, ord=2, axis=None, keepdims: bool = False, *, dtype=None):
         x = cast(x, dtype)
     if isinstance(axis, list):
         axis = tuple(axis)
-    if aval_of(x).dtype.kind == "c":        # complex: the norms of the moduli (real results)
+    av = aval_of(x)
+    if av.dtype.kind == "c":                # complex: the norms of the moduli (real results)
         x = abs(x)
+        av = aval_of(x)
     if ord == 2:
-        if aval_of(x).dtype.kind == "f":    # one primitive (norm2.py): y and its gradient
-            return bind(norm2_p, x, axes=_rules.normalize_axes("sum", axis, _ndim(x),
-                                                               _shape(x)),
+        if av.dtype.kind == "f":            # one primitive (norm2.py): y and its gradient
+            return bind(norm2_p, x, axes=_rules.normalize_axes("sum", axis, av.ndim, av.shape),
                         keepdims=bool(keepdims))
         from .elementwise import sqrt
         return _root(sum(mul(x, x), axis, keepdims), sqrt)
