@@ -264,16 +264,34 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         shuffle, sample_weight, initial_epoch, class_weight=None):
     """``model.fit`` through ``train_step`` (the user's or Keras 3's), with validation through
     ``test_step`` (see the module docstring)."""
+    from . import _dataset_input as _ds
     from . import backend as K
     from . import callbacks as _cb
-    sample_weight = _class_weights(None if y is None else np.asarray(y) if not isinstance(
-        y, (list, dict)) else y, sample_weight, class_weight)
-    data, val = _cs._split(_cs.arrays(x, y, sample_weight), validation_split, validation_data)
+    elements = None
+    if _ds.is_dataset(x):               # each element a batch: x, (x, y) or (x, y, weights)
+        _ds._refuse(y, sample_weight, validation_split)
+        elements = [_cs.arrays(*_ds.unpack(e, False)) for e in _ds.read_all(x)]
+        if not elements:
+            raise ValueError("fit: the dataset is empty")
+        data, val = elements[0], _cs._split(elements[0], 0.0, validation_data)[1]
+    else:
+        sample_weight = _class_weights(None if y is None else np.asarray(y) if not isinstance(
+            y, (list, dict)) else y, sample_weight, class_weight)
+        data, val = _cs._split(_cs.arrays(x, y, sample_weight), validation_split,
+                               validation_data)
     _cs.optimizer_of(model)
     step = _cs.step_for(model, data, "train_step")
     sess = K._session_for(step.graph)                  # (initialises the step's variables)
-    n = len(_cs._leaves(data[0])[0])
+    n = len(_cs._leaves(data[0])[0]) * (len(elements) if elements else 1)
     bs = 32 if batch_size is None else int(batch_size)
+
+    def epoch_batches(epoch: int):
+        if elements is None:
+            return _cs.batches(data, bs, shuffle)
+        each = elements if epoch == initial_epoch else \
+            [_cs.arrays(*_ds.unpack(e, False)) for e in _ds.read_all(x)]   # (reshuffled)
+        return (([a for d in el for a in _cs._leaves(d)], len(_cs._leaves(el[0])[0]))
+                for el in each)
     model.metrics_names = list(step.names or [])
     model._stateful_logs = set(step.names or [])       # (the epoch logs the last batch's)
     model._log_order = tuple(step.shown)                     # (the progress bar's, Keras 3's)
@@ -287,7 +305,8 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     if verbose and not any(isinstance(c, _cb.ProgbarLogger) for c in cbs):
         cbs.append(_cb.ProgbarLogger())                # (Keras 3's order: the bar last)
     cbl = _cb.CallbackList(cbs)
-    params = {"batch_size": bs, "epochs": epochs, "steps": -(-n // bs), "samples": n,
+    params = {"batch_size": bs, "epochs": epochs,
+              "steps": len(elements) if elements else -(-n // bs), "samples": n,
               "verbose": verbose, "do_validation": val is not None,
               "metrics": list(step.names or [])}
     cbl.set_model(model)
@@ -296,7 +315,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     cbl.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         cbl.on_epoch_begin(epoch)
-        for b, (batch, size) in enumerate(_cs.batches(data, bs, shuffle)):
+        for b, (batch, size) in enumerate(epoch_batches(epoch)):
             cbl.on_batch_begin(b, {"batch": b, "size": size})
             logs: dict = dict(zip(step.names or [], step.run(sess, batch)))
             logs.update(batch=b, size=size)

@@ -108,6 +108,11 @@ def _ancestors_hit(t, targets: set) -> bool:
     return False
 
 
+def _reads(op, placeholders: set) -> bool:
+    """Whether ``op`` computes from one of ``placeholders``."""
+    return any(_ancestors_hit(t, placeholders) for t in op.inputs) or op in placeholders
+
+
 def not_compiled(model) -> Exception:
     """The error of a loop on a model that is not compiled; a compiled model with custom
     steps runs fit, evaluate, predict and the *_on_batch methods through them, not the
@@ -309,10 +314,13 @@ class _Step:
                 {c for op in new for c in op.control_inputs}
             inits = {v.initializer for v in g._variables_by_op.values()}
             out_ops = {t.op for t in vals}
+            fed = {p.op for p in phs}
+            # (not the graph of a model built lazily in the step, a Sequential called there
+            # first: it reads that model's own input placeholder, which nothing feeds)
+            others = {op for op in new if op.type == "Placeholder" and op not in fed}
             updates = [op for op in new if op not in used and op not in inits and
-                       op not in out_ops]
+                       op not in out_ops and not (others and _reads(op, others))]
             self.update = group(*updates)
-        fed = {p.op for p in phs}
         self.first = [i for i, t in enumerate(vals) if _ancestors_hit(t, fed)]
         self.after = [i for i in range(len(vals)) if i not in self.first]
         self.vals, self.phs, self.graph = vals, phs, g

@@ -18,7 +18,12 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
   keras.ops.convert_to_numpy/split/take/not_equal/..., ``tensor._keras_mask``, a model called
   with Keras 3's positional ``training``): masks vs NumPy, the masked LSTM vs the LSTM run on
   each row's unmasked steps alone, the temporal softmax 1 where unmasked, NaN (0/0) where
-  masked, as in Keras 3."""
+  masked, as in Keras 3.
+* keras_custom_train_step_tf.py: keras.io's "Customizing what happens in fit() with
+  TensorFlow" (train_step with GradientTape and compute_loss, own trackers and a metrics
+  property, sample weights, a custom test_step, the GAN on a tf.data dataset; new: a custom
+  train_step fits a dataset, and a Sequential first called inside train_step is not run as an
+  update): the logs' keys as Keras 3's, losses falling, evaluate vs NumPy."""
 
 from __future__ import annotations
 
@@ -195,3 +200,17 @@ def test_masking_and_padding_guide(capsys):
         keep = x[row][x[row] != 0][None]
         alone = ops.convert_to_numpy(layer.lstm(layer.embedding(keep)))
         np.testing.assert_allclose(got[row], alone[0], rtol=1e-5, atol=1e-6)
+
+
+def test_custom_train_step_guide(capsys):
+    out, env = run_program("keras_custom_train_step_tf.py", capsys)
+    for name in ("history1", "history2", "history3"):
+        h = env[name].history
+        assert sorted(h) == ["loss", "mae"] and len(h["loss"]) == 3
+        assert h["loss"][-1] < h["loss"][0], (name, h)
+    assert sorted(env["gan_history"].history) == ["d_loss", "g_loss"]
+    assert all(np.isfinite(v) for v in env["gan_history"].history["d_loss"])
+    pred = env["eval_model"].predict(env["eval_x"], verbose=0)
+    err = pred - env["eval_y"]
+    np.testing.assert_allclose(env["evaluated"], [np.mean(err ** 2), np.mean(np.abs(err))],
+                               rtol=1e-5)
