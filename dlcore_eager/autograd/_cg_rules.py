@@ -7,6 +7,7 @@ AVals, axis normalisation, ``bind``'s search for the front end) cost two to thre
 operation itself on small tensors: a gradient penalty's backward ran at ~2x PyTorch's.
 
 Here, for the primitives that such graphs are made of (mul, div, add, sub, pow, sum, tanh,
+relu, leaky_relu, sigmoid, exp, log,
 a matrix's transpose, matmul and addmm, softmax and log_softmax: their rules in
 ops/elementwise, reduce, shape, linalg, softmax_prims) on
 float32/float64 CPU Tensors of one dtype whose saved tensors are unchanged, the same
@@ -30,8 +31,9 @@ from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops.broadcast import sum_to_p as _sum_to_p
-from dlcore.ops.elementwise import (add_p, div_p, exp_p, mul_p, neg_p, pow_p, sub_p, tanh_grad_p,
-                                   tanh_p)
+from dlcore.ops.activations import leaky_relu_grad_p, leaky_relu_p
+from dlcore.ops.elementwise import (add_p, div_p, exp_p, log_p, mul_p, neg_p, pow_p, relu_grad_p,
+                                   relu_p, sigmoid_grad_p, sigmoid_p, sub_p, tanh_grad_p, tanh_p)
 from dlcore.ops.linalg import addmm_p, matmul_p
 from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
@@ -133,6 +135,34 @@ def _tanh(node, g, ins):
     return (_bin(tanh_grad_p, g, y),)
 
 
+def _out(node):
+    """The node's output as its vjp rule gets it (``Node.vjp``'s ``make``)."""
+    return _make(node.out_buf, node.out_version, node)
+
+
+def _relu(node, g, ins):
+    return (_bin(relu_grad_p, g, _out(node)),)          # (the rule's relu_grad(g, y))
+
+
+def _sigmoid(node, g, ins):
+    return (_bin(sigmoid_grad_p, g, _out(node)),)       # (sigmoid_grad(g, y))
+
+
+def _exp(node, g, ins):
+    return (_bin(mul_p, g, _out(node)),)                # (g y: real y, no conjugate)
+
+
+def _log(node, g, ins):
+    return (_bin(div_p, g, ins[0]),)                    # (g / x)
+
+
+def _leaky(node, g, ins):
+    params = node.params
+    if params.get("inplace") or len(ins) != 1:
+        return None                         # (the in-place form's check: the rule's)
+    return (_apply(leaky_relu_grad_p, (g, ins[0]), {"alpha": float(params["alpha"])}),)
+
+
 def _softmax(node, g, ins):
     y = _make(node.out_buf, node.out_version, node)
     if y._buf.shape != g._buf.shape:
@@ -196,7 +226,8 @@ def _addmm(node, g, ins):
 
 _RULES = {mul_p: _mul, div_p: _div, add_p: _add, sub_p: _sub, pow_p: _pow, sum_p: _sum,
           tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm,
-          softmax_p: _softmax, log_softmax_p: _log_softmax}
+          softmax_p: _softmax, log_softmax_p: _log_softmax, relu_p: _relu,
+          sigmoid_p: _sigmoid, exp_p: _exp, log_p: _log, leaky_relu_p: _leaky}
 
 
 def cg_add(a, b):

@@ -41,6 +41,9 @@ CASES = {
     "broadcast": lambda T, x, w: (x * w[:1] + w[0, 0]).sum(),       # (falls back: sum_to)
     "linear": lambda T, x, w: T.tanh(T.nn.functional.linear(x, w, w[:, 0])).pow(2).sum(),
     "linear_nobias": lambda T, x, w: (T.nn.functional.linear(x, w) ** 2).mean(),
+    "activations": lambda T, x, w: (T.relu(x * w) ** 2).sum() + (T.sigmoid(x) * w).sum() + (
+        T.exp(x * 0.5) * w).mean() + (T.log(w * w + 1.0) * x).sum() + (
+        T.nn.functional.leaky_relu(x - w, 0.1) ** 2).sum(),
     "softmax": lambda T, x, w: (T.softmax(x * w, 1) ** 2).sum() + (T.softmax(x, 0) * w).sum(),
     "log_softmax": lambda T, x, w: (T.log_softmax(x * w, 1) ** 2).mean() + (
         T.nn.functional.log_softmax(x, 0) * w).sum(),
